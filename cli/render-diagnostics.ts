@@ -1,0 +1,103 @@
+// Render diagnostics for people (caret frames), machines (--output json) and GitHub Actions
+// (--output github annotations). The data comes from common/diagnostics.ts; nothing here decides
+// what is an error.
+import { createColors } from 'picocolors';
+import type { Diagnostic } from '../common/diagnostics.ts';
+import { sortDiagnostics } from '../common/diagnostics.ts';
+import { lineText, type SourceFile } from '../common/source.ts';
+
+export type OutputFormat = 'text' | 'json' | 'github';
+export const OUTPUT_FORMATS: readonly OutputFormat[] = ['text', 'json', 'github'];
+
+export function renderDiagnostics(
+  diags: readonly Diagnostic[],
+  sources: ReadonlyMap<string, SourceFile>,
+  format: OutputFormat,
+  color: boolean,
+): string {
+  const sorted = sortDiagnostics(diags);
+  if (format === 'json') return renderJson(sorted);
+  if (format === 'github') return sorted.map(renderGithub).join('');
+  return sorted.map((d) => renderText(d, sources.get(d.file), color)).join('');
+}
+
+export function renderSummary(diags: readonly Diagnostic[], color: boolean): string {
+  const c = createColors(color);
+  const errors = diags.filter((d) => d.severity === 'error').length;
+  const warnings = diags.length - errors;
+  const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`;
+  const text = `${plural(errors, 'error')}, ${plural(warnings, 'warning')}`;
+  return (errors > 0 ? c.red(text) : warnings > 0 ? c.yellow(text) : c.green(text)) + '\n';
+}
+
+function renderText(d: Diagnostic, source: SourceFile | undefined, color: boolean): string {
+  const c = createColors(color);
+  const sev = d.severity === 'error' ? c.red(c.bold('error')) : c.yellow(c.bold('warning'));
+  let out = `${sev}${c.dim(`[${d.code}]`)}: ${c.bold(d.message)}\n`;
+  const where = d.span ? `${d.file}:${d.span.start.line}:${d.span.start.column}` : d.file;
+  if (where) out += `  ${c.cyan('-->')} ${where}${d.path ? ` (${d.path})` : ''}\n`;
+  if (d.span && source) out += frame(source, d, c);
+  if (d.hint) out += `   ${c.cyan('=')} hint: ${d.hint}\n`;
+  for (const r of d.related ?? []) {
+    const at = r.span ? `${r.file}:${r.span.start.line}:${r.span.start.column}` : r.file;
+    out += `   ${c.cyan('=')} note: ${r.message} (${at})\n`;
+  }
+  return out + '\n';
+}
+
+const MAX_FRAME_WIDTH = 160;
+
+function frame(source: SourceFile, d: Diagnostic, c: ReturnType<typeof createColors>): string {
+  const span = d.span!;
+  const line = span.start.line;
+  let text = lineText(source, line);
+  let col = span.start.column;
+  let width = span.end.line === line ? Math.max(1, span.end.column - span.start.column) : Math.max(1, text.length - col + 1);
+  // Enormous lines: show a window around the caret instead of the whole line.
+  if (text.length > MAX_FRAME_WIDTH) {
+    const from = Math.max(0, col - 1 - 40);
+    text = (from > 0 ? '…' : '') + text.slice(from, from + MAX_FRAME_WIDTH) + (from + MAX_FRAME_WIDTH < text.length ? '…' : '');
+    col = col - from + (from > 0 ? 1 : 0);
+  }
+  width = Math.min(width, Math.max(1, text.length - col + 1));
+  const printable = text.replace(/[\x00-\x08\x0b-\x1f\x7f]/g, '�').replace(/\t/g, ' ');
+  const num = String(line);
+  const pad = ' '.repeat(num.length);
+  const caret = (d.severity === 'error' ? c.red : c.yellow)('^'.repeat(width));
+  return `${pad} ${c.cyan('|')}\n${c.cyan(num)} ${c.cyan('|')} ${printable}\n${pad} ${c.cyan('|')} ${' '.repeat(col - 1)}${caret}\n`;
+}
+
+function renderJson(diags: readonly Diagnostic[]): string {
+  const errors = diags.filter((d) => d.severity === 'error').length;
+  const doc = {
+    schemaVersion: 1,
+    summary: { errors, warnings: diags.length - errors },
+    diagnostics: diags.map((d) => ({
+      code: d.code,
+      severity: d.severity,
+      message: d.message,
+      file: d.file,
+      range: d.span
+        ? { start: { line: d.span.start.line, column: d.span.start.column }, end: { line: d.span.end.line, column: d.span.end.column } }
+        : null,
+      ...(d.hint !== undefined ? { hint: d.hint } : {}),
+      ...(d.path !== undefined ? { path: d.path } : {}),
+      ...(d.related !== undefined ? { related: d.related } : {}),
+    })),
+  };
+  return JSON.stringify(doc, null, 2) + '\n';
+}
+
+// GitHub workflow commands: properties and data have their own escaping rules.
+const ghData = (s: string) => s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+const ghProp = (s: string) => ghData(s).replace(/:/g, '%3A').replace(/,/g, '%2C');
+
+function renderGithub(d: Diagnostic): string {
+  const props = [`file=${ghProp(d.file)}`];
+  if (d.span) {
+    props.push(`line=${d.span.start.line}`, `col=${d.span.start.column}`, `endLine=${d.span.end.line}`, `endColumn=${d.span.end.column}`);
+  }
+  props.push(`title=${ghProp(d.code)}`);
+  const msg = d.hint ? `${d.message} (hint: ${d.hint})` : d.message;
+  return `::${d.severity === 'error' ? 'error' : 'warning'} ${props.join(',')}::${ghData(msg)}\n`;
+}

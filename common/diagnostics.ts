@@ -1,0 +1,74 @@
+// Diagnostics are data (TypeSpec style): a stable code, a severity, a message, and where. Each stage
+// owns a table of its codes (grammar/codes.ts, compiler/check/codes.ts, compiler/kube/codes.ts, ...)
+// built with defineCodes, so a code is declared once with its severity and a message template.
+import type { Span } from './source.ts';
+
+export type Severity = 'error' | 'warning';
+
+export interface RelatedLocation {
+  message: string;
+  file: string;
+  span: Span | null;
+}
+
+export interface Diagnostic {
+  /** Stable kebab-case code, e.g. "invalid-address". */
+  code: string;
+  severity: Severity;
+  message: string;
+  /** File the diagnostic is about ("" for command-line problems). */
+  file: string;
+  /** Where in that file; null when there is no position (e.g. a whole-file problem). */
+  span: Span | null;
+  /** What would be valid, when the tool can tell ("did you mean 10.0.0.1?"). */
+  hint?: string;
+  /** A data path inside structured input, e.g. "spec.ports[1].protocol" for YAML. */
+  path?: string;
+  related?: RelatedLocation[];
+}
+
+export interface CodeSpec<Args extends unknown[]> {
+  severity: Severity;
+  message: (...args: Args) => string;
+}
+
+/**
+ * Declare a table of codes. Returns a factory per code, so call sites cannot invent codes:
+ *   const codes = defineCodes({ 'bad-port': { severity: 'error', message: (p: number) => `port ${p} ...` } });
+ *   diags.push(codes['bad-port'](where, 70000));
+ */
+export function defineCodes<T extends Record<string, CodeSpec<any[]>>>(table: T) {
+  type Factories = {
+    [K in keyof T]: (
+      where: { file: string; span: Span | null; hint?: string; path?: string; related?: RelatedLocation[] },
+      ...args: Parameters<T[K]['message']>
+    ) => Diagnostic;
+  };
+  const out = {} as Factories;
+  for (const code of Object.keys(table) as (keyof T & string)[]) {
+    const spec = table[code]!;
+    (out as Record<string, unknown>)[code] = (
+      where: { file: string; span: Span | null; hint?: string; path?: string; related?: RelatedLocation[] },
+      ...args: unknown[]
+    ): Diagnostic => {
+      const d: Diagnostic = { code, severity: spec.severity, message: spec.message(...args), file: where.file, span: where.span };
+      if (where.hint !== undefined) d.hint = where.hint;
+      if (where.path !== undefined) d.path = where.path;
+      if (where.related !== undefined) d.related = where.related;
+      return d;
+    };
+  }
+  return { codes: out, table };
+}
+
+export const hasErrors = (diags: readonly Diagnostic[]): boolean => diags.some((d) => d.severity === 'error');
+
+/** Sort by file, then position, then code — the order every renderer prints. */
+export function sortDiagnostics(diags: readonly Diagnostic[]): Diagnostic[] {
+  return [...diags].sort(
+    (a, b) =>
+      a.file.localeCompare(b.file) ||
+      (a.span?.start.offset ?? -1) - (b.span?.start.offset ?? -1) ||
+      a.code.localeCompare(b.code),
+  );
+}

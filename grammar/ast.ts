@@ -1,0 +1,160 @@
+// The .ksvc AST: what the parser read, with a source span on every node. Leaves keep the text the
+// author wrote (addresses, names) so the formatter can print it back and the checker can report
+// exactly where a value is wrong; nothing here is validated beyond its token shape. The checker
+// (compiler/check) turns this into the model (compiler/model.ts). docs/language.md is the grammar.
+import type { Span } from '../common/source.ts';
+
+/** A token-level value and where it was written. */
+export interface Located<T> {
+  value: T;
+  span: Span;
+}
+
+export interface Comment {
+  /** Text after '#', without the newline. */
+  text: string;
+  span: Span;
+}
+
+export interface FileNode {
+  kind: 'File';
+  span: Span;
+  blocks: TopLevelBlock[];
+  /** Every comment in the file, in order (the formatter re-attaches them). */
+  comments: Comment[];
+}
+
+export type TopLevelBlock = ClusterBlock | NodeBlock | ServiceBlock;
+
+// ---------------------------------------------------------------------------------------------
+// Literals
+
+/** An address exactly as written: "10.0.0.1", "fd00::1" (brackets, if any, are not included). */
+export interface AddressLit {
+  kind: 'Address';
+  text: string;
+  span: Span;
+}
+
+/** A CIDR exactly as written: "10.64.1.0/24". */
+export interface CidrLit {
+  kind: 'Cidr';
+  text: string;
+  span: Span;
+}
+
+// ---------------------------------------------------------------------------------------------
+// cluster { ... }
+
+export interface ClusterBlock {
+  kind: 'Cluster';
+  span: Span;
+  settings: ClusterSetting[];
+}
+
+export type ClusterSetting =
+  | MasqFromOutside
+  | { kind: 'MasqAll'; span: Span }
+  | { kind: 'MasqBit'; span: Span; bit: Located<number> }
+  | { kind: 'NodePortAddresses'; span: Span; cidrs: CidrLit[] }
+  | { kind: 'LocalhostNodePorts'; span: Span; enabled: Located<boolean> }
+  | { kind: 'NodePortRange'; span: Span; min: Located<number>; max: Located<number> };
+
+/** `masq from outside ...` — the local-traffic detector (cluster-wide, or one service's override). */
+export interface MasqFromOutside {
+  kind: 'MasqFromOutside';
+  span: Span;
+  detector: DetectorSpec;
+}
+
+export type DetectorSpec =
+  /** --detect-local-mode=ClusterCIDR with this --cluster-cidr */
+  | { kind: 'Cidr'; cidr: CidrLit }
+  /** --detect-local-mode=NodeCIDR: the compiled node's podCIDRs */
+  | { kind: 'NodePodCIDR'; span: Span }
+  /** --detect-local-mode=BridgeInterface */
+  | { kind: 'BridgeInterface'; name: Located<string> }
+  /** --detect-local-mode=InterfaceNamePrefix */
+  | { kind: 'InterfaceNamePrefix'; prefix: Located<string> };
+
+// ---------------------------------------------------------------------------------------------
+// node NAME { ... }
+
+export interface NodeBlock {
+  kind: 'Node';
+  span: Span;
+  name: Located<string>;
+  statements: NodeStatement[];
+}
+
+export type NodeStatement =
+  | { kind: 'NodeAddress'; span: Span; addresses: AddressLit[] }
+  | { kind: 'NodePodCIDRs'; span: Span; cidrs: CidrLit[] };
+
+// ---------------------------------------------------------------------------------------------
+// service NAMESPACE/NAME { ... }
+
+export interface ServiceBlock {
+  kind: 'Service';
+  span: Span;
+  namespace: Located<string>;
+  name: Located<string>;
+  items: ServiceItem[];
+}
+
+export type ServiceType = 'ClusterIP' | 'NodePort' | 'LoadBalancer';
+export type Protocol = 'tcp' | 'udp' | 'sctp';
+export type TrafficPolicy = 'Cluster' | 'Local';
+
+/** `NAME: TYPE IP:PORT/PROTO [nodePort N] -> endpoints[:TARGET] [, clause]...` */
+export interface PortLine {
+  kind: 'Port';
+  span: Span;
+  /** null for an unnamed port (a line without "NAME:"). */
+  name: Located<string> | null;
+  type: Located<ServiceType>;
+  clusterIP: AddressLit;
+  /** True when the address was written in brackets ("[fd00::1]:53"). */
+  bracketed: boolean;
+  port: Located<number>;
+  protocol: Located<Protocol>;
+  nodePort: Located<number> | null;
+  /** `-> endpoints:8080` (number) or `-> endpoints:http` (a port name); null for `-> endpoints`. */
+  targetPort: Located<number | string> | null;
+  clauses: ServiceAttribute[];
+}
+
+/** Service-wide attributes: allowed both as port-line clauses and as statements. */
+export type ServiceAttribute =
+  | { kind: 'ExternalTrafficPolicy'; span: Span; policy: Located<TrafficPolicy> }
+  | { kind: 'InternalTrafficPolicy'; span: Span; policy: Located<TrafficPolicy> }
+  | {
+      kind: 'SessionAffinity';
+      span: Span;
+      affinity: Located<'ClientIP' | 'None'>;
+      /** Seconds; null = default (10800). */
+      timeout: Located<number> | null;
+    }
+  | MasqFromOutside;
+
+export type ServiceItem =
+  | PortLine
+  | ServiceAttribute
+  | { kind: 'ExternalIPs'; span: Span; addresses: AddressLit[] }
+  | { kind: 'LoadBalancerIngress'; span: Span; addresses: AddressLit[] }
+  | { kind: 'LoadBalancerSourceRanges'; span: Span; cidrs: CidrLit[] }
+  | { kind: 'HealthCheckNodePort'; span: Span; port: Located<number> }
+  | { kind: 'Endpoints'; span: Span; endpoints: EndpointEntry[] };
+
+export type EndpointCondition = 'ready' | 'not-ready' | 'serving' | 'not-serving' | 'terminating';
+
+/** One endpoint: `10.0.0.5 on node-1 zone us-east-1a terminating ports http=8080 metrics=9090` */
+export interface EndpointEntry {
+  span: Span;
+  address: AddressLit;
+  node: Located<string> | null;
+  zone: Located<string> | null;
+  conditions: Located<EndpointCondition>[];
+  /** Named ports of this endpoint, used to resolve `-> endpoints:NAME`. */
+  ports: { span: Span; name: Located<string>; port: Located<number> }[];
+}
