@@ -1,0 +1,82 @@
+// Real-netfilter test support: throw-away network namespaces. Every namespace is created here with
+// a unique name and deleted in `finally`, so a failing test never leaves one behind; nothing here
+// touches the host's own ruleset. Outside root (or without the tools) kernel tests skip loudly.
+import { spawnSync } from 'node:child_process';
+
+export interface RunResult {
+  status: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run a command with optional stdin; never throws for a non-zero exit. */
+export function run(cmd: string, args: string[], input?: string, timeoutMs = 120_000): RunResult {
+  const r = spawnSync(cmd, args, { input, encoding: 'utf8', timeout: timeoutMs, maxBuffer: 512 * 1024 * 1024 });
+  if (r.error) return { status: -1, stdout: r.stdout ?? '', stderr: `${r.stderr ?? ''}${String(r.error.message)}` };
+  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+const has = (cmd: string) => run('sh', ['-c', `command -v ${cmd}`]).status === 0;
+
+/** Why kernel tests cannot run here, or null when they can. */
+export function kernelSkipReason(): string | null {
+  if (process.getuid?.() !== 0) return 'not running as root';
+  for (const tool of ['ip', 'iptables-restore', 'iptables-save', 'ip6tables-restore', 'nft', 'nfacct', 'conntrack']) {
+    if (!has(tool)) return `'${tool}' is not installed`;
+  }
+  const probe = `ksvc-probe-${process.pid}`;
+  const add = run('ip', ['netns', 'add', probe]);
+  if (add.status !== 0) return `cannot create a network namespace: ${add.stderr.trim()}`;
+  run('ip', ['netns', 'del', probe]);
+  return null;
+}
+
+let skipReasonCache: string | null | undefined;
+
+/**
+ * True when kernel tests can run. Otherwise prints one loud line (once per process) and returns
+ * false so the caller registers no kernel test. In CI (CI=true) as root a missing capability is a
+ * failure, not a skip: the kernel tier must run there.
+ */
+export function kernelTestsEnabled(tier: string): boolean {
+  if (skipReasonCache === undefined) skipReasonCache = kernelSkipReason();
+  if (skipReasonCache === null) return true;
+  if (process.env.CI === 'true' && process.getuid?.() === 0) {
+    throw new Error(`kernel tests (${tier}) cannot run in CI as root: ${skipReasonCache}`);
+  }
+  console.warn(`\n!!! SKIPPING kernel tests (${tier}): ${skipReasonCache} !!!\n`);
+  return false;
+}
+
+let counter = 0;
+
+export interface Netns {
+  name: string;
+  /** Run a command inside the namespace. */
+  exec(cmd: string, args: string[], input?: string, timeoutMs?: number): RunResult;
+}
+
+/** Create a namespace, run `body`, delete the namespace whatever happens. */
+export async function withNetns<T>(purpose: string, body: (ns: Netns) => Promise<T> | T): Promise<T> {
+  const name = `ksvc-${purpose}-${process.pid}-${++counter}`.slice(0, 40);
+  const add = run('ip', ['netns', 'add', name]);
+  if (add.status !== 0) throw new Error(`ip netns add ${name}: ${add.stderr}`);
+  const ns: Netns = {
+    name,
+    exec: (cmd, args, input, timeoutMs) => run('ip', ['netns', 'exec', name, cmd, ...args], input, timeoutMs),
+  };
+  try {
+    ns.exec('ip', ['link', 'set', 'lo', 'up']);
+    return await body(ns);
+  } finally {
+    run('ip', ['netns', 'del', name]);
+  }
+}
+
+/** Create the nfacct objects kube-proxy's rules reference (they must exist before a load). */
+export function createKubeProxyNfacct(ns: Netns): void {
+  for (const counterName of ['ct_state_invalid_dropped_pkts', 'localhost_nps_accepted_pkts']) {
+    const r = ns.exec('nfacct', ['add', counterName]);
+    if (r.status !== 0 && !/exist/i.test(r.stderr)) throw new Error(`nfacct add ${counterName}: ${r.stderr}`);
+  }
+}
