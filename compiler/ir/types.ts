@@ -29,8 +29,17 @@ export interface IRProgram {
   family: Family;
   /** The node compiled for; null when the input names no node (then nothing is local). */
   node: string | null;
-  /** This node's addresses of this family: with loopback, the "LOCAL" addresses. */
+  /**
+   * This node's addresses of this family, in declaration order. The "LOCAL" addresses (iptables
+   * `addrtype LOCAL`) are these plus the loopback block (127.0.0.0/8 or ::1).
+   */
   nodeIPs: IPText[];
+  /**
+   * kube-proxy's primary node IP of this family (the first of nodeIPs; loopback when there is
+   * none, as kube-proxy falls back to 127.0.0.1 / ::1). Only used to decide
+   * IRServicePort.firewall.allowLoadBalancerIPs; recorded for the verifier.
+   */
+  primaryNodeIP: IPText;
   /** kube-proxy's masquerade mark value (1 << bit). */
   masqueradeMark: number;
   /** --masquerade-all */
@@ -52,8 +61,14 @@ export interface IRProgram {
     /** nf_conntrack_tcp_be_liberal is set: no conntrack-INVALID drop rule. */
     conntrackLiberal: boolean;
   };
-  /** More than 1000 endpoints in total: kube-proxy elides per-endpoint rule comments. */
+  /**
+   * More than 1000 endpoints in total (every endpoint of this family of every service port of this
+   * family, whatever its conditions, deduplicated by ip:port): kube-proxy elides per-endpoint rule
+   * comments. Spelling only.
+   */
   largeCluster: boolean;
+  /** Total endpoints counted for largeCluster (for diagnostics and the verifier). */
+  totalEndpoints: number;
   /** One entry per (service, port) of this family, in a deterministic order (see docs/ir.md). */
   servicePorts: IRServicePort[];
 }

@@ -1,0 +1,106 @@
+// One service port in one family -> IRServicePort: every per-service-port decision kube-proxy's
+// syncProxyRules makes (proxier.go), taken once here so the backends only spell them.
+import { cidrContains, cidrOf, familyOf, ipOf, type Family, type IPText } from '../../common/ip.ts';
+import type { IREndpoint, IRLocalDetector, IRNoEndpointVerdict, IRServicePort } from '../ir/types.ts';
+import type { ServiceModel, ServicePortModel } from '../model.ts';
+import { categorizeEndpoints, type CandidateEndpoint } from './endpoints.ts';
+
+export interface ServicePortContext {
+  family: Family;
+  masqueradeAll: boolean;
+  primaryNodeIP: IPText;
+}
+
+export const servicePortNameOf = (svc: ServiceModel, portName: string): string =>
+  portName === '' ? `${svc.namespace}/${svc.name}` : `${svc.namespace}/${svc.name}:${portName}`;
+
+export function lowerServicePort(
+  svc: ServiceModel,
+  port: ServicePortModel,
+  clusterIP: IPText,
+  detector: IRLocalDetector,
+  candidates: CandidateEndpoint[],
+  ctx: ServicePortContext,
+): IRServicePort {
+  const { family } = ctx;
+  const ofFamily = <T extends string>(xs: T[]): T[] => xs.filter((x) => familyOf(x) === family);
+  const externalIPs = ofFamily(svc.externalIPs);
+  const loadBalancerIPs = ofFamily(svc.loadBalancerIngress);
+  const sourceRanges = ofFamily(svc.loadBalancerSourceRanges);
+  const nodePort = port.nodePort !== null && port.nodePort !== 0 ? port.nodePort : null;
+
+  // apiservice.ExternalPolicyLocal: only NodePort/LoadBalancer services have an external policy.
+  const externalLocal = svc.externalTrafficPolicy === 'Local' && (svc.type === 'NodePort' || svc.type === 'LoadBalancer');
+  const internalLocal = svc.internalTrafficPolicy === 'Local';
+  const externallyAccessible = nodePort !== null || loadBalancerIPs.length > 0 || externalIPs.length > 0;
+  const usesCluster = !internalLocal || externallyAccessible;
+  const usesLocal = internalLocal || (externalLocal && externallyAccessible);
+
+  const cat = categorizeEndpoints(candidates, usesCluster, usesLocal);
+  const { hasEndpoints } = cat;
+  const localCount = cat.local?.length ?? 0;
+  const hasInternalEndpoints = hasEndpoints && (!internalLocal || localCount > 0);
+  const hasExternalEndpoints = hasEndpoints && (!externalLocal || localCount > 0);
+  const usesSVC = (cat.cluster?.length ?? 0) > 0 && usesCluster;
+  const usesSVL = localCount > 0 && usesLocal;
+  const detectorImplemented = detector.kind !== 'none';
+
+  const refuseVerdict = (has: boolean): IRNoEndpointVerdict | null => (has ? null : hasEndpoints ? 'drop' : 'reject');
+
+  const internal: IRServicePort['internal'] = hasInternalEndpoints
+    ? { kind: 'balance', set: internalLocal ? 'local' : 'cluster' }
+    : { kind: 'refuse', verdict: refuseVerdict(false)! };
+  const internalMasquerade: IRServicePort['internalMasquerade'] = !hasInternalEndpoints
+    ? 'never'
+    : ctx.masqueradeAll
+      ? 'always'
+      : detectorImplemented
+        ? 'ifNotLocal'
+        : 'never';
+
+  let external: IRServicePort['external'] = null;
+  if (externallyAccessible) {
+    const ext: NonNullable<IRServicePort['external']>['ext'] = !hasEndpoints
+      ? null
+      : externalLocal
+        ? { policy: 'Local', shortCircuitPods: detectorImplemented, toLocal: hasExternalEndpoints }
+        : { policy: 'Cluster' };
+    external = { ext, refuse: refuseVerdict(hasExternalEndpoints) };
+  }
+
+  let firewall: IRServicePort['firewall'] = null;
+  if (hasEndpoints && loadBalancerIPs.length > 0 && sourceRanges.length > 0) {
+    const nodeIP = ipOf(ctx.primaryNodeIP);
+    firewall = { sourceRanges, allowLoadBalancerIPs: sourceRanges.some((c) => cidrContains(cidrOf(c), nodeIP)) };
+  }
+
+  const healthCheckNodePort =
+    svc.type === 'LoadBalancer' && svc.externalTrafficPolicy === 'Local' && svc.healthCheckNodePort ? svc.healthCheckNodePort : null;
+
+  const set = (eps: IREndpoint[] | null, used: boolean) => (used && eps ? { endpoints: eps } : null);
+  return {
+    namespace: svc.namespace,
+    name: svc.name,
+    portName: port.name,
+    servicePortName: servicePortNameOf(svc, port.name),
+    protocol: port.protocol,
+    clusterIP,
+    port: port.port,
+    externalIPs,
+    loadBalancerIPs,
+    nodePort,
+    healthCheckNodePort,
+    internalTrafficPolicy: internalLocal ? 'Local' : 'Cluster',
+    externalTrafficPolicy: externalLocal ? 'Local' : 'Cluster',
+    localDetector: detector,
+    affinity: svc.sessionAffinity.type === 'ClientIP' ? { timeoutSeconds: svc.sessionAffinity.timeoutSeconds } : null,
+    hasEndpoints,
+    internal,
+    internalMasquerade,
+    external,
+    firewall,
+    cluster: set(cat.cluster, usesSVC),
+    local: set(cat.local, usesSVL),
+    endpoints: cat.reachable,
+  };
+}
