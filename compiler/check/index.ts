@@ -1,8 +1,15 @@
-// PLACEHOLDER — replaced by the checker. The signature is fixed: other stages call it.
-import type { Diagnostic } from '../../common/diagnostics.ts';
+// The .ksvc checker: AST -> checked model, with coded diagnostics (compiler/check/codes.ts).
+// collect.ts groups the AST per object and parses values; each rule in rules/ checks one thing;
+// assemble.ts builds the model when no error was reported. The signature is fixed: other stages
+// call it.
+import { hasErrors, type Diagnostic } from '../../common/diagnostics.ts';
 import type { SourceFile } from '../../common/source.ts';
 import type { FileNode } from '../../grammar/ast.ts';
 import type { ClusterModel } from '../model.ts';
+import { assembleModel } from './assemble.ts';
+import { collectFile } from './collect.ts';
+import { makeContext } from './context.ts';
+import { allRules } from './rules/index.ts';
 
 export interface CheckResult {
   /** null when there are errors. */
@@ -11,9 +18,10 @@ export interface CheckResult {
   diagnostics: Diagnostic[];
 }
 
-export function checkFile(_file: FileNode, source: SourceFile): CheckResult {
-  return {
-    model: null,
-    diagnostics: [{ code: 'not-implemented', severity: 'error', message: 'checker not implemented yet', file: source.path, span: null }],
-  };
+export function checkFile(file: FileNode, source: SourceFile): CheckResult {
+  const ctx = makeContext(source);
+  const draft = collectFile(ctx, file);
+  for (const rule of allRules) rule(ctx, draft);
+  const model = hasErrors(ctx.diagnostics) ? null : assembleModel(ctx, draft);
+  return { model, diagnostics: ctx.diagnostics };
 }

@@ -1,0 +1,140 @@
+// FileDraft -> ClusterModel. Runs only when no rule reported an error, so every conflict has been
+// ruled out and "the first occurrence" is simply "the value".
+import type { CIDRText, IPText } from '../../common/ip.ts';
+import type { Span } from '../../common/source.ts';
+import {
+  defaultClusterSettings,
+  type ClusterModel,
+  type ClusterSettings,
+  type EndpointModel,
+  type LocalDetectorSpec,
+  type NodeModel,
+  type Origin,
+  type ServiceModel,
+  type ServicePortModel,
+} from '../model.ts';
+import type { CheckContext } from './context.ts';
+import type { DetectorItem, FileDraft, NodeDraft, ServiceDraft } from './draft.ts';
+import { portsByName } from './rules/rule.ts';
+
+export function assembleModel(ctx: CheckContext, draft: FileDraft): ClusterModel {
+  const origin = (span: Span): Origin => ({ file: ctx.file, span });
+  return {
+    settings: assembleSettings(draft),
+    nodes: draft.nodes.map((n) => assembleNode(n, origin)),
+    services: draft.services.map((s) => assembleService(s, origin)),
+  };
+}
+
+function assembleSettings(draft: FileDraft): ClusterSettings {
+  const settings = defaultClusterSettings();
+  settings.nodePortRange = { ...draft.nodePortRange };
+  let bitSet = false;
+  let localhostSet = false;
+  for (const s of draft.clusterSettings) {
+    if (s.kind === 'MasqAll') settings.masqueradeAll = true;
+    else if (s.kind === 'MasqBit' && !bitSet) {
+      settings.masqueradeBit = s.bit.value;
+      bitSet = true;
+    } else if (s.kind === 'LocalhostNodePorts' && !localhostSet) {
+      settings.localhostNodePorts = s.enabled.value;
+      localhostSet = true;
+    }
+  }
+  const npa = draft.nodePortAddresses[0];
+  if (npa) settings.nodePortAddresses = npa.value.map((c) => c.cidr.text);
+  settings.localDetector = detectorOf(draft.detectors) ?? { mode: 'None' };
+  return settings;
+}
+
+/** The detector a list of `masq from outside` statements says (null when there is none). */
+export function detectorOf(items: readonly DetectorItem[]): LocalDetectorSpec | null {
+  const first = items[0];
+  if (!first) return null;
+  const spec = first.ast.detector;
+  switch (spec.kind) {
+    case 'Cidr': {
+      const cidrs: CIDRText[] = [];
+      const families = new Set<string>();
+      for (const d of items) {
+        if (d.cidr && !families.has(d.cidr.family)) {
+          families.add(d.cidr.family);
+          cidrs.push(d.cidr.text);
+        }
+      }
+      return { mode: 'ClusterCIDR', cidrs };
+    }
+    case 'NodePodCIDR':
+      return { mode: 'NodeCIDR' };
+    case 'BridgeInterface':
+      return { mode: 'BridgeInterface', interfaceName: spec.name.value };
+    case 'InterfaceNamePrefix':
+      return { mode: 'InterfaceNamePrefix', prefix: spec.prefix.value };
+  }
+}
+
+function assembleNode(n: NodeDraft, origin: (s: Span) => Origin): NodeModel {
+  return {
+    name: n.name,
+    addresses: n.addresses.map((a) => a.ip.text),
+    podCIDRs: n.podCIDRs.map((c) => c.cidr.text),
+    origin: origin(n.ast.span),
+  };
+}
+
+function assembleService(s: ServiceDraft, origin: (s: Span) => Origin): ServiceModel {
+  const clusterIPs: IPText[] = [];
+  for (const fam of s.families) {
+    const line = s.lines.find((l) => l.ip?.family === fam);
+    if (line?.ip) clusterIPs.push(line.ip.text);
+  }
+  const ports: ServicePortModel[] = [];
+  for (const [name, lines] of portsByName(s)) {
+    const l = lines[0]!.ast;
+    ports.push({
+      name,
+      protocol: l.protocol.value,
+      port: l.port.value,
+      nodePort: l.nodePort?.value ?? null,
+      targetPort: l.targetPort?.value ?? l.port.value,
+      origin: origin(l.span),
+    });
+  }
+  const endpoints: EndpointModel[] = s.endpoints.map((ep) => {
+    const epPorts: { [name: string]: number } = {};
+    for (const p of ports) {
+      const n = typeof p.targetPort === 'number' ? p.targetPort : ep.namedPorts.get(p.targetPort);
+      if (n !== undefined) epPorts[p.name] = n;
+    }
+    return {
+      address: ep.ip.text,
+      family: ep.ip.family,
+      nodeName: ep.ast.node?.value ?? null,
+      zone: ep.ast.zone?.value ?? null,
+      conditions: ep.conditions ?? { ready: false, serving: false, terminating: false },
+      ports: epPorts,
+      origin: origin(ep.ast.span),
+    };
+  });
+  const affinity = s.affinity[0];
+  return {
+    namespace: s.namespace,
+    name: s.name,
+    type: s.type ?? 'ClusterIP',
+    clusterIPs,
+    ports,
+    externalIPs: s.externalIPs.map((a) => a.ip.text),
+    loadBalancerIngress: s.lbIngress.map((a) => a.ip.text),
+    loadBalancerSourceRanges: s.sourceRanges.map((c) => c.cidr.text),
+    externalTrafficPolicy: s.etp[0]?.value ?? 'Cluster',
+    internalTrafficPolicy: s.itp[0]?.value ?? 'Cluster',
+    sessionAffinity:
+      affinity && affinity.affinity.value === 'ClientIP'
+        ? { type: 'ClientIP', timeoutSeconds: affinity.timeout?.value ?? 10800 }
+        : { type: 'None' },
+    healthCheckNodePort: s.hcnp[0]?.value ?? null,
+    localDetectorOverride: detectorOf(s.masq),
+    endpoints,
+    origin: origin(s.ast.span),
+  };
+}

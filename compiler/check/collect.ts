@@ -1,0 +1,150 @@
+// AST -> FileDraft: group what the file says per object and parse every address and CIDR. Only
+// value-level problems are reported here (bad addresses, contradictory endpoint conditions); all
+// cross-object rules live in rules/.
+import type { ClusterSetting, FileNode, NodeBlock, ServiceBlock } from '../../grammar/ast.ts';
+import { defaultClusterSettings } from '../model.ts';
+import { resolveConditions } from './conditions.ts';
+import type { CheckContext } from './context.ts';
+import type { DetectorItem, EndpointDraft, FileDraft, NodeDraft, ServiceDraft } from './draft.ts';
+import { checkAddress, checkAddresses, checkCidr, checkCidrs, isValidPort } from './values.ts';
+import type { MasqFromOutside } from '../../grammar/ast.ts';
+
+export function collectFile(ctx: CheckContext, file: FileNode): FileDraft {
+  const draft: FileDraft = {
+    clusterSettings: [],
+    detectors: [],
+    nodePortAddresses: [],
+    nodePortRange: defaultClusterSettings().nodePortRange,
+    nodes: [],
+    nodesByName: new Map(),
+    services: [],
+  };
+  let rangeSet = false;
+  for (const block of file.blocks) {
+    if (block.kind === 'Cluster') {
+      for (const s of block.settings) {
+        draft.clusterSettings.push(s);
+        collectClusterSetting(ctx, draft, s);
+        if (s.kind === 'NodePortRange' && !rangeSet && validRange(s.min.value, s.max.value)) {
+          draft.nodePortRange = { min: s.min.value, max: s.max.value };
+          rangeSet = true;
+        }
+      }
+    } else if (block.kind === 'Node') {
+      const node = collectNode(ctx, block);
+      draft.nodes.push(node);
+      if (!draft.nodesByName.has(node.name)) draft.nodesByName.set(node.name, node);
+    } else {
+      draft.services.push(collectService(ctx, block));
+    }
+  }
+  return draft;
+}
+
+export const validRange = (min: number, max: number): boolean => isValidPort(min) && isValidPort(max) && min <= max;
+
+function collectClusterSetting(ctx: CheckContext, draft: FileDraft, s: ClusterSetting): void {
+  if (s.kind === 'MasqFromOutside') {
+    const d = collectDetector(ctx, s);
+    if (d) draft.detectors.push(d);
+  } else if (s.kind === 'NodePortAddresses') {
+    draft.nodePortAddresses.push({ value: checkCidrs(ctx, s.cidrs, 'nodePort address'), span: s.span });
+  }
+}
+
+export function collectDetector(ctx: CheckContext, ast: MasqFromOutside): DetectorItem | null {
+  if (ast.detector.kind !== 'Cidr') return { ast, cidr: null };
+  const cidr = checkCidr(ctx, ast.detector.cidr, 'cluster CIDR');
+  return cidr ? { ast, cidr } : null;
+}
+
+function collectNode(ctx: CheckContext, block: NodeBlock): NodeDraft {
+  const node: NodeDraft = { ast: block, name: block.name.value, addresses: [], podCIDRs: [] };
+  for (const st of block.statements) {
+    if (st.kind === 'NodeAddress') node.addresses.push(...checkAddresses(ctx, st.addresses, 'node address'));
+    else node.podCIDRs.push(...checkCidrs(ctx, st.cidrs, 'podCIDR'));
+  }
+  return node;
+}
+
+function collectService(ctx: CheckContext, block: ServiceBlock): ServiceDraft {
+  const svc: ServiceDraft = {
+    ast: block,
+    namespace: block.namespace.value,
+    name: block.name.value,
+    key: `${block.namespace.value}/${block.name.value}`,
+    lines: [],
+    type: null,
+    families: [],
+    etp: [],
+    itp: [],
+    affinity: [],
+    masq: [],
+    externalIPs: [],
+    lbIngress: [],
+    lbIngressAt: [],
+    sourceRanges: [],
+    sourceRangesAt: [],
+    hcnp: [],
+    endpoints: [],
+  };
+  const attribute = (a: ServiceBlock['items'][number]): boolean => {
+    switch (a.kind) {
+      case 'ExternalTrafficPolicy':
+        svc.etp.push({ value: a.policy.value, span: a.span });
+        return true;
+      case 'InternalTrafficPolicy':
+        svc.itp.push({ value: a.policy.value, span: a.span });
+        return true;
+      case 'SessionAffinity':
+        svc.affinity.push(a);
+        return true;
+      case 'MasqFromOutside': {
+        const d = collectDetector(ctx, a);
+        if (d) svc.masq.push(d);
+        return true;
+      }
+      default:
+        return false;
+    }
+  };
+  for (const item of block.items) {
+    if (attribute(item)) continue;
+    switch (item.kind) {
+      case 'Port': {
+        const ip = checkAddress(ctx, item.clusterIP, 'cluster IP');
+        svc.lines.push({ ast: item, name: item.name?.value ?? '', ip });
+        if (svc.type === null) svc.type = item.type.value;
+        if (ip && !svc.families.includes(ip.family)) svc.families.push(ip.family);
+        for (const c of item.clauses) attribute(c);
+        break;
+      }
+      case 'ExternalIPs':
+        svc.externalIPs.push(...checkAddresses(ctx, item.addresses, 'external IP'));
+        break;
+      case 'LoadBalancerIngress':
+        svc.lbIngress.push(...checkAddresses(ctx, item.addresses, 'load-balancer ingress IP'));
+        svc.lbIngressAt.push(item.span);
+        break;
+      case 'LoadBalancerSourceRanges':
+        svc.sourceRanges.push(...checkCidrs(ctx, item.cidrs, 'load-balancer source range'));
+        svc.sourceRangesAt.push(item.span);
+        break;
+      case 'HealthCheckNodePort':
+        svc.hcnp.push({ value: item.port.value, span: item.port.span });
+        break;
+      case 'Endpoints':
+        for (const ep of item.endpoints) {
+          const ip = checkAddress(ctx, ep.address, 'endpoint address');
+          const conditions = resolveConditions(ctx, ep.conditions);
+          if (!ip) continue;
+          const namedPorts = new Map<string, number>();
+          for (const p of ep.ports) if (!namedPorts.has(p.name.value)) namedPorts.set(p.name.value, p.port.value);
+          const d: EndpointDraft = { ast: ep, ip, conditions, namedPorts };
+          svc.endpoints.push(d);
+        }
+        break;
+    }
+  }
+  return svc;
+}

@@ -1,0 +1,69 @@
+// Endpoint conditions as written -> the EndpointSlice conditions kube-proxy reads.
+//
+// Kubernetes' meaning: `serving` = the pod passes its readiness probe; `terminating` = the pod is
+// being deleted; `ready` = serving and not terminating. The words resolve like this (explicit
+// `ready` / `serving` win over what the other words imply):
+//
+//   written                     ready  serving  terminating
+//   (nothing) / ready           yes    yes      no
+//   serving                     yes    yes      no
+//   not-ready                   no     no       no     (not-ready alone: failing its probe)
+//   not-serving                 no     no       no
+//   not-ready serving           no     yes      no
+//   not-ready not-serving       no     no       no
+//   terminating                 no     yes      yes    (still passing its probe while draining)
+//   terminating serving         no     yes      yes
+//   terminating not-serving     no     no       yes
+//   terminating not-ready       no     yes      yes    (not-ready adds nothing to terminating)
+//
+// Contradictions (error `contradictory-conditions`): ready + not-ready, serving + not-serving,
+// ready + terminating (ready means not terminating), ready + not-serving (ready implies serving).
+// Repeating a word is harmless.
+import type { EndpointCondition, Located } from '../../grammar/ast.ts';
+import type { EndpointConditions } from '../model.ts';
+import { codes } from './codes.ts';
+import type { CheckContext } from './context.ts';
+
+const CONTRADICTIONS: [EndpointCondition, EndpointCondition, string][] = [
+  ['ready', 'not-ready', 'an endpoint is either ready or not'],
+  ['serving', 'not-serving', 'an endpoint is either serving or not'],
+  ['ready', 'terminating', 'a ready endpoint is by definition not terminating'],
+  ['ready', 'not-serving', 'a ready endpoint is by definition serving'],
+];
+
+/** Resolve the written conditions; reports contradictions and returns null for them. */
+export function resolveConditions(ctx: CheckContext, written: readonly Located<EndpointCondition>[]): EndpointConditions | null {
+  if (written.length === 0) return { ready: true, serving: true, terminating: false };
+  const seen = new Map<EndpointCondition, Located<EndpointCondition>>();
+  for (const c of written) if (!seen.has(c.value)) seen.set(c.value, c);
+  let ok = true;
+  for (const [a, b, why] of CONTRADICTIONS) {
+    const first = seen.get(a);
+    const second = seen.get(b);
+    if (first && second) {
+      const [early, late] = first.span.start.offset <= second.span.start.offset ? [first, second] : [second, first];
+      ctx.report(
+        codes['contradictory-conditions'](ctx.at(late.span, { related: [ctx.related(`'${early.value}' is here`, early.span)] }), early.value, late.value, why),
+      );
+      ok = false;
+    }
+  }
+  if (!ok) return null;
+  return resolveConditionWords(new Set(seen.keys()));
+}
+
+/** The table above, for a set of non-contradictory words. */
+export function resolveConditionWords(has: ReadonlySet<EndpointCondition>): EndpointConditions {
+  const terminating = has.has('terminating');
+  const serving = has.has('serving')
+    ? true
+    : has.has('not-serving')
+      ? false
+      : has.has('ready')
+        ? true
+        : terminating
+          ? true
+          : !has.has('not-ready');
+  const ready = has.has('ready') ? true : !terminating && serving && !has.has('not-ready');
+  return { ready, serving, terminating };
+}

@@ -1,0 +1,94 @@
+// The checker's working form of a file: the AST nodes grouped per object, with every address and
+// CIDR already parsed (invalid ones were reported and left out). Rules read this; when no rule
+// reported an error, assemble.ts turns it into the model.
+import type { Family, ParsedCIDR, ParsedIP } from '../../common/ip.ts';
+import type { Span } from '../../common/source.ts';
+import type {
+  ClusterSetting,
+  EndpointEntry,
+  MasqFromOutside,
+  NodeBlock,
+  PortLine,
+  ServiceAttribute,
+  ServiceBlock,
+  ServiceType,
+  TrafficPolicy,
+} from '../../grammar/ast.ts';
+import type { EndpointConditions } from '../model.ts';
+import type { ParsedAddress, ParsedCidrLit } from './values.ts';
+
+export interface Occurrence<T> {
+  value: T;
+  span: Span;
+}
+
+/** One `masq from outside ...`; for the CIDR form, the parsed CIDR (entries with a bad CIDR are dropped). */
+export interface DetectorItem {
+  ast: MasqFromOutside;
+  cidr: ParsedCIDR | null;
+}
+
+export interface NodeDraft {
+  ast: NodeBlock;
+  name: string;
+  addresses: ParsedAddress[];
+  podCIDRs: ParsedCidrLit[];
+}
+
+export interface PortLineDraft {
+  ast: PortLine;
+  /** "" for an unnamed port. */
+  name: string;
+  /** null when the cluster IP did not parse. */
+  ip: ParsedIP | null;
+}
+
+export type AffinityAst = Extract<ServiceAttribute, { kind: 'SessionAffinity' }>;
+
+export interface EndpointDraft {
+  ast: EndpointEntry;
+  ip: ParsedIP;
+  /** null when the conditions contradict each other (reported). */
+  conditions: EndpointConditions | null;
+  /** `ports NAME=N`, first entry of each name. */
+  namedPorts: Map<string, number>;
+}
+
+export interface ServiceDraft {
+  ast: ServiceBlock;
+  namespace: string;
+  name: string;
+  /** "namespace/name" */
+  key: string;
+  lines: PortLineDraft[];
+  /** The type of the first port line (null without port lines). */
+  type: ServiceType | null;
+  /** Families of the cluster IPs, in order of first appearance (the first is the primary). */
+  families: Family[];
+  etp: Occurrence<TrafficPolicy>[];
+  itp: Occurrence<TrafficPolicy>[];
+  affinity: AffinityAst[];
+  masq: DetectorItem[];
+  externalIPs: ParsedAddress[];
+  lbIngress: ParsedAddress[];
+  /** Spans of the `loadBalancerIngress` statements. */
+  lbIngressAt: Span[];
+  sourceRanges: ParsedCidrLit[];
+  sourceRangesAt: Span[];
+  hcnp: Occurrence<number>[];
+  endpoints: EndpointDraft[];
+}
+
+export interface FileDraft {
+  clusterSettings: ClusterSetting[];
+  detectors: DetectorItem[];
+  nodePortAddresses: Occurrence<ParsedCidrLit[]>[];
+  /** The effective NodePort range (the first valid `nodePort range`, else the default). */
+  nodePortRange: { min: number; max: number };
+  nodes: NodeDraft[];
+  /** First declaration of each node name. */
+  nodesByName: Map<string, NodeDraft>;
+  services: ServiceDraft[];
+}
+
+export const familyName = (f: Family): string => (f === 'ipv4' ? 'IPv4' : 'IPv6');

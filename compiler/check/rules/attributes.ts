@@ -1,0 +1,127 @@
+// Rules on service-wide attributes: agreement between lines, and where each attribute applies.
+import type { Span } from '../../../common/source.ts';
+import { codes } from '../codes.ts';
+import type { CheckContext } from '../context.ts';
+import type { AffinityAst } from '../draft.ts';
+import { specialKind, type ParsedAddress } from '../values.ts';
+import { checkDetectorItems } from './cluster.ts';
+import { effectiveETP, effectiveITP, hasExternalFrontends, type Rule } from './rule.ts';
+
+function firstWins<T>(ctx: CheckContext, attr: string, items: readonly { value: T; span: Span }[], show: (v: T) => string): void {
+  const first = items[0];
+  if (!first) return;
+  for (const it of items) {
+    if (show(it.value) !== show(first.value)) {
+      ctx.report(
+        codes['conflicting-service-attribute'](
+          ctx.at(it.span, { related: [ctx.related('first given here', first.span)] }),
+          attr,
+          show(it.value),
+          show(first.value),
+        ),
+      );
+    }
+  }
+}
+
+const affinityText = (a: AffinityAst): string =>
+  a.affinity.value === 'None' ? 'none' : `clientIP ${a.timeout?.value ?? 10800}`;
+
+export const conflictingAttributes: Rule = (ctx, draft) => {
+  for (const s of draft.services) {
+    firstWins(ctx, 'externalTrafficPolicy', s.etp, (v) => v.toLowerCase());
+    firstWins(ctx, 'internalTrafficPolicy', s.itp, (v) => v.toLowerCase());
+    firstWins(ctx, 'sessionAffinity', s.affinity.map((a) => ({ value: a, span: a.span })), affinityText);
+    firstWins(ctx, 'healthCheckNodePort', s.hcnp, String);
+    checkDetectorItems(ctx, s.masq, `service ${s.key}`, (d, prev) => {
+      const show = (x: typeof d) => {
+        const k = x.ast.detector;
+        return k.kind === 'Cidr' ? x.cidr!.text : k.kind === 'BridgeInterface' ? `interface ${k.name.value}` : k.kind === 'InterfaceNamePrefix' ? `interface prefix ${k.prefix.value}` : 'node podCIDR';
+      };
+      ctx.report(
+        codes['conflicting-service-attribute'](
+          ctx.at(d.ast.span, { related: [ctx.related('first given here', prev.ast.span)] }),
+          'masq from outside',
+          show(d),
+          show(prev),
+        ),
+      );
+    });
+  }
+};
+
+export const affinityTimeout: Rule = (ctx, draft) => {
+  for (const s of draft.services) {
+    for (const a of s.affinity) {
+      if (!a.timeout) continue;
+      if (a.affinity.value !== 'ClientIP') ctx.report(codes['affinity-timeout-without-client-ip'](ctx.at(a.timeout.span)));
+      else if (!Number.isInteger(a.timeout.value) || a.timeout.value < 1 || a.timeout.value > 86400) {
+        ctx.report(codes['invalid-affinity-timeout'](ctx.at(a.timeout.span), a.timeout.value));
+      }
+    }
+  }
+};
+
+function externalAddresses(ctx: CheckContext, list: readonly ParsedAddress[], what: string): void {
+  const seen = new Set<string>();
+  for (const a of list) {
+    const kind = specialKind(a.ip);
+    if (kind) ctx.report(codes['reserved-address'](ctx.at(a.lit.span), what, a.ip.text, kind, 'a unicast address that clients can reach'));
+    if (seen.has(a.ip.text)) ctx.report(codes['duplicate-list-entry'](ctx.at(a.lit.span), what, a.ip.text));
+    seen.add(a.ip.text);
+  }
+}
+
+/** externalIPs and load-balancer IPs: what the API refuses (ValidateNonSpecialIP), each once. */
+export const externalAddressValues: Rule = (ctx, draft) => {
+  for (const s of draft.services) {
+    externalAddresses(ctx, s.externalIPs, 'external IP');
+    externalAddresses(ctx, s.lbIngress, 'load-balancer ingress IP');
+    const seen = new Set<string>();
+    for (const r of s.sourceRanges) {
+      if (seen.has(r.cidr.text)) ctx.report(codes['duplicate-list-entry'](ctx.at(r.lit.span), 'load-balancer source range', r.cidr.text));
+      seen.add(r.cidr.text);
+    }
+  }
+};
+
+export const loadBalancerIngressType: Rule = (ctx, draft) => {
+  for (const s of draft.services) {
+    if (s.type === null || s.type === 'LoadBalancer') continue;
+    for (const span of s.lbIngressAt) ctx.report(codes['load-balancer-ingress-not-load-balancer'](ctx.at(span), s.type));
+  }
+};
+
+export const healthCheckNodePortAllowed: Rule = (ctx, draft) => {
+  for (const s of draft.services) {
+    const h = s.hcnp[0];
+    if (!h || s.type === null) continue;
+    let why: string | null = null;
+    if (s.type !== 'LoadBalancer') why = `this service is ${s.type}`;
+    else if (effectiveETP(s) !== 'Local') why = 'this service has externalTrafficPolicy cluster (add externalTrafficPolicy local)';
+    if (why) ctx.report(codes['health-check-node-port-not-allowed'](ctx.at(h.span), why));
+  }
+};
+
+export const externalTrafficPolicyApplies: Rule = (ctx, draft) => {
+  for (const s of draft.services) {
+    if (s.type === null || hasExternalFrontends(s)) continue;
+    const first = s.etp[0];
+    if (first) ctx.report(codes['external-traffic-policy-not-applicable'](ctx.at(first.span, { hint: 'remove it, or make the service NodePort/LoadBalancer' })));
+  }
+};
+
+export const sourceRangesApply: Rule = (ctx, draft) => {
+  for (const s of draft.services) {
+    if (s.type === null || s.type === 'LoadBalancer') continue;
+    for (const span of s.sourceRangesAt) ctx.report(codes['source-ranges-not-applicable'](ctx.at(span), s.type));
+  }
+};
+
+export const internalTrafficPolicyEndpoints: Rule = (ctx, draft) => {
+  for (const s of draft.services) {
+    if (effectiveITP(s) !== 'Local') continue;
+    if (s.endpoints.some((e) => e.ast.node)) continue;
+    ctx.report(codes['internal-traffic-policy-no-node-endpoints'](ctx.at(s.itp[0]!.span)));
+  }
+};

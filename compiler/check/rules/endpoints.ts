@@ -1,0 +1,83 @@
+// Rules on endpoints: nodes, families, duplicates, named ports, and endpoints that never serve.
+import { codes } from '../codes.ts';
+import { familyName } from '../draft.ts';
+import { closest } from '../names.ts';
+import { specialKind } from '../values.ts';
+import { portsByName, type Rule } from './rule.ts';
+
+export const unknownNodes: Rule = (ctx, draft) => {
+  for (const s of draft.services) {
+    for (const ep of s.endpoints) {
+      const n = ep.ast.node;
+      if (!n || draft.nodesByName.has(n.value)) continue;
+      const near = closest(n.value, draft.nodesByName.keys());
+      const hint = near ? `did you mean ${near}?` : draft.nodes.length === 0 ? 'the file declares no node' : undefined;
+      ctx.report(codes['unknown-node'](ctx.at(n.span, hint !== undefined ? { hint } : undefined), n.value));
+    }
+  }
+};
+
+export const endpointFamilies: Rule = (ctx, draft) => {
+  for (const s of draft.services) {
+    if (s.families.length === 0) continue;
+    for (const ep of s.endpoints) {
+      if (!s.families.includes(ep.ip.family)) {
+        const has = s.families.map(familyName).join(' and ');
+        ctx.report(codes['endpoint-family-mismatch'](ctx.at(ep.ast.address.span), ep.ip.text, familyName(ep.ip.family), has));
+      }
+    }
+  }
+};
+
+/** EndpointSlice validation refuses these endpoint addresses. */
+export const reservedEndpointAddresses: Rule = (ctx, draft) => {
+  for (const s of draft.services) {
+    for (const ep of s.endpoints) {
+      const kind = specialKind(ep.ip);
+      if (kind) ctx.report(codes['reserved-address'](ctx.at(ep.ast.address.span), 'endpoint address', ep.ip.text, kind, "the pod's unicast address"));
+    }
+  }
+};
+
+export const duplicateEndpoints: Rule = (ctx, draft) => {
+  for (const s of draft.services) {
+    const first = new Map<string, (typeof s.endpoints)[number]>();
+    for (const ep of s.endpoints) {
+      const prev = first.get(ep.ip.text);
+      if (!prev) first.set(ep.ip.text, ep);
+      else ctx.report(codes['duplicate-endpoint'](ctx.at(ep.ast.address.span, { related: [ctx.related('first listed here', prev.ast.address.span)] }), ep.ip.text));
+    }
+  }
+};
+
+/** A named target port needs at least one endpoint that defines it (when the service has endpoints). */
+export const targetPortNamesDefined: Rule = (ctx, draft) => {
+  for (const s of draft.services) {
+    if (s.endpoints.length === 0) continue;
+    const defined = new Set<string>();
+    for (const ep of s.endpoints) for (const n of ep.namedPorts.keys()) defined.add(n);
+    for (const l of s.lines) {
+      const t = l.ast.targetPort;
+      if (t && typeof t.value === 'string' && !defined.has(t.value)) ctx.report(codes['unknown-target-port-name'](ctx.at(t.span), t.value));
+    }
+  }
+};
+
+export const endpointsUsed: Rule = (ctx, draft) => {
+  for (const s of draft.services) {
+    if (s.lines.length === 0) continue;
+    const targets = [...portsByName(s).values()].map((lines) => lines[0]!.ast.targetPort?.value ?? null);
+    const anyNumeric = targets.some((t) => typeof t !== 'string');
+    for (const ep of s.endpoints) {
+      const c = ep.conditions;
+      if (c && !c.ready && !c.serving) {
+        ctx.report(codes['endpoint-never-used'](ctx.at(ep.ast.span), ep.ip.text, 'it is neither ready nor serving, and kube-proxy only uses serving endpoints'));
+        continue;
+      }
+      if (!anyNumeric && !targets.some((t) => typeof t === 'string' && ep.namedPorts.has(t))) {
+        const names = [...new Set(targets as string[])].join(', ');
+        ctx.report(codes['endpoint-never-used'](ctx.at(ep.ast.span), ep.ip.text, `it defines none of the target ports (${names}); add 'ports NAME=N'`));
+      }
+    }
+  }
+};

@@ -1,0 +1,56 @@
+// Every rule, in the order they run (the order only affects diagnostics before sorting).
+import * as attributes from './attributes.ts';
+import * as cluster from './cluster.ts';
+import * as endpoints from './endpoints.ts';
+import * as names from './names.ts';
+import * as nodes from './nodes.ts';
+import * as ports from './ports.ts';
+import type { Rule } from './rule.ts';
+import * as services from './services.ts';
+
+export const allRules: readonly Rule[] = [
+  // cluster block
+  cluster.masqBitRange,
+  cluster.nodePortRangeValid,
+  cluster.conflictingClusterSettings,
+  cluster.nodePortAddressDuplicates,
+  cluster.clusterDetector,
+  cluster.detectorInterfaceNames,
+  cluster.nodeCidrWithoutPodCidr,
+  // nodes
+  nodes.nodeNames,
+  nodes.duplicateNodes,
+  nodes.nodeAddresses,
+  nodes.podCidrFamilies,
+  // services
+  names.serviceNames,
+  names.portNames,
+  names.endpointNames,
+  services.duplicateServices,
+  services.serviceWithoutPorts,
+  services.mixedServiceTypes,
+  services.conflictingClusterIPs,
+  services.reservedClusterIPs,
+  services.clusterIPInUse,
+  services.nodePortOnClusterIP,
+  services.missingNodePort,
+  ports.portNumbers,
+  ports.portNamesUnique,
+  ports.dualStackPorts,
+  ports.nodePortCollisions,
+  attributes.conflictingAttributes,
+  attributes.affinityTimeout,
+  attributes.externalAddressValues,
+  attributes.loadBalancerIngressType,
+  attributes.healthCheckNodePortAllowed,
+  attributes.externalTrafficPolicyApplies,
+  attributes.sourceRangesApply,
+  attributes.internalTrafficPolicyEndpoints,
+  // endpoints
+  endpoints.unknownNodes,
+  endpoints.endpointFamilies,
+  endpoints.reservedEndpointAddresses,
+  endpoints.duplicateEndpoints,
+  endpoints.targetPortNamesDefined,
+  endpoints.endpointsUsed,
+];

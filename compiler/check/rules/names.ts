@@ -1,0 +1,48 @@
+// Name rules: the API server's validation for every name a service, port or endpoint carries.
+import { codes } from '../codes.ts';
+import { dns1035Label, dns1123Label, ianaServiceName, labelValue } from '../names.ts';
+import type { Rule } from './rule.ts';
+
+export const serviceNames: Rule = (ctx, draft) => {
+  for (const s of draft.services) {
+    const ns = dns1123Label(s.namespace);
+    if (ns) ctx.report(codes['invalid-namespace'](ctx.at(s.ast.namespace.span), s.namespace, ns));
+    const name = dns1035Label(s.name);
+    if (name) ctx.report(codes['invalid-service-name'](ctx.at(s.ast.name.span), s.name, name));
+  }
+};
+
+export const portNames: Rule = (ctx, draft) => {
+  for (const s of draft.services) {
+    for (const l of s.lines) {
+      if (l.ast.name) {
+        const why = dns1123Label(l.name);
+        if (why) ctx.report(codes['invalid-port-name'](ctx.at(l.ast.name.span), l.name, why));
+      }
+      const t = l.ast.targetPort;
+      if (t && typeof t.value === 'string') {
+        const why = ianaServiceName(t.value);
+        if (why) ctx.report(codes['invalid-target-port-name'](ctx.at(t.span), t.value, why));
+      }
+    }
+  }
+};
+
+export const endpointNames: Rule = (ctx, draft) => {
+  for (const s of draft.services) {
+    for (const ep of s.endpoints) {
+      const seen = new Set<string>();
+      for (const p of ep.ast.ports) {
+        const why = ianaServiceName(p.name.value);
+        if (why) ctx.report(codes['invalid-endpoint-port-name'](ctx.at(p.name.span), p.name.value, why));
+        if (seen.has(p.name.value)) ctx.report(codes['duplicate-endpoint-port-name'](ctx.at(p.name.span), p.name.value));
+        seen.add(p.name.value);
+      }
+      const zone = ep.ast.zone;
+      if (zone) {
+        const why = labelValue(zone.value);
+        if (why) ctx.report(codes['invalid-zone'](ctx.at(zone.span), zone.value, why));
+      }
+    }
+  }
+};

@@ -1,0 +1,160 @@
+// Rules on port lines: numbers, names, dual-stack agreement, NodePort allocation.
+import type { Span } from '../../../common/source.ts';
+import { codes } from '../codes.ts';
+import { familyName, type PortLineDraft } from '../draft.ts';
+import { isValidPort } from '../values.ts';
+import { portsByName, type Rule } from './rule.ts';
+
+export const portNumbers: Rule = (ctx, draft) => {
+  const { min, max } = draft.nodePortRange;
+  const inRange = (n: number) => Number.isInteger(n) && n >= min && n <= max;
+  for (const s of draft.services) {
+    for (const l of s.lines) {
+      if (!isValidPort(l.ast.port.value)) ctx.report(codes['invalid-port'](ctx.at(l.ast.port.span), 'port', l.ast.port.value));
+      const t = l.ast.targetPort;
+      if (t && typeof t.value === 'number' && !isValidPort(t.value)) ctx.report(codes['invalid-port'](ctx.at(t.span), 'target port', t.value));
+      const np = l.ast.nodePort;
+      if (np && !inRange(np.value)) ctx.report(codes['node-port-out-of-range'](ctx.at(np.span), 'nodePort', np.value, min, max));
+    }
+    for (const h of s.hcnp) {
+      if (!inRange(h.value)) ctx.report(codes['node-port-out-of-range'](ctx.at(h.span), 'healthCheckNodePort', h.value, min, max));
+    }
+    for (const ep of s.endpoints) {
+      for (const p of ep.ast.ports) {
+        if (!isValidPort(p.port.value)) ctx.report(codes['invalid-port'](ctx.at(p.port.span), `endpoint port ${p.name.value}`, p.port.value));
+      }
+    }
+  }
+};
+
+const nameSpan = (l: PortLineDraft): Span => l.ast.name?.span ?? l.ast.type.span;
+
+/** Within one family: port names unique, an unnamed port only alone, each port/protocol once. */
+export const portNamesUnique: Rule = (ctx, draft) => {
+  for (const s of draft.services) {
+    const multiPort = portsByName(s).size > 1;
+    const names = new Map<string, PortLineDraft>();
+    const pairs = new Map<string, PortLineDraft>();
+    for (const l of s.lines) {
+      if (!l.ip) continue;
+      const fam = l.ip.family;
+      const nameKey = `${fam}|${l.name}`;
+      const prev = names.get(nameKey);
+      if (l.name === '' && (multiPort || prev)) {
+        ctx.report(codes['unnamed-port-in-multi-port-service'](ctx.at(l.ast.type.span)));
+      } else if (prev) {
+        ctx.report(
+          codes['duplicate-port-name'](ctx.at(nameSpan(l), { related: [ctx.related('first used here', nameSpan(prev))] }), l.name, familyName(fam)),
+        );
+      }
+      if (!prev) names.set(nameKey, l);
+      const pairKey = `${fam}|${l.ast.port.value}/${l.ast.protocol.value}`;
+      const prevPair = pairs.get(pairKey);
+      if (prevPair) {
+        ctx.report(
+          codes['duplicate-service-port'](
+            ctx.at(l.ast.port.span, { related: [ctx.related('first declared here', prevPair.ast.port.span)] }),
+            l.ast.port.value,
+            l.ast.protocol.value,
+          ),
+        );
+      } else pairs.set(pairKey, l);
+    }
+  }
+};
+
+const targetText = (l: PortLineDraft): string => String(l.ast.targetPort?.value ?? l.ast.port.value);
+
+/** A dual-stack service has the same ports in both families; lines of one name agree on everything but the IP. */
+export const dualStackPorts: Rule = (ctx, draft) => {
+  for (const s of draft.services) {
+    if (s.families.length < 2) continue;
+    for (const [name, lines] of portsByName(s)) {
+      const valid = lines.filter((l) => l.ip);
+      const first = valid[0];
+      if (!first) continue;
+      const label = name === '' ? 'the unnamed port' : `port '${name}'`;
+      for (const fam of s.families) {
+        if (!valid.some((l) => l.ip!.family === fam)) {
+          ctx.report(
+            codes['dual-stack-port-mismatch'](
+              ctx.at(nameSpan(first), { hint: `add a ${familyName(fam)} line for ${label}` }),
+              `${label} is declared for ${familyName(first.ip!.family)} but not for ${familyName(fam)}`,
+            ),
+          );
+        }
+      }
+      const other = valid.find((l) => l.ip!.family !== first.ip!.family);
+      if (!other) continue;
+      const diffs: [string, string, string, Span][] = [];
+      const a = first.ast;
+      const b = other.ast;
+      if (a.protocol.value !== b.protocol.value) diffs.push(['protocol', a.protocol.value, b.protocol.value, b.protocol.span]);
+      if (a.port.value !== b.port.value) diffs.push(['port', String(a.port.value), String(b.port.value), b.port.span]);
+      if ((a.nodePort?.value ?? null) !== (b.nodePort?.value ?? null)) {
+        diffs.push(['nodePort', String(a.nodePort?.value ?? 'none'), String(b.nodePort?.value ?? 'none'), b.nodePort?.span ?? b.port.span]);
+      }
+      if (targetText(first) !== targetText(other)) diffs.push(['target port', targetText(first), targetText(other), b.targetPort?.span ?? b.span]);
+      for (const [what, x, y, span] of diffs) {
+        ctx.report(
+          codes['dual-stack-port-mismatch'](
+            ctx.at(span, { related: [ctx.related(`the ${familyName(first.ip!.family)} line is here`, first.ast.span)] }),
+            `${label} has ${what} ${y} for ${familyName(other.ip!.family)} but ${x} for ${familyName(first.ip!.family)}`,
+          ),
+        );
+      }
+    }
+  }
+};
+
+/**
+ * NodePorts are allocated by number (any protocol) across the cluster; inside one service the
+ * same number may serve two protocols. A healthCheckNodePort takes a number of its own.
+ */
+export const nodePortCollisions: Rule = (ctx, draft) => {
+  const owner = new Map<number, { key: string; what: string; span: Span }>();
+  for (const s of draft.services) {
+    const mine = new Map<string, PortLineDraft>();
+    const claimed: [number, Span, string][] = [];
+    for (const [, lines] of portsByName(s)) {
+      const l = lines.find((x) => x.ast.nodePort);
+      const np = l?.ast.nodePort;
+      if (!l || !np) continue;
+      const k = `${np.value}/${l.ast.protocol.value}`;
+      const prev = mine.get(k);
+      if (prev) {
+        ctx.report(
+          codes['duplicate-node-port'](
+            ctx.at(np.span, { related: [ctx.related('first used here', prev.ast.nodePort!.span)] }),
+            'nodePort',
+            np.value,
+            `port ${prev.name === '' ? '(unnamed)' : `'${prev.name}'`} of this service`,
+          ),
+        );
+        continue;
+      }
+      mine.set(k, l);
+      const other = owner.get(np.value);
+      if (other && other.key !== s.key) {
+        ctx.report(
+          codes['duplicate-node-port'](ctx.at(np.span, { related: [ctx.related(`${other.key} uses it here`, other.span)] }), 'nodePort', np.value, `${other.what} of ${other.key}`),
+        );
+      } else claimed.push([np.value, np.span, 'a nodePort']);
+    }
+    for (const [n, span, what] of claimed) if (!owner.has(n)) owner.set(n, { key: s.key, what, span });
+    // Only the first healthCheckNodePort counts; a second one is a conflicting attribute.
+    for (const h of s.hcnp.slice(0, 1)) {
+      const other = owner.get(h.value);
+      if (other) {
+        ctx.report(
+          codes['duplicate-node-port'](
+            ctx.at(h.span, { related: [ctx.related(`${other.key} uses it here`, other.span)] }),
+            'healthCheckNodePort',
+            h.value,
+            `${other.what} of ${other.key}`,
+          ),
+        );
+      } else owner.set(h.value, { key: s.key, what: 'the healthCheckNodePort', span: h.span });
+    }
+  }
+};

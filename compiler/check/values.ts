@@ -1,0 +1,82 @@
+// Leaf values: addresses and CIDRs through the strict parsers (common/ip.ts), with a located,
+// coded diagnostic when they are not what a .ksvc author may write.
+import { parseCIDRStrict, parseIPStrict, type ParsedCIDR, type ParsedIP } from '../../common/ip.ts';
+import type { AddressLit, CidrLit } from '../../grammar/ast.ts';
+import { codes } from './codes.ts';
+import type { CheckContext } from './context.ts';
+
+/** An address that parsed, with the literal it came from (for spans). */
+export interface ParsedAddress {
+  lit: AddressLit;
+  ip: ParsedIP;
+}
+
+export interface ParsedCidrLit {
+  lit: CidrLit;
+  cidr: ParsedCIDR;
+}
+
+/** Parse an address; report and return null when it is malformed or not canonical. */
+export function checkAddress(ctx: CheckContext, lit: AddressLit, what: string): ParsedIP | null {
+  const r = parseIPStrict(lit.text);
+  if (r.ok) return r.value;
+  const hint = r.suggestion !== undefined ? `write ${r.suggestion}` : undefined;
+  ctx.report(codes['invalid-address'](ctx.at(lit.span, hint !== undefined ? { hint } : undefined), what, lit.text, r.reason));
+  return null;
+}
+
+/** Parse a CIDR; host bits set, a bad prefix length or a bad address are reported. */
+export function checkCidr(ctx: CheckContext, lit: CidrLit, what: string): ParsedCIDR | null {
+  const r = parseCIDRStrict(lit.text);
+  if (r.ok) return r.value;
+  const slash = lit.text.indexOf('/');
+  const addrOk = slash > 0 && parseIPStrict(lit.text.slice(0, slash)).ok;
+  if (addrOk && r.suggestion !== undefined && /host bits/.test(r.reason)) {
+    ctx.report(codes['cidr-host-bits'](ctx.at(lit.span, { hint: `write ${r.suggestion}` }), what, lit.text, r.suggestion));
+    return null;
+  }
+  let hint: string | undefined;
+  if (r.suggestion !== undefined && slash > 0) hint = `write ${r.suggestion}${lit.text.slice(slash)}`;
+  ctx.report(codes['invalid-cidr'](ctx.at(lit.span, hint !== undefined ? { hint } : undefined), what, lit.text, r.reason));
+  return null;
+}
+
+export function checkAddresses(ctx: CheckContext, lits: readonly AddressLit[], what: string): ParsedAddress[] {
+  const out: ParsedAddress[] = [];
+  for (const lit of lits) {
+    const ip = checkAddress(ctx, lit, what);
+    if (ip) out.push({ lit, ip });
+  }
+  return out;
+}
+
+export function checkCidrs(ctx: CheckContext, lits: readonly CidrLit[], what: string): ParsedCidrLit[] {
+  const out: ParsedCidrLit[] = [];
+  for (const lit of lits) {
+    const cidr = checkCidr(ctx, lit, what);
+    if (cidr) out.push({ lit, cidr });
+  }
+  return out;
+}
+
+export type SpecialKind = 'unspecified' | 'loopback' | 'link-local' | 'multicast' | 'broadcast';
+
+/** What kind of special-purpose address this is (null for an ordinary unicast address). */
+export function specialKind(ip: ParsedIP): SpecialKind | null {
+  const v = ip.value;
+  if (ip.family === 'ipv4') {
+    if (v === 0n) return 'unspecified';
+    if (v >> 24n === 127n) return 'loopback';
+    if (v >> 16n === 0xa9fen) return 'link-local';
+    if (v >> 28n === 0xen) return 'multicast';
+    if (v === 0xffffffffn) return 'broadcast';
+    return null;
+  }
+  if (v === 0n) return 'unspecified';
+  if (v === 1n) return 'loopback';
+  if (v >> 118n === 0x3fan) return 'link-local'; // fe80::/10
+  if (v >> 120n === 0xffn) return 'multicast';
+  return null;
+}
+
+export const isValidPort = (n: number): boolean => Number.isInteger(n) && n >= 1 && n <= 65535;
