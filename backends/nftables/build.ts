@@ -1,0 +1,320 @@
+// IR -> the objects of one `kube-proxy` table (one IP family). Renders decisions the lowering made;
+// decides nothing. The structure follows kube-proxy's nftables mode (names, maps, per-service
+// chains) but every packet outcome follows kube-proxy's *iptables* mode, which is what the IR
+// describes: docs/nftables.md lists each place where the two structures differ and why.
+import type { IREndpoint, IRLocalDetector, IRProgram, IRServicePort } from '../../compiler/ir/types.ts';
+import {
+  accept, and, cidrExpr, concat, ct, dnat, drop, exactIfname, fib, goto, jump, mangle, masquerade, match, meta,
+  or, payload, prefix, reject, ret, setUpdate, spelling, vmap, xor,
+  type Expr, type FamilySpelling, type Json, type NftFamily, type Stmt,
+} from './json.ts';
+import { endpointNames, servicePortNames } from './names.ts';
+import { cascadeThresholds, RANDOM_MASK } from './probability.ts';
+
+export const TABLE = 'kube-proxy';
+
+export interface BaseChainSpec {
+  type: 'filter' | 'nat';
+  hook: 'prerouting' | 'input' | 'forward' | 'output' | 'postrouting';
+  prio: number;
+}
+
+export interface ChainDef {
+  name: string;
+  base?: BaseChainSpec;
+  rules: Rule[];
+}
+
+export interface Rule {
+  expr: Stmt[];
+  comment?: string;
+}
+
+export interface SetDef {
+  kind: 'set' | 'map';
+  name: string;
+  /** One type name, or the parts of a concatenated type. */
+  type: string | string[];
+  flags?: 'timeout'[];
+  /** Seconds (sets with the timeout flag). */
+  timeout?: number;
+  /** Elements: keys (set) or [key, verdict] pairs (map). */
+  elem: Json[];
+}
+
+export interface FamilyRuleset {
+  family: NftFamily;
+  chains: ChainDef[];
+  sets: SetDef[];
+}
+
+// Fixed chain and map names (kube-proxy's where it has one; see docs/nftables.md).
+export const C = {
+  natPrerouting: 'nat-prerouting',
+  natOutput: 'nat-output',
+  natPostrouting: 'nat-postrouting',
+  filterInput: 'filter-input',
+  filterForward: 'filter-forward',
+  filterOutput: 'filter-output',
+  services: 'services',
+  masquerading: 'masquerading',
+  markForMasquerade: 'mark-for-masquerade',
+  firewallCheck: 'firewall-check',
+  healthChecks: 'nodeport-health-checks',
+  serviceEndpointsCheck: 'service-endpoints-check',
+  externalEndpointsCheck: 'external-endpoints-check',
+  forward: 'forward-rules',
+  localnet: 'localnet-check',
+  rejectChain: 'reject-chain',
+} as const;
+
+export const S = {
+  serviceIPs: 'service-ips',
+  serviceNodePorts: 'service-nodeports',
+  nodePortIPs: 'nodeport-ips',
+  firewallIPs: 'firewall-ips',
+  noEndpointServices: 'no-endpoint-services',
+  noEndpointExternalIPs: 'no-endpoint-external-ips',
+  noEndpointNodePorts: 'no-endpoint-nodeports',
+  healthCheckNodePorts: 'health-check-nodeports',
+} as const;
+
+/** Dedupes map keys: the first element for a key wins, as the first matching iptables rule does. */
+class MapBuilder {
+  private readonly seen = new Set<string>();
+  readonly elem: Json[] = [];
+  add(key: Json, value: Json, comment?: string): void {
+    const k = JSON.stringify(key);
+    if (this.seen.has(k)) return;
+    this.seen.add(k);
+    const keyed: Json = comment === undefined ? key : { elem: { val: key, comment } };
+    this.elem.push([keyed, value]);
+  }
+}
+
+const refuseVerdict = (v: 'reject' | 'drop'): Stmt => (v === 'reject' ? goto(C.rejectChain) : drop);
+
+export function buildFamily(ir: IRProgram): FamilyRuleset {
+  const f = spelling(ir.family);
+  const loopback = ir.family === 'ipv4' ? prefix('127.0.0.0', 8) : '::1';
+  const mark = ir.masqueradeMark;
+  const ctNew = match('in', ct('state'), 'new');
+  const l4Key = concat(meta('l4proto'), payload('th', 'dport'));
+  const fullKey = concat(payload(f.l3, 'daddr'), meta('l4proto'), payload('th', 'dport'));
+
+  const chains: ChainDef[] = [];
+  const chain = (name: string, base?: BaseChainSpec): ChainDef => {
+    const c: ChainDef = base ? { name, base, rules: [] } : { name, rules: [] };
+    chains.push(c);
+    return c;
+  };
+  const rule = (c: ChainDef, ...expr: Stmt[]): void => void c.rules.push({ expr });
+  const commented = (c: ChainDef, comment: string, ...expr: Stmt[]): void => void c.rules.push({ expr, comment });
+
+  // ---- base chains: iptables' builtin chains at iptables' priorities, jumps in a node's order
+  const natPre = chain(C.natPrerouting, { type: 'nat', hook: 'prerouting', prio: -100 });
+  const natOut = chain(C.natOutput, { type: 'nat', hook: 'output', prio: -100 });
+  const natPost = chain(C.natPostrouting, { type: 'nat', hook: 'postrouting', prio: 100 });
+  const fIn = chain(C.filterInput, { type: 'filter', hook: 'input', prio: 0 });
+  const fFwd = chain(C.filterForward, { type: 'filter', hook: 'forward', prio: 0 });
+  const fOut = chain(C.filterOutput, { type: 'filter', hook: 'output', prio: 0 });
+  const localnetBlock = ir.family === 'ipv4' && ir.localhostNodePorts;
+
+  rule(natPre, jump(C.services));
+  rule(natOut, jump(C.services));
+  rule(natPost, jump(C.masquerading));
+  rule(fIn, ctNew, jump(C.firewallCheck));
+  rule(fIn, jump(C.healthChecks));
+  rule(fIn, ctNew, jump(C.externalEndpointsCheck));
+  if (localnetBlock) rule(fIn, jump(C.localnet));
+  rule(fFwd, ctNew, jump(C.firewallCheck));
+  rule(fFwd, jump(C.forward));
+  rule(fFwd, ctNew, jump(C.serviceEndpointsCheck));
+  rule(fFwd, ctNew, jump(C.externalEndpointsCheck));
+  rule(fOut, ctNew, jump(C.firewallCheck));
+  rule(fOut, ctNew, jump(C.serviceEndpointsCheck));
+  if (localnetBlock) rule(fOut, jump(C.localnet));
+
+  // ---- fixed regular chains
+  const services = chain(C.services);
+  rule(services, vmap(fullKey, `@${S.serviceIPs}`));
+  if (ir.nodePorts.kind === 'addresses') {
+    rule(services, match('==', payload(f.l3, 'daddr'), `@${S.nodePortIPs}`), vmap(l4Key, `@${S.serviceNodePorts}`));
+  } else if (ir.localhostNodePorts) {
+    rule(services, match('==', fib('daddr'), 'local'), vmap(l4Key, `@${S.serviceNodePorts}`));
+  } else {
+    rule(services, match('==', fib('daddr'), 'local'), match('!=', payload(f.l3, 'daddr'), loopback), vmap(l4Key, `@${S.serviceNodePorts}`));
+  }
+
+  const masq = chain(C.masquerading);
+  rule(masq, match('==', and(meta('mark'), mark), 0), ret);
+  rule(masq, mangle(meta('mark'), xor(meta('mark'), mark)));
+  commented(masq, 'kubernetes service traffic requiring SNAT', masquerade(ir.environment.randomFully));
+  rule(chain(C.markForMasquerade), mangle(meta('mark'), or(meta('mark'), mark)));
+
+  rule(chain(C.firewallCheck), vmap(fullKey, `@${S.firewallIPs}`));
+  rule(chain(C.healthChecks), match('==', payload('tcp', 'dport'), `@${S.healthCheckNodePorts}`), accept);
+  rule(chain(C.serviceEndpointsCheck), vmap(fullKey, `@${S.noEndpointServices}`));
+  const extCheck = chain(C.externalEndpointsCheck);
+  rule(extCheck, vmap(fullKey, `@${S.noEndpointExternalIPs}`));
+  rule(extCheck, match('==', fib('daddr'), 'local'), vmap(l4Key, `@${S.noEndpointNodePorts}`));
+
+  const fwd = chain(C.forward);
+  if (!ir.environment.conntrackLiberal) rule(fwd, match('in', ct('state'), 'invalid'), drop);
+  commented(fwd, 'kubernetes forwarding rules', match('==', and(meta('mark'), mark), mark), accept);
+  commented(fwd, 'kubernetes forwarding conntrack rule', match('in', ct('state'), ['established', 'related']), accept);
+
+  if (localnetBlock) {
+    // iptables: -d 127.0.0.0/8 ! -s 127.0.0.0/8 -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP.
+    // Without a conntrack entry (invalid, untracked) nft cannot read `ct status`, so that case is its own rule.
+    const c = chain(C.localnet);
+    const lo = [match('==', payload('ip', 'daddr'), loopback), match('!=', payload('ip', 'saddr'), loopback)];
+    commented(c, 'block incoming localnet connections', ...lo, match('in', ct('state'), ['invalid', 'untracked']), drop);
+    commented(c, 'block incoming localnet connections', ...lo, ctNew, match('==', and(ct('status'), 'dnat'), 0), drop);
+  }
+  rule(chain(C.rejectChain), reject);
+
+  // ---- per service port
+  const serviceIPs = new MapBuilder();
+  const serviceNodePorts = new MapBuilder();
+  const firewallIPs = new MapBuilder();
+  const noEpServices = new MapBuilder();
+  const noEpExternal = new MapBuilder();
+  const noEpNodePorts = new MapBuilder();
+  const healthChecks = new Set<number>();
+  const affinitySets: SetDef[] = [];
+
+  for (const sp of ir.servicePorts) {
+    const n = servicePortNames(sp);
+    const key = (ip: string): Expr => concat(ip, sp.protocol, sp.port);
+    if (sp.internal.kind === 'balance') {
+      serviceIPs.add(key(sp.clusterIP), jump(sp.internal.set === 'cluster' ? n.service : n.local));
+    } else {
+      noEpServices.add(key(sp.clusterIP), refuseVerdict(sp.internal.verdict), sp.servicePortName);
+    }
+    if (sp.external) {
+      const { ext, refuse } = sp.external;
+      if (ext) {
+        for (const ip of sp.externalIPs) serviceIPs.add(key(ip), jump(n.external));
+        for (const ip of sp.loadBalancerIPs) serviceIPs.add(key(ip), jump(sp.firewall ? n.firewall : n.external));
+        if (sp.nodePort !== null) serviceNodePorts.add(concat(sp.protocol, sp.nodePort), jump(n.external));
+      }
+      if (refuse) {
+        for (const ip of [...sp.externalIPs, ...sp.loadBalancerIPs]) noEpExternal.add(key(ip), refuseVerdict(refuse), sp.servicePortName);
+        if (sp.nodePort !== null) noEpNodePorts.add(concat(sp.protocol, sp.nodePort), refuseVerdict(refuse), sp.servicePortName);
+      }
+      if (sp.firewall && ext) for (const ip of sp.loadBalancerIPs) firewallIPs.add(key(ip), drop);
+    }
+    if (sp.healthCheckNodePort !== null) healthChecks.add(sp.healthCheckNodePort);
+    renderServiceChains(sp, n, f, chain, affinitySets);
+  }
+
+  const sets: SetDef[] = [
+    { kind: 'map', name: S.serviceIPs, type: [f.addrType, 'inet_proto', 'inet_service'], elem: serviceIPs.elem },
+    { kind: 'map', name: S.serviceNodePorts, type: ['inet_proto', 'inet_service'], elem: serviceNodePorts.elem },
+    { kind: 'map', name: S.firewallIPs, type: [f.addrType, 'inet_proto', 'inet_service'], elem: firewallIPs.elem },
+    { kind: 'map', name: S.noEndpointServices, type: [f.addrType, 'inet_proto', 'inet_service'], elem: noEpServices.elem },
+    { kind: 'map', name: S.noEndpointExternalIPs, type: [f.addrType, 'inet_proto', 'inet_service'], elem: noEpExternal.elem },
+    { kind: 'map', name: S.noEndpointNodePorts, type: ['inet_proto', 'inet_service'], elem: noEpNodePorts.elem },
+    { kind: 'set', name: S.healthCheckNodePorts, type: 'inet_service', elem: [...healthChecks] },
+  ];
+  if (ir.nodePorts.kind === 'addresses') {
+    sets.push({ kind: 'set', name: S.nodePortIPs, type: f.addrType, elem: [...new Set<string>(ir.nodePorts.addresses)] });
+  }
+  sets.push(...affinitySets);
+  return { family: f.family, chains, sets };
+}
+
+function detectorMatch(d: IRLocalDetector, f: FamilySpelling, local: boolean): Stmt {
+  const op = local ? '==' : '!=';
+  switch (d.kind) {
+    case 'cidr':
+      return match(op, payload(f.l3, 'saddr'), cidrExpr(d.cidr));
+    case 'interface':
+      return match(op, meta('iifname'), exactIfname(d.name));
+    case 'interfacePrefix':
+      return match(op, meta('iifname'), `${exactIfname(d.prefix)}*`);
+    case 'none':
+      throw new Error('IR invariant: a detector match was requested but the detector is none');
+  }
+}
+
+function renderServiceChains(
+  sp: IRServicePort,
+  n: ReturnType<typeof servicePortNames>,
+  f: FamilySpelling,
+  chain: (name: string, base?: BaseChainSpec) => ChainDef,
+  affinitySets: SetDef[],
+): void {
+  const rule = (c: ChainDef, ...expr: Stmt[]): void => void c.rules.push({ expr });
+  const markMasq = jump(C.markForMasquerade);
+  const epName = new Map<IREndpoint, ReturnType<typeof endpointNames>>();
+  const namesOf = (ep: IREndpoint) => {
+    let v = epName.get(ep);
+    if (!v) epName.set(ep, (v = endpointNames(sp, ep)));
+    return v;
+  };
+
+  // external-… (KUBE-EXT)
+  const ext = sp.external?.ext;
+  if (ext) {
+    const c = chain(n.external);
+    if (ext.policy === 'Cluster') {
+      c.rules.push({ expr: [markMasq], comment: `masquerade traffic for ${sp.servicePortName} external destinations` });
+      rule(c, goto(n.service));
+    } else {
+      if (ext.shortCircuitPods) rule(c, detectorMatch(sp.localDetector, f, true), goto(n.service));
+      rule(c, match('==', fib('saddr'), 'local'), markMasq);
+      rule(c, match('==', fib('saddr'), 'local'), goto(n.service));
+      if (ext.toLocal) rule(c, goto(n.local));
+    }
+  }
+  // firewall-… (KUBE-FW): allowed sources continue to external-…, the rest falls through.
+  if (sp.firewall && ext) {
+    const c = chain(n.firewall);
+    for (const cidr of sp.firewall.sourceRanges) rule(c, match('==', payload(f.l3, 'saddr'), cidrExpr(cidr)), goto(n.external));
+    if (sp.firewall.allowLoadBalancerIPs) {
+      for (const ip of sp.loadBalancerIPs) rule(c, match('==', payload(f.l3, 'saddr'), ip), goto(n.external));
+    }
+  }
+  // service-… / local-… (KUBE-SVC / KUBE-SVL)
+  for (const [which, set] of [['cluster', sp.cluster], ['local', sp.local]] as const) {
+    if (!set) continue;
+    const c = chain(which === 'cluster' ? n.service : n.local);
+    if (sp.internal.kind === 'balance' && sp.internal.set === which && sp.internalMasquerade !== 'never') {
+      const expr: Stmt[] = [
+        match('==', payload(f.l3, 'daddr'), sp.clusterIP),
+        match('==', payload(sp.protocol, 'dport'), sp.port),
+      ];
+      if (sp.internalMasquerade === 'ifNotLocal') expr.push(detectorMatch(sp.localDetector, f, false));
+      expr.push(markMasq);
+      rule(c, ...expr);
+    }
+    if (sp.affinity) {
+      for (const ep of set.endpoints) {
+        const en = namesOf(ep);
+        rule(c, match('==', payload(f.l3, 'saddr'), `@${en.affinitySet}`), goto(en.chain));
+      }
+    }
+    const thresholds = cascadeThresholds(set.endpoints.length);
+    set.endpoints.forEach((ep, i) => {
+      const target = goto(namesOf(ep).chain);
+      if (i < thresholds.length) {
+        rule(c, match('<', and(meta('random'), RANDOM_MASK), thresholds[i]!), target);
+      } else {
+        rule(c, target);
+      }
+    });
+  }
+  // endpoint-… (KUBE-SEP)
+  for (const ep of sp.endpoints) {
+    const en = namesOf(ep);
+    const c = chain(en.chain);
+    rule(c, match('==', payload(f.l3, 'saddr'), ep.ip), markMasq);
+    if (sp.affinity) {
+      rule(c, setUpdate(payload(f.l3, 'saddr'), en.affinitySet));
+      affinitySets.push({ kind: 'set', name: en.affinitySet, type: f.addrType, flags: ['timeout'], timeout: sp.affinity.timeoutSeconds, elem: [] });
+    }
+    rule(c, match('==', meta('l4proto'), sp.protocol), dnat(ep.ip, ep.port));
+  }
+}

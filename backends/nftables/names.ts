@@ -1,0 +1,65 @@
+// kube-proxy's nftables-mode object names (pkg/proxy/nftables): a service-port base name
+// "ns/svc/proto/portname", an endpoint base name "<service base>__<ip>/<port>" (IPv6 colons become
+// dots), each prefixed by the first 8 characters of the RFC 4648 base32 SHA-256 of the base name and
+// cut to 240 characters. Chains and sets add a role prefix (service-, local-, external-, firewall-,
+// endpoint-, affinity-). Same inputs give the same names as kube-proxy's nftables mode.
+import { createHash } from 'node:crypto';
+import type { IREndpoint, IRServicePort } from '../../compiler/ir/types.ts';
+
+const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+
+/** The first `chars` characters of the base32 (RFC 4648, upper case) encoding of `bytes`. */
+function base32Prefix(bytes: Uint8Array, chars: number): string {
+  let out = '';
+  let buffer = 0;
+  let bits = 0;
+  for (const byte of bytes) {
+    buffer = ((buffer << 8) | byte) & 0xffff;
+    bits += 8;
+    while (bits >= 5) {
+      out += BASE32[(buffer >> (bits - 5)) & 31];
+      bits -= 5;
+      if (out.length === chars) return out;
+    }
+  }
+  return out;
+}
+
+/** Longest base name (prefixes are at most 16 characters; nft names are at most 256). */
+const BASE_NAME_MAX = 240;
+
+export function hashAndTruncate(name: string): string {
+  const hash = base32Prefix(createHash('sha256').update(name, 'utf8').digest(), 8);
+  const full = `${hash}-${name}`;
+  return full.length > BASE_NAME_MAX ? `${full.slice(0, BASE_NAME_MAX - 3)}...` : full;
+}
+
+/** "ns/svc/tcp/portname" (empty port name leaves a trailing slash, as kube-proxy does). */
+export const servicePortBase = (sp: IRServicePort): string =>
+  `${sp.namespace}/${sp.name}/${sp.protocol}/${sp.portName}`;
+
+export const endpointBase = (sp: IRServicePort, ep: IREndpoint): string =>
+  `${servicePortBase(sp)}__${ep.ip.replaceAll(':', '.')}/${ep.port}`;
+
+/** The chain and set names of one service port. */
+export interface ServicePortNames {
+  service: string;
+  local: string;
+  external: string;
+  firewall: string;
+}
+
+export function servicePortNames(sp: IRServicePort): ServicePortNames {
+  const base = hashAndTruncate(servicePortBase(sp));
+  return {
+    service: `service-${base}`,
+    local: `local-${base}`,
+    external: `external-${base}`,
+    firewall: `firewall-${base}`,
+  };
+}
+
+export function endpointNames(sp: IRServicePort, ep: IREndpoint): { chain: string; affinitySet: string } {
+  const base = hashAndTruncate(endpointBase(sp, ep));
+  return { chain: `endpoint-${base}`, affinitySet: `affinity-${base}` };
+}
