@@ -1,0 +1,28 @@
+// The iptables backend: IR -> kube-proxy's iptables-restore input, or the iptables-save text the
+// kernel prints back for it. A renderer only: every decision was taken by compiler/lower.
+import type { IRProgram } from '../../compiler/ir/types.ts';
+import { buildRules } from './build.ts';
+import { renderRestore } from './restore.ts';
+import { renderSave } from './save.ts';
+
+export type IptablesFormat = 'restore' | 'save';
+
+export interface IptablesRenderOptions {
+  /** 'restore' (default): kube-proxy's iptables-restore input. 'save': what iptables-save prints back. */
+  format?: IptablesFormat;
+  /**
+   * Add the builtin-chain jump rules (nat PREROUTING/OUTPUT/POSTROUTING, filter INPUT/FORWARD/OUTPUT)
+   * that kube-proxy and kubelet install outside the restore input, so that a table-replacing
+   * `iptables-restore` (without --noflush) of the text alone yields a working dataplane.
+   */
+  hooks?: boolean;
+}
+
+export function renderIptables(ir: IRProgram, options: IptablesRenderOptions = {}): string {
+  const rules = buildRules(ir, { hooks: options.hooks ?? false });
+  return (options.format ?? 'restore') === 'save' ? renderSave(rules) : renderRestore(rules);
+}
+
+export { buildRules } from './build.ts';
+export { hash16 } from './names.ts';
+export type { RuleSet, Rule, Match, Target } from './rules.ts';

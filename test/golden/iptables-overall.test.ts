@@ -1,0 +1,37 @@
+// kube-proxy's TestOverallIPTablesRules (pkg/proxy/iptables/proxier_test.go), reproduced byte for
+// byte: the expected dump is reference §7.2a. The fixture's fake iptables has no --random-fully and
+// its masquerade mark is the literal "0x4000"; the ONLY transformations applied to our output are
+// kube-proxy's test sort (a test utility) and 0x00004000 -> 0x4000 (the fake mark literal).
+import { readFileSync } from 'node:fs';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { renderIptables } from '../../backends/iptables/index.ts';
+import { lowerModel } from '../../compiler/lower/index.ts';
+import { sortIPTablesRulesLikeKubeProxyTests } from './iptables/kube-proxy-test-sort.ts';
+import { overallModel } from './iptables/model-builders.ts';
+
+const expected = readFileSync(new URL('./iptables/overall.kube-proxy-test.expected', import.meta.url), 'utf8');
+
+function diff(a: string, b: string): string {
+  const x = a.split('\n');
+  const y = b.split('\n');
+  for (let i = 0; i < Math.max(x.length, y.length); i++) if (x[i] !== y[i]) return `line ${i + 1}:\n  got:  ${x[i]}\n  want: ${y[i]}`;
+  return '';
+}
+
+test('TestOverallIPTablesRules: byte for byte after the kube-proxy test sort', () => {
+  const r = lowerModel(overallModel(), { environment: { randomFully: false, nfacct: true } });
+  assert.equal(r.diagnostics, []);
+  const text = renderIptables(r.programs[0]!, { format: 'restore' });
+  const got = sortIPTablesRulesLikeKubeProxyTests(text).replaceAll('0x00004000', '0x4000');
+  assert.ok(got === expected, diff(got, expected));
+});
+
+test('the real mark is Go %#08x: six 0x00004000 tokens (value/mask pairs included), no bare 0x4000', () => {
+  const text = renderIptables(lowerModel(overallModel()).programs[0]!);
+  assert.is(text.split('0x00004000').length - 1, 6); // two rules carry value/mask pairs
+  assert.not.ok(/0x4000\b/.test(text));
+  assert.ok(text.includes('-j MASQUERADE --random-fully\n'));
+});
+
+test.run();
