@@ -1,13 +1,97 @@
-// PLACEHOLDER — replaced by the real `ksvc check` implementation.
+// `ksvc check FILE...`: parse and check each file on its own (one file = one cluster) and report
+// every diagnostic. Exit 0 when clean or warnings only, 1 with errors (or warnings with --strict),
+// 2 for usage problems (bad flags, unreadable files).
+import { parseArgs } from 'node:util';
+import type { Diagnostic } from '../common/diagnostics.ts';
+import type { SourceFile } from '../common/source.ts';
 import type { Command } from './command.ts';
-import { EXIT_USAGE } from './io.ts';
+import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, type CliIO } from './io.ts';
+import { loadKsvcFile } from './load-input.ts';
+import { OUTPUT_FORMATS, renderDiagnostics, renderSummary, type OutputFormat } from './render-diagnostics.ts';
+
+const HELP = `Usage: ksvc check [options] FILE...
+
+Parse and check .ksvc files without compiling them. Each file is one cluster and is checked on
+its own. Diagnostics go to stdout (text, JSON or GitHub annotations); a summary line goes to stderr.
+
+Options:
+  --output FORMAT   text (default), json or github
+  --strict          treat warnings as errors (exit 1 when there are any)
+  -h, --help        show this help
+
+Exit codes: 0 clean or warnings only, 1 errors (or warnings with --strict), 2 usage
+(unknown flag, unreadable file).
+
+Examples:
+  ksvc check examples/*.ksvc
+  ksvc check --strict cluster.ksvc
+  ksvc check --output json cluster.ksvc | jq '.diagnostics[].code'
+  ksvc check --output github services.ksvc     # annotations in a GitHub Actions log
+`;
 
 export const checkCommand: Command = {
   name: 'check',
-  summary: '(not implemented yet)',
-  help: 'ksvc check: not implemented yet\n',
-  run(_argv, io) {
-    io.stderr('ksvc check: not implemented yet\n');
-    return EXIT_USAGE;
+  summary: 'check .ksvc files and report errors and warnings',
+  help: HELP,
+  run(argv, io) {
+    return runCheck(argv, io);
   },
 };
+
+function runCheck(argv: string[], io: CliIO): number {
+  let values: { output?: string; strict?: boolean; help?: boolean };
+  let files: string[];
+  try {
+    const parsed = parseArgs({
+      args: argv,
+      options: {
+        output: { type: 'string' },
+        strict: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      allowPositionals: true,
+      strict: true,
+    });
+    values = parsed.values;
+    files = parsed.positionals;
+  } catch (e) {
+    io.stderr(`ksvc check: ${(e as Error).message}\nRun 'ksvc check --help' for usage.\n`);
+    return EXIT_USAGE;
+  }
+  if (values.help) {
+    io.stdout(HELP);
+    return EXIT_OK;
+  }
+  const format = (values.output ?? 'text') as OutputFormat;
+  if (!OUTPUT_FORMATS.includes(format)) {
+    io.stderr(`ksvc check: --output must be one of ${OUTPUT_FORMATS.join(', ')}, not '${values.output}'\n`);
+    return EXIT_USAGE;
+  }
+  if (files.length === 0) {
+    io.stderr(`ksvc check: no input files\nRun 'ksvc check --help' for usage.\n`);
+    return EXIT_USAGE;
+  }
+
+  const diagnostics: Diagnostic[] = [];
+  const sources = new Map<string, SourceFile>();
+  const unreadable: string[] = [];
+  for (const file of files) {
+    const loaded = loadKsvcFile(io, file);
+    if (loaded.readError !== undefined) {
+      unreadable.push(loaded.readError);
+      continue;
+    }
+    for (const [k, v] of loaded.sources) sources.set(k, v);
+    diagnostics.push(...loaded.diagnostics);
+  }
+  const shown = values.strict
+    ? diagnostics.map((d) => (d.severity === 'warning' ? { ...d, severity: 'error' as const } : d))
+    : diagnostics;
+
+  io.stdout(renderDiagnostics(shown, sources, format, io.color && format === 'text'));
+  for (const msg of unreadable) io.stderr(`ksvc check: ${msg}\n`);
+  const checked = files.length - unreadable.length;
+  io.stderr(`${checked} file${checked === 1 ? '' : 's'} checked: ${renderSummary(shown, io.color)}`);
+  if (unreadable.length > 0) return EXIT_USAGE;
+  return shown.some((d) => d.severity === 'error') ? EXIT_FINDINGS : EXIT_OK;
+}
