@@ -1,13 +1,198 @@
-// PLACEHOLDER — replaced by the real `ksvc compile` implementation.
+// `ksvc compile`: .ksvc -> checked model -> IR (compiler/lower) -> a backend's artifact.
+// Backends are entries of BACKENDS: adding one is one more entry (name, formats, render).
+import { parseArgs } from 'node:util';
+import { hasErrors, type Diagnostic } from '../common/diagnostics.ts';
+import type { Family } from '../common/ip.ts';
+import { parseCIDRStrict, type CIDRText } from '../common/ip.ts';
+import type { IRProgram } from '../compiler/ir/types.ts';
+import { lowerModel, modelFamilies, type LowerOptions } from '../compiler/lower/index.ts';
+import type { LocalDetectorSpec } from '../compiler/model.ts';
+import { renderIptables } from '../backends/iptables/index.ts';
 import type { Command } from './command.ts';
-import { EXIT_USAGE } from './io.ts';
+import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, writeOutputFile, type CliIO } from './io.ts';
+import { loadKsvcFile } from './load-input.ts';
+import { OUTPUT_FORMATS, renderDiagnostics, type OutputFormat } from './render-diagnostics.ts';
+
+export interface BackendRenderOptions {
+  format: string;
+  /** --with-hooks */
+  hooks: boolean;
+}
+
+export interface Backend {
+  name: string;
+  /** Output formats; the first is the default. */
+  formats: readonly string[];
+  /** One IP family per artifact (iptables/ip6tables): a dual-stack input then needs --family. */
+  singleFamily: boolean;
+  /** Accepts --with-hooks. */
+  hooks: boolean;
+  render(programs: IRProgram[], options: BackendRenderOptions): string;
+}
+
+export const BACKENDS: Backend[] = [
+  {
+    name: 'iptables',
+    formats: ['restore', 'save'],
+    singleFamily: true,
+    hooks: true,
+    render: (programs, o) => renderIptables(programs[0]!, { format: o.format as 'restore' | 'save', hooks: o.hooks }),
+  },
+];
+
+const DETECT_MODES = ['None', 'ClusterCIDR', 'NodeCIDR', 'BridgeInterface', 'InterfaceNamePrefix'] as const;
+
+const HELP = `Usage: ksvc compile FILE --backend NAME [options]
+
+Compile a .ksvc file for one node into a ruleset.
+
+Options:
+  --backend NAME            ${BACKENDS.map((b) => b.name).join(' | ')} (required)
+  --format FORMAT           ${BACKENDS.map((b) => `${b.name}: ${b.formats.join('|')} (default ${b.formats[0]})`).join('; ')}
+  --node NAME               the node to compile for (default: the only node in the file)
+  --family ipv4|ipv6        one IP family (iptables needs it for a dual-stack input)
+  --with-hooks              iptables: also write the builtin-chain jumps (PREROUTING, OUTPUT,
+                            POSTROUTING, INPUT, FORWARD) for a standalone, table-replacing load;
+                            without it the output is exactly kube-proxy's restore input (--noflush)
+  -o, --out FILE            write here (atomically) instead of stdout
+  --output text|json|github how diagnostics are printed (default text)
+Environment facts and kube-proxy flags (override the file's cluster block):
+  --no-nfacct               the node cannot create nfacct counters
+  --no-random-fully         MASQUERADE without --random-fully
+  --conntrack-liberal       nf_conntrack_tcp_be_liberal is set (no INVALID drop rule)
+  --masquerade-all          kube-proxy --masquerade-all
+  --no-localhost-nodeports  kube-proxy --iptables-localhost-nodeports=false
+  --detect-local-mode MODE  None | ClusterCIDR | NodeCIDR | BridgeInterface | InterfaceNamePrefix
+  --cluster-cidr CIDR       with ClusterCIDR (repeatable, one per family)
+  --pod-bridge-interface IF with BridgeInterface
+  --pod-interface-name-prefix P  with InterfaceNamePrefix
+`;
+
+function usageError(io: CliIO, message: string): number {
+  io.stderr(`ksvc compile: ${message}\nRun 'ksvc compile --help' for usage.\n`);
+  return EXIT_USAGE;
+}
 
 export const compileCommand: Command = {
   name: 'compile',
-  summary: '(not implemented yet)',
-  help: 'ksvc compile: not implemented yet\n',
-  run(_argv, io) {
-    io.stderr('ksvc compile: not implemented yet\n');
-    return EXIT_USAGE;
+  summary: 'compile a .ksvc file to iptables-restore text (or another backend)',
+  help: HELP,
+  run(argv, io) {
+    let parsed;
+    try {
+      parsed = parseArgs({
+        args: argv,
+        allowPositionals: true,
+        options: {
+          backend: { type: 'string' },
+          format: { type: 'string' },
+          node: { type: 'string' },
+          family: { type: 'string' },
+          'with-hooks': { type: 'boolean' },
+          out: { type: 'string', short: 'o' },
+          output: { type: 'string' },
+          'no-nfacct': { type: 'boolean' },
+          'no-random-fully': { type: 'boolean' },
+          'conntrack-liberal': { type: 'boolean' },
+          'masquerade-all': { type: 'boolean' },
+          'no-localhost-nodeports': { type: 'boolean' },
+          'detect-local-mode': { type: 'string' },
+          'cluster-cidr': { type: 'string', multiple: true },
+          'pod-bridge-interface': { type: 'string' },
+          'pod-interface-name-prefix': { type: 'string' },
+        },
+      });
+    } catch (e) {
+      return usageError(io, (e as Error).message);
+    }
+    const v = parsed.values;
+    if (parsed.positionals.length !== 1) return usageError(io, 'expected exactly one input FILE');
+    const file = parsed.positionals[0]!;
+    const backend = BACKENDS.find((b) => b.name === v.backend);
+    if (!v.backend) return usageError(io, `--backend is required (${BACKENDS.map((b) => b.name).join(', ')})`);
+    if (!backend) return usageError(io, `unknown backend '${v.backend}' (known: ${BACKENDS.map((b) => b.name).join(', ')})`);
+    const format = v.format ?? backend.formats[0]!;
+    if (!backend.formats.includes(format)) return usageError(io, `--format for ${backend.name} is one of: ${backend.formats.join(', ')}`);
+    if (v['with-hooks'] && !backend.hooks) return usageError(io, `--with-hooks does not apply to the ${backend.name} backend`);
+    const output = (v.output ?? 'text') as OutputFormat;
+    if (!OUTPUT_FORMATS.includes(output)) return usageError(io, `--output is one of: ${OUTPUT_FORMATS.join(', ')}`);
+    if (v.family !== undefined && v.family !== 'ipv4' && v.family !== 'ipv6') return usageError(io, '--family is ipv4 or ipv6');
+    const detector = detectorOverride(v);
+    if (typeof detector === 'string') return usageError(io, detector);
+
+    const loaded = loadKsvcFile(io, file);
+    if (loaded.readError) return usageError(io, loaded.readError);
+    const report = (diags: Diagnostic[]) => {
+      if (diags.length > 0) io.stderr(renderDiagnostics(diags, loaded.sources, output, io.color));
+    };
+    if (!loaded.model || hasErrors(loaded.diagnostics)) {
+      report(loaded.diagnostics);
+      return EXIT_FINDINGS;
+    }
+    const model = loaded.model;
+    if (backend.singleFamily && v.family === undefined && modelFamilies(model).length > 1) {
+      report(loaded.diagnostics);
+      return usageError(
+        io,
+        `${file} is dual-stack and ${backend.name} output holds one IP family: pass --family ipv4 (iptables-restore) or --family ipv6 (ip6tables-restore)`,
+      );
+    }
+    const options: LowerOptions = {
+      file,
+      environment: { nfacct: !v['no-nfacct'], randomFully: !v['no-random-fully'], conntrackLiberal: Boolean(v['conntrack-liberal']) },
+      overrides: {},
+    };
+    if (v.node !== undefined) options.node = v.node;
+    if (v.family !== undefined) options.family = v.family as Family;
+    if (v['masquerade-all']) options.overrides!.masqueradeAll = true;
+    if (v['no-localhost-nodeports']) options.overrides!.localhostNodePorts = false;
+    if (detector) options.overrides!.localDetector = detector;
+    const lowered = lowerModel(model, options);
+    const diags = [...loaded.diagnostics, ...lowered.diagnostics];
+    report(diags);
+    if (hasErrors(lowered.diagnostics)) return EXIT_FINDINGS;
+    const text = backend.render(lowered.programs, { format, hooks: Boolean(v['with-hooks']) });
+    const written = writeOutputFile(io, v.out ?? '-', text);
+    if (!written.ok) return usageError(io, `cannot write output: ${written.message}`);
+    return EXIT_OK;
   },
 };
+
+type Values = Record<string, string | boolean | string[] | undefined>;
+
+/** The --detect-local-mode override, null when absent, or a usage message. */
+function detectorOverride(v: Values): LocalDetectorSpec | null | string {
+  const mode = v['detect-local-mode'] as string | undefined;
+  const cidrs = (v['cluster-cidr'] as string[] | undefined) ?? [];
+  const bridge = v['pod-bridge-interface'] as string | undefined;
+  const prefix = v['pod-interface-name-prefix'] as string | undefined;
+  if (mode === undefined) {
+    if (cidrs.length || bridge !== undefined || prefix !== undefined) return '--cluster-cidr, --pod-bridge-interface and --pod-interface-name-prefix need --detect-local-mode';
+    return null;
+  }
+  if (!(DETECT_MODES as readonly string[]).includes(mode)) return `--detect-local-mode is one of: ${DETECT_MODES.join(', ')}`;
+  const ifaceOk = (s: string) => /^[A-Za-z0-9_.:-]{1,15}$/.test(s);
+  switch (mode) {
+    case 'None':
+      return { mode: 'None' };
+    case 'NodeCIDR':
+      return { mode: 'NodeCIDR' };
+    case 'ClusterCIDR': {
+      if (cidrs.length === 0) return '--detect-local-mode ClusterCIDR needs --cluster-cidr CIDR';
+      const out: CIDRText[] = [];
+      for (const c of cidrs) {
+        const r = parseCIDRStrict(c);
+        if (!r.ok) return `--cluster-cidr ${c}: ${r.reason}${r.suggestion ? ` (did you mean ${r.suggestion}?)` : ''}`;
+        if (out.some((o) => o.includes(':') === r.value.text.includes(':'))) return '--cluster-cidr takes at most one CIDR per IP family';
+        out.push(r.value.text);
+      }
+      return { mode: 'ClusterCIDR', cidrs: out };
+    }
+    case 'BridgeInterface':
+      if (!bridge || !ifaceOk(bridge)) return '--detect-local-mode BridgeInterface needs --pod-bridge-interface NAME (a valid interface name)';
+      return { mode: 'BridgeInterface', interfaceName: bridge };
+    default:
+      if (!prefix || !ifaceOk(prefix)) return '--detect-local-mode InterfaceNamePrefix needs --pod-interface-name-prefix PREFIX (a valid interface name prefix)';
+      return { mode: 'InterfaceNamePrefix', prefix };
+  }
+}
