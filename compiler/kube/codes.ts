@@ -1,0 +1,82 @@
+// Diagnostic codes of the Kubernetes import (compiler/kube). Every diagnostic points at the YAML
+// node it is about (file, span) and names the field path ("spec.ports[1].protocol").
+import { defineCodes } from '../../common/diagnostics.ts';
+
+export const { codes: kubeCodes, table: kubeCodeTable } = defineCodes({
+  // --- the file itself
+  'yaml-syntax': { severity: 'error', message: (why: string) => `YAML syntax error: ${why}` },
+  'not-an-object': { severity: 'error', message: (what: string) => `expected a Kubernetes object (a mapping), found ${what}` },
+  'missing-kind': { severity: 'error', message: () => `object has no 'kind'` },
+  'unknown-kind': { severity: 'error', message: (kind: string) => `unsupported kind '${kind}'` },
+  'unsupported-api-version': {
+    severity: 'error',
+    message: (kind: string, version: string, want: string) => `${kind} apiVersion '${version}' is not supported (expected ${want})`,
+  },
+  // --- field shape
+  'missing-field': { severity: 'error', message: (field: string) => `required field '${field}' is missing` },
+  'wrong-type': { severity: 'error', message: (field: string, want: string, got: string) => `'${field}' must be ${want}, found ${got}` },
+  'unknown-field': { severity: 'warning', message: (field: string, where: string) => `unknown field '${field}' in ${where} (ignored)` },
+  // --- values the API server refuses
+  'invalid-value': { severity: 'error', message: (field: string, why: string) => `invalid ${field}: ${why}` },
+  'invalid-name': { severity: 'error', message: (what: string, name: string, why: string) => `invalid ${what} '${name}': ${why}` },
+  'unsupported-value': {
+    severity: 'error',
+    message: (field: string, value: string, allowed: string) => `unsupported ${field} '${value}' (allowed: ${allowed})`,
+  },
+  'invalid-address': { severity: 'error', message: (value: string, why: string) => `invalid IP address '${value}': ${why}` },
+  'invalid-cidr': { severity: 'error', message: (value: string, why: string) => `invalid CIDR '${value}': ${why}` },
+  'invalid-port': { severity: 'error', message: (field: string, value: number) => `${field} ${value} is outside 1-65535` },
+  'forbidden-field': { severity: 'error', message: (field: string, why: string) => `'${field}' is not allowed here: ${why}` },
+  'duplicate-value': { severity: 'error', message: (what: string) => `duplicate ${what}` },
+  'wrong-family': { severity: 'error', message: (value: string, want: string) => `'${value}' is not an ${want} address` },
+  'node-port-out-of-range': {
+    severity: 'error',
+    message: (field: string, port: number, min: number, max: number) => `${field} ${port} is outside the node port range ${min}-${max}`,
+  },
+  // --- across objects
+  'duplicate-object': { severity: 'error', message: (kind: string, name: string) => `duplicate ${kind} ${name}` },
+  'cluster-ip-conflict': {
+    severity: 'error',
+    message: (what: string, other: string) => `${what} is already used by service ${other}`,
+  },
+  'node-port-conflict': {
+    severity: 'error',
+    message: (port: number, proto: string, other: string) => `nodePort ${port}/${proto} is already used by service ${other}`,
+  },
+  'endpoint-port-conflict': {
+    severity: 'error',
+    message: (ip: string, port: string) =>
+      `endpoint ${ip} is listed with two different port numbers for service port '${port}' (not representable; kube-proxy would use both)`,
+  },
+  // --- accepted, but kube-proxy ignores it
+  'slice-without-service-label': {
+    severity: 'warning',
+    message: () => `EndpointSlice has no 'kubernetes.io/service-name' label: kube-proxy ignores it`,
+  },
+  'slice-for-unknown-service': {
+    severity: 'warning',
+    message: (svc: string) => `EndpointSlice belongs to service ${svc}, which is not in the input: ignored`,
+  },
+  'slice-port-unmatched': {
+    severity: 'warning',
+    message: (port: string, svc: string) => `EndpointSlice port ${port} matches no port of service ${svc}: ignored`,
+  },
+  'slice-port-ignored': { severity: 'warning', message: (why: string) => `EndpointSlice port ignored by kube-proxy: ${why}` },
+  'no-cluster-ip': {
+    severity: 'warning',
+    message: () => `service has no clusterIP (the API server allocates one on creation); kube-proxy skips it as headless`,
+  },
+  'source-ranges-annotation-ignored': {
+    severity: 'warning',
+    message: () =>
+      `kube-proxy ignores the service.beta.kubernetes.io/load-balancer-source-ranges annotation; use spec.loadBalancerSourceRanges`,
+  },
+  'node-without-object': {
+    severity: 'warning',
+    message: (node: string) => `endpoint on node '${node}', which has no Node object in the input (assumed to have no addresses)`,
+  },
+  // --- options (command-line flags); file ""
+  'invalid-option': { severity: 'error', message: (flag: string, why: string) => `${flag}: ${why}` },
+  'unknown-node': { severity: 'error', message: (node: string) => `--node ${node}: no Node object with that name in the input` },
+  'no-input-objects': { severity: 'warning', message: () => `the input holds no Service, EndpointSlice or Node object` },
+});

@@ -1,0 +1,79 @@
+// EndpointSlices -> EndpointModel[] of one service, as kube-proxy's EndpointSliceCache builds its
+// endpoints map (pkg/proxy/endpointslicecache.go endpointInfoByServicePort / addEndpoints):
+//  - a slice port matches the service port with the same name AND protocol; ports without a
+//    number (nil or 0) are ignored;
+//  - per service port, endpoints are keyed by "ip:port" with the first address only; a duplicate
+//    (the same ip:port in another slice, or twice in one) replaces the one seen before unless it
+//    is terminating — kube-proxy prefers the non-terminating copy. kube-proxy walks slices in Go
+//    map order; here slices are taken in input order so the result is deterministic.
+// The model keeps one EndpointModel per address and facts (node, zone, conditions): an address
+// whose copies differ per service port becomes several EndpointModels with disjoint ports.
+import type { Diagnostic } from '../../common/diagnostics.ts';
+import { joinHostPort } from '../../common/ip.ts';
+import type { EndpointModel, ServiceModel } from '../model.ts';
+import { kubeCodes } from './codes.ts';
+import type { SliceEndpoint, SliceRead } from './endpointslice.ts';
+import { where } from './yaml-reader.ts';
+
+interface Instance {
+  ep: SliceEndpoint;
+  port: number;
+}
+
+const sameFacts = (a: EndpointModel, b: SliceEndpoint): boolean =>
+  a.address === b.address.text &&
+  a.nodeName === b.nodeName &&
+  a.zone === b.zone &&
+  a.conditions.ready === b.conditions.ready &&
+  a.conditions.serving === b.conditions.serving &&
+  a.conditions.terminating === b.conditions.terminating;
+
+export function endpointsOf(service: ServiceModel, slices: readonly SliceRead[], diags: Diagnostic[]): EndpointModel[] {
+  const svcName = `${service.namespace}/${service.name}`;
+  // Per service port name: "ip:port" -> chosen instance (Map keeps first-insertion order).
+  const byPort = new Map<string, Map<string, Instance>>();
+  for (const p of service.ports) byPort.set(p.name, new Map());
+
+  for (const slice of slices) {
+    for (const sp of slice.ports) {
+      const target = service.ports.find((p) => p.name === sp.name && p.protocol === sp.protocol);
+      if (!target) {
+        const label = `${sp.name === '' ? '(unnamed)' : `'${sp.name}'`}/${sp.protocol}`;
+        diags.push(kubeCodes['slice-port-unmatched'](where(sp.at), label, svcName));
+        continue;
+      }
+      if (sp.port === null) continue;
+      const set = byPort.get(target.name)!;
+      for (const ep of slice.endpoints) {
+        const key = joinHostPort(ep.address.text, sp.port);
+        if (!set.has(key) || !ep.conditions.terminating) set.set(key, { ep, port: sp.port });
+      }
+    }
+  }
+
+  const out: EndpointModel[] = [];
+  for (const p of service.ports) {
+    for (const { ep, port } of byPort.get(p.name)!.values()) {
+      if (out.some((e) => e.address === ep.address.text && e.ports[p.name] !== undefined)) {
+        // The same address twice for one service port (two different port numbers).
+        diags.push(kubeCodes['endpoint-port-conflict'](where(ep.at), ep.address.text, p.name === '' ? '(unnamed)' : p.name));
+        continue;
+      }
+      let target = out.find((e) => sameFacts(e, ep));
+      if (!target) {
+        target = {
+          address: ep.address.text,
+          family: ep.address.family,
+          nodeName: ep.nodeName,
+          zone: ep.zone,
+          conditions: { ...ep.conditions },
+          ports: {},
+          origin: { file: ep.at.loc.file, span: ep.at.loc.span, path: ep.at.loc.path },
+        };
+        out.push(target);
+      }
+      target.ports[p.name] = port;
+    }
+  }
+  return out;
+}

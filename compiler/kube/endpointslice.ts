@@ -1,0 +1,166 @@
+// EndpointSlice (discovery.k8s.io/v1) -> the facts kube-proxy takes from it
+// (pkg/proxy/endpointslicecache.go): the owning service (label kubernetes.io/service-name, same
+// namespace), named ports, and per endpoint the first address, nodeName, zone and conditions with
+// their nil defaults (ready nil -> true, serving nil -> true, terminating nil -> false).
+// FQDN slices are ignored, as kube-proxy ignores them.
+import type { ParsedIP } from '../../common/ip.ts';
+import type { EndpointConditions, Protocol } from '../model.ts';
+import { kubeCodes } from './codes.ts';
+import { readIP } from './ip-fields.ts';
+import { dns1123Label, dns1123Subdomain } from './names.ts';
+import { readMeta } from './object-meta.ts';
+import { readEnum } from './service.ts';
+import {
+  asMap,
+  checkKnownFields,
+  field,
+  firstLine,
+  getBool,
+  getInt,
+  getMap,
+  getSeq,
+  getString,
+  missing,
+  where,
+  type MapVal,
+  type Val,
+} from './yaml-reader.ts';
+
+export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
+
+export interface SlicePort {
+  name: string;
+  protocol: Protocol;
+  /** null when unset or 0: kube-proxy ignores such a port. */
+  port: number | null;
+  at: MapVal;
+}
+
+export interface SliceEndpoint {
+  address: ParsedIP;
+  nodeName: string | null;
+  zone: string | null;
+  conditions: EndpointConditions;
+  at: MapVal;
+}
+
+export interface SliceRead {
+  namespace: string;
+  name: string;
+  /** The owning service's name; null when the label is missing (kube-proxy ignores the slice). */
+  serviceName: string | null;
+  ports: SlicePort[];
+  endpoints: SliceEndpoint[];
+  at: MapVal;
+}
+
+export type SliceResult = { kind: 'slice'; read: SliceRead } | { kind: 'skipped' } | { kind: 'invalid' };
+
+const PROTOCOLS: Record<string, Protocol> = { TCP: 'tcp', UDP: 'udp', SCTP: 'sctp' };
+const TOP_FIELDS = new Set(['apiVersion', 'kind', 'metadata', 'addressType', 'endpoints', 'ports']);
+const ENDPOINT_FIELDS = new Set(['addresses', 'conditions', 'hostname', 'targetRef', 'nodeName', 'zone', 'hints', 'deprecatedTopology']);
+const CONDITION_FIELDS = new Set(['ready', 'serving', 'terminating']);
+const PORT_FIELDS = new Set(['name', 'protocol', 'port', 'appProtocol']);
+const MAX_ADDRESSES = 100;
+
+export function readEndpointSlice(obj: MapVal): SliceResult {
+  const diags = obj.ctx.diags;
+  const before = diags.filter((d) => d.severity === 'error').length;
+  const failed = (): boolean => diags.filter((d) => d.severity === 'error').length > before;
+  checkKnownFields(obj, TOP_FIELDS, 'EndpointSlice');
+  const meta = readMeta(obj, 'EndpointSlice', dns1123Subdomain, true);
+  const addressType = readEnum(obj, 'addressType', ['IPv4', 'IPv6', 'FQDN'] as const);
+  if (addressType === undefined) {
+    if (!field(obj, 'addressType')) missing(obj, 'addressType');
+    return { kind: 'invalid' };
+  }
+  if (addressType === 'FQDN') return failed() ? { kind: 'invalid' } : { kind: 'skipped' };
+  const family = addressType === 'IPv4' ? 'ipv4' : 'ipv6';
+
+  // Ports: name "" when unset, protocol TCP when unset (the API's defaults).
+  const ports: SlicePort[] = [];
+  const seenNames = new Set<string>();
+  for (const item of getSeq(obj, 'ports') ?? []) {
+    const pm = asMap(item);
+    if (!pm) continue;
+    checkKnownFields(pm, PORT_FIELDS, 'an EndpointSlice port');
+    const name = getString(pm, 'name') ?? '';
+    if (name !== '') {
+      const why = dns1123Label(name);
+      if (why) diags.push(kubeCodes['invalid-name'](where(field(pm, 'name')!), 'port name', name, why));
+    }
+    if (seenNames.has(name)) diags.push(kubeCodes['duplicate-value'](where(field(pm, 'name') ?? pm), `port name '${name}'`));
+    seenNames.add(name);
+    const protocol = readEnum(pm, 'protocol', Object.keys(PROTOCOLS)) ?? (field(pm, 'protocol') ? undefined : 'TCP');
+    const portVal = field(pm, 'port');
+    const port = getInt(pm, 'port');
+    if (port !== undefined && (port < 0 || port > 65535)) diags.push(kubeCodes['invalid-port'](where(portVal!), 'port', port));
+    if (portVal === undefined || port === 0) {
+      diags.push(kubeCodes['slice-port-ignored'](where(portVal ?? pm), 'no port number'));
+    }
+    if (protocol === undefined) continue;
+    ports.push({ name, protocol: PROTOCOLS[protocol]!, port: port && port > 0 && port <= 65535 ? port : null, at: pm });
+  }
+
+  const endpoints: SliceEndpoint[] = [];
+  // An absent endpoints list is an empty one: nothing to route to.
+  for (const item of getSeq(obj, 'endpoints') ?? []) {
+    const em = asMap(item);
+    if (!em) continue;
+    checkKnownFields(em, ENDPOINT_FIELDS, 'an EndpointSlice endpoint');
+    const ep = readEndpoint(em, family);
+    if (ep) endpoints.push(ep);
+  }
+  const labelled = meta?.labels.get(SERVICE_NAME_LABEL);
+  if (meta && (!labelled || labelled.value === '')) {
+    diags.push(kubeCodes['slice-without-service-label']({ file: obj.loc.file, span: firstLine(obj), path: `${obj.loc.path ? obj.loc.path + '.' : ''}metadata.labels` }));
+  }
+  if (!meta || failed()) return { kind: 'invalid' };
+  return {
+    kind: 'slice',
+    read: { namespace: meta.namespace, name: meta.name, serviceName: labelled && labelled.value !== '' ? labelled.value : null, ports, endpoints, at: obj },
+  };
+}
+
+function readEndpoint(em: MapVal, family: 'ipv4' | 'ipv6'): SliceEndpoint | null {
+  const diags = em.ctx.diags;
+  const addrsVal = field(em, 'addresses');
+  const addrs = getSeq(em, 'addresses');
+  if (!addrsVal) return missing(em, 'addresses') ?? null;
+  if (!addrs) return null;
+  if (addrs.length === 0 || addrs.length > MAX_ADDRESSES) {
+    diags.push(kubeCodes['invalid-value'](where(addrsVal), 'addresses', `must list 1 to ${MAX_ADDRESSES} addresses`));
+    return null;
+  }
+  // Every address must match the slice's addressType; kube-proxy uses only the first.
+  let first: ParsedIP | undefined;
+  addrs.forEach((a: Val, i) => {
+    const ip = readIP(a);
+    if (!ip) return;
+    if (ip.family !== family) {
+      diags.push(kubeCodes['wrong-family'](where(a), ip.text, family === 'ipv4' ? 'IPv4' : 'IPv6'));
+      return;
+    }
+    if (i === 0) first = ip;
+  });
+  const cond = getMap(em, 'conditions');
+  if (cond) checkKnownFields(cond, CONDITION_FIELDS, 'endpoint conditions');
+  const ready = cond ? getBool(cond, 'ready') : undefined;
+  const serving = cond ? getBool(cond, 'serving') : undefined;
+  const terminating = cond ? getBool(cond, 'terminating') : undefined;
+  const nodeVal = field(em, 'nodeName');
+  const nodeName = getString(em, 'nodeName');
+  if (nodeName !== undefined) {
+    const why = dns1123Subdomain(nodeName);
+    if (why) diags.push(kubeCodes['invalid-name'](where(nodeVal!), 'nodeName', nodeName, why));
+  }
+  const zone = getString(em, 'zone');
+  if (!first) return null;
+  return {
+    address: first,
+    nodeName: nodeName ?? null,
+    zone: zone ?? null,
+    conditions: { ready: ready ?? true, serving: serving ?? true, terminating: terminating ?? false },
+    at: em,
+  };
+}

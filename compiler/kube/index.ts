@@ -1,0 +1,169 @@
+// Kubernetes objects (Service, EndpointSlice, Node; YAML or JSON; multi-document; kind: List)
+// -> the checked model, reading them as kube-proxy does. Cluster settings come from options (they
+// are kube-proxy flags). Every problem is a located diagnostic; the model is null when any is an
+// error.
+import { hasErrors, type Diagnostic } from '../../common/diagnostics.ts';
+import type { SourceFile } from '../../common/source.ts';
+import type { ClusterModel, NodeModel, ServiceModel } from '../model.ts';
+import { kubeCodes } from './codes.ts';
+import { readEndpointSlice, type SliceRead } from './endpointslice.ts';
+import { endpointsOf } from './endpoints.ts';
+import { readNode } from './node.ts';
+import { readService, type ServiceRead } from './service.ts';
+import { settingsFromOptions, type KubeImportOptions } from './settings.ts';
+import { field, firstLine, readObjects, where, type RawObject } from './yaml-reader.ts';
+
+export type { KubeImportOptions } from './settings.ts';
+export { DETECT_LOCAL_MODES } from './settings.ts';
+
+export interface KubeImportResult {
+  /** null when there are errors. */
+  model: ClusterModel | null;
+  diagnostics: Diagnostic[];
+}
+
+const API_VERSIONS: Record<string, string> = { Service: 'v1', EndpointSlice: 'discovery.k8s.io/v1', Node: 'v1' };
+
+const KIND_HINTS: Record<string, string> = {
+  Endpoints: 'kube-proxy reads EndpointSlices, not Endpoints: export them with `kubectl get endpointslices -o yaml`',
+};
+
+export function importKubernetes(sources: readonly SourceFile[], options: KubeImportOptions = {}): KubeImportResult {
+  const diags: Diagnostic[] = [];
+  const set = settingsFromOptions(options);
+  diags.push(...set.diagnostics);
+  const settings = set.settings;
+
+  const services: ServiceRead[] = [];
+  const skipped = new Set<string>();
+  const slices: SliceRead[] = [];
+  const nodes: NodeModel[] = [];
+  const seen = new Map<string, RawObject>();
+  let objectCount = 0;
+
+  for (const source of sources) {
+    for (const raw of readObjects(source, diags)) {
+      objectCount++;
+      const want = API_VERSIONS[raw.kind];
+      if (want === undefined) {
+        if (options.skipUnknownKinds) continue;
+        const hint = KIND_HINTS[raw.kind] ?? 'ksvc reads Service, EndpointSlice and Node objects (use --skip-unknown-kinds to ignore others)';
+        diags.push(kubeCodes['unknown-kind']({ file: raw.obj.loc.file, span: field(raw.obj, 'kind')?.loc.span ?? firstLine(raw.obj), path: raw.obj.loc.path, hint }, raw.kind));
+        continue;
+      }
+      if (raw.apiVersion !== null && raw.apiVersion !== want) {
+        diags.push(kubeCodes['unsupported-api-version'](where(field(raw.obj, 'apiVersion')!), raw.kind, raw.apiVersion, want));
+        continue;
+      }
+      if (raw.kind === 'Service') {
+        const r = readService(raw.obj);
+        const key = r.kind === 'service' ? `${r.read.model.namespace}/${r.read.model.name}` : r.kind === 'skipped' ? `${r.namespace}/${r.name}` : null;
+        if (key !== null && checkDuplicate(seen, `Service ${key}`, raw, diags)) continue;
+        if (r.kind === 'service') services.push(r.read);
+        else if (r.kind === 'skipped') skipped.add(key!);
+      } else if (raw.kind === 'EndpointSlice') {
+        const r = readEndpointSlice(raw.obj);
+        if (r.kind !== 'slice') continue;
+        if (checkDuplicate(seen, `EndpointSlice ${r.read.namespace}/${r.read.name}`, raw, diags)) continue;
+        slices.push(r.read);
+      } else {
+        const n = readNode(raw.obj);
+        if (!n || checkDuplicate(seen, `Node ${n.name}`, raw, diags)) continue;
+        nodes.push(n);
+      }
+    }
+  }
+  if (objectCount === 0 && !hasErrors(diags)) diags.push(kubeCodes['no-input-objects']({ file: sources[0]?.path ?? '', span: null }));
+
+  checkNodePorts(services, set.nodePortRangeGiven, settings.nodePortRange, diags);
+  checkClusterIPs(services, diags);
+
+  // Endpoints: slices grouped by owning service, in input order.
+  const byService = new Map<string, SliceRead[]>();
+  for (const s of slices) {
+    if (s.serviceName === null) continue;
+    const key = `${s.namespace}/${s.serviceName}`;
+    if (!services.some((r) => `${r.model.namespace}/${r.model.name}` === key)) {
+      if (!skipped.has(key)) diags.push(kubeCodes['slice-for-unknown-service']({ file: s.at.loc.file, span: firstLine(s.at), path: s.at.loc.path }, key));
+      continue;
+    }
+    byService.set(key, [...(byService.get(key) ?? []), s]);
+  }
+  const models: ServiceModel[] = services.map((r) => r.model);
+  for (const svc of models) svc.endpoints = endpointsOf(svc, byService.get(`${svc.namespace}/${svc.name}`) ?? [], diags);
+
+  // Endpoints on nodes without a Node object: the node exists (kube-proxy only compares names).
+  const nodeNames = new Set(nodes.map((n) => n.name));
+  const objectNodes = new Set(nodeNames);
+  for (const svc of models) {
+    for (const ep of svc.endpoints) {
+      if (ep.nodeName === null || nodeNames.has(ep.nodeName)) continue;
+      nodeNames.add(ep.nodeName);
+      nodes.push({ name: ep.nodeName, addresses: [], podCIDRs: [] });
+      diags.push(kubeCodes['node-without-object']({ file: ep.origin?.file ?? '', span: ep.origin?.span ?? null, path: `${ep.origin?.path ?? ''}.nodeName` }, ep.nodeName));
+    }
+  }
+  if (options.node != null && !objectNodes.has(options.node)) diags.push(kubeCodes['unknown-node']({ file: '', span: null }, options.node));
+
+  if (hasErrors(diags)) return { model: null, diagnostics: diags };
+  return { model: { settings, nodes, services: models }, diagnostics: diags };
+}
+
+function checkDuplicate(seen: Map<string, RawObject>, key: string, raw: RawObject, diags: Diagnostic[]): boolean {
+  const first = seen.get(key);
+  if (!first) {
+    seen.set(key, raw);
+    return false;
+  }
+  const [kind, ...name] = key.split(' ');
+  diags.push(
+    kubeCodes['duplicate-object']({
+      file: raw.obj.loc.file,
+      span: firstLine(raw.obj),
+      path: raw.obj.loc.path,
+      related: [{ message: 'first defined here', file: first.obj.loc.file, span: firstLine(first.obj) }],
+    }, kind!, name.join(' ')),
+  );
+  return true;
+}
+
+/**
+ * NodePorts and health-check node ports: inside the range when one was given (else the range is
+ * widened to cover them), and no port/protocol claimed by two services (the API's allocator).
+ */
+function checkNodePorts(services: ServiceRead[], rangeGiven: boolean, range: { min: number; max: number }, diags: Diagnostic[]): void {
+  const claimed = new Map<string, string>();
+  for (const r of services) {
+    const svc = `${r.model.namespace}/${r.model.name}`;
+    const uses: { port: number; proto: string; at: NonNullable<ServiceRead['healthCheckAt']>; field: string }[] = [];
+    r.model.ports.forEach((p, i) => {
+      if (p.nodePort !== null) uses.push({ port: p.nodePort, proto: p.protocol, at: r.nodePortAt[i]!, field: 'nodePort' });
+    });
+    if (r.model.healthCheckNodePort !== null) uses.push({ port: r.model.healthCheckNodePort, proto: 'tcp', at: r.healthCheckAt!, field: 'healthCheckNodePort' });
+    for (const u of uses) {
+      if (rangeGiven && (u.port < range.min || u.port > range.max)) {
+        diags.push(kubeCodes['node-port-out-of-range'](where(u.at), u.field, u.port, range.min, range.max));
+      } else if (!rangeGiven) {
+        range.min = Math.min(range.min, u.port);
+        range.max = Math.max(range.max, u.port);
+      }
+      const key = `${u.port}/${u.proto}`;
+      const other = claimed.get(key);
+      if (other !== undefined && other !== svc) diags.push(kubeCodes['node-port-conflict'](where(u.at), u.port, u.proto, other));
+      else claimed.set(key, svc);
+    }
+  }
+}
+
+/** A cluster IP belongs to one service (the API's IP allocator). */
+function checkClusterIPs(services: ServiceRead[], diags: Diagnostic[]): void {
+  const owner = new Map<string, string>();
+  for (const r of services) {
+    const svc = `${r.model.namespace}/${r.model.name}`;
+    r.model.clusterIPs.forEach((ip, i) => {
+      const other = owner.get(ip);
+      if (other !== undefined) diags.push(kubeCodes['cluster-ip-conflict'](where(r.clusterIPAt[i]!), `clusterIP ${ip}`, other));
+      else owner.set(ip, svc);
+    });
+  }
+}

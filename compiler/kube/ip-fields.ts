@@ -1,0 +1,26 @@
+// Address fields of Kubernetes objects, read the way kube-proxy reads them: Go's ParseIPSloppy /
+// ParseCIDRSloppy (leading zeros are decimal, host bits are masked), then canonical text
+// ("10.180.00.001" -> "10.180.0.1", "203.0.113.000/025" -> "203.0.113.0/25"; TestBadIPs).
+import { parseCIDRSloppy, parseIPSloppy, type ParsedCIDR, type ParsedIP } from '../../common/ip.ts';
+import { kubeCodes } from './codes.ts';
+import { asString, where, type Val } from './yaml-reader.ts';
+
+export function readIP(v: Val | undefined): ParsedIP | undefined {
+  const s = asString(v);
+  if (s === undefined || !v) return undefined;
+  const r = parseIPSloppy(s);
+  if (r.ok) return r.value;
+  v.ctx.diags.push(kubeCodes['invalid-address'](where(v), s, r.reason));
+  return undefined;
+}
+
+/** A CIDR; `trim` = strings.TrimSpace first (loadBalancerSourceRanges). */
+export function readCIDR(v: Val | undefined, trim = false): ParsedCIDR | undefined {
+  const raw = asString(v);
+  if (raw === undefined || !v) return undefined;
+  const s = trim ? raw.trim() : raw;
+  const r = parseCIDRSloppy(s);
+  if (r.ok) return r.value;
+  v.ctx.diags.push(kubeCodes['invalid-cidr'](where(v), raw, r.reason));
+  return undefined;
+}

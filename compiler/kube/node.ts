@@ -1,0 +1,68 @@
+// Node (v1) -> NodeModel: the name, the InternalIP/ExternalIP entries of status.addresses (in
+// declaration order, without repeats) and spec.podCIDRs (falling back to spec.podCIDR), one CIDR
+// per family as the API requires.
+import type { CIDRText, IPText, ParsedCIDR } from '../../common/ip.ts';
+import type { NodeModel } from '../model.ts';
+import { kubeCodes } from './codes.ts';
+import { readCIDR, readIP } from './ip-fields.ts';
+import { dns1123Subdomain } from './names.ts';
+import { readMeta } from './object-meta.ts';
+import { asMap, checkKnownFields, field, firstLine, getMap, getSeq, getString, getStringList, where, type MapVal } from './yaml-reader.ts';
+
+const TOP_FIELDS = new Set(['apiVersion', 'kind', 'metadata', 'spec', 'status']);
+const ADDRESS_TYPES = new Set(['Hostname', 'InternalIP', 'ExternalIP', 'InternalDNS', 'ExternalDNS']);
+
+export function readNode(obj: MapVal): NodeModel | null {
+  const diags = obj.ctx.diags;
+  const before = diags.filter((d) => d.severity === 'error').length;
+  checkKnownFields(obj, TOP_FIELDS, 'Node');
+  const meta = readMeta(obj, 'Node', dns1123Subdomain, false);
+
+  const podCIDRs: ParsedCIDR[] = [];
+  const spec = getMap(obj, 'spec');
+  if (spec) {
+    const single = getString(spec, 'podCIDR');
+    const list = getStringList(spec, 'podCIDRs');
+    if (single !== undefined && single !== '' && list.length > 0 && list[0]!.value !== single) {
+      diags.push(kubeCodes['invalid-value'](where(list[0]!.at), 'spec.podCIDRs[0]', `must be the same as spec.podCIDR (${single})`));
+    }
+    const raw = list.length > 0 ? list.map((l) => l.at) : single !== undefined && single !== '' ? [field(spec, 'podCIDR')!] : [];
+    if (raw.length > 2) diags.push(kubeCodes['invalid-value'](where(raw[2]!), 'spec.podCIDRs', 'at most two CIDRs (one per IP family)'));
+    for (const at of raw.slice(0, 2)) {
+      const c = readCIDR(at);
+      if (!c) continue;
+      if (podCIDRs.some((p) => p.family === c.family)) {
+        diags.push(kubeCodes['invalid-value'](where(at), 'spec.podCIDRs', 'two CIDRs of the same IP family'));
+        continue;
+      }
+      podCIDRs.push(c);
+    }
+  }
+
+  const addresses: IPText[] = [];
+  const status = getMap(obj, 'status');
+  for (const item of (status && getSeq(status, 'addresses')) ?? []) {
+    const am = asMap(item);
+    if (!am) continue;
+    const type = getString(am, 'type');
+    const typeVal = field(am, 'type');
+    if (type !== undefined && !ADDRESS_TYPES.has(type)) {
+      diags.push(kubeCodes['unsupported-value'](where(typeVal!), 'address type', type, [...ADDRESS_TYPES].join(', ')));
+      continue;
+    }
+    if (type !== 'InternalIP' && type !== 'ExternalIP') {
+      getString(am, 'address');
+      continue;
+    }
+    const ip = readIP(field(am, 'address'));
+    if (ip && !addresses.includes(ip.text)) addresses.push(ip.text);
+  }
+
+  if (!meta || diags.filter((d) => d.severity === 'error').length > before) return null;
+  return {
+    name: meta.name,
+    addresses,
+    podCIDRs: podCIDRs.map((c) => c.text as CIDRText),
+    origin: { file: obj.loc.file, span: firstLine(obj), path: obj.loc.path },
+  };
+}

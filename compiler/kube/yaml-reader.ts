@@ -1,0 +1,253 @@
+// Typed, located access to YAML/JSON Kubernetes objects. The yaml package (2.9) keeps a source
+// range on every node; each value read here carries its file, span and field path
+// ("items[2].spec.ports[1].protocol"), so every diagnostic points at the exact YAML node.
+// Reading is forgiving in one way only: a field that is absent or null is "unset", as the
+// Kubernetes API treats it. Wrong types are reported and read as unset.
+import { isAlias, isMap, isScalar, isSeq, parseAllDocuments, type Node as YNode, type YAMLMap } from 'yaml';
+import type { Diagnostic } from '../../common/diagnostics.ts';
+import { spanOf, type SourceFile, type Span } from '../../common/source.ts';
+import { kubeCodes } from './codes.ts';
+
+/** Where a value is: file, span of the value, field path inside the top-level object. */
+export interface Loc {
+  file: string;
+  span: Span | null;
+  path: string;
+}
+
+/** The reading context of one source file: where diagnostics go. */
+export interface ReadCtx {
+  source: SourceFile;
+  diags: Diagnostic[];
+}
+
+/** A YAML value with its location. `keySpan` is the span of the key that named it (for "missing" errors). */
+export interface Val {
+  node: YNode;
+  loc: Loc;
+  keySpan: Span | null;
+  ctx: ReadCtx;
+}
+
+/** A mapping value. */
+export interface MapVal extends Val {
+  node: YAMLMap;
+}
+
+/** One top-level Kubernetes object from the input (a document, or an item of a List). */
+export interface RawObject {
+  obj: MapVal;
+  kind: string;
+  apiVersion: string | null;
+}
+
+const nodeSpan = (ctx: ReadCtx, node: YNode | null | undefined): Span | null => {
+  const r = node?.range;
+  return r ? spanOf(ctx.source, r[0], r[1]) : null;
+};
+
+export const childPath = (path: string, key: string): string => {
+  const k = /^[A-Za-z_][A-Za-z0-9_]*$/.test(key) ? key : `['${key}']`;
+  if (path === '') return k.startsWith('[') ? k : k;
+  return k.startsWith('[') ? `${path}${k}` : `${path}.${k}`;
+};
+
+export const itemPath = (path: string, i: number): string => `${path}[${i}]`;
+
+/** The diagnostic location of a value (file, span, path). */
+export const where = (v: Val, hint?: string): { file: string; span: Span | null; path: string; hint?: string } =>
+  hint === undefined ? { ...v.loc } : { ...v.loc, hint };
+
+/** Describe a node for "found ..." messages. */
+export function describe(node: YNode): string {
+  if (isMap(node)) return 'a mapping';
+  if (isSeq(node)) return 'a list';
+  if (isAlias(node)) return 'an alias (not supported)';
+  if (isScalar(node)) {
+    const v = node.value;
+    if (typeof v === 'string') return `a string ("${v.length > 40 ? v.slice(0, 40) + '…' : v}")`;
+    if (typeof v === 'number') return `a number (${node.source ?? v})`;
+    if (typeof v === 'boolean') return `a boolean (${v})`;
+    if (v === null) return 'null';
+  }
+  return 'a value of another type';
+}
+
+const isNullNode = (node: YNode | null | undefined): boolean => node == null || (isScalar(node) && node.value === null);
+
+/** The field `key` of a mapping; undefined when absent or null (the API's "unset"). */
+export function field(m: MapVal, key: string): Val | undefined {
+  for (const pair of m.node.items) {
+    const k = pair.key as YNode | null;
+    if (!isScalar(k) || String(k.value) !== key) continue;
+    const value = pair.value as YNode | null;
+    if (isNullNode(value)) return undefined;
+    return { node: value!, loc: { file: m.loc.file, span: nodeSpan(m.ctx, value), path: childPath(m.loc.path, key) }, keySpan: nodeSpan(m.ctx, k), ctx: m.ctx };
+  }
+  return undefined;
+}
+
+/** All keys of a mapping, with their spans (for unknown-field checks). */
+export function keysOf(m: MapVal): { key: string; span: Span | null }[] {
+  return m.node.items
+    .filter((p) => isScalar(p.key))
+    .map((p) => ({ key: String((p.key as { value: unknown }).value), span: nodeSpan(m.ctx, p.key as YNode) }));
+}
+
+function wrongType(v: Val, fieldName: string, want: string): undefined {
+  v.ctx.diags.push(kubeCodes['wrong-type'](where(v), fieldName, want, describe(v.node)));
+  return undefined;
+}
+
+const lastSegment = (path: string): string => {
+  const m = /(?:\.|^)([^.[]+)$|\['([^']+)'\]$|(\[\d+\])$/.exec(path);
+  return m ? (m[1] ?? m[2] ?? path) : path;
+};
+
+/** Report a missing required field `key` of `m`, at the mapping's key (or its start). */
+export function missing(m: MapVal, key: string): undefined {
+  const span = m.keySpan ?? m.loc.span;
+  const point = span ? { start: span.start, end: span.end } : null;
+  m.ctx.diags.push(kubeCodes['missing-field']({ file: m.loc.file, span: point, path: childPath(m.loc.path, key) }, childPath(m.loc.path, key)));
+  return undefined;
+}
+
+export function asMap(v: Val | undefined): MapVal | undefined {
+  if (!v) return undefined;
+  if (isMap(v.node)) return v as MapVal;
+  return wrongType(v, lastSegment(v.loc.path), 'a mapping');
+}
+
+export function asSeq(v: Val | undefined): Val[] | undefined {
+  if (!v) return undefined;
+  if (!isSeq(v.node)) return wrongType(v, lastSegment(v.loc.path), 'a list');
+  const out: Val[] = [];
+  v.node.items.forEach((item, i) => {
+    const node = item as YNode | null;
+    const loc = { file: v.loc.file, span: nodeSpan(v.ctx, node), path: itemPath(v.loc.path, i) };
+    // A null list item is kept as an empty scalar so the caller reports the type.
+    if (node == null) return;
+    out.push({ node, loc, keySpan: loc.span, ctx: v.ctx });
+  });
+  return out;
+}
+
+export function asString(v: Val | undefined): string | undefined {
+  if (!v) return undefined;
+  if (isScalar(v.node) && typeof v.node.value === 'string') return v.node.value;
+  return wrongType(v, lastSegment(v.loc.path), 'a string');
+}
+
+/** An integer written as one (a plain or JSON number without fraction or exponent). */
+export function asInt(v: Val | undefined): number | undefined {
+  if (!v) return undefined;
+  const n = v.node;
+  if (isScalar(n) && typeof n.value === 'number' && Number.isSafeInteger(n.value) && /^[-+]?[0-9]+$/.test(n.source ?? String(n.value))) {
+    return n.value;
+  }
+  return wrongType(v, lastSegment(v.loc.path), 'an integer');
+}
+
+export function asBool(v: Val | undefined): boolean | undefined {
+  if (!v) return undefined;
+  if (isScalar(v.node) && typeof v.node.value === 'boolean') return v.node.value;
+  return wrongType(v, lastSegment(v.loc.path), 'a boolean (true or false)');
+}
+
+/** An int-or-string field (targetPort): the number or the string as written. */
+export function asIntOrString(v: Val | undefined): number | string | undefined {
+  if (!v) return undefined;
+  const n = v.node;
+  if (isScalar(n) && typeof n.value === 'string') return n.value;
+  if (isScalar(n) && typeof n.value === 'number') return asInt(v);
+  return wrongType(v, lastSegment(v.loc.path), 'an integer or a string');
+}
+
+// Shorthands: read field `key` of `m` with a type.
+export const getMap = (m: MapVal, key: string): MapVal | undefined => asMap(field(m, key));
+export const getSeq = (m: MapVal, key: string): Val[] | undefined => asSeq(field(m, key));
+export const getString = (m: MapVal, key: string): string | undefined => asString(field(m, key));
+export const getInt = (m: MapVal, key: string): number | undefined => asInt(field(m, key));
+export const getBool = (m: MapVal, key: string): boolean | undefined => asBool(field(m, key));
+
+/** A list of strings: each item with its location; wrong-typed items are reported and dropped. */
+export function getStringList(m: MapVal, key: string): { value: string; at: Val }[] {
+  const items = getSeq(m, key) ?? [];
+  const out: { value: string; at: Val }[] = [];
+  for (const it of items) {
+    const s = asString(it);
+    if (s !== undefined) out.push({ value: s, at: it });
+  }
+  return out;
+}
+
+/** Warn about keys of `m` that are not in `known` (typos such as `prots:`). */
+export function checkKnownFields(m: MapVal, known: ReadonlySet<string>, whereName: string): void {
+  for (const { key, span } of keysOf(m)) {
+    if (known.has(key)) continue;
+    m.ctx.diags.push(kubeCodes['unknown-field']({ file: m.loc.file, span, path: childPath(m.loc.path, key) }, key, whereName));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Documents -> objects
+
+const isListKind = (kind: string): boolean => kind === 'List' || /^[A-Z][A-Za-z]*List$/.test(kind);
+
+/**
+ * Every Kubernetes object of a file: each YAML document (multi-document YAML, or one JSON value),
+ * and each item of a `kind: List` (or ServiceList, ...), in file order. Empty documents are skipped.
+ */
+export function readObjects(source: SourceFile, diags: Diagnostic[]): RawObject[] {
+  const ctx: ReadCtx = { source, diags };
+  const docs = parseAllDocuments(source.text, { prettyErrors: false, uniqueKeys: true, version: '1.2' });
+  const out: RawObject[] = [];
+  for (const doc of Array.isArray(docs) ? docs : []) {
+    if (doc.errors.length > 0) {
+      for (const e of doc.errors) {
+        const [a, b] = e.pos;
+        diags.push(kubeCodes['yaml-syntax']({ file: source.path, span: spanOf(source, a, Math.max(a, b)) }, e.message.split('\n')[0]!));
+      }
+      continue;
+    }
+    const contents = doc.contents as YNode | null;
+    if (isNullNode(contents)) continue;
+    const top: Val = { node: contents!, loc: { file: source.path, span: nodeSpan(ctx, contents), path: '' }, keySpan: null, ctx };
+    collect(top, out);
+  }
+  return out;
+}
+
+function collect(v: Val, out: RawObject[]): void {
+  if (!isMap(v.node)) {
+    v.ctx.diags.push(kubeCodes['not-an-object'](where(v), describe(v.node)));
+    return;
+  }
+  const m = v as MapVal;
+  // The span of a whole object is many lines; diagnostics about the object point at its first line.
+  const kind = getString(m, 'kind');
+  const apiVersion = getString(m, 'apiVersion') ?? null;
+  if (kind === undefined) {
+    if (!field(m, 'kind')) m.ctx.diags.push(kubeCodes['missing-kind']({ file: m.loc.file, span: firstLine(m), path: m.loc.path }));
+    return;
+  }
+  if (isListKind(kind)) {
+    const items = getSeq(m, 'items');
+    if (!items) {
+      if (!field(m, 'items')) missing(m, 'items');
+      return;
+    }
+    for (const item of items) collect(item, out);
+    return;
+  }
+  out.push({ obj: m, kind, apiVersion });
+}
+
+/** A span covering just the start of a value (its first line), for object-level diagnostics. */
+export function firstLine(v: Val): Span | null {
+  const s = v.loc.span;
+  if (!s) return null;
+  const src = v.ctx.source;
+  const lineEnd = src.lineStarts[s.start.line] !== undefined ? src.lineStarts[s.start.line]! - 1 : src.text.length;
+  return spanOf(src, s.start.offset, Math.min(s.end.offset, Math.max(s.start.offset, lineEnd)));
+}
