@@ -1,0 +1,49 @@
+// Loading a rendered ruleset into a node namespace of the packet tests (topology.ts).
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { IRProgram } from '../../compiler/ir/types.ts';
+import { renderIptables } from '../../backends/iptables/index.ts';
+import { renderNftablesJson } from '../../backends/nftables/index.ts';
+import type { Backend } from './matrix.ts';
+import { createKubeProxyNfacct, type Netns } from './netns.ts';
+
+function must(ns: Netns, cmd: string, args: string[], input: string): void {
+  const r = ns.exec(cmd, args, input, 60_000);
+  if (r.status !== 0) throw new Error(`[${ns.name}] ${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr.trim()}`);
+}
+
+/** nft reads a file: `nft -j -f -` cannot open /dev/stdin when stdin is a socket (as under node). */
+function nftFile(node: Netns, args: string[], content: string): void {
+  const dir = mkdtempSync(join(tmpdir(), 'ksvc-nft-'));
+  try {
+    const file = join(dir, 'ruleset');
+    writeFileSync(file, content);
+    must(node, 'nft', [...args, file], '');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** iptables-restore text (given, or rendered from the IR with the builtin-chain hooks). */
+export function iptablesBackend(ir: IRProgram, text?: string): Backend {
+  const restore = text ?? renderIptables(ir, { format: 'restore', hooks: true });
+  return {
+    name: 'iptables',
+    load(node) {
+      if (ir.environment.nfacct) createKubeProxyNfacct(node);
+      must(node, 'iptables-restore', ['-w', '5'], restore);
+    },
+  };
+}
+
+/** The nftables JSON document (given, or rendered from the IR), loaded with `nft -j -f -`. */
+export function nftablesBackend(ir: IRProgram, json?: string): Backend {
+  const doc = json ?? renderNftablesJson(ir);
+  return { name: 'nftables', load: (node) => nftFile(node, ['-j', '-f'], doc) };
+}
+
+/** A ruleset in nft syntax (hand-written cases), loaded with `nft -f -`. */
+export function nftTextBackend(name: string, text: string): Backend {
+  return { name, load: (node) => nftFile(node, ['-f'], text) };
+}

@@ -1,0 +1,230 @@
+// The differential packet runner: one IRProgram, several rulesets rendered from it (iptables with
+// hooks, nftables), each loaded into its own node namespace of the same topology; every frontend
+// is probed from every source class, and the observed outcomes are compared between the backends
+// and against the IR's intent (intent.ts). Load-balanced cells are resampled before a difference
+// is declared.
+import type { IRProgram } from '../../compiler/ir/types.ts';
+import type { Netns } from './netns.ts';
+import { intentOf, type Intent } from './intent.ts';
+import { observationKey, runProbes, type Probe, type ProbeProto } from './probe.ts';
+import { planTopology, withTopology, type SourceSpec, type Topology, type TopologyPlan } from './topology.ts';
+
+export interface Frontend {
+  /** e.g. "default/web:http cluster 10.0.0.1:80/tcp" */
+  label: string;
+  proto: ProbeProto;
+  ip: string;
+  port: number;
+}
+
+export interface Cell {
+  frontend: Frontend;
+  source: SourceSpec;
+  /** The IR's intent for a probe of this cell (the source port does not change it). */
+  intent: Intent;
+}
+
+export interface Backend {
+  name: string;
+  /** Load the ruleset into a fresh node namespace; throw with the tool's message on failure. */
+  load(node: Netns): void;
+}
+
+export interface CellOutcome {
+  cell: Cell;
+  /** Per backend: outcome key -> number of probes. */
+  seen: Map<string, Map<string, number>>;
+}
+
+export interface DifferentialReport {
+  plan: TopologyPlan;
+  outcomes: CellOutcome[];
+  /** Backends disagree with each other. */
+  disagreements: string[];
+  /** A backend disagrees with the IR. */
+  irMismatches: string[];
+  /** Frontends not probed (e.g. SCTP). */
+  skipped: string[];
+  probes: number;
+}
+
+export function frontendsOf(ir: IRProgram, plan: TopologyPlan, skipped: string[] = []): Frontend[] {
+  const out: Frontend[] = [];
+  for (const sp of ir.servicePorts) {
+    if (sp.protocol === 'sctp') {
+      skipped.push(`${sp.servicePortName} (sctp: no SCTP in this kernel/sender)`);
+      continue;
+    }
+    const proto = sp.protocol;
+    const add = (kind: string, ip: string, port: number, p: ProbeProto = proto) =>
+      out.push({ label: `${sp.servicePortName} ${kind} ${ip}:${port}/${p}`, proto: p, ip, port });
+    add('cluster', sp.clusterIP, sp.port);
+    for (const ip of sp.externalIPs) add('external', ip, sp.port);
+    for (const ip of sp.loadBalancerIPs) add('lb', ip, sp.port);
+    if (sp.nodePort !== null) {
+      for (const ip of [...plan.nodeIPs, plan.extLink.node, '127.0.0.1']) add('nodeport', ip, sp.nodePort);
+    }
+    if (sp.healthCheckNodePort !== null) add('healthcheck', plan.nodeIPs[0] ?? plan.extLink.node, sp.healthCheckNodePort, 'tcp');
+  }
+  return out;
+}
+
+function pairs(frontend: Frontend, source: SourceSpec, ir: IRProgram): boolean {
+  const loop = frontend.ip.startsWith('127.');
+  if (source.label === 'localhost' || loop) return source.label === 'localhost' && loop;
+  if (source.label.startsWith('hairpin:')) {
+    // An endpoint sends only to the frontends of service ports it serves.
+    return ir.servicePorts.some((sp) => sp.endpoints.some((e) => e.ip === source.ip) && frontend.label.startsWith(`${sp.servicePortName} `));
+  }
+  return true;
+}
+
+export function cellsOf(ir: IRProgram, plan: TopologyPlan, skipped: string[] = []): Cell[] {
+  const cells: Cell[] = [];
+  for (const frontend of frontendsOf(ir, plan, skipped)) {
+    for (const source of plan.sources) {
+      if (!pairs(frontend, source, ir)) continue;
+      const probe: Probe = { proto: frontend.proto, from: source.ns, src: source.ip, sport: 1, dst: frontend.ip, dport: frontend.port };
+      cells.push({ frontend, source, intent: intentOf(ir, plan, probe) });
+    }
+  }
+  return cells;
+}
+
+/** A port no frontend uses, for the conntrack sentinels. */
+function sentinelPort(ir: IRProgram): number {
+  const used = new Set<number>();
+  for (const sp of ir.servicePorts) {
+    used.add(sp.port);
+    if (sp.nodePort !== null) used.add(sp.nodePort);
+    if (sp.healthCheckNodePort !== null) used.add(sp.healthCheckNodePort);
+  }
+  for (const p of [9, 7, 13, 19, 37, 79, 113, 999]) if (!used.has(p)) return p;
+  throw new Error('no free sentinel port');
+}
+
+const cellName = (c: Cell) => `${c.frontend.label} <- ${c.source.label} (${c.source.ip})`;
+
+/** Outcome keys with the DNAT target hidden: what must agree between backends under affinity. */
+const stickyForm = (key: string) => key.replace(/^dnat \S+/, 'dnat <one endpoint>');
+
+function showSeen(m: Map<string, number> | undefined): string {
+  if (!m || m.size === 0) return '{}';
+  return `{ ${[...m.entries()].sort().map(([k, n]) => `${k} ×${n}`).join(', ')} }`;
+}
+
+function needsMore(o: CellOutcome, backends: readonly Backend[]): boolean {
+  const sets = backends.map((b) => [...(o.seen.get(b.name) ?? new Map()).keys()].sort().join('|'));
+  if (!o.cell.intent.sticky && new Set(sets).size > 1) return true;
+  return backends.some((b) => {
+    const seen = o.seen.get(b.name) ?? new Map<string, number>();
+    return o.cell.intent.required.some((group) => !group.some((k) => seen.has(k)));
+  });
+}
+
+export interface DifferentialOptions {
+  /** Probes per cell for a load-balanced cell, per round (default 12). */
+  balancedProbes?: number;
+  /** Probes per cell with a single expected outcome (default 3). */
+  singleProbes?: number;
+  /** Extra rounds for cells still short of an endpoint or disagreeing (default 3). */
+  resampleRounds?: number;
+  /** Namespace name tag. */
+  tag?: string;
+}
+
+export async function runDifferential(ir: IRProgram, backends: readonly Backend[], options: DifferentialOptions = {}): Promise<DifferentialReport> {
+  const plan = planTopology(ir);
+  const skipped: string[] = [];
+  const cells = cellsOf(ir, plan, skipped);
+  const outcomes: CellOutcome[] = cells.map((cell) => ({ cell, seen: new Map(backends.map((b) => [b.name, new Map<string, number>()])) }));
+  const sentinel = sentinelPort(ir);
+  const tag = options.tag ?? 'pk';
+  let probes = 0;
+
+  const withAll = async (i: number, tops: Topology[], body: (tops: Topology[]) => Promise<void>): Promise<void> => {
+    if (i === backends.length) return body(tops);
+    return withTopology(plan, `${tag}${i}`, async (t) => {
+      backends[i]!.load(t.node);
+      await withAll(i + 1, [...tops, t], body);
+    });
+  };
+
+  await withAll(0, [], async (tops) => {
+    const nextPorts = backends.map(() => {
+      let port = 10000;
+      return () => {
+        if (port > 60000) throw new Error('packet tests: source ports exhausted');
+        return port++;
+      };
+    });
+    const round = async (which: CellOutcome[], count: (c: Cell) => number) => {
+      for (let b = 0; b < backends.length; b++) {
+        const list: Probe[] = [];
+        const owner: CellOutcome[] = [];
+        for (const o of which) {
+          const n = count(o.cell);
+          for (let k = 0; k < n; k++) {
+            const f = o.cell.frontend;
+            list.push({ proto: f.proto, from: o.cell.source.ns, src: o.cell.source.ip, sport: nextPorts[b]!(), dst: f.ip, dport: f.port });
+            owner.push(o);
+          }
+        }
+        const obs = await runProbes(tops[b]!, list, { sentinelPort: sentinel, nextPort: nextPorts[b]! });
+        probes += list.length;
+        obs.forEach((ob, k) => {
+          const seen = owner[k]!.seen.get(backends[b]!.name)!;
+          const key = observationKey(ob);
+          seen.set(key, (seen.get(key) ?? 0) + 1);
+        });
+      }
+    };
+    const balanced = options.balancedProbes ?? 12;
+    await round(outcomes, (c) => (c.intent.required.length > 1 || c.intent.sticky ? balanced : options.singleProbes ?? 3));
+    for (let r = 0; r < (options.resampleRounds ?? 3); r++) {
+      const again = outcomes.filter((o) => needsMore(o, backends));
+      if (again.length === 0) break;
+      await round(again, () => balanced);
+    }
+  });
+
+  const disagreements: string[] = [];
+  const irMismatches: string[] = [];
+  for (const o of outcomes) {
+    const { intent } = o.cell;
+    const form = (b: Backend) => {
+      const keys = [...(o.seen.get(b.name) ?? new Map()).keys()];
+      return [...new Set(intent.sticky ? keys.map(stickyForm) : keys)].sort().join(' | ');
+    };
+    const forms = backends.map(form);
+    if (new Set(forms).size > 1) {
+      disagreements.push(`${cellName(o.cell)}: ${backends.map((b) => `${b.name} ${showSeen(o.seen.get(b.name))}`).join('; ')}; IR: ${intent.allowed.join(' | ')} (${intent.why})`);
+    }
+    for (const b of backends) {
+      const seen = o.seen.get(b.name) ?? new Map<string, number>();
+      const problems: string[] = [];
+      const extra = [...seen.keys()].filter((k) => !intent.allowed.includes(k));
+      if (extra.length > 0) problems.push(`unexpected ${extra.join(', ')}`);
+      const missing = intent.required.filter((g) => !g.some((k) => seen.has(k)));
+      if (missing.length > 0) problems.push(`never saw ${missing.map((g) => g.join(' or ')).join(', ')}`);
+      if (intent.sticky) {
+        const targets = new Set([...seen.keys()].filter((k) => k.startsWith('dnat ')).map((k) => k.split(' ')[1]));
+        if (targets.size !== 1) problems.push(`affinity: ${targets.size} endpoints seen from one source`);
+      }
+      if (problems.length > 0) {
+        irMismatches.push(`${b.name}: ${cellName(o.cell)}: ${problems.join('; ')}; saw ${showSeen(seen)}; IR: ${intent.allowed.join(' | ')} (${intent.why})`);
+      }
+    }
+  }
+  return { plan, outcomes, disagreements, irMismatches, skipped, probes };
+}
+
+/** A compact table of every cell: for reports and for debugging a failing test. */
+export function formatReport(r: DifferentialReport, backends: readonly Backend[]): string {
+  const lines: string[] = [];
+  for (const o of r.outcomes) {
+    lines.push(`${cellName(o.cell)}\n    IR: ${o.cell.intent.allowed.join(' | ')}  [${o.cell.intent.why}]`);
+    for (const b of backends) lines.push(`    ${b.name}: ${showSeen(o.seen.get(b.name))}`);
+  }
+  return lines.join('\n');
+}

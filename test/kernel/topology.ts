@@ -1,0 +1,262 @@
+// A three-namespace test network derived from one IRProgram (IPv4): a *node* that holds the rules,
+// a *client* namespace for external hosts, and a *pods* namespace holding every endpoint address and
+// a client pod. Addresses come from the IR; the two /30 links and the chosen client addresses are
+// picked so that they collide with nothing the IR names. Every namespace is deleted on every exit
+// path (withNetns), and only addresses inside these namespaces are touched.
+import { cidrContains, cidrOf, formatIP, ipOf } from '../../common/ip.ts';
+import type { IRLocalDetector, IRProgram } from '../../compiler/ir/types.ts';
+import { withNetns, type Netns } from './netns.ts';
+
+export type SourceNs = 'client' | 'pods' | 'node';
+
+/** One sender: a namespace and the address it sends from. */
+export interface SourceSpec {
+  /** Stable, readable name used in reports: "client:outside", "pod:10.64.1.0/24", "hairpin:10.64.1.7", "node", "localhost". */
+  label: string;
+  ns: SourceNs;
+  ip: string;
+}
+
+export interface TopologyPlan {
+  /** IR node addresses (non-loopback), on the node's client-side interface. */
+  nodeIPs: string[];
+  /** Node interface names: towards the client, towards the pods (named to satisfy an interface detector). */
+  nodeExtIface: string;
+  nodePodIface: string;
+  /** /30 link addresses: node side and peer side. */
+  extLink: { node: string; peer: string };
+  podLink: { node: string; peer: string };
+  /** Addresses (/32) in the client namespace, and in the pods namespace. */
+  clientAddresses: string[];
+  podAddresses: string[];
+  sources: SourceSpec[];
+  /** Every address that is local to the node (node IPs and its link addresses; 127/8 implied). */
+  nodeLocal: string[];
+}
+
+/** Every concrete address and block the IR names, to keep chosen addresses clear of them. */
+function irAddresses(ir: IRProgram): { ips: Set<string>; cidrs: string[] } {
+  const ips = new Set<string>(ir.nodeIPs);
+  const cidrs: string[] = [];
+  const detectorCidr = (d: IRLocalDetector) => {
+    if (d.kind === 'cidr') cidrs.push(d.cidr);
+  };
+  detectorCidr(ir.localDetector);
+  if (ir.nodePorts.kind === 'addresses') for (const a of ir.nodePorts.addresses) ips.add(a);
+  for (const sp of ir.servicePorts) {
+    ips.add(sp.clusterIP);
+    for (const a of [...sp.externalIPs, ...sp.loadBalancerIPs]) ips.add(a);
+    for (const e of sp.endpoints) ips.add(e.ip);
+    detectorCidr(sp.localDetector);
+    if (sp.firewall) cidrs.push(...sp.firewall.sourceRanges);
+  }
+  return { ips, cidrs };
+}
+
+const inCidr = (cidr: string, ip: string) => cidrContains(cidrOf(cidr), ipOf(ip));
+
+/** The distinct pod-source CIDRs (cluster detector first, then per-service overrides). */
+export function detectorCidrs(ir: IRProgram): string[] {
+  const out: string[] = [];
+  for (const d of [ir.localDetector, ...ir.servicePorts.map((s) => s.localDetector)]) {
+    if (d.kind === 'cidr' && !out.includes(d.cidr)) out.push(d.cidr);
+  }
+  return out;
+}
+
+/** The node's pod-side interface name: the detector's interface, or its prefix plus "0". */
+function podIfaceName(ir: IRProgram): string {
+  const d = [ir.localDetector, ...ir.servicePorts.map((s) => s.localDetector)].find((x) => x.kind === 'interface' || x.kind === 'interfacePrefix');
+  if (d?.kind === 'interface') return d.name;
+  if (d?.kind === 'interfacePrefix') return d.prefix.length < 15 ? `${d.prefix}0` : d.prefix;
+  return 'kpods0';
+}
+
+export function planTopology(ir: IRProgram): TopologyPlan {
+  if (ir.family !== 'ipv4') throw new Error(`packet tests: only ipv4 topologies are implemented (got ${ir.family})`);
+  const { ips, cidrs } = irAddresses(ir);
+  const taken = new Set<string>(ips);
+  const free = (ip: string) => !taken.has(ip) && !ip.startsWith('127.');
+  const clearOfAll = (ip: string) => free(ip) && !cidrs.some((c) => inCidr(c, ip));
+  const take = (ip: string) => {
+    taken.add(ip);
+    return ip;
+  };
+
+  // /30 links: the first candidate block none of whose addresses the IR uses or covers.
+  const linkCandidates = ['169.254.100.0', '169.254.104.0', '169.254.108.0', '192.0.0.0', '198.18.0.0', '198.18.4.0', '198.18.8.0'];
+  const pickLink = () => {
+    for (const base of linkCandidates) {
+      const b = ipOf(base).value;
+      const n = formatIP('ipv4', b + 1n);
+      const p = formatIP('ipv4', b + 2n);
+      if (clearOfAll(n) && clearOfAll(p)) return { node: take(n), peer: take(p) };
+    }
+    throw new Error('packet tests: no free link block');
+  };
+  const extLink = pickLink();
+  const podLink = pickLink();
+
+  const sources: SourceSpec[] = [];
+  const clientAddresses: string[] = [];
+  const podAddresses: string[] = [];
+  const nodeIPs = ir.nodeIPs.filter((ip) => !ip.startsWith('127.'));
+
+  // External hosts: one outside every block the IR names, and one inside each source range.
+  const outside = ['198.51.100.7', '203.0.113.7', '192.0.2.7', '100.127.0.7', '11.0.0.7'].find(clearOfAll);
+  if (outside) {
+    clientAddresses.push(take(outside));
+    sources.push({ label: 'client:outside', ns: 'client', ip: outside });
+  }
+  const ranges = [...new Set(ir.servicePorts.flatMap((s) => s.firewall?.sourceRanges ?? []))];
+  for (const range of ranges) {
+    if (clientAddresses.some((a) => inCidr(range, a))) continue;
+    const c = cidrOf(range);
+    let chosen: string | undefined;
+    for (let v = c.first + 200n, i = 0; i < 300 && v <= c.last; v++, i++) {
+      const ip = formatIP('ipv4', v);
+      if (free(ip)) {
+        chosen = ip;
+        break;
+      }
+    }
+    for (let v = c.first + 1n, i = 0; !chosen && i < 300 && v <= c.last; v++, i++) {
+      const ip = formatIP('ipv4', v);
+      if (free(ip)) chosen = ip;
+    }
+    if (!chosen) continue;
+    clientAddresses.push(take(chosen));
+    sources.push({ label: `client:${range}`, ns: 'client', ip: chosen });
+  }
+
+  // Pods: every endpoint that is not the node itself (hairpin senders), plus client pods.
+  const endpointIPs = [...new Set(ir.servicePorts.flatMap((s) => s.endpoints.map((e) => e.ip)))]
+    .filter((ip) => !nodeIPs.includes(ip) && !ip.startsWith('127.'))
+    .sort();
+  podAddresses.push(...endpointIPs);
+  const podCidrs = detectorCidrs(ir);
+  for (const cidr of podCidrs) {
+    if (sources.some((s) => s.ns === 'pods' && inCidr(cidr, s.ip))) continue;
+    const c = cidrOf(cidr);
+    let chosen: string | undefined;
+    for (let v = c.last - 1n, i = 0; i < 300 && v > c.first; v--, i++) {
+      const ip = formatIP('ipv4', v);
+      if (free(ip)) {
+        chosen = ip;
+        break;
+      }
+    }
+    if (!chosen) continue;
+    podAddresses.push(take(chosen));
+    sources.push({ label: `pod:${cidr}`, ns: 'pods', ip: chosen });
+  }
+  if (podCidrs.length === 0) {
+    const ip = ['10.250.0.9', '10.251.0.9', '172.31.250.9'].find(clearOfAll);
+    if (ip) {
+      podAddresses.push(take(ip));
+      sources.push({ label: 'pod', ns: 'pods', ip });
+    }
+  }
+  // A pod source outside every detector CIDR (a pod the detector does not recognise).
+  if (podCidrs.length > 0) {
+    const ip = ['10.250.0.9', '10.251.0.9', '172.31.250.9'].find(clearOfAll);
+    if (ip) {
+      podAddresses.push(take(ip));
+      sources.push({ label: 'pod:undetected', ns: 'pods', ip });
+    }
+  }
+  for (const ip of endpointIPs) sources.push({ label: `hairpin:${ip}`, ns: 'pods', ip });
+  const nodeSrc = nodeIPs[0] ?? extLink.node;
+  sources.push({ label: 'node', ns: 'node', ip: nodeSrc });
+  // Sends only to 127.0.0.1 NodePorts (also when localhost NodePorts are off: then nothing claims them).
+  sources.push({ label: 'localhost', ns: 'node', ip: '127.0.0.1' });
+
+  return {
+    nodeIPs,
+    nodeExtIface: 'kext0',
+    nodePodIface: podIfaceName(ir),
+    extLink,
+    podLink,
+    clientAddresses,
+    podAddresses,
+    sources,
+    nodeLocal: [...nodeIPs, extLink.node, podLink.node],
+  };
+}
+
+export interface Topology {
+  plan: TopologyPlan;
+  node: Netns;
+  client: Netns;
+  pods: Netns;
+  nsOf(kind: SourceNs): Netns;
+}
+
+function must(ns: Netns, cmd: string, args: string[], input?: string): void {
+  const r = ns.exec(cmd, args, input, 20_000);
+  if (r.status !== 0) throw new Error(`[${ns.name}] ${cmd} ${args.join(' ')}: ${r.stderr.trim() || r.stdout.trim()}`);
+}
+
+function sysctls(ns: Netns, settings: Record<string, string>): void {
+  must(ns, 'sysctl', ['-q', '-w', ...Object.entries(settings).map(([k, v]) => `${k}=${v}`)]);
+}
+
+// New connections arriving in the pods namespace are dropped, so endpoints never answer: the
+// node's conntrack entry stays in SYN_SENT/UNREPLIED and the sender sees a timeout, not a RST.
+const SILENT_PODS = `table inet ksvc_silent {
+  chain input {
+    type filter hook input priority 0; policy accept;
+    ct state new drop
+  }
+}
+`;
+
+/** Build the namespaces of a plan, run `body`, delete them whatever happens. */
+export async function withTopology<T>(plan: TopologyPlan, tag: string, body: (t: Topology) => Promise<T>): Promise<T> {
+  return withNetns(`${tag}-n`, (node) =>
+    withNetns(`${tag}-c`, (client) =>
+      withNetns(`${tag}-p`, async (pods) => {
+        // veth pairs are created inside the node namespace with the peer moved straight into the
+        // other one, so no interface ever exists in the host namespace.
+        must(node, 'ip', ['link', 'add', plan.nodeExtIface, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', client.name]);
+        must(node, 'ip', ['link', 'add', plan.nodePodIface, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', pods.name]);
+        sysctls(node, {
+          'net.ipv4.ip_forward': '1',
+          'net.ipv4.conf.all.route_localnet': '1',
+          'net.ipv4.conf.all.rp_filter': '0',
+          'net.ipv4.conf.default.rp_filter': '0',
+          'net.ipv4.icmp_ratelimit': '0',
+          'net.ipv4.icmp_ratemask': '0',
+          'net.ipv4.icmp_msgs_per_sec': '100000',
+          'net.ipv4.icmp_msgs_burst': '100000',
+        });
+        for (const ns of [client, pods]) sysctls(ns, { 'net.ipv4.conf.all.rp_filter': '0', 'net.ipv4.conf.all.accept_local': '1' });
+        for (const iface of [plan.nodeExtIface, plan.nodePodIface]) {
+          sysctls(node, { [`net.ipv4.conf.${iface}.rp_filter`]: '0', [`net.ipv4.conf.${iface}.route_localnet`]: '1' });
+        }
+
+        must(node, 'ip', ['addr', 'add', `${plan.extLink.node}/30`, 'dev', plan.nodeExtIface]);
+        for (const ip of plan.nodeIPs) must(node, 'ip', ['addr', 'add', `${ip}/32`, 'dev', plan.nodeExtIface]);
+        must(node, 'ip', ['addr', 'add', `${plan.podLink.node}/30`, 'dev', plan.nodePodIface]);
+        must(client, 'ip', ['addr', 'add', `${plan.extLink.peer}/30`, 'dev', 'eth0']);
+        for (const ip of plan.clientAddresses) must(client, 'ip', ['addr', 'add', `${ip}/32`, 'dev', 'eth0']);
+        must(pods, 'ip', ['addr', 'add', `${plan.podLink.peer}/30`, 'dev', 'eth0']);
+        for (const ip of plan.podAddresses) must(pods, 'ip', ['addr', 'add', `${ip}/32`, 'dev', 'eth0']);
+        for (const [ns, iface] of [[node, plan.nodeExtIface], [node, plan.nodePodIface], [client, 'eth0'], [pods, 'eth0']] as const) {
+          must(ns, 'ip', ['link', 'set', iface, 'up']);
+        }
+        // Everything the node does not own goes to the pods side (every DNAT target is routable);
+        // client addresses are routed back via the client; both peers send everything to the node.
+        must(node, 'ip', ['route', 'add', 'default', 'via', plan.podLink.peer]);
+        for (const ip of plan.clientAddresses) must(node, 'ip', ['route', 'add', `${ip}/32`, 'via', plan.extLink.peer]);
+        for (const ip of plan.podAddresses) must(node, 'ip', ['route', 'add', `${ip}/32`, 'via', plan.podLink.peer]);
+        must(client, 'ip', ['route', 'add', 'default', 'via', plan.extLink.node]);
+        must(pods, 'ip', ['route', 'add', 'default', 'via', plan.podLink.node]);
+        must(pods, 'nft', ['-f', '-'], SILENT_PODS);
+
+        const t: Topology = { plan, node, client, pods, nsOf: (k) => (k === 'node' ? node : k === 'client' ? client : pods) };
+        return body(t);
+      }),
+    ),
+  );
+}
