@@ -34,4 +34,10 @@ test('the real mark is Go %#08x: six 0x00004000 tokens (value/mask pairs include
   assert.ok(text.includes('-j MASQUERADE --random-fully\n'));
 });
 
+test('reference §8b worked example (full restore input of one NodePort service) equals the nodeport golden input', () => {
+  const want = readFileSync(new URL('./iptables/reference-8b.expected', import.meta.url), 'utf8');
+  const got = readFileSync(new URL('./iptables/nodeport.restore', import.meta.url), 'utf8');
+  assert.ok(got === want, diff(got, want));
+});
+
 test.run();

@@ -1,0 +1,47 @@
+// iptables goldens: every case of test/golden/iptables/cases.ts renders byte for byte to
+// <case>.restore (kube-proxy's restore input) and <case>.save (what iptables-save prints back).
+// UPDATE_GOLDEN=1 rewrites the files instead — read every rewritten golden before committing.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { renderIptables } from '../../backends/iptables/index.ts';
+import { lowerModel } from '../../compiler/lower/index.ts';
+import { CASES, caseOptions } from './iptables/cases.ts';
+
+const dir = new URL('./iptables/', import.meta.url);
+const update = process.env.UPDATE_GOLDEN === '1';
+
+function firstDifference(got: string, want: string): string {
+  const a = got.split('\n');
+  const b = want.split('\n');
+  for (let i = 0; i < Math.max(a.length, b.length); i++) if (a[i] !== b[i]) return `line ${i + 1}\n  got:  ${a[i]}\n  want: ${b[i]}`;
+  return '';
+}
+
+function golden(file: string, got: string): void {
+  const url = new URL(file, dir);
+  if (update) {
+    writeFileSync(url, got);
+    return;
+  }
+  assert.ok(existsSync(url), `${file} is missing (run with UPDATE_GOLDEN=1, then read it)`);
+  const want = readFileSync(url, 'utf8');
+  assert.ok(got === want, `${file} differs at ${firstDifference(got, want)}`);
+}
+
+for (const c of CASES) {
+  test(`${c.name}: ${c.about}`, () => {
+    const model = c.model();
+    const r = lowerModel(model, caseOptions(c, model));
+    assert.equal(r.diagnostics.filter((d) => d.severity === 'error'), []);
+    assert.is(r.programs.length, 1, 'a golden case compiles to one family');
+    const ir = r.programs[0]!;
+    const restore = renderIptables(ir, { format: 'restore' });
+    golden(`${c.name}.restore`, restore);
+    if (c.save !== false) golden(`${c.name}.save`, renderIptables(ir, { format: 'save' }));
+    // Determinism: a second run gives the same bytes.
+    assert.is(renderIptables(lowerModel(c.model(), caseOptions(c, model)).programs[0]!, { format: 'restore' }), restore);
+  });
+}
+
+test.run();
