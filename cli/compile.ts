@@ -8,6 +8,7 @@ import type { IRProgram } from '../compiler/ir/types.ts';
 import { lowerModel, modelFamilies, type LowerOptions } from '../compiler/lower/index.ts';
 import type { LocalDetectorSpec } from '../compiler/model.ts';
 import { renderIptables } from '../backends/iptables/index.ts';
+import { renderNftablesJson, renderNftablesText } from '../backends/nftables/index.ts';
 import type { Command } from './command.ts';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, writeOutputFile, type CliIO } from './io.ts';
 import { loadKsvcFile } from './load-input.ts';
@@ -37,6 +38,14 @@ export const BACKENDS: Backend[] = [
     singleFamily: true,
     hooks: true,
     render: (programs, o) => renderIptables(programs[0]!, { format: o.format as 'restore' | 'save', hooks: o.hooks }),
+  },
+  {
+    // Both families in one document (one `nft -j -f` transaction replacing the kube-proxy tables).
+    name: 'nftables',
+    formats: ['json', 'text'],
+    singleFamily: false,
+    hooks: false,
+    render: (programs, o) => (o.format === 'text' ? renderNftablesText(programs) : renderNftablesJson(programs)),
   },
 ];
 
