@@ -28,6 +28,10 @@ export const { codes: kubeCodes, table: kubeCodeTable } = defineCodes({
   'invalid-port': { severity: 'error', message: (field: string, value: number) => `${field} ${value} is outside 1-65535` },
   'forbidden-field': { severity: 'error', message: (field: string, why: string) => `'${field}' is not allowed here: ${why}` },
   'duplicate-value': { severity: 'error', message: (what: string) => `duplicate ${what}` },
+  'reserved-address': {
+    severity: 'error',
+    message: (what: string, ip: string, kind: string) => `${what} ${ip} is a ${kind} address, which the API server refuses`,
+  },
   'wrong-family': { severity: 'error', message: (value: string, want: string) => `'${value}' is not an ${want} address` },
   'node-port-out-of-range': {
     severity: 'error',
@@ -71,9 +75,18 @@ export const { codes: kubeCodes, table: kubeCodeTable } = defineCodes({
     message: () =>
       `kube-proxy ignores the service.beta.kubernetes.io/load-balancer-source-ranges annotation; use spec.loadBalancerSourceRanges`,
   },
+  'endpoint-family-unused': {
+    severity: 'warning',
+    message: (ip: string, svc: string) => `endpoint ${ip}: service ${svc} has no cluster IP of its family, so kube-proxy never uses it (left out)`,
+  },
   'node-without-object': {
     severity: 'warning',
     message: (node: string) => `endpoint on node '${node}', which has no Node object in the input (assumed to have no addresses)`,
+  },
+  // --- printing the model as .ksvc (ksvc import)
+  'not-representable': {
+    severity: 'error',
+    message: (svc: string, why: string) => `service ${svc} cannot be written as .ksvc: ${why} (ksvc compile --from-k8s reads it directly)`,
   },
   // --- options (command-line flags); file ""
   'invalid-option': { severity: 'error', message: (flag: string, why: string) => `${flag}: ${why}` },

@@ -33,6 +33,16 @@ export function endpointsOf(service: ServiceModel, slices: readonly SliceRead[],
   // Per service port name: "ip:port" -> chosen instance (Map keeps first-insertion order).
   const byPort = new Map<string, Map<string, Instance>>();
   for (const p of service.ports) byPort.set(p.name, new Map());
+  // kube-proxy's proxier of a family without a cluster IP of this service never reads these.
+  const families = new Set(service.clusterIPs.map((ip) => (ip.includes(':') ? 'ipv6' : 'ipv4')));
+  const unused = new Set<string>();
+  for (const slice of slices) {
+    for (const ep of slice.endpoints) {
+      if (families.has(ep.address.family) || unused.has(ep.address.text)) continue;
+      unused.add(ep.address.text);
+      diags.push(kubeCodes['endpoint-family-unused'](where(ep.at), ep.address.text, svcName));
+    }
+  }
 
   for (const slice of slices) {
     for (const sp of slice.ports) {
@@ -45,6 +55,7 @@ export function endpointsOf(service: ServiceModel, slices: readonly SliceRead[],
       if (sp.port === null) continue;
       const set = byPort.get(target.name)!;
       for (const ep of slice.endpoints) {
+        if (!families.has(ep.address.family)) continue;
         const key = joinHostPort(ep.address.text, sp.port);
         if (!set.has(key) || !ep.conditions.terminating) set.set(key, { ep, port: sp.port });
       }

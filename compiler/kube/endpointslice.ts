@@ -6,7 +6,8 @@
 import type { ParsedIP } from '../../common/ip.ts';
 import type { EndpointConditions, Protocol } from '../model.ts';
 import { kubeCodes } from './codes.ts';
-import { readIP } from './ip-fields.ts';
+import { labelValue } from '../check/names.ts';
+import { readUnicastIP } from './ip-fields.ts';
 import { dns1123Label, dns1123Subdomain } from './names.ts';
 import { readMeta } from './object-meta.ts';
 import { readEnum } from './service.ts';
@@ -135,7 +136,7 @@ function readEndpoint(em: MapVal, family: 'ipv4' | 'ipv6'): SliceEndpoint | null
   // Every address must match the slice's addressType; kube-proxy uses only the first.
   let first: ParsedIP | undefined;
   addrs.forEach((a: Val, i) => {
-    const ip = readIP(a);
+    const ip = readUnicastIP(a, 'endpoint address');
     if (!ip) return;
     if (ip.family !== family) {
       diags.push(kubeCodes['wrong-family'](where(a), ip.text, family === 'ipv4' ? 'IPv4' : 'IPv6'));
@@ -155,6 +156,10 @@ function readEndpoint(em: MapVal, family: 'ipv4' | 'ipv6'): SliceEndpoint | null
     if (why) diags.push(kubeCodes['invalid-name'](where(nodeVal!), 'nodeName', nodeName, why));
   }
   const zone = getString(em, 'zone');
+  if (zone !== undefined) {
+    const why = labelValue(zone);
+    if (why) diags.push(kubeCodes['invalid-name'](where(field(em, 'zone')!), 'zone', zone, why));
+  }
   if (!first) return null;
   return {
     address: first,

@@ -129,10 +129,11 @@ function checkDuplicate(seen: Map<string, RawObject>, key: string, raw: RawObjec
 
 /**
  * NodePorts and health-check node ports: inside the range when one was given (else the range is
- * widened to cover them), and no port/protocol claimed by two services (the API's allocator).
+ * widened to cover them), and no number claimed by two services — the API's allocator hands out
+ * numbers whatever the protocol (one service may use a number for TCP and UDP).
  */
 function checkNodePorts(services: ServiceRead[], rangeGiven: boolean, range: { min: number; max: number }, diags: Diagnostic[]): void {
-  const claimed = new Map<string, string>();
+  const owner = new Map<number, string>();
   for (const r of services) {
     const svc = `${r.model.namespace}/${r.model.name}`;
     const uses: { port: number; proto: string; at: NonNullable<ServiceRead['healthCheckAt']>; field: string }[] = [];
@@ -147,10 +148,9 @@ function checkNodePorts(services: ServiceRead[], rangeGiven: boolean, range: { m
         range.min = Math.min(range.min, u.port);
         range.max = Math.max(range.max, u.port);
       }
-      const key = `${u.port}/${u.proto}`;
-      const other = claimed.get(key);
+      const other = owner.get(u.port);
       if (other !== undefined && other !== svc) diags.push(kubeCodes['node-port-conflict'](where(u.at), u.port, u.proto, other));
-      else claimed.set(key, svc);
+      else owner.set(u.port, svc);
     }
   }
 }

@@ -2,6 +2,7 @@
 // ParseCIDRSloppy (leading zeros are decimal, host bits are masked), then canonical text
 // ("10.180.00.001" -> "10.180.0.1", "203.0.113.000/025" -> "203.0.113.0/25"; TestBadIPs).
 import { parseCIDRSloppy, parseIPSloppy, type ParsedCIDR, type ParsedIP } from '../../common/ip.ts';
+import { specialKind } from '../check/values.ts';
 import { kubeCodes } from './codes.ts';
 import { asString, where, type Val } from './yaml-reader.ts';
 
@@ -23,4 +24,24 @@ export function readCIDR(v: Val | undefined, trim = false): ParsedCIDR | undefin
   if (r.ok) return r.value;
   v.ctx.diags.push(kubeCodes['invalid-cidr'](where(v), raw, r.reason));
   return undefined;
+}
+
+/** An address the API server accepts only when it is ordinary unicast (ValidateNonSpecialIP). */
+export function readUnicastIP(v: Val | undefined, what: string): ParsedIP | undefined {
+  const ip = readIP(v);
+  if (!ip || !v) return ip;
+  const kind = specialKind(ip);
+  if (kind === null) return ip;
+  v.ctx.diags.push(kubeCodes['reserved-address'](where(v), what, ip.text, kind));
+  return undefined;
+}
+
+/** Report repeated entries of a list (by canonical text); returns the list unchanged. */
+export function noRepeats<T extends { text: string }>(items: readonly { value: T; at: Val }[], what: string): T[] {
+  const seen = new Set<string>();
+  for (const it of items) {
+    if (seen.has(it.value.text)) it.at.ctx.diags.push(kubeCodes['duplicate-value'](where(it.at), `${what} ${it.value.text}`));
+    seen.add(it.value.text);
+  }
+  return items.map((i) => i.value);
 }

@@ -4,7 +4,7 @@
 import type { ParsedIP } from '../../common/ip.ts';
 import type { Protocol, ServiceModel, ServicePortModel, ServiceType, TrafficPolicy } from '../model.ts';
 import { kubeCodes } from './codes.ts';
-import { readCIDR, readIP } from './ip-fields.ts';
+import { noRepeats, readCIDR, readUnicastIP } from './ip-fields.ts';
 import { dns1035Label, dns1123Label, ianaPortName } from './names.ts';
 import { readMeta } from './object-meta.ts';
 import {
@@ -122,7 +122,7 @@ export function readService(obj: MapVal): ServiceResult {
   const clusterIPs: ParsedIP[] = [];
   const clusterIPAt: Val[] = [];
   for (const raw of rawIPs.slice(0, 2)) {
-    const ip = readIP(raw.at);
+    const ip = readUnicastIP(raw.at, 'clusterIP');
     if (!ip) continue;
     if (clusterIPs.some((c) => c.family === ip.family)) {
       diags.push(kubeCodes['invalid-value'](where(raw.at), 'spec.clusterIPs', 'two addresses of the same IP family'));
@@ -211,10 +211,22 @@ export function readService(obj: MapVal): ServiceResult {
   }
 
   // Frontends.
-  const externalIPs = getStringList(spec, 'externalIPs').map((e) => readIP(e.at)).filter((x) => x !== undefined);
-  const lbIngress = readIngress(obj);
+  const externalIPs = noRepeats(
+    getStringList(spec, 'externalIPs').flatMap((e) => {
+      const ip = readUnicastIP(e.at, 'external IP');
+      return ip ? [{ value: ip, at: e.at }] : [];
+    }),
+    'external IP',
+  );
+  const lbIngress = readIngress(obj, type);
   const rangesVal = field(spec, 'loadBalancerSourceRanges');
-  const ranges = getStringList(spec, 'loadBalancerSourceRanges').map((r) => readCIDR(r.at, true)).filter((x) => x !== undefined);
+  const ranges = noRepeats(
+    getStringList(spec, 'loadBalancerSourceRanges').flatMap((r) => {
+      const c = readCIDR(r.at, true);
+      return c ? [{ value: c, at: r.at }] : [];
+    }),
+    'load-balancer source range',
+  );
   if (rangesVal && ranges.length > 0 && type !== 'LoadBalancer') {
     diags.push(kubeCodes['forbidden-field'](where(rangesVal), 'loadBalancerSourceRanges', "may only be used when 'type' is 'LoadBalancer'"));
   }
@@ -266,12 +278,15 @@ export function readService(obj: MapVal): ServiceResult {
   return { kind: 'service', read: { model, clusterIPAt, nodePortAt, healthCheckAt } };
 }
 
-/** status.loadBalancer.ingress[].ip, skipping empty IPs and ipMode Proxy (proxyutil.IsVIPMode). */
-function readIngress(obj: MapVal): ServiceModel['loadBalancerIngress'] {
+/**
+ * status.loadBalancer.ingress[].ip, skipping empty IPs and ipMode Proxy (proxyutil.IsVIPMode);
+ * hostname-only entries carry no VIP. The API refuses ingress IPs on other service types.
+ */
+function readIngress(obj: MapVal, type: string): ServiceModel['loadBalancerIngress'] {
   const status = getMap(obj, 'status');
   const lb = status && getMap(status, 'loadBalancer');
   const items = (lb && getSeq(lb, 'ingress')) ?? [];
-  const out: ServiceModel['loadBalancerIngress'] = [];
+  const out: { value: ParsedIP; at: Val }[] = [];
   for (const item of items) {
     const ing = asMap(item);
     if (!ing) continue;
@@ -279,10 +294,14 @@ function readIngress(obj: MapVal): ServiceModel['loadBalancerIngress'] {
     const ipVal = field(ing, 'ip');
     getString(ing, 'hostname');
     if (!ipVal || getString(ing, 'ip') === '') continue;
-    const ip = readIP(ipVal);
-    if (ip && mode !== 'Proxy') out.push(ip.text);
+    if (type !== 'LoadBalancer') {
+      obj.ctx.diags.push(kubeCodes['forbidden-field'](where(ipVal), 'status.loadBalancer.ingress', "may only be set when 'type' is 'LoadBalancer'"));
+      continue;
+    }
+    const ip = readUnicastIP(ipVal, 'load-balancer ingress IP');
+    if (ip && mode !== 'Proxy') out.push({ value: ip, at: ipVal });
   }
-  return out;
+  return noRepeats(out, 'load-balancer ingress IP').map((ip) => ip.text);
 }
 
 function readAffinity(spec: MapVal): ServiceModel['sessionAffinity'] | undefined {
