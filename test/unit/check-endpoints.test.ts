@@ -1,0 +1,152 @@
+// Checker rules on endpoints and on the cluster and node blocks; the condition resolution table.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { resolveConditionWords } from '../../compiler/check/conditions.ts';
+import type { EndpointCondition } from '../../grammar/ast.ts';
+import { BASE, expectClean, expectDiag, expectNo } from './check-helpers.ts';
+
+const S = (body: string) => `${BASE}service default/web {\n  http: ClusterIP 10.0.0.10:80/tcp -> endpoints:8080\n${body}\n}\n`;
+
+test('unknown-node, with a did-you-mean hint', () => {
+  const d = expectDiag(S('  endpoints 10.0.0.1 on n3'), 'unknown-node', 'n3');
+  assert.match(d.hint ?? '', /did you mean n[12]\?/);
+  expectClean(S('  endpoints 10.0.0.1 on n2'));
+});
+
+test('endpoint-family-mismatch', () => {
+  expectDiag(S('  endpoints 10.0.0.1, fd00::1'), 'endpoint-family-mismatch', 'fd00::1');
+  expectDiag(`service a/b {\n  h: ClusterIP [fd00::10]:80/tcp -> endpoints\n  endpoints 10.0.0.1\n}\n`, 'endpoint-family-mismatch', '10.0.0.1');
+});
+
+test('duplicate-endpoint', () => {
+  const d = expectDiag(S('  endpoints 10.0.0.1 on n1\n  endpoints 10.0.0.1 on n2'), 'duplicate-endpoint', '10.0.0.1 on n2');
+  assert.is(d.related?.[0]?.span?.start.line, 9);
+});
+
+test('contradictory-conditions', () => {
+  expectDiag(S('  endpoints 10.0.0.1 ready not-ready'), 'contradictory-conditions', 'not-ready');
+  expectDiag(S('  endpoints 10.0.0.1 serving not-serving'), 'contradictory-conditions', 'not-serving');
+  expectDiag(S('  endpoints 10.0.0.1 terminating ready'), 'contradictory-conditions', 'terminating |ready');
+  expectDiag(S('  endpoints 10.0.0.1 ready not-serving'), 'contradictory-conditions', 'not-serving');
+});
+
+test('condition resolution table (Kubernetes: ready = serving and not terminating)', () => {
+  const r = (...w: EndpointCondition[]) => {
+    const c = resolveConditionWords(new Set(w));
+    return `${+c.ready}${+c.serving}${+c.terminating}`;
+  };
+  assert.is(r(), '110');
+  assert.is(r('ready'), '110');
+  assert.is(r('serving'), '110');
+  assert.is(r('not-ready'), '000');
+  assert.is(r('not-serving'), '000');
+  assert.is(r('not-ready', 'serving'), '010');
+  assert.is(r('not-ready', 'not-serving'), '000');
+  assert.is(r('terminating'), '011');
+  assert.is(r('terminating', 'serving'), '011');
+  assert.is(r('terminating', 'not-serving'), '001');
+  assert.is(r('terminating', 'not-ready'), '011');
+});
+
+test('conditions reach the model', () => {
+  const r = expectClean(S('  endpoints 10.0.0.1 on n1, 10.0.0.2 on n2 terminating, 10.0.0.3 not-ready serving zone z1'));
+  assert.equal(
+    r.model!.services[0]!.endpoints.map((e) => [e.address, e.nodeName, e.zone, e.conditions]),
+    [
+      ['10.0.0.1', 'n1', null, { ready: true, serving: true, terminating: false }],
+      ['10.0.0.2', 'n2', null, { ready: false, serving: true, terminating: true }],
+      ['10.0.0.3', null, 'z1', { ready: false, serving: true, terminating: false }],
+    ],
+  );
+});
+
+test('unknown-target-port-name: a named target no endpoint defines', () => {
+  const text = `service default/web {\n  http: ClusterIP 10.0.0.10:80/tcp -> endpoints:web\n  endpoints 10.0.0.1 ports www=8080\n}\n`;
+  expectDiag(text, 'unknown-target-port-name', 'endpoints:|web');
+  // Without endpoints there is nothing to resolve against (a service without endpoints is legal).
+  expectClean(`service default/web {\n  http: ClusterIP 10.0.0.10:80/tcp -> endpoints:web\n}\n`);
+});
+
+test('named target ports resolve per endpoint; endpoints without the name get no entry', () => {
+  const r = expectClean(
+    `service default/web {\n  http: ClusterIP 10.0.0.10:80/tcp -> endpoints:web\n  metrics: ClusterIP 10.0.0.10:9090/tcp -> endpoints:9100\n  endpoints 10.0.0.1 ports web=8080, 10.0.0.2 ports web=8081, 10.0.0.3\n}\n`,
+  );
+  assert.equal(
+    r.model!.services[0]!.endpoints.map((e) => e.ports),
+    [{ http: 8080, metrics: 9100 }, { http: 8081, metrics: 9100 }, { metrics: 9100 }],
+  );
+  assert.equal(
+    r.model!.services[0]!.ports.map((p) => [p.name, p.port, p.targetPort]),
+    [
+      ['http', 80, 'web'],
+      ['metrics', 9090, 9100],
+    ],
+  );
+});
+
+test('endpoint-never-used (warning): neither ready nor serving, or no target port', () => {
+  const w = expectDiag(S('  endpoints 10.0.0.1 not-ready'), 'endpoint-never-used', 'endpoints |10.0.0.1');
+  assert.is(w.severity, 'warning');
+  expectDiag(S('  endpoints 10.0.0.1 terminating not-serving'), 'endpoint-never-used', 'endpoints |10.0.0.1');
+  expectDiag(`service default/web {\n  http: ClusterIP 10.0.0.10:80/tcp -> endpoints:web\n  endpoints 10.0.0.1 ports web=80, 10.0.0.2\n}\n`, 'endpoint-never-used', '10.0.0.2');
+  expectNo(S('  endpoints 10.0.0.1 terminating'), 'endpoint-never-used');
+});
+
+// ---- cluster and nodes ----------------------------------------------------------------------
+
+test('detector: ClusterCIDR, one CIDR per family', () => {
+  const r = expectClean(`cluster {\n  masq from outside 10.64.0.0/16\n  masq from outside fd00:64::/48\n}\n`);
+  assert.equal(r.model!.settings.localDetector, { mode: 'ClusterCIDR', cidrs: ['10.64.0.0/16', 'fd00:64::/48'] });
+  const d = expectDiag(`cluster {\n  masq from outside 10.64.0.0/16\n  masq from outside 10.65.0.0/16\n}\n`, 'duplicate-cluster-cidr-family', 'masq', 1);
+  assert.is(d.related?.[0]?.span?.start.line, 2);
+  expectClean(`cluster {\n  masq from outside 10.64.0.0/16\n  masq from outside 10.64.0.0/16\n}\n`);
+});
+
+test('conflicting-detector: two detector modes', () => {
+  expectDiag(`cluster {\n  masq from outside 10.64.0.0/16\n  masq from outside node podCIDR\n}\n`, 'conflicting-detector', 'masq', 1);
+  expectDiag(`cluster {\n  masq from outside interface cbr0\n  masq from outside interface cbr1\n}\n`, 'conflicting-cluster-setting', 'masq', 1);
+});
+
+test('no detector: mode None', () => {
+  const r = expectClean('');
+  assert.equal(r.model!.settings.localDetector, { mode: 'None' });
+});
+
+test('node-cidr-without-pod-cidr (warning)', () => {
+  const w = expectDiag(`cluster {\n  masq from outside node podCIDR\n}\n${BASE}`, 'node-cidr-without-pod-cidr', 'masq');
+  assert.is(w.severity, 'warning');
+  assert.match(w.message, /n1, n2/);
+  const r = expectClean(`cluster {\n  masq from outside node podCIDR\n}\nnode n1 {\n  address 10.0.0.1\n  podCIDR 10.64.1.0/24, fd00:1::/64\n}\n`);
+  assert.equal(r.model!.settings.localDetector, { mode: 'NodeCIDR' });
+  assert.equal(r.model!.nodes[0]!.podCIDRs, ['10.64.1.0/24', 'fd00:1::/64']);
+});
+
+test('conflicting-cluster-setting: settings given twice with different values', () => {
+  expectDiag(`cluster {\n  masq bit 14\n  masq bit 15\n}\n`, 'conflicting-cluster-setting', 'masq bit 15');
+  expectDiag(`cluster {\n  localhost nodePorts on\n  localhost nodePorts off\n}\n`, 'conflicting-cluster-setting', 'localhost nodePorts off');
+  expectDiag(`cluster {\n  nodePort range 30000-32767\n  nodePort range 3000-3100\n}\n`, 'conflicting-cluster-setting', 'nodePort range 3000-');
+  expectDiag(`cluster {\n  nodePort addresses 10.0.0.0/8\n}\ncluster {\n  nodePort addresses 192.168.0.0/16\n}\n`, 'conflicting-cluster-setting', 'nodePort addresses', 1);
+  const r = expectClean(`cluster {\n  masq all\n  masq bit 13\n  masq bit 13\n  localhost nodePorts off\n  nodePort addresses 10.0.0.0/8, fd00::/64\n  nodePort range 3000-4000\n}\n`);
+  assert.equal(r.model!.settings, {
+    localDetector: { mode: 'None' },
+    masqueradeAll: true,
+    masqueradeBit: 13,
+    nodePortAddresses: ['10.0.0.0/8', 'fd00::/64'],
+    localhostNodePorts: false,
+    nodePortRange: { min: 3000, max: 4000 },
+  });
+});
+
+test('duplicate-node and duplicate-pod-cidr-family', () => {
+  const d = expectDiag(`${BASE}node n1 {\n  address 192.168.0.9\n}\n`, 'duplicate-node', 'n1', 1);
+  assert.is(d.related?.[0]?.span?.start.line, 1);
+  expectDiag(`node n1 {\n  podCIDR 10.64.1.0/24, 10.64.2.0/24\n}\n`, 'duplicate-pod-cidr-family', '10.64.2.0/24');
+});
+
+test('nodes reach the model with canonical addresses', () => {
+  const r = expectClean(`node n1 {\n  address 172.16.1.35, 2001:DB8::1\n  podCIDR 10.64.1.0/24\n}\n`);
+  assert.equal(r.model!.nodes.map((n) => [n.name, n.addresses, n.podCIDRs]), [['n1', ['172.16.1.35', '2001:db8::1'], ['10.64.1.0/24']]]);
+  assert.is(r.model!.nodes[0]!.origin?.span?.start.line, 1);
+});
+
+test.run();
