@@ -1,0 +1,118 @@
+// `ksvc check` in-process: exit codes, output formats, --strict, usage errors.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { checkCommand } from '../../cli/check.ts';
+import type { CliIO } from '../../cli/io.ts';
+import { runCli } from '../../cli/main.ts';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const tmp = mkdtempSync(path.join(tmpdir(), 'ksvc-check-cli-'));
+
+function io(color = false) {
+  const out = { stdout: '', stderr: '' };
+  const cli: CliIO = {
+    stdout: (t) => void (out.stdout += t),
+    stderr: (t) => void (out.stderr += t),
+    color,
+    env: {},
+    cwd: root,
+  };
+  return { cli, out };
+}
+
+async function check(...argv: string[]) {
+  const { cli, out } = io();
+  const code = await checkCommand.run(argv, cli);
+  return { code, ...out };
+}
+
+const write = (name: string, text: string): string => {
+  const p = path.join(tmp, name);
+  writeFileSync(p, text);
+  return p;
+};
+
+const bad = write('bad.ksvc', 'service default/web {\n  http: ClusterIP 010.0.0.1:80/tcp -> endpoints\n}\n');
+const warn = write('warn.ksvc', 'service default/web {\n  http: ClusterIP 10.0.0.1:80/tcp -> endpoints, externalTrafficPolicy local\n}\n');
+
+test('clean examples exit 0 with a summary on stderr', async () => {
+  const r = await check('examples/seed-clusterip.ksvc', 'examples/seed-local.ksvc');
+  assert.is(r.code, 0);
+  assert.is(r.stdout, '');
+  assert.match(r.stderr, /2 files checked: 0 errors, 0 warnings/);
+});
+
+test('errors exit 1 with a located caret frame and a hint', async () => {
+  const r = await check(bad);
+  assert.is(r.code, 1);
+  assert.match(r.stdout, /error\[invalid-address\]: cluster IP '010\.0\.0\.1' is not a valid IP address/);
+  assert.match(r.stdout, new RegExp(`${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:2:19`));
+  assert.match(r.stdout, /\^/);
+  assert.match(r.stdout, /hint: write 10\.0\.0\.1/);
+  assert.match(r.stderr, /1 error, 0 warnings/);
+  assert.not.match(r.stdout, /\x1b\[/, 'no colours without a TTY');
+});
+
+test('warnings exit 0, or 1 with --strict', async () => {
+  const r = await check(warn);
+  assert.is(r.code, 0);
+  assert.match(r.stdout, /warning\[external-traffic-policy-not-applicable\]/);
+  const s = await check('--strict', warn);
+  assert.is(s.code, 1);
+  assert.match(s.stdout, /error\[external-traffic-policy-not-applicable\]/);
+});
+
+test('--output json is one parseable document', async () => {
+  const r = await check('--output', 'json', bad, warn);
+  assert.is(r.code, 1);
+  const doc = JSON.parse(r.stdout);
+  assert.equal(doc.summary, { errors: 1, warnings: 1 });
+  assert.equal(
+    doc.diagnostics.map((d: { code: string }) => d.code),
+    ['invalid-address', 'external-traffic-policy-not-applicable'],
+  );
+  assert.equal(doc.diagnostics[0].range.start, { line: 2, column: 19 });
+});
+
+test('--output github writes workflow annotations', async () => {
+  const r = await check('--output=github', bad);
+  assert.is(r.code, 1);
+  assert.match(r.stdout, /^::error file=.*bad\.ksvc,line=2,col=19,.*title=invalid-address::/m);
+});
+
+test('usage errors exit 2: unknown flag, bad format, no files, unreadable file', async () => {
+  const a = await check('--frobnicate', bad);
+  assert.is(a.code, 2);
+  assert.match(a.stderr, /frobnicate/);
+  const b = await check('--output', 'xml', bad);
+  assert.is(b.code, 2);
+  assert.match(b.stderr, /text, json, github/);
+  const c = await check();
+  assert.is(c.code, 2);
+  const d = await check(path.join(tmp, 'missing.ksvc'));
+  assert.is(d.code, 2);
+  assert.match(d.stderr, /no such file/);
+  const e = await check(tmp);
+  assert.is(e.code, 2);
+  assert.match(e.stderr, /is a directory/);
+});
+
+test('colours only when the IO allows them', async () => {
+  const { cli, out } = io(true);
+  await checkCommand.run([bad], cli);
+  assert.match(out.stdout, /\x1b\[/);
+});
+
+test('ksvc check --help through the entry point', async () => {
+  const { cli, out } = io();
+  const code = await runCli(['check', '--help'], cli);
+  assert.is(code, 0);
+  assert.match(out.stdout, /Usage: ksvc check/);
+  assert.match(out.stdout, /Examples:/);
+});
+
+test.run();
