@@ -1,17 +1,269 @@
-// PLACEHOLDER — replaced by the chevrotain parser. The signature is fixed: other stages call it.
+// parseKsvc: source text -> AST + syntax diagnostics. Never throws.
+//
+// Recovery: the grammar (grammar/parser.ts) runs until its first error. The driver reports that
+// error, then resumes at the next place where reading can sensibly start again:
+//  - inside a block: the next statement that starts a line (a statement keyword or `NAME:`, not
+//    continuing a ','-list), the block's '}', or a block header (`service NS/NAME {`, `node NAME {`,
+//    `cluster {`), which also means the block's '}' is missing;
+//  - at the top level: the next block header.
+// So an error in one statement does not hide an error in the next one, nor in the next service.
+// At most MAX_SYNTAX_ERRORS errors are reported.
+import { EOF, tokenMatcher, type ILexingError, type IToken } from 'chevrotain';
 import type { Diagnostic } from '../common/diagnostics.ts';
-import type { SourceFile } from '../common/source.ts';
-import type { FileNode } from './ast.ts';
+import { positionAt, spanOf, type SourceFile, type Span } from '../common/source.ts';
+import type { Comment, FileNode } from './ast.ts';
+import { syntaxCodes } from './codes.ts';
+import { blockStatements, didYouMean, escapeControls, EXPECTED_SEPARATOR } from './messages.ts';
+import { KsvcParser, type OpenBlock } from './parser.ts';
+import { classifyTokens, Comma, endOf, K, ksvcLexer, LBrace, Name, PortName, RBrace, Slash, Word } from './tokens.ts';
 
 export interface ParseResult {
   file: FileNode;
   diagnostics: Diagnostic[];
 }
 
+export const MAX_SYNTAX_ERRORS = 50;
+
+let sharedParser: KsvcParser | undefined;
+/** Building the grammar takes a few milliseconds: do it once, on first use. */
+const parserInstance = (): KsvcParser => (sharedParser ??= new KsvcParser());
+
 export function parseKsvc(source: SourceFile): ParseResult {
-  const span = { start: { line: 1, column: 1, offset: 0 }, end: { line: 1, column: 1, offset: 0 } };
-  return {
-    file: { kind: 'File', span, blocks: [], comments: [] },
-    diagnostics: [{ code: 'not-implemented', severity: 'error', message: 'parser not implemented yet', file: source.path, span }],
+  try {
+    return parseUnsafe(source);
+  } catch (e) {
+    // A bug, not a user error: still answer with a diagnostic rather than a stack trace.
+    const span = spanOf(source, 0, 0);
+    return {
+      file: { kind: 'File', span: spanOf(source, 0, source.text.length), blocks: [], comments: [] },
+      diagnostics: [syntaxCodes['internal-parser-error']({ file: source.path, span }, String((e as Error)?.message ?? e))],
+    };
+  }
+}
+
+type Entry = 'file' | 'clusterRest' | 'nodeRest' | 'serviceRest';
+const restEntry: Record<OpenBlock['kind'], Entry> = { Cluster: 'clusterRest', Node: 'nodeRest', Service: 'serviceRest' };
+
+function parseUnsafe(source: SourceFile): ParseResult {
+  const diags: Diagnostic[] = [];
+  const text = source.text;
+  const lexed = ksvcLexer.tokenize(text);
+  const comments: Comment[] = (lexed.groups['comments'] ?? []).map((tok) => {
+    const body = tok.image.slice(1).replace(/\r$/, '');
+    return { text: body, span: spanOf(source, tok.startOffset, tok.startOffset + 1 + body.length) };
+  });
+  const file: FileNode = { kind: 'File', span: spanOf(source, 0, text.length), blocks: [], comments };
+
+  let errorCount = 0;
+  const tooMany = (at: Span | null): boolean => {
+    if (errorCount < MAX_SYNTAX_ERRORS) return false;
+    diags.push(syntaxCodes['too-many-syntax-errors']({ file: source.path, span: at }, MAX_SYNTAX_ERRORS));
+    return true;
   };
+
+  for (const err of lexed.errors) {
+    if (tooMany(spanOf(source, err.offset, err.offset))) return { file, diagnostics: diags };
+    diags.push(lexingDiagnostic(source, err));
+    errorCount++;
+  }
+  const lexGaps = lexed.errors.map((e) => [e.offset, e.offset + e.length] as const);
+
+  const tokens = lexed.tokens;
+  classifyTokens(tokens);
+  const parser = parserInstance();
+  parser.begin(source, file);
+  const lineOf = (offset: number): number => positionAt(source, offset).line;
+  const startsLine = (i: number): boolean => i === 0 || lineOf(endOf(tokens[i - 1]!) - 1) !== lineOf(tokens[i]!.startOffset);
+
+  /** `cluster {`, `node NAME {`, `service NS/NAME {` starting at token i. */
+  const isHeader = (i: number): boolean => {
+    const t = tokens[i];
+    if (t === undefined) return false;
+    const at = (k: number) => tokens[i + k];
+    const m = (k: number, type: typeof Name) => at(k) !== undefined && tokenMatcher(at(k)!, type);
+    if (t.tokenType === K.cluster) return m(1, LBrace);
+    if (t.tokenType === K.node) return m(1, Name) && m(2, LBrace);
+    if (t.tokenType === K.service) return m(1, Name) && m(2, Slash) && m(3, Name) && m(4, LBrace);
+    return false;
+  };
+
+  const starters: Record<OpenBlock['kind'], Set<string>> = {
+    Cluster: new Set(blockStatements.Cluster.keywords),
+    Node: new Set(blockStatements.Node.keywords),
+    Service: new Set(blockStatements.Service.keywords),
+  };
+  const startsStatement = (i: number, kind: OpenBlock['kind']): boolean => {
+    const t = tokens[i]!;
+    const isStarter = (kind === 'Service' && t.tokenType === PortName) || (t.tokenType !== Word && starters[kind].has(t.image));
+    if (!isStarter || !startsLine(i)) return false;
+    const prev = tokens[i - 1];
+    return prev === undefined || prev.tokenType !== Comma;
+  };
+
+  /** Where to resume inside a block body, scanning from token `from`. */
+  const resumeInBody = (from: number, kind: OpenBlock['kind']): number => {
+    let depth = 0;
+    for (let i = from; i < tokens.length; i++) {
+      const t = tokens[i]!;
+      if (isHeader(i)) return i;
+      if (t.tokenType === LBrace) depth++;
+      else if (t.tokenType === RBrace) {
+        if (depth === 0) return i;
+        depth--;
+      } else if (depth === 0 && startsStatement(i, kind)) return i;
+    }
+    return tokens.length;
+  };
+
+  const resumeAtTop = (from: number): number => {
+    for (let i = from; i < tokens.length; i++) if (isHeader(i)) return i;
+    return -1;
+  };
+
+  /** A parse error right after skipped characters is a consequence of them: report only the first. */
+  const afterLexError = (tok: IToken, prev: IToken | undefined): boolean => {
+    if (lexGaps.length === 0 || tok.tokenType === EOF) return false;
+    const lo = prev === undefined || Number.isNaN(prev.startOffset) ? 0 : endOf(prev);
+    const hi = tok.startOffset;
+    return lexGaps.some(([s, e]) => s >= lo && e <= hi);
+  };
+
+  const closeImplicitly = (open: OpenBlock, lastIndex: number) => {
+    const last = tokens[lastIndex];
+    if (last !== undefined && last.startOffset >= open.node.span.start.offset) {
+      open.node.span = { start: open.node.span.start, end: positionAt(source, endOf(last)) };
+    }
+    parser.open = null;
+  };
+
+  const missingBrace = (open: OpenBlock, at: Span, before: string): Diagnostic => {
+    const where = `${open.node.span.start.line}:${open.node.span.start.column}`;
+    return syntaxCodes['missing-brace'](
+      { file: source.path, span: at, hint: `add '}' at the end of the ${describeBlock(open)}` },
+      `missing '}' for the ${describeBlock(open)} opened at ${where}: reached ${before}`,
+    );
+  };
+
+  let start = 0;
+  let entry: Entry = 'file';
+  let rounds = 0;
+  for (;;) {
+    parser.input = start === 0 ? tokens : tokens.slice(start);
+    parser[entry]();
+    for (const d of parser.extra) {
+      if (tooMany(d.span)) return { file, diagnostics: diags };
+      diags.push(d);
+      errorCount++;
+    }
+    parser.extra = [];
+    const err = parser.errors[0];
+    if (err === undefined) break;
+    if (++rounds > MAX_SYNTAX_ERRORS * 4) break;
+
+    const tok = err.token;
+    const atEnd = tok.tokenType === EOF || Number.isNaN(tok.startOffset);
+    const idx = atEnd ? tokens.length : indexAt(tokens, tok.startOffset, start);
+    const prev = (err as { previousToken?: IToken }).previousToken ?? tokens[idx - 1];
+    const suppressed = afterLexError(tok, prev);
+    const open = parser.open;
+    const report = (d: Diagnostic): boolean => {
+      if (tooMany(d.span)) return false;
+      diags.push(d);
+      errorCount++;
+      return true;
+    };
+    const isBodyBrace = err.name === 'MismatchedTokenException' && err.context.ruleStack.at(-1)?.endsWith('Body') === true;
+
+    if (open !== null) {
+      if (atEnd) {
+        if (!isBodyBrace && !suppressed && !report(syntaxDiagnostic(source, err, idx, tokens))) break;
+        report(missingBrace(open, endSpan(source), 'the end of the file'));
+        closeImplicitly(open, tokens.length - 1);
+        break;
+      }
+      if (isHeader(idx)) {
+        if (!isBodyBrace && !suppressed && !report(syntaxDiagnostic(source, err, idx, tokens))) break;
+        const next = tokens[idx]!;
+        if (!report(missingBrace(open, spanOf(source, next.startOffset, endOf(next)), `the next '${next.image}' block`))) break;
+        closeImplicitly(open, idx - 1);
+        start = idx;
+        entry = 'file';
+        continue;
+      }
+      if (!suppressed && !report(syntaxDiagnostic(source, err, idx, tokens))) break;
+      start = resumeInBody(idx === start ? idx + 1 : idx, open.kind);
+      entry = restEntry[open.kind];
+      continue;
+    }
+    if (!suppressed && !report(syntaxDiagnostic(source, err, idx, tokens))) break;
+    const next = resumeAtTop(idx + 1);
+    if (next < 0) break;
+    start = next;
+    entry = 'file';
+  }
+  if (parser.open !== null) closeImplicitly(parser.open, tokens.length - 1);
+  return { file, diagnostics: diags };
+}
+
+function describeBlock(open: OpenBlock): string {
+  switch (open.kind) {
+    case 'Cluster':
+      return 'cluster block';
+    case 'Node':
+      return `node '${open.node.name.value}'`;
+    case 'Service':
+      return `service '${open.node.namespace.value}/${open.node.name.value}'`;
+  }
+}
+
+const endSpan = (source: SourceFile): Span => spanOf(source, source.text.length, source.text.length);
+
+/** Index of the token starting at `offset` (tokens are sorted by offset). */
+function indexAt(tokens: readonly IToken[], offset: number, from: number): number {
+  let lo = from;
+  let hi = tokens.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (tokens[mid]!.startOffset < offset) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function lexingDiagnostic(source: SourceFile, err: ILexingError): Diagnostic {
+  const skipped = source.text.slice(err.offset, err.offset + Math.max(1, err.length));
+  const count = skipped.length;
+  const shown = `'${escapeControls(count > 20 ? skipped.slice(0, 20) + '...' : skipped)}'`;
+  const span = spanOf(source, err.offset, err.offset + Math.max(1, err.length));
+  const hint = /^[%@!$&*+;<>?\\^`|~"']/.test(skipped)
+    ? 'names may contain letters, digits, "-", "_" and "."; addresses are written bare (10.0.0.1, fd00::1); comments start with "#"'
+    : undefined;
+  return syntaxCodes['unexpected-character']({ file: source.path, span, ...(hint ? { hint } : {}) }, shown, count);
+}
+
+/** Turn chevrotain's error (whose message our provider wrote) into a located diagnostic. */
+function syntaxDiagnostic(
+  source: SourceFile,
+  err: { name: string; message: string; token: IToken; previousToken?: IToken },
+  idx: number,
+  tokens: readonly IToken[],
+): Diagnostic {
+  const tok = err.token;
+  const atEnd = tok.tokenType === EOF || Number.isNaN(tok.startOffset);
+  const [message, expectedCsv, fallbackHint] = err.message.split(EXPECTED_SEPARATOR) as [string, string | undefined, string | undefined];
+  const code = err.name === 'NotAllInputParsedException' || message.startsWith('unexpected ') ? 'unexpected-token' : 'expected-token';
+  const prev = err.previousToken !== undefined && !Number.isNaN(err.previousToken.startOffset) ? err.previousToken : tokens[idx - 1];
+  let span: Span;
+  // "expected X after Y" where the offending token is on a later line: point just after Y.
+  if (code === 'expected-token' && prev !== undefined && (atEnd || positionAt(source, endOf(prev) - 1).line !== positionAt(source, tok.startOffset).line)) {
+    span = spanOf(source, endOf(prev), endOf(prev));
+  } else if (atEnd) {
+    span = endSpan(source);
+  } else {
+    span = spanOf(source, tok.startOffset, endOf(tok));
+  }
+  const candidates = expectedCsv ? expectedCsv.split(',') : [];
+  const suggestion = !atEnd && tok.image.length > 0 ? didYouMean(tok.image, candidates) : undefined;
+  const hint = suggestion !== undefined ? `did you mean '${suggestion}'?` : fallbackHint;
+  return syntaxCodes[code]({ file: source.path, span, ...(hint ? { hint } : {}) }, message);
 }
