@@ -9,6 +9,8 @@ import { renderIptables } from '../../backends/iptables/index.ts';
 import { lowerModel } from '../../compiler/lower/index.ts';
 import { sortIPTablesRulesLikeKubeProxyTests } from './iptables/kube-proxy-test-sort.ts';
 import { overallModel } from './iptables/model-builders.ts';
+import { loadKsvc } from '../../compiler/front.ts';
+import { makeSourceFile } from '../../common/source.ts';
 
 const expected = readFileSync(new URL('./iptables/overall.kube-proxy-test.expected', import.meta.url), 'utf8');
 
@@ -24,6 +26,16 @@ test('TestOverallIPTablesRules: byte for byte after the kube-proxy test sort', (
   assert.equal(r.diagnostics, []);
   const text = renderIptables(r.programs[0]!, { format: 'restore' });
   const got = sortIPTablesRulesLikeKubeProxyTests(text).replaceAll('0x00004000', '0x4000');
+  assert.ok(got === expected, diff(got, expected));
+});
+
+test('the same fixture written as .ksvc (overall.ksvc, through loadKsvc) gives the same dump', () => {
+  const path = 'test/golden/iptables/overall.ksvc';
+  const front = loadKsvc(makeSourceFile(path, readFileSync(new URL('./iptables/overall.ksvc', import.meta.url), 'utf8')));
+  assert.ok(front.model, front.diagnostics.map((d) => `${d.code}: ${d.message}`).join('\n'));
+  assert.equal(front.diagnostics.map((d) => d.code), ['missing-node-port'], 'only the expected warning (svc4 has no nodePort)');
+  const r = lowerModel(front.model!, { environment: { randomFully: false } });
+  const got = sortIPTablesRulesLikeKubeProxyTests(renderIptables(r.programs[0]!)).replaceAll('0x00004000', '0x4000');
   assert.ok(got === expected, diff(got, expected));
 });
 
