@@ -97,8 +97,8 @@ export function readService(obj: MapVal): ServiceResult {
   checkKnownFields(spec, SPEC_FIELDS, 'Service spec');
   const type = readEnum(spec, 'type', SERVICE_TYPES) ?? (field(spec, 'type') ? undefined : 'ClusterIP');
   if (type === undefined) return { kind: 'invalid' };
-  if (!meta) return { kind: 'invalid' };
-  if (type === 'ExternalName') return { kind: 'skipped', namespace: meta.namespace, name: meta.name };
+  const skip = (): ServiceResult => (meta && !failed() ? { kind: 'skipped', namespace: meta.namespace, name: meta.name } : { kind: 'invalid' });
+  if (type === 'ExternalName') return skip();
 
   // clusterIP / clusterIPs / ipFamilies: the API keeps clusterIPs[0] == clusterIP and ipFamilies
   // aligned with clusterIPs; kube-proxy takes, per family, the clusterIPs entry of that family.
@@ -114,7 +114,7 @@ export function readService(obj: MapVal): ServiceResult {
     if (rawIPs.length === 0 || rawIPs[0]!.value === '') {
       diags.push(kubeCodes['no-cluster-ip']({ file: obj.loc.file, span: firstLine(obj), path: spec.loc.path }));
     }
-    return failed() ? { kind: 'invalid' } : { kind: 'skipped', namespace: meta.namespace, name: meta.name };
+    return skip();
   }
   if (rawIPs.length > 2) {
     diags.push(kubeCodes['invalid-value'](where(rawIPs[2]!.at), 'spec.clusterIPs', 'at most two addresses (one per IP family)'));
@@ -230,7 +230,7 @@ export function readService(obj: MapVal): ServiceResult {
   if (rangesVal && ranges.length > 0 && type !== 'LoadBalancer') {
     diags.push(kubeCodes['forbidden-field'](where(rangesVal), 'loadBalancerSourceRanges', "may only be used when 'type' is 'LoadBalancer'"));
   }
-  if (!rangesVal && meta.annotations.has('service.beta.kubernetes.io/load-balancer-source-ranges')) {
+  if (!rangesVal && meta?.annotations.has('service.beta.kubernetes.io/load-balancer-source-ranges')) {
     diags.push(kubeCodes['source-ranges-annotation-ignored']({ file: obj.loc.file, span: firstLine(obj), path: 'metadata.annotations' }));
   }
 
@@ -257,7 +257,7 @@ export function readService(obj: MapVal): ServiceResult {
     }
   }
 
-  if (failed() || !sessionAffinity) return { kind: 'invalid' };
+  if (failed() || !sessionAffinity || !meta) return { kind: 'invalid' };
   const model: ServiceModel = {
     namespace: meta.namespace,
     name: meta.name,

@@ -5,7 +5,8 @@ import { parseCIDRSloppy, type CIDRText, type Family } from '../../common/ip.ts'
 import { defaultClusterSettings, type ClusterSettings, type LocalDetectorSpec } from '../model.ts';
 import { kubeCodes } from './codes.ts';
 
-export const DETECT_LOCAL_MODES = ['ClusterCIDR', 'NodeCIDR', 'BridgeInterface', 'InterfaceNamePrefix'] as const;
+/** kube-proxy's modes, plus None (no detector, what ClusterCIDR without a cluster CIDR means). */
+export const DETECT_LOCAL_MODES = ['ClusterCIDR', 'NodeCIDR', 'BridgeInterface', 'InterfaceNamePrefix', 'None'] as const;
 export type DetectLocalMode = (typeof DETECT_LOCAL_MODES)[number];
 
 export interface KubeImportOptions {
@@ -82,6 +83,8 @@ export function settingsFromOptions(options: KubeImportOptions): SettingsResult 
   } else if (mode === undefined || mode === 'ClusterCIDR') {
     // kube-proxy: ClusterCIDR mode without a cluster CIDR is a no-op detector.
     if (cidrs.length > 0) detector = { mode: 'ClusterCIDR', cidrs };
+  } else if (mode === 'None') {
+    detector = { mode: 'None' };
   } else if (mode === 'NodeCIDR') {
     detector = { mode: 'NodeCIDR' };
   } else if (mode === 'BridgeInterface') {
@@ -95,7 +98,7 @@ export function settingsFromOptions(options: KubeImportOptions): SettingsResult 
       diags.push(kubeCodes['invalid-option'](cmdline, '--pod-interface-name-prefix', prefix === '' ? 'required with --detect-local-mode InterfaceNamePrefix' : `'${prefix}' is not an interface name prefix`));
     } else detector = { mode: 'InterfaceNamePrefix', prefix };
   }
-  if (cidrs.length > 0 && detector.mode !== 'ClusterCIDR' && mode !== undefined) {
+  if (cidrs.length > 0 && mode !== undefined && mode !== 'ClusterCIDR' && (DETECT_LOCAL_MODES as readonly string[]).includes(mode)) {
     diags.push(kubeCodes['invalid-option'](cmdline, '--cluster-cidr', `only used with --detect-local-mode ClusterCIDR (not ${mode})`));
   }
   settings.localDetector = detector;

@@ -1,0 +1,229 @@
+// The Kubernetes import reads objects as kube-proxy does: defaults, sloppy IPs, family filtering,
+// skipped services, EndpointSlice conditions and duplicates.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { defaultClusterSettings } from '../../compiler/model.ts';
+import { codesOf, docs, imp, only, slice, stripOrigins, svc, WEB } from './kube-helpers.ts';
+
+test('a ClusterIP service with its slice: defaults filled as the API server does', () => {
+  const r = imp(docs(WEB, slice(`addressType: IPv4
+ports:
+- name: http
+  port: 8080
+endpoints:
+- addresses: [10.64.1.7]
+  nodeName: node-a`)));
+  assert.equal(codesOf(r.diagnostics), ['node-without-object']);
+  const s = r.model!.services[0]!;
+  assert.is(s.type, 'ClusterIP');
+  assert.equal(s.clusterIPs, ['10.32.0.5']);
+  assert.equal(r.model!.settings, defaultClusterSettings());
+  assert.equal(JSON.parse(JSON.stringify(s.ports.map(({ origin: _o, ...p }) => p))), [{ name: 'http', protocol: 'tcp', port: 80, nodePort: null, targetPort: 8080 }]);
+  assert.is(s.externalTrafficPolicy, 'Cluster');
+  assert.is(s.internalTrafficPolicy, 'Cluster');
+  assert.equal(s.sessionAffinity, { type: 'None' });
+  assert.is(s.endpoints.length, 1);
+  const ep = s.endpoints[0]!;
+  assert.equal([ep.address, ep.family, ep.nodeName, ep.zone], ['10.64.1.7', 'ipv4', 'node-a', null]);
+  // Conditions all nil: ready and serving default to true, terminating to false.
+  assert.equal(ep.conditions, { ready: true, serving: true, terminating: false });
+  assert.equal(ep.ports, { http: 8080 });
+  // node-a has no Node object: a node without addresses, with a warning.
+  assert.equal(r.model!.nodes, [{ name: 'node-a', addresses: [], podCIDRs: [] }]);
+});
+
+test('TestBadIPs: sloppy addresses are normalised the way kube-proxy reads them', () => {
+  const r = imp(docs(
+    svc(`  type: LoadBalancer
+  clusterIP: 172.30.0.041
+  externalIPs: [192.168.099.022]
+  loadBalancerSourceRanges: [" 203.0.113.000/025"]
+  ports:
+  - name: p80
+    port: 80
+    nodePort: 3001`, 'name: svc1\n  namespace: ns1', `  loadBalancer:
+    ingress:
+    - ip: 1.2.3.004`),
+    slice(`addressType: IPv4
+ports: [{name: p80, port: 80}]
+endpoints: [{addresses: [10.180.00.001]}]`, 'svc1-x', 'svc1', 'ns1'),
+  ));
+  assert.equal(r.diagnostics.filter((d) => d.severity === 'error'), []);
+  const s = r.model!.services[0]!;
+  assert.equal(s.clusterIPs, ['172.30.0.41']);
+  assert.equal(s.externalIPs, ['192.168.99.22']);
+  assert.equal(s.loadBalancerIngress, ['1.2.3.4']);
+  assert.equal(s.loadBalancerSourceRanges, ['203.0.113.0/25']);
+  assert.is(s.endpoints[0]!.address, '10.180.0.1');
+  // nodePort 3001 is outside the default range and no range was given: the range widens.
+  assert.equal(r.model!.settings.nodePortRange, { min: 3001, max: 32767 });
+});
+
+test('headless and ExternalName services produce nothing, and their slices are ignored quietly', () => {
+  const r = imp(docs(
+    svc('  clusterIP: None\n  ports: [{name: http, port: 80}]', 'name: pods\n  namespace: shop'),
+    svc('  type: ExternalName\n  externalName: db.example.com', 'name: db\n  namespace: shop'),
+    slice('addressType: IPv4\nports: [{name: http, port: 80}]\nendpoints: [{addresses: [10.64.1.9]}]', 'pods-1', 'pods'),
+  ));
+  assert.equal(r.diagnostics, []);
+  assert.equal(r.model!.services, []);
+});
+
+test('a service without any clusterIP is skipped with a warning', () => {
+  const r = imp(svc('  ports: [{port: 80}]'));
+  assert.equal(codesOf(r.diagnostics), ['no-cluster-ip']);
+  assert.equal(r.model!.services, []);
+});
+
+test('dual-stack clusterIPs keep the primary family first; ipFamilies must agree', () => {
+  const r = imp(svc('  clusterIP: fd00:32::10\n  clusterIPs: ["fd00:32::10", 10.32.0.10]\n  ipFamilies: [IPv6, IPv4]\n  ports: [{port: 53, protocol: UDP}]'));
+  assert.equal(r.model!.services[0]!.clusterIPs, ['fd00:32::10', '10.32.0.10']);
+  const bad = imp(svc('  clusterIPs: [10.32.0.10]\n  ipFamilies: [IPv6]\n  ports: [{port: 53}]'));
+  assert.is(only(bad.diagnostics, 'invalid-value').path, 'spec.ipFamilies[0]');
+  const mismatch = imp(svc('  clusterIP: 10.32.0.10\n  clusterIPs: [10.32.0.11]\n  ports: [{port: 53}]'));
+  assert.is(only(mismatch.diagnostics, 'invalid-value').path, 'spec.clusterIPs[0]');
+});
+
+test('load-balancer ingress: ipMode Proxy, empty IPs and hostnames carry no VIP', () => {
+  const r = imp(svc('  type: LoadBalancer\n  clusterIP: 10.32.0.7\n  ports: [{port: 80, nodePort: 30080}]', undefined, `  loadBalancer:
+    ingress:
+    - ip: 5.6.7.8
+      ipMode: Proxy
+    - hostname: lb.example.com
+    - ip: ""
+    - ip: 1.2.3.4
+      ipMode: VIP`));
+  assert.equal(r.diagnostics, []);
+  assert.equal(r.model!.services[0]!.loadBalancerIngress, ['1.2.3.4']);
+});
+
+test('the source-ranges annotation is not read by kube-proxy: warned, not used', () => {
+  const r = imp(svc('  type: LoadBalancer\n  clusterIP: 10.32.0.7\n  ports: [{port: 80, nodePort: 30080}]', 'name: web\n  namespace: shop\n  annotations:\n    service.beta.kubernetes.io/load-balancer-source-ranges: 10.0.0.0/8'));
+  assert.equal(codesOf(r.diagnostics), ['source-ranges-annotation-ignored']);
+  assert.equal(r.model!.services[0]!.loadBalancerSourceRanges, []);
+});
+
+test('session affinity: default timeout 10800, explicit timeout kept', () => {
+  const a = imp(svc('  clusterIP: 10.32.0.7\n  sessionAffinity: ClientIP\n  ports: [{port: 80}]'));
+  assert.equal(a.model!.services[0]!.sessionAffinity, { type: 'ClientIP', timeoutSeconds: 10800 });
+  const b = imp(svc('  clusterIP: 10.32.0.7\n  sessionAffinity: ClientIP\n  sessionAffinityConfig: {clientIP: {timeoutSeconds: 60}}\n  ports: [{port: 80}]'));
+  assert.equal(b.model!.services[0]!.sessionAffinity, { type: 'ClientIP', timeoutSeconds: 60 });
+});
+
+test('endpoint conditions keep their nil defaults per field', () => {
+  const r = imp(docs(WEB, slice(`addressType: IPv4
+ports: [{name: http, port: 8080}]
+endpoints:
+- {addresses: [10.64.1.1], conditions: {ready: false}}
+- {addresses: [10.64.1.2], conditions: {ready: false, serving: false}}
+- {addresses: [10.64.1.3], conditions: {ready: false, terminating: true}}
+- {addresses: [10.64.1.4], conditions: {serving: false, terminating: true}}`)));
+  const c = r.model!.services[0]!.endpoints.map((e) => [e.address, e.conditions]);
+  assert.equal(c, [
+    ['10.64.1.1', { ready: false, serving: true, terminating: false }],
+    ['10.64.1.2', { ready: false, serving: false, terminating: false }],
+    ['10.64.1.3', { ready: false, serving: true, terminating: true }],
+    ['10.64.1.4', { ready: true, serving: false, terminating: true }],
+  ]);
+});
+
+test('duplicates across slices: a non-terminating copy replaces a terminating one, never the reverse', () => {
+  const terminating = '- {addresses: [10.64.1.5], conditions: {ready: false, serving: true, terminating: true}, nodeName: old}';
+  const running = '- {addresses: [10.64.1.5], conditions: {ready: true}, nodeName: new}';
+  const body = (ep: string) => `addressType: IPv4\nports: [{name: http, port: 8080}]\nendpoints:\n${ep}`;
+  for (const [first, second] of [[terminating, running], [running, terminating]]) {
+    const r = imp(docs(WEB, slice(body(first!), 'web-1'), slice(body(second!), 'web-2')));
+    const eps = r.model!.services[0]!.endpoints;
+    assert.is(eps.length, 1);
+    assert.is(eps[0]!.nodeName, 'new');
+    assert.is(eps[0]!.conditions.terminating, false);
+  }
+});
+
+test('slice ports match service ports by name and protocol; numberless ports are ignored', () => {
+  const two = svc(`  clusterIP: 10.32.0.10
+  ports:
+  - {name: dns, port: 53, protocol: UDP}
+  - {name: dns-tcp, port: 53, protocol: TCP}`);
+  const r = imp(docs(two, slice(`addressType: IPv4
+ports:
+- {name: dns, port: 5353, protocol: UDP}
+- {name: dns-tcp}
+- {name: web, port: 80}
+endpoints: [{addresses: [10.64.1.7]}]`)));
+  assert.equal(codesOf(r.diagnostics), ['slice-port-ignored', 'slice-port-unmatched']);
+  assert.equal(r.model!.services[0]!.endpoints.map((e) => e.ports), [{ dns: 5353 }]);
+});
+
+test('only the first address of an endpoint is used; endpoints of a family without a cluster IP are left out', () => {
+  const r = imp(docs(WEB,
+    slice('addressType: IPv4\nports: [{name: http, port: 8080}]\nendpoints: [{addresses: [10.64.1.7, 10.64.1.8]}]', 'a'),
+    slice('addressType: IPv6\nports: [{name: http, port: 8080}]\nendpoints: [{addresses: ["fd00::7"]}]', 'b'),
+    slice('addressType: FQDN\nports: [{name: http, port: 8080}]\nendpoints: [{addresses: [web.example.com]}]', 'c'),
+  ));
+  assert.equal(codesOf(r.diagnostics), ['endpoint-family-unused']);
+  assert.equal(r.model!.services[0]!.endpoints.map((e) => e.address), ['10.64.1.7']);
+});
+
+test('named target ports: each endpoint keeps the slice port of the service port', () => {
+  const r = imp(docs(
+    svc('  clusterIP: 10.32.0.5\n  ports: [{name: web, port: 80, targetPort: http}]'),
+    slice('addressType: IPv4\nports: [{name: web, port: 8080}]\nendpoints: [{addresses: [10.64.1.1]}]', 'a'),
+    slice('addressType: IPv4\nports: [{name: web, port: 9090}]\nendpoints: [{addresses: [10.64.1.2]}]', 'b'),
+  ));
+  const s = r.model!.services[0]!;
+  assert.is(s.ports[0]!.targetPort, 'http');
+  assert.equal(s.endpoints.map((e) => [e.address, e.ports]), [['10.64.1.1', { web: 8080 }], ['10.64.1.2', { web: 9090 }]]);
+});
+
+test('nodes: InternalIP and ExternalIP addresses in order, podCIDRs with podCIDR fallback', () => {
+  const r = imp(`apiVersion: v1
+kind: Node
+metadata: {name: n1.example.com}
+spec: {podCIDR: 10.64.01.0/24}
+status:
+  addresses:
+  - {type: Hostname, address: n1}
+  - {type: ExternalIP, address: 203.0.113.5}
+  - {type: InternalIP, address: 10.0.0.5}
+  - {type: InternalIP, address: 10.0.0.5}
+`);
+  assert.equal(r.diagnostics, []);
+  assert.equal(r.model!.nodes, [{ name: 'n1.example.com', addresses: ['203.0.113.5', '10.0.0.5'], podCIDRs: ['10.64.1.0/24'], origin: r.model!.nodes[0]!.origin! }]);
+});
+
+test('kind: List (kubectl get -o yaml) and JSON are read like separate documents', () => {
+  const list = `apiVersion: v1
+kind: List
+items:
+- ${WEB.trim().split('\n').join('\n  ')}
+`;
+  const a = imp(list);
+  const b = imp(JSON.stringify({ apiVersion: 'v1', kind: 'ServiceList', items: [{ apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'shop' }, spec: { clusterIP: '10.32.0.5', ports: [{ name: 'http', port: 80, targetPort: 8080 }] } }] }), {}, 'in.json');
+  const c = imp(WEB);
+  assert.equal(a.diagnostics, []);
+  assert.equal(b.diagnostics, []);
+  assert.equal(stripOrigins(a.model), stripOrigins(c.model));
+  assert.equal(stripOrigins(b.model), stripOrigins(c.model));
+  assert.is(a.model!.services[0]!.origin!.path, 'items[0]');
+});
+
+test('settings come from kube-proxy flags', () => {
+  const r = imp(WEB, { clusterCIDRs: ['10.64.0.0/16,fd00:64::/48'], masqueradeAll: true, masqueradeBit: 15, nodePortAddresses: ['192.168.0.0/24'], localhostNodePorts: false, nodePortRange: '30000-30100' });
+  assert.equal(r.model!.settings, {
+    localDetector: { mode: 'ClusterCIDR', cidrs: ['10.64.0.0/16', 'fd00:64::/48'] },
+    masqueradeAll: true,
+    masqueradeBit: 15,
+    nodePortAddresses: ['192.168.0.0/24'],
+    localhostNodePorts: false,
+    nodePortRange: { min: 30000, max: 30100 },
+  });
+  assert.equal(imp(WEB, { detectLocalMode: 'ClusterCIDR' }).model!.settings.localDetector, { mode: 'None' });
+  assert.equal(imp(WEB, { detectLocalMode: 'BridgeInterface', podBridgeInterface: 'cbr0' }).model!.settings.localDetector, { mode: 'BridgeInterface', interfaceName: 'cbr0' });
+  assert.equal(imp(WEB, { detectLocalMode: 'InterfaceNamePrefix', podInterfaceNamePrefix: 'veth' }).model!.settings.localDetector, { mode: 'InterfaceNamePrefix', prefix: 'veth' });
+  const bad = imp(WEB, { clusterCIDRs: ['10.64.0.0/16', '10.65.0.0/16'], detectLocalMode: 'Bridge' });
+  assert.equal(codesOf(bad.diagnostics), ['invalid-option', 'invalid-option']);
+  assert.is(bad.model, null);
+});
+
+test.run();
