@@ -1,0 +1,154 @@
+// Round trip of the Kubernetes import: YAML -> model -> .ksvc AST (compiler/kube/to-ast.ts) ->
+// checker -> the same model, and the same compiled output (iptables restore text and nftables
+// JSON, for every node and family) from the YAML directly and from the .ksvc.
+import { readdirSync, readFileSync } from 'node:fs';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { makeSourceFile } from '../../common/source.ts';
+import { resolveConditionWords } from '../../compiler/check/conditions.ts';
+import { checkFile } from '../../compiler/check/index.ts';
+import { importKubernetes, type KubeImportOptions } from '../../compiler/kube/index.ts';
+import { conditionWords, modelToAst } from '../../compiler/kube/to-ast.ts';
+import { lowerModel, modelFamilies } from '../../compiler/lower/index.ts';
+import type { ClusterModel } from '../../compiler/model.ts';
+import { renderIptables } from '../../backends/iptables/index.ts';
+import { renderNftablesJson } from '../../backends/nftables/index.ts';
+import { codesOf, docs, imp, slice, stripOrigins, svc } from './kube-helpers.ts';
+
+const EXAMPLES = new URL('../../examples/', import.meta.url);
+
+/** The kube-proxy flags each example is meant for (the comment at the top of each file says so). */
+const OPTIONS: Record<string, KubeImportOptions> = {
+  'seed-local.yaml': { clusterCIDRs: ['10.64.1.0/24'] },
+  'seed-clusterip.json': { clusterCIDRs: ['10.64.1.0/24'] },
+  'shop-dual-stack.yaml': { clusterCIDRs: ['10.64.0.0/16', 'fd00:64::/48'] },
+};
+
+const kubeExamples = readdirSync(EXAMPLES).filter((f) => /\.(ya?ml|json)$/.test(f)).sort();
+
+/** Through the AST and the checker, as `ksvc import` then `ksvc check` would. */
+function viaKsvc(model: ClusterModel): ClusterModel {
+  const ast = modelToAst(model);
+  assert.equal(ast.diagnostics, []);
+  const checked = checkFile(ast.file, makeSourceFile('imported.ksvc', ''));
+  assert.equal(checked.diagnostics.filter((d) => d.severity === 'error'), []);
+  return checked.model!;
+}
+
+/** Every artifact the model compiles to: per node (or none) and family, iptables and nftables. */
+function compileAll(model: ClusterModel): string[] {
+  const out: string[] = [];
+  const nodes = model.nodes.length > 0 ? model.nodes.map((n) => n.name) : [undefined];
+  for (const node of nodes) {
+    for (const family of modelFamilies(model)) {
+      const lowered = lowerModel(model, node === undefined ? { family } : { node, family });
+      assert.equal(lowered.diagnostics.filter((d) => d.severity === 'error'), [], `lowering for ${node} ${family}`);
+      out.push(`# ${node} ${family}\n${renderIptables(lowered.programs[0]!, { format: 'restore' })}`);
+      out.push(`# ${node} ${family} nft\n${renderNftablesJson(lowered.programs)}`);
+    }
+  }
+  return out;
+}
+
+test('every Kubernetes example is in the list of known flags', () => {
+  assert.ok(kubeExamples.length >= 3, kubeExamples.join(', '));
+  for (const f of kubeExamples) assert.ok(OPTIONS[f], `add ${f} to OPTIONS`);
+});
+
+for (const file of kubeExamples) {
+  test(`${file}: YAML -> model -> .ksvc -> model is the identity, and compiles to the same bytes`, () => {
+    const text = readFileSync(new URL(file, EXAMPLES), 'utf8');
+    const r = importKubernetes([makeSourceFile(`examples/${file}`, text)], OPTIONS[file]);
+    assert.equal(r.diagnostics, [], file);
+    const back = viaKsvc(r.model!);
+    assert.equal(stripOrigins(back), stripOrigins(r.model));
+    const direct = compileAll(r.model!);
+    const viaFile = compileAll(back);
+    assert.is(direct.length, viaFile.length);
+    for (let i = 0; i < direct.length; i++) assert.fixture(viaFile[i]!, direct[i]!);
+  });
+}
+
+test('seed-local.yaml gives the seed capture: http-svc with its local endpoint on cluster-3', () => {
+  const text = readFileSync(new URL('seed-local.yaml', EXAMPLES), 'utf8');
+  const r = importKubernetes([makeSourceFile('seed-local.yaml', text)], OPTIONS['seed-local.yaml']);
+  const lowered = lowerModel(r.model!, { node: 'ecs-matrix-k8s-cluster-3' });
+  const restore = renderIptables(lowered.programs[0]!, { format: 'restore' });
+  // The capture's chains (reference: seed-kube-proxy-iptables-capture.md, third capture).
+  for (const line of [
+    '-A KUBE-SERVICES -m comment --comment "default/http-svc:http-svc cluster IP" -m tcp -p tcp -d 10.32.0.227 --dport 8080 -j KUBE-SVC-VTKRMSW4V2DPQX6X',
+    '-A KUBE-EXT-VTKRMSW4V2DPQX6X -m comment --comment "pod traffic for default/http-svc:http-svc external destinations" -s 10.64.1.0/24 -j KUBE-SVC-VTKRMSW4V2DPQX6X',
+    '-A KUBE-SEP-INRYTRHBMCVQPY6Q -m comment --comment default/http-svc:http-svc -m tcp -p tcp -j DNAT --to-destination 10.44.0.1:8080',
+  ]) {
+    assert.ok(restore.includes(line), `missing: ${line}\n${restore}`);
+  }
+});
+
+test('endpoint conditions: every combination .ksvc can say is written so that it resolves back', () => {
+  for (const ready of [false, true]) {
+    for (const serving of [false, true]) {
+      for (const terminating of [false, true]) {
+        const c = { ready, serving, terminating };
+        const words = conditionWords(c);
+        const representable = !ready || (serving && !terminating);
+        assert.is(words !== null, representable, JSON.stringify(c));
+        if (words) assert.equal(resolveConditionWords(new Set(words)), c, JSON.stringify(c));
+      }
+    }
+  }
+});
+
+const TWO_PORTS = svc(`  clusterIP: 10.32.0.5
+  ports:
+  - {name: web, port: 80, targetPort: 8080}
+  - {name: admin, port: 81, targetPort: 9090}`);
+
+test('endpoints that serve only some ports round-trip through named ports', () => {
+  const r = imp(docs(
+    TWO_PORTS,
+    slice('addressType: IPv4\nports: [{name: web, port: 8080}, {name: admin, port: 9090}]\nendpoints: [{addresses: [10.64.1.1]}]', 'a'),
+    slice('addressType: IPv4\nports: [{name: web, port: 8080}]\nendpoints: [{addresses: [10.64.1.2]}]', 'b'),
+  ));
+  assert.equal(r.diagnostics, []);
+  const ast = modelToAst(r.model!);
+  const block = ast.file.blocks.find((b) => b.kind === 'Service')!;
+  const lines = block.kind === 'Service' ? block.items.filter((i) => i.kind === 'Port') : [];
+  // web: every endpoint on 8080 -> a number; admin: only one endpoint -> a named target.
+  assert.equal(lines.map((l) => (l.kind === 'Port' ? l.targetPort?.value : null)), [8080, 'admin']);
+  const back = viaKsvc(r.model!);
+  // The same model except that admin's target is now named (per endpoint) instead of numeric.
+  const expected = stripOrigins(r.model) as ClusterModel;
+  expected.services[0]!.ports[1]!.targetPort = 'admin';
+  assert.equal(stripOrigins(back), expected);
+  assert.equal(compileAll(back), compileAll(r.model!));
+});
+
+test('what .ksvc cannot say is reported instead of printed wrong', () => {
+  // A port with no endpoint while the other port has one.
+  const r = imp(docs(TWO_PORTS, slice('addressType: IPv4\nports: [{name: web, port: 8080}]\nendpoints: [{addresses: [10.64.1.1]}]')));
+  assert.equal(codesOf(modelToAst(r.model!).diagnostics), ['not-representable']);
+  // Ready and terminating at once (the controller never writes it; the API does not refuse it).
+  const odd = imp(docs(
+    svc('  clusterIP: 10.32.0.5\n  ports: [{name: web, port: 80}]'),
+    slice('addressType: IPv4\nports: [{name: web, port: 80}]\nendpoints: [{addresses: [10.64.1.1], conditions: {ready: true, terminating: true}}]'),
+  ));
+  const d = modelToAst(odd.model!).diagnostics;
+  assert.equal(codesOf(d), ['not-representable']);
+  assert.match(d[0]!.message, /ready=true, serving=true, terminating=true/);
+});
+
+test('settings round-trip: detectors, masquerade, nodePort addresses and range, localhost', () => {
+  const base = svc('  type: NodePort\n  clusterIP: 10.32.0.5\n  ports: [{port: 80, nodePort: 3001}]');
+  for (const options of [
+    { detectLocalMode: 'NodeCIDR' },
+    { detectLocalMode: 'BridgeInterface', podBridgeInterface: 'cbr0' },
+    { detectLocalMode: 'InterfaceNamePrefix', podInterfaceNamePrefix: 'veth' },
+    { clusterCIDRs: ['10.64.0.0/16'], masqueradeAll: true, masqueradeBit: 12, nodePortAddresses: ['192.168.0.0/16'], localhostNodePorts: false },
+  ] as KubeImportOptions[]) {
+    const r = imp(base, options);
+    assert.equal(r.diagnostics.filter((x) => x.severity === 'error'), []);
+    assert.equal(stripOrigins(viaKsvc(r.model!)), stripOrigins(r.model), JSON.stringify(options));
+  }
+});
+
+test.run();
