@@ -1,0 +1,180 @@
+// fast-check arbitrary for valid ClusterModels (shared by the iptables and nftables property tests).
+// "Valid" = what the checker accepts: canonical addresses, unique names, unique frontends
+// (IP:port/proto), unique NodePorts and health-check ports inside the NodePort range, endpoints of
+// the service's families, health-check ports only on eTP=Local LoadBalancers, unnamed ports only
+// alone. Addresses come from disjoint pools so no two objects collide by accident.
+import fc from 'fast-check';
+import type { CIDRText, IPText } from '../../common/ip.ts';
+import type {
+  ClusterModel,
+  EndpointModel,
+  LocalDetectorSpec,
+  NodeModel,
+  Protocol,
+  ServiceModel,
+  ServicePortModel,
+} from '../../compiler/model.ts';
+
+const ip = (s: string) => s as IPText;
+const cidr = (s: string) => s as CIDRText;
+
+export interface ArbitraryModelOptions {
+  maxServices?: number;
+  maxEndpoints?: number;
+  maxNodes?: number;
+}
+
+const shapeArb = (o: Required<ArbitraryModelOptions>) =>
+  fc.record({
+    detector: fc.constantFrom('None', 'ClusterCIDR4', 'ClusterCIDR46', 'ClusterCIDR6', 'NodeCIDR', 'BridgeInterface', 'InterfaceNamePrefix'),
+    masqueradeAll: fc.boolean(),
+    masqueradeBit: fc.oneof(fc.constant(14), fc.integer({ min: 0, max: 31 })),
+    nodePortAddresses: fc.constantFrom('all', 'node', 'node+lo', 'v6only'),
+    localhostNodePorts: fc.boolean(),
+    nodes: fc.array(fc.record({ v4: fc.boolean(), v6: fc.boolean(), extra: fc.boolean() }), { maxLength: o.maxNodes }),
+    services: fc.array(
+      fc.record({
+        type: fc.constantFrom('ClusterIP', 'NodePort', 'LoadBalancer'),
+        families: fc.constantFrom('v4', 'v6', 'v4v6', 'v6v4'),
+        ports: fc.array(fc.record({ protocol: fc.constantFrom<Protocol>('tcp', 'udp', 'sctp'), nodePort: fc.boolean(), namedTarget: fc.boolean() }), {
+          minLength: 1,
+          maxLength: 3,
+        }),
+        unnamed: fc.boolean(),
+        externalIPs: fc.integer({ min: 0, max: 2 }),
+        lbIPs: fc.integer({ min: 0, max: 2 }),
+        sourceRanges: fc.constantFrom('none', 'outside', 'node', 'v6'),
+        etpLocal: fc.boolean(),
+        itpLocal: fc.boolean(),
+        affinity: fc.option(fc.integer({ min: 1, max: 86400 }), { nil: null }),
+        healthCheck: fc.boolean(),
+        override: fc.boolean(),
+        endpoints: fc.array(
+          fc.record({
+            v6: fc.boolean(),
+            node: fc.integer({ min: -1, max: 3 }),
+            cond: fc.constantFrom('ready', 'ready', 'ready', 'terminating', 'terminating-not-serving', 'not-ready'),
+            dup: fc.boolean(),
+            missingPort: fc.boolean(),
+          }),
+          { maxLength: o.maxEndpoints },
+        ),
+      }),
+      { maxLength: o.maxServices },
+    ),
+  });
+
+type Shape = ReturnType<typeof shapeArb> extends fc.Arbitrary<infer T> ? T : never;
+
+function detectorOf(kind: string): LocalDetectorSpec {
+  switch (kind) {
+    case 'ClusterCIDR4':
+      return { mode: 'ClusterCIDR', cidrs: [cidr('10.244.0.0/16')] };
+    case 'ClusterCIDR46':
+      return { mode: 'ClusterCIDR', cidrs: [cidr('10.244.0.0/16'), cidr('fd00:10:244::/48')] };
+    case 'ClusterCIDR6':
+      return { mode: 'ClusterCIDR', cidrs: [cidr('fd00:10:244::/48')] };
+    case 'NodeCIDR':
+      return { mode: 'NodeCIDR' };
+    case 'BridgeInterface':
+      return { mode: 'BridgeInterface', interfaceName: 'cbr0' };
+    case 'InterfaceNamePrefix':
+      return { mode: 'InterfaceNamePrefix', prefix: 'veth' };
+    default:
+      return { mode: 'None' };
+  }
+}
+
+export function buildModel(s: Shape): ClusterModel {
+  const nodes: NodeModel[] = s.nodes.map((n, i) => {
+    const addresses: IPText[] = [];
+    if (n.v4 || !n.v6) addresses.push(ip(`192.168.0.${10 + i}`));
+    if (n.v6) addresses.push(ip(`2001:db8::${(10 + i).toString(16)}`));
+    if (n.extra) addresses.push(ip(`172.16.${i}.1`));
+    return { name: `node-${i}`, addresses, podCIDRs: [cidr(`10.244.${i}.0/24`), cidr(`fd00:10:244:${i}::/64`)] };
+  });
+  const npa: Record<string, CIDRText[] | null> = {
+    all: null,
+    node: [cidr('192.168.0.0/24'), cidr('2001:db8::/64')],
+    'node+lo': [cidr('192.168.0.0/24'), cidr('127.0.0.0/8'), cidr('::1/128')],
+    v6only: [cidr('2001:db8::/64')],
+  };
+  const services: ServiceModel[] = s.services.map((sv, i) => {
+    const fams = sv.families === 'v4' ? ['v4'] : sv.families === 'v6' ? ['v6'] : sv.families === 'v4v6' ? ['v4', 'v6'] : ['v6', 'v4'];
+    const clusterIPs = fams.map((f) => ip(f === 'v4' ? `10.96.${i >> 8}.${(i & 255) + 1}` : `fd00:10:96::${(i + 1).toString(16)}`));
+    const hasNodePorts = sv.type !== 'ClusterIP';
+    const single = sv.ports.length === 1 && sv.unnamed;
+    const ports: ServicePortModel[] = sv.ports.map((p, j) => ({
+      name: single ? '' : `p${j}`,
+      protocol: p.protocol,
+      port: 80 + j,
+      nodePort: hasNodePorts && p.nodePort ? 30000 + i * 4 + j : null,
+      targetPort: p.namedTarget ? `t${j}` : 8080 + j,
+    }));
+    const both = (n: number, v4: (k: number) => string, v6: (k: number) => string) =>
+      Array.from({ length: n }, (_, k) => fams.map((f) => ip(f === 'v4' ? v4(k) : v6(k)))).flat();
+    const isLB = sv.type === 'LoadBalancer';
+    const ranges =
+      !isLB || sv.sourceRanges === 'none'
+        ? []
+        : sv.sourceRanges === 'outside'
+          ? [cidr('198.51.100.0/24'), cidr('2001:db8:ffff::/48')]
+          : sv.sourceRanges === 'node'
+            ? [cidr('192.168.0.0/24'), cidr('2001:db8::/64')]
+            : [cidr('2001:db8:ffff::/48')];
+    const endpoints: EndpointModel[] = [];
+    sv.endpoints.forEach((e, k) => {
+      const family = e.v6 && fams.includes('v6') ? 'ipv6' : fams.includes('v4') ? 'ipv4' : 'ipv6';
+      const addr = family === 'ipv4' ? `10.${100 + (i % 100)}.${k >> 8}.${(k & 255) + 1}` : `fd00:${(100 + i).toString(16)}::${(k + 1).toString(16)}`;
+      const cond = {
+        ready: e.cond === 'ready',
+        serving: e.cond === 'ready' || e.cond === 'terminating',
+        terminating: e.cond === 'terminating' || e.cond === 'terminating-not-serving',
+      };
+      const epPorts: Record<string, number> = {};
+      ports.forEach((p, j) => {
+        if (e.missingPort && j === ports.length - 1) return;
+        epPorts[p.name] = typeof p.targetPort === 'number' ? p.targetPort : 9000 + j;
+      });
+      const nodeName = e.node >= 0 && e.node < nodes.length ? nodes[e.node]!.name : null;
+      endpoints.push({ address: ip(addr), family, nodeName, zone: null, conditions: cond, ports: epPorts });
+      // A duplicate address (another slice listing it again): lowering keeps one per ip:port.
+      if (e.dup) endpoints.push({ address: ip(addr), family, nodeName: null, zone: null, conditions: cond, ports: epPorts });
+    });
+    const etpLocal = sv.etpLocal && hasNodePorts;
+    return {
+      namespace: 'ns',
+      name: `svc-${i}`,
+      type: sv.type,
+      clusterIPs,
+      ports,
+      externalIPs: both(sv.externalIPs, (k) => `203.0.${100 + k}.${i + 1}`, (k) => `2001:db8:e${k}::${(i + 1).toString(16)}`),
+      loadBalancerIngress: isLB ? both(sv.lbIPs, (k) => `198.18.${k}.${i + 1}`, (k) => `2001:db8:1b${k}::${(i + 1).toString(16)}`) : [],
+      loadBalancerSourceRanges: ranges,
+      externalTrafficPolicy: etpLocal ? 'Local' : 'Cluster',
+      internalTrafficPolicy: sv.itpLocal ? 'Local' : 'Cluster',
+      sessionAffinity: sv.affinity === null ? { type: 'None' } : { type: 'ClientIP', timeoutSeconds: sv.affinity },
+      healthCheckNodePort: isLB && etpLocal && sv.healthCheck ? 32000 + i : null,
+      localDetectorOverride: sv.override ? { mode: 'ClusterCIDR', cidrs: [cidr('10.250.0.0/16'), cidr('fd00:250::/48')] } : null,
+      endpoints,
+    };
+  });
+  return {
+    settings: {
+      localDetector: detectorOf(s.detector),
+      masqueradeAll: s.masqueradeAll,
+      masqueradeBit: s.masqueradeBit,
+      nodePortAddresses: npa[s.nodePortAddresses]!,
+      localhostNodePorts: s.localhostNodePorts,
+      nodePortRange: { min: 30000, max: 32767 },
+    },
+    nodes,
+    services,
+  };
+}
+
+/** Valid ClusterModels (see the file comment). */
+export function arbitraryModel(options: ArbitraryModelOptions = {}): fc.Arbitrary<ClusterModel> {
+  const o = { maxServices: 8, maxEndpoints: 6, maxNodes: 3, ...options };
+  return shapeArb(o).map(buildModel);
+}
