@@ -11,7 +11,7 @@ import { renderIptables } from '../backends/iptables/index.ts';
 import { renderNftablesJson, renderNftablesText } from '../backends/nftables/index.ts';
 import type { Command } from './command.ts';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, writeOutputFile, type CliIO } from './io.ts';
-import { loadKsvcFile } from './load-input.ts';
+import { loadKsvcFile, loadKubernetesFiles } from './load-input.ts';
 import { OUTPUT_FORMATS, renderDiagnostics, type OutputFormat } from './render-diagnostics.ts';
 
 export interface BackendRenderOptions {
@@ -63,6 +63,9 @@ Options:
   --with-hooks              iptables: also write the builtin-chain jumps (PREROUTING, OUTPUT,
                             POSTROUTING, INPUT, FORWARD) for a standalone, table-replacing load;
                             without it the output is exactly kube-proxy's restore input (--noflush)
+  --from-k8s                the input is Kubernetes YAML/JSON (Service, EndpointSlice, Node;
+                            one or more FILEs), read as kube-proxy reads it (see ksvc import)
+  --skip-unknown-kinds      with --from-k8s: ignore objects of other kinds
   -o, --out FILE            write here (atomically) instead of stdout
   --output text|json|github how diagnostics are printed (default text)
 Environment facts and kube-proxy flags (override the file's cluster block):
@@ -109,13 +112,19 @@ export const compileCommand: Command = {
           'cluster-cidr': { type: 'string', multiple: true },
           'pod-bridge-interface': { type: 'string' },
           'pod-interface-name-prefix': { type: 'string' },
+          'from-k8s': { type: 'boolean' },
+          'skip-unknown-kinds': { type: 'boolean' },
         },
       });
     } catch (e) {
       return usageError(io, (e as Error).message);
     }
     const v = parsed.values;
-    if (parsed.positionals.length !== 1) return usageError(io, 'expected exactly one input FILE');
+    const fromK8s = Boolean(v['from-k8s']);
+    if (parsed.positionals.length === 0 || (!fromK8s && parsed.positionals.length !== 1)) {
+      return usageError(io, fromK8s ? 'expected input FILEs' : 'expected exactly one input FILE');
+    }
+    if (v['skip-unknown-kinds'] && !fromK8s) return usageError(io, '--skip-unknown-kinds needs --from-k8s');
     const file = parsed.positionals[0]!;
     const backend = BACKENDS.find((b) => b.name === v.backend);
     if (!v.backend) return usageError(io, `--backend is required (${BACKENDS.map((b) => b.name).join(', ')})`);
@@ -129,7 +138,9 @@ export const compileCommand: Command = {
     const detector = detectorOverride(v);
     if (typeof detector === 'string') return usageError(io, detector);
 
-    const loaded = loadKsvcFile(io, file);
+    const loaded = fromK8s
+      ? loadKubernetesFiles(io, parsed.positionals, { node: v.node ?? null, skipUnknownKinds: Boolean(v['skip-unknown-kinds']) })
+      : loadKsvcFile(io, file);
     if (loaded.readError) return usageError(io, loaded.readError);
     const report = (diags: Diagnostic[]) => {
       if (diags.length > 0) io.stderr(renderDiagnostics(diags, loaded.sources, output, io.color));
