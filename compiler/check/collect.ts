@@ -41,6 +41,8 @@ export function collectFile(ctx: CheckContext, file: FileNode): FileDraft {
   return draft;
 }
 
+const NO_PORTS: ReadonlyMap<string, number> = new Map();
+
 export const validRange = (min: number, max: number): boolean => isValidPort(min) && isValidPort(max) && min <= max;
 
 function collectClusterSetting(ctx: CheckContext, draft: FileDraft, s: ClusterSetting): void {
@@ -138,8 +140,13 @@ function collectService(ctx: CheckContext, block: ServiceBlock): ServiceDraft {
           const ip = checkAddress(ctx, ep.address, 'endpoint address');
           const conditions = resolveConditions(ctx, ep.conditions);
           if (!ip) continue;
-          const namedPorts = new Map<string, number>();
-          for (const p of ep.ports) if (!namedPorts.has(p.name.value)) namedPorts.set(p.name.value, p.port.value);
+          // Most endpoints have no named ports: share one empty map (never written to).
+          let namedPorts = NO_PORTS;
+          if (ep.ports.length > 0) {
+            const m = new Map<string, number>();
+            for (const p of ep.ports) if (!m.has(p.name.value)) m.set(p.name.value, p.port.value);
+            namedPorts = m;
+          }
           const d: EndpointDraft = { ast: ep, ip, conditions, namedPorts };
           svc.endpoints.push(d);
         }

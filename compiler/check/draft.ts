@@ -51,7 +51,7 @@ export interface EndpointDraft {
   /** null when the conditions contradict each other (reported). */
   conditions: EndpointConditions | null;
   /** `ports NAME=N`, first entry of each name. */
-  namedPorts: Map<string, number>;
+  namedPorts: ReadonlyMap<string, number>;
 }
 
 export interface ServiceDraft {

@@ -1,0 +1,62 @@
+// Parse + check of a generated 10,000-service file: median of several runs after a warm-up, and
+// the peak RSS of this process.
+//   node --import tsx bench/parse-check.ts [--services 10000] [--endpoints 10] [--runs 7]
+import { parseArgs } from 'node:util';
+import { hasErrors } from '../common/diagnostics.ts';
+import { makeSourceFile } from '../common/source.ts';
+import { checkFile } from '../compiler/check/index.ts';
+import { parseKsvc } from '../grammar/parse.ts';
+import { generateKsvc } from './generate.ts';
+
+const { values } = parseArgs({
+  options: {
+    services: { type: 'string', default: '10000' },
+    endpoints: { type: 'string', default: '10' },
+    runs: { type: 'string', default: '7' },
+  },
+  strict: true,
+});
+const services = Number(values.services);
+const endpoints = Number(values.endpoints);
+const runs = Math.max(1, Number(values.runs));
+
+const t0 = performance.now();
+const text = generateKsvc({ services, endpointsPerService: endpoints, seed: 1 });
+const genMs = performance.now() - t0;
+const source = makeSourceFile('bench.ksvc', text);
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+function once(): { parse: number; check: number; diags: number; errors: boolean } {
+  const a = performance.now();
+  const parsed = parseKsvc(source);
+  const b = performance.now();
+  if (hasErrors(parsed.diagnostics)) {
+    throw new Error(`generated file does not parse: ${parsed.diagnostics[0]!.message} at ${parsed.diagnostics[0]!.span?.start.line}`);
+  }
+  const checked = checkFile(parsed.file, source);
+  const c = performance.now();
+  return { parse: b - a, check: c - b, diags: checked.diagnostics.length, errors: hasErrors(checked.diagnostics) };
+}
+
+const warm = once(); // warm-up (JIT, chevrotain's lookahead caches)
+if (warm.errors || warm.diags > 0) console.error(`note: the generated file has ${warm.diags} diagnostics`);
+const parse: number[] = [];
+const check: number[] = [];
+for (let i = 0; i < runs; i++) {
+  const r = once();
+  parse.push(r.parse);
+  check.push(r.check);
+}
+const total = parse.map((p, i) => p + check[i]!);
+const mb = (n: number) => (n / 1024).toFixed(0);
+const lines = text.split('\n').length;
+console.log(`input: ${services} services, ${endpoints} endpoints each, ${lines} lines, ${(text.length / 1e6).toFixed(1)} MB (generated in ${genMs.toFixed(0)} ms)`);
+console.log(`parse: median ${median(parse).toFixed(0)} ms  (min ${Math.min(...parse).toFixed(0)}, max ${Math.max(...parse).toFixed(0)}, ${runs} runs)`);
+console.log(`check: median ${median(check).toFixed(0)} ms  (min ${Math.min(...check).toFixed(0)}, max ${Math.max(...check).toFixed(0)})`);
+console.log(`parse+check: median ${median(total).toFixed(0)} ms`);
+console.log(`peak RSS: ${mb(process.resourceUsage().maxRSS)} MB; node ${process.version}; ${(await import('node:os')).cpus().length} CPUs`);
