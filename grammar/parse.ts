@@ -8,14 +8,15 @@
 //  - at the top level: the next block header.
 // So an error in one statement does not hide an error in the next one, nor in the next service.
 // At most MAX_SYNTAX_ERRORS errors are reported.
-import { EOF, tokenMatcher, type ILexingError, type IToken } from 'chevrotain';
+import { EOF, tokenMatcher, type IToken } from 'chevrotain';
 import type { Diagnostic } from '../common/diagnostics.ts';
 import { positionAt, spanOf, type SourceFile, type Span } from '../common/source.ts';
 import type { Comment, FileNode } from './ast.ts';
 import { syntaxCodes } from './codes.ts';
 import { blockStatements, didYouMean, escapeControls, EXPECTED_SEPARATOR } from './messages.ts';
 import { KsvcParser, type OpenBlock } from './parser.ts';
-import { classifyTokens, Comma, endOf, K, ksvcLexer, LBrace, Name, PortName, RBrace, Slash, Word } from './tokens.ts';
+import { lex, type LexError } from './lexer.ts';
+import { Comma, endOf, K, LBrace, Name, PortName, RBrace, Slash, Word } from './tokens.ts';
 
 export interface ParseResult {
   file: FileNode;
@@ -47,11 +48,8 @@ const restEntry: Record<OpenBlock['kind'], Entry> = { Cluster: 'clusterRest', No
 function parseUnsafe(source: SourceFile): ParseResult {
   const diags: Diagnostic[] = [];
   const text = source.text;
-  const lexed = ksvcLexer.tokenize(text);
-  const comments: Comment[] = (lexed.groups['comments'] ?? []).map((tok) => {
-    const body = tok.image.slice(1).replace(/\r$/, '');
-    return { text: body, span: spanOf(source, tok.startOffset, tok.startOffset + 1 + body.length) };
-  });
+  const lexed = lex(text);
+  const comments: Comment[] = lexed.comments.map((c) => ({ text: c.text, span: spanOf(source, c.offset, c.offset + 1 + c.text.length) }));
   const file: FileNode = { kind: 'File', span: spanOf(source, 0, text.length), blocks: [], comments };
 
   let errorCount = 0;
@@ -69,7 +67,6 @@ function parseUnsafe(source: SourceFile): ParseResult {
   const lexGaps = lexed.errors.map((e) => [e.offset, e.offset + e.length] as const);
 
   const tokens = lexed.tokens;
-  classifyTokens(tokens);
   const parser = parserInstance();
   parser.begin(source, file);
   const lineOf = (offset: number): number => positionAt(source, offset).line;
@@ -230,7 +227,7 @@ function indexAt(tokens: readonly IToken[], offset: number, from: number): numbe
   return lo;
 }
 
-function lexingDiagnostic(source: SourceFile, err: ILexingError): Diagnostic {
+function lexingDiagnostic(source: SourceFile, err: LexError): Diagnostic {
   const skipped = source.text.slice(err.offset, err.offset + Math.max(1, err.length));
   const count = skipped.length;
   const shown = `'${escapeControls(count > 20 ? skipped.slice(0, 20) + '...' : skipped)}'`;

@@ -6,9 +6,9 @@
 // its first error, and the driver re-enters the grammar at the next statement or block (the `*Rest`
 // entry rules). Blocks are therefore attached to the file as soon as their header is read and
 // statements as soon as they are complete, so a failed parse still leaves everything before it.
-import { EmbeddedActionsParser, tokenMatcher, type IToken } from 'chevrotain';
+import { EmbeddedActionsParser, tokenMatcher, type IOrAlt, type IToken, type DSLMethodOpts, type OrMethodOpts } from 'chevrotain';
 import type { Diagnostic } from '../common/diagnostics.ts';
-import { spanOf, type SourceFile, type Span } from '../common/source.ts';
+import { positionAt, type Position, type SourceFile, type Span } from '../common/source.ts';
 import type {
   AddressLit,
   CidrLit,
@@ -79,6 +79,8 @@ function detectorSpan(d: DetectorSpec): Span {
   }
 }
 
+type HostPort = { address: AddressLit; bracketed: boolean; port: Located<number> };
+
 const policyOf = (image: string): TrafficPolicy => (image === 'local' || image === 'Local' ? 'Local' : 'Cluster');
 
 export class KsvcParser extends EmbeddedActionsParser {
@@ -100,10 +102,30 @@ export class KsvcParser extends EmbeddedActionsParser {
     this.out = file;
     this.open = null;
     this.extra = [];
+    this.line = 0;
+  }
+
+  // Positions are computed with a cursor on the current line: the parser moves forward, so this
+  // is almost always a comparison or two instead of a binary search.
+  private line = 0;
+
+  private position(offset: number): Position {
+    const starts = this.src.lineStarts;
+    let i = this.line;
+    if (starts[i]! > offset || (i + 1 < starts.length && starts[i + 1]! <= offset)) {
+      if (i + 2 < starts.length && starts[i + 1]! <= offset && starts[i + 2]! > offset) i++;
+      else i = positionAt(this.src, offset).line - 1;
+      this.line = i;
+    }
+    return { line: i + 1, column: offset - starts[i]! + 1, offset };
+  }
+
+  private spanAt(start: number, end: number): Span {
+    return { start: this.position(start), end: this.position(end) };
   }
 
   private span(a: IToken, b: IToken): Span {
-    return spanOf(this.src, a.startOffset, endOf(b));
+    return this.spanAt(a.startOffset, endOf(b));
   }
 
   private loc<T>(tok: IToken, value: T): Located<T> {
@@ -126,6 +148,10 @@ export class KsvcParser extends EmbeddedActionsParser {
 
   // -------------------------------------------------------------------------------------------
   // Entry points: a whole file, or the rest of a file from inside a block body.
+  //
+  // Performance note: alternatives and repetition options are built once (fields below), not per
+  // call: tsx compiles with esbuild's keepNames, which makes every named closure created in a hot
+  // path cost a defineProperty call.
 
   file = this.RULE('file', () => {
     this.MANY(() => this.SUBRULE(this.block));
@@ -146,12 +172,13 @@ export class KsvcParser extends EmbeddedActionsParser {
     this.MANY(() => this.SUBRULE(this.block));
   });
 
+  private readonly blockAlts: IOrAlt<void>[] = [
+    { ALT: () => this.SUBRULE(this.clusterBlock) },
+    { ALT: () => this.SUBRULE(this.nodeBlock) },
+    { ALT: () => this.SUBRULE(this.serviceBlock) },
+  ];
   private block = this.RULE('block', () => {
-    this.OR([
-      { ALT: () => this.SUBRULE(this.clusterBlock) },
-      { ALT: () => this.SUBRULE(this.nodeBlock) },
-      { ALT: () => this.SUBRULE(this.serviceBlock) },
-    ]);
+    this.OR(this.blockAlts);
   });
 
   // -------------------------------------------------------------------------------------------
@@ -175,144 +202,149 @@ export class KsvcParser extends EmbeddedActionsParser {
     this.ACTION(() => this.closeBlock(rb));
   });
 
-  private clusterSetting = this.RULE('clusterSetting', (): ClusterSetting => {
-    return this.OR({
-      ERR_MSG: "a cluster setting ('masq', 'nodePort' or 'localhost nodePorts')",
-      DEF: [
-        { ALT: () => this.SUBRULE(this.clusterMasq) },
-        { ALT: () => this.SUBRULE(this.clusterNodePort) },
-        {
-          ALT: () => {
-            const kw = this.CONSUME(K.localhost);
-            this.CONSUME(K.nodePorts);
-            const v = this.CONSUME(OnOffCat);
-            return this.ACTION(() => ({ kind: 'LocalhostNodePorts' as const, span: this.span(kw, v), enabled: this.loc(v, v.image === 'on') }));
-          },
-        },
-      ],
-    });
+  private readonly clusterSettingAlts: OrMethodOpts<ClusterSetting> = {
+    ERR_MSG: "a cluster setting ('masq', 'nodePort' or 'localhost nodePorts')",
+    DEF: [
+      { ALT: () => this.SUBRULE(this.clusterMasq) },
+      { ALT: () => this.SUBRULE(this.clusterNodePort) },
+      { ALT: () => this.SUBRULE(this.clusterLocalhost) },
+    ],
+  };
+  private clusterSetting = this.RULE('clusterSetting', (): ClusterSetting => this.OR(this.clusterSettingAlts));
+
+  private clusterLocalhost = this.RULE('clusterLocalhost', (): ClusterSetting => {
+    const kw = this.CONSUME(K.localhost);
+    this.CONSUME(K.nodePorts);
+    const v = this.CONSUME(OnOffCat);
+    return this.ACTION(() => ({ kind: 'LocalhostNodePorts' as const, span: this.span(kw, v), enabled: this.loc(v, v.image === 'on') }));
   });
 
+  private readonly masqAlts: OrMethodOpts<{ all?: IToken; bit?: IToken; detector?: DetectorSpec }> = {
+    ERR_MSG: "'from outside', 'all' or 'bit' after 'masq'",
+    DEF: [
+      { ALT: () => ({ detector: this.SUBRULE(this.fromOutside) }) },
+      { ALT: () => ({ all: this.CONSUME(K.all) }) },
+      {
+        ALT: () => {
+          this.CONSUME(K.bit);
+          return { bit: this.CONSUME(NumberTok) };
+        },
+      },
+    ],
+  };
   private clusterMasq = this.RULE('clusterMasq', (): ClusterSetting => {
     const m = this.CONSUME(K.masq);
-    return this.OR({
-      ERR_MSG: "'from outside', 'all' or 'bit' after 'masq'",
-      DEF: [
-        { ALT: () => this.SUBRULE(this.masqFromOutsideTail, { ARGS: [m] }) },
-        {
-          ALT: () => {
-            const a = this.CONSUME(K.all);
-            return this.ACTION(() => ({ kind: 'MasqAll' as const, span: this.span(m, a) }));
-          },
-        },
-        {
-          ALT: () => {
-            this.CONSUME(K.bit);
-            const n = this.CONSUME(NumberTok);
-            return this.ACTION(() => ({ kind: 'MasqBit' as const, span: this.span(m, n), bit: this.num(n) }));
-          },
-        },
-      ],
+    const r = this.OR(this.masqAlts);
+    return this.ACTION((): ClusterSetting => {
+      if (r.all) return { kind: 'MasqAll', span: this.span(m, r.all) };
+      if (r.bit) return { kind: 'MasqBit', span: this.span(m, r.bit), bit: this.num(r.bit) };
+      return this.masqFromOutside(m, r.detector!);
     });
   });
 
+  private readonly rangeAlts: OrMethodOpts<{ min: Located<number>; max: Located<number>; end: IToken }> = {
+    ERR_MSG: 'a port range such as 30000-32767',
+    DEF: [
+      {
+        ALT: () => {
+          const r = this.CONSUME(NumberRange);
+          return this.ACTION(() => {
+            const dash = r.image.indexOf('-');
+            const min = { value: Number(r.image.slice(0, dash)), span: this.spanAt(r.startOffset, r.startOffset + dash) };
+            const max = { value: Number(r.image.slice(dash + 1)), span: this.spanAt(r.startOffset + dash + 1, endOf(r)) };
+            return { min, max, end: r };
+          });
+        },
+      },
+      {
+        ALT: () => {
+          const lo = this.CONSUME(NumberTok);
+          this.CONSUME(Dash);
+          const hi = this.CONSUME2(NumberTok);
+          return this.ACTION(() => ({ min: this.num(lo), max: this.num(hi), end: hi }));
+        },
+      },
+    ],
+  };
+  private readonly nodePortAlts: OrMethodOpts<{ cidrs?: CidrLit[]; range?: { min: Located<number>; max: Located<number>; end: IToken } }> = {
+    ERR_MSG: "'addresses' or 'range' after 'nodePort'",
+    DEF: [
+      {
+        ALT: () => {
+          this.CONSUME(K.addresses);
+          return { cidrs: this.SUBRULE(this.cidrList) };
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(K.range);
+          return { range: this.OR2(this.rangeAlts) };
+        },
+      },
+    ],
+  };
   private clusterNodePort = this.RULE('clusterNodePort', (): ClusterSetting => {
     const kw = this.CONSUME(K.nodePort);
-    return this.OR({
-      ERR_MSG: "'addresses' or 'range' after 'nodePort'",
-      DEF: [
-        {
-          ALT: () => {
-            this.CONSUME(K.addresses);
-            const cidrs = this.SUBRULE(this.cidrList);
-            return this.ACTION(() => ({ kind: 'NodePortAddresses' as const, span: joinSpans(this.span(kw, kw), cidrs.at(-1)!.span), cidrs }));
-          },
-        },
-        {
-          ALT: () => {
-            this.CONSUME(K.range);
-            return this.OR2({
-              ERR_MSG: 'a port range such as 30000-32767',
-              DEF: [
-                {
-                  ALT: () => {
-                    const r = this.CONSUME(NumberRange);
-                    return this.ACTION(() => {
-                      const dash = r.image.indexOf('-');
-                      const min = { value: Number(r.image.slice(0, dash)), span: spanOf(this.src, r.startOffset, r.startOffset + dash) };
-                      const max = { value: Number(r.image.slice(dash + 1)), span: spanOf(this.src, r.startOffset + dash + 1, endOf(r)) };
-                      return { kind: 'NodePortRange' as const, span: this.span(kw, r), min, max };
-                    });
-                  },
-                },
-                {
-                  ALT: () => {
-                    const lo = this.CONSUME(NumberTok);
-                    this.CONSUME(Dash);
-                    const hi = this.CONSUME2(NumberTok);
-                    return this.ACTION(() => ({ kind: 'NodePortRange' as const, span: this.span(kw, hi), min: this.num(lo), max: this.num(hi) }));
-                  },
-                },
-              ],
-            });
-          },
-        },
-      ],
+    const r = this.OR(this.nodePortAlts);
+    return this.ACTION((): ClusterSetting => {
+      if (r.cidrs) return { kind: 'NodePortAddresses', span: joinSpans(this.span(kw, kw), r.cidrs.at(-1)!.span), cidrs: r.cidrs };
+      const g = r.range!;
+      return { kind: 'NodePortRange', span: this.span(kw, g.end), min: g.min, max: g.max };
     });
   });
 
-  /** `from outside DETECTOR` after an already consumed `masq`. */
-  private masqFromOutsideTail = this.RULE('masqFromOutsideTail', (m?: IToken): MasqFromOutside => {
+  /** `from outside DETECTOR`, after a `masq` the caller consumed. */
+  private fromOutside = this.RULE('fromOutside', (): DetectorSpec => {
     this.CONSUME(K.from);
     this.CONSUME(K.outside);
-    const detector = this.SUBRULE(this.detector);
-    return this.ACTION(() => ({ kind: 'MasqFromOutside' as const, span: joinSpans(this.span(m!, m!), detectorSpan(detector)), detector }));
+    return this.SUBRULE(this.detector);
   });
 
-  private detector = this.RULE('detector', (): DetectorSpec => {
-    return this.OR({
-      ERR_MSG: "a local-traffic detector after 'masq from outside' (a CIDR, 'node podCIDR', 'interface NAME' or 'interface prefix NAME')",
-      DEF: [
-        {
-          ALT: () => {
-            const cidr = this.SUBRULE(this.cidr);
-            return { kind: 'Cidr' as const, cidr };
-          },
+  private masqFromOutside(m: IToken, detector: DetectorSpec): MasqFromOutside {
+    return { kind: 'MasqFromOutside', span: joinSpans(this.span(m, m), detectorSpan(detector)), detector };
+  }
+
+  private readonly interfaceAlts: OrMethodOpts<DetectorSpec> = {
+    // `interface prefix veth` is the prefix mode; an interface literally named "prefix" still works
+    // when nothing name-like follows it.
+    IGNORE_AMBIGUITIES: true,
+    ERR_MSG: "an interface name or 'prefix NAME' after 'interface'",
+    DEF: [
+      {
+        ALT: () => {
+          this.CONSUME(K.prefix);
+          const name = this.CONSUME(Name);
+          return this.ACTION(() => ({ kind: 'InterfaceNamePrefix' as const, prefix: this.loc(name, name.image) }));
         },
-        {
-          ALT: () => {
-            const n = this.CONSUME(K.node);
-            const p = this.CONSUME(K.podCIDR);
-            return this.ACTION(() => ({ kind: 'NodePodCIDR' as const, span: this.span(n, p) }));
-          },
+      },
+      {
+        ALT: () => {
+          const name = this.CONSUME2(Name);
+          return this.ACTION(() => ({ kind: 'BridgeInterface' as const, name: this.loc(name, name.image) }));
         },
-        {
-          ALT: () => {
-            this.CONSUME(K.interface);
-            return this.OR2({
-              IGNORE_AMBIGUITIES: true,
-              ERR_MSG: "an interface name or 'prefix NAME' after 'interface'",
-              DEF: [
-                {
-                  ALT: () => {
-                    this.CONSUME(K.prefix);
-                    const name = this.CONSUME(Name);
-                    return this.ACTION(() => ({ kind: 'InterfaceNamePrefix' as const, prefix: this.loc(name, name.image) }));
-                  },
-                },
-                {
-                  ALT: () => {
-                    const name = this.CONSUME2(Name);
-                    return this.ACTION(() => ({ kind: 'BridgeInterface' as const, name: this.loc(name, name.image) }));
-                  },
-                },
-              ],
-            });
-          },
+      },
+    ],
+  };
+  private readonly detectorAlts: OrMethodOpts<DetectorSpec> = {
+    ERR_MSG: "a local-traffic detector after 'masq from outside' (a CIDR, 'node podCIDR', 'interface NAME' or 'interface prefix NAME')",
+    DEF: [
+      { ALT: () => ({ kind: 'Cidr' as const, cidr: this.SUBRULE(this.cidr) }) },
+      {
+        ALT: () => {
+          const n = this.CONSUME(K.node);
+          const p = this.CONSUME(K.podCIDR);
+          return this.ACTION(() => ({ kind: 'NodePodCIDR' as const, span: this.span(n, p) }));
         },
-      ],
-    });
-  });
+      },
+      {
+        ALT: () => {
+          this.CONSUME(K.interface);
+          return this.OR2(this.interfaceAlts);
+        },
+      },
+    ],
+  };
+  private detector = this.RULE('detector', (): DetectorSpec => this.OR(this.detectorAlts));
 
   // -------------------------------------------------------------------------------------------
   // node NAME { ... }
@@ -338,27 +370,26 @@ export class KsvcParser extends EmbeddedActionsParser {
     this.ACTION(() => this.closeBlock(rb));
   });
 
-  private nodeStatement = this.RULE('nodeStatement', (): NodeStatement => {
-    return this.OR({
-      ERR_MSG: "a node statement ('address' or 'podCIDR')",
-      DEF: [
-        {
-          ALT: () => {
-            const kw = this.CONSUME(K.address);
-            const addresses = this.SUBRULE(this.addressList);
-            return this.ACTION(() => ({ kind: 'NodeAddress' as const, span: joinSpans(this.span(kw, kw), addresses.at(-1)!.span), addresses }));
-          },
+  private readonly nodeStatementAlts: OrMethodOpts<NodeStatement> = {
+    ERR_MSG: "a node statement ('address' or 'podCIDR')",
+    DEF: [
+      {
+        ALT: () => {
+          const kw = this.CONSUME(K.address);
+          const addresses = this.SUBRULE(this.addressList);
+          return this.ACTION(() => ({ kind: 'NodeAddress' as const, span: joinSpans(this.span(kw, kw), addresses.at(-1)!.span), addresses }));
         },
-        {
-          ALT: () => {
-            const kw = this.CONSUME(K.podCIDR);
-            const cidrs = this.SUBRULE(this.cidrList);
-            return this.ACTION(() => ({ kind: 'NodePodCIDRs' as const, span: joinSpans(this.span(kw, kw), cidrs.at(-1)!.span), cidrs }));
-          },
+      },
+      {
+        ALT: () => {
+          const kw = this.CONSUME(K.podCIDR);
+          const cidrs = this.SUBRULE(this.cidrList);
+          return this.ACTION(() => ({ kind: 'NodePodCIDRs' as const, span: joinSpans(this.span(kw, kw), cidrs.at(-1)!.span), cidrs }));
         },
-      ],
-    });
-  });
+      },
+    ],
+  };
+  private nodeStatement = this.RULE('nodeStatement', (): NodeStatement => this.OR(this.nodeStatementAlts));
 
   // -------------------------------------------------------------------------------------------
   // service NAMESPACE/NAME { ... }
@@ -389,65 +420,54 @@ export class KsvcParser extends EmbeddedActionsParser {
     this.ACTION(() => this.closeBlock(rb));
   });
 
-  private serviceItem = this.RULE('serviceItem', (): ServiceItem => {
-    return this.OR({
-      ERR_MSG: 'a service statement',
-      DEF: [
-        { ALT: () => this.SUBRULE(this.portLine) },
-        { ALT: () => this.SUBRULE(this.attribute) },
-        {
-          ALT: () => {
-            const kw = this.CONSUME(K.externalIPs);
-            const addresses = this.SUBRULE(this.addressList);
-            return this.ACTION(() => ({ kind: 'ExternalIPs' as const, span: joinSpans(this.span(kw, kw), addresses.at(-1)!.span), addresses }));
-          },
+  private readonly serviceItemAlts: OrMethodOpts<ServiceItem> = {
+    ERR_MSG: 'a service statement',
+    DEF: [
+      { ALT: () => this.SUBRULE(this.portLine) },
+      { ALT: () => this.SUBRULE(this.attribute) },
+      {
+        ALT: () => {
+          const kw = this.CONSUME(K.externalIPs);
+          const addresses = this.SUBRULE(this.addressList);
+          return this.ACTION(() => ({ kind: 'ExternalIPs' as const, span: joinSpans(this.span(kw, kw), addresses.at(-1)!.span), addresses }));
         },
-        {
-          ALT: () => {
-            const kw = this.CONSUME(K.loadBalancerIngress);
-            const addresses = this.SUBRULE2(this.addressList);
-            return this.ACTION(() => ({
-              kind: 'LoadBalancerIngress' as const,
-              span: joinSpans(this.span(kw, kw), addresses.at(-1)!.span),
-              addresses,
-            }));
-          },
+      },
+      {
+        ALT: () => {
+          const kw = this.CONSUME(K.loadBalancerIngress);
+          const addresses = this.SUBRULE2(this.addressList);
+          return this.ACTION(() => ({ kind: 'LoadBalancerIngress' as const, span: joinSpans(this.span(kw, kw), addresses.at(-1)!.span), addresses }));
         },
-        {
-          ALT: () => {
-            const kw = this.CONSUME(K.loadBalancerSourceRanges);
-            const cidrs = this.SUBRULE(this.cidrList);
-            return this.ACTION(() => ({
-              kind: 'LoadBalancerSourceRanges' as const,
-              span: joinSpans(this.span(kw, kw), cidrs.at(-1)!.span),
-              cidrs,
-            }));
-          },
+      },
+      {
+        ALT: () => {
+          const kw = this.CONSUME(K.loadBalancerSourceRanges);
+          const cidrs = this.SUBRULE(this.cidrList);
+          return this.ACTION(() => ({ kind: 'LoadBalancerSourceRanges' as const, span: joinSpans(this.span(kw, kw), cidrs.at(-1)!.span), cidrs }));
         },
-        {
-          ALT: () => {
-            const kw = this.CONSUME(K.healthCheckNodePort);
-            const n = this.CONSUME(NumberTok);
-            return this.ACTION(() => ({ kind: 'HealthCheckNodePort' as const, span: this.span(kw, n), port: this.num(n) }));
-          },
+      },
+      {
+        ALT: () => {
+          const kw = this.CONSUME(K.healthCheckNodePort);
+          const n = this.CONSUME(NumberTok);
+          return this.ACTION(() => ({ kind: 'HealthCheckNodePort' as const, span: this.span(kw, n), port: this.num(n) }));
         },
-        {
-          ALT: () => {
-            const kw = this.CONSUME(K.endpoints);
-            const endpoints: EndpointEntry[] = [];
-            this.AT_LEAST_ONE_SEP({
-              SEP: Comma,
-              ERR_MSG: 'an endpoint address',
-              DEF: () => {
-                const e = this.SUBRULE(this.endpoint);
-                this.ACTION(() => endpoints.push(e));
-              },
-            });
-            return this.ACTION(() => ({ kind: 'Endpoints' as const, span: joinSpans(this.span(kw, kw), endpoints.at(-1)!.span), endpoints }));
-          },
-        },
-      ],
+      },
+      { ALT: () => this.SUBRULE(this.endpointsStatement) },
+    ],
+  };
+  private serviceItem = this.RULE('serviceItem', (): ServiceItem => this.OR(this.serviceItemAlts));
+
+  private endpointsStatement = this.RULE('endpointsStatement', (): ServiceItem => {
+    const kw = this.CONSUME(K.endpoints);
+    const first = this.SUBRULE(this.endpoint);
+    const endpoints: EndpointEntry[] = [first];
+    this.MANY(() => {
+      this.CONSUME(Comma);
+      const e = this.SUBRULE2(this.endpoint);
+      this.ACTION(() => endpoints.push(e));
     });
+    return this.ACTION(() => ({ kind: 'Endpoints' as const, span: joinSpans(this.span(kw, kw), endpoints.at(-1)!.span), endpoints }));
   });
 
   private portLine = this.RULE('portLine', (): PortLine => {
@@ -480,14 +500,14 @@ export class KsvcParser extends EmbeddedActionsParser {
       this.ACTION(() => clauses.push(c));
     });
     return this.ACTION(() => {
-      const first: IToken = name ?? type;
-      const end = clauses.length > 0 ? clauses.at(-1)!.span : this.span(last, last);
+      const n = name as IToken | null;
       const t = target as IToken | null;
       const np = nodePort as IToken | null;
+      const end = clauses.length > 0 ? clauses.at(-1)!.span : this.span(last, last);
       return {
         kind: 'Port' as const,
-        span: joinSpans(this.span(first, first), end),
-        name: name === null ? null : this.loc(name, (name as IToken).image),
+        span: joinSpans(this.span(n ?? type, n ?? type), end),
+        name: n === null ? null : this.loc(n, n.image),
         type: this.loc(type, type.image as ServiceType),
         clusterIP: hp.address,
         bracketed: hp.bracketed,
@@ -500,183 +520,199 @@ export class KsvcParser extends EmbeddedActionsParser {
     });
   });
 
-  private hostPort = this.RULE('hostPort', (): { address: AddressLit; bracketed: boolean; port: Located<number> } => {
-    return this.OR({
-      ERR_MSG: 'a cluster IP and port (IP:PORT, or [IPv6]:PORT)',
-      DEF: [
-        {
-          ALT: () => {
-            this.CONSUME(LBracket);
-            const address = this.SUBRULE(this.address);
-            this.CONSUME(RBracket);
-            this.CONSUME(Colon);
-            const p = this.CONSUME(NumberTok);
-            return this.ACTION(() => ({ address, bracketed: true, port: this.num(p) }));
-          },
+  private readonly hostPortAlts: OrMethodOpts<HostPort> = {
+    ERR_MSG: 'a cluster IP and port (IP:PORT, or [IPv6]:PORT)',
+    DEF: [
+      {
+        ALT: () => {
+          this.CONSUME(LBracket);
+          const address = this.SUBRULE(this.address);
+          this.CONSUME(RBracket);
+          this.CONSUME(Colon);
+          const p = this.CONSUME(NumberTok);
+          return this.ACTION(() => ({ address, bracketed: true, port: this.num(p) }));
         },
-        {
-          ALT: () => {
-            const a = this.CONSUME(IPv4);
-            this.CONSUME2(Colon);
-            const p = this.CONSUME2(NumberTok);
-            return this.ACTION(() => ({ address: { kind: 'Address' as const, text: a.image, span: this.span(a, a) }, bracketed: false, port: this.num(p) }));
-          },
+      },
+      {
+        ALT: () => {
+          const a = this.CONSUME(IPv4);
+          this.CONSUME2(Colon);
+          const p = this.CONSUME2(NumberTok);
+          return this.ACTION(() => ({ address: { kind: 'Address' as const, text: a.image, span: this.span(a, a) }, bracketed: false, port: this.num(p) }));
         },
-        { ALT: () => this.unbracketedIPv6(this.CONSUME(IPv6)) },
-      ],
-    });
-  });
+      },
+      {
+        ALT: () => {
+          const tok = this.CONSUME(IPv6);
+          return this.ACTION(() => this.unbracketedIPv6(tok));
+        },
+      },
+    ],
+  };
+  private hostPort = this.RULE('hostPort', (): HostPort => this.OR(this.hostPortAlts));
 
   /** `fd00::10:53` — report it, and read the last group as the port so parsing can go on. */
-  private unbracketedIPv6(tok: IToken): { address: AddressLit; bracketed: boolean; port: Located<number> } {
-    return this.ACTION(() => {
-      const text = tok.image;
-      const cut = text.lastIndexOf(':');
-      const head = text.slice(0, cut);
-      const tail = text.slice(cut + 1);
-      const splits = /^[0-9]{1,5}$/.test(tail) && (head.includes('::') || head.split(':').length >= 3) && !head.endsWith(':');
-      const hint = splits ? `write [${head}]:${tail}` : `write [${text}]:PORT`;
-      this.extra.push(syntaxCodes['ipv6-needs-brackets']({ file: this.src.path, span: this.span(tok, tok), hint }, text));
-      if (!splits) return { address: { kind: 'Address' as const, text, span: this.span(tok, tok) }, bracketed: false, port: { value: 0, span: this.span(tok, tok) } };
-      const start = tok.startOffset;
-      return {
-        address: { kind: 'Address' as const, text: head, span: spanOf(this.src, start, start + cut) },
-        bracketed: false,
-        port: { value: Number(tail), span: spanOf(this.src, start + cut + 1, endOf(tok)) },
-      };
-    });
+  private unbracketedIPv6(tok: IToken): HostPort {
+    const text = tok.image;
+    const cut = text.lastIndexOf(':');
+    const head = text.slice(0, cut);
+    const tail = text.slice(cut + 1);
+    const splits = /^[0-9]{1,5}$/.test(tail) && (head.includes('::') || head.split(':').length >= 3) && !head.endsWith(':');
+    const hint = splits ? `write [${head}]:${tail}` : `write [${text}]:PORT`;
+    this.extra.push(syntaxCodes['ipv6-needs-brackets']({ file: this.src.path, span: this.span(tok, tok), hint }, text));
+    if (!splits) {
+      return { address: { kind: 'Address', text, span: this.span(tok, tok) }, bracketed: false, port: { value: 0, span: this.span(tok, tok) } };
+    }
+    const start = tok.startOffset;
+    return {
+      address: { kind: 'Address', text: head, span: this.spanAt(start, start + cut) },
+      bracketed: false,
+      port: { value: Number(tail), span: this.spanAt(start + cut + 1, endOf(tok)) },
+    };
   }
 
-  private attribute = this.RULE('attribute', (): ServiceAttribute => {
-    return this.OR({
-      ERR_MSG: "a service attribute (externalTrafficPolicy, internalTrafficPolicy, sessionAffinity or 'masq from outside')",
-      DEF: [
-        {
-          ALT: () => {
-            const kw = this.CONSUME(K.externalTrafficPolicy);
-            const p = this.CONSUME(PolicyCat);
-            return this.ACTION(() => ({ kind: 'ExternalTrafficPolicy' as const, span: this.span(kw, p), policy: this.loc(p, policyOf(p.image)) }));
-          },
+  private readonly affinityAlts: OrMethodOpts<{ value: IToken; timeout: IToken | null }> = {
+    ERR_MSG: "'clientIP [TIMEOUT]' or 'none' after 'sessionAffinity'",
+    DEF: [
+      {
+        ALT: () => {
+          const value = this.CONSUME(ClientIPCat);
+          let timeout: IToken | null = null;
+          this.OPTION(() => {
+            timeout = this.CONSUME(NumberTok);
+          });
+          return { value, timeout };
         },
-        {
-          ALT: () => {
-            const kw = this.CONSUME(K.internalTrafficPolicy);
-            const p = this.CONSUME2(PolicyCat);
-            return this.ACTION(() => ({ kind: 'InternalTrafficPolicy' as const, span: this.span(kw, p), policy: this.loc(p, policyOf(p.image)) }));
-          },
+      },
+      { ALT: () => ({ value: this.CONSUME(NoneCat), timeout: null }) },
+    ],
+  };
+  private readonly attributeAlts: OrMethodOpts<ServiceAttribute> = {
+    ERR_MSG: "a service attribute (externalTrafficPolicy, internalTrafficPolicy, sessionAffinity or 'masq from outside')",
+    DEF: [
+      {
+        ALT: () => {
+          const kw = this.CONSUME(K.externalTrafficPolicy);
+          const p = this.CONSUME(PolicyCat);
+          return this.ACTION(() => ({ kind: 'ExternalTrafficPolicy' as const, span: this.span(kw, p), policy: this.loc(p, policyOf(p.image)) }));
         },
-        {
-          ALT: () => {
-            const kw = this.CONSUME(K.sessionAffinity);
-            return this.OR2({
-              ERR_MSG: "'clientIP [TIMEOUT]' or 'none' after 'sessionAffinity'",
-              DEF: [
-                {
-                  ALT: () => {
-                    const c = this.CONSUME(ClientIPCat);
-                    let timeout: IToken | null = null;
-                    this.OPTION(() => {
-                      timeout = this.CONSUME(NumberTok);
-                    });
-                    return this.ACTION(() => {
-                      const t = timeout as IToken | null;
-                      return {
-                        kind: 'SessionAffinity' as const,
-                        span: this.span(kw, t ?? c),
-                        affinity: this.loc(c, 'ClientIP' as const),
-                        timeout: t === null ? null : this.num(t),
-                      };
-                    });
-                  },
-                },
-                {
-                  ALT: () => {
-                    const n = this.CONSUME(NoneCat);
-                    return this.ACTION(() => ({ kind: 'SessionAffinity' as const, span: this.span(kw, n), affinity: this.loc(n, 'None' as const), timeout: null }));
-                  },
-                },
-              ],
-            });
-          },
+      },
+      {
+        ALT: () => {
+          const kw = this.CONSUME(K.internalTrafficPolicy);
+          const p = this.CONSUME2(PolicyCat);
+          return this.ACTION(() => ({ kind: 'InternalTrafficPolicy' as const, span: this.span(kw, p), policy: this.loc(p, policyOf(p.image)) }));
         },
-        {
-          ALT: () => {
-            const m = this.CONSUME(K.masq);
-            return this.SUBRULE(this.masqFromOutsideTail, { ARGS: [m] });
-          },
+      },
+      {
+        ALT: () => {
+          const kw = this.CONSUME(K.sessionAffinity);
+          const r = this.OR2(this.affinityAlts);
+          return this.ACTION(() => {
+            const clientIP = tokenMatcher(r.value, ClientIPCat);
+            return {
+              kind: 'SessionAffinity' as const,
+              span: this.span(kw, r.timeout ?? r.value),
+              affinity: this.loc(r.value, clientIP ? ('ClientIP' as const) : ('None' as const)),
+              timeout: r.timeout === null ? null : this.num(r.timeout),
+            };
+          });
         },
-      ],
+      },
+      {
+        ALT: () => {
+          const m = this.CONSUME(K.masq);
+          const detector = this.SUBRULE(this.fromOutside);
+          return this.ACTION(() => this.masqFromOutside(m, detector));
+        },
+      },
+    ],
+  };
+  private attribute = this.RULE('attribute', (): ServiceAttribute => this.OR(this.attributeAlts));
+
+  // One endpoint and its modifiers. The modifiers write into `this.entry` (endpoints do not nest),
+  // so the alternatives can be built once.
+  private entry: EndpointEntry | null = null;
+  private entryEnd: Span | null = null;
+
+  private duplicate(kw: IToken): void {
+    this.extra.push(syntaxCodes['duplicate-endpoint-modifier']({ file: this.src.path, span: this.span(kw, kw) }, kw.image));
+  }
+
+  private readonly portPairs: DSLMethodOpts<void> = {
+    // More NAME=PORT pairs only while a '=' follows: `on`, `zone`, ... are names too.
+    GATE: () => tokenMatcher(this.LA(2), Equals),
+    DEF: () => this.SUBRULE2(this.portPair),
+  };
+  private readonly modifierAlts: IOrAlt<void>[] = [
+    {
+      ALT: () => {
+        const kw = this.CONSUME(K.on);
+        const n = this.CONSUME(Name);
+        this.ACTION(() => {
+          const e = this.entry!;
+          if (e.node !== null) this.duplicate(kw);
+          e.node = this.loc(n, n.image);
+          this.entryEnd = e.node.span;
+        });
+      },
+    },
+    {
+      ALT: () => {
+        const kw = this.CONSUME(K.zone);
+        const z = this.CONSUME2(Name);
+        this.ACTION(() => {
+          const e = this.entry!;
+          if (e.zone !== null) this.duplicate(kw);
+          e.zone = this.loc(z, z.image);
+          this.entryEnd = e.zone.span;
+        });
+      },
+    },
+    {
+      ALT: () => {
+        const c = this.CONSUME(ConditionCat);
+        this.ACTION(() => {
+          const loc = this.loc(c, c.image as EndpointCondition);
+          this.entry!.conditions.push(loc);
+          this.entryEnd = loc.span;
+        });
+      },
+    },
+    {
+      ALT: () => {
+        this.CONSUME(K.ports);
+        this.SUBRULE(this.portPair);
+        this.MANY2(this.portPairs);
+      },
+    },
+  ];
+
+  private portPair = this.RULE('portPair', () => {
+    const n = this.CONSUME(Name);
+    this.CONSUME(Equals);
+    const p = this.CONSUME(NumberTok);
+    this.ACTION(() => {
+      const span = this.span(n, p);
+      this.entry!.ports.push({ span, name: this.loc(n, n.image), port: this.num(p) });
+      this.entryEnd = span;
     });
   });
 
   private endpoint = this.RULE('endpoint', (): EndpointEntry => {
     const address = this.SUBRULE(this.address);
-    const entry: EndpointEntry = { span: address?.span, address, node: null, zone: null, conditions: [], ports: [] };
-    let end: Span | undefined;
-    const dup = (kw: IToken) =>
-      this.extra.push(syntaxCodes['duplicate-endpoint-modifier']({ file: this.src.path, span: this.span(kw, kw) }, kw.image));
-    this.MANY(() => {
-      this.OR([
-        {
-          ALT: () => {
-            const kw = this.CONSUME(K.on);
-            const n = this.CONSUME(Name);
-            this.ACTION(() => {
-              if (entry.node !== null) dup(kw);
-              entry.node = this.loc(n, n.image);
-              end = entry.node.span;
-            });
-          },
-        },
-        {
-          ALT: () => {
-            const kw = this.CONSUME(K.zone);
-            const z = this.CONSUME2(Name);
-            this.ACTION(() => {
-              if (entry.zone !== null) dup(kw);
-              entry.zone = this.loc(z, z.image);
-              end = entry.zone.span;
-            });
-          },
-        },
-        {
-          ALT: () => {
-            const c = this.CONSUME(ConditionCat);
-            this.ACTION(() => {
-              entry.conditions.push(this.loc(c, c.image as EndpointCondition));
-              end = this.span(c, c);
-            });
-          },
-        },
-        {
-          ALT: () => {
-            this.CONSUME(K.ports);
-            const entryOf = (n: IToken, p: IToken) =>
-              this.ACTION(() => {
-                const span = this.span(n, p);
-                entry.ports.push({ span, name: this.loc(n, n.image), port: this.num(p) });
-                end = span;
-              });
-            const n1 = this.CONSUME3(Name);
-            this.CONSUME(Equals);
-            entryOf(n1, this.CONSUME(NumberTok));
-            // More NAME=PORT pairs only while a '=' follows: `on`, `zone`, ... are names too.
-            this.MANY2({
-              GATE: () => tokenMatcher(this.LA(2), Equals),
-              DEF: () => {
-                const n = this.CONSUME4(Name);
-                this.CONSUME2(Equals);
-                entryOf(n, this.CONSUME2(NumberTok));
-              },
-            });
-          },
-        },
-      ]);
+    const entry = this.ACTION(() => {
+      const e: EndpointEntry = { span: address.span, address, node: null, zone: null, conditions: [], ports: [] };
+      this.entry = e;
+      this.entryEnd = null;
+      return e;
     });
-    this.ACTION(() => {
-      if (end !== undefined) entry.span = joinSpans(address.span, end);
+    this.MANY(() => this.OR(this.modifierAlts));
+    return this.ACTION(() => {
+      if (this.entryEnd !== null) entry.span = joinSpans(address.span, this.entryEnd);
+      this.entry = null;
+      return entry;
     });
-    return entry;
   });
 
   // -------------------------------------------------------------------------------------------
@@ -695,27 +731,21 @@ export class KsvcParser extends EmbeddedActionsParser {
   });
 
   private addressList = this.RULE('addressList', (): AddressLit[] => {
-    const list: AddressLit[] = [];
-    this.AT_LEAST_ONE_SEP({
-      SEP: Comma,
-      ERR_MSG: 'an IP address',
-      DEF: () => {
-        const a = this.SUBRULE(this.address);
-        this.ACTION(() => list.push(a));
-      },
+    const list: AddressLit[] = [this.SUBRULE(this.address)];
+    this.MANY(() => {
+      this.CONSUME(Comma);
+      const a = this.SUBRULE2(this.address);
+      this.ACTION(() => list.push(a));
     });
     return list;
   });
 
   private cidrList = this.RULE('cidrList', (): CidrLit[] => {
-    const list: CidrLit[] = [];
-    this.AT_LEAST_ONE_SEP({
-      SEP: Comma,
-      ERR_MSG: 'a CIDR (an address and a prefix length, e.g. 10.64.0.0/16)',
-      DEF: () => {
-        const c = this.SUBRULE(this.cidr);
-        this.ACTION(() => list.push(c));
-      },
+    const list: CidrLit[] = [this.SUBRULE(this.cidr)];
+    this.MANY(() => {
+      this.CONSUME(Comma);
+      const c = this.SUBRULE2(this.cidr);
+      this.ACTION(() => list.push(c));
     });
     return list;
   });

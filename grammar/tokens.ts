@@ -1,8 +1,8 @@
-// The .ksvc vocabulary and lexer. The chevrotain lexer only knows a handful of shapes (words,
-// IPv6 literals, punctuation, comments); every word is then classified by its text (keyword,
-// number, number range, dotted address, or plain name). Classifying after lexing keeps keywords
-// usable as names (a port named `http`, a namespace `local`, a node `node`): every keyword, number
-// and dotted word also belongs to the `Name` category, which NAME positions consume.
+// The .ksvc vocabulary: chevrotain token types for the parser. grammar/lexer.ts reads the text into
+// a handful of shapes (words, IPv6 literals, punctuation) and classifies every word by its text
+// (keyword, number, number range, dotted address, or plain word). Keywords stay usable as names (a
+// port named `http`, a namespace `local`, a node `node`): every keyword, number and dotted word also
+// belongs to the `Name` category, which NAME positions consume.
 import { createToken, Lexer, type IToken, type TokenType } from 'chevrotain';
 
 // ---------------------------------------------------------------------------------------------
@@ -21,70 +21,21 @@ export const ClientIPCat = createToken({ name: 'ClientIP', pattern: Lexer.NA });
 export const NoneCat = createToken({ name: 'None', pattern: Lexer.NA });
 
 // ---------------------------------------------------------------------------------------------
-// Lexed shapes
+// Lexed shapes (grammar/lexer.ts produces them; the patterns are documented there)
 
-export const WhiteSpace = createToken({
-  name: 'WhiteSpace',
-  pattern: /[ \t\r\n\f\v\u00a0\ufeff]+/,
-  group: Lexer.SKIPPED,
-  line_breaks: true,
-});
-
-export const Comment = createToken({ name: 'Comment', pattern: /#[^\n]*/, group: 'comments' });
-
-// IPv6 needs two colons somewhere (`fd00::1`, `fd00:10:180::1`, `::ffff:1.2.3.4`), so `dns:`
-// stays a name followed by ':'. Deliberately broad; the checker validates the address.
-const ipv6Re = /[0-9A-Fa-f]*:[0-9A-Fa-f]*:[0-9A-Fa-f:.]*/y;
-const hexStart = [...'0123456789abcdefABCDEF:'];
-export const IPv6 = createToken({
-  name: 'IPv6',
-  pattern: {
-    exec: (text: string, offset: number) => {
-      ipv6Re.lastIndex = offset;
-      return ipv6Re.exec(text);
-    },
-  },
-  start_chars_hint: hexStart,
-  line_breaks: false,
-  categories: [Address],
-});
-
-// A word: letters, digits, '_', '.', '-' (but not the '-' of '->'), starting with a letter, digit or
-// '_'. Non-ASCII letters are accepted so the checker, not the lexer, explains why a name is bad.
-const wordRe = /[\p{L}\p{N}_](?:[\p{L}\p{N}_.]|-(?!>))*/uy;
-const wordStart: string[] = [...'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_'];
-for (let c = 0x80; c < 0x100; c++) wordStart.push(String.fromCharCode(c));
-// chevrotain buckets char codes above 255 by 255; one representative per bucket is enough.
-for (let c = 0x100, seen = new Set<number>(); c < 0x10000; c++) {
-  const bucket = 255 + Math.floor(c / 255);
-  if (!seen.has(bucket)) {
-    seen.add(bucket);
-    wordStart.push(String.fromCharCode(c));
-  }
-}
-export const Word = createToken({
-  name: 'Word',
-  pattern: {
-    exec: (text: string, offset: number) => {
-      wordRe.lastIndex = offset;
-      return wordRe.exec(text);
-    },
-  },
-  start_chars_hint: wordStart,
-  line_breaks: false,
-  categories: [Name],
-});
-
-export const Arrow = createToken({ name: 'Arrow', pattern: /->/ });
-export const Dash = createToken({ name: 'Dash', pattern: /-/ });
-export const LBrace = createToken({ name: 'LBrace', pattern: /\{/ });
-export const RBrace = createToken({ name: 'RBrace', pattern: /\}/ });
-export const LBracket = createToken({ name: 'LBracket', pattern: /\[/ });
-export const RBracket = createToken({ name: 'RBracket', pattern: /\]/ });
-export const Slash = createToken({ name: 'Slash', pattern: /\// });
-export const Colon = createToken({ name: 'Colon', pattern: /:/ });
-export const Comma = createToken({ name: 'Comma', pattern: /,/ });
-export const Equals = createToken({ name: 'Equals', pattern: /=/ });
+export const IPv6 = createToken({ name: 'IPv6', pattern: Lexer.NA, categories: [Address] });
+/** A word that is not a keyword, a number, a number range or a dotted address. */
+export const Word = createToken({ name: 'Word', pattern: Lexer.NA, categories: [Name] });
+export const Arrow = createToken({ name: 'Arrow', pattern: Lexer.NA });
+export const Dash = createToken({ name: 'Dash', pattern: Lexer.NA });
+export const LBrace = createToken({ name: 'LBrace', pattern: Lexer.NA });
+export const RBrace = createToken({ name: 'RBrace', pattern: Lexer.NA });
+export const LBracket = createToken({ name: 'LBracket', pattern: Lexer.NA });
+export const RBracket = createToken({ name: 'RBracket', pattern: Lexer.NA });
+export const Slash = createToken({ name: 'Slash', pattern: Lexer.NA });
+export const Colon = createToken({ name: 'Colon', pattern: Lexer.NA });
+export const Comma = createToken({ name: 'Comma', pattern: Lexer.NA });
+export const Equals = createToken({ name: 'Equals', pattern: Lexer.NA });
 
 // ---------------------------------------------------------------------------------------------
 // Word classes (assigned after lexing)
@@ -153,7 +104,7 @@ export const K = {
 export const keywordByText: ReadonlyMap<string, TokenType> = new Map(Object.entries(K));
 export const KEYWORDS: readonly string[] = Object.keys(K);
 
-const lexedTokens = [WhiteSpace, Comment, IPv6, Word, Arrow, Dash, LBrace, RBrace, LBracket, RBracket, Slash, Colon, Comma, Equals];
+const lexedTokens = [IPv6, Word, Arrow, Dash, LBrace, RBrace, LBracket, RBracket, Slash, Colon, Comma, Equals];
 
 /** Every token type the parser may see (the parser's vocabulary). */
 export const allTokens: TokenType[] = [
@@ -174,44 +125,5 @@ export const allTokens: TokenType[] = [
   ...Object.values(K),
 ];
 
-export const ksvcLexer = new Lexer(lexedTokens, {
-  positionTracking: 'onlyOffset',
-  ensureOptimizations: true,
-});
-
-/** Offset just past a token (the lexer tracks start offsets only; images are exact). */
+/** Offset just past a token. */
 export const endOf = (tok: IToken): number => tok.startOffset + tok.image.length;
-
-function retype(tok: IToken, type: TokenType): void {
-  tok.tokenType = type;
-  tok.tokenTypeIdx = type.tokenTypeIdx!;
-}
-
-const numberRe = /^[0-9]+$/;
-const rangeRe = /^[0-9]+-[0-9]+$/;
-const dottedRe = /^[0-9][0-9.]*\.[0-9.]*$/;
-
-/**
- * Give every word its class. A word (or keyword, or number) right before ':' is a port name, unless
- * it is the `endpoints` of `-> endpoints:8080`.
- */
-export function classifyTokens(tokens: IToken[]): void {
-  for (let i = 0; i < tokens.length; i++) {
-    const tok = tokens[i]!;
-    if (tok.tokenType !== Word) continue;
-    const text = tok.image;
-    const next = tokens[i + 1];
-    const keyword = keywordByText.get(text);
-    if (next !== undefined && next.tokenType === Colon && !dottedRe.test(text)) {
-      const prev = tokens[i - 1];
-      if (!(keyword === K.endpoints && prev !== undefined && prev.tokenType === Arrow)) {
-        retype(tok, PortName);
-        continue;
-      }
-    }
-    if (keyword !== undefined) retype(tok, keyword);
-    else if (numberRe.test(text)) retype(tok, NumberTok);
-    else if (rangeRe.test(text)) retype(tok, NumberRange);
-    else if (dottedRe.test(text)) retype(tok, IPv4);
-  }
-}
