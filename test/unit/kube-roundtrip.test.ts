@@ -7,6 +7,7 @@ import * as assert from 'uvu/assert';
 import { makeSourceFile } from '../../common/source.ts';
 import { resolveConditionWords } from '../../compiler/check/conditions.ts';
 import { checkFile } from '../../compiler/check/index.ts';
+import { loadKsvc } from '../../compiler/front.ts';
 import { importKubernetes, type KubeImportOptions } from '../../compiler/kube/index.ts';
 import { conditionWords, modelToAst } from '../../compiler/kube/to-ast.ts';
 import { lowerModel, modelFamilies } from '../../compiler/lower/index.ts';
@@ -66,6 +67,23 @@ for (const file of kubeExamples) {
     const viaFile = compileAll(back);
     assert.is(direct.length, viaFile.length);
     for (let i = 0; i < direct.length; i++) assert.fixture(viaFile[i]!, direct[i]!);
+  });
+}
+
+// The YAML of a seed capture and the .ksvc sketch of the same capture compile to the same bytes
+// (the YAML's nodes also carry their podCIDRs, which the ClusterCIDR detector does not read).
+for (const [yaml, ksvc] of [
+  ['seed-local.yaml', 'seed-local.ksvc'],
+  ['seed-clusterip.json', 'seed-clusterip.ksvc'],
+]) {
+  test(`${yaml} compiles exactly like ${ksvc}`, () => {
+    const fromYaml = importKubernetes([makeSourceFile(yaml!, readFileSync(new URL(yaml!, EXAMPLES), 'utf8'))], OPTIONS[yaml!]);
+    const fromKsvc = loadKsvc(makeSourceFile(ksvc!, readFileSync(new URL(ksvc!, EXAMPLES), 'utf8')));
+    assert.equal(fromKsvc.diagnostics, []);
+    assert.equal(fromYaml.model!.nodes.map((n) => n.name), fromKsvc.model!.nodes.map((n) => n.name));
+    const a = compileAll(fromYaml.model!);
+    const b = compileAll(fromKsvc.model!);
+    for (let i = 0; i < a.length; i++) assert.fixture(a[i]!, b[i]!);
   });
 }
 
