@@ -179,6 +179,16 @@ export const { codes, table: checkCodeTable } = defineCodes({
     severity: e,
     message: (what: string) => `${what}; a dual-stack service has the same ports in both families, differing only in the cluster IP`,
   },
+  'frontend-in-use': {
+    severity: e,
+    message: (frontend: string, other: string) =>
+      `${frontend} is already a frontend of ${other}; two services cannot receive the same IP:port/protocol, use another address or port`,
+  },
+  'address-family-ignored': {
+    severity: w,
+    message: (what: string, ip: string, family: string) =>
+      `${what} ${ip} is ignored: the service has no ${family} cluster IP, and kube-proxy handles each family's frontends with that family's service`,
+  },
   'node-port-on-cluster-ip': {
     severity: e,
     message: () => `a ClusterIP port cannot have a nodePort; remove 'nodePort N' or make the service NodePort or LoadBalancer`,

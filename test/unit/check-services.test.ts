@@ -186,4 +186,24 @@ test('internal-traffic-policy-no-node-endpoints (warning)', () => {
   expectClean(BASE + S('  a: ClusterIP 10.0.0.10:80/tcp -> endpoints, internalTrafficPolicy local\n  endpoints 10.0.0.1 on n1'));
 });
 
+test('frontend-in-use: an external or load-balancer IP:port/proto claimed twice', () => {
+  const a = S('  a: NodePort 10.0.0.10:80/tcp nodePort 30080 -> endpoints\n  externalIPs 192.168.99.22');
+  const b = S('  b: NodePort 10.0.0.11:80/tcp nodePort 30081 -> endpoints\n  externalIPs 192.168.99.22', 'default/other');
+  const d = expectDiag(a + b, 'frontend-in-use', '192.168.99.22', 1);
+  assert.match(d.message, /192\.168\.99\.22:80\/tcp/);
+  // another service's cluster IP used as an external IP on the same port
+  expectDiag(a + S('  b: NodePort 10.0.0.11:80/tcp nodePort 30081 -> endpoints\n  externalIPs 10.0.0.10', 'x/y'), 'frontend-in-use', '10.0.0.10', 1);
+  // the same external IP on another port or protocol is fine
+  expectNo(a + S('  b: NodePort 10.0.0.11:81/tcp nodePort 30081 -> endpoints\n  externalIPs 192.168.99.22', 'x/y'), 'frontend-in-use');
+  expectNo(a + S('  b: NodePort 10.0.0.11:80/udp nodePort 30081 -> endpoints\n  externalIPs 192.168.99.22', 'x/y'), 'frontend-in-use');
+  const lb = S('  a: LoadBalancer 10.0.0.10:80/tcp nodePort 30080 -> endpoints\n  loadBalancerIngress 1.2.3.4\n  externalIPs 1.2.3.4');
+  expectDiag(lb, 'frontend-in-use', '1.2.3.4');
+});
+
+test('address-family-ignored (warning): an external IP of a family without a cluster IP', () => {
+  const w = expectDiag(S('  a: NodePort 10.0.0.10:80/tcp nodePort 30080 -> endpoints\n  externalIPs 2001:db8::5'), 'address-family-ignored', '2001:db8::5');
+  assert.is(w.severity, 'warning');
+  expectClean(S('  a: NodePort 10.0.0.10:80/tcp nodePort 30080 -> endpoints\n  a: NodePort [fd00::10]:80/tcp nodePort 30080 -> endpoints\n  externalIPs 2001:db8::5'));
+});
+
 test.run();

@@ -2,6 +2,7 @@
 import * as attributes from './attributes.ts';
 import * as cluster from './cluster.ts';
 import * as endpoints from './endpoints.ts';
+import * as frontends from './frontends.ts';
 import * as names from './names.ts';
 import * as nodes from './nodes.ts';
 import * as ports from './ports.ts';
@@ -38,6 +39,8 @@ export const allRules: readonly Rule[] = [
   ports.portNamesUnique,
   ports.dualStackPorts,
   ports.nodePortCollisions,
+  frontends.frontendsUnique,
+  frontends.externalAddressFamilies,
   attributes.conflictingAttributes,
   attributes.affinityTimeout,
   attributes.externalAddressValues,
