@@ -46,10 +46,6 @@ function isPod(d: IRLocalDetector, c: PacketContext): boolean {
 
 const single = (key: string, why: string): Intent => ({ allowed: [key], required: [[key]], sticky: false, why });
 
-function notClaimed(c: PacketContext, why: string): Intent {
-  return single(c.dstLocal ? 'local' : 'forward', why);
-}
-
 /** Balance over a set; `base` = marked for masquerade before the endpoint is chosen. */
 function balance(sp: IRServicePort, set: IREndpointSet | null, base: boolean, c: PacketContext, why: string, nodeLocal: readonly string[]): Intent {
   const eps = set?.endpoints ?? [];
@@ -70,29 +66,101 @@ function balance(sp: IRServicePort, set: IREndpointSet | null, base: boolean, c:
   return { allowed: groups.flat(), required: sticky ? [] : groups, sticky, why };
 }
 
-function external(ir: IRProgram, sp: IRServicePort, viaLB: boolean, c: PacketContext, frontend: string, plan: TopologyPlan): Intent {
-  const ext = sp.external;
-  if (!ext) return single('odd no-external', `${frontend}: IR has a frontend but no external block`);
+/** §3.2/3.3: EXT (after FW for LB IPs). null = falls through (no DNAT). */
+function external(sp: IRServicePort, viaLB: boolean, c: PacketContext, frontend: string, plan: TopologyPlan): Intent | null {
+  const ext = sp.external?.ext;
+  if (!ext) return null;
   if (viaLB && sp.firewall) {
     const src = c.probe.src;
     const allowed = sp.firewall.sourceRanges.some((r) => inCidr(r, src)) || (sp.firewall.allowLoadBalancerIPs && sp.loadBalancerIPs.includes(src as never));
-    if (!allowed) return single('drop', `${frontend}: source outside loadBalancerSourceRanges`);
+    if (!allowed) return null;
   }
-  if (ext.ext === null) {
-    return ext.refuse ? single(ext.refuse, `${frontend}: no endpoints (${ext.refuse})`) : notClaimed(c, `${frontend}: no ext chain`);
-  }
-  if (ext.ext.policy === 'Cluster') return balance(sp, sp.cluster, true, c, `${frontend}: eTP=Cluster, masquerade`, plan.nodeLocal);
-  if (ext.ext.shortCircuitPods && isPod(sp.localDetector, c)) return balance(sp, sp.cluster, false, c, `${frontend}: eTP=Local, pod source -> cluster`, plan.nodeLocal);
+  if (ext.policy === 'Cluster') return balance(sp, sp.cluster, true, c, `${frontend}: eTP=Cluster, masquerade`, plan.nodeLocal);
+  if (ext.shortCircuitPods && isPod(sp.localDetector, c)) return balance(sp, sp.cluster, false, c, `${frontend}: eTP=Local, pod source -> cluster`, plan.nodeLocal);
   if (c.srcLocal) return balance(sp, sp.cluster, true, c, `${frontend}: eTP=Local, LOCAL source -> cluster, masquerade`, plan.nodeLocal);
-  if (ext.ext.toLocal) return balance(sp, sp.local, false, c, `${frontend}: eTP=Local -> local endpoints`, plan.nodeLocal);
-  return ext.refuse ? single(ext.refuse, `${frontend}: eTP=Local, no local endpoints (${ext.refuse})`) : notClaimed(c, `${frontend}: eTP=Local falls through`);
+  if (ext.toLocal) return balance(sp, sp.local, false, c, `${frontend}: eTP=Local -> local endpoints`, plan.nodeLocal);
+  return null;
 }
 
-function nodePortMatches(ir: IRProgram, c: PacketContext): boolean {
+function nodePortDestination(ir: IRProgram, c: PacketContext): boolean {
   const dst = c.probe.dst;
   if (isLoopback(dst) && !ir.localhostNodePorts) return false;
   if (ir.nodePorts.kind === 'allLocal') return c.dstLocal;
   return ir.nodePorts.addresses.includes(dst as never);
+}
+
+/** §3.1-3.4: the nat stage. null = not DNATed. */
+function natStage(ir: IRProgram, plan: TopologyPlan, c: PacketContext): Intent | null {
+  const { probe } = c;
+  for (const sp of ir.servicePorts) {
+    if (sp.protocol !== probe.proto || sp.port !== probe.dport) continue;
+    const name = sp.servicePortName;
+    if (sp.clusterIP === probe.dst && sp.internal.kind === 'balance') {
+      const set = sp.internal.set === 'cluster' ? sp.cluster : sp.local;
+      const base = sp.internalMasquerade === 'always' || (sp.internalMasquerade === 'ifNotLocal' && !isPod(sp.localDetector, c));
+      return balance(sp, set, base, c, `${name} cluster IP -> ${sp.internal.set}${base ? ', masquerade' : ''}`, plan.nodeLocal);
+    }
+    if (sp.hasEndpoints && sp.externalIPs.includes(probe.dst as never)) {
+      const r = external(sp, false, c, `${name} external IP`, plan);
+      if (r) return r;
+    }
+    if (sp.hasEndpoints && sp.loadBalancerIPs.includes(probe.dst as never)) {
+      const r = external(sp, true, c, `${name} LB IP`, plan);
+      if (r) return r;
+    }
+  }
+  if (!nodePortDestination(ir, c)) return null;
+  const sp = ir.servicePorts.find((s) => s.protocol === probe.proto && s.nodePort === probe.dport && s.hasEndpoints);
+  return sp ? external(sp, false, c, `${sp.servicePortName} NodePort`, plan) : null;
+}
+
+type Hook = 'INPUT' | 'FORWARD' | 'OUTPUT';
+
+/** §3.6: the filter stage for a connection that was not DNATed. */
+function filterStage(ir: IRProgram, c: PacketContext): Intent {
+  const { probe } = c;
+  const hooks: Hook[] = probe.from === 'node' ? (c.dstLocal ? ['OUTPUT', 'INPUT'] : ['OUTPUT']) : c.dstLocal ? ['INPUT'] : ['FORWARD'];
+  const ports = ir.servicePorts.filter((sp) => sp.protocol === probe.proto);
+  const dst = probe.dst as never;
+  for (const hook of hooks) {
+    for (const sp of ports) {
+      if (sp.firewall && sp.port === probe.dport && sp.loadBalancerIPs.includes(dst)) {
+        return single('drop', `${sp.servicePortName} LB IP: source outside loadBalancerSourceRanges (${hook})`);
+      }
+    }
+    if (hook === 'INPUT') {
+      const hc = ir.servicePorts.find((sp) => probe.proto === 'tcp' && sp.healthCheckNodePort === probe.dport);
+      if (hc) return single('local', `${hc.servicePortName} health check node port accepted`);
+    }
+    const external = () => {
+      for (const sp of ports) {
+        const refuse = sp.external?.refuse;
+        if (!refuse) continue;
+        const onIP = sp.port === probe.dport && (sp.externalIPs.includes(dst) || sp.loadBalancerIPs.includes(dst));
+        const onNodePort = sp.nodePort === probe.dport && c.dstLocal;
+        if (onIP || onNodePort) return single(refuse, `${sp.servicePortName} external: ${refuse} (${hook})`);
+      }
+      return null;
+    };
+    const services = () => {
+      for (const sp of ports) {
+        if (sp.internal.kind === 'refuse' && sp.clusterIP === probe.dst && sp.port === probe.dport) {
+          return single(sp.internal.verdict, `${sp.servicePortName} cluster IP: ${sp.internal.verdict} (${hook})`);
+        }
+      }
+      return null;
+    };
+    const firewall = () =>
+      ir.family === 'ipv4' && ir.localhostNodePorts && isLoopback(probe.dst) && !isLoopback(probe.src)
+        ? single('drop', `localnet connection from a non-loopback source (${hook})`)
+        : null;
+    const chain = hook === 'INPUT' ? [external, firewall] : hook === 'FORWARD' ? [services, external] : [services, firewall];
+    for (const step of chain) {
+      const r = step();
+      if (r) return r;
+    }
+  }
+  return single(c.dstLocal ? 'local' : 'forward', 'no rule claims it');
 }
 
 /** The IR's outcome for one probe sent into the topology. */
@@ -103,23 +171,5 @@ export function intentOf(ir: IRProgram, plan: TopologyPlan, probe: Probe): Inten
     srcLocal: probe.from === 'node',
     dstLocal: plan.nodeLocal.includes(probe.dst) || isLoopback(probe.dst),
   };
-  const same = (sp: IRServicePort) => sp.protocol === probe.proto && sp.port === probe.dport;
-  for (const sp of ir.servicePorts) {
-    if (!same(sp)) continue;
-    const name = sp.servicePortName;
-    if (sp.clusterIP === probe.dst) {
-      if (sp.internal.kind === 'refuse') return single(sp.internal.verdict, `${name} cluster IP: refused (${sp.internal.verdict})`);
-      const set = sp.internal.set === 'cluster' ? sp.cluster : sp.local;
-      const base = sp.internalMasquerade === 'always' || (sp.internalMasquerade === 'ifNotLocal' && !isPod(sp.localDetector, c));
-      return balance(sp, set, base, c, `${name} cluster IP -> ${sp.internal.set}`, plan.nodeLocal);
-    }
-    if (sp.externalIPs.includes(probe.dst as never)) return external(ir, sp, false, c, `${name} external IP`, plan);
-    if (sp.loadBalancerIPs.includes(probe.dst as never)) return external(ir, sp, true, c, `${name} LB IP`, plan);
-  }
-  for (const sp of ir.servicePorts) {
-    if (sp.protocol === probe.proto && sp.nodePort === probe.dport && nodePortMatches(ir, c)) {
-      return external(ir, sp, false, c, `${sp.servicePortName} NodePort`, plan);
-    }
-  }
-  return notClaimed(c, 'no frontend matches');
+  return natStage(ir, plan, c) ?? filterStage(ir, c);
 }

@@ -6,7 +6,7 @@
 import type { IRProgram } from '../../compiler/ir/types.ts';
 import type { Netns } from './netns.ts';
 import { intentOf, type Intent } from './intent.ts';
-import { observationKey, runProbes, type Probe, type ProbeProto } from './probe.ts';
+import { observationKey, openProber, type Prober, type Probe, type ProbeProto } from './probe.ts';
 import { planTopology, withTopology, type SourceSpec, type Topology, type TopologyPlan } from './topology.ts';
 
 export interface Frontend {
@@ -91,22 +91,10 @@ export function cellsOf(ir: IRProgram, plan: TopologyPlan, skipped: string[] = [
   return cells;
 }
 
-/** A port no frontend uses, for the conntrack sentinels. */
-function sentinelPort(ir: IRProgram): number {
-  const used = new Set<number>();
-  for (const sp of ir.servicePorts) {
-    used.add(sp.port);
-    if (sp.nodePort !== null) used.add(sp.nodePort);
-    if (sp.healthCheckNodePort !== null) used.add(sp.healthCheckNodePort);
-  }
-  for (const p of [9, 7, 13, 19, 37, 79, 113, 999]) if (!used.has(p)) return p;
-  throw new Error('no free sentinel port');
-}
-
 const cellName = (c: Cell) => `${c.frontend.label} <- ${c.source.label} (${c.source.ip})`;
 
 /** Outcome keys with the DNAT target hidden: what must agree between backends under affinity. */
-const stickyForm = (key: string) => key.replace(/^dnat \S+/, 'dnat <one endpoint>');
+const stickyForm = (key: string) => key.replace(/^dnat \S+( masq)?$/, 'dnat <one endpoint>');
 
 function showSeen(m: Map<string, number> | undefined): string {
   if (!m || m.size === 0) return '{}';
@@ -138,7 +126,10 @@ export async function runDifferential(ir: IRProgram, backends: readonly Backend[
   const skipped: string[] = [];
   const cells = cellsOf(ir, plan, skipped);
   const outcomes: CellOutcome[] = cells.map((cell) => ({ cell, seen: new Map(backends.map((b) => [b.name, new Map<string, number>()])) }));
-  const sentinel = sentinelPort(ir);
+  // Endpoints that are node addresses (host-network pods): answered by the node's listener.
+  const nodeEndpointPorts = ir.servicePorts.flatMap((sp) =>
+    sp.protocol === 'sctp' ? [] : sp.endpoints.filter((e) => plan.nodeLocal.includes(e.ip)).map((e) => ({ proto: sp.protocol as ProbeProto, port: e.port })),
+  );
   const tag = options.tag ?? 'pk';
   let probes = 0;
 
@@ -150,6 +141,11 @@ export async function runDifferential(ir: IRProgram, backends: readonly Backend[
     });
   };
 
+  const isLocal = (ip: string) => plan.nodeLocal.includes(ip) || ip.startsWith('127.');
+  const listen = new Map<string, { proto: ProbeProto; port: number }>();
+  for (const l of nodeEndpointPorts) listen.set(`${l.proto}/${l.port}`, l);
+  for (const c of cells) if (isLocal(c.frontend.ip)) listen.set(`${c.frontend.proto}/${c.frontend.port}`, { proto: c.frontend.proto, port: c.frontend.port });
+
   await withAll(0, [], async (tops) => {
     const nextPorts = backends.map(() => {
       let port = 10000;
@@ -158,8 +154,21 @@ export async function runDifferential(ir: IRProgram, backends: readonly Backend[
         return port++;
       };
     });
+    const probers: Prober[] = [];
+    try {
+      const opened = await Promise.allSettled(backends.map((_, b) => openProber(tops[b]!, { listen: [...listen.values()] })));
+      for (const o of opened) if (o.status === 'fulfilled') probers.push(o.value);
+      for (const o of opened) if (o.status === 'rejected') throw o.reason;
+      await rounds(probers, nextPorts);
+    } finally {
+      await Promise.all(probers.map((p) => p.close()));
+    }
+  });
+
+  async function rounds(probers: Prober[], nextPorts: (() => number)[]): Promise<void> {
     const round = async (which: CellOutcome[], count: (c: Cell) => number) => {
-      for (let b = 0; b < backends.length; b++) {
+      // Backends run side by side: each has its own namespaces and its own port sequence.
+      await Promise.all(backends.map(async (_, b) => {
         const list: Probe[] = [];
         const owner: CellOutcome[] = [];
         for (const o of which) {
@@ -170,14 +179,14 @@ export async function runDifferential(ir: IRProgram, backends: readonly Backend[
             owner.push(o);
           }
         }
-        const obs = await runProbes(tops[b]!, list, { sentinelPort: sentinel, nextPort: nextPorts[b]! });
+        const obs = await probers[b]!.run(list);
         probes += list.length;
         obs.forEach((ob, k) => {
           const seen = owner[k]!.seen.get(backends[b]!.name)!;
           const key = observationKey(ob);
           seen.set(key, (seen.get(key) ?? 0) + 1);
         });
-      }
+      }));
     };
     const balanced = options.balancedProbes ?? 12;
     await round(outcomes, (c) => (c.intent.required.length > 1 || c.intent.sticky ? balanced : options.singleProbes ?? 3));
@@ -186,7 +195,7 @@ export async function runDifferential(ir: IRProgram, backends: readonly Backend[
       if (again.length === 0) break;
       await round(again, () => balanced);
     }
-  });
+  }
 
   const disagreements: string[] = [];
   const irMismatches: string[] = [];

@@ -1,16 +1,15 @@
 // The prober: sends NEW connection attempts (TCP SYN via connect(), or one UDP datagram on a
 // connected socket) from chosen namespaces and source addresses, and classifies what the node's
 // netfilter did with each from two observations:
-//   - the node's conntrack NEW events (`conntrack -E`), matched by the probe's original tuple:
-//     reply source = DNAT target, reply destination != original source = masqueraded. Events also
-//     catch entries that vanish at once (a node-local RST), which `conntrack -L` would miss;
+//   - the node's conntrack table (`conntrack -L` after each batch), matched by the probe's original
+//     tuple: reply source = DNAT target, reply destination != original source = masqueraded;
 //   - the sender's own result: ECONNREFUSED with no conntrack entry = REJECT (ICMP unreachable),
 //     a timeout with no entry = DROP.
-// Endpoints are silent (topology.ts), so a DNATed probe times out and never gets an answer.
-import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+// Entries must outlive the batch: endpoints are silent (topology.ts), so a DNATed SYN stays in
+// SYN_SENT (120 s) and never meets a RST; connections delivered to the node itself meet a listener
+// (the node agent), so they complete instead of being reset. (`conntrack -E` was tried first: under
+// bursts it lost events with ENOBUFS even with a 32 MB buffer.)
+import { spawn } from 'node:child_process';
 import type { SourceNs, Topology } from './topology.ts';
 
 export type ProbeProto = 'tcp' | 'udp';
@@ -52,38 +51,49 @@ export function observationKey(o: Observation): string {
 
 type SenderResult = 'refused' | 'timeout' | 'eperm' | 'connected' | 'answered' | `error:${string}`;
 
-// Runs inside a namespace (`ip netns exec NS node -e …`): reads probes as JSON on stdin, starts at
-// most WINDOW at a time, gives each TIMEOUT ms, prints one JSON array of results. A sentinel UDP
-// datagram goes out first and last so the caller can tell its conntrack listener saw the batch.
-const SENDER = String.raw`
+// The agent, one per namespace for the life of a topology (`ip netns exec NS node -e AGENT SPECS`):
+// - node namespace only: a TCP listener (accept, close) and a UDP echo socket on every port in
+//   SPECS, so a connection delivered to the node itself is *answered* and cannot be mistaken for a
+//   REJECT (both would otherwise be ECONNREFUSED);
+// - prints "ready" once bound, then serves requests, one JSON line each on stdin: send every probe
+//   (at most `window` at a time, `timeoutMs` each) and answer one JSON line of results.
+const AGENT = String.raw`
 const net = require('node:net'), dgram = require('node:dgram');
-const input = JSON.parse(require('node:fs').readFileSync(0, 'utf8'));
-const { probes, timeoutMs, window, sentinel } = input;
-const results = new Array(probes.length);
-function sendSentinel(sport) {
-  return new Promise((resolve) => {
-    const s = dgram.createSocket('udp4');
-    const done = () => { try { s.close(); } catch {} resolve(); };
-    s.on('error', done);
-    s.bind(sport, sentinel.src, () => s.send('s', sentinel.dport, sentinel.dst, () => setTimeout(done, 5)));
-  });
+const specs = JSON.parse(process.argv[1]);
+let pending = specs.length + 1;
+const ready = () => { if (--pending === 0) process.stdout.write('ready\n'); };
+for (const { proto, port } of specs) {
+  if (proto === 'tcp') {
+    const srv = net.createServer((c) => c.destroy());
+    srv.on('error', (e) => { process.stderr.write('listen tcp ' + port + ': ' + e.code + '\n'); process.exit(3); });
+    srv.listen({ port, host: '0.0.0.0' }, ready);
+  } else {
+    const u = dgram.createSocket('udp4');
+    u.on('error', (e) => { process.stderr.write('listen udp ' + port + ': ' + e.code + '\n'); process.exit(3); });
+    u.on('message', (m, r) => u.send('answer', r.port, r.address));
+    u.bind(port, '0.0.0.0', ready);
+  }
 }
-function one(p) {
+ready();
+function one(p, timeoutMs) {
   return new Promise((resolve) => {
     let settled = false;
-    const finish = (r, close) => { if (settled) return; settled = true; clearTimeout(t); close(); resolve(r); };
     let t;
+    const finish = (r, close) => { if (settled) return; settled = true; clearTimeout(t); close(); resolve(r); };
+    // Timers run before I/O callbacks in an event-loop turn: a timeout settles only after one more
+    // poll phase, so an error that already arrived (ECONNREFUSED) is not misread as silence.
+    const later = (r, close) => setImmediate(() => finish(r, close));
     if (p.proto === 'tcp') {
       const s = net.connect({ host: p.dst, port: p.dport, localAddress: p.src, localPort: p.sport });
-      t = setTimeout(() => finish('timeout', () => s.destroy()), timeoutMs);
+      t = setTimeout(() => later('timeout', () => s.destroy()), timeoutMs);
       s.on('connect', () => finish('connected', () => s.destroy()));
       s.on('error', (e) => finish(e.code === 'ECONNREFUSED' ? 'refused' : 'error:' + e.code, () => s.destroy()));
     } else {
-      const s = dgram.createSocket('udp4');
       // A locally generated datagram that netfilter drops fails send() with EPERM; a REJECT's ICMP
       // error may still follow and surface as ECONNREFUSED, so EPERM only settles at the timeout.
+      const s = dgram.createSocket('udp4');
       let eperm = false;
-      t = setTimeout(() => finish(eperm ? 'eperm' : 'timeout', () => s.close()), timeoutMs);
+      t = setTimeout(() => later(eperm ? 'eperm' : 'timeout', () => s.close()), timeoutMs);
       s.on('error', (e) => finish(e.code === 'ECONNREFUSED' ? 'refused' : 'error:' + e.code, () => s.close()));
       s.on('message', () => finish('answered', () => s.close()));
       s.bind(p.sport, p.src, () => s.connect(p.dport, p.dst, (err) => {
@@ -93,16 +103,27 @@ function one(p) {
     }
   });
 }
-(async () => {
-  await sendSentinel(sentinel.beginPort);
-  for (let i = 0; i < probes.length; i += window) {
-    const chunk = probes.slice(i, i + window);
-    const out = await Promise.all(chunk.map(one));
+async function serve(req) {
+  const results = new Array(req.probes.length);
+  for (let i = 0; i < req.probes.length; i += req.window) {
+    const out = await Promise.all(req.probes.slice(i, i + req.window).map((p) => one(p, req.timeoutMs)));
     out.forEach((r, k) => { results[i + k] = r; });
   }
-  await sendSentinel(sentinel.endPort);
-  process.stdout.write(JSON.stringify(results));
-})();
+  return results;
+}
+let buf = '';
+let queue = Promise.resolve();
+process.stdin.setEncoding('utf8');
+process.stdin.on('data', (d) => {
+  buf += d;
+  let nl;
+  while ((nl = buf.indexOf('\n')) >= 0) {
+    const line = buf.slice(0, nl);
+    buf = buf.slice(nl + 1);
+    queue = queue.then(async () => process.stdout.write(JSON.stringify(await serve(JSON.parse(line))) + '\n'));
+  }
+});
+process.stdin.on('end', () => queue.then(() => process.exit(0)));
 `;
 
 export interface ConntrackEvent {
@@ -113,10 +134,11 @@ export interface ConntrackEvent {
 
 const TUPLE = /src=(\S+) dst=(\S+) sport=(\d+) dport=(\d+)/g;
 
-export function parseConntrackEvents(text: string): ConntrackEvent[] {
+/** Parse `conntrack -L` lines (or `conntrack -E` [NEW] lines). */
+export function parseConntrackEntries(text: string): ConntrackEvent[] {
   const out: ConntrackEvent[] = [];
   for (const line of text.split('\n')) {
-    const m = /^\s*\[NEW\]\s+(\w+)/.exec(line);
+    const m = /^\s*(?:\[NEW\]\s+)?(tcp|udp|sctp|icmp)\s/.exec(line);
     if (!m) continue;
     const tuples = [...line.matchAll(TUPLE)].map((t) => ({ src: t[1]!, dst: t[2]!, sport: Number(t[3]), dport: Number(t[4]) }));
     if (tuples.length < 2) continue;
@@ -132,7 +154,15 @@ export function classify(p: Probe, ev: ConntrackEvent | undefined, sent: SenderR
   if (ev) {
     const masq = ev.reply.dst !== p.src || ev.reply.dport !== p.sport;
     if (ev.reply.src !== p.dst || ev.reply.sport !== p.dport) return { kind: 'dnat', target: `${ev.reply.src}:${ev.reply.sport}`, masq };
-    if (nodeLocal.includes(p.dst) || p.dst.startsWith('127.')) return { kind: 'local' };
+    if (nodeLocal.includes(p.dst) || p.dst.startsWith('127.')) {
+      // A node-originated connection to the node is confirmed in POSTROUTING, before the filter
+      // INPUT hook: the entry exists even when INPUT then rejects or drops it. The listener
+      // answers whatever is delivered, so the sender's result decides.
+      if (sent === 'connected' || sent === 'answered') return { kind: 'local' };
+      if (sent === 'refused') return { kind: 'reject' };
+      if (sent === 'timeout' || sent === 'eperm') return { kind: 'drop' };
+      return { kind: 'odd', detail: `local entry, sender ${sent}` };
+    }
     return { kind: 'forward', masq };
   }
   if (sent === 'refused') return { kind: 'reject' };
@@ -143,88 +173,125 @@ export function classify(p: Probe, ev: ConntrackEvent | undefined, sent: SenderR
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** A UDP port on the node that no frontend uses: the sentinels' destination. */
-export interface SentinelPlan {
-  port: number;
+/** One agent process in a namespace, speaking the line protocol above. */
+interface Agent {
+  request(req: unknown): Promise<SenderResult[]>;
+  close(): Promise<void>;
 }
 
-export function sentinelTarget(t: Topology, from: SourceNs): { src: string; dst: string } {
-  const p = t.plan;
-  if (from === 'client') return { src: p.extLink.peer, dst: p.extLink.node };
-  if (from === 'pods') return { src: p.podLink.peer, dst: p.podLink.node };
-  return { src: '127.0.0.1', dst: '127.0.0.1' };
+async function startAgent(ns: string, listen: readonly { proto: ProbeProto; port: number }[]): Promise<Agent> {
+  const child = spawn('ip', ['netns', 'exec', ns, process.execPath, '-e', AGENT, JSON.stringify(listen)], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  let buf = '';
+  const lines: string[] = [];
+  let wake: (() => void) | null = null;
+  let exited = false;
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  child.stdout.setEncoding('utf8').on('data', (d: string) => {
+    buf += d;
+    let nl: number;
+    while ((nl = buf.indexOf('\n')) >= 0) {
+      lines.push(buf.slice(0, nl));
+      buf = buf.slice(nl + 1);
+    }
+    wake?.();
+  });
+  const exit = new Promise<void>((r) =>
+    child.on('exit', () => {
+      exited = true;
+      wake?.();
+      r();
+    }),
+  );
+  const nextLine = async (timeoutMs: number): Promise<string> => {
+    const deadline = Date.now() + timeoutMs;
+    while (lines.length === 0) {
+      if (exited) throw new Error(`probe agent in ${ns} exited: ${stderr}`);
+      if (Date.now() > deadline) throw new Error(`probe agent in ${ns} did not answer in ${timeoutMs} ms: ${stderr}`);
+      await new Promise<void>((r) => {
+        wake = r;
+        setTimeout(r, 200);
+      });
+      wake = null;
+    }
+    return lines.shift()!;
+  };
+  const agent: Agent = {
+    async request(req) {
+      child.stdin.write(`${JSON.stringify(req)}\n`);
+      return JSON.parse(await nextLine(120_000)) as SenderResult[];
+    },
+    async close() {
+      child.stdin.end();
+      await Promise.race([exit, sleep(2000)]);
+      if (!exited) child.kill('SIGKILL');
+    },
+  };
+  try {
+    const first = await nextLine(15_000);
+    if (first !== 'ready') throw new Error(`probe agent in ${ns}: unexpected "${first}"`);
+  } catch (e) {
+    child.kill('SIGKILL');
+    throw e;
+  }
+  return agent;
 }
 
-export interface BatchOptions {
+export interface ProbeOptions {
   timeoutMs?: number;
   window?: number;
-  /** UDP destination port of the sentinels (must not be a frontend port). */
-  sentinelPort: number;
-  /** Source ports for the two sentinels of each namespace batch; advanced by the caller. */
-  nextPort: () => number;
 }
 
-/**
- * Send every probe (grouped by namespace) and classify each. Throws when the conntrack listener
- * provably missed events (a sentinel not seen), rather than misreading a missed entry as a drop.
- */
-export async function runProbes(t: Topology, probes: readonly Probe[], opts: BatchOptions): Promise<Observation[]> {
-  const out: Observation[] = new Array(probes.length);
-  const dir = mkdtempSync(join(tmpdir(), 'ksvc-ct-'));
-  const file = join(dir, 'events.txt');
-  const fd = openSync(file, 'w');
-  const listener = spawn('ip', ['netns', 'exec', t.node.name, 'conntrack', '-E', '-e', 'NEW', '-b', '16777216'], {
-    stdio: ['ignore', fd, fd],
-  });
-  const exited = new Promise<void>((r) => listener.on('exit', () => r()));
+/** Probing one topology: agents and the conntrack listener live until close(). */
+export interface Prober {
+  run(probes: readonly Probe[], opts?: ProbeOptions): Promise<Observation[]>;
+  close(): Promise<void>;
+}
+
+export interface ProberOptions {
+  /** Node-side listeners: every (proto, port) a probe may deliver to the node itself. */
+  listen: readonly { proto: ProbeProto; port: number }[];
+}
+
+/** The node's conntrack table, by original tuple. */
+function conntrackTable(t: Topology): Map<string, ConntrackEvent> {
+  const r = t.node.exec('conntrack', ['-L'], undefined, 60_000);
+  if (r.status !== 0) throw new Error(`conntrack -L in ${t.node.name}: ${r.stderr}`);
+  const byTuple = new Map<string, ConntrackEvent>();
+  for (const e of parseConntrackEntries(r.stdout)) byTuple.set(tupleKey(e.proto, e.orig.src, e.orig.sport, e.orig.dst, e.orig.dport), e);
+  return byTuple;
+}
+
+/** Start the agents (the node's listeners included); close() stops them. */
+export async function openProber(t: Topology, opts: ProberOptions): Promise<Prober> {
+  const agents = new Map<SourceNs, Agent>();
+  const close = async () => {
+    await Promise.all([...agents.values()].map((a) => a.close()));
+  };
   try {
-    await sleep(150);
-    const sentinels: string[] = [];
-    const senderResults = new Map<number, SenderResult>();
-    for (const from of ['client', 'pods', 'node'] as const) {
-      const idx = probes.map((p, i) => [p, i] as const).filter(([p]) => p.from === from);
-      if (idx.length === 0) continue;
-      const s = sentinelTarget(t, from);
-      const beginPort = opts.nextPort();
-      const endPort = opts.nextPort();
-      sentinels.push(tupleKey('udp', s.src, beginPort, s.dst, opts.sentinelPort), tupleKey('udp', s.src, endPort, s.dst, opts.sentinelPort));
-      const input = JSON.stringify({
-        probes: idx.map(([p]) => p),
-        timeoutMs: opts.timeoutMs ?? 300,
-        window: opts.window ?? 128,
-        sentinel: { src: s.src, dst: s.dst, dport: opts.sentinelPort, beginPort, endPort },
-      });
-      const r = spawnSync('ip', ['netns', 'exec', t.nsOf(from).name, process.execPath, '-e', SENDER], { input, encoding: 'utf8', timeout: 120_000 });
-      if (r.status !== 0) throw new Error(`prober in ${from} failed (${r.status}): ${r.stderr}`);
-      const res = JSON.parse(r.stdout) as SenderResult[];
-      idx.forEach(([, i], k) => senderResults.set(i, res[k]!));
-    }
-    // Wait (bounded) until the last sentinel's event is in, then read everything.
-    let events: ConntrackEvent[] = [];
-    const deadline = Date.now() + 3000;
-    for (;;) {
-      events = parseConntrackEvents(readFileSync(file, 'utf8'));
-      const seen = new Set(events.map((e) => tupleKey(e.proto, e.orig.src, e.orig.sport, e.orig.dst, e.orig.dport)));
-      const missing = sentinels.filter((k) => !seen.has(k));
-      if (missing.length === 0) break;
-      if (Date.now() > deadline) {
-        throw new Error(`conntrack listener missed sentinel(s) ${missing.join(', ')}; events so far:\n${readFileSync(file, 'utf8').slice(0, 2000)}`);
-      }
-      await sleep(50);
-    }
-    const text = readFileSync(file, 'utf8');
-    if (/ENOBUFS/i.test(text)) throw new Error('conntrack listener overran (ENOBUFS): events were lost');
-    const byTuple = new Map<string, ConntrackEvent>();
-    for (const e of events) byTuple.set(tupleKey(e.proto, e.orig.src, e.orig.sport, e.orig.dst, e.orig.dport), e);
-    probes.forEach((p, i) => {
-      const ev = byTuple.get(tupleKey(p.proto, p.src, p.sport, p.dst, p.dport));
-      out[i] = classify(p, ev, senderResults.get(i)!, t.plan.nodeLocal);
-    });
-    return out;
-  } finally {
-    listener.kill('SIGTERM');
-    await Promise.race([exited, sleep(1000)]);
-    closeSync(fd);
-    rmSync(dir, { recursive: true, force: true });
+    const froms = ['client', 'pods', 'node'] as const;
+    const started = await Promise.allSettled(froms.map((from) => startAgent(t.nsOf(from).name, from === 'node' ? opts.listen : [])));
+    started.forEach((r, i) => r.status === 'fulfilled' && agents.set(froms[i]!, r.value));
+    for (const r of started) if (r.status === 'rejected') throw r.reason;
+  } catch (e) {
+    await close();
+    throw e;
   }
+  return {
+    close,
+    async run(probes, ro = {}) {
+      const senderResults = new Map<number, SenderResult>();
+      // The three namespaces' agents work at the same time (per-source order is kept in each).
+      await Promise.all(
+        (['client', 'pods', 'node'] as const).map(async (from) => {
+          const idx = probes.map((p, i) => [p, i] as const).filter(([p]) => p.from === from);
+          if (idx.length === 0) return;
+          const res = await agents.get(from)!.request({ probes: idx.map(([p]) => p), timeoutMs: ro.timeoutMs ?? 250, window: ro.window ?? 256 });
+          idx.forEach(([, i], k) => senderResults.set(i, res[k]!));
+        }),
+      );
+      const table = conntrackTable(t);
+      return probes.map((p, i) => classify(p, table.get(tupleKey(p.proto, p.src, p.sport, p.dst, p.dport)), senderResults.get(i)!, t.plan.nodeLocal));
+    },
+  };
 }

@@ -253,6 +253,20 @@ export async function withTopology<T>(plan: TopologyPlan, tag: string, body: (t:
         must(client, 'ip', ['route', 'add', 'default', 'via', plan.extLink.node]);
         must(pods, 'ip', ['route', 'add', 'default', 'via', plan.podLink.node]);
         must(pods, 'nft', ['-f', '-'], SILENT_PODS);
+        // Permanent neighbour entries on both links: no ARP resolution during a probe burst (while
+        // a neighbour is unresolved, queued packets such as REJECT's ICMP errors can be lost).
+        const mac = (ns: Netns, iface: string): string => {
+          const r = ns.exec('ip', ['-j', 'link', 'show', 'dev', iface]);
+          const addr = (JSON.parse(r.stdout) as { address?: string }[])[0]?.address;
+          if (r.status !== 0 || !addr) throw new Error(`[${ns.name}] no MAC for ${iface}: ${r.stderr}`);
+          return addr;
+        };
+        const neigh = (ns: Netns, ip: string, lladdr: string, iface: string) =>
+          must(ns, 'ip', ['neigh', 'replace', ip, 'lladdr', lladdr, 'dev', iface, 'nud', 'permanent']);
+        neigh(node, plan.extLink.peer, mac(client, 'eth0'), plan.nodeExtIface);
+        neigh(client, plan.extLink.node, mac(node, plan.nodeExtIface), 'eth0');
+        neigh(node, plan.podLink.peer, mac(pods, 'eth0'), plan.nodePodIface);
+        neigh(pods, plan.podLink.node, mac(node, plan.nodePodIface), 'eth0');
 
         const t: Topology = { plan, node, client, pods, nsOf: (k) => (k === 'node' ? node : k === 'client' ? client : pods) };
         return body(t);
