@@ -17,24 +17,37 @@ function charReason(name: string, allowed: RegExp): string | null {
   return null;
 }
 
+/** Names repeat a lot in large files (http, metrics, node names): remember each answer. */
+function memo(fn: (name: string) => string | null): (name: string) => string | null {
+  const seen = new Map<string, string | null>();
+  return (name) => {
+    let r = seen.get(name);
+    if (r === undefined) {
+      r = fn(name);
+      if (seen.size < 100_000) seen.set(name, r);
+    }
+    return r;
+  };
+}
+
 /** DNS-1123 label: namespaces, service port names. */
-export function dns1123Label(name: string): string | null {
+export const dns1123Label = memo(function dns1123Label(name: string): string | null {
   if (name.length === 0) return 'empty';
   if (name.length > 63) return `${name.length} characters, at most 63`;
   if (LABEL_1123.test(name)) return null;
   return charReason(name, /[-a-z0-9]/) ?? 'starts or ends with \'-\'';
-}
+});
 
 /** DNS-1035 label: service names (must start with a letter). */
-export function dns1035Label(name: string): string | null {
+export const dns1035Label = memo(function dns1035Label(name: string): string | null {
   if (name.length === 0) return 'empty';
   if (name.length > 63) return `${name.length} characters, at most 63`;
   if (LABEL_1035.test(name)) return null;
   return charReason(name, /[-a-z0-9]/) ?? (/^[a-z]/.test(name) ? "ends with '-'" : 'does not start with a letter');
-}
+});
 
 /** DNS-1123 subdomain: node names. */
-export function dns1123Subdomain(name: string): string | null {
+export const dns1123Subdomain = memo(function dns1123Subdomain(name: string): string | null {
   if (name.length === 0) return 'empty';
   if (name.length > 253) return `${name.length} characters, at most 253`;
   for (const part of name.split('.')) {
@@ -43,10 +56,10 @@ export function dns1123Subdomain(name: string): string | null {
     }
   }
   return null;
-}
+});
 
 /** IANA_SVC_NAME: target port names and endpoint port names (container port names). */
-export function ianaServiceName(name: string): string | null {
+export const ianaServiceName = memo(function ianaServiceName(name: string): string | null {
   if (name.length === 0) return 'empty';
   if (name.length > 15) return `${name.length} characters, at most 15`;
   const bad = charReason(name, /[-a-z0-9]/);
@@ -55,28 +68,28 @@ export function ianaServiceName(name: string): string | null {
   if (name.startsWith('-') || name.endsWith('-')) return "starts or ends with '-'";
   if (name.includes('--')) return "contains '--'";
   return null;
-}
+});
 
 /** A label value: zones (topology.kubernetes.io/zone). */
-export function labelValue(name: string): string | null {
+export const labelValue = memo(function labelValue(name: string): string | null {
   if (name.length === 0) return 'empty';
   if (name.length > 63) return `${name.length} characters, at most 63`;
   if (LABEL_VALUE.test(name)) return null;
   return charReason(name, /[-A-Za-z0-9_.]/) ?? 'does not start and end with a letter or digit';
-}
+});
 
 /**
  * A Linux interface name (IFNAMSIZ 16 with the NUL: 1–15 bytes, no '/', ':' or whitespace, not '.'
  * or '..'), narrowed to a portable character set: '+' is iptables' own wildcard and quotes would end
  * up in generated rules.
  */
-export function interfaceName(name: string): string | null {
+export const interfaceName = memo(function interfaceName(name: string): string | null {
   if (name.length === 0) return 'empty';
   if (name.length > 15) return `${name.length} characters, at most 15`;
   if (name === '.' || name === '..') return `'${name}' is reserved`;
   if (IFNAME.test(name)) return null;
   return charReason(name, /[A-Za-z0-9_.@-]/);
-}
+});
 
 /** Edit distance, for "did you mean" hints (short strings only). */
 export function editDistance(a: string, b: string): number {

@@ -23,6 +23,13 @@ test('duplicate-endpoint', () => {
   assert.is(d.related?.[0]?.span?.start.line, 9);
 });
 
+test('duplicate-endpoint in a large endpoint list (the map path)', () => {
+  const eps = Array.from({ length: 20 }, (_, i) => `10.1.0.${i + 1}`);
+  eps.push('10.1.0.7');
+  expectDiag(S(`  endpoints ${eps.join(', ')}`), 'duplicate-endpoint', '0.20, |10.1.0.7');
+  expectClean(S(`  endpoints ${eps.slice(0, 20).join(', ')}`));
+});
+
 test('contradictory-conditions', () => {
   expectDiag(S('  endpoints 10.0.0.1 ready not-ready'), 'contradictory-conditions', 'not-ready');
   expectDiag(S('  endpoints 10.0.0.1 serving not-serving'), 'contradictory-conditions', 'not-serving');

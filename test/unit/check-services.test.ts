@@ -29,6 +29,15 @@ test('duplicate-service-port: the same port/protocol twice', () => {
   expectClean(S('  a: ClusterIP 10.0.0.10:80/tcp -> endpoints\n  b: ClusterIP 10.0.0.10:80/udp -> endpoints'));
 });
 
+test('duplicate port names and ports in a large service (the map path)', () => {
+  const lines = Array.from({ length: 12 }, (_, i) => `  p${i}: ClusterIP 10.0.0.10:${100 + i}/tcp -> endpoints`);
+  lines.push('  p3: ClusterIP 10.0.0.10:200/tcp -> endpoints', '  q: ClusterIP 10.0.0.10:105/tcp -> endpoints');
+  const text = S(lines.join('\n'));
+  expectDiag(text, 'duplicate-port-name', 'p3', 1);
+  expectDiag(text, 'duplicate-service-port', '105/tcp', 1);
+  expectClean(S(lines.slice(0, 12).join('\n')));
+});
+
 test('unnamed-port-in-multi-port-service', () => {
   const text = S('  ClusterIP 10.0.0.10:80/tcp -> endpoints\n  https: ClusterIP 10.0.0.10:443/tcp -> endpoints');
   expectDiag(text, 'unnamed-port-in-multi-port-service', 'ClusterIP');

@@ -1,6 +1,6 @@
 // Rules on endpoints: nodes, families, duplicates, named ports, and endpoints that never serve.
 import { codes } from '../codes.ts';
-import { familyName } from '../draft.ts';
+import { familyName, type EndpointDraft } from '../draft.ts';
 import { closest } from '../names.ts';
 import { specialKind } from '../values.ts';
 import { portsByName, type Rule } from './rule.ts';
@@ -41,11 +41,20 @@ export const reservedEndpointAddresses: Rule = (ctx, draft) => {
 
 export const duplicateEndpoints: Rule = (ctx, draft) => {
   for (const s of draft.services) {
-    const first = new Map<string, (typeof s.endpoints)[number]>();
-    for (const ep of s.endpoints) {
-      const prev = first.get(ep.ip.text);
-      if (!prev) first.set(ep.ip.text, ep);
-      else ctx.report(codes['duplicate-endpoint'](ctx.at(ep.ast.address.span, { related: [ctx.related('first listed here', prev.ast.address.span)] }), ep.ip.text));
+    const eps = s.endpoints;
+    if (eps.length < 2) continue;
+    // Small lists (the common case) are scanned; large ones use a map, so no service is quadratic.
+    const first = eps.length > 16 ? new Map<string, EndpointDraft>() : null;
+    for (let i = 0; i < eps.length; i++) {
+      const ep = eps[i]!;
+      let prev: EndpointDraft | undefined;
+      if (first) {
+        prev = first.get(ep.ip.text);
+        if (!prev) first.set(ep.ip.text, ep);
+      } else {
+        for (let j = 0; j < i && !prev; j++) if (eps[j]!.ip.text === ep.ip.text) prev = eps[j];
+      }
+      if (prev) ctx.report(codes['duplicate-endpoint'](ctx.at(ep.ast.address.span, { related: [ctx.related('first listed here', prev.ast.address.span)] }), ep.ip.text));
     }
   }
 };
@@ -53,7 +62,7 @@ export const duplicateEndpoints: Rule = (ctx, draft) => {
 /** A named target port needs at least one endpoint that defines it (when the service has endpoints). */
 export const targetPortNamesDefined: Rule = (ctx, draft) => {
   for (const s of draft.services) {
-    if (s.endpoints.length === 0) continue;
+    if (s.endpoints.length === 0 || !s.lines.some((l) => typeof l.ast.targetPort?.value === 'string')) continue;
     const defined = new Set<string>();
     for (const ep of s.endpoints) for (const n of ep.namedPorts.keys()) defined.add(n);
     for (const l of s.lines) {
@@ -66,16 +75,18 @@ export const targetPortNamesDefined: Rule = (ctx, draft) => {
 export const endpointsUsed: Rule = (ctx, draft) => {
   for (const s of draft.services) {
     if (s.lines.length === 0) continue;
-    const targets = [...portsByName(s).values()].map((lines) => lines[0]!.ast.targetPort?.value ?? null);
-    const anyNumeric = targets.some((t) => typeof t !== 'string');
+    // A numeric (or default) target port reaches every endpoint; named ones only those defining them.
+    const anyNumeric = s.lines.some((l) => typeof l.ast.targetPort?.value !== 'string');
     for (const ep of s.endpoints) {
       const c = ep.conditions;
       if (c && !c.ready && !c.serving) {
         ctx.report(codes['endpoint-never-used'](ctx.at(ep.ast.span), ep.ip.text, 'it is neither ready nor serving, and kube-proxy only uses serving endpoints'));
         continue;
       }
-      if (!anyNumeric && !targets.some((t) => typeof t === 'string' && ep.namedPorts.has(t))) {
-        const names = [...new Set(targets as string[])].join(', ');
+      if (anyNumeric) continue;
+      const targets = [...portsByName(s).values()].map((lines) => lines[0]!.ast.targetPort!.value as string);
+      if (!targets.some((t) => ep.namedPorts.has(t))) {
+        const names = [...new Set(targets)].join(', ');
         ctx.report(codes['endpoint-never-used'](ctx.at(ep.ast.span), ep.ip.text, `it defines none of the target ports (${names}); add 'ports NAME=N'`));
       }
     }

@@ -33,13 +33,34 @@ const nameSpan = (l: PortLineDraft): Span => l.ast.name?.span ?? l.ast.type.span
 export const portNamesUnique: Rule = (ctx, draft) => {
   for (const s of draft.services) {
     const multiPort = portsByName(s).size > 1;
-    const names = new Map<string, PortLineDraft>();
-    const pairs = new Map<string, PortLineDraft>();
-    for (const l of s.lines) {
-      if (!l.ip) continue;
-      const fam = l.ip.family;
-      const nameKey = `${fam}|${l.name}`;
-      const prev = names.get(nameKey);
+    const lines = s.lines.filter((l) => l.ip);
+    // Earlier line of the same family with the same name / port+protocol. Services have a few
+    // lines, so a scan is cheapest; many lines use maps so that no service is quadratic.
+    const big = lines.length > 8;
+    const names = big ? new Map<string, PortLineDraft>() : null;
+    const pairs = big ? new Map<string, PortLineDraft>() : null;
+    for (let i = 0; i < lines.length; i++) {
+      const l = lines[i]!;
+      const fam = l.ip!.family;
+      const port = l.ast.port.value;
+      const proto = l.ast.protocol.value;
+      let prev: PortLineDraft | undefined;
+      let prevPair: PortLineDraft | undefined;
+      if (names && pairs) {
+        const nk = `${fam}|${l.name}`;
+        const pk = `${fam}|${port}/${proto}`;
+        prev = names.get(nk);
+        prevPair = pairs.get(pk);
+        if (!prev) names.set(nk, l);
+        if (!prevPair) pairs.set(pk, l);
+      } else {
+        for (let j = 0; j < i; j++) {
+          const o = lines[j]!;
+          if (o.ip!.family !== fam) continue;
+          if (!prev && o.name === l.name) prev = o;
+          if (!prevPair && o.ast.port.value === port && o.ast.protocol.value === proto) prevPair = o;
+        }
+      }
       if (l.name === '' && (multiPort || prev)) {
         ctx.report(codes['unnamed-port-in-multi-port-service'](ctx.at(l.ast.type.span)));
       } else if (prev) {
@@ -47,18 +68,11 @@ export const portNamesUnique: Rule = (ctx, draft) => {
           codes['duplicate-port-name'](ctx.at(nameSpan(l), { related: [ctx.related('first used here', nameSpan(prev))] }), l.name, familyName(fam)),
         );
       }
-      if (!prev) names.set(nameKey, l);
-      const pairKey = `${fam}|${l.ast.port.value}/${l.ast.protocol.value}`;
-      const prevPair = pairs.get(pairKey);
       if (prevPair) {
         ctx.report(
-          codes['duplicate-service-port'](
-            ctx.at(l.ast.port.span, { related: [ctx.related('first declared here', prevPair.ast.port.span)] }),
-            l.ast.port.value,
-            l.ast.protocol.value,
-          ),
+          codes['duplicate-service-port'](ctx.at(l.ast.port.span, { related: [ctx.related('first declared here', prevPair.ast.port.span)] }), port, proto),
         );
-      } else pairs.set(pairKey, l);
+      }
     }
   }
 };
@@ -114,6 +128,7 @@ export const dualStackPorts: Rule = (ctx, draft) => {
 export const nodePortCollisions: Rule = (ctx, draft) => {
   const owner = new Map<number, { key: string; what: string; span: Span }>();
   for (const s of draft.services) {
+    if (s.hcnp.length === 0 && !s.lines.some((l) => l.ast.nodePort)) continue;
     const mine = new Map<string, PortLineDraft>();
     const claimed: [number, Span, string][] = [];
     for (const [, lines] of portsByName(s)) {

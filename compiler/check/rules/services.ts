@@ -1,5 +1,4 @@
 // Rules on services as a whole: identity, type and cluster IPs.
-import type { Family } from '../../../common/ip.ts';
 import { codes } from '../codes.ts';
 import { familyName, type PortLineDraft, type ServiceDraft } from '../draft.ts';
 import { specialKind } from '../values.ts';
@@ -44,12 +43,15 @@ export const mixedServiceTypes: Rule = (ctx, draft) => {
 
 export const conflictingClusterIPs: Rule = (ctx, draft) => {
   for (const s of draft.services) {
-    const first = new Map<Family, PortLineDraft>();
+    let v4: PortLineDraft | undefined;
+    let v6: PortLineDraft | undefined;
     for (const l of s.lines) {
       if (!l.ip) continue;
-      const prev = first.get(l.ip.family);
-      if (!prev) first.set(l.ip.family, l);
-      else if (prev.ip!.text !== l.ip.text) {
+      const prev = l.ip.family === 'ipv4' ? v4 : v6;
+      if (!prev) {
+        if (l.ip.family === 'ipv4') v4 = l;
+        else v6 = l;
+      } else if (prev.ip!.text !== l.ip.text) {
         ctx.report(
           codes['conflicting-cluster-ip'](
             ctx.at(l.ast.clusterIP.span, { related: [ctx.related('the first cluster IP is here', prev.ast.clusterIP.span)], hint: `write ${prev.ip!.text}` }),
@@ -76,13 +78,13 @@ export const reservedClusterIPs: Rule = (ctx, draft) => {
 export const clusterIPInUse: Rule = (ctx, draft) => {
   const owner = new Map<string, { svc: ServiceDraft; line: PortLineDraft }>();
   for (const s of draft.services) {
-    const mine = new Set<string>();
+    let reported: Set<string> | null = null;
     for (const l of s.lines) {
-      if (!l.ip || mine.has(l.ip.text)) continue;
-      mine.add(l.ip.text);
+      if (!l.ip) continue;
       const prev = owner.get(l.ip.text);
       if (!prev) owner.set(l.ip.text, { svc: s, line: l });
-      else if (prev.svc.key !== s.key) {
+      else if (prev.svc !== s && !reported?.has(l.ip.text)) {
+        (reported ??= new Set()).add(l.ip.text);
         ctx.report(
           codes['cluster-ip-in-use'](
             ctx.at(l.ast.clusterIP.span, { related: [ctx.related(`${prev.svc.key} uses it here`, prev.line.ast.clusterIP.span)] }),
@@ -107,11 +109,12 @@ export const nodePortOnClusterIP: Rule = (ctx, draft) => {
 
 export const missingNodePort: Rule = (ctx, draft) => {
   for (const s of draft.services) {
-    const warned = new Set<string>();
+    if (s.type === 'ClusterIP') continue;
+    let warned: Set<string> | null = null;
     for (const l of s.lines) {
       const type = l.ast.type.value;
-      if (type === 'ClusterIP' || l.ast.nodePort || warned.has(l.name)) continue;
-      warned.add(l.name);
+      if (type === 'ClusterIP' || l.ast.nodePort || warned?.has(l.name)) continue;
+      (warned ??= new Set()).add(l.name);
       ctx.report(codes['missing-node-port'](ctx.at(l.ast.type.span), type));
     }
   }
