@@ -6,6 +6,7 @@ import { makeSourceFile } from '../../common/source.ts';
 import type { Diagnostic } from '../../common/diagnostics.ts';
 import type { PortLine, ServiceBlock, ClusterBlock, NodeBlock, ServiceItem } from '../../grammar/ast.ts';
 import { parseKsvc } from '../../grammar/parse.ts';
+import { EVERY_CONSTRUCT, SEED_CLUSTERIP, SEED_LOCAL, SEED_NODEPORT } from '../property/parse-corpus.ts';
 
 const parse = (text: string) => parseKsvc(makeSourceFile('t.ksvc', text));
 
@@ -42,62 +43,8 @@ const at = (d: Diagnostic | undefined) => (d?.span ? `${d.span.start.line}:${d.s
 // ---------------------------------------------------------------------------------------------
 // Acceptance examples (docs: /work/shared/spec/ksvc-language.md section 2)
 
-const seedClusterIP = `# kube-dns and the API service, as captured on ecs-matrix-k8s-cluster-3
-cluster {
-  masq from outside 10.64.1.0/24
-}
-
-node ecs-matrix-k8s-cluster-3 {
-  address 172.16.1.35
-}
-
-service default/kubernetes {
-  https: ClusterIP 10.32.0.1:443/tcp -> endpoints:6443
-  endpoints 172.16.1.35
-}
-
-service kube-system/kube-dns {
-  dns:     ClusterIP 10.32.0.10:53/udp   -> endpoints:53
-  dns-tcp: ClusterIP 10.32.0.10:53/tcp   -> endpoints:53
-  metrics: ClusterIP 10.32.0.10:9153/tcp -> endpoints:9153
-  endpoints 10.64.1.7 on ecs-matrix-k8s-cluster-3
-}
-`;
-
-const seedNodePort = `cluster {
-  masq from outside 10.64.1.0/24
-}
-
-node ecs-matrix-k8s-cluster-3 {
-  address 172.16.1.35
-}
-
-service default/web-svc {
-  nginx-svc-port: NodePort 10.32.0.159:8080/tcp nodePort 30080 -> endpoints:80
-  endpoints 10.64.1.13 on ecs-matrix-k8s-cluster-3
-}
-`;
-
-const seedLocal = `cluster {
-  masq from outside 10.64.1.0/24
-}
-
-node ecs-matrix-k8s-cluster-3 {
-  address 172.16.1.35
-}
-
-node ecs-matrix-k8s-cluster-1 {
-  address 172.16.1.33
-}
-
-service default/http-svc {
-  http-svc: NodePort 10.32.0.227:8080/tcp nodePort 30080 -> endpoints:8080, externalTrafficPolicy local
-  endpoints 10.44.0.1 on ecs-matrix-k8s-cluster-3
-}
-`;
-
 test('acceptance: seed-clusterip parses to the expected AST', () => {
-  const f = ok(seedClusterIP);
+  const f = ok(SEED_CLUSTERIP);
   assert.equal(
     f.blocks.map((b) => b.kind),
     ['Cluster', 'Node', 'Service', 'Service'],
@@ -129,9 +76,9 @@ test('acceptance: seed-clusterip parses to the expected AST', () => {
 });
 
 test('acceptance: seed-nodeport and seed-local', () => {
-  const np = (ok(seedNodePort).blocks[2] as ServiceBlock).items[0] as PortLine;
+  const np = (ok(SEED_NODEPORT).blocks[2] as ServiceBlock).items[0] as PortLine;
   assert.equal([np.name?.value, np.type.value, np.port.value, np.nodePort?.value, np.targetPort?.value], ['nginx-svc-port', 'NodePort', 8080, 30080, 80]);
-  const f = ok(seedLocal);
+  const f = ok(SEED_LOCAL);
   assert.is(f.blocks.length, 4);
   const p = (f.blocks[3] as ServiceBlock).items[0] as PortLine;
   assert.equal(strip(p.clauses), [{ kind: 'ExternalTrafficPolicy', policy: { value: 'Local' } }]);
@@ -148,6 +95,15 @@ test('acceptance: the design-card line', () => {
 
 // ---------------------------------------------------------------------------------------------
 // Constructs
+
+test('the every-construct corpus file parses cleanly', () => {
+  const f = ok(EVERY_CONSTRUCT);
+  assert.equal(
+    f.blocks.map((b) => b.kind),
+    ['Cluster', 'Node', 'Service', 'Service'],
+  );
+  assert.is(f.comments.length, 3);
+});
 
 test('cluster settings and every detector mode', () => {
   const f = ok(`cluster {
