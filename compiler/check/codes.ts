@@ -242,7 +242,7 @@ export const { codes, table: checkCodeTable } = defineCodes({
   'endpoint-family-mismatch': {
     severity: e,
     message: (ip: string, family: string, has: string) =>
-      `endpoint ${ip} is ${family} but the service has only ${has} cluster IPs; add a ${family} port line or remove the endpoint`,
+      `endpoint ${ip} is ${family} but the service has only ${has} cluster IPs; add an ${family} port line or remove the endpoint`,
   },
   'duplicate-endpoint': {
     severity: e,

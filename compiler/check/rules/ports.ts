@@ -92,7 +92,7 @@ export const dualStackPorts: Rule = (ctx, draft) => {
         if (!valid.some((l) => l.ip!.family === fam)) {
           ctx.report(
             codes['dual-stack-port-mismatch'](
-              ctx.at(nameSpan(first), { hint: `add a ${familyName(fam)} line for ${label}` }),
+              ctx.at(nameSpan(first), { hint: `add an ${familyName(fam)} line for ${label}` }),
               `${label} is declared for ${familyName(first.ip!.family)} but not for ${familyName(fam)}`,
             ),
           );
