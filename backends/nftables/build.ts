@@ -4,11 +4,11 @@
 // describes: docs/nftables.md lists each place where the two structures differ and why.
 import type { IREndpoint, IRLocalDetector, IRProgram, IRServicePort } from '../../compiler/ir/types.ts';
 import {
-  accept, and, cidrExpr, concat, ct, dnat, drop, exactIfname, fib, goto, jump, mangle, masquerade, match, meta,
-  or, payload, prefix, reject, ret, setUpdate, spelling, vmap, xor,
-  type Expr, type FamilySpelling, type Json, type NftFamily, type Stmt,
+  accept, and, cidrExpr, commented as commentedKey, concat, ct, drop, exactIfname, fib, goto, jump, list, mangle,
+  masquerade, match, meta, or, payload, prefix, reject, ret, setUpdate, spelling, str, vmap, xor,
+  type Expr, type FamilySpelling, type JsonText, type NftFamily, type Stmt,
 } from './json.ts';
-import { endpointNames, servicePortNames } from './names.ts';
+import { endpointNames, servicePortBase, servicePortNames } from './names.ts';
 import { cascadeThresholds, RANDOM_MASK } from './probability.ts';
 
 export const TABLE = 'kube-proxy';
@@ -22,12 +22,23 @@ export interface BaseChainSpec {
 export interface ChainDef {
   name: string;
   base?: BaseChainSpec;
-  rules: Rule[];
+  /** Start of every `add rule` command of this chain, up to the opening of `expr`. */
+  head: string;
+  /**
+   * The chain's `add rule` commands as text pieces, each command preceded by its ",\n" separator
+   * (concatenated once, by the document writer: no intermediate strings at scale).
+   */
+  rules: JsonText[];
 }
 
-export interface Rule {
-  expr: Stmt[];
-  comment?: string;
+/** Appends a rule (statements as JSON text) to a chain. */
+export function addRule(c: ChainDef, expr: Stmt[], comment?: string): void {
+  c.rules.push(',\n', c.head);
+  for (let i = 0; i < expr.length; i++) {
+    if (i > 0) c.rules.push(',');
+    c.rules.push(expr[i]!);
+  }
+  c.rules.push(comment === undefined ? ']}}}' : `],"comment":${str(comment)}}}}`);
 }
 
 export interface SetDef {
@@ -38,8 +49,8 @@ export interface SetDef {
   flags?: 'timeout'[];
   /** Seconds (sets with the timeout flag). */
   timeout?: number;
-  /** Elements: keys (set) or [key, verdict] pairs (map). */
-  elem: Json[];
+  /** Elements (JSON text): keys (set) or [key, verdict] pairs (map). */
+  elem: JsonText[];
 }
 
 export interface FamilyRuleset {
@@ -82,13 +93,11 @@ export const S = {
 /** Dedupes map keys: the first element for a key wins, as the first matching iptables rule does. */
 class MapBuilder {
   private readonly seen = new Set<string>();
-  readonly elem: Json[] = [];
-  add(key: Json, value: Json, comment?: string): void {
-    const k = JSON.stringify(key);
-    if (this.seen.has(k)) return;
-    this.seen.add(k);
-    const keyed: Json = comment === undefined ? key : { elem: { val: key, comment } };
-    this.elem.push([keyed, value]);
+  readonly elem: JsonText[] = [];
+  add(key: Expr, value: Stmt, comment?: string): void {
+    if (this.seen.has(key)) return;
+    this.seen.add(key);
+    this.elem.push(`[${comment === undefined ? key : commentedKey(key, comment)},${value}]`);
   }
 }
 
@@ -96,20 +105,21 @@ const refuseVerdict = (v: 'reject' | 'drop'): Stmt => (v === 'reject' ? goto(C.r
 
 export function buildFamily(ir: IRProgram): FamilyRuleset {
   const f = spelling(ir.family);
-  const loopback = ir.family === 'ipv4' ? prefix('127.0.0.0', 8) : '::1';
+  const loopback = ir.family === 'ipv4' ? prefix('127.0.0.0', 8) : str('::1');
   const mark = ir.masqueradeMark;
-  const ctNew = match('in', ct('state'), 'new');
+  const ctNew = match('in', ct('state'), str('new'));
   const l4Key = concat(meta('l4proto'), payload('th', 'dport'));
   const fullKey = concat(payload(f.l3, 'daddr'), meta('l4proto'), payload('th', 'dport'));
 
   const chains: ChainDef[] = [];
   const chain = (name: string, base?: BaseChainSpec): ChainDef => {
-    const c: ChainDef = base ? { name, base, rules: [] } : { name, rules: [] };
+    const head = `{"add":{"rule":{"family":"${f.family}","table":"${TABLE}","chain":${str(name)},"expr":[`;
+    const c: ChainDef = base ? { name, base, head, rules: [] } : { name, head, rules: [] };
     chains.push(c);
     return c;
   };
-  const rule = (c: ChainDef, ...expr: Stmt[]): void => void c.rules.push({ expr });
-  const commented = (c: ChainDef, comment: string, ...expr: Stmt[]): void => void c.rules.push({ expr, comment });
+  const rule = (c: ChainDef, ...expr: Stmt[]): void => addRule(c, expr);
+  const commented = (c: ChainDef, comment: string, ...expr: Stmt[]): void => addRule(c, expr, comment);
 
   // ---- base chains: iptables' builtin chains at iptables' priorities, jumps in a node's order
   const natPre = chain(C.natPrerouting, { type: 'nat', hook: 'prerouting', prio: -100 });
@@ -139,38 +149,38 @@ export function buildFamily(ir: IRProgram): FamilyRuleset {
   const services = chain(C.services);
   rule(services, vmap(fullKey, `@${S.serviceIPs}`));
   if (ir.nodePorts.kind === 'addresses') {
-    rule(services, match('==', payload(f.l3, 'daddr'), `@${S.nodePortIPs}`), vmap(l4Key, `@${S.serviceNodePorts}`));
+    rule(services, match('==', payload(f.l3, 'daddr'), str(`@${S.nodePortIPs}`)), vmap(l4Key, `@${S.serviceNodePorts}`));
   } else if (ir.localhostNodePorts) {
-    rule(services, match('==', fib('daddr'), 'local'), vmap(l4Key, `@${S.serviceNodePorts}`));
+    rule(services, match('==', fib('daddr'), str('local')), vmap(l4Key, `@${S.serviceNodePorts}`));
   } else {
-    rule(services, match('==', fib('daddr'), 'local'), match('!=', payload(f.l3, 'daddr'), loopback), vmap(l4Key, `@${S.serviceNodePorts}`));
+    rule(services, match('==', fib('daddr'), str('local')), match('!=', payload(f.l3, 'daddr'), loopback), vmap(l4Key, `@${S.serviceNodePorts}`));
   }
 
   const masq = chain(C.masquerading);
-  rule(masq, match('==', and(meta('mark'), mark), 0), ret);
-  rule(masq, mangle(meta('mark'), xor(meta('mark'), mark)));
+  rule(masq, match('==', and(meta('mark'), String(mark)), '0'), ret);
+  rule(masq, mangle(meta('mark'), xor(meta('mark'), String(mark))));
   commented(masq, 'kubernetes service traffic requiring SNAT', masquerade(ir.environment.randomFully));
-  rule(chain(C.markForMasquerade), mangle(meta('mark'), or(meta('mark'), mark)));
+  rule(chain(C.markForMasquerade), mangle(meta('mark'), or(meta('mark'), String(mark))));
 
   rule(chain(C.firewallCheck), vmap(fullKey, `@${S.firewallIPs}`));
-  rule(chain(C.healthChecks), match('==', payload('tcp', 'dport'), `@${S.healthCheckNodePorts}`), accept);
+  rule(chain(C.healthChecks), match('==', payload('tcp', 'dport'), str(`@${S.healthCheckNodePorts}`)), accept);
   rule(chain(C.serviceEndpointsCheck), vmap(fullKey, `@${S.noEndpointServices}`));
   const extCheck = chain(C.externalEndpointsCheck);
   rule(extCheck, vmap(fullKey, `@${S.noEndpointExternalIPs}`));
-  rule(extCheck, match('==', fib('daddr'), 'local'), vmap(l4Key, `@${S.noEndpointNodePorts}`));
+  rule(extCheck, match('==', fib('daddr'), str('local')), vmap(l4Key, `@${S.noEndpointNodePorts}`));
 
   const fwd = chain(C.forward);
-  if (!ir.environment.conntrackLiberal) rule(fwd, match('in', ct('state'), 'invalid'), drop);
-  commented(fwd, 'kubernetes forwarding rules', match('==', and(meta('mark'), mark), mark), accept);
-  commented(fwd, 'kubernetes forwarding conntrack rule', match('in', ct('state'), ['established', 'related']), accept);
+  if (!ir.environment.conntrackLiberal) rule(fwd, match('in', ct('state'), str('invalid')), drop);
+  commented(fwd, 'kubernetes forwarding rules', match('==', and(meta('mark'), String(mark)), String(mark)), accept);
+  commented(fwd, 'kubernetes forwarding conntrack rule', match('in', ct('state'), list('established', 'related')), accept);
 
   if (localnetBlock) {
     // iptables: -d 127.0.0.0/8 ! -s 127.0.0.0/8 -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP.
     // Without a conntrack entry (invalid, untracked) nft cannot read `ct status`, so that case is its own rule.
     const c = chain(C.localnet);
     const lo = [match('==', payload('ip', 'daddr'), loopback), match('!=', payload('ip', 'saddr'), loopback)];
-    commented(c, 'block incoming localnet connections', ...lo, match('in', ct('state'), ['invalid', 'untracked']), drop);
-    commented(c, 'block incoming localnet connections', ...lo, ctNew, match('==', and(ct('status'), 'dnat'), 0), drop);
+    commented(c, 'block incoming localnet connections', ...lo, match('in', ct('state'), list('invalid', 'untracked')), drop);
+    commented(c, 'block incoming localnet connections', ...lo, ctNew, match('==', and(ct('status'), str('dnat')), '0'), drop);
   }
   rule(chain(C.rejectChain), reject);
 
@@ -186,7 +196,9 @@ export function buildFamily(ir: IRProgram): FamilyRuleset {
 
   for (const sp of ir.servicePorts) {
     const n = servicePortNames(sp);
-    const key = (ip: string): Expr => concat(ip, sp.protocol, sp.port);
+    const proto = str(sp.protocol);
+    const port = String(sp.port);
+    const key = (ip: string): Expr => concat(str(ip), proto, port);
     if (sp.internal.kind === 'balance') {
       serviceIPs.add(key(sp.clusterIP), jump(sp.internal.set === 'cluster' ? n.service : n.local));
     } else {
@@ -197,11 +209,11 @@ export function buildFamily(ir: IRProgram): FamilyRuleset {
       if (ext) {
         for (const ip of sp.externalIPs) serviceIPs.add(key(ip), jump(n.external));
         for (const ip of sp.loadBalancerIPs) serviceIPs.add(key(ip), jump(sp.firewall ? n.firewall : n.external));
-        if (sp.nodePort !== null) serviceNodePorts.add(concat(sp.protocol, sp.nodePort), jump(n.external));
+        if (sp.nodePort !== null) serviceNodePorts.add(concat(proto, String(sp.nodePort)), jump(n.external));
       }
       if (refuse) {
         for (const ip of [...sp.externalIPs, ...sp.loadBalancerIPs]) noEpExternal.add(key(ip), refuseVerdict(refuse), sp.servicePortName);
-        if (sp.nodePort !== null) noEpNodePorts.add(concat(sp.protocol, sp.nodePort), refuseVerdict(refuse), sp.servicePortName);
+        if (sp.nodePort !== null) noEpNodePorts.add(concat(proto, String(sp.nodePort)), refuseVerdict(refuse), sp.servicePortName);
       }
       if (sp.firewall && ext) for (const ip of sp.loadBalancerIPs) firewallIPs.add(key(ip), drop);
     }
@@ -216,10 +228,10 @@ export function buildFamily(ir: IRProgram): FamilyRuleset {
     { kind: 'map', name: S.noEndpointServices, type: [f.addrType, 'inet_proto', 'inet_service'], elem: noEpServices.elem },
     { kind: 'map', name: S.noEndpointExternalIPs, type: [f.addrType, 'inet_proto', 'inet_service'], elem: noEpExternal.elem },
     { kind: 'map', name: S.noEndpointNodePorts, type: ['inet_proto', 'inet_service'], elem: noEpNodePorts.elem },
-    { kind: 'set', name: S.healthCheckNodePorts, type: 'inet_service', elem: [...healthChecks] },
+    { kind: 'set', name: S.healthCheckNodePorts, type: 'inet_service', elem: [...healthChecks].map(String) },
   ];
   if (ir.nodePorts.kind === 'addresses') {
-    sets.push({ kind: 'set', name: S.nodePortIPs, type: f.addrType, elem: [...new Set<string>(ir.nodePorts.addresses)] });
+    sets.push({ kind: 'set', name: S.nodePortIPs, type: f.addrType, elem: [...new Set<string>(ir.nodePorts.addresses)].map(str) });
   }
   sets.push(...affinitySets);
   return { family: f.family, chains, sets };
@@ -231,12 +243,26 @@ function detectorMatch(d: IRLocalDetector, f: FamilySpelling, local: boolean): S
     case 'cidr':
       return match(op, payload(f.l3, 'saddr'), cidrExpr(d.cidr));
     case 'interface':
-      return match(op, meta('iifname'), exactIfname(d.name));
+      return match(op, meta('iifname'), str(exactIfname(d.name)));
     case 'interfacePrefix':
-      return match(op, meta('iifname'), `${exactIfname(d.prefix)}*`);
+      return match(op, meta('iifname'), str(`${exactIfname(d.prefix)}*`));
     case 'none':
       throw new Error('IR invariant: a detector match was requested but the detector is none');
   }
+}
+
+// Constant statement texts, built once (the per-endpoint path runs ~10^5 times at scale).
+const MARK_MASQ = jump(C.markForMasquerade);
+const RANDOM_BITS = and(meta('random'), String(RANDOM_MASK));
+const FIB_SADDR_LOCAL = match('==', fib('saddr'), str('local'));
+/** Closes `ip saddr "<endpoint>"` and jumps to mark-for-masquerade, ending the rule. */
+const HAIRPIN_CLOSE = `"}},${MARK_MASQ}]}}}`;
+const thresholdCache = new Map<number, string[]>();
+/** `meta random & 0x7fffffff < T` for the N-1 conditional rules of an N-endpoint cascade. */
+function randomMatches(n: number): string[] {
+  let v = thresholdCache.get(n);
+  if (!v) thresholdCache.set(n, (v = cascadeThresholds(n).map((t) => match('<', RANDOM_BITS, String(t)))));
+  return v;
 }
 
 function renderServiceChains(
@@ -246,12 +272,19 @@ function renderServiceChains(
   chain: (name: string, base?: BaseChainSpec) => ChainDef,
   affinitySets: SetDef[],
 ): void {
-  const rule = (c: ChainDef, ...expr: Stmt[]): void => void c.rules.push({ expr });
-  const markMasq = jump(C.markForMasquerade);
-  const epName = new Map<IREndpoint, ReturnType<typeof endpointNames>>();
-  const namesOf = (ep: IREndpoint) => {
-    let v = epName.get(ep);
-    if (!v) epName.set(ep, (v = endpointNames(sp, ep)));
+  const rule = (c: ChainDef, ...expr: Stmt[]): void => addRule(c, expr);
+  const saddr = payload(f.l3, 'saddr');
+  const hairpinOpen = `{"match":{"op":"==","left":${saddr},"right":"`;
+  const dnatOpen = `${match('==', meta('l4proto'), str(sp.protocol))},{"dnat":{"addr":"`;
+  const serviceBase = servicePortBase(sp);
+  const eps = sp.endpoints.map((ep) => {
+    const names = endpointNames(serviceBase, ep);
+    return { ep, chain: names.chain, affinitySet: names.affinitySet, goto: goto(names.chain) };
+  });
+  const byEndpoint = new Map(eps.map((e) => [e.ep.hostPort, e]));
+  const info = (ep: IREndpoint) => {
+    const v = byEndpoint.get(ep.hostPort);
+    if (!v) throw new Error(`IR invariant: endpoint ${ep.hostPort} of ${sp.servicePortName} is not in its endpoints list`);
     return v;
   };
 
@@ -260,21 +293,21 @@ function renderServiceChains(
   if (ext) {
     const c = chain(n.external);
     if (ext.policy === 'Cluster') {
-      c.rules.push({ expr: [markMasq], comment: `masquerade traffic for ${sp.servicePortName} external destinations` });
+      addRule(c, [MARK_MASQ], `masquerade traffic for ${sp.servicePortName} external destinations`);
       rule(c, goto(n.service));
     } else {
       if (ext.shortCircuitPods) rule(c, detectorMatch(sp.localDetector, f, true), goto(n.service));
-      rule(c, match('==', fib('saddr'), 'local'), markMasq);
-      rule(c, match('==', fib('saddr'), 'local'), goto(n.service));
+      rule(c, FIB_SADDR_LOCAL, MARK_MASQ);
+      rule(c, FIB_SADDR_LOCAL, goto(n.service));
       if (ext.toLocal) rule(c, goto(n.local));
     }
   }
   // firewall-… (KUBE-FW): allowed sources continue to external-…, the rest falls through.
   if (sp.firewall && ext) {
     const c = chain(n.firewall);
-    for (const cidr of sp.firewall.sourceRanges) rule(c, match('==', payload(f.l3, 'saddr'), cidrExpr(cidr)), goto(n.external));
+    for (const cidr of sp.firewall.sourceRanges) rule(c, match('==', saddr, cidrExpr(cidr)), goto(n.external));
     if (sp.firewall.allowLoadBalancerIPs) {
-      for (const ip of sp.loadBalancerIPs) rule(c, match('==', payload(f.l3, 'saddr'), ip), goto(n.external));
+      for (const ip of sp.loadBalancerIPs) rule(c, match('==', saddr, str(ip)), goto(n.external));
     }
   }
   // service-… / local-… (KUBE-SVC / KUBE-SVL)
@@ -283,38 +316,33 @@ function renderServiceChains(
     const c = chain(which === 'cluster' ? n.service : n.local);
     if (sp.internal.kind === 'balance' && sp.internal.set === which && sp.internalMasquerade !== 'never') {
       const expr: Stmt[] = [
-        match('==', payload(f.l3, 'daddr'), sp.clusterIP),
-        match('==', payload(sp.protocol, 'dport'), sp.port),
+        match('==', payload(f.l3, 'daddr'), str(sp.clusterIP)),
+        match('==', payload(sp.protocol, 'dport'), String(sp.port)),
       ];
       if (sp.internalMasquerade === 'ifNotLocal') expr.push(detectorMatch(sp.localDetector, f, false));
-      expr.push(markMasq);
+      expr.push(MARK_MASQ);
       rule(c, ...expr);
     }
     if (sp.affinity) {
       for (const ep of set.endpoints) {
-        const en = namesOf(ep);
-        rule(c, match('==', payload(f.l3, 'saddr'), `@${en.affinitySet}`), goto(en.chain));
+        const e = info(ep);
+        rule(c, match('==', saddr, str(`@${e.affinitySet}`)), e.goto);
       }
     }
-    const thresholds = cascadeThresholds(set.endpoints.length);
+    const draws = randomMatches(set.endpoints.length);
     set.endpoints.forEach((ep, i) => {
-      const target = goto(namesOf(ep).chain);
-      if (i < thresholds.length) {
-        rule(c, match('<', and(meta('random'), RANDOM_MASK), thresholds[i]!), target);
-      } else {
-        rule(c, target);
-      }
+      if (i < draws.length) c.rules.push(',\n', c.head, draws[i]!, ',', info(ep).goto, ']}}}');
+      else c.rules.push(',\n', c.head, info(ep).goto, ']}}}');
     });
   }
   // endpoint-… (KUBE-SEP)
-  for (const ep of sp.endpoints) {
-    const en = namesOf(ep);
-    const c = chain(en.chain);
-    rule(c, match('==', payload(f.l3, 'saddr'), ep.ip), markMasq);
+  for (const e of eps) {
+    const c = chain(e.chain);
+    c.rules.push(',\n', c.head, hairpinOpen, e.ep.ip, HAIRPIN_CLOSE);
     if (sp.affinity) {
-      rule(c, setUpdate(payload(f.l3, 'saddr'), en.affinitySet));
-      affinitySets.push({ kind: 'set', name: en.affinitySet, type: f.addrType, flags: ['timeout'], timeout: sp.affinity.timeoutSeconds, elem: [] });
+      rule(c, setUpdate(saddr, e.affinitySet));
+      affinitySets.push({ kind: 'set', name: e.affinitySet, type: f.addrType, flags: ['timeout'], timeout: sp.affinity.timeoutSeconds, elem: [] });
     }
-    rule(c, match('==', meta('l4proto'), sp.protocol), dnat(ep.ip, ep.port));
+    c.rules.push(',\n', c.head, dnatOpen, e.ep.ip, '","port":', String(e.ep.port), '}}]}}}');
   }
 }

@@ -3,9 +3,8 @@
 // docs/nftables.md explains the structure; schema/ksvc-nft.schema.json describes the output.
 import type { IRProgram } from '../../compiler/ir/types.ts';
 import { buildFamily, type FamilyRuleset } from './build.ts';
-import { documentCommands, serializeDocument, type DocumentOptions } from './document.ts';
-import type { Json } from './json.ts';
-import { commandsToText } from './text.ts';
+import { renderDocument, type DocumentOptions } from './document.ts';
+import { commandsToText, type Json } from './text.ts';
 
 export type NftRenderOptions = DocumentOptions;
 
@@ -20,17 +19,17 @@ export function buildRulesets(ir: IRProgram | IRProgram[]): FamilyRuleset[] {
   return programsOf(ir).map(buildFamily);
 }
 
-/** The command list (`{"nftables": <this>}`) as data. */
+/** The command list (`{"nftables": <this>}`) as data (parsed back from the JSON text). */
 export function nftablesCommands(ir: IRProgram | IRProgram[], options: NftRenderOptions = {}): Json[] {
-  return documentCommands(buildRulesets(ir), options);
+  return (JSON.parse(renderNftablesJson(ir, options)) as { nftables: Json[] }).nftables;
 }
 
 /** The JSON document for `nft -j -f`: both families in one transaction when given both. */
 export function renderNftablesJson(ir: IRProgram | IRProgram[], options: NftRenderOptions = {}): string {
-  return serializeDocument(nftablesCommands(ir, options));
+  return renderDocument(buildRulesets(ir), options);
 }
 
-/** The same ruleset in nft syntax (`nft -f`). */
+/** The same ruleset in nft syntax (`nft -f`), printed from the JSON commands. */
 export function renderNftablesText(ir: IRProgram | IRProgram[], options: NftRenderOptions = {}): string {
   return commandsToText(nftablesCommands(ir, options));
 }

@@ -3,7 +3,7 @@
 // dots), each prefixed by the first 8 characters of the RFC 4648 base32 SHA-256 of the base name and
 // cut to 240 characters. Chains and sets add a role prefix (service-, local-, external-, firewall-,
 // endpoint-, affinity-). Same inputs give the same names as kube-proxy's nftables mode.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { IREndpoint, IRServicePort } from '../../compiler/ir/types.ts';
 
 const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
@@ -29,8 +29,7 @@ function base32Prefix(bytes: Uint8Array, chars: number): string {
 const BASE_NAME_MAX = 240;
 
 export function hashAndTruncate(name: string): string {
-  const hash = base32Prefix(createHash('sha256').update(name, 'utf8').digest(), 8);
-  const full = `${hash}-${name}`;
+  const full = `${base32Prefix(hash('sha256', name, 'buffer'), 8)}-${name}`;
   return full.length > BASE_NAME_MAX ? `${full.slice(0, BASE_NAME_MAX - 3)}...` : full;
 }
 
@@ -38,8 +37,9 @@ export function hashAndTruncate(name: string): string {
 export const servicePortBase = (sp: IRServicePort): string =>
   `${sp.namespace}/${sp.name}/${sp.protocol}/${sp.portName}`;
 
-export const endpointBase = (sp: IRServicePort, ep: IREndpoint): string =>
-  `${servicePortBase(sp)}__${ep.ip.replaceAll(':', '.')}/${ep.port}`;
+/** The endpoint base name; `serviceBase` is servicePortBase(sp) (computed once per service port). */
+export const endpointBase = (serviceBase: string, ep: IREndpoint): string =>
+  `${serviceBase}__${ep.ip.includes(':') ? ep.ip.replaceAll(':', '.') : ep.ip}/${ep.port}`;
 
 /** The chain and set names of one service port. */
 export interface ServicePortNames {
@@ -59,7 +59,7 @@ export function servicePortNames(sp: IRServicePort): ServicePortNames {
   };
 }
 
-export function endpointNames(sp: IRServicePort, ep: IREndpoint): { chain: string; affinitySet: string } {
-  const base = hashAndTruncate(endpointBase(sp, ep));
+export function endpointNames(serviceBase: string, ep: IREndpoint): { chain: string; affinitySet: string } {
+  const base = hashAndTruncate(endpointBase(serviceBase, ep));
   return { chain: `endpoint-${base}`, affinitySet: `affinity-${base}` };
 }

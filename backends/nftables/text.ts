@@ -1,6 +1,7 @@
 // The same command list in nft's own syntax (`nft -f`), for review (`ksvc compile --format text`).
 // It prints exactly the JSON subset documentCommands() produces; anything else is a bug here.
-import type { Json } from './json.ts';
+/** A parsed JSON value. */
+export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 
 type Obj = { [key: string]: Json };
 
