@@ -1,9 +1,8 @@
 // The iptables backend: IR -> kube-proxy's iptables-restore input, or the iptables-save text the
 // kernel prints back for it. A renderer only: every decision was taken by compiler/lower.
 import type { IRProgram } from '../../compiler/ir/types.ts';
-import { buildRules } from './build.ts';
-import { renderRestore } from './restore.ts';
-import { renderSave } from './save.ts';
+import { renderRestoreFromIR } from './restore.ts';
+import { renderSaveFromIR } from './save.ts';
 
 export type IptablesFormat = 'restore' | 'save';
 
@@ -19,10 +18,12 @@ export interface IptablesRenderOptions {
 }
 
 export function renderIptables(ir: IRProgram, options: IptablesRenderOptions = {}): string {
-  const rules = buildRules(ir, { hooks: options.hooks ?? false });
-  return (options.format ?? 'restore') === 'save' ? renderSave(rules) : renderRestore(rules);
+  const build = { hooks: options.hooks ?? false };
+  return (options.format ?? 'restore') === 'save' ? renderSaveFromIR(ir, build) : renderRestoreFromIR(ir, build);
 }
 
-export { buildRules } from './build.ts';
+export { buildRules, emitRules } from './build.ts';
+export { renderRestore } from './restore.ts';
+export { renderSave } from './save.ts';
 export { hash16 } from './names.ts';
 export type { RuleSet, Rule, Match, Target } from './rules.ts';

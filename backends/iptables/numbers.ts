@@ -35,14 +35,27 @@ export function formatFixed(x: number, digits: number): string {
   return fixed(scaled, digits);
 }
 
+const restoreCache = new Map<number, string>();
+const saveCache = new Map<number, string>();
+
 /** kube-proxy's probability token: Go fmt "%0.10f" of 1.0/n. */
-export const restoreProbability = (n: number): string => formatFixed(1 / n, 10);
+export function restoreProbability(n: number): string {
+  let s = restoreCache.get(n);
+  if (s === undefined) restoreCache.set(n, (s = formatFixed(1 / n, 10)));
+  return s;
+}
 
 /**
  * What iptables-save prints for that token: libxt_statistic stores lround(p * 2^31) of the parsed
  * text and prints "%.11f" of stored / 2^31.
  */
 export function saveProbability(n: number): string {
+  let s = saveCache.get(n);
+  if (s === undefined) saveCache.set(n, (s = computeSaveProbability(n)));
+  return s;
+}
+
+function computeSaveProbability(n: number): string {
   const p = Number(restoreProbability(n));
   const stored = Math.floor(p * TWO31 + 0.5); // lround: half away from zero (p >= 0)
   // stored / 2^31 is exact in binary; print it with 11 digits, half to even like glibc.

@@ -1,85 +1,63 @@
 // Rule list -> kube-proxy's iptables-restore input, token for token (reference §2.3, §3).
 import { goHex08, restoreProbability } from './numbers.ts';
+import type { IRProgram } from '../../compiler/ir/types.ts';
+import { emitRules, type BuildOptions } from './build.ts';
 import type { Match, Rule, RuleSet, Target } from './rules.ts';
 
-function matchTokens(m: Match, out: string[]): void {
+function matchText(m: Match): string {
   switch (m.kind) {
     case 'comment':
-      out.push('-m', 'comment', '--comment', m.quoted ? `"${m.text}"` : m.text);
-      return;
+      return m.quoted ? ` -m comment --comment "${m.text}"` : ` -m comment --comment ${m.text}`;
     case 'proto':
-      out.push('-m', m.proto, '-p', m.proto);
-      return;
+      return ` -m ${m.proto} -p ${m.proto}`;
     case 'dport':
-      out.push('--dport', String(m.port));
-      return;
+      return ` --dport ${m.port}`;
     case 'src':
+      return m.negate ? ` ! -s ${m.addr}` : ` -s ${m.addr}`;
     case 'dst':
-      if (m.negate) out.push('!');
-      out.push(m.kind === 'src' ? '-s' : '-d', m.addr);
-      return;
+      return m.negate ? ` ! -d ${m.addr}` : ` -d ${m.addr}`;
     case 'in':
-      if (m.negate) out.push('!');
-      out.push('-i', m.name);
-      return;
+      return m.negate ? ` ! -i ${m.name}` : ` -i ${m.name}`;
     case 'addrtype':
-      out.push('-m', 'addrtype', m.dir === 'src' ? '--src-type' : '--dst-type', 'LOCAL');
-      return;
+      return m.dir === 'src' ? ' -m addrtype --src-type LOCAL' : ' -m addrtype --dst-type LOCAL';
     case 'mark': {
       const v = goHex08(m.value);
-      out.push('-m', 'mark');
-      if (m.negate) out.push('!');
-      out.push('--mark', `${v}/${v}`);
-      return;
+      return ` -m mark${m.negate ? ' !' : ''} --mark ${v}/${v}`;
     }
     case 'ctstate':
-      out.push('-m', 'conntrack');
-      if (m.negate) out.push('!');
-      out.push('--ctstate', m.states);
-      return;
+      return ` -m conntrack${m.negate ? ' !' : ''} --ctstate ${m.states}`;
     case 'nfacct':
-      out.push('-m', 'nfacct', '--nfacct-name', m.name);
-      return;
+      return ` -m nfacct --nfacct-name ${m.name}`;
     case 'statistic':
-      out.push('-m', 'statistic', '--mode', 'random', '--probability', restoreProbability(m.n));
-      return;
+      return ` -m statistic --mode random --probability ${restoreProbability(m.n)}`;
     case 'recentSet':
-      out.push('-m', 'recent', '--name', m.name, '--set');
-      return;
+      return ` -m recent --name ${m.name} --set`;
     case 'recentCheck':
-      out.push('-m', 'recent', '--name', m.name, '--rcheck', '--seconds', String(m.seconds), '--reap');
-      return;
+      return ` -m recent --name ${m.name} --rcheck --seconds ${m.seconds} --reap`;
   }
 }
 
-function targetTokens(t: Target, out: string[]): void {
-  if (t === null) return;
+function targetText(t: Target): string {
+  if (t === null) return '';
   switch (t.kind) {
     case 'jump':
-      out.push('-j', t.chain);
-      return;
+      return ` -j ${t.chain}`;
     case 'verdict':
-      out.push('-j', t.verdict);
-      return;
+      return ` -j ${t.verdict}`;
     case 'dnat':
-      out.push('-j', 'DNAT', '--to-destination', t.to);
-      return;
+      return ` -j DNAT --to-destination ${t.to}`;
     case 'mark':
-      out.push('-j', 'MARK', t.op === 'or' ? '--or-mark' : '--xor-mark', goHex08(t.value));
-      return;
+      return ` -j MARK ${t.op === 'or' ? '--or-mark' : '--xor-mark'} ${goHex08(t.value)}`;
     case 'masquerade':
-      out.push('-j', 'MASQUERADE');
-      if (t.randomFully) out.push('--random-fully');
-      return;
+      return t.randomFully ? ' -j MASQUERADE --random-fully' : ' -j MASQUERADE';
   }
 }
 
 /** One rule in kube-proxy's restore spelling ("-A CHAIN ..."), without the newline. */
 export function restoreRuleLine(r: Rule): string {
-  const out: string[] = ['-A', r.chain];
-  for (const m of r.matches) matchTokens(m, out);
-  targetTokens(r.target, out);
-  return out.join(' ');
+  let line = `-A ${r.chain}`;
+  for (const m of r.matches) line += matchText(m);
+  return line + targetText(r.target);
 }
 
 export function renderRestore(rules: RuleSet): string {
@@ -91,4 +69,71 @@ export function renderRestore(rules: RuleSet): string {
     lines.push('COMMIT');
   }
   return lines.join('\n') + '\n';
+}
+
+/**
+ * Lines joined in chunks: flattening every 1024 lines keeps the rope of each line short-lived
+ * (at 450,000 lines, holding them all until one final join made GC the dominant cost).
+ */
+export interface LineBuffer {
+  add(line: string): void;
+  /** The lines joined by "\n" (no trailing newline), "" when empty. */
+  text(): string;
+  readonly count: number;
+}
+
+export function lineBuffer(): LineBuffer {
+  let cur: string[] = [];
+  const chunks: string[] = [];
+  let count = 0;
+  return {
+    add(line) {
+      cur.push(line);
+      count++;
+      if (cur.length === 1024) {
+        chunks.push(cur.join('\n'));
+        cur = [];
+      }
+    },
+    text() {
+      if (cur.length > 0) {
+        chunks.push(cur.join('\n'));
+        cur = [];
+      }
+      return chunks.join('\n');
+    },
+    get count() {
+      return count;
+    },
+  };
+}
+
+/** Restore text straight from the IR: rules are spelled as they are built (see emitRules). */
+export function renderRestoreFromIR(ir: IRProgram, options: BuildOptions = {}): string {
+  const filterChains = lineBuffer();
+  const filterRules = lineBuffer();
+  const natChains = lineBuffer();
+  const natRules = lineBuffer();
+  const ruleSink = (lines: LineBuffer) => ({
+    push(...rules: Rule[]) {
+      for (const r of rules) lines.add(restoreRuleLine(r));
+    },
+  });
+  const chainSink = (lines: LineBuffer) => ({
+    push(...names: string[]) {
+      for (const n of names) lines.add(`:${n} - [0:0]`);
+    },
+  });
+  emitRules(ir, options, {
+    filterChains: chainSink(filterChains),
+    filterRules: ruleSink(filterRules),
+    natChains: chainSink(natChains),
+    natRules: ruleSink(natRules),
+  });
+  const parts = ['*filter', filterChains.text()];
+  if (filterRules.count > 0) parts.push(filterRules.text());
+  parts.push('COMMIT', '*nat', natChains.text());
+  if (natRules.count > 0) parts.push(natRules.text());
+  parts.push('COMMIT');
+  return parts.join('\n') + '\n';
 }

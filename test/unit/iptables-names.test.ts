@@ -58,6 +58,12 @@ test('hash16 equals base32(sha256) computed independently (Buffer-free reference
     const s = `ns${i}/svc-${i * 7}:port${i % 13}${['tcp', 'udp', 'sctp'][i % 3]}10.${i % 256}.0.${(i * 3) % 256}:${i + 1}`;
     assert.is(hash16(s), b32(createHash('sha256').update(s).digest()).slice(0, 16), s);
   }
+  // Every padding case (0..200 bytes, across 1-4 blocks) and non-ASCII input (the fallback path).
+  for (let n = 0; n <= 200; n++) {
+    const s = Array.from({ length: n }, (_, i) => String.fromCharCode(33 + ((i * 7 + n) % 94))).join('');
+    assert.is(hash16(s), b32(createHash('sha256').update(s).digest()).slice(0, 16), `length ${n}`);
+  }
+  for (const s of ['é', 'ns/ünïcode:p80tcp', '日本/svc:p']) assert.is(hash16(s), b32(createHash('sha256').update(s, 'utf8').digest()).slice(0, 16), s);
 });
 
 test('restore probabilities: Go %0.10f of 1/n (TestComputeProbability values)', () => {
