@@ -4,7 +4,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { renderIptables } from '../../backends/iptables/index.ts';
+import { buildRules, renderIptables, renderRestore, renderSave } from '../../backends/iptables/index.ts';
 import { lowerModel } from '../../compiler/lower/index.ts';
 import { CASES, caseOptions } from './iptables/cases.ts';
 
@@ -39,6 +39,9 @@ for (const c of CASES) {
     const restore = renderIptables(ir, { format: 'restore' });
     golden(`${c.name}.restore`, restore);
     if (c.save !== false) golden(`${c.name}.save`, renderIptables(ir, { format: 'save' }));
+    // The streaming renderers and the rule list as data spell the same text.
+    assert.is(renderRestore(buildRules(ir)), restore);
+    assert.is(renderSave(buildRules(ir, { hooks: true })), renderIptables(ir, { format: 'save', hooks: true }));
     // Determinism: a second run gives the same bytes.
     assert.is(renderIptables(lowerModel(c.model(), caseOptions(c, model)).programs[0]!, { format: 'restore' }), restore);
   });
