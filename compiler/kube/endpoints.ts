@@ -63,14 +63,16 @@ export function endpointsOf(service: ServiceModel, slices: readonly SliceRead[],
   }
 
   const out: EndpointModel[] = [];
+  const byAddress = new Map<string, EndpointModel[]>();
   for (const p of service.ports) {
     for (const { ep, port } of byPort.get(p.name)!.values()) {
-      if (out.some((e) => e.address === ep.address.text && e.ports[p.name] !== undefined)) {
+      const same = byAddress.get(ep.address.text) ?? [];
+      if (same.some((e) => e.ports[p.name] !== undefined)) {
         // The same address twice for one service port (two different port numbers).
         diags.push(kubeCodes['endpoint-port-conflict'](where(ep.at), ep.address.text, p.name === '' ? '(unnamed)' : p.name));
         continue;
       }
-      let target = out.find((e) => sameFacts(e, ep));
+      let target = same.find((e) => sameFacts(e, ep));
       if (!target) {
         target = {
           address: ep.address.text,
@@ -82,6 +84,7 @@ export function endpointsOf(service: ServiceModel, slices: readonly SliceRead[],
           origin: { file: ep.at.loc.file, span: ep.at.loc.span, path: ep.at.loc.path },
         };
         out.push(target);
+        byAddress.set(ep.address.text, [...same, target]);
       }
       target.ports[p.name] = port;
     }

@@ -25,6 +25,7 @@ import {
   where,
   type MapVal,
   type Val,
+  errorsSince,
 } from './yaml-reader.ts';
 
 export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
@@ -66,8 +67,7 @@ const MAX_ADDRESSES = 100;
 
 export function readEndpointSlice(obj: MapVal): SliceResult {
   const diags = obj.ctx.diags;
-  const before = diags.filter((d) => d.severity === 'error').length;
-  const failed = (): boolean => diags.filter((d) => d.severity === 'error').length > before;
+  const failed = errorsSince(diags);
   checkKnownFields(obj, TOP_FIELDS, 'EndpointSlice');
   const meta = readMeta(obj, 'EndpointSlice', dns1123Subdomain, true);
   const addressType = readEnum(obj, 'addressType', ['IPv4', 'IPv6', 'FQDN'] as const);

@@ -80,14 +80,17 @@ export function importKubernetes(sources: readonly SourceFile[], options: KubeIm
 
   // Endpoints: slices grouped by owning service, in input order.
   const byService = new Map<string, SliceRead[]>();
+  const serviceKeys = new Set(services.map((r) => `${r.model.namespace}/${r.model.name}`));
   for (const s of slices) {
     if (s.serviceName === null) continue;
     const key = `${s.namespace}/${s.serviceName}`;
-    if (!services.some((r) => `${r.model.namespace}/${r.model.name}` === key)) {
+    if (!serviceKeys.has(key)) {
       if (!skipped.has(key)) diags.push(kubeCodes['slice-for-unknown-service']({ file: s.at.loc.file, span: firstLine(s.at), path: s.at.loc.path }, key));
       continue;
     }
-    byService.set(key, [...(byService.get(key) ?? []), s]);
+    const list = byService.get(key);
+    if (list) list.push(s);
+    else byService.set(key, [s]);
   }
   const models: ServiceModel[] = services.map((r) => r.model);
   for (const svc of models) svc.endpoints = endpointsOf(svc, byService.get(`${svc.namespace}/${svc.name}`) ?? [], diags);

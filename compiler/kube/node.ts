@@ -7,14 +7,14 @@ import { kubeCodes } from './codes.ts';
 import { readCIDR, readIP } from './ip-fields.ts';
 import { dns1123Subdomain } from './names.ts';
 import { readMeta } from './object-meta.ts';
-import { asMap, checkKnownFields, field, firstLine, getMap, getSeq, getString, getStringList, where, type MapVal } from './yaml-reader.ts';
+import { asMap, checkKnownFields, errorsSince, field, firstLine, getMap, getSeq, getString, getStringList, where, type MapVal } from './yaml-reader.ts';
 
 const TOP_FIELDS = new Set(['apiVersion', 'kind', 'metadata', 'spec', 'status']);
 const ADDRESS_TYPES = new Set(['Hostname', 'InternalIP', 'ExternalIP', 'InternalDNS', 'ExternalDNS']);
 
 export function readNode(obj: MapVal): NodeModel | null {
   const diags = obj.ctx.diags;
-  const before = diags.filter((d) => d.severity === 'error').length;
+  const failed = errorsSince(diags);
   checkKnownFields(obj, TOP_FIELDS, 'Node');
   const meta = readMeta(obj, 'Node', dns1123Subdomain, false);
 
@@ -58,7 +58,7 @@ export function readNode(obj: MapVal): NodeModel | null {
     if (ip && !addresses.includes(ip.text)) addresses.push(ip.text);
   }
 
-  if (!meta || diags.filter((d) => d.severity === 'error').length > before) return null;
+  if (!meta || failed()) return null;
   return {
     name: meta.name,
     addresses,

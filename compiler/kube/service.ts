@@ -23,6 +23,7 @@ import {
   where,
   type MapVal,
   type Val,
+  errorsSince,
 } from './yaml-reader.ts';
 
 export interface ServiceRead {
@@ -84,8 +85,7 @@ function readPort(m: MapVal, key: string, required: boolean): { value: number; a
 
 export function readService(obj: MapVal): ServiceResult {
   const diags = obj.ctx.diags;
-  const before = diags.filter((d) => d.severity === 'error').length;
-  const failed = (): boolean => diags.filter((d) => d.severity === 'error').length > before;
+  const failed = errorsSince(diags);
   checkKnownFields(obj, TOP_FIELDS, 'Service');
 
   const meta = readMeta(obj, 'Service', dns1035Label, true);

@@ -181,6 +181,15 @@ export function getStringList(m: MapVal, key: string): { value: string; at: Val 
   return out;
 }
 
+/** A test for "an error was reported since this call" (cheap: looks only at new diagnostics). */
+export function errorsSince(diags: readonly Diagnostic[]): () => boolean {
+  const start = diags.length;
+  return () => {
+    for (let i = start; i < diags.length; i++) if (diags[i]!.severity === 'error') return true;
+    return false;
+  };
+}
+
 /** Warn about keys of `m` that are not in `known` (typos such as `prots:`). */
 export function checkKnownFields(m: MapVal, known: ReadonlySet<string>, whereName: string): void {
   for (const { key, span } of keysOf(m)) {

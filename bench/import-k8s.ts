@@ -1,0 +1,105 @@
+// Benchmark: read Kubernetes YAML (or JSON) for a large cluster into the model, and turn the model
+// into the .ksvc AST (not a timed test).
+//   node --import tsx bench/import-k8s.ts [--services 10000] [--endpoints 10] [--runs 3] [--json]
+// The input is generated here, deterministically: one Service (ClusterIP/NodePort/LoadBalancer
+// mix, two ports) and one EndpointSlice per service, endpoints spread over 5 Nodes, all in one
+// multi-document YAML file as `kubectl get -o yaml` would split it (or one JSON List with --json).
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { makeSourceFile } from '../common/source.ts';
+import { importKubernetes } from '../compiler/kube/index.ts';
+import { modelToAst } from '../compiler/kube/to-ast.ts';
+
+const { values } = parseArgs({ options: { services: { type: 'string' }, endpoints: { type: 'string' }, runs: { type: 'string' }, json: { type: 'boolean' } } });
+const services = Number(values.services ?? 10000);
+const perService = Number(values.endpoints ?? 10);
+const runs = Number(values.runs ?? 3);
+
+const v4 = (n: number) => [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
+
+function objects(): unknown[] {
+  const out: unknown[] = [];
+  for (let n = 0; n < 5; n++) {
+    out.push({ apiVersion: 'v1', kind: 'Node', metadata: { name: `node-${n}` }, spec: { podCIDRs: [`10.${64 + n}.0.0/16`] }, status: { addresses: [{ type: 'InternalIP', address: v4((192 << 24) + (168 << 16) + 10 + n) }] } });
+  }
+  let ep = 0;
+  // Past 2768 NodePorts the import widens the range (no --service-node-port-range given).
+  let nodePorts = 0;
+  for (let i = 0; i < services; i++) {
+    const kind = i % 10;
+    const type = kind < 7 ? 'ClusterIP' : kind < 9 ? 'NodePort' : 'LoadBalancer';
+    const ports = ['http', 'metrics'].map((name, j) => ({
+      name,
+      port: 80 + j,
+      protocol: 'TCP',
+      targetPort: 8080 + j,
+      ...(type === 'ClusterIP' ? {} : { nodePort: 30000 + nodePorts++ }),
+    }));
+    const ns = `ns-${i % 50}`;
+    out.push({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: `svc-${i}`, namespace: ns },
+      spec: { type, clusterIP: v4((10 << 24) + (96 << 16) + i + 1), clusterIPs: [v4((10 << 24) + (96 << 16) + i + 1)], ipFamilies: ['IPv4'], ports, ...(type === 'ClusterIP' ? {} : { externalTrafficPolicy: 'Cluster' }) },
+      status: { loadBalancer: type === 'LoadBalancer' ? { ingress: [{ ip: v4((203 << 24) + i) }] } : {} },
+    });
+    const endpoints = Array.from({ length: perService }, () => {
+      const n = ep++;
+      return { addresses: [v4((10 << 24) + (64 << 16) + n)], conditions: { ready: n % 17 !== 0 }, nodeName: `node-${n % 5}` };
+    });
+    out.push({
+      apiVersion: 'discovery.k8s.io/v1',
+      kind: 'EndpointSlice',
+      metadata: { name: `svc-${i}-abcde`, namespace: ns, labels: { 'kubernetes.io/service-name': `svc-${i}` } },
+      addressType: 'IPv4',
+      ports: ports.map((p) => ({ name: p.name, port: p.targetPort, protocol: 'TCP' })),
+      endpoints,
+    });
+  }
+  return out;
+}
+
+/** Block YAML, the shape kubectl prints (two-space indent, "- " list items). */
+function yaml(v: unknown, indent = ''): string {
+  if (Array.isArray(v)) {
+    if (v.length === 0) return ' []\n';
+    return '\n' + v.map((x) => `${indent}-${yaml(x, indent + '  ').replace(/^\n\s*/, ' ')}`).join('');
+  }
+  if (v !== null && typeof v === 'object') {
+    const entries = Object.entries(v);
+    if (entries.length === 0) return ' {}\n';
+    return '\n' + entries.map(([k, x]) => `${indent}${/^[A-Za-z]/.test(k) && !k.includes('/') ? k : JSON.stringify(k)}:${yaml(x, indent + '  ')}`).join('');
+  }
+  return ` ${typeof v === 'string' ? JSON.stringify(v) : String(v)}\n`;
+}
+
+const objs = objects();
+const text = values.json
+  ? JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objs }, null, 2)
+  : objs.map((o) => yaml(o).replace(/^\n/, '')).join('---\n');
+const source = makeSourceFile(values.json ? 'bench.json' : 'bench.yaml', text);
+
+const importTimes: number[] = [];
+const astTimes: number[] = [];
+let endpointCount = 0;
+for (let r = 0; r < runs; r++) {
+  const t0 = performance.now();
+  const result = importKubernetes([source], { clusterCIDRs: ['10.64.0.0/10'] });
+  const t1 = performance.now();
+  if (!result.model) throw new Error(`import failed: ${JSON.stringify(result.diagnostics.slice(0, 3))}`);
+  const ast = modelToAst(result.model);
+  const t2 = performance.now();
+  if (ast.diagnostics.length > 0) throw new Error(`to-ast failed: ${JSON.stringify(ast.diagnostics.slice(0, 3))}`);
+  importTimes.push(t1 - t0);
+  astTimes.push(t2 - t1);
+  endpointCount = result.model.services.reduce((n, s) => n + s.endpoints.length, 0);
+}
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+console.log(
+  [
+    `input: ${values.json ? 'JSON List' : 'multi-document YAML'}, ${(text.length / 1e6).toFixed(1)} MB, ${services} services, ${endpointCount} endpoints, 5 nodes`,
+    `importKubernetes: median ${median(importTimes).toFixed(0)} ms, min ${Math.min(...importTimes).toFixed(0)} ms (${runs} runs)`,
+    `modelToAst:       median ${median(astTimes).toFixed(0)} ms`,
+    `peak RSS: ${(process.memoryUsage().rss / 1e6).toFixed(0)} MB`,
+  ].join('\n'),
+);
