@@ -1,0 +1,301 @@
+// The canonical .ksvc layout (`ksvc fmt`). It prints every value from the AST fields, so it also
+// works on ASTs that were built rather than parsed (the Kubernetes import gives dummy spans and no
+// comments); spans are used only to put comments back. Layout rules (docs/language.md, "Formatting"):
+//  - 2-space indent; one blank line between top-level blocks; no blank lines inside a block;
+//    blocks and statements in the order written; an empty block is `NAME {` + `}`.
+//  - Port lines of a service are aligned in columns: `NAME:` padded so the types line up, then the
+//    type, `IP:PORT/PROTO`, and `nodePort N` each padded to the widest in the service, so every `->`
+//    lines up. Unnamed port lines start with their type (padded like the names if the service
+//    also has named lines).
+//  - An `endpoints` statement stays one statement: on one line when it fits in 100 columns and has
+//    no comment between its entries, otherwise one entry per line, aligned under the first entry.
+//  - Endpoint modifiers print as `on`, `zone`, conditions (in written order), `ports`.
+//  - Keywords print in their canonical spelling: `local`/`cluster`, `clientIP`/`none`.
+//  - Comments: an own-line comment is printed before the line of the item that follows it; a
+//    trailing comment is printed two spaces after the line of the item it follows.
+import type { Span } from '../common/source.ts';
+import type {
+  AddressLit,
+  ClusterSetting,
+  Comment,
+  DetectorSpec,
+  EndpointEntry,
+  FileNode,
+  NodeStatement,
+  PortLine,
+  ServiceAttribute,
+  ServiceItem,
+  TopLevelBlock,
+} from './ast.ts';
+
+const INDENT = '  ';
+const MAX_WIDTH = 100;
+
+/** One output line, tied to the source offset of the item it prints (for placing comments). */
+interface Row {
+  indent: string;
+  /** Indent of the comments printed before this row (inside the block for a closing brace). */
+  commentIndent: string;
+  text: string;
+  offset: number;
+  blankBefore: boolean;
+  leading: Comment[];
+  trailing: Comment[];
+}
+
+const row = (indent: string, text: string, offset: number, blankBefore = false): Row => ({
+  indent,
+  commentIndent: indent,
+  text,
+  offset,
+  blankBefore,
+  leading: [],
+  trailing: [],
+});
+
+export function formatFile(file: FileNode): string {
+  const rows: Row[] = [];
+  const comments = [...file.comments].sort((a, b) => a.span.start.offset - b.span.start.offset);
+  file.blocks.forEach((block, i) => rows.push(...blockRows(block, i > 0, comments)));
+  const trailer = attachComments(rows, comments, file);
+  const out: string[] = [];
+  for (const r of rows) {
+    if (r.blankBefore && out.length > 0) out.push('');
+    for (const c of r.leading) out.push(r.commentIndent + commentText(c));
+    const tail = r.trailing.length > 0 ? '  ' + r.trailing.map(commentText).join(' ') : '';
+    out.push(r.indent + r.text + tail);
+  }
+  if (trailer.length > 0 && out.length > 0) out.push('');
+  for (const c of trailer) out.push(commentText(c));
+  return out.length === 0 ? '' : out.join('\n') + '\n';
+}
+
+const commentText = (c: Comment): string => `#${c.text.replace(/[\r\n]/g, ' ')}`.trimEnd();
+
+// ---------------------------------------------------------------------------------------------
+// Blocks
+
+function blockRows(block: TopLevelBlock, blankBefore: boolean, comments: readonly Comment[]): Row[] {
+  const start = block.span.start.offset;
+  const close: Row = { ...row('', '}', Math.max(start, block.span.end.offset - 1)), commentIndent: INDENT };
+  switch (block.kind) {
+    case 'Cluster':
+      return [row('', 'cluster {', start, blankBefore), ...block.settings.map((s) => row(INDENT, clusterSetting(s), s.span.start.offset)), close];
+    case 'Node':
+      return [row('', `node ${block.name.value} {`, start, blankBefore), ...block.statements.map((s) => row(INDENT, nodeStatement(s), s.span.start.offset)), close];
+    case 'Service': {
+      const header = row('', `service ${block.namespace.value}/${block.name.value} {`, start, blankBefore);
+      const columns = portColumns(block.items.filter((i): i is PortLine => i.kind === 'Port'));
+      const body = block.items.flatMap((item) => serviceItemRows(item, columns, comments));
+      return [header, ...body, close];
+    }
+  }
+}
+
+function clusterSetting(s: ClusterSetting): string {
+  switch (s.kind) {
+    case 'MasqFromOutside':
+      return `masq from outside ${detector(s.detector)}`;
+    case 'MasqAll':
+      return 'masq all';
+    case 'MasqBit':
+      return `masq bit ${num(s.bit.value)}`;
+    case 'NodePortAddresses':
+      return `nodePort addresses ${s.cidrs.map((c) => c.text).join(', ')}`;
+    case 'NodePortRange':
+      return `nodePort range ${num(s.min.value)}-${num(s.max.value)}`;
+    case 'LocalhostNodePorts':
+      return `localhost nodePorts ${s.enabled.value ? 'on' : 'off'}`;
+  }
+}
+
+function detector(d: DetectorSpec): string {
+  switch (d.kind) {
+    case 'Cidr':
+      return d.cidr.text;
+    case 'NodePodCIDR':
+      return 'node podCIDR';
+    case 'BridgeInterface':
+      return `interface ${d.name.value}`;
+    case 'InterfaceNamePrefix':
+      return `interface prefix ${d.prefix.value}`;
+  }
+}
+
+function nodeStatement(s: NodeStatement): string {
+  return s.kind === 'NodeAddress' ? `address ${addresses(s.addresses)}` : `podCIDR ${s.cidrs.map((c) => c.text).join(', ')}`;
+}
+
+const addresses = (list: readonly AddressLit[]): string => list.map((a) => a.text).join(', ');
+
+/** Integers in plain digits, however large (a checker error, but it must survive formatting). */
+function num(n: number): string {
+  if (Number.isSafeInteger(n)) return String(n);
+  if (Number.isInteger(n)) return BigInt(n).toString();
+  return String(n);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Services
+
+function attribute(a: ServiceAttribute): string {
+  switch (a.kind) {
+    case 'ExternalTrafficPolicy':
+      return `externalTrafficPolicy ${a.policy.value === 'Local' ? 'local' : 'cluster'}`;
+    case 'InternalTrafficPolicy':
+      return `internalTrafficPolicy ${a.policy.value === 'Local' ? 'local' : 'cluster'}`;
+    case 'SessionAffinity':
+      if (a.affinity.value === 'None') return 'sessionAffinity none';
+      return a.timeout === null ? 'sessionAffinity clientIP' : `sessionAffinity clientIP ${num(a.timeout.value)}`;
+    case 'MasqFromOutside':
+      return `masq from outside ${detector(a.detector)}`;
+  }
+}
+
+interface PortColumns {
+  name: number;
+  type: number;
+  hostPort: number;
+  nodePort: number;
+}
+
+const hostPort = (p: PortLine): string => {
+  const bracket = p.bracketed || p.clusterIP.text.includes(':');
+  return `${bracket ? `[${p.clusterIP.text}]` : p.clusterIP.text}:${num(p.port.value)}/${p.protocol.value}`;
+};
+const nodePortText = (p: PortLine): string => (p.nodePort === null ? '' : `nodePort ${num(p.nodePort.value)}`);
+
+function portColumns(ports: readonly PortLine[]): PortColumns {
+  const max = (f: (p: PortLine) => number) => ports.reduce((m, p) => Math.max(m, f(p)), 0);
+  return {
+    name: max((p) => (p.name === null ? 0 : p.name.value.length + 1)),
+    type: max((p) => p.type.value.length),
+    hostPort: max((p) => hostPort(p).length),
+    nodePort: max((p) => nodePortText(p).length),
+  };
+}
+
+function portLine(p: PortLine, c: PortColumns): string {
+  const parts: string[] = [];
+  // An unnamed line in a service with named ones is padded too, so every column lines up.
+  if (c.name > 0) parts.push((p.name === null ? '' : `${p.name.value}:`).padEnd(c.name));
+  parts.push(p.type.value.padEnd(c.type), hostPort(p).padEnd(c.hostPort));
+  if (c.nodePort > 0) parts.push(nodePortText(p).padEnd(c.nodePort));
+  const target = p.targetPort === null ? '' : `:${typeof p.targetPort.value === 'number' ? num(p.targetPort.value) : p.targetPort.value}`;
+  parts.push(`-> endpoints${target}`);
+  return parts.join(' ') + p.clauses.map((a) => `, ${attribute(a)}`).join('');
+}
+
+function serviceItemRows(item: ServiceItem, columns: PortColumns, comments: readonly Comment[]): Row[] {
+  const at = item.span.start.offset;
+  switch (item.kind) {
+    case 'Port':
+      return [row(INDENT, portLine(item, columns), at)];
+    case 'ExternalTrafficPolicy':
+    case 'InternalTrafficPolicy':
+    case 'SessionAffinity':
+    case 'MasqFromOutside':
+      return [row(INDENT, attribute(item), at)];
+    case 'ExternalIPs':
+      return [row(INDENT, `externalIPs ${addresses(item.addresses)}`, at)];
+    case 'LoadBalancerIngress':
+      return [row(INDENT, `loadBalancerIngress ${addresses(item.addresses)}`, at)];
+    case 'LoadBalancerSourceRanges':
+      return [row(INDENT, `loadBalancerSourceRanges ${item.cidrs.map((c) => c.text).join(', ')}`, at)];
+    case 'HealthCheckNodePort':
+      return [row(INDENT, `healthCheckNodePort ${num(item.port.value)}`, at)];
+    case 'Endpoints':
+      return endpointsRows(item.endpoints, at, comments);
+  }
+}
+
+function endpoint(e: EndpointEntry): string {
+  const parts = [e.address.text];
+  if (e.node !== null) parts.push('on', e.node.value);
+  if (e.zone !== null) parts.push('zone', e.zone.value);
+  for (const c of e.conditions) parts.push(c.value);
+  if (e.ports.length > 0) parts.push('ports', ...e.ports.map((p) => `${p.name.value}=${num(p.port.value)}`));
+  return parts.join(' ');
+}
+
+function endpointsRows(entries: readonly EndpointEntry[], at: number, comments: readonly Comment[]): Row[] {
+  const texts = entries.map(endpoint);
+  const oneLine = `endpoints ${texts.join(', ')}`;
+  const first = entries[0]?.span.start.offset ?? at;
+  const last = entries.at(-1)?.span.start.offset ?? at;
+  // A comment between the first and the last entry keeps the one-entry-per-line layout.
+  const commentInside = comments.some((c) => c.span.start.offset > first && c.span.start.offset < last);
+  if (entries.length <= 1 || (!commentInside && INDENT.length + oneLine.length <= MAX_WIDTH)) return [row(INDENT, oneLine, at)];
+  const cont = INDENT + ' '.repeat('endpoints '.length);
+  return texts.map((t, i) => {
+    const comma = i < texts.length - 1 ? ',' : '';
+    return i === 0 ? row(INDENT, `endpoints ${t}${comma}`, at) : row(cont, `${t}${comma}`, entries[i]!.span.start.offset);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Comments
+
+/**
+ * Give each comment to a row: a comment on a line where some item ends before it trails the last
+ * row that starts before it; any other comment leads the first row that starts after it. Returns
+ * the comments after the last row.
+ */
+function attachComments(rows: Row[], comments: readonly Comment[], file: FileNode): Comment[] {
+  if (comments.length === 0) return [];
+  const linesWithContent = contentLines(file);
+  const byOffset = [...rows].sort((a, b) => a.offset - b.offset);
+  const trailer: Comment[] = [];
+  for (const c of comments) {
+    const offset = c.span.start.offset;
+    const before = lastBefore(byOffset, offset);
+    const content = linesWithContent.get(c.span.start.line);
+    const trailing = content !== undefined && content < offset && before >= 0;
+    if (trailing) {
+      byOffset[before]!.trailing.push(c);
+      continue;
+    }
+    const after = before + 1;
+    if (after < byOffset.length) byOffset[after]!.leading.push(c);
+    else trailer.push(c);
+  }
+  return trailer;
+}
+
+/** Index of the last row starting before `offset`, or -1. */
+function lastBefore(rows: readonly Row[], offset: number): number {
+  let lo = 0;
+  let hi = rows.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (rows[mid]!.offset < offset) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo - 1;
+}
+
+/** For each line, the smallest offset at which some AST span starts or ends on it. */
+function contentLines(file: FileNode): Map<number, number> {
+  const ends = new Map<number, number>();
+  const at = (line: number, offset: number) => {
+    const prev = ends.get(line);
+    if (prev === undefined || offset < prev) ends.set(line, offset);
+  };
+  const note = (s: Span) => {
+    at(s.start.line, s.start.offset);
+    at(s.end.line, s.end.offset);
+  };
+  const walk = (node: unknown): void => {
+    if (node === null || typeof node !== 'object') return;
+    if (Array.isArray(node)) {
+      for (const n of node) walk(n);
+      return;
+    }
+    for (const [k, v] of Object.entries(node)) {
+      if (k === 'span') note(v as Span);
+      else if (k !== 'comments') walk(v);
+    }
+  };
+  walk(file.blocks);
+  return ends;
+}
