@@ -119,6 +119,7 @@ export interface IRServicePort {
 
   // ---- policy inputs --------------------------------------------------------------------
   internalTrafficPolicy: TrafficPolicy;
+  /** The effective policy: Local only for NodePort/LoadBalancer services (kube-proxy's ExternalPolicyLocal). */
   externalTrafficPolicy: TrafficPolicy;
   /** The detector in force for this service (its override, else the cluster's). */
   localDetector: IRLocalDetector;
@@ -158,9 +159,9 @@ export interface IRServicePort {
    */
   firewall: { sourceRanges: CIDRText[]; allowLoadBalancerIPs: boolean } | null;
 
-  /** The cluster-policy set (KUBE-SVC); null when not used. */
+  /** The cluster-policy set (KUBE-SVC); null when not used or empty. */
   cluster: IREndpointSet | null;
-  /** The local-policy set (KUBE-SVL); null when not used. */
+  /** The local-policy set (KUBE-SVL); null when not used or empty. */
   local: IREndpointSet | null;
   /** Every endpoint that gets a KUBE-SEP chain: union of both sets, sorted by hostPort. */
   endpoints: IREndpoint[];
