@@ -1,0 +1,84 @@
+// Benchmark: load the same compiled model into a fresh network namespace, once with
+// `nft -j -f` (the nftables backend's JSON) and once with `iptables-restore` (the iptables
+// backend's restore text, with the builtin-chain hooks), side by side in one run. Root only.
+//   node --import tsx bench/load-nft-vs-iptables.ts [--services 10000] [--endpoints 10] [--text] [--legacy]
+// --text also loads the nft-syntax twin (`nft -f`); --legacy also times iptables-legacy-restore.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { lowerModel } from '../compiler/lower/index.ts';
+import { renderIptables } from '../backends/iptables/index.ts';
+import { renderNftablesJson, renderNftablesText } from '../backends/nftables/index.ts';
+import { createKubeProxyNfacct, kernelSkipReason, withNetns, type Netns } from '../test/kernel/netns.ts';
+import { benchModel } from './compile-nftables.ts';
+
+const { values } = parseArgs({
+  options: { services: { type: 'string' }, endpoints: { type: 'string' }, text: { type: 'boolean' }, legacy: { type: 'boolean' } },
+});
+const services = Number(values.services ?? 10000);
+const endpoints = Number(values.endpoints ?? 10);
+
+const skip = kernelSkipReason();
+if (skip !== null) {
+  console.error(`load benchmark needs root and the netfilter tools: ${skip}`);
+  process.exit(2);
+}
+
+const { model, source } = await benchModel(services, endpoints);
+const lowered = lowerModel(model, { node: model.nodes[0]?.name, family: 'ipv4' });
+const ir = lowered.programs[0]!;
+const dir = mkdtempSync(join(tmpdir(), 'ksvc-load-'));
+const files = {
+  nftJson: join(dir, 'ruleset.nft.json'),
+  nftText: join(dir, 'ruleset.nft'),
+  iptables: join(dir, 'ruleset.iptables'),
+};
+const nftJson = renderNftablesJson(ir);
+writeFileSync(files.nftJson, nftJson);
+if (values.text) writeFileSync(files.nftText, renderNftablesText(ir));
+const restore = renderIptables(ir, { format: 'restore', hooks: true });
+writeFileSync(files.iptables, restore);
+
+interface Timed {
+  what: string;
+  seconds: number;
+  check: string;
+}
+
+/** Load in a fresh namespace; wall time of the loading command only; then a sanity count. */
+async function timedLoad(what: string, cmd: string, args: string[], count: (ns: Netns) => string, prep?: (ns: Netns) => void): Promise<Timed> {
+  return withNetns('bench', (ns) => {
+    prep?.(ns);
+    const t0 = performance.now();
+    const r = ns.exec(cmd, args, undefined, 1_800_000);
+    const seconds = (performance.now() - t0) / 1000;
+    if (r.status !== 0) throw new Error(`${what}: ${cmd} failed: ${r.stderr.slice(0, 500)}`);
+    return { what, seconds, check: count(ns) };
+  });
+}
+
+const nftCount = (ns: Netns) => {
+  const r = ns.exec('nft', ['list', 'chains', 'ip']);
+  return `${(r.stdout.match(/\bchain /g) ?? []).length} chains`;
+};
+const iptCount = (bin: string) => (ns: Netns) => {
+  const r = ns.exec(bin, ['-t', 'nat', '-S']);
+  return `${r.stdout.split('\n').filter((l) => l.startsWith('-A ')).length} nat rules`;
+};
+
+const results: Timed[] = [];
+results.push(await timedLoad('nft -j -f (ksvc nftables JSON)', 'nft', ['-j', '-f', files.nftJson], nftCount));
+results.push(await timedLoad('iptables-restore (ksvc iptables restore text)', 'iptables-restore', [files.iptables], iptCount('iptables'), createKubeProxyNfacct));
+if (values.text) results.push(await timedLoad('nft -f (nft-syntax twin)', 'nft', ['-f', files.nftText], nftCount));
+if (values.legacy) {
+  results.push(await timedLoad('iptables-legacy-restore', 'iptables-legacy-restore', [files.iptables], iptCount('iptables-legacy'), createKubeProxyNfacct));
+}
+rmSync(dir, { recursive: true, force: true });
+
+console.log(`model: ${source}; ${services} services x ${endpoints} endpoints = ${ir.servicePorts.length} service ports, ${ir.servicePorts.reduce((n, s) => n + s.endpoints.length, 0)} endpoints (node ${ir.node})`);
+console.log(`sizes: nft JSON ${(nftJson.length / 1e6).toFixed(1)} MB, iptables restore text ${(restore.length / 1e6).toFixed(1)} MB`);
+console.log(`load average before: ${(await import('node:os')).loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+for (const r of results) console.log(`${r.what.padEnd(48)} ${r.seconds.toFixed(2).padStart(8)} s   (${r.check})`);
+const [nft, ipt] = results;
+console.log(`nft / iptables-restore = ${(nft!.seconds / ipt!.seconds).toFixed(2)}`);
