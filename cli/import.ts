@@ -1,13 +1,153 @@
-// PLACEHOLDER — replaced by the real `ksvc import` implementation.
+// `ksvc import FILE...`: Kubernetes objects (Service, EndpointSlice, Node; YAML or JSON, multi-
+// document or `kind: List`) -> one formatted .ksvc file meaning the same thing. The objects are read
+// as kube-proxy reads them (compiler/kube); cluster settings come from kube-proxy's flags. Before
+// anything is written, the printed file is parsed and checked again and must give the same model.
+import { parseArgs } from 'node:util';
+import { hasErrors, type Diagnostic } from '../common/diagnostics.ts';
+import { makeSourceFile } from '../common/source.ts';
+import { loadKsvc } from '../compiler/front.ts';
+import { DETECT_LOCAL_MODES, type KubeImportOptions } from '../compiler/kube/index.ts';
+import { modelToAst } from '../compiler/kube/to-ast.ts';
+import type { ClusterModel } from '../compiler/model.ts';
+import { formatFile } from '../grammar/format.ts';
 import type { Command } from './command.ts';
-import { EXIT_USAGE } from './io.ts';
+import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, writeOutputFile, type CliIO } from './io.ts';
+import { loadKubernetesFiles } from './load-input.ts';
+import { OUTPUT_FORMATS, renderDiagnostics, type OutputFormat } from './render-diagnostics.ts';
+
+const HELP = `Usage: ksvc import [options] FILE...
+
+Read Kubernetes Service, EndpointSlice and Node objects (YAML or JSON; several documents per file,
+or a List as kubectl prints it) and print the equivalent .ksvc file. The objects are read the way
+kube-proxy reads them: headless and ExternalName services produce nothing, addresses are normalised
+(10.180.00.001 -> 10.180.0.1), endpoints come from every EndpointSlice of a service with their
+ready/serving/terminating conditions. Cluster settings are kube-proxy's flags, given here.
+'ksvc compile --from-k8s' reads the same files directly.
+
+Options:
+  --node NAME                      a node the output is meant for (must be a Node of the input)
+  --cluster-cidr CIDR              kube-proxy --cluster-cidr (repeatable or comma-separated, one
+                                   per IP family); implies --detect-local-mode ClusterCIDR
+  --detect-local-mode MODE         ${DETECT_LOCAL_MODES.join(' | ')}
+  --pod-bridge-interface IF        with BridgeInterface
+  --pod-interface-name-prefix P    with InterfaceNamePrefix
+  --masquerade-all                 kube-proxy --masquerade-all
+  --iptables-masquerade-bit N      kube-proxy's mark bit (default 14)
+  --nodeport-addresses CIDRS       kube-proxy --nodeport-addresses (default: all local addresses)
+  --no-localhost-nodeports         kube-proxy --iptables-localhost-nodeports=false
+  --service-node-port-range A-B    the API server's range; nodePorts outside it are errors.
+                                   Without it, the default 30000-32767 widens to cover the input.
+  --skip-unknown-kinds             ignore other kinds (Pods, Deployments, ...) instead of refusing
+  -o, --out FILE                   write the .ksvc file here (atomically) instead of stdout
+  --output text|json|github        how diagnostics are printed (default text)
+  -h, --help                       show this help
+
+Exit codes: 0 written (warnings may be printed), 1 errors in the input (nothing is written),
+2 usage (unknown flag, unreadable file).
+
+Examples:
+  kubectl get svc,endpointslices,nodes -A -o yaml > cluster.yaml
+  ksvc import cluster.yaml --cluster-cidr 10.64.0.0/16 -o cluster.ksvc
+  ksvc import examples/seed-local.yaml --cluster-cidr 10.64.1.0/24
+  ksvc import services.json slices.yaml nodes.yaml --detect-local-mode NodeCIDR --node node-1
+`;
+
+function usageError(io: CliIO, message: string): number {
+  io.stderr(`ksvc import: ${message}\nRun 'ksvc import --help' for usage.\n`);
+  return EXIT_USAGE;
+}
+
+/** The model without what may differ between reading YAML and reading the printed file. */
+const comparable = (m: ClusterModel): string =>
+  JSON.stringify(m, (k, v) => (k === 'origin' || k === 'targetPort' ? undefined : v));
 
 export const importCommand: Command = {
   name: 'import',
-  summary: '(not implemented yet)',
-  help: 'ksvc import: not implemented yet\n',
-  run(_argv, io) {
-    io.stderr('ksvc import: not implemented yet\n');
-    return EXIT_USAGE;
+  summary: 'read Kubernetes Service/EndpointSlice/Node YAML or JSON and print the equivalent .ksvc file',
+  help: HELP,
+  run(argv, io) {
+    let parsed;
+    try {
+      parsed = parseArgs({
+        args: argv,
+        allowPositionals: true,
+        strict: true,
+        options: {
+          node: { type: 'string' },
+          'cluster-cidr': { type: 'string', multiple: true },
+          'detect-local-mode': { type: 'string' },
+          'pod-bridge-interface': { type: 'string' },
+          'pod-interface-name-prefix': { type: 'string' },
+          'masquerade-all': { type: 'boolean' },
+          'iptables-masquerade-bit': { type: 'string' },
+          'nodeport-addresses': { type: 'string', multiple: true },
+          'no-localhost-nodeports': { type: 'boolean' },
+          'service-node-port-range': { type: 'string' },
+          'skip-unknown-kinds': { type: 'boolean' },
+          out: { type: 'string', short: 'o' },
+          output: { type: 'string' },
+          help: { type: 'boolean', short: 'h' },
+        },
+      });
+    } catch (e) {
+      return usageError(io, (e as Error).message);
+    }
+    const v = parsed.values;
+    if (v.help) {
+      io.stdout(HELP);
+      return EXIT_OK;
+    }
+    const files = parsed.positionals;
+    if (files.length === 0) return usageError(io, 'no input files');
+    const output = (v.output ?? 'text') as OutputFormat;
+    if (!OUTPUT_FORMATS.includes(output)) return usageError(io, `--output is one of: ${OUTPUT_FORMATS.join(', ')}`);
+
+    const options: KubeImportOptions = {};
+    if (v.node !== undefined) options.node = v.node;
+    if (v['cluster-cidr']) options.clusterCIDRs = v['cluster-cidr'];
+    if (v['detect-local-mode'] !== undefined) options.detectLocalMode = v['detect-local-mode'];
+    if (v['pod-bridge-interface'] !== undefined) options.podBridgeInterface = v['pod-bridge-interface'];
+    if (v['pod-interface-name-prefix'] !== undefined) options.podInterfaceNamePrefix = v['pod-interface-name-prefix'];
+    if (v['masquerade-all']) options.masqueradeAll = true;
+    if (v['iptables-masquerade-bit'] !== undefined) {
+      const bit = v['iptables-masquerade-bit'];
+      if (!/^\d{1,2}$/.test(bit)) return usageError(io, `--iptables-masquerade-bit ${bit}: not a number from 0 to 31`);
+      options.masqueradeBit = Number(bit);
+    }
+    if (v['nodeport-addresses']) options.nodePortAddresses = v['nodeport-addresses'];
+    if (v['no-localhost-nodeports']) options.localhostNodePorts = false;
+    if (v['service-node-port-range'] !== undefined) options.nodePortRange = v['service-node-port-range'];
+    if (v['skip-unknown-kinds']) options.skipUnknownKinds = true;
+
+    const loaded = loadKubernetesFiles(io, files, options);
+    if (loaded.readError !== undefined) return usageError(io, loaded.readError);
+    const flagErrors = loaded.diagnostics.filter((d) => d.code === 'invalid-option');
+    if (flagErrors.length > 0) return usageError(io, flagErrors.map((d) => d.message).join('\n'));
+    const report = (diags: readonly Diagnostic[]) => {
+      if (diags.length > 0) io.stderr(renderDiagnostics(diags, loaded.sources, output, io.color));
+    };
+    if (!loaded.model || hasErrors(loaded.diagnostics)) {
+      report(loaded.diagnostics);
+      return EXIT_FINDINGS;
+    }
+
+    const ast = modelToAst(loaded.model);
+    if (hasErrors(ast.diagnostics)) {
+      report([...loaded.diagnostics, ...ast.diagnostics]);
+      return EXIT_FINDINGS;
+    }
+    const text = formatFile(ast.file);
+    // The printed file must mean what the objects mean: read it back before writing it.
+    const again = loadKsvc(makeSourceFile(v.out ?? 'imported.ksvc', text));
+    if (!again.model || comparable(again.model) !== comparable(loaded.model)) {
+      report(loaded.diagnostics);
+      const why = again.diagnostics.filter((d) => d.severity === 'error').map((d) => `  ${d.code}: ${d.message}`).join('\n');
+      io.stderr(`ksvc import: internal error: the printed .ksvc file does not read back as the same cluster${why ? `:\n${why}` : ''}\n`);
+      return EXIT_USAGE;
+    }
+    report(loaded.diagnostics);
+    const written = writeOutputFile(io, v.out ?? '-', text);
+    if (!written.ok) return usageError(io, `cannot write output: ${written.message}`);
+    return EXIT_OK;
   },
 };

@@ -3,6 +3,7 @@
 // GetClusterIPByFamily) and refusing what the API server's ValidateService refuses.
 import type { ParsedIP } from '../../common/ip.ts';
 import type { Protocol, ServiceModel, ServicePortModel, ServiceType, TrafficPolicy } from '../model.ts';
+import { closest } from '../check/names.ts';
 import { kubeCodes } from './codes.ts';
 import { noRepeats, readCIDR, readUnicastIP } from './ip-fields.ts';
 import { dns1035Label, dns1123Label, ianaPortName } from './names.ts';
@@ -62,7 +63,7 @@ export function readEnum<T extends string>(m: MapVal, key: string, allowed: read
   const s = asString(v);
   if (s === undefined || !v) return undefined;
   if ((allowed as readonly string[]).includes(s)) return s as T;
-  const hint = allowed.find((a) => a.toLowerCase() === s.toLowerCase());
+  const hint = allowed.find((a) => a.toLowerCase() === s.toLowerCase()) ?? closest(s, allowed);
   m.ctx.diags.push(kubeCodes['unsupported-value'](where(v, hint ? `did you mean '${hint}'?` : undefined), key, s, allowed.join(', ')));
   return undefined;
 }

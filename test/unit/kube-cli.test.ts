@@ -1,6 +1,7 @@
-// `ksvc compile --from-k8s` in-process: the YAML compiles to the same bytes as the .ksvc sketch of
-// the same capture; bad YAML is a located error with exit 1; unreadable files exit 2.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+// `ksvc import` and `ksvc compile --from-k8s` in-process: the YAML compiles to the same bytes as
+// the .ksvc sketch of the same capture; imports are written atomically or not at all; bad YAML is
+// a located error with exit 1; usage problems exit 2.
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -63,6 +64,75 @@ test('compile --from-k8s: usage errors exit 2', async () => {
   assert.is((await run('compile', '--from-k8s', path.join(tmp, 'missing.yaml'), '--backend', 'iptables')).code, 2);
   assert.is((await run('compile', 'examples/seed-local.ksvc', '--skip-unknown-kinds', '--backend', 'iptables')).code, 2);
   assert.is((await run('compile', 'examples/seed-local.ksvc', 'examples/seed-clusterip.ksvc', '--backend', 'iptables')).code, 2);
+});
+
+test('import -o writes the file; the written file compiles like the YAML', async () => {
+  const out = path.join(tmp, 'seed.ksvc');
+  const r = await run('import', 'examples/seed-local.yaml', '--cluster-cidr', '10.64.1.0/24', '-o', out);
+  assert.is(r.code, 0, r.stderr);
+  assert.is(r.stdout, '');
+  assert.match(readFileSync(out, 'utf8'), /http-svc: NodePort 10\.32\.0\.227:8080\/tcp nodePort 30080 -> endpoints:8080, externalTrafficPolicy local/);
+  const a = await run('compile', out, ...SEED_FLAGS);
+  const b = await run('compile', '--from-k8s', 'examples/seed-local.yaml', ...SEED_FLAGS, '--detect-local-mode', 'ClusterCIDR', '--cluster-cidr', '10.64.1.0/24');
+  assert.is(a.code, 0, a.stderr);
+  assert.fixture(a.stdout, b.stdout);
+});
+
+test('import with errors writes nothing and leaves an existing output alone', async () => {
+  const bad = write('bad-import.yaml', 'apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec: {clusterIP: 10.32.0.5, ports: [{port: 0}]}\n');
+  const out = path.join(tmp, 'kept.ksvc');
+  writeFileSync(out, 'previous\n');
+  const r = await run('import', bad, '-o', out);
+  assert.is(r.code, 1);
+  assert.match(r.stderr, /port 0 is outside 1-65535/);
+  assert.is(readFileSync(out, 'utf8'), 'previous\n');
+  const fresh = path.join(tmp, 'never.ksvc');
+  assert.is((await run('import', bad, '-o', fresh)).code, 1);
+  assert.not.ok(existsSync(fresh));
+  const json = await run('import', bad, '--output', 'json');
+  assert.is(JSON.parse(json.stderr).diagnostics[0].path, 'spec.ports[0].port');
+});
+
+test('import: what .ksvc cannot say is an error naming ksvc compile --from-k8s', async () => {
+  const odd = write('odd.yaml', `apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec: {clusterIP: 10.32.0.5, ports: [{name: a, port: 80}, {name: b, port: 81}]}
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {name: web-1, labels: {kubernetes.io/service-name: web}}
+addressType: IPv4
+ports: [{name: a, port: 80}]
+endpoints: [{addresses: [10.64.1.1]}]
+`);
+  const r = await run('import', odd);
+  assert.is(r.code, 1);
+  assert.match(r.stderr, /not-representable/);
+  assert.match(r.stderr, /--from-k8s/);
+  assert.is((await run('compile', '--from-k8s', odd, '--backend', 'iptables')).code, 0);
+});
+
+test('import: other kinds are refused, or skipped with --skip-unknown-kinds', async () => {
+  const mixed = write('mixed.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n---\n' + readFileSync(path.join(root, 'examples/seed-local.yaml'), 'utf8'));
+  assert.is((await run('import', mixed)).code, 1);
+  const r = await run('import', mixed, '--skip-unknown-kinds');
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stdout, /service default\/http-svc/);
+});
+
+test('import: usage errors exit 2', async () => {
+  assert.is((await run('import')).code, 2);
+  assert.is((await run('import', 'examples/seed-local.yaml', '--bogus')).code, 2);
+  assert.is((await run('import', 'examples/seed-local.yaml', '--detect-local-mode', 'Foo')).code, 2);
+  assert.is((await run('import', 'examples/seed-local.yaml', '--cluster-cidr', '10.64.1.0/33')).code, 2);
+  assert.is((await run('import', 'examples/seed-local.yaml', '--output', 'xml')).code, 2);
+  assert.is((await run('import', path.join(tmp, 'missing.yaml'))).code, 2);
+  const help = await run('import', '--help');
+  assert.is(help.code, 0);
+  assert.match(help.stdout, /Usage: ksvc import/);
+  // A --node the input does not have is a finding, not a usage error.
+  assert.is((await run('import', 'examples/seed-local.yaml', '--node', 'nope')).code, 1);
 });
 
 test.run();

@@ -1,6 +1,6 @@
 // Round trip of the Kubernetes import: YAML -> model -> .ksvc AST (compiler/kube/to-ast.ts) ->
-// checker -> the same model, and the same compiled output (iptables restore text and nftables
-// JSON, for every node and family) from the YAML directly and from the .ksvc.
+// formatted text -> parser -> checker -> the same model, and the same compiled output (iptables
+// restore text and nftables JSON, for every node and family) from the YAML and from the .ksvc.
 import { readdirSync, readFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -13,6 +13,7 @@ import { conditionWords, modelToAst } from '../../compiler/kube/to-ast.ts';
 import { lowerModel, modelFamilies } from '../../compiler/lower/index.ts';
 import type { ClusterModel } from '../../compiler/model.ts';
 import { renderIptables } from '../../backends/iptables/index.ts';
+import { formatFile } from '../../grammar/format.ts';
 import { renderNftablesJson } from '../../backends/nftables/index.ts';
 import { codesOf, docs, imp, slice, stripOrigins, svc } from './kube-helpers.ts';
 
@@ -27,13 +28,20 @@ const OPTIONS: Record<string, KubeImportOptions> = {
 
 const kubeExamples = readdirSync(EXAMPLES).filter((f) => /\.(ya?ml|json)$/.test(f)).sort();
 
-/** Through the AST and the checker, as `ksvc import` then `ksvc check` would. */
+/**
+ * Through the .ksvc text, as `ksvc import` then `ksvc compile` would: AST -> formatter -> parser ->
+ * checker. The AST alone must check to the same model as its printed text.
+ */
 function viaKsvc(model: ClusterModel): ClusterModel {
   const ast = modelToAst(model);
   assert.equal(ast.diagnostics, []);
   const checked = checkFile(ast.file, makeSourceFile('imported.ksvc', ''));
   assert.equal(checked.diagnostics.filter((d) => d.severity === 'error'), []);
-  return checked.model!;
+  const text = formatFile(ast.file);
+  const loaded = loadKsvc(makeSourceFile('imported.ksvc', text));
+  assert.equal(loaded.diagnostics.filter((d) => d.severity === 'error'), [], text);
+  assert.equal(stripOrigins(loaded.model), stripOrigins(checked.model), text);
+  return loaded.model!;
 }
 
 /** Every artifact the model compiles to: per node (or none) and family, iptables and nftables. */
