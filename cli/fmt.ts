@@ -1,13 +1,181 @@
-// PLACEHOLDER — replaced by the real `ksvc fmt` implementation.
+// `ksvc fmt FILE...`: rewrite .ksvc files in the canonical layout (grammar/format.ts). Files are
+// rewritten atomically and only when they change; a file with syntax errors is never rewritten.
+// `--check` writes nothing and reports the files that are not formatted; `--stdout` (or the file
+// `-`, read from stdin) prints the formatted text instead of rewriting.
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { defineCodes, type Diagnostic } from '../common/diagnostics.ts';
+import { makeSourceFile, spanOf, type SourceFile } from '../common/source.ts';
+import { formatFile } from '../grammar/format.ts';
+import { parseKsvc } from '../grammar/parse.ts';
 import type { Command } from './command.ts';
-import { EXIT_USAGE } from './io.ts';
+import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, readInputFile, writeOutputFile, type CliIO } from './io.ts';
+import { OUTPUT_FORMATS, renderDiagnostics, type OutputFormat } from './render-diagnostics.ts';
+
+const HELP = `Usage: ksvc fmt [options] FILE...
+
+Rewrite .ksvc files in the canonical layout: 2-space indent, one blank line between blocks, port
+lines aligned in columns, canonical keyword spellings, comments kept (docs/language.md,
+"Formatting"). Files are rewritten in place, atomically, and only when their text changes. A file
+with syntax errors is not rewritten: its errors are shown and the exit code is 1.
+
+Options:
+  --check           write nothing; report every file that is not formatted (exit 1 if any)
+  --stdout          print the formatted text to stdout instead of rewriting the files
+  --output FORMAT   how errors and --check findings are shown: text (default), json or github
+  -h, --help        show this help
+
+FILE '-' reads stdin and prints the formatted text to stdout.
+
+Exit codes: 0 formatted (or, with --check, already formatted), 1 syntax errors or (with --check)
+files that need formatting, 2 usage (unknown flag, unreadable or unwritable file).
+
+Examples:
+  ksvc fmt examples/*.ksvc
+  ksvc fmt --check cluster.ksvc                  # in CI: fail when a file is not formatted
+  ksvc fmt --check --output github services/*.ksvc
+  ksvc import --from-k8s cluster.yaml | ksvc fmt -   # format text from a pipe
+  ksvc fmt --stdout cluster.ksvc | diff cluster.ksvc -
+`;
+
+const { codes } = defineCodes({
+  /** `--check`: the file's text differs from its canonical layout. */
+  'not-formatted': {
+    severity: 'error',
+    message: (line: number) => `not in the canonical layout (first difference on line ${line}); run 'ksvc fmt' on this file`,
+  },
+});
 
 export const fmtCommand: Command = {
   name: 'fmt',
-  summary: '(not implemented yet)',
-  help: 'ksvc fmt: not implemented yet\n',
-  run(_argv, io) {
-    io.stderr('ksvc fmt: not implemented yet\n');
-    return EXIT_USAGE;
+  summary: 'rewrite .ksvc files in the canonical layout (or --check them)',
+  help: HELP,
+  run(argv, io) {
+    return runFmt(argv, io);
   },
 };
+
+/** stdin for `-`: a test harness may hand it in through the CliIO. */
+function readStdin(io: CliIO): string {
+  const given = (io as CliIO & { stdin?: () => string }).stdin;
+  return given !== undefined ? given() : readFileSync(0, 'utf8');
+}
+
+function firstDifferentLine(a: string, b: string): number {
+  const x = a.split('\n');
+  const y = b.split('\n');
+  let i = 0;
+  while (i < x.length && i < y.length && x[i] === y[i]) i++;
+  return i + 1;
+}
+
+function runFmt(argv: string[], io: CliIO): number {
+  let values: { check?: boolean; stdout?: boolean; output?: string; help?: boolean };
+  let files: string[];
+  try {
+    const parsed = parseArgs({
+      args: argv,
+      options: {
+        check: { type: 'boolean' },
+        stdout: { type: 'boolean' },
+        output: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      allowPositionals: true,
+      strict: true,
+    });
+    values = parsed.values;
+    files = parsed.positionals;
+  } catch (e) {
+    io.stderr(`ksvc fmt: ${(e as Error).message}\nRun 'ksvc fmt --help' for usage.\n`);
+    return EXIT_USAGE;
+  }
+  if (values.help) {
+    io.stdout(HELP);
+    return EXIT_OK;
+  }
+  const format = (values.output ?? 'text') as OutputFormat;
+  if (!OUTPUT_FORMATS.includes(format)) {
+    io.stderr(`ksvc fmt: --output must be one of ${OUTPUT_FORMATS.join(', ')}, not '${values.output}'\n`);
+    return EXIT_USAGE;
+  }
+  if (values.check && values.stdout) {
+    io.stderr(`ksvc fmt: --check and --stdout cannot be combined\n`);
+    return EXIT_USAGE;
+  }
+  if (files.length === 0) {
+    io.stderr(`ksvc fmt: no input files (use '-' for stdin)\nRun 'ksvc fmt --help' for usage.\n`);
+    return EXIT_USAGE;
+  }
+  if (files.filter((f) => f === '-').length > 1) {
+    io.stderr(`ksvc fmt: '-' (stdin) can be given only once\n`);
+    return EXIT_USAGE;
+  }
+
+  const diagnostics: Diagnostic[] = [];
+  const sources = new Map<string, SourceFile>();
+  const problems: string[] = [];
+  let changed = 0;
+  let unchanged = 0;
+  for (const file of files) {
+    let text: string;
+    if (file === '-') {
+      try {
+        text = readStdin(io);
+      } catch (e) {
+        problems.push(`-: cannot read stdin: ${(e as Error).message}`);
+        continue;
+      }
+    } else {
+      const read = readInputFile(io, file);
+      if (!read.ok) {
+        problems.push(read.message);
+        continue;
+      }
+      text = read.text;
+    }
+    const name = file === '-' ? '<stdin>' : file;
+    const source = makeSourceFile(name, text);
+    sources.set(name, source);
+    const parsed = parseKsvc(source);
+    if (parsed.diagnostics.some((d) => d.severity === 'error')) {
+      diagnostics.push(...parsed.diagnostics);
+      continue;
+    }
+    const formatted = formatFile(parsed.file);
+    if (values.check) {
+      if (formatted === text) unchanged++;
+      else {
+        changed++;
+        const line = Math.min(firstDifferentLine(text, formatted), source.lineStarts.length);
+        const start = source.lineStarts[line - 1]!;
+        diagnostics.push(codes['not-formatted']({ file: name, span: spanOf(source, start, start) }, line));
+      }
+      continue;
+    }
+    if (values.stdout || file === '-') {
+      io.stdout(formatted);
+      continue;
+    }
+    if (formatted === text) {
+      unchanged++;
+      continue;
+    }
+    const written = writeOutputFile(io, file, formatted);
+    if (!written.ok) problems.push(written.message);
+    else changed++;
+  }
+
+  if (diagnostics.length > 0) io.stdout(renderDiagnostics(diagnostics, sources, format, io.color && format === 'text'));
+  for (const p of problems) io.stderr(`ksvc fmt: ${p}\n`);
+  const syntaxErrors = diagnostics.some((d) => d.code !== 'not-formatted');
+  const plural = (n: number) => `${n} file${n === 1 ? '' : 's'}`;
+  if (values.check) {
+    io.stderr(changed === 0 && !syntaxErrors ? `${plural(unchanged)} already formatted\n` : `${plural(changed)} would be reformatted, ${plural(unchanged)} already formatted\n`);
+  } else if (!values.stdout && !files.includes('-')) {
+    io.stderr(`${plural(changed)} reformatted, ${plural(unchanged)} already formatted\n`);
+  }
+  if (syntaxErrors) io.stderr(`files with syntax errors were not ${values.check ? 'checked' : 'rewritten'}\n`);
+  if (problems.length > 0) return EXIT_USAGE;
+  return diagnostics.length > 0 ? EXIT_FINDINGS : EXIT_OK;
+}
