@@ -1,0 +1,189 @@
+// Properties of the Kubernetes import and of model -> .ksvc printing:
+//  1. any valid model (test/property/arbitrary-model.ts) either is reported not-representable, or
+//     prints to a .ksvc file that parses and checks cleanly and compiles to the same bytes
+//     (iptables restore text, every node and family);
+//  2. random Service/EndpointSlice/Node objects (valid for the API, with duplicates across slices,
+//     partial port coverage, sloppy addresses and every condition combination) never make the
+//     import throw; what it accepts round-trips the same way.
+import fc from 'fast-check';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { renderIptables } from '../../backends/iptables/index.ts';
+import { cidrOf, type CIDRText } from '../../common/ip.ts';
+import { makeSourceFile } from '../../common/source.ts';
+import { loadKsvc } from '../../compiler/front.ts';
+import { importKubernetes } from '../../compiler/kube/index.ts';
+import { modelToAst } from '../../compiler/kube/to-ast.ts';
+import { lowerModel, modelFamilies } from '../../compiler/lower/index.ts';
+import type { ClusterModel } from '../../compiler/model.ts';
+import { formatFile } from '../../grammar/format.ts';
+import { arbitraryModel } from '../property/arbitrary-model.ts';
+
+const RUNS = 150;
+
+function compileAll(model: ClusterModel): string {
+  const nodes = model.nodes.length > 0 ? model.nodes.map((n) => n.name) : [undefined];
+  let out = '';
+  for (const node of nodes) {
+    for (const family of modelFamilies(model)) {
+      const r = lowerModel(model, node === undefined ? { family } : { node, family });
+      if (r.programs.length === 0) out += `# ${node} ${family}: ${r.diagnostics.map((d) => d.code).join(',')}\n`;
+      else out += `# ${node} ${family}\n${renderIptables(r.programs[0]!, { format: 'restore' })}`;
+    }
+  }
+  return out;
+}
+
+/** Print, read back, compare compiled output. Returns false when the model is not representable. */
+function roundTrip(model: ClusterModel): boolean {
+  const ast = modelToAst(model);
+  if (ast.diagnostics.length > 0) {
+    assert.ok(ast.diagnostics.every((d) => d.code === 'not-representable'), JSON.stringify(ast.diagnostics));
+    return false;
+  }
+  const text = formatFile(ast.file);
+  const back = loadKsvc(makeSourceFile('imported.ksvc', text));
+  assert.equal(back.diagnostics.filter((d) => d.severity === 'error'), [], text);
+  assert.fixture(compileAll(back.model!), compileAll(model));
+  return true;
+}
+
+/** The generator writes node-0's IPv6 podCIDR as fd00:10:244:0::/64; a model holds canonical text. */
+function canonical(model: ClusterModel): ClusterModel {
+  for (const n of model.nodes) n.podCIDRs = n.podCIDRs.map((c) => cidrOf(c).text as CIDRText);
+  return model;
+}
+
+/** The generator also lists an address twice in a service (as two slices would); .ksvc cannot. */
+const uniqueAddresses = (model: ClusterModel): boolean =>
+  model.services.every((s) => new Set(s.endpoints.map((e) => e.address)).size === s.endpoints.length);
+
+test('valid models print to .ksvc that compiles to the same bytes', () => {
+  let unique = 0;
+  let printed = 0;
+  fc.assert(
+    fc.property(arbitraryModel({ maxServices: 4, maxEndpoints: 5, maxNodes: 3 }), (model) => {
+      const ok = roundTrip(canonical(model));
+      if (uniqueAddresses(model)) {
+        unique++;
+        if (ok) printed++;
+      } else assert.not.ok(ok, 'a repeated address cannot be printed');
+    }),
+    { numRuns: RUNS, seed: 20261127 },
+  );
+  // The rest: a port that no endpoint serves while other ports are served.
+  assert.ok(unique > 20 && printed > unique * 0.6, `only ${printed} of ${unique} models with unique addresses were representable`);
+});
+
+// ---------------------------------------------------------------------------------------------
+// Random Kubernetes objects
+
+const condArb = fc.oneof(
+  // What the EndpointSlice controller writes (ready = serving && !terminating) ...
+  fc.constantFrom({ ready: true, serving: true, terminating: false }, { ready: false, serving: true, terminating: true }, { ready: false, serving: false, terminating: true }, { ready: false, serving: false, terminating: false }),
+  // ... and anything else, fields possibly missing.
+  fc.record({ ready: fc.boolean(), serving: fc.boolean(), terminating: fc.boolean() }, { requiredKeys: [] }),
+);
+
+const objectsArb = fc.record({
+  nodes: fc.subarray(['node-a', 'node-b', 'node-c']),
+  services: fc.array(
+    fc.record({
+      type: fc.constantFrom('ClusterIP', 'NodePort', 'LoadBalancer'),
+      families: fc.constantFrom(['IPv4'], ['IPv6'], ['IPv4', 'IPv6'], ['IPv6', 'IPv4']),
+      ports: fc.uniqueArray(fc.record({ name: fc.constantFrom('http', 'https', 'dns', 'metrics'), protocol: fc.constantFrom('TCP', 'UDP'), named: fc.boolean() }), {
+        minLength: 1,
+        maxLength: 3,
+        selector: (p) => p.name,
+      }),
+      local: fc.boolean(),
+      affinity: fc.boolean(),
+      ingress: fc.constantFrom('none', 'vip', 'proxy'),
+      slices: fc.array(
+        fc.record({
+          family: fc.constantFrom('IPv4', 'IPv6'),
+          ports: fc.subarray([0, 1, 2]),
+          portBase: fc.constantFrom(8080, 9090),
+          endpoints: fc.array(fc.record({ host: fc.integer({ min: 1, max: 4 }), node: fc.option(fc.constantFrom('node-a', 'node-b', 'node-c', 'node-z')), cond: condArb }), { maxLength: 4 }),
+        }),
+        { maxLength: 3 },
+      ),
+    }),
+    { minLength: 1, maxLength: 3 },
+  ),
+});
+
+type Objects = typeof objectsArb extends fc.Arbitrary<infer T> ? T : never;
+
+function toYaml(o: Objects): string {
+  const docs: unknown[] = [];
+  for (const n of o.nodes) docs.push({ apiVersion: 'v1', kind: 'Node', metadata: { name: n }, status: { addresses: [{ type: 'InternalIP', address: `192.168.0.${n.charCodeAt(5)}` }] } });
+  let nodePort = 30000;
+  o.services.forEach((s, i) => {
+    const ips = s.families.map((f) => (f === 'IPv4' ? `10.32.0.0${i + 1}` : `fd00:32::${i + 1}`));
+    const external = s.type !== 'ClusterIP';
+    docs.push({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: `svc-${i}`, namespace: 'ns' },
+      spec: {
+        type: s.type,
+        clusterIP: ips[0],
+        clusterIPs: ips,
+        ipFamilies: s.families,
+        ports: s.ports.map((p, j) => ({
+          ...(s.ports.length > 1 || j > 0 ? { name: p.name } : { name: p.name }),
+          port: 80 + j,
+          protocol: p.protocol,
+          targetPort: p.named ? `t-${p.name}` : 8080 + j,
+          ...(external ? { nodePort: nodePort++ } : {}),
+        })),
+        ...(external ? { externalTrafficPolicy: s.local ? 'Local' : 'Cluster' } : {}),
+        ...(s.type === 'LoadBalancer' && s.local ? { healthCheckNodePort: nodePort++ } : {}),
+        ...(s.type === 'LoadBalancer' ? { loadBalancerSourceRanges: [' 203.0.113.000/25'] } : {}),
+        internalTrafficPolicy: !external && s.local ? 'Local' : 'Cluster',
+        ...(s.affinity ? { sessionAffinity: 'ClientIP', sessionAffinityConfig: { clientIP: { timeoutSeconds: 100 + i } } } : {}),
+      },
+      status: { loadBalancer: s.type === 'LoadBalancer' && s.ingress !== 'none' ? { ingress: [{ ip: `1.2.3.00${i + 1}`, ...(s.ingress === 'proxy' ? { ipMode: 'Proxy' } : {}) }] } : {} },
+    });
+    s.slices.forEach((sl, k) => {
+      docs.push({
+        apiVersion: 'discovery.k8s.io/v1',
+        kind: 'EndpointSlice',
+        metadata: { name: `svc-${i}-${k}`, namespace: 'ns', labels: { 'kubernetes.io/service-name': `svc-${i}` } },
+        addressType: sl.family,
+        ports: sl.ports.filter((j) => j < s.ports.length).map((j) => ({ name: s.ports[j]!.name, protocol: s.ports[j]!.protocol, port: sl.portBase + j })),
+        endpoints: sl.endpoints.map((e) => ({
+          addresses: [sl.family === 'IPv4' ? `10.64.${i}.0${e.host}` : `fd00:64:${i}::${e.host}`],
+          conditions: e.cond,
+          ...(e.node === null ? {} : { nodeName: e.node }),
+        })),
+      });
+    });
+  });
+  return docs.map((d) => JSON.stringify(d)).join('\n---\n');
+}
+
+test('random Kubernetes objects import without throwing and round-trip when representable', () => {
+  let accepted = 0;
+  let printed = 0;
+  fc.assert(
+    fc.property(objectsArb, (o) => {
+      const text = toYaml(o);
+      const r = importKubernetes([makeSourceFile('gen.yaml', text)], { clusterCIDRs: ['10.64.0.0/16', 'fd00:64::/48'] });
+      if (!r.model) {
+        // The generator only makes API-valid objects; the one error it can provoke is the same
+        // address listed with two port numbers for one service port (portBase differs per slice).
+        assert.ok(r.diagnostics.filter((d) => d.severity === 'error').every((d) => d.code === 'endpoint-port-conflict'), JSON.stringify(r.diagnostics));
+        return;
+      }
+      accepted++;
+      if (roundTrip(r.model)) printed++;
+    }),
+    { numRuns: RUNS, seed: 42 },
+  );
+  assert.ok(accepted > RUNS / 3, `only ${accepted} of ${RUNS} inputs accepted`);
+  assert.ok(printed > accepted / 3, `only ${printed} of ${accepted} accepted inputs printed`);
+});
+
+test.run();
