@@ -171,4 +171,50 @@ test('firewall allows LB IPs when a source range holds the node IP', () => {
   assert.equal(one(m).servicePorts[0]!.firewall, { sourceRanges: ['203.0.113.0/25'], allowLoadBalancerIPs: true });
 });
 
+test('nodeport addresses of the other family only: this family matches all local addresses', () => {
+  const m = cluster({ nodePortAddresses: [cidr('2001:db8::/64')] }, [node('n', ['192.168.0.2', '2001:db8::2'])], [
+    service('ns', 's', { clusterIPs: ['172.30.0.1', 'fd00::1'], ports: [port({ port: 80 })] }),
+  ]);
+  const [v4, v6] = lowerModel(m).programs as [IRProgram, IRProgram];
+  assert.equal(v4.nodePorts, { kind: 'allLocal' });
+  assert.ok(v4.localhostNodePorts);
+  assert.equal(v6.nodePorts, { kind: 'addresses', addresses: ['2001:db8::2'] });
+});
+
+test('a family no service uses: warning family-unused, a program with no service ports', () => {
+  const r = lowerModel(overallModel(), { family: 'ipv6' });
+  assert.equal(r.diagnostics.map((d) => d.code), ['family-unused']);
+  assert.is(r.programs[0]!.servicePorts.length, 0);
+});
+
+test('local terminating fallback with ready remote endpoints: SEP chains for the union, sorted', () => {
+  const m = cluster({}, [node('n', ['192.168.0.2'])], [
+    service('ns', 's', {
+      type: 'NodePort',
+      externalTrafficPolicy: 'Local',
+      clusterIPs: ['172.30.0.1'],
+      ports: [port({ port: 80, nodePort: 30080 })],
+      endpoints: [
+        ep('10.0.0.9', { ports: { '': 80 } }),
+        ep('10.0.0.10', { node: 'n', ports: { '': 80 }, ready: false, serving: true, terminating: true }),
+      ],
+    }),
+  ]);
+  const s = one(m).servicePorts[0]!;
+  assert.equal(hps(s.cluster), ['10.0.0.9:80']);
+  assert.equal(hps(s.local), ['10.0.0.10:80']);
+  assert.equal(s.endpoints.map((e) => e.hostPort), ['10.0.0.10:80', '10.0.0.9:80']);
+  assert.equal(s.external?.ext, { policy: 'Local', shortCircuitPods: false, toLocal: true });
+});
+
+test('service ports are sorted by servicePortName then protocol; masquerade bit 31', () => {
+  const m = cluster({ masqueradeBit: 31 }, [], [
+    service('b', 'x', { clusterIPs: ['172.30.0.2'], ports: [port({ name: 'dns', port: 53, protocol: 'udp' }), port({ name: 'dns', port: 53, protocol: 'tcp' })] }),
+    service('a', 'y', { clusterIPs: ['172.30.0.1'], ports: [port({ port: 80 })] }),
+  ]);
+  const p = one(m);
+  assert.equal(p.servicePorts.map((s) => `${s.servicePortName}/${s.protocol}`), ['a/y/tcp', 'b/x:dns/tcp', 'b/x:dns/udp']);
+  assert.is(p.masqueradeMark, 0x80000000);
+});
+
 test.run();
