@@ -237,3 +237,36 @@ export function formatReport(r: DifferentialReport, backends: readonly Backend[]
   }
   return lines.join('\n');
 }
+
+/**
+ * Start jobs at most `limit` at a time, eagerly; each result is settled (never an unhandled
+ * rejection) so tests can await them one by one in their own order.
+ */
+export function startLimited<T>(jobs: (() => Promise<T>)[], limit: number): Promise<PromiseSettledResult<T>>[] {
+  let running = 0;
+  const queue: (() => void)[] = [];
+  const next = () => {
+    running--;
+    queue.shift()?.();
+  };
+  return jobs.map(
+    (job) =>
+      new Promise<PromiseSettledResult<T>>((resolve) => {
+        const go = () => {
+          running++;
+          job().then(
+            (value) => resolve({ status: 'fulfilled', value }),
+            (reason: unknown) => resolve({ status: 'rejected', reason }),
+          ).finally(next);
+        };
+        if (running < limit) go();
+        else queue.push(go);
+      }),
+  );
+}
+
+/** The value of a settled job, rethrowing its failure. */
+export function settledValue<T>(r: PromiseSettledResult<T>): T {
+  if (r.status === 'rejected') throw r.reason;
+  return r.value;
+}

@@ -7,7 +7,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { lowerModel } from '../../compiler/lower/index.ts';
 import { iptablesBackend, nftablesBackend } from './load.ts';
-import { formatReport, runDifferential, type DifferentialReport } from './matrix.ts';
+import { formatReport, runDifferential, settledValue, startLimited, type DifferentialReport } from './matrix.ts';
 import { kernelTestsEnabled } from './netns.ts';
 import { CASES } from './packet-cases.ts';
 
@@ -17,14 +17,23 @@ function seenKeys(r: DifferentialReport, backend: string, frontend: string, sour
     .map((o) => [...(o.seen.get(backend)?.keys() ?? [])].sort());
 }
 
+// Cases run three at a time (each in its own namespaces); tests report them in order.
+const PARALLEL = 3;
+
 if (kernelTestsEnabled('packet equivalence')) {
-  for (const c of CASES) {
-    test(`packets: ${c.name}`, async () => {
+  const runs = startLimited(
+    CASES.map((c) => async () => {
       const lowered = lowerModel(c.model, { node: c.node, family: 'ipv4' });
-      assert.equal(lowered.diagnostics.filter((d) => d.severity === 'error'), []);
       const ir = lowered.programs[0]!;
       const backends = [iptablesBackend(ir), nftablesBackend(ir)];
-      const r = await runDifferential(ir, backends);
+      return { lowered, backends, report: await runDifferential(ir, backends, { tag: `eq${CASES.indexOf(c)}-` }) };
+    }),
+    PARALLEL,
+  );
+  CASES.forEach((c, i) => {
+    test(`packets: ${c.name}`, async () => {
+      const { lowered, backends, report: r } = settledValue(await runs[i]!);
+      assert.equal(lowered.diagnostics.filter((d) => d.severity === 'error'), []);
       const detail = () => `\n${formatReport(r, backends)}`;
       assert.ok(r.outcomes.length > 0, 'no cells probed');
       assert.equal(r.disagreements, [], `backends disagree:\n${r.disagreements.join('\n')}${detail()}`);
@@ -37,7 +46,7 @@ if (kernelTestsEnabled('packet equivalence')) {
         }
       }
     });
-  }
+  });
 }
 
 test.run();

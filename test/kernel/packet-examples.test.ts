@@ -10,33 +10,49 @@ import { makeSourceFile } from '../../common/source.ts';
 import { loadKsvc } from '../../compiler/front.ts';
 import { lowerModel } from '../../compiler/lower/index.ts';
 import { iptablesBackend, nftablesBackend } from './load.ts';
-import { formatReport, runDifferential } from './matrix.ts';
+import { formatReport, runDifferential, settledValue, startLimited, type Backend, type DifferentialReport } from './matrix.ts';
 import { kernelTestsEnabled } from './netns.ts';
 
 const EXAMPLES = join(import.meta.dirname, '../../examples');
 
+// Example programs run three at a time (each in its own namespaces); tests report them in order.
+const PARALLEL = 3;
+
 if (kernelTestsEnabled('packet examples')) {
   const files = readdirSync(EXAMPLES).filter((f) => f.endsWith('.ksvc')).sort();
   test('examples exist', () => assert.ok(files.length >= 3, `only ${files.length} .ksvc examples`));
+  const jobs: { name: string; run: () => Promise<{ report: DifferentialReport; backends: Backend[] }> }[] = [];
   for (const file of files) {
     const source = makeSourceFile(`examples/${file}`, readFileSync(join(EXAMPLES, file), 'utf8'));
     const front = loadKsvc(source);
-    const nodes = front.model?.nodes.map((n) => n.name) ?? [];
     test(`${file} loads`, () => assert.ok(front.model, front.diagnostics.map((d) => d.message).join('\n')));
-    for (const node of nodes.length > 0 ? nodes : [undefined]) {
-      test(`packets: ${file}${node ? ` for ${node}` : ''}`, async () => {
-        const lowered = lowerModel(front.model!, { node, family: 'ipv4', file: source.path });
-        assert.equal(lowered.diagnostics.filter((d) => d.severity === 'error'), []);
-        const ir = lowered.programs[0]!;
-        const backends = [iptablesBackend(ir), nftablesBackend(ir)];
-        const r = await runDifferential(ir, backends, { tag: 'ex' });
-        const detail = () => `\n${formatReport(r, backends)}`;
-        assert.ok(r.outcomes.length > 0, 'no cells probed');
-        assert.equal(r.disagreements, [], `backends disagree:\n${r.disagreements.join('\n')}${detail()}`);
-        assert.equal(r.irMismatches, [], `backend vs IR:\n${r.irMismatches.join('\n')}${detail()}`);
+    if (!front.model) continue;
+    const model = front.model;
+    const nodes = model.nodes.length > 0 ? model.nodes.map((n) => n.name) : [undefined];
+    for (const node of nodes) {
+      jobs.push({
+        name: `${file}${node ? ` for ${node}` : ''}`,
+        run: async () => {
+          const lowered = lowerModel(model, { node, family: 'ipv4', file: source.path });
+          const errors = lowered.diagnostics.filter((d) => d.severity === 'error');
+          if (errors.length > 0) throw new Error(errors.map((d) => d.message).join('\n'));
+          const ir = lowered.programs[0]!;
+          const backends = [iptablesBackend(ir), nftablesBackend(ir)];
+          return { backends, report: await runDifferential(ir, backends, { tag: `ex${jobs.length}-` }) };
+        },
       });
     }
   }
+  const runs = startLimited(jobs.map((j) => j.run), PARALLEL);
+  jobs.forEach((job, i) => {
+    test(`packets: ${job.name}`, async () => {
+      const { report: r, backends } = settledValue(await runs[i]!);
+      const detail = () => `\n${formatReport(r, backends)}`;
+      assert.ok(r.outcomes.length > 0, 'no cells probed');
+      assert.equal(r.disagreements, [], `backends disagree:\n${r.disagreements.join('\n')}${detail()}`);
+      assert.equal(r.irMismatches, [], `backend vs IR:\n${r.irMismatches.join('\n')}${detail()}`);
+    });
+  });
 }
 
 test.run();

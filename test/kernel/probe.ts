@@ -173,6 +173,22 @@ export function classify(p: Probe, ev: ConntrackEvent | undefined, sent: SenderR
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** spawn without blocking the event loop; bounded (the child is killed when it overruns). */
+function runAsync(cmd: string, args: string[], timeoutMs: number): Promise<{ status: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ status: code ?? -1, stdout, stderr });
+    });
+  });
+}
+
 /** One agent process in a namespace, speaking the line protocol above. */
 interface Agent {
   request(req: unknown): Promise<SenderResult[]>;
@@ -207,7 +223,14 @@ async function startAgent(ns: string, listen: readonly { proto: ProbeProto; port
     const deadline = Date.now() + timeoutMs;
     while (lines.length === 0) {
       if (exited) throw new Error(`probe agent in ${ns} exited: ${stderr}`);
-      if (Date.now() > deadline) throw new Error(`probe agent in ${ns} did not answer in ${timeoutMs} ms: ${stderr}`);
+      if (Date.now() > deadline) {
+        // The event loop may have been blocked past the deadline with the answer already in the
+        // pipe: give pending I/O one more turn before giving up.
+        await new Promise<void>((r) => setTimeout(r, 50));
+        await new Promise<void>((r) => setImmediate(r));
+        if (lines.length > 0) break;
+        throw new Error(`probe agent in ${ns} did not answer in ${timeoutMs} ms: ${stderr}`);
+      }
       await new Promise<void>((r) => {
         wake = r;
         setTimeout(r, 200);
@@ -228,7 +251,7 @@ async function startAgent(ns: string, listen: readonly { proto: ProbeProto; port
     },
   };
   try {
-    const first = await nextLine(15_000);
+    const first = await nextLine(60_000);
     if (first !== 'ready') throw new Error(`probe agent in ${ns}: unexpected "${first}"`);
   } catch (e) {
     child.kill('SIGKILL');
@@ -254,8 +277,8 @@ export interface ProberOptions {
 }
 
 /** The node's conntrack table, by original tuple. */
-function conntrackTable(t: Topology): Map<string, ConntrackEvent> {
-  const r = t.node.exec('conntrack', ['-L'], undefined, 60_000);
+async function conntrackTable(t: Topology): Promise<Map<string, ConntrackEvent>> {
+  const r = await runAsync('ip', ['netns', 'exec', t.node.name, 'conntrack', '-L'], 60_000);
   if (r.status !== 0) throw new Error(`conntrack -L in ${t.node.name}: ${r.stderr}`);
   const byTuple = new Map<string, ConntrackEvent>();
   for (const e of parseConntrackEntries(r.stdout)) byTuple.set(tupleKey(e.proto, e.orig.src, e.orig.sport, e.orig.dst, e.orig.dport), e);
@@ -290,7 +313,7 @@ export async function openProber(t: Topology, opts: ProberOptions): Promise<Prob
           idx.forEach(([, i], k) => senderResults.set(i, res[k]!));
         }),
       );
-      const table = conntrackTable(t);
+      const table = await conntrackTable(t);
       return probes.map((p, i) => classify(p, table.get(tupleKey(p.proto, p.src, p.sport, p.dst, p.dport)), senderResults.get(i)!, t.plan.nodeLocal));
     },
   };
