@@ -79,6 +79,11 @@ export const { codes: kubeCodes, table: kubeCodeTable } = defineCodes({
     severity: 'warning',
     message: (ip: string, svc: string) => `endpoint ${ip}: service ${svc} has no cluster IP of its family, so kube-proxy never uses it (left out)`,
   },
+  'topology-hints-ignored': {
+    severity: 'warning',
+    message: () =>
+      `endpoint hints (topology-aware routing) are not modelled: every endpoint is used, where kube-proxy may prefer the hinted zone or node`,
+  },
   'node-without-object': {
     severity: 'warning',
     message: (node: string) => `endpoint on node '${node}', which has no Node object in the input (assumed to have no addresses)`,

@@ -13,7 +13,7 @@ import { joinHostPort } from '../../common/ip.ts';
 import type { EndpointModel, ServiceModel } from '../model.ts';
 import { kubeCodes } from './codes.ts';
 import type { SliceEndpoint, SliceRead } from './endpointslice.ts';
-import { where } from './yaml-reader.ts';
+import { where, type Val } from './yaml-reader.ts';
 
 interface Instance {
   ep: SliceEndpoint;
@@ -28,7 +28,10 @@ const sameFacts = (a: EndpointModel, b: SliceEndpoint): boolean =>
   a.conditions.serving === b.conditions.serving &&
   a.conditions.terminating === b.conditions.terminating;
 
-export function endpointsOf(service: ServiceModel, slices: readonly SliceRead[], diags: Diagnostic[]): EndpointModel[] {
+/** Where each endpoint's nodeName was written (the model keeps only the endpoint's origin). */
+export type NodeNameSites = Map<EndpointModel, Val | null>;
+
+export function endpointsOf(service: ServiceModel, slices: readonly SliceRead[], diags: Diagnostic[], sites?: NodeNameSites): EndpointModel[] {
   const svcName = `${service.namespace}/${service.name}`;
   // Per service port name: "ip:port" -> chosen instance (Map keeps first-insertion order).
   const byPort = new Map<string, Map<string, Instance>>();
@@ -85,6 +88,7 @@ export function endpointsOf(service: ServiceModel, slices: readonly SliceRead[],
         };
         out.push(target);
         byAddress.set(ep.address.text, [...same, target]);
+        sites?.set(target, ep.nodeNameAt);
       }
       target.ports[p.name] = port;
     }

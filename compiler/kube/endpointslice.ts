@@ -41,6 +41,8 @@ export interface SlicePort {
 export interface SliceEndpoint {
   address: ParsedIP;
   nodeName: string | null;
+  /** Where nodeName was written (for "no such Node" warnings). */
+  nodeNameAt: Val | null;
   zone: string | null;
   conditions: EndpointConditions;
   at: MapVal;
@@ -105,10 +107,17 @@ export function readEndpointSlice(obj: MapVal): SliceResult {
 
   const endpoints: SliceEndpoint[] = [];
   // An absent endpoints list is an empty one: nothing to route to.
+  let hintsWarned = false;
   for (const item of getSeq(obj, 'endpoints') ?? []) {
     const em = asMap(item);
     if (!em) continue;
     checkKnownFields(em, ENDPOINT_FIELDS, 'an EndpointSlice endpoint');
+    const hints = getMap(em, 'hints');
+    const hinted = hints && ((getSeq(hints, 'forZones')?.length ?? 0) > 0 || (getSeq(hints, 'forNodes')?.length ?? 0) > 0);
+    if (hinted && !hintsWarned) {
+      diags.push(kubeCodes['topology-hints-ignored'](where(field(em, 'hints')!)));
+      hintsWarned = true;
+    }
     const ep = readEndpoint(em, family);
     if (ep) endpoints.push(ep);
   }
@@ -164,6 +173,7 @@ function readEndpoint(em: MapVal, family: 'ipv4' | 'ipv6'): SliceEndpoint | null
   return {
     address: first,
     nodeName: nodeName ?? null,
+    nodeNameAt: nodeName === undefined ? null : nodeVal!,
     zone: zone ?? null,
     conditions: { ready: ready ?? true, serving: serving ?? true, terminating: terminating ?? false },
     at: em,

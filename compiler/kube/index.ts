@@ -7,7 +7,7 @@ import type { SourceFile } from '../../common/source.ts';
 import type { ClusterModel, NodeModel, ServiceModel } from '../model.ts';
 import { kubeCodes } from './codes.ts';
 import { readEndpointSlice, type SliceRead } from './endpointslice.ts';
-import { endpointsOf } from './endpoints.ts';
+import { endpointsOf, type NodeNameSites } from './endpoints.ts';
 import { readNode } from './node.ts';
 import { readService, type ServiceRead } from './service.ts';
 import { settingsFromOptions, type KubeImportOptions } from './settings.ts';
@@ -93,7 +93,8 @@ export function importKubernetes(sources: readonly SourceFile[], options: KubeIm
     else byService.set(key, [s]);
   }
   const models: ServiceModel[] = services.map((r) => r.model);
-  for (const svc of models) svc.endpoints = endpointsOf(svc, byService.get(`${svc.namespace}/${svc.name}`) ?? [], diags);
+  const nodeSites: NodeNameSites = new Map();
+  for (const svc of models) svc.endpoints = endpointsOf(svc, byService.get(`${svc.namespace}/${svc.name}`) ?? [], diags, nodeSites);
 
   // Endpoints on nodes without a Node object: the node exists (kube-proxy only compares names).
   const nodeNames = new Set(nodes.map((n) => n.name));
@@ -103,7 +104,8 @@ export function importKubernetes(sources: readonly SourceFile[], options: KubeIm
       if (ep.nodeName === null || nodeNames.has(ep.nodeName)) continue;
       nodeNames.add(ep.nodeName);
       nodes.push({ name: ep.nodeName, addresses: [], podCIDRs: [] });
-      diags.push(kubeCodes['node-without-object']({ file: ep.origin?.file ?? '', span: ep.origin?.span ?? null, path: `${ep.origin?.path ?? ''}.nodeName` }, ep.nodeName));
+      const at = nodeSites.get(ep);
+      diags.push(kubeCodes['node-without-object'](at ? where(at) : { file: ep.origin?.file ?? '', span: ep.origin?.span ?? null }, ep.nodeName));
     }
   }
   if (options.node != null && !objectNodes.has(options.node)) diags.push(kubeCodes['unknown-node']({ file: '', span: null }, options.node));

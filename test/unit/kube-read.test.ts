@@ -176,6 +176,16 @@ test('named target ports: each endpoint keeps the slice port of the service port
   assert.equal(s.endpoints.map((e) => [e.address, e.ports]), [['10.64.1.1', { web: 8080 }], ['10.64.1.2', { web: 9090 }]]);
 });
 
+test('topology hints are not modelled: one warning per slice', () => {
+  const r = imp(docs(WEB, slice(`addressType: IPv4
+ports: [{name: http, port: 8080}]
+endpoints:
+- {addresses: [10.64.1.1], hints: {forZones: [{name: a}]}}
+- {addresses: [10.64.1.2], hints: {forZones: [{name: b}]}}`)));
+  assert.is(only(r.diagnostics, 'topology-hints-ignored').path, 'endpoints[0].hints');
+  assert.is(r.model!.services[0]!.endpoints.length, 2);
+});
+
 test('nodes: InternalIP and ExternalIP addresses in order, podCIDRs with podCIDR fallback', () => {
   const r = imp(`apiVersion: v1
 kind: Node
