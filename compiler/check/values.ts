@@ -25,6 +25,11 @@ const CANONICAL_V4 = /^(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(
  * every input (test/unit/check-ip-fast-path.test.ts compares them).
  */
 export function parseIPFast(text: string): ReturnType<typeof parseIPStrict> {
+  const v4 = canonicalIPv4(text);
+  return v4 ? { ok: true, value: v4 } : parseIPStrict(text);
+}
+
+function canonicalIPv4(text: string): ParsedIP | null {
   if (text.length <= 15 && CANONICAL_V4.test(text)) {
     let n = 0;
     let part = 0;
@@ -36,14 +41,16 @@ export function parseIPFast(text: string): ReturnType<typeof parseIPStrict> {
       } else part = part * 10 + (c - 48);
     }
     n = n * 256 + part;
-    return { ok: true, value: { family: 'ipv4', text: text as IPText, value: BigInt(n) } };
+    return { family: 'ipv4', text: text as IPText, value: BigInt(n) };
   }
-  return parseIPStrict(text);
+  return null;
 }
 
 /** Parse an address; report and return null when it is malformed or not canonical. */
 export function checkAddress(ctx: CheckContext, lit: AddressLit, what: string): ParsedIP | null {
-  const r = parseIPFast(lit.text);
+  const fast = canonicalIPv4(lit.text);
+  if (fast) return fast;
+  const r = parseIPStrict(lit.text);
   if (r.ok) return r.value;
   const hint = r.suggestion !== undefined ? `write ${r.suggestion}` : undefined;
   ctx.report(codes['invalid-address'](ctx.at(lit.span, hint !== undefined ? { hint } : undefined), what, lit.text, r.reason));
@@ -88,15 +95,17 @@ export type SpecialKind = 'unspecified' | 'loopback' | 'link-local' | 'multicast
 
 /** What kind of special-purpose address this is (null for an ordinary unicast address). */
 export function specialKind(ip: ParsedIP): SpecialKind | null {
-  const v = ip.value;
   if (ip.family === 'ipv4') {
-    if (v === 0n) return 'unspecified';
-    if (v >> 24n === 127n) return 'loopback';
-    if (v >> 16n === 0xa9fen) return 'link-local';
-    if (v >> 28n === 0xen) return 'multicast';
-    if (v === 0xffffffffn) return 'broadcast';
+    const n = Number(ip.value); // 32 bits: plain number arithmetic, no BigInt allocations
+    const a = Math.floor(n / 0x1000000);
+    if (n === 0) return 'unspecified';
+    if (a === 127) return 'loopback';
+    if (Math.floor(n / 0x10000) === 0xa9fe) return 'link-local';
+    if (a >= 224 && a <= 239) return 'multicast';
+    if (n === 0xffffffff) return 'broadcast';
     return null;
   }
+  const v = ip.value;
   if (v === 0n) return 'unspecified';
   if (v === 1n) return 'loopback';
   if (v >> 118n === 0x3fan) return 'link-local'; // fe80::/10

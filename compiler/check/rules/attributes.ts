@@ -63,12 +63,12 @@ export const affinityTimeout: Rule = (ctx, draft) => {
 };
 
 function externalAddresses(ctx: CheckContext, list: readonly ParsedAddress[], what: string): void {
-  const seen = new Set<string>();
+  const seen = list.length > 1 ? new Set<string>() : null;
   for (const a of list) {
     const kind = specialKind(a.ip);
     if (kind) ctx.report(codes['reserved-address'](ctx.at(a.lit.span), what, a.ip.text, kind, 'a unicast address that clients can reach'));
-    if (seen.has(a.ip.text)) ctx.report(codes['duplicate-list-entry'](ctx.at(a.lit.span), what, a.ip.text));
-    seen.add(a.ip.text);
+    if (seen?.has(a.ip.text)) ctx.report(codes['duplicate-list-entry'](ctx.at(a.lit.span), what, a.ip.text));
+    seen?.add(a.ip.text);
   }
 }
 
@@ -77,6 +77,7 @@ export const externalAddressValues: Rule = (ctx, draft) => {
   for (const s of draft.services) {
     externalAddresses(ctx, s.externalIPs, 'external IP');
     externalAddresses(ctx, s.lbIngress, 'load-balancer ingress IP');
+    if (s.sourceRanges.length < 2) continue;
     const seen = new Set<string>();
     for (const r of s.sourceRanges) {
       if (seen.has(r.cidr.text)) ctx.report(codes['duplicate-list-entry'](ctx.at(r.lit.span), 'load-balancer source range', r.cidr.text));

@@ -9,6 +9,14 @@ import type { ParsedAddress } from '../values.ts';
 import { portsByName, type Rule } from './rule.ts';
 
 export const frontendsUnique: Rule = (ctx, draft) => {
+  // Cluster IPs never collide with each other here (that is cluster-ip-in-use), only with external
+  // and load-balancer IPs, which few services have: claim only cluster IPs that are also one of those.
+  const externalIPs = new Set<string>();
+  for (const s of draft.services) {
+    for (const a of s.externalIPs) externalIPs.add(a.ip.text);
+    for (const a of s.lbIngress) externalIPs.add(a.ip.text);
+  }
+  if (externalIPs.size === 0) return;
   const owner = new Map<string, { key: string; span: Span; what: string }>();
   for (const s of draft.services) {
     const claim = (ip: string, port: number, proto: string, span: Span, what: string) => {
@@ -22,7 +30,10 @@ export const frontendsUnique: Rule = (ctx, draft) => {
     };
     // Cluster IPs: a shared cluster IP is already `cluster-ip-in-use`; claim them so that an
     // external IP of another service on the same IP:port is caught.
-    for (const l of s.lines) if (l.ip) claim(l.ip.text, l.ast.port.value, l.ast.protocol.value, l.ast.clusterIP.span, 'cluster IP');
+    for (const l of s.lines) {
+      if (l.ip && externalIPs.has(l.ip.text)) claim(l.ip.text, l.ast.port.value, l.ast.protocol.value, l.ast.clusterIP.span, 'cluster IP');
+    }
+    if (s.externalIPs.length === 0 && s.lbIngress.length === 0) continue;
     const external = (list: readonly ParsedAddress[], what: string) => {
       for (const a of list) {
         for (const [, lines] of portsByName(s)) {
