@@ -80,7 +80,7 @@ export function generateKsvc(opts: GenerateOptions): string {
     const ports = pick(PORT_SHAPES);
     const local = type !== 'ClusterIP' && rand() < 0.3;
     const affinity = rand() < 0.1;
-    const itpLocal = type === 'ClusterIP' && rand() < 0.05;
+    const itpLocal = type === 'ClusterIP' && rand() < 0.05 && endpointsPerService > 0;
     if (type !== 'ClusterIP') nodePortsNeeded += ports.length + (type === 'LoadBalancer' && local ? 1 : 0);
     shapes.push({ type, ports, local, affinity, itpLocal });
   }
