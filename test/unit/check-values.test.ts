@@ -1,7 +1,10 @@
 // Checker rules on values: addresses, CIDRs, ports and numeric settings.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { BASE, expectClean, expectDiag, expectNo, run } from './check-helpers.ts';
+import { makeSourceFile } from '../../common/source.ts';
+import { checkFile } from '../../compiler/check/index.ts';
+import { parseKsvc } from '../../grammar/parse.ts';
+import { BASE, expectClean, expectDiag, expectNo, posOf, run } from './check-helpers.ts';
 
 const svc = (port: string, extra = '') => `${BASE}
 service default/web {
@@ -78,6 +81,22 @@ test('invalid-affinity-timeout: 1 to 86400 seconds', () => {
   assert.equal(r.model!.services[0]!.sessionAffinity, { type: 'ClientIP', timeoutSeconds: 86400 });
   const d = expectClean(svc(line, 'sessionAffinity clientIP'));
   assert.equal(d.model!.services[0]!.sessionAffinity, { type: 'ClientIP', timeoutSeconds: 10800 });
+});
+
+test('affinity-timeout-without-client-ip: a timeout on affinity none (not writable, so built as AST)', () => {
+  const text = svc('http: ClusterIP 10.0.0.10:80/tcp -> endpoints', 'sessionAffinity clientIP 300');
+  const source = makeSourceFile('t.ksvc', text);
+  const parsed = parseKsvc(source);
+  const svcBlock = parsed.file.blocks.find((b) => b.kind === 'Service')!;
+  assert.ok(svcBlock.kind === 'Service');
+  const aff = svcBlock.items.find((i) => i.kind === 'SessionAffinity')!;
+  assert.ok(aff.kind === 'SessionAffinity');
+  aff.affinity = { ...aff.affinity, value: 'None' };
+  const r = checkFile(parsed.file, source);
+  const d = r.diagnostics.find((x) => x.code === 'affinity-timeout-without-client-ip');
+  assert.ok(d);
+  assert.is(`${d!.span!.start.line}:${d!.span!.start.column}`, posOf(text, 'clientIP |300'));
+  assert.is(r.model, null);
 });
 
 test('reserved-cluster-ip: unspecified, loopback, multicast, link-local', () => {
