@@ -60,6 +60,17 @@ function once(): { parse: number; check: number; parseCpu: number; checkCpu: num
   };
 }
 
+// A fixed reference loop, timed before and after: on a shared machine it shows how much CPU this
+// process actually got (a few hundred ms instead of ~100 means the figures are inflated as much).
+function referenceLoop(): number {
+  const a = performance.now();
+  let x = 0;
+  for (let i = 0; i < 1e8; i++) x = (x + i * 7) | 0;
+  if (x === 42) console.log('');
+  return performance.now() - a;
+}
+const refBefore = referenceLoop();
+
 const warm = once(); // warm-up (JIT, chevrotain's lookahead caches)
 if (warm.errors || warm.diags > 0) console.error(`note: the generated file has ${warm.diags} diagnostics`);
 const parse: number[] = [];
@@ -81,5 +92,6 @@ console.log(`parse: median ${median(parse).toFixed(0)} ms  (min ${Math.min(...pa
 console.log(`check: median ${median(check).toFixed(0)} ms  (min ${Math.min(...check).toFixed(0)}, max ${Math.max(...check).toFixed(0)})`);
 console.log(`parse+check: median ${median(total).toFixed(0)} ms wall`);
 console.log(`cpu time: parse median ${median(parseCpu).toFixed(0)} ms, check median ${median(checkCpu).toFixed(0)} ms`);
+console.log(`reference loop (1e8 integer adds): ${refBefore.toFixed(0)} ms before, ${referenceLoop().toFixed(0)} ms after`);
 console.log(`load average at the end: ${(await import('node:os')).loadavg().map((x) => x.toFixed(1)).join(' ')}`);
 console.log(`peak RSS: ${mb(process.resourceUsage().maxRSS)} MB; node ${process.version}; ${(await import('node:os')).cpus().length} CPUs`);
