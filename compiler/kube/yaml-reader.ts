@@ -7,6 +7,7 @@ import { isAlias, isMap, isScalar, isSeq, parseAllDocuments, type Node as YNode,
 import type { Diagnostic } from '../../common/diagnostics.ts';
 import { spanOf, type SourceFile, type Span } from '../../common/source.ts';
 import { kubeCodes } from './codes.ts';
+import { parseJsonNodes } from './json-reader.ts';
 
 /** Where a value is: file, span of the value, field path inside the top-level object. */
 export interface Loc {
@@ -204,13 +205,21 @@ export function checkKnownFields(m: MapVal, known: ReadonlySet<string>, whereNam
 const isListKind = (kind: string): boolean => kind === 'List' || /^[A-Z][A-Za-z]*List$/.test(kind);
 
 /**
- * Every Kubernetes object of a file: each YAML document (multi-document YAML, or one JSON value),
+ * Every Kubernetes object of a file: each YAML document (multi-document YAML, or one JSON value,
+ * read by the JSON fast path when it is plain JSON),
  * and each item of a `kind: List` (or ServiceList, ...), in file order. Empty documents are skipped.
  */
 export function readObjects(source: SourceFile, diags: Diagnostic[]): RawObject[] {
   const ctx: ReadCtx = { source, diags };
-  const docs = parseAllDocuments(source.text, { prettyErrors: false, uniqueKeys: true, version: '1.2' });
   const out: RawObject[] = [];
+  if (/^\s*[[{]/.test(source.text)) {
+    const json = parseJsonNodes(source.text);
+    if (json.ok) {
+      collect({ node: json.value, loc: { file: source.path, span: nodeSpan(ctx, json.value), path: '' }, keySpan: null, ctx }, out);
+      return out;
+    }
+  }
+  const docs = parseAllDocuments(source.text, { prettyErrors: false, uniqueKeys: true, version: '1.2' });
   for (const doc of Array.isArray(docs) ? docs : []) {
     if (doc.errors.length > 0) {
       for (const e of doc.errors) {

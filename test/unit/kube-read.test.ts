@@ -3,6 +3,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { defaultClusterSettings } from '../../compiler/model.ts';
+import { readFileSync } from 'node:fs';
+import { isMap, isScalar, isSeq, parseDocument, type Node as YNode } from 'yaml';
+import { parseJsonNodes } from '../../compiler/kube/json-reader.ts';
 import { codesOf, docs, imp, only, slice, stripOrigins, svc, WEB } from './kube-helpers.ts';
 
 test('a ClusterIP service with its slice: defaults filled as the API server does', () => {
@@ -234,6 +237,31 @@ test('settings come from kube-proxy flags', () => {
   const bad = imp(WEB, { clusterCIDRs: ['10.64.0.0/16', '10.65.0.0/16'], detectLocalMode: 'Bridge' });
   assert.equal(codesOf(bad.diagnostics), ['invalid-option', 'invalid-option']);
   assert.is(bad.model, null);
+});
+
+/** A node tree as plain data: kind, value, source range (start, value end). */
+function shape(n: YNode | null): unknown {
+  if (n === null) return null;
+  const r = [n.range?.[0], n.range?.[1]];
+  if (isMap(n)) return ['map', r, n.items.map((p) => [shape(p.key as YNode), shape(p.value as YNode)])];
+  if (isSeq(n)) return ['seq', r, n.items.map((x) => shape(x as YNode))];
+  if (isScalar(n)) return ['scalar', r, n.value];
+  return ['other'];
+}
+
+test('the JSON fast path builds the same nodes, values and ranges as the YAML reader', () => {
+  const texts = [
+    readFileSync(new URL('../../examples/seed-clusterip.json', import.meta.url), 'utf8'),
+    '{"a": [1, -2.5e3, true, false, null, "x\\u00e9\\n\\"y\\""], "b": {}, "c": []}',
+  ];
+  for (const text of texts) {
+    const fast = parseJsonNodes(text);
+    assert.ok(fast.ok);
+    assert.equal(shape(fast.ok ? fast.value : null), shape(parseDocument(text).contents as YNode));
+  }
+  for (const bad of ['{"a": 1,}', '{"a": 1} x', '{"a": 01}', '{"a": 1, "a": 2}', "{'a': 1}", '[1 2]']) assert.not.ok(parseJsonNodes(bad).ok, bad);
+  // Not plain JSON: the YAML reader takes over (and reports the duplicate key with a location).
+  assert.is(only(imp('{"kind": "Service", "kind": "Service"}').diagnostics, 'yaml-syntax').span!.start.column, 21);
 });
 
 test.run();
