@@ -6,11 +6,17 @@ import { specialKind } from '../values.ts';
 import { portsByName, type Rule } from './rule.ts';
 
 export const unknownNodes: Rule = (ctx, draft) => {
+  // One "did you mean" search per unknown name, however many endpoints repeat it.
+  const nearest = new Map<string, string | null>();
   for (const s of draft.services) {
     for (const ep of s.endpoints) {
       const n = ep.ast.node;
       if (!n || draft.nodesByName.has(n.value)) continue;
-      const near = closest(n.value, draft.nodesByName.keys());
+      let near = nearest.get(n.value);
+      if (near === undefined) {
+        near = closest(n.value, draft.nodesByName.keys());
+        nearest.set(n.value, near);
+      }
       const hint = near ? `did you mean ${near}?` : draft.nodes.length === 0 ? 'the file declares no node' : undefined;
       ctx.report(codes['unknown-node'](ctx.at(n.span, hint !== undefined ? { hint } : undefined), n.value));
     }
