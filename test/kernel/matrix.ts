@@ -62,16 +62,26 @@ export function frontendsOf(ir: IRProgram, plan: TopologyPlan, skipped: string[]
     for (const ip of sp.externalIPs) add('external', ip, sp.port);
     for (const ip of sp.loadBalancerIPs) add('lb', ip, sp.port);
     if (sp.nodePort !== null) {
-      for (const ip of [...plan.nodeIPs, plan.extLink.node, '127.0.0.1']) add('nodeport', ip, sp.nodePort);
+      for (const ip of [...plan.nodeIPs, plan.extLink.node, '127.0.0.1', '127.0.0.2']) add('nodeport', ip, sp.nodePort);
     }
     if (sp.healthCheckNodePort !== null) add('healthcheck', plan.nodeIPs[0] ?? plan.extLink.node, sp.healthCheckNodePort, 'tcp');
+  }
+  // A port no service uses on each cluster IP and LB IP (tcp): nothing in the IR claims it
+  // (kube-proxy's nftables mode would reject it; its iptables mode forwards it).
+  const used = new Set(ir.servicePorts.flatMap((sp) => [sp.clusterIP, ...sp.loadBalancerIPs].map((ip) => `${ip}/${sp.protocol}/${sp.port}`)));
+  const vips = [...new Set(ir.servicePorts.flatMap((sp) => (sp.protocol === 'sctp' ? [] : [sp.clusterIP, ...sp.loadBalancerIPs])))];
+  for (const ip of vips) {
+    const port = [9999, 1, 65535].find((p) => !used.has(`${ip}/tcp/${p}`));
+    if (port !== undefined) out.push({ label: `(unused port) ${ip}:${port}/tcp`, proto: 'tcp', ip, port });
   }
   return out;
 }
 
 function pairs(frontend: Frontend, source: SourceSpec, ir: IRProgram): boolean {
   const loop = frontend.ip.startsWith('127.');
-  if (source.label === 'localhost' || loop) return source.label === 'localhost' && loop;
+  // Loopback frontends: from the node only (from 127.0.0.1, and from a node address); only 127.0.0.1 sends to them.
+  if (source.label === 'localhost' || loop) return loop && source.ns === 'node';
+  if (source.label.startsWith('client:lb-ip:')) return frontend.label.includes(' lb ');
   if (source.label.startsWith('hairpin:')) {
     // An endpoint sends only to the frontends of service ports it serves.
     return ir.servicePorts.some((sp) => sp.endpoints.some((e) => e.ip === source.ip) && frontend.label.startsWith(`${sp.servicePortName} `));
@@ -175,7 +185,7 @@ export async function runDifferential(ir: IRProgram, backends: readonly Backend[
           const n = count(o.cell);
           for (let k = 0; k < n; k++) {
             const f = o.cell.frontend;
-            list.push({ proto: f.proto, from: o.cell.source.ns, src: o.cell.source.ip, sport: nextPorts[b]!(), dst: f.ip, dport: f.port });
+            list.push({ proto: f.proto, from: o.cell.source.ns, src: o.cell.source.ip, bind: o.cell.source.bind, sport: nextPorts[b]!(), dst: f.ip, dport: f.port });
             owner.push(o);
           }
         }

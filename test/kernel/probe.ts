@@ -17,7 +17,10 @@ export type ProbeProto = 'tcp' | 'udp';
 export interface Probe {
   proto: ProbeProto;
   from: SourceNs;
+  /** Source address as the node sees it (the conntrack key). */
   src: string;
+  /** Address the sender binds when it differs from `src` (the client SNATs it to `src`). */
+  bind?: string;
   sport: number;
   dst: string;
   dport: number;
@@ -84,7 +87,7 @@ function one(p, timeoutMs) {
     // poll phase, so an error that already arrived (ECONNREFUSED) is not misread as silence.
     const later = (r, close) => setImmediate(() => finish(r, close));
     if (p.proto === 'tcp') {
-      const s = net.connect({ host: p.dst, port: p.dport, localAddress: p.src, localPort: p.sport });
+      const s = net.connect({ host: p.dst, port: p.dport, localAddress: p.bind || p.src, localPort: p.sport });
       t = setTimeout(() => later('timeout', () => s.destroy()), timeoutMs);
       s.on('connect', () => finish('connected', () => s.destroy()));
       s.on('error', (e) => finish(e.code === 'ECONNREFUSED' ? 'refused' : 'error:' + e.code, () => s.destroy()));
@@ -96,7 +99,7 @@ function one(p, timeoutMs) {
       t = setTimeout(() => later(eperm ? 'eperm' : 'timeout', () => s.close()), timeoutMs);
       s.on('error', (e) => finish(e.code === 'ECONNREFUSED' ? 'refused' : 'error:' + e.code, () => s.close()));
       s.on('message', () => finish('answered', () => s.close()));
-      s.bind(p.sport, p.src, () => s.connect(p.dport, p.dst, (err) => {
+      s.bind(p.sport, p.bind || p.src, () => s.connect(p.dport, p.dst, (err) => {
         if (err) return finish('error:' + err.code, () => s.close());
         s.send('probe', (e2) => { if (e2 && e2.code === 'EPERM') eperm = true; else if (e2) finish('error:' + e2.code, () => s.close()); });
       }));

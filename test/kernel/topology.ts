@@ -14,7 +14,10 @@ export interface SourceSpec {
   /** Stable, readable name used in reports: "client:outside", "pod:10.64.1.0/24", "hairpin:10.64.1.7", "node", "localhost". */
   label: string;
   ns: SourceNs;
+  /** The source address the node sees. */
   ip: string;
+  /** The address the sender binds, when the client rewrites it to `ip` on the way out. */
+  bind?: string;
 }
 
 export interface TopologyPlan {
@@ -28,6 +31,8 @@ export interface TopologyPlan {
   podLink: { node: string; peer: string };
   /** Addresses (/32) in the client namespace, and in the pods namespace. */
   clientAddresses: string[];
+  /** Source NAT in the client: packets from `from` leave as `to` (a source the client cannot own). */
+  clientSnat: { from: string; to: string }[];
   podAddresses: string[];
   sources: SourceSpec[];
   /** Every address that is local to the node (node IPs and its link addresses; 127/8 implied). */
@@ -99,6 +104,7 @@ export function planTopology(ir: IRProgram): TopologyPlan {
 
   const sources: SourceSpec[] = [];
   const clientAddresses: string[] = [];
+  const clientSnat: { from: string; to: string }[] = [];
   const podAddresses: string[] = [];
   const nodeIPs = ir.nodeIPs.filter((ip) => !ip.startsWith('127.'));
 
@@ -127,6 +133,17 @@ export function planTopology(ir: IRProgram): TopologyPlan {
     if (!chosen) continue;
     clientAddresses.push(take(chosen));
     sources.push({ label: `client:${range}`, ns: 'client', ip: chosen });
+  }
+
+  // A load-balancer IP as *source* (allowed through KUBE-FW when a range holds the node IP). The
+  // client cannot own it (traffic to it must still reach the node), so it sends from a helper
+  // address that its own nftables SNATs to the LB IP on the way out.
+  const lbSources = [...new Set(ir.servicePorts.flatMap((s) => (s.firewall?.allowLoadBalancerIPs ? s.loadBalancerIPs : [])))];
+  const helper = ['100.127.255.1', '198.18.255.1', '192.0.2.201'].find(clearOfAll);
+  for (const lbip of helper ? lbSources.slice(0, 1) : []) {
+    clientAddresses.push(take(helper!));
+    clientSnat.push({ from: helper!, to: lbip });
+    sources.push({ label: `client:lb-ip:${lbip}`, ns: 'client', ip: lbip, bind: helper! });
   }
 
   // Pods: every endpoint that is not the node itself (hairpin senders), plus client pods.
@@ -178,6 +195,7 @@ export function planTopology(ir: IRProgram): TopologyPlan {
     extLink,
     podLink,
     clientAddresses,
+    clientSnat,
     podAddresses,
     sources,
     nodeLocal: [...nodeIPs, extLink.node, podLink.node],
@@ -240,6 +258,10 @@ export async function withTopology<T>(plan: TopologyPlan, tag: string, body: (t:
         must(node, 'ip', ['addr', 'add', `${plan.podLink.node}/30`, 'dev', plan.nodePodIface]);
         must(client, 'ip', ['addr', 'add', `${plan.extLink.peer}/30`, 'dev', 'eth0']);
         for (const ip of plan.clientAddresses) must(client, 'ip', ['addr', 'add', `${ip}/32`, 'dev', 'eth0']);
+        if (plan.clientSnat.length > 0) {
+          const rules = plan.clientSnat.map((r) => `    ip saddr ${r.from} snat to ${r.to}`).join('\n');
+          must(client, 'nft', ['-f', '-'], `table ip ksvc_src {\n  chain post {\n    type nat hook postrouting priority srcnat; policy accept;\n${rules}\n  }\n}\n`);
+        }
         must(pods, 'ip', ['addr', 'add', `${plan.podLink.peer}/30`, 'dev', 'eth0']);
         for (const ip of plan.podAddresses) must(pods, 'ip', ['addr', 'add', `${ip}/32`, 'dev', 'eth0']);
         for (const [ns, iface] of [[node, plan.nodeExtIface], [node, plan.nodePodIface], [client, 'eth0'], [pods, 'eth0']] as const) {
@@ -248,7 +270,9 @@ export async function withTopology<T>(plan: TopologyPlan, tag: string, body: (t:
         // Everything the node does not own goes to the pods side (every DNAT target is routable);
         // client addresses are routed back via the client; both peers send everything to the node.
         must(node, 'ip', ['route', 'add', 'default', 'via', plan.podLink.peer]);
-        for (const ip of plan.clientAddresses) must(node, 'ip', ['route', 'add', `${ip}/32`, 'via', plan.extLink.peer]);
+        for (const ip of [...plan.clientAddresses, ...plan.clientSnat.map((r) => r.to)]) {
+          if (!plan.nodeLocal.includes(ip)) must(node, 'ip', ['route', 'add', `${ip}/32`, 'via', plan.extLink.peer]);
+        }
         for (const ip of plan.podAddresses) must(node, 'ip', ['route', 'add', `${ip}/32`, 'via', plan.podLink.peer]);
         must(client, 'ip', ['route', 'add', 'default', 'via', plan.extLink.node]);
         must(pods, 'ip', ['route', 'add', 'default', 'via', plan.podLink.node]);
