@@ -32,11 +32,12 @@ Options:
   --pod-bridge-interface IF        with BridgeInterface
   --pod-interface-name-prefix P    with InterfaceNamePrefix
   --masquerade-all                 kube-proxy --masquerade-all
-  --iptables-masquerade-bit N      kube-proxy's mark bit (default 14)
+  --iptables-masquerade-bit N      kube-proxy's mark bit (default 14; alias --masquerade-bit)
   --nodeport-addresses CIDRS       kube-proxy --nodeport-addresses (default: all local addresses)
   --no-localhost-nodeports         kube-proxy --iptables-localhost-nodeports=false
-  --service-node-port-range A-B    the API server's range; nodePorts outside it are errors.
-                                   Without it, the default 30000-32767 widens to cover the input.
+  --service-node-port-range A-B    the API server's range (alias --node-port-range); nodePorts
+                                   outside it are errors. Without it, the default 30000-32767
+                                   widens to cover the input's nodePorts (kube-proxy never checks).
   --skip-unknown-kinds             ignore other kinds (Pods, Deployments, ...) instead of refusing
   -o, --out FILE                   write the .ksvc file here (atomically) instead of stdout
   --output text|json|github        how diagnostics are printed (default text)
@@ -80,9 +81,11 @@ export const importCommand: Command = {
           'pod-interface-name-prefix': { type: 'string' },
           'masquerade-all': { type: 'boolean' },
           'iptables-masquerade-bit': { type: 'string' },
+          'masquerade-bit': { type: 'string' },
           'nodeport-addresses': { type: 'string', multiple: true },
           'no-localhost-nodeports': { type: 'boolean' },
           'service-node-port-range': { type: 'string' },
+          'node-port-range': { type: 'string' },
           'skip-unknown-kinds': { type: 'boolean' },
           out: { type: 'string', short: 'o' },
           output: { type: 'string' },
@@ -109,14 +112,15 @@ export const importCommand: Command = {
     if (v['pod-bridge-interface'] !== undefined) options.podBridgeInterface = v['pod-bridge-interface'];
     if (v['pod-interface-name-prefix'] !== undefined) options.podInterfaceNamePrefix = v['pod-interface-name-prefix'];
     if (v['masquerade-all']) options.masqueradeAll = true;
-    if (v['iptables-masquerade-bit'] !== undefined) {
-      const bit = v['iptables-masquerade-bit'];
+    const bit = v['iptables-masquerade-bit'] ?? v['masquerade-bit'];
+    if (bit !== undefined) {
       if (!/^\d{1,2}$/.test(bit)) return usageError(io, `--iptables-masquerade-bit ${bit}: not a number from 0 to 31`);
       options.masqueradeBit = Number(bit);
     }
     if (v['nodeport-addresses']) options.nodePortAddresses = v['nodeport-addresses'];
     if (v['no-localhost-nodeports']) options.localhostNodePorts = false;
-    if (v['service-node-port-range'] !== undefined) options.nodePortRange = v['service-node-port-range'];
+    const range = v['service-node-port-range'] ?? v['node-port-range'];
+    if (range !== undefined) options.nodePortRange = range;
     if (v['skip-unknown-kinds']) options.skipUnknownKinds = true;
 
     const loaded = loadKubernetesFiles(io, files, options);
