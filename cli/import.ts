@@ -15,7 +15,7 @@ import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, writeOutputFile, type CliIO } from 
 import { loadKubernetesFiles } from './load-input.ts';
 import { OUTPUT_FORMATS, renderDiagnostics, type OutputFormat } from './render-diagnostics.ts';
 
-const HELP = `Usage: ksvc import [options] FILE...
+const HELP = `Usage: ksvc import [options] FILE...   (FILE '-' reads standard input)
 
 Read Kubernetes Service, EndpointSlice and Node objects (YAML or JSON; several documents per file,
 or a List as kubectl prints it) and print the equivalent .ksvc file. The objects are read the way
@@ -49,6 +49,7 @@ Exit codes: 0 written (warnings may be printed), 1 errors in the input (nothing 
 Examples:
   kubectl get svc,endpointslices,nodes -A -o yaml > cluster.yaml
   ksvc import cluster.yaml --cluster-cidr 10.64.0.0/16 -o cluster.ksvc
+  kubectl get svc,endpointslices,nodes -A -o json | ksvc import - --cluster-cidr 10.64.0.0/16
   ksvc import examples/seed-local.yaml --cluster-cidr 10.64.1.0/24
   ksvc import services.json slices.yaml nodes.yaml --detect-local-mode NodeCIDR --node node-1
 `;

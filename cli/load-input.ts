@@ -5,7 +5,8 @@ import { makeSourceFile, type SourceFile } from '../common/source.ts';
 import { loadKsvc } from '../compiler/front.ts';
 import { importKubernetes, type KubeImportOptions } from '../compiler/kube/index.ts';
 import type { ClusterModel } from '../compiler/model.ts';
-import { readInputFile, type CliIO } from './io.ts';
+import { readFileSync } from 'node:fs';
+import { readInputFile, type CliIO, type ReadResult } from './io.ts';
 
 export interface LoadedInput {
   /** null when the input has errors (or could not be read: see `readError`). */
@@ -25,6 +26,15 @@ export function loadKsvcFile(io: CliIO, file: string): LoadedInput {
   return { model: front.model, diagnostics: front.diagnostics, sources: new Map([[file, source]]) };
 }
 
+/** `-` as an input file: standard input (`kubectl get svc,endpointslices,nodes -A -o yaml | ksvc import -`). */
+function readStdin(): ReadResult {
+  try {
+    return { ok: true, text: readFileSync(0, 'utf8') };
+  } catch (e) {
+    return { ok: false, message: `-: cannot read standard input: ${(e as Error).message}` };
+  }
+}
+
 /**
  * Read Kubernetes YAML/JSON files (Service, EndpointSlice, Node objects) into a checked model, as
  * kube-proxy reads them (compiler/kube). Used by `ksvc import` and `ksvc compile --from-k8s`.
@@ -33,9 +43,10 @@ export function loadKsvcFile(io: CliIO, file: string): LoadedInput {
 export function loadKubernetesFiles(io: CliIO, files: readonly string[], options: KubeImportOptions): LoadedInput {
   const sources = new Map<string, SourceFile>();
   for (const file of files) {
-    const read = readInputFile(io, file);
+    const read = file === '-' ? readStdin() : readInputFile(io, file);
     if (!read.ok) return { model: null, diagnostics: [], sources, readError: read.message };
-    sources.set(file, makeSourceFile(file, read.text));
+    const name = file === '-' ? '<stdin>' : file;
+    sources.set(name, makeSourceFile(name, read.text));
   }
   const result = importKubernetes([...sources.values()], options);
   return { model: result.model, diagnostics: result.diagnostics, sources };
