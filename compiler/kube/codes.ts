@@ -70,6 +70,10 @@ export const { codes: kubeCodes, table: kubeCodeTable } = defineCodes({
     severity: 'warning',
     message: () => `service has no clusterIP (the API server allocates one on creation); kube-proxy skips it as headless`,
   },
+  'second-cluster-ip-ignored': {
+    severity: 'warning',
+    message: () => `without spec.ipFamilies kube-proxy reads only spec.clusterIP; this second cluster IP is ignored (add ipFamilies)`,
+  },
   'source-ranges-annotation-ignored': {
     severity: 'warning',
     message: () =>

@@ -143,6 +143,16 @@ export function readService(obj: MapVal): ServiceResult {
       diags.push(kubeCodes['invalid-value'](where(f.at), `spec.ipFamilies[${i}]`, `does not match the family of spec.clusterIPs[${i}] (${ip.text})`));
     }
   });
+  if (families.length > 0 && families.length < clusterIPs.length) {
+    diags.push(kubeCodes['invalid-value'](where(field(spec, 'ipFamilies')!), 'spec.ipFamilies', 'must list the family of every spec.clusterIPs entry'));
+  }
+  // Without ipFamilies (objects from API servers before dual-stack), kube-proxy's
+  // GetClusterIPByFamily reads spec.clusterIP alone.
+  if (families.length === 0 && !field(spec, 'ipFamilies') && clusterIPs.length > 1) {
+    diags.push(kubeCodes['second-cluster-ip-ignored'](where(clusterIPAt[1]!)));
+    clusterIPs.length = 1;
+    clusterIPAt.length = 1;
+  }
 
   // Ports.
   const portsVal = field(spec, 'ports');

@@ -81,6 +81,10 @@ test('a service without any clusterIP is skipped with a warning', () => {
 test('dual-stack clusterIPs keep the primary family first; ipFamilies must agree', () => {
   const r = imp(svc('  clusterIP: fd00:32::10\n  clusterIPs: ["fd00:32::10", 10.32.0.10]\n  ipFamilies: [IPv6, IPv4]\n  ports: [{port: 53, protocol: UDP}]'));
   assert.equal(r.model!.services[0]!.clusterIPs, ['fd00:32::10', '10.32.0.10']);
+  // Without ipFamilies kube-proxy reads spec.clusterIP only.
+  const old = imp(svc('  clusterIPs: [10.32.0.10, "fd00:32::10"]\n  ports: [{port: 53}]'));
+  assert.is(only(old.diagnostics, 'second-cluster-ip-ignored').path, 'spec.clusterIPs[1]');
+  assert.equal(old.model!.services[0]!.clusterIPs, ['10.32.0.10']);
   const bad = imp(svc('  clusterIPs: [10.32.0.10]\n  ipFamilies: [IPv6]\n  ports: [{port: 53}]'));
   assert.is(only(bad.diagnostics, 'invalid-value').path, 'spec.ipFamilies[0]');
   const mismatch = imp(svc('  clusterIP: 10.32.0.10\n  clusterIPs: [10.32.0.11]\n  ports: [{port: 53}]'));
