@@ -231,7 +231,9 @@ export const { codes, table: checkCodeTable } = defineCodes({
   'missing-node-port': {
     severity: w,
     message: (type: string) =>
-      `${type} port without a nodePort: no NodePort rule is written for it (the API server would allocate one); add 'nodePort N'`,
+      type === 'LoadBalancer'
+        ? `LoadBalancer port without a nodePort: no NodePort rule is written for it (as with allocateLoadBalancerNodePorts: false; otherwise the API server would allocate one); add 'nodePort N' if the nodes should accept it`
+        : `${type} port without a nodePort: no NodePort rule is written for it (the API server would allocate one); add 'nodePort N'`,
   },
 
   // ---- endpoints -------------------------------------------------------------------------
