@@ -83,6 +83,7 @@ export const endpointsUsed: Rule = (ctx, draft) => {
     if (s.lines.length === 0) continue;
     // A numeric (or default) target port reaches every endpoint; named ones only those defining them.
     const anyNumeric = s.lines.some((l) => typeof l.ast.targetPort?.value !== 'string');
+    const targets = anyNumeric ? [] : [...portsByName(s).values()].map((lines) => lines[0]!.ast.targetPort!.value as string);
     for (const ep of s.endpoints) {
       const c = ep.conditions;
       if (c && !c.ready && !c.serving) {
@@ -90,7 +91,6 @@ export const endpointsUsed: Rule = (ctx, draft) => {
         continue;
       }
       if (anyNumeric) continue;
-      const targets = [...portsByName(s).values()].map((lines) => lines[0]!.ast.targetPort!.value as string);
       if (!targets.some((t) => ep.namedPorts.has(t))) {
         const names = [...new Set(targets)].join(', ');
         ctx.report(codes['endpoint-never-used'](ctx.at(ep.ast.span), ep.ip.text, `it defines none of the target ports (${names}); add 'ports NAME=N'`));
