@@ -4,7 +4,7 @@
 import { cidrContains, cidrOf, ipOf } from '../../common/ip.ts';
 import type { IREndpointSet, IRLocalDetector, IRProgram, IRServicePort } from '../../compiler/ir/types.ts';
 import type { Probe } from './probe.ts';
-import type { TopologyPlan } from './topology.ts';
+import { isLoopbackIP, type TopologyPlan } from './topology.ts';
 
 export interface Intent {
   /** Every outcome key the IR allows for this probe. */
@@ -22,7 +22,7 @@ export interface Intent {
 }
 
 const inCidr = (cidr: string, ip: string) => cidrContains(cidrOf(cidr), ipOf(ip));
-const isLoopback = (ip: string) => ip.startsWith('127.');
+const isLoopback = isLoopbackIP;
 
 interface PacketContext {
   probe: Probe;

@@ -25,14 +25,14 @@ function nftFile(node: Netns, args: string[], content: string): void {
   }
 }
 
-/** iptables-restore text (given, or rendered from the IR with the builtin-chain hooks). */
+/** iptables-restore (ip6tables-restore) text: given, or rendered from the IR with the builtin-chain hooks. */
 export function iptablesBackend(ir: IRProgram, text?: string): Backend {
   const restore = text ?? renderIptables(ir, { format: 'restore', hooks: true });
   return {
     name: 'iptables',
     load(node) {
       if (ir.environment.nfacct) createKubeProxyNfacct(node);
-      must(node, 'iptables-restore', ['-w', '5'], restore);
+      must(node, ir.family === 'ipv6' ? 'ip6tables-restore' : 'iptables-restore', ['-w', '5'], restore);
     },
   };
 }

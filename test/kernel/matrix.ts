@@ -7,7 +7,7 @@ import type { IRProgram } from '../../compiler/ir/types.ts';
 import type { Netns } from './netns.ts';
 import { intentOf, type Intent } from './intent.ts';
 import { observationKey, openProber, type Prober, type Probe, type ProbeProto } from './probe.ts';
-import { planTopology, withTopology, type SourceSpec, type Topology, type TopologyPlan } from './topology.ts';
+import { isLoopbackIP, planTopology, withTopology, type SourceSpec, type Topology, type TopologyPlan } from './topology.ts';
 
 export interface Frontend {
   /** e.g. "default/web:http cluster 10.0.0.1:80/tcp" */
@@ -62,7 +62,8 @@ export function frontendsOf(ir: IRProgram, plan: TopologyPlan, skipped: string[]
     for (const ip of sp.externalIPs) add('external', ip, sp.port);
     for (const ip of sp.loadBalancerIPs) add('lb', ip, sp.port);
     if (sp.nodePort !== null) {
-      for (const ip of [...plan.nodeIPs, plan.extLink.node, '127.0.0.1', '127.0.0.2']) add('nodeport', ip, sp.nodePort);
+      const loopback = plan.family === 'ipv6' ? ['::1'] : ['127.0.0.1', '127.0.0.2'];
+      for (const ip of [...plan.nodeIPs, plan.extLink.node, ...loopback]) add('nodeport', ip, sp.nodePort);
     }
     if (sp.healthCheckNodePort !== null) add('healthcheck', plan.nodeIPs[0] ?? plan.extLink.node, sp.healthCheckNodePort, 'tcp');
   }
@@ -78,9 +79,10 @@ export function frontendsOf(ir: IRProgram, plan: TopologyPlan, skipped: string[]
 }
 
 function pairs(frontend: Frontend, source: SourceSpec, ir: IRProgram): boolean {
-  const loop = frontend.ip.startsWith('127.');
+  const loop = isLoopbackIP(frontend.ip);
   // Loopback frontends: from the node only (from 127.0.0.1, and from a node address); only 127.0.0.1 sends to them.
-  if (source.label === 'localhost' || loop) return loop && source.ns === 'node';
+  // IPv6 sends nothing from a global address to ::1 (the kernel drops it), so only ::1 sends there.
+  if (source.label === 'localhost' || loop) return loop && source.ns === 'node' && (source.label === 'localhost' || !frontend.ip.includes(':'));
   if (source.label.startsWith('client:lb-ip:')) return frontend.label.includes(' lb ');
   if (source.label.startsWith('hairpin:')) {
     // An endpoint sends only to the frontends of service ports it serves.
@@ -151,7 +153,7 @@ export async function runDifferential(ir: IRProgram, backends: readonly Backend[
     });
   };
 
-  const isLocal = (ip: string) => plan.nodeLocal.includes(ip) || ip.startsWith('127.');
+  const isLocal = (ip: string) => plan.nodeLocal.includes(ip) || isLoopbackIP(ip);
   const listen = new Map<string, { proto: ProbeProto; port: number }>();
   for (const l of nodeEndpointPorts) listen.set(`${l.proto}/${l.port}`, l);
   for (const c of cells) if (isLocal(c.frontend.ip)) listen.set(`${c.frontend.proto}/${c.frontend.port}`, { proto: c.frontend.proto, port: c.frontend.port });
@@ -189,7 +191,9 @@ export async function runDifferential(ir: IRProgram, backends: readonly Backend[
             owner.push(o);
           }
         }
-        const obs = await probers[b]!.run(list);
+        // IPv6: a REJECT's ICMPv6 error can come back while connect() still holds the socket lock;
+        // TCP then keeps it as a soft error and only the SYN retransmission (1 s) fails the connect.
+        const obs = await probers[b]!.run(list, { timeoutMs: plan.family === 'ipv6' ? 1400 : 250 });
         probes += list.length;
         obs.forEach((ob, k) => {
           const seen = owner[k]!.seen.get(backends[b]!.name)!;

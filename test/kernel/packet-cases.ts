@@ -1,5 +1,6 @@
 // Dedicated packet-test cases: small models that each exercise one kube-proxy behaviour, plus the
 // probes whose outcome the test asserts literally (independently of intent.ts).
+import type { Family } from '../../common/ip.ts';
 import type { ClusterModel } from '../../compiler/model.ts';
 import { cidr, cluster, endpoint, ip, port, service } from './models.ts';
 
@@ -16,6 +17,8 @@ export interface PacketCase {
   name: string;
   model: ClusterModel;
   node: string;
+  /** Default ipv4. */
+  family?: Family;
   expect: Expectation[];
 }
 
@@ -225,5 +228,45 @@ export const CASES: PacketCase[] = [
     model: detectorCase('npa', { ...clusterCidr, localhostNodePorts: false, nodePortAddresses: [cidr('172.16.1.0/24')] }),
     node: 'node-a',
     expect: [{ frontend: 'default/npa-l:http nodeport 127.0.0.1', source: 'localhost', keys: ['local'] }],
+  },
+  {
+    name: 'IPv6: LoadBalancer with source ranges, eTP=Local NodePort, no-endpoint REJECT, ::1 NodePort',
+    family: 'ipv6',
+    model: cluster(
+      { localDetector: { mode: 'ClusterCIDR', cidrs: [cidr('fd00:64::/48')] } },
+      [{ name: 'node-a', addresses: ['fd00:10::11'] }, { name: 'node-b', addresses: ['fd00:10::12'] }],
+      [
+        service('default', 'lb6', {
+          type: 'LoadBalancer',
+          clusterIPs: [ip('fd00:32::50')],
+          ports: [port('https', 'tcp', 443, 8443, 30443), port('dns', 'udp', 53, 53, 30053)],
+          loadBalancerIngress: [ip('fd00:99::1')],
+          loadBalancerSourceRanges: [cidr('2001:db8:1::/64'), cidr('fd00:10::/64')],
+          endpoints: [endpoint('fd00:64:0:1::21', 'node-a', { https: 8443, dns: 53 }), endpoint('fd00:64:0:2::22', 'node-b', { https: 8443, dns: 53 })],
+        }),
+        service('default', 'local6', {
+          type: 'NodePort',
+          clusterIPs: [ip('fd00:32::60')],
+          ports: [port('http', 'tcp', 80, 8080, 30060)],
+          externalTrafficPolicy: 'Local',
+          endpoints: [endpoint('fd00:64:0:1::61', 'node-a', { http: 8080 }), endpoint('fd00:64:0:2::62', 'node-b', { http: 8080 })],
+        }),
+        service('default', 'empty6', {
+          type: 'NodePort',
+          clusterIPs: [ip('fd00:32::70')],
+          ports: [port('http', 'tcp', 80, 8080, 30070), port('q', 'udp', 81, 81, 30071)],
+          endpoints: [],
+        }),
+      ],
+    ),
+    node: 'node-a',
+    expect: [
+      { frontend: 'default/lb6:https lb', source: 'client:outside', keys: ['drop'] },
+      { frontend: 'default/lb6:https lb', source: 'client:2001:db8:1::/64', keys: ['dnat fd00:64:0:1::21:8443 masq', 'dnat fd00:64:0:2::22:8443 masq'] },
+      { frontend: 'default/local6:http nodeport fd00:10::11', source: 'client:outside', keys: ['dnat fd00:64:0:1::61:8080'] },
+      { frontend: 'default/empty6:http cluster', source: 'client:outside', keys: ['reject'] },
+      { frontend: 'default/empty6:q nodeport fd00:10::11', source: 'pod:fd00:64::/48', keys: ['reject'] },
+      { frontend: 'default/local6:http nodeport ::1', source: 'localhost', keys: ['local'] },
+    ],
   },
 ];

@@ -23,7 +23,7 @@ const PARALLEL = 3;
 if (kernelTestsEnabled('packet equivalence')) {
   const runs = startLimited(
     CASES.map((c) => async () => {
-      const lowered = lowerModel(c.model, { node: c.node, family: 'ipv4' });
+      const lowered = lowerModel(c.model, { node: c.node, family: c.family ?? 'ipv4' });
       const ir = lowered.programs[0]!;
       const backends = [iptablesBackend(ir), nftablesBackend(ir)];
       return { lowered, backends, report: await runDifferential(ir, backends, { tag: `eq${CASES.indexOf(c)}-` }) };

@@ -1,5 +1,5 @@
 // Real packets for every bundled example: each .ksvc in examples/ is compiled for each of its
-// nodes (IPv4 program), rendered by both backends, loaded into twin node namespaces, and probed
+// nodes (every family's program), rendered by both backends, loaded into twin node namespaces, and probed
 // from every source class (see matrix.ts). The backends must agree with each other and with the IR.
 // Root only; skips loudly otherwise.
 import { readdirSync, readFileSync } from 'node:fs';
@@ -30,17 +30,22 @@ if (kernelTestsEnabled('packet examples')) {
     const model = front.model;
     const nodes = model.nodes.length > 0 ? model.nodes.map((n) => n.name) : [undefined];
     for (const node of nodes) {
-      jobs.push({
-        name: `${file}${node ? ` for ${node}` : ''}`,
-        run: async () => {
-          const lowered = lowerModel(model, { node, family: 'ipv4', file: source.path });
-          const errors = lowered.diagnostics.filter((d) => d.severity === 'error');
-          if (errors.length > 0) throw new Error(errors.map((d) => d.message).join('\n'));
-          const ir = lowered.programs[0]!;
-          const backends = [iptablesBackend(ir), nftablesBackend(ir)];
-          return { backends, report: await runDifferential(ir, backends, { tag: `ex${jobs.length}-` }) };
-        },
-      });
+      const lowered = lowerModel(model, { node, file: source.path });
+      const errors = lowered.diagnostics.filter((d) => d.severity === 'error');
+      if (errors.length > 0) {
+        test(`${file} lowers for ${node}`, () => assert.unreachable(errors.map((d) => d.message).join('\n')));
+        continue;
+      }
+      for (const ir of lowered.programs) {
+        const tag = `ex${jobs.length}-`;
+        jobs.push({
+          name: `${file}${node ? ` for ${node}` : ''} (${ir.family})`,
+          run: async () => {
+            const backends = [iptablesBackend(ir), nftablesBackend(ir)];
+            return { backends, report: await runDifferential(ir, backends, { tag }) };
+          },
+        });
+      }
     }
   }
   const runs = startLimited(jobs.map((j) => j.run), PARALLEL);

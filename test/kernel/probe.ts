@@ -10,7 +10,7 @@
 // (the node agent), so they complete instead of being reset. (`conntrack -E` was tried first: under
 // bursts it lost events with ENOBUFS even with a 32 MB buffer.)
 import { spawn } from 'node:child_process';
-import type { SourceNs, Topology } from './topology.ts';
+import { isLoopbackIP, type SourceNs, type Topology } from './topology.ts';
 
 export type ProbeProto = 'tcp' | 'udp';
 
@@ -65,16 +65,16 @@ const net = require('node:net'), dgram = require('node:dgram');
 const specs = JSON.parse(process.argv[1]);
 let pending = specs.length + 1;
 const ready = () => { if (--pending === 0) process.stdout.write('ready\n'); };
-for (const { proto, port } of specs) {
+for (const { proto, port, v6 } of specs) {
   if (proto === 'tcp') {
     const srv = net.createServer((c) => c.destroy());
     srv.on('error', (e) => { process.stderr.write('listen tcp ' + port + ': ' + e.code + '\n'); process.exit(3); });
-    srv.listen({ port, host: '0.0.0.0' }, ready);
+    srv.listen({ port, host: v6 ? '::' : '0.0.0.0', ipv6Only: v6 }, ready);
   } else {
-    const u = dgram.createSocket('udp4');
+    const u = dgram.createSocket(v6 ? { type: 'udp6', ipv6Only: true } : 'udp4');
     u.on('error', (e) => { process.stderr.write('listen udp ' + port + ': ' + e.code + '\n'); process.exit(3); });
     u.on('message', (m, r) => u.send('answer', r.port, r.address));
-    u.bind(port, '0.0.0.0', ready);
+    u.bind(port, v6 ? '::' : '0.0.0.0', ready);
   }
 }
 ready();
@@ -94,7 +94,7 @@ function one(p, timeoutMs) {
     } else {
       // A locally generated datagram that netfilter drops fails send() with EPERM; a REJECT's ICMP
       // error may still follow and surface as ECONNREFUSED, so EPERM only settles at the timeout.
-      const s = dgram.createSocket('udp4');
+      const s = dgram.createSocket((p.bind || p.src).includes(':') ? 'udp6' : 'udp4');
       let eperm = false;
       t = setTimeout(() => later(eperm ? 'eperm' : 'timeout', () => s.close()), timeoutMs);
       s.on('error', (e) => finish(e.code === 'ECONNREFUSED' ? 'refused' : 'error:' + e.code, () => s.close()));
@@ -157,7 +157,7 @@ export function classify(p: Probe, ev: ConntrackEvent | undefined, sent: SenderR
   if (ev) {
     const masq = ev.reply.dst !== p.src || ev.reply.dport !== p.sport;
     if (ev.reply.src !== p.dst || ev.reply.sport !== p.dport) return { kind: 'dnat', target: `${ev.reply.src}:${ev.reply.sport}`, masq };
-    if (nodeLocal.includes(p.dst) || p.dst.startsWith('127.')) {
+    if (nodeLocal.includes(p.dst) || isLoopbackIP(p.dst)) {
       // A node-originated connection to the node is confirmed in POSTROUTING, before the filter
       // INPUT hook: the entry exists even when INPUT then rejects or drops it. The listener
       // answers whatever is delivered, so the sender's result decides.
@@ -198,7 +198,7 @@ interface Agent {
   close(): Promise<void>;
 }
 
-async function startAgent(ns: string, listen: readonly { proto: ProbeProto; port: number }[]): Promise<Agent> {
+async function startAgent(ns: string, listen: readonly { proto: ProbeProto; port: number; v6: boolean }[]): Promise<Agent> {
   const child = spawn('ip', ['netns', 'exec', ns, process.execPath, '-e', AGENT, JSON.stringify(listen)], { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   let buf = '';
@@ -296,7 +296,7 @@ export async function openProber(t: Topology, opts: ProberOptions): Promise<Prob
   };
   try {
     const froms = ['client', 'pods', 'node'] as const;
-    const started = await Promise.allSettled(froms.map((from) => startAgent(t.nsOf(from).name, from === 'node' ? opts.listen : [])));
+    const started = await Promise.allSettled(froms.map((from) => startAgent(t.nsOf(from).name, from === 'node' ? opts.listen.map((l) => ({ ...l, v6: t.plan.family === 'ipv6' })) : [])));
     started.forEach((r, i) => r.status === 'fulfilled' && agents.set(froms[i]!, r.value));
     for (const r of started) if (r.status === 'rejected') throw r.reason;
   } catch (e) {

@@ -1,9 +1,9 @@
-// A three-namespace test network derived from one IRProgram (IPv4): a *node* that holds the rules,
+// A three-namespace test network derived from one IRProgram (IPv4 or IPv6): a *node* that holds the rules,
 // a *client* namespace for external hosts, and a *pods* namespace holding every endpoint address and
-// a client pod. Addresses come from the IR; the two /30 links and the chosen client addresses are
+// a client pod. Addresses come from the IR; the two /30 (/126) links and the chosen client addresses are
 // picked so that they collide with nothing the IR names. Every namespace is deleted on every exit
 // path (withNetns), and only addresses inside these namespaces are touched.
-import { cidrContains, cidrOf, formatIP, ipOf } from '../../common/ip.ts';
+import { cidrContains, cidrOf, formatIP, ipOf, type Family } from '../../common/ip.ts';
 import type { IRLocalDetector, IRProgram } from '../../compiler/ir/types.ts';
 import { withNetns, type Netns } from './netns.ts';
 
@@ -21,6 +21,7 @@ export interface SourceSpec {
 }
 
 export interface TopologyPlan {
+  family: Family;
   /** IR node addresses (non-loopback), on the node's client-side interface. */
   nodeIPs: string[];
   /** Node interface names: towards the client, towards the pods (named to satisfy an interface detector). */
@@ -60,6 +61,9 @@ function irAddresses(ir: IRProgram): { ips: Set<string>; cidrs: string[] } {
 
 const inCidr = (cidr: string, ip: string) => cidrContains(cidrOf(cidr), ipOf(ip));
 
+/** 127.0.0.0/8 or ::1. */
+export const isLoopbackIP = (ip: string): boolean => ip.startsWith('127.') || ip === '::1';
+
 /** The distinct pod-source CIDRs (cluster detector first, then per-service overrides). */
 export function detectorCidrs(ir: IRProgram): string[] {
   const out: string[] = [];
@@ -78,10 +82,11 @@ function podIfaceName(ir: IRProgram): string {
 }
 
 export function planTopology(ir: IRProgram): TopologyPlan {
-  if (ir.family !== 'ipv4') throw new Error(`packet tests: only ipv4 topologies are implemented (got ${ir.family})`);
+  const f = ir.family;
+  const v6 = f === 'ipv6';
   const { ips, cidrs } = irAddresses(ir);
   const taken = new Set<string>(ips);
-  const free = (ip: string) => !taken.has(ip) && !ip.startsWith('127.');
+  const free = (ip: string) => !taken.has(ip) && !isLoopbackIP(ip);
   const clearOfAll = (ip: string) => free(ip) && !cidrs.some((c) => inCidr(c, ip));
   const take = (ip: string) => {
     taken.add(ip);
@@ -89,12 +94,14 @@ export function planTopology(ir: IRProgram): TopologyPlan {
   };
 
   // /30 links: the first candidate block none of whose addresses the IR uses or covers.
-  const linkCandidates = ['169.254.100.0', '169.254.104.0', '169.254.108.0', '192.0.0.0', '198.18.0.0', '198.18.4.0', '198.18.8.0'];
+  const linkCandidates = v6
+    ? ['fdff:0:0:100::', 'fdff:0:0:104::', 'fdff:0:0:108::', 'fdfe::', 'fdfe:0:0:4::']
+    : ['169.254.100.0', '169.254.104.0', '169.254.108.0', '192.0.0.0', '198.18.0.0', '198.18.4.0', '198.18.8.0'];
   const pickLink = () => {
     for (const base of linkCandidates) {
       const b = ipOf(base).value;
-      const n = formatIP('ipv4', b + 1n);
-      const p = formatIP('ipv4', b + 2n);
+      const n = formatIP(f, b + 1n);
+      const p = formatIP(f, b + 2n);
       if (clearOfAll(n) && clearOfAll(p)) return { node: take(n), peer: take(p) };
     }
     throw new Error('packet tests: no free link block');
@@ -106,10 +113,10 @@ export function planTopology(ir: IRProgram): TopologyPlan {
   const clientAddresses: string[] = [];
   const clientSnat: { from: string; to: string }[] = [];
   const podAddresses: string[] = [];
-  const nodeIPs = ir.nodeIPs.filter((ip) => !ip.startsWith('127.'));
+  const nodeIPs = ir.nodeIPs.filter((ip) => !isLoopbackIP(ip));
 
   // External hosts: one outside every block the IR names, and one inside each source range.
-  const outside = ['198.51.100.7', '203.0.113.7', '192.0.2.7', '100.127.0.7', '11.0.0.7'].find(clearOfAll);
+  const outside = (v6 ? ['2001:db8:ff::7', '2001:db8:fe::7', 'fd7f::7'] : ['198.51.100.7', '203.0.113.7', '192.0.2.7', '100.127.0.7', '11.0.0.7']).find(clearOfAll);
   if (outside) {
     clientAddresses.push(take(outside));
     sources.push({ label: 'client:outside', ns: 'client', ip: outside });
@@ -120,14 +127,14 @@ export function planTopology(ir: IRProgram): TopologyPlan {
     const c = cidrOf(range);
     let chosen: string | undefined;
     for (let v = c.first + 200n, i = 0; i < 300 && v <= c.last; v++, i++) {
-      const ip = formatIP('ipv4', v);
+      const ip = formatIP(f, v);
       if (free(ip)) {
         chosen = ip;
         break;
       }
     }
     for (let v = c.first + 1n, i = 0; !chosen && i < 300 && v <= c.last; v++, i++) {
-      const ip = formatIP('ipv4', v);
+      const ip = formatIP(f, v);
       if (free(ip)) chosen = ip;
     }
     if (!chosen) continue;
@@ -139,7 +146,7 @@ export function planTopology(ir: IRProgram): TopologyPlan {
   // client cannot own it (traffic to it must still reach the node), so it sends from a helper
   // address that its own nftables SNATs to the LB IP on the way out.
   const lbSources = [...new Set(ir.servicePorts.flatMap((s) => (s.firewall?.allowLoadBalancerIPs ? s.loadBalancerIPs : [])))];
-  const helper = ['100.127.255.1', '198.18.255.1', '192.0.2.201'].find(clearOfAll);
+  const helper = (v6 ? ['fd97::1', 'fd96::1'] : ['100.127.255.1', '198.18.255.1', '192.0.2.201']).find(clearOfAll);
   for (const lbip of helper ? lbSources.slice(0, 1) : []) {
     clientAddresses.push(take(helper!));
     clientSnat.push({ from: helper!, to: lbip });
@@ -148,7 +155,7 @@ export function planTopology(ir: IRProgram): TopologyPlan {
 
   // Pods: every endpoint that is not the node itself (hairpin senders), plus client pods.
   const endpointIPs = [...new Set(ir.servicePorts.flatMap((s) => s.endpoints.map((e) => e.ip)))]
-    .filter((ip) => !nodeIPs.includes(ip) && !ip.startsWith('127.'))
+    .filter((ip) => !nodeIPs.includes(ip) && !isLoopbackIP(ip))
     .sort();
   podAddresses.push(...endpointIPs);
   const podCidrs = detectorCidrs(ir);
@@ -157,7 +164,7 @@ export function planTopology(ir: IRProgram): TopologyPlan {
     const c = cidrOf(cidr);
     let chosen: string | undefined;
     for (let v = c.last - 1n, i = 0; i < 300 && v > c.first; v--, i++) {
-      const ip = formatIP('ipv4', v);
+      const ip = formatIP(f, v);
       if (free(ip)) {
         chosen = ip;
         break;
@@ -168,7 +175,7 @@ export function planTopology(ir: IRProgram): TopologyPlan {
     sources.push({ label: `pod:${cidr}`, ns: 'pods', ip: chosen });
   }
   if (podCidrs.length === 0) {
-    const ip = ['10.250.0.9', '10.251.0.9', '172.31.250.9'].find(clearOfAll);
+    const ip = (v6 ? ['fd99::9', 'fd98::9'] : ['10.250.0.9', '10.251.0.9', '172.31.250.9']).find(clearOfAll);
     if (ip) {
       podAddresses.push(take(ip));
       sources.push({ label: 'pod', ns: 'pods', ip });
@@ -176,7 +183,7 @@ export function planTopology(ir: IRProgram): TopologyPlan {
   }
   // A pod source outside every detector CIDR (a pod the detector does not recognise).
   if (podCidrs.length > 0) {
-    const ip = ['10.250.0.9', '10.251.0.9', '172.31.250.9'].find(clearOfAll);
+    const ip = (v6 ? ['fd99::9', 'fd98::9'] : ['10.250.0.9', '10.251.0.9', '172.31.250.9']).find(clearOfAll);
     if (ip) {
       podAddresses.push(take(ip));
       sources.push({ label: 'pod:undetected', ns: 'pods', ip });
@@ -185,10 +192,11 @@ export function planTopology(ir: IRProgram): TopologyPlan {
   for (const ip of endpointIPs) sources.push({ label: `hairpin:${ip}`, ns: 'pods', ip });
   const nodeSrc = nodeIPs[0] ?? extLink.node;
   sources.push({ label: 'node', ns: 'node', ip: nodeSrc });
-  // Sends only to 127.0.0.1 NodePorts (also when localhost NodePorts are off: then nothing claims them).
-  sources.push({ label: 'localhost', ns: 'node', ip: '127.0.0.1' });
+  // Sends only to loopback NodePorts (also when localhost NodePorts are off: then nothing claims them).
+  sources.push({ label: 'localhost', ns: 'node', ip: v6 ? '::1' : '127.0.0.1' });
 
   return {
+    family: f,
     nodeIPs,
     nodeExtIface: 'kext0',
     nodePodIface: podIfaceName(ir),
@@ -238,32 +246,42 @@ export async function withTopology<T>(plan: TopologyPlan, tag: string, body: (t:
         // other one, so no interface ever exists in the host namespace.
         must(node, 'ip', ['link', 'add', plan.nodeExtIface, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', client.name]);
         must(node, 'ip', ['link', 'add', plan.nodePodIface, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', pods.name]);
-        sysctls(node, {
-          'net.ipv4.ip_forward': '1',
-          'net.ipv4.conf.all.route_localnet': '1',
-          'net.ipv4.conf.all.rp_filter': '0',
-          'net.ipv4.conf.default.rp_filter': '0',
-          'net.ipv4.icmp_ratelimit': '0',
-          'net.ipv4.icmp_ratemask': '0',
-          'net.ipv4.icmp_msgs_per_sec': '100000',
-          'net.ipv4.icmp_msgs_burst': '100000',
-        });
-        for (const ns of [client, pods]) sysctls(ns, { 'net.ipv4.conf.all.rp_filter': '0', 'net.ipv4.conf.all.accept_local': '1' });
-        for (const iface of [plan.nodeExtIface, plan.nodePodIface]) {
-          sysctls(node, { [`net.ipv4.conf.${iface}.rp_filter`]: '0', [`net.ipv4.conf.${iface}.route_localnet`]: '1' });
+        const v6 = plan.family === 'ipv6';
+        if (v6) {
+          for (const ns of [node, client, pods]) sysctls(ns, { 'net.ipv6.conf.all.accept_dad': '0', 'net.ipv6.conf.default.accept_dad': '0' });
+          sysctls(node, { 'net.ipv6.conf.all.forwarding': '1', 'net.ipv6.icmp.ratelimit': '0' });
+        } else {
+          sysctls(node, {
+            'net.ipv4.ip_forward': '1',
+            'net.ipv4.conf.all.route_localnet': '1',
+            'net.ipv4.conf.all.rp_filter': '0',
+            'net.ipv4.conf.default.rp_filter': '0',
+            'net.ipv4.icmp_ratelimit': '0',
+            'net.ipv4.icmp_ratemask': '0',
+            'net.ipv4.icmp_msgs_per_sec': '100000',
+            'net.ipv4.icmp_msgs_burst': '100000',
+          });
+          for (const ns of [client, pods]) sysctls(ns, { 'net.ipv4.conf.all.rp_filter': '0', 'net.ipv4.conf.all.accept_local': '1' });
+          for (const iface of [plan.nodeExtIface, plan.nodePodIface]) {
+            sysctls(node, { [`net.ipv4.conf.${iface}.rp_filter`]: '0', [`net.ipv4.conf.${iface}.route_localnet`]: '1' });
+          }
         }
-
-        must(node, 'ip', ['addr', 'add', `${plan.extLink.node}/30`, 'dev', plan.nodeExtIface]);
-        for (const ip of plan.nodeIPs) must(node, 'ip', ['addr', 'add', `${ip}/32`, 'dev', plan.nodeExtIface]);
-        must(node, 'ip', ['addr', 'add', `${plan.podLink.node}/30`, 'dev', plan.nodePodIface]);
-        must(client, 'ip', ['addr', 'add', `${plan.extLink.peer}/30`, 'dev', 'eth0']);
-        for (const ip of plan.clientAddresses) must(client, 'ip', ['addr', 'add', `${ip}/32`, 'dev', 'eth0']);
+        // Addresses are usable at once (no duplicate address detection for IPv6).
+        const host = v6 ? 128 : 32;
+        const link = v6 ? 126 : 30;
+        const addr = (ns: Netns, ip: string, len: number, dev: string) =>
+          must(ns, 'ip', ['addr', 'add', `${ip}/${len}`, 'dev', dev, ...(v6 ? ['nodad'] : [])]);
+        addr(node, plan.extLink.node, link, plan.nodeExtIface);
+        for (const ip of plan.nodeIPs) addr(node, ip, host, plan.nodeExtIface);
+        addr(node, plan.podLink.node, link, plan.nodePodIface);
+        addr(client, plan.extLink.peer, link, 'eth0');
+        for (const ip of plan.clientAddresses) addr(client, ip, host, 'eth0');
         if (plan.clientSnat.length > 0) {
-          const rules = plan.clientSnat.map((r) => `    ip saddr ${r.from} snat to ${r.to}`).join('\n');
-          must(client, 'nft', ['-f', '-'], `table ip ksvc_src {\n  chain post {\n    type nat hook postrouting priority srcnat; policy accept;\n${rules}\n  }\n}\n`);
+          const rules = plan.clientSnat.map((r) => `    ${v6 ? 'ip6' : 'ip'} saddr ${r.from} snat to ${r.to}`).join('\n');
+          must(client, 'nft', ['-f', '-'], `table ${v6 ? 'ip6' : 'ip'} ksvc_src {\n  chain post {\n    type nat hook postrouting priority srcnat; policy accept;\n${rules}\n  }\n}\n`);
         }
-        must(pods, 'ip', ['addr', 'add', `${plan.podLink.peer}/30`, 'dev', 'eth0']);
-        for (const ip of plan.podAddresses) must(pods, 'ip', ['addr', 'add', `${ip}/32`, 'dev', 'eth0']);
+        addr(pods, plan.podLink.peer, link, 'eth0');
+        for (const ip of plan.podAddresses) addr(pods, ip, host, 'eth0');
         for (const [ns, iface] of [[node, plan.nodeExtIface], [node, plan.nodePodIface], [client, 'eth0'], [pods, 'eth0']] as const) {
           must(ns, 'ip', ['link', 'set', iface, 'up']);
         }
@@ -271,9 +289,9 @@ export async function withTopology<T>(plan: TopologyPlan, tag: string, body: (t:
         // client addresses are routed back via the client; both peers send everything to the node.
         must(node, 'ip', ['route', 'add', 'default', 'via', plan.podLink.peer]);
         for (const ip of [...plan.clientAddresses, ...plan.clientSnat.map((r) => r.to)]) {
-          if (!plan.nodeLocal.includes(ip)) must(node, 'ip', ['route', 'add', `${ip}/32`, 'via', plan.extLink.peer]);
+          if (!plan.nodeLocal.includes(ip)) must(node, 'ip', ['route', 'add', `${ip}/${host}`, 'via', plan.extLink.peer]);
         }
-        for (const ip of plan.podAddresses) must(node, 'ip', ['route', 'add', `${ip}/32`, 'via', plan.podLink.peer]);
+        for (const ip of plan.podAddresses) must(node, 'ip', ['route', 'add', `${ip}/${host}`, 'via', plan.podLink.peer]);
         must(client, 'ip', ['route', 'add', 'default', 'via', plan.extLink.node]);
         must(pods, 'ip', ['route', 'add', 'default', 'via', plan.podLink.node]);
         must(pods, 'nft', ['-f', '-'], SILENT_PODS);
