@@ -8,7 +8,8 @@ import type { EndpointConditions, Protocol } from '../model.ts';
 import { kubeCodes } from './codes.ts';
 import { labelValue } from '../check/names.ts';
 import { readUnicastIP } from './ip-fields.ts';
-import { dns1123Label, dns1123Subdomain } from './names.ts';
+import { nameHint } from './name-rules.ts';
+import { dns1123Label, dns1123Subdomain } from '../check/names.ts';
 import { readMeta } from './object-meta.ts';
 import { readEnum } from './service.ts';
 import {
@@ -90,7 +91,7 @@ export function readEndpointSlice(obj: MapVal): SliceResult {
     const name = getString(pm, 'name') ?? '';
     if (name !== '') {
       const why = dns1123Label(name);
-      if (why) diags.push(kubeCodes['invalid-name'](where(field(pm, 'name')!), 'port name', name, why));
+      if (why) diags.push(kubeCodes['invalid-name'](where(field(pm, 'name')!, nameHint(dns1123Label)), 'port name', name, why));
     }
     if (seenNames.has(name)) diags.push(kubeCodes['duplicate-value'](where(field(pm, 'name') ?? pm), `port name '${name}'`));
     seenNames.add(name);
@@ -162,12 +163,12 @@ function readEndpoint(em: MapVal, family: 'ipv4' | 'ipv6'): SliceEndpoint | null
   const nodeName = getString(em, 'nodeName');
   if (nodeName !== undefined) {
     const why = dns1123Subdomain(nodeName);
-    if (why) diags.push(kubeCodes['invalid-name'](where(nodeVal!), 'nodeName', nodeName, why));
+    if (why) diags.push(kubeCodes['invalid-name'](where(nodeVal!, nameHint(dns1123Subdomain)), 'nodeName', nodeName, why));
   }
   const zone = getString(em, 'zone');
   if (zone !== undefined) {
     const why = labelValue(zone);
-    if (why) diags.push(kubeCodes['invalid-name'](where(field(em, 'zone')!), 'zone', zone, why));
+    if (why) diags.push(kubeCodes['invalid-name'](where(field(em, 'zone')!, nameHint(labelValue)), 'zone', zone, why));
   }
   if (!first) return null;
   return {

@@ -5,7 +5,7 @@ import type { CIDRText, IPText, ParsedCIDR } from '../../common/ip.ts';
 import type { NodeModel } from '../model.ts';
 import { kubeCodes } from './codes.ts';
 import { readCIDR, readIP } from './ip-fields.ts';
-import { dns1123Subdomain } from './names.ts';
+import { dns1123Subdomain } from '../check/names.ts';
 import { readMeta } from './object-meta.ts';
 import { asMap, checkKnownFields, errorsSince, field, firstLine, getMap, getSeq, getString, getStringList, where, type MapVal } from './yaml-reader.ts';
 
@@ -51,7 +51,7 @@ export function readNode(obj: MapVal): NodeModel | null {
       continue;
     }
     if (type !== 'InternalIP' && type !== 'ExternalIP') {
-      getString(am, 'address');
+      getString(am, 'address'); // type-checked only: kube-proxy uses IP addresses
       continue;
     }
     const ip = readIP(field(am, 'address'));

@@ -1,7 +1,8 @@
 // metadata of every object: name (required, by the kind's rule), namespace (namespaced kinds;
 // "default" when absent, as kubectl apply does), labels and annotations.
 import { kubeCodes } from './codes.ts';
-import { dns1123Label } from './names.ts';
+import { nameHint } from './name-rules.ts';
+import { dns1123Label } from '../check/names.ts';
 import { field, getMap, getString, missing, where, type MapVal, type Val } from './yaml-reader.ts';
 
 export interface ObjectMeta {
@@ -26,7 +27,7 @@ export function readMeta(obj: MapVal, kind: string, nameRule: (s: string) => str
   } else {
     const why = nameRule(name);
     if (why) {
-      meta.ctx.diags.push(kubeCodes['invalid-name'](where(field(meta, 'name')!), `${kind} name`, name, why));
+      meta.ctx.diags.push(kubeCodes['invalid-name'](where(field(meta, 'name')!, nameHint(nameRule)), `${kind} name`, name, why));
       ok = false;
     }
   }
@@ -36,7 +37,7 @@ export function readMeta(obj: MapVal, kind: string, nameRule: (s: string) => str
     if (ns !== undefined && ns !== '') {
       const why = dns1123Label(ns);
       if (why) {
-        meta.ctx.diags.push(kubeCodes['invalid-name'](where(field(meta, 'namespace')!), 'namespace', ns, why));
+        meta.ctx.diags.push(kubeCodes['invalid-name'](where(field(meta, 'namespace')!, nameHint(dns1123Label)), 'namespace', ns, why));
         ok = false;
       }
       namespace = ns;

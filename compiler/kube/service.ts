@@ -3,10 +3,10 @@
 // GetClusterIPByFamily) and refusing what the API server's ValidateService refuses.
 import type { ParsedIP } from '../../common/ip.ts';
 import type { Protocol, ServiceModel, ServicePortModel, ServiceType, TrafficPolicy } from '../model.ts';
-import { closest } from '../check/names.ts';
 import { kubeCodes } from './codes.ts';
 import { noRepeats, readCIDR, readUnicastIP } from './ip-fields.ts';
-import { dns1035Label, dns1123Label, ianaPortName } from './names.ts';
+import { closest, dns1035Label, dns1123Label, ianaServiceName } from '../check/names.ts';
+import { nameHint } from './name-rules.ts';
 import { readMeta } from './object-meta.ts';
 import {
   asInt,
@@ -174,7 +174,7 @@ export function readService(obj: MapVal): ServiceResult {
       diags.push(kubeCodes['missing-field'](where(nameVal ?? pm), `${pm.loc.path}.name (required when a service has more than one port)`));
     } else if (name !== '') {
       const why = dns1123Label(name);
-      if (why) diags.push(kubeCodes['invalid-name'](where(nameVal!), 'port name', name, why));
+      if (why) diags.push(kubeCodes['invalid-name'](where(nameVal!, nameHint(dns1123Label)), 'port name', name, why));
       else if (seenNames.has(name)) diags.push(kubeCodes['duplicate-value'](where(nameVal!), `port name '${name}'`));
       seenNames.set(name, nameVal!);
     }
@@ -187,7 +187,7 @@ export function readService(obj: MapVal): ServiceResult {
       if (tp < 1 || tp > 65535) diags.push(kubeCodes['invalid-port'](where(tpVal!), 'targetPort', tp));
       targetPort = tp;
     } else if (typeof tp === 'string') {
-      const why = ianaPortName(tp);
+      const why = ianaServiceName(tp);
       if (why) diags.push(kubeCodes['invalid-value'](where(tpVal!), `${tpVal!.loc.path}`, `'${tp}': ${why}`));
       targetPort = tp;
     }
@@ -303,7 +303,7 @@ function readIngress(obj: MapVal, type: string): ServiceModel['loadBalancerIngre
     if (!ing) continue;
     const mode = readEnum(ing, 'ipMode', ['VIP', 'Proxy'] as const);
     const ipVal = field(ing, 'ip');
-    getString(ing, 'hostname');
+    getString(ing, 'hostname'); // type-checked only: a hostname carries no VIP
     if (!ipVal || getString(ing, 'ip') === '') continue;
     if (type !== 'LoadBalancer') {
       obj.ctx.diags.push(kubeCodes['forbidden-field'](where(ipVal), 'status.loadBalancer.ingress', "may only be set when 'type' is 'LoadBalancer'"));
