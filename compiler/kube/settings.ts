@@ -3,6 +3,7 @@
 import type { Diagnostic } from '../../common/diagnostics.ts';
 import { parseCIDRSloppy, type CIDRText, type Family } from '../../common/ip.ts';
 import { defaultClusterSettings, type ClusterSettings, type LocalDetectorSpec } from '../model.ts';
+import { interfaceName } from '../check/names.ts';
 import { kubeCodes } from './codes.ts';
 
 /** kube-proxy's modes, plus None (no detector, what ClusterCIDR without a cluster CIDR means). */
@@ -46,7 +47,6 @@ export interface SettingsResult {
 }
 
 const cmdline = { file: '', span: null };
-const IFNAME = /^[A-Za-z0-9_.@-]{1,15}$/;
 
 /** Split repeatable, comma-separated flag values ("a,b" "c" -> a b c), dropping empty parts. */
 const splitValues = (values: readonly string[] | undefined): string[] =>
@@ -89,12 +89,12 @@ export function settingsFromOptions(options: KubeImportOptions): SettingsResult 
     detector = { mode: 'NodeCIDR' };
   } else if (mode === 'BridgeInterface') {
     const name = options.podBridgeInterface ?? '';
-    if (!IFNAME.test(name)) {
+    if (interfaceName(name) !== null) {
       diags.push(kubeCodes['invalid-option'](cmdline, '--pod-bridge-interface', name === '' ? 'required with --detect-local-mode BridgeInterface' : `'${name}' is not an interface name`));
     } else detector = { mode: 'BridgeInterface', interfaceName: name };
   } else {
     const prefix = options.podInterfaceNamePrefix ?? '';
-    if (!IFNAME.test(prefix)) {
+    if (interfaceName(prefix) !== null) {
       diags.push(kubeCodes['invalid-option'](cmdline, '--pod-interface-name-prefix', prefix === '' ? 'required with --detect-local-mode InterfaceNamePrefix' : `'${prefix}' is not an interface name prefix`));
     } else detector = { mode: 'InterfaceNamePrefix', prefix };
   }
