@@ -72,11 +72,13 @@ punctuation[':'.charCodeAt(0)] = Colon;
 punctuation[','.charCodeAt(0)] = Comma;
 punctuation['='.charCodeAt(0)] = Equals;
 
+/** The keyword spelling of each keyword token type. */
+const keywordText = new Map<TokenType, string>([...keywordByText].map(([text, type]) => [type, text]));
+
 function token(type: TokenType, image: string, offset: number): IToken {
   return {
     image,
     startOffset: offset,
-    endOffset: offset + image.length - 1,
     tokenTypeIdx: type.tokenTypeIdx!,
     tokenType: type,
   };
@@ -84,10 +86,8 @@ function token(type: TokenType, image: string, offset: number): IToken {
 
 /** The class of a word from its text (see the header). */
 function classifyWord(w: string): TokenType {
-  const kw = keywordByText.get(w);
-  if (kw !== undefined) return kw;
   const c0 = w.charCodeAt(0);
-  if (c0 < 48 || c0 > 57) return Word;
+  if (c0 < 48 || c0 > 57) return keywordByText.get(w) ?? Word;
   let dots = 0;
   let dash = -1;
   for (let i = 1; i < w.length; i++) {
@@ -132,6 +132,12 @@ export function lex(text: string): LexResult {
   };
   while (i < n) {
     const c = text.charCodeAt(i);
+    if (c === 32 || c === 10) {
+      // the common whitespace, without the error bookkeeping call
+      if (errStart >= 0) flushError(i);
+      i++;
+      continue;
+    }
     if (isSpace(c)) {
       flushError(i);
       i++;
@@ -191,7 +197,9 @@ export function lex(text: string): LexResult {
         } else break;
       }
       const image = text.slice(i, j);
-      tokens.push(token(classifyWord(image), image, i));
+      const type = classifyWord(image);
+      // A keyword token keeps the shared keyword string, not its own copy.
+      tokens.push(token(type, keywordText.get(type) ?? image, i));
       i = j;
       continue;
     }
