@@ -5,7 +5,7 @@
 // path (withNetns), and only addresses inside these namespaces are touched.
 import { cidrContains, cidrOf, formatIP, ipOf, type Family } from '../../common/ip.ts';
 import type { IRLocalDetector, IRProgram } from '../../compiler/ir/types.ts';
-import { withNetns, type Netns } from './netns.ts';
+import { run, withNetns, type Netns } from './netns.ts';
 
 export type SourceNs = 'client' | 'pods' | 'node';
 
@@ -223,6 +223,12 @@ function must(ns: Netns, cmd: string, args: string[], input?: string): void {
   if (r.status !== 0) throw new Error(`[${ns.name}] ${cmd} ${args.join(' ')}: ${r.stderr.trim() || r.stdout.trim()}`);
 }
 
+/** Many `ip` commands in one process, stopping at the first failure. */
+function ipBatch(ns: Netns, commands: string[]): void {
+  const r = run('ip', ['-n', ns.name, '-batch', '-'], `${commands.join('\n')}\n`, 20_000);
+  if (r.status !== 0) throw new Error(`[${ns.name}] ip -batch: ${r.stderr.trim() || r.stdout.trim()}`);
+}
+
 function sysctls(ns: Netns, settings: Record<string, string>): void {
   must(ns, 'sysctl', ['-q', '-w', ...Object.entries(settings).map(([k, v]) => `${k}=${v}`)]);
 }
@@ -243,14 +249,23 @@ export async function withTopology<T>(plan: TopologyPlan, tag: string, body: (t:
     withNetns(`${tag}-c`, (client) =>
       withNetns(`${tag}-p`, async (pods) => {
         // veth pairs are created inside the node namespace with the peer moved straight into the
-        // other one, so no interface ever exists in the host namespace.
-        must(node, 'ip', ['link', 'add', plan.nodeExtIface, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', client.name]);
-        must(node, 'ip', ['link', 'add', plan.nodePodIface, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', pods.name]);
+        // other one, so no interface ever exists in the host namespace. Fixed MACs let both sides
+        // get permanent neighbour entries up front: no ARP/ND during a probe burst (while a
+        // neighbour is unresolved, queued packets such as REJECT's ICMP errors can be lost).
+        // Each namespace is configured by one `ip -batch` (process spawns dominate set-up time).
+        const mac = { nodeExt: '02:6b:73:00:00:01', client: '02:6b:73:00:00:02', nodePod: '02:6b:73:00:01:01', pods: '02:6b:73:00:01:02' };
+        ipBatch(node, [
+          `link add ${plan.nodeExtIface} address ${mac.nodeExt} type veth peer name eth0 address ${mac.client} netns ${client.name}`,
+          `link add ${plan.nodePodIface} address ${mac.nodePod} type veth peer name eth0 address ${mac.pods} netns ${pods.name}`,
+        ]);
         const v6 = plan.family === 'ipv6';
         if (v6) {
           for (const ns of [node, client, pods]) sysctls(ns, { 'net.ipv6.conf.all.accept_dad': '0', 'net.ipv6.conf.default.accept_dad': '0' });
           sysctls(node, { 'net.ipv6.conf.all.forwarding': '1', 'net.ipv6.icmp.ratelimit': '0' });
         } else {
+          const perIface = Object.fromEntries(
+            [plan.nodeExtIface, plan.nodePodIface].flatMap((i) => [[`net.ipv4.conf.${i}.rp_filter`, '0'], [`net.ipv4.conf.${i}.route_localnet`, '1']]),
+          );
           sysctls(node, {
             'net.ipv4.ip_forward': '1',
             'net.ipv4.conf.all.route_localnet': '1',
@@ -260,55 +275,50 @@ export async function withTopology<T>(plan: TopologyPlan, tag: string, body: (t:
             'net.ipv4.icmp_ratemask': '0',
             'net.ipv4.icmp_msgs_per_sec': '100000',
             'net.ipv4.icmp_msgs_burst': '100000',
+            ...perIface,
           });
           for (const ns of [client, pods]) sysctls(ns, { 'net.ipv4.conf.all.rp_filter': '0', 'net.ipv4.conf.all.accept_local': '1' });
-          for (const iface of [plan.nodeExtIface, plan.nodePodIface]) {
-            sysctls(node, { [`net.ipv4.conf.${iface}.rp_filter`]: '0', [`net.ipv4.conf.${iface}.route_localnet`]: '1' });
-          }
         }
         // Addresses are usable at once (no duplicate address detection for IPv6).
         const host = v6 ? 128 : 32;
         const link = v6 ? 126 : 30;
-        const addr = (ns: Netns, ip: string, len: number, dev: string) =>
-          must(ns, 'ip', ['addr', 'add', `${ip}/${len}`, 'dev', dev, ...(v6 ? ['nodad'] : [])]);
-        addr(node, plan.extLink.node, link, plan.nodeExtIface);
-        for (const ip of plan.nodeIPs) addr(node, ip, host, plan.nodeExtIface);
-        addr(node, plan.podLink.node, link, plan.nodePodIface);
-        addr(client, plan.extLink.peer, link, 'eth0');
-        for (const ip of plan.clientAddresses) addr(client, ip, host, 'eth0');
+        const addr = (ip: string, len: number, dev: string) => `addr add ${ip}/${len} dev ${dev}${v6 ? ' nodad' : ''}`;
+        const neigh = (ip: string, lladdr: string, dev: string) => `neigh replace ${ip} lladdr ${lladdr} dev ${dev} nud permanent`;
+        // Everything the node does not own goes to the pods side (every DNAT target is routable);
+        // client addresses are routed back via the client; both peers send everything to the node.
+        ipBatch(node, [
+          addr(plan.extLink.node, link, plan.nodeExtIface),
+          ...plan.nodeIPs.map((ip) => addr(ip, host, plan.nodeExtIface)),
+          addr(plan.podLink.node, link, plan.nodePodIface),
+          `link set ${plan.nodeExtIface} up`,
+          `link set ${plan.nodePodIface} up`,
+          neigh(plan.extLink.peer, mac.client, plan.nodeExtIface),
+          neigh(plan.podLink.peer, mac.pods, plan.nodePodIface),
+          `route add default via ${plan.podLink.peer}`,
+          ...[...plan.clientAddresses, ...plan.clientSnat.map((r) => r.to)]
+            .filter((ip) => !plan.nodeLocal.includes(ip))
+            .map((ip) => `route add ${ip}/${host} via ${plan.extLink.peer}`),
+          ...plan.podAddresses.map((ip) => `route add ${ip}/${host} via ${plan.podLink.peer}`),
+        ]);
+        ipBatch(client, [
+          addr(plan.extLink.peer, link, 'eth0'),
+          ...plan.clientAddresses.map((ip) => addr(ip, host, 'eth0')),
+          'link set eth0 up',
+          neigh(plan.extLink.node, mac.nodeExt, 'eth0'),
+          `route add default via ${plan.extLink.node}`,
+        ]);
+        ipBatch(pods, [
+          addr(plan.podLink.peer, link, 'eth0'),
+          ...plan.podAddresses.map((ip) => addr(ip, host, 'eth0')),
+          'link set eth0 up',
+          neigh(plan.podLink.node, mac.nodePod, 'eth0'),
+          `route add default via ${plan.podLink.node}`,
+        ]);
         if (plan.clientSnat.length > 0) {
           const rules = plan.clientSnat.map((r) => `    ${v6 ? 'ip6' : 'ip'} saddr ${r.from} snat to ${r.to}`).join('\n');
           must(client, 'nft', ['-f', '-'], `table ${v6 ? 'ip6' : 'ip'} ksvc_src {\n  chain post {\n    type nat hook postrouting priority srcnat; policy accept;\n${rules}\n  }\n}\n`);
         }
-        addr(pods, plan.podLink.peer, link, 'eth0');
-        for (const ip of plan.podAddresses) addr(pods, ip, host, 'eth0');
-        for (const [ns, iface] of [[node, plan.nodeExtIface], [node, plan.nodePodIface], [client, 'eth0'], [pods, 'eth0']] as const) {
-          must(ns, 'ip', ['link', 'set', iface, 'up']);
-        }
-        // Everything the node does not own goes to the pods side (every DNAT target is routable);
-        // client addresses are routed back via the client; both peers send everything to the node.
-        must(node, 'ip', ['route', 'add', 'default', 'via', plan.podLink.peer]);
-        for (const ip of [...plan.clientAddresses, ...plan.clientSnat.map((r) => r.to)]) {
-          if (!plan.nodeLocal.includes(ip)) must(node, 'ip', ['route', 'add', `${ip}/${host}`, 'via', plan.extLink.peer]);
-        }
-        for (const ip of plan.podAddresses) must(node, 'ip', ['route', 'add', `${ip}/${host}`, 'via', plan.podLink.peer]);
-        must(client, 'ip', ['route', 'add', 'default', 'via', plan.extLink.node]);
-        must(pods, 'ip', ['route', 'add', 'default', 'via', plan.podLink.node]);
         must(pods, 'nft', ['-f', '-'], SILENT_PODS);
-        // Permanent neighbour entries on both links: no ARP resolution during a probe burst (while
-        // a neighbour is unresolved, queued packets such as REJECT's ICMP errors can be lost).
-        const mac = (ns: Netns, iface: string): string => {
-          const r = ns.exec('ip', ['-j', 'link', 'show', 'dev', iface]);
-          const addr = (JSON.parse(r.stdout) as { address?: string }[])[0]?.address;
-          if (r.status !== 0 || !addr) throw new Error(`[${ns.name}] no MAC for ${iface}: ${r.stderr}`);
-          return addr;
-        };
-        const neigh = (ns: Netns, ip: string, lladdr: string, iface: string) =>
-          must(ns, 'ip', ['neigh', 'replace', ip, 'lladdr', lladdr, 'dev', iface, 'nud', 'permanent']);
-        neigh(node, plan.extLink.peer, mac(client, 'eth0'), plan.nodeExtIface);
-        neigh(client, plan.extLink.node, mac(node, plan.nodeExtIface), 'eth0');
-        neigh(node, plan.podLink.peer, mac(pods, 'eth0'), plan.nodePodIface);
-        neigh(pods, plan.podLink.node, mac(node, plan.nodePodIface), 'eth0');
 
         const t: Topology = { plan, node, client, pods, nsOf: (k) => (k === 'node' ? node : k === 'client' ? client : pods) };
         return body(t);
