@@ -21,17 +21,17 @@ function seenKeys(r: DifferentialReport, backend: string, frontend: string, sour
 const PARALLEL = 3;
 
 if (kernelTestsEnabled('packet equivalence')) {
-  const runs = startLimited(
-    CASES.map((c) => async () => {
-      const lowered = lowerModel(c.model, { node: c.node, family: c.family ?? 'ipv4' });
-      const ir = lowered.programs[0]!;
-      const backends = [iptablesBackend(ir), nftablesBackend(ir)];
-      return { lowered, backends, report: await runDifferential(ir, backends, { tag: `eq${CASES.indexOf(c)}-` }) };
-    }),
-    PARALLEL,
-  );
+  // Started by the first test of this file (not at import: uvu imports every file first).
+  let runs: ReturnType<typeof startLimited<Awaited<ReturnType<typeof runCase>>>> | null = null;
+  const runCase = async (c: (typeof CASES)[number]) => {
+    const lowered = lowerModel(c.model, { node: c.node, family: c.family ?? 'ipv4' });
+    const ir = lowered.programs[0]!;
+    const backends = [iptablesBackend(ir), nftablesBackend(ir)];
+    return { lowered, backends, report: await runDifferential(ir, backends, { tag: `eq${CASES.indexOf(c)}-` }) };
+  };
   CASES.forEach((c, i) => {
     test(`packets: ${c.name}`, async () => {
+      runs ??= startLimited(CASES.map((k) => () => runCase(k)), PARALLEL);
       const { lowered, backends, report: r } = settledValue(await runs[i]!);
       assert.equal(lowered.diagnostics.filter((d) => d.severity === 'error'), []);
       const detail = () => `\n${formatReport(r, backends)}`;

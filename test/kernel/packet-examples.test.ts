@@ -48,9 +48,11 @@ if (kernelTestsEnabled('packet examples')) {
       }
     }
   }
-  const runs = startLimited(jobs.map((j) => j.run), PARALLEL);
+  // Started by the first test of this file (not at import: uvu imports every file first).
+  let runs: ReturnType<typeof startLimited<Awaited<ReturnType<(typeof jobs)[number]['run']>>>> | null = null;
   jobs.forEach((job, i) => {
     test(`packets: ${job.name}`, async () => {
+      runs ??= startLimited(jobs.map((j) => j.run), PARALLEL);
       const { report: r, backends } = settledValue(await runs[i]!);
       const detail = () => `\n${formatReport(r, backends)}`;
       assert.ok(r.outcomes.length > 0, 'no cells probed');
