@@ -269,4 +269,64 @@ export const CASES: PacketCase[] = [
       { frontend: 'default/local6:http nodeport ::1', source: 'localhost', keys: ['local'] },
     ],
   },
+  {
+    name: 'terminating fallback, five endpoints, several LB/external IPs, eTP=Local affinity, UDP eTP=Local DROP, detector override',
+    model: cluster(clusterCidr, [N1, N2], [
+      service('default', 'draining', {
+        type: 'NodePort',
+        clusterIPs: [ip('10.32.1.10')],
+        ports: [port('http', 'tcp', 80, 80, 31010)],
+        endpoints: [
+          endpoint('10.64.1.101', 'node-a', { http: 80 }, { ready: false, serving: true, terminating: true }),
+          endpoint('10.64.2.102', 'node-b', { http: 80 }, { ready: false, serving: true, terminating: true }),
+          endpoint('10.64.2.103', 'node-b', { http: 80 }, { ready: false, serving: false, terminating: true }),
+        ],
+      }),
+      service('default', 'five', {
+        type: 'LoadBalancer',
+        clusterIPs: [ip('10.32.1.20')],
+        ports: [port('http', 'tcp', 80, 8080, 31020)],
+        externalIPs: [ip('192.168.77.21'), ip('192.168.77.22')],
+        loadBalancerIngress: [ip('192.168.99.21'), ip('192.168.99.22')],
+        loadBalancerSourceRanges: [cidr('203.0.113.0/26'), cidr('198.51.100.128/25')],
+        endpoints: ['10.64.1.111', '10.64.1.112', '10.64.2.113', '10.64.2.114', '10.64.2.115'].map((a) => endpoint(a, a.startsWith('10.64.1.') ? 'node-a' : 'node-b', { http: 8080 })),
+      }),
+      service('default', 'sticky-local', {
+        type: 'NodePort',
+        clusterIPs: [ip('10.32.1.30')],
+        ports: [port('http', 'tcp', 80, 80, 31030)],
+        externalTrafficPolicy: 'Local',
+        sessionAffinity: { type: 'ClientIP', timeoutSeconds: 30 },
+        endpoints: [endpoint('10.64.1.121', 'node-a', { http: 80 }), endpoint('10.64.1.122', 'node-a', { http: 80 }), endpoint('10.64.2.123', 'node-b', { http: 80 })],
+      }),
+      service('default', 'udp-local', {
+        type: 'NodePort',
+        clusterIPs: [ip('10.32.1.40')],
+        ports: [port('dns', 'udp', 53, 53, 31040)],
+        externalTrafficPolicy: 'Local',
+        endpoints: [endpoint('10.64.2.131', 'node-b', { dns: 53 })],
+      }),
+      service('default', 'override', {
+        clusterIPs: [ip('10.32.1.50')],
+        ports: [port('http', 'tcp', 80, 80)],
+        localDetectorOverride: { mode: 'ClusterCIDR', cidrs: [cidr('10.64.1.0/24')] },
+        endpoints: [endpoint('10.64.1.141', 'node-a', { http: 80 })],
+      }),
+    ]),
+    node: 'node-a',
+    expect: [
+      { frontend: 'default/draining:http cluster', source: 'client:outside', keys: ['dnat 10.64.1.101:80 masq', 'dnat 10.64.2.102:80 masq'] },
+      { frontend: 'default/draining:http nodeport 172.16.1.35', source: 'client:outside', keys: ['dnat 10.64.1.101:80 masq', 'dnat 10.64.2.102:80 masq'] },
+      {
+        frontend: 'default/five:http lb 192.168.99.22',
+        source: 'client:203.0.113.0/26',
+        keys: ['10.64.1.111', '10.64.1.112', '10.64.2.113', '10.64.2.114', '10.64.2.115'].map((a) => `dnat ${a}:8080 masq`),
+      },
+      { frontend: 'default/five:http lb 192.168.99.21', source: 'client:outside', keys: ['drop'] },
+      { frontend: 'default/udp-local:dns nodeport 172.16.1.35', source: 'client:outside', keys: ['drop'] },
+      { frontend: 'default/udp-local:dns nodeport 172.16.1.35', source: 'pod:10.64.0.0/16', keys: ['dnat 10.64.2.131:53'] },
+      // The override detector (10.64.1.0/24) does not count 10.64.255.254 as a pod: masqueraded.
+      { frontend: 'default/override:http cluster', source: 'pod:10.64.0.0/16', keys: ['dnat 10.64.1.141:80 masq'] },
+    ],
+  },
 ];
