@@ -13,7 +13,8 @@ import type { Diagnostic } from '../common/diagnostics.ts';
 import { positionAt, spanOf, type SourceFile, type Span } from '../common/source.ts';
 import type { Comment, FileNode } from './ast.ts';
 import { syntaxCodes } from './codes.ts';
-import { blockStatements, didYouMean, escapeControls, EXPECTED_SEPARATOR } from './messages.ts';
+import { blockStatements, escapeControls } from './messages.ts';
+import { syntaxDiagnostic } from './syntax-errors.ts';
 import { KsvcParser, type OpenBlock } from './parser.ts';
 import { lex, type LexError } from './lexer.ts';
 import { Comma, endOf, K, LBrace, Name, PortName, RBrace, Slash, Word } from './tokens.ts';
@@ -173,13 +174,13 @@ function parseUnsafe(source: SourceFile): ParseResult {
 
     if (open !== null) {
       if (atEnd) {
-        if (!isBodyBrace && !suppressed && !report(syntaxDiagnostic(source, err, idx, tokens))) break;
+        if (!isBodyBrace && !suppressed && !report(syntaxDiagnostic(source, err, idx, tokens, open))) break;
         report(missingBrace(open, endSpan(source), 'the end of the file'));
         closeImplicitly(open, tokens.length - 1);
         break;
       }
       if (isHeader(idx)) {
-        if (!isBodyBrace && !suppressed && !report(syntaxDiagnostic(source, err, idx, tokens))) break;
+        if (!isBodyBrace && !suppressed && !report(syntaxDiagnostic(source, err, idx, tokens, open))) break;
         const next = tokens[idx]!;
         if (!report(missingBrace(open, spanOf(source, next.startOffset, endOf(next)), `the next '${next.image}' block`))) break;
         closeImplicitly(open, idx - 1);
@@ -187,12 +188,12 @@ function parseUnsafe(source: SourceFile): ParseResult {
         entry = 'file';
         continue;
       }
-      if (!suppressed && !report(syntaxDiagnostic(source, err, idx, tokens))) break;
+      if (!suppressed && !report(syntaxDiagnostic(source, err, idx, tokens, open))) break;
       start = resumeInBody(idx === start ? idx + 1 : idx, open.kind);
       entry = restEntry[open.kind];
       continue;
     }
-    if (!suppressed && !report(syntaxDiagnostic(source, err, idx, tokens))) break;
+    if (!suppressed && !report(syntaxDiagnostic(source, err, idx, tokens, open))) break;
     const next = resumeAtTop(idx + 1);
     if (next < 0) break;
     start = next;
@@ -213,7 +214,7 @@ function describeBlock(open: OpenBlock): string {
   }
 }
 
-const endSpan = (source: SourceFile): Span => spanOf(source, source.text.length, source.text.length);
+export const endSpan = (source: SourceFile): Span => spanOf(source, source.text.length, source.text.length);
 
 /** Index of the token starting at `offset` (tokens are sorted by offset). */
 function indexAt(tokens: readonly IToken[], offset: number, from: number): number {
@@ -236,31 +237,4 @@ function lexingDiagnostic(source: SourceFile, err: LexError): Diagnostic {
     ? 'names may contain letters, digits, "-", "_" and "."; addresses are written bare (10.0.0.1, fd00::1); comments start with "#"'
     : undefined;
   return syntaxCodes['unexpected-character']({ file: source.path, span, ...(hint ? { hint } : {}) }, shown, count);
-}
-
-/** Turn chevrotain's error (whose message our provider wrote) into a located diagnostic. */
-function syntaxDiagnostic(
-  source: SourceFile,
-  err: { name: string; message: string; token: IToken; previousToken?: IToken },
-  idx: number,
-  tokens: readonly IToken[],
-): Diagnostic {
-  const tok = err.token;
-  const atEnd = tok.tokenType === EOF || Number.isNaN(tok.startOffset);
-  const [message, expectedCsv, fallbackHint] = err.message.split(EXPECTED_SEPARATOR) as [string, string | undefined, string | undefined];
-  const code = err.name === 'NotAllInputParsedException' || message.startsWith('unexpected ') ? 'unexpected-token' : 'expected-token';
-  const prev = err.previousToken !== undefined && !Number.isNaN(err.previousToken.startOffset) ? err.previousToken : tokens[idx - 1];
-  let span: Span;
-  // "expected X after Y" where the offending token is on a later line: point just after Y.
-  if (code === 'expected-token' && prev !== undefined && (atEnd || positionAt(source, endOf(prev) - 1).line !== positionAt(source, tok.startOffset).line)) {
-    span = spanOf(source, endOf(prev), endOf(prev));
-  } else if (atEnd) {
-    span = endSpan(source);
-  } else {
-    span = spanOf(source, tok.startOffset, endOf(tok));
-  }
-  const candidates = expectedCsv ? expectedCsv.split(',') : [];
-  const suggestion = !atEnd && tok.image.length > 0 ? didYouMean(tok.image, candidates) : undefined;
-  const hint = suggestion !== undefined ? `did you mean '${suggestion}'?` : fallbackHint;
-  return syntaxCodes[code]({ file: source.path, span, ...(hint ? { hint } : {}) }, message);
 }

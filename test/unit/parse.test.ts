@@ -401,6 +401,22 @@ test('error: unexpected characters are reported once per run', () => {
   assert.is(r.file.blocks.length, 2);
 });
 
+test('error hints that need context: port name without ":", endpoint mistakes, -> 8080, nodePort:', () => {
+  const [a] = errors('service a/b {\n  http ClusterIP 10.0.0.1:80/tcp -> endpoints\n}');
+  assert.equal([a!.code, at(a), a!.message], ['expected-token', '2:7', "expected ':' after the port name 'http'"]);
+  const [b] = errors('service a/b {\n  endpoints 10.0.0.1 on a 10.0.0.2 on b\n}');
+  assert.equal([b!.code, at(b), b!.message, b!.hint], ['expected-token', '2:27', "expected ',' between endpoints, found '10.0.0.2'", "separate endpoints with ','"]);
+  const [c] = errors('service a/b {\n  endpoints 10.0.0.1 node n1\n}');
+  assert.equal([c!.code, at(c), c!.message], ['unexpected-token', '2:22', "unexpected 'node' after an endpoint"]);
+  assert.match(c!.hint!, "did you mean 'on'?");
+  const [d] = errors('service a/b {\n  http: ClusterIP 10.0.0.1:80/tcp -> 8080\n}');
+  assert.equal([d!.message, d!.hint], ["expected 'endpoints' after '->', found '8080'", "write '-> endpoints:8080'"]);
+  const [e] = errors('service a/b {\n  http: NodePort 10.0.0.1:80/tcp nodePort: 30080 -> endpoints\n}');
+  assert.equal([at(e), e!.hint], ['2:34', "'nodePort' takes its value without ':' (write 'nodePort 30080')"]);
+  const [f] = errors('cluster {\n  nodeport range 30000-32767\n}');
+  assert.equal([f!.code, at(f), f!.hint], ['unexpected-token', '2:3', "did you mean 'nodePort'?"]);
+});
+
 test('recovery: one broken statement does not hide the next, nor the next service', () => {
   const r = parse(`service a/b {
   http: ClusterIP 10.0.0.1:80/tcpp -> endpoints
