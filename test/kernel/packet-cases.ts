@@ -26,7 +26,7 @@ const N1 = { name: 'node-a', addresses: ['172.16.1.35'], podCIDRs: ['10.64.1.0/2
 const N2 = { name: 'node-b', addresses: ['172.16.1.33'], podCIDRs: ['10.64.2.0/24'] };
 const clusterCidr = { localDetector: { mode: 'ClusterCIDR' as const, cidrs: [cidr('10.64.0.0/16')] } };
 
-// A ClusterIP over two endpoints (tcp+udp), one without endpoints (REJECT), one NodePort.
+// A ClusterIP over two endpoints (tcp+udp), a LoadBalancer without endpoints (REJECT), a NodePort.
 const basic = cluster(clusterCidr, [N1, N2], [
   service('kube-system', 'dns', {
     clusterIPs: [ip('10.32.0.10')],
@@ -34,9 +34,11 @@ const basic = cluster(clusterCidr, [N1, N2], [
     endpoints: [endpoint('10.64.1.7', 'node-a', { dns: 53, 'dns-tcp': 53 }), endpoint('10.64.2.8', 'node-b', { dns: 53, 'dns-tcp': 53 })],
   }),
   service('default', 'empty', {
-    type: 'NodePort',
+    type: 'LoadBalancer',
     clusterIPs: [ip('10.32.0.20')],
     ports: [port('http', 'tcp', 80, 8080, 30081), port('q', 'udp', 81, 8081, 30082)],
+    externalIPs: [ip('192.168.77.20')],
+    loadBalancerIngress: [ip('192.168.99.20')],
     endpoints: [],
   }),
   service('default', 'web', {
@@ -125,6 +127,10 @@ export const CASES: PacketCase[] = [
       { frontend: 'default/empty:http cluster', source: 'client:outside', keys: ['reject'] },
       { frontend: 'default/empty:q cluster', source: 'pod:10.64.0.0/16', keys: ['reject'] },
       { frontend: 'default/empty:http nodeport 172.16.1.35', source: 'client:outside', keys: ['reject'] },
+      { frontend: 'default/empty:http lb 192.168.99.20', source: 'client:outside', keys: ['reject'] },
+      { frontend: 'default/empty:q external 192.168.77.20', source: 'pod:10.64.0.0/16', keys: ['reject'] },
+      // KUBE-EXTERNAL-SERVICES is not hooked into OUTPUT: the node's own traffic to them goes out.
+      { frontend: 'default/empty:http lb 192.168.99.20', source: 'node', keys: ['forward'] },
       { frontend: 'default/web:http nodeport 172.16.1.35', source: 'client:outside', keys: ['dnat 10.64.1.13:80 masq', 'dnat 10.64.2.14:80 masq'] },
     ],
   },
