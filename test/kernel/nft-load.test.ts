@@ -2,6 +2,8 @@
 //  - every golden JSON document passes `nft -j -c -f` and loads into a fresh network namespace;
 //    loading it a second time replaces the table atomically; `nft -j list ruleset` works after;
 //  - the nft-syntax twin loads to exactly the same `nft -j list ruleset`;
+//  - the document of every iptables golden case and of every examples/*.ksvc (each node) passes
+//    `nft -j -c -f`, loads, and its text form lists identically;
 //  - packet outcomes on the node's own (OUTPUT) path for the overall fixture: DNAT targets,
 //    masquerade, REJECT for a service without endpoints, source-range DROP, localhost NodePorts,
 //    load balancing over every endpoint and session affinity.
@@ -11,7 +13,8 @@ import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { kernelTestsEnabled, withNetns, type Netns } from './netns.ts';
-import { scenarios } from '../golden/nftables/scenarios.ts';
+import { renderNftablesJson, renderNftablesText } from '../../backends/nftables/index.ts';
+import { exampleInputs, iptablesCases, scenarios, type LoweredInput } from '../golden/nftables/scenarios.ts';
 
 const goldenDir = new URL('../golden/nftables/', import.meta.url);
 
@@ -94,6 +97,27 @@ if (kernelTestsEnabled('nftables load')) {
       assert.equal(fromText, fromJson);
     });
   }
+
+  /** Check, load (replacing the previous table), list; then the text twin must list the same. */
+  const loadAll = (label: string, inputs: () => LoweredInput[]) =>
+    test(`kernel: ${label} — nft -j -c, nft -j -f, text twin lists identically`, async () => {
+      await withNetns('nftall', (ns) => {
+        for (const input of inputs()) {
+          const jsonFile = join(tmp, 'input.json');
+          const textFile = join(tmp, 'input.nft');
+          writeFileSync(jsonFile, renderNftablesJson(input.lowered.programs));
+          writeFileSync(textFile, renderNftablesText(input.lowered.programs));
+          ok(ns.exec('nft', ['-j', '-c', '-f', jsonFile]), `${input.name}: nft -j -c -f`);
+          ok(ns.exec('nft', ['-j', '-f', jsonFile]), `${input.name}: nft -j -f`);
+          const fromJson = listing(ns);
+          ok(ns.exec('nft', ['-f', textFile]), `${input.name}: nft -f (text)`);
+          assert.equal(listing(ns), fromJson, `${input.name}: text and JSON load the same ruleset`);
+          ok(ns.exec('nft', ['flush', 'ruleset']), 'flush');
+        }
+      });
+    });
+  loadAll('every iptables golden case', iptablesCases);
+  loadAll('every examples/*.ksvc, each node', exampleInputs);
 
   test('kernel: overall fixture — packet outcomes on the node output path', async () => {
     const json = readFileSync(new URL('overall.nft.json', goldenDir), 'utf8');

@@ -7,6 +7,7 @@ import { hashAndTruncate } from '../../backends/nftables/names.ts';
 import { cascadeThresholds, probabilityText, thresholdOf } from '../../backends/nftables/probability.ts';
 import { schemaErrors } from '../../backends/nftables/schema/validate.ts';
 import { overallModel } from '../golden/iptables/model-builders.ts';
+import { restoreProbability } from '../../backends/iptables/numbers.ts';
 
 const overall = (): IRProgram[] => lowerModel(overallModel()).programs;
 type Obj = Record<string, any>;
@@ -35,7 +36,13 @@ test('probability: thresholds are what iptables-restore stores for kube-proxy\'s
   // iptables-save prints thr/2^31 with 11 decimals: 1/3 -> 0.33333333349, 1/6 -> 0.16666666651, 1/10 -> 0.10000000009
   for (const [n, saved] of [[3, '0.33333333349'], [5, '0.20000000019'], [6, '0.16666666651'], [7, '0.14285714272'], [10, '0.10000000009']] as const) {
     assert.is((thresholdOf(probabilityText(n)) / 2 ** 31).toFixed(11), saved, `1/${n}`);
-  }
+  }  // Go's %0.10f rounds ties to even (toFixed would print 0.0004882813 for 1/2048)
+  assert.is(probabilityText(2048), '0.0004882812');
+  // the threshold comes from the 10-decimal text, not from 2^31/n (they differ for n = 44)
+  assert.is(thresholdOf(probabilityText(44)), 48806446);
+  assert.is(Math.round(2 ** 31 / 44), 48806447);
+  // the same text as the iptables backend's --probability token, for every n up to 20000
+  for (let n = 1; n <= 20000; n++) if (probabilityText(n) !== restoreProbability(n)) assert.unreachable(`1/${n}: ${probabilityText(n)} vs ${restoreProbability(n)}`);
 });
 
 test('overall: routing decisions rendered as iptables makes them', () => {

@@ -1,6 +1,10 @@
 // The models behind the nftables goldens: every feature the backend renders, each scenario built
 // through the real lowering (model -> lowerModel -> renderer).
-import type { LowerOptions } from '../../../compiler/lower/index.ts';
+import { readdirSync, readFileSync } from 'node:fs';
+import { makeSourceFile } from '../../../common/source.ts';
+import { loadKsvc } from '../../../compiler/front.ts';
+import { lowerModel, type LowerOptions, type LowerResult } from '../../../compiler/lower/index.ts';
+import { CASES, caseOptions } from '../iptables/cases.ts';
 import type { ClusterModel } from '../../../compiler/model.ts';
 import { cidr, cluster, ep, ip, node, overallModel, port, service } from '../iptables/model-builders.ts';
 
@@ -120,3 +124,36 @@ export const scenarios: Scenario[] = [
   },
   { name: 'prefix-masquerade-all', what: 'interface-prefix detector, masquerade-all, terminating fallback', model: prefixMasqAll },
 ];
+
+// ---- every iptables golden case, rendered by the nftables backend --------------------------------
+// test/golden/nftables/case-<name>.nft is the nft twin of test/golden/iptables/<name>.restore: the
+// same model and options, so the two goldens can be read side by side (docs/nftables.md maps every
+// iptables rule to its nft construct).
+
+export interface LoweredInput {
+  name: string;
+  lowered: LowerResult;
+}
+
+/** The iptables golden cases lowered exactly as test/golden/iptables-cases.test.ts lowers them. */
+export function iptablesCases(): LoweredInput[] {
+  return CASES.map((c) => {
+    const model = c.model();
+    return { name: c.name, lowered: lowerModel(model, caseOptions(c, model)) };
+  });
+}
+
+const examplesDir = new URL('../../../examples/', import.meta.url);
+
+/** Every examples/*.ksvc, lowered for each of its nodes (or for no node when it declares none). */
+export function exampleInputs(): LoweredInput[] {
+  const out: LoweredInput[] = [];
+  for (const file of readdirSync(examplesDir).filter((f) => f.endsWith('.ksvc')).sort()) {
+    const front = loadKsvc(makeSourceFile(file, readFileSync(new URL(file, examplesDir), 'utf8')));
+    if (!front.model) throw new Error(`example ${file} does not check: ${front.diagnostics.map((d) => d.message).join('; ')}`);
+    const model = front.model;
+    const nodes: (string | undefined)[] = model.nodes.length > 0 ? model.nodes.map((n) => n.name) : [undefined];
+    for (const node of nodes) out.push({ name: `${file}@${node ?? '-'}`, lowered: lowerModel(model, node === undefined ? {} : { node }) });
+  }
+  return out;
+}
