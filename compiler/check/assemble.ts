@@ -107,13 +107,13 @@ function assembleService(s: ServiceDraft, origin: (s: Span) => Origin): ServiceM
       if (n !== undefined) epPorts[p.name] = n;
     }
     return {
-      address: ep.ip.text,
-      family: ep.ip.family,
-      nodeName: ep.ast.node?.value ?? null,
-      zone: ep.ast.zone?.value ?? null,
+      address: ep.address,
+      family: ep.family,
+      nodeName: ep.node,
+      zone: ep.zone,
       conditions: ep.conditions ?? { ready: false, serving: false, terminating: false },
       ports: epPorts,
-      origin: origin(ep.ast.span),
+      origin: origin(ep.span),
     };
   });
   const affinity = s.affinity[0];

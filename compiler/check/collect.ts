@@ -1,12 +1,13 @@
 // AST -> FileDraft: group what the file says per object and parse every address and CIDR. Only
 // value-level problems are reported here (bad addresses, contradictory endpoint conditions); all
 // cross-object rules live in rules/.
-import type { ClusterSetting, FileNode, NodeBlock, ServiceBlock } from '../../grammar/ast.ts';
+import type { Family, IPText } from '../../common/ip.ts';
+import type { ClusterSetting, EndpointEntry, FileNode, NodeBlock, ServiceBlock } from '../../grammar/ast.ts';
 import { defaultClusterSettings } from '../model.ts';
 import { resolveConditions } from './conditions.ts';
 import type { CheckContext } from './context.ts';
 import type { DetectorItem, EndpointDraft, FileDraft, NodeDraft, ServiceDraft } from './draft.ts';
-import { checkAddress, checkAddresses, checkCidr, checkCidrs, isValidPort } from './values.ts';
+import { canonicalIPv4Value, checkAddress, checkAddresses, checkCidr, checkCidrs, isValidPort, specialKind, specialKindV4, type SpecialKind } from './values.ts';
 import type { MasqFromOutside } from '../../grammar/ast.ts';
 
 export function collectFile(ctx: CheckContext, file: FileNode): FileDraft {
@@ -137,21 +138,57 @@ function collectService(ctx: CheckContext, block: ServiceBlock): ServiceDraft {
         break;
       case 'Endpoints':
         for (const ep of item.endpoints) {
-          const ip = checkAddress(ctx, ep.address, 'endpoint address');
-          const conditions = resolveConditions(ctx, ep.conditions);
-          if (!ip) continue;
-          // Most endpoints have no named ports: share one empty map (never written to).
-          let namedPorts = NO_PORTS;
-          if (ep.ports.length > 0) {
-            const m = new Map<string, number>();
-            for (const p of ep.ports) if (!m.has(p.name.value)) m.set(p.name.value, p.port.value);
-            namedPorts = m;
-          }
-          const d: EndpointDraft = { ast: ep, ip, conditions, namedPorts };
-          svc.endpoints.push(d);
+          const d = collectEndpoint(ctx, ep);
+          if (d) svc.endpoints.push(d);
         }
         break;
     }
   }
   return svc;
+}
+
+const NO_PORT_ENTRIES: EndpointEntry['ports'] = [];
+
+function collectEndpoint(ctx: CheckContext, ep: EndpointEntry): EndpointDraft | null {
+  const text = ep.address.text;
+  let address: IPText;
+  let family: Family;
+  let special: SpecialKind | null;
+  const v4 = canonicalIPv4Value(text);
+  if (v4 >= 0) {
+    address = text as IPText;
+    family = 'ipv4';
+    special = specialKindV4(v4);
+  } else {
+    const ip = checkAddress(ctx, ep.address, 'endpoint address');
+    if (!ip) {
+      resolveConditions(ctx, ep.conditions); // still report contradictions
+      return null;
+    }
+    address = ip.text;
+    family = ip.family;
+    special = specialKind(ip);
+  }
+  const conditions = resolveConditions(ctx, ep.conditions);
+  // Most endpoints have no named ports: share one empty map and array (never written to).
+  let namedPorts = NO_PORTS;
+  let portEntries = NO_PORT_ENTRIES;
+  if (ep.ports.length > 0) {
+    const m = new Map<string, number>();
+    for (const p of ep.ports) if (!m.has(p.name.value)) m.set(p.name.value, p.port.value);
+    namedPorts = m;
+    portEntries = ep.ports;
+  }
+  return {
+    ast: ep,
+    span: ep.span,
+    address,
+    family,
+    special,
+    node: ep.node?.value ?? null,
+    zone: ep.zone?.value ?? null,
+    portEntries,
+    conditions,
+    namedPorts,
+  };
 }

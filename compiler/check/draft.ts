@@ -1,7 +1,7 @@
 // The checker's working form of a file: the AST nodes grouped per object, with every address and
 // CIDR already parsed (invalid ones were reported and left out). Rules read this; when no rule
 // reported an error, assemble.ts turns it into the model.
-import type { Family, ParsedCIDR, ParsedIP } from '../../common/ip.ts';
+import type { Family, IPText, ParsedCIDR, ParsedIP } from '../../common/ip.ts';
 import type { Span } from '../../common/source.ts';
 import type {
   ClusterSetting,
@@ -15,7 +15,7 @@ import type {
   TrafficPolicy,
 } from '../../grammar/ast.ts';
 import type { EndpointConditions } from '../model.ts';
-import type { ParsedAddress, ParsedCidrLit } from './values.ts';
+import type { ParsedAddress, ParsedCidrLit, SpecialKind } from './values.ts';
 
 export interface Occurrence<T> {
   value: T;
@@ -45,9 +45,22 @@ export interface PortLineDraft {
 
 export type AffinityAst = Extract<ServiceAttribute, { kind: 'SessionAffinity' }>;
 
+/**
+ * One endpoint, flattened: rules read these fields instead of walking back into the AST (on a large
+ * file every extra pointer chase into the AST costs a cache miss per endpoint per rule).
+ */
 export interface EndpointDraft {
+  /** For diagnostics' spans only. */
   ast: EndpointEntry;
-  ip: ParsedIP;
+  span: Span;
+  address: IPText;
+  family: Family;
+  /** The special-purpose kind of the address; null for an ordinary unicast address. */
+  special: SpecialKind | null;
+  node: string | null;
+  zone: string | null;
+  /** `ports NAME=N` as written (a shared empty array when there are none). */
+  portEntries: EndpointEntry['ports'];
   /** null when the conditions contradict each other (reported). */
   conditions: EndpointConditions | null;
   /** `ports NAME=N`, first entry of each name. */

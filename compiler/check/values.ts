@@ -30,20 +30,23 @@ export function parseIPFast(text: string): ReturnType<typeof parseIPStrict> {
 }
 
 function canonicalIPv4(text: string): ParsedIP | null {
-  if (text.length <= 15 && CANONICAL_V4.test(text)) {
-    let n = 0;
-    let part = 0;
-    for (let i = 0; i < text.length; i++) {
-      const c = text.charCodeAt(i);
-      if (c === 46) {
-        n = n * 256 + part;
-        part = 0;
-      } else part = part * 10 + (c - 48);
-    }
-    n = n * 256 + part;
-    return { family: 'ipv4', text: text as IPText, value: BigInt(n) };
+  const n = canonicalIPv4Value(text);
+  return n < 0 ? null : { family: 'ipv4', text: text as IPText, value: BigInt(n) };
+}
+
+/** The value of canonical dotted-decimal text, or -1 when the text is anything else. */
+export function canonicalIPv4Value(text: string): number {
+  if (text.length > 15 || !CANONICAL_V4.test(text)) return -1;
+  let n = 0;
+  let part = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 46) {
+      n = n * 256 + part;
+      part = 0;
+    } else part = part * 10 + (c - 48);
   }
-  return null;
+  return n * 256 + part;
 }
 
 /** Parse an address; report and return null when it is malformed or not canonical. */
@@ -95,21 +98,23 @@ export type SpecialKind = 'unspecified' | 'loopback' | 'link-local' | 'multicast
 
 /** What kind of special-purpose address this is (null for an ordinary unicast address). */
 export function specialKind(ip: ParsedIP): SpecialKind | null {
-  if (ip.family === 'ipv4') {
-    const n = Number(ip.value); // 32 bits: plain number arithmetic, no BigInt allocations
-    const a = Math.floor(n / 0x1000000);
-    if (n === 0) return 'unspecified';
-    if (a === 127) return 'loopback';
-    if (Math.floor(n / 0x10000) === 0xa9fe) return 'link-local';
-    if (a >= 224 && a <= 239) return 'multicast';
-    if (n === 0xffffffff) return 'broadcast';
-    return null;
-  }
+  if (ip.family === 'ipv4') return specialKindV4(Number(ip.value));
   const v = ip.value;
   if (v === 0n) return 'unspecified';
   if (v === 1n) return 'loopback';
   if (v >> 118n === 0x3fan) return 'link-local'; // fe80::/10
   if (v >> 120n === 0xffn) return 'multicast';
+  return null;
+}
+
+/** specialKind of an IPv4 address given as a 32-bit number (no BigInt arithmetic). */
+export function specialKindV4(n: number): SpecialKind | null {
+  const a = Math.floor(n / 0x1000000);
+  if (n === 0) return 'unspecified';
+  if (a === 127) return 'loopback';
+  if (Math.floor(n / 0x10000) === 0xa9fe) return 'link-local';
+  if (a >= 224 && a <= 239) return 'multicast';
+  if (n === 0xffffffff) return 'broadcast';
   return null;
 }
 

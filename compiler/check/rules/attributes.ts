@@ -122,7 +122,7 @@ export const sourceRangesApply: Rule = (ctx, draft) => {
 export const internalTrafficPolicyEndpoints: Rule = (ctx, draft) => {
   for (const s of draft.services) {
     if (effectiveITP(s) !== 'Local') continue;
-    if (s.endpoints.some((e) => e.ast.node)) continue;
+    if (s.endpoints.some((e) => e.node !== null)) continue;
     ctx.report(codes['internal-traffic-policy-no-node-endpoints'](ctx.at(s.itp[0]!.span)));
   }
 };

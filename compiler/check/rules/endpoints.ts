@@ -2,7 +2,6 @@
 import { codes } from '../codes.ts';
 import { familyName, type EndpointDraft } from '../draft.ts';
 import { closest } from '../names.ts';
-import { specialKind } from '../values.ts';
 import { portsByName, type Rule } from './rule.ts';
 
 export const unknownNodes: Rule = (ctx, draft) => {
@@ -10,8 +9,8 @@ export const unknownNodes: Rule = (ctx, draft) => {
   const nearest = new Map<string, string | null>();
   for (const s of draft.services) {
     for (const ep of s.endpoints) {
-      const n = ep.ast.node;
-      if (!n || draft.nodesByName.has(n.value)) continue;
+      if (ep.node === null || draft.nodesByName.has(ep.node)) continue;
+      const n = ep.ast.node!;
       let near = nearest.get(n.value);
       if (near === undefined) {
         near = closest(n.value, draft.nodesByName.keys());
@@ -27,9 +26,9 @@ export const endpointFamilies: Rule = (ctx, draft) => {
   for (const s of draft.services) {
     if (s.families.length === 0) continue;
     for (const ep of s.endpoints) {
-      if (!s.families.includes(ep.ip.family)) {
+      if (!s.families.includes(ep.family)) {
         const has = s.families.map(familyName).join(' and ');
-        ctx.report(codes['endpoint-family-mismatch'](ctx.at(ep.ast.address.span), ep.ip.text, familyName(ep.ip.family), has));
+        ctx.report(codes['endpoint-family-mismatch'](ctx.at(ep.ast.address.span), ep.address, familyName(ep.family), has));
       }
     }
   }
@@ -39,8 +38,8 @@ export const endpointFamilies: Rule = (ctx, draft) => {
 export const reservedEndpointAddresses: Rule = (ctx, draft) => {
   for (const s of draft.services) {
     for (const ep of s.endpoints) {
-      const kind = specialKind(ep.ip);
-      if (kind) ctx.report(codes['reserved-address'](ctx.at(ep.ast.address.span), 'endpoint address', ep.ip.text, kind, "the pod's unicast address"));
+      const kind = ep.special;
+      if (kind) ctx.report(codes['reserved-address'](ctx.at(ep.ast.address.span), 'endpoint address', ep.address, kind, "the pod's unicast address"));
     }
   }
 };
@@ -55,12 +54,12 @@ export const duplicateEndpoints: Rule = (ctx, draft) => {
       const ep = eps[i]!;
       let prev: EndpointDraft | undefined;
       if (first) {
-        prev = first.get(ep.ip.text);
-        if (!prev) first.set(ep.ip.text, ep);
+        prev = first.get(ep.address);
+        if (!prev) first.set(ep.address, ep);
       } else {
-        for (let j = 0; j < i && !prev; j++) if (eps[j]!.ip.text === ep.ip.text) prev = eps[j];
+        for (let j = 0; j < i && !prev; j++) if (eps[j]!.address === ep.address) prev = eps[j];
       }
-      if (prev) ctx.report(codes['duplicate-endpoint'](ctx.at(ep.ast.address.span, { related: [ctx.related('first listed here', prev.ast.address.span)] }), ep.ip.text));
+      if (prev) ctx.report(codes['duplicate-endpoint'](ctx.at(ep.ast.address.span, { related: [ctx.related('first listed here', prev.ast.address.span)] }), ep.address));
     }
   }
 };
@@ -87,13 +86,13 @@ export const endpointsUsed: Rule = (ctx, draft) => {
     for (const ep of s.endpoints) {
       const c = ep.conditions;
       if (c && !c.ready && !c.serving) {
-        ctx.report(codes['endpoint-never-used'](ctx.at(ep.ast.span), ep.ip.text, 'it is neither ready nor serving, and kube-proxy only uses serving endpoints'));
+        ctx.report(codes['endpoint-never-used'](ctx.at(ep.span), ep.address, 'it is neither ready nor serving, and kube-proxy only uses serving endpoints'));
         continue;
       }
       if (anyNumeric) continue;
       if (!targets.some((t) => ep.namedPorts.has(t))) {
         const names = [...new Set(targets)].join(', ');
-        ctx.report(codes['endpoint-never-used'](ctx.at(ep.ast.span), ep.ip.text, `it defines none of the target ports (${names}); add 'ports NAME=N'`));
+        ctx.report(codes['endpoint-never-used'](ctx.at(ep.span), ep.address, `it defines none of the target ports (${names}); add 'ports NAME=N'`));
       }
     }
   }

@@ -31,7 +31,7 @@ export const portNames: Rule = (ctx, draft) => {
 export const endpointNames: Rule = (ctx, draft) => {
   for (const s of draft.services) {
     for (const ep of s.endpoints) {
-      const ports = ep.ast.ports;
+      const ports = ep.portEntries;
       for (let i = 0; i < ports.length; i++) {
         const p = ports[i]!;
         const why = ianaServiceName(p.name.value);
@@ -44,10 +44,9 @@ export const endpointNames: Rule = (ctx, draft) => {
           }
         }
       }
-      const zone = ep.ast.zone;
-      if (zone) {
-        const why = labelValue(zone.value);
-        if (why) ctx.report(codes['invalid-zone'](ctx.at(zone.span), zone.value, why));
+      if (ep.zone !== null) {
+        const why = labelValue(ep.zone);
+        if (why) ctx.report(codes['invalid-zone'](ctx.at(ep.ast.zone!.span), ep.zone, why));
       }
     }
   }

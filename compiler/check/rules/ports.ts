@@ -20,7 +20,7 @@ export const portNumbers: Rule = (ctx, draft) => {
       if (!inRange(h.value)) ctx.report(codes['node-port-out-of-range'](ctx.at(h.span), 'healthCheckNodePort', h.value, min, max));
     }
     for (const ep of s.endpoints) {
-      for (const p of ep.ast.ports) {
+      for (const p of ep.portEntries) {
         if (!isValidPort(p.port.value)) ctx.report(codes['invalid-port'](ctx.at(p.port.span), `endpoint port ${p.name.value}`, p.port.value));
       }
     }
