@@ -652,34 +652,31 @@ export class KsvcParser extends EmbeddedActionsParser {
       ALT: () => {
         const kw = this.CONSUME(K.on);
         const n = this.CONSUME(Name);
-        this.ACTION(() => {
-          const e = this.entry!;
-          if (e.node !== null) this.duplicate(kw);
-          e.node = this.loc(n, n.image);
-          this.entryEnd = e.node.span;
-        });
+        if (this.RECORDING_PHASE) return;
+        const e = this.entry!;
+        if (e.node !== null) this.duplicate(kw);
+        e.node = this.loc(n, n.image);
+        this.entryEnd = e.node.span;
       },
     },
     {
       ALT: () => {
         const kw = this.CONSUME(K.zone);
         const z = this.CONSUME2(Name);
-        this.ACTION(() => {
-          const e = this.entry!;
-          if (e.zone !== null) this.duplicate(kw);
-          e.zone = this.loc(z, z.image);
-          this.entryEnd = e.zone.span;
-        });
+        if (this.RECORDING_PHASE) return;
+        const e = this.entry!;
+        if (e.zone !== null) this.duplicate(kw);
+        e.zone = this.loc(z, z.image);
+        this.entryEnd = e.zone.span;
       },
     },
     {
       ALT: () => {
         const c = this.CONSUME(ConditionCat);
-        this.ACTION(() => {
-          const loc = this.loc(c, c.image as EndpointCondition);
-          this.entry!.conditions.push(loc);
-          this.entryEnd = loc.span;
-        });
+        if (this.RECORDING_PHASE) return;
+        const loc = this.loc(c, c.image as EndpointCondition);
+        this.entry!.conditions.push(loc);
+        this.entryEnd = loc.span;
       },
     },
     {
