@@ -40,6 +40,8 @@ export function parseKsvc(source: SourceFile): ParseResult {
       file: { kind: 'File', span: spanOf(source, 0, source.text.length), blocks: [], comments: [] },
       diagnostics: [syntaxCodes['internal-parser-error']({ file: source.path, span }, String((e as Error)?.message ?? e))],
     };
+  } finally {
+    sharedParser?.finish();
   }
 }
 

@@ -99,6 +99,15 @@ export class KsvcParser extends EmbeddedActionsParser {
     this.performSelfAnalysis();
   }
 
+  /** Drop the references to the last file, so the shared parser does not keep it alive. */
+  finish(): void {
+    this.src = { path: '', text: '', lineStarts: [0] };
+    this.out = null;
+    this.open = null;
+    this.extra = [];
+    this.input = [];
+  }
+
   /** Start a new file: parse results are attached to `file` as they are recognised. */
   begin(source: SourceFile, file: FileNode): void {
     this.src = source;
