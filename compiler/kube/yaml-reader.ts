@@ -88,12 +88,6 @@ export function field(m: MapVal, key: string): Val | undefined {
   return undefined;
 }
 
-/** All keys of a mapping, with their spans (for unknown-field checks). */
-export function keysOf(m: MapVal): { key: string; span: Span | null }[] {
-  return m.node.items
-    .filter((p) => isScalar(p.key))
-    .map((p) => ({ key: String((p.key as { value: unknown }).value), span: nodeSpan(m.ctx, p.key as YNode) }));
-}
 
 function wrongType(v: Val, fieldName: string, want: string): undefined {
   v.ctx.diags.push(kubeCodes['wrong-type'](where(v), fieldName, want, describe(v.node)));
@@ -193,9 +187,12 @@ export function errorsSince(diags: readonly Diagnostic[]): () => boolean {
 
 /** Warn about keys of `m` that are not in `known` (typos such as `prots:`). */
 export function checkKnownFields(m: MapVal, known: ReadonlySet<string>, whereName: string): void {
-  for (const { key, span } of keysOf(m)) {
+  for (const pair of m.node.items) {
+    const k = pair.key as YNode | null;
+    if (!isScalar(k)) continue;
+    const key = String(k.value);
     if (known.has(key)) continue;
-    m.ctx.diags.push(kubeCodes['unknown-field']({ file: m.loc.file, span, path: childPath(m.loc.path, key) }, key, whereName));
+    m.ctx.diags.push(kubeCodes['unknown-field']({ file: m.loc.file, span: nodeSpan(m.ctx, k), path: childPath(m.loc.path, key) }, key, whereName));
   }
 }
 
