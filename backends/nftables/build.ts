@@ -10,6 +10,7 @@ import {
 } from './json.ts';
 import { endpointNames, servicePortBase, servicePortNames } from './names.ts';
 import { cascadeThresholds, RANDOM_MASK } from './probability.ts';
+import { TextChunks } from './chunks.ts';
 
 export const TABLE = 'kube-proxy';
 
@@ -25,20 +26,22 @@ export interface ChainDef {
   /** Start of every `add rule` command of this chain, up to the opening of `expr`. */
   head: string;
   /**
-   * The chain's `add rule` commands as text pieces, each command preceded by its ",\n" separator
-   * (concatenated once, by the document writer: no intermediate strings at scale).
+   * Where the chain's `add rule` commands go, each preceded by its ",\n" separator: the family's
+   * rule text, shared by all chains. Every chain's rules are written together, in chain order, so
+   * the document lists them chain by chain.
    */
-  rules: JsonText[];
+  rules: TextChunks;
 }
 
 /** Appends a rule (statements as JSON text) to a chain. */
 export function addRule(c: ChainDef, expr: Stmt[], comment?: string): void {
-  c.rules.push(',\n', c.head);
+  c.rules.add(',\n');
+  c.rules.add(c.head);
   for (let i = 0; i < expr.length; i++) {
-    if (i > 0) c.rules.push(',');
-    c.rules.push(expr[i]!);
+    if (i > 0) c.rules.add(',');
+    c.rules.add(expr[i]!);
   }
-  c.rules.push(comment === undefined ? ']}}}' : `],"comment":${str(comment)}}}}`);
+  c.rules.add(comment === undefined ? ']}}}' : `],"comment":${str(comment)}}}}`);
 }
 
 export interface SetDef {
@@ -57,6 +60,8 @@ export interface FamilyRuleset {
   family: NftFamily;
   chains: ChainDef[];
   sets: SetDef[];
+  /** Every `add rule` command, chain by chain in chain order (see ChainDef.rules). */
+  rules: TextChunks;
 }
 
 // Fixed chain and map names (kube-proxy's where it has one; see docs/nftables.md).
@@ -112,9 +117,10 @@ export function buildFamily(ir: IRProgram): FamilyRuleset {
   const fullKey = concat(payload(f.l3, 'daddr'), meta('l4proto'), payload('th', 'dport'));
 
   const chains: ChainDef[] = [];
+  const rules = new TextChunks();
   const chain = (name: string, base?: BaseChainSpec): ChainDef => {
     const head = `{"add":{"rule":{"family":"${f.family}","table":"${TABLE}","chain":${str(name)},"expr":[`;
-    const c: ChainDef = base ? { name, base, head, rules: [] } : { name, head, rules: [] };
+    const c: ChainDef = base ? { name, base, head, rules } : { name, head, rules };
     chains.push(c);
     return c;
   };
@@ -234,7 +240,7 @@ export function buildFamily(ir: IRProgram): FamilyRuleset {
     sets.push({ kind: 'set', name: S.nodePortIPs, type: f.addrType, elem: [...new Set<string>(ir.nodePorts.addresses)].map(str) });
   }
   sets.push(...affinitySets);
-  return { family: f.family, chains, sets };
+  return { family: f.family, chains, sets, rules };
 }
 
 function detectorMatch(d: IRLocalDetector, f: FamilySpelling, local: boolean): Stmt {
@@ -331,18 +337,17 @@ function renderServiceChains(
     }
     const draws = randomMatches(set.endpoints.length);
     set.endpoints.forEach((ep, i) => {
-      if (i < draws.length) c.rules.push(',\n', c.head, draws[i]!, ',', info(ep).goto, ']}}}');
-      else c.rules.push(',\n', c.head, info(ep).goto, ']}}}');
+      c.rules.add(i < draws.length ? `,\n${c.head}${draws[i]!},${info(ep).goto}]}}}` : `,\n${c.head}${info(ep).goto}]}}}`);
     });
   }
   // endpoint-… (KUBE-SEP)
   for (const e of eps) {
     const c = chain(e.chain);
-    c.rules.push(',\n', c.head, hairpinOpen, e.ep.ip, HAIRPIN_CLOSE);
+    c.rules.add(`,\n${c.head}${hairpinOpen}${e.ep.ip}${HAIRPIN_CLOSE}`);
     if (sp.affinity) {
       rule(c, setUpdate(saddr, e.affinitySet));
       affinitySets.push({ kind: 'set', name: e.affinitySet, type: f.addrType, flags: ['timeout'], timeout: sp.affinity.timeoutSeconds, elem: [] });
     }
-    c.rules.push(',\n', c.head, dnatOpen, e.ep.ip, '","port":', String(e.ep.port), '}}]}}}');
+    c.rules.add(`,\n${c.head}${dnatOpen}${e.ep.ip}","port":${e.ep.port}}}]}}}`);
   }
 }

@@ -6,6 +6,7 @@
 import type { FamilyRuleset } from './build.ts';
 import { TABLE } from './build.ts';
 import { str } from './json.ts';
+import { TextChunks } from './chunks.ts';
 
 export interface DocumentOptions {
   /**
@@ -17,8 +18,9 @@ export interface DocumentOptions {
 
 /** The document text: one command per line (diffable, and cheap to produce at scale). */
 export function renderDocument(rulesets: FamilyRuleset[], options: DocumentOptions = {}): string {
-  const out: string[] = ['{"nftables":[\n{"metainfo":{"json_schema_version":1}}'];
-  const cmd = (text: string) => out.push(',\n', text);
+  const out = new TextChunks();
+  out.add('{"nftables":[\n{"metainfo":{"json_schema_version":1}}');
+  const cmd = (text: string) => out.add(`,\n${text}`);
   for (const rs of rulesets) {
     const where = `"family":"${rs.family}","table":"${TABLE}"`;
     const table = `{"table":{"family":"${rs.family}","name":"${TABLE}"}}`;
@@ -41,8 +43,8 @@ export function renderDocument(rulesets: FamilyRuleset[], options: DocumentOptio
     for (const s of rs.sets) {
       if (s.elem.length > 0) cmd(`{"add":{"element":{${where},"name":${str(s.name)},"elem":[${s.elem.join(',')}]}}}`);
     }
-    for (const c of rs.chains) for (const piece of c.rules) out.push(piece);
+    out.addAll(rs.rules);
   }
-  out.push('\n]}\n');
-  return out.join('');
+  out.add('\n]}\n');
+  return out.text();
 }

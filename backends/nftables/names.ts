@@ -5,6 +5,7 @@
 // endpoint-, affinity-). Same inputs give the same names as kube-proxy's nftables mode.
 import { hash } from 'node:crypto';
 import type { IREndpoint, IRServicePort } from '../../compiler/ir/types.ts';
+import { sha256AsciiPrefix } from './sha256.ts';
 
 const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 
@@ -29,7 +30,8 @@ function base32Prefix(bytes: Uint8Array, chars: number): string {
 const BASE_NAME_MAX = 240;
 
 export function hashAndTruncate(name: string): string {
-  const full = `${base32Prefix(hash('sha256', name, 'buffer'), 8)}-${name}`;
+  const digest = sha256AsciiPrefix(name) ?? hash('sha256', name, 'buffer');
+  const full = `${base32Prefix(digest, 8)}-${name}`;
   return full.length > BASE_NAME_MAX ? `${full.slice(0, BASE_NAME_MAX - 3)}...` : full;
 }
 
