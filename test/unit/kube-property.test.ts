@@ -4,7 +4,9 @@
 //     (iptables restore text, every node and family);
 //  2. random Service/EndpointSlice/Node objects (valid for the API, with duplicates across slices,
 //     partial port coverage, sloppy addresses and every condition combination) never make the
-//     import throw; what it accepts round-trips the same way.
+//     import throw; what it accepts round-trips the same way;
+//  3. randomly mutated example files never make the import throw.
+import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -184,6 +186,41 @@ test('random Kubernetes objects import without throwing and round-trip when repr
   );
   assert.ok(accepted > RUNS / 3, `only ${accepted} of ${RUNS} inputs accepted`);
   assert.ok(printed > accepted / 3, `only ${printed} of ${accepted} accepted inputs printed`);
+});
+
+// ---------------------------------------------------------------------------------------------
+// Mutated input never makes the import throw
+
+const EXAMPLE_TEXTS = ['seed-local.yaml', 'seed-clusterip.json', 'shop-dual-stack.yaml'].map((f) =>
+  readFileSync(new URL(`../../examples/${f}`, import.meta.url), 'utf8'),
+);
+const PIECES = ['', ' ', '\n', '-', ':', '"', "'", '{', '}', '[', ']', ',', '#', '---\n', '&a', '*a', '!!int', 'null', '0', '-1', '99999999999', '1.5', 'x'];
+
+const mutationArb = fc.record({
+  text: fc.constantFrom(...EXAMPLE_TEXTS),
+  edits: fc.array(fc.record({ at: fc.nat(), len: fc.nat({ max: 12 }), insert: fc.constantFrom(...PIECES) }), { minLength: 1, maxLength: 4 }),
+});
+
+test('mutated examples never make the import throw; every diagnostic has a file and a code', () => {
+  fc.assert(
+    fc.property(mutationArb, ({ text, edits }) => {
+      let t = text;
+      for (const e of edits) {
+        const at = e.at % (t.length + 1);
+        t = t.slice(0, at) + e.insert + t.slice(at + e.len);
+      }
+      const r = importKubernetes([makeSourceFile('m.yaml', t)], { clusterCIDRs: ['10.64.0.0/16'] });
+      for (const d of r.diagnostics) {
+        assert.ok(d.code && d.message && (d.file === 'm.yaml' || d.file === ''), JSON.stringify(d));
+        if (d.span) assert.ok(d.span.start.offset <= d.span.end.offset && d.span.end.offset <= t.length, JSON.stringify(d));
+      }
+      if (r.model) {
+        const ast = modelToAst(r.model);
+        if (ast.diagnostics.length === 0) loadKsvc(makeSourceFile('m.ksvc', formatFile(ast.file)));
+      }
+    }),
+    { numRuns: 250, seed: 7 },
+  );
 });
 
 test.run();
