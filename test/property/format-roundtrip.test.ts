@@ -202,4 +202,27 @@ test('parsed files with comments: meaning and comments kept, idempotent', () => 
   );
 });
 
+// Whatever parses cleanly formats to text that parses to the same AST: token soups and mutated
+// examples reach layouts (odd line breaks, statements sharing lines) the generator above does not.
+test('any cleanly parsing input round-trips through fmt', () => {
+  const words = ['service', 'node', 'cluster', 'endpoints', 'on', 'zone', 'ports', 'ready', 'masq', 'from', 'outside', 'ClusterIP', 'tcp', '->', ':', ',', '/', '=', '{', '}', '\n', '#c\n', '10.0.0.1', 'fd00::1', '24', '80', 'ns', 'http'];
+  const mutated = fc
+    .tuple(fc.constantFrom(...ACCEPTANCE), fc.array(fc.tuple(fc.nat(), fc.nat(6), fc.constantFrom(...words, '', ' ')), { minLength: 1, maxLength: 3 }))
+    .map(([text, edits]) => edits.reduce((t, [at, del, ins]) => {
+      const i = at % (t.length + 1);
+      return t.slice(0, i) + ins + t.slice(i + del);
+    }, text));
+  fc.assert(
+    fc.property(mutated, (text) => {
+      const first = parseKsvc(makeSourceFile('m.ksvc', text));
+      if (first.diagnostics.length > 0) return;
+      const once = formatFile(first.file);
+      const back = parseOk(once);
+      assert.equal(strip(back.blocks), strip(first.file.blocks));
+      assert.is(formatFile(back), once);
+    }),
+    { numRuns: 400 },
+  );
+});
+
 test.run();
