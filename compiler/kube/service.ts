@@ -324,7 +324,7 @@ function readAffinity(spec: MapVal): ServiceModel['sessionAffinity'] | undefined
   const tVal = clientIP && field(clientIP, 'timeoutSeconds');
   const t = asInt(tVal);
   if (kind !== 'ClientIP') {
-    if (cfgVal && clientIP) {
+    if (cfgVal) {
       spec.ctx.diags.push(kubeCodes['forbidden-field'](where(cfgVal), 'sessionAffinityConfig', "must not be set when 'sessionAffinity' is 'None'"));
       return undefined;
     }
