@@ -1,4 +1,4 @@
-// Real packets for every bundled example: each .ksvc in examples/ is compiled for each of its
+// Real packets for every bundled example: each .ksvc (and Kubernetes YAML/JSON) in examples/ is compiled for each of its
 // nodes (every family's program), rendered by both backends, loaded into twin node namespaces, and probed
 // from every source class (see matrix.ts). The backends must agree with each other and with the IR.
 // Root only; skips loudly otherwise.
@@ -8,6 +8,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { makeSourceFile } from '../../common/source.ts';
 import { loadKsvc } from '../../compiler/front.ts';
+import { importKubernetes } from '../../compiler/kube/index.ts';
 import { lowerModel } from '../../compiler/lower/index.ts';
 import { iptablesBackend, nftablesBackend } from './load.ts';
 import { formatReport, runDifferential, settledValue, startLimited, type Backend, type DifferentialReport } from './matrix.ts';
@@ -19,12 +20,15 @@ const EXAMPLES = join(import.meta.dirname, '../../examples');
 const PARALLEL = 3;
 
 if (kernelTestsEnabled('packet examples')) {
-  const files = readdirSync(EXAMPLES).filter((f) => f.endsWith('.ksvc')).sort();
-  test('examples exist', () => assert.ok(files.length >= 3, `only ${files.length} .ksvc examples`));
+  const files = readdirSync(EXAMPLES).filter((f) => /\.(ksvc|ya?ml|json)$/.test(f)).sort();
+  test('examples exist', () => assert.ok(files.filter((f) => f.endsWith('.ksvc')).length >= 3, `only ${files.length} examples`));
+  const seen = new Set<string>();
   const jobs: { name: string; run: () => Promise<{ report: DifferentialReport; backends: Backend[] }> }[] = [];
   for (const file of files) {
     const source = makeSourceFile(`examples/${file}`, readFileSync(join(EXAMPLES, file), 'utf8'));
-    const front = loadKsvc(source);
+    // Kubernetes objects take kube-proxy's flags on the command line; the example's header names them.
+    const cidrs = [...source.text.matchAll(/--cluster-cidr[ =](\S+)/g)].map((m) => m[1]!);
+    const front = file.endsWith('.ksvc') ? loadKsvc(source) : importKubernetes([source], { clusterCIDRs: cidrs });
     test(`${file} loads`, () => assert.ok(front.model, front.diagnostics.map((d) => d.message).join('\n')));
     if (!front.model) continue;
     const model = front.model;
@@ -37,6 +41,10 @@ if (kernelTestsEnabled('packet examples')) {
         continue;
       }
       for (const ir of lowered.programs) {
+        // The YAML/JSON twins of .ksvc examples lower to the very same IR: probe each IR once.
+        const key = JSON.stringify(ir);
+        if (seen.has(key)) continue;
+        seen.add(key);
         const tag = `ex${jobs.length}-`;
         jobs.push({
           name: `${file}${node ? ` for ${node}` : ''} (${ir.family})`,
