@@ -80,8 +80,9 @@ export function frontendsOf(ir: IRProgram, plan: TopologyPlan, skipped: string[]
 
 function pairs(frontend: Frontend, source: SourceSpec, ir: IRProgram): boolean {
   const loop = isLoopbackIP(frontend.ip);
-  // Loopback frontends: from the node only (from 127.0.0.1, and from a node address); only 127.0.0.1 sends to them.
-  // IPv6 sends nothing from a global address to ::1 (the kernel drops it), so only ::1 sends there.
+  // Loopback frontends are probed from the node only: from 127.0.0.1 / ::1 ("localhost", which
+  // sends nowhere else) and, for IPv4, from a node address (IPv6 sends nothing from a global
+  // address to ::1: the kernel drops it).
   if (source.label === 'localhost' || loop) return loop && source.ns === 'node' && (source.label === 'localhost' || !frontend.ip.includes(':'));
   if (source.label.startsWith('client:lb-ip:')) return frontend.label.includes(' lb ');
   if (source.label.startsWith('hairpin:')) {

@@ -52,7 +52,7 @@ export function observationKey(o: Observation): string {
   }
 }
 
-type SenderResult = 'refused' | 'timeout' | 'eperm' | 'connected' | 'answered' | `error:${string}`;
+export type SenderResult = 'refused' | 'timeout' | 'eperm' | 'connected' | 'answered' | `error:${string}`;
 
 // The agent, one per namespace for the life of a topology (`ip netns exec NS node -e AGENT SPECS`):
 // - node namespace only: a TCP listener (accept, close) and a UDP echo socket on every port in
@@ -129,7 +129,7 @@ process.stdin.on('data', (d) => {
 process.stdin.on('end', () => queue.then(() => process.exit(0)));
 `;
 
-export interface ConntrackEvent {
+export interface ConntrackEntry {
   proto: string;
   orig: { src: string; dst: string; sport: number; dport: number };
   reply: { src: string; dst: string; sport: number; dport: number };
@@ -138,8 +138,8 @@ export interface ConntrackEvent {
 const TUPLE = /src=(\S+) dst=(\S+) sport=(\d+) dport=(\d+)/g;
 
 /** Parse `conntrack -L` lines (or `conntrack -E` [NEW] lines). */
-export function parseConntrackEntries(text: string): ConntrackEvent[] {
-  const out: ConntrackEvent[] = [];
+export function parseConntrackEntries(text: string): ConntrackEntry[] {
+  const out: ConntrackEntry[] = [];
   for (const line of text.split('\n')) {
     const m = /^\s*(?:\[NEW\]\s+)?(tcp|udp|sctp|icmp)\s/.exec(line);
     if (!m) continue;
@@ -152,8 +152,8 @@ export function parseConntrackEntries(text: string): ConntrackEvent[] {
 
 const tupleKey = (proto: string, src: string, sport: number, dst: string, dport: number) => `${proto} ${src}:${sport} > ${dst}:${dport}`;
 
-/** Classify one probe from its conntrack event (if any) and the sender's result. */
-export function classify(p: Probe, ev: ConntrackEvent | undefined, sent: SenderResult, nodeLocal: readonly string[]): Observation {
+/** Classify one probe from its conntrack entry (if any) and the sender's result. */
+export function classify(p: Probe, ev: ConntrackEntry | undefined, sent: SenderResult, nodeLocal: readonly string[]): Observation {
   if (ev) {
     const masq = ev.reply.dst !== p.src || ev.reply.dport !== p.sport;
     if (ev.reply.src !== p.dst || ev.reply.sport !== p.dport) return { kind: 'dnat', target: `${ev.reply.src}:${ev.reply.sport}`, masq };
@@ -280,10 +280,10 @@ export interface ProberOptions {
 }
 
 /** The node's conntrack table, by original tuple. */
-async function conntrackTable(t: Topology): Promise<Map<string, ConntrackEvent>> {
+async function conntrackTable(t: Topology): Promise<Map<string, ConntrackEntry>> {
   const r = await runAsync('ip', ['netns', 'exec', t.node.name, 'conntrack', '-L'], 60_000);
   if (r.status !== 0) throw new Error(`conntrack -L in ${t.node.name}: ${r.stderr}`);
-  const byTuple = new Map<string, ConntrackEvent>();
+  const byTuple = new Map<string, ConntrackEntry>();
   for (const e of parseConntrackEntries(r.stdout)) byTuple.set(tupleKey(e.proto, e.orig.src, e.orig.sport, e.orig.dst, e.orig.dport), e);
   return byTuple;
 }
