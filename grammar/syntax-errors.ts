@@ -8,7 +8,7 @@ import { positionAt, spanOf, type SourceFile, type Span } from '../common/source
 import { syntaxCodes } from './codes.ts';
 import { didYouMean, EXPECTED_SEPARATOR, showToken } from './messages.ts';
 import type { OpenBlock } from './parser.ts';
-import { Address, endOf, K, keywordByText, NumberTok, PortName, ServiceTypeCat, Word } from './tokens.ts';
+import { Address, Colon, endOf, K, keywordByText, LBracket, NumberTok, PortName, ServiceTypeCat, Word } from './tokens.ts';
 
 interface ChevrotainError {
   name: string;
@@ -53,6 +53,9 @@ export function syntaxDiagnostic(source: SourceFile, err: ChevrotainError, idx: 
       code = 'expected-token';
       message = `expected ',' between endpoints, found ${showToken(tok)}`;
       hint = "separate endpoints with ','";
+    } else if (afterEndpoint && tok.tokenType === Colon) {
+      message = `unexpected ':' after the endpoint ${showToken(prev)}`;
+      hint = "an endpoint has no port of its own: the port line's target gives it ('-> endpoints:8080'), or name it with 'ports NAME=PORT'";
     } else if (afterEndpoint) {
       message = `unexpected ${showToken(tok)} after an endpoint`;
       const s = MODIFIER_ALIASES[tok.image] ?? didYouMean(tok.image, ENDPOINT_MODIFIERS);
@@ -65,6 +68,10 @@ export function syntaxDiagnostic(source: SourceFile, err: ChevrotainError, idx: 
     }
   }
   if (hint === undefined && code === 'expected-token' && !atEnd) {
+    // `[fd00::1]` outside an ip:port
+    if (tok.tokenType === LBracket && message.startsWith('expected an IP address')) {
+      hint = `addresses are written without brackets here (${tokens[idx + 1]?.image ?? 'fd00::1'}); brackets are only for [IPv6]:PORT in port lines`;
+    }
     // `-> 8080` for `-> endpoints:8080`
     if (message.startsWith("expected 'endpoints' after '->'") && (isType(tok, NumberTok) || isType(tok, Word))) {
       hint = `write '-> endpoints:${tok.image}'`;

@@ -413,6 +413,11 @@ test('error hints that need context: port name without ":", endpoint mistakes, -
   assert.equal([d!.message, d!.hint], ["expected 'endpoints' after '->', found '8080'", "write '-> endpoints:8080'"]);
   const [e] = errors('service a/b {\n  http: NodePort 10.0.0.1:80/tcp nodePort: 30080 -> endpoints\n}');
   assert.equal([at(e), e!.hint], ['2:34', "'nodePort' takes its value without ':' (write 'nodePort 30080')"]);
+  const [g] = errors('service a/b {\n  endpoints [fd00::1] on n1\n}');
+  assert.equal([at(g), g!.message], ['2:13', "expected an IP address after 'endpoints', found '['"]);
+  assert.match(g!.hint!, 'without brackets');
+  const [h] = errors('service a/b {\n  endpoints 10.0.0.1:8080\n}');
+  assert.equal([at(h), h!.message], ['2:21', "unexpected ':' after the endpoint '10.0.0.1'"]);
   const [f] = errors('cluster {\n  nodeport range 30000-32767\n}');
   assert.equal([f!.code, at(f), f!.hint], ['unexpected-token', '2:3', "did you mean 'nodePort'?"]);
 });
