@@ -243,6 +243,114 @@ test('settings come from kube-proxy flags', () => {
   assert.is(bad.model, null);
 });
 
+test('a full kubectl List (managedFields, last-applied annotation, node status) reads without warnings', () => {
+  const r = imp(`apiVersion: v1
+items:
+- apiVersion: v1
+  kind: Service
+  metadata:
+    annotations:
+      kubectl.kubernetes.io/last-applied-configuration: |
+        {"apiVersion":"v1","kind":"Service","metadata":{"annotations":{},"name":"web","namespace":"shop"},"spec":{"ports":[{"port":80}]}}
+    creationTimestamp: "2024-01-01T00:00:00Z"
+    managedFields:
+    - apiVersion: v1
+      fieldsType: FieldsV1
+      fieldsV1:
+        f:spec:
+          f:ports:
+            .: {}
+      manager: kubectl-client-side-apply
+      operation: Update
+    name: web
+    namespace: shop
+    resourceVersion: "42"
+    uid: 0b1c
+  spec:
+    clusterIP: 10.32.0.5
+    clusterIPs:
+    - 10.32.0.5
+    internalTrafficPolicy: Cluster
+    ipFamilies:
+    - IPv4
+    ipFamilyPolicy: SingleStack
+    ports:
+    - port: 80
+      protocol: TCP
+      targetPort: 80
+    sessionAffinity: None
+    type: ClusterIP
+  status:
+    loadBalancer: {}
+- addressType: IPv4
+  apiVersion: discovery.k8s.io/v1
+  endpoints:
+  - addresses:
+    - 10.64.1.9
+    conditions:
+      ready: true
+      serving: true
+      terminating: false
+    nodeName: node-a
+    targetRef:
+      kind: Pod
+      name: web-0
+      namespace: shop
+      uid: 1a2b
+    zone: zone-a
+  kind: EndpointSlice
+  metadata:
+    generateName: web-
+    labels:
+      endpointslice.kubernetes.io/managed-by: endpointslice-controller.k8s.io
+      kubernetes.io/service-name: web
+    name: web-x7k2q
+    namespace: shop
+    ownerReferences:
+    - apiVersion: v1
+      kind: Service
+      name: web
+  ports:
+  - name: ""
+    port: 80
+    protocol: TCP
+- apiVersion: v1
+  kind: Node
+  metadata:
+    labels:
+      kubernetes.io/hostname: node-a
+    name: node-a
+  spec:
+    podCIDR: 10.64.1.0/24
+    podCIDRs:
+    - 10.64.1.0/24
+    providerID: kind://docker/kind/node-a
+  status:
+    addresses:
+    - address: 172.18.0.2
+      type: InternalIP
+    - address: node-a
+      type: Hostname
+    allocatable:
+      cpu: "8"
+    conditions:
+    - type: Ready
+      status: "True"
+    images:
+    - names: [registry.k8s.io/pause:3.9]
+      sizeBytes: 268051
+    nodeInfo:
+      kubeProxyVersion: v1.30.0
+kind: List
+metadata:
+  resourceVersion: ""
+`);
+  assert.equal(r.diagnostics, []);
+  const s = r.model!.services[0]!;
+  assert.equal([s.ports[0]!.name, s.endpoints[0]!.address, s.endpoints[0]!.zone, s.endpoints[0]!.ports], ['', '10.64.1.9', 'zone-a', { '': 80 }]);
+  assert.equal(r.model!.nodes.map((n) => [n.name, n.addresses, n.podCIDRs]), [['node-a', ['172.18.0.2'], ['10.64.1.0/24']]]);
+});
+
 /** A node tree as plain data: kind, value, source range (start, value end). */
 function shape(n: YNode | null): unknown {
   if (n === null) return null;
