@@ -85,19 +85,19 @@ function assembleNode(n: NodeDraft, origin: (s: Span) => Origin): NodeModel {
 function assembleService(s: ServiceDraft, origin: (s: Span) => Origin): ServiceModel {
   const clusterIPs: IPText[] = [];
   for (const fam of s.families) {
-    const line = s.lines.find((l) => l.ip?.family === fam);
-    if (line?.ip) clusterIPs.push(line.ip.text);
+    const line = s.lines.find((l) => l.family === fam);
+    if (line?.ip) clusterIPs.push(line.ip);
   }
   const ports: ServicePortModel[] = [];
   for (const [name, lines] of portsByName(s)) {
-    const l = lines[0]!.ast;
+    const l = lines[0]!;
     ports.push({
       name,
-      protocol: l.protocol.value,
-      port: l.port.value,
-      nodePort: l.nodePort?.value ?? null,
-      targetPort: l.targetPort?.value ?? l.port.value,
-      origin: origin(l.span),
+      protocol: l.protocol,
+      port: l.port,
+      nodePort: l.nodePort,
+      targetPort: l.target ?? l.port,
+      origin: origin(l.ast.span),
     });
   }
   const endpoints: EndpointModel[] = s.endpoints.map((ep) => {

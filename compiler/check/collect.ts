@@ -116,7 +116,18 @@ function collectService(ctx: CheckContext, block: ServiceBlock): ServiceDraft {
     switch (item.kind) {
       case 'Port': {
         const ip = checkAddress(ctx, item.clusterIP, 'cluster IP');
-        svc.lines.push({ ast: item, name: item.name?.value ?? '', ip });
+        svc.lines.push({
+          ast: item,
+          name: item.name?.value ?? '',
+          type: item.type.value,
+          ip: ip ? ip.text : null,
+          family: ip ? ip.family : null,
+          special: ip ? specialKind(ip) : null,
+          port: item.port.value,
+          protocol: item.protocol.value,
+          nodePort: item.nodePort?.value ?? null,
+          target: item.targetPort?.value ?? null,
+        });
         if (svc.type === null) svc.type = item.type.value;
         if (ip && !svc.families.includes(ip.family)) svc.families.push(ip.family);
         for (const c of item.clauses) attribute(c);

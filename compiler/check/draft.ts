@@ -1,7 +1,7 @@
 // The checker's working form of a file: the AST nodes grouped per object, with every address and
 // CIDR already parsed (invalid ones were reported and left out). Rules read this; when no rule
 // reported an error, assemble.ts turns it into the model.
-import type { Family, IPText, ParsedCIDR, ParsedIP } from '../../common/ip.ts';
+import type { Family, IPText, ParsedCIDR } from '../../common/ip.ts';
 import type { Span } from '../../common/source.ts';
 import type {
   ClusterSetting,
@@ -9,6 +9,7 @@ import type {
   MasqFromOutside,
   NodeBlock,
   PortLine,
+  Protocol,
   ServiceAttribute,
   ServiceBlock,
   ServiceType,
@@ -35,12 +36,21 @@ export interface NodeDraft {
   podCIDRs: ParsedCidrLit[];
 }
 
+/** One port line, flattened like EndpointDraft (the AST is kept for spans). */
 export interface PortLineDraft {
   ast: PortLine;
   /** "" for an unnamed port. */
   name: string;
-  /** null when the cluster IP did not parse. */
-  ip: ParsedIP | null;
+  type: ServiceType;
+  /** The cluster IP; null (with family and special) when it did not parse. */
+  ip: IPText | null;
+  family: Family | null;
+  special: SpecialKind | null;
+  port: number;
+  protocol: Protocol;
+  nodePort: number | null;
+  /** As written: a number, a port name, or null for `-> endpoints`. */
+  target: number | string | null;
 }
 
 export type AffinityAst = Extract<ServiceAttribute, { kind: 'SessionAffinity' }>;

@@ -10,6 +10,7 @@ import { assembleModel } from './assemble.ts';
 import { collectFile } from './collect.ts';
 import { makeContext } from './context.ts';
 import { allRules } from './rules/index.ts';
+import { runRules } from './rules/rule.ts';
 
 export interface CheckResult {
   /** null when there are errors. */
@@ -21,7 +22,7 @@ export interface CheckResult {
 export function checkFile(file: FileNode, source: SourceFile): CheckResult {
   const ctx = makeContext(source);
   const draft = collectFile(ctx, file);
-  for (const rule of allRules) rule(ctx, draft);
+  runRules(allRules, ctx, draft);
   const model = hasErrors(ctx.diagnostics) ? null : assembleModel(ctx, draft);
   return { model, diagnostics: ctx.diagnostics };
 }

@@ -28,38 +28,42 @@ const affinityText = (a: AffinityAst): string =>
   a.affinity.value === 'None' ? 'none' : `clientIP ${a.timeout?.value ?? 10800}`;
 
 export const conflictingAttributes: Rule = (ctx, draft) => {
-  for (const s of draft.services) {
-    firstWins(ctx, 'externalTrafficPolicy', s.etp, (v) => v.toLowerCase());
-    firstWins(ctx, 'internalTrafficPolicy', s.itp, (v) => v.toLowerCase());
-    firstWins(ctx, 'sessionAffinity', s.affinity.map((a) => ({ value: a, span: a.span })), affinityText);
-    firstWins(ctx, 'healthCheckNodePort', s.hcnp, String);
-    checkDetectorItems(ctx, s.masq, `service ${s.key}`, (d, prev) => {
-      const show = (x: typeof d) => {
-        const k = x.ast.detector;
-        return k.kind === 'Cidr' ? x.cidr!.text : k.kind === 'BridgeInterface' ? `interface ${k.name.value}` : k.kind === 'InterfaceNamePrefix' ? `interface prefix ${k.prefix.value}` : 'node podCIDR';
-      };
-      ctx.report(
-        codes['conflicting-service-attribute'](
-          ctx.at(d.ast.span, { related: [ctx.related('first given here', prev.ast.span)] }),
-          'masq from outside',
-          show(d),
-          show(prev),
-        ),
-      );
-    });
-  }
+  return {
+    service(s) {
+      firstWins(ctx, 'externalTrafficPolicy', s.etp, (v) => v.toLowerCase());
+      firstWins(ctx, 'internalTrafficPolicy', s.itp, (v) => v.toLowerCase());
+      firstWins(ctx, 'sessionAffinity', s.affinity.map((a) => ({ value: a, span: a.span })), affinityText);
+      firstWins(ctx, 'healthCheckNodePort', s.hcnp, String);
+      checkDetectorItems(ctx, s.masq, `service ${s.key}`, (d, prev) => {
+        const show = (x: typeof d) => {
+          const k = x.ast.detector;
+          return k.kind === 'Cidr' ? x.cidr!.text : k.kind === 'BridgeInterface' ? `interface ${k.name.value}` : k.kind === 'InterfaceNamePrefix' ? `interface prefix ${k.prefix.value}` : 'node podCIDR';
+        };
+        ctx.report(
+          codes['conflicting-service-attribute'](
+            ctx.at(d.ast.span, { related: [ctx.related('first given here', prev.ast.span)] }),
+            'masq from outside',
+            show(d),
+            show(prev),
+          ),
+        );
+      });
+    },
+  };
 };
 
 export const affinityTimeout: Rule = (ctx, draft) => {
-  for (const s of draft.services) {
-    for (const a of s.affinity) {
-      if (!a.timeout) continue;
-      if (a.affinity.value !== 'ClientIP') ctx.report(codes['affinity-timeout-without-client-ip'](ctx.at(a.timeout.span)));
-      else if (!Number.isInteger(a.timeout.value) || a.timeout.value < 1 || a.timeout.value > 86400) {
-        ctx.report(codes['invalid-affinity-timeout'](ctx.at(a.timeout.span), a.timeout.value));
+  return {
+    service(s) {
+      for (const a of s.affinity) {
+        if (!a.timeout) continue;
+        if (a.affinity.value !== 'ClientIP') ctx.report(codes['affinity-timeout-without-client-ip'](ctx.at(a.timeout.span)));
+        else if (!Number.isInteger(a.timeout.value) || a.timeout.value < 1 || a.timeout.value > 86400) {
+          ctx.report(codes['invalid-affinity-timeout'](ctx.at(a.timeout.span), a.timeout.value));
+        }
       }
-    }
-  }
+    },
+  };
 };
 
 function externalAddresses(ctx: CheckContext, list: readonly ParsedAddress[], what: string): void {
@@ -74,55 +78,67 @@ function externalAddresses(ctx: CheckContext, list: readonly ParsedAddress[], wh
 
 /** externalIPs and load-balancer IPs: what the API refuses (ValidateNonSpecialIP), each once. */
 export const externalAddressValues: Rule = (ctx, draft) => {
-  for (const s of draft.services) {
-    externalAddresses(ctx, s.externalIPs, 'external IP');
-    externalAddresses(ctx, s.lbIngress, 'load-balancer ingress IP');
-    if (s.sourceRanges.length < 2) continue;
-    const seen = new Set<string>();
-    for (const r of s.sourceRanges) {
-      if (seen.has(r.cidr.text)) ctx.report(codes['duplicate-list-entry'](ctx.at(r.lit.span), 'load-balancer source range', r.cidr.text));
-      seen.add(r.cidr.text);
-    }
-  }
+  return {
+    service(s) {
+      externalAddresses(ctx, s.externalIPs, 'external IP');
+      externalAddresses(ctx, s.lbIngress, 'load-balancer ingress IP');
+      if (s.sourceRanges.length < 2) return;
+      const seen = new Set<string>();
+      for (const r of s.sourceRanges) {
+        if (seen.has(r.cidr.text)) ctx.report(codes['duplicate-list-entry'](ctx.at(r.lit.span), 'load-balancer source range', r.cidr.text));
+        seen.add(r.cidr.text);
+      }
+    },
+  };
 };
 
 export const loadBalancerIngressType: Rule = (ctx, draft) => {
-  for (const s of draft.services) {
-    if (s.type === null || s.type === 'LoadBalancer') continue;
-    for (const span of s.lbIngressAt) ctx.report(codes['load-balancer-ingress-not-load-balancer'](ctx.at(span), s.type));
-  }
+  return {
+    service(s) {
+      if (s.type === null || s.type === 'LoadBalancer') return;
+      for (const span of s.lbIngressAt) ctx.report(codes['load-balancer-ingress-not-load-balancer'](ctx.at(span), s.type));
+    },
+  };
 };
 
 export const healthCheckNodePortAllowed: Rule = (ctx, draft) => {
-  for (const s of draft.services) {
-    const h = s.hcnp[0];
-    if (!h || s.type === null) continue;
-    let why: string | null = null;
-    if (s.type !== 'LoadBalancer') why = `this service is ${s.type}`;
-    else if (effectiveETP(s) !== 'Local') why = 'this service has externalTrafficPolicy cluster (add externalTrafficPolicy local)';
-    if (why) ctx.report(codes['health-check-node-port-not-allowed'](ctx.at(h.span), why));
-  }
+  return {
+    service(s) {
+      const h = s.hcnp[0];
+      if (!h || s.type === null) return;
+      let why: string | null = null;
+      if (s.type !== 'LoadBalancer') why = `this service is ${s.type}`;
+      else if (effectiveETP(s) !== 'Local') why = 'this service has externalTrafficPolicy cluster (add externalTrafficPolicy local)';
+      if (why) ctx.report(codes['health-check-node-port-not-allowed'](ctx.at(h.span), why));
+    },
+  };
 };
 
 export const externalTrafficPolicyApplies: Rule = (ctx, draft) => {
-  for (const s of draft.services) {
-    if (s.type === null || hasExternalFrontends(s)) continue;
-    const first = s.etp[0];
-    if (first) ctx.report(codes['external-traffic-policy-not-applicable'](ctx.at(first.span, { hint: 'remove it, or make the service NodePort/LoadBalancer' })));
-  }
+  return {
+    service(s) {
+      if (s.type === null || hasExternalFrontends(s)) return;
+      const first = s.etp[0];
+      if (first) ctx.report(codes['external-traffic-policy-not-applicable'](ctx.at(first.span, { hint: 'remove it, or make the service NodePort/LoadBalancer' })));
+    },
+  };
 };
 
 export const sourceRangesApply: Rule = (ctx, draft) => {
-  for (const s of draft.services) {
-    if (s.type === null || s.type === 'LoadBalancer') continue;
-    for (const span of s.sourceRangesAt) ctx.report(codes['source-ranges-not-applicable'](ctx.at(span), s.type));
-  }
+  return {
+    service(s) {
+      if (s.type === null || s.type === 'LoadBalancer') return;
+      for (const span of s.sourceRangesAt) ctx.report(codes['source-ranges-not-applicable'](ctx.at(span), s.type));
+    },
+  };
 };
 
 export const internalTrafficPolicyEndpoints: Rule = (ctx, draft) => {
-  for (const s of draft.services) {
-    if (effectiveITP(s) !== 'Local') continue;
-    if (s.endpoints.some((e) => e.node !== null)) continue;
-    ctx.report(codes['internal-traffic-policy-no-node-endpoints'](ctx.at(s.itp[0]!.span)));
-  }
+  return {
+    service(s) {
+      if (effectiveITP(s) !== 'Local') return;
+      if (s.endpoints.some((e) => e.node !== null)) return;
+      ctx.report(codes['internal-traffic-policy-no-node-endpoints'](ctx.at(s.itp[0]!.span)));
+    },
+  };
 };

@@ -7,93 +7,106 @@ import { portsByName, type Rule } from './rule.ts';
 export const unknownNodes: Rule = (ctx, draft) => {
   // One "did you mean" search per unknown name, however many endpoints repeat it.
   const nearest = new Map<string, string | null>();
-  for (const s of draft.services) {
-    for (const ep of s.endpoints) {
-      if (ep.node === null || draft.nodesByName.has(ep.node)) continue;
-      const n = ep.ast.node!;
-      let near = nearest.get(n.value);
-      if (near === undefined) {
-        near = closest(n.value, draft.nodesByName.keys());
-        nearest.set(n.value, near);
+  return {
+    service(s) {
+      for (const ep of s.endpoints) {
+        if (ep.node === null || draft.nodesByName.has(ep.node)) continue;
+        const n = ep.ast.node!;
+        let near = nearest.get(n.value);
+        if (near === undefined) {
+          near = closest(n.value, draft.nodesByName.keys());
+          nearest.set(n.value, near);
+        }
+        const hint = near ? `did you mean ${near}?` : draft.nodes.length === 0 ? 'the file declares no node' : undefined;
+        ctx.report(codes['unknown-node'](ctx.at(n.span, hint !== undefined ? { hint } : undefined), n.value));
       }
-      const hint = near ? `did you mean ${near}?` : draft.nodes.length === 0 ? 'the file declares no node' : undefined;
-      ctx.report(codes['unknown-node'](ctx.at(n.span, hint !== undefined ? { hint } : undefined), n.value));
-    }
-  }
+    },
+  };
 };
 
 export const endpointFamilies: Rule = (ctx, draft) => {
-  for (const s of draft.services) {
-    if (s.families.length === 0) continue;
-    for (const ep of s.endpoints) {
-      if (!s.families.includes(ep.family)) {
-        const has = s.families.map(familyName).join(' and ');
-        ctx.report(codes['endpoint-family-mismatch'](ctx.at(ep.ast.address.span), ep.address, familyName(ep.family), has));
+  return {
+    service(s) {
+      if (s.families.length === 0) return;
+      for (const ep of s.endpoints) {
+        if (!s.families.includes(ep.family)) {
+          const has = s.families.map(familyName).join(' and ');
+          ctx.report(codes['endpoint-family-mismatch'](ctx.at(ep.ast.address.span), ep.address, familyName(ep.family), has));
+        }
       }
-    }
-  }
+    },
+  };
 };
 
 /** EndpointSlice validation refuses these endpoint addresses. */
 export const reservedEndpointAddresses: Rule = (ctx, draft) => {
-  for (const s of draft.services) {
-    for (const ep of s.endpoints) {
-      const kind = ep.special;
-      if (kind) ctx.report(codes['reserved-address'](ctx.at(ep.ast.address.span), 'endpoint address', ep.address, kind, "the pod's unicast address"));
-    }
-  }
+  return {
+    service(s) {
+      for (const ep of s.endpoints) {
+        const kind = ep.special;
+        if (kind) ctx.report(codes['reserved-address'](ctx.at(ep.ast.address.span), 'endpoint address', ep.address, kind, "the pod's unicast address"));
+      }
+    },
+  };
 };
 
 export const duplicateEndpoints: Rule = (ctx, draft) => {
-  for (const s of draft.services) {
-    const eps = s.endpoints;
-    if (eps.length < 2) continue;
-    // Small lists (the common case) are scanned; large ones use a map, so no service is quadratic.
-    const first = eps.length > 16 ? new Map<string, EndpointDraft>() : null;
-    for (let i = 0; i < eps.length; i++) {
-      const ep = eps[i]!;
-      let prev: EndpointDraft | undefined;
-      if (first) {
-        prev = first.get(ep.address);
-        if (!prev) first.set(ep.address, ep);
-      } else {
-        for (let j = 0; j < i && !prev; j++) if (eps[j]!.address === ep.address) prev = eps[j];
+  return {
+    service(s) {
+      const eps = s.endpoints;
+      if (eps.length < 2) return;
+      // Small lists (the common case) are scanned; large ones use a map, so no service is quadratic.
+      const first = eps.length > 16 ? new Map<string, EndpointDraft>() : null;
+      for (let i = 0; i < eps.length; i++) {
+        const ep = eps[i]!;
+        let prev: EndpointDraft | undefined;
+        if (first) {
+          prev = first.get(ep.address);
+          if (!prev) first.set(ep.address, ep);
+        } else {
+          for (let j = 0; j < i && !prev; j++) if (eps[j]!.address === ep.address) prev = eps[j];
+        }
+        if (prev) ctx.report(codes['duplicate-endpoint'](ctx.at(ep.ast.address.span, { related: [ctx.related('first listed here', prev.ast.address.span)] }), ep.address));
       }
-      if (prev) ctx.report(codes['duplicate-endpoint'](ctx.at(ep.ast.address.span, { related: [ctx.related('first listed here', prev.ast.address.span)] }), ep.address));
-    }
-  }
+    },
+  };
 };
 
 /** A named target port needs at least one endpoint that defines it (when the service has endpoints). */
 export const targetPortNamesDefined: Rule = (ctx, draft) => {
-  for (const s of draft.services) {
-    if (s.endpoints.length === 0 || !s.lines.some((l) => typeof l.ast.targetPort?.value === 'string')) continue;
-    const defined = new Set<string>();
-    for (const ep of s.endpoints) for (const n of ep.namedPorts.keys()) defined.add(n);
-    for (const l of s.lines) {
-      const t = l.ast.targetPort;
-      if (t && typeof t.value === 'string' && !defined.has(t.value)) ctx.report(codes['unknown-target-port-name'](ctx.at(t.span), t.value));
-    }
-  }
+  return {
+    service(s) {
+      if (s.endpoints.length === 0 || !s.lines.some((l) => typeof l.target === 'string')) return;
+      const defined = new Set<string>();
+      for (const ep of s.endpoints) for (const n of ep.namedPorts.keys()) defined.add(n);
+      for (const l of s.lines) {
+        if (typeof l.target === 'string' && !defined.has(l.target)) {
+          ctx.report(codes['unknown-target-port-name'](ctx.at(l.ast.targetPort!.span), l.target));
+        }
+      }
+    },
+  };
 };
 
 export const endpointsUsed: Rule = (ctx, draft) => {
-  for (const s of draft.services) {
-    if (s.lines.length === 0) continue;
-    // A numeric (or default) target port reaches every endpoint; named ones only those defining them.
-    const anyNumeric = s.lines.some((l) => typeof l.ast.targetPort?.value !== 'string');
-    const targets = anyNumeric ? [] : [...portsByName(s).values()].map((lines) => lines[0]!.ast.targetPort!.value as string);
-    for (const ep of s.endpoints) {
-      const c = ep.conditions;
-      if (c && !c.ready && !c.serving) {
-        ctx.report(codes['endpoint-never-used'](ctx.at(ep.span), ep.address, 'it is neither ready nor serving, and kube-proxy only uses serving endpoints'));
-        continue;
+  return {
+    service(s) {
+      if (s.lines.length === 0) return;
+      // A numeric (or default) target port reaches every endpoint; named ones only those defining them.
+      const anyNumeric = s.lines.some((l) => typeof l.target !== 'string');
+      const targets = anyNumeric ? [] : [...portsByName(s).values()].map((lines) => lines[0]!.target as string);
+      for (const ep of s.endpoints) {
+        const c = ep.conditions;
+        if (c && !c.ready && !c.serving) {
+          ctx.report(codes['endpoint-never-used'](ctx.at(ep.span), ep.address, 'it is neither ready nor serving, and kube-proxy only uses serving endpoints'));
+          continue;
+        }
+        if (anyNumeric) continue;
+        if (!targets.some((t) => ep.namedPorts.has(t))) {
+          const names = [...new Set(targets)].join(', ');
+          ctx.report(codes['endpoint-never-used'](ctx.at(ep.span), ep.address, `it defines none of the target ports (${names}); add 'ports NAME=N'`));
+        }
       }
-      if (anyNumeric) continue;
-      if (!targets.some((t) => ep.namedPorts.has(t))) {
-        const names = [...new Set(targets)].join(', ');
-        ctx.report(codes['endpoint-never-used'](ctx.at(ep.span), ep.address, `it defines none of the target ports (${names}); add 'ports NAME=N'`));
-      }
-    }
-  }
+    },
+  };
 };

@@ -31,14 +31,14 @@ export const frontendsUnique: Rule = (ctx, draft) => {
     // Cluster IPs: a shared cluster IP is already `cluster-ip-in-use`; claim them so that an
     // external IP of another service on the same IP:port is caught.
     for (const l of s.lines) {
-      if (l.ip && externalIPs.has(l.ip.text)) claim(l.ip.text, l.ast.port.value, l.ast.protocol.value, l.ast.clusterIP.span, 'cluster IP');
+      if (l.ip && externalIPs.has(l.ip)) claim(l.ip, l.port, l.protocol, l.ast.clusterIP.span, 'cluster IP');
     }
     if (s.externalIPs.length === 0 && s.lbIngress.length === 0) continue;
     const external = (list: readonly ParsedAddress[], what: string) => {
       for (const a of list) {
         for (const [, lines] of portsByName(s)) {
-          const l = lines.find((x) => x.ip?.family === a.ip.family);
-          if (l) claim(a.ip.text, l.ast.port.value, l.ast.protocol.value, a.lit.span, what);
+          const l = lines.find((x) => x.family === a.ip.family);
+          if (l) claim(a.ip.text, l.port, l.protocol, a.lit.span, what);
         }
       }
     };
@@ -54,9 +54,11 @@ export const externalAddressFamilies: Rule = (ctx, draft) => {
       if (!s.families.includes(a.ip.family)) ctx.report(codes['address-family-ignored'](ctx.at(a.lit.span), what, a.ip.text, familyName(a.ip.family)));
     }
   };
-  for (const s of draft.services) {
-    if (s.families.length === 0) continue;
-    check(s, s.externalIPs, 'external IP');
-    check(s, s.lbIngress, 'load-balancer ingress IP');
-  }
+  return {
+    service(s) {
+      if (s.families.length === 0) return;
+      check(s, s.externalIPs, 'external IP');
+      check(s, s.lbIngress, 'load-balancer ingress IP');
+    },
+  };
 };

@@ -4,50 +4,55 @@ import { dns1035Label, dns1123Label, ianaServiceName, labelValue } from '../name
 import type { Rule } from './rule.ts';
 
 export const serviceNames: Rule = (ctx, draft) => {
-  for (const s of draft.services) {
-    const ns = dns1123Label(s.namespace);
-    if (ns) ctx.report(codes['invalid-namespace'](ctx.at(s.ast.namespace.span), s.namespace, ns));
-    const name = dns1035Label(s.name);
-    if (name) ctx.report(codes['invalid-service-name'](ctx.at(s.ast.name.span), s.name, name));
-  }
+  return {
+    service(s) {
+      const ns = dns1123Label(s.namespace);
+      if (ns) ctx.report(codes['invalid-namespace'](ctx.at(s.ast.namespace.span), s.namespace, ns));
+      const name = dns1035Label(s.name);
+      if (name) ctx.report(codes['invalid-service-name'](ctx.at(s.ast.name.span), s.name, name));
+    },
+  };
 };
 
 export const portNames: Rule = (ctx, draft) => {
-  for (const s of draft.services) {
-    for (const l of s.lines) {
-      if (l.ast.name) {
-        const why = dns1123Label(l.name);
-        if (why) ctx.report(codes['invalid-port-name'](ctx.at(l.ast.name.span), l.name, why));
+  return {
+    service(s) {
+      for (const l of s.lines) {
+        if (l.name !== '') {
+          const why = dns1123Label(l.name);
+          if (why) ctx.report(codes['invalid-port-name'](ctx.at(l.ast.name!.span), l.name, why));
+        }
+        if (typeof l.target === 'string') {
+          const why = ianaServiceName(l.target);
+          if (why) ctx.report(codes['invalid-target-port-name'](ctx.at(l.ast.targetPort!.span), l.target, why));
+        }
       }
-      const t = l.ast.targetPort;
-      if (t && typeof t.value === 'string') {
-        const why = ianaServiceName(t.value);
-        if (why) ctx.report(codes['invalid-target-port-name'](ctx.at(t.span), t.value, why));
-      }
-    }
-  }
+    },
+  };
 };
 
 export const endpointNames: Rule = (ctx, draft) => {
-  for (const s of draft.services) {
-    for (const ep of s.endpoints) {
-      const ports = ep.portEntries;
-      for (let i = 0; i < ports.length; i++) {
-        const p = ports[i]!;
-        const why = ianaServiceName(p.name.value);
-        if (why) ctx.report(codes['invalid-endpoint-port-name'](ctx.at(p.name.span), p.name.value, why));
-        // (a handful of ports per endpoint: a scan beats a Set per endpoint)
-        for (let j = 0; j < i; j++) {
-          if (ports[j]!.name.value === p.name.value) {
-            ctx.report(codes['duplicate-endpoint-port-name'](ctx.at(p.name.span), p.name.value));
-            break;
+  return {
+    service(s) {
+      for (const ep of s.endpoints) {
+        const ports = ep.portEntries;
+        for (let i = 0; i < ports.length; i++) {
+          const p = ports[i]!;
+          const why = ianaServiceName(p.name.value);
+          if (why) ctx.report(codes['invalid-endpoint-port-name'](ctx.at(p.name.span), p.name.value, why));
+          // (a handful of ports per endpoint: a scan beats a Set per endpoint)
+          for (let j = 0; j < i; j++) {
+            if (ports[j]!.name.value === p.name.value) {
+              ctx.report(codes['duplicate-endpoint-port-name'](ctx.at(p.name.span), p.name.value));
+              break;
+            }
           }
         }
+        if (ep.zone !== null) {
+          const why = labelValue(ep.zone);
+          if (why) ctx.report(codes['invalid-zone'](ctx.at(ep.ast.zone!.span), ep.zone, why));
+        }
       }
-      if (ep.zone !== null) {
-        const why = labelValue(ep.zone);
-        if (why) ctx.report(codes['invalid-zone'](ctx.at(ep.ast.zone!.span), ep.zone, why));
-      }
-    }
-  }
+    },
+  };
 };

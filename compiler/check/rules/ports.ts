@@ -8,117 +8,125 @@ import { portsByName, type Rule } from './rule.ts';
 export const portNumbers: Rule = (ctx, draft) => {
   const { min, max } = draft.nodePortRange;
   const inRange = (n: number) => Number.isInteger(n) && n >= min && n <= max;
-  for (const s of draft.services) {
-    for (const l of s.lines) {
-      if (!isValidPort(l.ast.port.value)) ctx.report(codes['invalid-port'](ctx.at(l.ast.port.span), 'port', l.ast.port.value));
-      const t = l.ast.targetPort;
-      if (t && typeof t.value === 'number' && !isValidPort(t.value)) ctx.report(codes['invalid-port'](ctx.at(t.span), 'target port', t.value));
-      const np = l.ast.nodePort;
-      if (np && !inRange(np.value)) ctx.report(codes['node-port-out-of-range'](ctx.at(np.span), 'nodePort', np.value, min, max));
-    }
-    for (const h of s.hcnp) {
-      if (!inRange(h.value)) ctx.report(codes['node-port-out-of-range'](ctx.at(h.span), 'healthCheckNodePort', h.value, min, max));
-    }
-    for (const ep of s.endpoints) {
-      for (const p of ep.portEntries) {
-        if (!isValidPort(p.port.value)) ctx.report(codes['invalid-port'](ctx.at(p.port.span), `endpoint port ${p.name.value}`, p.port.value));
+  return {
+    service(s) {
+      for (const l of s.lines) {
+        if (!isValidPort(l.port)) ctx.report(codes['invalid-port'](ctx.at(l.ast.port.span), 'port', l.port));
+        if (typeof l.target === 'number' && !isValidPort(l.target)) {
+          ctx.report(codes['invalid-port'](ctx.at(l.ast.targetPort!.span), 'target port', l.target));
+        }
+        if (l.nodePort !== null && !inRange(l.nodePort)) {
+          ctx.report(codes['node-port-out-of-range'](ctx.at(l.ast.nodePort!.span), 'nodePort', l.nodePort, min, max));
+        }
       }
-    }
-  }
+      for (const h of s.hcnp) {
+        if (!inRange(h.value)) ctx.report(codes['node-port-out-of-range'](ctx.at(h.span), 'healthCheckNodePort', h.value, min, max));
+      }
+      for (const ep of s.endpoints) {
+        for (const p of ep.portEntries) {
+          if (!isValidPort(p.port.value)) ctx.report(codes['invalid-port'](ctx.at(p.port.span), `endpoint port ${p.name.value}`, p.port.value));
+        }
+      }
+    },
+  };
 };
 
 const nameSpan = (l: PortLineDraft): Span => l.ast.name?.span ?? l.ast.type.span;
 
 /** Within one family: port names unique, an unnamed port only alone, each port/protocol once. */
 export const portNamesUnique: Rule = (ctx, draft) => {
-  for (const s of draft.services) {
-    const multiPort = portsByName(s).size > 1;
-    const lines = s.lines.filter((l) => l.ip);
-    // Earlier line of the same family with the same name / port+protocol. Services have a few
-    // lines, so a scan is cheapest; many lines use maps so that no service is quadratic.
-    const big = lines.length > 8;
-    const names = big ? new Map<string, PortLineDraft>() : null;
-    const pairs = big ? new Map<string, PortLineDraft>() : null;
-    for (let i = 0; i < lines.length; i++) {
-      const l = lines[i]!;
-      const fam = l.ip!.family;
-      const port = l.ast.port.value;
-      const proto = l.ast.protocol.value;
-      let prev: PortLineDraft | undefined;
-      let prevPair: PortLineDraft | undefined;
-      if (names && pairs) {
-        const nk = `${fam}|${l.name}`;
-        const pk = `${fam}|${port}/${proto}`;
-        prev = names.get(nk);
-        prevPair = pairs.get(pk);
-        if (!prev) names.set(nk, l);
-        if (!prevPair) pairs.set(pk, l);
-      } else {
-        for (let j = 0; j < i; j++) {
-          const o = lines[j]!;
-          if (o.ip!.family !== fam) continue;
-          if (!prev && o.name === l.name) prev = o;
-          if (!prevPair && o.ast.port.value === port && o.ast.protocol.value === proto) prevPair = o;
+  return {
+    service(s) {
+      const multiPort = portsByName(s).size > 1;
+      const lines = s.lines.filter((l) => l.ip);
+      // Earlier line of the same family with the same name / port+protocol. Services have a few
+      // lines, so a scan is cheapest; many lines use maps so that no service is quadratic.
+      const big = lines.length > 8;
+      const names = big ? new Map<string, PortLineDraft>() : null;
+      const pairs = big ? new Map<string, PortLineDraft>() : null;
+      for (let i = 0; i < lines.length; i++) {
+        const l = lines[i]!;
+        const fam = l.family!;
+        const port = l.port;
+        const proto = l.protocol;
+        let prev: PortLineDraft | undefined;
+        let prevPair: PortLineDraft | undefined;
+        if (names && pairs) {
+          const nk = `${fam}|${l.name}`;
+          const pk = `${fam}|${port}/${proto}`;
+          prev = names.get(nk);
+          prevPair = pairs.get(pk);
+          if (!prev) names.set(nk, l);
+          if (!prevPair) pairs.set(pk, l);
+        } else {
+          for (let j = 0; j < i; j++) {
+            const o = lines[j]!;
+            if (o.family! !== fam) continue;
+            if (!prev && o.name === l.name) prev = o;
+            if (!prevPair && o.port === port && o.protocol === proto) prevPair = o;
+          }
+        }
+        if (l.name === '' && (multiPort || prev)) {
+          ctx.report(codes['unnamed-port-in-multi-port-service'](ctx.at(l.ast.type.span)));
+        } else if (prev) {
+          ctx.report(
+            codes['duplicate-port-name'](ctx.at(nameSpan(l), { related: [ctx.related('first used here', nameSpan(prev))] }), l.name, familyName(fam)),
+          );
+        }
+        if (prevPair) {
+          ctx.report(
+            codes['duplicate-service-port'](ctx.at(l.ast.port.span, { related: [ctx.related('first declared here', prevPair.ast.port.span)] }), port, proto),
+          );
         }
       }
-      if (l.name === '' && (multiPort || prev)) {
-        ctx.report(codes['unnamed-port-in-multi-port-service'](ctx.at(l.ast.type.span)));
-      } else if (prev) {
-        ctx.report(
-          codes['duplicate-port-name'](ctx.at(nameSpan(l), { related: [ctx.related('first used here', nameSpan(prev))] }), l.name, familyName(fam)),
-        );
-      }
-      if (prevPair) {
-        ctx.report(
-          codes['duplicate-service-port'](ctx.at(l.ast.port.span, { related: [ctx.related('first declared here', prevPair.ast.port.span)] }), port, proto),
-        );
-      }
-    }
-  }
+    },
+  };
 };
 
-const targetText = (l: PortLineDraft): string => String(l.ast.targetPort?.value ?? l.ast.port.value);
+const targetText = (l: PortLineDraft): string => String(l.target ?? l.port);
 
 /** A dual-stack service has the same ports in both families; lines of one name agree on everything but the IP. */
 export const dualStackPorts: Rule = (ctx, draft) => {
-  for (const s of draft.services) {
-    if (s.families.length < 2) continue;
-    for (const [name, lines] of portsByName(s)) {
-      const valid = lines.filter((l) => l.ip);
-      const first = valid[0];
-      if (!first) continue;
-      const label = name === '' ? 'the unnamed port' : `port '${name}'`;
-      for (const fam of s.families) {
-        if (!valid.some((l) => l.ip!.family === fam)) {
+  return {
+    service(s) {
+      if (s.families.length < 2) return;
+      for (const [name, lines] of portsByName(s)) {
+        const valid = lines.filter((l) => l.ip);
+        const first = valid[0];
+        if (!first) continue;
+        const label = name === '' ? 'the unnamed port' : `port '${name}'`;
+        for (const fam of s.families) {
+          if (!valid.some((l) => l.family! === fam)) {
+            ctx.report(
+              codes['dual-stack-port-mismatch'](
+                ctx.at(nameSpan(first), { hint: `add an ${familyName(fam)} line for ${label}` }),
+                `${label} is declared for ${familyName(first.family!)} but not for ${familyName(fam)}`,
+              ),
+            );
+          }
+        }
+        const other = valid.find((l) => l.family! !== first.family!);
+        if (!other) continue;
+        const diffs: [string, string, string, Span][] = [];
+        const a = first.ast;
+        const b = other.ast;
+        if (a.protocol.value !== b.protocol.value) diffs.push(['protocol', a.protocol.value, b.protocol.value, b.protocol.span]);
+        if (a.port.value !== b.port.value) diffs.push(['port', String(a.port.value), String(b.port.value), b.port.span]);
+        if ((a.nodePort?.value ?? null) !== (b.nodePort?.value ?? null)) {
+          diffs.push(['nodePort', String(a.nodePort?.value ?? 'none'), String(b.nodePort?.value ?? 'none'), b.nodePort?.span ?? b.port.span]);
+        }
+        if (targetText(first) !== targetText(other)) diffs.push(['target port', targetText(first), targetText(other), b.targetPort?.span ?? b.span]);
+        for (const [what, x, y, span] of diffs) {
           ctx.report(
             codes['dual-stack-port-mismatch'](
-              ctx.at(nameSpan(first), { hint: `add an ${familyName(fam)} line for ${label}` }),
-              `${label} is declared for ${familyName(first.ip!.family)} but not for ${familyName(fam)}`,
+              ctx.at(span, { related: [ctx.related(`the ${familyName(first.family!)} line is here`, first.ast.span)] }),
+              `${label} has ${what} ${y} for ${familyName(other.family!)} but ${x} for ${familyName(first.family!)}`,
             ),
           );
         }
       }
-      const other = valid.find((l) => l.ip!.family !== first.ip!.family);
-      if (!other) continue;
-      const diffs: [string, string, string, Span][] = [];
-      const a = first.ast;
-      const b = other.ast;
-      if (a.protocol.value !== b.protocol.value) diffs.push(['protocol', a.protocol.value, b.protocol.value, b.protocol.span]);
-      if (a.port.value !== b.port.value) diffs.push(['port', String(a.port.value), String(b.port.value), b.port.span]);
-      if ((a.nodePort?.value ?? null) !== (b.nodePort?.value ?? null)) {
-        diffs.push(['nodePort', String(a.nodePort?.value ?? 'none'), String(b.nodePort?.value ?? 'none'), b.nodePort?.span ?? b.port.span]);
-      }
-      if (targetText(first) !== targetText(other)) diffs.push(['target port', targetText(first), targetText(other), b.targetPort?.span ?? b.span]);
-      for (const [what, x, y, span] of diffs) {
-        ctx.report(
-          codes['dual-stack-port-mismatch'](
-            ctx.at(span, { related: [ctx.related(`the ${familyName(first.ip!.family)} line is here`, first.ast.span)] }),
-            `${label} has ${what} ${y} for ${familyName(other.ip!.family)} but ${x} for ${familyName(first.ip!.family)}`,
-          ),
-        );
-      }
-    }
-  }
+    },
+  };
 };
 
 /**
@@ -127,49 +135,51 @@ export const dualStackPorts: Rule = (ctx, draft) => {
  */
 export const nodePortCollisions: Rule = (ctx, draft) => {
   const owner = new Map<number, { key: string; what: string; span: Span }>();
-  for (const s of draft.services) {
-    if (s.hcnp.length === 0 && !s.lines.some((l) => l.ast.nodePort)) continue;
-    const mine = new Map<string, PortLineDraft>();
-    const claimed: [number, Span, string][] = [];
-    for (const [, lines] of portsByName(s)) {
-      const l = lines.find((x) => x.ast.nodePort);
-      const np = l?.ast.nodePort;
-      if (!l || !np) continue;
-      const k = `${np.value}/${l.ast.protocol.value}`;
-      const prev = mine.get(k);
-      if (prev) {
-        ctx.report(
-          codes['duplicate-node-port'](
-            ctx.at(np.span, { related: [ctx.related('first used here', prev.ast.nodePort!.span)] }),
-            'nodePort',
-            np.value,
-            `port ${prev.name === '' ? '(unnamed)' : `'${prev.name}'`} of this service`,
-          ),
-        );
-        continue;
+  return {
+    service(s) {
+      if (s.hcnp.length === 0 && !s.lines.some((l) => l.nodePort !== null)) return;
+      const mine = new Map<string, PortLineDraft>();
+      const claimed: [number, Span, string][] = [];
+      for (const [, lines] of portsByName(s)) {
+        const l = lines.find((x) => x.nodePort !== null);
+        const np = l?.ast.nodePort;
+        if (!l || !np) continue;
+        const k = `${np.value}/${l.protocol}`;
+        const prev = mine.get(k);
+        if (prev) {
+          ctx.report(
+            codes['duplicate-node-port'](
+              ctx.at(np.span, { related: [ctx.related('first used here', prev.ast.nodePort!.span)] }),
+              'nodePort',
+              np.value,
+              `port ${prev.name === '' ? '(unnamed)' : `'${prev.name}'`} of this service`,
+            ),
+          );
+          continue;
+        }
+        mine.set(k, l);
+        const other = owner.get(np.value);
+        if (other && other.key !== s.key) {
+          ctx.report(
+            codes['duplicate-node-port'](ctx.at(np.span, { related: [ctx.related(`${other.key} uses it here`, other.span)] }), 'nodePort', np.value, `${other.what} of ${other.key}`),
+          );
+        } else claimed.push([np.value, np.span, 'a nodePort']);
       }
-      mine.set(k, l);
-      const other = owner.get(np.value);
-      if (other && other.key !== s.key) {
-        ctx.report(
-          codes['duplicate-node-port'](ctx.at(np.span, { related: [ctx.related(`${other.key} uses it here`, other.span)] }), 'nodePort', np.value, `${other.what} of ${other.key}`),
-        );
-      } else claimed.push([np.value, np.span, 'a nodePort']);
-    }
-    for (const [n, span, what] of claimed) if (!owner.has(n)) owner.set(n, { key: s.key, what, span });
-    // Only the first healthCheckNodePort counts; a second one is a conflicting attribute.
-    for (const h of s.hcnp.slice(0, 1)) {
-      const other = owner.get(h.value);
-      if (other) {
-        ctx.report(
-          codes['duplicate-node-port'](
-            ctx.at(h.span, { related: [ctx.related(`${other.key} uses it here`, other.span)] }),
-            'healthCheckNodePort',
-            h.value,
-            `${other.what} of ${other.key}`,
-          ),
-        );
-      } else owner.set(h.value, { key: s.key, what: 'the healthCheckNodePort', span: h.span });
-    }
-  }
+      for (const [n, span, what] of claimed) if (!owner.has(n)) owner.set(n, { key: s.key, what, span });
+      // Only the first healthCheckNodePort counts; a second one is a conflicting attribute.
+      for (const h of s.hcnp.slice(0, 1)) {
+        const other = owner.get(h.value);
+        if (other) {
+          ctx.report(
+            codes['duplicate-node-port'](
+              ctx.at(h.span, { related: [ctx.related(`${other.key} uses it here`, other.span)] }),
+              'healthCheckNodePort',
+              h.value,
+              `${other.what} of ${other.key}`,
+            ),
+          );
+        } else owner.set(h.value, { key: s.key, what: 'the healthCheckNodePort', span: h.span });
+      }
+    },
+  };
 };
