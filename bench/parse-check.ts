@@ -60,8 +60,8 @@ function once(): { parse: number; check: number; parseCpu: number; checkCpu: num
   };
 }
 
-// A fixed reference loop, timed before and after: on a shared machine it shows how much CPU this
-// process actually got (a few hundred ms instead of ~100 means the figures are inflated as much).
+// A fixed reference loop, timed before the runs: on a shared machine it shows how much CPU this
+// process got (a few hundred ms instead of ~60-90 means the figures are inflated about as much).
 function referenceLoop(): number {
   const a = performance.now();
   let x = 0;
@@ -88,10 +88,11 @@ const total = parse.map((p, i) => p + check[i]!);
 const mb = (n: number) => (n / 1024).toFixed(0);
 const lines = text.split('\n').length;
 console.log(`input: ${services} services, ${endpoints} endpoints each, ${lines} lines, ${(text.length / 1e6).toFixed(1)} MB (generated in ${genMs.toFixed(0)} ms)`);
+console.log(`first run (cold JIT, what one \`ksvc check\` pays): parse ${warm.parse.toFixed(0)} ms, check ${warm.check.toFixed(0)} ms`);
 console.log(`parse: median ${median(parse).toFixed(0)} ms  (min ${Math.min(...parse).toFixed(0)}, max ${Math.max(...parse).toFixed(0)}, ${runs} runs)`);
 console.log(`check: median ${median(check).toFixed(0)} ms  (min ${Math.min(...check).toFixed(0)}, max ${Math.max(...check).toFixed(0)})`);
 console.log(`parse+check: median ${median(total).toFixed(0)} ms wall`);
 console.log(`cpu time: parse median ${median(parseCpu).toFixed(0)} ms, check median ${median(checkCpu).toFixed(0)} ms`);
-console.log(`reference loop (1e8 integer adds): ${refBefore.toFixed(0)} ms before, ${referenceLoop().toFixed(0)} ms after`);
+console.log(`reference loop (1e8 integer adds) before the runs: ${refBefore.toFixed(0)} ms (~60-90 ms when the machine is idle)`);
 console.log(`load average at the end: ${(await import('node:os')).loadavg().map((x) => x.toFixed(1)).join(' ')}`);
 console.log(`peak RSS: ${mb(process.resourceUsage().maxRSS)} MB; node ${process.version}; ${(await import('node:os')).cpus().length} CPUs`);
