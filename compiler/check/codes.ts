@@ -265,7 +265,8 @@ export const { codes, table: checkCodeTable } = defineCodes({
   },
   'endpoint-never-used': {
     severity: w,
-    message: (ip: string, why: string) => `endpoint ${ip} never receives traffic: ${why}`,
+    /** `what` is "endpoint 10.0.0.1", or "12 endpoints (10.0.0.1, 10.0.0.2, ...)" when summarised. */
+    message: (what: string, why: string) => `${what} never ${/^endpoint /.test(what) ? 'receives' : 'receive'} traffic: ${why}`,
   },
 });
 

@@ -3,7 +3,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { resolveConditionWords } from '../../compiler/check/conditions.ts';
 import type { EndpointCondition } from '../../grammar/ast.ts';
-import { BASE, expectClean, expectDiag, expectNo } from './check-helpers.ts';
+import { BASE, expectClean, expectDiag, expectNo, run } from './check-helpers.ts';
 
 const S = (body: string) => `${BASE}service default/web {\n  http: ClusterIP 10.0.0.10:80/tcp -> endpoints:8080\n${body}\n}\n`;
 
@@ -97,6 +97,18 @@ test('endpoint-never-used (warning): neither ready nor serving, or no target por
   expectDiag(S('  endpoints 10.0.0.1 terminating not-serving'), 'endpoint-never-used', 'endpoints |10.0.0.1');
   expectDiag(`service default/web {\n  http: ClusterIP 10.0.0.10:80/tcp -> endpoints:web\n  endpoints 10.0.0.1 ports web=80, 10.0.0.2\n}\n`, 'endpoint-never-used', '10.0.0.2');
   expectNo(S('  endpoints 10.0.0.1 terminating'), 'endpoint-never-used');
+  const one = expectDiag(`service default/web {\n  http: ClusterIP 10.0.0.10:80/tcp -> endpoints:web\n  endpoints 10.0.0.1 ports web=80, 10.0.0.2\n}\n`, 'endpoint-never-used', '10.0.0.2');
+  assert.is(one.message, "endpoint 10.0.0.2 never receives traffic: it defines none of the target ports (web); add 'ports NAME=N'");
+});
+
+test('endpoint-never-used: many unused endpoints of one service make one summary warning', () => {
+  const eps = Array.from({ length: 6 }, (_, i) => `10.1.0.${i + 1} not-ready`).join(', ');
+  const r = run(S(`  endpoints ${eps}`));
+  const ws = r.diagnostics.filter((d) => d.code === 'endpoint-never-used');
+  assert.is(ws.length, 1);
+  assert.is(ws[0]!.message, '6 endpoints of default/web (10.1.0.1, 10.1.0.2, 10.1.0.3, ...) never receive traffic: they are neither ready nor serving, and kube-proxy only uses serving endpoints');
+  assert.is(ws[0]!.related?.length, 2);
+  assert.ok(r.model, 'warnings only');
 });
 
 // ---- cluster and nodes ----------------------------------------------------------------------

@@ -88,23 +88,42 @@ export const targetPortNamesDefined: Rule = (ctx, draft) => {
   };
 };
 
+/** Beyond this many unused endpoints in one service, one summary warning instead of one each. */
+const UNUSED_DETAIL_LIMIT = 3;
+
 export const endpointsUsed: Rule = (ctx, draft) => {
+  const notServingWhy = ['it is', 'they are'].map((who) => `${who} neither ready nor serving, and kube-proxy only uses serving endpoints`);
   return {
     service(s) {
       if (s.lines.length === 0) return;
       // A numeric (or default) target port reaches every endpoint; named ones only those defining them.
       const anyNumeric = s.lines.some((l) => typeof l.target !== 'string');
       const targets = anyNumeric ? [] : [...portsByName(s).values()].map((lines) => lines[0]!.target as string);
+      const names = [...new Set(targets)].join(', ');
+      const noTargetWhy = ['it defines', 'they define'].map((who) => `${who} none of the target ports (${names}); add 'ports NAME=N'`);
+      let notServing: EndpointDraft[] | null = null;
+      let noPort: EndpointDraft[] | null = null;
       for (const ep of s.endpoints) {
         const c = ep.conditions;
-        if (c && !c.ready && !c.serving) {
-          ctx.report(codes['endpoint-never-used'](ctx.at(ep.span), ep.address, 'it is neither ready nor serving, and kube-proxy only uses serving endpoints'));
-          continue;
-        }
-        if (anyNumeric) continue;
-        if (!targets.some((t) => ep.namedPorts.has(t))) {
-          const names = [...new Set(targets)].join(', ');
-          ctx.report(codes['endpoint-never-used'](ctx.at(ep.span), ep.address, `it defines none of the target ports (${names}); add 'ports NAME=N'`));
+        if (c && !c.ready && !c.serving) (notServing ??= []).push(ep);
+        else if (!anyNumeric && !targets.some((t) => ep.namedPorts.has(t))) (noPort ??= []).push(ep);
+      }
+      for (const [list, why] of [
+        [notServing, notServingWhy],
+        [noPort, noTargetWhy],
+      ] as const) {
+        if (!list) continue;
+        if (list.length <= UNUSED_DETAIL_LIMIT) {
+          for (const ep of list) ctx.report(codes['endpoint-never-used'](ctx.at(ep.span), `endpoint ${ep.address}`, why[0]!));
+        } else {
+          const shown = list.slice(0, UNUSED_DETAIL_LIMIT).map((e) => e.address).join(', ');
+          ctx.report(
+            codes['endpoint-never-used'](
+              ctx.at(list[0]!.span, { related: list.slice(1, UNUSED_DETAIL_LIMIT).map((e) => ctx.related(`also ${e.address}`, e.span)) }),
+              `${list.length} endpoints of ${s.key} (${shown}, ...)`,
+              why[1]!,
+            ),
+          );
         }
       }
     },
