@@ -271,6 +271,18 @@ function randomMatches(n: number): string[] {
   return v;
 }
 
+/**
+ * The affinity set's key for one endpoint: `saddr . <endpoint ip> . <endpoint port>`, the endpoint
+ * part written as `saddr & 0 | ip` and `th dport & 0 | port` — constants typed by the expression
+ * they mask (nft 1.0.6 cannot type a bare constant inside a concatenation), which the kernel
+ * computes as one bitwise step each: (reg & 0) ^ constant. One set per service port, partitioned by
+ * endpoint, holds exactly the records of iptables' per-endpoint `recent` lists (docs/nftables.md §1.5).
+ */
+function affinityKey(f: FamilySpelling, ep: IREndpoint): Expr {
+  const saddr = payload(f.l3, 'saddr');
+  return concat(saddr, or(and(saddr, str(f.l3 === 'ip' ? '0.0.0.0' : '::')), str(ep.ip)), or(and(payload('th', 'dport'), '0'), String(ep.port)));
+}
+
 function renderServiceChains(
   sp: IRServicePort,
   n: ReturnType<typeof servicePortNames>,
@@ -285,7 +297,7 @@ function renderServiceChains(
   const serviceBase = servicePortBase(sp);
   const eps = sp.endpoints.map((ep) => {
     const names = endpointNames(serviceBase, ep);
-    return { ep, chain: names.chain, affinitySet: names.affinitySet, goto: goto(names.chain) };
+    return { ep, chain: names.chain, goto: goto(names.chain) };
   });
   const byEndpoint = new Map(eps.map((e) => [e.ep.hostPort, e]));
   const info = (ep: IREndpoint) => {
@@ -293,6 +305,10 @@ function renderServiceChains(
     if (!v) throw new Error(`IR invariant: endpoint ${ep.hostPort} of ${sp.servicePortName} is not in its endpoints list`);
     return v;
   };
+
+  if (sp.affinity && sp.endpoints.length > 0) {
+    affinitySets.push({ kind: 'set', name: n.affinity, type: [f.addrType, f.addrType, 'inet_service'], flags: ['timeout'], timeout: sp.affinity.timeoutSeconds, elem: [] });
+  }
 
   // external-… (KUBE-EXT)
   const ext = sp.external?.ext;
@@ -332,7 +348,7 @@ function renderServiceChains(
     if (sp.affinity) {
       for (const ep of set.endpoints) {
         const e = info(ep);
-        rule(c, match('==', saddr, str(`@${e.affinitySet}`)), e.goto);
+        rule(c, match('==', affinityKey(f, e.ep), str(`@${n.affinity}`)), e.goto);
       }
     }
     const draws = randomMatches(set.endpoints.length);
@@ -344,10 +360,7 @@ function renderServiceChains(
   for (const e of eps) {
     const c = chain(e.chain);
     c.rules.add(`,\n${c.head}${hairpinOpen}${e.ep.ip}${HAIRPIN_CLOSE}`);
-    if (sp.affinity) {
-      rule(c, setUpdate(saddr, e.affinitySet));
-      affinitySets.push({ kind: 'set', name: e.affinitySet, type: f.addrType, flags: ['timeout'], timeout: sp.affinity.timeoutSeconds, elem: [] });
-    }
+    if (sp.affinity) rule(c, setUpdate(affinityKey(f, e.ep), n.affinity));
     c.rules.add(`,\n${c.head}${dnatOpen}${e.ep.ip}","port":${e.ep.port}}}]}}}`);
   }
 }

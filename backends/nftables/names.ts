@@ -2,7 +2,8 @@
 // "ns/svc/proto/portname", an endpoint base name "<service base>__<ip>/<port>" (IPv6 colons become
 // dots), each prefixed by the first 8 characters of the RFC 4648 base32 SHA-256 of the base name and
 // cut to 240 characters. Chains and sets add a role prefix (service-, local-, external-, firewall-,
-// endpoint-, affinity-). Same inputs give the same names as kube-proxy's nftables mode.
+// endpoint-, affinity-). Same inputs give the same chain names as kube-proxy's nftables mode; the
+// affinity set is per service port here (kube-proxy: per endpoint), see docs/nftables.md §1.5.
 import { hash } from 'node:crypto';
 import type { IREndpoint, IRServicePort } from '../../compiler/ir/types.ts';
 import { sha256AsciiPrefix } from './sha256.ts';
@@ -49,6 +50,8 @@ export interface ServicePortNames {
   local: string;
   external: string;
   firewall: string;
+  /** The service port's session-affinity set (one per service port, keyed by client and endpoint). */
+  affinity: string;
 }
 
 export function servicePortNames(sp: IRServicePort): ServicePortNames {
@@ -58,10 +61,11 @@ export function servicePortNames(sp: IRServicePort): ServicePortNames {
     local: `local-${base}`,
     external: `external-${base}`,
     firewall: `firewall-${base}`,
+    affinity: `affinity-${base}`,
   };
 }
 
-export function endpointNames(serviceBase: string, ep: IREndpoint): { chain: string; affinitySet: string } {
+export function endpointNames(serviceBase: string, ep: IREndpoint): { chain: string } {
   const base = hashAndTruncate(endpointBase(serviceBase, ep));
-  return { chain: `endpoint-${base}`, affinitySet: `affinity-${base}` };
+  return { chain: `endpoint-${base}` };
 }

@@ -14,6 +14,14 @@ const only = (o: Obj): [string, Json] => {
 const hex = (n: number): string => `0x${n.toString(16).padStart(8, '0')}`;
 const quote = (s: string): string => `"${s}"`;
 
+/** meta/ct values (marks, random bits, status) print in hex; ports and addresses as themselves. */
+function isBitField(e: Json): boolean {
+  if (!isObj(e)) return false;
+  if ('meta' in e || 'ct' in e) return true;
+  const inner = e['&'] ?? e['|'] ?? e['^'];
+  return Array.isArray(inner) && isBitField(inner[0]!);
+}
+
 function expr(e: Json, ctx: { ifname?: boolean } = {}): string {
   if (typeof e === 'number') return String(e);
   if (typeof e === 'string') return ctx.ifname ? quote(e) : e;
@@ -40,7 +48,7 @@ function expr(e: Json, ctx: { ifname?: boolean } = {}): string {
     case '|':
     case '^': {
       const [l, r] = v as Json[];
-      return `${expr(l!)} ${k} ${typeof r === 'number' ? hex(r) : expr(r!)}`;
+      return `${expr(l!)} ${k} ${typeof r === 'number' && isBitField(l!) ? hex(r) : expr(r!)}`;
     }
     default:
       throw new Error(`nft text: unsupported expression ${k}`);

@@ -164,11 +164,37 @@ if (kernelTestsEnabled('nftables load')) {
       // svc4 balances over two endpoints: both are reached.
       const lb = probe(ns, Array.from({ length: 24 }, () => P('192.168.0.2', '172.30.0.44', 80)));
       assert.equal([...new Set(lb.map((r) => r.replySrc))].sort(), ['10.180.0.4', '10.180.0.5']);
-      // svc5 has ClientIP affinity: the source lands in its endpoint's affinity set.
+      // svc5 has ClientIP affinity: the source is recorded for its endpoint in the service port's set.
       probe(ns, [P('192.168.0.2', '172.30.0.45', 80)]);
-      const set = ns.exec('nft', ['list', 'set', 'ip', 'kube-proxy', 'affinity-GTK6MW7G-ns5/svc5/tcp/p80__10.180.0.3/80']);
+      const set = ns.exec('nft', ['list', 'set', 'ip', 'kube-proxy', 'affinity-HVFWP5L3-ns5/svc5/tcp/p80']);
       ok(set, 'list affinity set');
-      assert.match(set.stdout, /192\.168\.0\.2 (timeout|expires)/);
+      assert.match(set.stdout, /192\.168\.0\.2 \. 10\.180\.0\.3 \. 80 (timeout|expires)/);
+    });
+  });
+
+  test('kernel: ClientIP affinity sticks — every connection of one client reaches the same endpoint', async () => {
+    // dual-stack golden: default/web (10.96.0.50:80) has affinity over 10.64.1.5 and 10.64.2.6;
+    // kube-system/dns-tcp (10.96.0.10:53) has none and must spread over its three endpoints.
+    const file = new URL('dual-stack.nft.json', goldenDir).pathname;
+    await withNetns('nftaff', (ns) => {
+      ok(ns.exec('ip', ['link', 'add', 'd0', 'type', 'veth', 'peer', 'name', 'd1']), 'veth');
+      for (const l of ['d0', 'd1']) ok(ns.exec('ip', ['link', 'set', l, 'up']), 'up');
+      for (const a of ['192.168.0.2/24', '192.168.0.3/32']) ok(ns.exec('ip', ['addr', 'add', a, 'dev', 'd0']), 'addr');
+      ok(ns.exec('ip', ['route', 'add', 'default', 'dev', 'd0']), 'route');
+      ok(ns.exec('nft', ['-j', '-f', file]), 'load');
+      let sport = 41000;
+      const P = (src: string, dst: string, port: number): Probe => ({ src, dst, port, sport: ++sport });
+      for (const client of ['192.168.0.2', '192.168.0.3']) {
+        const sticky = probe(ns, Array.from({ length: 12 }, () => P(client, '10.96.0.50', 80)));
+        const targets = new Set(sticky.map((r) => r.replySrc));
+        assert.is(targets.size, 1, `${client}: one endpoint for all connections, got ${[...targets].join(', ')}`);
+        assert.ok(['10.64.1.5', '10.64.2.6'].includes([...targets][0]!), 'an endpoint of the service');
+      }
+      const set = ns.exec('nft', ['list', 'set', 'ip', 'kube-proxy', 'affinity-SUSTUHLJ-default/web/tcp/http']);
+      ok(set, 'list affinity set');
+      assert.is((set.stdout.match(/192\.168\.0\.[23] \. 10\.64\.[12]\.[56] \. 8080 (timeout|expires)/g) ?? []).length, 2, set.stdout);
+      const spread = probe(ns, Array.from({ length: 30 }, () => P('192.168.0.2', '10.96.0.10', 53)));
+      assert.is(new Set(spread.map((r) => r.replySrc)).size, 3, 'no affinity: all three endpoints reached');
     });
   });
 

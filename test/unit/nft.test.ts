@@ -89,9 +89,12 @@ test('overall: routing decisions rendered as iptables makes them', () => {
   // affinity checked before the random choice, refreshed in the endpoint chain
   assert.equal(rulesOf('service-HVFWP5L3-ns5/svc5/tcp/p80'), [
     'ip daddr 172.30.0.45 tcp dport 80 ip saddr != 10.0.0.0/8 jump mark-for-masquerade',
-    'ip saddr @affinity-GTK6MW7G-ns5/svc5/tcp/p80__10.180.0.3/80 goto endpoint-GTK6MW7G-ns5/svc5/tcp/p80__10.180.0.3/80',
+    'ip saddr . ip saddr & 0.0.0.0 | 10.180.0.3 . th dport & 0 | 80 @affinity-HVFWP5L3-ns5/svc5/tcp/p80 goto endpoint-GTK6MW7G-ns5/svc5/tcp/p80__10.180.0.3/80',
     'goto endpoint-GTK6MW7G-ns5/svc5/tcp/p80__10.180.0.3/80',
   ]);
+  // one affinity set per service port, keyed by client . endpoint ip . endpoint port
+  assert.match(text, 'add set ip kube-proxy affinity-HVFWP5L3-ns5/svc5/tcp/p80 { type ipv4_addr . ipv4_addr . inet_service ; flags timeout ; timeout 10800s ; }');
+  assert.equal(rulesOf('endpoint-GTK6MW7G-ns5/svc5/tcp/p80__10.180.0.3/80')[1], 'update @affinity-HVFWP5L3-ns5/svc5/tcp/p80 { ip saddr . ip saddr & 0.0.0.0 | 10.180.0.3 . th dport & 0 | 80 }');
   assert.equal(rulesOf('service-LAUZTJTB-ns4/svc4/tcp/p80').slice(1), [
     'meta random & 0x7fffffff < 1073741824 goto endpoint-UNZV3OEC-ns4/svc4/tcp/p80__10.180.0.4/80',
     'goto endpoint-5RFCDDV7-ns4/svc4/tcp/p80__10.180.0.5/80',
