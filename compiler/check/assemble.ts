@@ -100,12 +100,12 @@ function assembleService(s: ServiceDraft, origin: (s: Span) => Origin): ServiceM
       origin: origin(l.ast.span),
     });
   }
+  // With numeric target ports only, every endpoint has the same ports: one frozen object shared by
+  // all of them (nothing downstream writes to a model; a write would throw).
+  const allNumeric = ports.every((p) => typeof p.targetPort === 'number');
+  const sharedPorts = allNumeric ? Object.freeze(endpointPorts(ports, null)) : null;
   const endpoints: EndpointModel[] = s.endpoints.map((ep) => {
-    const epPorts: { [name: string]: number } = {};
-    for (const p of ports) {
-      const n = typeof p.targetPort === 'number' ? p.targetPort : ep.namedPorts.get(p.targetPort);
-      if (n !== undefined) epPorts[p.name] = n;
-    }
+    const epPorts = sharedPorts ?? endpointPorts(ports, ep.namedPorts);
     return {
       address: ep.address,
       family: ep.family,
@@ -137,4 +137,14 @@ function assembleService(s: ServiceDraft, origin: (s: Span) => Origin): ServiceM
     endpoints,
     origin: origin(s.ast.span),
   };
+}
+
+/** EndpointModel.ports: numeric targets as they are, named ones through the endpoint's own ports. */
+function endpointPorts(ports: readonly ServicePortModel[], named: ReadonlyMap<string, number> | null): { [name: string]: number } {
+  const out: { [name: string]: number } = {};
+  for (const p of ports) {
+    const n = typeof p.targetPort === 'number' ? p.targetPort : named?.get(p.targetPort);
+    if (n !== undefined) out[p.name] = n;
+  }
+  return out;
 }

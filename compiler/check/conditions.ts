@@ -33,7 +33,7 @@ const CONTRADICTIONS: [EndpointCondition, EndpointCondition, string][] = [
 
 /** Resolve the written conditions; reports contradictions and returns null for them. */
 export function resolveConditions(ctx: CheckContext, written: readonly Located<EndpointCondition>[]): EndpointConditions | null {
-  if (written.length === 0) return { ready: true, serving: true, terminating: false };
+  if (written.length === 0) return READY;
   const seen = new Map<EndpointCondition, Located<EndpointCondition>>();
   for (const c of written) if (!seen.has(c.value)) seen.set(c.value, c);
   let ok = true;
@@ -52,8 +52,21 @@ export function resolveConditions(ctx: CheckContext, written: readonly Located<E
   return resolveConditionWords(new Set(seen.keys()));
 }
 
+// The eight possible results, frozen and shared: a large file has 100,000 endpoints and most of
+// them resolve to READY. Nothing downstream writes to conditions (a write would throw).
+const SHARED = new Map<number, EndpointConditions>();
+for (let i = 0; i < 8; i++) {
+  SHARED.set(i, Object.freeze({ ready: (i & 4) !== 0, serving: (i & 2) !== 0, terminating: (i & 1) !== 0 }));
+}
+const shared = (c: EndpointConditions): EndpointConditions => SHARED.get((c.ready ? 4 : 0) | (c.serving ? 2 : 0) | (c.terminating ? 1 : 0))!;
+const READY = shared({ ready: true, serving: true, terminating: false });
+
 /** The table above, for a set of non-contradictory words. */
 export function resolveConditionWords(has: ReadonlySet<EndpointCondition>): EndpointConditions {
+  return shared(resolveWords(has));
+}
+
+function resolveWords(has: ReadonlySet<EndpointCondition>): EndpointConditions {
   const terminating = has.has('terminating');
   const serving = has.has('serving')
     ? true
