@@ -32,8 +32,9 @@ export const conflictingAttributes: Rule = (ctx, draft) => {
     service(s) {
       firstWins(ctx, 'externalTrafficPolicy', s.etp, (v) => v.toLowerCase());
       firstWins(ctx, 'internalTrafficPolicy', s.itp, (v) => v.toLowerCase());
-      firstWins(ctx, 'sessionAffinity', s.affinity.map((a) => ({ value: a, span: a.span })), affinityText);
+      if (s.affinity.length > 1) firstWins(ctx, 'sessionAffinity', s.affinity.map((a) => ({ value: a, span: a.span })), affinityText);
       firstWins(ctx, 'healthCheckNodePort', s.hcnp, String);
+      if (s.masq.length < 2) return;
       checkDetectorItems(ctx, s.masq, `service ${s.key}`, (d, prev) => {
         const show = (x: typeof d) => {
           const k = x.ast.detector;
