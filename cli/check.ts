@@ -1,13 +1,13 @@
 // `ksvc check FILE...`: parse and check each file on its own (one file = one cluster) and report
 // every diagnostic. Exit 0 when clean or warnings only, 1 with errors (or warnings with --strict),
 // 2 for usage problems (bad flags, unreadable files).
-import { parseArgs } from 'node:util';
 import type { Diagnostic } from '../common/diagnostics.ts';
 import type { SourceFile } from '../common/source.ts';
 import type { Command } from './command.ts';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, type CliIO } from './io.ts';
 import { loadKsvcFile } from './load-input.ts';
-import { OUTPUT_FORMATS, renderDiagnostics, renderSummary, type OutputFormat } from './render-diagnostics.ts';
+import { renderDiagnostics, renderSummary } from './render-diagnostics.ts';
+import { outputFormatOf, parseCommandArgs, usageError } from './args.ts';
 
 const HELP = `Usage: ksvc check [options] FILE...
 
@@ -39,38 +39,20 @@ export const checkCommand: Command = {
 };
 
 function runCheck(argv: string[], io: CliIO): number {
-  let values: { output?: string; strict?: boolean; help?: boolean };
-  let files: string[];
-  try {
-    const parsed = parseArgs({
-      args: argv,
-      options: {
-        output: { type: 'string' },
-        strict: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      allowPositionals: true,
-      strict: true,
-    });
-    values = parsed.values;
-    files = parsed.positionals;
-  } catch (e) {
-    io.stderr(`ksvc check: ${(e as Error).message}\nRun 'ksvc check --help' for usage.\n`);
-    return EXIT_USAGE;
-  }
+  const parsed = parseCommandArgs(io, 'check', argv, {
+    output: { type: 'string' },
+    strict: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (typeof parsed === 'number') return parsed;
+  const { values, positionals: files } = parsed;
   if (values.help) {
     io.stdout(HELP);
     return EXIT_OK;
   }
-  const format = (values.output ?? 'text') as OutputFormat;
-  if (!OUTPUT_FORMATS.includes(format)) {
-    io.stderr(`ksvc check: --output must be one of ${OUTPUT_FORMATS.join(', ')}, not '${values.output}'\n`);
-    return EXIT_USAGE;
-  }
-  if (files.length === 0) {
-    io.stderr(`ksvc check: no input files\nRun 'ksvc check --help' for usage.\n`);
-    return EXIT_USAGE;
-  }
+  const format = outputFormatOf(io, 'check', values.output);
+  if (typeof format === 'number') return format;
+  if (files.length === 0) return usageError(io, 'check', 'no input files');
 
   const diagnostics: Diagnostic[] = [];
   const sources = new Map<string, SourceFile>();

@@ -1,18 +1,18 @@
 // `ksvc compile`: .ksvc -> checked model -> IR (compiler/lower) -> a backend's artifact.
 // Backends are entries of BACKENDS: adding one is one more entry (name, formats, render).
-import { parseArgs } from 'node:util';
 import { hasErrors, type Diagnostic } from '../common/diagnostics.ts';
 import type { Family } from '../common/ip.ts';
-import { parseCIDRStrict, type CIDRText } from '../common/ip.ts';
 import type { IRProgram } from '../compiler/ir/types.ts';
 import { lowerModel, modelFamilies, type LowerOptions } from '../compiler/lower/index.ts';
 import type { LocalDetectorSpec } from '../compiler/model.ts';
 import { renderIptables } from '../backends/iptables/index.ts';
 import { renderNftablesJson, renderNftablesText } from '../backends/nftables/index.ts';
 import type { Command } from './command.ts';
-import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, writeOutputFile, type CliIO } from './io.ts';
+import { EXIT_FINDINGS, EXIT_OK, writeOutputFile, type CliIO } from './io.ts';
 import { loadKsvcFile, loadKubernetesFiles } from './load-input.ts';
-import { OUTPUT_FORMATS, renderDiagnostics, type OutputFormat } from './render-diagnostics.ts';
+import { renderDiagnostics } from './render-diagnostics.ts';
+import { outputFormatOf, parseCommandArgs, usageError as commandUsageError } from './args.ts';
+import { detectorFromFlags } from '../compiler/kube/settings.ts';
 
 export interface BackendRenderOptions {
   format: string;
@@ -49,8 +49,6 @@ export const BACKENDS: Backend[] = [
   },
 ];
 
-const DETECT_MODES = ['None', 'ClusterCIDR', 'NodeCIDR', 'BridgeInterface', 'InterfaceNamePrefix'] as const;
-
 const HELP = `Usage: ksvc compile FILE --backend NAME [options]
 
 Compile a .ksvc file for one node into a ruleset.
@@ -75,50 +73,40 @@ Environment facts and kube-proxy flags (override the file's cluster block):
   --masquerade-all          kube-proxy --masquerade-all
   --no-localhost-nodeports  kube-proxy --iptables-localhost-nodeports=false
   --detect-local-mode MODE  None | ClusterCIDR | NodeCIDR | BridgeInterface | InterfaceNamePrefix
-  --cluster-cidr CIDR       with ClusterCIDR (repeatable, one per family)
+  --cluster-cidr CIDR       kube-proxy --cluster-cidr (repeatable, one per family); alone it
+                            means --detect-local-mode ClusterCIDR, as in kube-proxy
   --pod-bridge-interface IF with BridgeInterface
   --pod-interface-name-prefix P  with InterfaceNamePrefix
 `;
 
-function usageError(io: CliIO, message: string): number {
-  io.stderr(`ksvc compile: ${message}\nRun 'ksvc compile --help' for usage.\n`);
-  return EXIT_USAGE;
-}
+const usageError = (io: CliIO, message: string): number => commandUsageError(io, 'compile', message);
 
 export const compileCommand: Command = {
   name: 'compile',
   summary: 'compile a .ksvc file to iptables-restore text (or another backend)',
   help: HELP,
   run(argv, io) {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args: argv,
-        allowPositionals: true,
-        options: {
-          backend: { type: 'string' },
-          format: { type: 'string' },
-          node: { type: 'string' },
-          family: { type: 'string' },
-          'with-hooks': { type: 'boolean' },
-          out: { type: 'string', short: 'o' },
-          output: { type: 'string' },
-          'no-nfacct': { type: 'boolean' },
-          'no-random-fully': { type: 'boolean' },
-          'conntrack-liberal': { type: 'boolean' },
-          'masquerade-all': { type: 'boolean' },
-          'no-localhost-nodeports': { type: 'boolean' },
-          'detect-local-mode': { type: 'string' },
-          'cluster-cidr': { type: 'string', multiple: true },
-          'pod-bridge-interface': { type: 'string' },
-          'pod-interface-name-prefix': { type: 'string' },
-          'from-k8s': { type: 'boolean' },
-          'skip-unknown-kinds': { type: 'boolean' },
-        },
-      });
-    } catch (e) {
-      return usageError(io, (e as Error).message);
-    }
+    const parsed = parseCommandArgs(io, 'compile', argv, {
+      backend: { type: 'string' },
+      format: { type: 'string' },
+      node: { type: 'string' },
+      family: { type: 'string' },
+      'with-hooks': { type: 'boolean' },
+      out: { type: 'string', short: 'o' },
+      output: { type: 'string' },
+      'no-nfacct': { type: 'boolean' },
+      'no-random-fully': { type: 'boolean' },
+      'conntrack-liberal': { type: 'boolean' },
+      'masquerade-all': { type: 'boolean' },
+      'no-localhost-nodeports': { type: 'boolean' },
+      'detect-local-mode': { type: 'string' },
+      'cluster-cidr': { type: 'string', multiple: true },
+      'pod-bridge-interface': { type: 'string' },
+      'pod-interface-name-prefix': { type: 'string' },
+      'from-k8s': { type: 'boolean' },
+      'skip-unknown-kinds': { type: 'boolean' },
+    });
+    if (typeof parsed === 'number') return parsed;
     const v = parsed.values;
     const fromK8s = Boolean(v['from-k8s']);
     if (parsed.positionals.length === 0 || (!fromK8s && parsed.positionals.length !== 1)) {
@@ -132,8 +120,8 @@ export const compileCommand: Command = {
     const format = v.format ?? backend.formats[0]!;
     if (!backend.formats.includes(format)) return usageError(io, `--format for ${backend.name} is one of: ${backend.formats.join(', ')}`);
     if (v['with-hooks'] && !backend.hooks) return usageError(io, `--with-hooks does not apply to the ${backend.name} backend`);
-    const output = (v.output ?? 'text') as OutputFormat;
-    if (!OUTPUT_FORMATS.includes(output)) return usageError(io, `--output is one of: ${OUTPUT_FORMATS.join(', ')}`);
+    const output = outputFormatOf(io, 'compile', v.output);
+    if (typeof output === 'number') return output;
     if (v.family !== undefined && v.family !== 'ipv4' && v.family !== 'ipv6') return usageError(io, '--family is ipv4 or ipv6');
     const detector = detectorOverride(v);
     if (typeof detector === 'string') return usageError(io, detector);
@@ -180,39 +168,14 @@ export const compileCommand: Command = {
 
 type Values = Record<string, string | boolean | string[] | undefined>;
 
-/** The --detect-local-mode override, null when absent, or a usage message. */
+/** The detector flags as an override (null when none is given), or a usage message. */
 function detectorOverride(v: Values): LocalDetectorSpec | null | string {
-  const mode = v['detect-local-mode'] as string | undefined;
-  const cidrs = (v['cluster-cidr'] as string[] | undefined) ?? [];
-  const bridge = v['pod-bridge-interface'] as string | undefined;
-  const prefix = v['pod-interface-name-prefix'] as string | undefined;
-  if (mode === undefined) {
-    if (cidrs.length || bridge !== undefined || prefix !== undefined) return '--cluster-cidr, --pod-bridge-interface and --pod-interface-name-prefix need --detect-local-mode';
-    return null;
-  }
-  if (!(DETECT_MODES as readonly string[]).includes(mode)) return `--detect-local-mode is one of: ${DETECT_MODES.join(', ')}`;
-  const ifaceOk = (s: string) => /^[A-Za-z0-9_.:-]{1,15}$/.test(s);
-  switch (mode) {
-    case 'None':
-      return { mode: 'None' };
-    case 'NodeCIDR':
-      return { mode: 'NodeCIDR' };
-    case 'ClusterCIDR': {
-      if (cidrs.length === 0) return '--detect-local-mode ClusterCIDR needs --cluster-cidr CIDR';
-      const out: CIDRText[] = [];
-      for (const c of cidrs) {
-        const r = parseCIDRStrict(c);
-        if (!r.ok) return `--cluster-cidr ${c}: ${r.reason}${r.suggestion ? ` (did you mean ${r.suggestion}?)` : ''}`;
-        if (out.some((o) => o.includes(':') === r.value.text.includes(':'))) return '--cluster-cidr takes at most one CIDR per IP family';
-        out.push(r.value.text);
-      }
-      return { mode: 'ClusterCIDR', cidrs: out };
-    }
-    case 'BridgeInterface':
-      if (!bridge || !ifaceOk(bridge)) return '--detect-local-mode BridgeInterface needs --pod-bridge-interface NAME (a valid interface name)';
-      return { mode: 'BridgeInterface', interfaceName: bridge };
-    default:
-      if (!prefix || !ifaceOk(prefix)) return '--detect-local-mode InterfaceNamePrefix needs --pod-interface-name-prefix PREFIX (a valid interface name prefix)';
-      return { mode: 'InterfaceNamePrefix', prefix };
-  }
+  const flags: Parameters<typeof detectorFromFlags>[0] = {};
+  if (v['cluster-cidr'] !== undefined) flags.clusterCIDRs = v['cluster-cidr'] as string[];
+  if (v['detect-local-mode'] !== undefined) flags.detectLocalMode = v['detect-local-mode'] as string;
+  if (v['pod-bridge-interface'] !== undefined) flags.podBridgeInterface = v['pod-bridge-interface'] as string;
+  if (v['pod-interface-name-prefix'] !== undefined) flags.podInterfaceNamePrefix = v['pod-interface-name-prefix'] as string;
+  const diags: Diagnostic[] = [];
+  const detector = detectorFromFlags(flags, diags);
+  return diags.length > 0 ? diags.map((d) => d.message).join('; ') : detector;
 }

@@ -3,14 +3,14 @@
 // `--check` writes nothing and reports the files that are not formatted; `--stdout` (or the file
 // `-`, read from stdin) prints the formatted text instead of rewriting.
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { defineCodes, type Diagnostic } from '../common/diagnostics.ts';
 import { makeSourceFile, spanOf, type SourceFile } from '../common/source.ts';
 import { formatFile } from '../grammar/format.ts';
 import { parseKsvc } from '../grammar/parse.ts';
 import type { Command } from './command.ts';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, readInputFile, writeOutputFile, type CliIO } from './io.ts';
-import { OUTPUT_FORMATS, renderDiagnostics, type OutputFormat } from './render-diagnostics.ts';
+import { renderDiagnostics } from './render-diagnostics.ts';
+import { outputFormatOf, parseCommandArgs, usageError } from './args.ts';
 
 const HELP = `Usage: ksvc fmt [options] FILE...
 
@@ -34,7 +34,7 @@ Examples:
   ksvc fmt examples/*.ksvc
   ksvc fmt --check cluster.ksvc                  # in CI: fail when a file is not formatted
   ksvc fmt --check --output github services/*.ksvc
-  ksvc import --from-k8s cluster.yaml | ksvc fmt -   # format text from a pipe
+  generate-services | ksvc fmt -                      # format text from a pipe
   ksvc fmt --stdout cluster.ksvc | diff cluster.ksvc -
 `;
 
@@ -70,47 +70,23 @@ function firstDifferentLine(a: string, b: string): number {
 }
 
 function runFmt(argv: string[], io: CliIO): number {
-  let values: { check?: boolean; stdout?: boolean; output?: string; help?: boolean };
-  let files: string[];
-  try {
-    const parsed = parseArgs({
-      args: argv,
-      options: {
-        check: { type: 'boolean' },
-        stdout: { type: 'boolean' },
-        output: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      allowPositionals: true,
-      strict: true,
-    });
-    values = parsed.values;
-    files = parsed.positionals;
-  } catch (e) {
-    io.stderr(`ksvc fmt: ${(e as Error).message}\nRun 'ksvc fmt --help' for usage.\n`);
-    return EXIT_USAGE;
-  }
+  const parsed = parseCommandArgs(io, 'fmt', argv, {
+    check: { type: 'boolean' },
+    stdout: { type: 'boolean' },
+    output: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (typeof parsed === 'number') return parsed;
+  const { values, positionals: files } = parsed;
   if (values.help) {
     io.stdout(HELP);
     return EXIT_OK;
   }
-  const format = (values.output ?? 'text') as OutputFormat;
-  if (!OUTPUT_FORMATS.includes(format)) {
-    io.stderr(`ksvc fmt: --output must be one of ${OUTPUT_FORMATS.join(', ')}, not '${values.output}'\n`);
-    return EXIT_USAGE;
-  }
-  if (values.check && values.stdout) {
-    io.stderr(`ksvc fmt: --check and --stdout cannot be combined\n`);
-    return EXIT_USAGE;
-  }
-  if (files.length === 0) {
-    io.stderr(`ksvc fmt: no input files (use '-' for stdin)\nRun 'ksvc fmt --help' for usage.\n`);
-    return EXIT_USAGE;
-  }
-  if (files.filter((f) => f === '-').length > 1) {
-    io.stderr(`ksvc fmt: '-' (stdin) can be given only once\n`);
-    return EXIT_USAGE;
-  }
+  const format = outputFormatOf(io, 'fmt', values.output);
+  if (typeof format === 'number') return format;
+  if (values.check && values.stdout) return usageError(io, 'fmt', '--check and --stdout cannot be combined');
+  if (files.length === 0) return usageError(io, 'fmt', "no input files (use '-' for stdin)");
+  if (files.filter((f) => f === '-').length > 1) return usageError(io, 'fmt', "'-' (stdin) can be given only once");
 
   const diagnostics: Diagnostic[] = [];
   const sources = new Map<string, SourceFile>();

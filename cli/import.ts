@@ -2,7 +2,6 @@
 // document or `kind: List`) -> one formatted .ksvc file meaning the same thing. The objects are read
 // as kube-proxy reads them (compiler/kube); cluster settings come from kube-proxy's flags. Before
 // anything is written, the printed file is parsed and checked again and must give the same model.
-import { parseArgs } from 'node:util';
 import { hasErrors, type Diagnostic } from '../common/diagnostics.ts';
 import { makeSourceFile } from '../common/source.ts';
 import { loadKsvc } from '../compiler/front.ts';
@@ -13,7 +12,8 @@ import { formatFile } from '../grammar/format.ts';
 import type { Command } from './command.ts';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, writeOutputFile, type CliIO } from './io.ts';
 import { loadKubernetesFiles } from './load-input.ts';
-import { OUTPUT_FORMATS, renderDiagnostics, type OutputFormat } from './render-diagnostics.ts';
+import { renderDiagnostics } from './render-diagnostics.ts';
+import { outputFormatOf, parseCommandArgs, usageError as commandUsageError } from './args.ts';
 
 const HELP = `Usage: ksvc import [options] FILE...   (FILE '-' reads standard input)
 
@@ -54,10 +54,7 @@ Examples:
   ksvc import services.json slices.yaml nodes.yaml --detect-local-mode NodeCIDR --node node-1
 `;
 
-function usageError(io: CliIO, message: string): number {
-  io.stderr(`ksvc import: ${message}\nRun 'ksvc import --help' for usage.\n`);
-  return EXIT_USAGE;
-}
+const usageError = (io: CliIO, message: string): number => commandUsageError(io, 'import', message);
 
 /** The model without what may differ between reading YAML and reading the printed file. */
 const comparable = (m: ClusterModel): string =>
@@ -68,34 +65,25 @@ export const importCommand: Command = {
   summary: 'read Kubernetes Service/EndpointSlice/Node YAML or JSON and print the equivalent .ksvc file',
   help: HELP,
   run(argv, io) {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args: argv,
-        allowPositionals: true,
-        strict: true,
-        options: {
-          node: { type: 'string' },
-          'cluster-cidr': { type: 'string', multiple: true },
-          'detect-local-mode': { type: 'string' },
-          'pod-bridge-interface': { type: 'string' },
-          'pod-interface-name-prefix': { type: 'string' },
-          'masquerade-all': { type: 'boolean' },
-          'iptables-masquerade-bit': { type: 'string' },
-          'masquerade-bit': { type: 'string' },
-          'nodeport-addresses': { type: 'string', multiple: true },
-          'no-localhost-nodeports': { type: 'boolean' },
-          'service-node-port-range': { type: 'string' },
-          'node-port-range': { type: 'string' },
-          'skip-unknown-kinds': { type: 'boolean' },
-          out: { type: 'string', short: 'o' },
-          output: { type: 'string' },
-          help: { type: 'boolean', short: 'h' },
-        },
-      });
-    } catch (e) {
-      return usageError(io, (e as Error).message);
-    }
+    const parsed = parseCommandArgs(io, 'import', argv, {
+      node: { type: 'string' },
+      'cluster-cidr': { type: 'string', multiple: true },
+      'detect-local-mode': { type: 'string' },
+      'pod-bridge-interface': { type: 'string' },
+      'pod-interface-name-prefix': { type: 'string' },
+      'masquerade-all': { type: 'boolean' },
+      'iptables-masquerade-bit': { type: 'string' },
+      'masquerade-bit': { type: 'string' },
+      'nodeport-addresses': { type: 'string', multiple: true },
+      'no-localhost-nodeports': { type: 'boolean' },
+      'service-node-port-range': { type: 'string' },
+      'node-port-range': { type: 'string' },
+      'skip-unknown-kinds': { type: 'boolean' },
+      out: { type: 'string', short: 'o' },
+      output: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    });
+    if (typeof parsed === 'number') return parsed;
     const v = parsed.values;
     if (v.help) {
       io.stdout(HELP);
@@ -103,8 +91,8 @@ export const importCommand: Command = {
     }
     const files = parsed.positionals;
     if (files.length === 0) return usageError(io, 'no input files');
-    const output = (v.output ?? 'text') as OutputFormat;
-    if (!OUTPUT_FORMATS.includes(output)) return usageError(io, `--output is one of: ${OUTPUT_FORMATS.join(', ')}`);
+    const output = outputFormatOf(io, 'import', v.output);
+    if (typeof output === 'number') return output;
 
     const options: KubeImportOptions = {};
     if (v.node !== undefined) options.node = v.node;

@@ -71,37 +71,52 @@ function readCIDRs(flag: string, values: readonly string[] | undefined, onePerFa
   return out;
 }
 
+/**
+ * kube-proxy's local-traffic detector flags (--detect-local-mode, --cluster-cidr,
+ * --pod-bridge-interface, --pod-interface-name-prefix) -> a detector; null when none of them is
+ * given. As in kube-proxy, --cluster-cidr alone means ClusterCIDR mode. Shared by `ksvc import`
+ * and the overrides of `ksvc compile`, so one flag means one thing everywhere.
+ */
+export function detectorFromFlags(
+  options: Pick<KubeImportOptions, 'clusterCIDRs' | 'detectLocalMode' | 'podBridgeInterface' | 'podInterfaceNamePrefix'>,
+  diags: Diagnostic[],
+): LocalDetectorSpec | null {
+  const cidrs = readCIDRs('--cluster-cidr', options.clusterCIDRs, true, diags);
+  const mode = options.detectLocalMode;
+  const known = mode === undefined || (DETECT_LOCAL_MODES as readonly string[]).includes(mode);
+  if (!known) {
+    diags.push(kubeCodes['invalid-option'](cmdline, '--detect-local-mode', `'${mode}' is not one of ${DETECT_LOCAL_MODES.join(', ')}`));
+    return null;
+  }
+  if (cidrs.length > 0 && mode !== undefined && mode !== 'ClusterCIDR') {
+    diags.push(kubeCodes['invalid-option'](cmdline, '--cluster-cidr', `only used with --detect-local-mode ClusterCIDR (not ${mode})`));
+  }
+  if (mode === undefined || mode === 'ClusterCIDR') {
+    if (cidrs.length > 0) return { mode: 'ClusterCIDR', cidrs };
+    if (mode === undefined) return null;
+    // kube-proxy would fall back to a no-op detector; asked for explicitly, that is a mistake.
+    diags.push(kubeCodes['invalid-option'](cmdline, '--detect-local-mode', 'ClusterCIDR needs --cluster-cidr CIDR (or use None)'));
+    return null;
+  }
+  if (mode === 'None') return { mode: 'None' };
+  if (mode === 'NodeCIDR') return { mode: 'NodeCIDR' };
+  if (mode === 'BridgeInterface') {
+    const name = options.podBridgeInterface ?? '';
+    if (interfaceName(name) === null) return { mode: 'BridgeInterface', interfaceName: name };
+    diags.push(kubeCodes['invalid-option'](cmdline, '--pod-bridge-interface', name === '' ? 'required with --detect-local-mode BridgeInterface' : `'${name}' is not an interface name`));
+    return null;
+  }
+  const prefix = options.podInterfaceNamePrefix ?? '';
+  if (interfaceName(prefix) === null) return { mode: 'InterfaceNamePrefix', prefix };
+  diags.push(kubeCodes['invalid-option'](cmdline, '--pod-interface-name-prefix', prefix === '' ? 'required with --detect-local-mode InterfaceNamePrefix' : `'${prefix}' is not an interface name prefix`));
+  return null;
+}
+
 export function settingsFromOptions(options: KubeImportOptions): SettingsResult {
   const diags: Diagnostic[] = [];
   const settings = defaultClusterSettings();
 
-  const cidrs = readCIDRs('--cluster-cidr', options.clusterCIDRs, true, diags);
-  const mode = options.detectLocalMode;
-  let detector: LocalDetectorSpec = { mode: 'None' };
-  if (mode !== undefined && !(DETECT_LOCAL_MODES as readonly string[]).includes(mode)) {
-    diags.push(kubeCodes['invalid-option'](cmdline, '--detect-local-mode', `'${mode}' is not one of ${DETECT_LOCAL_MODES.join(', ')}`));
-  } else if (mode === undefined || mode === 'ClusterCIDR') {
-    // kube-proxy: ClusterCIDR mode without a cluster CIDR is a no-op detector.
-    if (cidrs.length > 0) detector = { mode: 'ClusterCIDR', cidrs };
-  } else if (mode === 'None') {
-    detector = { mode: 'None' };
-  } else if (mode === 'NodeCIDR') {
-    detector = { mode: 'NodeCIDR' };
-  } else if (mode === 'BridgeInterface') {
-    const name = options.podBridgeInterface ?? '';
-    if (interfaceName(name) !== null) {
-      diags.push(kubeCodes['invalid-option'](cmdline, '--pod-bridge-interface', name === '' ? 'required with --detect-local-mode BridgeInterface' : `'${name}' is not an interface name`));
-    } else detector = { mode: 'BridgeInterface', interfaceName: name };
-  } else {
-    const prefix = options.podInterfaceNamePrefix ?? '';
-    if (interfaceName(prefix) !== null) {
-      diags.push(kubeCodes['invalid-option'](cmdline, '--pod-interface-name-prefix', prefix === '' ? 'required with --detect-local-mode InterfaceNamePrefix' : `'${prefix}' is not an interface name prefix`));
-    } else detector = { mode: 'InterfaceNamePrefix', prefix };
-  }
-  if (cidrs.length > 0 && mode !== undefined && mode !== 'ClusterCIDR' && (DETECT_LOCAL_MODES as readonly string[]).includes(mode)) {
-    diags.push(kubeCodes['invalid-option'](cmdline, '--cluster-cidr', `only used with --detect-local-mode ClusterCIDR (not ${mode})`));
-  }
-  settings.localDetector = detector;
+  settings.localDetector = detectorFromFlags(options, diags) ?? { mode: 'None' };
 
   if (options.masqueradeAll) settings.masqueradeAll = true;
   if (options.masqueradeBit !== undefined) {

@@ -71,6 +71,12 @@ test('flags that change bytes', async () => {
   assert.ok(d.out.includes('! -i veth+ -j KUBE-MARK-MASQ'));
   const none = await run(ONE_NODE, '--backend', 'iptables', '--detect-local-mode', 'None');
   assert.not.ok(none.out.includes('! -s 10.244.0.0/16'));
+  // As in kube-proxy (and ksvc import), --cluster-cidr alone selects ClusterCIDR mode.
+  const cidr = await run(ONE_NODE, '--backend', 'iptables', '--cluster-cidr', '10.96.0.0/12');
+  const explicit = await run(ONE_NODE, '--backend', 'iptables', '--detect-local-mode', 'ClusterCIDR', '--cluster-cidr', '10.96.0.0/12');
+  assert.is(cidr.code, 0, cidr.err);
+  assert.ok(cidr.out.includes('! -s 10.96.0.0/12 -j KUBE-MARK-MASQ'));
+  assert.is(cidr.out, explicit.out);
 });
 
 test('several nodes: --node required (exit 1, node-required listing the names)', async () => {
@@ -115,7 +121,8 @@ test('-o writes the file; usage errors exit 2', async () => {
     [ONE_NODE, '--backend', 'iptables', '--format', 'json'],
     [ONE_NODE, '--backend', 'iptables', '--family', 'ipv5'],
     [ONE_NODE, '--backend', 'iptables', '--detect-local-mode', 'ClusterCIDR'],
-    [ONE_NODE, '--backend', 'iptables', '--detect-local-mode', 'ClusterCIDR', '--cluster-cidr', '10.0.0.1/8'],
+    [ONE_NODE, '--backend', 'iptables', '--detect-local-mode', 'ClusterCIDR', '--cluster-cidr', '10.0.0.0/33'],
+    [ONE_NODE, '--backend', 'iptables', '--detect-local-mode', 'NodeCIDR', '--cluster-cidr', '10.0.0.0/8'],
     [ONE_NODE, '--backend', 'iptables', '--bogus'],
     ['missing.ksvc', '--backend', 'iptables'],
     [ONE_NODE, '--backend', 'iptables', '-o', 'no-such-dir/x.rules'],

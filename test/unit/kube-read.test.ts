@@ -235,7 +235,8 @@ test('settings come from kube-proxy flags', () => {
     localhostNodePorts: false,
     nodePortRange: { min: 30000, max: 30100 },
   });
-  assert.equal(imp(WEB, { detectLocalMode: 'ClusterCIDR' }).model!.settings.localDetector, { mode: 'None' });
+  assert.equal(codesOf(imp(WEB, { detectLocalMode: 'ClusterCIDR' }).diagnostics), ['invalid-option'], 'ClusterCIDR without a CIDR');
+  assert.equal(imp(WEB, { detectLocalMode: 'None' }).model!.settings.localDetector, { mode: 'None' });
   assert.equal(imp(WEB, { detectLocalMode: 'BridgeInterface', podBridgeInterface: 'cbr0' }).model!.settings.localDetector, { mode: 'BridgeInterface', interfaceName: 'cbr0' });
   assert.equal(imp(WEB, { detectLocalMode: 'InterfaceNamePrefix', podInterfaceNamePrefix: 'veth' }).model!.settings.localDetector, { mode: 'InterfaceNamePrefix', prefix: 'veth' });
   const bad = imp(WEB, { clusterCIDRs: ['10.64.0.0/16', '10.65.0.0/16'], detectLocalMode: 'Bridge' });

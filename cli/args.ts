@@ -1,0 +1,29 @@
+// Argument parsing shared by the subcommands: node:util parseArgs in strict mode, with usage
+// errors (exit 2) printed the same way everywhere.
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { EXIT_USAGE, type CliIO } from './io.ts';
+import { OUTPUT_FORMATS, type OutputFormat } from './render-diagnostics.ts';
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+/** Print a usage error for `ksvc NAME` and return the usage exit code. */
+export function usageError(io: CliIO, command: string, message: string): number {
+  io.stderr(`ksvc ${command}: ${message}\nRun 'ksvc ${command} --help' for usage.\n`);
+  return EXIT_USAGE;
+}
+
+/** Parse argv strictly; on a bad flag prints the usage error and returns the exit code instead. */
+export function parseCommandArgs<O extends Options>(io: CliIO, command: string, argv: string[], options: O) {
+  try {
+    return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+  } catch (e) {
+    return usageError(io, command, (e as Error).message);
+  }
+}
+
+/** The --output value (default text), or a usage exit code. */
+export function outputFormatOf(io: CliIO, command: string, value: string | undefined): OutputFormat | number {
+  const format = (value ?? 'text') as OutputFormat;
+  if (OUTPUT_FORMATS.includes(format)) return format;
+  return usageError(io, command, `--output is one of: ${OUTPUT_FORMATS.join(', ')} (not '${value}')`);
+}
