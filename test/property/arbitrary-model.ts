@@ -5,6 +5,7 @@
 // alone. Addresses come from disjoint pools so no two objects collide by accident.
 import fc from 'fast-check';
 import type { CIDRText, IPText } from '../../common/ip.ts';
+import { cidrOf } from '../../common/ip.ts';
 import type {
   ClusterModel,
   EndpointModel,
@@ -16,7 +17,8 @@ import type {
 } from '../../compiler/model.ts';
 
 const ip = (s: string) => s as IPText;
-const cidr = (s: string) => s as CIDRText;
+/** Canonical text, as a model must hold ("fd00:10:244:0::/64" -> "fd00:10:244::/64"). */
+const cidr = (s: string): CIDRText => cidrOf(s).text;
 
 export interface ArbitraryModelOptions {
   maxServices?: number;
