@@ -353,14 +353,33 @@ function renderServiceChains(
     }
     const draws = randomMatches(set.endpoints.length);
     set.endpoints.forEach((ep, i) => {
-      c.rules.add(i < draws.length ? `,\n${c.head}${draws[i]!},${info(ep).goto}]}}}` : `,\n${c.head}${info(ep).goto}]}}}`);
+      const r = c.rules;
+      r.add(',\n');
+      r.add(c.head);
+      if (i < draws.length) {
+        r.add(draws[i]!);
+        r.add(',');
+      }
+      r.add(info(ep).goto);
+      r.add(']}}}');
     });
   }
   // endpoint-… (KUBE-SEP)
   for (const e of eps) {
     const c = chain(e.chain);
-    c.rules.add(`,\n${c.head}${hairpinOpen}${e.ep.ip}${HAIRPIN_CLOSE}`);
+    const r = c.rules;
+    r.add(',\n');
+    r.add(c.head);
+    r.add(hairpinOpen);
+    r.add(e.ep.ip);
+    r.add(HAIRPIN_CLOSE);
     if (sp.affinity) rule(c, setUpdate(affinityKey(f, e.ep), n.affinity));
-    c.rules.add(`,\n${c.head}${dnatOpen}${e.ep.ip}","port":${e.ep.port}}}]}}}`);
+    r.add(',\n');
+    r.add(c.head);
+    r.add(dnatOpen);
+    r.add(e.ep.ip);
+    r.add('","port":');
+    r.add(String(e.ep.port));
+    r.add('}}]}}}');
   }
 }
