@@ -95,6 +95,16 @@ export const S = {
   healthCheckNodePorts: 'health-check-nodeports',
 } as const;
 
+/**
+ * Makes V8 flatten a concatenated string once (reading a character flattens it in place), so the
+ * strings written many times — rule heads, chain names, gotos — are copied, not re-walked, by every
+ * join that writes them.
+ */
+function flat(s: string): string {
+  s.charCodeAt(0);
+  return s;
+}
+
 /** Dedupes map keys: the first element for a key wins, as the first matching iptables rule does. */
 class MapBuilder {
   private readonly seen = new Set<string>();
@@ -119,7 +129,7 @@ export function buildFamily(ir: IRProgram): FamilyRuleset {
   const chains: ChainDef[] = [];
   const rules = new TextChunks();
   const chain = (name: string, base?: BaseChainSpec): ChainDef => {
-    const head = `{"add":{"rule":{"family":"${f.family}","table":"${TABLE}","chain":${str(name)},"expr":[`;
+    const head = flat(`{"add":{"rule":{"family":"${f.family}","table":"${TABLE}","chain":${str(name)},"expr":[`);
     const c: ChainDef = base ? { name, base, head, rules } : { name, head, rules };
     chains.push(c);
     return c;
@@ -292,12 +302,12 @@ function renderServiceChains(
 ): void {
   const rule = (c: ChainDef, ...expr: Stmt[]): void => addRule(c, expr);
   const saddr = payload(f.l3, 'saddr');
-  const hairpinOpen = `{"match":{"op":"==","left":${saddr},"right":"`;
-  const dnatOpen = `${match('==', meta('l4proto'), str(sp.protocol))},{"dnat":{"addr":"`;
+  const hairpinOpen = flat(`{"match":{"op":"==","left":${saddr},"right":"`);
+  const dnatOpen = flat(`${match('==', meta('l4proto'), str(sp.protocol))},{"dnat":{"addr":"`);
   const serviceBase = servicePortBase(sp);
   const eps = sp.endpoints.map((ep) => {
     const names = endpointNames(serviceBase, ep);
-    return { ep, chain: names.chain, goto: goto(names.chain) };
+    return { ep, chain: flat(names.chain), goto: flat(goto(names.chain)) };
   });
   const byEndpoint = new Map(eps.map((e) => [e.ep.hostPort, e]));
   const info = (ep: IREndpoint) => {

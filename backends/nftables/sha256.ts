@@ -2,7 +2,9 @@
 // (100,000s of calls at scale) and a native crypto call costs more than the hash itself for inputs
 // this short. Only the first 8 digest bytes are returned (a name uses 40 bits). Non-ASCII input
 // returns null (the caller falls back to node:crypto).
-const K = new Uint32Array([
+// Int32Array: every value stays a 32-bit integer in the arithmetic (Uint32 values above 2^31 would
+// become doubles).
+const K = new Int32Array([
   0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
   0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
   0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
@@ -12,7 +14,7 @@ const K = new Uint32Array([
   0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
   0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
 ]);
-const W = new Uint32Array(64);
+const W = new Int32Array(64);
 let block = new Uint8Array(128);
 const out = new Uint8Array(8);
 
@@ -38,8 +40,8 @@ export function sha256AsciiPrefix(s: string): Uint8Array | null {
   block[end - 1] = bits & 0xff;
   block[end - 5] = Math.floor(bits / 2 ** 32) & 0xff;
 
-  let h0 = 0x6a09e667, h1 = 0xbb67ae85, h2 = 0x3c6ef372, h3 = 0xa54ff53a;
-  let h4 = 0x510e527f, h5 = 0x9b05688c, h6 = 0x1f83d9ab, h7 = 0x5be0cd19;
+  let h0 = 0x6a09e667 | 0, h1 = 0xbb67ae85 | 0, h2 = 0x3c6ef372 | 0, h3 = 0xa54ff53a | 0;
+  let h4 = 0x510e527f | 0, h5 = 0x9b05688c | 0, h6 = 0x1f83d9ab | 0, h7 = 0x5be0cd19 | 0;
   for (let b = 0; b < end; b += 64) {
     for (let t = 0; t < 16; t++) {
       const o = b + t * 4;
