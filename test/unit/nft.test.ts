@@ -136,6 +136,11 @@ test('schema: accepts the output, rejects nft 1.0.6 silent-drop and unsupported 
   assert.ok(mutate((d) => d.nftables.push({ destroy: { table: { family: 'ip', name: 'kube-proxy' } } })), 'destroy');
   assert.ok(mutate((d) => delete find(d, (c) => c.add?.rule?.expr?.[0]?.match).add.rule.expr[0].match.op), 'missing op');
   assert.ok(mutate((d) => (find(d, (c) => c.add?.rule).add.rule.bogus = 1)), 'unknown property');
+  // the affinity key's typed constant: the mask must be zero (else the key would depend on the packet)
+  const affinityRule = (d: { nftables: Obj[] }) => find(d, (c) => c.add?.rule?.expr?.[0]?.match?.right?.startsWith?.('@affinity-')).add.rule;
+  assert.equal(mutate(() => {}), null);
+  assert.ok(mutate((d) => (affinityRule(d).expr[0].match.left.concat[1]['|'][0]['&'][1] = '255.0.0.0')), 'non-zero mask in a typed constant');
+  assert.ok(mutate((d) => (affinityRule(d).expr[0].match.left = affinityRule(d).expr[0].match.left.concat[1])), 'typed constant outside a concatenation');
 });
 
 test('text form prints one line per command (metainfo aside)', () => {
