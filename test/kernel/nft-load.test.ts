@@ -6,7 +6,9 @@
 //    `nft -j -c -f`, loads, and its text form lists identically;
 //  - packet outcomes on the node's own (OUTPUT) path for the overall fixture: DNAT targets,
 //    masquerade, REJECT for a service without endpoints, source-range DROP, localhost NodePorts,
-//    load balancing over every endpoint and session affinity.
+//    load balancing over every endpoint and session affinity;
+//  - ClientIP affinity sticks (dual-stack fixture): every connection of a client reaches one endpoint,
+//    a service without affinity reaches all of its endpoints.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
