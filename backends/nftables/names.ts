@@ -4,35 +4,14 @@
 // cut to 240 characters. Chains and sets add a role prefix (service-, local-, external-, firewall-,
 // endpoint-, affinity-). Same inputs give the same chain names as kube-proxy's nftables mode; the
 // affinity set is per service port here (kube-proxy: per endpoint), see docs/nftables.md §1.5.
-import { hash } from 'node:crypto';
 import type { IREndpoint, IRServicePort } from '../../compiler/ir/types.ts';
-import { sha256AsciiPrefix } from './sha256.ts';
-
-const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-
-/** The first `chars` characters of the base32 (RFC 4648, upper case) encoding of `bytes`. */
-function base32Prefix(bytes: Uint8Array, chars: number): string {
-  let out = '';
-  let buffer = 0;
-  let bits = 0;
-  for (const byte of bytes) {
-    buffer = ((buffer << 8) | byte) & 0xffff;
-    bits += 8;
-    while (bits >= 5) {
-      out += BASE32[(buffer >> (bits - 5)) & 31];
-      bits -= 5;
-      if (out.length === chars) return out;
-    }
-  }
-  return out;
-}
+import { base32Sha256 } from '../../common/hash.ts';
 
 /** Longest base name (prefixes are at most 16 characters; nft names are at most 256). */
 const BASE_NAME_MAX = 240;
 
 export function hashAndTruncate(name: string): string {
-  const digest = sha256AsciiPrefix(name) ?? hash('sha256', name, 'buffer');
-  const full = `${base32Prefix(digest, 8)}-${name}`;
+  const full = `${base32Sha256(name, 8)}-${name}`;
   return full.length > BASE_NAME_MAX ? `${full.slice(0, BASE_NAME_MAX - 3)}...` : full;
 }
 
