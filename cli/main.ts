@@ -49,7 +49,8 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
   }
 }
 
-const isMain = process.argv[1] !== undefined && /(?:cli[\\/]main\.ts|bin[\\/]ksvc(?:\.js)?)$/.test(process.argv[1]);
+// Run when started as the program (sources, bin/ksvc.js or the dist/ bundle), not when imported.
+const isMain = process.argv[1] !== undefined && /(?:cli[\\/]main\.ts|bin[\\/]ksvc(?:\.js)?|dist[\\/]ksvc\.mjs)$/.test(process.argv[1]);
 if (isMain || process.env.KSVC_MAIN === '1') {
   const io = processIO();
   runCli(process.argv.slice(2), io).then(

@@ -1,0 +1,53 @@
+// The installed command end to end: bin/ksvc.js as a user runs it (the dist/ bundle when fresh,
+// else the sources through tsx), its exit codes, and no stack trace on bad input.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const dir = mkdtempSync(path.join(tmpdir(), 'ksvc-bin-'));
+
+const ksvc = (...args: string[]) => {
+  const r = spawnSync(process.execPath, [path.join(root, 'bin/ksvc.js'), ...args], {
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1' },
+    timeout: 60_000,
+  });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+};
+
+test('compile an example to iptables and nftables: exit 0', () => {
+  const ipt = ksvc('compile', 'examples/seed-nodeport.ksvc', '--backend', 'iptables');
+  assert.is(ipt.code, 0, ipt.err);
+  assert.ok(ipt.out.startsWith('*filter\n'));
+  assert.ok(ipt.out.includes('-A KUBE-NODEPORTS -m comment --comment default/web-svc:nginx-svc-port -m tcp -p tcp --dport 30080 -j KUBE-EXT-'));
+  const nft = ksvc('compile', 'examples/seed-nodeport.ksvc', '--backend', 'nftables');
+  assert.is(nft.code, 0, nft.err);
+  assert.ok(Array.isArray(JSON.parse(nft.out).nftables));
+});
+
+test('bad input: exit 1 with a located diagnostic, no stack trace; bad usage: exit 2', () => {
+  const bad = path.join(dir, 'bad.ksvc');
+  writeFileSync(bad, 'service default/web {\n  http: ClusterIP 010.0.0.1:80/tcp -> endpoints\n}\n');
+  const r = ksvc('check', bad);
+  assert.is(r.code, 1);
+  assert.ok(r.out.includes('invalid-address'), r.out);
+  assert.ok(r.out.includes(`${bad}:2:19`), r.out);
+  assert.not.ok(/\n\s+at /.test(r.out + r.err), 'no stack trace');
+  const junk = path.join(dir, 'junk.ksvc');
+  writeFileSync(junk, Buffer.from([0, 1, 2, 255, 254, 123, 125, 10, 0x80]));
+  const j = ksvc('compile', junk, '--backend', 'iptables');
+  assert.is(j.code, 1);
+  assert.not.ok(/\n\s+at /.test(j.out + j.err), 'no stack trace');
+  const u = ksvc('compile', 'examples/seed-local.ksvc', '--backend', 'iptables', '--bogus');
+  assert.is(u.code, 2);
+  assert.ok(u.err.includes("Run 'ksvc compile --help'"));
+});
+
+test.after(() => rmSync(dir, { recursive: true, force: true }));
+test.run();
