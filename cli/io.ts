@@ -20,11 +20,16 @@ export interface CliIO {
 
 export function processIO(): CliIO {
   const env = process.env;
-  const color = Boolean(process.stderr.isTTY) && !('NO_COLOR' in env) && env.TERM !== 'dumb';
+  // Diagnostics go to stdout (check, fmt) or stderr (compile, import): colour only when both are
+  // terminals, so a piped or redirected output never receives escape codes. NO_COLOR always wins;
+  // FORCE_COLOR (non-zero) forces colour otherwise.
+  const noColor = 'NO_COLOR' in env || env.TERM === 'dumb';
+  const forced = env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0';
+  const tty = Boolean(process.stdout.isTTY) && Boolean(process.stderr.isTTY);
   return {
     stdout: (t) => void process.stdout.write(t),
     stderr: (t) => void process.stderr.write(t),
-    color: env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0' && !('NO_COLOR' in env) ? true : color,
+    color: !noColor && (forced || tty),
     env,
     cwd: process.cwd(),
   };

@@ -49,5 +49,24 @@ test('bad input: exit 1 with a located diagnostic, no stack trace; bad usage: ex
   assert.ok(u.err.includes("Run 'ksvc compile --help'"));
 });
 
+test('colours: none when piped, none with NO_COLOR even when forced', () => {
+  const bad = path.join(dir, 'colour.ksvc');
+  writeFileSync(bad, 'service default/web {\n  http: ClusterIP 300.0.0.1:80/tcp -> endpoints\n}\n');
+  const piped = ksvc('check', bad); // spawnSync pipes both streams: not a terminal
+  assert.not.ok(/\x1b\[/.test(piped.out + piped.err));
+  const forced = spawnSync(process.execPath, [path.join(root, 'bin/ksvc.js'), 'check', bad], {
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: undefined, FORCE_COLOR: '1' },
+  });
+  assert.ok(/\x1b\[/.test(forced.stdout), 'FORCE_COLOR colours');
+  const both = spawnSync(process.execPath, [path.join(root, 'bin/ksvc.js'), 'check', bad], {
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '1' },
+  });
+  assert.not.ok(/\x1b\[/.test(both.stdout + both.stderr), 'NO_COLOR wins');
+});
+
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 test.run();
