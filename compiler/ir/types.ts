@@ -119,7 +119,7 @@ export interface IRServicePort {
 
   // ---- policy inputs --------------------------------------------------------------------
   internalTrafficPolicy: TrafficPolicy;
-  /** The effective policy: Local only for NodePort/LoadBalancer services (kube-proxy's ExternalPolicyLocal). */
+  /** The effective policy: Local only for externally accessible services — NodePort, LoadBalancer, or ClusterIP with external IPs (kube-proxy's ExternalPolicyLocal). */
   externalTrafficPolicy: TrafficPolicy;
   /** The detector in force for this service (its override, else the cluster's). */
   localDetector: IRLocalDetector;

@@ -29,8 +29,10 @@ export function lowerServicePort(
   const sourceRanges = ofFamily(svc.loadBalancerSourceRanges);
   const nodePort = port.nodePort !== null && port.nodePort !== 0 ? port.nodePort : null;
 
-  // apiservice.ExternalPolicyLocal: only NodePort/LoadBalancer services have an external policy.
-  const externalLocal = svc.externalTrafficPolicy === 'Local' && (svc.type === 'NodePort' || svc.type === 'LoadBalancer');
+  // apiservice.ExternalPolicyLocal: the policy applies to externally accessible services —
+  // NodePort, LoadBalancer, and ClusterIP with spec.externalIPs (of any family).
+  const apiExternallyAccessible = svc.type === 'NodePort' || svc.type === 'LoadBalancer' || svc.externalIPs.length > 0;
+  const externalLocal = svc.externalTrafficPolicy === 'Local' && apiExternallyAccessible;
   const internalLocal = svc.internalTrafficPolicy === 'Local';
   const externallyAccessible = nodePort !== null || loadBalancerIPs.length > 0 || externalIPs.length > 0;
   const usesCluster = !internalLocal || externallyAccessible;

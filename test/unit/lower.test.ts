@@ -55,6 +55,26 @@ test('overall fixture: per-service decisions match kube-proxy TestOverallIPTable
   assert.not.ok(p.largeCluster);
 });
 
+test('externalTrafficPolicy Local applies to a ClusterIP service with external IPs (apiservice.ExternalPolicyLocal)', () => {
+  const svc = (type: 'ClusterIP' | 'NodePort', externalIPs: string[]) =>
+    service('ns', 'web', {
+      type,
+      clusterIPs: ['172.30.0.50'],
+      ports: [port({ name: 'http', port: 80 })],
+      externalIPs: externalIPs.map(ip),
+      externalTrafficPolicy: 'Local',
+      endpoints: [ep('10.180.0.9', { node: 'other', ports: { http: 80 } })],
+    });
+  const m = cluster({ localDetector: { mode: 'ClusterCIDR', cidrs: [cidr('10.0.0.0/8')] } }, [node('test-node', ['192.168.0.2'])], [svc('ClusterIP', ['192.168.99.40'])]);
+  const withExternal = sp(one(m), 'ns/web:http');
+  assert.is(withExternal.externalTrafficPolicy, 'Local');
+  assert.equal(withExternal.external, { ext: { policy: 'Local', shortCircuitPods: true, toLocal: false }, refuse: 'drop' });
+  // Without external frontends the policy has no effect (and the checker warns).
+  const plain = sp(one(cluster({}, [node('test-node', ['192.168.0.2'])], [svc('ClusterIP', [])])), 'ns/web:http');
+  assert.is(plain.externalTrafficPolicy, 'Cluster');
+  assert.is(plain.external, null);
+});
+
 test('node selection: required with several nodes, unknown node, default single node, none', () => {
   const m = cluster({}, [node('a', ['10.1.0.1']), node('b', ['10.1.0.2'])], []);
   const r = lowerModel(m, {});
@@ -136,7 +156,9 @@ test('traffic policies: iTP=Local without local endpoints drops; eTP=Local with 
   assert.equal(hps(etp.local), ['10.0.0.3:80']);
   assert.equal(hps(etp.cluster), ['10.0.0.2:80', '10.0.0.3:80']);
   assert.is(etp.internalMasquerade, 'never', 'no detector, no masquerade-all');
-  assert.is(sp(p, 'ns/cip-etp').externalTrafficPolicy, 'Cluster', 'eTP only applies to NodePort/LoadBalancer');
+  // apiservice.ExternalPolicyLocal: a ClusterIP service with external IPs is externally accessible.
+  assert.is(sp(p, 'ns/cip-etp').externalTrafficPolicy, 'Local');
+  assert.equal(sp(p, 'ns/cip-etp').external, { ext: { policy: 'Local', shortCircuitPods: false, toLocal: false }, refuse: 'drop' });
 });
 
 test('settings: masquerade-all override, node CIDR detector, nodeport addresses, large cluster', () => {

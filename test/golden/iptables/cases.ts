@@ -70,7 +70,13 @@ export const CASES: GoldenCase[] = [
   },
   {
     name: 'external-ips',
-    about: 'ClusterIP service with external IPs (eTP has no effect on a ClusterIP service)',
+    about: 'ClusterIP service with external IPs: KUBE-EXT per external IP, masquerade, cluster endpoints',
+    model: () =>
+      one(service('default', 'ext', { clusterIPs: ['10.96.0.60'], externalIPs: [ip('192.168.0.100'), ip('192.168.0.101')], ports: [http()], endpoints: web(['10.244.1.5']) })),
+  },
+  {
+    name: 'external-ips-etp-local',
+    about: 'ClusterIP service with external IPs and eTP=Local: the external policy applies (apiservice.ExternalPolicyLocal); no local endpoint, so filter DROPs',
     model: () =>
       one(service('default', 'ext', { clusterIPs: ['10.96.0.60'], externalIPs: [ip('192.168.0.100'), ip('192.168.0.101')], externalTrafficPolicy: 'Local', ports: [http()], endpoints: web(['10.244.1.5']) })),
   },
