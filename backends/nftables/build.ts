@@ -4,11 +4,11 @@
 // describes: docs/nftables.md lists each place where the two structures differ and why.
 import type { IREndpoint, IRLocalDetector, IRProgram, IRServicePort } from '../../compiler/ir/types.ts';
 import {
-  accept, and, cidrExpr, commented as commentedKey, concat, ct, drop, exactIfname, fib, goto, jump, list, mangle,
+  accept, and, cidrExpr, isPlain, commented as commentedKey, concat, ct, drop, exactIfname, fib, goto, jump, list, mangle,
   masquerade, match, meta, or, payload, prefix, reject, ret, setUpdate, spelling, str, vmap, xor,
   type Expr, type FamilySpelling, type JsonText, type NftFamily, type Stmt,
 } from './json.ts';
-import { endpointNames, servicePortBase, servicePortNames } from './names.ts';
+import { endpointChainName, servicePortBase, servicePortNames, type ServicePortNames } from './names.ts';
 import { cascadeThresholds, RANDOM_MASK } from './probability.ts';
 import { TextChunks } from './chunks.ts';
 
@@ -22,21 +22,25 @@ export interface BaseChainSpec {
 
 export interface ChainDef {
   name: string;
+  /** The name as a JSON string literal (computed once: it is written with every rule of the chain). */
+  quoted: JsonText;
   base?: BaseChainSpec;
-  /** Start of every `add rule` command of this chain, up to the opening of `expr`. */
-  head: string;
+}
+
+/** Where a chain's `add rule` commands are written. */
+interface RuleWriter {
+  /** The ",\n" separator and the start of every `add rule` command of the chain, up to `"expr":[`. */
+  open: string;
   /**
-   * Where the chain's `add rule` commands go, each preceded by its ",\n" separator: the family's
-   * rule text, shared by all chains. Every chain's rules are written together, in chain order, so
-   * the document lists them chain by chain.
+   * The family's rule text, shared by all chains. Every chain's rules are written together, in
+   * chain order, so the document lists them chain by chain.
    */
   rules: TextChunks;
 }
 
 /** Appends a rule (statements as JSON text) to a chain. */
-export function addRule(c: ChainDef, expr: Stmt[], comment?: string): void {
-  c.rules.add(',\n');
-  c.rules.add(c.head);
+function addRule(c: RuleWriter, expr: Stmt[], comment?: string): void {
+  c.rules.add(c.open);
   for (let i = 0; i < expr.length; i++) {
     if (i > 0) c.rules.add(',');
     c.rules.add(expr[i]!);
@@ -128,14 +132,10 @@ export function buildFamily(ir: IRProgram): FamilyRuleset {
 
   const chains: ChainDef[] = [];
   const rules = new TextChunks();
-  const chain = (name: string, base?: BaseChainSpec): ChainDef => {
-    const head = flat(`{"add":{"rule":{"family":"${f.family}","table":"${TABLE}","chain":${str(name)},"expr":[`);
-    const c: ChainDef = base ? { name, base, head, rules } : { name, head, rules };
-    chains.push(c);
-    return c;
-  };
-  const rule = (c: ChainDef, ...expr: Stmt[]): void => addRule(c, expr);
-  const commented = (c: ChainDef, comment: string, ...expr: Stmt[]): void => addRule(c, expr, comment);
+  const out: FamilyOutput = { f, chains, rules, rulePrefix: rulePrefix(f) };
+  const chain = (name: string, base?: BaseChainSpec): RuleWriter => addChain(out, name, base);
+  const rule = (c: RuleWriter, ...expr: Stmt[]): void => addRule(c, expr);
+  const commented = (c: RuleWriter, comment: string, ...expr: Stmt[]): void => addRule(c, expr, comment);
 
   // ---- base chains: iptables' builtin chains at iptables' priorities, jumps in a node's order
   const natPre = chain(C.natPrerouting, { type: 'nat', hook: 'prerouting', prio: -100 });
@@ -234,7 +234,7 @@ export function buildFamily(ir: IRProgram): FamilyRuleset {
       if (sp.firewall && ext) for (const ip of sp.loadBalancerIPs) firewallIPs.add(key(ip), drop);
     }
     if (sp.healthCheckNodePort !== null) healthChecks.add(sp.healthCheckNodePort);
-    renderServiceChains(sp, n, f, chain, affinitySets);
+    renderServiceChains(sp, n, out, affinitySets);
   }
 
   const sets: SetDef[] = [
@@ -251,6 +251,24 @@ export function buildFamily(ir: IRProgram): FamilyRuleset {
   }
   sets.push(...affinitySets);
   return { family: f.family, chains, sets, rules };
+}
+
+/** What the per-service-port renderer writes into: the family's chain list and rule text. */
+interface FamilyOutput {
+  f: FamilySpelling;
+  chains: ChainDef[];
+  rules: TextChunks;
+  /** `,\n{"add":{"rule":{"family":…,"table":…,"chain":` — every rule command up to its chain name. */
+  rulePrefix: string;
+}
+
+const rulePrefix = (f: FamilySpelling): string => flat(`,\n{"add":{"rule":{"family":"${f.family}","table":"${TABLE}","chain":`);
+
+/** Declares a chain (quoting its name with str) and returns where its rules go. */
+function addChain(out: FamilyOutput, name: string, base?: BaseChainSpec): RuleWriter {
+  const quoted = str(name);
+  out.chains.push(base ? { name, quoted, base } : { name, quoted });
+  return { open: flat(`${out.rulePrefix}${quoted},"expr":[`), rules: out.rules };
 }
 
 function detectorMatch(d: IRLocalDetector, f: FamilySpelling, local: boolean): Stmt {
@@ -273,11 +291,25 @@ const RANDOM_BITS = and(meta('random'), String(RANDOM_MASK));
 const FIB_SADDR_LOCAL = match('==', fib('saddr'), str('local'));
 /** Closes `ip saddr "<endpoint>"` and jumps to mark-for-masquerade, ending the rule. */
 const HAIRPIN_CLOSE = `"}},${MARK_MASQ}]}}}`;
+/** `{"goto":{"target":` <quoted chain name> GOTO_CLOSE_RULE: a goto that ends its rule. */
+const GOTO_OPEN = '{"goto":{"target":';
+const GOTO_CLOSE_RULE = '}}]}}}';
+const gotoQuoted = (quoted: JsonText): Stmt => `${GOTO_OPEN}${quoted}}}`;
 const thresholdCache = new Map<number, string[]>();
-/** `meta random & 0x7fffffff < T` for the N-1 conditional rules of an N-endpoint cascade. */
+/**
+ * `meta random & 0x7fffffff < T,` (with the separator of the statement that follows) for the N-1
+ * conditional rules of an N-endpoint cascade.
+ */
 function randomMatches(n: number): string[] {
   let v = thresholdCache.get(n);
-  if (!v) thresholdCache.set(n, (v = cascadeThresholds(n).map((t) => match('<', RANDOM_BITS, String(t)))));
+  if (!v) thresholdCache.set(n, (v = cascadeThresholds(n).map((t) => `${match('<', RANDOM_BITS, String(t))},`)));
+  return v;
+}
+const portCloseCache = new Map<number, string>();
+/** `","port":<port>}}]}}}`: closes a dnat statement's address, gives its port and ends the rule. */
+function dnatPortClose(port: number): string {
+  let v = portCloseCache.get(port);
+  if (v === undefined) portCloseCache.set(port, (v = `","port":${port}}}]}}}`));
   return v;
 }
 
@@ -293,30 +325,41 @@ function affinityKey(f: FamilySpelling, ep: IREndpoint): Expr {
   return concat(saddr, or(and(saddr, str(f.l3 === 'ip' ? '0.0.0.0' : '::')), str(ep.ip)), or(and(payload('th', 'dport'), '0'), String(ep.port)));
 }
 
-function renderServiceChains(
-  sp: IRServicePort,
-  n: ReturnType<typeof servicePortNames>,
-  f: FamilySpelling,
-  chain: (name: string, base?: BaseChainSpec) => ChainDef,
-  affinitySets: SetDef[],
-): void {
-  const rule = (c: ChainDef, ...expr: Stmt[]): void => addRule(c, expr);
+/**
+ * The chains of one service port. This is the hot path (every endpoint passes through it, ~10^5 times
+ * at scale), so per endpoint it allocates only the chain name and its quoted form, and writes rules
+ * as a few pieces of constant text around them instead of building each statement.
+ */
+function renderServiceChains(sp: IRServicePort, n: ServicePortNames, out: FamilyOutput, affinitySets: SetDef[]): void {
+  const { f, rules: r, rulePrefix } = out;
+  const chain = (name: string): RuleWriter => addChain(out, name);
+  const rule = (c: RuleWriter, ...expr: Stmt[]): void => addRule(c, expr);
   const saddr = payload(f.l3, 'saddr');
-  const hairpinOpen = flat(`{"match":{"op":"==","left":${saddr},"right":"`);
-  const dnatOpen = flat(`${match('==', meta('l4proto'), str(sp.protocol))},{"dnat":{"addr":"`);
+
+  // Endpoint chain names, in sp.endpoints order. The service port's base name is checked once: when
+  // it needs no JSON escaping, neither does any endpoint name built from it (the rest is a hash, an
+  // IP text, a port and '...'), so those are quoted by concatenation.
   const serviceBase = servicePortBase(sp);
-  const eps = sp.endpoints.map((ep) => {
-    const names = endpointNames(serviceBase, ep);
-    return { ep, chain: flat(names.chain), goto: flat(goto(names.chain)) };
-  });
-  const byEndpoint = new Map(eps.map((e) => [e.ep.hostPort, e]));
-  const info = (ep: IREndpoint) => {
-    const v = byEndpoint.get(ep.hostPort);
-    if (!v) throw new Error(`IR invariant: endpoint ${ep.hostPort} of ${sp.servicePortName} is not in its endpoints list`);
-    return v;
+  const plain = isPlain(serviceBase);
+  const eps = sp.endpoints;
+  const epNames: string[] = new Array(eps.length);
+  const epQuoted: JsonText[] = new Array(eps.length);
+  for (let i = 0; i < eps.length; i++) {
+    const name = endpointChainName(serviceBase, eps[i]!);
+    epNames[i] = name;
+    epQuoted[i] = flat(plain ? `"${name}"` : str(name));
+  }
+  /** Index in sp.endpoints of each endpoint of a set (the set is usually sp.endpoints itself). */
+  let byHostPort: Map<string, number> | undefined;
+  const indexOf = (set: IREndpoint[], i: number): number => {
+    if (set === eps) return i;
+    byHostPort ??= new Map(eps.map((e, j) => [e.hostPort, j]));
+    const j = byHostPort.get(set[i]!.hostPort);
+    if (j === undefined) throw new Error(`IR invariant: endpoint ${set[i]!.hostPort} of ${sp.servicePortName} is not in its endpoints list`);
+    return j;
   };
 
-  if (sp.affinity && sp.endpoints.length > 0) {
+  if (sp.affinity && eps.length > 0) {
     affinitySets.push({ kind: 'set', name: n.affinity, type: [f.addrType, f.addrType, 'inet_service'], flags: ['timeout'], timeout: sp.affinity.timeoutSeconds, elem: [] });
   }
 
@@ -355,41 +398,40 @@ function renderServiceChains(
       expr.push(MARK_MASQ);
       rule(c, ...expr);
     }
+    const members = set.endpoints;
     if (sp.affinity) {
-      for (const ep of set.endpoints) {
-        const e = info(ep);
-        rule(c, match('==', affinityKey(f, e.ep), str(`@${n.affinity}`)), e.goto);
+      const inSet = str(`@${n.affinity}`);
+      for (let i = 0; i < members.length; i++) {
+        rule(c, match('==', affinityKey(f, members[i]!), inSet), gotoQuoted(epQuoted[indexOf(members, i)]!));
       }
     }
-    const draws = randomMatches(set.endpoints.length);
-    set.endpoints.forEach((ep, i) => {
-      const r = c.rules;
-      r.add(',\n');
-      r.add(c.head);
-      if (i < draws.length) {
-        r.add(draws[i]!);
-        r.add(',');
-      }
-      r.add(info(ep).goto);
-      r.add(']}}}');
-    });
+    // [random draw,] goto endpoint-…
+    const draws = randomMatches(members.length);
+    for (let i = 0; i < members.length; i++) {
+      r.add(c.open);
+      if (i < draws.length) r.add(draws[i]!);
+      r.add(GOTO_OPEN);
+      r.add(epQuoted[indexOf(members, i)]!);
+      r.add(GOTO_CLOSE_RULE);
+    }
   }
-  // endpoint-… (KUBE-SEP)
-  for (const e of eps) {
-    const c = chain(e.chain);
-    const r = c.rules;
-    r.add(',\n');
-    r.add(c.head);
-    r.add(hairpinOpen);
-    r.add(e.ep.ip);
+  // endpoint-… (KUBE-SEP): `<l3> saddr <ip> jump mark-for-masquerade`, [affinity update,] dnat.
+  const exprHairpin = flat(`,"expr":[{"match":{"op":"==","left":${saddr},"right":"`);
+  const exprDnat = flat(`,"expr":[${match('==', meta('l4proto'), str(sp.protocol))},{"dnat":{"addr":"`);
+  for (let i = 0; i < eps.length; i++) {
+    const ep = eps[i]!;
+    const quoted = epQuoted[i]!;
+    out.chains.push({ name: epNames[i]!, quoted });
+    r.add(rulePrefix);
+    r.add(quoted);
+    r.add(exprHairpin);
+    r.add(ep.ip);
     r.add(HAIRPIN_CLOSE);
-    if (sp.affinity) rule(c, setUpdate(affinityKey(f, e.ep), n.affinity));
-    r.add(',\n');
-    r.add(c.head);
-    r.add(dnatOpen);
-    r.add(e.ep.ip);
-    r.add('","port":');
-    r.add(String(e.ep.port));
-    r.add('}}]}}}');
+    if (sp.affinity) addRule({ open: `${rulePrefix}${quoted},"expr":[`, rules: r }, [setUpdate(affinityKey(f, ep), n.affinity)]);
+    r.add(rulePrefix);
+    r.add(quoted);
+    r.add(exprDnat);
+    r.add(ep.ip);
+    r.add(dnatPortClose(ep.port));
   }
 }

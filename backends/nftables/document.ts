@@ -29,9 +29,12 @@ export function renderDocument(rulesets: FamilyRuleset[], options: DocumentOptio
       cmd(`{"delete":${table}}`);
       cmd(`{"add":${table}}`);
     }
+    // One `add chain` per chain (~10^5 at scale): written as pieces around the quoted name.
+    const chainOpen = `,\n{"add":{"chain":{${where},"name":`;
     for (const c of rs.chains) {
-      const base = c.base ? `,"type":"${c.base.type}","hook":"${c.base.hook}","prio":${c.base.prio},"policy":"accept"` : '';
-      cmd(`{"add":{"chain":{${where},"name":${str(c.name)}${base}}}}`);
+      out.add(chainOpen);
+      out.add(c.quoted);
+      out.add(c.base ? `,"type":"${c.base.type}","hook":"${c.base.hook}","prio":${c.base.prio},"policy":"accept"}}}` : '}}}');
     }
     for (const s of rs.sets) {
       const type = Array.isArray(s.type) ? `[${s.type.map((t) => `"${t}"`).join(',')}]` : `"${s.type}"`;

@@ -11,8 +11,16 @@ export type Stmt = JsonText;
 
 export type NftFamily = 'ip' | 'ip6';
 
+const PLAIN = /^[A-Za-z0-9_./:@* -]*$/;
+/**
+ * True when `s` is its own JSON string body (no quote, backslash or control character to escape).
+ * Kubernetes names and canonical IP texts always are; the renderer checks a service port's base name
+ * once and then quotes the names derived from it by concatenation.
+ */
+export const isPlain = (s: string): boolean => PLAIN.test(s);
+
 /** A JSON string literal (escaped only when needed: names and addresses never need it). */
-export const str = (s: string): JsonText => (/^[A-Za-z0-9_./:@* -]*$/.test(s) ? `"${s}"` : JSON.stringify(s));
+export const str = (s: string): JsonText => (PLAIN.test(s) ? `"${s}"` : JSON.stringify(s));
 
 export const payload = (protocol: string, field: string): Expr => `{"payload":{"protocol":"${protocol}","field":"${field}"}}`;
 export const meta = (key: string): Expr => `{"meta":{"key":"${key}"}}`;

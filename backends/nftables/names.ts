@@ -44,7 +44,6 @@ export function servicePortNames(sp: IRServicePort): ServicePortNames {
   };
 }
 
-export function endpointNames(serviceBase: string, ep: IREndpoint): { chain: string } {
-  const base = hashAndTruncate(endpointBase(serviceBase, ep));
-  return { chain: `endpoint-${base}` };
-}
+/** The endpoint's chain name (called once per endpoint: no intermediate object). */
+export const endpointChainName = (serviceBase: string, ep: IREndpoint): string =>
+  `endpoint-${hashAndTruncate(endpointBase(serviceBase, ep))}`;
