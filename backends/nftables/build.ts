@@ -21,8 +21,10 @@ export interface BaseChainSpec {
 }
 
 export interface ChainDef {
-  name: string;
-  /** The name as a JSON string literal (computed once: it is written with every rule of the chain). */
+  /**
+   * The chain's name as a JSON string literal, computed once: it is written into every rule of the
+   * chain. (The name itself is not kept: ~10^5 of them would only add to what the GC has to move.)
+   */
   quoted: JsonText;
   base?: BaseChainSpec;
 }
@@ -267,7 +269,7 @@ const rulePrefix = (f: FamilySpelling): string => flat(`,\n{"add":{"rule":{"fami
 /** Declares a chain (quoting its name with str) and returns where its rules go. */
 function addChain(out: FamilyOutput, name: string, base?: BaseChainSpec): RuleWriter {
   const quoted = str(name);
-  out.chains.push(base ? { name, quoted, base } : { name, quoted });
+  out.chains.push(base ? { quoted, base } : { quoted });
   return { open: flat(`${out.rulePrefix}${quoted},"expr":[`), rules: out.rules };
 }
 
@@ -342,11 +344,9 @@ function renderServiceChains(sp: IRServicePort, n: ServicePortNames, out: Family
   const serviceBase = servicePortBase(sp);
   const plain = isPlain(serviceBase);
   const eps = sp.endpoints;
-  const epNames: string[] = new Array(eps.length);
   const epQuoted: JsonText[] = new Array(eps.length);
   for (let i = 0; i < eps.length; i++) {
     const name = endpointChainName(serviceBase, eps[i]!);
-    epNames[i] = name;
     epQuoted[i] = flat(plain ? `"${name}"` : str(name));
   }
   /** Index in sp.endpoints of each endpoint of a set (the set is usually sp.endpoints itself). */
@@ -421,7 +421,7 @@ function renderServiceChains(sp: IRServicePort, n: ServicePortNames, out: Family
   for (let i = 0; i < eps.length; i++) {
     const ep = eps[i]!;
     const quoted = epQuoted[i]!;
-    out.chains.push({ name: epNames[i]!, quoted });
+    out.chains.push({ quoted });
     r.add(rulePrefix);
     r.add(quoted);
     r.add(exprHairpin);

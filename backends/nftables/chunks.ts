@@ -5,12 +5,14 @@
 const CHUNK_PIECES = 4096;
 
 export class TextChunks {
-  private pieces: string[] = [];
+  /** The pending pieces: pieces[0..count). Preallocated and reused, so adding never grows an array. */
+  private readonly pieces: string[] = new Array<string>(CHUNK_PIECES).fill('');
+  private count = 0;
   private readonly chunks: string[] = [];
 
   add(piece: string): void {
-    this.pieces.push(piece);
-    if (this.pieces.length >= CHUNK_PIECES) this.flush();
+    this.pieces[this.count++] = piece;
+    if (this.count === CHUNK_PIECES) this.flush();
   }
 
   /** Appends everything written to `other` (which must not be written to afterwards). */
@@ -27,12 +29,8 @@ export class TextChunks {
   }
 
   private flush(): void {
-    if (this.pieces.length === 0) return;
-    this.flush0();
-  }
-
-  private flush0(): void {
-    this.chunks.push(this.pieces.join(''));
-    this.pieces = [];
+    if (this.count === 0) return;
+    this.chunks.push(this.count === CHUNK_PIECES ? this.pieces.join('') : this.pieces.slice(0, this.count).join(''));
+    this.count = 0;
   }
 }
