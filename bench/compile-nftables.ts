@@ -81,7 +81,7 @@ export async function benchModel(services: number, endpoints: number): Promise<{
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-async function main(): Promise<void> {
+export async function main(): Promise<void> {
   const { values } = parseArgs({
     options: { services: { type: 'string' }, endpoints: { type: 'string' }, runs: { type: 'string' }, out: { type: 'string' }, node: { type: 'string' }, direct: { type: 'boolean' } },
   });
