@@ -37,10 +37,12 @@ function renderText(d: Diagnostic, source: SourceFile | undefined, color: boolea
   const where = d.span ? `${d.file}:${d.span.start.line}:${d.span.start.column}` : d.file;
   if (where) out += `  ${c.cyan('-->')} ${where}${d.path ? ` (${d.path})` : ''}\n`;
   if (d.span && source) out += frame(source, d, c);
-  if (d.hint) out += `   ${c.cyan('=')} hint: ${d.hint}\n`;
+  // '=' lines align with the frame's '|' gutter (as wide as the line number).
+  const gutter = ' '.repeat((d.span && source ? String(d.span.start.line).length : 2) + 1);
+  if (d.hint) out += `${gutter}${c.cyan('=')} hint: ${d.hint}\n`;
   for (const r of d.related ?? []) {
     const at = r.span ? `${r.file}:${r.span.start.line}:${r.span.start.column}` : r.file;
-    out += `   ${c.cyan('=')} note: ${r.message} (${at})\n`;
+    out += `${gutter}${c.cyan('=')} note: ${r.message} (${at})\n`;
   }
   return out + '\n';
 }
