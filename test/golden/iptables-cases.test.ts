@@ -11,27 +11,11 @@ import { lowerModel } from '../../compiler/lower/index.ts';
 import { makeSourceFile } from '../../common/source.ts';
 import { formatFile } from '../../grammar/format.ts';
 import { CASES, caseOptions } from './iptables/cases.ts';
+import { expectGolden, updatingGoldens } from '../support/golden.ts';
 
 const dir = new URL('./iptables/', import.meta.url);
-const update = process.env.UPDATE_GOLDEN === '1';
 
-function firstDifference(got: string, want: string): string {
-  const a = got.split('\n');
-  const b = want.split('\n');
-  for (let i = 0; i < Math.max(a.length, b.length); i++) if (a[i] !== b[i]) return `line ${i + 1}\n  got:  ${a[i]}\n  want: ${b[i]}`;
-  return '';
-}
 
-function golden(file: string, got: string): void {
-  const url = new URL(file, dir);
-  if (update) {
-    writeFileSync(url, got);
-    return;
-  }
-  assert.ok(existsSync(url), `${file} is missing (run with UPDATE_GOLDEN=1, then read it)`);
-  const want = readFileSync(url, 'utf8');
-  assert.ok(got === want, `${file} differs at ${firstDifference(got, want)}`);
-}
 
 for (const c of CASES) {
   test(`${c.name}: ${c.about}`, () => {
@@ -41,8 +25,8 @@ for (const c of CASES) {
     assert.is(r.programs.length, 1, 'a golden case compiles to one family');
     const ir = r.programs[0]!;
     const restore = renderIptables(ir, { format: 'restore' });
-    golden(`${c.name}.restore`, restore);
-    if (c.save !== false) golden(`${c.name}.save`, renderIptables(ir, { format: 'save' }));
+    expectGolden(new URL(`${c.name}.restore`, dir), restore);
+    if (c.save !== false) expectGolden(new URL(`${c.name}.save`, dir), renderIptables(ir, { format: 'save' }));
     // The streaming renderers and the rule list as data spell the same text.
     assert.is(renderRestore(buildRules(ir)), restore);
     assert.is(renderSave(buildRules(ir, { hooks: true })), renderIptables(ir, { format: 'save', hooks: true }));
@@ -55,11 +39,13 @@ for (const c of CASES) {
     // own right: compiling it through the front end must give the reviewed restore golden.
     test(`${c.name}.ksvc compiles to ${c.name}.restore`, () => {
       const url = new URL(`${c.name}.ksvc`, dir);
-      if (update || !existsSync(url)) {
+      // Written only when updating goldens: a missing twin is a failure, not a silent new golden.
+      if (updatingGoldens) {
         const ast = modelToAst(c.model());
         assert.equal(ast.diagnostics, []);
         writeFileSync(url, `# iptables golden case '${c.name}': ${c.about}\n${formatFile(ast.file)}`);
       }
+      assert.ok(existsSync(url), `${c.name}.ksvc is missing (run with UPDATE_GOLDEN=1, then read it)`);
       const front = loadKsvc(makeSourceFile(`test/golden/iptables/${c.name}.ksvc`, readFileSync(url, 'utf8')));
       assert.ok(front.model, front.diagnostics.map((d) => `${d.code}: ${d.message}`).join('\n'));
       const model = front.model!;
@@ -67,7 +53,7 @@ for (const c of CASES) {
       assert.equal(r.diagnostics.filter((d) => d.severity === 'error'), []);
       const got = renderIptables(r.programs[0]!, { format: 'restore' });
       const want = readFileSync(new URL(`${c.name}.restore`, dir), 'utf8');
-      assert.ok(got === want, `${c.name}.ksvc differs at ${firstDifference(got, want)}`);
+      assert.fixture(got, want, `${c.name}.ksvc`);
     });
   }
 }

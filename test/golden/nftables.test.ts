@@ -7,25 +7,16 @@
 // against the backend's JSON Schema with ajv; the text form is printed from the same commands.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { lowerModel } from '../../compiler/lower/index.ts';
 import type { IRProgram } from '../../compiler/ir/types.ts';
 import { nftablesCommands, renderNftablesJson, renderNftablesText } from '../../backends/nftables/index.ts';
 import { commandsToText } from '../../backends/nftables/text.ts';
 import { schemaErrors } from '../../backends/nftables/schema/validate.ts';
 import { exampleInputs, iptablesCases, scenarios } from './nftables/scenarios.ts';
+import { expectGolden } from '../support/golden.ts';
 
 const dir = new URL('./nftables/', import.meta.url);
 
-function golden(file: string, actual: string): void {
-  const url = new URL(file, dir);
-  if (process.env.UPDATE_GOLDEN === '1') {
-    writeFileSync(url, actual);
-    return;
-  }
-  assert.ok(existsSync(url), `missing golden ${file} (run with UPDATE_GOLDEN=1)`);
-  assert.fixture(actual, readFileSync(url, 'utf8'), file);
-}
 
 /** The JSON validates against the schema; returns it. */
 function validJson(programs: IRProgram[], what: string): string {
@@ -39,8 +30,8 @@ for (const s of scenarios) {
   test(`nftables golden: ${s.name} (${s.what})`, () => {
     const lowered = lowerModel(s.model(), s.options);
     assert.equal(lowered.diagnostics.filter((d) => d.severity === 'error'), []);
-    golden(`${s.name}.nft.json`, validJson(lowered.programs, s.name));
-    golden(`${s.name}.nft`, renderNftablesText(lowered.programs));
+    expectGolden(new URL(`${s.name}.nft.json`, dir), validJson(lowered.programs, s.name));
+    expectGolden(new URL(`${s.name}.nft`, dir), renderNftablesText(lowered.programs));
   });
 }
 
@@ -50,7 +41,7 @@ test('nftables goldens: every iptables case, schema-valid, with its nft twin', (
     const json = validJson(c.lowered.programs, c.name);
     const text = renderNftablesText(c.lowered.programs);
     assert.is(commandsToText((JSON.parse(json) as { nftables: never[] }).nftables), text, `${c.name}: text printed from the JSON`);
-    golden(`case-${c.name}.nft`, text);
+    expectGolden(new URL(`case-${c.name}.nft`, dir), text);
   }
 });
 

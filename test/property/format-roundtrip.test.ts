@@ -21,16 +21,12 @@ import type {
 import { formatFile } from '../../grammar/format.ts';
 import { parseKsvc } from '../../grammar/parse.ts';
 import { ACCEPTANCE } from './parse-corpus.ts';
+import { stripSpans } from '../support/ast.ts';
 
 const Z: Span = { start: { line: 1, column: 1, offset: 0 }, end: { line: 1, column: 1, offset: 0 } };
 const L = <T>(value: T) => ({ value, span: Z });
 
-const strip = (o: unknown): unknown =>
-  Array.isArray(o)
-    ? o.map(strip)
-    : o !== null && typeof o === 'object'
-      ? Object.fromEntries(Object.entries(o).filter(([k]) => k !== 'span').map(([k, v]) => [k, strip(v)]))
-      : o;
+const strip = stripSpans;
 
 // Names: plain words, keywords (names may be keywords), digit-led words, dotted words, ranges.
 const word = fc.stringMatching(/^[a-z][a-z0-9-]{0,10}[a-z0-9]$/);

@@ -7,6 +7,7 @@ import type { FileNode, PortLine, ServiceBlock } from '../../grammar/ast.ts';
 import { formatFile } from '../../grammar/format.ts';
 import { parseKsvc } from '../../grammar/parse.ts';
 import { ACCEPTANCE, SEED_CLUSTERIP, SEED_LOCAL, SEED_NODEPORT } from '../property/parse-corpus.ts';
+import { stripSpans } from '../support/ast.ts';
 
 function parseClean(text: string): FileNode {
   const r = parseKsvc(makeSourceFile('t.ksvc', text));
@@ -15,12 +16,7 @@ function parseClean(text: string): FileNode {
 }
 const fmt = (text: string): string => formatFile(parseClean(text));
 
-const strip = (o: unknown): unknown =>
-  Array.isArray(o)
-    ? o.map(strip)
-    : o !== null && typeof o === 'object'
-      ? Object.fromEntries(Object.entries(o).filter(([k]) => k !== 'span').map(([k, v]) => [k, strip(v)]))
-      : o;
+const strip = stripSpans;
 
 const MESSY = `   # header comment
 cluster{masq from outside 10.64.0.0/16 masq bit 14

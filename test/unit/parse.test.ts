@@ -7,16 +7,11 @@ import type { Diagnostic } from '../../common/diagnostics.ts';
 import type { PortLine, ServiceBlock, ClusterBlock, NodeBlock, ServiceItem } from '../../grammar/ast.ts';
 import { parseKsvc } from '../../grammar/parse.ts';
 import { EVERY_CONSTRUCT, SEED_CLUSTERIP, SEED_LOCAL, SEED_NODEPORT } from '../property/parse-corpus.ts';
+import { stripSpans } from '../support/ast.ts';
 
 const parse = (text: string) => parseKsvc(makeSourceFile('t.ksvc', text));
 
-/** The AST without spans, for shape comparisons. */
-const strip = (o: unknown): unknown =>
-  Array.isArray(o)
-    ? o.map(strip)
-    : o !== null && typeof o === 'object'
-      ? Object.fromEntries(Object.entries(o).filter(([k]) => k !== 'span').map(([k, v]) => [k, strip(v)]))
-      : o;
+const strip = stripSpans;
 
 function ok(text: string) {
   const r = parse(text);

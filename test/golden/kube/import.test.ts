@@ -1,17 +1,16 @@
 // Goldens of `ksvc import`: each Kubernetes example prints to test/golden/kube/<example>.ksvc, and a
 // file of typical mistakes prints its diagnostics to bad-objects.txt / bad-objects.json.
 // UPDATE_GOLDEN=1 rewrites the files instead — read every rewritten golden before committing.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { CliIO } from '../../../cli/io.ts';
 import { runCli } from '../../../cli/main.ts';
+import { expectGolden } from '../../support/golden.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const dir = new URL('./', import.meta.url);
-const update = process.env.UPDATE_GOLDEN === '1';
 
 async function run(...argv: string[]) {
   const out = { stdout: '', stderr: '' };
@@ -20,16 +19,6 @@ async function run(...argv: string[]) {
   return { code, ...out };
 }
 
-function golden(file: string, got: string): void {
-  const url = new URL(file, dir);
-  if (update) {
-    writeFileSync(url, got);
-    return;
-  }
-  assert.ok(existsSync(url), `${file} is missing (run with UPDATE_GOLDEN=1, then read it)`);
-  const want = readFileSync(url, 'utf8');
-  assert.fixture(got, want);
-}
 
 /** The kube-proxy flags each example is meant for (its header comment says so). */
 const EXAMPLES: [string, string[]][] = [
@@ -43,7 +32,7 @@ for (const [example, flags] of EXAMPLES) {
     const r = await run('import', `examples/${example}`, ...flags);
     assert.is(r.stderr, '');
     assert.is(r.code, 0);
-    golden(example.replace(/\.(ya?ml|json)$/, '.ksvc'), r.stdout);
+    expectGolden(new URL(example.replace(/\.(ya?ml|json)$/, '.ksvc'), dir), r.stdout);
   });
 }
 
@@ -52,10 +41,10 @@ test('ksvc import of typical mistakes: located diagnostics, nothing printed', as
   const text = await run('import', file);
   assert.is(text.code, 1);
   assert.is(text.stdout, '');
-  golden('bad-objects.txt', text.stderr);
+  expectGolden(new URL('bad-objects.txt', dir), text.stderr);
   const json = await run('import', file, '--output', 'json');
   assert.is(json.code, 1);
-  golden('bad-objects.json', json.stderr);
+  expectGolden(new URL('bad-objects.json', dir), json.stderr);
 });
 
 test.run();
