@@ -27,3 +27,33 @@ export function outputFormatOf(io: CliIO, command: string, value: string | undef
   if (OUTPUT_FORMATS.includes(format)) return format;
   return usageError(io, command, `--output is one of: ${OUTPUT_FORMATS.join(', ')} (not '${value}')`);
 }
+
+/** kube-proxy's local-traffic detector flags, shared by `compile` and `import` so they stay one set. */
+export const DETECTOR_FLAGS = {
+  'detect-local-mode': { type: 'string' },
+  'cluster-cidr': { type: 'string', multiple: true },
+  'pod-bridge-interface': { type: 'string' },
+  'pod-interface-name-prefix': { type: 'string' },
+} as const;
+
+export interface DetectorFlagValues {
+  clusterCIDRs?: string[];
+  detectLocalMode?: string;
+  podBridgeInterface?: string;
+  podInterfaceNamePrefix?: string;
+}
+
+/** The detector flags that were given (compiler/kube/settings.ts detectorFromFlags reads them). */
+export function detectorFlagValues(v: {
+  'detect-local-mode'?: string;
+  'cluster-cidr'?: string[];
+  'pod-bridge-interface'?: string;
+  'pod-interface-name-prefix'?: string;
+}): DetectorFlagValues {
+  const out: DetectorFlagValues = {};
+  if (v['cluster-cidr'] !== undefined) out.clusterCIDRs = v['cluster-cidr'];
+  if (v['detect-local-mode'] !== undefined) out.detectLocalMode = v['detect-local-mode'];
+  if (v['pod-bridge-interface'] !== undefined) out.podBridgeInterface = v['pod-bridge-interface'];
+  if (v['pod-interface-name-prefix'] !== undefined) out.podInterfaceNamePrefix = v['pod-interface-name-prefix'];
+  return out;
+}

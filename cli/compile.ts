@@ -11,7 +11,7 @@ import type { Command } from './command.ts';
 import { EXIT_FINDINGS, EXIT_OK, writeOutputFile, type CliIO } from './io.ts';
 import { loadKsvcFile, loadKubernetesFiles } from './load-input.ts';
 import { renderDiagnostics } from './render-diagnostics.ts';
-import { outputFormatOf, parseCommandArgs, usageError as commandUsageError } from './args.ts';
+import { DETECTOR_FLAGS, detectorFlagValues, outputFormatOf, parseCommandArgs, usageError as commandUsageError } from './args.ts';
 import { detectorFromFlags } from '../compiler/kube/settings.ts';
 
 export interface BackendRenderOptions {
@@ -99,10 +99,7 @@ export const compileCommand: Command = {
       'conntrack-liberal': { type: 'boolean' },
       'masquerade-all': { type: 'boolean' },
       'no-localhost-nodeports': { type: 'boolean' },
-      'detect-local-mode': { type: 'string' },
-      'cluster-cidr': { type: 'string', multiple: true },
-      'pod-bridge-interface': { type: 'string' },
-      'pod-interface-name-prefix': { type: 'string' },
+      ...DETECTOR_FLAGS,
       'from-k8s': { type: 'boolean' },
       'skip-unknown-kinds': { type: 'boolean' },
     });
@@ -166,16 +163,9 @@ export const compileCommand: Command = {
   },
 };
 
-type Values = Record<string, string | boolean | string[] | undefined>;
-
 /** The detector flags as an override (null when none is given), or a usage message. */
-function detectorOverride(v: Values): LocalDetectorSpec | null | string {
-  const flags: Parameters<typeof detectorFromFlags>[0] = {};
-  if (v['cluster-cidr'] !== undefined) flags.clusterCIDRs = v['cluster-cidr'] as string[];
-  if (v['detect-local-mode'] !== undefined) flags.detectLocalMode = v['detect-local-mode'] as string;
-  if (v['pod-bridge-interface'] !== undefined) flags.podBridgeInterface = v['pod-bridge-interface'] as string;
-  if (v['pod-interface-name-prefix'] !== undefined) flags.podInterfaceNamePrefix = v['pod-interface-name-prefix'] as string;
+function detectorOverride(v: Parameters<typeof detectorFlagValues>[0]): LocalDetectorSpec | null | string {
   const diags: Diagnostic[] = [];
-  const detector = detectorFromFlags(flags, diags);
+  const detector = detectorFromFlags(detectorFlagValues(v), diags);
   return diags.length > 0 ? diags.map((d) => d.message).join('; ') : detector;
 }

@@ -13,7 +13,7 @@ import type { Command } from './command.ts';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, writeOutputFile, type CliIO } from './io.ts';
 import { loadKubernetesFiles } from './load-input.ts';
 import { renderDiagnostics } from './render-diagnostics.ts';
-import { outputFormatOf, parseCommandArgs, usageError as commandUsageError } from './args.ts';
+import { DETECTOR_FLAGS, detectorFlagValues, outputFormatOf, parseCommandArgs, usageError as commandUsageError } from './args.ts';
 
 const HELP = `Usage: ksvc import [options] FILE...   (FILE '-' reads standard input)
 
@@ -67,10 +67,7 @@ export const importCommand: Command = {
   run(argv, io) {
     const parsed = parseCommandArgs(io, 'import', argv, {
       node: { type: 'string' },
-      'cluster-cidr': { type: 'string', multiple: true },
-      'detect-local-mode': { type: 'string' },
-      'pod-bridge-interface': { type: 'string' },
-      'pod-interface-name-prefix': { type: 'string' },
+      ...DETECTOR_FLAGS,
       'masquerade-all': { type: 'boolean' },
       'iptables-masquerade-bit': { type: 'string' },
       'masquerade-bit': { type: 'string' },
@@ -94,12 +91,8 @@ export const importCommand: Command = {
     const output = outputFormatOf(io, 'import', v.output);
     if (typeof output === 'number') return output;
 
-    const options: KubeImportOptions = {};
+    const options: KubeImportOptions = detectorFlagValues(v);
     if (v.node !== undefined) options.node = v.node;
-    if (v['cluster-cidr']) options.clusterCIDRs = v['cluster-cidr'];
-    if (v['detect-local-mode'] !== undefined) options.detectLocalMode = v['detect-local-mode'];
-    if (v['pod-bridge-interface'] !== undefined) options.podBridgeInterface = v['pod-bridge-interface'];
-    if (v['pod-interface-name-prefix'] !== undefined) options.podInterfaceNamePrefix = v['pod-interface-name-prefix'];
     if (v['masquerade-all']) options.masqueradeAll = true;
     const bit = v['iptables-masquerade-bit'] ?? v['masquerade-bit'];
     if (bit !== undefined) {
