@@ -1,9 +1,9 @@
 // npm test: the type check, then every uvu test file under test/, then one closing line
 // "N passed, N failed". Fails when anything failed or when no test ran at all.
 // Usage: node scripts/test.mjs [dir-under-test] [file-regex]
-import { spawnSync, spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dir = process.argv[2] ?? 'test';
@@ -12,16 +12,21 @@ const pattern = process.argv[3] ?? '\\.test\\.ts$';
 let passed = 0;
 let failed = 0;
 
-const tsc = spawnSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '--noEmit', '-p', root], {
-  cwd: root,
-  stdio: 'inherit',
-});
-if (tsc.status === 0) {
-  console.log('type check: ok');
-  passed++;
-} else {
-  console.log('type check: FAILED');
-  failed++;
+// Each whole-tree check counts as one test: the type check, and Biome's formatter + linter
+// (`npm run format` applies what it asks for).
+const checks = [
+  ['type check', [path.join(root, 'node_modules/typescript/bin/tsc'), '--noEmit', '-p', root]],
+  ['format and lint', [path.join(root, 'node_modules/@biomejs/biome/bin/biome'), 'ci', '--colors=off', root]],
+];
+for (const [name, argv] of checks) {
+  const run = spawnSync(process.execPath, argv, { cwd: root, stdio: 'inherit' });
+  if (run.status === 0) {
+    console.log(`${name}: ok`);
+    passed++;
+  } else {
+    console.log(`${name}: FAILED`);
+    failed++;
+  }
 }
 
 const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'node_modules/uvu/bin.js'), dir, pattern], {
