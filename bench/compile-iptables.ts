@@ -7,15 +7,20 @@
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { renderIptables } from '../backends/iptables/index.ts';
+import type { CIDRText, IPText } from '../common/ip.ts';
+import { makeSourceFile } from '../common/source.ts';
 import { loadKsvc } from '../compiler/front.ts';
 import { lowerModel } from '../compiler/lower/index.ts';
-import { makeSourceFile } from '../common/source.ts';
-import type { CIDRText, IPText } from '../common/ip.ts';
-import { defaultClusterSettings, type ClusterModel, type ServiceModel } from '../compiler/model.ts';
+import { type ClusterModel, defaultClusterSettings, type ServiceModel } from '../compiler/model.ts';
 import { generateKsvc } from './generate.ts';
 
 const { values } = parseArgs({
-  options: { services: { type: 'string' }, endpoints: { type: 'string' }, runs: { type: 'string' }, ksvc: { type: 'boolean' } },
+  options: {
+    services: { type: 'string' },
+    endpoints: { type: 'string' },
+    runs: { type: 'string' },
+    ksvc: { type: 'boolean' },
+  },
 });
 const services = Number(values.services ?? 10000);
 const endpointsPerService = Number(values.endpoints ?? 10);
@@ -24,7 +29,11 @@ const runs = Number(values.runs ?? 5);
 const v4 = (n: number) => [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.') as IPText;
 
 function directModel(): ClusterModel {
-  const nodes = Array.from({ length: 5 }, (_, i) => ({ name: `node-${i}`, addresses: [v4((192 << 24) + (168 << 16) + 10 + i)], podCIDRs: [`10.${64 + i}.0.0/16` as CIDRText] }));
+  const nodes = Array.from({ length: 5 }, (_, i) => ({
+    name: `node-${i}`,
+    addresses: [v4((192 << 24) + (168 << 16) + 10 + i)],
+    podCIDRs: [`10.${64 + i}.0.0/16` as CIDRText],
+  }));
   const list: ServiceModel[] = [];
   for (let i = 0; i < services; i++) {
     const kind = i % 10;
@@ -34,7 +43,15 @@ function directModel(): ClusterModel {
       name: `svc-${i}`,
       type,
       clusterIPs: [v4((10 << 24) + (96 << 16) + i + 1)],
-      ports: [{ name: 'http', protocol: 'tcp', port: 80, nodePort: type === 'ClusterIP' ? null : 30000 + (i % 2700), targetPort: 8080 }],
+      ports: [
+        {
+          name: 'http',
+          protocol: 'tcp',
+          port: 80,
+          nodePort: type === 'ClusterIP' ? null : 30000 + (i % 2700),
+          targetPort: 8080,
+        },
+      ],
       externalIPs: [],
       loadBalancerIngress: type === 'LoadBalancer' ? [v4((203 << 24) + i)] : [],
       loadBalancerSourceRanges: [],
@@ -56,14 +73,22 @@ function directModel(): ClusterModel {
       }),
     });
   }
-  const settings = { ...defaultClusterSettings(), localDetector: { mode: 'ClusterCIDR' as const, cidrs: ['10.64.0.0/13' as CIDRText] } };
+  const settings = {
+    ...defaultClusterSettings(),
+    localDetector: { mode: 'ClusterCIDR' as const, cidrs: ['10.64.0.0/13' as CIDRText] },
+  };
   return { settings, nodes, services: list };
 }
 
 function ksvcModel(): ClusterModel {
   const front = loadKsvc(makeSourceFile('bench.ksvc', generateKsvc({ services, endpointsPerService, seed: 1 })));
   if (!front.model) {
-    console.error(front.diagnostics.slice(0, 5).map((d) => `${d.code}: ${d.message}`).join('\n'));
+    console.error(
+      front.diagnostics
+        .slice(0, 5)
+        .map((d) => `${d.code}: ${d.message}`)
+        .join('\n'),
+    );
     process.exit(1);
   }
   return front.model;
@@ -97,11 +122,22 @@ for (let i = 0; i < runs; i++) {
 }
 const total = lowerMs.map((l, i) => l + renderMs[i]!);
 const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
-console.log(`input: ${services} services, ${servicePorts} service ports, ${endpoints} endpoints, ${model.nodes.length} nodes (node ${node ?? '-'})`);
+console.log(
+  `input: ${services} services, ${servicePorts} service ports, ${endpoints} endpoints, ${model.nodes.length} nodes (node ${node ?? '-'})`,
+);
 console.log(`output: ${lines} lines, ${mb(bytes)} of iptables-restore text`);
 console.log(`lower:  median ${median(lowerMs).toFixed(0)} ms`);
 console.log(`render: median ${median(renderMs).toFixed(0)} ms`);
-console.log(`lower+render: median ${median(total).toFixed(0)} ms, min ${Math.min(...total).toFixed(0)} ms over ${runs} runs`);
+console.log(
+  `lower+render: median ${median(total).toFixed(0)} ms, min ${Math.min(...total).toFixed(0)} ms over ${runs} runs`,
+);
 console.log(`lower+render CPU time (user+sys, all threads incl. GC): median ${median(cpuMs).toFixed(0)} ms`);
-console.log(`machine load average while measuring: ${(await import('node:os')).loadavg().map((x) => x.toFixed(1)).join(' ')}`);
-console.log(`RSS after building the model: ${mb(rssAfterModel)}; peak RSS of the process: ${mb(process.resourceUsage().maxRSS * 1024)} (use --runs 1 for the peak of a single compile)`);
+console.log(
+  `machine load average while measuring: ${(await import('node:os'))
+    .loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ')}`,
+);
+console.log(
+  `RSS after building the model: ${mb(rssAfterModel)}; peak RSS of the process: ${mb(process.resourceUsage().maxRSS * 1024)} (use --runs 1 for the peak of a single compile)`,
+);

@@ -9,20 +9,24 @@
 // (user+system of the process, GC threads included: on a shared machine the CPU time is the
 // stable figure); peak RSS.
 import { writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { renderNftablesJson } from '../backends/nftables/index.ts';
 import type { CIDRText, IPText } from '../common/ip.ts';
 import { makeSourceFile } from '../common/source.ts';
 import { lowerModel } from '../compiler/lower/index.ts';
-import { defaultClusterSettings, type ClusterModel, type ServiceModel } from '../compiler/model.ts';
-import { renderNftablesJson } from '../backends/nftables/index.ts';
+import { type ClusterModel, defaultClusterSettings, type ServiceModel } from '../compiler/model.ts';
 import { generateKsvc } from './generate.ts';
 
 const v4 = (n: number) => [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.') as IPText;
 
 /** A model like generateKsvc's (one port per service): 70% ClusterIP, 20% NodePort, 10% LoadBalancer. */
 export function directModel(services: number, endpoints: number): ClusterModel {
-  const nodes = [0, 1, 2].map((n) => ({ name: `node-0${n + 1}`, addresses: [v4((172 << 24) + (16 << 16) + 10 + n)], podCIDRs: [`10.${64 + n}.0.0/16` as CIDRText] }));
+  const nodes = [0, 1, 2].map((n) => ({
+    name: `node-0${n + 1}`,
+    addresses: [v4((172 << 24) + (16 << 16) + 10 + n)],
+    podCIDRs: [`10.${64 + n}.0.0/16` as CIDRText],
+  }));
   const out: ServiceModel[] = [];
   let nextNodePort = 30000;
   let pod = 1;
@@ -45,7 +49,15 @@ export function directModel(services: number, endpoints: number): ClusterModel {
       name: `svc-${i}`,
       type,
       clusterIPs: [v4((10 << 24) + (96 << 16) + 1 + i)],
-      ports: [{ name: 'http', protocol: 'tcp', port: 80, nodePort: type === 'ClusterIP' ? null : nextNodePort++, targetPort: 8080 }],
+      ports: [
+        {
+          name: 'http',
+          protocol: 'tcp',
+          port: 80,
+          nodePort: type === 'ClusterIP' ? null : nextNodePort++,
+          targetPort: 8080,
+        },
+      ],
       externalIPs: [],
       loadBalancerIngress: type === 'LoadBalancer' ? [v4((203 << 24) + 1 + i)] : [],
       loadBalancerSourceRanges: [],
@@ -58,32 +70,51 @@ export function directModel(services: number, endpoints: number): ClusterModel {
     });
   }
   return {
-    settings: { ...defaultClusterSettings(), localDetector: { mode: 'ClusterCIDR', cidrs: ['10.64.0.0/10' as CIDRText] }, nodePortRange: { min: 30000, max: Math.max(32767, nextNodePort) } },
+    settings: {
+      ...defaultClusterSettings(),
+      localDetector: { mode: 'ClusterCIDR', cidrs: ['10.64.0.0/10' as CIDRText] },
+      nodePortRange: { min: 30000, max: Math.max(32767, nextNodePort) },
+    },
     nodes,
     services: out,
   };
 }
 
 /** The benchmark model: generated .ksvc when the front end reads it, else the direct model. */
-export async function benchModel(services: number, endpoints: number): Promise<{ model: ClusterModel; source: string }> {
+export async function benchModel(
+  services: number,
+  endpoints: number,
+): Promise<{ model: ClusterModel; source: string }> {
   try {
     // Imported lazily: the benchmark still runs (on the direct model) while the front end is broken.
     const { loadKsvc } = await import('../compiler/front.ts');
     const text = generateKsvc({ services, endpointsPerService: endpoints });
     const r = loadKsvc(makeSourceFile('generated.ksvc', text));
     if (r.model) return { model: r.model, source: 'generated .ksvc (bench/generate.ts)' };
-    console.error(`note: generated .ksvc did not check (${r.diagnostics[0]?.message ?? 'no model'}); using the direct model`);
+    console.error(
+      `note: generated .ksvc did not check (${r.diagnostics[0]?.message ?? 'no model'}); using the direct model`,
+    );
   } catch (e) {
     console.error(`note: .ksvc front end failed (${(e as Error).message}); using the direct model`);
   }
-  return { model: directModel(services, endpoints), source: 'direct ClusterModel (bench/compile-nftables.ts directModel)' };
+  return {
+    model: directModel(services, endpoints),
+    source: 'direct ClusterModel (bench/compile-nftables.ts directModel)',
+  };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 export async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { services: { type: 'string' }, endpoints: { type: 'string' }, runs: { type: 'string' }, out: { type: 'string' }, node: { type: 'string' }, direct: { type: 'boolean' } },
+    options: {
+      services: { type: 'string' },
+      endpoints: { type: 'string' },
+      runs: { type: 'string' },
+      out: { type: 'string' },
+      node: { type: 'string' },
+      direct: { type: 'boolean' },
+    },
   });
   const services = Number(values.services ?? 10000);
   const endpoints = Number(values.endpoints ?? 10);
@@ -119,11 +150,22 @@ export async function main(): Promise<void> {
   const rssMiB = process.resourceUsage().maxRSS / 1024;
   console.log(`model: ${source}; ${services} services x ${endpoints} endpoints = ${rules} service ports, node ${node}`);
   console.log(`output: ${lines} nft commands, ${(json.length / 1e6).toFixed(1)} MB JSON`);
-  console.log(`lower  (model -> IR)    median ${median(lowerMs).toFixed(0)} ms   [${lowerMs.map((x) => x.toFixed(0)).join(', ')}]`);
-  console.log(`render (IR -> nft JSON) median ${median(renderMs).toFixed(0)} ms   [${renderMs.map((x) => x.toFixed(0)).join(', ')}]`);
-  console.log(`compile total           median ${median(totals).toFixed(0)} ms wall, min ${Math.min(...totals).toFixed(0)} ms   (goal < 1000 ms)`);
+  console.log(
+    `lower  (model -> IR)    median ${median(lowerMs).toFixed(0)} ms   [${lowerMs.map((x) => x.toFixed(0)).join(', ')}]`,
+  );
+  console.log(
+    `render (IR -> nft JSON) median ${median(renderMs).toFixed(0)} ms   [${renderMs.map((x) => x.toFixed(0)).join(', ')}]`,
+  );
+  console.log(
+    `compile total           median ${median(totals).toFixed(0)} ms wall, min ${Math.min(...totals).toFixed(0)} ms   (goal < 1000 ms)`,
+  );
   console.log(`compile CPU (user+sys) median ${median(cpuMs).toFixed(0)} ms, min ${Math.min(...cpuMs).toFixed(0)} ms`);
-  console.log(`machine load average: ${(await import('node:os')).loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+  console.log(
+    `machine load average: ${(await import('node:os'))
+      .loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ')}`,
+  );
   console.log(`peak RSS ${rssMiB.toFixed(0)} MiB`);
 }
 

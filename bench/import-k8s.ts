@@ -11,7 +11,14 @@ import { makeSourceFile } from '../common/source.ts';
 import { importKubernetes } from '../compiler/kube/index.ts';
 import { modelToAst } from '../compiler/kube/to-ast.ts';
 
-const { values } = parseArgs({ options: { services: { type: 'string' }, endpoints: { type: 'string' }, runs: { type: 'string' }, json: { type: 'boolean' } } });
+const { values } = parseArgs({
+  options: {
+    services: { type: 'string' },
+    endpoints: { type: 'string' },
+    runs: { type: 'string' },
+    json: { type: 'boolean' },
+  },
+});
 const services = Number(values.services ?? 10000);
 const perService = Number(values.endpoints ?? 10);
 const runs = Number(values.runs ?? 3);
@@ -21,7 +28,13 @@ const v4 = (n: number) => [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255]
 function objects(): unknown[] {
   const out: unknown[] = [];
   for (let n = 0; n < 5; n++) {
-    out.push({ apiVersion: 'v1', kind: 'Node', metadata: { name: `node-${n}` }, spec: { podCIDRs: [`10.${64 + n}.0.0/16`] }, status: { addresses: [{ type: 'InternalIP', address: v4((192 << 24) + (168 << 16) + 10 + n) }] } });
+    out.push({
+      apiVersion: 'v1',
+      kind: 'Node',
+      metadata: { name: `node-${n}` },
+      spec: { podCIDRs: [`10.${64 + n}.0.0/16`] },
+      status: { addresses: [{ type: 'InternalIP', address: v4((192 << 24) + (168 << 16) + 10 + n) }] },
+    });
   }
   let ep = 0;
   // Past 2768 NodePorts the import widens the range (no --service-node-port-range given).
@@ -41,12 +54,23 @@ function objects(): unknown[] {
       apiVersion: 'v1',
       kind: 'Service',
       metadata: { name: `svc-${i}`, namespace: ns },
-      spec: { type, clusterIP: v4((10 << 24) + (96 << 16) + i + 1), clusterIPs: [v4((10 << 24) + (96 << 16) + i + 1)], ipFamilies: ['IPv4'], ports, ...(type === 'ClusterIP' ? {} : { externalTrafficPolicy: 'Cluster' }) },
+      spec: {
+        type,
+        clusterIP: v4((10 << 24) + (96 << 16) + i + 1),
+        clusterIPs: [v4((10 << 24) + (96 << 16) + i + 1)],
+        ipFamilies: ['IPv4'],
+        ports,
+        ...(type === 'ClusterIP' ? {} : { externalTrafficPolicy: 'Cluster' }),
+      },
       status: { loadBalancer: type === 'LoadBalancer' ? { ingress: [{ ip: v4((203 << 24) + i) }] } : {} },
     });
     const endpoints = Array.from({ length: perService }, () => {
       const n = ep++;
-      return { addresses: [v4((10 << 24) + (64 << 16) + n)], conditions: { ready: n % 17 !== 0 }, nodeName: `node-${n % 5}` };
+      return {
+        addresses: [v4((10 << 24) + (64 << 16) + n)],
+        conditions: { ready: n % 17 !== 0 },
+        nodeName: `node-${n % 5}`,
+      };
     });
     out.push({
       apiVersion: 'discovery.k8s.io/v1',
@@ -64,12 +88,20 @@ function objects(): unknown[] {
 function yaml(v: unknown, indent = ''): string {
   if (Array.isArray(v)) {
     if (v.length === 0) return ' []\n';
-    return '\n' + v.map((x) => `${indent}-${yaml(x, indent + '  ').replace(/^\n\s*/, ' ')}`).join('');
+    return `\n${v.map((x) => `${indent}-${yaml(x, `${indent}  `).replace(/^\n\s*/, ' ')}`).join('')}`;
   }
   if (v !== null && typeof v === 'object') {
     const entries = Object.entries(v);
     if (entries.length === 0) return ' {}\n';
-    return '\n' + entries.map(([k, x]) => `${indent}${/^[A-Za-z]/.test(k) && !k.includes('/') ? k : JSON.stringify(k)}:${yaml(x, indent + '  ')}`).join('');
+    return (
+      '\n' +
+      entries
+        .map(
+          ([k, x]) =>
+            `${indent}${/^[A-Za-z]/.test(k) && !k.includes('/') ? k : JSON.stringify(k)}:${yaml(x, `${indent}  `)}`,
+        )
+        .join('')
+    );
   }
   return ` ${typeof v === 'string' ? JSON.stringify(v) : String(v)}\n`;
 }

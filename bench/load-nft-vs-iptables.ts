@@ -10,14 +10,21 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { lowerModel } from '../compiler/lower/index.ts';
 import { renderIptables } from '../backends/iptables/index.ts';
 import { renderNftablesJson, renderNftablesText } from '../backends/nftables/index.ts';
-import { createKubeProxyNfacct, kernelSkipReason, withNetns, type Netns } from '../test/kernel/netns.ts';
+import { lowerModel } from '../compiler/lower/index.ts';
+import { createKubeProxyNfacct, kernelSkipReason, type Netns, withNetns } from '../test/kernel/netns.ts';
 import { benchModel, directModel } from './compile-nftables.ts';
 
 const { values } = parseArgs({
-  options: { services: { type: 'string' }, endpoints: { type: 'string' }, text: { type: 'boolean' }, legacy: { type: 'boolean' }, repeat: { type: 'string' }, direct: { type: 'boolean' } },
+  options: {
+    services: { type: 'string' },
+    endpoints: { type: 'string' },
+    text: { type: 'boolean' },
+    legacy: { type: 'boolean' },
+    repeat: { type: 'string' },
+    direct: { type: 'boolean' },
+  },
 });
 const repeat = Number(values.repeat ?? 1);
 const services = Number(values.services ?? 10000);
@@ -56,7 +63,13 @@ interface Timed {
 }
 
 /** Load in a fresh namespace; wall time of the loading command only; then a sanity count. */
-async function timedLoad(what: string, cmd: string, args: string[], count: (ns: Netns) => string, prep?: (ns: Netns) => void): Promise<Timed> {
+async function timedLoad(
+  what: string,
+  cmd: string,
+  args: string[],
+  count: (ns: Netns) => string,
+  prep?: (ns: Netns) => void,
+): Promise<Timed> {
   return withNetns('bench', (ns) => {
     prep?.(ns);
     const timeFile = join(dir, 'time.txt');
@@ -78,26 +91,61 @@ const iptCount = (bin: string) => (ns: Netns) => {
   return `${r.stdout.split('\n').filter((l) => l.startsWith('-A ')).length} nat rules`;
 };
 
-const loadAvg = (await import('node:os')).loadavg().map((x) => x.toFixed(1)).join(' ');
+const loadAvg = (await import('node:os'))
+  .loadavg()
+  .map((x) => x.toFixed(1))
+  .join(' ');
 const results: Timed[] = [];
 // nft and iptables-restore alternate (--repeat rounds), so a change in machine load hits both.
 for (let round = 0; round < repeat; round++) {
   results.push(await timedLoad('nft -j -f (ksvc nftables JSON)', 'nft', ['-j', '-f', files.nftJson], nftCount));
-  results.push(await timedLoad('iptables-restore (ksvc iptables restore text)', 'iptables-restore', [files.iptables], iptCount('iptables'), createKubeProxyNfacct));
+  results.push(
+    await timedLoad(
+      'iptables-restore (ksvc iptables restore text)',
+      'iptables-restore',
+      [files.iptables],
+      iptCount('iptables'),
+      createKubeProxyNfacct,
+    ),
+  );
   if (values.text) results.push(await timedLoad('nft -f (nft-syntax twin)', 'nft', ['-f', files.nftText], nftCount));
   if (values.legacy) {
-    results.push(await timedLoad('iptables-legacy-restore', 'iptables-legacy-restore', [files.iptables], iptCount('iptables-legacy'), createKubeProxyNfacct));
+    results.push(
+      await timedLoad(
+        'iptables-legacy-restore',
+        'iptables-legacy-restore',
+        [files.iptables],
+        iptCount('iptables-legacy'),
+        createKubeProxyNfacct,
+      ),
+    );
   }
 }
 rmSync(dir, { recursive: true, force: true });
 
-console.log(`model: ${source}; ${services} services x ${endpoints} endpoints = ${ir.servicePorts.length} service ports, ${ir.servicePorts.reduce((n, s) => n + s.endpoints.length, 0)} endpoints (node ${ir.node})`);
-console.log(`sizes: nft JSON ${(nftJson.length / 1e6).toFixed(1)} MB, iptables restore text ${(restore.length / 1e6).toFixed(1)} MB`);
-console.log(`load average before: ${loadAvg}, after: ${(await import('node:os')).loadavg().map((x) => x.toFixed(1)).join(' ')} (${(await import('node:os')).cpus().length} CPUs)`);
-console.log(`${'command'.padEnd(48)} ${'wall s'.padStart(8)} ${'user s'.padStart(8)} ${'sys s'.padStart(8)} ${'cpu s'.padStart(8)}`);
+console.log(
+  `model: ${source}; ${services} services x ${endpoints} endpoints = ${ir.servicePorts.length} service ports, ${ir.servicePorts.reduce((n, s) => n + s.endpoints.length, 0)} endpoints (node ${ir.node})`,
+);
+console.log(
+  `sizes: nft JSON ${(nftJson.length / 1e6).toFixed(1)} MB, iptables restore text ${(restore.length / 1e6).toFixed(1)} MB`,
+);
+console.log(
+  `load average before: ${loadAvg}, after: ${(await import('node:os'))
+    .loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ')} (${(await import('node:os')).cpus().length} CPUs)`,
+);
+console.log(
+  `${'command'.padEnd(48)} ${'wall s'.padStart(8)} ${'user s'.padStart(8)} ${'sys s'.padStart(8)} ${'cpu s'.padStart(8)}`,
+);
 for (const r of results) {
-  console.log(`${r.what.padEnd(48)} ${r.seconds.toFixed(2).padStart(8)} ${r.user.toFixed(2).padStart(8)} ${r.system.toFixed(2).padStart(8)} ${(r.user + r.system).toFixed(2).padStart(8)}   (${r.check})`);
+  console.log(
+    `${r.what.padEnd(48)} ${r.seconds.toFixed(2).padStart(8)} ${r.user.toFixed(2).padStart(8)} ${r.system.toFixed(2).padStart(8)} ${(r.user + r.system).toFixed(2).padStart(8)}   (${r.check})`,
+  );
 }
-const best = (prefix: string, f: (r: Timed) => number) => Math.min(...results.filter((r) => r.what.startsWith(prefix)).map(f));
+const best = (prefix: string, f: (r: Timed) => number) =>
+  Math.min(...results.filter((r) => r.what.startsWith(prefix)).map(f));
 const cpu = (r: Timed) => r.user + r.system;
-console.log(`nft -j -f / iptables-restore: wall ${(best('nft -j', (r) => r.seconds) / best('iptables-restore', (r) => r.seconds)).toFixed(2)}, cpu ${(best('nft -j', cpu) / best('iptables-restore', cpu)).toFixed(2)} (best of ${repeat})`);
+console.log(
+  `nft -j -f / iptables-restore: wall ${(best('nft -j', (r) => r.seconds) / best('iptables-restore', (r) => r.seconds)).toFixed(2)}, cpu ${(best('nft -j', cpu) / best('iptables-restore', cpu)).toFixed(2)} (best of ${repeat})`,
+);

@@ -45,7 +45,9 @@ function once(): { parse: number; check: number; parseCpu: number; checkCpu: num
   const b = performance.now();
   const cb = cpuMs();
   if (hasErrors(parsed.diagnostics)) {
-    throw new Error(`generated file does not parse: ${parsed.diagnostics[0]!.message} at ${parsed.diagnostics[0]!.span?.start.line}`);
+    throw new Error(
+      `generated file does not parse: ${parsed.diagnostics[0]!.message} at ${parsed.diagnostics[0]!.span?.start.line}`,
+    );
   }
   const checked = checkFile(parsed.file, source);
   const c = performance.now();
@@ -87,12 +89,29 @@ for (let i = 0; i < runs; i++) {
 const total = parse.map((p, i) => p + check[i]!);
 const mb = (n: number) => (n / 1024).toFixed(0);
 const lines = text.split('\n').length;
-console.log(`input: ${services} services, ${endpoints} endpoints each, ${lines} lines, ${(text.length / 1e6).toFixed(1)} MB (generated in ${genMs.toFixed(0)} ms)`);
-console.log(`first run (cold JIT, what one \`ksvc check\` pays): parse ${warm.parse.toFixed(0)} ms, check ${warm.check.toFixed(0)} ms`);
-console.log(`parse: median ${median(parse).toFixed(0)} ms  (min ${Math.min(...parse).toFixed(0)}, max ${Math.max(...parse).toFixed(0)}, ${runs} runs)`);
-console.log(`check: median ${median(check).toFixed(0)} ms  (min ${Math.min(...check).toFixed(0)}, max ${Math.max(...check).toFixed(0)})`);
+console.log(
+  `input: ${services} services, ${endpoints} endpoints each, ${lines} lines, ${(text.length / 1e6).toFixed(1)} MB (generated in ${genMs.toFixed(0)} ms)`,
+);
+console.log(
+  `first run (cold JIT, what one \`ksvc check\` pays): parse ${warm.parse.toFixed(0)} ms, check ${warm.check.toFixed(0)} ms`,
+);
+console.log(
+  `parse: median ${median(parse).toFixed(0)} ms  (min ${Math.min(...parse).toFixed(0)}, max ${Math.max(...parse).toFixed(0)}, ${runs} runs)`,
+);
+console.log(
+  `check: median ${median(check).toFixed(0)} ms  (min ${Math.min(...check).toFixed(0)}, max ${Math.max(...check).toFixed(0)})`,
+);
 console.log(`parse+check: median ${median(total).toFixed(0)} ms wall`);
 console.log(`cpu time: parse median ${median(parseCpu).toFixed(0)} ms, check median ${median(checkCpu).toFixed(0)} ms`);
-console.log(`reference loop (1e8 integer adds) before the runs: ${refBefore.toFixed(0)} ms (~60-90 ms when the machine is idle)`);
-console.log(`load average at the end: ${(await import('node:os')).loadavg().map((x) => x.toFixed(1)).join(' ')}`);
-console.log(`peak RSS: ${mb(process.resourceUsage().maxRSS)} MB; node ${process.version}; ${(await import('node:os')).cpus().length} CPUs`);
+console.log(
+  `reference loop (1e8 integer adds) before the runs: ${refBefore.toFixed(0)} ms (~60-90 ms when the machine is idle)`,
+);
+console.log(
+  `load average at the end: ${(await import('node:os'))
+    .loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ')}`,
+);
+console.log(
+  `peak RSS: ${mb(process.resourceUsage().maxRSS)} MB; node ${process.version}; ${(await import('node:os')).cpus().length} CPUs`,
+);

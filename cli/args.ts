@@ -1,7 +1,7 @@
 // Argument parsing shared by the subcommands: node:util parseArgs in strict mode, with usage
 // errors (exit 2) printed the same way everywhere.
-import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { EXIT_USAGE, type CliIO } from './io.ts';
+import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { type CliIO, EXIT_USAGE } from './io.ts';
 import { OUTPUT_FORMATS, type OutputFormat } from './render-diagnostics.ts';
 
 type Options = NonNullable<ParseArgsConfig['options']>;

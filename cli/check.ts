@@ -3,11 +3,11 @@
 // 2 for usage problems (bad flags, unreadable files).
 import type { Diagnostic } from '../common/diagnostics.ts';
 import type { SourceFile } from '../common/source.ts';
+import { outputFormatOf, parseCommandArgs, usageError } from './args.ts';
 import type { Command } from './command.ts';
-import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, type CliIO } from './io.ts';
+import { type CliIO, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE } from './io.ts';
 import { loadKsvcFile } from './load-input.ts';
 import { renderDiagnostics, renderSummary } from './render-diagnostics.ts';
-import { outputFormatOf, parseCommandArgs, usageError } from './args.ts';
 
 const HELP = `Usage: ksvc check [options] FILE...
 

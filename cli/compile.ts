@@ -1,18 +1,25 @@
 // `ksvc compile`: .ksvc -> checked model -> IR (compiler/lower) -> a backend's artifact.
 // Backends are entries of BACKENDS: adding one is one more entry (name, formats, render).
-import { hasErrors, type Diagnostic } from '../common/diagnostics.ts';
-import type { Family } from '../common/ip.ts';
-import type { IRProgram } from '../compiler/ir/types.ts';
-import { lowerModel, modelFamilies, type LowerOptions } from '../compiler/lower/index.ts';
-import type { LocalDetectorSpec } from '../compiler/model.ts';
+
 import { renderIptables } from '../backends/iptables/index.ts';
 import { renderNftablesJson, renderNftablesText } from '../backends/nftables/index.ts';
+import { type Diagnostic, hasErrors } from '../common/diagnostics.ts';
+import type { Family } from '../common/ip.ts';
+import type { IRProgram } from '../compiler/ir/types.ts';
+import { detectorFromFlags } from '../compiler/kube/settings.ts';
+import { type LowerOptions, lowerModel, modelFamilies } from '../compiler/lower/index.ts';
+import type { LocalDetectorSpec } from '../compiler/model.ts';
+import {
+  usageError as commandUsageError,
+  DETECTOR_FLAGS,
+  detectorFlagValues,
+  outputFormatOf,
+  parseCommandArgs,
+} from './args.ts';
 import type { Command } from './command.ts';
-import { EXIT_FINDINGS, EXIT_OK, writeOutputFile, type CliIO } from './io.ts';
+import { type CliIO, EXIT_FINDINGS, EXIT_OK, writeOutputFile } from './io.ts';
 import { loadKsvcFile, loadKubernetesFiles } from './load-input.ts';
 import { renderDiagnostics } from './render-diagnostics.ts';
-import { DETECTOR_FLAGS, detectorFlagValues, outputFormatOf, parseCommandArgs, usageError as commandUsageError } from './args.ts';
-import { detectorFromFlags } from '../compiler/kube/settings.ts';
 
 export interface BackendRenderOptions {
   format: string;
@@ -113,18 +120,25 @@ export const compileCommand: Command = {
     const file = parsed.positionals[0]!;
     const backend = BACKENDS.find((b) => b.name === v.backend);
     if (!v.backend) return usageError(io, `--backend is required (${BACKENDS.map((b) => b.name).join(', ')})`);
-    if (!backend) return usageError(io, `unknown backend '${v.backend}' (known: ${BACKENDS.map((b) => b.name).join(', ')})`);
+    if (!backend)
+      return usageError(io, `unknown backend '${v.backend}' (known: ${BACKENDS.map((b) => b.name).join(', ')})`);
     const format = v.format ?? backend.formats[0]!;
-    if (!backend.formats.includes(format)) return usageError(io, `--format for ${backend.name} is one of: ${backend.formats.join(', ')}`);
-    if (v['with-hooks'] && !backend.hooks) return usageError(io, `--with-hooks does not apply to the ${backend.name} backend`);
+    if (!backend.formats.includes(format))
+      return usageError(io, `--format for ${backend.name} is one of: ${backend.formats.join(', ')}`);
+    if (v['with-hooks'] && !backend.hooks)
+      return usageError(io, `--with-hooks does not apply to the ${backend.name} backend`);
     const output = outputFormatOf(io, 'compile', v.output);
     if (typeof output === 'number') return output;
-    if (v.family !== undefined && v.family !== 'ipv4' && v.family !== 'ipv6') return usageError(io, '--family is ipv4 or ipv6');
+    if (v.family !== undefined && v.family !== 'ipv4' && v.family !== 'ipv6')
+      return usageError(io, '--family is ipv4 or ipv6');
     const detector = detectorOverride(v);
     if (typeof detector === 'string') return usageError(io, detector);
 
     const loaded = fromK8s
-      ? loadKubernetesFiles(io, parsed.positionals, { node: v.node ?? null, skipUnknownKinds: Boolean(v['skip-unknown-kinds']) })
+      ? loadKubernetesFiles(io, parsed.positionals, {
+          node: v.node ?? null,
+          skipUnknownKinds: Boolean(v['skip-unknown-kinds']),
+        })
       : loadKsvcFile(io, file);
     if (loaded.readError) return usageError(io, loaded.readError);
     const report = (diags: Diagnostic[]) => {
@@ -144,7 +158,11 @@ export const compileCommand: Command = {
     }
     const options: LowerOptions = {
       file,
-      environment: { nfacct: !v['no-nfacct'], randomFully: !v['no-random-fully'], conntrackLiberal: Boolean(v['conntrack-liberal']) },
+      environment: {
+        nfacct: !v['no-nfacct'],
+        randomFully: !v['no-random-fully'],
+        conntrackLiberal: Boolean(v['conntrack-liberal']),
+      },
       overrides: {},
     };
     if (v.node !== undefined) options.node = v.node;

@@ -3,14 +3,14 @@
 // `--check` writes nothing and reports the files that are not formatted; `--stdout` (or the file
 // `-`, read from stdin) prints the formatted text instead of rewriting.
 import { readFileSync } from 'node:fs';
-import { defineCodes, type Diagnostic } from '../common/diagnostics.ts';
-import { makeSourceFile, spanOf, type SourceFile } from '../common/source.ts';
+import { type Diagnostic, defineCodes } from '../common/diagnostics.ts';
+import { makeSourceFile, type SourceFile, spanOf } from '../common/source.ts';
 import { formatFile } from '../grammar/format.ts';
 import { parseKsvc } from '../grammar/parse.ts';
-import type { Command } from './command.ts';
-import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, readInputFile, writeOutputFile, type CliIO } from './io.ts';
-import { renderDiagnostics } from './render-diagnostics.ts';
 import { outputFormatOf, parseCommandArgs, usageError } from './args.ts';
+import type { Command } from './command.ts';
+import { type CliIO, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, readInputFile, writeOutputFile } from './io.ts';
+import { renderDiagnostics } from './render-diagnostics.ts';
 
 const HELP = `Usage: ksvc fmt [options] FILE...
 
@@ -42,7 +42,8 @@ const { codes } = defineCodes({
   /** `--check`: the file's text differs from its canonical layout. */
   'not-formatted': {
     severity: 'error',
-    message: (line: number) => `not in the canonical layout (first difference on line ${line}); run 'ksvc fmt' on this file`,
+    message: (line: number) =>
+      `not in the canonical layout (first difference on line ${line}); run 'ksvc fmt' on this file`,
   },
 });
 
@@ -147,7 +148,11 @@ function runFmt(argv: string[], io: CliIO): number {
   const syntaxErrors = diagnostics.some((d) => d.code !== 'not-formatted');
   const plural = (n: number) => `${n} file${n === 1 ? '' : 's'}`;
   if (values.check) {
-    io.stderr(changed === 0 && !syntaxErrors ? `${plural(unchanged)} already formatted\n` : `${plural(changed)} would be reformatted, ${plural(unchanged)} already formatted\n`);
+    io.stderr(
+      changed === 0 && !syntaxErrors
+        ? `${plural(unchanged)} already formatted\n`
+        : `${plural(changed)} would be reformatted, ${plural(unchanged)} already formatted\n`,
+    );
   } else if (!values.stdout && !files.includes('-')) {
     io.stderr(`${plural(changed)} reformatted, ${plural(unchanged)} already formatted\n`);
   }

@@ -2,18 +2,24 @@
 // document or `kind: List`) -> one formatted .ksvc file meaning the same thing. The objects are read
 // as kube-proxy reads them (compiler/kube); cluster settings come from kube-proxy's flags. Before
 // anything is written, the printed file is parsed and checked again and must give the same model.
-import { hasErrors, type Diagnostic } from '../common/diagnostics.ts';
+import { type Diagnostic, hasErrors } from '../common/diagnostics.ts';
 import { makeSourceFile } from '../common/source.ts';
 import { loadKsvc } from '../compiler/front.ts';
 import { DETECT_LOCAL_MODES, type KubeImportOptions } from '../compiler/kube/index.ts';
 import { modelToAst } from '../compiler/kube/to-ast.ts';
 import type { ClusterModel } from '../compiler/model.ts';
 import { formatFile } from '../grammar/format.ts';
+import {
+  usageError as commandUsageError,
+  DETECTOR_FLAGS,
+  detectorFlagValues,
+  outputFormatOf,
+  parseCommandArgs,
+} from './args.ts';
 import type { Command } from './command.ts';
-import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, writeOutputFile, type CliIO } from './io.ts';
+import { type CliIO, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, writeOutputFile } from './io.ts';
 import { loadKubernetesFiles } from './load-input.ts';
 import { renderDiagnostics } from './render-diagnostics.ts';
-import { DETECTOR_FLAGS, detectorFlagValues, outputFormatOf, parseCommandArgs, usageError as commandUsageError } from './args.ts';
 
 const HELP = `Usage: ksvc import [options] FILE...   (FILE '-' reads standard input)
 
@@ -127,8 +133,13 @@ export const importCommand: Command = {
     const again = loadKsvc(makeSourceFile(v.out ?? 'imported.ksvc', text));
     if (!again.model || comparable(again.model) !== comparable(loaded.model)) {
       report(loaded.diagnostics);
-      const why = again.diagnostics.filter((d) => d.severity === 'error').map((d) => `  ${d.code}: ${d.message}`).join('\n');
-      io.stderr(`ksvc import: internal error: the printed .ksvc file does not read back as the same cluster${why ? `:\n${why}` : ''}\n`);
+      const why = again.diagnostics
+        .filter((d) => d.severity === 'error')
+        .map((d) => `  ${d.code}: ${d.message}`)
+        .join('\n');
+      io.stderr(
+        `ksvc import: internal error: the printed .ksvc file does not read back as the same cluster${why ? `:\n${why}` : ''}\n`,
+      );
       return EXIT_USAGE;
     }
     report(loaded.diagnostics);

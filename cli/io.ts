@@ -1,6 +1,6 @@
 // What a subcommand may touch: output streams, the environment, files. Commands take a CliIO so
 // tests run them in-process and read what they printed.
-import { readFileSync, writeFileSync, renameSync, statSync, unlinkSync } from 'node:fs';
+import { readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 export const EXIT_OK = 0;
@@ -50,7 +50,8 @@ export function readInputFile(io: CliIO, file: string): ReadResult {
     return { ok: true, text: readFileSync(full, 'utf8') };
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : String((e as Error).message);
+    const why =
+      code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : String((e as Error).message);
     return { ok: false, message: `${file}: ${why}` };
   }
 }

@@ -1,12 +1,13 @@
 // Read the input of compile-like commands into a checked model: a .ksvc file through the front end
 // (compiler/front.ts), or Kubernetes YAML/JSON objects through the import (compiler/kube).
+
+import { readFileSync } from 'node:fs';
 import type { Diagnostic } from '../common/diagnostics.ts';
 import { makeSourceFile, type SourceFile } from '../common/source.ts';
 import { loadKsvc } from '../compiler/front.ts';
 import { importKubernetes, type KubeImportOptions } from '../compiler/kube/index.ts';
 import type { ClusterModel } from '../compiler/model.ts';
-import { readFileSync } from 'node:fs';
-import { readInputFile, type CliIO, type ReadResult } from './io.ts';
+import { type CliIO, type ReadResult, readInputFile } from './io.ts';
 
 export interface LoadedInput {
   /** null when the input has errors (or could not be read: see `readError`). */

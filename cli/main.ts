@@ -1,7 +1,7 @@
 // `ksvc` entry point: dispatch to a subcommand; turn any unexpected exception into a one-line
 // message and exit 2 (never a stack trace, unless KSVC_DEBUG=1).
 import { commands } from './commands.ts';
-import { EXIT_OK, EXIT_USAGE, processIO, type CliIO } from './io.ts';
+import { type CliIO, EXIT_OK, EXIT_USAGE, processIO } from './io.ts';
 
 const VERSION = '0.1.0';
 
@@ -50,7 +50,9 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
 }
 
 // Run when started as the program (sources, bin/ksvc.js or the dist/ bundle), not when imported.
-const isMain = process.argv[1] !== undefined && /(?:cli[\\/]main\.ts|bin[\\/]ksvc(?:\.js)?|dist[\\/]ksvc\.mjs)$/.test(process.argv[1]);
+const isMain =
+  process.argv[1] !== undefined &&
+  /(?:cli[\\/]main\.ts|bin[\\/]ksvc(?:\.js)?|dist[\\/]ksvc\.mjs)$/.test(process.argv[1]);
 if (isMain || process.env.KSVC_MAIN === '1') {
   const io = processIO();
   runCli(process.argv.slice(2), io).then(

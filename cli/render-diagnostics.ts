@@ -27,7 +27,7 @@ export function renderSummary(diags: readonly Diagnostic[], color: boolean): str
   const warnings = diags.length - errors;
   const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`;
   const text = `${plural(errors, 'error')}, ${plural(warnings, 'warning')}`;
-  return (errors > 0 ? c.red(text) : warnings > 0 ? c.yellow(text) : c.green(text)) + '\n';
+  return `${errors > 0 ? c.red(text) : warnings > 0 ? c.yellow(text) : c.green(text)}\n`;
 }
 
 function renderText(d: Diagnostic, source: SourceFile | undefined, color: boolean): string {
@@ -44,7 +44,7 @@ function renderText(d: Diagnostic, source: SourceFile | undefined, color: boolea
     const at = r.span ? `${r.file}:${r.span.start.line}:${r.span.start.column}` : r.file;
     out += `${gutter}${c.cyan('=')} note: ${r.message} (${at})\n`;
   }
-  return out + '\n';
+  return `${out}\n`;
 }
 
 const MAX_FRAME_WIDTH = 160;
@@ -54,11 +54,15 @@ function frame(source: SourceFile, d: Diagnostic, c: ReturnType<typeof createCol
   const line = span.start.line;
   let text = lineText(source, line);
   let col = span.start.column;
-  let width = span.end.line === line ? Math.max(1, span.end.column - span.start.column) : Math.max(1, text.length - col + 1);
+  let width =
+    span.end.line === line ? Math.max(1, span.end.column - span.start.column) : Math.max(1, text.length - col + 1);
   // Enormous lines: show a window around the caret instead of the whole line.
   if (text.length > MAX_FRAME_WIDTH) {
     const from = Math.max(0, col - 1 - 40);
-    text = (from > 0 ? '…' : '') + text.slice(from, from + MAX_FRAME_WIDTH) + (from + MAX_FRAME_WIDTH < text.length ? '…' : '');
+    text =
+      (from > 0 ? '…' : '') +
+      text.slice(from, from + MAX_FRAME_WIDTH) +
+      (from + MAX_FRAME_WIDTH < text.length ? '…' : '');
     col = col - from + (from > 0 ? 1 : 0);
   }
   width = Math.min(width, Math.max(1, text.length - col + 1));
@@ -80,14 +84,17 @@ function renderJson(diags: readonly Diagnostic[]): string {
       message: d.message,
       file: d.file,
       range: d.span
-        ? { start: { line: d.span.start.line, column: d.span.start.column }, end: { line: d.span.end.line, column: d.span.end.column } }
+        ? {
+            start: { line: d.span.start.line, column: d.span.start.column },
+            end: { line: d.span.end.line, column: d.span.end.column },
+          }
         : null,
       ...(d.hint !== undefined ? { hint: d.hint } : {}),
       ...(d.path !== undefined ? { path: d.path } : {}),
       ...(d.related !== undefined ? { related: d.related } : {}),
     })),
   };
-  return JSON.stringify(doc, null, 2) + '\n';
+  return `${JSON.stringify(doc, null, 2)}\n`;
 }
 
 // GitHub workflow commands: properties and data have their own escaping rules.
@@ -97,7 +104,12 @@ const ghProp = (s: string) => ghData(s).replace(/:/g, '%3A').replace(/,/g, '%2C'
 function renderGithub(d: Diagnostic): string {
   const props = [`file=${ghProp(d.file)}`];
   if (d.span) {
-    props.push(`line=${d.span.start.line}`, `col=${d.span.start.column}`, `endLine=${d.span.end.line}`, `endColumn=${d.span.end.column}`);
+    props.push(
+      `line=${d.span.start.line}`,
+      `col=${d.span.start.column}`,
+      `endLine=${d.span.end.line}`,
+      `endColumn=${d.span.end.column}`,
+    );
   }
   props.push(`title=${ghProp(d.code)}`);
   const msg = d.hint ? `${d.message} (hint: ${d.hint})` : d.message;

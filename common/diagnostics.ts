@@ -37,7 +37,7 @@ export interface CodeSpec<Args extends unknown[]> {
  *   const codes = defineCodes({ 'bad-port': { severity: 'error', message: (p: number) => `port ${p} ...` } });
  *   diags.push(codes['bad-port'](where, 70000));
  */
-export function defineCodes<T extends Record<string, CodeSpec<any[]>>>(table: T) {
+export function defineCodes<T extends Record<string, CodeSpec<never[]>>>(table: T) {
   type Factories = {
     [K in keyof T]: (
       where: { file: string; span: Span | null; hint?: string; path?: string; related?: RelatedLocation[] },
@@ -51,7 +51,13 @@ export function defineCodes<T extends Record<string, CodeSpec<any[]>>>(table: T)
       where: { file: string; span: Span | null; hint?: string; path?: string; related?: RelatedLocation[] },
       ...args: unknown[]
     ): Diagnostic => {
-      const d: Diagnostic = { code, severity: spec.severity, message: spec.message(...args), file: where.file, span: where.span };
+      const d: Diagnostic = {
+        code,
+        severity: spec.severity,
+        message: (spec.message as (...a: unknown[]) => string)(...args),
+        file: where.file,
+        span: where.span,
+      };
       if (where.hint !== undefined) d.hint = where.hint;
       if (where.path !== undefined) d.path = where.path;
       if (where.related !== undefined) d.related = where.related;

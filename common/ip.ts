@@ -86,7 +86,7 @@ function parseIPv6Value(s: string, sloppy: boolean): ParseResult<bigint> {
     const v4 = parseIPv4Parts(body.slice(lastColon + 1), sloppy);
     if (!v4.ok) return v4;
     tailV4 = v4.value;
-    body = body.slice(0, lastColon + 1) + '0:0';
+    body = `${body.slice(0, lastColon + 1)}0:0`;
   }
   const want = 8;
   if (dbl >= 0) {
@@ -129,7 +129,7 @@ function formatIPv6(value: bigint): string {
   }
   const hex = groups.map((g) => g.toString(16));
   if (best < 0) return hex.join(':');
-  return hex.slice(0, best).join(':') + '::' + hex.slice(best + bestLen).join(':');
+  return `${hex.slice(0, best).join(':')}::${hex.slice(best + bestLen).join(':')}`;
 }
 
 const isV4Mapped = (v: bigint): boolean => v >> 32n === 0xffffn;
@@ -159,7 +159,7 @@ function parseIPWith(s: string, sloppy: boolean): ParseResult<ParsedIP> {
   if (!r.ok) {
     // Offer the sloppy reading when it exists ("010.0.0.1" -> "10.0.0.1").
     const again = sloppy ? null : parseIPv4Parts(s, true);
-    return again && again.ok ? fail(r.reason, again.value.join('.')) : r;
+    return again?.ok ? fail(r.reason, again.value.join('.')) : r;
   }
   const value = v4Value(r.value);
   return { ok: true, value: { family: 'ipv4', text: formatIP('ipv4', value), value } };
@@ -224,5 +224,4 @@ export const joinHostPort = (ip: string, port: number): string =>
 export const hostPrefix = (family: Family): number => familyBits(family);
 
 /** The loopback block of a family: 127.0.0.0/8 or ::1/128. */
-export const loopbackCIDR = (family: Family): CIDRText =>
-  (family === 'ipv4' ? '127.0.0.0/8' : '::1/128') as CIDRText;
+export const loopbackCIDR = (family: Family): CIDRText => (family === 'ipv4' ? '127.0.0.0/8' : '::1/128') as CIDRText;

@@ -1,5 +1,5 @@
 // .ksvc text -> checked model: parse, then check when the parse succeeded.
-import { hasErrors, type Diagnostic } from '../common/diagnostics.ts';
+import { type Diagnostic, hasErrors } from '../common/diagnostics.ts';
 import type { SourceFile } from '../common/source.ts';
 import type { FileNode } from '../grammar/ast.ts';
 import { parseKsvc } from '../grammar/parse.ts';

@@ -26,7 +26,8 @@ export const { codes: syntaxCodes, table: syntaxCodeTable } = defineCodes({
   /** `10.0.0.1 on a on b`: an endpoint modifier that can appear only once. */
   'duplicate-endpoint-modifier': {
     severity: e,
-    message: (modifier: string) => `'${modifier}' is given twice for this endpoint; an endpoint has one ${modifier === 'on' ? 'node' : modifier}`,
+    message: (modifier: string) =>
+      `'${modifier}' is given twice for this endpoint; an endpoint has one ${modifier === 'on' ? 'node' : modifier}`,
   },
   /** A defect in the parser itself (it must never happen; the fuzz tests look for it). */
   'internal-parser-error': {

@@ -56,18 +56,18 @@ const row = (indent: string, text: string, offset: number, blankBefore = false):
 export function formatFile(file: FileNode): string {
   const rows: Row[] = [];
   const comments = [...file.comments].sort((a, b) => a.span.start.offset - b.span.start.offset);
-  file.blocks.forEach((block, i) => rows.push(...blockRows(block, i > 0, comments)));
+  for (const [i, block] of file.blocks.entries()) rows.push(...blockRows(block, i > 0, comments));
   const trailer = attachComments(rows, comments, file);
   const out: string[] = [];
   for (const r of rows) {
     if (r.blankBefore && out.length > 0) out.push('');
     for (const c of r.leading) out.push(r.commentIndent + commentText(c));
-    const tail = r.trailing.length > 0 ? '  ' + r.trailing.map(commentText).join(' ') : '';
+    const tail = r.trailing.length > 0 ? `  ${r.trailing.map(commentText).join(' ')}` : '';
     out.push(r.indent + r.text + tail);
   }
   if (trailer.length > 0 && out.length > 0) out.push('');
   for (const c of trailer) out.push(commentText(c));
-  return out.length === 0 ? '' : out.join('\n') + '\n';
+  return out.length === 0 ? '' : `${out.join('\n')}\n`;
 }
 
 const commentText = (c: Comment): string => `#${c.text.replace(/[\r\n]/g, ' ')}`.trimEnd();
@@ -80,9 +80,17 @@ function blockRows(block: TopLevelBlock, blankBefore: boolean, comments: readonl
   const close: Row = { ...row('', '}', Math.max(start, block.span.end.offset - 1)), commentIndent: INDENT };
   switch (block.kind) {
     case 'Cluster':
-      return [row('', 'cluster {', start, blankBefore), ...block.settings.map((s) => row(INDENT, clusterSetting(s), s.span.start.offset)), close];
+      return [
+        row('', 'cluster {', start, blankBefore),
+        ...block.settings.map((s) => row(INDENT, clusterSetting(s), s.span.start.offset)),
+        close,
+      ];
     case 'Node':
-      return [row('', `node ${block.name.value} {`, start, blankBefore), ...block.statements.map((s) => row(INDENT, nodeStatement(s), s.span.start.offset)), close];
+      return [
+        row('', `node ${block.name.value} {`, start, blankBefore),
+        ...block.statements.map((s) => row(INDENT, nodeStatement(s), s.span.start.offset)),
+        close,
+      ];
     case 'Service': {
       const header = row('', `service ${block.namespace.value}/${block.name.value} {`, start, blankBefore);
       const columns = portColumns(block.items.filter((i): i is PortLine => i.kind === 'Port'));
@@ -123,7 +131,9 @@ function detector(d: DetectorSpec): string {
 }
 
 function nodeStatement(s: NodeStatement): string {
-  return s.kind === 'NodeAddress' ? `address ${addresses(s.addresses)}` : `podCIDR ${s.cidrs.map((c) => c.text).join(', ')}`;
+  return s.kind === 'NodeAddress'
+    ? `address ${addresses(s.addresses)}`
+    : `podCIDR ${s.cidrs.map((c) => c.text).join(', ')}`;
 }
 
 const addresses = (list: readonly AddressLit[]): string => list.map((a) => a.text).join(', ');
@@ -181,7 +191,10 @@ function portLine(p: PortLine, c: PortColumns): string {
   if (c.name > 0) parts.push((p.name === null ? '' : `${p.name.value}:`).padEnd(c.name));
   parts.push(p.type.value.padEnd(c.type), hostPort(p).padEnd(c.hostPort));
   if (c.nodePort > 0) parts.push(nodePortText(p).padEnd(c.nodePort));
-  const target = p.targetPort === null ? '' : `:${typeof p.targetPort.value === 'number' ? num(p.targetPort.value) : p.targetPort.value}`;
+  const target =
+    p.targetPort === null
+      ? ''
+      : `:${typeof p.targetPort.value === 'number' ? num(p.targetPort.value) : p.targetPort.value}`;
   parts.push(`-> endpoints${target}`);
   return parts.join(' ') + p.clauses.map((a) => `, ${attribute(a)}`).join('');
 }
@@ -225,11 +238,14 @@ function endpointsRows(entries: readonly EndpointEntry[], at: number, comments: 
   const last = entries.at(-1)?.span.start.offset ?? at;
   // A comment between the first and the last entry keeps the one-entry-per-line layout.
   const commentInside = comments.some((c) => c.span.start.offset > first && c.span.start.offset < last);
-  if (entries.length <= 1 || (!commentInside && INDENT.length + oneLine.length <= MAX_WIDTH)) return [row(INDENT, oneLine, at)];
+  if (entries.length <= 1 || (!commentInside && INDENT.length + oneLine.length <= MAX_WIDTH))
+    return [row(INDENT, oneLine, at)];
   const cont = INDENT + ' '.repeat('endpoints '.length);
   return texts.map((t, i) => {
     const comma = i < texts.length - 1 ? ',' : '';
-    return i === 0 ? row(INDENT, `endpoints ${t}${comma}`, at) : row(cont, `${t}${comma}`, entries[i]!.span.start.offset);
+    return i === 0
+      ? row(INDENT, `endpoints ${t}${comma}`, at)
+      : row(cont, `${t}${comma}`, entries[i]!.span.start.offset);
   });
 }
 

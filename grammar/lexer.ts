@@ -53,7 +53,8 @@ const letterRe = /[\p{L}\p{N}]/u;
 const isAsciiWordChar = (c: number): boolean =>
   (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95;
 const isHex = (c: number): boolean => (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
-const isSpace = (c: number): boolean => c === 32 || c === 10 || c === 9 || c === 13 || c === 12 || c === 11 || c === 0xa0 || c === 0xfeff;
+const isSpace = (c: number): boolean =>
+  c === 32 || c === 10 || c === 9 || c === 13 || c === 12 || c === 11 || c === 0xa0 || c === 0xfeff;
 
 /** Length of the non-ASCII letter or digit at i (1 or 2 code units), or 0. */
 function unicodeLetterAt(text: string, i: number): number {
@@ -184,7 +185,7 @@ export function lex(text: string): LexResult {
       }
       continue;
     }
-    let first = isAsciiWordChar(c) ? 1 : c >= 128 ? unicodeLetterAt(text, i) : 0;
+    const first = isAsciiWordChar(c) ? 1 : c >= 128 ? unicodeLetterAt(text, i) : 0;
     if (first > 0) {
       flushError(i);
       let j = i + first;
@@ -216,7 +217,8 @@ function markPortName(tokens: IToken[]): void {
   const last = tokens[tokens.length - 1];
   if (last === undefined) return;
   const t = last.tokenType;
-  const wordLike = t === Word || t === NumberTok || t === NumberRange || (keywordByText.get(last.image) === t && t !== undefined);
+  const wordLike =
+    t === Word || t === NumberTok || t === NumberRange || (keywordByText.get(last.image) === t && t !== undefined);
   if (!wordLike) return;
   if (t === K.endpoints && tokens[tokens.length - 2]?.tokenType === Arrow) return;
   retype(last, PortName);

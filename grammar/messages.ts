@@ -2,7 +2,7 @@
 // fails; we answer with "expected <what> after <previous>, found <actual>" in the user's vocabulary
 // instead of a dump of token type names. The keywords that would have been valid ride along after
 // a NUL separator so the driver (grammar/parse.ts) can offer "did you mean ...?".
-import { EOF, tokenMatcher, type IParserErrorMessageProvider, type IToken, type TokenType } from 'chevrotain';
+import { EOF, type IParserErrorMessageProvider, type IToken, type TokenType, tokenMatcher } from 'chevrotain';
 import {
   Address,
   Arrow,
@@ -67,7 +67,7 @@ export const describeType = (t: TokenType): string => descriptions.get(t) ?? t.n
 export function showToken(tok: IToken | undefined): string {
   if (tok === undefined || tok.tokenType === EOF) return 'the end of the file';
   let s = tok.image;
-  if (s.length > 40) s = s.slice(0, 37) + '...';
+  if (s.length > 40) s = `${s.slice(0, 37)}...`;
   return `'${escapeControls(s)}'`;
 }
 
@@ -103,18 +103,24 @@ const after = (prev: IToken | undefined): string => {
   return ` after ${showToken(prev)}`;
 };
 
-const is = (prev: IToken | undefined, t: TokenType): boolean => prev !== undefined && prev.tokenType !== EOF && tokenMatcher(prev, t);
+const is = (prev: IToken | undefined, t: TokenType): boolean =>
+  prev !== undefined && prev.tokenType !== EOF && tokenMatcher(prev, t);
 
 /** Wording for the places where the generic "expected X after Y" would be vague. */
 function specificMismatch(rule: string, expected: TokenType, prev: IToken | undefined): string | undefined {
-  if (expected === Slash && rule === 'portLine') return "expected '/' and a protocol after the port number (as in 10.0.0.1:53/udp)";
-  if (expected === Slash && rule === 'cidr') return "expected '/' and a prefix length after the address (a CIDR such as 10.64.0.0/16)";
+  if (expected === Slash && rule === 'portLine')
+    return "expected '/' and a protocol after the port number (as in 10.0.0.1:53/udp)";
+  if (expected === Slash && rule === 'cidr')
+    return "expected '/' and a prefix length after the address (a CIDR such as 10.64.0.0/16)";
   if (expected === NumberTok && rule === 'cidr') return "expected a prefix length after '/'";
   if (expected === NumberTok && rule === 'hostPort') return "expected a port number after ':'";
-  if (expected === Colon && rule === 'hostPort') return "expected ':' and a port number after the address (IP:PORT, e.g. 10.0.0.1:80)";
+  if (expected === Colon && rule === 'hostPort')
+    return "expected ':' and a port number after the address (IP:PORT, e.g. 10.0.0.1:80)";
   if (expected === NumberTok && is(prev, K.nodePort)) return "expected a port number after 'nodePort'";
-  if (expected === Name && rule === 'portLine') return "expected a target port (a number or a port name) after 'endpoints:'";
-  if (expected === Slash && rule === 'serviceBlock') return "expected '/' after the namespace: a service is written 'service NAMESPACE/NAME {'";
+  if (expected === Name && rule === 'portLine')
+    return "expected a target port (a number or a port name) after 'endpoints:'";
+  if (expected === Slash && rule === 'serviceBlock')
+    return "expected '/' after the namespace: a service is written 'service NAMESPACE/NAME {'";
   if (expected === Name && rule === 'serviceBlock') {
     return is(prev, Slash) ? "expected the service name after '/'" : "expected 'NAMESPACE/NAME' after 'service'";
   }
@@ -124,13 +130,20 @@ function specificMismatch(rule: string, expected: TokenType, prev: IToken | unde
 }
 
 /** Statements each block accepts, for the "unexpected X in the block" message. */
-export const blockStatements: Record<'Cluster' | 'Node' | 'Service', { what: string; list: string; keywords: string[] }> = {
+export const blockStatements: Record<
+  'Cluster' | 'Node' | 'Service',
+  { what: string; list: string; keywords: string[] }
+> = {
   Cluster: {
     what: 'a cluster setting',
     list: "cluster settings: 'masq from outside ...', 'masq all', 'masq bit N', 'nodePort addresses ...', 'nodePort range A-B', 'localhost nodePorts on|off'",
     keywords: ['masq', 'nodePort', 'localhost'],
   },
-  Node: { what: 'a node statement', list: "node statements: 'address IP, ...', 'podCIDR CIDR, ...'", keywords: ['address', 'podCIDR'] },
+  Node: {
+    what: 'a node statement',
+    list: "node statements: 'address IP, ...', 'podCIDR CIDR, ...'",
+    keywords: ['address', 'podCIDR'],
+  },
   Service: {
     what: 'a service statement',
     list:
@@ -153,7 +166,11 @@ export const blockStatements: Record<'Cluster' | 'Node' | 'Service', { what: str
   },
 };
 
-const bodyRules: Record<string, keyof typeof blockStatements> = { clusterBody: 'Cluster', nodeBody: 'Node', serviceBody: 'Service' };
+const bodyRules: Record<string, keyof typeof blockStatements> = {
+  clusterBody: 'Cluster',
+  nodeBody: 'Node',
+  serviceBody: 'Service',
+};
 
 export const TOP_LEVEL_MESSAGE = "expected 'service NAMESPACE/NAME {', 'node NAME {' or 'cluster {' at the top level";
 
@@ -164,7 +181,8 @@ export const messageProvider: IParserErrorMessageProvider = {
       const s = blockStatements[body];
       return `unexpected ${showToken(actual)} in the ${body.toLowerCase()} block: expected ${s.what} or '}'${EXPECTED_SEPARATOR}${s.keywords.join(',')}${EXPECTED_SEPARATOR}${s.list}`;
     }
-    const text = specificMismatch(ruleName, expected, previous) ?? `expected ${describeType(expected)}${after(previous)}`;
+    const text =
+      specificMismatch(ruleName, expected, previous) ?? `expected ${describeType(expected)}${after(previous)}`;
     return withExpected(`${text}, found ${showToken(actual)}`, [expected]);
   },
   buildNotAllInputParsedMessage({ firstRedundant }) {

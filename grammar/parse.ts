@@ -8,15 +8,15 @@
 //  - at the top level: the next block header.
 // So an error in one statement does not hide an error in the next one, nor in the next service.
 // At most MAX_SYNTAX_ERRORS errors are reported.
-import { EOF, tokenMatcher, type IToken } from 'chevrotain';
+import { EOF, type IToken, tokenMatcher } from 'chevrotain';
 import type { Diagnostic } from '../common/diagnostics.ts';
-import { positionAt, spanOf, type SourceFile, type Span } from '../common/source.ts';
+import { positionAt, type SourceFile, type Span, spanOf } from '../common/source.ts';
 import type { Comment, FileNode } from './ast.ts';
 import { syntaxCodes } from './codes.ts';
+import { type LexError, lex } from './lexer.ts';
 import { blockStatements, escapeControls } from './messages.ts';
-import { syntaxDiagnostic } from './syntax-errors.ts';
 import { KsvcParser, type OpenBlock } from './parser.ts';
-import { lex, type LexError } from './lexer.ts';
+import { syntaxDiagnostic } from './syntax-errors.ts';
 import { Comma, endOf, K, LBrace, Name, PortName, RBrace, Slash, Word } from './tokens.ts';
 
 export interface ParseResult {
@@ -38,7 +38,9 @@ export function parseKsvc(source: SourceFile): ParseResult {
     const span = spanOf(source, 0, 0);
     return {
       file: { kind: 'File', span: spanOf(source, 0, source.text.length), blocks: [], comments: [] },
-      diagnostics: [syntaxCodes['internal-parser-error']({ file: source.path, span }, String((e as Error)?.message ?? e))],
+      diagnostics: [
+        syntaxCodes['internal-parser-error']({ file: source.path, span }, String((e as Error)?.message ?? e)),
+      ],
     };
   } finally {
     sharedParser?.finish();
@@ -46,13 +48,20 @@ export function parseKsvc(source: SourceFile): ParseResult {
 }
 
 type Entry = 'file' | 'clusterRest' | 'nodeRest' | 'serviceRest';
-const restEntry: Record<OpenBlock['kind'], Entry> = { Cluster: 'clusterRest', Node: 'nodeRest', Service: 'serviceRest' };
+const restEntry: Record<OpenBlock['kind'], Entry> = {
+  Cluster: 'clusterRest',
+  Node: 'nodeRest',
+  Service: 'serviceRest',
+};
 
 function parseUnsafe(source: SourceFile): ParseResult {
   const diags: Diagnostic[] = [];
   const text = source.text;
   const lexed = lex(text);
-  const comments: Comment[] = lexed.comments.map((c) => ({ text: c.text, span: spanOf(source, c.offset, c.offset + 1 + c.text.length) }));
+  const comments: Comment[] = lexed.comments.map((c) => ({
+    text: c.text,
+    span: spanOf(source, c.offset, c.offset + 1 + c.text.length),
+  }));
   const file: FileNode = { kind: 'File', span: spanOf(source, 0, text.length), blocks: [], comments };
 
   let errorCount = 0;
@@ -73,7 +82,8 @@ function parseUnsafe(source: SourceFile): ParseResult {
   const parser = parserInstance();
   parser.begin(source, file);
   const lineOf = (offset: number): number => positionAt(source, offset).line;
-  const startsLine = (i: number): boolean => i === 0 || lineOf(endOf(tokens[i - 1]!) - 1) !== lineOf(tokens[i]!.startOffset);
+  const startsLine = (i: number): boolean =>
+    i === 0 || lineOf(endOf(tokens[i - 1]!) - 1) !== lineOf(tokens[i]!.startOffset);
 
   /** `cluster {`, `node NAME {`, `service NS/NAME {` starting at token i. */
   const isHeader = (i: number): boolean => {
@@ -94,7 +104,8 @@ function parseUnsafe(source: SourceFile): ParseResult {
   };
   const startsStatement = (i: number, kind: OpenBlock['kind']): boolean => {
     const t = tokens[i]!;
-    const isStarter = (kind === 'Service' && t.tokenType === PortName) || (t.tokenType !== Word && starters[kind].has(t.image));
+    const isStarter =
+      (kind === 'Service' && t.tokenType === PortName) || (t.tokenType !== Word && starters[kind].has(t.image));
     if (!isStarter || !startsLine(i)) return false;
     const prev = tokens[i - 1];
     return prev === undefined || prev.tokenType !== Comma;
@@ -172,7 +183,8 @@ function parseUnsafe(source: SourceFile): ParseResult {
       errorCount++;
       return true;
     };
-    const isBodyBrace = err.name === 'MismatchedTokenException' && err.context.ruleStack.at(-1)?.endsWith('Body') === true;
+    const isBodyBrace =
+      err.name === 'MismatchedTokenException' && err.context.ruleStack.at(-1)?.endsWith('Body') === true;
 
     if (open !== null) {
       if (atEnd) {
@@ -184,7 +196,10 @@ function parseUnsafe(source: SourceFile): ParseResult {
       if (isHeader(idx)) {
         if (!isBodyBrace && !suppressed && !report(syntaxDiagnostic(source, err, idx, tokens, open))) break;
         const next = tokens[idx]!;
-        if (!report(missingBrace(open, spanOf(source, next.startOffset, endOf(next)), `the next '${next.image}' block`))) break;
+        if (
+          !report(missingBrace(open, spanOf(source, next.startOffset, endOf(next)), `the next '${next.image}' block`))
+        )
+          break;
         closeImplicitly(open, idx - 1);
         start = idx;
         entry = 'file';
@@ -233,7 +248,7 @@ function indexAt(tokens: readonly IToken[], offset: number, from: number): numbe
 function lexingDiagnostic(source: SourceFile, err: LexError): Diagnostic {
   const skipped = source.text.slice(err.offset, err.offset + Math.max(1, err.length));
   const count = skipped.length;
-  const shown = `'${escapeControls(count > 20 ? skipped.slice(0, 20) + '...' : skipped)}'`;
+  const shown = `'${escapeControls(count > 20 ? `${skipped.slice(0, 20)}...` : skipped)}'`;
   const span = spanOf(source, err.offset, err.offset + Math.max(1, err.length));
   const hint = /^[%@!$&*+;<>?\\^`|~"']/.test(skipped)
     ? 'names may contain letters, digits, "-", "_" and "."; addresses are written bare (10.0.0.1, fd00::1); comments start with "#"'

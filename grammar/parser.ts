@@ -6,9 +6,16 @@
 // its first error, and the driver re-enters the grammar at the next statement or block (the `*Rest`
 // entry rules). Blocks are therefore attached to the file as soon as their header is read and
 // statements as soon as they are complete, so a failed parse still leaves everything before it.
-import { EmbeddedActionsParser, tokenMatcher, type IOrAlt, type IToken, type DSLMethodOpts, type OrMethodOpts } from 'chevrotain';
+import {
+  type DSLMethodOpts,
+  EmbeddedActionsParser,
+  type IOrAlt,
+  type IToken,
+  type OrMethodOpts,
+  tokenMatcher,
+} from 'chevrotain';
 import type { Diagnostic } from '../common/diagnostics.ts';
-import { positionAt, type Position, type SourceFile, type Span } from '../common/source.ts';
+import { type Position, positionAt, type SourceFile, type Span } from '../common/source.ts';
 import type {
   AddressLit,
   CidrLit,
@@ -34,14 +41,15 @@ import { syntaxCodes } from './codes.ts';
 import { messageProvider } from './messages.ts';
 import {
   Address,
-  allTokens,
   Arrow,
+  allTokens,
   ClientIPCat,
   Colon,
   Comma,
   ConditionCat,
   Dash,
   Equals,
+  endOf,
   IPv4,
   IPv6,
   K,
@@ -59,10 +67,12 @@ import {
   RBracket,
   ServiceTypeCat,
   Slash,
-  endOf,
 } from './tokens.ts';
 
-export type OpenBlock = { kind: 'Cluster'; node: ClusterBlock } | { kind: 'Node'; node: NodeBlock } | { kind: 'Service'; node: ServiceBlock };
+export type OpenBlock =
+  | { kind: 'Cluster'; node: ClusterBlock }
+  | { kind: 'Node'; node: NodeBlock }
+  | { kind: 'Service'; node: ServiceBlock };
 
 /** A placeholder while chevrotain records the grammar (rule bodies run once with dummy tokens). */
 const RECORDING_SPAN: Span = { start: { line: 1, column: 1, offset: 0 }, end: { line: 1, column: 1, offset: 0 } };
@@ -199,7 +209,9 @@ export class KsvcParser extends EmbeddedActionsParser {
   private clusterBlock = this.RULE('clusterBlock', () => {
     const kw = this.CONSUME(K.cluster);
     const lb = this.CONSUME(LBrace);
-    this.ACTION(() => this.openBlock({ kind: 'Cluster', node: { kind: 'Cluster', span: this.span(kw, lb), settings: [] } }));
+    this.ACTION(() =>
+      this.openBlock({ kind: 'Cluster', node: { kind: 'Cluster', span: this.span(kw, lb), settings: [] } }),
+    );
     this.SUBRULE(this.clusterBody);
   });
 
@@ -228,7 +240,11 @@ export class KsvcParser extends EmbeddedActionsParser {
     const kw = this.CONSUME(K.localhost);
     this.CONSUME(K.nodePorts);
     const v = this.CONSUME(OnOffCat);
-    return this.ACTION(() => ({ kind: 'LocalhostNodePorts' as const, span: this.span(kw, v), enabled: this.loc(v, v.image === 'on') }));
+    return this.ACTION(() => ({
+      kind: 'LocalhostNodePorts' as const,
+      span: this.span(kw, v),
+      enabled: this.loc(v, v.image === 'on'),
+    }));
   });
 
   private readonly masqAlts: OrMethodOpts<{ all?: IToken; bit?: IToken; detector?: DetectorSpec }> = {
@@ -262,8 +278,14 @@ export class KsvcParser extends EmbeddedActionsParser {
           const r = this.CONSUME(NumberRange);
           return this.ACTION(() => {
             const dash = r.image.indexOf('-');
-            const min = { value: Number(r.image.slice(0, dash)), span: this.spanAt(r.startOffset, r.startOffset + dash) };
-            const max = { value: Number(r.image.slice(dash + 1)), span: this.spanAt(r.startOffset + dash + 1, endOf(r)) };
+            const min = {
+              value: Number(r.image.slice(0, dash)),
+              span: this.spanAt(r.startOffset, r.startOffset + dash),
+            };
+            const max = {
+              value: Number(r.image.slice(dash + 1)),
+              span: this.spanAt(r.startOffset + dash + 1, endOf(r)),
+            };
             return { min, max, end: r };
           });
         },
@@ -278,7 +300,10 @@ export class KsvcParser extends EmbeddedActionsParser {
       },
     ],
   };
-  private readonly nodePortAlts: OrMethodOpts<{ cidrs?: CidrLit[]; range?: { min: Located<number>; max: Located<number>; end: IToken } }> = {
+  private readonly nodePortAlts: OrMethodOpts<{
+    cidrs?: CidrLit[];
+    range?: { min: Located<number>; max: Located<number>; end: IToken };
+  }> = {
     ERR_MSG: "'addresses' or 'range' after 'nodePort'",
     DEF: [
       {
@@ -299,7 +324,8 @@ export class KsvcParser extends EmbeddedActionsParser {
     const kw = this.CONSUME(K.nodePort);
     const r = this.OR(this.nodePortAlts);
     return this.ACTION((): ClusterSetting => {
-      if (r.cidrs) return { kind: 'NodePortAddresses', span: joinSpans(this.span(kw, kw), r.cidrs.at(-1)!.span), cidrs: r.cidrs };
+      if (r.cidrs)
+        return { kind: 'NodePortAddresses', span: joinSpans(this.span(kw, kw), r.cidrs.at(-1)!.span), cidrs: r.cidrs };
       const g = r.range!;
       return { kind: 'NodePortRange', span: this.span(kw, g.end), min: g.min, max: g.max };
     });
@@ -338,7 +364,8 @@ export class KsvcParser extends EmbeddedActionsParser {
     ],
   };
   private readonly detectorAlts: OrMethodOpts<DetectorSpec> = {
-    ERR_MSG: "a local-traffic detector after 'masq from outside' (a CIDR, 'node podCIDR', 'interface NAME' or 'interface prefix NAME')",
+    ERR_MSG:
+      "a local-traffic detector after 'masq from outside' (a CIDR, 'node podCIDR', 'interface NAME' or 'interface prefix NAME')",
     DEF: [
       { ALT: () => ({ kind: 'Cidr' as const, cidr: this.SUBRULE(this.cidr) }) },
       {
@@ -366,7 +393,10 @@ export class KsvcParser extends EmbeddedActionsParser {
     const name = this.CONSUME(Name);
     const lb = this.CONSUME(LBrace);
     this.ACTION(() =>
-      this.openBlock({ kind: 'Node', node: { kind: 'Node', span: this.span(kw, lb), name: this.loc(name, name.image), statements: [] } }),
+      this.openBlock({
+        kind: 'Node',
+        node: { kind: 'Node', span: this.span(kw, lb), name: this.loc(name, name.image), statements: [] },
+      }),
     );
     this.SUBRULE(this.nodeBody);
   });
@@ -389,14 +419,22 @@ export class KsvcParser extends EmbeddedActionsParser {
         ALT: () => {
           const kw = this.CONSUME(K.address);
           const addresses = this.SUBRULE(this.addressList);
-          return this.ACTION(() => ({ kind: 'NodeAddress' as const, span: joinSpans(this.span(kw, kw), addresses.at(-1)!.span), addresses }));
+          return this.ACTION(() => ({
+            kind: 'NodeAddress' as const,
+            span: joinSpans(this.span(kw, kw), addresses.at(-1)!.span),
+            addresses,
+          }));
         },
       },
       {
         ALT: () => {
           const kw = this.CONSUME(K.podCIDR);
           const cidrs = this.SUBRULE(this.cidrList);
-          return this.ACTION(() => ({ kind: 'NodePodCIDRs' as const, span: joinSpans(this.span(kw, kw), cidrs.at(-1)!.span), cidrs }));
+          return this.ACTION(() => ({
+            kind: 'NodePodCIDRs' as const,
+            span: joinSpans(this.span(kw, kw), cidrs.at(-1)!.span),
+            cidrs,
+          }));
         },
       },
     ],
@@ -415,7 +453,13 @@ export class KsvcParser extends EmbeddedActionsParser {
     this.ACTION(() =>
       this.openBlock({
         kind: 'Service',
-        node: { kind: 'Service', span: this.span(kw, lb), namespace: this.loc(ns, ns.image), name: this.loc(name, name.image), items: [] },
+        node: {
+          kind: 'Service',
+          span: this.span(kw, lb),
+          namespace: this.loc(ns, ns.image),
+          name: this.loc(name, name.image),
+          items: [],
+        },
       }),
     );
     this.SUBRULE(this.serviceBody);
@@ -441,28 +485,44 @@ export class KsvcParser extends EmbeddedActionsParser {
         ALT: () => {
           const kw = this.CONSUME(K.externalIPs);
           const addresses = this.SUBRULE(this.addressList);
-          return this.ACTION(() => ({ kind: 'ExternalIPs' as const, span: joinSpans(this.span(kw, kw), addresses.at(-1)!.span), addresses }));
+          return this.ACTION(() => ({
+            kind: 'ExternalIPs' as const,
+            span: joinSpans(this.span(kw, kw), addresses.at(-1)!.span),
+            addresses,
+          }));
         },
       },
       {
         ALT: () => {
           const kw = this.CONSUME(K.loadBalancerIngress);
           const addresses = this.SUBRULE2(this.addressList);
-          return this.ACTION(() => ({ kind: 'LoadBalancerIngress' as const, span: joinSpans(this.span(kw, kw), addresses.at(-1)!.span), addresses }));
+          return this.ACTION(() => ({
+            kind: 'LoadBalancerIngress' as const,
+            span: joinSpans(this.span(kw, kw), addresses.at(-1)!.span),
+            addresses,
+          }));
         },
       },
       {
         ALT: () => {
           const kw = this.CONSUME(K.loadBalancerSourceRanges);
           const cidrs = this.SUBRULE(this.cidrList);
-          return this.ACTION(() => ({ kind: 'LoadBalancerSourceRanges' as const, span: joinSpans(this.span(kw, kw), cidrs.at(-1)!.span), cidrs }));
+          return this.ACTION(() => ({
+            kind: 'LoadBalancerSourceRanges' as const,
+            span: joinSpans(this.span(kw, kw), cidrs.at(-1)!.span),
+            cidrs,
+          }));
         },
       },
       {
         ALT: () => {
           const kw = this.CONSUME(K.healthCheckNodePort);
           const n = this.CONSUME(NumberTok);
-          return this.ACTION(() => ({ kind: 'HealthCheckNodePort' as const, span: this.span(kw, n), port: this.num(n) }));
+          return this.ACTION(() => ({
+            kind: 'HealthCheckNodePort' as const,
+            span: this.span(kw, n),
+            port: this.num(n),
+          }));
         },
       },
       { ALT: () => this.SUBRULE(this.endpointsStatement) },
@@ -479,7 +539,11 @@ export class KsvcParser extends EmbeddedActionsParser {
       const e = this.SUBRULE2(this.endpoint);
       this.ACTION(() => endpoints.push(e));
     });
-    return this.ACTION(() => ({ kind: 'Endpoints' as const, span: joinSpans(this.span(kw, kw), endpoints.at(-1)!.span), endpoints }));
+    return this.ACTION(() => ({
+      kind: 'Endpoints' as const,
+      span: joinSpans(this.span(kw, kw), endpoints.at(-1)!.span),
+      endpoints,
+    }));
   });
 
   private portLine = this.RULE('portLine', (): PortLine => {
@@ -550,7 +614,11 @@ export class KsvcParser extends EmbeddedActionsParser {
           const a = this.CONSUME(IPv4);
           this.CONSUME2(Colon);
           const p = this.CONSUME2(NumberTok);
-          return this.ACTION(() => ({ address: { kind: 'Address' as const, text: a.image, span: this.span(a, a) }, bracketed: false, port: this.num(p) }));
+          return this.ACTION(() => ({
+            address: { kind: 'Address' as const, text: a.image, span: this.span(a, a) },
+            bracketed: false,
+            port: this.num(p),
+          }));
         },
       },
       {
@@ -569,11 +637,16 @@ export class KsvcParser extends EmbeddedActionsParser {
     const cut = text.lastIndexOf(':');
     const head = text.slice(0, cut);
     const tail = text.slice(cut + 1);
-    const splits = /^[0-9]{1,5}$/.test(tail) && (head.includes('::') || head.split(':').length >= 3) && !head.endsWith(':');
+    const splits =
+      /^[0-9]{1,5}$/.test(tail) && (head.includes('::') || head.split(':').length >= 3) && !head.endsWith(':');
     const hint = splits ? `write [${head}]:${tail}` : `write [${text}]:PORT`;
     this.extra.push(syntaxCodes['ipv6-needs-brackets']({ file: this.src.path, span: this.span(tok, tok), hint }, text));
     if (!splits) {
-      return { address: { kind: 'Address', text, span: this.span(tok, tok) }, bracketed: false, port: { value: 0, span: this.span(tok, tok) } };
+      return {
+        address: { kind: 'Address', text, span: this.span(tok, tok) },
+        bracketed: false,
+        port: { value: 0, span: this.span(tok, tok) },
+      };
     }
     const start = tok.startOffset;
     return {
@@ -600,20 +673,29 @@ export class KsvcParser extends EmbeddedActionsParser {
     ],
   };
   private readonly attributeAlts: OrMethodOpts<ServiceAttribute> = {
-    ERR_MSG: "a service attribute (externalTrafficPolicy, internalTrafficPolicy, sessionAffinity or 'masq from outside')",
+    ERR_MSG:
+      "a service attribute (externalTrafficPolicy, internalTrafficPolicy, sessionAffinity or 'masq from outside')",
     DEF: [
       {
         ALT: () => {
           const kw = this.CONSUME(K.externalTrafficPolicy);
           const p = this.CONSUME(PolicyCat);
-          return this.ACTION(() => ({ kind: 'ExternalTrafficPolicy' as const, span: this.span(kw, p), policy: this.loc(p, policyOf(p.image)) }));
+          return this.ACTION(() => ({
+            kind: 'ExternalTrafficPolicy' as const,
+            span: this.span(kw, p),
+            policy: this.loc(p, policyOf(p.image)),
+          }));
         },
       },
       {
         ALT: () => {
           const kw = this.CONSUME(K.internalTrafficPolicy);
           const p = this.CONSUME2(PolicyCat);
-          return this.ACTION(() => ({ kind: 'InternalTrafficPolicy' as const, span: this.span(kw, p), policy: this.loc(p, policyOf(p.image)) }));
+          return this.ACTION(() => ({
+            kind: 'InternalTrafficPolicy' as const,
+            span: this.span(kw, p),
+            policy: this.loc(p, policyOf(p.image)),
+          }));
         },
       },
       {
@@ -648,7 +730,9 @@ export class KsvcParser extends EmbeddedActionsParser {
   private entryEnd: Span | null = null;
 
   private duplicate(kw: IToken): void {
-    this.extra.push(syntaxCodes['duplicate-endpoint-modifier']({ file: this.src.path, span: this.span(kw, kw) }, kw.image));
+    this.extra.push(
+      syntaxCodes['duplicate-endpoint-modifier']({ file: this.src.path, span: this.span(kw, kw) }, kw.image),
+    );
   }
 
   private readonly portPairs: DSLMethodOpts<void> = {

@@ -2,13 +2,24 @@
 // the hints that need more context than the grammar rule has: the tokens around the error and the
 // statement the parser was in (a missing ':' after a port name, a missing ',' between endpoints,
 // `-> 8080` for `-> endpoints:8080`, ...).
-import { EOF, tokenMatcher, type IToken } from 'chevrotain';
+import { EOF, type IToken, tokenMatcher } from 'chevrotain';
 import type { Diagnostic } from '../common/diagnostics.ts';
-import { positionAt, spanOf, type SourceFile, type Span } from '../common/source.ts';
+import { positionAt, type SourceFile, type Span, spanOf } from '../common/source.ts';
 import { syntaxCodes } from './codes.ts';
 import { didYouMean, EXPECTED_SEPARATOR, showToken } from './messages.ts';
 import type { OpenBlock } from './parser.ts';
-import { Address, Colon, endOf, K, keywordByText, LBracket, NumberTok, PortName, ServiceTypeCat, Word } from './tokens.ts';
+import {
+  Address,
+  Colon,
+  endOf,
+  K,
+  keywordByText,
+  LBracket,
+  NumberTok,
+  PortName,
+  ServiceTypeCat,
+  Word,
+} from './tokens.ts';
 
 interface ChevrotainError {
   name: string;
@@ -28,18 +39,35 @@ const MODIFIER_ALIASES: Record<string, string> = {
   port: 'ports',
   notserving: 'not-serving',
 };
-const MODIFIER_HINT = "after an endpoint come its modifiers (on NODE, zone ZONE, ready, not-ready, serving, not-serving, terminating, ports NAME=PORT), then ',' and the next endpoint";
+const MODIFIER_HINT =
+  "after an endpoint come its modifiers (on NODE, zone ZONE, ready, not-ready, serving, not-serving, terminating, ports NAME=PORT), then ',' and the next endpoint";
 
-const isType = (tok: IToken | undefined, type: typeof Word): boolean => tok !== undefined && tok.tokenType !== EOF && tokenMatcher(tok, type);
+const isType = (tok: IToken | undefined, type: typeof Word): boolean =>
+  tok !== undefined && tok.tokenType !== EOF && tokenMatcher(tok, type);
 
-export function syntaxDiagnostic(source: SourceFile, err: ChevrotainError, idx: number, tokens: readonly IToken[], open: OpenBlock | null): Diagnostic {
+export function syntaxDiagnostic(
+  source: SourceFile,
+  err: ChevrotainError,
+  idx: number,
+  tokens: readonly IToken[],
+  open: OpenBlock | null,
+): Diagnostic {
   const tok = err.token;
   const atEnd = tok.tokenType === EOF || Number.isNaN(tok.startOffset);
-  const [providerMessage, expectedCsv, fallbackHint] = err.message.split(EXPECTED_SEPARATOR) as [string, string | undefined, string | undefined];
+  const [providerMessage, expectedCsv, fallbackHint] = err.message.split(EXPECTED_SEPARATOR) as [
+    string,
+    string | undefined,
+    string | undefined,
+  ];
   let message = providerMessage;
   let code: 'expected-token' | 'unexpected-token' =
-    err.name === 'NotAllInputParsedException' || message.startsWith('unexpected ') ? 'unexpected-token' : 'expected-token';
-  const prev = err.previousToken !== undefined && !Number.isNaN(err.previousToken.startOffset) ? err.previousToken : tokens[idx - 1];
+    err.name === 'NotAllInputParsedException' || message.startsWith('unexpected ')
+      ? 'unexpected-token'
+      : 'expected-token';
+  const prev =
+    err.previousToken !== undefined && !Number.isNaN(err.previousToken.startOffset)
+      ? err.previousToken
+      : tokens[idx - 1];
   const next = tokens[idx + 1];
   const candidates = expectedCsv ? expectedCsv.split(',') : [];
   let hint: string | undefined;
@@ -55,7 +83,8 @@ export function syntaxDiagnostic(source: SourceFile, err: ChevrotainError, idx: 
       hint = "separate endpoints with ','";
     } else if (afterEndpoint && tok.tokenType === Colon) {
       message = `unexpected ':' after the endpoint ${showToken(prev)}`;
-      hint = "an endpoint has no port of its own: the port line's target gives it ('-> endpoints:8080'), or name it with 'ports NAME=PORT'";
+      hint =
+        "an endpoint has no port of its own: the port line's target gives it ('-> endpoints:8080'), or name it with 'ports NAME=PORT'";
     } else if (afterEndpoint) {
       message = `unexpected ${showToken(tok)} after an endpoint`;
       const s = MODIFIER_ALIASES[tok.image] ?? didYouMean(tok.image, ENDPOINT_MODIFIERS);
@@ -80,7 +109,8 @@ export function syntaxDiagnostic(source: SourceFile, err: ChevrotainError, idx: 
     if (tok.tokenType === PortName && keywordByText.has(tok.image)) {
       hint = `'${tok.image}' takes its value without ':' (write '${tok.image} ${tokens[idx + 2]?.image ?? 'VALUE'}')`;
     }
-    if (hint === undefined && tok.tokenType === K.endpoints && message.startsWith("expected '->'")) hint = "a port line reads 'NAME: TYPE IP:PORT/PROTO -> endpoints'";
+    if (hint === undefined && tok.tokenType === K.endpoints && message.startsWith("expected '->'"))
+      hint = "a port line reads 'NAME: TYPE IP:PORT/PROTO -> endpoints'";
   }
   if (hint === undefined && !atEnd && tok.image.length > 0) {
     const s = didYouMean(tok.image, candidates);
@@ -91,7 +121,11 @@ export function syntaxDiagnostic(source: SourceFile, err: ChevrotainError, idx: 
   // "expected X after Y" where the offending token is on a later line: point just after Y.
   if (at !== undefined) {
     span = at;
-  } else if (code === 'expected-token' && prev !== undefined && (atEnd || positionAt(source, endOf(prev) - 1).line !== positionAt(source, tok.startOffset).line)) {
+  } else if (
+    code === 'expected-token' &&
+    prev !== undefined &&
+    (atEnd || positionAt(source, endOf(prev) - 1).line !== positionAt(source, tok.startOffset).line)
+  ) {
     span = spanOf(source, endOf(prev), endOf(prev));
   } else if (atEnd) {
     span = spanOf(source, source.text.length, source.text.length);

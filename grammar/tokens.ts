@@ -3,7 +3,7 @@
 // (keyword, number, number range, dotted address, or plain word). Keywords stay usable as names (a
 // port named `http`, a namespace `local`, a node `node`): every keyword, number and dotted word also
 // belongs to the `Name` category, which NAME positions consume.
-import { createToken, Lexer, type IToken, type TokenType } from 'chevrotain';
+import { createToken, type IToken, Lexer, type TokenType } from 'chevrotain';
 
 // ---------------------------------------------------------------------------------------------
 // Categories (never lexed directly)

@@ -2,9 +2,10 @@
 // bin/ksvc.js runs the bundle when it is up to date and falls back to the TypeScript sources
 // through tsx otherwise: the bundle only saves the ~0.7 s of on-the-fly transpiling per run.
 // Dependencies stay external (resolved from node_modules at run time).
-import { build } from 'esbuild';
-import { fileURLToPath } from 'node:url';
+
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 await build({

@@ -5,10 +5,10 @@
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type CliIO, processIO } from '../cli/io.ts';
+import { runCli } from '../cli/main.ts';
 import { makeSourceFile } from '../common/source.ts';
 import { loadKsvc } from '../compiler/front.ts';
-import { processIO, type CliIO } from '../cli/io.ts';
-import { runCli } from '../cli/main.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const outDir = path.join(root, 'out', 'examples');
@@ -34,7 +34,9 @@ for (const file of files.filter((f) => f.endsWith('.ksvc'))) {
   const front = loadKsvc(makeSourceFile(rel, readFileSync(path.join(root, rel), 'utf8')));
   if (!front.model) continue;
   const nodes = front.model.nodes.length > 0 ? front.model.nodes.map((n) => n.name) : [null];
-  const families = new Set(front.model.services.flatMap((s) => s.clusterIPs.map((ip) => (ip.includes(':') ? 'ipv6' : 'ipv4'))));
+  const families = new Set(
+    front.model.services.flatMap((s) => s.clusterIPs.map((ip) => (ip.includes(':') ? 'ipv6' : 'ipv4'))),
+  );
   const base = file.replace(/\.ksvc$/, '');
   for (const node of nodes) {
     const nodeArgs = node ? ['--node', node] : [];
@@ -42,12 +44,26 @@ for (const file of files.filter((f) => f.endsWith('.ksvc'))) {
     for (const family of families.size > 0 ? [...families].sort() : ['ipv4']) {
       const out = path.join('out', 'examples', `${stem}.${family}.iptables`);
       await step(`ksvc compile ${rel} --backend iptables ${nodeArgs.join(' ')} --family ${family} -o ${out}`, [
-        'compile', rel, '--backend', 'iptables', ...nodeArgs, '--family', family, '-o', out,
+        'compile',
+        rel,
+        '--backend',
+        'iptables',
+        ...nodeArgs,
+        '--family',
+        family,
+        '-o',
+        out,
       ]);
     }
     const nftOut = path.join('out', 'examples', `${stem}.nft.json`);
     await step(`ksvc compile ${rel} --backend nftables ${nodeArgs.join(' ')} -o ${nftOut}`, [
-      'compile', rel, '--backend', 'nftables', ...nodeArgs, '-o', nftOut,
+      'compile',
+      rel,
+      '--backend',
+      'nftables',
+      ...nodeArgs,
+      '-o',
+      nftOut,
     ]);
   }
 }

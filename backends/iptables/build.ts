@@ -1,7 +1,13 @@
 // IR -> rule list, following kube-proxy's syncProxyRules templates and write order
 // (reference kube-proxy-iptables.md §2.3, §3). Only spelling happens here: every decision is in the IR.
-import type { IREndpoint, IRLocalDetector, IRNoEndpointVerdict, IRProgram, IRServicePort } from '../../compiler/ir/types.ts';
-import { endpointChain, serviceChains, type ServiceChains } from './names.ts';
+import type {
+  IREndpoint,
+  IRLocalDetector,
+  IRNoEndpointVerdict,
+  IRProgram,
+  IRServicePort,
+} from '../../compiler/ir/types.ts';
+import { endpointChain, type ServiceChains, serviceChains } from './names.ts';
 import type { Match, Rule, RuleSet, Target } from './rules.ts';
 
 export interface BuildOptions {
@@ -23,7 +29,10 @@ const C = {
 const q = (text: string): Match => ({ kind: 'comment', text, quoted: true });
 const bare = (text: string): Match => ({ kind: 'comment', text, quoted: false });
 const jump = (chain: string): Target => ({ kind: 'jump', chain });
-const verdictOf = (v: IRNoEndpointVerdict): Target => ({ kind: 'verdict', verdict: v === 'reject' ? 'REJECT' : 'DROP' });
+const verdictOf = (v: IRNoEndpointVerdict): Target => ({
+  kind: 'verdict',
+  verdict: v === 'reject' ? 'REJECT' : 'DROP',
+});
 
 /** Detector match: IfLocal (`-s CIDR`, `-i IF`, `-i PFX+`) or IfNotLocal (negated). */
 function detectorMatch(d: IRLocalDetector, negate: boolean): Match[] {
@@ -84,7 +93,12 @@ export interface RuleSinks {
 
 /** The rule list as data (tests, tools). Renderers stream through emitRules instead. */
 export function buildRules(ir: IRProgram, options: BuildOptions = {}): RuleSet {
-  const sinks = { filterChains: [] as string[], filterRules: [] as Rule[], natChains: [] as string[], natRules: [] as Rule[] };
+  const sinks = {
+    filterChains: [] as string[],
+    filterRules: [] as Rule[],
+    natChains: [] as string[],
+    natRules: [] as Rule[],
+  };
   emitRules(ir, options, sinks);
   return {
     family: ir.family,
@@ -110,7 +124,11 @@ export function emitRules(ir: IRProgram, options: BuildOptions, sinks: RuleSinks
   const mark = ir.masqueradeMark;
 
   natRules.push(
-    { chain: C.postrouting, matches: [{ kind: 'mark', negate: true, value: mark }], target: { kind: 'verdict', verdict: 'RETURN' } },
+    {
+      chain: C.postrouting,
+      matches: [{ kind: 'mark', negate: true, value: mark }],
+      target: { kind: 'verdict', verdict: 'RETURN' },
+    },
     { chain: C.postrouting, matches: [], target: { kind: 'mark', op: 'xor', value: mark } },
     {
       chain: C.postrouting,
@@ -156,7 +174,11 @@ export function emitRules(ir: IRProgram, options: BuildOptions, sinks: RuleSinks
     natRules.push({ chain: C.services, matches: m, target: jump(C.nodePorts) });
   } else {
     for (const addr of ir.nodePorts.addresses) {
-      natRules.push({ chain: C.services, matches: [tail, { kind: 'dst', addr, negate: false }], target: jump(C.nodePorts) });
+      natRules.push({
+        chain: C.services,
+        matches: [tail, { kind: 'dst', addr, negate: false }],
+        target: jump(C.nodePorts),
+      });
     }
   }
 
@@ -173,11 +195,13 @@ export function emitRules(ir: IRProgram, options: BuildOptions, sinks: RuleSinks
     },
     {
       chain: C.forward,
-      matches: [q('kubernetes forwarding conntrack rule'), { kind: 'ctstate', negate: false, states: 'RELATED,ESTABLISHED' }],
+      matches: [
+        q('kubernetes forwarding conntrack rule'),
+        { kind: 'ctstate', negate: false, states: 'RELATED,ESTABLISHED' },
+      ],
       target: { kind: 'verdict', verdict: 'ACCEPT' },
     },
   );
-
 }
 
 interface ServiceContext {
@@ -194,8 +218,13 @@ function buildServicePort(ctx: ServiceContext, sp: IRServicePort): void {
   const name = sp.servicePortName;
   const ch: ServiceChains = serviceChains(sp);
   const proto: Match = { kind: 'proto', proto: sp.protocol };
-  const to = (addr: string, port: number): Match[] => [proto, { kind: 'dst', addr, negate: false }, { kind: 'dport', port }];
-  const refuseComment = (v: IRNoEndpointVerdict) => q(v === 'reject' ? `${name} has no endpoints` : `${name} has no local endpoints`);
+  const to = (addr: string, port: number): Match[] => [
+    proto,
+    { kind: 'dst', addr, negate: false },
+    { kind: 'dport', port },
+  ];
+  const refuseComment = (v: IRNoEndpointVerdict) =>
+    q(v === 'reject' ? `${name} has no endpoints` : `${name} has no local endpoints`);
   const internalChain = sp.internal.kind === 'balance' && sp.internal.set === 'local' ? ch.svl : ch.svc;
   const ext = sp.external;
   const hasEndpoints = sp.hasEndpoints;
@@ -203,18 +232,41 @@ function buildServicePort(ctx: ServiceContext, sp: IRServicePort): void {
 
   // (a) cluster IP
   if (sp.internal.kind === 'balance') {
-    natRules.push({ chain: 'KUBE-SERVICES', matches: [q(`${name} cluster IP`), ...to(sp.clusterIP, sp.port)], target: jump(internalChain) });
+    natRules.push({
+      chain: 'KUBE-SERVICES',
+      matches: [q(`${name} cluster IP`), ...to(sp.clusterIP, sp.port)],
+      target: jump(internalChain),
+    });
   } else {
-    filterRules.push({ chain: 'KUBE-SERVICES', matches: [refuseComment(sp.internal.verdict), ...to(sp.clusterIP, sp.port)], target: verdictOf(sp.internal.verdict) });
+    filterRules.push({
+      chain: 'KUBE-SERVICES',
+      matches: [refuseComment(sp.internal.verdict), ...to(sp.clusterIP, sp.port)],
+      target: verdictOf(sp.internal.verdict),
+    });
   }
   // (b) external IPs
   for (const eip of sp.externalIPs) {
-    if (hasEndpoints) natRules.push({ chain: 'KUBE-SERVICES', matches: [q(`${name} external IP`), ...to(eip, sp.port)], target: jump(ch.ext) });
-    if (ext?.refuse) filterRules.push({ chain: 'KUBE-EXTERNAL-SERVICES', matches: [refuseComment(ext.refuse), ...to(eip, sp.port)], target: verdictOf(ext.refuse) });
+    if (hasEndpoints)
+      natRules.push({
+        chain: 'KUBE-SERVICES',
+        matches: [q(`${name} external IP`), ...to(eip, sp.port)],
+        target: jump(ch.ext),
+      });
+    if (ext?.refuse)
+      filterRules.push({
+        chain: 'KUBE-EXTERNAL-SERVICES',
+        matches: [refuseComment(ext.refuse), ...to(eip, sp.port)],
+        target: verdictOf(ext.refuse),
+      });
   }
   // (c) load-balancer IPs
   for (const lbip of sp.loadBalancerIPs) {
-    if (hasEndpoints) natRules.push({ chain: 'KUBE-SERVICES', matches: [q(`${name} loadbalancer IP`), ...to(lbip, sp.port)], target: jump(lbTarget) });
+    if (hasEndpoints)
+      natRules.push({
+        chain: 'KUBE-SERVICES',
+        matches: [q(`${name} loadbalancer IP`), ...to(lbip, sp.port)],
+        target: jump(lbTarget),
+      });
     if (sp.firewall) {
       filterRules.push({
         chain: 'KUBE-PROXY-FIREWALL',
@@ -226,7 +278,11 @@ function buildServicePort(ctx: ServiceContext, sp: IRServicePort): void {
   // (d)
   if (ext?.refuse) {
     for (const lbip of sp.loadBalancerIPs) {
-      filterRules.push({ chain: 'KUBE-EXTERNAL-SERVICES', matches: [refuseComment(ext.refuse), ...to(lbip, sp.port)], target: verdictOf(ext.refuse) });
+      filterRules.push({
+        chain: 'KUBE-EXTERNAL-SERVICES',
+        matches: [refuseComment(ext.refuse), ...to(lbip, sp.port)],
+        target: verdictOf(ext.refuse),
+      });
     }
   }
   // (e) NodePort
@@ -245,12 +301,21 @@ function buildServicePort(ctx: ServiceContext, sp: IRServicePort): void {
           target: jump(ch.ext),
         });
       }
-      natRules.push({ chain: 'KUBE-NODEPORTS', matches: [bare(name), proto, { kind: 'dport', port: sp.nodePort }], target: jump(ch.ext) });
+      natRules.push({
+        chain: 'KUBE-NODEPORTS',
+        matches: [bare(name), proto, { kind: 'dport', port: sp.nodePort }],
+        target: jump(ch.ext),
+      });
     }
     if (ext?.refuse) {
       filterRules.push({
         chain: 'KUBE-EXTERNAL-SERVICES',
-        matches: [refuseComment(ext.refuse), { kind: 'addrtype', dir: 'dst' }, proto, { kind: 'dport', port: sp.nodePort }],
+        matches: [
+          refuseComment(ext.refuse),
+          { kind: 'addrtype', dir: 'dst' },
+          proto,
+          { kind: 'dport', port: sp.nodePort },
+        ],
         target: verdictOf(ext.refuse),
       });
     }
@@ -259,7 +324,11 @@ function buildServicePort(ctx: ServiceContext, sp: IRServicePort): void {
   if (sp.healthCheckNodePort !== null) {
     filterRules.push({
       chain: 'KUBE-NODEPORTS',
-      matches: [q(`${name} health check node port`), { kind: 'proto', proto: 'tcp' }, { kind: 'dport', port: sp.healthCheckNodePort }],
+      matches: [
+        q(`${name} health check node port`),
+        { kind: 'proto', proto: 'tcp' },
+        { kind: 'dport', port: sp.healthCheckNodePort },
+      ],
       target: { kind: 'verdict', verdict: 'ACCEPT' },
     });
   }
@@ -273,7 +342,11 @@ function buildServicePort(ctx: ServiceContext, sp: IRServicePort): void {
   if (ext?.ext) {
     natChains.push(ch.ext);
     if (ext.ext.policy === 'Cluster') {
-      natRules.push({ chain: ch.ext, matches: [q(`masquerade traffic for ${name} external destinations`)], target: jump('KUBE-MARK-MASQ') });
+      natRules.push({
+        chain: ch.ext,
+        matches: [q(`masquerade traffic for ${name} external destinations`)],
+        target: jump('KUBE-MARK-MASQ'),
+      });
       natRules.push({ chain: ch.ext, matches: [], target: jump(ch.svc) });
     } else {
       if (ext.ext.shortCircuitPods) {
@@ -300,11 +373,17 @@ function buildServicePort(ctx: ServiceContext, sp: IRServicePort): void {
   if (sp.firewall) {
     natChains.push(ch.fw);
     const c = q(`${name} loadbalancer IP`);
-    for (const range of sp.firewall.sourceRanges) natRules.push({ chain: ch.fw, matches: [c, { kind: 'src', addr: range, negate: false }], target: jump(ch.ext) });
+    for (const range of sp.firewall.sourceRanges)
+      natRules.push({ chain: ch.fw, matches: [c, { kind: 'src', addr: range, negate: false }], target: jump(ch.ext) });
     if (sp.firewall.allowLoadBalancerIPs) {
-      for (const lbip of sp.loadBalancerIPs) natRules.push({ chain: ch.fw, matches: [c, { kind: 'src', addr: lbip, negate: false }], target: jump(ch.ext) });
+      for (const lbip of sp.loadBalancerIPs)
+        natRules.push({ chain: ch.fw, matches: [c, { kind: 'src', addr: lbip, negate: false }], target: jump(ch.ext) });
     }
-    natRules.push({ chain: ch.fw, matches: [q(`other traffic to ${name} will be dropped by KUBE-PROXY-FIREWALL`)], target: null });
+    natRules.push({
+      chain: ch.fw,
+      matches: [q(`other traffic to ${name} will be dropped by KUBE-PROXY-FIREWALL`)],
+      target: null,
+    });
   }
   // (j)/(k) SVC and SVL
   if (sp.cluster) {
@@ -320,7 +399,11 @@ function buildServicePort(ctx: ServiceContext, sp: IRServicePort): void {
   for (const e of sp.endpoints) {
     const sep = ctx.sepName(sp, e);
     natChains.push(sep);
-    natRules.push({ chain: sep, matches: [...comment, { kind: 'src', addr: e.ip, negate: false }], target: jump('KUBE-MARK-MASQ') });
+    natRules.push({
+      chain: sep,
+      matches: [...comment, { kind: 'src', addr: e.ip, negate: false }],
+      target: jump('KUBE-MARK-MASQ'),
+    });
     const m: Match[] = [...comment];
     if (sp.affinity) m.push({ kind: 'recentSet', name: sep });
     m.push(proto);
@@ -334,7 +417,11 @@ function endpointJumps(ctx: ServiceContext, sp: IRServicePort, chain: string, ep
   if (sp.affinity) {
     for (const e of eps) {
       const sep = ctx.sepName(sp, e);
-      natRules.push({ chain, matches: [...comment(e.hostPort), { kind: 'recentCheck', name: sep, seconds: sp.affinity.timeoutSeconds }], target: jump(sep) });
+      natRules.push({
+        chain,
+        matches: [...comment(e.hostPort), { kind: 'recentCheck', name: sep, seconds: sp.affinity.timeoutSeconds }],
+        target: jump(sep),
+      });
     }
   }
   const n = eps.length;

@@ -23,7 +23,7 @@ export function renderIptables(ir: IRProgram, options: IptablesRenderOptions = {
 }
 
 export { buildRules, emitRules } from './build.ts';
-export { renderRestore } from './restore.ts';
-export { renderSave } from './save.ts';
 export { hash16 } from './names.ts';
-export type { RuleSet, Rule, Match, Target } from './rules.ts';
+export { renderRestore } from './restore.ts';
+export type { Match, Rule, RuleSet, Target } from './rules.ts';
+export { renderSave } from './save.ts';

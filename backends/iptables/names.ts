@@ -1,7 +1,8 @@
 // kube-proxy's chain names: KUBE-{SVC,SVL,EXT,FW}-h16(servicePortName + protocol) and
 // KUBE-SEP-h16(servicePortName + protocol + ip:port), h16 = first 16 chars of base32(sha256).
-import type { IREndpoint, IRServicePort } from '../../compiler/ir/types.ts';
+
 import { base32Sha256 } from '../../common/hash.ts';
+import type { IREndpoint, IRServicePort } from '../../compiler/ir/types.ts';
 
 /** First 16 characters of the RFC 4648 base32 encoding of sha256(s). */
 export const hash16 = (s: string): string => base32Sha256(s, 16);

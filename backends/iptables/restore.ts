@@ -1,7 +1,8 @@
 // Rule list -> kube-proxy's iptables-restore input, token for token (reference §2.3, §3).
-import { goHex08, restoreProbability } from './numbers.ts';
+
 import type { IRProgram } from '../../compiler/ir/types.ts';
-import { emitRules, type BuildOptions } from './build.ts';
+import { type BuildOptions, emitRules } from './build.ts';
+import { goHex08, restoreProbability } from './numbers.ts';
 import type { Match, Rule, RuleSet, Target } from './rules.ts';
 
 function matchText(m: Match): string {
@@ -68,7 +69,7 @@ export function renderRestore(rules: RuleSet): string {
     for (const r of table.rules) lines.push(restoreRuleLine(r));
     lines.push('COMMIT');
   }
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }
 
 /**
@@ -140,5 +141,5 @@ export function renderRestoreFromIR(ir: IRProgram, options: BuildOptions = {}): 
   parts.push('COMMIT', '*nat', natChains.text());
   if (natRules.count > 0) parts.push(natRules.text());
   parts.push('COMMIT');
-  return parts.join('\n') + '\n';
+  return `${parts.join('\n')}\n`;
 }

@@ -2,9 +2,10 @@
 // kernel's canonical match order (-s -d -i -p, then modules in rule order), /32 and /128 host
 // prefixes, libxtables quoting, --set-xmark, rounded probabilities, REJECT's default --reject-with.
 // Verified line for line against iptables-nft 1.8.9 by test/kernel/iptables-save.test.ts.
-import { saveHex, saveProbability } from './numbers.ts';
+
 import type { IRProgram } from '../../compiler/ir/types.ts';
-import { emitRules, type BuildOptions } from './build.ts';
+import { type BuildOptions, emitRules } from './build.ts';
+import { saveHex, saveProbability } from './numbers.ts';
 import { BUILTIN_CHAINS, type Match, type Rule, type RuleSet, type TableName, type TableRules } from './rules.ts';
 
 const NO_QUOTE = /^[A-Za-z0-9_-]+$/;
@@ -128,13 +129,17 @@ export function renderSave(rules: RuleSet, tableOrder: readonly ('filter' | 'nat
     const table = rules.tables.find((t) => t.name === name)!;
     lines.push(...saveTableLines(table, rules.family));
   }
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }
 
 /** Save text straight from the IR: each rule is spelled as it is built and grouped by chain. */
 export function renderSaveFromIR(ir: IRProgram, options: BuildOptions = {}): string {
   const family = ir.family;
-  const tables = (['filter', 'nat'] as TableName[]).map((name) => ({ name, chains: [] as string[], byChain: new Map<string, string[]>() }));
+  const tables = (['filter', 'nat'] as TableName[]).map((name) => ({
+    name,
+    chains: [] as string[],
+    byChain: new Map<string, string[]>(),
+  }));
   const chainSink = (t: (typeof tables)[number]) => ({ push: (...names: string[]) => void t.chains.push(...names) });
   const ruleSink = (t: (typeof tables)[number]) => ({
     push(...rules: Rule[]) {
@@ -146,7 +151,12 @@ export function renderSaveFromIR(ir: IRProgram, options: BuildOptions = {}): str
     },
   });
   const [filter, nat] = tables as [(typeof tables)[number], (typeof tables)[number]];
-  emitRules(ir, options, { filterChains: chainSink(filter), filterRules: ruleSink(filter), natChains: chainSink(nat), natRules: ruleSink(nat) });
+  emitRules(ir, options, {
+    filterChains: chainSink(filter),
+    filterRules: ruleSink(filter),
+    natChains: chainSink(nat),
+    natRules: ruleSink(nat),
+  });
   const lines: string[] = [];
   for (const t of tables) {
     const builtins = BUILTIN_CHAINS[t.name];
@@ -157,5 +167,5 @@ export function renderSaveFromIR(ir: IRProgram, options: BuildOptions = {}): str
     for (const c of [...builtins, ...user]) for (const l of t.byChain.get(c) ?? []) lines.push(l);
     lines.push('COMMIT');
   }
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }

@@ -3,14 +3,43 @@
 // chains) but every packet outcome follows kube-proxy's *iptables* mode, which is what the IR
 // describes: docs/nftables.md lists each place where the two structures differ and why.
 import type { IREndpoint, IRLocalDetector, IRProgram, IRServicePort } from '../../compiler/ir/types.ts';
-import {
-  accept, and, cidrExpr, isPlain, commented as commentedKey, concat, ct, drop, exactIfname, fib, goto, jump, list, mangle,
-  masquerade, match, meta, or, payload, prefix, reject, ret, setUpdate, spelling, str, vmap, xor,
-  type Expr, type FamilySpelling, type JsonText, type NftFamily, type Stmt,
-} from './json.ts';
-import { endpointChainName, servicePortBase, servicePortNames, type ServicePortNames } from './names.ts';
-import { cascadeThresholds, RANDOM_MASK } from './probability.ts';
 import { TextChunks } from './chunks.ts';
+import {
+  accept,
+  and,
+  cidrExpr,
+  commented as commentedKey,
+  concat,
+  ct,
+  drop,
+  type Expr,
+  exactIfname,
+  type FamilySpelling,
+  fib,
+  goto,
+  isPlain,
+  type JsonText,
+  jump,
+  list,
+  mangle,
+  masquerade,
+  match,
+  meta,
+  type NftFamily,
+  or,
+  payload,
+  prefix,
+  reject,
+  ret,
+  type Stmt,
+  setUpdate,
+  spelling,
+  str,
+  vmap,
+  xor,
+} from './json.ts';
+import { endpointChainName, type ServicePortNames, servicePortBase, servicePortNames } from './names.ts';
+import { cascadeThresholds, RANDOM_MASK } from './probability.ts';
 
 export const TABLE = 'kube-proxy';
 
@@ -167,11 +196,20 @@ export function buildFamily(ir: IRProgram): FamilyRuleset {
   const services = chain(C.services);
   rule(services, vmap(fullKey, `@${S.serviceIPs}`));
   if (ir.nodePorts.kind === 'addresses') {
-    rule(services, match('==', payload(f.l3, 'daddr'), str(`@${S.nodePortIPs}`)), vmap(l4Key, `@${S.serviceNodePorts}`));
+    rule(
+      services,
+      match('==', payload(f.l3, 'daddr'), str(`@${S.nodePortIPs}`)),
+      vmap(l4Key, `@${S.serviceNodePorts}`),
+    );
   } else if (ir.localhostNodePorts) {
     rule(services, match('==', fib('daddr'), str('local')), vmap(l4Key, `@${S.serviceNodePorts}`));
   } else {
-    rule(services, match('==', fib('daddr'), str('local')), match('!=', payload(f.l3, 'daddr'), loopback), vmap(l4Key, `@${S.serviceNodePorts}`));
+    rule(
+      services,
+      match('==', fib('daddr'), str('local')),
+      match('!=', payload(f.l3, 'daddr'), loopback),
+      vmap(l4Key, `@${S.serviceNodePorts}`),
+    );
   }
 
   const masq = chain(C.masquerading);
@@ -190,15 +228,33 @@ export function buildFamily(ir: IRProgram): FamilyRuleset {
   const fwd = chain(C.forward);
   if (!ir.environment.conntrackLiberal) rule(fwd, match('in', ct('state'), str('invalid')), drop);
   commented(fwd, 'kubernetes forwarding rules', match('==', and(meta('mark'), String(mark)), String(mark)), accept);
-  commented(fwd, 'kubernetes forwarding conntrack rule', match('in', ct('state'), list('established', 'related')), accept);
+  commented(
+    fwd,
+    'kubernetes forwarding conntrack rule',
+    match('in', ct('state'), list('established', 'related')),
+    accept,
+  );
 
   if (localnetBlock) {
     // iptables: -d 127.0.0.0/8 ! -s 127.0.0.0/8 -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP.
     // Without a conntrack entry (invalid, untracked) nft cannot read `ct status`, so that case is its own rule.
     const c = chain(C.localnet);
     const lo = [match('==', payload('ip', 'daddr'), loopback), match('!=', payload('ip', 'saddr'), loopback)];
-    commented(c, 'block incoming localnet connections', ...lo, match('in', ct('state'), list('invalid', 'untracked')), drop);
-    commented(c, 'block incoming localnet connections', ...lo, ctNew, match('==', and(ct('status'), str('dnat')), '0'), drop);
+    commented(
+      c,
+      'block incoming localnet connections',
+      ...lo,
+      match('in', ct('state'), list('invalid', 'untracked')),
+      drop,
+    );
+    commented(
+      c,
+      'block incoming localnet connections',
+      ...lo,
+      ctNew,
+      match('==', and(ct('status'), str('dnat')), '0'),
+      drop,
+    );
   }
   rule(chain(C.rejectChain), reject);
 
@@ -230,8 +286,10 @@ export function buildFamily(ir: IRProgram): FamilyRuleset {
         if (sp.nodePort !== null) serviceNodePorts.add(concat(proto, String(sp.nodePort)), jump(n.external));
       }
       if (refuse) {
-        for (const ip of [...sp.externalIPs, ...sp.loadBalancerIPs]) noEpExternal.add(key(ip), refuseVerdict(refuse), sp.servicePortName);
-        if (sp.nodePort !== null) noEpNodePorts.add(concat(proto, String(sp.nodePort)), refuseVerdict(refuse), sp.servicePortName);
+        for (const ip of [...sp.externalIPs, ...sp.loadBalancerIPs])
+          noEpExternal.add(key(ip), refuseVerdict(refuse), sp.servicePortName);
+        if (sp.nodePort !== null)
+          noEpNodePorts.add(concat(proto, String(sp.nodePort)), refuseVerdict(refuse), sp.servicePortName);
       }
       if (sp.firewall && ext) for (const ip of sp.loadBalancerIPs) firewallIPs.add(key(ip), drop);
     }
@@ -243,13 +301,28 @@ export function buildFamily(ir: IRProgram): FamilyRuleset {
     { kind: 'map', name: S.serviceIPs, type: [f.addrType, 'inet_proto', 'inet_service'], elem: serviceIPs.elem },
     { kind: 'map', name: S.serviceNodePorts, type: ['inet_proto', 'inet_service'], elem: serviceNodePorts.elem },
     { kind: 'map', name: S.firewallIPs, type: [f.addrType, 'inet_proto', 'inet_service'], elem: firewallIPs.elem },
-    { kind: 'map', name: S.noEndpointServices, type: [f.addrType, 'inet_proto', 'inet_service'], elem: noEpServices.elem },
-    { kind: 'map', name: S.noEndpointExternalIPs, type: [f.addrType, 'inet_proto', 'inet_service'], elem: noEpExternal.elem },
+    {
+      kind: 'map',
+      name: S.noEndpointServices,
+      type: [f.addrType, 'inet_proto', 'inet_service'],
+      elem: noEpServices.elem,
+    },
+    {
+      kind: 'map',
+      name: S.noEndpointExternalIPs,
+      type: [f.addrType, 'inet_proto', 'inet_service'],
+      elem: noEpExternal.elem,
+    },
     { kind: 'map', name: S.noEndpointNodePorts, type: ['inet_proto', 'inet_service'], elem: noEpNodePorts.elem },
     { kind: 'set', name: S.healthCheckNodePorts, type: 'inet_service', elem: [...healthChecks].map(String) },
   ];
   if (ir.nodePorts.kind === 'addresses') {
-    sets.push({ kind: 'set', name: S.nodePortIPs, type: f.addrType, elem: [...new Set<string>(ir.nodePorts.addresses)].map(str) });
+    sets.push({
+      kind: 'set',
+      name: S.nodePortIPs,
+      type: f.addrType,
+      elem: [...new Set<string>(ir.nodePorts.addresses)].map(str),
+    });
   }
   sets.push(...affinitySets);
   return { family: f.family, chains, sets, rules };
@@ -264,7 +337,8 @@ interface FamilyOutput {
   rulePrefix: string;
 }
 
-const rulePrefix = (f: FamilySpelling): string => flat(`,\n{"add":{"rule":{"family":"${f.family}","table":"${TABLE}","chain":`);
+const rulePrefix = (f: FamilySpelling): string =>
+  flat(`,\n{"add":{"rule":{"family":"${f.family}","table":"${TABLE}","chain":`);
 
 /** Declares a chain (quoting its name with str) and returns where its rules go. */
 function addChain(out: FamilyOutput, name: string, base?: BaseChainSpec): RuleWriter {
@@ -324,7 +398,11 @@ function dnatPortClose(port: number): string {
  */
 function affinityKey(f: FamilySpelling, ep: IREndpoint): Expr {
   const saddr = payload(f.l3, 'saddr');
-  return concat(saddr, or(and(saddr, str(f.l3 === 'ip' ? '0.0.0.0' : '::')), str(ep.ip)), or(and(payload('th', 'dport'), '0'), String(ep.port)));
+  return concat(
+    saddr,
+    or(and(saddr, str(f.l3 === 'ip' ? '0.0.0.0' : '::')), str(ep.ip)),
+    or(and(payload('th', 'dport'), '0'), String(ep.port)),
+  );
 }
 
 /**
@@ -355,12 +433,22 @@ function renderServiceChains(sp: IRServicePort, n: ServicePortNames, out: Family
     if (set === eps) return i;
     byHostPort ??= new Map(eps.map((e, j) => [e.hostPort, j]));
     const j = byHostPort.get(set[i]!.hostPort);
-    if (j === undefined) throw new Error(`IR invariant: endpoint ${set[i]!.hostPort} of ${sp.servicePortName} is not in its endpoints list`);
+    if (j === undefined)
+      throw new Error(
+        `IR invariant: endpoint ${set[i]!.hostPort} of ${sp.servicePortName} is not in its endpoints list`,
+      );
     return j;
   };
 
   if (sp.affinity && eps.length > 0) {
-    affinitySets.push({ kind: 'set', name: n.affinity, type: [f.addrType, f.addrType, 'inet_service'], flags: ['timeout'], timeout: sp.affinity.timeoutSeconds, elem: [] });
+    affinitySets.push({
+      kind: 'set',
+      name: n.affinity,
+      type: [f.addrType, f.addrType, 'inet_service'],
+      flags: ['timeout'],
+      timeout: sp.affinity.timeoutSeconds,
+      elem: [],
+    });
   }
 
   // external-… (KUBE-EXT)
@@ -386,7 +474,10 @@ function renderServiceChains(sp: IRServicePort, n: ServicePortNames, out: Family
     }
   }
   // service-… / local-… (KUBE-SVC / KUBE-SVL)
-  for (const [which, set] of [['cluster', sp.cluster], ['local', sp.local]] as const) {
+  for (const [which, set] of [
+    ['cluster', sp.cluster],
+    ['local', sp.local],
+  ] as const) {
     if (!set) continue;
     const c = chain(which === 'cluster' ? n.service : n.local);
     if (sp.internal.kind === 'balance' && sp.internal.set === which && sp.internalMasquerade !== 'never') {
@@ -427,7 +518,8 @@ function renderServiceChains(sp: IRServicePort, n: ServicePortNames, out: Family
     r.add(exprHairpin);
     r.add(ep.ip);
     r.add(HAIRPIN_CLOSE);
-    if (sp.affinity) addRule({ open: `${rulePrefix}${quoted},"expr":[`, rules: r }, [setUpdate(affinityKey(f, ep), n.affinity)]);
+    if (sp.affinity)
+      addRule({ open: `${rulePrefix}${quoted},"expr":[`, rules: r }, [setUpdate(affinityKey(f, ep), n.affinity)]);
     r.add(rulePrefix);
     r.add(quoted);
     r.add(exprDnat);

@@ -5,8 +5,8 @@
 // may only name objects created before it).
 import type { FamilyRuleset } from './build.ts';
 import { TABLE } from './build.ts';
-import { str } from './json.ts';
 import { TextChunks } from './chunks.ts';
+import { str } from './json.ts';
 
 export interface DocumentOptions {
   /**
@@ -34,7 +34,9 @@ export function renderDocument(rulesets: FamilyRuleset[], options: DocumentOptio
     for (const c of rs.chains) {
       out.add(chainOpen);
       out.add(c.quoted);
-      out.add(c.base ? `,"type":"${c.base.type}","hook":"${c.base.hook}","prio":${c.base.prio},"policy":"accept"}}}` : '}}}');
+      out.add(
+        c.base ? `,"type":"${c.base.type}","hook":"${c.base.hook}","prio":${c.base.prio},"policy":"accept"}}}` : '}}}',
+      );
     }
     for (const s of rs.sets) {
       const type = Array.isArray(s.type) ? `[${s.type.map((t) => `"${t}"`).join(',')}]` : `"${s.type}"`;

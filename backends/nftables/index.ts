@@ -3,7 +3,7 @@
 // docs/nftables.md explains the structure; schema/ksvc-nft.schema.json describes the output.
 import type { IRProgram } from '../../compiler/ir/types.ts';
 import { buildFamily, type FamilyRuleset } from './build.ts';
-import { renderDocument, type DocumentOptions } from './document.ts';
+import { type DocumentOptions, renderDocument } from './document.ts';
 import { commandsToText, type Json } from './text.ts';
 
 export type NftRenderOptions = DocumentOptions;

@@ -22,7 +22,8 @@ export const isPlain = (s: string): boolean => PLAIN.test(s);
 /** A JSON string literal (escaped only when needed: names and addresses never need it). */
 export const str = (s: string): JsonText => (PLAIN.test(s) ? `"${s}"` : JSON.stringify(s));
 
-export const payload = (protocol: string, field: string): Expr => `{"payload":{"protocol":"${protocol}","field":"${field}"}}`;
+export const payload = (protocol: string, field: string): Expr =>
+  `{"payload":{"protocol":"${protocol}","field":"${field}"}}`;
 export const meta = (key: string): Expr => `{"meta":{"key":"${key}"}}`;
 export const ct = (key: string): Expr => `{"ct":{"key":"${key}"}}`;
 export const fib = (flag: 'saddr' | 'daddr'): Expr => `{"fib":{"result":"type","flags":["${flag}"]}}`;
@@ -34,7 +35,8 @@ export const xor = (left: Expr, right: Expr): Expr => `{"^":[${left},${right}]}`
 export const list = (...items: string[]): Expr => `[${items.map(str).join(',')}]`;
 
 export type MatchOp = '==' | '!=' | '<' | 'in';
-export const match = (op: MatchOp, left: Expr, right: Expr): Stmt => `{"match":{"op":"${op}","left":${left},"right":${right}}}`;
+export const match = (op: MatchOp, left: Expr, right: Expr): Stmt =>
+  `{"match":{"op":"${op}","left":${left},"right":${right}}}`;
 
 export const accept: Stmt = '{"accept":null}';
 export const drop: Stmt = '{"drop":null}';
@@ -47,7 +49,8 @@ export const mangle = (key: Expr, value: Expr): Stmt => `{"mangle":{"key":${key}
 export const dnat = (addr: string, port: number): Stmt => `{"dnat":{"addr":${str(addr)},"port":${port}}}`;
 export const masquerade = (fullyRandom: boolean): Stmt =>
   fullyRandom ? '{"masquerade":{"flags":"fully-random"}}' : '{"masquerade":null}';
-export const setUpdate = (elem: Expr, set: string): Stmt => `{"set":{"op":"update","elem":${elem},"set":${str(`@${set}`)}}}`;
+export const setUpdate = (elem: Expr, set: string): Stmt =>
+  `{"set":{"op":"update","elem":${elem},"set":${str(`@${set}`)}}}`;
 /** A map element key with a comment. */
 export const commented = (key: Expr, comment: string): Expr => `{"elem":{"val":${key},"comment":${str(comment)}}}`;
 

@@ -4,8 +4,9 @@
 // cut to 240 characters. Chains and sets add a role prefix (service-, local-, external-, firewall-,
 // endpoint-, affinity-). Same inputs give the same chain names as kube-proxy's nftables mode; the
 // affinity set is per service port here (kube-proxy: per endpoint), see docs/nftables.md §1.5.
-import type { IREndpoint, IRServicePort } from '../../compiler/ir/types.ts';
+
 import { base32Sha256 } from '../../common/hash.ts';
+import type { IREndpoint, IRServicePort } from '../../compiler/ir/types.ts';
 
 /** Longest base name (prefixes are at most 16 characters; nft names are at most 256). */
 const BASE_NAME_MAX = 240;

@@ -64,7 +64,10 @@ function stmt(s: Json): string {
       const left = o.left!;
       const ifname = isObj(left) && isObj(left.meta ?? null) && (left.meta as Obj).key === 'iifname';
       const binop = isObj(left) && ('&' in left || '|' in left || '^' in left);
-      const right = typeof o.right === 'number' && binop && o.right !== 0 && o.op !== '<' ? hex(o.right) : expr(o.right!, { ifname });
+      const right =
+        typeof o.right === 'number' && binop && o.right !== 0 && o.op !== '<'
+          ? hex(o.right)
+          : expr(o.right!, { ifname });
       const op = o.op === 'in' || (o.op === '==' && !binop) ? '' : `${o.op} `;
       return `${expr(left)} ${op}${right}`;
     }

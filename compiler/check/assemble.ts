@@ -3,9 +3,9 @@
 import type { CIDRText, IPText } from '../../common/ip.ts';
 import type { Span } from '../../common/source.ts';
 import {
-  defaultClusterSettings,
   type ClusterModel,
   type ClusterSettings,
+  defaultClusterSettings,
   type EndpointModel,
   type LocalDetectorSpec,
   type NodeModel,
@@ -140,7 +140,10 @@ function assembleService(s: ServiceDraft, origin: (s: Span) => Origin): ServiceM
 }
 
 /** EndpointModel.ports: numeric targets as they are, named ones through the endpoint's own ports. */
-function endpointPorts(ports: readonly ServicePortModel[], named: ReadonlyMap<string, number> | null): { [name: string]: number } {
+function endpointPorts(
+  ports: readonly ServicePortModel[],
+  named: ReadonlyMap<string, number> | null,
+): { [name: string]: number } {
   const out: { [name: string]: number } = {};
   for (const p of ports) {
     const n = typeof p.targetPort === 'number' ? p.targetPort : named?.get(p.targetPort);

@@ -38,7 +38,8 @@ export const { codes, table: checkCodeTable } = defineCodes({
   },
   'invalid-masq-bit': {
     severity: e,
-    message: (bit: number) => `masquerade mark bit ${bit} is out of range; the bit is a number from 0 to 31 (default 14)`,
+    message: (bit: number) =>
+      `masquerade mark bit ${bit} is out of range; the bit is a number from 0 to 31 (default 14)`,
   },
   'invalid-affinity-timeout': {
     severity: e,
@@ -47,7 +48,8 @@ export const { codes, table: checkCodeTable } = defineCodes({
   },
   'affinity-timeout-without-client-ip': {
     severity: e,
-    message: () => `a session affinity timeout applies only to 'sessionAffinity clientIP'; remove the timeout or use clientIP`,
+    message: () =>
+      `a session affinity timeout applies only to 'sessionAffinity clientIP'; remove the timeout or use clientIP`,
   },
   'reserved-address': {
     severity: e,
@@ -177,7 +179,8 @@ export const { codes, table: checkCodeTable } = defineCodes({
   },
   'dual-stack-port-mismatch': {
     severity: e,
-    message: (what: string) => `${what}; a dual-stack service has the same ports in both families, differing only in the cluster IP`,
+    message: (what: string) =>
+      `${what}; a dual-stack service has the same ports in both families, differing only in the cluster IP`,
   },
   'frontend-in-use': {
     severity: e,
@@ -191,7 +194,8 @@ export const { codes, table: checkCodeTable } = defineCodes({
   },
   'node-port-on-cluster-ip': {
     severity: e,
-    message: () => `a ClusterIP port cannot have a nodePort; remove 'nodePort N' or make the service NodePort or LoadBalancer`,
+    message: () =>
+      `a ClusterIP port cannot have a nodePort; remove 'nodePort N' or make the service NodePort or LoadBalancer`,
   },
   'duplicate-node-port': {
     severity: e,
@@ -239,7 +243,8 @@ export const { codes, table: checkCodeTable } = defineCodes({
   // ---- endpoints -------------------------------------------------------------------------
   'unknown-node': {
     severity: e,
-    message: (name: string) => `endpoint is on node '${name}', which is not declared; declare 'node ${name} { ... }' or fix the name`,
+    message: (name: string) =>
+      `endpoint is on node '${name}', which is not declared; declare 'node ${name} { ... }' or fix the name`,
   },
   'endpoint-family-mismatch': {
     severity: e,
@@ -256,7 +261,8 @@ export const { codes, table: checkCodeTable } = defineCodes({
   },
   'contradictory-conditions': {
     severity: e,
-    message: (a: string, b: string, why: string) => `conditions '${a}' and '${b}' contradict each other (${why}); keep one`,
+    message: (a: string, b: string, why: string) =>
+      `conditions '${a}' and '${b}' contradict each other (${why}); keep one`,
   },
   'unknown-target-port-name': {
     severity: e,
@@ -266,7 +272,8 @@ export const { codes, table: checkCodeTable } = defineCodes({
   'endpoint-never-used': {
     severity: w,
     /** `what` is "endpoint 10.0.0.1", or "12 endpoints (10.0.0.1, 10.0.0.2, ...)" when summarised. */
-    message: (what: string, why: string) => `${what} never ${/^endpoint /.test(what) ? 'receives' : 'receive'} traffic: ${why}`,
+    message: (what: string, why: string) =>
+      `${what} never ${/^endpoint /.test(what) ? 'receives' : 'receive'} traffic: ${why}`,
   },
 });
 

@@ -2,13 +2,29 @@
 // value-level problems are reported here (bad addresses, contradictory endpoint conditions); all
 // cross-object rules live in rules/.
 import type { Family, IPText } from '../../common/ip.ts';
-import type { ClusterSetting, EndpointEntry, FileNode, NodeBlock, ServiceBlock } from '../../grammar/ast.ts';
+import type {
+  ClusterSetting,
+  EndpointEntry,
+  FileNode,
+  MasqFromOutside,
+  NodeBlock,
+  ServiceBlock,
+} from '../../grammar/ast.ts';
 import { defaultClusterSettings } from '../model.ts';
 import { resolveConditions } from './conditions.ts';
 import type { CheckContext } from './context.ts';
 import type { DetectorItem, EndpointDraft, FileDraft, NodeDraft, ServiceDraft } from './draft.ts';
-import { canonicalIPv4Value, checkAddress, checkAddresses, checkCidr, checkCidrs, isValidPort, specialKind, specialKindV4, type SpecialKind } from './values.ts';
-import type { MasqFromOutside } from '../../grammar/ast.ts';
+import {
+  canonicalIPv4Value,
+  checkAddress,
+  checkAddresses,
+  checkCidr,
+  checkCidrs,
+  isValidPort,
+  type SpecialKind,
+  specialKind,
+  specialKindV4,
+} from './values.ts';
 
 export function collectFile(ctx: CheckContext, file: FileNode): FileDraft {
   const draft: FileDraft = {

@@ -32,7 +32,10 @@ const CONTRADICTIONS: [EndpointCondition, EndpointCondition, string][] = [
 ];
 
 /** Resolve the written conditions; reports contradictions and returns null for them. */
-export function resolveConditions(ctx: CheckContext, written: readonly Located<EndpointCondition>[]): EndpointConditions | null {
+export function resolveConditions(
+  ctx: CheckContext,
+  written: readonly Located<EndpointCondition>[],
+): EndpointConditions | null {
   if (written.length === 0) return READY;
   const seen = new Map<EndpointCondition, Located<EndpointCondition>>();
   for (const c of written) if (!seen.has(c.value)) seen.set(c.value, c);
@@ -43,7 +46,12 @@ export function resolveConditions(ctx: CheckContext, written: readonly Located<E
     if (first && second) {
       const [early, late] = first.span.start.offset <= second.span.start.offset ? [first, second] : [second, first];
       ctx.report(
-        codes['contradictory-conditions'](ctx.at(late.span, { related: [ctx.related(`'${early.value}' is here`, early.span)] }), early.value, late.value, why),
+        codes['contradictory-conditions'](
+          ctx.at(late.span, { related: [ctx.related(`'${early.value}' is here`, early.span)] }),
+          early.value,
+          late.value,
+          why,
+        ),
       );
       ok = false;
     }
@@ -58,7 +66,8 @@ const SHARED = new Map<number, EndpointConditions>();
 for (let i = 0; i < 8; i++) {
   SHARED.set(i, Object.freeze({ ready: (i & 4) !== 0, serving: (i & 2) !== 0, terminating: (i & 1) !== 0 }));
 }
-const shared = (c: EndpointConditions): EndpointConditions => SHARED.get((c.ready ? 4 : 0) | (c.serving ? 2 : 0) | (c.terminating ? 1 : 0))!;
+const shared = (c: EndpointConditions): EndpointConditions =>
+  SHARED.get((c.ready ? 4 : 0) | (c.serving ? 2 : 0) | (c.terminating ? 1 : 0))!;
 const READY = shared({ ready: true, serving: true, terminating: false });
 
 /** The table above, for a set of non-contradictory words. */

@@ -8,7 +8,10 @@ export interface CheckContext {
   diagnostics: Diagnostic[];
   report(d: Diagnostic): void;
   /** The `where` argument of a code factory, at a span of this file. */
-  at(span: Span | null, extra?: { hint?: string; related?: RelatedLocation[] }): {
+  at(
+    span: Span | null,
+    extra?: { hint?: string; related?: RelatedLocation[] },
+  ): {
     file: string;
     span: Span | null;
     hint?: string;

@@ -2,7 +2,7 @@
 // collect.ts groups the AST per object and parses values; each rule in rules/ checks one thing;
 // assemble.ts builds the model when no error was reported. The signature is fixed: other stages
 // call it.
-import { hasErrors, type Diagnostic } from '../../common/diagnostics.ts';
+import { type Diagnostic, hasErrors } from '../../common/diagnostics.ts';
 import type { SourceFile } from '../../common/source.ts';
 import type { FileNode } from '../../grammar/ast.ts';
 import type { ClusterModel } from '../model.ts';

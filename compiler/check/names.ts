@@ -35,7 +35,7 @@ export const dns1123Label = memo(function dns1123Label(name: string): string | n
   if (name.length === 0) return 'empty';
   if (name.length > 63) return `${name.length} characters, at most 63`;
   if (LABEL_1123.test(name)) return null;
-  return charReason(name, /[-a-z0-9]/) ?? 'starts or ends with \'-\'';
+  return charReason(name, /[-a-z0-9]/) ?? "starts or ends with '-'";
 });
 
 /** DNS-1035 label: service names (must start with a letter). */
@@ -52,7 +52,10 @@ export const dns1123Subdomain = memo(function dns1123Subdomain(name: string): st
   if (name.length > 253) return `${name.length} characters, at most 253`;
   for (const part of name.split('.')) {
     if (!LABEL_1123.test(part)) {
-      return charReason(name, /[-a-z0-9.]/) ?? (part === '' ? 'has an empty part between dots' : `part '${part}' starts or ends with '-'`);
+      return (
+        charReason(name, /[-a-z0-9.]/) ??
+        (part === '' ? 'has an empty part between dots' : `part '${part}' starts or ends with '-'`)
+      );
     }
   }
   return null;

@@ -1,6 +1,6 @@
 // Leaf values: addresses and CIDRs through the strict parsers (common/ip.ts), with a located,
 // coded diagnostic when they are not what a .ksvc author may write.
-import { parseCIDRStrict, parseIPStrict, type IPText, type ParsedCIDR, type ParsedIP } from '../../common/ip.ts';
+import { type IPText, type ParsedCIDR, type ParsedIP, parseCIDRStrict, parseIPStrict } from '../../common/ip.ts';
 import type { AddressLit, CidrLit } from '../../grammar/ast.ts';
 import { codes } from './codes.ts';
 import type { CheckContext } from './context.ts';
@@ -17,7 +17,8 @@ export interface ParsedCidrLit {
 }
 
 // Dotted decimal that is already canonical: four numbers 0-255 without leading zeros.
-const CANONICAL_V4 = /^(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])$/;
+const CANONICAL_V4 =
+  /^(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])$/;
 
 /**
  * parseIPStrict, with a fast path for canonical IPv4 text (most addresses of a large file): the
@@ -56,7 +57,9 @@ export function checkAddress(ctx: CheckContext, lit: AddressLit, what: string): 
   const r = parseIPStrict(lit.text);
   if (r.ok) return r.value;
   const hint = r.suggestion !== undefined ? `write ${r.suggestion}` : undefined;
-  ctx.report(codes['invalid-address'](ctx.at(lit.span, hint !== undefined ? { hint } : undefined), what, lit.text, r.reason));
+  ctx.report(
+    codes['invalid-address'](ctx.at(lit.span, hint !== undefined ? { hint } : undefined), what, lit.text, r.reason),
+  );
   return null;
 }
 
@@ -67,12 +70,16 @@ export function checkCidr(ctx: CheckContext, lit: CidrLit, what: string): Parsed
   const slash = lit.text.indexOf('/');
   const addrOk = slash > 0 && parseIPStrict(lit.text.slice(0, slash)).ok;
   if (addrOk && r.suggestion !== undefined && /host bits/.test(r.reason)) {
-    ctx.report(codes['cidr-host-bits'](ctx.at(lit.span, { hint: `write ${r.suggestion}` }), what, lit.text, r.suggestion));
+    ctx.report(
+      codes['cidr-host-bits'](ctx.at(lit.span, { hint: `write ${r.suggestion}` }), what, lit.text, r.suggestion),
+    );
     return null;
   }
   let hint: string | undefined;
   if (r.suggestion !== undefined && slash > 0) hint = `write ${r.suggestion}${lit.text.slice(slash)}`;
-  ctx.report(codes['invalid-cidr'](ctx.at(lit.span, hint !== undefined ? { hint } : undefined), what, lit.text, r.reason));
+  ctx.report(
+    codes['invalid-cidr'](ctx.at(lit.span, hint !== undefined ? { hint } : undefined), what, lit.text, r.reason),
+  );
   return null;
 }
 

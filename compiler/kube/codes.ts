@@ -5,37 +5,64 @@ import { defineCodes } from '../../common/diagnostics.ts';
 export const { codes: kubeCodes, table: kubeCodeTable } = defineCodes({
   // --- the file itself
   'yaml-syntax': { severity: 'error', message: (why: string) => `YAML syntax error: ${why}` },
-  'not-an-object': { severity: 'error', message: (what: string) => `expected a Kubernetes object (a mapping), found ${what}` },
+  'not-an-object': {
+    severity: 'error',
+    message: (what: string) => `expected a Kubernetes object (a mapping), found ${what}`,
+  },
   'missing-kind': { severity: 'error', message: () => `object has no 'kind'` },
   'unknown-kind': { severity: 'error', message: (kind: string) => `unsupported kind '${kind}'` },
   'unsupported-api-version': {
     severity: 'error',
-    message: (kind: string, version: string, want: string) => `${kind} apiVersion '${version}' is not supported (expected ${want})`,
+    message: (kind: string, version: string, want: string) =>
+      `${kind} apiVersion '${version}' is not supported (expected ${want})`,
   },
   // --- field shape
   'missing-field': { severity: 'error', message: (field: string) => `required field '${field}' is missing` },
-  'wrong-type': { severity: 'error', message: (field: string, want: string, got: string) => `'${field}' must be ${want}, found ${got}` },
-  'unknown-field': { severity: 'warning', message: (field: string, where: string) => `unknown field '${field}' in ${where} (ignored)` },
+  'wrong-type': {
+    severity: 'error',
+    message: (field: string, want: string, got: string) => `'${field}' must be ${want}, found ${got}`,
+  },
+  'unknown-field': {
+    severity: 'warning',
+    message: (field: string, where: string) => `unknown field '${field}' in ${where} (ignored)`,
+  },
   // --- values the API server refuses
   'invalid-value': { severity: 'error', message: (field: string, why: string) => `invalid ${field}: ${why}` },
-  'invalid-name': { severity: 'error', message: (what: string, name: string, why: string) => `invalid ${what} '${name}': ${why}` },
+  'invalid-name': {
+    severity: 'error',
+    message: (what: string, name: string, why: string) => `invalid ${what} '${name}': ${why}`,
+  },
   'unsupported-value': {
     severity: 'error',
     message: (field: string, value: string, allowed: string) => `unsupported ${field} '${value}' (allowed: ${allowed})`,
   },
-  'invalid-address': { severity: 'error', message: (value: string, why: string) => `invalid IP address '${value}': ${why}` },
+  'invalid-address': {
+    severity: 'error',
+    message: (value: string, why: string) => `invalid IP address '${value}': ${why}`,
+  },
   'invalid-cidr': { severity: 'error', message: (value: string, why: string) => `invalid CIDR '${value}': ${why}` },
-  'invalid-port': { severity: 'error', message: (field: string, value: number) => `${field} ${value} is outside 1-65535` },
-  'forbidden-field': { severity: 'error', message: (field: string, why: string) => `'${field}' is not allowed here: ${why}` },
+  'invalid-port': {
+    severity: 'error',
+    message: (field: string, value: number) => `${field} ${value} is outside 1-65535`,
+  },
+  'forbidden-field': {
+    severity: 'error',
+    message: (field: string, why: string) => `'${field}' is not allowed here: ${why}`,
+  },
   'duplicate-value': { severity: 'error', message: (what: string) => `duplicate ${what}` },
   'reserved-address': {
     severity: 'error',
-    message: (what: string, ip: string, kind: string) => `${what} ${ip} is a ${kind} address, which the API server refuses`,
+    message: (what: string, ip: string, kind: string) =>
+      `${what} ${ip} is a ${kind} address, which the API server refuses`,
   },
-  'wrong-family': { severity: 'error', message: (value: string, want: string) => `'${value}' is not an ${want} address` },
+  'wrong-family': {
+    severity: 'error',
+    message: (value: string, want: string) => `'${value}' is not an ${want} address`,
+  },
   'node-port-out-of-range': {
     severity: 'error',
-    message: (field: string, port: number, min: number, max: number) => `${field} ${port} is outside the node port range ${min}-${max}`,
+    message: (field: string, port: number, min: number, max: number) =>
+      `${field} ${port} is outside the node port range ${min}-${max}`,
   },
   // --- across objects
   'duplicate-object': { severity: 'error', message: (kind: string, name: string) => `duplicate ${kind} ${name}` },
@@ -45,7 +72,8 @@ export const { codes: kubeCodes, table: kubeCodeTable } = defineCodes({
   },
   'node-port-conflict': {
     severity: 'error',
-    message: (port: number, proto: string, other: string) => `nodePort ${port}/${proto} is already used by service ${other}`,
+    message: (port: number, proto: string, other: string) =>
+      `nodePort ${port}/${proto} is already used by service ${other}`,
   },
   'endpoint-port-conflict': {
     severity: 'error',
@@ -65,14 +93,19 @@ export const { codes: kubeCodes, table: kubeCodeTable } = defineCodes({
     severity: 'warning',
     message: (port: string, svc: string) => `EndpointSlice port ${port} matches no port of service ${svc}: ignored`,
   },
-  'slice-port-ignored': { severity: 'warning', message: (why: string) => `EndpointSlice port ignored by kube-proxy: ${why}` },
+  'slice-port-ignored': {
+    severity: 'warning',
+    message: (why: string) => `EndpointSlice port ignored by kube-proxy: ${why}`,
+  },
   'no-cluster-ip': {
     severity: 'warning',
-    message: () => `service has no clusterIP (the API server allocates one on creation); kube-proxy skips it as headless`,
+    message: () =>
+      `service has no clusterIP (the API server allocates one on creation); kube-proxy skips it as headless`,
   },
   'second-cluster-ip-ignored': {
     severity: 'warning',
-    message: () => `without spec.ipFamilies kube-proxy reads only spec.clusterIP; this second cluster IP is ignored (add ipFamilies)`,
+    message: () =>
+      `without spec.ipFamilies kube-proxy reads only spec.clusterIP; this second cluster IP is ignored (add ipFamilies)`,
   },
   'source-ranges-annotation-ignored': {
     severity: 'warning',
@@ -81,7 +114,8 @@ export const { codes: kubeCodes, table: kubeCodeTable } = defineCodes({
   },
   'endpoint-family-unused': {
     severity: 'warning',
-    message: (ip: string, svc: string) => `endpoint ${ip}: service ${svc} has no cluster IP of its family, so kube-proxy never uses it (left out)`,
+    message: (ip: string, svc: string) =>
+      `endpoint ${ip}: service ${svc} has no cluster IP of its family, so kube-proxy never uses it (left out)`,
   },
   'topology-hints-ignored': {
     severity: 'warning',
@@ -90,15 +124,23 @@ export const { codes: kubeCodes, table: kubeCodeTable } = defineCodes({
   },
   'node-without-object': {
     severity: 'warning',
-    message: (node: string) => `endpoint on node '${node}', which has no Node object in the input (assumed to have no addresses)`,
+    message: (node: string) =>
+      `endpoint on node '${node}', which has no Node object in the input (assumed to have no addresses)`,
   },
   // --- printing the model as .ksvc (ksvc import)
   'not-representable': {
     severity: 'error',
-    message: (svc: string, why: string) => `service ${svc} cannot be written as .ksvc: ${why} (ksvc compile --from-k8s reads it directly)`,
+    message: (svc: string, why: string) =>
+      `service ${svc} cannot be written as .ksvc: ${why} (ksvc compile --from-k8s reads it directly)`,
   },
   // --- options (command-line flags); file ""
   'invalid-option': { severity: 'error', message: (flag: string, why: string) => `${flag}: ${why}` },
-  'unknown-node': { severity: 'error', message: (node: string) => `--node ${node}: no Node object with that name in the input` },
-  'no-input-objects': { severity: 'warning', message: () => `the input holds no Service, EndpointSlice or Node object` },
+  'unknown-node': {
+    severity: 'error',
+    message: (node: string) => `--node ${node}: no Node object with that name in the input`,
+  },
+  'no-input-objects': {
+    severity: 'warning',
+    message: () => `the input holds no Service, EndpointSlice or Node object`,
+  },
 });

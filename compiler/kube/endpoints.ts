@@ -13,7 +13,7 @@ import { joinHostPort } from '../../common/ip.ts';
 import type { EndpointModel, ServiceModel } from '../model.ts';
 import { kubeCodes } from './codes.ts';
 import type { SliceEndpoint, SliceRead } from './endpointslice.ts';
-import { where, type Val } from './yaml-reader.ts';
+import { type Val, where } from './yaml-reader.ts';
 
 interface Instance {
   ep: SliceEndpoint;
@@ -31,7 +31,12 @@ const sameFacts = (a: EndpointModel, b: SliceEndpoint): boolean =>
 /** Where each endpoint's nodeName was written (the model keeps only the endpoint's origin). */
 export type NodeNameSites = Map<EndpointModel, Val | null>;
 
-export function endpointsOf(service: ServiceModel, slices: readonly SliceRead[], diags: Diagnostic[], sites?: NodeNameSites): EndpointModel[] {
+export function endpointsOf(
+  service: ServiceModel,
+  slices: readonly SliceRead[],
+  diags: Diagnostic[],
+  sites?: NodeNameSites,
+): EndpointModel[] {
   const svcName = `${service.namespace}/${service.name}`;
   // Per service port name: "ip:port" -> chosen instance (Map keeps first-insertion order).
   const byPort = new Map<string, Map<string, Instance>>();
@@ -72,7 +77,9 @@ export function endpointsOf(service: ServiceModel, slices: readonly SliceRead[],
       const same = byAddress.get(ep.address.text) ?? [];
       if (same.some((e) => e.ports[p.name] !== undefined)) {
         // The same address twice for one service port (two different port numbers).
-        diags.push(kubeCodes['endpoint-port-conflict'](where(ep.at), ep.address.text, p.name === '' ? '(unnamed)' : p.name));
+        diags.push(
+          kubeCodes['endpoint-port-conflict'](where(ep.at), ep.address.text, p.name === '' ? '(unnamed)' : p.name),
+        );
         continue;
       }
       let target = same.find((e) => sameFacts(e, ep));

@@ -4,17 +4,17 @@
 // their nil defaults (ready nil -> true, serving nil -> true, terminating nil -> false).
 // FQDN slices are ignored, as kube-proxy ignores them.
 import type { ParsedIP } from '../../common/ip.ts';
+import { dns1123Label, dns1123Subdomain, labelValue } from '../check/names.ts';
 import type { EndpointConditions, Protocol } from '../model.ts';
 import { kubeCodes } from './codes.ts';
-import { labelValue } from '../check/names.ts';
 import { readUnicastIP } from './ip-fields.ts';
 import { nameHint } from './name-rules.ts';
-import { dns1123Label, dns1123Subdomain } from '../check/names.ts';
 import { readMeta } from './object-meta.ts';
 import { readEnum } from './service.ts';
 import {
   asMap,
   checkKnownFields,
+  errorsSince,
   field,
   firstLine,
   getBool,
@@ -22,11 +22,10 @@ import {
   getMap,
   getSeq,
   getString,
-  missing,
-  where,
   type MapVal,
+  missing,
   type Val,
-  errorsSince,
+  where,
 } from './yaml-reader.ts';
 
 export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
@@ -63,7 +62,16 @@ export type SliceResult = { kind: 'slice'; read: SliceRead } | { kind: 'skipped'
 
 const PROTOCOLS: Record<string, Protocol> = { TCP: 'tcp', UDP: 'udp', SCTP: 'sctp' };
 const TOP_FIELDS = new Set(['apiVersion', 'kind', 'metadata', 'addressType', 'endpoints', 'ports']);
-const ENDPOINT_FIELDS = new Set(['addresses', 'conditions', 'hostname', 'targetRef', 'nodeName', 'zone', 'hints', 'deprecatedTopology']);
+const ENDPOINT_FIELDS = new Set([
+  'addresses',
+  'conditions',
+  'hostname',
+  'targetRef',
+  'nodeName',
+  'zone',
+  'hints',
+  'deprecatedTopology',
+]);
 const CONDITION_FIELDS = new Set(['ready', 'serving', 'terminating']);
 const PORT_FIELDS = new Set(['name', 'protocol', 'port', 'appProtocol']);
 const MAX_ADDRESSES = 100;
@@ -91,14 +99,19 @@ export function readEndpointSlice(obj: MapVal): SliceResult {
     const name = getString(pm, 'name') ?? '';
     if (name !== '') {
       const why = dns1123Label(name);
-      if (why) diags.push(kubeCodes['invalid-name'](where(field(pm, 'name')!, nameHint(dns1123Label)), 'port name', name, why));
+      if (why)
+        diags.push(
+          kubeCodes['invalid-name'](where(field(pm, 'name')!, nameHint(dns1123Label)), 'port name', name, why),
+        );
     }
-    if (seenNames.has(name)) diags.push(kubeCodes['duplicate-value'](where(field(pm, 'name') ?? pm), `port name '${name}'`));
+    if (seenNames.has(name))
+      diags.push(kubeCodes['duplicate-value'](where(field(pm, 'name') ?? pm), `port name '${name}'`));
     seenNames.add(name);
     const protocol = readEnum(pm, 'protocol', Object.keys(PROTOCOLS)) ?? (field(pm, 'protocol') ? undefined : 'TCP');
     const portVal = field(pm, 'port');
     const port = getInt(pm, 'port');
-    if (port !== undefined && (port < 0 || port > 65535)) diags.push(kubeCodes['invalid-port'](where(portVal!), 'port', port));
+    if (port !== undefined && (port < 0 || port > 65535))
+      diags.push(kubeCodes['invalid-port'](where(portVal!), 'port', port));
     if (portVal === undefined || port === 0) {
       diags.push(kubeCodes['slice-port-ignored'](where(portVal ?? pm), 'no port number'));
     }
@@ -114,7 +127,8 @@ export function readEndpointSlice(obj: MapVal): SliceResult {
     if (!em) continue;
     checkKnownFields(em, ENDPOINT_FIELDS, 'an EndpointSlice endpoint');
     const hints = getMap(em, 'hints');
-    const hinted = hints && ((getSeq(hints, 'forZones')?.length ?? 0) > 0 || (getSeq(hints, 'forNodes')?.length ?? 0) > 0);
+    const hinted =
+      hints && ((getSeq(hints, 'forZones')?.length ?? 0) > 0 || (getSeq(hints, 'forNodes')?.length ?? 0) > 0);
     if (hinted && !hintsWarned) {
       diags.push(kubeCodes['topology-hints-ignored'](where(field(em, 'hints')!)));
       hintsWarned = true;
@@ -124,12 +138,25 @@ export function readEndpointSlice(obj: MapVal): SliceResult {
   }
   const labelled = meta?.labels.get(SERVICE_NAME_LABEL);
   if (meta && (!labelled || labelled.value === '')) {
-    diags.push(kubeCodes['slice-without-service-label']({ file: obj.loc.file, span: firstLine(obj), path: `${obj.loc.path ? obj.loc.path + '.' : ''}metadata.labels` }));
+    diags.push(
+      kubeCodes['slice-without-service-label']({
+        file: obj.loc.file,
+        span: firstLine(obj),
+        path: `${obj.loc.path ? `${obj.loc.path}.` : ''}metadata.labels`,
+      }),
+    );
   }
   if (!meta || failed()) return { kind: 'invalid' };
   return {
     kind: 'slice',
-    read: { namespace: meta.namespace, name: meta.name, serviceName: labelled && labelled.value !== '' ? labelled.value : null, ports, endpoints, at: obj },
+    read: {
+      namespace: meta.namespace,
+      name: meta.name,
+      serviceName: labelled && labelled.value !== '' ? labelled.value : null,
+      ports,
+      endpoints,
+      at: obj,
+    },
   };
 }
 
@@ -163,7 +190,8 @@ function readEndpoint(em: MapVal, family: 'ipv4' | 'ipv6'): SliceEndpoint | null
   const nodeName = getString(em, 'nodeName');
   if (nodeName !== undefined) {
     const why = dns1123Subdomain(nodeName);
-    if (why) diags.push(kubeCodes['invalid-name'](where(nodeVal!, nameHint(dns1123Subdomain)), 'nodeName', nodeName, why));
+    if (why)
+      diags.push(kubeCodes['invalid-name'](where(nodeVal!, nameHint(dns1123Subdomain)), 'nodeName', nodeName, why));
   }
   const zone = getString(em, 'zone');
   if (zone !== undefined) {

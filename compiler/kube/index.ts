@@ -2,16 +2,16 @@
 // -> the checked model, reading them as kube-proxy does. Cluster settings come from options (they
 // are kube-proxy flags). Every problem is a located diagnostic; the model is null when any is an
 // error.
-import { hasErrors, type Diagnostic } from '../../common/diagnostics.ts';
+import { type Diagnostic, hasErrors } from '../../common/diagnostics.ts';
 import type { SourceFile } from '../../common/source.ts';
 import type { ClusterModel, NodeModel, ServiceModel } from '../model.ts';
 import { kubeCodes } from './codes.ts';
-import { readEndpointSlice, type SliceRead } from './endpointslice.ts';
 import { endpointsOf, type NodeNameSites } from './endpoints.ts';
+import { readEndpointSlice, type SliceRead } from './endpointslice.ts';
 import { readNode } from './node.ts';
 import { readService, type ServiceRead } from './service.ts';
-import { settingsFromOptions, type KubeImportOptions } from './settings.ts';
-import { field, firstLine, readObjects, where, type RawObject } from './yaml-reader.ts';
+import { type KubeImportOptions, settingsFromOptions } from './settings.ts';
+import { field, firstLine, type RawObject, readObjects, where } from './yaml-reader.ts';
 
 export type { KubeImportOptions } from './settings.ts';
 export { DETECT_LOCAL_MODES } from './settings.ts';
@@ -47,17 +47,36 @@ export function importKubernetes(sources: readonly SourceFile[], options: KubeIm
       const want = API_VERSIONS[raw.kind];
       if (want === undefined) {
         if (options.skipUnknownKinds) continue;
-        const hint = KIND_HINTS[raw.kind] ?? 'ksvc reads Service, EndpointSlice and Node objects (use --skip-unknown-kinds to ignore others)';
-        diags.push(kubeCodes['unknown-kind']({ file: raw.obj.loc.file, span: field(raw.obj, 'kind')?.loc.span ?? firstLine(raw.obj), path: raw.obj.loc.path, hint }, raw.kind));
+        const hint =
+          KIND_HINTS[raw.kind] ??
+          'ksvc reads Service, EndpointSlice and Node objects (use --skip-unknown-kinds to ignore others)';
+        diags.push(
+          kubeCodes['unknown-kind'](
+            {
+              file: raw.obj.loc.file,
+              span: field(raw.obj, 'kind')?.loc.span ?? firstLine(raw.obj),
+              path: raw.obj.loc.path,
+              hint,
+            },
+            raw.kind,
+          ),
+        );
         continue;
       }
       if (raw.apiVersion !== null && raw.apiVersion !== want) {
-        diags.push(kubeCodes['unsupported-api-version'](where(field(raw.obj, 'apiVersion')!), raw.kind, raw.apiVersion, want));
+        diags.push(
+          kubeCodes['unsupported-api-version'](where(field(raw.obj, 'apiVersion')!), raw.kind, raw.apiVersion, want),
+        );
         continue;
       }
       if (raw.kind === 'Service') {
         const r = readService(raw.obj);
-        const key = r.kind === 'service' ? `${r.read.model.namespace}/${r.read.model.name}` : r.kind === 'skipped' ? `${r.namespace}/${r.name}` : null;
+        const key =
+          r.kind === 'service'
+            ? `${r.read.model.namespace}/${r.read.model.name}`
+            : r.kind === 'skipped'
+              ? `${r.namespace}/${r.name}`
+              : null;
         if (key !== null && checkDuplicate(seen, `Service ${key}`, raw, diags)) continue;
         if (r.kind === 'service') services.push(r.read);
         else if (r.kind === 'skipped') skipped.add(key!);
@@ -73,7 +92,8 @@ export function importKubernetes(sources: readonly SourceFile[], options: KubeIm
       }
     }
   }
-  if (objectCount === 0 && !hasErrors(diags)) diags.push(kubeCodes['no-input-objects']({ file: sources[0]?.path ?? '', span: null }));
+  if (objectCount === 0 && !hasErrors(diags))
+    diags.push(kubeCodes['no-input-objects']({ file: sources[0]?.path ?? '', span: null }));
 
   checkNodePorts(services, set.nodePortRangeGiven, settings.nodePortRange, diags);
   checkClusterIPs(services, diags);
@@ -85,7 +105,13 @@ export function importKubernetes(sources: readonly SourceFile[], options: KubeIm
     if (s.serviceName === null) continue;
     const key = `${s.namespace}/${s.serviceName}`;
     if (!serviceKeys.has(key)) {
-      if (!skipped.has(key)) diags.push(kubeCodes['slice-for-unknown-service']({ file: s.at.loc.file, span: firstLine(s.at), path: s.at.loc.path }, key));
+      if (!skipped.has(key))
+        diags.push(
+          kubeCodes['slice-for-unknown-service'](
+            { file: s.at.loc.file, span: firstLine(s.at), path: s.at.loc.path },
+            key,
+          ),
+        );
       continue;
     }
     const list = byService.get(key);
@@ -94,7 +120,8 @@ export function importKubernetes(sources: readonly SourceFile[], options: KubeIm
   }
   const models: ServiceModel[] = services.map((r) => r.model);
   const nodeSites: NodeNameSites = new Map();
-  for (const svc of models) svc.endpoints = endpointsOf(svc, byService.get(`${svc.namespace}/${svc.name}`) ?? [], diags, nodeSites);
+  for (const svc of models)
+    svc.endpoints = endpointsOf(svc, byService.get(`${svc.namespace}/${svc.name}`) ?? [], diags, nodeSites);
 
   // Endpoints on nodes without a Node object: the node exists (kube-proxy only compares names).
   const nodeNames = new Set(nodes.map((n) => n.name));
@@ -105,10 +132,16 @@ export function importKubernetes(sources: readonly SourceFile[], options: KubeIm
       nodeNames.add(ep.nodeName);
       nodes.push({ name: ep.nodeName, addresses: [], podCIDRs: [] });
       const at = nodeSites.get(ep);
-      diags.push(kubeCodes['node-without-object'](at ? where(at) : { file: ep.origin?.file ?? '', span: ep.origin?.span ?? null }, ep.nodeName));
+      diags.push(
+        kubeCodes['node-without-object'](
+          at ? where(at) : { file: ep.origin?.file ?? '', span: ep.origin?.span ?? null },
+          ep.nodeName,
+        ),
+      );
     }
   }
-  if (options.node != null && !objectNodes.has(options.node)) diags.push(kubeCodes['unknown-node']({ file: '', span: null }, options.node));
+  if (options.node != null && !objectNodes.has(options.node))
+    diags.push(kubeCodes['unknown-node']({ file: '', span: null }, options.node));
 
   if (hasErrors(diags)) return { model: null, diagnostics: diags };
   return { model: { settings, nodes, services: models }, diagnostics: diags };
@@ -122,12 +155,16 @@ function checkDuplicate(seen: Map<string, RawObject>, key: string, raw: RawObjec
   }
   const [kind, ...name] = key.split(' ');
   diags.push(
-    kubeCodes['duplicate-object']({
-      file: raw.obj.loc.file,
-      span: firstLine(raw.obj),
-      path: raw.obj.loc.path,
-      related: [{ message: 'first defined here', file: first.obj.loc.file, span: firstLine(first.obj) }],
-    }, kind!, name.join(' ')),
+    kubeCodes['duplicate-object'](
+      {
+        file: raw.obj.loc.file,
+        span: firstLine(raw.obj),
+        path: raw.obj.loc.path,
+        related: [{ message: 'first defined here', file: first.obj.loc.file, span: firstLine(first.obj) }],
+      },
+      kind!,
+      name.join(' '),
+    ),
   );
   return true;
 }
@@ -137,15 +174,27 @@ function checkDuplicate(seen: Map<string, RawObject>, key: string, raw: RawObjec
  * widened to cover them), and no number claimed by two services — the API's allocator hands out
  * numbers whatever the protocol (one service may use a number for TCP and UDP).
  */
-function checkNodePorts(services: ServiceRead[], rangeGiven: boolean, range: { min: number; max: number }, diags: Diagnostic[]): void {
+function checkNodePorts(
+  services: ServiceRead[],
+  rangeGiven: boolean,
+  range: { min: number; max: number },
+  diags: Diagnostic[],
+): void {
   const owner = new Map<number, string>();
   for (const r of services) {
     const svc = `${r.model.namespace}/${r.model.name}`;
     const uses: { port: number; proto: string; at: NonNullable<ServiceRead['healthCheckAt']>; field: string }[] = [];
     r.model.ports.forEach((p, i) => {
-      if (p.nodePort !== null) uses.push({ port: p.nodePort, proto: p.protocol, at: r.nodePortAt[i]!, field: 'nodePort' });
+      if (p.nodePort !== null)
+        uses.push({ port: p.nodePort, proto: p.protocol, at: r.nodePortAt[i]!, field: 'nodePort' });
     });
-    if (r.model.healthCheckNodePort !== null) uses.push({ port: r.model.healthCheckNodePort, proto: 'tcp', at: r.healthCheckAt!, field: 'healthCheckNodePort' });
+    if (r.model.healthCheckNodePort !== null)
+      uses.push({
+        port: r.model.healthCheckNodePort,
+        proto: 'tcp',
+        at: r.healthCheckAt!,
+        field: 'healthCheckNodePort',
+      });
     for (const u of uses) {
       if (rangeGiven && (u.port < range.min || u.port > range.max)) {
         diags.push(kubeCodes['node-port-out-of-range'](where(u.at), u.field, u.port, range.min, range.max));
@@ -154,7 +203,8 @@ function checkNodePorts(services: ServiceRead[], rangeGiven: boolean, range: { m
         range.max = Math.max(range.max, u.port);
       }
       const other = owner.get(u.port);
-      if (other !== undefined && other !== svc) diags.push(kubeCodes['node-port-conflict'](where(u.at), u.port, u.proto, other));
+      if (other !== undefined && other !== svc)
+        diags.push(kubeCodes['node-port-conflict'](where(u.at), u.port, u.proto, other));
       else owner.set(u.port, svc);
     }
   }
@@ -167,7 +217,8 @@ function checkClusterIPs(services: ServiceRead[], diags: Diagnostic[]): void {
     const svc = `${r.model.namespace}/${r.model.name}`;
     r.model.clusterIPs.forEach((ip, i) => {
       const other = owner.get(ip);
-      if (other !== undefined) diags.push(kubeCodes['cluster-ip-conflict'](where(r.clusterIPAt[i]!), `clusterIP ${ip}`, other));
+      if (other !== undefined)
+        diags.push(kubeCodes['cluster-ip-conflict'](where(r.clusterIPAt[i]!), `clusterIP ${ip}`, other));
       else owner.set(ip, svc);
     });
   }

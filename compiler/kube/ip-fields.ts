@@ -1,10 +1,10 @@
 // Address fields of Kubernetes objects, read the way kube-proxy reads them: Go's ParseIPSloppy /
 // ParseCIDRSloppy (leading zeros are decimal, host bits are masked), then canonical text
 // ("10.180.00.001" -> "10.180.0.1", "203.0.113.000/025" -> "203.0.113.0/25"; TestBadIPs).
-import { parseCIDRSloppy, parseIPSloppy, type ParsedCIDR, type ParsedIP } from '../../common/ip.ts';
+import { type ParsedCIDR, type ParsedIP, parseCIDRSloppy, parseIPSloppy } from '../../common/ip.ts';
 import { specialKind } from '../check/values.ts';
 import { kubeCodes } from './codes.ts';
-import { asString, where, type Val } from './yaml-reader.ts';
+import { asString, type Val, where } from './yaml-reader.ts';
 
 export function readIP(v: Val | undefined): ParsedIP | undefined {
   const s = asString(v);
@@ -40,7 +40,8 @@ export function readUnicastIP(v: Val | undefined, what: string): ParsedIP | unde
 export function noRepeats<T extends { text: string }>(items: readonly { value: T; at: Val }[], what: string): T[] {
   const seen = new Set<string>();
   for (const it of items) {
-    if (seen.has(it.value.text)) it.at.ctx.diags.push(kubeCodes['duplicate-value'](where(it.at), `${what} ${it.value.text}`));
+    if (seen.has(it.value.text))
+      it.at.ctx.diags.push(kubeCodes['duplicate-value'](where(it.at), `${what} ${it.value.text}`));
     seen.add(it.value.text);
   }
   return items.map((i) => i.value);

@@ -122,7 +122,11 @@ export function parseJsonNodes(text: string): JsonParse {
       const v = str();
       return scalar(v, start);
     }
-    for (const [word, v] of [['true', true], ['false', false], ['null', null]] as const) {
+    for (const [word, v] of [
+      ['true', true],
+      ['false', false],
+      ['null', null],
+    ] as const) {
       if (text.startsWith(word, i)) {
         i += word.length;
         return scalar(v, start, word);

@@ -2,12 +2,24 @@
 // declaration order, without repeats) and spec.podCIDRs (falling back to spec.podCIDR), one CIDR
 // per family as the API requires.
 import type { CIDRText, IPText, ParsedCIDR } from '../../common/ip.ts';
+import { dns1123Subdomain } from '../check/names.ts';
 import type { NodeModel } from '../model.ts';
 import { kubeCodes } from './codes.ts';
 import { readCIDR, readIP } from './ip-fields.ts';
-import { dns1123Subdomain } from '../check/names.ts';
 import { readMeta } from './object-meta.ts';
-import { asMap, checkKnownFields, errorsSince, field, firstLine, getMap, getSeq, getString, getStringList, where, type MapVal } from './yaml-reader.ts';
+import {
+  asMap,
+  checkKnownFields,
+  errorsSince,
+  field,
+  firstLine,
+  getMap,
+  getSeq,
+  getString,
+  getStringList,
+  type MapVal,
+  where,
+} from './yaml-reader.ts';
 
 const TOP_FIELDS = new Set(['apiVersion', 'kind', 'metadata', 'spec', 'status']);
 const ADDRESS_TYPES = new Set(['Hostname', 'InternalIP', 'ExternalIP', 'InternalDNS', 'ExternalDNS']);
@@ -24,10 +36,18 @@ export function readNode(obj: MapVal): NodeModel | null {
     const single = getString(spec, 'podCIDR');
     const list = getStringList(spec, 'podCIDRs');
     if (single !== undefined && single !== '' && list.length > 0 && list[0]!.value !== single) {
-      diags.push(kubeCodes['invalid-value'](where(list[0]!.at), 'spec.podCIDRs[0]', `must be the same as spec.podCIDR (${single})`));
+      diags.push(
+        kubeCodes['invalid-value'](
+          where(list[0]!.at),
+          'spec.podCIDRs[0]',
+          `must be the same as spec.podCIDR (${single})`,
+        ),
+      );
     }
-    const raw = list.length > 0 ? list.map((l) => l.at) : single !== undefined && single !== '' ? [field(spec, 'podCIDR')!] : [];
-    if (raw.length > 2) diags.push(kubeCodes['invalid-value'](where(raw[2]!), 'spec.podCIDRs', 'at most two CIDRs (one per IP family)'));
+    const raw =
+      list.length > 0 ? list.map((l) => l.at) : single !== undefined && single !== '' ? [field(spec, 'podCIDR')!] : [];
+    if (raw.length > 2)
+      diags.push(kubeCodes['invalid-value'](where(raw[2]!), 'spec.podCIDRs', 'at most two CIDRs (one per IP family)'));
     for (const at of raw.slice(0, 2)) {
       const c = readCIDR(at);
       if (!c) continue;

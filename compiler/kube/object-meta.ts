@@ -1,9 +1,10 @@
 // metadata of every object: name (required, by the kind's rule), namespace (namespaced kinds;
 // "default" when absent, as kubectl apply does), labels and annotations.
+
+import { dns1123Label } from '../check/names.ts';
 import { kubeCodes } from './codes.ts';
 import { nameHint } from './name-rules.ts';
-import { dns1123Label } from '../check/names.ts';
-import { field, getMap, getString, missing, where, type MapVal, type Val } from './yaml-reader.ts';
+import { field, getMap, getString, type MapVal, missing, type Val, where } from './yaml-reader.ts';
 
 export interface ObjectMeta {
   name: string;
@@ -13,7 +14,12 @@ export interface ObjectMeta {
 }
 
 /** Read metadata; null when the name is missing or invalid (reported). */
-export function readMeta(obj: MapVal, kind: string, nameRule: (s: string) => string | null, namespaced: boolean): ObjectMeta | null {
+export function readMeta(
+  obj: MapVal,
+  kind: string,
+  nameRule: (s: string) => string | null,
+  namespaced: boolean,
+): ObjectMeta | null {
   const meta = getMap(obj, 'metadata');
   if (!meta) {
     if (!field(obj, 'metadata')) missing(obj, 'metadata');
@@ -27,7 +33,9 @@ export function readMeta(obj: MapVal, kind: string, nameRule: (s: string) => str
   } else {
     const why = nameRule(name);
     if (why) {
-      meta.ctx.diags.push(kubeCodes['invalid-name'](where(field(meta, 'name')!, nameHint(nameRule)), `${kind} name`, name, why));
+      meta.ctx.diags.push(
+        kubeCodes['invalid-name'](where(field(meta, 'name')!, nameHint(nameRule)), `${kind} name`, name, why),
+      );
       ok = false;
     }
   }
@@ -37,7 +45,9 @@ export function readMeta(obj: MapVal, kind: string, nameRule: (s: string) => str
     if (ns !== undefined && ns !== '') {
       const why = dns1123Label(ns);
       if (why) {
-        meta.ctx.diags.push(kubeCodes['invalid-name'](where(field(meta, 'namespace')!, nameHint(dns1123Label)), 'namespace', ns, why));
+        meta.ctx.diags.push(
+          kubeCodes['invalid-name'](where(field(meta, 'namespace')!, nameHint(dns1123Label)), 'namespace', ns, why),
+        );
         ok = false;
       }
       namespace = ns;

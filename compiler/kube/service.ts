@@ -2,10 +2,10 @@
 // (pkg/proxy/serviceport.go newBaseServiceInfo, service.go, util.ShouldSkipService,
 // GetClusterIPByFamily) and refusing what the API server's ValidateService refuses.
 import type { ParsedIP } from '../../common/ip.ts';
+import { closest, dns1035Label, dns1123Label, ianaServiceName } from '../check/names.ts';
 import type { Protocol, ServiceModel, ServicePortModel, ServiceType, TrafficPolicy } from '../model.ts';
 import { kubeCodes } from './codes.ts';
 import { noRepeats, readCIDR, readUnicastIP } from './ip-fields.ts';
-import { closest, dns1035Label, dns1123Label, ianaServiceName } from '../check/names.ts';
 import { nameHint } from './name-rules.ts';
 import { readMeta } from './object-meta.ts';
 import {
@@ -14,17 +14,17 @@ import {
   asMap,
   asString,
   checkKnownFields,
+  errorsSince,
   field,
   firstLine,
   getMap,
   getSeq,
   getString,
   getStringList,
-  missing,
-  where,
   type MapVal,
+  missing,
   type Val,
-  errorsSince,
+  where,
 } from './yaml-reader.ts';
 
 export interface ServiceRead {
@@ -49,10 +49,26 @@ const DEFAULT_AFFINITY_TIMEOUT = 10800;
 const MAX_AFFINITY_TIMEOUT = 86400;
 
 const SPEC_FIELDS = new Set([
-  'ports', 'selector', 'clusterIP', 'clusterIPs', 'type', 'externalIPs', 'sessionAffinity', 'loadBalancerIP',
-  'loadBalancerSourceRanges', 'externalName', 'externalTrafficPolicy', 'healthCheckNodePort', 'publishNotReadyAddresses',
-  'sessionAffinityConfig', 'ipFamilies', 'ipFamilyPolicy', 'allocateLoadBalancerNodePorts', 'loadBalancerClass',
-  'internalTrafficPolicy', 'trafficDistribution',
+  'ports',
+  'selector',
+  'clusterIP',
+  'clusterIPs',
+  'type',
+  'externalIPs',
+  'sessionAffinity',
+  'loadBalancerIP',
+  'loadBalancerSourceRanges',
+  'externalName',
+  'externalTrafficPolicy',
+  'healthCheckNodePort',
+  'publishNotReadyAddresses',
+  'sessionAffinityConfig',
+  'ipFamilies',
+  'ipFamilyPolicy',
+  'allocateLoadBalancerNodePorts',
+  'loadBalancerClass',
+  'internalTrafficPolicy',
+  'trafficDistribution',
 ]);
 const PORT_FIELDS = new Set(['name', 'protocol', 'appProtocol', 'port', 'targetPort', 'nodePort']);
 const TOP_FIELDS = new Set(['apiVersion', 'kind', 'metadata', 'spec', 'status']);
@@ -64,7 +80,9 @@ export function readEnum<T extends string>(m: MapVal, key: string, allowed: read
   if (s === undefined || !v) return undefined;
   if ((allowed as readonly string[]).includes(s)) return s as T;
   const hint = allowed.find((a) => a.toLowerCase() === s.toLowerCase()) ?? closest(s, allowed);
-  m.ctx.diags.push(kubeCodes['unsupported-value'](where(v, hint ? `did you mean '${hint}'?` : undefined), key, s, allowed.join(', ')));
+  m.ctx.diags.push(
+    kubeCodes['unsupported-value'](where(v, hint ? `did you mean '${hint}'?` : undefined), key, s, allowed.join(', ')),
+  );
   return undefined;
 }
 
@@ -98,7 +116,8 @@ export function readService(obj: MapVal): ServiceResult {
   checkKnownFields(spec, SPEC_FIELDS, 'Service spec');
   const type = readEnum(spec, 'type', SERVICE_TYPES) ?? (field(spec, 'type') ? undefined : 'ClusterIP');
   if (type === undefined) return { kind: 'invalid' };
-  const skip = (): ServiceResult => (meta && !failed() ? { kind: 'skipped', namespace: meta.namespace, name: meta.name } : { kind: 'invalid' });
+  const skip = (): ServiceResult =>
+    meta && !failed() ? { kind: 'skipped', namespace: meta.namespace, name: meta.name } : { kind: 'invalid' };
   if (type === 'ExternalName') return skip();
 
   // clusterIP / clusterIPs / ipFamilies: the API keeps clusterIPs[0] == clusterIP and ipFamilies
@@ -106,10 +125,20 @@ export function readService(obj: MapVal): ServiceResult {
   const clusterIP = getString(spec, 'clusterIP');
   const clusterIPsList = getStringList(spec, 'clusterIPs');
   if (clusterIP !== undefined && clusterIPsList.length > 0 && clusterIPsList[0]!.value !== clusterIP) {
-    diags.push(kubeCodes['invalid-value'](where(clusterIPsList[0]!.at), 'spec.clusterIPs[0]', `must be the same as spec.clusterIP (${clusterIP})`));
+    diags.push(
+      kubeCodes['invalid-value'](
+        where(clusterIPsList[0]!.at),
+        'spec.clusterIPs[0]',
+        `must be the same as spec.clusterIP (${clusterIP})`,
+      ),
+    );
   }
   const rawIPs: { value: string; at: Val }[] =
-    clusterIPsList.length > 0 ? clusterIPsList : clusterIP !== undefined ? [{ value: clusterIP, at: field(spec, 'clusterIP')! }] : [];
+    clusterIPsList.length > 0
+      ? clusterIPsList
+      : clusterIP !== undefined
+        ? [{ value: clusterIP, at: field(spec, 'clusterIP')! }]
+        : [];
   if (rawIPs.length === 0 || rawIPs[0]!.value === '' || rawIPs[0]!.value === 'None') {
     // Headless ("None") or no IP at all: kube-proxy skips the service.
     if (rawIPs.length === 0 || rawIPs[0]!.value === '') {
@@ -118,7 +147,9 @@ export function readService(obj: MapVal): ServiceResult {
     return skip();
   }
   if (rawIPs.length > 2) {
-    diags.push(kubeCodes['invalid-value'](where(rawIPs[2]!.at), 'spec.clusterIPs', 'at most two addresses (one per IP family)'));
+    diags.push(
+      kubeCodes['invalid-value'](where(rawIPs[2]!.at), 'spec.clusterIPs', 'at most two addresses (one per IP family)'),
+    );
   }
   const clusterIPs: ParsedIP[] = [];
   const clusterIPAt: Val[] = [];
@@ -140,11 +171,23 @@ export function readService(obj: MapVal): ServiceResult {
     }
     const ip = clusterIPs[i];
     if (ip && (ip.family === 'ipv4') !== (f.value === 'IPv4')) {
-      diags.push(kubeCodes['invalid-value'](where(f.at), `spec.ipFamilies[${i}]`, `does not match the family of spec.clusterIPs[${i}] (${ip.text})`));
+      diags.push(
+        kubeCodes['invalid-value'](
+          where(f.at),
+          `spec.ipFamilies[${i}]`,
+          `does not match the family of spec.clusterIPs[${i}] (${ip.text})`,
+        ),
+      );
     }
   });
   if (families.length > 0 && families.length < clusterIPs.length) {
-    diags.push(kubeCodes['invalid-value'](where(field(spec, 'ipFamilies')!), 'spec.ipFamilies', 'must list the family of every spec.clusterIPs entry'));
+    diags.push(
+      kubeCodes['invalid-value'](
+        where(field(spec, 'ipFamilies')!),
+        'spec.ipFamilies',
+        'must list the family of every spec.clusterIPs entry',
+      ),
+    );
   }
   // Without ipFamilies (objects from API servers before dual-stack), kube-proxy's
   // GetClusterIPByFamily reads spec.clusterIP alone.
@@ -158,7 +201,8 @@ export function readService(obj: MapVal): ServiceResult {
   const portsVal = field(spec, 'ports');
   const portItems = getSeq(spec, 'ports');
   if (!portsVal) missing(spec, 'ports');
-  else if (portItems && portItems.length === 0) diags.push(kubeCodes['missing-field'](where(portsVal), 'spec.ports (at least one port)'));
+  else if (portItems && portItems.length === 0)
+    diags.push(kubeCodes['missing-field'](where(portsVal), 'spec.ports (at least one port)'));
   const ports: ServicePortModel[] = [];
   const nodePortAt: (Val | null)[] = [];
   const seenNames = new Map<string, Val>();
@@ -171,14 +215,20 @@ export function readService(obj: MapVal): ServiceResult {
     const nameVal = field(pm, 'name');
     const name = getString(pm, 'name') ?? '';
     if (name === '' && (portItems?.length ?? 0) > 1) {
-      diags.push(kubeCodes['missing-field'](where(nameVal ?? pm), `${pm.loc.path}.name (required when a service has more than one port)`));
+      diags.push(
+        kubeCodes['missing-field'](
+          where(nameVal ?? pm),
+          `${pm.loc.path}.name (required when a service has more than one port)`,
+        ),
+      );
     } else if (name !== '') {
       const why = dns1123Label(name);
       if (why) diags.push(kubeCodes['invalid-name'](where(nameVal!, nameHint(dns1123Label)), 'port name', name, why));
       else if (seenNames.has(name)) diags.push(kubeCodes['duplicate-value'](where(nameVal!), `port name '${name}'`));
       seenNames.set(name, nameVal!);
     }
-    const protocolName = readEnum(pm, 'protocol', Object.keys(PROTOCOLS)) ?? (field(pm, 'protocol') ? undefined : 'TCP');
+    const protocolName =
+      readEnum(pm, 'protocol', Object.keys(PROTOCOLS)) ?? (field(pm, 'protocol') ? undefined : 'TCP');
     const port = readPort(pm, 'port', true);
     let targetPort: number | string | undefined = port?.value;
     const tpVal = field(pm, 'targetPort');
@@ -196,7 +246,10 @@ export function readService(obj: MapVal): ServiceResult {
     const np = asInt(npVal);
     if (np !== undefined && np !== 0) {
       if (np < 1 || np > 65535) diags.push(kubeCodes['invalid-port'](where(npVal!), 'nodePort', np));
-      else if (type === 'ClusterIP') diags.push(kubeCodes['forbidden-field'](where(npVal!), 'nodePort', "may not be used when 'type' is 'ClusterIP'"));
+      else if (type === 'ClusterIP')
+        diags.push(
+          kubeCodes['forbidden-field'](where(npVal!), 'nodePort', "may not be used when 'type' is 'ClusterIP'"),
+        );
       else nodePort = np;
     }
     if (port && protocolName) {
@@ -239,10 +292,22 @@ export function readService(obj: MapVal): ServiceResult {
     'load-balancer source range',
   );
   if (rangesVal && ranges.length > 0 && type !== 'LoadBalancer') {
-    diags.push(kubeCodes['forbidden-field'](where(rangesVal), 'loadBalancerSourceRanges', "may only be used when 'type' is 'LoadBalancer'"));
+    diags.push(
+      kubeCodes['forbidden-field'](
+        where(rangesVal),
+        'loadBalancerSourceRanges',
+        "may only be used when 'type' is 'LoadBalancer'",
+      ),
+    );
   }
   if (!rangesVal && meta?.annotations.has('service.beta.kubernetes.io/load-balancer-source-ranges')) {
-    diags.push(kubeCodes['source-ranges-annotation-ignored']({ file: obj.loc.file, span: firstLine(obj), path: 'metadata.annotations' }));
+    diags.push(
+      kubeCodes['source-ranges-annotation-ignored']({
+        file: obj.loc.file,
+        span: firstLine(obj),
+        path: 'metadata.annotations',
+      }),
+    );
   }
 
   // Policies. externalTrafficPolicy only on externally-accessible services (apiservice.ExternallyAccessible).
@@ -250,7 +315,13 @@ export function readService(obj: MapVal): ServiceResult {
   const etpVal = field(spec, 'externalTrafficPolicy');
   const etp = readEnum(spec, 'externalTrafficPolicy', POLICIES);
   if (etpVal && etp && !externallyAccessible) {
-    diags.push(kubeCodes['forbidden-field'](where(etpVal), 'externalTrafficPolicy', 'may only be set for externally-accessible services (NodePort, LoadBalancer, or with externalIPs)'));
+    diags.push(
+      kubeCodes['forbidden-field'](
+        where(etpVal),
+        'externalTrafficPolicy',
+        'may only be set for externally-accessible services (NodePort, LoadBalancer, or with externalIPs)',
+      ),
+    );
   }
   const itp = readEnum(spec, 'internalTrafficPolicy', POLICIES);
   const sessionAffinity = readAffinity(spec);
@@ -261,7 +332,13 @@ export function readService(obj: MapVal): ServiceResult {
   if (hc !== undefined && hc !== 0) {
     if (hc < 1 || hc > 65535) diags.push(kubeCodes['invalid-port'](where(hcVal!), 'healthCheckNodePort', hc));
     else if (type !== 'LoadBalancer' || etp !== 'Local') {
-      diags.push(kubeCodes['forbidden-field'](where(hcVal!), 'healthCheckNodePort', "may only be set when 'type' is 'LoadBalancer' and 'externalTrafficPolicy' is 'Local'"));
+      diags.push(
+        kubeCodes['forbidden-field'](
+          where(hcVal!),
+          'healthCheckNodePort',
+          "may only be set when 'type' is 'LoadBalancer' and 'externalTrafficPolicy' is 'Local'",
+        ),
+      );
     } else {
       healthCheckNodePort = hc;
       healthCheckAt = hcVal!;
@@ -306,7 +383,13 @@ function readIngress(obj: MapVal, type: string): ServiceModel['loadBalancerIngre
     getString(ing, 'hostname'); // type-checked only: a hostname carries no VIP
     if (!ipVal || getString(ing, 'ip') === '') continue;
     if (type !== 'LoadBalancer') {
-      obj.ctx.diags.push(kubeCodes['forbidden-field'](where(ipVal), 'status.loadBalancer.ingress', "may only be set when 'type' is 'LoadBalancer'"));
+      obj.ctx.diags.push(
+        kubeCodes['forbidden-field'](
+          where(ipVal),
+          'status.loadBalancer.ingress',
+          "may only be set when 'type' is 'LoadBalancer'",
+        ),
+      );
       continue;
     }
     const ip = readUnicastIP(ipVal, 'load-balancer ingress IP');
@@ -325,13 +408,21 @@ function readAffinity(spec: MapVal): ServiceModel['sessionAffinity'] | undefined
   const t = asInt(tVal);
   if (kind !== 'ClientIP') {
     if (cfgVal) {
-      spec.ctx.diags.push(kubeCodes['forbidden-field'](where(cfgVal), 'sessionAffinityConfig', "must not be set when 'sessionAffinity' is 'None'"));
+      spec.ctx.diags.push(
+        kubeCodes['forbidden-field'](
+          where(cfgVal),
+          'sessionAffinityConfig',
+          "must not be set when 'sessionAffinity' is 'None'",
+        ),
+      );
       return undefined;
     }
     return { type: 'None' };
   }
   if (t !== undefined && (t < 1 || t > MAX_AFFINITY_TIMEOUT)) {
-    spec.ctx.diags.push(kubeCodes['invalid-value'](where(tVal!), 'timeoutSeconds', `${t} is outside 1-${MAX_AFFINITY_TIMEOUT}`));
+    spec.ctx.diags.push(
+      kubeCodes['invalid-value'](where(tVal!), 'timeoutSeconds', `${t} is outside 1-${MAX_AFFINITY_TIMEOUT}`),
+    );
     return undefined;
   }
   return { type: 'ClientIP', timeoutSeconds: t ?? DEFAULT_AFFINITY_TIMEOUT };

@@ -1,13 +1,19 @@
 // Cluster settings are kube-proxy (and API server) flags, not objects: the import takes them as
 // options and turns them into ClusterSettings. Diagnostics here have file "" (command line).
 import type { Diagnostic } from '../../common/diagnostics.ts';
-import { parseCIDRSloppy, type CIDRText, type Family } from '../../common/ip.ts';
-import { defaultClusterSettings, type ClusterSettings, type LocalDetectorSpec } from '../model.ts';
+import { type CIDRText, type Family, parseCIDRSloppy } from '../../common/ip.ts';
 import { interfaceName } from '../check/names.ts';
+import { type ClusterSettings, defaultClusterSettings, type LocalDetectorSpec } from '../model.ts';
 import { kubeCodes } from './codes.ts';
 
 /** kube-proxy's modes, plus None (no detector, what ClusterCIDR without a cluster CIDR means). */
-export const DETECT_LOCAL_MODES = ['ClusterCIDR', 'NodeCIDR', 'BridgeInterface', 'InterfaceNamePrefix', 'None'] as const;
+export const DETECT_LOCAL_MODES = [
+  'ClusterCIDR',
+  'NodeCIDR',
+  'BridgeInterface',
+  'InterfaceNamePrefix',
+  'None',
+] as const;
 export type DetectLocalMode = (typeof DETECT_LOCAL_MODES)[number];
 
 export interface KubeImportOptions {
@@ -50,9 +56,17 @@ const cmdline = { file: '', span: null };
 
 /** Split repeatable, comma-separated flag values ("a,b" "c" -> a b c), dropping empty parts. */
 const splitValues = (values: readonly string[] | undefined): string[] =>
-  (values ?? []).flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v !== '');
+  (values ?? [])
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter((v) => v !== '');
 
-function readCIDRs(flag: string, values: readonly string[] | undefined, onePerFamily: boolean, diags: Diagnostic[]): CIDRText[] {
+function readCIDRs(
+  flag: string,
+  values: readonly string[] | undefined,
+  onePerFamily: boolean,
+  diags: Diagnostic[],
+): CIDRText[] {
   const out: CIDRText[] = [];
   const seen = new Set<Family>();
   for (const v of splitValues(values)) {
@@ -78,24 +92,45 @@ function readCIDRs(flag: string, values: readonly string[] | undefined, onePerFa
  * and the overrides of `ksvc compile`, so one flag means one thing everywhere.
  */
 export function detectorFromFlags(
-  options: Pick<KubeImportOptions, 'clusterCIDRs' | 'detectLocalMode' | 'podBridgeInterface' | 'podInterfaceNamePrefix'>,
+  options: Pick<
+    KubeImportOptions,
+    'clusterCIDRs' | 'detectLocalMode' | 'podBridgeInterface' | 'podInterfaceNamePrefix'
+  >,
   diags: Diagnostic[],
 ): LocalDetectorSpec | null {
   const cidrs = readCIDRs('--cluster-cidr', options.clusterCIDRs, true, diags);
   const mode = options.detectLocalMode;
   const known = mode === undefined || (DETECT_LOCAL_MODES as readonly string[]).includes(mode);
   if (!known) {
-    diags.push(kubeCodes['invalid-option'](cmdline, '--detect-local-mode', `'${mode}' is not one of ${DETECT_LOCAL_MODES.join(', ')}`));
+    diags.push(
+      kubeCodes['invalid-option'](
+        cmdline,
+        '--detect-local-mode',
+        `'${mode}' is not one of ${DETECT_LOCAL_MODES.join(', ')}`,
+      ),
+    );
     return null;
   }
   if (cidrs.length > 0 && mode !== undefined && mode !== 'ClusterCIDR') {
-    diags.push(kubeCodes['invalid-option'](cmdline, '--cluster-cidr', `only used with --detect-local-mode ClusterCIDR (not ${mode})`));
+    diags.push(
+      kubeCodes['invalid-option'](
+        cmdline,
+        '--cluster-cidr',
+        `only used with --detect-local-mode ClusterCIDR (not ${mode})`,
+      ),
+    );
   }
   if (mode === undefined || mode === 'ClusterCIDR') {
     if (cidrs.length > 0) return { mode: 'ClusterCIDR', cidrs };
     if (mode === undefined) return null;
     // kube-proxy would fall back to a no-op detector; asked for explicitly, that is a mistake.
-    diags.push(kubeCodes['invalid-option'](cmdline, '--detect-local-mode', 'ClusterCIDR needs --cluster-cidr CIDR (or use None)'));
+    diags.push(
+      kubeCodes['invalid-option'](
+        cmdline,
+        '--detect-local-mode',
+        'ClusterCIDR needs --cluster-cidr CIDR (or use None)',
+      ),
+    );
     return null;
   }
   if (mode === 'None') return { mode: 'None' };
@@ -103,12 +138,26 @@ export function detectorFromFlags(
   if (mode === 'BridgeInterface') {
     const name = options.podBridgeInterface ?? '';
     if (interfaceName(name) === null) return { mode: 'BridgeInterface', interfaceName: name };
-    diags.push(kubeCodes['invalid-option'](cmdline, '--pod-bridge-interface', name === '' ? 'required with --detect-local-mode BridgeInterface' : `'${name}' is not an interface name`));
+    diags.push(
+      kubeCodes['invalid-option'](
+        cmdline,
+        '--pod-bridge-interface',
+        name === '' ? 'required with --detect-local-mode BridgeInterface' : `'${name}' is not an interface name`,
+      ),
+    );
     return null;
   }
   const prefix = options.podInterfaceNamePrefix ?? '';
   if (interfaceName(prefix) === null) return { mode: 'InterfaceNamePrefix', prefix };
-  diags.push(kubeCodes['invalid-option'](cmdline, '--pod-interface-name-prefix', prefix === '' ? 'required with --detect-local-mode InterfaceNamePrefix' : `'${prefix}' is not an interface name prefix`));
+  diags.push(
+    kubeCodes['invalid-option'](
+      cmdline,
+      '--pod-interface-name-prefix',
+      prefix === ''
+        ? 'required with --detect-local-mode InterfaceNamePrefix'
+        : `'${prefix}' is not an interface name prefix`,
+    ),
+  );
   return null;
 }
 
@@ -121,13 +170,20 @@ export function settingsFromOptions(options: KubeImportOptions): SettingsResult 
   if (options.masqueradeAll) settings.masqueradeAll = true;
   if (options.masqueradeBit !== undefined) {
     const b = options.masqueradeBit;
-    if (!Number.isInteger(b) || b < 0 || b > 31) diags.push(kubeCodes['invalid-option'](cmdline, '--iptables-masquerade-bit', `${b} is not 0-31`));
+    if (!Number.isInteger(b) || b < 0 || b > 31)
+      diags.push(kubeCodes['invalid-option'](cmdline, '--iptables-masquerade-bit', `${b} is not 0-31`));
     else settings.masqueradeBit = b;
   }
   if (options.nodePortAddresses !== undefined) {
     const values = splitValues(options.nodePortAddresses);
     if (values.includes('primary')) {
-      diags.push(kubeCodes['invalid-option'](cmdline, '--nodeport-addresses', "'primary' is not supported; give the node's CIDRs"));
+      diags.push(
+        kubeCodes['invalid-option'](
+          cmdline,
+          '--nodeport-addresses',
+          "'primary' is not supported; give the node's CIDRs",
+        ),
+      );
     } else if (values.length > 0) {
       settings.nodePortAddresses = readCIDRs('--nodeport-addresses', values, false, diags);
     }
@@ -139,7 +195,13 @@ export function settingsFromOptions(options: KubeImportOptions): SettingsResult 
     const min = m ? Number(m[1]) : NaN;
     const max = m ? (m[2] !== undefined ? Number(m[2]) : min + Number(m[3]) - 1) : NaN;
     if (!m || min < 1 || max > 65535 || min > max) {
-      diags.push(kubeCodes['invalid-option'](cmdline, '--service-node-port-range', `'${options.nodePortRange}' is not a port range like 30000-32767`));
+      diags.push(
+        kubeCodes['invalid-option'](
+          cmdline,
+          '--service-node-port-range',
+          `'${options.nodePortRange}' is not a port range like 30000-32767`,
+        ),
+      );
     } else {
       settings.nodePortRange = { min, max };
       nodePortRangeGiven = true;

@@ -28,7 +28,15 @@ import type {
   ServiceItem,
 } from '../../grammar/ast.ts';
 import { ianaServiceName } from '../check/names.ts';
-import { defaultClusterSettings, type ClusterModel, type EndpointConditions, type EndpointModel, type LocalDetectorSpec, type NodeModel, type ServiceModel } from '../model.ts';
+import {
+  type ClusterModel,
+  defaultClusterSettings,
+  type EndpointConditions,
+  type EndpointModel,
+  type LocalDetectorSpec,
+  type NodeModel,
+  type ServiceModel,
+} from '../model.ts';
 import { kubeCodes } from './codes.ts';
 
 const POS = { line: 1, column: 1, offset: 0 };
@@ -54,7 +62,11 @@ export function modelToAst(model: ClusterModel): ToAstResult {
 }
 
 function detectorItems(d: LocalDetectorSpec): MasqFromOutside[] {
-  const item = (detector: MasqFromOutside['detector']): MasqFromOutside => ({ kind: 'MasqFromOutside', span: SPAN, detector });
+  const item = (detector: MasqFromOutside['detector']): MasqFromOutside => ({
+    kind: 'MasqFromOutside',
+    span: SPAN,
+    detector,
+  });
   switch (d.mode) {
     case 'None':
       return [];
@@ -75,11 +87,13 @@ function clusterSettings(model: ClusterModel): ClusterSetting[] {
   const out: ClusterSetting[] = [...detectorItems(s.localDetector)];
   if (s.masqueradeAll) out.push({ kind: 'MasqAll', span: SPAN });
   if (s.masqueradeBit !== def.masqueradeBit) out.push({ kind: 'MasqBit', span: SPAN, bit: loc(s.masqueradeBit) });
-  if (s.nodePortAddresses !== null) out.push({ kind: 'NodePortAddresses', span: SPAN, cidrs: s.nodePortAddresses.map(cidr) });
+  if (s.nodePortAddresses !== null)
+    out.push({ kind: 'NodePortAddresses', span: SPAN, cidrs: s.nodePortAddresses.map(cidr) });
   if (s.nodePortRange.min !== def.nodePortRange.min || s.nodePortRange.max !== def.nodePortRange.max) {
     out.push({ kind: 'NodePortRange', span: SPAN, min: loc(s.nodePortRange.min), max: loc(s.nodePortRange.max) });
   }
-  if (s.localhostNodePorts !== def.localhostNodePorts) out.push({ kind: 'LocalhostNodePorts', span: SPAN, enabled: loc(s.localhostNodePorts) });
+  if (s.localhostNodePorts !== def.localhostNodePorts)
+    out.push({ kind: 'LocalhostNodePorts', span: SPAN, enabled: loc(s.localhostNodePorts) });
   return out;
 }
 
@@ -98,7 +112,10 @@ export function conditionWords(c: EndpointConditions): EndpointCondition[] | nul
 }
 
 const where = (o: { origin?: { file: string; span: Span | null; path?: string } }) => {
-  const w: { file: string; span: Span | null; path?: string } = { file: o.origin?.file ?? '', span: o.origin?.span ?? null };
+  const w: { file: string; span: Span | null; path?: string } = {
+    file: o.origin?.file ?? '',
+    span: o.origin?.span ?? null,
+  };
   if (o.origin?.path !== undefined) w.path = o.origin.path;
   return w;
 };
@@ -115,11 +132,20 @@ function serviceBlock(s: ServiceModel, diags: Diagnostic[]): ServiceBlock {
     const numbers = new Set(served.map((e) => e.ports[p.name]!));
     if (s.endpoints.length === 0) return p.targetPort;
     if (served.length === 0) {
-      unrepresentable(p, `port ${p.name === '' ? '(unnamed)' : `'${p.name}'`} has no endpoint while the service's other ports have some`);
+      unrepresentable(
+        p,
+        `port ${p.name === '' ? '(unnamed)' : `'${p.name}'`} has no endpoint while the service's other ports have some`,
+      );
       return p.targetPort;
     }
-    if (typeof p.targetPort === 'number' && served.length === s.endpoints.length && numbers.size === 1) return [...numbers][0]!;
-    const candidates = [typeof p.targetPort === 'string' ? p.targetPort : null, p.name, `port-${i + 1}`, `target-${i + 1}`];
+    if (typeof p.targetPort === 'number' && served.length === s.endpoints.length && numbers.size === 1)
+      return [...numbers][0]!;
+    const candidates = [
+      typeof p.targetPort === 'string' ? p.targetPort : null,
+      p.name,
+      `port-${i + 1}`,
+      `target-${i + 1}`,
+    ];
     for (const cand of candidates) {
       if (cand === null || cand === '' || ianaServiceName(cand) !== null) continue;
       const fits = s.endpoints.every((e, j) => {
@@ -138,11 +164,18 @@ function serviceBlock(s: ServiceModel, diags: Diagnostic[]): ServiceBlock {
   });
 
   const attrs: ServiceAttribute[] = [];
-  if (s.externalTrafficPolicy === 'Local') attrs.push({ kind: 'ExternalTrafficPolicy', span: SPAN, policy: loc('Local') });
-  if (s.internalTrafficPolicy === 'Local') attrs.push({ kind: 'InternalTrafficPolicy', span: SPAN, policy: loc('Local') });
+  if (s.externalTrafficPolicy === 'Local')
+    attrs.push({ kind: 'ExternalTrafficPolicy', span: SPAN, policy: loc('Local') });
+  if (s.internalTrafficPolicy === 'Local')
+    attrs.push({ kind: 'InternalTrafficPolicy', span: SPAN, policy: loc('Local') });
   if (s.sessionAffinity.type === 'ClientIP') {
     const t = s.sessionAffinity.timeoutSeconds;
-    attrs.push({ kind: 'SessionAffinity', span: SPAN, affinity: loc('ClientIP'), timeout: t === 10800 ? null : loc(t) });
+    attrs.push({
+      kind: 'SessionAffinity',
+      span: SPAN,
+      affinity: loc('ClientIP'),
+      timeout: t === 10800 ? null : loc(t),
+    });
   }
   if (s.localDetectorOverride) attrs.push(...detectorItems(s.localDetectorOverride));
 
@@ -171,19 +204,26 @@ function serviceBlock(s: ServiceModel, diags: Diagnostic[]): ServiceBlock {
   items.push(...lines);
   if (lines.length !== 1) items.push(...attrs);
   if (s.externalIPs.length > 0) items.push({ kind: 'ExternalIPs', span: SPAN, addresses: s.externalIPs.map(addr) });
-  if (s.loadBalancerIngress.length > 0) items.push({ kind: 'LoadBalancerIngress', span: SPAN, addresses: s.loadBalancerIngress.map(addr) });
-  if (s.loadBalancerSourceRanges.length > 0) items.push({ kind: 'LoadBalancerSourceRanges', span: SPAN, cidrs: s.loadBalancerSourceRanges.map(cidr) });
-  if (s.healthCheckNodePort !== null) items.push({ kind: 'HealthCheckNodePort', span: SPAN, port: loc(s.healthCheckNodePort) });
+  if (s.loadBalancerIngress.length > 0)
+    items.push({ kind: 'LoadBalancerIngress', span: SPAN, addresses: s.loadBalancerIngress.map(addr) });
+  if (s.loadBalancerSourceRanges.length > 0)
+    items.push({ kind: 'LoadBalancerSourceRanges', span: SPAN, cidrs: s.loadBalancerSourceRanges.map(cidr) });
+  if (s.healthCheckNodePort !== null)
+    items.push({ kind: 'HealthCheckNodePort', span: SPAN, port: loc(s.healthCheckNodePort) });
 
   const seen = new Set<string>();
   const entries: EndpointEntry[] = [];
   s.endpoints.forEach((e: EndpointModel, j) => {
-    if (seen.has(e.address)) unrepresentable(e, `endpoint ${e.address} is listed twice with different node, zone or conditions`);
+    if (seen.has(e.address))
+      unrepresentable(e, `endpoint ${e.address} is listed twice with different node, zone or conditions`);
     seen.add(e.address);
     const words = conditionWords(e.conditions);
     if (words === null) {
       const c = e.conditions;
-      unrepresentable(e, `endpoint ${e.address} has ready=${c.ready}, serving=${c.serving}, terminating=${c.terminating}, which no .ksvc condition expresses (a ready endpoint is serving and not terminating)`);
+      unrepresentable(
+        e,
+        `endpoint ${e.address} has ready=${c.ready}, serving=${c.serving}, terminating=${c.terminating}, which no .ksvc condition expresses (a ready endpoint is serving and not terminating)`,
+      );
     }
     entries.push({
       span: SPAN,

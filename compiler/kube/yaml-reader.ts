@@ -3,9 +3,9 @@
 // ("items[2].spec.ports[1].protocol"), so every diagnostic points at the exact YAML node.
 // Reading is forgiving in one way only: a field that is absent or null is "unset", as the
 // Kubernetes API treats it. Wrong types are reported and read as unset.
-import { isAlias, isMap, isScalar, isSeq, parseAllDocuments, type Node as YNode, type YAMLMap } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, parseAllDocuments, type YAMLMap, type Node as YNode } from 'yaml';
 import type { Diagnostic } from '../../common/diagnostics.ts';
-import { spanOf, type SourceFile, type Span } from '../../common/source.ts';
+import { type SourceFile, type Span, spanOf } from '../../common/source.ts';
 import { kubeCodes } from './codes.ts';
 import { parseJsonNodes } from './json-reader.ts';
 
@@ -66,7 +66,7 @@ export function describe(node: YNode): string {
   if (isAlias(node)) return 'an alias (not supported)';
   if (isScalar(node)) {
     const v = node.value;
-    if (typeof v === 'string') return `a string ("${v.length > 40 ? v.slice(0, 40) + '…' : v}")`;
+    if (typeof v === 'string') return `a string ("${v.length > 40 ? `${v.slice(0, 40)}…` : v}")`;
     if (typeof v === 'number') return `a number (${node.source ?? v})`;
     if (typeof v === 'boolean') return `a boolean (${v})`;
     if (v === null) return 'null';
@@ -83,11 +83,15 @@ export function field(m: MapVal, key: string): Val | undefined {
     if (!isScalar(k) || String(k.value) !== key) continue;
     const value = pair.value as YNode | null;
     if (isNullNode(value)) return undefined;
-    return { node: value!, loc: { file: m.loc.file, span: nodeSpan(m.ctx, value), path: childPath(m.loc.path, key) }, keySpan: nodeSpan(m.ctx, k), ctx: m.ctx };
+    return {
+      node: value!,
+      loc: { file: m.loc.file, span: nodeSpan(m.ctx, value), path: childPath(m.loc.path, key) },
+      keySpan: nodeSpan(m.ctx, k),
+      ctx: m.ctx,
+    };
   }
   return undefined;
 }
-
 
 function wrongType(v: Val, fieldName: string, want: string): undefined {
   v.ctx.diags.push(kubeCodes['wrong-type'](where(v), fieldName, want, describe(v.node)));
@@ -103,7 +107,12 @@ const lastSegment = (path: string): string => {
 export function missing(m: MapVal, key: string): undefined {
   const span = m.keySpan ?? m.loc.span;
   const point = span ? { start: span.start, end: span.end } : null;
-  m.ctx.diags.push(kubeCodes['missing-field']({ file: m.loc.file, span: point, path: childPath(m.loc.path, key) }, childPath(m.loc.path, key)));
+  m.ctx.diags.push(
+    kubeCodes['missing-field'](
+      { file: m.loc.file, span: point, path: childPath(m.loc.path, key) },
+      childPath(m.loc.path, key),
+    ),
+  );
   return undefined;
 }
 
@@ -137,7 +146,12 @@ export function asString(v: Val | undefined): string | undefined {
 export function asInt(v: Val | undefined): number | undefined {
   if (!v) return undefined;
   const n = v.node;
-  if (isScalar(n) && typeof n.value === 'number' && Number.isSafeInteger(n.value) && /^[-+]?[0-9]+$/.test(n.source ?? String(n.value))) {
+  if (
+    isScalar(n) &&
+    typeof n.value === 'number' &&
+    Number.isSafeInteger(n.value) &&
+    /^[-+]?[0-9]+$/.test(n.source ?? String(n.value))
+  ) {
     return n.value;
   }
   return wrongType(v, lastSegment(v.loc.path), 'an integer');
@@ -192,7 +206,13 @@ export function checkKnownFields(m: MapVal, known: ReadonlySet<string>, whereNam
     if (!isScalar(k)) continue;
     const key = String(k.value);
     if (known.has(key)) continue;
-    m.ctx.diags.push(kubeCodes['unknown-field']({ file: m.loc.file, span: nodeSpan(m.ctx, k), path: childPath(m.loc.path, key) }, key, whereName));
+    m.ctx.diags.push(
+      kubeCodes['unknown-field'](
+        { file: m.loc.file, span: nodeSpan(m.ctx, k), path: childPath(m.loc.path, key) },
+        key,
+        whereName,
+      ),
+    );
   }
 }
 
@@ -212,7 +232,10 @@ export function readObjects(source: SourceFile, diags: Diagnostic[]): RawObject[
   if (/^\s*[[{]/.test(source.text)) {
     const json = parseJsonNodes(source.text);
     if (json.ok) {
-      collect({ node: json.value, loc: { file: source.path, span: nodeSpan(ctx, json.value), path: '' }, keySpan: null, ctx }, out);
+      collect(
+        { node: json.value, loc: { file: source.path, span: nodeSpan(ctx, json.value), path: '' }, keySpan: null, ctx },
+        out,
+      );
       return out;
     }
   }
@@ -221,13 +244,23 @@ export function readObjects(source: SourceFile, diags: Diagnostic[]): RawObject[
     if (doc.errors.length > 0) {
       for (const e of doc.errors) {
         const [a, b] = e.pos;
-        diags.push(kubeCodes['yaml-syntax']({ file: source.path, span: spanOf(source, a, Math.max(a, b)) }, e.message.split('\n')[0]!));
+        diags.push(
+          kubeCodes['yaml-syntax'](
+            { file: source.path, span: spanOf(source, a, Math.max(a, b)) },
+            e.message.split('\n')[0]!,
+          ),
+        );
       }
       continue;
     }
     const contents = doc.contents as YNode | null;
     if (isNullNode(contents)) continue;
-    const top: Val = { node: contents!, loc: { file: source.path, span: nodeSpan(ctx, contents), path: '' }, keySpan: null, ctx };
+    const top: Val = {
+      node: contents!,
+      loc: { file: source.path, span: nodeSpan(ctx, contents), path: '' },
+      keySpan: null,
+      ctx,
+    };
     collect(top, out);
   }
   return out;
@@ -243,7 +276,8 @@ function collect(v: Val, out: RawObject[]): void {
   const kind = getString(m, 'kind');
   const apiVersion = getString(m, 'apiVersion') ?? null;
   if (kind === undefined) {
-    if (!field(m, 'kind')) m.ctx.diags.push(kubeCodes['missing-kind']({ file: m.loc.file, span: firstLine(m), path: m.loc.path }));
+    if (!field(m, 'kind'))
+      m.ctx.diags.push(kubeCodes['missing-kind']({ file: m.loc.file, span: firstLine(m), path: m.loc.path }));
     return;
   }
   if (isListKind(kind)) {

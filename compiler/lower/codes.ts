@@ -16,6 +16,7 @@ export const { codes: lowerCodes, table: lowerCodeTable } = defineCodes({
   },
   'family-unused': {
     severity: 'warning',
-    message: (family: string) => `no service has an ${family} cluster IP: the ${family} ruleset has only the fixed chains`,
+    message: (family: string) =>
+      `no service has an ${family} cluster IP: the ${family} ruleset has only the fixed chains`,
   },
 });

@@ -1,7 +1,7 @@
 // Endpoint selection for one service port in one family: kube-proxy's EndpointSliceCache merge
 // (dedup by ip:port, sorted by that string) and CategorizeEndpoints (ready, else serving+terminating;
 // cluster vs local lists). Topology hints are out of scope (docs/ir.md).
-import { joinHostPort, type Family } from '../../common/ip.ts';
+import { type Family, joinHostPort } from '../../common/ip.ts';
 import type { IREndpoint } from '../ir/types.ts';
 import type { EndpointConditions, ServiceModel, ServicePortModel } from '../model.ts';
 
@@ -43,7 +43,12 @@ export interface CategorizedEndpoints {
   hasEndpoints: boolean;
 }
 
-const strip = (e: CandidateEndpoint): IREndpoint => ({ ip: e.ip, port: e.port, hostPort: e.hostPort, isLocal: e.isLocal });
+const strip = (e: CandidateEndpoint): IREndpoint => ({
+  ip: e.ip,
+  port: e.port,
+  hostPort: e.hostPort,
+  isLocal: e.isLocal,
+});
 const servingTerminating = (c: EndpointConditions) => c.serving && c.terminating;
 
 /** kube-proxy's CategorizeEndpoints without topology hints. */
@@ -52,7 +57,8 @@ export function categorizeEndpoints(
   usesCluster: boolean,
   usesLocal: boolean,
 ): CategorizedEndpoints {
-  if (candidates.length === 0) return { cluster: usesCluster ? [] : null, local: usesLocal ? [] : null, reachable: [], hasEndpoints: false };
+  if (candidates.length === 0)
+    return { cluster: usesCluster ? [] : null, local: usesLocal ? [] : null, reachable: [], hasEndpoints: false };
   let hasEndpoints = false;
   let cluster: CandidateEndpoint[] | null = null;
   if (usesCluster) {
@@ -89,6 +95,8 @@ export function categorizeEndpoints(
   // Union (kube-proxy builds it through a Go map, i.e. in random order; we sort by hostPort).
   const union = new Map<string, IREndpoint>();
   for (const e of [...c, ...l]) union.set(e.hostPort, e);
-  const reachable = [...union.values()].sort((a, b) => (a.hostPort < b.hostPort ? -1 : a.hostPort > b.hostPort ? 1 : 0));
+  const reachable = [...union.values()].sort((a, b) =>
+    a.hostPort < b.hostPort ? -1 : a.hostPort > b.hostPort ? 1 : 0,
+  );
   return { cluster: c, local: l, reachable, hasEndpoints };
 }

@@ -1,7 +1,7 @@
 // Lowering: checked model -> one IRProgram per IP family, for one node. All of kube-proxy's policy
 // logic lives here (and in the files next to it), so every backend renders the same decisions.
 import type { Diagnostic } from '../../common/diagnostics.ts';
-import { familyOf, type Family, type IPText } from '../../common/ip.ts';
+import { type Family, familyOf, type IPText } from '../../common/ip.ts';
 import { IR_VERSION, type IRProgram, type IRServicePort } from '../ir/types.ts';
 import type { ClusterModel, LocalDetectorSpec, NodeModel } from '../model.ts';
 import { lowerCodes } from './codes.ts';
@@ -14,9 +14,9 @@ export const LARGE_CLUSTER_ENDPOINTS_THRESHOLD = 1000;
 
 export interface LowerOptions {
   /** Only this family; default every family the model's services use (ipv4 first; ipv4 when none). */
-  family?: Family;
+  family?: Family | undefined;
   /** The node to compile for; default the only node in the model (none when the model has none). */
-  node?: string;
+  node?: string | undefined;
   /** Facts about the target node's netfilter (defaults: nfacct true, randomFully true, conntrackLiberal false). */
   environment?: Partial<IRProgram['environment']>;
   /** Command-line overrides of the model's cluster settings. */
@@ -26,7 +26,7 @@ export interface LowerOptions {
     localDetector?: LocalDetectorSpec;
   };
   /** File name for diagnostics. */
-  file?: string;
+  file?: string | undefined;
 }
 
 export interface LowerResult {
@@ -51,14 +51,17 @@ export function lowerModel(model: ClusterModel, options: LowerOptions = {}): Low
   if (options.node !== undefined) {
     node = model.nodes.find((n) => n.name === options.node) ?? null;
     if (!node) {
-      const hint = names.length > 0 ? `use --node with one of: ${names.join(', ')}` : 'declare the node with a node block';
+      const hint =
+        names.length > 0 ? `use --node with one of: ${names.join(', ')}` : 'declare the node with a node block';
       diagnostics.push(lowerCodes['unknown-node']({ ...where, hint }, options.node, names));
       return { programs: [], diagnostics };
     }
   } else if (model.nodes.length === 1) {
     node = model.nodes[0]!;
   } else if (model.nodes.length > 1) {
-    diagnostics.push(lowerCodes['node-required']({ ...where, hint: `pass --node NAME (one of: ${names.join(', ')})` }, names));
+    diagnostics.push(
+      lowerCodes['node-required']({ ...where, hint: `pass --node NAME (one of: ${names.join(', ')})` }, names),
+    );
     return { programs: [], diagnostics };
   }
 
@@ -98,7 +101,9 @@ function lowerFamily(model: ClusterModel, node: NodeModel | null, family: Family
       seen.add(key);
       const candidates = candidateEndpoints(svc, port, family, nodeName);
       totalEndpoints += candidates.length;
-      servicePorts.push(lowerServicePort(svc, port, clusterIP, detector, candidates, { family, masqueradeAll, primaryNodeIP }));
+      servicePorts.push(
+        lowerServicePort(svc, port, clusterIP, detector, candidates, { family, masqueradeAll, primaryNodeIP }),
+      );
     }
   }
   servicePorts.sort(compareServicePorts);

@@ -1,5 +1,5 @@
 // Per-node, per-family settings: the local detector, NodePort addresses, localhost NodePorts.
-import { cidrContains, cidrOf, familyOf, ipOf, type CIDRText, type Family, type IPText } from '../../common/ip.ts';
+import { type CIDRText, cidrContains, cidrOf, type Family, familyOf, type IPText, ipOf } from '../../common/ip.ts';
 import type { IRLocalDetector, IRNodePortScope } from '../ir/types.ts';
 import type { LocalDetectorSpec, NodeModel } from '../model.ts';
 
@@ -48,7 +48,8 @@ export function resolveNodePorts(
   const matchAll = cidrs.length === 0 || cidrs.some((c) => c.prefix === 0);
   const loopbackStart = ipOf('127.0.0.0');
   const containsV4Loopback =
-    family === 'ipv4' && (cidrs.length === 0 || cidrs.some((c) => isLoopback(c.addr) || cidrContains(c, loopbackStart)));
+    family === 'ipv4' &&
+    (cidrs.length === 0 || cidrs.some((c) => isLoopback(c.addr) || cidrContains(c, loopbackStart)));
   const localhostNodePorts = family === 'ipv4' && localhostFlag && containsV4Loopback;
   if (matchAll) return { scope: { kind: 'allLocal' }, localhostNodePorts };
   const candidates = [LOOPBACK[family], ...nodeIPs];

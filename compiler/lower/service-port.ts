@@ -1,9 +1,9 @@
 // One service port in one family -> IRServicePort: every per-service-port decision kube-proxy's
 // syncProxyRules makes (proxier.go), taken once here so the backends only spell them.
-import { cidrContains, cidrOf, familyOf, ipOf, type Family, type IPText } from '../../common/ip.ts';
+import { cidrContains, cidrOf, type Family, familyOf, type IPText, ipOf } from '../../common/ip.ts';
 import type { IREndpoint, IRLocalDetector, IRNoEndpointVerdict, IRServicePort } from '../ir/types.ts';
 import type { ServiceModel, ServicePortModel } from '../model.ts';
-import { categorizeEndpoints, type CandidateEndpoint } from './endpoints.ts';
+import { type CandidateEndpoint, categorizeEndpoints } from './endpoints.ts';
 
 export interface ServicePortContext {
   family: Family;
@@ -77,7 +77,9 @@ export function lowerServicePort(
   }
 
   const healthCheckNodePort =
-    svc.type === 'LoadBalancer' && svc.externalTrafficPolicy === 'Local' && svc.healthCheckNodePort ? svc.healthCheckNodePort : null;
+    svc.type === 'LoadBalancer' && svc.externalTrafficPolicy === 'Local' && svc.healthCheckNodePort
+      ? svc.healthCheckNodePort
+      : null;
 
   const set = (eps: IREndpoint[] | null, used: boolean) => (used && eps ? { endpoints: eps } : null);
   return {

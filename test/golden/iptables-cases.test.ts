@@ -5,23 +5,24 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { buildRules, renderIptables, renderRestore, renderSave } from '../../backends/iptables/index.ts';
+import { makeSourceFile } from '../../common/source.ts';
 import { loadKsvc } from '../../compiler/front.ts';
 import { modelToAst } from '../../compiler/kube/to-ast.ts';
 import { lowerModel } from '../../compiler/lower/index.ts';
-import { makeSourceFile } from '../../common/source.ts';
 import { formatFile } from '../../grammar/format.ts';
-import { CASES, caseOptions } from './iptables/cases.ts';
 import { expectGolden, updatingGoldens } from '../support/golden.ts';
+import { CASES, caseOptions } from './iptables/cases.ts';
 
 const dir = new URL('./iptables/', import.meta.url);
-
-
 
 for (const c of CASES) {
   test(`${c.name}: ${c.about}`, () => {
     const model = c.model();
     const r = lowerModel(model, caseOptions(c, model));
-    assert.equal(r.diagnostics.filter((d) => d.severity === 'error'), []);
+    assert.equal(
+      r.diagnostics.filter((d) => d.severity === 'error'),
+      [],
+    );
     assert.is(r.programs.length, 1, 'a golden case compiles to one family');
     const ir = r.programs[0]!;
     const restore = renderIptables(ir, { format: 'restore' });
@@ -31,7 +32,10 @@ for (const c of CASES) {
     assert.is(renderRestore(buildRules(ir)), restore);
     assert.is(renderSave(buildRules(ir, { hooks: true })), renderIptables(ir, { format: 'save', hooks: true }));
     // Determinism: a second run gives the same bytes.
-    assert.is(renderIptables(lowerModel(c.model(), caseOptions(c, model)).programs[0]!, { format: 'restore' }), restore);
+    assert.is(
+      renderIptables(lowerModel(c.model(), caseOptions(c, model)).programs[0]!, { format: 'restore' }),
+      restore,
+    );
   });
 
   if (c.noKsvc === undefined) {
@@ -50,7 +54,10 @@ for (const c of CASES) {
       assert.ok(front.model, front.diagnostics.map((d) => `${d.code}: ${d.message}`).join('\n'));
       const model = front.model!;
       const r = lowerModel(model, caseOptions(c, model));
-      assert.equal(r.diagnostics.filter((d) => d.severity === 'error'), []);
+      assert.equal(
+        r.diagnostics.filter((d) => d.severity === 'error'),
+        [],
+      );
       const got = renderIptables(r.programs[0]!, { format: 'restore' });
       const want = readFileSync(new URL(`${c.name}.restore`, dir), 'utf8');
       assert.fixture(got, want, `${c.name}.ksvc`);

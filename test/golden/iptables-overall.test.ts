@@ -6,18 +6,19 @@ import { readFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { renderIptables } from '../../backends/iptables/index.ts';
+import { makeSourceFile } from '../../common/source.ts';
+import { loadKsvc } from '../../compiler/front.ts';
 import { lowerModel } from '../../compiler/lower/index.ts';
 import { sortIPTablesRulesLikeKubeProxyTests } from './iptables/kube-proxy-test-sort.ts';
 import { overallModel } from './iptables/model-builders.ts';
-import { loadKsvc } from '../../compiler/front.ts';
-import { makeSourceFile } from '../../common/source.ts';
 
 const expected = readFileSync(new URL('./iptables/overall.kube-proxy-test.expected', import.meta.url), 'utf8');
 
 function diff(a: string, b: string): string {
   const x = a.split('\n');
   const y = b.split('\n');
-  for (let i = 0; i < Math.max(x.length, y.length); i++) if (x[i] !== y[i]) return `line ${i + 1}:\n  got:  ${x[i]}\n  want: ${y[i]}`;
+  for (let i = 0; i < Math.max(x.length, y.length); i++)
+    if (x[i] !== y[i]) return `line ${i + 1}:\n  got:  ${x[i]}\n  want: ${y[i]}`;
   return '';
 }
 
@@ -31,9 +32,15 @@ test('TestOverallIPTablesRules: byte for byte after the kube-proxy test sort', (
 
 test('the same fixture written as .ksvc (overall.ksvc, through loadKsvc) gives the same dump', () => {
   const path = 'test/golden/iptables/overall.ksvc';
-  const front = loadKsvc(makeSourceFile(path, readFileSync(new URL('./iptables/overall.ksvc', import.meta.url), 'utf8')));
+  const front = loadKsvc(
+    makeSourceFile(path, readFileSync(new URL('./iptables/overall.ksvc', import.meta.url), 'utf8')),
+  );
   assert.ok(front.model, front.diagnostics.map((d) => `${d.code}: ${d.message}`).join('\n'));
-  assert.equal(front.diagnostics.map((d) => d.code), ['missing-node-port'], 'only the expected warning (svc4 has no nodePort)');
+  assert.equal(
+    front.diagnostics.map((d) => d.code),
+    ['missing-node-port'],
+    'only the expected warning (svc4 has no nodePort)',
+  );
   const r = lowerModel(front.model!, { environment: { randomFully: false } });
   const got = sortIPTablesRulesLikeKubeProxyTests(renderIptables(r.programs[0]!)).replaceAll('0x00004000', '0x4000');
   assert.ok(got === expected, diff(got, expected));

@@ -4,15 +4,29 @@
 // appears verbatim in our output; replaced rules are absent and their replacement is present.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { runCli } from '../../cli/main.ts';
 import type { CliIO } from '../../cli/io.ts';
+import { runCli } from '../../cli/main.ts';
 import { currentForm, SEED_CAPTURES } from './iptables/seed-captures.ts';
 
 async function compileSave(example: string, node?: string): Promise<string> {
   let out = '';
   let err = '';
-  const io: CliIO = { stdout: (t) => void (out += t), stderr: (t) => void (err += t), color: false, env: {}, cwd: process.cwd() };
-  const args = ['compile', `examples/${example}`, '--backend', 'iptables', '--format', 'save', ...(node ? ['--node', node] : [])];
+  const io: CliIO = {
+    stdout: (t) => void (out += t),
+    stderr: (t) => void (err += t),
+    color: false,
+    env: {},
+    cwd: process.cwd(),
+  };
+  const args = [
+    'compile',
+    `examples/${example}`,
+    '--backend',
+    'iptables',
+    '--format',
+    'save',
+    ...(node ? ['--node', node] : []),
+  ];
   const code = await runCli(args, io);
   assert.is(code, 0, `ksvc ${args.join(' ')}: ${err}`);
   return out;

@@ -7,16 +7,15 @@
 // against the backend's JSON Schema with ajv; the text form is printed from the same commands.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { lowerModel } from '../../compiler/lower/index.ts';
-import type { IRProgram } from '../../compiler/ir/types.ts';
 import { nftablesCommands, renderNftablesJson, renderNftablesText } from '../../backends/nftables/index.ts';
-import { commandsToText } from '../../backends/nftables/text.ts';
 import { schemaErrors } from '../../backends/nftables/schema/validate.ts';
-import { exampleInputs, iptablesCases, scenarios } from './nftables/scenarios.ts';
+import { commandsToText } from '../../backends/nftables/text.ts';
+import type { IRProgram } from '../../compiler/ir/types.ts';
+import { lowerModel } from '../../compiler/lower/index.ts';
 import { expectGolden } from '../support/golden.ts';
+import { exampleInputs, iptablesCases, scenarios } from './nftables/scenarios.ts';
 
 const dir = new URL('./nftables/', import.meta.url);
-
 
 /** The JSON validates against the schema; returns it. */
 function validJson(programs: IRProgram[], what: string): string {
@@ -29,7 +28,10 @@ function validJson(programs: IRProgram[], what: string): string {
 for (const s of scenarios) {
   test(`nftables golden: ${s.name} (${s.what})`, () => {
     const lowered = lowerModel(s.model(), s.options);
-    assert.equal(lowered.diagnostics.filter((d) => d.severity === 'error'), []);
+    assert.equal(
+      lowered.diagnostics.filter((d) => d.severity === 'error'),
+      [],
+    );
     expectGolden(new URL(`${s.name}.nft.json`, dir), validJson(lowered.programs, s.name));
     expectGolden(new URL(`${s.name}.nft`, dir), renderNftablesText(lowered.programs));
   });
@@ -37,10 +39,18 @@ for (const s of scenarios) {
 
 test('nftables goldens: every iptables case, schema-valid, with its nft twin', () => {
   for (const c of iptablesCases()) {
-    assert.equal(c.lowered.diagnostics.filter((d) => d.severity === 'error'), [], c.name);
+    assert.equal(
+      c.lowered.diagnostics.filter((d) => d.severity === 'error'),
+      [],
+      c.name,
+    );
     const json = validJson(c.lowered.programs, c.name);
     const text = renderNftablesText(c.lowered.programs);
-    assert.is(commandsToText((JSON.parse(json) as { nftables: never[] }).nftables), text, `${c.name}: text printed from the JSON`);
+    assert.is(
+      commandsToText((JSON.parse(json) as { nftables: never[] }).nftables),
+      text,
+      `${c.name}: text printed from the JSON`,
+    );
     expectGolden(new URL(`case-${c.name}.nft`, dir), text);
   }
 });
@@ -49,7 +59,11 @@ test('nftables: every examples/*.ksvc compiles, for each node, to a schema-valid
   const inputs = exampleInputs();
   assert.ok(inputs.length >= 5, 'the examples are found');
   for (const e of inputs) {
-    assert.equal(e.lowered.diagnostics.filter((d) => d.severity === 'error'), [], e.name);
+    assert.equal(
+      e.lowered.diagnostics.filter((d) => d.severity === 'error'),
+      [],
+      e.name,
+    );
     validJson(e.lowered.programs, e.name);
     assert.ok(nftablesCommands(e.lowered.programs).length > 4, e.name);
   }

@@ -40,14 +40,21 @@ function isPod(d: IRLocalDetector, c: PacketContext): boolean {
     case 'interface':
       return c.inIface === d.name;
     case 'interfacePrefix':
-      return c.inIface !== null && c.inIface.startsWith(d.prefix);
+      return c.inIface?.startsWith(d.prefix) ?? false;
   }
 }
 
 const single = (key: string, why: string): Intent => ({ allowed: [key], required: [[key]], sticky: false, why });
 
 /** Balance over a set; `base` = marked for masquerade before the endpoint is chosen. */
-function balance(sp: IRServicePort, set: IREndpointSet | null, base: boolean, c: PacketContext, why: string, nodeLocal: readonly string[]): Intent {
+function balance(
+  sp: IRServicePort,
+  set: IREndpointSet | null,
+  base: boolean,
+  c: PacketContext,
+  why: string,
+  nodeLocal: readonly string[],
+): Intent {
   const eps = set?.endpoints ?? [];
   if (eps.length === 0) return single('odd empty-set', `${why}: IR balances over an empty set`);
   const groups: string[][] = [];
@@ -67,17 +74,35 @@ function balance(sp: IRServicePort, set: IREndpointSet | null, base: boolean, c:
 }
 
 /** §3.2/3.3: EXT (after FW for LB IPs). null = falls through (no DNAT). */
-function external(sp: IRServicePort, viaLB: boolean, c: PacketContext, frontend: string, plan: TopologyPlan): Intent | null {
+function external(
+  sp: IRServicePort,
+  viaLB: boolean,
+  c: PacketContext,
+  frontend: string,
+  plan: TopologyPlan,
+): Intent | null {
   const ext = sp.external?.ext;
   if (!ext) return null;
   if (viaLB && sp.firewall) {
     const src = c.probe.src;
-    const allowed = sp.firewall.sourceRanges.some((r) => inCidr(r, src)) || (sp.firewall.allowLoadBalancerIPs && sp.loadBalancerIPs.includes(src as never));
+    const allowed =
+      sp.firewall.sourceRanges.some((r) => inCidr(r, src)) ||
+      (sp.firewall.allowLoadBalancerIPs && sp.loadBalancerIPs.includes(src as never));
     if (!allowed) return null;
   }
-  if (ext.policy === 'Cluster') return balance(sp, sp.cluster, true, c, `${frontend}: eTP=Cluster, masquerade`, plan.nodeLocal);
-  if (ext.shortCircuitPods && isPod(sp.localDetector, c)) return balance(sp, sp.cluster, false, c, `${frontend}: eTP=Local, pod source -> cluster`, plan.nodeLocal);
-  if (c.srcLocal) return balance(sp, sp.cluster, true, c, `${frontend}: eTP=Local, LOCAL source -> cluster, masquerade`, plan.nodeLocal);
+  if (ext.policy === 'Cluster')
+    return balance(sp, sp.cluster, true, c, `${frontend}: eTP=Cluster, masquerade`, plan.nodeLocal);
+  if (ext.shortCircuitPods && isPod(sp.localDetector, c))
+    return balance(sp, sp.cluster, false, c, `${frontend}: eTP=Local, pod source -> cluster`, plan.nodeLocal);
+  if (c.srcLocal)
+    return balance(
+      sp,
+      sp.cluster,
+      true,
+      c,
+      `${frontend}: eTP=Local, LOCAL source -> cluster, masquerade`,
+      plan.nodeLocal,
+    );
   if (ext.toLocal) return balance(sp, sp.local, false, c, `${frontend}: eTP=Local -> local endpoints`, plan.nodeLocal);
   return null;
 }
@@ -97,8 +122,16 @@ function natStage(ir: IRProgram, plan: TopologyPlan, c: PacketContext): Intent |
     const name = sp.servicePortName;
     if (sp.clusterIP === probe.dst && sp.internal.kind === 'balance') {
       const set = sp.internal.set === 'cluster' ? sp.cluster : sp.local;
-      const base = sp.internalMasquerade === 'always' || (sp.internalMasquerade === 'ifNotLocal' && !isPod(sp.localDetector, c));
-      return balance(sp, set, base, c, `${name} cluster IP -> ${sp.internal.set}${base ? ', masquerade' : ''}`, plan.nodeLocal);
+      const base =
+        sp.internalMasquerade === 'always' || (sp.internalMasquerade === 'ifNotLocal' && !isPod(sp.localDetector, c));
+      return balance(
+        sp,
+        set,
+        base,
+        c,
+        `${name} cluster IP -> ${sp.internal.set}${base ? ', masquerade' : ''}`,
+        plan.nodeLocal,
+      );
     }
     if (sp.hasEndpoints && sp.externalIPs.includes(probe.dst as never)) {
       const r = external(sp, false, c, `${name} external IP`, plan);
@@ -119,7 +152,8 @@ type Hook = 'INPUT' | 'FORWARD' | 'OUTPUT';
 /** §3.6: the filter stage for a connection that was not DNATed. */
 function filterStage(ir: IRProgram, c: PacketContext): Intent {
   const { probe } = c;
-  const hooks: Hook[] = probe.from === 'node' ? (c.dstLocal ? ['OUTPUT', 'INPUT'] : ['OUTPUT']) : c.dstLocal ? ['INPUT'] : ['FORWARD'];
+  const hooks: Hook[] =
+    probe.from === 'node' ? (c.dstLocal ? ['OUTPUT', 'INPUT'] : ['OUTPUT']) : c.dstLocal ? ['INPUT'] : ['FORWARD'];
   const ports = ir.servicePorts.filter((sp) => sp.protocol === probe.proto);
   const dst = probe.dst as never;
   for (const hook of hooks) {
@@ -154,7 +188,8 @@ function filterStage(ir: IRProgram, c: PacketContext): Intent {
       ir.family === 'ipv4' && ir.localhostNodePorts && isLoopback(probe.dst) && !isLoopback(probe.src)
         ? single('drop', `localnet connection from a non-loopback source (${hook})`)
         : null;
-    const chain = hook === 'INPUT' ? [external, firewall] : hook === 'FORWARD' ? [services, external] : [services, firewall];
+    const chain =
+      hook === 'INPUT' ? [external, firewall] : hook === 'FORWARD' ? [services, external] : [services, firewall];
     for (const step of chain) {
       const r = step();
       if (r) return r;

@@ -5,17 +5,16 @@
 // Compared: everything except the "#" header/footer lines; chain counters are normalised to
 // [0:0] (no traffic runs, but the comparison must not depend on it). Builtin chains are part of
 // the comparison: their policy lines and, with hooks, their jump rules.
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { renderIptables } from '../../backends/iptables/index.ts';
-import type { IRProgram } from '../../compiler/ir/types.ts';
-import { loadKsvc } from '../../compiler/front.ts';
-import { lowerModel } from '../../compiler/lower/index.ts';
 import { makeSourceFile } from '../../common/source.ts';
-import { readFileSync } from 'node:fs';
+import { loadKsvc } from '../../compiler/front.ts';
+import type { IRProgram } from '../../compiler/ir/types.ts';
+import { lowerModel } from '../../compiler/lower/index.ts';
 import { CASES, caseOptions } from '../golden/iptables/cases.ts';
-import { createKubeProxyNfacct, kernelTestsEnabled, withNetns, type Netns } from './netns.ts';
+import { createKubeProxyNfacct, kernelTestsEnabled, type Netns, withNetns } from './netns.ts';
 
 const normalise = (saveText: string): string[] =>
   saveText
@@ -24,7 +23,9 @@ const normalise = (saveText: string): string[] =>
     .map((l) => l.replace(/\[\d+:\d+\]$/, '[0:0]'));
 
 function restoreCmd(ir: IRProgram): { restore: string; save: string } {
-  return ir.family === 'ipv4' ? { restore: 'iptables-restore', save: 'iptables-save' } : { restore: 'ip6tables-restore', save: 'ip6tables-save' };
+  return ir.family === 'ipv4'
+    ? { restore: 'iptables-restore', save: 'iptables-save' }
+    : { restore: 'ip6tables-restore', save: 'ip6tables-save' };
 }
 
 function checkProgram(ns: Netns, label: string, ir: IRProgram): void {
@@ -71,7 +72,9 @@ if (kernelTestsEnabled('iptables-load')) {
   });
 
   const examplesDir = new URL('../../examples/', import.meta.url);
-  for (const file of readdirSync(examplesDir).filter((f) => f.endsWith('.ksvc')).sort()) {
+  for (const file of readdirSync(examplesDir)
+    .filter((f) => f.endsWith('.ksvc'))
+    .sort()) {
     test(`example ${file}: every node and family loads and round-trips through iptables-save`, async () => {
       const path = `examples/${file}`;
       const front = loadKsvc(makeSourceFile(path, readFileSync(new URL(file, examplesDir), 'utf8')));
@@ -84,7 +87,10 @@ if (kernelTestsEnabled('iptables-load')) {
       const nodes = model.nodes.length > 0 ? model.nodes.map((n) => n.name) : [undefined];
       for (const node of nodes) {
         const r = lowerModel(model, node === undefined ? {} : { node });
-        assert.equal(r.diagnostics.filter((d) => d.severity === 'error'), []);
+        assert.equal(
+          r.diagnostics.filter((d) => d.severity === 'error'),
+          [],
+        );
         for (const ir of r.programs) await inFreshNetns(`${file} node=${node} ${ir.family}`, ir);
       }
     });

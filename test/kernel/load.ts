@@ -2,9 +2,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { IRProgram } from '../../compiler/ir/types.ts';
 import { renderIptables } from '../../backends/iptables/index.ts';
 import { renderNftablesJson } from '../../backends/nftables/index.ts';
+import type { IRProgram } from '../../compiler/ir/types.ts';
 import type { Backend } from './matrix.ts';
 import { createKubeProxyNfacct, type Netns } from './netns.ts';
 

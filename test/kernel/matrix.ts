@@ -4,10 +4,17 @@
 // and against the IR's intent (intent.ts). Load-balanced cells are resampled before a difference
 // is declared.
 import type { IRProgram } from '../../compiler/ir/types.ts';
+import { type Intent, intentOf } from './intent.ts';
 import type { Netns } from './netns.ts';
-import { intentOf, type Intent } from './intent.ts';
-import { observationKey, openProber, type Prober, type Probe, type ProbeProto } from './probe.ts';
-import { isLoopbackIP, planTopology, withTopology, type SourceSpec, type Topology, type TopologyPlan } from './topology.ts';
+import { observationKey, openProber, type Probe, type ProbeProto, type Prober } from './probe.ts';
+import {
+  isLoopbackIP,
+  planTopology,
+  type SourceSpec,
+  type Topology,
+  type TopologyPlan,
+  withTopology,
+} from './topology.ts';
 
 export interface Frontend {
   /** e.g. "default/web:http cluster 10.0.0.1:80/tcp" */
@@ -65,12 +72,19 @@ export function frontendsOf(ir: IRProgram, plan: TopologyPlan, skipped: string[]
       const loopback = plan.family === 'ipv6' ? ['::1'] : ['127.0.0.1', '127.0.0.2'];
       for (const ip of [...plan.nodeIPs, plan.extLink.node, ...loopback]) add('nodeport', ip, sp.nodePort);
     }
-    if (sp.healthCheckNodePort !== null) add('healthcheck', plan.nodeIPs[0] ?? plan.extLink.node, sp.healthCheckNodePort, 'tcp');
+    if (sp.healthCheckNodePort !== null)
+      add('healthcheck', plan.nodeIPs[0] ?? plan.extLink.node, sp.healthCheckNodePort, 'tcp');
   }
   // A port no service uses on each cluster IP and LB IP (tcp): nothing in the IR claims it
   // (kube-proxy's nftables mode would reject it; its iptables mode forwards it).
-  const used = new Set(ir.servicePorts.flatMap((sp) => [sp.clusterIP, ...sp.loadBalancerIPs].map((ip) => `${ip}/${sp.protocol}/${sp.port}`)));
-  const vips = [...new Set(ir.servicePorts.flatMap((sp) => (sp.protocol === 'sctp' ? [] : [sp.clusterIP, ...sp.loadBalancerIPs])))];
+  const used = new Set(
+    ir.servicePorts.flatMap((sp) =>
+      [sp.clusterIP, ...sp.loadBalancerIPs].map((ip) => `${ip}/${sp.protocol}/${sp.port}`),
+    ),
+  );
+  const vips = [
+    ...new Set(ir.servicePorts.flatMap((sp) => (sp.protocol === 'sctp' ? [] : [sp.clusterIP, ...sp.loadBalancerIPs]))),
+  ];
   for (const ip of vips) {
     const port = [9999, 1, 65535].find((p) => !used.has(`${ip}/tcp/${p}`));
     if (port !== undefined) out.push({ label: `(unused port) ${ip}:${port}/tcp`, proto: 'tcp', ip, port });
@@ -83,11 +97,14 @@ function pairs(frontend: Frontend, source: SourceSpec, ir: IRProgram): boolean {
   // Loopback frontends are probed from the node only: from 127.0.0.1 / ::1 ("localhost", which
   // sends nowhere else) and, for IPv4, from a node address (IPv6 sends nothing from a global
   // address to ::1: the kernel drops it).
-  if (source.label === 'localhost' || loop) return loop && source.ns === 'node' && (source.label === 'localhost' || !frontend.ip.includes(':'));
+  if (source.label === 'localhost' || loop)
+    return loop && source.ns === 'node' && (source.label === 'localhost' || !frontend.ip.includes(':'));
   if (source.label.startsWith('client:lb-ip:')) return frontend.label.includes(' lb ');
   if (source.label.startsWith('hairpin:')) {
     // An endpoint sends only to the frontends of service ports it serves.
-    return ir.servicePorts.some((sp) => sp.endpoints.some((e) => e.ip === source.ip) && frontend.label.startsWith(`${sp.servicePortName} `));
+    return ir.servicePorts.some(
+      (sp) => sp.endpoints.some((e) => e.ip === source.ip) && frontend.label.startsWith(`${sp.servicePortName} `),
+    );
   }
   return true;
 }
@@ -97,7 +114,14 @@ export function cellsOf(ir: IRProgram, plan: TopologyPlan, skipped: string[] = [
   for (const frontend of frontendsOf(ir, plan, skipped)) {
     for (const source of plan.sources) {
       if (!pairs(frontend, source, ir)) continue;
-      const probe: Probe = { proto: frontend.proto, from: source.ns, src: source.ip, sport: 1, dst: frontend.ip, dport: frontend.port };
+      const probe: Probe = {
+        proto: frontend.proto,
+        from: source.ns,
+        src: source.ip,
+        sport: 1,
+        dst: frontend.ip,
+        dport: frontend.port,
+      };
       cells.push({ frontend, source, intent: intentOf(ir, plan, probe) });
     }
   }
@@ -111,7 +135,10 @@ const stickyForm = (key: string) => key.replace(/^dnat \S+( masq)?$/, 'dnat <one
 
 function showSeen(m: Map<string, number> | undefined): string {
   if (!m || m.size === 0) return '{}';
-  return `{ ${[...m.entries()].sort().map(([k, n]) => `${k} ×${n}`).join(', ')} }`;
+  return `{ ${[...m.entries()]
+    .sort()
+    .map(([k, n]) => `${k} ×${n}`)
+    .join(', ')} }`;
 }
 
 function needsMore(o: CellOutcome, backends: readonly Backend[]): boolean {
@@ -134,14 +161,25 @@ export interface DifferentialOptions {
   tag?: string;
 }
 
-export async function runDifferential(ir: IRProgram, backends: readonly Backend[], options: DifferentialOptions = {}): Promise<DifferentialReport> {
+export async function runDifferential(
+  ir: IRProgram,
+  backends: readonly Backend[],
+  options: DifferentialOptions = {},
+): Promise<DifferentialReport> {
   const plan = planTopology(ir);
   const skipped: string[] = [];
   const cells = cellsOf(ir, plan, skipped);
-  const outcomes: CellOutcome[] = cells.map((cell) => ({ cell, seen: new Map(backends.map((b) => [b.name, new Map<string, number>()])) }));
+  const outcomes: CellOutcome[] = cells.map((cell) => ({
+    cell,
+    seen: new Map(backends.map((b) => [b.name, new Map<string, number>()])),
+  }));
   // Endpoints that are node addresses (host-network pods): answered by the node's listener.
   const nodeEndpointPorts = ir.servicePorts.flatMap((sp) =>
-    sp.protocol === 'sctp' ? [] : sp.endpoints.filter((e) => plan.nodeLocal.includes(e.ip)).map((e) => ({ proto: sp.protocol as ProbeProto, port: e.port })),
+    sp.protocol === 'sctp'
+      ? []
+      : sp.endpoints
+          .filter((e) => plan.nodeLocal.includes(e.ip))
+          .map((e) => ({ proto: sp.protocol as ProbeProto, port: e.port })),
   );
   const tag = options.tag ?? 'pk';
   let probes = 0;
@@ -157,7 +195,9 @@ export async function runDifferential(ir: IRProgram, backends: readonly Backend[
   const isLocal = (ip: string) => plan.nodeLocal.includes(ip) || isLoopbackIP(ip);
   const listen = new Map<string, { proto: ProbeProto; port: number }>();
   for (const l of nodeEndpointPorts) listen.set(`${l.proto}/${l.port}`, l);
-  for (const c of cells) if (isLocal(c.frontend.ip)) listen.set(`${c.frontend.proto}/${c.frontend.port}`, { proto: c.frontend.proto, port: c.frontend.port });
+  for (const c of cells)
+    if (isLocal(c.frontend.ip))
+      listen.set(`${c.frontend.proto}/${c.frontend.port}`, { proto: c.frontend.proto, port: c.frontend.port });
 
   await withAll(0, [], async (tops) => {
     const nextPorts = backends.map(() => {
@@ -169,7 +209,9 @@ export async function runDifferential(ir: IRProgram, backends: readonly Backend[
     });
     const probers: Prober[] = [];
     try {
-      const opened = await Promise.allSettled(backends.map((_, b) => openProber(tops[b]!, { listen: [...listen.values()] })));
+      const opened = await Promise.allSettled(
+        backends.map((_, b) => openProber(tops[b]!, { listen: [...listen.values()] })),
+      );
       for (const o of opened) if (o.status === 'fulfilled') probers.push(o.value);
       for (const o of opened) if (o.status === 'rejected') throw o.reason;
       await rounds(probers, nextPorts);
@@ -181,30 +223,42 @@ export async function runDifferential(ir: IRProgram, backends: readonly Backend[
   async function rounds(probers: Prober[], nextPorts: (() => number)[]): Promise<void> {
     const round = async (which: CellOutcome[], count: (c: Cell) => number) => {
       // Backends run side by side: each has its own namespaces and its own port sequence.
-      await Promise.all(backends.map(async (_, b) => {
-        const list: Probe[] = [];
-        const owner: CellOutcome[] = [];
-        for (const o of which) {
-          const n = count(o.cell);
-          for (let k = 0; k < n; k++) {
-            const f = o.cell.frontend;
-            list.push({ proto: f.proto, from: o.cell.source.ns, src: o.cell.source.ip, bind: o.cell.source.bind, sport: nextPorts[b]!(), dst: f.ip, dport: f.port });
-            owner.push(o);
+      await Promise.all(
+        backends.map(async (_, b) => {
+          const list: Probe[] = [];
+          const owner: CellOutcome[] = [];
+          for (const o of which) {
+            const n = count(o.cell);
+            for (let k = 0; k < n; k++) {
+              const f = o.cell.frontend;
+              list.push({
+                proto: f.proto,
+                from: o.cell.source.ns,
+                src: o.cell.source.ip,
+                bind: o.cell.source.bind,
+                sport: nextPorts[b]!(),
+                dst: f.ip,
+                dport: f.port,
+              });
+              owner.push(o);
+            }
           }
-        }
-        // IPv6: a REJECT's ICMPv6 error can come back while connect() still holds the socket lock;
-        // TCP then keeps it as a soft error and only the SYN retransmission (1 s) fails the connect.
-        const obs = await probers[b]!.run(list, { timeoutMs: plan.family === 'ipv6' ? 1400 : 250 });
-        probes += list.length;
-        obs.forEach((ob, k) => {
-          const seen = owner[k]!.seen.get(backends[b]!.name)!;
-          const key = observationKey(ob);
-          seen.set(key, (seen.get(key) ?? 0) + 1);
-        });
-      }));
+          // IPv6: a REJECT's ICMPv6 error can come back while connect() still holds the socket lock;
+          // TCP then keeps it as a soft error and only the SYN retransmission (1 s) fails the connect.
+          const obs = await probers[b]!.run(list, { timeoutMs: plan.family === 'ipv6' ? 1400 : 250 });
+          probes += list.length;
+          obs.forEach((ob, k) => {
+            const seen = owner[k]!.seen.get(backends[b]!.name)!;
+            const key = observationKey(ob);
+            seen.set(key, (seen.get(key) ?? 0) + 1);
+          });
+        }),
+      );
     };
     const balanced = options.balancedProbes ?? 12;
-    await round(outcomes, (c) => (c.intent.required.length > 1 || c.intent.sticky ? balanced : options.singleProbes ?? 3));
+    await round(outcomes, (c) =>
+      c.intent.required.length > 1 || c.intent.sticky ? balanced : (options.singleProbes ?? 3),
+    );
     for (let r = 0; r < (options.resampleRounds ?? 3); r++) {
       const again = outcomes.filter((o) => needsMore(o, backends));
       if (again.length === 0) break;
@@ -222,7 +276,9 @@ export async function runDifferential(ir: IRProgram, backends: readonly Backend[
     };
     const forms = backends.map(form);
     if (new Set(forms).size > 1) {
-      disagreements.push(`${cellName(o.cell)}: ${backends.map((b) => `${b.name} ${showSeen(o.seen.get(b.name))}`).join('; ')}; IR: ${intent.allowed.join(' | ')} (${intent.why})`);
+      disagreements.push(
+        `${cellName(o.cell)}: ${backends.map((b) => `${b.name} ${showSeen(o.seen.get(b.name))}`).join('; ')}; IR: ${intent.allowed.join(' | ')} (${intent.why})`,
+      );
     }
     for (const b of backends) {
       const seen = o.seen.get(b.name) ?? new Map<string, number>();
@@ -236,7 +292,9 @@ export async function runDifferential(ir: IRProgram, backends: readonly Backend[
         if (targets.size !== 1) problems.push(`affinity: ${targets.size} endpoints seen from one source`);
       }
       if (problems.length > 0) {
-        irMismatches.push(`${b.name}: ${cellName(o.cell)}: ${problems.join('; ')}; saw ${showSeen(seen)}; IR: ${intent.allowed.join(' | ')} (${intent.why})`);
+        irMismatches.push(
+          `${b.name}: ${cellName(o.cell)}: ${problems.join('; ')}; saw ${showSeen(seen)}; IR: ${intent.allowed.join(' | ')} (${intent.why})`,
+        );
       }
     }
   }
@@ -269,10 +327,12 @@ export function startLimited<T>(jobs: (() => Promise<T>)[], limit: number): Prom
       new Promise<PromiseSettledResult<T>>((resolve) => {
         const go = () => {
           running++;
-          job().then(
-            (value) => resolve({ status: 'fulfilled', value }),
-            (reason: unknown) => resolve({ status: 'rejected', reason }),
-          ).finally(next);
+          job()
+            .then(
+              (value) => resolve({ status: 'fulfilled', value }),
+              (reason: unknown) => resolve({ status: 'rejected', reason }),
+            )
+            .finally(next);
         };
         if (running < limit) go();
         else queue.push(go);

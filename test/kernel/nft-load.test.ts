@@ -9,14 +9,15 @@
 //    load balancing over every endpoint and session affinity;
 //  - ClientIP affinity sticks (dual-stack fixture): every connection of a client reaches one endpoint,
 //    a service without affinity reaches all of its endpoints.
-import { test } from 'uvu';
-import * as assert from 'uvu/assert';
-import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { kernelTestsEnabled, withNetns, type Netns } from './netns.ts';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
 import { renderNftablesJson, renderNftablesText } from '../../backends/nftables/index.ts';
-import { exampleInputs, iptablesCases, scenarios, type LoweredInput } from '../golden/nftables/scenarios.ts';
+import { exampleInputs, iptablesCases, type LoweredInput, scenarios } from '../golden/nftables/scenarios.ts';
+import { kernelTestsEnabled, type Netns, withNetns } from './netns.ts';
 
 const goldenDir = new URL('../golden/nftables/', import.meta.url);
 
@@ -29,7 +30,9 @@ function listing(ns: Netns): unknown[] {
   const r = ns.exec('nft', ['-j', 'list', 'ruleset']);
   ok(r, 'nft -j list ruleset');
   // Handles depend on load history (a reload allocates new ones): compare without them.
-  const doc = JSON.parse(r.stdout, (k, v: unknown) => (k === 'handle' ? undefined : v)) as { nftables: Record<string, unknown>[] };
+  const doc = JSON.parse(r.stdout, (k, v: unknown) => (k === 'handle' ? undefined : v)) as {
+    nftables: Record<string, unknown>[];
+  };
   return doc.nftables.filter((o) => !('metainfo' in o));
 }
 
@@ -126,7 +129,10 @@ if (kernelTestsEnabled('nftables load')) {
     const file = join(tmp, 'overall.json');
     writeFileSync(file, json);
     await withNetns('nftpk', (ns) => {
-      for (const [k, v] of [['net.ipv4.conf.all.route_localnet', '1'], ['net.ipv4.icmp_ratelimit', '0']]) {
+      for (const [k, v] of [
+        ['net.ipv4.conf.all.route_localnet', '1'],
+        ['net.ipv4.icmp_ratelimit', '0'],
+      ] as const) {
         ok(ns.exec('sysctl', ['-qw', `${k}=${v}`]), k);
       }
       // The node: address 192.168.0.2, a source inside the LB source range, everything else routed
@@ -164,7 +170,10 @@ if (kernelTestsEnabled('nftables load')) {
       assert.is(lbNoLocal!.replySrc, '10.180.0.2', 'eTP=Local: node-local sources short-circuit to the cluster set');
 
       // svc4 balances over two endpoints: both are reached.
-      const lb = probe(ns, Array.from({ length: 24 }, () => P('192.168.0.2', '172.30.0.44', 80)));
+      const lb = probe(
+        ns,
+        Array.from({ length: 24 }, () => P('192.168.0.2', '172.30.0.44', 80)),
+      );
       assert.equal([...new Set(lb.map((r) => r.replySrc))].sort(), ['10.180.0.4', '10.180.0.5']);
       // svc5 has ClientIP affinity: the source is recorded for its endpoint in the service port's set.
       probe(ns, [P('192.168.0.2', '172.30.0.45', 80)]);
@@ -187,15 +196,25 @@ if (kernelTestsEnabled('nftables load')) {
       let sport = 41000;
       const P = (src: string, dst: string, port: number): Probe => ({ src, dst, port, sport: ++sport });
       for (const client of ['192.168.0.2', '192.168.0.3']) {
-        const sticky = probe(ns, Array.from({ length: 12 }, () => P(client, '10.96.0.50', 80)));
+        const sticky = probe(
+          ns,
+          Array.from({ length: 12 }, () => P(client, '10.96.0.50', 80)),
+        );
         const targets = new Set(sticky.map((r) => r.replySrc));
         assert.is(targets.size, 1, `${client}: one endpoint for all connections, got ${[...targets].join(', ')}`);
         assert.ok(['10.64.1.5', '10.64.2.6'].includes([...targets][0]!), 'an endpoint of the service');
       }
       const set = ns.exec('nft', ['list', 'set', 'ip', 'kube-proxy', 'affinity-SUSTUHLJ-default/web/tcp/http']);
       ok(set, 'list affinity set');
-      assert.is((set.stdout.match(/192\.168\.0\.[23] \. 10\.64\.[12]\.[56] \. 8080 (timeout|expires)/g) ?? []).length, 2, set.stdout);
-      const spread = probe(ns, Array.from({ length: 30 }, () => P('192.168.0.2', '10.96.0.10', 53)));
+      assert.is(
+        (set.stdout.match(/192\.168\.0\.[23] \. 10\.64\.[12]\.[56] \. 8080 (timeout|expires)/g) ?? []).length,
+        2,
+        set.stdout,
+      );
+      const spread = probe(
+        ns,
+        Array.from({ length: 30 }, () => P('192.168.0.2', '10.96.0.10', 53)),
+      );
       assert.is(new Set(spread.map((r) => r.replySrc)).size, 3, 'no affinity: all three endpoints reached');
     });
   });

@@ -7,7 +7,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { lowerModel } from '../../compiler/lower/index.ts';
 import { iptablesBackend, nftablesBackend } from './load.ts';
-import { formatReport, runDifferential, settledValue, startLimited, type DifferentialReport } from './matrix.ts';
+import { type DifferentialReport, formatReport, runDifferential, settledValue, startLimited } from './matrix.ts';
 import { kernelTestsEnabled } from './netns.ts';
 import { CASES } from './packet-cases.ts';
 
@@ -31,9 +31,15 @@ if (kernelTestsEnabled('packet equivalence')) {
   };
   CASES.forEach((c, i) => {
     test(`packets: ${c.name}`, async () => {
-      runs ??= startLimited(CASES.map((k) => () => runCase(k)), PARALLEL);
+      runs ??= startLimited(
+        CASES.map((k) => () => runCase(k)),
+        PARALLEL,
+      );
       const { lowered, backends, report: r } = settledValue(await runs[i]!);
-      assert.equal(lowered.diagnostics.filter((d) => d.severity === 'error'), []);
+      assert.equal(
+        lowered.diagnostics.filter((d) => d.severity === 'error'),
+        [],
+      );
       const detail = () => `\n${formatReport(r, backends)}`;
       assert.ok(r.outcomes.length > 0, 'no cells probed');
       assert.equal(r.disagreements, [], `backends disagree:\n${r.disagreements.join('\n')}${detail()}`);

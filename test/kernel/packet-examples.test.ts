@@ -11,7 +11,14 @@ import { loadKsvc } from '../../compiler/front.ts';
 import { importKubernetes } from '../../compiler/kube/index.ts';
 import { lowerModel } from '../../compiler/lower/index.ts';
 import { iptablesBackend, nftablesBackend } from './load.ts';
-import { formatReport, runDifferential, settledValue, startLimited, type Backend, type DifferentialReport } from './matrix.ts';
+import {
+  type Backend,
+  type DifferentialReport,
+  formatReport,
+  runDifferential,
+  settledValue,
+  startLimited,
+} from './matrix.ts';
 import { kernelTestsEnabled } from './netns.ts';
 
 const EXAMPLES = join(import.meta.dirname, '../../examples');
@@ -20,8 +27,11 @@ const EXAMPLES = join(import.meta.dirname, '../../examples');
 const PARALLEL = 3;
 
 if (kernelTestsEnabled('packet examples')) {
-  const files = readdirSync(EXAMPLES).filter((f) => /\.(ksvc|ya?ml|json)$/.test(f)).sort();
-  test('examples exist', () => assert.ok(files.filter((f) => f.endsWith('.ksvc')).length >= 3, `only ${files.length} examples`));
+  const files = readdirSync(EXAMPLES)
+    .filter((f) => /\.(ksvc|ya?ml|json)$/.test(f))
+    .sort();
+  test('examples exist', () =>
+    assert.ok(files.filter((f) => f.endsWith('.ksvc')).length >= 3, `only ${files.length} examples`));
   const seen = new Set<string>();
   const jobs: { name: string; run: () => Promise<{ report: DifferentialReport; backends: Backend[] }> }[] = [];
   for (const file of files) {
@@ -60,7 +70,10 @@ if (kernelTestsEnabled('packet examples')) {
   let runs: ReturnType<typeof startLimited<Awaited<ReturnType<(typeof jobs)[number]['run']>>>> | null = null;
   jobs.forEach((job, i) => {
     test(`packets: ${job.name}`, async () => {
-      runs ??= startLimited(jobs.map((j) => j.run), PARALLEL);
+      runs ??= startLimited(
+        jobs.map((j) => j.run),
+        PARALLEL,
+      );
       const { report: r, backends } = settledValue(await runs[i]!);
       const detail = () => `\n${formatReport(r, backends)}`;
       assert.ok(r.outcomes.length > 0, 'no cells probed');

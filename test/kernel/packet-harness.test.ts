@@ -4,21 +4,29 @@
 // mark) must be reported, each at the cell it breaks.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { lowerModel } from '../../compiler/lower/index.ts';
 import { renderIptables } from '../../backends/iptables/index.ts';
+import { lowerModel } from '../../compiler/lower/index.ts';
 import { intentOf } from './intent.ts';
 import { iptablesBackend, nftablesBackend } from './load.ts';
 import { runDifferential } from './matrix.ts';
 import { kernelTestsEnabled } from './netns.ts';
 import { CASES } from './packet-cases.ts';
-import { classify, observationKey, parseConntrackEntries, type Probe } from './probe.ts';
+import { classify, observationKey, type Probe, parseConntrackEntries } from './probe.ts';
 import { planTopology } from './topology.ts';
 
 const LIST = `tcp      6 117 SYN_SENT src=198.51.100.7 dst=10.32.0.10 sport=40001 dport=53 [UNREPLIED] src=10.64.1.7 dst=169.254.104.1 sport=53 dport=61234 mark=0 use=1
 udp      17 29 src=10.64.1.7 dst=10.32.0.10 sport=40002 dport=53 [UNREPLIED] src=10.64.2.8 dst=10.64.1.7 sport=53 dport=40002 mark=0 use=1
 conntrack v1.4.7 (conntrack-tools): 2 flow entries have been shown.`;
 
-const probe = (p: Partial<Probe>): Probe => ({ proto: 'tcp', from: 'client', src: '198.51.100.7', sport: 40001, dst: '10.32.0.10', dport: 53, ...p });
+const probe = (p: Partial<Probe>): Probe => ({
+  proto: 'tcp',
+  from: 'client',
+  src: '198.51.100.7',
+  sport: 40001,
+  dst: '10.32.0.10',
+  dport: 53,
+  ...p,
+});
 
 test('conntrack -L lines parse into original and reply tuples', () => {
   const e = parseConntrackEntries(LIST);
@@ -35,11 +43,18 @@ test('classification: DNAT target, masquerade, reject, drop, local', () => {
   const [tcp, udp] = parseConntrackEntries(LIST);
   const local = ['172.16.1.35'];
   assert.is(observationKey(classify(probe({}), tcp, 'timeout', local)), 'dnat 10.64.1.7:53 masq');
-  assert.is(observationKey(classify(probe({ proto: 'udp', src: '10.64.1.7', sport: 40002 }), udp, 'timeout', local)), 'dnat 10.64.2.8:53');
+  assert.is(
+    observationKey(classify(probe({ proto: 'udp', src: '10.64.1.7', sport: 40002 }), udp, 'timeout', local)),
+    'dnat 10.64.2.8:53',
+  );
   assert.is(observationKey(classify(probe({}), undefined, 'refused', local)), 'reject');
   assert.is(observationKey(classify(probe({}), undefined, 'timeout', local)), 'drop');
   assert.is(observationKey(classify(probe({ proto: 'udp', from: 'node' }), undefined, 'eperm', local)), 'drop');
-  const self = { proto: 'tcp', orig: { src: '198.51.100.7', dst: '172.16.1.35', sport: 1, dport: 30080 }, reply: { src: '172.16.1.35', dst: '198.51.100.7', sport: 30080, dport: 1 } };
+  const self = {
+    proto: 'tcp',
+    orig: { src: '198.51.100.7', dst: '172.16.1.35', sport: 1, dport: 30080 },
+    reply: { src: '172.16.1.35', dst: '198.51.100.7', sport: 30080, dport: 1 },
+  };
   const toSelf = probe({ sport: 1, dst: '172.16.1.35', dport: 30080 });
   assert.is(observationKey(classify(toSelf, self, 'connected', local)), 'local');
   // Node-originated traffic to the node is confirmed before filter INPUT: the entry alone is not delivery.
@@ -54,8 +69,14 @@ test('IR intent for hand-checked probes of the basic case', () => {
   const outside = plan.sources.find((s) => s.label === 'client:outside')!.ip;
   const at = (p: Partial<Probe>) => intentOf(ir, plan, probe({ src: outside, ...p }));
   assert.equal(at({ dst: '10.32.0.20', dport: 80 }).allowed, ['reject']);
-  assert.equal(at({ dst: '10.32.0.159', dport: 8080 }).allowed.sort(), ['dnat 10.64.1.13:80 masq', 'dnat 10.64.2.14:80 masq']);
-  assert.equal(at({ dst: '10.32.0.159', dport: 8080, from: 'pods', src: '10.64.1.13' }).allowed.sort(), ['dnat 10.64.1.13:80 masq', 'dnat 10.64.2.14:80']);
+  assert.equal(at({ dst: '10.32.0.159', dport: 8080 }).allowed.sort(), [
+    'dnat 10.64.1.13:80 masq',
+    'dnat 10.64.2.14:80 masq',
+  ]);
+  assert.equal(at({ dst: '10.32.0.159', dport: 8080, from: 'pods', src: '10.64.1.13' }).allowed.sort(), [
+    'dnat 10.64.1.13:80 masq',
+    'dnat 10.64.2.14:80',
+  ]);
   assert.equal(at({ dst: '172.16.1.35', dport: 30081 }).allowed, ['reject']);
   assert.equal(at({ dst: '172.16.1.35', dport: 30999 }).allowed, ['local']);
   assert.equal(at({ dst: '10.99.0.1', dport: 80 }).allowed, ['forward']);
@@ -69,18 +90,34 @@ if (kernelTestsEnabled('packet harness')) {
     const faulty = good
       .split('\n')
       .filter((l) => !/^-A KUBE-EXT-\S+ .*-j KUBE-MARK-MASQ$/.test(l))
-      .map((l) => (l.includes('"default/empty:http has no endpoints"') && l.startsWith('-A KUBE-SERVICES') ? l.replace(/-j REJECT$/, '-j DROP') : l))
+      .map((l) =>
+        l.includes('"default/empty:http has no endpoints"') && l.startsWith('-A KUBE-SERVICES')
+          ? l.replace(/-j REJECT$/, '-j DROP')
+          : l,
+      )
       .map((l) => l.replace('--to-destination 10.64.2.14:80', '--to-destination 10.64.2.14:81'))
       .join('\n');
     assert.is.not(faulty, good);
     const backends = [iptablesBackend(ir, faulty), nftablesBackend(ir)];
     const r = await runDifferential(ir, backends, { tag: 'hf', resampleRounds: 1 });
     const has = (list: string[], ...parts: string[]) => list.some((d) => parts.every((p) => d.includes(p)));
-    assert.ok(has(r.disagreements, 'default/empty:http cluster', 'client:outside', 'iptables { drop'), 'REJECT->DROP not reported');
-    assert.ok(has(r.irMismatches, 'iptables:', 'default/empty:http cluster', 'unexpected drop'), 'REJECT->DROP not held against the IR');
+    assert.ok(
+      has(r.disagreements, 'default/empty:http cluster', 'client:outside', 'iptables { drop'),
+      'REJECT->DROP not reported',
+    );
+    assert.ok(
+      has(r.irMismatches, 'iptables:', 'default/empty:http cluster', 'unexpected drop'),
+      'REJECT->DROP not held against the IR',
+    );
     assert.ok(has(r.disagreements, 'default/web:http cluster', '10.64.2.14:81'), 'wrong DNAT port not reported');
-    assert.ok(has(r.irMismatches, 'iptables:', 'default/web:http nodeport 172.16.1.35', 'client:outside', 'unexpected'), 'missing masquerade not reported');
-    assert.not.ok(r.irMismatches.some((d) => d.startsWith('nftables:')), `nftables blamed:\n${r.irMismatches.filter((d) => d.startsWith('nftables:')).join('\n')}`);
+    assert.ok(
+      has(r.irMismatches, 'iptables:', 'default/web:http nodeport 172.16.1.35', 'client:outside', 'unexpected'),
+      'missing masquerade not reported',
+    );
+    assert.not.ok(
+      r.irMismatches.some((d) => d.startsWith('nftables:')),
+      `nftables blamed:\n${r.irMismatches.filter((d) => d.startsWith('nftables:')).join('\n')}`,
+    );
   });
 }
 

@@ -20,7 +20,7 @@ export interface Probe {
   /** Source address as the node sees it (the conntrack key). */
   src: string;
   /** Address the sender binds when it differs from `src` (the client SNATs it to `src`). */
-  bind?: string;
+  bind?: string | undefined;
   sport: number;
   dst: string;
   dport: number;
@@ -143,20 +143,32 @@ export function parseConntrackEntries(text: string): ConntrackEntry[] {
   for (const line of text.split('\n')) {
     const m = /^\s*(?:\[NEW\]\s+)?(tcp|udp|sctp|icmp)\s/.exec(line);
     if (!m) continue;
-    const tuples = [...line.matchAll(TUPLE)].map((t) => ({ src: t[1]!, dst: t[2]!, sport: Number(t[3]), dport: Number(t[4]) }));
+    const tuples = [...line.matchAll(TUPLE)].map((t) => ({
+      src: t[1]!,
+      dst: t[2]!,
+      sport: Number(t[3]),
+      dport: Number(t[4]),
+    }));
     if (tuples.length < 2) continue;
     out.push({ proto: m[1]!, orig: tuples[0]!, reply: tuples[1]! });
   }
   return out;
 }
 
-const tupleKey = (proto: string, src: string, sport: number, dst: string, dport: number) => `${proto} ${src}:${sport} > ${dst}:${dport}`;
+const tupleKey = (proto: string, src: string, sport: number, dst: string, dport: number) =>
+  `${proto} ${src}:${sport} > ${dst}:${dport}`;
 
 /** Classify one probe from its conntrack entry (if any) and the sender's result. */
-export function classify(p: Probe, ev: ConntrackEntry | undefined, sent: SenderResult, nodeLocal: readonly string[]): Observation {
+export function classify(
+  p: Probe,
+  ev: ConntrackEntry | undefined,
+  sent: SenderResult,
+  nodeLocal: readonly string[],
+): Observation {
   if (ev) {
     const masq = ev.reply.dst !== p.src || ev.reply.dport !== p.sport;
-    if (ev.reply.src !== p.dst || ev.reply.sport !== p.dport) return { kind: 'dnat', target: `${ev.reply.src}:${ev.reply.sport}`, masq };
+    if (ev.reply.src !== p.dst || ev.reply.sport !== p.dport)
+      return { kind: 'dnat', target: `${ev.reply.src}:${ev.reply.sport}`, masq };
     if (nodeLocal.includes(p.dst) || isLoopbackIP(p.dst)) {
       // A node-originated connection to the node is confirmed in POSTROUTING, before the filter
       // INPUT hook: the entry exists even when INPUT then rejects or drops it. The listener
@@ -177,7 +189,11 @@ export function classify(p: Probe, ev: ConntrackEntry | undefined, sent: SenderR
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** spawn without blocking the event loop; bounded (the child is killed when it overruns). */
-function runAsync(cmd: string, args: string[], timeoutMs: number): Promise<{ status: number; stdout: string; stderr: string }> {
+function runAsync(
+  cmd: string,
+  args: string[],
+  timeoutMs: number,
+): Promise<{ status: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -198,8 +214,13 @@ interface Agent {
   close(): Promise<void>;
 }
 
-async function startAgent(ns: string, listen: readonly { proto: ProbeProto; port: number; v6: boolean }[]): Promise<Agent> {
-  const child = spawn('ip', ['netns', 'exec', ns, process.execPath, '-e', AGENT, JSON.stringify(listen)], { stdio: ['pipe', 'pipe', 'pipe'] });
+async function startAgent(
+  ns: string,
+  listen: readonly { proto: ProbeProto; port: number; v6: boolean }[],
+): Promise<Agent> {
+  const child = spawn('ip', ['netns', 'exec', ns, process.execPath, '-e', AGENT, JSON.stringify(listen)], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   let stderr = '';
   let buf = '';
   const lines: string[] = [];
@@ -284,7 +305,8 @@ async function conntrackTable(t: Topology): Promise<Map<string, ConntrackEntry>>
   const r = await runAsync('ip', ['netns', 'exec', t.node.name, 'conntrack', '-L'], 60_000);
   if (r.status !== 0) throw new Error(`conntrack -L in ${t.node.name}: ${r.stderr}`);
   const byTuple = new Map<string, ConntrackEntry>();
-  for (const e of parseConntrackEntries(r.stdout)) byTuple.set(tupleKey(e.proto, e.orig.src, e.orig.sport, e.orig.dst, e.orig.dport), e);
+  for (const e of parseConntrackEntries(r.stdout))
+    byTuple.set(tupleKey(e.proto, e.orig.src, e.orig.sport, e.orig.dst, e.orig.dport), e);
   return byTuple;
 }
 
@@ -296,8 +318,15 @@ export async function openProber(t: Topology, opts: ProberOptions): Promise<Prob
   };
   try {
     const froms = ['client', 'pods', 'node'] as const;
-    const started = await Promise.allSettled(froms.map((from) => startAgent(t.nsOf(from).name, from === 'node' ? opts.listen.map((l) => ({ ...l, v6: t.plan.family === 'ipv6' })) : [])));
-    started.forEach((r, i) => r.status === 'fulfilled' && agents.set(froms[i]!, r.value));
+    const started = await Promise.allSettled(
+      froms.map((from) =>
+        startAgent(
+          t.nsOf(from).name,
+          from === 'node' ? opts.listen.map((l) => ({ ...l, v6: t.plan.family === 'ipv6' })) : [],
+        ),
+      ),
+    );
+    for (const [i, r] of started.entries()) if (r.status === 'fulfilled') agents.set(froms[i]!, r.value);
     for (const r of started) if (r.status === 'rejected') throw r.reason;
   } catch (e) {
     await close();
@@ -312,12 +341,21 @@ export async function openProber(t: Topology, opts: ProberOptions): Promise<Prob
         (['client', 'pods', 'node'] as const).map(async (from) => {
           const idx = probes.map((p, i) => [p, i] as const).filter(([p]) => p.from === from);
           if (idx.length === 0) return;
-          const res = await agents.get(from)!.request({ probes: idx.map(([p]) => p), timeoutMs: ro.timeoutMs ?? 250, window: ro.window ?? 256 });
-          idx.forEach(([, i], k) => senderResults.set(i, res[k]!));
+          const res = await agents
+            .get(from)!
+            .request({ probes: idx.map(([p]) => p), timeoutMs: ro.timeoutMs ?? 250, window: ro.window ?? 256 });
+          for (const [k, [, i]] of idx.entries()) senderResults.set(i, res[k]!);
         }),
       );
       const table = await conntrackTable(t);
-      return probes.map((p, i) => classify(p, table.get(tupleKey(p.proto, p.src, p.sport, p.dst, p.dport)), senderResults.get(i)!, t.plan.nodeLocal));
+      return probes.map((p, i) =>
+        classify(
+          p,
+          table.get(tupleKey(p.proto, p.src, p.sport, p.dst, p.dport)),
+          senderResults.get(i)!,
+          t.plan.nodeLocal,
+        ),
+      );
     },
   };
 }

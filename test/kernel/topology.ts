@@ -3,9 +3,9 @@
 // a client pod. Addresses come from the IR; the two /30 (/126) links and the chosen client addresses are
 // picked so that they collide with nothing the IR names. Every namespace is deleted on every exit
 // path (withNetns), and only addresses inside these namespaces are touched.
-import { cidrContains, cidrOf, formatIP, ipOf, type Family } from '../../common/ip.ts';
+import { cidrContains, cidrOf, type Family, formatIP, ipOf } from '../../common/ip.ts';
 import type { IRLocalDetector, IRProgram } from '../../compiler/ir/types.ts';
-import { run, withNetns, type Netns } from './netns.ts';
+import { type Netns, run, withNetns } from './netns.ts';
 
 export type SourceNs = 'client' | 'pods' | 'node';
 
@@ -75,7 +75,9 @@ export function detectorCidrs(ir: IRProgram): string[] {
 
 /** The node's pod-side interface name: the detector's interface, or its prefix plus "0". */
 function podIfaceName(ir: IRProgram): string {
-  const d = [ir.localDetector, ...ir.servicePorts.map((s) => s.localDetector)].find((x) => x.kind === 'interface' || x.kind === 'interfacePrefix');
+  const d = [ir.localDetector, ...ir.servicePorts.map((s) => s.localDetector)].find(
+    (x) => x.kind === 'interface' || x.kind === 'interfacePrefix',
+  );
   if (d?.kind === 'interface') return d.name;
   if (d?.kind === 'interfacePrefix') return d.prefix.length < 15 ? `${d.prefix}0` : d.prefix;
   return 'kpods0';
@@ -116,7 +118,11 @@ export function planTopology(ir: IRProgram): TopologyPlan {
   const nodeIPs = ir.nodeIPs.filter((ip) => !isLoopbackIP(ip));
 
   // External hosts: one outside every block the IR names, and one inside each source range.
-  const outside = (v6 ? ['2001:db8:ff::7', '2001:db8:fe::7', 'fd7f::7'] : ['198.51.100.7', '203.0.113.7', '192.0.2.7', '100.127.0.7', '11.0.0.7']).find(clearOfAll);
+  const outside = (
+    v6
+      ? ['2001:db8:ff::7', '2001:db8:fe::7', 'fd7f::7']
+      : ['198.51.100.7', '203.0.113.7', '192.0.2.7', '100.127.0.7', '11.0.0.7']
+  ).find(clearOfAll);
   if (outside) {
     clientAddresses.push(take(outside));
     sources.push({ label: 'client:outside', ns: 'client', ip: outside });
@@ -145,7 +151,9 @@ export function planTopology(ir: IRProgram): TopologyPlan {
   // A load-balancer IP as *source* (allowed through KUBE-FW when a range holds the node IP). The
   // client cannot own it (traffic to it must still reach the node), so it sends from a helper
   // address that its own nftables SNATs to the LB IP on the way out.
-  const lbSources = [...new Set(ir.servicePorts.flatMap((s) => (s.firewall?.allowLoadBalancerIPs ? s.loadBalancerIPs : [])))];
+  const lbSources = [
+    ...new Set(ir.servicePorts.flatMap((s) => (s.firewall?.allowLoadBalancerIPs ? s.loadBalancerIPs : []))),
+  ];
   const helper = (v6 ? ['fd97::1', 'fd96::1'] : ['100.127.255.1', '198.18.255.1', '192.0.2.201']).find(clearOfAll);
   for (const lbip of helper ? lbSources.slice(0, 1) : []) {
     clientAddresses.push(take(helper!));
@@ -253,18 +261,27 @@ export async function withTopology<T>(plan: TopologyPlan, tag: string, body: (t:
         // get permanent neighbour entries up front: no ARP/ND during a probe burst (while a
         // neighbour is unresolved, queued packets such as REJECT's ICMP errors can be lost).
         // Each namespace is configured by one `ip -batch` (process spawns dominate set-up time).
-        const mac = { nodeExt: '02:6b:73:00:00:01', client: '02:6b:73:00:00:02', nodePod: '02:6b:73:00:01:01', pods: '02:6b:73:00:01:02' };
+        const mac = {
+          nodeExt: '02:6b:73:00:00:01',
+          client: '02:6b:73:00:00:02',
+          nodePod: '02:6b:73:00:01:01',
+          pods: '02:6b:73:00:01:02',
+        };
         ipBatch(node, [
           `link add ${plan.nodeExtIface} address ${mac.nodeExt} type veth peer name eth0 address ${mac.client} netns ${client.name}`,
           `link add ${plan.nodePodIface} address ${mac.nodePod} type veth peer name eth0 address ${mac.pods} netns ${pods.name}`,
         ]);
         const v6 = plan.family === 'ipv6';
         if (v6) {
-          for (const ns of [node, client, pods]) sysctls(ns, { 'net.ipv6.conf.all.accept_dad': '0', 'net.ipv6.conf.default.accept_dad': '0' });
+          for (const ns of [node, client, pods])
+            sysctls(ns, { 'net.ipv6.conf.all.accept_dad': '0', 'net.ipv6.conf.default.accept_dad': '0' });
           sysctls(node, { 'net.ipv6.conf.all.forwarding': '1', 'net.ipv6.icmp.ratelimit': '0' });
         } else {
           const perIface = Object.fromEntries(
-            [plan.nodeExtIface, plan.nodePodIface].flatMap((i) => [[`net.ipv4.conf.${i}.rp_filter`, '0'], [`net.ipv4.conf.${i}.route_localnet`, '1']]),
+            [plan.nodeExtIface, plan.nodePodIface].flatMap((i) => [
+              [`net.ipv4.conf.${i}.rp_filter`, '0'],
+              [`net.ipv4.conf.${i}.route_localnet`, '1'],
+            ]),
           );
           sysctls(node, {
             'net.ipv4.ip_forward': '1',
@@ -277,13 +294,15 @@ export async function withTopology<T>(plan: TopologyPlan, tag: string, body: (t:
             'net.ipv4.icmp_msgs_burst': '100000',
             ...perIface,
           });
-          for (const ns of [client, pods]) sysctls(ns, { 'net.ipv4.conf.all.rp_filter': '0', 'net.ipv4.conf.all.accept_local': '1' });
+          for (const ns of [client, pods])
+            sysctls(ns, { 'net.ipv4.conf.all.rp_filter': '0', 'net.ipv4.conf.all.accept_local': '1' });
         }
         // Addresses are usable at once (no duplicate address detection for IPv6).
         const host = v6 ? 128 : 32;
         const link = v6 ? 126 : 30;
         const addr = (ip: string, len: number, dev: string) => `addr add ${ip}/${len} dev ${dev}${v6 ? ' nodad' : ''}`;
-        const neigh = (ip: string, lladdr: string, dev: string) => `neigh replace ${ip} lladdr ${lladdr} dev ${dev} nud permanent`;
+        const neigh = (ip: string, lladdr: string, dev: string) =>
+          `neigh replace ${ip} lladdr ${lladdr} dev ${dev} nud permanent`;
         // Everything the node does not own goes to the pods side (every DNAT target is routable);
         // client addresses are routed back via the client; both peers send everything to the node.
         ipBatch(node, [
@@ -315,12 +334,25 @@ export async function withTopology<T>(plan: TopologyPlan, tag: string, body: (t:
           `route add default via ${plan.podLink.node}`,
         ]);
         if (plan.clientSnat.length > 0) {
-          const rules = plan.clientSnat.map((r) => `    ${v6 ? 'ip6' : 'ip'} saddr ${r.from} snat to ${r.to}`).join('\n');
-          must(client, 'nft', ['-f', '-'], `table ${v6 ? 'ip6' : 'ip'} ksvc_src {\n  chain post {\n    type nat hook postrouting priority srcnat; policy accept;\n${rules}\n  }\n}\n`);
+          const rules = plan.clientSnat
+            .map((r) => `    ${v6 ? 'ip6' : 'ip'} saddr ${r.from} snat to ${r.to}`)
+            .join('\n');
+          must(
+            client,
+            'nft',
+            ['-f', '-'],
+            `table ${v6 ? 'ip6' : 'ip'} ksvc_src {\n  chain post {\n    type nat hook postrouting priority srcnat; policy accept;\n${rules}\n  }\n}\n`,
+          );
         }
         must(pods, 'nft', ['-f', '-'], SILENT_PODS);
 
-        const t: Topology = { plan, node, client, pods, nsOf: (k) => (k === 'node' ? node : k === 'client' ? client : pods) };
+        const t: Topology = {
+          plan,
+          node,
+          client,
+          pods,
+          nsOf: (k) => (k === 'node' ? node : k === 'client' ? client : pods),
+        };
         return body(t);
       }),
     ),

@@ -28,7 +28,15 @@ export interface ArbitraryModelOptions {
 
 const shapeArb = (o: Required<ArbitraryModelOptions>) =>
   fc.record({
-    detector: fc.constantFrom('None', 'ClusterCIDR4', 'ClusterCIDR46', 'ClusterCIDR6', 'NodeCIDR', 'BridgeInterface', 'InterfaceNamePrefix'),
+    detector: fc.constantFrom(
+      'None',
+      'ClusterCIDR4',
+      'ClusterCIDR46',
+      'ClusterCIDR6',
+      'NodeCIDR',
+      'BridgeInterface',
+      'InterfaceNamePrefix',
+    ),
     masqueradeAll: fc.boolean(),
     masqueradeBit: fc.oneof(fc.constant(14), fc.integer({ min: 0, max: 31 })),
     nodePortAddresses: fc.constantFrom('all', 'node', 'node+lo', 'v6only'),
@@ -38,10 +46,17 @@ const shapeArb = (o: Required<ArbitraryModelOptions>) =>
       fc.record({
         type: fc.constantFrom('ClusterIP', 'NodePort', 'LoadBalancer'),
         families: fc.constantFrom('v4', 'v6', 'v4v6', 'v6v4'),
-        ports: fc.array(fc.record({ protocol: fc.constantFrom<Protocol>('tcp', 'udp', 'sctp'), nodePort: fc.boolean(), namedTarget: fc.boolean() }), {
-          minLength: 1,
-          maxLength: 3,
-        }),
+        ports: fc.array(
+          fc.record({
+            protocol: fc.constantFrom<Protocol>('tcp', 'udp', 'sctp'),
+            nodePort: fc.boolean(),
+            namedTarget: fc.boolean(),
+          }),
+          {
+            minLength: 1,
+            maxLength: 3,
+          },
+        ),
         unnamed: fc.boolean(),
         externalIPs: fc.integer({ min: 0, max: 2 }),
         lbIPs: fc.integer({ min: 0, max: 2 }),
@@ -102,8 +117,17 @@ export function buildModel(s: Shape): ClusterModel {
     v6only: [cidr('2001:db8::/64')],
   };
   const services: ServiceModel[] = s.services.map((sv, i) => {
-    const fams = sv.families === 'v4' ? ['v4'] : sv.families === 'v6' ? ['v6'] : sv.families === 'v4v6' ? ['v4', 'v6'] : ['v6', 'v4'];
-    const clusterIPs = fams.map((f) => ip(f === 'v4' ? `10.96.${i >> 8}.${(i & 255) + 1}` : `fd00:10:96::${(i + 1).toString(16)}`));
+    const fams =
+      sv.families === 'v4'
+        ? ['v4']
+        : sv.families === 'v6'
+          ? ['v6']
+          : sv.families === 'v4v6'
+            ? ['v4', 'v6']
+            : ['v6', 'v4'];
+    const clusterIPs = fams.map((f) =>
+      ip(f === 'v4' ? `10.96.${i >> 8}.${(i & 255) + 1}` : `fd00:10:96::${(i + 1).toString(16)}`),
+    );
     const hasNodePorts = sv.type !== 'ClusterIP';
     const single = sv.ports.length === 1 && sv.unnamed;
     const ports: ServicePortModel[] = sv.ports.map((p, j) => ({
@@ -127,7 +151,10 @@ export function buildModel(s: Shape): ClusterModel {
     const endpoints: EndpointModel[] = [];
     sv.endpoints.forEach((e, k) => {
       const family = e.v6 && fams.includes('v6') ? 'ipv6' : fams.includes('v4') ? 'ipv4' : 'ipv6';
-      const addr = family === 'ipv4' ? `10.${100 + (i % 100)}.${k >> 8}.${(k & 255) + 1}` : `fd00:${(100 + i).toString(16)}::${(k + 1).toString(16)}`;
+      const addr =
+        family === 'ipv4'
+          ? `10.${100 + (i % 100)}.${k >> 8}.${(k & 255) + 1}`
+          : `fd00:${(100 + i).toString(16)}::${(k + 1).toString(16)}`;
       const cond = {
         ready: e.cond === 'ready',
         serving: e.cond === 'ready' || e.cond === 'terminating',
@@ -141,7 +168,8 @@ export function buildModel(s: Shape): ClusterModel {
       const nodeName = e.node >= 0 && e.node < nodes.length ? nodes[e.node]!.name : null;
       endpoints.push({ address: ip(addr), family, nodeName, zone: null, conditions: cond, ports: epPorts });
       // A duplicate address (another slice listing it again): lowering keeps one per ip:port.
-      if (e.dup) endpoints.push({ address: ip(addr), family, nodeName: null, zone: null, conditions: cond, ports: epPorts });
+      if (e.dup)
+        endpoints.push({ address: ip(addr), family, nodeName: null, zone: null, conditions: cond, ports: epPorts });
     });
     const etpLocal = sv.etpLocal && hasNodePorts;
     return {
@@ -150,14 +178,26 @@ export function buildModel(s: Shape): ClusterModel {
       type: sv.type,
       clusterIPs,
       ports,
-      externalIPs: both(sv.externalIPs, (k) => `203.0.${100 + k}.${i + 1}`, (k) => `2001:db8:e${k}::${(i + 1).toString(16)}`),
-      loadBalancerIngress: isLB ? both(sv.lbIPs, (k) => `198.18.${k}.${i + 1}`, (k) => `2001:db8:1b${k}::${(i + 1).toString(16)}`) : [],
+      externalIPs: both(
+        sv.externalIPs,
+        (k) => `203.0.${100 + k}.${i + 1}`,
+        (k) => `2001:db8:e${k}::${(i + 1).toString(16)}`,
+      ),
+      loadBalancerIngress: isLB
+        ? both(
+            sv.lbIPs,
+            (k) => `198.18.${k}.${i + 1}`,
+            (k) => `2001:db8:1b${k}::${(i + 1).toString(16)}`,
+          )
+        : [],
       loadBalancerSourceRanges: ranges,
       externalTrafficPolicy: etpLocal ? 'Local' : 'Cluster',
       internalTrafficPolicy: sv.itpLocal ? 'Local' : 'Cluster',
       sessionAffinity: sv.affinity === null ? { type: 'None' } : { type: 'ClientIP', timeoutSeconds: sv.affinity },
       healthCheckNodePort: isLB && etpLocal && sv.healthCheck ? 32000 + i : null,
-      localDetectorOverride: sv.override ? { mode: 'ClusterCIDR', cidrs: [cidr('10.250.0.0/16'), cidr('fd00:250::/48')] } : null,
+      localDetectorOverride: sv.override
+        ? { mode: 'ClusterCIDR', cidrs: [cidr('10.250.0.0/16'), cidr('fd00:250::/48')] }
+        : null,
       endpoints,
     };
   });

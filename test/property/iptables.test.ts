@@ -59,7 +59,11 @@ function renderAll(model: ClusterModel, label: string): Output[] {
   for (const [ni, node] of nodes.entries()) {
     for (const [ei, env] of [{}, { nfacct: false, randomFully: false, conntrackLiberal: true }].entries()) {
       const r = lowerModel(model, { ...(node === undefined ? {} : { node }), environment: env });
-      assert.equal(r.diagnostics.filter((d) => d.severity === 'error'), [], label);
+      assert.equal(
+        r.diagnostics.filter((d) => d.severity === 'error'),
+        [],
+        label,
+      );
       for (const ir of r.programs) {
         const restore = renderIptables(ir, { format: 'restore' });
         assert.is(renderIptables(ir, { format: 'restore' }), restore, 'deterministic');
@@ -67,7 +71,12 @@ function renderAll(model: ClusterModel, label: string): Output[] {
         const save = renderIptables(ir, { format: 'save', hooks: true });
         assert.ok(save.includes('*nat\n'));
         checkConsistency(restore);
-        out.push({ label: `${label} node=${node ?? '-'} ${ir.family} ${JSON.stringify(env)}`, family: ir.family, restore, kernel: ni === 0 && ei === 0 });
+        out.push({
+          label: `${label} node=${node ?? '-'} ${ir.family} ${JSON.stringify(env)}`,
+          family: ir.family,
+          restore,
+          kernel: ni === 0 && ei === 0,
+        });
       }
     }
   }

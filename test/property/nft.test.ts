@@ -4,12 +4,13 @@
 // every per-service chain is reachable), and — as root — passes `nft -j -c -f` (batched: documents
 // are concatenated, each one replacing the previous table inside the same transaction; a failing
 // batch is re-checked document by document).
+
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { renderNftablesJson } from '../../backends/nftables/index.ts';
 import { schemaErrors } from '../../backends/nftables/schema/validate.ts';
 import { lowerModel } from '../../compiler/lower/index.ts';
@@ -33,8 +34,12 @@ function checkConsistency(commands: Cmd[], label: string): void {
   const sets = new Set<string>();
   const referenced = new Set<string>();
   const visit = (v: unknown, where: string): void => {
-    if (Array.isArray(v)) return v.forEach((x) => visit(x, where));
-    if (typeof v === 'string' && v.startsWith('@')) assert.ok(sets.has(`${where}|${v.slice(1)}`), `${label}: @${v.slice(1)} used before it is declared`);
+    if (Array.isArray(v)) {
+      for (const x of v) visit(x, where);
+      return;
+    }
+    if (typeof v === 'string' && v.startsWith('@'))
+      assert.ok(sets.has(`${where}|${v.slice(1)}`), `${label}: @${v.slice(1)} used before it is declared`);
     if (v === null || typeof v !== 'object') return;
     for (const [k, x] of Object.entries(v)) {
       if ((k === 'jump' || k === 'goto') && x && typeof x === 'object') {
@@ -63,7 +68,8 @@ function checkConsistency(commands: Cmd[], label: string): void {
   }
   for (const key of chains) {
     const name = key.split('|')[1]!;
-    if (/^(service|local|external|firewall|endpoint)-/.test(name)) assert.ok(referenced.has(key), `${label}: ${name} is never jumped to`);
+    if (/^(service|local|external|firewall|endpoint)-/.test(name))
+      assert.ok(referenced.has(key), `${label}: ${name} is never jumped to`);
   }
 }
 
@@ -73,7 +79,11 @@ function renderAll(model: ClusterModel, label: string): Output[] {
   for (const node of nodes) {
     for (const env of [{}, { randomFully: false, conntrackLiberal: true }]) {
       const r = lowerModel(model, { ...(node === undefined ? {} : { node }), environment: env });
-      assert.equal(r.diagnostics.filter((d) => d.severity === 'error'), [], label);
+      assert.equal(
+        r.diagnostics.filter((d) => d.severity === 'error'),
+        [],
+        label,
+      );
       const json = renderNftablesJson(r.programs);
       assert.is(renderNftablesJson(r.programs), json, 'deterministic');
       const doc = JSON.parse(json) as { nftables: Cmd[] };
@@ -106,7 +116,10 @@ if (kernelTestsEnabled('nftables property')) {
     try {
       await withNetns('nft-prop', (ns) => {
         const check = (docs: Output[]): { status: number; stderr: string } => {
-          const merged = [{ metainfo: { json_schema_version: 1 } }, ...docs.flatMap((d) => d.commands.filter((c) => !('metainfo' in c)))];
+          const merged = [
+            { metainfo: { json_schema_version: 1 } },
+            ...docs.flatMap((d) => d.commands.filter((c) => !('metainfo' in c))),
+          ];
           const file = join(dir, 'batch.json');
           writeFileSync(file, JSON.stringify({ nftables: merged }));
           return ns.exec('nft', ['-j', '-c', '-f', file]);

@@ -1,24 +1,27 @@
 // parseKsvc on hostile input: random strings, soups of the grammar's own words, and mutations of
 // the acceptance examples. It never throws, never reports an internal error, and every span (in the
 // AST and in diagnostics) lies inside the text with line/column matching its offset.
+
+import fc from 'fast-check';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import fc from 'fast-check';
-import { makeSourceFile, positionAt, type Position, type SourceFile } from '../../common/source.ts';
+import { makeSourceFile, type Position, positionAt, type SourceFile } from '../../common/source.ts';
 import { parseKsvc } from '../../grammar/parse.ts';
 import { KEYWORDS } from '../../grammar/tokens.ts';
 import { ACCEPTANCE } from './parse-corpus.ts';
 
 function checkPosition(source: SourceFile, p: Position, where: string): void {
-  if (!(p.offset >= 0 && p.offset <= source.text.length)) throw new Error(`${where}: offset ${p.offset} outside the text`);
+  if (!(p.offset >= 0 && p.offset <= source.text.length))
+    throw new Error(`${where}: offset ${p.offset} outside the text`);
   const q = positionAt(source, p.offset);
-  if (q.line !== p.line || q.column !== p.column) throw new Error(`${where}: ${p.line}:${p.column} but offset ${p.offset} is ${q.line}:${q.column}`);
+  if (q.line !== p.line || q.column !== p.column)
+    throw new Error(`${where}: ${p.line}:${p.column} but offset ${p.offset} is ${q.line}:${q.column}`);
 }
 
 function checkSpans(node: unknown, source: SourceFile, path: string, depth = 0): void {
   if (depth > 50 || node === null || typeof node !== 'object') return;
   if (Array.isArray(node)) {
-    node.forEach((n, i) => checkSpans(n, source, `${path}[${i}]`, depth + 1));
+    for (const [i, n] of node.entries()) checkSpans(n, source, `${path}[${i}]`, depth + 1);
     return;
   }
   for (const [k, v] of Object.entries(node)) {
@@ -45,9 +48,42 @@ function parsesSafely(text: string): boolean {
 
 const VOCAB = [
   ...KEYWORDS,
-  '{', '}', '[', ']', '/', ':', ',', '=', '->', '-', '#c\n', '\n', '  ',
-  '10.0.0.1', '10.64.1.0', '24', '80', '53', '30000-32767', '99999999999', 'fd00::1', 'fd00:32::10', '::', 'ns', 'svc', 'dns', 'http',
-  'a-b.c', '2048-game', '10.1', '%', '\0', 'é', '😀', '"', '\r\n',
+  '{',
+  '}',
+  '[',
+  ']',
+  '/',
+  ':',
+  ',',
+  '=',
+  '->',
+  '-',
+  '#c\n',
+  '\n',
+  '  ',
+  '10.0.0.1',
+  '10.64.1.0',
+  '24',
+  '80',
+  '53',
+  '30000-32767',
+  '99999999999',
+  'fd00::1',
+  'fd00:32::10',
+  '::',
+  'ns',
+  'svc',
+  'dns',
+  'http',
+  'a-b.c',
+  '2048-game',
+  '10.1',
+  '%',
+  '\0',
+  'é',
+  '😀',
+  '"',
+  '\r\n',
 ];
 
 const tokenSoup = fc
@@ -70,8 +106,16 @@ type Edit =
   | { op: 'swap'; at: number; other: number };
 
 const edit: fc.Arbitrary<Edit> = fc.oneof(
-  fc.record({ op: fc.constantFrom('delete' as const, 'duplicate' as const), at: fc.nat(), len: fc.integer({ min: 1, max: 12 }) }),
-  fc.record({ op: fc.constant('insert' as const), at: fc.nat(), text: fc.oneof(fc.constantFrom(...VOCAB), fc.string({ maxLength: 4 })) }),
+  fc.record({
+    op: fc.constantFrom('delete' as const, 'duplicate' as const),
+    at: fc.nat(),
+    len: fc.integer({ min: 1, max: 12 }),
+  }),
+  fc.record({
+    op: fc.constant('insert' as const),
+    at: fc.nat(),
+    text: fc.oneof(fc.constantFrom(...VOCAB), fc.string({ maxLength: 4 })),
+  }),
   fc.record({ op: fc.constant('swap' as const), at: fc.nat(), other: fc.nat() }),
 );
 
@@ -121,11 +165,15 @@ function applyTokens(text: string, e: Edit): string {
 test('mutations of the acceptance examples', () => {
   const example = fc.constantFrom(...ACCEPTANCE);
   fc.assert(
-    fc.property(example, fc.array(edit, { minLength: 1, maxLength: 6 }), (text, edits) => parsesSafely(edits.reduce(applyChars, text))),
+    fc.property(example, fc.array(edit, { minLength: 1, maxLength: 6 }), (text, edits) =>
+      parsesSafely(edits.reduce(applyChars, text)),
+    ),
     { numRuns: 400 },
   );
   fc.assert(
-    fc.property(example, fc.array(edit, { minLength: 1, maxLength: 6 }), (text, edits) => parsesSafely(edits.reduce(applyTokens, text))),
+    fc.property(example, fc.array(edit, { minLength: 1, maxLength: 6 }), (text, edits) =>
+      parsesSafely(edits.reduce(applyTokens, text)),
+    ),
     { numRuns: 400 },
   );
 });
@@ -139,11 +187,11 @@ test('every prefix of an example (truncated files)', () => {
 test('pathological shapes: nesting, long lines, NUL bytes', () => {
   const cases = [
     '{'.repeat(10000) + '}'.repeat(10000),
-    'service a/b {' + '{'.repeat(10000),
-    'service a/b { endpoints ' + '10.0.0.1, '.repeat(20000) + '}',
+    `service a/b {${'{'.repeat(10000)}`,
+    `service a/b { endpoints ${'10.0.0.1, '.repeat(20000)}}`,
     'x'.repeat(200000),
-    '#' + 'x'.repeat(200000),
-    '\0'.repeat(5000) + 'service a/b {}\0',
+    `#${'x'.repeat(200000)}`,
+    `${'\0'.repeat(5000)}service a/b {}\0`,
     ':'.repeat(50000),
     '-> '.repeat(50000),
     '}'.repeat(50000),

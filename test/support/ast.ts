@@ -3,5 +3,9 @@ export const stripSpans = (o: unknown): unknown =>
   Array.isArray(o)
     ? o.map(stripSpans)
     : o !== null && typeof o === 'object'
-      ? Object.fromEntries(Object.entries(o).filter(([k]) => k !== 'span').map(([k, v]) => [k, stripSpans(v)]))
+      ? Object.fromEntries(
+          Object.entries(o)
+            .filter(([k]) => k !== 'span')
+            .map(([k, v]) => [k, stripSpans(v)]),
+        )
       : o;

@@ -1,12 +1,13 @@
 // The installed command end to end: bin/ksvc.js as a user runs it (the dist/ bundle when fresh,
 // else the sources through tsx), its exit codes, and no stack trace on bad input.
-import { test } from 'uvu';
-import * as assert from 'uvu/assert';
+
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const dir = mkdtempSync(path.join(tmpdir(), 'ksvc-bin-'));
@@ -25,7 +26,11 @@ test('compile an example to iptables and nftables: exit 0', () => {
   const ipt = ksvc('compile', 'examples/seed-nodeport.ksvc', '--backend', 'iptables');
   assert.is(ipt.code, 0, ipt.err);
   assert.ok(ipt.out.startsWith('*filter\n'));
-  assert.ok(ipt.out.includes('-A KUBE-NODEPORTS -m comment --comment default/web-svc:nginx-svc-port -m tcp -p tcp --dport 30080 -j KUBE-EXT-'));
+  assert.ok(
+    ipt.out.includes(
+      '-A KUBE-NODEPORTS -m comment --comment default/web-svc:nginx-svc-port -m tcp -p tcp --dport 30080 -j KUBE-EXT-',
+    ),
+  );
   const nft = ksvc('compile', 'examples/seed-nodeport.ksvc', '--backend', 'nftables');
   assert.is(nft.code, 0, nft.err);
   assert.ok(Array.isArray(JSON.parse(nft.out).nftables));

@@ -37,7 +37,10 @@ const write = (name: string, text: string): string => {
 };
 
 const bad = write('bad.ksvc', 'service default/web {\n  http: ClusterIP 010.0.0.1:80/tcp -> endpoints\n}\n');
-const warn = write('warn.ksvc', 'service default/web {\n  http: ClusterIP 10.0.0.1:80/tcp -> endpoints, externalTrafficPolicy local\n}\n');
+const warn = write(
+  'warn.ksvc',
+  'service default/web {\n  http: ClusterIP 10.0.0.1:80/tcp -> endpoints, externalTrafficPolicy local\n}\n',
+);
 
 test('clean examples exit 0 with a summary on stderr', async () => {
   const r = await check('examples/seed-clusterip.ksvc', 'examples/seed-local.ksvc');

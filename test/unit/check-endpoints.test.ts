@@ -5,7 +5,8 @@ import { resolveConditionWords } from '../../compiler/check/conditions.ts';
 import type { EndpointCondition } from '../../grammar/ast.ts';
 import { BASE, expectClean, expectDiag, expectNo, run } from './check-helpers.ts';
 
-const S = (body: string) => `${BASE}service default/web {\n  http: ClusterIP 10.0.0.10:80/tcp -> endpoints:8080\n${body}\n}\n`;
+const S = (body: string) =>
+  `${BASE}service default/web {\n  http: ClusterIP 10.0.0.10:80/tcp -> endpoints:8080\n${body}\n}\n`;
 
 test('unknown-node, with a did-you-mean hint', () => {
   const d = expectDiag(S('  endpoints 10.0.0.1 on n3'), 'unknown-node', 'n3');
@@ -15,11 +16,19 @@ test('unknown-node, with a did-you-mean hint', () => {
 
 test('endpoint-family-mismatch', () => {
   expectDiag(S('  endpoints 10.0.0.1, fd00::1'), 'endpoint-family-mismatch', 'fd00::1');
-  expectDiag(`service a/b {\n  h: ClusterIP [fd00::10]:80/tcp -> endpoints\n  endpoints 10.0.0.1\n}\n`, 'endpoint-family-mismatch', '10.0.0.1');
+  expectDiag(
+    `service a/b {\n  h: ClusterIP [fd00::10]:80/tcp -> endpoints\n  endpoints 10.0.0.1\n}\n`,
+    'endpoint-family-mismatch',
+    '10.0.0.1',
+  );
 });
 
 test('duplicate-endpoint', () => {
-  const d = expectDiag(S('  endpoints 10.0.0.1 on n1\n  endpoints 10.0.0.1 on n2'), 'duplicate-endpoint', '10.0.0.1 on n2');
+  const d = expectDiag(
+    S('  endpoints 10.0.0.1 on n1\n  endpoints 10.0.0.1 on n2'),
+    'duplicate-endpoint',
+    '10.0.0.1 on n2',
+  );
   assert.is(d.related?.[0]?.span?.start.line, 9);
 });
 
@@ -56,7 +65,9 @@ test('condition resolution table (Kubernetes: ready = serving and not terminatin
 });
 
 test('conditions reach the model', () => {
-  const r = expectClean(S('  endpoints 10.0.0.1 on n1, 10.0.0.2 on n2 terminating, 10.0.0.3 not-ready serving zone z1'));
+  const r = expectClean(
+    S('  endpoints 10.0.0.1 on n1, 10.0.0.2 on n2 terminating, 10.0.0.3 not-ready serving zone z1'),
+  );
   assert.equal(
     r.model!.services[0]!.endpoints.map((e) => [e.address, e.nodeName, e.zone, e.conditions]),
     [
@@ -95,10 +106,21 @@ test('endpoint-never-used (warning): neither ready nor serving, or no target por
   const w = expectDiag(S('  endpoints 10.0.0.1 not-ready'), 'endpoint-never-used', 'endpoints |10.0.0.1');
   assert.is(w.severity, 'warning');
   expectDiag(S('  endpoints 10.0.0.1 terminating not-serving'), 'endpoint-never-used', 'endpoints |10.0.0.1');
-  expectDiag(`service default/web {\n  http: ClusterIP 10.0.0.10:80/tcp -> endpoints:web\n  endpoints 10.0.0.1 ports web=80, 10.0.0.2\n}\n`, 'endpoint-never-used', '10.0.0.2');
+  expectDiag(
+    `service default/web {\n  http: ClusterIP 10.0.0.10:80/tcp -> endpoints:web\n  endpoints 10.0.0.1 ports web=80, 10.0.0.2\n}\n`,
+    'endpoint-never-used',
+    '10.0.0.2',
+  );
   expectNo(S('  endpoints 10.0.0.1 terminating'), 'endpoint-never-used');
-  const one = expectDiag(`service default/web {\n  http: ClusterIP 10.0.0.10:80/tcp -> endpoints:web\n  endpoints 10.0.0.1 ports web=80, 10.0.0.2\n}\n`, 'endpoint-never-used', '10.0.0.2');
-  assert.is(one.message, "endpoint 10.0.0.2 never receives traffic: it defines none of the target ports (web); add 'ports NAME=N'");
+  const one = expectDiag(
+    `service default/web {\n  http: ClusterIP 10.0.0.10:80/tcp -> endpoints:web\n  endpoints 10.0.0.1 ports web=80, 10.0.0.2\n}\n`,
+    'endpoint-never-used',
+    '10.0.0.2',
+  );
+  assert.is(
+    one.message,
+    "endpoint 10.0.0.2 never receives traffic: it defines none of the target ports (web); add 'ports NAME=N'",
+  );
 });
 
 test('endpoint-never-used: many unused endpoints of one service make one summary warning', () => {
@@ -106,7 +128,10 @@ test('endpoint-never-used: many unused endpoints of one service make one summary
   const r = run(S(`  endpoints ${eps}`));
   const ws = r.diagnostics.filter((d) => d.code === 'endpoint-never-used');
   assert.is(ws.length, 1);
-  assert.is(ws[0]!.message, '6 endpoints of default/web (10.1.0.1, 10.1.0.2, 10.1.0.3, ...) never receive traffic: they are neither ready nor serving, and kube-proxy only uses serving endpoints');
+  assert.is(
+    ws[0]!.message,
+    '6 endpoints of default/web (10.1.0.1, 10.1.0.2, 10.1.0.3, ...) never receive traffic: they are neither ready nor serving, and kube-proxy only uses serving endpoints',
+  );
   assert.is(ws[0]!.related?.length, 2);
   assert.ok(r.model, 'warnings only');
 });
@@ -116,14 +141,29 @@ test('endpoint-never-used: many unused endpoints of one service make one summary
 test('detector: ClusterCIDR, one CIDR per family', () => {
   const r = expectClean(`cluster {\n  masq from outside 10.64.0.0/16\n  masq from outside fd00:64::/48\n}\n`);
   assert.equal(r.model!.settings.localDetector, { mode: 'ClusterCIDR', cidrs: ['10.64.0.0/16', 'fd00:64::/48'] });
-  const d = expectDiag(`cluster {\n  masq from outside 10.64.0.0/16\n  masq from outside 10.65.0.0/16\n}\n`, 'duplicate-cluster-cidr-family', 'masq', 1);
+  const d = expectDiag(
+    `cluster {\n  masq from outside 10.64.0.0/16\n  masq from outside 10.65.0.0/16\n}\n`,
+    'duplicate-cluster-cidr-family',
+    'masq',
+    1,
+  );
   assert.is(d.related?.[0]?.span?.start.line, 2);
   expectClean(`cluster {\n  masq from outside 10.64.0.0/16\n  masq from outside 10.64.0.0/16\n}\n`);
 });
 
 test('conflicting-detector: two detector modes', () => {
-  expectDiag(`cluster {\n  masq from outside 10.64.0.0/16\n  masq from outside node podCIDR\n}\n`, 'conflicting-detector', 'masq', 1);
-  expectDiag(`cluster {\n  masq from outside interface cbr0\n  masq from outside interface cbr1\n}\n`, 'conflicting-cluster-setting', 'masq', 1);
+  expectDiag(
+    `cluster {\n  masq from outside 10.64.0.0/16\n  masq from outside node podCIDR\n}\n`,
+    'conflicting-detector',
+    'masq',
+    1,
+  );
+  expectDiag(
+    `cluster {\n  masq from outside interface cbr0\n  masq from outside interface cbr1\n}\n`,
+    'conflicting-cluster-setting',
+    'masq',
+    1,
+  );
 });
 
 test('no detector: mode None', () => {
@@ -135,17 +175,34 @@ test('node-cidr-without-pod-cidr (warning)', () => {
   const w = expectDiag(`cluster {\n  masq from outside node podCIDR\n}\n${BASE}`, 'node-cidr-without-pod-cidr', 'masq');
   assert.is(w.severity, 'warning');
   assert.match(w.message, /n1, n2/);
-  const r = expectClean(`cluster {\n  masq from outside node podCIDR\n}\nnode n1 {\n  address 10.0.0.1\n  podCIDR 10.64.1.0/24, fd00:1::/64\n}\n`);
+  const r = expectClean(
+    `cluster {\n  masq from outside node podCIDR\n}\nnode n1 {\n  address 10.0.0.1\n  podCIDR 10.64.1.0/24, fd00:1::/64\n}\n`,
+  );
   assert.equal(r.model!.settings.localDetector, { mode: 'NodeCIDR' });
   assert.equal(r.model!.nodes[0]!.podCIDRs, ['10.64.1.0/24', 'fd00:1::/64']);
 });
 
 test('conflicting-cluster-setting: settings given twice with different values', () => {
   expectDiag(`cluster {\n  masq bit 14\n  masq bit 15\n}\n`, 'conflicting-cluster-setting', 'masq bit 15');
-  expectDiag(`cluster {\n  localhost nodePorts on\n  localhost nodePorts off\n}\n`, 'conflicting-cluster-setting', 'localhost nodePorts off');
-  expectDiag(`cluster {\n  nodePort range 30000-32767\n  nodePort range 3000-3100\n}\n`, 'conflicting-cluster-setting', 'nodePort range 3000-');
-  expectDiag(`cluster {\n  nodePort addresses 10.0.0.0/8\n}\ncluster {\n  nodePort addresses 192.168.0.0/16\n}\n`, 'conflicting-cluster-setting', 'nodePort addresses', 1);
-  const r = expectClean(`cluster {\n  masq all\n  masq bit 13\n  masq bit 13\n  localhost nodePorts off\n  nodePort addresses 10.0.0.0/8, fd00::/64\n  nodePort range 3000-4000\n}\n`);
+  expectDiag(
+    `cluster {\n  localhost nodePorts on\n  localhost nodePorts off\n}\n`,
+    'conflicting-cluster-setting',
+    'localhost nodePorts off',
+  );
+  expectDiag(
+    `cluster {\n  nodePort range 30000-32767\n  nodePort range 3000-3100\n}\n`,
+    'conflicting-cluster-setting',
+    'nodePort range 3000-',
+  );
+  expectDiag(
+    `cluster {\n  nodePort addresses 10.0.0.0/8\n}\ncluster {\n  nodePort addresses 192.168.0.0/16\n}\n`,
+    'conflicting-cluster-setting',
+    'nodePort addresses',
+    1,
+  );
+  const r = expectClean(
+    `cluster {\n  masq all\n  masq bit 13\n  masq bit 13\n  localhost nodePorts off\n  nodePort addresses 10.0.0.0/8, fd00::/64\n  nodePort range 3000-4000\n}\n`,
+  );
   assert.equal(r.model!.settings, {
     localDetector: { mode: 'None' },
     masqueradeAll: true,
@@ -164,7 +221,10 @@ test('duplicate-node and duplicate-pod-cidr-family', () => {
 
 test('nodes reach the model with canonical addresses', () => {
   const r = expectClean(`node n1 {\n  address 172.16.1.35, 2001:DB8::1\n  podCIDR 10.64.1.0/24\n}\n`);
-  assert.equal(r.model!.nodes.map((n) => [n.name, n.addresses, n.podCIDRs]), [['n1', ['172.16.1.35', '2001:db8::1'], ['10.64.1.0/24']]]);
+  assert.equal(
+    r.model!.nodes.map((n) => [n.name, n.addresses, n.podCIDRs]),
+    [['n1', ['172.16.1.35', '2001:db8::1'], ['10.64.1.0/24']]],
+  );
   assert.is(r.model!.nodes[0]!.origin?.span?.start.line, 1);
 });
 

@@ -17,10 +17,46 @@ const TOKEN = /[A-Za-z0-9_.:\-/]+/g;
 const tokens = [...base.matchAll(TOKEN)].map((m) => ({ at: m.index!, text: m[0] }));
 const pool = [
   ...new Set(tokens.map((t) => t.text)),
-  '0', '1', '65535', '65536', '29999', '32768', '86401', '-1', '010.1.1.1', '10.1', '300.1.1.1', '::ffff:1.2.3.4',
-  '10.32.0.20', '10.32.0.10', 'fd00:32::10', '0.0.0.0', '127.0.0.1', '224.0.0.1', '10.64.1.5', 'node-z', 'Node-A',
-  'a--b', 'ready', 'not-ready', 'terminating', 'serving', 'not-serving', 'ClusterIP', 'NodePort', 'LoadBalancer',
-  'tcp', 'udp', 'sctp', '10.0.0.0/7', '10.64.0.0/15', 'local', 'cluster', 'http', 'metrics', 'x'.repeat(70),
+  '0',
+  '1',
+  '65535',
+  '65536',
+  '29999',
+  '32768',
+  '86401',
+  '-1',
+  '010.1.1.1',
+  '10.1',
+  '300.1.1.1',
+  '::ffff:1.2.3.4',
+  '10.32.0.20',
+  '10.32.0.10',
+  'fd00:32::10',
+  '0.0.0.0',
+  '127.0.0.1',
+  '224.0.0.1',
+  '10.64.1.5',
+  'node-z',
+  'Node-A',
+  'a--b',
+  'ready',
+  'not-ready',
+  'terminating',
+  'serving',
+  'not-serving',
+  'ClusterIP',
+  'NodePort',
+  'LoadBalancer',
+  'tcp',
+  'udp',
+  'sctp',
+  '10.0.0.0/7',
+  '10.64.0.0/15',
+  'local',
+  'cluster',
+  'http',
+  'metrics',
+  'x'.repeat(70),
 ];
 
 function mutate(edits: [number, number][]): string {
@@ -84,7 +120,8 @@ function invariants(m: ClusterModel): void {
       }
     }
     if (s.healthCheckNodePort !== null) assert.ok(s.type === 'LoadBalancer' && s.externalTrafficPolicy === 'Local');
-    if (s.sessionAffinity.type === 'ClientIP') assert.ok(s.sessionAffinity.timeoutSeconds >= 1 && s.sessionAffinity.timeoutSeconds <= 86400);
+    if (s.sessionAffinity.type === 'ClientIP')
+      assert.ok(s.sessionAffinity.timeoutSeconds >= 1 && s.sessionAffinity.timeoutSeconds <= 86400);
     const eps = new Set<string>();
     for (const e of s.endpoints) {
       canonIP(e.address);

@@ -14,16 +14,34 @@ test('same options, same bytes; another seed, other bytes', () => {
 test('a generated cluster checks without any diagnostic and has the promised mix', () => {
   const text = generateKsvc({ services: 1000, endpointsPerService: 5, seed: 1 });
   const r = loadKsvc(makeSourceFile('gen.ksvc', text));
-  assert.equal(r.diagnostics.map((d) => `${d.code} ${d.span?.start.line}: ${d.message}`), []);
+  assert.equal(
+    r.diagnostics.map((d) => `${d.code} ${d.span?.start.line}: ${d.message}`),
+    [],
+  );
   const m = r.model!;
   assert.is(m.services.length, 1000);
   const types = new Set(m.services.map((s) => s.type));
   assert.equal([...types].sort(), ['ClusterIP', 'LoadBalancer', 'NodePort']);
-  assert.ok(m.services.some((s) => s.ports.length > 1), 'multi-port services');
-  assert.ok(m.services.some((s) => s.externalTrafficPolicy === 'Local'), 'eTP local');
-  assert.ok(m.services.some((s) => s.sessionAffinity.type === 'ClientIP'), 'affinity');
-  assert.ok(m.services.some((s) => s.healthCheckNodePort !== null), 'health-check node ports');
-  assert.ok(m.services.some((s) => s.ports.some((p) => typeof p.targetPort === 'string')), 'named target ports');
+  assert.ok(
+    m.services.some((s) => s.ports.length > 1),
+    'multi-port services',
+  );
+  assert.ok(
+    m.services.some((s) => s.externalTrafficPolicy === 'Local'),
+    'eTP local',
+  );
+  assert.ok(
+    m.services.some((s) => s.sessionAffinity.type === 'ClientIP'),
+    'affinity',
+  );
+  assert.ok(
+    m.services.some((s) => s.healthCheckNodePort !== null),
+    'health-check node ports',
+  );
+  assert.ok(
+    m.services.some((s) => s.ports.some((p) => typeof p.targetPort === 'string')),
+    'named target ports',
+  );
   assert.ok(m.services.every((s) => s.endpoints.length === 5));
   assert.ok(m.nodes.length >= 3);
   assert.ok(m.services.every((s) => s.clusterIPs[0]!.startsWith('10.9') || s.clusterIPs[0]!.startsWith('10.1')));
@@ -33,7 +51,10 @@ test('more NodePorts than the default range holds: the range is widened, still c
   const text = generateKsvc({ services: 6000, endpointsPerService: 0, seed: 3 });
   assert.match(text, /nodePort range 30000-\d+/);
   const r = loadKsvc(makeSourceFile('gen.ksvc', text));
-  assert.equal(r.diagnostics.map((d) => d.code), []);
+  assert.equal(
+    r.diagnostics.map((d) => d.code),
+    [],
+  );
   assert.ok(r.model!.settings.nodePortRange.max > 32767);
 });
 

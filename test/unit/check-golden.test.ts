@@ -18,7 +18,6 @@ async function render(format: string): Promise<{ code: number; stdout: string }>
   return { code, stdout };
 }
 
-
 test('mistakes.ksvc: text output', async () => {
   const r = await render('text');
   assert.is(r.code, 1);

@@ -3,7 +3,7 @@
 import * as assert from 'uvu/assert';
 import type { Diagnostic } from '../../common/diagnostics.ts';
 import { makeSourceFile } from '../../common/source.ts';
-import { loadKsvc, type FrontResult } from '../../compiler/front.ts';
+import { type FrontResult, loadKsvc } from '../../compiler/front.ts';
 
 export const BASE = `node n1 {
   address 192.168.0.1
@@ -57,7 +57,10 @@ export function expectClean(text: string, warnings: string[] = []): FrontResult 
   const r = run(text);
   const errors = r.diagnostics.filter((d) => d.severity === 'error');
   assert.equal(errors.length, 0, `expected no errors, got:\n  ${show(errors)}`);
-  const got = r.diagnostics.filter((d) => d.severity === 'warning').map((d) => d.code).sort();
+  const got = r.diagnostics
+    .filter((d) => d.severity === 'warning')
+    .map((d) => d.code)
+    .sort();
   assert.equal(got, [...warnings].sort(), `warnings:\n  ${show(r.diagnostics)}`);
   assert.ok(r.model, 'a clean file produces a model');
   return r;

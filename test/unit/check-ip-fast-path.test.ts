@@ -13,15 +13,37 @@ const same = (s: string) => {
 
 test('fast path = parseIPStrict on dotted quads, canonical or not', () => {
   const octet = fc.oneof(fc.integer({ min: 0, max: 255 }).map(String), fc.stringMatching(/^[0-9]{1,4}$/));
-  fc.assert(fc.property(fc.tuple(octet, octet, octet, octet), (o) => same(o.join('.'))), { numRuns: 20000 });
-  fc.assert(fc.property(fc.integer({ min: 0, max: 0xffffffff }), (n) => same([n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.'))), {
-    numRuns: 20000,
-  });
+  fc.assert(
+    fc.property(fc.tuple(octet, octet, octet, octet), (o) => same(o.join('.'))),
+    { numRuns: 20000 },
+  );
+  fc.assert(
+    fc.property(fc.integer({ min: 0, max: 0xffffffff }), (n) =>
+      same([n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.')),
+    ),
+    {
+      numRuns: 20000,
+    },
+  );
 });
 
 test('fast path = parseIPStrict on arbitrary short strings and edge cases', () => {
   fc.assert(fc.property(fc.stringMatching(/^[0-9.:a-f]{0,16}$/), same), { numRuns: 20000 });
-  for (const s of ['0.0.0.0', '255.255.255.255', '256.0.0.0', '1.2.3', '1.2.3.4.', '01.2.3.4', '1.2.3.04', ' 1.2.3.4', '1.2.3.4\n', '::', 'fd00::1', '']) same(s);
+  for (const s of [
+    '0.0.0.0',
+    '255.255.255.255',
+    '256.0.0.0',
+    '1.2.3',
+    '1.2.3.4.',
+    '01.2.3.4',
+    '1.2.3.04',
+    ' 1.2.3.4',
+    '1.2.3.4\n',
+    '::',
+    'fd00::1',
+    '',
+  ])
+    same(s);
 });
 
 test.run();

@@ -1,7 +1,14 @@
 // Checker rules on names: the API server's DNS-1123 / DNS-1035 / IANA_SVC_NAME / label rules.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { dns1035Label, dns1123Label, dns1123Subdomain, ianaServiceName, interfaceName, labelValue } from '../../compiler/check/names.ts';
+import {
+  dns1035Label,
+  dns1123Label,
+  dns1123Subdomain,
+  ianaServiceName,
+  interfaceName,
+  labelValue,
+} from '../../compiler/check/names.ts';
 import { BASE, expectClean, expectDiag } from './check-helpers.ts';
 
 test('name validators follow the Kubernetes rules', () => {
@@ -57,14 +64,16 @@ test('invalid-port-name: a DNS-1123 label', () => {
 });
 
 test('invalid-target-port-name: an IANA service name', () => {
-  const eps = (n: string) => `service default/web {\n  http: ClusterIP 10.0.0.10:80/tcp -> endpoints:${n}\n  endpoints 10.0.0.1 ports ${n}=8080\n}\n`;
+  const eps = (n: string) =>
+    `service default/web {\n  http: ClusterIP 10.0.0.10:80/tcp -> endpoints:${n}\n  endpoints 10.0.0.1 ports ${n}=8080\n}\n`;
   expectDiag(eps('very-long-port-name'), 'invalid-target-port-name', 'very-long-port-name');
   expectDiag(eps('a--b'), 'invalid-target-port-name', 'a--b');
   expectClean(eps('web-http'));
 });
 
 test('invalid-endpoint-port-name and duplicate-endpoint-port-name', () => {
-  const s = (ports: string) => `service default/web {\n  http: ClusterIP 10.0.0.10:80/tcp -> endpoints:web\n  endpoints 10.0.0.1 ports web=8080 ${ports}\n}\n`;
+  const s = (ports: string) =>
+    `service default/web {\n  http: ClusterIP 10.0.0.10:80/tcp -> endpoints:web\n  endpoints 10.0.0.1 ports web=8080 ${ports}\n}\n`;
   expectDiag(s('Metrics=9090'), 'invalid-endpoint-port-name', 'Metrics');
   expectDiag(s('web=8081'), 'duplicate-endpoint-port-name', 'web', 3);
   expectClean(s('metrics=9090'));
@@ -76,7 +85,8 @@ test('invalid-node-name: a DNS-1123 subdomain, on declarations', () => {
 });
 
 test('invalid-zone: a label value', () => {
-  const s = (z: string) => `${BASE}service default/web {\n  http: ClusterIP 10.0.0.10:80/tcp -> endpoints\n  endpoints 10.0.0.1 on n1 zone ${z}\n}\n`;
+  const s = (z: string) =>
+    `${BASE}service default/web {\n  http: ClusterIP 10.0.0.10:80/tcp -> endpoints\n  endpoints 10.0.0.1 on n1 zone ${z}\n}\n`;
   expectDiag(s('z1-'), 'invalid-zone', 'z1-');
   expectDiag(s('zone.'), 'invalid-zone', 'zone.');
   const r = expectClean(s('us-east-1a'));
@@ -84,8 +94,16 @@ test('invalid-zone: a label value', () => {
 });
 
 test('invalid-interface-name: bridge interface and interface prefix', () => {
-  expectDiag(`cluster {\n  masq from outside interface averyveryverylongname\n}\n`, 'invalid-interface-name', 'averyveryverylongname');
-  expectDiag(`cluster {\n  masq from outside interface prefix vethvethvethveth0\n}\n`, 'invalid-interface-name', 'vethvethvethveth0');
+  expectDiag(
+    `cluster {\n  masq from outside interface averyveryverylongname\n}\n`,
+    'invalid-interface-name',
+    'averyveryverylongname',
+  );
+  expectDiag(
+    `cluster {\n  masq from outside interface prefix vethvethvethveth0\n}\n`,
+    'invalid-interface-name',
+    'vethvethvethveth0',
+  );
   const r = expectClean(`cluster {\n  masq from outside interface cbr0\n}\n`);
   assert.equal(r.model!.settings.localDetector, { mode: 'BridgeInterface', interfaceName: 'cbr0' });
   const p = expectClean(`cluster {\n  masq from outside interface prefix veth\n}\n`);

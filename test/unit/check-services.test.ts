@@ -46,7 +46,9 @@ test('unnamed-port-in-multi-port-service', () => {
 });
 
 test('mixed-service-types', () => {
-  const text = S('  a: NodePort 10.0.0.10:80/tcp nodePort 30080 -> endpoints\n  b: ClusterIP 10.0.0.10:81/tcp -> endpoints');
+  const text = S(
+    '  a: NodePort 10.0.0.10:80/tcp nodePort 30080 -> endpoints\n  b: ClusterIP 10.0.0.10:81/tcp -> endpoints',
+  );
   const d = expectDiag(text, 'mixed-service-types', 'ClusterIP');
   assert.is(d.related?.[0]?.span?.start.line, 2);
   assert.is(d.hint, 'write NodePort');
@@ -59,11 +61,18 @@ test('conflicting-cluster-ip: one cluster IP per family', () => {
 });
 
 test('cluster-ip-in-use: two services, one cluster IP', () => {
-  const text = S('  a: ClusterIP 10.0.0.10:80/tcp -> endpoints') + S('  b: ClusterIP 10.0.0.10:81/tcp -> endpoints', 'default/other');
+  const text =
+    S('  a: ClusterIP 10.0.0.10:80/tcp -> endpoints') +
+    S('  b: ClusterIP 10.0.0.10:81/tcp -> endpoints', 'default/other');
   const d = expectDiag(text, 'cluster-ip-in-use', '10.0.0.10', 1);
   assert.match(d.message, /default\/web/);
   // the same IP:port/proto too
-  expectDiag(S('  a: ClusterIP 10.0.0.10:80/tcp -> endpoints') + S('  a: ClusterIP 10.0.0.10:80/tcp -> endpoints', 'x/y'), 'cluster-ip-in-use', '10.0.0.10', 1);
+  expectDiag(
+    S('  a: ClusterIP 10.0.0.10:80/tcp -> endpoints') + S('  a: ClusterIP 10.0.0.10:80/tcp -> endpoints', 'x/y'),
+    'cluster-ip-in-use',
+    '10.0.0.10',
+    1,
+  );
 });
 
 test('node-port-on-cluster-ip and missing-node-port (warning)', () => {
@@ -79,16 +88,36 @@ test('duplicate-node-port: across services (any protocol), within a service (sam
   const b = S('  b: NodePort 10.0.0.11:80/udp nodePort 30080 -> endpoints', 'default/other');
   const d = expectDiag(a + b, 'duplicate-node-port', '30080', 1);
   assert.match(d.message, /default\/web/);
-  expectDiag(S('  a: NodePort 10.0.0.10:80/tcp nodePort 30080 -> endpoints\n  b: NodePort 10.0.0.10:81/tcp nodePort 30080 -> endpoints'), 'duplicate-node-port', '30080', 1);
+  expectDiag(
+    S(
+      '  a: NodePort 10.0.0.10:80/tcp nodePort 30080 -> endpoints\n  b: NodePort 10.0.0.10:81/tcp nodePort 30080 -> endpoints',
+    ),
+    'duplicate-node-port',
+    '30080',
+    1,
+  );
   // one service may use one NodePort for TCP and UDP (like DNS)
-  expectClean(S('  dns: NodePort 10.0.0.10:53/udp nodePort 30053 -> endpoints\n  dns-tcp: NodePort 10.0.0.10:53/tcp nodePort 30053 -> endpoints'));
+  expectClean(
+    S(
+      '  dns: NodePort 10.0.0.10:53/udp nodePort 30053 -> endpoints\n  dns-tcp: NodePort 10.0.0.10:53/tcp nodePort 30053 -> endpoints',
+    ),
+  );
 });
 
 test('duplicate-node-port: a healthCheckNodePort collides with a NodePort', () => {
-  const lb = S('  a: LoadBalancer 10.0.0.10:80/tcp nodePort 30080 -> endpoints, externalTrafficPolicy local\n  healthCheckNodePort 30081');
+  const lb = S(
+    '  a: LoadBalancer 10.0.0.10:80/tcp nodePort 30080 -> endpoints, externalTrafficPolicy local\n  healthCheckNodePort 30081',
+  );
   const np = S('  b: NodePort 10.0.0.11:80/tcp nodePort 30081 -> endpoints', 'default/other');
   expectDiag(lb + np, 'duplicate-node-port', '30081', 1);
-  expectDiag(S('  a: LoadBalancer 10.0.0.10:80/tcp nodePort 30080 -> endpoints, externalTrafficPolicy local\n  healthCheckNodePort 30080'), 'duplicate-node-port', '30080', 1);
+  expectDiag(
+    S(
+      '  a: LoadBalancer 10.0.0.10:80/tcp nodePort 30080 -> endpoints, externalTrafficPolicy local\n  healthCheckNodePort 30080',
+    ),
+    'duplicate-node-port',
+    '30080',
+    1,
+  );
   expectClean(lb);
 });
 
@@ -99,40 +128,80 @@ test('dual-stack-port-mismatch: missing family, differing port/protocol/nodePort
     'dual-stack-port-mismatch',
     'tcp',
   );
-  expectDiag(v4v6('dns: ClusterIP 10.0.0.10:53/udp -> endpoints', 'dns: ClusterIP [fd00::10]:54/udp -> endpoints'), 'dual-stack-port-mismatch', '54');
   expectDiag(
-    v4v6('dns: NodePort 10.0.0.10:53/udp nodePort 30053 -> endpoints', 'dns: NodePort [fd00::10]:53/udp nodePort 30054 -> endpoints'),
+    v4v6('dns: ClusterIP 10.0.0.10:53/udp -> endpoints', 'dns: ClusterIP [fd00::10]:54/udp -> endpoints'),
+    'dual-stack-port-mismatch',
+    '54',
+  );
+  expectDiag(
+    v4v6(
+      'dns: NodePort 10.0.0.10:53/udp nodePort 30053 -> endpoints',
+      'dns: NodePort [fd00::10]:53/udp nodePort 30054 -> endpoints',
+    ),
     'dual-stack-port-mismatch',
     '30054',
   );
-  expectDiag(v4v6('dns: ClusterIP 10.0.0.10:53/udp -> endpoints:53', 'dns: ClusterIP [fd00::10]:53/udp -> endpoints:5353'), 'dual-stack-port-mismatch', '5353');
   expectDiag(
-    v4v6('dns: ClusterIP 10.0.0.10:53/udp -> endpoints', 'dns: ClusterIP [fd00::10]:53/udp -> endpoints', '\n  metrics: ClusterIP 10.0.0.10:9153/tcp -> endpoints'),
+    v4v6('dns: ClusterIP 10.0.0.10:53/udp -> endpoints:53', 'dns: ClusterIP [fd00::10]:53/udp -> endpoints:5353'),
+    'dual-stack-port-mismatch',
+    '5353',
+  );
+  expectDiag(
+    v4v6(
+      'dns: ClusterIP 10.0.0.10:53/udp -> endpoints',
+      'dns: ClusterIP [fd00::10]:53/udp -> endpoints',
+      '\n  metrics: ClusterIP 10.0.0.10:9153/tcp -> endpoints',
+    ),
     'dual-stack-port-mismatch',
     'metrics',
   );
 });
 
 test('dual-stack service: one port, two cluster IPs, primary family first', () => {
-  const r = expectClean(S('  dns: ClusterIP [fd00::10]:53/udp -> endpoints\n  dns: ClusterIP 10.0.0.10:53/udp -> endpoints\n  endpoints 10.0.0.1, fd00::1'));
+  const r = expectClean(
+    S(
+      '  dns: ClusterIP [fd00::10]:53/udp -> endpoints\n  dns: ClusterIP 10.0.0.10:53/udp -> endpoints\n  endpoints 10.0.0.1, fd00::1',
+    ),
+  );
   const s = r.model!.services[0]!;
   assert.equal(s.clusterIPs, ['fd00::10', '10.0.0.10']);
   assert.is(s.ports.length, 1);
-  assert.equal(s.endpoints.map((e) => [e.address, e.family, e.ports]), [
-    ['10.0.0.1', 'ipv4', { dns: 53 }],
-    ['fd00::1', 'ipv6', { dns: 53 }],
-  ]);
+  assert.equal(
+    s.endpoints.map((e) => [e.address, e.family, e.ports]),
+    [
+      ['10.0.0.1', 'ipv4', { dns: 53 }],
+      ['fd00::1', 'ipv6', { dns: 53 }],
+    ],
+  );
 });
 
 test('conflicting-service-attribute: eTP, iTP, affinity, masq override, healthCheckNodePort', () => {
   const base = '  a: NodePort 10.0.0.10:80/tcp nodePort 30080 -> endpoints, externalTrafficPolicy local';
-  const d = expectDiag(S(`${base}\n  externalTrafficPolicy cluster`), 'conflicting-service-attribute', 'externalTrafficPolicy cluster');
+  const d = expectDiag(
+    S(`${base}\n  externalTrafficPolicy cluster`),
+    'conflicting-service-attribute',
+    'externalTrafficPolicy cluster',
+  );
   assert.is(d.related?.[0]?.span?.start.line, 2);
-  expectDiag(S(`${base}, internalTrafficPolicy local\n  internalTrafficPolicy cluster`), 'conflicting-service-attribute', 'internalTrafficPolicy cluster');
-  expectDiag(S(`${base}\n  sessionAffinity clientIP 60\n  sessionAffinity clientIP 70`), 'conflicting-service-attribute', 'sessionAffinity clientIP 70');
-  expectDiag(S(`${base}\n  sessionAffinity clientIP\n  sessionAffinity none`), 'conflicting-service-attribute', 'sessionAffinity none');
   expectDiag(
-    S('  a: ClusterIP 10.0.0.10:80/tcp -> endpoints, masq from outside 10.0.0.0/8\n  b: ClusterIP 10.0.0.10:81/tcp -> endpoints, masq from outside 10.64.0.0/16'),
+    S(`${base}, internalTrafficPolicy local\n  internalTrafficPolicy cluster`),
+    'conflicting-service-attribute',
+    'internalTrafficPolicy cluster',
+  );
+  expectDiag(
+    S(`${base}\n  sessionAffinity clientIP 60\n  sessionAffinity clientIP 70`),
+    'conflicting-service-attribute',
+    'sessionAffinity clientIP 70',
+  );
+  expectDiag(
+    S(`${base}\n  sessionAffinity clientIP\n  sessionAffinity none`),
+    'conflicting-service-attribute',
+    'sessionAffinity none',
+  );
+  expectDiag(
+    S(
+      '  a: ClusterIP 10.0.0.10:80/tcp -> endpoints, masq from outside 10.0.0.0/8\n  b: ClusterIP 10.0.0.10:81/tcp -> endpoints, masq from outside 10.64.0.0/16',
+    ),
     'conflicting-service-attribute',
     'masq from outside 10.64',
   );
@@ -143,14 +212,19 @@ test('conflicting-service-attribute: eTP, iTP, affinity, masq override, healthCh
   );
   // The same clause on every line is fine (the design card's phrase repeated).
   const r = expectClean(
-    S('  a: ClusterIP 10.0.0.10:80/tcp -> endpoints, masq from outside 10.0.0.0/8\n  b: ClusterIP 10.0.0.10:81/tcp -> endpoints, masq from outside 10.0.0.0/8'),
+    S(
+      '  a: ClusterIP 10.0.0.10:80/tcp -> endpoints, masq from outside 10.0.0.0/8\n  b: ClusterIP 10.0.0.10:81/tcp -> endpoints, masq from outside 10.0.0.0/8',
+    ),
   );
   assert.equal(r.model!.services[0]!.localDetectorOverride, { mode: 'ClusterCIDR', cidrs: ['10.0.0.0/8'] });
 });
 
 test('affinity-timeout-without-client-ip is not writable, clauses and statements merge', () => {
   const r = expectClean(
-    BASE + S('  a: NodePort 10.0.0.10:80/tcp nodePort 30080 -> endpoints, sessionAffinity clientIP 300\n  externalTrafficPolicy local\n  internalTrafficPolicy local\n  endpoints 10.0.0.1 on n1'),
+    BASE +
+      S(
+        '  a: NodePort 10.0.0.10:80/tcp nodePort 30080 -> endpoints, sessionAffinity clientIP 300\n  externalTrafficPolicy local\n  internalTrafficPolicy local\n  endpoints 10.0.0.1 on n1',
+      ),
   );
   const s = r.model!.services[0]!;
   assert.is(s.externalTrafficPolicy, 'Local');
@@ -159,60 +233,124 @@ test('affinity-timeout-without-client-ip is not writable, clauses and statements
 });
 
 test('load-balancer-ingress-not-load-balancer', () => {
-  expectDiag(S('  a: NodePort 10.0.0.10:80/tcp nodePort 30080 -> endpoints\n  loadBalancerIngress 1.2.3.4'), 'load-balancer-ingress-not-load-balancer', 'loadBalancerIngress');
-  const r = expectClean(S('  a: LoadBalancer 10.0.0.10:80/tcp nodePort 30080 -> endpoints\n  loadBalancerIngress 1.2.3.4'));
+  expectDiag(
+    S('  a: NodePort 10.0.0.10:80/tcp nodePort 30080 -> endpoints\n  loadBalancerIngress 1.2.3.4'),
+    'load-balancer-ingress-not-load-balancer',
+    'loadBalancerIngress',
+  );
+  const r = expectClean(
+    S('  a: LoadBalancer 10.0.0.10:80/tcp nodePort 30080 -> endpoints\n  loadBalancerIngress 1.2.3.4'),
+  );
   assert.equal(r.model!.services[0]!.loadBalancerIngress, ['1.2.3.4']);
 });
 
 test('health-check-node-port-not-allowed: only LoadBalancer + externalTrafficPolicy local', () => {
-  expectDiag(S('  a: LoadBalancer 10.0.0.10:80/tcp nodePort 30080 -> endpoints\n  healthCheckNodePort 30081'), 'health-check-node-port-not-allowed', '30081');
   expectDiag(
-    S('  a: NodePort 10.0.0.10:80/tcp nodePort 30080 -> endpoints, externalTrafficPolicy local\n  healthCheckNodePort 30081'),
+    S('  a: LoadBalancer 10.0.0.10:80/tcp nodePort 30080 -> endpoints\n  healthCheckNodePort 30081'),
     'health-check-node-port-not-allowed',
     '30081',
   );
-  const r = expectClean(S('  a: LoadBalancer 10.0.0.10:80/tcp nodePort 30080 -> endpoints, externalTrafficPolicy local\n  healthCheckNodePort 30081'));
+  expectDiag(
+    S(
+      '  a: NodePort 10.0.0.10:80/tcp nodePort 30080 -> endpoints, externalTrafficPolicy local\n  healthCheckNodePort 30081',
+    ),
+    'health-check-node-port-not-allowed',
+    '30081',
+  );
+  const r = expectClean(
+    S(
+      '  a: LoadBalancer 10.0.0.10:80/tcp nodePort 30080 -> endpoints, externalTrafficPolicy local\n  healthCheckNodePort 30081',
+    ),
+  );
   assert.is(r.model!.services[0]!.healthCheckNodePort, 30081);
 });
 
 test('external-traffic-policy-not-applicable (warning): no external frontends', () => {
-  const w = expectDiag(S('  a: ClusterIP 10.0.0.10:80/tcp -> endpoints, externalTrafficPolicy local'), 'external-traffic-policy-not-applicable', 'externalTrafficPolicy');
+  const w = expectDiag(
+    S('  a: ClusterIP 10.0.0.10:80/tcp -> endpoints, externalTrafficPolicy local'),
+    'external-traffic-policy-not-applicable',
+    'externalTrafficPolicy',
+  );
   assert.is(w.severity, 'warning');
-  expectNo(S('  a: ClusterIP 10.0.0.10:80/tcp -> endpoints, externalTrafficPolicy local\n  externalIPs 192.168.1.1'), 'external-traffic-policy-not-applicable');
-  expectNo(S('  a: NodePort 10.0.0.10:80/tcp nodePort 30080 -> endpoints, externalTrafficPolicy local'), 'external-traffic-policy-not-applicable');
+  expectNo(
+    S('  a: ClusterIP 10.0.0.10:80/tcp -> endpoints, externalTrafficPolicy local\n  externalIPs 192.168.1.1'),
+    'external-traffic-policy-not-applicable',
+  );
+  expectNo(
+    S('  a: NodePort 10.0.0.10:80/tcp nodePort 30080 -> endpoints, externalTrafficPolicy local'),
+    'external-traffic-policy-not-applicable',
+  );
 });
 
 test('source-ranges-not-applicable (warning)', () => {
-  const w = expectDiag(S('  a: NodePort 10.0.0.10:80/tcp nodePort 30080 -> endpoints\n  loadBalancerSourceRanges 10.0.0.0/8'), 'source-ranges-not-applicable', 'loadBalancerSourceRanges');
+  const w = expectDiag(
+    S('  a: NodePort 10.0.0.10:80/tcp nodePort 30080 -> endpoints\n  loadBalancerSourceRanges 10.0.0.0/8'),
+    'source-ranges-not-applicable',
+    'loadBalancerSourceRanges',
+  );
   assert.is(w.severity, 'warning');
-  const r = expectClean(S('  a: LoadBalancer 10.0.0.10:80/tcp nodePort 30080 -> endpoints\n  loadBalancerSourceRanges 10.0.0.0/8, 192.168.0.0/16'));
+  const r = expectClean(
+    S(
+      '  a: LoadBalancer 10.0.0.10:80/tcp nodePort 30080 -> endpoints\n  loadBalancerSourceRanges 10.0.0.0/8, 192.168.0.0/16',
+    ),
+  );
   assert.equal(r.model!.services[0]!.loadBalancerSourceRanges, ['10.0.0.0/8', '192.168.0.0/16']);
 });
 
 test('internal-traffic-policy-no-node-endpoints (warning)', () => {
-  const w = expectDiag(S('  a: ClusterIP 10.0.0.10:80/tcp -> endpoints, internalTrafficPolicy local\n  endpoints 10.0.0.1'), 'internal-traffic-policy-no-node-endpoints', 'internalTrafficPolicy');
+  const w = expectDiag(
+    S('  a: ClusterIP 10.0.0.10:80/tcp -> endpoints, internalTrafficPolicy local\n  endpoints 10.0.0.1'),
+    'internal-traffic-policy-no-node-endpoints',
+    'internalTrafficPolicy',
+  );
   assert.is(w.severity, 'warning');
-  expectClean(BASE + S('  a: ClusterIP 10.0.0.10:80/tcp -> endpoints, internalTrafficPolicy local\n  endpoints 10.0.0.1 on n1'));
+  expectClean(
+    BASE + S('  a: ClusterIP 10.0.0.10:80/tcp -> endpoints, internalTrafficPolicy local\n  endpoints 10.0.0.1 on n1'),
+  );
 });
 
 test('frontend-in-use: an external or load-balancer IP:port/proto claimed twice', () => {
   const a = S('  a: NodePort 10.0.0.10:80/tcp nodePort 30080 -> endpoints\n  externalIPs 192.168.99.22');
-  const b = S('  b: NodePort 10.0.0.11:80/tcp nodePort 30081 -> endpoints\n  externalIPs 192.168.99.22', 'default/other');
+  const b = S(
+    '  b: NodePort 10.0.0.11:80/tcp nodePort 30081 -> endpoints\n  externalIPs 192.168.99.22',
+    'default/other',
+  );
   const d = expectDiag(a + b, 'frontend-in-use', '192.168.99.22', 1);
   assert.match(d.message, /192\.168\.99\.22:80\/tcp/);
   // another service's cluster IP used as an external IP on the same port
-  expectDiag(a + S('  b: NodePort 10.0.0.11:80/tcp nodePort 30081 -> endpoints\n  externalIPs 10.0.0.10', 'x/y'), 'frontend-in-use', '10.0.0.10', 1);
+  expectDiag(
+    a + S('  b: NodePort 10.0.0.11:80/tcp nodePort 30081 -> endpoints\n  externalIPs 10.0.0.10', 'x/y'),
+    'frontend-in-use',
+    '10.0.0.10',
+    1,
+  );
   // the same external IP on another port or protocol is fine
-  expectNo(a + S('  b: NodePort 10.0.0.11:81/tcp nodePort 30081 -> endpoints\n  externalIPs 192.168.99.22', 'x/y'), 'frontend-in-use');
-  expectNo(a + S('  b: NodePort 10.0.0.11:80/udp nodePort 30081 -> endpoints\n  externalIPs 192.168.99.22', 'x/y'), 'frontend-in-use');
-  const lb = S('  a: LoadBalancer 10.0.0.10:80/tcp nodePort 30080 -> endpoints\n  loadBalancerIngress 1.2.3.4\n  externalIPs 1.2.3.4');
+  expectNo(
+    a + S('  b: NodePort 10.0.0.11:81/tcp nodePort 30081 -> endpoints\n  externalIPs 192.168.99.22', 'x/y'),
+    'frontend-in-use',
+  );
+  expectNo(
+    a + S('  b: NodePort 10.0.0.11:80/udp nodePort 30081 -> endpoints\n  externalIPs 192.168.99.22', 'x/y'),
+    'frontend-in-use',
+  );
+  const lb = S(
+    '  a: LoadBalancer 10.0.0.10:80/tcp nodePort 30080 -> endpoints\n  loadBalancerIngress 1.2.3.4\n  externalIPs 1.2.3.4',
+  );
   expectDiag(lb, 'frontend-in-use', '1.2.3.4');
 });
 
 test('address-family-ignored (warning): an external IP of a family without a cluster IP', () => {
-  const w = expectDiag(S('  a: NodePort 10.0.0.10:80/tcp nodePort 30080 -> endpoints\n  externalIPs 2001:db8::5'), 'address-family-ignored', '2001:db8::5');
+  const w = expectDiag(
+    S('  a: NodePort 10.0.0.10:80/tcp nodePort 30080 -> endpoints\n  externalIPs 2001:db8::5'),
+    'address-family-ignored',
+    '2001:db8::5',
+  );
   assert.is(w.severity, 'warning');
-  expectClean(S('  a: NodePort 10.0.0.10:80/tcp nodePort 30080 -> endpoints\n  a: NodePort [fd00::10]:80/tcp nodePort 30080 -> endpoints\n  externalIPs 2001:db8::5'));
+  expectClean(
+    S(
+      '  a: NodePort 10.0.0.10:80/tcp nodePort 30080 -> endpoints\n  a: NodePort [fd00::10]:80/tcp nodePort 30080 -> endpoints\n  externalIPs 2001:db8::5',
+    ),
+  );
 });
 
 test.run();

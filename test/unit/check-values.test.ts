@@ -18,9 +18,17 @@ test('invalid-address: short, octal-looking, overflowing and IPv4-mapped address
   const d = expectDiag(svc('http: ClusterIP 010.0.0.1:80/tcp -> endpoints'), 'invalid-address', '010.0.0.1');
   assert.is(d.hint, 'write 10.0.0.1');
   expectDiag(svc('http: ClusterIP 300.1.1.1:80/tcp -> endpoints'), 'invalid-address', '300.1.1.1');
-  const m = expectDiag(svc('http: ClusterIP [::ffff:10.0.0.1]:80/tcp -> endpoints'), 'invalid-address', '::ffff:10.0.0.1');
+  const m = expectDiag(
+    svc('http: ClusterIP [::ffff:10.0.0.1]:80/tcp -> endpoints'),
+    'invalid-address',
+    '::ffff:10.0.0.1',
+  );
   assert.is(m.hint, 'write 10.0.0.1');
-  expectDiag(svc('http: ClusterIP 10.0.0.10:80/tcp -> endpoints', 'endpoints 10.0.0.01'), 'invalid-address', '10.0.0.01');
+  expectDiag(
+    svc('http: ClusterIP 10.0.0.10:80/tcp -> endpoints', 'endpoints 10.0.0.01'),
+    'invalid-address',
+    '10.0.0.01',
+  );
   expectDiag(`node a {\n  address 1.2.3\n}\n`, 'invalid-address', '1.2.3');
   expectClean(svc('http: ClusterIP 10.0.0.10:80/tcp -> endpoints', 'endpoints 10.0.0.1'));
 });
@@ -38,7 +46,11 @@ test('cidr-host-bits and invalid-cidr: host bits, prefix length out of range', (
   expectDiag(`cluster {\n  masq from outside 10.64.1.0/33\n}\n`, 'invalid-cidr', '10.64.1.0/33');
   expectDiag(`cluster {\n  masq from outside fd00::/129\n}\n`, 'invalid-cidr', 'fd00::/129');
   expectDiag(`cluster {\n  nodePort addresses 192.168.0.0/24, 10.0.0.1/8\n}\n`, 'cidr-host-bits', '10.0.0.1/8');
-  expectDiag(svc('http: LoadBalancer 10.0.0.10:80/tcp nodePort 30080 -> endpoints', 'loadBalancerSourceRanges 203.0.113.1/25'), 'cidr-host-bits', '203.0.113.1/25');
+  expectDiag(
+    svc('http: LoadBalancer 10.0.0.10:80/tcp nodePort 30080 -> endpoints', 'loadBalancerSourceRanges 203.0.113.1/25'),
+    'cidr-host-bits',
+    '203.0.113.1/25',
+  );
   expectDiag(`node a {\n  podCIDR 10.64.1.1/24\n}\n`, 'cidr-host-bits', '10.64.1.1/24');
   expectClean(`cluster {\n  masq from outside 10.64.1.0/24\n  nodePort addresses 192.168.0.0/24, 0.0.0.0/0\n}\n`);
 });
@@ -47,7 +59,11 @@ test('invalid-port: service, target and endpoint ports outside 1-65535', () => {
   expectDiag(svc('http: ClusterIP 10.0.0.10:0/tcp -> endpoints'), 'invalid-port', '0/tcp');
   expectDiag(svc('http: ClusterIP 10.0.0.10:65536/tcp -> endpoints'), 'invalid-port', '65536');
   expectDiag(svc('http: ClusterIP 10.0.0.10:80/tcp -> endpoints:70000'), 'invalid-port', '70000');
-  expectDiag(svc('http: ClusterIP 10.0.0.10:80/tcp -> endpoints:web', 'endpoints 10.0.0.1 ports web=0'), 'invalid-port', 'web=|0');
+  expectDiag(
+    svc('http: ClusterIP 10.0.0.10:80/tcp -> endpoints:web', 'endpoints 10.0.0.1 ports web=0'),
+    'invalid-port',
+    'web=|0',
+  );
   expectClean(svc('http: ClusterIP 10.0.0.10:65535/tcp -> endpoints:1'));
 });
 
@@ -58,8 +74,8 @@ test('node-port-out-of-range: default range, a settable range, health-check node
   expectClean(svc(np(30000)));
   expectClean(svc(np(32767)));
   // kube-proxy's own tests use NodePorts like 3001: the range is settable.
-  expectClean(`cluster {\n  nodePort range 3000-3100\n}\n` + svc(np(3001)));
-  expectDiag(`cluster {\n  nodePort range 3000-3100\n}\n` + svc(np(30000)), 'node-port-out-of-range', '30000');
+  expectClean(`cluster {\n  nodePort range 3000-3100\n}\n${svc(np(3001))}`);
+  expectDiag(`cluster {\n  nodePort range 3000-3100\n}\n${svc(np(30000))}`, 'node-port-out-of-range', '30000');
   const lb = `http: LoadBalancer 10.0.0.10:80/tcp nodePort 30080 -> endpoints, externalTrafficPolicy local`;
   expectDiag(svc(lb, 'healthCheckNodePort 29999'), 'node-port-out-of-range', '29999');
   expectClean(svc(lb, 'healthCheckNodePort 30001\n  endpoints 10.0.0.1 on n1'));
@@ -76,7 +92,7 @@ test('invalid-node-port-range, invalid-masq-bit', () => {
 test('invalid-affinity-timeout: 1 to 86400 seconds', () => {
   const line = 'http: ClusterIP 10.0.0.10:80/tcp -> endpoints';
   expectDiag(svc(line, 'sessionAffinity clientIP 0'), 'invalid-affinity-timeout', 'clientIP |0');
-  expectDiag(svc(line + ', sessionAffinity clientIP 86401'), 'invalid-affinity-timeout', '86401');
+  expectDiag(svc(`${line}, sessionAffinity clientIP 86401`), 'invalid-affinity-timeout', '86401');
   const r = expectClean(svc(line, 'sessionAffinity clientIP 86400'));
   assert.equal(r.model!.services[0]!.sessionAffinity, { type: 'ClientIP', timeoutSeconds: 86400 });
   const d = expectClean(svc(line, 'sessionAffinity clientIP'));

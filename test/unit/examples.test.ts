@@ -30,10 +30,18 @@ const model = (name: string): ClusterModel => {
 
 const strip = <T>(x: T): T => JSON.parse(JSON.stringify(x, (k, v) => (k === 'origin' ? undefined : v)));
 
-const files = readdirSync(dir).filter((f) => f.endsWith('.ksvc')).sort();
+const files = readdirSync(dir)
+  .filter((f) => f.endsWith('.ksvc'))
+  .sort();
 
 test('the examples directory has the acceptance examples', () => {
-  for (const f of ['seed-clusterip.ksvc', 'seed-nodeport.ksvc', 'seed-local.ksvc', 'design-card.ksvc', 'everything.ksvc']) {
+  for (const f of [
+    'seed-clusterip.ksvc',
+    'seed-nodeport.ksvc',
+    'seed-local.ksvc',
+    'design-card.ksvc',
+    'everything.ksvc',
+  ]) {
     assert.ok(files.includes(f), f);
   }
 });
@@ -42,8 +50,14 @@ for (const f of files) {
   test(`${f} checks clean with the expected warnings`, () => {
     const r = load(f);
     const errors = r.diagnostics.filter((d) => d.severity === 'error');
-    assert.equal(errors.map((d) => `${d.code} ${d.span?.start.line}:${d.span?.start.column} ${d.message}`), []);
-    const warnings = r.diagnostics.filter((d) => d.severity === 'warning').map((d) => d.code).sort();
+    assert.equal(
+      errors.map((d) => `${d.code} ${d.span?.start.line}:${d.span?.start.column} ${d.message}`),
+      [],
+    );
+    const warnings = r.diagnostics
+      .filter((d) => d.severity === 'warning')
+      .map((d) => d.code)
+      .sort();
     assert.equal(warnings, (EXPECTED_WARNINGS[f] ?? []).slice().sort());
   });
 }
@@ -88,9 +102,10 @@ test('seed-clusterip: kubernetes and kube-dns as captured', () => {
       ['metrics', 'tcp', 9153, 9153],
     ],
   );
-  assert.equal(dns!.endpoints.map((e) => [e.address, e.nodeName, e.ports]), [
-    ['10.64.1.7', 'ecs-matrix-k8s-cluster-3', { dns: 53, 'dns-tcp': 53, metrics: 9153 }],
-  ]);
+  assert.equal(
+    dns!.endpoints.map((e) => [e.address, e.nodeName, e.ports]),
+    [['10.64.1.7', 'ecs-matrix-k8s-cluster-3', { dns: 53, 'dns-tcp': 53, metrics: 9153 }]],
+  );
 });
 
 test('seed-nodeport: one NodePort port', () => {
@@ -99,15 +114,21 @@ test('seed-nodeport: one NodePort port', () => {
   assert.equal(s.clusterIPs, ['10.32.0.159']);
   assert.equal(s.ports, [{ name: 'nginx-svc-port', protocol: 'tcp', port: 8080, nodePort: 30080, targetPort: 80 }]);
   assert.is(s.externalTrafficPolicy, 'Cluster');
-  assert.equal(s.endpoints.map((e) => [e.address, e.nodeName, e.ports]), [['10.64.1.13', 'ecs-matrix-k8s-cluster-3', { 'nginx-svc-port': 80 }]]);
+  assert.equal(
+    s.endpoints.map((e) => [e.address, e.nodeName, e.ports]),
+    [['10.64.1.13', 'ecs-matrix-k8s-cluster-3', { 'nginx-svc-port': 80 }]],
+  );
 });
 
 test('seed-local: eTP Local NodePort, endpoint on cluster-3, two nodes', () => {
   const m = model('seed-local.ksvc');
-  assert.equal(m.nodes.map((n) => [n.name, n.addresses]), [
-    ['ecs-matrix-k8s-cluster-3', ['172.16.1.35']],
-    ['ecs-matrix-k8s-cluster-1', ['172.16.1.33']],
-  ]);
+  assert.equal(
+    m.nodes.map((n) => [n.name, n.addresses]),
+    [
+      ['ecs-matrix-k8s-cluster-3', ['172.16.1.35']],
+      ['ecs-matrix-k8s-cluster-1', ['172.16.1.33']],
+    ],
+  );
   const s = m.services[0]!;
   assert.is(`${s.namespace}/${s.name}`, 'default/http-svc');
   assert.is(s.type, 'NodePort');
@@ -154,7 +175,15 @@ test('everything: every construct reaches the model', () => {
   assert.is(lb.externalTrafficPolicy, 'Local');
   assert.equal(lb.sessionAffinity, { type: 'ClientIP', timeoutSeconds: 600 });
   assert.equal(
-    lb.endpoints.map((e) => [e.address, e.nodeName, e.zone, e.conditions.ready, e.conditions.serving, e.conditions.terminating, e.ports]),
+    lb.endpoints.map((e) => [
+      e.address,
+      e.nodeName,
+      e.zone,
+      e.conditions.ready,
+      e.conditions.serving,
+      e.conditions.terminating,
+      e.ports,
+    ]),
     [
       ['10.64.1.5', 'node-a', 'zone-a', true, true, false, { http: 8080, https: 8443 }],
       ['10.64.2.5', 'node-b', 'zone-b', true, true, false, { http: 8080, https: 8443 }],
@@ -163,18 +192,29 @@ test('everything: every construct reaches the model', () => {
     ],
   );
   assert.is(svc('shop/cart').internalTrafficPolicy, 'Local');
-  assert.equal(svc('shop/cart').ports.map((p) => [p.name, p.targetPort]), [['', 8080]]);
+  assert.equal(
+    svc('shop/cart').ports.map((p) => [p.name, p.targetPort]),
+    [['', 8080]],
+  );
   const dns = svc('kube-system/kube-dns');
   assert.equal(dns.clusterIPs, ['10.32.0.10', 'fd00:32::10']);
-  assert.equal(dns.ports.map((p) => p.name), ['dns', 'dns-tcp']);
-  assert.equal(dns.endpoints.map((e) => [e.address, e.family]), [
-    ['10.64.1.7', 'ipv4'],
-    ['fd00:64:0:1::7', 'ipv6'],
-    ['10.64.2.7', 'ipv4'],
-    ['fd00:64:0:2::7', 'ipv6'],
-  ]);
+  assert.equal(
+    dns.ports.map((p) => p.name),
+    ['dns', 'dns-tcp'],
+  );
+  assert.equal(
+    dns.endpoints.map((e) => [e.address, e.family]),
+    [
+      ['10.64.1.7', 'ipv4'],
+      ['fd00:64:0:1::7', 'ipv6'],
+      ['10.64.2.7', 'ipv4'],
+      ['fd00:64:0:2::7', 'ipv6'],
+    ],
+  );
   const sctp = svc('telecom/signalling');
-  assert.equal(strip(sctp.ports), [{ name: 'sigtran', protocol: 'sctp', port: 2905, nodePort: 32005, targetPort: 2905 }]);
+  assert.equal(strip(sctp.ports), [
+    { name: 'sigtran', protocol: 'sctp', port: 2905, nodePort: 32005, targetPort: 2905 },
+  ]);
   assert.equal(sctp.localDetectorOverride, { mode: 'ClusterCIDR', cidrs: ['10.0.0.0/8'] });
   assert.equal(svc('default/placeholder').endpoints, []);
 });

@@ -41,7 +41,10 @@ test('rewrites a file in place, leaves formatted files alone, no temp files left
   assert.is(read('a.ksvc'), CANONICAL);
   assert.is(read('b.ksvc'), CANONICAL);
   assert.match(r.stderr, '1 file reformatted, 1 file already formatted');
-  assert.equal(readdirSync(tmp).filter((f) => f.includes('ksvc-tmp')), []);
+  assert.equal(
+    readdirSync(tmp).filter((f) => f.includes('ksvc-tmp')),
+    [],
+  );
 });
 
 test('--check reports files that would change and writes nothing', async () => {
@@ -90,7 +93,14 @@ test('--stdout and stdin print instead of rewriting', async () => {
 });
 
 test('usage errors exit 2', async () => {
-  for (const argv of [[], ['--bogus', 'x.ksvc'], ['--output', 'xml', 'x.ksvc'], ['--check', '--stdout', 'x.ksvc'], ['-', '-'], ['missing.ksvc']]) {
+  for (const argv of [
+    [],
+    ['--bogus', 'x.ksvc'],
+    ['--output', 'xml', 'x.ksvc'],
+    ['--check', '--stdout', 'x.ksvc'],
+    ['-', '-'],
+    ['missing.ksvc'],
+  ]) {
     const r = await fmt(argv);
     assert.is(r.code, 2, argv.join(' '));
     assert.ok(r.stderr.length > 0);

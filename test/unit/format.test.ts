@@ -11,7 +11,11 @@ import { stripSpans } from '../support/ast.ts';
 
 function parseClean(text: string): FileNode {
   const r = parseKsvc(makeSourceFile('t.ksvc', text));
-  assert.equal(r.diagnostics.map((d) => d.message), [], 'input parses without errors');
+  assert.equal(
+    r.diagnostics.map((d) => d.message),
+    [],
+    'input parses without errors',
+  );
   return r.file;
 }
 const fmt = (text: string): string => formatFile(parseClean(text));
@@ -150,7 +154,13 @@ const Z: Span = { start: { line: 1, column: 1, offset: 0 }, end: { line: 1, colu
 const L = <T>(value: T) => ({ value, span: Z });
 
 test('a built AST prints every field, and parses back to the same AST', () => {
-  const port = (name: string | null, ip: string, p: number, proto: 'tcp' | 'udp', target: number | string | null): PortLine => ({
+  const port = (
+    name: string | null,
+    ip: string,
+    p: number,
+    proto: 'tcp' | 'udp',
+    target: number | string | null,
+  ): PortLine => ({
     kind: 'Port',
     span: Z,
     name: name === null ? null : L(name),
@@ -177,7 +187,14 @@ test('a built AST prints every field, and parses back to the same AST', () => {
         kind: 'Endpoints',
         span: Z,
         endpoints: [
-          { span: Z, address: { kind: 'Address', text: '10.64.1.7', span: Z }, node: L('n1'), zone: L('z'), conditions: [L('terminating')], ports: [{ span: Z, name: L('dns'), port: L(53) }] },
+          {
+            span: Z,
+            address: { kind: 'Address', text: '10.64.1.7', span: Z },
+            node: L('n1'),
+            zone: L('z'),
+            conditions: [L('terminating')],
+            ports: [{ span: Z, name: L('dns'), port: L(53) }],
+          },
         ],
       },
     ],
@@ -186,7 +203,14 @@ test('a built AST prints every field, and parses back to the same AST', () => {
     kind: 'File',
     span: Z,
     comments: [],
-    blocks: [{ kind: 'Cluster', span: Z, settings: [{ kind: 'MasqFromOutside', span: Z, detector: { kind: 'NodePodCIDR', span: Z } }] }, svc],
+    blocks: [
+      {
+        kind: 'Cluster',
+        span: Z,
+        settings: [{ kind: 'MasqFromOutside', span: Z, detector: { kind: 'NodePodCIDR', span: Z } }],
+      },
+      svc,
+    ],
   };
   const text = formatFile(file);
   assert.fixture(

@@ -1,6 +1,6 @@
+import { createHash } from 'node:crypto';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createHash } from 'node:crypto';
 import { base32Sha256 } from '../../common/hash.ts';
 
 // An independent, deliberately naive base32 (bit string) over node:crypto's SHA-256.

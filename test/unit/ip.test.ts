@@ -1,6 +1,15 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { parseIPStrict, parseIPSloppy, parseCIDRStrict, parseCIDRSloppy, joinHostPort, cidrContains, ipOf, cidrOf } from '../../common/ip.ts';
+import {
+  cidrContains,
+  cidrOf,
+  ipOf,
+  joinHostPort,
+  parseCIDRSloppy,
+  parseCIDRStrict,
+  parseIPSloppy,
+  parseIPStrict,
+} from '../../common/ip.ts';
 
 const ok = (r: ReturnType<typeof parseIPStrict>) => (r.ok ? r.value.text : `ERR:${r.reason}`);
 

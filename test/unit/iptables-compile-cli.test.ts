@@ -43,7 +43,11 @@ test('restore to stdout (default format), exit 0', async () => {
   const r = await run(ONE_NODE, '--backend', 'iptables');
   assert.is(r.code, 0, r.err);
   assert.ok(r.out.startsWith('*filter\n:KUBE-SERVICES - [0:0]\n'));
-  assert.ok(r.out.includes('-A KUBE-SVC-CDGGSHYLG3RE2FKL -m comment --comment "default/web:http cluster IP" -m tcp -p tcp -d 10.96.0.50 --dport 80 ! -s 10.244.0.0/16 -j KUBE-MARK-MASQ\n'));
+  assert.ok(
+    r.out.includes(
+      '-A KUBE-SVC-CDGGSHYLG3RE2FKL -m comment --comment "default/web:http cluster IP" -m tcp -p tcp -d 10.96.0.50 --dport 80 ! -s 10.244.0.0/16 -j KUBE-MARK-MASQ\n',
+    ),
+  );
   assert.not.ok(r.out.includes('PREROUTING'));
   assert.ok(r.out.endsWith('COMMIT\n'));
 });
@@ -55,11 +59,24 @@ test('--format save and --with-hooks', async () => {
   assert.ok(save.out.includes('-A KUBE-MARK-MASQ -j MARK --set-xmark 0x4000/0x4000\n'));
   const hooks = await run(ONE_NODE, '--backend', 'iptables', '--with-hooks');
   assert.ok(hooks.out.includes('-A PREROUTING -m comment --comment "kubernetes service portals" -j KUBE-SERVICES\n'));
-  assert.ok(hooks.out.includes('-A INPUT -m conntrack --ctstate NEW -m comment --comment "kubernetes load balancer firewall" -j KUBE-PROXY-FIREWALL\n'));
+  assert.ok(
+    hooks.out.includes(
+      '-A INPUT -m conntrack --ctstate NEW -m comment --comment "kubernetes load balancer firewall" -j KUBE-PROXY-FIREWALL\n',
+    ),
+  );
 });
 
 test('flags that change bytes', async () => {
-  const r = await run(ONE_NODE, '--backend', 'iptables', '--no-nfacct', '--no-random-fully', '--conntrack-liberal', '--masquerade-all', '--no-localhost-nodeports');
+  const r = await run(
+    ONE_NODE,
+    '--backend',
+    'iptables',
+    '--no-nfacct',
+    '--no-random-fully',
+    '--conntrack-liberal',
+    '--masquerade-all',
+    '--no-localhost-nodeports',
+  );
   assert.is(r.code, 0, r.err);
   assert.not.ok(r.out.includes('nfacct'));
   assert.not.ok(r.out.includes('--random-fully'));
@@ -67,13 +84,29 @@ test('flags that change bytes', async () => {
   assert.not.ok(r.out.includes('KUBE-FIREWALL'));
   assert.ok(r.out.includes('--dport 80 -j KUBE-MARK-MASQ\n'), 'masquerade-all: no detector match');
   assert.ok(r.out.includes('-m addrtype --dst-type LOCAL ! -d 127.0.0.0/8 -j KUBE-NODEPORTS\n'));
-  const d = await run(ONE_NODE, '--backend', 'iptables', '--detect-local-mode', 'InterfaceNamePrefix', '--pod-interface-name-prefix', 'veth');
+  const d = await run(
+    ONE_NODE,
+    '--backend',
+    'iptables',
+    '--detect-local-mode',
+    'InterfaceNamePrefix',
+    '--pod-interface-name-prefix',
+    'veth',
+  );
   assert.ok(d.out.includes('! -i veth+ -j KUBE-MARK-MASQ'));
   const none = await run(ONE_NODE, '--backend', 'iptables', '--detect-local-mode', 'None');
   assert.not.ok(none.out.includes('! -s 10.244.0.0/16'));
   // As in kube-proxy (and ksvc import), --cluster-cidr alone selects ClusterCIDR mode.
   const cidr = await run(ONE_NODE, '--backend', 'iptables', '--cluster-cidr', '10.96.0.0/12');
-  const explicit = await run(ONE_NODE, '--backend', 'iptables', '--detect-local-mode', 'ClusterCIDR', '--cluster-cidr', '10.96.0.0/12');
+  const explicit = await run(
+    ONE_NODE,
+    '--backend',
+    'iptables',
+    '--detect-local-mode',
+    'ClusterCIDR',
+    '--cluster-cidr',
+    '10.96.0.0/12',
+  );
   assert.is(cidr.code, 0, cidr.err);
   assert.ok(cidr.out.includes('! -s 10.96.0.0/12 -j KUBE-MARK-MASQ'));
   assert.is(cidr.out, explicit.out);

@@ -15,7 +15,13 @@ const tmp = mkdtempSync(path.join(tmpdir(), 'ksvc-kube-cli-'));
 
 async function run(...argv: string[]) {
   const out = { stdout: '', stderr: '' };
-  const cli: CliIO = { stdout: (t) => void (out.stdout += t), stderr: (t) => void (out.stderr += t), color: false, env: {}, cwd: root };
+  const cli: CliIO = {
+    stdout: (t) => void (out.stdout += t),
+    stderr: (t) => void (out.stderr += t),
+    color: false,
+    env: {},
+    cwd: root,
+  };
   const code = await runCli(argv, cli);
   return { code, ...out };
 }
@@ -30,8 +36,22 @@ const SEED_FLAGS = ['--backend', 'iptables', '--node', 'ecs-matrix-k8s-cluster-3
 
 test('compile --from-k8s seed-local.yaml == compile seed-local.ksvc, for both nodes and both backends', async () => {
   for (const node of ['ecs-matrix-k8s-cluster-3', 'ecs-matrix-k8s-cluster-1']) {
-    for (const backend of [['--backend', 'iptables'], ['--backend', 'nftables', '--format', 'json']]) {
-      const yaml = await run('compile', '--from-k8s', 'examples/seed-local.yaml', ...backend, '--node', node, '--detect-local-mode', 'ClusterCIDR', '--cluster-cidr', '10.64.1.0/24');
+    for (const backend of [
+      ['--backend', 'iptables'],
+      ['--backend', 'nftables', '--format', 'json'],
+    ]) {
+      const yaml = await run(
+        'compile',
+        '--from-k8s',
+        'examples/seed-local.yaml',
+        ...backend,
+        '--node',
+        node,
+        '--detect-local-mode',
+        'ClusterCIDR',
+        '--cluster-cidr',
+        '10.64.1.0/24',
+      );
       const ksvc = await run('compile', 'examples/seed-local.ksvc', ...backend, '--node', node);
       assert.is(yaml.code, 0, yaml.stderr);
       assert.is(ksvc.code, 0, ksvc.stderr);
@@ -45,14 +65,23 @@ test('compile --from-k8s reads several files (JSON List and YAML)', async () => 
   const r = await run('compile', '--from-k8s', 'examples/seed-clusterip.json', ...SEED_FLAGS);
   assert.is(r.code, 0, r.stderr);
   assert.match(r.stdout, /default\/kubernetes:https cluster IP/);
-  const both = await run('compile', '--from-k8s', 'examples/seed-clusterip.json', 'examples/seed-local.yaml', ...SEED_FLAGS);
+  const both = await run(
+    'compile',
+    '--from-k8s',
+    'examples/seed-clusterip.json',
+    'examples/seed-local.yaml',
+    ...SEED_FLAGS,
+  );
   // The two files hold the same node twice: a located duplicate-object error.
   assert.is(both.code, 1);
   assert.match(both.stderr, /duplicate Node ecs-matrix-k8s-cluster-3/);
 });
 
 test('compile --from-k8s: bad YAML is a located error (exit 1, nothing on stdout)', async () => {
-  const bad = write('bad.yaml', 'apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  clusterIP: 10.32.0.5\n  ports:\n  - port: 80\n    protocol: TCPP\n');
+  const bad = write(
+    'bad.yaml',
+    'apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  clusterIP: 10.32.0.5\n  ports:\n  - port: 80\n    protocol: TCPP\n',
+  );
   const r = await run('compile', '--from-k8s', bad, '--backend', 'iptables');
   assert.is(r.code, 1);
   assert.is(r.stdout, '');
@@ -62,8 +91,14 @@ test('compile --from-k8s: bad YAML is a located error (exit 1, nothing on stdout
 
 test('compile --from-k8s: usage errors exit 2', async () => {
   assert.is((await run('compile', '--from-k8s', path.join(tmp, 'missing.yaml'), '--backend', 'iptables')).code, 2);
-  assert.is((await run('compile', 'examples/seed-local.ksvc', '--skip-unknown-kinds', '--backend', 'iptables')).code, 2);
-  assert.is((await run('compile', 'examples/seed-local.ksvc', 'examples/seed-clusterip.ksvc', '--backend', 'iptables')).code, 2);
+  assert.is(
+    (await run('compile', 'examples/seed-local.ksvc', '--skip-unknown-kinds', '--backend', 'iptables')).code,
+    2,
+  );
+  assert.is(
+    (await run('compile', 'examples/seed-local.ksvc', 'examples/seed-clusterip.ksvc', '--backend', 'iptables')).code,
+    2,
+  );
 });
 
 test('import -o writes the file; the written file compiles like the YAML', async () => {
@@ -71,15 +106,30 @@ test('import -o writes the file; the written file compiles like the YAML', async
   const r = await run('import', 'examples/seed-local.yaml', '--cluster-cidr', '10.64.1.0/24', '-o', out);
   assert.is(r.code, 0, r.stderr);
   assert.is(r.stdout, '');
-  assert.match(readFileSync(out, 'utf8'), /http-svc: NodePort 10\.32\.0\.227:8080\/tcp nodePort 30080 -> endpoints:8080, externalTrafficPolicy local/);
+  assert.match(
+    readFileSync(out, 'utf8'),
+    /http-svc: NodePort 10\.32\.0\.227:8080\/tcp nodePort 30080 -> endpoints:8080, externalTrafficPolicy local/,
+  );
   const a = await run('compile', out, ...SEED_FLAGS);
-  const b = await run('compile', '--from-k8s', 'examples/seed-local.yaml', ...SEED_FLAGS, '--detect-local-mode', 'ClusterCIDR', '--cluster-cidr', '10.64.1.0/24');
+  const b = await run(
+    'compile',
+    '--from-k8s',
+    'examples/seed-local.yaml',
+    ...SEED_FLAGS,
+    '--detect-local-mode',
+    'ClusterCIDR',
+    '--cluster-cidr',
+    '10.64.1.0/24',
+  );
   assert.is(a.code, 0, a.stderr);
   assert.fixture(a.stdout, b.stdout);
 });
 
 test('import with errors writes nothing and leaves an existing output alone', async () => {
-  const bad = write('bad-import.yaml', 'apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec: {clusterIP: 10.32.0.5, ports: [{port: 0}]}\n');
+  const bad = write(
+    'bad-import.yaml',
+    'apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec: {clusterIP: 10.32.0.5, ports: [{port: 0}]}\n',
+  );
   const out = path.join(tmp, 'kept.ksvc');
   writeFileSync(out, 'previous\n');
   const r = await run('import', bad, '-o', out);
@@ -94,7 +144,9 @@ test('import with errors writes nothing and leaves an existing output alone', as
 });
 
 test('import: what .ksvc cannot say is an error naming ksvc compile --from-k8s', async () => {
-  const odd = write('odd.yaml', `apiVersion: v1
+  const odd = write(
+    'odd.yaml',
+    `apiVersion: v1
 kind: Service
 metadata: {name: web}
 spec: {clusterIP: 10.32.0.5, ports: [{name: a, port: 80}, {name: b, port: 81}]}
@@ -105,7 +157,8 @@ metadata: {name: web-1, labels: {kubernetes.io/service-name: web}}
 addressType: IPv4
 ports: [{name: a, port: 80}]
 endpoints: [{addresses: [10.64.1.1]}]
-`);
+`,
+  );
   const r = await run('import', odd);
   assert.is(r.code, 1);
   assert.match(r.stderr, /not-representable/);
@@ -114,7 +167,11 @@ endpoints: [{addresses: [10.64.1.1]}]
 });
 
 test('import: other kinds are refused, or skipped with --skip-unknown-kinds', async () => {
-  const mixed = write('mixed.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n---\n' + readFileSync(path.join(root, 'examples/seed-local.yaml'), 'utf8'));
+  const mixed = write(
+    'mixed.yaml',
+    'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n---\n' +
+      readFileSync(path.join(root, 'examples/seed-local.yaml'), 'utf8'),
+  );
   assert.is((await run('import', mixed)).code, 1);
   const r = await run('import', mixed, '--skip-unknown-kinds');
   assert.is(r.code, 0, r.stderr);

@@ -30,7 +30,10 @@ test('an invalid protocol points at spec.ports[1].protocol, with a hint for the 
 test('wrong types: a quoted port, a list where a mapping belongs, a non-integer number', () => {
   const r = imp(svc('  clusterIP: 10.32.0.10\n  ports:\n  - port: "80"\n    targetPort: 80.5'));
   const wrong = r.diagnostics.filter((d) => d.code === 'wrong-type');
-  assert.equal(wrong.map((d) => d.path), ['spec.ports[0].port', 'spec.ports[0].targetPort']);
+  assert.equal(
+    wrong.map((d) => d.path),
+    ['spec.ports[0].port', 'spec.ports[0].targetPort'],
+  );
   assert.is(wrong[0]!.message, '\'port\' must be an integer, found a string ("80")');
   assert.equal(wrong.map(at), ['in.yaml:9:11 spec.ports[0].port', 'in.yaml:10:17 spec.ports[0].targetPort']);
   const m = imp('apiVersion: v1\nkind: Service\nmetadata: [web]\n');
@@ -39,7 +42,13 @@ test('wrong types: a quoted port, a list where a mapping belongs, a non-integer 
 
 test('missing required fields are named by path', () => {
   const r = imp(svc('  clusterIP: 10.32.0.10\n  ports:\n  - name: a\n    protocol: TCP', 'namespace: shop'));
-  assert.equal(r.diagnostics.filter((d) => d.code === 'missing-field').map((d) => d.path).sort(), ['metadata.name', 'spec.ports[0].port']);
+  assert.equal(
+    r.diagnostics
+      .filter((d) => d.code === 'missing-field')
+      .map((d) => d.path)
+      .sort(),
+    ['metadata.name', 'spec.ports[0].port'],
+  );
   const noPorts = imp(svc('  clusterIP: 10.32.0.10'));
   assert.is(only(noPorts.diagnostics, 'missing-field').path, 'spec.ports');
   const noKind = imp('apiVersion: v1\nmetadata: {name: x}\n');
@@ -72,22 +81,78 @@ test('values the API server refuses', () => {
     [svc('  clusterIP: 10.32.0.1\n  ports: [{port: 70000}]'), 'invalid-port', 'spec.ports[0].port'],
     [svc('  clusterIP: 10.32.0.1\n  ports: [{port: 80}]', 'name: Web_Svc'), 'invalid-name', 'metadata.name'],
     [svc('  clusterIP: 10.32.0.1\n  ports: [{port: 80}]', 'name: 1web'), 'invalid-name', 'metadata.name'],
-    [svc('  clusterIP: 10.32.0.1\n  ports: [{name: a, port: 80}, {name: a, port: 81}]'), 'duplicate-value', 'spec.ports[1].name'],
-    [svc('  clusterIP: 10.32.0.1\n  ports: [{name: a, port: 80}, {name: b, port: 80}]'), 'duplicate-value', 'spec.ports[1]'],
+    [
+      svc('  clusterIP: 10.32.0.1\n  ports: [{name: a, port: 80}, {name: a, port: 81}]'),
+      'duplicate-value',
+      'spec.ports[1].name',
+    ],
+    [
+      svc('  clusterIP: 10.32.0.1\n  ports: [{name: a, port: 80}, {name: b, port: 80}]'),
+      'duplicate-value',
+      'spec.ports[1]',
+    ],
     [svc('  clusterIP: 10.32.0.1\n  ports: [{port: 80}, {port: 81}]'), 'missing-field', 'spec.ports[0]'],
-    [svc('  clusterIP: 10.32.0.1\n  ports: [{port: 80, nodePort: 30080}]'), 'forbidden-field', 'spec.ports[0].nodePort'],
-    [svc('  clusterIP: 10.32.0.1\n  ports: [{port: 80, targetPort: "8080"}]'), 'invalid-value', 'spec.ports[0].targetPort'],
-    [svc('  clusterIP: 10.32.0.1\n  externalTrafficPolicy: Local\n  ports: [{port: 80}]'), 'forbidden-field', 'spec.externalTrafficPolicy'],
-    [svc('  clusterIP: 10.32.0.1\n  loadBalancerSourceRanges: [10.0.0.0/8]\n  ports: [{port: 80}]'), 'forbidden-field', 'spec.loadBalancerSourceRanges'],
-    [svc('  type: NodePort\n  clusterIP: 10.32.0.1\n  healthCheckNodePort: 30000\n  ports: [{port: 80, nodePort: 30080}]'), 'forbidden-field', 'spec.healthCheckNodePort'],
-    [svc('  clusterIP: 10.32.0.1\n  externalIPs: [127.0.0.1]\n  ports: [{port: 80}]'), 'reserved-address', 'spec.externalIPs[0]'],
-    [svc('  clusterIP: 10.32.0.1\n  externalIPs: [10.1.1]\n  ports: [{port: 80}]'), 'invalid-address', 'spec.externalIPs[0]'],
-    [svc('  clusterIP: 10.32.0.1\n  sessionAffinity: ClientIP\n  sessionAffinityConfig: {clientIP: {timeoutSeconds: 90000}}\n  ports: [{port: 80}]'), 'invalid-value', 'spec.sessionAffinityConfig.clientIP.timeoutSeconds'],
+    [
+      svc('  clusterIP: 10.32.0.1\n  ports: [{port: 80, nodePort: 30080}]'),
+      'forbidden-field',
+      'spec.ports[0].nodePort',
+    ],
+    [
+      svc('  clusterIP: 10.32.0.1\n  ports: [{port: 80, targetPort: "8080"}]'),
+      'invalid-value',
+      'spec.ports[0].targetPort',
+    ],
+    [
+      svc('  clusterIP: 10.32.0.1\n  externalTrafficPolicy: Local\n  ports: [{port: 80}]'),
+      'forbidden-field',
+      'spec.externalTrafficPolicy',
+    ],
+    [
+      svc('  clusterIP: 10.32.0.1\n  loadBalancerSourceRanges: [10.0.0.0/8]\n  ports: [{port: 80}]'),
+      'forbidden-field',
+      'spec.loadBalancerSourceRanges',
+    ],
+    [
+      svc(
+        '  type: NodePort\n  clusterIP: 10.32.0.1\n  healthCheckNodePort: 30000\n  ports: [{port: 80, nodePort: 30080}]',
+      ),
+      'forbidden-field',
+      'spec.healthCheckNodePort',
+    ],
+    [
+      svc('  clusterIP: 10.32.0.1\n  externalIPs: [127.0.0.1]\n  ports: [{port: 80}]'),
+      'reserved-address',
+      'spec.externalIPs[0]',
+    ],
+    [
+      svc('  clusterIP: 10.32.0.1\n  externalIPs: [10.1.1]\n  ports: [{port: 80}]'),
+      'invalid-address',
+      'spec.externalIPs[0]',
+    ],
+    [
+      svc(
+        '  clusterIP: 10.32.0.1\n  sessionAffinity: ClientIP\n  sessionAffinityConfig: {clientIP: {timeoutSeconds: 90000}}\n  ports: [{port: 80}]',
+      ),
+      'invalid-value',
+      'spec.sessionAffinityConfig.clientIP.timeoutSeconds',
+    ],
     [svc('  type: Headless\n  clusterIP: 10.32.0.1\n  ports: [{port: 80}]'), 'unsupported-value', 'spec.type'],
-    [docs(WEB, slice('addressType: IPv4\nendpoints: [{addresses: ["fd00::1"]}]')), 'wrong-family', 'endpoints[0].addresses[0]'],
+    [
+      docs(WEB, slice('addressType: IPv4\nendpoints: [{addresses: ["fd00::1"]}]')),
+      'wrong-family',
+      'endpoints[0].addresses[0]',
+    ],
     [docs(WEB, slice('addressType: IPv4\nendpoints: [{addresses: []}]')), 'invalid-value', 'endpoints[0].addresses'],
-    [docs(WEB, slice('addressType: IPv4\nendpoints: [{addresses: [10.0.0.1], zone: "bad zone"}]')), 'invalid-name', 'endpoints[0].zone'],
-    [docs(WEB, slice('addressType: IPv4\nendpoints: [{addresses: [10.0.0.1], conditions: {ready: "yes"}}]')), 'wrong-type', 'endpoints[0].conditions.ready'],
+    [
+      docs(WEB, slice('addressType: IPv4\nendpoints: [{addresses: [10.0.0.1], zone: "bad zone"}]')),
+      'invalid-name',
+      'endpoints[0].zone',
+    ],
+    [
+      docs(WEB, slice('addressType: IPv4\nendpoints: [{addresses: [10.0.0.1], conditions: {ready: "yes"}}]')),
+      'wrong-type',
+      'endpoints[0].conditions.ready',
+    ],
   ];
   for (const [text, code, path] of cases) {
     const r = imp(text);
@@ -107,25 +172,43 @@ test('objects against each other: duplicates, cluster IPs and nodePorts claimed 
   const other = svc('  clusterIP: 10.32.0.5\n  ports: [{port: 80}]', 'name: other\n  namespace: shop');
   assert.is(only(imp(docs(WEB, other)).diagnostics, 'cluster-ip-conflict').path, 'spec.clusterIP');
   const np = (name: string, ip: string, proto: string) =>
-    svc(`  type: NodePort\n  clusterIP: ${ip}\n  ports: [{port: 80, protocol: ${proto}, nodePort: 30080}]`, `name: ${name}\n  namespace: shop`);
+    svc(
+      `  type: NodePort\n  clusterIP: ${ip}\n  ports: [{port: 80, protocol: ${proto}, nodePort: 30080}]`,
+      `name: ${name}\n  namespace: shop`,
+    );
   // The allocator hands out numbers whatever the protocol.
-  assert.is(only(imp(docs(np('a', '10.32.0.1', 'TCP'), np('b', '10.32.0.2', 'UDP'))).diagnostics, 'node-port-conflict').path, 'spec.ports[0].nodePort');
+  assert.is(
+    only(imp(docs(np('a', '10.32.0.1', 'TCP'), np('b', '10.32.0.2', 'UDP'))).diagnostics, 'node-port-conflict').path,
+    'spec.ports[0].nodePort',
+  );
 });
 
 test('nodePorts outside a given range are errors; without a range the range widens', () => {
   const s = svc('  type: NodePort\n  clusterIP: 10.32.0.1\n  ports: [{port: 80, nodePort: 3001}]');
-  assert.is(only(imp(s, { nodePortRange: '30000-32767' }).diagnostics, 'node-port-out-of-range').path, 'spec.ports[0].nodePort');
+  assert.is(
+    only(imp(s, { nodePortRange: '30000-32767' }).diagnostics, 'node-port-out-of-range').path,
+    'spec.ports[0].nodePort',
+  );
   assert.equal(imp(s).model!.settings.nodePortRange, { min: 3001, max: 32767 });
 });
 
 test('unknown fields are warned about, in the objects ksvc reads', () => {
   const r = imp(svc('  clusterIP: 10.32.0.1\n  prots: []\n  ports: [{port: 80, tragetPort: 8080}]'));
-  assert.equal(r.diagnostics.filter((x) => x.code === 'unknown-field').map((x) => x.path), ['spec.prots', 'spec.ports[0].tragetPort']);
+  assert.equal(
+    r.diagnostics.filter((x) => x.code === 'unknown-field').map((x) => x.path),
+    ['spec.prots', 'spec.ports[0].tragetPort'],
+  );
   assert.ok(r.model, 'warnings only');
 });
 
 test('slices of missing services and without the service label are warned about', () => {
-  const r = imp(docs(WEB, slice('addressType: IPv4', 'x-1', 'x'), slice('addressType: IPv4', 'y-1').replace('    kubernetes.io/service-name: web\n', '    app: y\n')));
+  const r = imp(
+    docs(
+      WEB,
+      slice('addressType: IPv4', 'x-1', 'x'),
+      slice('addressType: IPv4', 'y-1').replace('    kubernetes.io/service-name: web\n', '    app: y\n'),
+    ),
+  );
   assert.equal(codesOf(r.diagnostics), ['slice-for-unknown-service', 'slice-without-service-label']);
 });
 

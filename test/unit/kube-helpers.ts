@@ -12,14 +12,18 @@ export function imp(text: string, options: KubeImportOptions = {}, path = 'in.ya
 /** The one diagnostic with this code (fails the test with the list when there is not exactly one). */
 export function only(diags: readonly Diagnostic[], code: string): Diagnostic {
   const hits = diags.filter((d) => d.code === code);
-  if (hits.length !== 1) throw new Error(`expected one '${code}', got ${hits.length}: ${JSON.stringify(diags.map((d) => [d.code, d.message, d.path]))}`);
+  if (hits.length !== 1)
+    throw new Error(
+      `expected one '${code}', got ${hits.length}: ${JSON.stringify(diags.map((d) => [d.code, d.message, d.path]))}`,
+    );
   return hits[0]!;
 }
 
 export const codesOf = (diags: readonly Diagnostic[]): string[] => diags.map((d) => d.code).sort();
 
 /** The model as plain data without `origin` (which differs between front ends by design). */
-export const stripOrigins = (m: ClusterModel | null): unknown => (m === null ? null : JSON.parse(JSON.stringify(m, (k, v) => (k === 'origin' ? undefined : v))));
+export const stripOrigins = (m: ClusterModel | null): unknown =>
+  m === null ? null : JSON.parse(JSON.stringify(m, (k, v) => (k === 'origin' ? undefined : v)));
 
 export const svc = (spec: string, meta = 'name: web\n  namespace: shop', status = ''): string =>
   `apiVersion: v1\nkind: Service\nmetadata:\n  ${meta}\nspec:\n${spec}${status ? `\nstatus:\n${status}` : ''}\n`;

@@ -39,12 +39,19 @@ function compileAll(model: ClusterModel): string {
 function roundTrip(model: ClusterModel): boolean {
   const ast = modelToAst(model);
   if (ast.diagnostics.length > 0) {
-    assert.ok(ast.diagnostics.every((d) => d.code === 'not-representable'), JSON.stringify(ast.diagnostics));
+    assert.ok(
+      ast.diagnostics.every((d) => d.code === 'not-representable'),
+      JSON.stringify(ast.diagnostics),
+    );
     return false;
   }
   const text = formatFile(ast.file);
   const back = loadKsvc(makeSourceFile('imported.ksvc', text));
-  assert.equal(back.diagnostics.filter((d) => d.severity === 'error'), [], text);
+  assert.equal(
+    back.diagnostics.filter((d) => d.severity === 'error'),
+    [],
+    text,
+  );
   assert.fixture(compileAll(back.model!), compileAll(model));
   return true;
 }
@@ -67,7 +74,10 @@ test('valid models print to .ksvc that compiles to the same bytes', () => {
     { numRuns: RUNS, seed: 20261127 },
   );
   // The rest: a port that no endpoint serves while other ports are served.
-  assert.ok(unique > 20 && printed > unique * 0.6, `only ${printed} of ${unique} models with unique addresses were representable`);
+  assert.ok(
+    unique > 20 && printed > unique * 0.6,
+    `only ${printed} of ${unique} models with unique addresses were representable`,
+  );
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -75,7 +85,12 @@ test('valid models print to .ksvc that compiles to the same bytes', () => {
 
 const condArb = fc.oneof(
   // What the EndpointSlice controller writes (ready = serving && !terminating) ...
-  fc.constantFrom({ ready: true, serving: true, terminating: false }, { ready: false, serving: true, terminating: true }, { ready: false, serving: false, terminating: true }, { ready: false, serving: false, terminating: false }),
+  fc.constantFrom(
+    { ready: true, serving: true, terminating: false },
+    { ready: false, serving: true, terminating: true },
+    { ready: false, serving: false, terminating: true },
+    { ready: false, serving: false, terminating: false },
+  ),
   // ... and anything else, fields possibly missing.
   fc.record({ ready: fc.boolean(), serving: fc.boolean(), terminating: fc.boolean() }, { requiredKeys: [] }),
 );
@@ -86,11 +101,18 @@ const objectsArb = fc.record({
     fc.record({
       type: fc.constantFrom('ClusterIP', 'NodePort', 'LoadBalancer'),
       families: fc.constantFrom(['IPv4'], ['IPv6'], ['IPv4', 'IPv6'], ['IPv6', 'IPv4']),
-      ports: fc.uniqueArray(fc.record({ name: fc.constantFrom('http', 'https', 'dns', 'metrics'), protocol: fc.constantFrom('TCP', 'UDP'), named: fc.boolean() }), {
-        minLength: 1,
-        maxLength: 3,
-        selector: (p) => p.name,
-      }),
+      ports: fc.uniqueArray(
+        fc.record({
+          name: fc.constantFrom('http', 'https', 'dns', 'metrics'),
+          protocol: fc.constantFrom('TCP', 'UDP'),
+          named: fc.boolean(),
+        }),
+        {
+          minLength: 1,
+          maxLength: 3,
+          selector: (p) => p.name,
+        },
+      ),
       local: fc.boolean(),
       affinity: fc.boolean(),
       ingress: fc.constantFrom('none', 'vip', 'proxy'),
@@ -99,7 +121,14 @@ const objectsArb = fc.record({
           family: fc.constantFrom('IPv4', 'IPv6'),
           ports: fc.subarray([0, 1, 2]),
           portBase: fc.constantFrom(8080, 9090),
-          endpoints: fc.array(fc.record({ host: fc.integer({ min: 1, max: 4 }), node: fc.option(fc.constantFrom('node-a', 'node-b', 'node-c', 'node-z')), cond: condArb }), { maxLength: 4 }),
+          endpoints: fc.array(
+            fc.record({
+              host: fc.integer({ min: 1, max: 4 }),
+              node: fc.option(fc.constantFrom('node-a', 'node-b', 'node-c', 'node-z')),
+              cond: condArb,
+            }),
+            { maxLength: 4 },
+          ),
         }),
         { maxLength: 3 },
       ),
@@ -112,7 +141,13 @@ type Objects = typeof objectsArb extends fc.Arbitrary<infer T> ? T : never;
 
 function toYaml(o: Objects): string {
   const docs: unknown[] = [];
-  for (const n of o.nodes) docs.push({ apiVersion: 'v1', kind: 'Node', metadata: { name: n }, status: { addresses: [{ type: 'InternalIP', address: `192.168.0.${n.charCodeAt(5)}` }] } });
+  for (const n of o.nodes)
+    docs.push({
+      apiVersion: 'v1',
+      kind: 'Node',
+      metadata: { name: n },
+      status: { addresses: [{ type: 'InternalIP', address: `192.168.0.${n.charCodeAt(5)}` }] },
+    });
   let nodePort = 30000;
   o.services.forEach((s, i) => {
     const ips = s.families.map((f) => (f === 'IPv4' ? `10.32.0.0${i + 1}` : `fd00:32::${i + 1}`));
@@ -137,9 +172,16 @@ function toYaml(o: Objects): string {
         ...(s.type === 'LoadBalancer' && s.local ? { healthCheckNodePort: nodePort++ } : {}),
         ...(s.type === 'LoadBalancer' ? { loadBalancerSourceRanges: [' 203.0.113.000/25'] } : {}),
         internalTrafficPolicy: !external && s.local ? 'Local' : 'Cluster',
-        ...(s.affinity ? { sessionAffinity: 'ClientIP', sessionAffinityConfig: { clientIP: { timeoutSeconds: 100 + i } } } : {}),
+        ...(s.affinity
+          ? { sessionAffinity: 'ClientIP', sessionAffinityConfig: { clientIP: { timeoutSeconds: 100 + i } } }
+          : {}),
       },
-      status: { loadBalancer: s.type === 'LoadBalancer' && s.ingress !== 'none' ? { ingress: [{ ip: `1.2.3.00${i + 1}`, ...(s.ingress === 'proxy' ? { ipMode: 'Proxy' } : {}) }] } : {} },
+      status: {
+        loadBalancer:
+          s.type === 'LoadBalancer' && s.ingress !== 'none'
+            ? { ingress: [{ ip: `1.2.3.00${i + 1}`, ...(s.ingress === 'proxy' ? { ipMode: 'Proxy' } : {}) }] }
+            : {},
+      },
     });
     s.slices.forEach((sl, k) => {
       docs.push({
@@ -147,7 +189,9 @@ function toYaml(o: Objects): string {
         kind: 'EndpointSlice',
         metadata: { name: `svc-${i}-${k}`, namespace: 'ns', labels: { 'kubernetes.io/service-name': `svc-${i}` } },
         addressType: sl.family,
-        ports: sl.ports.filter((j) => j < s.ports.length).map((j) => ({ name: s.ports[j]!.name, protocol: s.ports[j]!.protocol, port: sl.portBase + j })),
+        ports: sl.ports
+          .filter((j) => j < s.ports.length)
+          .map((j) => ({ name: s.ports[j]!.name, protocol: s.ports[j]!.protocol, port: sl.portBase + j })),
         endpoints: sl.endpoints.map((e) => ({
           addresses: [sl.family === 'IPv4' ? `10.64.${i}.0${e.host}` : `fd00:64:${i}::${e.host}`],
           conditions: e.cond,
@@ -165,11 +209,16 @@ test('random Kubernetes objects import without throwing and round-trip when repr
   fc.assert(
     fc.property(objectsArb, (o) => {
       const text = toYaml(o);
-      const r = importKubernetes([makeSourceFile('gen.yaml', text)], { clusterCIDRs: ['10.64.0.0/16', 'fd00:64::/48'] });
+      const r = importKubernetes([makeSourceFile('gen.yaml', text)], {
+        clusterCIDRs: ['10.64.0.0/16', 'fd00:64::/48'],
+      });
       if (!r.model) {
         // The generator only makes API-valid objects; the one error it can provoke is the same
         // address listed with two port numbers for one service port (portBase differs per slice).
-        assert.ok(r.diagnostics.filter((d) => d.severity === 'error').every((d) => d.code === 'endpoint-port-conflict'), JSON.stringify(r.diagnostics));
+        assert.ok(
+          r.diagnostics.filter((d) => d.severity === 'error').every((d) => d.code === 'endpoint-port-conflict'),
+          JSON.stringify(r.diagnostics),
+        );
         return;
       }
       accepted++;
@@ -187,11 +236,38 @@ test('random Kubernetes objects import without throwing and round-trip when repr
 const EXAMPLE_TEXTS = ['seed-local.yaml', 'seed-clusterip.json', 'shop-dual-stack.yaml'].map((f) =>
   readFileSync(new URL(`../../examples/${f}`, import.meta.url), 'utf8'),
 );
-const PIECES = ['', ' ', '\n', '-', ':', '"', "'", '{', '}', '[', ']', ',', '#', '---\n', '&a', '*a', '!!int', 'null', '0', '-1', '99999999999', '1.5', 'x'];
+const PIECES = [
+  '',
+  ' ',
+  '\n',
+  '-',
+  ':',
+  '"',
+  "'",
+  '{',
+  '}',
+  '[',
+  ']',
+  ',',
+  '#',
+  '---\n',
+  '&a',
+  '*a',
+  '!!int',
+  'null',
+  '0',
+  '-1',
+  '99999999999',
+  '1.5',
+  'x',
+];
 
 const mutationArb = fc.record({
   text: fc.constantFrom(...EXAMPLE_TEXTS),
-  edits: fc.array(fc.record({ at: fc.nat(), len: fc.nat({ max: 12 }), insert: fc.constantFrom(...PIECES) }), { minLength: 1, maxLength: 4 }),
+  edits: fc.array(fc.record({ at: fc.nat(), len: fc.nat({ max: 12 }), insert: fc.constantFrom(...PIECES) }), {
+    minLength: 1,
+    maxLength: 4,
+  }),
 });
 
 test('mutated examples never make the import throw; every diagnostic has a file and a code', () => {
@@ -205,7 +281,8 @@ test('mutated examples never make the import throw; every diagnostic has a file 
       const r = importKubernetes([makeSourceFile('m.yaml', t)], { clusterCIDRs: ['10.64.0.0/16'] });
       for (const d of r.diagnostics) {
         assert.ok(d.code && d.message && (d.file === 'm.yaml' || d.file === ''), JSON.stringify(d));
-        if (d.span) assert.ok(d.span.start.offset <= d.span.end.offset && d.span.end.offset <= t.length, JSON.stringify(d));
+        if (d.span)
+          assert.ok(d.span.start.offset <= d.span.end.offset && d.span.end.offset <= t.length, JSON.stringify(d));
       }
       if (r.model) {
         const ast = modelToAst(r.model);

@@ -1,27 +1,35 @@
 // The Kubernetes import reads objects as kube-proxy does: defaults, sloppy IPs, family filtering,
 // skipped services, EndpointSlice conditions and duplicates.
+
+import { readFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { defaultClusterSettings } from '../../compiler/model.ts';
-import { readFileSync } from 'node:fs';
 import { isMap, isScalar, isSeq, parseDocument, type Node as YNode } from 'yaml';
 import { parseJsonNodes } from '../../compiler/kube/json-reader.ts';
+import { defaultClusterSettings } from '../../compiler/model.ts';
 import { codesOf, docs, imp, only, slice, stripOrigins, svc, WEB } from './kube-helpers.ts';
 
 test('a ClusterIP service with its slice: defaults filled as the API server does', () => {
-  const r = imp(docs(WEB, slice(`addressType: IPv4
+  const r = imp(
+    docs(
+      WEB,
+      slice(`addressType: IPv4
 ports:
 - name: http
   port: 8080
 endpoints:
 - addresses: [10.64.1.7]
-  nodeName: node-a`)));
+  nodeName: node-a`),
+    ),
+  );
   assert.equal(codesOf(r.diagnostics), ['node-without-object']);
   const s = r.model!.services[0]!;
   assert.is(s.type, 'ClusterIP');
   assert.equal(s.clusterIPs, ['10.32.0.5']);
   assert.equal(r.model!.settings, defaultClusterSettings());
-  assert.equal(JSON.parse(JSON.stringify(s.ports.map(({ origin: _o, ...p }) => p))), [{ name: 'http', protocol: 'tcp', port: 80, nodePort: null, targetPort: 8080 }]);
+  assert.equal(JSON.parse(JSON.stringify(s.ports.map(({ origin: _o, ...p }) => p))), [
+    { name: 'http', protocol: 'tcp', port: 80, nodePort: null, targetPort: 8080 },
+  ]);
   assert.is(s.externalTrafficPolicy, 'Cluster');
   assert.is(s.internalTrafficPolicy, 'Cluster');
   assert.equal(s.sessionAffinity, { type: 'None' });
@@ -36,22 +44,36 @@ endpoints:
 });
 
 test('TestBadIPs: sloppy addresses are normalised the way kube-proxy reads them', () => {
-  const r = imp(docs(
-    svc(`  type: LoadBalancer
+  const r = imp(
+    docs(
+      svc(
+        `  type: LoadBalancer
   clusterIP: 172.30.0.041
   externalIPs: [192.168.099.022]
   loadBalancerSourceRanges: [" 203.0.113.000/025"]
   ports:
   - name: p80
     port: 80
-    nodePort: 3001`, 'name: svc1\n  namespace: ns1', `  loadBalancer:
+    nodePort: 3001`,
+        'name: svc1\n  namespace: ns1',
+        `  loadBalancer:
     ingress:
-    - ip: 1.2.3.004`),
-    slice(`addressType: IPv4
+    - ip: 1.2.3.004`,
+      ),
+      slice(
+        `addressType: IPv4
 ports: [{name: p80, port: 80}]
-endpoints: [{addresses: [10.180.00.001]}]`, 'svc1-x', 'svc1', 'ns1'),
-  ));
-  assert.equal(r.diagnostics.filter((d) => d.severity === 'error'), []);
+endpoints: [{addresses: [10.180.00.001]}]`,
+        'svc1-x',
+        'svc1',
+        'ns1',
+      ),
+    ),
+  );
+  assert.equal(
+    r.diagnostics.filter((d) => d.severity === 'error'),
+    [],
+  );
   const s = r.model!.services[0]!;
   assert.equal(s.clusterIPs, ['172.30.0.41']);
   assert.equal(s.externalIPs, ['192.168.99.22']);
@@ -63,11 +85,17 @@ endpoints: [{addresses: [10.180.00.001]}]`, 'svc1-x', 'svc1', 'ns1'),
 });
 
 test('headless and ExternalName services produce nothing, and their slices are ignored quietly', () => {
-  const r = imp(docs(
-    svc('  clusterIP: None\n  ports: [{name: http, port: 80}]', 'name: pods\n  namespace: shop'),
-    svc('  type: ExternalName\n  externalName: db.example.com', 'name: db\n  namespace: shop'),
-    slice('addressType: IPv4\nports: [{name: http, port: 80}]\nendpoints: [{addresses: [10.64.1.9]}]', 'pods-1', 'pods'),
-  ));
+  const r = imp(
+    docs(
+      svc('  clusterIP: None\n  ports: [{name: http, port: 80}]', 'name: pods\n  namespace: shop'),
+      svc('  type: ExternalName\n  externalName: db.example.com', 'name: db\n  namespace: shop'),
+      slice(
+        'addressType: IPv4\nports: [{name: http, port: 80}]\nendpoints: [{addresses: [10.64.1.9]}]',
+        'pods-1',
+        'pods',
+      ),
+    ),
+  );
   assert.equal(r.diagnostics, []);
   assert.equal(r.model!.services, []);
 });
@@ -79,7 +107,11 @@ test('a service without any clusterIP is skipped with a warning', () => {
 });
 
 test('dual-stack clusterIPs keep the primary family first; ipFamilies must agree', () => {
-  const r = imp(svc('  clusterIP: fd00:32::10\n  clusterIPs: ["fd00:32::10", 10.32.0.10]\n  ipFamilies: [IPv6, IPv4]\n  ports: [{port: 53, protocol: UDP}]'));
+  const r = imp(
+    svc(
+      '  clusterIP: fd00:32::10\n  clusterIPs: ["fd00:32::10", 10.32.0.10]\n  ipFamilies: [IPv6, IPv4]\n  ports: [{port: 53, protocol: UDP}]',
+    ),
+  );
   assert.equal(r.model!.services[0]!.clusterIPs, ['fd00:32::10', '10.32.0.10']);
   // Without ipFamilies kube-proxy reads spec.clusterIP only.
   const old = imp(svc('  clusterIPs: [10.32.0.10, "fd00:32::10"]\n  ports: [{port: 53}]'));
@@ -92,20 +124,31 @@ test('dual-stack clusterIPs keep the primary family first; ipFamilies must agree
 });
 
 test('load-balancer ingress: ipMode Proxy, empty IPs and hostnames carry no VIP', () => {
-  const r = imp(svc('  type: LoadBalancer\n  clusterIP: 10.32.0.7\n  ports: [{port: 80, nodePort: 30080}]', undefined, `  loadBalancer:
+  const r = imp(
+    svc(
+      '  type: LoadBalancer\n  clusterIP: 10.32.0.7\n  ports: [{port: 80, nodePort: 30080}]',
+      undefined,
+      `  loadBalancer:
     ingress:
     - ip: 5.6.7.8
       ipMode: Proxy
     - hostname: lb.example.com
     - ip: ""
     - ip: 1.2.3.4
-      ipMode: VIP`));
+      ipMode: VIP`,
+    ),
+  );
   assert.equal(r.diagnostics, []);
   assert.equal(r.model!.services[0]!.loadBalancerIngress, ['1.2.3.4']);
 });
 
 test('the source-ranges annotation is not read by kube-proxy: warned, not used', () => {
-  const r = imp(svc('  type: LoadBalancer\n  clusterIP: 10.32.0.7\n  ports: [{port: 80, nodePort: 30080}]', 'name: web\n  namespace: shop\n  annotations:\n    service.beta.kubernetes.io/load-balancer-source-ranges: 10.0.0.0/8'));
+  const r = imp(
+    svc(
+      '  type: LoadBalancer\n  clusterIP: 10.32.0.7\n  ports: [{port: 80, nodePort: 30080}]',
+      'name: web\n  namespace: shop\n  annotations:\n    service.beta.kubernetes.io/load-balancer-source-ranges: 10.0.0.0/8',
+    ),
+  );
   assert.equal(codesOf(r.diagnostics), ['source-ranges-annotation-ignored']);
   assert.equal(r.model!.services[0]!.loadBalancerSourceRanges, []);
 });
@@ -113,18 +156,27 @@ test('the source-ranges annotation is not read by kube-proxy: warned, not used',
 test('session affinity: default timeout 10800, explicit timeout kept', () => {
   const a = imp(svc('  clusterIP: 10.32.0.7\n  sessionAffinity: ClientIP\n  ports: [{port: 80}]'));
   assert.equal(a.model!.services[0]!.sessionAffinity, { type: 'ClientIP', timeoutSeconds: 10800 });
-  const b = imp(svc('  clusterIP: 10.32.0.7\n  sessionAffinity: ClientIP\n  sessionAffinityConfig: {clientIP: {timeoutSeconds: 60}}\n  ports: [{port: 80}]'));
+  const b = imp(
+    svc(
+      '  clusterIP: 10.32.0.7\n  sessionAffinity: ClientIP\n  sessionAffinityConfig: {clientIP: {timeoutSeconds: 60}}\n  ports: [{port: 80}]',
+    ),
+  );
   assert.equal(b.model!.services[0]!.sessionAffinity, { type: 'ClientIP', timeoutSeconds: 60 });
 });
 
 test('endpoint conditions keep their nil defaults per field', () => {
-  const r = imp(docs(WEB, slice(`addressType: IPv4
+  const r = imp(
+    docs(
+      WEB,
+      slice(`addressType: IPv4
 ports: [{name: http, port: 8080}]
 endpoints:
 - {addresses: [10.64.1.1], conditions: {ready: false}}
 - {addresses: [10.64.1.2], conditions: {ready: false, serving: false}}
 - {addresses: [10.64.1.3], conditions: {ready: false, terminating: true}}
-- {addresses: [10.64.1.4], conditions: {serving: false, terminating: true}}`)));
+- {addresses: [10.64.1.4], conditions: {serving: false, terminating: true}}`),
+    ),
+  );
   const c = r.model!.services[0]!.endpoints.map((e) => [e.address, e.conditions]);
   assert.equal(c, [
     ['10.64.1.1', { ready: false, serving: true, terminating: false }],
@@ -135,10 +187,14 @@ endpoints:
 });
 
 test('duplicates across slices: a non-terminating copy replaces a terminating one, never the reverse', () => {
-  const terminating = '- {addresses: [10.64.1.5], conditions: {ready: false, serving: true, terminating: true}, nodeName: old}';
+  const terminating =
+    '- {addresses: [10.64.1.5], conditions: {ready: false, serving: true, terminating: true}, nodeName: old}';
   const running = '- {addresses: [10.64.1.5], conditions: {ready: true}, nodeName: new}';
   const body = (ep: string) => `addressType: IPv4\nports: [{name: http, port: 8080}]\nendpoints:\n${ep}`;
-  for (const [first, second] of [[terminating, running], [running, terminating]]) {
+  for (const [first, second] of [
+    [terminating, running],
+    [running, terminating],
+  ]) {
     const r = imp(docs(WEB, slice(body(first!), 'web-1'), slice(body(second!), 'web-2')));
     const eps = r.model!.services[0]!.endpoints;
     assert.is(eps.length, 1);
@@ -152,43 +208,73 @@ test('slice ports match service ports by name and protocol; numberless ports are
   ports:
   - {name: dns, port: 53, protocol: UDP}
   - {name: dns-tcp, port: 53, protocol: TCP}`);
-  const r = imp(docs(two, slice(`addressType: IPv4
+  const r = imp(
+    docs(
+      two,
+      slice(`addressType: IPv4
 ports:
 - {name: dns, port: 5353, protocol: UDP}
 - {name: dns-tcp}
 - {name: web, port: 80}
-endpoints: [{addresses: [10.64.1.7]}]`)));
+endpoints: [{addresses: [10.64.1.7]}]`),
+    ),
+  );
   assert.equal(codesOf(r.diagnostics), ['slice-port-ignored', 'slice-port-unmatched']);
-  assert.equal(r.model!.services[0]!.endpoints.map((e) => e.ports), [{ dns: 5353 }]);
+  assert.equal(
+    r.model!.services[0]!.endpoints.map((e) => e.ports),
+    [{ dns: 5353 }],
+  );
 });
 
 test('only the first address of an endpoint is used; endpoints of a family without a cluster IP are left out', () => {
-  const r = imp(docs(WEB,
-    slice('addressType: IPv4\nports: [{name: http, port: 8080}]\nendpoints: [{addresses: [10.64.1.7, 10.64.1.8]}]', 'a'),
-    slice('addressType: IPv6\nports: [{name: http, port: 8080}]\nendpoints: [{addresses: ["fd00::7"]}]', 'b'),
-    slice('addressType: FQDN\nports: [{name: http, port: 8080}]\nendpoints: [{addresses: [web.example.com]}]', 'c'),
-  ));
+  const r = imp(
+    docs(
+      WEB,
+      slice(
+        'addressType: IPv4\nports: [{name: http, port: 8080}]\nendpoints: [{addresses: [10.64.1.7, 10.64.1.8]}]',
+        'a',
+      ),
+      slice('addressType: IPv6\nports: [{name: http, port: 8080}]\nendpoints: [{addresses: ["fd00::7"]}]', 'b'),
+      slice('addressType: FQDN\nports: [{name: http, port: 8080}]\nendpoints: [{addresses: [web.example.com]}]', 'c'),
+    ),
+  );
   assert.equal(codesOf(r.diagnostics), ['endpoint-family-unused']);
-  assert.equal(r.model!.services[0]!.endpoints.map((e) => e.address), ['10.64.1.7']);
+  assert.equal(
+    r.model!.services[0]!.endpoints.map((e) => e.address),
+    ['10.64.1.7'],
+  );
 });
 
 test('named target ports: each endpoint keeps the slice port of the service port', () => {
-  const r = imp(docs(
-    svc('  clusterIP: 10.32.0.5\n  ports: [{name: web, port: 80, targetPort: http}]'),
-    slice('addressType: IPv4\nports: [{name: web, port: 8080}]\nendpoints: [{addresses: [10.64.1.1]}]', 'a'),
-    slice('addressType: IPv4\nports: [{name: web, port: 9090}]\nendpoints: [{addresses: [10.64.1.2]}]', 'b'),
-  ));
+  const r = imp(
+    docs(
+      svc('  clusterIP: 10.32.0.5\n  ports: [{name: web, port: 80, targetPort: http}]'),
+      slice('addressType: IPv4\nports: [{name: web, port: 8080}]\nendpoints: [{addresses: [10.64.1.1]}]', 'a'),
+      slice('addressType: IPv4\nports: [{name: web, port: 9090}]\nendpoints: [{addresses: [10.64.1.2]}]', 'b'),
+    ),
+  );
   const s = r.model!.services[0]!;
   assert.is(s.ports[0]!.targetPort, 'http');
-  assert.equal(s.endpoints.map((e) => [e.address, e.ports]), [['10.64.1.1', { web: 8080 }], ['10.64.1.2', { web: 9090 }]]);
+  assert.equal(
+    s.endpoints.map((e) => [e.address, e.ports]),
+    [
+      ['10.64.1.1', { web: 8080 }],
+      ['10.64.1.2', { web: 9090 }],
+    ],
+  );
 });
 
 test('topology hints are not modelled: one warning per slice', () => {
-  const r = imp(docs(WEB, slice(`addressType: IPv4
+  const r = imp(
+    docs(
+      WEB,
+      slice(`addressType: IPv4
 ports: [{name: http, port: 8080}]
 endpoints:
 - {addresses: [10.64.1.1], hints: {forZones: [{name: a}]}}
-- {addresses: [10.64.1.2], hints: {forZones: [{name: b}]}}`)));
+- {addresses: [10.64.1.2], hints: {forZones: [{name: b}]}}`),
+    ),
+  );
   assert.is(only(r.diagnostics, 'topology-hints-ignored').path, 'endpoints[0].hints');
   assert.is(r.model!.services[0]!.endpoints.length, 2);
 });
@@ -206,7 +292,14 @@ status:
   - {type: InternalIP, address: 10.0.0.5}
 `);
   assert.equal(r.diagnostics, []);
-  assert.equal(r.model!.nodes, [{ name: 'n1.example.com', addresses: ['203.0.113.5', '10.0.0.5'], podCIDRs: ['10.64.1.0/24'], origin: r.model!.nodes[0]!.origin! }]);
+  assert.equal(r.model!.nodes, [
+    {
+      name: 'n1.example.com',
+      addresses: ['203.0.113.5', '10.0.0.5'],
+      podCIDRs: ['10.64.1.0/24'],
+      origin: r.model!.nodes[0]!.origin!,
+    },
+  ]);
 });
 
 test('kind: List (kubectl get -o yaml) and JSON are read like separate documents', () => {
@@ -216,7 +309,22 @@ items:
 - ${WEB.trim().split('\n').join('\n  ')}
 `;
   const a = imp(list);
-  const b = imp(JSON.stringify({ apiVersion: 'v1', kind: 'ServiceList', items: [{ apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'shop' }, spec: { clusterIP: '10.32.0.5', ports: [{ name: 'http', port: 80, targetPort: 8080 }] } }] }), {}, 'in.json');
+  const b = imp(
+    JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'ServiceList',
+      items: [
+        {
+          apiVersion: 'v1',
+          kind: 'Service',
+          metadata: { name: 'web', namespace: 'shop' },
+          spec: { clusterIP: '10.32.0.5', ports: [{ name: 'http', port: 80, targetPort: 8080 }] },
+        },
+      ],
+    }),
+    {},
+    'in.json',
+  );
   const c = imp(WEB);
   assert.equal(a.diagnostics, []);
   assert.equal(b.diagnostics, []);
@@ -226,7 +334,14 @@ items:
 });
 
 test('settings come from kube-proxy flags', () => {
-  const r = imp(WEB, { clusterCIDRs: ['10.64.0.0/16,fd00:64::/48'], masqueradeAll: true, masqueradeBit: 15, nodePortAddresses: ['192.168.0.0/24'], localhostNodePorts: false, nodePortRange: '30000-30100' });
+  const r = imp(WEB, {
+    clusterCIDRs: ['10.64.0.0/16,fd00:64::/48'],
+    masqueradeAll: true,
+    masqueradeBit: 15,
+    nodePortAddresses: ['192.168.0.0/24'],
+    localhostNodePorts: false,
+    nodePortRange: '30000-30100',
+  });
   assert.equal(r.model!.settings, {
     localDetector: { mode: 'ClusterCIDR', cidrs: ['10.64.0.0/16', 'fd00:64::/48'] },
     masqueradeAll: true,
@@ -235,10 +350,20 @@ test('settings come from kube-proxy flags', () => {
     localhostNodePorts: false,
     nodePortRange: { min: 30000, max: 30100 },
   });
-  assert.equal(codesOf(imp(WEB, { detectLocalMode: 'ClusterCIDR' }).diagnostics), ['invalid-option'], 'ClusterCIDR without a CIDR');
+  assert.equal(
+    codesOf(imp(WEB, { detectLocalMode: 'ClusterCIDR' }).diagnostics),
+    ['invalid-option'],
+    'ClusterCIDR without a CIDR',
+  );
   assert.equal(imp(WEB, { detectLocalMode: 'None' }).model!.settings.localDetector, { mode: 'None' });
-  assert.equal(imp(WEB, { detectLocalMode: 'BridgeInterface', podBridgeInterface: 'cbr0' }).model!.settings.localDetector, { mode: 'BridgeInterface', interfaceName: 'cbr0' });
-  assert.equal(imp(WEB, { detectLocalMode: 'InterfaceNamePrefix', podInterfaceNamePrefix: 'veth' }).model!.settings.localDetector, { mode: 'InterfaceNamePrefix', prefix: 'veth' });
+  assert.equal(
+    imp(WEB, { detectLocalMode: 'BridgeInterface', podBridgeInterface: 'cbr0' }).model!.settings.localDetector,
+    { mode: 'BridgeInterface', interfaceName: 'cbr0' },
+  );
+  assert.equal(
+    imp(WEB, { detectLocalMode: 'InterfaceNamePrefix', podInterfaceNamePrefix: 'veth' }).model!.settings.localDetector,
+    { mode: 'InterfaceNamePrefix', prefix: 'veth' },
+  );
   const bad = imp(WEB, { clusterCIDRs: ['10.64.0.0/16', '10.65.0.0/16'], detectLocalMode: 'Bridge' });
   assert.equal(codesOf(bad.diagnostics), ['invalid-option', 'invalid-option']);
   assert.is(bad.model, null);
@@ -348,8 +473,14 @@ metadata:
 `);
   assert.equal(r.diagnostics, []);
   const s = r.model!.services[0]!;
-  assert.equal([s.ports[0]!.name, s.endpoints[0]!.address, s.endpoints[0]!.zone, s.endpoints[0]!.ports], ['', '10.64.1.9', 'zone-a', { '': 80 }]);
-  assert.equal(r.model!.nodes.map((n) => [n.name, n.addresses, n.podCIDRs]), [['node-a', ['172.18.0.2'], ['10.64.1.0/24']]]);
+  assert.equal(
+    [s.ports[0]!.name, s.endpoints[0]!.address, s.endpoints[0]!.zone, s.endpoints[0]!.ports],
+    ['', '10.64.1.9', 'zone-a', { '': 80 }],
+  );
+  assert.equal(
+    r.model!.nodes.map((n) => [n.name, n.addresses, n.podCIDRs]),
+    [['node-a', ['172.18.0.2'], ['10.64.1.0/24']]],
+  );
 });
 
 /** A node tree as plain data: kind, value, source range (start, value end). */
@@ -372,7 +503,8 @@ test('the JSON fast path builds the same nodes, values and ranges as the YAML re
     assert.ok(fast.ok);
     assert.equal(shape(fast.ok ? fast.value : null), shape(parseDocument(text).contents as YNode));
   }
-  for (const bad of ['{"a": 1,}', '{"a": 1} x', '{"a": 01}', '{"a": 1, "a": 2}', "{'a': 1}", '[1 2]']) assert.not.ok(parseJsonNodes(bad).ok, bad);
+  for (const bad of ['{"a": 1,}', '{"a": 1} x', '{"a": 01}', '{"a": 1, "a": 2}', "{'a': 1}", '[1 2]'])
+    assert.not.ok(parseJsonNodes(bad).ok, bad);
   // Not plain JSON: the YAML reader takes over (and reports the duplicate key with a location).
   assert.is(only(imp('{"kind": "Service", "kind": "Service"}').diagnostics, 'yaml-syntax').span!.start.column, 21);
 });

@@ -4,6 +4,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { renderIptables } from '../../backends/iptables/index.ts';
+import { renderNftablesJson } from '../../backends/nftables/index.ts';
 import { makeSourceFile } from '../../common/source.ts';
 import { resolveConditionWords } from '../../compiler/check/conditions.ts';
 import { checkFile } from '../../compiler/check/index.ts';
@@ -12,9 +14,7 @@ import { importKubernetes, type KubeImportOptions } from '../../compiler/kube/in
 import { conditionWords, modelToAst } from '../../compiler/kube/to-ast.ts';
 import { lowerModel, modelFamilies } from '../../compiler/lower/index.ts';
 import type { ClusterModel } from '../../compiler/model.ts';
-import { renderIptables } from '../../backends/iptables/index.ts';
 import { formatFile } from '../../grammar/format.ts';
-import { renderNftablesJson } from '../../backends/nftables/index.ts';
 import { codesOf, docs, imp, slice, stripOrigins, svc } from './kube-helpers.ts';
 
 const EXAMPLES = new URL('../../examples/', import.meta.url);
@@ -26,7 +26,9 @@ const OPTIONS: Record<string, KubeImportOptions> = {
   'shop-dual-stack.yaml': { clusterCIDRs: ['10.64.0.0/16', 'fd00:64::/48'] },
 };
 
-const kubeExamples = readdirSync(EXAMPLES).filter((f) => /\.(ya?ml|json)$/.test(f)).sort();
+const kubeExamples = readdirSync(EXAMPLES)
+  .filter((f) => /\.(ya?ml|json)$/.test(f))
+  .sort();
 
 /**
  * Through the .ksvc text, as `ksvc import` then `ksvc compile` would: AST -> formatter -> parser ->
@@ -36,10 +38,17 @@ function viaKsvc(model: ClusterModel): ClusterModel {
   const ast = modelToAst(model);
   assert.equal(ast.diagnostics, []);
   const checked = checkFile(ast.file, makeSourceFile('imported.ksvc', ''));
-  assert.equal(checked.diagnostics.filter((d) => d.severity === 'error'), []);
+  assert.equal(
+    checked.diagnostics.filter((d) => d.severity === 'error'),
+    [],
+  );
   const text = formatFile(ast.file);
   const loaded = loadKsvc(makeSourceFile('imported.ksvc', text));
-  assert.equal(loaded.diagnostics.filter((d) => d.severity === 'error'), [], text);
+  assert.equal(
+    loaded.diagnostics.filter((d) => d.severity === 'error'),
+    [],
+    text,
+  );
   assert.equal(stripOrigins(loaded.model), stripOrigins(checked.model), text);
   return loaded.model!;
 }
@@ -51,7 +60,11 @@ function compileAll(model: ClusterModel): string[] {
   for (const node of nodes) {
     for (const family of modelFamilies(model)) {
       const lowered = lowerModel(model, node === undefined ? { family } : { node, family });
-      assert.equal(lowered.diagnostics.filter((d) => d.severity === 'error'), [], `lowering for ${node} ${family}`);
+      assert.equal(
+        lowered.diagnostics.filter((d) => d.severity === 'error'),
+        [],
+        `lowering for ${node} ${family}`,
+      );
       out.push(`# ${node} ${family}\n${renderIptables(lowered.programs[0]!, { format: 'restore' })}`);
       out.push(`# ${node} ${family} nft\n${renderNftablesJson(lowered.programs)}`);
     }
@@ -85,10 +98,16 @@ for (const [yaml, ksvc] of [
   ['seed-clusterip.json', 'seed-clusterip.ksvc'],
 ]) {
   test(`${yaml} compiles exactly like ${ksvc}`, () => {
-    const fromYaml = importKubernetes([makeSourceFile(yaml!, readFileSync(new URL(yaml!, EXAMPLES), 'utf8'))], OPTIONS[yaml!]);
+    const fromYaml = importKubernetes(
+      [makeSourceFile(yaml!, readFileSync(new URL(yaml!, EXAMPLES), 'utf8'))],
+      OPTIONS[yaml!],
+    );
     const fromKsvc = loadKsvc(makeSourceFile(ksvc!, readFileSync(new URL(ksvc!, EXAMPLES), 'utf8')));
     assert.equal(fromKsvc.diagnostics, []);
-    assert.equal(fromYaml.model!.nodes.map((n) => n.name), fromKsvc.model!.nodes.map((n) => n.name));
+    assert.equal(
+      fromYaml.model!.nodes.map((n) => n.name),
+      fromKsvc.model!.nodes.map((n) => n.name),
+    );
     const a = compileAll(fromYaml.model!);
     const b = compileAll(fromKsvc.model!);
     for (let i = 0; i < a.length; i++) assert.fixture(a[i]!, b[i]!);
@@ -130,17 +149,25 @@ const TWO_PORTS = svc(`  clusterIP: 10.32.0.5
   - {name: admin, port: 81, targetPort: 9090}`);
 
 test('endpoints that serve only some ports round-trip through named ports', () => {
-  const r = imp(docs(
-    TWO_PORTS,
-    slice('addressType: IPv4\nports: [{name: web, port: 8080}, {name: admin, port: 9090}]\nendpoints: [{addresses: [10.64.1.1]}]', 'a'),
-    slice('addressType: IPv4\nports: [{name: web, port: 8080}]\nendpoints: [{addresses: [10.64.1.2]}]', 'b'),
-  ));
+  const r = imp(
+    docs(
+      TWO_PORTS,
+      slice(
+        'addressType: IPv4\nports: [{name: web, port: 8080}, {name: admin, port: 9090}]\nendpoints: [{addresses: [10.64.1.1]}]',
+        'a',
+      ),
+      slice('addressType: IPv4\nports: [{name: web, port: 8080}]\nendpoints: [{addresses: [10.64.1.2]}]', 'b'),
+    ),
+  );
   assert.equal(r.diagnostics, []);
   const ast = modelToAst(r.model!);
   const block = ast.file.blocks.find((b) => b.kind === 'Service')!;
   const lines = block.kind === 'Service' ? block.items.filter((i) => i.kind === 'Port') : [];
   // web: every endpoint on 8080 -> a number; admin: only one endpoint -> a named target.
-  assert.equal(lines.map((l) => (l.kind === 'Port' ? l.targetPort?.value : null)), [8080, 'admin']);
+  assert.equal(
+    lines.map((l) => (l.kind === 'Port' ? l.targetPort?.value : null)),
+    [8080, 'admin'],
+  );
   const back = viaKsvc(r.model!);
   // The same model except that admin's target is now named (per endpoint) instead of numeric.
   const expected = stripOrigins(r.model) as ClusterModel;
@@ -151,13 +178,22 @@ test('endpoints that serve only some ports round-trip through named ports', () =
 
 test('what .ksvc cannot say is reported instead of printed wrong', () => {
   // A port with no endpoint while the other port has one.
-  const r = imp(docs(TWO_PORTS, slice('addressType: IPv4\nports: [{name: web, port: 8080}]\nendpoints: [{addresses: [10.64.1.1]}]')));
+  const r = imp(
+    docs(
+      TWO_PORTS,
+      slice('addressType: IPv4\nports: [{name: web, port: 8080}]\nendpoints: [{addresses: [10.64.1.1]}]'),
+    ),
+  );
   assert.equal(codesOf(modelToAst(r.model!).diagnostics), ['not-representable']);
   // Ready and terminating at once (the controller never writes it; the API does not refuse it).
-  const odd = imp(docs(
-    svc('  clusterIP: 10.32.0.5\n  ports: [{name: web, port: 80}]'),
-    slice('addressType: IPv4\nports: [{name: web, port: 80}]\nendpoints: [{addresses: [10.64.1.1], conditions: {ready: true, terminating: true}}]'),
-  ));
+  const odd = imp(
+    docs(
+      svc('  clusterIP: 10.32.0.5\n  ports: [{name: web, port: 80}]'),
+      slice(
+        'addressType: IPv4\nports: [{name: web, port: 80}]\nendpoints: [{addresses: [10.64.1.1], conditions: {ready: true, terminating: true}}]',
+      ),
+    ),
+  );
   const d = modelToAst(odd.model!).diagnostics;
   assert.equal(codesOf(d), ['not-representable']);
   assert.match(d[0]!.message, /ready=true, serving=true, terminating=true/);
@@ -169,10 +205,19 @@ test('settings round-trip: detectors, masquerade, nodePort addresses and range, 
     { detectLocalMode: 'NodeCIDR' },
     { detectLocalMode: 'BridgeInterface', podBridgeInterface: 'cbr0' },
     { detectLocalMode: 'InterfaceNamePrefix', podInterfaceNamePrefix: 'veth' },
-    { clusterCIDRs: ['10.64.0.0/16'], masqueradeAll: true, masqueradeBit: 12, nodePortAddresses: ['192.168.0.0/16'], localhostNodePorts: false },
+    {
+      clusterCIDRs: ['10.64.0.0/16'],
+      masqueradeAll: true,
+      masqueradeBit: 12,
+      nodePortAddresses: ['192.168.0.0/16'],
+      localhostNodePorts: false,
+    },
   ] as KubeImportOptions[]) {
     const r = imp(base, options);
-    assert.equal(r.diagnostics.filter((x) => x.severity === 'error'), []);
+    assert.equal(
+      r.diagnostics.filter((x) => x.severity === 'error'),
+      [],
+    );
     assert.equal(stripOrigins(viaKsvc(r.model!)), stripOrigins(r.model), JSON.stringify(options));
   }
 });

@@ -1,12 +1,15 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { lowerModel } from '../../compiler/lower/index.ts';
 import type { IRProgram, IRServicePort } from '../../compiler/ir/types.ts';
+import { lowerModel } from '../../compiler/lower/index.ts';
 import { cidr, cluster, ep, ip, node, overallModel, port, service } from '../golden/iptables/model-builders.ts';
 
 const one = (m: Parameters<typeof lowerModel>[0], o: Parameters<typeof lowerModel>[1] = {}): IRProgram => {
   const r = lowerModel(m, o);
-  assert.equal(r.diagnostics.filter((d) => d.severity === 'error'), []);
+  assert.equal(
+    r.diagnostics.filter((d) => d.severity === 'error'),
+    [],
+  );
   assert.is(r.programs.length, 1);
   return r.programs[0]!;
 };
@@ -24,7 +27,10 @@ test('overall fixture: per-service decisions match kube-proxy TestOverallIPTable
   assert.is(p.masqueradeMark, 0x4000);
   assert.equal(p.nodePorts, { kind: 'allLocal' });
   assert.ok(p.localhostNodePorts);
-  assert.equal(p.servicePorts.map((s) => s.servicePortName), ['ns1/svc1:p80', 'ns2/svc2:p80', 'ns3/svc3:p80', 'ns4/svc4:p80', 'ns5/svc5:p80', 'ns6/svc6:p80']);
+  assert.equal(
+    p.servicePorts.map((s) => s.servicePortName),
+    ['ns1/svc1:p80', 'ns2/svc2:p80', 'ns3/svc3:p80', 'ns4/svc4:p80', 'ns5/svc5:p80', 'ns6/svc6:p80'],
+  );
 
   const svc2 = sp(p, 'ns2/svc2:p80');
   assert.is(svc2.healthCheckNodePort, 30000);
@@ -37,7 +43,10 @@ test('overall fixture: per-service decisions match kube-proxy TestOverallIPTable
   assert.is(svc4.nodePort, null);
   assert.equal(svc4.external, { ext: { policy: 'Cluster' }, refuse: null });
   assert.equal(hps(svc4.cluster), ['10.180.0.4:80', '10.180.0.5:80']);
-  assert.equal(svc4.endpoints.map((e) => e.isLocal), [false, true]);
+  assert.equal(
+    svc4.endpoints.map((e) => e.isLocal),
+    [false, true],
+  );
 
   const svc5 = sp(p, 'ns5/svc5:p80');
   assert.is(svc5.healthCheckNodePort, null, 'eTP=Cluster ignores the health check node port');
@@ -65,10 +74,17 @@ test('externalTrafficPolicy Local applies to a ClusterIP service with external I
       externalTrafficPolicy: 'Local',
       endpoints: [ep('10.180.0.9', { node: 'other', ports: { http: 80 } })],
     });
-  const m = cluster({ localDetector: { mode: 'ClusterCIDR', cidrs: [cidr('10.0.0.0/8')] } }, [node('test-node', ['192.168.0.2'])], [svc('ClusterIP', ['192.168.99.40'])]);
+  const m = cluster(
+    { localDetector: { mode: 'ClusterCIDR', cidrs: [cidr('10.0.0.0/8')] } },
+    [node('test-node', ['192.168.0.2'])],
+    [svc('ClusterIP', ['192.168.99.40'])],
+  );
   const withExternal = sp(one(m), 'ns/web:http');
   assert.is(withExternal.externalTrafficPolicy, 'Local');
-  assert.equal(withExternal.external, { ext: { policy: 'Local', shortCircuitPods: true, toLocal: false }, refuse: 'drop' });
+  assert.equal(withExternal.external, {
+    ext: { policy: 'Local', shortCircuitPods: true, toLocal: false },
+    refuse: 'drop',
+  });
   // Without external frontends the policy has no effect (and the checker warns).
   const plain = sp(one(cluster({}, [node('test-node', ['192.168.0.2'])], [svc('ClusterIP', [])])), 'ns/web:http');
   assert.is(plain.externalTrafficPolicy, 'Cluster');
@@ -90,19 +106,26 @@ test('node selection: required with several nodes, unknown node, default single 
 });
 
 test('families: default every family used, ipv4 first; per-family filtering of frontends', () => {
-  const m = cluster({ localDetector: { mode: 'ClusterCIDR', cidrs: [cidr('10.0.0.0/8'), cidr('fd00:10::/64')] } }, [node('n', ['192.168.0.2', '2001:db8::1'])], [
-    service('ns', 'dual', {
-      type: 'LoadBalancer',
-      clusterIPs: ['fd00:172:30::1', '172.30.0.1'],
-      ports: [port({ name: 'p', port: 80, nodePort: 30001 })],
-      externalIPs: [ip('192.168.99.1'), ip('2001:db8:99::1')],
-      loadBalancerIngress: [ip('2001:db8:1::9'), ip('1.2.3.4')],
-      loadBalancerSourceRanges: [cidr('2001:db8::/32')],
-      endpoints: [ep('10.1.0.1', { ports: { p: 8080 } }), ep('fd00:10::5', { ports: { p: 8080 } })],
-    }),
-  ]);
+  const m = cluster(
+    { localDetector: { mode: 'ClusterCIDR', cidrs: [cidr('10.0.0.0/8'), cidr('fd00:10::/64')] } },
+    [node('n', ['192.168.0.2', '2001:db8::1'])],
+    [
+      service('ns', 'dual', {
+        type: 'LoadBalancer',
+        clusterIPs: ['fd00:172:30::1', '172.30.0.1'],
+        ports: [port({ name: 'p', port: 80, nodePort: 30001 })],
+        externalIPs: [ip('192.168.99.1'), ip('2001:db8:99::1')],
+        loadBalancerIngress: [ip('2001:db8:1::9'), ip('1.2.3.4')],
+        loadBalancerSourceRanges: [cidr('2001:db8::/32')],
+        endpoints: [ep('10.1.0.1', { ports: { p: 8080 } }), ep('fd00:10::5', { ports: { p: 8080 } })],
+      }),
+    ],
+  );
   const r = lowerModel(m, {});
-  assert.equal(r.programs.map((p) => p.family), ['ipv4', 'ipv6']);
+  assert.equal(
+    r.programs.map((p) => p.family),
+    ['ipv4', 'ipv6'],
+  );
   const [v4, v6] = r.programs as [IRProgram, IRProgram];
   const s4 = v4.servicePorts[0]!;
   assert.is(s4.clusterIP, '172.30.0.1');
@@ -120,12 +143,20 @@ test('families: default every family used, ipv4 first; per-family filtering of f
 
 test('endpoint selection: dedup, byte-wise sort, terminating fallback, not-serving never used', () => {
   const mk = (eps: ReturnType<typeof ep>[]) =>
-    one(cluster({}, [node('n', ['192.168.0.2'])], [service('ns', 's', { clusterIPs: ['172.30.0.1'], ports: [port({ port: 11 })], endpoints: eps })]))
-      .servicePorts[0]!;
+    one(
+      cluster(
+        {},
+        [node('n', ['192.168.0.2'])],
+        [service('ns', 's', { clusterIPs: ['172.30.0.1'], ports: [port({ port: 11 })], endpoints: eps })],
+      ),
+    ).servicePorts[0]!;
   const e = (a: string, o = {}) => ep(a, { ports: { '': 11 }, ...o });
   const s = mk([e('10.1.1.1'), e('10.1.1.11'), e('10.1.1.1'), e('10.1.1.2', { ready: false })]);
   assert.equal(hps(s.cluster), ['10.1.1.11:11', '10.1.1.1:11']);
-  const f = mk([e('10.1.1.3', { ready: false, serving: true, terminating: true }), e('10.1.1.4', { ready: false, serving: false, terminating: true })]);
+  const f = mk([
+    e('10.1.1.3', { ready: false, serving: true, terminating: true }),
+    e('10.1.1.4', { ready: false, serving: false, terminating: true }),
+  ]);
   assert.ok(f.hasEndpoints);
   assert.equal(hps(f.cluster), ['10.1.1.3:11']);
   const n = mk([e('10.1.1.4', { ready: false, serving: false, terminating: true })]);
@@ -134,17 +165,32 @@ test('endpoint selection: dedup, byte-wise sort, terminating fallback, not-servi
 });
 
 test('traffic policies: iTP=Local without local endpoints drops; eTP=Local with local endpoints', () => {
-  const m = cluster({}, [node('n', ['192.168.0.2'])], [
-    service('ns', 'itp', { clusterIPs: ['172.30.0.1'], internalTrafficPolicy: 'Local', ports: [port({ port: 80 })], endpoints: [ep('10.0.0.1', { ports: { '': 80 } })] }),
-    service('ns', 'etp', {
-      type: 'NodePort',
-      clusterIPs: ['172.30.0.2'],
-      externalTrafficPolicy: 'Local',
-      ports: [port({ port: 80, nodePort: 30080 })],
-      endpoints: [ep('10.0.0.2', { ports: { '': 80 } }), ep('10.0.0.3', { node: 'n', ports: { '': 80 } })],
-    }),
-    service('ns', 'cip-etp', { clusterIPs: ['172.30.0.3'], externalTrafficPolicy: 'Local', externalIPs: [ip('1.1.1.1')], ports: [port({ port: 80 })], endpoints: [ep('10.0.0.4', { ports: { '': 80 } })] }),
-  ]);
+  const m = cluster(
+    {},
+    [node('n', ['192.168.0.2'])],
+    [
+      service('ns', 'itp', {
+        clusterIPs: ['172.30.0.1'],
+        internalTrafficPolicy: 'Local',
+        ports: [port({ port: 80 })],
+        endpoints: [ep('10.0.0.1', { ports: { '': 80 } })],
+      }),
+      service('ns', 'etp', {
+        type: 'NodePort',
+        clusterIPs: ['172.30.0.2'],
+        externalTrafficPolicy: 'Local',
+        ports: [port({ port: 80, nodePort: 30080 })],
+        endpoints: [ep('10.0.0.2', { ports: { '': 80 } }), ep('10.0.0.3', { node: 'n', ports: { '': 80 } })],
+      }),
+      service('ns', 'cip-etp', {
+        clusterIPs: ['172.30.0.3'],
+        externalTrafficPolicy: 'Local',
+        externalIPs: [ip('1.1.1.1')],
+        ports: [port({ port: 80 })],
+        endpoints: [ep('10.0.0.4', { ports: { '': 80 } })],
+      }),
+    ],
+  );
   const p = one(m);
   const itp = sp(p, 'ns/itp');
   assert.equal(itp.internal, { kind: 'refuse', verdict: 'drop' });
@@ -158,7 +204,10 @@ test('traffic policies: iTP=Local without local endpoints drops; eTP=Local with 
   assert.is(etp.internalMasquerade, 'never', 'no detector, no masquerade-all');
   // apiservice.ExternalPolicyLocal: a ClusterIP service with external IPs is externally accessible.
   assert.is(sp(p, 'ns/cip-etp').externalTrafficPolicy, 'Local');
-  assert.equal(sp(p, 'ns/cip-etp').external, { ext: { policy: 'Local', shortCircuitPods: false, toLocal: false }, refuse: 'drop' });
+  assert.equal(sp(p, 'ns/cip-etp').external, {
+    ext: { policy: 'Local', shortCircuitPods: false, toLocal: false },
+    refuse: 'drop',
+  });
 });
 
 test('settings: masquerade-all override, node CIDR detector, nodeport addresses, large cluster', () => {
@@ -180,23 +229,29 @@ test('settings: masquerade-all override, node CIDR detector, nodeport addresses,
 });
 
 test('firewall allows LB IPs when a source range holds the node IP', () => {
-  const m = cluster({}, [node('n', ['203.0.113.5'])], [
-    service('ns', 'lb', {
-      type: 'LoadBalancer',
-      clusterIPs: ['172.30.0.9'],
-      ports: [port({ port: 80, nodePort: 30009 })],
-      loadBalancerIngress: [ip('5.6.7.8')],
-      loadBalancerSourceRanges: [cidr('203.0.113.0/25')],
-      endpoints: [ep('10.0.0.9', { ports: { '': 80 } })],
-    }),
-  ]);
+  const m = cluster(
+    {},
+    [node('n', ['203.0.113.5'])],
+    [
+      service('ns', 'lb', {
+        type: 'LoadBalancer',
+        clusterIPs: ['172.30.0.9'],
+        ports: [port({ port: 80, nodePort: 30009 })],
+        loadBalancerIngress: [ip('5.6.7.8')],
+        loadBalancerSourceRanges: [cidr('203.0.113.0/25')],
+        endpoints: [ep('10.0.0.9', { ports: { '': 80 } })],
+      }),
+    ],
+  );
   assert.equal(one(m).servicePorts[0]!.firewall, { sourceRanges: ['203.0.113.0/25'], allowLoadBalancerIPs: true });
 });
 
 test('nodeport addresses of the other family only: this family matches all local addresses', () => {
-  const m = cluster({ nodePortAddresses: [cidr('2001:db8::/64')] }, [node('n', ['192.168.0.2', '2001:db8::2'])], [
-    service('ns', 's', { clusterIPs: ['172.30.0.1', 'fd00::1'], ports: [port({ port: 80 })] }),
-  ]);
+  const m = cluster(
+    { nodePortAddresses: [cidr('2001:db8::/64')] },
+    [node('n', ['192.168.0.2', '2001:db8::2'])],
+    [service('ns', 's', { clusterIPs: ['172.30.0.1', 'fd00::1'], ports: [port({ port: 80 })] })],
+  );
   const [v4, v6] = lowerModel(m).programs as [IRProgram, IRProgram];
   assert.equal(v4.nodePorts, { kind: 'allLocal' });
   assert.ok(v4.localhostNodePorts);
@@ -205,37 +260,57 @@ test('nodeport addresses of the other family only: this family matches all local
 
 test('a family no service uses: warning family-unused, a program with no service ports', () => {
   const r = lowerModel(overallModel(), { family: 'ipv6' });
-  assert.equal(r.diagnostics.map((d) => d.code), ['family-unused']);
+  assert.equal(
+    r.diagnostics.map((d) => d.code),
+    ['family-unused'],
+  );
   assert.is(r.programs[0]!.servicePorts.length, 0);
 });
 
 test('local terminating fallback with ready remote endpoints: SEP chains for the union, sorted', () => {
-  const m = cluster({}, [node('n', ['192.168.0.2'])], [
-    service('ns', 's', {
-      type: 'NodePort',
-      externalTrafficPolicy: 'Local',
-      clusterIPs: ['172.30.0.1'],
-      ports: [port({ port: 80, nodePort: 30080 })],
-      endpoints: [
-        ep('10.0.0.9', { ports: { '': 80 } }),
-        ep('10.0.0.10', { node: 'n', ports: { '': 80 }, ready: false, serving: true, terminating: true }),
-      ],
-    }),
-  ]);
+  const m = cluster(
+    {},
+    [node('n', ['192.168.0.2'])],
+    [
+      service('ns', 's', {
+        type: 'NodePort',
+        externalTrafficPolicy: 'Local',
+        clusterIPs: ['172.30.0.1'],
+        ports: [port({ port: 80, nodePort: 30080 })],
+        endpoints: [
+          ep('10.0.0.9', { ports: { '': 80 } }),
+          ep('10.0.0.10', { node: 'n', ports: { '': 80 }, ready: false, serving: true, terminating: true }),
+        ],
+      }),
+    ],
+  );
   const s = one(m).servicePorts[0]!;
   assert.equal(hps(s.cluster), ['10.0.0.9:80']);
   assert.equal(hps(s.local), ['10.0.0.10:80']);
-  assert.equal(s.endpoints.map((e) => e.hostPort), ['10.0.0.10:80', '10.0.0.9:80']);
+  assert.equal(
+    s.endpoints.map((e) => e.hostPort),
+    ['10.0.0.10:80', '10.0.0.9:80'],
+  );
   assert.equal(s.external?.ext, { policy: 'Local', shortCircuitPods: false, toLocal: true });
 });
 
 test('service ports are sorted by servicePortName then protocol; masquerade bit 31', () => {
-  const m = cluster({ masqueradeBit: 31 }, [], [
-    service('b', 'x', { clusterIPs: ['172.30.0.2'], ports: [port({ name: 'dns', port: 53, protocol: 'udp' }), port({ name: 'dns', port: 53, protocol: 'tcp' })] }),
-    service('a', 'y', { clusterIPs: ['172.30.0.1'], ports: [port({ port: 80 })] }),
-  ]);
+  const m = cluster(
+    { masqueradeBit: 31 },
+    [],
+    [
+      service('b', 'x', {
+        clusterIPs: ['172.30.0.2'],
+        ports: [port({ name: 'dns', port: 53, protocol: 'udp' }), port({ name: 'dns', port: 53, protocol: 'tcp' })],
+      }),
+      service('a', 'y', { clusterIPs: ['172.30.0.1'], ports: [port({ port: 80 })] }),
+    ],
+  );
   const p = one(m);
-  assert.equal(p.servicePorts.map((s) => `${s.servicePortName}/${s.protocol}`), ['a/y/tcp', 'b/x:dns/tcp', 'b/x:dns/udp']);
+  assert.equal(
+    p.servicePorts.map((s) => `${s.servicePortName}/${s.protocol}`),
+    ['a/y/tcp', 'b/x:dns/tcp', 'b/x:dns/udp'],
+  );
   assert.is(p.masqueradeMark, 0x80000000);
 });
 

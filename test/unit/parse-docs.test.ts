@@ -11,7 +11,9 @@ import { parseKsvc } from '../../grammar/parse.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const md = readFileSync(path.join(root, 'docs/language.md'), 'utf8');
-const examples = [...md.matchAll(/^( *)```ksvc\n([\s\S]*?)^ *```/gm)].map((m) => m[2]!.replace(new RegExp(`^${m[1]}`, 'gm'), ''));
+const examples = [...md.matchAll(/^( *)```ksvc\n([\s\S]*?)^ *```/gm)].map((m) =>
+  m[2]!.replace(new RegExp(`^${m[1]}`, 'gm'), ''),
+);
 
 test('docs/language.md has examples', () => {
   assert.ok(examples.length >= 8, `${examples.length} examples`);
@@ -20,7 +22,11 @@ test('docs/language.md has examples', () => {
 test('every ksvc example in docs/language.md parses, and formats to something that parses', () => {
   for (const text of examples) {
     const r = parseKsvc(makeSourceFile('language.md', text));
-    assert.equal(r.diagnostics.map((d) => `${d.span?.start.line}:${d.span?.start.column} ${d.message}`), [], text);
+    assert.equal(
+      r.diagnostics.map((d) => `${d.span?.start.line}:${d.span?.start.column} ${d.message}`),
+      [],
+      text,
+    );
     const again = parseKsvc(makeSourceFile('fmt', formatFile(r.file)));
     assert.equal(again.diagnostics, []);
   }

@@ -21,20 +21,57 @@ test('words are classified by their text', () => {
 });
 
 test('IPv6 needs two colons; NAME: stays a port name', () => {
-  assert.equal(kinds('dns: fd00::1 fd00:10:180::1 ::ffff:10.0.0.1 ::'), ['PortName:dns', 'Colon::', 'IPv6:fd00::1', 'IPv6:fd00:10:180::1', 'IPv6:::ffff:10.0.0.1', 'IPv6:::']);
-  assert.equal(kinds('[fd00:32::10]:53/udp'), ['LBracket:[', 'IPv6:fd00:32::10', 'RBracket:]', 'Colon::', 'Number:53', 'Slash:/', "'udp':udp"]);
-  assert.equal(kinds('add: cafe:ClusterIP'), ['PortName:add', 'Colon::', 'PortName:cafe', 'Colon::', "'ClusterIP':ClusterIP"]);
+  assert.equal(kinds('dns: fd00::1 fd00:10:180::1 ::ffff:10.0.0.1 ::'), [
+    'PortName:dns',
+    'Colon::',
+    'IPv6:fd00::1',
+    'IPv6:fd00:10:180::1',
+    'IPv6:::ffff:10.0.0.1',
+    'IPv6:::',
+  ]);
+  assert.equal(kinds('[fd00:32::10]:53/udp'), [
+    'LBracket:[',
+    'IPv6:fd00:32::10',
+    'RBracket:]',
+    'Colon::',
+    'Number:53',
+    'Slash:/',
+    "'udp':udp",
+  ]);
+  assert.equal(kinds('add: cafe:ClusterIP'), [
+    'PortName:add',
+    'Colon::',
+    'PortName:cafe',
+    'Colon::',
+    "'ClusterIP':ClusterIP",
+  ]);
 });
 
 test("'->' ends a word; keywords before ':' are port names except '-> endpoints:'", () => {
-  assert.equal(kinds('tcp->endpoints:8080'), ["'tcp':tcp", 'Arrow:->', "'endpoints':endpoints", 'Colon::', 'Number:8080']);
-  assert.equal(kinds('endpoints: http: 80:'), ['PortName:endpoints', 'Colon::', 'PortName:http', 'Colon::', 'PortName:80', 'Colon::']);
+  assert.equal(kinds('tcp->endpoints:8080'), [
+    "'tcp':tcp",
+    'Arrow:->',
+    "'endpoints':endpoints",
+    'Colon::',
+    'Number:8080',
+  ]);
+  assert.equal(kinds('endpoints: http: 80:'), [
+    'PortName:endpoints',
+    'Colon::',
+    'PortName:http',
+    'Colon::',
+    'PortName:80',
+    'Colon::',
+  ]);
   assert.equal(kinds('not-ready - a-b'), ["'not-ready':not-ready", 'Dash:-', 'Word:a-b']);
 });
 
 test('comments, whitespace, unexpected characters', () => {
   const r = lex('a # one\r\n\t\u00a0b #two\n%% c \u0000');
-  assert.equal(r.tokens.map((t) => t.image), ['a', 'b', 'c']);
+  assert.equal(
+    r.tokens.map((t) => t.image),
+    ['a', 'b', 'c'],
+  );
   assert.equal(r.comments, [
     { offset: 2, text: ' one' },
     { offset: 13, text: 'two' },

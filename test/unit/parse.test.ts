@@ -2,9 +2,9 @@
 // errors carry a code, a position and a message in plain words; recovery reports several errors.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { makeSourceFile } from '../../common/source.ts';
 import type { Diagnostic } from '../../common/diagnostics.ts';
-import type { PortLine, ServiceBlock, ClusterBlock, NodeBlock, ServiceItem } from '../../grammar/ast.ts';
+import { makeSourceFile } from '../../common/source.ts';
+import type { ClusterBlock, NodeBlock, PortLine, ServiceBlock, ServiceItem } from '../../grammar/ast.ts';
 import { parseKsvc } from '../../grammar/parse.ts';
 import { EVERY_CONSTRUCT, SEED_CLUSTERIP, SEED_LOCAL, SEED_NODEPORT } from '../property/parse-corpus.ts';
 import { stripSpans } from '../support/ast.ts';
@@ -15,7 +15,11 @@ const strip = stripSpans;
 
 function ok(text: string) {
   const r = parse(text);
-  assert.equal(r.diagnostics.map((d) => `${d.code} ${d.message}`), [], 'no diagnostics');
+  assert.equal(
+    r.diagnostics.map((d) => `${d.code} ${d.message}`),
+    [],
+    'no diagnostics',
+  );
   return r.file;
 }
 
@@ -49,13 +53,22 @@ test('acceptance: seed-clusterip parses to the expected AST', () => {
   ]);
   const node = f.blocks[1] as NodeBlock;
   assert.is(node.name.value, 'ecs-matrix-k8s-cluster-3');
-  assert.equal(strip(node.statements), [{ kind: 'NodeAddress', addresses: [{ kind: 'Address', text: '172.16.1.35' }] }]);
+  assert.equal(strip(node.statements), [
+    { kind: 'NodeAddress', addresses: [{ kind: 'Address', text: '172.16.1.35' }] },
+  ]);
   const dns = f.blocks[3] as ServiceBlock;
   assert.is(dns.namespace.value, 'kube-system');
   assert.is(dns.name.value, 'kube-dns');
   const ports = dns.items.filter((i): i is PortLine => i.kind === 'Port');
   assert.equal(
-    ports.map((p) => [p.name?.value, p.type.value, p.clusterIP.text, p.port.value, p.protocol.value, p.targetPort?.value]),
+    ports.map((p) => [
+      p.name?.value,
+      p.type.value,
+      p.clusterIP.text,
+      p.port.value,
+      p.protocol.value,
+      p.targetPort?.value,
+    ]),
     [
       ['dns', 'ClusterIP', '10.32.0.10', 53, 'udp', 53],
       ['dns-tcp', 'ClusterIP', '10.32.0.10', 53, 'tcp', 53],
@@ -64,7 +77,15 @@ test('acceptance: seed-clusterip parses to the expected AST', () => {
   );
   assert.equal(strip(dns.items[3]), {
     kind: 'Endpoints',
-    endpoints: [{ address: { kind: 'Address', text: '10.64.1.7' }, node: { value: 'ecs-matrix-k8s-cluster-3' }, zone: null, conditions: [], ports: [] }],
+    endpoints: [
+      {
+        address: { kind: 'Address', text: '10.64.1.7' },
+        node: { value: 'ecs-matrix-k8s-cluster-3' },
+        zone: null,
+        conditions: [],
+        ports: [],
+      },
+    ],
   });
   assert.is(f.comments.length, 1);
   assert.is(f.comments[0]!.text, ' kube-dns and the API service, as captured on ecs-matrix-k8s-cluster-3');
@@ -72,7 +93,10 @@ test('acceptance: seed-clusterip parses to the expected AST', () => {
 
 test('acceptance: seed-nodeport and seed-local', () => {
   const np = (ok(SEED_NODEPORT).blocks[2] as ServiceBlock).items[0] as PortLine;
-  assert.equal([np.name?.value, np.type.value, np.port.value, np.nodePort?.value, np.targetPort?.value], ['nginx-svc-port', 'NodePort', 8080, 30080, 80]);
+  assert.equal(
+    [np.name?.value, np.type.value, np.port.value, np.nodePort?.value, np.targetPort?.value],
+    ['nginx-svc-port', 'NodePort', 8080, 30080, 80],
+  );
   const f = ok(SEED_LOCAL);
   assert.is(f.blocks.length, 4);
   const p = (f.blocks[3] as ServiceBlock).items[0] as PortLine;
@@ -80,7 +104,9 @@ test('acceptance: seed-nodeport and seed-local', () => {
 });
 
 test('acceptance: the design-card line', () => {
-  const p = port('dns: ClusterIP 10.32.0.10:53/udp -> endpoints, masq from outside 10.64.1.0/24, externalTrafficPolicy local');
+  const p = port(
+    'dns: ClusterIP 10.32.0.10:53/udp -> endpoints, masq from outside 10.64.1.0/24, externalTrafficPolicy local',
+  );
   assert.is(p.targetPort, null);
   assert.equal(strip(p.clauses), [
     { kind: 'MasqFromOutside', detector: { kind: 'Cidr', cidr: { kind: 'Cidr', text: '10.64.1.0/24' } } },
@@ -123,7 +149,13 @@ test('cluster settings and every detector mode', () => {
     { kind: 'MasqFromOutside', detector: { kind: 'InterfaceNamePrefix', prefix: { value: 'veth' } } },
     { kind: 'MasqAll' },
     { kind: 'MasqBit', bit: { value: 14 } },
-    { kind: 'NodePortAddresses', cidrs: [{ kind: 'Cidr', text: '192.168.10.0/24' }, { kind: 'Cidr', text: 'fd00:10::/64' }] },
+    {
+      kind: 'NodePortAddresses',
+      cidrs: [
+        { kind: 'Cidr', text: '192.168.10.0/24' },
+        { kind: 'Cidr', text: 'fd00:10::/64' },
+      ],
+    },
     { kind: 'NodePortRange', min: { value: 30000 }, max: { value: 32767 } },
     { kind: 'NodePortRange', min: { value: 3000 }, max: { value: 3100 } },
     { kind: 'LocalhostNodePorts', enabled: { value: true } },
@@ -136,16 +168,33 @@ test('nodePort range written as one word keeps both spans', () => {
   const r = (f.blocks[0] as ClusterBlock).settings[0]!;
   assert.is(r.kind, 'NodePortRange');
   if (r.kind !== 'NodePortRange') return;
-  assert.equal([r.min.span.start.column, r.min.span.end.column, r.max.span.start.column, r.max.span.end.column], [18, 23, 24, 29]);
+  assert.equal(
+    [r.min.span.start.column, r.min.span.end.column, r.max.span.start.column, r.max.span.end.column],
+    [18, 23, 24, 29],
+  );
 });
 
 test('node block: addresses and pod CIDRs, keyword and dotted names', () => {
-  const f = ok('node node { address 10.0.0.1, fd00::1\n podCIDR 10.64.1.0/24, fd00:64:0:1::/64 }\nnode ip-10-0-0-1.ec2.internal { }');
+  const f = ok(
+    'node node { address 10.0.0.1, fd00::1\n podCIDR 10.64.1.0/24, fd00:64:0:1::/64 }\nnode ip-10-0-0-1.ec2.internal { }',
+  );
   const n = f.blocks[0] as NodeBlock;
   assert.is(n.name.value, 'node');
   assert.equal(strip(n.statements), [
-    { kind: 'NodeAddress', addresses: [{ kind: 'Address', text: '10.0.0.1' }, { kind: 'Address', text: 'fd00::1' }] },
-    { kind: 'NodePodCIDRs', cidrs: [{ kind: 'Cidr', text: '10.64.1.0/24' }, { kind: 'Cidr', text: 'fd00:64:0:1::/64' }] },
+    {
+      kind: 'NodeAddress',
+      addresses: [
+        { kind: 'Address', text: '10.0.0.1' },
+        { kind: 'Address', text: 'fd00::1' },
+      ],
+    },
+    {
+      kind: 'NodePodCIDRs',
+      cidrs: [
+        { kind: 'Cidr', text: '10.64.1.0/24' },
+        { kind: 'Cidr', text: 'fd00:64:0:1::/64' },
+      ],
+    },
   ]);
   assert.is((f.blocks[1] as NodeBlock).name.value, 'ip-10-0-0-1.ec2.internal');
 });
@@ -159,7 +208,10 @@ test('service names may be keywords or start with a digit', () => {
 
 test('port lines: the three types, nodePort, target by number and by name, unnamed', () => {
   const a = port('web: LoadBalancer 10.0.0.1:80/tcp nodePort 30080 -> endpoints:http');
-  assert.equal([a.type.value, a.nodePort?.value, a.targetPort?.value, a.bracketed], ['LoadBalancer', 30080, 'http', false]);
+  assert.equal(
+    [a.type.value, a.nodePort?.value, a.targetPort?.value, a.bracketed],
+    ['LoadBalancer', 30080, 'http', false],
+  );
   const b = port('NodePort 10.0.0.1:53/sctp nodePort 30053 -> endpoints:5353');
   assert.equal([b.name, b.type.value, b.protocol.value, b.targetPort?.value], [null, 'NodePort', 'sctp', 5353]);
   const c = port('ClusterIP 172.30.0.41:80/tcp -> endpoints');
@@ -172,25 +224,36 @@ test('port lines: the three types, nodePort, target by number and by name, unnam
 });
 
 test('IPv6 port lines are bracketed; a dual-stack service has one line per family', () => {
-  const it = items('dns: ClusterIP 10.32.0.10:53/udp -> endpoints\ndns: ClusterIP [fd00:32::10]:53/udp -> endpoints\nendpoints fd00:10:180::1 on n1, 10.0.0.1 on n1');
+  const it = items(
+    'dns: ClusterIP 10.32.0.10:53/udp -> endpoints\ndns: ClusterIP [fd00:32::10]:53/udp -> endpoints\nendpoints fd00:10:180::1 on n1, 10.0.0.1 on n1',
+  );
   const v6 = it[1] as PortLine;
   assert.equal([v6.name?.value, v6.clusterIP.text, v6.bracketed, v6.port.value], ['dns', 'fd00:32::10', true, 53]);
   assert.is(v6.clusterIP.span.start.column, 17);
   const eps = it[2]!;
   assert.is(eps.kind, 'Endpoints');
-  if (eps.kind === 'Endpoints') assert.equal(eps.endpoints.map((e) => [e.address.text, e.node?.value]), [['fd00:10:180::1', 'n1'], ['10.0.0.1', 'n1']]);
+  if (eps.kind === 'Endpoints')
+    assert.equal(
+      eps.endpoints.map((e) => [e.address.text, e.node?.value]),
+      [
+        ['fd00:10:180::1', 'n1'],
+        ['10.0.0.1', 'n1'],
+      ],
+    );
 });
 
 test('attributes as statements and as clauses', () => {
   assert.equal(
-    strip(items(`externalTrafficPolicy Local
+    strip(
+      items(`externalTrafficPolicy Local
 internalTrafficPolicy cluster
 sessionAffinity clientIP
 sessionAffinity ClientIP 600
 sessionAffinity none
 sessionAffinity None
 masq from outside interface prefix veth
-http: ClusterIP 10.0.0.1:80/tcp -> endpoints, sessionAffinity clientIP 60, internalTrafficPolicy Cluster`)),
+http: ClusterIP 10.0.0.1:80/tcp -> endpoints, sessionAffinity clientIP 60, internalTrafficPolicy Cluster`),
+    ),
     [
       { kind: 'ExternalTrafficPolicy', policy: { value: 'Local' } },
       { kind: 'InternalTrafficPolicy', policy: { value: 'Cluster' } },
@@ -220,24 +283,48 @@ http: ClusterIP 10.0.0.1:80/tcp -> endpoints, sessionAffinity clientIP 60, inter
 
 test('list statements: externalIPs, loadBalancerIngress, loadBalancerSourceRanges, healthCheckNodePort', () => {
   assert.equal(
-    strip(items('externalIPs 192.168.99.22, fd00::22\nloadBalancerIngress 203.0.113.10\nloadBalancerSourceRanges 198.51.100.0/24, 203.0.113.0/25\nhealthCheckNodePort 30000')),
+    strip(
+      items(
+        'externalIPs 192.168.99.22, fd00::22\nloadBalancerIngress 203.0.113.10\nloadBalancerSourceRanges 198.51.100.0/24, 203.0.113.0/25\nhealthCheckNodePort 30000',
+      ),
+    ),
     [
-      { kind: 'ExternalIPs', addresses: [{ kind: 'Address', text: '192.168.99.22' }, { kind: 'Address', text: 'fd00::22' }] },
+      {
+        kind: 'ExternalIPs',
+        addresses: [
+          { kind: 'Address', text: '192.168.99.22' },
+          { kind: 'Address', text: 'fd00::22' },
+        ],
+      },
       { kind: 'LoadBalancerIngress', addresses: [{ kind: 'Address', text: '203.0.113.10' }] },
-      { kind: 'LoadBalancerSourceRanges', cidrs: [{ kind: 'Cidr', text: '198.51.100.0/24' }, { kind: 'Cidr', text: '203.0.113.0/25' }] },
+      {
+        kind: 'LoadBalancerSourceRanges',
+        cidrs: [
+          { kind: 'Cidr', text: '198.51.100.0/24' },
+          { kind: 'Cidr', text: '203.0.113.0/25' },
+        ],
+      },
       { kind: 'HealthCheckNodePort', port: { value: 30000 } },
     ],
   );
 });
 
 test('endpoints: node, zone, conditions and ports in any order; several statements', () => {
-  const it = items('endpoints 10.0.0.1 on a, 10.0.0.2 on b terminating zone z1, 10.0.0.3 not-ready ports http=8080 metrics=9090\nendpoints 10.0.0.4 ports http=80 on node serving not-serving ready');
+  const it = items(
+    'endpoints 10.0.0.1 on a, 10.0.0.2 on b terminating zone z1, 10.0.0.3 not-ready ports http=8080 metrics=9090\nendpoints 10.0.0.4 ports http=80 on node serving not-serving ready',
+  );
   assert.equal(strip(it), [
     {
       kind: 'Endpoints',
       endpoints: [
         { address: { kind: 'Address', text: '10.0.0.1' }, node: { value: 'a' }, zone: null, conditions: [], ports: [] },
-        { address: { kind: 'Address', text: '10.0.0.2' }, node: { value: 'b' }, zone: { value: 'z1' }, conditions: [{ value: 'terminating' }], ports: [] },
+        {
+          address: { kind: 'Address', text: '10.0.0.2' },
+          node: { value: 'b' },
+          zone: { value: 'z1' },
+          conditions: [{ value: 'terminating' }],
+          ports: [],
+        },
         {
           address: { kind: 'Address', text: '10.0.0.3' },
           node: null,
@@ -276,7 +363,9 @@ test('malformed addresses and huge numbers still parse (the checker judges them)
 });
 
 test('newlines are not significant; comments are collected with positions', () => {
-  const f = ok('service a/b { http: ClusterIP 10.0.0.1:80/tcp -> endpoints endpoints 10.0.0.2 } # trailing\n# own line\nnode n { address\n 1.2.3.4 }');
+  const f = ok(
+    'service a/b { http: ClusterIP 10.0.0.1:80/tcp -> endpoints endpoints 10.0.0.2 } # trailing\n# own line\nnode n { address\n 1.2.3.4 }',
+  );
   assert.is(f.blocks.length, 2);
   assert.equal(
     f.comments.map((c) => [c.text, c.span.start.line, c.span.start.column, c.span.end.column]),
@@ -347,7 +436,9 @@ test('error: missing port number', () => {
 });
 
 test('error: missing } before the next block and at the end of the file', () => {
-  const ds = errors('service a/b {\n  http: ClusterIP 10.0.0.1:80/tcp -> endpoints\n\nservice c/d {\n  endpoints 10.0.0.1\n');
+  const ds = errors(
+    'service a/b {\n  http: ClusterIP 10.0.0.1:80/tcp -> endpoints\n\nservice c/d {\n  endpoints 10.0.0.1\n',
+  );
   assert.equal(
     ds.map((d) => [d.code, at(d)]),
     [
@@ -388,7 +479,9 @@ test('error: service without a namespace', () => {
 });
 
 test('error: unexpected characters are reported once per run', () => {
-  const r = parse('node n {\n  address 10.0.0.1%%eth0\n}\nservice a/b {\n  http: ClusterIP 10.0.0.1:80/tcp -> endpoints\n}');
+  const r = parse(
+    'node n {\n  address 10.0.0.1%%eth0\n}\nservice a/b {\n  http: ClusterIP 10.0.0.1:80/tcp -> endpoints\n}',
+  );
   assert.equal(
     r.diagnostics.map((d) => [d.code, at(d), d.message]),
     [['unexpected-character', '2:19', "unexpected characters '%%' (2 characters skipped)"]],
@@ -400,7 +493,10 @@ test('error hints that need context: port name without ":", endpoint mistakes, -
   const [a] = errors('service a/b {\n  http ClusterIP 10.0.0.1:80/tcp -> endpoints\n}');
   assert.equal([a!.code, at(a), a!.message], ['expected-token', '2:7', "expected ':' after the port name 'http'"]);
   const [b] = errors('service a/b {\n  endpoints 10.0.0.1 on a 10.0.0.2 on b\n}');
-  assert.equal([b!.code, at(b), b!.message, b!.hint], ['expected-token', '2:27', "expected ',' between endpoints, found '10.0.0.2'", "separate endpoints with ','"]);
+  assert.equal(
+    [b!.code, at(b), b!.message, b!.hint],
+    ['expected-token', '2:27', "expected ',' between endpoints, found '10.0.0.2'", "separate endpoints with ','"],
+  );
   const [c] = errors('service a/b {\n  endpoints 10.0.0.1 node n1\n}');
   assert.equal([c!.code, at(c), c!.message], ['unexpected-token', '2:22', "unexpected 'node' after an endpoint"]);
   assert.match(c!.hint!, "did you mean 'on'?");
@@ -460,7 +556,7 @@ test('recovery: continuation lines of a broken list are skipped, not re-reported
 });
 
 test('errors are capped', () => {
-  const r = parse('service a/b {\n' + 'x: ClusterIP 1.2.3.4:80/bad -> endpoints\n'.repeat(200) + '}');
+  const r = parse(`service a/b {\n${'x: ClusterIP 1.2.3.4:80/bad -> endpoints\n'.repeat(200)}}`);
   assert.is(r.diagnostics.length, 51);
   assert.is(r.diagnostics.at(-1)!.code, 'too-many-syntax-errors');
 });

@@ -1,7 +1,7 @@
 // Validates a document against ksvc-nft.schema.json with ajv (draft 2020-12, strict mode).
 import { readFileSync } from 'node:fs';
-import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 
 export const SCHEMA_PATH = new URL('./ksvc-nft.schema.json', import.meta.url);
 

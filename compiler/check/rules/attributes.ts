@@ -3,11 +3,16 @@ import type { Span } from '../../../common/source.ts';
 import { codes } from '../codes.ts';
 import type { CheckContext } from '../context.ts';
 import type { AffinityAst } from '../draft.ts';
-import { specialKind, type ParsedAddress } from '../values.ts';
+import { type ParsedAddress, specialKind } from '../values.ts';
 import { checkDetectorItems } from './cluster.ts';
 import { effectiveETP, effectiveITP, hasExternalFrontends, type Rule } from './rule.ts';
 
-function firstWins<T>(ctx: CheckContext, attr: string, items: readonly { value: T; span: Span }[], show: (v: T) => string): void {
+function firstWins<T>(
+  ctx: CheckContext,
+  attr: string,
+  items: readonly { value: T; span: Span }[],
+  show: (v: T) => string,
+): void {
   const first = items[0];
   if (!first) return;
   for (const it of items) {
@@ -27,18 +32,30 @@ function firstWins<T>(ctx: CheckContext, attr: string, items: readonly { value: 
 const affinityText = (a: AffinityAst): string =>
   a.affinity.value === 'None' ? 'none' : `clientIP ${a.timeout?.value ?? 10800}`;
 
-export const conflictingAttributes: Rule = (ctx, draft) => {
+export const conflictingAttributes: Rule = (ctx, _draft) => {
   return {
     service(s) {
       firstWins(ctx, 'externalTrafficPolicy', s.etp, (v) => v.toLowerCase());
       firstWins(ctx, 'internalTrafficPolicy', s.itp, (v) => v.toLowerCase());
-      if (s.affinity.length > 1) firstWins(ctx, 'sessionAffinity', s.affinity.map((a) => ({ value: a, span: a.span })), affinityText);
+      if (s.affinity.length > 1)
+        firstWins(
+          ctx,
+          'sessionAffinity',
+          s.affinity.map((a) => ({ value: a, span: a.span })),
+          affinityText,
+        );
       firstWins(ctx, 'healthCheckNodePort', s.hcnp, String);
       if (s.masq.length < 2) return;
       checkDetectorItems(ctx, s.masq, `service ${s.key}`, (d, prev) => {
         const show = (x: typeof d) => {
           const k = x.ast.detector;
-          return k.kind === 'Cidr' ? x.cidr!.text : k.kind === 'BridgeInterface' ? `interface ${k.name.value}` : k.kind === 'InterfaceNamePrefix' ? `interface prefix ${k.prefix.value}` : 'node podCIDR';
+          return k.kind === 'Cidr'
+            ? x.cidr!.text
+            : k.kind === 'BridgeInterface'
+              ? `interface ${k.name.value}`
+              : k.kind === 'InterfaceNamePrefix'
+                ? `interface prefix ${k.prefix.value}`
+                : 'node podCIDR';
         };
         ctx.report(
           codes['conflicting-service-attribute'](
@@ -53,12 +70,13 @@ export const conflictingAttributes: Rule = (ctx, draft) => {
   };
 };
 
-export const affinityTimeout: Rule = (ctx, draft) => {
+export const affinityTimeout: Rule = (ctx, _draft) => {
   return {
     service(s) {
       for (const a of s.affinity) {
         if (!a.timeout) continue;
-        if (a.affinity.value !== 'ClientIP') ctx.report(codes['affinity-timeout-without-client-ip'](ctx.at(a.timeout.span)));
+        if (a.affinity.value !== 'ClientIP')
+          ctx.report(codes['affinity-timeout-without-client-ip'](ctx.at(a.timeout.span)));
         else if (!Number.isInteger(a.timeout.value) || a.timeout.value < 1 || a.timeout.value > 86400) {
           ctx.report(codes['invalid-affinity-timeout'](ctx.at(a.timeout.span), a.timeout.value));
         }
@@ -71,14 +89,23 @@ function externalAddresses(ctx: CheckContext, list: readonly ParsedAddress[], wh
   const seen = list.length > 1 ? new Set<string>() : null;
   for (const a of list) {
     const kind = specialKind(a.ip);
-    if (kind) ctx.report(codes['reserved-address'](ctx.at(a.lit.span), what, a.ip.text, kind, 'a unicast address that clients can reach'));
+    if (kind)
+      ctx.report(
+        codes['reserved-address'](
+          ctx.at(a.lit.span),
+          what,
+          a.ip.text,
+          kind,
+          'a unicast address that clients can reach',
+        ),
+      );
     if (seen?.has(a.ip.text)) ctx.report(codes['duplicate-list-entry'](ctx.at(a.lit.span), what, a.ip.text));
     seen?.add(a.ip.text);
   }
 }
 
 /** externalIPs and load-balancer IPs: what the API refuses (ValidateNonSpecialIP), each once. */
-export const externalAddressValues: Rule = (ctx, draft) => {
+export const externalAddressValues: Rule = (ctx, _draft) => {
   return {
     service(s) {
       externalAddresses(ctx, s.externalIPs, 'external IP');
@@ -86,46 +113,54 @@ export const externalAddressValues: Rule = (ctx, draft) => {
       if (s.sourceRanges.length < 2) return;
       const seen = new Set<string>();
       for (const r of s.sourceRanges) {
-        if (seen.has(r.cidr.text)) ctx.report(codes['duplicate-list-entry'](ctx.at(r.lit.span), 'load-balancer source range', r.cidr.text));
+        if (seen.has(r.cidr.text))
+          ctx.report(codes['duplicate-list-entry'](ctx.at(r.lit.span), 'load-balancer source range', r.cidr.text));
         seen.add(r.cidr.text);
       }
     },
   };
 };
 
-export const loadBalancerIngressType: Rule = (ctx, draft) => {
+export const loadBalancerIngressType: Rule = (ctx, _draft) => {
   return {
     service(s) {
       if (s.type === null || s.type === 'LoadBalancer') return;
-      for (const span of s.lbIngressAt) ctx.report(codes['load-balancer-ingress-not-load-balancer'](ctx.at(span), s.type));
+      for (const span of s.lbIngressAt)
+        ctx.report(codes['load-balancer-ingress-not-load-balancer'](ctx.at(span), s.type));
     },
   };
 };
 
-export const healthCheckNodePortAllowed: Rule = (ctx, draft) => {
+export const healthCheckNodePortAllowed: Rule = (ctx, _draft) => {
   return {
     service(s) {
       const h = s.hcnp[0];
       if (!h || s.type === null) return;
       let why: string | null = null;
       if (s.type !== 'LoadBalancer') why = `this service is ${s.type}`;
-      else if (effectiveETP(s) !== 'Local') why = 'this service has externalTrafficPolicy cluster (add externalTrafficPolicy local)';
+      else if (effectiveETP(s) !== 'Local')
+        why = 'this service has externalTrafficPolicy cluster (add externalTrafficPolicy local)';
       if (why) ctx.report(codes['health-check-node-port-not-allowed'](ctx.at(h.span), why));
     },
   };
 };
 
-export const externalTrafficPolicyApplies: Rule = (ctx, draft) => {
+export const externalTrafficPolicyApplies: Rule = (ctx, _draft) => {
   return {
     service(s) {
       if (s.type === null || hasExternalFrontends(s)) return;
       const first = s.etp[0];
-      if (first) ctx.report(codes['external-traffic-policy-not-applicable'](ctx.at(first.span, { hint: 'remove it, or make the service NodePort/LoadBalancer' })));
+      if (first)
+        ctx.report(
+          codes['external-traffic-policy-not-applicable'](
+            ctx.at(first.span, { hint: 'remove it, or make the service NodePort/LoadBalancer' }),
+          ),
+        );
     },
   };
 };
 
-export const sourceRangesApply: Rule = (ctx, draft) => {
+export const sourceRangesApply: Rule = (ctx, _draft) => {
   return {
     service(s) {
       if (s.type === null || s.type === 'LoadBalancer') return;
@@ -134,7 +169,7 @@ export const sourceRangesApply: Rule = (ctx, draft) => {
   };
 };
 
-export const internalTrafficPolicyEndpoints: Rule = (ctx, draft) => {
+export const internalTrafficPolicyEndpoints: Rule = (ctx, _draft) => {
   return {
     service(s) {
       if (effectiveITP(s) !== 'Local') return;

@@ -3,7 +3,7 @@ import type { Span } from '../../../common/source.ts';
 import type { ClusterSetting } from '../../../grammar/ast.ts';
 import { codes } from '../codes.ts';
 import type { CheckContext } from '../context.ts';
-import { familyName, type DetectorItem } from '../draft.ts';
+import { type DetectorItem, familyName } from '../draft.ts';
 import { interfaceName } from '../names.ts';
 import { isValidPort } from '../values.ts';
 import type { Rule } from './rule.ts';
@@ -12,7 +12,8 @@ export const masqBitRange: Rule = (ctx, draft) => {
   for (const s of draft.clusterSettings) {
     if (s.kind !== 'MasqBit') continue;
     const b = s.bit.value;
-    if (!Number.isInteger(b) || b < 0 || b > 31) ctx.report(codes['invalid-masq-bit'](ctx.at(s.bit.span, { hint: 'the default is 14' }), b));
+    if (!Number.isInteger(b) || b < 0 || b > 31)
+      ctx.report(codes['invalid-masq-bit'](ctx.at(s.bit.span, { hint: 'the default is 14' }), b));
   }
 };
 
@@ -24,7 +25,10 @@ export const nodePortRangeValid: Rule = (ctx, draft) => {
     if (!isValidPort(min)) why = `${min} is not a port number`;
     else if (!isValidPort(max)) why = `${max} is not a port number`;
     else if (min > max) why = `${min} is larger than ${max}`;
-    if (why) ctx.report(codes['invalid-node-port-range'](ctx.at(s.span, { hint: 'the default is 30000-32767' }), min, max, why));
+    if (why)
+      ctx.report(
+        codes['invalid-node-port-range'](ctx.at(s.span, { hint: 'the default is 30000-32767' }), min, max, why),
+      );
   }
 };
 
@@ -58,7 +62,12 @@ export const conflictingClusterSettings: Rule = (ctx, draft) => {
     const prev = first.get(s.kind);
     if (!prev) first.set(s.kind, { value, span: s.span });
     else if (prev.value !== value) {
-      ctx.report(codes['conflicting-cluster-setting'](ctx.at(s.span, { related: [ctx.related('first set here', prev.span)] }), SETTING_NAME[s.kind]!));
+      ctx.report(
+        codes['conflicting-cluster-setting'](
+          ctx.at(s.span, { related: [ctx.related('first set here', prev.span)] }),
+          SETTING_NAME[s.kind]!,
+        ),
+      );
     }
   }
 };
@@ -67,7 +76,8 @@ export const nodePortAddressDuplicates: Rule = (ctx, draft) => {
   for (const occ of draft.nodePortAddresses) {
     const seen = new Set<string>();
     for (const c of occ.value) {
-      if (seen.has(c.cidr.text)) ctx.report(codes['duplicate-list-entry'](ctx.at(c.lit.span), 'nodePort address', c.cidr.text));
+      if (seen.has(c.cidr.text))
+        ctx.report(codes['duplicate-list-entry'](ctx.at(c.lit.span), 'nodePort address', c.cidr.text));
       seen.add(c.cidr.text);
     }
   }
@@ -88,7 +98,13 @@ const detectorName = (d: DetectorItem): string => {
 
 const detectorValue = (d: DetectorItem): string => {
   const s = d.ast.detector;
-  return s.kind === 'Cidr' ? d.cidr!.text : s.kind === 'BridgeInterface' ? s.name.value : s.kind === 'InterfaceNamePrefix' ? s.prefix.value : '';
+  return s.kind === 'Cidr'
+    ? d.cidr!.text
+    : s.kind === 'BridgeInterface'
+      ? s.name.value
+      : s.kind === 'InterfaceNamePrefix'
+        ? s.prefix.value
+        : '';
 };
 
 /**
@@ -136,7 +152,12 @@ export const clusterDetector: Rule = (ctx, draft) => {
         ),
       );
     } else {
-      ctx.report(codes['conflicting-cluster-setting'](ctx.at(d.ast.span, { related: [ctx.related('first set here', prev.ast.span)] }), 'masq from outside'));
+      ctx.report(
+        codes['conflicting-cluster-setting'](
+          ctx.at(d.ast.span, { related: [ctx.related('first set here', prev.ast.span)] }),
+          'masq from outside',
+        ),
+      );
     }
   });
 };
@@ -151,13 +172,16 @@ export const detectorInterfaceNames: Rule = (ctx, draft) => {
       if (why) ctx.report(codes['invalid-interface-name'](ctx.at(s.name.span), 'interface', s.name.value, why));
     } else if (s.kind === 'InterfaceNamePrefix') {
       const why = interfaceName(s.prefix.value);
-      if (why) ctx.report(codes['invalid-interface-name'](ctx.at(s.prefix.span), 'interface prefix', s.prefix.value, why));
+      if (why)
+        ctx.report(codes['invalid-interface-name'](ctx.at(s.prefix.span), 'interface prefix', s.prefix.value, why));
     }
   }
 };
 
 export const nodeCidrWithoutPodCidr: Rule = (ctx, draft) => {
-  const users = [...draft.detectors, ...draft.services.flatMap((s) => s.masq)].filter((d) => d.ast.detector.kind === 'NodePodCIDR');
+  const users = [...draft.detectors, ...draft.services.flatMap((s) => s.masq)].filter(
+    (d) => d.ast.detector.kind === 'NodePodCIDR',
+  );
   const first = users[0];
   if (!first) return;
   const lacking = draft.nodes.filter((n) => n.podCIDRs.length === 0).map((n) => n.name);

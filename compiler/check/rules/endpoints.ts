@@ -1,6 +1,6 @@
 // Rules on endpoints: nodes, families, duplicates, named ports, and endpoints that never serve.
 import { codes } from '../codes.ts';
-import { familyName, type EndpointDraft } from '../draft.ts';
+import { type EndpointDraft, familyName } from '../draft.ts';
 import { closest } from '../names.ts';
 import { portsByName, type Rule } from './rule.ts';
 
@@ -17,21 +17,27 @@ export const unknownNodes: Rule = (ctx, draft) => {
           near = closest(n.value, draft.nodesByName.keys());
           nearest.set(n.value, near);
         }
-        const hint = near ? `did you mean ${near}?` : draft.nodes.length === 0 ? 'the file declares no node' : undefined;
+        const hint = near
+          ? `did you mean ${near}?`
+          : draft.nodes.length === 0
+            ? 'the file declares no node'
+            : undefined;
         ctx.report(codes['unknown-node'](ctx.at(n.span, hint !== undefined ? { hint } : undefined), n.value));
       }
     },
   };
 };
 
-export const endpointFamilies: Rule = (ctx, draft) => {
+export const endpointFamilies: Rule = (ctx, _draft) => {
   return {
     service(s) {
       if (s.families.length === 0) return;
       for (const ep of s.endpoints) {
         if (!s.families.includes(ep.family)) {
           const has = s.families.map(familyName).join(' and ');
-          ctx.report(codes['endpoint-family-mismatch'](ctx.at(ep.ast.address.span), ep.address, familyName(ep.family), has));
+          ctx.report(
+            codes['endpoint-family-mismatch'](ctx.at(ep.ast.address.span), ep.address, familyName(ep.family), has),
+          );
         }
       }
     },
@@ -39,18 +45,27 @@ export const endpointFamilies: Rule = (ctx, draft) => {
 };
 
 /** EndpointSlice validation refuses these endpoint addresses. */
-export const reservedEndpointAddresses: Rule = (ctx, draft) => {
+export const reservedEndpointAddresses: Rule = (ctx, _draft) => {
   return {
     service(s) {
       for (const ep of s.endpoints) {
         const kind = ep.special;
-        if (kind) ctx.report(codes['reserved-address'](ctx.at(ep.ast.address.span), 'endpoint address', ep.address, kind, "the pod's unicast address"));
+        if (kind)
+          ctx.report(
+            codes['reserved-address'](
+              ctx.at(ep.ast.address.span),
+              'endpoint address',
+              ep.address,
+              kind,
+              "the pod's unicast address",
+            ),
+          );
       }
     },
   };
 };
 
-export const duplicateEndpoints: Rule = (ctx, draft) => {
+export const duplicateEndpoints: Rule = (ctx, _draft) => {
   return {
     service(s) {
       const eps = s.endpoints;
@@ -66,14 +81,20 @@ export const duplicateEndpoints: Rule = (ctx, draft) => {
         } else {
           for (let j = 0; j < i && !prev; j++) if (eps[j]!.address === ep.address) prev = eps[j];
         }
-        if (prev) ctx.report(codes['duplicate-endpoint'](ctx.at(ep.ast.address.span, { related: [ctx.related('first listed here', prev.ast.address.span)] }), ep.address));
+        if (prev)
+          ctx.report(
+            codes['duplicate-endpoint'](
+              ctx.at(ep.ast.address.span, { related: [ctx.related('first listed here', prev.ast.address.span)] }),
+              ep.address,
+            ),
+          );
       }
     },
   };
 };
 
 /** A named target port needs at least one endpoint that defines it (when the service has endpoints). */
-export const targetPortNamesDefined: Rule = (ctx, draft) => {
+export const targetPortNamesDefined: Rule = (ctx, _draft) => {
   return {
     service(s) {
       if (s.endpoints.length === 0 || !s.lines.some((l) => typeof l.target === 'string')) return;
@@ -91,8 +112,10 @@ export const targetPortNamesDefined: Rule = (ctx, draft) => {
 /** Beyond this many unused endpoints in one service, one summary warning instead of one each. */
 const UNUSED_DETAIL_LIMIT = 3;
 
-export const endpointsUsed: Rule = (ctx, draft) => {
-  const notServingWhy = ['it is', 'they are'].map((who) => `${who} neither ready nor serving, and kube-proxy only uses serving endpoints`);
+export const endpointsUsed: Rule = (ctx, _draft) => {
+  const notServingWhy = ['it is', 'they are'].map(
+    (who) => `${who} neither ready nor serving, and kube-proxy only uses serving endpoints`,
+  );
   return {
     service(s) {
       if (s.lines.length === 0) return;
@@ -100,7 +123,9 @@ export const endpointsUsed: Rule = (ctx, draft) => {
       const anyNumeric = s.lines.some((l) => typeof l.target !== 'string');
       const targets = anyNumeric ? [] : [...portsByName(s).values()].map((lines) => lines[0]!.target as string);
       const names = [...new Set(targets)].join(', ');
-      const noTargetWhy = ['it defines', 'they define'].map((who) => `${who} none of the target ports (${names}); add 'ports NAME=N'`);
+      const noTargetWhy = ['it defines', 'they define'].map(
+        (who) => `${who} none of the target ports (${names}); add 'ports NAME=N'`,
+      );
       let notServing: EndpointDraft[] | null = null;
       let noPort: EndpointDraft[] | null = null;
       for (const ep of s.endpoints) {
@@ -114,12 +139,18 @@ export const endpointsUsed: Rule = (ctx, draft) => {
       ] as const) {
         if (!list) continue;
         if (list.length <= UNUSED_DETAIL_LIMIT) {
-          for (const ep of list) ctx.report(codes['endpoint-never-used'](ctx.at(ep.span), `endpoint ${ep.address}`, why[0]!));
+          for (const ep of list)
+            ctx.report(codes['endpoint-never-used'](ctx.at(ep.span), `endpoint ${ep.address}`, why[0]!));
         } else {
-          const shown = list.slice(0, UNUSED_DETAIL_LIMIT).map((e) => e.address).join(', ');
+          const shown = list
+            .slice(0, UNUSED_DETAIL_LIMIT)
+            .map((e) => e.address)
+            .join(', ');
           ctx.report(
             codes['endpoint-never-used'](
-              ctx.at(list[0]!.span, { related: list.slice(1, UNUSED_DETAIL_LIMIT).map((e) => ctx.related(`also ${e.address}`, e.span)) }),
+              ctx.at(list[0]!.span, {
+                related: list.slice(1, UNUSED_DETAIL_LIMIT).map((e) => ctx.related(`also ${e.address}`, e.span)),
+              }),
               `${list.length} endpoints of ${s.key} (${shown}, ...)`,
               why[1]!,
             ),

@@ -1,8 +1,9 @@
 // Frontends (cluster IP, external IP, load-balancer IP : port / protocol) are unique across the
 // cluster: two services on one frontend would both be written and only the first would ever match
 // (and an nft map cannot hold the key twice).
-import type { Span } from '../../../common/source.ts';
+
 import { joinHostPort } from '../../../common/ip.ts';
+import type { Span } from '../../../common/source.ts';
 import { codes } from '../codes.ts';
 import { familyName, type ServiceDraft } from '../draft.ts';
 import type { ParsedAddress } from '../values.ts';
@@ -25,7 +26,13 @@ export const frontendsUnique: Rule = (ctx, draft) => {
       if (!prev) owner.set(k, { key: s.key, span, what });
       else if ((prev.key !== s.key || prev.what !== what) && !(prev.what === 'cluster IP' && what === 'cluster IP')) {
         const other = prev.key === s.key ? `this service (${prev.what})` : `${prev.key} (${prev.what})`;
-        ctx.report(codes['frontend-in-use'](ctx.at(span, { related: [ctx.related('first claimed here', prev.span)] }), `${joinHostPort(ip, port)}/${proto}`, other));
+        ctx.report(
+          codes['frontend-in-use'](
+            ctx.at(span, { related: [ctx.related('first claimed here', prev.span)] }),
+            `${joinHostPort(ip, port)}/${proto}`,
+            other,
+          ),
+        );
       }
     };
     // Cluster IPs: a shared cluster IP is already `cluster-ip-in-use`; claim them so that an
@@ -48,10 +55,11 @@ export const frontendsUnique: Rule = (ctx, draft) => {
 };
 
 /** External and load-balancer IPs of a family without a cluster IP are dropped by kube-proxy. */
-export const externalAddressFamilies: Rule = (ctx, draft) => {
+export const externalAddressFamilies: Rule = (ctx, _draft) => {
   const check = (s: ServiceDraft, list: readonly ParsedAddress[], what: string) => {
     for (const a of list) {
-      if (!s.families.includes(a.ip.family)) ctx.report(codes['address-family-ignored'](ctx.at(a.lit.span), what, a.ip.text, familyName(a.ip.family)));
+      if (!s.families.includes(a.ip.family))
+        ctx.report(codes['address-family-ignored'](ctx.at(a.lit.span), what, a.ip.text, familyName(a.ip.family)));
     }
   };
   return {

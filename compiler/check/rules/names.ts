@@ -3,7 +3,7 @@ import { codes } from '../codes.ts';
 import { dns1035Label, dns1123Label, ianaServiceName, labelValue } from '../names.ts';
 import type { Rule } from './rule.ts';
 
-export const serviceNames: Rule = (ctx, draft) => {
+export const serviceNames: Rule = (ctx, _draft) => {
   return {
     service(s) {
       const ns = dns1123Label(s.namespace);
@@ -14,7 +14,7 @@ export const serviceNames: Rule = (ctx, draft) => {
   };
 };
 
-export const portNames: Rule = (ctx, draft) => {
+export const portNames: Rule = (ctx, _draft) => {
   return {
     service(s) {
       for (const l of s.lines) {
@@ -31,7 +31,7 @@ export const portNames: Rule = (ctx, draft) => {
   };
 };
 
-export const endpointNames: Rule = (ctx, draft) => {
+export const endpointNames: Rule = (ctx, _draft) => {
   return {
     service(s) {
       for (const ep of s.endpoints) {

@@ -16,7 +16,12 @@ export const duplicateNodes: Rule = (ctx, draft) => {
   for (const n of draft.nodes) {
     const first = draft.nodesByName.get(n.name)!;
     if (first !== n) {
-      ctx.report(codes['duplicate-node'](ctx.at(n.ast.name.span, { related: [ctx.related('first declared here', first.ast.name.span)] }), n.name));
+      ctx.report(
+        codes['duplicate-node'](
+          ctx.at(n.ast.name.span, { related: [ctx.related('first declared here', first.ast.name.span)] }),
+          n.name,
+        ),
+      );
     }
   }
 };
@@ -28,7 +33,15 @@ export const nodeAddresses: Rule = (ctx, draft) => {
     for (const a of n.addresses) {
       const kind = specialKind(a.ip);
       if (kind === 'unspecified' || kind === 'multicast' || kind === 'broadcast') {
-        ctx.report(codes['reserved-address'](ctx.at(a.lit.span), 'node address', a.ip.text, kind, "the node's own unicast address"));
+        ctx.report(
+          codes['reserved-address'](
+            ctx.at(a.lit.span),
+            'node address',
+            a.ip.text,
+            kind,
+            "the node's own unicast address",
+          ),
+        );
       }
       if (seen.has(a.ip.text)) ctx.report(codes['duplicate-list-entry'](ctx.at(a.lit.span), 'node address', a.ip.text));
       seen.add(a.ip.text);
@@ -40,7 +53,8 @@ export const podCidrFamilies: Rule = (ctx, draft) => {
   for (const n of draft.nodes) {
     const seen = new Set<string>();
     for (const c of n.podCIDRs) {
-      if (seen.has(c.cidr.family)) ctx.report(codes['duplicate-pod-cidr-family'](ctx.at(c.lit.span), n.name, familyName(c.cidr.family)));
+      if (seen.has(c.cidr.family))
+        ctx.report(codes['duplicate-pod-cidr-family'](ctx.at(c.lit.span), n.name, familyName(c.cidr.family)));
       seen.add(c.cidr.family);
     }
   }

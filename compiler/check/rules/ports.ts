@@ -20,11 +20,13 @@ export const portNumbers: Rule = (ctx, draft) => {
         }
       }
       for (const h of s.hcnp) {
-        if (!inRange(h.value)) ctx.report(codes['node-port-out-of-range'](ctx.at(h.span), 'healthCheckNodePort', h.value, min, max));
+        if (!inRange(h.value))
+          ctx.report(codes['node-port-out-of-range'](ctx.at(h.span), 'healthCheckNodePort', h.value, min, max));
       }
       for (const ep of s.endpoints) {
         for (const p of ep.portEntries) {
-          if (!isValidPort(p.port.value)) ctx.report(codes['invalid-port'](ctx.at(p.port.span), `endpoint port ${p.name.value}`, p.port.value));
+          if (!isValidPort(p.port.value))
+            ctx.report(codes['invalid-port'](ctx.at(p.port.span), `endpoint port ${p.name.value}`, p.port.value));
         }
       }
     },
@@ -34,7 +36,7 @@ export const portNumbers: Rule = (ctx, draft) => {
 const nameSpan = (l: PortLineDraft): Span => l.ast.name?.span ?? l.ast.type.span;
 
 /** Within one family: port names unique, an unnamed port only alone, each port/protocol once. */
-export const portNamesUnique: Rule = (ctx, draft) => {
+export const portNamesUnique: Rule = (ctx, _draft) => {
   return {
     service(s) {
       const multiPort = portsByName(s).size > 1;
@@ -70,12 +72,20 @@ export const portNamesUnique: Rule = (ctx, draft) => {
           ctx.report(codes['unnamed-port-in-multi-port-service'](ctx.at(l.ast.type.span)));
         } else if (prev) {
           ctx.report(
-            codes['duplicate-port-name'](ctx.at(nameSpan(l), { related: [ctx.related('first used here', nameSpan(prev))] }), l.name, familyName(fam)),
+            codes['duplicate-port-name'](
+              ctx.at(nameSpan(l), { related: [ctx.related('first used here', nameSpan(prev))] }),
+              l.name,
+              familyName(fam),
+            ),
           );
         }
         if (prevPair) {
           ctx.report(
-            codes['duplicate-service-port'](ctx.at(l.ast.port.span, { related: [ctx.related('first declared here', prevPair.ast.port.span)] }), port, proto),
+            codes['duplicate-service-port'](
+              ctx.at(l.ast.port.span, { related: [ctx.related('first declared here', prevPair.ast.port.span)] }),
+              port,
+              proto,
+            ),
           );
         }
       }
@@ -86,7 +96,7 @@ export const portNamesUnique: Rule = (ctx, draft) => {
 const targetText = (l: PortLineDraft): string => String(l.target ?? l.port);
 
 /** A dual-stack service has the same ports in both families; lines of one name agree on everything but the IP. */
-export const dualStackPorts: Rule = (ctx, draft) => {
+export const dualStackPorts: Rule = (ctx, _draft) => {
   return {
     service(s) {
       if (s.families.length < 2) return;
@@ -110,12 +120,20 @@ export const dualStackPorts: Rule = (ctx, draft) => {
         const diffs: [string, string, string, Span][] = [];
         const a = first.ast;
         const b = other.ast;
-        if (a.protocol.value !== b.protocol.value) diffs.push(['protocol', a.protocol.value, b.protocol.value, b.protocol.span]);
-        if (a.port.value !== b.port.value) diffs.push(['port', String(a.port.value), String(b.port.value), b.port.span]);
+        if (a.protocol.value !== b.protocol.value)
+          diffs.push(['protocol', a.protocol.value, b.protocol.value, b.protocol.span]);
+        if (a.port.value !== b.port.value)
+          diffs.push(['port', String(a.port.value), String(b.port.value), b.port.span]);
         if ((a.nodePort?.value ?? null) !== (b.nodePort?.value ?? null)) {
-          diffs.push(['nodePort', String(a.nodePort?.value ?? 'none'), String(b.nodePort?.value ?? 'none'), b.nodePort?.span ?? b.port.span]);
+          diffs.push([
+            'nodePort',
+            String(a.nodePort?.value ?? 'none'),
+            String(b.nodePort?.value ?? 'none'),
+            b.nodePort?.span ?? b.port.span,
+          ]);
         }
-        if (targetText(first) !== targetText(other)) diffs.push(['target port', targetText(first), targetText(other), b.targetPort?.span ?? b.span]);
+        if (targetText(first) !== targetText(other))
+          diffs.push(['target port', targetText(first), targetText(other), b.targetPort?.span ?? b.span]);
         for (const [what, x, y, span] of diffs) {
           ctx.report(
             codes['dual-stack-port-mismatch'](
@@ -133,7 +151,7 @@ export const dualStackPorts: Rule = (ctx, draft) => {
  * NodePorts are allocated by number (any protocol) across the cluster; inside one service the
  * same number may serve two protocols. A healthCheckNodePort takes a number of its own.
  */
-export const nodePortCollisions: Rule = (ctx, draft) => {
+export const nodePortCollisions: Rule = (ctx, _draft) => {
   const owner = new Map<number, { key: string; what: string; span: Span }>();
   return {
     service(s) {
@@ -161,7 +179,12 @@ export const nodePortCollisions: Rule = (ctx, draft) => {
         const other = owner.get(np.value);
         if (other && other.key !== s.key) {
           ctx.report(
-            codes['duplicate-node-port'](ctx.at(np.span, { related: [ctx.related(`${other.key} uses it here`, other.span)] }), 'nodePort', np.value, `${other.what} of ${other.key}`),
+            codes['duplicate-node-port'](
+              ctx.at(np.span, { related: [ctx.related(`${other.key} uses it here`, other.span)] }),
+              'nodePort',
+              np.value,
+              `${other.what} of ${other.key}`,
+            ),
           );
         } else claimed.push([np.value, np.span, 'a nodePort']);
       }

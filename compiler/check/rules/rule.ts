@@ -3,9 +3,9 @@
 // checker walks the services once, calling every rule's visitor on each service while its data is
 // in cache (graphql-js' ParallelVisitor idea; on 10,000 services one walk instead of forty matters).
 import type { Family } from '../../../common/ip.ts';
+import type { TrafficPolicy } from '../../../grammar/ast.ts';
 import type { CheckContext } from '../context.ts';
 import type { FileDraft, PortLineDraft, ServiceDraft } from '../draft.ts';
-import type { TrafficPolicy } from '../../../grammar/ast.ts';
 
 export interface RuleVisitor {
   /** Called for every service, in file order. */
@@ -14,7 +14,7 @@ export interface RuleVisitor {
   end?(): void;
 }
 
-export type Rule = (ctx: CheckContext, draft: FileDraft) => RuleVisitor | void;
+export type Rule = (ctx: CheckContext, draft: FileDraft) => RuleVisitor | undefined;
 
 /** Run rules: each one's setup, one walk over the services with all visitors, then the ends. */
 export function runRules(rules: readonly Rule[], ctx: CheckContext, draft: FileDraft): void {

@@ -3,7 +3,7 @@ import { codes } from '../codes.ts';
 import { familyName, type PortLineDraft, type ServiceDraft } from '../draft.ts';
 import type { Rule } from './rule.ts';
 
-export const duplicateServices: Rule = (ctx, draft) => {
+export const duplicateServices: Rule = (ctx, _draft) => {
   const first = new Map<string, ServiceDraft>();
   return {
     service(s) {
@@ -12,21 +12,29 @@ export const duplicateServices: Rule = (ctx, draft) => {
       else {
         const span = { start: s.ast.namespace.span.start, end: s.ast.name.span.end };
         const prevSpan = { start: prev.ast.namespace.span.start, end: prev.ast.name.span.end };
-        ctx.report(codes['duplicate-service'](ctx.at(span, { related: [ctx.related('first declared here', prevSpan)] }), s.key));
+        ctx.report(
+          codes['duplicate-service'](ctx.at(span, { related: [ctx.related('first declared here', prevSpan)] }), s.key),
+        );
       }
     },
   };
 };
 
-export const serviceWithoutPorts: Rule = (ctx, draft) => {
+export const serviceWithoutPorts: Rule = (ctx, _draft) => {
   return {
     service(s) {
-      if (s.lines.length === 0) ctx.report(codes['service-without-ports'](ctx.at({ start: s.ast.namespace.span.start, end: s.ast.name.span.end }), s.key));
+      if (s.lines.length === 0)
+        ctx.report(
+          codes['service-without-ports'](
+            ctx.at({ start: s.ast.namespace.span.start, end: s.ast.name.span.end }),
+            s.key,
+          ),
+        );
     },
   };
 };
 
-export const mixedServiceTypes: Rule = (ctx, draft) => {
+export const mixedServiceTypes: Rule = (ctx, _draft) => {
   return {
     service(s) {
       const first = s.lines[0];
@@ -35,7 +43,10 @@ export const mixedServiceTypes: Rule = (ctx, draft) => {
         if (l.type !== first.type) {
           ctx.report(
             codes['mixed-service-types'](
-              ctx.at(l.ast.type.span, { related: [ctx.related(`the service is ${first.type} here`, first.ast.type.span)], hint: `write ${first.type}` }),
+              ctx.at(l.ast.type.span, {
+                related: [ctx.related(`the service is ${first.type} here`, first.ast.type.span)],
+                hint: `write ${first.type}`,
+              }),
               l.type,
               first.type,
             ),
@@ -46,7 +57,7 @@ export const mixedServiceTypes: Rule = (ctx, draft) => {
   };
 };
 
-export const conflictingClusterIPs: Rule = (ctx, draft) => {
+export const conflictingClusterIPs: Rule = (ctx, _draft) => {
   return {
     service(s) {
       let v4: PortLineDraft | undefined;
@@ -60,7 +71,10 @@ export const conflictingClusterIPs: Rule = (ctx, draft) => {
         } else if (prev.ip! !== l.ip) {
           ctx.report(
             codes['conflicting-cluster-ip'](
-              ctx.at(l.ast.clusterIP.span, { related: [ctx.related('the first cluster IP is here', prev.ast.clusterIP.span)], hint: `write ${prev.ip!}` }),
+              ctx.at(l.ast.clusterIP.span, {
+                related: [ctx.related('the first cluster IP is here', prev.ast.clusterIP.span)],
+                hint: `write ${prev.ip!}`,
+              }),
               l.ip,
               prev.ip!,
               familyName(l.family!),
@@ -72,7 +86,7 @@ export const conflictingClusterIPs: Rule = (ctx, draft) => {
   };
 };
 
-export const reservedClusterIPs: Rule = (ctx, draft) => {
+export const reservedClusterIPs: Rule = (ctx, _draft) => {
   return {
     service(s) {
       for (const l of s.lines) {
@@ -84,7 +98,7 @@ export const reservedClusterIPs: Rule = (ctx, draft) => {
 };
 
 /** The API server allocates each cluster IP to one service (whatever the ports). */
-export const clusterIPInUse: Rule = (ctx, draft) => {
+export const clusterIPInUse: Rule = (ctx, _draft) => {
   const owner = new Map<string, { svc: ServiceDraft; line: PortLineDraft }>();
   return {
     service(s) {
@@ -97,7 +111,9 @@ export const clusterIPInUse: Rule = (ctx, draft) => {
           (reported ??= new Set()).add(l.ip);
           ctx.report(
             codes['cluster-ip-in-use'](
-              ctx.at(l.ast.clusterIP.span, { related: [ctx.related(`${prev.svc.key} uses it here`, prev.line.ast.clusterIP.span)] }),
+              ctx.at(l.ast.clusterIP.span, {
+                related: [ctx.related(`${prev.svc.key} uses it here`, prev.line.ast.clusterIP.span)],
+              }),
               l.ip,
               prev.svc.key,
             ),
@@ -108,19 +124,23 @@ export const clusterIPInUse: Rule = (ctx, draft) => {
   };
 };
 
-export const nodePortOnClusterIP: Rule = (ctx, draft) => {
+export const nodePortOnClusterIP: Rule = (ctx, _draft) => {
   return {
     service(s) {
       for (const l of s.lines) {
         if (l.type === 'ClusterIP' && l.nodePort !== null) {
-          ctx.report(codes['node-port-on-cluster-ip'](ctx.at(l.ast.nodePort!.span, { hint: 'make the service NodePort to expose it on every node' })));
+          ctx.report(
+            codes['node-port-on-cluster-ip'](
+              ctx.at(l.ast.nodePort!.span, { hint: 'make the service NodePort to expose it on every node' }),
+            ),
+          );
         }
       }
     },
   };
 };
 
-export const missingNodePort: Rule = (ctx, draft) => {
+export const missingNodePort: Rule = (ctx, _draft) => {
   return {
     service(s) {
       if (s.type === 'ClusterIP') return;

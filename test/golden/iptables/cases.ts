@@ -3,7 +3,7 @@
 // tier loads every case into a namespace and compares iptables-save with the .save rendering.
 import type { LowerOptions } from '../../../compiler/lower/index.ts';
 import type { ClusterModel, ServiceModel } from '../../../compiler/model.ts';
-import { cidr, cluster, ep, ip, node, overallModel, port, service, type EpOpts } from './model-builders.ts';
+import { cidr, cluster, type EpOpts, ep, ip, node, overallModel, port, service } from './model-builders.ts';
 
 export interface GoldenCase {
   name: string;
@@ -39,12 +39,20 @@ export const CASES: GoldenCase[] = [
     name: 'overall',
     about: "kube-proxy's TestOverallIPTablesRules fixture in ksvc's own order, real mark, --random-fully",
     model: overallModel,
-    noKsvc: 'the Go fixture sets a health-check port on an eTP=Cluster service, which the checker refuses; overall.ksvc is its hand-written twin',
+    noKsvc:
+      'the Go fixture sets a health-check port on an eTP=Cluster service, which the checker refuses; overall.ksvc is its hand-written twin',
   },
   {
     name: 'clusterip',
     about: 'ClusterIP, three endpoints (probabilities 1/3, 1/2, last unconditional), ClusterCIDR detector',
-    model: () => one(service('default', 'api', { clusterIPs: ['10.96.0.10'], ports: [http()], endpoints: web(['10.244.1.3', '10.244.1.10', '10.244.2.4']) })),
+    model: () =>
+      one(
+        service('default', 'api', {
+          clusterIPs: ['10.96.0.10'],
+          ports: [http()],
+          endpoints: web(['10.244.1.3', '10.244.1.10', '10.244.2.4']),
+        }),
+      ),
   },
   {
     name: 'nodeport',
@@ -60,37 +68,81 @@ export const CASES: GoldenCase[] = [
     name: 'lb-source-ranges',
     about: 'LoadBalancer with source ranges (node IP outside): KUBE-FW + KUBE-PROXY-FIREWALL',
     model: () =>
-      one(webNodePort({ type: 'LoadBalancer', loadBalancerIngress: [ip('203.0.113.10')], loadBalancerSourceRanges: [cidr('198.51.100.0/24'), cidr('203.0.113.128/25')] })),
+      one(
+        webNodePort({
+          type: 'LoadBalancer',
+          loadBalancerIngress: [ip('203.0.113.10')],
+          loadBalancerSourceRanges: [cidr('198.51.100.0/24'), cidr('203.0.113.128/25')],
+        }),
+      ),
   },
   {
     name: 'lb-source-ranges-node-ip',
     about: 'a source range holds the node IP: the LB IPs themselves are allowed as sources',
     model: () =>
-      one(webNodePort({ type: 'LoadBalancer', loadBalancerIngress: [ip('203.0.113.10'), ip('203.0.113.11')], loadBalancerSourceRanges: [cidr('192.168.0.0/24')] })),
+      one(
+        webNodePort({
+          type: 'LoadBalancer',
+          loadBalancerIngress: [ip('203.0.113.10'), ip('203.0.113.11')],
+          loadBalancerSourceRanges: [cidr('192.168.0.0/24')],
+        }),
+      ),
   },
   {
     name: 'external-ips',
     about: 'ClusterIP service with external IPs: KUBE-EXT per external IP, masquerade, cluster endpoints',
     model: () =>
-      one(service('default', 'ext', { clusterIPs: ['10.96.0.60'], externalIPs: [ip('192.168.0.100'), ip('192.168.0.101')], ports: [http()], endpoints: web(['10.244.1.5']) })),
+      one(
+        service('default', 'ext', {
+          clusterIPs: ['10.96.0.60'],
+          externalIPs: [ip('192.168.0.100'), ip('192.168.0.101')],
+          ports: [http()],
+          endpoints: web(['10.244.1.5']),
+        }),
+      ),
   },
   {
     name: 'external-ips-etp-local',
-    about: 'ClusterIP service with external IPs and eTP=Local: the external policy applies (apiservice.ExternalPolicyLocal); no local endpoint, so filter DROPs',
+    about:
+      'ClusterIP service with external IPs and eTP=Local: the external policy applies (apiservice.ExternalPolicyLocal); no local endpoint, so filter DROPs',
     model: () =>
-      one(service('default', 'ext', { clusterIPs: ['10.96.0.60'], externalIPs: [ip('192.168.0.100'), ip('192.168.0.101')], externalTrafficPolicy: 'Local', ports: [http()], endpoints: web(['10.244.1.5']) })),
+      one(
+        service('default', 'ext', {
+          clusterIPs: ['10.96.0.60'],
+          externalIPs: [ip('192.168.0.100'), ip('192.168.0.101')],
+          externalTrafficPolicy: 'Local',
+          ports: [http()],
+          endpoints: web(['10.244.1.5']),
+        }),
+      ),
   },
   {
     name: 'etp-local',
     about: 'LoadBalancer eTP=Local with a local endpoint: pod/LOCAL short-circuits, SVL, health check ACCEPT',
     model: () =>
-      one(webNodePort({ type: 'LoadBalancer', externalTrafficPolicy: 'Local', loadBalancerIngress: [ip('203.0.113.10')], healthCheckNodePort: 31000, externalIPs: [ip('192.168.0.100')] })),
+      one(
+        webNodePort({
+          type: 'LoadBalancer',
+          externalTrafficPolicy: 'Local',
+          loadBalancerIngress: [ip('203.0.113.10')],
+          healthCheckNodePort: 31000,
+          externalIPs: [ip('192.168.0.100')],
+        }),
+      ),
   },
   {
     name: 'etp-local-no-local-endpoints',
     about: 'eTP=Local compiled for a node without local endpoints: EXT without final jump, filter DROPs',
     model: () =>
-      one(webNodePort({ type: 'LoadBalancer', externalTrafficPolicy: 'Local', loadBalancerIngress: [ip('203.0.113.10')], healthCheckNodePort: 31000, externalIPs: [ip('192.168.0.100')] })),
+      one(
+        webNodePort({
+          type: 'LoadBalancer',
+          externalTrafficPolicy: 'Local',
+          loadBalancerIngress: [ip('203.0.113.10')],
+          healthCheckNodePort: 31000,
+          externalIPs: [ip('192.168.0.100')],
+        }),
+      ),
     lower: { node: 'node-b' },
   },
   {
@@ -98,22 +150,53 @@ export const CASES: GoldenCase[] = [
     about: 'iTP=Local: with a local endpoint (SVL) and without (filter DROP "has no local endpoints")',
     model: () =>
       cluster(cidr8, nodes(), [
-        service('default', 'near', { clusterIPs: ['10.96.0.70'], internalTrafficPolicy: 'Local', ports: [http()], endpoints: [...web(['10.244.1.5'], { node: N }), ...web(['10.244.2.6'], { node: 'node-b' })] }),
-        service('default', 'far', { clusterIPs: ['10.96.0.71'], internalTrafficPolicy: 'Local', ports: [http()], endpoints: web(['10.244.2.7'], { node: 'node-b' }) }),
-        service('default', 'both', { type: 'NodePort', clusterIPs: ['10.96.0.72'], internalTrafficPolicy: 'Local', externalTrafficPolicy: 'Local', ports: [http({ nodePort: 30072 })], endpoints: [...web(['10.244.1.8'], { node: N }), ...web(['10.244.2.8'], { node: 'node-b' })] }),
+        service('default', 'near', {
+          clusterIPs: ['10.96.0.70'],
+          internalTrafficPolicy: 'Local',
+          ports: [http()],
+          endpoints: [...web(['10.244.1.5'], { node: N }), ...web(['10.244.2.6'], { node: 'node-b' })],
+        }),
+        service('default', 'far', {
+          clusterIPs: ['10.96.0.71'],
+          internalTrafficPolicy: 'Local',
+          ports: [http()],
+          endpoints: web(['10.244.2.7'], { node: 'node-b' }),
+        }),
+        service('default', 'both', {
+          type: 'NodePort',
+          clusterIPs: ['10.96.0.72'],
+          internalTrafficPolicy: 'Local',
+          externalTrafficPolicy: 'Local',
+          ports: [http({ nodePort: 30072 })],
+          endpoints: [...web(['10.244.1.8'], { node: N }), ...web(['10.244.2.8'], { node: 'node-b' })],
+        }),
       ]),
   },
   {
     name: 'affinity',
     about: 'ClientIP affinity (rcheck rules first, recent --set in SEP), also in an SVL chain',
     model: () =>
-      one(webNodePort({ externalTrafficPolicy: 'Local', sessionAffinity: { type: 'ClientIP', timeoutSeconds: 600 }, endpoints: [...web(['10.244.1.5', '10.244.1.6']), ...web(['10.244.2.6', '10.244.2.7'], { node: N })] })),
+      one(
+        webNodePort({
+          externalTrafficPolicy: 'Local',
+          sessionAffinity: { type: 'ClientIP', timeoutSeconds: 600 },
+          endpoints: [...web(['10.244.1.5', '10.244.1.6']), ...web(['10.244.2.6', '10.244.2.7'], { node: N })],
+        }),
+      ),
   },
   {
     name: 'no-endpoints',
     about: 'no endpoints: only filter REJECTs (cluster IP, external IP, LB IP, NodePort), no nat chains',
     model: () =>
-      one(webNodePort({ type: 'LoadBalancer', endpoints: [], externalIPs: [ip('192.168.0.100')], loadBalancerIngress: [ip('203.0.113.10')], loadBalancerSourceRanges: [cidr('198.51.100.0/24')] })),
+      one(
+        webNodePort({
+          type: 'LoadBalancer',
+          endpoints: [],
+          externalIPs: [ip('192.168.0.100')],
+          loadBalancerIngress: [ip('203.0.113.10')],
+          loadBalancerSourceRanges: [cidr('198.51.100.0/24')],
+        }),
+      ),
   },
   {
     name: 'terminating-fallback',
@@ -123,14 +206,21 @@ export const CASES: GoldenCase[] = [
         service('default', 'drain', {
           clusterIPs: ['10.96.0.80'],
           ports: [http()],
-          endpoints: [...web(['10.244.1.5'], { ready: false, serving: true, terminating: true }), ...web(['10.244.1.6'], { ready: false, serving: false, terminating: true }), ...web(['10.244.1.7'], { ready: false })],
+          endpoints: [
+            ...web(['10.244.1.5'], { ready: false, serving: true, terminating: true }),
+            ...web(['10.244.1.6'], { ready: false, serving: false, terminating: true }),
+            ...web(['10.244.1.7'], { ready: false }),
+          ],
         }),
         service('default', 'mixed', {
           type: 'NodePort',
           clusterIPs: ['10.96.0.81'],
           externalTrafficPolicy: 'Local',
           ports: [http({ nodePort: 30081 })],
-          endpoints: [...web(['10.244.2.5']), ...web(['10.244.1.9'], { node: N, ready: false, serving: true, terminating: true })],
+          endpoints: [
+            ...web(['10.244.2.5']),
+            ...web(['10.244.1.9'], { node: N, ready: false, serving: true, terminating: true }),
+          ],
         }),
       ]),
   },
@@ -142,7 +232,13 @@ export const CASES: GoldenCase[] = [
         cluster(
           {
             localDetector:
-              mode === 'None' ? { mode } : mode === 'NodeCIDR' ? { mode } : mode === 'BridgeInterface' ? { mode, interfaceName: 'cbr0' } : { mode, prefix: 'veth' },
+              mode === 'None'
+                ? { mode }
+                : mode === 'NodeCIDR'
+                  ? { mode }
+                  : mode === 'BridgeInterface'
+                    ? { mode, interfaceName: 'cbr0' }
+                    : { mode, prefix: 'veth' },
           },
           [node(N, ['192.168.0.10'], ['10.244.1.0/24'])],
           [webNodePort({ externalTrafficPolicy: 'Local' })],
@@ -154,7 +250,10 @@ export const CASES: GoldenCase[] = [
     about: "a service's own detector (ksvc extension) replaces the cluster's",
     model: () =>
       cluster(cidr8, nodes(), [
-        webNodePort({ localDetectorOverride: { mode: 'ClusterCIDR', cidrs: [cidr('10.250.0.0/16')] }, externalTrafficPolicy: 'Local' }),
+        webNodePort({
+          localDetectorOverride: { mode: 'ClusterCIDR', cidrs: [cidr('10.250.0.0/16')] },
+          externalTrafficPolicy: 'Local',
+        }),
         service('default', 'plain', { clusterIPs: ['10.96.0.51'], ports: [http()], endpoints: web(['10.244.3.3']) }),
       ]),
   },
@@ -197,8 +296,14 @@ export const CASES: GoldenCase[] = [
           healthCheckNodePort: 31053,
           clusterIPs: ['10.96.0.10'],
           loadBalancerIngress: [ip('203.0.113.53')],
-          ports: [port({ name: 'dns', port: 53, protocol: 'udp', nodePort: 30053 }), port({ name: 'sig', port: 9899, protocol: 'sctp', nodePort: 30099 })],
-          endpoints: [ep('10.244.1.2', { node: N, ports: { dns: 53, sig: 9899 } }), ep('10.244.2.2', { ports: { dns: 53, sig: 9899 } })],
+          ports: [
+            port({ name: 'dns', port: 53, protocol: 'udp', nodePort: 30053 }),
+            port({ name: 'sig', port: 9899, protocol: 'sctp', nodePort: 30099 }),
+          ],
+          endpoints: [
+            ep('10.244.1.2', { node: N, ports: { dns: 53, sig: 9899 } }),
+            ep('10.244.2.2', { ports: { dns: 53, sig: 9899 } }),
+          ],
         }),
       ),
   },
@@ -210,10 +315,21 @@ export const CASES: GoldenCase[] = [
       cluster(cidr8, nodes(), [
         service('default', 'multi', {
           clusterIPs: ['10.96.0.90'],
-          ports: [port({ name: 'http', port: 80 }), port({ name: 'https', port: 443 }), port({ name: 'admin', port: 9000 })],
-          endpoints: [ep('10.244.1.5', { ports: { http: 8080, https: 8443 } }), ep('10.244.1.6', { ports: { http: 8080, https: 8443 } })],
+          ports: [
+            port({ name: 'http', port: 80 }),
+            port({ name: 'https', port: 443 }),
+            port({ name: 'admin', port: 9000 }),
+          ],
+          endpoints: [
+            ep('10.244.1.5', { ports: { http: 8080, https: 8443 } }),
+            ep('10.244.1.6', { ports: { http: 8080, https: 8443 } }),
+          ],
         }),
-        service('default', 'solo', { clusterIPs: ['10.96.0.91'], ports: [port({ port: 8080 })], endpoints: [ep('10.244.1.7', { ports: { '': 8080 } })] }),
+        service('default', 'solo', {
+          clusterIPs: ['10.96.0.91'],
+          ports: [port({ port: 8080 })],
+          endpoints: [ep('10.244.1.7', { ports: { '': 8080 } })],
+        }),
       ]),
   },
   {
@@ -221,8 +337,16 @@ export const CASES: GoldenCase[] = [
     about: 'two services over the same endpoints: distinct SEP chains per service port',
     model: () =>
       cluster(cidr8, nodes(), [
-        service('default', 'a', { clusterIPs: ['10.96.0.100'], ports: [http()], endpoints: web(['10.244.1.5', '10.244.1.6']) }),
-        service('default', 'b', { clusterIPs: ['10.96.0.101'], ports: [http()], endpoints: web(['10.244.1.5', '10.244.1.6']) }),
+        service('default', 'a', {
+          clusterIPs: ['10.96.0.100'],
+          ports: [http()],
+          endpoints: web(['10.244.1.5', '10.244.1.6']),
+        }),
+        service('default', 'b', {
+          clusterIPs: ['10.96.0.101'],
+          ports: [http()],
+          endpoints: web(['10.244.1.5', '10.244.1.6']),
+        }),
       ]),
   },
   {
@@ -241,7 +365,9 @@ export const CASES: GoldenCase[] = [
           clusterIPs: ['10.96.1.2'],
           ports: [http()],
           // not-ready endpoints still count (kube-proxy counts endpointsMap), and produce no rules
-          endpoints: Array.from({ length: 998 }, (_, i) => ep(`10.245.${i >> 8}.${i & 255}`, { ports: { http: 8080 }, ready: false, serving: false })),
+          endpoints: Array.from({ length: 998 }, (_, i) =>
+            ep(`10.245.${i >> 8}.${i & 255}`, { ports: { http: 8080 }, ready: false, serving: false }),
+          ),
         }),
       ]),
   },
@@ -272,7 +398,12 @@ export const CASES: GoldenCase[] = [
   {
     name: 'nodeport-addresses',
     about: '--nodeport-addresses 192.168.0.0/24,127.0.0.0/8: one tail rule per matching address',
-    model: () => cluster({ ...cidr8, nodePortAddresses: [cidr('192.168.0.0/24'), cidr('127.0.0.0/8'), cidr('fd00::/8')] }, [node(N, ['192.168.0.10', '10.1.1.1', '192.168.0.12'])], [webNodePort()]),
+    model: () =>
+      cluster(
+        { ...cidr8, nodePortAddresses: [cidr('192.168.0.0/24'), cidr('127.0.0.0/8'), cidr('fd00::/8')] },
+        [node(N, ['192.168.0.10', '10.1.1.1', '192.168.0.12'])],
+        [webNodePort()],
+      ),
   },
   {
     name: 'masquerade-bit',
@@ -282,7 +413,12 @@ export const CASES: GoldenCase[] = [
   {
     name: 'no-node',
     about: 'a model without nodes: nothing is local, primary node IP falls back to loopback',
-    model: () => cluster(cidr8, [], [webNodePort({ externalTrafficPolicy: 'Local', endpoints: web(['10.244.1.5', '10.244.2.6']) })]),
+    model: () =>
+      cluster(
+        cidr8,
+        [],
+        [webNodePort({ externalTrafficPolicy: 'Local', endpoints: web(['10.244.1.5', '10.244.2.6']) })],
+      ),
   },
 ];
 

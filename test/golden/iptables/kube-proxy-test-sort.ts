@@ -72,5 +72,5 @@ export function sortIPTablesRulesLikeKubeProxyTests(text: string): string {
     }
     out.push(...t.deletes, 'COMMIT');
   }
-  return out.join('\n') + '\n';
+  return `${out.join('\n')}\n`;
 }

@@ -2,9 +2,9 @@
 import type { CIDRText, IPText } from '../../../common/ip.ts';
 import { familyOf } from '../../../common/ip.ts';
 import {
-  defaultClusterSettings,
   type ClusterModel,
   type ClusterSettings,
+  defaultClusterSettings,
   type EndpointConditions,
   type EndpointModel,
   type NodeModel,
@@ -15,7 +15,11 @@ import {
 export const ip = (s: string) => s as IPText;
 export const cidr = (s: string) => s as CIDRText;
 
-export function cluster(settings: Partial<ClusterSettings>, nodes: NodeModel[], services: ServiceModel[]): ClusterModel {
+export function cluster(
+  settings: Partial<ClusterSettings>,
+  nodes: NodeModel[],
+  services: ServiceModel[],
+): ClusterModel {
   return { settings: { ...defaultClusterSettings(), ...settings }, nodes, services };
 }
 
@@ -57,7 +61,11 @@ export function ep(address: string, o: EpOpts = {}): EndpointModel {
   };
 }
 
-export function service(ns: string, name: string, s: Partial<Omit<ServiceModel, 'clusterIPs'>> & { clusterIPs: string[] }): ServiceModel {
+export function service(
+  ns: string,
+  name: string,
+  s: Partial<Omit<ServiceModel, 'clusterIPs'>> & { clusterIPs: string[] },
+): ServiceModel {
   const { clusterIPs, ...rest } = s;
   return {
     namespace: ns,
@@ -100,7 +108,12 @@ export function overallModel(): ClusterModel {
         healthCheckNodePort: 30000,
         endpoints: [e('10.180.0.2')],
       }),
-      service('ns3', 'svc3', { type: 'NodePort', clusterIPs: ['172.30.0.43'], ports: [p80({ nodePort: 3003 })], endpoints: [e('10.180.0.3')] }),
+      service('ns3', 'svc3', {
+        type: 'NodePort',
+        clusterIPs: ['172.30.0.43'],
+        ports: [p80({ nodePort: 3003 })],
+        endpoints: [e('10.180.0.3')],
+      }),
       service('ns4', 'svc4', {
         type: 'NodePort',
         clusterIPs: ['172.30.0.44'],

@@ -14,11 +14,16 @@ const dir = new URL('./', import.meta.url);
 
 async function run(...argv: string[]) {
   const out = { stdout: '', stderr: '' };
-  const cli: CliIO = { stdout: (t) => void (out.stdout += t), stderr: (t) => void (out.stderr += t), color: false, env: {}, cwd: root };
+  const cli: CliIO = {
+    stdout: (t) => void (out.stdout += t),
+    stderr: (t) => void (out.stderr += t),
+    color: false,
+    env: {},
+    cwd: root,
+  };
   const code = await runCli(argv, cli);
   return { code, ...out };
 }
-
 
 /** The kube-proxy flags each example is meant for (its header comment says so). */
 const EXAMPLES: [string, string[]][] = [

@@ -3,9 +3,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { makeSourceFile } from '../../../common/source.ts';
 import { loadKsvc } from '../../../compiler/front.ts';
-import { lowerModel, type LowerOptions, type LowerResult } from '../../../compiler/lower/index.ts';
-import { CASES, caseOptions } from '../iptables/cases.ts';
+import { type LowerOptions, type LowerResult, lowerModel } from '../../../compiler/lower/index.ts';
 import type { ClusterModel } from '../../../compiler/model.ts';
+import { CASES, caseOptions } from '../iptables/cases.ts';
 import { cidr, cluster, ep, ip, node, overallModel, port, service } from '../iptables/model-builders.ts';
 
 export interface Scenario {
@@ -15,7 +15,8 @@ export interface Scenario {
   options?: LowerOptions;
 }
 
-const e = (a: string, o: Parameters<typeof ep>[1] = {}, portName = 'http', p = 8080) => ep(a, { ports: { [portName]: p }, ...o });
+const e = (a: string, o: Parameters<typeof ep>[1] = {}, portName = 'http', p = 8080) =>
+  ep(a, { ports: { [portName]: p }, ...o });
 
 /** Dual stack: IPv4 + IPv6 services, UDP, SCTP, iTP=Local, ClientIP affinity over several endpoints. */
 function dualStack(): ClusterModel {
@@ -28,18 +29,28 @@ function dualStack(): ClusterModel {
         clusterIPs: ['10.96.0.50', 'fd00:96::50'],
         ports: [port({ name: 'http', port: 80, nodePort: 30080, targetPort: 8080 })],
         sessionAffinity: { type: 'ClientIP', timeoutSeconds: 600 },
-        endpoints: [e('10.64.1.5', { node: 'node-a' }), e('10.64.2.6'), e('fd00:10:64:1::5', { node: 'node-a' }), e('fd00:10:64:2::6')],
+        endpoints: [
+          e('10.64.1.5', { node: 'node-a' }),
+          e('10.64.2.6'),
+          e('fd00:10:64:1::5', { node: 'node-a' }),
+          e('fd00:10:64:2::6'),
+        ],
       }),
       service('kube-system', 'dns', {
         clusterIPs: ['10.96.0.10', 'fd00:96::10'],
         ports: [port({ name: 'dns', port: 53, protocol: 'udp' }), port({ name: 'dns-tcp', port: 53 })],
-        endpoints: ['10.64.1.7', '10.64.2.8', '10.64.3.9', 'fd00:10:64:1::7'].map((a) => ep(a, { ports: { dns: 53, 'dns-tcp': 53 } })),
+        endpoints: ['10.64.1.7', '10.64.2.8', '10.64.3.9', 'fd00:10:64:1::7'].map((a) =>
+          ep(a, { ports: { dns: 53, 'dns-tcp': 53 } }),
+        ),
       }),
       service('telecom', 'sig', {
         clusterIPs: ['10.96.0.77'],
         internalTrafficPolicy: 'Local',
         ports: [port({ name: 'sctp', port: 3868, protocol: 'sctp' })],
-        endpoints: [ep('10.64.1.20', { node: 'node-a', ports: { sctp: 3868 } }), ep('10.64.2.21', { ports: { sctp: 3868 } })],
+        endpoints: [
+          ep('10.64.1.20', { node: 'node-a', ports: { sctp: 3868 } }),
+          ep('10.64.2.21', { ports: { sctp: 3868 } }),
+        ],
       }),
       service('telecom', 'sig-remote', {
         clusterIPs: ['10.96.0.78'],
@@ -122,7 +133,11 @@ export const scenarios: Scenario[] = [
     model: bridgeRestricted,
     options: { environment: { conntrackLiberal: true, randomFully: false } },
   },
-  { name: 'prefix-masquerade-all', what: 'interface-prefix detector, masquerade-all, terminating fallback', model: prefixMasqAll },
+  {
+    name: 'prefix-masquerade-all',
+    what: 'interface-prefix detector, masquerade-all, terminating fallback',
+    model: prefixMasqAll,
+  },
 ];
 
 // ---- every iptables golden case, rendered by the nftables backend --------------------------------
@@ -148,12 +163,16 @@ const examplesDir = new URL('../../../examples/', import.meta.url);
 /** Every examples/*.ksvc, lowered for each of its nodes (or for no node when it declares none). */
 export function exampleInputs(): LoweredInput[] {
   const out: LoweredInput[] = [];
-  for (const file of readdirSync(examplesDir).filter((f) => f.endsWith('.ksvc')).sort()) {
+  for (const file of readdirSync(examplesDir)
+    .filter((f) => f.endsWith('.ksvc'))
+    .sort()) {
     const front = loadKsvc(makeSourceFile(file, readFileSync(new URL(file, examplesDir), 'utf8')));
-    if (!front.model) throw new Error(`example ${file} does not check: ${front.diagnostics.map((d) => d.message).join('; ')}`);
+    if (!front.model)
+      throw new Error(`example ${file} does not check: ${front.diagnostics.map((d) => d.message).join('; ')}`);
     const model = front.model;
     const nodes: (string | undefined)[] = model.nodes.length > 0 ? model.nodes.map((n) => n.name) : [undefined];
-    for (const node of nodes) out.push({ name: `${file}@${node ?? '-'}`, lowered: lowerModel(model, node === undefined ? {} : { node }) });
+    for (const node of nodes)
+      out.push({ name: `${file}@${node ?? '-'}`, lowered: lowerModel(model, node === undefined ? {} : { node }) });
   }
   return out;
 }
