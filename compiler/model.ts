@@ -4,11 +4,10 @@
 // and lowering (compiler/lower) reads nothing else. Every address is canonical (IPText/CIDRText),
 // every name has been validated; a model that type-checks holds no unvalidated string.
 import type { CIDRText, Family, IPText } from '../common/ip.ts';
+import type { Protocol, ServiceType, TrafficPolicy } from '../common/kubernetes.ts';
 import type { Span } from '../common/source.ts';
 
-export type Protocol = 'tcp' | 'udp' | 'sctp';
-export type ServiceType = 'ClusterIP' | 'NodePort' | 'LoadBalancer';
-export type TrafficPolicy = 'Cluster' | 'Local';
+export type { Protocol, ServiceType, TrafficPolicy };
 
 /** Where a model object came from, for diagnostics after checking (import: YAML positions). */
 export interface Origin {

@@ -102,9 +102,9 @@ export interface ServiceBlock {
   items: ServiceItem[];
 }
 
-export type ServiceType = 'ClusterIP' | 'NodePort' | 'LoadBalancer';
-export type Protocol = 'tcp' | 'udp' | 'sctp';
-export type TrafficPolicy = 'Cluster' | 'Local';
+import type { Protocol, ServiceType, TrafficPolicy } from '../common/kubernetes.ts';
+
+export type { Protocol, ServiceType, TrafficPolicy };
 
 /** `NAME: TYPE IP:PORT/PROTO [nodePort N] -> endpoints[:TARGET] [, clause]...` */
 export interface PortLine {

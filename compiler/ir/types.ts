@@ -3,7 +3,7 @@
 // nothing; the verifier's reference semantics evaluates it directly. docs/ir.md gives the packet
 // semantics of every field — change them together.
 import type { CIDRText, Family, IPText } from '../../common/ip.ts';
-import type { Protocol, TrafficPolicy } from '../model.ts';
+import type { Protocol, TrafficPolicy } from '../../common/kubernetes.ts';
 
 export const IR_VERSION = 1;
 
