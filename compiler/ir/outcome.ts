@@ -1,0 +1,89 @@
+// What happens to a packet — the observation both backends must agree on (docs/ir.md §7,
+// docs/verifier.md): the verdict, the DNAT target, masquerade, the final mark and the affinity
+// records written. An evaluation yields a distribution over outcomes with exact probabilities.
+import type { IPText } from '../../common/ip.ts';
+import type { AffinityListId } from './packet.ts';
+
+/**
+ * `reject` answers with ICMP (ICMPv6) port unreachable — iptables' REJECT default and nft's
+ * `reject` in an ip/ip6 table. Any other kind is spelled `reject:<kind>` (e.g. `reject:tcp-reset`).
+ */
+export type Verdict = 'accept' | 'drop' | 'reject' | `reject:${string}`;
+
+export interface Outcome {
+  verdict: Verdict;
+  /** The connection's destination after nat (null: not DNATed). */
+  dnat: { ip: IPText; port: number } | null;
+  /** Source NAT to the outgoing interface's address in nat POSTROUTING. */
+  masquerade: 'none' | 'masquerade' | 'masquerade-fully-random';
+  /** The skb mark when the packet leaves the rules (u32, only bits some rule touches can change). */
+  mark: number;
+  /** Affinity lists in which this source's record was written or refreshed, sorted, no repeats. */
+  affinityWrites: readonly AffinityListId[];
+}
+
+/** An exact non-negative rational (den > 0, not necessarily reduced). */
+export interface Rational {
+  num: bigint;
+  den: bigint;
+}
+
+export interface WeightedOutcome {
+  outcome: Outcome;
+  p: Rational;
+}
+
+/** Outcomes with their probabilities; the probabilities sum to exactly 1. */
+export type Distribution = readonly WeightedOutcome[];
+
+/** A canonical one-line spelling; two outcomes are equal iff their keys are. */
+export function outcomeKey(o: Outcome): string {
+  const parts: string[] = [o.verdict];
+  if (o.dnat) parts.push(`dnat ${o.dnat.ip.includes(':') ? `[${o.dnat.ip}]` : o.dnat.ip}:${o.dnat.port}`);
+  if (o.masquerade !== 'none') parts.push(o.masquerade);
+  parts.push(`mark 0x${(o.mark >>> 0).toString(16)}`);
+  if (o.affinityWrites.length > 0) parts.push(`affinity ${o.affinityWrites.join(',')}`);
+  return parts.join(' ');
+}
+
+const gcd = (a: bigint, b: bigint): bigint => {
+  let x = a < 0n ? -a : a;
+  let y = b < 0n ? -b : b;
+  while (y !== 0n) [x, y] = [y, x % y];
+  return x;
+};
+
+export function reduce(r: Rational): Rational {
+  if (r.num === 0n) return { num: 0n, den: 1n };
+  const g = gcd(r.num, r.den);
+  return { num: r.num / g, den: r.den / g };
+}
+
+export const rational = (num: bigint | number, den: bigint | number = 1n): Rational =>
+  reduce({ num: BigInt(num), den: BigInt(den) });
+export const addRational = (a: Rational, b: Rational): Rational =>
+  reduce({ num: a.num * b.den + b.num * a.den, den: a.den * b.den });
+export const mulRational = (a: Rational, b: Rational): Rational => reduce({ num: a.num * b.num, den: a.den * b.den });
+export const subRational = (a: Rational, b: Rational): Rational =>
+  reduce({ num: a.num * b.den - b.num * a.den, den: a.den * b.den });
+export const compareRational = (a: Rational, b: Rational): number => {
+  const d = a.num * b.den - b.num * a.den;
+  return d < 0n ? -1 : d > 0n ? 1 : 0;
+};
+
+/** Merge equal outcomes and sort by key: the canonical form two distributions are compared in. */
+export function normalizeDistribution(d: Distribution): Distribution {
+  const byKey = new Map<string, WeightedOutcome>();
+  for (const w of d) {
+    const k = outcomeKey(w.outcome);
+    const prev = byKey.get(k);
+    byKey.set(
+      k,
+      prev ? { outcome: prev.outcome, p: addRational(prev.p, w.p) } : { outcome: w.outcome, p: reduce(w.p) },
+    );
+  }
+  return [...byKey.entries()]
+    .filter(([, w]) => w.p.num !== 0n)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([, w]) => w);
+}
