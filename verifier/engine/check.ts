@@ -1,0 +1,195 @@
+// The equivalence check over a packet space: for every shard, refine it until every program
+// (the IR's reference evaluator and each artifact) is uniform on each class, then compare the
+// distributions class by class — artifacts against each other exactly, each artifact against the
+// IR within a total-variation bound.
+import type { Distribution, Outcome, Rational } from '../../compiler/ir/outcome.ts';
+import { addRational, compareRational, rational, reduce } from '../../compiler/ir/outcome.ts';
+import type { PacketView } from '../../compiler/ir/packet.ts';
+import type { IRProgram } from '../../compiler/ir/types.ts';
+import type { Backend } from '../model/program.ts';
+import { classSize, type PacketClass } from './box.ts';
+import {
+  exactlyEqual,
+  type KeyedDistribution,
+  keyedArtifact,
+  keyedIR,
+  sameSupport,
+  totalVariation,
+  withinBound,
+} from './compare.ts';
+import type { CProgram } from './compiled.ts';
+import { explore } from './explore.ts';
+import type { IntervalSet } from './intervals.ts';
+import { classView } from './ir-view.ts';
+import { evaluateProgram } from './netfilter-eval.ts';
+import { type ArtifactDistribution, artifactDistribution, observe } from './observe.ts';
+import type { ClassQuery } from './query.ts';
+import type { Shard } from './shards.ts';
+import { AFFINITY_BASE, affinityAbsentAtom, atomFirst, atomLast, DIM, type PacketSpace } from './space.ts';
+
+export type IREvaluator = (ir: IRProgram, view: PacketView) => Distribution;
+
+export interface CheckInput {
+  space: PacketSpace;
+  shards: readonly Shard[];
+  ir: { program: IRProgram; evaluate: IREvaluator } | null;
+  artifacts: readonly { backend: Backend; program: CProgram }[];
+  tvBound: Rational;
+  /** mark bits that are observed */
+  markMask: number;
+  /** stop collecting counterexamples after this many distinct differences */
+  maxFindings: number;
+}
+
+export type Comparison = `${Backend}=${Backend}` | `ir=${Backend}`;
+
+export interface Finding {
+  comparison: Comparison;
+  shard: string;
+  cls: PacketClass;
+  /** distributions on the class, by evaluator name ('ir', 'iptables', 'nftables') */
+  distributions: Record<string, KeyedDistribution>;
+  /** for IR comparisons: the exact total-variation distance */
+  tv: Rational | null;
+  /** how many classes differ the same way */
+  classes: number;
+}
+
+export interface CheckStats {
+  shards: number;
+  classes: number;
+  /** packets covered by the classes (must equal the universe: a coverage self-check) */
+  packets: Rational;
+  universe: Rational;
+  /** per comparison: the largest total-variation distance seen (IR comparisons) */
+  maxTV: Partial<Record<Comparison, Rational>>;
+  comparisons: Comparison[];
+}
+
+export interface CheckResult {
+  findings: Finding[];
+  stats: CheckStats;
+}
+
+export function addressCount(space: PacketSpace) {
+  return (atoms: IntervalSet): bigint => {
+    let n = 0n;
+    for (let i = 0; i < atoms.length; i += 2) {
+      n += atomLast(space.addresses, atoms[i + 1]!) - atomFirst(space.addresses, atoms[i]!) + 1n;
+    }
+    return n;
+  };
+}
+
+export function runCheck(input: CheckInput, roots: readonly PacketClass[]): CheckResult {
+  const { space } = input;
+  const count = addressCount(space);
+  const markMask = input.markMask;
+  const observeIR = (o: Outcome) => observe(o, markMask);
+  const comparisons: Comparison[] = [];
+  const arts = input.artifacts;
+  for (let i = 0; i < arts.length; i++) {
+    for (let j = i + 1; j < arts.length; j++) comparisons.push(`${arts[i]!.backend}=${arts[j]!.backend}`);
+  }
+  if (input.ir) for (const a of arts) comparisons.push(`ir=${a.backend}`);
+
+  const evalArtifact = (p: CProgram) => (q: ClassQuery) =>
+    artifactDistribution(q, evaluateProgram(p, q, { trace: false }), markMask, false);
+  const evalIR = input.ir ? (q: ClassQuery) => input.ir!.evaluate(input.ir!.program, classView(q)) : null;
+
+  const groups = new Map<string, Finding>();
+  const maxTV: Partial<Record<Comparison, Rational>> = {};
+  let classes = 0;
+  let packets: Rational = rational(0);
+
+  const record = (f: Omit<Finding, 'classes'>) => {
+    const sig = `${f.comparison}|${[...Object.entries(f.distributions)].map(([k, d]) => `${k}:${[...d.keys()].join(';')}`).join('|')}`;
+    const g = groups.get(sig);
+    if (g) {
+      g.classes++;
+      // keep the most readable class of the group as its witness region
+      if (readability(space, f.cls) < readability(space, g.cls)) Object.assign(g, { ...f, classes: g.classes });
+    } else if (groups.size < input.maxFindings) groups.set(sig, { ...f, classes: 1 });
+  };
+
+  const compareCell = (shard: string, cls: PacketClass, dists: ArtifactDistribution[], ir: Distribution | null) => {
+    classes++;
+    packets = addRational(packets, classSize(space, cls, count));
+    for (let i = 0; i < arts.length; i++) {
+      for (let j = i + 1; j < arts.length; j++) {
+        if (!exactlyEqual(dists[i]!, dists[j]!)) {
+          record({
+            comparison: `${arts[i]!.backend}=${arts[j]!.backend}`,
+            shard,
+            cls,
+            distributions: {
+              [arts[i]!.backend]: keyedArtifact(dists[i]!),
+              [arts[j]!.backend]: keyedArtifact(dists[j]!),
+            },
+            tv: null,
+          });
+        }
+      }
+    }
+    if (!ir) return;
+    const intended = keyedIR(ir, observeIR);
+    for (const [i, a] of arts.entries()) {
+      const actual = keyedArtifact(dists[i]!);
+      const tv = totalVariation(intended, actual);
+      const cmp: Comparison = `ir=${a.backend}`;
+      const prev = maxTV[cmp];
+      if (!prev || compareRational(tv, prev) > 0) maxTV[cmp] = tv;
+      if (!sameSupport(intended, actual) || !withinBound(tv, input.tvBound)) {
+        record({ comparison: cmp, shard, cls, distributions: { ir: intended, [a.backend]: actual }, tv });
+      }
+    }
+  };
+
+  /** Refine `cls` for evaluator k onwards (artifacts, then the IR), comparing at the leaves. */
+  const refine = (shard: string, cls: PacketClass, k: number, dists: ArtifactDistribution[]) => {
+    if (k < arts.length) {
+      for (const cell of explore(space, cls, evalArtifact(arts[k]!.program))) {
+        refine(shard, cell.cls, k + 1, [...dists, cell.value]);
+      }
+      return;
+    }
+    if (!evalIR) return compareCell(shard, cls, dists, null);
+    for (const cell of explore(space, cls, evalIR)) compareCell(shard, cell.cls, dists, cell.value);
+  };
+
+  for (const shard of input.shards) refine(shard.label, shard.cls, 0, []);
+
+  const findings = [...groups.values()];
+  return {
+    findings,
+    stats: {
+      shards: input.shards.length,
+      classes,
+      packets,
+      universe: reduce(roots.reduce((acc: Rational, r) => addRational(acc, classSize(space, r, count)), rational(0))),
+      maxTV,
+      comparisons,
+    },
+  };
+}
+
+export const DEFAULT_TV_BOUND: Rational = rational(1, 1 << 20);
+
+/**
+ * Lower is easier to read: an arriving new connection without marks or affinity records, from a
+ * wide range of sources (the counterexample preferences of docs/verifier.md).
+ */
+function readability(space: PacketSpace, cls: PacketClass): number {
+  let score = 0;
+  if (cls.core[DIM.path]![0] !== 0) score += 1000;
+  score += 100 * cls.core[DIM.ct]![0]!;
+  score += 100 * cls.core[DIM.mark]![0]!;
+  for (const [dim, set] of cls.affinity) {
+    const d = space.affinity[dim - AFFINITY_BASE]!;
+    if (set[set.length - 1] !== affinityAbsentAtom(d)) score += 10;
+  }
+  const src = cls.core[DIM.src]!;
+  let atoms = 0;
+  for (let i = 0; i < src.length; i += 2) atoms += src[i + 1]! - src[i]! + 1;
+  return score + 1 / (1 + atoms);
+}

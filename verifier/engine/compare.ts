@@ -1,0 +1,71 @@
+// Comparing outcome distributions: exactly (artifact against artifact, kernel-level dyadic
+// probabilities) or within a total-variation bound (an artifact against the IR's intended 1/N).
+import {
+  addRational,
+  compareRational,
+  type Distribution,
+  outcomeKey,
+  type Rational,
+  rational,
+  reduce,
+  subRational,
+} from '../../compiler/ir/outcome.ts';
+import { type Dyadic, equal, toRational } from './dyadic.ts';
+import type { ArtifactDistribution } from './observe.ts';
+
+/** A distribution as key → exact probability, for comparison and printing. */
+export type KeyedDistribution = ReadonlyMap<string, Rational>;
+
+export function keyedArtifact(d: ArtifactDistribution): KeyedDistribution {
+  return new Map(d.map((e) => [e.key, reduce(toRational(e.w))]));
+}
+
+export function keyedIR(
+  d: Distribution,
+  observe: (o: Distribution[number]['outcome']) => Distribution[number]['outcome'],
+): KeyedDistribution {
+  const m = new Map<string, Rational>();
+  for (const w of d) {
+    const k = outcomeKey(observe(w.outcome));
+    const prev = m.get(k);
+    m.set(k, prev ? addRational(prev, w.p) : reduce(w.p));
+  }
+  for (const [k, p] of m) if (p.num === 0n) m.delete(k);
+  return m;
+}
+
+export function exactlyEqual(a: ArtifactDistribution, b: ArtifactDistribution): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    if (a[i]!.key !== b[i]!.key || !equal(a[i]!.w as Dyadic, b[i]!.w as Dyadic)) return false;
+  }
+  return true;
+}
+
+export const sameSupport = (a: KeyedDistribution, b: KeyedDistribution): boolean =>
+  a.size === b.size && [...a.keys()].every((k) => b.has(k));
+
+/** Total-variation distance ½ Σ |a(o) − b(o)|, exact. */
+export function totalVariation(a: KeyedDistribution, b: KeyedDistribution): Rational {
+  let sum = rational(0);
+  for (const k of new Set([...a.keys(), ...b.keys()])) {
+    const d = subRational(a.get(k) ?? rational(0), b.get(k) ?? rational(0));
+    sum = addRational(sum, d.num < 0n ? { num: -d.num, den: d.den } : d);
+  }
+  return reduce({ num: sum.num, den: sum.den * 2n });
+}
+
+export const withinBound = (tv: Rational, bound: Rational): boolean => compareRational(tv, bound) <= 0;
+
+/** "1/3", "0.3333333333 (1/3)": exact, with a decimal for reading. */
+export function formatProbability(p: Rational): string {
+  const r = reduce(p);
+  if (r.den === 1n) return `${r.num}`;
+  const digits = 10n ** 10n;
+  const scaled = (r.num * digits * 2n + r.den) / (r.den * 2n);
+  const whole = scaled / digits;
+  const frac = (scaled % digits).toString().padStart(10, '0');
+  const den = r.den.toString();
+  const pow2 = (r.den & (r.den - 1n)) === 0n ? `2^${den.length > 0 ? r.den.toString(2).length - 1 : 0}` : den;
+  return `${whole}.${frac} (${r.num}/${pow2})`;
+}

@@ -1,0 +1,244 @@
+// Compile a reader's NetfilterProgram against a packet space (see compiled.ts).
+import { ipOf } from '../../common/ip.ts';
+import type { CtState } from '../../compiler/ir/packet.ts';
+import type { Hook, KeyPart, NetfilterProgram, Step, Test, Verdict } from '../model/program.ts';
+import type { CBaseChain, CChain, CPart, CRule, CStep, CTest, CVerdict, KeyIndex } from './compiled.ts';
+import { add as addW, complement, type Dyadic, fromRational, numgenBucket, ZERO } from './dyadic.ts';
+import { EMPTY, fromRanges, type IntervalSet, single, subtract, union } from './intervals.ts';
+import {
+  AFFINITY_BASE,
+  addressAtom,
+  addressRangeAtoms,
+  affinityFreshAtoms,
+  affinityKey,
+  CT_ATOMS,
+  DIM,
+  domainOf,
+  interfaceAtoms,
+  type PacketSpace,
+  protoAtom,
+} from './space.ts';
+
+export class CompileError extends Error {}
+
+const HOOKS: readonly Hook[] = ['prerouting', 'input', 'forward', 'output', 'postrouting'];
+
+function compilePart(space: PacketSpace, p: KeyPart): CPart {
+  switch (p.field) {
+    case 'saddr':
+    case 'daddr': {
+      let set: IntervalSet = EMPTY;
+      for (const [lo, hi] of p.ranges) set = union(set, addressRangeAtoms(space.addresses, lo, hi));
+      return { dim: p.field === 'saddr' ? DIM.src : DIM.dst, set };
+    }
+    case 'l4proto':
+      return { dim: DIM.proto, set: fromRanges(p.protocols.map((x) => [protoAtom(x), protoAtom(x)] as const)) };
+    case 'sport':
+    case 'dport':
+      return { dim: p.field === 'sport' ? DIM.sport : DIM.dport, set: fromRanges(p.ranges) };
+    case 'iifname': {
+      const atoms = p.names.flatMap((n) => interfaceAtoms(space.interfaces, n.name, n.prefix));
+      return { dim: DIM.iif, set: fromRanges(atoms.map((a) => [a, a] as const)) };
+    }
+    case 'oifname':
+      throw new CompileError(
+        'output-interface tests (oifname / -o) are not modelled: the output interface depends on routing',
+      );
+    case 'saddrLocal':
+    case 'daddrLocal': {
+      if (space.mode === 'universal') {
+        return { dim: p.field === 'saddrLocal' ? DIM.srcLocal : DIM.dstLocal, set: p.local ? [1, 1] : [0, 0] };
+      }
+      const dim = p.field === 'saddrLocal' ? DIM.src : DIM.dst;
+      return { dim, set: p.local ? space.local : subtract(domainOf(space, dim), space.local) };
+    }
+  }
+}
+
+/** Protocol conditions first: a port is only read once the protocol is known to have ports. */
+const ordered = (parts: CPart[]): CPart[] =>
+  parts.slice().sort((a, b) => (a.dim === DIM.proto ? 0 : 1) - (b.dim === DIM.proto ? 0 : 1));
+
+function ctAtoms(states: readonly CtState[], dnat: boolean): IntervalSet {
+  const ranges: [number, number][] = [];
+  CT_ATOMS.forEach((a, i) => {
+    if (a.state !== 'new' && (states.includes(a.state) || (dnat && a.dnat))) ranges.push([i, i]);
+  });
+  return fromRanges(ranges);
+}
+
+/** Index items (rules or elements) by the exact (dst, proto, dport) their leading conditions pin. */
+export function buildKeyIndex(items: readonly (readonly CPart[] | null)[]): KeyIndex | null {
+  if (items.length < 8) return null;
+  const full = new Map<string, number[]>();
+  const byPort = new Map<string, number[]>();
+  const portOnly = new Map<string, number[]>();
+  const general: number[] = [];
+  const push = (m: Map<string, number[]>, k: string, i: number) => {
+    const l = m.get(k);
+    if (l) l.push(i);
+    else m.set(k, [i]);
+  };
+  items.forEach((parts, i) => {
+    const pin = (dim: number) => {
+      const p = parts?.find((x) => x.dim === dim);
+      return p ? single(p.set) : undefined;
+    };
+    const proto = pin(DIM.proto);
+    const port = pin(DIM.dport);
+    if (proto === undefined || port === undefined) return general.push(i);
+    const pk = `${proto} ${port}`;
+    push(byPort, pk, i);
+    const dst = pin(DIM.dst);
+    if (dst === undefined) push(portOnly, pk, i);
+    else push(full, `${dst} ${pk}`, i);
+  });
+  if (full.size + portOnly.size === 0) return null;
+  return { full, byPort, portOnly, general, count: items.length };
+}
+
+export interface CompileContext {
+  space: PacketSpace;
+  /** the canonical identity of an affinity list named `name` in this program */
+  canonicalList: (name: string) => string;
+}
+
+export function compileProgram(program: NetfilterProgram, ctx: CompileContext): import('./compiled.ts').CProgram {
+  const { space } = ctx;
+  const ids = [...program.chains.keys()];
+  const indexOf = new Map(ids.map((id, i) => [id, i]));
+  const chainRef = (id: string): number => {
+    const i = indexOf.get(id);
+    if (i === undefined) throw new CompileError(`reference to undefined chain '${id}'`);
+    return i;
+  };
+  let markMask = 0;
+
+  const verdict = (v: Verdict): CVerdict => {
+    switch (v.kind) {
+      case 'jump':
+      case 'goto':
+        return { kind: v.kind, chain: chainRef(v.chain) };
+      case 'dnat': {
+        const atom = addressAtom(space.addresses, ipOf(v.ip).value);
+        return { kind: 'dnat', ip: v.ip, atom, port: v.port };
+      }
+      default:
+        return v;
+    }
+  };
+
+  const affinityDim = (list: string, key: 'saddr' | 'daddr'): number => {
+    const i = space.affinityIndex.get(affinityKey(ctx.canonicalList(list), key));
+    if (i === undefined) throw new CompileError(`affinity list '${list}' is not in the packet space`);
+    return AFFINITY_BASE + i;
+  };
+
+  const test = (t: Test): CTest => {
+    switch (t.kind) {
+      case 'fields':
+        return { kind: 'parts', parts: ordered(t.parts.map((p) => compilePart(space, p))) };
+      case 'mark':
+        markMask |= t.mask;
+        return t;
+      case 'ct':
+        return { kind: 'ct', atoms: ctAtoms(t.states, t.dnat), matchesNew: t.states.includes('new'), dnat: t.dnat };
+      case 'affinity': {
+        const dim = affinityDim(t.list, t.key);
+        const d = space.affinity[dim - AFFINITY_BASE]!;
+        return { kind: 'affinity', dim, set: affinityFreshAtoms(d, t.maxAgeSeconds) };
+      }
+      case 'member': {
+        const elements = t.elements.map((e) => ordered(e.map((p) => compilePart(space, p))));
+        return { kind: 'member', elements, index: buildKeyIndex(elements) };
+      }
+    }
+  };
+
+  const steps = (list: readonly Step[]): CStep[] =>
+    list.map((s): CStep => {
+      switch (s.kind) {
+        case 'test':
+          return { kind: 'test', test: test(s.test), negate: s.negate };
+        case 'random': {
+          const p = fromRational(s.p);
+          return { kind: 'random', p, q: complement(p) };
+        }
+        case 'dispatch': {
+          const elements = s.elements.map((e) => ({
+            parts: ordered(e.parts.map((p) => compilePart(space, p))),
+            steps: steps(e.steps),
+          }));
+          return { kind: 'dispatch', elements, index: buildKeyIndex(elements.map((e) => e.parts)) };
+        }
+        case 'numgen':
+          return numgen(s);
+        case 'mark': {
+          const v = s.value >>> 0;
+          markMask |= s.op === 'and' ? ~v >>> 0 : v;
+          const [keep, xor] =
+            s.op === 'set' ? [0, v] : s.op === 'or' ? [~v >>> 0, v] : s.op === 'xor' ? [0xffffffff, v] : [v, 0];
+          return { kind: 'mark', keep, xor };
+        }
+        case 'affinityWrite':
+          affinityDim(s.list, s.key);
+          return { kind: 'affinityWrite', list: ctx.canonicalList(s.list) };
+        case 'noop':
+          return { kind: 'noop' };
+        case 'verdict':
+          return { kind: 'verdict', verdict: verdict(s.verdict) };
+      }
+    });
+
+  const numgen = (s: Extract<Step, { kind: 'numgen' }>): CStep => {
+    const weights = s.branches.map(() => ZERO as Dyadic);
+    let miss: Dyadic = ZERO;
+    for (let k = 0; k < s.modulus; k++) {
+      const v = s.offset + k;
+      const w = numgenBucket(k, s.modulus);
+      const b = s.branches.findIndex((br) => br.values.some(([lo, hi]) => lo <= v && v <= hi));
+      if (b < 0) miss = addW(miss, w);
+      else weights[b] = addW(weights[b]!, w);
+    }
+    return {
+      kind: 'numgen',
+      branches: s.branches.map((b, i) => ({ w: weights[i]!, steps: steps(b.steps) })),
+      miss,
+    };
+  };
+
+  const chains: CChain[] = ids.map((id) => {
+    const chain = program.chains.get(id)!;
+    const rules: CRule[] = chain.rules.map((r) => ({ origin: r.origin, steps: steps(r.steps) }));
+    return { name: chain.name, rules, index: buildKeyIndex(rules.map(leadingParts)) };
+  });
+
+  const hooks = {} as Record<Hook, CBaseChain[]>;
+  for (const h of HOOKS) hooks[h] = [];
+  program.baseChains.forEach((b, order) => {
+    hooks[b.hook].push({ ...b, chain: chainRef(b.chain), order } as CBaseChain & { order: number });
+  });
+  for (const h of HOOKS) {
+    (hooks[h] as (CBaseChain & { order?: number })[]).sort(
+      (a, b) => a.priority - b.priority || (a.order ?? 0) - (b.order ?? 0),
+    );
+  }
+  return { backend: program.backend, chains, hooks, markMask };
+}
+
+/**
+ * The conditions a rule's leading tests impose before any step with an effect — safe to use as an
+ * index key: a packet failing them cannot reach any effect of the rule.
+ */
+function leadingParts(rule: CRule): CPart[] | null {
+  const parts: CPart[] = [];
+  for (const s of rule.steps) {
+    if (s.kind === 'noop') continue;
+    if (s.kind === 'test' && !s.negate && s.test.kind === 'parts') {
+      parts.push(...s.test.parts);
+      continue;
+    }
+    break;
+  }
+  return parts.length > 0 ? parts : null;
+}

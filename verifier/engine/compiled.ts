@@ -1,0 +1,85 @@
+// A ruleset compiled against a packet space: the readers' model (verifier/model/program.ts) with
+// every constant turned into dimension sets, chains resolved to indices, and lookup indexes built,
+// so the evaluator does integer work only.
+import type { Backend, BaseChain, Hook, Origin } from '../model/program.ts';
+import type { Dyadic } from './dyadic.ts';
+import type { IntervalSet } from './intervals.ts';
+
+/** One field condition: the packet's value in dimension `dim` lies in `set`. */
+export interface CPart {
+  dim: number;
+  set: IntervalSet;
+}
+
+export type CTest =
+  | { kind: 'parts'; parts: readonly CPart[] }
+  | { kind: 'mark'; mask: number; value: number }
+  /** `atoms`: the non-new ct atoms that satisfy the test; for new packets `matchesNew`/`dnat` decide */
+  | { kind: 'ct'; atoms: IntervalSet; matchesNew: boolean; dnat: boolean }
+  | { kind: 'affinity'; dim: number; set: IntervalSet }
+  | { kind: 'member'; elements: readonly (readonly CPart[])[]; index: KeyIndex | null };
+
+export type CVerdict =
+  | { kind: 'accept' }
+  | { kind: 'drop' }
+  | { kind: 'reject'; with: string }
+  | { kind: 'return' }
+  | { kind: 'jump'; chain: number }
+  | { kind: 'goto'; chain: number }
+  | { kind: 'dnat'; ip: string; atom: number; port: number | null }
+  | { kind: 'masquerade'; fullyRandom: boolean };
+
+export type CStep =
+  | { kind: 'test'; test: CTest; negate: boolean }
+  | { kind: 'random'; p: Dyadic; q: Dyadic }
+  | { kind: 'dispatch'; elements: readonly CElement[]; index: KeyIndex | null }
+  | { kind: 'numgen'; branches: readonly { w: Dyadic; steps: readonly CStep[] }[]; miss: Dyadic }
+  /** mark = (mark & keep) ^ xor — every MARK/meta mark set form is one of these */
+  | { kind: 'mark'; keep: number; xor: number }
+  | { kind: 'affinityWrite'; list: string }
+  | { kind: 'noop' }
+  | { kind: 'verdict'; verdict: CVerdict };
+
+export interface CElement {
+  parts: readonly CPart[];
+  steps: readonly CStep[];
+}
+
+/**
+ * Candidates by exact key, for long lists of disjoint exact matches (KUBE-SERVICES, service-ips):
+ * an item lands in `full` when it pins destination, protocol and port, in `byPort` when it pins
+ * protocol and port, else in `general`. Values are ascending item indices.
+ */
+export interface KeyIndex {
+  full: ReadonlyMap<string, readonly number[]>;
+  /** every item that pins protocol and port (full ones included), by "proto port" */
+  byPort: ReadonlyMap<string, readonly number[]>;
+  /** items in byPort but not in full */
+  portOnly: ReadonlyMap<string, readonly number[]>;
+  general: readonly number[];
+  count: number;
+}
+
+export interface CRule {
+  origin: Origin;
+  steps: readonly CStep[];
+}
+
+export interface CChain {
+  name: string;
+  rules: readonly CRule[];
+  index: KeyIndex | null;
+}
+
+export interface CBaseChain extends Omit<BaseChain, 'chain'> {
+  chain: number;
+}
+
+export interface CProgram {
+  backend: Backend;
+  chains: readonly CChain[];
+  /** base chains per hook, in the order the kernel calls them (priority, then declaration) */
+  hooks: Readonly<Record<Hook, readonly CBaseChain[]>>;
+  /** mark bits the program tests or changes */
+  markMask: number;
+}

@@ -1,0 +1,99 @@
+// The constants a ruleset tests: they decide where the packet space is cut into atoms.
+import type { KeyPart, NetfilterProgram, Step, Test } from '../model/program.ts';
+
+export interface Constants {
+  addresses: (readonly [bigint, bigint])[];
+  interfaceNames: Set<string>;
+  interfacePrefixes: Set<string>;
+  /** mark bits tested or changed */
+  markMask: number;
+  /** canonical affinity list → key → timeouts */
+  affinity: Map<string, { key: 'saddr' | 'daddr'; timeouts: Set<number> }>;
+}
+
+export const emptyConstants = (): Constants => ({
+  addresses: [],
+  // lo: the input interface of a locally generated packet delivered to the node itself
+  interfaceNames: new Set(['lo']),
+  interfacePrefixes: new Set(),
+  markMask: 0,
+  affinity: new Map(),
+});
+
+export function addAffinity(c: Constants, list: string, key: 'saddr' | 'daddr', timeout: number | null): void {
+  const k = `${key} ${list}`;
+  let e = c.affinity.get(k);
+  if (!e) {
+    e = { key, timeouts: new Set() };
+    c.affinity.set(k, e);
+  }
+  if (timeout !== null) e.timeouts.add(timeout);
+}
+
+function addPart(c: Constants, p: KeyPart): void {
+  switch (p.field) {
+    case 'saddr':
+    case 'daddr':
+      c.addresses.push(...p.ranges);
+      return;
+    case 'iifname':
+    case 'oifname':
+      for (const n of p.names) (n.prefix ? c.interfacePrefixes : c.interfaceNames).add(n.name);
+      return;
+    default:
+      return;
+  }
+}
+
+function addTest(c: Constants, t: Test, canonical: (list: string) => string): void {
+  switch (t.kind) {
+    case 'fields':
+      for (const p of t.parts) addPart(c, p);
+      return;
+    case 'mark':
+      c.markMask |= t.mask;
+      return;
+    case 'affinity':
+      addAffinity(c, canonical(t.list), t.key, t.maxAgeSeconds);
+      return;
+    case 'member':
+      for (const e of t.elements) for (const p of e) addPart(c, p);
+      return;
+    case 'ct':
+      return;
+  }
+}
+
+function addSteps(c: Constants, steps: readonly Step[], canonical: (list: string) => string): void {
+  for (const s of steps) {
+    switch (s.kind) {
+      case 'test':
+        addTest(c, s.test, canonical);
+        break;
+      case 'dispatch':
+        for (const e of s.elements) {
+          for (const p of e.parts) addPart(c, p);
+          addSteps(c, e.steps, canonical);
+        }
+        break;
+      case 'numgen':
+        for (const b of s.branches) addSteps(c, b.steps, canonical);
+        break;
+      case 'mark':
+        // observed bits: those an op can change to a known value (a full `set` also clears every
+        // other bit; those stay unobserved unless some rule tests them — docs/verifier.md)
+        c.markMask |= s.op === 'and' ? ~s.value >>> 0 : s.value;
+        break;
+      case 'affinityWrite':
+        addAffinity(c, canonical(s.list), s.key, null);
+        break;
+      default:
+        break;
+    }
+  }
+}
+
+/** Add every constant of `program` to `c`. */
+export function collectConstants(c: Constants, program: NetfilterProgram, canonical: (list: string) => string): void {
+  for (const chain of program.chains.values()) for (const r of chain.rules) addSteps(c, r.steps, canonical);
+}

@@ -1,0 +1,63 @@
+// Exact probabilities with a power-of-two denominator: n / 2^s. Every probability the kernel uses
+// is one (statistic thresholds over 2^31, numgen buckets over 2^32, products of them), so sums and
+// products stay exact without general fractions.
+import type { Rational } from '../../compiler/ir/outcome.ts';
+
+export interface Dyadic {
+  readonly n: bigint;
+  readonly s: number;
+}
+
+export const ONE: Dyadic = { n: 1n, s: 0 };
+export const ZERO: Dyadic = { n: 0n, s: 0 };
+
+export const mul = (a: Dyadic, b: Dyadic): Dyadic =>
+  a.s === 0 && a.n === 1n ? b : b.s === 0 && b.n === 1n ? a : { n: a.n * b.n, s: a.s + b.s };
+
+export function add(a: Dyadic, b: Dyadic): Dyadic {
+  if (a.n === 0n) return b;
+  if (b.n === 0n) return a;
+  if (a.s === b.s) return { n: a.n + b.n, s: a.s };
+  return a.s > b.s ? { n: a.n + (b.n << BigInt(a.s - b.s)), s: a.s } : { n: (a.n << BigInt(b.s - a.s)) + b.n, s: b.s };
+}
+
+/** 1 − p */
+export const complement = (p: Dyadic): Dyadic => ({ n: (1n << BigInt(p.s)) - p.n, s: p.s });
+
+export function normalize(a: Dyadic): Dyadic {
+  if (a.n === 0n) return ZERO;
+  let { n, s } = a;
+  while (s > 0 && (n & 1n) === 0n) {
+    n >>= 1n;
+    s--;
+  }
+  return n === a.n ? a : { n, s };
+}
+
+export const equal = (a: Dyadic, b: Dyadic): boolean => {
+  const x = normalize(a);
+  const y = normalize(b);
+  return x.n === y.n && x.s === y.s;
+};
+
+export const toRational = (a: Dyadic): Rational => ({ num: a.n, den: 1n << BigInt(a.s) });
+
+/** A Rational whose denominator is a power of two (as the readers produce), else an error. */
+export function fromRational(r: Rational): Dyadic {
+  let den = r.den;
+  let s = 0;
+  while (den > 1n && (den & 1n) === 0n) {
+    den >>= 1n;
+    s++;
+  }
+  if (den !== 1n) throw new Error(`probability ${r.num}/${r.den} is not dyadic`);
+  return { n: r.num, s };
+}
+
+/** Weight of bucket k of `numgen random mod N`: ceil((k+1)·2^32/N) − ceil(k·2^32/N), over 2^32. */
+export function numgenBucket(k: number, modulus: number): Dyadic {
+  const ceilDiv = (a: bigint, b: bigint) => (a + b - 1n) / b;
+  const N = BigInt(modulus);
+  const span = 1n << 32n;
+  return { n: ceilDiv(BigInt(k + 1) * span, N) - ceilDiv(BigInt(k) * span, N), s: 32 };
+}

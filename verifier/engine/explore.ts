@@ -1,0 +1,38 @@
+// Lazy refinement: evaluate a class; when the evaluation asks a question the class does not answer
+// uniformly, split the class on that question and evaluate both halves. The result is a partition
+// of the starting class into classes on which the evaluation is uniform, each with its result.
+import { exclude, type PacketClass, restrict } from './box.ts';
+import { type ClassQuery, classQuery, isSplitRequest } from './query.ts';
+import type { PacketSpace } from './space.ts';
+
+export interface Cell<R> {
+  cls: PacketClass;
+  value: R;
+}
+
+export class ExplorationLimit extends Error {}
+
+export function explore<R>(
+  space: PacketSpace,
+  start: PacketClass,
+  evaluate: (q: ClassQuery) => R,
+  limit = 1_000_000,
+): Cell<R>[] {
+  const out: Cell<R>[] = [];
+  const stack: PacketClass[] = [start];
+  let runs = 0;
+  while (stack.length > 0) {
+    const cls = stack.pop()!;
+    if (++runs > limit) throw new ExplorationLimit(`more than ${limit} evaluations for one class`);
+    try {
+      out.push({ cls, value: evaluate(classQuery(space, cls)) });
+    } catch (e) {
+      if (!isSplitRequest(e)) throw e;
+      const outside = exclude(space, cls, e.dim, e.set);
+      const inside = restrict(space, cls, e.dim, e.set);
+      if (!inside || !outside) throw new Error('internal: a split request that does not split the class');
+      stack.push(outside, inside);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,125 @@
+// Sets of non-negative integers as sorted, disjoint, non-adjacent inclusive ranges, stored flat:
+// [lo0, hi0, lo1, hi1, …]. Every dimension of a packet class is one of these, over a small domain
+// (atom indices, ports, mark values), so plain numbers suffice. Values are immutable: every
+// operation returns a new set (or one of its inputs when nothing changes).
+
+export type IntervalSet = readonly number[];
+
+export const EMPTY: IntervalSet = [];
+
+export const range = (lo: number, hi: number): IntervalSet => (lo > hi ? EMPTY : [lo, hi]);
+export const point = (v: number): IntervalSet => [v, v];
+
+export const isEmpty = (s: IntervalSet): boolean => s.length === 0;
+
+/** Build from possibly overlapping, unsorted ranges. */
+export function fromRanges(ranges: Iterable<readonly [number, number]>): IntervalSet {
+  const list = [...ranges].filter(([lo, hi]) => lo <= hi).sort((a, b) => a[0] - b[0]);
+  const out: number[] = [];
+  for (const [lo, hi] of list) {
+    const n = out.length;
+    if (n > 0 && lo <= out[n - 1]! + 1) {
+      if (hi > out[n - 1]!) out[n - 1] = hi;
+    } else out.push(lo, hi);
+  }
+  return out;
+}
+
+export function intersect(a: IntervalSet, b: IntervalSet): IntervalSet {
+  if (a.length === 0 || b.length === 0) return EMPTY;
+  const out: number[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) {
+    const lo = Math.max(a[i]!, b[j]!);
+    const hi = Math.min(a[i + 1]!, b[j + 1]!);
+    if (lo <= hi) out.push(lo, hi);
+    if (a[i + 1]! < b[j + 1]!) i += 2;
+    else j += 2;
+  }
+  return out;
+}
+
+/** a minus b */
+export function subtract(a: IntervalSet, b: IntervalSet): IntervalSet {
+  if (a.length === 0 || b.length === 0) return a;
+  const out: number[] = [];
+  let j = 0;
+  for (let i = 0; i < a.length; i += 2) {
+    let lo = a[i]!;
+    const hi = a[i + 1]!;
+    while (j < b.length && b[j + 1]! < lo) j += 2;
+    let k = j;
+    while (k < b.length && b[k]! <= hi) {
+      if (b[k]! > lo) out.push(lo, b[k]! - 1);
+      lo = Math.max(lo, b[k + 1]! + 1);
+      if (b[k + 1]! >= hi) break;
+      k += 2;
+    }
+    if (lo <= hi) out.push(lo, hi);
+  }
+  return out;
+}
+
+export function union(a: IntervalSet, b: IntervalSet): IntervalSet {
+  if (a.length === 0) return b;
+  if (b.length === 0) return a;
+  const pairs: [number, number][] = [];
+  for (let i = 0; i < a.length; i += 2) pairs.push([a[i]!, a[i + 1]!]);
+  for (let i = 0; i < b.length; i += 2) pairs.push([b[i]!, b[i + 1]!]);
+  return fromRanges(pairs);
+}
+
+/** Is every element of a also in b? */
+export function isSubset(a: IntervalSet, b: IntervalSet): boolean {
+  let j = 0;
+  for (let i = 0; i < a.length; i += 2) {
+    const lo = a[i]!;
+    const hi = a[i + 1]!;
+    while (j < b.length && b[j + 1]! < lo) j += 2;
+    if (j >= b.length || b[j]! > lo || b[j + 1]! < hi) return false;
+  }
+  return true;
+}
+
+export function overlaps(a: IntervalSet, b: IntervalSet): boolean {
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) {
+    if (Math.max(a[i]!, b[j]!) <= Math.min(a[i + 1]!, b[j + 1]!)) return true;
+    if (a[i + 1]! < b[j + 1]!) i += 2;
+    else j += 2;
+  }
+  return false;
+}
+
+export function contains(s: IntervalSet, v: number): boolean {
+  let lo = 0;
+  let hi = s.length / 2 - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (v < s[2 * mid]!) hi = mid - 1;
+    else if (v > s[2 * mid + 1]!) lo = mid + 1;
+    else return true;
+  }
+  return false;
+}
+
+export const equals = (a: IntervalSet, b: IntervalSet): boolean =>
+  a === b || (a.length === b.length && a.every((v, i) => v === b[i]));
+
+/** Number of elements (as a bigint: the product over dimensions can be huge). */
+export function size(s: IntervalSet): bigint {
+  let n = 0n;
+  for (let i = 0; i < s.length; i += 2) n += BigInt(s[i + 1]! - s[i]! + 1);
+  return n;
+}
+
+/** The single element of a one-element set, else undefined. */
+export const single = (s: IntervalSet): number | undefined => (s.length === 2 && s[0] === s[1] ? s[0] : undefined);
+
+export const first = (s: IntervalSet): number | undefined => s[0];
+
+export function* ranges(s: IntervalSet): Generator<[number, number]> {
+  for (let i = 0; i < s.length; i += 2) yield [s[i]!, s[i + 1]!];
+}

@@ -1,0 +1,90 @@
+// From an evaluation's leaves to what is observed (docs/verifier.md §1): outcomes with exact
+// weights, merged by outcome. The same normalisation applies to every evaluator's outcomes, so a
+// difference that cannot be observed (the mark of a dropped packet) is never reported.
+import type { IPText } from '../../common/ip.ts';
+import { type Outcome, outcomeKey } from '../../compiler/ir/outcome.ts';
+import { add, type Dyadic, normalize } from './dyadic.ts';
+import type { FlowState, Leaf, TraceNode } from './netfilter-eval.ts';
+import type { ClassQuery } from './query.ts';
+import { CT_NEW, DIM, markAtoms } from './space.ts';
+
+/**
+ * The observed form of an outcome: a dropped or rejected packet has no DNAT, masquerade or mark
+ * (nothing of it leaves), but affinity records it wrote stay; the mark is cut to `markMask`.
+ */
+export function observe(o: Outcome, markMask: number): Outcome {
+  const writes = [...new Set(o.affinityWrites)].sort();
+  if (o.verdict !== 'accept')
+    return { verdict: o.verdict, dnat: null, masquerade: 'none', mark: 0, affinityWrites: writes };
+  return { ...o, mark: (o.mark & markMask) >>> 0, affinityWrites: writes };
+}
+
+export interface WeightedPaths {
+  outcome: Outcome;
+  key: string;
+  w: Dyadic;
+  /** the traces that lead to this outcome (kept only when tracing) */
+  traces: (TraceNode | null)[];
+}
+
+/** Outcomes of an artifact evaluation, merged and sorted by key. */
+export type ArtifactDistribution = WeightedPaths[];
+
+function finalMark(q: ClassQuery, s: FlowState, markMask: number): number {
+  // mark = (initial & keep) ^ xor; the initial bits that survive must be known for the class
+  let initial = 0;
+  const unknown = (s.markKeep & markMask) >>> 0;
+  for (let b = 0; b < 32; b++) {
+    if (((unknown >>> b) & 1) === 0) continue;
+    const bit = 1 << b;
+    const atoms = markAtoms(q.space.marks, bit, bit).flatMap((a) => [a, a]);
+    if (q.ask(DIM.mark, atoms)) initial |= bit;
+  }
+  return (((initial & s.markKeep) ^ s.markXor) & markMask) >>> 0;
+}
+
+export function leafOutcome(q: ClassQuery, leaf: Leaf, markMask: number): Outcome {
+  const s = leaf.state;
+  const isNew = q.ask(DIM.ct, CT_NEW);
+  let dnat: Outcome['dnat'] = null;
+  if (isNew && s.dnatIp !== null) {
+    let port = s.dnatPort;
+    if (port === null) {
+      // DNAT without a port keeps the packet's: the class must hold one port
+      const v = q.set(DIM.dport)[0]!;
+      q.ask(DIM.dport, [v, v]);
+      port = v;
+    }
+    dnat = { ip: s.dnatIp as IPText, port };
+  }
+  const raw: Outcome = {
+    verdict: leaf.verdict,
+    dnat,
+    masquerade: s.masquerade,
+    mark: leaf.verdict === 'accept' ? finalMark(q, s, markMask) : 0,
+    affinityWrites: s.affinityWrites,
+  };
+  return observe(raw, markMask);
+}
+
+export function artifactDistribution(
+  q: ClassQuery,
+  leaves: readonly Leaf[],
+  markMask: number,
+  keepTraces: boolean,
+): ArtifactDistribution {
+  const byKey = new Map<string, WeightedPaths>();
+  for (const leaf of leaves) {
+    if (leaf.w.n === 0n) continue;
+    const outcome = leafOutcome(q, leaf, markMask);
+    const key = outcomeKey(outcome);
+    const prev = byKey.get(key);
+    if (prev) {
+      prev.w = add(prev.w, leaf.w);
+      if (keepTraces) prev.traces.push(leaf.state.trace);
+    } else byKey.set(key, { outcome, key, w: leaf.w, traces: keepTraces ? [leaf.state.trace] : [] });
+  }
+  const out = [...byKey.values()];
+  for (const e of out) e.w = normalize(e.w);
+  return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}

@@ -1,0 +1,66 @@
+// Everything a check or an explanation needs before evaluating: the packet space built from the
+// constants of every participant, the compiled rulesets, and the root classes (the packets that
+// can exist: an arriving packet has an input interface and a non-local source — the kernel drops
+// martians — a locally generated one has no input interface and a local source).
+import type { Family } from '../../common/ip.ts';
+import type { IRProgram } from '../../compiler/ir/types.ts';
+import type { Backend, NetfilterProgram } from '../model/program.ts';
+import { type PacketClass, restrict, universe, withDim } from './box.ts';
+import { buildSpace, type Locality } from './build-space.ts';
+import { compileProgram } from './compile.ts';
+import type { CProgram } from './compiled.ts';
+import { type Constants, collectConstants, emptyConstants } from './constants.ts';
+import { point, subtract } from './intervals.ts';
+import { collectIRConstants } from './ir-view.ts';
+import { DIM, domainOf, type PacketSpace } from './space.ts';
+
+export interface ArtifactInput {
+  backend: Backend;
+  program: NetfilterProgram;
+  /** the canonical identity of an affinity list as this artifact names it */
+  canonicalList: (name: string) => string;
+}
+
+export interface Setup {
+  space: PacketSpace;
+  compiled: { backend: Backend; program: CProgram }[];
+  roots: PacketClass[];
+}
+
+export function prepare(
+  family: Family,
+  ir: IRProgram | null,
+  artifacts: readonly ArtifactInput[],
+  locality: Locality,
+  extra?: (c: Constants) => void,
+): Setup {
+  const constants = emptyConstants();
+  for (const a of artifacts) collectConstants(constants, a.program, a.canonicalList);
+  if (ir) collectIRConstants(constants, ir);
+  extra?.(constants);
+  const space = buildSpace(family, constants, locality);
+  const compiled = artifacts.map((a) => ({
+    backend: a.backend,
+    program: compileProgram(a.program, { space, canonicalList: a.canonicalList }),
+  }));
+  return { space, compiled, roots: rootClasses(space) };
+}
+
+export function rootClasses(space: PacketSpace): PacketClass[] {
+  const all = universe(space);
+  const arriving = withDim(withDim(all, DIM.path, point(0)), DIM.iif, subtract(domainOf(space, DIM.iif), point(0)));
+  const local = withDim(withDim(all, DIM.path, point(1)), DIM.iif, point(0));
+  if (space.mode === 'universal') {
+    return [withDim(arriving, DIM.srcLocal, point(0)), withDim(local, DIM.srcLocal, point(1))];
+  }
+  const out: PacketClass[] = [];
+  const a = restrict(space, arriving, DIM.src, subtract(domainOf(space, DIM.src), space.local));
+  const l = restrict(space, local, DIM.src, space.local);
+  if (a) out.push(a);
+  if (l) out.push(l);
+  return out;
+}
+
+/** The mark bits an outcome reports: the IR's masquerade bit, or every bit the rulesets touch. */
+export const observedMarkMask = (ir: IRProgram | null, compiled: readonly { program: CProgram }[]): number =>
+  ir ? ir.masqueradeMark : compiled.reduce((m, c) => m | c.program.markMask, 0);

@@ -1,0 +1,84 @@
+// Cut the packet universe into shards by dispatch key before refining: one shard per exact
+// frontend (destination, protocol, port), one per port-only key (NodePorts: protocol, port, any
+// other destination), and the rest. Shards are disjoint and cover the universe by construction;
+// each is refined on its own, which keeps classes small and is the unit of incremental work.
+import { type PacketClass, withDim } from './box.ts';
+import type { CProgram, CStep, KeyIndex } from './compiled.ts';
+import { EMPTY, fromRanges, type IntervalSet, point, range, subtract } from './intervals.ts';
+import { DIM, type PacketSpace, PORT_PROTOS, PROTOS } from './space.ts';
+
+export interface ShardKeys {
+  /** "dstAtom proto port" */
+  exact: Set<string>;
+  /** "proto port" */
+  port: Set<string>;
+}
+
+export const emptyShardKeys = (): ShardKeys => ({ exact: new Set(), port: new Set() });
+
+function addIndex(keys: ShardKeys, index: KeyIndex | null): void {
+  if (!index) return;
+  for (const k of index.full.keys()) keys.exact.add(k);
+  for (const k of index.portOnly.keys()) keys.port.add(k);
+}
+
+function addSteps(keys: ShardKeys, steps: readonly CStep[]): void {
+  for (const s of steps) {
+    if (s.kind === 'dispatch') {
+      addIndex(keys, s.index);
+      for (const e of s.elements) addSteps(keys, e.steps);
+    } else if (s.kind === 'numgen') for (const b of s.branches) addSteps(keys, b.steps);
+    else if (s.kind === 'test' && s.test.kind === 'member') addIndex(keys, s.test.index);
+  }
+}
+
+export function collectProgramKeys(keys: ShardKeys, p: CProgram): void {
+  for (const c of p.chains) {
+    addIndex(keys, c.index);
+    for (const r of c.rules) addSteps(keys, r.steps);
+  }
+}
+
+export interface Shard {
+  /** what the shard is, for reports: "10.0.0.1 tcp 80", "tcp 30080 (other destinations)", "rest" */
+  label: string;
+  cls: PacketClass;
+}
+
+export function buildShards(space: PacketSpace, universe: PacketClass, keys: ShardKeys): Shard[] {
+  const shards: Shard[] = [];
+  // exact keys grouped by (proto, port)
+  const exactByPort = new Map<string, number[]>();
+  for (const k of keys.exact) {
+    const [dst, proto, port] = k.split(' ').map(Number) as [number, number, number];
+    const pk = `${proto} ${port}`;
+    const l = exactByPort.get(pk) ?? [];
+    l.push(dst);
+    exactByPort.set(pk, l);
+  }
+  const allPorts = new Set([...exactByPort.keys(), ...keys.port]);
+  const usedPorts = new Map<number, [number, number][]>();
+  for (const pk of [...allPorts].sort()) {
+    const [proto, port] = pk.split(' ').map(Number) as [number, number];
+    const base = withDim(withDim(universe, DIM.proto, point(proto)), DIM.dport, point(port));
+    const dsts = (exactByPort.get(pk) ?? []).sort((a, b) => a - b);
+    for (const d of dsts) shards.push({ label: `${d} ${pk}`, cls: withDim(base, DIM.dst, point(d)) });
+    const rest = subtract(universe.core[DIM.dst]!, fromRanges(dsts.map((d) => [d, d])));
+    if (rest.length > 0) shards.push({ label: `${pk} other`, cls: withDim(base, DIM.dst, rest) });
+    const list = usedPorts.get(proto) ?? [];
+    list.push([port, port]);
+    usedPorts.set(proto, list);
+  }
+  for (let proto = 0; proto < PROTOS.length; proto++) {
+    const isPortProto = proto >= PORT_PROTOS[0]! && proto <= PORT_PROTOS[1]!;
+    const base = withDim(universe, DIM.proto, point(proto));
+    if (!isPortProto) {
+      shards.push({ label: `${PROTOS[proto]}`, cls: base });
+      continue;
+    }
+    const free: IntervalSet = subtract(range(0, 65535), fromRanges(usedPorts.get(proto) ?? []));
+    if (free !== EMPTY && free.length > 0)
+      shards.push({ label: `${PROTOS[proto]} other ports`, cls: withDim(base, DIM.dport, free) });
+  }
+  return shards;
+}

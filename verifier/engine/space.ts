@@ -1,0 +1,250 @@
+// The packet space: every dimension a rule can test, each over a small integer domain. Addresses
+// are compressed to "atoms" — the maximal address ranges no constant of any program splits — so a
+// class is a few integer ranges per dimension however large the address space is.
+import { type Family, familyBits, formatIP } from '../../common/ip.ts';
+import type { CtState, L4Protocol } from '../../compiler/ir/packet.ts';
+import { type IntervalSet, range } from './intervals.ts';
+
+/** Core dimensions, in the order a class lists them. Affinity dimensions follow (AFFINITY_BASE + i). */
+export const DIM = {
+  path: 0,
+  proto: 1,
+  src: 2,
+  dst: 3,
+  sport: 4,
+  dport: 5,
+  iif: 6,
+  mark: 7,
+  ct: 8,
+  /** universal mode only: "the source/destination is a local address" as a free fact */
+  srcLocal: 9,
+  dstLocal: 10,
+} as const;
+export const CORE_DIMS = 11;
+export const AFFINITY_BASE = CORE_DIMS;
+
+export const PATHS = ['arriving', 'local'] as const;
+export const PROTOS: readonly L4Protocol[] = ['tcp', 'udp', 'sctp', 'icmp', 'other'];
+export const protoAtom = (p: L4Protocol): number => PROTOS.indexOf(p);
+/** Port dimensions are only meaningful for these atoms (tcp, udp, sctp). */
+export const PORT_PROTOS: IntervalSet = range(0, 2);
+
+/** conntrack atoms: state, and for established/related whether the connection was DNATed. */
+export const CT_ATOMS: readonly { state: CtState; dnat: boolean }[] = [
+  { state: 'new', dnat: false },
+  { state: 'established', dnat: false },
+  { state: 'established', dnat: true },
+  { state: 'related', dnat: false },
+  { state: 'related', dnat: true },
+  { state: 'invalid', dnat: false },
+  { state: 'untracked', dnat: false },
+];
+export const CT_NEW: IntervalSet = range(0, 0);
+
+/** Address atoms: atom i covers [cuts[i], cuts[i+1] − 1] (the last one up to the family's maximum). */
+export interface AddressAtoms {
+  family: Family;
+  cuts: readonly bigint[];
+  max: bigint;
+}
+
+export function buildAddressAtoms(family: Family, ranges: Iterable<readonly [bigint, bigint]>): AddressAtoms {
+  const max = (1n << BigInt(familyBits(family))) - 1n;
+  const set = new Set<bigint>([0n]);
+  for (const [lo, hi] of ranges) {
+    set.add(lo);
+    if (hi < max) set.add(hi + 1n);
+  }
+  const cuts = [...set].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return { family, cuts, max };
+}
+
+export function addressAtom(a: AddressAtoms, addr: bigint): number {
+  const c = a.cuts;
+  let lo = 0;
+  let hi = c.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (c[mid]! <= addr) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+/** The atoms covering [lo, hi]; exact when lo and hi+1 were among the constants the atoms were built from. */
+export const addressRangeAtoms = (a: AddressAtoms, lo: bigint, hi: bigint): IntervalSet =>
+  range(addressAtom(a, lo), addressAtom(a, hi));
+
+export const atomFirst = (a: AddressAtoms, atom: number): bigint => a.cuts[atom]!;
+export const atomLast = (a: AddressAtoms, atom: number): bigint =>
+  atom + 1 < a.cuts.length ? a.cuts[atom + 1]! - 1n : a.max;
+export const addressText = (a: AddressAtoms, v: bigint): string => formatIP(a.family, v);
+
+/**
+ * Interface atoms. Atom 0: no input interface (locally generated). Then one atom per literal name,
+ * one per prefix ("a name starting with P that is none of the above and starts with no longer
+ * prefix"), and a last atom for every other name.
+ */
+export interface InterfaceAtoms {
+  atoms: readonly { kind: 'none' | 'name' | 'prefix' | 'other'; text: string }[];
+}
+
+export function buildInterfaceAtoms(names: Iterable<string>, prefixes: Iterable<string>): InterfaceAtoms {
+  const atoms: { kind: 'none' | 'name' | 'prefix' | 'other'; text: string }[] = [{ kind: 'none', text: '' }];
+  for (const n of [...new Set(names)].sort()) atoms.push({ kind: 'name', text: n });
+  for (const p of [...new Set(prefixes)].sort()) atoms.push({ kind: 'prefix', text: p });
+  atoms.push({ kind: 'other', text: '' });
+  return { atoms };
+}
+
+/** Atoms of the names an interface test accepts (`prefix`: names starting with `name`). */
+export function interfaceAtoms(ifs: InterfaceAtoms, name: string, prefix: boolean): number[] {
+  const out: number[] = [];
+  ifs.atoms.forEach((a, i) => {
+    if (a.kind === 'name' && (prefix ? a.text.startsWith(name) : a.text === name)) out.push(i);
+    if (a.kind === 'prefix' && prefix && a.text.startsWith(name)) out.push(i);
+  });
+  return out;
+}
+
+/** Which atom a concrete interface name falls in. */
+export function interfaceAtomOf(ifs: InterfaceAtoms, name: string | null): number {
+  if (name === null) return 0;
+  let best = -1;
+  let bestLen = -1;
+  for (const [i, a] of ifs.atoms.entries()) {
+    if (a.kind === 'name' && a.text === name) return i;
+    if (a.kind === 'prefix' && name.startsWith(a.text) && a.text.length > bestLen) {
+      best = i;
+      bestLen = a.text.length;
+    }
+  }
+  return best >= 0 ? best : ifs.atoms.length - 1;
+}
+
+/** A name that lies in the atom (for witnesses). */
+export function interfaceExample(ifs: InterfaceAtoms, atom: number): string | null {
+  const a = ifs.atoms[atom]!;
+  if (a.kind === 'none') return null;
+  if (a.kind === 'name') return a.text;
+  const taken = (n: string) => interfaceAtomOf(ifs, n) !== atom;
+  const base = a.kind === 'prefix' ? a.text : 'eth';
+  for (let i = 0; i < 1000; i++) {
+    const n = `${base}${i}`.slice(0, 15);
+    if (!taken(n)) return n;
+  }
+  return `${base}x`;
+}
+
+/** Mark dimension: the values of the mark's relevant bits, bit j of an atom = bit markBits[j]. */
+export interface MarkBits {
+  bits: readonly number[];
+}
+
+export function buildMarkBits(masks: Iterable<number>): MarkBits {
+  let all = 0;
+  for (const m of masks) all |= m;
+  const bits: number[] = [];
+  for (let b = 0; b < 32; b++) if ((all >>> b) & 1) bits.push(b);
+  if (bits.length > 12) throw new Error(`the rules test ${bits.length} mark bits; at most 12 are supported`);
+  return { bits };
+}
+
+/** Atoms whose mark satisfies (mark & mask) == value, restricted to the relevant bits. */
+export function markAtoms(mb: MarkBits, mask: number, value: number): number[] {
+  const out: number[] = [];
+  for (let atom = 0; atom < 1 << mb.bits.length; atom++) {
+    let ok = true;
+    for (const [j, b] of mb.bits.entries()) {
+      if (((mask >>> b) & 1) === 0) continue;
+      if (((atom >>> j) & 1) !== ((value >>> b) & 1)) ok = false;
+    }
+    // bits of the mask outside the relevant bits cannot be tested: the builder includes every tested mask
+    if (ok) out.push(atom);
+  }
+  return out;
+}
+
+export const markValueOfAtom = (mb: MarkBits, atom: number): number => {
+  let v = 0;
+  for (const [j, b] of mb.bits.entries()) if ((atom >>> j) & 1) v |= 1 << b;
+  return v >>> 0;
+};
+
+export function markAtomOf(mb: MarkBits, mark: number): number {
+  let atom = 0;
+  for (const [j, b] of mb.bits.entries()) if ((mark >>> b) & 1) atom |= 1 << j;
+  return atom;
+}
+
+/**
+ * One affinity dimension: the age of this packet's `key` address's record in list `id`. Atoms:
+ * ages [0, cuts[0]−1], [cuts[0], cuts[1]−1], …, [cuts[last], ∞), then "no record".
+ */
+export interface AffinityDim {
+  id: string;
+  key: 'saddr' | 'daddr';
+  cuts: readonly number[];
+}
+
+export const affinityAbsentAtom = (d: AffinityDim): number => d.cuts.length + 1;
+/** Atoms of "a record younger than t seconds". */
+export const affinityFreshAtoms = (d: AffinityDim, t: number): IntervalSet => {
+  const i = d.cuts.indexOf(t);
+  if (i < 0) throw new Error(`affinity timeout ${t} not registered for ${d.id}`);
+  return range(0, i);
+};
+/** An age (whole seconds) inside the atom, for witnesses; null for "no record". */
+export const affinityAgeExample = (d: AffinityDim, atom: number): number | null =>
+  atom === affinityAbsentAtom(d) ? null : atom === 0 ? 0 : d.cuts[atom - 1]!;
+export const affinityAtomOfAge = (d: AffinityDim, age: number | null): number => {
+  if (age === null) return affinityAbsentAtom(d);
+  let i = 0;
+  while (i < d.cuts.length && age >= d.cuts[i]!) i++;
+  return i;
+};
+
+export interface PacketSpace {
+  family: Family;
+  /** 'concrete': locality follows `local` (the node's addresses); 'universal': a free fact per packet. */
+  mode: 'concrete' | 'universal';
+  addresses: AddressAtoms;
+  /** concrete mode: the address atoms that are local (node addresses and loopback) */
+  local: IntervalSet;
+  interfaces: InterfaceAtoms;
+  marks: MarkBits;
+  affinity: readonly AffinityDim[];
+  affinityIndex: ReadonlyMap<string, number>;
+}
+
+export const affinityKey = (id: string, key: 'saddr' | 'daddr'): string => `${key} ${id}`;
+
+/** The full domain of every dimension (the universe of packets). */
+export function domainOf(space: PacketSpace, dim: number): IntervalSet {
+  switch (dim) {
+    case DIM.path:
+      return range(0, 1);
+    case DIM.proto:
+      return range(0, PROTOS.length - 1);
+    case DIM.src:
+    case DIM.dst:
+      return range(0, space.addresses.cuts.length - 1);
+    case DIM.sport:
+    case DIM.dport:
+      return range(0, 65535);
+    case DIM.iif:
+      return range(0, space.interfaces.atoms.length - 1);
+    case DIM.mark:
+      return range(0, (1 << space.marks.bits.length) - 1);
+    case DIM.ct:
+      return range(0, CT_ATOMS.length - 1);
+    case DIM.srcLocal:
+    case DIM.dstLocal:
+      return space.mode === 'universal' ? range(0, 1) : range(0, 0);
+    default: {
+      const d = space.affinity[dim - AFFINITY_BASE];
+      if (!d) throw new Error(`no dimension ${dim}`);
+      return range(0, affinityAbsentAtom(d));
+    }
+  }
+}

@@ -1,0 +1,123 @@
+// The verifier's entry point: prove that rulesets (and the IR) give every packet the same outcome,
+// or return counterexamples. Used by `ksvc verify`, and meant to be the engine of every check that
+// compares routing (explain, diff, migration checks).
+import type { Family } from '../common/ip.ts';
+import type { Rational } from '../compiler/ir/outcome.ts';
+import type { Packet } from '../compiler/ir/packet.ts';
+import type { IRProgram } from '../compiler/ir/types.ts';
+import type { Locality } from './engine/build-space.ts';
+import { type CheckStats, type Comparison, DEFAULT_TV_BOUND, type IREvaluator, runCheck } from './engine/check.ts';
+import { explore } from './engine/explore.ts';
+import { collectIRShardKeys } from './engine/ir-view.ts';
+import { evaluateProgram, type TraceEntry, traceList } from './engine/netfilter-eval.ts';
+import { artifactDistribution } from './engine/observe.ts';
+import { type ArtifactInput, observedMarkMask, prepare } from './engine/setup.ts';
+import { buildShards, collectProgramKeys, emptyShardKeys } from './engine/shards.ts';
+import { describeClass, packetClass, witnessPacket } from './engine/witness.ts';
+import type { IgnoredItem } from './model/program.ts';
+
+export type { IREvaluator } from './engine/check.ts';
+export type { ArtifactInput } from './engine/setup.ts';
+
+export interface VerifyInput {
+  family: Family;
+  /** the IR and its reference evaluator (three-way check); null: artifacts against each other only */
+  ir: { program: IRProgram; evaluate: IREvaluator } | null;
+  artifacts: readonly ArtifactInput[];
+  /** which addresses are the node's; default: concrete from the IR, universal without one */
+  locality?: Locality;
+  tvBound?: Rational;
+  maxFindings?: number;
+}
+
+export interface OutcomeLine {
+  outcome: string;
+  p: Rational;
+}
+
+export interface Counterexample {
+  comparison: Comparison;
+  /** a readable packet of the differing region */
+  witness: Packet;
+  /** the region (one class) where the difference is uniform, as conditions */
+  region: string[];
+  /** how many classes differ the same way */
+  classes: number;
+  /** the distributions on the region, per evaluator ('ir', 'iptables', 'nftables') */
+  distributions: Record<string, OutcomeLine[]>;
+  /** for the witness packet: per artifact, per outcome, the rules it went through */
+  traces: Record<string, { outcome: string; rules: TraceEntry[] }[]>;
+  /** IR comparisons: exact total-variation distance */
+  tv: Rational | null;
+}
+
+export interface VerifyReport {
+  family: Family;
+  equivalent: boolean;
+  comparisons: Comparison[];
+  counterexamples: Counterexample[];
+  stats: CheckStats;
+  tvBound: Rational;
+  locality: Locality['mode'];
+  ignored: IgnoredItem[];
+  notes: string[];
+}
+
+export function defaultLocality(ir: IRProgram | null): Locality {
+  return ir ? { mode: 'concrete', addresses: ir.nodeIPs } : { mode: 'universal', addresses: [] };
+}
+
+export function verify(input: VerifyInput): VerifyReport {
+  const locality = input.locality ?? defaultLocality(input.ir?.program ?? null);
+  const { space, compiled, roots } = prepare(input.family, input.ir?.program ?? null, input.artifacts, locality);
+  const keys = emptyShardKeys();
+  for (const c of compiled) collectProgramKeys(keys, c.program);
+  if (input.ir) collectIRShardKeys(keys, input.ir.program, space);
+  const shards = roots.flatMap((r) => buildShards(space, r, keys));
+  const markMask = observedMarkMask(input.ir?.program ?? null, compiled);
+  const tvBound = input.tvBound ?? DEFAULT_TV_BOUND;
+  const result = runCheck(
+    { space, shards, ir: input.ir, artifacts: compiled, tvBound, markMask, maxFindings: input.maxFindings ?? 20 },
+    roots,
+  );
+
+  const counterexamples = result.findings.map((f): Counterexample => {
+    const witness = witnessPacket(space, f.cls);
+    const one = packetClass(space, f.cls, witness);
+    const traces: Counterexample['traces'] = {};
+    for (const c of compiled) {
+      const cells = explore(space, one, (q) =>
+        artifactDistribution(q, evaluateProgram(c.program, q, { trace: true }), markMask, true),
+      );
+      traces[c.backend] = cells.flatMap((cell) =>
+        cell.value.flatMap((w) => w.traces.map((t) => ({ outcome: w.key, rules: traceList(t) }))),
+      );
+    }
+    const distributions: Counterexample['distributions'] = {};
+    for (const [name, d] of Object.entries(f.distributions)) {
+      distributions[name] = [...d.entries()].map(([outcome, p]) => ({ outcome, p }));
+    }
+    const root = roots.find((r) => r.core[0] === f.cls.core[0]) ?? roots[0]!;
+    return {
+      comparison: f.comparison,
+      witness,
+      region: describeClass(space, f.cls, root),
+      classes: f.classes,
+      distributions,
+      traces,
+      tv: f.tv,
+    };
+  });
+
+  return {
+    family: input.family,
+    equivalent: result.findings.length === 0,
+    comparisons: result.stats.comparisons,
+    counterexamples,
+    stats: result.stats,
+    tvBound,
+    locality: locality.mode,
+    ignored: input.artifacts.flatMap((a) => a.program.ignored),
+    notes: [...new Set(input.artifacts.flatMap((a) => a.program.notes))],
+  };
+}
