@@ -1,0 +1,260 @@
+// A second, deliberately plain interpreter of the verifier's netfilter model for ONE concrete
+// packet: no packet space, no atoms, no indexes, no class splitting — values compared directly,
+// every random choice enumerated. Property tests run it on random packets and require the same
+// distribution as the engine's class that holds the packet, so a bug in the engine's machinery
+// (atoms, indexes, splitting, sharding) cannot hide behind the shared semantics.
+import { ipOf } from '../../common/ip.ts';
+import { addRational, mulRational, type Rational, rational, subRational } from '../../compiler/ir/outcome.ts';
+import type { Packet } from '../../compiler/ir/packet.ts';
+import type { Hook, KeyPart, NetfilterProgram, Step, Test, Verdict } from '../../verifier/model/program.ts';
+
+export interface ConcreteWorld {
+  /** the node's addresses (LOCAL besides loopback) */
+  local: readonly string[];
+  /** observed mark bits */
+  markMask: number;
+  canonicalList: (name: string) => string;
+}
+
+interface St {
+  dnatIp: string | null;
+  dnatPort: number | null;
+  mark: number;
+  masq: string;
+  writes: string[];
+  dstNat: boolean;
+  srcNat: boolean;
+  lo: boolean;
+}
+
+type Exit = { v: string; s: St; p: Rational };
+
+const portProto = (p: string) => p === 'tcp' || p === 'udp' || p === 'sctp';
+
+export function interpret(prog: NetfilterProgram, pk: Packet, world: ConcreteWorld): Map<string, Rational> {
+  const isNew = pk.ct.state === 'new';
+  const loopback = (ip: string) => (ip.includes(':') ? ip === '::1' : ip.startsWith('127.'));
+  const isLocal = (ip: string) => loopback(ip) || world.local.includes(ip);
+  const addrIn = (ip: string, ranges: readonly (readonly [bigint, bigint])[]) => {
+    const v = ipOf(ip).value;
+    return ranges.some(([lo, hi]) => lo <= v && v <= hi);
+  };
+  const curDst = (s: St) => s.dnatIp ?? pk.dst;
+  const curDport = (s: St) => s.dnatPort ?? pk.dport;
+
+  const part = (p: KeyPart, s: St): boolean => {
+    switch (p.field) {
+      case 'saddr':
+        return addrIn(pk.src, p.ranges);
+      case 'daddr':
+        return addrIn(curDst(s), p.ranges);
+      case 'l4proto':
+        return p.protocols.includes(pk.protocol);
+      case 'sport':
+      case 'dport': {
+        if (!portProto(pk.protocol)) throw new Error('port test on a packet without ports');
+        const v = p.field === 'sport' ? pk.sport : curDport(s);
+        return p.ranges.some(([lo, hi]) => lo <= v && v <= hi);
+      }
+      case 'iifname': {
+        const name = s.lo ? 'lo' : pk.inInterface;
+        return name !== null && p.names.some((n) => (n.prefix ? name.startsWith(n.name) : name === n.name));
+      }
+      case 'oifname':
+        throw new Error('oifname is not modelled');
+      case 'saddrLocal':
+        return isLocal(pk.src) === p.local;
+      case 'daddrLocal':
+        return isLocal(curDst(s)) === p.local;
+    }
+  };
+  const conj = (parts: readonly KeyPart[], s: St) => {
+    // protocol parts first, as a port is only read once the protocol has ports
+    const sorted = [...parts].sort((a, b) => (a.field === 'l4proto' ? 0 : 1) - (b.field === 'l4proto' ? 0 : 1));
+    for (const p of sorted) if (!part(p, s)) return false;
+    return true;
+  };
+  const testValue = (t: Test, s: St): boolean => {
+    switch (t.kind) {
+      case 'fields':
+        return conj(t.parts, s);
+      case 'mark':
+        return (s.mark & t.mask) >>> 0 === t.value >>> 0;
+      case 'ct':
+        if (isNew) return t.states.includes('new') || (t.dnat && s.dnatIp !== null);
+        return t.states.includes(pk.ct.state) || (t.dnat && pk.ct.dnat);
+      case 'affinity': {
+        const age = pk.affinityAges[world.canonicalList(t.list)];
+        return age !== undefined && age < t.maxAgeSeconds;
+      }
+      case 'member':
+        return t.elements.some((e) => conj(e, s));
+    }
+  };
+
+  const steps = (
+    list: readonly Step[],
+    s0: St,
+    p: Rational,
+    depth: number,
+  ): ({ k: 'no' | 'cont'; s: St; p: Rational } | { k: 'v'; v: Verdict; s: St; p: Rational })[] => {
+    let s = s0;
+    for (let i = 0; i < list.length; i++) {
+      const st = list[i]!;
+      const rest = list.slice(i + 1);
+      switch (st.kind) {
+        case 'test':
+          if (testValue(st.test, s) === st.negate) return [{ k: 'no', s, p }];
+          break;
+        case 'random':
+          return [
+            ...steps(rest, s, mulRational(p, st.p), depth),
+            { k: 'no', s, p: mulRational(p, subRational(rational(1), st.p)) },
+          ];
+        case 'numgen': {
+          const out: ReturnType<typeof steps> = [];
+          let miss = rational(0);
+          for (let k = 0; k < st.modulus; k++) {
+            const span = 1n << 32n;
+            const N = BigInt(st.modulus);
+            const c = (BigInt(k + 1) * span + N - 1n) / N - (BigInt(k) * span + N - 1n) / N;
+            const w = rational(c, span);
+            const v = st.offset + k;
+            const b = st.branches.find((br) => br.values.some(([lo, hi]) => lo <= v && v <= hi));
+            if (b) out.push(...steps([...b.steps, ...rest], s, mulRational(p, w), depth));
+            else miss = addRational(miss, w);
+          }
+          if (miss.num !== 0n) out.push({ k: 'no', s, p: mulRational(p, miss) });
+          return out;
+        }
+        case 'dispatch': {
+          const e = st.elements.find((el) => conj(el.parts, s));
+          if (!e) return [{ k: 'no', s, p }];
+          return steps([...e.steps, ...rest], s, p, depth);
+        }
+        case 'mark': {
+          const v = st.value >>> 0;
+          const m = st.op === 'set' ? v : st.op === 'or' ? s.mark | v : st.op === 'xor' ? s.mark ^ v : s.mark & v;
+          s = { ...s, mark: m >>> 0 };
+          break;
+        }
+        case 'affinityWrite': {
+          const id = world.canonicalList(st.list);
+          s = s.writes.includes(id) ? s : { ...s, writes: [...s.writes, id] };
+          break;
+        }
+        case 'noop':
+          break;
+        case 'verdict':
+          return [{ k: 'v', v: st.verdict, s, p }];
+      }
+    }
+    return [{ k: 'cont', s, p }];
+  };
+
+  const chain = (id: string, from: number, s: St, p: Rational, depth: number): Exit[] => {
+    if (depth > 64) throw new Error('too deep');
+    const rules = prog.chains.get(id)!.rules;
+    for (let r = from; r < rules.length; r++) {
+      const res = steps(rules[r]!.steps, s, p, depth);
+      if (res.length === 1 && res[0]!.k !== 'v') {
+        s = res[0]!.s;
+        p = res[0]!.p;
+        continue;
+      }
+      return res.flatMap((x) =>
+        x.k === 'v' ? verdict(id, r, x.v, x.s, x.p, depth) : chain(id, r + 1, x.s, x.p, depth),
+      );
+    }
+    return [{ v: 'return', s, p }];
+  };
+  const verdict = (id: string, r: number, v: Verdict, s: St, p: Rational, depth: number): Exit[] => {
+    switch (v.kind) {
+      case 'jump':
+        return chain(v.chain, 0, s, p, depth + 1).flatMap((e) =>
+          e.v === 'return' ? chain(id, r + 1, e.s, e.p, depth) : [e],
+        );
+      case 'goto':
+        return chain(v.chain, 0, s, p, depth + 1);
+      case 'dnat':
+        return [{ v: 'nat', s: { ...s, dnatIp: v.ip, dnatPort: v.port ?? pk.dport }, p }];
+      case 'masquerade':
+        return [{ v: 'nat', s: { ...s, masq: v.fullyRandom ? 'masquerade-fully-random' : 'masquerade' }, p }];
+      case 'reject':
+        return [{ v: v.with === 'port-unreachable' ? 'reject' : `reject:${v.with}`, s, p }];
+      default:
+        return [{ v: v.kind, s, p }];
+    }
+  };
+
+  const finals: Exit[] = [];
+  const hook = (h: Hook, flows: Exit[]): Exit[] => {
+    const dstSide = h === 'prerouting' || h === 'output';
+    const bases = prog.baseChains
+      .map((b, i) => ({ b, i }))
+      .filter((x) => x.b.hook === h)
+      .sort((x, y) => x.b.priority - y.b.priority || x.i - y.i);
+    let live = flows;
+    for (const { b } of bases) {
+      const next: Exit[] = [];
+      for (const f of live) {
+        if (b.type === 'nat' && (!isNew || (dstSide ? f.s.dstNat : f.s.srcNat))) {
+          next.push(f);
+          continue;
+        }
+        for (const e of chain(b.chain, 0, f.s, f.p, 0)) {
+          let s = e.s;
+          if (e.v === 'nat') s = dstSide ? { ...s, dstNat: true } : { ...s, srcNat: true };
+          const v = e.v === 'return' ? b.policy : e.v === 'nat' ? 'accept' : e.v;
+          if (v === 'accept') next.push({ v, s, p: e.p });
+          else finals.push({ v, s, p: e.p });
+        }
+      }
+      live = next;
+    }
+    if (isNew && bases.some((x) => x.b.type === 'nat')) {
+      live = live.map((f) => ({ ...f, s: dstSide ? { ...f.s, dstNat: true } : { ...f.s, srcNat: true } }));
+    }
+    return live;
+  };
+
+  const s0: St = {
+    dnatIp: null,
+    dnatPort: null,
+    mark: pk.mark >>> 0,
+    masq: 'none',
+    writes: [],
+    dstNat: !isNew,
+    srcNat: !isNew,
+    lo: false,
+  };
+  const start: Exit[] = [{ v: 'accept', s: s0, p: rational(1) }];
+  const accepted: Exit[] = [];
+  if (pk.path === 'arriving') {
+    for (const f of hook('prerouting', start)) {
+      if (isLocal(curDst(f.s))) accepted.push(...hook('input', [f]));
+      else accepted.push(...hook('postrouting', hook('forward', [f])));
+    }
+  } else {
+    for (const f of hook('postrouting', hook('output', start))) {
+      if (!isLocal(curDst(f.s))) accepted.push(f);
+      else accepted.push(...hook('input', hook('prerouting', [{ ...f, s: { ...f.s, lo: true } }])));
+    }
+  }
+  const out = new Map<string, Rational>();
+  for (const e of [...accepted, ...finals]) {
+    if (e.p.num === 0n) continue;
+    const ok = e.v === 'accept';
+    const parts = [e.v];
+    if (ok && isNew && e.s.dnatIp)
+      parts.push(`dnat ${e.s.dnatIp.includes(':') ? `[${e.s.dnatIp}]` : e.s.dnatIp}:${e.s.dnatPort}`);
+    if (ok && e.s.masq !== 'none') parts.push(e.s.masq);
+    parts.push(`mark 0x${(ok ? e.s.mark & world.markMask : 0).toString(16)}`);
+    const writes = [...new Set(e.s.writes)].sort();
+    if (writes.length > 0) parts.push(`affinity ${writes.join(',')}`);
+    const k = parts.join(' ');
+    const prev = out.get(k);
+    out.set(k, prev ? addRational(prev, e.p) : e.p);
+  }
+  return out;
+}
