@@ -73,7 +73,7 @@ export function verify(input: VerifyInput): VerifyReport {
   const keys = emptyShardKeys();
   for (const c of compiled) collectProgramKeys(keys, c.program);
   if (input.ir) collectIRShardKeys(keys, input.ir.program, space);
-  const shards = roots.flatMap((r) => buildShards(space, r, keys));
+  const shards = roots.flatMap((r) => buildShards(r, keys));
   const markMask = observedMarkMask(input.ir?.program ?? null, compiled);
   const tvBound = input.tvBound ?? DEFAULT_TV_BOUND;
   const result = runCheck(

@@ -27,7 +27,7 @@ export function partition(artifact: ArtifactInput, locality: Locality, markMask:
   const keys = emptyShardKeys();
   collectProgramKeys(keys, compiled[0]!.program);
   const cells: Partition['cells'] = [];
-  for (const shard of roots.flatMap((r) => buildShards(space, r, keys))) {
+  for (const shard of roots.flatMap((r) => buildShards(r, keys))) {
     for (const cell of explore(space, shard.cls, (q) =>
       artifactDistribution(q, evaluateProgram(compiled[0]!.program, q, { trace: false }), markMask, false),
     )) {

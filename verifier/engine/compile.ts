@@ -79,20 +79,23 @@ export function buildKeyIndex(items: readonly (readonly CPart[] | null)[]): KeyI
     if (l) l.push(i);
     else m.set(k, [i]);
   };
-  items.forEach((parts, i) => {
+  for (const [i, parts] of items.entries()) {
     const pin = (dim: number) => {
       const p = parts?.find((x) => x.dim === dim);
       return p ? single(p.set) : undefined;
     };
     const proto = pin(DIM.proto);
     const port = pin(DIM.dport);
-    if (proto === undefined || port === undefined) return general.push(i);
+    if (proto === undefined || port === undefined) {
+      general.push(i);
+      continue;
+    }
     const pk = `${proto} ${port}`;
     push(byPort, pk, i);
     const dst = pin(DIM.dst);
     if (dst === undefined) push(portOnly, pk, i);
     else push(full, `${dst} ${pk}`, i);
-  });
+  }
   if (full.size + portOnly.size === 0) return null;
   return { full, byPort, portOnly, general, count: items.length };
 }
@@ -155,40 +158,41 @@ export function compileProgram(program: NetfilterProgram, ctx: CompileContext): 
     }
   };
 
-  const steps = (list: readonly Step[]): CStep[] =>
-    list.map((s): CStep => {
-      switch (s.kind) {
-        case 'test':
-          return { kind: 'test', test: test(s.test), negate: s.negate };
-        case 'random': {
-          const p = fromRational(s.p);
-          return { kind: 'random', p, q: complement(p) };
-        }
-        case 'dispatch': {
-          const elements = s.elements.map((e) => ({
-            parts: ordered(e.parts.map((p) => compilePart(space, p))),
-            steps: steps(e.steps),
-          }));
-          return { kind: 'dispatch', elements, index: buildKeyIndex(elements.map((e) => e.parts)) };
-        }
-        case 'numgen':
-          return numgen(s);
-        case 'mark': {
-          const v = s.value >>> 0;
-          markMask |= s.op === 'and' ? ~v >>> 0 : v;
-          const [keep, xor] =
-            s.op === 'set' ? [0, v] : s.op === 'or' ? [~v >>> 0, v] : s.op === 'xor' ? [0xffffffff, v] : [v, 0];
-          return { kind: 'mark', keep, xor };
-        }
-        case 'affinityWrite':
-          affinityDim(s.list, s.key);
-          return { kind: 'affinityWrite', list: ctx.canonicalList(s.list) };
-        case 'noop':
-          return { kind: 'noop' };
-        case 'verdict':
-          return { kind: 'verdict', verdict: verdict(s.verdict) };
+  const steps = (list: readonly Step[]): CStep[] => list.map((s) => step(s));
+
+  const step = (s: Step): CStep => {
+    switch (s.kind) {
+      case 'test':
+        return { kind: 'test', test: test(s.test), negate: s.negate };
+      case 'random': {
+        const p = fromRational(s.p);
+        return { kind: 'random', p, q: complement(p) };
       }
-    });
+      case 'dispatch': {
+        const elements = s.elements.map((e) => ({
+          parts: ordered(e.parts.map((p) => compilePart(space, p))),
+          steps: steps(e.steps),
+        }));
+        return { kind: 'dispatch', elements, index: buildKeyIndex(elements.map((e) => e.parts)) };
+      }
+      case 'numgen':
+        return numgen(s);
+      case 'mark': {
+        const v = s.value >>> 0;
+        markMask |= s.op === 'and' ? ~v >>> 0 : v;
+        const [keep, xor] =
+          s.op === 'set' ? [0, v] : s.op === 'or' ? [~v >>> 0, v] : s.op === 'xor' ? [0xffffffff, v] : [v, 0];
+        return { kind: 'mark', keep, xor };
+      }
+      case 'affinityWrite':
+        affinityDim(s.list, s.key);
+        return { kind: 'affinityWrite', list: ctx.canonicalList(s.list) };
+      case 'noop':
+        return { kind: 'noop' };
+      case 'verdict':
+        return { kind: 'verdict', verdict: verdict(s.verdict) };
+    }
+  };
 
   const numgen = (s: Extract<Step, { kind: 'numgen' }>): CStep => {
     const weights = s.branches.map(() => ZERO as Dyadic);

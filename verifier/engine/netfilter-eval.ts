@@ -63,7 +63,7 @@ export interface EvalOptions {
 
 const MAX_DEPTH = 64;
 
-export class EvalError extends Error {}
+export class RulesetError extends Error {}
 
 const T = 1;
 const F = 0;
@@ -106,7 +106,7 @@ export function evaluateProgram(program: CProgram, q: ClassQuery, opts: EvalOpti
     if (undecided < 0) return true;
     if (kind === PORT_UNGUARDED) {
       if (overlaps(q.set(DIM.proto), PORT_PROTOS)) q.ask(DIM.proto, PORT_PROTOS); // splits
-      throw new EvalError('a port is tested without a protocol test before it (closed world: refused)');
+      throw new RulesetError('a port is tested without a protocol test before it (closed world: refused)');
     }
     const p = parts[undecided]!;
     q.ask(p.dim, p.set); // throws the split
@@ -252,7 +252,7 @@ export function evaluateProgram(program: CProgram, q: ClassQuery, opts: EvalOpti
 
   /** Run chain `c` from rule `from`; 'return' = fell off the end or RETURN. */
   const runChain = (c: number, from: number, s: FlowState, w: Dyadic, depth: number): ChainExit[] => {
-    if (depth > MAX_DEPTH) throw new EvalError(`chain nesting deeper than ${MAX_DEPTH} (a jump cycle?)`);
+    if (depth > MAX_DEPTH) throw new RulesetError(`chain nesting deeper than ${MAX_DEPTH} (a jump cycle?)`);
     const chain = program.chains[c]!;
     const out: ChainExit[] = [];
     let state = s;

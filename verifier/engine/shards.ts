@@ -5,7 +5,7 @@
 import { type PacketClass, withDim } from './box.ts';
 import type { CProgram, CStep, KeyIndex } from './compiled.ts';
 import { EMPTY, fromRanges, type IntervalSet, point, range, subtract } from './intervals.ts';
-import { DIM, type PacketSpace, PORT_PROTOS, PROTOS } from './space.ts';
+import { DIM, PORT_PROTOS, PROTOS } from './space.ts';
 
 export interface ShardKeys {
   /** "dstAtom proto port" */
@@ -45,7 +45,7 @@ export interface Shard {
   cls: PacketClass;
 }
 
-export function buildShards(space: PacketSpace, universe: PacketClass, keys: ShardKeys): Shard[] {
+export function buildShards(universe: PacketClass, keys: ShardKeys): Shard[] {
   const shards: Shard[] = [];
   // exact keys grouped by (proto, port)
   const exactByPort = new Map<string, number[]>();
