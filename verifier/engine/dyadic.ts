@@ -34,11 +34,11 @@ export function normalize(a: Dyadic): Dyadic {
   return n === a.n ? a : { n, s };
 }
 
-export const equal = (a: Dyadic, b: Dyadic): boolean => {
-  const x = normalize(a);
-  const y = normalize(b);
-  return x.n === y.n && x.s === y.s;
-};
+/** Exact equality without normalising (no shifting loops on the hot path). */
+export function equal(a: Dyadic, b: Dyadic): boolean {
+  if (a.s === b.s) return a.n === b.n;
+  return a.s > b.s ? a.n === b.n << BigInt(a.s - b.s) : a.n << BigInt(b.s - a.s) === b.n;
+}
 
 export const toRational = (a: Dyadic): Rational => ({ num: a.n, den: 1n << BigInt(a.s) });
 

@@ -2,12 +2,14 @@
 // base chains in priority order, rules, steps — yielding every way the packet can leave with its
 // exact probability. It reads the packet only through a ClassQuery, so the same code evaluates one
 // concrete packet (explain) or a whole class (verify: the class is split when a test divides it).
+// Written for speed: one context object per evaluation, results pushed into arrays, no closures
+// or generators on the hot path (an evaluation runs once per class, hundreds of thousands of times).
 import type { Hook, Origin } from '../model/program.ts';
-import type { CPart, CProgram, CStep, CTest, CVerdict, KeyIndex } from './compiled.ts';
+import type { CBaseChain, CPart, CProgram, CStep, CTest, CVerdict, KeyIndex } from './compiled.ts';
 import { type Dyadic, mul, ONE } from './dyadic.ts';
-import { contains, type IntervalSet, isSubset, overlaps } from './intervals.ts';
+import { contains, isSubset, overlaps } from './intervals.ts';
 import type { ClassQuery } from './query.ts';
-import { CT_NEW, DIM, interfaceAtomOf, markAtoms, PORT_PROTOS } from './space.ts';
+import { CT_NEW, DIM, interfaceAtomOf, markSet, type PacketSpace, PORT_PROTOS } from './space.ts';
 
 /** One rule that took part in a packet's path (for explain and counterexamples). */
 export interface TraceEntry {
@@ -31,20 +33,20 @@ export function traceList(t: TraceNode | null): TraceEntry[] {
 /** What a packet carries through the hooks besides its class. */
 export interface FlowState {
   /** destination after DNAT (atom, text, port) */
-  dnatAtom: number | null;
-  dnatIp: string | null;
-  dnatPort: number | null;
+  readonly dnatAtom: number | null;
+  readonly dnatIp: string | null;
+  readonly dnatPort: number | null;
   /** mark = (initial & markKeep) ^ markXor */
-  markKeep: number;
-  markXor: number;
-  masquerade: 'none' | 'masquerade' | 'masquerade-fully-random';
-  affinityWrites: readonly string[];
+  readonly markKeep: number;
+  readonly markXor: number;
+  readonly masquerade: 'none' | 'masquerade' | 'masquerade-fully-random';
+  readonly affinityWrites: readonly string[];
   /** nat bindings initialised (per manip type) */
-  dstNatDone: boolean;
-  srcNatDone: boolean;
+  readonly dstNatDone: boolean;
+  readonly srcNatDone: boolean;
   /** re-entered through loopback (local path, local destination): input interface is lo */
-  viaLoopback: boolean;
-  trace: TraceNode | null;
+  readonly viaLoopback: boolean;
+  readonly trace: TraceNode | null;
 }
 
 export type FinalVerdict = 'accept' | 'drop' | 'reject' | `reject:${string}`;
@@ -55,167 +57,227 @@ export interface Leaf {
   w: Dyadic;
 }
 
-type ChainExit = { verdict: 'accept' | 'return' | FinalVerdict; state: FlowState; w: Dyadic; natted: boolean };
-
 export interface EvalOptions {
   trace: boolean;
 }
 
-const MAX_DEPTH = 64;
-
 export class RulesetError extends Error {}
 
+const MAX_DEPTH = 64;
 const T = 1;
 const F = 0;
 const AMBIG = 2;
 const PORT_UNGUARDED = 3;
 
-export function evaluateProgram(program: CProgram, q: ClassQuery, opts: EvalOptions): Leaf[] {
-  const space = q.space;
-  const loAtom = interfaceAtomOf(space.interfaces, 'lo');
-  const isNew = q.ask(DIM.ct, CT_NEW);
-  const viaInterface = q.ask(DIM.path, [0, 0]);
+/** A rule's remaining steps; `next` continues after a dispatch/numgen branch's own steps. */
+interface Cursor {
+  steps: readonly CStep[];
+  at: number;
+  next: Cursor | null;
+}
 
-  const note = (s: FlowState, chain: string, rule: number, origin: Origin | null, what: string): FlowState =>
-    opts.trace ? { ...s, trace: { entry: { chain, rule, origin, note: what }, prev: s.trace } } : s;
+interface Ev {
+  p: CProgram;
+  q: ClassQuery;
+  space: PacketSpace;
+  isNew: boolean;
+  trace: boolean;
+  loAtom: number;
+}
 
-  const partValue = (p: CPart, s: FlowState): number => {
-    if (p.dim === DIM.dst && s.dnatAtom !== null) return contains(p.set, s.dnatAtom) ? T : F;
-    if (p.dim === DIM.dstLocal && s.dnatAtom !== null) return contains(p.set, 0) ? T : F; // universal: targets not local
-    if (p.dim === DIM.dport && s.dnatPort !== null) return contains(p.set, s.dnatPort) ? T : F;
-    if (p.dim === DIM.iif && s.viaLoopback) return contains(p.set, loAtom) ? T : F;
-    if ((p.dim === DIM.dport || p.dim === DIM.sport) && !isSubset(q.set(DIM.proto), PORT_PROTOS)) {
-      return overlaps(q.set(DIM.proto), PORT_PROTOS) ? PORT_UNGUARDED : PORT_UNGUARDED;
+interface RuleResult {
+  /** 0 no match (continue with the next rule), 1 fell through after effects, 2 verdict */
+  kind: 0 | 1 | 2;
+  verdict: CVerdict | null;
+  state: FlowState;
+  w: Dyadic;
+}
+
+interface ChainExit {
+  verdict: 'accept' | 'return' | FinalVerdict;
+  state: FlowState;
+  w: Dyadic;
+  natted: boolean;
+}
+
+function note(ev: Ev, s: FlowState, chain: string, rule: number, origin: Origin | null, what: string): FlowState {
+  return ev.trace ? { ...s, trace: { entry: { chain, rule, origin, note: what }, prev: s.trace } } : s;
+}
+
+function partValue(ev: Ev, p: CPart, s: FlowState): number {
+  const dim = p.dim;
+  if (dim === DIM.dst && s.dnatAtom !== null) return contains(p.set, s.dnatAtom) ? T : F;
+  if (dim === DIM.dstLocal && s.dnatAtom !== null) return contains(p.set, 0) ? T : F; // universal: targets not local
+  if (dim === DIM.dport && s.dnatPort !== null) return contains(p.set, s.dnatPort) ? T : F;
+  if (dim === DIM.iif && s.viaLoopback) return contains(p.set, ev.loAtom) ? T : F;
+  if ((dim === DIM.dport || dim === DIM.sport) && !isSubset(ev.q.set(DIM.proto), PORT_PROTOS)) return PORT_UNGUARDED;
+  const r = ev.q.probe(dim, p.set);
+  return r === 1 ? T : r === 0 ? F : AMBIG;
+}
+
+/** Conjunction: false if any part is false for the whole class; split on the first undecided part. */
+function conj(ev: Ev, parts: readonly CPart[], s: FlowState): boolean {
+  let undecided = -1;
+  let kind = T;
+  for (let i = 0; i < parts.length; i++) {
+    const v = partValue(ev, parts[i]!, s);
+    if (v === F) return false;
+    if (v !== T && undecided < 0) {
+      undecided = i;
+      kind = v;
     }
-    const r = q.probe(p.dim, p.set);
-    return r === 1 ? T : r === 0 ? F : AMBIG;
-  };
-
-  /** Conjunction: false if any part is false for the whole class; split on the first undecided part. */
-  const conj = (parts: readonly CPart[], s: FlowState): boolean => {
-    let undecided = -1;
-    let kind = T;
-    for (let i = 0; i < parts.length; i++) {
-      const v = partValue(parts[i]!, s);
-      if (v === F) return false;
-      if (v !== T && undecided < 0) {
-        undecided = i;
-        kind = v;
-      }
-    }
-    if (undecided < 0) return true;
-    if (kind === PORT_UNGUARDED) {
-      if (overlaps(q.set(DIM.proto), PORT_PROTOS)) q.ask(DIM.proto, PORT_PROTOS); // splits
-      throw new RulesetError('a port is tested without a protocol test before it (closed world: refused)');
-    }
-    const p = parts[undecided]!;
-    q.ask(p.dim, p.set); // throws the split
-    return true;
-  };
-
-  const markValue = (s: FlowState, mask: number, value: number): boolean => {
-    const fixed = mask & ~s.markKeep;
-    if (((s.markXor ^ value) & fixed) !== 0) return false;
-    const free = (mask & s.markKeep) >>> 0;
-    if (free === 0) return true;
-    const want = ((value ^ s.markXor) & free) >>> 0;
-    return q.ask(DIM.mark, markSet(free, want));
-  };
-
-  const markCache = new Map<string, IntervalSet>();
-  const markSet = (mask: number, value: number): IntervalSet => {
-    const k = `${mask} ${value}`;
-    let v = markCache.get(k);
-    if (!v) {
-      v = markAtoms(space.marks, mask, value).flatMap((a) => [a, a]);
-      markCache.set(k, v);
-    }
-    return v;
-  };
-
-  const testValue = (t: CTest, s: FlowState): boolean => {
-    switch (t.kind) {
-      case 'parts':
-        return conj(t.parts, s);
-      case 'mark':
-        return markValue(s, t.mask, t.value);
-      case 'ct':
-        return isNew ? t.matchesNew || (t.dnat && s.dnatAtom !== null) : q.ask(DIM.ct, t.atoms);
-      case 'affinity':
-        return q.ask(t.dim, t.set);
-      case 'member':
-        return firstMatch(t.elements, t.index, s) >= 0;
-    }
-  };
-
-  /** Index of the first element all of whose parts hold, or −1 (splitting when undecided). */
-  const firstMatch = (elements: readonly (readonly CPart[])[], index: KeyIndex | null, s: FlowState): number => {
-    for (const i of candidates(index, elements.length, s, 0)) if (conj(elements[i]!, s)) return i;
-    return -1;
-  };
-
-  /** Item indices ≥ from that can match this class, ascending. */
-  function* candidates(index: KeyIndex | null, count: number, s: FlowState, from: number): Generator<number> {
-    if (!index) return yield* allFrom(from, count);
-    const proto = q.pinned(DIM.proto);
-    const port = s.dnatPort ?? q.pinned(DIM.dport);
-    if (proto === undefined || port === undefined) return yield* allFrom(from, count);
-    const pk = `${proto} ${port}`;
-    const dst = s.dnatAtom ?? q.pinned(DIM.dst);
-    const lists =
-      dst === undefined
-        ? [index.byPort.get(pk), index.general]
-        : [index.full.get(`${dst} ${pk}`), index.portOnly.get(pk), index.general];
-    yield* mergeFrom(lists, from);
   }
+  if (undecided < 0) return true;
+  if (kind === PORT_UNGUARDED) {
+    if (overlaps(ev.q.set(DIM.proto), PORT_PROTOS) && !ev.q.ask(DIM.proto, PORT_PROTOS)) return false;
+    throw new RulesetError('a port is tested without a protocol test before it (closed world: refused)');
+  }
+  const p = parts[undecided]!;
+  return ev.q.ask(p.dim, p.set);
+}
 
-  const evalSteps = (
-    chainName: string,
-    ruleIndex: number,
-    origin: Origin,
-    steps: readonly CStep[],
-    at: number,
-    s: FlowState,
-    w: Dyadic,
-    depth: number,
-  ): RuleResult[] => {
-    let state = s;
-    for (let i = at; i < steps.length; i++) {
+function markTest(ev: Ev, s: FlowState, mask: number, value: number): boolean {
+  const fixed = mask & ~s.markKeep;
+  if (((s.markXor ^ value) & fixed) !== 0) return false;
+  const free = (mask & s.markKeep) >>> 0;
+  if (free === 0) return true;
+  return ev.q.ask(DIM.mark, markSet(ev.space, free, ((value ^ s.markXor) & free) >>> 0));
+}
+
+function testValue(ev: Ev, t: CTest, s: FlowState): boolean {
+  switch (t.kind) {
+    case 'parts':
+      return conj(ev, t.parts, s);
+    case 'mark':
+      return markTest(ev, s, t.mask, t.value);
+    case 'ct':
+      return ev.isNew ? t.matchesNew || (t.dnat && s.dnatAtom !== null) : ev.q.ask(DIM.ct, t.atoms);
+    case 'affinity':
+      return ev.q.ask(t.dim, t.set);
+    case 'member': {
+      const c = candidates(ev, t.index, t.elements.length, s);
+      for (let i = 0; i < c.length; i++) if (conj(ev, t.elements[c[i]!]!, s)) return true;
+      return false;
+    }
+  }
+}
+
+const ranges = new Map<number, number[]>();
+function allUpTo(count: number): readonly number[] {
+  let r = ranges.get(count);
+  if (!r) {
+    r = Array.from({ length: count }, (_, i) => i);
+    ranges.set(count, r);
+  }
+  return r;
+}
+
+const NONE: readonly number[] = [];
+
+/** Item indices that can match this class, ascending. */
+function candidates(ev: Ev, index: KeyIndex | null, count: number, s: FlowState): readonly number[] {
+  if (!index) return allUpTo(count);
+  const proto = ev.q.pinned(DIM.proto);
+  const port = s.dnatPort ?? ev.q.pinned(DIM.dport);
+  if (proto === undefined || port === undefined) return allUpTo(count);
+  const pk = `${proto} ${port}`;
+  const dst = s.dnatAtom ?? ev.q.pinned(DIM.dst);
+  const key = dst === undefined ? pk : `${dst} ${pk}`;
+  let memo = merged.get(index);
+  if (!memo) {
+    memo = new Map();
+    merged.set(index, memo);
+  }
+  let hit = memo.get(key);
+  if (!hit) {
+    hit =
+      dst === undefined
+        ? merge(index.byPort.get(pk) ?? NONE, index.general, NONE)
+        : merge(index.full.get(key) ?? NONE, index.portOnly.get(pk) ?? NONE, index.general);
+    memo.set(key, hit);
+  }
+  return hit;
+}
+
+/** Candidate lists per index and key, merged once. */
+const merged = new WeakMap<KeyIndex, Map<string, readonly number[]>>();
+
+function merge(a: readonly number[], b: readonly number[], c: readonly number[]): readonly number[] {
+  if (b.length === 0 && c.length === 0) return a;
+  if (a.length === 0 && c.length === 0) return b;
+  if (a.length === 0 && b.length === 0) return c;
+  return [...a, ...b, ...c].sort((x, y) => x - y);
+}
+
+function dispatchElement(ev: Ev, step: Extract<CStep, { kind: 'dispatch' }>, s: FlowState): number {
+  const c = candidates(ev, step.index, step.elements.length, s);
+  for (let i = 0; i < c.length; i++) if (conj(ev, step.elements[c[i]!]!.parts, s)) return c[i]!;
+  return -1;
+}
+
+/** Run the steps under `cursor`; results are pushed to `out`. */
+function evalSteps(
+  ev: Ev,
+  chain: string,
+  rule: number,
+  origin: Origin,
+  cursor: Cursor,
+  s0: FlowState,
+  w: Dyadic,
+  out: RuleResult[],
+): void {
+  let state = s0;
+  let cur: Cursor | null = cursor;
+  while (cur) {
+    const steps = cur.steps;
+    for (let i = cur.at; i < steps.length; i++) {
       const step = steps[i]!;
       switch (step.kind) {
         case 'test':
           // effects already applied stay applied (an nft statement before a failing match has run)
-          if (testValue(step.test, state) === step.negate) return [{ kind: 'nomatch', state, w }];
+          if (testValue(ev, step.test, state) === step.negate) {
+            out.push({ kind: 0, verdict: null, state, w });
+            return;
+          }
           break;
         case 'random': {
-          const pick = note(state, chainName, ruleIndex, origin, `random choice taken (p = ${step.p.n}/2^${step.p.s})`);
-          const taken = evalSteps(chainName, ruleIndex, origin, steps, i + 1, pick, mul(w, step.p), depth);
-          return [...taken, { kind: 'nomatch', state, w: mul(w, step.q) }];
+          const pick = ev.trace
+            ? note(ev, state, chain, rule, origin, `random choice taken (p = ${step.p.n}/2^${step.p.s})`)
+            : state;
+          evalSteps(ev, chain, rule, origin, { steps, at: i + 1, next: cur.next }, pick, mul(w, step.p), out);
+          out.push({ kind: 0, verdict: null, state, w: mul(w, step.q) });
+          return;
         }
         case 'numgen': {
-          const out: RuleResult[] = [];
-          for (const [k, b] of step.branches.entries()) {
+          const after: Cursor = { steps, at: i + 1, next: cur.next };
+          for (let k = 0; k < step.branches.length; k++) {
+            const b = step.branches[k]!;
             if (b.w.n === 0n) continue;
-            const pick = note(state, chainName, ruleIndex, origin, `numgen branch ${k} (p = ${b.w.n}/2^${b.w.s})`);
-            const rest = [...b.steps, ...steps.slice(i + 1)];
-            out.push(...evalSteps(chainName, ruleIndex, origin, rest, 0, pick, mul(w, b.w), depth));
+            const pick = ev.trace
+              ? note(ev, state, chain, rule, origin, `numgen branch ${k} (p = ${b.w.n}/2^${b.w.s})`)
+              : state;
+            evalSteps(ev, chain, rule, origin, { steps: b.steps, at: 0, next: after }, pick, mul(w, b.w), out);
           }
-          if (step.miss.n !== 0n) out.push({ kind: 'nomatch', state, w: mul(w, step.miss) });
-          return out;
+          if (step.miss.n !== 0n) out.push({ kind: 0, verdict: null, state, w: mul(w, step.miss) });
+          return;
         }
         case 'dispatch': {
-          const k = firstMatchElement(step, state);
-          if (k < 0) return [{ kind: 'nomatch', state, w }];
-          return evalSteps(
-            chainName,
-            ruleIndex,
+          const k = dispatchElement(ev, step, state);
+          if (k < 0) {
+            out.push({ kind: 0, verdict: null, state, w });
+            return;
+          }
+          evalSteps(
+            ev,
+            chain,
+            rule,
             origin,
-            [...step.elements[k]!.steps, ...steps.slice(i + 1)],
-            0,
+            { steps: step.elements[k]!.steps, at: 0, next: { steps, at: i + 1, next: cur.next } },
             state,
             w,
-            depth,
+            out,
           );
+          return;
         }
         case 'mark':
           state = {
@@ -225,136 +287,163 @@ export function evaluateProgram(program: CProgram, q: ClassQuery, opts: EvalOpti
           };
           break;
         case 'affinityWrite':
-          state = state.affinityWrites.includes(step.list)
-            ? state
-            : { ...state, affinityWrites: [...state.affinityWrites, step.list] };
+          if (!state.affinityWrites.includes(step.list)) {
+            state = { ...state, affinityWrites: [...state.affinityWrites, step.list] };
+          }
           break;
         case 'noop':
           break;
         case 'verdict':
-          return [
-            {
-              kind: 'verdict',
-              verdict: step.verdict,
-              state: note(state, chainName, ruleIndex, origin, verdictText(step.verdict)),
-              w,
-            },
-          ];
+          out.push({
+            kind: 2,
+            verdict: step.verdict,
+            state: ev.trace ? note(ev, state, chain, rule, origin, verdictText(step.verdict)) : state,
+            w,
+          });
+          return;
       }
     }
-    return [{ kind: 'continue', state: note(state, chainName, ruleIndex, origin, 'matched'), w }];
-  };
+    cur = cur.next;
+  }
+  out.push({ kind: 1, verdict: null, state: ev.trace ? note(ev, state, chain, rule, origin, 'matched') : state, w });
+}
 
-  const firstMatchElement = (step: Extract<CStep, { kind: 'dispatch' }>, s: FlowState): number => {
-    for (const i of candidates(step.index, step.elements.length, s, 0)) if (conj(step.elements[i]!.parts, s)) return i;
-    return -1;
-  };
+/** Run chain `c` from rule `from`; 'return' = fell off the end or RETURN. */
+function runChain(ev: Ev, c: number, from: number, s: FlowState, w: Dyadic, depth: number, out: ChainExit[]): void {
+  if (depth > MAX_DEPTH) throw new RulesetError(`chain nesting deeper than ${MAX_DEPTH} (a jump cycle?)`);
+  const chain = ev.p.chains[c]!;
+  let state = s;
+  let weight = w;
+  const cands = candidates(ev, chain.index, chain.rules.length, state);
+  const results: RuleResult[] = [];
+  for (let ci = lowerBound(cands, from); ci < cands.length; ci++) {
+    const r = cands[ci]!;
+    const rule = chain.rules[r]!;
+    results.length = 0;
+    evalSteps(ev, chain.name, r, rule.origin, { steps: rule.steps, at: 0, next: null }, state, weight, results);
+    // the common case: one result that falls through to the next rule
+    if (results.length === 1 && results[0]!.kind !== 2) {
+      state = results[0]!.state;
+      weight = results[0]!.w;
+      continue;
+    }
+    const forks = results.slice();
+    for (const res of forks) {
+      if (res.kind !== 2) runChain(ev, c, r + 1, res.state, res.w, depth, out);
+      else applyVerdict(ev, c, r, res.verdict!, res.state, res.w, depth, out);
+    }
+    return;
+  }
+  out.push({ verdict: 'return', state, w: weight, natted: false });
+}
 
-  /** Run chain `c` from rule `from`; 'return' = fell off the end or RETURN. */
-  const runChain = (c: number, from: number, s: FlowState, w: Dyadic, depth: number): ChainExit[] => {
-    if (depth > MAX_DEPTH) throw new RulesetError(`chain nesting deeper than ${MAX_DEPTH} (a jump cycle?)`);
-    const chain = program.chains[c]!;
-    const out: ChainExit[] = [];
-    let state = s;
-    let weight = w;
-    const it = candidates(chain.index, chain.rules.length, state, from);
-    for (let next = it.next(); !next.done; next = it.next()) {
-      const r = next.value;
-      const rule = chain.rules[r]!;
-      const results = evalSteps(chain.name, r, rule.origin, rule.steps, 0, state, weight, depth);
-      // the common case: one result that falls through to the next rule
-      if (results.length === 1 && results[0]!.kind !== 'verdict') {
-        state = results[0]!.state;
-        weight = results[0]!.w;
+function applyVerdict(
+  ev: Ev,
+  c: number,
+  r: number,
+  v: CVerdict,
+  s: FlowState,
+  w: Dyadic,
+  depth: number,
+  out: ChainExit[],
+): void {
+  switch (v.kind) {
+    case 'accept':
+    case 'drop':
+      out.push({ verdict: v.kind, state: s, w, natted: false });
+      return;
+    case 'reject':
+      out.push({ verdict: v.with === 'port-unreachable' ? 'reject' : `reject:${v.with}`, state: s, w, natted: false });
+      return;
+    case 'return':
+      out.push({ verdict: 'return', state: s, w, natted: false });
+      return;
+    case 'jump': {
+      const sub: ChainExit[] = [];
+      runChain(ev, v.chain, 0, s, w, depth + 1, sub);
+      for (const e of sub) {
+        if (e.verdict === 'return') runChain(ev, c, r + 1, e.state, e.w, depth, out);
+        else out.push(e);
+      }
+      return;
+    }
+    case 'goto':
+      runChain(ev, v.chain, 0, s, w, depth + 1, out);
+      return;
+    case 'dnat': {
+      const port = v.port ?? ev.q.pinned(DIM.dport) ?? null;
+      out.push({ verdict: 'accept', state: { ...s, dnatAtom: v.atom, dnatIp: v.ip, dnatPort: port }, w, natted: true });
+      return;
+    }
+    case 'masquerade':
+      out.push({
+        verdict: 'accept',
+        state: { ...s, masquerade: v.fullyRandom ? 'masquerade-fully-random' : 'masquerade' },
+        w,
+        natted: true,
+      });
+      return;
+  }
+}
+
+const isDstManip = (h: Hook) => h === 'prerouting' || h === 'output';
+
+/** Run every base chain of hook `h` over the live flows; drops and rejects go to `done`. */
+function runHook(ev: Ev, h: Hook, live: Leaf[], done: Leaf[]): Leaf[] {
+  const bases: readonly CBaseChain[] = ev.p.hooks[h];
+  if (bases.length === 0) return live;
+  const dstSide = isDstManip(h);
+  let flows = live;
+  let natRan = false;
+  for (const b of bases) {
+    const next: Leaf[] = [];
+    for (const f of flows) {
+      if (b.type === 'nat' && (!ev.isNew || (dstSide ? f.state.dstNatDone : f.state.srcNatDone))) {
+        next.push(f);
         continue;
       }
-      for (const res of results) {
-        if (res.kind !== 'verdict') out.push(...runChain(c, r + 1, res.state, res.w, depth));
-        else out.push(...applyVerdict(c, r, res.verdict, res.state, res.w, depth));
+      if (b.type === 'nat') natRan = true;
+      const exits: ChainExit[] = [];
+      runChain(ev, b.chain, 0, f.state, f.w, 0, exits);
+      for (const e of exits) {
+        let state = e.state;
+        if (e.natted) state = dstSide ? { ...state, dstNatDone: true } : { ...state, srcNatDone: true };
+        const verdict = e.verdict === 'return' ? b.policy : e.verdict;
+        if (verdict === 'accept') next.push({ verdict: 'accept', state, w: e.w });
+        else done.push({ verdict, state, w: e.w });
       }
-      return out;
     }
-    out.push({ verdict: 'return', state, w: weight, natted: false });
-    return out;
-  };
+    flows = next;
+  }
+  // the nat core sets up a null binding once the hook's nat chains ran
+  if (natRan) {
+    flows = flows.map((f) =>
+      (dstSide ? f.state.dstNatDone : f.state.srcNatDone)
+        ? f
+        : { ...f, state: dstSide ? { ...f.state, dstNatDone: true } : { ...f.state, srcNatDone: true } },
+    );
+  }
+  return flows;
+}
 
-  const applyVerdict = (c: number, r: number, v: CVerdict, s: FlowState, w: Dyadic, depth: number): ChainExit[] => {
-    switch (v.kind) {
-      case 'accept':
-      case 'drop':
-        return [{ verdict: v.kind, state: s, w, natted: false }];
-      case 'reject':
-        return [{ verdict: v.with === 'port-unreachable' ? 'reject' : `reject:${v.with}`, state: s, w, natted: false }];
-      case 'return':
-        return [{ verdict: 'return', state: s, w, natted: false }];
-      case 'jump':
-        return runChain(v.chain, 0, s, w, depth + 1).flatMap((e) =>
-          e.verdict === 'return' ? runChain(c, r + 1, e.state, e.w, depth) : [e],
-        );
-      case 'goto':
-        return runChain(v.chain, 0, s, w, depth + 1);
-      case 'dnat':
-        return [
-          {
-            verdict: 'accept',
-            state: { ...s, dnatAtom: v.atom, dnatIp: v.ip, dnatPort: v.port ?? q.pinned(DIM.dport) ?? null },
-            w,
-            natted: true,
-          },
-        ];
-      case 'masquerade':
-        return [
-          {
-            verdict: 'accept',
-            state: { ...s, masquerade: v.fullyRandom ? 'masquerade-fully-random' : 'masquerade' },
-            w,
-            natted: true,
-          },
-        ];
-    }
-  };
+function destinationLocal(ev: Ev, s: FlowState): boolean {
+  if (ev.space.mode === 'universal') return s.dnatAtom !== null ? false : ev.q.ask(DIM.dstLocal, [1, 1]);
+  if (s.dnatAtom !== null) return contains(ev.space.local, s.dnatAtom);
+  return ev.q.ask(DIM.dst, ev.space.local);
+}
 
-  const manip = (h: Hook): 'dst' | 'src' => (h === 'prerouting' || h === 'output' ? 'dst' : 'src');
+const loAtoms = new WeakMap<PacketSpace, number>();
 
-  /** Run every base chain of hook `h` over the live flows; drops and rejects are collected in `done`. */
-  const runHook = (h: Hook, live: Leaf[], done: Leaf[]): Leaf[] => {
-    const bases = program.hooks[h];
-    let flows = live;
-    const m = manip(h);
-    for (const b of bases) {
-      const next: Leaf[] = [];
-      for (const f of flows) {
-        const natDone = m === 'dst' ? f.state.dstNatDone : f.state.srcNatDone;
-        if (b.type === 'nat' && (!isNew || natDone)) {
-          next.push(f);
-          continue;
-        }
-        for (const e of runChain(b.chain, 0, f.state, f.w, 0)) {
-          let state = e.state;
-          if (e.natted) state = m === 'dst' ? { ...state, dstNatDone: true } : { ...state, srcNatDone: true };
-          const verdict = e.verdict === 'return' ? b.policy : e.verdict;
-          if (verdict === 'accept') next.push({ verdict: 'accept', state, w: e.w });
-          else done.push({ verdict, state, w: e.w });
-        }
-      }
-      flows = next;
-    }
-    // the nat core sets up a null binding once the hook's nat chains ran
-    if (isNew && bases.some((b) => b.type === 'nat')) {
-      flows = flows.map((f) => ({
-        ...f,
-        state: m === 'dst' ? { ...f.state, dstNatDone: true } : { ...f.state, srcNatDone: true },
-      }));
-    }
-    return flows;
-  };
-
-  const destinationLocal = (s: FlowState): boolean => {
-    if (space.mode === 'universal') return s.dnatAtom !== null ? false : q.ask(DIM.dstLocal, [1, 1]);
-    if (s.dnatAtom !== null) return contains(space.local, s.dnatAtom);
-    return q.ask(DIM.dst, space.local);
-  };
-
+export function evaluateProgram(program: CProgram, q: ClassQuery, opts: EvalOptions): Leaf[] {
+  const space = q.space;
+  let loAtom = loAtoms.get(space);
+  if (loAtom === undefined) {
+    loAtom = interfaceAtomOf(space.interfaces, 'lo');
+    loAtoms.set(space, loAtom);
+  }
+  const isNew = q.ask(DIM.ct, CT_NEW);
+  const viaInterface = q.ask(DIM.path, [0, 0]);
+  const ev: Ev = { p: program, q, space, isNew, trace: opts.trace, loAtom };
   const start: FlowState = {
     dnatAtom: null,
     dnatIp: null,
@@ -370,51 +459,28 @@ export function evaluateProgram(program: CProgram, q: ClassQuery, opts: EvalOpti
   };
   const done: Leaf[] = [];
   const init: Leaf[] = [{ verdict: 'accept', state: start, w: ONE }];
-  let accepted: Leaf[] = [];
+  const accepted: Leaf[] = [];
   if (viaInterface) {
-    for (const f of runHook('prerouting', init, done)) {
-      if (destinationLocal(f.state)) accepted.push(...runHook('input', [f], done));
-      else accepted.push(...runHook('postrouting', runHook('forward', [f], done), done));
+    for (const f of runHook(ev, 'prerouting', init, done)) {
+      if (destinationLocal(ev, f.state)) accepted.push(...runHook(ev, 'input', [f], done));
+      else accepted.push(...runHook(ev, 'postrouting', runHook(ev, 'forward', [f], done), done));
     }
   } else {
-    for (const f of runHook('postrouting', runHook('output', init, done), done)) {
-      if (!destinationLocal(f.state)) {
+    for (const f of runHook(ev, 'postrouting', runHook(ev, 'output', init, done), done)) {
+      if (!destinationLocal(ev, f.state)) {
         accepted.push(f);
         continue;
       }
       const back = { ...f, state: { ...f.state, viaLoopback: true } };
-      accepted = accepted.concat(runHook('input', runHook('prerouting', [back], done), done));
+      accepted.push(...runHook(ev, 'input', runHook(ev, 'prerouting', [back], done), done));
     }
   }
-  return [...accepted, ...done];
-}
-
-type RuleResult =
-  | { kind: 'nomatch' | 'continue'; state: FlowState; w: Dyadic }
-  | { kind: 'verdict'; verdict: CVerdict; state: FlowState; w: Dyadic };
-
-function* allFrom(from: number, count: number): Generator<number> {
-  for (let i = from; i < count; i++) yield i;
-}
-
-function* mergeFrom(lists: readonly (readonly number[] | undefined)[], from: number): Generator<number> {
-  const pos = lists.map((l) => (l ? lowerBound(l, from) : 0));
-  for (;;) {
-    let best = -1;
-    let bestValue = Number.POSITIVE_INFINITY;
-    lists.forEach((l, i) => {
-      if (l && pos[i]! < l.length && l[pos[i]!]! < bestValue) {
-        bestValue = l[pos[i]!]!;
-        best = i;
-      }
-    });
-    if (best < 0) return;
-    pos[best]!++;
-    yield bestValue;
-  }
+  for (const d of done) accepted.push(d);
+  return accepted;
 }
 
 function lowerBound(l: readonly number[], v: number): number {
+  if (v === 0) return 0;
   let lo = 0;
   let hi = l.length;
   while (lo < hi) {

@@ -3,10 +3,10 @@
 // difference that cannot be observed (the mark of a dropped packet) is never reported.
 import type { IPText } from '../../common/ip.ts';
 import { type Outcome, outcomeKey } from '../../compiler/ir/outcome.ts';
-import { add, type Dyadic, normalize } from './dyadic.ts';
+import { add, type Dyadic } from './dyadic.ts';
 import type { FlowState, Leaf, TraceNode } from './netfilter-eval.ts';
 import type { ClassQuery } from './query.ts';
-import { CT_NEW, DIM, markAtoms } from './space.ts';
+import { CT_NEW, DIM, markSet } from './space.ts';
 
 /**
  * The observed form of an outcome: a dropped or rejected packet has no DNAT, masquerade or mark
@@ -37,8 +37,7 @@ function finalMark(q: ClassQuery, s: FlowState, markMask: number): number {
   for (let b = 0; b < 32; b++) {
     if (((unknown >>> b) & 1) === 0) continue;
     const bit = 1 << b;
-    const atoms = markAtoms(q.space.marks, bit, bit).flatMap((a) => [a, a]);
-    if (q.ask(DIM.mark, atoms)) initial |= bit;
+    if (q.ask(DIM.mark, markSet(q.space, bit, bit))) initial |= bit;
   }
   return (((initial & s.markKeep) ^ s.markXor) & markMask) >>> 0;
 }
@@ -85,6 +84,5 @@ export function artifactDistribution(
     } else byKey.set(key, { outcome, key, w: leaf.w, traces: keepTraces ? [leaf.state.trace] : [] });
   }
   const out = [...byKey.values()];
-  for (const e of out) e.w = normalize(e.w);
-  return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return out.length > 1 ? out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)) : out;
 }

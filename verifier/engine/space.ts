@@ -165,6 +165,24 @@ export function markAtoms(mb: MarkBits, mask: number, value: number): number[] {
   return out;
 }
 
+const markSets = new WeakMap<PacketSpace, Map<string, IntervalSet>>();
+
+/** markAtoms as a dimension set, cached per space. */
+export function markSet(space: PacketSpace, mask: number, value: number): IntervalSet {
+  let cache = markSets.get(space);
+  if (!cache) {
+    cache = new Map();
+    markSets.set(space, cache);
+  }
+  const k = `${mask} ${value}`;
+  let v = cache.get(k);
+  if (!v) {
+    v = markAtoms(space.marks, mask, value).flatMap((a) => [a, a]);
+    cache.set(k, v);
+  }
+  return v;
+}
+
 export const markValueOfAtom = (mb: MarkBits, atom: number): number => {
   let v = 0;
   for (const [j, b] of mb.bits.entries()) if ((atom >>> j) & 1) v |= 1 << b;
