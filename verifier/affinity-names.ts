@@ -1,0 +1,92 @@
+// Which affinity list an artifact means by a name. Both backends keep one list of client records
+// per (service port, endpoint) — iptables as an xt_recent list named after the endpoint's
+// KUBE-SEP chain, nft as a set (ksvc: one set per service port whose key carries the endpoint) —
+// and the verifier compares them under one canonical identity, the IR's AffinityListId
+// "<servicePortName>/<protocol>/<endpoint hostPort>". The names are kube-proxy's naming scheme,
+// computed here independently of the backends (a backend that writes the wrong list is caught).
+import { base32Sha256 } from '../common/hash.ts';
+import { joinHostPort } from '../common/ip.ts';
+import type { Protocol } from '../common/kubernetes.ts';
+import { affinityListId } from '../compiler/ir/packet.ts';
+import type { IRProgram } from '../compiler/ir/types.ts';
+
+/** kube-proxy's iptables endpoint chain (and recent list) name. */
+export const iptablesEndpointChain = (servicePortName: string, protocol: string, hostPort: string): string =>
+  `KUBE-SEP-${base32Sha256(servicePortName + protocol + hostPort, 16)}`;
+
+/**
+ * The identity an nft affinity list name stands for, read from its readable part: a per-port set
+ * `affinity-<hash>-<ns>/<name>/<proto>/<port name>` with the endpoint in the key constants
+ * (`…{saddr . <ip> . <port>}`), or kube-proxy's per-endpoint set
+ * `affinity-<hash>-<ns>/<name>/<proto>/<port name>__<ip>/<port>` (IPv6 colons written as dots).
+ */
+export function nftAffinityIdentity(name: string): string | null {
+  const keyed = /^affinity-[A-Z2-7]{8}-([^/]+)\/([^/]+)\/(tcp|udp|sctp)\/([^{]*)\{saddr \. (\S+) \. (\d+)\}$/.exec(
+    name,
+  );
+  if (keyed) {
+    const [, ns, svc, proto, port, ip, p] = keyed as unknown as [
+      string,
+      string,
+      string,
+      Protocol,
+      string,
+      string,
+      string,
+    ];
+    return affinityListId(servicePortName(ns, svc, port), proto, joinHostPort(ip, Number(p)));
+  }
+  const perEndpoint = /^affinity-[A-Z2-7]{8}-([^/]+)\/([^/]+)\/(tcp|udp|sctp)\/(.*)__([^/]+)\/(\d+)$/.exec(name);
+  if (perEndpoint) {
+    const [, ns, svc, proto, port, rawIp, p] = perEndpoint as unknown as [
+      string,
+      string,
+      string,
+      Protocol,
+      string,
+      string,
+      string,
+    ];
+    const ip = rawIp.includes('.') && rawIp.split('.').length > 4 ? rawIp.replaceAll('.', ':') : rawIp;
+    return affinityListId(servicePortName(ns, svc, port), proto, joinHostPort(ip, Number(p)));
+  }
+  return null;
+}
+
+const servicePortName = (ns: string, svc: string, port: string): string =>
+  port === '' ? `${ns}/${svc}` : `${ns}/${svc}:${port}`;
+
+export interface AffinityNaming {
+  iptables: (name: string) => string;
+  nftables: (name: string) => string;
+}
+
+/**
+ * Canonicalisers for both artifacts. With an IR, every list the IR defines is known by its expected
+ * iptables name; without one, iptables names are matched against the identities the nft names
+ * spell. A name that cannot be related keeps a backend-prefixed raw identity, so it can only
+ * match itself — a difference the check then reports.
+ */
+export function affinityNaming(ir: IRProgram | null, nftNames: Iterable<string> = []): AffinityNaming {
+  const byIptablesName = new Map<string, string>();
+  const add = (id: string, spn: string, proto: string, hostPort: string) =>
+    byIptablesName.set(iptablesEndpointChain(spn, proto, hostPort), id);
+  if (ir) {
+    for (const sp of ir.servicePorts) {
+      if (!sp.affinity) continue;
+      for (const e of sp.endpoints) {
+        add(affinityListId(sp.servicePortName, sp.protocol, e.hostPort), sp.servicePortName, sp.protocol, e.hostPort);
+      }
+    }
+  }
+  for (const n of nftNames) {
+    const id = nftAffinityIdentity(n);
+    if (!id) continue;
+    const m = /^(.*)\/(tcp|udp|sctp)\/(.*)$/.exec(id);
+    if (m) add(id, m[1]!, m[2]!, m[3]!);
+  }
+  return {
+    iptables: (name) => byIptablesName.get(name) ?? `iptables:${name}`,
+    nftables: (name) => nftAffinityIdentity(name) ?? `nftables:${name}`,
+  };
+}
