@@ -9,12 +9,12 @@ import type { IRProgram } from '../../compiler/ir/types.ts';
 import type { Backend } from '../model/program.ts';
 import { classSize, type PacketClass } from './box.ts';
 import {
+  compareToIntended,
   exactlyEqual,
+  intendedOf,
   type KeyedDistribution,
   keyedArtifact,
   keyedIR,
-  sameSupport,
-  totalVariation,
   withinBound,
 } from './compare.ts';
 import type { CProgram } from './compiled.ts';
@@ -132,15 +132,20 @@ export function runCheck(input: CheckInput, roots: readonly PacketClass[]): Chec
       }
     }
     if (!ir) return;
-    const intended = keyedIR(ir, observeIR);
+    const intended = intendedOf(ir, observeIR);
     for (const [i, a] of arts.entries()) {
-      const actual = keyedArtifact(dists[i]!);
-      const tv = totalVariation(intended, actual);
+      const { sameSupport, tv } = compareToIntended(intended, dists[i]!);
       const cmp: Comparison = `ir=${a.backend}`;
       const prev = maxTV[cmp];
       if (!prev || compareRational(tv, prev) > 0) maxTV[cmp] = tv;
-      if (!sameSupport(intended, actual) || !withinBound(tv, input.tvBound)) {
-        record({ comparison: cmp, shard, cls, distributions: { ir: intended, [a.backend]: actual }, tv });
+      if (!sameSupport || !withinBound(tv, input.tvBound)) {
+        record({
+          comparison: cmp,
+          shard,
+          cls,
+          distributions: { ir: keyedIR(ir, observeIR), [a.backend]: keyedArtifact(dists[i]!) },
+          tv: reduce(tv),
+        });
       }
     }
   };
@@ -160,6 +165,7 @@ export function runCheck(input: CheckInput, roots: readonly PacketClass[]): Chec
   for (const shard of input.shards) refine(shard.label, shard.cls, 0, []);
 
   const findings = [...groups.values()];
+  for (const k of Object.keys(maxTV) as Comparison[]) maxTV[k] = reduce(maxTV[k]!);
   return {
     findings,
     stats: {

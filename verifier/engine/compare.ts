@@ -57,6 +57,61 @@ export function totalVariation(a: KeyedDistribution, b: KeyedDistribution): Rati
 
 export const withinBound = (tv: Rational, bound: Rational): boolean => compareRational(tv, bound) <= 0;
 
+/** An IR distribution keyed by observed outcome (probabilities as given: k/N, not reduced). */
+export type IntendedDistribution = ReadonlyMap<string, Rational>;
+
+export function intendedOf(
+  d: Distribution,
+  observe: (o: Distribution[number]['outcome']) => Distribution[number]['outcome'],
+): IntendedDistribution {
+  const m = new Map<string, Rational>();
+  for (const w of d) {
+    if (w.p.num === 0n) continue;
+    const k = outcomeKey(observe(w.outcome));
+    const prev = m.get(k);
+    m.set(k, prev ? { num: prev.num * w.p.den + w.p.num * prev.den, den: prev.den * w.p.den } : w.p);
+  }
+  return m;
+}
+
+/**
+ * Support equality and the total-variation distance of an artifact's distribution from the IR's,
+ * without a single gcd: every probability is brought to one common denominator L·2^S (L: the
+ * product of the IR's distinct denominators, S: the largest artifact exponent). `tv` is not reduced.
+ */
+export function compareToIntended(
+  intended: IntendedDistribution,
+  actual: ArtifactDistribution,
+): { sameSupport: boolean; tv: Rational } {
+  let sameSupport = intended.size === actual.length;
+  let L = 1n;
+  const dens = new Set<bigint>();
+  for (const p of intended.values())
+    if (!dens.has(p.den)) {
+      dens.add(p.den);
+      L *= p.den;
+    }
+  let S = 0;
+  for (const a of actual) if (a.w.s > S) S = a.w.s;
+  const scale = (p: Rational): bigint => ((p.num * L) / p.den) << BigInt(S);
+  const scaleA = (w: Dyadic): bigint => (w.n * L) << BigInt(S - w.s);
+  let sum = 0n;
+  const seen = new Set<string>();
+  for (const a of actual) {
+    seen.add(a.key);
+    const p = intended.get(a.key);
+    if (!p) sameSupport = false;
+    const d = (p ? scale(p) : 0n) - scaleA(a.w);
+    sum += d < 0n ? -d : d;
+  }
+  for (const [k, p] of intended) {
+    if (seen.has(k)) continue;
+    sameSupport = false;
+    sum += scale(p);
+  }
+  return { sameSupport, tv: { num: sum, den: (L << BigInt(S)) * 2n } };
+}
+
 /** "1/3", "0.3333333333 (1/3)": exact, with a decimal for reading. */
 export function formatProbability(p: Rational): string {
   const r = reduce(p);
