@@ -12,6 +12,7 @@ import type { CliIO } from '../../cli/io.ts';
 import { runCli } from '../../cli/main.ts';
 import { makeSourceFile } from '../../common/source.ts';
 import { loadKsvc } from '../../compiler/front.ts';
+import { sortIPTablesRulesLikeKubeProxyTests } from '../golden/iptables/kube-proxy-test-sort.ts';
 import { parseRestoreForTrace, tracePacketLikeKubeProxy } from './interim-kube-proxy-tracer.ts';
 import { loadRowsFiles, type PacketFlowRow, rowProblems } from './packet-flow-rows.ts';
 
@@ -115,6 +116,16 @@ test('TestNodePorts: KUBE-FIREWALL equals the Go expectation (assertIPTablesChai
     const got = table.split('\n').filter((l) => l.startsWith(`-A ${e.chain} `));
     assert.equal(got, e.rules, e.fixture);
   }
+});
+
+test('TestTracePacket.ksvc compiles to TestOverallIPTablesRules` expected dump (test sort, fake mark)', async () => {
+  const { restore } = await compile('TestTracePacket.ksvc');
+  const want = readFileSync(path.join(root, 'test/golden/iptables/overall.kube-proxy-test.expected'), 'utf8');
+  assert.ok(sortIPTablesRulesLikeKubeProxyTests(restore).replaceAll('0x00004000', '0x4000') === want);
+});
+
+test('the interim tracer refuses a parameter it does not model instead of assuming a match', () => {
+  assert.throws(() => parseRestoreForTrace('*nat\n-A KUBE-SERVICES -i eth0 -j KUBE-NODEPORTS\nCOMMIT\n'), /-i/);
 });
 
 test('the interim tracer reproduces TestTracePacket on kube-proxy`s own TestOverallIPTablesRules dump', () => {
