@@ -11,8 +11,8 @@ import { explore } from './engine/explore.ts';
 import { collectIRShardKeys } from './engine/ir-view.ts';
 import { evaluateProgram, type TraceEntry, traceList } from './engine/netfilter-eval.ts';
 import { artifactDistribution } from './engine/observe.ts';
-import { type ArtifactInput, observedMarkMask, prepare } from './engine/setup.ts';
-import { buildShards, collectProgramKeys, emptyShardKeys } from './engine/shards.ts';
+import { type ArtifactInput, observedMarkMask, prepare, rootsByState } from './engine/setup.ts';
+import { buildShards, collectProgramKeys, emptyShardKeys, type Shard } from './engine/shards.ts';
 import { describeClass, packetClass, witnessPacket } from './engine/witness.ts';
 import type { IgnoredItem } from './model/program.ts';
 
@@ -73,7 +73,15 @@ export function verify(input: VerifyInput): VerifyReport {
   const keys = emptyShardKeys();
   for (const c of compiled) collectProgramKeys(keys, c.program);
   if (input.ir) collectIRShardKeys(keys, input.ir.program, space);
-  const shards = roots.flatMap((r) => buildShards(r, keys));
+  const { fresh, other } = rootsByState(space, roots);
+  const shards: Shard[] = [
+    ...fresh.flatMap((r) => buildShards(r, keys)),
+    ...other.map((cls, i) => ({
+      label: `not new (${i === 0 ? 'arriving' : 'local'})`,
+      cls,
+      key: { kind: 'rest' } as const,
+    })),
+  ];
   const markMask = observedMarkMask(input.ir?.program ?? null, compiled);
   const tvBound = input.tvBound ?? DEFAULT_TV_BOUND;
   const result = runCheck(

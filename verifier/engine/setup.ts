@@ -5,14 +5,14 @@
 import type { Family } from '../../common/ip.ts';
 import type { IRProgram } from '../../compiler/ir/types.ts';
 import type { Backend, NetfilterProgram } from '../model/program.ts';
-import { type PacketClass, restrict, universe, withDim } from './box.ts';
+import { exclude, type PacketClass, restrict, universe, withDim } from './box.ts';
 import { buildSpace, type Locality } from './build-space.ts';
 import { compileProgram } from './compile.ts';
 import type { CProgram } from './compiled.ts';
 import { type Constants, collectConstants, emptyConstants } from './constants.ts';
 import { point, subtract } from './intervals.ts';
 import { collectIRConstants } from './ir-view.ts';
-import { DIM, domainOf, type PacketSpace } from './space.ts';
+import { CT_NEW, DIM, domainOf, type PacketSpace } from './space.ts';
 
 export interface ArtifactInput {
   backend: Backend;
@@ -44,6 +44,26 @@ export function prepare(
     program: compileProgram(a.program, { space, canonicalList: a.canonicalList }),
   }));
   return { space, compiled, roots: rootClasses(space) };
+}
+
+/**
+ * The roots split by conntrack state: new connections (sharded by dispatch key: only they reach
+ * the nat dispatch) and every other state (one class each way in: nat never runs for them, and
+ * the filter rules they meet are few).
+ */
+export function rootsByState(
+  space: PacketSpace,
+  roots: readonly PacketClass[],
+): { fresh: PacketClass[]; other: PacketClass[] } {
+  const fresh: PacketClass[] = [];
+  const other: PacketClass[] = [];
+  for (const r of roots) {
+    const n = restrict(space, r, DIM.ct, CT_NEW);
+    const o = exclude(space, r, DIM.ct, CT_NEW);
+    if (n) fresh.push(n);
+    if (o) other.push(o);
+  }
+  return { fresh, other };
 }
 
 export function rootClasses(space: PacketSpace): PacketClass[] {

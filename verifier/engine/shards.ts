@@ -4,7 +4,7 @@
 // each is refined on its own, which keeps classes small and is the unit of incremental work.
 import { type PacketClass, withDim } from './box.ts';
 import type { CProgram, CStep, KeyIndex } from './compiled.ts';
-import { EMPTY, fromRanges, type IntervalSet, point, range, subtract } from './intervals.ts';
+import { fromRanges, type IntervalSet, point, range, subtract } from './intervals.ts';
 import { DIM, PORT_PROTOS, PROTOS } from './space.ts';
 
 export interface ShardKeys {
@@ -39,10 +39,17 @@ export function collectProgramKeys(keys: ShardKeys, p: CProgram): void {
   }
 }
 
+/** What a shard is keyed on (atoms and protocol atoms, as in the packet space). */
+export type ShardKey =
+  | { kind: 'exact'; dst: number; proto: number; port: number }
+  | { kind: 'port'; proto: number; port: number }
+  | { kind: 'rest' };
+
 export interface Shard {
   /** what the shard is, for reports: "10.0.0.1 tcp 80", "tcp 30080 (other destinations)", "rest" */
   label: string;
   cls: PacketClass;
+  key: ShardKey;
 }
 
 export function buildShards(universe: PacketClass, keys: ShardKeys): Shard[] {
@@ -62,9 +69,16 @@ export function buildShards(universe: PacketClass, keys: ShardKeys): Shard[] {
     const [proto, port] = pk.split(' ').map(Number) as [number, number];
     const base = withDim(withDim(universe, DIM.proto, point(proto)), DIM.dport, point(port));
     const dsts = (exactByPort.get(pk) ?? []).sort((a, b) => a - b);
-    for (const d of dsts) shards.push({ label: `${d} ${pk}`, cls: withDim(base, DIM.dst, point(d)) });
+    for (const d of dsts) {
+      shards.push({
+        label: `${d} ${pk}`,
+        cls: withDim(base, DIM.dst, point(d)),
+        key: { kind: 'exact', dst: d, proto, port },
+      });
+    }
     const rest = subtract(universe.core[DIM.dst]!, fromRanges(dsts.map((d) => [d, d])));
-    if (rest.length > 0) shards.push({ label: `${pk} other`, cls: withDim(base, DIM.dst, rest) });
+    if (rest.length > 0)
+      shards.push({ label: `${pk} other`, cls: withDim(base, DIM.dst, rest), key: { kind: 'port', proto, port } });
     const list = usedPorts.get(proto) ?? [];
     list.push([port, port]);
     usedPorts.set(proto, list);
@@ -73,12 +87,17 @@ export function buildShards(universe: PacketClass, keys: ShardKeys): Shard[] {
     const isPortProto = proto >= PORT_PROTOS[0]! && proto <= PORT_PROTOS[1]!;
     const base = withDim(universe, DIM.proto, point(proto));
     if (!isPortProto) {
-      shards.push({ label: `${PROTOS[proto]}`, cls: base });
+      shards.push({ label: `${PROTOS[proto]}`, cls: base, key: { kind: 'rest' } });
       continue;
     }
     const free: IntervalSet = subtract(range(0, 65535), fromRanges(usedPorts.get(proto) ?? []));
-    if (free !== EMPTY && free.length > 0)
-      shards.push({ label: `${PROTOS[proto]} other ports`, cls: withDim(base, DIM.dport, free) });
+    if (free.length > 0) {
+      shards.push({
+        label: `${PROTOS[proto]} other ports`,
+        cls: withDim(base, DIM.dport, free),
+        key: { kind: 'rest' },
+      });
+    }
   }
   return shards;
 }
