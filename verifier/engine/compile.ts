@@ -67,14 +67,18 @@ function ctAtoms(states: readonly CtState[], dnat: boolean): IntervalSet {
   return fromRanges(ranges);
 }
 
-/** Index items (rules or elements) by the exact (dst, proto, dport) their leading conditions pin. */
+/** Index items (rules or elements) by the exact destination, protocol and port their leading conditions pin. */
 export function buildKeyIndex(items: readonly (readonly CPart[] | null)[]): KeyIndex | null {
   if (items.length < 8) return null;
   const full = new Map<string, number[]>();
-  const byPort = new Map<string, number[]>();
   const portOnly = new Map<string, number[]>();
+  const dstOnly = new Map<number, number[]>();
+  const byPort = new Map<string, number[]>();
+  const byDst = new Map<number, number[]>();
   const general: number[] = [];
-  const push = (m: Map<string, number[]>, k: string, i: number) => {
+  const allPortOnly: number[] = [];
+  const allDstOnly: number[] = [];
+  const push = <K>(m: Map<K, number[]>, k: K, i: number) => {
     const l = m.get(k);
     if (l) l.push(i);
     else m.set(k, [i]);
@@ -86,18 +90,24 @@ export function buildKeyIndex(items: readonly (readonly CPart[] | null)[]): KeyI
     };
     const proto = pin(DIM.proto);
     const port = pin(DIM.dport);
-    if (proto === undefined || port === undefined) {
-      general.push(i);
-      continue;
-    }
-    const pk = `${proto} ${port}`;
-    push(byPort, pk, i);
     const dst = pin(DIM.dst);
-    if (dst === undefined) push(portOnly, pk, i);
-    else push(full, `${dst} ${pk}`, i);
+    const pk = proto !== undefined && port !== undefined ? `${proto} ${port}` : undefined;
+    if (pk !== undefined && dst !== undefined) {
+      push(full, `${dst} ${pk}`, i);
+      push(byPort, pk, i);
+      push(byDst, dst, i);
+    } else if (pk !== undefined) {
+      push(portOnly, pk, i);
+      push(byPort, pk, i);
+      allPortOnly.push(i);
+    } else if (dst !== undefined) {
+      push(dstOnly, dst, i);
+      push(byDst, dst, i);
+      allDstOnly.push(i);
+    } else general.push(i);
   }
-  if (full.size + portOnly.size === 0) return null;
-  return { full, byPort, portOnly, general, count: items.length };
+  if (general.length === items.length) return null;
+  return { full, portOnly, dstOnly, general, byPort, byDst, allPortOnly, allDstOnly, count: items.length };
 }
 
 export interface CompileContext {

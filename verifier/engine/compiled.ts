@@ -46,17 +46,24 @@ export interface CElement {
 }
 
 /**
- * Candidates by exact key, for long lists of disjoint exact matches (KUBE-SERVICES, service-ips):
- * an item lands in `full` when it pins destination, protocol and port, in `byPort` when it pins
- * protocol and port, else in `general`. Values are ascending item indices.
+ * Candidates by exact key, for long lists of exact matches (KUBE-SERVICES, service-ips, a hairpin
+ * set): an item is filed by which of destination, protocol and port its leading conditions pin —
+ * `full` (all three: "dst proto port"), `portOnly` (protocol and port: "proto port"), `dstOnly`
+ * (the destination without both others: "dst"), or `general` (neither). Values are ascending
+ * item indices; `byPort` and `byDst` regroup the pinned ones for classes that pin less.
  */
 export interface KeyIndex {
   full: ReadonlyMap<string, readonly number[]>;
-  /** every item that pins protocol and port (full ones included), by "proto port" */
-  byPort: ReadonlyMap<string, readonly number[]>;
-  /** items in byPort but not in full */
   portOnly: ReadonlyMap<string, readonly number[]>;
+  dstOnly: ReadonlyMap<number, readonly number[]>;
   general: readonly number[];
+  /** full ∪ portOnly items, by "proto port" */
+  byPort: ReadonlyMap<string, readonly number[]>;
+  /** full ∪ dstOnly items, by destination atom */
+  byDst: ReadonlyMap<number, readonly number[]>;
+  /** every portOnly item, every dstOnly item (ascending) */
+  allPortOnly: readonly number[];
+  allDstOnly: readonly number[];
   count: number;
 }
 

@@ -177,12 +177,30 @@ const NONE: readonly number[] = [];
 /** Item indices that can match this class, ascending. */
 function candidates(ev: Ev, index: KeyIndex | null, count: number, s: FlowState): readonly number[] {
   if (!index) return allUpTo(count);
-  const proto = ev.q.pinned(DIM.proto);
-  const port = s.dnatPort ?? ev.q.pinned(DIM.dport);
-  if (proto === undefined || port === undefined) return allUpTo(count);
-  const pk = `${proto} ${port}`;
-  const dst = s.dnatAtom ?? ev.q.pinned(DIM.dst);
-  const key = dst === undefined ? pk : `${dst} ${pk}`;
+  return candidatesFor(
+    index,
+    ev.q.pinned(DIM.proto),
+    s.dnatPort ?? ev.q.pinned(DIM.dport),
+    s.dnatAtom ?? ev.q.pinned(DIM.dst),
+  );
+}
+
+/** Candidate lists per index and pinned key, merged once. */
+const merged = new WeakMap<KeyIndex, Map<string, readonly number[]>>();
+
+/**
+ * The items of an index that can match a class pinning these values (undefined: not pinned):
+ * those filed under the pinned key, plus every item that does not pin what the class leaves open.
+ */
+export function candidatesFor(
+  index: KeyIndex,
+  proto: number | undefined,
+  port: number | undefined,
+  dst: number | undefined,
+): readonly number[] {
+  const pk = proto !== undefined && port !== undefined ? `${proto} ${port}` : undefined;
+  if (pk === undefined && dst === undefined) return allUpTo(index.count);
+  const key = `${dst ?? '*'} ${pk ?? '*'}`;
   let memo = merged.get(index);
   if (!memo) {
     memo = new Map();
@@ -190,23 +208,20 @@ function candidates(ev: Ev, index: KeyIndex | null, count: number, s: FlowState)
   }
   let hit = memo.get(key);
   if (!hit) {
-    hit =
-      dst === undefined
-        ? merge(index.byPort.get(pk) ?? NONE, index.general, NONE)
-        : merge(index.full.get(key) ?? NONE, index.portOnly.get(pk) ?? NONE, index.general);
+    if (pk !== undefined && dst !== undefined) {
+      hit = mergeAll([index.full.get(`${dst} ${pk}`), index.portOnly.get(pk), index.dstOnly.get(dst), index.general]);
+    } else if (pk !== undefined) hit = mergeAll([index.byPort.get(pk), index.allDstOnly, index.general]);
+    else hit = mergeAll([index.byDst.get(dst!), index.allPortOnly, index.general]);
     memo.set(key, hit);
   }
   return hit;
 }
 
-/** Candidate lists per index and key, merged once. */
-const merged = new WeakMap<KeyIndex, Map<string, readonly number[]>>();
-
-function merge(a: readonly number[], b: readonly number[], c: readonly number[]): readonly number[] {
-  if (b.length === 0 && c.length === 0) return a;
-  if (a.length === 0 && c.length === 0) return b;
-  if (a.length === 0 && b.length === 0) return c;
-  return [...a, ...b, ...c].sort((x, y) => x - y);
+function mergeAll(lists: readonly (readonly number[] | undefined)[]): readonly number[] {
+  const present = lists.filter((l): l is readonly number[] => l !== undefined && l.length > 0);
+  if (present.length === 0) return NONE;
+  if (present.length === 1) return present[0]!;
+  return present.flat().sort((x, y) => x - y);
 }
 
 function dispatchElement(ev: Ev, step: Extract<CStep, { kind: 'dispatch' }>, s: FlowState): number {
