@@ -28,6 +28,8 @@ export interface VerifyInput {
   locality?: Locality;
   tvBound?: Rational;
   maxFindings?: number;
+  /** evaluate one shard per shape (default true; false evaluates every shard — same result, slower) */
+  shapes?: boolean;
 }
 
 export interface OutcomeLine {
@@ -85,7 +87,17 @@ export function verify(input: VerifyInput): VerifyReport {
   const markMask = observedMarkMask(input.ir?.program ?? null, compiled);
   const tvBound = input.tvBound ?? DEFAULT_TV_BOUND;
   const result = runCheck(
-    { space, shards, ir: input.ir, artifacts: compiled, tvBound, markMask, maxFindings: input.maxFindings ?? 20 },
+    {
+      space,
+      shards,
+      ir: input.ir,
+      artifacts: compiled,
+      tvBound,
+      markMask,
+      maxFindings: input.maxFindings ?? 20,
+      shapes: input.shapes ?? true,
+      rootOf: (shard) => (shard.cls.core[0]![0] === 0 ? 0 : 1),
+    },
     roots,
   );
 

@@ -24,6 +24,7 @@ import { classView } from './ir-view.ts';
 import { evaluateProgram } from './netfilter-eval.ts';
 import { type ArtifactDistribution, artifactDistribution, observe } from './observe.ts';
 import type { ClassQuery } from './query.ts';
+import { type ShapeCache, shapeContext, shardShape } from './shape.ts';
 import type { Shard } from './shards.ts';
 import { AFFINITY_BASE, affinityAbsentAtom, atomFirst, atomLast, DIM, type PacketSpace } from './space.ts';
 
@@ -39,6 +40,10 @@ export interface CheckInput {
   markMask: number;
   /** stop collecting counterexamples after this many distinct differences */
   maxFindings: number;
+  /** evaluate one shard per shape and count the others (see shape.ts); false: every shard */
+  shapes: boolean;
+  /** which root each shard came from (part of its shape) */
+  rootOf: (shard: Shard) => number;
 }
 
 export type Comparison = `${Backend}=${Backend}` | `ir=${Backend}`;
@@ -63,6 +68,10 @@ export interface CheckStats {
   universe: Rational;
   /** per comparison: the largest total-variation distance seen (IR comparisons) */
   maxTV: Partial<Record<Comparison, Rational>>;
+  /** shards evaluated, and shards counted from an evaluated shard of the same shape */
+  evaluatedShards: number;
+  reusedShards: number;
+  shapes: number;
   comparisons: Comparison[];
 }
 
@@ -101,8 +110,10 @@ export function runCheck(input: CheckInput, roots: readonly PacketClass[]): Chec
   const maxTV: Partial<Record<Comparison, Rational>> = {};
   let classes = 0;
   let packets: Rational = rational(0);
+  let findingsSeen = 0;
 
   const record = (f: Omit<Finding, 'classes'>) => {
+    findingsSeen++;
     const sig = `${f.comparison}|${[...Object.entries(f.distributions)].map(([k, d]) => `${k}:${[...d.keys()].join(';')}`).join('|')}`;
     const g = groups.get(sig);
     if (g) {
@@ -162,7 +173,27 @@ export function runCheck(input: CheckInput, roots: readonly PacketClass[]): Chec
     for (const cell of explore(space, cls, evalIR)) compareCell(shard, cell.cls, dists, cell.value);
   };
 
-  for (const shard of input.shards) refine(shard.label, shard.cls, 0, []);
+  const shapeCtx = input.shapes ? shapeContext(space, arts, input.ir?.program ?? null) : null;
+  const cache: ShapeCache = new Map();
+  let evaluatedShards = 0;
+  let reusedShards = 0;
+  for (const shard of input.shards) {
+    const shape = shapeCtx ? shardShape(shapeCtx, shard, input.rootOf(shard)) : null;
+    const known = shape === null ? undefined : cache.get(shape);
+    if (known?.equivalent) {
+      // an isomorphic shard was evaluated and found equivalent: this one splits the same way
+      reusedShards++;
+      classes += known.classes;
+      packets = addRational(packets, classSize(space, shard.cls, count));
+      continue;
+    }
+    evaluatedShards++;
+    const before = { classes, findings: findingsSeen };
+    refine(shard.label, shard.cls, 0, []);
+    if (shape !== null && !known) {
+      cache.set(shape, { classes: classes - before.classes, equivalent: findingsSeen === before.findings });
+    }
+  }
 
   const findings = [...groups.values()];
   for (const k of Object.keys(maxTV) as Comparison[]) maxTV[k] = reduce(maxTV[k]!);
@@ -175,6 +206,9 @@ export function runCheck(input: CheckInput, roots: readonly PacketClass[]): Chec
       universe: reduce(roots.reduce((acc: Rational, r) => addRational(acc, classSize(space, r, count)), rational(0))),
       maxTV,
       comparisons,
+      evaluatedShards,
+      reusedShards,
+      shapes: cache.size,
     },
   };
 }

@@ -1,0 +1,384 @@
+// Shard shapes: thousands of services are written the same way with other addresses, so their
+// shards are evaluated the same way. A shard's shape is a canonical text of everything the three
+// evaluators can observe while refining it — every rule they can reach, every IR service port the
+// reference evaluator can look up, and how all the addresses and ports involved relate — with the
+// addresses, ports and affinity lists replaced by their first-seen numbers. Two shards of one
+// shape are isomorphic: the same questions get the same answers, so they split into the same
+// number of classes with corresponding distributions, and one is equivalent iff the other is.
+// The check evaluates the first shard of each shape and counts the rest (docs/verifier.md §How).
+//
+// What the evaluators can observe, and where each is covered:
+// - artifact rules: every chain reachable from the base chains, where a chain with a key index
+//   contributes only the rules that can be candidates for the keys the shard's flows carry (the
+//   shard's own key, and each DNAT target with the shard's protocol): a rule filed under another
+//   key fails its leading destination/port test for every class of the shard (port-only shards
+//   exclude every exact destination of their port by construction);
+// - IR service ports: the reference evaluator reaches them only through its exact-key tables, by
+//   the same keys (frontends, refuse and firewall rules by destination, protocol, port;
+//   NodePorts and health checks by protocol and port);
+// - addresses: the answers depend only on which combinations of the constants involved (rule
+//   sets, IR addresses, the node's local addresses, the shard's own sets) are non-empty — the
+//   membership pattern of every elementary piece — not on the numbers themselves;
+// - ports the same way; affinity lists by equality; every other value (protocols, interfaces,
+//   marks, conntrack sets, probabilities, timeouts, verdicts) literally.
+import { ipOf } from '../../common/ip.ts';
+import { affinityListId } from '../../compiler/ir/packet.ts';
+import type { IRProgram, IRServicePort } from '../../compiler/ir/types.ts';
+import type { Backend } from '../model/program.ts';
+import type { CPart, CProgram, CStep, CTest, CVerdict, KeyIndex } from './compiled.ts';
+import { type IntervalSet, point } from './intervals.ts';
+import { candidatesFor } from './netfilter-eval.ts';
+import type { Shard } from './shards.ts';
+import { AFFINITY_BASE, addressAtom, DIM, type PacketSpace, protoAtom } from './space.ts';
+
+/** Per-check data the signatures need, built once. */
+export interface ShapeContext {
+  space: PacketSpace;
+  artifacts: readonly { backend: Backend; program: CProgram }[];
+  ir: IRProgram | null;
+  /** IR service ports by the keys that reach them */
+  irByKey: Map<string, IRServicePort[]>;
+  irByPort: Map<string, IRServicePort[]>;
+  /** each service port's position in the IR (rule order matters between service ports) */
+  irOrder: Map<IRServicePort, number>;
+}
+
+export function shapeContext(
+  space: PacketSpace,
+  artifacts: readonly { backend: Backend; program: CProgram }[],
+  ir: IRProgram | null,
+): ShapeContext {
+  const irByKey = new Map<string, IRServicePort[]>();
+  const irByPort = new Map<string, IRServicePort[]>();
+  const add = (m: Map<string, IRServicePort[]>, k: string, sp: IRServicePort) => {
+    const l = m.get(k);
+    if (!l) m.set(k, [sp]);
+    else if (l[l.length - 1] !== sp) l.push(sp);
+  };
+  for (const sp of ir?.servicePorts ?? []) {
+    const proto = protoAtom(sp.protocol);
+    for (const ip of [sp.clusterIP, ...sp.externalIPs, ...sp.loadBalancerIPs]) {
+      add(irByKey, `${addressAtom(space.addresses, ipOf(ip).value)} ${proto} ${sp.port}`, sp);
+    }
+    if (sp.nodePort !== null) add(irByPort, `${proto} ${sp.nodePort}`, sp);
+    if (sp.healthCheckNodePort !== null) add(irByPort, `${protoAtom('tcp')} ${sp.healthCheckNodePort}`, sp);
+  }
+  const irOrder = new Map((ir?.servicePorts ?? []).map((sp, i) => [sp, i]));
+  return { space, artifacts, ir, irByKey, irByPort, irOrder };
+}
+
+/** Numbers constants in first-seen order; remembers each number's value set for the pattern. */
+class Numbering {
+  readonly sets: IntervalSet[] = [];
+  private readonly ids = new Map<string, number>();
+  id(set: IntervalSet): number {
+    const k = set.join(',');
+    let i = this.ids.get(k);
+    if (i === undefined) {
+      i = this.sets.length;
+      this.ids.set(k, i);
+      this.sets.push(set);
+    }
+    return i;
+  }
+}
+
+/**
+ * Which combinations of the numbered sets are non-empty: the membership pattern of every
+ * elementary piece between consecutive bounds, as a sorted list (the boolean algebra the sets
+ * generate, up to renaming the values).
+ */
+function pattern(sets: readonly IntervalSet[]): string {
+  const bounds = new Set<number>();
+  for (const s of sets) {
+    for (let i = 0; i < s.length; i += 2) {
+      bounds.add(s[i]!);
+      bounds.add(s[i + 1]! + 1);
+    }
+  }
+  const cuts = [...bounds].sort((a, b) => a - b);
+  const seen = new Set<string>();
+  const cursor = sets.map(() => 0);
+  for (let c = 0; c + 1 < cuts.length; c++) {
+    const v = cuts[c]!;
+    let bits = '';
+    for (let j = 0; j < sets.length; j++) {
+      const s = sets[j]!;
+      let k = cursor[j]!;
+      while (k < s.length && s[k + 1]! < v) k += 2;
+      cursor[j] = k;
+      bits += k < s.length && s[k]! <= v ? '1' : '0';
+    }
+    seen.add(bits);
+  }
+  return [...seen].sort().join('.');
+}
+
+interface KeyContext {
+  dst: number | undefined;
+  proto: number;
+  port: number;
+}
+
+/** The shape of one shard; null when it is not cached (the rest shards, or no key). */
+export function shardShape(ctx: ShapeContext, shard: Shard, rootIndex: number): string | null {
+  const key = shard.key;
+  if (key.kind === 'rest') return null;
+  const { space } = ctx;
+  const addrs = new Numbering();
+  const ports = new Numbering();
+  const lists = new Map<string, number>();
+  const listId = (id: string) => {
+    let i = lists.get(id);
+    if (i === undefined) lists.set(id, (i = lists.size));
+    return i;
+  };
+  const out: string[] = [`root ${rootIndex}`, `key ${key.kind} ${key.proto}`];
+  // the shard's own sets and the node's local addresses come first
+  out.push(`src ${addrs.id(shard.cls.core[DIM.src]!)} dst ${addrs.id(shard.cls.core[DIM.dst]!)}`);
+  out.push(`local ${addrs.id(space.local)} port ${ports.id(point(key.port))}`);
+
+  const contexts: KeyContext[] = [
+    { dst: key.kind === 'exact' ? key.dst : undefined, proto: key.proto, port: key.port },
+  ];
+  const contextKeys = new Set([`${contexts[0]!.dst} ${key.port}`]);
+  const addContext = (dst: number, port: number) => {
+    const k = `${dst} ${port}`;
+    if (contextKeys.has(k)) return false;
+    contextKeys.add(k);
+    contexts.push({ dst, proto: key.proto, port });
+    return true;
+  };
+
+  if (ctx.ir) out.push(irShape(ctx, ctx.ir, contexts, addContext, addrs, ports, listId));
+  for (const a of ctx.artifacts) out.push(programShape(a.program, space, contexts, addContext, addrs, ports, listId));
+  out.push(`addresses ${pattern(addrs.sets)}`, `ports ${pattern(ports.sets)}`);
+  return out.join('\n');
+}
+
+type AddContext = (dst: number, port: number) => boolean;
+
+function irShape(
+  ctx: ShapeContext,
+  ir: IRProgram,
+  contexts: KeyContext[],
+  addContext: AddContext,
+  addrs: Numbering,
+  ports: Numbering,
+  listId: (id: string) => number,
+): string {
+  const { space } = ctx;
+  const a = (ip: string) => addrs.id(point(addressAtom(space.addresses, ipOf(ip).value)));
+  const cidr = (text: string) => {
+    const [ip, len] = text.split('/') as [string, string];
+    const v = ipOf(ip).value;
+    const bits = BigInt(space.family === 'ipv4' ? 32 : 128);
+    const last = v + (1n << (bits - BigInt(Number(len)))) - 1n;
+    return addrs.id([addressAtom(space.addresses, v), addressAtom(space.addresses, last)]);
+  };
+  const p = (n: number) => ports.id(point(n));
+  const detector = (d: IRProgram['localDetector']) =>
+    d.kind === 'cidr' ? `cidr ${cidr(d.cidr)}` : d.kind === 'none' ? 'none' : `${d.kind} ${JSON.stringify(d)}`;
+  const lines: string[] = [
+    `ir ${ir.family} mark ${ir.masqueradeMark} all ${ir.masqueradeAll} lhnp ${ir.localhostNodePorts}`,
+    `env ${ir.environment.nfacct} ${ir.environment.randomFully} ${ir.environment.conntrackLiberal}`,
+    `det ${detector(ir.localDetector)} nodes ${ir.nodeIPs.map(a).join(',')} primary ${a(ir.primaryNodeIP)}`,
+    `np ${ir.nodePorts.kind === 'addresses' ? ir.nodePorts.addresses.map(a).join(',') : 'all'}`,
+  ];
+  const seen = new Map<IRServicePort, number>();
+  const ranked = () =>
+    [...seen.keys()]
+      .sort((x, y) => ctx.irOrder.get(x)! - ctx.irOrder.get(y)!)
+      .map((sp) => seen.get(sp))
+      .join(',');
+  for (let c = 0; c < contexts.length; c++) {
+    const k = contexts[c]!;
+    const reached = [
+      ...(k.dst === undefined ? [] : (ctx.irByKey.get(`${k.dst} ${k.proto} ${k.port}`) ?? [])),
+      ...(ctx.irByPort.get(`${k.proto} ${k.port}`) ?? []),
+    ];
+    for (const sp of reached) {
+      if (seen.has(sp)) {
+        lines.push(`ctx ${c} sp ${seen.get(sp)}`);
+        continue;
+      }
+      const n = seen.size;
+      seen.set(sp, n);
+      lines.push(`ctx ${c} sp ${n}: ${servicePortShape(sp, a, cidr, p, detector, listId)}`);
+      for (const e of sp.endpoints) addContext(addressAtom(space.addresses, ipOf(e.ip).value), e.port);
+    }
+  }
+  lines.push(`order ${ranked()}`);
+  return lines.join('\n');
+}
+
+function servicePortShape(
+  sp: IRServicePort,
+  a: (ip: string) => number,
+  cidr: (text: string) => number,
+  p: (n: number) => number,
+  detector: (d: IRProgram['localDetector']) => string,
+  listId: (id: string) => number,
+): string {
+  const eps = sp.endpoints;
+  const index = new Map(eps.map((e, i) => [e.hostPort, i]));
+  const set = (s: IRServicePort['cluster']) => (s ? s.endpoints.map((e) => index.get(e.hostPort)).join(',') : '-');
+  return [
+    sp.protocol,
+    p(sp.port),
+    a(sp.clusterIP),
+    `x ${sp.externalIPs.map(a).join(',')}`,
+    `lb ${sp.loadBalancerIPs.map(a).join(',')}`,
+    `np ${sp.nodePort === null ? '-' : p(sp.nodePort)} hc ${sp.healthCheckNodePort === null ? '-' : p(sp.healthCheckNodePort)}`,
+    `${sp.internalTrafficPolicy} ${sp.externalTrafficPolicy} det ${detector(sp.localDetector)}`,
+    `aff ${sp.affinity?.timeoutSeconds ?? '-'} has ${sp.hasEndpoints}`,
+    `int ${JSON.stringify(sp.internal)} ${sp.internalMasquerade} ext ${JSON.stringify(sp.external)}`,
+    `fw ${sp.firewall ? `${sp.firewall.sourceRanges.map(cidr).join(',')} ${sp.firewall.allowLoadBalancerIPs}` : '-'}`,
+    `eps ${eps.map((e) => `${a(e.ip)}:${p(e.port)}${e.isLocal ? 'L' : ''}/${listId(affinityListId(sp.servicePortName, sp.protocol, e.hostPort))}`).join(' ')}`,
+    `sets ${set(sp.cluster)} | ${set(sp.local)}`,
+  ].join(' ');
+}
+
+function programShape(
+  program: CProgram,
+  space: PacketSpace,
+  contexts: KeyContext[],
+  addContext: AddContext,
+  addrs: Numbering,
+  ports: Numbering,
+  listId: (id: string) => number,
+): string {
+  const chainIds = new Map<number, number>();
+  const rulesByChain = new Map<number, Set<number>>();
+  const queue: number[] = [];
+  const reachChain = (c: number): number => {
+    let id = chainIds.get(c);
+    if (id === undefined) {
+      id = chainIds.size;
+      chainIds.set(c, id);
+      rulesByChain.set(c, new Set());
+      queue.push(c);
+    }
+    return id;
+  };
+  const candidateItems = (index: KeyIndex | null, count: number): number[] => {
+    if (!index) return Array.from({ length: count }, (_, i) => i);
+    const all = new Set<number>();
+    for (const k of contexts) for (const i of candidatesFor(index, k.proto, k.port, k.dst)) all.add(i);
+    return [...all].sort((x, y) => x - y);
+  };
+  // reach every chain and rule (to a fixpoint: DNAT targets add key contexts)
+  const hooks: string[] = [];
+  for (const [hook, bases] of Object.entries(program.hooks)) {
+    for (const b of bases) hooks.push(`${hook} ${b.type} ${b.priority} ${b.policy} ${reachChain(b.chain)}`);
+  }
+  let changed = true;
+  const reachSteps = (steps: readonly CStep[]) => {
+    for (const s of steps) {
+      if (s.kind === 'verdict') {
+        if (s.verdict.kind === 'jump' || s.verdict.kind === 'goto') reachChain(s.verdict.chain);
+        if (s.verdict.kind === 'dnat' && addContext(s.verdict.atom, s.verdict.port ?? contexts[0]!.port)) {
+          changed = true;
+        }
+      } else if (s.kind === 'dispatch') {
+        for (const i of candidateItems(s.index, s.elements.length)) reachSteps(s.elements[i]!.steps);
+      } else if (s.kind === 'numgen') for (const b of s.branches) reachSteps(b.steps);
+    }
+  };
+  while (changed) {
+    changed = false;
+    for (const c of [...chainIds.keys()]) {
+      const chain = program.chains[c]!;
+      const rules = rulesByChain.get(c)!;
+      for (const r of candidateItems(chain.index, chain.rules.length)) {
+        if (rules.has(r)) continue;
+        rules.add(r);
+        changed = true;
+        reachSteps(chain.rules[r]!.steps);
+      }
+    }
+  }
+  // write them in first-reached order
+  const partText = (p: CPart): string => {
+    switch (p.dim) {
+      case DIM.src:
+      case DIM.dst:
+        return `${p.dim}a${addrs.id(p.set)}`;
+      case DIM.sport:
+      case DIM.dport:
+        return `${p.dim}p${ports.id(p.set)}`;
+      default:
+        return `${p.dim}=${p.set.join(',')}`;
+    }
+  };
+  const testText = (t: CTest, contextsNow: typeof contexts): string => {
+    switch (t.kind) {
+      case 'parts':
+        return t.parts.map(partText).join('&');
+      case 'mark':
+        return `mark ${t.mask} ${t.value}`;
+      case 'ct':
+        return `ct ${t.atoms.join(',')} ${t.matchesNew} ${t.dnat}`;
+      case 'affinity':
+        return `aff ${listId(space.affinity[t.dim - AFFINITY_BASE]!.id)} ${t.set.join(',')}`;
+      case 'member': {
+        const items = t.index
+          ? [...new Set(contextsNow.flatMap((k) => candidatesFor(t.index!, k.proto, k.port, k.dst)))].sort(
+              (x, y) => x - y,
+            )
+          : t.elements.map((_, i) => i);
+        return `member ${items.map((i) => t.elements[i]!.map(partText).join('&')).join('|')}`;
+      }
+    }
+  };
+  const verdictText = (v: CVerdict): string => {
+    switch (v.kind) {
+      case 'jump':
+      case 'goto':
+        return `${v.kind} ${chainIds.get(v.chain)}`;
+      case 'dnat':
+        return `dnat ${addrs.id(point(v.atom))} ${v.port === null ? '-' : ports.id(point(v.port))}`;
+      case 'masquerade':
+        return `masq ${v.fullyRandom}`;
+      case 'reject':
+        return `reject ${v.with}`;
+      default:
+        return v.kind;
+    }
+  };
+  const stepsText = (steps: readonly CStep[]): string =>
+    steps
+      .map((s): string => {
+        switch (s.kind) {
+          case 'test':
+            return `${s.negate ? '!' : ''}(${testText(s.test, contexts)})`;
+          case 'random':
+            return `rand ${s.p.n}/${s.p.s}`;
+          case 'numgen':
+            return `numgen[${s.branches.map((b) => `${b.w.n}/${b.w.s}:${stepsText(b.steps)}`).join('|')}] miss ${s.miss.n}/${s.miss.s}`;
+          case 'dispatch': {
+            const items = candidateItems(s.index, s.elements.length);
+            return `dispatch[${items.map((i) => `${s.elements[i]!.parts.map(partText).join('&')}:${stepsText(s.elements[i]!.steps)}`).join('|')}]`;
+          }
+          case 'mark':
+            return `mark ${s.keep} ${s.xor}`;
+          case 'affinityWrite':
+            return `write ${listId(s.list)}`;
+          case 'noop':
+            return '';
+          case 'verdict':
+            return verdictText(s.verdict);
+        }
+      })
+      .join(';');
+  const lines = [`program ${program.backend}`, ...hooks];
+  for (const c of queue) {
+    const chain = program.chains[c]!;
+    const rules = [...rulesByChain.get(c)!].sort((x, y) => x - y);
+    lines.push(`chain ${chainIds.get(c)} ${rules.map((r) => stepsText(chain.rules[r]!.steps)).join(' / ')}`);
+  }
+  return lines.join('\n');
+}
+
+/** The classes one shard splits into, remembered per shape. */
+export type ShapeCache = Map<string, { classes: number; equivalent: boolean }>;
