@@ -69,7 +69,6 @@ function ctAtoms(states: readonly CtState[], dnat: boolean): IntervalSet {
 
 /** Index items (rules or elements) by the exact destination, protocol and port their leading conditions pin. */
 export function buildKeyIndex(items: readonly (readonly CPart[] | null)[]): KeyIndex | null {
-  if (items.length < 8) return null;
   const full = new Map<string, number[]>();
   const portOnly = new Map<string, number[]>();
   const dstOnly = new Map<number, number[]>();
