@@ -20,7 +20,8 @@
 //   sets, IR addresses, the node's local addresses, the shard's own sets) are non-empty — the
 //   membership pattern of every elementary piece — not on the numbers themselves;
 // - ports the same way; affinity lists by equality; every other value (protocols, interfaces,
-//   marks, conntrack sets, probabilities, timeouts, verdicts) literally.
+//   marks, conntrack sets, probabilities, timeouts, verdicts) literally. An IR endpoint's isLocal
+//   is left out: the evaluator only sees it through the local set, which is written.
 import { ipOf } from '../../common/ip.ts';
 import { affinityListId } from '../../compiler/ir/packet.ts';
 import type { IRProgram, IRServicePort } from '../../compiler/ir/types.ts';
@@ -234,7 +235,7 @@ function servicePortShape(
     `aff ${sp.affinity?.timeoutSeconds ?? '-'} has ${sp.hasEndpoints}`,
     `int ${JSON.stringify(sp.internal)} ${sp.internalMasquerade} ext ${JSON.stringify(sp.external)}`,
     `fw ${sp.firewall ? `${sp.firewall.sourceRanges.map(cidr).join(',')} ${sp.firewall.allowLoadBalancerIPs}` : '-'}`,
-    `eps ${eps.map((e) => `${a(e.ip)}:${p(e.port)}${e.isLocal ? 'L' : ''}/${listId(affinityListId(sp.servicePortName, sp.protocol, e.hostPort))}`).join(' ')}`,
+    `eps ${eps.map((e) => `${a(e.ip)}:${p(e.port)}/${listId(affinityListId(sp.servicePortName, sp.protocol, e.hostPort))}`).join(' ')}`,
     `sets ${set(sp.cluster)} | ${set(sp.local)}`,
   ].join(' ');
 }
