@@ -5,7 +5,6 @@
 // over random models), and a tool given an IR from elsewhere can report them all at once.
 import {
   cidrContains,
-  familyOf,
   type IPText,
   joinHostPort,
   loopbackCIDR,
@@ -89,7 +88,11 @@ function checkDetector(ir: IRProgram, report: Report, d: IRLocalDetector): void 
   }
 }
 
-const isLoopbackAddress = (ir: IRProgram, ip: string): boolean => inCidr(loopbackCIDR(ir.family), ip);
+/** In the family's loopback block (false for text that is no address: that is reported elsewhere). */
+function isLoopbackAddress(ir: IRProgram, ip: string): boolean {
+  const r = parseIPStrict(ip);
+  return r.ok && r.value.family === ir.family && inCidr(loopbackCIDR(ir.family), r.value.text);
+}
 const loopbackAddress = (ir: IRProgram): IPText => (ir.family === 'ipv4' ? '127.0.0.1' : '::1') as IPText;
 
 function validateProgram(ir: IRProgram, report: Report): void {
@@ -103,8 +106,7 @@ function validateProgram(ir: IRProgram, report: Report): void {
     checkAddress(ir, report, 'node IP', ip);
     if (seen.has(ip)) report('node-ips', `node IP ${ip} listed twice`);
     seen.add(ip);
-    if (familyOf(ip) === ir.family && isLoopbackAddress(ir, ip))
-      report('node-ips', `node IP ${ip} is a loopback address`);
+    if (isLoopbackAddress(ir, ip)) report('node-ips', `node IP ${ip} is a loopback address`);
   }
   const primary = ir.nodeIPs[0] ?? loopbackAddress(ir);
   if (ir.primaryNodeIP !== primary) report('primary-node-ip', `primaryNodeIP ${ir.primaryNodeIP}, expected ${primary}`);
@@ -173,10 +175,7 @@ function validateServicePort(ir: IRProgram, sp: IRServicePort, report: Report): 
   if (sp.servicePortName !== expectedName) report('identity', `servicePortName should be ${expectedName}`);
   if (!['tcp', 'udp', 'sctp'].includes(sp.protocol)) report('protocol', `protocol ${JSON.stringify(sp.protocol)}`);
   checkAddress(ir, report, 'cluster IP', sp.clusterIP);
-  if (
-    familyOf(sp.clusterIP) === ir.family &&
-    (isLoopbackAddress(ir, sp.clusterIP) || ir.nodeIPs.includes(sp.clusterIP))
-  )
+  if (isLoopbackAddress(ir, sp.clusterIP) || ir.nodeIPs.includes(sp.clusterIP))
     report('cluster-ip-local', `cluster IP ${sp.clusterIP} is a LOCAL address`);
   for (const ip of sp.externalIPs) checkAddress(ir, report, 'external IP', ip);
   for (const ip of sp.loadBalancerIPs) checkAddress(ir, report, 'load-balancer IP', ip);

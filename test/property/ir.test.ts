@@ -145,4 +145,37 @@ test(`every lowered IR satisfies validateIR, and evaluate gives proper distribut
   assert.ok(packets >= RUNS * PACKETS, `${packets} packets`);
 });
 
+/** Replace one leaf (string, number, boolean) of a JSON value, keeping its type. */
+function mutateLeaf(value: unknown, pick: number, replacement: { s: string; n: number }): unknown {
+  let i = 0;
+  const walk = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(walk);
+    if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
+    if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') return v;
+    if (i++ !== pick) return v;
+    return typeof v === 'string' ? replacement.s : typeof v === 'number' ? replacement.n : !v;
+  };
+  return walk(value);
+}
+
+test('validateIR reports, never throws, whatever values a well-shaped program holds', () => {
+  let reported = 0;
+  fc.assert(
+    fc.property(
+      arbitraryModel({ maxServices: 4 }),
+      fc.nat(),
+      fc.constantFrom('', '10.0.0.1', '10.00.0.1', 'fd00::1', '::ffff:1.2.3.4', '10.0.0.0/8', 'x y', 'veth+', 'tcp'),
+      fc.oneof(fc.integer({ min: -2, max: 70000 }), fc.constant(0x4000), fc.double({ noNaN: false })),
+      (model, pick, s, n) => {
+        for (const ir of programsOf(model).slice(0, 2)) {
+          const bad = mutateLeaf(ir, pick % 400, { s, n }) as IRProgram;
+          if (validateIR(bad).length > 0) reported++;
+        }
+      },
+    ),
+    { numRuns: 200, seed },
+  );
+  assert.ok(reported > 50, `only ${reported} mutated programs reported`);
+});
+
 test.run();
