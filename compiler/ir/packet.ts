@@ -2,7 +2,7 @@
 // reference evaluator (evaluate.ts), `ksvc explain` and the verifier. The evaluator never reads a
 // packet's fields directly; it asks a PacketView. A concrete view answers from one packet; the
 // verifier's symbolic view answers for a whole class of packets and splits the class when the
-// answer is not the same for all of them. That is how one evaluator serves both (docs/ir.md §7).
+// answer is not the same for all of them. That is how one evaluator serves both (docs/ir.md §7.4).
 import { type CIDRText, cidrOf, type IPText, ipOf, type ParsedCIDR, type ParsedIP } from '../../common/ip.ts';
 import type { Protocol } from '../../common/kubernetes.ts';
 
@@ -64,7 +64,11 @@ export type PacketTest =
   /** (mark & mask) == value */
   | { kind: 'mark'; mask: number; value: number }
   | { kind: 'ctState'; state: CtState }
-  /** ct status has DST_NAT (only asked when ct state ≠ new) */
+  /**
+   * ct status has DST_NAT. The reference evaluator never asks it (for new packets nat decides it;
+   * the only rule reading it exempts established and related ones, docs/ir.md §3.6); an artifact's
+   * `ct status dnat` may.
+   */
   | { kind: 'ctDnat' }
   /** a record for this source exists in `list` and is younger than `timeoutSeconds` (age < timeoutSeconds) */
   | { kind: 'affinityFresh'; list: AffinityListId; timeoutSeconds: number };
