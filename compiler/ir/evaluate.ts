@@ -226,8 +226,6 @@ interface Rewritten {
   lookup<T>(table: KeyTable<T>): T | undefined;
 }
 
-const contains = inCidr;
-
 function rewritten(r: Run, b: NatBranch): Rewritten {
   const ep = b.dnat;
   if (!ep) {
@@ -239,7 +237,7 @@ function rewritten(r: Run, b: NatBranch): Rewritten {
   }
   const value = (f: string): string | number => (f === 'dst' ? ep.ip : f === 'protocol' ? b.protocol! : ep.port);
   return {
-    dstIn: (cidr) => contains(cidr, ep.ip),
+    dstIn: (cidr) => inCidr(cidr, ep.ip),
     dstLocal: () => isLocalAddress(r.ir, ep.ip),
     lookup: (table) => table.index.get(keyString(table.fields.map(value))),
   };
@@ -247,7 +245,7 @@ function rewritten(r: Run, b: NatBranch): Rewritten {
 
 /** LOCAL for a known address (a DNAT target). */
 export function isLocalAddress(ir: IRProgram, ip: IPText | string): boolean {
-  return contains(loopbackCIDR(ir.family), ip) || ir.nodeIPs.includes(ip as IPText);
+  return inCidr(loopbackCIDR(ir.family), ip) || ir.nodeIPs.includes(ip as IPText);
 }
 
 type FilterHook = 'input' | 'forward' | 'output';
