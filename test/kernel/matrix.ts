@@ -260,9 +260,10 @@ export async function runDifferential(
               owner.push(o);
             }
           }
-          // IPv6: a REJECT's ICMPv6 error can come back while connect() still holds the socket lock;
-          // TCP then keeps it as a soft error and only the SYN retransmission (1 s) fails the connect.
-          const obs = await probers[b]!.run(list, { timeoutMs: plan.family === 'ipv6' ? 1400 : 250 });
+          // IPv6: a REJECT's ICMPv6 error comes back while connect() still holds the socket lock (on a
+          // veth, every time); TCP keeps it as a soft error and only a SYN retransmission (1 s, then
+          // 3 s) fails the connect. 1.4 s read REJECTs as DROPs at load average 20; 5 s covers both.
+          const obs = await probers[b]!.run(list, { timeoutMs: plan.family === 'ipv6' ? 5000 : 250 });
           probes += list.length;
           obs.forEach((ob, k) => {
             const seen = owner[k]!.seen.get(backends[b]!.name)!;
