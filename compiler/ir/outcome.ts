@@ -1,4 +1,4 @@
-// What happens to a packet — the observation both backends must agree on (docs/ir.md §7,
+// What happens to a packet — the observation both backends must agree on (docs/ir.md §7.5,
 // docs/verifier.md): the verdict, the DNAT target, masquerade, the final mark and the affinity
 // records written. An evaluation yields a distribution over outcomes with exact probabilities.
 import type { IPText } from '../../common/ip.ts';
@@ -16,7 +16,11 @@ export interface Outcome {
   dnat: { ip: IPText; port: number } | null;
   /** Source NAT to the outgoing interface's address in nat POSTROUTING. */
   masquerade: 'none' | 'masquerade' | 'masquerade-fully-random';
-  /** The skb mark when the packet leaves the rules (u32, only bits some rule touches can change). */
+  /**
+   * The final value of the mark bits the program owns: `mark & masqueradeMark` when the packet
+   * leaves the rules (0 or masqueradeMark). The other bits pass through unchanged and are not
+   * observed (docs/ir.md §7.5; docs/verifier.md `owned-mark-bits`).
+   */
   mark: number;
   /** Affinity lists in which this source's record was written or refreshed, sorted, no repeats. */
   affinityWrites: readonly AffinityListId[];

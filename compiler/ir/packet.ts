@@ -2,8 +2,8 @@
 // reference evaluator (evaluate.ts), `ksvc explain` and the verifier. The evaluator never reads a
 // packet's fields directly; it asks a PacketView. A concrete view answers from one packet; the
 // verifier's symbolic view answers for a whole class of packets and splits the class when the
-// answer is not the same for all of them. That is how one evaluator serves both (docs/ir.md §7).
-import type { CIDRText, IPText } from '../../common/ip.ts';
+// answer is not the same for all of them. That is how one evaluator serves both (docs/ir.md §7.4).
+import { type CIDRText, cidrOf, type IPText, ipOf, type ParsedCIDR, type ParsedIP } from '../../common/ip.ts';
 import type { Protocol } from '../../common/kubernetes.ts';
 
 /** Where a packet meets netfilter: from a network interface (PREROUTING) or generated on the node (OUTPUT). */
@@ -64,7 +64,11 @@ export type PacketTest =
   /** (mark & mask) == value */
   | { kind: 'mark'; mask: number; value: number }
   | { kind: 'ctState'; state: CtState }
-  /** ct status has DST_NAT (only asked when ct state ≠ new) */
+  /**
+   * ct status has DST_NAT. The reference evaluator never asks it (for new packets nat decides it;
+   * the only rule reading it exempts established and related ones, docs/ir.md §3.6); an artifact's
+   * `ct status dnat` may.
+   */
   | { kind: 'ctDnat' }
   /** a record for this source exists in `list` and is younger than `timeoutSeconds` (age < timeoutSeconds) */
   | { kind: 'affinityFresh'; list: AffinityListId; timeoutSeconds: number };
@@ -108,11 +112,31 @@ export interface PacketView {
   lookup<T>(table: KeyTable<T>): T | undefined;
 }
 
-/** Does `ip` (canonical text) lie in `cidr` (canonical text)? Small, allocation-free for IPv4. */
+/** Does `ip` (canonical text) lie in `cidr` (canonical text)? */
 export type CidrMatcher = (cidr: CIDRText, ip: IPText) => boolean;
 
-/** A view that answers from one concrete packet. */
-export function concreteView(p: Packet, inCidr: CidrMatcher): PacketView {
+// Parsed forms of the few hundred distinct texts an evaluation meets (bounded, so a long run
+// over many addresses cannot grow it without limit).
+const parsedCidrs = new Map<string, ParsedCIDR>();
+const parsedIPs = new Map<string, ParsedIP>();
+function cached<T>(cache: Map<string, T>, text: string, parse: (s: string) => T): T {
+  let v = cache.get(text);
+  if (v === undefined) {
+    if (cache.size >= 4096) cache.clear();
+    cache.set(text, (v = parse(text)));
+  }
+  return v;
+}
+
+/** The CidrMatcher over canonical texts (compiler/ir and common/ip.ts spell addresses one way). */
+export const inCidr = (cidr: string, ip: string): boolean => {
+  const c = cached(parsedCidrs, cidr, cidrOf);
+  const a = cached(parsedIPs, ip, ipOf);
+  return c.family === a.family && a.value >= c.first && a.value <= c.last;
+};
+
+/** A view that answers from one concrete packet (addresses compared by `matcher`, default inCidr). */
+export function concreteView(p: Packet, matcher: CidrMatcher = inCidr): PacketView {
   const fieldValue = (f: KeyField): string | number => (f === 'dst' ? p.dst : f === 'protocol' ? p.protocol : p.dport);
   return {
     test(t) {
@@ -122,9 +146,9 @@ export function concreteView(p: Packet, inCidr: CidrMatcher): PacketView {
         case 'protocol':
           return p.protocol === t.protocol;
         case 'src':
-          return inCidr(t.cidr, p.src);
+          return matcher(t.cidr, p.src);
         case 'dst':
-          return inCidr(t.cidr, p.dst);
+          return matcher(t.cidr, p.dst);
         case 'sport':
           return hasPorts(p.protocol) && p.sport === t.port;
         case 'dport':

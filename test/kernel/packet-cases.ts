@@ -1,5 +1,5 @@
 // Dedicated packet-test cases: small models that each exercise one kube-proxy behaviour, plus the
-// probes whose outcome the test asserts literally (independently of intent.ts).
+// probes whose outcome the test asserts literally (independently of the reference evaluator).
 import type { Family } from '../../common/ip.ts';
 import type { ClusterModel } from '../../compiler/model.ts';
 import { cidr, cluster, endpoint, ip, port, service } from './models.ts';

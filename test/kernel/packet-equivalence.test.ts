@@ -1,7 +1,7 @@
 // Real packets through ksvc's two backends: each case's IR is rendered to iptables-restore text
 // (with the builtin-chain hooks) and to nftables JSON, each loaded into its own node namespace of
 // the same topology, and every frontend is probed from every source class. Asserts: the backends
-// agree (outcome class, the set of DNAT targets, masquerade), both match the IR's intent, and the
+// agree (outcome class, the set of DNAT targets, masquerade), both match the IR's reference evaluator, and the
 // literal outcomes each case names. Root only; skips loudly otherwise.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';

@@ -1,12 +1,12 @@
-// The packet harness itself: its parsing and classification (no root needed), the IR intent for a
-// few hand-checked probes, and — as root — proof that the differential test can fail: a ruleset
+// The packet harness itself: its parsing and classification (no root needed), the IR's expected
+// outcomes for a few hand-checked probes, and — as root — proof that the differential test can fail: a ruleset
 // with three deliberate faults (REJECT turned into DROP, a wrong DNAT port, a missing masquerade
 // mark) must be reported, each at the cell it breaks.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { renderIptables } from '../../backends/iptables/index.ts';
 import { lowerModel } from '../../compiler/lower/index.ts';
-import { intentOf } from './intent.ts';
+import { expectedFor } from './expected.ts';
 import { iptablesBackend, nftablesBackend } from './load.ts';
 import { runDifferential } from './matrix.ts';
 import { kernelTestsEnabled } from './netns.ts';
@@ -62,12 +62,12 @@ test('classification: DNAT target, masquerade, reject, drop, local', () => {
   assert.ok(observationKey(classify(probe({}), undefined, 'connected', local)).startsWith('odd'));
 });
 
-test('IR intent for hand-checked probes of the basic case', () => {
+test('IR expectations for hand-checked probes of the basic case', () => {
   const c = CASES[0]!;
   const ir = lowerModel(c.model, { node: c.node, family: 'ipv4' }).programs[0]!;
   const plan = planTopology(ir);
   const outside = plan.sources.find((s) => s.label === 'client:outside')!.ip;
-  const at = (p: Partial<Probe>) => intentOf(ir, plan, probe({ src: outside, ...p }));
+  const at = (p: Partial<Probe>) => expectedFor(ir, plan, probe({ src: outside, ...p }));
   assert.equal(at({ dst: '10.32.0.20', dport: 80 }).allowed, ['reject']);
   assert.equal(at({ dst: '10.32.0.159', dport: 8080 }).allowed.sort(), [
     'dnat 10.64.1.13:80 masq',

@@ -275,7 +275,14 @@ export async function withTopology<T>(plan: TopologyPlan, tag: string, body: (t:
         if (v6) {
           for (const ns of [node, client, pods])
             sysctls(ns, { 'net.ipv6.conf.all.accept_dad': '0', 'net.ipv6.conf.default.accept_dad': '0' });
-          sysctls(node, { 'net.ipv6.conf.all.forwarding': '1', 'net.ipv6.icmp.ratelimit': '0' });
+          // ICMPv6 errors also pass the namespace's global ICMP limiter (net.ipv4.icmp_msgs_*, default
+          // burst 50): a burst of probes to a REJECT otherwise loses replies and reads as DROP.
+          sysctls(node, {
+            'net.ipv6.conf.all.forwarding': '1',
+            'net.ipv6.icmp.ratelimit': '0',
+            'net.ipv4.icmp_msgs_per_sec': '100000',
+            'net.ipv4.icmp_msgs_burst': '100000',
+          });
         } else {
           const perIface = Object.fromEntries(
             [plan.nodeExtIface, plan.nodePodIface].flatMap((i) => [

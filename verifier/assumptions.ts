@@ -1,0 +1,85 @@
+// What a proof of equivalence assumes about the world outside the two rulesets, and where the
+// backends differ by design: stated, never silent. `ksvc verify` prints these with every result;
+// docs/verifier.md explains each one (a test keeps the two lists the same, id for id).
+
+export interface Assumption {
+  /** Stable short id, e.g. `affinity-capacity`. */
+  id: string;
+  /** One sentence or two, printable as is. */
+  text: string;
+}
+
+export const ASSUMPTIONS: readonly Assumption[] = [
+  {
+    id: 'kube-chains-only',
+    text: "The proof covers kube-proxy's rules as the artifacts hold them; other tables and chains the kube-proxy hooks never reach are listed as ignored, and other software's rules at the same hooks are assumed not to change the packet.",
+  },
+  {
+    id: 'nft-accept-ends-own-table',
+    text: "An nft accept ends only its own table's base chain (another table at the same hook still sees the packet); an iptables ACCEPT in kube-proxy's chains ends the builtin chain it shares with the administrator's rules. Outcomes of kube-proxy's rules are the same; interaction with other firewalls differs.",
+  },
+  {
+    id: 'base-chain-order',
+    text: 'Base chains registered at the same hook and priority run in an unspecified order; each backend is assumed to be the only one registering kube-proxy chains at the nat (-100, 100) and filter (0) priorities.',
+  },
+  {
+    id: 'nfacct-not-counted',
+    text: 'The nfacct counters ct_state_invalid_dropped_pkts and localhost_nps_accepted_pkts are incremented by the iptables rules only; counters are not part of an outcome.',
+  },
+  {
+    id: 'affinity-capacity',
+    text: 'Session affinity needs room for every record: xt_recent keeps at most ip_list_tot records per endpoint list (default 100) and evicts the oldest, the nft affinity set of a service port holds at most 65,535 (client, endpoint) records and then stops adding. Beyond either limit the backends can choose differently.',
+  },
+  {
+    id: 'affinity-time',
+    text: 'A record is fresh while its age in whole seconds is below the timeout; xt_recent counts jiffies, nft set timeouts expire on millisecond timers, so within one tick of the timeout the backends can disagree.',
+  },
+  {
+    id: 'affinity-reload',
+    text: 'Affinity state is assumed equal on both sides: both start empty on a fresh node, but reloading the nft table empties its affinity sets, while iptables keeps a recent list for as long as some rule references it.',
+  },
+  {
+    id: 'fragments-reassembled',
+    text: 'With conntrack loaded, fragments are reassembled before these hooks: every packet has its transport header.',
+  },
+  {
+    id: 'martians',
+    text: 'Packets arriving from an interface never carry a LOCAL source address (the kernel drops such martians at routing unless accept_local is set); locally generated packets always do.',
+  },
+  {
+    id: 'local-addresses',
+    text: "LOCAL (iptables addrtype LOCAL, nft fib type local) is the kernel's set of local addresses; the IR takes it to be the node's declared addresses plus the loopback block, so the comparison with the IR assumes the node has no other local address that a NodePort or LOCAL-source decision could meet.",
+  },
+  {
+    id: 'route-localnet',
+    text: 'NodePorts on 127.0.0.0/8 (localhost NodePorts) need net.ipv4.conf.all.route_localnet=1, which no ruleset sets; outcomes for them assume it.',
+  },
+  {
+    id: 'iptables-probability-rounding',
+    text: 'iptables userspace stores --probability p as lround(p * 2^31) (current libxt_statistic; 0.3333333333 is saved as 0.33333333349). Older versions truncated, one unit lower for some thresholds; the kernel-level comparison assumes lround.',
+  },
+  {
+    id: 'random-ideal',
+    text: "The kernel's random numbers (xt_statistic, nft meta random) are uniform and independent for every rule evaluation.",
+  },
+  {
+    id: 'nat-first-packet',
+    text: 'nat rules (DNAT, masquerade, affinity writes) run for the first packet of a connection only; later packets follow the conntrack binding, which both backends record the same way. Filter rules are compared for every conntrack state.',
+  },
+  {
+    id: 'masquerade-address',
+    text: 'Which source address and port MASQUERADE picks is routing and conntrack business; an outcome records only that the packet is masqueraded, and whether fully-random.',
+  },
+  {
+    id: 'owned-mark-bits',
+    text: "Only the mark bits the rulesets test or set (kube-proxy's masquerade bit) are observed; other bits pass through both unchanged. A packet that arrives with the masquerade bit already set is masqueraded by both.",
+  },
+  {
+    id: 'reject-kind',
+    text: 'iptables REJECT without --reject-with and nft reject in an ip or ip6 table both answer ICMP (ICMPv6) port unreachable, also for TCP.',
+  },
+  {
+    id: 'health-check-server',
+    text: 'The rules accept health-check node port traffic; whether anything answers is the health-check server, which is not modelled.',
+  },
+];
