@@ -212,7 +212,7 @@ function replaceSink(file: string, target: string, existing: Stats | null): Open
   if (existing) {
     try {
       // Owner first: chown clears set-id bits, which the chmod then restores.
-      if (existing.uid !== process.getuid?.() || existing.gid !== process.getgid?.()) {
+      if (existing.uid !== process.geteuid?.() || existing.gid !== process.getegid?.()) {
         fchownSync(fd, existing.uid, existing.gid);
       }
       fchmodSync(fd, existing.mode & 0o7777);
