@@ -24,6 +24,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { CliIO } from '../../cli/io.ts';
 import { runCli } from '../../cli/main.ts';
+import { testUnless } from '../support/skips.ts';
 
 const root = process.geteuid?.() === 0;
 const NOBODY = 65534;
@@ -66,7 +67,7 @@ async function asNobody<T>(body: () => Promise<T>): Promise<T> {
 }
 
 const leftovers = () => readdirSync(dir).filter((f) => f.includes('tmp'));
-const rootOnly = root ? test : test.skip;
+const rootOnly = testUnless(test, 'output files as root', root ? null : 'not running as root');
 
 test('a link planted at the temp name of an earlier version does not redirect the write', async () => {
   writeFileSync(at('victim'), 'precious\n');
