@@ -15,9 +15,9 @@ import {
 import type { Command } from './command.ts';
 import { type CliIO, EXIT_FINDINGS, EXIT_OK } from './io.ts';
 import { type LoadedInput, loadKsvcFile, loadKubernetesFiles } from './load-input.ts';
-import { writeOutput } from './output-file.ts';
-import { renderDiagnostics } from './render-diagnostics.ts';
-import { timings } from './timings.ts';
+import { type FileIdentity, writeOutput } from './output-file.ts';
+import { type OutputFormat, renderDiagnostics } from './render-diagnostics.ts';
+import { type Timings, timings } from './timings.ts';
 
 export interface BackendRenderOptions {
   format: string;
@@ -134,7 +134,6 @@ async function runCompile(argv: string[], io: CliIO): Promise<number> {
     return usageError(io, fromK8s ? 'expected input FILEs' : 'expected exactly one input FILE');
   }
   if (v['skip-unknown-kinds'] && !fromK8s) return usageError(io, '--skip-unknown-kinds needs --from-k8s');
-  const file = parsed.positionals[0]!;
   const backend = BACKENDS.find((b) => b.name === v.backend);
   if (!v.backend) return usageError(io, `--backend is required (${BACKENDS.map((b) => b.name).join(', ')})`);
   if (!backend) {
@@ -153,6 +152,28 @@ async function runCompile(argv: string[], io: CliIO): Promise<number> {
   if (v.family !== undefined && v.family !== 'ipv4' && v.family !== 'ipv6') {
     return usageError(io, '--family is ipv4 or ipv6');
   }
+  const lowered = await loadAndLower(io, parsed, backend, output, time);
+  if (typeof lowered === 'number') return lowered;
+  // Only the IR is alive from here on: the model and the AST are garbage while the output is built.
+  const chunks = await backend.chunks(lowered.programs, { format, hooks: Boolean(v['with-hooks']) });
+  const failed = writeOutput(io, v.out ?? '-', time.split(chunks), { inputs: lowered.inputs });
+  time.mark('render+write');
+  if (failed !== null) return usageError(io, `cannot write output: ${failed}`);
+  return EXIT_OK;
+}
+
+type CompileArgs = Exclude<ReturnType<typeof parseCommandArgs<typeof FLAGS>>, number>;
+
+/** Read, check and lower the input; diagnostics are printed here. Returns the IR or an exit code. */
+async function loadAndLower(
+  io: CliIO,
+  parsed: CompileArgs,
+  backend: Backend,
+  output: OutputFormat,
+  time: Timings,
+): Promise<{ programs: IRProgram[]; inputs: FileIdentity[] } | number> {
+  const v = parsed.values;
+  const file = parsed.positionals[0]!;
   const lowerApi = await import('../api/lower.ts');
   const flags = detectorFlagValues(v);
   const detector = Object.keys(flags).length > 0 ? lowerApi.localDetectorFromFlags(flags) : null;
@@ -160,15 +181,15 @@ async function runCompile(argv: string[], io: CliIO): Promise<number> {
     return usageError(io, detector.diagnostics.map((d) => d.message).join('; '));
   }
   time.mark('start-up');
-
+  const fromK8s = Boolean(v['from-k8s']);
   const loaded: LoadedInput = fromK8s
     ? await loadKubernetesFiles(io, parsed.positionals, {
         node: v.node ?? null,
         skipUnknownKinds: Boolean(v['skip-unknown-kinds']),
       })
-    : await loadKsvcFile(io, file);
+    : await loadKsvcFile(io, file, time);
   if (loaded.readError) return usageError(io, loaded.readError);
-  time.mark(fromK8s ? 'read+import' : 'read+parse+check');
+  if (fromK8s) time.mark('read+import');
   const report = (diags: Diagnostic[]) => {
     if (diags.length > 0) io.stderr(renderDiagnostics(diags, loaded.sources, output, io.color));
   };
@@ -202,9 +223,5 @@ async function runCompile(argv: string[], io: CliIO): Promise<number> {
   time.mark('lower');
   report([...loaded.diagnostics, ...lowered.diagnostics]);
   if (lowered.diagnostics.some((d) => d.severity === 'error')) return EXIT_FINDINGS;
-  const chunks = await backend.chunks(lowered.programs, { format, hooks: Boolean(v['with-hooks']) });
-  const failed = writeOutput(io, v.out ?? '-', chunks, { inputs: loaded.inputs });
-  time.mark('render+write');
-  if (failed !== null) return usageError(io, `cannot write output: ${failed}`);
-  return EXIT_OK;
+  return { programs: lowered.programs, inputs: loaded.inputs };
 }

@@ -7,6 +7,7 @@ import type { KubeImportOptions } from '../compiler/kube/index.ts';
 import type { ClusterModel } from '../compiler/model.ts';
 import { type CliIO, inputName, readInputFile } from './io.ts';
 import type { FileIdentity } from './output-file.ts';
+import type { Timings } from './timings.ts';
 
 export interface LoadedInput {
   /** null when the input has errors (or could not be read: see `readError`). */
@@ -28,15 +29,19 @@ const unreadable = (message: string): LoadedInput => ({
   readError: message,
 });
 
-export async function loadKsvcFile(io: CliIO, file: string): Promise<LoadedInput> {
+export async function loadKsvcFile(io: CliIO, file: string, time?: Timings): Promise<LoadedInput> {
   const read = readInputFile(io, file);
   if (!read.ok) return unreadable(read.message);
-  const { load } = await import('../api/ksvc.ts');
-  const loaded = load(read.text, { file: inputName(file) });
+  const { parse, check } = await import('../api/ksvc.ts');
+  time?.mark('read');
+  const parsed = parse(read.text, { file: inputName(file) });
+  time?.mark('parse');
+  const checked = check(parsed);
+  time?.mark('check');
   return {
-    model: loaded.model,
-    diagnostics: loaded.diagnostics,
-    sources: new Map([[loaded.source.path, loaded.source]]),
+    model: checked.model,
+    diagnostics: checked.diagnostics,
+    sources: new Map([[parsed.source.path, parsed.source]]),
     inputs: read.identity ? [read.identity] : [],
   };
 }
