@@ -95,7 +95,7 @@ export function describeErrno(e: unknown): string {
   }
 }
 
-/** A pipe's reader went away (EPIPE): the command ends quietly, as `cat` does. */
+/** The reader of our output went away (EPIPE, ECONNRESET): the command ends quietly, as `cat` does. */
 export class OutputClosedError extends Error {
   constructor() {
     super('output closed (EPIPE)');
@@ -126,7 +126,8 @@ function writeBytes(fd: number, buf: Buffer): void {
       off += writeSync(fd, buf, off, buf.length - off);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'EPIPE') throw new OutputClosedError();
+      // A pipe's reader went away (EPIPE); a socket's (Node's child-process stdio) may reset (ECONNRESET).
+      if (code === 'EPIPE' || code === 'ECONNRESET') throw new OutputClosedError();
       if (code !== 'EAGAIN') throw e;
       Atomics.wait(sleepBuffer, 0, 0, 1); // a non-blocking descriptor is full: wait, then retry
     }

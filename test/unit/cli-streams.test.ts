@@ -82,7 +82,10 @@ test('compile BIG | head -1: ends like cat (SIGPIPE), quietly', async () => {
   );
   clearTimeout(timer);
   assert.ok(first.startsWith('*filter\n'));
-  assert.ok(signal === 'SIGPIPE' || code === 141, `killed by SIGPIPE (or exit 141), got code ${code} signal ${signal}`);
+  assert.ok(
+    signal === 'SIGPIPE' || code === 141,
+    `killed by SIGPIPE (or exit 141), got code ${code} signal ${signal}: ${err}`,
+  );
   noStackTrace(err);
   assert.not.match(err, 'EPIPE');
 });
