@@ -156,6 +156,7 @@ async function runCompile(argv: string[], io: CliIO): Promise<number> {
   if (typeof lowered === 'number') return lowered;
   // Only the IR is alive from here on: the model and the AST are garbage while the output is built.
   const chunks = await backend.chunks(lowered.programs, { format, hooks: Boolean(v['with-hooks']) });
+  time.mark('backend set-up');
   const failed = writeOutput(io, v.out ?? '-', time.split(chunks), { inputs: lowered.inputs });
   time.mark('render+write');
   if (failed !== null) return usageError(io, `cannot write output: ${failed}`);
