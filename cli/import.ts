@@ -3,8 +3,11 @@
 // as kube-proxy reads them (api readKubernetes); cluster settings come from kube-proxy's flags. Before
 // anything is written, the printed file is parsed and checked again and must give the same model
 // (api printKsvc).
+
+import type { KubeImportOptions } from '../api/kubernetes.ts';
 import type { Diagnostic } from '../common/diagnostics.ts';
-import { DETECT_LOCAL_MODES, type KubeImportOptions } from '../compiler/kube/settings.ts';
+// The mode names only (for the help text): the library itself is loaded when the command runs.
+import { DETECT_LOCAL_MODES } from '../compiler/kube/settings.ts';
 import {
   usageError as commandUsageError,
   DETECTOR_FLAGS,

@@ -1,9 +1,10 @@
 // Read the input of compile-like commands into a checked model through the library (api/): a .ksvc
 // file (parse + check), or Kubernetes YAML/JSON objects (readKubernetes). `-` is standard input.
 // The library is imported here, when a command runs, not when the CLI starts.
+
+import type { KubeImportOptions } from '../api/kubernetes.ts';
 import type { Diagnostic } from '../common/diagnostics.ts';
 import type { SourceFile } from '../common/source.ts';
-import type { KubeImportOptions } from '../compiler/kube/index.ts';
 import type { ClusterModel } from '../compiler/model.ts';
 import { type CliIO, inputName, readInputFile } from './io.ts';
 import type { FileIdentity } from './output-file.ts';
