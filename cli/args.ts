@@ -12,13 +12,28 @@ export function usageError(io: CliIO, command: string, message: string): number 
   return EXIT_USAGE;
 }
 
-/** Parse argv strictly; on a bad flag prints the usage error and returns the exit code instead. */
+/**
+ * Parse argv strictly; on a bad flag prints the usage error and returns the exit code instead. An
+ * option that takes one value may be given once: `--backend iptables --backend nftables` is an
+ * error, not "the last one wins". After `--`, every argument is a file name.
+ */
 export function parseCommandArgs<O extends Options>(io: CliIO, command: string, argv: string[], options: O) {
+  const config = { args: argv, options, allowPositionals: true, strict: true, tokens: true } as const;
+  let parsed: ReturnType<typeof parseArgs<typeof config>>;
   try {
-    return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+    parsed = parseArgs(config);
   } catch (e) {
     return usageError(io, command, (e as Error).message);
   }
+  const seen = new Set<string>();
+  for (const t of parsed.tokens) {
+    if (t.kind !== 'option') continue;
+    const spec = options[t.name];
+    if (spec?.type !== 'string' || spec.multiple) continue;
+    if (seen.has(t.name)) return usageError(io, command, `--${t.name} is given more than once`);
+    seen.add(t.name);
+  }
+  return { values: parsed.values, positionals: parsed.positionals };
 }
 
 /** The --output value (default text), or a usage exit code. */
@@ -43,7 +58,7 @@ export interface DetectorFlagValues {
   podInterfaceNamePrefix?: string;
 }
 
-/** The detector flags that were given (compiler/kube/settings.ts detectorFromFlags reads them). */
+/** The detector flags that were given (api/lower.ts localDetectorFromFlags reads them). */
 export function detectorFlagValues(v: {
   'detect-local-mode'?: string;
   'cluster-cidr'?: string[];

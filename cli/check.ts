@@ -12,7 +12,8 @@ import { renderDiagnostics, renderSummary } from './render-diagnostics.ts';
 const HELP = `Usage: ksvc check [options] FILE...
 
 Parse and check .ksvc files without compiling them. Each file is one cluster and is checked on
-its own. Diagnostics go to stdout (text, JSON or GitHub annotations); a summary line goes to stderr.
+its own; FILE '-' reads standard input. Diagnostics go to stdout (text, JSON or GitHub
+annotations); a summary line goes to stderr.
 
 Options:
   --output FORMAT   text (default), json or github
@@ -27,18 +28,18 @@ Examples:
   ksvc check --strict cluster.ksvc
   ksvc check --output json cluster.ksvc | jq '.diagnostics[].code'
   ksvc check --output github services.ksvc     # annotations in a GitHub Actions log
+  generate-services | ksvc check -
 `;
 
 export const checkCommand: Command = {
   name: 'check',
-  summary: 'check .ksvc files and report errors and warnings',
   help: HELP,
   run(argv, io) {
     return runCheck(argv, io);
   },
 };
 
-function runCheck(argv: string[], io: CliIO): number {
+async function runCheck(argv: string[], io: CliIO): Promise<number> {
   const parsed = parseCommandArgs(io, 'check', argv, {
     output: { type: 'string' },
     strict: { type: 'boolean' },
@@ -52,13 +53,16 @@ function runCheck(argv: string[], io: CliIO): number {
   }
   const format = outputFormatOf(io, 'check', values.output);
   if (typeof format === 'number') return format;
-  if (files.length === 0) return usageError(io, 'check', 'no input files');
+  if (files.length === 0) return usageError(io, 'check', "no input files (use '-' for standard input)");
+  if (files.filter((f) => f === '-').length > 1) {
+    return usageError(io, 'check', "'-' (standard input) can be given only once");
+  }
 
   const diagnostics: Diagnostic[] = [];
   const sources = new Map<string, SourceFile>();
   const unreadable: string[] = [];
   for (const file of files) {
-    const loaded = loadKsvcFile(io, file);
+    const loaded = await loadKsvcFile(io, file);
     if (loaded.readError !== undefined) {
       unreadable.push(loaded.readError);
       continue;

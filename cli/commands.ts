@@ -1,9 +1,33 @@
-// The subcommand table (dispatch order = help order).
-
-import { checkCommand } from './check.ts';
+// The subcommand table (dispatch order = help order). Each command's module is loaded only when
+// that command runs: `ksvc --help` and `ksvc --version` load none of them.
 import type { Command } from './command.ts';
-import { compileCommand } from './compile.ts';
-import { fmtCommand } from './fmt.ts';
-import { importCommand } from './import.ts';
 
-export const commands: readonly Command[] = [checkCommand, fmtCommand, compileCommand, importCommand];
+export interface CommandEntry {
+  name: string;
+  /** One line for `ksvc --help`. */
+  summary: string;
+  load(): Promise<Command>;
+}
+
+export const commands: readonly CommandEntry[] = [
+  {
+    name: 'check',
+    summary: 'check .ksvc files and report errors and warnings',
+    load: async () => (await import('./check.ts')).checkCommand,
+  },
+  {
+    name: 'fmt',
+    summary: 'rewrite .ksvc files in the canonical layout (or --check them)',
+    load: async () => (await import('./fmt.ts')).fmtCommand,
+  },
+  {
+    name: 'compile',
+    summary: 'compile a .ksvc file to iptables-restore text (or another backend)',
+    load: async () => (await import('./compile.ts')).compileCommand,
+  },
+  {
+    name: 'import',
+    summary: 'read Kubernetes Service/EndpointSlice/Node YAML or JSON and print the equivalent .ksvc file',
+    load: async () => (await import('./import.ts')).importCommand,
+  },
+];

@@ -1,14 +1,10 @@
-// `ksvc compile`: .ksvc -> checked model -> IR (compiler/lower) -> a backend's artifact.
-// Backends are entries of BACKENDS: adding one is one more entry (name, formats, render).
-
-import { renderIptables } from '../backends/iptables/index.ts';
-import { renderNftablesJson, renderNftablesText } from '../backends/nftables/index.ts';
-import { type Diagnostic, hasErrors } from '../common/diagnostics.ts';
+// `ksvc compile`: .ksvc (or Kubernetes YAML) -> checked model -> IR -> a backend's artifact, through
+// the library (api/). Backends are entries of BACKENDS: adding one is one more entry (name, formats,
+// chunks). The artifact is streamed to its destination chunk by chunk (cli/output-file.ts).
+import type { Diagnostic } from '../common/diagnostics.ts';
 import type { Family } from '../common/ip.ts';
 import type { IRProgram } from '../compiler/ir/types.ts';
-import { detectorFromFlags } from '../compiler/kube/settings.ts';
-import { type LowerOptions, lowerModel, modelFamilies } from '../compiler/lower/index.ts';
-import type { LocalDetectorSpec } from '../compiler/model.ts';
+import type { LowerOptions } from '../compiler/lower/index.ts';
 import {
   usageError as commandUsageError,
   DETECTOR_FLAGS,
@@ -17,9 +13,11 @@ import {
   parseCommandArgs,
 } from './args.ts';
 import type { Command } from './command.ts';
-import { type CliIO, EXIT_FINDINGS, EXIT_OK, writeOutputFile } from './io.ts';
-import { loadKsvcFile, loadKubernetesFiles } from './load-input.ts';
-import { renderDiagnostics } from './render-diagnostics.ts';
+import { type CliIO, EXIT_FINDINGS, EXIT_OK } from './io.ts';
+import { type LoadedInput, loadKsvcFile, loadKubernetesFiles } from './load-input.ts';
+import { type FileIdentity, writeOutput } from './output-file.ts';
+import { type OutputFormat, renderDiagnostics } from './render-diagnostics.ts';
+import { type Timings, timings } from './timings.ts';
 
 export interface BackendRenderOptions {
   format: string;
@@ -35,7 +33,8 @@ export interface Backend {
   singleFamily: boolean;
   /** Accepts --with-hooks. */
   hooks: boolean;
-  render(programs: IRProgram[], options: BackendRenderOptions): string;
+  /** The artifact in pieces, in order (the library is loaded here, when a compile runs). */
+  chunks(programs: IRProgram[], options: BackendRenderOptions): Promise<Iterable<string>>;
 }
 
 export const BACKENDS: Backend[] = [
@@ -44,7 +43,10 @@ export const BACKENDS: Backend[] = [
     formats: ['restore', 'save'],
     singleFamily: true,
     hooks: true,
-    render: (programs, o) => renderIptables(programs[0]!, { format: o.format as 'restore' | 'save', hooks: o.hooks }),
+    async chunks(programs, o) {
+      const { compileIptablesChunks } = await import('../api/iptables.ts');
+      return compileIptablesChunks(programs[0]!, { format: o.format as 'restore' | 'save', hooks: o.hooks });
+    },
   },
   {
     // Both families in one document (one `nft -j -f` transaction replacing the kube-proxy tables).
@@ -52,13 +54,16 @@ export const BACKENDS: Backend[] = [
     formats: ['json', 'text'],
     singleFamily: false,
     hooks: false,
-    render: (programs, o) => (o.format === 'text' ? renderNftablesText(programs) : renderNftablesJson(programs)),
+    async chunks(programs, o) {
+      const { compileNftablesChunks } = await import('../api/nftables.ts');
+      return compileNftablesChunks(programs, { format: o.format as 'json' | 'text' });
+    },
   },
 ];
 
 const HELP = `Usage: ksvc compile FILE --backend NAME [options]
 
-Compile a .ksvc file for one node into a ruleset.
+Compile a .ksvc file (FILE '-': standard input) for one node into a ruleset.
 
 Options:
   --backend NAME            ${BACKENDS.map((b) => b.name).join(' | ')} (required)
@@ -71,7 +76,9 @@ Options:
   --from-k8s                the input is Kubernetes YAML/JSON (Service, EndpointSlice, Node;
                             one or more FILEs), read as kube-proxy reads it (see ksvc import)
   --skip-unknown-kinds      with --from-k8s: ignore objects of other kinds
-  -o, --out FILE            write here (atomically) instead of stdout
+  -o, --out FILE            write here instead of stdout ('-'): a regular file is replaced
+                            atomically (same mode and owner; through a symbolic link, the file it
+                            points to); a device or FIFO is written in place; never the input
   --output text|json|github how diagnostics are printed (default text)
 Environment facts and kube-proxy flags (override the file's cluster block):
   --no-nfacct               the node cannot create nfacct counters
@@ -88,102 +95,134 @@ Environment facts and kube-proxy flags (override the file's cluster block):
 
 const usageError = (io: CliIO, message: string): number => commandUsageError(io, 'compile', message);
 
+const FLAGS = {
+  backend: { type: 'string' },
+  format: { type: 'string' },
+  node: { type: 'string' },
+  family: { type: 'string' },
+  'with-hooks': { type: 'boolean' },
+  out: { type: 'string', short: 'o' },
+  output: { type: 'string' },
+  'no-nfacct': { type: 'boolean' },
+  'no-random-fully': { type: 'boolean' },
+  'conntrack-liberal': { type: 'boolean' },
+  'masquerade-all': { type: 'boolean' },
+  'no-localhost-nodeports': { type: 'boolean' },
+  ...DETECTOR_FLAGS,
+  'from-k8s': { type: 'boolean' },
+  'skip-unknown-kinds': { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
 export const compileCommand: Command = {
   name: 'compile',
-  summary: 'compile a .ksvc file to iptables-restore text (or another backend)',
   help: HELP,
-  run(argv, io) {
-    const parsed = parseCommandArgs(io, 'compile', argv, {
-      backend: { type: 'string' },
-      format: { type: 'string' },
-      node: { type: 'string' },
-      family: { type: 'string' },
-      'with-hooks': { type: 'boolean' },
-      out: { type: 'string', short: 'o' },
-      output: { type: 'string' },
-      'no-nfacct': { type: 'boolean' },
-      'no-random-fully': { type: 'boolean' },
-      'conntrack-liberal': { type: 'boolean' },
-      'masquerade-all': { type: 'boolean' },
-      'no-localhost-nodeports': { type: 'boolean' },
-      ...DETECTOR_FLAGS,
-      'from-k8s': { type: 'boolean' },
-      'skip-unknown-kinds': { type: 'boolean' },
-    });
-    if (typeof parsed === 'number') return parsed;
-    const v = parsed.values;
-    const fromK8s = Boolean(v['from-k8s']);
-    if (parsed.positionals.length === 0 || (!fromK8s && parsed.positionals.length !== 1)) {
-      return usageError(io, fromK8s ? 'expected input FILEs' : 'expected exactly one input FILE');
-    }
-    if (v['skip-unknown-kinds'] && !fromK8s) return usageError(io, '--skip-unknown-kinds needs --from-k8s');
-    const file = parsed.positionals[0]!;
-    const backend = BACKENDS.find((b) => b.name === v.backend);
-    if (!v.backend) return usageError(io, `--backend is required (${BACKENDS.map((b) => b.name).join(', ')})`);
-    if (!backend)
-      return usageError(io, `unknown backend '${v.backend}' (known: ${BACKENDS.map((b) => b.name).join(', ')})`);
-    const format = v.format ?? backend.formats[0]!;
-    if (!backend.formats.includes(format))
-      return usageError(io, `--format for ${backend.name} is one of: ${backend.formats.join(', ')}`);
-    if (v['with-hooks'] && !backend.hooks)
-      return usageError(io, `--with-hooks does not apply to the ${backend.name} backend`);
-    const output = outputFormatOf(io, 'compile', v.output);
-    if (typeof output === 'number') return output;
-    if (v.family !== undefined && v.family !== 'ipv4' && v.family !== 'ipv6')
-      return usageError(io, '--family is ipv4 or ipv6');
-    const detector = detectorOverride(v);
-    if (typeof detector === 'string') return usageError(io, detector);
-
-    const loaded = fromK8s
-      ? loadKubernetesFiles(io, parsed.positionals, {
-          node: v.node ?? null,
-          skipUnknownKinds: Boolean(v['skip-unknown-kinds']),
-        })
-      : loadKsvcFile(io, file);
-    if (loaded.readError) return usageError(io, loaded.readError);
-    const report = (diags: Diagnostic[]) => {
-      if (diags.length > 0) io.stderr(renderDiagnostics(diags, loaded.sources, output, io.color));
-    };
-    if (!loaded.model || hasErrors(loaded.diagnostics)) {
-      report(loaded.diagnostics);
-      return EXIT_FINDINGS;
-    }
-    const model = loaded.model;
-    if (backend.singleFamily && v.family === undefined && modelFamilies(model).length > 1) {
-      report(loaded.diagnostics);
-      return usageError(
-        io,
-        `${file} is dual-stack and ${backend.name} output holds one IP family: pass --family ipv4 (iptables-restore) or --family ipv6 (ip6tables-restore)`,
-      );
-    }
-    const options: LowerOptions = {
-      file,
-      environment: {
-        nfacct: !v['no-nfacct'],
-        randomFully: !v['no-random-fully'],
-        conntrackLiberal: Boolean(v['conntrack-liberal']),
-      },
-      overrides: {},
-    };
-    if (v.node !== undefined) options.node = v.node;
-    if (v.family !== undefined) options.family = v.family as Family;
-    if (v['masquerade-all']) options.overrides!.masqueradeAll = true;
-    if (v['no-localhost-nodeports']) options.overrides!.localhostNodePorts = false;
-    if (detector) options.overrides!.localDetector = detector;
-    const lowered = lowerModel(model, options);
-    const diags = [...loaded.diagnostics, ...lowered.diagnostics];
-    report(diags);
-    if (hasErrors(lowered.diagnostics)) return EXIT_FINDINGS;
-    const text = backend.render(lowered.programs, { format, hooks: Boolean(v['with-hooks']) });
-    const written = writeOutputFile(io, v.out ?? '-', text);
-    if (!written.ok) return usageError(io, `cannot write output: ${written.message}`);
-    return EXIT_OK;
-  },
+  run: runCompile,
 };
 
-/** The detector flags as an override (null when none is given), or a usage message. */
-function detectorOverride(v: Parameters<typeof detectorFlagValues>[0]): LocalDetectorSpec | null | string {
-  const diags: Diagnostic[] = [];
-  const detector = detectorFromFlags(detectorFlagValues(v), diags);
-  return diags.length > 0 ? diags.map((d) => d.message).join('; ') : detector;
+async function runCompile(argv: string[], io: CliIO): Promise<number> {
+  const time = timings(io);
+  const parsed = parseCommandArgs(io, 'compile', argv, FLAGS);
+  if (typeof parsed === 'number') return parsed;
+  const v = parsed.values;
+  if (v.help) {
+    io.stdout(HELP);
+    return EXIT_OK;
+  }
+  const fromK8s = Boolean(v['from-k8s']);
+  if (parsed.positionals.length === 0 || (!fromK8s && parsed.positionals.length !== 1)) {
+    return usageError(io, fromK8s ? 'expected input FILEs' : 'expected exactly one input FILE');
+  }
+  if (v['skip-unknown-kinds'] && !fromK8s) return usageError(io, '--skip-unknown-kinds needs --from-k8s');
+  const backend = BACKENDS.find((b) => b.name === v.backend);
+  if (!v.backend) return usageError(io, `--backend is required (${BACKENDS.map((b) => b.name).join(', ')})`);
+  if (!backend) {
+    return usageError(io, `unknown backend '${v.backend}' (known: ${BACKENDS.map((b) => b.name).join(', ')})`);
+  }
+  const format = v.format ?? backend.formats[0]!;
+  if (!backend.formats.includes(format)) {
+    return usageError(io, `--format for ${backend.name} is one of: ${backend.formats.join(', ')}`);
+  }
+  if (v['with-hooks'] && !backend.hooks) {
+    return usageError(io, `--with-hooks does not apply to the ${backend.name} backend`);
+  }
+  if (v.out === '') return usageError(io, "-o needs a file name ('-' for standard output)");
+  const output = outputFormatOf(io, 'compile', v.output);
+  if (typeof output === 'number') return output;
+  if (v.family !== undefined && v.family !== 'ipv4' && v.family !== 'ipv6') {
+    return usageError(io, '--family is ipv4 or ipv6');
+  }
+  const lowered = await loadAndLower(io, parsed, backend, output, time);
+  if (typeof lowered === 'number') return lowered;
+  // Only the IR is alive from here on: the model and the AST are garbage while the output is built.
+  const chunks = await backend.chunks(lowered.programs, { format, hooks: Boolean(v['with-hooks']) });
+  time.mark('backend set-up');
+  const failed = writeOutput(io, v.out ?? '-', time.split(chunks), { inputs: lowered.inputs });
+  time.mark('render+write');
+  if (failed !== null) return usageError(io, `cannot write output: ${failed}`);
+  return EXIT_OK;
+}
+
+type CompileArgs = Exclude<ReturnType<typeof parseCommandArgs<typeof FLAGS>>, number>;
+
+/** Read, check and lower the input; diagnostics are printed here. Returns the IR or an exit code. */
+async function loadAndLower(
+  io: CliIO,
+  parsed: CompileArgs,
+  backend: Backend,
+  output: OutputFormat,
+  time: Timings,
+): Promise<{ programs: IRProgram[]; inputs: FileIdentity[] } | number> {
+  const v = parsed.values;
+  const file = parsed.positionals[0]!;
+  const lowerApi = await import('../api/lower.ts');
+  const flags = detectorFlagValues(v);
+  const detector = Object.keys(flags).length > 0 ? lowerApi.localDetectorFromFlags(flags) : null;
+  if (detector && detector.diagnostics.length > 0) {
+    return usageError(io, detector.diagnostics.map((d) => d.message).join('; '));
+  }
+  time.mark('start-up');
+  const fromK8s = Boolean(v['from-k8s']);
+  const loaded: LoadedInput = fromK8s
+    ? await loadKubernetesFiles(io, parsed.positionals, {
+        node: v.node ?? null,
+        skipUnknownKinds: Boolean(v['skip-unknown-kinds']),
+      })
+    : await loadKsvcFile(io, file, time);
+  if (loaded.readError) return usageError(io, loaded.readError);
+  if (fromK8s) time.mark('read+import');
+  const report = (diags: Diagnostic[]) => {
+    if (diags.length > 0) io.stderr(renderDiagnostics(diags, loaded.sources, output, io.color));
+  };
+  if (!loaded.model || loaded.diagnostics.some((d) => d.severity === 'error')) {
+    report(loaded.diagnostics);
+    return EXIT_FINDINGS;
+  }
+  const model = loaded.model;
+  if (backend.singleFamily && v.family === undefined && lowerApi.familiesOf(model).length > 1) {
+    report(loaded.diagnostics);
+    return usageError(
+      io,
+      `${file} is dual-stack and ${backend.name} output holds one IP family: pass --family ipv4 (iptables-restore) or --family ipv6 (ip6tables-restore)`,
+    );
+  }
+  const overrides: NonNullable<LowerOptions['overrides']> = {};
+  if (v['masquerade-all']) overrides.masqueradeAll = true;
+  if (v['no-localhost-nodeports']) overrides.localhostNodePorts = false;
+  if (detector?.detector) overrides.localDetector = detector.detector;
+  const lowered = lowerApi.lower(model, {
+    file,
+    environment: {
+      nfacct: !v['no-nfacct'],
+      randomFully: !v['no-random-fully'],
+      conntrackLiberal: Boolean(v['conntrack-liberal']),
+    },
+    overrides,
+    ...(v.node !== undefined ? { node: v.node } : {}),
+    ...(v.family !== undefined ? { family: v.family as Family } : {}),
+  });
+  time.mark('lower');
+  report([...loaded.diagnostics, ...lowered.diagnostics]);
+  if (lowered.diagnostics.some((d) => d.severity === 'error')) return EXIT_FINDINGS;
+  return { programs: lowered.programs, inputs: loaded.inputs };
 }

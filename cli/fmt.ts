@@ -1,23 +1,24 @@
-// `ksvc fmt FILE...`: rewrite .ksvc files in the canonical layout (grammar/format.ts). Files are
-// rewritten atomically and only when they change; a file with syntax errors is never rewritten.
+// `ksvc fmt FILE...`: rewrite .ksvc files in the canonical layout (api format). Files are
+// rewritten atomically and only when they change, keeping their mode and owner (cli/output-file.ts);
+// a file with syntax errors is never rewritten.
 // `--check` writes nothing and reports the files that are not formatted; `--stdout` (or the file
 // `-`, read from stdin) prints the formatted text instead of rewriting.
-import { readFileSync } from 'node:fs';
 import { type Diagnostic, defineCodes } from '../common/diagnostics.ts';
-import { makeSourceFile, type SourceFile, spanOf } from '../common/source.ts';
-import { formatFile } from '../grammar/format.ts';
-import { parseKsvc } from '../grammar/parse.ts';
+import { type SourceFile, spanOf } from '../common/source.ts';
 import { outputFormatOf, parseCommandArgs, usageError } from './args.ts';
 import type { Command } from './command.ts';
-import { type CliIO, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, readInputFile, writeOutputFile } from './io.ts';
+import { type CliIO, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, inputName, readInputFile } from './io.ts';
+import { writeOutput } from './output-file.ts';
 import { renderDiagnostics } from './render-diagnostics.ts';
 
 const HELP = `Usage: ksvc fmt [options] FILE...
 
 Rewrite .ksvc files in the canonical layout: 2-space indent, one blank line between blocks, port
 lines aligned in columns, canonical keyword spellings, comments kept (docs/language.md,
-"Formatting"). Files are rewritten in place, atomically, and only when their text changes. A file
-with syntax errors is not rewritten: its errors are shown and the exit code is 1.
+"Formatting"). Files are rewritten in place, atomically, and only when their text changes; they
+keep their mode and owner, a symbolic link keeps pointing at the rewritten file, and a file you
+may not write is refused. A file with syntax errors is not rewritten: its errors are shown and the
+exit code is 1.
 
 Options:
   --check           write nothing; report every file that is not formatted (exit 1 if any)
@@ -49,18 +50,11 @@ const { codes } = defineCodes({
 
 export const fmtCommand: Command = {
   name: 'fmt',
-  summary: 'rewrite .ksvc files in the canonical layout (or --check them)',
   help: HELP,
   run(argv, io) {
     return runFmt(argv, io);
   },
 };
-
-/** stdin for `-`: a test harness may hand it in through the CliIO. */
-function readStdin(io: CliIO): string {
-  const given = (io as CliIO & { stdin?: () => string }).stdin;
-  return given !== undefined ? given() : readFileSync(0, 'utf8');
-}
 
 function firstDifferentLine(a: string, b: string): number {
   const x = a.split('\n');
@@ -70,7 +64,7 @@ function firstDifferentLine(a: string, b: string): number {
   return i + 1;
 }
 
-function runFmt(argv: string[], io: CliIO): number {
+async function runFmt(argv: string[], io: CliIO): Promise<number> {
   const parsed = parseCommandArgs(io, 'fmt', argv, {
     check: { type: 'boolean' },
     stdout: { type: 'boolean' },
@@ -89,37 +83,28 @@ function runFmt(argv: string[], io: CliIO): number {
   if (files.length === 0) return usageError(io, 'fmt', "no input files (use '-' for stdin)");
   if (files.filter((f) => f === '-').length > 1) return usageError(io, 'fmt', "'-' (stdin) can be given only once");
 
+  const { parse, format: formatKsvc } = await import('../api/ksvc.ts');
   const diagnostics: Diagnostic[] = [];
   const sources = new Map<string, SourceFile>();
   const problems: string[] = [];
   let changed = 0;
   let unchanged = 0;
   for (const file of files) {
-    let text: string;
-    if (file === '-') {
-      try {
-        text = readStdin(io);
-      } catch (e) {
-        problems.push(`-: cannot read stdin: ${(e as Error).message}`);
-        continue;
-      }
-    } else {
-      const read = readInputFile(io, file);
-      if (!read.ok) {
-        problems.push(read.message);
-        continue;
-      }
-      text = read.text;
+    const read = readInputFile(io, file);
+    if (!read.ok) {
+      problems.push(read.message);
+      continue;
     }
-    const name = file === '-' ? '<stdin>' : file;
-    const source = makeSourceFile(name, text);
+    const text = read.text;
+    const name = inputName(file);
+    const parsed = parse(text, { file: name });
+    const source = parsed.source;
     sources.set(name, source);
-    const parsed = parseKsvc(source);
-    if (parsed.diagnostics.some((d) => d.severity === 'error')) {
+    const formatted = formatKsvc(parsed);
+    if (formatted === null) {
       diagnostics.push(...parsed.diagnostics);
       continue;
     }
-    const formatted = formatFile(parsed.file);
     if (values.check) {
       if (formatted === text) unchanged++;
       else {
@@ -138,8 +123,8 @@ function runFmt(argv: string[], io: CliIO): number {
       unchanged++;
       continue;
     }
-    const written = writeOutputFile(io, file, formatted);
-    if (!written.ok) problems.push(written.message);
+    const failed = writeOutput(io, file, [formatted]);
+    if (failed !== null) problems.push(failed);
     else changed++;
   }
 

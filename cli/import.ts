@@ -1,14 +1,13 @@
 // `ksvc import FILE...`: Kubernetes objects (Service, EndpointSlice, Node; YAML or JSON, multi-
 // document or `kind: List`) -> one formatted .ksvc file meaning the same thing. The objects are read
-// as kube-proxy reads them (compiler/kube); cluster settings come from kube-proxy's flags. Before
-// anything is written, the printed file is parsed and checked again and must give the same model.
-import { type Diagnostic, hasErrors } from '../common/diagnostics.ts';
-import { makeSourceFile } from '../common/source.ts';
-import { loadKsvc } from '../compiler/front.ts';
-import { DETECT_LOCAL_MODES, type KubeImportOptions } from '../compiler/kube/index.ts';
-import { modelToAst } from '../compiler/kube/to-ast.ts';
-import type { ClusterModel } from '../compiler/model.ts';
-import { formatFile } from '../grammar/format.ts';
+// as kube-proxy reads them (api readKubernetes); cluster settings come from kube-proxy's flags. Before
+// anything is written, the printed file is parsed and checked again and must give the same model
+// (api printKsvc).
+
+import type { KubeImportOptions } from '../api/kubernetes.ts';
+import type { Diagnostic } from '../common/diagnostics.ts';
+// The mode names only (for the help text): the library itself is loaded when the command runs.
+import { DETECT_LOCAL_MODES } from '../compiler/kube/settings.ts';
 import {
   usageError as commandUsageError,
   DETECTOR_FLAGS,
@@ -17,8 +16,9 @@ import {
   parseCommandArgs,
 } from './args.ts';
 import type { Command } from './command.ts';
-import { type CliIO, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, writeOutputFile } from './io.ts';
+import { type CliIO, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE } from './io.ts';
 import { loadKubernetesFiles } from './load-input.ts';
+import { writeOutput } from './output-file.ts';
 import { renderDiagnostics } from './render-diagnostics.ts';
 
 const HELP = `Usage: ksvc import [options] FILE...   (FILE '-' reads standard input)
@@ -45,7 +45,8 @@ Options:
                                    outside it are errors. Without it, the default 30000-32767
                                    widens to cover the input's nodePorts (kube-proxy never checks).
   --skip-unknown-kinds             ignore other kinds (Pods, Deployments, ...) instead of refusing
-  -o, --out FILE                   write the .ksvc file here (atomically) instead of stdout
+  -o, --out FILE                   write the .ksvc file here instead of stdout (as compile -o:
+                                   atomically, keeping mode and owner, never onto an input)
   --output text|json|github        how diagnostics are printed (default text)
   -h, --help                       show this help
 
@@ -62,15 +63,10 @@ Examples:
 
 const usageError = (io: CliIO, message: string): number => commandUsageError(io, 'import', message);
 
-/** The model without what may differ between reading YAML and reading the printed file. */
-const comparable = (m: ClusterModel): string =>
-  JSON.stringify(m, (k, v) => (k === 'origin' || k === 'targetPort' ? undefined : v));
-
 export const importCommand: Command = {
   name: 'import',
-  summary: 'read Kubernetes Service/EndpointSlice/Node YAML or JSON and print the equivalent .ksvc file',
   help: HELP,
-  run(argv, io) {
+  async run(argv, io) {
     const parsed = parseCommandArgs(io, 'import', argv, {
       node: { type: 'string' },
       ...DETECTOR_FLAGS,
@@ -94,6 +90,7 @@ export const importCommand: Command = {
     }
     const files = parsed.positionals;
     if (files.length === 0) return usageError(io, 'no input files');
+    if (v.out === '') return usageError(io, "-o needs a file name ('-' for standard output)");
     const output = outputFormatOf(io, 'import', v.output);
     if (typeof output === 'number') return output;
 
@@ -111,40 +108,35 @@ export const importCommand: Command = {
     if (range !== undefined) options.nodePortRange = range;
     if (v['skip-unknown-kinds']) options.skipUnknownKinds = true;
 
-    const loaded = loadKubernetesFiles(io, files, options);
+    const loaded = await loadKubernetesFiles(io, files, options);
     if (loaded.readError !== undefined) return usageError(io, loaded.readError);
     const flagErrors = loaded.diagnostics.filter((d) => d.code === 'invalid-option');
     if (flagErrors.length > 0) return usageError(io, flagErrors.map((d) => d.message).join('\n'));
     const report = (diags: readonly Diagnostic[]) => {
       if (diags.length > 0) io.stderr(renderDiagnostics(diags, loaded.sources, output, io.color));
     };
-    if (!loaded.model || hasErrors(loaded.diagnostics)) {
+    if (!loaded.model || loaded.diagnostics.some((d) => d.severity === 'error')) {
       report(loaded.diagnostics);
       return EXIT_FINDINGS;
     }
 
-    const ast = modelToAst(loaded.model);
-    if (hasErrors(ast.diagnostics)) {
-      report([...loaded.diagnostics, ...ast.diagnostics]);
-      return EXIT_FINDINGS;
-    }
-    const text = formatFile(ast.file);
-    // The printed file must mean what the objects mean: read it back before writing it.
-    const again = loadKsvc(makeSourceFile(v.out ?? 'imported.ksvc', text));
-    if (!again.model || comparable(again.model) !== comparable(loaded.model)) {
+    const { printKsvc } = await import('../api/kubernetes.ts');
+    const printed = printKsvc(loaded.model, { file: v.out ?? 'imported.ksvc' });
+    if (printed.readBackMismatch) {
       report(loaded.diagnostics);
-      const why = again.diagnostics
-        .filter((d) => d.severity === 'error')
-        .map((d) => `  ${d.code}: ${d.message}`)
-        .join('\n');
+      const why = printed.readBackMismatch.map((d) => `  ${d.code}: ${d.message}`).join('\n');
       io.stderr(
         `ksvc import: internal error: the printed .ksvc file does not read back as the same cluster${why ? `:\n${why}` : ''}\n`,
       );
       return EXIT_USAGE;
     }
+    if (printed.text === null) {
+      report([...loaded.diagnostics, ...printed.diagnostics]);
+      return EXIT_FINDINGS;
+    }
     report(loaded.diagnostics);
-    const written = writeOutputFile(io, v.out ?? '-', text);
-    if (!written.ok) return usageError(io, `cannot write output: ${written.message}`);
+    const failed = writeOutput(io, v.out ?? '-', [printed.text], { inputs: loaded.inputs });
+    if (failed !== null) return usageError(io, `cannot write output: ${failed}`);
     return EXIT_OK;
   },
 };

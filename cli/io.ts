@@ -1,22 +1,30 @@
-// What a subcommand may touch: output streams, the environment, files. Commands take a CliIO so
-// tests run them in-process and read what they printed.
-import { readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+// What a subcommand may touch: output streams, standard input, the environment, files. Commands
+// take a CliIO so tests run them in-process and read what they printed.
+import { fstatSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { isatty } from 'node:tty';
+import { describeErrno, type FileIdentity, identityOf, writeAllSync } from './output-file.ts';
 
 export const EXIT_OK = 0;
 /** Findings: errors in the input, a failed check, a `fmt --check` difference. */
 export const EXIT_FINDINGS = 1;
 /** Usage: bad flags, unreadable files. */
 export const EXIT_USAGE = 2;
+/** The reader of our output went away (EPIPE): 128 + SIGPIPE, what a shell reports for `cat`. */
+export const EXIT_OUTPUT_CLOSED = 141;
 
 export interface CliIO {
   stdout(text: string): void;
   stderr(text: string): void;
+  /** Standard input, read whole (for the file name `-`); default: file descriptor 0. */
+  stdin?: () => string;
   /** Colours are allowed (a TTY, and no NO_COLOR). */
   color: boolean;
   env: Record<string, string | undefined>;
   cwd: string;
 }
+
+const readProcessStdin = (): string => readFileSync(0, 'utf8');
 
 export function processIO(): CliIO {
   const env = process.env;
@@ -25,10 +33,14 @@ export function processIO(): CliIO {
   // FORCE_COLOR (non-zero) forces colour otherwise.
   const noColor = 'NO_COLOR' in env || env.TERM === 'dumb';
   const forced = env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0';
-  const tty = Boolean(process.stdout.isTTY) && Boolean(process.stderr.isTTY);
+  // isatty, not process.stdout.isTTY: creating Node's stdout stream would make a pipe non-blocking.
+  const tty = isatty(1) && isatty(2);
   return {
-    stdout: (t) => void process.stdout.write(t),
-    stderr: (t) => void process.stderr.write(t),
+    // Synchronous writes to the descriptors: a closed pipe is an OutputClosedError right here (the
+    // command then ends quietly, as `cat` does), and a 100 MB output is never queued in memory.
+    stdout: (t) => writeAllSync(1, t),
+    stderr: (t) => writeAllSync(2, t),
+    stdin: readProcessStdin,
     color: !noColor && (forced || tty),
     env,
     cwd: process.cwd(),
@@ -38,45 +50,45 @@ export function processIO(): CliIO {
 /** Input files are refused above this size: a .ksvc or YAML file this large is a mistake. */
 export const MAX_INPUT_BYTES = 64 * 1024 * 1024;
 
-export type ReadResult = { ok: true; text: string } | { ok: false; message: string };
+export type ReadResult =
+  | {
+      ok: true;
+      text: string;
+      /** The file that was read (absent when standard input is a pipe or a terminal). */
+      identity?: FileIdentity;
+    }
+  | { ok: false; message: string };
 
-/** Read a UTF-8 input file, with a readable message instead of an exception. */
+/** The name diagnostics give standard input. */
+export const STDIN_NAME = '<stdin>';
+
+/** The name an input file goes by in diagnostics (`-` is standard input). */
+export const inputName = (file: string): string => (file === '-' ? STDIN_NAME : file);
+
+function readStdin(io: CliIO): ReadResult {
+  try {
+    const text = (io.stdin ?? readProcessStdin)();
+    let identity: FileIdentity | undefined;
+    if (io.stdin === undefined || io.stdin === readProcessStdin) {
+      const st = fstatSync(0);
+      if (st.isFile()) identity = identityOf(st);
+    }
+    return identity ? { ok: true, text, identity } : { ok: true, text };
+  } catch (e) {
+    return { ok: false, message: `-: cannot read standard input: ${describeErrno(e)}` };
+  }
+}
+
+/** Read a UTF-8 input file (`-`: standard input), with a readable message instead of an exception. */
 export function readInputFile(io: CliIO, file: string): ReadResult {
+  if (file === '-') return readStdin(io);
   const full = path.resolve(io.cwd, file);
   try {
     const st = statSync(full);
     if (st.isDirectory()) return { ok: false, message: `${file}: is a directory` };
     if (st.size > MAX_INPUT_BYTES) return { ok: false, message: `${file}: larger than ${MAX_INPUT_BYTES} bytes` };
-    return { ok: true, text: readFileSync(full, 'utf8') };
+    return { ok: true, text: readFileSync(full, 'utf8'), identity: identityOf(st) };
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why =
-      code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : String((e as Error).message);
-    return { ok: false, message: `${file}: ${why}` };
-  }
-}
-
-/**
- * Write an output file all at once (temp file + rename), so a failure never leaves a partial file.
- * "-" writes to stdout.
- */
-export function writeOutputFile(io: CliIO, file: string, text: string): ReadResult {
-  if (file === '-') {
-    io.stdout(text);
-    return { ok: true, text };
-  }
-  const full = path.resolve(io.cwd, file);
-  const tmp = `${full}.ksvc-tmp-${process.pid}`;
-  try {
-    writeFileSync(tmp, text);
-    renameSync(tmp, full);
-    return { ok: true, text };
-  } catch (e) {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // nothing to clean up
-    }
-    return { ok: false, message: `${file}: ${(e as Error).message}` };
+    return { ok: false, message: `${file}: ${describeErrno(e)}` };
   }
 }

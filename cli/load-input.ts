@@ -1,13 +1,14 @@
-// Read the input of compile-like commands into a checked model: a .ksvc file through the front end
-// (compiler/front.ts), or Kubernetes YAML/JSON objects through the import (compiler/kube).
+// Read the input of compile-like commands into a checked model through the library (api/): a .ksvc
+// file (parse + check), or Kubernetes YAML/JSON objects (readKubernetes). `-` is standard input.
+// The library is imported here, when a command runs, not when the CLI starts.
 
-import { readFileSync } from 'node:fs';
+import type { KubeImportOptions } from '../api/kubernetes.ts';
 import type { Diagnostic } from '../common/diagnostics.ts';
-import { makeSourceFile, type SourceFile } from '../common/source.ts';
-import { loadKsvc } from '../compiler/front.ts';
-import { importKubernetes, type KubeImportOptions } from '../compiler/kube/index.ts';
+import type { SourceFile } from '../common/source.ts';
 import type { ClusterModel } from '../compiler/model.ts';
-import { type CliIO, type ReadResult, readInputFile } from './io.ts';
+import { type CliIO, inputName, readInputFile } from './io.ts';
+import type { FileIdentity } from './output-file.ts';
+import type { Timings } from './timings.ts';
 
 export interface LoadedInput {
   /** null when the input has errors (or could not be read: see `readError`). */
@@ -15,40 +16,62 @@ export interface LoadedInput {
   diagnostics: Diagnostic[];
   /** The sources read, for diagnostic frames. */
   sources: Map<string, SourceFile>;
+  /** The files read (an output file must not be one of them). */
+  inputs: FileIdentity[];
   /** A usage-level failure (unreadable file): exit 2, not 1. */
   readError?: string;
 }
 
-export function loadKsvcFile(io: CliIO, file: string): LoadedInput {
-  const read = readInputFile(io, file);
-  if (!read.ok) return { model: null, diagnostics: [], sources: new Map(), readError: read.message };
-  const source = makeSourceFile(file, read.text);
-  const front = loadKsvc(source);
-  return { model: front.model, diagnostics: front.diagnostics, sources: new Map([[file, source]]) };
-}
+const unreadable = (message: string): LoadedInput => ({
+  model: null,
+  diagnostics: [],
+  sources: new Map(),
+  inputs: [],
+  readError: message,
+});
 
-/** `-` as an input file: standard input (`kubectl get svc,endpointslices,nodes -A -o yaml | ksvc import -`). */
-function readStdin(): ReadResult {
-  try {
-    return { ok: true, text: readFileSync(0, 'utf8') };
-  } catch (e) {
-    return { ok: false, message: `-: cannot read standard input: ${(e as Error).message}` };
-  }
+export async function loadKsvcFile(io: CliIO, file: string, time?: Timings): Promise<LoadedInput> {
+  const read = readInputFile(io, file);
+  if (!read.ok) return unreadable(read.message);
+  const { parse, check } = await import('../api/ksvc.ts');
+  time?.mark('read');
+  const parsed = parse(read.text, { file: inputName(file) });
+  time?.mark('parse');
+  const checked = check(parsed);
+  time?.mark('check');
+  return {
+    model: checked.model,
+    diagnostics: checked.diagnostics,
+    sources: new Map([[parsed.source.path, parsed.source]]),
+    inputs: read.identity ? [read.identity] : [],
+  };
 }
 
 /**
  * Read Kubernetes YAML/JSON files (Service, EndpointSlice, Node objects) into a checked model, as
- * kube-proxy reads them (compiler/kube). Used by `ksvc import` and `ksvc compile --from-k8s`.
- * Cluster settings come from `options` (kube-proxy's flags).
+ * kube-proxy reads them. Used by `ksvc import` and `ksvc compile --from-k8s`. Cluster settings come
+ * from `options` (kube-proxy's flags).
  */
-export function loadKubernetesFiles(io: CliIO, files: readonly string[], options: KubeImportOptions): LoadedInput {
-  const sources = new Map<string, SourceFile>();
+export async function loadKubernetesFiles(
+  io: CliIO,
+  files: readonly string[],
+  options: KubeImportOptions,
+): Promise<LoadedInput> {
+  if (files.filter((f) => f === '-').length > 1) return unreadable("'-' (standard input) can be given only once");
+  const texts: { file: string; text: string }[] = [];
+  const inputs: FileIdentity[] = [];
   for (const file of files) {
-    const read = file === '-' ? readStdin() : readInputFile(io, file);
-    if (!read.ok) return { model: null, diagnostics: [], sources, readError: read.message };
-    const name = file === '-' ? '<stdin>' : file;
-    sources.set(name, makeSourceFile(name, read.text));
+    const read = readInputFile(io, file);
+    if (!read.ok) return unreadable(read.message);
+    texts.push({ file: inputName(file), text: read.text });
+    if (read.identity) inputs.push(read.identity);
   }
-  const result = importKubernetes([...sources.values()], options);
-  return { model: result.model, diagnostics: result.diagnostics, sources };
+  const { readKubernetes } = await import('../api/kubernetes.ts');
+  const result = readKubernetes(texts, options);
+  return {
+    model: result.model,
+    diagnostics: result.diagnostics,
+    sources: new Map(result.sources.map((s) => [s.path, s])),
+    inputs,
+  };
 }

@@ -1,7 +1,9 @@
-// `ksvc` entry point: dispatch to a subcommand; turn any unexpected exception into a one-line
-// message and exit 2 (never a stack trace, unless KSVC_DEBUG=1).
+// `ksvc` entry point: dispatch to a subcommand, loaded only when it runs; turn any unexpected
+// exception into a one-line message and exit 2 (never a stack trace, unless KSVC_DEBUG=1). A
+// closed output pipe ends the command quietly, as it ends `cat` (killed by SIGPIPE).
 import { commands } from './commands.ts';
-import { type CliIO, EXIT_OK, EXIT_USAGE, processIO } from './io.ts';
+import { type CliIO, EXIT_OK, EXIT_OUTPUT_CLOSED, EXIT_USAGE, processIO } from './io.ts';
+import { OutputClosedError } from './output-file.ts';
 
 const VERSION = '0.1.0';
 
@@ -16,12 +18,19 @@ function usage(): string {
     ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
     'Run `ksvc <command> --help` for the options of a command.',
+    "FILE '-' is standard input; after '--' every argument is a FILE.",
     'Exit codes: 0 ok, 1 findings (errors in the input, a failed check), 2 usage.',
     '',
   ].join('\n');
 }
 
-export async function runCli(argv: string[], io: CliIO): Promise<number> {
+/** The arguments before a `--` (after it, everything is a file name, even `--help`). */
+const optionArgs = (argv: readonly string[]): readonly string[] => {
+  const end = argv.indexOf('--');
+  return end === -1 ? argv : argv.slice(0, end);
+};
+
+async function dispatch(argv: string[], io: CliIO): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     (name === undefined ? io.stderr : io.stdout)(usage());
@@ -31,22 +40,42 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     io.stdout(`ksvc ${VERSION}\n`);
     return EXIT_OK;
   }
-  const cmd = commands.find((c) => c.name === name);
-  if (!cmd) {
+  const entry = commands.find((c) => c.name === name);
+  if (!entry) {
     io.stderr(`ksvc: unknown command '${name}'\n\n${usage()}`);
     return EXIT_USAGE;
   }
-  if (rest.includes('--help') || rest.includes('-h')) {
+  const cmd = await entry.load();
+  const options = optionArgs(rest);
+  if (options.includes('--help') || options.includes('-h')) {
     io.stdout(cmd.help);
     return EXIT_OK;
   }
+  return await cmd.run(rest, io);
+}
+
+export async function runCli(argv: string[], io: CliIO): Promise<number> {
   try {
-    return await cmd.run(rest, io);
+    return await dispatch(argv, io);
   } catch (e) {
-    io.stderr(`ksvc ${name}: internal error: ${(e as Error)?.message ?? String(e)}\n`);
-    if (io.env.KSVC_DEBUG) io.stderr(`${(e as Error)?.stack ?? ''}\n`);
+    if (e instanceof OutputClosedError) return EXIT_OUTPUT_CLOSED;
+    try {
+      io.stderr(`ksvc${argv[0] ? ` ${argv[0]}` : ''}: internal error: ${(e as Error)?.message ?? String(e)}\n`);
+      if (io.env.KSVC_DEBUG) io.stderr(`${(e as Error)?.stack ?? ''}\n`);
+    } catch {
+      // stderr is gone too: the exit code says it
+    }
     return EXIT_USAGE;
   }
+}
+
+/** End the process as `cat` ends when its reader goes away: killed by SIGPIPE (exit 141 if that fails). */
+function dieOfSigpipe(): void {
+  // Node ignores SIGPIPE; adding and removing a listener restores the default action.
+  process.on('SIGPIPE', () => {});
+  process.removeAllListeners('SIGPIPE');
+  process.kill(process.pid, 'SIGPIPE');
+  process.exitCode = EXIT_OUTPUT_CLOSED;
 }
 
 // Run when started as the program (sources, bin/ksvc.js or the dist/ bundle), not when imported.
@@ -54,14 +83,8 @@ const isMain =
   process.argv[1] !== undefined &&
   /(?:cli[\\/]main\.ts|bin[\\/]ksvc(?:\.js)?|dist[\\/]ksvc\.mjs)$/.test(process.argv[1]);
 if (isMain || process.env.KSVC_MAIN === '1') {
-  const io = processIO();
-  runCli(process.argv.slice(2), io).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (e) => {
-      io.stderr(`ksvc: internal error: ${(e as Error)?.message ?? String(e)}\n`);
-      process.exitCode = EXIT_USAGE;
-    },
-  );
+  runCli(process.argv.slice(2), processIO()).then((code) => {
+    if (code === EXIT_OUTPUT_CLOSED) dieOfSigpipe();
+    else process.exitCode = code;
+  });
 }

@@ -5,10 +5,9 @@
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { load } from '../api/index.ts';
 import { type CliIO, processIO } from '../cli/io.ts';
 import { runCli } from '../cli/main.ts';
-import { makeSourceFile } from '../common/source.ts';
-import { loadKsvc } from '../compiler/front.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const outDir = path.join(root, 'out', 'examples');
@@ -31,7 +30,7 @@ const files = readdirSync(path.join(root, 'examples')).sort();
 for (const file of files.filter((f) => f.endsWith('.ksvc'))) {
   const rel = `examples/${file}`;
   await step(`ksvc check ${rel}`, ['check', rel], false);
-  const front = loadKsvc(makeSourceFile(rel, readFileSync(path.join(root, rel), 'utf8')));
+  const front = load(readFileSync(path.join(root, rel), 'utf8'), { file: rel });
   if (!front.model) continue;
   const nodes = front.model.nodes.length > 0 ? front.model.nodes.map((n) => n.name) : [null];
   const families = new Set(

@@ -1,8 +1,8 @@
 // The iptables backend: IR -> kube-proxy's iptables-restore input, or the iptables-save text the
 // kernel prints back for it. A renderer only: every decision was taken by compiler/lower.
 import type { IRProgram } from '../../compiler/ir/types.ts';
-import { renderRestoreFromIR } from './restore.ts';
-import { renderSaveFromIR } from './save.ts';
+import { renderRestoreChunksFromIR, renderRestoreFromIR } from './restore.ts';
+import { renderSaveChunksFromIR, renderSaveFromIR } from './save.ts';
 
 export type IptablesFormat = 'restore' | 'save';
 
@@ -20,6 +20,14 @@ export interface IptablesRenderOptions {
 export function renderIptables(ir: IRProgram, options: IptablesRenderOptions = {}): string {
   const build = { hooks: options.hooks ?? false };
   return (options.format ?? 'restore') === 'save' ? renderSaveFromIR(ir, build) : renderRestoreFromIR(ir, build);
+}
+
+/** The same text as renderIptables, in pieces of about a thousand lines, for streaming to a file. */
+export function renderIptablesChunks(ir: IRProgram, options: IptablesRenderOptions = {}): Iterable<string> {
+  const build = { hooks: options.hooks ?? false };
+  return (options.format ?? 'restore') === 'save'
+    ? renderSaveChunksFromIR(ir, build)
+    : renderRestoreChunksFromIR(ir, build);
 }
 
 export { buildRules, emitRules } from './build.ts';

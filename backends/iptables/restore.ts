@@ -2,6 +2,7 @@
 
 import type { IRProgram } from '../../compiler/ir/types.ts';
 import { type BuildOptions, emitRules } from './build.ts';
+import { type LineBuffer, lineBuffer } from './lines.ts';
 import { goHex08, restoreProbability } from './numbers.ts';
 import type { Match, Rule, RuleSet, Target } from './rules.ts';
 
@@ -73,49 +74,12 @@ export function renderRestore(rules: RuleSet): string {
 }
 
 /**
- * Lines joined in chunks: flattening every LINES_PER_CHUNK lines keeps the rope of each line
- * short-lived (at 450,000 lines, holding them all until one final join made GC the dominant cost).
- * The pending lines live in one preallocated array reused for every chunk: growing a fresh array
- * per chunk cost more than the join (measured with bench/compile-iptables.ts: CPU ~850 -> ~650 ms).
+ * Restore text straight from the IR, in pieces of about a thousand lines (a writer streams them to
+ * a file instead of joining 60+ MB into one string): the pieces joined are renderRestoreFromIR's
+ * text, byte for byte. Every rule is built before the first piece is yielded: kube-proxy's order
+ * puts each table's chain list before its rules, and emitRules produces both together.
  */
-export interface LineBuffer {
-  add(line: string): void;
-  /** The lines joined by "\n" (no trailing newline), "" when empty. */
-  text(): string;
-  readonly count: number;
-}
-
-const LINES_PER_CHUNK = 1024;
-
-export function lineBuffer(): LineBuffer {
-  // The pending lines are cur[0..pending): one preallocated array, reused for every chunk.
-  const cur = new Array<string>(LINES_PER_CHUNK).fill('');
-  let pending = 0;
-  const chunks: string[] = [];
-  let count = 0;
-  const flush = () => {
-    if (pending === 0) return;
-    chunks.push(pending === LINES_PER_CHUNK ? cur.join('\n') : cur.slice(0, pending).join('\n'));
-    pending = 0;
-  };
-  return {
-    add(line) {
-      cur[pending++] = line;
-      count++;
-      if (pending === LINES_PER_CHUNK) flush();
-    },
-    text() {
-      flush();
-      return chunks.join('\n');
-    },
-    get count() {
-      return count;
-    },
-  };
-}
-
-/** Restore text straight from the IR: rules are spelled as they are built (see emitRules). */
-export function renderRestoreFromIR(ir: IRProgram, options: BuildOptions = {}): string {
+export function* renderRestoreChunksFromIR(ir: IRProgram, options: BuildOptions = {}): Generator<string> {
   const filterChains = lineBuffer();
   const filterRules = lineBuffer();
   const natChains = lineBuffer();
@@ -136,10 +100,19 @@ export function renderRestoreFromIR(ir: IRProgram, options: BuildOptions = {}): 
     natChains: chainSink(natChains),
     natRules: ruleSink(natRules),
   });
-  const parts = ['*filter', filterChains.text()];
-  if (filterRules.count > 0) parts.push(filterRules.text());
-  parts.push('COMMIT', '*nat', natChains.text());
-  if (natRules.count > 0) parts.push(natRules.text());
-  parts.push('COMMIT');
-  return `${parts.join('\n')}\n`;
+  // A buffer's chunks end without a newline: each is followed by one, as the joined text would be.
+  const table = function* (name: string, chains: LineBuffer, rules: LineBuffer): Generator<string> {
+    yield `*${name}\n`;
+    if (chains.count === 0) yield '\n';
+    for (const c of chains.chunks()) yield `${c}\n`;
+    for (const c of rules.chunks()) yield `${c}\n`;
+    yield 'COMMIT\n';
+  };
+  yield* table('filter', filterChains, filterRules);
+  yield* table('nat', natChains, natRules);
+}
+
+/** Restore text straight from the IR: rules are spelled as they are built (see emitRules). */
+export function renderRestoreFromIR(ir: IRProgram, options: BuildOptions = {}): string {
+  return [...renderRestoreChunksFromIR(ir, options)].join('');
 }

@@ -5,6 +5,7 @@
 
 import type { IRProgram } from '../../compiler/ir/types.ts';
 import { type BuildOptions, emitRules } from './build.ts';
+import { lineBuffer } from './lines.ts';
 import { saveHex, saveProbability } from './numbers.ts';
 import { BUILTIN_CHAINS, type Match, type Rule, type RuleSet, type TableName, type TableRules } from './rules.ts';
 
@@ -132,8 +133,11 @@ export function renderSave(rules: RuleSet, tableOrder: readonly ('filter' | 'nat
   return `${lines.join('\n')}\n`;
 }
 
-/** Save text straight from the IR: each rule is spelled as it is built and grouped by chain. */
-export function renderSaveFromIR(ir: IRProgram, options: BuildOptions = {}): string {
+/**
+ * Save text straight from the IR, in pieces of about a thousand lines (see
+ * renderRestoreChunksFromIR): joined, they are renderSaveFromIR's text byte for byte.
+ */
+export function* renderSaveChunksFromIR(ir: IRProgram, options: BuildOptions = {}): Generator<string> {
   const family = ir.family;
   const tables = (['filter', 'nat'] as TableName[]).map((name) => ({
     name,
@@ -157,15 +161,20 @@ export function renderSaveFromIR(ir: IRProgram, options: BuildOptions = {}): str
     natChains: chainSink(nat),
     natRules: ruleSink(nat),
   });
-  const lines: string[] = [];
   for (const t of tables) {
     const builtins = BUILTIN_CHAINS[t.name];
     const user = [...new Set(t.chains)].sort(byName);
-    lines.push(`*${t.name}`);
-    for (const b of builtins) lines.push(`:${b} ACCEPT [0:0]`);
-    for (const c of user) lines.push(`:${c} - [0:0]`);
-    for (const c of [...builtins, ...user]) for (const l of t.byChain.get(c) ?? []) lines.push(l);
-    lines.push('COMMIT');
+    const lines = lineBuffer();
+    lines.add(`*${t.name}`);
+    for (const b of builtins) lines.add(`:${b} ACCEPT [0:0]`);
+    for (const c of user) lines.add(`:${c} - [0:0]`);
+    for (const c of [...builtins, ...user]) for (const l of t.byChain.get(c) ?? []) lines.add(l);
+    lines.add('COMMIT');
+    for (const c of lines.chunks()) yield `${c}\n`;
   }
-  return `${lines.join('\n')}\n`;
+}
+
+/** Save text straight from the IR: each rule is spelled as it is built and grouped by chain. */
+export function renderSaveFromIR(ir: IRProgram, options: BuildOptions = {}): string {
+  return [...renderSaveChunksFromIR(ir, options)].join('');
 }

@@ -14,7 +14,7 @@ import { loadKsvc } from '../../compiler/front.ts';
 import type { IRProgram } from '../../compiler/ir/types.ts';
 import { lowerModel } from '../../compiler/lower/index.ts';
 import { CASES, caseOptions } from '../golden/iptables/cases.ts';
-import { createKubeProxyNfacct, kernelTestsEnabled, type Netns, withNetns } from './netns.ts';
+import { createKubeProxyNfacct, kernelTests, type Netns, withNetns } from './netns.ts';
 
 const normalise = (saveText: string): string[] =>
   saveText
@@ -52,7 +52,8 @@ async function inFreshNetns(label: string, ir: IRProgram): Promise<void> {
   });
 }
 
-if (kernelTestsEnabled('iptables-load')) {
+{
+  const test = kernelTests('iptables-load');
   for (const c of CASES) {
     test(`golden ${c.name}: --test, load with hooks, iptables-save equals the save rendering`, async () => {
       const model = c.model();

@@ -2,6 +2,8 @@
 // a unique name and deleted in `finally`, so a failing test never leaves one behind; nothing here
 // touches the host's own ruleset. Outside root (or without the tools) kernel tests skip loudly.
 import { spawnSync } from 'node:child_process';
+import { type Test, test } from 'uvu';
+import { testUnless } from '../support/skips.ts';
 
 export interface RunResult {
   status: number;
@@ -34,18 +36,15 @@ export function kernelSkipReason(): string | null {
 let skipReasonCache: string | null | undefined;
 
 /**
- * True when kernel tests can run. Otherwise prints one loud line (once per process) and returns
- * false so the caller registers no kernel test. In CI (CI=true) as root a missing capability is a
- * failure, not a skip: the kernel tier must run there.
+ * uvu's `test` when kernel tests can run here. Otherwise prints one loud line (once per tier) and
+ * returns a stand-in that registers every test of the tier as skipped, with the reason recorded for
+ * the closing line of `npm test` (test/support/skips.ts). In CI (CI=true) `npm test` fails when any
+ * test was skipped: the kernel tier must run there.
  */
-export function kernelTestsEnabled(tier: string): boolean {
+export function kernelTests(tier: string): Test {
   if (skipReasonCache === undefined) skipReasonCache = kernelSkipReason();
-  if (skipReasonCache === null) return true;
-  if (process.env.CI === 'true' && process.getuid?.() === 0) {
-    throw new Error(`kernel tests (${tier}) cannot run in CI as root: ${skipReasonCache}`);
-  }
-  console.warn(`\n!!! SKIPPING kernel tests (${tier}): ${skipReasonCache} !!!\n`);
-  return false;
+  if (skipReasonCache !== null) console.warn(`\n!!! SKIPPING kernel tests (${tier}): ${skipReasonCache} !!!\n`);
+  return testUnless(test, `kernel tests (${tier})`, skipReasonCache);
 }
 
 let counter = 0;

@@ -19,14 +19,15 @@ import {
   settledValue,
   startLimited,
 } from './matrix.ts';
-import { kernelTestsEnabled } from './netns.ts';
+import { kernelTests } from './netns.ts';
 
 const EXAMPLES = join(import.meta.dirname, '../../examples');
 
 // Example programs run three at a time (each in its own namespaces); tests report them in order.
 const PARALLEL = 3;
 
-if (kernelTestsEnabled('packet examples')) {
+{
+  const test = kernelTests('packet examples');
   const files = readdirSync(EXAMPLES)
     .filter((f) => /\.(ksvc|ya?ml|json)$/.test(f))
     .sort();

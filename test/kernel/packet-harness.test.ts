@@ -9,7 +9,7 @@ import { lowerModel } from '../../compiler/lower/index.ts';
 import { expectedFor } from './expected.ts';
 import { iptablesBackend, nftablesBackend } from './load.ts';
 import { runDifferential } from './matrix.ts';
-import { kernelTestsEnabled } from './netns.ts';
+import { kernelTests } from './netns.ts';
 import { CASES } from './packet-cases.ts';
 import { classify, observationKey, type Probe, parseConntrackEntries } from './probe.ts';
 import { planTopology } from './topology.ts';
@@ -82,7 +82,8 @@ test('IR expectations for hand-checked probes of the basic case', () => {
   assert.equal(at({ dst: '10.99.0.1', dport: 80 }).allowed, ['forward']);
 });
 
-if (kernelTestsEnabled('packet harness')) {
+{
+  const test = kernelTests('packet harness');
   test('the differential test reports injected faults at the cells they break', async () => {
     const c = CASES[0]!;
     const ir = lowerModel(c.model, { node: c.node, family: 'ipv4' }).programs[0]!;

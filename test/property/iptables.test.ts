@@ -9,7 +9,7 @@ import { renderIptables } from '../../backends/iptables/index.ts';
 import type { Family } from '../../common/ip.ts';
 import { lowerModel } from '../../compiler/lower/index.ts';
 import type { ClusterModel } from '../../compiler/model.ts';
-import { createKubeProxyNfacct, kernelTestsEnabled, withNetns } from '../kernel/netns.ts';
+import { createKubeProxyNfacct, kernelTests, withNetns } from '../kernel/netns.ts';
 import { arbitraryModel } from './arbitrary-model.ts';
 
 const RUNS = 100;
@@ -96,7 +96,8 @@ test(`lower + render never throw and stay consistent (${RUNS} random models)`, (
   assert.ok(outputs.length >= RUNS);
 });
 
-if (kernelTestsEnabled('iptables property')) {
+{
+  const test = kernelTests('iptables property');
   test('every random restore text passes iptables-restore --test (batched per family)', async () => {
     await withNetns('ipt-prop', (ns) => {
       createKubeProxyNfacct(ns);

@@ -15,7 +15,7 @@ import { renderNftablesJson } from '../../backends/nftables/index.ts';
 import { schemaErrors } from '../../backends/nftables/schema/validate.ts';
 import { lowerModel } from '../../compiler/lower/index.ts';
 import type { ClusterModel } from '../../compiler/model.ts';
-import { kernelTestsEnabled, withNetns } from '../kernel/netns.ts';
+import { kernelTests, withNetns } from '../kernel/netns.ts';
 import { arbitraryModel } from './arbitrary-model.ts';
 
 const RUNS = 100;
@@ -110,7 +110,8 @@ test(`nftables: random models render schema-valid, consistent documents (${RUNS}
   assert.ok(outputs.length >= RUNS);
 });
 
-if (kernelTestsEnabled('nftables property')) {
+{
+  const test = kernelTests('nftables property');
   test('nftables: every random document passes nft -j -c -f (batched)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ksvc-nftprop-'));
     try {

@@ -1,0 +1,37 @@
+// ksvc as a library: `import { parse, check, lower, compileIptables, compileNftables } from 'ksvc'`.
+// The `ksvc` command is built on these same functions (cli/). docs/api.md describes each one.
+//
+//   .ksvc text --parse--> AST --check--> model --lower--> IR --compileIptables / compileNftables--> text
+//   Kubernetes YAML/JSON --readKubernetes--> model --printKsvc--> .ksvc text
+//
+// Every function returns diagnostics as data (code, severity, message, file:line:col) and never
+// throws for bad input.
+
+export type { Diagnostic, RelatedLocation, Severity } from '../common/diagnostics.ts';
+export { hasErrors, sortDiagnostics } from '../common/diagnostics.ts';
+export type { Position, SourceFile, Span } from '../common/source.ts';
+export type { IRProgram } from '../compiler/ir/types.ts';
+export type { ClusterModel } from '../compiler/model.ts';
+export type { FileNode } from '../grammar/ast.ts';
+export { compileIptables, compileIptablesChunks, type IptablesFormat, type IptablesRenderOptions } from './iptables.ts';
+export { type Checked, check, format, load, type Parsed, parse, type SourceOptions } from './ksvc.ts';
+export {
+  DETECT_LOCAL_MODES,
+  type KubeImportOptions,
+  type KubernetesInput,
+  type KubernetesRead,
+  type Printed,
+  printKsvc,
+  readKubernetes,
+} from './kubernetes.ts';
+export {
+  type DetectorFlags,
+  familiesOf,
+  type LowerOptions,
+  type LowerResult,
+  localDetectorFromFlags,
+  lower,
+} from './lower.ts';
+export { compileNftables, compileNftablesChunks, type NftablesOptions } from './nftables.ts';
+
+// verify and explain (verifier/) join here when they land: export { verify, explain } from './verify.ts';

@@ -1,0 +1,60 @@
+// The .ksvc front end as library functions: text -> AST (parse) -> checked model (check), and the
+// canonical layout (format). Diagnostics are data; nothing here prints or throws for bad input.
+import { type Diagnostic, hasErrors } from '../common/diagnostics.ts';
+import { makeSourceFile, type SourceFile } from '../common/source.ts';
+import { checkFile } from '../compiler/check/index.ts';
+import type { ClusterModel } from '../compiler/model.ts';
+import type { FileNode } from '../grammar/ast.ts';
+import { formatFile } from '../grammar/format.ts';
+import { parseKsvc } from '../grammar/parse.ts';
+
+export interface SourceOptions {
+  /** The file name diagnostics carry (default "input.ksvc"). */
+  file?: string;
+}
+
+export interface Parsed {
+  /** The syntax tree; with syntax errors, what could be read around them. */
+  ast: FileNode;
+  /** The text with its line index (for rendering diagnostics with source frames). */
+  source: SourceFile;
+  diagnostics: Diagnostic[];
+}
+
+export interface Checked {
+  /** null when the input has errors (syntax or semantic). */
+  model: ClusterModel | null;
+  /** Syntax and semantic diagnostics, errors and warnings. */
+  diagnostics: Diagnostic[];
+}
+
+/** Parse .ksvc text into an AST with source ranges (1-based lines and columns). Never throws. */
+export function parse(text: string, options: SourceOptions = {}): Parsed {
+  const source = makeSourceFile(options.file ?? 'input.ksvc', text);
+  const parsed = parseKsvc(source);
+  return { ast: parsed.file, source, diagnostics: parsed.diagnostics };
+}
+
+/**
+ * Check a parse result into the cluster model (docs/language.md): every semantic rule, with coded
+ * diagnostics. A parse with syntax errors is not checked: its diagnostics are returned as they are.
+ */
+export function check(parsed: Parsed): Checked {
+  if (hasErrors(parsed.diagnostics)) return { model: null, diagnostics: parsed.diagnostics };
+  const checked = checkFile(parsed.ast, parsed.source);
+  return {
+    model: hasErrors(checked.diagnostics) ? null : checked.model,
+    diagnostics: [...parsed.diagnostics, ...checked.diagnostics],
+  };
+}
+
+/** parse + check in one call: the usual way from text to a model. */
+export function load(text: string, options: SourceOptions = {}): Checked & { source: SourceFile } {
+  const parsed = parse(text, options);
+  return { ...check(parsed), source: parsed.source };
+}
+
+/** The canonical layout of a parsed file (what `ksvc fmt` writes); null when it has syntax errors. */
+export function format(parsed: Parsed): string | null {
+  return hasErrors(parsed.diagnostics) ? null : formatFile(parsed.ast);
+}

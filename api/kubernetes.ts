@@ -1,0 +1,69 @@
+// Kubernetes objects as library functions: Service, EndpointSlice and Node YAML/JSON -> the checked
+// model, read as kube-proxy reads them (readKubernetes), and a model -> the .ksvc text meaning the
+// same thing (printKsvc).
+import { type Diagnostic, hasErrors } from '../common/diagnostics.ts';
+import { makeSourceFile, type SourceFile } from '../common/source.ts';
+import { importKubernetes, type KubeImportOptions } from '../compiler/kube/index.ts';
+import { modelToAst } from '../compiler/kube/to-ast.ts';
+import type { ClusterModel } from '../compiler/model.ts';
+import { formatFile } from '../grammar/format.ts';
+import { load } from './ksvc.ts';
+
+export type { KubeImportOptions } from '../compiler/kube/index.ts';
+export { DETECT_LOCAL_MODES } from '../compiler/kube/index.ts';
+
+/** One input document: YAML or JSON text (several documents, or a `kind: List`, are fine). */
+export interface KubernetesInput {
+  /** The file name diagnostics carry. */
+  file: string;
+  text: string;
+}
+
+export interface KubernetesRead {
+  /** null when there are errors. */
+  model: ClusterModel | null;
+  diagnostics: Diagnostic[];
+  /** The inputs with their line index (for rendering diagnostics with source frames). */
+  sources: SourceFile[];
+}
+
+/**
+ * Read Service, EndpointSlice and Node objects into the cluster model, as kube-proxy reads them
+ * (docs/kubernetes-import.md). Cluster settings are kube-proxy's flags, given in `options`.
+ */
+export function readKubernetes(inputs: readonly KubernetesInput[], options: KubeImportOptions = {}): KubernetesRead {
+  const sources = inputs.map((i) => makeSourceFile(i.file, i.text));
+  const result = importKubernetes(sources, options);
+  return { model: result.model, diagnostics: result.diagnostics, sources };
+}
+
+export interface Printed {
+  /** The formatted .ksvc file; null when the model holds something .ksvc cannot say (see diagnostics). */
+  text: string | null;
+  diagnostics: Diagnostic[];
+  /**
+   * Set when the printed text does not read back as the same model: a defect in ksvc, not in the
+   * input (the text is then null). Lists the errors the read-back reported, if any.
+   */
+  readBackMismatch?: Diagnostic[];
+}
+
+/** The model without what may differ between reading YAML and reading the printed file. */
+const comparable = (m: ClusterModel): string =>
+  JSON.stringify(m, (k, v) => (k === 'origin' || k === 'targetPort' ? undefined : v));
+
+/** A model as the .ksvc file meaning the same thing; the text is read back and compared before it is returned. */
+export function printKsvc(model: ClusterModel, options: { file?: string } = {}): Printed {
+  const ast = modelToAst(model);
+  if (hasErrors(ast.diagnostics)) return { text: null, diagnostics: ast.diagnostics };
+  const text = formatFile(ast.file);
+  const again = load(text, { file: options.file ?? 'imported.ksvc' });
+  if (!again.model || comparable(again.model) !== comparable(model)) {
+    return {
+      text: null,
+      diagnostics: ast.diagnostics,
+      readBackMismatch: again.diagnostics.filter((d) => d.severity === 'error'),
+    };
+  }
+  return { text, diagnostics: ast.diagnostics };
+}

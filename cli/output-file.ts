@@ -1,0 +1,333 @@
+// Where `-o FILE` (compile, import) and `fmt` write, and how (README "Output files"):
+//   '-'                          standard output
+//   /dev/stdout, /dev/fd/N, …    that file descriptor, as a shell's `>` does
+//   a character device or FIFO   written in place (`-o /dev/null`), never replaced
+//   a regular file, or none yet  a new file with an unpredictable name in the same directory,
+//                                created with O_EXCL|O_NOFOLLOW (a planted link or file makes the
+//                                open fail, never redirects it), given the old file's mode and
+//                                owner (fchown/fchmod), written, fsynced, then renamed over the
+//                                target: readers see the old file or the new one, never a part
+//   a symbolic link              the file it points to is replaced (found by the kernel, as open()
+//                                follows links); the link stays; a link to nothing is refused
+// A file the user may not write (`echo >> FILE` would fail) is refused, not replaced; so is the
+// input file itself. Error messages name the user's path, never the temporary one.
+// Every descriptor is opened close-on-exec (libuv's default).
+// No library does this (write-file-atomic and atomically open predictable temp names without
+// O_EXCL and follow links there; README "Output files" says more), hence this module.
+import { randomBytes } from 'node:crypto';
+import {
+  closeSync,
+  constants,
+  fchmodSync,
+  fchownSync,
+  fstatSync,
+  fsyncSync,
+  lstatSync,
+  openSync,
+  readlinkSync,
+  realpathSync,
+  renameSync,
+  type Stats,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
+import path from 'node:path';
+import type { CliIO } from './io.ts';
+
+/** A file's identity (device and inode): the same file under any name. */
+export interface FileIdentity {
+  dev: number;
+  ino: number;
+}
+
+export const identityOf = (st: Stats): FileIdentity => ({ dev: st.dev, ino: st.ino });
+
+export interface OutputSink {
+  /** Append text. Throws OutputClosedError when a pipe reader went away. */
+  write(text: string): void;
+  /** Make the output visible (rename into place); returns an error message or null. */
+  commit(): string | null;
+  /** Drop what was written (remove the temporary file). */
+  abort(): void;
+}
+
+export type OpenResult = { ok: true; sink: OutputSink } | { ok: false; message: string };
+
+export interface OpenOutputOptions {
+  /** Files that were read as input: writing onto one of them is refused. */
+  inputs?: readonly FileIdentity[];
+}
+
+/** Why a file operation failed, in words that do not repeat any path. */
+export function describeErrno(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException)?.code;
+  switch (code) {
+    case 'ENOENT':
+      return 'no such file or directory';
+    case 'ENOTDIR':
+      return 'a component of the path is not a directory';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'EISDIR':
+      return 'is a directory';
+    case 'EROFS':
+      return 'read-only file system';
+    case 'ENOSPC':
+      return 'no space left on device';
+    case 'EDQUOT':
+      return 'disk quota exceeded';
+    case 'ELOOP':
+      return 'too many levels of symbolic links';
+    case 'ENAMETOOLONG':
+      return 'file name too long';
+    case 'ETXTBSY':
+      return 'text file busy';
+    case 'EIO':
+      return 'input/output error';
+    case 'EFBIG':
+      return 'file too large';
+    case 'ENXIO':
+      return 'no such device or address';
+    default:
+      return code ?? String((e as Error)?.message ?? e);
+  }
+}
+
+/** The reader of our output went away (EPIPE, ECONNRESET): the command ends quietly, as `cat` does. */
+export class OutputClosedError extends Error {
+  constructor() {
+    super('output closed (EPIPE)');
+    this.name = 'OutputClosedError';
+  }
+}
+
+const sleepBuffer = new Int32Array(new SharedArrayBuffer(4));
+
+/** Strings are converted to bytes at most this many UTF-16 units at a time (no 200 MB Buffer). */
+const MAX_PIECE = 1 << 20;
+
+/** Write all of `text` to a descriptor (retrying short writes and EAGAIN); EPIPE -> OutputClosedError. */
+export function writeAllSync(fd: number, text: string): void {
+  for (let start = 0; start < text.length; ) {
+    let end = Math.min(text.length, start + MAX_PIECE);
+    const last = text.charCodeAt(end - 1);
+    if (end < text.length && last >= 0xd800 && last <= 0xdbff) end--; // keep a surrogate pair together
+    writeBytes(fd, Buffer.from(start === 0 && end === text.length ? text : text.slice(start, end), 'utf8'));
+    start = end;
+  }
+}
+
+function writeBytes(fd: number, buf: Buffer): void {
+  let off = 0;
+  while (off < buf.length) {
+    try {
+      off += writeSync(fd, buf, off, buf.length - off);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      // A pipe's reader went away (EPIPE); a socket's (Node's child-process stdio) may reset (ECONNRESET).
+      if (code === 'EPIPE' || code === 'ECONNRESET') throw new OutputClosedError();
+      if (code !== 'EAGAIN') throw e;
+      Atomics.wait(sleepBuffer, 0, 0, 1); // a non-blocking descriptor is full: wait, then retry
+    }
+  }
+}
+
+/** The descriptor a path names when it is (a link to) /dev/fd/N or /proc/self/fd/N, like /dev/stdout. */
+function descriptorPath(full: string): number | null {
+  let p = full;
+  for (let hop = 0; hop < 8; hop++) {
+    const m = /^\/(?:dev|proc\/self)\/fd\/(\d+)$/.exec(p);
+    if (m) return Number(m[1]);
+    let st: Stats;
+    try {
+      st = lstatSync(p);
+    } catch {
+      return null;
+    }
+    if (!st.isSymbolicLink()) return null;
+    p = path.resolve(path.dirname(p), readlinkSync(p));
+  }
+  return null;
+}
+
+const describe = (file: string, e: unknown) => `${file}: ${describeErrno(e)}`;
+
+function streamSink(write: (text: string) => void): OutputSink {
+  return { write, commit: () => null, abort: () => {} };
+}
+
+/** Write into an already open descriptor in place (devices, FIFOs): nothing to rename. */
+function inPlaceSink(file: string, fd: number, close: boolean): OutputSink {
+  let error: string | null = null;
+  const done = () => {
+    if (close) closeSync(fd);
+  };
+  return {
+    write(text) {
+      if (error !== null) return;
+      try {
+        writeAllSync(fd, text);
+      } catch (e) {
+        if (e instanceof OutputClosedError) throw e;
+        error = describe(file, e);
+      }
+    },
+    commit() {
+      done();
+      return error;
+    },
+    abort: done,
+  };
+}
+
+const TEMP_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
+
+/** Create the temporary file next to `target`: a fixed-length random name, so any legal target name fits. */
+function createTemp(dir: string, mode: number): { fd: number; tmp: string } {
+  for (let attempt = 0; ; attempt++) {
+    const tmp = path.join(dir, `.ksvc-${randomBytes(12).toString('hex')}.tmp`);
+    try {
+      return { fd: openSync(tmp, TEMP_FLAGS, mode), tmp };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || attempt >= 8) throw e;
+    }
+  }
+}
+
+/** Temp file + rename over `target`; `existing` is the file being replaced (its mode and owner are kept). */
+function replaceSink(file: string, target: string, existing: Stats | null): OpenResult {
+  const { fd, tmp } = createTemp(path.dirname(target), existing ? 0o600 : 0o666);
+  let open = true;
+  let error: string | null = null;
+  const cleanup = () => {
+    if (open) closeSync(fd);
+    open = false;
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // already gone
+    }
+  };
+  if (existing) {
+    try {
+      // Owner first: chown clears set-id bits, which the chmod then restores.
+      if (existing.uid !== process.geteuid?.() || existing.gid !== process.getegid?.()) {
+        fchownSync(fd, existing.uid, existing.gid);
+      }
+      fchmodSync(fd, existing.mode & 0o7777);
+    } catch (e) {
+      cleanup();
+      return {
+        ok: false,
+        message: `${file}: cannot keep its owner (${existing.uid}:${existing.gid}) and mode: ${describeErrno(e)}`,
+      };
+    }
+  }
+  const sink: OutputSink = {
+    write(text) {
+      if (error !== null) return;
+      try {
+        writeAllSync(fd, text);
+      } catch (e) {
+        error = describe(file, e);
+      }
+    },
+    commit() {
+      try {
+        if (error === null) {
+          fsyncSync(fd);
+          closeSync(fd);
+          open = false;
+          renameSync(tmp, target);
+          return null;
+        }
+      } catch (e) {
+        error = describe(file, e);
+      }
+      cleanup();
+      return error;
+    },
+    abort: cleanup,
+  };
+  return { ok: true, sink };
+}
+
+/**
+ * The real path of an existing file as the kernel resolves it for open(): opening it for writing
+ * also answers "may this user write it?" exactly as `echo >> FILE` would.
+ */
+function resolveWritable(full: string): { real: string; st: Stats } {
+  const fd = openSync(full, constants.O_WRONLY | constants.O_NOCTTY | constants.O_NONBLOCK);
+  try {
+    const st = fstatSync(fd);
+    let real: string;
+    try {
+      real = readlinkSync(`/proc/self/fd/${fd}`);
+      if (!path.isAbsolute(real) || real.endsWith(' (deleted)')) real = realpathSync.native(full);
+    } catch {
+      real = realpathSync.native(full);
+    }
+    return { real, st };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+const sameFile = (st: Stats, ids: readonly FileIdentity[]) => ids.some((i) => i.dev === st.dev && i.ino === st.ino);
+
+/** Open where `file` (as the user wrote it) should be written; see the top of this file. */
+export function openOutput(io: CliIO, file: string, options: OpenOutputOptions = {}): OpenResult {
+  if (file === '-') return { ok: true, sink: streamSink((t) => io.stdout(t)) };
+  if (file === '') return { ok: false, message: "an empty output file name (use '-' for standard output)" };
+  const full = path.resolve(io.cwd, file);
+  const fdNumber = descriptorPath(full);
+  if (fdNumber === 1) return { ok: true, sink: streamSink((t) => io.stdout(t)) };
+  if (fdNumber === 2) return { ok: true, sink: streamSink((t) => io.stderr(t)) };
+  if (fdNumber !== null) return { ok: true, sink: inPlaceSink(file, fdNumber, false) };
+  try {
+    let st: Stats | null = null;
+    try {
+      st = statSync(full);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      if (lstatSync(full, { throwIfNoEntry: false })?.isSymbolicLink()) {
+        return { ok: false, message: `${file}: a symbolic link to a file that does not exist (refused)` };
+      }
+    }
+    if (st === null) return replaceSink(file, full, null);
+    if (st.isDirectory()) return { ok: false, message: `${file}: is a directory` };
+    if (st.isFIFO() || st.isCharacterDevice()) {
+      // No O_NONBLOCK: a FIFO waits for its reader, as `>` does.
+      const fd = openSync(full, constants.O_WRONLY | constants.O_NOCTTY);
+      return { ok: true, sink: inPlaceSink(file, fd, true) };
+    }
+    if (!st.isFile()) return { ok: false, message: `${file}: not a regular file, character device or FIFO` };
+    const { real, st: now } = resolveWritable(full);
+    if (!now.isFile()) return { ok: false, message: `${file}: changed while being opened` };
+    if (sameFile(now, options.inputs ?? [])) return { ok: false, message: `${file}: is the input file (refused)` };
+    return replaceSink(file, real, now);
+  } catch (e) {
+    return { ok: false, message: describe(file, e) };
+  }
+}
+
+/** Write every chunk, then commit; on any failure nothing is replaced. Returns an error message or null. */
+export function writeOutput(
+  io: CliIO,
+  file: string,
+  chunks: Iterable<string>,
+  options: OpenOutputOptions = {},
+): string | null {
+  const opened = openOutput(io, file, options);
+  if (!opened.ok) return opened.message;
+  const { sink } = opened;
+  try {
+    for (const chunk of chunks) sink.write(chunk);
+  } catch (e) {
+    sink.abort();
+    throw e;
+  }
+  return sink.commit();
+}

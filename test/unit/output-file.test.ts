@@ -1,0 +1,231 @@
+// Where `compile -o`, `import -o` and `fmt` write (cli/output-file.ts), run in-process through
+// runCli: planted links at temp names, links, devices, FIFOs, the input file, modes, owners,
+// read-only files, long names, and error messages that name the user's path. As root, some tests
+// run the command as `nobody` (seteuid) or chown files to it; without root they are skipped.
+import { spawn, spawnSync } from 'node:child_process';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { CliIO } from '../../cli/io.ts';
+import { runCli } from '../../cli/main.ts';
+import { testUnless } from '../support/skips.ts';
+
+const root = process.geteuid?.() === 0;
+const NOBODY = 65534;
+const dir = mkdtempSync(path.join(tmpdir(), 'ksvc-out-'));
+chmodSync(dir, 0o777); // `nobody` works here too
+const at = (name: string) => path.join(dir, name);
+
+const KSVC = `node n1 {
+  address 192.168.0.10
+}
+
+service default/web {
+  http: ClusterIP 10.96.0.50:80/tcp -> endpoints:8080
+  endpoints 10.244.1.5 on n1
+}
+`;
+const MESSY = 'service a/b{\n    http: ClusterIP 10.0.0.1:80/tcp->endpoints\nendpoints 10.0.0.2 on n1}\n';
+// Each test starts from the same input (a failing test may have overwritten it).
+test.before.each(() => writeFileSync(at('in.ksvc'), KSVC));
+
+async function ksvc(...argv: string[]) {
+  let out = '';
+  let err = '';
+  const io: CliIO = { stdout: (t) => void (out += t), stderr: (t) => void (err += t), color: false, env: {}, cwd: dir };
+  const code = await runCli(argv, io);
+  return { code, out, err };
+}
+const compileTo = (target: string) => ksvc('compile', 'in.ksvc', '--backend', 'iptables', '-o', target);
+
+/** Run `body` with the effective user `nobody` (root only). */
+async function asNobody<T>(body: () => Promise<T>): Promise<T> {
+  process.setegid!(NOBODY);
+  process.seteuid!(NOBODY);
+  try {
+    return await body();
+  } finally {
+    process.seteuid!(0);
+    process.setegid!(0);
+  }
+}
+
+const leftovers = () => readdirSync(dir).filter((f) => f.includes('tmp'));
+const rootOnly = testUnless(test, 'output files as root', root ? null : 'not running as root');
+
+test('a link planted at the temp name of an earlier version does not redirect the write', async () => {
+  writeFileSync(at('victim'), 'precious\n');
+  // Every temp name the old writer could pick (target.ksvc-tmp-PID) for nearby process ids.
+  for (let pid = Math.max(1, process.pid - 50); pid <= process.pid + 50; pid++) {
+    symlinkSync(at('victim'), at(`planted.out.ksvc-tmp-${pid}`));
+  }
+  const r = await compileTo('planted.out');
+  assert.is(r.code, 0, r.err);
+  assert.is(readFileSync(at('victim'), 'utf8'), 'precious\n');
+  assert.ok(readFileSync(at('planted.out'), 'utf8').startsWith('*filter\n'));
+  assert.ok(lstatSync(at('planted.out')).isFile());
+  for (const f of readdirSync(dir).filter((n) => n.startsWith('planted.out.ksvc-tmp-'))) rmSync(at(f));
+  assert.equal(leftovers(), []);
+});
+
+test('a long but legal file name (255 bytes) is written', async () => {
+  const name = `${'n'.repeat(250)}.rule`;
+  const r = await compileTo(name);
+  assert.is(r.code, 0, r.err);
+  assert.ok(readFileSync(at(name), 'utf8').startsWith('*filter\n'));
+  rmSync(at(name));
+});
+
+test('through a symbolic link: the file it points to is replaced, the link stays', async () => {
+  mkdirSync(at('real'), { recursive: true });
+  writeFileSync(at('real/rules.txt'), 'old\n');
+  symlinkSync('real/rules.txt', at('rules.link'));
+  const r = await compileTo('rules.link');
+  assert.is(r.code, 0, r.err);
+  assert.ok(lstatSync(at('rules.link')).isSymbolicLink());
+  assert.is(readlinkSync(at('rules.link')), 'real/rules.txt');
+  assert.ok(readFileSync(at('real/rules.txt'), 'utf8').startsWith('*filter\n'));
+  assert.equal(readdirSync(at('real')), ['rules.txt']);
+});
+
+test('a link to a file that does not exist is refused', async () => {
+  symlinkSync(at('nowhere/target'), at('dangling.link'));
+  const r = await compileTo('dangling.link');
+  assert.is(r.code, 2);
+  assert.match(r.err, 'dangling.link: a symbolic link to a file that does not exist');
+  assert.ok(lstatSync(at('dangling.link')).isSymbolicLink());
+  assert.not.ok(existsSync(at('nowhere')));
+});
+
+test('a FIFO is written in place, not replaced', async () => {
+  const fifo = at('pipe');
+  assert.is(spawnSync('mkfifo', [fifo]).status, 0);
+  const reader = spawn('cat', [fifo], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let got = '';
+  reader.stdout.on('data', (d) => void (got += d));
+  const exited = new Promise((resolve) => reader.on('close', resolve));
+  const r = await compileTo('pipe');
+  // Bounded: if the FIFO was replaced instead of written, the reader would wait forever.
+  const timer = setTimeout(() => reader.kill(), 5000);
+  await exited;
+  clearTimeout(timer);
+  assert.is(r.code, 0, r.err);
+  assert.ok(lstatSync(fifo).isFIFO());
+  assert.ok(got.startsWith('*filter\n'));
+});
+
+rootOnly('a character device is written in place, not replaced (a null device made with mknod)', async () => {
+  const dev = at('null');
+  assert.is(spawnSync('mknod', [dev, 'c', '1', '3']).status, 0);
+  const r = await compileTo('null');
+  assert.is(r.code, 0, r.err);
+  assert.ok(lstatSync(dev).isCharacterDevice());
+});
+
+// The system's own /dev/null and /dev/stdout are not used: a regression would replace them.
+test('a link to /proc/self/fd/1 (what /dev/stdout is) means standard output; - too', async () => {
+  symlinkSync('/proc/self/fd/1', at('stdout.link'));
+  const viaLink = await compileTo('stdout.link');
+  assert.is(viaLink.code, 0, viaLink.err);
+  assert.ok(viaLink.out.startsWith('*filter\n'));
+  assert.ok(lstatSync(at('stdout.link')).isSymbolicLink());
+  const dash = await compileTo('-');
+  assert.is(dash.out, viaLink.out);
+});
+
+test('writing onto the input file is refused (also through a link); the input is untouched', async () => {
+  const r = await compileTo('in.ksvc');
+  assert.is(r.code, 2);
+  assert.match(r.err, 'in.ksvc: is the input file');
+  assert.is(readFileSync(at('in.ksvc'), 'utf8'), KSVC);
+  symlinkSync('in.ksvc', at('in.link'));
+  const l = await compileTo('in.link');
+  assert.is(l.code, 2);
+  assert.is(readFileSync(at('in.ksvc'), 'utf8'), KSVC);
+  const yaml = readFileSync(new URL('../../examples/seed-local.yaml', import.meta.url), 'utf8');
+  writeFileSync(at('cluster.yaml'), yaml);
+  const imp = await ksvc('import', 'cluster.yaml', '--cluster-cidr', '10.64.1.0/24', '-o', 'cluster.yaml');
+  assert.is(imp.code, 2);
+  assert.match(imp.err, 'cluster.yaml: is the input file');
+  assert.is(readFileSync(at('cluster.yaml'), 'utf8'), yaml);
+});
+
+test("-o '' is a usage error", async () => {
+  const r = await compileTo('');
+  assert.is(r.code, 2);
+  assert.match(r.err, '-o needs a file name');
+  const i = await ksvc('import', 'x.yaml', '-o', '');
+  assert.is(i.code, 2);
+  assert.match(i.err, '-o needs a file name');
+});
+
+test('an existing file keeps its mode (compile -o and fmt)', async () => {
+  writeFileSync(at('private.rules'), 'old\n');
+  chmodSync(at('private.rules'), 0o600);
+  assert.is((await compileTo('private.rules')).code, 0);
+  assert.is(statSync(at('private.rules')).mode & 0o777, 0o600);
+  writeFileSync(at('private.ksvc'), MESSY);
+  chmodSync(at('private.ksvc'), 0o640);
+  const f = await ksvc('fmt', 'private.ksvc');
+  assert.is(f.code, 0, f.err);
+  assert.is.not(readFileSync(at('private.ksvc'), 'utf8'), MESSY);
+  assert.is(statSync(at('private.ksvc')).mode & 0o777, 0o640);
+});
+
+rootOnly("as root, fmt keeps another user's file owned by that user", async () => {
+  writeFileSync(at('theirs.ksvc'), MESSY);
+  chownSync(at('theirs.ksvc'), NOBODY, NOBODY);
+  const f = await ksvc('fmt', 'theirs.ksvc');
+  assert.is(f.code, 0, f.err);
+  assert.is.not(readFileSync(at('theirs.ksvc'), 'utf8'), MESSY);
+  const st = statSync(at('theirs.ksvc'));
+  assert.is(st.uid, NOBODY);
+  assert.is(st.gid, NOBODY);
+});
+
+rootOnly('a read-only file is refused as `echo >>` refuses it (user nobody); nothing is replaced', async () => {
+  writeFileSync(at('readonly.ksvc'), MESSY);
+  chownSync(at('readonly.ksvc'), NOBODY, NOBODY);
+  chmodSync(at('readonly.ksvc'), 0o444);
+  const f = await asNobody(() => ksvc('fmt', 'readonly.ksvc'));
+  assert.is(f.code, 2);
+  assert.match(f.err, 'readonly.ksvc: permission denied');
+  assert.is(readFileSync(at('readonly.ksvc'), 'utf8'), MESSY);
+  writeFileSync(at('readonly.rules'), 'old\n');
+  chownSync(at('readonly.rules'), NOBODY, NOBODY);
+  chmodSync(at('readonly.rules'), 0o444);
+  const c = await asNobody(() => compileTo('readonly.rules'));
+  assert.is(c.code, 2);
+  assert.is(readFileSync(at('readonly.rules'), 'utf8'), 'old\n');
+  assert.equal(leftovers(), []);
+});
+
+test('errors name the path the user gave, never a temporary file', async () => {
+  const r = await compileTo('no-such-dir/out.rules');
+  assert.is(r.code, 2);
+  assert.match(r.err, 'no-such-dir/out.rules: no such file or directory');
+  assert.not.match(r.err, /tmp/);
+  const d = await compileTo('real');
+  assert.is(d.code, 2);
+  assert.match(d.err, 'real: is a directory');
+  assert.not.match(d.err, /tmp/);
+});
+
+test.after(() => rmSync(dir, { recursive: true, force: true }));
+test.run();
