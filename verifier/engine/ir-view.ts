@@ -70,6 +70,32 @@ for (const state of ['new', 'established', 'related', 'invalid', 'untracked'] as
 }
 const CT_DNAT = fromRanges(CT_ATOMS.flatMap((a, i) => (a.dnat ? [[i, i] as const] : [])));
 
+/** A short unique text per test (a cache key). */
+function testKey(t: PacketTest): string {
+  switch (t.kind) {
+    case 'path':
+      return `p${t.path}`;
+    case 'protocol':
+      return `P${t.protocol}`;
+    case 'src':
+    case 'dst':
+      return `${t.kind}${t.cidr}`;
+    case 'sport':
+    case 'dport':
+      return `${t.kind}${t.port}`;
+    case 'inInterface':
+      return `i${t.prefix ? '*' : ''}${t.name}`;
+    case 'mark':
+      return `m${t.mask}/${t.value}`;
+    case 'ctState':
+      return `c${t.state}`;
+    case 'ctDnat':
+      return 'D';
+    case 'affinityFresh':
+      return `a${t.timeoutSeconds} ${t.list}`;
+  }
+}
+
 /** Per-space caches of the sets a PacketTest stands for. */
 const testSets = new WeakMap<PacketSpace, Map<string, { dim: number; set: IntervalSet }>>();
 
@@ -79,7 +105,7 @@ function testSet(space: PacketSpace, t: PacketTest): { dim: number; set: Interva
     cache = new Map();
     testSets.set(space, cache);
   }
-  const k = JSON.stringify(t);
+  const k = testKey(t);
   const hit = cache.get(k);
   if (hit) return hit;
   let r: { dim: number; set: IntervalSet };
