@@ -1,0 +1,97 @@
+// One rule template + its tokens -> model steps, in the kernel's order: the IP header part first
+// (-s, -d, -i, -o, -p are all tested before any match), then the matches as written (order
+// matters: `-m recent --set` writes its record even if a later match fails), then the target.
+import type { Step } from '../model/program.ts';
+import { iptCodes } from './codes.ts';
+import { type RuleContext, requireFamily, valueError } from './context.ts';
+import { convertMatch } from './matches.ts';
+import { checkLateBang, single, valueAt, valueText } from './options.ts';
+import { convertTarget, type TargetResult } from './targets.ts';
+import type { OptionUse, RuleTemplate } from './template.ts';
+import { isBracketCounters, isCounter, parseAddress, parseInterface, parseProtocol } from './values.ts';
+
+export interface ConvertedRule extends TargetResult {
+  steps: Step[];
+}
+
+function address(ctx: RuleContext, o: OptionUse, out: Step[]): void {
+  const r = parseAddress(valueText(ctx, o));
+  if (!r.ok) return valueError(ctx, valueAt(o), 'address', r);
+  requireFamily(ctx, r.value.family, valueAt(o));
+  out.push({
+    kind: 'test',
+    test: { kind: 'fields', parts: [{ field: o.name === '-s' ? 'saddr' : 'daddr', ranges: [r.value.range] }] },
+    negate: o.negated,
+  });
+}
+
+function iface(ctx: RuleContext, o: OptionUse, out: Step[]): void {
+  const r = parseInterface(valueText(ctx, o));
+  if (!r.ok) return valueError(ctx, valueAt(o), 'interface', r);
+  out.push({
+    kind: 'test',
+    test: { kind: 'fields', parts: [{ field: o.name === '-i' ? 'iifname' : 'oifname', names: [r.value] }] },
+    negate: o.negated,
+  });
+}
+
+function protocol(ctx: RuleContext, o: OptionUse, out: Step[]): void {
+  const r = parseProtocol(valueText(ctx, o));
+  if (!r.ok) return valueError(ctx, valueAt(o), 'protocol', r);
+  const { protocol: p, family } = r.value;
+  if (family) requireFamily(ctx, family, valueAt(o));
+  if (p === null) {
+    // `-p all` tests nothing; `! -p all` would match no packet at all.
+    if (o.negated) ctx.errors.push(iptCodes['ipt-negation-not-allowed'](ctx.where(o.at), "'-p all'"));
+    return;
+  }
+  if (!o.negated) ctx.protocol = { protocol: p, at: valueAt(o) };
+  out.push({
+    kind: 'test',
+    test: { kind: 'fields', parts: [{ field: 'l4proto', protocols: [p] }] },
+    negate: o.negated,
+  });
+}
+
+function counters(ctx: RuleContext, tpl: RuleTemplate): void {
+  if (tpl.counters !== null && !isBracketCounters(ctx.texts[tpl.counters] ?? '')) {
+    ctx.errors.push(
+      iptCodes['ipt-invalid-value'](
+        ctx.where(tpl.counters),
+        'counters',
+        ctx.texts[tpl.counters] ?? '',
+        'write [PACKETS:BYTES]',
+      ),
+    );
+  }
+  for (const o of tpl.setCounters) {
+    for (const at of o.values) {
+      if (!isCounter(ctx.texts[at] ?? '')) {
+        ctx.errors.push(iptCodes['ipt-invalid-value'](ctx.where(at), 'counter', ctx.texts[at] ?? '', 'not a number'));
+      }
+    }
+    if (o.negated) ctx.errors.push(iptCodes['ipt-negation-not-allowed'](ctx.where(o.at), "'-c'"));
+  }
+}
+
+/** Convert one `-A` rule. Problems go to ctx.errors (rule) and ctx.fileErrors (file). */
+export function convertRule(ctx: RuleContext, tpl: RuleTemplate): ConvertedRule {
+  const steps: Step[] = [];
+  counters(ctx, tpl);
+  // -p first: matches and targets ask what it is. Each header option at most once (iptables: "multiple -p flags").
+  const p = single(ctx, tpl.header, '-p', '');
+  if (p) {
+    checkLateBang(ctx, p);
+    protocol(ctx, p, steps);
+  }
+  for (const name of ['-s', '-d', '-i', '-o'] as const) {
+    const o = single(ctx, tpl.header, name, '');
+    if (o === null) continue;
+    checkLateBang(ctx, o);
+    if (name === '-s' || name === '-d') address(ctx, o, steps);
+    else iface(ctx, o, steps);
+  }
+  for (const m of tpl.matches) convertMatch(ctx, m, steps);
+  const target = convertTarget(ctx, tpl.targets, steps);
+  return { steps, ...target };
+}
