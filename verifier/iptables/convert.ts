@@ -16,7 +16,10 @@ export interface ConvertedRule extends TargetResult {
 
 function address(ctx: RuleContext, o: OptionUse, out: Step[]): void {
   const r = parseAddress(valueText(ctx, o));
-  if (!r.ok) return valueError(ctx, valueAt(o), 'address', r);
+  if (!r.ok) {
+    valueError(ctx, valueAt(o), 'address', r);
+    return;
+  }
   requireFamily(ctx, r.value.family, valueAt(o));
   out.push({
     kind: 'test',
@@ -27,7 +30,10 @@ function address(ctx: RuleContext, o: OptionUse, out: Step[]): void {
 
 function iface(ctx: RuleContext, o: OptionUse, out: Step[]): void {
   const r = parseInterface(valueText(ctx, o));
-  if (!r.ok) return valueError(ctx, valueAt(o), 'interface', r);
+  if (!r.ok) {
+    valueError(ctx, valueAt(o), 'interface', r);
+    return;
+  }
   out.push({
     kind: 'test',
     test: { kind: 'fields', parts: [{ field: o.name === '-i' ? 'iifname' : 'oifname', names: [r.value] }] },
@@ -37,7 +43,10 @@ function iface(ctx: RuleContext, o: OptionUse, out: Step[]): void {
 
 function protocol(ctx: RuleContext, o: OptionUse, out: Step[]): void {
   const r = parseProtocol(valueText(ctx, o));
-  if (!r.ok) return valueError(ctx, valueAt(o), 'protocol', r);
+  if (!r.ok) {
+    valueError(ctx, valueAt(o), 'protocol', r);
+    return;
+  }
   const { protocol: p, family } = r.value;
   if (family) requireFamily(ctx, family, valueAt(o));
   if (p === null) {

@@ -188,7 +188,10 @@ function applyTemplate(
     return;
   }
   const table = r.open.table;
-  if (tpl.kind === 'chain') return declareChain(r, table, tpl, tokens, origin, pos);
+  if (tpl.kind === 'chain') {
+    declareChain(r, table, tpl, tokens, origin, pos);
+    return;
+  }
   if (tpl.kind === 'delete-chain') {
     const name = text(tpl.chain);
     const c = table.chains.get(name);

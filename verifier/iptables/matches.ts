@@ -56,7 +56,10 @@ function multiport(ctx: RuleContext, m: MatchUse, out: Step[]): void {
   const o = given[0]!;
   checkLateBang(ctx, o);
   const r = parsePortList(valueText(ctx, o));
-  if (!r.ok) return valueError(ctx, valueAt(o), 'port list', r);
+  if (!r.ok) {
+    valueError(ctx, valueAt(o), 'port list', r);
+    return;
+  }
   const ranges: NumberRange[] = r.value;
   if (o.name === '--ports') {
     out.push(
@@ -100,7 +103,10 @@ function conntrack(ctx: RuleContext, m: MatchUse, out: Step[]): void {
   }
   checkLateBang(ctx, o);
   const r = parseCtStates(valueText(ctx, o), m.module === 'conntrack');
-  if (!r.ok) return valueError(ctx, valueAt(o), 'conntrack state list', r);
+  if (!r.ok) {
+    valueError(ctx, valueAt(o), 'conntrack state list', r);
+    return;
+  }
   out.push(test({ kind: 'ct', states: r.value.states, dnat: r.value.dnat }, o.negated));
 }
 
@@ -112,7 +118,10 @@ function mark(ctx: RuleContext, m: MatchUse, out: Step[]): void {
   }
   checkLateBang(ctx, o);
   const r = parseMarkMask(valueText(ctx, o));
-  if (!r.ok) return valueError(ctx, valueAt(o), 'mark', r);
+  if (!r.ok) {
+    valueError(ctx, valueAt(o), 'mark', r);
+    return;
+  }
   out.push(test({ kind: 'mark', mask: r.value.mask, value: r.value.value }, o.negated));
 }
 
@@ -207,7 +216,10 @@ function statistic(ctx: RuleContext, m: MatchUse, out: Step[]): void {
   }
   checkLateBang(ctx, prob);
   const r = parseProbability(valueText(ctx, prob));
-  if (!r.ok) return valueError(ctx, valueAt(prob), 'probability', r);
+  if (!r.ok) {
+    valueError(ctx, valueAt(prob), 'probability', r);
+    return;
+  }
   // '!' inverts the kernel's comparison: the packet passes with the complementary probability.
   const p = prob.negated ? { num: r.value.den - r.value.num, den: r.value.den } : r.value;
   out.push({ kind: 'random', p });
@@ -235,26 +247,35 @@ function comment(ctx: RuleContext, m: MatchUse): void {
 export function convertMatch(ctx: RuleContext, m: MatchUse, out: Step[]): void {
   switch (m.module) {
     case 'comment':
-      return comment(ctx, m);
+      comment(ctx, m);
+      return;
     case 'tcp':
     case 'udp':
     case 'sctp':
-      return ports(ctx, m, out);
+      ports(ctx, m, out);
+      return;
     case 'multiport':
-      return multiport(ctx, m, out);
+      multiport(ctx, m, out);
+      return;
     case 'addrtype':
-      return addrtype(ctx, m, out);
+      addrtype(ctx, m, out);
+      return;
     case 'conntrack':
     case 'state':
-      return conntrack(ctx, m, out);
+      conntrack(ctx, m, out);
+      return;
     case 'mark':
-      return mark(ctx, m, out);
+      mark(ctx, m, out);
+      return;
     case 'recent':
-      return recent(ctx, m, out);
+      recent(ctx, m, out);
+      return;
     case 'statistic':
-      return statistic(ctx, m, out);
+      statistic(ctx, m, out);
+      return;
     case 'nfacct':
-      return nfacct(ctx, m, out);
+      nfacct(ctx, m, out);
+      return;
     default:
       ctx.errors.push(iptCodes['ipt-unsupported-match'](ctx.where(m.at), m.module));
   }

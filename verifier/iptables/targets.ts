@@ -44,7 +44,10 @@ function reject(ctx: RuleContext, t: TargetUse, out: Step[]): void {
   if (o) {
     noNegation(ctx, o);
     const r = parseRejectKind(valueText(ctx, o));
-    if (!r.ok) return valueError(ctx, valueAt(o), 'REJECT kind', r);
+    if (!r.ok) {
+      valueError(ctx, valueAt(o), 'REJECT kind', r);
+      return;
+    }
     if (r.value.family) requireFamily(ctx, r.value.family, valueAt(o));
     kind = r.value.kind;
     if (kind === 'tcp-reset' && ctx.protocol?.protocol !== 'tcp') {
@@ -65,7 +68,10 @@ function dnat(ctx: RuleContext, t: TargetUse, out: Step[]): void {
   }
   noNegation(ctx, o);
   const r = parseDnatTarget(valueText(ctx, o));
-  if (!r.ok) return valueError(ctx, valueAt(o), 'DNAT destination', r);
+  if (!r.ok) {
+    valueError(ctx, valueAt(o), 'DNAT destination', r);
+    return;
+  }
   requireFamily(ctx, r.value.family, valueAt(o));
   const proto = ctx.protocol?.protocol;
   if (r.value.port !== null && proto !== 'tcp' && proto !== 'udp' && proto !== 'sctp') {
@@ -104,7 +110,10 @@ function markTarget(ctx: RuleContext, t: TargetUse, out: Step[]): void {
   const o = ops[0]!;
   noNegation(ctx, o);
   const r = parseMarkMask(valueText(ctx, o));
-  if (!r.ok) return valueError(ctx, valueAt(o), 'mark', r);
+  if (!r.ok) {
+    valueError(ctx, valueAt(o), 'mark', r);
+    return;
+  }
   const { value: v, mask: m } = r.value;
   const hasMask = valueText(ctx, o).includes('/');
   if (hasMask && o.name !== '--set-xmark' && o.name !== '--set-mark') {
