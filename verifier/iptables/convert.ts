@@ -3,7 +3,7 @@
 // matters: `-m recent --set` writes its record even if a later match fails), then the target.
 import type { Step } from '../model/program.ts';
 import { iptCodes } from './codes.ts';
-import { type RuleContext, requireFamily, valueError } from './context.ts';
+import { type RuleContext, requireFamily, sharedStep, valueError } from './context.ts';
 import { convertMatch } from './matches.ts';
 import { checkLateBang, single, valueAt, valueText } from './options.ts';
 import { convertTarget, type TargetResult } from './targets.ts';
@@ -55,11 +55,14 @@ function protocol(ctx: RuleContext, o: OptionUse, out: Step[]): void {
     return;
   }
   if (!o.negated) ctx.protocol = { protocol: p, at: valueAt(o) };
-  out.push({
-    kind: 'test',
-    test: { kind: 'fields', parts: [{ field: 'l4proto', protocols: [p] }] },
-    negate: o.negated,
-  });
+  const negate = o.negated;
+  out.push(
+    sharedStep(ctx, `p ${p} ${negate}`, () => ({
+      kind: 'test',
+      test: { kind: 'fields', parts: [{ field: 'l4proto', protocols: [p] }] },
+      negate,
+    })),
+  );
 }
 
 function counters(ctx: RuleContext, tpl: RuleTemplate): void {

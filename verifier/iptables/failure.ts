@@ -16,10 +16,13 @@ export interface LineFailure {
   diagnostic(pos: (at: number) => Where): Diagnostic;
 }
 
-const isOptionToken = (tokens: Tokens, k: number): boolean => {
-  const piece = tokens.skeleton.slice(tokens.skelStarts[k]!, tokens.skelStarts[k]! + tokens.texts[k]!.length);
-  return piece === tokens.texts[k] && looksLikeOption(piece);
-};
+/** The token is an option in the skeleton (plain, option-shaped, and not a free-text value). */
+const isOptionToken = (tokens: Tokens, k: number): boolean =>
+  k >= 0 &&
+  k < tokens.count &&
+  tokens.plain[k]! &&
+  looksLikeOption(tokens.texts[k]!) &&
+  tokens.skeleton.startsWith(tokens.texts[k]!, tokens.skelStarts[k]!);
 
 const JUMPS = new Set(['-j', '--jump', '-g', '--goto']);
 
@@ -38,11 +41,12 @@ const readable = (expected: string): string => expected.split(`"${PLACEHOLDER}"`
 
 export function lineFailure(f: TemplateFailure, tokens: Tokens): LineFailure {
   const texts = tokens.texts;
-  const k0 = texts.length > 1 && !looksLikeOption(texts[0]!) && texts[0] !== ':' && texts[0] !== '*' ? 1 : 0;
+  const n = tokens.count;
+  const k0 = n > 1 && !looksLikeOption(texts[0]!) && texts[0] !== ':' && texts[0] !== '*' ? 1 : 0;
   const command = texts[k0] ?? '';
-  const ruleChain = (command === '-A' || command === '--append') && k0 + 1 < texts.length ? k0 + 1 : -1;
+  const ruleChain = (command === '-A' || command === '--append') && k0 + 1 < n ? k0 + 1 : -1;
   let targetName: number | null = null;
-  for (let k = k0; k + 1 < texts.length; k++) {
+  for (let k = k0; k + 1 < n; k++) {
     if (JUMPS.has(texts[k]!) && isOptionToken(tokens, k)) targetName = k + 1;
   }
   const diagnostic = (pos: (at: number) => Where): Diagnostic => {

@@ -1,51 +1,26 @@
 // Reading the lines of one file into tables, chains and converted rules (the reader's first pass).
 // Nothing here decides what is reachable: rules keep their problems until read.ts knows whether
 // the rule is kept (a rule in an ignored chain may use anything).
+//
+// Built for 800,000-line dumps: one Tokens buffer and one RuleContext are reused from line to
+// line, positions are computed only when a diagnostic needs one, and identical steps are shared.
 import type { Diagnostic } from '../../common/diagnostics.ts';
 import type { Origin, Step } from '../model/program.ts';
+import {
+  BUILTIN_CHAINS,
+  builtinChain,
+  type ChainState,
+  type RuleRecord,
+  spanWhere,
+  type TableState,
+} from './chains.ts';
 import { iptCodes } from './codes.ts';
 import type { FamilyState, RuleContext, Table, Where } from './context.ts';
 import { convertRule } from './convert.ts';
 import { lineFailure } from './failure.ts';
-import type { TargetResult } from './targets.ts';
+import { declareChain, deleteChain } from './structure.ts';
 import { cachedTemplate, type LineTemplate } from './template.ts';
-import { type Tokens, tokenizeLine } from './tokenize.ts';
-import { isBracketCounters } from './values.ts';
-
-export const BUILTIN_CHAINS: Record<Table, readonly string[]> = {
-  nat: ['PREROUTING', 'INPUT', 'OUTPUT', 'POSTROUTING'],
-  filter: ['INPUT', 'FORWARD', 'OUTPUT'],
-};
-
-export interface RuleRecord extends TargetResult {
-  origin: Origin;
-  steps: Step[];
-  /** What would make the rule unusable; reported only if the rule is kept. */
-  errors: Diagnostic[];
-  notes: string[] | null;
-  /** The -j/-g name as written (also for a rule the grammar refused), for classifying builtin-chain rules. */
-  targetName: string | null;
-  /** The position of the target name (for messages about the jump). */
-  targetWhere: Where | null;
-}
-
-export interface ChainState {
-  table: Table;
-  name: string;
-  id: string;
-  builtin: boolean;
-  policy: 'accept' | 'drop';
-  /** The declaration line (null: a builtin chain the file does not declare). */
-  decl: Origin | null;
-  rules: RuleRecord[];
-}
-
-export interface TableState {
-  name: Table;
-  line: number;
-  /** Chains by name, in declaration order (builtins the file does not declare are added at the end). */
-  chains: Map<string, ChainState>;
-}
+import { newTokens, type Tokens, tokenizeLine } from './tokenize.ts';
 
 /** The state of one read, line after line. */
 export interface LineReader {
@@ -56,46 +31,46 @@ export interface LineReader {
   /** The open table block: a kept table, an ignored one (by name), or none. */
   open: { kind: 'kept'; table: TableState } | { kind: 'ignored'; name: string; line: number } | null;
   ignoredTables: { name: string; origin: Origin }[];
+  /** The line being read (positions are computed from it on demand). */
+  cur: { lineNo: number; lineStart: number; lineText: string; assumed: boolean };
+  tokens: Tokens;
+  ctx: RuleContext;
+}
+
+/** The position of token `at` of the current line (-1: its end). */
+function whereInLine(r: LineReader, at: number): Where {
+  const { lineNo, lineStart, lineText, assumed } = r.cur;
+  if (assumed) return { file: r.file, span: null };
+  const s = at < 0 ? lineText.length : r.tokens.starts[at]!;
+  const e = at < 0 ? lineText.length : r.tokens.ends[at]!;
+  return spanWhere(r.file, lineNo, lineStart, s, e);
 }
 
 export function newLineReader(file: string, family: FamilyState): LineReader {
-  return { file, diagnostics: [], family, tables: new Map(), open: null, ignoredTables: [] };
-}
-
-/** Positions of the tokens of one line (at = -1: the end of the line). */
-function positions(file: string, line: number, lineStart: number, lineText: string, tokens: Tokens) {
-  return (at: number): Where => {
-    const s = at < 0 ? lineText.length : tokens.starts[at]!;
-    const e = at < 0 ? lineText.length : tokens.ends[at]!;
-    return {
-      file,
-      span: {
-        start: { line, column: s + 1, offset: lineStart + s },
-        end: { line, column: e + 1, offset: lineStart + e },
-      },
-    };
+  const r: LineReader = {
+    file,
+    diagnostics: [],
+    family,
+    tables: new Map(),
+    open: null,
+    ignoredTables: [],
+    cur: { lineNo: 0, lineStart: 0, lineText: '', assumed: false },
+    tokens: newTokens(),
+    ctx: {
+      table: 'filter',
+      texts: [],
+      where: (at) => whereInLine(r, at),
+      line: 0,
+      errors: [],
+      fileErrors: [],
+      family,
+      protocol: null,
+      notes: null,
+      shared: new Map<string, Step>(),
+    },
   };
-}
-
-const isKeptTable = (name: string): name is Table => name === 'nat' || name === 'filter';
-
-const chainId = (table: Table, name: string): string => `${table}/${name}`;
-
-export function builtinChain(table: TableState, name: string): ChainState {
-  let c = table.chains.get(name);
-  if (!c) {
-    c = {
-      table: table.name,
-      name,
-      id: chainId(table.name, name),
-      builtin: true,
-      policy: 'accept',
-      decl: null,
-      rules: [],
-    };
-    table.chains.set(name, c);
-  }
-  return c;
+  r.ctx.fileErrors = r.diagnostics;
+  return r;
 }
 
 /**
@@ -103,77 +78,86 @@ export function builtinChain(table: TableState, name: string): ChainState {
  * has no position in the file.
  */
 export function readLine(r: LineReader, lineText: string, lineNo: number, lineStart: number, assumed = false): void {
-  if (lineText.trim() === '' || lineText.startsWith('#')) return;
-  const origin: Origin = assumed
-    ? { backend: 'iptables', file: r.file, text: lineText, assumed: true }
-    : { backend: 'iptables', file: r.file, line: lineNo, text: lineText };
-  if (r.open?.kind === 'ignored' && !lineText.startsWith('*')) {
+  const c0 = lineText.charCodeAt(0);
+  if (c0 === 35 /* # */ || lineText.trim() === '') return;
+  if (r.open?.kind === 'ignored' && c0 !== 42 /* * */) {
     if (lineText.trim() === 'COMMIT') r.open = null;
     return;
   }
-  const tokens = tokenizeLine(lineText);
-  const pos = assumed ? () => ({ file: r.file, span: null }) : positions(r.file, lineNo, lineStart, lineText, tokens);
-  if (tokens.unterminatedQuoteAt !== undefined) {
-    const at = tokens.starts.findIndex(
-      (s, i) => s <= tokens.unterminatedQuoteAt! && tokens.ends[i]! > tokens.unterminatedQuoteAt!,
-    );
-    r.diagnostics.push(iptCodes['ipt-unterminated-quote'](pos(at)));
+  r.cur.lineNo = lineNo;
+  r.cur.lineStart = lineStart;
+  r.cur.lineText = lineText;
+  r.cur.assumed = assumed;
+  const tokens = tokenizeLine(lineText, r.tokens);
+  if (tokens.unterminatedQuoteAt >= 0) {
+    let at = tokens.count - 1;
+    while (at > 0 && tokens.starts[at]! > tokens.unterminatedQuoteAt) at--;
+    r.diagnostics.push(iptCodes['ipt-unterminated-quote'](whereInLine(r, at)));
     return;
   }
+  const origin: Origin = assumed
+    ? { backend: 'iptables', file: r.file, text: lineText, assumed: true }
+    : { backend: 'iptables', file: r.file, line: lineNo, text: lineText };
   const tpl = cachedTemplate(tokens);
-  if (tpl.kind === 'failure') {
-    const f = lineFailure(tpl, tokens);
-    if (f.ruleChain >= 0 && r.open?.kind === 'kept') {
-      const chain = ruleChain(r, r.open.table, tokens.texts[f.ruleChain]!, pos(f.ruleChain));
-      if (chain) {
-        chain.rules.push({
-          origin,
-          steps: [],
-          errors: [f.diagnostic(pos)],
-          notes: null,
-          targetName: f.targetName === null ? null : tokens.texts[f.targetName]!,
-          targetWhere: f.targetName === null ? null : pos(f.targetName),
-          jump: null,
-          natTarget: null,
-        });
-      }
-      return;
-    }
-    r.diagnostics.push(f.diagnostic(pos));
+  if (tpl.kind !== 'failure') {
+    applyTemplate(r, tpl, origin);
     return;
   }
-  applyTemplate(r, tpl, tokens, origin, lineNo, pos);
+  const f = lineFailure(tpl, tokens);
+  const diagnostic = f.diagnostic((at) => whereInLine(r, at));
+  if (f.ruleChain < 0 || r.open?.kind !== 'kept') {
+    r.diagnostics.push(diagnostic);
+    return;
+  }
+  const chain = ruleChain(r, r.open.table, f.ruleChain);
+  if (!chain) return;
+  const t = f.targetName;
+  chain.rules.push({
+    rule: { origin, steps: [] },
+    errors: [diagnostic],
+    notes: null,
+    jump: null,
+    natTarget: null,
+    target: null,
+    targetName: t === null ? null : tokens.texts[t]!,
+    lineStart,
+    targetStart: t === null ? -1 : tokens.starts[t]!,
+    targetEnd: t === null ? -1 : tokens.ends[t]!,
+  });
 }
 
-function ruleChain(r: LineReader, table: TableState, name: string, where: Where): ChainState | null {
+function ruleChain(r: LineReader, table: TableState, at: number): ChainState | null {
+  const name = r.tokens.texts[at]!;
   const c = table.chains.get(name) ?? (BUILTIN_CHAINS[table.name].includes(name) ? builtinChain(table, name) : null);
-  if (!c) r.diagnostics.push(iptCodes['ipt-undeclared-chain'](where, name, table.name));
+  if (!c) r.diagnostics.push(iptCodes['ipt-undeclared-chain'](whereInLine(r, at), name, table.name));
   return c;
 }
 
-function applyTemplate(
-  r: LineReader,
-  tpl: LineTemplate,
-  tokens: Tokens,
-  origin: Origin,
-  lineNo: number,
-  pos: (at: number) => Where,
-): void {
-  const text = (at: number) => tokens.texts[at]!;
-  const structure = (at: number, detail: string) =>
-    r.diagnostics.push(iptCodes['ipt-table-structure'](pos(at), detail));
+const isKeptTable = (name: string): name is Table => name === 'nat' || name === 'filter';
+
+function applyTemplate(r: LineReader, tpl: LineTemplate, origin: Origin): void {
+  const texts = r.tokens.texts;
+  const structure = (at: number, detail: string): void => {
+    r.diagnostics.push(iptCodes['ipt-table-structure'](whereInLine(r, at), detail));
+  };
+  if (tpl.kind === 'rule') {
+    if (r.open?.kind !== 'kept') return structure(0, 'this line is outside a table; start one with *nat or *filter');
+    const chain = ruleChain(r, r.open.table, tpl.chain);
+    if (chain) chain.rules.push(convertLine(r, r.open.table.name, tpl, origin));
+    return;
+  }
   if (tpl.kind === 'table') {
-    const name = text(tpl.name);
+    const name = texts[tpl.name]!;
     if (r.open) structure(0, `table ${name} starts before the previous table's COMMIT`);
     if (!isKeptTable(name)) {
       r.ignoredTables.push({ name, origin });
-      r.open = { kind: 'ignored', name, line: lineNo };
+      r.open = { kind: 'ignored', name, line: r.cur.lineNo };
       return;
     }
     if (r.tables.has(name)) {
       structure(tpl.name, `table ${name} appears twice; iptables-restore would flush it between the two`);
     }
-    const table: TableState = { name, line: lineNo, chains: new Map() };
+    const table: TableState = { name, line: r.cur.lineNo, chains: new Map() };
     r.tables.set(name, table);
     r.open = { kind: 'kept', table };
     return;
@@ -183,117 +167,33 @@ function applyTemplate(
     r.open = null;
     return;
   }
-  if (r.open?.kind !== 'kept') {
-    structure(0, 'this line is outside a table; start one with *nat or *filter');
-    return;
-  }
-  const table = r.open.table;
-  if (tpl.kind === 'chain') {
-    declareChain(r, table, tpl, tokens, origin, pos);
-    return;
-  }
-  if (tpl.kind === 'delete-chain') {
-    const name = text(tpl.chain);
-    const c = table.chains.get(name);
-    const problem =
-      c === undefined
-        ? `-X ${name}: no such chain in table ${table.name}`
-        : c.builtin
-          ? `-X ${name}: a builtin chain cannot be deleted`
-          : c.rules.length > 0
-            ? `-X ${name}: the chain still has rules (iptables deletes only empty chains)`
-            : null;
-    if (problem) r.diagnostics.push(iptCodes['ipt-delete-chain'](pos(tpl.chain), problem));
-    else table.chains.delete(name);
-    return;
-  }
-  const chain = ruleChain(r, table, text(tpl.chain), pos(tpl.chain));
-  if (!chain) return;
-  const ctx: RuleContext = {
-    table: table.name,
-    texts: tokens.texts,
-    where: pos,
-    line: lineNo,
-    errors: [],
-    fileErrors: r.diagnostics,
-    family: r.family,
-    protocol: null,
-    notes: null,
-  };
-  const converted = convertRule(ctx, tpl);
-  const t = tpl.targets[0];
-  chain.rules.push({
-    origin,
-    steps: converted.steps,
-    errors: ctx.errors,
-    notes: ctx.notes,
-    jump: converted.jump,
-    natTarget: converted.natTarget,
-    targetName: t === undefined ? null : text(t.name),
-    targetWhere: t === undefined ? null : pos(t.name),
-  });
+  if (r.open?.kind !== 'kept') return structure(0, 'this line is outside a table; start one with *nat or *filter');
+  const where = (at: number) => whereInLine(r, at);
+  if (tpl.kind === 'chain') declareChain(r.open.table, tpl, texts, origin, where, r.diagnostics);
+  else deleteChain(r.open.table, tpl, texts, where, r.diagnostics);
 }
 
-function declareChain(
-  r: LineReader,
-  table: TableState,
-  tpl: Extract<LineTemplate, { kind: 'chain' }>,
-  tokens: Tokens,
-  origin: Origin,
-  pos: (at: number) => Where,
-): void {
-  const name = tokens.texts[tpl.name]!;
-  const policy = tokens.texts[tpl.policy]!;
-  const builtin = BUILTIN_CHAINS[table.name].includes(name);
-  const existing = table.chains.get(name);
-  if (existing?.decl) {
-    r.diagnostics.push(iptCodes['ipt-duplicate-chain'](pos(tpl.name), name, table.name, existing.decl.line ?? 0));
-    return;
-  }
-  if (tpl.counters !== null && !isBracketCounters(tokens.texts[tpl.counters]!)) {
-    r.diagnostics.push(
-      iptCodes['ipt-invalid-value'](
-        pos(tpl.counters),
-        'counters',
-        tokens.texts[tpl.counters]!,
-        'write [PACKETS:BYTES]',
-      ),
-    );
-  }
-  if (builtin) {
-    if (policy !== 'ACCEPT' && policy !== 'DROP') {
-      r.diagnostics.push(
-        iptCodes['ipt-bad-policy'](
-          pos(tpl.policy),
-          `the policy of builtin chain ${name} must be ACCEPT or DROP, not '${policy}'`,
-        ),
-      );
-    }
-    const c = builtinChain(table, name);
-    c.policy = policy === 'DROP' ? 'drop' : 'accept';
-    c.decl = origin;
-    return;
-  }
-  if (policy !== '-') {
-    r.diagnostics.push(
-      iptCodes['ipt-bad-policy'](
-        pos(tpl.policy),
-        `user chain ${name} has no policy: write ':${name} - [0:0]', not '${policy}'`,
-      ),
-    );
-  }
-  if (/^[-!]/.test(name)) {
-    r.diagnostics.push(
-      iptCodes['ipt-invalid-value'](pos(tpl.name), 'chain name', name, "must not start with '-' or '!'"),
-    );
-  }
-  table.chains.set(name, {
-    table: table.name,
-    name,
-    id: chainId(table.name, name),
-    builtin: false,
-    policy: 'accept',
-    decl: origin,
-    rules: [],
-  });
+function convertLine(r: LineReader, table: Table, tpl: Extract<LineTemplate, { kind: 'rule' }>, origin: Origin) {
+  const ctx = r.ctx;
+  ctx.table = table;
+  ctx.texts = r.tokens.texts;
+  ctx.line = r.cur.lineNo;
+  ctx.protocol = null;
+  ctx.notes = null;
+  const converted = convertRule(ctx, tpl);
+  const errors = ctx.errors.length > 0 ? ctx.errors.splice(0) : null;
+  const t = tpl.targets[0];
+  const rec: RuleRecord = {
+    rule: { origin, steps: converted.steps },
+    errors,
+    notes: ctx.notes,
+    jump: errors === null && converted.jump ? converted.jump.chain : null,
+    natTarget: converted.natTarget?.kind ?? null,
+    target: null,
+    targetName: t === undefined ? null : r.tokens.texts[t.name]!,
+    lineStart: r.cur.lineStart,
+    targetStart: t === undefined ? -1 : r.tokens.starts[t.name]!,
+    targetEnd: t === undefined ? -1 : r.tokens.ends[t.name]!,
+  };
+  return rec;
 }

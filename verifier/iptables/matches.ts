@@ -2,7 +2,7 @@
 // handled here; a value the model cannot express exactly is an error at its column.
 import type { KeyPart, NumberRange, Step, Test } from '../model/program.ts';
 import { iptCodes } from './codes.ts';
-import { addNote, type RuleContext, requireFamily, valueError } from './context.ts';
+import { addNote, type RuleContext, requireFamily, sharedStep, valueError } from './context.ts';
 import { checkLateBang, noNegation, single, valueAt, valueText } from './options.ts';
 import type { MatchUse } from './template.ts';
 import {
@@ -39,7 +39,13 @@ function ports(ctx: RuleContext, m: MatchUse, out: Step[]): void {
     checkLateBang(ctx, o);
     const r = parsePortRange(valueText(ctx, o));
     if (!r.ok) valueError(ctx, valueAt(o), `port`, r);
-    else out.push(fields([{ field: name === '--sport' ? 'sport' : 'dport', ranges: [r.value] }], o.negated));
+    else {
+      const field = name === '--sport' ? 'sport' : 'dport';
+      const [lo, hi] = r.value;
+      out.push(
+        sharedStep(ctx, `${field} ${lo} ${hi} ${o.negated}`, () => fields([{ field, ranges: [[lo, hi]] }], o.negated)),
+      );
+    }
   }
 }
 
@@ -90,7 +96,8 @@ function addrtype(ctx: RuleContext, m: MatchUse, out: Step[]): void {
       );
       continue;
     }
-    out.push(fields([{ field: name === '--src-type' ? 'saddrLocal' : 'daddrLocal', local: true }], o.negated));
+    const field = name === '--src-type' ? 'saddrLocal' : 'daddrLocal';
+    out.push(sharedStep(ctx, `${field} ${o.negated}`, () => fields([{ field, local: true }], o.negated)));
   }
 }
 
@@ -102,12 +109,14 @@ function conntrack(ctx: RuleContext, m: MatchUse, out: Step[]): void {
     return;
   }
   checkLateBang(ctx, o);
-  const r = parseCtStates(valueText(ctx, o), m.module === 'conntrack');
+  const text = valueText(ctx, o);
+  const r = parseCtStates(text, m.module === 'conntrack');
   if (!r.ok) {
     valueError(ctx, valueAt(o), 'conntrack state list', r);
     return;
   }
-  out.push(test({ kind: 'ct', states: r.value.states, dnat: r.value.dnat }, o.negated));
+  const { states, dnat } = r.value;
+  out.push(sharedStep(ctx, `ct ${text} ${o.negated}`, () => test({ kind: 'ct', states, dnat }, o.negated)));
 }
 
 function mark(ctx: RuleContext, m: MatchUse, out: Step[]): void {
@@ -117,12 +126,14 @@ function mark(ctx: RuleContext, m: MatchUse, out: Step[]): void {
     return;
   }
   checkLateBang(ctx, o);
-  const r = parseMarkMask(valueText(ctx, o));
+  const text = valueText(ctx, o);
+  const r = parseMarkMask(text);
   if (!r.ok) {
     valueError(ctx, valueAt(o), 'mark', r);
     return;
   }
-  out.push(test({ kind: 'mark', mask: r.value.mask, value: r.value.value }, o.negated));
+  const { mask, value } = r.value;
+  out.push(sharedStep(ctx, `mark ${text} ${o.negated}`, () => test({ kind: 'mark', mask, value }, o.negated)));
 }
 
 const RECENT_COMMANDS = ['--set', '--rcheck', '--update'] as const;
@@ -215,14 +226,15 @@ function statistic(ctx: RuleContext, m: MatchUse, out: Step[]): void {
     return;
   }
   checkLateBang(ctx, prob);
-  const r = parseProbability(valueText(ctx, prob));
+  const text = valueText(ctx, prob);
+  const r = parseProbability(text);
   if (!r.ok) {
     valueError(ctx, valueAt(prob), 'probability', r);
     return;
   }
   // '!' inverts the kernel's comparison: the packet passes with the complementary probability.
   const p = prob.negated ? { num: r.value.den - r.value.num, den: r.value.den } : r.value;
-  out.push({ kind: 'random', p });
+  out.push(sharedStep(ctx, `random ${text} ${prob.negated}`, () => ({ kind: 'random', p })));
 }
 
 function nfacct(ctx: RuleContext, m: MatchUse, out: Step[]): void {
@@ -232,7 +244,8 @@ function nfacct(ctx: RuleContext, m: MatchUse, out: Step[]): void {
     return;
   }
   noNegation(ctx, o);
-  out.push({ kind: 'noop', what: `nfacct ${valueText(ctx, o)}` });
+  const what = `nfacct ${valueText(ctx, o)}`;
+  out.push(sharedStep(ctx, what, () => ({ kind: 'noop', what })));
   addNote(ctx, NFACCT_NOTE);
 }
 

@@ -6,10 +6,18 @@
 import { type Diagnostic, hasErrors, sortDiagnostics } from '../../common/diagnostics.ts';
 import type { Family } from '../../common/ip.ts';
 import type { BaseChain, Chain, Hook, IgnoredItem, NetfilterProgram } from '../model/program.ts';
+import {
+  BUILTIN_CHAINS,
+  builtinChain,
+  type ChainState,
+  type RuleRecord,
+  type TableState,
+  targetWhere,
+} from './chains.ts';
 import { iptCodes } from './codes.ts';
 import type { Table } from './context.ts';
 import { ASSUMED_HOOKS_NOTE, hooksFor, OWN_HOOKS_NOTE } from './hooks.ts';
-import { BUILTIN_CHAINS, type ChainState, type LineReader, newLineReader, readLine, type TableState } from './lines.ts';
+import { type LineReader, newLineReader, readLine } from './lines.ts';
 
 export interface ReadIptablesOptions {
   /** The file name as the user gave it (diagnostics and origins). */
@@ -43,8 +51,13 @@ const HOOKS: Record<Table, Record<string, { hook: Hook; priority: number }>> = {
   },
 };
 
-/** Where the kernel lets a NAT target run (xt_nat / MASQUERADE hook masks). */
-const NAT_TARGET_HOOKS = { dnat: ['prerouting', 'output'], masquerade: ['postrouting'] } as const;
+/** Where the kernel lets a NAT target run (the DNAT and MASQUERADE targets' hook masks). */
+const NAT_TARGET_HOOKS: Record<'dnat' | 'masquerade', readonly Hook[]> = {
+  dnat: ['prerouting', 'output'],
+  masquerade: ['postrouting'],
+};
+
+const HOOK_BITS: Record<Hook, number> = { prerouting: 1, input: 2, forward: 4, output: 8, postrouting: 16 };
 
 const isHookRule = (targetName: string | null): boolean => targetName?.startsWith('KUBE-') ?? false;
 
@@ -62,13 +75,10 @@ function readLines(r: LineReader, text: string): void {
   }
   if (r.open) {
     const name = r.open.kind === 'kept' ? r.open.table.name : r.open.name;
-    const end = text.length;
+    const at = { line: lineNo, column: 1, offset: text.length };
     r.diagnostics.push(
       iptCodes['ipt-table-structure'](
-        {
-          file: r.file,
-          span: { start: { line: lineNo, column: 1, offset: end }, end: { line: lineNo, column: 1, offset: end } },
-        },
+        { file: r.file, span: { start: at, end: at } },
         `table ${name} has no COMMIT line; iptables-restore would not apply it`,
       ),
     );
@@ -77,132 +87,125 @@ function readLines(r: LineReader, text: string): void {
 
 /** Every kept table gets its builtin chains (policy ACCEPT unless declared). */
 function completeBuiltins(r: LineReader): void {
-  for (const t of r.tables.values()) {
-    for (const name of BUILTIN_CHAINS[t.name]) {
-      if (!t.chains.has(name)) {
-        t.chains.set(name, {
-          table: t.name,
-          name,
-          id: `${t.name}/${name}`,
-          builtin: true,
-          policy: 'accept',
-          decl: null,
-          rules: [],
-        });
-      }
-    }
-  }
+  for (const t of r.tables.values()) for (const name of BUILTIN_CHAINS[t.name]) builtinChain(t, name);
 }
 
 function hasHookRules(r: LineReader): boolean {
   for (const t of r.tables.values()) {
-    for (const c of t.chains.values()) if (c.builtin && c.rules.some((x) => isHookRule(x.targetName))) return true;
+    for (const b of BUILTIN_CHAINS[t.name])
+      if (t.chains.get(b)!.rules.some((x) => isHookRule(x.targetName))) return true;
   }
   return false;
 }
 
-/** Follow the kept hook rules: which chains each hook reaches; report what kept rules got wrong. */
-function reach(r: LineReader, t: TableState, ignored: IgnoredItem[], notes: Set<string>): Map<string, Set<Hook>> {
-  const hooksOf = new Map<string, Set<Hook>>();
-  const checked = new Set<string>();
-  const keep = (c: ChainState) => {
-    if (checked.has(c.name)) return;
-    checked.add(c.name);
-    for (const rule of c.rules) {
-      r.diagnostics.push(...rule.errors);
-      for (const n of rule.notes ?? []) notes.add(n);
-      if (rule.errors.length > 0 || !rule.jump) continue;
-      const target = t.chains.get(rule.jump.chain);
-      const where = rule.targetWhere ?? { file: r.file, span: null };
-      if (!target) r.diagnostics.push(iptCodes['ipt-undefined-chain'](where, rule.jump.chain, t.name));
-      else if (target.builtin) r.diagnostics.push(iptCodes['ipt-jump-to-builtin'](where, rule.jump.chain));
+/** Keep only kube-proxy's hook rules in the builtin chains; list the others. */
+function keepHookRules(t: TableState, ignored: IgnoredItem[]): void {
+  for (const b of BUILTIN_CHAINS[t.name]) {
+    const base = t.chains.get(b)!;
+    for (const x of base.rules) {
+      if (isHookRule(x.targetName)) continue;
+      ignored.push({
+        kind: 'rule',
+        name: base.id,
+        reason: `other software's rule in a builtin chain (kube-proxy's hooks jump to KUBE- chains${x.targetName ? `; this one to ${x.targetName}` : ''})`,
+        origin: x.rule.origin,
+      });
     }
-  };
+    base.rules = base.rules.filter((x) => isHookRule(x.targetName));
+  }
+}
+
+/** Report what a kept chain's rules got wrong (once per chain), and resolve their jumps. */
+function checkKept(r: LineReader, t: TableState, c: ChainState, notes: Set<string>): void {
+  if (c.checked) return;
+  c.checked = true;
+  for (const rec of c.rules) {
+    if (rec.errors) for (const d of rec.errors) r.diagnostics.push(d);
+    if (rec.notes) for (const n of rec.notes) notes.add(n);
+    if (rec.jump === null) continue;
+    const target = t.chains.get(rec.jump);
+    if (!target) r.diagnostics.push(iptCodes['ipt-undefined-chain'](targetWhere(r.file, rec), rec.jump, t.name));
+    else if (target.builtin) r.diagnostics.push(iptCodes['ipt-jump-to-builtin'](targetWhere(r.file, rec), rec.jump));
+    else rec.target = target;
+  }
+}
+
+/** A NAT target reached from a hook the kernel does not allow it in. */
+function checkNatTarget(r: LineReader, t: TableState, rec: RuleRecord, hook: Hook): void {
+  if (rec.natTarget === null || rec.errors || NAT_TARGET_HOOKS[rec.natTarget].includes(hook)) return;
+  r.diagnostics.push(
+    iptCodes['ipt-target-not-allowed'](
+      targetWhere(r.file, rec),
+      rec.natTarget === 'dnat' ? 'DNAT' : 'MASQUERADE',
+      `is reached from the ${hook} hook of table ${t.name}; the kernel allows it only in ${NAT_TARGET_HOOKS[rec.natTarget].join(' and ')}`,
+    ),
+  );
+}
+
+/**
+ * Follow the kept hook rules: mark in each chain the hooks that reach it (chain.hooks), check the
+ * rules of every reached chain, and the NAT targets against each hook. Returns the reached user
+ * chains.
+ */
+function reach(r: LineReader, t: TableState, notes: Set<string>): void {
   for (const b of BUILTIN_CHAINS[t.name]) {
     const base = t.chains.get(b)!;
     const hook = HOOKS[t.name][b]!.hook;
-    const kept = base.rules.filter((x) => isHookRule(x.targetName));
-    for (const x of base.rules) {
-      if (!isHookRule(x.targetName)) {
-        ignored.push({
-          kind: 'rule',
-          name: base.id,
-          reason: `other software's rule in a builtin chain (kube-proxy's hooks jump to KUBE- chains${x.targetName ? `; this one to ${x.targetName}` : ''})`,
-          origin: x.origin,
-        });
+    const bit = HOOK_BITS[hook];
+    checkKept(r, t, base, notes);
+    const stack: ChainState[] = [];
+    for (const rec of base.rules) {
+      checkNatTarget(r, t, rec, hook);
+      if (rec.target) stack.push(rec.target);
+    }
+    while (stack.length > 0) {
+      const c = stack.pop()!;
+      if (c.hooks & bit) continue;
+      c.hooks |= bit;
+      checkKept(r, t, c, notes);
+      for (const rec of c.rules) {
+        if (rec.natTarget !== null) checkNatTarget(r, t, rec, hook);
+        if (rec.target && !(rec.target.hooks & bit)) stack.push(rec.target);
       }
     }
-    base.rules = kept;
-    keep(base);
-    const queue = kept.flatMap((x) => (x.jump && x.errors.length === 0 ? [x.jump.chain] : []));
-    const seen = new Set<string>();
-    while (queue.length > 0) {
-      const name = queue.pop()!;
-      const c = t.chains.get(name);
-      if (!c || c.builtin || seen.has(name)) continue;
-      seen.add(name);
-      let hs = hooksOf.get(name);
-      if (!hs) hooksOf.set(name, (hs = new Set()));
-      hs.add(hook);
-      keep(c);
-      for (const x of c.rules) if (x.jump && x.errors.length === 0) queue.push(x.jump.chain);
-    }
   }
-  return hooksOf;
 }
 
 /** The kernel refuses jumps that loop; report each loop once, at the jump that closes it. */
-function findLoops(r: LineReader, t: TableState, reached: Map<string, Set<Hook>>): void {
-  const state = new Map<string, 'open' | 'done'>();
-  for (const start of reached.keys()) {
-    if (state.has(start)) continue;
-    const stack: { name: string; next: number }[] = [{ name: start, next: 0 }];
-    state.set(start, 'open');
+function findLoops(r: LineReader, t: TableState): void {
+  for (const start of t.chains.values()) {
+    if (start.hooks === 0 || start.loop !== 0) continue;
+    const stack: { chain: ChainState; next: number }[] = [{ chain: start, next: 0 }];
+    start.loop = 1;
     while (stack.length > 0) {
       const top = stack[stack.length - 1]!;
-      const rules = t.chains.get(top.name)?.rules ?? [];
-      if (top.next >= rules.length) {
-        state.set(top.name, 'done');
+      if (top.next >= top.chain.rules.length) {
+        top.chain.loop = 2;
         stack.pop();
         continue;
       }
-      const rule = rules[top.next++]!;
-      const to = rule.jump?.chain;
-      if (to === undefined || !reached.has(to)) continue;
-      const s = state.get(to);
-      if (s === 'open') {
-        const path = stack.slice(stack.findIndex((f) => f.name === to)).map((f) => f.name);
-        r.diagnostics.push(
-          iptCodes['ipt-loop'](rule.targetWhere ?? { file: r.file, span: null }, [...path, to].join(' -> ')),
-        );
-      } else if (s === undefined) {
-        state.set(to, 'open');
-        stack.push({ name: to, next: 0 });
+      const rec = top.chain.rules[top.next++]!;
+      const to = rec.target;
+      if (to === null) continue;
+      if (to.loop === 1) {
+        const path = stack.slice(stack.findIndex((f) => f.chain === to)).map((f) => f.chain.name);
+        r.diagnostics.push(iptCodes['ipt-loop'](targetWhere(r.file, rec), [...path, to.name].join(' -> ')));
+      } else if (to.loop === 0) {
+        to.loop = 1;
+        stack.push({ chain: to, next: 0 });
       }
     }
   }
 }
 
-function checkNatTargets(r: LineReader, t: TableState, reached: Map<string, Set<Hook>>): void {
-  const check = (c: ChainState, hooks: Iterable<Hook>) => {
-    for (const rule of c.rules) {
-      if (!rule.natTarget || rule.errors.length > 0) continue;
-      const allowed: readonly Hook[] = NAT_TARGET_HOOKS[rule.natTarget.kind];
-      const bad = [...hooks].filter((h) => !allowed.includes(h));
-      if (bad.length > 0) {
-        const name = rule.natTarget.kind === 'dnat' ? 'DNAT' : 'MASQUERADE';
-        r.diagnostics.push(
-          iptCodes['ipt-target-not-allowed'](
-            rule.targetWhere ?? { file: r.file, span: null },
-            name,
-            `is reached from the ${bad.join(', ')} hook of table ${t.name}; the kernel allows it only in ${allowed.join(' and ')}`,
-          ),
-        );
-      }
-    }
-  };
-  for (const b of BUILTIN_CHAINS[t.name]) check(t.chains.get(b)!, [HOOKS[t.name][b]!.hook]);
-  for (const [name, hooks] of reached) check(t.chains.get(name)!, hooks);
+function assumeHooks(r: LineReader, notes: Set<string>): void {
+  const hooks = hooksFor((table, chain) => r.tables.get(table)?.chains.has(chain) ?? false);
+  for (const h of hooks) {
+    r.open = { kind: 'kept', table: r.tables.get(h.table)! };
+    readLine(r, h.line, 0, 0, true);
+  }
+  r.open = null;
+  if (hooks.length > 0) notes.add(ASSUMED_HOOKS_NOTE);
 }
 
 /** Read iptables-restore or iptables-save text of one family. */
@@ -212,17 +215,9 @@ export function readIptables(text: string, options: ReadIptablesOptions): ReadIp
   readLines(r, text);
   completeBuiltins(r);
   const notes = new Set<string>();
-  const kubeChains = [...r.tables.values()].some((t) => [...t.chains.keys()].some((n) => n.startsWith('KUBE-')));
   if (!hasHookRules(r)) {
-    if (options.assumeHooks) {
-      const hooks = hooksFor((table, chain) => r.tables.get(table)?.chains.has(chain) ?? false);
-      for (const h of hooks) {
-        r.open = { kind: 'kept', table: r.tables.get(h.table)! };
-        readLine(r, h.line, 0, 0, true);
-      }
-      r.open = null;
-      if (hooks.length > 0) notes.add(ASSUMED_HOOKS_NOTE);
-    } else if (kubeChains) {
+    if (options.assumeHooks) assumeHooks(r, notes);
+    else if ([...r.tables.values()].some((t) => [...t.chains.keys()].some((n) => n.startsWith('KUBE-')))) {
       r.diagnostics.push(iptCodes['ipt-no-hooks']({ file: r.file, span: null }));
     }
   } else if (options.assumeHooks) {
@@ -231,23 +226,23 @@ export function readIptables(text: string, options: ReadIptablesOptions): ReadIp
   const ignored: IgnoredItem[] = r.ignoredTables.map((t) => ({
     kind: 'table',
     name: t.name,
-    reason: `only the nat and filter tables are modelled (kube-proxy's rules live there)`,
+    reason: "only the nat and filter tables are modelled (kube-proxy's rules live there)",
     origin: t.origin,
   }));
   const baseChains: BaseChain[] = [];
   const chains = new Map<string, Chain>();
   for (const t of r.tables.values()) {
-    const reached = reach(r, t, ignored, notes);
-    findLoops(r, t, reached);
-    checkNatTargets(r, t, reached);
+    keepHookRules(t, ignored);
+    reach(r, t, notes);
+    findLoops(r, t);
     for (const b of BUILTIN_CHAINS[t.name]) {
       const c = t.chains.get(b)!;
       const h = HOOKS[t.name][b]!;
       baseChains.push({ hook: h.hook, type: t.name, priority: h.priority, chain: c.id, policy: c.policy });
     }
     for (const c of t.chains.values()) {
-      if (c.builtin || reached.has(c.name)) {
-        chains.set(c.id, { id: c.id, name: c.name, rules: c.rules.map((x) => ({ origin: x.origin, steps: x.steps })) });
+      if (c.builtin || c.hooks !== 0) {
+        chains.set(c.id, { id: c.id, name: c.name, rules: c.rules.map((x) => x.rule) });
       } else {
         const item: IgnoredItem = { kind: 'chain', name: c.id, reason: "not reachable from kube-proxy's hook rules" };
         if (c.decl) item.origin = c.decl;

@@ -2,7 +2,7 @@
 // may be declared after the rule); here the target's own options are read and checked.
 import type { Step } from '../model/program.ts';
 import { iptCodes } from './codes.ts';
-import { type RuleContext, requireFamily, valueError } from './context.ts';
+import { type RuleContext, requireFamily, sharedStep, valueError } from './context.ts';
 import { noNegation, single, valueAt, valueText } from './options.ts';
 import type { TargetUse } from './template.ts';
 import { parseDnatTarget, parseMarkMask, parseRejectKind } from './values.ts';
@@ -56,7 +56,7 @@ function reject(ctx: RuleContext, t: TargetUse, out: Step[]): void {
       );
     }
   }
-  out.push(verdict({ kind: 'reject', with: kind }));
+  out.push(sharedStep(ctx, `reject ${kind}`, () => verdict({ kind: 'reject', with: kind })));
 }
 
 function dnat(ctx: RuleContext, t: TargetUse, out: Step[]): void {
@@ -86,7 +86,8 @@ function masquerade(ctx: RuleContext, t: TargetUse, out: Step[]): void {
   if (ctx.table !== 'nat') notAllowed(ctx, t, 'MASQUERADE', 'nat');
   const o = single(ctx, t.options, '--random-fully', 'MASQUERADE');
   if (o) noNegation(ctx, o);
-  out.push(verdict({ kind: 'masquerade', fullyRandom: o !== null }));
+  const fullyRandom = o !== null;
+  out.push(sharedStep(ctx, `masquerade ${fullyRandom}`, () => verdict({ kind: 'masquerade', fullyRandom })));
 }
 
 /**
@@ -138,7 +139,11 @@ function markTarget(ctx: RuleContext, t: TargetUse, out: Step[]): void {
     default: // --and-mark
       [xorValue, clearMask] = [0, ~v >>> 0];
   }
-  out.push(...markSteps(xorValue, clearMask));
+  for (const step of markSteps(xorValue, clearMask)) {
+    out.push(
+      sharedStep(ctx, `${step.kind === 'mark' ? step.op : ''} ${step.kind === 'mark' ? step.value : ''}`, () => step),
+    );
+  }
 }
 
 /** The model operations for mark = (mark & ~clearMask) ^ xorValue. */
@@ -152,7 +157,7 @@ export function markSteps(xorValue: number, clearMask: number): Step[] {
   return steps;
 }
 
-const SIMPLE: Record<string, Step> = {
+const SIMPLE: Record<string, Step | undefined> = {
   ACCEPT: verdict({ kind: 'accept' }),
   DROP: verdict({ kind: 'drop' }),
   RETURN: verdict({ kind: 'return' }),
@@ -183,21 +188,25 @@ export function convertTarget(ctx: RuleContext, targets: TargetUse[], out: Step[
       markTarget(ctx, t, out);
       return result;
   }
-  const simple = SIMPLE[name];
-  if (simple && t.kind === 'jump') {
-    out.push(simple);
-    return result;
+  // Chain names like KUBE-SVC-… never name a builtin target (those have no '-'): skip the lookups.
+  if (!name.includes('-')) {
+    const simple = SIMPLE[name];
+    if (simple && t.kind === 'jump') {
+      out.push(simple);
+      return result;
+    }
+    if (simple || TARGET_NAMES_NEEDING_OPTIONS.has(name) || KNOWN_TARGETS.has(name)) {
+      const why = KNOWN_TARGETS.has(name)
+        ? ''
+        : t.kind === 'goto'
+          ? ': -g takes a user chain'
+          : ' in this spelling; write its name unquoted';
+      ctx.errors.push(iptCodes['ipt-unsupported-target'](ctx.where(t.name), name, why));
+      return result;
+    }
   }
-  if (simple || TARGET_NAMES_NEEDING_OPTIONS.has(name) || KNOWN_TARGETS.has(name)) {
-    const why = KNOWN_TARGETS.has(name)
-      ? ''
-      : t.kind === 'goto'
-        ? ': -g takes a user chain'
-        : ' in this spelling; write its name unquoted';
-    ctx.errors.push(iptCodes['ipt-unsupported-target'](ctx.where(t.name), name, why));
-    return result;
-  }
-  out.push(verdict({ kind: t.kind, chain: `${ctx.table}/${name}` }));
+  const kind = t.kind;
+  out.push(sharedStep(ctx, `${kind} ${ctx.table} ${name}`, () => verdict({ kind, chain: `${ctx.table}/${name}` })));
   result.jump = { kind: t.kind, chain: name, at: t.name };
   return result;
 }

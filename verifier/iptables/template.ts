@@ -317,7 +317,7 @@ function buildFrom(m: MatchResult): { template: LineTemplate; leaves: Node[] } {
 
 /** The token at a skeleton offset: the token there or the next one; -1 past the last token. */
 function tokenAtSkeleton(tokens: Tokens, pos: number): number {
-  const n = tokens.skelStarts.length;
+  const n = tokens.count;
   for (let k = 0; k < n; k++) {
     const end = k + 1 < n ? tokens.skelStarts[k + 1]! - 1 : tokens.skeleton.length;
     if (pos < end) return k;

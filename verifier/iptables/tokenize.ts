@@ -7,6 +7,9 @@
 // module's name after -m and a supported target's name after -j stay literal; every other token
 // becomes PLACEHOLDER. The skeleton is what the ohm grammar matches (once per distinct skeleton,
 // see template.ts); the values are read back from `texts` by index.
+//
+// This runs once per line of a dump that may have 800,000 lines, so it works on char codes and
+// can reuse one Tokens object from line to line (pass it back in).
 
 /** Stands for one value token in a skeleton. */
 export const PLACEHOLDER = '⟨v⟩';
@@ -25,10 +28,9 @@ export const TARGET_WORDS: ReadonlySet<string> = new Set([
 /** Options whose argument is free text: the next token is a value whatever it looks like (getopt takes it). */
 export const FREE_TEXT_OPTIONS: ReadonlySet<string> = new Set(['--comment', '--name', '--nfacct-name']);
 
-const OPTION = /^(?:-[A-Za-z]|--[A-Za-z][A-Za-z0-9-]*)$/;
-const MODULE_NAME = /^[A-Za-z0-9_]+$/;
-
 export interface Tokens {
+  /** Number of tokens (the arrays may be longer when reused). */
+  count: number;
   /** Token texts after unquoting. */
   texts: string[];
   /** Start and end (exclusive) of each token in the line, 0-based UTF-16 offsets. */
@@ -36,105 +38,129 @@ export interface Tokens {
   ends: number[];
   /** Start of each token in `skeleton`. */
   skelStarts: number[];
+  /** Whether each token was written without quotes. */
+  plain: boolean[];
   skeleton: string;
-  /** An unterminated quote: where it opened. */
-  unterminatedQuoteAt?: number;
+  /** An unterminated quote: where it opened (-1: none). */
+  unterminatedQuoteAt: number;
+}
+
+export const newTokens = (): Tokens => ({
+  count: 0,
+  texts: [],
+  starts: [],
+  ends: [],
+  skelStarts: [],
+  plain: [],
+  skeleton: '',
+  unterminatedQuoteAt: -1,
+});
+
+const isLetter = (c: number): boolean => (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+const isWordChar = (c: number): boolean => isLetter(c) || (c >= 48 && c <= 57) || c === 95;
+
+/** "-x" or "--x…" with letters, digits and '-' (what the grammar's optionLike accepts). */
+export function looksLikeOption(t: string): boolean {
+  const n = t.length;
+  if (n < 2 || t.charCodeAt(0) !== 45) return false;
+  const c1 = t.charCodeAt(1);
+  if (n === 2) return isLetter(c1);
+  if (c1 !== 45 || !isLetter(t.charCodeAt(2))) return false;
+  for (let i = 3; i < n; i++) {
+    const c = t.charCodeAt(i);
+    if (!isLetter(c) && !(c >= 48 && c <= 57) && c !== 45) return false;
+  }
+  return true;
+}
+
+function isModuleName(t: string): boolean {
+  if (t.length === 0) return false;
+  for (let i = 0; i < t.length; i++) if (!isWordChar(t.charCodeAt(i))) return false;
+  return true;
 }
 
 const isSpace = (c: number): boolean => c === 32 || c === 9;
 
-/** Split `line` (no newline) into tokens and build its skeleton. */
-export function tokenizeLine(line: string): Tokens {
-  const texts: string[] = [];
-  const starts: number[] = [];
-  const ends: number[] = [];
-  const plain: boolean[] = [];
+function push(tk: Tokens, text: string, start: number, end: number, plain: boolean): void {
+  const k = tk.count++;
+  tk.texts[k] = text;
+  tk.starts[k] = start;
+  tk.ends[k] = end;
+  tk.plain[k] = plain;
+}
+
+/** Read one token starting at `i` (not a space); returns the index after it. */
+function readToken(tk: Tokens, line: string, i: number): number {
+  const n = line.length;
+  const start = i;
+  while (i < n) {
+    const c = line.charCodeAt(i);
+    if (isSpace(c)) break;
+    if (c === 34 /* " */) {
+      let text = line.slice(start, i);
+      const open = i++;
+      let run = i;
+      while (i < n) {
+        const q = line.charCodeAt(i);
+        if (q === 92 /* \ */ && i + 1 < n) {
+          text += line.slice(run, i) + line[i + 1];
+          i += 2;
+          run = i;
+        } else if (q === 34) {
+          push(tk, text + line.slice(run, i), start, i + 1, false);
+          return i + 1; // the closing quote ends the token
+        } else i++;
+      }
+      tk.unterminatedQuoteAt = open;
+      push(tk, text + line.slice(run, i), start, i, false);
+      return i;
+    }
+    i++;
+  }
+  push(tk, line.slice(start, i), start, i, true);
+  return i;
+}
+
+/** Split `line` (no newline) into tokens and build its skeleton, reusing `tk` when given. */
+export function tokenizeLine(line: string, tk: Tokens = newTokens()): Tokens {
+  tk.count = 0;
+  tk.unterminatedQuoteAt = -1;
   const n = line.length;
   let i = 0;
   // A chain or table line starts with ':' / '*' glued to the name: that character is its own token.
   const first = line.charCodeAt(0);
   if (first === 58 /* : */ || first === 42 /* * */) {
-    texts.push(line[0]!);
-    starts.push(0);
-    ends.push(1);
-    plain.push(true);
+    push(tk, line[0]!, 0, 1, true);
     i = 1;
   }
-  let unterminatedQuoteAt: number | undefined;
   while (i < n) {
     while (i < n && isSpace(line.charCodeAt(i))) i++;
     if (i >= n) break;
-    const start = i;
-    let text = '';
-    let quoted = false;
-    let runStart = i;
-    while (i < n) {
-      const c = line.charCodeAt(i);
-      if (isSpace(c)) break;
-      if (c === 34 /* " */) {
-        text += line.slice(runStart, i);
-        quoted = true;
-        const open = i;
-        i++;
-        runStart = i;
-        let closed = false;
-        while (i < n) {
-          const q = line.charCodeAt(i);
-          if (q === 92 /* \ */ && i + 1 < n) {
-            text += line.slice(runStart, i) + line[i + 1];
-            i += 2;
-            runStart = i;
-          } else if (q === 34) {
-            text += line.slice(runStart, i);
-            i++;
-            closed = true;
-            break;
-          } else i++;
-        }
-        if (!closed) {
-          unterminatedQuoteAt = open;
-          text += line.slice(runStart, i);
-        }
-        runStart = i;
-        break; // the closing quote ends the token
-      }
-      i++;
-    }
-    if (!quoted) text = line.slice(start, i);
-    else if (runStart < i) text += line.slice(runStart, i);
-    texts.push(text);
-    starts.push(start);
-    ends.push(i);
-    plain.push(!quoted);
+    i = readToken(tk, line, i);
   }
-  const skelStarts: number[] = new Array(texts.length);
   let skeleton = '';
-  for (let k = 0; k < texts.length; k++) {
-    const piece = skeletonPiece(k, texts, plain);
+  for (let k = 0; k < tk.count; k++) {
     if (k > 0) skeleton += ' ';
-    skelStarts[k] = skeleton.length;
-    skeleton += piece;
+    tk.skelStarts[k] = skeleton.length;
+    skeleton += skeletonPiece(tk, k);
   }
-  const out: Tokens = { texts, starts, ends, skelStarts, skeleton };
-  if (unterminatedQuoteAt !== undefined) out.unterminatedQuoteAt = unterminatedQuoteAt;
-  return out;
+  tk.skeleton = skeleton;
+  return tk;
 }
 
-function skeletonPiece(k: number, texts: string[], plain: boolean[]): string {
-  const text = texts[k]!;
-  if (k === 0) {
-    if (plain[0] && (text === ':' || text === '*' || text === 'COMMIT')) return text;
+function skeletonPiece(tk: Tokens, k: number): string {
+  const text = tk.texts[k]!;
+  if (!tk.plain[k]) return PLACEHOLDER;
+  if (k === 0 && (text === ':' || text === '*' || text === 'COMMIT')) return text;
+  const prev = k > 0 && tk.plain[k - 1] ? tk.texts[k - 1]! : '';
+  const p0 = prev.charCodeAt(0);
+  if (p0 === 45 /* - */) {
+    if (FREE_TEXT_OPTIONS.has(prev)) return PLACEHOLDER;
+    if ((prev === '-m' || prev === '--match') && isModuleName(text)) return text;
+    if ((prev === '-j' || prev === '--jump') && TARGET_WORDS.has(text)) return text;
   }
-  const prev = k > 0 ? texts[k - 1]! : '';
-  const prevPlain = k > 0 && plain[k - 1]!;
-  if (prevPlain && FREE_TEXT_OPTIONS.has(prev)) return PLACEHOLDER;
-  if (!plain[k]) return PLACEHOLDER;
-  if (text === '!') return text;
-  if (OPTION.test(text)) return text;
-  if (prevPlain && (prev === '-m' || prev === '--match') && MODULE_NAME.test(text)) return text;
-  if (prevPlain && (prev === '-j' || prev === '--jump') && TARGET_WORDS.has(text)) return text;
+  const c0 = text.charCodeAt(0);
+  if (c0 === 33 /* ! */ && text.length === 1) return text;
+  if (c0 === 45 && looksLikeOption(text)) return text;
   return PLACEHOLDER;
 }
-
-/** True when a token is an option as the skeleton sees it (for messages). */
-export const looksLikeOption = (text: string): boolean => OPTION.test(text);
