@@ -133,29 +133,35 @@ function ruleChain(r: LineReader, table: TableState, at: number): ChainState | n
   return c;
 }
 
+const OUTSIDE = 'this line is outside a table; start one with *nat or *filter';
+
+function structure(r: LineReader, at: number, detail: string): void {
+  r.diagnostics.push(iptCodes['ipt-table-structure'](whereInLine(r, at), detail));
+}
+
 const isKeptTable = (name: string): name is Table => name === 'nat' || name === 'filter';
 
 function applyTemplate(r: LineReader, tpl: LineTemplate, origin: Origin): void {
   const texts = r.tokens.texts;
-  const structure = (at: number, detail: string): void => {
-    r.diagnostics.push(iptCodes['ipt-table-structure'](whereInLine(r, at), detail));
-  };
   if (tpl.kind === 'rule') {
-    if (r.open?.kind !== 'kept') return structure(0, 'this line is outside a table; start one with *nat or *filter');
+    if (r.open?.kind !== 'kept') {
+      structure(r, 0, OUTSIDE);
+      return;
+    }
     const chain = ruleChain(r, r.open.table, tpl.chain);
     if (chain) chain.rules.push(convertLine(r, r.open.table.name, tpl, origin));
     return;
   }
   if (tpl.kind === 'table') {
     const name = texts[tpl.name]!;
-    if (r.open) structure(0, `table ${name} starts before the previous table's COMMIT`);
+    if (r.open) structure(r, 0, `table ${name} starts before the previous table's COMMIT`);
     if (!isKeptTable(name)) {
       r.ignoredTables.push({ name, origin });
       r.open = { kind: 'ignored', name, line: r.cur.lineNo };
       return;
     }
     if (r.tables.has(name)) {
-      structure(tpl.name, `table ${name} appears twice; iptables-restore would flush it between the two`);
+      structure(r, tpl.name, `table ${name} appears twice; iptables-restore would flush it between the two`);
     }
     const table: TableState = { name, line: r.cur.lineNo, chains: new Map() };
     r.tables.set(name, table);
@@ -163,11 +169,14 @@ function applyTemplate(r: LineReader, tpl: LineTemplate, origin: Origin): void {
     return;
   }
   if (tpl.kind === 'commit') {
-    if (!r.open) structure(0, 'COMMIT without a table (*nat, *filter, ...) before it');
+    if (!r.open) structure(r, 0, 'COMMIT without a table (*nat, *filter, ...) before it');
     r.open = null;
     return;
   }
-  if (r.open?.kind !== 'kept') return structure(0, 'this line is outside a table; start one with *nat or *filter');
+  if (r.open?.kind !== 'kept') {
+    structure(r, 0, OUTSIDE);
+    return;
+  }
   const where = (at: number) => whereInLine(r, at);
   if (tpl.kind === 'chain') declareChain(r.open.table, tpl, texts, origin, where, r.diagnostics);
   else deleteChain(r.open.table, tpl, texts, where, r.diagnostics);
