@@ -357,9 +357,16 @@ export const cachedSkeletonCount = (): number => cache.size;
  * Match a whole real line with the grammar (no tokenizer, no cache): the template and the token
  * texts as ohm reads them. Used by tests to show the cached path means the same thing.
  */
-export function matchLineDirect(line: string): { template: LineTemplate; texts: string[] } | { failed: string } {
+export function matchLineDirect(
+  line: string,
+): { template: LineTemplate; texts: string[]; starts: number[]; ends: number[] } | { failed: string } {
   const m = grammar.match(line);
   if (m.failed()) return { failed: m.shortMessage };
   const { template, leaves } = buildFrom(m);
-  return { template, texts: leaves.map((n) => n.text() as string) };
+  return {
+    template,
+    texts: leaves.map((n) => n.text() as string),
+    starts: leaves.map((n) => n.source.startIdx),
+    ends: leaves.map((n) => n.source.endIdx),
+  };
 }
