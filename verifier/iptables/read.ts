@@ -75,7 +75,12 @@ function readLines(r: LineReader, text: string): void {
   }
   if (r.open) {
     const name = r.open.kind === 'kept' ? r.open.table.name : r.open.name;
-    const at = { line: lineNo, column: 1, offset: text.length };
+    const lastLine = text.lastIndexOf('\n') + 1;
+    const at = {
+      line: lineNo + (text.endsWith('\n') ? 1 : 0),
+      column: text.length - lastLine + 1,
+      offset: text.length,
+    };
     r.diagnostics.push(
       iptCodes['ipt-table-structure'](
         { file: r.file, span: { start: at, end: at } },
