@@ -1,5 +1,5 @@
 // readIptables: iptables-restore or iptables-save text (one family) -> the verifier's
-// NetfilterProgram, or diagnostics. Scope (docs/verifier.md §3): the nat and filter tables; in
+// NetfilterProgram, or diagnostics. Scope: the nat and filter tables; in
 // their builtin chains only kube-proxy's hook rules (a jump to a KUBE- chain); then every chain
 // those hooks reach. Everything else is listed as ignored. Inside the reached chains the world is
 // closed: every match and target maps onto the model or is an error naming its line and column.
