@@ -4,7 +4,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Diagnostic } from '../../common/diagnostics.ts';
-import type { RuleContext, Table } from '../../verifier/iptables/context.ts';
+import { newSharedSteps, type RuleContext, type Table } from '../../verifier/iptables/context.ts';
 import { convertRule } from '../../verifier/iptables/convert.ts';
 import { cachedSkeletonCount, cachedTemplate, matchLineDirect } from '../../verifier/iptables/template.ts';
 import { tokenizeLine } from '../../verifier/iptables/tokenize.ts';
@@ -65,7 +65,7 @@ function convert(
     family: { family: null, from: '' },
     protocol: null,
     notes: null,
-    shared: new Map(),
+    shared: newSharedSteps(),
   };
   const r = convertRule(ctx, tpl);
   return {

@@ -7,6 +7,7 @@ import type { Span } from '../../common/source.ts';
 import type { L4Protocol } from '../../compiler/ir/packet.ts';
 import type { Step } from '../model/program.ts';
 import { iptCodes } from './codes.ts';
+import type { Parsed, ParsedAddress } from './values.ts';
 
 export type Table = 'nat' | 'filter';
 
@@ -38,8 +39,28 @@ export interface RuleContext {
   /** Facts this rule relies on that the model leaves out (null: none). */
   notes: string[] | null;
   /** Steps shared by every rule that has the same one (see sharedStep). */
-  shared: Map<string, Step>;
+  shared: SharedSteps;
 }
+
+/** Shared steps by kind of key (number keys and per-name maps avoid building a key string per rule). */
+export interface SharedSteps {
+  byKey: Map<string, Step>;
+  byNumber: Map<number, Step>;
+  /** Jumps and gotos by table and chain name. */
+  jumps: Record<Table, Record<'jump' | 'goto', Map<string, Step>>>;
+  /** Addresses as written: the parse, and the tests [-s, ! -s, -d, ! -d]. */
+  addresses: Map<string, { parsed: Parsed<ParsedAddress>; steps: (Step | undefined)[] }>;
+}
+
+export const newSharedSteps = (): SharedSteps => ({
+  byKey: new Map(),
+  byNumber: new Map(),
+  jumps: {
+    nat: { jump: new Map(), goto: new Map() },
+    filter: { jump: new Map(), goto: new Map() },
+  },
+  addresses: new Map(),
+});
 
 /**
  * One step object for every rule with the same step (`-p tcp`, `--dport 80`, `-j KUBE-MARK-MASQ`,
@@ -47,10 +68,20 @@ export interface RuleContext {
  * plain data that nobody mutates, so sharing them changes nothing but memory.
  */
 export function sharedStep(ctx: RuleContext, key: string, make: () => Step): Step {
-  let s = ctx.shared.get(key);
+  let s = ctx.shared.byKey.get(key);
   if (s === undefined) {
     s = make();
-    ctx.shared.set(key, s);
+    ctx.shared.byKey.set(key, s);
+  }
+  return s;
+}
+
+/** sharedStep with a number key (the caller keeps number keys of different kinds apart). */
+export function sharedNumberStep(ctx: RuleContext, key: number, make: () => Step): Step {
+  let s = ctx.shared.byNumber.get(key);
+  if (s === undefined) {
+    s = make();
+    ctx.shared.byNumber.set(key, s);
   }
   return s;
 }

@@ -3,7 +3,7 @@
 // matters: `-m recent --set` writes its record even if a later match fails), then the target.
 import type { Step } from '../model/program.ts';
 import { iptCodes } from './codes.ts';
-import { type RuleContext, requireFamily, sharedStep, valueError } from './context.ts';
+import { type RuleContext, requireFamily, sharedNumberStep, valueError } from './context.ts';
 import { convertMatch } from './matches.ts';
 import { checkLateBang, single, valueAt, valueText } from './options.ts';
 import { convertTarget, type TargetResult } from './targets.ts';
@@ -14,18 +14,34 @@ export interface ConvertedRule extends TargetResult {
   steps: Step[];
 }
 
+/** Number keys of shared protocol tests (ports use keys from 2^32 up, see matches.ts). */
+const PROTOCOL_KEYS = ['tcp', 'udp', 'sctp', 'icmp', 'other'];
+
+/** `-s`/`-d` [!] ADDR: one parse and one step per distinct address, option and negation. */
 function address(ctx: RuleContext, o: OptionUse, out: Step[]): void {
-  const r = parseAddress(valueText(ctx, o));
+  const text = valueText(ctx, o);
+  let entry = ctx.shared.addresses.get(text);
+  if (entry === undefined) {
+    entry = { parsed: parseAddress(text), steps: [] };
+    ctx.shared.addresses.set(text, entry);
+  }
+  const r = entry.parsed;
   if (!r.ok) {
     valueError(ctx, valueAt(o), 'address', r);
     return;
   }
   requireFamily(ctx, r.value.family, valueAt(o));
-  out.push({
-    kind: 'test',
-    test: { kind: 'fields', parts: [{ field: o.name === '-s' ? 'saddr' : 'daddr', ranges: [r.value.range] }] },
-    negate: o.negated,
-  });
+  const slot = (o.name === '-s' ? 0 : 2) + (o.negated ? 1 : 0);
+  let step = entry.steps[slot];
+  if (step === undefined) {
+    step = {
+      kind: 'test',
+      test: { kind: 'fields', parts: [{ field: o.name === '-s' ? 'saddr' : 'daddr', ranges: [r.value.range] }] },
+      negate: o.negated,
+    };
+    entry.steps[slot] = step;
+  }
+  out.push(step);
 }
 
 function iface(ctx: RuleContext, o: OptionUse, out: Step[]): void {
@@ -57,7 +73,7 @@ function protocol(ctx: RuleContext, o: OptionUse, out: Step[]): void {
   if (!o.negated) ctx.protocol = { protocol: p, at: valueAt(o) };
   const negate = o.negated;
   out.push(
-    sharedStep(ctx, `p ${p} ${negate}`, () => ({
+    sharedNumberStep(ctx, PROTOCOL_KEYS.indexOf(p) * 2 + (negate ? 1 : 0), () => ({
       kind: 'test',
       test: { kind: 'fields', parts: [{ field: 'l4proto', protocols: [p] }] },
       negate,

@@ -103,7 +103,7 @@ IptablesLine {
 
 let compiled: ohm.Grammar | undefined;
 
-/** The compiled grammar (compiled on first use: ohm needs ~10 ms for it). */
+/** The compiled grammar (compiled on first use). */
 export function iptablesGrammar(): ohm.Grammar {
   compiled ??= ohm.grammar(IPTABLES_GRAMMAR_SOURCE);
   return compiled;

@@ -5,7 +5,7 @@
 // Built for 800,000-line dumps: one Tokens buffer and one RuleContext are reused from line to
 // line, positions are computed only when a diagnostic needs one, and identical steps are shared.
 import type { Diagnostic } from '../../common/diagnostics.ts';
-import type { Origin, Step } from '../model/program.ts';
+import type { Origin } from '../model/program.ts';
 import {
   BUILTIN_CHAINS,
   builtinChain,
@@ -15,7 +15,7 @@ import {
   type TableState,
 } from './chains.ts';
 import { iptCodes } from './codes.ts';
-import type { FamilyState, RuleContext, Table, Where } from './context.ts';
+import { type FamilyState, newSharedSteps, type RuleContext, type Table, type Where } from './context.ts';
 import { convertRule } from './convert.ts';
 import { lineFailure } from './failure.ts';
 import { declareChain, deleteChain } from './structure.ts';
@@ -66,7 +66,7 @@ export function newLineReader(file: string, family: FamilyState): LineReader {
       family,
       protocol: null,
       notes: null,
-      shared: new Map<string, Step>(),
+      shared: newSharedSteps(),
     },
   };
   r.ctx.fileErrors = r.diagnostics;

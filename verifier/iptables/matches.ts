@@ -2,7 +2,7 @@
 // handled here; a value the model cannot express exactly is an error at its column.
 import type { KeyPart, NumberRange, Step, Test } from '../model/program.ts';
 import { iptCodes } from './codes.ts';
-import { addNote, type RuleContext, requireFamily, sharedStep, valueError } from './context.ts';
+import { addNote, type RuleContext, requireFamily, sharedNumberStep, sharedStep, valueError } from './context.ts';
 import { checkLateBang, noNegation, single, valueAt, valueText } from './options.ts';
 import type { MatchUse } from './template.ts';
 import {
@@ -43,7 +43,11 @@ function ports(ctx: RuleContext, m: MatchUse, out: Step[]): void {
       const field = name === '--sport' ? 'sport' : 'dport';
       const [lo, hi] = r.value;
       out.push(
-        sharedStep(ctx, `${field} ${lo} ${hi} ${o.negated}`, () => fields([{ field, ranges: [[lo, hi]] }], o.negated)),
+        sharedNumberStep(
+          ctx,
+          2 ** 32 + ((lo * 65536 + hi) * 2 + (field === 'dport' ? 1 : 0)) * 2 + (o.negated ? 1 : 0),
+          () => fields([{ field, ranges: [[lo, hi]] }], o.negated),
+        ),
       );
     }
   }

@@ -206,7 +206,13 @@ export function convertTarget(ctx: RuleContext, targets: TargetUse[], out: Step[
     }
   }
   const kind = t.kind;
-  out.push(sharedStep(ctx, `${kind} ${ctx.table} ${name}`, () => verdict({ kind, chain: `${ctx.table}/${name}` })));
+  const jumps = ctx.shared.jumps[ctx.table][kind];
+  let step = jumps.get(name);
+  if (step === undefined) {
+    step = verdict({ kind, chain: `${ctx.table}/${name}` });
+    jumps.set(name, step);
+  }
+  out.push(step);
   result.jump = { kind: t.kind, chain: name, at: t.name };
   return result;
 }

@@ -6,7 +6,7 @@
 // The same semantics also runs on a real line matched directly (matchLineDirect); then token
 // indexes refer to the leaf tokens ohm itself found and their texts come from the grammar's own
 // unquoting. Tests compare the two paths on every corpus line.
-import type { MatchResult, Node } from 'ohm-js';
+import type { Grammar, MatchResult, Node, Semantics } from 'ohm-js';
 import { iptablesGrammar } from './grammar.ts';
 import type { Tokens } from './tokenize.ts';
 
@@ -132,180 +132,192 @@ function targetGroup(this: Node, name: Node, items: Node) {
   return { word: name.sourceString, name: ref(name), options: own, rest };
 }
 
-const grammar = iptablesGrammar();
-const semantics = grammar.createSemantics();
+// Compiled on first use: commands that read no iptables text do not pay for it.
+let compiled: { grammar: Grammar; semantics: Semantics } | undefined;
 
-semantics.addOperation<Node[]>('leaves', {
-  _nonterminal(...children) {
-    return children.flatMap((c) => c.leaves() as Node[]);
-  },
-  _iter(...children) {
-    return children.flatMap((c) => c.leaves() as Node[]);
-  },
-  _terminal() {
-    return [];
-  },
-  TableLine(star, name) {
-    return [star, name];
-  },
-  ChainLine(colon, name, policy, counters) {
-    return [colon, name, policy, ...(counters.leaves() as Node[])];
-  },
-  lit(_text) {
-    return [this];
-  },
-  bang(_b) {
-    return [this];
-  },
-  val(_v) {
-    return [this];
-  },
-  anyVal(_v) {
-    return [this];
-  },
-});
+function ohmParts(): { grammar: Grammar; semantics: Semantics } {
+  if (compiled) return compiled;
+  const grammar = iptablesGrammar();
+  const semantics = grammar.createSemantics();
+  addOperations(semantics);
+  compiled = { grammar, semantics };
+  return compiled;
+}
 
-semantics.addOperation<string>('text', {
-  val(v) {
-    return v.text();
-  },
-  anyVal(v) {
-    return v.text();
-  },
-  placeholder(_p) {
-    return this.sourceString;
-  },
-  word_bare(chars, quoted) {
-    return chars.sourceString + (quoted.numChildren > 0 ? quoted.children[0]!.text() : '');
-  },
-  word_quoted(quoted) {
-    return quoted.text();
-  },
-  quoted(_open, chars, _close) {
-    return chars.children.map((c) => c.text()).join('');
-  },
-  qchar_escape(_backslash, c) {
-    return c.sourceString;
-  },
-  qchar_plain(c) {
-    return c.sourceString;
-  },
-  _nonterminal(...children) {
-    return children.length === 1 ? (children[0]!.text() as string) : this.sourceString;
-  },
-  _terminal() {
-    return this.sourceString;
-  },
-});
+function addOperations(semantics: Semantics): void {
+  semantics.addOperation<Node[]>('leaves', {
+    _nonterminal(...children) {
+      return children.flatMap((c) => c.leaves() as Node[]);
+    },
+    _iter(...children) {
+      return children.flatMap((c) => c.leaves() as Node[]);
+    },
+    _terminal() {
+      return [];
+    },
+    TableLine(star, name) {
+      return [star, name];
+    },
+    ChainLine(colon, name, policy, counters) {
+      return [colon, name, policy, ...(counters.leaves() as Node[])];
+    },
+    lit(_text) {
+      return [this];
+    },
+    bang(_b) {
+      return [this];
+    },
+    val(_v) {
+      return [this];
+    },
+    anyVal(_v) {
+      return [this];
+    },
+  });
 
-semantics.addOperation<unknown>('build', {
-  Line(line) {
-    return line.build();
-  },
-  TableLine(_star, name) {
-    return { kind: 'table', name: ref(name) };
-  },
-  ChainLine(_colon, name, policy, counters) {
-    return { kind: 'chain', name: ref(name), policy: ref(policy), counters: optionalRef(counters) };
-  },
-  CommitLine(_c) {
-    return { kind: 'commit' };
-  },
-  DeleteLine(counters, opt, chain) {
-    return { kind: 'delete-chain', at: ref(opt), chain: ref(chain), counters: optionalRef(counters) };
-  },
-  RuleLine(counters, _append, chain, items) {
-    const tpl: RuleTemplate = {
-      kind: 'rule',
-      counters: optionalRef(counters),
-      chain: ref(chain),
-      header: [],
-      setCounters: [],
-      matches: [],
-      targets: [],
-    };
-    for (const item of items.children) {
-      for (const p of item.build() as Piece[]) {
-        if (p.kind === 'header') tpl.header.push(p.use);
-        else if (p.kind === 'counters') tpl.setCounters.push(p.use);
-        else if (p.kind === 'match') tpl.matches.push(p.use);
-        else if (p.kind === 'target') tpl.targets.push(p.use);
+  semantics.addOperation<string>('text', {
+    val(v) {
+      return v.text();
+    },
+    anyVal(v) {
+      return v.text();
+    },
+    placeholder(_p) {
+      return this.sourceString;
+    },
+    word_bare(chars, quoted) {
+      return chars.sourceString + (quoted.numChildren > 0 ? quoted.children[0]!.text() : '');
+    },
+    word_quoted(quoted) {
+      return quoted.text();
+    },
+    quoted(_open, chars, _close) {
+      return chars.children.map((c) => c.text()).join('');
+    },
+    qchar_escape(_backslash, c) {
+      return c.sourceString;
+    },
+    qchar_plain(c) {
+      return c.sourceString;
+    },
+    _nonterminal(...children) {
+      return children.length === 1 ? (children[0]!.text() as string) : this.sourceString;
+    },
+    _terminal() {
+      return this.sourceString;
+    },
+  });
+
+  semantics.addOperation<unknown>('build', {
+    Line(line) {
+      return line.build();
+    },
+    TableLine(_star, name) {
+      return { kind: 'table', name: ref(name) };
+    },
+    ChainLine(_colon, name, policy, counters) {
+      return { kind: 'chain', name: ref(name), policy: ref(policy), counters: optionalRef(counters) };
+    },
+    CommitLine(_c) {
+      return { kind: 'commit' };
+    },
+    DeleteLine(counters, opt, chain) {
+      return { kind: 'delete-chain', at: ref(opt), chain: ref(chain), counters: optionalRef(counters) };
+    },
+    RuleLine(counters, _append, chain, items) {
+      const tpl: RuleTemplate = {
+        kind: 'rule',
+        counters: optionalRef(counters),
+        chain: ref(chain),
+        header: [],
+        setCounters: [],
+        matches: [],
+        targets: [],
+      };
+      for (const item of items.children) {
+        for (const p of item.build() as Piece[]) {
+          if (p.kind === 'header') tpl.header.push(p.use);
+          else if (p.kind === 'counters') tpl.setCounters.push(p.use);
+          else if (p.kind === 'match') tpl.matches.push(p.use);
+          else if (p.kind === 'target') tpl.targets.push(p.use);
+        }
       }
-    }
-    return tpl;
-  },
-  Item(item) {
-    const built = item.build();
-    return Array.isArray(built) ? built : [built];
-  },
-  Header(bang, name, lateBang, value) {
-    return { kind: 'header', use: option(bang, name, lateBang, [value]) };
-  },
-  Counters(name, pkts, bytes) {
-    return {
-      kind: 'counters',
-      use: {
-        name: canonical(name.sourceString),
-        at: ref(name),
-        negated: false,
-        lateBang: -1,
-        values: [ref(pkts), ref(bytes)],
-      },
-    };
-  },
-  Match(_m, spec) {
-    return spec.build();
-  },
-  MatchSpec(spec) {
-    return spec.build();
-  },
-  Comment: moduleGroup,
-  Tcp: moduleGroup,
-  Udp: moduleGroup,
-  Sctp: moduleGroup,
-  Multiport: moduleGroup,
-  Addrtype: moduleGroup,
-  Conntrack: moduleGroup,
-  State: moduleGroup,
-  Mark: moduleGroup,
-  Recent: moduleGroup,
-  Statistic: moduleGroup,
-  Nfacct: moduleGroup,
-  Target_jump(opt, spec) {
-    const t = spec.build() as ReturnType<typeof targetGroup>;
-    const use: TargetUse = { kind: 'jump', at: ref(opt), name: t.name, word: t.word, options: t.options };
-    return [{ kind: 'target', use }, ...t.rest];
-  },
-  Target_goto(opt, chain) {
-    const use: TargetUse = { kind: 'goto', at: ref(opt), name: ref(chain), word: null, options: [] };
-    return [{ kind: 'target', use }];
-  },
-  TargetSpec(spec) {
-    return spec.build();
-  },
-  Reject: targetGroup,
-  Dnat: targetGroup,
-  Masquerade: targetGroup,
-  MarkTarget: targetGroup,
-  Verdict(name) {
-    return { word: name.sourceString, name: ref(name), options: [], rest: [] };
-  },
-  ChainTarget(name) {
-    return { word: null, name: ref(name), options: [], rest: [] };
-  },
-  Opt(bang, name, lateBang, value) {
-    return { kind: 'option', use: option(bang, name, lateBang, [value]) };
-  },
-  Flag(bang, name) {
-    return { kind: 'option', use: option(bang, name, null, []) };
-  },
-  Text(bang, name, value) {
-    return { kind: 'option', use: option(bang, name, null, [value]) };
-  },
-  // Option-name rules (headerOpt, portOpt, ...) are passed as nodes; `lit` is read via sourceString.
-});
+      return tpl;
+    },
+    Item(item) {
+      const built = item.build();
+      return Array.isArray(built) ? built : [built];
+    },
+    Header(bang, name, lateBang, value) {
+      return { kind: 'header', use: option(bang, name, lateBang, [value]) };
+    },
+    Counters(name, pkts, bytes) {
+      return {
+        kind: 'counters',
+        use: {
+          name: canonical(name.sourceString),
+          at: ref(name),
+          negated: false,
+          lateBang: -1,
+          values: [ref(pkts), ref(bytes)],
+        },
+      };
+    },
+    Match(_m, spec) {
+      return spec.build();
+    },
+    MatchSpec(spec) {
+      return spec.build();
+    },
+    Comment: moduleGroup,
+    Tcp: moduleGroup,
+    Udp: moduleGroup,
+    Sctp: moduleGroup,
+    Multiport: moduleGroup,
+    Addrtype: moduleGroup,
+    Conntrack: moduleGroup,
+    State: moduleGroup,
+    Mark: moduleGroup,
+    Recent: moduleGroup,
+    Statistic: moduleGroup,
+    Nfacct: moduleGroup,
+    Target_jump(opt, spec) {
+      const t = spec.build() as ReturnType<typeof targetGroup>;
+      const use: TargetUse = { kind: 'jump', at: ref(opt), name: t.name, word: t.word, options: t.options };
+      return [{ kind: 'target', use }, ...t.rest];
+    },
+    Target_goto(opt, chain) {
+      const use: TargetUse = { kind: 'goto', at: ref(opt), name: ref(chain), word: null, options: [] };
+      return [{ kind: 'target', use }];
+    },
+    TargetSpec(spec) {
+      return spec.build();
+    },
+    Reject: targetGroup,
+    Dnat: targetGroup,
+    Masquerade: targetGroup,
+    MarkTarget: targetGroup,
+    Verdict(name) {
+      return { word: name.sourceString, name: ref(name), options: [], rest: [] };
+    },
+    ChainTarget(name) {
+      return { word: null, name: ref(name), options: [], rest: [] };
+    },
+    Opt(bang, name, lateBang, value) {
+      return { kind: 'option', use: option(bang, name, lateBang, [value]) };
+    },
+    Flag(bang, name) {
+      return { kind: 'option', use: option(bang, name, null, []) };
+    },
+    Text(bang, name, value) {
+      return { kind: 'option', use: option(bang, name, null, [value]) };
+    },
+    // Option-name rules (headerOpt, portOpt, ...) are passed as nodes; `lit` is read via sourceString.
+  });
+}
 
 function buildFrom(m: MatchResult): { template: LineTemplate; leaves: Node[] } {
+  const { semantics } = ohmParts();
   const leaves = semantics(m).leaves() as Node[];
   leafIndex = new Map(leaves.map((n, i) => [n.source.startIdx, i]));
   try {
@@ -327,7 +339,7 @@ function tokenAtSkeleton(tokens: Tokens, pos: number): number {
 
 /** Match one skeleton (the cached path does this once per distinct skeleton). */
 export function templateOfSkeleton(tokens: Tokens): LineTemplate | TemplateFailure {
-  const m = grammar.match(tokens.skeleton);
+  const m = ohmParts().grammar.match(tokens.skeleton);
   if (m.failed()) {
     return {
       kind: 'failure',
@@ -360,7 +372,7 @@ export const cachedSkeletonCount = (): number => cache.size;
 export function matchLineDirect(
   line: string,
 ): { template: LineTemplate; texts: string[]; starts: number[]; ends: number[] } | { failed: string } {
-  const m = grammar.match(line);
+  const m = ohmParts().grammar.match(line);
   if (m.failed()) return { failed: m.shortMessage };
   const { template, leaves } = buildFrom(m);
   return {
