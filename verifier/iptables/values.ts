@@ -23,11 +23,38 @@ export interface ParsedAddress {
   range: AddressRange;
 }
 
+/** A canonical dotted quad (no leading zeros) as a number, or -1: the common case, without allocating. */
+function fastIPv4(text: string): number {
+  let value = 0;
+  let part = -1;
+  let dots = 0;
+  let digits = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 46 /* . */) {
+      if (part < 0 || dots === 3) return -1;
+      value = value * 256 + part;
+      part = -1;
+      digits = 0;
+      dots++;
+    } else if (c >= 48 && c <= 57) {
+      if (part === 0 && digits > 0) return -1; // a leading zero: the slow path explains it
+      part = part < 0 ? c - 48 : part * 10 + c - 48;
+      if (part > 255) return -1;
+      digits++;
+    } else return -1;
+  }
+  if (dots !== 3 || part < 0) return -1;
+  return value * 256 + part;
+}
+
 function parseHost(text: string): Parsed<{ family: Family; value: bigint }> {
+  const fast = fastIPv4(text);
+  if (fast >= 0) return ok({ family: 'ipv4', value: BigInt(fast) });
   const r = parseIPStrict(text);
   if (r.ok) return ok({ family: r.value.family, value: r.value.value });
   if (/^[0-9.]+$/.test(text) && r.suggestion !== undefined) {
-    return invalid(`${r.reason} (iptables reads a leading zero as octal)`);
+    return invalid(`a number has a leading zero, which iptables reads as octal (write ${r.suggestion} if that is meant)`);
   }
   if (/^[A-Za-z][A-Za-z0-9.-]*$/.test(text) && !text.includes(':')) {
     return unsupported('a host name; iptables would resolve it when loading, so the ruleset would depend on DNS');
@@ -318,8 +345,9 @@ export function parseDnatTarget(text: string): Parsed<{ family: Family; ip: stri
   if (hostText === '')
     return unsupported('a DNAT without an address keeps the destination, which the model cannot say');
   if (hostText.includes('-')) return unsupported('an address range: the model DNATs to one address');
-  const host = parseHost(hostText);
-  if (!host.ok) return host;
+  const fast = fastIPv4(hostText);
+  const host = fast >= 0 ? null : parseHost(hostText);
+  if (host && !host.ok) return host;
   let port: number | null = null;
   if (portText !== null) {
     if (portText.includes('-') || portText.includes('/')) {
@@ -330,5 +358,7 @@ export function parseDnatTarget(text: string): Parsed<{ family: Family; ip: stri
     if (p.value === 0) return invalid('port 0');
     port = p.value;
   }
+  // A canonical dotted quad is its own canonical text.
+  if (host === null) return ok({ family: 'ipv4', ip: hostText, port });
   return ok({ family: host.value.family, ip: formatIP(host.value.family, host.value.value), port });
 }
