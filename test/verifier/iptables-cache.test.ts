@@ -44,7 +44,7 @@ function convert(
   texts: string[],
   starts: number[],
   ends: number[],
-): { steps: Step[]; errors: string[]; jump: unknown; nat: unknown } {
+): { steps: Step[]; errors: string[] } {
   const errors: Diagnostic[] = [];
   const ctx: RuleContext = {
     table,
@@ -67,13 +67,8 @@ function convert(
     notes: null,
     shared: newSharedSteps(),
   };
-  const r = convertRule(ctx, tpl);
-  return {
-    steps: r.steps,
-    errors: errors.map((d) => `${d.code}@${d.span?.start.column}: ${d.message}`),
-    jump: r.jump,
-    nat: r.natTarget,
-  };
+  const steps = convertRule(ctx, tpl);
+  return { steps, errors: errors.map((d) => `${d.code}@${d.span?.start.column}: ${d.message}`) };
 }
 
 test('every corpus line: same tokens, same template, same rule by either path', () => {

@@ -8,23 +8,14 @@ export const BUILTIN_CHAINS: Record<Table, readonly string[]> = {
   filter: ['INPUT', 'FORWARD', 'OUTPUT'],
 };
 
-export interface RuleRecord {
-  /** The rule as the program will hold it. */
-  rule: Rule;
-  /** What would make the rule unusable; reported only if the rule is kept (null: nothing). */
+/** What a few rules need besides their steps (most rules have none: a sparse array per chain). */
+export interface RuleExtra {
+  /** What would make the rule unusable; reported only if the rule is kept. */
   errors: Diagnostic[] | null;
+  /** Facts the rule relies on that the model leaves out. */
   notes: string[] | null;
-  /** -j/-g to a user chain of the same table, by name (null: none, or the rule has errors). */
-  jump: string | null;
-  natTarget: 'dnat' | 'masquerade' | null;
-  /** The chain `jump` names, once the rule is kept and the jump resolved (read.ts). */
-  target: ChainState | null;
-  /** The -j/-g name as written (also for a rule the grammar refused), for classifying builtin-chain rules. */
+  /** The -j/-g name as written, for a rule the grammar refused (its steps are empty). */
   targetName: string | null;
-  /** Where the target name is: line offset and the token's columns (0-based; -1: unknown). */
-  lineStart: number;
-  targetStart: number;
-  targetEnd: number;
 }
 
 export interface ChainState {
@@ -35,7 +26,12 @@ export interface ChainState {
   policy: 'accept' | 'drop';
   /** The declaration line (null: a builtin chain the file does not declare). */
   decl: Origin | null;
-  rules: RuleRecord[];
+  /** The rules as the program will hold them. */
+  rules: Rule[];
+  /** Extras by rule index (null: no rule of the chain has any). */
+  extras: (RuleExtra | undefined)[] | null;
+  /** The chain each rule jumps to, once the chain is kept and its jumps resolved (read.ts). */
+  targets: (ChainState | null)[] | null;
   /** Reachability (read.ts): a bit per hook that reaches the chain (0: unreached). */
   hooks: number;
   /** Its kept rules were checked and their jumps resolved. */
@@ -52,6 +48,8 @@ export const newChain = (table: Table, name: string, builtin: boolean, decl: Ori
   policy: 'accept',
   decl,
   rules: [],
+  extras: null,
+  targets: null,
   hooks: 0,
   checked: false,
   loop: 0,
@@ -74,11 +72,45 @@ export function spanWhere(file: string, line: number, lineStart: number, s: numb
   };
 }
 
-/** Where a rule's target name is (for messages about its jump). */
-export function targetWhere(file: string, rec: RuleRecord): Where {
-  const line = rec.rule.origin.line;
-  if (line === undefined || rec.targetStart < 0) return { file, span: null };
-  return spanWhere(file, line, rec.lineStart, rec.targetStart, rec.targetEnd);
+/** The id of the chain a rule jumps or goes to (its last step), or null. */
+export function jumpOf(rule: Rule): string | null {
+  const last = rule.steps[rule.steps.length - 1];
+  return last?.kind === 'verdict' && (last.verdict.kind === 'jump' || last.verdict.kind === 'goto')
+    ? last.verdict.chain
+    : null;
+}
+
+/** The rule's NAT target (DNAT, MASQUERADE), from its verdict. */
+export function natTargetOf(rule: Rule): 'dnat' | 'masquerade' | null {
+  const last = rule.steps[rule.steps.length - 1];
+  if (last?.kind !== 'verdict') return null;
+  return last.verdict.kind === 'dnat' || last.verdict.kind === 'masquerade' ? last.verdict.kind : null;
+}
+
+const VERDICT_WORDS: Record<string, string> = {
+  accept: 'ACCEPT',
+  drop: 'DROP',
+  reject: 'REJECT',
+  return: 'RETURN',
+  dnat: 'DNAT',
+  masquerade: 'MASQUERADE',
+};
+
+/** What a rule's -j/-g names (a chain name or a target), for classifying builtin-chain rules. */
+export function targetNameOf(c: ChainState, i: number): string | null {
+  const extra = c.extras?.[i];
+  if (extra?.targetName) return extra.targetName;
+  const rule = c.rules[i]!;
+  const jump = jumpOf(rule);
+  if (jump !== null) return jump.slice(jump.indexOf('/') + 1);
+  const last = rule.steps[rule.steps.length - 1];
+  if (last?.kind === 'verdict') return VERDICT_WORDS[last.verdict.kind] ?? null;
+  return rule.steps.some((s) => s.kind === 'mark') ? 'MARK' : null;
+}
+
+export function addExtra(c: ChainState, i: number, extra: RuleExtra): void {
+  c.extras ??= [];
+  c.extras[i] = extra;
 }
 
 export function builtinChain(table: TableState, name: string): ChainState {

@@ -6,13 +6,9 @@ import { iptCodes } from './codes.ts';
 import { type RuleContext, requireFamily, sharedNumberStep, valueError } from './context.ts';
 import { convertMatch } from './matches.ts';
 import { checkLateBang, single, valueAt, valueText } from './options.ts';
-import { convertTarget, type TargetResult } from './targets.ts';
+import { convertTarget } from './targets.ts';
 import type { OptionUse, RuleTemplate } from './template.ts';
 import { isBracketCounters, isCounter, parseAddress, parseInterface, parseProtocol } from './values.ts';
-
-export interface ConvertedRule extends TargetResult {
-  steps: Step[];
-}
 
 /** Number keys of shared protocol tests (ports use keys from 2^32 up, see matches.ts). */
 const PROTOCOL_KEYS = ['tcp', 'udp', 'sctp', 'icmp', 'other'];
@@ -102,8 +98,8 @@ function counters(ctx: RuleContext, tpl: RuleTemplate): void {
   }
 }
 
-/** Convert one `-A` rule. Problems go to ctx.errors (rule) and ctx.fileErrors (file). */
-export function convertRule(ctx: RuleContext, tpl: RuleTemplate): ConvertedRule {
+/** Convert one `-A` rule to its steps. Problems go to ctx.errors (rule) and ctx.fileErrors (file). */
+export function convertRule(ctx: RuleContext, tpl: RuleTemplate): Step[] {
   const steps: Step[] = [];
   counters(ctx, tpl);
   // -p first: matches and targets ask what it is. Each header option at most once (iptables: "multiple -p flags").
@@ -120,6 +116,6 @@ export function convertRule(ctx: RuleContext, tpl: RuleTemplate): ConvertedRule 
     else iface(ctx, o, steps);
   }
   for (const m of tpl.matches) convertMatch(ctx, m, steps);
-  const target = convertTarget(ctx, tpl.targets, steps);
-  return { steps, ...target };
+  convertTarget(ctx, tpl.targets, steps);
+  return steps;
 }

@@ -5,15 +5,8 @@
 // Built for 800,000-line dumps: one Tokens buffer and one RuleContext are reused from line to
 // line, positions are computed only when a diagnostic needs one, and identical steps are shared.
 import type { Diagnostic } from '../../common/diagnostics.ts';
-import type { Origin } from '../model/program.ts';
-import {
-  BUILTIN_CHAINS,
-  builtinChain,
-  type ChainState,
-  type RuleRecord,
-  spanWhere,
-  type TableState,
-} from './chains.ts';
+import type { Origin, Rule } from '../model/program.ts';
+import { addExtra, BUILTIN_CHAINS, builtinChain, type ChainState, spanWhere, type TableState } from './chains.ts';
 import { iptCodes } from './codes.ts';
 import { type FamilyState, newSharedSteps, type RuleContext, type Table, type Where } from './context.ts';
 import { convertRule } from './convert.ts';
@@ -31,6 +24,9 @@ export interface LineReader {
   /** The open table block: a kept table, an ignored one (by name), or none. */
   open: { kind: 'kept'; table: TableState } | { kind: 'ignored'; name: string; line: number } | null;
   ignoredTables: { name: string; origin: Origin }[];
+  /** The whole input, and where each line starts (computed when a message needs it). */
+  text: string;
+  lineStarts: number[] | null;
   /** The line being read (positions are computed from it on demand). */
   cur: { lineNo: number; lineStart: number; lineText: string; assumed: boolean };
   tokens: Tokens;
@@ -46,7 +42,7 @@ function whereInLine(r: LineReader, at: number): Where {
   return spanWhere(r.file, lineNo, lineStart, s, e);
 }
 
-export function newLineReader(file: string, family: FamilyState): LineReader {
+export function newLineReader(file: string, family: FamilyState, text: string): LineReader {
   const r: LineReader = {
     file,
     diagnostics: [],
@@ -54,6 +50,8 @@ export function newLineReader(file: string, family: FamilyState): LineReader {
     tables: new Map(),
     open: null,
     ignoredTables: [],
+    text,
+    lineStarts: null,
     cur: { lineNo: 0, lineStart: 0, lineText: '', assumed: false },
     tokens: newTokens(),
     ctx: {
@@ -112,18 +110,12 @@ export function readLine(r: LineReader, lineText: string, lineNo: number, lineSt
   const chain = ruleChain(r, r.open.table, f.ruleChain);
   if (!chain) return;
   const t = f.targetName;
-  chain.rules.push({
-    rule: { origin, steps: [] },
+  addExtra(chain, chain.rules.length, {
     errors: [diagnostic],
     notes: null,
-    jump: null,
-    natTarget: null,
-    target: null,
     targetName: t === null ? null : tokens.texts[t]!,
-    lineStart,
-    targetStart: t === null ? -1 : tokens.starts[t]!,
-    targetEnd: t === null ? -1 : tokens.ends[t]!,
   });
+  chain.rules.push({ origin, steps: [] });
 }
 
 function ruleChain(r: LineReader, table: TableState, at: number): ChainState | null {
@@ -149,7 +141,7 @@ function applyTemplate(r: LineReader, tpl: LineTemplate, origin: Origin): void {
       return;
     }
     const chain = ruleChain(r, r.open.table, tpl.chain);
-    if (chain) chain.rules.push(convertLine(r, r.open.table.name, tpl, origin));
+    if (chain) convertLine(r, chain, tpl, origin);
     return;
   }
   if (tpl.kind === 'table') {
@@ -182,27 +174,35 @@ function applyTemplate(r: LineReader, tpl: LineTemplate, origin: Origin): void {
   else deleteChain(r.open.table, tpl, texts, where, r.diagnostics);
 }
 
-function convertLine(r: LineReader, table: Table, tpl: Extract<LineTemplate, { kind: 'rule' }>, origin: Origin) {
+function convertLine(r: LineReader, chain: ChainState, tpl: Extract<LineTemplate, { kind: 'rule' }>, origin: Origin) {
   const ctx = r.ctx;
-  ctx.table = table;
+  ctx.table = chain.table;
   ctx.texts = r.tokens.texts;
   ctx.line = r.cur.lineNo;
   ctx.protocol = null;
   ctx.notes = null;
-  const converted = convertRule(ctx, tpl);
-  const errors = ctx.errors.length > 0 ? ctx.errors.splice(0) : null;
-  const t = tpl.targets[0];
-  const rec: RuleRecord = {
-    rule: { origin, steps: converted.steps },
-    errors,
-    notes: ctx.notes,
-    jump: errors === null && converted.jump ? converted.jump.chain : null,
-    natTarget: converted.natTarget?.kind ?? null,
-    target: null,
-    targetName: t === undefined ? null : r.tokens.texts[t.name]!,
-    lineStart: r.cur.lineStart,
-    targetStart: t === undefined ? -1 : r.tokens.starts[t.name]!,
-    targetEnd: t === undefined ? -1 : r.tokens.ends[t.name]!,
-  };
-  return rec;
+  const steps = convertRule(ctx, tpl);
+  if (ctx.errors.length > 0 || ctx.notes !== null) {
+    const errors = ctx.errors.length > 0 ? ctx.errors.splice(0) : null;
+    addExtra(chain, chain.rules.length, { errors, notes: ctx.notes, targetName: null });
+  }
+  chain.rules.push({ origin, steps });
+}
+
+/** Where the -j/-g name of a rule is, for messages about its jump (found again in its text). */
+export function targetWhere(r: LineReader, rule: Rule): Where {
+  const line = rule.origin.line;
+  if (line === undefined) return { file: r.file, span: null };
+  const tk = tokenizeLine(rule.origin.text);
+  let at = -1;
+  for (let k = 0; k + 1 < tk.count; k++) {
+    const t = tk.texts[k];
+    if (tk.plain[k] && (t === '-j' || t === '--jump' || t === '-g' || t === '--goto')) at = k + 1;
+  }
+  if (at < 0) return { file: r.file, span: null };
+  if (r.lineStarts === null) {
+    r.lineStarts = [0];
+    for (let i = r.text.indexOf('\n'); i >= 0; i = r.text.indexOf('\n', i + 1)) r.lineStarts.push(i + 1);
+  }
+  return spanWhere(r.file, line, r.lineStarts[line - 1] ?? 0, tk.starts[at]!, tk.ends[at]!);
 }

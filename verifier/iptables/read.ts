@@ -10,14 +10,15 @@ import {
   BUILTIN_CHAINS,
   builtinChain,
   type ChainState,
-  type RuleRecord,
+  jumpOf,
+  natTargetOf,
   type TableState,
-  targetWhere,
+  targetNameOf,
 } from './chains.ts';
 import { iptCodes } from './codes.ts';
 import type { Table } from './context.ts';
 import { ASSUMED_HOOKS_NOTE, hooksFor, OWN_HOOKS_NOTE } from './hooks.ts';
-import { type LineReader, newLineReader, readLine } from './lines.ts';
+import { type LineReader, newLineReader, readLine, targetWhere } from './lines.ts';
 
 export interface ReadIptablesOptions {
   /** The file name as the user gave it (diagnostics and origins). */
@@ -95,10 +96,11 @@ function completeBuiltins(r: LineReader): void {
   for (const t of r.tables.values()) for (const name of BUILTIN_CHAINS[t.name]) builtinChain(t, name);
 }
 
+const hookRules = (c: ChainState): boolean[] => c.rules.map((_, i) => isHookRule(targetNameOf(c, i)));
+
 function hasHookRules(r: LineReader): boolean {
   for (const t of r.tables.values()) {
-    for (const b of BUILTIN_CHAINS[t.name])
-      if (t.chains.get(b)!.rules.some((x) => isHookRule(x.targetName))) return true;
+    for (const b of BUILTIN_CHAINS[t.name]) if (hookRules(t.chains.get(b)!).includes(true)) return true;
   }
   return false;
 }
@@ -107,16 +109,20 @@ function hasHookRules(r: LineReader): boolean {
 function keepHookRules(t: TableState, ignored: IgnoredItem[]): void {
   for (const b of BUILTIN_CHAINS[t.name]) {
     const base = t.chains.get(b)!;
-    for (const x of base.rules) {
-      if (isHookRule(x.targetName)) continue;
+    const keep = hookRules(base);
+    base.rules.forEach((rule, i) => {
+      if (keep[i]) return;
+      const target = targetNameOf(base, i);
       ignored.push({
         kind: 'rule',
         name: base.id,
-        reason: `other software's rule in a builtin chain (kube-proxy's hooks jump to KUBE- chains${x.targetName ? `; this one to ${x.targetName}` : ''})`,
-        origin: x.rule.origin,
+        reason: `other software's rule in a builtin chain (kube-proxy's hooks jump to KUBE- chains${target ? `; this one to ${target}` : ''})`,
+        origin: rule.origin,
       });
-    }
-    base.rules = base.rules.filter((x) => isHookRule(x.targetName));
+    });
+    const extras = base.extras;
+    base.extras = extras ? extras.filter((_, i) => keep[i]) : null;
+    base.rules = base.rules.filter((_, i) => keep[i]);
   }
 }
 
@@ -124,33 +130,42 @@ function keepHookRules(t: TableState, ignored: IgnoredItem[]): void {
 function checkKept(r: LineReader, t: TableState, c: ChainState, notes: Set<string>): void {
   if (c.checked) return;
   c.checked = true;
-  for (const rec of c.rules) {
-    if (rec.errors) for (const d of rec.errors) r.diagnostics.push(d);
-    if (rec.notes) for (const n of rec.notes) notes.add(n);
-    if (rec.jump === null) continue;
-    const target = t.chains.get(rec.jump);
-    if (!target) r.diagnostics.push(iptCodes['ipt-undefined-chain'](targetWhere(r.file, rec), rec.jump, t.name));
-    else if (target.builtin) r.diagnostics.push(iptCodes['ipt-jump-to-builtin'](targetWhere(r.file, rec), rec.jump));
-    else rec.target = target;
+  const targets: (ChainState | null)[] = new Array(c.rules.length).fill(null);
+  c.targets = targets;
+  for (let i = 0; i < c.rules.length; i++) {
+    const rule = c.rules[i]!;
+    const extra = c.extras?.[i];
+    if (extra?.errors) {
+      for (const d of extra.errors) r.diagnostics.push(d);
+      continue;
+    }
+    if (extra?.notes) for (const n of extra.notes) notes.add(n);
+    const jump = jumpOf(rule);
+    if (jump === null) continue;
+    const name = jump.slice(t.name.length + 1);
+    const target = t.chains.get(name);
+    if (!target) r.diagnostics.push(iptCodes['ipt-undefined-chain'](targetWhere(r, rule), name, t.name));
+    else if (target.builtin) r.diagnostics.push(iptCodes['ipt-jump-to-builtin'](targetWhere(r, rule), name));
+    else targets[i] = target;
   }
 }
 
 /** A NAT target reached from a hook the kernel does not allow it in. */
-function checkNatTarget(r: LineReader, t: TableState, rec: RuleRecord, hook: Hook): void {
-  if (rec.natTarget === null || rec.errors || NAT_TARGET_HOOKS[rec.natTarget].includes(hook)) return;
+function checkNatTarget(r: LineReader, t: TableState, c: ChainState, i: number, hook: Hook): void {
+  const nat = natTargetOf(c.rules[i]!);
+  if (nat === null || c.extras?.[i]?.errors || NAT_TARGET_HOOKS[nat].includes(hook)) return;
   r.diagnostics.push(
     iptCodes['ipt-target-not-allowed'](
-      targetWhere(r.file, rec),
-      rec.natTarget === 'dnat' ? 'DNAT' : 'MASQUERADE',
-      `is reached from the ${hook} hook of table ${t.name}; the kernel allows it only in ${NAT_TARGET_HOOKS[rec.natTarget].join(' and ')}`,
+      targetWhere(r, c.rules[i]!),
+      nat === 'dnat' ? 'DNAT' : 'MASQUERADE',
+      `is reached from the ${hook} hook of table ${t.name}; the kernel allows it only in ${NAT_TARGET_HOOKS[nat].join(' and ')}`,
     ),
   );
 }
 
 /**
  * Follow the kept hook rules: mark in each chain the hooks that reach it (chain.hooks), check the
- * rules of every reached chain, and the NAT targets against each hook. Returns the reached user
- * chains.
+ * rules of every reached chain, and the NAT targets against each hook.
  */
 function reach(r: LineReader, t: TableState, notes: Set<string>): void {
   for (const b of BUILTIN_CHAINS[t.name]) {
@@ -158,19 +173,19 @@ function reach(r: LineReader, t: TableState, notes: Set<string>): void {
     const hook = HOOKS[t.name][b]!.hook;
     const bit = HOOK_BITS[hook];
     checkKept(r, t, base, notes);
-    const stack: ChainState[] = [];
-    for (const rec of base.rules) {
-      checkNatTarget(r, t, rec, hook);
-      if (rec.target) stack.push(rec.target);
-    }
+    const stack: ChainState[] = [base];
     while (stack.length > 0) {
       const c = stack.pop()!;
-      if (c.hooks & bit) continue;
-      c.hooks |= bit;
-      checkKept(r, t, c, notes);
-      for (const rec of c.rules) {
-        if (rec.natTarget !== null) checkNatTarget(r, t, rec, hook);
-        if (rec.target && !(rec.target.hooks & bit)) stack.push(rec.target);
+      if (c !== base) {
+        if (c.hooks & bit) continue;
+        c.hooks |= bit;
+        checkKept(r, t, c, notes);
+      }
+      const targets = c.targets!;
+      for (let i = 0; i < c.rules.length; i++) {
+        checkNatTarget(r, t, c, i, hook);
+        const to = targets[i];
+        if (to && !(to.hooks & bit)) stack.push(to);
       }
     }
   }
@@ -189,12 +204,12 @@ function findLoops(r: LineReader, t: TableState): void {
         stack.pop();
         continue;
       }
-      const rec = top.chain.rules[top.next++]!;
-      const to = rec.target;
-      if (to === null) continue;
+      const i = top.next++;
+      const to = top.chain.targets?.[i];
+      if (!to) continue;
       if (to.loop === 1) {
         const path = stack.slice(stack.findIndex((f) => f.chain === to)).map((f) => f.chain.name);
-        r.diagnostics.push(iptCodes['ipt-loop'](targetWhere(r.file, rec), [...path, to.name].join(' -> ')));
+        r.diagnostics.push(iptCodes['ipt-loop'](targetWhere(r, top.chain.rules[i]!), [...path, to.name].join(' -> ')));
       } else if (to.loop === 0) {
         to.loop = 1;
         stack.push({ chain: to, next: 0 });
@@ -216,7 +231,7 @@ function assumeHooks(r: LineReader, notes: Set<string>): void {
 /** Read iptables-restore or iptables-save text of one family. */
 export function readIptables(text: string, options: ReadIptablesOptions): ReadIptablesResult {
   const family = { family: options.family ?? null, from: options.family ? 'as given' : '' };
-  const r = newLineReader(options.file, family);
+  const r = newLineReader(options.file, family, text);
   readLines(r, text);
   completeBuiltins(r);
   const notes = new Set<string>();
@@ -247,7 +262,7 @@ export function readIptables(text: string, options: ReadIptablesOptions): ReadIp
     }
     for (const c of t.chains.values()) {
       if (c.builtin || c.hooks !== 0) {
-        chains.set(c.id, { id: c.id, name: c.name, rules: c.rules.map((x) => x.rule) });
+        chains.set(c.id, { id: c.id, name: c.name, rules: c.rules });
       } else {
         const item: IgnoredItem = { kind: 'chain', name: c.id, reason: "not reachable from kube-proxy's hook rules" };
         if (c.decl) item.origin = c.decl;

@@ -18,13 +18,6 @@ const KNOWN_TARGETS: ReadonlySet<string> = new Set(
 
 const U32 = 0xffffffff;
 
-export interface TargetResult {
-  /** A jump or goto to a user chain of the same table, by name. */
-  jump: { kind: 'jump' | 'goto'; chain: string; at: number } | null;
-  /** A NAT target, whose hooks are checked once reachability is known. */
-  natTarget: { kind: 'dnat' | 'masquerade'; at: number } | null;
-}
-
 const verdict = (v: Extract<Step, { kind: 'verdict' }>['verdict']): Step => ({ kind: 'verdict', verdict: v });
 
 function notAllowed(ctx: RuleContext, t: TargetUse, name: string, table: string): void {
@@ -163,37 +156,38 @@ const SIMPLE: Record<string, Step | undefined> = {
   RETURN: verdict({ kind: 'return' }),
 };
 
-/** The steps of the rule's target (if any), appended to `out`. */
-export function convertTarget(ctx: RuleContext, targets: TargetUse[], out: Step[]): TargetResult {
-  const result: TargetResult = { jump: null, natTarget: null };
-  for (const extra of targets.slice(1)) {
-    ctx.errors.push(iptCodes['ipt-duplicate-option'](ctx.where(extra.at), 'a target (-j / -g)'));
+/**
+ * The steps of the rule's target (if any), appended to `out`. A jump's chain is resolved later
+ * (the chain may be declared after the rule); DNAT and MASQUERADE hooks are checked once
+ * reachability is known.
+ */
+export function convertTarget(ctx: RuleContext, targets: TargetUse[], out: Step[]): void {
+  for (let i = 1; i < targets.length; i++) {
+    ctx.errors.push(iptCodes['ipt-duplicate-option'](ctx.where(targets[i]!.at), 'a target (-j / -g)'));
   }
   const t = targets[0];
-  if (t === undefined) return result;
+  if (t === undefined) return;
   const name = ctx.texts[t.name] ?? '';
   switch (t.word) {
     case 'REJECT':
       reject(ctx, t, out);
-      return result;
+      return;
     case 'DNAT':
       dnat(ctx, t, out);
-      result.natTarget = { kind: 'dnat', at: t.name };
-      return result;
+      return;
     case 'MASQUERADE':
       masquerade(ctx, t, out);
-      result.natTarget = { kind: 'masquerade', at: t.name };
-      return result;
+      return;
     case 'MARK':
       markTarget(ctx, t, out);
-      return result;
+      return;
   }
   // Chain names like KUBE-SVC-… never name a builtin target (those have no '-'): skip the lookups.
   if (!name.includes('-')) {
     const simple = SIMPLE[name];
     if (simple && t.kind === 'jump') {
       out.push(simple);
-      return result;
+      return;
     }
     if (simple || TARGET_NAMES_NEEDING_OPTIONS.has(name) || KNOWN_TARGETS.has(name)) {
       const why = KNOWN_TARGETS.has(name)
@@ -202,7 +196,7 @@ export function convertTarget(ctx: RuleContext, targets: TargetUse[], out: Step[
           ? ': -g takes a user chain'
           : ' in this spelling; write its name unquoted';
       ctx.errors.push(iptCodes['ipt-unsupported-target'](ctx.where(t.name), name, why));
-      return result;
+      return;
     }
   }
   const kind = t.kind;
@@ -213,8 +207,6 @@ export function convertTarget(ctx: RuleContext, targets: TargetUse[], out: Step[
     jumps.set(name, step);
   }
   out.push(step);
-  result.jump = { kind: t.kind, chain: name, at: t.name };
-  return result;
 }
 
 const TARGET_NAMES_NEEDING_OPTIONS: ReadonlySet<string> = new Set(['REJECT', 'DNAT', 'MASQUERADE', 'MARK']);

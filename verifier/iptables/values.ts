@@ -54,7 +54,9 @@ function parseHost(text: string): Parsed<{ family: Family; value: bigint }> {
   const r = parseIPStrict(text);
   if (r.ok) return ok({ family: r.value.family, value: r.value.value });
   if (/^[0-9.]+$/.test(text) && r.suggestion !== undefined) {
-    return invalid(`a number has a leading zero, which iptables reads as octal (write ${r.suggestion} if that is meant)`);
+    return invalid(
+      `a number has a leading zero, which iptables reads as octal (write ${r.suggestion} if that is meant)`,
+    );
   }
   if (/^[A-Za-z][A-Za-z0-9.-]*$/.test(text) && !text.includes(':')) {
     return unsupported('a host name; iptables would resolve it when loading, so the ruleset would depend on DNS');
@@ -62,20 +64,17 @@ function parseHost(text: string): Parsed<{ family: Family; value: bigint }> {
   return invalid(r.reason);
 }
 
-const addressCache = new Map<string, Parsed<ParsedAddress>>();
-
 /** `-s`/`-d` values: ADDR, ADDR/LEN or (IPv4) ADDR/DOTTED-MASK; iptables masks host bits off. */
 export function parseAddress(text: string): Parsed<ParsedAddress> {
-  let r = addressCache.get(text);
-  if (r === undefined) {
-    r = parseAddressUncached(text);
-    if (addressCache.size > 200_000) addressCache.clear();
-    addressCache.set(text, r);
+  const fast = text.length <= 15 ? fastIPv4(text) : -1;
+  if (fast >= 0) {
+    const v = BigInt(fast);
+    return ok({ family: 'ipv4', range: [v, v] });
   }
-  return r;
+  return parseAddressSlow(text);
 }
 
-function parseAddressUncached(text: string): Parsed<ParsedAddress> {
+function parseAddressSlow(text: string): Parsed<ParsedAddress> {
   if (text.includes(',')) {
     return unsupported('iptables expands an address list into one rule per address; write one address per rule');
   }
@@ -335,7 +334,7 @@ export function parseDnatTarget(text: string): Parsed<{ family: Family; ip: stri
       if (!rest.startsWith(':')) return invalid(`unexpected '${rest}' after the address`);
       portText = rest.slice(1);
     }
-  } else if ((text.match(/:/g) ?? []).length === 1) {
+  } else if (text.indexOf(':') >= 0 && text.indexOf(':') === text.lastIndexOf(':')) {
     const colon = text.indexOf(':');
     hostText = text.slice(0, colon);
     portText = text.slice(colon + 1);
