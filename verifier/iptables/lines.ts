@@ -27,6 +27,8 @@ export interface LineReader {
   /** The whole input, and where each line starts (computed when a message needs it). */
   text: string;
   lineStarts: number[] | null;
+  /** The chain of the previous rule line. */
+  lastChain: ChainState | null;
   /** The line being read (positions are computed from it on demand). */
   cur: { lineNo: number; lineStart: number; lineText: string; assumed: boolean };
   tokens: Tokens;
@@ -52,6 +54,7 @@ export function newLineReader(file: string, family: FamilyState, text: string): 
     ignoredTables: [],
     text,
     lineStarts: null,
+    lastChain: null,
     cur: { lineNo: 0, lineStart: 0, lineText: '', assumed: false },
     tokens: newTokens(),
     ctx: {
@@ -120,7 +123,11 @@ export function readLine(r: LineReader, lineText: string, lineNo: number, lineSt
 
 function ruleChain(r: LineReader, table: TableState, at: number): ChainState | null {
   const name = r.tokens.texts[at]!;
+  // Rules of one chain usually come together (iptables-save groups them): skip the map lookup.
+  const last = r.lastChain;
+  if (last !== null && last.table === table.name && last.name === name) return last;
   const c = table.chains.get(name) ?? (BUILTIN_CHAINS[table.name].includes(name) ? builtinChain(table, name) : null);
+  r.lastChain = c;
   if (!c) r.diagnostics.push(iptCodes['ipt-undeclared-chain'](whereInLine(r, at), name, table.name));
   return c;
 }
@@ -144,6 +151,7 @@ function applyTemplate(r: LineReader, tpl: LineTemplate, origin: Origin): void {
     if (chain) convertLine(r, chain, tpl, origin);
     return;
   }
+  r.lastChain = null; // a new table or a deleted chain: the previous rule's chain may be gone
   if (tpl.kind === 'table') {
     const name = texts[tpl.name]!;
     if (r.open) structure(r, 0, `table ${name} starts before the previous table's COMMIT`);
