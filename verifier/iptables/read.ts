@@ -120,8 +120,9 @@ function keepHookRules(t: TableState, ignored: IgnoredItem[]): void {
         origin: rule.origin,
       });
     });
+    // extras is sparse (filter would skip its holes and shift the rest): rebuild it by index.
     const extras = base.extras;
-    base.extras = extras ? extras.filter((_, i) => keep[i]) : null;
+    base.extras = extras ? base.rules.flatMap((_, i) => (keep[i] ? [extras[i]] : [])) : null;
     base.rules = base.rules.filter((_, i) => keep[i]);
   }
 }
