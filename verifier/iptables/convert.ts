@@ -98,9 +98,14 @@ function counters(ctx: RuleContext, tpl: RuleTemplate): void {
   }
 }
 
+const scratch: Step[] = [];
+
 /** Convert one `-A` rule to its steps. Problems go to ctx.errors (rule) and ctx.fileErrors (file). */
 export function convertRule(ctx: RuleContext, tpl: RuleTemplate): Step[] {
-  const steps: Step[] = [];
+  // Built in a reused scratch array and copied once at its exact length: a growing array keeps
+  // room for 17 steps, and ~600,000 rules would carry that slack.
+  const steps = scratch;
+  steps.length = 0;
   counters(ctx, tpl);
   // -p first: matches and targets ask what it is. Each header option at most once (iptables: "multiple -p flags").
   const p = single(ctx, tpl.header, '-p', '');
@@ -117,5 +122,5 @@ export function convertRule(ctx: RuleContext, tpl: RuleTemplate): Step[] {
   }
   for (const m of tpl.matches) convertMatch(ctx, m, steps);
   convertTarget(ctx, tpl.targets, steps);
-  return steps;
+  return steps.slice();
 }
