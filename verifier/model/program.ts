@@ -19,6 +19,12 @@ export interface Origin {
   jsonPath?: string;
   /** The rule as written (the text line; nft: the rule rendered in nft syntax or compact JSON). */
   text: string;
+  /**
+   * True when the rule is not in the artifact: the reader added it by a stated assumption (e.g.
+   * kube-proxy's builtin-chain hooks for its restore input, which has none; see the program's
+   * notes). Such an origin has no line or JSON path.
+   */
+  assumed?: boolean;
 }
 
 /** A netfilter hook. */

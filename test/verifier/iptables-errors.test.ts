@@ -1,0 +1,216 @@
+// Closed world: every construct the model cannot express, and every malformed ruleset, is an
+// error with its own code at the line and column of the token it is about — in a chain the hooks
+// reach. The same constructs in ignored chains and other software's rules are not errors.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { Family } from '../../common/ip.ts';
+import { readIptables } from '../../verifier/iptables/index.ts';
+import { cachedTemplate, matchLineDirect } from '../../verifier/iptables/template.ts';
+import { tokenizeLine } from '../../verifier/iptables/tokenize.ts';
+import { codesAt, errorsOf } from './iptables-support.ts';
+
+const test = suite('iptables reader: errors');
+
+/** '¦' marks the column the diagnostic must point at; it is removed from the rule. */
+interface Case {
+  table: 'filter' | 'nat';
+  rule: string;
+  code: string;
+}
+
+const F = (rule: string, code: string): Case => ({ table: 'filter', rule, code });
+const N = (rule: string, code: string): Case => ({ table: 'nat', rule, code });
+
+const CASES: Case[] = [
+  F('-A KUBE-A -m ¦physdev --physdev-is-in -j ACCEPT', 'ipt-unsupported-match'),
+  F('-A KUBE-A -p tcp -m tcp ¦--syn -j ACCEPT', 'ipt-unsupported-option'),
+  F('-A KUBE-A -j ¦LOG --log-prefix x', 'ipt-unsupported-target'),
+  F('-A KUBE-A -j ¦LOG', 'ipt-unsupported-target'),
+  F('-A KUBE-A -g ¦ACCEPT', 'ipt-unsupported-target'),
+  F('-A KUBE-A -m addrtype --dst-type ¦UNICAST -j ACCEPT', 'ipt-unsupported-value'),
+  F('-A KUBE-A -m addrtype --dst-type LOCAL ¦--limit-iface-in -j ACCEPT', 'ipt-unsupported-option'),
+  F('-A KUBE-A -m conntrack --ctstate ¦SNAT -j ACCEPT', 'ipt-unsupported-value'),
+  F('-A KUBE-A -m conntrack ¦--ctstatus DNAT -j ACCEPT', 'ipt-unsupported-option'),
+  F('-A KUBE-A -m state --state ¦DNAT -j ACCEPT', 'ipt-invalid-value'),
+  F('-A KUBE-A -m statistic --mode ¦nth -j ACCEPT', 'ipt-unsupported-value'),
+  F('-A KUBE-A -m statistic --mode nth ¦--every 2 -j ACCEPT', 'ipt-unsupported-option'),
+  F('-A KUBE-A -m statistic --mode random --probability ¦1.5 -j ACCEPT', 'ipt-invalid-value'),
+  F('-A KUBE-A -m recent --rcheck --seconds 10 --mask ¦255.255.255.0 --name L -j ACCEPT', 'ipt-unsupported-value'),
+  F('-A KUBE-A -m recent ¦--rcheck --name L -j ACCEPT', 'ipt-missing-option'),
+  F('-A KUBE-A -m recent --rcheck ¦--hitcount 2 --seconds 5 -j ACCEPT', 'ipt-unsupported-option'),
+  F('-A KUBE-A -m recent ! ¦--set --name L -j ACCEPT', 'ipt-negation-not-allowed'),
+  F('-A KUBE-A -p ¦gre -j ACCEPT', 'ipt-unsupported-value'),
+  F('-A KUBE-A ! ¦-p all -j ACCEPT', 'ipt-negation-not-allowed'),
+  F('-A KUBE-A -s ¦! 10.0.0.1 -j ACCEPT', 'ipt-intrapositioned-negation'),
+  F('-A KUBE-A -s ¦example.com -j ACCEPT', 'ipt-unsupported-value'),
+  F('-A KUBE-A -s ¦10.0.0.1,10.0.0.2 -j ACCEPT', 'ipt-unsupported-value'),
+  F('-A KUBE-A -s ¦10.0.0.300 -j ACCEPT', 'ipt-invalid-value'),
+  F('-A KUBE-A -s ¦010.0.0.1 -j ACCEPT', 'ipt-invalid-value'),
+  F('-A KUBE-A -d ¦10.0.0.0/255.0.255.0 -j ACCEPT', 'ipt-unsupported-value'),
+  F('-A KUBE-A -m ¦tcp --dport 80 -j ACCEPT', 'ipt-protocol-required'),
+  F('-A KUBE-A -p udp -m ¦tcp --dport 80 -j ACCEPT', 'ipt-protocol-required'),
+  F('-A KUBE-A -m ¦multiport --dports 80 -j ACCEPT', 'ipt-protocol-required'),
+  F('-A KUBE-A -p tcp -m tcp --dport ¦http -j ACCEPT', 'ipt-unsupported-value'),
+  F('-A KUBE-A -p tcp -m tcp --dport ¦70000 -j ACCEPT', 'ipt-invalid-value'),
+  F('-A KUBE-A -p tcp -m tcp --dport ¦90:80 -j ACCEPT', 'ipt-invalid-value'),
+  F('-A KUBE-A -p tcp -m tcp --dport ¦! 80 -j ACCEPT', 'ipt-intrapositioned-negation'),
+  F('-A KUBE-A -j REJECT --reject-with ¦tcp-reset', 'ipt-protocol-required'),
+  F('-A KUBE-A -j REJECT --reject-with ¦icmp-bogus', 'ipt-invalid-value'),
+  F('-A KUBE-A -j ¦DNAT --to-destination 1.2.3.4', 'ipt-target-not-allowed'),
+  F('-A KUBE-A -i ¦+ -j ACCEPT', 'ipt-unsupported-value'),
+  F('-A KUBE-A -i ¦averyveryverylongname -j ACCEPT', 'ipt-invalid-value'),
+  F('-A KUBE-A ¦-f -j ACCEPT', 'ipt-unsupported-option'),
+  F('-A KUBE-A -j ¦KUBE-NOPE', 'ipt-undefined-chain'),
+  F('-A KUBE-A -j ¦INPUT', 'ipt-jump-to-builtin'),
+  F('-A KUBE-A -m mark --mark ¦0x1/zz -j ACCEPT', 'ipt-invalid-value'),
+  F('-A KUBE-A -m mark --mark ¦0x100000000 -j ACCEPT', 'ipt-invalid-value'),
+  F('-A KUBE-A -m comment ! ¦--comment x -j ACCEPT', 'ipt-negation-not-allowed'),
+  F('-A KUBE-A -m ¦comment -j ACCEPT', 'ipt-missing-option'),
+  F('-A KUBE-A -j ACCEPT ¦-j DROP', 'ipt-duplicate-option'),
+  F('-A KUBE-A -p tcp ¦-p udp -j ACCEPT', 'ipt-duplicate-option'),
+  F('-A KUBE-A -m comment --comment ¦"open', 'ipt-unterminated-quote'),
+  F('-A KUBE-A -m comment --comment x ¦stray -j ACCEPT', 'ipt-syntax'),
+  F('-A KUBE-A -m comment --comment x -j ACCEPT !¦', 'ipt-syntax'),
+  F('-A KUBE-A -m comment --comment¦', 'ipt-syntax'),
+  F('¦-I KUBE-A -j ACCEPT', 'ipt-unsupported-command'),
+  F('¦-N KUBE-Z', 'ipt-unsupported-command'),
+  F('¦[bad] -A KUBE-A -j ACCEPT', 'ipt-invalid-value'),
+  F('-A ¦KUBE-UNDECLARED -j ACCEPT', 'ipt-undeclared-chain'),
+  N('-A KUBE-B -j MASQUERADE ¦--to-ports 1000', 'ipt-unsupported-option'),
+  N('-A KUBE-B -j MASQUERADE ¦--random', 'ipt-unsupported-option'),
+  N('-A KUBE-B -j ¦MASQUERADE', 'ipt-target-not-allowed'),
+  N('-A KUBE-B -p tcp -j DNAT --to-destination ¦1.2.3.4:80-90', 'ipt-unsupported-value'),
+  N('-A KUBE-B -p tcp -j DNAT --to-destination ¦1.2.3.4-1.2.3.9', 'ipt-unsupported-value'),
+  N('-A KUBE-B -p tcp -j DNAT --to-destination ¦:80', 'ipt-unsupported-value'),
+  N('-A KUBE-B -j DNAT --to-destination ¦1.2.3.4:80', 'ipt-protocol-required'),
+  N('-A KUBE-B -p tcp -j DNAT ¦--random --to-destination 1.2.3.4', 'ipt-unsupported-option'),
+  N('-A KUBE-B -j ¦DNAT', 'ipt-missing-option'),
+  N('-A KUBE-B -j ¦REJECT', 'ipt-target-not-allowed'),
+  N('-A KUBE-B -j ¦SNAT --to-source 1.2.3.4', 'ipt-unsupported-target'),
+  N('-A KUBE-B -j MARK --or-mark ¦0x1/0x1', 'ipt-invalid-value'),
+  N('-A KUBE-B -j ¦MARK', 'ipt-missing-option'),
+  N('-A KUBE-B -j MARK --or-mark 1 ¦--xor-mark 2', 'ipt-missing-option'),
+];
+
+function fileWith(c: Case): { text: string; line: number; column: number } {
+  const column = c.rule.indexOf('¦') + 1;
+  const rule = c.rule.replace('¦', '');
+  const head =
+    c.table === 'filter'
+      ? ['*filter', ':KUBE-A - [0:0]', '-A INPUT -j KUBE-A']
+      : ['*nat', ':KUBE-B - [0:0]', '-A PREROUTING -j KUBE-B'];
+  return { text: [...head, rule, 'COMMIT', ''].join('\n'), line: head.length + 1, column };
+}
+
+for (const c of CASES) {
+  test(`${c.code}: ${c.rule.replace('¦', '')}`, () => {
+    const f = fileWith(c);
+    const r = readIptables(f.text, { file: 'bad.rules' });
+    assert.equal(r.program, undefined, 'no program from a ruleset with errors');
+    assert.equal(codesAt(errorsOf(r.diagnostics)), [`${c.code}@${f.line}:${f.column}`]);
+    assert.equal(r.diagnostics[0]!.file, 'bad.rules');
+    assert.ok(r.diagnostics[0]!.message.length > 20, r.diagnostics[0]!.message);
+  });
+}
+
+test('the cached path and a direct ohm match refuse the same lines', () => {
+  for (const c of CASES) {
+    const line = c.rule.replace('¦', '');
+    const tokens = tokenizeLine(line);
+    if (tokens.unterminatedQuoteAt >= 0) continue;
+    const cachedFailed = cachedTemplate(tokens).kind === 'failure';
+    assert.equal('failed' in matchLineDirect(line), cachedFailed, line);
+  }
+});
+
+const ruleset = (...lines: string[]) => `${lines.join('\n')}\n`;
+
+test('a loop of jumps is an error at the jump that closes it', () => {
+  const r = readIptables(
+    ruleset(
+      '*nat',
+      ':KUBE-A - [0:0]',
+      ':KUBE-B - [0:0]',
+      '-A OUTPUT -j KUBE-A',
+      '-A KUBE-A -j KUBE-B',
+      '-A KUBE-B -p tcp -j KUBE-A',
+      'COMMIT',
+    ),
+    { file: 'loop' },
+  );
+  assert.equal(codesAt(r.diagnostics), ['ipt-loop@6:21']);
+  assert.match(r.diagnostics[0]!.message, /KUBE-A -> KUBE-B -> KUBE-A/);
+});
+
+test('mixed families: an error at the first address of the other family', () => {
+  const text = ruleset(
+    '*nat',
+    ':KUBE-A - [0:0]',
+    '-A OUTPUT -j KUBE-A',
+    '-A KUBE-A -s 10.0.0.1 -j RETURN',
+    '-A KUBE-A -d fd00::1 -j RETURN',
+    'COMMIT',
+  );
+  const r = readIptables(text, { file: 'mixed' });
+  assert.equal(codesAt(r.diagnostics), ['ipt-family-mismatch@5:14']);
+  assert.match(r.diagnostics[0]!.message, /'fd00::1' is IPv6 but this ruleset is IPv4 \(from '10.0.0.1' on line 4\)/);
+  const given: Family = 'ipv6';
+  const v6 = readIptables(text, { file: 'mixed', family: given });
+  assert.equal(codesAt(v6.diagnostics), ['ipt-family-mismatch@4:14']);
+});
+
+test('mixed families count in ignored chains too (one file is one family)', () => {
+  const r = readIptables(
+    ruleset(
+      '*filter',
+      ':OTHER - [0:0]',
+      ':KUBE-A - [0:0]',
+      '-A INPUT -j KUBE-A',
+      '-A OTHER -s 10.0.0.1 -j DROP',
+      '-A KUBE-A -s fd00::1 -j DROP',
+      'COMMIT',
+    ),
+    { file: 'mixed' },
+  );
+  assert.equal(codesAt(r.diagnostics), ['ipt-family-mismatch@6:14']);
+});
+
+test('structure: missing COMMIT, duplicate chain, bad policies, -X of a chain with rules, lines outside a table', () => {
+  const check = (text: string, expected: string[]) =>
+    assert.equal(codesAt(errorsOf(readIptables(text, { file: 's' }).diagnostics)), expected, text);
+  check(ruleset('*nat', ':KUBE-A - [0:0]'), ['ipt-table-structure@3:1']);
+  check(ruleset('*nat', ':KUBE-A - [0:0]', ':KUBE-A - [0:0]', 'COMMIT'), ['ipt-duplicate-chain@3:2']);
+  check(ruleset('*nat', ':KUBE-A ACCEPT [0:0]', 'COMMIT'), ['ipt-bad-policy@2:9']);
+  check(ruleset('*nat', ':OUTPUT - [0:0]', 'COMMIT'), ['ipt-bad-policy@2:9']);
+  check(ruleset('*nat', ':KUBE-A - [0:0]', '-A KUBE-A -j RETURN', '-X KUBE-A', 'COMMIT'), ['ipt-delete-chain@4:4']);
+  check(ruleset('-A KUBE-A -j RETURN'), ['ipt-table-structure@1:1']);
+  check(ruleset('*nat', 'COMMIT', 'COMMIT'), ['ipt-table-structure@3:1']);
+  check(ruleset('*nat', '*filter', 'COMMIT'), ['ipt-table-structure@2:1']);
+  check(ruleset('*nat', 'COMMIT', '*nat', 'COMMIT'), ['ipt-table-structure@3:2']);
+});
+
+test('unsupported constructs outside what the hooks reach are ignored, not errors', () => {
+  const text = ruleset(
+    '*filter',
+    ':DOCKER - [0:0]',
+    ':KUBE-A - [0:0]',
+    '-A INPUT -m physdev --physdev-is-in -j DOCKER',
+    '-A INPUT -j KUBE-A',
+    '-A FORWARD -j LOG --log-prefix "x"',
+    '-A DOCKER -m set --match-set s src -j TPROXY --on-port 1',
+    '-A DOCKER -p gre -j DOCKER-MISSING',
+    '-A KUBE-A -j ACCEPT',
+    'COMMIT',
+    '*raw',
+    '-A PREROUTING -j CT --notrack',
+    'COMMIT',
+  );
+  const r = readIptables(text, { file: 'node' });
+  assert.equal(codesAt(r.diagnostics), []);
+  assert.equal(
+    r.program!.ignored.map((i) => `${i.kind} ${i.name} ${i.origin?.line}`),
+    ['table raw 11', 'rule filter/INPUT 4', 'rule filter/FORWARD 6', 'chain filter/DOCKER 2'],
+  );
+});
+
+test.run();

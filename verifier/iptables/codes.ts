@@ -1,0 +1,96 @@
+// Every diagnostic the iptables reader reports. Errors name the line and column of the token they
+// are about; "not supported" means the verifier's model cannot express it exactly, so it refuses
+// the rule instead of guessing what it does (closed world).
+import { defineCodes } from '../../common/diagnostics.ts';
+
+const e = 'error' as const;
+const w = 'warning' as const;
+
+export const { codes: iptCodes, table: iptCodeTable } = defineCodes({
+  /** The line is not iptables-restore / iptables-save syntax. */
+  'ipt-syntax': { severity: e, message: (detail: string) => `not iptables-restore syntax: ${detail}` },
+  'ipt-unterminated-quote': {
+    severity: e,
+    message: () => 'this quote is never closed; iptables-restore would refuse the line',
+  },
+  /** -I, -D, -R, -N, -P, -F, -E, -Z ...: restore and save text only ever contains -A (and -X for stale chains). */
+  'ipt-unsupported-command': {
+    severity: e,
+    message: (command: string) =>
+      `'${command}' is not read here: iptables-save and kube-proxy's restore input use only -A (append) and -X (delete a stale chain)`,
+  },
+  'ipt-unsupported-match': {
+    severity: e,
+    message: (module: string) =>
+      `match '-m ${module}' is not supported by the verifier; it cannot say which packets it matches, so it refuses the rule`,
+  },
+  'ipt-unsupported-option': {
+    severity: e,
+    message: (option: string, owner: string) =>
+      `${owner === '' ? 'option' : `${owner} option`} '${option}' is not supported by the verifier`,
+  },
+  'ipt-unsupported-target': {
+    severity: e,
+    message: (target: string, why: string) => `target '${target}' is not supported by the verifier${why}`,
+  },
+  /** A well-formed value whose meaning the model cannot express exactly. */
+  'ipt-unsupported-value': {
+    severity: e,
+    message: (what: string, value: string, why: string) => `${what} '${value}' is not supported: ${why}`,
+  },
+  /** A malformed value (iptables itself would refuse it or read it differently). */
+  'ipt-invalid-value': {
+    severity: e,
+    message: (what: string, value: string, why: string) => `${what} '${value}' is not valid: ${why}`,
+  },
+  'ipt-family-mismatch': {
+    severity: e,
+    message: (value: string, family: string, ruleset: string, from: string) =>
+      `'${value}' is ${family === 'ipv4' ? 'IPv4' : 'IPv6'} but this ruleset is ${ruleset === 'ipv4' ? 'IPv4' : 'IPv6'} (${from}); one file is one family (iptables or ip6tables)`,
+  },
+  'ipt-negation-not-allowed': { severity: e, message: (what: string) => `'!' cannot negate ${what}` },
+  /** `-s ! ADDR`: current iptables-restore refuses it ("Bad argument"). */
+  'ipt-intrapositioned-negation': {
+    severity: e,
+    message: (option: string) => `write '! ${option} VALUE': iptables-restore refuses '!' after the option`,
+  },
+  'ipt-missing-option': { severity: e, message: (what: string, needs: string) => `${what} needs ${needs}` },
+  'ipt-duplicate-option': { severity: e, message: (what: string) => `${what} is given more than once in this rule` },
+  /** The kernel refuses a protocol match or port without the matching `-p`. */
+  'ipt-protocol-required': { severity: e, message: (what: string, needs: string) => `${what} needs ${needs}` },
+  /** A target used in a table or from a hook where the kernel refuses it. */
+  'ipt-target-not-allowed': { severity: e, message: (target: string, where: string) => `${target} ${where}` },
+  'ipt-undefined-chain': {
+    severity: e,
+    message: (chain: string, table: string) =>
+      `no chain '${chain}' is declared in table ${table} (and it is not a target the verifier knows); a closed ruleset must declare every chain it jumps to`,
+  },
+  'ipt-jump-to-builtin': {
+    severity: e,
+    message: (chain: string) => `cannot jump to the builtin chain ${chain}; iptables refuses it`,
+  },
+  'ipt-loop': {
+    severity: e,
+    message: (cycle: string) => `jumps form a loop (${cycle}); the kernel refuses a ruleset with a loop`,
+  },
+  'ipt-table-structure': { severity: e, message: (detail: string) => detail },
+  'ipt-duplicate-chain': {
+    severity: e,
+    message: (chain: string, table: string, line: number) =>
+      `chain ${chain} is declared twice in table ${table} (first on line ${line})`,
+  },
+  'ipt-bad-policy': { severity: e, message: (detail: string) => detail },
+  'ipt-undeclared-chain': {
+    severity: e,
+    message: (chain: string, table: string) =>
+      `rule for chain ${chain}, which is not declared in table ${table}; declare it with ':${chain} - [0:0]' first`,
+  },
+  'ipt-delete-chain': { severity: e, message: (detail: string) => detail },
+  'ipt-no-hooks': {
+    severity: w,
+    message: () =>
+      "no builtin chain jumps to a KUBE- chain, so nothing kube-proxy wrote is reachable and every KUBE- chain is ignored; kube-proxy's restore input has no such jumps (it installs them separately): read it with the kube-proxy hooks assumed",
+  },
+});
+
+export type IptCode = keyof typeof iptCodeTable;

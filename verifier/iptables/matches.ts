@@ -1,0 +1,299 @@
+// `-m MODULE ...` -> model steps, one module at a time. Every module the grammar accepts is
+// handled here; a value the model cannot express exactly is an error at its column.
+import type { KeyPart, NumberRange, Step, Test } from '../model/program.ts';
+import { iptCodes } from './codes.ts';
+import { addNote, type RuleContext, requireFamily, sharedNumberStep, sharedStep, valueError } from './context.ts';
+import { checkLateBang, noNegation, single, valueAt, valueText } from './options.ts';
+import type { MatchUse } from './template.ts';
+import {
+  isAllOnesMask,
+  parseCtStates,
+  parseMarkMask,
+  parsePortList,
+  parsePortRange,
+  parseProbability,
+  parseSeconds,
+} from './values.ts';
+
+const test = (t: Test, negate: boolean): Step => ({ kind: 'test', test: t, negate });
+const fields = (parts: KeyPart[], negate: boolean): Step => test({ kind: 'fields', parts }, negate);
+
+export const NFACCT_NOTE = 'nfacct counters are not modelled (they count packets and change no verdict)';
+export const REAP_NOTE =
+  "recent --reap is not modelled: it forgets records older than the rule's --seconds, which only a check of the same list with a longer --seconds could notice";
+
+/** The module needs `-p PROTO` in the same rule (the kernel refuses the rule otherwise). */
+function needsProtocol(ctx: RuleContext, m: MatchUse, allowed: readonly string[]): boolean {
+  const p = ctx.protocol?.protocol;
+  if (p !== undefined && allowed.includes(p)) return true;
+  const needs = allowed.length === 1 ? `'-p ${allowed[0]}'` : `'-p' ${allowed.join(', ')}`;
+  ctx.errors.push(iptCodes['ipt-protocol-required'](ctx.where(m.at), `'-m ${m.module}'`, `${needs} in the same rule`));
+  return false;
+}
+
+function ports(ctx: RuleContext, m: MatchUse, out: Step[]): void {
+  if (!needsProtocol(ctx, m, [m.module])) return;
+  for (const name of ['--sport', '--dport'] as const) {
+    const o = single(ctx, m.options, name, `-m ${m.module}`);
+    if (o === null) continue;
+    checkLateBang(ctx, o);
+    const r = parsePortRange(valueText(ctx, o));
+    if (!r.ok) valueError(ctx, valueAt(o), `port`, r);
+    else {
+      const field = name === '--sport' ? 'sport' : 'dport';
+      const [lo, hi] = r.value;
+      out.push(
+        sharedNumberStep(
+          ctx,
+          2 ** 32 + ((lo * 65536 + hi) * 2 + (field === 'dport' ? 1 : 0)) * 2 + (o.negated ? 1 : 0),
+          () => fields([{ field, ranges: [[lo, hi]] }], o.negated),
+        ),
+      );
+    }
+  }
+}
+
+function multiport(ctx: RuleContext, m: MatchUse, out: Step[]): void {
+  if (!needsProtocol(ctx, m, ['tcp', 'udp', 'sctp'])) return;
+  const given = m.options.filter((o) => o.name === '--dports' || o.name === '--sports' || o.name === '--ports');
+  if (given.length !== 1) {
+    const at = given[1]?.at ?? m.at;
+    ctx.errors.push(
+      iptCodes['ipt-missing-option'](ctx.where(at), "'-m multiport'", 'exactly one of --dports, --sports, --ports'),
+    );
+    return;
+  }
+  const o = given[0]!;
+  checkLateBang(ctx, o);
+  const r = parsePortList(valueText(ctx, o));
+  if (!r.ok) {
+    valueError(ctx, valueAt(o), 'port list', r);
+    return;
+  }
+  const ranges: NumberRange[] = r.value;
+  if (o.name === '--ports') {
+    out.push(
+      test({ kind: 'member', elements: [[{ field: 'sport', ranges }], [{ field: 'dport', ranges }]] }, o.negated),
+    );
+  } else {
+    out.push(fields([{ field: o.name === '--sports' ? 'sport' : 'dport', ranges }], o.negated));
+  }
+}
+
+function addrtype(ctx: RuleContext, m: MatchUse, out: Step[]): void {
+  if (m.options.length === 0) {
+    ctx.errors.push(iptCodes['ipt-missing-option'](ctx.where(m.at), "'-m addrtype'", '--src-type or --dst-type'));
+  }
+  for (const name of ['--src-type', '--dst-type'] as const) {
+    const o = single(ctx, m.options, name, '-m addrtype');
+    if (o === null) continue;
+    checkLateBang(ctx, o);
+    const text = valueText(ctx, o);
+    if (text.toUpperCase() !== 'LOCAL') {
+      ctx.errors.push(
+        iptCodes['ipt-unsupported-value'](
+          ctx.where(valueAt(o)),
+          `address type`,
+          text,
+          'the model knows only whether an address is LOCAL to the node',
+        ),
+      );
+      continue;
+    }
+    const field = name === '--src-type' ? 'saddrLocal' : 'daddrLocal';
+    out.push(sharedStep(ctx, `${field} ${o.negated}`, () => fields([{ field, local: true }], o.negated)));
+  }
+}
+
+function conntrack(ctx: RuleContext, m: MatchUse, out: Step[]): void {
+  const name = m.module === 'state' ? '--state' : '--ctstate';
+  const o = single(ctx, m.options, name, `-m ${m.module}`);
+  if (o === null) {
+    ctx.errors.push(iptCodes['ipt-missing-option'](ctx.where(m.at), `'-m ${m.module}'`, name));
+    return;
+  }
+  checkLateBang(ctx, o);
+  const text = valueText(ctx, o);
+  const r = parseCtStates(text, m.module === 'conntrack');
+  if (!r.ok) {
+    valueError(ctx, valueAt(o), 'conntrack state list', r);
+    return;
+  }
+  const { states, dnat } = r.value;
+  out.push(sharedStep(ctx, `ct ${text} ${o.negated}`, () => test({ kind: 'ct', states, dnat }, o.negated)));
+}
+
+function mark(ctx: RuleContext, m: MatchUse, out: Step[]): void {
+  const o = single(ctx, m.options, '--mark', '-m mark');
+  if (o === null) {
+    ctx.errors.push(iptCodes['ipt-missing-option'](ctx.where(m.at), "'-m mark'", '--mark'));
+    return;
+  }
+  checkLateBang(ctx, o);
+  const text = valueText(ctx, o);
+  const r = parseMarkMask(text);
+  if (!r.ok) {
+    valueError(ctx, valueAt(o), 'mark', r);
+    return;
+  }
+  const { mask, value } = r.value;
+  out.push(sharedStep(ctx, `mark ${text} ${o.negated}`, () => test({ kind: 'mark', mask, value }, o.negated)));
+}
+
+const RECENT_COMMANDS = ['--set', '--rcheck', '--update'] as const;
+
+function recent(ctx: RuleContext, m: MatchUse, out: Step[]): void {
+  const commands = m.options.filter((o) => (RECENT_COMMANDS as readonly string[]).includes(o.name));
+  if (commands.length !== 1) {
+    const at = commands[1]?.at ?? m.at;
+    ctx.errors.push(
+      iptCodes['ipt-missing-option'](ctx.where(at), "'-m recent'", 'exactly one of --set, --rcheck, --update'),
+    );
+    return;
+  }
+  const command = commands[0]!;
+  const nameOpt = single(ctx, m.options, '--name', '-m recent');
+  const list = nameOpt === null ? 'DEFAULT' : valueText(ctx, nameOpt);
+  if (nameOpt) noNegation(ctx, nameOpt);
+  const rsource = single(ctx, m.options, '--rsource', '-m recent');
+  const rdest = single(ctx, m.options, '--rdest', '-m recent');
+  for (const o of [rsource, rdest]) if (o) noNegation(ctx, o);
+  if (rsource && rdest) {
+    ctx.errors.push(iptCodes['ipt-duplicate-option'](ctx.where(rdest.at), "'-m recent' --rsource/--rdest"));
+  }
+  const key = rdest ? 'daddr' : 'saddr';
+  const maskOpt = single(ctx, m.options, '--mask', '-m recent');
+  if (maskOpt) {
+    noNegation(ctx, maskOpt);
+    const r = isAllOnesMask(valueText(ctx, maskOpt));
+    if (!r.ok) valueError(ctx, valueAt(maskOpt), 'recent mask', r);
+    else requireFamily(ctx, r.value, valueAt(maskOpt));
+  }
+  const secondsOpt = single(ctx, m.options, '--seconds', '-m recent');
+  let seconds: number | null = null;
+  if (secondsOpt) {
+    noNegation(ctx, secondsOpt);
+    const r = parseSeconds(valueText(ctx, secondsOpt));
+    if (!r.ok) valueError(ctx, valueAt(secondsOpt), '--seconds', r);
+    else seconds = r.value;
+  }
+  const reap = single(ctx, m.options, '--reap', '-m recent');
+  if (reap) {
+    noNegation(ctx, reap);
+    if (!secondsOpt) ctx.errors.push(iptCodes['ipt-missing-option'](ctx.where(reap.at), "'--reap'", '--seconds'));
+    addNote(ctx, REAP_NOTE);
+  }
+  checkLateBang(ctx, command);
+  if (command.name === '--set') {
+    if (command.negated) ctx.errors.push(iptCodes['ipt-negation-not-allowed'](ctx.where(command.at), "'--set'"));
+    if (secondsOpt) {
+      ctx.errors.push(iptCodes['ipt-unsupported-option'](ctx.where(secondsOpt.at), '--seconds', "'-m recent --set'"));
+    }
+    out.push({ kind: 'affinityWrite', list, key });
+    return;
+  }
+  if (secondsOpt === null) {
+    ctx.errors.push(
+      iptCodes['ipt-missing-option'](
+        ctx.where(command.at),
+        `'${command.name}'`,
+        "--seconds (a check without an age limit is not in the model's affinity test)",
+      ),
+    );
+    return;
+  }
+  if (seconds === null) return;
+  out.push(test({ kind: 'affinity', list, key, maxAgeSeconds: seconds }, command.negated));
+  if (command.name === '--update') {
+    if (command.negated) ctx.errors.push(iptCodes['ipt-negation-not-allowed'](ctx.where(command.at), "'--update'"));
+    // The kernel refreshes the record only when the check matched: the write follows the test.
+    out.push({ kind: 'affinityWrite', list, key });
+  }
+}
+
+function statistic(ctx: RuleContext, m: MatchUse, out: Step[]): void {
+  const mode = single(ctx, m.options, '--mode', '-m statistic');
+  const prob = single(ctx, m.options, '--probability', '-m statistic');
+  if (mode === null) {
+    ctx.errors.push(iptCodes['ipt-missing-option'](ctx.where(m.at), "'-m statistic'", '--mode'));
+    return;
+  }
+  noNegation(ctx, mode);
+  const modeText = valueText(ctx, mode);
+  if (modeText !== 'random') {
+    const why = modeText === 'nth' ? 'the model has random choices only, not packet counting' : 'not a statistic mode';
+    ctx.errors.push(iptCodes['ipt-unsupported-value'](ctx.where(valueAt(mode)), '--mode', modeText, why));
+    return;
+  }
+  if (prob === null) {
+    ctx.errors.push(iptCodes['ipt-missing-option'](ctx.where(mode.at), "'--mode random'", '--probability'));
+    return;
+  }
+  checkLateBang(ctx, prob);
+  const text = valueText(ctx, prob);
+  const r = parseProbability(text);
+  if (!r.ok) {
+    valueError(ctx, valueAt(prob), 'probability', r);
+    return;
+  }
+  // '!' inverts the kernel's comparison: the packet passes with the complementary probability.
+  const p = prob.negated ? { num: r.value.den - r.value.num, den: r.value.den } : r.value;
+  out.push(sharedStep(ctx, `random ${text} ${prob.negated}`, () => ({ kind: 'random', p })));
+}
+
+function nfacct(ctx: RuleContext, m: MatchUse, out: Step[]): void {
+  const o = single(ctx, m.options, '--nfacct-name', '-m nfacct');
+  if (o === null) {
+    ctx.errors.push(iptCodes['ipt-missing-option'](ctx.where(m.at), "'-m nfacct'", '--nfacct-name'));
+    return;
+  }
+  noNegation(ctx, o);
+  const what = `nfacct ${valueText(ctx, o)}`;
+  out.push(sharedStep(ctx, what, () => ({ kind: 'noop', what })));
+  addNote(ctx, NFACCT_NOTE);
+}
+
+function comment(ctx: RuleContext, m: MatchUse): void {
+  const o = single(ctx, m.options, '--comment', '-m comment');
+  if (o === null) ctx.errors.push(iptCodes['ipt-missing-option'](ctx.where(m.at), "'-m comment'", '--comment'));
+  else noNegation(ctx, o);
+  // A comment changes nothing; its text stays in the rule's origin.
+}
+
+/** The steps of one match, appended to `out`. */
+export function convertMatch(ctx: RuleContext, m: MatchUse, out: Step[]): void {
+  switch (m.module) {
+    case 'comment':
+      comment(ctx, m);
+      return;
+    case 'tcp':
+    case 'udp':
+    case 'sctp':
+      ports(ctx, m, out);
+      return;
+    case 'multiport':
+      multiport(ctx, m, out);
+      return;
+    case 'addrtype':
+      addrtype(ctx, m, out);
+      return;
+    case 'conntrack':
+    case 'state':
+      conntrack(ctx, m, out);
+      return;
+    case 'mark':
+      mark(ctx, m, out);
+      return;
+    case 'recent':
+      recent(ctx, m, out);
+      return;
+    case 'statistic':
+      statistic(ctx, m, out);
+      return;
+    case 'nfacct':
+      nfacct(ctx, m, out);
+      return;
+    default:
+      ctx.errors.push(iptCodes['ipt-unsupported-match'](ctx.where(m.at), m.module));
+  }
+}

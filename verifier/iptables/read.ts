@@ -1,0 +1,286 @@
+// readIptables: iptables-restore or iptables-save text (one family) -> the verifier's
+// NetfilterProgram, or diagnostics. Scope: the nat and filter tables; in
+// their builtin chains only kube-proxy's hook rules (a jump to a KUBE- chain); then every chain
+// those hooks reach. Everything else is listed as ignored. Inside the reached chains the world is
+// closed: every match and target maps onto the model or is an error naming its line and column.
+import { type Diagnostic, hasErrors, sortDiagnostics } from '../../common/diagnostics.ts';
+import type { Family } from '../../common/ip.ts';
+import type { BaseChain, Chain, Hook, IgnoredItem, NetfilterProgram } from '../model/program.ts';
+import {
+  BUILTIN_CHAINS,
+  builtinChain,
+  type ChainState,
+  jumpOf,
+  natTargetOf,
+  type TableState,
+  targetNameOf,
+} from './chains.ts';
+import { iptCodes } from './codes.ts';
+import type { Table } from './context.ts';
+import { ASSUMED_HOOKS_NOTE, hooksFor, OWN_HOOKS_NOTE } from './hooks.ts';
+import { type LineReader, newLineReader, readLine, targetWhere } from './lines.ts';
+
+export interface ReadIptablesOptions {
+  /** The file name as the user gave it (diagnostics and origins). */
+  file: string;
+  /** The family (iptables: ipv4, ip6tables: ipv6); default: from the first address in the file. */
+  family?: Family;
+  /**
+   * Assume kube-proxy's builtin-chain hook rules when the input has none (kube-proxy's own restore
+   * input, ksvc's default output). Without it such an input reaches nothing (a warning says so).
+   */
+  assumeHooks?: boolean;
+}
+
+export interface ReadIptablesResult {
+  /** Present when there is no error. */
+  program?: NetfilterProgram;
+  diagnostics: Diagnostic[];
+}
+
+const HOOKS: Record<Table, Record<string, { hook: Hook; priority: number }>> = {
+  nat: {
+    PREROUTING: { hook: 'prerouting', priority: -100 },
+    INPUT: { hook: 'input', priority: 100 },
+    OUTPUT: { hook: 'output', priority: -100 },
+    POSTROUTING: { hook: 'postrouting', priority: 100 },
+  },
+  filter: {
+    INPUT: { hook: 'input', priority: 0 },
+    FORWARD: { hook: 'forward', priority: 0 },
+    OUTPUT: { hook: 'output', priority: 0 },
+  },
+};
+
+/** Where the kernel lets a NAT target run (the DNAT and MASQUERADE targets' hook masks). */
+const NAT_TARGET_HOOKS: Record<'dnat' | 'masquerade', readonly Hook[]> = {
+  dnat: ['prerouting', 'output'],
+  masquerade: ['postrouting'],
+};
+
+const HOOK_BITS: Record<Hook, number> = { prerouting: 1, input: 2, forward: 4, output: 8, postrouting: 16 };
+
+const isHookRule = (targetName: string | null): boolean => targetName?.startsWith('KUBE-') ?? false;
+
+function readLines(r: LineReader, text: string): void {
+  let pos = 0;
+  let lineNo = 0;
+  while (pos < text.length) {
+    let nl = text.indexOf('\n', pos);
+    if (nl < 0) nl = text.length;
+    let line = text.slice(pos, nl);
+    if (line.endsWith('\r')) line = line.slice(0, -1);
+    lineNo++;
+    readLine(r, line, lineNo, pos);
+    pos = nl + 1;
+  }
+  if (r.open) {
+    const name = r.open.kind === 'kept' ? r.open.table.name : r.open.name;
+    const lastLine = text.lastIndexOf('\n') + 1;
+    const at = {
+      line: lineNo + (text.endsWith('\n') ? 1 : 0),
+      column: text.length - lastLine + 1,
+      offset: text.length,
+    };
+    r.diagnostics.push(
+      iptCodes['ipt-table-structure'](
+        { file: r.file, span: { start: at, end: at } },
+        `table ${name} has no COMMIT line; iptables-restore would not apply it`,
+      ),
+    );
+  }
+}
+
+/** Every kept table gets its builtin chains (policy ACCEPT unless declared). */
+function completeBuiltins(r: LineReader): void {
+  for (const t of r.tables.values()) for (const name of BUILTIN_CHAINS[t.name]) builtinChain(t, name);
+}
+
+const hookRules = (c: ChainState): boolean[] => c.rules.map((_, i) => isHookRule(targetNameOf(c, i)));
+
+function hasHookRules(r: LineReader): boolean {
+  for (const t of r.tables.values()) {
+    for (const b of BUILTIN_CHAINS[t.name]) if (hookRules(t.chains.get(b)!).includes(true)) return true;
+  }
+  return false;
+}
+
+/** Keep only kube-proxy's hook rules in the builtin chains; list the others. */
+function keepHookRules(t: TableState, ignored: IgnoredItem[]): void {
+  for (const b of BUILTIN_CHAINS[t.name]) {
+    const base = t.chains.get(b)!;
+    const keep = hookRules(base);
+    base.rules.forEach((rule, i) => {
+      if (keep[i]) return;
+      const target = targetNameOf(base, i);
+      ignored.push({
+        kind: 'rule',
+        name: base.id,
+        reason: `other software's rule in a builtin chain (kube-proxy's hooks jump to KUBE- chains${target ? `; this one to ${target}` : ''})`,
+        origin: rule.origin,
+      });
+    });
+    // extras is sparse (filter would skip its holes and shift the rest): rebuild it by index.
+    const extras = base.extras;
+    base.extras = extras ? base.rules.flatMap((_, i) => (keep[i] ? [extras[i]] : [])) : null;
+    base.rules = base.rules.filter((_, i) => keep[i]);
+  }
+}
+
+/** Report what a kept chain's rules got wrong (once per chain), and resolve their jumps. */
+function checkKept(r: LineReader, t: TableState, c: ChainState, notes: Set<string>): void {
+  if (c.checked) return;
+  c.checked = true;
+  const targets: (ChainState | null)[] = new Array(c.rules.length).fill(null);
+  c.targets = targets;
+  for (let i = 0; i < c.rules.length; i++) {
+    const rule = c.rules[i]!;
+    const extra = c.extras?.[i];
+    if (extra?.errors) {
+      for (const d of extra.errors) r.diagnostics.push(d);
+      continue;
+    }
+    if (extra?.notes) for (const n of extra.notes) notes.add(n);
+    const jump = jumpOf(rule);
+    if (jump === null) continue;
+    const name = jump.slice(t.name.length + 1);
+    const target = t.chains.get(name);
+    if (!target) r.diagnostics.push(iptCodes['ipt-undefined-chain'](targetWhere(r, rule), name, t.name));
+    else if (target.builtin) r.diagnostics.push(iptCodes['ipt-jump-to-builtin'](targetWhere(r, rule), name));
+    else targets[i] = target;
+  }
+}
+
+/** A NAT target reached from a hook the kernel does not allow it in. */
+function checkNatTarget(r: LineReader, t: TableState, c: ChainState, i: number, hook: Hook): void {
+  const nat = natTargetOf(c.rules[i]!);
+  if (nat === null || c.extras?.[i]?.errors || NAT_TARGET_HOOKS[nat].includes(hook)) return;
+  r.diagnostics.push(
+    iptCodes['ipt-target-not-allowed'](
+      targetWhere(r, c.rules[i]!),
+      nat === 'dnat' ? 'DNAT' : 'MASQUERADE',
+      `is reached from the ${hook} hook of table ${t.name}; the kernel allows it only in ${NAT_TARGET_HOOKS[nat].join(' and ')}`,
+    ),
+  );
+}
+
+/**
+ * Follow the kept hook rules: mark in each chain the hooks that reach it (chain.hooks), check the
+ * rules of every reached chain, and the NAT targets against each hook.
+ */
+function reach(r: LineReader, t: TableState, notes: Set<string>): void {
+  for (const b of BUILTIN_CHAINS[t.name]) {
+    const base = t.chains.get(b)!;
+    const hook = HOOKS[t.name][b]!.hook;
+    const bit = HOOK_BITS[hook];
+    checkKept(r, t, base, notes);
+    const stack: ChainState[] = [base];
+    while (stack.length > 0) {
+      const c = stack.pop()!;
+      if (c !== base) {
+        if (c.hooks & bit) continue;
+        c.hooks |= bit;
+        checkKept(r, t, c, notes);
+      }
+      const targets = c.targets!;
+      for (let i = 0; i < c.rules.length; i++) {
+        checkNatTarget(r, t, c, i, hook);
+        const to = targets[i];
+        if (to && !(to.hooks & bit)) stack.push(to);
+      }
+    }
+  }
+}
+
+/** The kernel refuses jumps that loop; report each loop once, at the jump that closes it. */
+function findLoops(r: LineReader, t: TableState): void {
+  for (const start of t.chains.values()) {
+    if (start.hooks === 0 || start.loop !== 0) continue;
+    const stack: { chain: ChainState; next: number }[] = [{ chain: start, next: 0 }];
+    start.loop = 1;
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1]!;
+      if (top.next >= top.chain.rules.length) {
+        top.chain.loop = 2;
+        stack.pop();
+        continue;
+      }
+      const i = top.next++;
+      const to = top.chain.targets?.[i];
+      if (!to) continue;
+      if (to.loop === 1) {
+        const path = stack.slice(stack.findIndex((f) => f.chain === to)).map((f) => f.chain.name);
+        r.diagnostics.push(iptCodes['ipt-loop'](targetWhere(r, top.chain.rules[i]!), [...path, to.name].join(' -> ')));
+      } else if (to.loop === 0) {
+        to.loop = 1;
+        stack.push({ chain: to, next: 0 });
+      }
+    }
+  }
+}
+
+function assumeHooks(r: LineReader, notes: Set<string>): void {
+  const hooks = hooksFor((table, chain) => r.tables.get(table)?.chains.has(chain) ?? false);
+  for (const h of hooks) {
+    r.open = { kind: 'kept', table: r.tables.get(h.table)! };
+    readLine(r, h.line, 0, 0, true);
+  }
+  r.open = null;
+  if (hooks.length > 0) notes.add(ASSUMED_HOOKS_NOTE);
+}
+
+/** Read iptables-restore or iptables-save text of one family. */
+export function readIptables(text: string, options: ReadIptablesOptions): ReadIptablesResult {
+  const family = { family: options.family ?? null, from: options.family ? 'as given' : '' };
+  const r = newLineReader(options.file, family, text);
+  readLines(r, text);
+  completeBuiltins(r);
+  const notes = new Set<string>();
+  if (!hasHookRules(r)) {
+    if (options.assumeHooks) assumeHooks(r, notes);
+    else if ([...r.tables.values()].some((t) => [...t.chains.keys()].some((n) => n.startsWith('KUBE-')))) {
+      r.diagnostics.push(iptCodes['ipt-no-hooks']({ file: r.file, span: null }));
+    }
+  } else if (options.assumeHooks) {
+    notes.add(OWN_HOOKS_NOTE);
+  }
+  const ignored: IgnoredItem[] = r.ignoredTables.map((t) => ({
+    kind: 'table',
+    name: t.name,
+    reason: "only the nat and filter tables are modelled (kube-proxy's rules live there)",
+    origin: t.origin,
+  }));
+  const baseChains: BaseChain[] = [];
+  const chains = new Map<string, Chain>();
+  for (const t of r.tables.values()) {
+    keepHookRules(t, ignored);
+    reach(r, t, notes);
+    findLoops(r, t);
+    for (const b of BUILTIN_CHAINS[t.name]) {
+      const c = t.chains.get(b)!;
+      const h = HOOKS[t.name][b]!;
+      baseChains.push({ hook: h.hook, type: t.name, priority: h.priority, chain: c.id, policy: c.policy });
+    }
+    for (const c of t.chains.values()) {
+      if (c.builtin || c.hooks !== 0) {
+        chains.set(c.id, { id: c.id, name: c.name, rules: c.rules });
+      } else {
+        const item: IgnoredItem = { kind: 'chain', name: c.id, reason: "not reachable from kube-proxy's hook rules" };
+        if (c.decl) item.origin = c.decl;
+        ignored.push(item);
+      }
+    }
+  }
+  if (family.family === null) notes.add('no address in the input says its family; read as IPv4');
+  const diagnostics = sortDiagnostics(r.diagnostics);
+  if (hasErrors(diagnostics)) return { diagnostics };
+  const program: NetfilterProgram = {
+    backend: 'iptables',
+    family: family.family ?? 'ipv4',
+    baseChains,
+    chains,
+    ignored,
+    notes: [...notes].sort(),
+  };
+  return { program, diagnostics };
+}

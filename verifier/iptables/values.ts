@@ -1,0 +1,363 @@
+// Values of iptables options, read exactly as iptables reads them, or refused: addresses and
+// prefixes, ports and port lists, u32 numbers and marks, interface names, protocols, conntrack
+// states, probabilities, REJECT kinds and DNAT targets. Each parser returns the value or says why
+// not, and whether iptables itself would refuse it ("invalid") or the model cannot express it
+// ("unsupported").
+import { type Family, familyBits, formatIP, parseIPStrict } from '../../common/ip.ts';
+import type { Rational } from '../../compiler/ir/outcome.ts';
+import type { CtState, L4Protocol } from '../../compiler/ir/packet.ts';
+import type { AddressRange, NumberRange } from '../model/program.ts';
+
+export type Parsed<T> =
+  | { ok: true; value: T }
+  | { ok: false; code: 'ipt-invalid-value' | 'ipt-unsupported-value'; why: string };
+
+const ok = <T>(value: T): Parsed<T> => ({ ok: true, value });
+const invalid = (why: string): Parsed<never> => ({ ok: false, code: 'ipt-invalid-value', why });
+const unsupported = (why: string): Parsed<never> => ({ ok: false, code: 'ipt-unsupported-value', why });
+
+// ---- addresses ------------------------------------------------------------------------------
+
+export interface ParsedAddress {
+  family: Family;
+  range: AddressRange;
+}
+
+/** A canonical dotted quad (no leading zeros) as a number, or -1: the common case, without allocating. */
+function fastIPv4(text: string): number {
+  let value = 0;
+  let part = -1;
+  let dots = 0;
+  let digits = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 46 /* . */) {
+      if (part < 0 || dots === 3) return -1;
+      value = value * 256 + part;
+      part = -1;
+      digits = 0;
+      dots++;
+    } else if (c >= 48 && c <= 57) {
+      if (part === 0 && digits > 0) return -1; // a leading zero: the slow path explains it
+      part = part < 0 ? c - 48 : part * 10 + c - 48;
+      if (part > 255) return -1;
+      digits++;
+    } else return -1;
+  }
+  if (dots !== 3 || part < 0) return -1;
+  return value * 256 + part;
+}
+
+function parseHost(text: string): Parsed<{ family: Family; value: bigint }> {
+  const fast = fastIPv4(text);
+  if (fast >= 0) return ok({ family: 'ipv4', value: BigInt(fast) });
+  const r = parseIPStrict(text);
+  if (r.ok) return ok({ family: r.value.family, value: r.value.value });
+  if (/^[0-9.]+$/.test(text) && r.suggestion !== undefined) {
+    return invalid(
+      `a number has a leading zero, which iptables reads as octal (write ${r.suggestion} if that is meant)`,
+    );
+  }
+  if (/^[A-Za-z][A-Za-z0-9.-]*$/.test(text) && !text.includes(':')) {
+    return unsupported('a host name; iptables would resolve it when loading, so the ruleset would depend on DNS');
+  }
+  return invalid(r.reason);
+}
+
+/** `-s`/`-d` values: ADDR, ADDR/LEN or (IPv4) ADDR/DOTTED-MASK; iptables masks host bits off. */
+export function parseAddress(text: string): Parsed<ParsedAddress> {
+  const fast = text.length <= 15 ? fastIPv4(text) : -1;
+  if (fast >= 0) {
+    const v = BigInt(fast);
+    return ok({ family: 'ipv4', range: [v, v] });
+  }
+  return parseAddressSlow(text);
+}
+
+function parseAddressSlow(text: string): Parsed<ParsedAddress> {
+  if (text.includes(',')) {
+    return unsupported('iptables expands an address list into one rule per address; write one address per rule');
+  }
+  const slash = text.indexOf('/');
+  const host = parseHost(slash < 0 ? text : text.slice(0, slash));
+  if (!host.ok) return host;
+  const { family, value } = host.value;
+  const bits = familyBits(family);
+  let prefix = bits;
+  if (slash >= 0) {
+    const mask = text.slice(slash + 1);
+    if (/^[0-9]{1,3}$/.test(mask)) {
+      prefix = Number(mask);
+      if (prefix > bits) return invalid(`prefix length ${prefix} is larger than ${bits}`);
+    } else if (family === 'ipv4' && mask.includes('.')) {
+      const m = parseHost(mask);
+      if (!m.ok || m.value.family !== 'ipv4') return invalid(`'${mask}' is not a netmask`);
+      const inverse = ~m.value.value & 0xffffffffn;
+      if ((inverse & (inverse + 1n)) !== 0n) {
+        return unsupported('a non-contiguous netmask does not describe one address range');
+      }
+      prefix = 32 - inverse.toString(2).replace(/^0+/, '').length;
+    } else {
+      return invalid(`'${mask}' is not a prefix length`);
+    }
+  }
+  const hostMask = (1n << BigInt(bits - prefix)) - 1n;
+  const first = value & ~hostMask;
+  return ok({ family, range: [first, first | hostMask] });
+}
+
+/** The all-ones mask of a family as written (recent --mask): true when `text` is it. */
+export function isAllOnesMask(text: string): Parsed<Family> {
+  const h = parseHost(text);
+  if (!h.ok) return h;
+  const bits = familyBits(h.value.family);
+  if (h.value.value !== (1n << BigInt(bits)) - 1n) {
+    return unsupported(
+      `the model's affinity records are keyed by the whole address; only ${formatIP(h.value.family, (1n << BigInt(bits)) - 1n)} is supported`,
+    );
+  }
+  return ok(h.value.family);
+}
+
+// ---- numbers --------------------------------------------------------------------------------
+
+/** An unsigned number as strtoul(…, 0) reads it: 0x hex, leading-0 octal, else decimal. */
+export function parseUnsigned(text: string, max: number): Parsed<number> {
+  let n: number;
+  if (/^0[xX][0-9a-fA-F]+$/.test(text)) n = Number.parseInt(text.slice(2), 16);
+  else if (/^0[0-7]*$/.test(text)) n = Number.parseInt(text, 8);
+  else if (/^[1-9][0-9]*$/.test(text)) n = Number(text);
+  else return invalid('not a number');
+  if (!Number.isSafeInteger(n) || n > max) return invalid(`larger than ${max}`);
+  return ok(n);
+}
+
+const U32 = 0xffffffff;
+
+/** `VALUE[/MASK]` (mark match, MARK --set-xmark/--set-mark); the mask defaults to all ones. */
+export function parseMarkMask(text: string): Parsed<{ value: number; mask: number }> {
+  const slash = text.indexOf('/');
+  const v = parseUnsigned(slash < 0 ? text : text.slice(0, slash), U32);
+  if (!v.ok) return v;
+  if (slash < 0) return ok({ value: v.value, mask: U32 });
+  const m = parseUnsigned(text.slice(slash + 1), U32);
+  if (!m.ok) return m;
+  return ok({ value: v.value, mask: m.value });
+}
+
+const decimalPort = (text: string): Parsed<number> => {
+  if (!/^[0-9]{1,5}$/.test(text)) {
+    return /^[A-Za-z]/.test(text)
+      ? unsupported('a service name; iptables would look it up in /etc/services (iptables-save prints numbers)')
+      : invalid('not a port number');
+  }
+  const n = Number(text);
+  return n > 65535 ? invalid('a port is at most 65535') : ok(n);
+};
+
+/** `PORT`, `LO:HI`, `:HI`, `LO:` (tcp/udp/sctp --dport/--sport). */
+export function parsePortRange(text: string): Parsed<NumberRange> {
+  const colon = text.indexOf(':');
+  if (colon < 0) {
+    const p = decimalPort(text);
+    return p.ok ? ok([p.value, p.value] as const) : p;
+  }
+  const loText = text.slice(0, colon);
+  const hiText = text.slice(colon + 1);
+  const lo = loText === '' ? ok(0) : decimalPort(loText);
+  if (!lo.ok) return lo;
+  const hi = hiText === '' ? ok(65535) : decimalPort(hiText);
+  if (!hi.ok) return hi;
+  if (lo.value > hi.value) return invalid(`the range starts above its end (${lo.value} > ${hi.value})`);
+  return ok([lo.value, hi.value] as const);
+}
+
+/** multiport: `P[,P|LO:HI...]`. */
+export function parsePortList(text: string): Parsed<NumberRange[]> {
+  const out: NumberRange[] = [];
+  for (const piece of text.split(',')) {
+    const r = parsePortRange(piece);
+    if (!r.ok) return r;
+    out.push(r.value);
+  }
+  return ok(out);
+}
+
+export function parseSeconds(text: string): Parsed<number> {
+  if (!/^[0-9]{1,10}$/.test(text) || Number(text) > U32) return invalid('not a number of seconds');
+  const n = Number(text);
+  return n === 0 ? invalid('must be at least 1') : ok(n);
+}
+
+/** `[PKTS:BYTES]` of iptables-save -c and chain lines. */
+export const isBracketCounters = (text: string): boolean => /^\[[0-9]+:[0-9]+\]$/.test(text);
+export const isCounter = (text: string): boolean => /^[0-9]+$/.test(text);
+
+// ---- interfaces, protocols ------------------------------------------------------------------
+
+/** `-i`/`-o` names: at most 15 characters; a trailing '+' makes a prefix. */
+export function parseInterface(text: string): Parsed<{ name: string; prefix: boolean }> {
+  const prefix = text.endsWith('+');
+  const name = prefix ? text.slice(0, -1) : text;
+  if (text.length > 15) return invalid('an interface name has at most 15 characters');
+  if (name === '' && prefix) {
+    return unsupported("'+' alone matches every interface and also packets that have none");
+  }
+  if (name === '') return invalid('empty interface name');
+  return ok({ name, prefix });
+}
+
+export interface ParsedProtocol {
+  /** null: `all` / 0, no test. */
+  protocol: L4Protocol | null;
+  /** The family the spelling implies (icmp is IPv4's, ipv6-icmp IPv6's); null: both. */
+  family: Family | null;
+}
+
+const PROTOCOLS: Record<string, ParsedProtocol> = {
+  all: { protocol: null, family: null },
+  '0': { protocol: null, family: null },
+  tcp: { protocol: 'tcp', family: null },
+  '6': { protocol: 'tcp', family: null },
+  udp: { protocol: 'udp', family: null },
+  '17': { protocol: 'udp', family: null },
+  sctp: { protocol: 'sctp', family: null },
+  '132': { protocol: 'sctp', family: null },
+  icmp: { protocol: 'icmp', family: 'ipv4' },
+  '1': { protocol: 'icmp', family: 'ipv4' },
+  'ipv6-icmp': { protocol: 'icmp', family: 'ipv6' },
+  icmpv6: { protocol: 'icmp', family: 'ipv6' },
+  '58': { protocol: 'icmp', family: 'ipv6' },
+};
+
+export function parseProtocol(text: string): Parsed<ParsedProtocol> {
+  const p = PROTOCOLS[text.toLowerCase()];
+  if (p) return ok(p);
+  return unsupported(
+    "the model names tcp, udp, sctp and icmp; any other protocol is 'other', which would also match every protocol not named here",
+  );
+}
+
+// ---- conntrack ------------------------------------------------------------------------------
+
+const CT_STATE_NAMES: Record<string, CtState> = {
+  NEW: 'new',
+  ESTABLISHED: 'established',
+  RELATED: 'related',
+  INVALID: 'invalid',
+  UNTRACKED: 'untracked',
+};
+
+/** `--ctstate A,B` (conntrack, with the virtual DNAT state) or `--state A,B` (state match). */
+export function parseCtStates(text: string, virtualStates: boolean): Parsed<{ states: CtState[]; dnat: boolean }> {
+  const states: CtState[] = [];
+  let dnat = false;
+  for (const raw of text.split(',')) {
+    const name = raw.toUpperCase();
+    const s = CT_STATE_NAMES[name];
+    if (s) {
+      if (!states.includes(s)) states.push(s);
+    } else if (name === 'DNAT' && virtualStates) dnat = true;
+    else if (name === 'SNAT' && virtualStates) {
+      return unsupported("the model's conntrack test has no source-NAT status");
+    } else {
+      return invalid(`'${raw}' is not a conntrack state`);
+    }
+  }
+  return ok({ states, dnat });
+}
+
+// ---- statistic ------------------------------------------------------------------------------
+
+/**
+ * `--probability p`: iptables (≥ 1.8, libxt_statistic) stores lround(p · 2^31) and the kernel
+ * passes a packet when a random 31-bit number is below it, so the real probability is
+ * round(p · 2^31) / 2^31. (Older iptables truncated instead of rounding.)
+ */
+export function parseProbability(text: string): Parsed<Rational> {
+  if (!/^(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$/.test(text)) return invalid('not a decimal number');
+  const p = Number(text);
+  if (!(p >= 0 && p <= 1)) return invalid('a probability is between 0 and 1');
+  return ok({ num: BigInt(Math.round(p * 2 ** 31)), den: 2n ** 31n });
+}
+
+// ---- REJECT ---------------------------------------------------------------------------------
+
+const REJECT_KINDS: Record<string, { kind: string; family: Family | null }> = {
+  'icmp-net-unreachable': { kind: 'net-unreachable', family: 'ipv4' },
+  'net-unreach': { kind: 'net-unreachable', family: 'ipv4' },
+  'icmp-host-unreachable': { kind: 'host-unreachable', family: 'ipv4' },
+  'host-unreach': { kind: 'host-unreachable', family: 'ipv4' },
+  'icmp-proto-unreachable': { kind: 'prot-unreachable', family: 'ipv4' },
+  'proto-unreach': { kind: 'prot-unreachable', family: 'ipv4' },
+  'icmp-port-unreachable': { kind: 'port-unreachable', family: 'ipv4' },
+  'port-unreach': { kind: 'port-unreachable', family: null },
+  'icmp-net-prohibited': { kind: 'net-prohibited', family: 'ipv4' },
+  'net-prohib': { kind: 'net-prohibited', family: 'ipv4' },
+  'icmp-host-prohibited': { kind: 'host-prohibited', family: 'ipv4' },
+  'host-prohib': { kind: 'host-prohibited', family: 'ipv4' },
+  'icmp-admin-prohibited': { kind: 'admin-prohibited', family: 'ipv4' },
+  'admin-prohib': { kind: 'admin-prohibited', family: 'ipv4' },
+  'tcp-reset': { kind: 'tcp-reset', family: null },
+  'tcp-rst': { kind: 'tcp-reset', family: null },
+  'icmp6-no-route': { kind: 'no-route', family: 'ipv6' },
+  'no-route': { kind: 'no-route', family: 'ipv6' },
+  'icmp6-adm-prohibited': { kind: 'admin-prohibited', family: 'ipv6' },
+  'adm-prohibited': { kind: 'admin-prohibited', family: 'ipv6' },
+  'icmp6-addr-unreachable': { kind: 'addr-unreachable', family: 'ipv6' },
+  'addr-unreach': { kind: 'addr-unreachable', family: 'ipv6' },
+  'icmp6-port-unreachable': { kind: 'port-unreachable', family: 'ipv6' },
+  'icmp6-policy-fail': { kind: 'policy-fail', family: 'ipv6' },
+  'policy-fail': { kind: 'policy-fail', family: 'ipv6' },
+  'icmp6-reject-route': { kind: 'reject-route', family: 'ipv6' },
+  'reject-route': { kind: 'reject-route', family: 'ipv6' },
+};
+
+/** `--reject-with KIND`, named as nft names them ("port-unreachable", "tcp-reset", ...). */
+export function parseRejectKind(text: string): Parsed<{ kind: string; family: Family | null }> {
+  const k = REJECT_KINDS[text];
+  return k ? ok(k) : invalid('not a REJECT kind');
+}
+
+// ---- DNAT -----------------------------------------------------------------------------------
+
+/** `--to-destination IP[:PORT]` (IPv6: `[IP]:PORT` or `IP`); ranges are refused. */
+export function parseDnatTarget(text: string): Parsed<{ family: Family; ip: string; port: number | null }> {
+  let hostText: string;
+  let portText: string | null = null;
+  if (text.startsWith('[')) {
+    const close = text.indexOf(']');
+    if (close < 0) return invalid("'[' without ']'");
+    hostText = text.slice(1, close);
+    const rest = text.slice(close + 1);
+    if (rest !== '') {
+      if (!rest.startsWith(':')) return invalid(`unexpected '${rest}' after the address`);
+      portText = rest.slice(1);
+    }
+  } else if (text.indexOf(':') >= 0 && text.indexOf(':') === text.lastIndexOf(':')) {
+    const colon = text.indexOf(':');
+    hostText = text.slice(0, colon);
+    portText = text.slice(colon + 1);
+  } else {
+    hostText = text;
+  }
+  if (hostText === '')
+    return unsupported('a DNAT without an address keeps the destination, which the model cannot say');
+  if (hostText.includes('-')) return unsupported('an address range: the model DNATs to one address');
+  const fast = fastIPv4(hostText);
+  const host = fast >= 0 ? null : parseHost(hostText);
+  if (host && !host.ok) return host;
+  let port: number | null = null;
+  if (portText !== null) {
+    if (portText.includes('-') || portText.includes('/')) {
+      return unsupported('a port range: the model DNATs to one port');
+    }
+    const p = decimalPort(portText);
+    if (!p.ok) return p;
+    if (p.value === 0) return invalid('port 0');
+    port = p.value;
+  }
+  // A canonical dotted quad is its own canonical text.
+  if (host === null) return ok({ family: 'ipv4', ip: hostText, port });
+  return ok({ family: host.value.family, ip: formatIP(host.value.family, host.value.value), port });
+}
