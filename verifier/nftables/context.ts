@@ -17,10 +17,22 @@ export interface RuleContext extends KeyContext {
   /** The program's id of a chain of this table. */
   chainId: (name: string) => string;
   /** Protocols a packet can still have after the rule's earlier tests (all five at the start). */
-  guard: L4Protocol[];
+  guard: readonly L4Protocol[];
   hookNeeds: HookNeed[];
   /** Facts the reader relied on, for NetfilterProgram.notes. */
   notes: Set<string>;
+  /**
+   * Steps shared between rules (verdicts, protocol tests, draws): a large ruleset repeats a few
+   * thousand distinct ones hundreds of thousands of times. Steps are plain immutable data.
+   */
+  cache: Map<string, Step>;
+}
+
+/** The cached step for `key`, made once. */
+export function shared(ctx: RuleContext, key: string, make: () => Step): Step {
+  let s = ctx.cache.get(key);
+  if (s === undefined) ctx.cache.set(key, (s = make()));
+  return s;
 }
 
 /** Keep the guard in step with a protocol test just emitted. */

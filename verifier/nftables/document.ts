@@ -19,8 +19,15 @@ export interface BaseSpec {
   policy: 'accept' | 'drop';
 }
 
+/** The chains (jump/goto targets) and sets (`@name`) a rule or map value names. */
+export interface Refs {
+  chains: readonly string[];
+  sets: readonly string[];
+}
+
 export interface RuleState {
   expr: unknown[];
+  refs: Refs;
   comment?: string;
   /** Pointer to the rule object. */
   pointer: string;
@@ -95,7 +102,7 @@ interface Item {
 function itemOf(raw: Record<string, unknown>, index: number): Item | null {
   const [first] = Object.keys(raw);
   if (first === undefined || first === 'metainfo') return null;
-  const base = child('/nftables', index);
+  const base = `/nftables/${index}`;
   if (COMMANDS.has(first)) {
     const body = raw[first] as Record<string, unknown>;
     const [kind] = Object.keys(body);
@@ -104,24 +111,34 @@ function itemOf(raw: Record<string, unknown>, index: number): Item | null {
       command: first,
       kind: kind!,
       obj: isObject(obj) ? obj : null,
-      pointer: child(child(base, first), kind!),
+      pointer: `${base}/${first}/${child('', kind!).slice(1)}`,
     };
   }
   return { command: 'add', kind: first, obj: raw[first] as Record<string, unknown>, pointer: child(base, first) };
 }
 
-/** Strings naming chains (jump/goto targets) and sets (`@name`) anywhere in a JSON value. */
-export function references(v: unknown, out: { chains: Set<string>; sets: Set<string> }): void {
-  if (typeof v === 'string') {
-    if (v.startsWith('@')) out.sets.add(v.slice(1));
-  } else if (Array.isArray(v)) {
-    for (const x of v) references(x, out);
-  } else if (isObject(v)) {
-    for (const [k, x] of Object.entries(v)) {
-      if ((k === 'jump' || k === 'goto') && isObject(x) && typeof x.target === 'string') out.chains.add(x.target);
-      else references(x, out);
+const NO_REFS: Refs = { chains: [], sets: [] };
+
+/** The chains (jump/goto targets) and sets (`@name`) named anywhere in a JSON value. */
+export function referencesOf(v: unknown): Refs {
+  let chains: string[] | null = null;
+  let sets: string[] | null = null;
+  const walk = (x: unknown): void => {
+    if (typeof x === 'string') {
+      if (x.charCodeAt(0) === 64 /* @ */) (sets ??= []).push(x.slice(1));
+    } else if (Array.isArray(x)) {
+      for (const y of x) walk(y);
+    } else if (typeof x === 'object' && x !== null) {
+      for (const k in x) {
+        const y = (x as Record<string, unknown>)[k];
+        if ((k === 'jump' || k === 'goto') && isObject(y) && typeof y.target === 'string')
+          (chains ??= []).push(y.target);
+        else walk(y);
+      }
     }
-  }
+  };
+  walk(v);
+  return chains === null && sets === null ? NO_REFS : { chains: chains ?? [], sets: sets ?? [] };
 }
 
 export function applyDocument(
@@ -133,6 +150,7 @@ export function applyDocument(
   const form = items.some((it) => COMMANDS.has(Object.keys(it)[0] ?? '')) ? 'commands' : 'listing';
   const state: RulesetState = { form, tables: new Map(), foreign: new Map() };
 
+  const applier = new Applier(state, sink, form);
   items.forEach((raw, index) => {
     if ('metainfo' in raw) {
       const v = (raw.metainfo as { json_schema_version?: unknown }).json_schema_version;
@@ -161,7 +179,7 @@ export function applyDocument(
       applyForeign(state, item, family, tname);
       return;
     }
-    new Applier(state, sink, form).apply(item, family as NftFamily, tname);
+    applier.apply(item, family as NftFamily, tname);
   });
   return state;
 }
@@ -245,7 +263,7 @@ class Applier {
       }
       if (command === 'flush') existing.rules = [];
       else {
-        const user = this.userOf(table, (refs) => refs.chains.has(name), name);
+        const user = this.userOf(table, (refs) => refs.chains.includes(name), name);
         if (user) {
           this.sink.report('nft-delete-busy', pointer, 'chain', name, user);
           return;
@@ -304,8 +322,9 @@ class Applier {
       return;
     }
     const expr = obj.expr as unknown[];
-    if (this.form === 'commands' && !this.referencesExist(table, expr, child(pointer, 'expr'))) return;
-    const rule: RuleState = { expr, pointer };
+    const refs = referencesOf(expr);
+    if (this.form === 'commands' && !this.referencesExist(table, refs, `${pointer}/expr`)) return;
+    const rule: RuleState = { expr, refs, pointer };
     if (typeof obj.comment === 'string') rule.comment = obj.comment;
     if (command === 'insert') chain.rules.unshift(rule);
     else chain.rules.push(rule);
@@ -321,7 +340,7 @@ class Applier {
       }
       if (command === 'flush') existing.elements.clear();
       else {
-        const user = this.userOf(table, (refs) => refs.sets.has(name), null);
+        const user = this.userOf(table, (refs) => refs.sets.includes(name), null);
         if (user) {
           this.sink.report('nft-delete-busy', p, kind, name, user);
           return;
@@ -387,7 +406,12 @@ class Applier {
         continue;
       }
       const [rawKey, data] = set.kind === 'map' ? (e as [unknown, unknown]) : [e, undefined];
-      if (this.form === 'commands' && data !== undefined && !this.referencesExist(table, data, child(p, 1))) continue;
+      if (
+        this.form === 'commands' &&
+        data !== undefined &&
+        !this.referencesExist(table, referencesOf(data), child(p, 1))
+      )
+        continue;
       const { key, timeout } = unwrap(rawKey);
       const id = elementId(key);
       const el: ElementState = { key, pointer: p };
@@ -405,9 +429,7 @@ class Applier {
   }
 
   /** In a command document, every chain and set a rule or element names must exist already. */
-  private referencesExist(table: TableState, v: unknown, pointer: string): boolean {
-    const refs = { chains: new Set<string>(), sets: new Set<string>() };
-    references(v, refs);
+  private referencesExist(table: TableState, refs: Refs, pointer: string): boolean {
     let ok = true;
     for (const c of refs.chains)
       if (!table.chains.has(c)) {
@@ -423,25 +445,13 @@ class Applier {
   }
 
   /** A rule or map that refers to something (for delete), described for the user; null if none. */
-  private userOf(
-    table: TableState,
-    uses: (refs: { chains: Set<string>; sets: Set<string> }) => boolean,
-    self: string | null,
-  ): string | null {
+  private userOf(table: TableState, uses: (refs: Refs) => boolean, self: string | null): string | null {
     for (const c of table.chains.values()) {
       if (c.name === self) continue;
-      for (const r of c.rules) {
-        const refs = { chains: new Set<string>(), sets: new Set<string>() };
-        references(r.expr, refs);
-        if (uses(refs)) return `a rule of chain '${c.name}' (${r.pointer})`;
-      }
+      for (const r of c.rules) if (uses(r.refs)) return `a rule of chain '${c.name}' (${r.pointer})`;
     }
     for (const s of table.sets.values())
-      for (const e of s.elements.values()) {
-        const refs = { chains: new Set<string>(), sets: new Set<string>() };
-        references(e.data, refs);
-        if (uses(refs)) return `an element of map '${s.name}'`;
-      }
+      for (const e of s.elements.values()) if (uses(referencesOf(e.data))) return `an element of map '${s.name}'`;
     return null;
   }
 }

@@ -4,7 +4,7 @@
 import { type Rational, rational } from '../../compiler/ir/outcome.ts';
 import type { CtState, L4Protocol } from '../../compiler/ir/packet.ts';
 import type { AddressRange, KeyPart, NumberRange, Step, Test } from '../model/program.ts';
-import { narrowGuard, type RuleContext } from './context.ts';
+import { narrowGuard, type RuleContext, shared } from './context.ts';
 import { describe, type Reader, readKey } from './keys.ts';
 import { elementParts, elemValue, PORT_PROTOCOLS, partsKey, protocolsOf, rightItems, unionPart } from './parts.ts';
 import { child } from './pointer.ts';
@@ -62,7 +62,7 @@ export function dependencySteps(readers: readonly Reader[], ctx: RuleContext): S
   const deps = new Set<L4Protocol>();
   for (const r of readers) if ((r.kind === 'port' || r.kind === 'const') && r.dep) deps.add(r.dep);
   return [...deps].map((p) => {
-    const s = test({ kind: 'fields', parts: [{ field: 'l4proto', protocols: [p] }] });
+    const s = shared(ctx, `proto ${p}`, () => test({ kind: 'fields', parts: [{ field: 'l4proto', protocols: [p] }] }));
     narrowGuard(ctx, s);
     return s;
   });
@@ -210,7 +210,9 @@ function ctStateSteps(m: Match, ctx: RuleContext, pointer: string): Step[] | nul
     }
     if (!states.includes(s.ok)) states.push(s.ok);
   }
-  return [test({ kind: 'ct', states: states.sort(), dnat: false }, m.op === '!=' || m.op === '!')];
+  const negate = m.op === '!=' || m.op === '!';
+  states.sort();
+  return [shared(ctx, `ct ${states.join()} ${negate}`, () => test({ kind: 'ct', states, dnat: false }, negate))];
 }
 
 /**
@@ -287,7 +289,7 @@ function randomSteps(bits: number, m: Match, ctx: RuleContext, pointer: string):
   }
   const p: Rational = rational(count, n);
   ctx.notes.add('meta random is a fresh uniform 32-bit value each time a rule reads it');
-  return [{ kind: 'random', p }];
+  return [shared(ctx, `random ${p.num}/${p.den}`, () => ({ kind: 'random', p }))];
 }
 
 /** `numgen random mod N offset O op V`: a numgen step with one branch that continues the rule. */

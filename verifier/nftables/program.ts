@@ -4,7 +4,7 @@
 // jump cycle, at most 16 levels of jumps, NAT and reject statements only where their hook allows.
 import type { Family } from '../../common/ip.ts';
 import { L4_PROTOCOLS } from '../../compiler/ir/packet.ts';
-import type { BaseChain, Chain, IgnoredItem, NetfilterProgram, Origin, Rule } from '../model/program.ts';
+import type { BaseChain, Chain, IgnoredItem, NetfilterProgram, Origin, Rule, Step } from '../model/program.ts';
 import type { HookNeed, RuleContext } from './context.ts';
 import type { DiagnosticSink } from './diagnostics.ts';
 import {
@@ -12,7 +12,7 @@ import {
   type ForeignTable,
   type Hook,
   type RulesetState,
-  references,
+  referencesOf,
   type TableState,
 } from './document.ts';
 import { child } from './pointer.ts';
@@ -46,21 +46,19 @@ function edgesOf(t: TableState): Map<string, Edge[]> {
   for (const s of t.sets.values()) {
     if (s.dataType !== 'verdict') continue;
     const out: Edge[] = [];
-    for (const e of s.elements.values()) {
-      const refs = { chains: new Set<string>(), sets: new Set<string>() };
-      references(e.data, refs);
-      for (const c of refs.chains) out.push({ to: c, pointer: e.pointer });
-    }
+    for (const e of s.elements.values())
+      for (const c of referencesOf(e.data).chains) out.push({ to: c, pointer: e.pointer });
     mapTargets.set(s.name, out);
   }
   const edges = new Map<string, Edge[]>();
   for (const c of t.chains.values()) {
     const out: Edge[] = [];
     for (const r of c.rules) {
-      const refs = { chains: new Set<string>(), sets: new Set<string>() };
-      references(r.expr, refs);
-      for (const to of refs.chains) out.push({ to, pointer: r.pointer });
-      for (const s of refs.sets) out.push(...(mapTargets.get(s) ?? []));
+      for (const to of r.refs.chains) out.push({ to, pointer: r.pointer });
+      for (const s of r.refs.sets) {
+        const targets = mapTargets.get(s);
+        if (targets) for (const e of targets) out.push(e);
+      }
     }
     edges.set(
       c.name,
@@ -152,6 +150,7 @@ function buildProgram(t: TableState, foreign: ForeignTable[], file: string, sink
   const family = FAMILY[t.family]!;
   const chainId = chainIdOf(t);
   const notes = new Set<string>();
+  const cache = new Map<string, Step>();
   const program: NetfilterProgram = {
     backend: 'nftables',
     family,
@@ -177,7 +176,7 @@ function buildProgram(t: TableState, foreign: ForeignTable[], file: string, sink
       continue;
     }
     const hookNeeds: HookNeed[] = [];
-    program.chains.set(chainId(c.name), readChain(c, t, { chainId, family, file, hookNeeds, notes, sink }));
+    program.chains.set(chainId(c.name), readChain(c, t, { chainId, family, file, hookNeeds, notes, sink, cache }));
     checkHooks(hookNeeds, contexts, sink);
     if (c.base) {
       const base: BaseChain = {
@@ -204,20 +203,23 @@ function readChain(
     hookNeeds: HookNeed[];
     notes: Set<string>;
     sink: DiagnosticSink;
+    cache: Map<string, Step>;
   },
 ): Chain {
   const rules: Rule[] = [];
+  const ctx: RuleContext = {
+    family: env.family,
+    nftFamily: t.family,
+    sink: env.sink,
+    table: t,
+    chainId: env.chainId,
+    guard: L4_PROTOCOLS,
+    hookNeeds: env.hookNeeds,
+    notes: env.notes,
+    cache: env.cache,
+  };
   for (const r of c.rules) {
-    const ctx: RuleContext = {
-      family: env.family,
-      nftFamily: t.family,
-      sink: env.sink,
-      table: t,
-      chainId: env.chainId,
-      guard: [...L4_PROTOCOLS],
-      hookNeeds: env.hookNeeds,
-      notes: env.notes,
-    };
+    ctx.guard = L4_PROTOCOLS;
     const steps = ruleSteps(r, ctx);
     if (!steps) continue;
     const origin: Origin = {

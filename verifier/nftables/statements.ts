@@ -3,7 +3,7 @@
 // reject, affinity updates, and the statements with no effect on a packet (counter, log).
 import { formatIP } from '../../common/ip.ts';
 import type { Step, Verdict } from '../model/program.ts';
-import type { RuleContext } from './context.ts';
+import { type RuleContext, shared } from './context.ts';
 import type { RuleState, SetState } from './document.ts';
 import { readKey, readScalar } from './keys.ts';
 import { dependencySteps, matchSteps, NEVER, portGuardHolds, type sortElements } from './match.ts';
@@ -25,6 +25,11 @@ export function ruleSteps(rule: RuleState, ctx: RuleContext): Step[] | null {
 }
 
 const verdict = (v: Verdict): Step => ({ kind: 'verdict', verdict: v });
+const FINAL: Record<'accept' | 'drop' | 'return', Step> = {
+  accept: verdict({ kind: 'accept' }),
+  drop: verdict({ kind: 'drop' }),
+  return: verdict({ kind: 'return' }),
+};
 
 function statementSteps(stmt: Record<string, unknown>, ctx: RuleContext, pointer: string): Step[] | null {
   const [kind] = Object.keys(stmt);
@@ -34,7 +39,7 @@ function statementSteps(stmt: Record<string, unknown>, ctx: RuleContext, pointer
     case 'accept':
     case 'drop':
     case 'return':
-      return [verdict({ kind })];
+      return [FINAL[kind]];
     case 'continue':
       return [{ kind: 'noop', what: 'continue' }];
     case 'jump':
@@ -76,7 +81,7 @@ function verdictSteps(v: unknown, ctx: RuleContext, pointer: string): Step[] | n
     case 'accept':
     case 'drop':
     case 'return':
-      return [verdict({ kind })];
+      return [FINAL[kind]];
     case 'continue':
       return [];
     case 'jump':
@@ -92,7 +97,7 @@ function verdictSteps(v: unknown, ctx: RuleContext, pointer: string): Step[] | n
         );
         return null;
       }
-      return [verdict({ kind, chain: ctx.chainId(target) })];
+      return [shared(ctx, `${kind} ${target}`, () => verdict({ kind, chain: ctx.chainId(target) }))];
     }
   }
   ctx.sink.report(
@@ -373,12 +378,16 @@ function natTarget(value: unknown, port: number | null, ctx: RuleContext, pointe
     addr = value.concat[0];
     p = Number(v.ok);
   }
+  const cached = ctx.cache.get(`dnat ${String(addr)} ${p}`);
+  if (cached) return [cached];
   const a = readAddress(addr, ctx.family);
   if (isBad(a)) {
     ctx.sink.report('nft-bad-value', pointer, a.bad.value, a.bad.expected);
     return null;
   }
-  return [verdict({ kind: 'dnat', ip: formatIP(ctx.family, a.ok), port: p })];
+  return [
+    shared(ctx, `dnat ${String(addr)} ${p}`, () => verdict({ kind: 'dnat', ip: formatIP(ctx.family, a.ok), port: p })),
+  ];
 }
 
 /** `update @set { key }` on a dynamic set: the packet's affinity record is written or refreshed. */
