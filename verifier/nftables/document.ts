@@ -215,8 +215,10 @@ class Applier {
       else this.sink.report('nft-unknown-command', pointer, `${command} ${kind}`);
       return;
     }
-    if (!checkShape(shape, item.obj, pointer, this.sink)) return;
     const obj = item.obj as Record<string, unknown>;
+    // A declaration outside the subset is still applied (best effort, when it names itself), so
+    // the objects that follow are not also reported as referring to nothing.
+    if (!checkShape(shape, item.obj, pointer, this.sink) && !isDeclaration(command, kind, obj)) return;
     const key = tableKey(family, tname);
     if (kind === 'table') {
       this.table(command, family, tname, key, pointer);
@@ -455,6 +457,13 @@ class Applier {
     return null;
   }
 }
+
+const isDeclaration = (command: string, kind: string, obj: Record<string, unknown>): boolean =>
+  (command === 'add' || command === 'create') &&
+  ['table', 'chain', 'set', 'map'].includes(kind) &&
+  typeof obj.name === 'string' &&
+  (kind === 'table' || typeof obj.table === 'string') &&
+  (kind !== 'chain' || obj.hook === undefined || typeof obj.prio === 'number');
 
 /** A map element: [key, value]. */
 const isPair = (v: unknown): boolean => Array.isArray(v) && v.length === 2;

@@ -25,14 +25,18 @@ export type ObjectShape =
 interface Compiled {
   envelope: ValidateFunction;
   shapes: Map<ObjectShape, ValidateFunction>;
+  /** The definitions whose closed property list names a statement, an expression, a command. */
+  kinds: Map<object, 'nft-unknown-statement' | 'nft-unknown-expression' | 'nft-unknown-command'>;
 }
 
 let compiled: Compiled | null = null;
 
 function compile(): Compiled {
   if (compiled) return compiled;
-  const schema = JSON.parse(readFileSync(SCHEMA_URL, 'utf8')) as { $id: string };
-  const ajv = new Ajv2020({ strict: true, allErrors: false, allowUnionTypes: true });
+  const schema = JSON.parse(readFileSync(SCHEMA_URL, 'utf8')) as { $id: string; $defs: Record<string, object> };
+  // verbose: errors carry the schema object they failed in (to tell an unknown statement from
+  // any other closed object)
+  const ajv = new Ajv2020({ strict: true, allErrors: false, allowUnionTypes: true, verbose: true });
   ajv.addSchema(schema);
   const get = (ref: string): ValidateFunction => {
     const v = ajv.getSchema(`${schema.$id}${ref}`);
@@ -54,7 +58,12 @@ function compile(): Compiled {
     'expression',
   ] as const)
     shapes.set(s, get(`#/$defs/${s}`));
-  compiled = { envelope: get(''), shapes };
+  const kinds: Compiled['kinds'] = new Map([
+    [schema.$defs.statement!, 'nft-unknown-statement'],
+    [schema.$defs.expressionObject!, 'nft-unknown-expression'],
+    [schema.$defs.item!, 'nft-unknown-command'],
+  ]);
+  compiled = { envelope: get(''), shapes, kinds };
   return compiled;
 }
 
@@ -90,25 +99,13 @@ function reportSchemaError(errors: readonly ErrorObject[], base: string, sink: D
   }
   const pointer = base + e.instancePath;
   const extra =
-    e.keyword === 'additionalProperties' || e.keyword === 'unevaluatedProperties'
-      ? String(
-          (e.params as { additionalProperty?: string; unevaluatedProperty?: string }).additionalProperty ??
-            (e.params as { unevaluatedProperty?: string }).unevaluatedProperty,
-        )
+    e.keyword === 'additionalProperties'
+      ? String((e.params as { additionalProperty: string }).additionalProperty)
       : null;
-  if (extra !== null && e.keyword === 'additionalProperties') {
-    if (e.schemaPath.startsWith('#/$defs/statement/')) {
-      sink.report('nft-unknown-statement', pointer, extra);
-      return;
-    }
-    if (e.schemaPath.startsWith('#/$defs/expressionObject/')) {
-      sink.report('nft-unknown-expression', pointer, extra);
-      return;
-    }
-    if (e.schemaPath.startsWith('#/$defs/item/')) {
-      sink.report('nft-unknown-command', pointer, extra);
-      return;
-    }
+  const kind = extra !== null ? compile().kinds.get(e.parentSchema as object) : undefined;
+  if (kind !== undefined) {
+    sink.report(kind, pointer, extra!);
+    return;
   }
   const where = pointer === '' ? 'the document' : pointer;
   const what = extra !== null ? `property '${extra}' is not allowed here` : (e.message ?? 'invalid');
