@@ -55,7 +55,9 @@ function checkKsvcDocument(json: string, name: string): void {
   );
   for (const p of programs) {
     assert.equal(
-      p.ignored.map((i) => `${i.kind} ${i.name}`).filter((i) => i !== 'chain reject-chain' && i !== 'chain mark-for-masquerade'),
+      p.ignored
+        .map((i) => `${i.kind} ${i.name}`)
+        .filter((i) => i !== 'chain reject-chain' && i !== 'chain mark-for-masquerade'),
       [],
       `${name}: nothing else ignored`,
     );
