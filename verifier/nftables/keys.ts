@@ -35,7 +35,24 @@ export interface KeyContext {
   sink: DiagnosticSink;
 }
 
-const PORT_PROTOCOLS = new Set(['tcp', 'udp', 'sctp']);
+// Readers without parameters are shared (they are plain immutable data).
+const R = {
+  saddr: { kind: 'addr', field: 'saddr' },
+  daddr: { kind: 'addr', field: 'daddr' },
+  proto: { kind: 'proto' },
+  iifname: { kind: 'ifname', field: 'iifname' },
+  oifname: { kind: 'ifname', field: 'oifname' },
+  saddrLocal: { kind: 'fib', field: 'saddrLocal' },
+  daddrLocal: { kind: 'fib', field: 'daddrLocal' },
+  mark: { kind: 'mark', mask: 0xffffffff, xor: 0 },
+  random: { kind: 'random', bits: 32 },
+  ctState: { kind: 'ctState' },
+  ctStatus: { kind: 'ctStatus', masked: false },
+} as const satisfies Record<string, Reader>;
+const PORTS = new Map<string, Reader>();
+for (const p of ['tcp', 'udp', 'sctp', 'th'] as const)
+  for (const field of ['sport', 'dport'] as const)
+    PORTS.set(`${p} ${field}`, { kind: 'port', field, dep: p === 'th' ? null : p });
 
 /** One scalar reader (not a concatenation); null after reporting why not. */
 export function readScalar(expr: unknown, ctx: KeyContext, pointer: string): Reader | null {
@@ -52,22 +69,23 @@ export function readScalar(expr: unknown, ctx: KeyContext, pointer: string): Rea
     case 'meta':
       switch (body.key) {
         case 'l4proto':
-          return { kind: 'proto' };
+          return R.proto;
         case 'mark':
-          return { kind: 'mark', mask: 0xffffffff, xor: 0 };
+          return R.mark;
         case 'iifname':
+          return R.iifname;
         case 'oifname':
-          return { kind: 'ifname', field: body.key };
+          return R.oifname;
         case 'random':
-          return { kind: 'random', bits: 32 };
+          return R.random;
       }
       ctx.sink.report('nft-unsupported', at, `reading meta ${String(body.key)}`);
       return null;
     case 'ct':
-      return body.key === 'state' ? { kind: 'ctState' } : { kind: 'ctStatus', masked: false };
+      return body.key === 'state' ? R.ctState : R.ctStatus;
     case 'fib': {
       const flag = Array.isArray(body.flags) ? body.flags[0] : body.flags;
-      return { kind: 'fib', field: flag === 'saddr' ? 'saddrLocal' : 'daddrLocal' };
+      return flag === 'saddr' ? R.saddrLocal : R.daddrLocal;
     }
     case 'numgen':
       return { kind: 'numgen', mod: body.mod as number, offset: (body.offset as number | undefined) ?? 0 };
@@ -107,8 +125,9 @@ function payloadReader(protocol: string, field: string, ctx: KeyContext, at: str
       ctx.sink.report('nft-family-mismatch', at, `${protocol} ${field}`, l3);
       return null;
     }
-    if (field === 'saddr' || field === 'daddr') return { kind: 'addr', field };
-    if (protocol === 'ip' && field === 'protocol') return { kind: 'proto' };
+    if (field === 'saddr') return R.saddr;
+    if (field === 'daddr') return R.daddr;
+    if (protocol === 'ip' && field === 'protocol') return R.proto;
     if (protocol === 'ip6' && field === 'nexthdr') {
       ctx.sink.report(
         'nft-unsupported',
@@ -117,9 +136,9 @@ function payloadReader(protocol: string, field: string, ctx: KeyContext, at: str
       );
       return null;
     }
-  } else if (PORT_PROTOCOLS.has(protocol) || protocol === 'th') {
-    if (field === 'sport' || field === 'dport')
-      return { kind: 'port', field, dep: protocol === 'th' ? null : (protocol as Protocol) };
+  } else {
+    const port = PORTS.get(`${protocol} ${field}`);
+    if (port) return port;
   }
   ctx.sink.report('nft-bad-value', at, `${protocol} ${field}`, 'a header field');
   return null;

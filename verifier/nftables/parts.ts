@@ -18,7 +18,7 @@ import {
 } from './values.ts';
 
 /** A part of a key, or — for a constant reader — whether the element's value holds the constant. */
-export type PartOrConst = { part: KeyPart } | { holds: boolean };
+export type PartOrConst = KeyPart | boolean;
 
 export const PORT_PROTOCOLS: readonly Protocol[] = ['tcp', 'udp', 'sctp'];
 
@@ -35,11 +35,11 @@ export function partOf(r: Reader, value: unknown, ctx: KeyContext, pointer: stri
   switch (r.kind) {
     case 'addr': {
       const range = reported(readAddressRange(value, ctx.family), ctx, pointer);
-      return range ? { part: { field: r.field, ranges: [range] } } : null;
+      return range ? { field: r.field, ranges: [range] } : null;
     }
     case 'port': {
       const range = reported(readPortRange(value), ctx, pointer);
-      return range ? { part: { field: r.field, ranges: [range] } } : null;
+      return range ? { field: r.field, ranges: [range] } : null;
     }
     case 'proto': {
       const numbers = reported(readProtocolNumbers(value), ctx, pointer);
@@ -53,25 +53,25 @@ export function partOf(r: Reader, value: unknown, ctx: KeyContext, pointer: stri
         );
         return null;
       }
-      return { part: { field: 'l4proto', protocols } };
+      return { field: 'l4proto', protocols };
     }
     case 'ifname': {
       const name = reported(readIfname(value), ctx, pointer);
-      return name ? { part: { field: r.field, names: [name] } } : null;
+      return name ? { field: r.field, names: [name] } : null;
     }
     case 'fib':
       if (value !== 'local') {
         ctx.sink.report('nft-unsupported', pointer, `fib address type ${JSON.stringify(value)} (only 'local')`);
         return null;
       }
-      return { part: { field: r.field, local: true } };
+      return { field: r.field, local: true };
     case 'const': {
       const read: Read<readonly [bigint | number, bigint | number]> =
         r.of === 'addr' ? readAddressRange(value, ctx.family) : readPortRange(value);
       const range = reported(read, ctx, pointer);
       if (!range) return null;
       const [lo, hi] = range;
-      return { holds: BigInt(lo) <= r.value && r.value <= BigInt(hi) };
+      return BigInt(lo) <= r.value && r.value <= BigInt(hi);
     }
   }
   ctx.sink.report('nft-unsupported', pointer, `${describe(r)} compared with a set of values`);
@@ -109,9 +109,9 @@ export function elementParts(
   let never = false;
   for (const [i, r] of readers.entries()) {
     const p = partOf(r, values[i], ctx, at(i));
-    if (!p) return null;
-    if ('part' in p) parts.push(p.part);
-    else if (!p.holds) never = true;
+    if (p === null) return null;
+    if (typeof p !== 'boolean') parts.push(p);
+    else if (!p) never = true;
   }
   return never ? 'never' : parts;
 }
@@ -129,6 +129,7 @@ export function rightItems(right: unknown, pointer: string): { value: unknown; p
 /** Several values of one field as one part (ranges merged, protocols and names deduplicated). */
 export function unionPart(parts: readonly KeyPart[]): KeyPart {
   const first = parts[0]!;
+  if (parts.length === 1) return first;
   switch (first.field) {
     case 'saddr':
     case 'daddr':

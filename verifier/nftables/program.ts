@@ -7,20 +7,11 @@ import { L4_PROTOCOLS } from '../../compiler/ir/packet.ts';
 import type { BaseChain, Chain, IgnoredItem, NetfilterProgram, Origin, Rule, Step } from '../model/program.ts';
 import type { HookNeed, RuleContext } from './context.ts';
 import type { DiagnosticSink } from './diagnostics.ts';
-import {
-  type ChainState,
-  type ForeignTable,
-  type Hook,
-  type RulesetState,
-  referencesOf,
-  type TableState,
-} from './document.ts';
+import type { ChainState, ForeignTable, Hook, RulesetState, TableState } from './document.ts';
+import { reach } from './graph.ts';
 import { child } from './pointer.ts';
 import { isDynamic } from './sets.ts';
 import { ruleSteps } from './statements.ts';
-
-/** The kernel's NFT_JUMP_STACK_SIZE: a chain may be at most 15 jumps away from its base chain. */
-const MAX_DEPTH = 15;
 
 const FAMILY: Record<string, Family> = { ip: 'ipv4', ip6: 'ipv6' };
 
@@ -29,94 +20,14 @@ export function buildPrograms(state: RulesetState, file: string, sink: Diagnosti
   return tables.map((t) => buildProgram(t, [...state.foreign.values()], file, sink));
 }
 
-const chainIdOf =
-  (t: TableState) =>
-  (name: string): string =>
-    `${t.family} ${t.name}/${name}`;
-
-interface Edge {
-  to: string;
-  /** Where the reference is (a rule, or a map element). */
-  pointer: string;
-}
-
-/** Chains each chain refers to: jump/goto in its rules and in the elements of verdict maps they use. */
-function edgesOf(t: TableState): Map<string, Edge[]> {
-  const mapTargets = new Map<string, Edge[]>();
-  for (const s of t.sets.values()) {
-    if (s.dataType !== 'verdict') continue;
-    const out: Edge[] = [];
-    for (const e of s.elements.values())
-      for (const c of referencesOf(e.data).chains) out.push({ to: c, pointer: e.pointer });
-    mapTargets.set(s.name, out);
-  }
-  const edges = new Map<string, Edge[]>();
-  for (const c of t.chains.values()) {
-    const out: Edge[] = [];
-    for (const r of c.rules) {
-      for (const to of r.refs.chains) out.push({ to, pointer: r.pointer });
-      for (const s of r.refs.sets) {
-        const targets = mapTargets.get(s);
-        if (targets) for (const e of targets) out.push(e);
-      }
-    }
-    edges.set(
-      c.name,
-      out.filter((e) => t.chains.has(e.to)),
-    );
-  }
-  return edges;
-}
-
-/**
- * Chains reached from the base chains, each with the base chains (type, hook) that reach it, in
- * first-reached order; reports cycles and nesting beyond the kernel's limit.
- */
-function reach(t: TableState, sink: DiagnosticSink): Map<string, Set<string>> | null {
-  const edges = edgesOf(t);
-  const reached = new Map<string, Set<string>>();
-  const state = new Map<string, 'open' | 'done'>();
-  /** Longest jump path below each finished chain. */
-  const height = new Map<string, number>();
-  let ok = true;
-  const visit = (name: string, path: string[]): number => {
-    const s = state.get(name);
-    if (s === 'done') return height.get(name)!;
-    state.set(name, 'open');
-    let h = 0;
-    for (const e of edges.get(name) ?? []) {
-      if (state.get(e.to) === 'open') {
-        const cycle = [...path.slice(path.indexOf(e.to)), e.to];
-        sink.report('nft-jump-cycle', e.pointer, cycle.join(' -> '));
-        ok = false;
-        continue;
-      }
-      h = Math.max(h, 1 + visit(e.to, [...path, e.to]));
-    }
-    state.set(name, 'done');
-    height.set(name, h);
-    return h;
+/** Chain ids (`ip kube-proxy/services`), each string built once. */
+function chainIdOf(t: TableState): (name: string) => string {
+  const ids = new Map<string, string>();
+  return (name) => {
+    let id = ids.get(name);
+    if (id === undefined) ids.set(name, (id = `${t.family} ${t.name}/${name}`));
+    return id;
   };
-  const mark = (name: string, context: string): void => {
-    const seen = reached.get(name) ?? new Set<string>();
-    if (seen.has(context)) return;
-    seen.add(context);
-    reached.set(name, seen);
-    for (const e of edges.get(name) ?? []) mark(e.to, context);
-  };
-  // The kernel refuses a cycle anywhere in the table, reached or not.
-  for (const c of t.chains.values()) visit(c.name, [c.name]);
-  if (!ok) return null;
-  for (const c of t.chains.values()) {
-    if (!c.base) continue;
-    const h = height.get(c.name)!;
-    if (h > MAX_DEPTH) {
-      sink.report('nft-jump-depth', c.pointer, `${h} jumps below base chain '${c.name}'`);
-      return null;
-    }
-    mark(c.name, `${c.base.type} ${c.base.hook}`);
-  }
-  return reached;
 }
 
 const HOOKS_OF: Record<HookNeed['what'], { type: 'nat' | null; hooks: Hook[] }> = {
@@ -125,7 +36,7 @@ const HOOKS_OF: Record<HookNeed['what'], { type: 'nat' | null; hooks: Hook[] }> 
   reject: { type: null, hooks: ['prerouting', 'input', 'forward', 'output'] },
 };
 
-function checkHooks(needs: readonly HookNeed[], contexts: ReadonlySet<string>, sink: DiagnosticSink): void {
+function checkHooks(needs: readonly HookNeed[], contexts: readonly string[], sink: DiagnosticSink): void {
   for (const need of needs) {
     const allowed = HOOKS_OF[need.what];
     for (const ctx of contexts) {
@@ -165,7 +76,7 @@ function buildProgram(t: TableState, foreign: ForeignTable[], file: string, sink
   const reached = reach(t, sink);
   if (!reached) return program;
   for (const c of t.chains.values()) {
-    const contexts = reached.get(c.name);
+    const contexts = reached.contexts.get(c.name);
     if (!contexts) {
       program.ignored.push({
         kind: 'chain',
