@@ -23,6 +23,7 @@ import {
   prefix,
   program,
   range,
+  read,
   set,
   steps,
   v4,
@@ -691,6 +692,58 @@ test('counter, log, continue and nftrace are no-ops; jump and goto name chain id
     verdict({ kind: 'jump', chain: 'ip kube-proxy/a' }),
   ]);
   assert.equal(got[1], [{ kind: 'noop', what: 'meta nftrace set' }, ep('a')]);
+});
+
+test('commands: insert prepends, flush chain empties, delete element removes, flush ruleset clears', () => {
+  const doc = oneChain([[jump('a')]], {
+    chains: [
+      { name: 'a', rules: [[drop]] },
+      { name: 'orphan', rules: [[accept]] },
+    ],
+  });
+  const t = { family: 'ip', table: 'kube-proxy' };
+  doc.nftables.push(
+    { insert: { rule: { ...t, chain: 'a', expr: [{ return: null }] } } },
+    { add: { set: { ...t, name: 's', type: 'inet_service', elem: [80, 443] } } },
+    { delete: { element: { ...t, name: 's', elem: [80] } } },
+    { add: { rule: { ...t, chain: 'base', expr: [match('==', payload('tcp', 'dport'), '@s'), accept] } } },
+    { flush: { chain: { ...t, name: 'orphan' } } },
+  );
+  const p = program(doc);
+  assert.equal(steps(doc, 'a'), [[verdict({ kind: 'return' })], [verdict({ kind: 'drop' })]]);
+  assert.equal(steps(doc)[1]!.slice(0, 2), [proto('tcp'), fields([{ field: 'dport', ranges: [[443, 443]] }])]);
+  assert.equal(
+    p.ignored.map((i) => [i.kind, i.name, i.reason]),
+    [['chain', 'orphan', 'no base chain reaches it']],
+  );
+  const cleared = oneChain([[accept]]);
+  cleared.nftables.push({ flush: { ruleset: null } });
+  assert.equal(read(cleared).programs, []);
+});
+
+test('scope: other tables are listed as ignored, the inet and ip6 ones in every program', () => {
+  const doc = oneChain([[accept]]);
+  doc.nftables.push(
+    { add: { table: { family: 'inet', name: 'firewalld' } } },
+    { add: { chain: { family: 'inet', table: 'firewalld', name: 'x', type: 'filter', hook: 'input', prio: 10 } } },
+    {
+      add: {
+        rule: { family: 'inet', table: 'firewalld', chain: 'x', expr: [{ xt: { type: 'match', name: 'recent' } }] },
+      },
+    },
+    { add: { table: { family: 'ip', name: 'nat' } } },
+    { add: { table: { family: 'ip6', name: 'kube-proxy' } } },
+    { add: { table: { family: 'ip6', name: 'nat' } } },
+  );
+  const r = read(doc);
+  assert.equal(r.diagnostics, []);
+  assert.equal(
+    r.programs.map((p) => [p.family, p.ignored.map((i) => i.name)]),
+    [
+      ['ipv4', ['inet firewalld', 'ip nat']],
+      ['ipv6', ['inet firewalld', 'ip6 nat']],
+    ],
+  );
 });
 
 test.run();
