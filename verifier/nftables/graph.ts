@@ -18,7 +18,7 @@ export interface Reach {
 export function reach(t: TableState, sink: DiagnosticSink): Reach | null {
   const names = [...t.chains.keys()];
   const index = new Map<string, number>();
-  names.forEach((n, i) => index.set(n, i));
+  for (const [i, n] of names.entries()) index.set(n, i);
   const mapTargets = new Map<string, number[]>();
   for (const s of t.sets.values()) {
     if (s.dataType !== 'verdict') continue;
@@ -120,7 +120,7 @@ function edgePointer(t: TableState, from: string, to: string): string {
   for (const r of chain.rules)
     for (const s of r.refs.sets) {
       const set = t.sets.get(s);
-      if (!set || set.dataType !== 'verdict') continue;
+      if (set?.dataType !== 'verdict') continue;
       for (const e of set.elements.values()) if (referencesOf(e.data).chains.includes(to)) return e.pointer;
     }
   return chain.pointer;
