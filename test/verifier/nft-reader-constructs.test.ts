@@ -79,6 +79,11 @@ test('IPv6 addresses and ip6 prefixes', () => {
   );
   const lo = 0xfd00n << 112n;
   assert.equal(got[0]![0], fields([{ field: 'daddr', ranges: [[lo, lo + (1n << 64n) - 1n]] }]));
+  const mapped = steps(
+    oneChain([[match('==', payload('ip6', 'saddr'), '::ffff:10.0.0.1'), accept]], { family: 'ip6' }),
+  );
+  const m = (0xffffn << 32n) | v4('10.0.0.1');
+  assert.equal(mapped[0]![0], fields([{ field: 'saddr', ranges: [[m, m]] }]));
 });
 
 test('protocols: meta l4proto, ip protocol, numbers, sets, ranges; ICMP per family', () => {

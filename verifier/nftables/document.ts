@@ -121,24 +121,26 @@ const NO_REFS: Refs = { chains: [], sets: [] };
 
 /** The chains (jump/goto targets) and sets (`@name`) named anywhere in a JSON value. */
 export function referencesOf(v: unknown): Refs {
-  let chains: string[] | null = null;
-  let sets: string[] | null = null;
-  const walk = (x: unknown): void => {
-    if (typeof x === 'string') {
-      if (x.charCodeAt(0) === 64 /* @ */) (sets ??= []).push(x.slice(1));
-    } else if (Array.isArray(x)) {
-      for (const y of x) walk(y);
-    } else if (typeof x === 'object' && x !== null) {
-      for (const k in x) {
-        const y = (x as Record<string, unknown>)[k];
-        if ((k === 'jump' || k === 'goto') && isObject(y) && typeof y.target === 'string')
-          (chains ??= []).push(y.target);
-        else walk(y);
-      }
+  const found: { chains: string[] | null; sets: string[] | null } = { chains: null, sets: null };
+  collectReferences(v, found);
+  return found.chains === null && found.sets === null
+    ? NO_REFS
+    : { chains: found.chains ?? [], sets: found.sets ?? [] };
+}
+
+function collectReferences(x: unknown, found: { chains: string[] | null; sets: string[] | null }): void {
+  if (typeof x === 'string') {
+    if (x.charCodeAt(0) === 64 /* @ */) (found.sets ??= []).push(x.slice(1));
+  } else if (Array.isArray(x)) {
+    for (const y of x) collectReferences(y, found);
+  } else if (typeof x === 'object' && x !== null) {
+    for (const k in x) {
+      const y = (x as Record<string, unknown>)[k];
+      if ((k === 'jump' || k === 'goto') && isObject(y) && typeof y.target === 'string')
+        (found.chains ??= []).push(y.target);
+      else collectReferences(y, found);
     }
-  };
-  walk(v);
-  return chains === null && sets === null ? NO_REFS : { chains: chains ?? [], sets: sets ?? [] };
+  }
 }
 
 export function applyDocument(

@@ -3,7 +3,9 @@
 
 /** Append one reference token to a pointer. */
 export const child = (pointer: string, token: string | number): string =>
-  `${pointer}/${typeof token === 'number' ? token : token.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+  typeof token === 'number' || (token.indexOf('~') < 0 && token.indexOf('/') < 0)
+    ? `${pointer}/${token}`
+    : `${pointer}/${token.replace(/~/g, '~0').replace(/\//g, '~1')}`;
 
 const unescapeToken = (t: string): string => t.replace(/~1/g, '/').replace(/~0/g, '~');
 

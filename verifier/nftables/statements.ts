@@ -16,11 +16,12 @@ import { isBad, isObject, readAddress, readNumberRange, readUnsigned } from './v
 export function ruleSteps(rule: RuleState, ctx: RuleContext): Step[] | null {
   const steps: Step[] = [];
   let ok = true;
-  rule.expr.forEach((stmt, i) => {
-    const s = statementSteps(stmt as Record<string, unknown>, ctx, child(child(rule.pointer, 'expr'), i));
-    if (s) steps.push(...s);
-    else ok = false;
-  });
+  const at = `${rule.pointer}/expr/`;
+  for (let i = 0; i < rule.expr.length; i++) {
+    const s = statementSteps(rule.expr[i] as Record<string, unknown>, ctx, at + i);
+    if (s === null) ok = false;
+    else for (const step of s) steps.push(step);
+  }
   return ok ? steps : null;
 }
 

@@ -34,7 +34,11 @@ export function readAddress(v: unknown, family: Family): Read<bigint> {
   }
   if (typeof v === 'string' && (v.includes('.') || v.includes(':')) && !v.startsWith('0x')) {
     const p = parseIPSloppy(v);
-    if (!p.ok || p.value.family !== family) return bad(v, addrExpected(family));
+    if (!p.ok) return bad(v, addrExpected(family));
+    // An IPv4-mapped IPv6 address is an IPv6 address in an ip6 table (the parser gives its IPv4 part).
+    if (family === 'ipv6' && p.value.family === 'ipv4' && v.includes(':'))
+      return { ok: (0xffffn << 32n) | p.value.value };
+    if (p.value.family !== family) return bad(v, addrExpected(family));
     return { ok: p.value.value };
   }
   return readUnsigned(v, familyBits(family), addrExpected(family));
