@@ -1,5 +1,6 @@
 // Kernel tests of the verifier's nft reader (root only; they skip loudly otherwise):
-//  - every examples/*.ksvc document (each node) and every golden scenario, loaded into a fresh
+//  - every examples/*.ksvc document (each node), every golden scenario and every iptables golden
+//    case's nft document, loaded into a fresh
 //    network namespace and listed with `nft -j list ruleset`: the command document and the listing
 //    read to the same program (ignoring where rules came from);
 //  - every fixture input (test/verifier/fixtures.ts) loads, and the live listing reads to the same
@@ -13,7 +14,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { renderNftablesJson } from '../../backends/nftables/index.ts';
 import { readNftables } from '../../verifier/nftables/index.ts';
-import { exampleInputs, scenarios } from '../golden/nftables/scenarios.ts';
+import { exampleInputs, iptablesCases, scenarios } from '../golden/nftables/scenarios.ts';
 import { updatingGoldens } from '../support/golden.ts';
 import { EVERYTHING_NODES, FIXTURES, fixturesDir, formatListing, readText } from '../verifier/fixtures.ts';
 import { withoutOrigins } from '../verifier/nft-support.ts';
@@ -51,9 +52,10 @@ function loadAndList(ns: Netns, input: string, format: 'json' | 'text'): string 
 }
 
 if (kernelTestsEnabled('nft reader')) {
-  test('kernel: command document and listing read to the same program (examples, each node; golden scenarios)', async () => {
+  test('kernel: command document and listing read to the same program (examples, each node; golden scenarios and cases)', async () => {
     const docs = [
       ...exampleInputs().map((e) => ({ name: e.name, json: renderNftablesJson(e.lowered.programs) })),
+      ...iptablesCases().map((c) => ({ name: c.name, json: renderNftablesJson(c.lowered.programs) })),
       ...scenarios.map((s) => ({
         name: s.name,
         json: readText(new URL(`../golden/nftables/${s.name}.nft.json`, import.meta.url)),
