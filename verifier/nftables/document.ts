@@ -5,7 +5,7 @@
 // In a command document a rule or element may only name chains and sets that exist when it is
 // added (nft refuses forward references); a listing is checked as a whole afterwards.
 import type { DiagnosticSink } from './diagnostics.ts';
-import { child } from './pointer.ts';
+import { child, locatePointer } from './pointer.ts';
 import { checkShape, type ObjectShape } from './schema.ts';
 import { isObject } from './values.ts';
 
@@ -26,7 +26,10 @@ export interface Refs {
 }
 
 export interface RuleState {
-  expr: unknown[];
+  /** The rule object; absent when it is read again from the source text at [start, end). */
+  obj?: Record<string, unknown>;
+  start?: number;
+  end?: number;
   refs: Refs;
   comment?: string;
   /** Pointer to the rule object. */
@@ -75,6 +78,12 @@ export interface TableState {
   sets: Map<string, SetState>;
 }
 
+/** Where something is in the document's text: [start, end). */
+export interface ItemSpan {
+  start: number;
+  end: number;
+}
+
 export interface ForeignTable {
   family: string;
   name: string;
@@ -84,6 +93,8 @@ export interface ForeignTable {
 export interface RulesetState {
   /** 'commands' when any item is a command; 'listing' for bare objects only. */
   form: 'commands' | 'listing';
+  /** The document's text when rules keep their place in it (RuleState.start/end). */
+  source: string | null;
   tables: Map<string, TableState>;
   foreign: Map<string, ForeignTable>;
 }
@@ -92,6 +103,7 @@ const COMMANDS = new Set(['add', 'create', 'insert', 'delete', 'flush']);
 const tableKey = (family: string, name: string): string => `${family} ${name}`;
 
 interface Item {
+  index: number;
   command: string;
   kind: string;
   obj: Record<string, unknown> | null;
@@ -108,13 +120,20 @@ function itemOf(raw: Record<string, unknown>, index: number): Item | null {
     const [kind] = Object.keys(body);
     const obj = body[kind!];
     return {
+      index,
       command: first,
       kind: kind!,
       obj: isObject(obj) ? obj : null,
       pointer: `${base}/${first}/${child('', kind!).slice(1)}`,
     };
   }
-  return { command: 'add', kind: first, obj: raw[first] as Record<string, unknown>, pointer: child(base, first) };
+  return {
+    index,
+    command: 'add',
+    kind: first,
+    obj: raw[first] as Record<string, unknown>,
+    pointer: child(base, first),
+  };
 }
 
 const NO_REFS: Refs = { chains: [], sets: [] };
@@ -143,25 +162,37 @@ function collectReferences(x: unknown, found: { chains: string[] | null; sets: s
   }
 }
 
-export function applyDocument(
-  doc: { nftables: Record<string, unknown>[] },
-  tableName: string,
-  sink: DiagnosticSink,
-): RulesetState {
-  const items = doc.nftables;
-  const form = items.some((it) => COMMANDS.has(Object.keys(it)[0] ?? '')) ? 'commands' : 'listing';
-  const state: RulesetState = { form, tables: new Map(), foreign: new Map() };
+/** Is this item a command (`{"add": …}`) rather than a listed object? */
+export const isCommand = (raw: Record<string, unknown>): boolean => {
+  for (const k in raw) return COMMANDS.has(k);
+  return false;
+};
 
-  const applier = new Applier(state, sink, form);
-  items.forEach((raw, index) => {
+/**
+ * Applies items one at a time (the caller may parse them one at a time). `form` says whether the
+ * document holds any command: then references are checked when each item is applied.
+ */
+export class DocumentApplier {
+  readonly state: RulesetState;
+  private readonly applier: Applier;
+  constructor(
+    form: 'commands' | 'listing',
+    private readonly tableName: string,
+    private readonly sink: DiagnosticSink,
+    /** The document's text, when items come from it with their offsets. */
+    source: string | null,
+  ) {
+    this.state = { form, tables: new Map(), foreign: new Map(), source };
+    this.applier = new Applier(this.state, sink, form);
+  }
+
+  /** Apply item `index`; `span`: where it is in the source text (text input only). */
+  item(raw: Record<string, unknown>, index: number, span?: ItemSpan): void {
+    const { sink, state } = this;
     if ('metainfo' in raw) {
       const v = (raw.metainfo as { json_schema_version?: unknown }).json_schema_version;
       if (v !== undefined && v !== 1)
-        sink.report(
-          'nft-schema-version',
-          child(child(child('/nftables', index), 'metainfo'), 'json_schema_version'),
-          v,
-        );
+        sink.report('nft-schema-version', `/nftables/${index}/metainfo/json_schema_version`, v);
       return;
     }
     const item = itemOf(raw, index);
@@ -176,14 +207,27 @@ export function applyDocument(
     const obj = item.obj!;
     const family = String(obj.family);
     const tname = String(item.kind === 'table' ? obj.name : obj.table);
-    const inScope = (family === 'ip' || family === 'ip6') && tname === tableName;
+    const inScope = (family === 'ip' || family === 'ip6') && tname === this.tableName;
     if (!inScope) {
       applyForeign(state, item, family, tname);
       return;
     }
-    applier.apply(item, family as NftFamily, tname);
+    this.applier.apply(item, family as NftFamily, tname, span);
+  }
+}
+
+/** Apply a parsed document. */
+export function applyDocument(
+  doc: { nftables: Record<string, unknown>[] },
+  tableName: string,
+  sink: DiagnosticSink,
+): RulesetState {
+  const form = doc.nftables.some(isCommand) ? 'commands' : 'listing';
+  const applier = new DocumentApplier(form, tableName, sink, null);
+  doc.nftables.forEach((raw, index) => {
+    applier.item(raw, index);
   });
-  return state;
+  return applier.state;
 }
 
 function applyForeign(state: RulesetState, item: Item, family: string, name: string): void {
@@ -208,7 +252,7 @@ class Applier {
     private readonly form: 'commands' | 'listing',
   ) {}
 
-  apply(item: Item, family: NftFamily, tname: string): void {
+  apply(item: Item, family: NftFamily, tname: string, span?: ItemSpan): void {
     const { command, kind, pointer } = item;
     const shape = SHAPES[command]?.[kind];
     if (!shape) {
@@ -232,7 +276,8 @@ class Applier {
       return;
     }
     if (kind === 'chain') this.chain(command, table, obj, pointer);
-    else if (kind === 'rule') this.rule(command, table, obj, pointer);
+    else if (kind === 'rule')
+      this.rule(command, table, obj, pointer, span === undefined ? null : { ...span, index: item.index });
     else if (kind === 'set' || kind === 'map') this.set(command, kind, table, obj, pointer);
     else this.element(command, table, obj, pointer);
   }
@@ -305,7 +350,13 @@ class Applier {
     existing.base.policy = base.policy;
   }
 
-  private rule(command: string, table: TableState, obj: Record<string, unknown>, pointer: string): void {
+  private rule(
+    command: string,
+    table: TableState,
+    obj: Record<string, unknown>,
+    pointer: string,
+    at: { start: number; end: number; index: number } | null,
+  ): void {
     const chain = table.chains.get(obj.chain as string);
     if (!chain) {
       this.sink.report(
@@ -328,7 +379,13 @@ class Applier {
     const expr = obj.expr as unknown[];
     const refs = referencesOf(expr);
     if (this.form === 'commands' && !this.referencesExist(table, refs, `${pointer}/expr`)) return;
-    const rule: RuleState = { expr, refs, pointer };
+    const rule: RuleState = { refs, pointer };
+    const src = this.state.source;
+    const span = src !== null && at !== null ? ruleSpan(src, at, pointer.slice(`/nftables/${at.index}`.length)) : null;
+    if (span) {
+      rule.start = span.start;
+      rule.end = span.end;
+    } else rule.obj = obj;
     if (typeof obj.comment === 'string') rule.comment = obj.comment;
     if (command === 'insert') chain.rules.unshift(rule);
     else chain.rules.push(rule);
@@ -466,6 +523,12 @@ const isDeclaration = (command: string, kind: string, obj: Record<string, unknow
   typeof obj.name === 'string' &&
   (kind === 'table' || typeof obj.table === 'string') &&
   (kind !== 'chain' || obj.hook === undefined || typeof obj.prio === 'number');
+
+/** Where the rule object at `path` inside the item starting at `start` is in the source text. */
+function ruleSpan(source: string, item: ItemSpan, path: string): ItemSpan | null {
+  const found = locatePointer(source.slice(item.start, item.end), path);
+  return found ? { start: item.start + found.start, end: item.start + found.end } : null;
+}
 
 /** A map element: [key, value]. */
 const isPair = (v: unknown): boolean => Array.isArray(v) && v.length === 2;

@@ -17,7 +17,7 @@ const FAMILY: Record<string, Family> = { ip: 'ipv4', ip6: 'ipv6' };
 
 export function buildPrograms(state: RulesetState, file: string, sink: DiagnosticSink): NetfilterProgram[] {
   const tables = [...state.tables.values()].sort((a, b) => (a.family < b.family ? -1 : 1));
-  return tables.map((t) => buildProgram(t, [...state.foreign.values()], file, sink));
+  return tables.map((t) => buildProgram(t, [...state.foreign.values()], state.source, file, sink));
 }
 
 /** Chain ids (`ip kube-proxy/services`), each string built once. */
@@ -57,7 +57,13 @@ function foreignItem(f: ForeignTable, file: string): IgnoredItem {
   };
 }
 
-function buildProgram(t: TableState, foreign: ForeignTable[], file: string, sink: DiagnosticSink): NetfilterProgram {
+function buildProgram(
+  t: TableState,
+  foreign: ForeignTable[],
+  source: string | null,
+  file: string,
+  sink: DiagnosticSink,
+): NetfilterProgram {
   const family = FAMILY[t.family]!;
   const chainId = chainIdOf(t);
   const notes = new Set<string>();
@@ -87,7 +93,10 @@ function buildProgram(t: TableState, foreign: ForeignTable[], file: string, sink
       continue;
     }
     const hookNeeds: HookNeed[] = [];
-    program.chains.set(chainId(c.name), readChain(c, t, { chainId, family, file, hookNeeds, notes, sink, cache }));
+    program.chains.set(
+      chainId(c.name),
+      readChain(c, t, { chainId, family, file, hookNeeds, notes, sink, cache, source }),
+    );
     checkHooks(hookNeeds, contexts, sink);
     if (c.base) {
       const base: BaseChain = {
@@ -115,6 +124,7 @@ function readChain(
     notes: Set<string>;
     sink: DiagnosticSink;
     cache: Map<string, Step>;
+    source: string | null;
   },
 ): Chain {
   const rules: Rule[] = [];
@@ -129,23 +139,19 @@ function readChain(
     notes: env.notes,
     cache: env.cache,
   };
+  const source = env.source;
   for (const r of c.rules) {
     ctx.guard = L4_PROTOCOLS;
-    const steps = ruleSteps(r, ctx);
+    // A rule kept as its place in the text is parsed again here: its objects die young.
+    const text = r.obj ? JSON.stringify(r.obj) : source!.slice(r.start, r.end);
+    const obj = r.obj ?? (JSON.parse(text) as Record<string, unknown>);
+    const steps = ruleSteps(obj.expr as unknown[], r.pointer, ctx);
     if (!steps) continue;
-    const origin: Origin = {
-      backend: 'nftables',
-      file: env.file,
-      jsonPath: r.pointer,
-      text: ruleText(r.expr, r.comment),
-    };
+    const origin: Origin = { backend: 'nftables', file: env.file, jsonPath: r.pointer, text };
     rules.push({ origin, steps });
   }
   return { id: env.chainId(c.name), name: c.name, rules };
 }
-
-const ruleText = (expr: unknown[], comment: string | undefined): string =>
-  comment === undefined ? JSON.stringify(expr) : `${JSON.stringify(expr)} comment ${JSON.stringify(comment)}`;
 
 /**
  * Elements already in a dynamic set are records the data path wrote (a live listing): the model

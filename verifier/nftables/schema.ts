@@ -10,6 +10,7 @@ const SCHEMA_URL = new URL('./schema.json', import.meta.url);
 
 /** The object shapes checked in scope ($defs names). */
 export type ObjectShape =
+  | 'item'
   | 'table'
   | 'tableRef'
   | 'chain'
@@ -45,6 +46,7 @@ function compile(): Compiled {
   };
   const shapes = new Map<ObjectShape, ValidateFunction>();
   for (const s of [
+    'item',
     'table',
     'tableRef',
     'chain',

@@ -4,7 +4,7 @@
 import { formatIP } from '../../common/ip.ts';
 import type { Step, Verdict } from '../model/program.ts';
 import { type RuleContext, shared } from './context.ts';
-import type { RuleState, SetState } from './document.ts';
+import type { SetState } from './document.ts';
 import { readKey, readScalar } from './keys.ts';
 import { dependencySteps, matchSteps, NEVER, portGuardHolds, type sortElements } from './match.ts';
 import { elementParts, elemValue, partsKey } from './parts.ts';
@@ -13,12 +13,12 @@ import { affinityKey, affinityTimeout, isDynamic, keyFitsSet } from './sets.ts';
 import { isBad, isObject, readAddress, readNumberRange, readUnsigned } from './values.ts';
 
 /** The steps of a rule, or null when a statement could not be read (reported). */
-export function ruleSteps(rule: RuleState, ctx: RuleContext): Step[] | null {
+export function ruleSteps(expr: readonly unknown[], pointer: string, ctx: RuleContext): Step[] | null {
   const steps: Step[] = [];
   let ok = true;
-  const at = `${rule.pointer}/expr/`;
-  for (let i = 0; i < rule.expr.length; i++) {
-    const s = statementSteps(rule.expr[i] as Record<string, unknown>, ctx, at + i);
+  const at = `${pointer}/expr/`;
+  for (let i = 0; i < expr.length; i++) {
+    const s = statementSteps(expr[i] as Record<string, unknown>, ctx, at + i);
     if (s === null) ok = false;
     else for (const step of s) steps.push(step);
   }
