@@ -524,11 +524,25 @@ const isDeclaration = (command: string, kind: string, obj: Record<string, unknow
   (kind === 'table' || typeof obj.table === 'string') &&
   (kind !== 'chain' || obj.hook === undefined || typeof obj.prio === 'number');
 
-/** Where the rule object at `path` inside the item starting at `start` is in the source text. */
+/**
+ * Where the rule object at `path` (`/rule` or `/<command>/rule`) of an item is in the source text.
+ * The rule is the item's last value (every wrapper has one key), so it ends where the wrappers'
+ * closing braces begin: only the keys at the start are scanned, never the rule itself.
+ */
 function ruleSpan(source: string, item: ItemSpan, path: string): ItemSpan | null {
-  const found = locatePointer(source.slice(item.start, item.end), path);
-  return found ? { start: item.start + found.start, end: item.start + found.end } : null;
+  const found = locatePointer(source, path, item.start, false);
+  if (!found) return null;
+  let end = item.end;
+  const wrappers = path.split('/').length - 1;
+  for (let w = 0; w < wrappers; w++) {
+    end--; // at a wrapper's closing brace
+    if (source.charCodeAt(end) !== 0x7d) return null;
+    while (end > found.start && isSpace(source.charCodeAt(end - 1))) end--;
+  }
+  return source.charCodeAt(end - 1) === 0x7d ? { start: found.start, end } : null;
 }
+
+const isSpace = (c: number): boolean => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 
 /** A map element: [key, value]. */
 const isPair = (v: unknown): boolean => Array.isArray(v) && v.length === 2;

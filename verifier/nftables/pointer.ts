@@ -12,12 +12,18 @@ const unescapeToken = (t: string): string => t.replace(/~1/g, '/').replace(/~0/g
 const isSpace = (c: number): boolean => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 
 /**
- * The [start, end) offsets of the value `pointer` names in `text` (valid JSON), or null when the
- * pointer names nothing. Scans only along the pointer, skipping other values without building them.
+ * The [start, end) offsets of the value `pointer` names in `text` (valid JSON) — the JSON value
+ * starting at `from` — or null when the pointer names nothing. Scans only along the pointer,
+ * skipping other values without building them; without `findEnd`, end is the start.
  */
-export function locatePointer(text: string, pointer: string): { start: number; end: number } | null {
+export function locatePointer(
+  text: string,
+  pointer: string,
+  from = 0,
+  findEnd = true,
+): { start: number; end: number } | null {
   const tokens = pointer === '' ? [] : pointer.slice(1).split('/').map(unescapeToken);
-  let i = 0;
+  let i = from;
   const skipSpace = (): void => {
     while (i < text.length && isSpace(text.charCodeAt(i))) i++;
   };
@@ -107,6 +113,6 @@ export function locatePointer(text: string, pointer: string): { start: number; e
     } else return null;
   }
   const start = i;
-  skipValue();
+  if (findEnd) skipValue();
   return { start, end: i };
 }
