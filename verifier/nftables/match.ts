@@ -80,11 +80,37 @@ export function portGuardHolds(readers: readonly Reader[], elements: readonly Ke
 
 /** Packet fields (one or a concatenation) against values, an anonymous set or a named set. */
 function fieldSteps(readers: Reader[], m: Match, ctx: RuleContext, pointer: string): Step[] | null {
-  const rp = child(pointer, 'right');
   const ordering = ['<', '<=', '>', '>='].includes(m.op);
   if (!['==', '!=', 'in'].includes(m.op) && !ordering) return unsupportedOp(m, readers[0]!, ctx, pointer);
   const negate = m.op === '!=';
   const steps = dependencySteps(readers, ctx);
+  // One field against one constant (the most common test by far): made once per distinct test.
+  const r = readers[0]!;
+  const scalar = typeof m.right === 'number' || (typeof m.right === 'string' && !m.right.startsWith('@'));
+  const key =
+    readers.length === 1 && scalar && !ordering && r.kind !== 'const' && 'field' in r
+      ? `${r.field} ${r.kind === 'port' ? 'port' : ''} ${negate} ${String(m.right)}`
+      : null;
+  const known = key === null ? undefined : ctx.cache.get(key);
+  if (known) {
+    if (known.kind === 'test' && !portGuardHolds(readers, [], ctx)) {
+      ctx.sink.report('nft-unguarded-port', child(pointer, 'left'), 'this test');
+      return null;
+    }
+    steps.push(known);
+    narrowGuard(ctx, known);
+    return steps;
+  }
+  const made = fieldStepsOf(readers, m, ctx, pointer, steps);
+  if (made && key !== null && made.length === steps.length + 1) ctx.cache.set(key, made[made.length - 1]!);
+  return made;
+}
+
+function fieldStepsOf(readers: Reader[], m: Match, ctx: RuleContext, pointer: string, deps: Step[]): Step[] | null {
+  const rp = child(pointer, 'right');
+  const ordering = ['<', '<=', '>', '>='].includes(m.op);
+  const negate = m.op === '!=';
+  const steps = [...deps];
 
   let elements: (KeyPart[] | 'never')[];
   if (typeof m.right === 'string' && m.right.startsWith('@')) {
