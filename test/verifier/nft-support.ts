@@ -28,6 +28,15 @@ export const goto = (target: string): Json => ({ goto: { target } });
 export const accept: Json = { accept: null };
 export const drop: Json = { drop: null };
 
+// Expected steps.
+export const fields = (parts: unknown[], negate = false): Step =>
+  ({ kind: 'test', test: { kind: 'fields', parts }, negate }) as Step;
+export const proto = (...protocols: string[]): Step => fields([{ field: 'l4proto', protocols }]);
+export const verdict = (v: object): Step => ({ kind: 'verdict', verdict: v }) as Step;
+export const ep = (name: string): Step => verdict({ kind: 'goto', chain: `ip kube-proxy/${name}` });
+/** Three chains a, b, c for jumps and gotos to land in. */
+export const EP_CHAINS = ['a', 'b', 'c'].map((name) => ({ name, rules: [[accept]] }));
+
 export interface ChainSpec {
   name: string;
   /** type/hook/prio of a base chain */

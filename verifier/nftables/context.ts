@@ -3,8 +3,8 @@
 // have, so a `th dport` read can be checked to be a port read).
 import type { L4Protocol } from '../../compiler/ir/packet.ts';
 import type { Step } from '../model/program.ts';
-import type { TableState } from './document.ts';
 import type { KeyContext } from './keys.ts';
+import type { TableState } from './state.ts';
 
 /** A statement that only some hooks or chain types accept (checked once chains are placed). */
 export interface HookNeed {

@@ -4,7 +4,7 @@
 // (type and hook) reach each chain, to check the statements that only some hooks accept.
 // Iterative, over chain indices: a 10,000-service table has ~200,000 chains.
 import type { DiagnosticSink } from './diagnostics.ts';
-import { referencesOf, type TableState } from './document.ts';
+import { referencesOf, type TableState } from './state.ts';
 
 /** The kernel's NFT_JUMP_STACK_SIZE: a chain may be at most 15 jumps away from its base chain. */
 const MAX_DEPTH = 15;

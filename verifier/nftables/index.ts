@@ -5,10 +5,11 @@
 import type { Diagnostic } from '../../common/diagnostics.ts';
 import type { NetfilterProgram } from '../model/program.ts';
 import { DiagnosticSink } from './diagnostics.ts';
-import { applyDocument, DocumentApplier, type RulesetState } from './document.ts';
+import { applyDocument, DocumentApplier } from './document.ts';
 import { buildPrograms } from './program.ts';
 import { scanItems } from './scan.ts';
 import { checkEnvelope, checkShape } from './schema.ts';
+import type { RulesetState } from './state.ts';
 
 export interface NftReadOptions {
   /** The artifact's name as the user gave it ("<memory>" when compiled in memory). */

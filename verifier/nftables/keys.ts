@@ -7,8 +7,8 @@
 import { type Family, familyBits } from '../../common/ip.ts';
 import type { Protocol } from '../../common/kubernetes.ts';
 import type { DiagnosticSink } from './diagnostics.ts';
-import type { NftFamily } from './document.ts';
 import { child } from './pointer.ts';
+import type { NftFamily } from './state.ts';
 import { isBad, isObject, type Read, readAddress, readCtStatusDnat, readUnsigned } from './values.ts';
 
 export type Reader =

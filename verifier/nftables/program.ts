@@ -7,10 +7,10 @@ import { L4_PROTOCOLS } from '../../compiler/ir/packet.ts';
 import type { BaseChain, Chain, IgnoredItem, NetfilterProgram, Origin, Rule, Step } from '../model/program.ts';
 import type { HookNeed, RuleContext } from './context.ts';
 import type { DiagnosticSink } from './diagnostics.ts';
-import type { ChainState, ForeignTable, Hook, RulesetState, TableState } from './document.ts';
 import { reach } from './graph.ts';
 import { child } from './pointer.ts';
 import { isDynamic } from './sets.ts';
+import type { ChainState, ForeignTable, Hook, RulesetState, TableState } from './state.ts';
 import { ruleSteps } from './statements.ts';
 
 const FAMILY: Record<string, Family> = { ip: 'ipv4', ip6: 'ipv6' };

@@ -1,8 +1,8 @@
 // Named sets and maps as rules use them: does a key fit the set's declared type, is the set one the
 // data path writes (a dynamic set: affinity records), and the affinity list a key names.
 import { formatIP } from '../../common/ip.ts';
-import type { SetState } from './document.ts';
 import type { KeyContext, Reader } from './keys.ts';
+import type { SetState } from './state.ts';
 
 /** A set the data path fills (`update @set`): declared with the timeout or dynamic flag. */
 export const isDynamic = (s: SetState): boolean => s.flags.has('timeout') || s.flags.has('dynamic');
