@@ -112,13 +112,20 @@ export type Test =
   | { kind: 'mark'; mask: number; value: number }
   /**
    * conntrack state in `states`, or (`dnat` and ct status has DST_NAT). iptables `--ctstate
-   * DNAT` is the `dnat` flag; nft `ct status dnat` is { states: [], dnat: true }.
+   * DNAT` is the `dnat` flag; nft `ct status dnat` is { states: [], dnat: true }. (nft cannot read
+   * ct status of a packet without a conntrack entry — state invalid or untracked — and then fails
+   * the rule whether the test is negated or not; the nft reader therefore writes every status test
+   * as a `ct { states: [new, established, related] }` test followed by the status test.)
    */
   | { kind: 'ct'; states: CtState[]; dnat: boolean }
   /**
    * The packet's `key` address has a record in affinity list `list` younger than
    * `maxAgeSeconds` (iptables `-m recent --rcheck --seconds T --name L`; nft: lookup in a
    * dynamic set with `timeout T`). `list` is the artifact's own name (recent list / set name).
+   * nft: a set keyed by the address alone is the list `<set>`; a set whose key adds constants
+   * (ksvc: `ip saddr . <endpoint ip> . <endpoint port>`, one set per service port) holds one list
+   * per constant tuple, spelled `<set>{saddr . 10.0.0.1 . 8080}` (address field name, then the
+   * constants in canonical text) — the same spelling for the lookup and the `update` that writes it.
    */
   | { kind: 'affinity'; list: string; key: 'saddr' | 'daddr'; maxAgeSeconds: number }
   /** membership in a set of key tuples (nft `ip saddr . ip daddr @hairpin`, anonymous sets, …) */
@@ -128,9 +135,16 @@ export type Test =
 export type Verdict =
   | { kind: 'accept' }
   | { kind: 'drop' }
-  /** `with`: 'port-unreachable' for iptables' default / nft `reject`; other kinds by their name */
+  /**
+   * `with`: 'port-unreachable' for iptables' default / nft `reject`; other kinds by their name.
+   * nft names: the ICMP code for IPv4 ('host-unreachable', 'net-unreachable', 'prot-unreachable',
+   * 'net-prohibited', 'host-prohibited', 'admin-prohibited'), the ICMPv6 code for IPv6 ('no-route',
+   * 'admin-prohibited', 'addr-unreachable', 'policy-fail', 'reject-route'; icmpx codes mapped to
+   * these as the kernel maps them), and 'tcp-reset'.
+   */
   | { kind: 'reject'; with: string }
   | { kind: 'return' }
+  /** `chain`: a key into NetfilterProgram.chains */
   | { kind: 'jump'; chain: string }
   | { kind: 'goto'; chain: string }
   /** DNAT to ip (and port: null keeps the port); ends the hook like accept */
@@ -145,12 +159,15 @@ export type Step =
   /**
    * A lookup that branches: the first element whose parts all hold selects its steps (a verdict
    * map's verdict, a map's DNAT target…). No element holds: the rule stops here (no match).
+   * The selected steps run in place of the lookup: unless they end the rule (a verdict), the rule
+   * goes on with the steps after it (an nft verdict-map value `continue` is an empty list).
    */
   | { kind: 'dispatch'; elements: { parts: KeyPart[]; steps: Step[] }[] }
   /**
    * nft `numgen random mod N offset O`: the value v = O + k, k in 0..N-1, with weight
-   * c_k/2^32 (c_k = ceil((k+1)·2^32/N) − ceil(k·2^32/N)); branches by value ranges; a value
-   * no branch lists stops the rule.
+   * c_k/2^32 (c_k = ceil((k+1)·2^32/N) − ceil(k·2^32/N), see numgen.ts); branches by value
+   * ranges; a value no branch lists stops the rule. A chosen branch's steps continue the rule as
+   * for `dispatch` (so `numgen random mod 2 == 0` is one branch with no steps).
    */
   | { kind: 'numgen'; modulus: number; offset: number; branches: { values: NumberRange[]; steps: Step[] }[] }
   /** meta mark set … (iptables MARK --set-xmark / --or-mark / --xor-mark / --and-mark) */

@@ -1,0 +1,307 @@
+// The nft reader refuses what it cannot model exactly, and says where: each error names the JSON
+// pointer of the offending value (and its line and column when the reader has the text).
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { readNftables } from '../../verifier/nftables/index.ts';
+import {
+  accept,
+  and,
+  commandDoc,
+  concat,
+  ct,
+  goto,
+  jump,
+  match,
+  meta,
+  oneChain,
+  onlyError,
+  or,
+  payload,
+  read,
+} from './nft-support.ts';
+
+const test = suite('nft reader: errors');
+
+/** Index of the first `add rule` item in a oneChain/commandDoc document. */
+const firstRule = (doc: { nftables: unknown[] }): number =>
+  doc.nftables.findIndex(
+    (i) => typeof i === 'object' && i !== null && 'add' in i && 'rule' in (i as { add: object }).add,
+  );
+
+test('an unknown expression: nft-unknown-expression at its pointer', () => {
+  const doc = oneChain([[match('==', { exthdr: { name: 'frag' } }, true as never), accept]]);
+  const e = onlyError(doc);
+  assert.is(e.code, 'nft-unknown-expression');
+  assert.is(e.path, `/nftables/${firstRule(doc)}/add/rule/expr/0/match/left`);
+  assert.match(e.message, /'exthdr'/);
+});
+
+test('an unknown statement (iptables-nft xt in the kube-proxy table): nft-unknown-statement at expr/2', () => {
+  const doc = oneChain([
+    [match('==', meta('l4proto'), 'tcp'), { counter: null }, { xt: { type: 'match', name: 'recent' } }],
+  ]);
+  const e = onlyError(doc);
+  assert.is(e.code, 'nft-unknown-statement');
+  assert.is(e.path, `/nftables/${firstRule(doc)}/add/rule/expr/2`);
+});
+
+test('a schema violation: a base chain priority given by name (nft 1.0.6 makes it a regular chain)', () => {
+  const doc = commandDoc({ chains: [{ name: 'c', base: { type: 'nat', hook: 'output', prio: 'dstnat' as never } }] });
+  const e = onlyError(doc);
+  assert.is(e.code, 'nft-schema');
+  assert.is(e.path, '/nftables/2/add/chain/prio');
+});
+
+test('schema violations: missing op, a type without its hook, an unknown property', () => {
+  const noOp = oneChain([[{ match: { left: meta('l4proto'), right: 'tcp' } }]]);
+  assert.equal(onlyError(noOp).path, `/nftables/${firstRule(noOp)}/add/rule/expr/0/match`);
+  const noHook = commandDoc({ chains: [{ name: 'c', base: { type: 'nat', prio: 0 } as never }] });
+  assert.equal(onlyError(noHook).path, '/nftables/2/add/chain');
+  const extra = oneChain([[accept]]);
+  (extra.nftables[1] as { add: { table: Record<string, unknown> } }).add.table.flags = ['dormant'];
+  const e = onlyError(extra);
+  assert.is(e.path, '/nftables/1/add/table');
+  assert.match(e.message, /'flags'/);
+});
+
+test('unsupported commands and schema versions', () => {
+  const doc = oneChain([[accept]]);
+  doc.nftables.push({ replace: { rule: { family: 'ip', table: 'kube-proxy', chain: 'base', handle: 4, expr: [] } } });
+  const e = onlyError(doc);
+  assert.is(e.code, 'nft-unknown-command');
+  assert.is(e.path, `/nftables/${doc.nftables.length - 1}`);
+  const v2 = oneChain([[accept]]);
+  v2.nftables[0] = { metainfo: { json_schema_version: 2 } };
+  assert.equal(onlyError(v2), {
+    code: 'nft-schema-version',
+    path: '/nftables/0/metainfo/json_schema_version',
+    message: onlyError(v2).message,
+  });
+});
+
+test('a reference to a missing set (command document: checked when the rule is added)', () => {
+  const doc = oneChain([[match('==', payload('ip', 'daddr'), '@nope'), accept]]);
+  const e = onlyError(doc);
+  assert.is(e.code, 'nft-missing-reference');
+  assert.is(e.path, `/nftables/${firstRule(doc)}/add/rule/expr`);
+  assert.match(e.message, /set 'nope'/);
+});
+
+test('a forward reference in a command document fails as nft -j -f fails', () => {
+  // The chain is created after the rule that jumps to it.
+  const doc = oneChain([[jump('later')]]);
+  doc.nftables.push({ add: { chain: { family: 'ip', table: 'kube-proxy', name: 'later' } } });
+  const e = onlyError(doc);
+  assert.is(e.code, 'nft-missing-reference');
+  assert.match(e.message, /chain 'later'/);
+});
+
+test('a reference to a missing chain in a listing: at the jump target', () => {
+  const listing = {
+    nftables: [
+      { table: { family: 'ip', name: 'kube-proxy', handle: 1 } },
+      {
+        chain: {
+          family: 'ip',
+          table: 'kube-proxy',
+          name: 'base',
+          handle: 1,
+          type: 'nat',
+          hook: 'output',
+          prio: -100,
+          policy: 'accept',
+        },
+      },
+      {
+        rule: { family: 'ip', table: 'kube-proxy', chain: 'base', handle: 2, expr: [{ counter: null }, goto('gone')] },
+      },
+    ],
+  };
+  const e = onlyError(listing);
+  assert.is(e.code, 'nft-missing-reference');
+  assert.is(e.path, '/nftables/2/rule/expr/1/goto/target');
+});
+
+test('a jump cycle: nft-jump-cycle at the rule that closes it', () => {
+  const doc = commandDoc({
+    chains: [
+      { name: 'base', base: { type: 'filter', hook: 'input', prio: 0 }, rules: [[jump('a')]] },
+      { name: 'a', rules: [[jump('b')]] },
+      { name: 'b', rules: [[match('==', meta('l4proto'), 'tcp'), goto('a')]] },
+    ],
+  });
+  const e = onlyError(doc);
+  assert.is(e.code, 'nft-jump-cycle');
+  assert.is(e.path, `/nftables/${doc.nftables.length - 1}/add/rule`);
+  assert.match(e.message, /a -> b -> a/);
+});
+
+test('a cycle through a verdict map element', () => {
+  const doc = commandDoc({
+    chains: [
+      { name: 'base', base: { type: 'filter', hook: 'input', prio: 0 }, rules: [[jump('a')]] },
+      { name: 'a', rules: [[{ vmap: { key: meta('l4proto'), data: '@m' } }]] },
+    ],
+    maps: [{ name: 'm', type: 'inet_proto', map: 'verdict', elem: [['tcp', jump('a')]] }],
+  });
+  assert.is(onlyError(doc).code, 'nft-jump-cycle');
+});
+
+test('jumps nested deeper than the kernel allows', () => {
+  const chains = Array.from({ length: 17 }, (_, i) => ({
+    name: `c${i}`,
+    ...(i === 0 ? { base: { type: 'filter' as const, hook: 'input', prio: 0 } } : {}),
+    rules: i < 16 ? [[jump(`c${i + 1}`)]] : [[accept]],
+  }));
+  const e = onlyError(commandDoc({ chains }));
+  assert.is(e.code, 'nft-jump-depth');
+  // 15 levels load
+  const ok = read(
+    commandDoc({ chains: chains.slice(0, 16).map((c, i) => (i === 15 ? { ...c, rules: [[accept]] } : c)) }),
+  );
+  assert.equal(ok.diagnostics, []);
+});
+
+test('dnat reachable from a filter chain; masquerade outside postrouting', () => {
+  const doc = oneChain([[jump('n')]], {
+    base: { type: 'filter', hook: 'output', prio: 0 },
+    chains: [{ name: 'n', rules: [[{ dnat: { addr: '10.0.0.1' } }]] }],
+  });
+  const e = onlyError(doc);
+  assert.is(e.code, 'nft-wrong-hook');
+  assert.is(e.path, `/nftables/${doc.nftables.length - 1}/add/rule/expr/0/dnat`);
+  assert.is(onlyError(oneChain([[{ masquerade: null }]])).code, 'nft-wrong-hook');
+});
+
+test('ip6 nexthdr is not the transport protocol', () => {
+  const doc = oneChain([[match('==', payload('ip6', 'nexthdr'), 'tcp'), accept]], { family: 'ip6' });
+  const e = onlyError(doc);
+  assert.is(e.code, 'nft-unsupported');
+  assert.is(e.path, `/nftables/${firstRule(doc)}/add/rule/expr/0/match/left/payload`);
+  assert.match(e.message, /extension header/);
+});
+
+test('family mismatches: ip6 fields in an ip table, dnat ip6 in an ip table', () => {
+  assert.is(onlyError(oneChain([[match('==', payload('ip6', 'daddr'), '::1'), accept]])).code, 'nft-family-mismatch');
+  assert.is(onlyError(oneChain([[{ dnat: { family: 'ip6', addr: '::1' } }]])).code, 'nft-family-mismatch');
+});
+
+test('a th port read without a port-protocol guard', () => {
+  const doc = oneChain([[match('==', payload('th', 'dport'), 80), accept]]);
+  const e = onlyError(doc);
+  assert.is(e.code, 'nft-unguarded-port');
+  assert.is(e.path, `/nftables/${firstRule(doc)}/add/rule/expr/0/match/left`);
+  // guarded by a protocol test, or by the protocol part of each map key: fine
+  assert.equal(
+    read(oneChain([[match('==', meta('l4proto'), 'udp'), match('==', payload('th', 'dport'), 53), accept]]))
+      .diagnostics,
+    [],
+  );
+  const icmpKey = oneChain([
+    [{ vmap: { key: concat(meta('l4proto'), payload('th', 'dport')), data: { set: [[concat('icmp', 8), accept]] } } }],
+  ]);
+  assert.is(onlyError(icmpKey).code, 'nft-unguarded-port');
+});
+
+test('constructs the model cannot express exactly', () => {
+  const cases: [string, unknown[][], Record<string, unknown>?][] = [
+    ['ct status != dnat (whole status word)', [[match('!=', ct('status'), 'dnat'), accept]]],
+    ['meta random & 5 (not 2^k-1)', [[match('<', and(meta('random'), 5), 2), accept]]],
+    ['a partially masked address', [[match('==', and(payload('ip', 'saddr'), '255.255.0.0'), '10.1.0.0'), accept]]],
+    ['protocol gre alone', [[match('==', meta('l4proto'), 47), accept]]],
+    ['icmp in an ip6 table', [[match('==', meta('l4proto'), 'icmp'), accept]], { family: 'ip6' }],
+    ['iifname "*" (also matches packets without an input interface)', [[match('==', meta('iifname'), '*'), accept]]],
+    [
+      'masquerade random',
+      [[{ masquerade: { flags: ['random', 'persistent'] } }]],
+      { base: { type: 'nat', hook: 'postrouting', prio: 100 } },
+    ],
+    ['dnat to a range', [[{ dnat: { addr: { range: ['10.0.0.1', '10.0.0.2'] } } }]]],
+    ['meta mark compared with <', [[match('<', meta('mark'), 5), accept]]],
+    ['fib daddr type unicast', [[match('==', { fib: { result: 'type', flags: ['daddr'] } }, 'unicast'), accept]]],
+  ];
+  for (const [what, rules, more] of cases) {
+    const e = onlyError(oneChain(rules, (more ?? {}) as never));
+    assert.ok(['nft-unsupported', 'nft-bad-value'].includes(e.code), `${what}: ${e.code} ${e.message}`);
+  }
+});
+
+test('dynamic sets: add instead of update, a different per-element timeout, no timeout', () => {
+  const sets = [{ name: 'aff', type: 'ipv4_addr', flags: ['timeout'], timeout: 600 }];
+  const upd = (elem: unknown, op = 'update') => oneChain([[{ set: { op, elem, set: '@aff' } }]], { sets });
+  assert.is(onlyError(upd(payload('ip', 'saddr'), 'add')).code, 'nft-unsupported');
+  const doc = upd({ elem: { val: payload('ip', 'saddr'), timeout: 30 } });
+  const e = onlyError(doc);
+  assert.is(e.code, 'nft-affinity');
+  assert.is(e.path, `/nftables/${firstRule(doc)}/add/rule/expr/0/set/elem/elem/timeout`);
+  const listed = oneChain([[match('==', payload('ip', 'saddr'), '@aff'), accept]], {
+    sets: [{ ...sets[0], elem: [{ elem: { val: '192.168.0.2', timeout: 30, expires: 20 } }] }],
+  });
+  assert.is(onlyError(listed).code, 'nft-affinity');
+  const noTimeout = oneChain([[match('==', payload('ip', 'saddr'), '@d'), accept]], {
+    sets: [{ name: 'd', type: 'ipv4_addr', flags: ['dynamic'] }],
+  });
+  assert.is(onlyError(noTimeout).code, 'nft-affinity');
+  const portKey = oneChain(
+    [
+      [
+        match('==', meta('l4proto'), 'tcp'),
+        match('==', concat(payload('ip', 'saddr'), payload('th', 'dport')), '@p'),
+        accept,
+      ],
+    ],
+    { sets: [{ name: 'p', type: ['ipv4_addr', 'inet_service'], flags: ['timeout'], timeout: 5 }] },
+  );
+  assert.is(onlyError(portKey).code, 'nft-affinity');
+});
+
+test('command semantics: create of an existing chain, delete of a missing table, delete of a chain in use', () => {
+  const create = oneChain([[accept]]);
+  create.nftables.push({ create: { chain: { family: 'ip', table: 'kube-proxy', name: 'base' } } });
+  assert.is(onlyError(create).code, 'nft-exists');
+  const del = oneChain([[accept]]);
+  del.nftables.splice(1, 0, { delete: { table: { family: 'ip', name: 'kube-proxy' } } });
+  assert.is(onlyError(del).code, 'nft-missing-reference');
+  const busy = oneChain([[jump('a')]], { chains: [{ name: 'a', rules: [[accept]] }] });
+  busy.nftables.push({ delete: { chain: { family: 'ip', table: 'kube-proxy', name: 'a' } } });
+  assert.is(onlyError(busy).code, 'nft-delete-busy');
+});
+
+test('a map element added again with another value', () => {
+  const doc = oneChain([[{ vmap: { key: meta('l4proto'), data: '@m' } }]], {
+    maps: [{ name: 'm', type: 'inet_proto', map: 'verdict', elem: [['tcp', accept]] }],
+  });
+  doc.nftables.push({
+    add: { element: { family: 'ip', table: 'kube-proxy', name: 'm', elem: [['tcp', { drop: null }]] } },
+  });
+  assert.is(onlyError(doc).code, 'nft-element-conflict');
+});
+
+test('text input: invalid JSON, and line:column spans for pointers', () => {
+  const bad = readNftables('{"nftables": [', { file: 'x.json' });
+  assert.is(bad.diagnostics[0]?.code, 'nft-invalid-json');
+  const doc = oneChain([[match('==', payload('th', 'dport'), 80), accept]]);
+  const text = JSON.stringify(doc, null, 1);
+  const r = readNftables(text, { file: 'x.json' });
+  const d = r.diagnostics[0]!;
+  assert.is(d.code, 'nft-unguarded-port');
+  assert.ok(d.span, 'span');
+  const at = text.slice(d.span!.start.offset, d.span!.end.offset);
+  assert.equal(JSON.parse(at), payload('th', 'dport'));
+  assert.is(text.split('\n')[d.span!.start.line - 1]!.trimStart().startsWith('"left"'), true);
+});
+
+test('no kube-proxy table: a warning, no program', () => {
+  const r = read({ nftables: [{ add: { table: { family: 'inet', name: 'firewalld' } } }] });
+  assert.equal(
+    r.diagnostics.map((d) => [d.code, d.severity]),
+    [['nft-no-table', 'warning']],
+  );
+  assert.equal(r.programs, []);
+  // an ip table of another name is read when asked for by name
+  const other = read(commandDoc({ table: 'mine', chains: [{ name: 'c', rules: [[accept]] }] }), 'mine');
+  assert.is(other.programs.length, 1);
+  void or;
+});
+
+test.run();

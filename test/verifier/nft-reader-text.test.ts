@@ -1,0 +1,68 @@
+// The nft reader's text path: items are found by a scanner and parsed one by one; rules keep their
+// place in the text. It must read exactly what parsing the whole document reads, whatever the
+// layout, and fall back to a whole parse (with a precise JSON error) when the text is unusual.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { readNftables } from '../../verifier/nftables/index.ts';
+import { scanItems } from '../../verifier/nftables/scan.ts';
+import { readText } from './fixtures.ts';
+import { accept, match, meta, oneChain, withoutOrigins } from './nft-support.ts';
+
+const test = suite('nft reader: text input');
+
+const doc = oneChain([
+  [match('==', meta('iifname'), 'a"b\\\\[{'), accept],
+  [match('==', meta('l4proto'), 'tcp'), { counter: null }, accept],
+]);
+
+test('the scanner finds each item, strings with quotes, backslashes and brackets included', () => {
+  const text = JSON.stringify(doc);
+  const s = scanItems(text);
+  assert.ok(s);
+  const items = [];
+  for (let k = 0; k < s!.spans.length; k += 2) items.push(JSON.parse(text.slice(s!.spans[k], s!.spans[k + 1])));
+  assert.equal(items, doc.nftables);
+  assert.equal(scanItems(' {\n "nftables" : [ ] } \n')?.spans, []);
+  assert.is(scanItems('{"nftables":[],"x":1}'), null);
+  assert.is(scanItems('{"other":[]}'), null);
+  assert.is(scanItems('{"nftables":[{"a":"unterminated}]}'), null);
+});
+
+test('text (compact, indented) and parsed input read to the same program; origins slice the rule', () => {
+  const parsed = readNftables(doc, { file: 'x' });
+  for (const text of [JSON.stringify(doc), JSON.stringify(doc, null, 2)]) {
+    const r = readNftables(text, { file: 'x' });
+    assert.equal(r.diagnostics, []);
+    assert.fixture(withoutOrigins(r.programs), withoutOrigins(parsed.programs));
+    const rule = r.programs[0]!.chains.get('ip kube-proxy/base')!.rules[1]!;
+    assert.equal(JSON.parse(rule.origin.text), (doc.nftables[4] as { add: { rule: unknown } }).add.rule);
+    assert.is(rule.origin.jsonPath, '/nftables/4/add/rule');
+  }
+});
+
+test('a listing fixture and a command fixture read the same as text and as parsed JSON', () => {
+  for (const f of ['everything-node-a.nft.json', 'kube-proxy-shape.list.json']) {
+    const text = readText(new URL(`fixtures/${f}`, import.meta.url));
+    assert.fixture(
+      withoutOrigins(readNftables(text, { file: f }).programs),
+      withoutOrigins(readNftables(JSON.parse(text), { file: f }).programs),
+      f,
+    );
+  }
+});
+
+test('an unusual or broken text falls back to one parse: precise JSON errors, no duplicate diagnostics', () => {
+  const broken = `${JSON.stringify(doc).slice(0, -3)}x]}`;
+  const r = readNftables(broken, { file: 'x' });
+  assert.equal(
+    r.diagnostics.map((d) => d.code),
+    ['nft-invalid-json'],
+  );
+  const extra = JSON.stringify({ ...doc, comment: 'x' });
+  assert.equal(
+    readNftables(extra, { file: 'x' }).diagnostics.map((d) => d.code),
+    ['nft-schema'],
+  );
+});
+
+test.run();

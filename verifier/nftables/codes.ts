@@ -1,0 +1,105 @@
+// Every diagnostic the verifier's nftables reader can report. Each names the JSON pointer of the
+// offending value (Diagnostic.path) and, when the reader was given the text, its line and column.
+// Closed world: a construct the model cannot express exactly is an error, never "assume it matches".
+import { defineCodes } from '../../common/diagnostics.ts';
+
+const e = 'error' as const;
+const w = 'warning' as const;
+
+export const { codes: nftCodes, table: nftCodeTable } = defineCodes({
+  'nft-invalid-json': {
+    severity: e,
+    message: (reason: string) => `the nftables document is not valid JSON: ${reason}`,
+  },
+  'nft-schema': {
+    severity: e,
+    message: (what: string) => `not in the nftables JSON subset the verifier reads: ${what}`,
+  },
+  'nft-schema-version': {
+    severity: e,
+    message: (version: unknown) =>
+      `json_schema_version ${JSON.stringify(version)} is not supported; the verifier reads libnftables JSON schema version 1`,
+  },
+  'nft-unknown-command': {
+    severity: e,
+    message: (command: string) =>
+      `command '${command}' is not read by the verifier (it reads add, create, insert, delete and flush, and bare listed objects)`,
+  },
+  'nft-unknown-object': {
+    severity: e,
+    message: (kind: string, table: string) =>
+      `object kind '${kind}' in table ${table} is not in the verifier's model (it reads tables, chains, rules, sets, maps and elements)`,
+  },
+  'nft-unknown-statement': {
+    severity: e,
+    message: (name: string) =>
+      `statement '${name}' is not in the verifier's model, so the rule's effect on a packet is unknown`,
+  },
+  'nft-unknown-expression': {
+    severity: e,
+    message: (name: string) => `expression '${name}' is not in the verifier's model, so what the rule tests is unknown`,
+  },
+  'nft-unsupported': {
+    severity: e,
+    message: (what: string) => `${what}; the verifier cannot model this exactly`,
+  },
+  'nft-bad-value': {
+    severity: e,
+    message: (value: string, expected: string) => `${value} is not ${expected}`,
+  },
+  'nft-family-mismatch': {
+    severity: e,
+    message: (what: string, family: string) => `${what} does not belong in a table of family ${family}`,
+  },
+  'nft-unguarded-port': {
+    severity: e,
+    message: (what: string) =>
+      `${what} reads a port without a protocol test that limits the packet to tcp, udp or sctp (for other protocols it reads unrelated header bytes)`,
+  },
+  'nft-missing-reference': {
+    severity: e,
+    message: (kind: string, name: string, where: string) => `${kind} '${name}' does not exist in ${where}`,
+  },
+  'nft-exists': {
+    severity: e,
+    message: (kind: string, name: string) => `'create' of ${kind} '${name}' fails: it already exists`,
+  },
+  'nft-redefined': {
+    severity: e,
+    message: (kind: string, name: string, why: string) => `${kind} '${name}' is declared again differently: ${why}`,
+  },
+  'nft-delete-busy': {
+    severity: e,
+    message: (kind: string, name: string, user: string) =>
+      `${kind} '${name}' cannot be deleted: ${user} still refers to it`,
+  },
+  'nft-element-conflict': {
+    severity: e,
+    message: (set: string, key: string) => `element ${key} of map '${set}' is added again with a different value`,
+  },
+  'nft-missing-element': {
+    severity: e,
+    message: (set: string, key: string) => `element ${key} cannot be deleted from '${set}': it is not there`,
+  },
+  'nft-jump-cycle': {
+    severity: e,
+    message: (path: string) => `the chains form a jump cycle (${path}); the kernel refuses to load such a ruleset`,
+  },
+  'nft-jump-depth': {
+    severity: e,
+    message: (path: string) =>
+      `jumps nest deeper than the kernel's 16 levels (${path}); the kernel refuses to load such a ruleset`,
+  },
+  'nft-wrong-hook': {
+    severity: e,
+    message: (what: string, where: string) => `${what} cannot run in ${where}; the kernel refuses to load it`,
+  },
+  'nft-affinity': {
+    severity: e,
+    message: (what: string) => `dynamic set: ${what}`,
+  },
+  'nft-no-table': {
+    severity: w,
+    message: (table: string) => `the document has no ip or ip6 table named '${table}': there is nothing to verify`,
+  },
+});

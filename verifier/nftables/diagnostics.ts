@@ -1,0 +1,45 @@
+// Where the reader's diagnostics go: each is made at a JSON pointer; when the reader has the
+// document's text, the pointer is also turned into a line:column span (for the first diagnostics
+// only: locating means scanning the text, and a 200 MB document with thousands of errors should
+// not be scanned thousands of times).
+import type { Diagnostic } from '../../common/diagnostics.ts';
+import { makeSourceFile, type SourceFile, spanOf } from '../../common/source.ts';
+import { nftCodes } from './codes.ts';
+import { locatePointer } from './pointer.ts';
+
+type Codes = typeof nftCodes;
+export type CodeName = keyof Codes;
+/** A code's message arguments (its factory's parameters after the location). */
+type Args<K extends CodeName> = Parameters<Codes[K]> extends [unknown, ...infer R] ? R : never;
+
+const LOCATE_LIMIT = 50;
+
+export class DiagnosticSink {
+  readonly diagnostics: Diagnostic[] = [];
+  private source: SourceFile | null = null;
+  constructor(
+    readonly file: string,
+    private readonly text: string | null,
+  ) {}
+
+  /** Report `code` at the value `pointer` names. */
+  report<K extends CodeName>(code: K, pointer: string, ...args: Args<K>): void {
+    const factory = nftCodes[code] as (
+      where: { file: string; span: null; path: string },
+      ...a: unknown[]
+    ) => Diagnostic;
+    const d = factory({ file: this.file, span: null, path: pointer }, ...args);
+    if (this.text !== null && this.diagnostics.length < LOCATE_LIMIT) {
+      const at = locatePointer(this.text, pointer);
+      if (at) {
+        this.source ??= makeSourceFile(this.file, this.text);
+        d.span = spanOf(this.source, at.start, at.end);
+      }
+    }
+    this.diagnostics.push(d);
+  }
+
+  get errorCount(): number {
+    return this.diagnostics.filter((d) => d.severity === 'error').length;
+  }
+}

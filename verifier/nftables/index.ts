@@ -1,0 +1,87 @@
+// The verifier's nftables reader: libnftables JSON (a command document for `nft -j -f`, or the
+// output of `nft -j list ruleset`) -> one NetfilterProgram per family of kube-proxy's table. It
+// shares no code with backends/nftables: the schema, the command semantics and the meaning of each
+// statement are written here from nft's and the kernel's behaviour (docs in README.md).
+import type { Diagnostic } from '../../common/diagnostics.ts';
+import type { NetfilterProgram } from '../model/program.ts';
+import { DiagnosticSink } from './diagnostics.ts';
+import { applyDocument, DocumentApplier } from './document.ts';
+import { buildPrograms } from './program.ts';
+import { scanItems } from './scan.ts';
+import { checkEnvelope, checkShape } from './schema.ts';
+import type { RulesetState } from './state.ts';
+
+export interface NftReadOptions {
+  /** The artifact's name as the user gave it ("<memory>" when compiled in memory). */
+  file: string;
+  /** The name of the ip/ip6 tables to read (default kube-proxy). */
+  table?: string;
+}
+
+export interface NftReadResult {
+  /** One program per family present (ipv4 first); empty when there are errors. */
+  programs: NetfilterProgram[];
+  diagnostics: Diagnostic[];
+}
+
+/** Read a document given as JSON text (diagnostics then carry line and column) or already parsed. */
+export function readNftables(input: string | unknown, options: NftReadOptions): NftReadResult {
+  const text = typeof input === 'string' ? input : null;
+  const sink = new DiagnosticSink(options.file, text);
+  const table = options.table ?? 'kube-proxy';
+  let state = text === null ? null : readItems(text, table, sink);
+  if (state === null) {
+    let doc: unknown = input;
+    if (text !== null) {
+      try {
+        doc = JSON.parse(text);
+      } catch (e) {
+        sink.report('nft-invalid-json', '', (e as Error).message);
+        return { programs: [], diagnostics: sink.diagnostics };
+      }
+    }
+    if (!checkEnvelope(doc, sink)) return { programs: [], diagnostics: sink.diagnostics };
+    state = applyDocument(doc as { nftables: Record<string, unknown>[] }, table, sink);
+  }
+  if (state.tables.size === 0) sink.report('nft-no-table', '', table);
+  const programs = buildPrograms(state, options.file, sink);
+  return { programs: sink.errorCount > 0 ? [] : programs, diagnostics: sink.diagnostics };
+}
+
+const COMMAND_START = /\{\s*"(?:add|create|insert|delete|flush)"/y;
+
+/**
+ * The text path: items found by scanning and parsed one by one (scan.ts says why). null when the
+ * text is not plainly `{"nftables": [...]}` or an item does not parse: the caller parses the whole
+ * text, which reports JSON errors precisely.
+ */
+function readItems(text: string, table: string, sink: DiagnosticSink): RulesetState | null {
+  const scan = scanItems(text);
+  if (!scan) return null;
+  const { spans } = scan;
+  let form: 'commands' | 'listing' = 'listing';
+  for (let k = 0; k < spans.length; k += 2) {
+    COMMAND_START.lastIndex = spans[k]!;
+    if (COMMAND_START.test(text)) {
+      form = 'commands';
+      break;
+    }
+  }
+  const applier = new DocumentApplier(form, table, sink, text);
+  for (let k = 0; k < spans.length; k += 2) {
+    const index = k / 2;
+    let raw: unknown;
+    try {
+      raw = JSON.parse(text.slice(spans[k], spans[k + 1]));
+    } catch {
+      sink.diagnostics.length = 0; // start again on the whole text
+      return null;
+    }
+    if (!checkShape('item', raw, `/nftables/${index}`, sink)) continue;
+    applier.item(raw as Record<string, unknown>, index, { start: spans[k]!, end: spans[k + 1]! });
+  }
+  return applier.state;
+}
+
+export { nftCodeTable } from './codes.ts';
+export { verifierSchema } from './schema.ts';

@@ -1,0 +1,389 @@
+// One command applied to one object of a table in scope, with nft's rules: what `add`, `create`,
+// `insert`, `delete` and `flush` do to tables, chains, rules, sets, maps and elements, what fails
+// (a missing object, an existing one for `create`, one still in use for `delete`), and in a command
+// document that a rule or element names only chains and sets that exist already.
+import type { DiagnosticSink } from './diagnostics.ts';
+import { child, locatePointer } from './pointer.ts';
+import { checkShape, type ObjectShape } from './schema.ts';
+import {
+  type BaseSpec,
+  type ElementState,
+  type Hook,
+  type ItemSpan,
+  type NftFamily,
+  type Refs,
+  type RuleState,
+  type RulesetState,
+  referencesOf,
+  type SetState,
+  type TableState,
+} from './state.ts';
+import { isObject } from './values.ts';
+
+export const tableKey = (family: string, name: string): string => `${family} ${name}`;
+
+export interface Item {
+  index: number;
+  command: string;
+  kind: string;
+  obj: Record<string, unknown> | null;
+  /** Pointer to the object. */
+  pointer: string;
+}
+
+const SHAPES: Record<string, Partial<Record<string, ObjectShape>>> = {
+  add: { table: 'table', chain: 'chain', rule: 'rule', set: 'set', map: 'map', element: 'element' },
+  create: { table: 'table', chain: 'chain', set: 'set', map: 'map', element: 'element' },
+  insert: { rule: 'rule' },
+  delete: { table: 'tableRef', chain: 'chainRef', set: 'setRef', map: 'setRef', element: 'element' },
+  flush: { table: 'tableRef', chain: 'chainRef', set: 'setRef', map: 'setRef' },
+};
+
+export class Applier {
+  constructor(
+    private readonly state: RulesetState,
+    private readonly sink: DiagnosticSink,
+    private readonly form: 'commands' | 'listing',
+  ) {}
+
+  apply(item: Item, family: NftFamily, tname: string, span?: ItemSpan): void {
+    const { command, kind, pointer } = item;
+    const shape = SHAPES[command]?.[kind];
+    if (!shape) {
+      if (['add', 'create'].includes(command) && !(kind in SHAPES.add!))
+        this.sink.report('nft-unknown-object', pointer, kind, `${family} ${tname}`);
+      else this.sink.report('nft-unknown-command', pointer, `${command} ${kind}`);
+      return;
+    }
+    const obj = item.obj as Record<string, unknown>;
+    // A declaration outside the subset is still applied (best effort, when it names itself), so
+    // the objects that follow are not also reported as referring to nothing.
+    if (!checkShape(shape, item.obj, pointer, this.sink) && !isDeclaration(command, kind, obj)) return;
+    const key = tableKey(family, tname);
+    if (kind === 'table') {
+      this.table(command, family, tname, key, pointer);
+      return;
+    }
+    const table = this.state.tables.get(key);
+    if (!table) {
+      this.sink.report('nft-missing-reference', pointer, 'table', tname, `family ${family}`);
+      return;
+    }
+    if (kind === 'chain') this.chain(command, table, obj, pointer);
+    else if (kind === 'rule')
+      this.rule(command, table, obj, pointer, span === undefined ? null : { ...span, index: item.index });
+    else if (kind === 'set' || kind === 'map') this.set(command, kind, table, obj, pointer);
+    else this.element(command, table, obj, pointer);
+  }
+
+  private table(command: string, family: NftFamily, name: string, key: string, pointer: string): void {
+    const existing = this.state.tables.get(key);
+    switch (command) {
+      case 'add':
+      case 'create':
+        if (existing && command === 'create') this.sink.report('nft-exists', pointer, 'table', name);
+        if (!existing) this.state.tables.set(key, { family, name, pointer, chains: new Map(), sets: new Map() });
+        return;
+      case 'delete':
+        if (!existing) this.sink.report('nft-missing-reference', pointer, 'table', name, `family ${family}`);
+        this.state.tables.delete(key);
+        return;
+      case 'flush':
+        if (!existing) this.sink.report('nft-missing-reference', pointer, 'table', name, `family ${family}`);
+        else for (const c of existing.chains.values()) c.rules = [];
+        return;
+    }
+  }
+
+  private chain(command: string, table: TableState, obj: Record<string, unknown>, pointer: string): void {
+    const name = obj.name as string;
+    const existing = table.chains.get(name);
+    const where = `table ${table.family} ${table.name}`;
+    if (command === 'delete' || command === 'flush') {
+      if (!existing) {
+        this.sink.report('nft-missing-reference', pointer, 'chain', name, where);
+        return;
+      }
+      if (command === 'flush') existing.rules = [];
+      else {
+        const user = this.userOf(table, (refs) => refs.chains.includes(name), name);
+        if (user) {
+          this.sink.report('nft-delete-busy', pointer, 'chain', name, user);
+          return;
+        }
+        table.chains.delete(name);
+      }
+      return;
+    }
+    const base: BaseSpec | null =
+      obj.hook === undefined
+        ? null
+        : {
+            type: obj.type as BaseSpec['type'],
+            hook: obj.hook as Hook,
+            prio: obj.prio as number,
+            policy: (obj.policy as BaseSpec['policy'] | undefined) ?? 'accept',
+          };
+    if (!existing) {
+      table.chains.set(name, { name, pointer, base, rules: [] });
+      return;
+    }
+    if (command === 'create') {
+      this.sink.report('nft-exists', pointer, 'chain', name);
+      return;
+    }
+    if (!base) return;
+    if (!existing.base) {
+      this.sink.report('nft-redefined', pointer, 'chain', name, 'a regular chain cannot become a base chain');
+      return;
+    }
+    if (existing.base.type !== base.type || existing.base.hook !== base.hook || existing.base.prio !== base.prio) {
+      this.sink.report('nft-redefined', pointer, 'chain', name, 'its type, hook or priority differ');
+      return;
+    }
+    existing.base.policy = base.policy;
+  }
+
+  private rule(
+    command: string,
+    table: TableState,
+    obj: Record<string, unknown>,
+    pointer: string,
+    at: { start: number; end: number; index: number } | null,
+  ): void {
+    const chain = table.chains.get(obj.chain as string);
+    if (!chain) {
+      this.sink.report(
+        'nft-missing-reference',
+        pointer,
+        'chain',
+        obj.chain as string,
+        `table ${table.family} ${table.name}`,
+      );
+      return;
+    }
+    if (this.form === 'commands' && (obj.handle !== undefined || obj.index !== undefined)) {
+      this.sink.report(
+        'nft-unsupported',
+        pointer,
+        'a rule placed by handle or index depends on the rules already loaded in the kernel',
+      );
+      return;
+    }
+    const expr = obj.expr as unknown[];
+    const refs = referencesOf(expr);
+    if (this.form === 'commands' && !this.referencesExist(table, refs, `${pointer}/expr`)) return;
+    const rule: RuleState = { refs, pointer };
+    const src = this.state.source;
+    const span = src !== null && at !== null ? ruleSpan(src, at, pointer.slice(`/nftables/${at.index}`.length)) : null;
+    if (span) {
+      rule.start = span.start;
+      rule.end = span.end;
+    } else rule.obj = obj;
+    if (typeof obj.comment === 'string') rule.comment = obj.comment;
+    if (command === 'insert') chain.rules.unshift(rule);
+    else chain.rules.push(rule);
+  }
+
+  private set(command: string, kind: 'set' | 'map', table: TableState, obj: Record<string, unknown>, p: string): void {
+    const name = obj.name as string;
+    const existing = table.sets.get(name);
+    if (command === 'delete' || command === 'flush') {
+      if (!existing) {
+        this.sink.report('nft-missing-reference', p, kind, name, `table ${table.family} ${table.name}`);
+        return;
+      }
+      if (command === 'flush') existing.elements.clear();
+      else {
+        const user = this.userOf(table, (refs) => refs.sets.includes(name), null);
+        if (user) {
+          this.sink.report('nft-delete-busy', p, kind, name, user);
+          return;
+        }
+        table.sets.delete(name);
+      }
+      return;
+    }
+    const flags = obj.flags === undefined ? [] : Array.isArray(obj.flags) ? obj.flags : [obj.flags];
+    const s: SetState = {
+      kind,
+      name,
+      pointer: p,
+      keyType: typeParts(obj.type),
+      dataType: kind === 'map' ? (obj.map === 'verdict' ? 'verdict' : typeParts(obj.map)) : null,
+      flags: new Set(flags as string[]),
+      timeout: typeof obj.timeout === 'number' ? obj.timeout : null,
+      elements: new Map(),
+    };
+    let target = existing;
+    if (!existing) {
+      table.sets.set(name, s);
+      target = s;
+    } else if (command === 'create') {
+      this.sink.report('nft-exists', p, kind, name);
+      return;
+    } else if (!sameSetType(existing, s)) {
+      this.sink.report('nft-redefined', p, kind, name, 'its type, flags or timeout differ');
+      return;
+    }
+    if (obj.elem !== undefined) this.addElements(command, table, target!, obj.elem, child(p, 'elem'));
+  }
+
+  private element(command: string, table: TableState, obj: Record<string, unknown>, pointer: string): void {
+    const name = obj.name as string;
+    const set = table.sets.get(name);
+    if (!set) {
+      this.sink.report('nft-missing-reference', pointer, 'set', name, `table ${table.family} ${table.name}`);
+      return;
+    }
+    const at = child(pointer, 'elem');
+    if (command === 'delete') {
+      const { list, single } = elementList(set.kind, obj.elem);
+      for (const [i, e] of list.entries()) {
+        const id = elementId(unwrap(set.kind === 'map' && Array.isArray(e) ? e[0] : e).key);
+        if (!set.elements.delete(id)) this.sink.report('nft-missing-element', single ? at : child(at, i), name, id);
+      }
+      return;
+    }
+    this.addElements(command, table, set, obj.elem, at);
+  }
+
+  private addElements(command: string, table: TableState, set: SetState, elem: unknown, at: string): void {
+    const { list, single } = elementList(set.kind, elem);
+    for (const [i, e] of list.entries()) {
+      const p = single ? at : child(at, i);
+      if (set.kind === 'map' && !isPair(e)) {
+        this.sink.report('nft-bad-value', p, JSON.stringify(e), `a [key, value] pair of map '${set.name}'`);
+        continue;
+      }
+      if (set.kind === 'set' && isPair(e)) {
+        this.sink.report('nft-bad-value', p, JSON.stringify(e), `a key of set '${set.name}' (it is not a map)`);
+        continue;
+      }
+      const [rawKey, data] = set.kind === 'map' ? (e as [unknown, unknown]) : [e, undefined];
+      if (
+        this.form === 'commands' &&
+        data !== undefined &&
+        !this.referencesExist(table, referencesOf(data), child(p, 1))
+      )
+        continue;
+      const { key, timeout } = unwrap(rawKey);
+      const id = elementId(key);
+      const el: ElementState = { key, pointer: p };
+      if (data !== undefined) el.data = data;
+      if (timeout !== undefined) el.timeout = timeout;
+      const prev = set.elements.get(id);
+      if (prev) {
+        if (command === 'create') this.sink.report('nft-exists', p, 'element', id);
+        else if (JSON.stringify(prev.data) !== JSON.stringify(data))
+          this.sink.report('nft-element-conflict', p, set.name, id);
+        continue;
+      }
+      set.elements.set(id, el);
+    }
+  }
+
+  /** In a command document, every chain and set a rule or element names must exist already. */
+  private referencesExist(table: TableState, refs: Refs, pointer: string): boolean {
+    let ok = true;
+    for (const c of refs.chains)
+      if (!table.chains.has(c)) {
+        this.sink.report('nft-missing-reference', pointer, 'chain', c, `table ${table.family} ${table.name}`);
+        ok = false;
+      }
+    for (const s of refs.sets)
+      if (!table.sets.has(s)) {
+        this.sink.report('nft-missing-reference', pointer, 'set', s, `table ${table.family} ${table.name}`);
+        ok = false;
+      }
+    return ok;
+  }
+
+  /** A rule or map that refers to something (for delete), described for the user; null if none. */
+  private userOf(table: TableState, uses: (refs: Refs) => boolean, self: string | null): string | null {
+    for (const c of table.chains.values()) {
+      if (c.name === self) continue;
+      for (const r of c.rules) if (uses(r.refs)) return `a rule of chain '${c.name}' (${r.pointer})`;
+    }
+    for (const s of table.sets.values())
+      for (const e of s.elements.values()) if (uses(referencesOf(e.data))) return `an element of map '${s.name}'`;
+    return null;
+  }
+}
+
+const isDeclaration = (command: string, kind: string, obj: Record<string, unknown>): boolean =>
+  (command === 'add' || command === 'create') &&
+  ['table', 'chain', 'set', 'map'].includes(kind) &&
+  typeof obj.name === 'string' &&
+  (kind === 'table' || typeof obj.table === 'string') &&
+  (kind !== 'chain' || obj.hook === undefined || typeof obj.prio === 'number');
+
+/**
+ * Where the rule object at `path` (`/rule` or `/<command>/rule`) of an item is in the source text.
+ * The rule is the item's last value (every wrapper has one key), so it ends where the wrappers'
+ * closing braces begin: only the keys at the start are scanned, never the rule itself.
+ */
+function ruleSpan(source: string, item: ItemSpan, path: string): ItemSpan | null {
+  const found = locatePointer(source, path, item.start, false);
+  if (!found) return null;
+  let end = item.end;
+  const wrappers = path.split('/').length - 1;
+  for (let w = 0; w < wrappers; w++) {
+    end--; // at a wrapper's closing brace
+    if (source.charCodeAt(end) !== 0x7d) return null;
+    while (end > found.start && isSpace(source.charCodeAt(end - 1))) end--;
+  }
+  return source.charCodeAt(end - 1) === 0x7d ? { start: found.start, end } : null;
+}
+
+const isSpace = (c: number): boolean => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+
+/** A map element: [key, value]. */
+const isPair = (v: unknown): boolean => Array.isArray(v) && v.length === 2;
+
+/**
+ * The elements of an `elem` property: a set's is a key or an array of keys; a map's is an array of
+ * [key, value] pairs, or one pair alone (keys are never arrays, so the two cannot be confused).
+ */
+function elementList(kind: 'set' | 'map', elem: unknown): { list: unknown[]; single: boolean } {
+  if (!Array.isArray(elem)) return { list: [elem], single: true };
+  if (kind === 'map' && isPair(elem) && !elem.every(Array.isArray)) return { list: [elem], single: true };
+  return { list: elem, single: false };
+}
+
+function unwrap(v: unknown): { key: unknown; timeout?: number } {
+  if (isObject(v) && isObject(v.elem)) {
+    const e = v.elem as { val: unknown; timeout?: number };
+    return e.timeout === undefined ? { key: e.val } : { key: e.val, timeout: e.timeout };
+  }
+  return { key: v };
+}
+
+/** Identity of a key: its JSON with numeric strings as numbers (nft reads "0x4000" as 16384). */
+export function elementId(key: unknown): string {
+  return JSON.stringify(key, (_k, v: unknown) =>
+    typeof v === 'string' && /^(0x[0-9a-fA-F]+|[0-9]+)$/.test(v) ? Number(v) : v,
+  );
+}
+
+function typeParts(t: unknown): string[] {
+  if (Array.isArray(t)) return t as string[];
+  return String(t).split(' . ');
+}
+
+function sameSetType(a: SetState, b: SetState): boolean {
+  return (
+    a.kind === b.kind &&
+    a.keyType.join('.') === b.keyType.join('.') &&
+    JSON.stringify(a.dataType) === JSON.stringify(b.dataType) &&
+    a.timeout === b.timeout &&
+    [...a.flags]
+      .filter((f) => f !== 'dynamic')
+      .sort()
+      .join() ===
+      [...b.flags]
+        .filter((f) => f !== 'dynamic')
+        .sort()
+        .join()
+  );
+}

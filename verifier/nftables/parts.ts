@@ -1,0 +1,170 @@
+// Constants on the right of a test, and the keys of set and map elements, read as the model's
+// KeyParts for the readers on the left: one part per packet field, element by element.
+import type { Protocol } from '../../common/kubernetes.ts';
+import { L4_PROTOCOLS, type L4Protocol } from '../../compiler/ir/packet.ts';
+import type { KeyPart } from '../model/program.ts';
+import { describe, type KeyContext, type Reader } from './keys.ts';
+import { child } from './pointer.ts';
+import {
+  isBad,
+  isObject,
+  mergeRanges,
+  protocolClasses,
+  type Read,
+  readAddressRange,
+  readIfname,
+  readPortRange,
+  readProtocolNumbers,
+} from './values.ts';
+
+/** A part of a key, or — for a constant reader — whether the element's value holds the constant. */
+export type PartOrConst = KeyPart | boolean;
+
+export const PORT_PROTOCOLS: readonly Protocol[] = ['tcp', 'udp', 'sctp'];
+
+function reported<T>(r: Read<T>, ctx: KeyContext, pointer: string): T | null {
+  if (isBad(r)) {
+    ctx.sink.report('nft-bad-value', pointer, r.bad.value, r.bad.expected);
+    return null;
+  }
+  return r.ok;
+}
+
+/** The values `value` (one constant, prefix or range) gives the field `r` reads; null after reporting. */
+export function partOf(r: Reader, value: unknown, ctx: KeyContext, pointer: string): PartOrConst | null {
+  switch (r.kind) {
+    case 'addr': {
+      const range = reported(readAddressRange(value, ctx.family), ctx, pointer);
+      return range ? { field: r.field, ranges: [range] } : null;
+    }
+    case 'port': {
+      const range = reported(readPortRange(value), ctx, pointer);
+      return range ? { field: r.field, ranges: [range] } : null;
+    }
+    case 'proto': {
+      const numbers = reported(readProtocolNumbers(value), ctx, pointer);
+      if (!numbers) return null;
+      const protocols = protocolClasses([numbers], ctx.family);
+      if (!protocols) {
+        ctx.sink.report(
+          'nft-unsupported',
+          pointer,
+          `protocol ${JSON.stringify(value)} in a table of family ${ctx.nftFamily} is neither one of tcp, udp, sctp, ${ctx.family === 'ipv4' ? 'icmp' : 'ipv6-icmp'} nor every other protocol`,
+        );
+        return null;
+      }
+      return { field: 'l4proto', protocols };
+    }
+    case 'ifname': {
+      const name = reported(readIfname(value), ctx, pointer);
+      return name ? { field: r.field, names: [name] } : null;
+    }
+    case 'fib':
+      if (value !== 'local') {
+        ctx.sink.report('nft-unsupported', pointer, `fib address type ${JSON.stringify(value)} (only 'local')`);
+        return null;
+      }
+      return { field: r.field, local: true };
+    case 'const': {
+      const read: Read<readonly [bigint | number, bigint | number]> =
+        r.of === 'addr' ? readAddressRange(value, ctx.family) : readPortRange(value);
+      const range = reported(read, ctx, pointer);
+      if (!range) return null;
+      const [lo, hi] = range;
+      return BigInt(lo) <= r.value && r.value <= BigInt(hi);
+    }
+  }
+  ctx.sink.report('nft-unsupported', pointer, `${describe(r)} compared with a set of values`);
+  return null;
+}
+
+/** Unwrap `{"elem":{"val":…}}` (an element with a comment or timeout). */
+export const elemValue = (v: unknown): unknown => (isObject(v) && isObject(v.elem) ? v.elem.val : v);
+
+/**
+ * The key parts of one element for a key of `readers`; 'never' when a constant component of the key
+ * is not in the element (the element can never match); null after reporting an error.
+ */
+export function elementParts(
+  readers: readonly Reader[],
+  key: unknown,
+  ctx: KeyContext,
+  pointer: string,
+): KeyPart[] | 'never' | null {
+  const raw = elemValue(key);
+  let values: unknown[];
+  let at: (i: number) => string;
+  if (readers.length === 1) {
+    values = [raw];
+    at = () => pointer;
+  } else {
+    if (!isObject(raw) || !Array.isArray(raw.concat) || raw.concat.length !== readers.length) {
+      ctx.sink.report('nft-bad-value', pointer, JSON.stringify(raw), `a concatenation of ${readers.length} values`);
+      return null;
+    }
+    values = raw.concat;
+    at = (i) => child(child(pointer, 'concat'), i);
+  }
+  const parts: KeyPart[] = [];
+  let never = false;
+  for (const [i, r] of readers.entries()) {
+    const p = partOf(r, values[i], ctx, at(i));
+    if (p === null) return null;
+    if (typeof p !== 'boolean') parts.push(p);
+    else if (!p) never = true;
+  }
+  return never ? 'never' : parts;
+}
+
+/** The items of a right-hand side: an anonymous set's elements, or the single value. */
+export function rightItems(right: unknown, pointer: string): { value: unknown; pointer: string }[] {
+  if (isObject(right) && 'set' in right) {
+    const at = child(pointer, 'set');
+    if (Array.isArray(right.set)) return right.set.map((value, i) => ({ value, pointer: child(at, i) }));
+    return [{ value: right.set, pointer: at }];
+  }
+  return [{ value: right, pointer }];
+}
+
+/** Several values of one field as one part (ranges merged, protocols and names deduplicated). */
+export function unionPart(parts: readonly KeyPart[]): KeyPart {
+  const first = parts[0]!;
+  if (parts.length === 1) return first;
+  switch (first.field) {
+    case 'saddr':
+    case 'daddr':
+      return { field: first.field, ranges: mergeRanges(parts.flatMap((p) => (p as typeof first).ranges)) };
+    case 'sport':
+    case 'dport':
+      return { field: first.field, ranges: mergeRanges(parts.flatMap((p) => (p as typeof first).ranges)) };
+    case 'l4proto': {
+      const all = new Set(parts.flatMap((p) => (p as typeof first).protocols));
+      return { field: 'l4proto', protocols: L4_PROTOCOLS.filter((x) => all.has(x)) };
+    }
+    case 'iifname':
+    case 'oifname': {
+      const seen = new Map<string, { name: string; prefix: boolean }>();
+      for (const p of parts) for (const n of (p as typeof first).names) seen.set(`${n.prefix ? '*' : '='}${n.name}`, n);
+      return {
+        field: first.field,
+        names: [...seen.values()].sort((a, b) => cmp(a.name, b.name) || cmp(+a.prefix, +b.prefix)),
+      };
+    }
+    case 'saddrLocal':
+    case 'daddrLocal':
+      return first;
+  }
+}
+
+const cmp = <T extends string | number>(a: T, b: T): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** A canonical text of parts (to order elements deterministically, whatever order nft lists them in). */
+export function partsKey(parts: readonly KeyPart[]): string {
+  return JSON.stringify(parts, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString(16).padStart(32, '0') : v));
+}
+
+/** The protocols a part admits (all five when it does not test the protocol). */
+export function protocolsOf(parts: readonly KeyPart[]): L4Protocol[] {
+  const p = parts.find((x) => x.field === 'l4proto');
+  return p && p.field === 'l4proto' ? p.protocols : [...L4_PROTOCOLS];
+}

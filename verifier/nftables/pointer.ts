@@ -1,0 +1,118 @@
+// JSON pointers (RFC 6901) for diagnostics and rule origins, and finding where one points in the
+// document's text so a diagnostic can carry a line and column as well as the pointer.
+
+/** Append one reference token to a pointer. */
+export const child = (pointer: string, token: string | number): string =>
+  typeof token === 'number' || (token.indexOf('~') < 0 && token.indexOf('/') < 0)
+    ? `${pointer}/${token}`
+    : `${pointer}/${token.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+
+const unescapeToken = (t: string): string => t.replace(/~1/g, '/').replace(/~0/g, '~');
+
+const isSpace = (c: number): boolean => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+
+/**
+ * The [start, end) offsets of the value `pointer` names in `text` (valid JSON) — the JSON value
+ * starting at `from` — or null when the pointer names nothing. Scans only along the pointer,
+ * skipping other values without building them; without `findEnd`, end is the start.
+ */
+export function locatePointer(
+  text: string,
+  pointer: string,
+  from = 0,
+  findEnd = true,
+): { start: number; end: number } | null {
+  const tokens = pointer === '' ? [] : pointer.slice(1).split('/').map(unescapeToken);
+  let i = from;
+  const skipSpace = (): void => {
+    while (i < text.length && isSpace(text.charCodeAt(i))) i++;
+  };
+  const skipString = (): void => {
+    i++; // opening quote
+    while (i < text.length) {
+      const c = text.charCodeAt(i);
+      if (c === 0x5c) i += 2;
+      else if (c === 0x22) {
+        i++;
+        return;
+      } else i++;
+    }
+  };
+  const readString = (): string => {
+    const start = i;
+    skipString();
+    return JSON.parse(text.slice(start, i)) as string;
+  };
+  /** Skip one value starting at i (after whitespace). */
+  const skipValue = (): void => {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      skipString();
+      return;
+    }
+    if (c === 0x7b || c === 0x5b) {
+      let depth = 0;
+      while (i < text.length) {
+        const d = text.charCodeAt(i);
+        if (d === 0x22) {
+          skipString();
+          continue;
+        }
+        if (d === 0x7b || d === 0x5b) depth++;
+        else if (d === 0x7d || d === 0x5d) {
+          depth--;
+          if (depth === 0) {
+            i++;
+            return;
+          }
+        }
+        i++;
+      }
+      return;
+    }
+    while (i < text.length) {
+      const d = text.charCodeAt(i);
+      if (d === 0x2c || d === 0x7d || d === 0x5d || isSpace(d)) return;
+      i++;
+    }
+  };
+  skipSpace();
+  for (const token of tokens) {
+    const open = text.charCodeAt(i);
+    if (open === 0x7b) {
+      i++;
+      let found = false;
+      for (;;) {
+        skipSpace();
+        if (text.charCodeAt(i) === 0x7d) return null;
+        const key = readString();
+        skipSpace();
+        i++; // ':'
+        skipSpace();
+        if (key === token) {
+          found = true;
+          break;
+        }
+        skipValue();
+        skipSpace();
+        if (text.charCodeAt(i) === 0x2c) i++;
+      }
+      if (!found) return null;
+    } else if (open === 0x5b) {
+      if (!/^(0|[1-9][0-9]*)$/.test(token)) return null;
+      const want = Number(token);
+      i++;
+      for (let k = 0; ; k++) {
+        skipSpace();
+        if (text.charCodeAt(i) === 0x5d) return null;
+        if (k === want) break;
+        skipValue();
+        skipSpace();
+        if (text.charCodeAt(i) === 0x2c) i++;
+      }
+    } else return null;
+  }
+  const start = i;
+  if (findEnd) skipValue();
+  return { start, end: i };
+}

@@ -1,0 +1,177 @@
+// From the final ruleset state to one NetfilterProgram per family: base chains, the chains they
+// reach (through jump, goto and verdict maps), each rule as steps; unreached chains and foreign
+// tables listed as ignored. Also the load-time checks the kernel makes on the chain graph: no
+// jump cycle, at most 16 levels of jumps, NAT and reject statements only where their hook allows.
+import type { Family } from '../../common/ip.ts';
+import { L4_PROTOCOLS } from '../../compiler/ir/packet.ts';
+import type { BaseChain, Chain, IgnoredItem, NetfilterProgram, Origin, Rule, Step } from '../model/program.ts';
+import type { HookNeed, RuleContext } from './context.ts';
+import type { DiagnosticSink } from './diagnostics.ts';
+import { reach } from './graph.ts';
+import { child } from './pointer.ts';
+import { isDynamic } from './sets.ts';
+import type { ChainState, ForeignTable, Hook, RulesetState, TableState } from './state.ts';
+import { ruleSteps } from './statements.ts';
+
+const FAMILY: Record<string, Family> = { ip: 'ipv4', ip6: 'ipv6' };
+
+export function buildPrograms(state: RulesetState, file: string, sink: DiagnosticSink): NetfilterProgram[] {
+  const tables = [...state.tables.values()].sort((a, b) => (a.family < b.family ? -1 : 1));
+  return tables.map((t) => buildProgram(t, [...state.foreign.values()], state.source, file, sink));
+}
+
+/** Chain ids (`ip kube-proxy/services`), each string built once. */
+function chainIdOf(t: TableState): (name: string) => string {
+  const ids = new Map<string, string>();
+  return (name) => {
+    let id = ids.get(name);
+    if (id === undefined) ids.set(name, (id = `${t.family} ${t.name}/${name}`));
+    return id;
+  };
+}
+
+const HOOKS_OF: Record<HookNeed['what'], { type: 'nat' | null; hooks: Hook[] }> = {
+  dnat: { type: 'nat', hooks: ['prerouting', 'output'] },
+  masquerade: { type: 'nat', hooks: ['postrouting', 'input'] },
+  reject: { type: null, hooks: ['prerouting', 'input', 'forward', 'output'] },
+};
+
+function checkHooks(needs: readonly HookNeed[], contexts: readonly string[], sink: DiagnosticSink): void {
+  for (const need of needs) {
+    const allowed = HOOKS_OF[need.what];
+    for (const ctx of contexts) {
+      const [type, hook] = ctx.split(' ') as ['filter' | 'nat', Hook];
+      if ((allowed.type === null || allowed.type === type) && allowed.hooks.includes(hook)) continue;
+      sink.report('nft-wrong-hook', need.pointer, need.what, `a ${type} chain at hook ${hook}`);
+      break;
+    }
+  }
+}
+
+function foreignItem(f: ForeignTable, file: string): IgnoredItem {
+  return {
+    kind: 'table',
+    name: `${f.family} ${f.name}`,
+    reason: 'only the ip and ip6 tables of kube-proxy are read',
+    origin: { backend: 'nftables', file, jsonPath: f.pointer, text: `table ${f.family} ${f.name}` },
+  };
+}
+
+function buildProgram(
+  t: TableState,
+  foreign: ForeignTable[],
+  source: string | null,
+  file: string,
+  sink: DiagnosticSink,
+): NetfilterProgram {
+  const family = FAMILY[t.family]!;
+  const chainId = chainIdOf(t);
+  const notes = new Set<string>();
+  const cache = new Map<string, Step>();
+  const program: NetfilterProgram = {
+    backend: 'nftables',
+    family,
+    baseChains: [],
+    chains: new Map(),
+    ignored: foreign
+      .filter((f) => f.family === t.family || (f.family !== 'ip' && f.family !== 'ip6'))
+      .map((f) => foreignItem(f, file)),
+    notes: [],
+  };
+  checkDynamicSets(t, sink, notes);
+  const reached = reach(t, sink);
+  if (!reached) return program;
+  for (const c of t.chains.values()) {
+    const contexts = reached.contexts.get(c.name);
+    if (!contexts) {
+      program.ignored.push({
+        kind: 'chain',
+        name: c.name,
+        reason: 'no base chain reaches it',
+        origin: { backend: 'nftables', file, jsonPath: c.pointer, text: `chain ${t.family} ${t.name} ${c.name}` },
+      });
+      continue;
+    }
+    const hookNeeds: HookNeed[] = [];
+    program.chains.set(
+      chainId(c.name),
+      readChain(c, t, { chainId, family, file, hookNeeds, notes, sink, cache, source }),
+    );
+    checkHooks(hookNeeds, contexts, sink);
+    if (c.base) {
+      const base: BaseChain = {
+        hook: c.base.hook,
+        type: c.base.type,
+        priority: c.base.prio,
+        chain: chainId(c.name),
+        policy: c.base.policy,
+      };
+      program.baseChains.push(base);
+    }
+  }
+  program.notes = [...notes].sort();
+  return program;
+}
+
+function readChain(
+  c: ChainState,
+  t: TableState,
+  env: {
+    chainId: (n: string) => string;
+    family: Family;
+    file: string;
+    hookNeeds: HookNeed[];
+    notes: Set<string>;
+    sink: DiagnosticSink;
+    cache: Map<string, Step>;
+    source: string | null;
+  },
+): Chain {
+  const rules: Rule[] = [];
+  const ctx: RuleContext = {
+    family: env.family,
+    nftFamily: t.family,
+    sink: env.sink,
+    table: t,
+    chainId: env.chainId,
+    guard: L4_PROTOCOLS,
+    hookNeeds: env.hookNeeds,
+    notes: env.notes,
+    cache: env.cache,
+  };
+  const source = env.source;
+  for (const r of c.rules) {
+    ctx.guard = L4_PROTOCOLS;
+    // A rule kept as its place in the text is parsed again here: its objects die young.
+    const text = r.obj ? JSON.stringify(r.obj) : source!.slice(r.start, r.end);
+    const obj = r.obj ?? (JSON.parse(text) as Record<string, unknown>);
+    const steps = ruleSteps(obj.expr as unknown[], r.pointer, ctx);
+    if (!steps) continue;
+    const origin: Origin = { backend: 'nftables', file: env.file, jsonPath: r.pointer, text };
+    rules.push({ origin, steps });
+  }
+  return { id: env.chainId(c.name), name: c.name, rules };
+}
+
+/**
+ * Elements already in a dynamic set are records the data path wrote (a live listing): the model
+ * treats affinity state abstractly, so they are only counted — unless their timeout differs from
+ * the set's, which would make records live longer or shorter than the lookups assume.
+ */
+function checkDynamicSets(t: TableState, sink: DiagnosticSink, notes: Set<string>): void {
+  for (const s of t.sets.values()) {
+    if (!isDynamic(s)) continue;
+    for (const e of s.elements.values()) {
+      if (e.timeout !== undefined && s.timeout !== null && e.timeout !== s.timeout)
+        sink.report(
+          'nft-affinity',
+          child(e.pointer, 'elem'),
+          `element of '${s.name}' has timeout ${e.timeout}s, the set's is ${s.timeout}s`,
+        );
+    }
+    if (s.elements.size > 0)
+      notes.add(
+        `dynamic set '${s.name}' holds ${s.elements.size} record(s) written by the data path; affinity state is modelled for every possible record, not read from the listing`,
+      );
+  }
+}

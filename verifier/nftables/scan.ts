@@ -1,0 +1,86 @@
+// Splits a document's text `{"nftables": [ item, item, … ]}` into its items without parsing it as a
+// whole: each item is then parsed on its own, so the objects of a 200 MB document die young
+// instead of all surviving (and being copied by the garbage collector) until the end, and a rule
+// can keep its place in the text instead of its parsed objects (re-parsed when it is read, and
+// sliced — without copying — for its origin). Anything but exactly that shape (or text the
+// scanner cannot follow) returns null, and the caller parses the whole text instead.
+
+export interface ItemSpans {
+  /** start, end (exclusive) offsets of each item, flattened. */
+  spans: number[];
+}
+
+const isSpace = (c: number): boolean => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+
+export function scanItems(text: string): ItemSpans | null {
+  const n = text.length;
+  let i = 0;
+  const skip = (): void => {
+    while (i < n && isSpace(text.charCodeAt(i))) i++;
+  };
+  skip();
+  if (text.charCodeAt(i) !== 0x7b) return null;
+  i++;
+  skip();
+  if (!text.startsWith('"nftables"', i)) return null;
+  i += 10;
+  skip();
+  if (text.charCodeAt(i) !== 0x3a) return null;
+  i++;
+  skip();
+  if (text.charCodeAt(i) !== 0x5b) return null;
+  i++;
+  const spans: number[] = [];
+  skip();
+  if (text.charCodeAt(i) === 0x5d) i++;
+  else
+    for (;;) {
+      skip();
+      const start = i;
+      const end = skipValue(text, i);
+      if (end < 0) return null;
+      spans.push(start, end);
+      i = end;
+      skip();
+      const c = text.charCodeAt(i);
+      i++;
+      if (c === 0x5d) break;
+      if (c !== 0x2c) return null;
+    }
+  skip();
+  if (text.charCodeAt(i) !== 0x7d) return null;
+  i++;
+  skip();
+  return i === n ? { spans } : null;
+}
+
+/** The end of the object or array starting at `i`, or -1. Strings are skipped with indexOf. */
+function skipValue(text: string, i: number): number {
+  const open = text.charCodeAt(i);
+  if (open !== 0x7b && open !== 0x5b) return -1;
+  let depth = 0;
+  const n = text.length;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      // to the closing quote: one not preceded by an odd number of backslashes
+      let q = i;
+      for (;;) {
+        q = text.indexOf('"', q + 1);
+        if (q < 0) return -1;
+        let b = q - 1;
+        while (text.charCodeAt(b) === 0x5c) b--;
+        if ((q - 1 - b) % 2 === 0) break;
+      }
+      i = q + 1;
+      continue;
+    }
+    if (c === 0x7b || c === 0x5b) depth++;
+    else if (c === 0x7d || c === 0x5d) {
+      depth--;
+      if (depth === 0) return i + 1;
+    }
+    i++;
+  }
+  return -1;
+}

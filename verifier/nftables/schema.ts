@@ -1,0 +1,120 @@
+// The verifier's own JSON Schema (schema.json, draft 2020-12, ajv 8 strict) and the mapping of
+// ajv's errors to diagnostics. The envelope is checked once for the whole document; objects of the
+// tables the verifier reads are checked one by one against their $defs, so a foreign table
+// (iptables-nft's xt statements, firewalld's inet table) never fails the document.
+import { readFileSync } from 'node:fs';
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import type { DiagnosticSink } from './diagnostics.ts';
+
+const SCHEMA_URL = new URL('./schema.json', import.meta.url);
+
+/** The object shapes checked in scope ($defs names). */
+export type ObjectShape =
+  | 'item'
+  | 'table'
+  | 'tableRef'
+  | 'chain'
+  | 'chainRef'
+  | 'rule'
+  | 'set'
+  | 'map'
+  | 'setRef'
+  | 'element'
+  | 'statement'
+  | 'expression';
+
+interface Compiled {
+  envelope: ValidateFunction;
+  shapes: Map<ObjectShape, ValidateFunction>;
+  /** The definitions whose closed property list names a statement, an expression, a command. */
+  kinds: Map<object, 'nft-unknown-statement' | 'nft-unknown-expression' | 'nft-unknown-command'>;
+}
+
+let compiled: Compiled | null = null;
+
+function compile(): Compiled {
+  if (compiled) return compiled;
+  const schema = JSON.parse(readFileSync(SCHEMA_URL, 'utf8')) as { $id: string; $defs: Record<string, object> };
+  // verbose: errors carry the schema object they failed in (to tell an unknown statement from
+  // any other closed object)
+  const ajv = new Ajv2020({ strict: true, allErrors: false, allowUnionTypes: true, verbose: true });
+  ajv.addSchema(schema);
+  const get = (ref: string): ValidateFunction => {
+    const v = ajv.getSchema(`${schema.$id}${ref}`);
+    if (!v) throw new Error(`schema.json has no ${ref}`);
+    return v;
+  };
+  const shapes = new Map<ObjectShape, ValidateFunction>();
+  for (const s of [
+    'item',
+    'table',
+    'tableRef',
+    'chain',
+    'chainRef',
+    'rule',
+    'set',
+    'map',
+    'setRef',
+    'element',
+    'statement',
+    'expression',
+  ] as const)
+    shapes.set(s, get(`#/$defs/${s}`));
+  const kinds: Compiled['kinds'] = new Map([
+    [schema.$defs.statement!, 'nft-unknown-statement'],
+    [schema.$defs.expressionObject!, 'nft-unknown-expression'],
+    [schema.$defs.item!, 'nft-unknown-command'],
+  ]);
+  compiled = { envelope: get(''), shapes, kinds };
+  return compiled;
+}
+
+/** The JSON Schema itself (for documentation and tests). */
+export const verifierSchema = (): unknown => JSON.parse(readFileSync(SCHEMA_URL, 'utf8'));
+
+/** Check the document's envelope; false (with a diagnostic) when it fails. */
+export function checkEnvelope(doc: unknown, sink: DiagnosticSink): boolean {
+  const { envelope } = compile();
+  if (envelope(doc)) return true;
+  reportSchemaError(envelope.errors ?? [], '', sink);
+  return false;
+}
+
+/** Check one object in scope against its shape; `pointer` is where the object sits in the document. */
+export function checkShape(shape: ObjectShape, value: unknown, pointer: string, sink: DiagnosticSink): boolean {
+  const v = compile().shapes.get(shape)!;
+  if (v(value)) return true;
+  reportSchemaError(v.errors ?? [], pointer, sink);
+  return false;
+}
+
+/** The most telling of ajv's errors (allErrors is off: the first failure and its if/anyOf wrappers). */
+function pick(errors: readonly ErrorObject[]): ErrorObject | undefined {
+  return errors.find((e) => e.keyword !== 'if') ?? errors[0];
+}
+
+function reportSchemaError(errors: readonly ErrorObject[], base: string, sink: DiagnosticSink): void {
+  const e = pick(errors);
+  if (!e) {
+    sink.report('nft-schema', base, 'invalid');
+    return;
+  }
+  const pointer = base + e.instancePath;
+  const extra =
+    e.keyword === 'additionalProperties'
+      ? String((e.params as { additionalProperty: string }).additionalProperty)
+      : null;
+  const kind = extra !== null ? compile().kinds.get(e.parentSchema as object) : undefined;
+  if (kind !== undefined) {
+    sink.report(kind, pointer, extra!);
+    return;
+  }
+  const where = pointer === '' ? 'the document' : pointer;
+  const what = extra !== null ? `property '${extra}' is not allowed here` : (e.message ?? 'invalid');
+  const allowed = (e.params as { allowedValues?: unknown[] }).allowedValues;
+  sink.report(
+    'nft-schema',
+    pointer,
+    `${where}: ${what}${allowed ? ` (${allowed.map((a) => JSON.stringify(a)).join(', ')})` : ''}`,
+  );
+}
