@@ -9,9 +9,10 @@ import { lowerModel } from '../../compiler/lower/index.ts';
 import { readIptables } from '../../verifier/iptables/index.ts';
 import { CASES, caseOptions } from '../golden/iptables/cases.ts';
 import { codesAt, withoutOrigins } from '../verifier/iptables-support.ts';
-import { createKubeProxyNfacct, kernelTestsEnabled, withNetns } from './netns.ts';
+import { createKubeProxyNfacct, kernelTests, withNetns } from './netns.ts';
 
-if (kernelTestsEnabled('iptables-read')) {
+{
+  const test = kernelTests('iptables-read');
   for (const c of CASES) {
     test(`golden ${c.name}: the restore text and the kernel's iptables-save -c give the same program`, async () => {
       const model = c.model();

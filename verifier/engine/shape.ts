@@ -347,31 +347,29 @@ function programShape(
         return v.kind;
     }
   };
-  const stepsText = (steps: readonly CStep[]): string =>
-    steps
-      .map((s): string => {
-        switch (s.kind) {
-          case 'test':
-            return `${s.negate ? '!' : ''}(${testText(s.test, contexts)})`;
-          case 'random':
-            return `rand ${s.p.n}/${s.p.s}`;
-          case 'numgen':
-            return `numgen[${s.branches.map((b) => `${b.w.n}/${b.w.s}:${stepsText(b.steps)}`).join('|')}] miss ${s.miss.n}/${s.miss.s}`;
-          case 'dispatch': {
-            const items = candidateItems(s.index, s.elements.length);
-            return `dispatch[${items.map((i) => `${s.elements[i]!.parts.map(partText).join('&')}:${stepsText(s.elements[i]!.steps)}`).join('|')}]`;
-          }
-          case 'mark':
-            return `mark ${s.keep} ${s.xor}`;
-          case 'affinityWrite':
-            return `write ${listId(s.list)}`;
-          case 'noop':
-            return '';
-          case 'verdict':
-            return verdictText(s.verdict);
-        }
-      })
-      .join(';');
+  const stepText = (s: CStep): string => {
+    switch (s.kind) {
+      case 'test':
+        return `${s.negate ? '!' : ''}(${testText(s.test, contexts)})`;
+      case 'random':
+        return `rand ${s.p.n}/${s.p.s}`;
+      case 'numgen':
+        return `numgen[${s.branches.map((b) => `${b.w.n}/${b.w.s}:${stepsText(b.steps)}`).join('|')}] miss ${s.miss.n}/${s.miss.s}`;
+      case 'dispatch': {
+        const items = candidateItems(s.index, s.elements.length);
+        return `dispatch[${items.map((i) => `${s.elements[i]!.parts.map(partText).join('&')}:${stepsText(s.elements[i]!.steps)}`).join('|')}]`;
+      }
+      case 'mark':
+        return `mark ${s.keep} ${s.xor}`;
+      case 'affinityWrite':
+        return `write ${listId(s.list)}`;
+      case 'noop':
+        return '';
+      case 'verdict':
+        return verdictText(s.verdict);
+    }
+  };
+  const stepsText = (steps: readonly CStep[]): string => steps.map(stepText).join(';');
   const lines = [`program ${program.backend}`, ...hooks];
   for (const c of queue) {
     const chain = program.chains[c]!;
