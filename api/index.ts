@@ -34,4 +34,19 @@ export {
 } from './lower.ts';
 export { compileNftables, compileNftablesChunks, type NftablesOptions } from './nftables.ts';
 
-// verify and explain (verifier/) join here when they land: export { verify, explain } from './verify.ts';
+export {
+  type ArtifactText,
+  ASSUMPTIONS,
+  type CheckOptions,
+  type Counterexample,
+  type ExplainInput,
+  type Explanation,
+  explainPacket,
+  type VerifyArtifactsInput,
+  type VerifyModelOptions,
+  type VerifyReport,
+  type VerifyResult,
+  type VerifyRun,
+  verifyArtifacts,
+  verifyModel,
+} from './verify.ts';

@@ -26,6 +26,16 @@ export const commands: readonly CommandEntry[] = [
     load: async () => (await import('./compile.ts')).compileCommand,
   },
   {
+    name: 'verify',
+    summary: 'prove the iptables and nftables rulesets (and the IR) give every packet the same outcome',
+    load: async () => (await import('./verify.ts')).verifyCommand,
+  },
+  {
+    name: 'explain',
+    summary: 'follow one packet through the IR, iptables and nftables: rules matched, outcome probabilities',
+    load: async () => (await import('./explain.ts')).explainCommand,
+  },
+  {
     name: 'import',
     summary: 'read Kubernetes Service/EndpointSlice/Node YAML or JSON and print the equivalent .ksvc file',
     load: async () => (await import('./import.ts')).importCommand,

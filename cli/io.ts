@@ -49,6 +49,8 @@ export function processIO(): CliIO {
 
 /** Input files are refused above this size: a .ksvc or YAML file this large is a mistake. */
 export const MAX_INPUT_BYTES = 64 * 1024 * 1024;
+/** Rulesets read back by verify/explain: a 10,000-service nft document is ~200 MB. */
+export const MAX_ARTIFACT_BYTES = 1024 * 1024 * 1024;
 
 export type ReadResult =
   | {
@@ -80,13 +82,13 @@ function readStdin(io: CliIO): ReadResult {
 }
 
 /** Read a UTF-8 input file (`-`: standard input), with a readable message instead of an exception. */
-export function readInputFile(io: CliIO, file: string): ReadResult {
+export function readInputFile(io: CliIO, file: string, maxBytes = MAX_INPUT_BYTES): ReadResult {
   if (file === '-') return readStdin(io);
   const full = path.resolve(io.cwd, file);
   try {
     const st = statSync(full);
     if (st.isDirectory()) return { ok: false, message: `${file}: is a directory` };
-    if (st.size > MAX_INPUT_BYTES) return { ok: false, message: `${file}: larger than ${MAX_INPUT_BYTES} bytes` };
+    if (st.size > maxBytes) return { ok: false, message: `${file}: larger than ${maxBytes} bytes` };
     return { ok: true, text: readFileSync(full, 'utf8'), identity: identityOf(st) };
   } catch (e) {
     return { ok: false, message: `${file}: ${describeErrno(e)}` };

@@ -1,0 +1,247 @@
+// The verifier as library functions: compile a model's two artifacts in memory, read them back with
+// the verifier's own readers and prove them equivalent to each other and to the IR (verifyModel);
+// check artifacts from anywhere, optionally against a model (verifyArtifacts); follow one packet
+// through each (explainPacket). Every input problem is a diagnostic, never a throw.
+import type { Diagnostic } from '../common/diagnostics.ts';
+import type { Family } from '../common/ip.ts';
+import { evaluate } from '../compiler/ir/evaluate.ts';
+import type { Rational } from '../compiler/ir/outcome.ts';
+import type { Packet } from '../compiler/ir/packet.ts';
+import type { IRProgram } from '../compiler/ir/types.ts';
+import type { LowerOptions } from '../compiler/lower/index.ts';
+import type { ClusterModel } from '../compiler/model.ts';
+import { affinityListNames, affinityNaming } from '../verifier/affinity-names.ts';
+import { type Explanation, explain } from '../verifier/explain.ts';
+import { readIptables } from '../verifier/iptables/index.ts';
+import type { NetfilterProgram } from '../verifier/model/program.ts';
+import { readNftables } from '../verifier/nftables/index.ts';
+import { type ArtifactInput, type VerifyReport, verify } from '../verifier/verify.ts';
+import { compileIptables } from './iptables.ts';
+import { lower } from './lower.ts';
+import { compileNftables } from './nftables.ts';
+
+export { ASSUMPTIONS } from '../verifier/assumptions.ts';
+export type { Explanation } from '../verifier/explain.ts';
+export type { Counterexample, VerifyReport } from '../verifier/verify.ts';
+
+export interface CheckOptions {
+  /** bound on the total-variation distance between an artifact and the IR (default 2^-20) */
+  tvBound?: Rational;
+  /** distinct differences reported per check (default 20) */
+  maxFindings?: number;
+  /** evaluate one shard per shape (default true) */
+  shapes?: boolean;
+}
+
+/** One check: one node's view, one family. */
+export interface VerifyRun {
+  node: string | null;
+  family: Family;
+  /** null when an input could not be read (see diagnostics) */
+  report: VerifyReport | null;
+}
+
+export interface VerifyResult {
+  runs: VerifyRun[];
+  diagnostics: Diagnostic[];
+}
+
+export interface VerifyModelOptions extends CheckOptions {
+  /** the nodes to verify for (default: the only node, or none when the model has none) */
+  nodes?: readonly (string | null)[];
+  family?: Family;
+  /** check the iptables output with its builtin-chain jumps (compile --with-hooks) instead of assuming kube-proxy's */
+  withHooks?: boolean;
+  /** lowering options besides node and family (environment facts, kube-proxy flag overrides) */
+  lowering?: Omit<LowerOptions, 'node' | 'family'>;
+}
+
+const nodeText = (node: string | null) => (node === null ? '' : `, node ${node}`);
+
+/** Compile the model for each node, read both artifacts back, and check them three ways. */
+export function verifyModel(model: ClusterModel, options: VerifyModelOptions = {}): VerifyResult {
+  const diagnostics: Diagnostic[] = [];
+  const runs: VerifyRun[] = [];
+  const nodes = options.nodes ?? [model.nodes.length === 1 ? model.nodes[0]!.name : null];
+  for (const node of nodes) {
+    const lowered = lower(model, { ...options.lowering, ...(node === null ? {} : { node }) });
+    diagnostics.push(...lowered.diagnostics);
+    const programs = lowered.programs.filter((p) => options.family === undefined || p.family === options.family);
+    if (programs.length === 0) continue;
+    const nftFile = `<nftables${nodeText(node)}>`;
+    const nft = readNftables(compileNftables(programs), { file: nftFile });
+    diagnostics.push(...nft.diagnostics);
+    for (const ir of programs) {
+      const iptFile = `<iptables${nodeText(node)}, ${ir.family}>`;
+      const ipt = readIptables(compileIptables(ir, { hooks: options.withHooks ?? false }), {
+        file: iptFile,
+        family: ir.family,
+        assumeHooks: !options.withHooks,
+      });
+      diagnostics.push(...ipt.diagnostics);
+      const nftProgram = nft.programs.find((p) => p.family === ir.family);
+      if (!ipt.program || !nftProgram) {
+        runs.push({ node, family: ir.family, report: null });
+        continue;
+      }
+      runs.push({ node, family: ir.family, report: check(ir, ipt.program, nftProgram, options) });
+    }
+  }
+  return { runs, diagnostics };
+}
+
+function check(
+  ir: IRProgram | null,
+  iptables: NetfilterProgram | null,
+  nftables: NetfilterProgram | null,
+  options: CheckOptions,
+  family: Family = ir?.family ?? iptables?.family ?? nftables!.family,
+): VerifyReport {
+  const naming = affinityNaming(ir, nftables ? affinityListNames(nftables) : []);
+  const artifacts: ArtifactInput[] = [];
+  if (iptables) artifacts.push({ backend: 'iptables', program: iptables, canonicalList: naming.iptables });
+  if (nftables) artifacts.push({ backend: 'nftables', program: nftables, canonicalList: naming.nftables });
+  return verify({
+    family,
+    ir: ir ? { program: ir, evaluate } : null,
+    artifacts,
+    ...(options.tvBound ? { tvBound: options.tvBound } : {}),
+    ...(options.maxFindings !== undefined ? { maxFindings: options.maxFindings } : {}),
+    ...(options.shapes !== undefined ? { shapes: options.shapes } : {}),
+  });
+}
+
+export interface ArtifactText {
+  text: string;
+  file: string;
+}
+
+export interface VerifyArtifactsInput extends CheckOptions {
+  iptables?: ArtifactText;
+  nftables?: ArtifactText;
+  /** a model to check the artifacts against (its IR for `node`) */
+  model?: { model: ClusterModel; node?: string | null; lowering?: Omit<LowerOptions, 'node' | 'family'> };
+  family?: Family;
+  /** the iptables text has no builtin-chain jumps: assume kube-proxy's (default: only when it has none) */
+  assumeHooks?: boolean;
+  /** the nft table holding kube-proxy's rules (default kube-proxy) */
+  nftTable?: string;
+}
+
+/** Check artifacts from anywhere against each other and, with a model, against its IR. */
+export function verifyArtifacts(input: VerifyArtifactsInput): VerifyResult {
+  const diagnostics: Diagnostic[] = [];
+  let ipt: NetfilterProgram | null = null;
+  const nftPrograms: NetfilterProgram[] = [];
+  if (input.iptables) {
+    const r = readIptables(input.iptables.text, {
+      file: input.iptables.file,
+      ...(input.family ? { family: input.family } : {}),
+      assumeHooks: input.assumeHooks ?? true,
+    });
+    diagnostics.push(...r.diagnostics);
+    ipt = r.program ?? null;
+  }
+  if (input.nftables) {
+    const r = readNftables(input.nftables.text, {
+      file: input.nftables.file,
+      ...(input.nftTable ? { table: input.nftTable } : {}),
+    });
+    diagnostics.push(...r.diagnostics);
+    nftPrograms.push(...r.programs);
+  }
+  const unreadable = (input.iptables && !ipt) || (input.nftables && nftPrograms.length === 0);
+  let irPrograms: IRProgram[] = [];
+  const node = input.model?.node ?? null;
+  if (input.model) {
+    const lowered = lower(input.model.model, { ...input.model.lowering, ...(node === null ? {} : { node }) });
+    diagnostics.push(...lowered.diagnostics);
+    irPrograms = lowered.programs;
+  }
+  if (unreadable || diagnostics.some((d) => d.severity === 'error')) return { runs: [], diagnostics };
+  const families: Family[] = input.family
+    ? [input.family]
+    : ipt
+      ? [ipt.family]
+      : nftPrograms.length > 0
+        ? nftPrograms.map((p) => p.family)
+        : irPrograms.map((p) => p.family);
+  const runs: VerifyRun[] = [];
+  for (const family of families) {
+    const ir = irPrograms.find((p) => p.family === family) ?? null;
+    const iptables = ipt?.family === family ? ipt : null;
+    const nftables = nftPrograms.find((p) => p.family === family) ?? null;
+    const participants = [ir, iptables, nftables].filter((x) => x !== null).length;
+    if (participants < 2) {
+      diagnostics.push({
+        code: 'verify-nothing-to-compare',
+        severity: 'error',
+        message: `for ${family} there is only ${participants} ruleset or model to check; give two (--iptables, --nft, --model)`,
+        file: input.iptables?.file ?? input.nftables?.file ?? '<input>',
+        span: null,
+      });
+      continue;
+    }
+    runs.push({ node, family, report: check(ir, iptables, nftables, input, family) });
+  }
+  return { runs, diagnostics };
+}
+
+export interface ExplainInput {
+  packet: Packet;
+  family: Family;
+  model?: { model: ClusterModel; node?: string | null; lowering?: Omit<LowerOptions, 'node' | 'family'> };
+  /** artifacts to explain on; with a model and none given, both are compiled in memory */
+  iptables?: ArtifactText;
+  nftables?: ArtifactText;
+  /** which evaluators to show (default all available) */
+  backends?: readonly ('ir' | 'iptables' | 'nftables')[];
+}
+
+/** The path of one packet through each ruleset and the IR, with exact outcome distributions. */
+export function explainPacket(input: ExplainInput): { explanation: Explanation | null; diagnostics: Diagnostic[] } {
+  const diagnostics: Diagnostic[] = [];
+  const want = (b: 'ir' | 'iptables' | 'nftables') => !input.backends || input.backends.includes(b);
+  let ir: IRProgram | null = null;
+  let iptText = input.iptables ?? null;
+  let nftText = input.nftables ?? null;
+  if (input.model) {
+    const node = input.model.node ?? null;
+    const lowered = lower(input.model.model, {
+      ...input.model.lowering,
+      ...(node === null ? {} : { node }),
+      family: input.family,
+    });
+    diagnostics.push(...lowered.diagnostics);
+    ir = lowered.programs[0] ?? null;
+    if (ir && !iptText && !nftText) {
+      iptText = { text: compileIptables(ir), file: `<iptables${nodeText(node)}, ${ir.family}>` };
+      nftText = { text: compileNftables([ir]), file: `<nftables${nodeText(node)}>` };
+    }
+  }
+  let ipt: NetfilterProgram | null = null;
+  let nft: NetfilterProgram | null = null;
+  if (iptText && want('iptables')) {
+    const r = readIptables(iptText.text, { file: iptText.file, family: input.family, assumeHooks: true });
+    diagnostics.push(...r.diagnostics);
+    ipt = r.program ?? null;
+  }
+  if (nftText && want('nftables')) {
+    const r = readNftables(nftText.text, { file: nftText.file });
+    diagnostics.push(...r.diagnostics);
+    nft = r.programs.find((p) => p.family === input.family) ?? null;
+  }
+  if (diagnostics.some((d) => d.severity === 'error')) return { explanation: null, diagnostics };
+  const naming = affinityNaming(ir, nft ? affinityListNames(nft) : []);
+  const artifacts: ArtifactInput[] = [];
+  if (ipt) artifacts.push({ backend: 'iptables', program: ipt, canonicalList: naming.iptables });
+  if (nft) artifacts.push({ backend: 'nftables', program: nft, canonicalList: naming.nftables });
+  const explanation = explain({
+    family: input.family,
+    ir: ir && want('ir') ? { program: ir, evaluate } : null,
+    artifacts,
+    packet: input.packet,
+    ...(ir ? { locality: { mode: 'concrete' as const, addresses: ir.nodeIPs } } : {}),
+  });
+  return { explanation, diagnostics };
+}

@@ -1,0 +1,179 @@
+// `ksvc explain`: one packet's path through the rules — every rule it matched, per random choice —
+// and its exact outcome distribution, for the IR, iptables and nftables side by side.
+import { familyOf, parseIPStrict } from '../common/ip.ts';
+import type { CtState, L4Protocol, Packet } from '../compiler/ir/packet.ts';
+import { DETECTOR_FLAGS, parseCommandArgs, usageError as usage } from './args.ts';
+import type { Command } from './command.ts';
+import { type CliIO, EXIT_OK, EXIT_USAGE, inputName, MAX_ARTIFACT_BYTES, readInputFile } from './io.ts';
+import { type LoadedInput, loadKsvcFile, loadKubernetesFiles } from './load-input.ts';
+import { renderDiagnostics } from './render-diagnostics.ts';
+import { loweringOptions } from './verify.ts';
+
+const HELP = `Usage: ksvc explain FILE.ksvc --src IP --dst IP --proto P [--dport N] [options]
+       ksvc explain --iptables FILE [--nft FILE] [--model FILE.ksvc] --src IP --dst IP ...
+
+Follow one packet through the IR, the iptables rules and the nftables rules: every rule it
+matched on each way it can go, and the exact probability of each outcome. With a .ksvc file both
+rulesets are compiled in memory; --iptables/--nft explain rulesets from anywhere.
+
+Options:
+  --src IP, --dst IP        the packet's addresses (required)
+  --proto tcp|udp|sctp|icmp|other  (required)
+  --dport N, --sport N      ports (tcp, udp, sctp; --sport default 40000)
+  --from external|pod|node  arriving from outside or from a pod (on --iface), or generated on the
+                            node itself (default external)
+  --iface NAME              the input interface of an arriving packet (default eth0)
+  --mark N                  the packet's mark on entry (default 0)
+  --ct STATE                conntrack state: new (default), established, related, invalid,
+                            untracked; established+dnat / related+dnat for a DNATed connection
+  --affinity LIST=AGE       a session-affinity record for this source, AGE seconds old
+                            (LIST as the verifier names it: ns/name:port/proto/ip:port); repeatable
+  --backend ir|iptables|nftables|all  which to show (default all)
+  --node NAME, --family ipv4|ipv6  as for verify (the family defaults to the addresses')
+  --from-k8s                the input is Kubernetes YAML/JSON
+  --iptables FILE, --nft FILE, --model FILE.ksvc, --nft-table NAME  as for verify
+  --output text|json        (default text)
+`;
+
+const FLAGS = {
+  src: { type: 'string' },
+  dst: { type: 'string' },
+  proto: { type: 'string' },
+  dport: { type: 'string' },
+  sport: { type: 'string' },
+  from: { type: 'string' },
+  iface: { type: 'string' },
+  mark: { type: 'string' },
+  ct: { type: 'string' },
+  affinity: { type: 'string', multiple: true },
+  backend: { type: 'string' },
+  node: { type: 'string' },
+  family: { type: 'string' },
+  'from-k8s': { type: 'boolean' },
+  iptables: { type: 'string' },
+  nft: { type: 'string' },
+  'nft-table': { type: 'string' },
+  model: { type: 'string' },
+  output: { type: 'string' },
+  'no-nfacct': { type: 'boolean' },
+  'no-random-fully': { type: 'boolean' },
+  'conntrack-liberal': { type: 'boolean' },
+  'masquerade-all': { type: 'boolean' },
+  'no-localhost-nodeports': { type: 'boolean' },
+  ...DETECTOR_FLAGS,
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export const explainCommand: Command = { name: 'explain', help: HELP, run: runExplain };
+
+const PROTOCOLS: readonly L4Protocol[] = ['tcp', 'udp', 'sctp', 'icmp', 'other'];
+const CT: readonly CtState[] = ['new', 'established', 'related', 'invalid', 'untracked'];
+
+function port(text: string | undefined, fallback: number): number | null {
+  if (text === undefined) return fallback;
+  if (!/^\d{1,5}$/.test(text) || Number(text) > 65535) return null;
+  return Number(text);
+}
+
+async function runExplain(argv: string[], io: CliIO): Promise<number> {
+  const parsed = parseCommandArgs(io, 'explain', argv, FLAGS);
+  if (typeof parsed === 'number') return parsed;
+  const v = parsed.values;
+  if (v.help) {
+    io.stdout(HELP);
+    return EXIT_OK;
+  }
+  const fail = (m: string) => usage(io, 'explain', m);
+  if (v.output !== undefined && v.output !== 'text' && v.output !== 'json') return fail('--output is text or json');
+  for (const f of ['src', 'dst', 'proto'] as const) if (v[f] === undefined) return fail(`--${f} is required`);
+  const src = parseIPStrict(v.src!);
+  const dst = parseIPStrict(v.dst!);
+  if (!src.ok) return fail(`--src: ${src.reason}`);
+  if (!dst.ok) return fail(`--dst: ${dst.reason}`);
+  if (src.value.family !== dst.value.family) return fail('--src and --dst are of different IP families');
+  const family = (v.family ?? familyOf(dst.value.text)) as 'ipv4' | 'ipv6';
+  if (family !== dst.value.family) return fail(`--family ${family} does not match the addresses`);
+  const protocol = v.proto as L4Protocol;
+  if (!PROTOCOLS.includes(protocol)) return fail(`--proto is one of: ${PROTOCOLS.join(', ')}`);
+  const ports = protocol === 'tcp' || protocol === 'udp' || protocol === 'sctp';
+  if (ports && v.dport === undefined) return fail('--dport is required for tcp, udp and sctp');
+  const dport = ports ? port(v.dport, 0) : 0;
+  const sport = ports ? port(v.sport, 40000) : 0;
+  if (dport === null || sport === null) return fail('a port is a number from 0 to 65535');
+  const from = v.from ?? 'external';
+  if (from !== 'external' && from !== 'pod' && from !== 'node') return fail('--from is external, pod or node');
+  if (from === 'node' && v.iface !== undefined) return fail('--iface is for arriving packets (--from external or pod)');
+  const mark = v.mark === undefined ? 0 : Number(v.mark);
+  if (!Number.isInteger(mark) || mark < 0 || mark > 0xffffffff) return fail('--mark is a number from 0 to 0xffffffff');
+  const [ctState, ctDnat] = (v.ct ?? 'new').split('+') as [string, string | undefined];
+  if (!CT.includes(ctState as CtState) || (ctDnat !== undefined && (ctDnat !== 'dnat' || ctState === 'new'))) {
+    return fail('--ct is new, established, related, invalid or untracked (established+dnat, related+dnat)');
+  }
+  const affinityAges: Record<string, number> = {};
+  for (const a of v.affinity ?? []) {
+    const m = /^(.+)=(\d{1,9})$/.exec(a);
+    if (!m) return fail(`--affinity: '${a}' is not LIST=AGE`);
+    affinityAges[m[1]!] = Number(m[2]);
+  }
+  const backend = v.backend ?? 'all';
+  if (!['ir', 'iptables', 'nftables', 'all'].includes(backend))
+    return fail('--backend is ir, iptables, nftables or all');
+  const packet: Packet = {
+    path: from === 'node' ? 'local' : 'arriving',
+    src: src.value.text,
+    dst: dst.value.text,
+    protocol,
+    sport,
+    dport,
+    inInterface: from === 'node' ? null : (v.iface ?? 'eth0'),
+    mark,
+    ct: { state: ctState as CtState, dnat: ctDnat === 'dnat' },
+    affinityAges,
+  };
+  const lowering = await loweringOptions(io, 'explain', v as never);
+  if (typeof lowering === 'number') return lowering;
+
+  const artifactsMode = v.iptables !== undefined || v.nft !== undefined;
+  const modelFile = artifactsMode ? v.model : parsed.positionals[0];
+  if (!artifactsMode && parsed.positionals.length === 0) return fail('expected a FILE.ksvc (or --iptables/--nft)');
+  let loaded: LoadedInput | null = null;
+  if (modelFile !== undefined || v['from-k8s']) {
+    loaded = v['from-k8s']
+      ? await loadKubernetesFiles(io, parsed.positionals, { node: v.node ?? null, skipUnknownKinds: false })
+      : await loadKsvcFile(io, modelFile!);
+    if (loaded.readError) return fail(loaded.readError);
+    if (!loaded.model || loaded.diagnostics.some((d) => d.severity === 'error')) {
+      io.stderr(renderDiagnostics(loaded.diagnostics, loaded.sources, 'text', io.color));
+      return EXIT_USAGE;
+    }
+  }
+  const read = (file: string) => {
+    const r = readInputFile(io, file, MAX_ARTIFACT_BYTES);
+    return r.ok ? { text: r.text, file: inputName(file) } : r.message;
+  };
+  const iptables = v.iptables === undefined ? undefined : read(v.iptables);
+  const nftables = v.nft === undefined ? undefined : read(v.nft);
+  if (typeof iptables === 'string') return fail(iptables);
+  if (typeof nftables === 'string') return fail(nftables);
+  const model = loaded?.model ?? null;
+  if (model && !artifactsMode && v.node === undefined && model.nodes.length > 1) {
+    return fail(`the file names ${model.nodes.length} nodes: choose one with --node`);
+  }
+  const api = await import('../api/verify.ts');
+  const node = v.node ?? (model?.nodes.length === 1 ? model.nodes[0]!.name : null);
+  const { explanation, diagnostics } = api.explainPacket({
+    packet,
+    family,
+    ...(model ? { model: { model, node, lowering } } : {}),
+    ...(iptables ? { iptables } : {}),
+    ...(nftables ? { nftables } : {}),
+    ...(backend === 'all' ? {} : { backends: [backend as 'ir' | 'iptables' | 'nftables'] }),
+  });
+  if (diagnostics.length > 0) io.stderr(renderDiagnostics(diagnostics, loaded?.sources ?? new Map(), 'text', io.color));
+  if (!explanation) return EXIT_USAGE;
+  const render = await import('./render-verify.ts');
+  io.stdout(
+    v.output === 'json' ? render.renderExplainJson(explanation) : render.renderExplainText(explanation, io.color),
+  );
+  return EXIT_OK;
+}

@@ -1,0 +1,247 @@
+// `ksvc verify`: prove that the iptables and nftables rulesets give every packet the same outcome,
+// and the IR's (three ways for a .ksvc file: both artifacts are compiled in memory and read back by
+// the verifier's own readers), or check artifacts from anywhere. Exit 0 equivalent, 1 not, 2 input.
+import type { Diagnostic } from '../common/diagnostics.ts';
+import type { Family } from '../common/ip.ts';
+import type { Rational } from '../compiler/ir/outcome.ts';
+import type { Packet } from '../compiler/ir/packet.ts';
+import type { LowerOptions } from '../compiler/lower/index.ts';
+import { DETECTOR_FLAGS, detectorFlagValues, outputFormatOf, parseCommandArgs, usageError as usage } from './args.ts';
+import type { Command } from './command.ts';
+import { type CliIO, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, inputName, MAX_ARTIFACT_BYTES, readInputFile } from './io.ts';
+import { type LoadedInput, loadKsvcFile, loadKubernetesFiles } from './load-input.ts';
+import { renderDiagnostics } from './render-diagnostics.ts';
+import type { ExplainCommandOf } from './render-verify.ts';
+
+const HELP = `Usage: ksvc verify FILE.ksvc [options]
+       ksvc verify --from-k8s FILE... [options]
+       ksvc verify --iptables FILE [--nft FILE] [--model FILE.ksvc] [options]
+
+Prove that every packet gets the same outcome — the same endpoint with the same probability, the
+same masquerade, the same drop or reject — from the iptables rules, the nftables rules and the IR
+(what the .ksvc file means), or print packets where they differ. With a .ksvc file both rulesets
+are compiled in memory and read back by the verifier's own readers; with --iptables/--nft the
+rulesets come from anywhere (ksvc's output, a node's iptables-save, nft -j list ruleset).
+
+Exit codes: 0 equivalent, 1 not equivalent (counterexamples printed), 2 input or usage error.
+
+Options:
+  --node NAME              the node's view (default: the only node of the file)
+  --all-nodes              every node of the file, one check each
+  --family ipv4|ipv6       one family (default: every family the services use)
+  --with-hooks             check the iptables output with its builtin-chain jumps (compile
+                           --with-hooks); default: kube-proxy's restore input, its hooks assumed
+  --from-k8s               the input is Kubernetes YAML/JSON (Service, EndpointSlice, Node)
+  --iptables FILE          an iptables-restore or iptables-save text (one family)
+  --nft FILE               nftables JSON: a command document or \`nft -j list ruleset\`
+  --nft-table NAME         the table holding kube-proxy's rules (default kube-proxy)
+  --model FILE.ksvc        with --iptables/--nft: also check them against this file's IR (--node)
+  --tv-bound P             largest total variation allowed between an artifact and the IR's
+                           intended 1/N (default 2^-20; e.g. 1e-6, 1/1000000, 2^-24)
+  --max-counterexamples N  distinct differences reported per check (default 20)
+  --no-shapes              evaluate every shard (default: one shard per shape, the others counted)
+  --output text|json|github  how the result is printed (default text)
+Environment facts and kube-proxy flags, as for compile: --no-nfacct, --no-random-fully,
+  --conntrack-liberal, --masquerade-all, --no-localhost-nodeports, --detect-local-mode,
+  --cluster-cidr, --pod-bridge-interface, --pod-interface-name-prefix
+`;
+
+const FLAGS = {
+  node: { type: 'string' },
+  'all-nodes': { type: 'boolean' },
+  family: { type: 'string' },
+  'with-hooks': { type: 'boolean' },
+  'from-k8s': { type: 'boolean' },
+  iptables: { type: 'string' },
+  nft: { type: 'string' },
+  'nft-table': { type: 'string' },
+  model: { type: 'string' },
+  'tv-bound': { type: 'string' },
+  'max-counterexamples': { type: 'string' },
+  'no-shapes': { type: 'boolean' },
+  output: { type: 'string' },
+  'no-nfacct': { type: 'boolean' },
+  'no-random-fully': { type: 'boolean' },
+  'conntrack-liberal': { type: 'boolean' },
+  'masquerade-all': { type: 'boolean' },
+  'no-localhost-nodeports': { type: 'boolean' },
+  ...DETECTOR_FLAGS,
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export const verifyCommand: Command = { name: 'verify', help: HELP, run: runVerify };
+
+/** "2^-20", "1e-6", "0.000001", "1/1048576" as an exact rational; null if unreadable. */
+export function parseBound(text: string): Rational | null {
+  const pow = /^2\^-(\d{1,4})$/.exec(text);
+  if (pow) return { num: 1n, den: 1n << BigInt(pow[1]!) };
+  const frac = /^(\d{1,30})\/(\d{1,60})$/.exec(text);
+  if (frac) return BigInt(frac[2]!) === 0n ? null : { num: BigInt(frac[1]!), den: BigInt(frac[2]!) };
+  const dec = /^(\d{1,30})(?:\.(\d{1,60}))?(?:[eE]-(\d{1,3}))?$/.exec(text);
+  if (!dec) return null;
+  const digits = dec[2] ?? '';
+  const exp = BigInt(digits.length + Number(dec[3] ?? 0));
+  return { num: BigInt(`${dec[1]}${digits}`), den: 10n ** exp };
+}
+
+const shellWord = (s: string) => (/^[A-Za-z0-9_./:@,+=-]+$/.test(s) ? s : `'${s.replace(/'/g, "'\\''")}'`);
+
+/** The `ksvc explain` command line for a packet (the same inputs as this verify run). */
+export function explainCommandLine(base: readonly string[], node: string | null, family: Family, p: Packet): string {
+  const args = [...base];
+  if (node !== null) args.push('--node', node);
+  args.push('--family', family, '--src', p.src, '--dst', p.dst, '--proto', p.protocol);
+  if (p.protocol === 'tcp' || p.protocol === 'udp' || p.protocol === 'sctp') {
+    args.push('--dport', String(p.dport), '--sport', String(p.sport));
+  }
+  args.push('--from', p.path === 'local' ? 'node' : 'external');
+  if (p.inInterface) args.push('--iface', p.inInterface);
+  if (p.mark !== 0) args.push('--mark', `0x${p.mark.toString(16)}`);
+  if (p.ct.state !== 'new') args.push('--ct', `${p.ct.state}${p.ct.dnat ? '+dnat' : ''}`);
+  for (const [list, age] of Object.entries(p.affinityAges)) args.push('--affinity', `${list}=${age}`);
+  return ['ksvc', 'explain', ...args].map(shellWord).join(' ');
+}
+
+type Values = Exclude<ReturnType<typeof parseCommandArgs<typeof FLAGS>>, number>['values'];
+
+/** Environment facts and flag overrides for lowering, as compile reads them. */
+export async function loweringOptions(
+  io: CliIO,
+  command: string,
+  v: Values,
+): Promise<Omit<LowerOptions, 'node' | 'family'> | number> {
+  const flags = detectorFlagValues(v);
+  const overrides: NonNullable<LowerOptions['overrides']> = {};
+  if (Object.keys(flags).length > 0) {
+    const { localDetectorFromFlags } = await import('../api/lower.ts');
+    const d = localDetectorFromFlags(flags);
+    if (d.diagnostics.length > 0) return usage(io, command, d.diagnostics.map((x) => x.message).join('; '));
+    if (d.detector) overrides.localDetector = d.detector;
+  }
+  if (v['masquerade-all']) overrides.masqueradeAll = true;
+  if (v['no-localhost-nodeports']) overrides.localhostNodePorts = false;
+  return {
+    environment: {
+      nfacct: !v['no-nfacct'],
+      randomFully: !v['no-random-fully'],
+      conntrackLiberal: Boolean(v['conntrack-liberal']),
+    },
+    overrides,
+  };
+}
+
+async function runVerify(argv: string[], io: CliIO): Promise<number> {
+  const parsed = parseCommandArgs(io, 'verify', argv, FLAGS);
+  if (typeof parsed === 'number') return parsed;
+  const v = parsed.values;
+  if (v.help) {
+    io.stdout(HELP);
+    return EXIT_OK;
+  }
+  const output = outputFormatOf(io, 'verify', v.output);
+  if (typeof output === 'number') return output;
+  const artifactsMode = v.iptables !== undefined || v.nft !== undefined;
+  const fromK8s = Boolean(v['from-k8s']);
+  if (artifactsMode && parsed.positionals.length > 0) {
+    return usage(io, 'verify', 'give either a FILE.ksvc (compiled in memory) or --iptables/--nft (with --model)');
+  }
+  if (!artifactsMode && parsed.positionals.length === 0)
+    return usage(io, 'verify', 'expected a FILE.ksvc (or --iptables/--nft)');
+  if (!artifactsMode && !fromK8s && parsed.positionals.length !== 1)
+    return usage(io, 'verify', 'expected exactly one FILE.ksvc');
+  if (v.model !== undefined && !artifactsMode) return usage(io, 'verify', '--model goes with --iptables/--nft');
+  if (v.node !== undefined && v['all-nodes']) return usage(io, 'verify', '--node and --all-nodes exclude each other');
+  if (v.family !== undefined && v.family !== 'ipv4' && v.family !== 'ipv6')
+    return usage(io, 'verify', '--family is ipv4 or ipv6');
+  const tvBound = v['tv-bound'] === undefined ? undefined : parseBound(v['tv-bound']);
+  if (tvBound === null)
+    return usage(io, 'verify', `--tv-bound: '${v['tv-bound']}' is not a probability (2^-20, 1e-6, 1/1000000)`);
+  const maxFindings = v['max-counterexamples'] === undefined ? 20 : Number(v['max-counterexamples']);
+  if (!Number.isInteger(maxFindings) || maxFindings < 1)
+    return usage(io, 'verify', '--max-counterexamples is a positive integer');
+  const lowering = await loweringOptions(io, 'verify', v);
+  if (typeof lowering === 'number') return lowering;
+  const family = v.family as Family | undefined;
+  const check = { ...(tvBound ? { tvBound } : {}), maxFindings, shapes: !v['no-shapes'] };
+
+  const api = await import('../api/verify.ts');
+  const render = await import('./render-verify.ts');
+  const showDiagnostics = (diags: readonly Diagnostic[], loaded: LoadedInput | null) => {
+    if (diags.length > 0) io.stderr(renderDiagnostics(diags, loaded?.sources ?? new Map(), output, io.color));
+  };
+
+  let result: Awaited<ReturnType<typeof api.verifyModel>>;
+  let label: string;
+  let base: string[];
+  if (artifactsMode) {
+    const read = (file: string) => {
+      const r = readInputFile(io, file, MAX_ARTIFACT_BYTES);
+      return r.ok ? { text: r.text, file: inputName(file) } : r.message;
+    };
+    const iptables = v.iptables === undefined ? undefined : read(v.iptables);
+    const nftables = v.nft === undefined ? undefined : read(v.nft);
+    if (typeof iptables === 'string') return usage(io, 'verify', iptables);
+    if (typeof nftables === 'string') return usage(io, 'verify', nftables);
+    let loaded: LoadedInput | null = null;
+    if (v.model !== undefined) {
+      loaded = await loadKsvcFile(io, v.model);
+      if (loaded.readError) return usage(io, 'verify', loaded.readError);
+      if (!loaded.model || loaded.diagnostics.some((d) => d.severity === 'error')) {
+        showDiagnostics(loaded.diagnostics, loaded);
+        return EXIT_USAGE;
+      }
+    }
+    result = api.verifyArtifacts({
+      ...check,
+      ...(iptables ? { iptables } : {}),
+      ...(nftables ? { nftables } : {}),
+      ...(loaded?.model ? { model: { model: loaded.model, node: v.node ?? null, lowering } } : {}),
+      ...(family ? { family } : {}),
+      ...(v['nft-table'] ? { nftTable: v['nft-table'] } : {}),
+    });
+    showDiagnostics(result.diagnostics, loaded);
+    label = [v.iptables, v.nft].filter((x) => x !== undefined).join(' + ');
+    base = [
+      ...(v.model ? ['--model', v.model] : []),
+      ...(v.iptables ? ['--iptables', v.iptables] : []),
+      ...(v.nft ? ['--nft', v.nft] : []),
+    ];
+  } else {
+    const loaded = fromK8s
+      ? await loadKubernetesFiles(io, parsed.positionals, { node: v.node ?? null, skipUnknownKinds: false })
+      : await loadKsvcFile(io, parsed.positionals[0]!);
+    if (loaded.readError) return usage(io, 'verify', loaded.readError);
+    if (!loaded.model || loaded.diagnostics.some((d) => d.severity === 'error')) {
+      showDiagnostics(loaded.diagnostics, loaded);
+      return EXIT_USAGE;
+    }
+    const model = loaded.model;
+    const nodes: (string | null)[] = v['all-nodes']
+      ? model.nodes.length > 0
+        ? model.nodes.map((n) => n.name)
+        : [null]
+      : [v.node ?? (model.nodes.length === 1 ? model.nodes[0]!.name : null)];
+    if (!v['all-nodes'] && v.node === undefined && model.nodes.length > 1) {
+      return usage(io, 'verify', `the file names ${model.nodes.length} nodes: choose one with --node, or --all-nodes`);
+    }
+    result = api.verifyModel(model, {
+      ...check,
+      nodes,
+      ...(family ? { family } : {}),
+      withHooks: Boolean(v['with-hooks']),
+      lowering,
+    });
+    showDiagnostics([...loaded.diagnostics, ...result.diagnostics], loaded);
+    label = parsed.positionals.map(inputName).join(' ');
+    base = fromK8s ? ['--from-k8s', ...parsed.positionals] : [parsed.positionals[0]!];
+  }
+  if (result.diagnostics.some((d) => d.severity === 'error') || result.runs.some((r) => r.report === null)) {
+    return EXIT_USAGE;
+  }
+  if (result.runs.length === 0) return usage(io, 'verify', 'nothing to check (no service of the requested family?)');
+  const explainOf: ExplainCommandOf = (run, witness) => explainCommandLine(base, run.node, run.family, witness);
+  if (output === 'json') io.stdout(render.renderVerifyJson(result.runs, label, api.ASSUMPTIONS, result.diagnostics));
+  else if (output === 'github') io.stdout(render.renderVerifyGithub(result.runs, label, explainOf));
+  else io.stdout(render.renderVerifyText(result.runs, label, api.ASSUMPTIONS, explainOf, io.color));
+  return result.runs.every((r) => r.report?.equivalent) ? EXIT_OK : EXIT_FINDINGS;
+}
