@@ -118,7 +118,7 @@ export function renderVerifyText(
       );
     }
     out.push(
-      `  ${s.classes.toLocaleString('en-US')} packet classes in ${s.shards.toLocaleString('en-US')} shards (${s.evaluatedShards} evaluated, ${s.reusedShards} by shape), ${coveredText(s.packets, s.universe)}, locality ${rep.locality}`,
+      `  ${rep.servicePorts === null ? '' : `${rep.servicePorts.toLocaleString('en-US')} service ports; `}${s.classes.toLocaleString('en-US')} packet classes in ${s.shards.toLocaleString('en-US')} shards (${s.evaluatedShards} evaluated, ${s.reusedShards} by shape); ${coveredText(s.packets, s.universe)}; locality ${rep.locality}`,
     );
     for (const cx of rep.counterexamples) out.push(counterexampleText(cx, r, explainCommand, c));
     if (rep.ignored.length > 0) {

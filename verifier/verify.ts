@@ -55,6 +55,8 @@ export interface Counterexample {
 
 export interface VerifyReport {
   family: Family;
+  /** service ports of the IR checked (null without an IR) */
+  servicePorts: number | null;
   equivalent: boolean;
   comparisons: Comparison[];
   counterexamples: Counterexample[];
@@ -131,6 +133,7 @@ export function verify(input: VerifyInput): VerifyReport {
 
   return {
     family: input.family,
+    servicePorts: input.ir ? input.ir.program.servicePorts.length : null,
     equivalent: result.findings.length === 0,
     comparisons: result.stats.comparisons,
     counterexamples,
