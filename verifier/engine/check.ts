@@ -21,7 +21,7 @@ import type { CProgram } from './compiled.ts';
 import { explore } from './explore.ts';
 import type { IntervalSet } from './intervals.ts';
 import { classView } from './ir-view.ts';
-import { evaluateProgram } from './netfilter-eval.ts';
+import { evaluateProgram, newEvalMemo } from './netfilter-eval.ts';
 import { type ArtifactDistribution, artifactDistribution, observe } from './observe.ts';
 import type { ClassQuery } from './query.ts';
 import { type ShapeCache, shapeContext, shardShape } from './shape.ts';
@@ -102,8 +102,10 @@ export function runCheck(input: CheckInput, roots: readonly PacketClass[]): Chec
   }
   if (input.ir) for (const a of arts) comparisons.push(`ir=${a.backend}`);
 
-  const evalArtifact = (p: CProgram) => (q: ClassQuery) =>
-    artifactDistribution(q, evaluateProgram(p, q, { trace: false }), markMask, false);
+  // one memo per artifact and shard (flows, hence memo keys, repeat within a shard, not across)
+  let memos = arts.map(() => newEvalMemo());
+  const evalArtifact = (k: number) => (q: ClassQuery) =>
+    artifactDistribution(q, evaluateProgram(arts[k]!.program, q, { trace: false, memo: memos[k]! }), markMask, false);
   const evalIR = input.ir ? (q: ClassQuery) => input.ir!.evaluate(input.ir!.program, classView(q)) : null;
 
   const groups = new Map<string, Finding>();
@@ -164,7 +166,7 @@ export function runCheck(input: CheckInput, roots: readonly PacketClass[]): Chec
   /** Refine `cls` for evaluator k onwards (artifacts, then the IR), comparing at the leaves. */
   const refine = (shard: string, cls: PacketClass, k: number, dists: ArtifactDistribution[]) => {
     if (k < arts.length) {
-      for (const cell of explore(space, cls, evalArtifact(arts[k]!.program))) {
+      for (const cell of explore(space, cls, evalArtifact(k))) {
         refine(shard, cell.cls, k + 1, [...dists, cell.value]);
       }
       return;
@@ -188,6 +190,7 @@ export function runCheck(input: CheckInput, roots: readonly PacketClass[]): Chec
       continue;
     }
     evaluatedShards++;
+    memos = arts.map(() => newEvalMemo());
     const before = { classes, findings: findingsSeen };
     refine(shard.label, shard.cls, 0, []);
     if (shape !== null && !known) {

@@ -7,7 +7,7 @@
 import type { Hook, Origin } from '../model/program.ts';
 import type { CBaseChain, CPart, CProgram, CStep, CTest, CVerdict, KeyIndex } from './compiled.ts';
 import { type Dyadic, mul, ONE } from './dyadic.ts';
-import { contains, isSubset, overlaps } from './intervals.ts';
+import { contains, type IntervalSet, isSubset, overlaps } from './intervals.ts';
 import type { ClassQuery } from './query.ts';
 import { CT_NEW, DIM, interfaceAtomOf, markSet, type PacketSpace, PORT_PROTOS } from './space.ts';
 
@@ -59,6 +59,8 @@ export interface Leaf {
 
 export interface EvalOptions {
   trace: boolean;
+  /** reuse the rest of an evaluation after the first hook across classes (not with trace) */
+  memo?: EvalMemo;
 }
 
 export class RulesetError extends Error {}
@@ -449,6 +451,123 @@ function destinationLocal(ev: Ev, s: FlowState): boolean {
 
 const loAtoms = new WeakMap<PacketSpace, number>();
 
+/**
+ * Memo of the rest of an evaluation after the first hook (routing, the remaining hooks), per flow
+ * state: within a shard, every class sends the same few flows (one per endpoint) down the same
+ * filter and postrouting chains. An entry remembers the class questions its evaluation asked, in
+ * order, with their answers; it is reused for a class only if that class answers them the same way —
+ * then the evaluation, which is deterministic, would have done exactly the same — and where the
+ * class cannot answer one of them uniformly, the class is split there, as the evaluation would.
+ */
+export interface EvalMemo {
+  entries: Map<string, MemoEntry[]>;
+}
+
+export const newEvalMemo = (): EvalMemo => ({ entries: new Map() });
+
+type QueryRecord =
+  | { k: 'ask'; dim: number; set: IntervalSet; answer: boolean }
+  | { k: 'probe'; dim: number; set: IntervalSet; answer: 0 | 1 | 2 }
+  | { k: 'pinned'; dim: number; answer: number | undefined }
+  | { k: 'set'; dim: number; answer: IntervalSet };
+
+interface MemoEntry {
+  log: QueryRecord[];
+  /** leaves for an incoming weight of 1 */
+  leaves: Leaf[];
+}
+
+function recordingQuery(q: ClassQuery, log: QueryRecord[]): ClassQuery {
+  return {
+    space: q.space,
+    cls: q.cls,
+    ask(dim, set) {
+      const answer = q.ask(dim, set);
+      log.push({ k: 'ask', dim, set, answer });
+      return answer;
+    },
+    probe(dim, set) {
+      const answer = q.probe(dim, set);
+      log.push({ k: 'probe', dim, set, answer });
+      return answer;
+    },
+    pinned(dim) {
+      const answer = q.pinned(dim);
+      log.push({ k: 'pinned', dim, answer });
+      return answer;
+    },
+    set(dim) {
+      const answer = q.set(dim);
+      log.push({ k: 'set', dim, answer });
+      return answer;
+    },
+  };
+}
+
+/** Does the class answer the recorded questions the same way? (Throws the split where it cannot.) */
+function replays(q: ClassQuery, log: readonly QueryRecord[]): boolean {
+  for (const r of log) {
+    switch (r.k) {
+      case 'ask':
+        if (q.ask(r.dim, r.set) !== r.answer) return false;
+        break;
+      case 'probe':
+        if (q.probe(r.dim, r.set) !== r.answer) return false;
+        break;
+      case 'pinned':
+        if (q.pinned(r.dim) !== r.answer) return false;
+        break;
+      case 'set': {
+        const now = q.set(r.dim);
+        if (now !== r.answer && (now.length !== r.answer.length || now.some((v, i) => v !== r.answer[i]))) return false;
+        break;
+      }
+    }
+  }
+  return true;
+}
+
+const stateKey = (s: FlowState): string =>
+  `${s.dnatIp}|${s.dnatPort}|${s.markKeep}|${s.markXor}|${s.masquerade}|${s.affinityWrites.join(',')}|${s.dstNatDone}|${s.srcNatDone}|${s.viaLoopback}`;
+
+/** Everything after the first hook for one flow: routing and the remaining hooks. */
+function afterFirstHook(ev: Ev, f: Leaf, viaInterface: boolean, out: Leaf[]): void {
+  const done: Leaf[] = [];
+  if (viaInterface) {
+    if (destinationLocal(ev, f.state)) out.push(...runHook(ev, 'input', [f], done));
+    else out.push(...runHook(ev, 'postrouting', runHook(ev, 'forward', [f], done), done));
+  } else {
+    for (const g of runHook(ev, 'postrouting', [f], done)) {
+      if (!destinationLocal(ev, g.state)) {
+        out.push(g);
+        continue;
+      }
+      const back = { ...g, state: { ...g.state, viaLoopback: true } };
+      out.push(...runHook(ev, 'input', runHook(ev, 'prerouting', [back], done), done));
+    }
+  }
+  for (const d of done) out.push(d);
+}
+
+function afterFirstHookMemo(ev: Ev, memo: EvalMemo, f: Leaf, viaInterface: boolean, out: Leaf[]): void {
+  const key = `${viaInterface ? 'a' : 'l'}|${stateKey(f.state)}`;
+  const entries = memo.entries.get(key);
+  if (entries) {
+    for (const e of entries) {
+      if (!replays(ev.q, e.log)) continue;
+      for (const l of e.leaves) out.push({ verdict: l.verdict, state: l.state, w: mul(f.w, l.w) });
+      return;
+    }
+  }
+  const log: QueryRecord[] = [];
+  const recording: Ev = { ...ev, q: recordingQuery(ev.q, log) };
+  const leaves: Leaf[] = [];
+  afterFirstHook(recording, { verdict: f.verdict, state: f.state, w: ONE }, viaInterface, leaves);
+  if (entries) entries.push({ log, leaves });
+  else memo.entries.set(key, [{ log, leaves }]);
+  for (const l of leaves) out.push({ verdict: l.verdict, state: l.state, w: mul(f.w, l.w) });
+}
+
 export function evaluateProgram(program: CProgram, q: ClassQuery, opts: EvalOptions): Leaf[] {
   const space = q.space;
   let loAtom = loAtoms.get(space);
@@ -472,26 +591,15 @@ export function evaluateProgram(program: CProgram, q: ClassQuery, opts: EvalOpti
     viaLoopback: false,
     trace: null,
   };
-  const done: Leaf[] = [];
+  const out: Leaf[] = [];
   const init: Leaf[] = [{ verdict: 'accept', state: start, w: ONE }];
-  const accepted: Leaf[] = [];
-  if (viaInterface) {
-    for (const f of runHook(ev, 'prerouting', init, done)) {
-      if (destinationLocal(ev, f.state)) accepted.push(...runHook(ev, 'input', [f], done));
-      else accepted.push(...runHook(ev, 'postrouting', runHook(ev, 'forward', [f], done), done));
-    }
-  } else {
-    for (const f of runHook(ev, 'postrouting', runHook(ev, 'output', init, done), done)) {
-      if (!destinationLocal(ev, f.state)) {
-        accepted.push(f);
-        continue;
-      }
-      const back = { ...f, state: { ...f.state, viaLoopback: true } };
-      accepted.push(...runHook(ev, 'input', runHook(ev, 'prerouting', [back], done), done));
-    }
+  const first = runHook(ev, viaInterface ? 'prerouting' : 'output', init, out);
+  const memo = opts.trace ? undefined : opts.memo;
+  for (const f of first) {
+    if (memo) afterFirstHookMemo(ev, memo, f, viaInterface, out);
+    else afterFirstHook(ev, f, viaInterface, out);
   }
-  for (const d of done) accepted.push(d);
-  return accepted;
+  return out;
 }
 
 function lowerBound(l: readonly number[], v: number): number {
