@@ -66,6 +66,37 @@ export function leafOutcome(q: ClassQuery, leaf: Leaf, markMask: number): Outcom
   return observe(raw, markMask);
 }
 
+/**
+ * Outcomes of leaves whose outcome does not depend on the class (no initial mark bit survives into
+ * the observed mark, the DNAT port is known), per state object and verdict: memoised flows hand
+ * the same state objects to every class of a shard.
+ */
+const outcomeCache = new WeakMap<FlowState, Map<string, { outcome: Outcome; key: string }>>();
+
+function cachedOutcome(q: ClassQuery, leaf: Leaf, markMask: number): { outcome: Outcome; key: string } {
+  const s = leaf.state;
+  const classFree = (s.markKeep & markMask) === 0 && (s.dnatIp === null || s.dnatPort !== null);
+  if (!classFree) {
+    const outcome = leafOutcome(q, leaf, markMask);
+    return { outcome, key: outcomeKey(outcome) };
+  }
+  // ct new or not decides whether a DNAT counts; the cache key includes it
+  const isNew = q.ask(DIM.ct, CT_NEW);
+  let perVerdict = outcomeCache.get(s);
+  if (!perVerdict) {
+    perVerdict = new Map();
+    outcomeCache.set(s, perVerdict);
+  }
+  const k = `${leaf.verdict}|${isNew}|${markMask}`;
+  let hit = perVerdict.get(k);
+  if (!hit) {
+    const outcome = leafOutcome(q, leaf, markMask);
+    hit = { outcome, key: outcomeKey(outcome) };
+    perVerdict.set(k, hit);
+  }
+  return hit;
+}
+
 export function artifactDistribution(
   q: ClassQuery,
   leaves: readonly Leaf[],
@@ -75,8 +106,7 @@ export function artifactDistribution(
   const byKey = new Map<string, WeightedPaths>();
   for (const leaf of leaves) {
     if (leaf.w.n === 0n) continue;
-    const outcome = leafOutcome(q, leaf, markMask);
-    const key = outcomeKey(outcome);
+    const { outcome, key } = cachedOutcome(q, leaf, markMask);
     const prev = byKey.get(key);
     if (prev) {
       prev.w = add(prev.w, leaf.w);
