@@ -89,8 +89,9 @@ IptablesLine {
   val = placeholder | ~optionLike ~bang word
   anyVal = placeholder | word
   placeholder = "⟨v⟩"
-  optionLike = "--" letter (alnum | "-")* ~tokenChar  -- long
-             | "-" letter ~tokenChar                 -- short
+  optionLike = "--" asciiLetter (asciiLetter | digit | "-")* ~tokenChar  -- long
+             | "-" asciiLetter ~tokenChar                                 -- short
+  asciiLetter = "a".."z" | "A".."Z"
   word = bareChar+ quoted?  -- bare
        | quoted             -- quoted
   bareChar = ~space ~"\"" any
