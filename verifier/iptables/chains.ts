@@ -1,6 +1,6 @@
 // The reader's working state for tables, chains and rules, before the program is built.
 import type { Diagnostic } from '../../common/diagnostics.ts';
-import type { Origin, Rule } from '../model/program.ts';
+import type { Rule } from '../model/program.ts';
 import type { Table, Where } from './context.ts';
 
 export const BUILTIN_CHAINS: Record<Table, readonly string[]> = {
@@ -25,7 +25,7 @@ export interface ChainState {
   builtin: boolean;
   policy: 'accept' | 'drop';
   /** The declaration line (null: a builtin chain the file does not declare). */
-  decl: Origin | null;
+  decl: { line: number; text: string } | null;
   /** The rules as the program will hold them. */
   rules: Rule[];
   /** Extras by rule index (null: no rule of the chain has any). */
@@ -40,7 +40,7 @@ export interface ChainState {
   loop: number;
 }
 
-export const newChain = (table: Table, name: string, builtin: boolean, decl: Origin | null): ChainState => ({
+export const newChain = (table: Table, name: string, builtin: boolean, decl: ChainState['decl']): ChainState => ({
   table,
   name,
   id: `${table}/${name}`,

@@ -96,14 +96,12 @@ export function readLine(r: LineReader, lineText: string, lineNo: number, lineSt
     r.diagnostics.push(iptCodes['ipt-unterminated-quote'](whereInLine(r, at)));
     return;
   }
-  const origin: Origin = assumed
-    ? { backend: 'iptables', file: r.file, text: lineText, assumed: true }
-    : { backend: 'iptables', file: r.file, line: lineNo, text: lineText };
   const tpl = cachedTemplate(tokens);
   if (tpl.kind !== 'failure') {
-    applyTemplate(r, tpl, origin);
+    applyTemplate(r, tpl);
     return;
   }
+  const origin = originOf(r);
   const f = lineFailure(tpl, tokens);
   const diagnostic = f.diagnostic((at) => whereInLine(r, at));
   if (f.ruleChain < 0 || r.open?.kind !== 'kept') {
@@ -140,7 +138,15 @@ function structure(r: LineReader, at: number, detail: string): void {
 
 const isKeptTable = (name: string): name is Table => name === 'nat' || name === 'filter';
 
-function applyTemplate(r: LineReader, tpl: LineTemplate, origin: Origin): void {
+/** The current line's origin (made only for what keeps one: rules and table lines). */
+function originOf(r: LineReader): Origin {
+  const { lineNo, lineText, assumed } = r.cur;
+  return assumed
+    ? { backend: 'iptables', file: r.file, text: lineText, assumed: true }
+    : { backend: 'iptables', file: r.file, line: lineNo, text: lineText };
+}
+
+function applyTemplate(r: LineReader, tpl: LineTemplate): void {
   const texts = r.tokens.texts;
   if (tpl.kind === 'rule') {
     if (r.open?.kind !== 'kept') {
@@ -148,7 +154,7 @@ function applyTemplate(r: LineReader, tpl: LineTemplate, origin: Origin): void {
       return;
     }
     const chain = ruleChain(r, r.open.table, tpl.chain);
-    if (chain) convertLine(r, chain, tpl, origin);
+    if (chain) convertLine(r, chain, tpl, originOf(r));
     return;
   }
   r.lastChain = null; // a new table or a deleted chain: the previous rule's chain may be gone
@@ -156,7 +162,7 @@ function applyTemplate(r: LineReader, tpl: LineTemplate, origin: Origin): void {
     const name = texts[tpl.name]!;
     if (r.open) structure(r, 0, `table ${name} starts before the previous table's COMMIT`);
     if (!isKeptTable(name)) {
-      r.ignoredTables.push({ name, origin });
+      r.ignoredTables.push({ name, origin: originOf(r) });
       r.open = { kind: 'ignored', name, line: r.cur.lineNo };
       return;
     }
@@ -178,8 +184,9 @@ function applyTemplate(r: LineReader, tpl: LineTemplate, origin: Origin): void {
     return;
   }
   const where = (at: number) => whereInLine(r, at);
-  if (tpl.kind === 'chain') declareChain(r.open.table, tpl, texts, origin, where, r.diagnostics);
-  else deleteChain(r.open.table, tpl, texts, where, r.diagnostics);
+  if (tpl.kind === 'chain') {
+    declareChain(r.open.table, tpl, texts, { line: r.cur.lineNo, text: r.cur.lineText }, where, r.diagnostics);
+  } else deleteChain(r.open.table, tpl, texts, where, r.diagnostics);
 }
 
 function convertLine(r: LineReader, chain: ChainState, tpl: Extract<LineTemplate, { kind: 'rule' }>, origin: Origin) {

@@ -266,7 +266,7 @@ export function readIptables(text: string, options: ReadIptablesOptions): ReadIp
         chains.set(c.id, { id: c.id, name: c.name, rules: c.rules });
       } else {
         const item: IgnoredItem = { kind: 'chain', name: c.id, reason: "not reachable from kube-proxy's hook rules" };
-        if (c.decl) item.origin = c.decl;
+        if (c.decl) item.origin = { backend: 'iptables', file: r.file, line: c.decl.line, text: c.decl.text };
         ignored.push(item);
       }
     }

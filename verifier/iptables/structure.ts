@@ -1,7 +1,6 @@
 // Chain lines (`:NAME POLICY [p:b]`) and chain deletions (`-X NAME`, which kube-proxy's restore
 // input uses for stale chains right after declaring them).
 import type { Diagnostic } from '../../common/diagnostics.ts';
-import type { Origin } from '../model/program.ts';
 import { BUILTIN_CHAINS, builtinChain, newChain, type TableState } from './chains.ts';
 import { iptCodes } from './codes.ts';
 import type { Where } from './context.ts';
@@ -12,7 +11,7 @@ export function declareChain(
   table: TableState,
   tpl: Extract<LineTemplate, { kind: 'chain' }>,
   texts: string[],
-  origin: Origin,
+  decl: { line: number; text: string },
   where: (at: number) => Where,
   diagnostics: Diagnostic[],
 ): void {
@@ -21,7 +20,7 @@ export function declareChain(
   const builtin = BUILTIN_CHAINS[table.name].includes(name);
   const existing = table.chains.get(name);
   if (existing?.decl) {
-    diagnostics.push(iptCodes['ipt-duplicate-chain'](where(tpl.name), name, table.name, existing.decl.line ?? 0));
+    diagnostics.push(iptCodes['ipt-duplicate-chain'](where(tpl.name), name, table.name, existing.decl.line));
     return;
   }
   if (tpl.counters !== null && !isBracketCounters(texts[tpl.counters]!)) {
@@ -40,7 +39,7 @@ export function declareChain(
     }
     const c = builtinChain(table, name);
     c.policy = policy === 'DROP' ? 'drop' : 'accept';
-    c.decl = origin;
+    c.decl = decl;
     return;
   }
   if (policy !== '-') {
@@ -56,7 +55,7 @@ export function declareChain(
       iptCodes['ipt-invalid-value'](where(tpl.name), 'chain name', name, "must not start with '-' or '!'"),
     );
   }
-  table.chains.set(name, newChain(table.name, name, false, origin));
+  table.chains.set(name, newChain(table.name, name, false, decl));
 }
 
 export function deleteChain(
