@@ -23,9 +23,16 @@ const PLAIN = /^[A-Za-z0-9_./:@* -]*$/;
 const str = (s: string): string => (PLAIN.test(s) ? `"${s}"` : JSON.stringify(s));
 const atom = (a: string | number): string => (typeof a === 'number' ? String(a) : str(a));
 
+/** A concatenated key's JSON text. */
+function concatText(parts: readonly (string | number)[]): string {
+  let text = '{"concat":[';
+  for (let i = 0; i < parts.length; i++) text += i === 0 ? atom(parts[i]!) : `,${atom(parts[i]!)}`;
+  return `${text}]}`;
+}
+
 function elementText(e: Element): string {
   const k = e.key;
-  let key = typeof k === 'object' ? `{"concat":[${k.map(atom).join(',')}]}` : atom(k);
+  let key = typeof k === 'object' ? concatText(k) : atom(k);
   if (e.comment !== undefined) key = `{"elem":{"val":${key},"comment":${str(e.comment)}}}`;
   if (e.value === undefined) return key;
   return `[${key},${typeof e.value === 'object' ? JSON.stringify(e.value) : atom(e.value)}]`;
