@@ -164,6 +164,29 @@ test('balance chains: the cascade thresholds of iptables, one rule per endpoint,
   });
 });
 
+test('a set whose endpoints differ in target port gets its own chain with the ports written out', () => {
+  const model = overallModel();
+  const svc = model.services.find((s) => s.name === 'svc4')!;
+  svc.endpoints = [
+    { ...svc.endpoints[0]!, ports: { p80: 8080 } },
+    { ...svc.endpoints[1]!, ports: { p80: 9090 } },
+  ];
+  svc.ports = [{ ...svc.ports[0]!, targetPort: 'p80' }];
+  const text = renderNftablesText(lowerModel(model).programs);
+  assert.match(text, '172.30.0.44 . tcp . 80 : goto service-LAUZTJTB-ns4/svc4/tcp/p80');
+  assert.equal(
+    text
+      .split('\n')
+      .filter((l) => l.startsWith('add rule ip kube-proxy service-LAUZTJTB-ns4/svc4/tcp/p80 '))
+      .map((l) => l.slice('add rule ip kube-proxy service-LAUZTJTB-ns4/svc4/tcp/p80 '.length)),
+    [
+      'meta random & 0x7fffffff < 1073741824 meta l4proto tcp dnat to 10.180.0.4:8080',
+      'meta l4proto tcp dnat to 10.180.0.5:9090',
+    ],
+  );
+  assert.not.match(text, 'dnat-cluster-ips-1');
+});
+
 test('a key twice in a map or set is an internal error naming the key', () => {
   const list = new ElementList('service-ips');
   list.add({ key: ['10.0.0.1', 'tcp', 80] });
