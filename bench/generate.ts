@@ -1,5 +1,8 @@
 // A deterministic generator of realistic .ksvc clusters for benchmarks and scale tests:
 //   node --import tsx bench/generate.ts --services 10000 --endpoints 10 [--seed 1] > out.ksvc
+// Shape knobs (defaults keep the original output byte for byte): --single-port (every service one
+// http port), --etp-local SHARE (of NodePort/LB services, default 0.3), --affinity SHARE (default 0.1).
+// Issue 10's mix: --single-port --etp-local 0.5 --affinity 0.05 (its multi-port twin: without --single-port).
 // The same options always give the same bytes. The file checks clean (no errors, no warnings):
 // unique cluster IPs in 10.96.0.0/12, unique NodePorts (the NodePort range is widened when the
 // default 30000-32767 is too small), endpoints spread over a few nodes with pod CIDRs.
@@ -12,6 +15,12 @@ export interface GenerateOptions {
   seed?: number;
   /** Default: enough nodes that each holds at most ~20,000 endpoints (at least 3, at most 60). */
   nodes?: number;
+  /** Every service gets one port (`http: 80/tcp`) instead of one of the 1-3-port shapes. */
+  singlePort?: boolean;
+  /** Share of NodePort and LoadBalancer services with externalTrafficPolicy Local (default 0.3). */
+  etpLocalShare?: number;
+  /** Share of services with ClientIP session affinity (default 0.1). */
+  affinityShare?: number;
 }
 
 /** mulberry32: small, fast, and the same everywhere. */
@@ -77,9 +86,10 @@ export function generateKsvc(opts: GenerateOptions): string {
   for (let i = 0; i < services; i++) {
     const r = rand();
     const type = r < 0.7 ? 'ClusterIP' : r < 0.9 ? 'NodePort' : 'LoadBalancer';
-    const ports = pick(PORT_SHAPES);
-    const local = type !== 'ClusterIP' && rand() < 0.3;
-    const affinity = rand() < 0.1;
+    const shape = pick(PORT_SHAPES);
+    const ports = opts.singlePort ? PORT_SHAPES[0]! : shape;
+    const local = type !== 'ClusterIP' && rand() < (opts.etpLocalShare ?? 0.3);
+    const affinity = rand() < (opts.affinityShare ?? 0.1);
     const itpLocal = type === 'ClusterIP' && rand() < 0.05 && endpointsPerService > 0;
     if (type !== 'ClusterIP') nodePortsNeeded += ports.length + (type === 'LoadBalancer' && local ? 1 : 0);
     shapes.push({ type, ports, local, affinity, itpLocal });
@@ -164,6 +174,9 @@ function main(): void {
       endpoints: { type: 'string', default: '10' },
       seed: { type: 'string', default: '1' },
       nodes: { type: 'string' },
+      'single-port': { type: 'boolean' },
+      'etp-local': { type: 'string' },
+      affinity: { type: 'string' },
     },
     strict: true,
   });
@@ -181,6 +194,17 @@ function main(): void {
     seed: num(values.seed, 'seed'),
   };
   if (values.nodes !== undefined) opts.nodes = num(values.nodes, 'nodes');
+  const share = (s: string, what: string): number => {
+    const n = Number(s);
+    if (!(n >= 0 && n <= 1)) {
+      process.stderr.write(`generate: --${what} must be a share between 0 and 1\n`);
+      process.exit(2);
+    }
+    return n;
+  };
+  if (values['single-port']) opts.singlePort = true;
+  if (values['etp-local'] !== undefined) opts.etpLocalShare = share(values['etp-local'], 'etp-local');
+  if (values.affinity !== undefined) opts.affinityShare = share(values.affinity, 'affinity');
   process.stdout.write(generateKsvc(opts));
 }
 
