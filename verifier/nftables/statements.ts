@@ -2,7 +2,7 @@
 // (lookup.ts), mark writes, affinity updates, NAT and reject (nat.ts), and the statements with no
 // effect on a packet (counter, log).
 import type { Step, Verdict } from '../model/program.ts';
-import { type RuleContext, shared } from './context.ts';
+import type { RuleContext } from './context.ts';
 import { readKey, readScalar } from './keys.ts';
 import { lookupSteps } from './lookup.ts';
 import { dependencySteps, matchSteps } from './match.ts';
@@ -97,7 +97,10 @@ function verdictSteps(v: unknown, ctx: RuleContext, pointer: string): Step[] | n
         );
         return null;
       }
-      return [shared(ctx, `${kind} ${target}`, () => verdict({ kind, chain: ctx.chainId(target) }))];
+      const cache = kind === 'jump' ? ctx.jumps : ctx.gotos;
+      let step = cache.get(target);
+      if (step === undefined) cache.set(target, (step = verdict({ kind, chain: ctx.chainId(target) })));
+      return [step];
     }
   }
   ctx.sink.report(
