@@ -2,6 +2,7 @@
 // author wrote (addresses, names) so the formatter can print it back and the checker can report
 // exactly where a value is wrong; nothing here is validated beyond its token shape. The checker
 // (compiler/check) turns this into the model (compiler/model.ts). docs/language.md is the grammar.
+import type { Protocol, ServiceType, TrafficPolicy } from '../common/kubernetes.ts';
 import type { Span } from '../common/source.ts';
 
 /** A token-level value and where it was written. */
@@ -101,10 +102,6 @@ export interface ServiceBlock {
   name: Located<string>;
   items: ServiceItem[];
 }
-
-import type { Protocol, ServiceType, TrafficPolicy } from '../common/kubernetes.ts';
-
-export type { Protocol, ServiceType, TrafficPolicy };
 
 /** `NAME: TYPE IP:PORT/PROTO [nodePort N] -> endpoints[:TARGET] [, clause]...` */
 export interface PortLine {

@@ -15,6 +15,7 @@ import {
   tokenMatcher,
 } from 'chevrotain';
 import type { Diagnostic } from '../common/diagnostics.ts';
+import type { Protocol, ServiceType, TrafficPolicy } from '../common/kubernetes.ts';
 import { type Position, positionAt, type SourceFile, type Span } from '../common/source.ts';
 import type {
   AddressLit,
@@ -30,12 +31,9 @@ import type {
   NodeBlock,
   NodeStatement,
   PortLine,
-  Protocol,
   ServiceAttribute,
   ServiceBlock,
   ServiceItem,
-  ServiceType,
-  TrafficPolicy,
 } from './ast.ts';
 import { syntaxCodes } from './codes.ts';
 import { messageProvider } from './messages.ts';

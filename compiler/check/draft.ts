@@ -2,6 +2,7 @@
 // CIDR already parsed (invalid ones were reported and left out). Rules read this; when no rule
 // reported an error, assemble.ts turns it into the model.
 import type { Family, IPText, ParsedCIDR } from '../../common/ip.ts';
+import type { Protocol, ServiceType, TrafficPolicy } from '../../common/kubernetes.ts';
 import type { Span } from '../../common/source.ts';
 import type {
   ClusterSetting,
@@ -9,11 +10,8 @@ import type {
   MasqFromOutside,
   NodeBlock,
   PortLine,
-  Protocol,
   ServiceAttribute,
   ServiceBlock,
-  ServiceType,
-  TrafficPolicy,
 } from '../../grammar/ast.ts';
 import type { EndpointConditions } from '../model.ts';
 import type { ParsedAddress, ParsedCidrLit, SpecialKind } from './values.ts';

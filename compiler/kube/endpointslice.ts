@@ -4,8 +4,9 @@
 // their nil defaults (ready nil -> true, serving nil -> true, terminating nil -> false).
 // FQDN slices are ignored, as kube-proxy ignores them.
 import type { ParsedIP } from '../../common/ip.ts';
+import type { Protocol } from '../../common/kubernetes.ts';
 import { dns1123Label, dns1123Subdomain, labelValue } from '../check/names.ts';
-import type { EndpointConditions, Protocol } from '../model.ts';
+import type { EndpointConditions } from '../model.ts';
 import { kubeCodes } from './codes.ts';
 import { readUnicastIP } from './ip-fields.ts';
 import { nameHint } from './name-rules.ts';

@@ -2,8 +2,9 @@
 // (pkg/proxy/serviceport.go newBaseServiceInfo, service.go, util.ShouldSkipService,
 // GetClusterIPByFamily) and refusing what the API server's ValidateService refuses.
 import type { ParsedIP } from '../../common/ip.ts';
+import type { Protocol, ServiceType, TrafficPolicy } from '../../common/kubernetes.ts';
 import { closest, dns1035Label, dns1123Label, ianaServiceName } from '../check/names.ts';
-import type { Protocol, ServiceModel, ServicePortModel, ServiceType, TrafficPolicy } from '../model.ts';
+import type { ServiceModel, ServicePortModel } from '../model.ts';
 import { kubeCodes } from './codes.ts';
 import { noRepeats, readCIDR, readUnicastIP } from './ip-fields.ts';
 import { nameHint } from './name-rules.ts';
