@@ -199,39 +199,3 @@ export const messageProvider: IParserErrorMessageProvider = {
     return withExpected(`expected ${what}${after(previous)}, found ${showToken(actual[0])}`, firsts);
   },
 };
-
-/** Edit distance with adjacent transpositions, for "did you mean". */
-function distance(a: string, b: string): number {
-  const d: number[][] = [];
-  for (let i = 0; i <= a.length; i++) d.push([i]);
-  for (let j = 1; j <= b.length; j++) d[0]![j] = j;
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let v = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, d[i - 2]![j - 2]! + 1);
-      d[i]![j] = v;
-    }
-  }
-  return d[a.length]![b.length]!;
-}
-
-/** The closest valid keyword to what was written, if it is close enough to be a typo. */
-export function didYouMean(written: string, candidates: readonly string[]): string | undefined {
-  if (written.length === 0 || written.length > 40) return undefined;
-  const lower = written.toLowerCase();
-  const exactCase = candidates.find((c) => c.toLowerCase() === lower && c !== written);
-  if (exactCase) return exactCase;
-  let best: string | undefined;
-  let bestD = Infinity;
-  for (const c of candidates) {
-    if (c === written) continue;
-    const dd = distance(lower, c.toLowerCase());
-    if (dd < bestD) {
-      bestD = dd;
-      best = c;
-    }
-  }
-  const limit = written.length <= 3 ? 1 : 2;
-  return bestD <= limit ? best : undefined;
-}

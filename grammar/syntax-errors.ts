@@ -4,9 +4,10 @@
 // `-> 8080` for `-> endpoints:8080`, ...).
 import { EOF, type IToken, tokenMatcher } from 'chevrotain';
 import type { Diagnostic } from '../common/diagnostics.ts';
+import { closestKeyword } from '../common/did-you-mean.ts';
 import { positionAt, type SourceFile, type Span, spanOf } from '../common/source.ts';
 import { syntaxCodes } from './codes.ts';
-import { didYouMean, EXPECTED_SEPARATOR, showToken } from './messages.ts';
+import { EXPECTED_SEPARATOR, showToken } from './messages.ts';
 import type { OpenBlock } from './parser.ts';
 import {
   Address,
@@ -87,7 +88,7 @@ export function syntaxDiagnostic(
         "an endpoint has no port of its own: the port line's target gives it ('-> endpoints:8080'), or name it with 'ports NAME=PORT'";
     } else if (afterEndpoint) {
       message = `unexpected ${showToken(tok)} after an endpoint`;
-      const s = MODIFIER_ALIASES[tok.image] ?? didYouMean(tok.image, ENDPOINT_MODIFIERS);
+      const s = MODIFIER_ALIASES[tok.image] ?? closestKeyword(tok.image, ENDPOINT_MODIFIERS);
       hint = s !== undefined ? `did you mean '${s}'? (${MODIFIER_HINT})` : MODIFIER_HINT;
     } else if ((isType(tok, Word) || keywordByText.has(tok.image)) && isType(next, ServiceTypeCat)) {
       code = 'expected-token';
@@ -113,7 +114,7 @@ export function syntaxDiagnostic(
       hint = "a port line reads 'NAME: TYPE IP:PORT/PROTO -> endpoints'";
   }
   if (hint === undefined && !atEnd && tok.image.length > 0) {
-    const s = didYouMean(tok.image, candidates);
+    const s = closestKeyword(tok.image, candidates);
     hint = s !== undefined ? `did you mean '${s}'?` : fallbackHint;
   }
 

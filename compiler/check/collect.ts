@@ -2,6 +2,7 @@
 // value-level problems are reported here (bad addresses, contradictory endpoint conditions); all
 // cross-object rules live in rules/.
 import type { Family, IPText } from '../../common/ip.ts';
+import { type SpecialKind, specialKind, specialKindV4 } from '../../common/special-address.ts';
 import type {
   ClusterSetting,
   EndpointEntry,
@@ -14,17 +15,7 @@ import { defaultClusterSettings } from '../model.ts';
 import { resolveConditions } from './conditions.ts';
 import type { CheckContext } from './context.ts';
 import type { DetectorItem, EndpointDraft, FileDraft, NodeDraft, ServiceDraft } from './draft.ts';
-import {
-  canonicalIPv4Value,
-  checkAddress,
-  checkAddresses,
-  checkCidr,
-  checkCidrs,
-  isValidPort,
-  type SpecialKind,
-  specialKind,
-  specialKindV4,
-} from './values.ts';
+import { canonicalIPv4Value, checkAddress, checkAddresses, checkCidr, checkCidrs, isValidPort } from './values.ts';
 
 export function collectFile(ctx: CheckContext, file: FileNode): FileDraft {
   const draft: FileDraft = {

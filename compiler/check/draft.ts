@@ -4,6 +4,7 @@
 import type { Family, IPText, ParsedCIDR } from '../../common/ip.ts';
 import type { Protocol, ServiceType, TrafficPolicy } from '../../common/kubernetes.ts';
 import type { Span } from '../../common/source.ts';
+import type { SpecialKind } from '../../common/special-address.ts';
 import type {
   ClusterSetting,
   EndpointEntry,
@@ -14,7 +15,7 @@ import type {
   ServiceBlock,
 } from '../../grammar/ast.ts';
 import type { EndpointConditions } from '../model.ts';
-import type { ParsedAddress, ParsedCidrLit, SpecialKind } from './values.ts';
+import type { ParsedAddress, ParsedCidrLit } from './values.ts';
 
 export interface Occurrence<T> {
   value: T;

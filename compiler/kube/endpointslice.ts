@@ -5,11 +5,10 @@
 // FQDN slices are ignored, as kube-proxy ignores them.
 import type { ParsedIP } from '../../common/ip.ts';
 import type { Protocol } from '../../common/kubernetes.ts';
-import { dns1123Label, dns1123Subdomain, labelValue } from '../check/names.ts';
+import { dns1123Label, dns1123Subdomain, labelValue, nameRuleHint } from '../../common/name-validation.ts';
 import type { EndpointConditions } from '../model.ts';
 import { kubeCodes } from './codes.ts';
 import { readUnicastIP } from './ip-fields.ts';
-import { nameHint } from './name-rules.ts';
 import { readMeta } from './object-meta.ts';
 import { readEnum } from './service.ts';
 import {
@@ -102,7 +101,7 @@ export function readEndpointSlice(obj: MapVal): SliceResult {
       const why = dns1123Label(name);
       if (why)
         diags.push(
-          kubeCodes['invalid-name'](where(field(pm, 'name')!, nameHint(dns1123Label)), 'port name', name, why),
+          kubeCodes['invalid-name'](where(field(pm, 'name')!, nameRuleHint(dns1123Label)), 'port name', name, why),
         );
     }
     if (seenNames.has(name))
@@ -192,12 +191,13 @@ function readEndpoint(em: MapVal, family: 'ipv4' | 'ipv6'): SliceEndpoint | null
   if (nodeName !== undefined) {
     const why = dns1123Subdomain(nodeName);
     if (why)
-      diags.push(kubeCodes['invalid-name'](where(nodeVal!, nameHint(dns1123Subdomain)), 'nodeName', nodeName, why));
+      diags.push(kubeCodes['invalid-name'](where(nodeVal!, nameRuleHint(dns1123Subdomain)), 'nodeName', nodeName, why));
   }
   const zone = getString(em, 'zone');
   if (zone !== undefined) {
     const why = labelValue(zone);
-    if (why) diags.push(kubeCodes['invalid-name'](where(field(em, 'zone')!, nameHint(labelValue)), 'zone', zone, why));
+    if (why)
+      diags.push(kubeCodes['invalid-name'](where(field(em, 'zone')!, nameRuleHint(labelValue)), 'zone', zone, why));
   }
   if (!first) return null;
   return {

@@ -2,7 +2,7 @@
 // ParseCIDRSloppy (leading zeros are decimal, host bits are masked), then canonical text
 // ("10.180.00.001" -> "10.180.0.1", "203.0.113.000/025" -> "203.0.113.0/25"; TestBadIPs).
 import { type ParsedCIDR, type ParsedIP, parseCIDRSloppy, parseIPSloppy } from '../../common/ip.ts';
-import { specialKind } from '../check/values.ts';
+import { specialKind } from '../../common/special-address.ts';
 import { kubeCodes } from './codes.ts';
 import { asString, type Val, where } from './yaml-reader.ts';
 

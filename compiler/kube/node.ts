@@ -2,7 +2,7 @@
 // declaration order, without repeats) and spec.podCIDRs (falling back to spec.podCIDR), one CIDR
 // per family as the API requires.
 import type { CIDRText, IPText, ParsedCIDR } from '../../common/ip.ts';
-import { dns1123Subdomain } from '../check/names.ts';
+import { dns1123Subdomain } from '../../common/name-validation.ts';
 import type { NodeModel } from '../model.ts';
 import { kubeCodes } from './codes.ts';
 import { readCIDR, readIP } from './ip-fields.ts';

@@ -1,13 +1,19 @@
 // Service (v1) -> ServiceModel (without endpoints), following kube-proxy's reading
 // (pkg/proxy/serviceport.go newBaseServiceInfo, service.go, util.ShouldSkipService,
 // GetClusterIPByFamily) and refusing what the API server's ValidateService refuses.
+
+import { closestKeyword } from '../../common/did-you-mean.ts';
 import type { ParsedIP } from '../../common/ip.ts';
-import type { Protocol, ServiceType, TrafficPolicy } from '../../common/kubernetes.ts';
-import { closest, dns1035Label, dns1123Label, ianaServiceName } from '../check/names.ts';
+import {
+  isExternallyAccessible,
+  type Protocol,
+  type ServiceType,
+  type TrafficPolicy,
+} from '../../common/kubernetes.ts';
+import { dns1035Label, dns1123Label, ianaServiceName, nameRuleHint } from '../../common/name-validation.ts';
 import type { ServiceModel, ServicePortModel } from '../model.ts';
 import { kubeCodes } from './codes.ts';
 import { noRepeats, readCIDR, readUnicastIP } from './ip-fields.ts';
-import { nameHint } from './name-rules.ts';
 import { readMeta } from './object-meta.ts';
 import {
   asInt,
@@ -80,7 +86,7 @@ export function readEnum<T extends string>(m: MapVal, key: string, allowed: read
   const s = asString(v);
   if (s === undefined || !v) return undefined;
   if ((allowed as readonly string[]).includes(s)) return s as T;
-  const hint = allowed.find((a) => a.toLowerCase() === s.toLowerCase()) ?? closest(s, allowed);
+  const hint = closestKeyword(s, allowed);
   m.ctx.diags.push(
     kubeCodes['unsupported-value'](where(v, hint ? `did you mean '${hint}'?` : undefined), key, s, allowed.join(', ')),
   );
@@ -224,7 +230,8 @@ export function readService(obj: MapVal): ServiceResult {
       );
     } else if (name !== '') {
       const why = dns1123Label(name);
-      if (why) diags.push(kubeCodes['invalid-name'](where(nameVal!, nameHint(dns1123Label)), 'port name', name, why));
+      if (why)
+        diags.push(kubeCodes['invalid-name'](where(nameVal!, nameRuleHint(dns1123Label)), 'port name', name, why));
       else if (seenNames.has(name)) diags.push(kubeCodes['duplicate-value'](where(nameVal!), `port name '${name}'`));
       seenNames.set(name, nameVal!);
     }
@@ -312,7 +319,7 @@ export function readService(obj: MapVal): ServiceResult {
   }
 
   // Policies. externalTrafficPolicy only on externally-accessible services (apiservice.ExternallyAccessible).
-  const externallyAccessible = type === 'NodePort' || type === 'LoadBalancer' || externalIPs.length > 0;
+  const externallyAccessible = isExternallyAccessible(type as ServiceType, externalIPs.length);
   const etpVal = field(spec, 'externalTrafficPolicy');
   const etp = readEnum(spec, 'externalTrafficPolicy', POLICIES);
   if (etpVal && etp && !externallyAccessible) {

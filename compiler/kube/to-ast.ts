@@ -11,6 +11,7 @@
 // listed twice with different facts, a port no endpoint serves while others are served) is reported
 // as an error instead of printing a file that means something else.
 import type { Diagnostic } from '../../common/diagnostics.ts';
+import { ianaServiceName } from '../../common/name-validation.ts';
 import type { Span } from '../../common/source.ts';
 import type {
   AddressLit,
@@ -27,7 +28,6 @@ import type {
   ServiceBlock,
   ServiceItem,
 } from '../../grammar/ast.ts';
-import { ianaServiceName } from '../check/names.ts';
 import {
   type ClusterModel,
   defaultClusterSettings,

@@ -8,7 +8,7 @@ import {
   ianaServiceName,
   interfaceName,
   labelValue,
-} from '../../compiler/check/names.ts';
+} from '../../common/name-validation.ts';
 import { BASE, expectClean, expectDiag } from './check-helpers.ts';
 
 test('name validators follow the Kubernetes rules', () => {

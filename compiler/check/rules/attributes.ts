@@ -1,9 +1,10 @@
 // Rules on service-wide attributes: agreement between lines, and where each attribute applies.
 import type { Span } from '../../../common/source.ts';
+import { specialKind } from '../../../common/special-address.ts';
 import { codes } from '../codes.ts';
 import type { CheckContext } from '../context.ts';
 import type { AffinityAst } from '../draft.ts';
-import { type ParsedAddress, specialKind } from '../values.ts';
+import type { ParsedAddress } from '../values.ts';
 import { checkDetectorItems } from './cluster.ts';
 import { effectiveETP, effectiveITP, hasExternalFrontends, type Rule } from './rule.ts';
 

@@ -1,10 +1,11 @@
 // Rules on the cluster block: value ranges, settings given twice, the local-traffic detector.
+
+import { interfaceName } from '../../../common/name-validation.ts';
 import type { Span } from '../../../common/source.ts';
 import type { ClusterSetting } from '../../../grammar/ast.ts';
 import { codes } from '../codes.ts';
 import type { CheckContext } from '../context.ts';
 import { type DetectorItem, familyName } from '../draft.ts';
-import { interfaceName } from '../names.ts';
 import { isValidPort } from '../values.ts';
 import type { Rule } from './rule.ts';
 

@@ -1,12 +1,14 @@
 // Rules on endpoints: nodes, families, duplicates, named ports, and endpoints that never serve.
+
+import { nameSuggester } from '../../../common/did-you-mean.ts';
 import { codes } from '../codes.ts';
 import { type EndpointDraft, familyName } from '../draft.ts';
-import { closest } from '../names.ts';
 import { portsByName, type Rule } from './rule.ts';
 
 export const unknownNodes: Rule = (ctx, draft) => {
   // One "did you mean" search per unknown name, however many endpoints repeat it.
   const nearest = new Map<string, string | null>();
+  const suggest = nameSuggester(draft.nodesByName.keys());
   return {
     service(s) {
       for (const ep of s.endpoints) {
@@ -14,7 +16,7 @@ export const unknownNodes: Rule = (ctx, draft) => {
         const n = ep.ast.node!;
         let near = nearest.get(n.value);
         if (near === undefined) {
-          near = closest(n.value, draft.nodesByName.keys());
+          near = suggest(n.value);
           nearest.set(n.value, near);
         }
         const hint = near

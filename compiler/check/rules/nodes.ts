@@ -1,8 +1,9 @@
 // Rules on node blocks.
+
+import { dns1123Subdomain } from '../../../common/name-validation.ts';
+import { specialKind } from '../../../common/special-address.ts';
 import { codes } from '../codes.ts';
 import { familyName } from '../draft.ts';
-import { dns1123Subdomain } from '../names.ts';
-import { specialKind } from '../values.ts';
 import type { Rule } from './rule.ts';
 
 export const nodeNames: Rule = (ctx, draft) => {
