@@ -3,12 +3,8 @@
 // as kube-proxy reads them (compiler/kube); cluster settings come from kube-proxy's flags. Before
 // anything is written, the printed file is parsed and checked again and must give the same model.
 import { type Diagnostic, hasErrors } from '../common/diagnostics.ts';
-import { makeSourceFile } from '../common/source.ts';
-import { loadKsvc } from '../compiler/front.ts';
 import { DETECT_LOCAL_MODES, type KubeImportOptions } from '../compiler/kube/index.ts';
-import { modelToAst } from '../compiler/kube/to-ast.ts';
-import type { ClusterModel } from '../compiler/model.ts';
-import { formatFile } from '../grammar/format.ts';
+import { printKsvc } from '../compiler/kube/print-ksvc.ts';
 import {
   usageError as commandUsageError,
   DETECTOR_FLAGS,
@@ -17,7 +13,7 @@ import {
   parseCommandArgs,
 } from './args.ts';
 import type { Command } from './command.ts';
-import { type CliIO, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, writeOutputFile } from './io.ts';
+import { type CliIO, EXIT_FINDINGS, EXIT_OK, writeOutputFile } from './io.ts';
 import { loadKubernetesFiles } from './load-input.ts';
 import { renderDiagnostics } from './render-diagnostics.ts';
 
@@ -61,10 +57,6 @@ Examples:
 `;
 
 const usageError = (io: CliIO, message: string): number => commandUsageError(io, 'import', message);
-
-/** The model without what may differ between reading YAML and reading the printed file. */
-const comparable = (m: ClusterModel): string =>
-  JSON.stringify(m, (k, v) => (k === 'origin' || k === 'targetPort' ? undefined : v));
 
 export const importCommand: Command = {
   name: 'import',
@@ -123,26 +115,10 @@ export const importCommand: Command = {
       return EXIT_FINDINGS;
     }
 
-    const ast = modelToAst(loaded.model);
-    if (hasErrors(ast.diagnostics)) {
-      report([...loaded.diagnostics, ...ast.diagnostics]);
-      return EXIT_FINDINGS;
-    }
-    const text = formatFile(ast.file);
-    // The printed file must mean what the objects mean: read it back before writing it.
-    const again = loadKsvc(makeSourceFile(v.out ?? 'imported.ksvc', text));
-    if (!again.model || comparable(again.model) !== comparable(loaded.model)) {
-      report(loaded.diagnostics);
-      const why = again.diagnostics
-        .filter((d) => d.severity === 'error')
-        .map((d) => `  ${d.code}: ${d.message}`)
-        .join('\n');
-      io.stderr(
-        `ksvc import: internal error: the printed .ksvc file does not read back as the same cluster${why ? `:\n${why}` : ''}\n`,
-      );
-      return EXIT_USAGE;
-    }
-    report(loaded.diagnostics);
+    const printed = printKsvc(loaded.model, v.out ?? 'imported.ksvc');
+    report([...loaded.diagnostics, ...printed.diagnostics]);
+    if (printed.text === null) return EXIT_FINDINGS;
+    const text = printed.text;
     const written = writeOutputFile(io, v.out ?? '-', text);
     if (!written.ok) return usageError(io, `cannot write output: ${written.message}`);
     return EXIT_OK;

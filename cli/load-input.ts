@@ -1,11 +1,11 @@
 // Read the input of compile-like commands into a checked model: a .ksvc file through the front end
-// (compiler/front.ts), or Kubernetes YAML/JSON objects through the import (compiler/kube).
+// (compiler/load-ksvc.ts), or Kubernetes YAML/JSON objects through the import (compiler/kube).
 
 import { readFileSync } from 'node:fs';
 import type { Diagnostic } from '../common/diagnostics.ts';
 import { makeSourceFile, type SourceFile } from '../common/source.ts';
-import { loadKsvc } from '../compiler/front.ts';
 import { importKubernetes, type KubeImportOptions } from '../compiler/kube/index.ts';
+import { loadKsvc } from '../compiler/load-ksvc.ts';
 import type { ClusterModel } from '../compiler/model.ts';
 import { type CliIO, type ReadResult, readInputFile } from './io.ts';
 

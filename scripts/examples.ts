@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { type CliIO, processIO } from '../cli/io.ts';
 import { runCli } from '../cli/main.ts';
 import { makeSourceFile } from '../common/source.ts';
-import { loadKsvc } from '../compiler/front.ts';
+import { loadKsvc } from '../compiler/load-ksvc.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const outDir = path.join(root, 'out', 'examples');

@@ -133,6 +133,12 @@ export const { codes: kubeCodes, table: kubeCodeTable } = defineCodes({
     message: (svc: string, why: string) =>
       `service ${svc} cannot be written as .ksvc: ${why} (ksvc compile --from-k8s reads it directly)`,
   },
+  /** A defect in ksvc: the printed .ksvc file does not read back as the model it was printed from. */
+  'internal-read-back-error': {
+    severity: 'error',
+    message: (why: string | null) =>
+      `internal error (please report it): the printed .ksvc file does not read back as the same cluster${why === null ? '' : `: ${why}`}`,
+  },
   // --- options (command-line flags); file ""
   'invalid-option': { severity: 'error', message: (flag: string, why: string) => `${flag}: ${why}` },
   'unknown-node': {

@@ -10,7 +10,7 @@ import type { EndpointConditions } from '../model.ts';
 import { kubeCodes } from './codes.ts';
 import { readUnicastIP } from './ip-fields.ts';
 import { readMeta } from './object-meta.ts';
-import { readEnum } from './service.ts';
+
 import {
   asMap,
   checkKnownFields,
@@ -24,6 +24,7 @@ import {
   getString,
   type MapVal,
   missing,
+  readEnum,
   type Val,
   where,
 } from './yaml-reader.ts';

@@ -5,6 +5,7 @@
 // Kubernetes API treats it. Wrong types are reported and read as unset.
 import { isAlias, isMap, isScalar, isSeq, parseAllDocuments, type YAMLMap, type Node as YNode } from 'yaml';
 import type { Diagnostic } from '../../common/diagnostics.ts';
+import { closestKeyword } from '../../common/did-you-mean.ts';
 import { type SourceFile, type Span, spanOf } from '../../common/source.ts';
 import { kubeCodes } from './codes.ts';
 import { parseJsonNodes } from './json-reader.ts';
@@ -178,6 +179,19 @@ export const getSeq = (m: MapVal, key: string): Val[] | undefined => asSeq(field
 export const getString = (m: MapVal, key: string): string | undefined => asString(field(m, key));
 export const getInt = (m: MapVal, key: string): number | undefined => asInt(field(m, key));
 export const getBool = (m: MapVal, key: string): boolean | undefined => asBool(field(m, key));
+
+/** Read an enum-valued string field; reports unsupported values. */
+export function readEnum<T extends string>(m: MapVal, key: string, allowed: readonly T[]): T | undefined {
+  const v = field(m, key);
+  const s = asString(v);
+  if (s === undefined || !v) return undefined;
+  if ((allowed as readonly string[]).includes(s)) return s as T;
+  const hint = closestKeyword(s, allowed);
+  m.ctx.diags.push(
+    kubeCodes['unsupported-value'](where(v, hint ? `did you mean '${hint}'?` : undefined), key, s, allowed.join(', ')),
+  );
+  return undefined;
+}
 
 /** A list of strings: each item with its location; wrong-typed items are reported and dropped. */
 export function getStringList(m: MapVal, key: string): { value: string; at: Val }[] {
