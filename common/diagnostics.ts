@@ -27,6 +27,15 @@ export interface Diagnostic {
   related?: RelatedLocation[];
 }
 
+/** Where a diagnostic points, and what rides along with it: the first argument of a code factory. */
+export interface DiagnosticWhere {
+  file: string;
+  span: Span | null;
+  hint?: string;
+  path?: string;
+  related?: RelatedLocation[];
+}
+
 export interface CodeSpec<Args extends unknown[]> {
   severity: Severity;
   message: (...args: Args) => string;
@@ -39,18 +48,12 @@ export interface CodeSpec<Args extends unknown[]> {
  */
 export function defineCodes<T extends Record<string, CodeSpec<never[]>>>(table: T) {
   type Factories = {
-    [K in keyof T]: (
-      where: { file: string; span: Span | null; hint?: string; path?: string; related?: RelatedLocation[] },
-      ...args: Parameters<T[K]['message']>
-    ) => Diagnostic;
+    [K in keyof T]: (where: DiagnosticWhere, ...args: Parameters<T[K]['message']>) => Diagnostic;
   };
   const out = {} as Factories;
   for (const code of Object.keys(table) as (keyof T & string)[]) {
     const spec = table[code]!;
-    (out as Record<string, unknown>)[code] = (
-      where: { file: string; span: Span | null; hint?: string; path?: string; related?: RelatedLocation[] },
-      ...args: unknown[]
-    ): Diagnostic => {
+    (out as Record<string, unknown>)[code] = (where: DiagnosticWhere, ...args: unknown[]): Diagnostic => {
       const d: Diagnostic = {
         code,
         severity: spec.severity,

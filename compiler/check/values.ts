@@ -2,6 +2,7 @@
 // coded diagnostic when they are not what a .ksvc author may write.
 import { type IPText, type ParsedCIDR, type ParsedIP, parseCIDRStrict, parseIPStrict } from '../../common/ip.ts';
 import type { AddressLit, CidrLit } from '../../grammar/ast.ts';
+import { sharedCodes } from '../shared-rules/codes.ts';
 import { codes } from './codes.ts';
 import type { CheckContext } from './context.ts';
 
@@ -56,10 +57,11 @@ export function checkAddress(ctx: CheckContext, lit: AddressLit, what: string): 
   if (fast) return fast;
   const r = parseIPStrict(lit.text);
   if (r.ok) return r.value;
-  const hint = r.suggestion !== undefined ? `write ${r.suggestion}` : undefined;
-  ctx.report(
-    codes['invalid-address'](ctx.at(lit.span, hint !== undefined ? { hint } : undefined), what, lit.text, r.reason),
-  );
+  const hint =
+    r.suggestion !== undefined
+      ? `write ${r.suggestion}`
+      : 'write a canonical IPv4 (10.0.0.1) or IPv6 (fd00::1) address';
+  ctx.report(sharedCodes['invalid-address'](ctx.at(lit.span, { hint }), what, lit.text, r.reason));
   return null;
 }
 
@@ -75,11 +77,9 @@ export function checkCidr(ctx: CheckContext, lit: CidrLit, what: string): Parsed
     );
     return null;
   }
-  let hint: string | undefined;
+  let hint = 'write a network and prefix length such as 10.0.0.0/8 or fd00::/64';
   if (r.suggestion !== undefined && slash > 0) hint = `write ${r.suggestion}${lit.text.slice(slash)}`;
-  ctx.report(
-    codes['invalid-cidr'](ctx.at(lit.span, hint !== undefined ? { hint } : undefined), what, lit.text, r.reason),
-  );
+  ctx.report(sharedCodes['invalid-cidr'](ctx.at(lit.span, { hint }), what, lit.text, r.reason));
   return null;
 }
 

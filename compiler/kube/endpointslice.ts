@@ -7,6 +7,7 @@ import type { ParsedIP } from '../../common/ip.ts';
 import type { Protocol } from '../../common/kubernetes.ts';
 import { dns1123Label, dns1123Subdomain, labelValue, nameRuleHint } from '../../common/name-validation.ts';
 import type { EndpointConditions } from '../model.ts';
+import { sharedCodes } from '../shared-rules/codes.ts';
 import { kubeCodes } from './codes.ts';
 import { readUnicastIP } from './ip-fields.ts';
 import { readMeta } from './object-meta.ts';
@@ -112,7 +113,7 @@ export function readEndpointSlice(obj: MapVal): SliceResult {
     const portVal = field(pm, 'port');
     const port = getInt(pm, 'port');
     if (port !== undefined && (port < 0 || port > 65535))
-      diags.push(kubeCodes['invalid-port'](where(portVal!), 'port', port));
+      diags.push(sharedCodes['invalid-port'](where(portVal!), 'port', String(port)));
     if (portVal === undefined || port === 0) {
       diags.push(kubeCodes['slice-port-ignored'](where(portVal ?? pm), 'no port number'));
     }

@@ -4,6 +4,7 @@
 import type { Protocol, ServiceType } from '../../common/kubernetes.ts';
 import { dns1123Label, ianaServiceName, nameRuleHint } from '../../common/name-validation.ts';
 import type { ServicePortModel } from '../model.ts';
+import { sharedCodes } from '../shared-rules/codes.ts';
 import { kubeCodes } from './codes.ts';
 import {
   asInt,
@@ -39,7 +40,7 @@ function readPort(m: MapVal, key: string, required: boolean): { value: number; a
   const n = asInt(v);
   if (n === undefined) return undefined;
   if (n < 1 || n > 65535) {
-    m.ctx.diags.push(kubeCodes['invalid-port'](where(v), key, n));
+    m.ctx.diags.push(sharedCodes['invalid-port'](where(v), key, String(n)));
     return undefined;
   }
   return { value: n, at: v };
@@ -72,7 +73,7 @@ function readTargetPort(pm: MapVal, port: number | undefined): number | string |
   const tp = asIntOrString(tpVal);
   const diags = pm.ctx.diags;
   if (typeof tp === 'number' && tp !== 0) {
-    if (tp < 1 || tp > 65535) diags.push(kubeCodes['invalid-port'](where(tpVal!), 'targetPort', tp));
+    if (tp < 1 || tp > 65535) diags.push(sharedCodes['invalid-port'](where(tpVal!), 'targetPort', String(tp)));
     return tp;
   }
   if (typeof tp === 'string') {
@@ -89,7 +90,7 @@ function readNodePort(pm: MapVal, type: ServiceType): { value: number; at: Val }
   const np = asInt(npVal);
   if (np === undefined || np === 0) return null;
   const diags = pm.ctx.diags;
-  if (np < 1 || np > 65535) diags.push(kubeCodes['invalid-port'](where(npVal!), 'nodePort', np));
+  if (np < 1 || np > 65535) diags.push(sharedCodes['invalid-port'](where(npVal!), 'nodePort', String(np)));
   else if (type === 'ClusterIP')
     diags.push(kubeCodes['forbidden-field'](where(npVal!), 'nodePort', "may not be used when 'type' is 'ClusterIP'"));
   else return { value: np, at: npVal! };
@@ -107,7 +108,6 @@ export function readServicePorts(spec: MapVal, type: ServiceType): PortsRead {
   const out: PortsRead = { ports: [], nodePortAt: [] };
   const seenNames = new Map<string, Val>();
   const seenPorts = new Map<string, Val>();
-  const seenNodePorts = new Map<string, Val>();
   for (const item of portItems ?? []) {
     const pm = asMap(item);
     if (!pm) continue;
@@ -122,11 +122,6 @@ export function readServicePorts(spec: MapVal, type: ServiceType): PortsRead {
       const key = `${port.value}/${protocolName}`;
       if (seenPorts.has(key)) diags.push(kubeCodes['duplicate-value'](where(pm), `port ${key}`));
       seenPorts.set(key, pm);
-      if (nodePort !== null) {
-        const nkey = `${nodePort.value}/${protocolName}`;
-        if (seenNodePorts.has(nkey)) diags.push(kubeCodes['duplicate-value'](where(nodePort.at), `nodePort ${nkey}`));
-        seenNodePorts.set(nkey, nodePort.at);
-      }
     }
     if (!port || !protocolName || targetPort === undefined) continue;
     out.ports.push({

@@ -5,9 +5,11 @@
 import type { ParsedIP } from '../../common/ip.ts';
 import { isExternallyAccessible, type ServiceType, type TrafficPolicy } from '../../common/kubernetes.ts';
 import { dns1035Label } from '../../common/name-validation.ts';
+import { specialKind } from '../../common/special-address.ts';
 import type { ServiceModel } from '../model.ts';
+import { sharedCodes } from '../shared-rules/codes.ts';
 import { kubeCodes } from './codes.ts';
-import { noRepeats, readCIDR, readUnicastIP } from './ip-fields.ts';
+import { noRepeats, readCIDR, readIP, readUnicastIP } from './ip-fields.ts';
 import { type ObjectMeta, readMeta } from './object-meta.ts';
 import { readServicePorts } from './service-ports.ts';
 import {
@@ -34,6 +36,9 @@ export interface ServiceRead {
   clusterIPAt: Val[];
   /** Where each port's nodePort was written (aligned with model.ports). */
   nodePortAt: (Val | null)[];
+  /** Aligned with model.externalIPs and model.loadBalancerIngress. */
+  externalIPAt: Val[];
+  loadBalancerIPAt: Val[];
   healthCheckAt: Val | null;
 }
 
@@ -91,13 +96,11 @@ export function readService(obj: MapVal): ServiceResult {
   const ips = readClusterIPs(obj, spec);
   if (ips === 'headless') return skip();
   const ports = readServicePorts(spec, type);
-  const externalIPs = noRepeats(
-    getStringList(spec, 'externalIPs').flatMap((e) => {
-      const ip = readUnicastIP(e.at, 'external IP');
-      return ip ? [{ value: ip, at: e.at }] : [];
-    }),
-    'external IP',
-  );
+  const externalIPs = getStringList(spec, 'externalIPs').flatMap((e) => {
+    const ip = readUnicastIP(e.at, 'external IP');
+    return ip ? [{ value: ip, at: e.at }] : [];
+  });
+  noRepeats(externalIPs, 'external IP');
   const lbIngress = readIngress(obj, type);
   const ranges = readSourceRanges(obj, spec, type, meta);
   const etp = readExternalTrafficPolicy(spec, type, externalIPs.length);
@@ -112,8 +115,8 @@ export function readService(obj: MapVal): ServiceResult {
     type,
     clusterIPs: ips.clusterIPs.map((c) => c.text),
     ports: ports.ports,
-    externalIPs: externalIPs.map((e) => e.text),
-    loadBalancerIngress: lbIngress,
+    externalIPs: externalIPs.map((e) => e.value.text),
+    loadBalancerIngress: lbIngress.map((i) => i.value.text),
     loadBalancerSourceRanges: ranges,
     externalTrafficPolicy: etp ?? 'Cluster',
     internalTrafficPolicy: itp ?? 'Cluster',
@@ -129,6 +132,8 @@ export function readService(obj: MapVal): ServiceResult {
       model,
       clusterIPAt: ips.clusterIPAt,
       nodePortAt: ports.nodePortAt,
+      externalIPAt: externalIPs.map((e) => e.at),
+      loadBalancerIPAt: lbIngress.map((i) => i.at),
       healthCheckAt: healthCheck?.at ?? null,
     },
   };
@@ -172,8 +177,13 @@ function readClusterIPs(obj: MapVal, spec: MapVal): { clusterIPs: ParsedIP[]; cl
   const clusterIPs: ParsedIP[] = [];
   const clusterIPAt: Val[] = [];
   for (const raw of rawIPs.slice(0, 2)) {
-    const ip = readUnicastIP(raw.at, 'clusterIP');
+    const ip = readIP(raw.at, 'clusterIP');
     if (!ip) continue;
+    const special = specialKind(ip);
+    if (special !== null) {
+      diags.push(sharedCodes['reserved-cluster-ip'](where(raw.at), ip.text, special));
+      continue;
+    }
     if (clusterIPs.some((c) => c.family === ip.family)) {
       diags.push(kubeCodes['invalid-value'](where(raw.at), 'spec.clusterIPs', 'two addresses of the same IP family'));
       continue;
@@ -237,7 +247,7 @@ function readSourceRanges(
   const rangesVal = field(spec, 'loadBalancerSourceRanges');
   const ranges = noRepeats(
     getStringList(spec, 'loadBalancerSourceRanges').flatMap((r) => {
-      const c = readCIDR(r.at, true);
+      const c = readCIDR(r.at, 'load-balancer source range', true);
       return c ? [{ value: c, at: r.at }] : [];
     }),
     'load-balancer source range',
@@ -293,7 +303,7 @@ function readHealthCheckNodePort(
   const hc = asInt(hcVal);
   if (hc === undefined || hc === 0) return null;
   const diags = spec.ctx.diags;
-  if (hc < 1 || hc > 65535) diags.push(kubeCodes['invalid-port'](where(hcVal!), 'healthCheckNodePort', hc));
+  if (hc < 1 || hc > 65535) diags.push(sharedCodes['invalid-port'](where(hcVal!), 'healthCheckNodePort', String(hc)));
   else if (type !== 'LoadBalancer' || etp !== 'Local') {
     diags.push(
       kubeCodes['forbidden-field'](
@@ -310,7 +320,7 @@ function readHealthCheckNodePort(
  * status.loadBalancer.ingress[].ip, skipping empty IPs and ipMode Proxy (proxyutil.IsVIPMode);
  * hostname-only entries carry no VIP. The API refuses ingress IPs on other service types.
  */
-function readIngress(obj: MapVal, type: string): ServiceModel['loadBalancerIngress'] {
+function readIngress(obj: MapVal, type: string): { value: ParsedIP; at: Val }[] {
   const status = getMap(obj, 'status');
   const lb = status && getMap(status, 'loadBalancer');
   const items = (lb && getSeq(lb, 'ingress')) ?? [];
@@ -335,7 +345,8 @@ function readIngress(obj: MapVal, type: string): ServiceModel['loadBalancerIngre
     const ip = readUnicastIP(ipVal, 'load-balancer ingress IP');
     if (ip && mode !== 'Proxy') out.push({ value: ip, at: ipVal });
   }
-  return noRepeats(out, 'load-balancer ingress IP').map((ip) => ip.text);
+  noRepeats(out, 'load-balancer ingress IP');
+  return out;
 }
 
 function readAffinity(spec: MapVal): ServiceModel['sessionAffinity'] | undefined {

@@ -134,7 +134,7 @@ test('import with errors writes nothing and leaves an existing output alone', as
   writeFileSync(out, 'previous\n');
   const r = await run('import', bad, '-o', out);
   assert.is(r.code, 1);
-  assert.match(r.stderr, /port 0 is outside 1-65535/);
+  assert.match(r.stderr, /port 0 is out of range; a port is a number from 1 to 65535/);
   assert.is(readFileSync(out, 'utf8'), 'previous\n');
   const fresh = path.join(tmp, 'never.ksvc');
   assert.is((await run('import', bad, '-o', fresh)).code, 1);

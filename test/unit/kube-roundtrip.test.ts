@@ -20,6 +20,12 @@ import { codesOf, docs, imp, slice, stripOrigins, svc } from './kube-helpers.ts'
 const EXAMPLES = new URL('../../examples/', import.meta.url);
 
 /** The kube-proxy flags each example is meant for (the comment at the top of each file says so). */
+/**
+ * Warnings each example is known to give: the seed capture is a Weave cluster, whose pods (10.44.x)
+ * are outside the node's podCIDR, which Weave does not use.
+ */
+const WARNINGS: Record<string, string[]> = { 'seed-local.yaml': ['endpoint-outside-node-pod-cidr'] };
+
 const OPTIONS: Record<string, KubeImportOptions> = {
   'seed-local.yaml': { clusterCIDRs: ['10.64.1.0/24'] },
   'seed-clusterip.json': { clusterCIDRs: ['10.64.1.0/24'] },
@@ -81,7 +87,7 @@ for (const file of kubeExamples) {
   test(`${file}: YAML -> model -> .ksvc -> model is the identity, and compiles to the same bytes`, () => {
     const text = readFileSync(new URL(file, EXAMPLES), 'utf8');
     const r = importKubernetes([makeSourceFile(`examples/${file}`, text)], OPTIONS[file]);
-    assert.equal(r.diagnostics, [], file);
+    assert.equal(codesOf(r.diagnostics), WARNINGS[file] ?? [], file);
     const back = viaKsvc(r.model!);
     assert.equal(stripOrigins(back), stripOrigins(r.model));
     const direct = compileAll(r.model!);

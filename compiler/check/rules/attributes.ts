@@ -1,6 +1,7 @@
 // Rules on service-wide attributes: agreement between lines, and where each attribute applies.
 import type { Span } from '../../../common/source.ts';
 import { specialKind } from '../../../common/special-address.ts';
+import { sharedCodes } from '../../shared-rules/codes.ts';
 import { codes } from '../codes.ts';
 import type { CheckContext } from '../context.ts';
 import type { AffinityAst } from '../draft.ts';
@@ -92,12 +93,11 @@ function externalAddresses(ctx: CheckContext, list: readonly ParsedAddress[], wh
     const kind = specialKind(a.ip);
     if (kind)
       ctx.report(
-        codes['reserved-address'](
-          ctx.at(a.lit.span),
+        sharedCodes['reserved-address'](
+          ctx.at(a.lit.span, { hint: 'use a unicast address that clients can reach' }),
           what,
           a.ip.text,
           kind,
-          'a unicast address that clients can reach',
         ),
       );
     if (seen?.has(a.ip.text)) ctx.report(codes['duplicate-list-entry'](ctx.at(a.lit.span), what, a.ip.text));

@@ -1,6 +1,8 @@
 // Rules on endpoints: nodes, families, duplicates, named ports, and endpoints that never serve.
 
 import { nameSuggester } from '../../../common/did-you-mean.ts';
+import { MAX_DIAGNOSTICS_PER_CODE } from '../../shared-rules/cap.ts';
+import { sharedCodes } from '../../shared-rules/codes.ts';
 import { codes } from '../codes.ts';
 import { type EndpointDraft, familyName } from '../draft.ts';
 import { portsByName, type Rule } from './rule.ts';
@@ -15,6 +17,8 @@ export const unknownNodes: Rule = (ctx, draft) => {
         if (ep.node === null || draft.nodesByName.has(ep.node)) continue;
         const n = ep.ast.node!;
         let near = nearest.get(n.value);
+        // Past the cap the diagnostic is only counted (shared-rules/cap.ts): no search for it.
+        if (near === undefined && ctx.count('unknown-endpoint-node') >= MAX_DIAGNOSTICS_PER_CODE) near = null;
         if (near === undefined) {
           near = suggest(n.value);
           nearest.set(n.value, near);
@@ -24,7 +28,7 @@ export const unknownNodes: Rule = (ctx, draft) => {
           : draft.nodes.length === 0
             ? 'the file declares no node'
             : undefined;
-        ctx.report(codes['unknown-node'](ctx.at(n.span, hint !== undefined ? { hint } : undefined), n.value));
+        ctx.report(codes['unknown-endpoint-node'](ctx.at(n.span, hint !== undefined ? { hint } : undefined), n.value));
       }
     },
   };
@@ -54,12 +58,11 @@ export const reservedEndpointAddresses: Rule = (ctx, _draft) => {
         const kind = ep.special;
         if (kind)
           ctx.report(
-            codes['reserved-address'](
-              ctx.at(ep.ast.address.span),
+            sharedCodes['reserved-address'](
+              ctx.at(ep.ast.address.span, { hint: "use the pod's unicast address" }),
               'endpoint address',
               ep.address,
               kind,
-              "the pod's unicast address",
             ),
           );
       }

@@ -8,6 +8,7 @@ import * as nodes from './nodes.ts';
 import * as ports from './ports.ts';
 import type { Rule } from './rule.ts';
 import * as services from './services.ts';
+import * as shared from './shared.ts';
 
 export const allRules: readonly Rule[] = [
   // cluster block
@@ -32,14 +33,11 @@ export const allRules: readonly Rule[] = [
   services.mixedServiceTypes,
   services.conflictingClusterIPs,
   services.reservedClusterIPs,
-  services.clusterIPInUse,
   services.nodePortOnClusterIP,
   services.missingNodePort,
   ports.portNumbers,
   ports.portNamesUnique,
   ports.dualStackPorts,
-  ports.nodePortCollisions,
-  frontends.frontendsUnique,
   frontends.externalAddressFamilies,
   attributes.conflictingAttributes,
   attributes.affinityTimeout,
@@ -56,4 +54,6 @@ export const allRules: readonly Rule[] = [
   endpoints.duplicateEndpoints,
   endpoints.targetPortNamesDefined,
   endpoints.endpointsUsed,
+  // what the Kubernetes import checks too
+  shared.sharedClusterRules,
 ];
