@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { type Diagnostic, defineCodes } from '../common/diagnostics.ts';
 import { makeSourceFile, type SourceFile, spanOf } from '../common/source.ts';
 import { formatFile } from '../grammar/format.ts';
-import { parseKsvc } from '../grammar/parse.ts';
+import { parseKsvc } from '../grammar/parse-ksvc.ts';
 import { outputFormatOf, parseCommandArgs, usageError } from './args.ts';
 import type { Command } from './command.ts';
 import { type CliIO, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, readInputFile, writeOutputFile } from './io.ts';

@@ -22,7 +22,7 @@ import {
   Equals,
   IPv4,
   IPv6,
-  K,
+  Keyword,
   keywordByText,
   LBrace,
   LBracket,
@@ -220,6 +220,6 @@ function markPortName(tokens: IToken[]): void {
   const wordLike =
     t === Word || t === NumberTok || t === NumberRange || (keywordByText.get(last.image) === t && t !== undefined);
   if (!wordLike) return;
-  if (t === K.endpoints && tokens[tokens.length - 2]?.tokenType === Arrow) return;
+  if (t === Keyword.endpoints && tokens[tokens.length - 2]?.tokenType === Arrow) return;
   retype(last, PortName);
 }

@@ -1,7 +1,7 @@
 // Plain-word syntax error messages. chevrotain asks this provider for a message whenever a rule
 // fails; we answer with "expected <what> after <previous>, found <actual>" in the user's vocabulary
 // instead of a dump of token type names. The keywords that would have been valid ride along after
-// a NUL separator so the driver (grammar/parse.ts) can offer "did you mean ...?".
+// a NUL separator so the driver (grammar/parse-ksvc.ts) can offer "did you mean ...?".
 import { EOF, type IParserErrorMessageProvider, type IToken, type TokenType, tokenMatcher } from 'chevrotain';
 import {
   Address,
@@ -14,7 +14,7 @@ import {
   Equals,
   IPv4,
   IPv6,
-  K,
+  Keyword,
   LBrace,
   LBracket,
   Name,
@@ -75,7 +75,7 @@ export const escapeControls = (s: string): string =>
   s.replace(/[\x00-\x1f\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 
 const categoryMembers = new Map<TokenType, string[]>();
-for (const [text, type] of Object.entries(K)) {
+for (const [text, type] of Object.entries(Keyword)) {
   for (const cat of type.CATEGORIES ?? []) {
     if (cat === Name) continue;
     const list = categoryMembers.get(cat) ?? [];
@@ -116,7 +116,7 @@ function specificMismatch(rule: string, expected: TokenType, prev: IToken | unde
   if (expected === NumberTok && rule === 'hostPort') return "expected a port number after ':'";
   if (expected === Colon && rule === 'hostPort')
     return "expected ':' and a port number after the address (IP:PORT, e.g. 10.0.0.1:80)";
-  if (expected === NumberTok && is(prev, K.nodePort)) return "expected a port number after 'nodePort'";
+  if (expected === NumberTok && is(prev, Keyword.nodePort)) return "expected a port number after 'nodePort'";
   if (expected === Name && rule === 'portLine')
     return "expected a target port (a number or a port name) after 'endpoints:'";
   if (expected === Slash && rule === 'serviceBlock')

@@ -7,13 +7,13 @@ import type { Diagnostic } from '../common/diagnostics.ts';
 import { closestKeyword } from '../common/did-you-mean.ts';
 import { positionAt, type SourceFile, type Span, spanOf } from '../common/source.ts';
 import { syntaxCodes } from './codes.ts';
+import type { OpenBlock } from './grammar.ts';
 import { EXPECTED_SEPARATOR, showToken } from './messages.ts';
-import type { OpenBlock } from './parser.ts';
 import {
   Address,
   Colon,
   endOf,
-  K,
+  Keyword,
   keywordByText,
   LBracket,
   NumberTok,
@@ -110,7 +110,7 @@ export function syntaxDiagnostic(
     if (tok.tokenType === PortName && keywordByText.has(tok.image)) {
       hint = `'${tok.image}' takes its value without ':' (write '${tok.image} ${tokens[idx + 2]?.image ?? 'VALUE'}')`;
     }
-    if (hint === undefined && tok.tokenType === K.endpoints && message.startsWith("expected '->'"))
+    if (hint === undefined && tok.tokenType === Keyword.endpoints && message.startsWith("expected '->'"))
       hint = "a port line reads 'NAME: TYPE IP:PORT/PROTO -> endpoints'";
   }
   if (hint === undefined && !atEnd && tok.image.length > 0) {

@@ -20,7 +20,7 @@ import type {
   TopLevelBlock,
 } from '../../grammar/ast.ts';
 import { formatFile } from '../../grammar/format.ts';
-import { parseKsvc } from '../../grammar/parse.ts';
+import { parseKsvc } from '../../grammar/parse-ksvc.ts';
 import { stripSpans } from '../support/ast.ts';
 import { ACCEPTANCE } from './parse-corpus.ts';
 

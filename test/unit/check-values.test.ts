@@ -3,7 +3,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { makeSourceFile } from '../../common/source.ts';
 import { checkFile } from '../../compiler/check/index.ts';
-import { parseKsvc } from '../../grammar/parse.ts';
+import { parseKsvc } from '../../grammar/parse-ksvc.ts';
 import { BASE, expectClean, expectDiag, expectNo, posOf, run } from './check-helpers.ts';
 
 const svc = (port: string, extra = '') => `${BASE}

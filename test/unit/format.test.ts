@@ -5,7 +5,7 @@ import * as assert from 'uvu/assert';
 import { makeSourceFile, type Span } from '../../common/source.ts';
 import type { FileNode, PortLine, ServiceBlock } from '../../grammar/ast.ts';
 import { formatFile } from '../../grammar/format.ts';
-import { parseKsvc } from '../../grammar/parse.ts';
+import { parseKsvc } from '../../grammar/parse-ksvc.ts';
 import { ACCEPTANCE, SEED_CLUSTERIP, SEED_LOCAL, SEED_NODEPORT } from '../property/parse-corpus.ts';
 import { stripSpans } from '../support/ast.ts';
 

@@ -3,12 +3,12 @@ import * as attributes from './attributes.ts';
 import * as cluster from './cluster.ts';
 import * as endpoints from './endpoints.ts';
 import * as frontends from './frontends.ts';
-import * as names from './names.ts';
 import * as nodes from './nodes.ts';
 import * as ports from './ports.ts';
 import type { Rule } from './rule.ts';
 import * as services from './services.ts';
 import * as shared from './shared.ts';
+import * as validNames from './valid-names.ts';
 
 export const allRules: readonly Rule[] = [
   // cluster block
@@ -25,9 +25,9 @@ export const allRules: readonly Rule[] = [
   nodes.nodeAddresses,
   nodes.podCidrFamilies,
   // services
-  names.serviceNames,
-  names.portNames,
-  names.endpointNames,
+  validNames.serviceNames,
+  validNames.portNames,
+  validNames.endpointNames,
   services.duplicateServices,
   services.serviceWithoutPorts,
   services.mixedServiceTypes,
