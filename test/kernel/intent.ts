@@ -1,5 +1,6 @@
 // What the IR says should happen to one probe: a small, direct reading of the IR's packet
-// semantics (docs/ir.md, kube-proxy-iptables.md §3), independent of both backends. It answers in
+// semantics (docs/ir.md §3, after kube-proxy's pkg/proxy/iptables/proxier.go), independent of both
+// backends. It answers in
 // the prober's vocabulary (probe.ts observationKey) so kernel observations compare directly.
 import { cidrContains, cidrOf, ipOf } from '../../common/ip.ts';
 import type { IREndpointSet, IRLocalDetector, IRProgram, IRServicePort } from '../../compiler/ir/types.ts';
@@ -73,7 +74,7 @@ function balance(
   return { allowed: groups.flat(), required: sticky ? [] : groups, sticky, why };
 }
 
-/** §3.2/3.3: EXT (after FW for LB IPs). null = falls through (no DNAT). */
+/** docs/ir.md §3.2/3.3: EXT (after FW for LB IPs). null = falls through (no DNAT). */
 function external(
   sp: IRServicePort,
   viaLB: boolean,
@@ -114,7 +115,7 @@ function nodePortDestination(ir: IRProgram, c: PacketContext): boolean {
   return ir.nodePorts.addresses.includes(dst as never);
 }
 
-/** §3.1-3.4: the nat stage. null = not DNATed. */
+/** docs/ir.md §3.1-3.4: the nat stage. null = not DNATed. */
 function natStage(ir: IRProgram, plan: TopologyPlan, c: PacketContext): Intent | null {
   const { probe } = c;
   for (const sp of ir.servicePorts) {
@@ -149,7 +150,7 @@ function natStage(ir: IRProgram, plan: TopologyPlan, c: PacketContext): Intent |
 
 type Hook = 'INPUT' | 'FORWARD' | 'OUTPUT';
 
-/** §3.6: the filter stage for a connection that was not DNATed. */
+/** docs/ir.md §3.6: the filter stage for a connection that was not DNATed. */
 function filterStage(ir: IRProgram, c: PacketContext): Intent {
   const { probe } = c;
   const hooks: Hook[] =

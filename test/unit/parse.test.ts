@@ -40,7 +40,7 @@ const port = (line: string): PortLine => {
 const at = (d: Diagnostic | undefined) => (d?.span ? `${d.span.start.line}:${d.span.start.column}` : 'none');
 
 // ---------------------------------------------------------------------------------------------
-// Acceptance examples (docs: /work/shared/spec/ksvc-language.md section 2)
+// Acceptance examples: the language's design examples (the same as test/property/parse-corpus.ts)
 
 test('acceptance: seed-clusterip parses to the expected AST', () => {
   const f = ok(SEED_CLUSTERIP);
