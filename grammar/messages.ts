@@ -2,7 +2,9 @@
 // fails; we answer with "expected <what> after <previous>, found <actual>" in the user's vocabulary
 // instead of a dump of token type names. The keywords that would have been valid ride along after
 // a NUL separator so the driver (grammar/parse-ksvc.ts) can offer "did you mean ...?".
+
 import { EOF, type IParserErrorMessageProvider, type IToken, type TokenType, tokenMatcher } from 'chevrotain';
+import { escapeControls } from '../common/diagnostics.ts';
 import {
   Address,
   Arrow,
@@ -70,9 +72,6 @@ export function showToken(tok: IToken | undefined): string {
   if (s.length > 40) s = `${s.slice(0, 37)}...`;
   return `'${escapeControls(s)}'`;
 }
-
-export const escapeControls = (s: string): string =>
-  s.replace(/[\x00-\x1f\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 
 const categoryMembers = new Map<TokenType, string[]>();
 for (const [text, type] of Object.entries(Keyword)) {

@@ -9,13 +9,13 @@
 // So an error in one statement does not hide an error in the next one, nor in the next service.
 // At most MAX_SYNTAX_ERRORS errors are reported.
 import { EOF, type IToken, tokenMatcher } from 'chevrotain';
-import type { Diagnostic } from '../common/diagnostics.ts';
+import { type Diagnostic, escapeControls } from '../common/diagnostics.ts';
 import { positionAt, type SourceFile, type Span, spanOf } from '../common/source.ts';
 import type { Comment, FileNode } from './ast.ts';
 import { syntaxCodes } from './codes.ts';
 import { KsvcGrammar, type OpenBlock } from './grammar.ts';
 import { type LexError, lex } from './lexer.ts';
-import { blockStatements, escapeControls } from './messages.ts';
+import { blockStatements } from './messages.ts';
 import { syntaxDiagnostic } from './syntax-errors.ts';
 import { Comma, endOf, Keyword, LBrace, Name, PortName, RBrace, Slash, Word } from './tokens.ts';
 

@@ -1,0 +1,69 @@
+// Issue 11, input side: what bad or odd input must not do to ksvc's answers.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { renderDiagnostics } from '../../cli/render-diagnostics.ts';
+import { makeSourceFile } from '../../common/source.ts';
+import { run } from './check-helpers.ts';
+import { imp, only, svc } from './kube-helpers.ts';
+
+const text = (diags: Parameters<typeof renderDiagnostics>[0]) => renderDiagnostics(diags, new Map(), 'text', false);
+
+test('control characters from YAML never reach a text diagnostic raw (ESC, BEL, CR, LF, NUL, C1, bidi)', () => {
+  const evil = 'web\u001b]0;pwned\u0007\r\nerror[forged]: x\u0000\u009b2J\u202e';
+  const r = imp(
+    svc(
+      '  clusterIP: 10.32.0.5\n  ports: [{port: 80}]',
+      `name: "${evil.replace(/[\u0000-\u001f\u007f-\u009f\u202e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)}"\n  namespace: shop`,
+    ),
+  );
+  const d = only(r.diagnostics, 'invalid-name');
+  const out = text(r.diagnostics);
+  assert.not.match(out, /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e]/);
+  assert.ok(d.message.includes('web\\u001b]0;pwned\\u0007\\u000d\\u000aerror[forged]'), d.message);
+  // A key (in the field path) is escaped too.
+  const k = imp(svc('  clusterIP: 10.32.0.5\n  "bad\\u001bkey": 1\n  ports: [{port: 80}]'));
+  const unknown = only(k.diagnostics, 'unknown-field');
+  assert.not.match(`${unknown.message}${unknown.path}`, /\u001b/);
+});
+
+test('a 10 MB metadata.name and a 100,000-character namespace give short messages', () => {
+  const big = 'a'.repeat(10 * 1024 * 1024);
+  const ns = 'b'.repeat(100_000);
+  const r = imp(svc('  clusterIP: 10.32.0.5\n  ports: [{port: 80}]', `name: ${big}\n  namespace: ${ns}`));
+  assert.ok(r.diagnostics.length >= 2);
+  for (const d of r.diagnostics) assert.ok(d.message.length < 600, `${d.code}: ${d.message.length} characters`);
+  assert.match(
+    only(
+      r.diagnostics.filter((d) => /Service name/.test(d.message)),
+      'invalid-name',
+    ).message,
+    /… \(10485760 characters\)/,
+  );
+});
+
+test('.ksvc: a name of 100,000 characters gives a short message too', () => {
+  const r = run(`service default/${'x'.repeat(100_000)} {\n  ClusterIP 10.0.0.1:80/tcp -> endpoints\n}\n`);
+  const d = r.diagnostics.find((x) => x.code === 'invalid-service-name')!;
+  assert.ok(d.message.length < 600, String(d.message.length));
+});
+
+test('frames of YAML sources still show the line (the renderer escapes the source line)', () => {
+  const src = makeSourceFile('in.yaml', 'a\u001b: 1\n');
+  const out = renderDiagnostics(
+    [
+      {
+        code: 'x',
+        severity: 'error',
+        message: 'm',
+        file: 'in.yaml',
+        span: { start: { line: 1, column: 1, offset: 0 }, end: { line: 1, column: 2, offset: 1 } },
+      },
+    ],
+    new Map([['in.yaml', src]]),
+    'text',
+    false,
+  );
+  assert.not.match(out, /\u001b/);
+});
+
+test.run();
