@@ -16,7 +16,7 @@ import {
   tokenMatcher,
 } from 'chevrotain';
 import type { Diagnostic } from '../common/diagnostics.ts';
-import { type Position, positionAt, type SourceFile, type Span } from '../common/source.ts';
+import { columnAt, type Position, positionAt, type SourceFile, type Span } from '../common/source.ts';
 import type {
   AddressLit,
   CidrLit,
@@ -58,7 +58,7 @@ function detectorSpan(d: DetectorSpec): Span {
 }
 
 export abstract class GrammarCore extends EmbeddedActionsParser {
-  protected src: SourceFile = { path: '', text: '', lineStarts: [0] };
+  protected src: SourceFile = { path: '', text: '', lineStarts: [0], astral: false };
   protected out: FileNode | null = null;
   /** The block whose '{' was read and whose '}' was not (yet). */
   open: OpenBlock | null = null;
@@ -71,7 +71,7 @@ export abstract class GrammarCore extends EmbeddedActionsParser {
 
   /** Drop the references to the last file, so the shared parser does not keep it alive. */
   finish(): void {
-    this.src = { path: '', text: '', lineStarts: [0] };
+    this.src = { path: '', text: '', lineStarts: [0], astral: false };
     this.out = null;
     this.open = null;
     this.extra = [];
@@ -99,7 +99,7 @@ export abstract class GrammarCore extends EmbeddedActionsParser {
       else i = positionAt(this.src, offset).line - 1;
       this.line = i;
     }
-    return { line: i + 1, column: offset - starts[i]! + 1, offset };
+    return { line: i + 1, column: columnAt(this.src, starts[i]!, offset), offset };
   }
 
   protected spanAt(start: number, end: number): Span {

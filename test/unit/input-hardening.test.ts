@@ -66,4 +66,32 @@ test('frames of YAML sources still show the line (the renderer escapes the sourc
   assert.not.match(out, /\u001b/);
 });
 
+test('CR-only line endings: a comment ends at the CR, and lines are counted (issue 11 item 7)', () => {
+  const r = run(
+    '# kube-dns\rservice default/web {\r  ClusterIP 10.0.0.1:80/tcp -> endpoints\r  endpoints 10.0.0.300\r}\r',
+  );
+  const d = r.diagnostics.find((x) => x.code === 'invalid-address');
+  assert.ok(d, JSON.stringify(r.diagnostics));
+  assert.equal([d!.span!.start.line, d!.span!.start.column], [4, 13]);
+  const ok = run('# a comment\rservice default/web {\r  ClusterIP 10.0.0.1:80/tcp -> endpoints\r}\r');
+  assert.is(ok.model?.services.length, 1);
+  // CRLF and lone CR mixed in one file count one line each.
+  const mixed = run('# one\r\n# two\rservice default/web {\n  ClusterIP 10.0.0.1:80/tcp -> endpoints, bogus\n}\n');
+  assert.is(mixed.diagnostics[0]?.span?.start.line, 4);
+});
+
+test('columns count characters, not UTF-16 units (issue 11 item 15)', () => {
+  const line = '  endpoints 10.0.0.2 on 𝔫𝔬𝔡𝔢, 10.0.0.300';
+  const r = run(`service default/web {\n  ClusterIP 10.0.0.1:80/tcp -> endpoints\n${line}\n}\n`);
+  const d = r.diagnostics.find((x) => x.code === 'invalid-address')!;
+  const before = line.slice(0, line.indexOf('10.0.0.300'));
+  assert.is(d.span!.start.column, Array.from(before).length + 1);
+  assert.is.not(d.span!.start.column, before.length + 1);
+  const y = imp(
+    `# 😀😀\napiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: shop}\nspec: {clusterIP: "😀 10.32.0.300", ports: [{port: 80}]}\n`,
+  );
+  const bad = y.diagnostics.find((x) => x.code === 'invalid-address')!;
+  assert.is(bad.span!.start.column, Array.from('spec: {clusterIP: ').length + 1);
+});
+
 test.run();
