@@ -181,8 +181,10 @@ export const { codes, table: checkCodeTable } = defineCodes({
   },
   'internal-traffic-policy-no-node-endpoints': {
     severity: w,
-    message: () =>
-      `internalTrafficPolicy local drops all traffic from inside the cluster: no endpoint of this service is on a node (add 'on NODE' to the endpoints)`,
+    message: (hasEndpoints: boolean) =>
+      hasEndpoints
+        ? `internalTrafficPolicy local drops all traffic from inside the cluster: no endpoint of this service is on a node (add 'on NODE' to the endpoints)`
+        : `internalTrafficPolicy local on a service without endpoints: kube-proxy rejects its traffic (as for any service without endpoints), and once endpoints exist only those on the client's node are used`,
   },
   'source-ranges-not-applicable': {
     severity: w,

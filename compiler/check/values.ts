@@ -1,6 +1,13 @@
 // Leaf values: addresses and CIDRs through the strict parsers (common/ip.ts), with a located,
 // coded diagnostic when they are not what a .ksvc author may write.
-import { type IPText, type ParsedCIDR, type ParsedIP, parseCIDRStrict, parseIPStrict } from '../../common/ip.ts';
+import {
+  type IPText,
+  type ParsedCIDR,
+  type ParsedIP,
+  parseCIDRSloppy,
+  parseCIDRStrict,
+  parseIPStrict,
+} from '../../common/ip.ts';
 import type { AddressLit, CidrLit } from '../../grammar/ast.ts';
 import { sharedCodes } from '../shared-rules/codes.ts';
 import { codes } from './codes.ts';
@@ -77,8 +84,12 @@ export function checkCidr(ctx: CheckContext, lit: CidrLit, what: string): Parsed
     );
     return null;
   }
-  let hint = 'write a network and prefix length such as 10.0.0.0/8 or fd00::/64';
-  if (r.suggestion !== undefined && slash > 0) hint = `write ${r.suggestion}${lit.text.slice(slash)}`;
+  // The suggestion is the whole CIDR read leniently (leading zeros dropped in the address and the
+  // prefix length, host bits cleared), so that it is itself valid: 203.0.113.000/025 -> 203.0.113.0/25.
+  const lenient = parseCIDRSloppy(lit.text);
+  const hint = lenient.ok
+    ? `write ${lenient.value.text}`
+    : 'write a network and prefix length such as 10.0.0.0/8 or fd00::/64';
   ctx.report(sharedCodes['invalid-cidr'](ctx.at(lit.span, { hint }), what, lit.text, r.reason));
   return null;
 }

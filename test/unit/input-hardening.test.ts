@@ -1,8 +1,15 @@
 // Issue 11, input side: what bad or odd input must not do to ksvc's answers.
+
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { checkCommand } from '../../cli/check.ts';
+import type { CliIO } from '../../cli/io.ts';
 import { renderDiagnostics } from '../../cli/render-diagnostics.ts';
 import { makeSourceFile } from '../../common/source.ts';
+import { MAX_DIAGNOSTICS_PER_CODE } from '../../compiler/shared-rules/cap.ts';
 import { run } from './check-helpers.ts';
 import { imp, only, svc } from './kube-helpers.ts';
 
@@ -92,6 +99,88 @@ test('columns count characters, not UTF-16 units (issue 11 item 15)', () => {
   );
   const bad = y.diagnostics.find((x) => x.code === 'invalid-address')!;
   assert.is(bad.span!.start.column, Array.from('spec: {clusterIP: ').length + 1);
+});
+
+async function checkFiles(...argv: string[]) {
+  const out = { stdout: '', stderr: '' };
+  const io: CliIO = {
+    stdout: (t) => void (out.stdout += t),
+    stderr: (t) => void (out.stderr += t),
+    color: false,
+    env: {},
+    cwd: '/',
+  };
+  const code = await checkCommand.run(argv, io);
+  return { code, ...out };
+}
+
+test('an empty, blank or comment-only .ksvc is a warning, an error with --strict (issue 11 item 8)', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'ksvc-empty-'));
+  for (const [name, body] of [
+    ['empty.ksvc', ''],
+    ['blank.ksvc', '  \n\t\n'],
+    ['comments.ksvc', '# nothing here\n# at all\n'],
+    ['nodes-only.ksvc', 'node a {\n  address 10.0.0.1\n}\n'],
+  ] as const) {
+    const file = path.join(dir, name);
+    writeFileSync(file, body);
+    const plain = await checkFiles(file);
+    assert.is(plain.code, 0, name);
+    assert.match(plain.stdout, /warning\[no-services\]/, name);
+    const strict = await checkFiles('--strict', file);
+    assert.is(strict.code, 1, name);
+    assert.match(strict.stdout, /error\[no-services\]/, name);
+  }
+});
+
+test('3,000 endpoints on 3,000 misspelt nodes: a few errors and a count, not 3,000 (issue 11 item 12)', () => {
+  const n = 3000;
+  const nodes = Array.from({ length: n }, (_, i) => `node worker-${i} {\n  address 10.1.${i >> 8}.${i & 255}\n}\n`);
+  const eps = Array.from({ length: n }, (_, i) => `10.2.${i >> 8}.${i & 255} on wroker-${i}`);
+  const r = run(
+    `${nodes.join('')}service default/web {\n  ClusterIP 10.96.0.1:80/tcp -> endpoints\n  endpoints ${eps.join(', ')}\n}\n`,
+  );
+  const unknown = r.diagnostics.filter((d) => d.code === 'unknown-endpoint-node');
+  assert.is(unknown.length, MAX_DIAGNOSTICS_PER_CODE);
+  assert.is(unknown[0]!.hint, 'did you mean worker-0?');
+  const more = r.diagnostics.filter((d) => d.code === 'more-errors-omitted');
+  assert.is(more.length, 1);
+  assert.is(
+    more[0]!.message,
+    `${n - MAX_DIAGNOSTICS_PER_CODE} more 'unknown-endpoint-node' errors not shown (the first ones are above)`,
+  );
+  assert.is(r.model, null);
+});
+
+test('hints that are themselves valid: 203.0.113.000/025 -> 203.0.113.0/25 (issue 11 item 14)', () => {
+  for (const [written, want] of [
+    ['203.0.113.000/025', '203.0.113.0/25'],
+    ['010.0.0.0/8', '10.0.0.0/8'],
+    ['10.0.0.0/08', '10.0.0.0/8'],
+  ] as const) {
+    const r = run(`cluster {\n  masq from outside ${written}\n}\n`);
+    const d = r.diagnostics.find((x) => x.code === 'invalid-cidr');
+    assert.is(d?.hint, `write ${want}`, written);
+    const again = run(`cluster {\n  masq from outside ${want}\n}\n`);
+    assert.equal(
+      again.diagnostics.filter((x) => x.severity === 'error'),
+      [],
+    );
+  }
+});
+
+test('internalTrafficPolicy local without any endpoint: the warning says REJECT, as the output does (issue 11 item 14)', () => {
+  const none = run('service default/web {\n  ClusterIP 10.0.0.1:80/tcp -> endpoints, internalTrafficPolicy local\n}\n');
+  const w = none.diagnostics.find((d) => d.code === 'internal-traffic-policy-no-node-endpoints')!;
+  assert.match(w.message, /rejects its traffic/);
+  assert.not.match(w.message, /drops/);
+  const unplaced = run(
+    'service default/web {\n  ClusterIP 10.0.0.1:80/tcp -> endpoints, internalTrafficPolicy local\n  endpoints 10.0.0.9\n}\n',
+  );
+  assert.match(
+    unplaced.diagnostics.find((d) => d.code === 'internal-traffic-policy-no-node-endpoints')!.message,
+    /drops/,
+  );
 });
 
 test.run();

@@ -175,7 +175,7 @@ export const internalTrafficPolicyEndpoints: Rule = (ctx, _draft) => {
     service(s) {
       if (effectiveITP(s) !== 'Local') return;
       if (s.endpoints.some((e) => e.node !== null)) return;
-      ctx.report(codes['internal-traffic-policy-no-node-endpoints'](ctx.at(s.itp[0]!.span)));
+      ctx.report(codes['internal-traffic-policy-no-node-endpoints'](ctx.at(s.itp[0]!.span), s.endpoints.length > 0));
     },
   };
 };
