@@ -107,11 +107,11 @@ function clusterSetting(s: ClusterSetting): string {
     case 'MasqAll':
       return 'masq all';
     case 'MasqBit':
-      return `masq bit ${num(s.bit.value)}`;
+      return `masq bit ${num(s.bit)}`;
     case 'NodePortAddresses':
       return `nodePort addresses ${s.cidrs.map((c) => c.text).join(', ')}`;
     case 'NodePortRange':
-      return `nodePort range ${num(s.min.value)}-${num(s.max.value)}`;
+      return `nodePort range ${num(s.min)}-${num(s.max)}`;
     case 'LocalhostNodePorts':
       return `localhost nodePorts ${s.enabled.value ? 'on' : 'off'}`;
   }
@@ -138,11 +138,13 @@ function nodeStatement(s: NodeStatement): string {
 
 const addresses = (list: readonly AddressLit[]): string => list.map((a) => a.text).join(', ');
 
-/** Integers in plain digits, however large (a checker error, but it must survive formatting). */
-function num(n: number): string {
-  if (Number.isSafeInteger(n)) return String(n);
-  if (Number.isInteger(n)) return BigInt(n).toString();
-  return String(n);
+/**
+ * A number in plain digits: its value when exact (so 0080 prints as 80), else the digits as written
+ * without leading zeros (a 401-digit port is a checker error, but it must survive formatting).
+ */
+function num(n: { value: number; text?: string }): string {
+  if (Number.isSafeInteger(n.value) || n.text === undefined) return String(n.value);
+  return n.text.replace(/^0+(?=[0-9])/, '');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -156,7 +158,7 @@ function attribute(a: ServiceAttribute): string {
       return `internalTrafficPolicy ${a.policy.value === 'Local' ? 'local' : 'cluster'}`;
     case 'SessionAffinity':
       if (a.affinity.value === 'None') return 'sessionAffinity none';
-      return a.timeout === null ? 'sessionAffinity clientIP' : `sessionAffinity clientIP ${num(a.timeout.value)}`;
+      return a.timeout === null ? 'sessionAffinity clientIP' : `sessionAffinity clientIP ${num(a.timeout)}`;
     case 'MasqFromOutside':
       return `masq from outside ${detector(a.detector)}`;
   }
@@ -171,9 +173,9 @@ interface PortColumns {
 
 const hostPort = (p: PortLine): string => {
   const bracket = p.bracketed || p.clusterIP.text.includes(':');
-  return `${bracket ? `[${p.clusterIP.text}]` : p.clusterIP.text}:${num(p.port.value)}/${p.protocol.value}`;
+  return `${bracket ? `[${p.clusterIP.text}]` : p.clusterIP.text}:${num(p.port)}/${p.protocol.value}`;
 };
-const nodePortText = (p: PortLine): string => (p.nodePort === null ? '' : `nodePort ${num(p.nodePort.value)}`);
+const nodePortText = (p: PortLine): string => (p.nodePort === null ? '' : `nodePort ${num(p.nodePort)}`);
 
 function portColumns(ports: readonly PortLine[]): PortColumns {
   const max = (f: (p: PortLine) => number) => ports.reduce((m, p) => Math.max(m, f(p)), 0);
@@ -191,10 +193,8 @@ function portLine(p: PortLine, c: PortColumns): string {
   if (c.name > 0) parts.push((p.name === null ? '' : `${p.name.value}:`).padEnd(c.name));
   parts.push(p.type.value.padEnd(c.type), hostPort(p).padEnd(c.hostPort));
   if (c.nodePort > 0) parts.push(nodePortText(p).padEnd(c.nodePort));
-  const target =
-    p.targetPort === null
-      ? ''
-      : `:${typeof p.targetPort.value === 'number' ? num(p.targetPort.value) : p.targetPort.value}`;
+  const t = p.targetPort;
+  const target = t === null ? '' : `:${'text' in t ? num(t) : t.value}`;
   parts.push(`-> endpoints${target}`);
   return parts.join(' ') + p.clauses.map((a) => `, ${attribute(a)}`).join('');
 }
@@ -216,7 +216,7 @@ function serviceItemRows(item: ServiceItem, columns: PortColumns, comments: read
     case 'LoadBalancerSourceRanges':
       return [row(INDENT, `loadBalancerSourceRanges ${item.cidrs.map((c) => c.text).join(', ')}`, at)];
     case 'HealthCheckNodePort':
-      return [row(INDENT, `healthCheckNodePort ${num(item.port.value)}`, at)];
+      return [row(INDENT, `healthCheckNodePort ${num(item.port)}`, at)];
     case 'Endpoints':
       return endpointsRows(item.endpoints, at, comments);
   }
@@ -227,7 +227,7 @@ function endpoint(e: EndpointEntry): string {
   if (e.node !== null) parts.push('on', e.node.value);
   if (e.zone !== null) parts.push('zone', e.zone.value);
   for (const c of e.conditions) parts.push(c.value);
-  if (e.ports.length > 0) parts.push('ports', ...e.ports.map((p) => `${p.name.value}=${num(p.port.value)}`));
+  if (e.ports.length > 0) parts.push('ports', ...e.ports.map((p) => `${p.name.value}=${num(p.port)}`));
   return parts.join(' ');
 }
 

@@ -28,6 +28,7 @@ import type {
   Located,
   MasqFromOutside,
   NodeBlock,
+  NumberLit,
   ServiceBlock,
 } from './ast.ts';
 import { syntaxCodes } from './codes.ts';
@@ -114,8 +115,8 @@ export abstract class GrammarCore extends EmbeddedActionsParser {
     return { value, span: this.span(tok, tok) };
   }
 
-  protected num(tok: IToken): Located<number> {
-    return this.loc(tok, Number(tok.image));
+  protected num(tok: IToken): NumberLit {
+    return { value: Number(tok.image), text: tok.image, span: this.span(tok, tok) };
   }
 
   protected openBlock(b: OpenBlock): void {

@@ -3,7 +3,7 @@
 import type { IToken, OrMethodOpts } from 'chevrotain';
 import { tokenMatcher } from 'chevrotain';
 import type { Protocol, ServiceType, TrafficPolicy } from '../common/kubernetes.ts';
-import type { AddressLit, EndpointEntry, Located, PortLine, ServiceAttribute, ServiceItem } from './ast.ts';
+import type { AddressLit, EndpointEntry, NumberLit, PortLine, ServiceAttribute, ServiceItem } from './ast.ts';
 import { syntaxCodes } from './codes.ts';
 import { GrammarCore, joinSpans } from './grammar-core.ts';
 import {
@@ -29,7 +29,7 @@ import {
   Slash,
 } from './tokens.ts';
 
-type HostPort = { address: AddressLit; bracketed: boolean; port: Located<number> };
+type HostPort = { address: AddressLit; bracketed: boolean; port: NumberLit };
 
 const policyOf = (image: string): TrafficPolicy => (image === 'local' || image === 'Local' ? 'Local' : 'Cluster');
 
@@ -257,14 +257,14 @@ export abstract class ServiceGrammar extends GrammarCore {
       return {
         address: { kind: 'Address', text, span: this.span(tok, tok) },
         bracketed: false,
-        port: { value: 0, span: this.span(tok, tok) },
+        port: { value: 0, text: '0', span: this.span(tok, tok) },
       };
     }
     const start = tok.startOffset;
     return {
       address: { kind: 'Address', text: head, span: this.spanAt(start, start + cut) },
       bracketed: false,
-      port: { value: Number(tail), span: this.spanAt(start + cut + 1, endOf(tok)) },
+      port: { value: Number(tail), text: tail, span: this.spanAt(start + cut + 1, endOf(tok)) },
     };
   }
 

@@ -6,7 +6,7 @@
 // `*Rest` entry rules). Blocks are therefore attached to the file as soon as their header is read
 // and statements as soon as they are complete, so a failed parse still leaves everything before it.
 import type { IOrAlt, IToken, OrMethodOpts } from 'chevrotain';
-import type { CidrLit, ClusterSetting, DetectorSpec, Located, NodeStatement } from './ast.ts';
+import type { CidrLit, ClusterSetting, DetectorSpec, NodeStatement, NumberLit } from './ast.ts';
 import { joinSpans } from './grammar-core.ts';
 import { ServiceGrammar } from './grammar-service.ts';
 import { Dash, endOf, Keyword, LBrace, Name, NumberRange, NumberTok, OnOffCat, RBrace } from './tokens.ts';
@@ -131,7 +131,7 @@ export class KsvcGrammar extends ServiceGrammar {
     });
   });
 
-  protected readonly rangeAlts: OrMethodOpts<{ min: Located<number>; max: Located<number>; end: IToken }> = {
+  protected readonly rangeAlts: OrMethodOpts<{ min: NumberLit; max: NumberLit; end: IToken }> = {
     ERR_MSG: 'a port range such as 30000-32767',
     DEF: [
       {
@@ -141,10 +141,12 @@ export class KsvcGrammar extends ServiceGrammar {
             const dash = r.image.indexOf('-');
             const min = {
               value: Number(r.image.slice(0, dash)),
+              text: r.image.slice(0, dash),
               span: this.spanAt(r.startOffset, r.startOffset + dash),
             };
             const max = {
               value: Number(r.image.slice(dash + 1)),
+              text: r.image.slice(dash + 1),
               span: this.spanAt(r.startOffset + dash + 1, endOf(r)),
             };
             return { min, max, end: r };
@@ -163,7 +165,7 @@ export class KsvcGrammar extends ServiceGrammar {
   };
   protected readonly nodePortAlts: OrMethodOpts<{
     cidrs?: CidrLit[];
-    range?: { min: Located<number>; max: Located<number>; end: IToken };
+    range?: { min: NumberLit; max: NumberLit; end: IToken };
   }> = {
     ERR_MSG: "'addresses' or 'range' after 'nodePort'",
     DEF: [

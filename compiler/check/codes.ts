@@ -15,17 +15,17 @@ export const { codes, table: checkCodeTable } = defineCodes({
   },
   'invalid-node-port-range': {
     severity: e,
-    message: (min: number, max: number, why: string) =>
+    message: (min: string, max: string, why: string) =>
       `nodePort range ${min}-${max} is invalid: ${why}; write 'nodePort range MIN-MAX' with 1 <= MIN <= MAX <= 65535`,
   },
   'invalid-masq-bit': {
     severity: e,
-    message: (bit: number) =>
+    message: (bit: string) =>
       `masquerade mark bit ${bit} is out of range; the bit is a number from 0 to 31 (default 14)`,
   },
   'invalid-affinity-timeout': {
     severity: e,
-    message: (value: number) =>
+    message: (value: string) =>
       `session affinity timeout ${value} is out of range; the timeout is a number of seconds from 1 to 86400 (default 10800)`,
   },
   'affinity-timeout-without-client-ip': {
@@ -137,7 +137,7 @@ export const { codes, table: checkCodeTable } = defineCodes({
   },
   'duplicate-service-port': {
     severity: e,
-    message: (port: number, protocol: string) =>
+    message: (port: string, protocol: string) =>
       `port ${port}/${protocol} is declared twice in this service; each port/protocol pair may appear once (per IP family)`,
   },
   'unnamed-port-in-multi-port-service': {

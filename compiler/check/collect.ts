@@ -143,7 +143,7 @@ function collectService(ctx: CheckContext, block: ServiceBlock): ServiceDraft {
         svc.sourceRangesAt = add(svc.sourceRangesAt, item.span);
         break;
       case 'HealthCheckNodePort':
-        svc.hcnp = add(svc.hcnp, { value: item.port.value, span: item.port.span });
+        svc.hcnp = add(svc.hcnp, { value: item.port.value, text: item.port.text, span: item.port.span });
         break;
       case 'Endpoints':
         for (const ep of item.endpoints) {

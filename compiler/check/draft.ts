@@ -97,7 +97,8 @@ export interface ServiceDraft {
   lbIngressAt: Span[];
   sourceRanges: ParsedCidrLit[];
   sourceRangesAt: Span[];
-  hcnp: Occurrence<number>[];
+  /** healthCheckNodePort statements, with the digits as written. */
+  hcnp: (Occurrence<number> & { text: string })[];
   endpoints: EndpointDraft[];
 }
 

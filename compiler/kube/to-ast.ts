@@ -23,6 +23,7 @@ import type {
   Located,
   MasqFromOutside,
   NodeBlock,
+  NumberLit,
   PortLine,
   ServiceAttribute,
   ServiceBlock,
@@ -42,6 +43,7 @@ import { kubeCodes } from './codes.ts';
 const POS = { line: 1, column: 1, offset: 0 };
 const SPAN: Span = { start: POS, end: POS };
 const loc = <T>(value: T): Located<T> => ({ value, span: SPAN });
+const num = (value: number): NumberLit => ({ value, text: String(value), span: SPAN });
 const addr = (text: string): AddressLit => ({ kind: 'Address', text, span: SPAN });
 const cidr = (text: string): CidrLit => ({ kind: 'Cidr', text, span: SPAN });
 
@@ -86,11 +88,11 @@ function clusterSettings(model: ClusterModel): ClusterSetting[] {
   const def = defaultClusterSettings();
   const out: ClusterSetting[] = [...detectorItems(s.localDetector)];
   if (s.masqueradeAll) out.push({ kind: 'MasqAll', span: SPAN });
-  if (s.masqueradeBit !== def.masqueradeBit) out.push({ kind: 'MasqBit', span: SPAN, bit: loc(s.masqueradeBit) });
+  if (s.masqueradeBit !== def.masqueradeBit) out.push({ kind: 'MasqBit', span: SPAN, bit: num(s.masqueradeBit) });
   if (s.nodePortAddresses !== null)
     out.push({ kind: 'NodePortAddresses', span: SPAN, cidrs: s.nodePortAddresses.map(cidr) });
   if (s.nodePortRange.min !== def.nodePortRange.min || s.nodePortRange.max !== def.nodePortRange.max) {
-    out.push({ kind: 'NodePortRange', span: SPAN, min: loc(s.nodePortRange.min), max: loc(s.nodePortRange.max) });
+    out.push({ kind: 'NodePortRange', span: SPAN, min: num(s.nodePortRange.min), max: num(s.nodePortRange.max) });
   }
   if (s.localhostNodePorts !== def.localhostNodePorts)
     out.push({ kind: 'LocalhostNodePorts', span: SPAN, enabled: loc(s.localhostNodePorts) });
@@ -174,7 +176,7 @@ function serviceBlock(s: ServiceModel, diags: Diagnostic[]): ServiceBlock {
       kind: 'SessionAffinity',
       span: SPAN,
       affinity: loc('ClientIP'),
-      timeout: t === 10800 ? null : loc(t),
+      timeout: t === 10800 ? null : num(t),
     });
   }
   if (s.localDetectorOverride) attrs.push(...detectorItems(s.localDetectorOverride));
@@ -190,10 +192,10 @@ function serviceBlock(s: ServiceModel, diags: Diagnostic[]): ServiceBlock {
         type: loc(s.type),
         clusterIP: addr(ip),
         bracketed: ip.includes(':'),
-        port: loc(p.port),
+        port: num(p.port),
         protocol: loc(p.protocol),
-        nodePort: p.nodePort === null ? null : loc(p.nodePort),
-        targetPort: loc(t),
+        nodePort: p.nodePort === null ? null : num(p.nodePort),
+        targetPort: typeof t === 'number' ? num(t) : loc(t),
         clauses: [],
       });
     }
@@ -209,7 +211,7 @@ function serviceBlock(s: ServiceModel, diags: Diagnostic[]): ServiceBlock {
   if (s.loadBalancerSourceRanges.length > 0)
     items.push({ kind: 'LoadBalancerSourceRanges', span: SPAN, cidrs: s.loadBalancerSourceRanges.map(cidr) });
   if (s.healthCheckNodePort !== null)
-    items.push({ kind: 'HealthCheckNodePort', span: SPAN, port: loc(s.healthCheckNodePort) });
+    items.push({ kind: 'HealthCheckNodePort', span: SPAN, port: num(s.healthCheckNodePort) });
 
   const seen = new Set<string>();
   const entries: EndpointEntry[] = [];
@@ -231,7 +233,7 @@ function serviceBlock(s: ServiceModel, diags: Diagnostic[]): ServiceBlock {
       node: e.nodeName === null ? null : loc(e.nodeName),
       zone: e.zone === null ? null : loc(e.zone),
       conditions: (words ?? []).map(loc),
-      ports: [...named[j]!].map(([name, port]) => ({ span: SPAN, name: loc(name), port: loc(port) })),
+      ports: [...named[j]!].map(([name, port]) => ({ span: SPAN, name: loc(name), port: num(port) })),
     });
   });
   if (entries.length > 0) items.push({ kind: 'Endpoints', span: SPAN, endpoints: entries });

@@ -152,6 +152,7 @@ test('an empty file and a file of comments', () => {
 // ASTs built by hand (like the Kubernetes import): dummy spans, no comments.
 const Z: Span = { start: { line: 1, column: 1, offset: 0 }, end: { line: 1, column: 1, offset: 0 } };
 const L = <T>(value: T) => ({ value, span: Z });
+const N = (value: number) => ({ value, text: String(value), span: Z });
 
 test('a built AST prints every field, and parses back to the same AST', () => {
   const port = (
@@ -167,10 +168,10 @@ test('a built AST prints every field, and parses back to the same AST', () => {
     type: L('NodePort'),
     clusterIP: { kind: 'Address', text: ip, span: Z },
     bracketed: false,
-    port: L(p),
+    port: N(p),
     protocol: L(proto),
-    nodePort: L(30053),
-    targetPort: target === null ? null : L(target),
+    nodePort: N(30053),
+    targetPort: target === null ? null : typeof target === 'number' ? N(target) : L(target),
     clauses: [{ kind: 'ExternalTrafficPolicy', span: Z, policy: L('Local') }],
   });
   const svc: ServiceBlock = {
@@ -181,8 +182,8 @@ test('a built AST prints every field, and parses back to the same AST', () => {
     items: [
       port('dns', '10.32.0.10', 53, 'udp', 53),
       port('dns', 'fd00:32::10', 53, 'udp', 'dns'),
-      { kind: 'SessionAffinity', span: Z, affinity: L('ClientIP'), timeout: L(10800) },
-      { kind: 'HealthCheckNodePort', span: Z, port: L(31000) },
+      { kind: 'SessionAffinity', span: Z, affinity: L('ClientIP'), timeout: N(10800) },
+      { kind: 'HealthCheckNodePort', span: Z, port: N(31000) },
       {
         kind: 'Endpoints',
         span: Z,
@@ -193,7 +194,7 @@ test('a built AST prints every field, and parses back to the same AST', () => {
             node: L('n1'),
             zone: L('z'),
             conditions: [L('terminating')],
-            ports: [{ span: Z, name: L('dns'), port: L(53) }],
+            ports: [{ span: Z, name: L('dns'), port: N(53) }],
           },
         ],
       },

@@ -10,6 +10,8 @@ import type { CliIO } from '../../cli/io.ts';
 import { renderDiagnostics } from '../../cli/render-diagnostics.ts';
 import { makeSourceFile } from '../../common/source.ts';
 import { MAX_DIAGNOSTICS_PER_CODE } from '../../compiler/shared-rules/cap.ts';
+import { formatFile } from '../../grammar/format.ts';
+import { parseKsvc } from '../../grammar/parse-ksvc.ts';
 import { run } from './check-helpers.ts';
 import { imp, only, svc } from './kube-helpers.ts';
 
@@ -181,6 +183,30 @@ test('internalTrafficPolicy local without any endpoint: the warning says REJECT,
     unplaced.diagnostics.find((d) => d.code === 'internal-traffic-policy-no-node-endpoints')!.message,
     /drops/,
   );
+});
+
+test('numbers keep their written value in messages and in fmt (issue 11 item 13)', () => {
+  const huge = '9'.repeat(401);
+  const r = run(
+    `service default/web {\n  NodePort 10.0.0.1:99999999999999999999999999999/tcp nodePort ${huge} -> endpoints\n}\n`,
+  );
+  const port = r.diagnostics.find((d) => d.code === 'invalid-port')!;
+  assert.match(port.message, /port 99999999999999999999999999999 is out of range/);
+  const np = r.diagnostics.find((d) => d.code === 'node-port-out-of-range')!;
+  assert.ok(np.message.includes('9'.repeat(100)), np.message);
+  for (const d of r.diagnostics) assert.not.match(d.message, /Infinity|e\+\d/);
+  const bit = run('cluster {\n  masq bit 000000000000000000000000000000000000000042\n}\n');
+  assert.match(bit.diagnostics.find((d) => d.code === 'invalid-masq-bit')?.message ?? '', /bit 0+42 /);
+  // fmt prints the digits, not 1e+29.
+  const f = formatFile(
+    parseKsvc(
+      makeSourceFile(
+        'f.ksvc',
+        'service a/b {\n  ClusterIP 10.0.0.1:099999999999999999999999999999/tcp -> endpoints\n}\n',
+      ),
+    ).file,
+  );
+  assert.match(f, /10\.0\.0\.1:99999999999999999999999999999\/tcp/);
 });
 
 test.run();

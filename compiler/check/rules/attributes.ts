@@ -32,7 +32,7 @@ function firstWins<T>(
 }
 
 const affinityText = (a: AffinityAst): string =>
-  a.affinity.value === 'None' ? 'none' : `clientIP ${a.timeout?.value ?? 10800}`;
+  a.affinity.value === 'None' ? 'none' : `clientIP ${a.timeout?.text ?? 10800}`;
 
 export const conflictingAttributes: Rule = (ctx, _draft) => {
   return {
@@ -80,7 +80,7 @@ export const affinityTimeout: Rule = (ctx, _draft) => {
         if (a.affinity.value !== 'ClientIP')
           ctx.report(codes['affinity-timeout-without-client-ip'](ctx.at(a.timeout.span)));
         else if (!Number.isInteger(a.timeout.value) || a.timeout.value < 1 || a.timeout.value > 86400) {
-          ctx.report(codes['invalid-affinity-timeout'](ctx.at(a.timeout.span), a.timeout.value));
+          ctx.report(codes['invalid-affinity-timeout'](ctx.at(a.timeout.span), a.timeout.text));
         }
       }
     },

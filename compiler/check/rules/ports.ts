@@ -14,16 +14,16 @@ export const portNumbers: Rule = (ctx, draft) => {
     service(s) {
       for (const l of s.lines) {
         if (!isValidPort(l.port))
-          ctx.report(sharedCodes['invalid-port'](ctx.at(l.ast.port.span), 'port', String(l.port)));
+          ctx.report(sharedCodes['invalid-port'](ctx.at(l.ast.port.span), 'port', l.ast.port.text));
         if (typeof l.target === 'number' && !isValidPort(l.target)) {
-          ctx.report(sharedCodes['invalid-port'](ctx.at(l.ast.targetPort!.span), 'target port', String(l.target)));
+          ctx.report(sharedCodes['invalid-port'](ctx.at(l.ast.targetPort!.span), 'target port', writtenTarget(l)));
         }
         if (l.nodePort !== null && !inRange(l.nodePort)) {
           ctx.report(
             sharedCodes['node-port-out-of-range'](
               ctx.at(l.ast.nodePort!.span, { hint }),
               'nodePort',
-              String(l.nodePort),
+              l.ast.nodePort!.text,
               min,
               max,
             ),
@@ -33,21 +33,13 @@ export const portNumbers: Rule = (ctx, draft) => {
       for (const h of s.hcnp) {
         if (!inRange(h.value))
           ctx.report(
-            sharedCodes['node-port-out-of-range'](
-              ctx.at(h.span, { hint }),
-              'healthCheckNodePort',
-              String(h.value),
-              min,
-              max,
-            ),
+            sharedCodes['node-port-out-of-range'](ctx.at(h.span, { hint }), 'healthCheckNodePort', h.text, min, max),
           );
       }
       for (const ep of s.endpoints) {
         for (const p of ep.portEntries) {
           if (!isValidPort(p.port.value))
-            ctx.report(
-              sharedCodes['invalid-port'](ctx.at(p.port.span), `endpoint port ${p.name.value}`, String(p.port.value)),
-            );
+            ctx.report(sharedCodes['invalid-port'](ctx.at(p.port.span), `endpoint port ${p.name.value}`, p.port.text));
         }
       }
     },
@@ -104,7 +96,7 @@ export const portNamesUnique: Rule = (ctx, _draft) => {
           ctx.report(
             codes['duplicate-service-port'](
               ctx.at(l.ast.port.span, { related: [ctx.related('first declared here', prevPair.ast.port.span)] }),
-              port,
+              l.ast.port.text,
               proto,
             ),
           );
@@ -114,7 +106,13 @@ export const portNamesUnique: Rule = (ctx, _draft) => {
   };
 };
 
-const targetText = (l: PortLineDraft): string => String(l.target ?? l.port);
+/** The target port as written (the port itself when there is none). */
+const writtenTarget = (l: PortLineDraft): string => {
+  const t = l.ast.targetPort;
+  if (t === null) return l.ast.port.text;
+  return 'text' in t ? t.text : t.value;
+};
+const targetText = writtenTarget;
 
 /** A dual-stack service has the same ports in both families; lines of one name agree on everything but the IP. */
 export const dualStackPorts: Rule = (ctx, _draft) => {
@@ -143,13 +141,12 @@ export const dualStackPorts: Rule = (ctx, _draft) => {
         const b = other.ast;
         if (a.protocol.value !== b.protocol.value)
           diffs.push(['protocol', a.protocol.value, b.protocol.value, b.protocol.span]);
-        if (a.port.value !== b.port.value)
-          diffs.push(['port', String(a.port.value), String(b.port.value), b.port.span]);
+        if (a.port.value !== b.port.value) diffs.push(['port', a.port.text, b.port.text, b.port.span]);
         if ((a.nodePort?.value ?? null) !== (b.nodePort?.value ?? null)) {
           diffs.push([
             'nodePort',
-            String(a.nodePort?.value ?? 'none'),
-            String(b.nodePort?.value ?? 'none'),
+            a.nodePort?.text ?? 'none',
+            b.nodePort?.text ?? 'none',
             b.nodePort?.span ?? b.port.span,
           ]);
         }

@@ -5,6 +5,7 @@ import type { ClusterFacts, FactReporter, PortFact, ServiceFacts } from '../../s
 import { runSharedRules } from '../../shared-rules/index.ts';
 import type { CheckContext } from '../context.ts';
 import type { DetectorItem, FileDraft, ServiceDraft } from '../draft.ts';
+import { isValidPort } from '../values.ts';
 import { portsByName, type Rule } from './rule.ts';
 
 type At = Span | null;
@@ -23,7 +24,8 @@ function serviceFacts(s: ServiceDraft): ServiceFacts<At> {
   const ports: PortFact<At>[] = [];
   for (const [name, lines] of portsByName(s)) {
     const first = lines[0]!;
-    const withNodePort = lines.find((l) => l.nodePort !== null);
+    // Only valid numbers claim a NodePort (an out-of-range one is an error of its own).
+    const withNodePort = lines.find((l) => l.nodePort !== null && isValidPort(l.nodePort));
     ports.push({
       label: name === '' ? '(unnamed)' : `'${name}'`,
       port: first.port,
@@ -32,7 +34,7 @@ function serviceFacts(s: ServiceDraft): ServiceFacts<At> {
       nodePort: withNodePort ? { value: withNodePort.nodePort!, at: withNodePort.ast.nodePort!.span } : null,
     });
   }
-  const hc = s.hcnp[0];
+  const hc = s.hcnp.find((h, i) => i === 0 && isValidPort(h.value));
   return {
     key: s.key,
     clusterIPs,
