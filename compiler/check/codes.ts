@@ -212,7 +212,8 @@ export const { codes, table: checkCodeTable } = defineCodes({
   },
   'duplicate-endpoint': {
     severity: e,
-    message: (ip: string) => `endpoint ${ip} is listed twice in this service; list each endpoint address once`,
+    message: (ip: string) =>
+      `endpoint ${ip} is listed twice for the same port of this service; list each address once per port (an address may appear again only with other named ports)`,
   },
   'duplicate-endpoint-port-name': {
     severity: e,
@@ -223,10 +224,15 @@ export const { codes, table: checkCodeTable } = defineCodes({
     message: (a: string, b: string, why: string) =>
       `conditions '${a}' and '${b}' contradict each other (${why}); keep one`,
   },
+  'unusual-conditions': {
+    severity: w,
+    message: (a: string, b: string) =>
+      `an endpoint that is '${a}' and '${b}': Kubernetes' EndpointSlice controller never writes this (ready means serving and not terminating), but the API accepts it and kube-proxy uses the endpoint as ready`,
+  },
   'unknown-target-port-name': {
-    severity: e,
+    severity: w,
     message: (name: string) =>
-      `target port '${name}' is not defined by any endpoint of this service; add 'ports ${name}=N' to its endpoints or use a port number`,
+      `target port '${name}' is not defined by any endpoint of this service, so this port has no endpoints and kube-proxy rejects its traffic; add 'ports ${name}=N' to its endpoints, or use a port number`,
   },
   'endpoint-never-used': {
     severity: w,

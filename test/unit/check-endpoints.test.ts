@@ -42,8 +42,11 @@ test('duplicate-endpoint in a large endpoint list (the map path)', () => {
 test('contradictory-conditions', () => {
   expectDiag(S('  endpoints 10.0.0.1 ready not-ready'), 'contradictory-conditions', 'not-ready');
   expectDiag(S('  endpoints 10.0.0.1 serving not-serving'), 'contradictory-conditions', 'not-serving');
-  expectDiag(S('  endpoints 10.0.0.1 terminating ready'), 'contradictory-conditions', 'terminating |ready');
-  expectDiag(S('  endpoints 10.0.0.1 ready not-serving'), 'contradictory-conditions', 'not-serving');
+  // Shapes kube-proxy handles (issue 11 item 16): accepted, with a warning.
+  const rt = expectClean(S('  endpoints 10.0.0.1 terminating ready'), ['unusual-conditions']);
+  assert.equal(rt.model!.services[0]!.endpoints[0]!.conditions, { ready: true, serving: true, terminating: true });
+  const rn = expectClean(S('  endpoints 10.0.0.1 ready not-serving'), ['unusual-conditions']);
+  assert.equal(rn.model!.services[0]!.endpoints[0]!.conditions, { ready: true, serving: false, terminating: false });
 });
 
 test('condition resolution table (Kubernetes: ready = serving and not terminating)', () => {

@@ -70,21 +70,32 @@ export const reservedEndpointAddresses: Rule = (ctx, _draft) => {
   };
 };
 
+/**
+ * An address may be listed twice only when no service port reaches both entries (a numeric target
+ * reaches every endpoint, a named one those that define the name): one address with different node,
+ * zone or conditions per port, as two EndpointSlices can say.
+ */
 export const duplicateEndpoints: Rule = (ctx, _draft) => {
   return {
     service(s) {
       const eps = s.endpoints;
       if (eps.length < 2) return;
+      const anyNumeric = s.lines.length === 0 || s.lines.some((l) => typeof l.target !== 'string');
+      const named = anyNumeric ? [] : [...new Set(s.lines.map((l) => l.target as string))];
+      const clash = (a: EndpointDraft, b: EndpointDraft): boolean =>
+        anyNumeric || named.some((n) => a.namedPorts.has(n) && b.namedPorts.has(n));
       // Small lists (the common case) are scanned; large ones use a map, so no service is quadratic.
-      const first = eps.length > 16 ? new Map<string, EndpointDraft>() : null;
+      const first = eps.length > 16 ? new Map<string, EndpointDraft[]>() : null;
       for (let i = 0; i < eps.length; i++) {
         const ep = eps[i]!;
         let prev: EndpointDraft | undefined;
         if (first) {
-          prev = first.get(ep.address);
-          if (!prev) first.set(ep.address, ep);
+          const same = first.get(ep.address);
+          prev = same?.find((o) => clash(o, ep));
+          if (same) same.push(ep);
+          else first.set(ep.address, [ep]);
         } else {
-          for (let j = 0; j < i && !prev; j++) if (eps[j]!.address === ep.address) prev = eps[j];
+          for (let j = 0; j < i && !prev; j++) if (eps[j]!.address === ep.address && clash(eps[j]!, ep)) prev = eps[j];
         }
         if (prev)
           ctx.report(
