@@ -119,6 +119,16 @@ export abstract class GrammarCore extends EmbeddedActionsParser {
     return { value: Number(tok.image), text: tok.image, span: this.span(tok, tok) };
   }
 
+  /** Whether `b` starts on the line where `a` ends (no line break between them; EOF is not). */
+  protected onSameLine(a: IToken, b: IToken): boolean {
+    if (Number.isNaN(b.startOffset)) return false;
+    for (let i = endOf(a); i < b.startOffset; i++) {
+      const c = this.src.text.charCodeAt(i);
+      if (c === 10 || c === 13) return false;
+    }
+    return true;
+  }
+
   protected openBlock(b: OpenBlock): void {
     this.out!.blocks.push(b.node);
     this.open = b;

@@ -172,9 +172,25 @@ export abstract class ServiceGrammar extends GrammarCore {
     let last = this.CONSUME(Keyword.endpoints);
     let target: IToken | null = null;
     this.OPTION3(() => {
-      this.CONSUME2(Colon);
-      target = this.CONSUME(Name);
-      last = target;
+      const colon = this.CONSUME2(Colon);
+      // The target follows on the same line: `-> endpoints:` at the end of a line must not take the
+      // next line's first word (newlines are otherwise free, but nobody splits `endpoints:8080`).
+      this.OPTION4({
+        GATE: () => this.onSameLine(colon, this.LA(1)),
+        DEF: () => {
+          target = this.CONSUME(Name);
+          last = target;
+        },
+      });
+      if (target === null && !this.RECORDING_PHASE) {
+        last = colon;
+        this.extra.push(
+          syntaxCodes['expected-token'](
+            { file: this.src.path, span: this.spanAt(endOf(colon), endOf(colon)) },
+            "expected a target port (a number or a port name) after 'endpoints:' on the same line",
+          ),
+        );
+      }
     });
     const clauses: ServiceAttribute[] = [];
     this.MANY(() => {

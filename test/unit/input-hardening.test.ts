@@ -10,6 +10,7 @@ import type { CliIO } from '../../cli/io.ts';
 import { renderDiagnostics } from '../../cli/render-diagnostics.ts';
 import { makeSourceFile } from '../../common/source.ts';
 import { MAX_DIAGNOSTICS_PER_CODE } from '../../compiler/shared-rules/cap.ts';
+import type { PortLine, ServiceBlock } from '../../grammar/ast.ts';
 import { formatFile } from '../../grammar/format.ts';
 import { parseKsvc } from '../../grammar/parse-ksvc.ts';
 import { run } from './check-helpers.ts';
@@ -207,6 +208,30 @@ test('numbers keep their written value in messages and in fmt (issue 11 item 13)
     ).file,
   );
   assert.match(f, /10\.0\.0\.1:99999999999999999999999999999\/tcp/);
+});
+
+test("'-> endpoints:' at the end of a line does not take the next line's word (issue 11 item 15)", () => {
+  const p = parseKsvc(
+    makeSourceFile(
+      't.ksvc',
+      'service a/b {\n  http: ClusterIP 10.0.0.1:80/tcp -> endpoints:\n  endpoints 10.0.0.2\n}\n',
+    ),
+  );
+  assert.equal(
+    p.diagnostics.map((d) => [d.code, d.span?.start.line, d.span?.start.column]),
+    [['expected-token', 2, 48]],
+  );
+  const items = (p.file.blocks[0] as ServiceBlock).items;
+  assert.equal(
+    items.map((i) => i.kind),
+    ['Port', 'Endpoints'],
+  );
+  assert.is((items[0] as PortLine).targetPort, null);
+  // On the same line a target is read as before, numbers and names alike.
+  const ok = parseKsvc(
+    makeSourceFile('t.ksvc', 'service a/b {\n  http: ClusterIP 10.0.0.1:80/tcp -> endpoints:http\n}\n'),
+  );
+  assert.equal(ok.diagnostics, []);
 });
 
 test.run();
