@@ -234,4 +234,20 @@ test("'-> endpoints:' at the end of a line does not take the next line's word (i
   assert.equal(ok.diagnostics, []);
 });
 
+test('YAML `port: 0120` is read as Kubernetes reads it: octal 80 (go-yaml v2, YAML 1.1) (issue 11 item 15)', () => {
+  const portOf = (written: string) => {
+    const r = imp(svc(`  clusterIP: 10.32.0.5\n  ports: [{port: ${written}, targetPort: ${written}}]`));
+    return r.model?.services[0]?.ports[0]
+      ? [r.model.services[0].ports[0].port, r.model.services[0].ports[0].targetPort]
+      : r.diagnostics.map((d) => d.code);
+  };
+  assert.equal(portOf('0120'), [80, 80]);
+  assert.equal(portOf('0x50'), [80, 80]);
+  assert.equal(portOf('0o120'), [80, 80]);
+  assert.equal(portOf('8_0'), [80, 80]);
+  assert.equal(portOf('0129'), [129, 129]); // not octal: go-yaml falls back to a (whole) float
+  assert.equal(portOf('80'), [80, 80]);
+  assert.equal(portOf('"80"'), ['wrong-type', 'invalid-value']); // quoted: a string, as for the API
+});
+
 test.run();
