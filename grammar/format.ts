@@ -1,8 +1,10 @@
 // The canonical .ksvc layout (`ksvc fmt`). It prints every value from the AST fields, so it also
 // works on ASTs that were built rather than parsed (the Kubernetes import gives dummy spans and no
 // comments); spans are used only to put comments back. Layout rules (docs/language.md, "Formatting"):
-//  - 2-space indent; one blank line between top-level blocks; no blank lines inside a block;
-//    blocks and statements in the order written; an empty block is `NAME {` + `}`.
+//  - 2-space indent; one blank line between top-level blocks; inside a block, one blank line where
+//    the author left one or more between two statements or comments (none right after '{' or
+//    before '}'), as gofmt and prettier do; blocks and statements in the order written; an empty
+//    block is `NAME {` + `}`.
 //  - Port lines of a service are aligned in columns: `NAME:` padded so the types line up, then the
 //    type, `IP:PORT/PROTO`, and `nodePort N` each padded to the widest in the service, so every `->`
 //    lines up. Unnamed port lines start with their type (padded like the names if the service
@@ -33,6 +35,11 @@ const MAX_WIDTH = 100;
 
 /** One output line, tied to the source offset of the item it prints (for placing comments). */
 interface Row {
+  /** A block's first or last line, a statement, or a statement's continuation line. */
+  kind: 'header' | 'item' | 'close' | 'continuation';
+  /** Source lines of the item (0 for a built AST), to keep the author's blank lines. */
+  startLine: number;
+  endLine: number;
   indent: string;
   /** Indent of the comments printed before this row (inside the block for a closing brace). */
   commentIndent: string;
@@ -44,6 +51,9 @@ interface Row {
 }
 
 const row = (indent: string, text: string, offset: number, blankBefore = false): Row => ({
+  kind: 'item',
+  startLine: 0,
+  endLine: 0,
   indent,
   commentIndent: indent,
   text,
@@ -59,11 +69,25 @@ export function formatFile(file: FileNode): string {
   for (const [i, block] of file.blocks.entries()) rows.push(...blockRows(block, i > 0, comments));
   const trailer = attachComments(rows, comments, file);
   const out: string[] = [];
+  // Inside a block: the last source line printed so far (0 right after '{': no blank line there).
+  let prevEnd = 0;
+  const keepBlank = (line: number) => {
+    if (prevEnd > 0 && line > prevEnd + 1 && out.at(-1) !== '') out.push('');
+  };
   for (const r of rows) {
     if (r.blankBefore && out.length > 0) out.push('');
-    for (const c of r.leading) out.push(r.commentIndent + commentText(c));
+    const inBlock = r.kind === 'item' || r.kind === 'close';
+    for (const c of r.leading) {
+      if (inBlock) keepBlank(c.span.start.line);
+      out.push(r.commentIndent + commentText(c));
+      if (inBlock) prevEnd = c.span.end.line;
+    }
+    if (r.kind === 'item') keepBlank(r.startLine);
     const tail = r.trailing.length > 0 ? `  ${r.trailing.map(commentText).join(' ')}` : '';
     out.push(r.indent + r.text + tail);
+    if (r.kind === 'header' || r.kind === 'close') prevEnd = 0;
+    if (r.kind === 'header') prevEnd = -1;
+    else if (r.kind === 'item' || r.kind === 'continuation') prevEnd = Math.max(prevEnd, r.endLine);
   }
   if (trailer.length > 0 && out.length > 0) out.push('');
   for (const c of trailer) out.push(commentText(c));
@@ -77,27 +101,42 @@ const commentText = (c: Comment): string => `#${c.text.replace(/[\r\n]/g, ' ')}`
 
 function blockRows(block: TopLevelBlock, blankBefore: boolean, comments: readonly Comment[]): Row[] {
   const start = block.span.start.offset;
-  const close: Row = { ...row('', '}', Math.max(start, block.span.end.offset - 1)), commentIndent: INDENT };
+  const close: Row = {
+    ...row('', '}', Math.max(start, block.span.end.offset - 1)),
+    kind: 'close',
+    commentIndent: INDENT,
+  };
+  const head = (text: string): Row => ({ ...row('', text, start, blankBefore), kind: 'header' });
   switch (block.kind) {
     case 'Cluster':
       return [
-        row('', 'cluster {', start, blankBefore),
-        ...block.settings.map((s) => row(INDENT, clusterSetting(s), s.span.start.offset)),
+        head('cluster {'),
+        ...block.settings.flatMap((s) => statementRows([row(INDENT, clusterSetting(s), s.span.start.offset)], s.span)),
         close,
       ];
     case 'Node':
       return [
-        row('', `node ${block.name.value} {`, start, blankBefore),
-        ...block.statements.map((s) => row(INDENT, nodeStatement(s), s.span.start.offset)),
+        head(`node ${block.name.value} {`),
+        ...block.statements.flatMap((s) => statementRows([row(INDENT, nodeStatement(s), s.span.start.offset)], s.span)),
         close,
       ];
     case 'Service': {
-      const header = row('', `service ${block.namespace.value}/${block.name.value} {`, start, blankBefore);
+      const header = head(`service ${block.namespace.value}/${block.name.value} {`);
       const columns = portColumns(block.items.filter((i): i is PortLine => i.kind === 'Port'));
-      const body = block.items.flatMap((item) => serviceItemRows(item, columns, comments));
+      const body = block.items.flatMap((item) => statementRows(serviceItemRows(item, columns, comments), item.span));
       return [header, ...body, close];
     }
   }
+}
+
+/** The rows of one statement: the first is the statement, the rest continue it. */
+function statementRows(rows: Row[], span: Span): Row[] {
+  return rows.map((r, i) => ({
+    ...r,
+    kind: i === 0 ? ('item' as const) : ('continuation' as const),
+    startLine: span.start.line,
+    endLine: span.end.line,
+  }));
 }
 
 function clusterSetting(s: ClusterSetting): string {

@@ -64,6 +64,7 @@ service kube-system/kube-dns {  # trailing on the header
   metrics: ClusterIP 10.32.0.10:9153/tcp -> endpoints:9153
   dns:     ClusterIP 10.32.0.10:53/udp   -> endpoints:53, externalTrafficPolicy local, sessionAffinity clientIP 600
   dns-tcp: ClusterIP 10.32.0.10:53/tcp   -> endpoints:53
+
   # the pods
   endpoints 10.64.1.7 on n1 zone z1 ready,
             10.64.1.8 on n1 terminating,  # second is draining
@@ -85,7 +86,7 @@ service a/empty {
 # the end
 `;
 
-test('a messy file gets the canonical layout', () => {
+test('a messy file gets the canonical layout (one blank line kept where the author left some)', () => {
   assert.fixture(fmt(MESSY), MESSY_FORMATTED);
 });
 
@@ -233,6 +234,38 @@ service kube-system/kube-dns {
   // The IPv6 line comes back bracketed (that is how it must be written); everything else is equal.
   (svc.items[1] as PortLine).bracketed = true;
   assert.equal(strip(back.blocks), strip(file.blocks));
+});
+
+test('blank lines inside a block: one kept where the author had any, none after { or before } (issue 11 item 15)', () => {
+  const out = fmt(`service a/b {
+
+
+  http: ClusterIP 10.0.0.1:80/tcp -> endpoints
+  dns: ClusterIP 10.0.0.1:53/udp -> endpoints
+
+
+
+  # the pods
+
+  endpoints 10.0.0.2
+  endpoints 10.0.0.3
+
+}
+`);
+  assert.fixture(
+    out,
+    `service a/b {
+  http: ClusterIP 10.0.0.1:80/tcp -> endpoints
+  dns:  ClusterIP 10.0.0.1:53/udp -> endpoints
+
+  # the pods
+
+  endpoints 10.0.0.2
+  endpoints 10.0.0.3
+}
+`,
+  );
+  assert.fixture(fmt(out), out);
 });
 
 test.run();
