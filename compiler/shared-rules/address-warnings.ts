@@ -54,7 +54,9 @@ function podRanges<L>(facts: ClusterFacts<L>, family: Family, withCluster: boole
   const ranges: Range<L>[] = [];
   if (withCluster) {
     for (const c of facts.clusterCIDRs) {
-      if (c.cidr.family === family) ranges.push({ cidr: c.cidr, at: c.at, whose: 'the cluster CIDR', node: null });
+      // A /0 detector is its own warning (detector-matches-everything), not a pod range.
+      if (c.cidr.family === family && c.cidr.prefix > 0)
+        ranges.push({ cidr: c.cidr, at: c.at, whose: 'the cluster CIDR', node: null });
     }
   }
   for (const n of facts.nodes) {

@@ -125,4 +125,93 @@ test('without the clash both front ends accept the cluster, and the import print
   assert.equal(printKsvc(model).diagnostics, []);
 });
 
+// ---- Warnings: valid, but probably not meant (issue 11, "semantic checks worth a warning") ----
+
+const warningsOf = (diags: readonly Diagnostic[]) => codesOf(diags.filter((d) => d.severity === 'warning'));
+
+test('a ClusterIP inside the cluster CIDR or a node podCIDR, or equal to an endpoint or node address', () => {
+  const r = run(`cluster {
+  masq from outside 10.64.0.0/16
+}
+node a {
+  address 192.168.0.10
+  podCIDR 10.96.0.0/24
+}
+service default/in-cluster-cidr {
+  ClusterIP 10.64.0.5:80/tcp -> endpoints
+}
+service default/in-pod-cidr {
+  ClusterIP 10.96.0.5:80/tcp -> endpoints
+}
+service default/node-ip {
+  ClusterIP 192.168.0.10:80/tcp -> endpoints
+}
+service default/endpoint-ip {
+  ClusterIP 172.30.0.9:80/tcp -> endpoints
+}
+service default/other {
+  ClusterIP 172.30.0.10:80/tcp -> endpoints
+  endpoints 172.30.0.9
+}
+`);
+  assert.equal(warningsOf(r.diagnostics), [
+    'cluster-ip-in-pod-cidr',
+    'cluster-ip-in-pod-cidr',
+    'cluster-ip-is-endpoint',
+    'cluster-ip-is-node-address',
+  ]);
+  assert.ok(r.model, 'warnings only');
+  const y = imp(
+    docs(
+      svc('  clusterIP: 10.64.0.5\n  ports: [{port: 80}]'),
+      'apiVersion: v1\nkind: Node\nmetadata: {name: a}\nspec: {podCIDR: 10.96.0.0/24}\n',
+    ),
+    { clusterCIDRs: ['10.64.0.0/16'] },
+  );
+  assert.equal(warningsOf(y.diagnostics), ['cluster-ip-in-pod-cidr']);
+});
+
+test('two nodes with one address; overlapping podCIDRs; an endpoint outside its node podCIDR', () => {
+  const r = run(`node a {
+  address 192.168.0.10
+  podCIDR 10.64.0.0/16
+}
+node b {
+  address 192.168.0.10
+  podCIDR 10.64.1.0/24
+}
+service default/web {
+  ClusterIP 172.30.0.1:80/tcp -> endpoints
+  endpoints 10.99.0.1 on a, 10.99.0.2 on a, 192.168.0.10 on a, 10.64.0.7 on a
+}
+`);
+  assert.equal(warningsOf(r.diagnostics), [
+    'duplicate-node-address',
+    'endpoint-outside-node-pod-cidr',
+    'overlapping-pod-cidrs',
+  ]);
+  const outside = r.diagnostics.find((d) => d.code === 'endpoint-outside-node-pod-cidr')!;
+  assert.match(outside.message, /^2 endpoints \(10\.99\.0\.1, \.\.\.\) are on node 'a'/);
+  const y = imp(
+    docs(
+      'apiVersion: v1\nkind: Node\nmetadata: {name: a}\nspec: {podCIDR: 10.64.0.0/16}\nstatus: {addresses: [{type: InternalIP, address: 192.168.0.10}]}\n',
+      'apiVersion: v1\nkind: Node\nmetadata: {name: b}\nspec: {podCIDR: 10.64.1.0/24}\nstatus: {addresses: [{type: InternalIP, address: 192.168.0.10}]}\n',
+    ),
+  );
+  assert.equal(warningsOf(y.diagnostics), ['duplicate-node-address', 'no-services', 'overlapping-pod-cidrs']);
+});
+
+test("'masq from outside 0.0.0.0/0' never masquerades: a warning (cluster and service, and --cluster-cidr)", () => {
+  const r = run(`cluster {
+  masq from outside 0.0.0.0/0
+}
+service default/web {
+  ClusterIP 172.30.0.1:80/tcp -> endpoints, masq from outside ::/0
+}
+`);
+  assert.equal(warningsOf(r.diagnostics), ['detector-matches-everything', 'detector-matches-everything']);
+  const y = imp(svc('  clusterIP: 10.32.0.5\n  ports: [{port: 80}]'), { clusterCIDRs: ['0.0.0.0/0'] });
+  assert.equal(warningsOf(y.diagnostics), ['detector-matches-everything']);
+});
+
 test.run();
