@@ -21,7 +21,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { makeSourceFile } from '../common/source.ts';
-import { loadKsvc } from '../compiler/front.ts';
+import { loadKsvc } from '../compiler/load-ksvc.ts';
 import { lowerModel } from '../compiler/lower/index.ts';
 import { createKubeProxyNfacct, kernelSkipReason, type Netns, withNetns } from '../test/kernel/netns.ts';
 import { countIptables, countNft, type IptablesCounts, type NftCounts } from './counts.ts';

@@ -26,7 +26,7 @@ const rulesOf = (chain: string): string[] =>
     .filter((l) => l.startsWith(`add rule ip kube-proxy ${chain} `))
     .map((l) => l.slice(`add rule ip kube-proxy ${chain} `.length));
 
-test("names: kube-proxy's nftables hashes (reference §1.6)", () => {
+test("names: kube-proxy's nftables hashes (hashAndTruncate, pkg/proxy/nftables/proxier.go)", () => {
   assert.is(hashAndTruncate('ns1/svc1/tcp/p80'), 'ULMVA6XW-ns1/svc1/tcp/p80');
   assert.is(hashAndTruncate('ns1/svc1/tcp/p80__10.180.0.1/80'), '5OJB2KTY-ns1/svc1/tcp/p80__10.180.0.1/80');
   assert.is(hashAndTruncate('ns2/svc2/tcp/p80').slice(0, 8), '42NFTM6N');

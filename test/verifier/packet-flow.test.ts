@@ -11,7 +11,7 @@ import * as assert from 'uvu/assert';
 import type { CliIO } from '../../cli/io.ts';
 import { runCli } from '../../cli/main.ts';
 import { makeSourceFile } from '../../common/source.ts';
-import { loadKsvc } from '../../compiler/front.ts';
+import { loadKsvc } from '../../compiler/load-ksvc.ts';
 import { sortIPTablesRulesLikeKubeProxyTests } from '../golden/iptables/kube-proxy-test-sort.ts';
 import { parseRestoreForTrace, tracePacketLikeKubeProxy } from './interim-kube-proxy-tracer.ts';
 import { loadRowsFiles, type PacketFlowRow, rowProblems } from './packet-flow-rows.ts';
