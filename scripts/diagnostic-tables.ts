@@ -8,6 +8,9 @@ import { kubeCodeTable } from '../compiler/kube/codes.ts';
 import { lowerCodeTable } from '../compiler/lower/codes.ts';
 import { sharedCodeTable } from '../compiler/shared-rules/codes.ts';
 import { syntaxCodeTable } from '../grammar/codes.ts';
+import { verifyCodeTable } from '../verifier/codes.ts';
+import { iptCodeTable } from '../verifier/iptables/codes.ts';
+import { nftCodeTable } from '../verifier/nftables/codes.ts';
 
 export interface CodeTable {
   /** The file that defines the table. */
@@ -24,4 +27,7 @@ export const TABLES: CodeTable[] = [
   { file: 'compiler/kube/codes.ts', stage: 'Kubernetes import', table: kubeCodeTable },
   { file: 'compiler/lower/codes.ts', stage: 'lowering (compile)', table: lowerCodeTable },
   { file: 'cli/fmt.ts', stage: 'ksvc fmt --check', table: fmtCodeTable },
+  { file: 'verifier/iptables/codes.ts', stage: 'verifier: iptables reader', table: iptCodeTable },
+  { file: 'verifier/nftables/codes.ts', stage: 'verifier: nftables reader', table: nftCodeTable },
+  { file: 'verifier/codes.ts', stage: 'ksvc verify', table: verifyCodeTable },
 ];

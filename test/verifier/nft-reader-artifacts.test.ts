@@ -63,7 +63,15 @@ function checkKsvcDocument(json: string, name: string): void {
     );
     assert.equal(
       p.baseChains.map((b) => `${b.type} ${b.hook}`).sort(),
-      ['filter forward', 'filter input', 'filter output', 'nat input', 'nat output', 'nat postrouting', 'nat prerouting'],
+      [
+        'filter forward',
+        'filter input',
+        'filter output',
+        'nat input',
+        'nat output',
+        'nat postrouting',
+        'nat prerouting',
+      ],
       `${name}: ksvc's seven base chains`,
     );
     const steps = allSteps(p);
