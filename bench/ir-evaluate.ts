@@ -14,10 +14,10 @@
 import { parseArgs } from 'node:util';
 import type { IPText } from '../common/ip.ts';
 import { makeSourceFile } from '../common/source.ts';
-import { loadKsvc } from '../compiler/load-ksvc.ts';
 import { evaluate } from '../compiler/ir/evaluate.ts';
 import { concreteView, type Packet, type PacketView } from '../compiler/ir/packet.ts';
 import type { IRProgram, IRServicePort } from '../compiler/ir/types.ts';
+import { loadKsvc } from '../compiler/load-ksvc.ts';
 import { lowerModel } from '../compiler/lower/index.ts';
 import { referenceConcreteView, referenceEvaluate } from '../test/support/ir-evaluate-reference.ts';
 import { verify } from '../verifier/verify.ts';
