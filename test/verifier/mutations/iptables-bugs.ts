@@ -201,6 +201,29 @@ export const IPTABLES_BUGS: Mutation[] = [
       nat(chains(t, 'apps/edge:web').svl, ['--rcheck', `--name ${sepChain(t, 'tcp', '10.64.1.72:8080')} `]),
     ),
   ),
+  bug('negated-statistic', S4, 'apps/web: the 1/3 step negated (! --probability: passes 2/3)', (t) =>
+    editRule(t, nat(chains(t, 'apps/web:http').svc, ['--probability 0.3333333333']), (l) =>
+      replaceOnce(l, '--mode random --probability', '--mode random ! --probability'),
+    ),
+  ),
+  bug(
+    'forward-mark-mask-widened',
+    A4,
+    'KUBE-FORWARD: the masquerade-mark test mask 0x4000 → 0xc000 (bit 15 must be clear too)',
+    (t) =>
+      editRule(t, filter('KUBE-FORWARD', ['-m mark']), (l) =>
+        replaceOnce(l, '0x00004000/0x00004000', '0x00004000/0x0000c000'),
+      ),
+  ),
+  bug(
+    'dnat-without-port',
+    A4,
+    'shop/storefront:http endpoint: DNAT without a port (keeps 80 or the NodePort, not 8080)',
+    (t) =>
+      editRule(t, nat(sepChain(t, 'tcp', '10.64.1.5:8080'), ['-j DNAT']), (l) =>
+        replaceOnce(l, '10.64.1.5:8080', '10.64.1.5'),
+      ),
+  ),
   bug(
     'affinity-check-order',
     A4,

@@ -5,6 +5,7 @@ import {
   deleteRule,
   deleteRules,
   editRule,
+  editRules,
   moveRule,
   renameChain,
   replaceOnce,
@@ -153,6 +154,36 @@ export const IPTABLES_PRESERVING: Mutation[] = [
     A4,
     'KUBE-NODEPORTS (filter): both health-check ACCEPTs removed on node-a',
     (t) => deleteRules(t, { table: 'filter', chain: 'KUBE-NODEPORTS', has: ['--dport 30000 -j ACCEPT'] }),
+  ),
+  // shop/cart's target port is its service port (8080) and only its cluster IP rule (port 8080)
+  // leads to its endpoint chain: a DNAT that keeps the packet's port DNATs to the same port.
+  same('dnat-port-implicit', A4, 'shop/cart endpoint: DNAT to 10.64.1.10 without the port (the same 8080)', (t) =>
+    editRule(t, nat(sepChain(t, 'tcp', '10.64.1.10:8080'), ['-j DNAT']), (l) =>
+      replaceOnce(l, '10.64.1.10:8080', '10.64.1.10'),
+    ),
+  ),
+  // --reap forgets records older than the rule's --seconds; every check of these lists uses the
+  // same --seconds, so a reaped record is one no check would have found fresh anyway.
+  same('reap-removed', A4, 'shop/storefront:http: --reap removed from every affinity check', (t) => {
+    const svc = chainOfComment(t, 'nat', 'KUBE-SERVICES', 'shop/storefront:http cluster IP');
+    let out = t;
+    for (const chain of [svc, svc.replace('KUBE-SVC-', 'KUBE-SVL-')]) {
+      out = editRules(out, { table: 'nat', chain, has: ['--rcheck'] }, (l) => replaceOnce(l, ' --reap', ''));
+    }
+    return out;
+  }),
+  // xt_statistic with ! passes when the random 31-bit value is ≥ the threshold: for 0.5 (2^30)
+  // that is 2^31 − 2^30 values, again exactly 1/2.
+  same(
+    'negated-5050-statistic',
+    S4,
+    'apps/pair: ! --probability 0.5 (passes the other half, still exactly 1/2)',
+    (t) => {
+      const svc = chainOfComment(t, 'nat', 'KUBE-SERVICES', 'apps/pair:api cluster IP');
+      return editRule(t, nat(svc, ['--probability 0.5000000000']), (l) =>
+        replaceOnce(l, '--mode random --probability', '--mode random ! --probability'),
+      );
+    },
   ),
   // 0.3333333334·2^31 = 715827882.8, which rounds to the same threshold as 0.3333333333 (715827882.6).
   same('same-threshold', S4, 'apps/web: --probability 0.3333333333 → 0.3333333334 (the same lround(p·2^31))', (t) => {
