@@ -37,7 +37,7 @@ import { interpret } from './concrete-interpreter.ts';
 import { modelPackets } from './model-packets.ts';
 import { cellOf, type Partition, partition } from './partition.ts';
 
-const MODELS = 24;
+const MODELS = 40;
 const PACKETS_PER_PROGRAM = 60;
 const TV_BOUND = rational(1, 1n << 20n);
 
@@ -78,6 +78,8 @@ const caseArb = fc.record({
   randomFully: fc.boolean(),
   nfacct: fc.boolean(),
   conntrackLiberal: fc.boolean(),
+  /** iptables with its builtin-chain jumps (compile --with-hooks) read as written, else kube-proxy's assumed */
+  withHooks: fc.boolean(),
   packetSeed: fc.integer(),
 });
 
@@ -111,7 +113,11 @@ function checkModel(c: Case) {
   assert.equal(nft.diagnostics, []);
   stats.models++;
   for (const ir of lowered.programs) {
-    const ipt = readIptables(compileIptables(ir), { file: '<iptables>', family: ir.family, assumeHooks: true });
+    const ipt = readIptables(compileIptables(ir, { hooks: c.withHooks }), {
+      file: '<iptables>',
+      family: ir.family,
+      assumeHooks: !c.withHooks,
+    });
     assert.equal(ipt.diagnostics, []);
     const nftProgram = nft.programs.find((p) => p.family === ir.family)!;
     const naming = affinityNaming(ir, affinityListNames(nftProgram));
@@ -128,7 +134,7 @@ function checkModel(c: Case) {
     stats.classes += sides[0]!.part.cells.length + sides[1]!.part.cells.length;
     fc.assert(
       fc.property(modelPackets(ir), (pk) => {
-        const context = `model ${JSON.stringify(model)}\nnode ${node} ${ir.family}\npacket ${JSON.stringify(pk)}`;
+        const context = `case ${JSON.stringify({ ...c, model })}\nnode ${node} ${ir.family}\npacket ${JSON.stringify(pk)}`;
         const got: Dist[] = [];
         for (const s of sides) {
           const cells = cellOf(s.part, pk);
@@ -167,7 +173,7 @@ P(`${MODELS} random models, ${PACKETS_PER_PROGRAM} packets per program`, () => {
   assert.ok(stats.packets >= MODELS * PACKETS_PER_PROGRAM, JSON.stringify(stats));
   assert.ok(stats.dnat > 50, `DNATed packets: ${JSON.stringify(stats)}`);
   assert.ok(stats.random > 10, `packets with a random split: ${JSON.stringify(stats)}`);
-  assert.ok(stats.tvPositive > 10, `packets whose kernel-level split is not exactly 1/N: ${JSON.stringify(stats)}`);
+  assert.ok(stats.tvPositive >= 5, `packets whose kernel-level split is not exactly 1/N: ${JSON.stringify(stats)}`);
   assert.ok(stats.affinity > 10, `DNATed packets with affinity records: ${JSON.stringify(stats)}`);
   assert.ok(stats.refused > 10, `dropped or rejected packets: ${JSON.stringify(stats)}`);
   console.log(`  artifacts-property: ${JSON.stringify(stats)}`);

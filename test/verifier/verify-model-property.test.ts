@@ -17,6 +17,7 @@ const caseArb = fc.record({
   randomFully: fc.boolean(),
   nfacct: fc.boolean(),
   conntrackLiberal: fc.boolean(),
+  withHooks: fc.boolean(),
 });
 
 const P = suite('random valid models are proven equivalent');
@@ -28,6 +29,7 @@ P(`${MODELS} random models, every node, every family`, () => {
     const nodes = model.nodes.length > 0 ? model.nodes.map((n) => n.name) : [null];
     const result = verifyModel(model, {
       nodes,
+      withHooks: c.withHooks,
       lowering: {
         environment: { randomFully: c.randomFully, nfacct: c.nfacct, conntrackLiberal: c.conntrackLiberal },
       },
