@@ -94,8 +94,10 @@ test('a one-unit probability change in the iptables artifact: exit 1, counterexa
 test('one artifact against the model: a wrong DNAT port in nft JSON is caught (IR ≡ nftables)', async () => {
   const files = await compileWeb();
   const doc = readFileSync(files.nft, 'utf8');
-  const mutated = doc.replace('"dnat":{"addr":"10.64.1.3","port":8080}', '"dnat":{"addr":"10.64.1.3","port":8081}');
-  assert.ok(mutated !== doc, 'the nft document has the DNAT statement');
+  // the ClusterIP cascade's last rule: DNAT to the address dnat-cluster-ips-2 holds (10.64.1.3)
+  const dnat = '"data":"@dnat-cluster-ips-2"}},"port":8080}';
+  assert.is(doc.split(dnat).length, 2, 'the nft document has the DNAT statement once');
+  const mutated = doc.replace(dnat, dnat.replace('8080', '8081'));
   const bad = write('web-bad.nft.json', mutated);
   const r = await ksvc('verify', '--nft', bad, '--model', WEB);
   assert.is(r.code, 1, r.stdout + r.stderr);

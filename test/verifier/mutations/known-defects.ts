@@ -12,17 +12,24 @@
 // known-defects.test.ts keeps these cases honest: when the defect is fixed, that test fails, and
 // the mutations belong in iptables-bugs.ts / nftables-bugs.ts.
 import { chainOfComment, editRule, replaceOnce, sepChain } from './iptables-edit.ts';
-import { editDoc, nameOf, replaceOne, selectRule } from './nft-edit.ts';
-import { A4, type Mutation } from './types.ts';
+import { editDoc, nameOf, selectRules } from './nft-edit.ts';
+import { A4, type Mutation, notApplied } from './types.ts';
 
-const saddr = { payload: { protocol: 'ip', field: 'saddr' } };
+const saddr = JSON.stringify({ payload: { protocol: 'ip', field: 'saddr' } });
 const daddr = { payload: { protocol: 'ip', field: 'daddr' } };
-const keyedBySource = (v: unknown) =>
-  typeof v === 'object' &&
-  v !== null &&
-  'concat' in v &&
-  JSON.stringify((v as { concat: unknown[] }).concat[0]) === JSON.stringify(saddr);
-const keyByDestination = (v: unknown) => ({ concat: [daddr, ...(v as { concat: unknown[] }).concat.slice(1)] });
+
+/** Rewrite every affinity key of a rule (a concatenation that starts with ip saddr) to start with ip daddr. */
+function keyByDestination(v: unknown): number {
+  if (Array.isArray(v)) return v.reduce((n: number, x) => n + keyByDestination(x), 0);
+  if (typeof v !== 'object' || v === null) return 0;
+  const o = v as Record<string, unknown>;
+  let n = 0;
+  if (Array.isArray(o.concat) && JSON.stringify(o.concat[0]) === saddr) {
+    o.concat[0] = daddr;
+    n++;
+  }
+  return n + Object.values(o).reduce((m: number, x) => m + keyByDestination(x), 0);
+}
 
 export const KNOWN_WITNESS_DEFECTS: Mutation[] = [
   {
@@ -43,13 +50,17 @@ export const KNOWN_WITNESS_DEFECTS: Mutation[] = [
     id: 'nft-affinity-keyed-by-destination',
     artifact: 'nftables',
     target: A4,
-    description: "shop/storefront:http: 10.64.1.5's affinity lookup and update keyed by ip daddr",
+    description:
+      'shop/storefront:http: every affinity lookup and update of 10.64.1.5 (service and local chain) keyed by ip daddr',
     apply: (t) =>
       editDoc(t, (d) => {
-        const chain = nameOf(d, 'ip', 'service', 'shop/storefront/tcp/http');
-        const endpoint = nameOf(d, 'ip', 'endpoint', 'shop/storefront/tcp/http__10.64.1.5/8080');
-        replaceOne(selectRule(d, 'ip', chain, ['@affinity', '"10.64.1.5"']).rule.expr, keyedBySource, keyByDestination);
-        replaceOne(selectRule(d, 'ip', endpoint, ['"update"']).rule.expr, keyedBySource, keyByDestination);
+        let n = 0;
+        for (const kind of ['service', 'local']) {
+          const chain = nameOf(d, 'ip', kind, 'shop/storefront/tcp/http');
+          for (const r of selectRules(d, 'ip', chain, ['"10.64.1.5"'])) n += keyByDestination(r.rule.expr);
+        }
+        // two lookups (service and local chain) and four updates
+        if (n !== 6) notApplied(`${n} affinity keys of 10.64.1.5 rewritten, expected 6`);
       }),
     expect: 'different',
   },

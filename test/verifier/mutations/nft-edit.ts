@@ -200,3 +200,84 @@ export function renameChain(doc: Doc, family: NftFamily, from: string, to: strin
   declaration(doc, 'chain', family, from).name = to;
   if (count < 2) notApplied(`chain ${family} ${from} has ${count} rules and references`);
 }
+
+/** Every element of a set or map, over all its `add element` commands. */
+export const elementsOf = (doc: Doc, family: NftFamily, set: string): Json[] => elementLists(doc, family, set).flat();
+
+/** The one `[key, value]` pair of map `map` whose key, as compact JSON, is `key`. */
+export function mapPair(doc: Doc, family: NftFamily, map: string, key: Json): Json[] {
+  const want = JSON.stringify(key);
+  const hits = elementsOf(doc, family, map).filter(
+    (e): e is Json[] => Array.isArray(e) && e.length === 2 && JSON.stringify(e[0]) === want,
+  );
+  if (hits.length !== 1) notApplied(`${hits.length} elements of ${family} ${map} with key ${want}`);
+  return hits[0]!;
+}
+
+/**
+ * Rename a set or map with every reference: its declaration, its `add element` commands, and every
+ * `@name` a rule reads or updates.
+ */
+export function renameSet(doc: Doc, family: NftFamily, from: string, to: string): void {
+  let count = 0;
+  const visit = (v: Json, inFamily: boolean): Json => {
+    if (Array.isArray(v)) return v.map((x) => visit(x, inFamily));
+    if (typeof v === 'string' && inFamily && v === `@${from}`) {
+      count++;
+      return `@${to}`;
+    }
+    if (!isObj(v)) return v;
+    const fam = typeof v.family === 'string' ? v.family === family : inFamily;
+    for (const [k, x] of Object.entries(v)) v[k] = visit(x, fam);
+    return v;
+  };
+  visit(doc.nftables, false);
+  const decl = doc.nftables
+    .map((c) => at(c, 'add', 'set') ?? at(c, 'add', 'map'))
+    .filter((o): o is Obj => isObj(o) && o.family === family && o.name === from);
+  if (decl.length !== 1) notApplied(`${decl.length} declarations of set or map ${family} ${from}`);
+  decl[0]!.name = to;
+  for (const c of doc.nftables) {
+    const e = at(c, 'add', 'element');
+    if (isObj(e) && e.family === family && e.name === from) e.name = to;
+  }
+  if (count === 0) notApplied(`no rule reads ${family} @${from}`);
+}
+
+/** Remove from the selected rule the one expression (match or statement) whose JSON contains `what`. */
+export function dropFromRule(doc: Doc, family: NftFamily, chain: string, has: readonly string[], what: string): void {
+  const { rule } = selectRule(doc, family, chain, has);
+  const kept = rule.expr.filter((e) => !JSON.stringify(e).includes(what));
+  if (kept.length !== rule.expr.length - 1) notApplied(`${rule.expr.length - kept.length} expressions with ${what}`);
+  rule.expr = kept;
+}
+
+/** Move the selected rule to just after another rule of the same chain. */
+export function moveRuleAfter(
+  doc: Doc,
+  family: NftFamily,
+  chain: string,
+  has: readonly string[],
+  after: readonly string[],
+): void {
+  const moved = doc.nftables[selectRule(doc, family, chain, has).index]!;
+  doc.nftables = doc.nftables.filter((c) => c !== moved);
+  doc.nftables.splice(selectRule(doc, family, chain, after).index + 1, 0, moved);
+}
+
+/** Replace every occurrence of the string `from` in the selected rule's expression; `count` are expected. */
+export function replaceStrings(
+  doc: Doc,
+  family: NftFamily,
+  chain: string,
+  has: readonly string[],
+  from: string,
+  to: string,
+  count: number,
+): void {
+  const { rule } = selectRule(doc, family, chain, has);
+  const text = JSON.stringify(rule.expr);
+  const found = text.split(JSON.stringify(from)).length - 1;
+  if (found !== count) notApplied(`${found} occurrences of ${from} in ${family} ${chain}, expected ${count}`);
+  rule.expr = JSON.parse(text.replaceAll(JSON.stringify(from), JSON.stringify(to))) as Json[];
+}

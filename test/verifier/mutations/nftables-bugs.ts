@@ -1,115 +1,29 @@
 // Seeded bugs in ksvc's nft JSON output: each must be reported not equivalent, with a correct
 // counterexample. Edits select rules by chain and expression content, elements by key (nft-edit.ts).
-import type { VerifyReport } from '../../../api/verify.ts';
+// This file: the dispatch maps and sets, the filter hooks, masquerading, the per-service-port
+// external-/firewall- chains and the affinity set; nftables-balance-bugs.ts: balancing, DNAT maps,
+// affinity rules, hairpin and the masquerade marks of the lean layout.
 import {
   addElement,
-  type Doc,
   declaration,
   deleteRule,
-  editDoc,
+  dropFromRule,
   elementLists,
   insertRule,
-  jsonIs,
-  type NftFamily,
+  mapPair,
   nameOf,
   removeElement,
   replaceOne,
   rulesOf,
-  selectRule,
 } from './nft-edit.ts';
-import { A4, A6, type Mutation, S4, type Target } from './types.ts';
+import { bug, replaceInRule, verdictIn } from './nft-mutation.ts';
+import { NFTABLES_BALANCE_BUGS } from './nftables-balance-bugs.ts';
+import { A4, type Mutation, S4 } from './types.ts';
 
-const familyOf = (t: Target): NftFamily => (t.family === 'ipv4' ? 'ip' : 'ip6');
+const svc = (d: Parameters<typeof nameOf>[0], f: Parameters<typeof nameOf>[1], rest: string) =>
+  nameOf(d, f, 'service', rest);
 
-const bug = (
-  id: string,
-  target: Target,
-  description: string,
-  edit: (doc: Doc, f: NftFamily) => void,
-  check?: (r: VerifyReport) => void,
-): Mutation => ({
-  id: `nft-${id}`,
-  artifact: 'nftables',
-  target,
-  description,
-  apply: (t) => editDoc(t, (doc) => edit(doc, familyOf(target))),
-  expect: 'different',
-  ...(check ? { check } : {}),
-});
-
-/** In the one rule of `chain` whose expression contains `has`, replace the one value equal to `from` by `to`. */
-function replaceInRule(doc: Doc, f: NftFamily, chain: string, has: string[], from: unknown, to: unknown): void {
-  replaceOne(selectRule(doc, f, chain, has).rule.expr, jsonIs(JSON.stringify(from)), () => to);
-}
-
-const svc = (doc: Doc, f: NftFamily, rest: string) => nameOf(doc, f, 'service', rest);
-const ep = (doc: Doc, f: NftFamily, rest: string) => nameOf(doc, f, 'endpoint', rest);
-const RANDOM = ['{"meta":{"key":"random"}}'];
-
-const exactlyCaught = (r: VerifyReport) => {
-  if (!r.counterexamples.some((c) => c.comparison === 'iptables=nftables'))
-    throw new Error('no iptables=nftables counterexample');
-};
-
-const verdictIn = (side: string, verdict: string) => (r: VerifyReport) => {
-  if (!r.counterexamples.some((c) => c.distributions[side]?.some((l) => l.outcome.startsWith(verdict)))) {
-    throw new Error(`no counterexample where ${side} says ${verdict}`);
-  }
-};
-
-export const NFTABLES_BUGS: Mutation[] = [
-  bug(
-    'threshold-plus-one',
-    A4,
-    'shop/storefront:http: meta random threshold 1073741824 → 1073741825',
-    (d, f) => replaceInRule(d, f, svc(d, f, 'shop/storefront/tcp/http'), RANDOM, 1073741824, 1073741825),
-    exactlyCaught,
-  ),
-  bug(
-    'threshold-minus-one',
-    S4,
-    'apps/quad: meta random threshold 536870912 → 536870911',
-    (d, f) => replaceInRule(d, f, svc(d, f, 'apps/quad/udp/dns'), ['536870912'], 536870912, 536870911),
-    exactlyCaught,
-  ),
-  bug(
-    'threshold-third-minus-one',
-    S4,
-    'apps/web: the 1/3 threshold 715827883 → 715827882',
-    (d, f) => replaceInRule(d, f, svc(d, f, 'apps/web/tcp/http'), ['715827883'], 715827883, 715827882),
-    exactlyCaught,
-  ),
-  bug(
-    'threshold-ipv6',
-    A6,
-    'kube-dns:dns (IPv6 table): threshold 1073741824 → 1073741825',
-    (d, f) => replaceInRule(d, f, svc(d, f, 'kube-system/kube-dns/udp/dns'), RANDOM, 1073741824, 1073741825),
-    exactlyCaught,
-  ),
-  bug(
-    'goto-swapped-unequal',
-    S4,
-    'apps/quad: the gotos of the 1/4 and 1/3 steps swapped (2^-33 at kernel level)',
-    (d, f) => {
-      const chain = svc(d, f, 'apps/quad/udp/dns');
-      const a = ep(d, f, 'apps/quad/udp/dns__10.64.1.41/53');
-      const b = ep(d, f, 'apps/quad/udp/dns__10.64.1.42/53');
-      replaceInRule(d, f, chain, ['536870912'], { goto: { target: a } }, { goto: { target: b } });
-      replaceInRule(d, f, chain, ['715827883'], { goto: { target: b } }, { goto: { target: a } });
-    },
-    exactlyCaught,
-  ),
-  bug(
-    'local-goto-swapped',
-    S4,
-    "apps/edge local chain: the random step's goto sends to the other endpoint too",
-    (d, f) => {
-      const chain = nameOf(d, f, 'local', 'apps/edge/tcp/web');
-      const a = ep(d, f, 'apps/edge/tcp/web__10.64.1.71/8080');
-      const b = ep(d, f, 'apps/edge/tcp/web__10.64.1.72/8080');
-      replaceInRule(d, f, chain, RANDOM, { goto: { target: a } }, { goto: { target: b } });
-    },
-  ),
+const DISPATCH_BUGS: Mutation[] = [
   bug('service-ips-missing', A4, 'service-ips: the shop/cart element removed', (d, f) =>
     removeElement(d, f, 'service-ips', ['"10.32.0.30"']),
   ),
@@ -118,22 +32,6 @@ export const NFTABLES_BUGS: Mutation[] = [
       { concat: ['10.32.0.99', 'tcp', 80] },
       { jump: { target: svc(d, f, 'shop/storefront/tcp/http') } },
     ]),
-  ),
-  bug(
-    'service-ips-verdicts-swapped',
-    A4,
-    "service-ips: the kube-dns UDP and TCP elements jump to each other's chain",
-    (d, f) => {
-      const udp = svc(d, f, 'kube-system/kube-dns/udp/dns');
-      const tcp = svc(d, f, 'kube-system/kube-dns/tcp/dns-tcp');
-      const list = elementLists(d, f, 'service-ips');
-      replaceOne(list, jsonIs(JSON.stringify({ jump: { target: udp } })), () => ({ jump: { target: tcp } }));
-      replaceOne(
-        list,
-        (v) => JSON.stringify(v) === JSON.stringify([{ concat: ['10.32.0.10', 'tcp', 53] }, { jump: { target: tcp } }]),
-        () => [{ concat: ['10.32.0.10', 'tcp', 53] }, { jump: { target: udp } }],
-      );
-    },
   ),
   bug('service-nodeports-missing', A4, 'service-nodeports: NodePort 30080 removed', (d, f) =>
     removeElement(d, f, 'service-nodeports', ['30080']),
@@ -186,35 +84,6 @@ export const NFTABLES_BUGS: Mutation[] = [
     'health-check-nodeports: port 30201 removed (node with the localnet block)',
     (d, f) => removeElement(d, f, 'health-check-nodeports', ['30201']),
   ),
-  bug('dnat-wrong-port', A4, 'shop/storefront:http endpoint: dnat to port 8081', (d, f) =>
-    replaceInRule(
-      d,
-      f,
-      ep(d, f, 'shop/storefront/tcp/http__10.64.1.5/8080'),
-      ['"dnat"'],
-      { addr: '10.64.1.5', port: 8080 },
-      {
-        addr: '10.64.1.5',
-        port: 8081,
-      },
-    ),
-  ),
-  bug('dnat-wrong-addr', A4, 'telecom/signalling (SCTP) endpoint: dnat to 10.64.3.21', (d, f) =>
-    replaceInRule(
-      d,
-      f,
-      ep(d, f, 'telecom/signalling/sctp/sigtran__10.64.3.20/2905'),
-      ['"dnat"'],
-      { addr: '10.64.3.20', port: 2905 },
-      {
-        addr: '10.64.3.21',
-        port: 2905,
-      },
-    ),
-  ),
-  bug('dnat-protocol-guard', A4, 'shop/cart endpoint: the dnat guard meta l4proto tcp → udp', (d, f) =>
-    replaceInRule(d, f, ep(d, f, 'shop/cart/tcp/__10.64.1.10/8080'), ['"dnat"'], 'tcp', 'udp'),
-  ),
   bug('masquerade-not-fully-random', A4, 'masquerading: masquerade without fully-random', (d, f) =>
     replaceInRule(
       d,
@@ -238,9 +107,6 @@ export const NFTABLES_BUGS: Mutation[] = [
   bug('masquerading-test-flipped', A4, 'masquerading: the return test mark & 0x4000 == 0 negated', (d, f) =>
     replaceInRule(d, f, 'masquerading', ['"return"'], '==', '!='),
   ),
-  bug('mark-bit-wrong', A4, 'mark-for-masquerade sets 0x8000 instead of 0x4000', (d, f) =>
-    replaceInRule(d, f, 'mark-for-masquerade', [], 16384, 32768),
-  ),
   bug('ct-state-changed', A4, 'forward-rules: ct state invalid drop → ct state { invalid, related } drop', (d, f) =>
     replaceInRule(d, f, 'forward-rules', ['"drop"'], 'invalid', ['invalid', 'related']),
   ),
@@ -258,14 +124,7 @@ export const NFTABLES_BUGS: Mutation[] = [
     A4,
     'shop/storefront:http external chain: the LOCAL-source masquerade test negated',
     (d, f) =>
-      replaceInRule(
-        d,
-        f,
-        nameOf(d, f, 'external', 'shop/storefront/tcp/http'),
-        ['"fib"', 'mark-for-masquerade'],
-        '==',
-        '!=',
-      ),
+      replaceInRule(d, f, nameOf(d, f, 'external', 'shop/storefront/tcp/http'), ['"fib"', '"mangle"'], '==', '!='),
   ),
   bug('affinity-timeout', A4, 'shop/storefront:http affinity set: timeout 600 → 601', (d, f) => {
     declaration(d, 'set', f, nameOf(d, f, 'affinity', 'shop/storefront/tcp/http')).timeout = 601;
@@ -277,12 +136,6 @@ export const NFTABLES_BUGS: Mutation[] = [
     (d, f) => {
       declaration(d, 'set', f, nameOf(d, f, 'affinity', 'apps/edge/tcp/web')).timeout = 30;
     },
-  ),
-  bug('affinity-update-removed', A4, "shop/storefront:http: 10.64.1.5's update @affinity removed", (d, f) =>
-    deleteRule(d, f, ep(d, f, 'shop/storefront/tcp/http__10.64.1.5/8080'), ['"update"']),
-  ),
-  bug('affinity-lookup-removed', A4, "shop/storefront:http: 10.64.2.5's affinity lookup removed", (d, f) =>
-    deleteRule(d, f, svc(d, f, 'shop/storefront/tcp/http'), ['@affinity', '"10.64.2.5"']),
   ),
   bug('firewall-range-widened', A4, 'shop/storefront:http firewall chain: 198.51.100.0/24 widened to /23', (d, f) =>
     replaceInRule(
@@ -296,31 +149,6 @@ export const NFTABLES_BUGS: Mutation[] = [
         len: 23,
       },
     ),
-  ),
-  bug('masq-cidr-widened', A4, 'shop/cart local chain: ip saddr != 10.64.0.0/16 widened to /15', (d, f) =>
-    replaceInRule(
-      d,
-      f,
-      nameOf(d, f, 'local', 'shop/cart/tcp/'),
-      ['10.64.0.0'],
-      { addr: '10.64.0.0', len: 16 },
-      {
-        addr: '10.64.0.0',
-        len: 15,
-      },
-    ),
-  ),
-  bug('masq-operator-flipped', A4, 'kube-dns:dns service chain: ip saddr != 10.64.0.0/16 flipped to ==', (d, f) =>
-    replaceInRule(d, f, svc(d, f, 'kube-system/kube-dns/udp/dns'), ['10.64.0.0'], '!=', '=='),
-  ),
-  bug(
-    'hairpin-removed',
-    A4,
-    'shop/cart endpoint: the hairpin rule (ip saddr self jump mark-for-masquerade) removed',
-    (d, f) => deleteRule(d, f, ep(d, f, 'shop/cart/tcp/__10.64.1.10/8080'), ['mark-for-masquerade']),
-  ),
-  bug('mark-masq-missing', A4, 'telecom/signalling external chain: jump mark-for-masquerade removed', (d, f) =>
-    deleteRule(d, f, nameOf(d, f, 'external', 'telecom/signalling/sctp/sigtran'), ['mark-for-masquerade']),
   ),
   bug('etp-shortcut-removed', A4, 'shop/storefront:http external chain: the pod-source goto service removed', (d, f) =>
     deleteRule(d, f, nameOf(d, f, 'external', 'shop/storefront/tcp/http'), ['10.64.0.0']),
@@ -369,4 +197,55 @@ export const NFTABLES_BUGS: Mutation[] = [
   bug('external-check-unhooked', S4, 'filter-input: the jump to external-endpoints-check removed', (d, f) =>
     deleteRule(d, f, 'filter-input', ['external-endpoints-check']),
   ),
+  bug(
+    'service-ips-verdicts-swapped',
+    A4,
+    "service-ips: storefront's http and https ClusterIP elements goto each other's service chain",
+    (d, f) => {
+      const http = svc(d, f, 'shop/storefront/tcp/http');
+      const https = svc(d, f, 'shop/storefront/tcp/https');
+      mapPair(d, f, 'service-ips', { concat: ['10.32.0.20', 'tcp', 80] })[1] = { goto: { target: https } };
+      mapPair(d, f, 'service-ips', { concat: ['10.32.0.20', 'tcp', 443] })[1] = { goto: { target: http } };
+    },
+  ),
+  bug(
+    'external-local-mark-removed',
+    S4,
+    'apps/remote external chain (eTP=Local): the LOCAL-source rule goes to balancing without its mark',
+    (d, f) => dropFromRule(d, f, nameOf(d, f, 'external', 'apps/remote/tcp/ingress'), ['"fib"'], '"mangle"'),
+  ),
+  bug(
+    'etp-local-goto-removed',
+    A4,
+    'shop/storefront:http external chain: the final goto local-… removed (external clients fall through)',
+    (d, f) => deleteRule(d, f, nameOf(d, f, 'external', 'shop/storefront/tcp/http'), ['"goto":{"target":"local-']),
+  ),
+  bug(
+    'masquerade-removed',
+    A4,
+    'masquerading: the masquerade rule removed (the mark is cleared, nothing else)',
+    (d, f) => deleteRule(d, f, 'masquerading', ['"masquerade"']),
+  ),
+  bug(
+    'nodeport-guard-removed',
+    A4,
+    'services: the NodePort dispatch without ip daddr @nodeport-ips (NodePorts on every address)',
+    (d, f) => dropFromRule(d, f, 'services', ['@service-nodeports'], '@nodeport-ips'),
+  ),
+  bug(
+    'health-check-jump-to-goto',
+    S4,
+    'filter-input: jump nodeport-health-checks made a goto (its fall-through ends filter-input: no NodePort drop)',
+    (d, f) =>
+      replaceInRule(
+        d,
+        f,
+        'filter-input',
+        ['nodeport-health-checks'],
+        { jump: { target: 'nodeport-health-checks' } },
+        { goto: { target: 'nodeport-health-checks' } },
+      ),
+  ),
 ];
+
+export const NFTABLES_BUGS: Mutation[] = [...DISPATCH_BUGS, ...NFTABLES_BALANCE_BUGS];
