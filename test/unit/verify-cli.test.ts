@@ -94,7 +94,11 @@ test('a one-unit probability change in the iptables artifact: exit 1, counterexa
 test('one artifact against the model: a wrong DNAT port in nft JSON is caught (IR ≡ nftables)', async () => {
   const files = await compileWeb();
   const doc = readFileSync(files.nft, 'utf8');
-  const mutated = doc.replace('"dnat":{"addr":"10.64.1.3","port":8080}', '"dnat":{"addr":"10.64.1.3","port":8081}');
+  // the last endpoint's DNAT (its address from the map dnat-cluster-ips-2) to port 8081
+  const mutated = doc.replace(
+    '"data":"@dnat-cluster-ips-2"}},"port":8080}',
+    '"data":"@dnat-cluster-ips-2"}},"port":8081}',
+  );
   assert.ok(mutated !== doc, 'the nft document has the DNAT statement');
   const bad = write('web-bad.nft.json', mutated);
   const r = await ksvc('verify', '--nft', bad, '--model', WEB);
