@@ -83,7 +83,7 @@ function counterexampleText(
 ): string {
   const lines: string[] = [];
   lines.push(
-    `${c.red(c.bold('DIFFERENT'))} ${COMPARISON_TEXT[cx.comparison] ?? cx.comparison}: ${cx.classes} class${cx.classes === 1 ? '' : 'es'} differ this way`,
+    `${c.red(c.bold('DIFFERENT'))} ${COMPARISON_TEXT[cx.comparison] ?? cx.comparison}: ${cx.classes} class${cx.classes === 1 ? ' differs' : 'es differ'} this way`,
   );
   lines.push(`  witness: ${packetText(cx.witness)}`);
   lines.push('  region (every packet here differs the same way):');
@@ -201,10 +201,49 @@ export function renderVerifyJson(
   })}\n`;
 }
 
+/** A file (and line) a GitHub annotation can point at; null: none (the annotation has no file=). */
+export interface AnnotationPlace {
+  file: string;
+  line?: number;
+}
+
+/**
+ * Where a counterexample's annotation points: the real file of an artifact it names (iptables
+ * first: its rules have lines), at the rule that decided the witness's path to an outcome the two
+ * sides give different probabilities; `files` maps each artifact read from a file to its path.
+ */
+export function counterexamplePlace(
+  cx: Counterexample,
+  files: Partial<Record<'iptables' | 'nftables', string>>,
+): AnnotationPlace | null {
+  const sides = cx.comparison.split('=');
+  const backend = (['iptables', 'nftables'] as const).find((b) => sides.includes(b) && files[b] !== undefined);
+  if (!backend) return null;
+  const file = files[backend]!;
+  const mine = new Map((cx.distributions[backend] ?? []).map((o) => [o.outcome, probabilityText(o.p)]));
+  const other = sides.find((x) => x !== backend)!;
+  const theirs = new Map((cx.distributions[other] ?? []).map((o) => [o.outcome, probabilityText(o.p)]));
+  const paths = cx.traces[backend] ?? [];
+  const differing = paths.find((p) => theirs.get(p.outcome) !== mine.get(p.outcome)) ?? paths[0];
+  // the decision: the last random draw or DNAT on that path, else its last rule with a line
+  const lined = (differing?.rules ?? []).filter((t) => t.origin?.line !== undefined && !t.origin.assumed);
+  const rule = lined.filter((t) => /random|numgen|dnat/.test(t.note)).at(-1) ?? lined.at(-1);
+  return rule?.origin?.line !== undefined ? { file, line: rule.origin.line } : { file };
+}
+
+const placeProps = (at: AnnotationPlace | null): string =>
+  at === null ? '' : `file=${ghProp(at.file)},${at.line === undefined ? '' : `line=${at.line},`}`;
+
+/**
+ * `placeOf`: where each counterexample's annotation points (null: no file=); `inputPlace`: where
+ * the closing notice points (the single input file, or null).
+ */
 export function renderVerifyGithub(
   runs: readonly VerifyRun[],
   label: string,
   explainCommand: ExplainCommandOf,
+  placeOf: (cx: Counterexample) => AnnotationPlace | null,
+  inputPlace: AnnotationPlace | null,
 ): string {
   const out: string[] = [];
   for (const r of runs) {
@@ -218,10 +257,14 @@ export function renderVerifyGithub(
         ),
         `explain: ${explainCommand(r, cx.witness)}`,
       ].join('\n');
-      out.push(`::error file=${ghProp(label)},title=${ghProp(title)}::${ghData(body)}\n`);
+      out.push(`::error ${placeProps(placeOf(cx))}title=${ghProp(title)}::${ghData(body)}\n`);
     }
   }
   const ok = runs.every((r) => r.report?.equivalent);
-  out.push(ok ? `::notice file=${ghProp(label)},title=ksvc verify::equivalent (${runs.length} checks)\n` : '');
+  out.push(
+    ok
+      ? `::notice ${placeProps(inputPlace)}title=ksvc verify::equivalent (${runs.length} check${runs.length === 1 ? '' : 's'})\n`
+      : '',
+  );
   return out.join('');
 }

@@ -6,7 +6,7 @@
 import { formatIP, ipOf } from '../../common/ip.ts';
 import type { Packet } from '../../compiler/ir/packet.ts';
 import { dimSet, type PacketClass, withDim } from './box.ts';
-import { contains, type IntervalSet, point, ranges, subtract } from './intervals.ts';
+import { contains, type IntervalSet, isSubset, point, ranges, subtract } from './intervals.ts';
 import {
   AFFINITY_BASE,
   type AffinityDim,
@@ -27,8 +27,17 @@ import {
   PROTOS,
 } from './space.ts';
 
-const DOCUMENTATION_V4 = ['203.0.113.7', '198.51.100.7', '192.0.2.7', '10.0.0.7', '172.16.0.7', '192.168.0.7'];
-const DOCUMENTATION_V6 = ['2001:db8::7', 'fd00::7'];
+// documentation addresses (RFC 5737, RFC 3849), then private ones; sources and destinations differ
+const DOCUMENTATION = {
+  src: {
+    ipv4: ['203.0.113.7', '198.51.100.7', '192.0.2.7', '10.0.0.7', '172.16.0.7', '192.168.0.7'],
+    ipv6: ['2001:db8::7', 'fd00::7'],
+  },
+  dst: {
+    ipv4: ['192.0.2.10', '198.51.100.10', '203.0.113.10', '10.0.0.10', '172.16.0.10', '192.168.0.10'],
+    ipv6: ['2001:db8::10', 'fd00::10'],
+  },
+} as const;
 const LOOPBACK_V4: readonly [bigint, bigint] = [0x7f000000n, 0x7fffffffn];
 const LOOPBACK_V6: readonly [bigint, bigint] = [1n, 1n];
 
@@ -101,12 +110,19 @@ function firstInside(
   return null;
 }
 
+/**
+ * A destination: a node address (a NodePort's own), the only address of a one-atom set (a
+ * service's own), a documentation address, a named single or block. A source: a host of a named
+ * block (pod CIDR, source range), a documentation address, a node address, another named one.
+ * Then loopback, then the first address that is no block's network or broadcast address.
+ */
 function pickAddress(space: PacketSpace, set: IntervalSet, hints: WitnessHints, role: 'src' | 'dst'): bigint {
   const a = space.addresses;
   const inSet = (v: bigint) => contains(set, addressAtom(a, v));
   const edges = hints.edges.size > 0 ? hints.edges : new Set([0n, a.max]);
-  const singles = function* () {
-    for (const v of hints.singles) if (inSet(v)) yield v;
+  const local = (v: bigint) => contains(space.local, addressAtom(a, v));
+  const singles = function* (nodeAddresses: boolean) {
+    for (const v of hints.singles) if (local(v) === nodeAddresses && inSet(v)) yield v;
   };
   const inBlocks = function* () {
     for (const [lo, hi] of hints.blocks) {
@@ -115,13 +131,16 @@ function pickAddress(space: PacketSpace, set: IntervalSet, hints: WitnessHints, 
     }
   };
   const documentation = function* () {
-    for (const t of a.family === 'ipv4' ? DOCUMENTATION_V4 : DOCUMENTATION_V6) {
+    for (const t of DOCUMENTATION[role][a.family]) {
       const v = ipOf(t).value;
       if (inSet(v)) yield v;
     }
   };
-  // the service's own address first for a destination; a source from a named block first
-  const order = role === 'dst' ? [singles(), inBlocks(), documentation()] : [inBlocks(), singles(), documentation()];
+  const onlyAtom = set.length === 2 && set[0] === set[1] ? [atomFirst(a, set[0]!)] : [];
+  const order =
+    role === 'dst'
+      ? [singles(true), onlyAtom.filter((v) => !edges.has(v)), documentation(), singles(false), inBlocks()]
+      : [inBlocks(), documentation(), singles(true), singles(false)];
   for (const candidates of order) for (const v of candidates) return v;
   const [l0, l1] = loopbackOf(space);
   return (
@@ -187,31 +206,37 @@ export function witnessPacket(space: PacketSpace, cls: PacketClass, hints: Witne
 
 /**
  * Lower is easier to read, compared in order: an arriving packet, a new connection, no mark, no
- * affinity record, TCP before UDP before SCTP, one destination address (a service's own) and one
- * destination port, then the widest range of sources (the counterexample preferences of
- * docs/verifier.md).
+ * affinity record, TCP before UDP before SCTP, a destination that need not be a local address, one destination address (a service's own; among classes that need a local destination,
+ * the widest range, so the witness can be a node's own), one destination port, then the widest
+ * range of sources (the counterexample preferences of docs/verifier.md).
  */
 export function readabilityKey(space: PacketSpace, cls: PacketClass): number[] {
   let records = 0;
   for (const [dim, set] of cls.affinity) {
     if (!contains(set, affinityAbsentAtom(space.affinity[dim - AFFINITY_BASE]!))) records++;
   }
+  const atoms = (set: IntervalSet) => {
+    let n = 0;
+    for (let i = 0; i < set.length; i += 2) n += set[i + 1]! - set[i]! + 1;
+    return n;
+  };
   const dst = cls.core[DIM.dst]!;
   const oneAddress =
     dst.length === 2 && dst[0] === dst[1] && atomFirst(space.addresses, dst[0]!) === atomLast(space.addresses, dst[0]!);
+  const localDst = (space.mode === 'universal' ? !contains(cls.core[DIM.dstLocal]!, 0) : isSubset(dst, space.local))
+    ? 1
+    : 0;
   const dport = cls.core[DIM.dport]!;
-  const src = cls.core[DIM.src]!;
-  let srcAtoms = 0;
-  for (let i = 0; i < src.length; i += 2) srcAtoms += src[i + 1]! - src[i]! + 1;
   return [
     cls.core[DIM.path]![0]!,
     cls.core[DIM.ct]![0]!,
     cls.core[DIM.mark]![0]!,
     records,
     cls.core[DIM.proto]![0]!,
-    oneAddress ? 0 : 1,
+    localDst,
+    localDst ? -atoms(dst) : oneAddress ? 0 : 1,
     dport.length === 2 && dport[0] === dport[1] ? 0 : 1,
-    -srcAtoms,
+    -atoms(cls.core[DIM.src]!),
   ];
 }
 
