@@ -210,7 +210,8 @@ export interface AnnotationPlace {
 /**
  * Where a counterexample's annotation points: the real file of an artifact it names (iptables
  * first: its rules have lines), at the rule that decided the witness's path to an outcome the two
- * sides give different probabilities; `files` maps each artifact read from a file to its path.
+ * sides give different probabilities (a guess: which rule is wrong is not known); `files` maps
+ * each artifact read from a file to its path.
  */
 export function counterexamplePlace(
   cx: Counterexample,
@@ -225,9 +226,11 @@ export function counterexamplePlace(
   const theirs = new Map((cx.distributions[other] ?? []).map((o) => [o.outcome, probabilityText(o.p)]));
   const paths = cx.traces[backend] ?? [];
   const differing = paths.find((p) => theirs.get(p.outcome) !== mine.get(p.outcome)) ?? paths[0];
-  // the decision: the last random draw or DNAT on that path, else its last rule with a line
+  // the deciding rule: for an outcome both sides have (only its probability differs) the last
+  // random draw on its path; for one the other side lacks its DNAT; else the path's last rule
   const lined = (differing?.rules ?? []).filter((t) => t.origin?.line !== undefined && !t.origin.assumed);
-  const rule = lined.filter((t) => /random|numgen|dnat/.test(t.note)).at(-1) ?? lined.at(-1);
+  const decides = differing && theirs.has(differing.outcome) ? /random|numgen/ : /dnat/;
+  const rule = lined.filter((t) => decides.test(t.note)).at(-1) ?? lined.at(-1);
   return rule?.origin?.line !== undefined ? { file, line: rule.origin.line } : { file };
 }
 
