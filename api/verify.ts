@@ -197,6 +197,18 @@ export interface ExplainInput {
   nftables?: ArtifactText;
   /** which evaluators to show (default all available) */
   backends?: readonly ('ir' | 'iptables' | 'nftables')[];
+  /**
+   * The packet comes from a pod and its interface was not given: when the model detects local
+   * traffic by interface, the packet arrives on the pod interface (the bridge, or the prefix
+   * followed by 0) instead of `packet.inInterface`.
+   */
+  podInterface?: boolean;
+}
+
+/** The interface a pod's packet arrives on when the model detects pods by interface. */
+function podInterfaceOf(ir: IRProgram): string | null {
+  const d = ir.localDetector;
+  return d.kind === 'interface' ? d.name : d.kind === 'interfacePrefix' ? `${d.prefix}0` : null;
 }
 
 /** The path of one packet through each ruleset and the IR, with exact outcome distributions. */
@@ -237,11 +249,12 @@ export function explainPacket(input: ExplainInput): { explanation: Explanation |
   const artifacts: ArtifactInput[] = [];
   if (ipt) artifacts.push({ backend: 'iptables', program: ipt, canonicalList: naming.iptables });
   if (nft) artifacts.push({ backend: 'nftables', program: nft, canonicalList: naming.nftables });
+  const podIf = input.podInterface && input.packet.path === 'arriving' && ir ? podInterfaceOf(ir) : null;
   const explanation = explain({
     family: input.family,
     ir: ir && want('ir') ? { program: ir, evaluate } : null,
     artifacts,
-    packet: input.packet,
+    packet: podIf === null ? input.packet : { ...input.packet, inInterface: podIf },
     ...(ir ? { locality: { mode: 'concrete' as const, addresses: ir.nodeIPs } } : {}),
   });
   return { explanation, diagnostics };

@@ -7,6 +7,7 @@ import type { Command } from './command.ts';
 import { type CliIO, EXIT_OK, EXIT_USAGE, inputName, MAX_ARTIFACT_BYTES, readInputFile } from './io.ts';
 import { type LoadedInput, loadKsvcFile, loadKubernetesFiles } from './load-input.ts';
 import { renderDiagnostics } from './render-diagnostics.ts';
+import type { AssumedDefault } from './render-explain.ts';
 import { loweringOptions } from './verify.ts';
 
 const HELP = `Usage: ksvc explain FILE.ksvc --src IP --dst IP --proto P [--dport N] [options]
@@ -20,9 +21,11 @@ Options:
   --src IP, --dst IP        the packet's addresses (required)
   --proto tcp|udp|sctp|icmp|other  (required)
   --dport N, --sport N      ports (tcp, udp, sctp; --sport default 40000)
-  --from external|pod|node  arriving from outside or from a pod (on --iface), or generated on the
-                            node itself (default external)
-  --iface NAME              the input interface of an arriving packet (default eth0)
+  --from external|pod|node  arriving from outside or from a pod, or generated on the node itself
+                            (default external); whether a source is a pod's is up to --src (its
+                            address) and --iface, as the rules decide
+  --iface NAME              the input interface of an arriving packet (default eth0; --from pod:
+                            the pod interface when the model detects pods by interface)
   --mark N                  the packet's mark on entry (default 0)
   --ct STATE                conntrack state: new (default), established, related, invalid,
                             untracked; established+dnat / related+dnat for a DNATed connection
@@ -168,12 +171,29 @@ async function runExplain(argv: string[], io: CliIO): Promise<number> {
     ...(iptables ? { iptables } : {}),
     ...(nftables ? { nftables } : {}),
     ...(backend === 'all' ? {} : { backends: [backend as 'ir' | 'iptables' | 'nftables'] }),
+    podInterface: from === 'pod' && v.iface === undefined,
   });
   if (diagnostics.length > 0) io.stderr(renderDiagnostics(diagnostics, loaded?.sources ?? new Map(), 'text', io.color));
   if (!explanation) return EXIT_USAGE;
-  const render = await import('./render-verify.ts');
+  const render = await import('./render-explain.ts');
+  const assumed = assumedDefaults(v, explanation.packet);
   io.stdout(
-    v.output === 'json' ? render.renderExplainJson(explanation) : render.renderExplainText(explanation, io.color),
+    v.output === 'json'
+      ? render.renderExplainJson(explanation, assumed)
+      : render.renderExplainText(explanation, io.color, assumed),
   );
   return EXIT_OK;
+}
+
+/** The packet's fields the command line did not give, with the value explained. */
+function assumedDefaults(v: Record<string, unknown>, p: Packet): AssumedDefault[] {
+  const out: AssumedDefault[] = [];
+  const ports = p.protocol === 'tcp' || p.protocol === 'udp' || p.protocol === 'sctp';
+  if (v.from === undefined) out.push({ option: '--from', value: 'external' });
+  if (ports && v.sport === undefined) out.push({ option: '--sport', value: String(p.sport) });
+  if (p.inInterface !== null && v.iface === undefined) out.push({ option: '--iface', value: p.inInterface });
+  if (v.mark === undefined) out.push({ option: '--mark', value: `0x${p.mark.toString(16)}` });
+  if (v.ct === undefined) out.push({ option: '--ct', value: p.ct.state });
+  if (v.affinity === undefined) out.push({ option: '--affinity', value: 'none (no session-affinity record)' });
+  return out;
 }

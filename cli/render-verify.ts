@@ -2,11 +2,12 @@
 // GitHub Actions annotations for CI. The reports come from the library (api/verify.ts); nothing
 // here decides what is equivalent.
 import { createColors } from 'picocolors';
-import type { Counterexample, Explanation, VerifyRun } from '../api/verify.ts';
+import type { Counterexample, VerifyRun } from '../api/verify.ts';
 import type { Rational } from '../compiler/ir/outcome.ts';
 import type { Packet } from '../compiler/ir/packet.ts';
 import type { Assumption } from '../verifier/assumptions.ts';
 import type { TraceEntry } from '../verifier/engine/netfilter-eval.ts';
+import { nftRuleText } from '../verifier/nftables/rule-text.ts';
 import { ghData, ghProp } from './render-diagnostics.ts';
 import { escapeForTerminal } from './terminal-text.ts';
 
@@ -51,14 +52,25 @@ export function packetText(p: Packet): string {
   return `${p.protocol} ${ep(p.src, p.sport)} -> ${ep(p.dst, p.dport)}, ${way}, ${ct}, mark 0x${p.mark.toString(16)}${aff.join('')}`;
 }
 
-const originText = (t: TraceEntry): string => {
+const MAX_RULE_TEXT = 400;
+
+/**
+ * Where a rule is (file:line for iptables, file + JSON pointer for nft) and the rule itself: the
+ * iptables line as written; an nft rule in nft syntax (the pointer locates its JSON).
+ */
+export const originText = (t: TraceEntry): string => {
   const o = t.origin;
   if (!o) return `${t.chain} #${t.rule + 1}`;
   const at =
     o.line !== undefined ? `${o.file}:${o.line}` : o.jsonPath !== undefined ? `${o.file}${o.jsonPath}` : o.file;
   const where = o.assumed ? `${at} (assumed hook)` : at;
-  return `${where}  ${escapeForTerminal(o.text.length > 140 ? `${o.text.slice(0, 137)}...` : o.text)}`;
+  const text = o.backend === 'nftables' ? nftRuleText(o.text) : o.text;
+  return `${where}  ${escapeForTerminal(text.length > MAX_RULE_TEXT ? `${text.slice(0, MAX_RULE_TEXT - 3)}...` : text)}`;
 };
+
+/** A trace line: the rule, and the random choice it took (if any). */
+export const traceLine = (t: TraceEntry): string =>
+  `${originText(t)}${/^(random|numgen)/.test(t.note) ? `  [${t.note}]` : ''}`;
 
 /** The command line that explains a witness (paste it to see both paths). */
 export type ExplainCommandOf = (r: VerifyRun, witness: Packet) => string;
@@ -71,7 +83,7 @@ function counterexampleText(
 ): string {
   const lines: string[] = [];
   lines.push(
-    `${c.red(c.bold('DIFFERENT'))} ${COMPARISON_TEXT[cx.comparison] ?? cx.comparison}: ${cx.classes} class${cx.classes === 1 ? '' : 'es'} differ this way`,
+    `${c.red(c.bold('DIFFERENT'))} ${COMPARISON_TEXT[cx.comparison] ?? cx.comparison}: ${cx.classes} class${cx.classes === 1 ? ' differs' : 'es differ'} this way`,
   );
   lines.push(`  witness: ${packetText(cx.witness)}`);
   lines.push('  region (every packet here differs the same way):');
@@ -86,10 +98,7 @@ function counterexampleText(
     lines.push(`  ${name} rules for the witness:`);
     for (const p of paths.slice(0, 6)) {
       lines.push(`    -> ${p.outcome}`);
-      for (const t of p.rules)
-        lines.push(
-          `       ${originText(t)}${t.note.startsWith('random') || t.note.startsWith('numgen') ? `  [${t.note}]` : ''}`,
-        );
+      for (const t of p.rules) lines.push(`       ${traceLine(t)}`);
     }
     if (paths.length > 6) lines.push(`    … ${paths.length - 6} more paths (ksvc explain shows all)`);
   }
@@ -154,7 +163,7 @@ function coveredText(packets: Rational, universe: Rational): string {
   return whole ? `every packet covered (about 2^${log2(universe)})` : 'COVERAGE MISMATCH (report this)';
 }
 
-const json = (v: unknown) =>
+export const json = (v: unknown) =>
   JSON.stringify(v, (_, x) => (typeof x === 'bigint' ? x.toString() : x instanceof Map ? Object.fromEntries(x) : x), 2);
 
 export function renderVerifyJson(
@@ -192,10 +201,52 @@ export function renderVerifyJson(
   })}\n`;
 }
 
+/** A file (and line) a GitHub annotation can point at; null: none (the annotation has no file=). */
+export interface AnnotationPlace {
+  file: string;
+  line?: number;
+}
+
+/**
+ * Where a counterexample's annotation points: the real file of an artifact it names (iptables
+ * first: its rules have lines), at the rule that decided the witness's path to an outcome the two
+ * sides give different probabilities (a guess: which rule is wrong is not known); `files` maps
+ * each artifact read from a file to its path.
+ */
+export function counterexamplePlace(
+  cx: Counterexample,
+  files: Partial<Record<'iptables' | 'nftables', string>>,
+): AnnotationPlace | null {
+  const sides = cx.comparison.split('=');
+  const backend = (['iptables', 'nftables'] as const).find((b) => sides.includes(b) && files[b] !== undefined);
+  if (!backend) return null;
+  const file = files[backend]!;
+  const mine = new Map((cx.distributions[backend] ?? []).map((o) => [o.outcome, probabilityText(o.p)]));
+  const other = sides.find((x) => x !== backend)!;
+  const theirs = new Map((cx.distributions[other] ?? []).map((o) => [o.outcome, probabilityText(o.p)]));
+  const paths = cx.traces[backend] ?? [];
+  const differing = paths.find((p) => theirs.get(p.outcome) !== mine.get(p.outcome)) ?? paths[0];
+  // the deciding rule: for an outcome both sides have (only its probability differs) the last
+  // random draw on its path; for one the other side lacks its DNAT; else the path's last rule
+  const lined = (differing?.rules ?? []).filter((t) => t.origin?.line !== undefined && !t.origin.assumed);
+  const decides = differing && theirs.has(differing.outcome) ? /random|numgen/ : /dnat/;
+  const rule = lined.filter((t) => decides.test(t.note)).at(-1) ?? lined.at(-1);
+  return rule?.origin?.line !== undefined ? { file, line: rule.origin.line } : { file };
+}
+
+const placeProps = (at: AnnotationPlace | null): string =>
+  at === null ? '' : `file=${ghProp(at.file)},${at.line === undefined ? '' : `line=${at.line},`}`;
+
+/**
+ * `placeOf`: where each counterexample's annotation points (null: no file=); `inputPlace`: where
+ * the closing notice points (the single input file, or null).
+ */
 export function renderVerifyGithub(
   runs: readonly VerifyRun[],
   label: string,
   explainCommand: ExplainCommandOf,
+  placeOf: (cx: Counterexample) => AnnotationPlace | null,
+  inputPlace: AnnotationPlace | null,
 ): string {
   const out: string[] = [];
   for (const r of runs) {
@@ -209,48 +260,14 @@ export function renderVerifyGithub(
         ),
         `explain: ${explainCommand(r, cx.witness)}`,
       ].join('\n');
-      out.push(`::error file=${ghProp(label)},title=${ghProp(title)}::${ghData(body)}\n`);
+      out.push(`::error ${placeProps(placeOf(cx))}title=${ghProp(title)}::${ghData(body)}\n`);
     }
   }
   const ok = runs.every((r) => r.report?.equivalent);
-  out.push(ok ? `::notice file=${ghProp(label)},title=ksvc verify::equivalent (${runs.length} checks)\n` : '');
+  out.push(
+    ok
+      ? `::notice ${placeProps(inputPlace)}title=ksvc verify::equivalent (${runs.length} check${runs.length === 1 ? '' : 's'})\n`
+      : '',
+  );
   return out.join('');
-}
-
-export function renderExplainText(e: Explanation, color: boolean): string {
-  const c = createColors(color);
-  const out: string[] = [c.bold(`packet: ${packetText(e.packet)}`)];
-  for (const [name, outcomes] of Object.entries(e.results)) {
-    out.push('', c.bold(`${name}:`));
-    for (const o of outcomes) {
-      out.push(`  ${probabilityText(o.p).padEnd(34)} ${o.outcome}`);
-      for (const [i, path] of o.paths.entries()) {
-        if (o.paths.length > 1) out.push(`    path ${i + 1}:`);
-        for (const t of path)
-          out.push(
-            `      ${originText(t)}${t.note.startsWith('random') || t.note.startsWith('numgen') ? `  [${t.note}]` : ''}`,
-          );
-      }
-    }
-    if (outcomes.length === 0) out.push('  (no outcome)');
-  }
-  return `${out.join('\n')}\n`;
-}
-
-export function renderExplainJson(e: Explanation): string {
-  return `${json({
-    schemaVersion: VERIFY_JSON_VERSION,
-    packet: e.packet,
-    results: Object.fromEntries(
-      Object.entries(e.results).map(([k, os]) => [
-        k,
-        os.map((o) => ({
-          outcome: o.outcome,
-          p: o.p,
-          probability: probabilityText(o.p),
-          paths: o.paths.map((p) => p.map((t) => ({ ...t, text: originText(t) }))),
-        })),
-      ]),
-    ),
-  })}\n`;
 }

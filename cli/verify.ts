@@ -11,7 +11,7 @@ import type { Command } from './command.ts';
 import { type CliIO, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, inputName, MAX_ARTIFACT_BYTES, readInputFile } from './io.ts';
 import { type LoadedInput, loadKsvcFile, loadKubernetesFiles } from './load-input.ts';
 import { renderDiagnostics } from './render-diagnostics.ts';
-import type { ExplainCommandOf } from './render-verify.ts';
+import type { AnnotationPlace, ExplainCommandOf } from './render-verify.ts';
 
 const HELP = `Usage: ksvc verify FILE.ksvc [options]
        ksvc verify --from-k8s FILE... [options]
@@ -173,6 +173,10 @@ async function runVerify(argv: string[], io: CliIO): Promise<number> {
   let result: Awaited<ReturnType<typeof api.verifyModel>>;
   let label: string;
   let base: string[];
+  // GitHub annotations point at real files only (stdin and in-memory artifacts have none)
+  const real = (file: string | undefined) => (file === undefined || file === '-' ? undefined : file);
+  let placeOf: Parameters<typeof render.renderVerifyGithub>[3] = () => null;
+  let inputPlace: AnnotationPlace | null = null;
   if (artifactsMode) {
     const read = (file: string) => {
       const r = readInputFile(io, file, MAX_ARTIFACT_BYTES);
@@ -201,6 +205,13 @@ async function runVerify(argv: string[], io: CliIO): Promise<number> {
     });
     showDiagnostics(result.diagnostics, loaded);
     label = [v.iptables, v.nft].filter((x) => x !== undefined).join(' + ');
+    const files = {
+      ...(real(v.iptables) ? { iptables: v.iptables! } : {}),
+      ...(real(v.nft) ? { nftables: v.nft! } : {}),
+    };
+    placeOf = (cx) => render.counterexamplePlace(cx, files);
+    const only = Object.values(files);
+    inputPlace = only.length === 1 ? { file: only[0]! } : null;
     base = [
       ...(v.model ? ['--model', v.model] : []),
       ...(v.iptables ? ['--iptables', v.iptables] : []),
@@ -233,6 +244,9 @@ async function runVerify(argv: string[], io: CliIO): Promise<number> {
     });
     showDiagnostics([...loaded.diagnostics, ...result.diagnostics], loaded);
     label = parsed.positionals.map(inputName).join(' ');
+    const single = parsed.positionals.length === 1 ? real(parsed.positionals[0]) : undefined;
+    inputPlace = single === undefined ? null : { file: single };
+    placeOf = () => inputPlace;
     base = fromK8s ? ['--from-k8s', ...parsed.positionals] : [parsed.positionals[0]!];
   }
   if (result.diagnostics.some((d) => d.severity === 'error') || result.runs.some((r) => r.report === null)) {
@@ -241,7 +255,8 @@ async function runVerify(argv: string[], io: CliIO): Promise<number> {
   if (result.runs.length === 0) return usage(io, 'verify', 'nothing to check (no service of the requested family?)');
   const explainOf: ExplainCommandOf = (run, witness) => explainCommandLine(base, run.node, run.family, witness);
   if (output === 'json') io.stdout(render.renderVerifyJson(result.runs, label, api.ASSUMPTIONS, result.diagnostics));
-  else if (output === 'github') io.stdout(render.renderVerifyGithub(result.runs, label, explainOf));
+  else if (output === 'github')
+    io.stdout(render.renderVerifyGithub(result.runs, label, explainOf, placeOf, inputPlace));
   else io.stdout(render.renderVerifyText(result.runs, label, api.ASSUMPTIONS, explainOf, io.color));
   return result.runs.every((r) => r.report?.equivalent) ? EXIT_OK : EXIT_FINDINGS;
 }

@@ -1,9 +1,12 @@
 // Explain one packet: its path through each ruleset (every rule that matched, per random choice)
-// and the outcome distribution of each evaluator, side by side.
+// and the outcome distribution of each evaluator, side by side. When the packet's fields leave open
+// something the rules test (the locality of an address without a model, a destination-keyed
+// affinity record), every case is shown with the condition that selects it (explain-cases.ts).
 import { type Family, ipOf } from '../common/ip.ts';
 import type { Rational } from '../compiler/ir/outcome.ts';
 import type { Packet } from '../compiler/ir/packet.ts';
 import type { IRProgram } from '../compiler/ir/types.ts';
+import { meet, type PacketClass } from './engine/box.ts';
 import type { Locality } from './engine/build-space.ts';
 import type { IREvaluator } from './engine/check.ts';
 import { keyedArtifact, keyedIR } from './engine/compare.ts';
@@ -11,8 +14,11 @@ import { explore } from './engine/explore.ts';
 import { classView } from './engine/ir-view.ts';
 import { evaluateProgram, type TraceEntry, traceList } from './engine/netfilter-eval.ts';
 import { artifactDistribution, observe } from './engine/observe.ts';
+import type { ClassQuery } from './engine/query.ts';
 import { type ArtifactInput, observedMarkMask, prepare } from './engine/setup.ts';
+import type { PacketSpace } from './engine/space.ts';
 import { packetClass } from './engine/witness.ts';
+import { type CaseCell, caseConditions, mergeCells } from './explain-cases.ts';
 import { defaultLocality } from './verify.ts';
 
 export interface ExplainInput {
@@ -30,11 +36,30 @@ export interface ExplainedOutcome {
   paths: TraceEntry[][];
 }
 
-export interface Explanation {
-  packet: Packet;
-  /** per evaluator ('ir', 'iptables', 'nftables') */
+/** One case of the packet: the conditions that select it, and each evaluator's outcomes. */
+export interface ExplainCase {
+  /** empty when the packet's fields decide everything the rules test */
+  conditions: string[];
+  /** per evaluator ('iptables', 'nftables', 'ir') */
   results: Record<string, ExplainedOutcome[]>;
 }
+
+export interface Explanation {
+  packet: Packet;
+  /** which addresses are the node's ('universal': not known — then locality may split the cases) */
+  locality: Locality;
+  /** at least one; more when the outcome depends on something the packet's fields do not fix */
+  cases: ExplainCase[];
+  /** the results when there is one case; {} when there are several (read `cases`) */
+  results: Record<string, ExplainedOutcome[]>;
+  /** remarks on the packet itself (a martian source, an affinity list no rule knows) */
+  notes: string[];
+}
+
+type Results = Record<string, ExplainedOutcome[]>;
+
+const signature = (results: Results): string =>
+  JSON.stringify(results, (_, v) => (typeof v === 'bigint' ? v.toString() : v));
 
 export function explain(input: ExplainInput): Explanation {
   const { packet } = input;
@@ -57,23 +82,63 @@ export function explain(input: ExplainInput): Explanation {
   const root = roots.find((r) => r.core[0]![0] === pathAtom) ?? roots[0]!;
   const cls = packetClass(space, root, packet);
   const markMask = observedMarkMask(input.ir?.program ?? null, compiled);
-  const results: Explanation['results'] = {};
-  for (const c of compiled) {
-    const [cell] = explore(space, cls, (q) =>
-      artifactDistribution(q, evaluateProgram(c.program, q, { trace: true }), markMask, true),
-    );
-    const keyed = keyedArtifact(cell!.value);
-    results[c.backend] = cell!.value.map((w) => ({
-      outcome: w.key,
-      p: keyed.get(w.key)!,
-      paths: w.traces.map(traceList),
-    }));
-  }
+
+  const evaluators: { name: string; run: (q: ClassQuery) => ExplainedOutcome[] }[] = compiled.map((c) => ({
+    name: c.backend,
+    run: (q) => {
+      const d = artifactDistribution(q, evaluateProgram(c.program, q, { trace: true }), markMask, true);
+      const keyed = keyedArtifact(d);
+      return d.map((w) => ({ outcome: w.key, p: keyed.get(w.key)!, paths: w.traces.map(traceList) }));
+    },
+  }));
   if (input.ir) {
     const ir = input.ir;
-    const [cell] = explore(space, cls, (q) => ir.evaluate(ir.program, classView(q)));
-    const keyed = keyedIR(cell!.value, (o) => observe(o, markMask));
-    results.ir = [...keyed.entries()].map(([outcome, p]) => ({ outcome, p, paths: [] }));
+    evaluators.push({
+      name: 'ir',
+      run: (q) => {
+        const keyed = keyedIR(ir.evaluate(ir.program, classView(q)), (o) => observe(o, markMask));
+        return [...keyed.entries()].map(([outcome, p]) => ({ outcome, p, paths: [] }));
+      },
+    });
   }
-  return { packet, results };
+  // refine the packet's class by each evaluator in turn: every final cell is uniform for all of them
+  let cells: CaseCell<ExplainedOutcome[]>[] = [{ cls, results: {} }];
+  for (const ev of evaluators) {
+    cells = cells.flatMap((cell) =>
+      explore(space, cell.cls, ev.run).map((c) => ({ cls: c.cls, results: { ...cell.results, [ev.name]: c.value } })),
+    );
+  }
+  const addresses = { src: packet.src, dst: packet.dst };
+  const cases = mergeCells(space, cells, signature).map(
+    (c): ExplainCase => ({ conditions: caseConditions(space, c.cls, cls, addresses), results: c.results }),
+  );
+  return {
+    packet,
+    locality,
+    cases,
+    results: cases.length === 1 ? cases[0]!.results : {},
+    notes: packetNotes(space, root, cls, packet),
+  };
+}
+
+function packetNotes(space: PacketSpace, root: PacketClass, cls: PacketClass, packet: Packet): string[] {
+  const notes: string[] = [];
+  if (space.mode === 'concrete' && !meet(space, root, cls)) {
+    // outside the packets that can exist (assumption `martians`): explained all the same
+    notes.push(
+      packet.path === 'arriving'
+        ? `the source ${packet.src} is a local address of the node: the kernel drops such an arriving packet (a martian); shown as the rules would treat it`
+        : `the source ${packet.src} is not a local address of the node, as a packet generated on the node would have; shown as the rules would treat it`,
+    );
+  }
+  const known = new Set(space.affinity.filter((d) => d.key === 'saddr').map((d) => d.id));
+  for (const list of Object.keys(packet.affinityAges)) {
+    if (!known.has(list)) {
+      const some = [...known].slice(0, 3);
+      notes.push(
+        `no rule checks or writes affinity list ${list}: its record changes nothing${some.length > 0 ? ` (lists: ${some.join(', ')}${known.size > 3 ? ', …' : ''})` : ''}`,
+      );
+    }
+  }
+  return notes;
 }

@@ -1,7 +1,7 @@
 // The verifier's entry point: prove that rulesets (and the IR) give every packet the same outcome,
 // or return counterexamples. Used by `ksvc verify`, and meant to be the engine of every check that
 // compares routing (explain, diff, migration checks).
-import type { Family } from '../common/ip.ts';
+import { type Family, ipOf } from '../common/ip.ts';
 import type { Rational } from '../compiler/ir/outcome.ts';
 import type { Packet } from '../compiler/ir/packet.ts';
 import type { IRProgram } from '../compiler/ir/types.ts';
@@ -13,7 +13,7 @@ import { evaluateProgram, type TraceEntry, traceList } from './engine/netfilter-
 import { artifactDistribution } from './engine/observe.ts';
 import { type ArtifactInput, observedMarkMask, prepare, rootsByState } from './engine/setup.ts';
 import { buildShards, collectProgramKeys, emptyShardKeys, type Shard } from './engine/shards.ts';
-import { describeClass, packetClass, witnessPacket } from './engine/witness.ts';
+import { describeClass, NO_HINTS, packetClass, witnessHints, witnessPacket } from './engine/witness.ts';
 import type { IgnoredItem } from './model/program.ts';
 
 export type { IREvaluator } from './engine/check.ts';
@@ -73,7 +73,16 @@ export function defaultLocality(ir: IRProgram | null): Locality {
 
 export function verify(input: VerifyInput): VerifyReport {
   const locality = input.locality ?? defaultLocality(input.ir?.program ?? null);
-  const { space, compiled, roots } = prepare(input.family, input.ir?.program ?? null, input.artifacts, locality);
+  let named: (readonly [bigint, bigint])[] = [];
+  const { space, compiled, roots } = prepare(
+    input.family,
+    input.ir?.program ?? null,
+    input.artifacts,
+    locality,
+    (c) => {
+      named = c.addresses;
+    },
+  );
   const keys = emptyShardKeys();
   for (const c of compiled) collectProgramKeys(keys, c.program);
   if (input.ir) collectIRShardKeys(keys, input.ir.program, space);
@@ -103,8 +112,13 @@ export function verify(input: VerifyInput): VerifyReport {
     roots,
   );
 
+  // witnesses prefer what the rules and the model name, and the node's own addresses
+  const hints =
+    result.findings.length === 0
+      ? NO_HINTS
+      : witnessHints(space, [...named, ...locality.addresses.map((a) => [ipOf(a).value, ipOf(a).value] as const)]);
   const counterexamples = result.findings.map((f): Counterexample => {
-    const witness = witnessPacket(space, f.cls);
+    const witness = witnessPacket(space, f.cls, hints);
     const one = packetClass(space, f.cls, witness);
     const traces: Counterexample['traces'] = {};
     for (const c of compiled) {

@@ -94,10 +94,12 @@ test('a one-unit probability change in the iptables artifact: exit 1, counterexa
 test('one artifact against the model: a wrong DNAT port in nft JSON is caught (IR ≡ nftables)', async () => {
   const files = await compileWeb();
   const doc = readFileSync(files.nft, 'utf8');
-  // the ClusterIP cascade's last rule: DNAT to the address dnat-cluster-ips-2 holds (10.64.1.3)
-  const dnat = '"data":"@dnat-cluster-ips-2"}},"port":8080}';
-  assert.is(doc.split(dnat).length, 2, 'the nft document has the DNAT statement once');
-  const mutated = doc.replace(dnat, dnat.replace('8080', '8081'));
+  // the last endpoint's DNAT (its address from the map dnat-cluster-ips-2) to port 8081
+  const mutated = doc.replace(
+    '"data":"@dnat-cluster-ips-2"}},"port":8080}',
+    '"data":"@dnat-cluster-ips-2"}},"port":8081}',
+  );
+  assert.ok(mutated !== doc, 'the nft document has the DNAT statement');
   const bad = write('web-bad.nft.json', mutated);
   const r = await ksvc('verify', '--nft', bad, '--model', WEB);
   assert.is(r.code, 1, r.stdout + r.stderr);
@@ -158,6 +160,39 @@ test('--output github: an ::error annotation per difference, properties escaped'
   assert.is(ok.code, 0);
   assert.not.match(ok.stdout, /::error/);
   assert.match(ok.stdout, /^::notice /m);
+});
+
+test('--output github on artifacts: annotations name the real artifact file and the deciding line', async () => {
+  const files = await compileWeb();
+  const text = readFileSync(files.iptables, 'utf8');
+  const bad = write('web-gh.iptables', text.replace('--probability 0.5000000000 ', '--probability 0.6000000000 '));
+  const mutatedLine =
+    readFileSync(bad, 'utf8')
+      .split('\n')
+      .findIndex((l) => l.includes('0.6000000000')) + 1;
+  const r = await ksvc('verify', '--iptables', bad, '--nft', files.nft, '--output', 'github');
+  assert.is(r.code, 1, r.stderr);
+  const errors = r.stdout.split('\n').filter((l) => l.startsWith('::error '));
+  assert.ok(errors.length >= 1, r.stdout);
+  const file = bad.replace(/:/g, '%3A').replace(/,/g, '%2C');
+  const lines = errors.map((l) => {
+    const m = /^::error file=([^,]+),line=(\d+),title=/.exec(l);
+    assert.ok(m, `file= and line= first: ${l}`);
+    assert.is(m![1], file, 'the iptables file as given, not the "A + B" label');
+    return Number(m![2]);
+  });
+  // a probability difference points at the statistic rule that draws it
+  assert.ok(lines.includes(mutatedLine), `lines ${lines.join(', ')}; the edited rule is on line ${mutatedLine}`);
+  // equivalent artifacts: the notice has no file= (two inputs, none of them "the" file)
+  const ok = await ksvc('verify', '--iptables', files.iptables, '--nft', files.nft, '--output', 'github');
+  assert.is(ok.code, 0);
+  assert.match(ok.stdout, /^::notice title=ksvc verify::equivalent \(1 check\)$/m);
+  // one artifact against a model: its file, no line for nft
+  const nftOnly = await ksvc('verify', '--nft', files.nft, '--model', WEB, '--output', 'github', '--tv-bound', '2^-40');
+  assert.is(nftOnly.code, 1);
+  const nftErrors = nftOnly.stdout.split('\n').filter((x) => x.startsWith('::error '));
+  assert.ok(nftErrors.length >= 1);
+  for (const l of nftErrors) assert.ok(l.startsWith(`::error file=${files.nft},title=`), l);
 });
 
 test('exit 2: an invalid .ksvc file, with its diagnostics located', async () => {

@@ -26,7 +26,8 @@ import { type ArtifactDistribution, artifactDistribution, observe } from './obse
 import type { ClassQuery } from './query.ts';
 import { type ShapeCache, shapeContext, shardShape } from './shape.ts';
 import type { Shard } from './shards.ts';
-import { AFFINITY_BASE, affinityAbsentAtom, atomFirst, atomLast, DIM, type PacketSpace } from './space.ts';
+import { atomFirst, atomLast, type PacketSpace } from './space.ts';
+import { moreReadable } from './witness.ts';
 
 export type IREvaluator = (ir: IRProgram, view: PacketView) => Distribution;
 
@@ -121,7 +122,7 @@ export function runCheck(input: CheckInput, roots: readonly PacketClass[]): Chec
     if (g) {
       g.classes++;
       // keep the most readable class of the group as its witness region
-      if (readability(space, f.cls) < readability(space, g.cls)) Object.assign(g, { ...f, classes: g.classes });
+      if (moreReadable(space, f.cls, g.cls)) Object.assign(g, { ...f, classes: g.classes });
     } else if (groups.size < input.maxFindings) groups.set(sig, { ...f, classes: 1 });
   };
 
@@ -217,22 +218,3 @@ export function runCheck(input: CheckInput, roots: readonly PacketClass[]): Chec
 }
 
 export const DEFAULT_TV_BOUND: Rational = rational(1, 1 << 20);
-
-/**
- * Lower is easier to read: an arriving new connection without marks or affinity records, from a
- * wide range of sources (the counterexample preferences of docs/verifier.md).
- */
-function readability(space: PacketSpace, cls: PacketClass): number {
-  let score = 0;
-  if (cls.core[DIM.path]![0] !== 0) score += 1000;
-  score += 100 * cls.core[DIM.ct]![0]!;
-  score += 100 * cls.core[DIM.mark]![0]!;
-  for (const [dim, set] of cls.affinity) {
-    const d = space.affinity[dim - AFFINITY_BASE]!;
-    if (set[set.length - 1] !== affinityAbsentAtom(d)) score += 10;
-  }
-  const src = cls.core[DIM.src]!;
-  let atoms = 0;
-  for (let i = 0; i < src.length; i += 2) atoms += src[i + 1]! - src[i]! + 1;
-  return score + 1 / (1 + atoms);
-}

@@ -24,9 +24,19 @@ export interface TraceNode {
   prev: TraceNode | null;
 }
 
+/**
+ * The rules of a path, first to last. One rule evaluation can note twice (a random draw or numgen
+ * branch taken, then the rule's verdict): such consecutive notes of the same rule are one entry.
+ */
 export function traceList(t: TraceNode | null): TraceEntry[] {
   const out: TraceEntry[] = [];
-  for (let n = t; n; n = n.prev) out.push(n.entry);
+  for (let n = t; n; n = n.prev) {
+    const later = out[out.length - 1];
+    const e = n.entry;
+    if (later && later.chain === e.chain && later.rule === e.rule && later.origin === e.origin) {
+      out[out.length - 1] = { ...e, note: `${e.note}; ${later.note}` };
+    } else out.push(e);
+  }
   return out.reverse();
 }
 
