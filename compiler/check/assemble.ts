@@ -107,7 +107,7 @@ function assembleService(s: ServiceDraft, origin: (s: Span) => Origin): ServiceM
   const endpoints: EndpointModel[] = s.endpoints.map((ep) => {
     const epPorts = sharedPorts ?? endpointPorts(ports, ep.namedPorts);
     return {
-      address: ep.address,
+      address: ep.ip,
       family: ep.family,
       nodeName: ep.node,
       zone: ep.zone,

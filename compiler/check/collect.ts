@@ -213,7 +213,8 @@ function collectEndpoint(ctx: CheckContext, ep: EndpointEntry): EndpointDraft | 
   return {
     ast: ep,
     span: ep.span,
-    address,
+    ip: address,
+    at: ep.address.span,
     family,
     special,
     node: ep.node?.value ?? null,
