@@ -73,8 +73,17 @@ export abstract class GrammarCore extends EmbeddedActionsParser {
   /** Errors found while the grammar itself succeeded (e.g. an unbracketed IPv6 host:port). */
   extra: Diagnostic[] = [];
 
-  constructor() {
-    super(allTokens, { maxLookahead: 3, recoveryEnabled: false, errorMessageProvider: messageProvider });
+  /**
+   * `validate`: let chevrotain check the grammar itself (ambiguities, left recursion) while building
+   * it. A test builds it so; the parser the CLI uses skips it (about a third of the set-up time).
+   */
+  constructor(options: { validate?: boolean } = {}) {
+    super(allTokens, {
+      maxLookahead: 3,
+      recoveryEnabled: false,
+      errorMessageProvider: messageProvider,
+      skipValidations: !options.validate,
+    });
   }
 
   /** Drop the references to the last file, so the shared parser does not keep it alive. */
