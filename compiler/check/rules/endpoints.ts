@@ -41,9 +41,7 @@ export const endpointFamilies: Rule = (ctx, _draft) => {
       for (const ep of s.endpoints) {
         if (!s.families.includes(ep.family)) {
           const has = s.families.map(familyName).join(' and ');
-          ctx.report(
-            codes['endpoint-family-mismatch'](ctx.at(ep.at), ep.ip, familyName(ep.family), has),
-          );
+          ctx.report(codes['endpoint-family-mismatch'](ctx.at(ep.at), ep.ip, familyName(ep.family), has));
         }
       }
     },
@@ -99,10 +97,7 @@ export const duplicateEndpoints: Rule = (ctx, _draft) => {
         }
         if (prev)
           ctx.report(
-            codes['duplicate-endpoint'](
-              ctx.at(ep.at, { related: [ctx.related('first listed here', prev.at)] }),
-              ep.ip,
-            ),
+            codes['duplicate-endpoint'](ctx.at(ep.at, { related: [ctx.related('first listed here', prev.at)] }), ep.ip),
           );
       }
     },
