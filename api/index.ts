@@ -14,7 +14,16 @@ export type { IRProgram } from '../compiler/ir/types.ts';
 export type { ClusterModel } from '../compiler/model.ts';
 export type { FileNode } from '../grammar/ast.ts';
 export { compileIptables, compileIptablesChunks, type IptablesFormat, type IptablesRenderOptions } from './iptables.ts';
-export { type Checked, check, format, load, type Parsed, parse, type SourceOptions } from './ksvc.ts';
+export {
+  type Checked,
+  type CheckModelOptions,
+  check,
+  format,
+  load,
+  type Parsed,
+  parse,
+  type SourceOptions,
+} from './ksvc.ts';
 export {
   DETECT_LOCAL_MODES,
   type KubeImportOptions,

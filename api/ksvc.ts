@@ -35,13 +35,18 @@ export function parse(text: string, options: SourceOptions = {}): Parsed {
   return { ast: parsed.file, source, diagnostics: parsed.diagnostics };
 }
 
+export interface CheckModelOptions {
+  /** false: report the diagnostics only, without building the model (`model` is then null). */
+  model?: boolean;
+}
+
 /**
  * Check a parse result into the cluster model (docs/language.md): every semantic rule, with coded
  * diagnostics. A parse with syntax errors is not checked: its diagnostics are returned as they are.
  */
-export function check(parsed: Parsed): Checked {
+export function check(parsed: Parsed, options: CheckModelOptions = {}): Checked {
   if (hasErrors(parsed.diagnostics)) return { model: null, diagnostics: parsed.diagnostics };
-  const checked = checkFile(parsed.ast, parsed.source);
+  const checked = checkFile(parsed.ast, parsed.source, options);
   return {
     model: hasErrors(checked.diagnostics) ? null : checked.model,
     diagnostics: [...parsed.diagnostics, ...checked.diagnostics],

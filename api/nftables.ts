@@ -1,6 +1,6 @@
 // The nftables backend as library functions: IR programs (one per family) -> one libnftables JSON
 // document for `nft -j -f` that replaces ksvc's tables atomically, or the same ruleset in nft syntax.
-import { renderNftablesJson, renderNftablesText } from '../backends/nftables/index.ts';
+import { renderNftablesJson, renderNftablesJsonChunks, renderNftablesText } from '../backends/nftables/index.ts';
 import type { IRProgram } from '../compiler/ir/types.ts';
 
 export interface NftablesOptions {
@@ -16,10 +16,15 @@ export function compileNftables(programs: IRProgram | IRProgram[], options: Nfta
   return options.format === 'text' ? renderNftablesText(programs, render) : renderNftablesJson(programs, render);
 }
 
-/** The same bytes as compileNftables, in pieces to write as they come. */
+/**
+ * The same bytes as compileNftables, in pieces to write as they come: the JSON document in chunks of
+ * about a megabyte (the ruleset is built before the first one, so an internal error comes before
+ * any output); the text format, which is printed from the parsed-back JSON, in one piece.
+ */
 export function compileNftablesChunks(
   programs: IRProgram | IRProgram[],
   options: NftablesOptions = {},
 ): Iterable<string> {
-  return [compileNftables(programs, options)];
+  if (options.format === 'text') return [compileNftables(programs, options)];
+  return renderNftablesJsonChunks(programs, options.replace === undefined ? {} : { replace: options.replace });
 }

@@ -62,7 +62,7 @@ async function runCheck(argv: string[], io: CliIO): Promise<number> {
   const sources = new Map<string, SourceFile>();
   const unreadable: string[] = [];
   for (const file of files) {
-    const loaded = await loadKsvcFile(io, file);
+    const loaded = await loadKsvcFile(io, file, undefined, { model: false });
     if (loaded.readError !== undefined) {
       unreadable.push(loaded.readError);
       continue;

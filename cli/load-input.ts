@@ -30,14 +30,20 @@ const unreadable = (message: string): LoadedInput => ({
   readError: message,
 });
 
-export async function loadKsvcFile(io: CliIO, file: string, time?: Timings): Promise<LoadedInput> {
+/** `model: false`: diagnostics only (`ksvc check`), `model` is then null. */
+export async function loadKsvcFile(
+  io: CliIO,
+  file: string,
+  time?: Timings,
+  options: { model?: boolean } = {},
+): Promise<LoadedInput> {
   const read = readInputFile(io, file);
   if (!read.ok) return unreadable(read.message);
   const { parse, check } = await import('../api/ksvc.ts');
   time?.mark('read');
   const parsed = parse(read.text, { file: inputName(file) });
   time?.mark('parse');
-  const checked = check(parsed);
+  const checked = check(parsed, options);
   time?.mark('check');
   return {
     model: checked.model,

@@ -108,13 +108,22 @@ const sleepBuffer = new Int32Array(new SharedArrayBuffer(4));
 /** Strings are converted to bytes at most this many UTF-16 units at a time (no 200 MB Buffer). */
 const MAX_PIECE = 1 << 20;
 
+/**
+ * Where pieces are encoded: one buffer, reused (a fresh Buffer per megabyte cost ten times the
+ * encoding itself on a 60 MB output). A UTF-16 unit takes at most 3 bytes in UTF-8 (a surrogate
+ * pair, two units, takes 4), so a piece always fits.
+ */
+let encoded: Buffer | null = null;
+
 /** Write all of `text` to a descriptor (retrying short writes and EAGAIN); EPIPE -> OutputClosedError. */
 export function writeAllSync(fd: number, text: string): void {
+  encoded ??= Buffer.allocUnsafe(3 * MAX_PIECE);
   for (let start = 0; start < text.length; ) {
     let end = Math.min(text.length, start + MAX_PIECE);
     const last = text.charCodeAt(end - 1);
     if (end < text.length && last >= 0xd800 && last <= 0xdbff) end--; // keep a surrogate pair together
-    writeBytes(fd, Buffer.from(start === 0 && end === text.length ? text : text.slice(start, end), 'utf8'));
+    const n = encoded.write(start === 0 && end === text.length ? text : text.slice(start, end), 0, 'utf8');
+    writeBytes(fd, encoded.subarray(0, n));
     start = end;
   }
 }

@@ -14,8 +14,8 @@ import { Dash, endOf, Keyword, LBrace, Name, NumberRange, NumberTok, OnOffCat, R
 export type { OpenBlock } from './grammar-core.ts';
 
 export class KsvcGrammar extends ServiceGrammar {
-  constructor() {
-    super();
+  constructor(options: { validate?: boolean } = {}) {
+    super(options);
     this.performSelfAnalysis();
   }
 

@@ -120,11 +120,28 @@ function retype(tok: IToken, type: TokenType): void {
 }
 
 export function lex(text: string): LexResult {
+  return lexSegment(text, 0, Number.POSITIVE_INFINITY);
+}
+
+/** A piece of the text, lexed: `end` is where the next piece starts (the text's length at the end). */
+export interface LexSegment extends LexResult {
+  end: number;
+}
+
+/**
+ * Lex from `start` until the first '}' that closes every '{' before it, once at least `minTokens`
+ * tokens were read (or to the end of the text). The pieces of a text, lexed one after another,
+ * hold the tokens, comments and errors of lex(text): a piece ends after a '}', which no other
+ * token's class depends on. Parsing piece by piece lets each piece's tokens die young, instead of
+ * a million token objects surviving the whole parse (parse-ksvc.ts).
+ */
+export function lexSegment(text: string, start: number, minTokens: number): LexSegment {
   const tokens: IToken[] = [];
   const comments: { offset: number; text: string }[] = [];
   const errors: LexError[] = [];
   const n = text.length;
-  let i = 0;
+  let i = start;
+  let depth = 0;
   let errStart = -1;
   const flushError = (end: number) => {
     if (errStart >= 0) {
@@ -171,6 +188,10 @@ export function lex(text: string): LexResult {
       if (p === Colon) markPortName(tokens);
       tokens.push(token(p, text[i]!, i));
       i++;
+      if (p === LBrace) depth++;
+      else if (p === RBrace && depth > 0 && --depth === 0 && tokens.length >= minTokens) {
+        return { tokens, comments, errors, end: i };
+      }
       continue;
     }
     if (c === 45) {
@@ -209,7 +230,7 @@ export function lex(text: string): LexResult {
     i += c >= 0xd800 && c <= 0xdbff && i + 1 < n ? 2 : 1;
   }
   flushError(n);
-  return { tokens, comments, errors };
+  return { tokens, comments, errors, end: n };
 }
 
 /** The token before ':' names a port, unless it is the `endpoints` of `-> endpoints:PORT`. */

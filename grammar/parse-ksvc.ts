@@ -14,7 +14,7 @@ import { positionAt, type SourceFile, type Span, spanOf } from '../common/source
 import type { Comment, FileNode } from './ast.ts';
 import { syntaxCodes } from './codes.ts';
 import { KsvcGrammar, type OpenBlock } from './grammar.ts';
-import { type LexError, lex } from './lexer.ts';
+import { type LexError, lex, lexSegment } from './lexer.ts';
 import { blockStatements } from './messages.ts';
 import { syntaxDiagnostic } from './syntax-errors.ts';
 import { Comma, endOf, Keyword, LBrace, Name, PortName, RBrace, Slash, Word } from './tokens.ts';
@@ -31,8 +31,17 @@ let sharedParser: KsvcGrammar | undefined;
 const parserInstance = (): KsvcGrammar => (sharedParser ??= new KsvcGrammar());
 
 export function parseKsvc(source: SourceFile): ParseResult {
+  return guarded(source, parseUnsafe);
+}
+
+/** parseKsvc without the piecewise fast path: the whole token list at once (tests compare the two). */
+export function parseKsvcOnePass(source: SourceFile): ParseResult {
+  return guarded(source, parseWhole);
+}
+
+function guarded(source: SourceFile, parse: (source: SourceFile) => ParseResult): ParseResult {
   try {
-    return parseUnsafe(source);
+    return parse(source);
   } catch (e) {
     // A bug, not a user error: still answer with a diagnostic rather than a stack trace.
     const span = spanOf(source, 0, 0);
@@ -54,7 +63,42 @@ const restEntry: Record<OpenBlock['kind'], Entry> = {
   Service: 'serviceRest',
 };
 
+/** Tokens per piece of a piecewise parse (a piece ends at the end of a top-level block). */
+const PIECE_TOKENS = 4096;
+
+/**
+ * A file without any error, parsed piece by piece (lexSegment): the grammar reads each piece's
+ * blocks as it reads them in the whole token list, since no decision looks past a block's '}'. The
+ * tokens of a piece die young instead of all of them surviving the parse (on 10,000 services, a
+ * million objects the garbage collector would otherwise copy twice). null at the first error or
+ * diagnostic of any kind: the caller then parses the whole file again the ordinary way, so every
+ * diagnostic and the recovery are exactly those of parseWhole.
+ */
+function parsePiecewise(source: SourceFile): ParseResult | null {
+  const text = source.text;
+  const comments: Comment[] = [];
+  const file: FileNode = { kind: 'File', span: spanOf(source, 0, text.length), blocks: [], comments };
+  const parser = parserInstance();
+  parser.begin(source, file);
+  for (let start = 0; start < text.length; ) {
+    const piece = lexSegment(text, start, PIECE_TOKENS);
+    if (piece.errors.length > 0) return null;
+    for (const c of piece.comments) {
+      comments.push({ text: c.text, span: spanOf(source, c.offset, c.offset + 1 + c.text.length) });
+    }
+    parser.input = piece.tokens;
+    parser.file();
+    if (parser.errors.length > 0 || parser.extra.length > 0 || parser.open !== null) return null;
+    start = piece.end;
+  }
+  return { file, diagnostics: [] };
+}
+
 function parseUnsafe(source: SourceFile): ParseResult {
+  return parsePiecewise(source) ?? parseWhole(source);
+}
+
+function parseWhole(source: SourceFile): ParseResult {
   const diags: Diagnostic[] = [];
   const text = source.text;
   const lexed = lex(text);

@@ -104,10 +104,17 @@ function assembleService(s: ServiceDraft, origin: (s: Span) => Origin): ServiceM
   // all of them (nothing downstream writes to a model; a write would throw).
   const allNumeric = ports.every((p) => typeof p.targetPort === 'number');
   const sharedPorts = allNumeric ? Object.freeze(endpointPorts(ports, null)) : null;
+  // Otherwise endpoints with the same named ports (one shared map, collect.ts) share one object too.
+  const portsByNamed = new Map<ReadonlyMap<string, number>, EndpointModel['ports']>();
+  const portsOf = (named: ReadonlyMap<string, number>): EndpointModel['ports'] => {
+    let p = portsByNamed.get(named);
+    if (!p) portsByNamed.set(named, (p = Object.freeze(endpointPorts(ports, named))));
+    return p;
+  };
   const endpoints: EndpointModel[] = s.endpoints.map((ep) => {
-    const epPorts = sharedPorts ?? endpointPorts(ports, ep.namedPorts);
+    const epPorts = sharedPorts ?? portsOf(ep.namedPorts);
     return {
-      address: ep.address,
+      address: ep.ip,
       family: ep.family,
       nodeName: ep.node,
       zone: ep.zone,

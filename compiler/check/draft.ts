@@ -62,7 +62,9 @@ export interface EndpointDraft {
   /** For diagnostics' spans only. */
   ast: EndpointEntry;
   span: Span;
-  address: IPText;
+  /** The address (canonical text); `at` is its span. The draft is also the shared rules' EndpointFact. */
+  ip: IPText;
+  at: Span;
   family: Family;
   /** The special-purpose kind of the address; null for an ordinary unicast address. */
   special: SpecialKind | null;

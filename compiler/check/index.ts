@@ -20,10 +20,11 @@ export interface CheckResult {
   diagnostics: Diagnostic[];
 }
 
-export function checkFile(file: FileNode, source: SourceFile): CheckResult {
+/** `model: false`: the diagnostics only (`model` is null): `ksvc check` builds no model. */
+export function checkFile(file: FileNode, source: SourceFile, options: { model?: boolean } = {}): CheckResult {
   const ctx = makeContext(source);
   const draft = collectFile(ctx, file);
   runRules(allRules, ctx, draft);
-  const model = hasErrors(ctx.diagnostics) ? null : assembleModel(ctx, draft);
+  const model = hasErrors(ctx.diagnostics) || options.model === false ? null : assembleModel(ctx, draft);
   return { model, diagnostics: capRepeated(ctx.diagnostics) };
 }

@@ -5,9 +5,20 @@ import { type Family, joinHostPort } from '../../common/ip.ts';
 import type { IREndpoint } from '../ir/types.ts';
 import type { EndpointConditions, ServiceModel, ServicePortModel } from '../model.ts';
 
-export interface CandidateEndpoint extends IREndpoint {
-  conditions: EndpointConditions;
+/**
+ * The endpoints a service port may use, with their conditions alongside (conditions[i] belongs to
+ * endpoints[i]): the IR's endpoint objects are made once here and shared by the cluster, local and
+ * reachable lists (at 100,000 endpoints, a candidate object plus a stripped copy per list was the
+ * bulk of lowering's allocations).
+ */
+export interface Candidates {
+  /** Sorted byte-wise by hostPort, each hostPort once. */
+  endpoints: IREndpoint[];
+  conditions: EndpointConditions[];
 }
+
+const byHostPortOrder = (a: IREndpoint, b: IREndpoint): number =>
+  a.hostPort < b.hostPort ? -1 : a.hostPort > b.hostPort ? 1 : 0;
 
 /**
  * Every endpoint of this family that has a port for `port` (any conditions), deduplicated by
@@ -18,19 +29,35 @@ export function candidateEndpoints(
   port: ServicePortModel,
   family: Family,
   node: string | null,
-): CandidateEndpoint[] {
-  const byHostPort = new Map<string, CandidateEndpoint>();
+): Candidates {
+  const endpoints: IREndpoint[] = [];
+  const conditions: EndpointConditions[] = [];
+  const indexOf = new Map<string, number>();
+  let sorted = true;
   for (const ep of svc.endpoints) {
     if (ep.family !== family) continue;
     const target = ep.ports[port.name];
     if (target === undefined || target === 0) continue;
     const hostPort = joinHostPort(ep.address, target);
     const isLocal = node !== null && ep.nodeName === node;
-    const existing = byHostPort.get(hostPort);
-    if (existing && !isLocal) continue;
-    byHostPort.set(hostPort, { ip: ep.address, port: target, hostPort, isLocal, conditions: ep.conditions });
+    const existing = indexOf.get(hostPort);
+    if (existing !== undefined && !isLocal) continue;
+    const e: IREndpoint = { ip: ep.address, port: target, hostPort, isLocal };
+    if (existing !== undefined) {
+      endpoints[existing] = e;
+      conditions[existing] = ep.conditions;
+      continue;
+    }
+    const last = endpoints.at(-1);
+    if (last !== undefined && last.hostPort > hostPort) sorted = false;
+    indexOf.set(hostPort, endpoints.length);
+    endpoints.push(e);
+    conditions.push(ep.conditions);
   }
-  return [...byHostPort.values()].sort((a, b) => (a.hostPort < b.hostPort ? -1 : a.hostPort > b.hostPort ? 1 : 0));
+  if (sorted) return { endpoints, conditions };
+  // hostPorts are unique: the order is total, whatever the sort's stability.
+  const order = endpoints.map((_, i) => i).sort((a, b) => byHostPortOrder(endpoints[a]!, endpoints[b]!));
+  return { endpoints: order.map((i) => endpoints[i]!), conditions: order.map((i) => conditions[i]!) };
 }
 
 export interface CategorizedEndpoints {
@@ -43,60 +70,61 @@ export interface CategorizedEndpoints {
   hasEndpoints: boolean;
 }
 
-const strip = (e: CandidateEndpoint): IREndpoint => ({
-  ip: e.ip,
-  port: e.port,
-  hostPort: e.hostPort,
-  isLocal: e.isLocal,
-});
 const servingTerminating = (c: EndpointConditions) => c.serving && c.terminating;
+
+/** The candidates whose conditions pass `keep` (the same array when all of them do). */
+function pick(c: Candidates, keep: (conditions: EndpointConditions, e: IREndpoint) => boolean): IREndpoint[] {
+  const { endpoints, conditions } = c;
+  let out: IREndpoint[] | null = null;
+  for (let i = 0; i < endpoints.length; i++) {
+    const e = endpoints[i]!;
+    if (keep(conditions[i]!, e)) out?.push(e);
+    else out ??= endpoints.slice(0, i);
+  }
+  return out ?? endpoints;
+}
 
 /** kube-proxy's CategorizeEndpoints without topology hints. */
 export function categorizeEndpoints(
-  candidates: CandidateEndpoint[],
+  candidates: Candidates,
   usesCluster: boolean,
   usesLocal: boolean,
 ): CategorizedEndpoints {
-  if (candidates.length === 0)
+  if (candidates.endpoints.length === 0)
     return { cluster: usesCluster ? [] : null, local: usesLocal ? [] : null, reachable: [], hasEndpoints: false };
   let hasEndpoints = false;
-  let cluster: CandidateEndpoint[] | null = null;
+  let cluster: IREndpoint[] | null = null;
   if (usesCluster) {
-    cluster = candidates.filter((e) => e.conditions.ready);
-    if (cluster.length === 0) cluster = candidates.filter((e) => servingTerminating(e.conditions));
+    cluster = pick(candidates, (c) => c.ready);
+    if (cluster.length === 0) cluster = pick(candidates, servingTerminating);
     if (cluster.length > 0) hasEndpoints = true;
   }
-  if (!usesLocal) {
-    const c = cluster!.map(strip);
-    return { cluster: c, local: null, reachable: c, hasEndpoints };
-  }
+  if (!usesLocal) return { cluster, local: null, reachable: cluster!, hasEndpoints };
   let localReady = false;
   let localServingTerminating = false;
-  for (const e of candidates) {
-    if (e.conditions.ready) {
+  for (let i = 0; i < candidates.endpoints.length; i++) {
+    const c = candidates.conditions[i]!;
+    const isLocal = candidates.endpoints[i]!.isLocal;
+    if (c.ready) {
       hasEndpoints = true;
-      if (e.isLocal) localReady = true;
-    } else if (servingTerminating(e.conditions)) {
+      if (isLocal) localReady = true;
+    } else if (servingTerminating(c)) {
       hasEndpoints = true;
-      if (e.isLocal) localServingTerminating = true;
+      if (isLocal) localServingTerminating = true;
     }
   }
-  let local: CandidateEndpoint[] = [];
+  let local: IREndpoint[] = [];
   let fallback = false;
-  if (localReady) local = candidates.filter((e) => e.isLocal && e.conditions.ready);
+  if (localReady) local = pick(candidates, (c, e) => e.isLocal && c.ready);
   else if (localServingTerminating) {
     fallback = true;
-    local = candidates.filter((e) => e.isLocal && servingTerminating(e.conditions));
+    local = pick(candidates, (c, e) => e.isLocal && servingTerminating(c));
   }
-  const l = local.map(strip);
-  if (cluster === null) return { cluster: null, local: l, reachable: l, hasEndpoints };
-  const c = cluster.map(strip);
-  if (!fallback) return { cluster: c, local: l, reachable: c, hasEndpoints };
+  if (cluster === null) return { cluster: null, local, reachable: local, hasEndpoints };
+  if (!fallback) return { cluster, local, reachable: cluster, hasEndpoints };
   // Union (kube-proxy builds it through a Go map, i.e. in random order; we sort by hostPort).
   const union = new Map<string, IREndpoint>();
-  for (const e of [...c, ...l]) union.set(e.hostPort, e);
-  const reachable = [...union.values()].sort((a, b) =>
-    a.hostPort < b.hostPort ? -1 : a.hostPort > b.hostPort ? 1 : 0,
-  );
-  return { cluster: c, local: l, reachable, hasEndpoints };
+  for (const e of [...cluster, ...local]) union.set(e.hostPort, e);
+  const reachable = [...union.values()].sort(byHostPortOrder);
+  return { cluster, local, reachable, hasEndpoints };
 }

@@ -100,7 +100,7 @@ function lowerFamily(model: ClusterModel, node: NodeModel | null, family: Family
       if (seen.has(key)) continue; // a dual-stack service may repeat a port per family
       seen.add(key);
       const candidates = candidateEndpoints(svc, port, family, nodeName);
-      totalEndpoints += candidates.length;
+      totalEndpoints += candidates.endpoints.length;
       servicePorts.push(
         lowerServicePort(svc, port, clusterIP, detector, candidates, { family, masqueradeAll, primaryNodeIP }),
       );

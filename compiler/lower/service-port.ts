@@ -4,7 +4,7 @@ import { cidrContains, cidrOf, type Family, familyOf, type IPText, ipOf } from '
 import { isExternallyAccessible } from '../../common/kubernetes.ts';
 import type { IREndpoint, IRLocalDetector, IRNoEndpointVerdict, IRServicePort } from '../ir/types.ts';
 import type { ServiceModel, ServicePortModel } from '../model.ts';
-import { type CandidateEndpoint, categorizeEndpoints } from './endpoints.ts';
+import { type Candidates, categorizeEndpoints } from './endpoints.ts';
 
 export interface ServicePortContext {
   family: Family;
@@ -20,7 +20,7 @@ export function lowerServicePort(
   port: ServicePortModel,
   clusterIP: IPText,
   detector: IRLocalDetector,
-  candidates: CandidateEndpoint[],
+  candidates: Candidates,
   ctx: ServicePortContext,
 ): IRServicePort {
   const { family } = ctx;

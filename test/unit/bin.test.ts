@@ -2,7 +2,7 @@
 // else the sources through tsx), its exit codes, and no stack trace on bad input.
 
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -103,6 +103,40 @@ test('the bundle itself (dist/ksvc.mjs) verifies and explains: every file the ve
   assert.ok(e.stdout.includes('10.32.0.159'), e.stdout);
   assert.is(e.status, 0, e.stdout + e.stderr);
   assert.not.ok(/\n\s+at /.test(e.stdout + e.stderr), 'no stack trace');
+});
+
+test('bin/ksvc.js runs the bundle only while it is newer than every source file', () => {
+  // A stand-in checkout: the real bin/ksvc.js, a "bundle" and "sources" that say which one ran.
+  const co = path.join(dir, 'checkout');
+  for (const d of ['bin', 'dist', 'cli', 'common/deep', 'grammar']) mkdirSync(path.join(co, d), { recursive: true });
+  copyFileSync(path.join(root, 'bin/ksvc.js'), path.join(co, 'bin/ksvc.js'));
+  symlinkSync(path.join(root, 'node_modules'), path.join(co, 'node_modules'));
+  writeFileSync(path.join(co, 'package.json'), '{"type":"module"}\n');
+  writeFileSync(path.join(co, 'cli/main.ts'), "console.log('sources');\n");
+  writeFileSync(path.join(co, 'common/deep/x.ts'), 'export {};\n');
+  writeFileSync(path.join(co, 'common/notes.md'), 'not a source\n');
+  writeFileSync(path.join(co, 'grammar/outside.ts'), 'export {};\n');
+  symlinkSync('..', path.join(co, 'common/deep/loop')); // a link back up is not walked into
+  const bundle = path.join(co, 'dist/ksvc.mjs');
+  writeFileSync(bundle, "console.log('bundle');\n");
+  const at = (file: string, seconds: number) => utimesSync(path.join(co, file), seconds, seconds);
+  for (const f of ['cli/main.ts', 'common/deep/x.ts', 'grammar/outside.ts', 'package.json']) at(f, 1_000_000);
+  at('dist/ksvc.mjs', 2_000_000);
+  const run = () => spawnSync(process.execPath, [path.join(co, 'bin/ksvc.js')], { encoding: 'utf8' }).stdout.trim();
+  assert.is(run(), 'bundle');
+  at('common/notes.md', 3_000_000); // not a source file
+  assert.is(run(), 'bundle');
+  at('common/deep/x.ts', 3_000_000); // a nested source edited after the build
+  assert.is(run(), 'sources');
+  at('common/deep/x.ts', 1_000_000);
+  writeFileSync(path.join(dir, 'elsewhere.ts'), 'export {};\n'); // a linked source: its target's time counts
+  utimesSync(path.join(dir, 'elsewhere.ts'), 3_000_000, 3_000_000);
+  symlinkSync(path.join(dir, 'elsewhere.ts'), path.join(co, 'grammar/linked.ts'));
+  assert.is(run(), 'sources');
+  utimesSync(path.join(dir, 'elsewhere.ts'), 1_000_000, 1_000_000); // the link itself is newer: not counted
+  assert.is(run(), 'bundle');
+  rmSync(bundle);
+  assert.is(run(), 'sources');
 });
 
 test.after(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,10 +1,11 @@
 // `ksvc check` in-process: exit codes, output formats, --strict, usage errors.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { check as checkApi, parse } from '../../api/ksvc.ts';
 import { checkCommand } from '../../cli/check.ts';
 import type { CliIO } from '../../cli/io.ts';
 import { runCli } from '../../cli/main.ts';
@@ -41,6 +42,22 @@ const warn = write(
   'warn.ksvc',
   'service default/web {\n  http: ClusterIP 10.0.0.1:80/tcp -> endpoints, externalTrafficPolicy local\n}\n',
 );
+
+test("the library's check with model: false: the same diagnostics, no model (what ksvc check runs)", () => {
+  const texts = [
+    readFileSync(path.join(root, 'examples/everything.ksvc'), 'utf8'),
+    readFileSync(path.join(root, 'test/golden/check/mistakes.ksvc'), 'utf8'),
+    'node n {\n  address 10.0.0.1\n}\nservice a/b {\n  p: ClusterIP 10.96.0.1:80/tcp -> endpoints:80\n  endpoints 10.0.0.9 not-ready\n}\n',
+  ];
+  for (const text of texts) {
+    const full = checkApi(parse(text, { file: 'x.ksvc' }));
+    const only = checkApi(parse(text, { file: 'x.ksvc' }), { model: false });
+    assert.is(only.model, null);
+    assert.equal(JSON.stringify(only.diagnostics), JSON.stringify(full.diagnostics));
+  }
+  assert.ok(checkApi(parse(texts[0]!, { file: 'x.ksvc' })).model !== null, 'a clean file has a model');
+  assert.ok(checkApi(parse(texts[2]!, { file: 'x.ksvc' })).diagnostics.length > 0, 'warnings are reported');
+});
 
 test('clean examples exit 0 with a summary on stderr', async () => {
   const r = await check('examples/seed-clusterip.ksvc', 'examples/seed-local.ksvc');

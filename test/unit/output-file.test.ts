@@ -6,10 +6,12 @@ import { spawn, spawnSync } from 'node:child_process';
 import {
   chmodSync,
   chownSync,
+  closeSync,
   existsSync,
   lstatSync,
   mkdirSync,
   mkdtempSync,
+  openSync,
   readdirSync,
   readFileSync,
   readlinkSync,
@@ -24,6 +26,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { CliIO } from '../../cli/io.ts';
 import { runCli } from '../../cli/main.ts';
+import { writeAllSync } from '../../cli/output-file.ts';
 import { testUnless } from '../support/skips.ts';
 
 const root = process.geteuid?.() === 0;
@@ -225,6 +228,26 @@ test('errors name the path the user gave, never a temporary file', async () => {
   assert.is(d.code, 2);
   assert.match(d.err, 'real: is a directory');
   assert.not.match(d.err, /tmp/);
+});
+
+test('writeAllSync writes the UTF-8 bytes of any text, across its megabyte pieces', () => {
+  // Pieces of 2^20 UTF-16 units: a surrogate pair across the boundary, 2- and 3-byte characters,
+  // lone surrogates (written as U+FFFD, as Buffer.from does), several pieces in one call.
+  const piece = 1 << 20;
+  const texts = [
+    `${'a'.repeat(piece - 1)}\u{1F600}${'é'.repeat(piece)}\u20ac${'x'.repeat(piece)}`,
+    `${'€'.repeat(piece + 3)}\ud800tail\udc00${'\u{10FFFF}'.repeat(piece / 2 + 1)}`,
+    '',
+    'short ascii\n',
+  ];
+  for (const [i, text] of texts.entries()) {
+    const file = at(`utf8-${i}`);
+    const fd = openSync(file, 'w');
+    writeAllSync(fd, text);
+    writeAllSync(fd, 'and more');
+    closeSync(fd);
+    assert.ok(readFileSync(file).equals(Buffer.from(`${text}and more`, 'utf8')), `text ${i}`);
+  }
 });
 
 test.after(() => rmSync(dir, { recursive: true, force: true }));

@@ -5,6 +5,7 @@ import * as assert from 'uvu/assert';
 import type { Diagnostic } from '../../common/diagnostics.ts';
 import { makeSourceFile } from '../../common/source.ts';
 import type { ClusterBlock, NodeBlock, PortLine, ServiceBlock, ServiceItem } from '../../grammar/ast.ts';
+import { KsvcGrammar } from '../../grammar/grammar.ts';
 import { parseKsvc } from '../../grammar/parse-ksvc.ts';
 import { EVERY_CONSTRUCT, SEED_CLUSTERIP, SEED_LOCAL, SEED_NODEPORT } from '../property/parse-corpus.ts';
 import { stripSpans } from '../support/ast.ts';
@@ -41,6 +42,11 @@ const at = (d: Diagnostic | undefined) => (d?.span ? `${d.span.start.line}:${d.s
 
 // ---------------------------------------------------------------------------------------------
 // Acceptance examples: the language's design examples (the same as test/property/parse-corpus.ts)
+
+test("the grammar passes chevrotain's own validations (the shared parser skips them)", () => {
+  // chevrotain throws "Parser Definition Errors detected" when a validation fails.
+  assert.not.throws(() => new KsvcGrammar({ validate: true }));
+});
 
 test('acceptance: seed-clusterip parses to the expected AST', () => {
   const f = ok(SEED_CLUSTERIP);

@@ -41,9 +41,7 @@ export const endpointFamilies: Rule = (ctx, _draft) => {
       for (const ep of s.endpoints) {
         if (!s.families.includes(ep.family)) {
           const has = s.families.map(familyName).join(' and ');
-          ctx.report(
-            codes['endpoint-family-mismatch'](ctx.at(ep.ast.address.span), ep.address, familyName(ep.family), has),
-          );
+          ctx.report(codes['endpoint-family-mismatch'](ctx.at(ep.at), ep.ip, familyName(ep.family), has));
         }
       }
     },
@@ -59,9 +57,9 @@ export const reservedEndpointAddresses: Rule = (ctx, _draft) => {
         if (kind)
           ctx.report(
             sharedCodes['reserved-address'](
-              ctx.at(ep.ast.address.span, { hint: "use the pod's unicast address" }),
+              ctx.at(ep.at, { hint: "use the pod's unicast address" }),
               'endpoint address',
-              ep.address,
+              ep.ip,
               kind,
             ),
           );
@@ -90,19 +88,16 @@ export const duplicateEndpoints: Rule = (ctx, _draft) => {
         const ep = eps[i]!;
         let prev: EndpointDraft | undefined;
         if (first) {
-          const same = first.get(ep.address);
+          const same = first.get(ep.ip);
           prev = same?.find((o) => clash(o, ep));
           if (same) same.push(ep);
-          else first.set(ep.address, [ep]);
+          else first.set(ep.ip, [ep]);
         } else {
-          for (let j = 0; j < i && !prev; j++) if (eps[j]!.address === ep.address && clash(eps[j]!, ep)) prev = eps[j];
+          for (let j = 0; j < i && !prev; j++) if (eps[j]!.ip === ep.ip && clash(eps[j]!, ep)) prev = eps[j];
         }
         if (prev)
           ctx.report(
-            codes['duplicate-endpoint'](
-              ctx.at(ep.ast.address.span, { related: [ctx.related('first listed here', prev.ast.address.span)] }),
-              ep.address,
-            ),
+            codes['duplicate-endpoint'](ctx.at(ep.at, { related: [ctx.related('first listed here', prev.at)] }), ep.ip),
           );
       }
     },
@@ -156,16 +151,16 @@ export const endpointsUsed: Rule = (ctx, _draft) => {
         if (!list) continue;
         if (list.length <= UNUSED_DETAIL_LIMIT) {
           for (const ep of list)
-            ctx.report(codes['endpoint-never-used'](ctx.at(ep.span), `endpoint ${ep.address}`, why[0]!));
+            ctx.report(codes['endpoint-never-used'](ctx.at(ep.span), `endpoint ${ep.ip}`, why[0]!));
         } else {
           const shown = list
             .slice(0, UNUSED_DETAIL_LIMIT)
-            .map((e) => e.address)
+            .map((e) => e.ip)
             .join(', ');
           ctx.report(
             codes['endpoint-never-used'](
               ctx.at(list[0]!.span, {
-                related: list.slice(1, UNUSED_DETAIL_LIMIT).map((e) => ctx.related(`also ${e.address}`, e.span)),
+                related: list.slice(1, UNUSED_DETAIL_LIMIT).map((e) => ctx.related(`also ${e.ip}`, e.span)),
               }),
               `${list.length} endpoints of ${s.key} (${shown}, ...)`,
               why[1]!,

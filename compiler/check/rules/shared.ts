@@ -1,10 +1,11 @@
 // The rules the Kubernetes import runs too (compiler/shared-rules): the draft's facts, located by
 // .ksvc spans, so a cluster written as .ksvc and the same cluster as YAML get the same diagnostics.
+import type { Family } from '../../../common/ip.ts';
 import type { Span } from '../../../common/source.ts';
 import type { ClusterFacts, FactReporter, PortFact, ServiceFacts } from '../../shared-rules/facts.ts';
 import { runSharedRules } from '../../shared-rules/index.ts';
 import type { CheckContext } from '../context.ts';
-import type { DetectorItem, FileDraft, ServiceDraft } from '../draft.ts';
+import type { DetectorItem, FileDraft, PortLineDraft, ServiceDraft } from '../draft.ts';
 import { isValidPort } from '../values.ts';
 import { portsByName, type Rule } from './rule.ts';
 
@@ -14,6 +15,13 @@ const cidrFacts = (items: readonly DetectorItem[]) =>
   items.flatMap((d) =>
     d.cidr !== null && d.ast.detector.kind === 'Cidr' ? [{ cidr: d.cidr, at: d.ast.detector.cidr.span }] : [],
   );
+
+/** The families of a port's lines, in order of first appearance. */
+function familiesOf(lines: readonly PortLineDraft[]): Family[] {
+  const families: Family[] = [];
+  for (const l of lines) if (l.family !== null && !families.includes(l.family)) families.push(l.family);
+  return families;
+}
 
 function serviceFacts(s: ServiceDraft): ServiceFacts<At> {
   const clusterIPs: ServiceFacts<At>['clusterIPs'] = [];
@@ -30,7 +38,7 @@ function serviceFacts(s: ServiceDraft): ServiceFacts<At> {
       label: name === '' ? '(unnamed)' : `'${name}'`,
       port: first.port,
       protocol: first.protocol,
-      families: [...new Set(lines.flatMap((l) => (l.family === null ? [] : [l.family])))],
+      families: familiesOf(lines),
       nodePort: withNodePort ? { value: withNodePort.nodePort!, at: withNodePort.ast.nodePort!.span } : null,
     });
   }
@@ -42,7 +50,8 @@ function serviceFacts(s: ServiceDraft): ServiceFacts<At> {
     externalIPs: s.externalIPs.map((a) => ({ ip: a.ip.text, family: a.ip.family, at: a.lit.span })),
     loadBalancerIPs: s.lbIngress.map((a) => ({ ip: a.ip.text, family: a.ip.family, at: a.lit.span })),
     healthCheckNodePort: hc ? { value: hc.value, at: hc.span } : null,
-    endpoints: s.endpoints.map((e) => ({ ip: e.address, family: e.family, node: e.node, at: e.ast.address.span })),
+    // The drafts are endpoint facts as they are (ip, family, node, at): no copy of 100,000 endpoints.
+    endpoints: s.endpoints,
     detectorCIDRs: cidrFacts(s.masq),
   };
 }
