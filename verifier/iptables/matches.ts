@@ -2,10 +2,19 @@
 // handled here; a value the model cannot express exactly is an error at its column.
 import type { KeyPart, NumberRange, Step, Test } from '../model/program.ts';
 import { iptCodes } from './codes.ts';
-import { addNote, type RuleContext, requireFamily, sharedNumberStep, sharedStep, valueError } from './context.ts';
+import {
+  addNote,
+  charsAt,
+  type RuleContext,
+  requireFamily,
+  sharedNumberStep,
+  sharedStep,
+  valueError,
+} from './context.ts';
 import { checkLateBang, noNegation, single, valueAt, valueText } from './options.ts';
 import type { MatchUse } from './template.ts';
 import {
+  fastPortRangeAt,
   isAllOnesMask,
   parseCtStates,
   parseMarkMask,
@@ -37,19 +46,22 @@ function ports(ctx: RuleContext, m: MatchUse, out: Step[]): void {
     const o = single(ctx, m.options, name, `-m ${m.module}`);
     if (o === null) continue;
     checkLateBang(ctx, o);
-    const r = parsePortRange(valueText(ctx, o));
-    if (!r.ok) valueError(ctx, valueAt(o), `port`, r);
-    else {
-      const field = name === '--sport' ? 'sport' : 'dport';
-      const [lo, hi] = r.value;
-      out.push(
-        sharedNumberStep(
-          ctx,
-          2 ** 32 + ((lo * 65536 + hi) * 2 + (field === 'dport' ? 1 : 0)) * 2 + (o.negated ? 1 : 0),
-          () => fields([{ field, ranges: [[lo, hi]] }], o.negated),
-        ),
-      );
+    const c = charsAt(ctx, valueAt(o));
+    let range = fastPortRangeAt(c.src, c.start, c.end);
+    if (range < 0) {
+      const r = parsePortRange(valueText(ctx, o));
+      if (!r.ok) {
+        valueError(ctx, valueAt(o), `port`, r);
+        continue;
+      }
+      range = r.value[0] * 65536 + r.value[1];
     }
+    const field = name === '--sport' ? 'sport' : 'dport';
+    out.push(
+      sharedNumberStep(ctx, 2 ** 32 + (range * 2 + (field === 'dport' ? 1 : 0)) * 2 + (o.negated ? 1 : 0), () =>
+        fields([{ field, ranges: [[Math.floor(range / 65536), range % 65536]] }], o.negated),
+      ),
+    );
   }
 }
 
@@ -219,8 +231,10 @@ function statistic(ctx: RuleContext, m: MatchUse, out: Step[]): void {
     return;
   }
   noNegation(ctx, mode);
-  const modeText = valueText(ctx, mode);
-  if (modeText !== 'random') {
+  const m0 = charsAt(ctx, valueAt(mode));
+  const isRandom = m0.end - m0.start === 6 && m0.src.startsWith('random', m0.start);
+  const modeText = isRandom ? 'random' : valueText(ctx, mode);
+  if (!isRandom) {
     const why = modeText === 'nth' ? 'the model has random choices only, not packet counting' : 'not a statistic mode';
     ctx.errors.push(iptCodes['ipt-unsupported-value'](ctx.where(valueAt(mode)), '--mode', modeText, why));
     return;
@@ -231,14 +245,25 @@ function statistic(ctx: RuleContext, m: MatchUse, out: Step[]): void {
   }
   checkLateBang(ctx, prob);
   const text = valueText(ctx, prob);
-  const r = parseProbability(text);
+  let entry = ctx.shared.probabilities.get(text);
+  if (entry === undefined) {
+    entry = { parsed: parseProbability(text), steps: [] };
+    ctx.shared.probabilities.set(text, entry);
+  }
+  const r = entry.parsed;
   if (!r.ok) {
     valueError(ctx, valueAt(prob), 'probability', r);
     return;
   }
-  // '!' inverts the kernel's comparison: the packet passes with the complementary probability.
-  const p = prob.negated ? { num: r.value.den - r.value.num, den: r.value.den } : r.value;
-  out.push(sharedStep(ctx, `random ${text} ${prob.negated}`, () => ({ kind: 'random', p })));
+  const slot = prob.negated ? 1 : 0;
+  let step = entry.steps[slot];
+  if (step === undefined) {
+    // '!' inverts the kernel's comparison: the packet passes with the complementary probability.
+    const p = prob.negated ? { num: r.value.den - r.value.num, den: r.value.den } : r.value;
+    step = { kind: 'random', p };
+    entry.steps[slot] = step;
+  }
+  out.push(step);
 }
 
 function nfacct(ctx: RuleContext, m: MatchUse, out: Step[]): void {

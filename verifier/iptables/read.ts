@@ -10,7 +10,9 @@ import {
   BUILTIN_CHAINS,
   builtinChain,
   type ChainState,
-  jumpOf,
+  chainOf,
+  findChain,
+  liveChains,
   natTargetOf,
   type TableState,
   targetNameOf,
@@ -68,10 +70,9 @@ function readLines(r: LineReader, text: string): void {
   while (pos < text.length) {
     let nl = text.indexOf('\n', pos);
     if (nl < 0) nl = text.length;
-    let line = text.slice(pos, nl);
-    if (line.endsWith('\r')) line = line.slice(0, -1);
+    const end = nl > pos && text.charCodeAt(nl - 1) === 13 /* \r */ ? nl - 1 : nl;
     lineNo++;
-    readLine(r, line, lineNo, pos);
+    readLine(r, text, pos, end, lineNo);
     pos = nl + 1;
   }
   if (r.open) {
@@ -100,7 +101,7 @@ const hookRules = (c: ChainState): boolean[] => c.rules.map((_, i) => isHookRule
 
 function hasHookRules(r: LineReader): boolean {
   for (const t of r.tables.values()) {
-    for (const b of BUILTIN_CHAINS[t.name]) if (hookRules(t.chains.get(b)!).includes(true)) return true;
+    for (const b of BUILTIN_CHAINS[t.name]) if (hookRules(findChain(t, b)!).includes(true)) return true;
   }
   return false;
 }
@@ -108,7 +109,7 @@ function hasHookRules(r: LineReader): boolean {
 /** Keep only kube-proxy's hook rules in the builtin chains; list the others. */
 function keepHookRules(t: TableState, ignored: IgnoredItem[]): void {
   for (const b of BUILTIN_CHAINS[t.name]) {
-    const base = t.chains.get(b)!;
+    const base = findChain(t, b)!;
     const keep = hookRules(base);
     base.rules.forEach((rule, i) => {
       if (keep[i]) return;
@@ -120,9 +121,10 @@ function keepHookRules(t: TableState, ignored: IgnoredItem[]): void {
         origin: rule.origin,
       });
     });
-    // extras is sparse (filter would skip its holes and shift the rest): rebuild it by index.
-    const extras = base.extras;
+    // extras and jumpTo are sparse (filter would skip their holes and shift the rest): rebuild them by index.
+    const { extras, jumpTo } = base;
     base.extras = extras ? base.rules.flatMap((_, i) => (keep[i] ? [extras[i]] : [])) : null;
+    base.jumpTo = jumpTo ? base.rules.flatMap((_, i) => (keep[i] ? [jumpTo[i]] : [])) : null;
     base.rules = base.rules.filter((_, i) => keep[i]);
   }
 }
@@ -131,8 +133,10 @@ function keepHookRules(t: TableState, ignored: IgnoredItem[]): void {
 function checkKept(r: LineReader, t: TableState, c: ChainState, notes: Set<string>): void {
   if (c.checked) return;
   c.checked = true;
-  const targets: (ChainState | null)[] = new Array(c.rules.length).fill(null);
+  // A chain without jumps (most KUBE-SEP- chains) needs no targets array.
+  const targets: (ChainState | null)[] | null = c.jumpTo ? new Array(c.rules.length).fill(null) : null;
   c.targets = targets;
+  if (c.extras === null && targets === null) return;
   for (let i = 0; i < c.rules.length; i++) {
     const rule = c.rules[i]!;
     const extra = c.extras?.[i];
@@ -141,12 +145,11 @@ function checkKept(r: LineReader, t: TableState, c: ChainState, notes: Set<strin
       continue;
     }
     if (extra?.notes) for (const n of extra.notes) notes.add(n);
-    const jump = jumpOf(rule);
-    if (jump === null) continue;
-    const name = jump.slice(t.name.length + 1);
-    const target = t.chains.get(name);
-    if (!target) r.diagnostics.push(iptCodes['ipt-undefined-chain'](targetWhere(r, rule), name, t.name));
-    else if (target.builtin) r.diagnostics.push(iptCodes['ipt-jump-to-builtin'](targetWhere(r, rule), name));
+    const entry = c.jumpTo?.[i];
+    if (entry === undefined || targets === null) continue;
+    const target = chainOf(t, entry);
+    if (!target) r.diagnostics.push(iptCodes['ipt-undefined-chain'](targetWhere(r, rule), entry.name, t.name));
+    else if (target.builtin) r.diagnostics.push(iptCodes['ipt-jump-to-builtin'](targetWhere(r, rule), entry.name));
     else targets[i] = target;
   }
 }
@@ -170,7 +173,7 @@ function checkNatTarget(r: LineReader, t: TableState, c: ChainState, i: number, 
  */
 function reach(r: LineReader, t: TableState, notes: Set<string>): void {
   for (const b of BUILTIN_CHAINS[t.name]) {
-    const base = t.chains.get(b)!;
+    const base = findChain(t, b)!;
     const hook = HOOKS[t.name][b]!.hook;
     const bit = HOOK_BITS[hook];
     checkKept(r, t, base, notes);
@@ -182,9 +185,10 @@ function reach(r: LineReader, t: TableState, notes: Set<string>): void {
         c.hooks |= bit;
         checkKept(r, t, c, notes);
       }
-      const targets = c.targets!;
-      for (let i = 0; i < c.rules.length; i++) {
-        checkNatTarget(r, t, c, i, hook);
+      if (c.hasNat) for (let i = 0; i < c.rules.length; i++) checkNatTarget(r, t, c, i, hook);
+      const targets = c.targets;
+      if (targets === null) continue;
+      for (let i = 0; i < targets.length; i++) {
         const to = targets[i];
         if (to && !(to.hooks & bit)) stack.push(to);
       }
@@ -194,7 +198,7 @@ function reach(r: LineReader, t: TableState, notes: Set<string>): void {
 
 /** The kernel refuses jumps that loop; report each loop once, at the jump that closes it. */
 function findLoops(r: LineReader, t: TableState): void {
-  for (const start of t.chains.values()) {
+  for (const start of liveChains(t)) {
     if (start.hooks === 0 || start.loop !== 0) continue;
     const stack: { chain: ChainState; next: number }[] = [{ chain: start, next: 0 }];
     start.loop = 1;
@@ -220,10 +224,13 @@ function findLoops(r: LineReader, t: TableState): void {
 }
 
 function assumeHooks(r: LineReader, notes: Set<string>): void {
-  const hooks = hooksFor((table, chain) => r.tables.get(table)?.chains.has(chain) ?? false);
+  const hooks = hooksFor((table, chain) => {
+    const t = r.tables.get(table);
+    return t !== undefined && findChain(t, chain) !== null;
+  });
   for (const h of hooks) {
     r.open = { kind: 'kept', table: r.tables.get(h.table)! };
-    readLine(r, h.line, 0, 0, true);
+    readLine(r, h.line, 0, h.line.length, 0, true);
   }
   r.open = null;
   if (hooks.length > 0) notes.add(ASSUMED_HOOKS_NOTE);
@@ -238,7 +245,7 @@ export function readIptables(text: string, options: ReadIptablesOptions): ReadIp
   const notes = new Set<string>();
   if (!hasHookRules(r)) {
     if (options.assumeHooks) assumeHooks(r, notes);
-    else if ([...r.tables.values()].some((t) => [...t.chains.keys()].some((n) => n.startsWith('KUBE-')))) {
+    else if ([...r.tables.values()].some((t) => liveChains(t).some((c) => c.name.startsWith('KUBE-')))) {
       r.diagnostics.push(iptCodes['ipt-no-hooks']({ file: r.file, span: null }));
     }
   } else if (options.assumeHooks) {
@@ -257,16 +264,24 @@ export function readIptables(text: string, options: ReadIptablesOptions): ReadIp
     reach(r, t, notes);
     findLoops(r, t);
     for (const b of BUILTIN_CHAINS[t.name]) {
-      const c = t.chains.get(b)!;
+      const c = findChain(t, b)!;
       const h = HOOKS[t.name][b]!;
       baseChains.push({ hook: h.hook, type: t.name, priority: h.priority, chain: c.id, policy: c.policy });
     }
-    for (const c of t.chains.values()) {
+    for (const c of liveChains(t)) {
       if (c.builtin || c.hooks !== 0) {
-        chains.set(c.id, { id: c.id, name: c.name, rules: c.rules });
+        // A copy at its exact length: a chain's array grew by push and keeps room for ~17 rules.
+        chains.set(c.id, { id: c.id, name: c.name, rules: c.rules.slice() });
       } else {
         const item: IgnoredItem = { kind: 'chain', name: c.id, reason: "not reachable from kube-proxy's hook rules" };
-        if (c.decl) item.origin = { backend: 'iptables', file: r.file, line: c.decl.line, text: c.decl.text };
+        if (c.declLine > 0) {
+          item.origin = {
+            backend: 'iptables',
+            file: r.file,
+            line: c.declLine,
+            text: r.text.slice(c.declStart, c.declEnd),
+          };
+        }
         ignored.push(item);
       }
     }

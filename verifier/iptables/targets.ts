@@ -1,11 +1,12 @@
 // `-j TARGET ...` / `-g CHAIN` -> model steps. Jumps to user chains are resolved later (the chain
 // may be declared after the rule); here the target's own options are read and checked.
 import type { Step } from '../model/program.ts';
+import { chainNameAt, chainStep } from './chain-names.ts';
 import { iptCodes } from './codes.ts';
-import { type RuleContext, requireFamily, sharedStep, valueError } from './context.ts';
+import { charsAt, type RuleContext, requireFamily, sharedStep, textAt, valueError } from './context.ts';
 import { noNegation, single, valueAt, valueText } from './options.ts';
 import type { TargetUse } from './template.ts';
-import { parseDnatTarget, parseMarkMask, parseRejectKind } from './values.ts';
+import { fastDnatAt, parseDnatTarget, parseMarkMask, parseRejectKind } from './values.ts';
 
 /** iptables target extensions the model does not have; `-j NAME` loads one of these even if a chain NAME exists. */
 const KNOWN_TARGETS: ReadonlySet<string> = new Set(
@@ -60,19 +61,22 @@ function dnat(ctx: RuleContext, t: TargetUse, out: Step[]): void {
     return;
   }
   noNegation(ctx, o);
-  const r = parseDnatTarget(valueText(ctx, o));
-  if (!r.ok) {
+  const c = charsAt(ctx, valueAt(o));
+  const fast = fastDnatAt(c.src, c.start, c.end);
+  const r = fast !== null ? null : parseDnatTarget(valueText(ctx, o));
+  if (r !== null && !r.ok) {
     valueError(ctx, valueAt(o), 'DNAT destination', r);
     return;
   }
-  requireFamily(ctx, r.value.family, valueAt(o));
+  const { ip, port } = r === null ? fast! : r.value;
+  requireFamily(ctx, r === null ? 'ipv4' : r.value.family, valueAt(o));
   const proto = ctx.protocol?.protocol;
-  if (r.value.port !== null && proto !== 'tcp' && proto !== 'udp' && proto !== 'sctp') {
+  if (port !== null && proto !== 'tcp' && proto !== 'udp' && proto !== 'sctp') {
     ctx.errors.push(
       iptCodes['ipt-protocol-required'](ctx.where(valueAt(o)), 'a DNAT port', "'-p tcp', '-p udp' or '-p sctp'"),
     );
   }
-  out.push(verdict({ kind: 'dnat', ip: r.value.ip, port: r.value.port }));
+  out.push(verdict({ kind: 'dnat', ip, port }));
 }
 
 function masquerade(ctx: RuleContext, t: TargetUse, out: Step[]): void {
@@ -167,7 +171,6 @@ export function convertTarget(ctx: RuleContext, targets: TargetUse[], out: Step[
   }
   const t = targets[0];
   if (t === undefined) return;
-  const name = ctx.texts[t.name] ?? '';
   switch (t.word) {
     case 'REJECT':
       reject(ctx, t, out);
@@ -183,7 +186,10 @@ export function convertTarget(ctx: RuleContext, targets: TargetUse[], out: Step[
       return;
   }
   // Chain names like KUBE-SVC-… never name a builtin target (those have no '-'): skip the lookups.
-  if (!name.includes('-')) {
+  const c = charsAt(ctx, t.name);
+  const dash = c.src.indexOf('-', c.start);
+  if (dash < 0 || dash >= c.end) {
+    const name = textAt(ctx, t.name);
     const simple = SIMPLE[name];
     if (simple && t.kind === 'jump') {
       out.push(simple);
@@ -199,14 +205,9 @@ export function convertTarget(ctx: RuleContext, targets: TargetUse[], out: Step[
       return;
     }
   }
-  const kind = t.kind;
-  const jumps = ctx.shared.jumps[ctx.table][kind];
-  let step = jumps.get(name);
-  if (step === undefined) {
-    step = verdict({ kind, chain: `${ctx.table}/${name}` });
-    jumps.set(name, step);
-  }
-  out.push(step);
+  const entry = chainNameAt(ctx.shared.names[ctx.table], c.src, c.start, c.end);
+  ctx.jumpTo = entry;
+  out.push(chainStep(entry, t.kind));
 }
 
 const TARGET_NAMES_NEEDING_OPTIONS: ReadonlySet<string> = new Set(['REJECT', 'DNAT', 'MASQUERADE', 'MARK']);
