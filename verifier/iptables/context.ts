@@ -67,8 +67,8 @@ export interface SharedSteps {
   names: Record<Table, ChainNames>;
   /** Addresses as written. */
   addresses: Map<string, ParsedValue<ParsedAddress>>;
-  /** Canonical dotted quads (the common case) by their value: the tests [-s, ! -s, -d, ! -d]. */
-  ipv4: Map<number, (Step | undefined)[]>;
+  /** Tests of canonical dotted quads (the common case) by their value, for -s, ! -s, -d, ! -d. */
+  ipv4: [Map<number, Step>, Map<number, Step>, Map<number, Step>, Map<number, Step>];
   /** `--probability` values as written. */
   probabilities: Map<string, ParsedValue<Rational>>;
 }
@@ -78,7 +78,7 @@ export const newSharedSteps = (): SharedSteps => ({
   byNumber: new Map(),
   names: { nat: newChainNames('nat'), filter: newChainNames('filter') },
   addresses: new Map(),
-  ipv4: new Map(),
+  ipv4: [new Map(), new Map(), new Map(), new Map()],
   probabilities: new Map(),
 });
 

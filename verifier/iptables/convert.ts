@@ -31,15 +31,11 @@ function address(ctx: RuleContext, o: OptionUse, out: Step[]): void {
   if (v >= 0) {
     // A canonical dotted quad (the common case): keyed by its value, no string and no parse object.
     requireFamily(ctx, 'ipv4', at);
-    let steps = ctx.shared.ipv4.get(v);
-    if (steps === undefined) {
-      steps = [];
-      ctx.shared.ipv4.set(v, steps);
-    }
-    let step = steps[slot];
+    const steps = ctx.shared.ipv4[slot]!;
+    let step = steps.get(v);
     if (step === undefined) {
       step = addressStep(o, ipv4Range(v));
-      steps[slot] = step;
+      steps.set(v, step);
     }
     out.push(step);
     return;

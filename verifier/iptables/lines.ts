@@ -8,7 +8,7 @@
 // and identical steps are shared.
 import type { Diagnostic } from '../../common/diagnostics.ts';
 import type { Origin, Rule } from '../model/program.ts';
-import { findChainName } from './chain-names.ts';
+import { type ChainName, findChainName } from './chain-names.ts';
 import {
   addExtra,
   BUILTIN_CHAINS,
@@ -57,6 +57,8 @@ export interface LineReader {
   tokens: Tokens;
   ctx: RuleContext;
   chainLine: ChainLine;
+  /** The rules read since the current run of one chain's rules began (see addRule). */
+  run: { chain: ChainState | null; rules: Rule[]; jumps: (ChainName | undefined)[]; anyJump: boolean };
 }
 
 /** The position of token `at` of the current line (-1: its end). */
@@ -99,8 +101,54 @@ export function newLineReader(file: string, family: FamilyState, text: string): 
       shared: newSharedSteps(),
     },
     chainLine: { tokens, line: 0, where, diagnostics },
+    run: { chain: null, rules: [], jumps: [], anyJump: false },
   };
   return r;
+}
+
+/**
+ * Add a rule to a chain. iptables-save writes each chain's rules together,
+ * so rules are gathered run by run and stored at their exact length when the run ends (a chain's
+ * array never grows by push, which would leave room for ~17 rules in each of ~200,000 chains).
+ */
+function addRule(r: LineReader, chain: ChainState, rule: Rule, jump: ChainName | undefined): void {
+  const run = r.run;
+  if (run.chain !== chain) {
+    endRun(r);
+    run.chain = chain;
+  }
+  run.rules.push(rule);
+  run.jumps.push(jump);
+  if (jump !== undefined) run.anyJump = true;
+}
+
+/** The index the next rule of `chain` gets. */
+function nextRuleIndex(r: LineReader, chain: ChainState): number {
+  return chain.rules.length + (r.run.chain === chain ? r.run.rules.length : 0);
+}
+
+/** Store the current run's rules (and jumps) in its chain: before anything reads a chain's rules. */
+export function endRun(r: LineReader): void {
+  const run = r.run;
+  const chain = run.chain;
+  if (chain === null) return;
+  const before = chain.rules.length;
+  // The first run is copied at its exact length; later runs (rules of chains written interleaved,
+  // as in kube-proxy's filter table) are appended, which grows the array in amortized time.
+  if (before === 0) chain.rules = run.rules.slice();
+  else for (const rule of run.rules) chain.rules.push(rule);
+  if (run.anyJump || chain.jumpTo !== null) {
+    if (before === 0) chain.jumpTo = run.jumps.slice();
+    else {
+      const jumpTo = chain.jumpTo ?? new Array<ChainName | undefined>(before).fill(undefined);
+      for (const j of run.jumps) jumpTo.push(j);
+      chain.jumpTo = jumpTo;
+    }
+  }
+  run.chain = null;
+  run.rules.length = 0;
+  run.jumps.length = 0;
+  run.anyJump = false;
 }
 
 /** src[from, to) holds only whitespace (as String.prototype.trim sees it). */
@@ -150,12 +198,12 @@ export function readLine(r: LineReader, src: string, from: number, to: number, l
   const chain = ruleChain(r, r.open.table, f.ruleChain);
   if (!chain) return;
   const t = f.targetName;
-  addExtra(chain, chain.rules.length, {
+  addExtra(chain, nextRuleIndex(r, chain), {
     errors: [diagnostic],
     notes: null,
     targetName: t === null ? null : tokens.texts[t]!,
   });
-  chain.rules.push({ origin, steps: [] });
+  addRule(r, chain, { origin, steps: [] }, undefined);
 }
 
 function ruleChain(r: LineReader, table: TableState, at: number): ChainState | null {
@@ -212,6 +260,7 @@ function applyTemplate(r: LineReader, tpl: LineTemplate): void {
     return;
   }
   r.lastChain = null; // a new table or a deleted chain: the previous rule's chain may be gone
+  endRun(r);
   if (tpl.kind === 'table') {
     const name = tokenText(r.tokens, tpl.name);
     if (r.open) structure(r, 0, `table ${name} starts before the previous table's COMMIT`);
@@ -251,15 +300,13 @@ function convertLine(r: LineReader, chain: ChainState, tpl: Extract<LineTemplate
   ctx.notes = null;
   ctx.jumpTo = null;
   const steps = convertRule(ctx, tpl);
-  const i = chain.rules.length;
   if (ctx.errors.length > 0 || ctx.notes !== null) {
     const errors = ctx.errors.length > 0 ? ctx.errors.splice(0) : null;
-    addExtra(chain, i, { errors, notes: ctx.notes, targetName: null });
+    addExtra(chain, nextRuleIndex(r, chain), { errors, notes: ctx.notes, targetName: null });
   }
   const rule: Rule = { origin, steps };
-  if (ctx.jumpTo !== null && jumpOf(rule) !== null) (chain.jumpTo ??= [])[i] = ctx.jumpTo;
   if (!chain.hasNat && natTargetOf(rule) !== null) chain.hasNat = true;
-  chain.rules.push(rule);
+  addRule(r, chain, rule, ctx.jumpTo && jumpOf(rule) !== null ? ctx.jumpTo : undefined);
 }
 
 /** Where the -j/-g name of a rule is, for messages about its jump (found again in its text). */

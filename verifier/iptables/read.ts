@@ -20,7 +20,7 @@ import {
 import { iptCodes } from './codes.ts';
 import type { Table } from './context.ts';
 import { ASSUMED_HOOKS_NOTE, hooksFor, OWN_HOOKS_NOTE } from './hooks.ts';
-import { type LineReader, newLineReader, readLine, targetWhere } from './lines.ts';
+import { endRun, type LineReader, newLineReader, readLine, targetWhere } from './lines.ts';
 
 export interface ReadIptablesOptions {
   /** The file name as the user gave it (diagnostics and origins). */
@@ -75,6 +75,7 @@ function readLines(r: LineReader, text: string): void {
     readLine(r, text, pos, end, lineNo);
     pos = nl + 1;
   }
+  endRun(r);
   if (r.open) {
     const name = r.open.kind === 'kept' ? r.open.table.name : r.open.name;
     const lastLine = text.lastIndexOf('\n') + 1;
@@ -197,27 +198,36 @@ function reach(r: LineReader, t: TableState, notes: Set<string>): void {
 }
 
 /** The kernel refuses jumps that loop; report each loop once, at the jump that closes it. */
-function findLoops(r: LineReader, t: TableState): void {
-  for (const start of liveChains(t)) {
+function findLoops(r: LineReader, t: TableState, live: ChainState[]): void {
+  // The path as two parallel stacks (chain, next rule to follow): no object per visited chain.
+  const path: ChainState[] = [];
+  const next: number[] = [];
+  for (const start of live) {
     if (start.hooks === 0 || start.loop !== 0) continue;
-    const stack: { chain: ChainState; next: number }[] = [{ chain: start, next: 0 }];
+    path.push(start);
+    next.push(0);
     start.loop = 1;
-    while (stack.length > 0) {
-      const top = stack[stack.length - 1]!;
-      if (top.next >= top.chain.rules.length) {
-        top.chain.loop = 2;
-        stack.pop();
+    while (path.length > 0) {
+      const top = path.length - 1;
+      const chain = path[top]!;
+      const targets = chain.targets;
+      const i = next[top]!;
+      if (targets === null || i >= targets.length) {
+        chain.loop = 2;
+        path.pop();
+        next.pop();
         continue;
       }
-      const i = top.next++;
-      const to = top.chain.targets?.[i];
+      next[top] = i + 1;
+      const to = targets[i];
       if (!to) continue;
       if (to.loop === 1) {
-        const path = stack.slice(stack.findIndex((f) => f.chain === to)).map((f) => f.chain.name);
-        r.diagnostics.push(iptCodes['ipt-loop'](targetWhere(r, top.chain.rules[i]!), [...path, to.name].join(' -> ')));
+        const names = path.slice(path.indexOf(to)).map((c) => c.name);
+        r.diagnostics.push(iptCodes['ipt-loop'](targetWhere(r, chain.rules[i]!), [...names, to.name].join(' -> ')));
       } else if (to.loop === 0) {
         to.loop = 1;
-        stack.push({ chain: to, next: 0 });
+        path.push(to);
+        next.push(0);
       }
     }
   }
@@ -232,6 +242,7 @@ function assumeHooks(r: LineReader, notes: Set<string>): void {
     r.open = { kind: 'kept', table: r.tables.get(h.table)! };
     readLine(r, h.line, 0, h.line.length, 0, true);
   }
+  endRun(r);
   r.open = null;
   if (hooks.length > 0) notes.add(ASSUMED_HOOKS_NOTE);
 }
@@ -262,16 +273,16 @@ export function readIptables(text: string, options: ReadIptablesOptions): ReadIp
   for (const t of r.tables.values()) {
     keepHookRules(t, ignored);
     reach(r, t, notes);
-    findLoops(r, t);
+    const live = liveChains(t);
+    findLoops(r, t, live);
     for (const b of BUILTIN_CHAINS[t.name]) {
       const c = findChain(t, b)!;
       const h = HOOKS[t.name][b]!;
       baseChains.push({ hook: h.hook, type: t.name, priority: h.priority, chain: c.id, policy: c.policy });
     }
-    for (const c of liveChains(t)) {
+    for (const c of live) {
       if (c.builtin || c.hooks !== 0) {
-        // A copy at its exact length: a chain's array grew by push and keeps room for ~17 rules.
-        chains.set(c.id, { id: c.id, name: c.name, rules: c.rules.slice() });
+        chains.set(c.id, { id: c.id, name: c.name, rules: c.rules });
       } else {
         const item: IgnoredItem = { kind: 'chain', name: c.id, reason: "not reachable from kube-proxy's hook rules" };
         if (c.declLine > 0) {
