@@ -198,7 +198,7 @@ function reach(r: LineReader, t: TableState, notes: Set<string>): void {
 }
 
 /** The kernel refuses jumps that loop; report each loop once, at the jump that closes it. */
-function findLoops(r: LineReader, t: TableState, live: ChainState[]): void {
+function findLoops(r: LineReader, live: ChainState[]): void {
   // The path as two parallel stacks (chain, next rule to follow): no object per visited chain.
   const path: ChainState[] = [];
   const next: number[] = [];
@@ -274,7 +274,7 @@ export function readIptables(text: string, options: ReadIptablesOptions): ReadIp
     keepHookRules(t, ignored);
     reach(r, t, notes);
     const live = liveChains(t);
-    findLoops(r, t, live);
+    findLoops(r, live);
     for (const b of BUILTIN_CHAINS[t.name]) {
       const c = findChain(t, b)!;
       const h = HOOKS[t.name][b]!;
