@@ -6,7 +6,7 @@ import { checkFile } from '../compiler/check/index.ts';
 import type { ClusterModel } from '../compiler/model.ts';
 import type { FileNode } from '../grammar/ast.ts';
 import { formatFile } from '../grammar/format.ts';
-import { parseKsvc } from '../grammar/parse.ts';
+import { parseKsvc } from '../grammar/parse-ksvc.ts';
 
 export interface SourceOptions {
   /** The file name diagnostics carry (default "input.ksvc"). */

@@ -1,13 +1,11 @@
 // Kubernetes objects as library functions: Service, EndpointSlice and Node YAML/JSON -> the checked
 // model, read as kube-proxy reads them (readKubernetes), and a model -> the .ksvc text meaning the
 // same thing (printKsvc).
-import { type Diagnostic, hasErrors } from '../common/diagnostics.ts';
+import type { Diagnostic } from '../common/diagnostics.ts';
 import { makeSourceFile, type SourceFile } from '../common/source.ts';
 import { importKubernetes, type KubeImportOptions } from '../compiler/kube/index.ts';
-import { modelToAst } from '../compiler/kube/to-ast.ts';
+import { printKsvc as printModelAsKsvc } from '../compiler/kube/print-ksvc.ts';
 import type { ClusterModel } from '../compiler/model.ts';
-import { formatFile } from '../grammar/format.ts';
-import { load } from './ksvc.ts';
 
 export type { KubeImportOptions } from '../compiler/kube/index.ts';
 export { DETECT_LOCAL_MODES } from '../compiler/kube/index.ts';
@@ -38,32 +36,16 @@ export function readKubernetes(inputs: readonly KubernetesInput[], options: Kube
 }
 
 export interface Printed {
-  /** The formatted .ksvc file; null when the model holds something .ksvc cannot say (see diagnostics). */
+  /** The formatted .ksvc file; null when it cannot be written (see diagnostics). */
   text: string | null;
-  diagnostics: Diagnostic[];
   /**
-   * Set when the printed text does not read back as the same model: a defect in ksvc, not in the
-   * input (the text is then null). Lists the errors the read-back reported, if any.
+   * Why not: what .ksvc cannot say, or `internal-read-back-error` when the printed text does not
+   * read back as the same model (a defect in ksvc, not in the input).
    */
-  readBackMismatch?: Diagnostic[];
+  diagnostics: Diagnostic[];
 }
-
-/** The model without what may differ between reading YAML and reading the printed file. */
-const comparable = (m: ClusterModel): string =>
-  JSON.stringify(m, (k, v) => (k === 'origin' || k === 'targetPort' ? undefined : v));
 
 /** A model as the .ksvc file meaning the same thing; the text is read back and compared before it is returned. */
 export function printKsvc(model: ClusterModel, options: { file?: string } = {}): Printed {
-  const ast = modelToAst(model);
-  if (hasErrors(ast.diagnostics)) return { text: null, diagnostics: ast.diagnostics };
-  const text = formatFile(ast.file);
-  const again = load(text, { file: options.file ?? 'imported.ksvc' });
-  if (!again.model || comparable(again.model) !== comparable(model)) {
-    return {
-      text: null,
-      diagnostics: ast.diagnostics,
-      readBackMismatch: again.diagnostics.filter((d) => d.severity === 'error'),
-    };
-  }
-  return { text, diagnostics: ast.diagnostics };
+  return printModelAsKsvc(model, options.file ?? 'imported.ksvc');
 }

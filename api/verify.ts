@@ -11,6 +11,7 @@ import type { IRProgram } from '../compiler/ir/types.ts';
 import type { LowerOptions } from '../compiler/lower/index.ts';
 import type { ClusterModel } from '../compiler/model.ts';
 import { affinityListNames, affinityNaming } from '../verifier/affinity-names.ts';
+import { verifyCodes } from '../verifier/codes.ts';
 import { type Explanation, explain } from '../verifier/explain.ts';
 import { readIptables } from '../verifier/iptables/index.ts';
 import type { NetfilterProgram } from '../verifier/model/program.ts';
@@ -173,13 +174,13 @@ export function verifyArtifacts(input: VerifyArtifactsInput): VerifyResult {
     const nftables = nftPrograms.find((p) => p.family === family) ?? null;
     const participants = [ir, iptables, nftables].filter((x) => x !== null).length;
     if (participants < 2) {
-      diagnostics.push({
-        code: 'verify-nothing-to-compare',
-        severity: 'error',
-        message: `for ${family} there is only ${participants} ruleset or model to check; give two (--iptables, --nft, --model)`,
-        file: input.iptables?.file ?? input.nftables?.file ?? '<input>',
-        span: null,
-      });
+      diagnostics.push(
+        verifyCodes['verify-nothing-to-compare'](
+          { file: input.iptables?.file ?? input.nftables?.file ?? '<input>', span: null },
+          family,
+          participants,
+        ),
+      );
       continue;
     }
     runs.push({ node, family, report: check(ir, iptables, nftables, input, family) });

@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { renderIptables } from '../backends/iptables/index.ts';
 import type { CIDRText, IPText } from '../common/ip.ts';
 import { makeSourceFile } from '../common/source.ts';
-import { loadKsvc } from '../compiler/front.ts';
+import { loadKsvc } from '../compiler/load-ksvc.ts';
 import { lowerModel } from '../compiler/lower/index.ts';
 import { type ClusterModel, defaultClusterSettings, type ServiceModel } from '../compiler/model.ts';
 import { generateKsvc } from './generate.ts';

@@ -87,7 +87,7 @@ export async function benchModel(
 ): Promise<{ model: ClusterModel; source: string }> {
   try {
     // Imported lazily: the benchmark still runs (on the direct model) while the front end is broken.
-    const { loadKsvc } = await import('../compiler/front.ts');
+    const { loadKsvc } = await import('../compiler/load-ksvc.ts');
     const text = generateKsvc({ services, endpointsPerService: endpoints });
     const r = loadKsvc(makeSourceFile('generated.ksvc', text));
     if (r.model) return { model: r.model, source: 'generated .ksvc (bench/generate.ts)' };

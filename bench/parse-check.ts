@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import { hasErrors } from '../common/diagnostics.ts';
 import { makeSourceFile } from '../common/source.ts';
 import { checkFile } from '../compiler/check/index.ts';
-import { parseKsvc } from '../grammar/parse.ts';
+import { parseKsvc } from '../grammar/parse-ksvc.ts';
 import { generateKsvc } from './generate.ts';
 
 const { values } = parseArgs({

@@ -11,7 +11,7 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { renderIptables } from '../backends/iptables/index.ts';
 import { makeSourceFile } from '../common/source.ts';
-import { loadKsvc } from '../compiler/front.ts';
+import { loadKsvc } from '../compiler/load-ksvc.ts';
 import { lowerModel } from '../compiler/lower/index.ts';
 import { readIptables } from '../verifier/iptables/index.ts';
 import { cachedSkeletonCount } from '../verifier/iptables/template.ts';

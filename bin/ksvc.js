@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const bundle = path.join(root, 'dist', 'ksvc.mjs');
-const SOURCE_DIRS = ['api', 'common', 'grammar', 'compiler', 'backends', 'cli'];
+const SOURCE_DIRS = ['api', 'common', 'grammar', 'compiler', 'backends', 'verifier', 'cli'];
 
 function newestSource(dir) {
   let newest = 0;

@@ -39,7 +39,7 @@ Examples:
   ksvc fmt --stdout cluster.ksvc | diff cluster.ksvc -
 `;
 
-const { codes } = defineCodes({
+export const { codes, table: fmtCodeTable } = defineCodes({
   /** `--check`: the file's text differs from its canonical layout. */
   'not-formatted': {
     severity: 'error',

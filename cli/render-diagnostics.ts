@@ -98,8 +98,8 @@ function renderJson(diags: readonly Diagnostic[]): string {
 }
 
 // GitHub workflow commands: properties and data have their own escaping rules.
-const ghData = (s: string) => s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
-const ghProp = (s: string) => ghData(s).replace(/:/g, '%3A').replace(/,/g, '%2C');
+export const ghData = (s: string) => s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+export const ghProp = (s: string) => ghData(s).replace(/:/g, '%3A').replace(/,/g, '%2C');
 
 function renderGithub(d: Diagnostic): string {
   const props = [`file=${ghProp(d.file)}`];

@@ -7,6 +7,7 @@ import type { Rational } from '../compiler/ir/outcome.ts';
 import type { Packet } from '../compiler/ir/packet.ts';
 import type { Assumption } from '../verifier/assumptions.ts';
 import type { TraceEntry } from '../verifier/engine/netfilter-eval.ts';
+import { ghData, ghProp } from './render-diagnostics.ts';
 import { escapeForTerminal } from './terminal-text.ts';
 
 export const VERIFY_JSON_VERSION = 1;
@@ -196,7 +197,6 @@ export function renderVerifyGithub(
   label: string,
   explainCommand: ExplainCommandOf,
 ): string {
-  const esc = (s: string) => s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
   const out: string[] = [];
   for (const r of runs) {
     for (const cx of r.report?.counterexamples ?? []) {
@@ -209,11 +209,11 @@ export function renderVerifyGithub(
         ),
         `explain: ${explainCommand(r, cx.witness)}`,
       ].join('\n');
-      out.push(`::error file=${label},title=${esc(title)}::${esc(body)}\n`);
+      out.push(`::error file=${ghProp(label)},title=${ghProp(title)}::${ghData(body)}\n`);
     }
   }
   const ok = runs.every((r) => r.report?.equivalent);
-  out.push(ok ? `::notice file=${label},title=ksvc verify::equivalent (${runs.length} checks)\n` : '');
+  out.push(ok ? `::notice file=${ghProp(label)},title=ksvc verify::equivalent (${runs.length} checks)\n` : '');
   return out.join('');
 }
 

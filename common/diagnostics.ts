@@ -27,6 +27,46 @@ export interface Diagnostic {
   related?: RelatedLocation[];
 }
 
+/** Where a diagnostic points, and what rides along with it: the first argument of a code factory. */
+export interface DiagnosticWhere {
+  file: string;
+  span: Span | null;
+  hint?: string;
+  path?: string;
+  related?: RelatedLocation[];
+}
+
+/**
+ * Control characters as visible escapes (`\u001b`): C0 and C1 controls, DEL, and the bidirectional
+ * overrides that reorder what a terminal shows. Input text (a Service name from YAML, a .ksvc token)
+ * never reaches a terminal raw, so it cannot retitle or clear it or forge a diagnostic line.
+ */
+export const escapeControls = (s: string): string =>
+  s.replace(
+    /[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+
+/** Text arguments longer than this are cut (a 10 MB name must not make a 10 MB message). */
+export const MAX_ARGUMENT_LENGTH = 200;
+
+/** What a diagnostic may show of a text: control characters escaped, at most about 200 characters. */
+export function shownText(s: string): string {
+  if (s.length <= MAX_ARGUMENT_LENGTH) return escapeControls(s);
+  let cut = MAX_ARGUMENT_LENGTH - 40;
+  const c = s.charCodeAt(cut - 1);
+  if (c >= 0xd800 && c <= 0xdbff) cut--; // never split a surrogate pair
+  return `${escapeControls(s.slice(0, cut))}… (${s.length} characters)`;
+}
+
+function shownWhere(where: DiagnosticWhere): DiagnosticWhere {
+  const out: DiagnosticWhere = { file: where.file, span: where.span };
+  if (where.hint !== undefined) out.hint = shownText(where.hint);
+  if (where.path !== undefined) out.path = shownText(where.path);
+  if (where.related !== undefined) out.related = where.related.map((r) => ({ ...r, message: shownText(r.message) }));
+  return out;
+}
+
 export interface CodeSpec<Args extends unknown[]> {
   severity: Severity;
   message: (...args: Args) => string;
@@ -39,22 +79,19 @@ export interface CodeSpec<Args extends unknown[]> {
  */
 export function defineCodes<T extends Record<string, CodeSpec<never[]>>>(table: T) {
   type Factories = {
-    [K in keyof T]: (
-      where: { file: string; span: Span | null; hint?: string; path?: string; related?: RelatedLocation[] },
-      ...args: Parameters<T[K]['message']>
-    ) => Diagnostic;
+    [K in keyof T]: (where: DiagnosticWhere, ...args: Parameters<T[K]['message']>) => Diagnostic;
   };
   const out = {} as Factories;
   for (const code of Object.keys(table) as (keyof T & string)[]) {
     const spec = table[code]!;
-    (out as Record<string, unknown>)[code] = (
-      where: { file: string; span: Span | null; hint?: string; path?: string; related?: RelatedLocation[] },
-      ...args: unknown[]
-    ): Diagnostic => {
+    (out as Record<string, unknown>)[code] = (raw: DiagnosticWhere, ...args: unknown[]): Diagnostic => {
+      // Every text that may come from the input is escaped and cut here, once for every code.
+      const shownArgs = args.map((a) => (typeof a === 'string' ? shownText(a) : a));
+      const where = shownWhere(raw);
       const d: Diagnostic = {
         code,
         severity: spec.severity,
-        message: (spec.message as (...a: unknown[]) => string)(...args),
+        message: (spec.message as (...a: unknown[]) => string)(...shownArgs),
         file: where.file,
         span: where.span,
       };

@@ -10,3 +10,12 @@ export type ServiceType = 'ClusterIP' | 'NodePort' | 'LoadBalancer';
 
 /** spec.externalTrafficPolicy / spec.internalTrafficPolicy. */
 export type TrafficPolicy = 'Cluster' | 'Local';
+
+/**
+ * The API's "externally accessible" test (pkg/api/service/util.go ExternallyAccessible, used by
+ * ExternalPolicyLocal and by ValidateService for externalTrafficPolicy): NodePort and LoadBalancer
+ * services, and any service with spec.externalIPs. Only such services may set, and are affected
+ * by, externalTrafficPolicy.
+ */
+export const isExternallyAccessible = (type: ServiceType, externalIPCount: number): boolean =>
+  type === 'NodePort' || type === 'LoadBalancer' || externalIPCount > 0;

@@ -4,7 +4,10 @@
 export interface Position {
   /** 1-based line number. */
   line: number;
-  /** 1-based column, counted in UTF-16 code units like editors do. */
+  /**
+   * 1-based column, counted in code points (characters): an emoji or a CJK extension character is one
+   * column, as a reader counts, not the two UTF-16 units JavaScript strings hold.
+   */
   column: number;
   /** 0-based offset into the text. */
   offset: number;
@@ -22,14 +25,33 @@ export interface SourceFile {
   text: string;
   /** Offsets at which each line starts; computed once. */
   lineStarts: number[];
+  /** The text has characters outside the BMP (surrogate pairs): columns must count code points. */
+  astral: boolean;
 }
 
 export function makeSourceFile(path: string, text: string): SourceFile {
+  // A line ends at LF, CRLF or a lone CR (old Mac files): all three start a new line.
   const lineStarts = [0];
   for (let i = 0; i < text.length; i++) {
-    if (text.charCodeAt(i) === 10) lineStarts.push(i + 1);
+    const c = text.charCodeAt(i);
+    if (c === 10 || (c === 13 && text.charCodeAt(i + 1) !== 10)) lineStarts.push(i + 1);
   }
-  return { path, text, lineStarts };
+  return { path, text, lineStarts, astral: /[\ud800-\udbff][\udc00-\udfff]/.test(text) };
+}
+
+/** The 1-based column of `offset` on the line starting at `lineStart`, in code points. */
+export function columnAt(source: SourceFile, lineStart: number, offset: number): number {
+  if (!source.astral) return offset - lineStart + 1;
+  let col = 1;
+  for (let i = lineStart; i < offset; i++) {
+    const c = source.text.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < offset) {
+      const d = source.text.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) i++;
+    }
+    col++;
+  }
+  return col;
 }
 
 export function positionAt(source: SourceFile, offset: number): Position {
@@ -41,7 +63,7 @@ export function positionAt(source: SourceFile, offset: number): Position {
     if (source.lineStarts[mid]! <= o) lo = mid;
     else hi = mid - 1;
   }
-  return { line: lo + 1, column: o - source.lineStarts[lo]! + 1, offset: o };
+  return { line: lo + 1, column: columnAt(source, source.lineStarts[lo]!, o), offset: o };
 }
 
 export const spanOf = (source: SourceFile, start: number, end: number): Span => ({

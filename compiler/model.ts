@@ -7,8 +7,6 @@ import type { CIDRText, Family, IPText } from '../common/ip.ts';
 import type { Protocol, ServiceType, TrafficPolicy } from '../common/kubernetes.ts';
 import type { Span } from '../common/source.ts';
 
-export type { Protocol, ServiceType, TrafficPolicy };
-
 /** Where a model object came from, for diagnostics after checking (import: YAML positions). */
 export interface Origin {
   file: string;

@@ -2,12 +2,21 @@
 // author wrote (addresses, names) so the formatter can print it back and the checker can report
 // exactly where a value is wrong; nothing here is validated beyond its token shape. The checker
 // (compiler/check) turns this into the model (compiler/model.ts). docs/language.md is the grammar.
+import type { Protocol, ServiceType, TrafficPolicy } from '../common/kubernetes.ts';
 import type { Span } from '../common/source.ts';
 
 /** A token-level value and where it was written. */
 export interface Located<T> {
   value: T;
   span: Span;
+}
+
+/**
+ * A number and the digits as written: messages quote the written text (a 401-digit port is not
+ * "Infinity"), the formatter prints it when the value is not exact.
+ */
+export interface NumberLit extends Located<number> {
+  text: string;
 }
 
 export interface Comment {
@@ -55,10 +64,10 @@ export interface ClusterBlock {
 export type ClusterSetting =
   | MasqFromOutside
   | { kind: 'MasqAll'; span: Span }
-  | { kind: 'MasqBit'; span: Span; bit: Located<number> }
+  | { kind: 'MasqBit'; span: Span; bit: NumberLit }
   | { kind: 'NodePortAddresses'; span: Span; cidrs: CidrLit[] }
   | { kind: 'LocalhostNodePorts'; span: Span; enabled: Located<boolean> }
-  | { kind: 'NodePortRange'; span: Span; min: Located<number>; max: Located<number> };
+  | { kind: 'NodePortRange'; span: Span; min: NumberLit; max: NumberLit };
 
 /** `masq from outside ...` — the local-traffic detector (cluster-wide, or one service's override). */
 export interface MasqFromOutside {
@@ -102,10 +111,6 @@ export interface ServiceBlock {
   items: ServiceItem[];
 }
 
-import type { Protocol, ServiceType, TrafficPolicy } from '../common/kubernetes.ts';
-
-export type { Protocol, ServiceType, TrafficPolicy };
-
 /** `NAME: TYPE IP:PORT/PROTO [nodePort N] -> endpoints[:TARGET] [, clause]...` */
 export interface PortLine {
   kind: 'Port';
@@ -116,11 +121,11 @@ export interface PortLine {
   clusterIP: AddressLit;
   /** True when the address was written in brackets ("[fd00::1]:53"). */
   bracketed: boolean;
-  port: Located<number>;
+  port: NumberLit;
   protocol: Located<Protocol>;
-  nodePort: Located<number> | null;
+  nodePort: NumberLit | null;
   /** `-> endpoints:8080` (number) or `-> endpoints:http` (a port name); null for `-> endpoints`. */
-  targetPort: Located<number | string> | null;
+  targetPort: NumberLit | Located<string> | null;
   clauses: ServiceAttribute[];
 }
 
@@ -133,7 +138,7 @@ export type ServiceAttribute =
       span: Span;
       affinity: Located<'ClientIP' | 'None'>;
       /** Seconds; null = default (10800). */
-      timeout: Located<number> | null;
+      timeout: NumberLit | null;
     }
   | MasqFromOutside;
 
@@ -143,7 +148,7 @@ export type ServiceItem =
   | { kind: 'ExternalIPs'; span: Span; addresses: AddressLit[] }
   | { kind: 'LoadBalancerIngress'; span: Span; addresses: AddressLit[] }
   | { kind: 'LoadBalancerSourceRanges'; span: Span; cidrs: CidrLit[] }
-  | { kind: 'HealthCheckNodePort'; span: Span; port: Located<number> }
+  | { kind: 'HealthCheckNodePort'; span: Span; port: NumberLit }
   | { kind: 'Endpoints'; span: Span; endpoints: EndpointEntry[] };
 
 export type EndpointCondition = 'ready' | 'not-ready' | 'serving' | 'not-serving' | 'terminating';
@@ -156,5 +161,5 @@ export interface EndpointEntry {
   zone: Located<string> | null;
   conditions: Located<EndpointCondition>[];
   /** Named ports of this endpoint, used to resolve `-> endpoints:NAME`. */
-  ports: { span: Span; name: Located<string>; port: Located<number> }[];
+  ports: { span: Span; name: Located<string>; port: NumberLit }[];
 }

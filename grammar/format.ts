@@ -1,8 +1,10 @@
 // The canonical .ksvc layout (`ksvc fmt`). It prints every value from the AST fields, so it also
 // works on ASTs that were built rather than parsed (the Kubernetes import gives dummy spans and no
 // comments); spans are used only to put comments back. Layout rules (docs/language.md, "Formatting"):
-//  - 2-space indent; one blank line between top-level blocks; no blank lines inside a block;
-//    blocks and statements in the order written; an empty block is `NAME {` + `}`.
+//  - 2-space indent; one blank line between top-level blocks; inside a block, one blank line where
+//    the author left one or more between two statements or comments (none right after '{' or
+//    before '}'), as gofmt and prettier do; blocks and statements in the order written; an empty
+//    block is `NAME {` + `}`.
 //  - Port lines of a service are aligned in columns: `NAME:` padded so the types line up, then the
 //    type, `IP:PORT/PROTO`, and `nodePort N` each padded to the widest in the service, so every `->`
 //    lines up. Unnamed port lines start with their type (padded like the names if the service
@@ -33,6 +35,11 @@ const MAX_WIDTH = 100;
 
 /** One output line, tied to the source offset of the item it prints (for placing comments). */
 interface Row {
+  /** A block's first or last line, a statement, or a statement's continuation line. */
+  kind: 'header' | 'item' | 'close' | 'continuation';
+  /** Source lines of the item (0 for a built AST), to keep the author's blank lines. */
+  startLine: number;
+  endLine: number;
   indent: string;
   /** Indent of the comments printed before this row (inside the block for a closing brace). */
   commentIndent: string;
@@ -44,6 +51,9 @@ interface Row {
 }
 
 const row = (indent: string, text: string, offset: number, blankBefore = false): Row => ({
+  kind: 'item',
+  startLine: 0,
+  endLine: 0,
   indent,
   commentIndent: indent,
   text,
@@ -59,11 +69,25 @@ export function formatFile(file: FileNode): string {
   for (const [i, block] of file.blocks.entries()) rows.push(...blockRows(block, i > 0, comments));
   const trailer = attachComments(rows, comments, file);
   const out: string[] = [];
+  // Inside a block: the last source line printed so far (0 right after '{': no blank line there).
+  let prevEnd = 0;
+  const keepBlank = (line: number) => {
+    if (prevEnd > 0 && line > prevEnd + 1 && out.at(-1) !== '') out.push('');
+  };
   for (const r of rows) {
     if (r.blankBefore && out.length > 0) out.push('');
-    for (const c of r.leading) out.push(r.commentIndent + commentText(c));
+    const inBlock = r.kind === 'item' || r.kind === 'close';
+    for (const c of r.leading) {
+      if (inBlock) keepBlank(c.span.start.line);
+      out.push(r.commentIndent + commentText(c));
+      if (inBlock) prevEnd = c.span.end.line;
+    }
+    if (r.kind === 'item') keepBlank(r.startLine);
     const tail = r.trailing.length > 0 ? `  ${r.trailing.map(commentText).join(' ')}` : '';
     out.push(r.indent + r.text + tail);
+    if (r.kind === 'header' || r.kind === 'close') prevEnd = 0;
+    if (r.kind === 'header') prevEnd = -1;
+    else if (r.kind === 'item' || r.kind === 'continuation') prevEnd = Math.max(prevEnd, r.endLine);
   }
   if (trailer.length > 0 && out.length > 0) out.push('');
   for (const c of trailer) out.push(commentText(c));
@@ -77,27 +101,42 @@ const commentText = (c: Comment): string => `#${c.text.replace(/[\r\n]/g, ' ')}`
 
 function blockRows(block: TopLevelBlock, blankBefore: boolean, comments: readonly Comment[]): Row[] {
   const start = block.span.start.offset;
-  const close: Row = { ...row('', '}', Math.max(start, block.span.end.offset - 1)), commentIndent: INDENT };
+  const close: Row = {
+    ...row('', '}', Math.max(start, block.span.end.offset - 1)),
+    kind: 'close',
+    commentIndent: INDENT,
+  };
+  const head = (text: string): Row => ({ ...row('', text, start, blankBefore), kind: 'header' });
   switch (block.kind) {
     case 'Cluster':
       return [
-        row('', 'cluster {', start, blankBefore),
-        ...block.settings.map((s) => row(INDENT, clusterSetting(s), s.span.start.offset)),
+        head('cluster {'),
+        ...block.settings.flatMap((s) => statementRows([row(INDENT, clusterSetting(s), s.span.start.offset)], s.span)),
         close,
       ];
     case 'Node':
       return [
-        row('', `node ${block.name.value} {`, start, blankBefore),
-        ...block.statements.map((s) => row(INDENT, nodeStatement(s), s.span.start.offset)),
+        head(`node ${block.name.value} {`),
+        ...block.statements.flatMap((s) => statementRows([row(INDENT, nodeStatement(s), s.span.start.offset)], s.span)),
         close,
       ];
     case 'Service': {
-      const header = row('', `service ${block.namespace.value}/${block.name.value} {`, start, blankBefore);
+      const header = head(`service ${block.namespace.value}/${block.name.value} {`);
       const columns = portColumns(block.items.filter((i): i is PortLine => i.kind === 'Port'));
-      const body = block.items.flatMap((item) => serviceItemRows(item, columns, comments));
+      const body = block.items.flatMap((item) => statementRows(serviceItemRows(item, columns, comments), item.span));
       return [header, ...body, close];
     }
   }
+}
+
+/** The rows of one statement: the first is the statement, the rest continue it. */
+function statementRows(rows: Row[], span: Span): Row[] {
+  return rows.map((r, i) => ({
+    ...r,
+    kind: i === 0 ? ('item' as const) : ('continuation' as const),
+    startLine: span.start.line,
+    endLine: span.end.line,
+  }));
 }
 
 function clusterSetting(s: ClusterSetting): string {
@@ -107,11 +146,11 @@ function clusterSetting(s: ClusterSetting): string {
     case 'MasqAll':
       return 'masq all';
     case 'MasqBit':
-      return `masq bit ${num(s.bit.value)}`;
+      return `masq bit ${num(s.bit)}`;
     case 'NodePortAddresses':
       return `nodePort addresses ${s.cidrs.map((c) => c.text).join(', ')}`;
     case 'NodePortRange':
-      return `nodePort range ${num(s.min.value)}-${num(s.max.value)}`;
+      return `nodePort range ${num(s.min)}-${num(s.max)}`;
     case 'LocalhostNodePorts':
       return `localhost nodePorts ${s.enabled.value ? 'on' : 'off'}`;
   }
@@ -138,11 +177,13 @@ function nodeStatement(s: NodeStatement): string {
 
 const addresses = (list: readonly AddressLit[]): string => list.map((a) => a.text).join(', ');
 
-/** Integers in plain digits, however large (a checker error, but it must survive formatting). */
-function num(n: number): string {
-  if (Number.isSafeInteger(n)) return String(n);
-  if (Number.isInteger(n)) return BigInt(n).toString();
-  return String(n);
+/**
+ * A number in plain digits: its value when exact (so 0080 prints as 80), else the digits as written
+ * without leading zeros (a 401-digit port is a checker error, but it must survive formatting).
+ */
+function num(n: { value: number; text?: string }): string {
+  if (Number.isSafeInteger(n.value) || n.text === undefined) return String(n.value);
+  return n.text.replace(/^0+(?=[0-9])/, '');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -156,7 +197,7 @@ function attribute(a: ServiceAttribute): string {
       return `internalTrafficPolicy ${a.policy.value === 'Local' ? 'local' : 'cluster'}`;
     case 'SessionAffinity':
       if (a.affinity.value === 'None') return 'sessionAffinity none';
-      return a.timeout === null ? 'sessionAffinity clientIP' : `sessionAffinity clientIP ${num(a.timeout.value)}`;
+      return a.timeout === null ? 'sessionAffinity clientIP' : `sessionAffinity clientIP ${num(a.timeout)}`;
     case 'MasqFromOutside':
       return `masq from outside ${detector(a.detector)}`;
   }
@@ -171,9 +212,9 @@ interface PortColumns {
 
 const hostPort = (p: PortLine): string => {
   const bracket = p.bracketed || p.clusterIP.text.includes(':');
-  return `${bracket ? `[${p.clusterIP.text}]` : p.clusterIP.text}:${num(p.port.value)}/${p.protocol.value}`;
+  return `${bracket ? `[${p.clusterIP.text}]` : p.clusterIP.text}:${num(p.port)}/${p.protocol.value}`;
 };
-const nodePortText = (p: PortLine): string => (p.nodePort === null ? '' : `nodePort ${num(p.nodePort.value)}`);
+const nodePortText = (p: PortLine): string => (p.nodePort === null ? '' : `nodePort ${num(p.nodePort)}`);
 
 function portColumns(ports: readonly PortLine[]): PortColumns {
   const max = (f: (p: PortLine) => number) => ports.reduce((m, p) => Math.max(m, f(p)), 0);
@@ -191,10 +232,8 @@ function portLine(p: PortLine, c: PortColumns): string {
   if (c.name > 0) parts.push((p.name === null ? '' : `${p.name.value}:`).padEnd(c.name));
   parts.push(p.type.value.padEnd(c.type), hostPort(p).padEnd(c.hostPort));
   if (c.nodePort > 0) parts.push(nodePortText(p).padEnd(c.nodePort));
-  const target =
-    p.targetPort === null
-      ? ''
-      : `:${typeof p.targetPort.value === 'number' ? num(p.targetPort.value) : p.targetPort.value}`;
+  const t = p.targetPort;
+  const target = t === null ? '' : `:${'text' in t ? num(t) : t.value}`;
   parts.push(`-> endpoints${target}`);
   return parts.join(' ') + p.clauses.map((a) => `, ${attribute(a)}`).join('');
 }
@@ -216,7 +255,7 @@ function serviceItemRows(item: ServiceItem, columns: PortColumns, comments: read
     case 'LoadBalancerSourceRanges':
       return [row(INDENT, `loadBalancerSourceRanges ${item.cidrs.map((c) => c.text).join(', ')}`, at)];
     case 'HealthCheckNodePort':
-      return [row(INDENT, `healthCheckNodePort ${num(item.port.value)}`, at)];
+      return [row(INDENT, `healthCheckNodePort ${num(item.port)}`, at)];
     case 'Endpoints':
       return endpointsRows(item.endpoints, at, comments);
   }
@@ -227,7 +266,7 @@ function endpoint(e: EndpointEntry): string {
   if (e.node !== null) parts.push('on', e.node.value);
   if (e.zone !== null) parts.push('zone', e.zone.value);
   for (const c of e.conditions) parts.push(c.value);
-  if (e.ports.length > 0) parts.push('ports', ...e.ports.map((p) => `${p.name.value}=${num(p.port.value)}`));
+  if (e.ports.length > 0) parts.push('ports', ...e.ports.map((p) => `${p.name.value}=${num(p.port)}`));
   return parts.join(' ');
 }
 

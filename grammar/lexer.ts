@@ -2,7 +2,7 @@
 // is several times faster than a regex-table lexer and allocates less, which matters at 10,000
 // services). Shapes, in the order they are tried at each position:
 //   whitespace   space, tab, CR, LF, FF, VT, NBSP, BOM                         (skipped)
-//   comment      '#' to the end of the line                                    (kept aside)
+//   comment      '#' to the end of the line (LF, CRLF or a lone CR)            (kept aside)
 //   punctuation  -> - { } [ ] / : , =
 //   IPv6         hex digits and colons with at least two colons, dots allowed  (fd00::1, ::ffff:1.2.3.4)
 //   word         a letter, digit or '_', then letters, digits, '_', '.', '-' (not the '-' of '->');
@@ -22,7 +22,7 @@ import {
   Equals,
   IPv4,
   IPv6,
-  K,
+  Keyword,
   keywordByText,
   LBrace,
   LBracket,
@@ -148,10 +148,10 @@ export function lex(text: string): LexResult {
     if (c === 35) {
       // '#'
       flushError(i);
-      let end = text.indexOf('\n', i);
-      if (end < 0) end = n;
-      let body = text.slice(i + 1, end);
-      if (body.endsWith('\r')) body = body.slice(0, -1);
+      // A comment ends at the end of its line: LF, CRLF or a lone CR.
+      let end = i + 1;
+      while (end < n && text.charCodeAt(end) !== 10 && text.charCodeAt(end) !== 13) end++;
+      const body = text.slice(i + 1, end);
       comments.push({ offset: i, text: body });
       i = end;
       continue;
@@ -220,6 +220,6 @@ function markPortName(tokens: IToken[]): void {
   const wordLike =
     t === Word || t === NumberTok || t === NumberRange || (keywordByText.get(last.image) === t && t !== undefined);
   if (!wordLike) return;
-  if (t === K.endpoints && tokens[tokens.length - 2]?.tokenType === Arrow) return;
+  if (t === Keyword.endpoints && tokens[tokens.length - 2]?.tokenType === Arrow) return;
   retype(last, PortName);
 }

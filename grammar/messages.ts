@@ -1,8 +1,10 @@
 // Plain-word syntax error messages. chevrotain asks this provider for a message whenever a rule
 // fails; we answer with "expected <what> after <previous>, found <actual>" in the user's vocabulary
 // instead of a dump of token type names. The keywords that would have been valid ride along after
-// a NUL separator so the driver (grammar/parse.ts) can offer "did you mean ...?".
+// a NUL separator so the driver (grammar/parse-ksvc.ts) can offer "did you mean ...?".
+
 import { EOF, type IParserErrorMessageProvider, type IToken, type TokenType, tokenMatcher } from 'chevrotain';
+import { escapeControls } from '../common/diagnostics.ts';
 import {
   Address,
   Arrow,
@@ -14,7 +16,7 @@ import {
   Equals,
   IPv4,
   IPv6,
-  K,
+  Keyword,
   LBrace,
   LBracket,
   Name,
@@ -71,11 +73,8 @@ export function showToken(tok: IToken | undefined): string {
   return `'${escapeControls(s)}'`;
 }
 
-export const escapeControls = (s: string): string =>
-  s.replace(/[\x00-\x1f\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-
 const categoryMembers = new Map<TokenType, string[]>();
-for (const [text, type] of Object.entries(K)) {
+for (const [text, type] of Object.entries(Keyword)) {
   for (const cat of type.CATEGORIES ?? []) {
     if (cat === Name) continue;
     const list = categoryMembers.get(cat) ?? [];
@@ -116,7 +115,7 @@ function specificMismatch(rule: string, expected: TokenType, prev: IToken | unde
   if (expected === NumberTok && rule === 'hostPort') return "expected a port number after ':'";
   if (expected === Colon && rule === 'hostPort')
     return "expected ':' and a port number after the address (IP:PORT, e.g. 10.0.0.1:80)";
-  if (expected === NumberTok && is(prev, K.nodePort)) return "expected a port number after 'nodePort'";
+  if (expected === NumberTok && is(prev, Keyword.nodePort)) return "expected a port number after 'nodePort'";
   if (expected === Name && rule === 'portLine')
     return "expected a target port (a number or a port name) after 'endpoints:'";
   if (expected === Slash && rule === 'serviceBlock')
@@ -199,39 +198,3 @@ export const messageProvider: IParserErrorMessageProvider = {
     return withExpected(`expected ${what}${after(previous)}, found ${showToken(actual[0])}`, firsts);
   },
 };
-
-/** Edit distance with adjacent transpositions, for "did you mean". */
-function distance(a: string, b: string): number {
-  const d: number[][] = [];
-  for (let i = 0; i <= a.length; i++) d.push([i]);
-  for (let j = 1; j <= b.length; j++) d[0]![j] = j;
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let v = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, d[i - 2]![j - 2]! + 1);
-      d[i]![j] = v;
-    }
-  }
-  return d[a.length]![b.length]!;
-}
-
-/** The closest valid keyword to what was written, if it is close enough to be a typo. */
-export function didYouMean(written: string, candidates: readonly string[]): string | undefined {
-  if (written.length === 0 || written.length > 40) return undefined;
-  const lower = written.toLowerCase();
-  const exactCase = candidates.find((c) => c.toLowerCase() === lower && c !== written);
-  if (exactCase) return exactCase;
-  let best: string | undefined;
-  let bestD = Infinity;
-  for (const c of candidates) {
-    if (c === written) continue;
-    const dd = distance(lower, c.toLowerCase());
-    if (dd < bestD) {
-      bestD = dd;
-      best = c;
-    }
-  }
-  const limit = written.length <= 3 ? 1 : 2;
-  return bestD <= limit ? best : undefined;
-}

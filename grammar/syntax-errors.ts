@@ -4,15 +4,16 @@
 // `-> 8080` for `-> endpoints:8080`, ...).
 import { EOF, type IToken, tokenMatcher } from 'chevrotain';
 import type { Diagnostic } from '../common/diagnostics.ts';
+import { closestKeyword } from '../common/did-you-mean.ts';
 import { positionAt, type SourceFile, type Span, spanOf } from '../common/source.ts';
 import { syntaxCodes } from './codes.ts';
-import { didYouMean, EXPECTED_SEPARATOR, showToken } from './messages.ts';
-import type { OpenBlock } from './parser.ts';
+import type { OpenBlock } from './grammar.ts';
+import { EXPECTED_SEPARATOR, showToken } from './messages.ts';
 import {
   Address,
   Colon,
   endOf,
-  K,
+  Keyword,
   keywordByText,
   LBracket,
   NumberTok,
@@ -87,7 +88,7 @@ export function syntaxDiagnostic(
         "an endpoint has no port of its own: the port line's target gives it ('-> endpoints:8080'), or name it with 'ports NAME=PORT'";
     } else if (afterEndpoint) {
       message = `unexpected ${showToken(tok)} after an endpoint`;
-      const s = MODIFIER_ALIASES[tok.image] ?? didYouMean(tok.image, ENDPOINT_MODIFIERS);
+      const s = MODIFIER_ALIASES[tok.image] ?? closestKeyword(tok.image, ENDPOINT_MODIFIERS);
       hint = s !== undefined ? `did you mean '${s}'? (${MODIFIER_HINT})` : MODIFIER_HINT;
     } else if ((isType(tok, Word) || keywordByText.has(tok.image)) && isType(next, ServiceTypeCat)) {
       code = 'expected-token';
@@ -109,11 +110,11 @@ export function syntaxDiagnostic(
     if (tok.tokenType === PortName && keywordByText.has(tok.image)) {
       hint = `'${tok.image}' takes its value without ':' (write '${tok.image} ${tokens[idx + 2]?.image ?? 'VALUE'}')`;
     }
-    if (hint === undefined && tok.tokenType === K.endpoints && message.startsWith("expected '->'"))
+    if (hint === undefined && tok.tokenType === Keyword.endpoints && message.startsWith("expected '->'"))
       hint = "a port line reads 'NAME: TYPE IP:PORT/PROTO -> endpoints'";
   }
   if (hint === undefined && !atEnd && tok.image.length > 0) {
-    const s = didYouMean(tok.image, candidates);
+    const s = closestKeyword(tok.image, candidates);
     hint = s !== undefined ? `did you mean '${s}'?` : fallbackHint;
   }
 

@@ -51,7 +51,8 @@ export const PortName = createToken({ name: 'PortName', pattern: Lexer.NA });
 const kw = (word: string, ...categories: TokenType[]): TokenType =>
   createToken({ name: `'${word}'`, pattern: Lexer.NA, categories: [Name, ...categories] });
 
-export const K = {
+/** The keyword token types, by spelling (`Keyword.service`, `Keyword['not-ready']`). */
+export const Keyword = {
   cluster: kw('cluster', PolicyCat),
   node: kw('node'),
   service: kw('service'),
@@ -101,8 +102,8 @@ export const K = {
   terminating: kw('terminating', ConditionCat),
 } as const;
 
-export const keywordByText: ReadonlyMap<string, TokenType> = new Map(Object.entries(K));
-export const KEYWORDS: readonly string[] = Object.keys(K);
+export const keywordByText: ReadonlyMap<string, TokenType> = new Map(Object.entries(Keyword));
+export const KEYWORDS: readonly string[] = Object.keys(Keyword);
 
 const lexedTokens = [IPv6, Word, Arrow, Dash, LBrace, RBrace, LBracket, RBracket, Slash, Colon, Comma, Equals];
 
@@ -122,7 +123,7 @@ export const allTokens: TokenType[] = [
   NumberRange,
   IPv4,
   PortName,
-  ...Object.values(K),
+  ...Object.values(Keyword),
 ];
 
 /** Offset just past a token. */

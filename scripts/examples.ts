@@ -1,76 +1,24 @@
 // `npm run examples`: the main job on the bundled examples, through the real CLI (in-process):
-// check every .ksvc file, then compile it for every node and IP family to iptables-restore text
-// and nftables JSON under out/examples/; import the Kubernetes YAML/JSON examples to .ksvc.
-// Exits non-zero when any step fails.
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+// check every .ksvc file, compile it for every node and IP family to iptables-restore text and
+// nftables JSON under out/examples/, and prove both equivalent to each other and to the IR for
+// every node (`verify --all-nodes`); import the Kubernetes YAML/JSON examples to .ksvc and verify
+// them too (`verify --from-k8s`). The steps are in example-steps.ts. Exits non-zero when any step
+// fails — an error, or an example the verifier does not prove equivalent.
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { load } from '../api/index.ts';
 import { type CliIO, processIO } from '../cli/io.ts';
-import { runCli } from '../cli/main.ts';
+import { exampleSteps, runSteps } from './example-steps.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const outDir = path.join(root, 'out', 'examples');
-mkdirSync(outDir, { recursive: true });
+mkdirSync(path.join(root, 'out', 'examples'), { recursive: true });
 
 const io: CliIO = { ...processIO(), cwd: root };
-let failures = 0;
+const failures = await runSteps(exampleSteps(root), io, (line) => console.log(line));
 
-/** Run one CLI step; its diagnostics were already shown by `check`, so they print only on failure. */
-async function step(label: string, argv: string[], quiet = true): Promise<void> {
-  let stderr = '';
-  const code = await runCli(argv, quiet ? { ...io, stderr: (t) => void (stderr += t) } : io);
-  const status = code === 0 ? 'ok' : `FAILED (exit ${code})`;
-  if (code !== 0) failures++;
-  console.log(`${status.padEnd(6)} ${label}`);
-  if (code !== 0) process.stderr.write(stderr);
-}
-
-const files = readdirSync(path.join(root, 'examples')).sort();
-for (const file of files.filter((f) => f.endsWith('.ksvc'))) {
-  const rel = `examples/${file}`;
-  await step(`ksvc check ${rel}`, ['check', rel], false);
-  const front = load(readFileSync(path.join(root, rel), 'utf8'), { file: rel });
-  if (!front.model) continue;
-  const nodes = front.model.nodes.length > 0 ? front.model.nodes.map((n) => n.name) : [null];
-  const families = new Set(
-    front.model.services.flatMap((s) => s.clusterIPs.map((ip) => (ip.includes(':') ? 'ipv6' : 'ipv4'))),
-  );
-  const base = file.replace(/\.ksvc$/, '');
-  for (const node of nodes) {
-    const nodeArgs = node ? ['--node', node] : [];
-    const stem = node && nodes.length > 1 ? `${base}.${node}` : base;
-    for (const family of families.size > 0 ? [...families].sort() : ['ipv4']) {
-      const out = path.join('out', 'examples', `${stem}.${family}.iptables`);
-      await step(`ksvc compile ${rel} --backend iptables ${nodeArgs.join(' ')} --family ${family} -o ${out}`, [
-        'compile',
-        rel,
-        '--backend',
-        'iptables',
-        ...nodeArgs,
-        '--family',
-        family,
-        '-o',
-        out,
-      ]);
-    }
-    const nftOut = path.join('out', 'examples', `${stem}.nft.json`);
-    await step(`ksvc compile ${rel} --backend nftables ${nodeArgs.join(' ')} -o ${nftOut}`, [
-      'compile',
-      rel,
-      '--backend',
-      'nftables',
-      ...nodeArgs,
-      '-o',
-      nftOut,
-    ]);
-  }
-}
-for (const file of files.filter((f) => /\.(ya?ml|json)$/.test(f))) {
-  const rel = `examples/${file}`;
-  const out = path.join('out', 'examples', `${file.replace(/\.(ya?ml|json)$/, '')}.imported.ksvc`);
-  await step(`ksvc import ${rel} -o ${out}`, ['import', rel, '-o', out]);
-}
-
-console.log(failures === 0 ? `\nall examples compiled; artifacts in out/examples/` : `\n${failures} step(s) failed`);
+console.log(
+  failures === 0
+    ? '\nall examples compiled and verified equivalent for every node; artifacts in out/examples/'
+    : `\n${failures} step(s) failed`,
+);
 process.exitCode = failures === 0 ? 0 : 1;

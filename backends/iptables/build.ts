@@ -1,5 +1,5 @@
 // IR -> rule list, following kube-proxy's syncProxyRules templates and write order
-// (reference kube-proxy-iptables.md §2.3, §3). Only spelling happens here: every decision is in the IR.
+// (pkg/proxy/iptables/proxier.go). Only spelling happens here: every decision is in the IR.
 import type {
   IREndpoint,
   IRLocalDetector,
@@ -59,7 +59,8 @@ function hookRules(ir: IRProgram, table: 'filter' | 'nat'): Rule[] {
       r('POSTROUTING', [q('kubernetes postrouting rules')], C.postrouting),
     ];
   }
-  // The order a real node ends up with (each rule is inserted at position 1 if missing; reference §2.2).
+  // The order a real node ends up with: kube-proxy's iptablesJumpChains are each inserted at position
+  // 1 when missing (proxier.go), so they end up in reverse order.
   const fw = [ctNew, q('kubernetes load balancer firewall')];
   const out: Rule[] = [
     r('INPUT', fw, C.proxyFirewall),

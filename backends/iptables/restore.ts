@@ -1,4 +1,5 @@
-// Rule list -> kube-proxy's iptables-restore input, token for token (reference §2.3, §3).
+// Rule list -> kube-proxy's iptables-restore input, token for token (syncProxyRules in
+// pkg/proxy/iptables/proxier.go).
 
 import type { IRProgram } from '../../compiler/ir/types.ts';
 import { type BuildOptions, emitRules } from './build.ts';

@@ -1,7 +1,7 @@
 // The iptables rule list as plain data: built once from the IR (build.ts), then spelled either as
 // kube-proxy's iptables-restore input (restore.ts) or as iptables-save prints it back (save.ts).
 // Matches are kept in kube-proxy's token order; the save renderer reorders them like the kernel.
-import type { Protocol } from '../../compiler/model.ts';
+import type { Protocol } from '../../common/kubernetes.ts';
 
 export type TableName = 'filter' | 'nat';
 

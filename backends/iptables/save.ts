@@ -1,4 +1,4 @@
-// Rule list -> what `iptables-save` prints once the restore text is loaded (reference §9): the
+// Rule list -> what `iptables-save` prints once the restore text is loaded (iptables' own printers): the
 // kernel's canonical match order (-s -d -i -p, then modules in rule order), /32 and /128 host
 // prefixes, libxtables quoting, --set-xmark, rounded probabilities, REJECT's default --reject-with.
 // Verified line for line against iptables-nft 1.8.9 by test/kernel/iptables-save.test.ts.

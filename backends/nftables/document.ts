@@ -1,12 +1,11 @@
-// FamilyRuleset(s) -> the libnftables JSON commands (one JSON text per command), in an order nft
-// 1.0.6 accepts: metainfo, then per family: add table, delete table, add table (an atomic
-// whole-table replace: the old table disappears and the new one appears in the same transaction),
-// every chain (empty), every set and map (empty), their elements, then the rules (a rule or element
-// may only name objects created before it).
-import type { FamilyRuleset } from './build.ts';
-import { TABLE } from './build.ts';
-import { TextChunks } from './chunks.ts';
-import { str } from './json.ts';
+// FamilyRuleset(s) -> the libnftables JSON document, as text. Commands in an order nft 1.0.6
+// accepts: metainfo, then per family: add table, delete table, add table (an atomic whole-table
+// replace: the old table disappears and the new one appears in the same transaction), every chain
+// (empty), every set and map (empty), their elements, then the rules (a rule or element may only
+// name objects created before it). One command per line. The text comes in chunks (documentChunks)
+// so a caller can stream it to a file; renderDocument joins them.
+import type { Json } from './json.ts';
+import { type Element, type FamilyRuleset, TABLE } from './ruleset.ts';
 
 export interface DocumentOptions {
   /**
@@ -16,40 +15,90 @@ export interface DocumentOptions {
   replace?: boolean;
 }
 
-/** The document text: one command per line (diffable, and cheap to produce at scale). */
-export function renderDocument(rulesets: FamilyRuleset[], options: DocumentOptions = {}): string {
-  const out = new TextChunks();
-  out.add('{"nftables":[\n{"metainfo":{"json_schema_version":1}}');
-  const cmd = (text: string) => out.add(`,\n${text}`);
+/** Chunks are yielded once they hold at least this many characters (the last one may be shorter). */
+const CHUNK_CHARS = 1 << 20;
+
+const PLAIN = /^[A-Za-z0-9_./:@* -]*$/;
+/** A JSON string literal (names and addresses never need escaping; anything else is escaped). */
+const str = (s: string): string => (PLAIN.test(s) ? `"${s}"` : JSON.stringify(s));
+const atom = (a: string | number): string => (typeof a === 'number' ? String(a) : str(a));
+
+/** A concatenated key's JSON text. */
+function concatText(parts: readonly (string | number)[]): string {
+  let text = '{"concat":[';
+  for (let i = 0; i < parts.length; i++) text += i === 0 ? atom(parts[i]!) : `,${atom(parts[i]!)}`;
+  return `${text}]}`;
+}
+
+function elementText(e: Element): string {
+  const k = e.key;
+  let key = typeof k === 'object' ? concatText(k) : atom(k);
+  if (e.comment !== undefined) key = `{"elem":{"val":${key},"comment":${str(e.comment)}}}`;
+  if (e.value === undefined) return key;
+  return `[${key},${typeof e.value === 'object' ? JSON.stringify(e.value) : atom(e.value)}]`;
+}
+
+/**
+ * The document text in chunks of at least `chunkChars` characters (the last may be shorter); their
+ * concatenation is renderDocument's result.
+ */
+export function* documentChunks(
+  rulesets: readonly FamilyRuleset[],
+  options: DocumentOptions = {},
+  chunkChars = CHUNK_CHARS,
+): Generator<string> {
+  let parts: string[] = ['{"nftables":[\n{"metainfo":{"json_schema_version":1}}'];
+  let size = 0;
+  const put = (s: string): void => {
+    parts.push(s);
+    size += s.length;
+  };
+  const take = (): string => {
+    const chunk = parts.join('');
+    parts = [];
+    size = 0;
+    return chunk;
+  };
   for (const rs of rulesets) {
     const where = `"family":"${rs.family}","table":"${TABLE}"`;
     const table = `{"table":{"family":"${rs.family}","name":"${TABLE}"}}`;
-    cmd(`{"add":${table}}`);
-    if (options.replace !== false) {
-      cmd(`{"delete":${table}}`);
-      cmd(`{"add":${table}}`);
-    }
-    // One `add chain` per chain (~10^5 at scale): written as pieces around the quoted name.
-    const chainOpen = `,\n{"add":{"chain":{${where},"name":`;
+    put(`,\n{"add":${table}}`);
+    if (options.replace !== false) put(`,\n{"delete":${table}},\n{"add":${table}}`);
     for (const c of rs.chains) {
-      out.add(chainOpen);
-      out.add(c.quoted);
-      out.add(
-        c.base ? `,"type":"${c.base.type}","hook":"${c.base.hook}","prio":${c.base.prio},"policy":"accept"}}}` : '}}}',
-      );
+      const base = c.base
+        ? `,"type":"${c.base.type}","hook":"${c.base.hook}","prio":${c.base.prio},"policy":"accept"`
+        : '';
+      put(`,\n{"add":{"chain":{${where},"name":${str(c.name)}${base}}}}`);
     }
     for (const s of rs.sets) {
-      const type = Array.isArray(s.type) ? `[${s.type.map((t) => `"${t}"`).join(',')}]` : `"${s.type}"`;
-      let extra = s.kind === 'map' ? ',"map":"verdict"' : '';
+      const type = typeof s.type === 'string' ? `"${s.type}"` : `[${s.type.map((t) => `"${t}"`).join(',')}]`;
+      let extra = s.map === undefined ? '' : `,"map":"${s.map}"`;
       if (s.flags) extra += `,"flags":[${s.flags.map((f) => `"${f}"`).join(',')}]`;
       if (s.timeout !== undefined) extra += `,"timeout":${s.timeout}`;
-      cmd(`{"add":{"${s.kind}":{${where},"name":${str(s.name)},"type":${type}${extra}}}}`);
+      put(`,\n{"add":{"${s.kind}":{${where},"name":${str(s.name)},"type":${type}${extra}}}}`);
     }
     for (const s of rs.sets) {
-      if (s.elem.length > 0) cmd(`{"add":{"element":{${where},"name":${str(s.name)},"elem":[${s.elem.join(',')}]}}}`);
+      if (s.elements.length === 0) continue;
+      put(`,\n{"add":{"element":{${where},"name":${str(s.name)},"elem":[`);
+      for (let i = 0; i < s.elements.length; i++) {
+        put(i === 0 ? elementText(s.elements[i]!) : `,${elementText(s.elements[i]!)}`);
+        if (size >= chunkChars) yield take();
+      }
+      put(']}}}');
     }
-    out.addAll(rs.rules);
+    for (const c of rs.chains) {
+      const head = `,\n{"add":{"rule":{${where},"chain":${str(c.name)},"expr":`;
+      for (const r of c.rules) {
+        const comment = r.comment === undefined ? '' : `,"comment":${str(r.comment)}`;
+        put(`${head}${JSON.stringify(r.expr as Json)}${comment}}}}`);
+      }
+      if (size >= chunkChars) yield take();
+    }
   }
-  out.add('\n]}\n');
-  return out.text();
+  put('\n]}\n');
+  yield take();
 }
+
+/** The whole document as one string. */
+export const renderDocument = (rulesets: readonly FamilyRuleset[], options: DocumentOptions = {}): string =>
+  [...documentChunks(rulesets, options)].join('');

@@ -1,12 +1,16 @@
 // The nftables backend: IR -> a libnftables JSON ruleset (nft 1.0.6) with the same packet outcomes
 // as the iptables backend's output for the same IR, or the same ruleset in nft syntax.
 // docs/nftables.md explains the structure; schema/ksvc-nft.schema.json describes the output.
+// Building (build.ts: IR -> FamilyRuleset, plain data) and writing (document.ts: -> JSON text) are
+// separate steps; the text comes whole or in chunks with the same bytes.
 import type { IRProgram } from '../../compiler/ir/types.ts';
-import { buildFamily, type FamilyRuleset } from './build.ts';
-import { type DocumentOptions, renderDocument } from './document.ts';
+import { buildFamily } from './build.ts';
+import { type DocumentOptions, documentChunks, renderDocument } from './document.ts';
+import type { FamilyRuleset } from './ruleset.ts';
 import { commandsToText, type Json } from './text.ts';
 
 export type NftRenderOptions = DocumentOptions;
+export type { FamilyRuleset } from './ruleset.ts';
 
 const programsOf = (ir: IRProgram | IRProgram[]): IRProgram[] => {
   const list = Array.isArray(ir) ? ir : [ir];
@@ -15,6 +19,7 @@ const programsOf = (ir: IRProgram | IRProgram[]): IRProgram[] => {
   return list;
 };
 
+/** The rulesets (one per family) as plain data, before any text is written. */
 export function buildRulesets(ir: IRProgram | IRProgram[]): FamilyRuleset[] {
   return programsOf(ir).map(buildFamily);
 }
@@ -27,6 +32,18 @@ export function nftablesCommands(ir: IRProgram | IRProgram[], options: NftRender
 /** The JSON document for `nft -j -f`: both families in one transaction when given both. */
 export function renderNftablesJson(ir: IRProgram | IRProgram[], options: NftRenderOptions = {}): string {
   return renderDocument(buildRulesets(ir), options);
+}
+
+/**
+ * The same document as renderNftablesJson in chunks of about a megabyte (their concatenation is
+ * byte for byte the same), for writing to a file without holding the whole text. The ruleset is
+ * built before the first chunk is returned, so an internal error surfaces before any output.
+ */
+export function renderNftablesJsonChunks(
+  ir: IRProgram | IRProgram[],
+  options: NftRenderOptions = {},
+): Iterable<string> {
+  return documentChunks(buildRulesets(ir), options);
 }
 
 /** The same ruleset in nft syntax (`nft -f`), printed from the JSON commands. */

@@ -1,58 +1,52 @@
-// Constructors for the libnftables JSON subset ksvc emits (nft 1.0.6, json_schema_version 1).
-// They return JSON *text* fragments, not objects: a 10,000-service ruleset has ~800,000 commands,
-// and writing their text directly is several times faster (and far smaller in memory) than
-// building objects and serializing them. backends/nftables/schema/ksvc-nft.schema.json describes
-// exactly these shapes; backends/nftables/text.ts prints them (parsed back) in nft syntax.
+// Constructors for the libnftables JSON subset ksvc emits (nft 1.0.6, json_schema_version 1), as
+// plain objects in exactly libnftables' shape: the writer (document.ts) serializes them as they
+// are, the schema (schema/ksvc-nft.schema.json) describes them, and text.ts prints them in nft
+// syntax. No packet logic here: build.ts decides what to write.
 
-/** JSON text of one value. */
-export type JsonText = string;
-export type Expr = JsonText;
-export type Stmt = JsonText;
+/** A JSON value. */
+export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
+/** An expression: a constant (string, number, list) or a one-key object. */
+export type Expr = Json;
+/** A statement: a one-key object. */
+export type Stmt = { [key: string]: Json };
 
 export type NftFamily = 'ip' | 'ip6';
 
-const PLAIN = /^[A-Za-z0-9_./:@* -]*$/;
-/**
- * True when `s` is its own JSON string body (no quote, backslash or control character to escape).
- * Kubernetes names and canonical IP texts always are; the renderer checks a service port's base name
- * once and then quotes the names derived from it by concatenation.
- */
-export const isPlain = (s: string): boolean => PLAIN.test(s);
-
-/** A JSON string literal (escaped only when needed: names and addresses never need it). */
-export const str = (s: string): JsonText => (PLAIN.test(s) ? `"${s}"` : JSON.stringify(s));
-
-export const payload = (protocol: string, field: string): Expr =>
-  `{"payload":{"protocol":"${protocol}","field":"${field}"}}`;
-export const meta = (key: string): Expr => `{"meta":{"key":"${key}"}}`;
-export const ct = (key: string): Expr => `{"ct":{"key":"${key}"}}`;
-export const fib = (flag: 'saddr' | 'daddr'): Expr => `{"fib":{"result":"type","flags":["${flag}"]}}`;
-export const concat = (...items: Expr[]): Expr => `{"concat":[${items.join(',')}]}`;
-export const prefix = (addr: string, len: number): Expr => `{"prefix":{"addr":${str(addr)},"len":${len}}}`;
-export const and = (left: Expr, right: Expr): Expr => `{"&":[${left},${right}]}`;
-export const or = (left: Expr, right: Expr): Expr => `{"|":[${left},${right}]}`;
-export const xor = (left: Expr, right: Expr): Expr => `{"^":[${left},${right}]}`;
-export const list = (...items: string[]): Expr => `[${items.map(str).join(',')}]`;
+export const payload = (protocol: string, field: string): Expr => ({ payload: { protocol, field } });
+export const meta = (key: string): Expr => ({ meta: { key } });
+export const ct = (key: string): Expr => ({ ct: { key } });
+export const fib = (flag: 'saddr' | 'daddr'): Expr => ({ fib: { result: 'type', flags: [flag] } });
+export const concat = (...items: Expr[]): Expr => ({ concat: items });
+export const prefix = (addr: string, len: number): Expr => ({ prefix: { addr, len } });
+export const and = (left: Expr, right: Expr): Expr => ({ '&': [left, right] });
+export const or = (left: Expr, right: Expr): Expr => ({ '|': [left, right] });
+export const xor = (left: Expr, right: Expr): Expr => ({ '^': [left, right] });
+/** A map lookup used as a value (here: the DNAT address). */
+export const mapLookup = (key: Expr, map: string): Expr => ({ map: { key, data: `@${map}` } });
+/** `@name`: a named set or map as the right side of a lookup. */
+export const setRef = (name: string): string => `@${name}`;
 
 export type MatchOp = '==' | '!=' | '<' | 'in';
-export const match = (op: MatchOp, left: Expr, right: Expr): Stmt =>
-  `{"match":{"op":"${op}","left":${left},"right":${right}}}`;
+export const match = (op: MatchOp, left: Expr, right: Expr): Stmt => ({ match: { op, left, right } });
 
-export const accept: Stmt = '{"accept":null}';
-export const drop: Stmt = '{"drop":null}';
-export const ret: Stmt = '{"return":null}';
-export const reject: Stmt = '{"reject":null}';
-export const jump = (target: string): Stmt => `{"jump":{"target":${str(target)}}}`;
-export const goto = (target: string): Stmt => `{"goto":{"target":${str(target)}}}`;
-export const vmap = (key: Expr, data: string): Stmt => `{"vmap":{"key":${key},"data":${str(data)}}}`;
-export const mangle = (key: Expr, value: Expr): Stmt => `{"mangle":{"key":${key},"value":${value}}}`;
-export const dnat = (addr: string, port: number): Stmt => `{"dnat":{"addr":${str(addr)},"port":${port}}}`;
+export const accept: Stmt = { accept: null };
+export const drop: Stmt = { drop: null };
+export const ret: Stmt = { return: null };
+export const reject: Stmt = { reject: null };
+export const jump = (target: string): Stmt => ({ jump: { target } });
+export const goto = (target: string): Stmt => ({ goto: { target } });
+export const vmap = (key: Expr, map: string): Stmt => ({ vmap: { key, data: `@${map}` } });
+export const mangle = (key: Expr, value: Expr): Stmt => ({ mangle: { key, value } });
+export const dnat = (addr: string, port: number): Stmt => ({ dnat: { addr, port } });
+/** DNAT to the address `key` maps to in `map`, and to `port`. */
+export const dnatFromMap = (key: Expr, map: string, port: number): Stmt => ({
+  dnat: { addr: mapLookup(key, map), port },
+});
+/** `meta mark set meta mark | M`: the packet is to be masqueraded in nat-postrouting. */
+export const markForMasquerade = (mark: number): Stmt => mangle(meta('mark'), or(meta('mark'), mark));
 export const masquerade = (fullyRandom: boolean): Stmt =>
-  fullyRandom ? '{"masquerade":{"flags":"fully-random"}}' : '{"masquerade":null}';
-export const setUpdate = (elem: Expr, set: string): Stmt =>
-  `{"set":{"op":"update","elem":${elem},"set":${str(`@${set}`)}}}`;
-/** A map element key with a comment. */
-export const commented = (key: Expr, comment: string): Expr => `{"elem":{"val":${key},"comment":${str(comment)}}}`;
+  fullyRandom ? { masquerade: { flags: 'fully-random' } } : { masquerade: null };
+export const setUpdate = (elem: Expr, set: string): Stmt => ({ set: { op: 'update', elem, set: `@${set}` } });
 
 /** Per-family spelling. */
 export interface FamilySpelling {

@@ -1,5 +1,6 @@
 // The same command list in nft's own syntax (`nft -f`), for review (`ksvc compile --format text`).
-// It prints exactly the JSON subset documentCommands() produces; anything else is a bug here.
+// It prints exactly the JSON subset document.ts writes (schema/ksvc-nft.schema.json); anything else
+// is an error here.
 /** A parsed JSON value. */
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 
@@ -44,6 +45,8 @@ function expr(e: Json, ctx: { ifname?: boolean } = {}): string {
       return `${o.addr}/${o.len}`;
     case 'elem':
       return `${expr(o.val!)} comment ${quote(String(o.comment))}`;
+    case 'map':
+      return `${expr(o.key!)} map ${expr(o.data!)}`;
     case '&':
     case '|':
     case '^': {
@@ -76,8 +79,8 @@ function stmt(s: Json): string {
     case 'mangle':
       return `${expr(o.key!)} set ${expr(o.value!)}`;
     case 'dnat': {
-      const addr = String(o.addr);
-      return `dnat to ${addr.includes(':') ? `[${addr}]` : addr}:${o.port}`;
+      const addr = typeof o.addr === 'string' ? (o.addr.includes(':') ? `[${o.addr}]` : o.addr) : expr(o.addr!);
+      return `dnat to ${addr}:${o.port}`;
     }
     case 'masquerade':
       return v === null ? 'masquerade' : `masquerade ${o.flags}`;
@@ -97,8 +100,9 @@ function stmt(s: Json): string {
 }
 
 function element(e: Json): string {
-  if (Array.isArray(e)) return `${expr(e[0]!)} : ${stmt(e[1]!)}`;
-  return expr(e);
+  if (!Array.isArray(e)) return expr(e);
+  const value = e[1]!;
+  return `${expr(e[0]!)} : ${isObj(value) ? stmt(value) : expr(value)}`;
 }
 
 function command(c: Obj): string {

@@ -1,5 +1,6 @@
-// Every diagnostic the .ksvc checker can report: a stable code, its severity and a message that
-// says what is wrong and what would be valid. Rules call these factories; nothing else makes codes.
+// Every diagnostic only the .ksvc checker reports: a stable code, its severity and a message that
+// says what is wrong and what would be valid. Rules call these factories; the codes the Kubernetes
+// import reports too (bad addresses, ports, clashes between services) are compiler/shared-rules'.
 import { defineCodes } from '../../common/diagnostics.ts';
 
 const e = 'error' as const;
@@ -7,54 +8,30 @@ const w = 'warning' as const;
 
 export const { codes, table: checkCodeTable } = defineCodes({
   // ---- values ----------------------------------------------------------------------------
-  'invalid-address': {
-    severity: e,
-    message: (what: string, text: string, reason: string) =>
-      `${what} '${text}' is not a valid IP address: ${reason}; write a canonical IPv4 (10.0.0.1) or IPv6 (fd00::1) address`,
-  },
-  'invalid-cidr': {
-    severity: e,
-    message: (what: string, text: string, reason: string) =>
-      `${what} '${text}' is not a valid CIDR: ${reason}; write a network and prefix length such as 10.0.0.0/8 or fd00::/64`,
-  },
   'cidr-host-bits': {
     severity: e,
     message: (what: string, text: string, network: string) =>
       `${what} '${text}' has host bits set; the network of that prefix is ${network}`,
   },
-  'invalid-port': {
-    severity: e,
-    message: (what: string, value: number) => `${what} ${value} is out of range; a port is a number from 1 to 65535`,
-  },
-  'node-port-out-of-range': {
-    severity: e,
-    message: (what: string, value: number, min: number, max: number) =>
-      `${what} ${value} is outside the cluster's NodePort range ${min}-${max}; pick a port in that range or widen it with 'nodePort range' in the cluster block`,
-  },
   'invalid-node-port-range': {
     severity: e,
-    message: (min: number, max: number, why: string) =>
+    message: (min: string, max: string, why: string) =>
       `nodePort range ${min}-${max} is invalid: ${why}; write 'nodePort range MIN-MAX' with 1 <= MIN <= MAX <= 65535`,
   },
   'invalid-masq-bit': {
     severity: e,
-    message: (bit: number) =>
+    message: (bit: string) =>
       `masquerade mark bit ${bit} is out of range; the bit is a number from 0 to 31 (default 14)`,
   },
   'invalid-affinity-timeout': {
     severity: e,
-    message: (value: number) =>
+    message: (value: string) =>
       `session affinity timeout ${value} is out of range; the timeout is a number of seconds from 1 to 86400 (default 10800)`,
   },
   'affinity-timeout-without-client-ip': {
     severity: e,
     message: () =>
       `a session affinity timeout applies only to 'sessionAffinity clientIP'; remove the timeout or use clientIP`,
-  },
-  'reserved-address': {
-    severity: e,
-    message: (what: string, text: string, kind: string, allowed: string) =>
-      `${what} ${text} is a ${kind} address, which Kubernetes refuses here; use ${allowed}`,
   },
   'duplicate-list-entry': {
     severity: e,
@@ -153,16 +130,6 @@ export const { codes, table: checkCodeTable } = defineCodes({
     message: (ip: string, first: string, family: string) =>
       `cluster IP ${ip} differs from ${first} used earlier; a service has one ${family} cluster IP, use ${first} on every ${family} line`,
   },
-  'reserved-cluster-ip': {
-    severity: e,
-    message: (ip: string, kind: string) =>
-      `cluster IP ${ip} is a ${kind} address; a cluster IP must be a unicast address from the service CIDR`,
-  },
-  'cluster-ip-in-use': {
-    severity: e,
-    message: (ip: string, other: string) =>
-      `cluster IP ${ip} is already allocated to service ${other}; every service needs its own cluster IP`,
-  },
   'duplicate-port-name': {
     severity: e,
     message: (name: string, family: string) =>
@@ -170,7 +137,7 @@ export const { codes, table: checkCodeTable } = defineCodes({
   },
   'duplicate-service-port': {
     severity: e,
-    message: (port: number, protocol: string) =>
+    message: (port: string, protocol: string) =>
       `port ${port}/${protocol} is declared twice in this service; each port/protocol pair may appear once (per IP family)`,
   },
   'unnamed-port-in-multi-port-service': {
@@ -182,11 +149,6 @@ export const { codes, table: checkCodeTable } = defineCodes({
     message: (what: string) =>
       `${what}; a dual-stack service has the same ports in both families, differing only in the cluster IP`,
   },
-  'frontend-in-use': {
-    severity: e,
-    message: (frontend: string, other: string) =>
-      `${frontend} is already a frontend of ${other}; two services cannot receive the same IP:port/protocol, use another address or port`,
-  },
   'address-family-ignored': {
     severity: w,
     message: (what: string, ip: string, family: string) =>
@@ -196,11 +158,6 @@ export const { codes, table: checkCodeTable } = defineCodes({
     severity: e,
     message: () =>
       `a ClusterIP port cannot have a nodePort; remove 'nodePort N' or make the service NodePort or LoadBalancer`,
-  },
-  'duplicate-node-port': {
-    severity: e,
-    message: (what: string, port: number, other: string) =>
-      `${what} ${port} is already used by ${other}; every NodePort needs its own port number`,
   },
   'conflicting-service-attribute': {
     severity: e,
@@ -224,8 +181,10 @@ export const { codes, table: checkCodeTable } = defineCodes({
   },
   'internal-traffic-policy-no-node-endpoints': {
     severity: w,
-    message: () =>
-      `internalTrafficPolicy local drops all traffic from inside the cluster: no endpoint of this service is on a node (add 'on NODE' to the endpoints)`,
+    message: (hasEndpoints: boolean) =>
+      hasEndpoints
+        ? `internalTrafficPolicy local drops all traffic from inside the cluster: no endpoint of this service is on a node (add 'on NODE' to the endpoints)`
+        : `internalTrafficPolicy local on a service without endpoints: kube-proxy rejects its traffic (as for any service without endpoints), and once endpoints exist only those on the client's node are used`,
   },
   'source-ranges-not-applicable': {
     severity: w,
@@ -241,7 +200,7 @@ export const { codes, table: checkCodeTable } = defineCodes({
   },
 
   // ---- endpoints -------------------------------------------------------------------------
-  'unknown-node': {
+  'unknown-endpoint-node': {
     severity: e,
     message: (name: string) =>
       `endpoint is on node '${name}', which is not declared; declare 'node ${name} { ... }' or fix the name`,
@@ -253,7 +212,8 @@ export const { codes, table: checkCodeTable } = defineCodes({
   },
   'duplicate-endpoint': {
     severity: e,
-    message: (ip: string) => `endpoint ${ip} is listed twice in this service; list each endpoint address once`,
+    message: (ip: string) =>
+      `endpoint ${ip} is listed twice for the same port of this service; list each address once per port (an address may appear again only with other named ports)`,
   },
   'duplicate-endpoint-port-name': {
     severity: e,
@@ -264,10 +224,15 @@ export const { codes, table: checkCodeTable } = defineCodes({
     message: (a: string, b: string, why: string) =>
       `conditions '${a}' and '${b}' contradict each other (${why}); keep one`,
   },
+  'unusual-conditions': {
+    severity: w,
+    message: (a: string, b: string) =>
+      `an endpoint that is '${a}' and '${b}': Kubernetes' EndpointSlice controller never writes this (ready means serving and not terminating), but the API accepts it and kube-proxy uses the endpoint as ready`,
+  },
   'unknown-target-port-name': {
-    severity: e,
+    severity: w,
     message: (name: string) =>
-      `target port '${name}' is not defined by any endpoint of this service; add 'ports ${name}=N' to its endpoints or use a port number`,
+      `target port '${name}' is not defined by any endpoint of this service, so this port has no endpoints and kube-proxy rejects its traffic; add 'ports ${name}=N' to its endpoints, or use a port number`,
   },
   'endpoint-never-used': {
     severity: w,

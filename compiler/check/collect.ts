@@ -2,6 +2,7 @@
 // value-level problems are reported here (bad addresses, contradictory endpoint conditions); all
 // cross-object rules live in rules/.
 import type { Family, IPText } from '../../common/ip.ts';
+import { type SpecialKind, specialKind, specialKindV4 } from '../../common/special-address.ts';
 import type {
   ClusterSetting,
   EndpointEntry,
@@ -14,17 +15,7 @@ import { defaultClusterSettings } from '../model.ts';
 import { resolveConditions } from './conditions.ts';
 import type { CheckContext } from './context.ts';
 import type { DetectorItem, EndpointDraft, FileDraft, NodeDraft, ServiceDraft } from './draft.ts';
-import {
-  canonicalIPv4Value,
-  checkAddress,
-  checkAddresses,
-  checkCidr,
-  checkCidrs,
-  isValidPort,
-  type SpecialKind,
-  specialKind,
-  specialKindV4,
-} from './values.ts';
+import { canonicalIPv4Value, checkAddress, checkAddresses, checkCidr, checkCidrs, isValidPort } from './values.ts';
 
 export function collectFile(ctx: CheckContext, file: FileNode): FileDraft {
   const draft: FileDraft = {
@@ -152,7 +143,7 @@ function collectService(ctx: CheckContext, block: ServiceBlock): ServiceDraft {
         svc.sourceRangesAt = add(svc.sourceRangesAt, item.span);
         break;
       case 'HealthCheckNodePort':
-        svc.hcnp = add(svc.hcnp, { value: item.port.value, span: item.port.span });
+        svc.hcnp = add(svc.hcnp, { value: item.port.value, text: item.port.text, span: item.port.span });
         break;
       case 'Endpoints':
         for (const ep of item.endpoints) {

@@ -15,9 +15,12 @@
 //   terminating serving         no     yes      yes
 //   terminating not-serving     no     no       yes
 //   terminating not-ready       no     yes      yes    (not-ready adds nothing to terminating)
+//   ready terminating           yes    yes      yes    \
+//   ready not-serving           yes    no       no      } shapes the EndpointSlice controller never
+//   ready terminating not-serving yes  no       yes    /  writes, but the API accepts and kube-proxy
+//                                                        uses as ready: warning `unusual-conditions`
 //
-// Contradictions (error `contradictory-conditions`): ready + not-ready, serving + not-serving,
-// ready + terminating (ready means not terminating), ready + not-serving (ready implies serving).
+// Contradictions (error `contradictory-conditions`): ready + not-ready, serving + not-serving.
 // Repeating a word is harmless.
 import type { EndpointCondition, Located } from '../../grammar/ast.ts';
 import type { EndpointConditions } from '../model.ts';
@@ -27,8 +30,12 @@ import type { CheckContext } from './context.ts';
 const CONTRADICTIONS: [EndpointCondition, EndpointCondition, string][] = [
   ['ready', 'not-ready', 'an endpoint is either ready or not'],
   ['serving', 'not-serving', 'an endpoint is either serving or not'],
-  ['ready', 'terminating', 'a ready endpoint is by definition not terminating'],
-  ['ready', 'not-serving', 'a ready endpoint is by definition serving'],
+];
+
+/** Combinations kube-proxy handles although Kubernetes' own controllers never write them. */
+const UNUSUAL: [EndpointCondition, EndpointCondition][] = [
+  ['ready', 'terminating'],
+  ['ready', 'not-serving'],
 ];
 
 /** Resolve the written conditions; reports contradictions and returns null for them. */
@@ -57,6 +64,13 @@ export function resolveConditions(
     }
   }
   if (!ok) return null;
+  for (const [a, b] of UNUSUAL) {
+    const second = seen.get(b);
+    if (seen.has(a) && second) {
+      ctx.report(codes['unusual-conditions'](ctx.at(second.span), a, b));
+      break;
+    }
+  }
   return resolveConditionWords(new Set(seen.keys()));
 }
 

@@ -7,6 +7,8 @@ export interface CheckContext {
   source: SourceFile;
   diagnostics: Diagnostic[];
   report(d: Diagnostic): void;
+  /** How many diagnostics of this code were reported so far (to skip costly hints past the cap). */
+  count(code: string): number;
   /** The `where` argument of a code factory, at a span of this file. */
   at(
     span: Span | null,
@@ -23,12 +25,17 @@ export interface CheckContext {
 
 export function makeContext(source: SourceFile): CheckContext {
   const diagnostics: Diagnostic[] = [];
+  const counts = new Map<string, number>();
   const file = source.path;
   return {
     file,
     source,
     diagnostics,
-    report: (d) => void diagnostics.push(d),
+    report: (d) => {
+      diagnostics.push(d);
+      counts.set(d.code, (counts.get(d.code) ?? 0) + 1);
+    },
+    count: (code) => counts.get(code) ?? 0,
     at: (span, extra) => {
       const w: { file: string; span: Span | null; hint?: string; related?: RelatedLocation[] } = { file, span };
       if (extra?.hint !== undefined) w.hint = extra.hint;

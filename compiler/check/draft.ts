@@ -2,21 +2,20 @@
 // CIDR already parsed (invalid ones were reported and left out). Rules read this; when no rule
 // reported an error, assemble.ts turns it into the model.
 import type { Family, IPText, ParsedCIDR } from '../../common/ip.ts';
+import type { Protocol, ServiceType, TrafficPolicy } from '../../common/kubernetes.ts';
 import type { Span } from '../../common/source.ts';
+import type { SpecialKind } from '../../common/special-address.ts';
 import type {
   ClusterSetting,
   EndpointEntry,
   MasqFromOutside,
   NodeBlock,
   PortLine,
-  Protocol,
   ServiceAttribute,
   ServiceBlock,
-  ServiceType,
-  TrafficPolicy,
 } from '../../grammar/ast.ts';
 import type { EndpointConditions } from '../model.ts';
-import type { ParsedAddress, ParsedCidrLit, SpecialKind } from './values.ts';
+import type { ParsedAddress, ParsedCidrLit } from './values.ts';
 
 export interface Occurrence<T> {
   value: T;
@@ -98,7 +97,8 @@ export interface ServiceDraft {
   lbIngressAt: Span[];
   sourceRanges: ParsedCidrLit[];
   sourceRangesAt: Span[];
-  hcnp: Occurrence<number>[];
+  /** healthCheckNodePort statements, with the digits as written. */
+  hcnp: (Occurrence<number> & { text: string })[];
   endpoints: EndpointDraft[];
 }
 

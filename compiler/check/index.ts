@@ -6,6 +6,7 @@ import { type Diagnostic, hasErrors } from '../../common/diagnostics.ts';
 import type { SourceFile } from '../../common/source.ts';
 import type { FileNode } from '../../grammar/ast.ts';
 import type { ClusterModel } from '../model.ts';
+import { capRepeated } from '../shared-rules/cap.ts';
 import { assembleModel } from './assemble.ts';
 import { collectFile } from './collect.ts';
 import { makeContext } from './context.ts';
@@ -24,5 +25,5 @@ export function checkFile(file: FileNode, source: SourceFile): CheckResult {
   const draft = collectFile(ctx, file);
   runRules(allRules, ctx, draft);
   const model = hasErrors(ctx.diagnostics) ? null : assembleModel(ctx, draft);
-  return { model, diagnostics: ctx.diagnostics };
+  return { model, diagnostics: capRepeated(ctx.diagnostics) };
 }

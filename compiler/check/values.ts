@@ -1,7 +1,15 @@
 // Leaf values: addresses and CIDRs through the strict parsers (common/ip.ts), with a located,
 // coded diagnostic when they are not what a .ksvc author may write.
-import { type IPText, type ParsedCIDR, type ParsedIP, parseCIDRStrict, parseIPStrict } from '../../common/ip.ts';
+import {
+  type IPText,
+  type ParsedCIDR,
+  type ParsedIP,
+  parseCIDRSloppy,
+  parseCIDRStrict,
+  parseIPStrict,
+} from '../../common/ip.ts';
 import type { AddressLit, CidrLit } from '../../grammar/ast.ts';
+import { sharedCodes } from '../shared-rules/codes.ts';
 import { codes } from './codes.ts';
 import type { CheckContext } from './context.ts';
 
@@ -56,10 +64,11 @@ export function checkAddress(ctx: CheckContext, lit: AddressLit, what: string): 
   if (fast) return fast;
   const r = parseIPStrict(lit.text);
   if (r.ok) return r.value;
-  const hint = r.suggestion !== undefined ? `write ${r.suggestion}` : undefined;
-  ctx.report(
-    codes['invalid-address'](ctx.at(lit.span, hint !== undefined ? { hint } : undefined), what, lit.text, r.reason),
-  );
+  const hint =
+    r.suggestion !== undefined
+      ? `write ${r.suggestion}`
+      : 'write a canonical IPv4 (10.0.0.1) or IPv6 (fd00::1) address';
+  ctx.report(sharedCodes['invalid-address'](ctx.at(lit.span, { hint }), what, lit.text, r.reason));
   return null;
 }
 
@@ -75,11 +84,13 @@ export function checkCidr(ctx: CheckContext, lit: CidrLit, what: string): Parsed
     );
     return null;
   }
-  let hint: string | undefined;
-  if (r.suggestion !== undefined && slash > 0) hint = `write ${r.suggestion}${lit.text.slice(slash)}`;
-  ctx.report(
-    codes['invalid-cidr'](ctx.at(lit.span, hint !== undefined ? { hint } : undefined), what, lit.text, r.reason),
-  );
+  // The suggestion is the whole CIDR read leniently (leading zeros dropped in the address and the
+  // prefix length, host bits cleared), so that it is itself valid: 203.0.113.000/025 -> 203.0.113.0/25.
+  const lenient = parseCIDRSloppy(lit.text);
+  const hint = lenient.ok
+    ? `write ${lenient.value.text}`
+    : 'write a network and prefix length such as 10.0.0.0/8 or fd00::/64';
+  ctx.report(sharedCodes['invalid-cidr'](ctx.at(lit.span, { hint }), what, lit.text, r.reason));
   return null;
 }
 
@@ -99,30 +110,6 @@ export function checkCidrs(ctx: CheckContext, lits: readonly CidrLit[], what: st
     if (cidr) out.push({ lit, cidr });
   }
   return out;
-}
-
-export type SpecialKind = 'unspecified' | 'loopback' | 'link-local' | 'multicast' | 'broadcast';
-
-/** What kind of special-purpose address this is (null for an ordinary unicast address). */
-export function specialKind(ip: ParsedIP): SpecialKind | null {
-  if (ip.family === 'ipv4') return specialKindV4(Number(ip.value));
-  const v = ip.value;
-  if (v === 0n) return 'unspecified';
-  if (v === 1n) return 'loopback';
-  if (v >> 118n === 0x3fan) return 'link-local'; // fe80::/10
-  if (v >> 120n === 0xffn) return 'multicast';
-  return null;
-}
-
-/** specialKind of an IPv4 address given as a 32-bit number (no BigInt arithmetic). */
-export function specialKindV4(n: number): SpecialKind | null {
-  const a = Math.floor(n / 0x1000000);
-  if (n === 0) return 'unspecified';
-  if (a === 127) return 'loopback';
-  if (Math.floor(n / 0x10000) === 0xa9fe) return 'link-local';
-  if (a >= 224 && a <= 239) return 'multicast';
-  if (n === 0xffffffff) return 'broadcast';
-  return null;
 }
 
 export const isValidPort = (n: number): boolean => Number.isInteger(n) && n >= 1 && n <= 65535;

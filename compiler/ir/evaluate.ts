@@ -3,225 +3,230 @@
 // verifier can run it unchanged over whole classes of packets (its view splits a class when an
 // answer differs inside it); it reads the IR freely. Dispatch goes through the program's key
 // tables (tables.ts): the work per packet is a few lookups plus the tests of the service port it
-// reaches, never a walk over all service ports.
-import { type CIDRText, type Family, type IPText, loopbackCIDR } from '../../common/ip.ts';
-import type { Protocol } from '../../common/kubernetes.ts';
+// reaches, never a walk over all service ports. What does not depend on the packet — the
+// questions as objects, each endpoint's questions, what the filter hooks do after a DNAT to each
+// endpoint for each path and masquerade bit — is kept per program by evaluate-plan.ts; this file
+// computes it.
+import { type IPText, loopbackCIDR } from '../../common/ip.ts';
+import {
+  afterDnat,
+  type EndpointPlan,
+  type PortPlan,
+  type ProgramPlan,
+  planOf,
+  portPlan,
+  type Question,
+  type SetPlan,
+} from './evaluate-plan.ts';
 import {
   type Distribution,
-  normalizeDistribution,
+  type KeyedOutcome,
+  normalizeKeyed,
   type Outcome,
+  outcomeKey,
   type Rational,
   rational,
   type Verdict,
 } from './outcome.ts';
-import {
-  type AffinityListId,
-  affinityListId,
-  type CtState,
-  inCidr,
-  type KeyTable,
-  keyString,
-  type PacketTest,
-  type PacketView,
-} from './packet.ts';
-import { type ProgramTables, tablesOf } from './tables.ts';
-import type { IREndpoint, IREndpointSet, IRLocalDetector, IRProgram, IRServicePort } from './types.ts';
+import { type CtState, inCidr, type KeyTable, keyString, type PacketView } from './packet.ts';
+import type { FrontendEntry, ProgramTables } from './tables.ts';
+import type { IRProgram, IRServicePort } from './types.ts';
 
 /** The outcome distribution of one packet (intended level: exactly 1/N per endpoint). */
 export function evaluate(ir: IRProgram, view: PacketView): Distribution {
-  const run = startRun(ir, view);
-  const branches = run.isNew ? natStage(run) : [NOT_NATTED];
-  return normalizeDistribution(branches.map((b) => ({ outcome: finish(run, b), p: b.p })));
+  const run = startRun(planOf(ir), view);
+  const branches = run.isNew ? natStage(run) : ONLY_NOT_NATTED;
+  const weighted: (KeyedOutcome & { p: Rational })[] = [];
+  for (const b of branches) {
+    const { outcome, key } = finish(run, b);
+    weighted.push({ outcome, key, p: b.p });
+  }
+  return normalizeKeyed(weighted);
 }
 
 /** What the nat stage did to a new connection, with the probability of that choice. */
 interface NatBranch {
   p: Rational;
-  /** The endpoint DNATed to (null: not DNATed). */
-  dnat: IREndpoint | null;
-  /** The protocol of the service port that DNATed (null: not DNATed). */
-  protocol: Protocol | null;
+  /**
+   * The endpoint DNATed to (null: not DNATed), with what the branch takes from it: the protocol of
+   * the service port that DNATed, and the affinity lists written (at most one: the endpoint's).
+   */
+  dnat: EndpointPlan | null;
   /** A nat rule set the masquerade bit. */
   marked: boolean;
-  /** Affinity lists written (at most one: the chosen endpoint's). */
-  writes: AffinityListId[];
 }
 
-const ONE = rational(1);
-const NOT_NATTED: NatBranch = { p: ONE, dnat: null, protocol: null, marked: false, writes: [] };
+const ONE = Object.freeze(rational(1));
+const NOT_NATTED: NatBranch = { p: ONE, dnat: null, marked: false };
+const ONLY_NOT_NATTED: readonly NatBranch[] = [NOT_NATTED];
+const NO_FRONTENDS: readonly FrontendEntry[] = [];
 
 /** One evaluation: the program, the view, and the answers already given (each question is asked once). */
 interface Run {
   ir: IRProgram;
+  plan: ProgramPlan;
   t: ProgramTables;
-  ask(test: PacketTest): boolean;
-  lookup<T>(table: KeyTable<T>): T | undefined;
+  view: PacketView;
+  /** This run's stamp on the answers it got (evaluate-plan.ts Question). */
+  id: number;
   /** ct state new (then nat runs; the ct DNAT status is whatever nat does). */
   isNew: boolean;
   /** generated on the node (nat OUTPUT, filter OUTPUT, nat POSTROUTING, then filter INPUT if LOCAL). */
   isLocalPath: boolean;
-  hostLen: number;
-  loopback: CIDRText;
 }
 
-function startRun(ir: IRProgram, view: PacketView): Run {
-  const answers = new Map<string, boolean>();
-  const ask = (test: PacketTest): boolean => {
-    const k = testKey(test);
-    let a = answers.get(k);
-    if (a === undefined) answers.set(k, (a = view.test(test)));
-    return a;
-  };
-  const family: Family = ir.family;
-  return {
-    ir,
-    t: tablesOf(ir),
-    ask,
-    lookup: (table) => view.lookup(table),
-    isNew: ask({ kind: 'ctState', state: 'new' }),
-    isLocalPath: ask({ kind: 'path', path: 'local' }),
-    hostLen: family === 'ipv4' ? 32 : 128,
-    loopback: loopbackCIDR(family),
-  };
+let runs = 0;
+
+function startRun(plan: ProgramPlan, view: PacketView): Run {
+  const r: Run = { ir: plan.ir, plan, t: plan.tables, view, id: ++runs, isNew: false, isLocalPath: false };
+  r.isNew = ask(r, plan.q.ctNew);
+  r.isLocalPath = ask(r, plan.q.pathLocal);
+  return r;
 }
 
-function testKey(t: PacketTest): string {
-  switch (t.kind) {
-    case 'path':
-      return `path ${t.path}`;
-    case 'protocol':
-      return `protocol ${t.protocol}`;
-    case 'src':
-    case 'dst':
-      return `${t.kind} ${t.cidr}`;
-    case 'sport':
-    case 'dport':
-      return `${t.kind} ${t.port}`;
-    case 'inInterface':
-      return `iif ${t.prefix ? 'prefix' : 'name'} ${t.name}`;
-    case 'mark':
-      return `mark ${t.mask} ${t.value}`;
-    case 'ctState':
-      return `ct ${t.state}`;
-    case 'ctDnat':
-      return 'ct dnat';
-    case 'affinityFresh':
-      return `affinity ${t.timeoutSeconds} ${t.list}`;
+/** The view's answer to a question, asked at most once per run. */
+function ask(r: Run, q: Question): boolean {
+  if (q.run !== r.id) {
+    q.answer = r.view.test(q.test);
+    q.run = r.id;
   }
+  return q.answer;
 }
 
-const hostCidr = (r: Run, ip: string): CIDRText => `${ip}/${r.hostLen}` as CIDRText;
-const srcIs = (r: Run, ip: string): boolean => r.ask({ kind: 'src', cidr: hostCidr(r, ip) });
-const dstIs = (r: Run, ip: string): boolean => r.ask({ kind: 'dst', cidr: hostCidr(r, ip) });
+/** Some question holds (asked in order, up to the first yes). */
+function someHolds(r: Run, questions: readonly Question[]): boolean {
+  for (const q of questions) if (ask(r, q)) return true;
+  return false;
+}
 
 /** LOCAL (iptables addrtype LOCAL): a node IP or the loopback block. */
-const srcLocal = (r: Run): boolean =>
-  r.ask({ kind: 'src', cidr: r.loopback }) || r.ir.nodeIPs.some((ip) => srcIs(r, ip));
-const dstLocal = (r: Run): boolean =>
-  r.ask({ kind: 'dst', cidr: r.loopback }) || r.ir.nodeIPs.some((ip) => dstIs(r, ip));
+const srcLocal = (r: Run): boolean => ask(r, r.plan.q.srcLoopback) || someHolds(r, r.plan.q.srcNode);
+const dstLocal = (r: Run): boolean => ask(r, r.plan.q.dstLoopback) || someHolds(r, r.plan.q.dstNode);
 
 /** The conntrack state is `s` (new is known from the start). */
-const ctIs = (r: Run, s: CtState): boolean =>
-  s === 'new' ? r.isNew : !r.isNew && r.ask({ kind: 'ctState', state: s });
+const ctIs = (r: Run, s: CtState): boolean => (s === 'new' ? r.isNew : !r.isNew && ask(r, r.plan.q.ct[s]));
 
-/** The detector says "this source is a pod" (interface detectors are false on the local path). */
-function isPod(r: Run, d: IRLocalDetector): boolean {
-  switch (d.kind) {
-    case 'none':
-      return false;
-    case 'cidr':
-      return r.ask({ kind: 'src', cidr: d.cidr });
-    case 'interface':
-      return r.ask({ kind: 'inInterface', name: d.name, prefix: false });
-    case 'interfacePrefix':
-      return r.ask({ kind: 'inInterface', name: d.prefix, prefix: true });
-  }
-}
+/**
+ * The detector says "this source is a pod": `cidr` — src in it; `interface(Prefix)` — arrived on
+ * that interface (false on the local path); `none` — never (evaluate-plan.ts podQuestion).
+ */
+const isPod = (r: Run, pp: PortPlan): boolean => pp.pod !== null && ask(r, pp.pod);
 
 const invariant = (sp: IRServicePort, what: string): Error =>
   new Error(`IR invariant (compiler/ir/validate.ts): ${sp.servicePortName}/${sp.protocol}: ${what}`);
 
 // ---- nat stage (docs/ir.md §3.1–§3.5) -------------------------------------------------------
 
-function natStage(r: Run): NatBranch[] {
-  for (const entry of r.lookup(r.t.frontends) ?? []) {
+function natStage(r: Run): readonly NatBranch[] {
+  for (const entry of r.view.lookup(r.t.frontends) ?? NO_FRONTENDS) {
     const { sp } = entry;
     if (entry.kind === 'cluster') return internal(r, sp);
     const b = entry.kind === 'loadBalancer' && sp.firewall ? firewall(r, sp) : external(r, sp);
     if (b) return b;
   }
-  const nodePorts = r.lookup(r.t.nodePorts);
+  const nodePorts = r.view.lookup(r.t.nodePorts);
   if (nodePorts && nodePortDestination(r)) {
     for (const sp of nodePorts) {
       const b = external(r, sp);
       if (b) return b;
     }
   }
-  return [NOT_NATTED];
+  return ONLY_NOT_NATTED;
 }
 
-function internal(r: Run, sp: IRServicePort): NatBranch[] {
+function internal(r: Run, sp: IRServicePort): readonly NatBranch[] {
   if (sp.internal.kind !== 'balance') throw invariant(sp, 'internal frontend without a balanced set');
-  const set = sp.internal.set === 'cluster' ? sp.cluster : sp.local;
+  const pp = portPlan(r.plan, sp);
+  const set = sp.internal.set === 'cluster' ? pp.cluster : pp.local;
   const m = sp.internalMasquerade;
-  const masq = m === 'always' || (m === 'ifNotLocal' && !isPod(r, sp.localDetector));
+  const masq = m === 'always' || (m === 'ifNotLocal' && !isPod(r, pp));
   return balance(r, sp, set, masq);
 }
 
 /** EXT (§3.2); null = falls through. */
-function external(r: Run, sp: IRServicePort): NatBranch[] | null {
+function external(r: Run, sp: IRServicePort): readonly NatBranch[] | null {
   const ext = sp.external?.ext;
   if (!ext) throw invariant(sp, 'external frontend without external.ext');
-  if (ext.policy === 'Cluster') return balance(r, sp, sp.cluster, true);
-  if (ext.shortCircuitPods && isPod(r, sp.localDetector)) return balance(r, sp, sp.cluster, false);
-  if (srcLocal(r)) return balance(r, sp, sp.cluster, true);
-  if (ext.toLocal) return balance(r, sp, sp.local, false);
+  const pp = portPlan(r.plan, sp);
+  if (ext.policy === 'Cluster') return balance(r, sp, pp.cluster, true);
+  if (ext.shortCircuitPods && isPod(r, pp)) return balance(r, sp, pp.cluster, false);
+  if (srcLocal(r)) return balance(r, sp, pp.cluster, true);
+  if (ext.toLocal) return balance(r, sp, pp.local, false);
   return null;
 }
 
-/** FW (§3.3); null = falls through. */
-function firewall(r: Run, sp: IRServicePort): NatBranch[] | null {
+/** FW (§3.3): src in a source range, or (allowLoadBalancerIPs) equal to an LB IP; null = falls through. */
+function firewall(r: Run, sp: IRServicePort): readonly NatBranch[] | null {
   const fw = sp.firewall!;
-  const allowed =
-    fw.sourceRanges.some((cidr) => r.ask({ kind: 'src', cidr })) ||
-    (fw.allowLoadBalancerIPs && sp.loadBalancerIPs.some((ip) => srcIs(r, ip)));
+  const pp = portPlan(r.plan, sp);
+  const allowed = someHolds(r, pp.sourceRanges) || (fw.allowLoadBalancerIPs && someHolds(r, pp.srcLoadBalancer));
   return allowed ? external(r, sp) : null;
 }
 
 /** §3.4: the destination is one the NodePort dispatch answers on. */
 function nodePortDestination(r: Run): boolean {
-  const { ir } = r;
-  if (ir.nodePorts.kind === 'addresses') return ir.nodePorts.addresses.some((ip) => dstIs(r, ip));
+  const { ir, plan } = r;
+  if (ir.nodePorts.kind === 'addresses') return someHolds(r, plan.q.dstNodePortAddress);
   // addrtype LOCAL, minus ::1 (IPv6) and, without localhost NodePorts, minus 127.0.0.0/8.
-  if (r.ask({ kind: 'dst', cidr: r.loopback })) return ir.family === 'ipv4' && ir.localhostNodePorts;
-  return ir.nodeIPs.some((ip) => dstIs(r, ip));
+  if (ask(r, plan.q.dstLoopback)) return ir.family === 'ipv4' && ir.localhostNodePorts;
+  return someHolds(r, plan.q.dstNode);
 }
 
-/** §3.5: balance over a set (affinity first), hairpin masquerade, DNAT. */
-function balance(r: Run, sp: IRServicePort, set: IREndpointSet | null, masq: boolean): NatBranch[] {
-  const eps = set?.endpoints ?? [];
-  if (eps.length === 0) throw invariant(sp, 'balancing over a missing or empty endpoint set');
-  const list = (e: IREndpoint) => affinityListId(sp.servicePortName, sp.protocol, e.hostPort);
-  const to = (e: IREndpoint, p: Rational): NatBranch => ({
-    p,
-    dnat: e,
-    protocol: sp.protocol,
-    marked: masq || srcIs(r, e.ip),
-    writes: sp.affinity ? [list(e)] : [],
-  });
-  if (sp.affinity) {
-    const timeoutSeconds = sp.affinity.timeoutSeconds;
-    for (const e of eps) if (r.ask({ kind: 'affinityFresh', list: list(e), timeoutSeconds })) return [to(e, ONE)];
-  }
-  const p = rational(1, eps.length);
-  return eps.map((e) => to(e, p));
+/**
+ * §3.5: balance over a set (affinity first: the first endpoint with a fresh record), hairpin
+ * masquerade (src = the endpoint), DNAT. Every branch's hairpin question is asked here, before
+ * any branch is finished.
+ */
+function balance(r: Run, sp: IRServicePort, set: SetPlan | null, masq: boolean): readonly NatBranch[] {
+  if (!set) throw invariant(sp, 'balancing over a missing or empty endpoint set');
+  const to = (e: EndpointPlan, p: Rational): NatBranch => ({ p, dnat: e, marked: masq || ask(r, e.srcIs) });
+  if (sp.affinity) for (const e of set.endpoints) if (ask(r, e.fresh!)) return [to(e, ONE)];
+  return set.endpoints.map((e) => to(e, set.share));
 }
 
 // ---- after nat: filter hooks and nat POSTROUTING (docs/ir.md §3.6, §4) ----------------------
 
+/**
+ * The outcome of a branch. After a DNAT the hooks see the endpoint's address, port and protocol,
+ * and the packet is new: of the packet only the path and the masquerade bit still matter (the bit
+ * is asked iff no nat rule set it, as finishOutcome would). So what the hooks do is computed once
+ * per endpoint, path and bit, by finishOutcome without a view (evaluate-plan.ts afterDnat).
+ */
+function finish(r: Run, b: NatBranch): KeyedOutcome {
+  const ep = b.dnat;
+  let o: Outcome;
+  if (!ep) o = finishOutcome(r, b, () => ask(r, r.plan.q.mark));
+  else {
+    const bit = b.marked || ask(r, r.plan.q.mark);
+    const after = afterDnat(r.plan, ep, r.isLocalPath, bit, () => finishOutcome(noQuestionsRun(r), b, () => bit));
+    const { ip, port } = ep.endpoint;
+    o = {
+      verdict: after.verdict,
+      dnat: { ip, port },
+      masquerade: after.masquerade,
+      mark: after.mark,
+      affinityWrites: ep.writes,
+    };
+  }
+  return { outcome: o, key: outcomeKey(o) };
+}
+
+/** A run of a DNATed new packet that may not ask the view anything (the bit is given). */
+function noQuestionsRun(r: Run): Run {
+  const view: PacketView = {
+    test(t) {
+      throw new Error(`internal: a DNATed packet's outcome asked ${JSON.stringify(t)}`);
+    },
+    lookup() {
+      throw new Error("internal: a DNATed packet's outcome looked a table up in the view");
+    },
+  };
+  return { ...r, view, id: ++runs, isNew: true };
+}
+
 /** The packet as the filter hooks see it: DNAT replaced its destination address, port (and fixed its protocol). */
 interface Rewritten {
-  dstIn(cidr: CIDRText): boolean;
+  dstInLoopback(): boolean;
   dstLocal(): boolean;
   lookup<T>(table: KeyTable<T>): T | undefined;
 }
@@ -230,15 +235,16 @@ function rewritten(r: Run, b: NatBranch): Rewritten {
   const ep = b.dnat;
   if (!ep) {
     return {
-      dstIn: (cidr) => r.ask({ kind: 'dst', cidr }),
+      dstInLoopback: () => ask(r, r.plan.q.dstLoopback),
       dstLocal: () => dstLocal(r),
-      lookup: (table) => r.lookup(table),
+      lookup: (table) => r.view.lookup(table),
     };
   }
-  const value = (f: string): string | number => (f === 'dst' ? ep.ip : f === 'protocol' ? b.protocol! : ep.port);
+  const { ip, port } = ep.endpoint;
+  const value = (f: string): string | number => (f === 'dst' ? ip : f === 'protocol' ? ep.protocol : port);
   return {
-    dstIn: (cidr) => inCidr(cidr, ep.ip),
-    dstLocal: () => isLocalAddress(r.ir, ep.ip),
+    dstInLoopback: () => inCidr(loopbackCIDR(r.ir.family), ip),
+    dstLocal: () => isLocalAddress(r.ir, ip),
     lookup: (table) => table.index.get(keyString(table.fields.map(value))),
   };
 }
@@ -251,33 +257,29 @@ export function isLocalAddress(ir: IRProgram, ip: IPText | string): boolean {
 type FilterHook = 'input' | 'forward' | 'output';
 type HookResult = 'accept' | 'drop' | 'reject' | null;
 
-function finish(r: Run, b: NatBranch): Outcome {
+/** The hooks after nat, by path and whether the final destination is LOCAL (§3.0). */
+type Hooks = readonly (FilterHook | 'postrouting')[];
+const LOCAL_TO_LOCAL: Hooks = ['output', 'postrouting', 'input'];
+const LOCAL_OUT: Hooks = ['output', 'postrouting'];
+const ARRIVING_IN: Hooks = ['input'];
+const ARRIVING_FORWARD: Hooks = ['forward', 'postrouting'];
+
+/** `initialBit()`: whether the masquerade bit was set on entry (asked only when needed). */
+function finishOutcome(r: Run, b: NatBranch, initialBit: () => boolean): Outcome {
   const { ir } = r;
   const pkt = rewritten(r, b);
   let cleared = false;
-  let initialBit: boolean | undefined;
   /** The masquerade bit now: set by nat, else as the packet arrived; cleared by POSTROUTING. */
-  const bit = (): boolean => {
-    if (cleared) return false;
-    if (b.marked) return true;
-    initialBit ??= r.ask({ kind: 'mark', mask: ir.masqueradeMark, value: ir.masqueradeMark });
-    return initialBit;
-  };
+  const bit = (): boolean => !cleared && (b.marked || initialBit());
   const finalLocal = pkt.dstLocal();
-  const hooks: (FilterHook | 'postrouting')[] = r.isLocalPath
-    ? finalLocal
-      ? ['output', 'postrouting', 'input']
-      : ['output', 'postrouting']
-    : finalLocal
-      ? ['input']
-      : ['forward', 'postrouting'];
+  const hooks = r.isLocalPath ? (finalLocal ? LOCAL_TO_LOCAL : LOCAL_OUT) : finalLocal ? ARRIVING_IN : ARRIVING_FORWARD;
   let masquerade: Outcome['masquerade'] = 'none';
   const outcome = (verdict: Verdict): Outcome => ({
     verdict,
-    dnat: b.dnat ? { ip: b.dnat.ip, port: b.dnat.port } : null,
+    dnat: b.dnat ? { ip: b.dnat.endpoint.ip, port: b.dnat.endpoint.port } : null,
     masquerade,
     mark: bit() ? ir.masqueradeMark : 0,
-    affinityWrites: [...new Set(b.writes)].sort(),
+    affinityWrites: b.dnat ? [...b.dnat.writes] : [], // sorted, no repeats (evaluate-plan.ts)
   });
   for (const hook of hooks) {
     if (hook === 'postrouting') {
@@ -340,6 +342,6 @@ function externalRefuse(r: Run, pkt: Rewritten): 'drop' | 'reject' | null {
  */
 function localnetDrop(r: Run, pkt: Rewritten, b: NatBranch): boolean {
   if (r.isNew && b.dnat) return false;
-  if (!pkt.dstIn(r.loopback) || r.ask({ kind: 'src', cidr: r.loopback })) return false;
+  if (!pkt.dstInLoopback() || ask(r, r.plan.q.srcLoopback)) return false;
   return r.isNew || !(ctIs(r, 'established') || ctIs(r, 'related'));
 }

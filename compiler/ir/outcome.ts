@@ -91,3 +91,34 @@ export function normalizeDistribution(d: Distribution): Distribution {
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([, w]) => w);
 }
+
+/** An outcome with its outcomeKey, computed once. */
+export interface KeyedOutcome {
+  outcome: Outcome;
+  key: string;
+}
+
+/** A rational already in lowest terms when its numerator is 1 (the common 1/N share): no gcd. */
+const lowest = (r: Rational): Rational => (r.num === 1n ? r : reduce(r));
+
+/**
+ * normalizeDistribution for outcomes whose keys are known (`key` = outcomeKey(outcome)): the same
+ * result — equal outcomes merged, zero probabilities dropped, sorted by key — without spelling a
+ * key per entry. A probability with numerator 1 is returned as the same object.
+ */
+export function normalizeKeyed(d: readonly (KeyedOutcome & { p: Rational })[]): Distribution {
+  if (d.length === 1) {
+    const w = d[0]!;
+    return w.p.num === 0n ? [] : [{ outcome: w.outcome, p: lowest(w.p) }];
+  }
+  const sorted = [...d].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const out: WeightedOutcome[] = [];
+  let last = '';
+  for (const w of sorted) {
+    const prev = out.length > 0 && w.key === last ? out[out.length - 1]! : null;
+    if (prev) out[out.length - 1] = { outcome: prev.outcome, p: addRational(prev.p, w.p) };
+    else out.push({ outcome: w.outcome, p: lowest(w.p) });
+    last = w.key;
+  }
+  return out.some((w) => w.p.num === 0n) ? out.filter((w) => w.p.num !== 0n) : out;
+}

@@ -138,6 +138,14 @@ export const inCidr = (cidr: string, ip: string): boolean => {
 /** A view that answers from one concrete packet (addresses compared by `matcher`, default inCidr). */
 export function concreteView(p: Packet, matcher: CidrMatcher = inCidr): PacketView {
   const fieldValue = (f: KeyField): string | number => (f === 'dst' ? p.dst : f === 'protocol' ? p.protocol : p.dport);
+  // The packet's key per field list (tables share a few field-list arrays): spelled once per view.
+  const keys: { fields: readonly KeyField[]; key: string | null }[] = [];
+  const keyOf = (fields: readonly KeyField[]): string | null => {
+    for (const k of keys) if (k.fields === fields) return k.key;
+    const key = fields.includes('dport') && !hasPorts(p.protocol) ? null : keyString(fields.map(fieldValue));
+    keys.push({ fields, key });
+    return key;
+  };
   return {
     test(t) {
       switch (t.kind) {
@@ -168,8 +176,8 @@ export function concreteView(p: Packet, matcher: CidrMatcher = inCidr): PacketVi
       }
     },
     lookup(table) {
-      if (table.fields.includes('dport') && !hasPorts(p.protocol)) return undefined;
-      return table.index.get(keyString(table.fields.map(fieldValue)));
+      const key = keyOf(table.fields);
+      return key === null ? undefined : table.index.get(key);
     },
   };
 }

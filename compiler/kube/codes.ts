@@ -36,45 +36,17 @@ export const { codes: kubeCodes, table: kubeCodeTable } = defineCodes({
     severity: 'error',
     message: (field: string, value: string, allowed: string) => `unsupported ${field} '${value}' (allowed: ${allowed})`,
   },
-  'invalid-address': {
-    severity: 'error',
-    message: (value: string, why: string) => `invalid IP address '${value}': ${why}`,
-  },
-  'invalid-cidr': { severity: 'error', message: (value: string, why: string) => `invalid CIDR '${value}': ${why}` },
-  'invalid-port': {
-    severity: 'error',
-    message: (field: string, value: number) => `${field} ${value} is outside 1-65535`,
-  },
   'forbidden-field': {
     severity: 'error',
     message: (field: string, why: string) => `'${field}' is not allowed here: ${why}`,
   },
   'duplicate-value': { severity: 'error', message: (what: string) => `duplicate ${what}` },
-  'reserved-address': {
-    severity: 'error',
-    message: (what: string, ip: string, kind: string) =>
-      `${what} ${ip} is a ${kind} address, which the API server refuses`,
-  },
   'wrong-family': {
     severity: 'error',
     message: (value: string, want: string) => `'${value}' is not an ${want} address`,
   },
-  'node-port-out-of-range': {
-    severity: 'error',
-    message: (field: string, port: number, min: number, max: number) =>
-      `${field} ${port} is outside the node port range ${min}-${max}`,
-  },
   // --- across objects
   'duplicate-object': { severity: 'error', message: (kind: string, name: string) => `duplicate ${kind} ${name}` },
-  'cluster-ip-conflict': {
-    severity: 'error',
-    message: (what: string, other: string) => `${what} is already used by service ${other}`,
-  },
-  'node-port-conflict': {
-    severity: 'error',
-    message: (port: number, proto: string, other: string) =>
-      `nodePort ${port}/${proto} is already used by service ${other}`,
-  },
   'endpoint-port-conflict': {
     severity: 'error',
     message: (ip: string, port: string) =>
@@ -133,14 +105,16 @@ export const { codes: kubeCodes, table: kubeCodeTable } = defineCodes({
     message: (svc: string, why: string) =>
       `service ${svc} cannot be written as .ksvc: ${why} (ksvc compile --from-k8s reads it directly)`,
   },
+  /** A defect in ksvc: the printed .ksvc file does not read back as the model it was printed from. */
+  'internal-read-back-error': {
+    severity: 'error',
+    message: (why: string | null) =>
+      `internal error (please report it): the printed .ksvc file does not read back as the same cluster${why === null ? '' : `: ${why}`}`,
+  },
   // --- options (command-line flags); file ""
   'invalid-option': { severity: 'error', message: (flag: string, why: string) => `${flag}: ${why}` },
-  'unknown-node': {
+  'unknown-node-flag': {
     severity: 'error',
     message: (node: string) => `--node ${node}: no Node object with that name in the input`,
-  },
-  'no-input-objects': {
-    severity: 'warning',
-    message: () => `the input holds no Service, EndpointSlice or Node object`,
   },
 });

@@ -4,13 +4,14 @@
 // their nil defaults (ready nil -> true, serving nil -> true, terminating nil -> false).
 // FQDN slices are ignored, as kube-proxy ignores them.
 import type { ParsedIP } from '../../common/ip.ts';
-import { dns1123Label, dns1123Subdomain, labelValue } from '../check/names.ts';
-import type { EndpointConditions, Protocol } from '../model.ts';
+import type { Protocol } from '../../common/kubernetes.ts';
+import { dns1123Label, dns1123Subdomain, labelValue, nameRuleHint } from '../../common/name-validation.ts';
+import type { EndpointConditions } from '../model.ts';
+import { sharedCodes } from '../shared-rules/codes.ts';
 import { kubeCodes } from './codes.ts';
 import { readUnicastIP } from './ip-fields.ts';
-import { nameHint } from './name-rules.ts';
 import { readMeta } from './object-meta.ts';
-import { readEnum } from './service.ts';
+
 import {
   asMap,
   checkKnownFields,
@@ -24,6 +25,7 @@ import {
   getString,
   type MapVal,
   missing,
+  readEnum,
   type Val,
   where,
 } from './yaml-reader.ts';
@@ -101,7 +103,7 @@ export function readEndpointSlice(obj: MapVal): SliceResult {
       const why = dns1123Label(name);
       if (why)
         diags.push(
-          kubeCodes['invalid-name'](where(field(pm, 'name')!, nameHint(dns1123Label)), 'port name', name, why),
+          kubeCodes['invalid-name'](where(field(pm, 'name')!, nameRuleHint(dns1123Label)), 'port name', name, why),
         );
     }
     if (seenNames.has(name))
@@ -111,7 +113,7 @@ export function readEndpointSlice(obj: MapVal): SliceResult {
     const portVal = field(pm, 'port');
     const port = getInt(pm, 'port');
     if (port !== undefined && (port < 0 || port > 65535))
-      diags.push(kubeCodes['invalid-port'](where(portVal!), 'port', port));
+      diags.push(sharedCodes['invalid-port'](where(portVal!), 'port', String(port)));
     if (portVal === undefined || port === 0) {
       diags.push(kubeCodes['slice-port-ignored'](where(portVal ?? pm), 'no port number'));
     }
@@ -191,12 +193,13 @@ function readEndpoint(em: MapVal, family: 'ipv4' | 'ipv6'): SliceEndpoint | null
   if (nodeName !== undefined) {
     const why = dns1123Subdomain(nodeName);
     if (why)
-      diags.push(kubeCodes['invalid-name'](where(nodeVal!, nameHint(dns1123Subdomain)), 'nodeName', nodeName, why));
+      diags.push(kubeCodes['invalid-name'](where(nodeVal!, nameRuleHint(dns1123Subdomain)), 'nodeName', nodeName, why));
   }
   const zone = getString(em, 'zone');
   if (zone !== undefined) {
     const why = labelValue(zone);
-    if (why) diags.push(kubeCodes['invalid-name'](where(field(em, 'zone')!, nameHint(labelValue)), 'zone', zone, why));
+    if (why)
+      diags.push(kubeCodes['invalid-name'](where(field(em, 'zone')!, nameRuleHint(labelValue)), 'zone', zone, why));
   }
   if (!first) return null;
   return {

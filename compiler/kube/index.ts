@@ -5,13 +5,16 @@
 import { type Diagnostic, hasErrors } from '../../common/diagnostics.ts';
 import type { SourceFile } from '../../common/source.ts';
 import type { ClusterModel, NodeModel, ServiceModel } from '../model.ts';
+import { capRepeated } from '../shared-rules/cap.ts';
+import { sharedCodes } from '../shared-rules/codes.ts';
 import { kubeCodes } from './codes.ts';
 import { endpointsOf, type NodeNameSites } from './endpoints.ts';
 import { readEndpointSlice, type SliceRead } from './endpointslice.ts';
 import { readNode } from './node.ts';
 import { readService, type ServiceRead } from './service.ts';
 import { type KubeImportOptions, settingsFromOptions } from './settings.ts';
-import { field, firstLine, type RawObject, readObjects, where } from './yaml-reader.ts';
+import { runSharedRulesOnImport } from './shared-facts.ts';
+import { field, firstLine, type RawObject, readObjects, type Val, where } from './yaml-reader.ts';
 
 export type { KubeImportOptions } from './settings.ts';
 export { DETECT_LOCAL_MODES } from './settings.ts';
@@ -40,6 +43,7 @@ export function importKubernetes(sources: readonly SourceFile[], options: KubeIm
   const nodes: NodeModel[] = [];
   const seen = new Map<string, RawObject>();
   let objectCount = 0;
+  let serviceObjects = 0;
 
   for (const source of sources) {
     for (const raw of readObjects(source, diags)) {
@@ -70,6 +74,7 @@ export function importKubernetes(sources: readonly SourceFile[], options: KubeIm
         continue;
       }
       if (raw.kind === 'Service') {
+        serviceObjects++;
         const r = readService(raw.obj);
         const key =
           r.kind === 'service'
@@ -92,11 +97,7 @@ export function importKubernetes(sources: readonly SourceFile[], options: KubeIm
       }
     }
   }
-  if (objectCount === 0 && !hasErrors(diags))
-    diags.push(kubeCodes['no-input-objects']({ file: sources[0]?.path ?? '', span: null }));
-
-  checkNodePorts(services, set.nodePortRangeGiven, settings.nodePortRange, diags);
-  checkClusterIPs(services, diags);
+  checkNodePortRange(services, set.nodePortRangeGiven, settings.nodePortRange, diags);
 
   // Endpoints: slices grouped by owning service, in input order.
   const byService = new Map<string, SliceRead[]>();
@@ -141,10 +142,21 @@ export function importKubernetes(sources: readonly SourceFile[], options: KubeIm
     }
   }
   if (options.node != null && !objectNodes.has(options.node))
-    diags.push(kubeCodes['unknown-node']({ file: '', span: null }, options.node));
+    diags.push(kubeCodes['unknown-node-flag']({ file: '', span: null }, options.node));
+  // Only when the input itself could be read: a YAML syntax error is not "no services".
+  if (objectCount > 0 || !hasErrors(diags))
+    runSharedRulesOnImport(
+      sources[0]?.path ?? '',
+      serviceObjects,
+      services,
+      nodes.filter((n) => objectNodes.has(n.name)),
+      settings,
+      diags,
+    );
 
-  if (hasErrors(diags)) return { model: null, diagnostics: diags };
-  return { model: { settings, nodes, services: models }, diagnostics: diags };
+  const shown = capRepeated(diags);
+  if (hasErrors(shown)) return { model: null, diagnostics: shown };
+  return { model: { settings, nodes, services: models }, diagnostics: shown };
 }
 
 function checkDuplicate(seen: Map<string, RawObject>, key: string, raw: RawObject, diags: Diagnostic[]): boolean {
@@ -170,56 +182,37 @@ function checkDuplicate(seen: Map<string, RawObject>, key: string, raw: RawObjec
 }
 
 /**
- * NodePorts and health-check node ports: inside the range when one was given (else the range is
- * widened to cover them), and no number claimed by two services — the API's allocator hands out
- * numbers whatever the protocol (one service may use a number for TCP and UDP).
+ * NodePorts and health-check node ports inside the range when one was given; else the range is
+ * widened to cover them. (That no number is claimed twice is a shared rule.)
  */
-function checkNodePorts(
+function checkNodePortRange(
   services: ServiceRead[],
   rangeGiven: boolean,
   range: { min: number; max: number },
   diags: Diagnostic[],
 ): void {
-  const owner = new Map<number, string>();
   for (const r of services) {
-    const svc = `${r.model.namespace}/${r.model.name}`;
-    const uses: { port: number; proto: string; at: NonNullable<ServiceRead['healthCheckAt']>; field: string }[] = [];
+    const uses: { port: number; at: Val; field: string }[] = [];
     r.model.ports.forEach((p, i) => {
-      if (p.nodePort !== null)
-        uses.push({ port: p.nodePort, proto: p.protocol, at: r.nodePortAt[i]!, field: 'nodePort' });
+      if (p.nodePort !== null) uses.push({ port: p.nodePort, at: r.nodePortAt[i]!, field: 'nodePort' });
     });
     if (r.model.healthCheckNodePort !== null)
-      uses.push({
-        port: r.model.healthCheckNodePort,
-        proto: 'tcp',
-        at: r.healthCheckAt!,
-        field: 'healthCheckNodePort',
-      });
+      uses.push({ port: r.model.healthCheckNodePort, at: r.healthCheckAt!, field: 'healthCheckNodePort' });
     for (const u of uses) {
       if (rangeGiven && (u.port < range.min || u.port > range.max)) {
-        diags.push(kubeCodes['node-port-out-of-range'](where(u.at), u.field, u.port, range.min, range.max));
+        diags.push(
+          sharedCodes['node-port-out-of-range'](
+            where(u.at, "pick a port in that range, or give the API server's range with --service-node-port-range"),
+            u.field,
+            String(u.port),
+            range.min,
+            range.max,
+          ),
+        );
       } else if (!rangeGiven) {
         range.min = Math.min(range.min, u.port);
         range.max = Math.max(range.max, u.port);
       }
-      const other = owner.get(u.port);
-      if (other !== undefined && other !== svc)
-        diags.push(kubeCodes['node-port-conflict'](where(u.at), u.port, u.proto, other));
-      else owner.set(u.port, svc);
     }
-  }
-}
-
-/** A cluster IP belongs to one service (the API's IP allocator). */
-function checkClusterIPs(services: ServiceRead[], diags: Diagnostic[]): void {
-  const owner = new Map<string, string>();
-  for (const r of services) {
-    const svc = `${r.model.namespace}/${r.model.name}`;
-    r.model.clusterIPs.forEach((ip, i) => {
-      const other = owner.get(ip);
-      if (other !== undefined)
-        diags.push(kubeCodes['cluster-ip-conflict'](where(r.clusterIPAt[i]!), `clusterIP ${ip}`, other));
-      else owner.set(ip, svc);
-    });
   }
 }

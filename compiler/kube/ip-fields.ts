@@ -2,37 +2,38 @@
 // ParseCIDRSloppy (leading zeros are decimal, host bits are masked), then canonical text
 // ("10.180.00.001" -> "10.180.0.1", "203.0.113.000/025" -> "203.0.113.0/25"; TestBadIPs).
 import { type ParsedCIDR, type ParsedIP, parseCIDRSloppy, parseIPSloppy } from '../../common/ip.ts';
-import { specialKind } from '../check/values.ts';
+import { specialKind } from '../../common/special-address.ts';
+import { sharedCodes } from '../shared-rules/codes.ts';
 import { kubeCodes } from './codes.ts';
 import { asString, type Val, where } from './yaml-reader.ts';
 
-export function readIP(v: Val | undefined): ParsedIP | undefined {
+export function readIP(v: Val | undefined, what: string): ParsedIP | undefined {
   const s = asString(v);
   if (s === undefined || !v) return undefined;
   const r = parseIPSloppy(s);
   if (r.ok) return r.value;
-  v.ctx.diags.push(kubeCodes['invalid-address'](where(v), s, r.reason));
+  v.ctx.diags.push(sharedCodes['invalid-address'](where(v), what, s, r.reason));
   return undefined;
 }
 
 /** A CIDR; `trim` = strings.TrimSpace first (loadBalancerSourceRanges). */
-export function readCIDR(v: Val | undefined, trim = false): ParsedCIDR | undefined {
+export function readCIDR(v: Val | undefined, what: string, trim = false): ParsedCIDR | undefined {
   const raw = asString(v);
   if (raw === undefined || !v) return undefined;
   const s = trim ? raw.trim() : raw;
   const r = parseCIDRSloppy(s);
   if (r.ok) return r.value;
-  v.ctx.diags.push(kubeCodes['invalid-cidr'](where(v), raw, r.reason));
+  v.ctx.diags.push(sharedCodes['invalid-cidr'](where(v), what, raw, r.reason));
   return undefined;
 }
 
 /** An address the API server accepts only when it is ordinary unicast (ValidateNonSpecialIP). */
 export function readUnicastIP(v: Val | undefined, what: string): ParsedIP | undefined {
-  const ip = readIP(v);
+  const ip = readIP(v, what);
   if (!ip || !v) return ip;
   const kind = specialKind(ip);
   if (kind === null) return ip;
-  v.ctx.diags.push(kubeCodes['reserved-address'](where(v), what, ip.text, kind));
+  v.ctx.diags.push(sharedCodes['reserved-address'](where(v), what, ip.text, kind));
   return undefined;
 }
 

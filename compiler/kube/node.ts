@@ -2,7 +2,7 @@
 // declaration order, without repeats) and spec.podCIDRs (falling back to spec.podCIDR), one CIDR
 // per family as the API requires.
 import type { CIDRText, IPText, ParsedCIDR } from '../../common/ip.ts';
-import { dns1123Subdomain } from '../check/names.ts';
+import { dns1123Subdomain } from '../../common/name-validation.ts';
 import type { NodeModel } from '../model.ts';
 import { kubeCodes } from './codes.ts';
 import { readCIDR, readIP } from './ip-fields.ts';
@@ -49,7 +49,7 @@ export function readNode(obj: MapVal): NodeModel | null {
     if (raw.length > 2)
       diags.push(kubeCodes['invalid-value'](where(raw[2]!), 'spec.podCIDRs', 'at most two CIDRs (one per IP family)'));
     for (const at of raw.slice(0, 2)) {
-      const c = readCIDR(at);
+      const c = readCIDR(at, 'podCIDR');
       if (!c) continue;
       if (podCIDRs.some((p) => p.family === c.family)) {
         diags.push(kubeCodes['invalid-value'](where(at), 'spec.podCIDRs', 'two CIDRs of the same IP family'));
@@ -74,7 +74,7 @@ export function readNode(obj: MapVal): NodeModel | null {
       getString(am, 'address'); // type-checked only: kube-proxy uses IP addresses
       continue;
     }
-    const ip = readIP(field(am, 'address'));
+    const ip = readIP(field(am, 'address'), 'node address');
     if (ip && !addresses.includes(ip.text)) addresses.push(ip.text);
   }
 

@@ -1,9 +1,8 @@
 // metadata of every object: name (required, by the kind's rule), namespace (namespaced kinds;
 // "default" when absent, as kubectl apply does), labels and annotations.
 
-import { dns1123Label } from '../check/names.ts';
+import { dns1123Label, type NameRule, nameRuleHint } from '../../common/name-validation.ts';
 import { kubeCodes } from './codes.ts';
-import { nameHint } from './name-rules.ts';
 import { field, getMap, getString, type MapVal, missing, type Val, where } from './yaml-reader.ts';
 
 export interface ObjectMeta {
@@ -14,12 +13,7 @@ export interface ObjectMeta {
 }
 
 /** Read metadata; null when the name is missing or invalid (reported). */
-export function readMeta(
-  obj: MapVal,
-  kind: string,
-  nameRule: (s: string) => string | null,
-  namespaced: boolean,
-): ObjectMeta | null {
+export function readMeta(obj: MapVal, kind: string, nameRule: NameRule, namespaced: boolean): ObjectMeta | null {
   const meta = getMap(obj, 'metadata');
   if (!meta) {
     if (!field(obj, 'metadata')) missing(obj, 'metadata');
@@ -34,7 +28,7 @@ export function readMeta(
     const why = nameRule(name);
     if (why) {
       meta.ctx.diags.push(
-        kubeCodes['invalid-name'](where(field(meta, 'name')!, nameHint(nameRule)), `${kind} name`, name, why),
+        kubeCodes['invalid-name'](where(field(meta, 'name')!, nameRuleHint(nameRule)), `${kind} name`, name, why),
       );
       ok = false;
     }
@@ -46,7 +40,7 @@ export function readMeta(
       const why = dns1123Label(ns);
       if (why) {
         meta.ctx.diags.push(
-          kubeCodes['invalid-name'](where(field(meta, 'namespace')!, nameHint(dns1123Label)), 'namespace', ns, why),
+          kubeCodes['invalid-name'](where(field(meta, 'namespace')!, nameRuleHint(dns1123Label)), 'namespace', ns, why),
         );
         ok = false;
       }

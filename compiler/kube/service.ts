@@ -1,18 +1,20 @@
 // Service (v1) -> ServiceModel (without endpoints), following kube-proxy's reading
 // (pkg/proxy/serviceport.go newBaseServiceInfo, service.go, util.ShouldSkipService,
-// GetClusterIPByFamily) and refusing what the API server's ValidateService refuses.
+// GetClusterIPByFamily) and refusing what the API server's ValidateService refuses. readService
+// reads the spec through small readers, one per group of fields, each reporting its own problems.
 import type { ParsedIP } from '../../common/ip.ts';
-import { closest, dns1035Label, dns1123Label, ianaServiceName } from '../check/names.ts';
-import type { Protocol, ServiceModel, ServicePortModel, ServiceType, TrafficPolicy } from '../model.ts';
+import { isExternallyAccessible, type ServiceType, type TrafficPolicy } from '../../common/kubernetes.ts';
+import { dns1035Label } from '../../common/name-validation.ts';
+import { specialKind } from '../../common/special-address.ts';
+import type { ServiceModel } from '../model.ts';
+import { sharedCodes } from '../shared-rules/codes.ts';
 import { kubeCodes } from './codes.ts';
-import { noRepeats, readCIDR, readUnicastIP } from './ip-fields.ts';
-import { nameHint } from './name-rules.ts';
-import { readMeta } from './object-meta.ts';
+import { noRepeats, readCIDR, readIP, readUnicastIP } from './ip-fields.ts';
+import { type ObjectMeta, readMeta } from './object-meta.ts';
+import { readServicePorts } from './service-ports.ts';
 import {
   asInt,
-  asIntOrString,
   asMap,
-  asString,
   checkKnownFields,
   errorsSince,
   field,
@@ -23,6 +25,7 @@ import {
   getStringList,
   type MapVal,
   missing,
+  readEnum,
   type Val,
   where,
 } from './yaml-reader.ts';
@@ -33,6 +36,9 @@ export interface ServiceRead {
   clusterIPAt: Val[];
   /** Where each port's nodePort was written (aligned with model.ports). */
   nodePortAt: (Val | null)[];
+  /** Aligned with model.externalIPs and model.loadBalancerIngress. */
+  externalIPAt: Val[];
+  loadBalancerIPAt: Val[];
   healthCheckAt: Val | null;
 }
 
@@ -43,7 +49,6 @@ export type ServiceResult =
   | { kind: 'invalid' };
 
 const SERVICE_TYPES = ['ClusterIP', 'NodePort', 'LoadBalancer', 'ExternalName'] as const;
-const PROTOCOLS: Record<string, Protocol> = { TCP: 'tcp', UDP: 'udp', SCTP: 'sctp' };
 const POLICIES: readonly TrafficPolicy[] = ['Cluster', 'Local'];
 const DEFAULT_AFFINITY_TIMEOUT = 10800;
 const MAX_AFFINITY_TIMEOUT = 86400;
@@ -70,43 +75,11 @@ const SPEC_FIELDS = new Set([
   'internalTrafficPolicy',
   'trafficDistribution',
 ]);
-const PORT_FIELDS = new Set(['name', 'protocol', 'appProtocol', 'port', 'targetPort', 'nodePort']);
 const TOP_FIELDS = new Set(['apiVersion', 'kind', 'metadata', 'spec', 'status']);
 
-/** Read an enum-valued string field; reports unsupported values. */
-export function readEnum<T extends string>(m: MapVal, key: string, allowed: readonly T[]): T | undefined {
-  const v = field(m, key);
-  const s = asString(v);
-  if (s === undefined || !v) return undefined;
-  if ((allowed as readonly string[]).includes(s)) return s as T;
-  const hint = allowed.find((a) => a.toLowerCase() === s.toLowerCase()) ?? closest(s, allowed);
-  m.ctx.diags.push(
-    kubeCodes['unsupported-value'](where(v, hint ? `did you mean '${hint}'?` : undefined), key, s, allowed.join(', ')),
-  );
-  return undefined;
-}
-
-/** A port number field (1-65535). */
-function readPort(m: MapVal, key: string, required: boolean): { value: number; at: Val } | undefined {
-  const v = field(m, key);
-  if (!v) {
-    if (required) missing(m, key);
-    return undefined;
-  }
-  const n = asInt(v);
-  if (n === undefined) return undefined;
-  if (n < 1 || n > 65535) {
-    m.ctx.diags.push(kubeCodes['invalid-port'](where(v), key, n));
-    return undefined;
-  }
-  return { value: n, at: v };
-}
-
 export function readService(obj: MapVal): ServiceResult {
-  const diags = obj.ctx.diags;
-  const failed = errorsSince(diags);
+  const failed = errorsSince(obj.ctx.diags);
   checkKnownFields(obj, TOP_FIELDS, 'Service');
-
   const meta = readMeta(obj, 'Service', dns1035Label, true);
   const spec = getMap(obj, 'spec');
   if (!spec) {
@@ -120,8 +93,59 @@ export function readService(obj: MapVal): ServiceResult {
     meta && !failed() ? { kind: 'skipped', namespace: meta.namespace, name: meta.name } : { kind: 'invalid' };
   if (type === 'ExternalName') return skip();
 
-  // clusterIP / clusterIPs / ipFamilies: the API keeps clusterIPs[0] == clusterIP and ipFamilies
-  // aligned with clusterIPs; kube-proxy takes, per family, the clusterIPs entry of that family.
+  const ips = readClusterIPs(obj, spec);
+  if (ips === 'headless') return skip();
+  const ports = readServicePorts(spec, type);
+  const externalIPs = getStringList(spec, 'externalIPs').flatMap((e) => {
+    const ip = readUnicastIP(e.at, 'external IP');
+    return ip ? [{ value: ip, at: e.at }] : [];
+  });
+  noRepeats(externalIPs, 'external IP');
+  const lbIngress = readIngress(obj, type);
+  const ranges = readSourceRanges(obj, spec, type, meta);
+  const etp = readExternalTrafficPolicy(spec, type, externalIPs.length);
+  const itp = readEnum(spec, 'internalTrafficPolicy', POLICIES);
+  const sessionAffinity = readAffinity(spec);
+  const healthCheck = readHealthCheckNodePort(spec, type, etp);
+
+  if (failed() || !sessionAffinity || !meta) return { kind: 'invalid' };
+  const model: ServiceModel = {
+    namespace: meta.namespace,
+    name: meta.name,
+    type,
+    clusterIPs: ips.clusterIPs.map((c) => c.text),
+    ports: ports.ports,
+    externalIPs: externalIPs.map((e) => e.value.text),
+    loadBalancerIngress: lbIngress.map((i) => i.value.text),
+    loadBalancerSourceRanges: ranges,
+    externalTrafficPolicy: etp ?? 'Cluster',
+    internalTrafficPolicy: itp ?? 'Cluster',
+    sessionAffinity,
+    healthCheckNodePort: healthCheck?.value ?? null,
+    localDetectorOverride: null,
+    endpoints: [],
+    origin: { file: obj.loc.file, span: firstLine(obj), path: obj.loc.path },
+  };
+  return {
+    kind: 'service',
+    read: {
+      model,
+      clusterIPAt: ips.clusterIPAt,
+      nodePortAt: ports.nodePortAt,
+      externalIPAt: externalIPs.map((e) => e.at),
+      loadBalancerIPAt: lbIngress.map((i) => i.at),
+      healthCheckAt: healthCheck?.at ?? null,
+    },
+  };
+}
+
+/**
+ * clusterIP / clusterIPs / ipFamilies: the API keeps clusterIPs[0] == clusterIP and ipFamilies
+ * aligned with clusterIPs; kube-proxy takes, per family, the clusterIPs entry of that family.
+ * 'headless' for `None` or no address at all (kube-proxy skips the service).
+ */
+function readClusterIPs(obj: MapVal, spec: MapVal): { clusterIPs: ParsedIP[]; clusterIPAt: Val[] } | 'headless' {
+  const diags = spec.ctx.diags;
   const clusterIP = getString(spec, 'clusterIP');
   const clusterIPsList = getStringList(spec, 'clusterIPs');
   if (clusterIP !== undefined && clusterIPsList.length > 0 && clusterIPsList[0]!.value !== clusterIP) {
@@ -140,11 +164,10 @@ export function readService(obj: MapVal): ServiceResult {
         ? [{ value: clusterIP, at: field(spec, 'clusterIP')! }]
         : [];
   if (rawIPs.length === 0 || rawIPs[0]!.value === '' || rawIPs[0]!.value === 'None') {
-    // Headless ("None") or no IP at all: kube-proxy skips the service.
     if (rawIPs.length === 0 || rawIPs[0]!.value === '') {
       diags.push(kubeCodes['no-cluster-ip']({ file: obj.loc.file, span: firstLine(obj), path: spec.loc.path }));
     }
-    return skip();
+    return 'headless';
   }
   if (rawIPs.length > 2) {
     diags.push(
@@ -154,8 +177,13 @@ export function readService(obj: MapVal): ServiceResult {
   const clusterIPs: ParsedIP[] = [];
   const clusterIPAt: Val[] = [];
   for (const raw of rawIPs.slice(0, 2)) {
-    const ip = readUnicastIP(raw.at, 'clusterIP');
+    const ip = readIP(raw.at, 'clusterIP');
     if (!ip) continue;
+    const special = specialKind(ip);
+    if (special !== null) {
+      diags.push(sharedCodes['reserved-cluster-ip'](where(raw.at), ip.text, special));
+      continue;
+    }
     if (clusterIPs.some((c) => c.family === ip.family)) {
       diags.push(kubeCodes['invalid-value'](where(raw.at), 'spec.clusterIPs', 'two addresses of the same IP family'));
       continue;
@@ -163,6 +191,20 @@ export function readService(obj: MapVal): ServiceResult {
     clusterIPs.push(ip);
     clusterIPAt.push(raw.at);
   }
+  checkIPFamilies(spec, clusterIPs);
+  // Without ipFamilies (objects from API servers before dual-stack), kube-proxy's
+  // GetClusterIPByFamily reads spec.clusterIP alone.
+  if (!field(spec, 'ipFamilies') && clusterIPs.length > 1) {
+    diags.push(kubeCodes['second-cluster-ip-ignored'](where(clusterIPAt[1]!)));
+    clusterIPs.length = 1;
+    clusterIPAt.length = 1;
+  }
+  return { clusterIPs, clusterIPAt };
+}
+
+/** spec.ipFamilies: known values, aligned with the cluster IPs' families, one per cluster IP. */
+function checkIPFamilies(spec: MapVal, clusterIPs: readonly ParsedIP[]): void {
+  const diags = spec.ctx.diags;
   const families = getStringList(spec, 'ipFamilies');
   families.forEach((f, i) => {
     if (f.value !== 'IPv4' && f.value !== 'IPv6') {
@@ -189,104 +231,23 @@ export function readService(obj: MapVal): ServiceResult {
       ),
     );
   }
-  // Without ipFamilies (objects from API servers before dual-stack), kube-proxy's
-  // GetClusterIPByFamily reads spec.clusterIP alone.
-  if (families.length === 0 && !field(spec, 'ipFamilies') && clusterIPs.length > 1) {
-    diags.push(kubeCodes['second-cluster-ip-ignored'](where(clusterIPAt[1]!)));
-    clusterIPs.length = 1;
-    clusterIPAt.length = 1;
-  }
+}
 
-  // Ports.
-  const portsVal = field(spec, 'ports');
-  const portItems = getSeq(spec, 'ports');
-  if (!portsVal) missing(spec, 'ports');
-  else if (portItems && portItems.length === 0)
-    diags.push(kubeCodes['missing-field'](where(portsVal), 'spec.ports (at least one port)'));
-  const ports: ServicePortModel[] = [];
-  const nodePortAt: (Val | null)[] = [];
-  const seenNames = new Map<string, Val>();
-  const seenPorts = new Map<string, Val>();
-  const seenNodePorts = new Map<string, Val>();
-  for (const item of portItems ?? []) {
-    const pm = asMap(item);
-    if (!pm) continue;
-    checkKnownFields(pm, PORT_FIELDS, 'a Service port');
-    const nameVal = field(pm, 'name');
-    const name = getString(pm, 'name') ?? '';
-    if (name === '' && (portItems?.length ?? 0) > 1) {
-      diags.push(
-        kubeCodes['missing-field'](
-          where(nameVal ?? pm),
-          `${pm.loc.path}.name (required when a service has more than one port)`,
-        ),
-      );
-    } else if (name !== '') {
-      const why = dns1123Label(name);
-      if (why) diags.push(kubeCodes['invalid-name'](where(nameVal!, nameHint(dns1123Label)), 'port name', name, why));
-      else if (seenNames.has(name)) diags.push(kubeCodes['duplicate-value'](where(nameVal!), `port name '${name}'`));
-      seenNames.set(name, nameVal!);
-    }
-    const protocolName =
-      readEnum(pm, 'protocol', Object.keys(PROTOCOLS)) ?? (field(pm, 'protocol') ? undefined : 'TCP');
-    const port = readPort(pm, 'port', true);
-    let targetPort: number | string | undefined = port?.value;
-    const tpVal = field(pm, 'targetPort');
-    const tp = asIntOrString(tpVal);
-    if (typeof tp === 'number' && tp !== 0) {
-      if (tp < 1 || tp > 65535) diags.push(kubeCodes['invalid-port'](where(tpVal!), 'targetPort', tp));
-      targetPort = tp;
-    } else if (typeof tp === 'string') {
-      const why = ianaServiceName(tp);
-      if (why) diags.push(kubeCodes['invalid-value'](where(tpVal!), `${tpVal!.loc.path}`, `'${tp}': ${why}`));
-      targetPort = tp;
-    }
-    let nodePort: number | null = null;
-    const npVal = field(pm, 'nodePort');
-    const np = asInt(npVal);
-    if (np !== undefined && np !== 0) {
-      if (np < 1 || np > 65535) diags.push(kubeCodes['invalid-port'](where(npVal!), 'nodePort', np));
-      else if (type === 'ClusterIP')
-        diags.push(
-          kubeCodes['forbidden-field'](where(npVal!), 'nodePort', "may not be used when 'type' is 'ClusterIP'"),
-        );
-      else nodePort = np;
-    }
-    if (port && protocolName) {
-      const key = `${port.value}/${protocolName}`;
-      if (seenPorts.has(key)) diags.push(kubeCodes['duplicate-value'](where(pm), `port ${key}`));
-      seenPorts.set(key, pm);
-      if (nodePort !== null) {
-        const nkey = `${nodePort}/${protocolName}`;
-        if (seenNodePorts.has(nkey)) diags.push(kubeCodes['duplicate-value'](where(npVal!), `nodePort ${nkey}`));
-        seenNodePorts.set(nkey, npVal!);
-      }
-    }
-    if (!port || !protocolName || targetPort === undefined) continue;
-    ports.push({
-      name,
-      protocol: PROTOCOLS[protocolName]!,
-      port: port.value,
-      nodePort,
-      targetPort,
-      origin: { file: pm.loc.file, span: pm.loc.span, path: pm.loc.path },
-    });
-    nodePortAt.push(nodePort === null ? null : npVal!);
-  }
-
-  // Frontends.
-  const externalIPs = noRepeats(
-    getStringList(spec, 'externalIPs').flatMap((e) => {
-      const ip = readUnicastIP(e.at, 'external IP');
-      return ip ? [{ value: ip, at: e.at }] : [];
-    }),
-    'external IP',
-  );
-  const lbIngress = readIngress(obj, type);
+/**
+ * spec.loadBalancerSourceRanges (LoadBalancer only); kube-proxy ignores the older annotation, and
+ * a warning says so.
+ */
+function readSourceRanges(
+  obj: MapVal,
+  spec: MapVal,
+  type: ServiceType,
+  meta: ObjectMeta | null,
+): ServiceModel['loadBalancerSourceRanges'] {
+  const diags = spec.ctx.diags;
   const rangesVal = field(spec, 'loadBalancerSourceRanges');
   const ranges = noRepeats(
     getStringList(spec, 'loadBalancerSourceRanges').flatMap((r) => {
-      const c = readCIDR(r.at, true);
+      const c = readCIDR(r.at, 'load-balancer source range', true);
       return c ? [{ value: c, at: r.at }] : [];
     }),
     'load-balancer source range',
@@ -309,13 +270,19 @@ export function readService(obj: MapVal): ServiceResult {
       }),
     );
   }
+  return ranges.map((r) => r.text);
+}
 
-  // Policies. externalTrafficPolicy only on externally-accessible services (apiservice.ExternallyAccessible).
-  const externallyAccessible = type === 'NodePort' || type === 'LoadBalancer' || externalIPs.length > 0;
+/** externalTrafficPolicy, allowed only on externally accessible services (common/kubernetes.ts). */
+function readExternalTrafficPolicy(
+  spec: MapVal,
+  type: ServiceType,
+  externalIPCount: number,
+): TrafficPolicy | undefined {
   const etpVal = field(spec, 'externalTrafficPolicy');
   const etp = readEnum(spec, 'externalTrafficPolicy', POLICIES);
-  if (etpVal && etp && !externallyAccessible) {
-    diags.push(
+  if (etpVal && etp && !isExternallyAccessible(type, externalIPCount)) {
+    spec.ctx.diags.push(
       kubeCodes['forbidden-field'](
         where(etpVal),
         'externalTrafficPolicy',
@@ -323,54 +290,37 @@ export function readService(obj: MapVal): ServiceResult {
       ),
     );
   }
-  const itp = readEnum(spec, 'internalTrafficPolicy', POLICIES);
-  const sessionAffinity = readAffinity(spec);
-  let healthCheckNodePort: number | null = null;
-  let healthCheckAt: Val | null = null;
+  return etp;
+}
+
+/** healthCheckNodePort: only on a LoadBalancer service with externalTrafficPolicy Local. */
+function readHealthCheckNodePort(
+  spec: MapVal,
+  type: ServiceType,
+  etp: TrafficPolicy | undefined,
+): { value: number; at: Val } | null {
   const hcVal = field(spec, 'healthCheckNodePort');
   const hc = asInt(hcVal);
-  if (hc !== undefined && hc !== 0) {
-    if (hc < 1 || hc > 65535) diags.push(kubeCodes['invalid-port'](where(hcVal!), 'healthCheckNodePort', hc));
-    else if (type !== 'LoadBalancer' || etp !== 'Local') {
-      diags.push(
-        kubeCodes['forbidden-field'](
-          where(hcVal!),
-          'healthCheckNodePort',
-          "may only be set when 'type' is 'LoadBalancer' and 'externalTrafficPolicy' is 'Local'",
-        ),
-      );
-    } else {
-      healthCheckNodePort = hc;
-      healthCheckAt = hcVal!;
-    }
-  }
-
-  if (failed() || !sessionAffinity || !meta) return { kind: 'invalid' };
-  const model: ServiceModel = {
-    namespace: meta.namespace,
-    name: meta.name,
-    type: type as ServiceType,
-    clusterIPs: clusterIPs.map((c) => c.text),
-    ports,
-    externalIPs: externalIPs.map((e) => e.text),
-    loadBalancerIngress: lbIngress,
-    loadBalancerSourceRanges: ranges.map((r) => r.text),
-    externalTrafficPolicy: etp ?? 'Cluster',
-    internalTrafficPolicy: itp ?? 'Cluster',
-    sessionAffinity,
-    healthCheckNodePort,
-    localDetectorOverride: null,
-    endpoints: [],
-    origin: { file: obj.loc.file, span: firstLine(obj), path: obj.loc.path },
-  };
-  return { kind: 'service', read: { model, clusterIPAt, nodePortAt, healthCheckAt } };
+  if (hc === undefined || hc === 0) return null;
+  const diags = spec.ctx.diags;
+  if (hc < 1 || hc > 65535) diags.push(sharedCodes['invalid-port'](where(hcVal!), 'healthCheckNodePort', String(hc)));
+  else if (type !== 'LoadBalancer' || etp !== 'Local') {
+    diags.push(
+      kubeCodes['forbidden-field'](
+        where(hcVal!),
+        'healthCheckNodePort',
+        "may only be set when 'type' is 'LoadBalancer' and 'externalTrafficPolicy' is 'Local'",
+      ),
+    );
+  } else return { value: hc, at: hcVal! };
+  return null;
 }
 
 /**
  * status.loadBalancer.ingress[].ip, skipping empty IPs and ipMode Proxy (proxyutil.IsVIPMode);
  * hostname-only entries carry no VIP. The API refuses ingress IPs on other service types.
  */
-function readIngress(obj: MapVal, type: string): ServiceModel['loadBalancerIngress'] {
+function readIngress(obj: MapVal, type: string): { value: ParsedIP; at: Val }[] {
   const status = getMap(obj, 'status');
   const lb = status && getMap(status, 'loadBalancer');
   const items = (lb && getSeq(lb, 'ingress')) ?? [];
@@ -395,7 +345,8 @@ function readIngress(obj: MapVal, type: string): ServiceModel['loadBalancerIngre
     const ip = readUnicastIP(ipVal, 'load-balancer ingress IP');
     if (ip && mode !== 'Proxy') out.push({ value: ip, at: ipVal });
   }
-  return noRepeats(out, 'load-balancer ingress IP').map((ip) => ip.text);
+  noRepeats(out, 'load-balancer ingress IP');
+  return out;
 }
 
 function readAffinity(spec: MapVal): ServiceModel['sessionAffinity'] | undefined {

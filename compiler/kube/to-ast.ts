@@ -6,11 +6,14 @@
 //    `-> endpoints:N`; otherwise it names its target (`-> endpoints:http`) and every endpoint that
 //    serves the port says `ports http=N` — the checker resolves named targets per endpoint;
 //  - endpoint conditions are written with the fewest words that resolve to the same three booleans
-//    (compiler/check/conditions.ts).
-// What the .ksvc language cannot say (an endpoint that is ready and terminating at once, an address
-// listed twice with different facts, a port no endpoint serves while others are served) is reported
-// as an error instead of printing a file that means something else.
+//    (compiler/check/conditions.ts);
+//  - a port no endpoint serves while others are served names a target no endpoint defines;
+//  - an address with different node, zone or conditions per port is listed once per set of facts,
+//    each entry with the named ports it serves.
+// Every model a front end produces can be written this way; `not-representable` remains only for
+// the case where no free port name is left.
 import type { Diagnostic } from '../../common/diagnostics.ts';
+import { ianaServiceName } from '../../common/name-validation.ts';
 import type { Span } from '../../common/source.ts';
 import type {
   AddressLit,
@@ -22,12 +25,12 @@ import type {
   Located,
   MasqFromOutside,
   NodeBlock,
+  NumberLit,
   PortLine,
   ServiceAttribute,
   ServiceBlock,
   ServiceItem,
 } from '../../grammar/ast.ts';
-import { ianaServiceName } from '../check/names.ts';
 import {
   type ClusterModel,
   defaultClusterSettings,
@@ -42,6 +45,7 @@ import { kubeCodes } from './codes.ts';
 const POS = { line: 1, column: 1, offset: 0 };
 const SPAN: Span = { start: POS, end: POS };
 const loc = <T>(value: T): Located<T> => ({ value, span: SPAN });
+const num = (value: number): NumberLit => ({ value, text: String(value), span: SPAN });
 const addr = (text: string): AddressLit => ({ kind: 'Address', text, span: SPAN });
 const cidr = (text: string): CidrLit => ({ kind: 'Cidr', text, span: SPAN });
 
@@ -86,11 +90,11 @@ function clusterSettings(model: ClusterModel): ClusterSetting[] {
   const def = defaultClusterSettings();
   const out: ClusterSetting[] = [...detectorItems(s.localDetector)];
   if (s.masqueradeAll) out.push({ kind: 'MasqAll', span: SPAN });
-  if (s.masqueradeBit !== def.masqueradeBit) out.push({ kind: 'MasqBit', span: SPAN, bit: loc(s.masqueradeBit) });
+  if (s.masqueradeBit !== def.masqueradeBit) out.push({ kind: 'MasqBit', span: SPAN, bit: num(s.masqueradeBit) });
   if (s.nodePortAddresses !== null)
     out.push({ kind: 'NodePortAddresses', span: SPAN, cidrs: s.nodePortAddresses.map(cidr) });
   if (s.nodePortRange.min !== def.nodePortRange.min || s.nodePortRange.max !== def.nodePortRange.max) {
-    out.push({ kind: 'NodePortRange', span: SPAN, min: loc(s.nodePortRange.min), max: loc(s.nodePortRange.max) });
+    out.push({ kind: 'NodePortRange', span: SPAN, min: num(s.nodePortRange.min), max: num(s.nodePortRange.max) });
   }
   if (s.localhostNodePorts !== def.localhostNodePorts)
     out.push({ kind: 'LocalhostNodePorts', span: SPAN, enabled: loc(s.localhostNodePorts) });
@@ -104,9 +108,14 @@ function nodeBlock(n: NodeModel): NodeBlock {
   return { kind: 'Node', span: SPAN, name: loc(n.name), statements };
 }
 
-/** The condition words that resolve to exactly these booleans; null when none do. */
-export function conditionWords(c: EndpointConditions): EndpointCondition[] | null {
-  if (c.ready) return c.serving && !c.terminating ? [] : null;
+/** The condition words that resolve to exactly these booleans (every combination has some). */
+export function conditionWords(c: EndpointConditions): EndpointCondition[] {
+  if (c.ready) {
+    const words: EndpointCondition[] = [];
+    if (c.terminating) words.push('ready', 'terminating');
+    if (!c.serving) words.push(...(c.terminating ? [] : (['ready'] as const)), 'not-serving');
+    return words;
+  }
   if (c.terminating) return c.serving ? ['terminating'] : ['terminating', 'not-serving'];
   return c.serving ? ['not-ready', 'serving'] : ['not-ready'];
 }
@@ -127,17 +136,12 @@ function serviceBlock(s: ServiceModel, diags: Diagnostic[]): ServiceBlock {
 
   // Target of each port: a number, or a name resolved through the endpoints' named ports.
   const named: Map<string, number>[] = s.endpoints.map(() => new Map());
+  /** Target names of ports without endpoints: no endpoint may define them. */
+  const unserved = new Set<string>();
   const targets: (number | string)[] = s.ports.map((p, i) => {
     const served = s.endpoints.filter((e) => e.ports[p.name] !== undefined);
     const numbers = new Set(served.map((e) => e.ports[p.name]!));
     if (s.endpoints.length === 0) return p.targetPort;
-    if (served.length === 0) {
-      unrepresentable(
-        p,
-        `port ${p.name === '' ? '(unnamed)' : `'${p.name}'`} has no endpoint while the service's other ports have some`,
-      );
-      return p.targetPort;
-    }
     if (typeof p.targetPort === 'number' && served.length === s.endpoints.length && numbers.size === 1)
       return [...numbers][0]!;
     const candidates = [
@@ -147,13 +151,14 @@ function serviceBlock(s: ServiceModel, diags: Diagnostic[]): ServiceBlock {
       `target-${i + 1}`,
     ];
     for (const cand of candidates) {
-      if (cand === null || cand === '' || ianaServiceName(cand) !== null) continue;
+      if (cand === null || cand === '' || ianaServiceName(cand) !== null || unserved.has(cand)) continue;
       const fits = s.endpoints.every((e, j) => {
         const have = named[j]!.get(cand);
         const want = e.ports[p.name];
         return have === undefined || have === want;
       });
       if (!fits) continue;
+      if (served.length === 0) unserved.add(cand);
       s.endpoints.forEach((e, j) => {
         if (e.ports[p.name] !== undefined) named[j]!.set(cand, e.ports[p.name]!);
       });
@@ -174,7 +179,7 @@ function serviceBlock(s: ServiceModel, diags: Diagnostic[]): ServiceBlock {
       kind: 'SessionAffinity',
       span: SPAN,
       affinity: loc('ClientIP'),
-      timeout: t === 10800 ? null : loc(t),
+      timeout: t === 10800 ? null : num(t),
     });
   }
   if (s.localDetectorOverride) attrs.push(...detectorItems(s.localDetectorOverride));
@@ -190,10 +195,10 @@ function serviceBlock(s: ServiceModel, diags: Diagnostic[]): ServiceBlock {
         type: loc(s.type),
         clusterIP: addr(ip),
         bracketed: ip.includes(':'),
-        port: loc(p.port),
+        port: num(p.port),
         protocol: loc(p.protocol),
-        nodePort: p.nodePort === null ? null : loc(p.nodePort),
-        targetPort: loc(t),
+        nodePort: p.nodePort === null ? null : num(p.nodePort),
+        targetPort: typeof t === 'number' ? num(t) : loc(t),
         clauses: [],
       });
     }
@@ -209,29 +214,28 @@ function serviceBlock(s: ServiceModel, diags: Diagnostic[]): ServiceBlock {
   if (s.loadBalancerSourceRanges.length > 0)
     items.push({ kind: 'LoadBalancerSourceRanges', span: SPAN, cidrs: s.loadBalancerSourceRanges.map(cidr) });
   if (s.healthCheckNodePort !== null)
-    items.push({ kind: 'HealthCheckNodePort', span: SPAN, port: loc(s.healthCheckNodePort) });
+    items.push({ kind: 'HealthCheckNodePort', span: SPAN, port: num(s.healthCheckNodePort) });
 
-  const seen = new Set<string>();
+  // One address may serve a port once (kube-proxy would keep both ip:port pairs; the import refuses
+  // that input as endpoint-port-conflict, so only a hand-built model gets here).
+  for (const p of s.ports) {
+    const seen = new Set<string>();
+    for (const e of s.endpoints) {
+      if (e.ports[p.name] === undefined) continue;
+      if (seen.has(e.address)) unrepresentable(e, `endpoint ${e.address} serves port '${p.name}' twice`);
+      seen.add(e.address);
+    }
+  }
   const entries: EndpointEntry[] = [];
   s.endpoints.forEach((e: EndpointModel, j) => {
-    if (seen.has(e.address))
-      unrepresentable(e, `endpoint ${e.address} is listed twice with different node, zone or conditions`);
-    seen.add(e.address);
     const words = conditionWords(e.conditions);
-    if (words === null) {
-      const c = e.conditions;
-      unrepresentable(
-        e,
-        `endpoint ${e.address} has ready=${c.ready}, serving=${c.serving}, terminating=${c.terminating}, which no .ksvc condition expresses (a ready endpoint is serving and not terminating)`,
-      );
-    }
     entries.push({
       span: SPAN,
       address: addr(e.address),
       node: e.nodeName === null ? null : loc(e.nodeName),
       zone: e.zone === null ? null : loc(e.zone),
-      conditions: (words ?? []).map(loc),
-      ports: [...named[j]!].map(([name, port]) => ({ span: SPAN, name: loc(name), port: loc(port) })),
+      conditions: words.map(loc),
+      ports: [...named[j]!].map(([name, port]) => ({ span: SPAN, name: loc(name), port: num(port) })),
     });
   });
   if (entries.length > 0) items.push({ kind: 'Endpoints', span: SPAN, endpoints: entries });

@@ -5,8 +5,10 @@
 // Kubernetes API treats it. Wrong types are reported and read as unset.
 import { isAlias, isMap, isScalar, isSeq, parseAllDocuments, type YAMLMap, type Node as YNode } from 'yaml';
 import type { Diagnostic } from '../../common/diagnostics.ts';
+import { closestKeyword } from '../../common/did-you-mean.ts';
 import { type SourceFile, type Span, spanOf } from '../../common/source.ts';
 import { kubeCodes } from './codes.ts';
+import { goYamlInteger } from './go-yaml-scalars.ts';
 import { parseJsonNodes } from './json-reader.ts';
 
 /** Where a value is: file, span of the value, field path inside the top-level object. */
@@ -142,10 +144,26 @@ export function asString(v: Val | undefined): string | undefined {
   return wrongType(v, lastSegment(v.loc.path), 'a string');
 }
 
-/** An integer written as one (a plain or JSON number without fraction or exponent). */
+/** The text of a plain (unquoted) YAML scalar, as written; undefined for anything else. */
+function plainText(v: Val): string | undefined {
+  const n = v.node;
+  if (!isScalar(n) || n.type !== 'PLAIN' || !n.range) return undefined;
+  return v.ctx.source.text.slice(n.range[0], n.range[1]);
+}
+
+/**
+ * An integer. A plain YAML scalar is read as Kubernetes reads it (go-yaml-scalars.ts: `0120` is
+ * octal 80); a JSON number must be written as an integer.
+ */
 export function asInt(v: Val | undefined): number | undefined {
   if (!v) return undefined;
   const n = v.node;
+  const plain = plainText(v);
+  if (plain !== undefined) {
+    const k8s = goYamlInteger(plain);
+    if (k8s !== undefined) return k8s;
+    return wrongType(v, lastSegment(v.loc.path), 'an integer');
+  }
   if (
     isScalar(n) &&
     typeof n.value === 'number' &&
@@ -167,6 +185,8 @@ export function asBool(v: Val | undefined): boolean | undefined {
 export function asIntOrString(v: Val | undefined): number | string | undefined {
   if (!v) return undefined;
   const n = v.node;
+  const plain = plainText(v);
+  if (plain !== undefined && goYamlInteger(plain) !== undefined) return asInt(v);
   if (isScalar(n) && typeof n.value === 'string') return n.value;
   if (isScalar(n) && typeof n.value === 'number') return asInt(v);
   return wrongType(v, lastSegment(v.loc.path), 'an integer or a string');
@@ -178,6 +198,19 @@ export const getSeq = (m: MapVal, key: string): Val[] | undefined => asSeq(field
 export const getString = (m: MapVal, key: string): string | undefined => asString(field(m, key));
 export const getInt = (m: MapVal, key: string): number | undefined => asInt(field(m, key));
 export const getBool = (m: MapVal, key: string): boolean | undefined => asBool(field(m, key));
+
+/** Read an enum-valued string field; reports unsupported values. */
+export function readEnum<T extends string>(m: MapVal, key: string, allowed: readonly T[]): T | undefined {
+  const v = field(m, key);
+  const s = asString(v);
+  if (s === undefined || !v) return undefined;
+  if ((allowed as readonly string[]).includes(s)) return s as T;
+  const hint = closestKeyword(s, allowed);
+  m.ctx.diags.push(
+    kubeCodes['unsupported-value'](where(v, hint ? `did you mean '${hint}'?` : undefined), key, s, allowed.join(', ')),
+  );
+  return undefined;
+}
 
 /** A list of strings: each item with its location; wrong-typed items are reported and dropped. */
 export function getStringList(m: MapVal, key: string): { value: string; at: Val }[] {

@@ -7,7 +7,7 @@ export const { codes: lowerCodes, table: lowerCodeTable } = defineCodes({
     message: (names: string[]) =>
       `the input declares ${names.length} nodes (${names.join(', ')}); choose the node to compile for`,
   },
-  'unknown-node': {
+  'unknown-target-node': {
     severity: 'error',
     message: (name: string, names: string[]) =>
       names.length === 0

@@ -53,7 +53,7 @@ export function lowerModel(model: ClusterModel, options: LowerOptions = {}): Low
     if (!node) {
       const hint =
         names.length > 0 ? `use --node with one of: ${names.join(', ')}` : 'declare the node with a node block';
-      diagnostics.push(lowerCodes['unknown-node']({ ...where, hint }, options.node, names));
+      diagnostics.push(lowerCodes['unknown-target-node']({ ...where, hint }, options.node, names));
       return { programs: [], diagnostics };
     }
   } else if (model.nodes.length === 1) {

@@ -1,6 +1,7 @@
 // One service port in one family -> IRServicePort: every per-service-port decision kube-proxy's
 // syncProxyRules makes (proxier.go), taken once here so the backends only spell them.
 import { cidrContains, cidrOf, type Family, familyOf, type IPText, ipOf } from '../../common/ip.ts';
+import { isExternallyAccessible } from '../../common/kubernetes.ts';
 import type { IREndpoint, IRLocalDetector, IRNoEndpointVerdict, IRServicePort } from '../ir/types.ts';
 import type { ServiceModel, ServicePortModel } from '../model.ts';
 import { type CandidateEndpoint, categorizeEndpoints } from './endpoints.ts';
@@ -31,7 +32,7 @@ export function lowerServicePort(
 
   // apiservice.ExternalPolicyLocal: the policy applies to externally accessible services —
   // NodePort, LoadBalancer, and ClusterIP with spec.externalIPs (of any family).
-  const apiExternallyAccessible = svc.type === 'NodePort' || svc.type === 'LoadBalancer' || svc.externalIPs.length > 0;
+  const apiExternallyAccessible = isExternallyAccessible(svc.type, svc.externalIPs.length);
   const externalLocal = svc.externalTrafficPolicy === 'Local' && apiExternallyAccessible;
   const internalLocal = svc.internalTrafficPolicy === 'Local';
   const externallyAccessible = nodePort !== null || loadBalancerIPs.length > 0 || externalIPs.length > 0;

@@ -1,5 +1,5 @@
 // kube-proxy's TestOverallIPTablesRules (pkg/proxy/iptables/proxier_test.go), reproduced byte for
-// byte: the expected dump is reference §7.2a. The fixture's fake iptables has no --random-fully and
+// byte: the expected dump is that test's expected text (sorted by its sortIPTablesRules). The fixture's fake iptables has no --random-fully and
 // its masquerade mark is the literal "0x4000"; the ONLY transformations applied to our output are
 // kube-proxy's test sort (a test utility) and 0x00004000 -> 0x4000 (the fake mark literal).
 import { readFileSync } from 'node:fs';
@@ -7,7 +7,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { renderIptables } from '../../backends/iptables/index.ts';
 import { makeSourceFile } from '../../common/source.ts';
-import { loadKsvc } from '../../compiler/front.ts';
+import { loadKsvc } from '../../compiler/load-ksvc.ts';
 import { lowerModel } from '../../compiler/lower/index.ts';
 import { sortIPTablesRulesLikeKubeProxyTests } from './iptables/kube-proxy-test-sort.ts';
 import { overallModel } from './iptables/model-builders.ts';
@@ -53,7 +53,7 @@ test('the real mark is Go %#08x: six 0x00004000 tokens (value/mask pairs include
   assert.ok(text.includes('-j MASQUERADE --random-fully\n'));
 });
 
-test('reference §8b worked example (full restore input of one NodePort service) equals the nodeport golden input', () => {
+test('a full restore input of one NodePort service, as proxier.go syncProxyRules writes it, equals the nodeport golden input', () => {
   const want = readFileSync(new URL('./iptables/reference-8b.expected', import.meta.url), 'utf8');
   const got = readFileSync(new URL('./iptables/nodeport.restore', import.meta.url), 'utf8');
   assert.ok(got === want, diff(got, want));

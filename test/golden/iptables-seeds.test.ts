@@ -1,6 +1,7 @@
 // The seed captures (real iptables-save output of an older kube-proxy) against
 // `ksvc compile --backend iptables --format save` of examples/seed-*.ksvc: every captured line,
-// after the documented format differences of reference §6 (test/golden/iptables/seed-captures.ts),
+// after the format differences between that kube-proxy (v1.24) and the current proxier.go, listed in
+// test/golden/iptables/seed-captures.ts,
 // appears verbatim in our output; replaced rules are absent and their replacement is present.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';

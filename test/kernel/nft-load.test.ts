@@ -8,7 +8,10 @@
 //    masquerade, REJECT for a service without endpoints, source-range DROP, localhost NodePorts,
 //    load balancing over every endpoint and session affinity;
 //  - ClientIP affinity sticks (dual-stack fixture): every connection of a client reaches one endpoint,
-//    a service without affinity reaches all of its endpoints.
+//    a service without affinity reaches all of its endpoints;
+//  - hairpin to a local endpoint (an arriving packet DNATed to the node itself, from the node's own
+//    address): the packet carries the masquerade mark into INPUT under both backends, and a
+//    non-hairpin packet does not (nft marks it in nat-input; iptables in KUBE-SEP).
 
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,7 +19,10 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { renderNftablesJson, renderNftablesText } from '../../backends/nftables/index.ts';
+import { lowerModel } from '../../compiler/lower/index.ts';
+import { cluster, ep, node, port, service } from '../golden/iptables/model-builders.ts';
 import { exampleInputs, iptablesCases, type LoweredInput, scenarios } from '../golden/nftables/scenarios.ts';
+import { iptablesBackend, nftablesBackend } from './load.ts';
 import { kernelTests, type Netns, withNetns } from './netns.ts';
 
 const goldenDir = new URL('../golden/nftables/', import.meta.url);
@@ -218,6 +224,70 @@ function probe(ns: Netns, probes: Probe[]): ProbeResult[] {
       );
       assert.is(new Set(spread.map((r) => r.replySrc)).size, 3, 'no affinity: all three endpoints reached');
     });
+  });
+
+  test('kernel: hairpin to a local endpoint — the mark reaches INPUT as under iptables', async () => {
+    // No detector and no masquerade-all: only the hairpin rule can mark. The node 192.168.50.2 is
+    // the endpoint of 10.96.0.60:80 (a host-network pod); the client sends one SYN from the node's
+    // own address (hairpin) and one from its own (not), raw, so the source can be the node's.
+    const model = cluster(
+      { localDetector: { mode: 'None' } },
+      [node('n1', ['192.168.50.2'])],
+      [
+        service('ns', 'host', {
+          clusterIPs: ['10.96.0.60'],
+          ports: [port({ name: 'http', port: 80, targetPort: 8080 })],
+          endpoints: [ep('192.168.50.2', { node: 'n1', ports: { http: 8080 } })],
+        }),
+      ],
+    );
+    const ir = lowerModel(model, { node: 'n1' }).programs[0]!;
+    const probeTable = join(tmp, 'probe.nft');
+    writeFileSync(
+      probeTable,
+      'table ip ksvcprobe { chain probe { type filter hook input priority 200; policy accept; ' +
+        'tcp dport 8080 meta mark & 0x4000 == 0x4000 counter; tcp dport 8080 counter; }; }\n',
+    );
+    const SEND = `
+import socket, struct
+def csum(d):
+    s = sum(struct.unpack('!%dH' % (len(d) // 2), d))
+    while s >> 16: s = (s & 0xffff) + (s >> 16)
+    return (~s) & 0xffff
+k = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+for src, sport in (('192.168.50.2', 41000), ('192.168.50.3', 41001)):
+    a, b = socket.inet_aton(src), socket.inet_aton('10.96.0.60')
+    tcp = struct.pack('!HHIIBBHHH', sport, 80, 1, 0, 5 << 4, 2, 64240, 0, 0)
+    c = csum(a + b + struct.pack('!BBH', 0, 6, 20) + tcp)
+    ip = struct.pack('!BBHHHBBH4s4s', 0x45, 0, 40, 0, 0, 64, 6, 0, a, b)
+    k.sendto(ip + tcp[:16] + struct.pack('!H', c) + tcp[18:], ('10.96.0.60', 0))
+`;
+    for (const backend of [iptablesBackend(ir), nftablesBackend(ir)]) {
+      const counters = await withNetns('hpn', (n) =>
+        withNetns('hpc', (client) => {
+          ok(n.exec('ip', ['link', 'add', 'h0', 'type', 'veth', 'peer', 'name', 'h1', 'netns', client.name]), 'veth');
+          ok(n.exec('ip', ['addr', 'add', '192.168.50.2/24', 'dev', 'h0']), 'addr');
+          ok(n.exec('ip', ['link', 'set', 'h0', 'up']), 'up');
+          for (const k of ['all', 'h0']) {
+            ok(n.exec('sysctl', ['-qw', `net.ipv4.conf.${k}.accept_local=1`, `net.ipv4.conf.${k}.rp_filter=0`]), k);
+          }
+          ok(client.exec('ip', ['addr', 'add', '192.168.50.3/24', 'dev', 'h1']), 'client addr');
+          ok(client.exec('ip', ['link', 'set', 'h1', 'up']), 'client up');
+          ok(client.exec('ip', ['route', 'add', 'default', 'via', '192.168.50.2']), 'client route');
+          backend.load(n);
+          ok(n.exec('nft', ['-f', probeTable]), 'probe table');
+          ok(client.exec('python3', ['-c', SEND]), 'send');
+          const deadline = Date.now() + 3000;
+          let packets: number[] = [];
+          do {
+            const list = n.exec('nft', ['-j', 'list', 'table', 'ip', 'ksvcprobe']);
+            packets = [...list.stdout.matchAll(/"counter": \{"packets": (\d+)/g)].map((m) => Number(m[1]));
+          } while (packets[1] !== 2 && Date.now() < deadline);
+          return packets;
+        }),
+      );
+      assert.equal(counters, [1, 2], `${backend.name}: [marked, all] SYNs delivered to the local endpoint`);
+    }
   });
 
   test.after(() => rmSync(tmp, { recursive: true, force: true }));

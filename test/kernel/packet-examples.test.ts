@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { makeSourceFile } from '../../common/source.ts';
-import { loadKsvc } from '../../compiler/front.ts';
 import { importKubernetes } from '../../compiler/kube/index.ts';
+import { loadKsvc } from '../../compiler/load-ksvc.ts';
 import { lowerModel } from '../../compiler/lower/index.ts';
 import { iptablesBackend, nftablesBackend } from './load.ts';
 import {

@@ -6,12 +6,12 @@
 import fc from 'fast-check';
 import type { CIDRText, IPText } from '../../common/ip.ts';
 import { cidrOf } from '../../common/ip.ts';
+import type { Protocol } from '../../common/kubernetes.ts';
 import type {
   ClusterModel,
   EndpointModel,
   LocalDetectorSpec,
   NodeModel,
-  Protocol,
   ServiceModel,
   ServicePortModel,
 } from '../../compiler/model.ts';

@@ -20,12 +20,14 @@ import type {
   TopLevelBlock,
 } from '../../grammar/ast.ts';
 import { formatFile } from '../../grammar/format.ts';
-import { parseKsvc } from '../../grammar/parse.ts';
+import { parseKsvc } from '../../grammar/parse-ksvc.ts';
 import { stripSpans } from '../support/ast.ts';
 import { ACCEPTANCE } from './parse-corpus.ts';
 
 const Z: Span = { start: { line: 1, column: 1, offset: 0 }, end: { line: 1, column: 1, offset: 0 } };
 const L = <T>(value: T) => ({ value, span: Z });
+/** A number literal as the parser reads it back: the digits the formatter prints. */
+const N = (value: number) => ({ value, text: String(value), span: Z });
 
 const strip = stripSpans;
 
@@ -78,10 +80,10 @@ const detector: fc.Arbitrary<DetectorSpec> = fc.oneof(
 const clusterSetting: fc.Arbitrary<ClusterSetting> = fc.oneof(
   detector.map((d) => ({ kind: 'MasqFromOutside' as const, span: Z, detector: d })),
   fc.constant({ kind: 'MasqAll' as const, span: Z }),
-  fc.nat(31).map((b) => ({ kind: 'MasqBit' as const, span: Z, bit: L(b) })),
+  fc.nat(31).map((b) => ({ kind: 'MasqBit' as const, span: Z, bit: N(b) })),
   list(cidr).map((cidrs) => ({ kind: 'NodePortAddresses' as const, span: Z, cidrs })),
   fc.boolean().map((b) => ({ kind: 'LocalhostNodePorts' as const, span: Z, enabled: L(b) })),
-  fc.tuple(nat, nat).map(([a, b]) => ({ kind: 'NodePortRange' as const, span: Z, min: L(a), max: L(b) })),
+  fc.tuple(nat, nat).map(([a, b]) => ({ kind: 'NodePortRange' as const, span: Z, min: N(a), max: N(b) })),
 );
 
 const nodeStatement: fc.Arbitrary<NodeStatement> = fc.oneof(
@@ -97,7 +99,7 @@ const attribute: fc.Arbitrary<ServiceAttribute> = fc.oneof(
     kind: 'SessionAffinity' as const,
     span: Z,
     affinity: L('ClientIP' as const),
-    timeout: t === null ? null : L(t),
+    timeout: t === null ? null : N(t),
   })),
   fc.constant({ kind: 'SessionAffinity' as const, span: Z, affinity: L('None' as const), timeout: null }),
   detector.map((d) => ({ kind: 'MasqFromOutside' as const, span: Z, detector: d })),
@@ -125,10 +127,10 @@ const portLine: fc.Arbitrary<PortLine> = fc
     type: L(r.type),
     clusterIP: { kind: 'Address', text: r.ip.t, span: Z },
     bracketed: r.ip.br,
-    port: L(r.port),
+    port: N(r.port),
     protocol: L(r.protocol),
-    nodePort: r.nodePort === null ? null : L(r.nodePort),
-    targetPort: r.target === null ? null : L(r.target),
+    nodePort: r.nodePort === null ? null : N(r.nodePort),
+    targetPort: r.target === null ? null : typeof r.target === 'number' ? N(r.target) : L(r.target),
     clauses: r.clauses,
   }));
 
@@ -153,7 +155,7 @@ const endpoint: fc.Arbitrary<EndpointEntry> = fc
     node: r.node === null ? null : L(r.node),
     zone: r.zone === null ? null : L(r.zone),
     conditions: r.conditions.map(L),
-    ports: r.ports.map(([n, p]) => ({ span: Z, name: L(n), port: L(p) })),
+    ports: r.ports.map(([n, p]) => ({ span: Z, name: L(n), port: N(p) })),
   }));
 
 const serviceItem: fc.Arbitrary<ServiceItem> = fc.oneof(
@@ -165,7 +167,7 @@ const serviceItem: fc.Arbitrary<ServiceItem> = fc.oneof(
     weight: 1,
   },
   { arbitrary: list(cidr).map((cidrs) => ({ kind: 'LoadBalancerSourceRanges' as const, span: Z, cidrs })), weight: 1 },
-  { arbitrary: nat.map((p) => ({ kind: 'HealthCheckNodePort' as const, span: Z, port: L(p) })), weight: 1 },
+  { arbitrary: nat.map((p) => ({ kind: 'HealthCheckNodePort' as const, span: Z, port: N(p) })), weight: 1 },
   {
     arbitrary: fc
       .array(endpoint, { minLength: 1, maxLength: 12 })

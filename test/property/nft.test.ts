@@ -1,9 +1,10 @@
 // Property: for random valid models (test/property/arbitrary-model.ts), lowering + nftables
 // rendering never throw, every document validates against the backend's JSON Schema, is
 // deterministic and internally consistent (every jump/goto target and @set is declared before use,
-// every per-service chain is reachable), and — as root — passes `nft -j -c -f` (batched: documents
-// are concatenated, each one replacing the previous table inside the same transaction; a failing
-// batch is re-checked document by document).
+// every per-service chain is reachable, every frontend dispatched to a shared balance chain
+// `balance-K-N-P` has its DNAT address in each of dnat-K-0 … dnat-K-(N-1)), and — as root — passes
+// `nft -j -c -f` (batched: documents are concatenated, each one replacing the previous table
+// inside the same transaction; a failing batch is re-checked document by document).
 
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -68,8 +69,64 @@ function checkConsistency(commands: Cmd[], label: string): void {
   }
   for (const key of chains) {
     const name = key.split('|')[1]!;
-    if (/^(service|local|external|firewall|endpoint)-/.test(name))
+    if (/^(service|local|external|nodeport|firewall|balance)-/.test(name))
       assert.ok(referenced.has(key), `${label}: ${name} is never jumped to`);
+  }
+}
+
+/**
+ * A shared balance chain DNATs through maps keyed by the packet's frontend; a frontend missing from
+ * one of them would fall through undetected (no DNAT). For every dispatch element, follow the
+ * chains it reaches and check its key is in every map the reached balance chains read.
+ */
+function checkBalanceMaps(commands: Cmd[], label: string): void {
+  for (const family of ['ip', 'ip6']) {
+    const gotos = new Map<string, string[]>();
+    const maps = new Map<string, Set<string>>();
+    const dispatch: { key: string; kind: 'ips' | 'nodeports'; target: string }[] = [];
+    const keyText = (k: unknown): string => JSON.stringify(k);
+    for (const c of commands) {
+      const [kind, obj] = Object.entries(c.add ?? {})[0] ?? [];
+      if (!obj || obj.family !== family) continue;
+      if (kind === 'rule') {
+        const targets = JSON.stringify(obj.expr).match(/"(?:goto|jump)":\{"target":"([^"]+)"/g) ?? [];
+        const list = gotos.get(String(obj.chain)) ?? [];
+        for (const t of targets) list.push(t.replace(/^.*"target":"/, '').slice(0, -1));
+        gotos.set(String(obj.chain), list);
+      } else if (kind === 'element') {
+        const name = String(obj.name);
+        for (const e of obj.elem as unknown[][]) {
+          if (name.startsWith('dnat-')) {
+            const set = maps.get(name) ?? new Set<string>();
+            set.add(keyText(e[0]));
+            maps.set(name, set);
+          } else if (name === 'service-ips' || name === 'service-nodeports') {
+            const v = e[1] as Record<string, { target: string }>;
+            const target = (v.goto ?? v.jump)?.target;
+            if (target)
+              dispatch.push({ key: keyText(e[0]), kind: name === 'service-ips' ? 'ips' : 'nodeports', target });
+          }
+        }
+      }
+    }
+    for (const d of dispatch) {
+      const seen = new Set<string>();
+      const walk = (chain: string): void => {
+        if (seen.has(chain)) return;
+        seen.add(chain);
+        const m = /^balance-(cluster|local)-(ips|nodeports)-(\d+)-\d+$/.exec(chain);
+        if (m) {
+          assert.is(m[2], d.kind, `${label}: ${d.key} (${d.kind}) reaches ${chain}`);
+          for (let i = 0; i < Number(m[3]); i++)
+            assert.ok(
+              maps.get(`dnat-${m[1]}-${m[2]}-${i}`)?.has(d.key),
+              `${label}: ${d.key} missing from dnat-${m[1]}-${m[2]}-${i}`,
+            );
+        }
+        for (const t of gotos.get(chain) ?? []) walk(t);
+      };
+      walk(d.target);
+    }
   }
 }
 
@@ -91,6 +148,7 @@ function renderAll(model: ClusterModel, label: string): Output[] {
       assert.equal(errors, null, `${label}: schema: ${errors?.join('; ')}`);
       const l = `${label} node=${node ?? '-'} ${JSON.stringify(env)}`;
       checkConsistency(doc.nftables, l);
+      checkBalanceMaps(doc.nftables, l);
       out.push({ label: l, commands: doc.nftables });
     }
   }

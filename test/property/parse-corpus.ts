@@ -1,6 +1,5 @@
-// .ksvc texts the parser and formatter tests share: the acceptance examples of the language sketch
-// (/work/shared/spec/ksvc-language.md, section 2), written exactly as there, and one file with every
-// construct of docs/language.md.
+// .ksvc texts the parser and formatter tests share: the acceptance examples of the language's design
+// sketch, written exactly as there, and one file with every construct of docs/language.md.
 
 export const SEED_CLUSTERIP = `# kube-dns and the API service, as captured on ecs-matrix-k8s-cluster-3
 cluster {

@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { makeSourceFile, type Position, positionAt, type SourceFile } from '../../common/source.ts';
-import { parseKsvc } from '../../grammar/parse.ts';
+import { parseKsvc } from '../../grammar/parse-ksvc.ts';
 import { KEYWORDS } from '../../grammar/tokens.ts';
 import { ACCEPTANCE } from './parse-corpus.ts';
 

@@ -73,5 +73,37 @@ test('colours: none when piped, none with NO_COLOR even when forced', () => {
   assert.not.ok(/\x1b\[/.test(both.stdout + both.stderr), 'NO_COLOR wins');
 });
 
+test('the bundle itself (dist/ksvc.mjs) verifies and explains: every file the verifier reads at run time is in it', () => {
+  // npm test builds dist/ first; running the bundle directly (not bin/ksvc.js, which falls back to
+  // tsx when a source is newer) catches a file the sources read beside themselves (the nft schema).
+  const bundle = (...args: string[]) =>
+    spawnSync(process.execPath, [path.join(root, 'dist/ksvc.mjs'), ...args], {
+      cwd: dir, // not the checkout: nothing may be found relative to the working directory
+      encoding: 'utf8',
+      env: { ...process.env, NO_COLOR: '1' },
+      timeout: 60_000,
+    });
+  const example = path.join(root, 'examples/seed-nodeport.ksvc');
+  const v = bundle('verify', example);
+  assert.is(v.status, 0, v.stdout + v.stderr);
+  assert.ok(v.stdout.includes('\nequivalent: 1 check,'), v.stdout);
+  assert.is(v.stdout.match(/✓ (IR|iptables) ≡ /g)?.length, 3, 'three-way');
+  const e = bundle(
+    'explain',
+    example,
+    '--src',
+    '10.0.0.9',
+    '--dst',
+    '10.32.0.159',
+    '--proto',
+    'tcp',
+    '--dport',
+    '8080',
+  );
+  assert.ok(e.stdout.includes('10.32.0.159'), e.stdout);
+  assert.is(e.status, 0, e.stdout + e.stderr);
+  assert.not.ok(/\n\s+at /.test(e.stdout + e.stderr), 'no stack trace');
+});
+
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 test.run();

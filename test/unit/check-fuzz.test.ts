@@ -8,7 +8,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parseCIDRStrict, parseIPStrict } from '../../common/ip.ts';
 import { makeSourceFile } from '../../common/source.ts';
-import { loadKsvc } from '../../compiler/front.ts';
+import { loadKsvc } from '../../compiler/load-ksvc.ts';
 import type { ClusterModel } from '../../compiler/model.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');

@@ -3,7 +3,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { generateKsvc } from '../../bench/generate.ts';
 import { makeSourceFile } from '../../common/source.ts';
-import { loadKsvc } from '../../compiler/front.ts';
+import { loadKsvc } from '../../compiler/load-ksvc.ts';
 
 test('same options, same bytes; another seed, other bytes', () => {
   const a = generateKsvc({ services: 300, endpointsPerService: 4, seed: 7 });

@@ -3,7 +3,7 @@
 import * as assert from 'uvu/assert';
 import type { Diagnostic } from '../../common/diagnostics.ts';
 import { makeSourceFile } from '../../common/source.ts';
-import { type FrontResult, loadKsvc } from '../../compiler/front.ts';
+import { type FrontResult, loadKsvc } from '../../compiler/load-ksvc.ts';
 
 export const BASE = `node n1 {
   address 192.168.0.1

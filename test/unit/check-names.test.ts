@@ -8,7 +8,7 @@ import {
   ianaServiceName,
   interfaceName,
   labelValue,
-} from '../../compiler/check/names.ts';
+} from '../../common/name-validation.ts';
 import { BASE, expectClean, expectDiag } from './check-helpers.ts';
 
 test('name validators follow the Kubernetes rules', () => {
@@ -81,7 +81,7 @@ test('invalid-endpoint-port-name and duplicate-endpoint-port-name', () => {
 
 test('invalid-node-name: a DNS-1123 subdomain, on declarations', () => {
   expectDiag(`node Node_A {\n  address 10.0.0.1\n}\n`, 'invalid-node-name', 'Node_A');
-  expectClean(`node node-a.example.com {\n  address 10.0.0.1\n}\n`);
+  expectClean(`node node-a.example.com {\n  address 10.0.0.1\n}\n`, ['no-services']);
 });
 
 test('invalid-zone: a label value', () => {
@@ -104,9 +104,9 @@ test('invalid-interface-name: bridge interface and interface prefix', () => {
     'invalid-interface-name',
     'vethvethvethveth0',
   );
-  const r = expectClean(`cluster {\n  masq from outside interface cbr0\n}\n`);
+  const r = expectClean(`cluster {\n  masq from outside interface cbr0\n}\n`, ['no-services']);
   assert.equal(r.model!.settings.localDetector, { mode: 'BridgeInterface', interfaceName: 'cbr0' });
-  const p = expectClean(`cluster {\n  masq from outside interface prefix veth\n}\n`);
+  const p = expectClean(`cluster {\n  masq from outside interface prefix veth\n}\n`, ['no-services']);
   assert.equal(p.model!.settings.localDetector, { mode: 'InterfaceNamePrefix', prefix: 'veth' });
 });
 

@@ -3,7 +3,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { makeSourceFile } from '../../common/source.ts';
 import { checkFile } from '../../compiler/check/index.ts';
-import { parseKsvc } from '../../grammar/parse.ts';
+import { parseKsvc } from '../../grammar/parse-ksvc.ts';
 import { BASE, expectClean, expectDiag, expectNo, posOf, run } from './check-helpers.ts';
 
 const svc = (port: string, extra = '') => `${BASE}
@@ -52,7 +52,9 @@ test('cidr-host-bits and invalid-cidr: host bits, prefix length out of range', (
     '203.0.113.1/25',
   );
   expectDiag(`node a {\n  podCIDR 10.64.1.1/24\n}\n`, 'cidr-host-bits', '10.64.1.1/24');
-  expectClean(`cluster {\n  masq from outside 10.64.1.0/24\n  nodePort addresses 192.168.0.0/24, 0.0.0.0/0\n}\n`);
+  expectClean(`cluster {\n  masq from outside 10.64.1.0/24\n  nodePort addresses 192.168.0.0/24, 0.0.0.0/0\n}\n`, [
+    'no-services',
+  ]);
 });
 
 test('invalid-port: service, target and endpoint ports outside 1-65535', () => {
@@ -85,8 +87,8 @@ test('invalid-node-port-range, invalid-masq-bit', () => {
   expectDiag(`cluster {\n  nodePort range 32767-30000\n}\n`, 'invalid-node-port-range', 'nodePort range');
   expectDiag(`cluster {\n  nodePort range 0-100\n}\n`, 'invalid-node-port-range', 'nodePort range');
   expectDiag(`cluster {\n  masq bit 32\n}\n`, 'invalid-masq-bit', '32');
-  expectClean(`cluster {\n  masq bit 0\n  nodePort range 30000-30000\n}\n`);
-  expectClean(`cluster {\n  masq bit 31\n}\n`);
+  expectClean(`cluster {\n  masq bit 0\n  nodePort range 30000-30000\n}\n`, ['no-services']);
+  expectClean(`cluster {\n  masq bit 31\n}\n`, ['no-services']);
 });
 
 test('invalid-affinity-timeout: 1 to 86400 seconds', () => {

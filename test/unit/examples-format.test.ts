@@ -5,7 +5,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { makeSourceFile } from '../../common/source.ts';
 import { formatFile } from '../../grammar/format.ts';
-import { parseKsvc } from '../../grammar/parse.ts';
+import { parseKsvc } from '../../grammar/parse-ksvc.ts';
 
 const dir = new URL('../../examples/', import.meta.url);
 

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { makeSourceFile } from '../../common/source.ts';
-import { loadKsvc } from '../../compiler/front.ts';
+import { loadKsvc } from '../../compiler/load-ksvc.ts';
 import type { ClusterModel } from '../../compiler/model.ts';
 
 const dir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../examples');

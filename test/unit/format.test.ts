@@ -5,7 +5,7 @@ import * as assert from 'uvu/assert';
 import { makeSourceFile, type Span } from '../../common/source.ts';
 import type { FileNode, PortLine, ServiceBlock } from '../../grammar/ast.ts';
 import { formatFile } from '../../grammar/format.ts';
-import { parseKsvc } from '../../grammar/parse.ts';
+import { parseKsvc } from '../../grammar/parse-ksvc.ts';
 import { ACCEPTANCE, SEED_CLUSTERIP, SEED_LOCAL, SEED_NODEPORT } from '../property/parse-corpus.ts';
 import { stripSpans } from '../support/ast.ts';
 
@@ -64,6 +64,7 @@ service kube-system/kube-dns {  # trailing on the header
   metrics: ClusterIP 10.32.0.10:9153/tcp -> endpoints:9153
   dns:     ClusterIP 10.32.0.10:53/udp   -> endpoints:53, externalTrafficPolicy local, sessionAffinity clientIP 600
   dns-tcp: ClusterIP 10.32.0.10:53/tcp   -> endpoints:53
+
   # the pods
   endpoints 10.64.1.7 on n1 zone z1 ready,
             10.64.1.8 on n1 terminating,  # second is draining
@@ -85,7 +86,7 @@ service a/empty {
 # the end
 `;
 
-test('a messy file gets the canonical layout', () => {
+test('a messy file gets the canonical layout (one blank line kept where the author left some)', () => {
   assert.fixture(fmt(MESSY), MESSY_FORMATTED);
 });
 
@@ -152,6 +153,7 @@ test('an empty file and a file of comments', () => {
 // ASTs built by hand (like the Kubernetes import): dummy spans, no comments.
 const Z: Span = { start: { line: 1, column: 1, offset: 0 }, end: { line: 1, column: 1, offset: 0 } };
 const L = <T>(value: T) => ({ value, span: Z });
+const N = (value: number) => ({ value, text: String(value), span: Z });
 
 test('a built AST prints every field, and parses back to the same AST', () => {
   const port = (
@@ -167,10 +169,10 @@ test('a built AST prints every field, and parses back to the same AST', () => {
     type: L('NodePort'),
     clusterIP: { kind: 'Address', text: ip, span: Z },
     bracketed: false,
-    port: L(p),
+    port: N(p),
     protocol: L(proto),
-    nodePort: L(30053),
-    targetPort: target === null ? null : L(target),
+    nodePort: N(30053),
+    targetPort: target === null ? null : typeof target === 'number' ? N(target) : L(target),
     clauses: [{ kind: 'ExternalTrafficPolicy', span: Z, policy: L('Local') }],
   });
   const svc: ServiceBlock = {
@@ -181,8 +183,8 @@ test('a built AST prints every field, and parses back to the same AST', () => {
     items: [
       port('dns', '10.32.0.10', 53, 'udp', 53),
       port('dns', 'fd00:32::10', 53, 'udp', 'dns'),
-      { kind: 'SessionAffinity', span: Z, affinity: L('ClientIP'), timeout: L(10800) },
-      { kind: 'HealthCheckNodePort', span: Z, port: L(31000) },
+      { kind: 'SessionAffinity', span: Z, affinity: L('ClientIP'), timeout: N(10800) },
+      { kind: 'HealthCheckNodePort', span: Z, port: N(31000) },
       {
         kind: 'Endpoints',
         span: Z,
@@ -193,7 +195,7 @@ test('a built AST prints every field, and parses back to the same AST', () => {
             node: L('n1'),
             zone: L('z'),
             conditions: [L('terminating')],
-            ports: [{ span: Z, name: L('dns'), port: L(53) }],
+            ports: [{ span: Z, name: L('dns'), port: N(53) }],
           },
         ],
       },
@@ -232,6 +234,38 @@ service kube-system/kube-dns {
   // The IPv6 line comes back bracketed (that is how it must be written); everything else is equal.
   (svc.items[1] as PortLine).bracketed = true;
   assert.equal(strip(back.blocks), strip(file.blocks));
+});
+
+test('blank lines inside a block: one kept where the author had any, none after { or before } (issue 11 item 15)', () => {
+  const out = fmt(`service a/b {
+
+
+  http: ClusterIP 10.0.0.1:80/tcp -> endpoints
+  dns: ClusterIP 10.0.0.1:53/udp -> endpoints
+
+
+
+  # the pods
+
+  endpoints 10.0.0.2
+  endpoints 10.0.0.3
+
+}
+`);
+  assert.fixture(
+    out,
+    `service a/b {
+  http: ClusterIP 10.0.0.1:80/tcp -> endpoints
+  dns:  ClusterIP 10.0.0.1:53/udp -> endpoints
+
+  # the pods
+
+  endpoints 10.0.0.2
+  endpoints 10.0.0.3
+}
+`,
+  );
+  assert.fixture(fmt(out), out);
 });
 
 test.run();

@@ -123,7 +123,7 @@ test('several nodes: --node required (exit 1, node-required listing the names)',
   assert.ok(ok.out.includes('has no local endpoints'));
   const unknown = await run(TWO_NODES, '--backend', 'iptables', '--node', 'nope', '--output', 'json');
   assert.is(unknown.code, 1);
-  assert.is(JSON.parse(unknown.err).diagnostics[0].code, 'unknown-node');
+  assert.is(JSON.parse(unknown.err).diagnostics[0].code, 'unknown-target-node');
 });
 
 test('dual-stack input needs --family for iptables; each family compiles', async () => {

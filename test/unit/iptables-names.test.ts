@@ -3,7 +3,8 @@ import * as assert from 'uvu/assert';
 import { hash16 } from '../../backends/iptables/names.ts';
 import { formatFixed, goHex08, restoreProbability, saveProbability } from '../../backends/iptables/numbers.ts';
 
-// Every hash listed in reference kube-proxy-iptables.md §1.3 (recomputed there and in upstream tests).
+// Chain-name hashes as kube-proxy computes them (servicePortChainName and friends in
+// pkg/proxy/iptables/proxier.go), including every one its proxier_test.go expects.
 const HASHES: [string, string][] = [
   ['ns1/svc1:p80tcp', 'XPGD46QRK7WJZT7O'],
   ['ns2/svc2:p80tcp', 'GNZBNJ2PO5MGZ6GT'],
@@ -76,7 +77,7 @@ test('restore probabilities agree with an exact rational reference for n = 2..50
   }
 });
 
-test('save probabilities: %.11f of lround(p * 2^31) / 2^31 (reference §9)', () => {
+test('save probabilities: %.11f of lround(p * 2^31) / 2^31 (as iptables-save prints the statistic match)', () => {
   const want: [number, string][] = [
     [2, '0.50000000000'],
     [3, '0.33333333349'],

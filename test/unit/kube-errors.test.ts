@@ -170,7 +170,7 @@ test('objects against each other: duplicates, cluster IPs and nodePorts claimed 
   assert.is(d.message, 'duplicate Service shop/web');
   assert.is(d.related![0]!.span!.start.line, 1);
   const other = svc('  clusterIP: 10.32.0.5\n  ports: [{port: 80}]', 'name: other\n  namespace: shop');
-  assert.is(only(imp(docs(WEB, other)).diagnostics, 'cluster-ip-conflict').path, 'spec.clusterIP');
+  assert.is(only(imp(docs(WEB, other)).diagnostics, 'cluster-ip-in-use').path, 'spec.clusterIP');
   const np = (name: string, ip: string, proto: string) =>
     svc(
       `  type: NodePort\n  clusterIP: ${ip}\n  ports: [{port: 80, protocol: ${proto}, nodePort: 30080}]`,
@@ -178,7 +178,7 @@ test('objects against each other: duplicates, cluster IPs and nodePorts claimed 
     );
   // The allocator hands out numbers whatever the protocol.
   assert.is(
-    only(imp(docs(np('a', '10.32.0.1', 'TCP'), np('b', '10.32.0.2', 'UDP'))).diagnostics, 'node-port-conflict').path,
+    only(imp(docs(np('a', '10.32.0.1', 'TCP'), np('b', '10.32.0.2', 'UDP'))).diagnostics, 'duplicate-node-port').path,
     'spec.ports[0].nodePort',
   );
 });
@@ -213,11 +213,11 @@ test('slices of missing services and without the service label are warned about'
 });
 
 test('--node must name a Node of the input', () => {
-  assert.is(only(imp(WEB, { node: 'node-x' }).diagnostics, 'unknown-node').file, '');
+  assert.is(only(imp(WEB, { node: 'node-x' }).diagnostics, 'unknown-node-flag').file, '');
 });
 
 test('an empty input is a warning, not a crash', () => {
-  assert.equal(codesOf(imp('# nothing\n').diagnostics), ['no-input-objects']);
+  assert.equal(codesOf(imp('# nothing\n').diagnostics), ['no-services']);
   assert.equal(codesOf(imp('--- 42\n').diagnostics), ['not-an-object']);
 });
 

@@ -12,9 +12,9 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { renderIptables } from '../../backends/iptables/index.ts';
 import { makeSourceFile } from '../../common/source.ts';
-import { loadKsvc } from '../../compiler/front.ts';
 import { importKubernetes } from '../../compiler/kube/index.ts';
 import { modelToAst } from '../../compiler/kube/to-ast.ts';
+import { loadKsvc } from '../../compiler/load-ksvc.ts';
 import { lowerModel, modelFamilies } from '../../compiler/lower/index.ts';
 import type { ClusterModel } from '../../compiler/model.ts';
 import { formatFile } from '../../grammar/format.ts';
@@ -56,28 +56,26 @@ function roundTrip(model: ClusterModel): boolean {
   return true;
 }
 
-/** The generator also lists an address twice in a service (as two slices would); .ksvc cannot. */
-const uniqueAddresses = (model: ClusterModel): boolean =>
-  model.services.every((s) => new Set(s.endpoints.map((e) => e.address)).size === s.endpoints.length);
+/** The generator may let one address serve one port twice (two numbers), which no input can say. */
+const servesAPortTwice = (model: ClusterModel): boolean =>
+  model.services.some((s) =>
+    s.ports.some((p) => {
+      const served = s.endpoints.filter((e) => e.ports[p.name] !== undefined).map((e) => e.address);
+      return new Set(served).size !== served.length;
+    }),
+  );
 
-test('valid models print to .ksvc that compiles to the same bytes', () => {
-  let unique = 0;
+test('every valid model prints to .ksvc that compiles to the same bytes (issue 11 item 16)', () => {
   let printed = 0;
   fc.assert(
     fc.property(arbitraryModel({ maxServices: 4, maxEndpoints: 5, maxNodes: 3 }), (model) => {
       const ok = roundTrip(model);
-      if (uniqueAddresses(model)) {
-        unique++;
-        if (ok) printed++;
-      } else assert.not.ok(ok, 'a repeated address cannot be printed');
+      assert.is(ok, !servesAPortTwice(model));
+      if (ok) printed++;
     }),
     { numRuns: RUNS, seed: 20261127 },
   );
-  // The rest: a port that no endpoint serves while other ports are served.
-  assert.ok(
-    unique > 20 && printed > unique * 0.6,
-    `only ${printed} of ${unique} models with unique addresses were representable`,
-  );
+  assert.ok(printed > RUNS * 0.3, `${printed} of ${RUNS}`);
 });
 
 // ---------------------------------------------------------------------------------------------

@@ -291,7 +291,7 @@ status:
   - {type: InternalIP, address: 10.0.0.5}
   - {type: InternalIP, address: 10.0.0.5}
 `);
-  assert.equal(r.diagnostics, []);
+  assert.equal(codesOf(r.diagnostics), ['no-services']);
   assert.equal(r.model!.nodes, [
     {
       name: 'n1.example.com',

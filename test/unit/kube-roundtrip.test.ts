@@ -9,9 +9,10 @@ import { renderNftablesJson } from '../../backends/nftables/index.ts';
 import { makeSourceFile } from '../../common/source.ts';
 import { resolveConditionWords } from '../../compiler/check/conditions.ts';
 import { checkFile } from '../../compiler/check/index.ts';
-import { loadKsvc } from '../../compiler/front.ts';
 import { importKubernetes, type KubeImportOptions } from '../../compiler/kube/index.ts';
+import { comparableModel, printKsvc } from '../../compiler/kube/print-ksvc.ts';
 import { conditionWords, modelToAst } from '../../compiler/kube/to-ast.ts';
+import { loadKsvc } from '../../compiler/load-ksvc.ts';
 import { lowerModel, modelFamilies } from '../../compiler/lower/index.ts';
 import type { ClusterModel } from '../../compiler/model.ts';
 import { formatFile } from '../../grammar/format.ts';
@@ -20,6 +21,12 @@ import { codesOf, docs, imp, slice, stripOrigins, svc } from './kube-helpers.ts'
 const EXAMPLES = new URL('../../examples/', import.meta.url);
 
 /** The kube-proxy flags each example is meant for (the comment at the top of each file says so). */
+/**
+ * Warnings each example is known to give: the seed capture is a Weave cluster, whose pods (10.44.x)
+ * are outside the node's podCIDR, which Weave does not use.
+ */
+const WARNINGS: Record<string, string[]> = { 'seed-local.yaml': ['endpoint-outside-node-pod-cidr'] };
+
 const OPTIONS: Record<string, KubeImportOptions> = {
   'seed-local.yaml': { clusterCIDRs: ['10.64.1.0/24'] },
   'seed-clusterip.json': { clusterCIDRs: ['10.64.1.0/24'] },
@@ -81,7 +88,7 @@ for (const file of kubeExamples) {
   test(`${file}: YAML -> model -> .ksvc -> model is the identity, and compiles to the same bytes`, () => {
     const text = readFileSync(new URL(file, EXAMPLES), 'utf8');
     const r = importKubernetes([makeSourceFile(`examples/${file}`, text)], OPTIONS[file]);
-    assert.equal(r.diagnostics, [], file);
+    assert.equal(codesOf(r.diagnostics), WARNINGS[file] ?? [], file);
     const back = viaKsvc(r.model!);
     assert.equal(stripOrigins(back), stripOrigins(r.model));
     const direct = compileAll(r.model!);
@@ -129,15 +136,12 @@ test('seed-local.yaml gives the seed capture: http-svc with its local endpoint o
   }
 });
 
-test('endpoint conditions: every combination .ksvc can say is written so that it resolves back', () => {
+test('endpoint conditions: all eight combinations are written so that they resolve back', () => {
   for (const ready of [false, true]) {
     for (const serving of [false, true]) {
       for (const terminating of [false, true]) {
         const c = { ready, serving, terminating };
-        const words = conditionWords(c);
-        const representable = !ready || (serving && !terminating);
-        assert.is(words !== null, representable, JSON.stringify(c));
-        if (words) assert.equal(resolveConditionWords(new Set(words)), c, JSON.stringify(c));
+        assert.equal(resolveConditionWords(new Set(conditionWords(c))), c, JSON.stringify(c));
       }
     }
   }
@@ -176,17 +180,16 @@ test('endpoints that serve only some ports round-trip through named ports', () =
   assert.equal(compileAll(back), compileAll(r.model!));
 });
 
-test('what .ksvc cannot say is reported instead of printed wrong', () => {
+test('the shapes .ksvc once could not say now round-trip (issue 11 item 16)', () => {
   // A port with no endpoint while the other port has one.
-  const r = imp(
+  const unserved = imp(
     docs(
       TWO_PORTS,
       slice('addressType: IPv4\nports: [{name: web, port: 8080}]\nendpoints: [{addresses: [10.64.1.1]}]'),
     ),
   );
-  assert.equal(codesOf(modelToAst(r.model!).diagnostics), ['not-representable']);
   // Ready and terminating at once (the controller never writes it; the API does not refuse it).
-  const odd = imp(
+  const readyTerminating = imp(
     docs(
       svc('  clusterIP: 10.32.0.5\n  ports: [{name: web, port: 80}]'),
       slice(
@@ -194,9 +197,30 @@ test('what .ksvc cannot say is reported instead of printed wrong', () => {
       ),
     ),
   );
-  const d = modelToAst(odd.model!).diagnostics;
-  assert.equal(codesOf(d), ['not-representable']);
-  assert.match(d[0]!.message, /ready=true, serving=true, terminating=true/);
+  // One address with another node and other conditions for each port (two slices say so).
+  const perPort = imp(
+    docs(
+      TWO_PORTS,
+      slice(
+        'addressType: IPv4\nports: [{name: web, port: 8080}]\nendpoints: [{addresses: [10.64.1.1], nodeName: a}]',
+        'w',
+      ),
+      slice(
+        'addressType: IPv4\nports: [{name: admin, port: 9090}]\nendpoints: [{addresses: [10.64.1.1], nodeName: b, conditions: {ready: false}}]',
+        'x',
+      ),
+    ),
+  );
+  assert.is(perPort.model!.services[0]!.endpoints.length, 2);
+  for (const r of [unserved, readyTerminating, perPort]) {
+    assert.equal(modelToAst(r.model!).diagnostics, []);
+    const back = viaKsvc(r.model!);
+    assert.is(comparableModel(back), comparableModel(r.model!));
+    const direct = compileAll(r.model!);
+    const viaFile = compileAll(back);
+    for (let i = 0; i < direct.length; i++) assert.fixture(viaFile[i]!, direct[i]!);
+    assert.equal(printKsvc(r.model!).diagnostics, []);
+  }
 });
 
 test('settings round-trip: detectors, masquerade, nodePort addresses and range, localhost', () => {

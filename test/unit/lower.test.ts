@@ -98,7 +98,7 @@ test('node selection: required with several nodes, unknown node, default single 
   assert.is(r.diagnostics[0]!.code, 'node-required');
   assert.match(r.diagnostics[0]!.message, 'a, b');
   const u = lowerModel(m, { node: 'c' });
-  assert.is(u.diagnostics[0]!.code, 'unknown-node');
+  assert.is(u.diagnostics[0]!.code, 'unknown-target-node');
   assert.is(one(m, { node: 'b' }).nodeIPs[0], '10.1.0.2');
   const none = one(cluster({}, [], []));
   assert.is(none.node, null);

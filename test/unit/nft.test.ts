@@ -1,9 +1,17 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { restoreProbability } from '../../backends/iptables/numbers.ts';
-import { nftablesCommands, renderNftablesJson, renderNftablesText } from '../../backends/nftables/index.ts';
+import { documentChunks, renderDocument } from '../../backends/nftables/document.ts';
+import {
+  buildRulesets,
+  nftablesCommands,
+  renderNftablesJson,
+  renderNftablesJsonChunks,
+  renderNftablesText,
+} from '../../backends/nftables/index.ts';
 import { hashAndTruncate } from '../../backends/nftables/names.ts';
 import { cascadeThresholds, probabilityText, thresholdOf } from '../../backends/nftables/probability.ts';
+import { ElementList } from '../../backends/nftables/ruleset.ts';
 import { schemaErrors } from '../../backends/nftables/schema/validate.ts';
 import type { IRProgram } from '../../compiler/ir/types.ts';
 import { lowerModel } from '../../compiler/lower/index.ts';
@@ -18,7 +26,7 @@ const rulesOf = (chain: string): string[] =>
     .filter((l) => l.startsWith(`add rule ip kube-proxy ${chain} `))
     .map((l) => l.slice(`add rule ip kube-proxy ${chain} `.length));
 
-test("names: kube-proxy's nftables hashes (reference §1.6)", () => {
+test("names: kube-proxy's nftables hashes (hashAndTruncate, pkg/proxy/nftables/proxier.go)", () => {
   assert.is(hashAndTruncate('ns1/svc1/tcp/p80'), 'ULMVA6XW-ns1/svc1/tcp/p80');
   assert.is(hashAndTruncate('ns1/svc1/tcp/p80__10.180.0.1/80'), '5OJB2KTY-ns1/svc1/tcp/p80__10.180.0.1/80');
   assert.is(hashAndTruncate('ns2/svc2/tcp/p80').slice(0, 8), '42NFTM6N');
@@ -62,17 +70,20 @@ test('overall: routing decisions rendered as iptables makes them', () => {
   const text = renderNftablesText(overall());
   // no endpoints: REJECT via reject-chain, in the ClusterIP check only
   assert.match(text, 'no-endpoint-services { 172.30.0.46 . tcp . 80 comment "ns6/svc6:p80" : goto reject-chain }');
-  // eTP=Local without local endpoints: DROP for external IP, LB IP, NodePort; external chain has no final goto
+  // eTP=Local without local endpoints: DROP for external IP, LB IP, NodePort; external chains have no final goto
   assert.match(
     text,
     'no-endpoint-external-ips { 192.168.99.22 . tcp . 80 comment "ns2/svc2:p80" : drop, 1.2.3.4 . tcp . 80 comment "ns2/svc2:p80" : drop }',
   );
   assert.match(text, 'no-endpoint-nodeports { tcp . 3001 comment "ns2/svc2:p80" : drop }');
-  const ext2 = rulesOf('external-42NFTM6N-ns2/svc2/tcp/p80');
-  assert.equal(ext2, [
-    'ip saddr 10.0.0.0/8 goto service-42NFTM6N-ns2/svc2/tcp/p80',
-    'fib saddr type local jump mark-for-masquerade',
-    'fib saddr type local goto service-42NFTM6N-ns2/svc2/tcp/p80',
+  assert.equal(rulesOf('external-42NFTM6N-ns2/svc2/tcp/p80'), [
+    'ip saddr 10.0.0.0/8 goto balance-cluster-ips-1-80',
+    'fib saddr type local meta mark set meta mark | 0x00004000 goto balance-cluster-ips-1-80',
+  ]);
+  // the NodePort twin of the external chain looks the frontend up by node port
+  assert.equal(rulesOf('nodeport-42NFTM6N-ns2/svc2/tcp/p80'), [
+    'ip saddr 10.0.0.0/8 goto balance-cluster-nodeports-1-80',
+    'fib saddr type local meta mark set meta mark | 0x00004000 goto balance-cluster-nodeports-1-80',
   ]);
   // source ranges: LB IP dispatched to the firewall chain; non-DNATed packets to it dropped post-DNAT
   assert.match(text, '5.6.7.8 . tcp . 80 : jump firewall-HVFWP5L3-ns5/svc5/tcp/p80');
@@ -88,32 +99,120 @@ test('overall: routing decisions rendered as iptables makes them', () => {
     'ct state new jump external-endpoints-check',
     'jump localnet-check',
   ]);
-  // localhost NodePorts: the dispatch does not exclude 127.0.0.0/8
+  // masquerade marks are set lookups before the dispatch; localhost NodePorts: no 127.0.0.0/8 exclusion
   assert.equal(rulesOf('services'), [
+    'ip daddr . meta l4proto . th dport @cluster-ips-masquerade ip saddr != 10.0.0.0/8 meta mark set meta mark | 0x00004000',
+    'ip daddr . meta l4proto . th dport @external-ips-masquerade meta mark set meta mark | 0x00004000',
     'ip daddr . meta l4proto . th dport vmap @service-ips',
+    'fib daddr type local meta l4proto . th dport @nodeports-masquerade meta mark set meta mark | 0x00004000',
     'fib daddr type local meta l4proto . th dport vmap @service-nodeports',
   ]);
-  // affinity checked before the random choice, refreshed in the endpoint chain
+  assert.match(text, 'cluster-ips-masquerade { 172.30.0.41 . tcp . 80, 172.30.0.42 . tcp . 80,');
+  // eTP=Cluster frontends go straight to the shared balance chains; their marks come from the sets
+  assert.match(text, '192.168.99.33 . tcp . 80 : goto balance-cluster-ips-2-80');
+  assert.match(text, 'external-ips-masquerade { 192.168.99.33 . tcp . 80 }');
+  assert.match(text, 'tcp . 3003 : goto balance-cluster-nodeports-1-80');
+  // shared balancing: svc4's two endpoints are the 0th and 1st DNAT maps' values for its frontends
+  assert.equal(rulesOf('balance-cluster-ips-2-80'), [
+    'meta random & 0x7fffffff < 1073741824 dnat to ip daddr . meta l4proto . th dport map @dnat-cluster-ips-0:80',
+    'dnat to ip daddr . meta l4proto . th dport map @dnat-cluster-ips-1:80',
+  ]);
+  assert.match(text, '172.30.0.44 . tcp . 80 : 10.180.0.4');
+  assert.match(
+    text,
+    'dnat-cluster-ips-1 { 172.30.0.44 . tcp . 80 : 10.180.0.5, 192.168.99.33 . tcp . 80 : 10.180.0.5 }',
+  );
+  // hairpin: marked after DNAT by a set of endpoint . endpoint pairs, in postrouting and input
+  assert.match(text, 'hairpin { 10.180.0.1 . 10.180.0.1, 10.180.0.2 . 10.180.0.2,');
+  assert.equal(rulesOf('nat-postrouting'), [
+    'ct status dnat ip saddr . ip daddr @hairpin meta mark set meta mark | 0x00004000 comment "hairpin traffic"',
+    'jump masquerading',
+  ]);
+  assert.equal(rulesOf('nat-input'), [
+    'ct status dnat ip saddr . ip daddr @hairpin meta mark set meta mark | 0x00004000 comment "hairpin traffic to a local endpoint"',
+  ]);
+  // affinity: checked before the random choice, recorded by the rule that DNATs
   assert.equal(rulesOf('service-HVFWP5L3-ns5/svc5/tcp/p80'), [
-    'ip daddr 172.30.0.45 tcp dport 80 ip saddr != 10.0.0.0/8 jump mark-for-masquerade',
-    'ip saddr . ip saddr & 0.0.0.0 | 10.180.0.3 . th dport & 0 | 80 @affinity-HVFWP5L3-ns5/svc5/tcp/p80 goto endpoint-GTK6MW7G-ns5/svc5/tcp/p80__10.180.0.3/80',
-    'goto endpoint-GTK6MW7G-ns5/svc5/tcp/p80__10.180.0.3/80',
+    'ip saddr . ip saddr & 0.0.0.0 | 10.180.0.3 . th dport & 0 | 80 @affinity-HVFWP5L3-ns5/svc5/tcp/p80 meta l4proto tcp update @affinity-HVFWP5L3-ns5/svc5/tcp/p80 { ip saddr . 10.180.0.3 . 80 } dnat to 10.180.0.3:80',
+    'meta l4proto tcp update @affinity-HVFWP5L3-ns5/svc5/tcp/p80 { ip saddr . 10.180.0.3 . 80 } dnat to 10.180.0.3:80',
   ]);
   // one affinity set per service port, keyed by client . endpoint ip . endpoint port
   assert.match(
     text,
     'add set ip kube-proxy affinity-HVFWP5L3-ns5/svc5/tcp/p80 { type ipv4_addr . ipv4_addr . inet_service ; flags timeout ; timeout 10800s ; }',
   );
+  // no per-endpoint chains, no kube-proxy-nft-only behaviour (cluster-ips set / cluster-ips-check rejects)
+  assert.not.match(text, 'chain ip kube-proxy endpoint-');
+  assert.not.match(text, 'cluster-ips-check');
+  assert.not.match(text, 'set ip kube-proxy cluster-ips ');
+});
+
+test('balance chains: the cascade thresholds of iptables, one rule per endpoint, the last unconditional', () => {
+  const model = overallModel();
+  const svc = model.services.find((s) => s.name === 'svc4')!;
+  const base = svc.endpoints[0]!;
+  svc.endpoints = [1, 2, 3, 4, 5, 6, 7].map((i) => ({ ...base, address: `10.180.1.${i}` as typeof base.address }));
+  const rules = renderNftablesText(lowerModel(model).programs)
+    .split('\n')
+    .filter((l) => l.startsWith('add rule ip kube-proxy balance-cluster-ips-7-80 '));
+  const thresholds = cascadeThresholds(7);
+  assert.is(rules.length, 7);
+  rules.forEach((r, i) => {
+    const dnat = `dnat to ip daddr . meta l4proto . th dport map @dnat-cluster-ips-${i}:80`;
+    const draw = thresholds[i] === undefined ? '' : `meta random & 0x7fffffff < ${thresholds[i]} `;
+    assert.is(r, `add rule ip kube-proxy balance-cluster-ips-7-80 ${draw}${dnat}`);
+  });
+});
+
+test('a set whose endpoints differ in target port gets its own chain with the ports written out', () => {
+  const model = overallModel();
+  const svc = model.services.find((s) => s.name === 'svc4')!;
+  svc.endpoints = [
+    { ...svc.endpoints[0]!, ports: { p80: 8080 } },
+    { ...svc.endpoints[1]!, ports: { p80: 9090 } },
+  ];
+  svc.ports = [{ ...svc.ports[0]!, targetPort: 'p80' }];
+  const text = renderNftablesText(lowerModel(model).programs);
+  assert.match(text, '172.30.0.44 . tcp . 80 : goto service-LAUZTJTB-ns4/svc4/tcp/p80');
   assert.equal(
-    rulesOf('endpoint-GTK6MW7G-ns5/svc5/tcp/p80__10.180.0.3/80')[1],
-    'update @affinity-HVFWP5L3-ns5/svc5/tcp/p80 { ip saddr . ip saddr & 0.0.0.0 | 10.180.0.3 . th dport & 0 | 80 }',
+    text
+      .split('\n')
+      .filter((l) => l.startsWith('add rule ip kube-proxy service-LAUZTJTB-ns4/svc4/tcp/p80 '))
+      .map((l) => l.slice('add rule ip kube-proxy service-LAUZTJTB-ns4/svc4/tcp/p80 '.length)),
+    [
+      'meta random & 0x7fffffff < 1073741824 meta l4proto tcp dnat to 10.180.0.4:8080',
+      'meta l4proto tcp dnat to 10.180.0.5:9090',
+    ],
   );
-  assert.equal(rulesOf('service-LAUZTJTB-ns4/svc4/tcp/p80').slice(1), [
-    'meta random & 0x7fffffff < 1073741824 goto endpoint-UNZV3OEC-ns4/svc4/tcp/p80__10.180.0.4/80',
-    'goto endpoint-5RFCDDV7-ns4/svc4/tcp/p80__10.180.0.5/80',
-  ]);
-  // no kube-proxy-nft-only behaviour: no cluster-ips set / cluster-ips-check rejects
-  assert.not.match(text, 'cluster-ips');
+  assert.not.match(text, 'dnat-cluster-ips-1');
+});
+
+test('a key twice in a map or set is an internal error naming the key', () => {
+  const list = new ElementList('service-ips');
+  list.add({ key: ['10.0.0.1', 'tcp', 80] });
+  assert.throws(
+    () => list.add({ key: ['10.0.0.1', 'tcp', 80] }),
+    /service-ips would get key 10\.0\.0\.1 \. tcp \. 80 twice/,
+  );
+  // the IR normally never has it (frontend-in-use); an IR that does is refused, not half-rendered
+  const [ir] = overall();
+  const sp = ir!.servicePorts[0]!;
+  const twice: IRProgram = { ...ir!, servicePorts: [sp, { ...sp, servicePortName: 'copy' }] };
+  assert.throws(() => renderNftablesJson(twice), /internal error: .*172\.30\.0\.41 \. tcp \. 80/);
+});
+
+test('chunks: the streamed document has the bytes of the one-string render', () => {
+  const rulesets = buildRulesets(overall());
+  const whole = renderDocument(rulesets);
+  const small = [...documentChunks(rulesets, {}, 500)];
+  assert.ok(small.length > 10, `${small.length} chunks`);
+  assert.ok(small.slice(0, -1).every((c) => c.length >= 500));
+  assert.is(small.join(''), whole);
+  assert.is([...renderNftablesJsonChunks(overall())].join(''), renderNftablesJson(overall()));
+  assert.is(
+    [...documentChunks(rulesets, { replace: false }, 64)].join(''),
+    renderDocument(rulesets, { replace: false }),
+  );
 });
 
 test('document: metainfo, atomic table replace, objects before their users; deterministic bytes', () => {
@@ -188,6 +287,7 @@ test('schema: accepts the output, rejects nft 1.0.6 silent-drop and unsupported 
   // the affinity key's typed constant: the mask must be zero (else the key would depend on the packet)
   const affinityRule = (d: { nftables: Obj[] }) =>
     find(d, (c) => c.add?.rule?.expr?.[0]?.match?.right?.startsWith?.('@affinity-')).add.rule;
+  const dnatMap = (d: { nftables: Obj[] }) => find(d, (c) => c.add?.map?.map === 'ipv4_addr').add.map;
   assert.equal(
     mutate(() => {}),
     null,
@@ -199,6 +299,15 @@ test('schema: accepts the output, rejects nft 1.0.6 silent-drop and unsupported 
   assert.ok(
     mutate((d) => (affinityRule(d).expr[0].match.left = affinityRule(d).expr[0].match.left.concat[1])),
     'typed constant outside a concatenation',
+  );
+  // a concatenated map value: nft 1.0.6 ignores the array (a plain set, then a crash) or rejects the name
+  assert.ok(
+    mutate((d) => (dnatMap(d).map = ['ipv4_addr', 'inet_service'])),
+    'concatenated map value (array)',
+  );
+  assert.ok(
+    mutate((d) => (dnatMap(d).map = 'ipv4_addr . inet_service')),
+    'concatenated map value (name)',
   );
 });
 

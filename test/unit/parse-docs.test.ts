@@ -7,7 +7,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { makeSourceFile } from '../../common/source.ts';
 import { formatFile } from '../../grammar/format.ts';
-import { parseKsvc } from '../../grammar/parse.ts';
+import { parseKsvc } from '../../grammar/parse-ksvc.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const md = readFileSync(path.join(root, 'docs/language.md'), 'utf8');

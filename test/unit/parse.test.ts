@@ -5,7 +5,7 @@ import * as assert from 'uvu/assert';
 import type { Diagnostic } from '../../common/diagnostics.ts';
 import { makeSourceFile } from '../../common/source.ts';
 import type { ClusterBlock, NodeBlock, PortLine, ServiceBlock, ServiceItem } from '../../grammar/ast.ts';
-import { parseKsvc } from '../../grammar/parse.ts';
+import { parseKsvc } from '../../grammar/parse-ksvc.ts';
 import { EVERY_CONSTRUCT, SEED_CLUSTERIP, SEED_LOCAL, SEED_NODEPORT } from '../property/parse-corpus.ts';
 import { stripSpans } from '../support/ast.ts';
 
@@ -40,7 +40,7 @@ const port = (line: string): PortLine => {
 const at = (d: Diagnostic | undefined) => (d?.span ? `${d.span.start.line}:${d.span.start.column}` : 'none');
 
 // ---------------------------------------------------------------------------------------------
-// Acceptance examples (docs: /work/shared/spec/ksvc-language.md section 2)
+// Acceptance examples: the language's design examples (the same as test/property/parse-corpus.ts)
 
 test('acceptance: seed-clusterip parses to the expected AST', () => {
   const f = ok(SEED_CLUSTERIP);

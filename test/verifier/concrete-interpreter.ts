@@ -249,7 +249,7 @@ export function interpret(prog: NetfilterProgram, pk: Packet, world: ConcreteWor
     if (ok && isNew && e.s.dnatIp)
       parts.push(`dnat ${e.s.dnatIp.includes(':') ? `[${e.s.dnatIp}]` : e.s.dnatIp}:${e.s.dnatPort}`);
     if (ok && e.s.masq !== 'none') parts.push(e.s.masq);
-    parts.push(`mark 0x${(ok ? e.s.mark & world.markMask : 0).toString(16)}`);
+    parts.push(`mark 0x${((ok ? e.s.mark & world.markMask : 0) >>> 0).toString(16)}`);
     const writes = [...new Set(e.s.writes)].sort();
     if (writes.length > 0) parts.push(`affinity ${writes.join(',')}`);
     const k = parts.join(' ');

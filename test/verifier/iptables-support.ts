@@ -4,7 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { renderIptables } from '../../backends/iptables/index.ts';
 import type { Diagnostic } from '../../common/diagnostics.ts';
 import { makeSourceFile } from '../../common/source.ts';
-import { loadKsvc } from '../../compiler/front.ts';
+import { loadKsvc } from '../../compiler/load-ksvc.ts';
 import { lowerModel } from '../../compiler/lower/index.ts';
 import type { NetfilterProgram } from '../../verifier/model/program.ts';
 

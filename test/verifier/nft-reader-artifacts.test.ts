@@ -61,7 +61,19 @@ function checkKsvcDocument(json: string, name: string): void {
       [],
       `${name}: nothing else ignored`,
     );
-    assert.is(p.baseChains.length, 6, `${name}: six base chains`);
+    assert.equal(
+      p.baseChains.map((b) => `${b.type} ${b.hook}`).sort(),
+      [
+        'filter forward',
+        'filter input',
+        'filter output',
+        'nat input',
+        'nat output',
+        'nat postrouting',
+        'nat prerouting',
+      ],
+      `${name}: ksvc's seven base chains`,
+    );
     const steps = allSteps(p);
     const written = new Set(steps.flatMap((s) => (s.kind === 'affinityWrite' ? [s.list] : [])));
     for (const s of steps)

@@ -99,7 +99,23 @@ function testKey(t: PacketTest): string {
 /** Per-space caches of the sets a PacketTest stands for. */
 const testSets = new WeakMap<PacketSpace, Map<string, { dim: number; set: IntervalSet }>>();
 
+/** The evaluator hands out each distinct question as one frozen object: cache by identity first. */
+const byIdentity = new WeakMap<PacketSpace, WeakMap<PacketTest, { dim: number; set: IntervalSet }>>();
+
 function testSet(space: PacketSpace, t: PacketTest): { dim: number; set: IntervalSet } {
+  let ids = byIdentity.get(space);
+  if (!ids) {
+    ids = new WeakMap();
+    byIdentity.set(space, ids);
+  }
+  const known = ids.get(t);
+  if (known) return known;
+  const r = testSetByKey(space, t);
+  ids.set(t, r);
+  return r;
+}
+
+function testSetByKey(space: PacketSpace, t: PacketTest): { dim: number; set: IntervalSet } {
   let cache = testSets.get(space);
   if (!cache) {
     cache = new Map();

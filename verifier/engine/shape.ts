@@ -265,7 +265,16 @@ function programShape(
   const candidateItems = (index: KeyIndex | null, count: number): number[] => {
     if (!index) return Array.from({ length: count }, (_, i) => i);
     const all = new Set<number>();
-    for (const k of contexts) for (const i of candidatesFor(index, k.proto, k.port, k.dst)) all.add(i);
+    for (const k of contexts) {
+      if (k.dst === undefined) {
+        // a port-only shard excludes every exact destination filed for its port (shards.ts), so
+        // the `full` items of that port never match in it: only port-only, destination-only and
+        // general items can
+        const pk = `${k.proto} ${k.port}`;
+        for (const list of [index.portOnly.get(pk), index.allDstOnly, index.general])
+          for (const i of list ?? []) all.add(i);
+      } else for (const i of candidatesFor(index, k.proto, k.port, k.dst)) all.add(i);
+    }
     return [...all].sort((x, y) => x - y);
   };
   // reach every chain and rule (to a fixpoint: DNAT targets add key contexts)

@@ -26,6 +26,9 @@ export interface RuleContext extends KeyContext {
    * thousand distinct ones hundreds of thousands of times. Steps are plain immutable data.
    */
   cache: Map<string, Step>;
+  /** jump / goto verdict steps by target chain name */
+  jumps: Map<string, Step>;
+  gotos: Map<string, Step>;
 }
 
 /** The cached step for `key`, made once. */

@@ -3,7 +3,7 @@
 // (a missing object, an existing one for `create`, one still in use for `delete`), and in a command
 // document that a rule or element names only chains and sets that exist already.
 import type { DiagnosticSink } from './diagnostics.ts';
-import { child, locatePointer } from './pointer.ts';
+import { child } from './pointer.ts';
 import { checkShape, type ObjectShape } from './schema.ts';
 import {
   type BaseSpec,
@@ -175,7 +175,9 @@ export class Applier {
     if (this.form === 'commands' && !this.referencesExist(table, refs, `${pointer}/expr`)) return;
     const rule: RuleState = { refs, pointer };
     const src = this.state.source;
-    const span = src !== null && at !== null ? ruleSpan(src, at, pointer.slice(`/nftables/${at.index}`.length)) : null;
+    // the rule object sits under one wrapper when listed, two in a command
+    const wrappers = pointer.length - `/nftables/${at?.index}`.length === 5 ? 1 : 2;
+    const span = src !== null && at !== null ? ruleSpan(src, at, wrappers) : null;
     if (span) {
       rule.start = span.start;
       rule.end = span.end;
@@ -319,21 +321,25 @@ const isDeclaration = (command: string, kind: string, obj: Record<string, unknow
   (kind !== 'chain' || obj.hook === undefined || typeof obj.prio === 'number');
 
 /**
- * Where the rule object at `path` (`/rule` or `/<command>/rule`) of an item is in the source text.
- * The rule is the item's last value (every wrapper has one key), so it ends where the wrappers'
- * closing braces begin: only the keys at the start are scanned, never the rule itself.
+ * Where the rule object of an item (`{"rule":{…}}` or `{"<command>":{"rule":{…}}}`) is in the
+ * source text. Every wrapper has one key, so the first `"rule"` string of the item is the key, and
+ * the rule ends where the wrappers' closing braces begin: the rule itself is never scanned.
  */
-function ruleSpan(source: string, item: ItemSpan, path: string): ItemSpan | null {
-  const found = locatePointer(source, path, item.start, false);
-  if (!found) return null;
+function ruleSpan(source: string, item: ItemSpan, wrappers: number): ItemSpan | null {
+  let start = source.indexOf('"rule"', item.start) + 6;
+  if (start < 6 || start >= item.end) return null;
+  while (isSpace(source.charCodeAt(start))) start++;
+  if (source.charCodeAt(start) !== 0x3a) return null;
+  start++;
+  while (isSpace(source.charCodeAt(start))) start++;
+  if (source.charCodeAt(start) !== 0x7b) return null;
   let end = item.end;
-  const wrappers = path.split('/').length - 1;
   for (let w = 0; w < wrappers; w++) {
     end--; // at a wrapper's closing brace
     if (source.charCodeAt(end) !== 0x7d) return null;
-    while (end > found.start && isSpace(source.charCodeAt(end - 1))) end--;
+    while (end > start && isSpace(source.charCodeAt(end - 1))) end--;
   }
-  return source.charCodeAt(end - 1) === 0x7d ? { start: found.start, end } : null;
+  return source.charCodeAt(end - 1) === 0x7d ? { start, end } : null;
 }
 
 const isSpace = (c: number): boolean => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;

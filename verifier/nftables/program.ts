@@ -68,6 +68,8 @@ function buildProgram(
   const chainId = chainIdOf(t);
   const notes = new Set<string>();
   const cache = new Map<string, Step>();
+  const jumps = new Map<string, Step>();
+  const gotos = new Map<string, Step>();
   const program: NetfilterProgram = {
     backend: 'nftables',
     family,
@@ -95,7 +97,7 @@ function buildProgram(
     const hookNeeds: HookNeed[] = [];
     program.chains.set(
       chainId(c.name),
-      readChain(c, t, { chainId, family, file, hookNeeds, notes, sink, cache, source }),
+      readChain(c, t, { chainId, family, file, hookNeeds, notes, sink, cache, jumps, gotos, source }),
     );
     checkHooks(hookNeeds, contexts, sink);
     if (c.base) {
@@ -124,6 +126,8 @@ function readChain(
     notes: Set<string>;
     sink: DiagnosticSink;
     cache: Map<string, Step>;
+    jumps: Map<string, Step>;
+    gotos: Map<string, Step>;
     source: string | null;
   },
 ): Chain {
@@ -138,6 +142,8 @@ function readChain(
     hookNeeds: env.hookNeeds,
     notes: env.notes,
     cache: env.cache,
+    jumps: env.jumps,
+    gotos: env.gotos,
   };
   const source = env.source;
   for (const r of c.rules) {

@@ -2,11 +2,10 @@
 // ajv's errors to diagnostics. The envelope is checked once for the whole document; objects of the
 // tables the verifier reads are checked one by one against their $defs, so a foreign table
 // (iptables-nft's xt statements, firewalld's inet table) never fails the document.
-import { readFileSync } from 'node:fs';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import type { DiagnosticSink } from './diagnostics.ts';
-
-const SCHEMA_URL = new URL('./schema.json', import.meta.url);
+// Imported, not read at run time, so the bundle (dist/) carries it (Node >= 20.10 reads `with`).
+import schemaDocument from './schema.json' with { type: 'json' };
 
 /** The object shapes checked in scope ($defs names). */
 export type ObjectShape =
@@ -34,7 +33,7 @@ let compiled: Compiled | null = null;
 
 function compile(): Compiled {
   if (compiled) return compiled;
-  const schema = JSON.parse(readFileSync(SCHEMA_URL, 'utf8')) as { $id: string; $defs: Record<string, object> };
+  const schema = schemaDocument as { $id: string; $defs: Record<string, object> };
   // verbose: errors carry the schema object they failed in (to tell an unknown statement from
   // any other closed object)
   const ajv = new Ajv2020({ strict: true, allErrors: false, allowUnionTypes: true, verbose: true });
@@ -70,7 +69,7 @@ function compile(): Compiled {
 }
 
 /** The JSON Schema itself (for documentation and tests). */
-export const verifierSchema = (): unknown => JSON.parse(readFileSync(SCHEMA_URL, 'utf8'));
+export const verifierSchema = (): unknown => structuredClone(schemaDocument);
 
 /** Check the document's envelope; false (with a diagnostic) when it fails. */
 export function checkEnvelope(doc: unknown, sink: DiagnosticSink): boolean {

@@ -2,14 +2,15 @@
 // (lookup.ts), mark writes, affinity updates, NAT and reject (nat.ts), and the statements with no
 // effect on a packet (counter, log).
 import type { Step, Verdict } from '../model/program.ts';
-import { type RuleContext, shared } from './context.ts';
-import { readKey, readScalar } from './keys.ts';
+import type { RuleContext } from './context.ts';
+import { type Reader, readKey, readScalar } from './keys.ts';
 import { lookupSteps } from './lookup.ts';
 import { dependencySteps, matchSteps } from './match.ts';
 import { dnatSteps, masqueradeSteps, rejectSteps } from './nat.ts';
 import { child } from './pointer.ts';
 import { affinityKey, affinityTimeout, isDynamic, keyFitsSet } from './sets.ts';
-import { isBad, isObject, readUnsigned } from './values.ts';
+import type { SetState } from './state.ts';
+import { isBad, isObject, readAddress, readUnsigned } from './values.ts';
 
 /** The steps of a rule, or null when a statement could not be read (reported). */
 export function ruleSteps(expr: readonly unknown[], pointer: string, ctx: RuleContext): Step[] | null {
@@ -97,7 +98,10 @@ function verdictSteps(v: unknown, ctx: RuleContext, pointer: string): Step[] | n
         );
         return null;
       }
-      return [shared(ctx, `${kind} ${target}`, () => verdict({ kind, chain: ctx.chainId(target) }))];
+      const cache = kind === 'jump' ? ctx.jumps : ctx.gotos;
+      let step = cache.get(target);
+      if (step === undefined) cache.set(target, (step = verdict({ kind, chain: ctx.chainId(target) })));
+      return [step];
     }
   }
   ctx.sink.report(
@@ -144,6 +148,46 @@ function mangleSteps(body: { key: unknown; value: unknown }, ctx: RuleContext, p
   ];
 }
 
+/**
+ * The key of an `update @set { … }`: like a lookup key, except that a part may be a plain constant
+ * — an update statement is typed by its set, so nft takes `ip saddr . 10.0.0.1 . 8080` there (a
+ * lookup needs the `field & 0 | constant` spelling). A constant takes its type from the set's key.
+ */
+function updateKey(expr: unknown, set: SetState, ctx: RuleContext, p: string): Reader[] | null {
+  if (!isObject(expr) || !('concat' in expr)) return readKey(expr, ctx, p);
+  const parts = expr.concat as unknown[];
+  const out: Reader[] = [];
+  for (const [i, part] of parts.entries()) {
+    const at = child(child(p, 'concat'), i);
+    if (isObject(part)) {
+      const r = readKey(part, ctx, at);
+      if (r?.length !== 1) return null;
+      out.push(r[0]!);
+      continue;
+    }
+    const type = set.keyType[i];
+    if (type === 'ipv4_addr' || type === 'ipv6_addr') {
+      const v = readAddress(part, ctx.family);
+      if (isBad(v)) {
+        ctx.sink.report('nft-bad-value', at, v.bad.value, v.bad.expected);
+        return null;
+      }
+      out.push({ kind: 'const', of: 'addr', value: v.ok, dep: null });
+    } else if (type === 'inet_service') {
+      const v = readUnsigned(part, 16, 'a port');
+      if (isBad(v)) {
+        ctx.sink.report('nft-bad-value', at, v.bad.value, v.bad.expected);
+        return null;
+      }
+      out.push({ kind: 'const', of: 'port', value: v.ok, dep: null });
+    } else {
+      ctx.sink.report('nft-unsupported', at, `a constant of type ${type ?? '(none)'} in an update key`);
+      return null;
+    }
+  }
+  return out;
+}
+
 /** `update @set { key }` on a dynamic set: the packet's affinity record is written or refreshed. */
 function updateSteps(body: { op: string; elem: unknown; set: string }, ctx: RuleContext, p: string): Step[] | null {
   if (body.op !== 'update') {
@@ -185,7 +229,7 @@ function updateSteps(body: { op: string; elem: unknown; set: string }, ctx: Rule
     keyExpr = e.val;
     keyAt = child(child(keyAt, 'elem'), 'val');
   }
-  const readers = readKey(keyExpr, ctx, keyAt);
+  const readers = updateKey(keyExpr, set, ctx, keyAt);
   if (!readers || !keyFitsSet(readers, set, ctx, keyAt)) return null;
   const key = affinityKey(readers, set, ctx, keyAt);
   if (!key) return null;

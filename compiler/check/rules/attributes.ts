@@ -1,9 +1,11 @@
 // Rules on service-wide attributes: agreement between lines, and where each attribute applies.
 import type { Span } from '../../../common/source.ts';
+import { specialKind } from '../../../common/special-address.ts';
+import { sharedCodes } from '../../shared-rules/codes.ts';
 import { codes } from '../codes.ts';
 import type { CheckContext } from '../context.ts';
 import type { AffinityAst } from '../draft.ts';
-import { type ParsedAddress, specialKind } from '../values.ts';
+import type { ParsedAddress } from '../values.ts';
 import { checkDetectorItems } from './cluster.ts';
 import { effectiveETP, effectiveITP, hasExternalFrontends, type Rule } from './rule.ts';
 
@@ -30,7 +32,7 @@ function firstWins<T>(
 }
 
 const affinityText = (a: AffinityAst): string =>
-  a.affinity.value === 'None' ? 'none' : `clientIP ${a.timeout?.value ?? 10800}`;
+  a.affinity.value === 'None' ? 'none' : `clientIP ${a.timeout?.text ?? 10800}`;
 
 export const conflictingAttributes: Rule = (ctx, _draft) => {
   return {
@@ -78,7 +80,7 @@ export const affinityTimeout: Rule = (ctx, _draft) => {
         if (a.affinity.value !== 'ClientIP')
           ctx.report(codes['affinity-timeout-without-client-ip'](ctx.at(a.timeout.span)));
         else if (!Number.isInteger(a.timeout.value) || a.timeout.value < 1 || a.timeout.value > 86400) {
-          ctx.report(codes['invalid-affinity-timeout'](ctx.at(a.timeout.span), a.timeout.value));
+          ctx.report(codes['invalid-affinity-timeout'](ctx.at(a.timeout.span), a.timeout.text));
         }
       }
     },
@@ -91,12 +93,11 @@ function externalAddresses(ctx: CheckContext, list: readonly ParsedAddress[], wh
     const kind = specialKind(a.ip);
     if (kind)
       ctx.report(
-        codes['reserved-address'](
-          ctx.at(a.lit.span),
+        sharedCodes['reserved-address'](
+          ctx.at(a.lit.span, { hint: 'use a unicast address that clients can reach' }),
           what,
           a.ip.text,
           kind,
-          'a unicast address that clients can reach',
         ),
       );
     if (seen?.has(a.ip.text)) ctx.report(codes['duplicate-list-entry'](ctx.at(a.lit.span), what, a.ip.text));
@@ -174,7 +175,7 @@ export const internalTrafficPolicyEndpoints: Rule = (ctx, _draft) => {
     service(s) {
       if (effectiveITP(s) !== 'Local') return;
       if (s.endpoints.some((e) => e.node !== null)) return;
-      ctx.report(codes['internal-traffic-policy-no-node-endpoints'](ctx.at(s.itp[0]!.span)));
+      ctx.report(codes['internal-traffic-policy-no-node-endpoints'](ctx.at(s.itp[0]!.span), s.endpoints.length > 0));
     },
   };
 };

@@ -1,10 +1,11 @@
 // Rules on the cluster block: value ranges, settings given twice, the local-traffic detector.
+
+import { interfaceName } from '../../../common/name-validation.ts';
 import type { Span } from '../../../common/source.ts';
 import type { ClusterSetting } from '../../../grammar/ast.ts';
 import { codes } from '../codes.ts';
 import type { CheckContext } from '../context.ts';
 import { type DetectorItem, familyName } from '../draft.ts';
-import { interfaceName } from '../names.ts';
 import { isValidPort } from '../values.ts';
 import type { Rule } from './rule.ts';
 
@@ -13,7 +14,7 @@ export const masqBitRange: Rule = (ctx, draft) => {
     if (s.kind !== 'MasqBit') continue;
     const b = s.bit.value;
     if (!Number.isInteger(b) || b < 0 || b > 31)
-      ctx.report(codes['invalid-masq-bit'](ctx.at(s.bit.span, { hint: 'the default is 14' }), b));
+      ctx.report(codes['invalid-masq-bit'](ctx.at(s.bit.span, { hint: 'the default is 14' }), s.bit.text));
   }
 };
 
@@ -22,12 +23,17 @@ export const nodePortRangeValid: Rule = (ctx, draft) => {
     if (s.kind !== 'NodePortRange') continue;
     const [min, max] = [s.min.value, s.max.value];
     let why: string | null = null;
-    if (!isValidPort(min)) why = `${min} is not a port number`;
-    else if (!isValidPort(max)) why = `${max} is not a port number`;
-    else if (min > max) why = `${min} is larger than ${max}`;
+    if (!isValidPort(min)) why = `${s.min.text} is not a port number`;
+    else if (!isValidPort(max)) why = `${s.max.text} is not a port number`;
+    else if (min > max) why = `${s.min.text} is larger than ${s.max.text}`;
     if (why)
       ctx.report(
-        codes['invalid-node-port-range'](ctx.at(s.span, { hint: 'the default is 30000-32767' }), min, max, why),
+        codes['invalid-node-port-range'](
+          ctx.at(s.span, { hint: 'the default is 30000-32767' }),
+          s.min.text,
+          s.max.text,
+          why,
+        ),
       );
   }
 };

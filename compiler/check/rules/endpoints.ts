@@ -1,20 +1,26 @@
 // Rules on endpoints: nodes, families, duplicates, named ports, and endpoints that never serve.
+
+import { nameSuggester } from '../../../common/did-you-mean.ts';
+import { MAX_DIAGNOSTICS_PER_CODE } from '../../shared-rules/cap.ts';
+import { sharedCodes } from '../../shared-rules/codes.ts';
 import { codes } from '../codes.ts';
 import { type EndpointDraft, familyName } from '../draft.ts';
-import { closest } from '../names.ts';
 import { portsByName, type Rule } from './rule.ts';
 
 export const unknownNodes: Rule = (ctx, draft) => {
   // One "did you mean" search per unknown name, however many endpoints repeat it.
   const nearest = new Map<string, string | null>();
+  const suggest = nameSuggester(draft.nodesByName.keys());
   return {
     service(s) {
       for (const ep of s.endpoints) {
         if (ep.node === null || draft.nodesByName.has(ep.node)) continue;
         const n = ep.ast.node!;
         let near = nearest.get(n.value);
+        // Past the cap the diagnostic is only counted (shared-rules/cap.ts): no search for it.
+        if (near === undefined && ctx.count('unknown-endpoint-node') >= MAX_DIAGNOSTICS_PER_CODE) near = null;
         if (near === undefined) {
-          near = closest(n.value, draft.nodesByName.keys());
+          near = suggest(n.value);
           nearest.set(n.value, near);
         }
         const hint = near
@@ -22,7 +28,7 @@ export const unknownNodes: Rule = (ctx, draft) => {
           : draft.nodes.length === 0
             ? 'the file declares no node'
             : undefined;
-        ctx.report(codes['unknown-node'](ctx.at(n.span, hint !== undefined ? { hint } : undefined), n.value));
+        ctx.report(codes['unknown-endpoint-node'](ctx.at(n.span, hint !== undefined ? { hint } : undefined), n.value));
       }
     },
   };
@@ -52,12 +58,11 @@ export const reservedEndpointAddresses: Rule = (ctx, _draft) => {
         const kind = ep.special;
         if (kind)
           ctx.report(
-            codes['reserved-address'](
-              ctx.at(ep.ast.address.span),
+            sharedCodes['reserved-address'](
+              ctx.at(ep.ast.address.span, { hint: "use the pod's unicast address" }),
               'endpoint address',
               ep.address,
               kind,
-              "the pod's unicast address",
             ),
           );
       }
@@ -65,21 +70,32 @@ export const reservedEndpointAddresses: Rule = (ctx, _draft) => {
   };
 };
 
+/**
+ * An address may be listed twice only when no service port reaches both entries (a numeric target
+ * reaches every endpoint, a named one those that define the name): one address with different node,
+ * zone or conditions per port, as two EndpointSlices can say.
+ */
 export const duplicateEndpoints: Rule = (ctx, _draft) => {
   return {
     service(s) {
       const eps = s.endpoints;
       if (eps.length < 2) return;
+      const anyNumeric = s.lines.length === 0 || s.lines.some((l) => typeof l.target !== 'string');
+      const named = anyNumeric ? [] : [...new Set(s.lines.map((l) => l.target as string))];
+      const clash = (a: EndpointDraft, b: EndpointDraft): boolean =>
+        anyNumeric || named.some((n) => a.namedPorts.has(n) && b.namedPorts.has(n));
       // Small lists (the common case) are scanned; large ones use a map, so no service is quadratic.
-      const first = eps.length > 16 ? new Map<string, EndpointDraft>() : null;
+      const first = eps.length > 16 ? new Map<string, EndpointDraft[]>() : null;
       for (let i = 0; i < eps.length; i++) {
         const ep = eps[i]!;
         let prev: EndpointDraft | undefined;
         if (first) {
-          prev = first.get(ep.address);
-          if (!prev) first.set(ep.address, ep);
+          const same = first.get(ep.address);
+          prev = same?.find((o) => clash(o, ep));
+          if (same) same.push(ep);
+          else first.set(ep.address, [ep]);
         } else {
-          for (let j = 0; j < i && !prev; j++) if (eps[j]!.address === ep.address) prev = eps[j];
+          for (let j = 0; j < i && !prev; j++) if (eps[j]!.address === ep.address && clash(eps[j]!, ep)) prev = eps[j];
         }
         if (prev)
           ctx.report(

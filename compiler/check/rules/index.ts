@@ -3,11 +3,12 @@ import * as attributes from './attributes.ts';
 import * as cluster from './cluster.ts';
 import * as endpoints from './endpoints.ts';
 import * as frontends from './frontends.ts';
-import * as names from './names.ts';
 import * as nodes from './nodes.ts';
 import * as ports from './ports.ts';
 import type { Rule } from './rule.ts';
 import * as services from './services.ts';
+import * as shared from './shared.ts';
+import * as validNames from './valid-names.ts';
 
 export const allRules: readonly Rule[] = [
   // cluster block
@@ -24,22 +25,19 @@ export const allRules: readonly Rule[] = [
   nodes.nodeAddresses,
   nodes.podCidrFamilies,
   // services
-  names.serviceNames,
-  names.portNames,
-  names.endpointNames,
+  validNames.serviceNames,
+  validNames.portNames,
+  validNames.endpointNames,
   services.duplicateServices,
   services.serviceWithoutPorts,
   services.mixedServiceTypes,
   services.conflictingClusterIPs,
   services.reservedClusterIPs,
-  services.clusterIPInUse,
   services.nodePortOnClusterIP,
   services.missingNodePort,
   ports.portNumbers,
   ports.portNamesUnique,
   ports.dualStackPorts,
-  ports.nodePortCollisions,
-  frontends.frontendsUnique,
   frontends.externalAddressFamilies,
   attributes.conflictingAttributes,
   attributes.affinityTimeout,
@@ -56,4 +54,6 @@ export const allRules: readonly Rule[] = [
   endpoints.duplicateEndpoints,
   endpoints.targetPortNamesDefined,
   endpoints.endpointsUsed,
+  // what the Kubernetes import checks too
+  shared.sharedClusterRules,
 ];

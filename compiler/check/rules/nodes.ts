@@ -1,8 +1,10 @@
 // Rules on node blocks.
+
+import { dns1123Subdomain } from '../../../common/name-validation.ts';
+import { specialKind } from '../../../common/special-address.ts';
+import { sharedCodes } from '../../shared-rules/codes.ts';
 import { codes } from '../codes.ts';
 import { familyName } from '../draft.ts';
-import { dns1123Subdomain } from '../names.ts';
-import { specialKind } from '../values.ts';
 import type { Rule } from './rule.ts';
 
 export const nodeNames: Rule = (ctx, draft) => {
@@ -34,12 +36,11 @@ export const nodeAddresses: Rule = (ctx, draft) => {
       const kind = specialKind(a.ip);
       if (kind === 'unspecified' || kind === 'multicast' || kind === 'broadcast') {
         ctx.report(
-          codes['reserved-address'](
-            ctx.at(a.lit.span),
+          sharedCodes['reserved-address'](
+            ctx.at(a.lit.span, { hint: "use the node's own unicast address" }),
             'node address',
             a.ip.text,
             kind,
-            "the node's own unicast address",
           ),
         );
       }

@@ -1,5 +1,6 @@
 // Rules on port lines: numbers, names, dual-stack agreement, NodePort allocation.
 import type { Span } from '../../../common/source.ts';
+import { sharedCodes } from '../../shared-rules/codes.ts';
 import { codes } from '../codes.ts';
 import { familyName, type PortLineDraft } from '../draft.ts';
 import { isValidPort } from '../values.ts';
@@ -8,25 +9,37 @@ import { portsByName, type Rule } from './rule.ts';
 export const portNumbers: Rule = (ctx, draft) => {
   const { min, max } = draft.nodePortRange;
   const inRange = (n: number) => Number.isInteger(n) && n >= min && n <= max;
+  const hint = "pick a port in that range, or widen it with 'nodePort range' in the cluster block";
   return {
     service(s) {
       for (const l of s.lines) {
-        if (!isValidPort(l.port)) ctx.report(codes['invalid-port'](ctx.at(l.ast.port.span), 'port', l.port));
+        if (!isValidPort(l.port))
+          ctx.report(sharedCodes['invalid-port'](ctx.at(l.ast.port.span), 'port', l.ast.port.text));
         if (typeof l.target === 'number' && !isValidPort(l.target)) {
-          ctx.report(codes['invalid-port'](ctx.at(l.ast.targetPort!.span), 'target port', l.target));
+          ctx.report(sharedCodes['invalid-port'](ctx.at(l.ast.targetPort!.span), 'target port', writtenTarget(l)));
         }
         if (l.nodePort !== null && !inRange(l.nodePort)) {
-          ctx.report(codes['node-port-out-of-range'](ctx.at(l.ast.nodePort!.span), 'nodePort', l.nodePort, min, max));
+          ctx.report(
+            sharedCodes['node-port-out-of-range'](
+              ctx.at(l.ast.nodePort!.span, { hint }),
+              'nodePort',
+              l.ast.nodePort!.text,
+              min,
+              max,
+            ),
+          );
         }
       }
       for (const h of s.hcnp) {
         if (!inRange(h.value))
-          ctx.report(codes['node-port-out-of-range'](ctx.at(h.span), 'healthCheckNodePort', h.value, min, max));
+          ctx.report(
+            sharedCodes['node-port-out-of-range'](ctx.at(h.span, { hint }), 'healthCheckNodePort', h.text, min, max),
+          );
       }
       for (const ep of s.endpoints) {
         for (const p of ep.portEntries) {
           if (!isValidPort(p.port.value))
-            ctx.report(codes['invalid-port'](ctx.at(p.port.span), `endpoint port ${p.name.value}`, p.port.value));
+            ctx.report(sharedCodes['invalid-port'](ctx.at(p.port.span), `endpoint port ${p.name.value}`, p.port.text));
         }
       }
     },
@@ -83,7 +96,7 @@ export const portNamesUnique: Rule = (ctx, _draft) => {
           ctx.report(
             codes['duplicate-service-port'](
               ctx.at(l.ast.port.span, { related: [ctx.related('first declared here', prevPair.ast.port.span)] }),
-              port,
+              l.ast.port.text,
               proto,
             ),
           );
@@ -93,7 +106,13 @@ export const portNamesUnique: Rule = (ctx, _draft) => {
   };
 };
 
-const targetText = (l: PortLineDraft): string => String(l.target ?? l.port);
+/** The target port as written (the port itself when there is none). */
+const writtenTarget = (l: PortLineDraft): string => {
+  const t = l.ast.targetPort;
+  if (t === null) return l.ast.port.text;
+  return 'text' in t ? t.text : t.value;
+};
+const targetText = writtenTarget;
 
 /** A dual-stack service has the same ports in both families; lines of one name agree on everything but the IP. */
 export const dualStackPorts: Rule = (ctx, _draft) => {
@@ -122,13 +141,12 @@ export const dualStackPorts: Rule = (ctx, _draft) => {
         const b = other.ast;
         if (a.protocol.value !== b.protocol.value)
           diffs.push(['protocol', a.protocol.value, b.protocol.value, b.protocol.span]);
-        if (a.port.value !== b.port.value)
-          diffs.push(['port', String(a.port.value), String(b.port.value), b.port.span]);
+        if (a.port.value !== b.port.value) diffs.push(['port', a.port.text, b.port.text, b.port.span]);
         if ((a.nodePort?.value ?? null) !== (b.nodePort?.value ?? null)) {
           diffs.push([
             'nodePort',
-            String(a.nodePort?.value ?? 'none'),
-            String(b.nodePort?.value ?? 'none'),
+            a.nodePort?.text ?? 'none',
+            b.nodePort?.text ?? 'none',
             b.nodePort?.span ?? b.port.span,
           ]);
         }
@@ -142,66 +160,6 @@ export const dualStackPorts: Rule = (ctx, _draft) => {
             ),
           );
         }
-      }
-    },
-  };
-};
-
-/**
- * NodePorts are allocated by number (any protocol) across the cluster; inside one service the
- * same number may serve two protocols. A healthCheckNodePort takes a number of its own.
- */
-export const nodePortCollisions: Rule = (ctx, _draft) => {
-  const owner = new Map<number, { key: string; what: string; span: Span }>();
-  return {
-    service(s) {
-      if (s.hcnp.length === 0 && !s.lines.some((l) => l.nodePort !== null)) return;
-      const mine = new Map<string, PortLineDraft>();
-      const claimed: [number, Span, string][] = [];
-      for (const [, lines] of portsByName(s)) {
-        const l = lines.find((x) => x.nodePort !== null);
-        const np = l?.ast.nodePort;
-        if (!l || !np) continue;
-        const k = `${np.value}/${l.protocol}`;
-        const prev = mine.get(k);
-        if (prev) {
-          ctx.report(
-            codes['duplicate-node-port'](
-              ctx.at(np.span, { related: [ctx.related('first used here', prev.ast.nodePort!.span)] }),
-              'nodePort',
-              np.value,
-              `port ${prev.name === '' ? '(unnamed)' : `'${prev.name}'`} of this service`,
-            ),
-          );
-          continue;
-        }
-        mine.set(k, l);
-        const other = owner.get(np.value);
-        if (other && other.key !== s.key) {
-          ctx.report(
-            codes['duplicate-node-port'](
-              ctx.at(np.span, { related: [ctx.related(`${other.key} uses it here`, other.span)] }),
-              'nodePort',
-              np.value,
-              `${other.what} of ${other.key}`,
-            ),
-          );
-        } else claimed.push([np.value, np.span, 'a nodePort']);
-      }
-      for (const [n, span, what] of claimed) if (!owner.has(n)) owner.set(n, { key: s.key, what, span });
-      // Only the first healthCheckNodePort counts; a second one is a conflicting attribute.
-      for (const h of s.hcnp.slice(0, 1)) {
-        const other = owner.get(h.value);
-        if (other) {
-          ctx.report(
-            codes['duplicate-node-port'](
-              ctx.at(h.span, { related: [ctx.related(`${other.key} uses it here`, other.span)] }),
-              'healthCheckNodePort',
-              h.value,
-              `${other.what} of ${other.key}`,
-            ),
-          );
-        } else owner.set(h.value, { key: s.key, what: 'the healthCheckNodePort', span: h.span });
       }
     },
   };

@@ -3,7 +3,7 @@
 // checker walks the services once, calling every rule's visitor on each service while its data is
 // in cache (graphql-js' ParallelVisitor idea; on 10,000 services one walk instead of forty matters).
 import type { Family } from '../../../common/ip.ts';
-import type { TrafficPolicy } from '../../../grammar/ast.ts';
+import { isExternallyAccessible, type TrafficPolicy } from '../../../common/kubernetes.ts';
 import type { CheckContext } from '../context.ts';
 import type { FileDraft, PortLineDraft, ServiceDraft } from '../draft.ts';
 
@@ -53,4 +53,4 @@ export const effectiveITP = (svc: ServiceDraft): TrafficPolicy => svc.itp[0]?.va
 
 /** "NodePort", "LoadBalancer", or externalIPs: a frontend reachable from outside the cluster. */
 export const hasExternalFrontends = (svc: ServiceDraft): boolean =>
-  svc.type === 'NodePort' || svc.type === 'LoadBalancer' || svc.externalIPs.length > 0;
+  svc.type !== null && isExternallyAccessible(svc.type, svc.externalIPs.length);

@@ -1,4 +1,5 @@
 // Rules on services as a whole: identity, type and cluster IPs.
+import { sharedCodes } from '../../shared-rules/codes.ts';
 import { codes } from '../codes.ts';
 import { familyName, type PortLineDraft, type ServiceDraft } from '../draft.ts';
 import type { Rule } from './rule.ts';
@@ -91,34 +92,7 @@ export const reservedClusterIPs: Rule = (ctx, _draft) => {
     service(s) {
       for (const l of s.lines) {
         const kind = l.special;
-        if (kind) ctx.report(codes['reserved-cluster-ip'](ctx.at(l.ast.clusterIP.span), l.ip!, kind));
-      }
-    },
-  };
-};
-
-/** The API server allocates each cluster IP to one service (whatever the ports). */
-export const clusterIPInUse: Rule = (ctx, _draft) => {
-  const owner = new Map<string, { svc: ServiceDraft; line: PortLineDraft }>();
-  return {
-    service(s) {
-      let reported: Set<string> | null = null;
-      for (const l of s.lines) {
-        if (!l.ip) continue;
-        const prev = owner.get(l.ip);
-        if (!prev) owner.set(l.ip, { svc: s, line: l });
-        else if (prev.svc !== s && !reported?.has(l.ip)) {
-          (reported ??= new Set()).add(l.ip);
-          ctx.report(
-            codes['cluster-ip-in-use'](
-              ctx.at(l.ast.clusterIP.span, {
-                related: [ctx.related(`${prev.svc.key} uses it here`, prev.line.ast.clusterIP.span)],
-              }),
-              l.ip,
-              prev.svc.key,
-            ),
-          );
-        }
+        if (kind) ctx.report(sharedCodes['reserved-cluster-ip'](ctx.at(l.ast.clusterIP.span), l.ip!, kind));
       }
     },
   };

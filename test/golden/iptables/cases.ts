@@ -1,5 +1,5 @@
-// The iptables golden cases: one per feature (TypeScript-built models; .ksvc inputs are listed in
-// ksvc-cases.ts). Each case renders to test/golden/iptables/<name>.restore (and .save); the kernel
+// The iptables golden cases: one per feature (TypeScript-built models, each with a .ksvc twin,
+// test/golden/iptables/<name>.ksvc, that must give the same model). Each case renders to test/golden/iptables/<name>.restore (and .save); the kernel
 // tier loads every case into a namespace and compares iptables-save with the .save rendering.
 import type { LowerOptions } from '../../../compiler/lower/index.ts';
 import type { ClusterModel, ServiceModel } from '../../../compiler/model.ts';
@@ -56,7 +56,7 @@ export const CASES: GoldenCase[] = [
   },
   {
     name: 'nodeport',
-    about: 'NodePort eTP=Cluster (reference §8b shape): localhost nfacct rule, EXT masquerade',
+    about: 'NodePort eTP=Cluster: localhost nfacct rule, EXT masquerade',
     model: () => one(webNodePort()),
   },
   {

@@ -1,5 +1,6 @@
 // A TEST utility: kube-proxy's unit tests compare restore text after sortIPTablesRules, a canonical
-// order that hides Go map iteration (reference kube-proxy-iptables.md §4). Reproduced here so the
+// order that hides Go map iteration (sortIPTablesRules in pkg/proxy/iptables/proxier_test.go).
+// Reproduced here so the
 // expected dumps of proxier_test.go can be compared byte for byte. Not used by the backend.
 
 interface TableText {

@@ -87,7 +87,7 @@ export function service(
 }
 
 /**
- * kube-proxy's TestOverallIPTablesRules fixture (proxier_test.go; reference §7.2): node test-node
+ * kube-proxy's TestOverallIPTablesRules fixture (pkg/proxy/iptables/proxier_test.go): node test-node
  * 192.168.0.2, detector 10.0.0.0/8, NodePorts 3001-3003 (so the range starts at 3000).
  */
 export function overallModel(): ClusterModel {

@@ -1,6 +1,6 @@
-// The real iptables-save lines of /work/shared/reference/seed-kube-proxy-iptables-capture.md (a
-// v1.24-era kube-proxy), per seed example, each with how it maps onto the current kube-proxy
-// format that ksvc writes (reference kube-proxy-iptables.md §6):
+// The real iptables-save lines captured from a cluster running a v1.24-era kube-proxy (the seed
+// scenarios of examples/seed-*), per seed example, each with how it maps onto the format of the
+// current kube-proxy (pkg/proxy/iptables/proxier.go) that ksvc writes:
 //  - 'same': the line must appear verbatim in `ksvc compile --format save`;
 //  - 'arrow': SVC/SVL -> SEP jump comments gained " -> IP:PORT" (current format);
 //  - 'nodeport-ext': NodePorts jump to KUBE-EXT-h (which masquerades) instead of KUBE-SVC-h;

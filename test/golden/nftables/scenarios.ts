@@ -2,7 +2,7 @@
 // through the real lowering (model -> lowerModel -> renderer).
 import { readdirSync, readFileSync } from 'node:fs';
 import { makeSourceFile } from '../../../common/source.ts';
-import { loadKsvc } from '../../../compiler/front.ts';
+import { loadKsvc } from '../../../compiler/load-ksvc.ts';
 import { type LowerOptions, type LowerResult, lowerModel } from '../../../compiler/lower/index.ts';
 import type { ClusterModel } from '../../../compiler/model.ts';
 import { CASES, caseOptions } from '../iptables/cases.ts';

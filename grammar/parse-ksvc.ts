@@ -1,6 +1,6 @@
 // parseKsvc: source text -> AST + syntax diagnostics. Never throws.
 //
-// Recovery: the grammar (grammar/parser.ts) runs until its first error. The driver reports that
+// Recovery: the grammar (grammar/grammar.ts) runs until its first error. The driver reports that
 // error, then resumes at the next place where reading can sensibly start again:
 //  - inside a block: the next statement that starts a line (a statement keyword or `NAME:`, not
 //    continuing a ','-list), the block's '}', or a block header (`service NS/NAME {`, `node NAME {`,
@@ -9,15 +9,15 @@
 // So an error in one statement does not hide an error in the next one, nor in the next service.
 // At most MAX_SYNTAX_ERRORS errors are reported.
 import { EOF, type IToken, tokenMatcher } from 'chevrotain';
-import type { Diagnostic } from '../common/diagnostics.ts';
+import { type Diagnostic, escapeControls } from '../common/diagnostics.ts';
 import { positionAt, type SourceFile, type Span, spanOf } from '../common/source.ts';
 import type { Comment, FileNode } from './ast.ts';
 import { syntaxCodes } from './codes.ts';
+import { KsvcGrammar, type OpenBlock } from './grammar.ts';
 import { type LexError, lex } from './lexer.ts';
-import { blockStatements, escapeControls } from './messages.ts';
-import { KsvcParser, type OpenBlock } from './parser.ts';
+import { blockStatements } from './messages.ts';
 import { syntaxDiagnostic } from './syntax-errors.ts';
-import { Comma, endOf, K, LBrace, Name, PortName, RBrace, Slash, Word } from './tokens.ts';
+import { Comma, endOf, Keyword, LBrace, Name, PortName, RBrace, Slash, Word } from './tokens.ts';
 
 export interface ParseResult {
   file: FileNode;
@@ -26,9 +26,9 @@ export interface ParseResult {
 
 export const MAX_SYNTAX_ERRORS = 50;
 
-let sharedParser: KsvcParser | undefined;
+let sharedParser: KsvcGrammar | undefined;
 /** Building the grammar takes a few milliseconds: do it once, on first use. */
-const parserInstance = (): KsvcParser => (sharedParser ??= new KsvcParser());
+const parserInstance = (): KsvcGrammar => (sharedParser ??= new KsvcGrammar());
 
 export function parseKsvc(source: SourceFile): ParseResult {
   try {
@@ -91,9 +91,9 @@ function parseUnsafe(source: SourceFile): ParseResult {
     if (t === undefined) return false;
     const at = (k: number) => tokens[i + k];
     const m = (k: number, type: typeof Name) => at(k) !== undefined && tokenMatcher(at(k)!, type);
-    if (t.tokenType === K.cluster) return m(1, LBrace);
-    if (t.tokenType === K.node) return m(1, Name) && m(2, LBrace);
-    if (t.tokenType === K.service) return m(1, Name) && m(2, Slash) && m(3, Name) && m(4, LBrace);
+    if (t.tokenType === Keyword.cluster) return m(1, LBrace);
+    if (t.tokenType === Keyword.node) return m(1, Name) && m(2, LBrace);
+    if (t.tokenType === Keyword.service) return m(1, Name) && m(2, Slash) && m(3, Name) && m(4, LBrace);
     return false;
   };
 

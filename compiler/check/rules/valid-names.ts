@@ -1,6 +1,8 @@
-// Name rules: the API server's validation for every name a service, port or endpoint carries.
+// Rules on names: the API server's validation (common/name-validation.ts) of every name a service,
+// port or endpoint carries.
+
+import { dns1035Label, dns1123Label, ianaServiceName, labelValue } from '../../../common/name-validation.ts';
 import { codes } from '../codes.ts';
-import { dns1035Label, dns1123Label, ianaServiceName, labelValue } from '../names.ts';
 import type { Rule } from './rule.ts';
 
 export const serviceNames: Rule = (ctx, _draft) => {

@@ -1,6 +1,7 @@
-// Name validators with the API server's rules (k8s.io/apimachinery validation): each returns null
-// for a valid name, or a short reason. These rules are also what keeps a name from carrying quotes,
-// spaces or newlines into iptables-restore input or nft JSON.
+// The API server's name rules (k8s.io/apimachinery/pkg/util/validation), shared by both front ends:
+// each validator returns null for a valid name, or a short reason; `nameRuleHint` says what the
+// rule allows, for a diagnostic's hint. These rules are also what keeps a name from carrying
+// quotes, spaces or newlines into iptables-restore input or nft JSON.
 
 const LABEL_1123 = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const LABEL_1035 = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
@@ -94,30 +95,28 @@ export const interfaceName = memo(function interfaceName(name: string): string |
   return charReason(name, /[A-Za-z0-9_.@-]/);
 });
 
-/** Edit distance, for "did you mean" hints (short strings only). */
-export function editDistance(a: string, b: string): number {
-  if (Math.abs(a.length - b.length) > 3) return 99;
-  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    prev = cur;
-  }
-  return prev[b.length]!;
-}
+export type NameRule = (name: string) => string | null;
 
-/** The closest candidate within a small edit distance, if any. */
-export function closest(name: string, candidates: Iterable<string>): string | null {
-  let best: string | null = null;
-  let bestD = Math.max(2, Math.floor(name.length / 3)) + 1;
-  for (const c of candidates) {
-    const d = editDistance(name, c);
-    if (d < bestD) {
-      best = c;
-      bestD = d;
-    }
-  }
-  return best;
-}
+const RULE_TEXT = new Map<NameRule, string>([
+  [
+    dns1123Label,
+    "a DNS-1123 label: lower-case letters, digits and '-', starting and ending with a letter or digit, at most 63 characters",
+  ],
+  [
+    dns1035Label,
+    "a DNS-1035 label: lower-case letters, digits and '-', starting with a letter, ending with a letter or digit, at most 63 characters",
+  ],
+  [dns1123Subdomain, "a DNS-1123 subdomain: DNS-1123 labels joined by '.', at most 253 characters"],
+  [
+    ianaServiceName,
+    "an IANA service name: at most 15 lower-case letters, digits and single '-', with at least one letter, not starting or ending with '-'",
+  ],
+  [
+    labelValue,
+    "a label value: letters, digits, '-', '_' and '.', starting and ending with a letter or digit, at most 63 characters",
+  ],
+  [interfaceName, "an interface name: 1 to 15 characters from letters, digits, '_', '-', '.' and '@'"],
+]);
+
+/** What a name must be to pass `rule`, as a hint ("must be a DNS-1123 label: ..."). */
+export const nameRuleHint = (rule: NameRule): string => `must be ${RULE_TEXT.get(rule) ?? 'a valid name'}`;

@@ -2,7 +2,7 @@
 import { type Diagnostic, hasErrors } from '../common/diagnostics.ts';
 import type { SourceFile } from '../common/source.ts';
 import type { FileNode } from '../grammar/ast.ts';
-import { parseKsvc } from '../grammar/parse.ts';
+import { parseKsvc } from '../grammar/parse-ksvc.ts';
 import { checkFile } from './check/index.ts';
 import type { ClusterModel } from './model.ts';
 

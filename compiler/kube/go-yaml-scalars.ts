@@ -1,0 +1,32 @@
+// How Kubernetes reads an unquoted YAML number. kubectl and the API server turn YAML into JSON with
+// sigs.k8s.io/yaml, which parses with its go-yaml v2 fork: a YAML 1.1 resolver (resolve.go) that
+// drops every '_', then tries Go's strconv.ParseInt(s, 0, 64) — so `0120` is octal 80, `0x50` and
+// `0o120` are 80, `0b1010000` is 80 — then ParseUint, then a float for "[-+]?[0-9]*.?[0-9]+(e[-+]N)"
+// (so `0129`, not octal, is the float 129, and `80.0` is 80 once JSON decodes it into an int field).
+// The yaml package reads YAML 1.2, where `0120` is 120: ports would silently differ from what the
+// cluster holds. This file gives the go-yaml reading of a plain scalar's text.
+
+const GO_INT = /^([-+]?)(0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|0[0-7]*|[1-9][0-9]*)$/;
+const GO_YAML_FLOAT = /^[-+]?[0-9]*\.?[0-9]+([eE][-+][0-9]+)?$/;
+
+/** The integer go-yaml v2 (and so Kubernetes) reads from a plain scalar, or undefined when it reads none. */
+export function goYamlInteger(plain: string): number | undefined {
+  const s = plain.replace(/_/g, '');
+  const m = GO_INT.exec(s);
+  if (m) {
+    const sign = m[1] === '-' ? -1n : 1n;
+    const body = m[2]!;
+    const digits = /^0[0-7]+$/.test(body)
+      ? `0o${body.slice(1)}`
+      : body.replace(/^0([XOBxob])/, (_, b: string) => `0${b.toLowerCase()}`);
+    const v = sign * BigInt(digits);
+    return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : undefined;
+  }
+  // ParseInt failed (e.g. `0129`): go-yaml reads a float, which JSON then decodes into the int
+  // field when it is whole.
+  if (GO_YAML_FLOAT.test(s)) {
+    const f = Number(s);
+    return Number.isSafeInteger(f) ? f : undefined;
+  }
+  return undefined;
+}

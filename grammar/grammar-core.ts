@@ -1,0 +1,336 @@
+// The .ksvc grammar, part 1 of 3: the parser's state and the leaf rules every block uses —
+// positions, addresses and CIDRs, the local-traffic detector, one endpoint and its modifiers.
+// grammar-service.ts adds the service block, grammar.ts the cluster and node blocks and the
+// entry points; chevrotain reads the rules of all three when KsvcGrammar is built.
+//
+// The grammar builds the AST directly (embedded actions). Decisions are LL(1) wherever the language
+// allows it (port lines start with a PortName token, see tokens.ts), so an error is reported inside
+// the statement the user was writing, with a specific message. Each rule carries its EBNF line; the
+// whole grammar, in one place, is docs/language.md section 2.
+import {
+  type DSLMethodOpts,
+  EmbeddedActionsParser,
+  type IOrAlt,
+  type IToken,
+  type OrMethodOpts,
+  tokenMatcher,
+} from 'chevrotain';
+import type { Diagnostic } from '../common/diagnostics.ts';
+import { columnAt, type Position, positionAt, type SourceFile, type Span } from '../common/source.ts';
+import type {
+  AddressLit,
+  CidrLit,
+  ClusterBlock,
+  DetectorSpec,
+  EndpointCondition,
+  EndpointEntry,
+  FileNode,
+  Located,
+  MasqFromOutside,
+  NodeBlock,
+  NumberLit,
+  ServiceBlock,
+} from './ast.ts';
+import { syntaxCodes } from './codes.ts';
+import { messageProvider } from './messages.ts';
+import { Address, allTokens, Comma, ConditionCat, Equals, endOf, Keyword, Name, NumberTok, Slash } from './tokens.ts';
+
+export type OpenBlock =
+  | { kind: 'Cluster'; node: ClusterBlock }
+  | { kind: 'Node'; node: NodeBlock }
+  | { kind: 'Service'; node: ServiceBlock };
+
+/** A placeholder while chevrotain records the grammar (rule bodies run once with dummy tokens). */
+const RECORDING_SPAN: Span = { start: { line: 1, column: 1, offset: 0 }, end: { line: 1, column: 1, offset: 0 } };
+
+export const joinSpans = (a: Span, b: Span): Span => ({ start: a.start, end: b.end });
+
+function detectorSpan(d: DetectorSpec): Span {
+  switch (d.kind) {
+    case 'Cidr':
+      return d.cidr.span;
+    case 'NodePodCIDR':
+      return d.span;
+    case 'BridgeInterface':
+      return d.name.span;
+    case 'InterfaceNamePrefix':
+      return d.prefix.span;
+  }
+}
+
+export abstract class GrammarCore extends EmbeddedActionsParser {
+  protected src: SourceFile = { path: '', text: '', lineStarts: [0], astral: false };
+  protected out: FileNode | null = null;
+  /** The block whose '{' was read and whose '}' was not (yet). */
+  open: OpenBlock | null = null;
+  /** Errors found while the grammar itself succeeded (e.g. an unbracketed IPv6 host:port). */
+  extra: Diagnostic[] = [];
+
+  constructor() {
+    super(allTokens, { maxLookahead: 3, recoveryEnabled: false, errorMessageProvider: messageProvider });
+  }
+
+  /** Drop the references to the last file, so the shared parser does not keep it alive. */
+  finish(): void {
+    this.src = { path: '', text: '', lineStarts: [0], astral: false };
+    this.out = null;
+    this.open = null;
+    this.extra = [];
+    this.input = [];
+  }
+
+  /** Start a new file: parse results are attached to `file` as they are recognised. */
+  begin(source: SourceFile, file: FileNode): void {
+    this.src = source;
+    this.out = file;
+    this.open = null;
+    this.extra = [];
+    this.line = 0;
+  }
+
+  // Positions are computed with a cursor on the current line: the parser moves forward, so this
+  // is almost always a comparison or two instead of a binary search.
+  protected line = 0;
+
+  protected position(offset: number): Position {
+    const starts = this.src.lineStarts;
+    let i = this.line;
+    if (starts[i]! > offset || (i + 1 < starts.length && starts[i + 1]! <= offset)) {
+      if (i + 2 < starts.length && starts[i + 1]! <= offset && starts[i + 2]! > offset) i++;
+      else i = positionAt(this.src, offset).line - 1;
+      this.line = i;
+    }
+    return { line: i + 1, column: columnAt(this.src, starts[i]!, offset), offset };
+  }
+
+  protected spanAt(start: number, end: number): Span {
+    return { start: this.position(start), end: this.position(end) };
+  }
+
+  protected span(a: IToken, b: IToken): Span {
+    return this.spanAt(a.startOffset, endOf(b));
+  }
+
+  protected loc<T>(tok: IToken, value: T): Located<T> {
+    return { value, span: this.span(tok, tok) };
+  }
+
+  protected num(tok: IToken): NumberLit {
+    return { value: Number(tok.image), text: tok.image, span: this.span(tok, tok) };
+  }
+
+  /** Whether `b` starts on the line where `a` ends (no line break between them; EOF is not). */
+  protected onSameLine(a: IToken, b: IToken): boolean {
+    if (Number.isNaN(b.startOffset)) return false;
+    for (let i = endOf(a); i < b.startOffset; i++) {
+      const c = this.src.text.charCodeAt(i);
+      if (c === 10 || c === 13) return false;
+    }
+    return true;
+  }
+
+  protected openBlock(b: OpenBlock): void {
+    this.out!.blocks.push(b.node);
+    this.open = b;
+  }
+
+  protected closeBlock(rb: IToken): void {
+    if (this.open) this.open.node.span = joinSpans(this.open.node.span, this.span(rb, rb));
+    this.open = null;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // The local-traffic detector (cluster settings and service attributes)
+
+  /** fromOutside = 'from' 'outside' detector ;  (after a `masq` the caller consumed) */
+  protected fromOutside = this.RULE('fromOutside', (): DetectorSpec => {
+    this.CONSUME(Keyword.from);
+    this.CONSUME(Keyword.outside);
+    return this.SUBRULE(this.detector);
+  });
+
+  protected masqFromOutside(m: IToken, detector: DetectorSpec): MasqFromOutside {
+    return { kind: 'MasqFromOutside', span: joinSpans(this.span(m, m), detectorSpan(detector)), detector };
+  }
+
+  protected readonly interfaceAlts: OrMethodOpts<DetectorSpec> = {
+    // `interface prefix veth` is the prefix mode; an interface literally named "prefix" still works
+    // when nothing name-like follows it.
+    IGNORE_AMBIGUITIES: true,
+    ERR_MSG: "an interface name or 'prefix NAME' after 'interface'",
+    DEF: [
+      {
+        ALT: () => {
+          this.CONSUME(Keyword.prefix);
+          const name = this.CONSUME(Name);
+          return this.ACTION(() => ({ kind: 'InterfaceNamePrefix' as const, prefix: this.loc(name, name.image) }));
+        },
+      },
+      {
+        ALT: () => {
+          const name = this.CONSUME2(Name);
+          return this.ACTION(() => ({ kind: 'BridgeInterface' as const, name: this.loc(name, name.image) }));
+        },
+      },
+    ],
+  };
+  protected readonly detectorAlts: OrMethodOpts<DetectorSpec> = {
+    ERR_MSG:
+      "a local-traffic detector after 'masq from outside' (a CIDR, 'node podCIDR', 'interface NAME' or 'interface prefix NAME')",
+    DEF: [
+      { ALT: () => ({ kind: 'Cidr' as const, cidr: this.SUBRULE(this.cidr) }) },
+      {
+        ALT: () => {
+          const n = this.CONSUME(Keyword.node);
+          const p = this.CONSUME(Keyword.podCIDR);
+          return this.ACTION(() => ({ kind: 'NodePodCIDR' as const, span: this.span(n, p) }));
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(Keyword.interface);
+          return this.OR2(this.interfaceAlts);
+        },
+      },
+    ],
+  };
+  /**
+   * detector = cidr                    (* ClusterCIDR *)
+   *          | 'node' 'podCIDR'        (* NodeCIDR *)
+   *          | 'interface' 'prefix' NAME  (* InterfaceNamePrefix *)
+   *          | 'interface' NAME ;      (* BridgeInterface *)
+   */
+  protected detector = this.RULE('detector', (): DetectorSpec => this.OR(this.detectorAlts));
+
+  // One endpoint and its modifiers. The modifiers write into `this.entry` (endpoints do not nest),
+  // so the alternatives can be built once.
+  protected entry: EndpointEntry | null = null;
+  protected entryEnd: Span | null = null;
+
+  protected duplicate(kw: IToken): void {
+    this.extra.push(
+      syntaxCodes['duplicate-endpoint-modifier']({ file: this.src.path, span: this.span(kw, kw) }, kw.image),
+    );
+  }
+
+  protected readonly portPairs: DSLMethodOpts<void> = {
+    // More NAME=PORT pairs only while a '=' follows: `on`, `zone`, ... are names too.
+    GATE: () => tokenMatcher(this.LA(2), Equals),
+    DEF: () => this.SUBRULE2(this.portPair),
+  };
+  protected readonly modifierAlts: IOrAlt<void>[] = [
+    {
+      ALT: () => {
+        const kw = this.CONSUME(Keyword.on);
+        const n = this.CONSUME(Name);
+        if (this.RECORDING_PHASE) return;
+        const e = this.entry!;
+        if (e.node !== null) this.duplicate(kw);
+        e.node = this.loc(n, n.image);
+        this.entryEnd = e.node.span;
+      },
+    },
+    {
+      ALT: () => {
+        const kw = this.CONSUME(Keyword.zone);
+        const z = this.CONSUME2(Name);
+        if (this.RECORDING_PHASE) return;
+        const e = this.entry!;
+        if (e.zone !== null) this.duplicate(kw);
+        e.zone = this.loc(z, z.image);
+        this.entryEnd = e.zone.span;
+      },
+    },
+    {
+      ALT: () => {
+        const c = this.CONSUME(ConditionCat);
+        if (this.RECORDING_PHASE) return;
+        const loc = this.loc(c, c.image as EndpointCondition);
+        this.entry!.conditions.push(loc);
+        this.entryEnd = loc.span;
+      },
+    },
+    {
+      ALT: () => {
+        this.CONSUME(Keyword.ports);
+        this.SUBRULE(this.portPair);
+        this.MANY2(this.portPairs);
+      },
+    },
+  ];
+
+  /** portPair = NAME '=' NUMBER ; */
+  protected portPair = this.RULE('portPair', () => {
+    const n = this.CONSUME(Name);
+    this.CONSUME(Equals);
+    const p = this.CONSUME(NumberTok);
+    this.ACTION(() => {
+      const span = this.span(n, p);
+      this.entry!.ports.push({ span, name: this.loc(n, n.image), port: this.num(p) });
+      this.entryEnd = span;
+    });
+  });
+
+  protected readonly modifiers = (): void => this.OR(this.modifierAlts);
+
+  // The hottest rule (a 10,000-service file has ~100,000 endpoints): the address is consumed here
+  // rather than through the `address` rule, and values are built without ACTION closures.
+  /**
+   * endpoint = address modifier* ;
+   * modifier = 'on' NAME | 'zone' NAME
+   *          | 'ready' | 'not-ready' | 'serving' | 'not-serving' | 'terminating'
+   *          | 'ports' portPair portPair* ;
+   */
+  protected endpoint = this.RULE('endpoint', (): EndpointEntry => {
+    const a = this.CONSUME(Address);
+    const recording = this.RECORDING_PHASE;
+    const span = recording ? RECORDING_SPAN : this.span(a, a);
+    const address: AddressLit = { kind: 'Address', text: a.image, span };
+    const entry: EndpointEntry = { span, address, node: null, zone: null, conditions: [], ports: [] };
+    this.entry = entry;
+    this.entryEnd = null;
+    this.MANY(this.modifiers);
+    if (!recording && this.entryEnd !== null) entry.span = joinSpans(span, this.entryEnd);
+    this.entry = null;
+    return entry;
+  });
+
+  // -------------------------------------------------------------------------------------------
+  // Literals
+
+  /** address = IPV4 | IPV6 ; */
+  protected address = this.RULE('address', (): AddressLit => {
+    const a = this.CONSUME(Address);
+    return this.ACTION(() => ({ kind: 'Address' as const, text: a.image, span: this.span(a, a) }));
+  });
+
+  /** cidr = address '/' NUMBER ; */
+  protected cidr = this.RULE('cidr', (): CidrLit => {
+    const a = this.CONSUME(Address);
+    this.CONSUME(Slash);
+    const n = this.CONSUME(NumberTok);
+    return this.ACTION(() => ({ kind: 'Cidr' as const, text: `${a.image}/${n.image}`, span: this.span(a, n) }));
+  });
+
+  /** addressList = address (',' address)* ; */
+  protected addressList = this.RULE('addressList', (): AddressLit[] => {
+    const list: AddressLit[] = [this.SUBRULE(this.address)];
+    this.MANY(() => {
+      this.CONSUME(Comma);
+      const a = this.SUBRULE2(this.address);
+      this.ACTION(() => list.push(a));
+    });
+    return list;
+  });
+
+  /** cidrList = cidr (',' cidr)* ; */
+  protected cidrList = this.RULE('cidrList', (): CidrLit[] => {
+    const list: CidrLit[] = [this.SUBRULE(this.cidr)];
+    this.MANY(() => {
+      this.CONSUME(Comma);
+      const c = this.SUBRULE2(this.cidr);
+      this.ACTION(() => list.push(c));
+    });
+    return list;
+  });
+}

@@ -1,0 +1,54 @@
+// The benchmark's pure helpers (bench/counts.ts, bench/stock-translate.ts): object counts and the
+// patch that makes iptables-restore-translate's output loadable. Timings are never asserted.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { renderIptables } from '../../backends/iptables/index.ts';
+import { renderNftablesJson } from '../../backends/nftables/index.ts';
+import { countIptables, countNft } from '../../bench/counts.ts';
+import { patchTranslation } from '../../bench/stock-translate.ts';
+import { lowerModel } from '../../compiler/lower/index.ts';
+import { overallModel } from '../golden/iptables/model-builders.ts';
+
+test('counts: chains, rules, sets and elements of both artifacts', () => {
+  const [ir] = lowerModel(overallModel()).programs;
+  const nft = countNft(renderNftablesJson(ir!));
+  const doc = JSON.parse(renderNftablesJson(ir!)) as { nftables: Record<string, Record<string, unknown>>[] };
+  const adds = doc.nftables.flatMap((c) => (c.add ? Object.keys(c.add) : []));
+  assert.is(nft.chains, adds.filter((k) => k === 'chain').length);
+  assert.is(nft.rules, adds.filter((k) => k === 'rule').length);
+  assert.is(nft.sets, adds.filter((k) => k === 'set' || k === 'map').length);
+  assert.ok(nft.elements > nft.sets);
+  const restore = renderIptables(ir!, { format: 'restore', hooks: true });
+  const ipt = countIptables(restore);
+  assert.is(ipt.rules, restore.split('\n').filter((l) => l.startsWith('-A ')).length);
+  assert.ok(ipt.chains > 10);
+});
+
+test('stock translation patch: base chains declared, DNAT given its rule protocol, nothing else changed', () => {
+  const restore = [
+    '*nat',
+    ':KUBE-SEP-A - [0:0]',
+    ':KUBE-SEP-B - [0:0]',
+    '-A KUBE-SEP-A -m comment --comment "ns/a" -m tcp -p tcp -j DNAT --to-destination 10.0.0.1:80',
+    '-A KUBE-SEP-B -m comment --comment "ns/b" -m udp -p udp -j DNAT --to-destination 10.0.0.2:53',
+    'COMMIT',
+  ].join('\n');
+  const translated = [
+    'add table ip nat',
+    'add chain ip nat KUBE-SEP-A',
+    'add rule ip nat PREROUTING counter jump KUBE-SERVICES',
+    'add rule ip nat KUBE-SEP-A counter dnat to 10.0.0.1:80 comment "ns/a"',
+    'add rule ip nat KUBE-SEP-B counter dnat to 10.0.0.2:53 comment "ns/b"',
+    'add rule ip nat KUBE-SEP-C ip protocol tcp counter dnat to 10.0.0.3:80',
+  ].join('\n');
+  const lines = patchTranslation(translated, restore).split('\n');
+  assert.equal(lines.slice(0, 2), [
+    'add table ip nat',
+    'add chain ip nat PREROUTING { type nat hook prerouting priority -100; policy accept; }',
+  ]);
+  assert.ok(lines.includes('add rule ip nat KUBE-SEP-A counter meta l4proto tcp dnat to 10.0.0.1:80 comment "ns/a"'));
+  assert.ok(lines.includes('add rule ip nat KUBE-SEP-B counter meta l4proto udp dnat to 10.0.0.2:53 comment "ns/b"'));
+  assert.ok(lines.includes('add rule ip nat KUBE-SEP-C ip protocol tcp counter dnat to 10.0.0.3:80'));
+});
+
+test.run();

@@ -1,0 +1,166 @@
+// `ksvc explain` in-process: one packet through the IR, iptables and nftables side by side, with
+// the rules it matched and exact probabilities; on artifacts from files; json output; affinity,
+// conntrack and path options; input and usage errors exit 2.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { compileWeb, ksvc, WEB, write } from './verify-cli-support.ts';
+
+/** The text of one evaluator's section ("iptables:" up to the next section). */
+const section = (out: string, name: string) => out.split(/^(?=\w+:$)/m).find((s) => s.startsWith(`${name}:`)) ?? '';
+
+test('a .ksvc file: the three evaluators side by side, rules with their lines, exact probabilities', async () => {
+  const r = await ksvc(
+    'explain',
+    WEB,
+    '--src',
+    '203.0.113.7',
+    '--dst',
+    '10.32.0.20',
+    '--proto',
+    'tcp',
+    '--dport',
+    '80',
+  );
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^packet: tcp 203\.0\.113\.7:40000 -> 10\.32\.0\.20:80, arriving on eth0, new connection/);
+  const ipt = section(r.stdout, 'iptables');
+  const nft = section(r.stdout, 'nftables');
+  const ir = section(r.stdout, 'ir');
+  for (const s of [ipt, nft, ir]) for (const ep of ['10.64.1.1', '10.64.1.2', '10.64.1.3']) assert.match(s, ep);
+  assert.match(ipt, /\(715827883\/2\^31\)\s+accept dnat 10\.64\.1\.1:8080 masquerade-fully-random mark 0x0/);
+  assert.match(nft, /\(1431655765\/2\^32\)\s+accept dnat 10\.64\.1\.3:8080/);
+  assert.match(ir, /0\.3333333333 \(1\/3\)\s+accept dnat 10\.64\.1\.1:8080/);
+  assert.match(
+    ipt,
+    /<iptables, node node-a, ipv4>:\d+ {2}-A KUBE-SVC-\S+ .*--probability 0\.3333333333.*\[random choice taken/,
+  );
+  assert.match(ipt, /\(assumed hook\) {2}-A PREROUTING .* -j KUBE-SERVICES/);
+  assert.match(nft, /<nftables, node node-a>\/nftables\/\d+\/add\/rule/);
+});
+
+test('--backend, --output json, and explaining artifact files', async () => {
+  const files = await compileWeb();
+  const base = ['--src', '203.0.113.7', '--dst', '10.32.0.20', '--proto', 'tcp', '--dport', '80'];
+  const only = await ksvc('explain', WEB, ...base, '--backend', 'iptables');
+  assert.is(only.code, 0, only.stderr);
+  assert.equal(
+    [...only.stdout.matchAll(/^(\w+):$/gm)].map((m) => m[1]),
+    ['iptables'],
+  );
+
+  const json = await ksvc('explain', '--iptables', files.iptables, '--nft', files.nft, ...base, '--output', 'json');
+  assert.is(json.code, 0, json.stderr);
+  const doc = JSON.parse(json.stdout);
+  assert.is(doc.schemaVersion, 1);
+  assert.is(doc.packet.dst, '10.32.0.20');
+  assert.equal(Object.keys(doc.results).sort(), ['iptables', 'nftables']);
+  const first = doc.results.iptables.find((o: { outcome: string }) => o.outcome.includes('10.64.1.1'));
+  assert.equal(first.p, { num: '715827883', den: '2147483648' });
+  const texts: string[] = first.paths[0].map((e: { text: string }) => e.text);
+  assert.ok(
+    texts.some((t) => /web\.iptables:\d+ {2}-A KUBE-SEP-\S+ .*-j DNAT --to-destination 10\.64\.1\.1:8080/.test(t)),
+    texts.join('\n'),
+  );
+
+  // artifacts with the model: the IR joins them
+  const withModel = await ksvc('explain', '--iptables', files.iptables, '--model', WEB, ...base);
+  assert.is(withModel.code, 0, withModel.stderr);
+  assert.equal(
+    [...withModel.stdout.matchAll(/^(\w+):$/gm)].map((m) => m[1]),
+    ['iptables', 'ir'],
+  );
+});
+
+test('path, conntrack, mark and affinity options change the packet explained', async () => {
+  const local = await ksvc(
+    'explain',
+    WEB,
+    '--src',
+    '192.168.10.11',
+    '--dst',
+    '10.32.0.20',
+    '--proto',
+    'tcp',
+    '--dport',
+    '80',
+    '--from',
+    'node',
+  );
+  assert.is(local.code, 0, local.stderr);
+  assert.match(local.stdout, /generated on the node/);
+  assert.match(section(local.stdout, 'iptables'), /\(assumed hook\) {2}-A OUTPUT .* -j KUBE-SERVICES/);
+
+  const est = await ksvc(
+    'explain',
+    WEB,
+    ...['--src', '203.0.113.7', '--dst', '10.32.0.20', '--proto', 'tcp', '--dport', '80'],
+    ...['--ct', 'established+dnat', '--mark', '0x4000'],
+  );
+  assert.is(est.code, 0, est.stderr);
+  assert.match(est.stdout, /ct established \(DNATed\), mark 0x4000/);
+  for (const name of ['iptables', 'nftables', 'ir'])
+    assert.match(section(est.stdout, name), /^ {2}1 +accept mark 0x4000$/m);
+
+  // a fresh affinity record pins the endpoint; an expired one does not
+  const args = ['examples/everything.ksvc', '--node', 'node-a', '--src', '203.0.113.7', '--dst', '10.32.0.20'];
+  const list = 'shop/storefront:http/tcp/10.64.2.5:8080';
+  const fresh = await ksvc('explain', ...args, '--proto', 'tcp', '--dport', '80', '--affinity', `${list}=599`);
+  assert.is(fresh.code, 0, fresh.stderr);
+  for (const name of ['iptables', 'nftables', 'ir'])
+    assert.match(section(fresh.stdout, name), /^ {2}1 +accept dnat 10\.64\.2\.5:8080 .*affinity shop/m);
+  const stale = await ksvc('explain', ...args, '--proto', 'tcp', '--dport', '80', '--affinity', `${list}=600`);
+  assert.is(stale.code, 0, stale.stderr);
+  for (const name of ['iptables', 'nftables', 'ir']) {
+    assert.match(section(stale.stdout, name), /0\.5000000000 \(1\/2\^1\)\s+accept dnat 10\.64\.1\.5:8080/);
+  }
+});
+
+test('--from-k8s: the Kubernetes YAML example for a node', async () => {
+  const r = await ksvc(
+    ...['explain', '--from-k8s', 'examples/seed-local.yaml', '--node', 'ecs-matrix-k8s-cluster-3'],
+    ...['--src', '203.0.113.7', '--dst', '172.16.1.35', '--proto', 'tcp', '--dport', '30080'],
+  );
+  assert.is(r.code, 0, r.stderr);
+  for (const name of ['iptables', 'nftables', 'ir'])
+    assert.match(section(r.stdout, name), /^ {2}1 +accept dnat 10\.44\.0\.1:8080 mark 0x0$/m);
+});
+
+test('exit 2: invalid input files, with located diagnostics', async () => {
+  const base = ['--src', '203.0.113.7', '--dst', '10.32.0.20', '--proto', 'tcp', '--dport', '80'];
+  const bad = write('explain-bad.ksvc', 'service a/b {\n  http: ClusterIP 10.0.0.1:80/tcp -> \n}\n');
+  const r1 = await ksvc('explain', bad, ...base);
+  assert.is(r1.code, 2);
+  assert.match(r1.stderr, /explain-bad\.ksvc:2:37/);
+  const ipt = write('explain-garbage.iptables', '*nat\n-A KUBE-SERVICES -j FROB --bogus\nCOMMIT\n');
+  const r2 = await ksvc('explain', '--iptables', ipt, ...base);
+  assert.is(r2.code, 2);
+  assert.match(r2.stderr, /explain-garbage\.iptables:2:\d+/);
+  assert.is(r2.stdout, '');
+});
+
+test('usage errors exit 2 with a message', async () => {
+  const packet = ['--src', '203.0.113.7', '--dst', '10.32.0.20'];
+  const cases: [string[], RegExp][] = [
+    [[WEB, ...packet, '--proto', 'tcp'], /--dport is required for tcp, udp and sctp/],
+    [[WEB, '--dst', '10.32.0.20', '--proto', 'icmp'], /--src is required/],
+    [[WEB, ...packet, '--proto', 'gre'], /--proto is one of/],
+    [[WEB, '--src', '2001:db8::1', '--dst', '10.32.0.20', '--proto', 'icmp'], /different IP families/],
+    [[WEB, '--src', '10.0.0.300', '--dst', '10.32.0.20', '--proto', 'icmp'], /--src:/],
+    [[WEB, ...packet, '--proto', 'tcp', '--dport', '70000'], /a port is a number from 0 to 65535/],
+    [[WEB, ...packet, '--proto', 'icmp', '--from', 'node', '--iface', 'eth0'], /--iface is for arriving packets/],
+    [[WEB, ...packet, '--proto', 'icmp', '--ct', 'new+dnat'], /--ct is new, established/],
+    [[WEB, ...packet, '--proto', 'icmp', '--affinity', 'nope'], /--affinity: 'nope' is not LIST=AGE/],
+    [[WEB, ...packet, '--proto', 'icmp', '--backend', 'pf'], /--backend is ir, iptables, nftables or all/],
+    [[WEB, ...packet, '--proto', 'icmp', '--output', 'github'], /--output is text or json/],
+    [['examples/everything.ksvc', ...packet, '--proto', 'icmp'], /names 3 nodes: choose one with --node/],
+    [[...packet, '--proto', 'icmp'], /expected a FILE\.ksvc/],
+  ];
+  for (const [argv, message] of cases) {
+    const r = await ksvc('explain', ...argv);
+    assert.is(r.code, 2, argv.join(' '));
+    assert.match(r.stderr, message, argv.join(' '));
+    assert.is(r.stdout, '', argv.join(' '));
+  }
+});
+
+test.run();

@@ -1,0 +1,253 @@
+// Issue 11, input side: what bad or odd input must not do to ksvc's answers.
+
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { checkCommand } from '../../cli/check.ts';
+import type { CliIO } from '../../cli/io.ts';
+import { renderDiagnostics } from '../../cli/render-diagnostics.ts';
+import { makeSourceFile } from '../../common/source.ts';
+import { MAX_DIAGNOSTICS_PER_CODE } from '../../compiler/shared-rules/cap.ts';
+import type { PortLine, ServiceBlock } from '../../grammar/ast.ts';
+import { formatFile } from '../../grammar/format.ts';
+import { parseKsvc } from '../../grammar/parse-ksvc.ts';
+import { run } from './check-helpers.ts';
+import { imp, only, svc } from './kube-helpers.ts';
+
+const text = (diags: Parameters<typeof renderDiagnostics>[0]) => renderDiagnostics(diags, new Map(), 'text', false);
+
+test('control characters from YAML never reach a text diagnostic raw (ESC, BEL, CR, LF, NUL, C1, bidi)', () => {
+  const evil = 'web\u001b]0;pwned\u0007\r\nerror[forged]: x\u0000\u009b2J\u202e';
+  const r = imp(
+    svc(
+      '  clusterIP: 10.32.0.5\n  ports: [{port: 80}]',
+      `name: "${evil.replace(/[\u0000-\u001f\u007f-\u009f\u202e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)}"\n  namespace: shop`,
+    ),
+  );
+  const d = only(r.diagnostics, 'invalid-name');
+  const out = text(r.diagnostics);
+  assert.not.match(out, /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e]/);
+  assert.ok(d.message.includes('web\\u001b]0;pwned\\u0007\\u000d\\u000aerror[forged]'), d.message);
+  // A key (in the field path) is escaped too.
+  const k = imp(svc('  clusterIP: 10.32.0.5\n  "bad\\u001bkey": 1\n  ports: [{port: 80}]'));
+  const unknown = only(k.diagnostics, 'unknown-field');
+  assert.not.match(`${unknown.message}${unknown.path}`, /\u001b/);
+});
+
+test('a 10 MB metadata.name and a 100,000-character namespace give short messages', () => {
+  const big = 'a'.repeat(10 * 1024 * 1024);
+  const ns = 'b'.repeat(100_000);
+  const r = imp(svc('  clusterIP: 10.32.0.5\n  ports: [{port: 80}]', `name: ${big}\n  namespace: ${ns}`));
+  assert.ok(r.diagnostics.length >= 2);
+  for (const d of r.diagnostics) assert.ok(d.message.length < 600, `${d.code}: ${d.message.length} characters`);
+  assert.match(
+    only(
+      r.diagnostics.filter((d) => /Service name/.test(d.message)),
+      'invalid-name',
+    ).message,
+    /… \(10485760 characters\)/,
+  );
+});
+
+test('.ksvc: a name of 100,000 characters gives a short message too', () => {
+  const r = run(`service default/${'x'.repeat(100_000)} {\n  ClusterIP 10.0.0.1:80/tcp -> endpoints\n}\n`);
+  const d = r.diagnostics.find((x) => x.code === 'invalid-service-name')!;
+  assert.ok(d.message.length < 600, String(d.message.length));
+});
+
+test('frames of YAML sources still show the line (the renderer escapes the source line)', () => {
+  const src = makeSourceFile('in.yaml', 'a\u001b: 1\n');
+  const out = renderDiagnostics(
+    [
+      {
+        code: 'x',
+        severity: 'error',
+        message: 'm',
+        file: 'in.yaml',
+        span: { start: { line: 1, column: 1, offset: 0 }, end: { line: 1, column: 2, offset: 1 } },
+      },
+    ],
+    new Map([['in.yaml', src]]),
+    'text',
+    false,
+  );
+  assert.not.match(out, /\u001b/);
+});
+
+test('CR-only line endings: a comment ends at the CR, and lines are counted (issue 11 item 7)', () => {
+  const r = run(
+    '# kube-dns\rservice default/web {\r  ClusterIP 10.0.0.1:80/tcp -> endpoints\r  endpoints 10.0.0.300\r}\r',
+  );
+  const d = r.diagnostics.find((x) => x.code === 'invalid-address');
+  assert.ok(d, JSON.stringify(r.diagnostics));
+  assert.equal([d!.span!.start.line, d!.span!.start.column], [4, 13]);
+  const ok = run('# a comment\rservice default/web {\r  ClusterIP 10.0.0.1:80/tcp -> endpoints\r}\r');
+  assert.is(ok.model?.services.length, 1);
+  // CRLF and lone CR mixed in one file count one line each.
+  const mixed = run('# one\r\n# two\rservice default/web {\n  ClusterIP 10.0.0.1:80/tcp -> endpoints, bogus\n}\n');
+  assert.is(mixed.diagnostics[0]?.span?.start.line, 4);
+});
+
+test('columns count characters, not UTF-16 units (issue 11 item 15)', () => {
+  const line = '  endpoints 10.0.0.2 on 𝔫𝔬𝔡𝔢, 10.0.0.300';
+  const r = run(`service default/web {\n  ClusterIP 10.0.0.1:80/tcp -> endpoints\n${line}\n}\n`);
+  const d = r.diagnostics.find((x) => x.code === 'invalid-address')!;
+  const before = line.slice(0, line.indexOf('10.0.0.300'));
+  assert.is(d.span!.start.column, Array.from(before).length + 1);
+  assert.is.not(d.span!.start.column, before.length + 1);
+  const y = imp(
+    `# 😀😀\napiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: shop}\nspec: {clusterIP: "😀 10.32.0.300", ports: [{port: 80}]}\n`,
+  );
+  const bad = y.diagnostics.find((x) => x.code === 'invalid-address')!;
+  assert.is(bad.span!.start.column, Array.from('spec: {clusterIP: ').length + 1);
+});
+
+async function checkFiles(...argv: string[]) {
+  const out = { stdout: '', stderr: '' };
+  const io: CliIO = {
+    stdout: (t) => void (out.stdout += t),
+    stderr: (t) => void (out.stderr += t),
+    color: false,
+    env: {},
+    cwd: '/',
+  };
+  const code = await checkCommand.run(argv, io);
+  return { code, ...out };
+}
+
+test('an empty, blank or comment-only .ksvc is a warning, an error with --strict (issue 11 item 8)', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'ksvc-empty-'));
+  for (const [name, body] of [
+    ['empty.ksvc', ''],
+    ['blank.ksvc', '  \n\t\n'],
+    ['comments.ksvc', '# nothing here\n# at all\n'],
+    ['nodes-only.ksvc', 'node a {\n  address 10.0.0.1\n}\n'],
+  ] as const) {
+    const file = path.join(dir, name);
+    writeFileSync(file, body);
+    const plain = await checkFiles(file);
+    assert.is(plain.code, 0, name);
+    assert.match(plain.stdout, /warning\[no-services\]/, name);
+    const strict = await checkFiles('--strict', file);
+    assert.is(strict.code, 1, name);
+    assert.match(strict.stdout, /error\[no-services\]/, name);
+  }
+});
+
+test('3,000 endpoints on 3,000 misspelt nodes: a few errors and a count, not 3,000 (issue 11 item 12)', () => {
+  const n = 3000;
+  const nodes = Array.from({ length: n }, (_, i) => `node worker-${i} {\n  address 10.1.${i >> 8}.${i & 255}\n}\n`);
+  const eps = Array.from({ length: n }, (_, i) => `10.2.${i >> 8}.${i & 255} on wroker-${i}`);
+  const r = run(
+    `${nodes.join('')}service default/web {\n  ClusterIP 10.96.0.1:80/tcp -> endpoints\n  endpoints ${eps.join(', ')}\n}\n`,
+  );
+  const unknown = r.diagnostics.filter((d) => d.code === 'unknown-endpoint-node');
+  assert.is(unknown.length, MAX_DIAGNOSTICS_PER_CODE);
+  assert.is(unknown[0]!.hint, 'did you mean worker-0?');
+  const more = r.diagnostics.filter((d) => d.code === 'more-errors-omitted');
+  assert.is(more.length, 1);
+  assert.is(
+    more[0]!.message,
+    `${n - MAX_DIAGNOSTICS_PER_CODE} more 'unknown-endpoint-node' errors not shown (the first ones are above)`,
+  );
+  assert.is(r.model, null);
+});
+
+test('hints that are themselves valid: 203.0.113.000/025 -> 203.0.113.0/25 (issue 11 item 14)', () => {
+  for (const [written, want] of [
+    ['203.0.113.000/025', '203.0.113.0/25'],
+    ['010.0.0.0/8', '10.0.0.0/8'],
+    ['10.0.0.0/08', '10.0.0.0/8'],
+  ] as const) {
+    const r = run(`cluster {\n  masq from outside ${written}\n}\n`);
+    const d = r.diagnostics.find((x) => x.code === 'invalid-cidr');
+    assert.is(d?.hint, `write ${want}`, written);
+    const again = run(`cluster {\n  masq from outside ${want}\n}\n`);
+    assert.equal(
+      again.diagnostics.filter((x) => x.severity === 'error'),
+      [],
+    );
+  }
+});
+
+test('internalTrafficPolicy local without any endpoint: the warning says REJECT, as the output does (issue 11 item 14)', () => {
+  const none = run('service default/web {\n  ClusterIP 10.0.0.1:80/tcp -> endpoints, internalTrafficPolicy local\n}\n');
+  const w = none.diagnostics.find((d) => d.code === 'internal-traffic-policy-no-node-endpoints')!;
+  assert.match(w.message, /rejects its traffic/);
+  assert.not.match(w.message, /drops/);
+  const unplaced = run(
+    'service default/web {\n  ClusterIP 10.0.0.1:80/tcp -> endpoints, internalTrafficPolicy local\n  endpoints 10.0.0.9\n}\n',
+  );
+  assert.match(
+    unplaced.diagnostics.find((d) => d.code === 'internal-traffic-policy-no-node-endpoints')!.message,
+    /drops/,
+  );
+});
+
+test('numbers keep their written value in messages and in fmt (issue 11 item 13)', () => {
+  const huge = '9'.repeat(401);
+  const r = run(
+    `service default/web {\n  NodePort 10.0.0.1:99999999999999999999999999999/tcp nodePort ${huge} -> endpoints\n}\n`,
+  );
+  const port = r.diagnostics.find((d) => d.code === 'invalid-port')!;
+  assert.match(port.message, /port 99999999999999999999999999999 is out of range/);
+  const np = r.diagnostics.find((d) => d.code === 'node-port-out-of-range')!;
+  assert.ok(np.message.includes('9'.repeat(100)), np.message);
+  for (const d of r.diagnostics) assert.not.match(d.message, /Infinity|e\+\d/);
+  const bit = run('cluster {\n  masq bit 000000000000000000000000000000000000000042\n}\n');
+  assert.match(bit.diagnostics.find((d) => d.code === 'invalid-masq-bit')?.message ?? '', /bit 0+42 /);
+  // fmt prints the digits, not 1e+29.
+  const f = formatFile(
+    parseKsvc(
+      makeSourceFile(
+        'f.ksvc',
+        'service a/b {\n  ClusterIP 10.0.0.1:099999999999999999999999999999/tcp -> endpoints\n}\n',
+      ),
+    ).file,
+  );
+  assert.match(f, /10\.0\.0\.1:99999999999999999999999999999\/tcp/);
+});
+
+test("'-> endpoints:' at the end of a line does not take the next line's word (issue 11 item 15)", () => {
+  const p = parseKsvc(
+    makeSourceFile(
+      't.ksvc',
+      'service a/b {\n  http: ClusterIP 10.0.0.1:80/tcp -> endpoints:\n  endpoints 10.0.0.2\n}\n',
+    ),
+  );
+  assert.equal(
+    p.diagnostics.map((d) => [d.code, d.span?.start.line, d.span?.start.column]),
+    [['expected-token', 2, 48]],
+  );
+  const items = (p.file.blocks[0] as ServiceBlock).items;
+  assert.equal(
+    items.map((i) => i.kind),
+    ['Port', 'Endpoints'],
+  );
+  assert.is((items[0] as PortLine).targetPort, null);
+  // On the same line a target is read as before, numbers and names alike.
+  const ok = parseKsvc(
+    makeSourceFile('t.ksvc', 'service a/b {\n  http: ClusterIP 10.0.0.1:80/tcp -> endpoints:http\n}\n'),
+  );
+  assert.equal(ok.diagnostics, []);
+});
+
+test('YAML `port: 0120` is read as Kubernetes reads it: octal 80 (go-yaml v2, YAML 1.1) (issue 11 item 15)', () => {
+  const portOf = (written: string) => {
+    const r = imp(svc(`  clusterIP: 10.32.0.5\n  ports: [{port: ${written}, targetPort: ${written}}]`));
+    return r.model?.services[0]?.ports[0]
+      ? [r.model.services[0].ports[0].port, r.model.services[0].ports[0].targetPort]
+      : r.diagnostics.map((d) => d.code);
+  };
+  assert.equal(portOf('0120'), [80, 80]);
+  assert.equal(portOf('0x50'), [80, 80]);
+  assert.equal(portOf('0o120'), [80, 80]);
+  assert.equal(portOf('8_0'), [80, 80]);
+  assert.equal(portOf('0129'), [129, 129]); // not octal: go-yaml falls back to a (whole) float
+  assert.equal(portOf('80'), [80, 80]);
+  assert.equal(portOf('"80"'), ['wrong-type', 'invalid-value']); // quoted: a string, as for the API
+});
+
+test.run();

@@ -1,0 +1,219 @@
+// `ksvc verify` in-process: exit 0 on an equivalent example, 1 with usable counterexamples on a
+// mutated artifact, 2 on unreadable or invalid input and on usage errors; the json and github
+// output formats; --all-nodes, --from-k8s and --tv-bound.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { ASSUMPTIONS } from '../../api/verify.ts';
+import { compileWeb, explainLines, ksvc, shellWords, tmp, WEB, write } from './verify-cli-support.ts';
+
+const ASSUMPTION_IDS = ASSUMPTIONS.map((a) => a.id);
+
+test('an equivalent example: exit 0, three comparisons proven, coverage, the assumptions named', async () => {
+  const r = await ksvc('verify', 'examples/seed-clusterip.ksvc');
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^examples\/seed-clusterip\.ksvc, node ecs-matrix-k8s-cluster-3, ipv4$/m);
+  assert.match(r.stdout, /✓ iptables ≡ nftables \(kernel-level probabilities, exactly\)/);
+  assert.match(r.stdout, /✓ IR ≡ iptables/);
+  assert.match(r.stdout, /✓ IR ≡ nftables/);
+  assert.match(r.stdout, /every packet covered/);
+  assert.match(r.stdout, /^equivalent: 1 check, every packet gets the same outcome$/m);
+  const assumed = /^assumed \(docs\/verifier\.md\): (.*)$/m.exec(r.stdout);
+  assert.ok(assumed, r.stdout);
+  assert.equal(assumed![1]!.split(', '), ASSUMPTION_IDS);
+  assert.not.match(r.stdout, /DIFFERENT/);
+});
+
+test('--all-nodes on a multi-node example: one check per node and family, all equivalent', async () => {
+  const r = await ksvc('verify', 'examples/everything.ksvc', '--all-nodes');
+  assert.is(r.code, 0, r.stdout + r.stderr);
+  const titles = [...r.stdout.matchAll(/^examples\/everything\.ksvc, node (\S+), (ipv4|ipv6)$/gm)].map(
+    (m) => `${m[1]} ${m[2]}`,
+  );
+  assert.equal(titles, ['node-a ipv4', 'node-a ipv6', 'node-b ipv4', 'node-b ipv6', 'node-c ipv4', 'node-c ipv6']);
+  assert.match(r.stdout, /^equivalent: 6 checks/m);
+  // the file names three nodes: one must be chosen
+  const none = await ksvc('verify', 'examples/everything.ksvc');
+  assert.is(none.code, 2);
+  assert.match(none.stderr, /names 3 nodes: choose one with --node, or --all-nodes/);
+});
+
+test('--from-k8s with the seed-local YAML: every node verified', async () => {
+  const r = await ksvc('verify', '--from-k8s', 'examples/seed-local.yaml', '--all-nodes');
+  assert.is(r.code, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /^examples\/seed-local\.yaml, node ecs-matrix-k8s-cluster-3, ipv4$/m);
+  assert.match(r.stdout, /^examples\/seed-local\.yaml, node ecs-matrix-k8s-cluster-1, ipv4$/m);
+  assert.match(r.stdout, /^equivalent: 2 checks/m);
+});
+
+test('--tv-bound: the default bound holds for a 1/3 split, a bound below its distance fails', async () => {
+  const ok = await ksvc('verify', WEB);
+  assert.is(ok.code, 0, ok.stdout);
+  assert.match(ok.stdout, /largest total variation 0\.0000000002 \(1\/6442450944\)/);
+  const tight = await ksvc('verify', WEB, '--tv-bound', '2^-40');
+  assert.is(tight.code, 1, tight.stdout);
+  assert.match(tight.stdout, /✓ iptables ≡ nftables/);
+  assert.match(tight.stdout, /DIFFERENT IR ≡ iptables/);
+  assert.match(tight.stdout, /total variation: 0\.0000000002 \(1\/6442450944\)/);
+  assert.match(tight.stdout, /^NOT equivalent/m);
+});
+
+test('a one-unit probability change in the iptables artifact: exit 1, counterexample, working explain line', async () => {
+  const files = await compileWeb();
+  const same = await ksvc('verify', '--iptables', files.iptables, '--nft', files.nft, '--model', WEB);
+  assert.is(same.code, 0, same.stdout + same.stderr);
+  const text = readFileSync(files.iptables, 'utf8');
+  assert.ok(text.includes('--probability 0.5000000000 '));
+  const bad = write('web-bad.iptables', text.replace('--probability 0.5000000000 ', '--probability 0.5000000005 '));
+  const r = await ksvc('verify', '--iptables', bad, '--nft', files.nft, '--model', WEB, '--node', 'node-a');
+  assert.is(r.code, 1, r.stdout + r.stderr);
+  assert.match(r.stdout, /✗ iptables ≡ nftables/);
+  assert.match(r.stdout, /DIFFERENT iptables ≡ nftables \(kernel-level probabilities, exactly\)/);
+  assert.match(r.stdout, /witness: tcp [\d.]+:40000 -> [\d.]+:(80|30080), arriving on eth0, new connection/);
+  // both distributions, exactly: the mutated threshold is one unit in 2^31 off
+  const P2_IPT = /\(1537228673882871125\/2\^62\)\s+accept dnat 10\.64\.1\.2:8080/;
+  const P2_NFT = /\(1431655765\/2\^32\)\s+accept dnat 10\.64\.1\.2:8080/;
+  assert.match(r.stdout, P2_IPT);
+  assert.match(r.stdout, P2_NFT);
+  assert.match(r.stdout, /\(715827883\/2\^31\)\s+accept dnat 10\.64\.1\.1:8080/);
+  assert.match(r.stdout, /web-bad\.iptables:\d+ {2}-A KUBE-SVC-\S+ .*--probability 0\.500/);
+  const lines = explainLines(r.stdout);
+  assert.ok(lines.length >= 1, r.stdout);
+  // the printed command, run as printed, shows the two sides' different outcomes
+  const words = shellWords(lines[0]!);
+  assert.equal(words.slice(0, 2), ['ksvc', 'explain']);
+  const e = await ksvc(...words.slice(1));
+  assert.is(e.code, 0, e.stderr);
+  const section = (name: string) => e.stdout.split(/^(?=\w+:$)/m).find((s) => s.startsWith(`${name}:`)) ?? '';
+  assert.match(section('iptables'), P2_IPT);
+  assert.match(section('nftables'), P2_NFT);
+  assert.match(section('ir'), /0\.3333333333 \(1\/3\)\s+accept dnat 10\.64\.1\.2:8080/);
+});
+
+test('one artifact against the model: a wrong DNAT port in nft JSON is caught (IR ≡ nftables)', async () => {
+  const files = await compileWeb();
+  const doc = readFileSync(files.nft, 'utf8');
+  const mutated = doc.replace('"dnat":{"addr":"10.64.1.3","port":8080}', '"dnat":{"addr":"10.64.1.3","port":8081}');
+  assert.ok(mutated !== doc, 'the nft document has the DNAT statement');
+  const bad = write('web-bad.nft.json', mutated);
+  const r = await ksvc('verify', '--nft', bad, '--model', WEB);
+  assert.is(r.code, 1, r.stdout + r.stderr);
+  assert.equal(
+    [...r.stdout.matchAll(/^ {2}[✓✗] (.*?) \(/gm)].map((m) => m[1]),
+    ['IR ≡ nftables'],
+  );
+  assert.match(r.stdout, /DIFFERENT IR ≡ nftables/);
+  assert.match(r.stdout, /accept dnat 10\.64\.1\.3:8081/);
+  assert.match(r.stdout, /accept dnat 10\.64\.1\.3:8080/);
+  assert.match(r.stdout, /web-bad\.nft\.json\/nftables\/\d+\/add\/rule/);
+  // the artifact alone has nothing to be compared with
+  const alone = await ksvc('verify', '--nft', bad);
+  assert.is(alone.code, 2);
+  assert.match(alone.stderr, /verify-nothing-to-compare/);
+});
+
+test('--output json: versioned, valid, the assumptions and the counterexamples as data', async () => {
+  const ok = await ksvc('verify', 'examples/seed-clusterip.ksvc', '--output', 'json');
+  assert.is(ok.code, 0);
+  const doc = JSON.parse(ok.stdout);
+  assert.is(doc.schemaVersion, 1);
+  assert.is(doc.equivalent, true);
+  assert.equal(
+    doc.assumptions.map((a: { id: string }) => a.id),
+    ASSUMPTION_IDS,
+  );
+  assert.ok(doc.assumptions.every((a: { text?: unknown }) => Object.keys(a).length > 1));
+  assert.is(doc.checks.length, 1);
+  assert.equal(doc.checks[0].comparisons, ['iptables=nftables', 'ir=iptables', 'ir=nftables']);
+  assert.is(doc.checks[0].stats.packets.num, doc.checks[0].stats.universe.num);
+
+  const tight = await ksvc('verify', WEB, '--tv-bound', '1/10000000000000', '--output', 'json');
+  assert.is(tight.code, 1);
+  const bad = JSON.parse(tight.stdout);
+  assert.is(bad.equivalent, false);
+  const cx = bad.checks[0].counterexamples;
+  assert.ok(cx.length >= 1);
+  assert.ok(['ir=iptables', 'ir=nftables'].includes(cx[0].comparison));
+  assert.is(cx[0].witness.protocol, 'tcp');
+  assert.ok([80, 30080].includes(cx[0].witness.dport), cx[0].witness);
+  assert.ok(cx[0].region.length > 0 && cx[0].distributions.ir.length === 3);
+  assert.ok(cx[0].tv && typeof cx[0].tv.num === 'string', 'exact rationals as strings');
+});
+
+test('--output github: an ::error annotation per difference, properties escaped', async () => {
+  const r = await ksvc('verify', WEB, '--tv-bound', '2^-40', '--output', 'github');
+  assert.is(r.code, 1);
+  const errors = r.stdout.split('\n').filter((l) => l.startsWith('::error '));
+  assert.ok(errors.length >= 1, r.stdout);
+  for (const l of errors) {
+    const m = /^::error ([^:]*)::(.*)$/.exec(l);
+    assert.ok(m, `one workflow command per line, no ':' left in its properties: ${l}`);
+    assert.match(m![1]!, /^file=[^,]+,title=[^,]+$/);
+    assert.match(m![2]!, /witness: tcp .*%0A.*explain: ksvc explain /);
+  }
+  const ok = await ksvc('verify', WEB, '--output', 'github');
+  assert.is(ok.code, 0);
+  assert.not.match(ok.stdout, /::error/);
+  assert.match(ok.stdout, /^::notice /m);
+});
+
+test('exit 2: an invalid .ksvc file, with its diagnostics located', async () => {
+  const bad = write('bad.ksvc', 'service a/b {\n  http: ClusterIP 10.0.0.1:80/tcp -> \n}\n');
+  const r = await ksvc('verify', bad);
+  assert.is(r.code, 2);
+  assert.match(r.stderr, /error\[expected-token\]/);
+  assert.match(r.stderr, /bad\.ksvc:2:37/);
+  assert.is(r.stdout, '');
+  const missing = await ksvc('verify', path.join(tmp, 'nope.ksvc'));
+  assert.is(missing.code, 2);
+  assert.match(missing.stderr, /nope\.ksvc/);
+});
+
+test('exit 2: garbage iptables text (line:col), garbage nft JSON (JSON pointer), invalid JSON', async () => {
+  const files = await compileWeb();
+  const ipt = write('garbage.iptables', '*nat\n:KUBE-SERVICES - [0:0]\n-A KUBE-SERVICES -j FROB --bogus\nCOMMIT\n');
+  const r1 = await ksvc('verify', '--iptables', ipt, '--nft', files.nft);
+  assert.is(r1.code, 2);
+  assert.match(r1.stderr, /error\[ipt-unsupported-target\]/);
+  assert.match(r1.stderr, /garbage\.iptables:3:\d+/);
+  assert.is(r1.stdout, '');
+  const nft = write(
+    'garbage.nft.json',
+    JSON.stringify({
+      nftables: [{ add: { rule: { family: 'ip', table: 'kube-proxy', chain: 'x', expr: [{ frob: 1 }] } } }],
+    }),
+  );
+  const r2 = await ksvc('verify', '--iptables', files.iptables, '--nft', nft);
+  assert.is(r2.code, 2);
+  assert.match(r2.stderr, /error\[nft-unknown-statement\]/);
+  assert.match(r2.stderr, /\(\/nftables\/0\/add\/rule\/expr\/0\)/);
+  const json = write('truncated.nft.json', '{"nftables": [');
+  const r3 = await ksvc('verify', '--iptables', files.iptables, '--nft', json);
+  assert.is(r3.code, 2);
+  assert.match(r3.stderr, /error\[nft-invalid-json\]/);
+  for (const r of [r1, r2, r3]) assert.not.match(r.stderr, /\n\s+at /, 'no stack trace');
+});
+
+test('usage errors exit 2 with a message', async () => {
+  const cases: [string[], RegExp][] = [
+    [['verify', WEB, '--node', 'node-a', '--all-nodes'], /--node and --all-nodes exclude each other/],
+    [['verify', WEB, '--tv-bound', 'abc'], /--tv-bound: 'abc' is not a probability/],
+    [['verify', WEB, '--tv-bound', '1/0'], /--tv-bound/],
+    [['verify', WEB, '--family', 'ipv5'], /--family is ipv4 or ipv6/],
+    [['verify', WEB, '--max-counterexamples', '0'], /--max-counterexamples is a positive integer/],
+    [['verify', WEB, '--output', 'xml'], /output/],
+    [['verify'], /expected a FILE\.ksvc/],
+    [['verify', WEB, '--model', WEB], /--model goes with --iptables\/--nft/],
+    [['verify', WEB, '--iptables', WEB], /either a FILE\.ksvc/],
+    [['verify', WEB, '--bogus'], /bogus/],
+  ];
+  for (const [argv, message] of cases) {
+    const r = await ksvc(...argv);
+    assert.is(r.code, 2, argv.join(' '));
+    assert.match(r.stderr, message, argv.join(' '));
+    assert.is(r.stdout, '', argv.join(' '));
+  }
+});
+
+test.run();

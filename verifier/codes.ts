@@ -1,0 +1,11 @@
+// Diagnostics of a verification request as a whole (the readers have their own tables:
+// verifier/iptables/codes.ts, verifier/nftables/codes.ts).
+import { defineCodes } from '../common/diagnostics.ts';
+
+export const { codes: verifyCodes, table: verifyCodeTable } = defineCodes({
+  'verify-nothing-to-compare': {
+    severity: 'error',
+    message: (family: string, count: number) =>
+      `for ${family} there ${count === 1 ? 'is only 1 ruleset or model' : `are ${count} rulesets or models`} to check; give two (--iptables, --nft, --model)`,
+  },
+});
