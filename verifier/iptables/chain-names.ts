@@ -6,6 +6,7 @@
 import type { Step } from '../model/program.ts';
 import type { ChainState } from './chains.ts';
 import type { Table } from './context.ts';
+import { hashChars } from './text-index.ts';
 
 export interface ChainName {
   name: string;
@@ -28,12 +29,6 @@ export interface ChainNames {
 export const newChainNames = (table: Table): ChainNames => ({ table, slots: new Int32Array(1024), entries: [] });
 
 const ID_PREFIX: Record<Table, string> = { nat: 'nat/', filter: 'filter/' };
-
-function hashOf(src: string, s: number, e: number): number {
-  let h = 0x811c9dc5;
-  for (let i = s; i < e; i++) h = Math.imul(h ^ src.charCodeAt(i), 0x01000193);
-  return h & 0x3fffffff;
-}
 
 /** The slot of the name src[s, e) with hash h: its entry's, or the empty one where it would go. */
 function slotOf(names: ChainNames, h: number, src: string, s: number, e: number): number {
@@ -60,13 +55,13 @@ function grow(names: ChainNames): void {
 
 /** The entry for the name src[s, e), or null if it never occurred. */
 export function findChainName(names: ChainNames, src: string, s: number, e: number): ChainName | null {
-  const at = names.slots[slotOf(names, hashOf(src, s, e), src, s, e)]!;
+  const at = names.slots[slotOf(names, hashChars(src, s, e), src, s, e)]!;
   return at === 0 ? null : names.entries[at - 1]!;
 }
 
 /** The entry for the name src[s, e), made on first use. */
 export function chainNameAt(names: ChainNames, src: string, s: number, e: number): ChainName {
-  const h = hashOf(src, s, e);
+  const h = hashChars(src, s, e);
   const slot = slotOf(names, h, src, s, e);
   const at = names.slots[slot]!;
   if (at !== 0) return names.entries[at - 1]!;

@@ -39,8 +39,8 @@ export interface ChainState {
   extras: (RuleExtra | undefined)[] | null;
   /** The name each rule jumps or goes to, by rule index (null: no rule jumps). */
   jumpTo: (ChainName | undefined)[] | null;
-  /** Some rule has a NAT target (DNAT, MASQUERADE), which read.ts checks against the hooks. */
-  hasNat: boolean;
+  /** The NAT targets its rules use (NAT_BITS), which read.ts checks against the hooks that reach it. */
+  natTargets: number;
   /** The chain each rule jumps to, once the chain is kept and its jumps resolved (read.ts; null: none). */
   targets: (ChainState | null)[] | null;
   /** Reachability (read.ts): a bit per hook that reaches the chain (0: unreached). */
@@ -67,7 +67,7 @@ export function addChain(table: TableState, entry: ChainName, builtin: boolean):
     rules: [],
     extras: null,
     jumpTo: null,
-    hasNat: false,
+    natTargets: 0,
     targets: null,
     hooks: 0,
     checked: false,
@@ -120,6 +120,9 @@ export function jumpOf(rule: Rule): string | null {
     ? last.verdict.chain
     : null;
 }
+
+/** A bit per NAT target, for ChainState.natTargets. */
+export const NAT_BITS = { dnat: 1, masquerade: 2 } as const;
 
 /** The rule's NAT target (DNAT, MASQUERADE), from its verdict. */
 export function natTargetOf(rule: Rule): 'dnat' | 'masquerade' | null {

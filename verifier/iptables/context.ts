@@ -9,6 +9,7 @@ import type { L4Protocol } from '../../compiler/ir/packet.ts';
 import type { Step } from '../model/program.ts';
 import { type ChainName, type ChainNames, newChainNames } from './chain-names.ts';
 import { iptCodes } from './codes.ts';
+import { newTextIndex, type TextIndex } from './text-index.ts';
 import type { Tokens } from './tokenize.ts';
 import { tokenText } from './tokenize.ts';
 import type { Parsed, ParsedAddress } from './values.ts';
@@ -49,8 +50,13 @@ export interface RuleContext {
   notes: string[] | null;
   /** Steps shared by every rule that has the same one (see sharedStep). */
   shared: SharedSteps;
-  /** Set by the converter when the rule jumps or goes to a chain: its name (the reader resolves it). */
+  /**
+   * Set by the converter when the rule jumps or goes to a chain (its last step): the chain's name
+   * (the reader resolves it).
+   */
   jumpTo?: ChainName | null;
+  /** Set by the converter when the rule's target is DNAT or MASQUERADE. */
+  natTarget?: 'dnat' | 'masquerade' | null;
 }
 
 /** A value's parse and the steps made from it, by slot (e.g. [-s, ! -s, -d, ! -d] for an address). */
@@ -62,6 +68,7 @@ export interface ParsedValue<T> {
 /** Shared steps by kind of key (number keys and per-name maps avoid building a key string per rule). */
 export interface SharedSteps {
   byKey: Map<string, Step>;
+  /** Small-integer keys only (a Map key beyond 2^30 is boxed on every lookup). */
   byNumber: Map<number, Step>;
   /** Chain names by table: one name and id string per chain, and the jump and goto steps to it. */
   names: Record<Table, ChainNames>;
@@ -69,8 +76,8 @@ export interface SharedSteps {
   addresses: Map<string, ParsedValue<ParsedAddress>>;
   /** Tests of canonical dotted quads (the common case) by their value, for -s, ! -s, -d, ! -d. */
   ipv4: [Map<number, Step>, Map<number, Step>, Map<number, Step>, Map<number, Step>];
-  /** `--probability` values as written. */
-  probabilities: Map<string, ParsedValue<Rational>>;
+  /** `--probability` values as written, found by their characters (no string per rule). */
+  probabilities: TextIndex<ParsedValue<Rational>>;
 }
 
 export const newSharedSteps = (): SharedSteps => ({
@@ -79,12 +86,12 @@ export const newSharedSteps = (): SharedSteps => ({
   names: { nat: newChainNames('nat'), filter: newChainNames('filter') },
   addresses: new Map(),
   ipv4: [new Map(), new Map(), new Map(), new Map()],
-  probabilities: new Map(),
+  probabilities: newTextIndex(),
 });
 
 /**
  * One step object for every rule with the same step (`-p tcp`, `--dport 80`, `-j KUBE-MARK-MASQ`,
- * ...): a 10,000-service dump has ~800,000 rules but few distinct steps of these kinds. Steps are
+ * ...): a 10,000-service dump has ~600,000 rules but few distinct steps of these kinds. Steps are
  * plain data that nobody mutates, so sharing them changes nothing but memory.
  */
 export function sharedStep(ctx: RuleContext, key: string, make: () => Step): Step {
@@ -96,14 +103,30 @@ export function sharedStep(ctx: RuleContext, key: string, make: () => Step): Ste
   return s;
 }
 
-/** sharedStep with a number key (the caller keeps number keys of different kinds apart). */
-export function sharedNumberStep(ctx: RuleContext, key: number, make: () => Step): Step {
-  let s = ctx.shared.byNumber.get(key);
-  if (s === undefined) {
-    s = make();
-    ctx.shared.byNumber.set(key, s);
-  }
-  return s;
+/**
+ * The shared step with a small-integer key (the caller keeps number keys of different kinds
+ * apart), or undefined: the caller makes it and keeps it with keepNumberStep. Two calls instead of
+ * sharedStep's callback, which would cost a closure on every rule of the hot kinds (-p, --dport).
+ */
+export const numberStep = (ctx: RuleContext, key: number): Step | undefined => ctx.shared.byNumber.get(key);
+
+export function keepNumberStep(ctx: RuleContext, key: number, step: Step): Step {
+  ctx.shared.byNumber.set(key, step);
+  return step;
+}
+
+/**
+ * The steps of the rule being converted: a reused array and how many of its items are this
+ * rule's. The array is never shortened (that frees its room, which the next rule would allocate
+ * again); the rule gets a copy at its exact length.
+ */
+export interface StepBuffer {
+  items: Step[];
+  count: number;
+}
+
+export function emit(out: StepBuffer, step: Step): void {
+  out.items[out.count++] = step;
 }
 
 /** The text of token `at` (sliced from the input for the reader's scanned line). */

@@ -3,7 +3,17 @@
 // matters: `-m recent --set` writes its record even if a later match fails), then the target.
 import type { AddressRange, Step } from '../model/program.ts';
 import { iptCodes } from './codes.ts';
-import { charsAt, type RuleContext, requireFamily, sharedNumberStep, textAt, valueError } from './context.ts';
+import {
+  charsAt,
+  emit,
+  keepNumberStep,
+  numberStep,
+  type RuleContext,
+  requireFamily,
+  type StepBuffer,
+  textAt,
+  valueError,
+} from './context.ts';
 import { convertMatch } from './matches.ts';
 import { checkLateBang, single, valueAt, valueText } from './options.ts';
 import { convertTarget } from './targets.ts';
@@ -19,11 +29,11 @@ import {
   parseProtocol,
 } from './values.ts';
 
-/** Number keys of shared protocol tests (ports use keys from 2^32 up, see matches.ts). */
+/** Number keys of shared protocol tests (ports use keys from 16 up, see matches.ts). */
 const PROTOCOL_KEYS = ['tcp', 'udp', 'sctp', 'icmp', 'other'];
 
 /** `-s`/`-d` [!] ADDR: one parse and one step per distinct address, option and negation. */
-function address(ctx: RuleContext, o: OptionUse, out: Step[]): void {
+function address(ctx: RuleContext, o: OptionUse, out: StepBuffer): void {
   const at = valueAt(o);
   const slot = (o.name === '-s' ? 0 : 2) + (o.negated ? 1 : 0);
   const c = charsAt(ctx, at);
@@ -37,7 +47,7 @@ function address(ctx: RuleContext, o: OptionUse, out: Step[]): void {
       step = addressStep(o, ipv4Range(v));
       steps.set(v, step);
     }
-    out.push(step);
+    emit(out, step);
     return;
   }
   const text = textAt(ctx, at);
@@ -57,7 +67,7 @@ function address(ctx: RuleContext, o: OptionUse, out: Step[]): void {
     step = addressStep(o, r.value.range);
     entry.steps[slot] = step;
   }
-  out.push(step);
+  emit(out, step);
 }
 
 const addressStep = (o: OptionUse, range: AddressRange): Step => ({
@@ -66,20 +76,20 @@ const addressStep = (o: OptionUse, range: AddressRange): Step => ({
   negate: o.negated,
 });
 
-function iface(ctx: RuleContext, o: OptionUse, out: Step[]): void {
+function iface(ctx: RuleContext, o: OptionUse, out: StepBuffer): void {
   const r = parseInterface(valueText(ctx, o));
   if (!r.ok) {
     valueError(ctx, valueAt(o), 'interface', r);
     return;
   }
-  out.push({
+  emit(out, {
     kind: 'test',
     test: { kind: 'fields', parts: [{ field: o.name === '-i' ? 'iifname' : 'oifname', names: [r.value] }] },
     negate: o.negated,
   });
 }
 
-function protocol(ctx: RuleContext, o: OptionUse, out: Step[]): void {
+function protocol(ctx: RuleContext, o: OptionUse, out: StepBuffer): void {
   const c = charsAt(ctx, valueAt(o));
   const fast = fastProtocolAt(c.src, c.start, c.end);
   const r = fast !== null ? null : parseProtocol(valueText(ctx, o));
@@ -96,12 +106,15 @@ function protocol(ctx: RuleContext, o: OptionUse, out: Step[]): void {
   }
   if (!o.negated) ctx.protocol = { protocol: p, at: valueAt(o) };
   const negate = o.negated;
-  out.push(
-    sharedNumberStep(ctx, PROTOCOL_KEYS.indexOf(p) * 2 + (negate ? 1 : 0), () => ({
-      kind: 'test',
-      test: { kind: 'fields', parts: [{ field: 'l4proto', protocols: [p] }] },
-      negate,
-    })),
+  const key = PROTOCOL_KEYS.indexOf(p) * 2 + (negate ? 1 : 0);
+  emit(
+    out,
+    numberStep(ctx, key) ??
+      keepNumberStep(ctx, key, {
+        kind: 'test',
+        test: { kind: 'fields', parts: [{ field: 'l4proto', protocols: [p] }] },
+        negate,
+      }),
   );
 }
 
@@ -126,15 +139,15 @@ function counters(ctx: RuleContext, tpl: RuleTemplate): void {
   }
 }
 
-const scratch: Step[] = [];
+const scratch: StepBuffer = { items: [], count: 0 };
 const ADDRESS_AND_INTERFACE = ['-s', '-d', '-i', '-o'] as const;
 
 /** Convert one `-A` rule to its steps. Problems go to ctx.errors (rule) and ctx.fileErrors (file). */
 export function convertRule(ctx: RuleContext, tpl: RuleTemplate): Step[] {
-  // Built in a reused scratch array and copied once at its exact length: a growing array keeps
-  // room for 17 steps, and ~600,000 rules would carry that slack.
+  // Built in a reused buffer and copied once at its exact length: a growing array keeps room for
+  // 17 steps, and ~600,000 rules would carry that slack.
   const steps = scratch;
-  steps.length = 0;
+  steps.count = 0;
   counters(ctx, tpl);
   // -p first: matches and targets ask what it is. Each header option at most once (iptables: "multiple -p flags").
   const p = single(ctx, tpl.header, '-p', '');
@@ -151,5 +164,5 @@ export function convertRule(ctx: RuleContext, tpl: RuleTemplate): Step[] {
   }
   for (const m of tpl.matches) convertMatch(ctx, m, steps);
   convertTarget(ctx, tpl.targets, steps);
-  return steps.slice();
+  return steps.items.slice(0, steps.count);
 }

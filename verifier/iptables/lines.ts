@@ -15,8 +15,7 @@ import {
   builtinChain,
   type ChainState,
   chainOf,
-  jumpOf,
-  natTargetOf,
+  NAT_BITS,
   spanWhere,
   type TableState,
 } from './chains.ts';
@@ -57,8 +56,11 @@ export interface LineReader {
   tokens: Tokens;
   ctx: RuleContext;
   chainLine: ChainLine;
-  /** The rules read since the current run of one chain's rules began (see addRule). */
-  run: { chain: ChainState | null; rules: Rule[]; jumps: (ChainName | undefined)[]; anyJump: boolean };
+  /**
+   * The rules read since the current run of one chain's rules began (see addRule): the first
+   * `count` entries of reused arrays (never shortened, which would free and regrow them per run).
+   */
+  run: { chain: ChainState | null; count: number; rules: Rule[]; jumps: (ChainName | undefined)[]; anyJump: boolean };
 }
 
 /** The position of token `at` of the current line (-1: its end). */
@@ -101,7 +103,7 @@ export function newLineReader(file: string, family: FamilyState, text: string): 
       shared: newSharedSteps(),
     },
     chainLine: { tokens, line: 0, where, diagnostics },
-    run: { chain: null, rules: [], jumps: [], anyJump: false },
+    run: { chain: null, count: 0, rules: [], jumps: [], anyJump: false },
   };
   return r;
 }
@@ -117,14 +119,15 @@ function addRule(r: LineReader, chain: ChainState, rule: Rule, jump: ChainName |
     endRun(r);
     run.chain = chain;
   }
-  run.rules.push(rule);
-  run.jumps.push(jump);
+  run.rules[run.count] = rule;
+  run.jumps[run.count] = jump;
+  run.count++;
   if (jump !== undefined) run.anyJump = true;
 }
 
 /** The index the next rule of `chain` gets. */
 function nextRuleIndex(r: LineReader, chain: ChainState): number {
-  return chain.rules.length + (r.run.chain === chain ? r.run.rules.length : 0);
+  return chain.rules.length + (r.run.chain === chain ? r.run.count : 0);
 }
 
 /** Store the current run's rules (and jumps) in its chain: before anything reads a chain's rules. */
@@ -133,21 +136,21 @@ export function endRun(r: LineReader): void {
   const chain = run.chain;
   if (chain === null) return;
   const before = chain.rules.length;
+  const n = run.count;
   // The first run is copied at its exact length; later runs (rules of chains written interleaved,
   // as in kube-proxy's filter table) are appended, which grows the array in amortized time.
-  if (before === 0) chain.rules = run.rules.slice();
-  else for (const rule of run.rules) chain.rules.push(rule);
+  if (before === 0) chain.rules = run.rules.slice(0, n);
+  else for (let i = 0; i < n; i++) chain.rules.push(run.rules[i]!);
   if (run.anyJump || chain.jumpTo !== null) {
-    if (before === 0) chain.jumpTo = run.jumps.slice();
+    if (before === 0) chain.jumpTo = run.jumps.slice(0, n);
     else {
       const jumpTo = chain.jumpTo ?? new Array<ChainName | undefined>(before).fill(undefined);
-      for (const j of run.jumps) jumpTo.push(j);
+      for (let i = 0; i < n; i++) jumpTo.push(run.jumps[i]);
       chain.jumpTo = jumpTo;
     }
   }
   run.chain = null;
-  run.rules.length = 0;
-  run.jumps.length = 0;
+  run.count = 0;
   run.anyJump = false;
 }
 
@@ -299,14 +302,15 @@ function convertLine(r: LineReader, chain: ChainState, tpl: Extract<LineTemplate
   ctx.protocol = null;
   ctx.notes = null;
   ctx.jumpTo = null;
+  ctx.natTarget = null;
   const steps = convertRule(ctx, tpl);
   if (ctx.errors.length > 0 || ctx.notes !== null) {
     const errors = ctx.errors.length > 0 ? ctx.errors.splice(0) : null;
     addExtra(chain, nextRuleIndex(r, chain), { errors, notes: ctx.notes, targetName: null });
   }
   const rule: Rule = { origin, steps };
-  if (!chain.hasNat && natTargetOf(rule) !== null) chain.hasNat = true;
-  addRule(r, chain, rule, ctx.jumpTo && jumpOf(rule) !== null ? ctx.jumpTo : undefined);
+  if (ctx.natTarget) chain.natTargets |= NAT_BITS[ctx.natTarget];
+  addRule(r, chain, rule, ctx.jumpTo ?? undefined);
 }
 
 /** Where the -j/-g name of a rule is, for messages about its jump (found again in its text). */

@@ -13,6 +13,7 @@ import {
   chainOf,
   findChain,
   liveChains,
+  NAT_BITS,
   natTargetOf,
   type TableState,
   targetNameOf,
@@ -59,6 +60,11 @@ const NAT_TARGET_HOOKS: Record<'dnat' | 'masquerade', readonly Hook[]> = {
   dnat: ['prerouting', 'output'],
   masquerade: ['postrouting'],
 };
+
+/** The NAT targets (NAT_BITS) the kernel allows at a hook: a chain that uses no other needs no scan. */
+const natAllowed = (hook: Hook): number =>
+  (NAT_TARGET_HOOKS.dnat.includes(hook) ? NAT_BITS.dnat : 0) |
+  (NAT_TARGET_HOOKS.masquerade.includes(hook) ? NAT_BITS.masquerade : 0);
 
 const HOOK_BITS: Record<Hook, number> = { prerouting: 1, input: 2, forward: 4, output: 8, postrouting: 16 };
 
@@ -177,6 +183,7 @@ function reach(r: LineReader, t: TableState, notes: Set<string>): void {
     const base = findChain(t, b)!;
     const hook = HOOKS[t.name][b]!.hook;
     const bit = HOOK_BITS[hook];
+    const allowed = natAllowed(hook);
     checkKept(r, t, base, notes);
     const stack: ChainState[] = [base];
     while (stack.length > 0) {
@@ -186,7 +193,7 @@ function reach(r: LineReader, t: TableState, notes: Set<string>): void {
         c.hooks |= bit;
         checkKept(r, t, c, notes);
       }
-      if (c.hasNat) for (let i = 0; i < c.rules.length; i++) checkNatTarget(r, t, c, i, hook);
+      if (c.natTargets & ~allowed) for (let i = 0; i < c.rules.length; i++) checkNatTarget(r, t, c, i, hook);
       const targets = c.targets;
       if (targets === null) continue;
       for (let i = 0; i < targets.length; i++) {

@@ -15,7 +15,7 @@ import { iptCodes } from './codes.ts';
 import type { Where } from './context.ts';
 import type { LineTemplate } from './template.ts';
 import { isPlain, type Tokens, tokenText } from './tokenize.ts';
-import { isBracketCounters } from './values.ts';
+import { isBracketCountersAt } from './values.ts';
 
 /** The chain line being read: its tokens and its line number. */
 export interface ChainLine {
@@ -29,6 +29,15 @@ function declare(c: ChainState, l: ChainLine): void {
   c.declLine = l.line;
   c.declStart = l.tokens.base;
   c.declEnd = l.tokens.lineEnd;
+}
+
+/** Token `at` is `[PACKETS:BYTES]` (read in place when written without quotes). */
+function countersOk(tk: Tokens, at: number): boolean {
+  if (!isPlain(tk, at)) {
+    const text = tokenText(tk, at);
+    return isBracketCountersAt(text, 0, text.length);
+  }
+  return isBracketCountersAt(tk.src, tk.base + tk.starts[at]!, tk.base + tk.ends[at]!);
 }
 
 export function declareChain(table: TableState, tpl: Extract<LineTemplate, { kind: 'chain' }>, l: ChainLine): void {
@@ -47,7 +56,7 @@ export function declareChain(table: TableState, tpl: Extract<LineTemplate, { kin
     diagnostics.push(iptCodes['ipt-duplicate-chain'](where(tpl.name), name, table.name, existing.declLine));
     return;
   }
-  if (tpl.counters !== null && !isBracketCounters(tokenText(tk, tpl.counters))) {
+  if (tpl.counters !== null && !countersOk(tk, tpl.counters)) {
     diagnostics.push(
       iptCodes['ipt-invalid-value'](
         where(tpl.counters),

@@ -227,7 +227,19 @@ export function parseSeconds(text: string): Parsed<number> {
 }
 
 /** `[PKTS:BYTES]` of iptables-save -c and chain lines. */
-export const isBracketCounters = (text: string): boolean => /^\[[0-9]+:[0-9]+\]$/.test(text);
+/** src[s, e) is `[PACKETS:BYTES]`: decimal digits on both sides of the colon. */
+export function isBracketCountersAt(src: string, s: number, e: number): boolean {
+  if (e - s < 5 || src.charCodeAt(s) !== 91 /* [ */ || src.charCodeAt(e - 1) !== 93 /* ] */) return false;
+  let colon = -1;
+  for (let i = s + 1; i < e - 1; i++) {
+    const c = src.charCodeAt(i);
+    if (c === 58 /* : */ && colon < 0) colon = i;
+    else if (c < 48 || c > 57) return false;
+  }
+  return colon > s + 1 && colon < e - 2;
+}
+
+export const isBracketCounters = (text: string): boolean => isBracketCountersAt(text, 0, text.length);
 export const isCounter = (text: string): boolean => /^[0-9]+$/.test(text);
 
 // ---- interfaces, protocols ------------------------------------------------------------------
@@ -369,10 +381,12 @@ export function parseRejectKind(text: string): Parsed<{ kind: string; family: Fa
 // ---- DNAT -----------------------------------------------------------------------------------
 
 /**
- * parseDnatTarget's common case without a regex: a canonical dotted quad and an optional port
- * 1..65535 (`10.0.0.1:8080`) in src[s, e); null for anything else (parseDnatTarget decides).
+ * parseDnatTarget's common case without a regex and without a result object: a canonical dotted
+ * quad and an optional port 1..65535 (`10.0.0.1:8080`) in src[s, e). Returns the port (0: none;
+ * the address is then all of src[s, e), else src[s, the colon)), or -1 for anything else
+ * (parseDnatTarget decides).
  */
-export function fastDnatAt(src: string, s: number, e: number): { ip: string; port: number | null } | null {
+export function fastDnatAt(src: string, s: number, e: number): number {
   let colon = e;
   for (let i = s; i < e; i++) {
     if (src.charCodeAt(i) === 58 /* : */) {
@@ -380,11 +394,10 @@ export function fastDnatAt(src: string, s: number, e: number): { ip: string; por
       break;
     }
   }
-  if (fastIPv4At(src, s, colon) < 0) return null;
-  if (colon === e) return { ip: src.slice(s, e), port: null };
+  if (fastIPv4At(src, s, colon) < 0) return -1;
+  if (colon === e) return 0;
   const port = digitsAt(src, colon + 1, e);
-  if (port < 1 || port > 65535) return null;
-  return { ip: src.slice(s, colon), port };
+  return port < 1 || port > 65535 ? -1 : port;
 }
 
 /** `--to-destination IP[:PORT]` (IPv6: `[IP]:PORT` or `IP`); ranges are refused. */
