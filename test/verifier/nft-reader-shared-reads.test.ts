@@ -107,7 +107,9 @@ test('a named set tested by several rules: one membership step per negation', ()
   const got = steps(oneChain(rules, { sets: [hairpin] }));
   assert.is(got[0]![0], got[2]![0]);
   assert.equal(got[1]![0], { ...got[0]![0]!, negate: true });
-  rules.forEach((rule, i) => assert.equal(got[i], steps(oneChain([rule], { sets: [hairpin] }))[0], `rule ${i}`));
+  rules.forEach((rule, i) => {
+    assert.equal(got[i], steps(oneChain([rule], { sets: [hairpin] }))[0], `rule ${i}`);
+  });
 });
 
 // partsKey against the JSON it stands for.
