@@ -83,6 +83,14 @@ interface MapReading {
 
 const readings = new WeakMap<SetState, Map<string, MapReading>>();
 
+/**
+ * Whether an element's value is the same text as the previous element's (a service's ports that
+ * all lead to one endpoint are neighbours in ksvc's maps): then it gets the same steps, as the value
+ * reads the same way. Only strings compare (an object value is a new object each time).
+ */
+const repeats = (previous: { value: unknown } | undefined, v: unknown): boolean =>
+  typeof v === 'string' && previous?.value === v;
+
 function makeReading(entries: MapReading['entries']): MapReading {
   const matching = entries.flatMap((e, i) => (e.parts === 'never' ? [] : [{ i, k: partsKey(e.parts) }]));
   matching.sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0));
@@ -142,7 +150,7 @@ export function lookupSteps(
     for (const item of map.items ?? itemsOf(map.set)) {
       const parts = elementParts(readers, item.key, ctx, key(item.pointer));
       if (!parts) return null;
-      const then = valueSteps(item.value, value(item.pointer));
+      const then = repeats(entries.at(-1), item.value) ? thens.at(-1)! : valueSteps(item.value, value(item.pointer));
       if (!then) return null;
       entries.push({ parts, value: item.value, pointer: item.pointer });
       thens.push(then);
@@ -155,8 +163,10 @@ export function lookupSteps(
     }
   } else if (valueKey === null || !reading.dispatches.has(valueKey)) {
     thens = [];
-    for (const e of reading.entries) {
-      const then = valueSteps(e.value, value(e.pointer));
+    const { entries } = reading;
+    for (let i = 0; i < entries.length; i++) {
+      const e = entries[i]!;
+      const then = repeats(entries[i - 1], e.value) ? thens[i - 1]! : valueSteps(e.value, value(e.pointer));
       if (!then) return null;
       thens.push(then);
     }
