@@ -9,33 +9,9 @@ import { convertRule } from '../../verifier/iptables/convert.ts';
 import { cachedTemplate, matchLineDirect } from '../../verifier/iptables/template.ts';
 import { tokenizeLine } from '../../verifier/iptables/tokenize.ts';
 import type { Step } from '../../verifier/model/program.ts';
-import { exampleOutputs, fixtureFiles, goldenFiles } from './iptables-support.ts';
+import { corpusLines } from './iptables-support.ts';
 
 const test = suite('iptables reader: cached skeletons mean what the grammar says');
-
-function corpus(): { label: string; line: string; table: Table | null }[] {
-  const texts = [
-    ...goldenFiles().map((f) => ({ label: f.name, text: f.text })),
-    ...fixtureFiles().map((f) => ({ label: f.name, text: f.text })),
-    ...exampleOutputs().flatMap((o) => [
-      { label: `${o.label} restore`, text: o.restore },
-      { label: `${o.label} save`, text: o.save },
-    ]),
-  ];
-  const out: { label: string; line: string; table: Table | null }[] = [];
-  const seen = new Set<string>();
-  for (const { label, text } of texts) {
-    let table: Table | null = null;
-    text.split('\n').forEach((line, i) => {
-      if (line.trim() === '' || line.startsWith('#')) return;
-      if (line.startsWith('*')) table = line === '*nat' ? 'nat' : line === '*filter' ? 'filter' : null;
-      if (seen.has(`${table} ${line}`)) return;
-      seen.add(`${table} ${line}`);
-      out.push({ label: `${label}:${i + 1}`, line, table });
-    });
-  }
-  return out;
-}
 
 /** Convert a rule template with its tokens, in a fresh context (no shared steps between the two paths). */
 function convert(
@@ -72,7 +48,7 @@ function convert(
 }
 
 test('every corpus line: same tokens, same template, same rule by either path', () => {
-  const lines = corpus();
+  const lines = corpusLines();
   assert.ok(lines.length > 800, `corpus has only ${lines.length} distinct lines`);
   let rules = 0;
   for (const { label, line, table } of lines) {

@@ -57,6 +57,31 @@ export function exampleOutputs(): ExampleOutput[] {
   return out;
 }
 
+/** The distinct non-comment lines of the corpus, each with the table it is in. */
+export function corpusLines(): { label: string; line: string; table: 'nat' | 'filter' | null }[] {
+  const texts = [
+    ...goldenFiles().map((f) => ({ label: f.name, text: f.text })),
+    ...fixtureFiles().map((f) => ({ label: f.name, text: f.text })),
+    ...exampleOutputs().flatMap((o) => [
+      { label: `${o.label} restore`, text: o.restore },
+      { label: `${o.label} save`, text: o.save },
+    ]),
+  ];
+  const out: { label: string; line: string; table: 'nat' | 'filter' | null }[] = [];
+  const seen = new Set<string>();
+  for (const { label, text } of texts) {
+    let table: 'nat' | 'filter' | null = null;
+    text.split('\n').forEach((line, i) => {
+      if (line.trim() === '' || line.startsWith('#')) return;
+      if (line.startsWith('*')) table = line === '*nat' ? 'nat' : line === '*filter' ? 'filter' : null;
+      if (seen.has(`${table} ${line}`)) return;
+      seen.add(`${table} ${line}`);
+      out.push({ label: `${label}:${i + 1}`, line, table });
+    });
+  }
+  return out;
+}
+
 const json = (v: unknown): string => JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? `${x}n` : x));
 
 /**

@@ -1,6 +1,7 @@
 // The reader's working state for tables, chains and rules, before the program is built.
 import type { Diagnostic } from '../../common/diagnostics.ts';
 import type { Rule } from '../model/program.ts';
+import { type ChainName, type ChainNames, chainNameAt, findChainName } from './chain-names.ts';
 import type { Table, Where } from './context.ts';
 
 export const BUILTIN_CHAINS: Record<Table, readonly string[]> = {
@@ -20,17 +21,27 @@ export interface RuleExtra {
 
 export interface ChainState {
   table: Table;
+  /** The table block it was declared in (a table read twice gets new chains). */
+  owner: TableState;
+  /** Not deleted (-X). */
+  live: boolean;
   name: string;
   id: string;
   builtin: boolean;
   policy: 'accept' | 'drop';
-  /** The declaration line (null: a builtin chain the file does not declare). */
-  decl: { line: number; text: string } | null;
+  /** The declaration's line number (0: a builtin chain the file does not declare), start and end in the input. */
+  declLine: number;
+  declStart: number;
+  declEnd: number;
   /** The rules as the program will hold them. */
   rules: Rule[];
   /** Extras by rule index (null: no rule of the chain has any). */
   extras: (RuleExtra | undefined)[] | null;
-  /** The chain each rule jumps to, once the chain is kept and its jumps resolved (read.ts). */
+  /** The name each rule jumps or goes to, by rule index (null: no rule jumps). */
+  jumpTo: (ChainName | undefined)[] | null;
+  /** The NAT targets its rules use (NAT_BITS), which read.ts checks against the hooks that reach it. */
+  natTargets: number;
+  /** The chain each rule jumps to, once the chain is kept and its jumps resolved (read.ts; null: none). */
   targets: (ChainState | null)[] | null;
   /** Reachability (read.ts): a bit per hook that reaches the chain (0: unreached). */
   hooks: number;
@@ -40,27 +51,57 @@ export interface ChainState {
   loop: number;
 }
 
-export const newChain = (table: Table, name: string, builtin: boolean, decl: ChainState['decl']): ChainState => ({
-  table,
-  name,
-  id: `${table}/${name}`,
-  builtin,
-  policy: 'accept',
-  decl,
-  rules: [],
-  extras: null,
-  targets: null,
-  hooks: 0,
-  checked: false,
-  loop: 0,
-});
+/** Add a chain to the table under the name `entry` (a new declaration, or a builtin). */
+export function addChain(table: TableState, entry: ChainName, builtin: boolean): ChainState {
+  const c: ChainState = {
+    table: table.name,
+    owner: table,
+    live: true,
+    name: entry.name,
+    id: entry.id,
+    builtin,
+    policy: 'accept',
+    declLine: 0,
+    declStart: 0,
+    declEnd: 0,
+    rules: [],
+    extras: null,
+    jumpTo: null,
+    natTargets: 0,
+    targets: null,
+    hooks: 0,
+    checked: false,
+    loop: 0,
+  };
+  entry.chain = c;
+  table.order.push(c);
+  return c;
+}
 
 export interface TableState {
   name: Table;
   line: number;
-  /** Chains by name, in declaration order (builtins the file does not declare are added at the end). */
-  chains: Map<string, ChainState>;
+  /** The table's chain names (shared by every block of this table in the file). */
+  names: ChainNames;
+  /**
+   * Chains in declaration order (builtins the file does not declare are added at the end),
+   * deleted ones included (not live): use liveChains.
+   */
+  order: ChainState[];
 }
+
+/** The live chain of the table that has this name entry, or null. */
+export function chainOf(table: TableState, entry: ChainName | null): ChainState | null {
+  const c = entry?.chain ?? null;
+  return c !== null && c.owner === table && c.live ? c : null;
+}
+
+/** The live chain named `name`, or null. */
+export const findChain = (table: TableState, name: string): ChainState | null =>
+  chainOf(table, findChainName(table.names, name, 0, name.length));
+
+/** The table's live chains, in order. */
+export const liveChains = (table: TableState): ChainState[] => table.order.filter((c) => c.live);
 
 export function spanWhere(file: string, line: number, lineStart: number, s: number, e: number): Where {
   return {
@@ -79,6 +120,9 @@ export function jumpOf(rule: Rule): string | null {
     ? last.verdict.chain
     : null;
 }
+
+/** A bit per NAT target, for ChainState.natTargets. */
+export const NAT_BITS = { dnat: 1, masquerade: 2 } as const;
 
 /** The rule's NAT target (DNAT, MASQUERADE), from its verdict. */
 export function natTargetOf(rule: Rule): 'dnat' | 'masquerade' | null {
@@ -114,10 +158,6 @@ export function addExtra(c: ChainState, i: number, extra: RuleExtra): void {
 }
 
 export function builtinChain(table: TableState, name: string): ChainState {
-  let c = table.chains.get(name);
-  if (!c) {
-    c = newChain(table.name, name, true, null);
-    table.chains.set(name, c);
-  }
-  return c;
+  const entry = chainNameAt(table.names, name, 0, name.length);
+  return chainOf(table, entry) ?? addChain(table, entry, true);
 }

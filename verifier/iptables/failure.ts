@@ -6,7 +6,7 @@ import type { Diagnostic } from '../../common/diagnostics.ts';
 import { iptCodes } from './codes.ts';
 import type { Where } from './context.ts';
 import type { TemplateFailure } from './template.ts';
-import { looksLikeOption, PLACEHOLDER, TARGET_WORDS, type Tokens } from './tokenize.ts';
+import { isPlain, looksLikeOption, PLACEHOLDER, TARGET_WORDS, type Tokens } from './tokenize.ts';
 
 export interface LineFailure {
   /** Token index of the chain of an -A line (-1: not a rule line). */
@@ -16,11 +16,11 @@ export interface LineFailure {
   diagnostic(pos: (at: number) => Where): Diagnostic;
 }
 
-/** The token is an option in the skeleton (plain, option-shaped, and not a free-text value). */
+/** The token is an option in the skeleton (plain, option-shaped, and not a free-text value); tokens completed. */
 const isOptionToken = (tokens: Tokens, k: number): boolean =>
   k >= 0 &&
   k < tokens.count &&
-  tokens.plain[k]! &&
+  isPlain(tokens, k) &&
   looksLikeOption(tokens.texts[k]!) &&
   tokens.skeleton.startsWith(tokens.texts[k]!, tokens.skelStarts[k]!);
 

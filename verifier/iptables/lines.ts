@@ -2,18 +2,40 @@
 // Nothing here decides what is reachable: rules keep their problems until read.ts knows whether
 // the rule is kept (a rule in an ignored chain may use anything).
 //
-// Built for 800,000-line dumps: one Tokens buffer and one RuleContext are reused from line to
-// line, positions are computed only when a diagnostic needs one, and identical steps are shared.
+// Built for 800,000-line dumps: lines are read in place (never sliced, except a rule's origin
+// text), one Tokens buffer and one RuleContext are reused from line to line, token texts are made
+// only for the values a converter needs, positions are computed only when a diagnostic needs one,
+// and identical steps are shared.
 import type { Diagnostic } from '../../common/diagnostics.ts';
 import type { Origin, Rule } from '../model/program.ts';
-import { addExtra, BUILTIN_CHAINS, builtinChain, type ChainState, spanWhere, type TableState } from './chains.ts';
+import { type ChainName, findChainName } from './chain-names.ts';
+import {
+  addExtra,
+  BUILTIN_CHAINS,
+  builtinChain,
+  type ChainState,
+  chainOf,
+  NAT_BITS,
+  spanWhere,
+  type TableState,
+} from './chains.ts';
 import { iptCodes } from './codes.ts';
 import { type FamilyState, newSharedSteps, type RuleContext, type Table, type Where } from './context.ts';
 import { convertRule } from './convert.ts';
 import { lineFailure } from './failure.ts';
-import { declareChain, deleteChain } from './structure.ts';
-import { cachedTemplate, type LineTemplate } from './template.ts';
-import { newTokens, type Tokens, tokenizeLine } from './tokenize.ts';
+import { templateOfScan } from './skeletons.ts';
+import { type ChainLine, declareChain, deleteChain } from './structure.ts';
+import type { LineTemplate } from './template.ts';
+import {
+  completeTokens,
+  isPlain,
+  newTokens,
+  rangeIs,
+  scanLine,
+  type Tokens,
+  tokenizeLine,
+  tokenText,
+} from './tokenize.ts';
 
 /** The state of one read, line after line. */
 export interface LineReader {
@@ -29,25 +51,35 @@ export interface LineReader {
   lineStarts: number[] | null;
   /** The chain of the previous rule line. */
   lastChain: ChainState | null;
-  /** The line being read (positions are computed from it on demand). */
-  cur: { lineNo: number; lineStart: number; lineText: string; assumed: boolean };
+  /** The line being read: its number, and whether it is synthesized (its text is in `tokens`). */
+  cur: { lineNo: number; assumed: boolean };
   tokens: Tokens;
   ctx: RuleContext;
+  chainLine: ChainLine;
+  /**
+   * The rules read since the current run of one chain's rules began (see addRule): the first
+   * `count` entries of reused arrays (never shortened, which would free and regrow them per run).
+   */
+  run: { chain: ChainState | null; count: number; rules: Rule[]; jumps: (ChainName | undefined)[]; anyJump: boolean };
 }
 
 /** The position of token `at` of the current line (-1: its end). */
 function whereInLine(r: LineReader, at: number): Where {
-  const { lineNo, lineStart, lineText, assumed } = r.cur;
+  const { lineNo, assumed } = r.cur;
   if (assumed) return { file: r.file, span: null };
-  const s = at < 0 ? lineText.length : r.tokens.starts[at]!;
-  const e = at < 0 ? lineText.length : r.tokens.ends[at]!;
-  return spanWhere(r.file, lineNo, lineStart, s, e);
+  const tk = r.tokens;
+  const s = at < 0 ? tk.lineEnd - tk.base : tk.starts[at]!;
+  const e = at < 0 ? tk.lineEnd - tk.base : tk.ends[at]!;
+  return spanWhere(r.file, lineNo, tk.base, s, e);
 }
 
 export function newLineReader(file: string, family: FamilyState, text: string): LineReader {
+  const tokens = newTokens();
+  const where = (at: number) => whereInLine(r, at);
+  const diagnostics: Diagnostic[] = [];
   const r: LineReader = {
     file,
-    diagnostics: [],
+    diagnostics,
     family,
     tables: new Map(),
     open: null,
@@ -55,52 +87,110 @@ export function newLineReader(file: string, family: FamilyState, text: string): 
     text,
     lineStarts: null,
     lastChain: null,
-    cur: { lineNo: 0, lineStart: 0, lineText: '', assumed: false },
-    tokens: newTokens(),
+    cur: { lineNo: 0, assumed: false },
+    tokens,
     ctx: {
       table: 'filter',
       texts: [],
-      where: (at) => whereInLine(r, at),
+      tokens,
+      where,
       line: 0,
       errors: [],
-      fileErrors: [],
+      fileErrors: diagnostics,
       family,
       protocol: null,
       notes: null,
       shared: newSharedSteps(),
     },
+    chainLine: { tokens, line: 0, where, diagnostics },
+    run: { chain: null, count: 0, rules: [], jumps: [], anyJump: false },
   };
-  r.ctx.fileErrors = r.diagnostics;
   return r;
 }
 
 /**
- * Read one line. `lineNo` is 1-based; `assumed` marks a synthesized line (an assumed hook), which
- * has no position in the file.
+ * Add a rule to a chain. iptables-save writes each chain's rules together,
+ * so rules are gathered run by run and stored at their exact length when the run ends (a chain's
+ * array never grows by push, which would leave room for ~17 rules in each of ~200,000 chains).
  */
-export function readLine(r: LineReader, lineText: string, lineNo: number, lineStart: number, assumed = false): void {
-  const c0 = lineText.charCodeAt(0);
-  if (c0 === 35 /* # */ || lineText.trim() === '') return;
+function addRule(r: LineReader, chain: ChainState, rule: Rule, jump: ChainName | undefined): void {
+  const run = r.run;
+  if (run.chain !== chain) {
+    endRun(r);
+    run.chain = chain;
+  }
+  run.rules[run.count] = rule;
+  run.jumps[run.count] = jump;
+  run.count++;
+  if (jump !== undefined) run.anyJump = true;
+}
+
+/** The index the next rule of `chain` gets. */
+function nextRuleIndex(r: LineReader, chain: ChainState): number {
+  return chain.rules.length + (r.run.chain === chain ? r.run.count : 0);
+}
+
+/** Store the current run's rules (and jumps) in its chain: before anything reads a chain's rules. */
+export function endRun(r: LineReader): void {
+  const run = r.run;
+  const chain = run.chain;
+  if (chain === null) return;
+  const before = chain.rules.length;
+  const n = run.count;
+  // The first run is copied at its exact length; later runs (rules of chains written interleaved,
+  // as in kube-proxy's filter table) are appended, which grows the array in amortized time.
+  if (before === 0) chain.rules = run.rules.slice(0, n);
+  else for (let i = 0; i < n; i++) chain.rules.push(run.rules[i]!);
+  if (run.anyJump || chain.jumpTo !== null) {
+    if (before === 0) chain.jumpTo = run.jumps.slice(0, n);
+    else {
+      const jumpTo = chain.jumpTo ?? new Array<ChainName | undefined>(before).fill(undefined);
+      for (let i = 0; i < n; i++) jumpTo.push(run.jumps[i]);
+      chain.jumpTo = jumpTo;
+    }
+  }
+  run.chain = null;
+  run.count = 0;
+  run.anyJump = false;
+}
+
+/** src[from, to) holds only whitespace (as String.prototype.trim sees it). */
+function isBlank(src: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const c = src.charCodeAt(i);
+    if (c === 32 || c === 9) continue;
+    if (c > 32 && c < 127) return false;
+    return src.slice(from, to).trim() === '';
+  }
+  return true;
+}
+
+/**
+ * Read one line: src[from, to), no newline. `lineNo` is 1-based; `assumed` marks a synthesized
+ * line (an assumed hook), which has no position in the file.
+ */
+export function readLine(r: LineReader, src: string, from: number, to: number, lineNo: number, assumed = false): void {
+  const c0 = src.charCodeAt(from);
+  if (c0 === 35 /* # */ || isBlank(src, from, to)) return;
   if (r.open?.kind === 'ignored' && c0 !== 42 /* * */) {
-    if (lineText.trim() === 'COMMIT') r.open = null;
+    if (src.slice(from, to).trim() === 'COMMIT') r.open = null;
     return;
   }
   r.cur.lineNo = lineNo;
-  r.cur.lineStart = lineStart;
-  r.cur.lineText = lineText;
   r.cur.assumed = assumed;
-  const tokens = tokenizeLine(lineText, r.tokens);
+  const tokens = scanLine(src, from, to, r.tokens);
   if (tokens.unterminatedQuoteAt >= 0) {
     let at = tokens.count - 1;
     while (at > 0 && tokens.starts[at]! > tokens.unterminatedQuoteAt) at--;
     r.diagnostics.push(iptCodes['ipt-unterminated-quote'](whereInLine(r, at)));
     return;
   }
-  const tpl = cachedTemplate(tokens);
+  const tpl = templateOfScan(tokens);
   if (tpl.kind !== 'failure') {
     applyTemplate(r, tpl);
     return;
   }
+  completeTokens(tokens);
   const origin = originOf(r);
   const f = lineFailure(tpl, tokens);
   const diagnostic = f.diagnostic((at) => whereInLine(r, at));
@@ -111,22 +201,36 @@ export function readLine(r: LineReader, lineText: string, lineNo: number, lineSt
   const chain = ruleChain(r, r.open.table, f.ruleChain);
   if (!chain) return;
   const t = f.targetName;
-  addExtra(chain, chain.rules.length, {
+  addExtra(chain, nextRuleIndex(r, chain), {
     errors: [diagnostic],
     notes: null,
     targetName: t === null ? null : tokens.texts[t]!,
   });
-  chain.rules.push({ origin, steps: [] });
+  addRule(r, chain, { origin, steps: [] }, undefined);
 }
 
 function ruleChain(r: LineReader, table: TableState, at: number): ChainState | null {
-  const name = r.tokens.texts[at]!;
-  // Rules of one chain usually come together (iptables-save groups them): skip the map lookup.
+  const tk = r.tokens;
+  // Rules of one chain usually come together (iptables-save groups them): compare in place.
   const last = r.lastChain;
-  if (last !== null && last.table === table.name && last.name === name) return last;
-  const c = table.chains.get(name) ?? (BUILTIN_CHAINS[table.name].includes(name) ? builtinChain(table, name) : null);
+  if (last !== null && last.table === table.name) {
+    const same = isPlain(tk, at)
+      ? rangeIs(tk.src, tk.base + tk.starts[at]!, tk.base + tk.ends[at]!, last.name)
+      : tokenText(tk, at) === last.name;
+    if (same) return last;
+  }
+  const text = isPlain(tk, at) ? null : tokenText(tk, at);
+  const entry =
+    text === null
+      ? findChainName(table.names, tk.src, tk.base + tk.starts[at]!, tk.base + tk.ends[at]!)
+      : findChainName(table.names, text, 0, text.length);
+  let c = chainOf(table, entry);
+  if (c === null) {
+    const name = text ?? tokenText(tk, at);
+    if (BUILTIN_CHAINS[table.name].includes(name)) c = builtinChain(table, name);
+    else r.diagnostics.push(iptCodes['ipt-undeclared-chain'](whereInLine(r, at), name, table.name));
+  }
   r.lastChain = c;
-  if (!c) r.diagnostics.push(iptCodes['ipt-undeclared-chain'](whereInLine(r, at), name, table.name));
   return c;
 }
 
@@ -140,14 +244,15 @@ const isKeptTable = (name: string): name is Table => name === 'nat' || name === 
 
 /** The current line's origin (made only for what keeps one: rules and table lines). */
 function originOf(r: LineReader): Origin {
-  const { lineNo, lineText, assumed } = r.cur;
+  const { lineNo, assumed } = r.cur;
+  const tk = r.tokens;
+  const text = tk.src.slice(tk.base, tk.lineEnd);
   return assumed
-    ? { backend: 'iptables', file: r.file, text: lineText, assumed: true }
-    : { backend: 'iptables', file: r.file, line: lineNo, text: lineText };
+    ? { backend: 'iptables', file: r.file, text, assumed: true }
+    : { backend: 'iptables', file: r.file, line: lineNo, text };
 }
 
 function applyTemplate(r: LineReader, tpl: LineTemplate): void {
-  const texts = r.tokens.texts;
   if (tpl.kind === 'rule') {
     if (r.open?.kind !== 'kept') {
       structure(r, 0, OUTSIDE);
@@ -158,8 +263,9 @@ function applyTemplate(r: LineReader, tpl: LineTemplate): void {
     return;
   }
   r.lastChain = null; // a new table or a deleted chain: the previous rule's chain may be gone
+  endRun(r);
   if (tpl.kind === 'table') {
-    const name = texts[tpl.name]!;
+    const name = tokenText(r.tokens, tpl.name);
     if (r.open) structure(r, 0, `table ${name} starts before the previous table's COMMIT`);
     if (!isKeptTable(name)) {
       r.ignoredTables.push({ name, origin: originOf(r) });
@@ -169,7 +275,7 @@ function applyTemplate(r: LineReader, tpl: LineTemplate): void {
     if (r.tables.has(name)) {
       structure(r, tpl.name, `table ${name} appears twice; iptables-restore would flush it between the two`);
     }
-    const table: TableState = { name, line: r.cur.lineNo, chains: new Map() };
+    const table: TableState = { name, line: r.cur.lineNo, names: r.ctx.shared.names[name], order: [] };
     r.tables.set(name, table);
     r.open = { kind: 'kept', table };
     return;
@@ -183,25 +289,28 @@ function applyTemplate(r: LineReader, tpl: LineTemplate): void {
     structure(r, 0, OUTSIDE);
     return;
   }
-  const where = (at: number) => whereInLine(r, at);
-  if (tpl.kind === 'chain') {
-    declareChain(r.open.table, tpl, texts, { line: r.cur.lineNo, text: r.cur.lineText }, where, r.diagnostics);
-  } else deleteChain(r.open.table, tpl, texts, where, r.diagnostics);
+  r.chainLine.line = r.cur.lineNo;
+  const table = r.open.table;
+  if (tpl.kind === 'chain') declareChain(table, tpl, r.chainLine);
+  else deleteChain(table, tpl, r.chainLine);
 }
 
 function convertLine(r: LineReader, chain: ChainState, tpl: Extract<LineTemplate, { kind: 'rule' }>, origin: Origin) {
   const ctx = r.ctx;
   ctx.table = chain.table;
-  ctx.texts = r.tokens.texts;
   ctx.line = r.cur.lineNo;
   ctx.protocol = null;
   ctx.notes = null;
+  ctx.jumpTo = null;
+  ctx.natTarget = null;
   const steps = convertRule(ctx, tpl);
   if (ctx.errors.length > 0 || ctx.notes !== null) {
     const errors = ctx.errors.length > 0 ? ctx.errors.splice(0) : null;
-    addExtra(chain, chain.rules.length, { errors, notes: ctx.notes, targetName: null });
+    addExtra(chain, nextRuleIndex(r, chain), { errors, notes: ctx.notes, targetName: null });
   }
-  chain.rules.push({ origin, steps });
+  const rule: Rule = { origin, steps };
+  if (ctx.natTarget) chain.natTargets |= NAT_BITS[ctx.natTarget];
+  addRule(r, chain, rule, ctx.jumpTo ?? undefined);
 }
 
 /** Where the -j/-g name of a rule is, for messages about its jump (found again in its text). */
@@ -212,7 +321,7 @@ export function targetWhere(r: LineReader, rule: Rule): Where {
   let at = -1;
   for (let k = 0; k + 1 < tk.count; k++) {
     const t = tk.texts[k];
-    if (tk.plain[k] && (t === '-j' || t === '--jump' || t === '-g' || t === '--goto')) at = k + 1;
+    if (isPlain(tk, k) && (t === '-j' || t === '--jump' || t === '-g' || t === '--goto')) at = k + 1;
   }
   if (at < 0) return { file: r.file, span: null };
   if (r.lineStarts === null) {

@@ -2,10 +2,23 @@
 // handled here; a value the model cannot express exactly is an error at its column.
 import type { KeyPart, NumberRange, Step, Test } from '../model/program.ts';
 import { iptCodes } from './codes.ts';
-import { addNote, type RuleContext, requireFamily, sharedNumberStep, sharedStep, valueError } from './context.ts';
-import { checkLateBang, noNegation, single, valueAt, valueText } from './options.ts';
-import type { MatchUse } from './template.ts';
 import {
+  addNote,
+  charsAt,
+  emit,
+  keepNumberStep,
+  numberStep,
+  type RuleContext,
+  requireFamily,
+  type StepBuffer,
+  sharedStep,
+  valueError,
+} from './context.ts';
+import { checkLateBang, noNegation, single, valueAt, valueText } from './options.ts';
+import type { MatchUse, OptionUse } from './template.ts';
+import { addText, findText } from './text-index.ts';
+import {
+  fastPortRangeAt,
   isAllOnesMask,
   parseCtStates,
   parseMarkMask,
@@ -31,29 +44,52 @@ function needsProtocol(ctx: RuleContext, m: MatchUse, allowed: readonly string[]
   return false;
 }
 
-function ports(ctx: RuleContext, m: MatchUse, out: Step[]): void {
+/** `-m MODULE` for messages (the common ones made once, not per rule). */
+const MODULE_OWNERS: Record<string, string> = {
+  tcp: '-m tcp',
+  udp: '-m udp',
+  sctp: '-m sctp',
+  conntrack: '-m conntrack',
+};
+const moduleOwner = (m: MatchUse): string => MODULE_OWNERS[m.module] ?? `-m ${m.module}`;
+
+const PORT_OPTIONS = ['--sport', '--dport'] as const;
+
+function ports(ctx: RuleContext, m: MatchUse, out: StepBuffer): void {
   if (!needsProtocol(ctx, m, [m.module])) return;
-  for (const name of ['--sport', '--dport'] as const) {
-    const o = single(ctx, m.options, name, `-m ${m.module}`);
+  for (const name of PORT_OPTIONS) {
+    const o = single(ctx, m.options, name, moduleOwner(m));
     if (o === null) continue;
     checkLateBang(ctx, o);
-    const r = parsePortRange(valueText(ctx, o));
-    if (!r.ok) valueError(ctx, valueAt(o), `port`, r);
-    else {
-      const field = name === '--sport' ? 'sport' : 'dport';
-      const [lo, hi] = r.value;
-      out.push(
-        sharedNumberStep(
-          ctx,
-          2 ** 32 + ((lo * 65536 + hi) * 2 + (field === 'dport' ? 1 : 0)) * 2 + (o.negated ? 1 : 0),
-          () => fields([{ field, ranges: [[lo, hi]] }], o.negated),
-        ),
-      );
+    const c = charsAt(ctx, valueAt(o));
+    let range = fastPortRangeAt(c.src, c.start, c.end);
+    if (range < 0) {
+      const r = parsePortRange(valueText(ctx, o));
+      if (!r.ok) {
+        valueError(ctx, valueAt(o), `port`, r);
+        continue;
+      }
+      range = r.value[0] * 65536 + r.value[1];
     }
+    emit(out, portStep(ctx, name === '--sport' ? 'sport' : 'dport', range, o.negated));
   }
 }
 
-function multiport(ctx: RuleContext, m: MatchUse, out: Step[]): void {
+/**
+ * The shared test of one port range (LO * 65536 + HI). A single port (the common case) has a
+ * small-integer key, from 16 up (below are the protocols'); a range a string key.
+ */
+function portStep(ctx: RuleContext, field: 'sport' | 'dport', range: number, negated: boolean): Step {
+  const lo = Math.floor(range / 65536);
+  const hi = range % 65536;
+  if (lo !== hi) {
+    return sharedStep(ctx, `${field} ${lo}:${hi} ${negated}`, () => fields([{ field, ranges: [[lo, hi]] }], negated));
+  }
+  const key = 16 + (hi * 2 + (field === 'dport' ? 1 : 0)) * 2 + (negated ? 1 : 0);
+  return numberStep(ctx, key) ?? keepNumberStep(ctx, key, fields([{ field, ranges: [[lo, hi]] }], negated));
+}
+
+function multiport(ctx: RuleContext, m: MatchUse, out: StepBuffer): void {
   if (!needsProtocol(ctx, m, ['tcp', 'udp', 'sctp'])) return;
   const given = m.options.filter((o) => o.name === '--dports' || o.name === '--sports' || o.name === '--ports');
   if (given.length !== 1) {
@@ -72,19 +108,22 @@ function multiport(ctx: RuleContext, m: MatchUse, out: Step[]): void {
   }
   const ranges: NumberRange[] = r.value;
   if (o.name === '--ports') {
-    out.push(
+    emit(
+      out,
       test({ kind: 'member', elements: [[{ field: 'sport', ranges }], [{ field: 'dport', ranges }]] }, o.negated),
     );
   } else {
-    out.push(fields([{ field: o.name === '--sports' ? 'sport' : 'dport', ranges }], o.negated));
+    emit(out, fields([{ field: o.name === '--sports' ? 'sport' : 'dport', ranges }], o.negated));
   }
 }
 
-function addrtype(ctx: RuleContext, m: MatchUse, out: Step[]): void {
+const ADDRTYPE_OPTIONS = ['--src-type', '--dst-type'] as const;
+
+function addrtype(ctx: RuleContext, m: MatchUse, out: StepBuffer): void {
   if (m.options.length === 0) {
     ctx.errors.push(iptCodes['ipt-missing-option'](ctx.where(m.at), "'-m addrtype'", '--src-type or --dst-type'));
   }
-  for (const name of ['--src-type', '--dst-type'] as const) {
+  for (const name of ADDRTYPE_OPTIONS) {
     const o = single(ctx, m.options, name, '-m addrtype');
     if (o === null) continue;
     checkLateBang(ctx, o);
@@ -101,13 +140,16 @@ function addrtype(ctx: RuleContext, m: MatchUse, out: Step[]): void {
       continue;
     }
     const field = name === '--src-type' ? 'saddrLocal' : 'daddrLocal';
-    out.push(sharedStep(ctx, `${field} ${o.negated}`, () => fields([{ field, local: true }], o.negated)));
+    emit(
+      out,
+      sharedStep(ctx, `${field} ${o.negated}`, () => fields([{ field, local: true }], o.negated)),
+    );
   }
 }
 
-function conntrack(ctx: RuleContext, m: MatchUse, out: Step[]): void {
+function conntrack(ctx: RuleContext, m: MatchUse, out: StepBuffer): void {
   const name = m.module === 'state' ? '--state' : '--ctstate';
-  const o = single(ctx, m.options, name, `-m ${m.module}`);
+  const o = single(ctx, m.options, name, moduleOwner(m));
   if (o === null) {
     ctx.errors.push(iptCodes['ipt-missing-option'](ctx.where(m.at), `'-m ${m.module}'`, name));
     return;
@@ -120,10 +162,13 @@ function conntrack(ctx: RuleContext, m: MatchUse, out: Step[]): void {
     return;
   }
   const { states, dnat } = r.value;
-  out.push(sharedStep(ctx, `ct ${text} ${o.negated}`, () => test({ kind: 'ct', states, dnat }, o.negated)));
+  emit(
+    out,
+    sharedStep(ctx, `ct ${text} ${o.negated}`, () => test({ kind: 'ct', states, dnat }, o.negated)),
+  );
 }
 
-function mark(ctx: RuleContext, m: MatchUse, out: Step[]): void {
+function mark(ctx: RuleContext, m: MatchUse, out: StepBuffer): void {
   const o = single(ctx, m.options, '--mark', '-m mark');
   if (o === null) {
     ctx.errors.push(iptCodes['ipt-missing-option'](ctx.where(m.at), "'-m mark'", '--mark'));
@@ -137,21 +182,29 @@ function mark(ctx: RuleContext, m: MatchUse, out: Step[]): void {
     return;
   }
   const { mask, value } = r.value;
-  out.push(sharedStep(ctx, `mark ${text} ${o.negated}`, () => test({ kind: 'mark', mask, value }, o.negated)));
+  emit(
+    out,
+    sharedStep(ctx, `mark ${text} ${o.negated}`, () => test({ kind: 'mark', mask, value }, o.negated)),
+  );
 }
 
 const RECENT_COMMANDS = ['--set', '--rcheck', '--update'] as const;
 
-function recent(ctx: RuleContext, m: MatchUse, out: Step[]): void {
-  const commands = m.options.filter((o) => (RECENT_COMMANDS as readonly string[]).includes(o.name));
-  if (commands.length !== 1) {
-    const at = commands[1]?.at ?? m.at;
+function recent(ctx: RuleContext, m: MatchUse, out: StepBuffer): void {
+  let command: OptionUse | null = null;
+  let second: OptionUse | null = null;
+  for (const o of m.options) {
+    if (!(RECENT_COMMANDS as readonly string[]).includes(o.name)) continue;
+    if (command === null) command = o;
+    else second ??= o;
+  }
+  if (command === null || second !== null) {
+    const at = second?.at ?? m.at;
     ctx.errors.push(
       iptCodes['ipt-missing-option'](ctx.where(at), "'-m recent'", 'exactly one of --set, --rcheck, --update'),
     );
     return;
   }
-  const command = commands[0]!;
   const nameOpt = single(ctx, m.options, '--name', '-m recent');
   const list = nameOpt === null ? 'DEFAULT' : valueText(ctx, nameOpt);
   if (nameOpt) noNegation(ctx, nameOpt);
@@ -189,7 +242,7 @@ function recent(ctx: RuleContext, m: MatchUse, out: Step[]): void {
     if (secondsOpt) {
       ctx.errors.push(iptCodes['ipt-unsupported-option'](ctx.where(secondsOpt.at), '--seconds', "'-m recent --set'"));
     }
-    out.push({ kind: 'affinityWrite', list, key });
+    emit(out, { kind: 'affinityWrite', list, key });
     return;
   }
   if (secondsOpt === null) {
@@ -203,15 +256,15 @@ function recent(ctx: RuleContext, m: MatchUse, out: Step[]): void {
     return;
   }
   if (seconds === null) return;
-  out.push(test({ kind: 'affinity', list, key, maxAgeSeconds: seconds }, command.negated));
+  emit(out, test({ kind: 'affinity', list, key, maxAgeSeconds: seconds }, command.negated));
   if (command.name === '--update') {
     if (command.negated) ctx.errors.push(iptCodes['ipt-negation-not-allowed'](ctx.where(command.at), "'--update'"));
     // The kernel refreshes the record only when the check matched: the write follows the test.
-    out.push({ kind: 'affinityWrite', list, key });
+    emit(out, { kind: 'affinityWrite', list, key });
   }
 }
 
-function statistic(ctx: RuleContext, m: MatchUse, out: Step[]): void {
+function statistic(ctx: RuleContext, m: MatchUse, out: StepBuffer): void {
   const mode = single(ctx, m.options, '--mode', '-m statistic');
   const prob = single(ctx, m.options, '--probability', '-m statistic');
   if (mode === null) {
@@ -219,8 +272,10 @@ function statistic(ctx: RuleContext, m: MatchUse, out: Step[]): void {
     return;
   }
   noNegation(ctx, mode);
-  const modeText = valueText(ctx, mode);
-  if (modeText !== 'random') {
+  const m0 = charsAt(ctx, valueAt(mode));
+  const isRandom = m0.end - m0.start === 6 && m0.src.startsWith('random', m0.start);
+  const modeText = isRandom ? 'random' : valueText(ctx, mode);
+  if (!isRandom) {
     const why = modeText === 'nth' ? 'the model has random choices only, not packet counting' : 'not a statistic mode';
     ctx.errors.push(iptCodes['ipt-unsupported-value'](ctx.where(valueAt(mode)), '--mode', modeText, why));
     return;
@@ -230,18 +285,29 @@ function statistic(ctx: RuleContext, m: MatchUse, out: Step[]): void {
     return;
   }
   checkLateBang(ctx, prob);
-  const text = valueText(ctx, prob);
-  const r = parseProbability(text);
+  const { src, start, end } = charsAt(ctx, valueAt(prob));
+  let entry = findText(ctx.shared.probabilities, src, start, end);
+  if (entry === undefined) {
+    entry = { parsed: parseProbability(src.slice(start, end)), steps: [] };
+    addText(ctx.shared.probabilities, src, start, end, entry);
+  }
+  const r = entry.parsed;
   if (!r.ok) {
     valueError(ctx, valueAt(prob), 'probability', r);
     return;
   }
-  // '!' inverts the kernel's comparison: the packet passes with the complementary probability.
-  const p = prob.negated ? { num: r.value.den - r.value.num, den: r.value.den } : r.value;
-  out.push(sharedStep(ctx, `random ${text} ${prob.negated}`, () => ({ kind: 'random', p })));
+  const slot = prob.negated ? 1 : 0;
+  let step = entry.steps[slot];
+  if (step === undefined) {
+    // '!' inverts the kernel's comparison: the packet passes with the complementary probability.
+    const p = prob.negated ? { num: r.value.den - r.value.num, den: r.value.den } : r.value;
+    step = { kind: 'random', p };
+    entry.steps[slot] = step;
+  }
+  emit(out, step);
 }
 
-function nfacct(ctx: RuleContext, m: MatchUse, out: Step[]): void {
+function nfacct(ctx: RuleContext, m: MatchUse, out: StepBuffer): void {
   const o = single(ctx, m.options, '--nfacct-name', '-m nfacct');
   if (o === null) {
     ctx.errors.push(iptCodes['ipt-missing-option'](ctx.where(m.at), "'-m nfacct'", '--nfacct-name'));
@@ -249,7 +315,10 @@ function nfacct(ctx: RuleContext, m: MatchUse, out: Step[]): void {
   }
   noNegation(ctx, o);
   const what = `nfacct ${valueText(ctx, o)}`;
-  out.push(sharedStep(ctx, what, () => ({ kind: 'noop', what })));
+  emit(
+    out,
+    sharedStep(ctx, what, () => ({ kind: 'noop', what })),
+  );
   addNote(ctx, NFACCT_NOTE);
 }
 
@@ -261,7 +330,7 @@ function comment(ctx: RuleContext, m: MatchUse): void {
 }
 
 /** The steps of one match, appended to `out`. */
-export function convertMatch(ctx: RuleContext, m: MatchUse, out: Step[]): void {
+export function convertMatch(ctx: RuleContext, m: MatchUse, out: StepBuffer): void {
   switch (m.module) {
     case 'comment':
       comment(ctx, m);

@@ -1,7 +1,7 @@
 // Small checks shared by every match and target: an option given at most once, negation only
 // where it means something, the old intrapositioned '!' refused, a value's text.
 import { iptCodes } from './codes.ts';
-import type { RuleContext } from './context.ts';
+import { type RuleContext, textAt } from './context.ts';
 import type { OptionUse } from './template.ts';
 
 /** The options named `name` among `options`; more than one is reported and the first is used. */
@@ -27,5 +27,5 @@ export function noNegation(ctx: RuleContext, o: OptionUse): void {
 }
 
 /** The text of an option's first value. */
-export const valueText = (ctx: RuleContext, o: OptionUse): string => ctx.texts[o.values[0]!] ?? '';
+export const valueText = (ctx: RuleContext, o: OptionUse): string => textAt(ctx, o.values[0]!);
 export const valueAt = (o: OptionUse): number => o.values[0]!;

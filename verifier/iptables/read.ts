@@ -10,7 +10,10 @@ import {
   BUILTIN_CHAINS,
   builtinChain,
   type ChainState,
-  jumpOf,
+  chainOf,
+  findChain,
+  liveChains,
+  NAT_BITS,
   natTargetOf,
   type TableState,
   targetNameOf,
@@ -18,7 +21,7 @@ import {
 import { iptCodes } from './codes.ts';
 import type { Table } from './context.ts';
 import { ASSUMED_HOOKS_NOTE, hooksFor, OWN_HOOKS_NOTE } from './hooks.ts';
-import { type LineReader, newLineReader, readLine, targetWhere } from './lines.ts';
+import { endRun, type LineReader, newLineReader, readLine, targetWhere } from './lines.ts';
 
 export interface ReadIptablesOptions {
   /** The file name as the user gave it (diagnostics and origins). */
@@ -58,6 +61,11 @@ const NAT_TARGET_HOOKS: Record<'dnat' | 'masquerade', readonly Hook[]> = {
   masquerade: ['postrouting'],
 };
 
+/** The NAT targets (NAT_BITS) the kernel allows at a hook: a chain that uses no other needs no scan. */
+const natAllowed = (hook: Hook): number =>
+  (NAT_TARGET_HOOKS.dnat.includes(hook) ? NAT_BITS.dnat : 0) |
+  (NAT_TARGET_HOOKS.masquerade.includes(hook) ? NAT_BITS.masquerade : 0);
+
 const HOOK_BITS: Record<Hook, number> = { prerouting: 1, input: 2, forward: 4, output: 8, postrouting: 16 };
 
 const isHookRule = (targetName: string | null): boolean => targetName?.startsWith('KUBE-') ?? false;
@@ -68,12 +76,12 @@ function readLines(r: LineReader, text: string): void {
   while (pos < text.length) {
     let nl = text.indexOf('\n', pos);
     if (nl < 0) nl = text.length;
-    let line = text.slice(pos, nl);
-    if (line.endsWith('\r')) line = line.slice(0, -1);
+    const end = nl > pos && text.charCodeAt(nl - 1) === 13 /* \r */ ? nl - 1 : nl;
     lineNo++;
-    readLine(r, line, lineNo, pos);
+    readLine(r, text, pos, end, lineNo);
     pos = nl + 1;
   }
+  endRun(r);
   if (r.open) {
     const name = r.open.kind === 'kept' ? r.open.table.name : r.open.name;
     const lastLine = text.lastIndexOf('\n') + 1;
@@ -100,7 +108,7 @@ const hookRules = (c: ChainState): boolean[] => c.rules.map((_, i) => isHookRule
 
 function hasHookRules(r: LineReader): boolean {
   for (const t of r.tables.values()) {
-    for (const b of BUILTIN_CHAINS[t.name]) if (hookRules(t.chains.get(b)!).includes(true)) return true;
+    for (const b of BUILTIN_CHAINS[t.name]) if (hookRules(findChain(t, b)!).includes(true)) return true;
   }
   return false;
 }
@@ -108,7 +116,7 @@ function hasHookRules(r: LineReader): boolean {
 /** Keep only kube-proxy's hook rules in the builtin chains; list the others. */
 function keepHookRules(t: TableState, ignored: IgnoredItem[]): void {
   for (const b of BUILTIN_CHAINS[t.name]) {
-    const base = t.chains.get(b)!;
+    const base = findChain(t, b)!;
     const keep = hookRules(base);
     base.rules.forEach((rule, i) => {
       if (keep[i]) return;
@@ -120,9 +128,10 @@ function keepHookRules(t: TableState, ignored: IgnoredItem[]): void {
         origin: rule.origin,
       });
     });
-    // extras is sparse (filter would skip its holes and shift the rest): rebuild it by index.
-    const extras = base.extras;
+    // extras and jumpTo are sparse (filter would skip their holes and shift the rest): rebuild them by index.
+    const { extras, jumpTo } = base;
     base.extras = extras ? base.rules.flatMap((_, i) => (keep[i] ? [extras[i]] : [])) : null;
+    base.jumpTo = jumpTo ? base.rules.flatMap((_, i) => (keep[i] ? [jumpTo[i]] : [])) : null;
     base.rules = base.rules.filter((_, i) => keep[i]);
   }
 }
@@ -131,8 +140,10 @@ function keepHookRules(t: TableState, ignored: IgnoredItem[]): void {
 function checkKept(r: LineReader, t: TableState, c: ChainState, notes: Set<string>): void {
   if (c.checked) return;
   c.checked = true;
-  const targets: (ChainState | null)[] = new Array(c.rules.length).fill(null);
+  // A chain without jumps (most KUBE-SEP- chains) needs no targets array.
+  const targets: (ChainState | null)[] | null = c.jumpTo ? new Array(c.rules.length).fill(null) : null;
   c.targets = targets;
+  if (c.extras === null && targets === null) return;
   for (let i = 0; i < c.rules.length; i++) {
     const rule = c.rules[i]!;
     const extra = c.extras?.[i];
@@ -141,12 +152,11 @@ function checkKept(r: LineReader, t: TableState, c: ChainState, notes: Set<strin
       continue;
     }
     if (extra?.notes) for (const n of extra.notes) notes.add(n);
-    const jump = jumpOf(rule);
-    if (jump === null) continue;
-    const name = jump.slice(t.name.length + 1);
-    const target = t.chains.get(name);
-    if (!target) r.diagnostics.push(iptCodes['ipt-undefined-chain'](targetWhere(r, rule), name, t.name));
-    else if (target.builtin) r.diagnostics.push(iptCodes['ipt-jump-to-builtin'](targetWhere(r, rule), name));
+    const entry = c.jumpTo?.[i];
+    if (entry === undefined || targets === null) continue;
+    const target = chainOf(t, entry);
+    if (!target) r.diagnostics.push(iptCodes['ipt-undefined-chain'](targetWhere(r, rule), entry.name, t.name));
+    else if (target.builtin) r.diagnostics.push(iptCodes['ipt-jump-to-builtin'](targetWhere(r, rule), entry.name));
     else targets[i] = target;
   }
 }
@@ -170,9 +180,10 @@ function checkNatTarget(r: LineReader, t: TableState, c: ChainState, i: number, 
  */
 function reach(r: LineReader, t: TableState, notes: Set<string>): void {
   for (const b of BUILTIN_CHAINS[t.name]) {
-    const base = t.chains.get(b)!;
+    const base = findChain(t, b)!;
     const hook = HOOKS[t.name][b]!.hook;
     const bit = HOOK_BITS[hook];
+    const allowed = natAllowed(hook);
     checkKept(r, t, base, notes);
     const stack: ChainState[] = [base];
     while (stack.length > 0) {
@@ -182,9 +193,10 @@ function reach(r: LineReader, t: TableState, notes: Set<string>): void {
         c.hooks |= bit;
         checkKept(r, t, c, notes);
       }
-      const targets = c.targets!;
-      for (let i = 0; i < c.rules.length; i++) {
-        checkNatTarget(r, t, c, i, hook);
+      if (c.natTargets & ~allowed) for (let i = 0; i < c.rules.length; i++) checkNatTarget(r, t, c, i, hook);
+      const targets = c.targets;
+      if (targets === null) continue;
+      for (let i = 0; i < targets.length; i++) {
         const to = targets[i];
         if (to && !(to.hooks & bit)) stack.push(to);
       }
@@ -193,38 +205,51 @@ function reach(r: LineReader, t: TableState, notes: Set<string>): void {
 }
 
 /** The kernel refuses jumps that loop; report each loop once, at the jump that closes it. */
-function findLoops(r: LineReader, t: TableState): void {
-  for (const start of t.chains.values()) {
+function findLoops(r: LineReader, live: ChainState[]): void {
+  // The path as two parallel stacks (chain, next rule to follow): no object per visited chain.
+  const path: ChainState[] = [];
+  const next: number[] = [];
+  for (const start of live) {
     if (start.hooks === 0 || start.loop !== 0) continue;
-    const stack: { chain: ChainState; next: number }[] = [{ chain: start, next: 0 }];
+    path.push(start);
+    next.push(0);
     start.loop = 1;
-    while (stack.length > 0) {
-      const top = stack[stack.length - 1]!;
-      if (top.next >= top.chain.rules.length) {
-        top.chain.loop = 2;
-        stack.pop();
+    while (path.length > 0) {
+      const top = path.length - 1;
+      const chain = path[top]!;
+      const targets = chain.targets;
+      const i = next[top]!;
+      if (targets === null || i >= targets.length) {
+        chain.loop = 2;
+        path.pop();
+        next.pop();
         continue;
       }
-      const i = top.next++;
-      const to = top.chain.targets?.[i];
+      next[top] = i + 1;
+      const to = targets[i];
       if (!to) continue;
       if (to.loop === 1) {
-        const path = stack.slice(stack.findIndex((f) => f.chain === to)).map((f) => f.chain.name);
-        r.diagnostics.push(iptCodes['ipt-loop'](targetWhere(r, top.chain.rules[i]!), [...path, to.name].join(' -> ')));
+        const names = path.slice(path.indexOf(to)).map((c) => c.name);
+        r.diagnostics.push(iptCodes['ipt-loop'](targetWhere(r, chain.rules[i]!), [...names, to.name].join(' -> ')));
       } else if (to.loop === 0) {
         to.loop = 1;
-        stack.push({ chain: to, next: 0 });
+        path.push(to);
+        next.push(0);
       }
     }
   }
 }
 
 function assumeHooks(r: LineReader, notes: Set<string>): void {
-  const hooks = hooksFor((table, chain) => r.tables.get(table)?.chains.has(chain) ?? false);
+  const hooks = hooksFor((table, chain) => {
+    const t = r.tables.get(table);
+    return t !== undefined && findChain(t, chain) !== null;
+  });
   for (const h of hooks) {
     r.open = { kind: 'kept', table: r.tables.get(h.table)! };
-    readLine(r, h.line, 0, 0, true);
+    readLine(r, h.line, 0, h.line.length, 0, true);
   }
+  endRun(r);
   r.open = null;
   if (hooks.length > 0) notes.add(ASSUMED_HOOKS_NOTE);
 }
@@ -238,7 +263,7 @@ export function readIptables(text: string, options: ReadIptablesOptions): ReadIp
   const notes = new Set<string>();
   if (!hasHookRules(r)) {
     if (options.assumeHooks) assumeHooks(r, notes);
-    else if ([...r.tables.values()].some((t) => [...t.chains.keys()].some((n) => n.startsWith('KUBE-')))) {
+    else if ([...r.tables.values()].some((t) => liveChains(t).some((c) => c.name.startsWith('KUBE-')))) {
       r.diagnostics.push(iptCodes['ipt-no-hooks']({ file: r.file, span: null }));
     }
   } else if (options.assumeHooks) {
@@ -255,18 +280,26 @@ export function readIptables(text: string, options: ReadIptablesOptions): ReadIp
   for (const t of r.tables.values()) {
     keepHookRules(t, ignored);
     reach(r, t, notes);
-    findLoops(r, t);
+    const live = liveChains(t);
+    findLoops(r, live);
     for (const b of BUILTIN_CHAINS[t.name]) {
-      const c = t.chains.get(b)!;
+      const c = findChain(t, b)!;
       const h = HOOKS[t.name][b]!;
       baseChains.push({ hook: h.hook, type: t.name, priority: h.priority, chain: c.id, policy: c.policy });
     }
-    for (const c of t.chains.values()) {
+    for (const c of live) {
       if (c.builtin || c.hooks !== 0) {
         chains.set(c.id, { id: c.id, name: c.name, rules: c.rules });
       } else {
         const item: IgnoredItem = { kind: 'chain', name: c.id, reason: "not reachable from kube-proxy's hook rules" };
-        if (c.decl) item.origin = { backend: 'iptables', file: r.file, line: c.decl.line, text: c.decl.text };
+        if (c.declLine > 0) {
+          item.origin = {
+            backend: 'iptables',
+            file: r.file,
+            line: c.declLine,
+            text: r.text.slice(c.declStart, c.declEnd),
+          };
+        }
         ignored.push(item);
       }
     }

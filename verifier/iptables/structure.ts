@@ -1,31 +1,69 @@
 // Chain lines (`:NAME POLICY [p:b]`) and chain deletions (`-X NAME`, which kube-proxy's restore
 // input uses for stale chains right after declaring them).
 import type { Diagnostic } from '../../common/diagnostics.ts';
-import { BUILTIN_CHAINS, builtinChain, newChain, type TableState } from './chains.ts';
+import { chainNameAt } from './chain-names.ts';
+import {
+  addChain,
+  BUILTIN_CHAINS,
+  builtinChain,
+  type ChainState,
+  chainOf,
+  findChain,
+  type TableState,
+} from './chains.ts';
 import { iptCodes } from './codes.ts';
 import type { Where } from './context.ts';
 import type { LineTemplate } from './template.ts';
-import { isBracketCounters } from './values.ts';
+import { isPlain, type Tokens, tokenText } from './tokenize.ts';
+import { isBracketCountersAt } from './values.ts';
 
-export function declareChain(
-  table: TableState,
-  tpl: Extract<LineTemplate, { kind: 'chain' }>,
-  texts: string[],
-  decl: { line: number; text: string },
-  where: (at: number) => Where,
-  diagnostics: Diagnostic[],
-): void {
-  const name = texts[tpl.name]!;
-  const policy = texts[tpl.policy]!;
+/** The chain line being read: its tokens and its line number. */
+export interface ChainLine {
+  tokens: Tokens;
+  line: number;
+  where: (at: number) => Where;
+  diagnostics: Diagnostic[];
+}
+
+function declare(c: ChainState, l: ChainLine): void {
+  c.declLine = l.line;
+  c.declStart = l.tokens.base;
+  c.declEnd = l.tokens.lineEnd;
+}
+
+/** Token `at` is `[PACKETS:BYTES]` (read in place when written without quotes). */
+function countersOk(tk: Tokens, at: number): boolean {
+  if (!isPlain(tk, at)) {
+    const text = tokenText(tk, at);
+    return isBracketCountersAt(text, 0, text.length);
+  }
+  return isBracketCountersAt(tk.src, tk.base + tk.starts[at]!, tk.base + tk.ends[at]!);
+}
+
+export function declareChain(table: TableState, tpl: Extract<LineTemplate, { kind: 'chain' }>, l: ChainLine): void {
+  const { tokens: tk, where, diagnostics } = l;
+  // The name's one string and id, shared with the jumps to it (a quoted name is unquoted first).
+  const nameText = isPlain(tk, tpl.name) ? null : tokenText(tk, tpl.name);
+  const entry =
+    nameText === null
+      ? chainNameAt(table.names, tk.src, tk.base + tk.starts[tpl.name]!, tk.base + tk.ends[tpl.name]!)
+      : chainNameAt(table.names, nameText, 0, nameText.length);
+  const name = entry.name;
+  const policy = tokenText(tk, tpl.policy);
   const builtin = BUILTIN_CHAINS[table.name].includes(name);
-  const existing = table.chains.get(name);
-  if (existing?.decl) {
-    diagnostics.push(iptCodes['ipt-duplicate-chain'](where(tpl.name), name, table.name, existing.decl.line));
+  const existing = chainOf(table, entry);
+  if (existing !== null && existing.declLine > 0) {
+    diagnostics.push(iptCodes['ipt-duplicate-chain'](where(tpl.name), name, table.name, existing.declLine));
     return;
   }
-  if (tpl.counters !== null && !isBracketCounters(texts[tpl.counters]!)) {
+  if (tpl.counters !== null && !countersOk(tk, tpl.counters)) {
     diagnostics.push(
-      iptCodes['ipt-invalid-value'](where(tpl.counters), 'counters', texts[tpl.counters]!, 'write [PACKETS:BYTES]'),
+      iptCodes['ipt-invalid-value'](
+        where(tpl.counters),
+        'counters',
+        tokenText(tk, tpl.counters),
+        'write [PACKETS:BYTES]',
+      ),
     );
   }
   if (builtin) {
@@ -39,7 +77,7 @@ export function declareChain(
     }
     const c = builtinChain(table, name);
     c.policy = policy === 'DROP' ? 'drop' : 'accept';
-    c.decl = decl;
+    declare(c, l);
     return;
   }
   if (policy !== '-') {
@@ -50,25 +88,24 @@ export function declareChain(
       ),
     );
   }
-  if (/^[-!]/.test(name)) {
+  if (name.charCodeAt(0) === 45 /* - */ || name.charCodeAt(0) === 33 /* ! */) {
     diagnostics.push(
       iptCodes['ipt-invalid-value'](where(tpl.name), 'chain name', name, "must not start with '-' or '!'"),
     );
   }
-  table.chains.set(name, newChain(table.name, name, false, decl));
+  declare(addChain(table, entry, false), l);
 }
 
 export function deleteChain(
   table: TableState,
   tpl: Extract<LineTemplate, { kind: 'delete-chain' }>,
-  texts: string[],
-  where: (at: number) => Where,
-  diagnostics: Diagnostic[],
+  l: ChainLine,
 ): void {
-  const name = texts[tpl.chain]!;
-  const c = table.chains.get(name);
+  const { where, diagnostics } = l;
+  const name = tokenText(l.tokens, tpl.chain);
+  const c = findChain(table, name);
   const problem =
-    c === undefined
+    c === null
       ? `-X ${name}: no such chain in table ${table.name}`
       : c.builtin
         ? `-X ${name}: a builtin chain cannot be deleted`
@@ -76,5 +113,5 @@ export function deleteChain(
           ? `-X ${name}: the chain still has rules (iptables deletes only empty chains)`
           : null;
   if (problem) diagnostics.push(iptCodes['ipt-delete-chain'](where(tpl.chain), problem));
-  else table.chains.delete(name);
+  else if (c !== null) c.live = false; // its name entry stays; chainOf sees it is gone
 }

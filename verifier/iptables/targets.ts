@@ -1,11 +1,21 @@
 // `-j TARGET ...` / `-g CHAIN` -> model steps. Jumps to user chains are resolved later (the chain
 // may be declared after the rule); here the target's own options are read and checked.
 import type { Step } from '../model/program.ts';
+import { chainNameAt, chainStep } from './chain-names.ts';
 import { iptCodes } from './codes.ts';
-import { type RuleContext, requireFamily, sharedStep, valueError } from './context.ts';
+import {
+  charsAt,
+  emit,
+  type RuleContext,
+  requireFamily,
+  type StepBuffer,
+  sharedStep,
+  textAt,
+  valueError,
+} from './context.ts';
 import { noNegation, single, valueAt, valueText } from './options.ts';
 import type { TargetUse } from './template.ts';
-import { parseDnatTarget, parseMarkMask, parseRejectKind } from './values.ts';
+import { fastDnatAt, parseDnatTarget, parseMarkMask, parseRejectKind } from './values.ts';
 
 /** iptables target extensions the model does not have; `-j NAME` loads one of these even if a chain NAME exists. */
 const KNOWN_TARGETS: ReadonlySet<string> = new Set(
@@ -30,7 +40,7 @@ function notAllowed(ctx: RuleContext, t: TargetUse, name: string, table: string)
   );
 }
 
-function reject(ctx: RuleContext, t: TargetUse, out: Step[]): void {
+function reject(ctx: RuleContext, t: TargetUse, out: StepBuffer): void {
   if (ctx.table !== 'filter') notAllowed(ctx, t, 'REJECT', 'filter');
   const o = single(ctx, t.options, '--reject-with', 'REJECT');
   let kind = 'port-unreachable';
@@ -49,10 +59,13 @@ function reject(ctx: RuleContext, t: TargetUse, out: Step[]): void {
       );
     }
   }
-  out.push(sharedStep(ctx, `reject ${kind}`, () => verdict({ kind: 'reject', with: kind })));
+  emit(
+    out,
+    sharedStep(ctx, `reject ${kind}`, () => verdict({ kind: 'reject', with: kind })),
+  );
 }
 
-function dnat(ctx: RuleContext, t: TargetUse, out: Step[]): void {
+function dnat(ctx: RuleContext, t: TargetUse, out: StepBuffer): void {
   if (ctx.table !== 'nat') notAllowed(ctx, t, 'DNAT', 'nat');
   const o = single(ctx, t.options, '--to-destination', 'DNAT');
   if (o === null) {
@@ -60,27 +73,44 @@ function dnat(ctx: RuleContext, t: TargetUse, out: Step[]): void {
     return;
   }
   noNegation(ctx, o);
-  const r = parseDnatTarget(valueText(ctx, o));
-  if (!r.ok) {
-    valueError(ctx, valueAt(o), 'DNAT destination', r);
-    return;
+  const c = charsAt(ctx, valueAt(o));
+  const fast = fastDnatAt(c.src, c.start, c.end);
+  let ip: string;
+  let port: number | null;
+  if (fast >= 0) {
+    ip = c.src.slice(c.start, fast === 0 ? c.end : c.src.indexOf(':', c.start));
+    port = fast === 0 ? null : fast;
+    requireFamily(ctx, 'ipv4', valueAt(o));
+  } else {
+    const r = parseDnatTarget(valueText(ctx, o));
+    if (!r.ok) {
+      valueError(ctx, valueAt(o), 'DNAT destination', r);
+      return;
+    }
+    ({ ip, port } = r.value);
+    requireFamily(ctx, r.value.family, valueAt(o));
   }
-  requireFamily(ctx, r.value.family, valueAt(o));
   const proto = ctx.protocol?.protocol;
-  if (r.value.port !== null && proto !== 'tcp' && proto !== 'udp' && proto !== 'sctp') {
+  if (port !== null && proto !== 'tcp' && proto !== 'udp' && proto !== 'sctp') {
     ctx.errors.push(
       iptCodes['ipt-protocol-required'](ctx.where(valueAt(o)), 'a DNAT port', "'-p tcp', '-p udp' or '-p sctp'"),
     );
   }
-  out.push(verdict({ kind: 'dnat', ip: r.value.ip, port: r.value.port }));
+  emit(out, verdict({ kind: 'dnat', ip, port }));
+  ctx.natTarget = 'dnat';
 }
 
-function masquerade(ctx: RuleContext, t: TargetUse, out: Step[]): void {
+function masquerade(ctx: RuleContext, t: TargetUse, out: StepBuffer): void {
   if (ctx.table !== 'nat') notAllowed(ctx, t, 'MASQUERADE', 'nat');
   const o = single(ctx, t.options, '--random-fully', 'MASQUERADE');
   if (o) noNegation(ctx, o);
   const fullyRandom = o !== null;
-  out.push(sharedStep(ctx, `masquerade ${fullyRandom}`, () => verdict({ kind: 'masquerade', fullyRandom })));
+  const key = fullyRandom ? 'masquerade fully-random' : 'masquerade';
+  emit(
+    out,
+    sharedStep(ctx, key, () => verdict({ kind: 'masquerade', fullyRandom })),
+  );
+  ctx.natTarget = 'masquerade';
 }
 
 /**
@@ -88,7 +118,7 @@ function masquerade(ctx: RuleContext, t: TargetUse, out: Step[]): void {
  * --set-xmark V/M gives (V, M); --set-mark V/M gives (V, V|M); --or-mark V (V, V); --xor-mark V
  * (V, 0); --and-mark V (0, ~V). Written as the fewest model operations with that exact effect.
  */
-function markTarget(ctx: RuleContext, t: TargetUse, out: Step[]): void {
+function markTarget(ctx: RuleContext, t: TargetUse, out: StepBuffer): void {
   const ops = t.options;
   if (ops.length !== 1) {
     const at = ops[1]?.at ?? t.name;
@@ -133,7 +163,8 @@ function markTarget(ctx: RuleContext, t: TargetUse, out: Step[]): void {
       [xorValue, clearMask] = [0, ~v >>> 0];
   }
   for (const step of markSteps(xorValue, clearMask)) {
-    out.push(
+    emit(
+      out,
       sharedStep(ctx, `${step.kind === 'mark' ? step.op : ''} ${step.kind === 'mark' ? step.value : ''}`, () => step),
     );
   }
@@ -161,13 +192,12 @@ const SIMPLE: Record<string, Step | undefined> = {
  * (the chain may be declared after the rule); DNAT and MASQUERADE hooks are checked once
  * reachability is known.
  */
-export function convertTarget(ctx: RuleContext, targets: TargetUse[], out: Step[]): void {
+export function convertTarget(ctx: RuleContext, targets: TargetUse[], out: StepBuffer): void {
   for (let i = 1; i < targets.length; i++) {
     ctx.errors.push(iptCodes['ipt-duplicate-option'](ctx.where(targets[i]!.at), 'a target (-j / -g)'));
   }
   const t = targets[0];
   if (t === undefined) return;
-  const name = ctx.texts[t.name] ?? '';
   switch (t.word) {
     case 'REJECT':
       reject(ctx, t, out);
@@ -183,10 +213,13 @@ export function convertTarget(ctx: RuleContext, targets: TargetUse[], out: Step[
       return;
   }
   // Chain names like KUBE-SVC-… never name a builtin target (those have no '-'): skip the lookups.
-  if (!name.includes('-')) {
+  const c = charsAt(ctx, t.name);
+  const dash = c.src.indexOf('-', c.start);
+  if (dash < 0 || dash >= c.end) {
+    const name = textAt(ctx, t.name);
     const simple = SIMPLE[name];
     if (simple && t.kind === 'jump') {
-      out.push(simple);
+      emit(out, simple);
       return;
     }
     if (simple || TARGET_NAMES_NEEDING_OPTIONS.has(name) || KNOWN_TARGETS.has(name)) {
@@ -199,14 +232,9 @@ export function convertTarget(ctx: RuleContext, targets: TargetUse[], out: Step[
       return;
     }
   }
-  const kind = t.kind;
-  const jumps = ctx.shared.jumps[ctx.table][kind];
-  let step = jumps.get(name);
-  if (step === undefined) {
-    step = verdict({ kind, chain: `${ctx.table}/${name}` });
-    jumps.set(name, step);
-  }
-  out.push(step);
+  const entry = chainNameAt(ctx.shared.names[ctx.table], c.src, c.start, c.end);
+  ctx.jumpTo = entry;
+  emit(out, chainStep(entry, t.kind));
 }
 
 const TARGET_NAMES_NEEDING_OPTIONS: ReadonlySet<string> = new Set(['REJECT', 'DNAT', 'MASQUERADE', 'MARK']);

@@ -23,14 +23,14 @@ export interface ParsedAddress {
   range: AddressRange;
 }
 
-/** A canonical dotted quad (no leading zeros) as a number, or -1: the common case, without allocating. */
-function fastIPv4(text: string): number {
+/** A canonical dotted quad (no leading zeros) in src[s, e) as a number, or -1: the common case, without allocating. */
+export function fastIPv4At(src: string, s: number, e: number): number {
   let value = 0;
   let part = -1;
   let dots = 0;
   let digits = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
+  for (let i = s; i < e; i++) {
+    const c = src.charCodeAt(i);
     if (c === 46 /* . */) {
       if (part < 0 || dots === 3) return -1;
       value = value * 256 + part;
@@ -47,6 +47,8 @@ function fastIPv4(text: string): number {
   if (dots !== 3 || part < 0) return -1;
   return value * 256 + part;
 }
+
+const fastIPv4 = (text: string): number => fastIPv4At(text, 0, text.length);
 
 function parseHost(text: string): Parsed<{ family: Family; value: bigint }> {
   const fast = fastIPv4(text);
@@ -67,11 +69,16 @@ function parseHost(text: string): Parsed<{ family: Family; value: bigint }> {
 /** `-s`/`-d` values: ADDR, ADDR/LEN or (IPv4) ADDR/DOTTED-MASK; iptables masks host bits off. */
 export function parseAddress(text: string): Parsed<ParsedAddress> {
   const fast = text.length <= 15 ? fastIPv4(text) : -1;
-  if (fast >= 0) {
-    const v = BigInt(fast);
-    return ok({ family: 'ipv4', range: [v, v] });
-  }
-  return parseAddressSlow(text);
+  return fast >= 0 ? ipv4Address(fast) : parseAddressSlow(text);
+}
+
+/** The parse of a canonical dotted quad whose value fastIPv4At gave. */
+const ipv4Address = (value: number): Parsed<ParsedAddress> => ok({ family: 'ipv4', range: ipv4Range(value) });
+
+/** The one-address range of a canonical dotted quad whose value fastIPv4At gave. */
+export function ipv4Range(value: number): AddressRange {
+  const v = BigInt(value);
+  return [v, v];
 }
 
 function parseAddressSlow(text: string): Parsed<ParsedAddress> {
@@ -155,6 +162,36 @@ const decimalPort = (text: string): Parsed<number> => {
   return n > 65535 ? invalid('a port is at most 65535') : ok(n);
 };
 
+/** 1 to 5 decimal digits in src[s, e) as a number, or -1. */
+function digitsAt(src: string, s: number, e: number): number {
+  if (e - s < 1 || e - s > 5) return -1;
+  let n = 0;
+  for (let i = s; i < e; i++) {
+    const c = src.charCodeAt(i);
+    if (c < 48 || c > 57) return -1;
+    n = n * 10 + c - 48;
+  }
+  return n;
+}
+
+/**
+ * parsePortRange's common cases without allocating: a valid PORT, LO:HI, :HI or LO: in src[s, e)
+ * as LO * 65536 + HI, or -1 for anything else (parsePortRange then accepts or explains it).
+ */
+export function fastPortRangeAt(src: string, s: number, e: number): number {
+  let colon = -1;
+  for (let i = s; i < e; i++) {
+    if (src.charCodeAt(i) === 58 /* : */) {
+      colon = i;
+      break;
+    }
+  }
+  const lo = colon < 0 ? digitsAt(src, s, e) : colon === s ? 0 : digitsAt(src, s, colon);
+  const hi = colon < 0 ? lo : colon + 1 === e ? 65535 : digitsAt(src, colon + 1, e);
+  if (lo < 0 || hi < 0 || hi > 65535 || lo > hi) return -1;
+  return lo * 65536 + hi;
+}
+
 /** `PORT`, `LO:HI`, `:HI`, `LO:` (tcp/udp/sctp --dport/--sport). */
 export function parsePortRange(text: string): Parsed<NumberRange> {
   const colon = text.indexOf(':');
@@ -190,7 +227,19 @@ export function parseSeconds(text: string): Parsed<number> {
 }
 
 /** `[PKTS:BYTES]` of iptables-save -c and chain lines. */
-export const isBracketCounters = (text: string): boolean => /^\[[0-9]+:[0-9]+\]$/.test(text);
+/** src[s, e) is `[PACKETS:BYTES]`: decimal digits on both sides of the colon. */
+export function isBracketCountersAt(src: string, s: number, e: number): boolean {
+  if (e - s < 5 || src.charCodeAt(s) !== 91 /* [ */ || src.charCodeAt(e - 1) !== 93 /* ] */) return false;
+  let colon = -1;
+  for (let i = s + 1; i < e - 1; i++) {
+    const c = src.charCodeAt(i);
+    if (c === 58 /* : */ && colon < 0) colon = i;
+    else if (c < 48 || c > 57) return false;
+  }
+  return colon > s + 1 && colon < e - 2;
+}
+
+export const isBracketCounters = (text: string): boolean => isBracketCountersAt(text, 0, text.length);
 export const isCounter = (text: string): boolean => /^[0-9]+$/.test(text);
 
 // ---- interfaces, protocols ------------------------------------------------------------------
@@ -229,6 +278,16 @@ const PROTOCOLS: Record<string, ParsedProtocol> = {
   icmpv6: { protocol: 'icmp', family: 'ipv6' },
   '58': { protocol: 'icmp', family: 'ipv6' },
 };
+
+const PROTOCOL_SPELLINGS = ['tcp', 'udp', 'sctp', 'icmp'];
+
+/** parseProtocol's common spellings (tcp, udp, sctp, icmp) in src[s, e) without allocating; else null. */
+export function fastProtocolAt(src: string, s: number, e: number): ParsedProtocol | null {
+  for (const p of PROTOCOL_SPELLINGS) {
+    if (e - s === p.length && src.startsWith(p, s)) return PROTOCOLS[p]!;
+  }
+  return null;
+}
 
 export function parseProtocol(text: string): Parsed<ParsedProtocol> {
   const p = PROTOCOLS[text.toLowerCase()];
@@ -320,6 +379,26 @@ export function parseRejectKind(text: string): Parsed<{ kind: string; family: Fa
 }
 
 // ---- DNAT -----------------------------------------------------------------------------------
+
+/**
+ * parseDnatTarget's common case without a regex and without a result object: a canonical dotted
+ * quad and an optional port 1..65535 (`10.0.0.1:8080`) in src[s, e). Returns the port (0: none;
+ * the address is then all of src[s, e), else src[s, the colon)), or -1 for anything else
+ * (parseDnatTarget decides).
+ */
+export function fastDnatAt(src: string, s: number, e: number): number {
+  let colon = e;
+  for (let i = s; i < e; i++) {
+    if (src.charCodeAt(i) === 58 /* : */) {
+      colon = i;
+      break;
+    }
+  }
+  if (fastIPv4At(src, s, colon) < 0) return -1;
+  if (colon === e) return 0;
+  const port = digitsAt(src, colon + 1, e);
+  return port < 1 || port > 65535 ? -1 : port;
+}
 
 /** `--to-destination IP[:PORT]` (IPv6: `[IP]:PORT` or `IP`); ranges are refused. */
 export function parseDnatTarget(text: string): Parsed<{ family: Family; ip: string; port: number | null }> {

@@ -259,6 +259,10 @@ function badValue(ctx: KeyContext, at: string, r: { bad: { value: string; expect
   return null;
 }
 
+/** A text that tells key readers apart (a cache key for what is read with them). */
+export const readersKey = (readers: readonly Reader[]): string =>
+  JSON.stringify(readers, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v));
+
 export function describe(r: Reader): string {
   switch (r.kind) {
     case 'addr':

@@ -1,10 +1,10 @@
 // Lookups that branch: a verdict map (vmap) or the map of a dnat, named or anonymous, keyed by
 // packet fields (a dispatch step) or by `numgen random mod N` (a numgen step).
-import type { Step } from '../model/program.ts';
+import type { KeyPart, Step } from '../model/program.ts';
 import type { RuleContext } from './context.ts';
-import { readKey } from './keys.ts';
-import { dependencySteps, NEVER, portGuardHolds, type sortElements } from './match.ts';
-import { elementParts, elemValue, partsKey } from './parts.ts';
+import { readersKey, readKey } from './keys.ts';
+import { dependencySteps, NEVER, portGuardHolds } from './match.ts';
+import { elementParts, elemValue, guardPart, partsKey } from './parts.ts';
 import { child } from './pointer.ts';
 import { isDynamic, keyFitsSet } from './sets.ts';
 import type { SetState } from './state.ts';
@@ -12,13 +12,23 @@ import { isBad, isObject, readNumberRange } from './values.ts';
 
 export type ValueSteps = (value: unknown, pointer: string) => Step[] | null;
 
-/** The elements a map expression's data names: a named map's, or an anonymous map's pairs. */
+interface MapItem {
+  key: unknown;
+  value: unknown;
+  pointer: string;
+}
+
+/** A named map's items in its order (made on demand: a rule that finds the map read needs none). */
+const itemsOf = (set: SetState): MapItem[] =>
+  [...set.elements.values()].map((e) => ({ key: e.key, value: e.data, pointer: e.pointer }));
+
+/** The map a map expression's data names: a named map, or an anonymous map's pairs. */
 function mapElements(
   data: unknown,
   expect: 'verdict' | 'nat',
   ctx: RuleContext,
   pointer: string,
-): { set: SetState | null; items: { key: unknown; value: unknown; pointer: string }[] } | null {
+): { set: SetState; items: null } | { set: null; items: MapItem[] } | null {
   if (typeof data === 'string' && data.startsWith('@')) {
     const name = data.slice(1);
     const set = ctx.table.sets.get(name);
@@ -36,14 +46,11 @@ function mapElements(
       );
       return null;
     }
-    return {
-      set,
-      items: [...set.elements.values()].map((e) => ({ key: e.key, value: e.data, pointer: e.pointer })),
-    };
+    return { set, items: null };
   }
   if (isObject(data) && Array.isArray(data.set)) {
     const at = child(pointer, 'set');
-    const items: { key: unknown; value: unknown; pointer: string }[] = [];
+    const items: MapItem[] = [];
     for (const [i, pair] of data.set.entries()) {
       if (!Array.isArray(pair) || pair.length !== 2) {
         ctx.sink.report('nft-bad-value', child(at, i), JSON.stringify(pair), 'a [key, value] pair');
@@ -58,6 +65,44 @@ function mapElements(
 }
 
 /**
+ * A named map's keys read for one key expression, kept for every rule that reads the same map the
+ * same way: ksvc's dnat maps hold an element per service port and are read by a few hundred rules,
+ * so reading every element for every rule made the reader quadratic. Made only when every element
+ * read without an error (a failing read is repeated, and reports, at each rule as before).
+ */
+interface MapReading {
+  /** Every element in the map's order: its parts ('never': it cannot match), value and pointer. */
+  entries: { parts: KeyPart[] | 'never'; value: unknown; pointer: string }[];
+  /** The entries that can match, in the dispatch's order (by partsKey; equal keys in map order). */
+  order: number[];
+  /** What portGuardHolds needs to know of the entries that can match (see guardPart). */
+  guard: KeyPart[][];
+  /** The dispatch step made from the entries' values, by what the values were read as (valueKey). */
+  dispatches: Map<string, Step>;
+}
+
+const readings = new WeakMap<SetState, Map<string, MapReading>>();
+
+/**
+ * Whether an element's value is the same text as the previous element's (a service's ports that
+ * all lead to one endpoint are neighbours in ksvc's maps): then it gets the same steps, as the value
+ * reads the same way. Only strings compare (an object value is a new object each time).
+ */
+const repeats = (previous: { value: unknown } | undefined, v: unknown): boolean =>
+  typeof v === 'string' && previous?.value === v;
+
+function makeReading(entries: MapReading['entries']): MapReading {
+  const matching = entries.flatMap((e, i) => (e.parts === 'never' ? [] : [{ i, k: partsKey(e.parts) }]));
+  matching.sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0));
+  return {
+    entries,
+    order: matching.map((m) => m.i),
+    guard: guardPart(matching.map(({ i }) => entries[i]!.parts as KeyPart[])),
+    dispatches: new Map(),
+  };
+}
+
+/**
  * A lookup that branches (vmap, or the map of a dnat): by `numgen random mod N` a numgen step,
  * otherwise a dispatch on packet fields. Each element's value becomes that branch's steps.
  */
@@ -68,6 +113,7 @@ export function lookupSteps(
   ctx: RuleContext,
   pointer: string,
   valueSteps: ValueSteps,
+  valueKey: string | null = null,
 ): Step[] | null {
   const readers = readKey(keyExpr, ctx, child(pointer, 'key'));
   if (!readers) return null;
@@ -80,7 +126,7 @@ export function lookupSteps(
   const [first] = readers;
   if (readers.length === 1 && first!.kind === 'numgen') {
     const branches: { values: [number, number][]; steps: Step[] }[] = [];
-    for (const item of map.items) {
+    for (const item of map.items ?? itemsOf(map.set)) {
       const v = readNumberRange(item.key, 32, 'a numgen value');
       if (isBad(v)) {
         ctx.sink.report('nft-bad-value', key(item.pointer), v.bad.value, v.bad.expected);
@@ -94,26 +140,48 @@ export function lookupSteps(
     return [{ kind: 'numgen', modulus: first.mod, offset: first.offset, branches }];
   }
   const steps = dependencySteps(readers, ctx);
-  const elements: { parts: ReturnType<typeof sortElements>[number]; steps: Step[] }[] = [];
-  for (const item of map.items) {
-    const parts = elementParts(readers, item.key, ctx, key(item.pointer));
-    if (!parts) return null;
-    const then = valueSteps(item.value, value(item.pointer));
-    if (!then) return null;
-    if (parts !== 'never') elements.push({ parts, steps: then });
+  const readersText = map.set === null ? '' : readersKey(readers);
+  let reading = map.set === null ? undefined : readings.get(map.set)?.get(readersText);
+  // The values, in the map's order (the first bad key or value is the one reported).
+  let thens: Step[][] | null = null;
+  if (reading === undefined) {
+    const entries: MapReading['entries'] = [];
+    thens = [];
+    for (const item of map.items ?? itemsOf(map.set)) {
+      const parts = elementParts(readers, item.key, ctx, key(item.pointer));
+      if (!parts) return null;
+      const then = repeats(entries.at(-1), item.value) ? thens.at(-1)! : valueSteps(item.value, value(item.pointer));
+      if (!then) return null;
+      entries.push({ parts, value: item.value, pointer: item.pointer });
+      thens.push(then);
+    }
+    reading = makeReading(entries);
+    if (map.set !== null) {
+      let bySet = readings.get(map.set);
+      if (bySet === undefined) readings.set(map.set, (bySet = new Map()));
+      bySet.set(readersText, reading);
+    }
+  } else if (valueKey === null || !reading.dispatches.has(valueKey)) {
+    thens = [];
+    const { entries } = reading;
+    for (let i = 0; i < entries.length; i++) {
+      const e = entries[i]!;
+      const then = repeats(entries[i - 1], e.value) ? thens[i - 1]! : valueSteps(e.value, value(e.pointer));
+      if (!then) return null;
+      thens.push(then);
+    }
   }
-  if (
-    !portGuardHolds(
-      readers,
-      elements.map((e) => e.parts),
-      ctx,
-    )
-  ) {
+  if (!portGuardHolds(readers, reading.guard, ctx)) {
     ctx.sink.report('nft-unguarded-port', child(pointer, 'key'), 'this lookup');
     return null;
   }
-  const keyed = elements.map((e) => ({ e, k: partsKey(e.parts) }));
-  keyed.sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0));
-  steps.push(elements.length === 0 ? NEVER : { kind: 'dispatch', elements: keyed.map((x) => x.e) });
+  let dispatch = valueKey === null || thens !== null ? undefined : reading.dispatches.get(valueKey);
+  if (dispatch === undefined) {
+    const { entries, order } = reading;
+    const elements = order.map((i) => ({ parts: entries[i]!.parts as KeyPart[], steps: thens![i]! }));
+    dispatch = elements.length === 0 ? NEVER : { kind: 'dispatch', elements };
+    if (valueKey !== null && map.set !== null) reading.dispatches.set(valueKey, dispatch);
+  }
+  steps.push(dispatch);
   return steps;
 }

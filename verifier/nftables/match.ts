@@ -5,10 +5,20 @@ import { type Rational, rational } from '../../compiler/ir/outcome.ts';
 import type { CtState, L4Protocol } from '../../compiler/ir/packet.ts';
 import type { AddressRange, KeyPart, NumberRange, Step, Test } from '../model/program.ts';
 import { narrowGuard, type RuleContext, shared } from './context.ts';
-import { describe, type Reader, readKey } from './keys.ts';
-import { elementParts, elemValue, PORT_PROTOCOLS, partsKey, protocolsOf, rightItems, unionPart } from './parts.ts';
+import { describe, type Reader, readersKey, readKey } from './keys.ts';
+import {
+  elementParts,
+  elemValue,
+  guardPart,
+  PORT_PROTOCOLS,
+  partsKey,
+  protocolsOf,
+  rightItems,
+  unionPart,
+} from './parts.ts';
 import { child } from './pointer.ts';
 import { affinityKey, affinityTimeout, isDynamic, keyFitsSet } from './sets.ts';
+import type { SetState } from './state.ts';
 import {
   isBad,
   isObject,
@@ -133,12 +143,22 @@ function fieldStepsOf(readers: Reader[], m: Match, ctx: RuleContext, pointer: st
       steps.push(test({ kind: 'affinity', list: key.list, key: key.key, maxAgeSeconds }, negate));
       return steps;
     }
-    elements = [];
-    for (const e of set.elements.values()) {
-      const p = elementParts(readers, e.key, ctx, e.pointer);
-      if (!p) return null;
-      elements.push(p);
+    const reading = setReading(set, readers, ctx);
+    if (!reading) return null;
+    if (!portGuardHolds(readers, reading.guard, ctx)) {
+      ctx.sink.report('nft-unguarded-port', child(pointer, 'left'), 'this test');
+      return null;
     }
+    let made = reading.steps.get(negate);
+    if (made === undefined) {
+      made = membership(readers, reading.live, negate);
+      reading.steps.set(negate, made);
+    }
+    if (made !== null) {
+      steps.push(made);
+      narrowGuard(ctx, made);
+    }
+    return steps;
   } else if (ordering) {
     const r = readers[0]!;
     if (readers.length !== 1 || (r.kind !== 'addr' && r.kind !== 'port')) return unsupportedOp(m, r, ctx, pointer);
@@ -165,20 +185,55 @@ function fieldStepsOf(readers: Reader[], m: Match, ctx: RuleContext, pointer: st
     ctx.sink.report('nft-unguarded-port', child(pointer, 'left'), 'this test');
     return null;
   }
-  const fields = readers.filter((r) => r.kind !== 'const').length;
-  if (fields === 0) {
-    // Only constants: the test holds for every packet or for none.
-    if (live.length > 0 === negate) steps.push(NEVER);
-    return steps;
+  const step = membership(readers, live, negate);
+  if (step !== null) {
+    steps.push(step);
+    narrowGuard(ctx, step);
   }
+  return steps;
+}
+
+/** The test that the key is (negate: is not) one of the elements `live`; null: no test at all. */
+function membership(readers: readonly Reader[], live: KeyPart[][], negate: boolean): Step | null {
+  const fields = readers.filter((r) => r.kind !== 'const').length;
+  // Only constants: the test holds for every packet or for none.
+  if (fields === 0) return live.length > 0 === negate ? NEVER : null;
   let step: Step;
   if (live.length === 0) step = NEVER;
   else if (fields === 1) step = test({ kind: 'fields', parts: [unionPart(live.map((e) => e[0]!))] }, negate);
   else step = test({ kind: 'member', elements: sortElements(live) }, negate);
-  if (step === NEVER && negate) return steps;
-  steps.push(step);
-  narrowGuard(ctx, step);
-  return steps;
+  return step === NEVER && negate ? null : step;
+}
+
+/**
+ * A named set's elements read for one key, kept for every rule that tests the same set the same
+ * way (ksvc's hairpin set has an element per local endpoint and a few rules test it). Made only
+ * when every element read without an error.
+ */
+interface SetReading {
+  live: KeyPart[][];
+  guard: KeyPart[][];
+  /** The membership step by negation (null: none). */
+  steps: Map<boolean, Step | null>;
+}
+
+const setReadings = new WeakMap<SetState, Map<string, SetReading>>();
+
+function setReading(set: SetState, readers: readonly Reader[], ctx: RuleContext): SetReading | null {
+  const key = readersKey(readers);
+  let bySet = setReadings.get(set);
+  const known = bySet?.get(key);
+  if (known) return known;
+  const live: KeyPart[][] = [];
+  for (const e of set.elements.values()) {
+    const p = elementParts(readers, e.key, ctx, e.pointer);
+    if (!p) return null;
+    if (p !== 'never') live.push(p);
+  }
+  const reading: SetReading = { live, guard: guardPart(live), steps: new Map() };
+  if (bySet === undefined) setReadings.set(set, (bySet = new Map()));
+  bySet.set(key, reading);
+  return reading;
 }
 
 export const sortElements = (elements: KeyPart[][]): KeyPart[][] =>

@@ -117,7 +117,9 @@ export function dnatSteps(
   const addrAt = child(p, 'addr');
   if (isObject(body.addr) && isObject(body.addr.map)) {
     const m = body.addr.map as { key: unknown; data: unknown };
-    return lookupSteps(m.key, m.data, 'nat', ctx, child(addrAt, 'map'), (value, at) => natTarget(value, port, ctx, at));
+    // The values read the same for every rule with the same port: valueKey lets the lookup reuse them.
+    const valueSteps = (value: unknown, at: string) => natTarget(value, port, ctx, at);
+    return lookupSteps(m.key, m.data, 'nat', ctx, child(addrAt, 'map'), valueSteps, `nat ${port}`);
   }
   if (isObject(body.addr)) {
     ctx.sink.report('nft-unsupported', addrAt, 'a DNAT to an address range or computed address');
@@ -143,6 +145,7 @@ function natTarget(value: unknown, port: number | null, ctx: RuleContext, pointe
     addr = value.concat[0];
     p = Number(v.ok);
   }
+  if (typeof addr === 'string') return stringTarget(addr, p, ctx, pointer);
   const cached = ctx.cache.get(`dnat ${String(addr)} ${p}`);
   if (cached) return [cached];
   const a = readAddress(addr, ctx.family);
@@ -153,4 +156,23 @@ function natTarget(value: unknown, port: number | null, ctx: RuleContext, pointe
   return [
     shared(ctx, `dnat ${String(addr)} ${p}`, () => verdict({ kind: 'dnat', ip: formatIP(ctx.family, a.ok), port: p })),
   ];
+}
+
+/**
+ * natTarget for an address written as a string (the common case): the address is read once; the
+ * steps are made afresh (a map's element per service port, read with each statement port, makes
+ * millions of distinct targets: a shared-step key for each would cost more than it saves).
+ */
+function stringTarget(addr: string, port: number | null, ctx: RuleContext, pointer: string): Step[] | null {
+  let ip = ctx.dnatAddresses.get(addr);
+  if (ip === undefined) {
+    const a = readAddress(addr, ctx.family);
+    if (isBad(a)) {
+      ctx.sink.report('nft-bad-value', pointer, a.bad.value, a.bad.expected);
+      return null;
+    }
+    ip = formatIP(ctx.family, a.ok);
+    ctx.dnatAddresses.set(addr, ip);
+  }
+  return [verdict({ kind: 'dnat', ip, port })];
 }

@@ -158,9 +158,44 @@ export function unionPart(parts: readonly KeyPart[]): KeyPart {
 
 const cmp = <T extends string | number>(a: T, b: T): number => (a < b ? -1 : a > b ? 1 : 0);
 
-/** A canonical text of parts (to order elements deterministically, whatever order nft lists them in). */
+/**
+ * A canonical text of parts (to order elements deterministically, whatever order nft lists them in):
+ * the parts' JSON with each bigint as 32 hex digits. Written out by hand for ranges and protocols
+ * (a map of an element per service port sorts hundreds of thousands of keys; JSON.stringify with a
+ * replacer costs several times more); test/verifier/nft-reader-keys.test.ts holds it to the JSON.
+ */
 export function partsKey(parts: readonly KeyPart[]): string {
-  return JSON.stringify(parts, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString(16).padStart(32, '0') : v));
+  let key = '[';
+  for (let i = 0; i < parts.length; i++) {
+    if (i > 0) key += ',';
+    key += partKey(parts[i]!);
+  }
+  return `${key}]`;
+}
+
+const bigintText = (v: bigint | number): string =>
+  typeof v === 'bigint' ? `"${v.toString(16).padStart(32, '0')}"` : JSON.stringify(v);
+
+function partKey(p: KeyPart): string {
+  if ('ranges' in p) {
+    let ranges = '';
+    for (const [lo, hi] of p.ranges) ranges += `${ranges === '' ? '' : ','}[${bigintText(lo)},${bigintText(hi)}]`;
+    return `{"field":"${p.field}","ranges":[${ranges}]}`;
+  }
+  if ('protocols' in p) return `{"field":"l4proto","protocols":${JSON.stringify(p.protocols)}}`;
+  return JSON.stringify(p);
+}
+
+/**
+ * Elements as portGuardHolds sees them, for a set or map read by many rules: one element admitting
+ * every protocol some element admits ([] for none). portGuardHolds asks whether every protocol of
+ * every element is a port protocol or excluded by the guard: the answer is the same for this one
+ * element as for all of them, and costs one check per rule instead of one per element.
+ */
+export function guardPart(elements: readonly KeyPart[][]): KeyPart[][] {
+  if (elements.length === 0) return [];
+  const all = new Set(elements.flatMap((parts) => protocolsOf(parts)));
+  return [[{ field: 'l4proto', protocols: L4_PROTOCOLS.filter((p) => all.has(p)) }]];
 }
 
 /** The protocols a part admits (all five when it does not test the protocol). */

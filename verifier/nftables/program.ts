@@ -68,6 +68,7 @@ function buildProgram(
   const chainId = chainIdOf(t);
   const notes = new Set<string>();
   const cache = new Map<string, Step>();
+  const dnatAddresses = new Map<string, string>();
   const jumps = new Map<string, Step>();
   const gotos = new Map<string, Step>();
   const program: NetfilterProgram = {
@@ -97,7 +98,7 @@ function buildProgram(
     const hookNeeds: HookNeed[] = [];
     program.chains.set(
       chainId(c.name),
-      readChain(c, t, { chainId, family, file, hookNeeds, notes, sink, cache, jumps, gotos, source }),
+      readChain(c, t, { chainId, family, file, hookNeeds, notes, sink, cache, dnatAddresses, jumps, gotos, source }),
     );
     checkHooks(hookNeeds, contexts, sink);
     if (c.base) {
@@ -126,6 +127,7 @@ function readChain(
     notes: Set<string>;
     sink: DiagnosticSink;
     cache: Map<string, Step>;
+    dnatAddresses: Map<string, string>;
     jumps: Map<string, Step>;
     gotos: Map<string, Step>;
     source: string | null;
@@ -142,6 +144,7 @@ function readChain(
     hookNeeds: env.hookNeeds,
     notes: env.notes,
     cache: env.cache,
+    dnatAddresses: env.dnatAddresses,
     jumps: env.jumps,
     gotos: env.gotos,
   };

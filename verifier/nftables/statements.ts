@@ -50,7 +50,7 @@ function statementSteps(stmt: Record<string, unknown>, ctx: RuleContext, pointer
       return verdictSteps(stmt, ctx, pointer);
     case 'vmap': {
       const { key, data } = body as { key: unknown; data: unknown };
-      return lookupSteps(key, data, 'verdict', ctx, at, (v, p) => verdictSteps(v, ctx, p));
+      return lookupSteps(key, data, 'verdict', ctx, at, (v, p) => verdictSteps(v, ctx, p), 'verdict');
     }
     case 'mangle':
       return mangleSteps(body as { key: unknown; value: unknown }, ctx, at);

@@ -1,0 +1,148 @@
+// A named map or set is read once per key and kept for every rule that reads it the same way
+// (lookup.ts, match.ts): each rule must still get exactly what reading it alone gives, rules with
+// different statement ports must get their own targets, and a bad element must be reported at
+// every rule that reads it, as before. partsKey (the order of dispatch and member elements) is
+// written out by hand and must stay the parts' JSON.
+import fc from 'fast-check';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { KeyPart } from '../../verifier/model/program.ts';
+import { partsKey } from '../../verifier/nftables/parts.ts';
+import { concat, match, meta, oneChain, payload, read, steps, v4, verdict } from './nft-support.ts';
+
+const test = suite('nft reader: maps and sets read once, for every rule');
+
+const KEY = concat(payload('ip', 'daddr'), meta('l4proto'), payload('th', 'dport'));
+const l4 = match('==', meta('l4proto'), 'tcp');
+const dnatVia = (map: string, port: number) => ({ dnat: { addr: { map: { key: KEY, data: `@${map}` } }, port } });
+const portMap = (name: string, elem: unknown[]) => ({
+  name,
+  type: ['ipv4_addr', 'inet_proto', 'inet_service'],
+  map: 'ipv4_addr',
+  elem,
+});
+const ELEMENTS = [
+  [concat('10.96.0.2', 'tcp', 443), '10.64.0.2'],
+  [concat('10.96.0.1', 'tcp', 80), '10.64.0.1'],
+  [concat('10.96.0.3', 'udp', 53), '10.64.0.3'],
+];
+
+test('rules reading one map: each gets what it gets alone; the same port shares the dispatch', () => {
+  const rules = [
+    [l4, dnatVia('m', 8080)],
+    [l4, dnatVia('m', 9000)],
+    [l4, dnatVia('m', 8080)],
+  ];
+  const together = steps(oneChain(rules, { maps: [portMap('m', ELEMENTS)] }));
+  rules.forEach((rule, i) => {
+    const alone = steps(oneChain([rule], { maps: [portMap('m', ELEMENTS)] }))[0];
+    assert.equal(together[i], alone, `rule ${i}`);
+  });
+  const dispatch = (i: number) => together[i]![1]!;
+  assert.is(dispatch(0), dispatch(2), 'the same map with the same port: one dispatch step');
+  assert.is.not(dispatch(0), dispatch(1));
+  const d = dispatch(1);
+  assert.ok(d.kind === 'dispatch');
+  if (d.kind !== 'dispatch') return;
+  // Ordered by key: 10.96.0.1 first, as the map's order does not say.
+  assert.equal(d.elements[0]!.parts[0], { field: 'daddr', ranges: [[v4('10.96.0.1'), v4('10.96.0.1')]] });
+  assert.equal(
+    d.elements.map((e) => e.steps),
+    ['10.64.0.1', '10.64.0.2', '10.64.0.3'].map((ip) => [verdict({ kind: 'dnat', ip, port: 9000 })]),
+  );
+});
+
+test('a bad map value is reported at every rule that reads it, a bad key likewise', () => {
+  const badValue = [...ELEMENTS, [concat('10.96.0.4', 'tcp', 80), '300.0.0.1']];
+  const rules = [
+    [l4, dnatVia('m', 8080)],
+    [l4, dnatVia('m', 8080)],
+  ];
+  const r = read(oneChain(rules, { maps: [portMap('m', badValue)] }));
+  const errors = r.diagnostics.filter((d) => d.severity === 'error');
+  assert.equal(
+    errors.map((d) => d.code),
+    ['nft-bad-value', 'nft-bad-value'],
+  );
+  assert.equal(r.programs, []);
+  const badKey = [...ELEMENTS, [concat('10.96.0.4', 'tcp', 70000), '10.64.0.4']];
+  const k = read(oneChain(rules, { maps: [portMap('m', badKey)] }));
+  assert.equal(
+    k.diagnostics.filter((d) => d.severity === 'error').map((d) => d.code),
+    ['nft-bad-value', 'nft-bad-value'],
+  );
+});
+
+test('an unguarded port read is checked at each rule (the guard is the rule’s own)', () => {
+  const rules = [
+    [l4, dnatVia('m', 8080)],
+    [dnatVia('m', 8080)], // no protocol test, but the map key reads meta l4proto: every element is tcp/udp
+  ];
+  const ok = read(oneChain(rules, { maps: [portMap('m', ELEMENTS)] }));
+  assert.equal(
+    ok.diagnostics.filter((d) => d.severity === 'error'),
+    [],
+  );
+  const icmp = [...ELEMENTS, [concat('10.96.0.5', 'icmp', 0), '10.64.0.5']];
+  const r = read(oneChain([[l4, dnatVia('m', 8080)], [dnatVia('m', 8080)]], { maps: [portMap('m', icmp)] }));
+  assert.equal(
+    r.diagnostics.filter((d) => d.severity === 'error').map((d) => d.code),
+    ['nft-unguarded-port'],
+    'only the rule without a tcp test reads a port of an icmp element',
+  );
+});
+
+test('a named set tested by several rules: one membership step per negation', () => {
+  const hairpin = {
+    name: 'hairpin',
+    type: ['ipv4_addr', 'ipv4_addr'],
+    elem: [concat('10.64.0.2', '10.64.0.2'), concat('10.64.0.1', '10.64.0.1')],
+  };
+  const key = concat(payload('ip', 'saddr'), payload('ip', 'daddr'));
+  const rules = [
+    [match('==', key, '@hairpin'), { accept: null }],
+    [match('!=', key, '@hairpin'), { accept: null }],
+    [match('==', key, '@hairpin'), { drop: null }],
+  ];
+  const got = steps(oneChain(rules, { sets: [hairpin] }));
+  assert.is(got[0]![0], got[2]![0]);
+  assert.equal(got[1]![0], { ...got[0]![0]!, negate: true });
+  rules.forEach((rule, i) => {
+    assert.equal(got[i], steps(oneChain([rule], { sets: [hairpin] }))[0], `rule ${i}`);
+  });
+});
+
+// partsKey against the JSON it stands for.
+const reference = (parts: readonly KeyPart[]): string =>
+  JSON.stringify(parts, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString(16).padStart(32, '0') : v));
+
+const address = fc.bigInt({ min: 0n, max: (1n << 128n) - 1n });
+const port = fc.integer({ min: 0, max: 65535 });
+const part: fc.Arbitrary<KeyPart> = fc.oneof(
+  fc.record({
+    field: fc.constantFrom('saddr' as const, 'daddr' as const),
+    ranges: fc.array(fc.tuple(address, address), { minLength: 1, maxLength: 3 }),
+  }),
+  fc.record({
+    field: fc.constantFrom('sport' as const, 'dport' as const),
+    ranges: fc.array(fc.tuple(port, port), { minLength: 1, maxLength: 3 }),
+  }),
+  fc.record({
+    field: fc.constant('l4proto' as const),
+    protocols: fc.subarray(['tcp', 'udp', 'sctp', 'icmp', 'other'] as const, { minLength: 1 }),
+  }),
+  fc.record({
+    field: fc.constantFrom('iifname' as const, 'oifname' as const),
+    names: fc.array(fc.record({ name: fc.string({ maxLength: 6 }), prefix: fc.boolean() }), { maxLength: 2 }),
+  }),
+  fc.record({ field: fc.constantFrom('saddrLocal' as const, 'daddrLocal' as const), local: fc.constant(true) }),
+);
+
+test('partsKey is the parts’ JSON (bigints as 32 hex digits)', () => {
+  fc.assert(
+    fc.property(fc.array(part, { maxLength: 4 }), (parts) => partsKey(parts) === reference(parts)),
+    { numRuns: 2000, seed: 9 },
+  );
+});
+
+test.run();
