@@ -2,6 +2,7 @@
 // uniformly, split the class on that question and evaluate both halves. The result is a partition
 // of the starting class into classes on which the evaluation is uniform, each with its result.
 import { exclude, type PacketClass, restrict } from './box.ts';
+import { fromRanges, type IntervalSet } from './intervals.ts';
 import { type ClassQuery, classQuery, isSplitRequest } from './query.ts';
 import type { PacketSpace } from './space.ts';
 
@@ -28,6 +29,10 @@ export function explore<R>(
       out.push({ cls, value: evaluate(classQuery(space, cls)) });
     } catch (e) {
       if (!isSplitRequest(e)) throw e;
+      if (e.pieces) {
+        stack.push(...partitionOf(space, cls, e.dim, e.pieces));
+        continue;
+      }
       const outside = exclude(space, cls, e.dim, e.set);
       const inside = restrict(space, cls, e.dim, e.set);
       if (!inside || !outside) throw new Error('internal: a split request that does not split the class');
@@ -35,4 +40,20 @@ export function explore<R>(
     }
   }
   return out;
+}
+
+/** The non-empty parts of `cls` in each piece, then the rest (the pieces are disjoint). */
+function partitionOf(space: PacketSpace, cls: PacketClass, dim: number, pieces: readonly IntervalSet[]): PacketClass[] {
+  const out: PacketClass[] = [];
+  const covered: [number, number][] = [];
+  for (const piece of pieces) {
+    const part = restrict(space, cls, dim, piece);
+    if (part) out.push(part);
+    for (let i = 0; i < piece.length; i += 2) covered.push([piece[i]!, piece[i + 1]!]);
+  }
+  const rest = exclude(space, cls, dim, fromRanges(covered));
+  if (rest) out.push(rest);
+  if (out.length < 2) throw new Error('internal: a partition that does not split the class');
+  // evaluated in piece order (the stack pops the last first)
+  return out.reverse();
 }

@@ -168,6 +168,9 @@ function testSetByKey(space: PacketSpace, t: PacketTest): { dim: number; set: In
 interface TableIndex {
   /** "proto port" → dst atoms with their value (when the table is keyed on dst) */
   byPort: Map<string, { atom: number | null; value: unknown }[]>;
+  /** the same, parsed, and every key's port per protocol (to skip a class no key touches) */
+  keys: { proto: number; port: number; list: { atom: number | null; value: unknown }[] }[];
+  portsByProto: Map<number, IntervalSet>;
 }
 
 const tableIndexes = new WeakMap<KeyTable<unknown>, WeakMap<PacketSpace, TableIndex>>();
@@ -191,7 +194,15 @@ function tableIndex(space: PacketSpace, table: KeyTable<unknown>): TableIndex {
     list.push({ atom: dst, value: e.value });
     byPort.set(k, list);
   }
-  const idx = { byPort };
+  const keys = [...byPort].map(([k, list]) => {
+    const [proto, port] = k.split(' ').map(Number) as [number, number];
+    return { proto, port, list };
+  });
+  const portsByProto = new Map<number, IntervalSet>();
+  for (const proto of new Set(keys.map((k) => k.proto))) {
+    portsByProto.set(proto, fromRanges(keys.filter((k) => k.proto === proto).map((k) => [k.port, k.port])));
+  }
+  const idx = { byPort, keys, portsByProto };
   per.set(space, idx);
   return idx;
 }
@@ -220,8 +231,12 @@ export function classView(q: ClassQuery): PacketView {
       const port = q.pinned(DIM.dport);
       if (proto === undefined || port === undefined) {
         // the class spans several protocols or ports: split on the first key inside it
-        for (const [k, list] of idx.byPort) {
-          const [p, n] = k.split(' ').map(Number) as [number, number];
+        let touched = false;
+        for (const [p, ports] of idx.portsByProto) {
+          if (overlaps(q.set(DIM.proto), point(p)) && overlaps(q.set(DIM.dport), ports)) touched = true;
+        }
+        if (!touched) return undefined;
+        for (const { proto: p, port: n, list } of idx.keys) {
           if (!overlaps(q.set(DIM.proto), point(p)) || !overlaps(q.set(DIM.dport), point(n))) continue;
           if (list.some((e) => e.atom === null || overlaps(q.set(DIM.dst), point(e.atom)))) {
             q.ask(DIM.proto, point(p));

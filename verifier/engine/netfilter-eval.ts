@@ -7,9 +7,12 @@
 import type { Hook, Origin } from '../model/program.ts';
 import type { CBaseChain, CPart, CProgram, CStep, CTest, CVerdict, KeyIndex } from './compiled.ts';
 import { type Dyadic, mul, ONE } from './dyadic.ts';
-import { contains, type IntervalSet, isSubset, overlaps } from './intervals.ts';
+import { type EvalMemo, insertMemo, lookupMemo, type QueryRecord, recordingQuery } from './eval-memo.ts';
+import { contains, fromRanges, type IntervalSet, isSubset, overlaps, point } from './intervals.ts';
 import type { ClassQuery } from './query.ts';
 import { CT_NEW, DIM, interfaceAtomOf, markSet, type PacketSpace, PORT_PROTOS } from './space.ts';
+
+export { type EvalMemo, newEvalMemo } from './eval-memo.ts';
 
 /** One rule that took part in a packet's path (for explain and counterexamples). */
 export interface TraceEntry {
@@ -189,12 +192,64 @@ const NONE: readonly number[] = [];
 /** Item indices that can match this class, ascending. */
 function candidates(ev: Ev, index: KeyIndex | null, count: number, s: FlowState): readonly number[] {
   if (!index) return allUpTo(count);
-  return candidatesFor(
-    index,
-    ev.q.pinned(DIM.proto),
-    s.dnatPort ?? ev.q.pinned(DIM.dport),
-    s.dnatAtom ?? ev.q.pinned(DIM.dst),
-  );
+  const proto = ev.q.pinned(DIM.proto);
+  const port = s.dnatPort ?? ev.q.pinned(DIM.dport);
+  const dst = s.dnatAtom ?? ev.q.pinned(DIM.dst);
+  const list = candidatesFor(index, proto, port, dst);
+  if (dst !== undefined || list.length <= PARTITION_AT) return list;
+  // thousands of items keyed by a destination the class leaves open (a hairpin set seen by
+  // established packets): split the class by those destinations at once, so each part looks up
+  // its own few items, instead of peeling one destination per evaluation (quadratic)
+  const keyed = destinationKeys(index, proto !== undefined && port !== undefined);
+  const inKeys = ev.q.probe(DIM.dst, keyed.set);
+  if (inKeys === 0) return candidatesFor(index, proto, port, NO_DESTINATION);
+  ev.q.partition(DIM.dst, keyed.pieces(ev.q.cls.core[DIM.dst]!));
+}
+
+/** Above this many candidates an open destination is partitioned on the index's keys. */
+const PARTITION_AT = 64;
+
+/** Stands for "a destination no item of the index is filed under". */
+const NO_DESTINATION = -1;
+
+interface DestinationKeys {
+  /** every destination atom items are filed under, as one set */
+  set: IntervalSet;
+  /** the keys inside `within`, one point each */
+  pieces(within: IntervalSet): IntervalSet[];
+}
+
+const destinationKeyCache = new WeakMap<KeyIndex, [DestinationKeys | null, DestinationKeys | null]>();
+
+/**
+ * The destinations that narrow the candidates: with protocol and port pinned, those of the
+ * destination-only items (the full items of that port are few); otherwise every filed destination.
+ */
+function destinationKeys(index: KeyIndex, portPinned: boolean): DestinationKeys {
+  let cached = destinationKeyCache.get(index);
+  if (!cached) {
+    cached = [null, null];
+    destinationKeyCache.set(index, cached);
+  }
+  const slot = portPinned ? 1 : 0;
+  let keys = cached[slot];
+  if (!keys) {
+    const atoms = [...(portPinned ? index.dstOnly : index.byDst).keys()].sort((a, b) => a - b);
+    keys = {
+      set: fromRanges(atoms.map((a) => [a, a])),
+      pieces(within) {
+        const out: IntervalSet[] = [];
+        for (let i = 0; i < within.length; i += 2) {
+          for (let k = lowerBound(atoms, within[i]!); k < atoms.length && atoms[k]! <= within[i + 1]!; k++) {
+            out.push(point(atoms[k]!));
+          }
+        }
+        return out;
+      },
+    };
+    cached[slot] = keys;
+  }
+  return keys;
 }
 
 /** Candidate lists per index and pinned key, merged once. */
@@ -220,7 +275,9 @@ export function candidatesFor(
   }
   let hit = memo.get(key);
   if (!hit) {
-    if (pk !== undefined && dst !== undefined) {
+    if (dst === NO_DESTINATION) {
+      hit = mergeAll([pk === undefined ? index.allPortOnly : index.byPort.get(pk), index.general]);
+    } else if (pk !== undefined && dst !== undefined) {
       hit = mergeAll([index.full.get(`${dst} ${pk}`), index.portOnly.get(pk), index.dstOnly.get(dst), index.general]);
     } else if (pk !== undefined) hit = mergeAll([index.byPort.get(pk), index.allDstOnly, index.general]);
     else hit = mergeAll([index.byDst.get(dst!), index.allPortOnly, index.general]);
@@ -461,82 +518,6 @@ function destinationLocal(ev: Ev, s: FlowState): boolean {
 
 const loAtoms = new WeakMap<PacketSpace, number>();
 
-/**
- * Memo of the rest of an evaluation after the first hook (routing, the remaining hooks), per flow
- * state: within a shard, every class sends the same few flows (one per endpoint) down the same
- * filter and postrouting chains. An entry remembers the class questions its evaluation asked, in
- * order, with their answers; it is reused for a class only if that class answers them the same way —
- * then the evaluation, which is deterministic, would have done exactly the same — and where the
- * class cannot answer one of them uniformly, the class is split there, as the evaluation would.
- */
-export interface EvalMemo {
-  entries: Map<string, MemoEntry[]>;
-}
-
-export const newEvalMemo = (): EvalMemo => ({ entries: new Map() });
-
-type QueryRecord =
-  | { k: 'ask'; dim: number; set: IntervalSet; answer: boolean }
-  | { k: 'probe'; dim: number; set: IntervalSet; answer: 0 | 1 | 2 }
-  | { k: 'pinned'; dim: number; answer: number | undefined }
-  | { k: 'set'; dim: number; answer: IntervalSet };
-
-interface MemoEntry {
-  log: QueryRecord[];
-  /** leaves for an incoming weight of 1 */
-  leaves: Leaf[];
-}
-
-function recordingQuery(q: ClassQuery, log: QueryRecord[]): ClassQuery {
-  return {
-    space: q.space,
-    cls: q.cls,
-    ask(dim, set) {
-      const answer = q.ask(dim, set);
-      log.push({ k: 'ask', dim, set, answer });
-      return answer;
-    },
-    probe(dim, set) {
-      const answer = q.probe(dim, set);
-      log.push({ k: 'probe', dim, set, answer });
-      return answer;
-    },
-    pinned(dim) {
-      const answer = q.pinned(dim);
-      log.push({ k: 'pinned', dim, answer });
-      return answer;
-    },
-    set(dim) {
-      const answer = q.set(dim);
-      log.push({ k: 'set', dim, answer });
-      return answer;
-    },
-  };
-}
-
-/** Does the class answer the recorded questions the same way? (Throws the split where it cannot.) */
-function replays(q: ClassQuery, log: readonly QueryRecord[]): boolean {
-  for (const r of log) {
-    switch (r.k) {
-      case 'ask':
-        if (q.ask(r.dim, r.set) !== r.answer) return false;
-        break;
-      case 'probe':
-        if (q.probe(r.dim, r.set) !== r.answer) return false;
-        break;
-      case 'pinned':
-        if (q.pinned(r.dim) !== r.answer) return false;
-        break;
-      case 'set': {
-        const now = q.set(r.dim);
-        if (now !== r.answer && (now.length !== r.answer.length || now.some((v, i) => v !== r.answer[i]))) return false;
-        break;
-      }
-    }
-  }
-  return true;
-}
-
 const stateKey = (s: FlowState): string =>
   `${s.dnatIp}|${s.dnatPort}|${s.markKeep}|${s.markXor}|${s.masquerade}|${s.affinityWrites.join(',')}|${s.dstNatDone}|${s.srcNatDone}|${s.viaLoopback}`;
 
@@ -561,20 +542,14 @@ function afterFirstHook(ev: Ev, f: Leaf, viaInterface: boolean, out: Leaf[]): vo
 
 function afterFirstHookMemo(ev: Ev, memo: EvalMemo, f: Leaf, viaInterface: boolean, out: Leaf[]): void {
   const key = `${viaInterface ? 'a' : 'l'}|${stateKey(f.state)}`;
-  const entries = memo.entries.get(key);
-  if (entries) {
-    for (const e of entries) {
-      if (!replays(ev.q, e.log)) continue;
-      for (const l of e.leaves) out.push({ verdict: l.verdict, state: l.state, w: mul(f.w, l.w) });
-      return;
-    }
+  let leaves = lookupMemo(ev.q, memo.roots.get(key));
+  if (!leaves) {
+    const log: QueryRecord[] = [];
+    const recording: Ev = { ...ev, q: recordingQuery(ev.q, log) };
+    leaves = [];
+    afterFirstHook(recording, { verdict: f.verdict, state: f.state, w: ONE }, viaInterface, leaves);
+    insertMemo(memo, key, log, leaves);
   }
-  const log: QueryRecord[] = [];
-  const recording: Ev = { ...ev, q: recordingQuery(ev.q, log) };
-  const leaves: Leaf[] = [];
-  afterFirstHook(recording, { verdict: f.verdict, state: f.state, w: ONE }, viaInterface, leaves);
-  if (entries) entries.push({ log, leaves });
-  else memo.entries.set(key, [{ log, leaves }]);
   for (const l of leaves) out.push({ verdict: l.verdict, state: l.state, w: mul(f.w, l.w) });
 }
 

@@ -98,20 +98,18 @@ function pattern(sets: readonly IntervalSet[]): string {
     }
   }
   const cuts = [...bounds].sort((a, b) => a - b);
-  const seen = new Set<string>();
-  const cursor = sets.map(() => 0);
-  for (let c = 0; c + 1 < cuts.length; c++) {
-    const v = cuts[c]!;
-    let bits = '';
-    for (let j = 0; j < sets.length; j++) {
-      const s = sets[j]!;
-      let k = cursor[j]!;
-      while (k < s.length && s[k + 1]! < v) k += 2;
-      cursor[j] = k;
-      bits += k < s.length && s[k]! <= v ? '1' : '0';
+  const at = new Map(cuts.map((v, i) => [v, i]));
+  // the sets covering each piece, in ascending set order (most pieces lie in one or two sets)
+  const members: number[][] = Array.from({ length: Math.max(0, cuts.length - 1) }, () => []);
+  for (let j = 0; j < sets.length; j++) {
+    const s = sets[j]!;
+    for (let i = 0; i < s.length; i += 2) {
+      const hi = at.get(s[i + 1]! + 1)!;
+      for (let piece = at.get(s[i]!)!; piece < hi; piece++) members[piece]!.push(j);
     }
-    seen.add(bits);
   }
+  const seen = new Set<string>();
+  for (const m of members) seen.add(m.join(' '));
   return [...seen].sort().join('.');
 }
 
@@ -356,10 +354,10 @@ function programShape(
         return v.kind;
     }
   };
-  const stepText = (s: CStep): string => {
+  const stepText = (s: CStep, dnatOnly: boolean): string => {
     switch (s.kind) {
       case 'test':
-        return `${s.negate ? '!' : ''}(${testText(s.test, contexts)})`;
+        return `${s.negate ? '!' : ''}(${testText(s.test, dnatOnly ? dnatContexts() : contexts)})`;
       case 'random':
         return `rand ${s.p.n}/${s.p.s}`;
       case 'numgen':
@@ -378,7 +376,22 @@ function programShape(
         return verdictText(s.verdict);
     }
   };
-  const stepsText = (steps: readonly CStep[]): string => steps.map(stepText).join(';');
+  // Shards are all new packets; after a passing `ct status dnat` test (not true of new packets
+  // unless DNAT happened) the destination is a DNAT target, which is one of the contexts with a
+  // destination: a lookup there cannot see the open destination of a port-only shard.
+  const dnatContexts = () => contexts.filter((k) => k.dst !== undefined);
+  const stepsText = (steps: readonly CStep[]): string => {
+    let dnatOnly = false;
+    const out: string[] = [];
+    for (const st of steps) {
+      out.push(stepText(st, dnatOnly));
+      if (st.kind === 'test' && st.test.kind === 'ct' && !st.negate && !st.test.matchesNew && st.test.dnat) {
+        dnatOnly = true;
+      }
+    }
+    return out.join(';');
+  };
+
   const lines = [`program ${program.backend}`, ...hooks];
   for (const c of queue) {
     const chain = program.chains[c]!;
