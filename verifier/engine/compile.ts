@@ -161,15 +161,46 @@ export function compileProgram(program: NetfilterProgram, ctx: CompileContext): 
         return { kind: 'affinity', dim, set: affinityFreshAtoms(d, t.maxAgeSeconds) };
       }
       case 'member': {
-        const elements = t.elements.map((e) => ordered(e.map((p) => compilePart(space, p))));
-        return { kind: 'member', elements, index: buildKeyIndex(elements) };
+        const elements = t.elements.map(partsOf);
+        return { kind: 'member', elements, index: sharedIndex(t.elements, elements) };
       }
     }
   };
 
   const steps = (list: readonly Step[]): CStep[] => list.map((s) => step(s));
 
+  // The nft reader shares what it reads once — a map's element keys, a dispatch per map and value
+  // form, a DNAT step per target — across every rule that reads it (the balance chains of ten
+  // thousand services read the same DNAT maps). Compiling by identity keeps that sharing: without
+  // it each rule's copy of a map's elements (and its index) is compiled anew. Compiling is pure
+  // apart from markMask and the affinity checks, which one compile already did.
+  const compiledSteps = new Map<Step, CStep>();
+  const compiledParts = new Map<readonly KeyPart[], CPart[]>();
+  const indexes = new Map<readonly KeyPart[], { keys: readonly (readonly KeyPart[])[]; index: KeyIndex | null }[]>();
+  const partsOf = (ps: readonly KeyPart[]): CPart[] => {
+    let c = compiledParts.get(ps);
+    if (c === undefined) compiledParts.set(ps, (c = ordered(ps.map((p) => compilePart(space, p)))));
+    return c;
+  };
+  /** One index per sequence of (shared) element keys. */
+  const sharedIndex = (keys: readonly (readonly KeyPart[])[], parts: readonly CPart[][]): KeyIndex | null => {
+    if (keys.length === 0) return buildKeyIndex(parts);
+    const known = indexes.get(keys[0]!) ?? [];
+    const same = known.find((k) => k.keys.length === keys.length && k.keys.every((x, i) => x === keys[i]));
+    if (same) return same.index;
+    const index = buildKeyIndex(parts);
+    known.push({ keys, index });
+    indexes.set(keys[0]!, known);
+    return index;
+  };
+
   const step = (s: Step): CStep => {
+    let c = compiledSteps.get(s);
+    if (c === undefined) compiledSteps.set(s, (c = compileStep(s)));
+    return c;
+  };
+
+  const compileStep = (s: Step): CStep => {
     switch (s.kind) {
       case 'test':
         return { kind: 'test', test: test(s.test), negate: s.negate };
@@ -178,11 +209,12 @@ export function compileProgram(program: NetfilterProgram, ctx: CompileContext): 
         return { kind: 'random', p, q: complement(p) };
       }
       case 'dispatch': {
-        const elements = s.elements.map((e) => ({
-          parts: ordered(e.parts.map((p) => compilePart(space, p))),
-          steps: steps(e.steps),
-        }));
-        return { kind: 'dispatch', elements, index: buildKeyIndex(elements.map((e) => e.parts)) };
+        const elements = s.elements.map((e) => ({ parts: partsOf(e.parts), steps: steps(e.steps) }));
+        const index = sharedIndex(
+          s.elements.map((e) => e.parts),
+          elements.map((e) => e.parts),
+        );
+        return { kind: 'dispatch', elements, index };
       }
       case 'numgen':
         return numgen(s);

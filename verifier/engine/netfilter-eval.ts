@@ -195,18 +195,20 @@ function candidates(ev: Ev, index: KeyIndex | null, count: number, s: FlowState)
   const proto = ev.q.pinned(DIM.proto);
   const port = s.dnatPort ?? ev.q.pinned(DIM.dport);
   const dst = s.dnatAtom ?? ev.q.pinned(DIM.dst);
-  const list = candidatesFor(index, proto, port, dst);
-  if (dst !== undefined || list.length <= PARTITION_AT) return list;
+  const portPinned = proto !== undefined && port !== undefined;
+  // (counted before merging: merging thousands of items per class is itself the cost)
+  const open = portPinned ? index.allDstOnly.length : index.count - index.general.length - index.allPortOnly.length;
+  if (dst !== undefined || open <= PARTITION_AT) return candidatesFor(index, proto, port, dst);
   // thousands of items keyed by a destination the class leaves open (a hairpin set seen by
   // established packets): split the class by those destinations at once, so each part looks up
   // its own few items, instead of peeling one destination per evaluation (quadratic)
-  const keyed = destinationKeys(index, proto !== undefined && port !== undefined);
+  const keyed = destinationKeys(index, portPinned);
   const inKeys = ev.q.probe(DIM.dst, keyed.set);
   if (inKeys === 0) return candidatesFor(index, proto, port, NO_DESTINATION);
   ev.q.partition(DIM.dst, keyed.pieces(ev.q.cls.core[DIM.dst]!));
 }
 
-/** Above this many candidates an open destination is partitioned on the index's keys. */
+/** Above this many destination-keyed items an open destination is partitioned on the index's keys. */
 const PARTITION_AT = 64;
 
 /** Stands for "a destination no item of the index is filed under". */

@@ -113,6 +113,13 @@ function pattern(sets: readonly IntervalSet[]): string {
   return [...seen].sort().join('.');
 }
 
+const itemLists = new Map<number, number[]>();
+function allItems(count: number): number[] {
+  let l = itemLists.get(count);
+  if (!l) itemLists.set(count, (l = Array.from({ length: count }, (_, i) => i)));
+  return l;
+}
+
 interface KeyContext {
   dst: number | undefined;
   proto: number;
@@ -260,49 +267,69 @@ function programShape(
     }
     return id;
   };
-  const candidateItems = (index: KeyIndex | null, count: number): number[] => {
-    if (!index) return Array.from({ length: count }, (_, i) => i);
-    const all = new Set<number>();
-    for (const k of contexts) {
+  /** The items an index can offer the contexts from `from` on (for a new context, or a new chain). */
+  const itemsFor = (index: KeyIndex | null, count: number, from: number): Iterable<number> => {
+    if (!index) return from === 0 ? allItems(count) : [];
+    const out = new Set<number>();
+    for (let c = from; c < contexts.length; c++) {
+      const k = contexts[c]!;
       if (k.dst === undefined) {
         // a port-only shard excludes every exact destination filed for its port (shards.ts), so
         // the `full` items of that port never match in it: only port-only, destination-only and
         // general items can
         const pk = `${k.proto} ${k.port}`;
         for (const list of [index.portOnly.get(pk), index.allDstOnly, index.general])
-          for (const i of list ?? []) all.add(i);
-      } else for (const i of candidatesFor(index, k.proto, k.port, k.dst)) all.add(i);
+          for (const i of list ?? []) out.add(i);
+      } else for (const i of candidatesFor(index, k.proto, k.port, k.dst)) out.add(i);
     }
-    return [...all].sort((x, y) => x - y);
+    return out;
   };
-  // reach every chain and rule (to a fixpoint: DNAT targets add key contexts)
+  const candidateItems = (index: KeyIndex | null, count: number): number[] =>
+    [...itemsFor(index, count, 0)].sort((x, y) => x - y);
+  // Reach every chain, rule and dispatch element, to a fixpoint: a DNAT target adds a key context,
+  // which can reach more items of every index already visited. Each chain and dispatch remembers
+  // how many contexts it has been offered, so each (index, context) pair is looked up once.
   const hooks: string[] = [];
   for (const [hook, bases] of Object.entries(program.hooks)) {
     for (const b of bases) hooks.push(`${hook} ${b.type} ${b.priority} ${b.policy} ${reachChain(b.chain)}`);
   }
-  let changed = true;
+  type Dispatch = Extract<CStep, { kind: 'dispatch' }>;
+  const dispatches = new Map<Dispatch, { offered: number; seen: Set<number> }>();
+  const offered = new Map<number, number>();
   const reachSteps = (steps: readonly CStep[]) => {
     for (const s of steps) {
       if (s.kind === 'verdict') {
         if (s.verdict.kind === 'jump' || s.verdict.kind === 'goto') reachChain(s.verdict.chain);
-        if (s.verdict.kind === 'dnat' && addContext(s.verdict.atom, s.verdict.port ?? contexts[0]!.port)) {
-          changed = true;
-        }
+        if (s.verdict.kind === 'dnat') addContext(s.verdict.atom, s.verdict.port ?? contexts[0]!.port);
       } else if (s.kind === 'dispatch') {
-        for (const i of candidateItems(s.index, s.elements.length)) reachSteps(s.elements[i]!.steps);
+        if (!dispatches.has(s)) dispatches.set(s, { offered: 0, seen: new Set() });
       } else if (s.kind === 'numgen') for (const b of s.branches) reachSteps(b.steps);
     }
   };
-  while (changed) {
+  for (let changed = true; changed; ) {
     changed = false;
     for (const c of [...chainIds.keys()]) {
+      const from = offered.get(c) ?? 0;
+      if (from === contexts.length) continue;
+      offered.set(c, contexts.length);
+      changed = true;
       const chain = program.chains[c]!;
       const rules = rulesByChain.get(c)!;
-      for (const r of candidateItems(chain.index, chain.rules.length)) {
+      for (const r of itemsFor(chain.index, chain.rules.length, from)) {
         if (rules.has(r)) continue;
         rules.add(r);
-        changed = true;
         reachSteps(chain.rules[r]!.steps);
+      }
+    }
+    for (const [d, state] of [...dispatches]) {
+      if (state.offered === contexts.length) continue;
+      const from = state.offered;
+      state.offered = contexts.length;
+      changed = true;
+      for (const i of itemsFor(d.index, d.elements.length, from)) {
+        if (state.seen.has(i)) continue;
+        state.seen.add(i);
+        reachSteps(d.elements[i]!.steps);
       }
     }
   }
