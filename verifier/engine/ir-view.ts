@@ -165,9 +165,20 @@ function testSetByKey(space: PacketSpace, t: PacketTest): { dim: number; set: In
   return r;
 }
 
+/** One port's entries in table order, and where a destination's first entry is (services on port 80 are thousands). */
+interface PortEntries {
+  list: { atom: number | null; value: unknown }[];
+  /** each destination atom's first position in `list` */
+  firstByAtom: Map<number, number>;
+  /** the first entry without a destination (it matches any), or -1 */
+  firstAny: number;
+  /** every destination atom of the port */
+  atoms: IntervalSet;
+}
+
 interface TableIndex {
   /** "proto port" → dst atoms with their value (when the table is keyed on dst) */
-  byPort: Map<string, { atom: number | null; value: unknown }[]>;
+  byPort: Map<string, PortEntries>;
   /** the same, parsed, and every key's port per protocol (to skip a class no key touches) */
   keys: { proto: number; port: number; list: { atom: number | null; value: unknown }[] }[];
   portsByProto: Map<number, IntervalSet>;
@@ -198,11 +209,23 @@ function tableIndex(space: PacketSpace, table: KeyTable<unknown>): TableIndex {
     const [proto, port] = k.split(' ').map(Number) as [number, number];
     return { proto, port, list };
   });
+  const entries = new Map<string, PortEntries>();
+  for (const [k, list] of byPort) {
+    const firstByAtom = new Map<number, number>();
+    let firstAny = -1;
+    list.forEach((e, i) => {
+      if (e.atom === null) {
+        if (firstAny < 0) firstAny = i;
+      } else if (!firstByAtom.has(e.atom)) firstByAtom.set(e.atom, i);
+    });
+    const atoms = fromRanges([...firstByAtom.keys()].map((a) => [a, a]));
+    entries.set(k, { list, firstByAtom, firstAny, atoms });
+  }
   const portsByProto = new Map<number, IntervalSet>();
   for (const proto of new Set(keys.map((k) => k.proto))) {
     portsByProto.set(proto, fromRanges(keys.filter((k) => k.proto === proto).map((k) => [k.port, k.port])));
   }
-  const idx = { byPort, keys, portsByProto };
+  const idx = { byPort: entries, keys, portsByProto };
   per.set(space, idx);
   return idx;
 }
@@ -245,9 +268,18 @@ export function classView(q: ClassQuery): PacketView {
         }
         return undefined;
       }
-      const list = idx.byPort.get(`${proto} ${port}`);
-      if (!list) return undefined;
-      for (const e of list) {
+      const forPort = idx.byPort.get(`${proto} ${port}`);
+      if (!forPort) return undefined;
+      // the first entry that matches, as a scan in table order would find it: with the destination
+      // pinned, its own first entry or the first destination-free one; with a destination none of
+      // the entries has, the first destination-free one; otherwise scan (and split)
+      const dst = q.pinned(DIM.dst);
+      if (dst !== undefined || !overlaps(q.set(DIM.dst), forPort.atoms)) {
+        const own = dst === undefined ? -1 : (forPort.firstByAtom.get(dst) ?? -1);
+        const first = own < 0 ? forPort.firstAny : forPort.firstAny < 0 ? own : Math.min(own, forPort.firstAny);
+        return first < 0 ? undefined : (forPort.list[first]!.value as T);
+      }
+      for (const e of forPort.list) {
         if (e.atom === null) return e.value as T;
         if (q.ask(DIM.dst, point(e.atom))) return e.value as T;
       }

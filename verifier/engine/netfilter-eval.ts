@@ -254,8 +254,8 @@ function destinationKeys(index: KeyIndex, portPinned: boolean): DestinationKeys 
   return keys;
 }
 
-/** Candidate lists per index and pinned key, merged once. */
-const merged = new WeakMap<KeyIndex, Map<string, readonly number[]>>();
+/** Candidate lists per index and pinned key (destination, then protocol·port), merged once. */
+const merged = new WeakMap<KeyIndex, Map<number, Map<number, readonly number[]>>>();
 
 /**
  * The items of an index that can match a class pinning these values (undefined: not pinned):
@@ -267,23 +267,31 @@ export function candidatesFor(
   port: number | undefined,
   dst: number | undefined,
 ): readonly number[] {
-  const pk = proto !== undefined && port !== undefined ? `${proto} ${port}` : undefined;
-  if (pk === undefined && dst === undefined) return allUpTo(index.count);
-  const key = `${dst ?? '*'} ${pk ?? '*'}`;
-  let memo = merged.get(index);
-  if (!memo) {
-    memo = new Map();
-    merged.set(index, memo);
+  const portPinned = proto !== undefined && port !== undefined;
+  if (!portPinned && dst === undefined) return allUpTo(index.count);
+  // numeric memo keys: this runs millions of times (once per index and key context of a shard)
+  const dk = dst ?? -2;
+  const pkCode = portPinned ? proto * 65536 + port : -1;
+  let byDst = merged.get(index);
+  if (!byDst) {
+    byDst = new Map();
+    merged.set(index, byDst);
   }
-  let hit = memo.get(key);
+  let byPort = byDst.get(dk);
+  if (!byPort) {
+    byPort = new Map();
+    byDst.set(dk, byPort);
+  }
+  let hit = byPort.get(pkCode);
   if (!hit) {
+    const pk = portPinned ? `${proto} ${port}` : undefined;
     if (dst === NO_DESTINATION) {
       hit = mergeAll([pk === undefined ? index.allPortOnly : index.byPort.get(pk), index.general]);
     } else if (pk !== undefined && dst !== undefined) {
       hit = mergeAll([index.full.get(`${dst} ${pk}`), index.portOnly.get(pk), index.dstOnly.get(dst), index.general]);
     } else if (pk !== undefined) hit = mergeAll([index.byPort.get(pk), index.allDstOnly, index.general]);
     else hit = mergeAll([index.byDst.get(dst!), index.allPortOnly, index.general]);
-    memo.set(key, hit);
+    byPort.set(pkCode, hit);
   }
   return hit;
 }
