@@ -59,7 +59,7 @@ function runCli(file: string): CliFigures {
 }
 
 function runPhases(file: string): Record<string, number | string> {
-  const out = execFileSync(process.execPath, ['--import', 'tsx', join(root, 'bench/verify-phases.ts'), file], {
+  const out = execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', join(root, 'bench/verify-phases.ts'), file], {
     encoding: 'utf8',
     maxBuffer: 1 << 26,
     cwd: root,
