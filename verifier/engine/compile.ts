@@ -82,6 +82,8 @@ export function buildKeyIndex(items: readonly (readonly CPart[] | null)[]): KeyI
     if (l) l.push(i);
     else m.set(k, [i]);
   };
+  const fullByDst = new Map<number, Map<number, number[]>>();
+  const portOnlyByCode = new Map<number, number[]>();
   for (const [i, parts] of items.entries()) {
     const pin = (dim: number) => {
       const p = parts?.find((x) => x.dim === dim);
@@ -93,10 +95,14 @@ export function buildKeyIndex(items: readonly (readonly CPart[] | null)[]): KeyI
     const pk = proto !== undefined && port !== undefined ? `${proto} ${port}` : undefined;
     if (pk !== undefined && dst !== undefined) {
       push(full, `${dst} ${pk}`, i);
+      let byCode = fullByDst.get(dst);
+      if (!byCode) fullByDst.set(dst, (byCode = new Map()));
+      push(byCode, proto! * 65536 + port!, i);
       push(byPort, pk, i);
       push(byDst, dst, i);
     } else if (pk !== undefined) {
       push(portOnly, pk, i);
+      push(portOnlyByCode, proto! * 65536 + port!, i);
       push(byPort, pk, i);
       allPortOnly.push(i);
     } else if (dst !== undefined) {
@@ -106,7 +112,19 @@ export function buildKeyIndex(items: readonly (readonly CPart[] | null)[]): KeyI
     } else general.push(i);
   }
   if (general.length === items.length) return null;
-  return { full, portOnly, dstOnly, general, byPort, byDst, allPortOnly, allDstOnly, count: items.length };
+  return {
+    full,
+    portOnly,
+    fullByDst,
+    portOnlyByCode,
+    dstOnly,
+    general,
+    byPort,
+    byDst,
+    allPortOnly,
+    allDstOnly,
+    count: items.length,
+  };
 }
 
 export interface CompileContext {

@@ -55,6 +55,9 @@ export interface CElement {
 export interface KeyIndex {
   full: ReadonlyMap<string, readonly number[]>;
   portOnly: ReadonlyMap<string, readonly number[]>;
+  /** `full` and `portOnly` again, keyed by numbers (destination, then proto·65536 + port): the hot lookups */
+  fullByDst: ReadonlyMap<number, ReadonlyMap<number, readonly number[]>>;
+  portOnlyByCode: ReadonlyMap<number, readonly number[]>;
   dstOnly: ReadonlyMap<number, readonly number[]>;
   general: readonly number[];
   /** full ∪ portOnly items, by "proto port" */

@@ -269,6 +269,16 @@ export function candidatesFor(
 ): readonly number[] {
   const portPinned = proto !== undefined && port !== undefined;
   if (!portPinned && dst === undefined) return allUpTo(index.count);
+  if (portPinned && dst !== undefined && dst !== NO_DESTINATION) {
+    // the common case, and destinations rarely repeat across shards: look up, do not memoise
+    const code = proto * 65536 + port;
+    return mergeAll([
+      index.fullByDst.get(dst)?.get(code),
+      index.portOnlyByCode.get(code),
+      index.dstOnly.get(dst),
+      index.general,
+    ]);
+  }
   // numeric memo keys: this runs millions of times (once per index and key context of a shard)
   const dk = dst ?? -2;
   const pkCode = portPinned ? proto * 65536 + port : -1;
@@ -297,10 +307,20 @@ export function candidatesFor(
 }
 
 function mergeAll(lists: readonly (readonly number[] | undefined)[]): readonly number[] {
-  const present = lists.filter((l): l is readonly number[] => l !== undefined && l.length > 0);
-  if (present.length === 0) return NONE;
-  if (present.length === 1) return present[0]!;
-  return present.flat().sort((x, y) => x - y);
+  // no allocation when at most one list has items (the usual case)
+  let only: readonly number[] | undefined;
+  let many = false;
+  for (const l of lists) {
+    if (l === undefined || l.length === 0) continue;
+    if (only === undefined) only = l;
+    else many = true;
+  }
+  if (only === undefined) return NONE;
+  if (!many) return only;
+  return lists
+    .filter((l): l is readonly number[] => l !== undefined)
+    .flat()
+    .sort((x, y) => x - y);
 }
 
 function dispatchElement(ev: Ev, step: Extract<CStep, { kind: 'dispatch' }>, s: FlowState): number {
