@@ -12,7 +12,7 @@ import {
 } from '../../../api/verify.ts';
 import type { Rational } from '../../../compiler/ir/outcome.ts';
 import { artifactsOf, targetName } from './fixtures.ts';
-import { regionProblems } from './region.ts';
+import { caseHoldsIn, destinationRecords, regionProblems } from './region.ts';
 import { type ArtifactKind, type Mutation, MutationNotApplied } from './types.ts';
 
 export interface MutationResult {
@@ -76,13 +76,19 @@ function explainAll(
   m: Mutation,
   inputs: { iptables: ArtifactText; nftables: ArtifactText },
   packet: VerifyReport['counterexamples'][number]['witness'],
+  region: readonly string[],
 ) {
   const a = artifactsOf(m.target);
   const r = explainPacket({ packet, family: a.family, model: { model: a.model, node: a.node }, ...inputs });
   const errors = r.diagnostics.filter((d) => d.severity === 'error');
   if (!r.explanation || errors.length > 0) return null;
+  // a packet does not fix a record keyed by its destination: explain shows a case per record state,
+  // and the region names the state (a condition of the region, not a field of the witness)
+  const records = destinationRecords(region);
+  const cases = r.explanation.cases.filter((c) => caseHoldsIn(c.conditions, records));
+  if (cases.length !== 1) return null;
   const out: Record<string, Dist> = {};
-  for (const [who, lines] of Object.entries(r.explanation.results)) {
+  for (const [who, lines] of Object.entries(cases[0]!.results)) {
     out[who] = new Map(lines.map((l) => [l.outcome, l.p]));
   }
   return out;
@@ -97,8 +103,8 @@ export function counterexampleProblems(
   const say = (s: string) => problems.push(`${cx.comparison} witness ${JSON.stringify(cx.witness)}: ${s}`);
   for (const p of regionProblems(cx.region, cx.witness)) say(p);
   if (!cx.comparison.split('=').includes(m.artifact)) say('the comparison does not name the mutated artifact');
-  const original = explainAll(m, inputsFor(m, artifactsOf(m.target)[m.artifact]), cx.witness);
-  const after = explainAll(m, inputsFor(m, mutated), cx.witness);
+  const original = explainAll(m, inputsFor(m, artifactsOf(m.target)[m.artifact]), cx.witness, cx.region);
+  const after = explainAll(m, inputsFor(m, mutated), cx.witness, cx.region);
   if (!original || !after) {
     say('explain failed on the witness');
     return problems;

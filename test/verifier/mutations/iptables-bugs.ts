@@ -1,6 +1,7 @@
 // Seeded bugs in ksvc's iptables-restore output: each must be reported not equivalent, with a
 // correct counterexample. Edits select rules by table, chain and content (iptables-edit.ts).
 import type { VerifyReport } from '../../../api/verify.ts';
+import { DESTINATION_AFFINITY_BUGS } from './destination-affinity-bugs.ts';
 import {
   chainOfComment,
   deleteRule,
@@ -324,4 +325,5 @@ export const IPTABLES_BUGS: Mutation[] = [
   bug('external-ip-drop-removed', C4, 'node-c KUBE-EXTERNAL-SERVICES: external IP 192.168.99.22:80 DROP removed', (t) =>
     deleteRule(t, filter('KUBE-EXTERNAL-SERVICES', ['-d 192.168.99.22 --dport 80'])),
   ),
+  ...DESTINATION_AFFINITY_BUGS.filter((m) => m.artifact === 'iptables'),
 ];

@@ -3,6 +3,8 @@
 // This file: the dispatch maps and sets, the filter hooks, masquerading, the per-service-port
 // external-/firewall- chains and the affinity set; nftables-balance-bugs.ts: balancing, DNAT maps,
 // affinity rules, hairpin and the masquerade marks of the lean layout.
+
+import { DESTINATION_AFFINITY_BUGS } from './destination-affinity-bugs.ts';
 import {
   addElement,
   declaration,
@@ -248,4 +250,8 @@ const DISPATCH_BUGS: Mutation[] = [
   ),
 ];
 
-export const NFTABLES_BUGS: Mutation[] = [...DISPATCH_BUGS, ...NFTABLES_BALANCE_BUGS];
+export const NFTABLES_BUGS: Mutation[] = [
+  ...DISPATCH_BUGS,
+  ...NFTABLES_BALANCE_BUGS,
+  ...DESTINATION_AFFINITY_BUGS.filter((m) => m.artifact === 'nftables'),
+];

@@ -75,9 +75,43 @@ export function regionProblems(region: readonly string[], w: Packet): string[] {
       );
     } else if (key === 'mark') need(list(cond).includes(`0x${w.mark.toString(16)}`), line);
     else if (key === 'conntrack') need(list(cond).includes(`${w.ct.state}${w.ct.dnat ? '+dnat' : ''}`), line);
-    else if (key.startsWith('affinity '))
+    else if (key.endsWith(DESTINATION_RECORD)) {
+      // not a field of a packet: explain lists it as the condition of a case (destinationRecords)
+    } else if (key.startsWith('affinity '))
       need(affinityHolds(w.affinityAges[key.slice('affinity '.length)], cond), line);
     else problems.push(`unknown region condition: ${line}`);
   }
   return problems;
+}
+
+const DESTINATION_RECORD = " (the destination's record)";
+
+/** The region's conditions on records keyed by the destination: list id and the allowed record states. */
+export function destinationRecords(region: readonly string[]): { list: string; states: string[] }[] {
+  const out: { list: string; states: string[] }[] = [];
+  for (const line of region) {
+    const colon = line.indexOf(': ');
+    const key = line.slice(0, colon);
+    if (!key.startsWith('affinity ') || !key.endsWith(DESTINATION_RECORD)) continue;
+    out.push({
+      list: key.slice('affinity '.length, -DESTINATION_RECORD.length),
+      states: line.slice(colon + 2).split(' or '),
+    });
+  }
+  return out;
+}
+
+/**
+ * Does an explain case hold in the region? Each of its conditions on a destination-keyed list
+ * ("the destination D has S1 or S2 in affinity list L") must allow every state the region allows
+ * for that list.
+ */
+export function caseHoldsIn(conditions: readonly string[], records: ReturnType<typeof destinationRecords>): boolean {
+  return records.every(({ list, states }) => {
+    const suffix = ` in affinity list ${list}`;
+    const cond = conditions.find((c) => c.startsWith('the destination ') && c.endsWith(suffix));
+    if (!cond) return true;
+    const allowed = cond.slice(cond.indexOf(' has ') + ' has '.length, -suffix.length).split(' or ');
+    return states.every((st) => allowed.includes(st));
+  });
 }

@@ -1,16 +1,10 @@
-// Seeded bugs the verifier reports not equivalent — rightly — but with a counterexample that is not
-// correct: affinity lists keyed by the DESTINATION address (iptables `recent --rdest`, an nft
-// affinity set keyed by `ip daddr`). ksvc never writes such rules; another ruleset may.
-//
-// The defect (verifier/engine/witness.ts, verifier/explain.ts): the packet space has one affinity
-// dimension per (list, key), but a Packet (compiler/ir/packet.ts) has only `affinityAges` by list
-// id — the source's records. witnessPacket writes a daddr dimension's age under the list id alone
-// (for iptables the same id as the source-keyed dimension of that list, so one overwrites the
-// other: the witness contradicts its own region), and packetClass skips daddr dimensions, so the
-// explained packet's class is not one point; explain() then keeps only the first cell of
-// explore() (`const [cell] = …`) and prints that sub-case's distribution as the packet's.
-// known-defects.test.ts keeps these cases honest: when the defect is fixed, that test fails, and
-// the mutations belong in iptables-bugs.ts / nftables-bugs.ts.
+// Seeded bugs in affinity lists keyed by the DESTINATION address (iptables `recent --rdest`, an nft
+// affinity set keyed by `ip daddr`). ksvc never writes such rules; another ruleset may. A packet
+// carries only its source's records, so the counterexample's region names the destination's
+// record as a condition ("affinity L (the destination's record): a record 0–600 s old"), and
+// `ksvc explain` on the witness shows one case per record state; the harness checks the case the
+// region selects. (Until the explain-cases work these counterexamples were wrong: the witness
+// wrote the destination's record as the source's, and explain printed only its first case.)
 import { chainOfComment, editRule, replaceOnce, sepChain } from './iptables-edit.ts';
 import { editDoc, nameOf, selectRules } from './nft-edit.ts';
 import { A4, type Mutation, notApplied } from './types.ts';
@@ -31,7 +25,7 @@ function keyByDestination(v: unknown): number {
   return n + Object.values(o).reduce((m: number, x) => m + keyByDestination(x), 0);
 }
 
-export const KNOWN_WITNESS_DEFECTS: Mutation[] = [
+export const DESTINATION_AFFINITY_BUGS: Mutation[] = [
   {
     id: 'ipt-rcheck-keyed-by-destination',
     artifact: 'iptables',
