@@ -59,11 +59,15 @@ function runCli(file: string): CliFigures {
 }
 
 function runPhases(file: string): Record<string, number | string> {
-  const out = execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', join(root, 'bench/verify-phases.ts'), file], {
-    encoding: 'utf8',
-    maxBuffer: 1 << 26,
-    cwd: root,
-  });
+  const out = execFileSync(
+    process.execPath,
+    ['--expose-gc', '--import', 'tsx', join(root, 'bench/verify-phases.ts'), file],
+    {
+      encoding: 'utf8',
+      maxBuffer: 1 << 26,
+      cwd: root,
+    },
+  );
   return JSON.parse(out.trim().split('\n').at(-1)!) as Record<string, number | string>;
 }
 

@@ -83,6 +83,7 @@ export function buildKeyIndex(items: readonly (readonly CPart[] | null)[]): KeyI
     else m.set(k, [i]);
   };
   const fullByDst = new Map<number, Map<number, number[]>>();
+  const portLists = new Map<number, [number, number][]>();
   const portOnlyByCode = new Map<number, number[]>();
   for (const [i, parts] of items.entries()) {
     const pin = (dim: number) => {
@@ -93,6 +94,11 @@ export function buildKeyIndex(items: readonly (readonly CPart[] | null)[]): KeyI
     const port = pin(DIM.dport);
     const dst = pin(DIM.dst);
     const pk = proto !== undefined && port !== undefined ? `${proto} ${port}` : undefined;
+    if (pk !== undefined) {
+      const l = portLists.get(proto!);
+      if (l) l.push([port!, port!]);
+      else portLists.set(proto!, [[port!, port!]]);
+    }
     if (pk !== undefined && dst !== undefined) {
       push(full, `${dst} ${pk}`, i);
       let byCode = fullByDst.get(dst);
@@ -112,10 +118,12 @@ export function buildKeyIndex(items: readonly (readonly CPart[] | null)[]): KeyI
     } else general.push(i);
   }
   if (general.length === items.length) return null;
+  const portsByProto = new Map([...portLists].map(([proto, l]) => [proto, fromRanges(l)] as const));
   return {
     full,
     portOnly,
     fullByDst,
+    portsByProto,
     portOnlyByCode,
     dstOnly,
     general,

@@ -58,6 +58,8 @@ export interface KeyIndex {
   /** `full` and `portOnly` again, keyed by numbers (destination, then proto·65536 + port): the hot lookups */
   fullByDst: ReadonlyMap<number, ReadonlyMap<number, readonly number[]>>;
   portOnlyByCode: ReadonlyMap<number, readonly number[]>;
+  /** per protocol atom, the ports of its full and port-only items (a class on other ports meets none of them) */
+  portsByProto: ReadonlyMap<number, IntervalSet>;
   dstOnly: ReadonlyMap<number, readonly number[]>;
   general: readonly number[];
   /** full ∪ portOnly items, by "proto port" */

@@ -196,6 +196,17 @@ function candidates(ev: Ev, index: KeyIndex | null, count: number, s: FlowState)
   const port = s.dnatPort ?? ev.q.pinned(DIM.dport);
   const dst = s.dnatAtom ?? ev.q.pinned(DIM.dst);
   const portPinned = proto !== undefined && port !== undefined;
+  if (dst === undefined && proto !== undefined && !portPinned) {
+    const ports = index.portsByProto.get(proto);
+    if (ports === undefined || ev.q.probe(DIM.dport, ports) === 0) {
+      // no item filed under a protocol and port can match (another protocol, or only ports no
+      // item names: the "other ports" shards): destination-only and general items remain
+      if (index.allDstOnly.length <= PARTITION_AT) return destinationOnlyAndGeneral(index);
+      const keyed = destinationKeys(index, true);
+      if (ev.q.probe(DIM.dst, keyed.set) === 0) return index.general;
+      ev.q.partition(DIM.dst, keyed.pieces(ev.q.cls.core[DIM.dst]!));
+    }
+  }
   // (counted before merging: merging thousands of items per class is itself the cost)
   const open = portPinned ? index.allDstOnly.length : index.count - index.general.length - index.allPortOnly.length;
   if (dst !== undefined || open <= PARTITION_AT) return candidatesFor(index, proto, port, dst);
@@ -206,6 +217,13 @@ function candidates(ev: Ev, index: KeyIndex | null, count: number, s: FlowState)
   const inKeys = ev.q.probe(DIM.dst, keyed.set);
   if (inKeys === 0) return candidatesFor(index, proto, port, NO_DESTINATION);
   ev.q.partition(DIM.dst, keyed.pieces(ev.q.cls.core[DIM.dst]!));
+}
+
+const dstOnlyAndGeneral = new WeakMap<KeyIndex, readonly number[]>();
+function destinationOnlyAndGeneral(index: KeyIndex): readonly number[] {
+  let l = dstOnlyAndGeneral.get(index);
+  if (!l) dstOnlyAndGeneral.set(index, (l = mergeAll([index.allDstOnly, index.general])));
+  return l;
 }
 
 /** Above this many destination-keyed items an open destination is partitioned on the index's keys. */
