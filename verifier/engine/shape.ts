@@ -72,14 +72,19 @@ export function shapeContext(
 class Numbering {
   readonly sets: IntervalSet[] = [];
   private readonly ids = new Map<string, number>();
+  /** the same set object is numbered again and again (compiled rules share their sets): skip its text */
+  private readonly byObject = new Map<IntervalSet, number>();
   id(set: IntervalSet): number {
+    let i = this.byObject.get(set);
+    if (i !== undefined) return i;
     const k = set.join(',');
-    let i = this.ids.get(k);
+    i = this.ids.get(k);
     if (i === undefined) {
       i = this.sets.length;
       this.ids.set(k, i);
       this.sets.push(set);
     }
+    this.byObject.set(set, i);
     return i;
   }
 }
