@@ -26,9 +26,9 @@ import { ipOf } from '../../common/ip.ts';
 import { affinityListId } from '../../compiler/ir/packet.ts';
 import type { IRProgram, IRServicePort } from '../../compiler/ir/types.ts';
 import type { Backend } from '../model/program.ts';
+import { candidatesFor } from './candidates.ts';
 import type { CPart, CProgram, CStep, CTest, CVerdict, KeyIndex } from './compiled.ts';
 import { type IntervalSet, point } from './intervals.ts';
-import { candidatesFor } from './netfilter-eval.ts';
 import type { Shard } from './shards.ts';
 import { AFFINITY_BASE, addressAtom, DIM, type PacketSpace, protoAtom } from './space.ts';
 

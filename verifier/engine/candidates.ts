@@ -1,0 +1,190 @@
+// Which items of a key index (compiled.ts: the rules of a long chain, the elements of a set or
+// map) a packet class can meet, and when to split the class first: the lookups the evaluator
+// (netfilter-eval.ts) and the shapes (shape.ts) make for every class and key context.
+import type { KeyIndex } from './compiled.ts';
+import { fromRanges, type IntervalSet, point } from './intervals.ts';
+import type { ClassQuery } from './query.ts';
+import { DIM } from './space.ts';
+
+const ranges = new Map<number, number[]>();
+function allUpTo(count: number): readonly number[] {
+  let r = ranges.get(count);
+  if (!r) {
+    r = Array.from({ length: count }, (_, i) => i);
+    ranges.set(count, r);
+  }
+  return r;
+}
+
+const NONE: readonly number[] = [];
+
+/** Item indices that can match this class, ascending. */
+export function candidates(
+  q: ClassQuery,
+  index: KeyIndex | null,
+  count: number,
+  dnatPort: number | null,
+  dnatAtom: number | null,
+): readonly number[] {
+  if (!index) return allUpTo(count);
+  const proto = q.pinned(DIM.proto);
+  const port = dnatPort ?? q.pinned(DIM.dport);
+  const dst = dnatAtom ?? q.pinned(DIM.dst);
+  const portPinned = proto !== undefined && port !== undefined;
+  if (dst === undefined && proto !== undefined && !portPinned) {
+    const ports = index.portsByProto.get(proto);
+    if (ports === undefined || q.probe(DIM.dport, ports) === 0) {
+      // no item filed under a protocol and port can match (another protocol, or only ports no
+      // item names: the "other ports" shards): destination-only and general items remain
+      if (index.allDstOnly.length <= PARTITION_AT) return destinationOnlyAndGeneral(index);
+      const keyed = destinationKeys(index, true);
+      if (q.probe(DIM.dst, keyed.set) === 0) return index.general;
+      q.partition(DIM.dst, keyed.pieces(q.cls.core[DIM.dst]!));
+    }
+  }
+  // (counted before merging: merging thousands of items per class is itself the cost)
+  const open = portPinned ? index.allDstOnly.length : index.count - index.general.length - index.allPortOnly.length;
+  if (dst !== undefined || open <= PARTITION_AT) return candidatesFor(index, proto, port, dst);
+  // thousands of items keyed by a destination the class leaves open (a hairpin set seen by
+  // established packets): split the class by those destinations at once, so each part looks up
+  // its own few items, instead of peeling one destination per evaluation (quadratic)
+  const keyed = destinationKeys(index, portPinned);
+  const inKeys = q.probe(DIM.dst, keyed.set);
+  if (inKeys === 0) return candidatesFor(index, proto, port, NO_DESTINATION);
+  q.partition(DIM.dst, keyed.pieces(q.cls.core[DIM.dst]!));
+}
+
+const dstOnlyAndGeneral = new WeakMap<KeyIndex, readonly number[]>();
+function destinationOnlyAndGeneral(index: KeyIndex): readonly number[] {
+  let l = dstOnlyAndGeneral.get(index);
+  if (!l) dstOnlyAndGeneral.set(index, (l = mergeAll([index.allDstOnly, index.general])));
+  return l;
+}
+
+/** Above this many destination-keyed items an open destination is partitioned on the index's keys. */
+const PARTITION_AT = 64;
+
+/** Stands for "a destination no item of the index is filed under". */
+const NO_DESTINATION = -1;
+
+interface DestinationKeys {
+  /** every destination atom items are filed under, as one set */
+  set: IntervalSet;
+  /** the keys inside `within`, one point each */
+  pieces(within: IntervalSet): IntervalSet[];
+}
+
+const destinationKeyCache = new WeakMap<KeyIndex, [DestinationKeys | null, DestinationKeys | null]>();
+
+/**
+ * The destinations that narrow the candidates: with protocol and port pinned, those of the
+ * destination-only items (the full items of that port are few); otherwise every filed destination.
+ */
+function destinationKeys(index: KeyIndex, portPinned: boolean): DestinationKeys {
+  let cached = destinationKeyCache.get(index);
+  if (!cached) {
+    cached = [null, null];
+    destinationKeyCache.set(index, cached);
+  }
+  const slot = portPinned ? 1 : 0;
+  let keys = cached[slot];
+  if (!keys) {
+    const atoms = [...(portPinned ? index.dstOnly : index.byDst).keys()].sort((a, b) => a - b);
+    keys = {
+      set: fromRanges(atoms.map((a) => [a, a])),
+      pieces(within) {
+        const out: IntervalSet[] = [];
+        for (let i = 0; i < within.length; i += 2) {
+          for (let k = lowerBound(atoms, within[i]!); k < atoms.length && atoms[k]! <= within[i + 1]!; k++) {
+            out.push(point(atoms[k]!));
+          }
+        }
+        return out;
+      },
+    };
+    cached[slot] = keys;
+  }
+  return keys;
+}
+
+/** Candidate lists per index and pinned key (destination, then protocol·port), merged once. */
+const merged = new WeakMap<KeyIndex, Map<number, Map<number, readonly number[]>>>();
+
+/**
+ * The items of an index that can match a class pinning these values (undefined: not pinned):
+ * those filed under the pinned key, plus every item that does not pin what the class leaves open.
+ */
+export function candidatesFor(
+  index: KeyIndex,
+  proto: number | undefined,
+  port: number | undefined,
+  dst: number | undefined,
+): readonly number[] {
+  const portPinned = proto !== undefined && port !== undefined;
+  if (!portPinned && dst === undefined) return allUpTo(index.count);
+  if (portPinned && dst !== undefined && dst !== NO_DESTINATION) {
+    // the common case, and destinations rarely repeat across shards: look up, do not memoise
+    const code = proto * 65536 + port;
+    return mergeAll([
+      index.fullByDst.get(dst)?.get(code),
+      index.portOnlyByCode.get(code),
+      index.dstOnly.get(dst),
+      index.general,
+    ]);
+  }
+  // numeric memo keys: this runs millions of times (once per index and key context of a shard)
+  const dk = dst ?? -2;
+  const pkCode = portPinned ? proto * 65536 + port : -1;
+  let byDst = merged.get(index);
+  if (!byDst) {
+    byDst = new Map();
+    merged.set(index, byDst);
+  }
+  let byPort = byDst.get(dk);
+  if (!byPort) {
+    byPort = new Map();
+    byDst.set(dk, byPort);
+  }
+  let hit = byPort.get(pkCode);
+  if (!hit) {
+    const pk = portPinned ? `${proto} ${port}` : undefined;
+    if (dst === NO_DESTINATION) {
+      hit = mergeAll([pk === undefined ? index.allPortOnly : index.byPort.get(pk), index.general]);
+    } else if (pk !== undefined && dst !== undefined) {
+      hit = mergeAll([index.full.get(`${dst} ${pk}`), index.portOnly.get(pk), index.dstOnly.get(dst), index.general]);
+    } else if (pk !== undefined) hit = mergeAll([index.byPort.get(pk), index.allDstOnly, index.general]);
+    else hit = mergeAll([index.byDst.get(dst!), index.allPortOnly, index.general]);
+    byPort.set(pkCode, hit);
+  }
+  return hit;
+}
+
+function mergeAll(lists: readonly (readonly number[] | undefined)[]): readonly number[] {
+  // no allocation when at most one list has items (the usual case)
+  let only: readonly number[] | undefined;
+  let many = false;
+  for (const l of lists) {
+    if (l === undefined || l.length === 0) continue;
+    if (only === undefined) only = l;
+    else many = true;
+  }
+  if (only === undefined) return NONE;
+  if (!many) return only;
+  return lists
+    .filter((l): l is readonly number[] => l !== undefined)
+    .flat()
+    .sort((x, y) => x - y);
+}
+
+/** The first position in ascending `l` whose value is at least `v`. */
+export function lowerBound(l: readonly number[], v: number): number {
+  if (v === 0) return 0;
+  let lo = 0;
+  let hi = l.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (l[mid]! < v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
