@@ -1,4 +1,4 @@
-// The engine's paths for large lookups (verifier/engine/netfilter-eval.ts): a set or map with more
+// The engine's paths for large lookups (verifier/engine/candidates.ts, eval-memo.ts): a set or map with more
 // than 64 items keyed by a destination the class leaves open is split by those destinations at
 // once (a many-way partition), and the rest of an evaluation after the first hook is memoised as a
 // decision tree of the questions it asked. Both only make the check faster: on a generated
