@@ -3,9 +3,8 @@
 // in nft syntax, one line per statistic rule, and --from pod on the model's pod interface.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { compileWeb, ksvc, WEB } from './verify-cli-support.ts';
+import { compileWeb, ksvc, section, WEB, WEB_PACKET } from './verify-cli-support.ts';
 
-const section = (out: string, name: string) => out.split(/^(?=\w+:$)/m).find((s) => s.startsWith(`${name}:`)) ?? '';
 const NODEPORT = ['--src', '203.0.113.7', '--dst', '192.168.10.11', '--proto', 'tcp', '--dport', '30080'];
 
 test('artifacts without a model: a NodePort packet shows both cases of its destination, text and json', async () => {
@@ -83,18 +82,7 @@ test('the defaults assumed for options not given are printed; given ones are not
 });
 
 test('traces: nft rules in nft syntax at their JSON path; a statistic rule once per path', async () => {
-  const r = await ksvc(
-    'explain',
-    WEB,
-    '--src',
-    '203.0.113.7',
-    '--dst',
-    '10.32.0.20',
-    '--proto',
-    'tcp',
-    '--dport',
-    '80',
-  );
+  const r = await ksvc('explain', WEB, ...WEB_PACKET);
   assert.is(r.code, 0, r.stderr);
   const nft = section(r.stdout, 'nftables');
   assert.match(

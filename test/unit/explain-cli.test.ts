@@ -3,24 +3,10 @@
 // conntrack and path options; input and usage errors exit 2.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { compileWeb, ksvc, WEB, write } from './verify-cli-support.ts';
-
-/** The text of one evaluator's section ("iptables:" up to the next section). */
-const section = (out: string, name: string) => out.split(/^(?=\w+:$)/m).find((s) => s.startsWith(`${name}:`)) ?? '';
+import { compileWeb, ksvc, section, WEB, WEB_PACKET, write } from './verify-cli-support.ts';
 
 test('a .ksvc file: the three evaluators side by side, rules with their lines, exact probabilities', async () => {
-  const r = await ksvc(
-    'explain',
-    WEB,
-    '--src',
-    '203.0.113.7',
-    '--dst',
-    '10.32.0.20',
-    '--proto',
-    'tcp',
-    '--dport',
-    '80',
-  );
+  const r = await ksvc('explain', WEB, ...WEB_PACKET);
   assert.is(r.code, 0, r.stderr);
   assert.match(r.stdout, /^packet: tcp 203\.0\.113\.7:40000 -> 10\.32\.0\.20:80, arriving on eth0, new connection/);
   const ipt = section(r.stdout, 'iptables');
@@ -40,15 +26,23 @@ test('a .ksvc file: the three evaluators side by side, rules with their lines, e
 
 test('--backend, --output json, and explaining artifact files', async () => {
   const files = await compileWeb();
-  const base = ['--src', '203.0.113.7', '--dst', '10.32.0.20', '--proto', 'tcp', '--dport', '80'];
-  const only = await ksvc('explain', WEB, ...base, '--backend', 'iptables');
+  const only = await ksvc('explain', WEB, ...WEB_PACKET, '--backend', 'iptables');
   assert.is(only.code, 0, only.stderr);
   assert.equal(
     [...only.stdout.matchAll(/^(\w+):$/gm)].map((m) => m[1]),
     ['iptables'],
   );
 
-  const json = await ksvc('explain', '--iptables', files.iptables, '--nft', files.nft, ...base, '--output', 'json');
+  const json = await ksvc(
+    'explain',
+    '--iptables',
+    files.iptables,
+    '--nft',
+    files.nft,
+    ...WEB_PACKET,
+    '--output',
+    'json',
+  );
   assert.is(json.code, 0, json.stderr);
   const doc = JSON.parse(json.stdout);
   assert.is(doc.schemaVersion, 1);
@@ -63,7 +57,7 @@ test('--backend, --output json, and explaining artifact files', async () => {
   );
 
   // artifacts with the model: the IR joins them
-  const withModel = await ksvc('explain', '--iptables', files.iptables, '--model', WEB, ...base);
+  const withModel = await ksvc('explain', '--iptables', files.iptables, '--model', WEB, ...WEB_PACKET);
   assert.is(withModel.code, 0, withModel.stderr);
   assert.equal(
     [...withModel.stdout.matchAll(/^(\w+):$/gm)].map((m) => m[1]),
@@ -90,12 +84,7 @@ test('path, conntrack, mark and affinity options change the packet explained', a
   assert.match(local.stdout, /generated on the node/);
   assert.match(section(local.stdout, 'iptables'), /\(assumed hook\) {2}-A OUTPUT .* -j KUBE-SERVICES/);
 
-  const est = await ksvc(
-    'explain',
-    WEB,
-    ...['--src', '203.0.113.7', '--dst', '10.32.0.20', '--proto', 'tcp', '--dport', '80'],
-    ...['--ct', 'established+dnat', '--mark', '0x4000'],
-  );
+  const est = await ksvc('explain', WEB, ...WEB_PACKET, '--ct', 'established+dnat', '--mark', '0x4000');
   assert.is(est.code, 0, est.stderr);
   assert.match(est.stdout, /ct established \(DNATed\), mark 0x4000/);
   for (const name of ['iptables', 'nftables', 'ir'])
@@ -126,13 +115,12 @@ test('--from-k8s: the Kubernetes YAML example for a node', async () => {
 });
 
 test('exit 2: invalid input files, with located diagnostics', async () => {
-  const base = ['--src', '203.0.113.7', '--dst', '10.32.0.20', '--proto', 'tcp', '--dport', '80'];
   const bad = write('explain-bad.ksvc', 'service a/b {\n  http: ClusterIP 10.0.0.1:80/tcp -> \n}\n');
-  const r1 = await ksvc('explain', bad, ...base);
+  const r1 = await ksvc('explain', bad, ...WEB_PACKET);
   assert.is(r1.code, 2);
   assert.match(r1.stderr, /explain-bad\.ksvc:2:37/);
   const ipt = write('explain-garbage.iptables', '*nat\n-A KUBE-SERVICES -j FROB --bogus\nCOMMIT\n');
-  const r2 = await ksvc('explain', '--iptables', ipt, ...base);
+  const r2 = await ksvc('explain', '--iptables', ipt, ...WEB_PACKET);
   assert.is(r2.code, 2);
   assert.match(r2.stderr, /explain-garbage\.iptables:2:\d+/);
   assert.is(r2.stdout, '');

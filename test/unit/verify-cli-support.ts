@@ -96,3 +96,10 @@ export function shellWords(line: string): string[] {
 /** The `explain:` command lines printed in a verify text report. */
 export const explainLines = (text: string): string[] =>
   [...text.matchAll(/^ {2}explain: (ksvc explain .*)$/gm)].map((m) => m[1]!);
+
+/** The text of one evaluator's section of explain's output ("iptables:" up to the next section). */
+export const section = (out: string, name: string): string =>
+  out.split(/^(?=\w+:$)/m).find((s) => s.startsWith(`${name}:`)) ?? '';
+
+/** A new TCP connection from outside to WEB's cluster IP and port. */
+export const WEB_PACKET = ['--src', '203.0.113.7', '--dst', '10.32.0.20', '--proto', 'tcp', '--dport', '80'];

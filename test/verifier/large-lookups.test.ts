@@ -26,14 +26,19 @@ import { cellOf, partition } from './partition.ts';
 
 const L = suite('large lookups: many-way splits and the memo keep the result exact');
 
+let cluster: { model: ClusterModel; node: string } | undefined;
+
+/** The generated cluster (parsed and checked once for every test here). */
 function generated(): { model: ClusterModel; node: string } {
+  if (cluster) return cluster;
   const text = generateKsvc({ services: 15, endpointsPerService: 10, seed: 7, affinityShare: 0.2 });
   const checked = check(parse(text, { file: 'gen.ksvc' }));
   assert.equal(
     checked.diagnostics.filter((d) => d.severity === 'error'),
     [],
   );
-  return { model: checked.model!, node: checked.model!.nodes[0]!.name };
+  cluster = { model: checked.model!, node: checked.model!.nodes[0]!.name };
+  return cluster;
 }
 
 const show = (d: ReadonlyMap<string, Rational>) => [...d.entries()].map(([k, p]) => `${k} @ ${p.num}/${p.den}`).sort();

@@ -1,7 +1,7 @@
 // Which items of a key index (compiled.ts: the rules of a long chain, the elements of a set or
 // map) a packet class can meet, and when to split the class first: the lookups the evaluator
 // (netfilter-eval.ts) and the shapes (shape.ts) make for every class and key context.
-import type { KeyIndex } from './compiled.ts';
+import { type KeyIndex, portCode } from './compiled.ts';
 import { fromRanges, type IntervalSet, point } from './intervals.ts';
 import type { ClassQuery } from './query.ts';
 import { DIM } from './space.ts';
@@ -120,41 +120,32 @@ export function candidatesFor(
   port: number | undefined,
   dst: number | undefined,
 ): readonly number[] {
-  const portPinned = proto !== undefined && port !== undefined;
-  if (!portPinned && dst === undefined) return allUpTo(index.count);
-  if (portPinned && dst !== undefined && dst !== NO_DESTINATION) {
+  const code = proto !== undefined && port !== undefined ? portCode(proto, port) : undefined;
+  if (code === undefined && dst === undefined) return allUpTo(index.count);
+  if (code !== undefined && dst !== undefined && dst !== NO_DESTINATION) {
     // the common case, and destinations rarely repeat across shards: look up, do not memoise
-    const code = proto * 65536 + port;
-    return mergeAll([
-      index.fullByDst.get(dst)?.get(code),
-      index.portOnlyByCode.get(code),
-      index.dstOnly.get(dst),
-      index.general,
-    ]);
+    return mergeAll([index.full.get(dst)?.get(code), index.portOnly.get(code), index.dstOnly.get(dst), index.general]);
   }
   // numeric memo keys: this runs millions of times (once per index and key context of a shard)
   const dk = dst ?? -2;
-  const pkCode = portPinned ? proto * 65536 + port : -1;
+  const ck = code ?? -1;
   let byDst = merged.get(index);
   if (!byDst) {
     byDst = new Map();
     merged.set(index, byDst);
   }
-  let byPort = byDst.get(dk);
-  if (!byPort) {
-    byPort = new Map();
-    byDst.set(dk, byPort);
+  let byCode = byDst.get(dk);
+  if (!byCode) {
+    byCode = new Map();
+    byDst.set(dk, byCode);
   }
-  let hit = byPort.get(pkCode);
+  let hit = byCode.get(ck);
   if (!hit) {
-    const pk = portPinned ? `${proto} ${port}` : undefined;
     if (dst === NO_DESTINATION) {
-      hit = mergeAll([pk === undefined ? index.allPortOnly : index.byPort.get(pk), index.general]);
-    } else if (pk !== undefined && dst !== undefined) {
-      hit = mergeAll([index.full.get(`${dst} ${pk}`), index.portOnly.get(pk), index.dstOnly.get(dst), index.general]);
-    } else if (pk !== undefined) hit = mergeAll([index.byPort.get(pk), index.allDstOnly, index.general]);
-    else hit = mergeAll([index.byDst.get(dst!), index.allPortOnly, index.general]);
-    byPort.set(pkCode, hit);
+      hit = mergeAll([code === undefined ? index.allPortOnly : index.byPort.get(code), index.general]);
+    } else if (dst === undefined) hit = mergeAll([index.byPort.get(code!), index.allDstOnly, index.general]);
+    else hit = mergeAll([index.byDst.get(dst), index.allPortOnly, index.general]);
+    byCode.set(ck, hit);
   }
   return hit;
 }

@@ -2,7 +2,17 @@
 import { ipOf } from '../../common/ip.ts';
 import type { CtState } from '../../compiler/ir/packet.ts';
 import type { Hook, KeyPart, NetfilterProgram, Step, Test, Verdict } from '../model/program.ts';
-import type { CBaseChain, CChain, CPart, CRule, CStep, CTest, CVerdict, KeyIndex } from './compiled.ts';
+import {
+  type CBaseChain,
+  type CChain,
+  type CPart,
+  type CRule,
+  type CStep,
+  type CTest,
+  type CVerdict,
+  type KeyIndex,
+  portCode,
+} from './compiled.ts';
 import { add as addW, complement, type Dyadic, fromRational, numgenBucket, ZERO } from './dyadic.ts';
 import { EMPTY, fromRanges, type IntervalSet, single, subtract, union } from './intervals.ts';
 import {
@@ -69,11 +79,12 @@ function ctAtoms(states: readonly CtState[], dnat: boolean): IntervalSet {
 
 /** Index items (rules or elements) by the exact destination, protocol and port their leading conditions pin. */
 export function buildKeyIndex(items: readonly (readonly CPart[] | null)[]): KeyIndex | null {
-  const full = new Map<string, number[]>();
-  const portOnly = new Map<string, number[]>();
+  const full = new Map<number, Map<number, number[]>>();
+  const portOnly = new Map<number, number[]>();
   const dstOnly = new Map<number, number[]>();
-  const byPort = new Map<string, number[]>();
+  const byPort = new Map<number, number[]>();
   const byDst = new Map<number, number[]>();
+  const portLists = new Map<number, [number, number][]>();
   const general: number[] = [];
   const allPortOnly: number[] = [];
   const allDstOnly: number[] = [];
@@ -82,9 +93,6 @@ export function buildKeyIndex(items: readonly (readonly CPart[] | null)[]): KeyI
     if (l) l.push(i);
     else m.set(k, [i]);
   };
-  const fullByDst = new Map<number, Map<number, number[]>>();
-  const portLists = new Map<number, [number, number][]>();
-  const portOnlyByCode = new Map<number, number[]>();
   for (const [i, parts] of items.entries()) {
     const pin = (dim: number) => {
       const p = parts?.find((x) => x.dim === dim);
@@ -93,24 +101,21 @@ export function buildKeyIndex(items: readonly (readonly CPart[] | null)[]): KeyI
     const proto = pin(DIM.proto);
     const port = pin(DIM.dport);
     const dst = pin(DIM.dst);
-    const pk = proto !== undefined && port !== undefined ? `${proto} ${port}` : undefined;
-    if (pk !== undefined) {
-      const l = portLists.get(proto!);
-      if (l) l.push([port!, port!]);
-      else portLists.set(proto!, [[port!, port!]]);
-    }
-    if (pk !== undefined && dst !== undefined) {
-      push(full, `${dst} ${pk}`, i);
-      let byCode = fullByDst.get(dst);
-      if (!byCode) fullByDst.set(dst, (byCode = new Map()));
-      push(byCode, proto! * 65536 + port!, i);
-      push(byPort, pk, i);
-      push(byDst, dst, i);
-    } else if (pk !== undefined) {
-      push(portOnly, pk, i);
-      push(portOnlyByCode, proto! * 65536 + port!, i);
-      push(byPort, pk, i);
-      allPortOnly.push(i);
+    if (proto !== undefined && port !== undefined) {
+      const code = portCode(proto, port);
+      const ports = portLists.get(proto);
+      if (ports) ports.push([port, port]);
+      else portLists.set(proto, [[port, port]]);
+      push(byPort, code, i);
+      if (dst !== undefined) {
+        let byCode = full.get(dst);
+        if (!byCode) full.set(dst, (byCode = new Map()));
+        push(byCode, code, i);
+        push(byDst, dst, i);
+      } else {
+        push(portOnly, code, i);
+        allPortOnly.push(i);
+      }
     } else if (dst !== undefined) {
       push(dstOnly, dst, i);
       push(byDst, dst, i);
@@ -122,9 +127,7 @@ export function buildKeyIndex(items: readonly (readonly CPart[] | null)[]): KeyI
   return {
     full,
     portOnly,
-    fullByDst,
     portsByProto,
-    portOnlyByCode,
     dstOnly,
     general,
     byPort,

@@ -48,22 +48,22 @@ export interface CElement {
 /**
  * Candidates by exact key, for long lists of exact matches (KUBE-SERVICES, service-ips, a hairpin
  * set): an item is filed by which of destination, protocol and port its leading conditions pin —
- * `full` (all three: "dst proto port"), `portOnly` (protocol and port: "proto port"), `dstOnly`
- * (the destination without both others: "dst"), or `general` (neither). Values are ascending
- * item indices; `byPort` and `byDst` regroup the pinned ones for classes that pin less.
+ * `full` (all three: by destination atom, then port code), `portOnly` (protocol and port: by port
+ * code), `dstOnly` (the destination without both others: by destination atom), or `general`
+ * (neither). Keys are numbers, as these lookups run millions of times. Values are ascending item
+ * indices; `byPort` and `byDst` regroup the pinned ones for classes that pin less.
  */
 export interface KeyIndex {
-  full: ReadonlyMap<string, readonly number[]>;
-  portOnly: ReadonlyMap<string, readonly number[]>;
-  /** `full` and `portOnly` again, keyed by numbers (destination, then proto·65536 + port): the hot lookups */
-  fullByDst: ReadonlyMap<number, ReadonlyMap<number, readonly number[]>>;
-  portOnlyByCode: ReadonlyMap<number, readonly number[]>;
+  /** destination atom → port code → items */
+  full: ReadonlyMap<number, ReadonlyMap<number, readonly number[]>>;
+  /** port code → items */
+  portOnly: ReadonlyMap<number, readonly number[]>;
   /** per protocol atom, the ports of its full and port-only items (a class on other ports meets none of them) */
   portsByProto: ReadonlyMap<number, IntervalSet>;
   dstOnly: ReadonlyMap<number, readonly number[]>;
   general: readonly number[];
-  /** full ∪ portOnly items, by "proto port" */
-  byPort: ReadonlyMap<string, readonly number[]>;
+  /** full ∪ portOnly items, by port code */
+  byPort: ReadonlyMap<number, readonly number[]>;
   /** full ∪ dstOnly items, by destination atom */
   byDst: ReadonlyMap<number, readonly number[]>;
   /** every portOnly item, every dstOnly item (ascending) */
@@ -71,6 +71,11 @@ export interface KeyIndex {
   allDstOnly: readonly number[];
   count: number;
 }
+
+/** A protocol atom and a port as one number, the key of `portOnly` and `byPort`. */
+export const portCode = (proto: number, port: number): number => proto * 65536 + port;
+export const codeProto = (code: number): number => Math.floor(code / 65536);
+export const codePort = (code: number): number => code % 65536;
 
 export interface CRule {
   origin: Origin;

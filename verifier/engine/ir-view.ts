@@ -167,6 +167,8 @@ function testSetByKey(space: PacketSpace, t: PacketTest): { dim: number; set: In
 
 /** One port's entries in table order, and where a destination's first entry is (services on port 80 are thousands). */
 interface PortEntries {
+  proto: number;
+  port: number;
   list: { atom: number | null; value: unknown }[];
   /** each destination atom's first position in `list` */
   firstByAtom: Map<number, number>;
@@ -177,10 +179,9 @@ interface PortEntries {
 }
 
 interface TableIndex {
-  /** "proto port" → dst atoms with their value (when the table is keyed on dst) */
+  /** "proto port" → that port's entries (destination atoms with their value, when the table is keyed on dst) */
   byPort: Map<string, PortEntries>;
-  /** the same, parsed, and every key's port per protocol (to skip a class no key touches) */
-  keys: { proto: number; port: number; list: { atom: number | null; value: unknown }[] }[];
+  /** every key's port per protocol (to skip a class no key touches) */
   portsByProto: Map<number, IntervalSet>;
 }
 
@@ -194,38 +195,32 @@ function tableIndex(space: PacketSpace, table: KeyTable<unknown>): TableIndex {
   }
   const hit = per.get(space);
   if (hit) return hit;
-  const byPort = new Map<string, { atom: number | null; value: unknown }[]>();
+  const byPort = new Map<string, PortEntries>();
   const at = (f: string) => table.fields.indexOf(f as never);
   for (const e of table.entries) {
     const proto = protoAtom(e.key[at('protocol')] as never);
     const port = e.key[at('dport')] as number;
-    const dst = at('dst') >= 0 ? addressAtom(space.addresses, ipOf(String(e.key[at('dst')])).value) : null;
+    const atom = at('dst') >= 0 ? addressAtom(space.addresses, ipOf(String(e.key[at('dst')])).value) : null;
     const k = `${proto} ${port}`;
-    const list = byPort.get(k) ?? [];
-    list.push({ atom: dst, value: e.value });
-    byPort.set(k, list);
+    let forPort = byPort.get(k);
+    if (!forPort) {
+      forPort = { proto, port, list: [], firstByAtom: new Map(), firstAny: -1, atoms: [] };
+      byPort.set(k, forPort);
+    }
+    const i = forPort.list.push({ atom, value: e.value }) - 1;
+    if (atom === null) {
+      if (forPort.firstAny < 0) forPort.firstAny = i;
+    } else if (!forPort.firstByAtom.has(atom)) forPort.firstByAtom.set(atom, i);
   }
-  const keys = [...byPort].map(([k, list]) => {
-    const [proto, port] = k.split(' ').map(Number) as [number, number];
-    return { proto, port, list };
-  });
-  const entries = new Map<string, PortEntries>();
-  for (const [k, list] of byPort) {
-    const firstByAtom = new Map<number, number>();
-    let firstAny = -1;
-    list.forEach((e, i) => {
-      if (e.atom === null) {
-        if (firstAny < 0) firstAny = i;
-      } else if (!firstByAtom.has(e.atom)) firstByAtom.set(e.atom, i);
-    });
-    const atoms = fromRanges([...firstByAtom.keys()].map((a) => [a, a]));
-    entries.set(k, { list, firstByAtom, firstAny, atoms });
+  const portLists = new Map<number, [number, number][]>();
+  for (const forPort of byPort.values()) {
+    forPort.atoms = fromRanges([...forPort.firstByAtom.keys()].map((a) => [a, a]));
+    const l = portLists.get(forPort.proto) ?? [];
+    l.push([forPort.port, forPort.port]);
+    portLists.set(forPort.proto, l);
   }
-  const portsByProto = new Map<number, IntervalSet>();
-  for (const proto of new Set(keys.map((k) => k.proto))) {
-    portsByProto.set(proto, fromRanges(keys.filter((k) => k.proto === proto).map((k) => [k.port, k.port])));
-  }
-  const idx = { byPort: entries, keys, portsByProto };
+  const portsByProto = new Map([...portLists].map(([proto, l]) => [proto, fromRanges(l)] as const));
+  const idx = { byPort, portsByProto };
   per.set(space, idx);
   return idx;
 }
@@ -259,7 +254,7 @@ export function classView(q: ClassQuery): PacketView {
           if (overlaps(q.set(DIM.proto), point(p)) && overlaps(q.set(DIM.dport), ports)) touched = true;
         }
         if (!touched) return undefined;
-        for (const { proto: p, port: n, list } of idx.keys) {
+        for (const { proto: p, port: n, list } of idx.byPort.values()) {
           if (!overlaps(q.set(DIM.proto), point(p)) || !overlaps(q.set(DIM.dport), point(n))) continue;
           if (list.some((e) => e.atom === null || overlaps(q.set(DIM.dst), point(e.atom)))) {
             q.ask(DIM.proto, point(p));

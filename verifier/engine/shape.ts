@@ -27,7 +27,15 @@ import { affinityListId } from '../../compiler/ir/packet.ts';
 import type { IRProgram, IRServicePort } from '../../compiler/ir/types.ts';
 import type { Backend } from '../model/program.ts';
 import { candidatesFor } from './candidates.ts';
-import type { CPart, CProgram, CStep, CTest, CVerdict, KeyIndex } from './compiled.ts';
+import {
+  type CPart,
+  type CProgram,
+  type CStep,
+  type CTest,
+  type CVerdict,
+  type KeyIndex,
+  portCode,
+} from './compiled.ts';
 import { type IntervalSet, point } from './intervals.ts';
 import type { Shard } from './shards.ts';
 import { AFFINITY_BASE, addressAtom, DIM, type PacketSpace, protoAtom } from './space.ts';
@@ -282,8 +290,7 @@ function programShape(
         // a port-only shard excludes every exact destination filed for its port (shards.ts), so
         // the `full` items of that port never match in it: only port-only, destination-only and
         // general items can
-        const pk = `${k.proto} ${k.port}`;
-        for (const list of [index.portOnly.get(pk), index.allDstOnly, index.general])
+        for (const list of [index.portOnly.get(portCode(k.proto, k.port)), index.allDstOnly, index.general])
           for (const i of list ?? []) out.add(i);
       } else for (const i of candidatesFor(index, k.proto, k.port, k.dst)) out.add(i);
     }

@@ -3,7 +3,7 @@
 // other destination), and the rest. Shards are disjoint and cover the universe by construction;
 // each is refined on its own, which keeps classes small and is the unit of incremental work.
 import { type PacketClass, withDim } from './box.ts';
-import type { CProgram, CStep, KeyIndex } from './compiled.ts';
+import { type CProgram, type CStep, codePort, codeProto, type KeyIndex } from './compiled.ts';
 import { fromRanges, type IntervalSet, point, range, subtract } from './intervals.ts';
 import { DIM, PORT_PROTOS, PROTOS } from './space.ts';
 
@@ -18,8 +18,10 @@ export const emptyShardKeys = (): ShardKeys => ({ exact: new Set(), port: new Se
 
 function addIndex(keys: ShardKeys, index: KeyIndex | null): void {
   if (!index) return;
-  for (const k of index.full.keys()) keys.exact.add(k);
-  for (const k of index.portOnly.keys()) keys.port.add(k);
+  for (const [dst, byCode] of index.full) {
+    for (const code of byCode.keys()) keys.exact.add(`${dst} ${codeProto(code)} ${codePort(code)}`);
+  }
+  for (const code of index.portOnly.keys()) keys.port.add(`${codeProto(code)} ${codePort(code)}`);
 }
 
 function addSteps(keys: ShardKeys, steps: readonly CStep[]): void {
