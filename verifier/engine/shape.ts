@@ -36,7 +36,8 @@ import {
   type KeyIndex,
   portCode,
 } from './compiled.ts';
-import { type IntervalSet, point } from './intervals.ts';
+import { point } from './intervals.ts';
+import { Numbering, pattern } from './shape-pattern.ts';
 import type { Shard } from './shards.ts';
 import { AFFINITY_BASE, addressAtom, DIM, type PacketSpace, protoAtom } from './space.ts';
 
@@ -74,56 +75,6 @@ export function shapeContext(
   }
   const irOrder = new Map((ir?.servicePorts ?? []).map((sp, i) => [sp, i]));
   return { space, artifacts, ir, irByKey, irByPort, irOrder };
-}
-
-/** Numbers constants in first-seen order; remembers each number's value set for the pattern. */
-class Numbering {
-  readonly sets: IntervalSet[] = [];
-  private readonly ids = new Map<string, number>();
-  /** the same set object is numbered again and again (compiled rules share their sets): skip its text */
-  private readonly byObject = new Map<IntervalSet, number>();
-  id(set: IntervalSet): number {
-    let i = this.byObject.get(set);
-    if (i !== undefined) return i;
-    const k = set.join(',');
-    i = this.ids.get(k);
-    if (i === undefined) {
-      i = this.sets.length;
-      this.ids.set(k, i);
-      this.sets.push(set);
-    }
-    this.byObject.set(set, i);
-    return i;
-  }
-}
-
-/**
- * Which combinations of the numbered sets are non-empty: the membership pattern of every
- * elementary piece between consecutive bounds, as a sorted list (the boolean algebra the sets
- * generate, up to renaming the values).
- */
-function pattern(sets: readonly IntervalSet[]): string {
-  const bounds = new Set<number>();
-  for (const s of sets) {
-    for (let i = 0; i < s.length; i += 2) {
-      bounds.add(s[i]!);
-      bounds.add(s[i + 1]! + 1);
-    }
-  }
-  const cuts = [...bounds].sort((a, b) => a - b);
-  const at = new Map(cuts.map((v, i) => [v, i]));
-  // the sets covering each piece, in ascending set order (most pieces lie in one or two sets)
-  const members: number[][] = Array.from({ length: Math.max(0, cuts.length - 1) }, () => []);
-  for (let j = 0; j < sets.length; j++) {
-    const s = sets[j]!;
-    for (let i = 0; i < s.length; i += 2) {
-      const hi = at.get(s[i + 1]! + 1)!;
-      for (let piece = at.get(s[i]!)!; piece < hi; piece++) members[piece]!.push(j);
-    }
-  }
-  const seen = new Set<string>();
-  for (const m of members) seen.add(m.join(' '));
-  return [...seen].sort().join('.');
 }
 
 const itemLists = new Map<number, number[]>();

@@ -1,0 +1,130 @@
+// The constants of a shard shape (shape.ts): numbered in first-seen order, and the membership
+// pattern of those numbered sets — which combinations of them are non-empty, the boolean algebra
+// they generate up to renaming the values. Two shards whose rules name different values but whose
+// sets relate the same way have the same pattern.
+import type { IntervalSet } from './intervals.ts';
+
+/**
+ * A set's text. A long one is kept per set object (compiled rules share their sets across every
+ * shard); short ones are mostly made for one shard, and a weak map of them would cost more.
+ */
+const setKeys = new WeakMap<IntervalSet, string>();
+function setKey(set: IntervalSet): string {
+  if (set.length <= 16) return set.join(',');
+  let k = setKeys.get(set);
+  if (k === undefined) setKeys.set(set, (k = set.join(',')));
+  return k;
+}
+
+/** Numbers constants in first-seen order; remembers each number's value set for the pattern. */
+export class Numbering {
+  readonly sets: IntervalSet[] = [];
+  private readonly ids = new Map<string, number>();
+  /** the same set object is numbered again and again within a shard: skip even its key */
+  private readonly byObject = new Map<IntervalSet, number>();
+  id(set: IntervalSet): number {
+    let i = this.byObject.get(set);
+    if (i !== undefined) return i;
+    const k = setKey(set);
+    i = this.ids.get(k);
+    if (i === undefined) {
+      i = this.sets.length;
+      this.ids.set(k, i);
+      this.sets.push(set);
+    }
+    this.byObject.set(set, i);
+    return i;
+  }
+}
+
+/** Above this many numbers a set is walked by binary search, not cut into pieces. */
+const LARGE = 64;
+
+/**
+ * Which combinations of the numbered sets are non-empty: the membership pattern of every
+ * elementary piece between consecutive bounds (from the lowest bound to the highest), as a sorted
+ * list of signatures, each the ascending numbers of the sets covering the piece.
+ *
+ * One set with hundreds of intervals (every NodePort of the cluster) would make every shard cut
+ * hundreds of pieces. With one such set, the others are cut into regions and the large set is
+ * only asked, per region, whether it covers all, part or none of it: the same signatures.
+ */
+export function pattern(sets: readonly IntervalSet[]): string {
+  let large = -1;
+  for (let j = 0; j < sets.length; j++) {
+    if (sets[j]!.length <= LARGE) continue;
+    if (large >= 0) return patternByPieces(sets);
+    large = j;
+  }
+  if (large < 0) return patternByPieces(sets);
+  const big = sets[large]!;
+  const others = sets.filter((_, j) => j !== large);
+  const index = (j: number) => (j < large ? j : j + 1);
+  const { cuts, members } = pieces(others);
+  // the regions: below the others' first bound, between their bounds, above their last bound
+  const lo = Math.min(big[0]!, cuts.length > 0 ? cuts[0]! : Number.POSITIVE_INFINITY);
+  const hi = Math.max(big[big.length - 1]! + 1, cuts.length > 0 ? cuts[cuts.length - 1]! : 0);
+  const seen = new Set<string>();
+  const add = (region: readonly number[], from: number, to: number) => {
+    if (from >= to) return;
+    const cover = coverage(big, from, to - 1);
+    const outside = region.map(index);
+    if (cover !== 'all') seen.add(outside.join(' '));
+    if (cover !== 'none') {
+      const inside = [...outside, large].sort((x, y) => x - y);
+      seen.add(inside.join(' '));
+    }
+  };
+  if (cuts.length === 0) add([], lo, hi);
+  else {
+    add([], lo, cuts[0]!);
+    for (let p = 0; p < members.length; p++) add(members[p]!, cuts[p]!, cuts[p + 1]!);
+    add([], cuts[cuts.length - 1]!, hi);
+  }
+  return [...seen].sort().join('.');
+}
+
+/** The reference form: cut every set at every bound. */
+export function patternByPieces(sets: readonly IntervalSet[]): string {
+  const { members } = pieces(sets);
+  const seen = new Set<string>();
+  for (const m of members) seen.add(m.join(' '));
+  return [...seen].sort().join('.');
+}
+
+/** The sorted bounds of the sets, and the sets covering each piece between consecutive bounds. */
+function pieces(sets: readonly IntervalSet[]): { cuts: number[]; members: number[][] } {
+  const bounds = new Set<number>();
+  for (const s of sets) {
+    for (let i = 0; i < s.length; i += 2) {
+      bounds.add(s[i]!);
+      bounds.add(s[i + 1]! + 1);
+    }
+  }
+  const cuts = [...bounds].sort((a, b) => a - b);
+  const at = new Map(cuts.map((v, i) => [v, i]));
+  // the sets covering each piece, in ascending set order (most pieces lie in one or two sets)
+  const members: number[][] = Array.from({ length: Math.max(0, cuts.length - 1) }, () => []);
+  for (let j = 0; j < sets.length; j++) {
+    const s = sets[j]!;
+    for (let i = 0; i < s.length; i += 2) {
+      const hi = at.get(s[i + 1]! + 1)!;
+      for (let piece = at.get(s[i]!)!; piece < hi; piece++) members[piece]!.push(j);
+    }
+  }
+  return { cuts, members };
+}
+
+/** Whether `set` holds every, some or none of the values from..to (inclusive). */
+function coverage(set: IntervalSet, from: number, to: number): 'all' | 'some' | 'none' {
+  // the first interval ending at or after `from`
+  let a = 0;
+  let b = set.length >> 1;
+  while (a < b) {
+    const mid = (a + b) >> 1;
+    if (set[2 * mid + 1]! < from) a = mid + 1;
+    else b = mid;
+  }
+  if (a === set.length >> 1 || set[2 * a]! > to) return 'none';
+  return set[2 * a]! <= from && set[2 * a + 1]! >= to ? 'all' : 'some';
+}
