@@ -1,5 +1,4 @@
 // Compile a reader's NetfilterProgram against a packet space (see compiled.ts).
-import { ipOf } from '../../common/ip.ts';
 import type { CtState } from '../../compiler/ir/packet.ts';
 import type { Hook, KeyPart, NetfilterProgram, Step, Test, Verdict } from '../model/program.ts';
 import {
@@ -17,7 +16,7 @@ import { add as addW, complement, type Dyadic, fromRational, numgenBucket, ZERO 
 import { EMPTY, fromRanges, type IntervalSet, single, subtract, union } from './intervals.ts';
 import {
   AFFINITY_BASE,
-  addressAtom,
+  addressAtomOf,
   addressRangeAtoms,
   affinityFreshAtoms,
   affinityKey,
@@ -161,7 +160,7 @@ export function compileProgram(program: NetfilterProgram, ctx: CompileContext): 
       case 'goto':
         return { kind: v.kind, chain: chainRef(v.chain) };
       case 'dnat': {
-        const atom = addressAtom(space.addresses, ipOf(v.ip).value);
+        const atom = addressAtomOf(space.addresses, v.ip);
         return { kind: 'dnat', ip: v.ip, atom, port: v.port };
       }
       default:

@@ -10,7 +10,7 @@ import type { ClassQuery } from './query.ts';
 import type { ShardKeys } from './shards.ts';
 import {
   AFFINITY_BASE,
-  addressAtom,
+  addressAtomOf,
   addressRangeAtoms,
   affinityFreshAtoms,
   affinityKey,
@@ -200,7 +200,7 @@ function tableIndex(space: PacketSpace, table: KeyTable<unknown>): TableIndex {
   for (const e of table.entries) {
     const proto = protoAtom(e.key[at('protocol')] as never);
     const port = e.key[at('dport')] as number;
-    const atom = at('dst') >= 0 ? addressAtom(space.addresses, ipOf(String(e.key[at('dst')])).value) : null;
+    const atom = at('dst') >= 0 ? addressAtomOf(space.addresses, String(e.key[at('dst')])) : null;
     const k = `${proto} ${port}`;
     let forPort = byPort.get(k);
     if (!forPort) {
@@ -285,7 +285,7 @@ export function classView(q: ClassQuery): PacketView {
 
 /** The IR's dispatch keys: frontends (exact) and NodePorts / health-check ports (port only). */
 export function collectIRShardKeys(keys: ShardKeys, ir: IRProgram, space: PacketSpace): void {
-  const atom = (ip: string) => addressAtom(space.addresses, ipOf(ip).value);
+  const atom = (ip: string) => addressAtomOf(space.addresses, ip);
   for (const sp of ir.servicePorts) {
     const proto = protoAtom(sp.protocol);
     for (const ip of [sp.clusterIP, ...sp.externalIPs, ...sp.loadBalancerIPs]) {

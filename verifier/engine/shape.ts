@@ -39,7 +39,7 @@ import {
 import { point } from './intervals.ts';
 import { Numbering, pattern } from './shape-pattern.ts';
 import type { Shard } from './shards.ts';
-import { AFFINITY_BASE, addressAtom, DIM, type PacketSpace, protoAtom } from './space.ts';
+import { AFFINITY_BASE, addressAtom, addressAtomOf, DIM, type PacketSpace, protoAtom } from './space.ts';
 
 /** Per-check data the signatures need, built once. */
 export interface ShapeContext {
@@ -68,7 +68,7 @@ export function shapeContext(
   for (const sp of ir?.servicePorts ?? []) {
     const proto = protoAtom(sp.protocol);
     for (const ip of [sp.clusterIP, ...sp.externalIPs, ...sp.loadBalancerIPs]) {
-      add(irByKey, `${addressAtom(space.addresses, ipOf(ip).value)} ${proto} ${sp.port}`, sp);
+      add(irByKey, `${addressAtomOf(space.addresses, ip)} ${proto} ${sp.port}`, sp);
     }
     if (sp.nodePort !== null) add(irByPort, `${proto} ${sp.nodePort}`, sp);
     if (sp.healthCheckNodePort !== null) add(irByPort, `${protoAtom('tcp')} ${sp.healthCheckNodePort}`, sp);
@@ -138,7 +138,7 @@ function irShape(
   listId: (id: string) => number,
 ): string {
   const { space } = ctx;
-  const a = (ip: string) => addrs.id(point(addressAtom(space.addresses, ipOf(ip).value)));
+  const a = (ip: string) => addrs.id(point(addressAtomOf(space.addresses, ip)));
   const cidr = (text: string) => {
     const [ip, len] = text.split('/') as [string, string];
     const v = ipOf(ip).value;
@@ -175,7 +175,7 @@ function irShape(
       const n = seen.size;
       seen.set(sp, n);
       lines.push(`ctx ${c} sp ${n}: ${servicePortShape(sp, a, cidr, p, detector, listId)}`);
-      for (const e of sp.endpoints) addContext(addressAtom(space.addresses, ipOf(e.ip).value), e.port);
+      for (const e of sp.endpoints) addContext(addressAtomOf(space.addresses, e.ip), e.port);
     }
   }
   lines.push(`order ${ranked()}`);
