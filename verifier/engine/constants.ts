@@ -3,6 +3,8 @@ import type { KeyPart, NetfilterProgram, Step, Test } from '../model/program.ts'
 
 export interface Constants {
   addresses: (readonly [bigint, bigint])[];
+  /** range lists already added (readers share one parsed list among many rules: add it once) */
+  addedRanges: Set<object>;
   interfaceNames: Set<string>;
   interfacePrefixes: Set<string>;
   /** mark bits tested or changed */
@@ -13,6 +15,7 @@ export interface Constants {
 
 export const emptyConstants = (): Constants => ({
   addresses: [],
+  addedRanges: new Set(),
   // lo: the input interface of a locally generated packet delivered to the node itself
   interfaceNames: new Set(['lo']),
   interfacePrefixes: new Set(),
@@ -34,7 +37,9 @@ function addPart(c: Constants, p: KeyPart): void {
   switch (p.field) {
     case 'saddr':
     case 'daddr':
-      c.addresses.push(...p.ranges);
+      if (c.addedRanges.has(p.ranges)) return;
+      c.addedRanges.add(p.ranges);
+      for (const r of p.ranges) c.addresses.push(r);
       return;
     case 'iifname':
     case 'oifname':
@@ -64,20 +69,29 @@ function addTest(c: Constants, t: Test, canonical: (list: string) => string): vo
   }
 }
 
-function addSteps(c: Constants, steps: readonly Step[], canonical: (list: string) => string): void {
+/**
+ * Lookups already walked: a reader shares one dispatch step among every rule that reads the same
+ * map the same way (ksvc's DNAT maps: thousands of elements, read by hundreds of rules), and its
+ * constants are the same each time.
+ */
+type Walked = Set<Step>;
+
+function addSteps(c: Constants, steps: readonly Step[], canonical: (list: string) => string, walked: Walked): void {
   for (const s of steps) {
     switch (s.kind) {
       case 'test':
         addTest(c, s.test, canonical);
         break;
       case 'dispatch':
+        if (walked.has(s)) break;
+        walked.add(s);
         for (const e of s.elements) {
           for (const p of e.parts) addPart(c, p);
-          addSteps(c, e.steps, canonical);
+          addSteps(c, e.steps, canonical, walked);
         }
         break;
       case 'numgen':
-        for (const b of s.branches) addSteps(c, b.steps, canonical);
+        for (const b of s.branches) addSteps(c, b.steps, canonical, walked);
         break;
       case 'mark':
         // observed bits: those an op can change to a known value (a full `set` also clears every
@@ -95,5 +109,6 @@ function addSteps(c: Constants, steps: readonly Step[], canonical: (list: string
 
 /** Add every constant of `program` to `c`. */
 export function collectConstants(c: Constants, program: NetfilterProgram, canonical: (list: string) => string): void {
-  for (const chain of program.chains.values()) for (const r of chain.rules) addSteps(c, r.steps, canonical);
+  const walked: Walked = new Set();
+  for (const chain of program.chains.values()) for (const r of chain.rules) addSteps(c, r.steps, canonical, walked);
 }

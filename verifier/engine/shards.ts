@@ -24,20 +24,24 @@ function addIndex(keys: ShardKeys, index: KeyIndex | null): void {
   for (const code of index.portOnly.keys()) keys.port.add(`${codeProto(code)} ${codePort(code)}`);
 }
 
-function addSteps(keys: ShardKeys, steps: readonly CStep[]): void {
+/** Walked dispatches: one compiled lookup is shared by every rule that reads the same map (compile.ts). */
+function addSteps(keys: ShardKeys, steps: readonly CStep[], walked: Set<CStep>): void {
   for (const s of steps) {
     if (s.kind === 'dispatch') {
+      if (walked.has(s)) continue;
+      walked.add(s);
       addIndex(keys, s.index);
-      for (const e of s.elements) addSteps(keys, e.steps);
-    } else if (s.kind === 'numgen') for (const b of s.branches) addSteps(keys, b.steps);
+      for (const e of s.elements) addSteps(keys, e.steps, walked);
+    } else if (s.kind === 'numgen') for (const b of s.branches) addSteps(keys, b.steps, walked);
     else if (s.kind === 'test' && s.test.kind === 'member') addIndex(keys, s.test.index);
   }
 }
 
 export function collectProgramKeys(keys: ShardKeys, p: CProgram): void {
+  const walked = new Set<CStep>();
   for (const c of p.chains) {
     addIndex(keys, c.index);
-    for (const r of c.rules) addSteps(keys, r.steps);
+    for (const r of c.rules) addSteps(keys, r.steps, walked);
   }
 }
 
