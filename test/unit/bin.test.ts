@@ -139,5 +139,29 @@ test('bin/ksvc.js runs the bundle only while it is newer than every source file'
   assert.is(run(), 'sources');
 });
 
+test('verify runs once more with a 128 MiB young generation; its exit code and output come through', () => {
+  const co = path.join(dir, 'young');
+  for (const d of ['bin', 'dist']) mkdirSync(path.join(co, d), { recursive: true });
+  copyFileSync(path.join(root, 'bin/ksvc.js'), path.join(co, 'bin/ksvc.js'));
+  writeFileSync(path.join(co, 'package.json'), '{"type":"module"}\n');
+  // the stand-in bundle says which V8 flags it runs with and exits as the command would
+  writeFileSync(
+    path.join(co, 'dist/ksvc.mjs'),
+    "console.log(JSON.stringify(process.execArgv)); process.exit(process.argv[2] === 'verify' ? 3 : 0);\n",
+  );
+  const run = (env: NodeJS.ProcessEnv, ...args: string[]) =>
+    spawnSync(process.execPath, [path.join(co, 'bin/ksvc.js'), ...args], { encoding: 'utf8', env });
+  const verify = run(process.env, 'verify', 'x.ksvc');
+  assert.is(verify.status, 3, 'the child exit code');
+  assert.equal(JSON.parse(verify.stdout), ['--max-semi-space-size=128']);
+  const check = run(process.env, 'check', 'x.ksvc');
+  assert.is(check.status, 0);
+  assert.equal(JSON.parse(check.stdout), [], 'other commands run in the first process');
+  // a size the user chose is kept: no second process
+  const chosen = run({ ...process.env, NODE_OPTIONS: '--max-semi-space-size=32' }, 'verify', 'x.ksvc');
+  assert.is(chosen.status, 3);
+  assert.equal(JSON.parse(chosen.stdout), []);
+});
+
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 test.run();
