@@ -47,8 +47,8 @@ function spaceAndShapes(): void {
     const keys = emptyShardKeys();
     for (const c of setup.compiled) collectProgramKeys(keys, c.program);
     collectIRShardKeys(keys, ir, setup.space);
-    const ctx = shapeContext(setup.space, setup.compiled, ir);
     const { fresh } = rootsByState(setup.space, setup.roots);
+    const ctx = shapeContext(setup.space, setup.compiled, ir, fresh.length);
     const shapes = new Set<string>();
     let shards = 0;
     for (const [i, r] of fresh.entries()) {

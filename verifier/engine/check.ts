@@ -176,7 +176,9 @@ export function runCheck(input: CheckInput, roots: readonly PacketClass[]): Chec
     for (const cell of explore(space, cls, evalIR)) compareCell(shard, cell.cls, dists, cell.value);
   };
 
-  const shapeCtx = input.shapes ? shapeContext(space, arts, input.ir?.program ?? null) : null;
+  // the roots that shard the same keys (a key's shape body is written once for all of them)
+  const rootCount = new Set(input.shards.filter((s) => s.key.kind !== 'rest').map(input.rootOf)).size;
+  const shapeCtx = input.shapes ? shapeContext(space, arts, input.ir?.program ?? null, rootCount) : null;
   const cache: ShapeCache = new Map();
   let evaluatedShards = 0;
   let reusedShards = 0;

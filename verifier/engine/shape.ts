@@ -6,6 +6,9 @@
 // shape are isomorphic: the same questions get the same answers, so they split into the same
 // number of classes with corresponding distributions, and one is equivalent iff the other is.
 // The check evaluates the first shard of each shape and counts the rest (docs/verifier.md §How).
+// A key's shards under the two roots (arriving, local) differ only in their root and source set:
+// the rest of the text (the body) is written once per key, and each root's source set enters
+// through the address pattern.
 //
 // What the evaluators can observe, and where each is covered:
 // - artifact rules: every chain reachable from the base chains, where a chain with a key index
@@ -36,7 +39,7 @@ import {
   type KeyIndex,
   portCode,
 } from './compiled.ts';
-import { point } from './intervals.ts';
+import { type IntervalSet, point } from './intervals.ts';
 import { Numbering, pattern } from './shape-pattern.ts';
 import type { Shard } from './shards.ts';
 import { AFFINITY_BASE, addressAtom, addressAtomOf, DIM, type PacketSpace, protoAtom } from './space.ts';
@@ -51,12 +54,34 @@ export interface ShapeContext {
   irByPort: Map<string, IRServicePort[]>;
   /** each service port's position in the IR (rule order matters between service ports) */
   irOrder: Map<IRServicePort, number>;
+  /** how many roots shard the same keys: a key's body is kept until every root's shard used it */
+  rootCount: number;
+  bodies: Map<string, ShardBody>;
+  /** one copy of each body text (isomorphic keys have equal texts; bodies wait for their other roots) */
+  texts: Map<string, string>;
+}
+
+/**
+ * Everything of a shape but its root: the shards of one key under each root (arriving, local)
+ * reach the same rules with the same key contexts, and differ only in their source set, which
+ * enters the shape through the address pattern alone. Written once per key.
+ */
+interface ShardBody {
+  text: string;
+  /** the numbered address sets, for the pattern with each root's source set */
+  addresses: IntervalSet[];
+  ports: string;
+  /** the shard's destination set (the same under every root: roots do not restrict it) */
+  dst: IntervalSet;
+  /** roots still to come for this key */
+  waiting: number;
 }
 
 export function shapeContext(
   space: PacketSpace,
   artifacts: readonly { backend: Backend; program: CProgram }[],
   ir: IRProgram | null,
+  rootCount = 1,
 ): ShapeContext {
   const irByKey = new Map<string, IRServicePort[]>();
   const irByPort = new Map<string, IRServicePort[]>();
@@ -74,7 +99,7 @@ export function shapeContext(
     if (sp.healthCheckNodePort !== null) add(irByPort, `${protoAtom('tcp')} ${sp.healthCheckNodePort}`, sp);
   }
   const irOrder = new Map((ir?.servicePorts ?? []).map((sp, i) => [sp, i]));
-  return { space, artifacts, ir, irByKey, irByPort, irOrder };
+  return { space, artifacts, ir, irByKey, irByPort, irOrder, rootCount, bodies: new Map(), texts: new Map() };
 }
 
 const itemLists = new Map<number, number[]>();
@@ -94,6 +119,26 @@ interface KeyContext {
 export function shardShape(ctx: ShapeContext, shard: Shard, rootIndex: number): string | null {
   const key = shard.key;
   if (key.kind === 'rest') return null;
+  const id = key.kind === 'exact' ? `${key.dst} ${key.proto} ${key.port}` : `port ${key.proto} ${key.port}`;
+  const dst = shard.cls.core[DIM.dst]!;
+  let body = ctx.bodies.get(id);
+  if (body !== undefined && sameSet(body.dst, dst)) {
+    if (--body.waiting === 0) ctx.bodies.delete(id);
+  } else {
+    body = shardBody(ctx, key, dst);
+    if (ctx.rootCount > 1) {
+      body.waiting = ctx.rootCount - 1;
+      ctx.bodies.set(id, body);
+    }
+  }
+  // the source set is compared with every numbered address set through the pattern
+  const src = shard.cls.core[DIM.src]!;
+  return `root ${rootIndex}\n${body.text}\naddresses ${pattern([...body.addresses, src])}\nports ${body.ports}`;
+}
+
+const sameSet = (a: IntervalSet, b: IntervalSet): boolean => a.length === b.length && a.every((v, i) => v === b[i]);
+
+function shardBody(ctx: ShapeContext, key: Exclude<Shard['key'], { kind: 'rest' }>, dst: IntervalSet): ShardBody {
   const { space } = ctx;
   const addrs = new Numbering();
   const ports = new Numbering();
@@ -103,9 +148,9 @@ export function shardShape(ctx: ShapeContext, shard: Shard, rootIndex: number): 
     if (i === undefined) lists.set(id, (i = lists.size));
     return i;
   };
-  const out: string[] = [`root ${rootIndex}`, `key ${key.kind} ${key.proto}`];
-  // the shard's own sets and the node's local addresses come first
-  out.push(`src ${addrs.id(shard.cls.core[DIM.src]!)} dst ${addrs.id(shard.cls.core[DIM.dst]!)}`);
+  const out: string[] = [`key ${key.kind} ${key.proto}`];
+  // the shard's destination set and the node's local addresses come first
+  out.push(`dst ${addrs.id(dst)}`);
   out.push(`local ${addrs.id(space.local)} port ${ports.id(point(key.port))}`);
 
   const contexts: KeyContext[] = [
@@ -122,8 +167,11 @@ export function shardShape(ctx: ShapeContext, shard: Shard, rootIndex: number): 
 
   if (ctx.ir) out.push(irShape(ctx, ctx.ir, contexts, addContext, addrs, ports, listId));
   for (const a of ctx.artifacts) out.push(programShape(a.program, space, contexts, addContext, addrs, ports, listId));
-  out.push(`addresses ${pattern(addrs.sets)}`, `ports ${pattern(ports.sets)}`);
-  return out.join('\n');
+  let text = out.join('\n');
+  const known = ctx.texts.get(text);
+  if (known === undefined) ctx.texts.set(text, text);
+  else text = known;
+  return { text, addresses: addrs.sets, ports: pattern(ports.sets), dst, waiting: 0 };
 }
 
 type AddContext = (dst: number, port: number) => boolean;

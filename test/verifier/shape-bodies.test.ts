@@ -1,0 +1,60 @@
+// Shard shapes share a key's body between its roots (verifier/engine/shape.ts): the shape a shard
+// gets from a body written for the other root must be the text a fresh computation gives, and two
+// shards of different roots never share a shape (the root is part of it).
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { compileIptables } from '../../api/iptables.ts';
+import { check, parse } from '../../api/ksvc.ts';
+import { lower } from '../../api/lower.ts';
+import { compileNftables } from '../../api/nftables.ts';
+import { generateKsvc } from '../../bench/generate.ts';
+import { affinityListNames, affinityNaming } from '../../verifier/affinity-names.ts';
+import { collectIRShardKeys } from '../../verifier/engine/ir-view.ts';
+import { prepare, rootsByState } from '../../verifier/engine/setup.ts';
+import { shapeContext, shardShape } from '../../verifier/engine/shape.ts';
+import { buildShards, collectProgramKeys, emptyShardKeys } from '../../verifier/engine/shards.ts';
+import { readIptables } from '../../verifier/iptables/index.ts';
+import { readNftables } from '../../verifier/nftables/index.ts';
+
+const B = suite('shape bodies shared between roots');
+
+B('a shape from a shared body is the shape computed afresh', () => {
+  const text = generateKsvc({ services: 40, endpointsPerService: 4, seed: 3, affinityShare: 0.3 });
+  const model = check(parse(text, { file: 'gen.ksvc' })).model!;
+  const ir = lower(model, { node: model.nodes[0]!.name, family: 'ipv4' }).programs[0]!;
+  const ipt = readIptables(compileIptables(ir), { file: 'ipt', family: 'ipv4', assumeHooks: true });
+  const nft = readNftables(compileNftables([ir]), { file: 'nft.json' });
+  const naming = affinityNaming(ir, affinityListNames(nft.programs[0]!));
+  const setup = prepare(
+    'ipv4',
+    ir,
+    [
+      { backend: 'iptables', program: ipt.program!, canonicalList: naming.iptables },
+      { backend: 'nftables', program: nft.programs[0]!, canonicalList: naming.nftables },
+    ],
+    { mode: 'concrete', addresses: ir.nodeIPs },
+  );
+  const keys = emptyShardKeys();
+  for (const c of setup.compiled) collectProgramKeys(keys, c.program);
+  collectIRShardKeys(keys, ir, setup.space);
+  const { fresh } = rootsByState(setup.space, setup.roots);
+  assert.is(fresh.length, 2, 'arriving and local');
+  const shared = shapeContext(setup.space, setup.compiled, ir, fresh.length);
+  const byRoot = fresh.map((r) => buildShards(r, keys));
+  let compared = 0;
+  for (const [i, shards] of byRoot.entries()) {
+    for (const shard of shards) {
+      const alone = shardShape(shapeContext(setup.space, setup.compiled, ir), shard, i);
+      assert.is(shardShape(shared, shard, i), alone, shard.label);
+      if (alone !== null) compared++;
+    }
+  }
+  assert.ok(compared > 100, `${compared} shards compared`);
+  assert.is(shared.bodies.size, 0, 'every body was used by both roots, then let go');
+  // the same key under the two roots: different shapes
+  const [a, b] = [byRoot[0]!.find((s) => s.key.kind === 'exact')!, byRoot[1]!.find((s) => s.key.kind === 'exact')!];
+  assert.is(a.label, b.label);
+  assert.is.not(shardShape(shared, a, 0), shardShape(shared, b, 1));
+});
+
+B.run();
