@@ -89,19 +89,11 @@ function ipv4Atoms(ranges: Iterable<readonly [bigint, bigint]>, max: bigint): Ad
 }
 
 export function addressAtom(a: AddressAtoms, addr: bigint): number {
-  if (a.cuts4) return atomOfNumber(a.cuts4, Number(addr));
-  const c = a.cuts;
-  let lo = 0;
-  let hi = c.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (c[mid]! <= addr) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo;
+  return a.cuts4 ? atomOfValue(a.cuts4, Number(addr)) : atomOfValue(a.cuts, addr);
 }
 
-function atomOfNumber(c: Float64Array, v: number): number {
+/** The atom holding `v`: the last cut at most `v` (cuts ascend from the family's lowest value). */
+function atomOfValue<T extends number | bigint>(c: ArrayLike<T>, v: T): number {
   let lo = 0;
   let hi = c.length - 1;
   while (lo < hi) {
@@ -117,7 +109,7 @@ export function addressAtomOf(a: AddressAtoms, text: string): number {
   let atom = a.byText.get(text);
   if (atom === undefined) {
     const v4 = a.cuts4 ? dottedQuad(text) : -1;
-    atom = v4 >= 0 ? atomOfNumber(a.cuts4!, v4) : addressAtom(a, ipOf(text).value);
+    atom = v4 >= 0 ? atomOfValue(a.cuts4!, v4) : addressAtom(a, ipOf(text).value);
     a.byText.set(text, atom);
   }
   return atom;
