@@ -62,8 +62,15 @@ function parseIPv4Parts(s: string, sloppy: boolean): ParseResult<number[]> {
   return { ok: true, value: out };
 }
 
-const v4Value = (parts: number[]): bigint =>
-  BigInt(((parts[0]! << 24) >>> 0) + (parts[1]! << 16) + (parts[2]! << 8) + parts[3]!);
+const v4Number = (parts: number[]): number =>
+  ((parts[0]! << 24) >>> 0) + (parts[1]! << 16) + (parts[2]! << 8) + parts[3]!;
+const v4Value = (parts: number[]): bigint => BigInt(v4Number(parts));
+
+/** A strict IPv4 address's value as a number (no BigInt, no canonical text), or null for anything else. */
+export function ipv4Number(s: string): number | null {
+  const r = parseIPv4Parts(s, false);
+  return r.ok ? v4Number(r.value) : null;
+}
 
 function formatIPv4(value: bigint): string {
   const n = Number(value);

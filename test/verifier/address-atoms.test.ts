@@ -1,6 +1,6 @@
-// IPv4 address atoms are built and searched as doubles, and an address text's atom is read by a
-// fast dotted-quad parser: both must agree with the BigInt forms (common/ip.ts), and a text that
-// is no address must still be refused.
+// IPv4 address atoms are built and searched as doubles, and an address text's atom is read by
+// common/ip.ts ipv4Number: both must agree with the BigInt forms, and a text that is no address
+// must still be refused.
 import fc from 'fast-check';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';

@@ -124,7 +124,7 @@ export function candidatesFor(
   if (code === undefined && dst === undefined) return allUpTo(index.count);
   if (code !== undefined && dst !== undefined && dst !== NO_DESTINATION) {
     // the common case, and destinations rarely repeat across shards: look up, do not memoise
-    return mergeFour(index.full.get(dst)?.get(code), index.portOnly.get(code), index.dstOnly.get(dst), index.general);
+    return mergeAll([index.full.get(dst)?.get(code), index.portOnly.get(code), index.dstOnly.get(dst), index.general]);
   }
   // numeric memo keys: this runs millions of times (once per index and key context of a shard)
   const dk = dst ?? -2;
@@ -148,22 +148,6 @@ export function candidatesFor(
     byCode.set(ck, hit);
   }
   return hit;
-}
-
-/** mergeAll of four lists without making the list of lists (this runs for every key context of every shard). */
-function mergeFour(
-  a: readonly number[] | undefined,
-  b: readonly number[] | undefined,
-  c: readonly number[] | undefined,
-  d: readonly number[],
-): readonly number[] {
-  const na = a !== undefined && a.length > 0;
-  const nb = b !== undefined && b.length > 0;
-  const nc = c !== undefined && c.length > 0;
-  const nd = d.length > 0;
-  if (!na && !nb && !nc) return nd ? d : NONE;
-  if (!nd && Number(na) + Number(nb) + Number(nc) === 1) return na ? a! : nb ? b! : c!;
-  return mergeAll([a, b, c, d]);
 }
 
 function mergeAll(lists: readonly (readonly number[] | undefined)[]): readonly number[] {

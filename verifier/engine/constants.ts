@@ -1,10 +1,8 @@
 // The constants a ruleset tests: they decide where the packet space is cut into atoms.
-import type { KeyPart, NetfilterProgram, Step, Test } from '../model/program.ts';
+import type { AddressRange, KeyPart, NetfilterProgram, Step, Test } from '../model/program.ts';
 
 export interface Constants {
   addresses: (readonly [bigint, bigint])[];
-  /** range lists already added (readers share one parsed list among many rules: add it once) */
-  addedRanges: Set<object>;
   interfaceNames: Set<string>;
   interfacePrefixes: Set<string>;
   /** mark bits tested or changed */
@@ -15,7 +13,6 @@ export interface Constants {
 
 export const emptyConstants = (): Constants => ({
   addresses: [],
-  addedRanges: new Set(),
   // lo: the input interface of a locally generated packet delivered to the node itself
   interfaceNames: new Set(['lo']),
   interfacePrefixes: new Set(),
@@ -33,12 +30,19 @@ export function addAffinity(c: Constants, list: string, key: 'saddr' | 'daddr', 
   if (timeout !== null) e.timeouts.add(timeout);
 }
 
-function addPart(c: Constants, p: KeyPart): void {
+/**
+ * What one program's walk has already added: a reader shares one dispatch step among every rule
+ * that reads the same map the same way (ksvc's DNAT maps: thousands of elements, read by hundreds
+ * of rules), and one parsed range list among many rules; their constants are the same each time.
+ */
+type Walked = Set<Step | readonly AddressRange[]>;
+
+function addPart(c: Constants, p: KeyPart, walked: Walked): void {
   switch (p.field) {
     case 'saddr':
     case 'daddr':
-      if (c.addedRanges.has(p.ranges)) return;
-      c.addedRanges.add(p.ranges);
+      if (walked.has(p.ranges)) return;
+      walked.add(p.ranges);
       for (const r of p.ranges) c.addresses.push(r);
       return;
     case 'iifname':
@@ -50,10 +54,10 @@ function addPart(c: Constants, p: KeyPart): void {
   }
 }
 
-function addTest(c: Constants, t: Test, canonical: (list: string) => string): void {
+function addTest(c: Constants, t: Test, canonical: (list: string) => string, walked: Walked): void {
   switch (t.kind) {
     case 'fields':
-      for (const p of t.parts) addPart(c, p);
+      for (const p of t.parts) addPart(c, p, walked);
       return;
     case 'mark':
       c.markMask |= t.mask;
@@ -62,31 +66,24 @@ function addTest(c: Constants, t: Test, canonical: (list: string) => string): vo
       addAffinity(c, canonical(t.list), t.key, t.maxAgeSeconds);
       return;
     case 'member':
-      for (const e of t.elements) for (const p of e) addPart(c, p);
+      for (const e of t.elements) for (const p of e) addPart(c, p, walked);
       return;
     case 'ct':
       return;
   }
 }
 
-/**
- * Lookups already walked: a reader shares one dispatch step among every rule that reads the same
- * map the same way (ksvc's DNAT maps: thousands of elements, read by hundreds of rules), and its
- * constants are the same each time.
- */
-type Walked = Set<Step>;
-
 function addSteps(c: Constants, steps: readonly Step[], canonical: (list: string) => string, walked: Walked): void {
   for (const s of steps) {
     switch (s.kind) {
       case 'test':
-        addTest(c, s.test, canonical);
+        addTest(c, s.test, canonical, walked);
         break;
       case 'dispatch':
         if (walked.has(s)) break;
         walked.add(s);
         for (const e of s.elements) {
-          for (const p of e.parts) addPart(c, p);
+          for (const p of e.parts) addPart(c, p, walked);
           addSteps(c, e.steps, canonical, walked);
         }
         break;

@@ -39,7 +39,7 @@ import {
   type KeyIndex,
   portCode,
 } from './compiled.ts';
-import { type IntervalSet, point } from './intervals.ts';
+import { equals, type IntervalSet, point } from './intervals.ts';
 import { Numbering, pattern } from './shape-pattern.ts';
 import type { Shard } from './shards.ts';
 import { AFFINITY_BASE, addressAtom, addressAtomOf, DIM, type PacketSpace, protoAtom } from './space.ts';
@@ -122,7 +122,7 @@ export function shardShape(ctx: ShapeContext, shard: Shard, rootIndex: number): 
   const id = key.kind === 'exact' ? `${key.dst} ${key.proto} ${key.port}` : `port ${key.proto} ${key.port}`;
   const dst = shard.cls.core[DIM.dst]!;
   let body = ctx.bodies.get(id);
-  if (body !== undefined && sameSet(body.dst, dst)) {
+  if (body !== undefined && equals(body.dst, dst)) {
     if (--body.waiting === 0) ctx.bodies.delete(id);
   } else {
     body = shardBody(ctx, key, dst);
@@ -135,8 +135,6 @@ export function shardShape(ctx: ShapeContext, shard: Shard, rootIndex: number): 
   const src = shard.cls.core[DIM.src]!;
   return `root ${rootIndex}\n${body.text}\naddresses ${pattern([...body.addresses, src])}\nports ${body.ports}`;
 }
-
-const sameSet = (a: IntervalSet, b: IntervalSet): boolean => a.length === b.length && a.every((v, i) => v === b[i]);
 
 function shardBody(ctx: ShapeContext, key: Exclude<Shard['key'], { kind: 'rest' }>, dst: IntervalSet): ShardBody {
   const { space } = ctx;

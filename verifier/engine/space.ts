@@ -1,7 +1,7 @@
 // The packet space: every dimension a rule can test, each over a small integer domain. Addresses
 // are compressed to "atoms" — the maximal address ranges no constant of any program splits — so a
 // class is a few integer ranges per dimension however large the address space is.
-import { type Family, familyBits, formatIP, ipOf } from '../../common/ip.ts';
+import { type Family, familyBits, formatIP, ipOf, ipv4Number } from '../../common/ip.ts';
 import type { CtState, L4Protocol } from '../../compiler/ir/packet.ts';
 import { type IntervalSet, range } from './intervals.ts';
 
@@ -108,37 +108,12 @@ function atomOfValue<T extends number | bigint>(c: ArrayLike<T>, v: T): number {
 export function addressAtomOf(a: AddressAtoms, text: string): number {
   let atom = a.byText.get(text);
   if (atom === undefined) {
-    const v4 = a.cuts4 ? dottedQuad(text) : -1;
-    atom = v4 >= 0 ? atomOfValue(a.cuts4!, v4) : addressAtom(a, ipOf(text).value);
+    // IPv4 without BigInt (a hundred thousand endpoint addresses); anything else, ipOf (or its error)
+    const v4 = a.cuts4 ? ipv4Number(text) : null;
+    atom = v4 !== null ? atomOfValue(a.cuts4!, v4) : addressAtom(a, ipOf(text).value);
     a.byText.set(text, atom);
   }
   return atom;
-}
-
-/**
- * A canonical dotted quad's value (each part 0–255 without leading zeros), else -1 (then ipOf
- * parses it, and rejects what is not an address): a hundred thousand endpoint addresses are
- * looked up once each, and ipOf's BigInt value costs ten times more.
- */
-function dottedQuad(text: string): number {
-  let value = 0;
-  let part = 0;
-  let digits = 0;
-  let parts = 0;
-  for (let i = 0; i <= text.length; i++) {
-    const c = i < text.length ? text.charCodeAt(i) : 46;
-    if (c === 46) {
-      if (digits === 0 || part > 255 || ++parts > 4) return -1;
-      value = value * 256 + part;
-      part = 0;
-      digits = 0;
-    } else if (c >= 48 && c <= 57) {
-      if (digits > 0 && part === 0) return -1; // a leading zero
-      part = part * 10 + (c - 48);
-      if (++digits > 3) return -1;
-    } else return -1;
-  }
-  return parts === 4 ? value : -1;
 }
 
 /** The atoms covering [lo, hi]; exact when lo and hi+1 were among the constants the atoms were built from. */
