@@ -16,7 +16,13 @@ import { type Explanation, explain } from '../verifier/explain.ts';
 import { readIptables } from '../verifier/iptables/index.ts';
 import type { NetfilterProgram } from '../verifier/model/program.ts';
 import { readNftables } from '../verifier/nftables/index.ts';
-import { type ArtifactInput, type VerifyReport, verify } from '../verifier/verify.ts';
+import {
+  type ArtifactInput,
+  type PreparedVerify,
+  prepareVerify,
+  runVerify,
+  type VerifyReport,
+} from '../verifier/verify.ts';
 import { compileIptables } from './iptables.ts';
 import { lower } from './lower.ts';
 import { compileNftables } from './nftables.ts';
@@ -69,40 +75,71 @@ export function verifyModel(model: ClusterModel, options: VerifyModelOptions = {
     diagnostics.push(...lowered.diagnostics);
     const programs = lowered.programs.filter((p) => options.family === undefined || p.family === options.family);
     if (programs.length === 0) continue;
-    const nftFile = `<nftables${nodeText(node)}>`;
-    const nft = readNftables(compileNftables(programs), { file: nftFile });
-    diagnostics.push(...nft.diagnostics);
+    const nftPrograms = readNftHolder(compileNftables(programs), `<nftables${nodeText(node)}>`, diagnostics);
     for (const ir of programs) {
-      const iptFile = `<iptables${nodeText(node)}, ${ir.family}>`;
-      const ipt = readIptables(compileIptables(ir, { hooks: options.withHooks ?? false }), {
-        file: iptFile,
-        family: ir.family,
-        assumeHooks: !options.withHooks,
-      });
-      diagnostics.push(...ipt.diagnostics);
-      const nftProgram = nft.programs.find((p) => p.family === ir.family);
-      if (!ipt.program || !nftProgram) {
-        runs.push({ node, family: ir.family, report: null });
-        continue;
-      }
-      runs.push({ node, family: ir.family, report: check(ir, ipt.program, nftProgram, options) });
+      // The readers' models live only inside prepareModelCheck: the check runs without them.
+      const prepared = prepareModelCheck(ir, nftPrograms, node, options, diagnostics);
+      runs.push({ node, family: ir.family, report: prepared && runVerify(prepared) });
     }
   }
   return { runs, diagnostics };
 }
 
-function check(
+/**
+ * Programs read for several families, each handed out once: the holder forgets a program as it
+ * gives it away, so the caller's frame does not keep a model alive while its check runs.
+ */
+class Holder {
+  private programs: (NetfilterProgram | null)[];
+  constructor(programs: NetfilterProgram[]) {
+    this.programs = [...programs];
+  }
+  take(family: Family): NetfilterProgram | null {
+    const i = this.programs.findIndex((p) => p?.family === family);
+    if (i < 0) return null;
+    const p = this.programs[i]!;
+    this.programs[i] = null;
+    return p;
+  }
+}
+
+function readNftHolder(text: string, file: string, diagnostics: Diagnostic[]): Holder {
+  const nft = readNftables(text, { file });
+  diagnostics.push(...nft.diagnostics);
+  return new Holder(nft.programs);
+}
+
+/** Read the iptables artifact of `ir` back and prepare its check against `ir` and the nft program. */
+function prepareModelCheck(
+  ir: IRProgram,
+  nftPrograms: Holder,
+  node: string | null,
+  options: VerifyModelOptions,
+  diagnostics: Diagnostic[],
+): PreparedVerify | null {
+  const ipt = readIptables(compileIptables(ir, { hooks: options.withHooks ?? false }), {
+    file: `<iptables${nodeText(node)}, ${ir.family}>`,
+    family: ir.family,
+    assumeHooks: !options.withHooks,
+  });
+  diagnostics.push(...ipt.diagnostics);
+  const nftProgram = nftPrograms.take(ir.family);
+  if (!ipt.program || !nftProgram) return null;
+  return prepareCheck(ir, ipt.program, nftProgram, options);
+}
+
+function prepareCheck(
   ir: IRProgram | null,
   iptables: NetfilterProgram | null,
   nftables: NetfilterProgram | null,
   options: CheckOptions,
   family: Family = ir?.family ?? iptables?.family ?? nftables!.family,
-): VerifyReport {
+): PreparedVerify {
   const naming = affinityNaming(ir, nftables ? affinityListNames(nftables) : []);
   const artifacts: ArtifactInput[] = [];
   if (iptables) artifacts.push({ backend: 'iptables', program: iptables, canonicalList: naming.iptables });
   if (nftables) artifacts.push({ backend: 'nftables', program: nftables, canonicalList: naming.nftables });
-  return verify({
+  return prepareVerify({
     family,
     ir: ir ? { program: ir, evaluate } : null,
     artifacts,
@@ -167,25 +204,42 @@ export function verifyArtifacts(input: VerifyArtifactsInput): VerifyResult {
       : nftPrograms.length > 0
         ? nftPrograms.map((p) => p.family)
         : irPrograms.map((p) => p.family);
+  const iptHolder = new Holder(ipt ? [ipt] : []);
+  const nftHolder = new Holder(nftPrograms);
+  ipt = null;
+  nftPrograms.length = 0;
   const runs: VerifyRun[] = [];
   for (const family of families) {
-    const ir = irPrograms.find((p) => p.family === family) ?? null;
-    const iptables = ipt?.family === family ? ipt : null;
-    const nftables = nftPrograms.find((p) => p.family === family) ?? null;
-    const participants = [ir, iptables, nftables].filter((x) => x !== null).length;
-    if (participants < 2) {
-      diagnostics.push(
-        verifyCodes['verify-nothing-to-compare'](
-          { file: input.iptables?.file ?? input.nftables?.file ?? '<input>', span: null },
-          family,
-          participants,
-        ),
-      );
-      continue;
-    }
-    runs.push({ node, family, report: check(ir, iptables, nftables, input, family) });
+    const prepared = prepareArtifactCheck(family, irPrograms, iptHolder, nftHolder, input, diagnostics);
+    if (prepared) runs.push({ node, family, report: runVerify(prepared) });
   }
   return { runs, diagnostics };
+}
+
+/** The check of one family's artifacts (and IR), or null (reported) with fewer than two participants. */
+function prepareArtifactCheck(
+  family: Family,
+  irPrograms: readonly IRProgram[],
+  iptHolder: Holder,
+  nftHolder: Holder,
+  input: VerifyArtifactsInput,
+  diagnostics: Diagnostic[],
+): PreparedVerify | null {
+  const ir = irPrograms.find((p) => p.family === family) ?? null;
+  const iptables = iptHolder.take(family);
+  const nftables = nftHolder.take(family);
+  const participants = [ir, iptables, nftables].filter((x) => x !== null).length;
+  if (participants < 2) {
+    diagnostics.push(
+      verifyCodes['verify-nothing-to-compare'](
+        { file: input.iptables?.file ?? input.nftables?.file ?? '<input>', span: null },
+        family,
+        participants,
+      ),
+    );
+    return null;
+  }
+  return prepareCheck(ir, iptables, nftables, input, family);
 }
 
 export interface ExplainInput {

@@ -11,7 +11,7 @@ import { explore } from './engine/explore.ts';
 import { collectIRShardKeys } from './engine/ir-view.ts';
 import { evaluateProgram, type TraceEntry, traceList } from './engine/netfilter-eval.ts';
 import { artifactDistribution } from './engine/observe.ts';
-import { type ArtifactInput, observedMarkMask, prepare, rootsByState } from './engine/setup.ts';
+import { type ArtifactInput, observedMarkMask, prepare, rootsByState, type Setup } from './engine/setup.ts';
 import { buildShards, collectProgramKeys, emptyShardKeys, type Shard } from './engine/shards.ts';
 import { describeClass, NO_HINTS, packetClass, witnessHints, witnessPacket } from './engine/witness.ts';
 import type { IgnoredItem } from './model/program.ts';
@@ -71,21 +71,55 @@ export function defaultLocality(ir: IRProgram | null): Locality {
   return ir ? { mode: 'concrete', addresses: ir.nodeIPs } : { mode: 'universal', addresses: [] };
 }
 
-export function verify(input: VerifyInput): VerifyReport {
+/**
+ * A check made ready to run: the packet space, the compiled rulesets and what the report lists from
+ * the readers' models (ignored items, notes). It holds no reference to the models themselves, so a
+ * caller that lets go of them after prepareVerify frees their memory before the check runs (at
+ * 10,000 services the two models are about 700 MB; docs/benchmarks.md).
+ */
+export interface PreparedVerify {
+  family: Family;
+  ir: VerifyInput['ir'];
+  locality: Locality;
+  setup: Setup;
+  /** the addresses the rules and the IR name (witnesses prefer them) */
+  named: (readonly [bigint, bigint])[];
+  tvBound: Rational;
+  maxFindings: number;
+  shapes: boolean;
+  ignored: IgnoredItem[];
+  notes: string[];
+}
+
+export function prepareVerify(input: VerifyInput): PreparedVerify {
   const locality = input.locality ?? defaultLocality(input.ir?.program ?? null);
   let named: (readonly [bigint, bigint])[] = [];
-  const { space, compiled, roots } = prepare(
-    input.family,
-    input.ir?.program ?? null,
-    input.artifacts,
+  const setup = prepare(input.family, input.ir?.program ?? null, input.artifacts, locality, (c) => {
+    named = c.addresses;
+  });
+  return {
+    family: input.family,
+    ir: input.ir,
     locality,
-    (c) => {
-      named = c.addresses;
-    },
-  );
+    setup,
+    named,
+    tvBound: input.tvBound ?? DEFAULT_TV_BOUND,
+    maxFindings: input.maxFindings ?? 20,
+    shapes: input.shapes ?? true,
+    ignored: input.artifacts.flatMap((a) => a.program.ignored),
+    notes: [...new Set(input.artifacts.flatMap((a) => a.program.notes))],
+  };
+}
+
+/** prepareVerify and runVerify in one step (the caller keeps the models alive while it runs). */
+export const verify = (input: VerifyInput): VerifyReport => runVerify(prepareVerify(input));
+
+export function runVerify(prepared: PreparedVerify): VerifyReport {
+  const { family, ir, locality, named, tvBound } = prepared;
+  const { space, compiled, roots } = prepared.setup;
   const keys = emptyShardKeys();
   for (const c of compiled) collectProgramKeys(keys, c.program);
-  if (input.ir) collectIRShardKeys(keys, input.ir.program, space);
+  if (ir) collectIRShardKeys(keys, ir.program, space);
   const { fresh, other } = rootsByState(space, roots);
   const shards: Shard[] = [
     ...fresh.flatMap((r) => buildShards(r, keys)),
@@ -95,18 +129,17 @@ export function verify(input: VerifyInput): VerifyReport {
       key: { kind: 'rest' } as const,
     })),
   ];
-  const markMask = observedMarkMask(input.ir?.program ?? null, compiled);
-  const tvBound = input.tvBound ?? DEFAULT_TV_BOUND;
+  const markMask = observedMarkMask(ir?.program ?? null, compiled);
   const result = runCheck(
     {
       space,
       shards,
-      ir: input.ir,
+      ir,
       artifacts: compiled,
       tvBound,
       markMask,
-      maxFindings: input.maxFindings ?? 20,
-      shapes: input.shapes ?? true,
+      maxFindings: prepared.maxFindings,
+      shapes: prepared.shapes,
       rootOf: (shard) => (shard.cls.core[0]![0] === 0 ? 0 : 1),
     },
     roots,
@@ -146,15 +179,15 @@ export function verify(input: VerifyInput): VerifyReport {
   });
 
   return {
-    family: input.family,
-    servicePorts: input.ir ? input.ir.program.servicePorts.length : null,
+    family,
+    servicePorts: ir ? ir.program.servicePorts.length : null,
     equivalent: result.findings.length === 0,
     comparisons: result.stats.comparisons,
     counterexamples,
     stats: result.stats,
     tvBound,
     locality: locality.mode,
-    ignored: input.artifacts.flatMap((a) => a.program.ignored),
-    notes: [...new Set(input.artifacts.flatMap((a) => a.program.notes))],
+    ignored: prepared.ignored,
+    notes: prepared.notes,
   };
 }
