@@ -130,7 +130,15 @@ export function interpret(prog: NetfilterProgram, pk: Packet, world: ConcreteWor
         case 'dispatch': {
           const e = st.elements.find((el) => conj(el.parts, s));
           if (!e) return [{ k: 'no', s, p }];
-          return steps([...e.steps, ...rest], s, p, depth);
+          // a ported dispatch (dnat to … map @m : PORT): the element's DNAT takes the statement's port
+          const port = st.dnatPort;
+          const chosen =
+            port === undefined
+              ? e.steps
+              : e.steps.map((x) =>
+                  x.kind === 'verdict' && x.verdict.kind === 'dnat' ? { ...x, verdict: { ...x.verdict, port } } : x,
+                );
+          return steps([...chosen, ...rest], s, p, depth);
         }
         case 'mark': {
           const v = st.value >>> 0;

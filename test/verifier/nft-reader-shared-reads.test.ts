@@ -27,7 +27,7 @@ const ELEMENTS = [
   [concat('10.96.0.3', 'udp', 53), '10.64.0.3'],
 ];
 
-test('rules reading one map: each gets what it gets alone; the same port shares the dispatch', () => {
+test('rules reading one map: each gets what it gets alone; the same port shares the dispatch, every port the elements', () => {
   const rules = [
     [l4, dnatVia('m', 8080)],
     [l4, dnatVia('m', 9000)],
@@ -42,13 +42,18 @@ test('rules reading one map: each gets what it gets alone; the same port shares 
   assert.is(dispatch(0), dispatch(2), 'the same map with the same port: one dispatch step');
   assert.is.not(dispatch(0), dispatch(1));
   const d = dispatch(1);
-  assert.ok(d.kind === 'dispatch');
-  if (d.kind !== 'dispatch') return;
+  const d0 = dispatch(0);
+  assert.ok(d.kind === 'dispatch' && d0.kind === 'dispatch');
+  if (d.kind !== 'dispatch' || d0.kind !== 'dispatch') return;
+  // The map gives the address, the statement the port: one element list for both ports.
+  assert.is(d.dnatPort, 9000);
+  assert.is(d0.dnatPort, 8080);
+  assert.is(d.elements, d0.elements);
   // Ordered by key: 10.96.0.1 first, as the map's order does not say.
   assert.equal(d.elements[0]!.parts[0], { field: 'daddr', ranges: [[v4('10.96.0.1'), v4('10.96.0.1')]] });
   assert.equal(
     d.elements.map((e) => e.steps),
-    ['10.64.0.1', '10.64.0.2', '10.64.0.3'].map((ip) => [verdict({ kind: 'dnat', ip, port: 9000 })]),
+    ['10.64.0.1', '10.64.0.2', '10.64.0.3'].map((ip) => [verdict({ kind: 'dnat', ip, port: null })]),
   );
 });
 

@@ -4,6 +4,7 @@ import type { Hook, KeyPart, NetfilterProgram, Step, Test, Verdict } from '../mo
 import {
   type CBaseChain,
   type CChain,
+  type CElement,
   type CPart,
   type CRule,
   type CStep,
@@ -204,6 +205,8 @@ export function compileProgram(program: NetfilterProgram, ctx: CompileContext): 
   // apart from markMask and the affinity checks, which one compile already did.
   const compiledSteps = new Map<Step, CStep>();
   const compiledParts = new Map<readonly KeyPart[], CPart[]>();
+  /** A dispatch's elements and index, shared by the dispatches of every DNAT port (Step dispatch's dnatPort). */
+  const compiledLookups = new Map<readonly unknown[], { elements: CElement[]; index: KeyIndex | null }>();
   const indexes = new Map<readonly KeyPart[], { keys: readonly (readonly KeyPart[])[]; index: KeyIndex | null }[]>();
   const partsOf = (ps: readonly KeyPart[]): CPart[] => {
     let c = compiledParts.get(ps);
@@ -237,12 +240,18 @@ export function compileProgram(program: NetfilterProgram, ctx: CompileContext): 
         return { kind: 'random', p, q: complement(p) };
       }
       case 'dispatch': {
-        const elements = s.elements.map((e) => ({ parts: partsOf(e.parts), steps: steps(e.steps) }));
-        const index = sharedIndex(
-          s.elements.map((e) => e.parts),
-          elements.map((e) => e.parts),
-        );
-        return { kind: 'dispatch', elements, index };
+        let lookup = compiledLookups.get(s.elements);
+        if (lookup === undefined) {
+          const elements = s.elements.map((e) => ({ parts: partsOf(e.parts), steps: steps(e.steps) }));
+          const index = sharedIndex(
+            s.elements.map((e) => e.parts),
+            elements.map((e) => e.parts),
+          );
+          compiledLookups.set(s.elements, (lookup = { elements, index }));
+        }
+        const dnatPort = s.dnatPort ?? null;
+        if (dnatPort !== null) for (const e of lookup.elements) portlessDnat(e.steps);
+        return { kind: 'dispatch', elements: lookup.elements, index: lookup.index, dnatPort };
       }
       case 'numgen':
         return numgen(s);
@@ -314,4 +323,12 @@ function leadingParts(rule: CRule): CPart[] | null {
     break;
   }
   return parts.length > 0 ? parts : null;
+}
+
+/** A ported dispatch's element: one DNAT verdict without a port (what the evaluator gives the port to). */
+function portlessDnat(steps: readonly CStep[]): void {
+  const [only] = steps;
+  if (steps.length !== 1 || only?.kind !== 'verdict' || only.verdict.kind !== 'dnat' || only.verdict.port !== null) {
+    throw new CompileError('a DNAT map with a statement port whose element is not a DNAT to an address');
+  }
 }

@@ -32,7 +32,8 @@ export type CVerdict =
 export type CStep =
   | { kind: 'test'; test: CTest; negate: boolean }
   | { kind: 'random'; p: Dyadic; q: Dyadic }
-  | { kind: 'dispatch'; elements: readonly CElement[]; index: KeyIndex | null }
+  /** dnatPort: the selected element's steps are one DNAT verdict, taken with this port (model: Step dispatch) */
+  | { kind: 'dispatch'; elements: readonly CElement[]; index: KeyIndex | null; dnatPort: number | null }
   | { kind: 'numgen'; branches: readonly { w: Dyadic; steps: readonly CStep[] }[]; miss: Dyadic }
   /** mark = (mark & keep) ^ xor — every MARK/meta mark set form is one of these */
   | { kind: 'mark'; keep: number; xor: number }

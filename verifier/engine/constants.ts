@@ -1,5 +1,5 @@
 // The constants a ruleset tests: they decide where the packet space is cut into atoms.
-import type { AddressRange, KeyPart, NetfilterProgram, Step, Test } from '../model/program.ts';
+import type { KeyPart, NetfilterProgram, Step, Test } from '../model/program.ts';
 
 export interface Constants {
   addresses: (readonly [bigint, bigint])[];
@@ -35,7 +35,7 @@ export function addAffinity(c: Constants, list: string, key: 'saddr' | 'daddr', 
  * that reads the same map the same way (ksvc's DNAT maps: thousands of elements, read by hundreds
  * of rules), and one parsed range list among many rules; their constants are the same each time.
  */
-type Walked = Set<Step | readonly AddressRange[]>;
+type Walked = Set<readonly unknown[]>;
 
 function addPart(c: Constants, p: KeyPart, walked: Walked): void {
   switch (p.field) {
@@ -80,8 +80,9 @@ function addSteps(c: Constants, steps: readonly Step[], canonical: (list: string
         addTest(c, s.test, canonical, walked);
         break;
       case 'dispatch':
-        if (walked.has(s)) break;
-        walked.add(s);
+        // by its elements: a ported dispatch shares them with the same map's other ports
+        if (walked.has(s.elements)) break;
+        walked.add(s.elements);
         for (const e of s.elements) {
           for (const p of e.parts) addPart(c, p, walked);
           addSteps(c, e.steps, canonical, walked);

@@ -236,6 +236,14 @@ function evalSteps(
             out.push({ kind: 0, verdict: null, state, w });
             return;
           }
+          if (step.dnatPort !== null) {
+            // the element's one step is a DNAT without a port (compile.ts): the statement gives it
+            const v = (step.elements[k]!.steps[0] as Extract<CStep, { kind: 'verdict' }>).verdict;
+            const verdict: CVerdict = { ...(v as Extract<CVerdict, { kind: 'dnat' }>), port: step.dnatPort };
+            const s = ev.trace ? note(ev, state, chain, rule, origin, verdictText(verdict)) : state;
+            out.push({ kind: 2, verdict, state: s, w });
+            return;
+          }
           evalSteps(
             ev,
             chain,

@@ -305,11 +305,12 @@ function programShape(
   type Dispatch = Extract<CStep, { kind: 'dispatch' }>;
   const dispatches = new Map<Dispatch, { offered: number; seen: Set<number> }>();
   const offered = new Map<number, number>();
-  const reachSteps = (steps: readonly CStep[]) => {
+  /** `dnatPort`: the port a ported dispatch gives its elements' DNATs (compiled.ts). */
+  const reachSteps = (steps: readonly CStep[], dnatPort: number | null = null) => {
     for (const s of steps) {
       if (s.kind === 'verdict') {
         if (s.verdict.kind === 'jump' || s.verdict.kind === 'goto') reachChain(s.verdict.chain);
-        if (s.verdict.kind === 'dnat') addContext(s.verdict.atom, s.verdict.port ?? contexts[0]!.port);
+        if (s.verdict.kind === 'dnat') addContext(s.verdict.atom, dnatPort ?? s.verdict.port ?? contexts[0]!.port);
       } else if (s.kind === 'dispatch') {
         if (!dispatches.has(s)) dispatches.set(s, { offered: 0, seen: new Set() });
       } else if (s.kind === 'numgen') for (const b of s.branches) reachSteps(b.steps);
@@ -338,7 +339,7 @@ function programShape(
       for (const i of itemsFor(d.index, d.elements.length, from)) {
         if (state.seen.has(i)) continue;
         state.seen.add(i);
-        reachSteps(d.elements[i]!.steps);
+        reachSteps(d.elements[i]!.steps, d.dnatPort);
       }
     }
   }
@@ -400,7 +401,8 @@ function programShape(
         return `numgen[${s.branches.map((b) => `${b.w.n}/${b.w.s}:${stepsText(b.steps)}`).join('|')}] miss ${s.miss.n}/${s.miss.s}`;
       case 'dispatch': {
         const items = candidateItems(s.index, s.elements.length);
-        return `dispatch[${items.map((i) => `${s.elements[i]!.parts.map(partText).join('&')}:${stepsText(s.elements[i]!.steps)}`).join('|')}]`;
+        const port = s.dnatPort === null ? '' : ` port ${ports.id(point(s.dnatPort))}`;
+        return `dispatch[${items.map((i) => `${s.elements[i]!.parts.map(partText).join('&')}:${stepsText(s.elements[i]!.steps)}`).join('|')}]${port}`;
       }
       case 'mark':
         return `mark ${s.keep} ${s.xor}`;

@@ -25,11 +25,12 @@ function addIndex(keys: ShardKeys, index: KeyIndex | null): void {
 }
 
 /** Walked dispatches: one compiled lookup is shared by every rule that reads the same map (compile.ts). */
-function addSteps(keys: ShardKeys, steps: readonly CStep[], walked: Set<CStep>): void {
+function addSteps(keys: ShardKeys, steps: readonly CStep[], walked: Set<readonly unknown[]>): void {
   for (const s of steps) {
     if (s.kind === 'dispatch') {
-      if (walked.has(s)) continue;
-      walked.add(s);
+      // by its elements: a ported dispatch shares them (and its index) with the map's other ports
+      if (walked.has(s.elements)) continue;
+      walked.add(s.elements);
       addIndex(keys, s.index);
       for (const e of s.elements) addSteps(keys, e.steps, walked);
     } else if (s.kind === 'numgen') for (const b of s.branches) addSteps(keys, b.steps, walked);
@@ -38,7 +39,7 @@ function addSteps(keys: ShardKeys, steps: readonly CStep[], walked: Set<CStep>):
 }
 
 export function collectProgramKeys(keys: ShardKeys, p: CProgram): void {
-  const walked = new Set<CStep>();
+  const walked = new Set<readonly unknown[]>();
   for (const c of p.chains) {
     addIndex(keys, c.index);
     for (const r of c.rules) addSteps(keys, r.steps, walked);

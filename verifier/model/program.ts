@@ -162,7 +162,18 @@ export type Step =
    * The selected steps run in place of the lookup: unless they end the rule (a verdict), the rule
    * goes on with the steps after it (an nft verdict-map value `continue` is an empty list).
    */
-  | { kind: 'dispatch'; elements: { parts: KeyPart[]; steps: Step[] }[] }
+  | {
+      kind: 'dispatch';
+      elements: { parts: KeyPart[]; steps: Step[] }[];
+      /**
+       * nft `dnat to <key> map @m : PORT`: the map gives the address, the statement the port. Each
+       * element's steps are then exactly one DNAT verdict with port null, and the verdict taken
+       * is that DNAT with this port. The elements (and what is built from them) are shared by
+       * every rule that reads the map this way, whatever its port: ksvc's balance chains read ten
+       * maps of a service port each, one chain per endpoint count and target port.
+       */
+      dnatPort?: number;
+    }
   /**
    * nft `numgen random mod N offset O`: the value v = O + k, k in 0..N-1, with weight
    * c_k/2^32 (c_k = ceil((k+1)·2^32/N) − ceil(k·2^32/N), see numgen.ts); branches by value

@@ -114,6 +114,7 @@ export function lookupSteps(
   pointer: string,
   valueSteps: ValueSteps,
   valueKey: string | null = null,
+  dnatPort: number | null = null,
 ): Step[] | null {
   const readers = readKey(keyExpr, ctx, child(pointer, 'key'));
   if (!readers) return null;
@@ -134,7 +135,7 @@ export function lookupSteps(
       }
       const steps = valueSteps(item.value, value(item.pointer));
       if (!steps) return null;
-      branches.push({ values: [[v.ok[0], v.ok[1]]], steps });
+      branches.push({ values: [[v.ok[0], v.ok[1]]], steps: dnatPort === null ? steps : withPort(steps, dnatPort) });
     }
     branches.sort((a, b) => a.values[0]![0] - b.values[0]![0]);
     return [{ kind: 'numgen', modulus: first.mod, offset: first.offset, branches }];
@@ -182,6 +183,30 @@ export function lookupSteps(
     dispatch = elements.length === 0 ? NEVER : { kind: 'dispatch', elements };
     if (valueKey !== null && map.set !== null) reading.dispatches.set(valueKey, dispatch);
   }
-  steps.push(dispatch);
+  steps.push(dnatPort === null ? dispatch : portedDispatch(reading, valueKey, dispatch, dnatPort));
   return steps;
+}
+
+/**
+ * The dispatch of a `dnat to <key> map @m : PORT`: the elements read once for every port (their
+ * steps a DNAT without a port), one step per port naming it (dnatPort, verifier/model/program.ts).
+ */
+function portedDispatch(reading: MapReading, valueKey: string | null, dispatch: Step, port: number): Step {
+  if (dispatch.kind !== 'dispatch') return dispatch; // no element: the lookup never matches
+  const key = `${valueKey} : ${port}`;
+  let ported = valueKey === null ? undefined : reading.dispatches.get(key);
+  if (ported === undefined) {
+    ported = { kind: 'dispatch', elements: dispatch.elements, dnatPort: port };
+    if (valueKey !== null) reading.dispatches.set(key, ported);
+  }
+  return ported;
+}
+
+/** A numgen branch's DNAT without a port (the map's value) given the statement's port. */
+function withPort(steps: Step[], port: number): Step[] {
+  const [only] = steps;
+  if (steps.length !== 1 || only?.kind !== 'verdict' || only.verdict.kind !== 'dnat' || only.verdict.port !== null) {
+    throw new Error('internal error: a DNAT map value read as more than a DNAT to an address');
+  }
+  return [{ kind: 'verdict', verdict: { ...only.verdict, port } }];
 }

@@ -117,9 +117,16 @@ export function dnatSteps(
   const addrAt = child(p, 'addr');
   if (isObject(body.addr) && isObject(body.addr.map)) {
     const m = body.addr.map as { key: unknown; data: unknown };
-    // The values read the same for every rule with the same port: valueKey lets the lookup reuse them.
-    const valueSteps = (value: unknown, at: string) => natTarget(value, port, ctx, at);
-    return lookupSteps(m.key, m.data, 'nat', ctx, child(addrAt, 'map'), valueSteps, `nat ${port}`);
+    const at = child(addrAt, 'map');
+    if (port === null) {
+      // The values read the same for every such rule: valueKey lets the lookup reuse them.
+      return lookupSteps(m.key, m.data, 'nat', ctx, at, (value, p) => natTarget(value, null, ctx, p), 'nat null');
+    }
+    // The map gives the address, the statement the port: the elements are read once for every
+    // port (dnatPort). An `address . port` value with a statement port is reported by natTarget.
+    const addressOnly = (value: unknown, p: string) =>
+      natTarget(value, isObject(value) && Array.isArray(value.concat) ? port : null, ctx, p);
+    return lookupSteps(m.key, m.data, 'nat', ctx, at, addressOnly, 'nat address', port);
   }
   if (isObject(body.addr)) {
     ctx.sink.report('nft-unsupported', addrAt, 'a DNAT to an address range or computed address');
@@ -159,9 +166,9 @@ function natTarget(value: unknown, port: number | null, ctx: RuleContext, pointe
 }
 
 /**
- * natTarget for an address written as a string (the common case): the address is read once; the
- * steps are made afresh (a map's element per service port, read with each statement port, makes
- * millions of distinct targets: a shared-step key for each would cost more than it saves).
+ * natTarget for an address written as a string (the common case): the address is read once and
+ * the step is shared. (Map values are read without the statement's port — see dnatSteps — so the
+ * targets are about one per endpoint, not one per endpoint and balance chain.)
  */
 function stringTarget(addr: string, port: number | null, ctx: RuleContext, pointer: string): Step[] | null {
   let ip = ctx.dnatAddresses.get(addr);
@@ -174,5 +181,6 @@ function stringTarget(addr: string, port: number | null, ctx: RuleContext, point
     ip = formatIP(ctx.family, a.ok);
     ctx.dnatAddresses.set(addr, ip);
   }
-  return [verdict({ kind: 'dnat', ip, port })];
+  const target = ip;
+  return [shared(ctx, `dnat ${target} ${port}`, () => verdict({ kind: 'dnat', ip: target, port }))];
 }

@@ -96,6 +96,12 @@ export const NFTABLES_BALANCE_BUGS: Mutation[] = [
     exactlyCaught,
   ),
   bug(
+    'balance-dnat-port-wrong',
+    S4,
+    'balance-cluster-nodeports-3-8080 (apps/web NodePort): its first rule DNATs to port 8081 (the map gives the address, the rule the port)',
+    (d, f) => replaceInRule(d, f, 'balance-cluster-nodeports-3-8080', ['715827883'], 8080, 8081),
+  ),
+  bug(
     'dnat-map-element-missing',
     S4,
     'dnat-cluster-ips-1: the apps/quad element removed (the lookup misses, the rule breaks, the cascade goes on)',
