@@ -57,6 +57,26 @@ test('rules reading one map: each gets what it gets alone; the same port shares 
   );
 });
 
+test('a constant in the keys of two maps is one part; an element still reads as it does alone', () => {
+  const other = ELEMENTS.map(([k]) => [k, '10.65.0.9']);
+  const rules = [
+    [l4, dnatVia('m', 8080)],
+    [l4, dnatVia('n', 8080)],
+  ];
+  const together = steps(oneChain(rules, { maps: [portMap('m', ELEMENTS), portMap('n', other)] }));
+  const elements = (i: number) => {
+    const d = together[i]![1]!;
+    return d.kind === 'dispatch' ? d.elements : [];
+  };
+  assert.is(elements(0).length, 3);
+  elements(0).forEach((e, k) => {
+    assert.is.not(e, elements(1)[k]);
+    for (const [j, p] of e.parts.entries()) assert.is(p, elements(1)[k]!.parts[j], `element ${k}, part ${j}`);
+  });
+  const alone = steps(oneChain([rules[1]!], { maps: [portMap('n', other)] }))[0];
+  assert.equal(together[1], alone);
+});
+
 test('a bad map value is reported at every rule that reads it, a bad key likewise', () => {
   const badValue = [...ELEMENTS, [concat('10.96.0.4', 'tcp', 80), '300.0.0.1']];
   const rules = [

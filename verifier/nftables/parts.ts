@@ -108,12 +108,37 @@ export function elementParts(
   const parts: KeyPart[] = [];
   let never = false;
   for (const [i, r] of readers.entries()) {
-    const p = partOf(r, values[i], ctx, at(i));
+    const p = sharedPartOf(r, values[i], ctx, at(i));
     if (p === null) return null;
     if (typeof p !== 'boolean') parts.push(p);
     else if (!p) never = true;
   }
   return never ? 'never' : parts;
+}
+
+/** Element key parts read so far, per read (its sink): KeyParts are plain immutable data. */
+const readParts = new WeakMap<object, Map<string, PartOrConst>>();
+
+/**
+ * partOf for a map or set element, shared: one address, port or protocol constant recurs in many
+ * elements (ksvc's cluster IPs are keys of ten DNAT maps and of the dispatch and masquerade sets),
+ * so each is read once per read and family. A value that cannot be read is read, and reported, at
+ * every element as before.
+ */
+function sharedPartOf(r: Reader, value: unknown, ctx: KeyContext, pointer: string): PartOrConst | null {
+  if ((typeof value !== 'string' && typeof value !== 'number') || r.kind === 'const') {
+    return partOf(r, value, ctx, pointer);
+  }
+  let parts = readParts.get(ctx.sink);
+  if (parts === undefined) readParts.set(ctx.sink, (parts = new Map()));
+  const key = `${ctx.family} ${r.kind} ${'field' in r ? r.field : ''} ${typeof value} ${value}`;
+  let p = parts.get(key);
+  if (p === undefined) {
+    const read = partOf(r, value, ctx, pointer);
+    if (read === null) return null;
+    parts.set(key, (p = read));
+  }
+  return p;
 }
 
 /** The items of a right-hand side: an anonymous set's elements, or the single value. */
