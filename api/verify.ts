@@ -204,6 +204,7 @@ export function verifyArtifacts(input: VerifyArtifactsInput): VerifyResult {
       : nftPrograms.length > 0
         ? nftPrograms.map((p) => p.family)
         : irPrograms.map((p) => p.family);
+  // the holders own the models from here: each check takes its own and lets go of it
   const iptHolder = new Holder(ipt ? [ipt] : []);
   const nftHolder = new Holder(nftPrograms);
   ipt = null;

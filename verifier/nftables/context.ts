@@ -26,8 +26,6 @@ export interface RuleContext extends KeyContext {
    * thousand distinct ones hundreds of thousands of times. Steps are plain immutable data.
    */
   cache: Map<string, Step>;
-  /** DNAT addresses as written (map values, dnat statements) and the address each is: read once. */
-  dnatAddresses: Map<string, string>;
   /** jump / goto verdict steps by target chain name */
   jumps: Map<string, Step>;
   gotos: Map<string, Step>;

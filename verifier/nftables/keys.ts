@@ -6,6 +6,7 @@
 // the same constant), `meta mark & M`, `meta random & (2^k - 1)` and `ct status & dnat`.
 import { type Family, familyBits } from '../../common/ip.ts';
 import type { Protocol } from '../../common/kubernetes.ts';
+import type { KeyPart } from '../model/program.ts';
 import type { DiagnosticSink } from './diagnostics.ts';
 import { child } from './pointer.ts';
 import type { NftFamily } from './state.ts';
@@ -33,6 +34,8 @@ export interface KeyContext {
   family: Family;
   nftFamily: NftFamily;
   sink: DiagnosticSink;
+  /** Map and set element key parts read so far in this table, by reader and constant (parts.ts). */
+  parts: Map<string, KeyPart | boolean>;
 }
 
 // Readers without parameters are shared (they are plain immutable data).

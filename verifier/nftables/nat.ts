@@ -152,35 +152,14 @@ function natTarget(value: unknown, port: number | null, ctx: RuleContext, pointe
     addr = value.concat[0];
     p = Number(v.ok);
   }
-  if (typeof addr === 'string') return stringTarget(addr, p, ctx, pointer);
-  const cached = ctx.cache.get(`dnat ${String(addr)} ${p}`);
+  // The same target recurs in many rules and map elements: read once, one shared step.
+  const key = `dnat ${typeof addr} ${String(addr)} ${p}`;
+  const cached = ctx.cache.get(key);
   if (cached) return [cached];
   const a = readAddress(addr, ctx.family);
   if (isBad(a)) {
     ctx.sink.report('nft-bad-value', pointer, a.bad.value, a.bad.expected);
     return null;
   }
-  return [
-    shared(ctx, `dnat ${String(addr)} ${p}`, () => verdict({ kind: 'dnat', ip: formatIP(ctx.family, a.ok), port: p })),
-  ];
-}
-
-/**
- * natTarget for an address written as a string (the common case): the address is read once and
- * the step is shared. (Map values are read without the statement's port — see dnatSteps — so the
- * targets are about one per endpoint, not one per endpoint and balance chain.)
- */
-function stringTarget(addr: string, port: number | null, ctx: RuleContext, pointer: string): Step[] | null {
-  let ip = ctx.dnatAddresses.get(addr);
-  if (ip === undefined) {
-    const a = readAddress(addr, ctx.family);
-    if (isBad(a)) {
-      ctx.sink.report('nft-bad-value', pointer, a.bad.value, a.bad.expected);
-      return null;
-    }
-    ip = formatIP(ctx.family, a.ok);
-    ctx.dnatAddresses.set(addr, ip);
-  }
-  const target = ip;
-  return [shared(ctx, `dnat ${target} ${port}`, () => verdict({ kind: 'dnat', ip: target, port }))];
+  return [shared(ctx, key, () => verdict({ kind: 'dnat', ip: formatIP(ctx.family, a.ok), port: p }))];
 }

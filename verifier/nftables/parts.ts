@@ -116,27 +116,22 @@ export function elementParts(
   return never ? 'never' : parts;
 }
 
-/** Element key parts read so far, per read (its sink): KeyParts are plain immutable data. */
-const readParts = new WeakMap<object, Map<string, PartOrConst>>();
-
 /**
  * partOf for a map or set element, shared: one address, port or protocol constant recurs in many
  * elements (ksvc's cluster IPs are keys of ten DNAT maps and of the dispatch and masquerade sets),
- * so each is read once per read and family. A value that cannot be read is read, and reported, at
- * every element as before.
+ * so each is read once per table (KeyParts are plain immutable data). A value that cannot be read
+ * is read, and reported, at every element as before.
  */
 function sharedPartOf(r: Reader, value: unknown, ctx: KeyContext, pointer: string): PartOrConst | null {
   if ((typeof value !== 'string' && typeof value !== 'number') || r.kind === 'const') {
     return partOf(r, value, ctx, pointer);
   }
-  let parts = readParts.get(ctx.sink);
-  if (parts === undefined) readParts.set(ctx.sink, (parts = new Map()));
-  const key = `${ctx.family} ${r.kind} ${'field' in r ? r.field : ''} ${typeof value} ${value}`;
-  let p = parts.get(key);
+  const key = `${r.kind} ${'field' in r ? r.field : ''} ${typeof value} ${value}`;
+  let p = ctx.parts.get(key);
   if (p === undefined) {
     const read = partOf(r, value, ctx, pointer);
     if (read === null) return null;
-    parts.set(key, (p = read));
+    ctx.parts.set(key, (p = read));
   }
   return p;
 }

@@ -4,7 +4,7 @@
 // jump cycle, at most 16 levels of jumps, NAT and reject statements only where their hook allows.
 import type { Family } from '../../common/ip.ts';
 import { L4_PROTOCOLS } from '../../compiler/ir/packet.ts';
-import type { BaseChain, Chain, IgnoredItem, NetfilterProgram, Origin, Rule, Step } from '../model/program.ts';
+import type { BaseChain, Chain, IgnoredItem, KeyPart, NetfilterProgram, Origin, Rule, Step } from '../model/program.ts';
 import type { HookNeed, RuleContext } from './context.ts';
 import type { DiagnosticSink } from './diagnostics.ts';
 import { reach } from './graph.ts';
@@ -68,7 +68,7 @@ function buildProgram(
   const chainId = chainIdOf(t);
   const notes = new Set<string>();
   const cache = new Map<string, Step>();
-  const dnatAddresses = new Map<string, string>();
+  const parts = new Map<string, KeyPart | boolean>();
   const jumps = new Map<string, Step>();
   const gotos = new Map<string, Step>();
   const program: NetfilterProgram = {
@@ -98,7 +98,7 @@ function buildProgram(
     const hookNeeds: HookNeed[] = [];
     program.chains.set(
       chainId(c.name),
-      readChain(c, t, { chainId, family, file, hookNeeds, notes, sink, cache, dnatAddresses, jumps, gotos, source }),
+      readChain(c, t, { chainId, family, file, hookNeeds, notes, sink, cache, parts, jumps, gotos, source }),
     );
     checkHooks(hookNeeds, contexts, sink);
     if (c.base) {
@@ -127,7 +127,7 @@ function readChain(
     notes: Set<string>;
     sink: DiagnosticSink;
     cache: Map<string, Step>;
-    dnatAddresses: Map<string, string>;
+    parts: Map<string, KeyPart | boolean>;
     jumps: Map<string, Step>;
     gotos: Map<string, Step>;
     source: string | null;
@@ -144,7 +144,7 @@ function readChain(
     hookNeeds: env.hookNeeds,
     notes: env.notes,
     cache: env.cache,
-    dnatAddresses: env.dnatAddresses,
+    parts: env.parts,
     jumps: env.jumps,
     gotos: env.gotos,
   };
