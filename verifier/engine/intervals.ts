@@ -70,25 +70,78 @@ export function union(a: IntervalSet, b: IntervalSet): IntervalSet {
   return fromRanges(pairs);
 }
 
+// Sizes differ by orders of magnitude in the check: a class's set can hold thousands of ranges
+// (a port-only shard's destinations are every address but the port's exact destinations) while a
+// rule tests one address. Past this ratio, isSubset and overlaps walk the smaller set and
+// binary-search the larger one instead of merging both (at 10,000 services the merge made probing
+// quadratic: docs/benchmarks.md).
+const SEARCH_RATIO = 16;
+
+/**
+ * The index (even) of the first range of `s`, at or after index `from`, that ends at or after
+ * `v`; s.length when there is none.
+ */
+function rangeEndingFrom(s: IntervalSet, v: number, from: number): number {
+  let lo = from >> 1;
+  let hi = s.length >> 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (s[2 * mid + 1]! < v) lo = mid + 1;
+    else hi = mid;
+  }
+  return 2 * lo;
+}
+
+/** Does s hold an element of [lo, hi]? (binary search) */
+function meets(s: IntervalSet, lo: number, hi: number): boolean {
+  const j = rangeEndingFrom(s, lo, 0);
+  return j < s.length && s[j]! <= hi;
+}
+
 /** Is every element of a also in b? */
 export function isSubset(a: IntervalSet, b: IntervalSet): boolean {
+  if (a.length === 0) return true;
+  if (b.length === 0) return false;
+  if (a.length > SEARCH_RATIO * b.length) {
+    // a is inside b iff it has nothing below b, above b, or in a gap between b's ranges
+    if (a[0]! < b[0]! || a[a.length - 1]! > b[b.length - 1]!) return false;
+    for (let k = 1; k + 1 < b.length; k += 2) {
+      if (meets(a, b[k]! + 1, b[k + 1]! - 1)) return false;
+    }
+    return true;
+  }
+  const search = b.length > SEARCH_RATIO * a.length;
   let j = 0;
   for (let i = 0; i < a.length; i += 2) {
     const lo = a[i]!;
     const hi = a[i + 1]!;
-    while (j < b.length && b[j + 1]! < lo) j += 2;
+    if (search) j = rangeEndingFrom(b, lo, j);
+    else while (j < b.length && b[j + 1]! < lo) j += 2;
     if (j >= b.length || b[j]! > lo || b[j + 1]! < hi) return false;
   }
   return true;
 }
 
 export function overlaps(a: IntervalSet, b: IntervalSet): boolean {
+  if (a.length > SEARCH_RATIO * b.length) return overlapsBySearch(b, a);
+  if (b.length > SEARCH_RATIO * a.length) return overlapsBySearch(a, b);
   let i = 0;
   let j = 0;
   while (i < a.length && j < b.length) {
     if (Math.max(a[i]!, b[j]!) <= Math.min(a[i + 1]!, b[j + 1]!)) return true;
     if (a[i + 1]! < b[j + 1]!) i += 2;
     else j += 2;
+  }
+  return false;
+}
+
+/** overlaps(small, large), walking `small` and searching `large`. */
+function overlapsBySearch(small: IntervalSet, large: IntervalSet): boolean {
+  let j = 0;
+  for (let i = 0; i < small.length; i += 2) {
+    j = rangeEndingFrom(large, small[i]!, j);
+    if (j >= large.length) return false;
+    if (large[j]! <= small[i + 1]!) return true;
   }
   return false;
 }
