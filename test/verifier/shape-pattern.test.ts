@@ -59,4 +59,26 @@ test('numbering: equal sets get one number, in first-seen order, whatever the ob
   assert.is(n.sets.length, 2);
 });
 
+test('numbering: pointId(v) is the number id gives the set {v}, whichever comes first', () => {
+  fc.assert(
+    fc.property(
+      fc.array(fc.tuple(fc.boolean(), fc.integer({ min: 0, max: 8 }), fc.integer({ min: 0, max: 2 })), {
+        maxLength: 30,
+      }),
+      (ops) => {
+        const mixed = new Numbering();
+        const plain = new Numbering();
+        for (const [asPoint, v, w] of ops) {
+          // a point asked either way, or a wider set between them
+          const set = fromRanges([[v, v + (asPoint ? 0 : w)]]);
+          const got = asPoint ? mixed.pointId(v) : mixed.id(set);
+          assert.is(got, plain.id(set));
+        }
+        assert.equal(mixed.sets, plain.sets);
+      },
+    ),
+    { numRuns: 300 },
+  );
+});
+
 test.run();

@@ -35,6 +35,22 @@ export class Numbering {
     this.byObject.set(set, i);
     return i;
   }
+  /** the single value's number of id(point(v)), without making the set or its key when it is known */
+  private readonly byPoint = new Map<number, number>();
+  pointId(v: number): number {
+    let i = this.byPoint.get(v);
+    if (i === undefined) {
+      const k = `${v},${v}`;
+      i = this.ids.get(k);
+      if (i === undefined) {
+        i = this.sets.length;
+        this.ids.set(k, i);
+        this.sets.push([v, v]);
+      }
+      this.byPoint.set(v, i);
+    }
+    return i;
+  }
 }
 
 /** Above this many numbers a set is walked by binary search, not cut into pieces. */

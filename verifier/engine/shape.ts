@@ -39,7 +39,7 @@ import {
   type KeyIndex,
   portCode,
 } from './compiled.ts';
-import { equals, type IntervalSet, point } from './intervals.ts';
+import { equals, type IntervalSet } from './intervals.ts';
 import { Numbering, pattern } from './shape-pattern.ts';
 import type { Shard } from './shards.ts';
 import { AFFINITY_BASE, addressAtom, addressAtomOf, DIM, type PacketSpace, protoAtom } from './space.ts';
@@ -149,14 +149,16 @@ function shardBody(ctx: ShapeContext, key: Exclude<Shard['key'], { kind: 'rest' 
   const out: string[] = [`key ${key.kind} ${key.proto}`];
   // the shard's destination set and the node's local addresses come first
   out.push(`dst ${addrs.id(dst)}`);
-  out.push(`local ${addrs.id(space.local)} port ${ports.id(point(key.port))}`);
+  out.push(`local ${addrs.id(space.local)} port ${ports.pointId(key.port)}`);
 
   const contexts: KeyContext[] = [
     { dst: key.kind === 'exact' ? key.dst : undefined, proto: key.proto, port: key.port },
   ];
-  const contextKeys = new Set([`${contexts[0]!.dst} ${key.port}`]);
+  // a context as one number (an atom, or -1 for the open destination of a port-only shard, and a port)
+  const contextKey = (dst: number | undefined, port: number) => (dst ?? -1) * 65536 + port;
+  const contextKeys = new Set([contextKey(contexts[0]!.dst, key.port)]);
   const addContext = (dst: number, port: number) => {
-    const k = `${dst} ${port}`;
+    const k = contextKey(dst, port);
     if (contextKeys.has(k)) return false;
     contextKeys.add(k);
     contexts.push({ dst, proto: key.proto, port });
@@ -184,7 +186,7 @@ function irShape(
   listId: (id: string) => number,
 ): string {
   const { space } = ctx;
-  const a = (ip: string) => addrs.id(point(addressAtomOf(space.addresses, ip)));
+  const a = (ip: string) => addrs.pointId(addressAtomOf(space.addresses, ip));
   const cidr = (text: string) => {
     const [ip, len] = text.split('/') as [string, string];
     const v = ipOf(ip).value;
@@ -192,7 +194,7 @@ function irShape(
     const last = v + (1n << (bits - BigInt(Number(len)))) - 1n;
     return addrs.id([addressAtom(space.addresses, v), addressAtom(space.addresses, last)]);
   };
-  const p = (n: number) => ports.id(point(n));
+  const p = (n: number) => ports.pointId(n);
   const detector = (d: IRProgram['localDetector']) =>
     d.kind === 'cidr' ? `cidr ${cidr(d.cidr)}` : d.kind === 'none' ? 'none' : `${d.kind} ${JSON.stringify(d)}`;
   const lines: string[] = [
@@ -382,7 +384,7 @@ function programShape(
       case 'goto':
         return `${v.kind} ${chainIds.get(v.chain)}`;
       case 'dnat':
-        return `dnat ${addrs.id(point(v.atom))} ${v.port === null ? '-' : ports.id(point(v.port))}`;
+        return `dnat ${addrs.pointId(v.atom)} ${v.port === null ? '-' : ports.pointId(v.port)}`;
       case 'masquerade':
         return `masq ${v.fullyRandom}`;
       case 'reject':
@@ -401,7 +403,7 @@ function programShape(
         return `numgen[${s.branches.map((b) => `${b.w.n}/${b.w.s}:${stepsText(b.steps)}`).join('|')}] miss ${s.miss.n}/${s.miss.s}`;
       case 'dispatch': {
         const items = candidateItems(s.index, s.elements.length);
-        const port = s.dnatPort === null ? '' : ` port ${ports.id(point(s.dnatPort))}`;
+        const port = s.dnatPort === null ? '' : ` port ${ports.pointId(s.dnatPort)}`;
         return `dispatch[${items.map((i) => `${s.elements[i]!.parts.map(partText).join('&')}:${stepsText(s.elements[i]!.steps)}`).join('|')}]${port}`;
       }
       case 'mark':
