@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 
 const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+const BASE32_CODES = Array.from(BASE32, (c) => c.charCodeAt(0));
 
 // SHA-256 round constants (FIPS 180-4 §4.2.2).
 const K = new Int32Array([
@@ -106,19 +107,35 @@ function sha256Ascii(s: string, out: Uint8Array): boolean {
 
 const digest10 = new Uint8Array(10);
 
-/** The first `chars` (at most 16) characters of base32(sha256(utf8(s))). */
-export function base32Sha256(s: string, chars: number): string {
+// Names are built from character codes into one flat string. Appending character by character
+// (or a prefix to a hash) past 12 characters makes V8 cons strings: a 25-character chain name was
+// five or six small objects, and a renderer that keeps 100,000s of names (the iptables restore
+// renderer keeps every chain name while it streams the rules) kept a million of them alive.
+const codes: number[] = [];
+
+/** `prefix` followed by the first `chars` (at most 16) characters of base32(sha256(utf8(s))), as one flat string. */
+export function base32Sha256(s: string, chars: number, prefix = ''): string {
   const d: Uint8Array = sha256Ascii(s, digest10) ? digest10 : createHash('sha256').update(s, 'utf8').digest();
-  let out = '';
+  codes.length = 0;
+  for (let i = 0; i < prefix.length; i++) codes.push(prefix.charCodeAt(i));
+  const end = prefix.length + chars;
   let buffer = 0;
   let bits = 0;
-  for (let i = 0; out.length < chars; i++) {
+  for (let i = 0; codes.length < end; i++) {
     buffer = ((buffer << 8) | d[i]!) & 0xffff;
     bits += 8;
-    while (bits >= 5 && out.length < chars) {
-      out += BASE32[(buffer >> (bits - 5)) & 31];
+    while (bits >= 5 && codes.length < end) {
+      codes.push(BASE32_CODES[(buffer >> (bits - 5)) & 31]!);
       bits -= 5;
     }
   }
-  return out;
+  return String.fromCharCode.apply(null, codes);
+}
+
+/** a + b as one flat string (see above), for names made of a prefix and a kept hash. */
+export function joinFlat(a: string, b: string): string {
+  codes.length = 0;
+  for (let i = 0; i < a.length; i++) codes.push(a.charCodeAt(i));
+  for (let i = 0; i < b.length; i++) codes.push(b.charCodeAt(i));
+  return String.fromCharCode.apply(null, codes);
 }

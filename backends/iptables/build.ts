@@ -111,33 +111,59 @@ export function buildRules(ir: IRProgram, options: BuildOptions = {}): RuleSet {
 }
 
 /**
+ * The chain names of each service port (hashed once, kept for both passes of a streaming render).
+ * Endpoint objects are not assumed to be unique to a service port: names are kept per service port
+ * and endpoint hostPort.
+ */
+export interface ChainNames {
+  service(sp: IRServicePort): ServiceChains;
+  /** KUBE-SEP chain of an endpoint of `sp`. */
+  endpoint(sp: IRServicePort, e: IREndpoint): string;
+}
+
+export function chainNames(): ChainNames {
+  const services = new Map<IRServicePort, ServiceChains>();
+  const endpoints = new Map<IRServicePort, Map<string, string>>();
+  return {
+    service(sp) {
+      let ch = services.get(sp);
+      if (ch === undefined) services.set(sp, (ch = serviceChains(sp)));
+      return ch;
+    },
+    endpoint(sp, e) {
+      let bySp = endpoints.get(sp);
+      if (bySp === undefined) endpoints.set(sp, (bySp = new Map()));
+      let n = bySp.get(e.hostPort);
+      if (n === undefined) bySp.set(e.hostPort, (n = endpointChain(sp, e)));
+      return n;
+    },
+  };
+}
+
+/**
  * Build every rule once, handing each to the sinks as soon as it exists: at 100,000 endpoints,
  * rendering rules as they stream (instead of keeping ~1M match objects alive) halves the time.
+ * The filter table and every chain name come first, then the nat rules (each sink receives what
+ * kube-proxy writes, in its order): a renderer that must write the nat chain list before the nat
+ * rules calls the two halves itself (restore.ts).
  */
 export function emitRules(ir: IRProgram, options: BuildOptions, sinks: RuleSinks): void {
-  const { filterChains, filterRules, natChains, natRules } = sinks;
+  const names = chainNames();
+  emitFilterAndChains(ir, options, sinks, names);
+  for (const _ of emitNatRules(ir, options, sinks.natRules, names));
+}
+
+/** Filter chains and rules, and the nat chain list (everything but the nat rules). */
+export function emitFilterAndChains(
+  ir: IRProgram,
+  options: BuildOptions,
+  sinks: Omit<RuleSinks, 'natRules'>,
+  names: ChainNames,
+): void {
+  const { filterChains, filterRules, natChains } = sinks;
   filterChains.push(C.services, C.external, C.forward, C.nodePorts, C.proxyFirewall);
   natChains.push(C.services, C.nodePorts, C.postrouting, C.markMasq);
-  if (options.hooks) {
-    filterRules.push(...hookRules(ir, 'filter'));
-    natRules.push(...hookRules(ir, 'nat'));
-  }
-  const mark = ir.masqueradeMark;
-
-  natRules.push(
-    {
-      chain: C.postrouting,
-      matches: [{ kind: 'mark', negate: true, value: mark }],
-      target: { kind: 'verdict', verdict: 'RETURN' },
-    },
-    { chain: C.postrouting, matches: [], target: { kind: 'mark', op: 'xor', value: mark } },
-    {
-      chain: C.postrouting,
-      matches: [q('kubernetes service traffic requiring SNAT')],
-      target: { kind: 'masquerade', randomFully: ir.environment.randomFully },
-    },
-    { chain: C.markMasq, matches: [], target: { kind: 'mark', op: 'or', value: mark } },
-  );
+  if (options.hooks) filterRules.push(...hookRules(ir, 'filter'));
   if (ir.family === 'ipv4' && ir.localhostNodePorts) {
     filterChains.push(C.firewall);
     filterRules.push({
@@ -151,38 +177,12 @@ export function emitRules(ir: IRProgram, options: BuildOptions, sinks: RuleSinks
       target: { kind: 'verdict', verdict: 'DROP' },
     });
   }
-
-  let sepCache = new Map<string, string>();
-  let sepOwner: IRServicePort | null = null;
-  const sepName = (sp: IRServicePort, e: IREndpoint): string => {
-    if (sepOwner !== sp) {
-      sepOwner = sp;
-      sepCache = new Map();
-    }
-    let n = sepCache.get(e.hostPort);
-    if (n === undefined) sepCache.set(e.hostPort, (n = endpointChain(sp, e)));
-    return n;
-  };
-  const ctx: ServiceContext = { ir, filterRules, natRules, natChains, sepName };
-  for (const sp of ir.servicePorts) buildServicePort(ctx, sp);
-
-  // NodePort tail rule(s): always last in nat KUBE-SERVICES.
-  const tail = q('kubernetes service nodeports; NOTE: this must be the last rule in this chain');
-  if (ir.nodePorts.kind === 'allLocal') {
-    const m: Match[] = [tail, { kind: 'addrtype', dir: 'dst' }];
-    if (ir.family === 'ipv6') m.push({ kind: 'dst', addr: '::1/128', negate: true });
-    else if (!ir.localhostNodePorts) m.push({ kind: 'dst', addr: '127.0.0.0/8', negate: true });
-    natRules.push({ chain: C.services, matches: m, target: jump(C.nodePorts) });
-  } else {
-    for (const addr of ir.nodePorts.addresses) {
-      natRules.push({
-        chain: C.services,
-        matches: [tail, { kind: 'dst', addr, negate: false }],
-        target: jump(C.nodePorts),
-      });
-    }
+  for (const sp of ir.servicePorts) {
+    const ch = names.service(sp);
+    servicePortFilterRules(filterRules, sp, ch);
+    servicePortNatChains(natChains, sp, ch, names);
   }
-
+  const mark = ir.masqueradeMark;
   if (!ir.environment.conntrackLiberal) {
     const m: Match[] = [{ kind: 'ctstate', negate: false, states: 'INVALID' }];
     if (ir.environment.nfacct) m.push({ kind: 'nfacct', name: 'ct_state_invalid_dropped_pkts' });
@@ -205,121 +205,124 @@ export function emitRules(ir: IRProgram, options: BuildOptions, sinks: RuleSinks
   );
 }
 
-interface ServiceContext {
-  ir: IRProgram;
-  filterRules: Out<Rule>;
-  natRules: Out<Rule>;
-  natChains: Out<string>;
-  /** KUBE-SEP chain of an endpoint of the current service port (hashed once per endpoint). */
-  sepName(sp: IRServicePort, e: IREndpoint): string;
+/**
+ * The nat rules, in order; the generator pauses after each service port, so that a renderer can
+ * write what is done before the next one is built.
+ */
+export function* emitNatRules(
+  ir: IRProgram,
+  options: BuildOptions,
+  natRules: Out<Rule>,
+  names: ChainNames,
+): Generator<void> {
+  if (options.hooks) natRules.push(...hookRules(ir, 'nat'));
+  const mark = ir.masqueradeMark;
+  natRules.push(
+    {
+      chain: C.postrouting,
+      matches: [{ kind: 'mark', negate: true, value: mark }],
+      target: { kind: 'verdict', verdict: 'RETURN' },
+    },
+    { chain: C.postrouting, matches: [], target: { kind: 'mark', op: 'xor', value: mark } },
+    {
+      chain: C.postrouting,
+      matches: [q('kubernetes service traffic requiring SNAT')],
+      target: { kind: 'masquerade', randomFully: ir.environment.randomFully },
+    },
+    { chain: C.markMasq, matches: [], target: { kind: 'mark', op: 'or', value: mark } },
+  );
+  const ctx: NatContext = { ir, natRules, names };
+  for (const sp of ir.servicePorts) {
+    servicePortNatRules(ctx, sp, names.service(sp));
+    yield;
+  }
+
+  // NodePort tail rule(s): always last in nat KUBE-SERVICES.
+  const tail = q('kubernetes service nodeports; NOTE: this must be the last rule in this chain');
+  if (ir.nodePorts.kind === 'allLocal') {
+    const m: Match[] = [tail, { kind: 'addrtype', dir: 'dst' }];
+    if (ir.family === 'ipv6') m.push({ kind: 'dst', addr: '::1/128', negate: true });
+    else if (!ir.localhostNodePorts) m.push({ kind: 'dst', addr: '127.0.0.0/8', negate: true });
+    natRules.push({ chain: C.services, matches: m, target: jump(C.nodePorts) });
+  } else {
+    for (const addr of ir.nodePorts.addresses) {
+      natRules.push({
+        chain: C.services,
+        matches: [tail, { kind: 'dst', addr, negate: false }],
+        target: jump(C.nodePorts),
+      });
+    }
+  }
 }
 
-function buildServicePort(ctx: ServiceContext, sp: IRServicePort): void {
-  const { ir, filterRules, natRules, natChains } = ctx;
-  const name = sp.servicePortName;
-  const ch: ServiceChains = serviceChains(sp);
-  const proto: Match = { kind: 'proto', proto: sp.protocol };
-  const to = (addr: string, port: number): Match[] => [
-    proto,
-    { kind: 'dst', addr, negate: false },
-    { kind: 'dport', port },
-  ];
-  const refuseComment = (v: IRNoEndpointVerdict) =>
-    q(v === 'reject' ? `${name} has no endpoints` : `${name} has no local endpoints`);
-  const internalChain = sp.internal.kind === 'balance' && sp.internal.set === 'local' ? ch.svl : ch.svc;
-  const ext = sp.external;
-  const hasEndpoints = sp.hasEndpoints;
-  const lbTarget = sp.firewall ? ch.fw : ch.ext;
+interface NatContext {
+  ir: IRProgram;
+  natRules: Out<Rule>;
+  names: ChainNames;
+}
 
-  // (a) cluster IP
-  if (sp.internal.kind === 'balance') {
-    natRules.push({
-      chain: 'KUBE-SERVICES',
-      matches: [q(`${name} cluster IP`), ...to(sp.clusterIP, sp.port)],
-      target: jump(internalChain),
-    });
-  } else {
+const portMatches = (proto: Match, addr: string, port: number): Match[] => [
+  proto,
+  { kind: 'dst', addr, negate: false },
+  { kind: 'dport', port },
+];
+
+const refuseComment = (name: string, v: IRNoEndpointVerdict) =>
+  q(v === 'reject' ? `${name} has no endpoints` : `${name} has no local endpoints`);
+
+/** A service port's filter rules, in kube-proxy's order (the letters match servicePortNatRules'). */
+function servicePortFilterRules(filterRules: Out<Rule>, sp: IRServicePort, ch: ServiceChains): void {
+  const name = sp.servicePortName;
+  const proto: Match = { kind: 'proto', proto: sp.protocol };
+  const ext = sp.external;
+  // (a) cluster IP without endpoints
+  if (sp.internal.kind !== 'balance') {
     filterRules.push({
       chain: 'KUBE-SERVICES',
-      matches: [refuseComment(sp.internal.verdict), ...to(sp.clusterIP, sp.port)],
+      matches: [refuseComment(name, sp.internal.verdict), ...portMatches(proto, sp.clusterIP, sp.port)],
       target: verdictOf(sp.internal.verdict),
     });
   }
   // (b) external IPs
-  for (const eip of sp.externalIPs) {
-    if (hasEndpoints)
-      natRules.push({
-        chain: 'KUBE-SERVICES',
-        matches: [q(`${name} external IP`), ...to(eip, sp.port)],
-        target: jump(ch.ext),
-      });
-    if (ext?.refuse)
+  if (ext?.refuse) {
+    for (const eip of sp.externalIPs)
       filterRules.push({
         chain: 'KUBE-EXTERNAL-SERVICES',
-        matches: [refuseComment(ext.refuse), ...to(eip, sp.port)],
+        matches: [refuseComment(name, ext.refuse), ...portMatches(proto, eip, sp.port)],
         target: verdictOf(ext.refuse),
       });
   }
   // (c) load-balancer IPs
-  for (const lbip of sp.loadBalancerIPs) {
-    if (hasEndpoints)
-      natRules.push({
-        chain: 'KUBE-SERVICES',
-        matches: [q(`${name} loadbalancer IP`), ...to(lbip, sp.port)],
-        target: jump(lbTarget),
-      });
-    if (sp.firewall) {
+  if (sp.firewall) {
+    for (const lbip of sp.loadBalancerIPs)
       filterRules.push({
         chain: 'KUBE-PROXY-FIREWALL',
-        matches: [q(`${name} traffic not accepted by ${ch.fw}`), ...to(lbip, sp.port)],
+        matches: [q(`${name} traffic not accepted by ${ch.fw}`), ...portMatches(proto, lbip, sp.port)],
         target: { kind: 'verdict', verdict: 'DROP' },
       });
-    }
   }
   // (d)
   if (ext?.refuse) {
     for (const lbip of sp.loadBalancerIPs) {
       filterRules.push({
         chain: 'KUBE-EXTERNAL-SERVICES',
-        matches: [refuseComment(ext.refuse), ...to(lbip, sp.port)],
+        matches: [refuseComment(name, ext.refuse), ...portMatches(proto, lbip, sp.port)],
         target: verdictOf(ext.refuse),
       });
     }
   }
   // (e) NodePort
-  if (sp.nodePort !== null) {
-    if (hasEndpoints) {
-      if (ir.family === 'ipv4' && ir.localhostNodePorts && ir.environment.nfacct) {
-        natRules.push({
-          chain: 'KUBE-NODEPORTS',
-          matches: [
-            bare(name),
-            proto,
-            { kind: 'dst', addr: '127.0.0.0/8', negate: false },
-            { kind: 'dport', port: sp.nodePort },
-            { kind: 'nfacct', name: 'localhost_nps_accepted_pkts' },
-          ],
-          target: jump(ch.ext),
-        });
-      }
-      natRules.push({
-        chain: 'KUBE-NODEPORTS',
-        matches: [bare(name), proto, { kind: 'dport', port: sp.nodePort }],
-        target: jump(ch.ext),
-      });
-    }
-    if (ext?.refuse) {
-      filterRules.push({
-        chain: 'KUBE-EXTERNAL-SERVICES',
-        matches: [
-          refuseComment(ext.refuse),
-          { kind: 'addrtype', dir: 'dst' },
-          proto,
-          { kind: 'dport', port: sp.nodePort },
-        ],
-        target: verdictOf(ext.refuse),
-      });
-    }
+  if (sp.nodePort !== null && ext?.refuse) {
+    filterRules.push({
+      chain: 'KUBE-EXTERNAL-SERVICES',
+      matches: [
+        refuseComment(name, ext.refuse),
+        { kind: 'addrtype', dir: 'dst' },
+        proto,
+        { kind: 'dport', port: sp.nodePort },
+      ],
+      target: verdictOf(ext.refuse),
+    });
   }
   // (f) health check node port
   if (sp.healthCheckNodePort !== null) {
@@ -333,6 +336,74 @@ function buildServicePort(ctx: ServiceContext, sp: IRServicePort): void {
       target: { kind: 'verdict', verdict: 'ACCEPT' },
     });
   }
+}
+
+/** A service port's nat chains, in the order servicePortNatRules fills them. */
+function servicePortNatChains(natChains: Out<string>, sp: IRServicePort, ch: ServiceChains, names: ChainNames): void {
+  if (sp.external?.ext) natChains.push(ch.ext);
+  if (sp.firewall) natChains.push(ch.fw);
+  if (sp.cluster) natChains.push(ch.svc);
+  if (sp.local) natChains.push(ch.svl);
+  for (const e of sp.endpoints) natChains.push(names.endpoint(sp, e));
+}
+
+function servicePortNatRules(ctx: NatContext, sp: IRServicePort, ch: ServiceChains): void {
+  const { ir, natRules } = ctx;
+  const name = sp.servicePortName;
+  const proto: Match = { kind: 'proto', proto: sp.protocol };
+  const to = (addr: string, port: number): Match[] => portMatches(proto, addr, port);
+  const internalChain = sp.internal.kind === 'balance' && sp.internal.set === 'local' ? ch.svl : ch.svc;
+  const ext = sp.external;
+  const hasEndpoints = sp.hasEndpoints;
+  const lbTarget = sp.firewall ? ch.fw : ch.ext;
+
+  // (a) cluster IP
+  if (sp.internal.kind === 'balance') {
+    natRules.push({
+      chain: 'KUBE-SERVICES',
+      matches: [q(`${name} cluster IP`), ...to(sp.clusterIP, sp.port)],
+      target: jump(internalChain),
+    });
+  }
+  // (b) external IPs
+  if (hasEndpoints) {
+    for (const eip of sp.externalIPs)
+      natRules.push({
+        chain: 'KUBE-SERVICES',
+        matches: [q(`${name} external IP`), ...to(eip, sp.port)],
+        target: jump(ch.ext),
+      });
+  }
+  // (c) load-balancer IPs
+  if (hasEndpoints) {
+    for (const lbip of sp.loadBalancerIPs)
+      natRules.push({
+        chain: 'KUBE-SERVICES',
+        matches: [q(`${name} loadbalancer IP`), ...to(lbip, sp.port)],
+        target: jump(lbTarget),
+      });
+  }
+  // (e) NodePort
+  if (sp.nodePort !== null && hasEndpoints) {
+    if (ir.family === 'ipv4' && ir.localhostNodePorts && ir.environment.nfacct) {
+      natRules.push({
+        chain: 'KUBE-NODEPORTS',
+        matches: [
+          bare(name),
+          proto,
+          { kind: 'dst', addr: '127.0.0.0/8', negate: false },
+          { kind: 'dport', port: sp.nodePort },
+          { kind: 'nfacct', name: 'localhost_nps_accepted_pkts' },
+        ],
+        target: jump(ch.ext),
+      });
+    }
+    natRules.push({
+      chain: 'KUBE-NODEPORTS',
+      matches: [bare(name), proto, { kind: 'dport', port: sp.nodePort }],
+      target: jump(ch.ext),
+    });
+  }
   // (g) internal masquerade
   if (sp.internal.kind === 'balance' && sp.internalMasquerade !== 'never') {
     const m: Match[] = [q(`${name} cluster IP`), ...to(sp.clusterIP, sp.port)];
@@ -341,7 +412,6 @@ function buildServicePort(ctx: ServiceContext, sp: IRServicePort): void {
   }
   // (h) EXT chain
   if (ext?.ext) {
-    natChains.push(ch.ext);
     if (ext.ext.policy === 'Cluster') {
       natRules.push({
         chain: ch.ext,
@@ -372,7 +442,6 @@ function buildServicePort(ctx: ServiceContext, sp: IRServicePort): void {
   }
   // (i) FW chain
   if (sp.firewall) {
-    natChains.push(ch.fw);
     const c = q(`${name} loadbalancer IP`);
     for (const range of sp.firewall.sourceRanges)
       natRules.push({ chain: ch.fw, matches: [c, { kind: 'src', addr: range, negate: false }], target: jump(ch.ext) });
@@ -387,19 +456,12 @@ function buildServicePort(ctx: ServiceContext, sp: IRServicePort): void {
     });
   }
   // (j)/(k) SVC and SVL
-  if (sp.cluster) {
-    natChains.push(ch.svc);
-    endpointJumps(ctx, sp, ch.svc, sp.cluster.endpoints);
-  }
-  if (sp.local) {
-    natChains.push(ch.svl);
-    endpointJumps(ctx, sp, ch.svl, sp.local.endpoints);
-  }
+  if (sp.cluster) endpointJumps(ctx, sp, ch.svc, sp.cluster.endpoints);
+  if (sp.local) endpointJumps(ctx, sp, ch.svl, sp.local.endpoints);
   // (l) SEP chains
   const comment = ir.largeCluster ? [] : [bare(name)];
   for (const e of sp.endpoints) {
-    const sep = ctx.sepName(sp, e);
-    natChains.push(sep);
+    const sep = ctx.names.endpoint(sp, e);
     natRules.push({
       chain: sep,
       matches: [...comment, { kind: 'src', addr: e.ip, negate: false }],
@@ -412,12 +474,12 @@ function buildServicePort(ctx: ServiceContext, sp: IRServicePort): void {
   }
 }
 
-function endpointJumps(ctx: ServiceContext, sp: IRServicePort, chain: string, eps: IRServicePort['endpoints']): void {
+function endpointJumps(ctx: NatContext, sp: IRServicePort, chain: string, eps: IRServicePort['endpoints']): void {
   const { natRules, ir } = ctx;
   const comment = (hostPort: string): Match[] => (ir.largeCluster ? [] : [q(`${sp.servicePortName} -> ${hostPort}`)]);
   if (sp.affinity) {
     for (const e of eps) {
-      const sep = ctx.sepName(sp, e);
+      const sep = ctx.names.endpoint(sp, e);
       natRules.push({
         chain,
         matches: [...comment(e.hostPort), { kind: 'recentCheck', name: sep, seconds: sp.affinity.timeoutSeconds }],
@@ -429,6 +491,6 @@ function endpointJumps(ctx: ServiceContext, sp: IRServicePort, chain: string, ep
   eps.forEach((e, i) => {
     const m = comment(e.hostPort);
     if (i < n - 1) m.push({ kind: 'statistic', n: n - i });
-    natRules.push({ chain, matches: m, target: jump(ctx.sepName(sp, e)) });
+    natRules.push({ chain, matches: m, target: jump(ctx.names.endpoint(sp, e)) });
   });
 }

@@ -12,6 +12,11 @@ export interface LineBuffer {
   text(): string;
   /** The same text in pieces: chunks().join("\n") === text(); each piece ends on a whole line. */
   chunks(): readonly string[];
+  /**
+   * The chunks completed so far, handed over and forgotten (the pending lines stay): a streaming
+   * writer takes them as they fill; chunks() then holds only what came after.
+   */
+  takeFull(): string[];
   readonly count: number;
 }
 
@@ -21,7 +26,7 @@ export function lineBuffer(): LineBuffer {
   // The pending lines are cur[0..pending): one preallocated array, reused for every chunk.
   const cur = new Array<string>(LINES_PER_CHUNK).fill('');
   let pending = 0;
-  const chunks: string[] = [];
+  let chunks: string[] = [];
   let count = 0;
   const flush = () => {
     if (pending === 0) return;
@@ -41,6 +46,11 @@ export function lineBuffer(): LineBuffer {
     chunks() {
       flush();
       return chunks;
+    },
+    takeFull() {
+      const full = chunks;
+      chunks = [];
+      return full;
     },
     get count() {
       return count;

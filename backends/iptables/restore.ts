@@ -2,7 +2,7 @@
 // pkg/proxy/iptables/proxier.go).
 
 import type { IRProgram } from '../../compiler/ir/types.ts';
-import { type BuildOptions, emitRules } from './build.ts';
+import { type BuildOptions, chainNames, emitFilterAndChains, emitNatRules } from './build.ts';
 import { type LineBuffer, lineBuffer } from './lines.ts';
 import { goHex08, restoreProbability } from './numbers.ts';
 import type { Match, Rule, RuleSet, Target } from './rules.ts';
@@ -75,10 +75,11 @@ export function renderRestore(rules: RuleSet): string {
 }
 
 /**
- * Restore text straight from the IR, in pieces of about a thousand lines (a writer streams them to
- * a file instead of joining 60+ MB into one string): the pieces joined are renderRestoreFromIR's
- * text, byte for byte. Every rule is built before the first piece is yielded: kube-proxy's order
- * puts each table's chain list before its rules, and emitRules produces both together.
+ * Restore text straight from the IR, in pieces of about a thousand lines: the pieces joined are
+ * renderRestoreFromIR's text, byte for byte. kube-proxy's order puts each table's chain list
+ * before its rules, so the filter table and every chain name are built first (small), then the
+ * nat rules — nearly all of the text — are yielded as they are built: a writer streams them to a
+ * file instead of holding 60+ MB until the last rule exists.
  */
 export function* renderRestoreChunksFromIR(ir: IRProgram, options: BuildOptions = {}): Generator<string> {
   const filterChains = lineBuffer();
@@ -95,22 +96,28 @@ export function* renderRestoreChunksFromIR(ir: IRProgram, options: BuildOptions 
       for (const n of names) lines.add(`:${n} - [0:0]`);
     },
   });
-  emitRules(ir, options, {
-    filterChains: chainSink(filterChains),
-    filterRules: ruleSink(filterRules),
-    natChains: chainSink(natChains),
-    natRules: ruleSink(natRules),
-  });
+  const names = chainNames();
+  emitFilterAndChains(
+    ir,
+    options,
+    { filterChains: chainSink(filterChains), filterRules: ruleSink(filterRules), natChains: chainSink(natChains) },
+    names,
+  );
   // A buffer's chunks end without a newline: each is followed by one, as the joined text would be.
-  const table = function* (name: string, chains: LineBuffer, rules: LineBuffer): Generator<string> {
+  const head = function* (name: string, chains: LineBuffer): Generator<string> {
     yield `*${name}\n`;
     if (chains.count === 0) yield '\n';
     for (const c of chains.chunks()) yield `${c}\n`;
-    for (const c of rules.chunks()) yield `${c}\n`;
-    yield 'COMMIT\n';
   };
-  yield* table('filter', filterChains, filterRules);
-  yield* table('nat', natChains, natRules);
+  yield* head('filter', filterChains);
+  for (const c of filterRules.chunks()) yield `${c}\n`;
+  yield 'COMMIT\n';
+  yield* head('nat', natChains);
+  for (const _ of emitNatRules(ir, options, ruleSink(natRules), names)) {
+    for (const c of natRules.takeFull()) yield `${c}\n`;
+  }
+  for (const c of natRules.chunks()) yield `${c}\n`;
+  yield 'COMMIT\n';
 }
 
 /** Restore text straight from the IR: rules are spelled as they are built (see emitRules). */

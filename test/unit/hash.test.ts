@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { base32Sha256 } from '../../common/hash.ts';
+import { base32Sha256, joinFlat } from '../../common/hash.ts';
 
 // An independent, deliberately naive base32 (bit string) over node:crypto's SHA-256.
 const reference = (s: string, chars: number): string => {
@@ -41,6 +41,21 @@ test('the JS path does not leak state between calls (long, then short, then long
   base32Sha256('a', 16);
   assert.is(base32Sha256(long, 16), first);
   assert.is(base32Sha256('a', 16), reference('a', 16));
+});
+
+test('a prefix comes first, on both paths; joinFlat is concatenation, whatever the characters', () => {
+  for (const s of ['ns/svc:p80tcp10.0.0.1:80', 'ns/ünïcode:p80tcp', '']) {
+    assert.is(base32Sha256(s, 16, 'KUBE-SEP-'), `KUBE-SEP-${reference(s, 16)}`, s);
+    assert.is(base32Sha256(s, 8, ''), reference(s, 8), s);
+  }
+  for (const [a, b] of [
+    ['KUBE-SVC-', 'ABCDEFGHIJKLMNOP'],
+    ['', 'x'],
+    ['y', ''],
+    ['日本', '🙂/é'],
+  ]) {
+    assert.is(joinFlat(a!, b!), a! + b!);
+  }
 });
 
 test.run();

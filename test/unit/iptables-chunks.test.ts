@@ -1,7 +1,7 @@
 // The chunked iptables renderers (what `ksvc compile` streams to a file): the pieces, joined, are
 // byte for byte the reviewed goldens and the text of the rule list as data (an independent
 // spelling, backends/iptables renderRestore/renderSave); every piece ends on a whole line; a large
-// input really comes in many pieces.
+// input really comes in many pieces, and the nat rules are handed over while they are built.
 import { readFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -49,6 +49,31 @@ test('a generated cluster of 500 services: many pieces, the same bytes as the ru
   const save = pieces(compileIptablesChunks(ir, { format: 'save' }));
   assert.ok(save.length > 4);
   assert.is(save.join(''), renderSave(buildRules(ir)));
+});
+
+test('the nat rules stream: their first pieces come before the last service port is built', () => {
+  const loaded = load(generateKsvc({ services: 300, endpointsPerService: 4, nodes: 1 }), { file: 'gen.ksvc' });
+  const ir = lower(loaded.model!).programs[0]!;
+  // Count the passes over the service ports and how far the current one has gone: the chain list
+  // needs one pass before the nat table starts, the nat rules a second one.
+  const ports = [...ir.servicePorts];
+  let passes = 0;
+  let reached = 0;
+  const watched = Object.assign([...ports], {
+    *[Symbol.iterator]() {
+      passes++;
+      for (reached = 0; reached < ports.length; reached++) yield ports[reached]!;
+    },
+  });
+  const stream = compileIptablesChunks({ ...ir, servicePorts: watched });
+  let seen = '';
+  for (const piece of stream) {
+    seen += piece;
+    if (seen.includes('\n-A KUBE-SEP-')) break;
+  }
+  assert.is(passes, 2, 'in the second pass');
+  assert.ok(reached < ports.length - 1, `nat rules written after ${reached + 1} of ${ports.length} service ports`);
+  assert.ok(seen.includes(':KUBE-SEP-'), 'after the chain list');
 });
 
 test.run();
