@@ -26,3 +26,33 @@ export function serviceChains(sp: IRServicePort): ServiceChains {
 
 export const endpointChain = (sp: IRServicePort, ep: IREndpoint): string =>
   base32Sha256(sp.servicePortName + sp.protocol + ep.hostPort, 16, 'KUBE-SEP-');
+
+/**
+ * The chain names of each service port (hashed once, kept for both passes of a streaming render).
+ * Endpoint objects are not assumed to be unique to a service port: names are kept per service port
+ * and endpoint hostPort.
+ */
+export interface ChainNames {
+  service(sp: IRServicePort): ServiceChains;
+  /** KUBE-SEP chain of an endpoint of `sp`. */
+  endpoint(sp: IRServicePort, e: IREndpoint): string;
+}
+
+export function chainNames(): ChainNames {
+  const services = new Map<IRServicePort, ServiceChains>();
+  const endpoints = new Map<IRServicePort, Map<string, string>>();
+  return {
+    service(sp) {
+      let ch = services.get(sp);
+      if (ch === undefined) services.set(sp, (ch = serviceChains(sp)));
+      return ch;
+    },
+    endpoint(sp, e) {
+      let bySp = endpoints.get(sp);
+      if (bySp === undefined) endpoints.set(sp, (bySp = new Map()));
+      let n = bySp.get(e.hostPort);
+      if (n === undefined) bySp.set(e.hostPort, (n = endpointChain(sp, e)));
+      return n;
+    },
+  };
+}

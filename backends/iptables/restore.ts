@@ -2,8 +2,9 @@
 // pkg/proxy/iptables/proxier.go).
 
 import type { IRProgram } from '../../compiler/ir/types.ts';
-import { type BuildOptions, chainNames, emitFilterAndChains, emitNatRules } from './build.ts';
+import { type BuildOptions, emitFilterAndChains, emitNatRules } from './build.ts';
 import { type LineBuffer, lineBuffer } from './lines.ts';
+import { chainNames } from './names.ts';
 import { goHex08, restoreProbability } from './numbers.ts';
 import type { Match, Rule, RuleSet, Target } from './rules.ts';
 

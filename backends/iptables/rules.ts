@@ -57,3 +57,8 @@ export const BUILTIN_CHAINS: Record<TableName, string[]> = {
   filter: ['INPUT', 'FORWARD', 'OUTPUT'],
   nat: ['PREROUTING', 'INPUT', 'OUTPUT', 'POSTROUTING'],
 };
+
+/** Where rules go as they are built, in kube-proxy's write order (an array, or a renderer's sink). */
+export interface Out<T> {
+  push(...items: T[]): unknown;
+}
