@@ -11,11 +11,11 @@
 // through the address pattern.
 //
 // What the evaluators can observe, and where each is covered:
-// - artifact rules: every chain reachable from the base chains, where a chain with a key index
-//   contributes only the rules that can be candidates for the keys the shard's flows carry (the
-//   shard's own key, and each DNAT target with the shard's protocol): a rule filed under another
-//   key fails its leading destination/port test for every class of the shard (port-only shards
-//   exclude every exact destination of their port by construction);
+// - artifact rules (shape-program.ts): every chain reachable from the base chains, where a chain
+//   with a key index contributes only the rules that can be candidates for the keys the shard's
+//   flows carry (the shard's own key, and each DNAT target with the shard's protocol): a rule
+//   filed under another key fails its leading destination/port test for every class of the shard
+//   (port-only shards exclude every exact destination of their port by construction);
 // - IR service ports: the reference evaluator reaches them only through its exact-key tables, by
 //   the same keys (frontends, refuse and firewall rules by destination, protocol, port;
 //   NodePorts and health checks by protocol and port);
@@ -29,20 +29,12 @@ import { ipOf } from '../../common/ip.ts';
 import { affinityListId } from '../../compiler/ir/packet.ts';
 import type { IRProgram, IRServicePort } from '../../compiler/ir/types.ts';
 import type { Backend } from '../model/program.ts';
-import { candidatesFor } from './candidates.ts';
-import {
-  type CPart,
-  type CProgram,
-  type CStep,
-  type CTest,
-  type CVerdict,
-  type KeyIndex,
-  portCode,
-} from './compiled.ts';
+import type { CProgram } from './compiled.ts';
 import { equals, type IntervalSet } from './intervals.ts';
 import { Numbering, pattern } from './shape-pattern.ts';
+import { type AddContext, type KeyContext, programShape } from './shape-program.ts';
 import type { Shard } from './shards.ts';
-import { AFFINITY_BASE, addressAtom, addressAtomOf, DIM, type PacketSpace, protoAtom } from './space.ts';
+import { addressAtom, addressAtomOf, DIM, type PacketSpace, protoAtom } from './space.ts';
 
 /** Per-check data the signatures need, built once. */
 export interface ShapeContext {
@@ -59,6 +51,7 @@ export interface ShapeContext {
   bodies: Map<string, ShardBody>;
   /** one copy of each body text (isomorphic keys have equal texts; bodies wait for their other roots) */
   texts: Map<string, string>;
+  endpointFacts: Map<IRServicePort, EndpointFacts>;
 }
 
 /**
@@ -99,20 +92,18 @@ export function shapeContext(
     if (sp.healthCheckNodePort !== null) add(irByPort, `${protoAtom('tcp')} ${sp.healthCheckNodePort}`, sp);
   }
   const irOrder = new Map((ir?.servicePorts ?? []).map((sp, i) => [sp, i]));
-  return { space, artifacts, ir, irByKey, irByPort, irOrder, rootCount, bodies: new Map(), texts: new Map() };
-}
-
-const itemLists = new Map<number, number[]>();
-function allItems(count: number): number[] {
-  let l = itemLists.get(count);
-  if (!l) itemLists.set(count, (l = Array.from({ length: count }, (_, i) => i)));
-  return l;
-}
-
-interface KeyContext {
-  dst: number | undefined;
-  proto: number;
-  port: number;
+  return {
+    space,
+    artifacts,
+    ir,
+    irByKey,
+    irByPort,
+    irOrder,
+    rootCount,
+    bodies: new Map(),
+    texts: new Map(),
+    endpointFacts: new Map(),
+  };
 }
 
 /** The shape of one shard; null when it is not cached (the rest shards, or no key). */
@@ -174,8 +165,6 @@ function shardBody(ctx: ShapeContext, key: Exclude<Shard['key'], { kind: 'rest' 
   return { text, addresses: addrs.sets, ports: pattern(ports.sets), dst, waiting: 0 };
 }
 
-type AddContext = (dst: number, port: number) => boolean;
-
 function irShape(
   ctx: ShapeContext,
   ir: IRProgram,
@@ -222,17 +211,40 @@ function irShape(
       }
       const n = seen.size;
       seen.set(sp, n);
-      lines.push(`ctx ${c} sp ${n}: ${servicePortShape(sp, a, cidr, p, detector, listId)}`);
-      for (const e of sp.endpoints) addContext(addressAtomOf(space.addresses, e.ip), e.port);
+      const facts = endpointFacts(ctx, sp);
+      const atom = (i: number) => addrs.pointId(facts.atoms[i]!);
+      lines.push(`ctx ${c} sp ${n}: ${servicePortShape(sp, facts, a, atom, cidr, p, detector, listId)}`);
+      sp.endpoints.forEach((e, i) => addContext(facts.atoms[i]!, e.port));
     }
   }
   lines.push(`order ${ranked()}`);
   return lines.join('\n');
 }
 
+/** Per service port, what its endpoints' lines need: their address atoms and affinity lists. */
+interface EndpointFacts {
+  atoms: number[];
+  lists: string[];
+}
+
+/** Each service port is reached by many shards' shapes: its endpoints are looked up once. */
+function endpointFacts(ctx: ShapeContext, sp: IRServicePort): EndpointFacts {
+  let f = ctx.endpointFacts.get(sp);
+  if (f === undefined) {
+    f = {
+      atoms: sp.endpoints.map((e) => addressAtomOf(ctx.space.addresses, e.ip)),
+      lists: sp.endpoints.map((e) => affinityListId(sp.servicePortName, sp.protocol, e.hostPort)),
+    };
+    ctx.endpointFacts.set(sp, f);
+  }
+  return f;
+}
+
 function servicePortShape(
   sp: IRServicePort,
+  facts: EndpointFacts,
   a: (ip: string) => number,
+  atom: (endpoint: number) => number,
   cidr: (text: string) => number,
   p: (n: number) => number,
   detector: (d: IRProgram['localDetector']) => string,
@@ -252,193 +264,9 @@ function servicePortShape(
     `aff ${sp.affinity?.timeoutSeconds ?? '-'} has ${sp.hasEndpoints}`,
     `int ${JSON.stringify(sp.internal)} ${sp.internalMasquerade} ext ${JSON.stringify(sp.external)}`,
     `fw ${sp.firewall ? `${sp.firewall.sourceRanges.map(cidr).join(',')} ${sp.firewall.allowLoadBalancerIPs}` : '-'}`,
-    `eps ${eps.map((e) => `${a(e.ip)}:${p(e.port)}/${listId(affinityListId(sp.servicePortName, sp.protocol, e.hostPort))}`).join(' ')}`,
+    `eps ${eps.map((e, i) => `${atom(i)}:${p(e.port)}/${listId(facts.lists[i]!)}`).join(' ')}`,
     `sets ${set(sp.cluster)} | ${set(sp.local)}`,
   ].join(' ');
-}
-
-function programShape(
-  program: CProgram,
-  space: PacketSpace,
-  contexts: KeyContext[],
-  addContext: AddContext,
-  addrs: Numbering,
-  ports: Numbering,
-  listId: (id: string) => number,
-): string {
-  const chainIds = new Map<number, number>();
-  const rulesByChain = new Map<number, Set<number>>();
-  const queue: number[] = [];
-  const reachChain = (c: number): number => {
-    let id = chainIds.get(c);
-    if (id === undefined) {
-      id = chainIds.size;
-      chainIds.set(c, id);
-      rulesByChain.set(c, new Set());
-      queue.push(c);
-    }
-    return id;
-  };
-  /** The items an index can offer the contexts from `from` on (for a new context, or a new chain). */
-  const itemsFor = (index: KeyIndex | null, count: number, from: number): Iterable<number> => {
-    if (!index) return from === 0 ? allItems(count) : [];
-    const out = new Set<number>();
-    for (let c = from; c < contexts.length; c++) {
-      const k = contexts[c]!;
-      if (k.dst === undefined) {
-        // a port-only shard excludes every exact destination filed for its port (shards.ts), so
-        // the `full` items of that port never match in it: only port-only, destination-only and
-        // general items can
-        for (const list of [index.portOnly.get(portCode(k.proto, k.port)), index.allDstOnly, index.general])
-          for (const i of list ?? []) out.add(i);
-      } else for (const i of candidatesFor(index, k.proto, k.port, k.dst)) out.add(i);
-    }
-    return out;
-  };
-  const candidateItems = (index: KeyIndex | null, count: number): number[] =>
-    [...itemsFor(index, count, 0)].sort((x, y) => x - y);
-  // Reach every chain, rule and dispatch element, to a fixpoint: a DNAT target adds a key context,
-  // which can reach more items of every index already visited. Each chain and dispatch remembers
-  // how many contexts it has been offered, so each (index, context) pair is looked up once.
-  const hooks: string[] = [];
-  for (const [hook, bases] of Object.entries(program.hooks)) {
-    for (const b of bases) hooks.push(`${hook} ${b.type} ${b.priority} ${b.policy} ${reachChain(b.chain)}`);
-  }
-  type Dispatch = Extract<CStep, { kind: 'dispatch' }>;
-  const dispatches = new Map<Dispatch, { offered: number; seen: Set<number> }>();
-  const offered = new Map<number, number>();
-  /** `dnatPort`: the port a ported dispatch gives its elements' DNATs (compiled.ts). */
-  const reachSteps = (steps: readonly CStep[], dnatPort: number | null = null) => {
-    for (const s of steps) {
-      if (s.kind === 'verdict') {
-        if (s.verdict.kind === 'jump' || s.verdict.kind === 'goto') reachChain(s.verdict.chain);
-        if (s.verdict.kind === 'dnat') addContext(s.verdict.atom, dnatPort ?? s.verdict.port ?? contexts[0]!.port);
-      } else if (s.kind === 'dispatch') {
-        if (!dispatches.has(s)) dispatches.set(s, { offered: 0, seen: new Set() });
-      } else if (s.kind === 'numgen') for (const b of s.branches) reachSteps(b.steps);
-    }
-  };
-  for (let changed = true; changed; ) {
-    changed = false;
-    for (const c of [...chainIds.keys()]) {
-      const from = offered.get(c) ?? 0;
-      if (from === contexts.length) continue;
-      offered.set(c, contexts.length);
-      changed = true;
-      const chain = program.chains[c]!;
-      const rules = rulesByChain.get(c)!;
-      for (const r of itemsFor(chain.index, chain.rules.length, from)) {
-        if (rules.has(r)) continue;
-        rules.add(r);
-        reachSteps(chain.rules[r]!.steps);
-      }
-    }
-    for (const [d, state] of [...dispatches]) {
-      if (state.offered === contexts.length) continue;
-      const from = state.offered;
-      state.offered = contexts.length;
-      changed = true;
-      for (const i of itemsFor(d.index, d.elements.length, from)) {
-        if (state.seen.has(i)) continue;
-        state.seen.add(i);
-        reachSteps(d.elements[i]!.steps, d.dnatPort);
-      }
-    }
-  }
-  // write them in first-reached order
-  const partText = (p: CPart): string => {
-    switch (p.dim) {
-      case DIM.src:
-      case DIM.dst:
-        return `${p.dim}a${addrs.id(p.set)}`;
-      case DIM.sport:
-      case DIM.dport:
-        return `${p.dim}p${ports.id(p.set)}`;
-      default:
-        return `${p.dim}=${p.set.join(',')}`;
-    }
-  };
-  const testText = (t: CTest, contextsNow: typeof contexts): string => {
-    switch (t.kind) {
-      case 'parts':
-        return t.parts.map(partText).join('&');
-      case 'mark':
-        return `mark ${t.mask} ${t.value}`;
-      case 'ct':
-        return `ct ${t.atoms.join(',')} ${t.matchesNew} ${t.dnat}`;
-      case 'affinity':
-        return `aff ${listId(space.affinity[t.dim - AFFINITY_BASE]!.id)} ${t.set.join(',')}`;
-      case 'member': {
-        const items = t.index
-          ? [...new Set(contextsNow.flatMap((k) => candidatesFor(t.index!, k.proto, k.port, k.dst)))].sort(
-              (x, y) => x - y,
-            )
-          : t.elements.map((_, i) => i);
-        return `member ${items.map((i) => t.elements[i]!.map(partText).join('&')).join('|')}`;
-      }
-    }
-  };
-  const verdictText = (v: CVerdict): string => {
-    switch (v.kind) {
-      case 'jump':
-      case 'goto':
-        return `${v.kind} ${chainIds.get(v.chain)}`;
-      case 'dnat':
-        return `dnat ${addrs.pointId(v.atom)} ${v.port === null ? '-' : ports.pointId(v.port)}`;
-      case 'masquerade':
-        return `masq ${v.fullyRandom}`;
-      case 'reject':
-        return `reject ${v.with}`;
-      default:
-        return v.kind;
-    }
-  };
-  const stepText = (s: CStep, dnatOnly: boolean): string => {
-    switch (s.kind) {
-      case 'test':
-        return `${s.negate ? '!' : ''}(${testText(s.test, dnatOnly ? dnatContexts() : contexts)})`;
-      case 'random':
-        return `rand ${s.p.n}/${s.p.s}`;
-      case 'numgen':
-        return `numgen[${s.branches.map((b) => `${b.w.n}/${b.w.s}:${stepsText(b.steps)}`).join('|')}] miss ${s.miss.n}/${s.miss.s}`;
-      case 'dispatch': {
-        const items = candidateItems(s.index, s.elements.length);
-        const port = s.dnatPort === null ? '' : ` port ${ports.pointId(s.dnatPort)}`;
-        return `dispatch[${items.map((i) => `${s.elements[i]!.parts.map(partText).join('&')}:${stepsText(s.elements[i]!.steps)}`).join('|')}]${port}`;
-      }
-      case 'mark':
-        return `mark ${s.keep} ${s.xor}`;
-      case 'affinityWrite':
-        return `write ${listId(s.list)}`;
-      case 'noop':
-        return '';
-      case 'verdict':
-        return verdictText(s.verdict);
-    }
-  };
-  // Shards are all new packets; after a passing `ct status dnat` test (not true of new packets
-  // unless DNAT happened) the destination is a DNAT target, which is one of the contexts with a
-  // destination: a lookup there cannot see the open destination of a port-only shard.
-  const dnatContexts = () => contexts.filter((k) => k.dst !== undefined);
-  const stepsText = (steps: readonly CStep[]): string => {
-    let dnatOnly = false;
-    const out: string[] = [];
-    for (const st of steps) {
-      out.push(stepText(st, dnatOnly));
-      if (st.kind === 'test' && st.test.kind === 'ct' && !st.negate && !st.test.matchesNew && st.test.dnat) {
-        dnatOnly = true;
-      }
-    }
-    return out.join(';');
-  };
-
-  const lines = [`program ${program.backend}`, ...hooks];
-  for (const c of queue) {
-    const chain = program.chains[c]!;
-    const rules = [...rulesByChain.get(c)!].sort((x, y) => x - y);
-    lines.push(`chain ${chainIds.get(c)} ${rules.map((r) => stepsText(chain.rules[r]!.steps)).join(' / ')}`);
-  }
-  return lines.join('\n');
 }
 
 /** The classes one shard splits into, remembered per shape. */
