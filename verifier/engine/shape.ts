@@ -214,7 +214,7 @@ function irShape(
       const facts = endpointFacts(ctx, sp);
       const atom = (i: number) => addrs.pointId(facts.atoms[i]!);
       lines.push(`ctx ${c} sp ${n}: ${servicePortShape(sp, facts, a, atom, cidr, p, detector, listId)}`);
-      sp.endpoints.forEach((e, i) => addContext(facts.atoms[i]!, e.port));
+      for (let i = 0; i < sp.endpoints.length; i++) addContext(facts.atoms[i]!, sp.endpoints[i]!.port);
     }
   }
   lines.push(`order ${ranked()}`);
