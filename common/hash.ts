@@ -112,12 +112,15 @@ const digest10 = new Uint8Array(10);
 // five or six small objects, and a renderer that keeps 100,000s of names (the iptables restore
 // renderer keeps every chain name while it streams the rules) kept a million of them alive.
 const codes: number[] = [];
+const pushCodes = (s: string) => {
+  for (let i = 0; i < s.length; i++) codes.push(s.charCodeAt(i));
+};
 
 /** `prefix` followed by the first `chars` (at most 16) characters of base32(sha256(utf8(s))), as one flat string. */
 export function base32Sha256(s: string, chars: number, prefix = ''): string {
   const d: Uint8Array = sha256Ascii(s, digest10) ? digest10 : createHash('sha256').update(s, 'utf8').digest();
   codes.length = 0;
-  for (let i = 0; i < prefix.length; i++) codes.push(prefix.charCodeAt(i));
+  pushCodes(prefix);
   const end = prefix.length + chars;
   let buffer = 0;
   let bits = 0;
@@ -135,7 +138,7 @@ export function base32Sha256(s: string, chars: number, prefix = ''): string {
 /** a + b as one flat string (see above), for names made of a prefix and a kept hash. */
 export function joinFlat(a: string, b: string): string {
   codes.length = 0;
-  for (let i = 0; i < a.length; i++) codes.push(a.charCodeAt(i));
-  for (let i = 0; i < b.length; i++) codes.push(b.charCodeAt(i));
+  pushCodes(a);
+  pushCodes(b);
   return String.fromCharCode.apply(null, codes);
 }

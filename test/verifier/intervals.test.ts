@@ -8,9 +8,10 @@ import { fromRanges, type IntervalSet, isSubset, overlaps } from '../../verifier
 const test = suite('interval sets');
 
 const DOMAIN = 2000;
-const setArb = (maxRanges: number, maxWidth: number): fc.Arbitrary<IntervalSet> =>
+const setArb = (minRanges: number, maxRanges: number, maxWidth: number): fc.Arbitrary<IntervalSet> =>
   fc
     .array(fc.tuple(fc.integer({ min: 0, max: DOMAIN }), fc.integer({ min: 0, max: maxWidth })), {
+      minLength: minRanges,
       maxLength: maxRanges,
     })
     .map((rs) => fromRanges(rs.map(([lo, w]) => [lo, Math.min(DOMAIN, lo + w)] as [number, number])));
@@ -22,13 +23,8 @@ const manyArb: fc.Arbitrary<IntervalSet> = fc
     selector: ([k]) => k,
   })
   .map((rs) => fromRanges(rs.map(([k, w]) => [10 * k, 10 * k + w] as [number, number])));
-const fewArb = setArb(3, 900);
-const someArb = fc
-  .array(fc.tuple(fc.integer({ min: 0, max: DOMAIN }), fc.integer({ min: 0, max: 300 })), {
-    minLength: 1,
-    maxLength: 12,
-  })
-  .map((rs) => fromRanges(rs.map(([lo, w]) => [lo, Math.min(DOMAIN, lo + w)] as [number, number])));
+const fewArb = setArb(0, 3, 900);
+const someArb = setArb(1, 12, 300);
 
 const members = (s: IntervalSet): Set<number> => {
   const out = new Set<number>();

@@ -124,13 +124,7 @@ export function candidatesFor(
   if (code === undefined && dst === undefined) return allUpTo(index.count);
   if (code !== undefined && dst !== undefined && dst !== NO_DESTINATION) {
     // the common case, and destinations rarely repeat across shards: look up, do not memoise
-    // (millions of calls at 10,000 services: no list array, no lookup in an empty map)
-    return mergeFour(
-      index.full.size === 0 ? undefined : index.full.get(dst)?.get(code),
-      index.portOnly.size === 0 ? undefined : index.portOnly.get(code),
-      index.dstOnly.size === 0 ? undefined : index.dstOnly.get(dst),
-      index.general,
-    );
+    return mergeAll([index.full.get(dst)?.get(code), index.portOnly.get(code), index.dstOnly.get(dst), index.general]);
   }
   // numeric memo keys: this runs millions of times (once per index and key context of a shard)
   const dk = dst ?? -2;
@@ -154,22 +148,6 @@ export function candidatesFor(
     byCode.set(ck, hit);
   }
   return hit;
-}
-
-type List = readonly number[] | undefined;
-
-/** mergeAll of four lists, without making a list of them when at most one has items. */
-function mergeFour(a: List, b: List, c: List, d: List): readonly number[] {
-  const na = a !== undefined && a.length > 0;
-  const nb = b !== undefined && b.length > 0;
-  const nc = c !== undefined && c.length > 0;
-  const nd = d !== undefined && d.length > 0;
-  const n = +na + +nb + +nc + +nd;
-  if (n > 1) return mergeAll([a, b, c, d]);
-  if (na) return a;
-  if (nb) return b;
-  if (nc) return c;
-  return nd ? d : NONE;
 }
 
 function mergeAll(lists: readonly (readonly number[] | undefined)[]): readonly number[] {

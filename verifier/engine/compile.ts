@@ -206,7 +206,10 @@ export function compileProgram(program: NetfilterProgram, ctx: CompileContext): 
   const compiledSteps = new Map<Step, CStep>();
   const compiledParts = new Map<readonly KeyPart[], CPart[]>();
   /** A dispatch's elements and index, shared by the dispatches of every DNAT port (Step dispatch's dnatPort). */
-  const compiledLookups = new Map<readonly unknown[], { elements: CElement[]; index: KeyIndex | null }>();
+  const compiledLookups = new Map<
+    readonly unknown[],
+    { elements: CElement[]; index: KeyIndex | null; portless: boolean }
+  >();
   const indexes = new Map<readonly KeyPart[], { keys: readonly (readonly KeyPart[])[]; index: KeyIndex | null }[]>();
   const partsOf = (ps: readonly KeyPart[]): CPart[] => {
     let c = compiledParts.get(ps);
@@ -247,10 +250,14 @@ export function compileProgram(program: NetfilterProgram, ctx: CompileContext): 
             s.elements.map((e) => e.parts),
             elements.map((e) => e.parts),
           );
-          compiledLookups.set(s.elements, (lookup = { elements, index }));
+          compiledLookups.set(s.elements, (lookup = { elements, index, portless: false }));
         }
         const dnatPort = s.dnatPort ?? null;
-        if (dnatPort !== null) for (const e of lookup.elements) portlessDnat(e.steps);
+        if (dnatPort !== null && !lookup.portless) {
+          // checked once per element list, not again for each port that reads it
+          for (const e of lookup.elements) portlessDnat(e.steps);
+          lookup.portless = true;
+        }
         return { kind: 'dispatch', elements: lookup.elements, index: lookup.index, dnatPort };
       }
       case 'numgen':

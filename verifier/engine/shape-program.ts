@@ -29,17 +29,21 @@ export interface KeyContext {
   port: number;
 }
 
-export type AddContext = (dst: number, port: number) => boolean;
+/**
+ * What one shard body is written with, shared by its IR part and each artifact part: the key
+ * contexts reached so far (a DNAT target adds one), and the numberings of its constants.
+ */
+export interface BodyWriter {
+  contexts: KeyContext[];
+  /** false when the context was already there */
+  addContext(dst: number, port: number): boolean;
+  addrs: Numbering;
+  ports: Numbering;
+  listId(id: string): number;
+}
 
-export function programShape(
-  program: CProgram,
-  space: PacketSpace,
-  contexts: KeyContext[],
-  addContext: AddContext,
-  addrs: Numbering,
-  ports: Numbering,
-  listId: (id: string) => number,
-): string {
+export function programShape(program: CProgram, space: PacketSpace, w: BodyWriter): string {
+  const { contexts, addContext, addrs, ports, listId } = w;
   const chainIds = new Map<number, number>();
   const rulesByChain = new Map<number, Set<number>>();
   const queue: number[] = [];

@@ -32,7 +32,7 @@ import type { Backend } from '../model/program.ts';
 import type { CProgram } from './compiled.ts';
 import { equals, type IntervalSet } from './intervals.ts';
 import { Numbering, pattern } from './shape-pattern.ts';
-import { type AddContext, type KeyContext, programShape } from './shape-program.ts';
+import { type BodyWriter, type KeyContext, programShape } from './shape-program.ts';
 import type { Shard } from './shards.ts';
 import { addressAtom, addressAtomOf, DIM, type PacketSpace, protoAtom } from './space.ts';
 
@@ -156,8 +156,9 @@ function shardBody(ctx: ShapeContext, key: Exclude<Shard['key'], { kind: 'rest' 
     return true;
   };
 
-  if (ctx.ir) out.push(irShape(ctx, ctx.ir, contexts, addContext, addrs, ports, listId));
-  for (const a of ctx.artifacts) out.push(programShape(a.program, space, contexts, addContext, addrs, ports, listId));
+  const w: BodyWriter = { contexts, addContext, addrs, ports, listId };
+  if (ctx.ir) out.push(irShape(ctx, ctx.ir, w));
+  for (const a of ctx.artifacts) out.push(programShape(a.program, space, w));
   let text = out.join('\n');
   const known = ctx.texts.get(text);
   if (known === undefined) ctx.texts.set(text, text);
@@ -165,16 +166,9 @@ function shardBody(ctx: ShapeContext, key: Exclude<Shard['key'], { kind: 'rest' 
   return { text, addresses: addrs.sets, ports: pattern(ports.sets), dst, waiting: 0 };
 }
 
-function irShape(
-  ctx: ShapeContext,
-  ir: IRProgram,
-  contexts: KeyContext[],
-  addContext: AddContext,
-  addrs: Numbering,
-  ports: Numbering,
-  listId: (id: string) => number,
-): string {
+function irShape(ctx: ShapeContext, ir: IRProgram, w: BodyWriter): string {
   const { space } = ctx;
+  const { contexts, addContext, addrs, ports, listId } = w;
   const a = (ip: string) => addrs.pointId(addressAtomOf(space.addresses, ip));
   const cidr = (text: string) => {
     const [ip, len] = text.split('/') as [string, string];
