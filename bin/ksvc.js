@@ -6,7 +6,6 @@
 // This check runs before every command, `ksvc --version` included: it reads directory names and
 // stats each entry (lstat; a link is followed only for a source file), a few milliseconds for ~200
 // files. (Dirent objects, path.join and a regex per entry cost four times that.)
-import { spawnSync } from 'node:child_process';
 import { lstatSync, readdirSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -44,6 +43,8 @@ function bundleIsFresh() {
 const YOUNG = '--max-semi-space-size=';
 const sized = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((a) => a.includes(YOUNG));
 if (process.argv[2] === 'verify' && !sized) {
+  // loaded here only: node:child_process loads node:net and the streams, which --version never needs
+  const { spawnSync } = await import('node:child_process');
   const child = spawnSync(process.execPath, [`${YOUNG}128`, ...process.execArgv, ...process.argv.slice(1)], {
     stdio: 'inherit',
   });

@@ -14,7 +14,6 @@
 // Every descriptor is opened close-on-exec (libuv's default).
 // No library does this (write-file-atomic and atomically open predictable temp names without
 // O_EXCL and follow links there; README "Output files" says more), hence this module.
-import { randomBytes } from 'node:crypto';
 import {
   closeSync,
   constants,
@@ -191,12 +190,18 @@ function inPlaceSink(file: string, fd: number, close: boolean): OutputSink {
   };
 }
 
+/**
+ * `n` random bytes as hex, for a temporary file's name. The Web Crypto global, not node:crypto:
+ * its module is loaded when a file is written, not by every command (`ksvc --version` included).
+ */
+const randomHex = (n: number): string => Buffer.from(crypto.getRandomValues(new Uint8Array(n))).toString('hex');
+
 const TEMP_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
 
 /** Create the temporary file next to `target`: a fixed-length random name, so any legal target name fits. */
 function createTemp(dir: string, mode: number): { fd: number; tmp: string } {
   for (let attempt = 0; ; attempt++) {
-    const tmp = path.join(dir, `.ksvc-${randomBytes(12).toString('hex')}.tmp`);
+    const tmp = path.join(dir, `.ksvc-${randomHex(12)}.tmp`);
     try {
       return { fd: openSync(tmp, TEMP_FLAGS, mode), tmp };
     } catch (e) {

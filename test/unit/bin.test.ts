@@ -105,6 +105,33 @@ test('the bundle itself (dist/ksvc.mjs) verifies and explains: every file the ve
   assert.not.ok(/\n\s+at /.test(e.stdout + e.stderr), 'no stack trace');
 });
 
+test('--version and --help load none of the heavy builtins (child_process, net, crypto, tty)', () => {
+  // Each of these loads node:net or dozens of crypto modules: a few milliseconds apiece of a start
+  // that is mostly Node's own. The launcher and the bundle load them only where a command needs them.
+  const record = path.join(dir, 'record-builtins.cjs');
+  writeFileSync(
+    record,
+    "process.on('exit', () => require('node:fs').writeSync(2, JSON.stringify(process.moduleLoadList)));\n",
+  );
+  const heavy = ['child_process', 'net', 'crypto', 'tty'].map((m) => `NativeModule ${m}`);
+  for (const entry of ['bin/ksvc.js', 'dist/ksvc.mjs']) {
+    for (const flag of ['--version', '--help']) {
+      const r = spawnSync(process.execPath, ['--require', record, path.join(root, entry), flag], {
+        cwd: root,
+        encoding: 'utf8',
+      });
+      assert.is(r.status, 0, r.stderr);
+      const loaded = new Set(JSON.parse(r.stderr) as string[]);
+      assert.ok(loaded.has('NativeModule fs'), 'the record is the module list');
+      assert.equal(
+        heavy.filter((m) => loaded.has(m)),
+        [],
+        `${entry} ${flag}`,
+      );
+    }
+  }
+});
+
 test('bin/ksvc.js runs the bundle only while it is newer than every source file', () => {
   // A stand-in checkout: the real bin/ksvc.js, a "bundle" and "sources" that say which one ran.
   const co = path.join(dir, 'checkout');
