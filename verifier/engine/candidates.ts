@@ -1,7 +1,7 @@
 // Which items of a key index (compiled.ts: the rules of a long chain, the elements of a set or
 // map) a packet class can meet, and when to split the class first: the lookups the evaluator
 // (netfilter-eval.ts) and the shapes (shape.ts) make for every class and key context.
-import { type KeyIndex, portCode } from './compiled.ts';
+import { type KeyIndex, mayHave, portCode } from './compiled.ts';
 import { fromRanges, type IntervalSet, point } from './intervals.ts';
 import type { ClassQuery } from './query.ts';
 import { DIM } from './space.ts';
@@ -124,7 +124,15 @@ export function candidatesFor(
   if (code === undefined && dst === undefined) return allUpTo(index.count);
   if (code !== undefined && dst !== undefined && dst !== NO_DESTINATION) {
     // the common case, and destinations rarely repeat across shards: look up, do not memoise
-    return mergeAll([index.full.get(dst)?.get(code), index.portOnly.get(code), index.dstOnly.get(dst), index.general]);
+    const byDst = mayHave(index.dstBits, dst);
+    const byPort = mayHave(index.portOnlyBits, code);
+    if (!byDst && !byPort) return index.general;
+    return mergeAll([
+      byDst ? index.full.get(dst)?.get(code) : undefined,
+      byPort ? index.portOnly.get(code) : undefined,
+      byDst ? index.dstOnly.get(dst) : undefined,
+      index.general,
+    ]);
   }
   // numeric memo keys: this runs millions of times (once per index and key context of a shard)
   const dk = dst ?? -2;

@@ -2,6 +2,7 @@
 import type { CtState } from '../../compiler/ir/packet.ts';
 import type { Hook, KeyPart, NetfilterProgram, Step, Test, Verdict } from '../model/program.ts';
 import {
+  bitsOf,
   type CBaseChain,
   type CChain,
   type CElement,
@@ -135,6 +136,8 @@ export function buildKeyIndex(items: readonly (readonly CPart[] | null)[]): KeyI
     allPortOnly,
     allDstOnly,
     count: items.length,
+    dstBits: bitsOf([...full.keys(), ...dstOnly.keys()]),
+    portOnlyBits: bitsOf([...portOnly.keys()]),
   };
 }
 

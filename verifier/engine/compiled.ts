@@ -71,6 +71,31 @@ export interface KeyIndex {
   allPortOnly: readonly number[];
   allDstOnly: readonly number[];
   count: number;
+  /**
+   * One bit per destination atom filed in `full` or `dstOnly`, and per port code filed in
+   * `portOnly`: most lookups are for a key no item is filed under (a DNAT target's address and
+   * port), and a bit answers that without probing a map of thousands of entries.
+   */
+  /** null for an index of few keys (a bitmap sized by the largest atom would cost more than it saves) */
+  dstBits: Uint8Array | null;
+  portOnlyBits: Uint8Array | null;
+}
+
+/** Whether bit `i` of `bits` may be set: true without a bitmap, false past its end. */
+export const mayHave = (bits: Uint8Array | null, i: number): boolean =>
+  bits === null || ((bits[i >> 3] ?? 0) & (1 << (i & 7))) !== 0;
+
+/** Below this many keys an index keeps no bitmap: its maps are small and cheap to probe. */
+const BITMAP_FROM = 256;
+
+/** A bitmap with the bits of `keys` set; null for fewer than BITMAP_FROM keys. */
+export function bitsOf(keys: readonly number[]): Uint8Array | null {
+  if (keys.length < BITMAP_FROM) return null;
+  let max = -1;
+  for (const k of keys) if (k > max) max = k;
+  const bits = new Uint8Array((max >> 3) + 1);
+  for (const k of keys) bits[k >> 3]! |= 1 << (k & 7);
+  return bits;
 }
 
 /** A protocol atom and a port as one number, the key of `portOnly` and `byPort`. */
