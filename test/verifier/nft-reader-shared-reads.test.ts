@@ -1,12 +1,13 @@
 // A named map or set is read once per key and kept for every rule that reads it the same way
 // (lookup.ts, match.ts): each rule must still get exactly what reading it alone gives, rules with
 // different statement ports must get their own targets, and a bad element must be reported at
-// every rule that reads it, as before. partsKey (the order of dispatch and member elements) is
-// written out by hand and must stay the parts' JSON.
+// every rule that reads it, as before. partsKey (the order of dispatch and member elements) and
+// elementId (an element's identity) are written out by hand and must stay the JSON they stand for.
 import fc from 'fast-check';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { KeyPart } from '../../verifier/model/program.ts';
+import { elementId, scalarOrConcatId } from '../../verifier/nftables/objects.ts';
 import { partsKey } from '../../verifier/nftables/parts.ts';
 import { concat, match, meta, oneChain, payload, read, steps, v4, verdict } from './nft-support.ts';
 
@@ -168,6 +169,39 @@ test('partsKey is the parts’ JSON (bigints as 32 hex digits)', () => {
     fc.property(fc.array(part, { maxLength: 4 }), (parts) => partsKey(parts) === reference(parts)),
     { numRuns: 2000, seed: 9 },
   );
+});
+
+// elementId against the JSON it stands for: numeric strings (decimal or 0x) as numbers.
+const idReference = (key: unknown): string =>
+  JSON.stringify(key, (_k, v: unknown) =>
+    typeof v === 'string' && /^(0x[0-9a-fA-F]+|[0-9]+)$/.test(v) ? Number(v) : v,
+  );
+const scalar = fc.oneof(
+  fc.integer({ min: 0, max: 2 ** 40 }),
+  fc.constantFrom('10.96.0.1', 'tcp', '0x4000', '0X10', '8080', '007', '1e3', '-1', 'a"b\\c', ''),
+  fc.integer({ min: 0, max: 1e6 }).map((n) => n.toString(16)),
+  fc.string({ maxLength: 6 }),
+);
+const key = fc.oneof(
+  scalar,
+  fc.record({ concat: fc.array(scalar, { maxLength: 4 }) }),
+  fc.record({ concat: fc.array(scalar, { maxLength: 2 }), extra: scalar }),
+  fc.record({
+    concat: fc.array(fc.oneof(scalar, fc.record({ prefix: fc.record({ addr: scalar, len: fc.nat(32) }) }))),
+  }),
+  fc.record({ prefix: fc.record({ addr: scalar, len: fc.nat(32) }) }),
+  fc.tuple(scalar, scalar).map((r) => ({ range: r })),
+);
+
+test('elementId is the key’s JSON with numeric strings as numbers; the fast path covers plain keys', () => {
+  fc.assert(
+    fc.property(key, (k) => elementId(k) === idReference(k)),
+    { numRuns: 3000, seed: 11 },
+  );
+  assert.is(scalarOrConcatId({ concat: ['10.96.0.1', 'tcp', 80] }), '{"concat":["10.96.0.1","tcp",80]}');
+  assert.is(scalarOrConcatId('0x4000'), '16384');
+  assert.is(scalarOrConcatId({ concat: ['1'], comment: 'x' }), undefined, 'not a plain concatenation');
+  assert.is(scalarOrConcatId({ prefix: { addr: '10.0.0.0', len: 8 } }), undefined);
 });
 
 test.run();

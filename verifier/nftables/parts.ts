@@ -182,7 +182,7 @@ const cmp = <T extends string | number>(a: T, b: T): number => (a < b ? -1 : a >
  * A canonical text of parts (to order elements deterministically, whatever order nft lists them in):
  * the parts' JSON with each bigint as 32 hex digits. Written out by hand for ranges and protocols
  * (a map of an element per service port sorts hundreds of thousands of keys; JSON.stringify with a
- * replacer costs several times more); test/verifier/nft-reader-keys.test.ts holds it to the JSON.
+ * replacer costs several times more); test/verifier/nft-reader-shared-reads.test.ts holds it to the JSON.
  */
 export function partsKey(parts: readonly KeyPart[]): string {
   let key = '[';
