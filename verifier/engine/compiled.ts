@@ -74,9 +74,9 @@ export interface KeyIndex {
   /**
    * One bit per destination atom filed in `full` or `dstOnly`, and per port code filed in
    * `portOnly`: most lookups are for a key no item is filed under (a DNAT target's address and
-   * port), and a bit answers that without probing a map of thousands of entries.
+   * port), and a bit answers that without probing a map of thousands of entries. null for an
+   * index of few keys (a bitmap sized by the largest atom would cost more than it saves).
    */
-  /** null for an index of few keys (a bitmap sized by the largest atom would cost more than it saves) */
   dstBits: Uint8Array | null;
   portOnlyBits: Uint8Array | null;
 }
