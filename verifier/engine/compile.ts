@@ -136,8 +136,8 @@ export function buildKeyIndex(items: readonly (readonly CPart[] | null)[]): KeyI
     allPortOnly,
     allDstOnly,
     count: items.length,
-    dstBits: bitsOf([...full.keys(), ...dstOnly.keys()]),
-    portOnlyBits: bitsOf([...portOnly.keys()]),
+    dstBits: bitsOf(full, dstOnly),
+    portOnlyBits: bitsOf(portOnly),
   };
 }
 

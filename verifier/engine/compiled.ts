@@ -88,13 +88,16 @@ export const mayHave = (bits: Uint8Array | null, i: number): boolean =>
 /** Below this many keys an index keeps no bitmap: its maps are small and cheap to probe. */
 const BITMAP_FROM = 256;
 
-/** A bitmap with the bits of `keys` set; null for fewer than BITMAP_FROM keys. */
-export function bitsOf(keys: readonly number[]): Uint8Array | null {
-  if (keys.length < BITMAP_FROM) return null;
+/**
+ * A bitmap with a bit set for each key of the maps; null while they hold fewer than BITMAP_FROM
+ * keys together (counted before any key is read: most indexes are a short chain's).
+ */
+export function bitsOf(...maps: readonly ReadonlyMap<number, unknown>[]): Uint8Array | null {
+  if (maps.reduce((n, m) => n + m.size, 0) < BITMAP_FROM) return null;
   let max = -1;
-  for (const k of keys) if (k > max) max = k;
+  for (const m of maps) for (const k of m.keys()) if (k > max) max = k;
   const bits = new Uint8Array((max >> 3) + 1);
-  for (const k of keys) bits[k >> 3]! |= 1 << (k & 7);
+  for (const m of maps) for (const k of m.keys()) bits[k >> 3]! |= 1 << (k & 7);
   return bits;
 }
 
