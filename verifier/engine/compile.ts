@@ -15,6 +15,7 @@ import {
   portCode,
 } from './compiled.ts';
 import { add as addW, complement, type Dyadic, fromRational, numgenBucket, ZERO } from './dyadic.ts';
+import { type Interner, newInterner } from './intern.ts';
 import { EMPTY, fromRanges, type IntervalSet, single, subtract, union } from './intervals.ts';
 import {
   AFFINITY_BASE,
@@ -34,7 +35,12 @@ export class CompileError extends Error {}
 
 const HOOKS: readonly Hook[] = ['prerouting', 'input', 'forward', 'output', 'postrouting'];
 
-function compilePart(space: PacketSpace, p: KeyPart): CPart {
+function compilePart(space: PacketSpace, intern: Interner, p: KeyPart): CPart {
+  const { dim, set } = partOf(space, p);
+  return intern.part(dim, set);
+}
+
+function partOf(space: PacketSpace, p: KeyPart): CPart {
   switch (p.field) {
     case 'saddr':
     case 'daddr': {
@@ -66,9 +72,28 @@ function compilePart(space: PacketSpace, p: KeyPart): CPart {
   }
 }
 
+const NOOP: CStep = { kind: 'noop' };
+
+/** A verdict's content as text: equal texts, equal verdicts. */
+function verdictKey(v: CVerdict): string {
+  switch (v.kind) {
+    case 'jump':
+    case 'goto':
+      return `${v.kind} ${v.chain}`;
+    case 'dnat':
+      return `dnat ${v.atom} ${v.port} ${v.ip}`;
+    case 'reject':
+      return `reject ${v.with}`;
+    case 'masquerade':
+      return `masquerade ${v.fullyRandom}`;
+    default:
+      return v.kind;
+  }
+}
+
 /** Protocol conditions first: a port is only read once the protocol is known to have ports. */
 const ordered = (parts: CPart[]): CPart[] =>
-  parts.slice().sort((a, b) => (a.dim === DIM.proto ? 0 : 1) - (b.dim === DIM.proto ? 0 : 1));
+  parts.sort((a, b) => (a.dim === DIM.proto ? 0 : 1) - (b.dim === DIM.proto ? 0 : 1));
 
 function ctAtoms(states: readonly CtState[], dnat: boolean): IntervalSet {
   const ranges: [number, number][] = [];
@@ -145,10 +170,15 @@ export interface CompileContext {
   space: PacketSpace;
   /** the canonical identity of an affinity list named `name` in this program */
   canonicalList: (name: string) => string;
+  /** shared by the programs compiled against one space (a fresh one when absent) */
+  intern?: Interner;
 }
 
 export function compileProgram(program: NetfilterProgram, ctx: CompileContext): import('./compiled.ts').CProgram {
   const { space } = ctx;
+  const intern = ctx.intern ?? newInterner();
+  const compiledParts = (ps: readonly KeyPart[]): readonly CPart[] =>
+    intern.parts(ordered(ps.map((p) => compilePart(space, intern, p))));
   const ids = [...program.chains.keys()];
   const indexOf = new Map(ids.map((id, i) => [id, i]));
   const chainRef = (id: string): number => {
@@ -181,7 +211,7 @@ export function compileProgram(program: NetfilterProgram, ctx: CompileContext): 
   const test = (t: Test): CTest => {
     switch (t.kind) {
       case 'fields':
-        return { kind: 'parts', parts: ordered(t.parts.map((p) => compilePart(space, p))) };
+        return { kind: 'parts', parts: compiledParts(t.parts) };
       case 'mark':
         markMask |= t.mask;
         return t;
@@ -207,20 +237,23 @@ export function compileProgram(program: NetfilterProgram, ctx: CompileContext): 
   // it each rule's copy of a map's elements (and its index) is compiled anew. Compiling is pure
   // apart from markMask and the affinity checks, which one compile already did.
   const compiledSteps = new Map<Step, CStep>();
-  const compiledParts = new Map<readonly KeyPart[], CPart[]>();
+  const partLists = new Map<readonly KeyPart[], readonly CPart[]>();
   /** A dispatch's elements and index, shared by the dispatches of every DNAT port (Step dispatch's dnatPort). */
   const compiledLookups = new Map<
     readonly unknown[],
     { elements: CElement[]; index: KeyIndex | null; portless: boolean }
   >();
   const indexes = new Map<readonly KeyPart[], { keys: readonly (readonly KeyPart[])[]; index: KeyIndex | null }[]>();
-  const partsOf = (ps: readonly KeyPart[]): CPart[] => {
-    let c = compiledParts.get(ps);
-    if (c === undefined) compiledParts.set(ps, (c = ordered(ps.map((p) => compilePart(space, p)))));
+  const partsOf = (ps: readonly KeyPart[]): readonly CPart[] => {
+    let c = partLists.get(ps);
+    if (c === undefined) partLists.set(ps, (c = compiledParts(ps)));
     return c;
   };
   /** One index per sequence of (shared) element keys. */
-  const sharedIndex = (keys: readonly (readonly KeyPart[])[], parts: readonly CPart[][]): KeyIndex | null => {
+  const sharedIndex = (
+    keys: readonly (readonly KeyPart[])[],
+    parts: readonly (readonly CPart[])[],
+  ): KeyIndex | null => {
     if (keys.length === 0) return buildKeyIndex(parts);
     const known = indexes.get(keys[0]!) ?? [];
     const same = known.find((k) => k.keys.length === keys.length && k.keys.every((x, i) => x === keys[i]));
@@ -240,7 +273,9 @@ export function compileProgram(program: NetfilterProgram, ctx: CompileContext): 
   const compileStep = (s: Step): CStep => {
     switch (s.kind) {
       case 'test':
-        return { kind: 'test', test: test(s.test), negate: s.negate };
+        return s.test.kind === 'fields'
+          ? fieldsStep(compiledParts(s.test.parts), s.negate)
+          : { kind: 'test', test: test(s.test), negate: s.negate };
       case 'random': {
         const p = fromRational(s.p);
         return { kind: 'random', p, q: complement(p) };
@@ -276,10 +311,27 @@ export function compileProgram(program: NetfilterProgram, ctx: CompileContext): 
         affinityDim(s.list, s.key);
         return { kind: 'affinityWrite', list: ctx.canonicalList(s.list) };
       case 'noop':
-        return { kind: 'noop' };
+        return NOOP;
       case 'verdict':
-        return { kind: 'verdict', verdict: verdict(s.verdict) };
+        return verdictStep(verdict(s.verdict));
     }
+  };
+
+  // Steps with equal content are one object (see intern.ts): most rules end in one of a few
+  // verdicts and test one of a few condition lists. Per program: chain numbers are its own.
+  const fieldsSteps = [new Map<readonly CPart[], CStep>(), new Map<readonly CPart[], CStep>()];
+  const fieldsStep = (parts: readonly CPart[], negate: boolean): CStep => {
+    const known = fieldsSteps[negate ? 1 : 0]!;
+    let c = known.get(parts);
+    if (c === undefined) known.set(parts, (c = { kind: 'test', test: { kind: 'parts', parts }, negate }));
+    return c;
+  };
+  const verdictSteps = new Map<string, CStep>();
+  const verdictStep = (v: CVerdict): CStep => {
+    const key = verdictKey(v);
+    let c = verdictSteps.get(key);
+    if (c === undefined) verdictSteps.set(key, (c = { kind: 'verdict', verdict: v }));
+    return c;
   };
 
   const numgen = (s: Extract<Step, { kind: 'numgen' }>): CStep => {

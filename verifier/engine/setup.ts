@@ -10,6 +10,7 @@ import { buildSpace, type Locality } from './build-space.ts';
 import { compileProgram } from './compile.ts';
 import type { CProgram } from './compiled.ts';
 import { type Constants, collectConstants, emptyConstants } from './constants.ts';
+import { newInterner } from './intern.ts';
 import { point, subtract } from './intervals.ts';
 import { collectIRConstants } from './ir-view.ts';
 import { CT_NEW, DIM, domainOf, type PacketSpace } from './space.ts';
@@ -39,9 +40,10 @@ export function prepare(
   if (ir) collectIRConstants(constants, ir);
   extra?.(constants);
   const space = buildSpace(family, constants, locality);
+  const intern = newInterner();
   const compiled = artifacts.map((a) => ({
     backend: a.backend,
-    program: compileProgram(a.program, { space, canonicalList: a.canonicalList }),
+    program: compileProgram(a.program, { space, canonicalList: a.canonicalList, intern }),
   }));
   return { space, compiled, roots: rootClasses(space) };
 }
