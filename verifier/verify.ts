@@ -95,7 +95,7 @@ export function prepareVerify(input: VerifyInput): PreparedVerify {
   const locality = input.locality ?? defaultLocality(input.ir?.program ?? null);
   let named: (readonly [bigint, bigint])[] = [];
   const setup = prepare(input.family, input.ir?.program ?? null, input.artifacts, locality, (c) => {
-    named = c.addresses;
+    named = distinctRanges(c.addresses);
   });
   return {
     family: input.family,
@@ -109,6 +109,29 @@ export function prepareVerify(input: VerifyInput): PreparedVerify {
     ignored: input.artifacts.flatMap((a) => a.program.ignored),
     notes: [...new Set(input.artifacts.flatMap((a) => a.program.notes))],
   };
+}
+
+/**
+ * Each distinct range once, as first seen: the constants repeat an address rule after rule (at
+ * 3,000 services 155,000 ranges, 32,000 of them distinct), and a prepared check keeps them for the
+ * witnesses of its counterexamples.
+ */
+function distinctRanges(ranges: readonly (readonly [bigint, bigint])[]): (readonly [bigint, bigint])[] {
+  const singles = new Set<bigint>();
+  const blocks = new Set<string>();
+  const out: (readonly [bigint, bigint])[] = [];
+  for (const r of ranges) {
+    if (r[0] === r[1]) {
+      if (singles.has(r[0])) continue;
+      singles.add(r[0]);
+    } else {
+      const key = `${r[0]}-${r[1]}`;
+      if (blocks.has(key)) continue;
+      blocks.add(key);
+    }
+    out.push(r);
+  }
+  return out;
 }
 
 /** prepareVerify and runVerify in one step (the caller keeps the models alive while it runs). */

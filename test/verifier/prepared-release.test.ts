@@ -14,6 +14,8 @@ import { generateKsvc } from '../../bench/generate.ts';
 import { evaluate } from '../../compiler/ir/evaluate.ts';
 import type { IRProgram } from '../../compiler/ir/types.ts';
 import { affinityListNames, affinityNaming } from '../../verifier/affinity-names.ts';
+import { collectConstants, emptyConstants } from '../../verifier/engine/constants.ts';
+import { collectIRConstants } from '../../verifier/engine/ir-view.ts';
 import { readIptables } from '../../verifier/iptables/index.ts';
 import { readNftables } from '../../verifier/nftables/index.ts';
 import { type PreparedVerify, prepareVerify, runVerify, type VerifyInput, verify } from '../../verifier/verify.ts';
@@ -76,6 +78,19 @@ R('prepareVerify leaves its input as given (a caller that keeps it keeps the mod
   i.artifacts.forEach((a, k) => {
     assert.is(a.program, programs[k]);
   });
+});
+
+R('a prepared check keeps each address range its participants name once', () => {
+  const ir = irOf();
+  const i = input(ir);
+  const all = emptyConstants();
+  for (const a of i.artifacts) collectConstants(all, a.program, a.canonicalList);
+  collectIRConstants(all, ir);
+  const text = (r: readonly [bigint, bigint]) => `${r[0]}-${r[1]}`;
+  const named = prepareVerify(i).named.map(text);
+  assert.is(new Set(named).size, named.length, 'no range twice');
+  assert.equal(new Set(named), new Set(all.addresses.map(text)), 'every named range');
+  assert.ok(all.addresses.length > 2 * named.length, `${all.addresses.length} ranges named, ${named.length} distinct`);
 });
 
 R.run();
