@@ -61,8 +61,16 @@ function runCli(file: string): CliFigures {
 function runPhases(file: string): Record<string, number | string> {
   const out = execFileSync(
     process.execPath,
-    // the young-generation size bin/ksvc.js gives verify, so the phases add up to the CLI's run
-    ['--expose-gc', '--max-semi-space-size=128', '--import', 'tsx', join(root, 'bench/verify-phases.ts'), file],
+    // the V8 flags bin/ksvc.js gives verify, so the phases add up to the CLI's run
+    [
+      '--expose-gc',
+      '--max-semi-space-size=64',
+      '--heap-growing-percent=50',
+      '--import',
+      'tsx',
+      join(root, 'bench/verify-phases.ts'),
+      file,
+    ],
     {
       encoding: 'utf8',
       maxBuffer: 1 << 26,

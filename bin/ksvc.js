@@ -36,11 +36,12 @@ function bundleIsFresh() {
   });
 }
 
-// `verify` makes millions of short-lived objects beside a live heap of a gigabyte or more. With a
-// young generation of 128 MiB per half (V8's default is 16) most of them die before a scavenge
-// copies them: a fifth less time at 10,000 services. Its peak memory is V8's allowance for heap
-// growth over that live heap, not live data: a growth factor of 1.5 (V8 allows up to 4) takes a
-// fifth off the peak at no measured cost in time (docs/benchmarks.md). --expose-gc lets verify
+// `verify` makes millions of short-lived objects beside a live heap of several hundred MB. With a
+// young generation of 64 MiB per half (V8's default is 16) most of them die before a scavenge
+// copies them: a fifth less time at 10,000 services (128 MiB was no faster, and its peak 300-400
+// MiB higher). Its peak memory is V8's allowance for heap growth over that live heap, not live
+// data: a growth factor of 1.5 (V8 allows up to 4) takes a fifth off the peak at no measured cost
+// in time (docs/benchmarks.md). --expose-gc lets verify
 // collect once when its check starts (verifier/verify.ts: the readers' models are garbage by
 // then, and the heap's growth is sized on what is live). V8 reads flags when the process starts,
 // so verify re-runs itself once with them (the child sees them and goes on).
@@ -50,7 +51,7 @@ const given = (flag) => [...process.execArgv, process.env.NODE_OPTIONS ?? ''].so
 if (process.argv[2] === 'verify' && !given(YOUNG)) {
   // loaded here only: node:child_process loads node:net and the streams, which --version never needs
   const { spawnSync } = await import('node:child_process');
-  const flags = [`${YOUNG}128`, ...(given(GROWTH) ? [] : [`${GROWTH}50`]), '--expose-gc'];
+  const flags = [`${YOUNG}64`, ...(given(GROWTH) ? [] : [`${GROWTH}50`]), '--expose-gc'];
   const child = spawnSync(process.execPath, [...flags, ...process.execArgv, ...process.argv.slice(1)], {
     stdio: 'inherit',
   });
