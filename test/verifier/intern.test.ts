@@ -29,6 +29,16 @@ I('equal content is one object; other content is another', () => {
   assert.ok(b.set === a.set, 'the set itself is shared across dimensions');
   assert.ok(intern.parts([a, b]) === intern.parts([a, b].slice()));
   assert.ok(intern.parts([a, b]) !== intern.parts([b, a]), 'order is part of a list');
+  // sets beyond one small range are keyed another way: the same rules hold
+  for (const set of [[0, 1, 5, 9], point(2 ** 21), range(7, 2 ** 22)]) {
+    const p = intern.part(DIM.dst, set);
+    assert.ok(intern.part(DIM.dst, [...set]) === p, `${set}`);
+    assert.ok(intern.part(DIM.src, [...set]).set === p.set, `${set} across dimensions`);
+    assert.ok(intern.part(DIM.dst, [...set, 2 ** 23, 2 ** 23]) !== p, `${set} and one more range`);
+  }
+  const three = [a, b, intern.part(DIM.dst, point(3))];
+  assert.ok(intern.parts(three) === intern.parts([...three]), 'a list of three');
+  assert.ok(intern.parts([]) === intern.parts([]), 'the empty list');
   const foreign: CPart = { dim: DIM.dport, set: point(80) };
   const list = [a, foreign];
   assert.ok(intern.parts(list) === list, 'a list with a part from elsewhere is left as it is');

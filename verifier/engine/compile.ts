@@ -74,12 +74,9 @@ function partOf(space: PacketSpace, p: KeyPart): CPart {
 
 const NOOP: CStep = { kind: 'noop' };
 
-/** A verdict's content as text: equal texts, equal verdicts. */
-function verdictKey(v: CVerdict): string {
+/** A verdict's content as text: equal texts, equal verdicts (jumps and gotos are keyed by number). */
+function verdictKey(v: Exclude<CVerdict, { kind: 'jump' | 'goto' }>): string {
   switch (v.kind) {
-    case 'jump':
-    case 'goto':
-      return `${v.kind} ${v.chain}`;
     case 'dnat':
       return `dnat ${v.atom} ${v.port} ${v.ip}`;
     case 'reject':
@@ -177,8 +174,14 @@ export interface CompileContext {
 export function compileProgram(program: NetfilterProgram, ctx: CompileContext): import('./compiled.ts').CProgram {
   const { space } = ctx;
   const intern = ctx.intern ?? newInterner();
-  const compiledParts = (ps: readonly KeyPart[]): readonly CPart[] =>
-    intern.parts(ordered(ps.map((p) => compilePart(space, intern, p))));
+  // the readers share a part among the rules that test it: compiled once per part object
+  const partMemo = new Map<KeyPart, CPart>();
+  const part = (p: KeyPart): CPart => {
+    let c = partMemo.get(p);
+    if (c === undefined) partMemo.set(p, (c = compilePart(space, intern, p)));
+    return c;
+  };
+  const compiledParts = (ps: readonly KeyPart[]): readonly CPart[] => intern.parts(ordered(ps.map(part)));
   const ids = [...program.chains.keys()];
   const indexOf = new Map(ids.map((id, i) => [id, i]));
   const chainRef = (id: string): number => {
@@ -326,9 +329,10 @@ export function compileProgram(program: NetfilterProgram, ctx: CompileContext): 
     if (c === undefined) known.set(parts, (c = { kind: 'test', test: { kind: 'parts', parts }, negate }));
     return c;
   };
-  const verdictSteps = new Map<string, CStep>();
+  const verdictSteps = new Map<string | number, CStep>();
   const verdictStep = (v: CVerdict): CStep => {
-    const key = verdictKey(v);
+    // jumps and gotos (most verdicts) by a number: chain·2 + (goto ? 1 : 0); the rest by text
+    const key = v.kind === 'jump' || v.kind === 'goto' ? v.chain * 2 + (v.kind === 'goto' ? 1 : 0) : verdictKey(v);
     let c = verdictSteps.get(key);
     if (c === undefined) verdictSteps.set(key, (c = { kind: 'verdict', verdict: v }));
     return c;
