@@ -3,19 +3,11 @@
 // against one space — and equal content is the only thing that makes two of them one object.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { compileIptables } from '../../api/iptables.ts';
-import { check, parse } from '../../api/ksvc.ts';
-import { lower } from '../../api/lower.ts';
-import { compileNftables } from '../../api/nftables.ts';
-import { generateKsvc } from '../../bench/generate.ts';
-import { affinityListNames, affinityNaming } from '../../verifier/affinity-names.ts';
 import type { CPart, CProgram, CStep } from '../../verifier/engine/compiled.ts';
 import { newInterner } from '../../verifier/engine/intern.ts';
 import { point, range } from '../../verifier/engine/intervals.ts';
-import { prepare } from '../../verifier/engine/setup.ts';
 import { DIM } from '../../verifier/engine/space.ts';
-import { readIptables } from '../../verifier/iptables/index.ts';
-import { readNftables } from '../../verifier/nftables/index.ts';
+import { generatedSetup } from './generated-setup.ts';
 
 const I = suite('interned conditions');
 
@@ -71,21 +63,7 @@ function walk(p: CProgram, visit: { part(x: CPart): void; list(x: readonly CPart
 }
 
 I('compiled rulesets: one object per distinct part, list and verdict, parts shared by both artifacts', () => {
-  const text = generateKsvc({ services: 60, endpointsPerService: 4, seed: 9, affinityShare: 0.3 });
-  const model = check(parse(text, { file: 'gen.ksvc' })).model!;
-  const ir = lower(model, { node: model.nodes[0]!.name, family: 'ipv4' }).programs[0]!;
-  const ipt = readIptables(compileIptables(ir), { file: 'ipt', family: 'ipv4', assumeHooks: true });
-  const nft = readNftables(compileNftables([ir]), { file: 'nft.json' });
-  const naming = affinityNaming(ir, affinityListNames(nft.programs[0]!));
-  const setup = prepare(
-    'ipv4',
-    ir,
-    [
-      { backend: 'iptables', program: ipt.program!, canonicalList: naming.iptables },
-      { backend: 'nftables', program: nft.programs[0]!, canonicalList: naming.nftables },
-    ],
-    { mode: 'concrete', addresses: ir.nodeIPs },
-  );
+  const { setup } = generatedSetup({ services: 60, endpointsPerService: 4, seed: 9, affinityShare: 0.3 });
   const parts = new Map<string, CPart>();
   const lists = new Map<string, readonly CPart[]>();
   const usedBy = setup.compiled.map(() => new Set<CPart>());

@@ -3,37 +3,16 @@
 // shards of different roots never share a shape (the root is part of it).
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { compileIptables } from '../../api/iptables.ts';
-import { check, parse } from '../../api/ksvc.ts';
-import { lower } from '../../api/lower.ts';
-import { compileNftables } from '../../api/nftables.ts';
-import { generateKsvc } from '../../bench/generate.ts';
-import { affinityListNames, affinityNaming } from '../../verifier/affinity-names.ts';
 import { collectIRShardKeys } from '../../verifier/engine/ir-view.ts';
-import { prepare, rootsByState } from '../../verifier/engine/setup.ts';
+import { rootsByState } from '../../verifier/engine/setup.ts';
 import { shapeContext, shardShape } from '../../verifier/engine/shape.ts';
 import { buildShards, collectProgramKeys, emptyShardKeys } from '../../verifier/engine/shards.ts';
-import { readIptables } from '../../verifier/iptables/index.ts';
-import { readNftables } from '../../verifier/nftables/index.ts';
+import { generatedSetup } from './generated-setup.ts';
 
 const B = suite('shape bodies shared between roots');
 
 B('a shape from a shared body is the shape computed afresh', () => {
-  const text = generateKsvc({ services: 40, endpointsPerService: 4, seed: 3, affinityShare: 0.3 });
-  const model = check(parse(text, { file: 'gen.ksvc' })).model!;
-  const ir = lower(model, { node: model.nodes[0]!.name, family: 'ipv4' }).programs[0]!;
-  const ipt = readIptables(compileIptables(ir), { file: 'ipt', family: 'ipv4', assumeHooks: true });
-  const nft = readNftables(compileNftables([ir]), { file: 'nft.json' });
-  const naming = affinityNaming(ir, affinityListNames(nft.programs[0]!));
-  const setup = prepare(
-    'ipv4',
-    ir,
-    [
-      { backend: 'iptables', program: ipt.program!, canonicalList: naming.iptables },
-      { backend: 'nftables', program: nft.programs[0]!, canonicalList: naming.nftables },
-    ],
-    { mode: 'concrete', addresses: ir.nodeIPs },
-  );
+  const { ir, setup } = generatedSetup({ services: 40, endpointsPerService: 4, seed: 3, affinityShare: 0.3 });
   const keys = emptyShardKeys();
   for (const c of setup.compiled) collectProgramKeys(keys, c.program);
   collectIRShardKeys(keys, ir, setup.space);
