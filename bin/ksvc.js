@@ -38,13 +38,12 @@ function bundleIsFresh() {
 
 // `verify` makes millions of short-lived objects beside a live heap of several hundred MB. With a
 // young generation of 64 MiB per half (V8's default is 16) most of them die before a scavenge
-// copies them: a fifth less time at 10,000 services (128 MiB was no faster, and its peak 300-400
+// copies them: a fifth less time at 10,000 services (128 MiB took the same time and peaked 80-400
 // MiB higher). Its peak memory is V8's allowance for heap growth over that live heap, not live
 // data: a growth factor of 1.5 (V8 allows up to 4) takes a fifth off the peak at no measured cost
-// in time (docs/benchmarks.md). --expose-gc lets verify
-// collect once when its check starts (verifier/verify.ts: the readers' models are garbage by
-// then, and the heap's growth is sized on what is live). V8 reads flags when the process starts,
-// so verify re-runs itself once with them (the child sees them and goes on).
+// in time, and --expose-gc lets verify collect once when its check starts (verifier/verify.ts: the
+// readers' models are garbage by then; docs/benchmarks.md). V8 reads flags when the process
+// starts, so verify re-runs itself once with them (the child sees them and goes on).
 const YOUNG = '--max-semi-space-size=';
 const GROWTH = '--heap-growing-percent=';
 const given = (flag) => [...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((a) => a.includes(flag));
