@@ -88,7 +88,10 @@ function verdictKey(v: Exclude<CVerdict, { kind: 'jump' | 'goto' }>): string {
   }
 }
 
-/** Protocol conditions first: a port is only read once the protocol is known to have ports. */
+/**
+ * Protocol conditions first: a port is only read once the protocol is known to have ports. Sorts the
+ * fresh list it is given.
+ */
 const ordered = (parts: CPart[]): CPart[] =>
   parts.sort((a, b) => (a.dim === DIM.proto ? 0 : 1) - (b.dim === DIM.proto ? 0 : 1));
 
@@ -181,7 +184,13 @@ export function compileProgram(program: NetfilterProgram, ctx: CompileContext): 
     if (c === undefined) partMemo.set(p, (c = compilePart(space, intern, p)));
     return c;
   };
-  const compiledParts = (ps: readonly KeyPart[]): readonly CPart[] => intern.parts(ordered(ps.map(part)));
+  /** One compiled list per list the reader made (the reader shares a map's element keys among its readers). */
+  const partLists = new Map<readonly KeyPart[], readonly CPart[]>();
+  const partsOf = (ps: readonly KeyPart[]): readonly CPart[] => {
+    let c = partLists.get(ps);
+    if (c === undefined) partLists.set(ps, (c = intern.parts(ordered(ps.map(part)))));
+    return c;
+  };
   const ids = [...program.chains.keys()];
   const indexOf = new Map(ids.map((id, i) => [id, i]));
   const chainRef = (id: string): number => {
@@ -211,10 +220,17 @@ export function compileProgram(program: NetfilterProgram, ctx: CompileContext): 
     return AFFINITY_BASE + i;
   };
 
+  // Tests and steps with equal content are one object (see intern.ts): most rules test one of a
+  // few condition lists and end in one of a few verdicts. Per program: chain numbers are its own.
+  const fieldTests = new Map<readonly CPart[], CTest>();
   const test = (t: Test): CTest => {
     switch (t.kind) {
-      case 'fields':
-        return { kind: 'parts', parts: compiledParts(t.parts) };
+      case 'fields': {
+        const parts = partsOf(t.parts);
+        let c = fieldTests.get(parts);
+        if (c === undefined) fieldTests.set(parts, (c = { kind: 'parts', parts }));
+        return c;
+      }
       case 'mark':
         markMask |= t.mask;
         return t;
@@ -240,18 +256,12 @@ export function compileProgram(program: NetfilterProgram, ctx: CompileContext): 
   // it each rule's copy of a map's elements (and its index) is compiled anew. Compiling is pure
   // apart from markMask and the affinity checks, which one compile already did.
   const compiledSteps = new Map<Step, CStep>();
-  const partLists = new Map<readonly KeyPart[], readonly CPart[]>();
   /** A dispatch's elements and index, shared by the dispatches of every DNAT port (Step dispatch's dnatPort). */
   const compiledLookups = new Map<
     readonly unknown[],
     { elements: CElement[]; index: KeyIndex | null; portless: boolean }
   >();
   const indexes = new Map<readonly KeyPart[], { keys: readonly (readonly KeyPart[])[]; index: KeyIndex | null }[]>();
-  const partsOf = (ps: readonly KeyPart[]): readonly CPart[] => {
-    let c = partLists.get(ps);
-    if (c === undefined) partLists.set(ps, (c = compiledParts(ps)));
-    return c;
-  };
   /** One index per sequence of (shared) element keys. */
   const sharedIndex = (
     keys: readonly (readonly KeyPart[])[],
@@ -276,9 +286,7 @@ export function compileProgram(program: NetfilterProgram, ctx: CompileContext): 
   const compileStep = (s: Step): CStep => {
     switch (s.kind) {
       case 'test':
-        return s.test.kind === 'fields'
-          ? fieldsStep(compiledParts(s.test.parts), s.negate)
-          : { kind: 'test', test: test(s.test), negate: s.negate };
+        return testStep(test(s.test), s.negate);
       case 'random': {
         const p = fromRational(s.p);
         return { kind: 'random', p, q: complement(p) };
@@ -320,13 +328,11 @@ export function compileProgram(program: NetfilterProgram, ctx: CompileContext): 
     }
   };
 
-  // Steps with equal content are one object (see intern.ts): most rules end in one of a few
-  // verdicts and test one of a few condition lists. Per program: chain numbers are its own.
-  const fieldsSteps = [new Map<readonly CPart[], CStep>(), new Map<readonly CPart[], CStep>()];
-  const fieldsStep = (parts: readonly CPart[], negate: boolean): CStep => {
-    const known = fieldsSteps[negate ? 1 : 0]!;
-    let c = known.get(parts);
-    if (c === undefined) known.set(parts, (c = { kind: 'test', test: { kind: 'parts', parts }, negate }));
+  const testSteps = [new Map<CTest, CStep>(), new Map<CTest, CStep>()];
+  const testStep = (t: CTest, negate: boolean): CStep => {
+    const known = testSteps[negate ? 1 : 0]!;
+    let c = known.get(t);
+    if (c === undefined) known.set(t, (c = { kind: 'test', test: t, negate }));
     return c;
   };
   const verdictSteps = new Map<string | number, CStep>();

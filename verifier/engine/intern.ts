@@ -20,64 +20,47 @@ const SMALL = 2 ** 20;
 const FEW = 2 ** 26;
 
 export function newInterner(): Interner {
-  const sets = new Map<string, IntervalSet>();
-  const ranges = new Map<number, IntervalSet>();
-  const parts = new Map<string, CPart>();
-  const rangeParts = new Map<number, CPart>();
+  // number keys and text keys never meet: one map each for sets, parts and lists
+  const sets = new Map<number | string, IntervalSet>();
+  const parts = new Map<number | string, CPart>();
   const partIds = new Map<CPart, number>();
-  const lists = new Map<string, readonly CPart[]>();
-  const singles = new Map<number, readonly CPart[]>();
-  const pairs = new Map<number, readonly CPart[]>();
+  const lists = new Map<number | string, readonly CPart[]>();
 
-  const newPart = (dim: number, set: IntervalSet): CPart => {
-    const p = { dim, set };
-    partIds.set(p, partIds.size);
-    return p;
-  };
-  const known = <K>(m: Map<K, readonly CPart[]>, key: K, list: readonly CPart[]): readonly CPart[] => {
-    const l = m.get(key);
-    if (l !== undefined) return l;
-    m.set(key, list);
-    return list;
+  /** A list's key from its parts' ids: -1 - a for [a], a·FEW + b for [a, b], text otherwise; null for a part from elsewhere. */
+  const listKey = (list: readonly CPart[]): number | string | null => {
+    const ids: number[] = [];
+    for (const p of list) {
+      const id = partIds.get(p);
+      if (id === undefined) return null;
+      ids.push(id);
+    }
+    if (ids.length === 1) return -1 - ids[0]!;
+    if (ids.length === 2 && ids[0]! < FEW && ids[1]! < FEW) return ids[0]! * FEW + ids[1]!;
+    return ids.join(' ');
   };
 
   return {
     part(dim, set) {
-      if (set.length === 2 && set[0]! < SMALL && set[1]! < SMALL && dim < 64) {
-        const range = set[0]! * SMALL + set[1]!;
-        const key = dim * SMALL * SMALL + range;
-        let p = rangeParts.get(key);
-        if (p === undefined) {
-          let s = ranges.get(range);
-          if (s === undefined) ranges.set(range, (s = set));
-          rangeParts.set(key, (p = newPart(dim, s)));
-        }
-        return p;
-      }
-      const setKey = set.join(',');
-      const key = `${dim}|${setKey}`;
+      const small = set.length === 2 && set[0]! < SMALL && set[1]! < SMALL && dim < 64;
+      const setKey = small ? set[0]! * SMALL + set[1]! : set.join(',');
+      const key = small ? dim * SMALL * SMALL + (setKey as number) : `${dim}|${setKey}`;
       let p = parts.get(key);
       if (p === undefined) {
         let s = sets.get(setKey);
         if (s === undefined) sets.set(setKey, (s = set));
-        parts.set(key, (p = newPart(dim, s)));
+        p = { dim, set: s };
+        partIds.set(p, partIds.size);
+        parts.set(key, p);
       }
       return p;
     },
     parts(list) {
-      const a = list.length > 0 ? partIds.get(list[0]!) : undefined;
-      if (list.length === 1 && a !== undefined) return known(singles, a, list);
-      const b = list.length > 1 ? partIds.get(list[1]!) : undefined;
-      if (list.length === 2 && a !== undefined && b !== undefined && a < FEW && b < FEW) {
-        return known(pairs, a * FEW + b, list);
-      }
-      let key = '';
-      for (const p of list) {
-        const id = partIds.get(p);
-        if (id === undefined) return list;
-        key += `${id} `;
-      }
-      return known(lists, key, list);
+      const key = listKey(list);
+      if (key === null) return list;
+      const known = lists.get(key);
+      if (known !== undefined) return known;
+      lists.set(key, list);
+      return list;
     },
   };
 }
