@@ -4,7 +4,7 @@
 // For each input (bench/generate.ts, issue 10's mix: 70 % ClusterIP, 20 % NodePort, 10 %
 // LoadBalancer, half of those eTP=Local, 30 % of the LBs with source ranges, 5 % ClientIP
 // affinity, one port per service; plus its multi-port twin at --multi-port services):
-//  - compile: `node bin/ksvc.js compile` end to end for each backend (wall, CPU, peak RSS),
+//  - compile: `node bin/ksvc.cjs compile` end to end for each backend (wall, CPU, peak RSS),
 //    alternating --repeat times;
 //  - output sizes and object counts;
 //  - load into fresh namespaces: `nft -j -f` (ksvc's nftables JSON), `iptables-nft-restore` and
@@ -92,7 +92,7 @@ async function benchInput(name: string, gen: GenerateOptions, dir: string, o: Op
 
   const files = { nft: join(dir, `${name}.nft.json`), restore: join(dir, `${name}.restore`) };
   const cli = (args: string[]) =>
-    timed('node', [join(root, 'bin/ksvc.js'), 'compile', ksvc, '--node', 'node-01', ...args]);
+    timed('node', [join(root, 'bin/ksvc.cjs'), 'compile', ksvc, '--node', 'node-01', ...args]);
   const compile: InputResult['compile'] = { nftables: [], iptables: [] };
   for (let round = 0; round < o.repeat; round++) {
     log(`compile (${round + 1}/${o.repeat})`);

@@ -3,7 +3,7 @@
 //   node --import tsx bench/verify.ts [--sizes 1000,3000,10000] [--shapes default,issue10,affinity]
 //        [--endpoints 10] [--no-cli] [--no-phases]
 // For each size and shape (bench/generate.ts; shapes as in bench/verify-readers.ts):
-// - cli: `node bin/ksvc.js verify FILE --node node-01 --family ipv4` under GNU time (the bundle
+// - cli: `node bin/ksvc.cjs verify FILE --node node-01 --family ipv4` under GNU time (the bundle
 //   `npm run build` makes): wall, user+system CPU, peak RSS, exit code — process start to verdict;
 // - phases, in a child process (its own memory): parse+check+lower, compile both artifacts in
 //   memory, read each back, build the packet space and compile the rulesets against it, compute
@@ -42,7 +42,7 @@ function runCli(file: string): CliFigures {
       '-f',
       '%e %U %S %M',
       process.execPath,
-      join(root, 'bin/ksvc.js'),
+      join(root, 'bin/ksvc.cjs'),
       'verify',
       file,
       '--node',
@@ -61,7 +61,7 @@ function runCli(file: string): CliFigures {
 function runPhases(file: string): Record<string, number | string> {
   const out = execFileSync(
     process.execPath,
-    // the V8 flags bin/ksvc.js gives verify, so the phases add up to the CLI's run
+    // the V8 flags bin/ksvc.cjs gives verify, so the phases add up to the CLI's run
     [
       '--expose-gc',
       '--max-semi-space-size=64',

@@ -1,5 +1,6 @@
 // Build dist/ (runs on `npm ci` / `npm install` as the `prepare` script, and before `npm test`):
-//   dist/ksvc.mjs     the CLI entry (bin/ksvc.js runs it when it is newer than every source file)
+//   dist/ksvc.mjs     the CLI entry (bin/ksvc.cjs runs it when it is newer than every source file)
+//   dist/usage.txt    `ksvc --help`, which bin/ksvc.cjs prints without loading the CLI
 //   dist/index.mjs    the library entry (package.json "exports" ".")
 //   dist/chunks/      code shared by both, split so that a command loads only what it needs:
 //                     `ksvc --version` loads the entry alone, `ksvc check` the front end, ...
@@ -9,7 +10,7 @@
 // lodash-es) took ~0.4 s per run; from one chunk it takes a few milliseconds.
 // Usage: node scripts/build.mjs [--no-types]
 import { spawnSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -36,6 +37,13 @@ await build({
   logLevel: 'warning',
   legalComments: 'none',
 });
+
+const usage = spawnSync(process.execPath, [path.join(dist, 'ksvc.mjs'), '--help'], { encoding: 'utf8' });
+if (usage.status === 0) writeFileSync(path.join(dist, 'usage.txt'), usage.stdout);
+else {
+  console.error(`build: dist/ksvc.mjs --help failed: ${usage.stderr}`);
+  process.exitCode = 1;
+}
 
 if (!process.argv.includes('--no-types')) {
   const tsc = spawnSync(

@@ -1,4 +1,4 @@
-// npm test: the type check, Biome, the build (dist/, what bin/ksvc.js and the package's exports
+// npm test: the type check, Biome, the build (dist/, what bin/ksvc.cjs and the package's exports
 // load), then every uvu test file under test/, then one closing line
 // "N passed, N failed, N skipped" with the reasons for any skip printed just above it.
 // Fails when anything failed, when no test ran at all, and in CI (CI=true) when any test was

@@ -138,7 +138,7 @@ function distinctRanges(ranges: readonly (readonly [bigint, bigint])[]): (readon
 export const verify = (input: VerifyInput): VerifyReport => runVerify(prepareVerify(input));
 
 /**
- * Node's `gc`, when the process runs with --expose-gc (bin/ksvc.js starts verify so). When a check
+ * Node's `gc`, when the process runs with --expose-gc (bin/ksvc.cjs starts verify so). When a check
  * starts, the readers' models are garbage (about 300 MB at 10,000 services) but V8 keeps them until
  * its next full collection, and sizes the heap's growth on a live set that still counts them: one
  * collection here lets the check grow from what is really live (docs/benchmarks.md, sixth round).

@@ -1,8 +1,17 @@
-// The installed command end to end: bin/ksvc.js as a user runs it (the dist/ bundle when fresh,
+// The installed command end to end: bin/ksvc.cjs as a user runs it (the dist/ bundle when fresh,
 // else the sources through tsx), its exit codes, and no stack trace on bad input.
 
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,7 +22,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const dir = mkdtempSync(path.join(tmpdir(), 'ksvc-bin-'));
 
 const ksvc = (...args: string[]) => {
-  const r = spawnSync(process.execPath, [path.join(root, 'bin/ksvc.js'), ...args], {
+  const r = spawnSync(process.execPath, [path.join(root, 'bin/ksvc.cjs'), ...args], {
     cwd: root,
     encoding: 'utf8',
     env: { ...process.env, NO_COLOR: '1' },
@@ -59,13 +68,13 @@ test('colours: none when piped, none with NO_COLOR even when forced', () => {
   writeFileSync(bad, 'service default/web {\n  http: ClusterIP 300.0.0.1:80/tcp -> endpoints\n}\n');
   const piped = ksvc('check', bad); // spawnSync pipes both streams: not a terminal
   assert.not.ok(/\x1b\[/.test(piped.out + piped.err));
-  const forced = spawnSync(process.execPath, [path.join(root, 'bin/ksvc.js'), 'check', bad], {
+  const forced = spawnSync(process.execPath, [path.join(root, 'bin/ksvc.cjs'), 'check', bad], {
     cwd: root,
     encoding: 'utf8',
     env: { ...process.env, NO_COLOR: undefined, FORCE_COLOR: '1' },
   });
   assert.ok(/\x1b\[/.test(forced.stdout), 'FORCE_COLOR colours');
-  const both = spawnSync(process.execPath, [path.join(root, 'bin/ksvc.js'), 'check', bad], {
+  const both = spawnSync(process.execPath, [path.join(root, 'bin/ksvc.cjs'), 'check', bad], {
     cwd: root,
     encoding: 'utf8',
     env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '1' },
@@ -74,7 +83,7 @@ test('colours: none when piped, none with NO_COLOR even when forced', () => {
 });
 
 test('the bundle itself (dist/ksvc.mjs) verifies and explains: every file the verifier reads at run time is in it', () => {
-  // npm test builds dist/ first; running the bundle directly (not bin/ksvc.js, which falls back to
+  // npm test builds dist/ first; running the bundle directly (not bin/ksvc.cjs, which falls back to
   // tsx when a source is newer) catches a file the sources read beside themselves (the nft schema).
   const bundle = (...args: string[]) =>
     spawnSync(process.execPath, [path.join(root, 'dist/ksvc.mjs'), ...args], {
@@ -114,7 +123,7 @@ test('--version and --help load none of the heavy builtins (child_process, net, 
     "process.on('exit', () => require('node:fs').writeSync(2, JSON.stringify(process.moduleLoadList)));\n",
   );
   const heavy = ['child_process', 'net', 'crypto', 'tty'].map((m) => `NativeModule ${m}`);
-  for (const entry of ['bin/ksvc.js', 'dist/ksvc.mjs']) {
+  for (const entry of ['bin/ksvc.cjs', 'dist/ksvc.mjs']) {
     for (const flag of ['--version', '--help']) {
       const r = spawnSync(process.execPath, ['--require', record, path.join(root, entry), flag], {
         cwd: root,
@@ -132,11 +141,51 @@ test('--version and --help load none of the heavy builtins (child_process, net, 
   }
 });
 
-test('bin/ksvc.js runs the bundle only while it is newer than every source file', () => {
-  // A stand-in checkout: the real bin/ksvc.js, a "bundle" and "sources" that say which one ran.
+test('--version and --help from the launcher say what the CLI says', () => {
+  const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string };
+  const bundle = (flag: string) =>
+    spawnSync(process.execPath, [path.join(root, 'dist/ksvc.mjs'), flag], { encoding: 'utf8' }).stdout;
+  for (const flag of ['--version', '-V']) {
+    assert.is(ksvc(flag).out, `ksvc ${pkg.version}\n`);
+    assert.is(bundle(flag), `ksvc ${pkg.version}\n`, 'cli/main.ts says the version package.json says');
+  }
+  for (const flag of ['--help', '-h', 'help']) {
+    const r = ksvc(flag);
+    assert.is(r.code, 0);
+    assert.is(r.out, bundle('--help'));
+    assert.ok(r.out.includes('\n  verify  '), r.out);
+  }
+});
+
+test('the launcher prints dist/usage.txt only while it is newer than cli/main.ts and cli/commands.ts', () => {
+  const co = path.join(dir, 'usage');
+  for (const d of ['bin', 'dist', 'cli']) mkdirSync(path.join(co, d), { recursive: true });
+  copyFileSync(path.join(root, 'bin/ksvc.cjs'), path.join(co, 'bin/ksvc.cjs'));
+  writeFileSync(path.join(co, 'package.json'), '{"type":"module"}\n');
+  writeFileSync(path.join(co, 'dist/usage.txt'), 'built usage\n');
+  writeFileSync(path.join(co, 'dist/ksvc.mjs'), "console.log('bundle');\n");
+  for (const f of ['main', 'commands']) writeFileSync(path.join(co, `cli/${f}.ts`), 'export {};\n');
+  const at = (file: string, seconds: number) => utimesSync(path.join(co, file), seconds, seconds);
+  for (const f of ['cli/main.ts', 'cli/commands.ts']) at(f, 1_000_000);
+  for (const f of ['dist/usage.txt', 'dist/ksvc.mjs']) at(f, 2_000_000);
+  const help = () =>
+    spawnSync(process.execPath, [path.join(co, 'bin/ksvc.cjs'), '--help'], { encoding: 'utf8' }).stdout.trim();
+  assert.is(help(), 'built usage');
+  for (const f of ['cli/main.ts', 'cli/commands.ts']) {
+    at(f, 3_000_000); // edited after the build: the CLI itself answers (here the stand-in bundle)
+    at('dist/ksvc.mjs', 4_000_000);
+    assert.is(help(), 'bundle', f);
+    at(f, 1_000_000);
+  }
+  rmSync(path.join(co, 'dist/usage.txt'));
+  assert.is(help(), 'bundle');
+});
+
+test('bin/ksvc.cjs runs the bundle only while it is newer than every source file', () => {
+  // A stand-in checkout: the real bin/ksvc.cjs, a "bundle" and "sources" that say which one ran.
   const co = path.join(dir, 'checkout');
   for (const d of ['bin', 'dist', 'cli', 'common/deep', 'grammar']) mkdirSync(path.join(co, d), { recursive: true });
-  copyFileSync(path.join(root, 'bin/ksvc.js'), path.join(co, 'bin/ksvc.js'));
+  copyFileSync(path.join(root, 'bin/ksvc.cjs'), path.join(co, 'bin/ksvc.cjs'));
   symlinkSync(path.join(root, 'node_modules'), path.join(co, 'node_modules'));
   writeFileSync(path.join(co, 'package.json'), '{"type":"module"}\n');
   writeFileSync(path.join(co, 'cli/main.ts'), "console.log('sources');\n");
@@ -149,7 +198,7 @@ test('bin/ksvc.js runs the bundle only while it is newer than every source file'
   const at = (file: string, seconds: number) => utimesSync(path.join(co, file), seconds, seconds);
   for (const f of ['cli/main.ts', 'common/deep/x.ts', 'grammar/outside.ts', 'package.json']) at(f, 1_000_000);
   at('dist/ksvc.mjs', 2_000_000);
-  const run = () => spawnSync(process.execPath, [path.join(co, 'bin/ksvc.js')], { encoding: 'utf8' }).stdout.trim();
+  const run = () => spawnSync(process.execPath, [path.join(co, 'bin/ksvc.cjs')], { encoding: 'utf8' }).stdout.trim();
   assert.is(run(), 'bundle');
   at('common/notes.md', 3_000_000); // not a source file
   assert.is(run(), 'bundle');
@@ -169,7 +218,7 @@ test('bin/ksvc.js runs the bundle only while it is newer than every source file'
 test('verify runs once more with a 64 MiB young generation, a 1.5 heap growth factor and gc exposed; its exit code and output come through', () => {
   const co = path.join(dir, 'young');
   for (const d of ['bin', 'dist']) mkdirSync(path.join(co, d), { recursive: true });
-  copyFileSync(path.join(root, 'bin/ksvc.js'), path.join(co, 'bin/ksvc.js'));
+  copyFileSync(path.join(root, 'bin/ksvc.cjs'), path.join(co, 'bin/ksvc.cjs'));
   writeFileSync(path.join(co, 'package.json'), '{"type":"module"}\n');
   // the stand-in bundle says which V8 flags it runs with and exits as the command would
   writeFileSync(
@@ -177,7 +226,7 @@ test('verify runs once more with a 64 MiB young generation, a 1.5 heap growth fa
     "console.log(JSON.stringify(process.execArgv)); process.exit(process.argv[2] === 'verify' ? 3 : 0);\n",
   );
   const run = (env: NodeJS.ProcessEnv, ...args: string[]) =>
-    spawnSync(process.execPath, [path.join(co, 'bin/ksvc.js'), ...args], { encoding: 'utf8', env });
+    spawnSync(process.execPath, [path.join(co, 'bin/ksvc.cjs'), ...args], { encoding: 'utf8', env });
   const verify = run(process.env, 'verify', 'x.ksvc');
   assert.is(verify.status, 3, 'the child exit code');
   assert.equal(JSON.parse(verify.stdout), ['--max-semi-space-size=64', '--heap-growing-percent=50', '--expose-gc']);
@@ -191,7 +240,7 @@ test('verify runs once more with a 64 MiB young generation, a 1.5 heap growth fa
   // a growth factor the user chose (a node flag: NODE_OPTIONS refuses it) is kept
   const growth = spawnSync(
     process.execPath,
-    ['--heap-growing-percent=20', path.join(co, 'bin/ksvc.js'), 'verify', 'x.ksvc'],
+    ['--heap-growing-percent=20', path.join(co, 'bin/ksvc.cjs'), 'verify', 'x.ksvc'],
     { encoding: 'utf8' },
   );
   assert.is(growth.status, 3, growth.stderr);

@@ -1,4 +1,4 @@
-// The command as a user runs it (bin/ksvc.js, spawned): `-` reads standard input for every command
+// The command as a user runs it (bin/ksvc.cjs, spawned): `-` reads standard input for every command
 // that reads files, and a closed output pipe (`ksvc compile BIG | head -1`) ends the command as it
 // ends `cat` — killed by SIGPIPE, no stack trace. In-process: a single-valued flag given twice is a
 // usage error, and after `--` every argument is a file name.
@@ -15,7 +15,7 @@ import { runCli } from '../../cli/main.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const dir = mkdtempSync(path.join(tmpdir(), 'ksvc-streams-'));
-const bin = path.join(root, 'bin/ksvc.js');
+const bin = path.join(root, 'bin/ksvc.cjs');
 const example = (name: string) => readFileSync(path.join(root, 'examples', name), 'utf8');
 
 const ksvc = (input: string, ...args: string[]) => {

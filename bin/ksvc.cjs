@@ -1,0 +1,100 @@
+#!/usr/bin/env node
+// The `ksvc` command. Runs the bundle dist/ksvc.mjs (built by `npm ci` through the `prepare`
+// script) when it is newer than every source file, else the TypeScript sources through tsx — so
+// an edited checkout never runs stale code.
+//
+// CommonJS on purpose: Node starts an ES module entry ~7 ms slower, and `ksvc --version` and
+// `ksvc --help` are answered here before anything else loads, within ~1 ms of Node's own start
+// (docs/benchmarks.md). The version comes from package.json; the overview is dist/usage.txt, which
+// the build writes from cli/main.ts and cli/commands.ts (the only sources it depends on) and which
+// is used only while it is newer than both. Writes go straight to the descriptor: process.stdout
+// builds a stream, a few milliseconds.
+'use strict';
+const { lstatSync, readdirSync, readFileSync, statSync, writeSync } = require('node:fs');
+const { dirname } = require('node:path');
+
+const root = dirname(__dirname);
+const bundle = `${root}/dist/ksvc.mjs`;
+const SOURCE_DIRS = ['api', 'common', 'grammar', 'compiler', 'backends', 'verifier', 'cli'];
+
+const mtime = (file) => statSync(file, { throwIfNoEntry: false })?.mtimeMs;
+
+/** The overview, when dist/usage.txt is newer than the two sources it is written from. */
+function builtUsage() {
+  const built = mtime(`${root}/dist/usage.txt`);
+  const fresh = built !== undefined && ['main', 'commands'].every((f) => (mtime(`${root}/cli/${f}.ts`) ?? 0) <= built);
+  return fresh ? readFileSync(`${root}/dist/usage.txt`) : undefined;
+}
+
+/** Answers `--version` and `--help` without loading the CLI; false for every other command. */
+function answeredEarly(arg) {
+  if (arg === '--version' || arg === '-V') {
+    writeSync(1, `ksvc ${JSON.parse(readFileSync(`${root}/package.json`, 'utf8')).version}\n`);
+    return true;
+  }
+  const usage = arg === '--help' || arg === '-h' || arg === 'help' ? builtUsage() : undefined;
+  if (usage !== undefined) writeSync(1, usage);
+  return usage !== undefined;
+}
+
+/** The newest modification time of a .ts or .json file under `dir` (0 when there is none). */
+function newestSource(dir) {
+  // lstat, and a link followed only for a source file: a link back up is never walked into.
+  // (Dirent objects, path.join and a regex per entry cost four times this.)
+  let newest = 0;
+  for (const name of readdirSync(dir)) {
+    const full = `${dir}/${name}`;
+    const st = lstatSync(full);
+    if (st.isDirectory()) newest = Math.max(newest, newestSource(full));
+    else if (name.endsWith('.ts') || name.endsWith('.json')) {
+      newest = Math.max(newest, (st.isSymbolicLink() ? statSync(full) : st).mtimeMs);
+    }
+  }
+  return newest;
+}
+
+function bundleIsFresh() {
+  const built = mtime(bundle);
+  if (built === undefined) return false;
+  return SOURCE_DIRS.every((d) => {
+    const dir = `${root}/${d}`;
+    return !statSync(dir, { throwIfNoEntry: false }) || newestSource(dir) <= built;
+  });
+}
+
+// `verify` makes millions of short-lived objects beside a live heap of several hundred MB. With a
+// young generation of 64 MiB per half (V8's default is 16) most of them die before a scavenge
+// copies them: a fifth less time at 10,000 services (128 MiB took the same time and peaked 80-400
+// MiB higher). Its peak memory is V8's allowance for heap growth over that live heap, not live
+// data: a growth factor of 1.5 (V8 allows up to 4) takes a fifth off the peak at no measured cost
+// in time, and --expose-gc lets verify collect once when its check starts (verifier/verify.ts: the
+// readers' models are garbage by then; docs/benchmarks.md). V8 reads flags when the process
+// starts, so verify re-runs itself once with them (the child sees them and goes on).
+const YOUNG = '--max-semi-space-size=';
+const GROWTH = '--heap-growing-percent=';
+const given = (flag) => [...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((a) => a.includes(flag));
+
+/** Runs verify in a child with the flags above; false when the child could not start. */
+function verifiedInChild() {
+  // required here only: node:child_process loads node:net and the streams, which --version never needs
+  const { spawnSync } = require('node:child_process');
+  const flags = [`${YOUNG}64`, ...(given(GROWTH) ? [] : [`${GROWTH}50`]), '--expose-gc'];
+  const child = spawnSync(process.execPath, [...flags, ...process.execArgv, ...process.argv.slice(1)], {
+    stdio: 'inherit',
+  });
+  if (child.error !== undefined) return false; // no process slots: verify here, with the default size
+  if (child.signal) process.kill(process.pid, child.signal);
+  process.exit(child.status ?? 1);
+}
+
+function runCommand() {
+  const { pathToFileURL } = require('node:url');
+  if (bundleIsFresh()) return import(pathToFileURL(bundle).href);
+  return import('tsx/esm/api').then(({ register }) => {
+    register();
+    return import(pathToFileURL(`${root}/cli/main.ts`).href);
+  });
+}
+
+const command = process.argv[2];
+if (!answeredEarly(command) && !(command === 'verify' && !given(YOUNG) && verifiedInChild())) runCommand();
