@@ -58,7 +58,10 @@ const FIB_SADDR_LOCAL = match('==', fib('saddr'), 'local');
 
 export function servicePort(ctx: ServicePortContext, sp: IRServicePort): void {
   const { f } = ctx;
-  const n = servicePortNames(sp);
+  // Most service ports (a ClusterIP balanced by the shared chains) need no name of their own, and a
+  // name costs a SHA-256: made on first use.
+  let names: ServicePortNames | undefined;
+  const n = (): ServicePortNames => (names ??= servicePortNames(sp));
   const markMasq = markForMasquerade(ctx.mark);
   const ipKey = (ip: string): Atom[] => [ip, sp.protocol, sp.port];
   const npKey: Atom[] | null = sp.nodePort === null ? null : [sp.protocol, sp.nodePort];
@@ -66,7 +69,7 @@ export function servicePort(ctx: ServicePortContext, sp: IRServicePort): void {
   if (sp.healthCheckNodePort !== null) ctx.healthCheckNodePorts.add(sp.healthCheckNodePort);
 
   const explicit = sp.affinity !== null || [sp.cluster, sp.local].some((s) => s !== null && !samePort(s.endpoints));
-  if (explicit) explicitChains(ctx, sp, n);
+  if (explicit) explicitChains(ctx, sp, n());
   /**
    * The chain that balances `frontends` (all of this service port) over its `which` set and DNATs:
    * service-…/local-… for an explicit service port, else the shared balance chain (one for all of
@@ -76,7 +79,7 @@ export function servicePort(ctx: ServicePortContext, sp: IRServicePort): void {
   const balance = (which: SetKind, keys: KeyKind, frontends: Atom[][]): string => {
     const set = which === 'cluster' ? sp.cluster : sp.local;
     if (set === null) throw new Error(`internal error: ${sp.servicePortName} has no ${which} endpoint set`);
-    if (explicit) return which === 'cluster' ? n.service : n.local;
+    if (explicit) return which === 'cluster' ? n().service : n().local;
     const targets = new Set(frontends.map((k) => ctx.balancers.target(which, keys, k, set.endpoints)));
     if (targets.size !== 1) throw new Error(`internal error: ${sp.servicePortName}: ${targets.size} balance chains`);
     return [...targets][0]!;
@@ -128,7 +131,7 @@ export function servicePort(ctx: ServicePortContext, sp: IRServicePort): void {
     }
     if (firewall !== null && sp.loadBalancerIPs.length > 0) {
       const target = balance('cluster', 'ips', sp.loadBalancerIPs.map(ipKey));
-      chain(n.external).rules.push({ expr: [markMasq, goto(target)] });
+      chain(n().external).rules.push({ expr: [markMasq, goto(target)] });
     }
   } else if (ext?.policy === 'Local') {
     // KUBE-EXT (eTP=Local): pods short-circuit to the cluster set, node-local sources are
@@ -141,26 +144,26 @@ export function servicePort(ctx: ServicePortContext, sp: IRServicePort): void {
       if (ext.toLocal) c.rules.push({ expr: [goto(balance('local', keys, frontends))] });
     };
     const explicitNodePort = explicit && npKey !== null;
-    if (addressKeys.length > 0 || explicitNodePort) local('ips', addressKeys, n.external);
-    for (const ip of sp.externalIPs) ctx.serviceIPs.add({ key: ipKey(ip), value: jump(n.external) });
+    if (addressKeys.length > 0 || explicitNodePort) local('ips', addressKeys, n().external);
+    for (const ip of sp.externalIPs) ctx.serviceIPs.add({ key: ipKey(ip), value: jump(n().external) });
     if (firewall === null)
-      for (const ip of sp.loadBalancerIPs) ctx.serviceIPs.add({ key: ipKey(ip), value: jump(n.external) });
+      for (const ip of sp.loadBalancerIPs) ctx.serviceIPs.add({ key: ipKey(ip), value: jump(n().external) });
     if (npKey !== null) {
-      if (!explicit) local('nodeports', [npKey], n.nodePort);
-      ctx.serviceNodePorts.add({ key: npKey, value: jump(explicit ? n.external : n.nodePort) });
+      if (!explicit) local('nodeports', [npKey], n().nodePort);
+      ctx.serviceNodePorts.add({ key: npKey, value: jump(explicit ? n().external : n().nodePort) });
     }
   }
   // KUBE-FW: allowed sources continue to external-…, the rest fall through (and are dropped in the
   // filter hook by firewall-ips).
   if (firewall !== null && sp.loadBalancerIPs.length > 0) {
-    const c = chain(n.firewall);
+    const c = chain(n().firewall);
     const saddr = payload(f.l3, 'saddr');
     for (const cidr of firewall.sourceRanges)
-      c.rules.push({ expr: [match('==', saddr, cidrExpr(cidr)), goto(n.external)] });
+      c.rules.push({ expr: [match('==', saddr, cidrExpr(cidr)), goto(n().external)] });
     if (firewall.allowLoadBalancerIPs)
-      for (const ip of sp.loadBalancerIPs) c.rules.push({ expr: [match('==', saddr, ip), goto(n.external)] });
+      for (const ip of sp.loadBalancerIPs) c.rules.push({ expr: [match('==', saddr, ip), goto(n().external)] });
     for (const ip of sp.loadBalancerIPs) {
-      ctx.serviceIPs.add({ key: ipKey(ip), value: jump(n.firewall) });
+      ctx.serviceIPs.add({ key: ipKey(ip), value: jump(n().firewall) });
       ctx.firewallIPs.add({ key: ipKey(ip), value: drop });
     }
   }
