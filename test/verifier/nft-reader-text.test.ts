@@ -1,6 +1,8 @@
 // The nft reader's text path: items are found by a scanner and parsed one by one; rules keep their
 // place in the text. It must read exactly what parsing the whole document reads, whatever the
 // layout, and fall back to a whole parse (with a precise JSON error) when the text is unusual.
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readNftables } from '../../verifier/nftables/index.ts';
@@ -28,7 +30,7 @@ test('the scanner finds each item, strings with quotes, backslashes and brackets
   assert.is(scanItems('{"nftables":[{"a":"unterminated}]}'), null);
 });
 
-test('text (compact, indented) and parsed input read to the same program; origins slice the rule', () => {
+test('text (compact, indented) and parsed input read to the same program; origins hold the rule text', () => {
   const parsed = readNftables(doc, { file: 'x' });
   for (const text of [JSON.stringify(doc), JSON.stringify(doc, null, 2)]) {
     const r = readNftables(text, { file: 'x' });
@@ -38,6 +40,28 @@ test('text (compact, indented) and parsed input read to the same program; origin
     assert.equal(JSON.parse(rule.origin.text), (doc.nftables[4] as { add: { rule: unknown } }).add.rule);
     assert.is(rule.origin.jsonPath, '/nftables/4/add/rule');
   }
+});
+
+test('the program read from a text does not keep the text alive (origins are copies, not slices)', async () => {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  const heap = async (): Promise<number> => {
+    /./.exec('.'); // V8 keeps the subject of the last regular-expression match alive
+    for (let i = 0; i < 3; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      gc();
+    }
+    return process.memoryUsage().heapUsed;
+  };
+  // 16 MB of blanks between the items: nothing read from the document needs them. Read in a frame
+  // of its own: a suspended async function keeps its temporaries, the text included.
+  const readPadded = () => readNftables(JSON.stringify(doc).replace('[', `[${' '.repeat(16 << 20)}`), { file: 'x' });
+  const before = await heap();
+  const read = readPadded();
+  const kept = (await heap()) - before;
+  assert.equal(read.diagnostics, []);
+  assert.ok(read.programs[0]!.chains.get('ip kube-proxy/base')!.rules[1]!.origin.text.includes('"tcp"'));
+  assert.ok(kept < 4 << 20, `${(kept / 2 ** 20).toFixed(1)} MiB kept by a program of two rules`);
 });
 
 test('a listing fixture and a command fixture read the same as text and as parsed JSON', () => {

@@ -116,6 +116,13 @@ function buildProgram(
   return program;
 }
 
+/**
+ * `s` as a string of its own. V8 makes a long slice a view into its source, so an origin holding
+ * a slice would keep the whole document alive for as long as the check runs: at 10,000 services
+ * 42 MB, of which the rules' own text is 22 MB. Slicing a concatenation copies it first.
+ */
+const ownCopy = (s: string): string => ` ${s}`.slice(1);
+
 function readChain(
   c: ChainState,
   t: TableState,
@@ -152,8 +159,9 @@ function readChain(
   for (const r of c.rules) {
     ctx.guard = L4_PROTOCOLS;
     // A rule kept as its place in the text is parsed again here: its objects die young.
-    const text = r.obj ? JSON.stringify(r.obj) : source!.slice(r.start, r.end);
-    const obj = r.obj ?? (JSON.parse(text) as Record<string, unknown>);
+    const slice = r.obj ? null : source!.slice(r.start, r.end);
+    const obj = r.obj ?? (JSON.parse(slice!) as Record<string, unknown>);
+    const text = slice === null ? JSON.stringify(obj) : ownCopy(slice);
     const steps = ruleSteps(obj.expr as unknown[], r.pointer, ctx);
     if (!steps) continue;
     const origin: Origin = { backend: 'nftables', file: env.file, jsonPath: r.pointer, text };
