@@ -26,15 +26,35 @@ function builtUsage() {
   return fresh ? readFileSync(`${root}/dist/usage.txt`) : undefined;
 }
 
+/**
+ * Writes an early answer; false when standard output would block (nothing was written: the answer
+ * is shorter than a pipe's atomic write), so that the CLI answers instead. A reader that went away
+ * ends the command as it ends `cat`: killed by SIGPIPE, which Node ignores until it is re-armed.
+ */
+function wroteAnswer(text) {
+  try {
+    writeSync(1, text);
+    return true;
+  } catch (e) {
+    if (e.code === 'EAGAIN') return false;
+    if (e.code !== 'EPIPE') {
+      process.stderr.write(`ksvc: cannot write to standard output: ${e.message}\n`);
+      process.exit(2);
+    }
+    process.on('SIGPIPE', () => {});
+    process.removeAllListeners('SIGPIPE');
+    process.kill(process.pid, 'SIGPIPE');
+    process.exit(141); // if the signal did not end the process
+  }
+}
+
 /** Answers `--version` and `--help` without loading the CLI; false for every other command. */
 function answeredEarly(arg) {
   if (arg === '--version' || arg === '-V') {
-    writeSync(1, `ksvc ${JSON.parse(readFileSync(`${root}/package.json`, 'utf8')).version}\n`);
-    return true;
+    return wroteAnswer(`ksvc ${JSON.parse(readFileSync(`${root}/package.json`, 'utf8')).version}\n`);
   }
   const usage = arg === '--help' || arg === '-h' || arg === 'help' ? builtUsage() : undefined;
-  if (usage !== undefined) writeSync(1, usage);
-  return usage !== undefined;
+  return usage !== undefined && wroteAnswer(usage);
 }
 
 /** The newest modification time of a .ts or .json file under `dir` (0 when there is none). */

@@ -1,7 +1,7 @@
 // The installed command end to end: bin/ksvc.cjs as a user runs it (the dist/ bundle when fresh,
 // else the sources through tsx), its exit codes, and no stack trace on bad input.
 
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import {
   copyFileSync,
   mkdirSync,
@@ -154,6 +154,24 @@ test('--version and --help from the launcher say what the CLI says', () => {
     assert.is(r.code, 0);
     assert.is(r.out, bundle('--help'));
     assert.ok(r.out.includes('\n  verify  '), r.out);
+  }
+});
+
+test('--version and --help into a pipe whose reader is gone: killed by SIGPIPE, as cat is, no stack trace', async () => {
+  for (const flag of ['--version', '--help']) {
+    const child = spawn(process.execPath, [path.join(root, 'bin/ksvc.cjs'), flag], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout.destroy(); // before Node has started: the answer meets a pipe without a reader
+    let err = '';
+    child.stderr.on('data', (d) => {
+      err += d;
+    });
+    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
+      child.on('close', (c, s) => resolve([c, s])),
+    );
+    assert.ok(signal === 'SIGPIPE' || code === 141, `${flag}: code ${code} signal ${signal}: ${err}`);
+    assert.is(err, '', flag);
   }
 });
 
