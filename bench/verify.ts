@@ -64,7 +64,7 @@ function runPhases(file: string): Record<string, number | string> {
     // the V8 flags bin/ksvc.cjs gives verify, so the phases add up to the CLI's run
     [
       '--expose-gc',
-      '--max-semi-space-size=64',
+      '--max-semi-space-size=32',
       '--heap-growing-percent=50',
       '--import',
       'tsx',

@@ -83,9 +83,11 @@ function bundleIsFresh() {
 }
 
 // `verify` makes millions of short-lived objects beside a live heap of several hundred MB. With a
-// young generation of 64 MiB per half (V8's default is 16) most of them die before a scavenge
-// copies them: a fifth less time at 10,000 services (128 MiB took the same time and peaked 80-400
-// MiB higher). Its peak memory is V8's allowance for heap growth over that live heap, not live
+// young generation larger than V8's default (16 MiB per half) more of them die before a scavenge
+// copies them: 128 MiB took a fifth less time than 16 at 10,000 services; 64 took the same time
+// as 128 and peaked 80-400 MiB lower, and 32 the same again, 60-90 MiB lower than 64 (where
+// every service has affinity, 32 measured from 5 % faster to 16 % slower: docs/benchmarks.md). Its
+// peak memory is V8's allowance for heap growth over that live heap, not live
 // data: a growth factor of 1.5 (V8 allows up to 4) takes a fifth off the peak at no measured cost
 // in time, and --expose-gc lets verify collect once when its check starts (verifier/verify.ts: the
 // readers' models are garbage by then; docs/benchmarks.md). V8 reads flags when the process
@@ -98,7 +100,7 @@ const given = (flag) => [...process.execArgv, process.env.NODE_OPTIONS ?? ''].so
 function verifiedInChild() {
   // required here only: node:child_process loads node:net and the streams, which --version never needs
   const { spawnSync } = require('node:child_process');
-  const flags = [`${YOUNG}64`, ...(given(GROWTH) ? [] : [`${GROWTH}50`]), '--expose-gc'];
+  const flags = [`${YOUNG}32`, ...(given(GROWTH) ? [] : [`${GROWTH}50`]), '--expose-gc'];
   const child = spawnSync(process.execPath, [...flags, ...process.execArgv, ...process.argv.slice(1)], {
     stdio: 'inherit',
   });

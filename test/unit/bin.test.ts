@@ -233,7 +233,7 @@ test('bin/ksvc.cjs runs the bundle only while it is newer than every source file
   assert.is(run(), 'sources');
 });
 
-test('verify runs once more with a 64 MiB young generation, a 1.5 heap growth factor and gc exposed; its exit code and output come through', () => {
+test('verify runs once more with a 32 MiB young generation, a 1.5 heap growth factor and gc exposed; its exit code and output come through', () => {
   const co = path.join(dir, 'young');
   for (const d of ['bin', 'dist']) mkdirSync(path.join(co, d), { recursive: true });
   copyFileSync(path.join(root, 'bin/ksvc.cjs'), path.join(co, 'bin/ksvc.cjs'));
@@ -247,7 +247,7 @@ test('verify runs once more with a 64 MiB young generation, a 1.5 heap growth fa
     spawnSync(process.execPath, [path.join(co, 'bin/ksvc.cjs'), ...args], { encoding: 'utf8', env });
   const verify = run(process.env, 'verify', 'x.ksvc');
   assert.is(verify.status, 3, 'the child exit code');
-  assert.equal(JSON.parse(verify.stdout), ['--max-semi-space-size=64', '--heap-growing-percent=50', '--expose-gc']);
+  assert.equal(JSON.parse(verify.stdout), ['--max-semi-space-size=32', '--heap-growing-percent=50', '--expose-gc']);
   const check = run(process.env, 'check', 'x.ksvc');
   assert.is(check.status, 0);
   assert.equal(JSON.parse(check.stdout), [], 'other commands run in the first process');
@@ -262,7 +262,7 @@ test('verify runs once more with a 64 MiB young generation, a 1.5 heap growth fa
     { encoding: 'utf8' },
   );
   assert.is(growth.status, 3, growth.stderr);
-  assert.equal(JSON.parse(growth.stdout), ['--max-semi-space-size=64', '--expose-gc', '--heap-growing-percent=20']);
+  assert.equal(JSON.parse(growth.stdout), ['--max-semi-space-size=32', '--expose-gc', '--heap-growing-percent=20']);
 });
 
 test.after(() => rmSync(dir, { recursive: true, force: true }));
