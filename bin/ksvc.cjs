@@ -85,13 +85,13 @@ function bundleIsFresh() {
 // `verify` makes millions of short-lived objects beside a live heap of several hundred MB. With a
 // young generation larger than V8's default (16 MiB per half) more of them die before a scavenge
 // copies them: 128 MiB took a fifth less time than 16 at 10,000 services; 64 took the same time
-// as 128 and peaked 80-400 MiB lower, and 32 the same again, 60-90 MiB lower than 64 (where
-// every service has affinity, 32 measured from 5 % faster to 16 % slower: docs/benchmarks.md). Its
-// peak memory is V8's allowance for heap growth over that live heap, not live
-// data: a growth factor of 1.5 (V8 allows up to 4) takes a fifth off the peak at no measured cost
-// in time, and --expose-gc lets verify collect once when its check starts (verifier/verify.ts: the
-// readers' models are garbage by then; docs/benchmarks.md). V8 reads flags when the process
-// starts, so verify re-runs itself once with them (the child sees them and goes on).
+// as 128 and peaked 80-400 MiB lower, and 32 the same again, 60-90 MiB lower than 64 (where every
+// service has affinity, 32 measured from 5 % faster to 16 % slower: docs/benchmarks.md). Its peak
+// memory is V8's allowance for heap growth over that live heap, not live data: a growth factor of
+// 1.5 (V8 allows up to 4) takes a fifth off the peak at no measured cost in time, and --expose-gc
+// lets verify collect once when its check starts (verifier/verify.ts: the readers' models are
+// garbage by then). V8 reads flags when the process starts, so verify re-runs itself once with
+// them (the child sees them and goes on).
 const YOUNG = '--max-semi-space-size=';
 const GROWTH = '--heap-growing-percent=';
 const given = (flag) => [...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((a) => a.includes(flag));
