@@ -111,6 +111,8 @@ function verifiedInChild() {
 
 function runCommand() {
   const { pathToFileURL } = require('node:url');
+  // The CLI runs itself when loaded as the program; a link may have any name (cli/main.ts).
+  globalThis[Symbol.for('ksvc.launched')] = true;
   if (bundleIsFresh()) return import(pathToFileURL(bundle).href);
   return import('tsx/esm/api').then(({ register }) => {
     register();

@@ -78,10 +78,14 @@ function dieOfSigpipe(): void {
   process.exitCode = EXIT_OUTPUT_CLOSED;
 }
 
+/** Set by bin/ksvc.cjs before it loads the CLI, whatever name the command was started by (a link). */
+const LAUNCHED = Symbol.for('ksvc.launched');
+
 // Run when started as the program (sources, bin/ksvc.cjs or the dist/ bundle), not when imported.
 const isMain =
-  process.argv[1] !== undefined &&
-  /(?:cli[\\/]main\.ts|bin[\\/]ksvc(?:\.c?js)?|dist[\\/]ksvc\.mjs)$/.test(process.argv[1]);
+  (globalThis as { [LAUNCHED]?: boolean })[LAUNCHED] === true ||
+  (process.argv[1] !== undefined &&
+    /(?:cli[\\/]main\.ts|bin[\\/]ksvc(?:\.c?js)?|dist[\\/]ksvc\.mjs)$/.test(process.argv[1]));
 if (isMain || process.env.KSVC_MAIN === '1') {
   runCli(process.argv.slice(2), processIO()).then((code) => {
     if (code === EXIT_OUTPUT_CLOSED) dieOfSigpipe();

@@ -63,6 +63,19 @@ test('bad input: exit 1 with a located diagnostic, no stack trace; bad usage: ex
   assert.ok(u.err.includes("Run 'ksvc compile --help'"));
 });
 
+test('started through a link of any name, the command still runs', () => {
+  const link = path.join(dir, 'kube-routes');
+  symlinkSync(path.join(root, 'bin/ksvc.cjs'), link);
+  const bad = path.join(dir, 'linked.ksvc');
+  writeFileSync(bad, 'service default/web {\n  http: ClusterIP 010.0.0.1:80/tcp -> endpoints\n}\n');
+  const r = spawnSync(process.execPath, [link, 'check', bad], {
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1' },
+  });
+  assert.is(r.status, 1, r.stdout + r.stderr);
+  assert.ok(r.stdout.includes('invalid-address'), r.stdout);
+});
+
 test('colours: none when piped, none with NO_COLOR even when forced', () => {
   const bad = path.join(dir, 'colour.ksvc');
   writeFileSync(bad, 'service default/web {\n  http: ClusterIP 300.0.0.1:80/tcp -> endpoints\n}\n');
