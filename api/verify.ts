@@ -21,6 +21,7 @@ import {
   type PreparedVerify,
   prepareVerify,
   runVerify,
+  type VerifyInput,
   type VerifyReport,
 } from '../verifier/verify.ts';
 import { compileIptables } from './iptables.ts';
@@ -94,6 +95,9 @@ class Holder {
   constructor(programs: NetfilterProgram[]) {
     this.programs = [...programs];
   }
+  has(family: Family): boolean {
+    return this.programs.some((p) => p?.family === family);
+  }
   take(family: Family): NetfilterProgram | null {
     const i = this.programs.findIndex((p) => p?.family === family);
     if (i < 0) return null;
@@ -117,36 +121,58 @@ function prepareModelCheck(
   options: VerifyModelOptions,
   diagnostics: Diagnostic[],
 ): PreparedVerify | null {
+  const iptPrograms = readIptHolder(ir, node, options, diagnostics);
+  if (!iptPrograms.has(ir.family) || !nftPrograms.has(ir.family)) return null;
+  return prepareCheck(ir, iptPrograms, nftPrograms, options, ir.family);
+}
+
+function readIptHolder(ir: IRProgram, node: string | null, options: VerifyModelOptions, diagnostics: Diagnostic[]) {
   const ipt = readIptables(compileIptables(ir, { hooks: options.withHooks ?? false }), {
     file: `<iptables${nodeText(node)}, ${ir.family}>`,
     family: ir.family,
     assumeHooks: !options.withHooks,
   });
   diagnostics.push(...ipt.diagnostics);
-  const nftProgram = nftPrograms.take(ir.family);
-  if (!ipt.program || !nftProgram) return null;
-  return prepareCheck(ir, ipt.program, nftProgram, options);
+  return new Holder(ipt.program ? [ipt.program] : []);
 }
 
+/**
+ * The check of one family, prepared. The models go from the holders into the input's artifact
+ * list, which prepareVerify empties as it compiles them, and no call frame here holds one: so each
+ * model can be collected as soon as its ruleset is compiled (docs/benchmarks.md, seventh round).
+ */
 function prepareCheck(
   ir: IRProgram | null,
-  iptables: NetfilterProgram | null,
-  nftables: NetfilterProgram | null,
+  iptPrograms: Holder,
+  nftPrograms: Holder,
   options: CheckOptions,
-  family: Family = ir?.family ?? iptables?.family ?? nftables!.family,
+  family: Family,
 ): PreparedVerify {
+  return prepareVerify(checkInput(ir, iptPrograms, nftPrograms, options, family));
+}
+
+function checkInput(
+  ir: IRProgram | null,
+  iptPrograms: Holder,
+  nftPrograms: Holder,
+  options: CheckOptions,
+  family: Family,
+): VerifyInput {
+  const iptables = iptPrograms.take(family);
+  const nftables = nftPrograms.take(family);
   const naming = affinityNaming(ir, nftables ? affinityListNames(nftables) : []);
   const artifacts: ArtifactInput[] = [];
   if (iptables) artifacts.push({ backend: 'iptables', program: iptables, canonicalList: naming.iptables });
   if (nftables) artifacts.push({ backend: 'nftables', program: nftables, canonicalList: naming.nftables });
-  return prepareVerify({
+  return {
     family,
     ir: ir ? { program: ir, evaluate } : null,
     artifacts,
+    consumeArtifacts: true,
     ...(options.tvBound ? { tvBound: options.tvBound } : {}),
     ...(options.maxFindings !== undefined ? { maxFindings: options.maxFindings } : {}),
     ...(options.shapes !== undefined ? { shapes: options.shapes } : {}),
-  });
+  };
 }
 
 export interface ArtifactText {
@@ -227,9 +253,7 @@ function prepareArtifactCheck(
   diagnostics: Diagnostic[],
 ): PreparedVerify | null {
   const ir = irPrograms.find((p) => p.family === family) ?? null;
-  const iptables = iptHolder.take(family);
-  const nftables = nftHolder.take(family);
-  const participants = [ir, iptables, nftables].filter((x) => x !== null).length;
+  const participants = [ir !== null, iptHolder.has(family), nftHolder.has(family)].filter(Boolean).length;
   if (participants < 2) {
     diagnostics.push(
       verifyCodes['verify-nothing-to-compare'](
@@ -240,7 +264,7 @@ function prepareArtifactCheck(
     );
     return null;
   }
-  return prepareCheck(ir, iptables, nftables, input, family);
+  return prepareCheck(ir, iptHolder, nftHolder, input, family);
 }
 
 export interface ExplainInput {

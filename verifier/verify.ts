@@ -24,6 +24,11 @@ export interface VerifyInput {
   /** the IR and its reference evaluator (three-way check); null: artifacts against each other only */
   ir: { program: IRProgram; evaluate: IREvaluator } | null;
   artifacts: readonly ArtifactInput[];
+  /**
+   * prepareVerify takes the artifacts out of `artifacts` as it compiles them (a mutable array the
+   * caller gives away), so each reader's model can be collected before the next is compiled
+   */
+  consumeArtifacts?: boolean;
   /** which addresses are the node's; default: concrete from the IR, universal without one */
   locality?: Locality;
   tvBound?: Rational;
@@ -93,10 +98,19 @@ export interface PreparedVerify {
 
 export function prepareVerify(input: VerifyInput): PreparedVerify {
   const locality = input.locality ?? defaultLocality(input.ir?.program ?? null);
+  const ignored = input.artifacts.flatMap((a) => a.program.ignored);
+  const notes = [...new Set(input.artifacts.flatMap((a) => a.program.notes))];
   let named: (readonly [bigint, bigint])[] = [];
-  const setup = prepare(input.family, input.ir?.program ?? null, input.artifacts, locality, (c) => {
-    named = distinctRanges(c.addresses);
-  });
+  const setup = prepare(
+    input.family,
+    input.ir?.program ?? null,
+    input.artifacts,
+    locality,
+    (c) => {
+      named = distinctRanges(c.addresses);
+    },
+    { consume: input.consumeArtifacts ?? false },
+  );
   return {
     family: input.family,
     ir: input.ir,
@@ -106,8 +120,8 @@ export function prepareVerify(input: VerifyInput): PreparedVerify {
     tvBound: input.tvBound ?? DEFAULT_TV_BOUND,
     maxFindings: input.maxFindings ?? 20,
     shapes: input.shapes ?? true,
-    ignored: input.artifacts.flatMap((a) => a.program.ignored),
-    notes: [...new Set(input.artifacts.flatMap((a) => a.program.notes))],
+    ignored,
+    notes,
   };
 }
 

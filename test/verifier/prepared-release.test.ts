@@ -2,48 +2,22 @@
 // not the readers' models: once the caller lets go of the models they are collected before the
 // check runs, and the check still gives the same report. At 10,000 services the models are about
 // 700 MB of the live heap (docs/benchmarks.md), so this is what keeps `verify` within a heap cap.
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { compileIptables } from '../../api/iptables.ts';
-import { check, parse } from '../../api/ksvc.ts';
-import { lower } from '../../api/lower.ts';
-import { compileNftables } from '../../api/nftables.ts';
-import { generateKsvc } from '../../bench/generate.ts';
-import { evaluate } from '../../compiler/ir/evaluate.ts';
 import type { IRProgram } from '../../compiler/ir/types.ts';
-import { affinityListNames, affinityNaming } from '../../verifier/affinity-names.ts';
 import { collectConstants, emptyConstants } from '../../verifier/engine/constants.ts';
 import { collectIRConstants } from '../../verifier/engine/ir-view.ts';
-import { readIptables } from '../../verifier/iptables/index.ts';
-import { readNftables } from '../../verifier/nftables/index.ts';
-import { type PreparedVerify, prepareVerify, runVerify, type VerifyInput, verify } from '../../verifier/verify.ts';
+import { type PreparedVerify, prepareVerify, runVerify, verify } from '../../verifier/verify.ts';
+import { input, irOf } from './release-input.ts';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
 
 const R = suite('a prepared check does not keep the models');
-
-function irOf(): IRProgram {
-  const text = generateKsvc({ services: 30, endpointsPerService: 3, seed: 5, affinityShare: 0.3 });
-  const model = check(parse(text, { file: 'gen.ksvc' })).model!;
-  return lower(model, { node: model.nodes[0]!.name, family: 'ipv4' }).programs[0]!;
-}
-
-function input(ir: IRProgram): VerifyInput {
-  const ipt = readIptables(compileIptables(ir), { file: 'ipt', family: 'ipv4', assumeHooks: true }).program!;
-  const nft = readNftables(compileNftables([ir]), { file: 'nft.json' }).programs[0]!;
-  const naming = affinityNaming(ir, affinityListNames(nft));
-  return {
-    family: 'ipv4',
-    ir: { program: ir, evaluate },
-    artifacts: [
-      { backend: 'iptables', program: ipt, canonicalList: naming.iptables },
-      { backend: 'nftables', program: nft, canonicalList: naming.nftables },
-    ],
-  };
-}
 
 /** Prepared in its own frame: only weak references to the models leave it. */
 function preparedWithWeakModels(ir: IRProgram): { prepared: PreparedVerify; models: WeakRef<object>[] } {
@@ -68,6 +42,24 @@ R('the models are collected once prepared, and the report is the one verify give
   assert.equal(report.stats, direct.stats);
   assert.equal(report.notes, direct.notes);
   assert.equal(report.ignored, direct.ignored);
+});
+
+R('consuming its input, prepareVerify lets the iptables model go before it compiles the nft ruleset', () => {
+  // In a process of its own: an optimizing compile on V8's helper thread holds handles to what it
+  // looked at (an artifact among them) until it finishes, so the probe runs without one.
+  const r = spawnSync(
+    process.execPath,
+    [
+      '--expose-gc',
+      '--no-concurrent-recompilation',
+      '--import',
+      'tsx',
+      fileURLToPath(new URL('release-probe.ts', import.meta.url)),
+    ],
+    { encoding: 'utf8', timeout: 120_000 },
+  );
+  assert.is(r.status, 0, r.stderr);
+  assert.equal(JSON.parse(r.stdout), { consumed: true, given: false });
 });
 
 R('prepareVerify leaves its input as given (a caller that keeps it keeps the models)', () => {

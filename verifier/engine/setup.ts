@@ -28,12 +28,20 @@ export interface Setup {
   roots: PacketClass[];
 }
 
+/**
+ * The space from every participant's constants, then each artifact compiled against it. With
+ * `consume`, `artifacts` must be a mutable array the caller gives away: each artifact is taken out
+ * of it as it is compiled (it is empty on return), so a caller that holds the readers' models
+ * nowhere else lets each one go before the next is compiled. That lowers the peak of `verify`,
+ * where both models and both compiled rulesets were live at once (docs/benchmarks.md).
+ */
 export function prepare(
   family: Family,
   ir: IRProgram | null,
   artifacts: readonly ArtifactInput[],
   locality: Locality,
   extra?: (c: Constants) => void,
+  options: { consume?: boolean } = {},
 ): Setup {
   const constants = emptyConstants();
   for (const a of artifacts) collectConstants(constants, a.program, a.canonicalList);
@@ -41,10 +49,15 @@ export function prepare(
   extra?.(constants);
   const space = buildSpace(family, constants, locality);
   const intern = newInterner();
-  const compiled = artifacts.map((a) => ({
+  const compile = (a: ArtifactInput) => ({
     backend: a.backend,
     program: compileProgram(a.program, { space, canonicalList: a.canonicalList, intern }),
-  }));
+  });
+  const compiled: Setup['compiled'] = [];
+  if (options.consume) {
+    const given = artifacts as ArtifactInput[];
+    while (given.length > 0) compiled.push(compile(given.shift()!));
+  } else for (const a of artifacts) compiled.push(compile(a));
   return { space, compiled, roots: rootClasses(space) };
 }
 

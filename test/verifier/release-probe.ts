@@ -1,0 +1,54 @@
+// Run by prepared-release.test.ts in a process of its own (node --expose-gc
+// --no-concurrent-recompilation --import tsx): whether prepareVerify lets the iptables model go
+// before it compiles the nft ruleset, with and without consumeArtifacts. Prints
+// {"consumed": bool, "given": bool}: true where the model could be collected during that compile.
+import type { IRProgram } from '../../compiler/ir/types.ts';
+import { prepareVerify, type VerifyInput } from '../../verifier/verify.ts';
+import { input, irOf } from './release-input.ts';
+
+const gc = (globalThis as { gc?: () => void }).gc!;
+
+/**
+ * Whether the iptables model could be collected while the nft ruleset was being compiled: the
+ * artifacts' canonicalList functions are called while each is read for constants and again while
+ * each is compiled, in that order, so the first nft call after an iptables call after an nft call
+ * is inside the nft compile. (A WeakRef read keeps its target for the rest of the job: read once.)
+ */
+async function iptablesModelFreeDuringNftCompile(consumeArtifacts: boolean): Promise<boolean | null> {
+  const { i, iptables } = inputWithWeakIptables(irOf(), consumeArtifacts);
+  await new Promise((resolve) => setTimeout(resolve, 0)); // the WeakRef was made in an earlier job
+  const calls: string[] = [];
+  let free: boolean | null = null;
+  const probed = (backend: string, list: (name: string) => string) => (name: string) => {
+    if (backend === 'nftables' && free === null && calls.join(' ').includes('nftables iptables')) {
+      gc();
+      free = iptables.deref() === undefined;
+    }
+    calls.push(backend);
+    return list(name);
+  };
+  withProbes(i, probed);
+  prepareVerify(i);
+  return free;
+}
+
+/**
+ * Each artifact's canonicalList wrapped, in a frame of its own: the probe must not hold an artifact
+ * (nor may a caller's frame hold the list given before), or it would keep the model.
+ */
+function withProbes(
+  i: VerifyInput,
+  probed: (backend: string, list: (name: string) => string) => (name: string) => string,
+) {
+  i.artifacts = i.artifacts.map((a) => ({ ...a, canonicalList: probed(a.backend, a.canonicalList) }));
+}
+
+/** The input in a frame of its own: only a weak reference to the iptables model leaves it. */
+function inputWithWeakIptables(ir: IRProgram, consumeArtifacts: boolean) {
+  const i = { ...input(ir), consumeArtifacts };
+  return { i, iptables: new WeakRef(i.artifacts[0]!.program) };
+}
+
+const consumed = await iptablesModelFreeDuringNftCompile(true);
+const given = await iptablesModelFreeDuringNftCompile(false);
+process.stdout.write(`${JSON.stringify({ consumed, given })}\n`);
