@@ -126,7 +126,12 @@ function prepareModelCheck(
   return prepareCheck(ir, iptPrograms, nftPrograms, options, ir.family);
 }
 
-function readIptHolder(ir: IRProgram, node: string | null, options: VerifyModelOptions, diagnostics: Diagnostic[]) {
+function readIptHolder(
+  ir: IRProgram,
+  node: string | null,
+  options: VerifyModelOptions,
+  diagnostics: Diagnostic[],
+): Holder {
   const ipt = readIptables(compileIptables(ir, { hooks: options.withHooks ?? false }), {
     file: `<iptables${nodeText(node)}, ${ir.family}>`,
     family: ir.family,
