@@ -12,7 +12,7 @@ import type { IRProgram } from '../../compiler/ir/types.ts';
 import { collectConstants, emptyConstants } from '../../verifier/engine/constants.ts';
 import { collectIRConstants } from '../../verifier/engine/ir-view.ts';
 import { type PreparedVerify, prepareVerify, runVerify, verify } from '../../verifier/verify.ts';
-import { input, irOf } from './release-input.ts';
+import { smallAffinityIR, verifyInputOf } from './generated-setup.ts';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -21,12 +21,12 @@ const R = suite('a prepared check does not keep the models');
 
 /** Prepared in its own frame: only weak references to the models leave it. */
 function preparedWithWeakModels(ir: IRProgram): { prepared: PreparedVerify; models: WeakRef<object>[] } {
-  const i = input(ir);
+  const i = verifyInputOf(ir);
   return { prepared: prepareVerify(i), models: i.artifacts.map((a) => new WeakRef(a.program)) };
 }
 
 R('the models are collected once prepared, and the report is the one verify gives', async () => {
-  const ir = irOf();
+  const ir = smallAffinityIR();
   const { prepared, models } = preparedWithWeakModels(ir);
   // WeakRef targets stay alive until the current job ends.
   await new Promise((resolve) => setTimeout(resolve, 0));
@@ -38,7 +38,7 @@ R('the models are collected once prepared, and the report is the one verify give
   );
   const report = runVerify(prepared);
   assert.ok(report.equivalent);
-  const direct = verify(input(ir));
+  const direct = verify(verifyInputOf(ir));
   assert.equal(report.stats, direct.stats);
   assert.equal(report.notes, direct.notes);
   assert.equal(report.ignored, direct.ignored);
@@ -63,7 +63,7 @@ R('consuming its input, prepareVerify lets the iptables model go before it compi
 });
 
 R('prepareVerify leaves its input as given (a caller that keeps it keeps the models)', () => {
-  const i = input(irOf());
+  const i = verifyInputOf(smallAffinityIR());
   const programs = i.artifacts.map((a) => a.program);
   prepareVerify(i);
   assert.is(i.artifacts.length, 2);
@@ -73,8 +73,8 @@ R('prepareVerify leaves its input as given (a caller that keeps it keeps the mod
 });
 
 R('a prepared check keeps each address range its participants name once', () => {
-  const ir = irOf();
-  const i = input(ir);
+  const ir = smallAffinityIR();
+  const i = verifyInputOf(ir);
   const all = emptyConstants();
   for (const a of i.artifacts) collectConstants(all, a.program, a.canonicalList);
   collectIRConstants(all, ir);

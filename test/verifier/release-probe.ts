@@ -4,7 +4,7 @@
 // {"consumed": bool, "given": bool}: true where the model could be collected during that compile.
 import type { IRProgram } from '../../compiler/ir/types.ts';
 import { prepareVerify, type VerifyInput } from '../../verifier/verify.ts';
-import { input, irOf } from './release-input.ts';
+import { smallAffinityIR, verifyInputOf } from './generated-setup.ts';
 
 const gc = (globalThis as { gc?: () => void }).gc!;
 
@@ -15,7 +15,7 @@ const gc = (globalThis as { gc?: () => void }).gc!;
  * is inside the nft compile. (A WeakRef read keeps its target for the rest of the job: read once.)
  */
 async function iptablesModelFreeDuringNftCompile(consumeArtifacts: boolean): Promise<boolean | null> {
-  const { i, iptables } = inputWithWeakIptables(irOf(), consumeArtifacts);
+  const { i, iptables } = inputWithWeakIptables(smallAffinityIR(), consumeArtifacts);
   await new Promise((resolve) => setTimeout(resolve, 0)); // the WeakRef was made in an earlier job
   const calls: string[] = [];
   let free: boolean | null = null;
@@ -45,7 +45,7 @@ function withProbes(
 
 /** The input in a frame of its own: only a weak reference to the iptables model leaves it. */
 function inputWithWeakIptables(ir: IRProgram, consumeArtifacts: boolean) {
-  const i = { ...input(ir), consumeArtifacts };
+  const i = { ...verifyInputOf(ir), consumeArtifacts };
   return { i, iptables: new WeakRef(i.artifacts[0]!.program) };
 }
 
