@@ -11,7 +11,7 @@
 import { EOF, type IToken, tokenMatcher } from 'chevrotain';
 import { type Diagnostic, escapeControls } from '../common/diagnostics.ts';
 import { positionAt, type SourceFile, type Span, spanOf } from '../common/source.ts';
-import type { Comment, FileNode } from './ast.ts';
+import type { Comment, FileNode, TopLevelBlock } from './ast.ts';
 import { syntaxCodes } from './codes.ts';
 import { KsvcGrammar, type OpenBlock } from './grammar.ts';
 import { type LexError, lex, lexSegment } from './lexer.ts';
@@ -67,7 +67,7 @@ const restEntry: Record<OpenBlock['kind'], Entry> = {
 const PIECE_TOKENS = 4096;
 
 /**
- * A file without any error, parsed piece by piece (lexSegment): the grammar reads each piece's
+ * A file without any error, parsed piece by piece (readPieces): the grammar reads each piece's
  * blocks as it reads them in the whole token list, since no decision looks past a block's '}'. The
  * tokens of a piece die young instead of all of them surviving the parse (on 10,000 services, a
  * million objects the garbage collector would otherwise copy twice). null at the first error or
@@ -75,23 +75,49 @@ const PIECE_TOKENS = 4096;
  * diagnostic and the recovery are exactly those of parseWhole.
  */
 function parsePiecewise(source: SourceFile): ParseResult | null {
-  const text = source.text;
   const comments: Comment[] = [];
-  const file: FileNode = { kind: 'File', span: spanOf(source, 0, text.length), blocks: [], comments };
+  const file: FileNode = { kind: 'File', span: spanOf(source, 0, source.text.length), blocks: [], comments };
+  const read = readPieces(source, (blocks, pieceComments) => {
+    for (const b of blocks) file.blocks.push(b);
+    for (const c of pieceComments) comments.push(c);
+    return true;
+  });
+  return read ? { file, diagnostics: [] } : null;
+}
+
+/**
+ * Read a file piece by piece (a piece ends at the end of a top-level block), handing each piece's
+ * top-level blocks and comments to `onPiece` as soon as they are read, so a caller can be done with
+ * them before the next piece (compiler/lower-in-parts.ts). false at the first error or diagnostic
+ * of any kind, or when `onPiece` returns false: the caller then parses the file the ordinary way.
+ */
+export function readPieces(
+  source: SourceFile,
+  onPiece: (blocks: TopLevelBlock[], comments: Comment[]) => boolean,
+): boolean {
+  const text = source.text;
+  const file: FileNode = { kind: 'File', span: spanOf(source, 0, text.length), blocks: [], comments: [] };
   const parser = parserInstance();
   parser.begin(source, file);
-  for (let start = 0; start < text.length; ) {
-    const piece = lexSegment(text, start, PIECE_TOKENS);
-    if (piece.errors.length > 0) return null;
-    for (const c of piece.comments) {
-      comments.push({ text: c.text, span: spanOf(source, c.offset, c.offset + 1 + c.text.length) });
+  try {
+    for (let start = 0; start < text.length; ) {
+      const piece = lexSegment(text, start, PIECE_TOKENS);
+      if (piece.errors.length > 0) return false;
+      const comments = piece.comments.map((c) => ({
+        text: c.text,
+        span: spanOf(source, c.offset, c.offset + 1 + c.text.length),
+      }));
+      file.blocks = [];
+      parser.input = piece.tokens;
+      parser.file();
+      if (parser.errors.length > 0 || parser.extra.length > 0 || parser.open !== null) return false;
+      if (!onPiece(file.blocks, comments)) return false;
+      start = piece.end;
     }
-    parser.input = piece.tokens;
-    parser.file();
-    if (parser.errors.length > 0 || parser.extra.length > 0 || parser.open !== null) return null;
-    start = piece.end;
+    return true;
+  } finally {
+    parser.finish();
   }
-  return { file, diagnostics: [] };
 }
 
 function parseUnsafe(source: SourceFile): ParseResult {

@@ -2,8 +2,8 @@
 // logic lives here (and in the files next to it), so every backend renders the same decisions.
 import type { Diagnostic } from '../../common/diagnostics.ts';
 import { type Family, familyOf, type IPText } from '../../common/ip.ts';
-import { IR_VERSION, type IRProgram, type IRServicePort } from '../ir/types.ts';
-import type { ClusterModel, LocalDetectorSpec, NodeModel } from '../model.ts';
+import { IR_VERSION, type IRLocalDetector, type IRProgram, type IRServicePort } from '../ir/types.ts';
+import type { ClusterModel, ClusterSettings, LocalDetectorSpec, NodeModel, ServiceModel } from '../model.ts';
 import { lowerCodes } from './codes.ts';
 import { candidateEndpoints } from './endpoints.ts';
 import { loopbackIP, resolveDetector, resolveNodePorts } from './node.ts';
@@ -44,49 +44,93 @@ export function modelFamilies(model: ClusterModel): Family[] {
 }
 
 export function lowerModel(model: ClusterModel, options: LowerOptions = {}): LowerResult {
-  const where = { file: options.file ?? '', span: null };
   const diagnostics: Diagnostic[] = [];
-  const names = model.nodes.map((n) => n.name);
-  let node: NodeModel | null = null;
-  if (options.node !== undefined) {
-    node = model.nodes.find((n) => n.name === options.node) ?? null;
-    if (!node) {
-      const hint =
-        names.length > 0 ? `use --node with one of: ${names.join(', ')}` : 'declare the node with a node block';
-      diagnostics.push(lowerCodes['unknown-target-node']({ ...where, hint }, options.node, names));
-      return { programs: [], diagnostics };
-    }
-  } else if (model.nodes.length === 1) {
-    node = model.nodes[0]!;
-  } else if (model.nodes.length > 1) {
-    diagnostics.push(
-      lowerCodes['node-required']({ ...where, hint: `pass --node NAME (one of: ${names.join(', ')})` }, names),
-    );
-    return { programs: [], diagnostics };
-  }
-
+  const target = targetNode(model.nodes, options, diagnostics);
+  if (target === null) return { programs: [], diagnostics };
   const families = options.family ? [options.family] : modelFamilies(model);
   if (options.family && !model.services.some((s) => s.clusterIPs.some((ip) => familyOf(ip) === options.family))) {
-    diagnostics.push(lowerCodes['family-unused'](where, options.family));
+    diagnostics.push(lowerCodes['family-unused']({ file: options.file ?? '', span: null }, options.family));
   }
-  const programs = families.map((family) => lowerFamily(model, node, family, options));
+  const programs = families.map((family) => {
+    const lowering = familyLowering(model.settings, target.node, family, options);
+    const servicePorts: IRServicePort[] = [];
+    const totalEndpoints = lowerServices(model.services, lowering, servicePorts);
+    return familyProgram(lowering, servicePorts, totalEndpoints);
+  });
   return { programs, diagnostics };
 }
 
-function lowerFamily(model: ClusterModel, node: NodeModel | null, family: Family, options: LowerOptions): IRProgram {
-  const settings = model.settings;
-  const masqueradeAll = options.overrides?.masqueradeAll ?? settings.masqueradeAll;
+/**
+ * The node to compile for: options.node, else the only node (none when the model has none). null,
+ * with a diagnostic, when options.node is not declared or the model has several nodes to choose from.
+ */
+export function targetNode(
+  nodes: readonly NodeModel[],
+  options: LowerOptions,
+  diagnostics: Diagnostic[],
+): { node: NodeModel | null } | null {
+  const where = { file: options.file ?? '', span: null };
+  const names = nodes.map((n) => n.name);
+  if (options.node !== undefined) {
+    const node = nodes.find((n) => n.name === options.node);
+    if (node) return { node };
+    const hint =
+      names.length > 0 ? `use --node with one of: ${names.join(', ')}` : 'declare the node with a node block';
+    diagnostics.push(lowerCodes['unknown-target-node']({ ...where, hint }, options.node, names));
+    return null;
+  }
+  if (nodes.length <= 1) return { node: nodes[0] ?? null };
+  diagnostics.push(
+    lowerCodes['node-required']({ ...where, hint: `pass --node NAME (one of: ${names.join(', ')})` }, names),
+  );
+  return null;
+}
+
+/** What lowering one family for one node needs besides the services: the cluster- and node-level decisions. */
+export interface FamilyLowering {
+  family: Family;
+  node: NodeModel | null;
+  settings: ClusterSettings;
+  options: LowerOptions;
+  masqueradeAll: boolean;
+  nodeIPs: IPText[];
+  primaryNodeIP: IPText;
+  clusterDetector: IRLocalDetector;
+  nodePorts: ReturnType<typeof resolveNodePorts>;
+}
+
+export function familyLowering(
+  settings: ClusterSettings,
+  node: NodeModel | null,
+  family: Family,
+  options: LowerOptions,
+): FamilyLowering {
   const localhostFlag = options.overrides?.localhostNodePorts ?? settings.localhostNodePorts;
   const detectorSpec = options.overrides?.localDetector ?? settings.localDetector;
-  const nodeName = node?.name ?? null;
   const nodeIPs = (node?.addresses ?? []).filter((ip) => familyOf(ip) === family);
-  const primaryNodeIP: IPText = nodeIPs[0] ?? loopbackIP(family);
-  const clusterDetector = resolveDetector(detectorSpec, family, node);
-  const np = resolveNodePorts(settings.nodePortAddresses, localhostFlag, family, nodeIPs);
+  return {
+    family,
+    node,
+    settings,
+    options,
+    masqueradeAll: options.overrides?.masqueradeAll ?? settings.masqueradeAll,
+    nodeIPs,
+    primaryNodeIP: nodeIPs[0] ?? loopbackIP(family),
+    clusterDetector: resolveDetector(detectorSpec, family, node),
+    nodePorts: resolveNodePorts(settings.nodePortAddresses, localhostFlag, family, nodeIPs),
+  };
+}
 
-  const servicePorts: IRServicePort[] = [];
+/**
+ * Lower every port of `services` that has a cluster IP of the family, appending to `out` in service
+ * order (familyProgram sorts); returns how many endpoints they have.
+ */
+export function lowerServices(services: readonly ServiceModel[], l: FamilyLowering, out: IRServicePort[]): number {
+  const { family, node, options, clusterDetector } = l;
+  const nodeName = node?.name ?? null;
+  const ctx = { family, masqueradeAll: l.masqueradeAll, primaryNodeIP: l.primaryNodeIP };
   let totalEndpoints = 0;
-  for (const svc of model.services) {
+  for (const svc of services) {
     const clusterIP = svc.clusterIPs.find((ip) => familyOf(ip) === family);
     if (clusterIP === undefined) continue; // no cluster IP of this family: kube-proxy skips it
     // A service-level override replaces the cluster's detector (a command-line override wins over both).
@@ -101,28 +145,31 @@ function lowerFamily(model: ClusterModel, node: NodeModel | null, family: Family
       seen.add(key);
       const candidates = candidateEndpoints(svc, port, family, nodeName);
       totalEndpoints += candidates.endpoints.length;
-      servicePorts.push(
-        lowerServicePort(svc, port, clusterIP, detector, candidates, { family, masqueradeAll, primaryNodeIP }),
-      );
+      out.push(lowerServicePort(svc, port, clusterIP, detector, candidates, ctx));
     }
   }
-  servicePorts.sort(compareServicePorts);
+  return totalEndpoints;
+}
 
+/** The program of one family from its lowered service ports (sorted here, in place). */
+export function familyProgram(l: FamilyLowering, servicePorts: IRServicePort[], totalEndpoints: number): IRProgram {
+  servicePorts.sort(compareServicePorts);
+  const env = l.options.environment;
   return {
     version: IR_VERSION,
-    family,
-    node: nodeName,
-    nodeIPs,
-    primaryNodeIP,
-    masqueradeMark: (1 << settings.masqueradeBit) >>> 0,
-    masqueradeAll,
-    localDetector: clusterDetector,
-    nodePorts: np.scope,
-    localhostNodePorts: np.localhostNodePorts,
+    family: l.family,
+    node: l.node?.name ?? null,
+    nodeIPs: l.nodeIPs,
+    primaryNodeIP: l.primaryNodeIP,
+    masqueradeMark: (1 << l.settings.masqueradeBit) >>> 0,
+    masqueradeAll: l.masqueradeAll,
+    localDetector: l.clusterDetector,
+    nodePorts: l.nodePorts.scope,
+    localhostNodePorts: l.nodePorts.localhostNodePorts,
     environment: {
-      nfacct: options.environment?.nfacct ?? true,
-      randomFully: options.environment?.randomFully ?? true,
-      conntrackLiberal: options.environment?.conntrackLiberal ?? false,
+      nfacct: env?.nfacct ?? true,
+      randomFully: env?.randomFully ?? true,
+      conntrackLiberal: env?.conntrackLiberal ?? false,
     },
     largeCluster: totalEndpoints > LARGE_CLUSTER_ENDPOINTS_THRESHOLD,
     totalEndpoints,
