@@ -2,6 +2,7 @@
 // The `ksvc` command is built on these same functions (cli/). docs/api.md describes each one.
 //
 //   .ksvc text --parse--> AST --check--> model --lower--> IR --compileIptables / compileNftables--> text
+//   .ksvc text --lowerText--> IR (the same IR, a part of the file at a time; null: take the path above)
 //   Kubernetes YAML/JSON --readKubernetes--> model --printKsvc--> .ksvc text
 //
 // Every function returns diagnostics as data (code, severity, message, file:line:col) and never
@@ -20,6 +21,7 @@ export {
   check,
   format,
   load,
+  lowerText,
   type Parsed,
   parse,
   type SourceOptions,

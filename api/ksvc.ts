@@ -3,6 +3,9 @@
 import { type Diagnostic, hasErrors } from '../common/diagnostics.ts';
 import { makeSourceFile, type SourceFile } from '../common/source.ts';
 import { checkFile } from '../compiler/check/index.ts';
+import type { IRProgram } from '../compiler/ir/types.ts';
+import type { LowerOptions } from '../compiler/lower/index.ts';
+import { lowerKsvcInParts } from '../compiler/lower-in-parts.ts';
 import type { ClusterModel } from '../compiler/model.ts';
 import type { FileNode } from '../grammar/ast.ts';
 import { formatFile } from '../grammar/format.ts';
@@ -62,4 +65,15 @@ export function load(text: string, options: SourceOptions = {}): Checked & { sou
 /** The canonical layout of a parsed file (what `ksvc fmt` writes); null when it has syntax errors. */
 export function format(parsed: Parsed): string | null {
   return hasErrors(parsed.diagnostics) ? null : formatFile(parsed.ast);
+}
+
+/**
+ * .ksvc text straight to the IR programs `lower(load(text).model, options)` gives, a few hundred
+ * services at a time, without the whole file's AST and model ever in memory
+ * (compiler/lower-in-parts.ts). null when the text has any diagnostic, or is laid out unusually
+ * (a cluster or node block after a service), or lowering would report something: then take
+ * parse, check and lower, which give the diagnostics. options.file names the file.
+ */
+export function lowerText(text: string, options: LowerOptions = {}): IRProgram[] | null {
+  return lowerKsvcInParts(makeSourceFile(options.file ?? 'input.ksvc', text), options);
 }

@@ -13,8 +13,8 @@ import {
   parseCommandArgs,
 } from './args.ts';
 import type { Command } from './command.ts';
-import { type CliIO, EXIT_FINDINGS, EXIT_OK } from './io.ts';
-import { type LoadedInput, loadKsvcFile, loadKubernetesFiles } from './load-input.ts';
+import { type CliIO, EXIT_FINDINGS, EXIT_OK, inputName, readInputFile } from './io.ts';
+import { type LoadedInput, loadKsvcText, loadKubernetesFiles } from './load-input.ts';
 import { type FileIdentity, writeOutput } from './output-file.ts';
 import { type OutputFormat, renderDiagnostics } from './render-diagnostics.ts';
 import { type Timings, timings } from './timings.ts';
@@ -182,13 +182,40 @@ async function loadAndLower(
     return usageError(io, detector.diagnostics.map((d) => d.message).join('; '));
   }
   time.mark('start-up');
+  const overrides: NonNullable<LowerOptions['overrides']> = {};
+  if (v['masquerade-all']) overrides.masqueradeAll = true;
+  if (v['no-localhost-nodeports']) overrides.localhostNodePorts = false;
+  if (detector?.detector) overrides.localDetector = detector.detector;
+  const lowerOptions: LowerOptions = {
+    file,
+    environment: {
+      nfacct: !v['no-nfacct'],
+      randomFully: !v['no-random-fully'],
+      conntrackLiberal: Boolean(v['conntrack-liberal']),
+    },
+    overrides,
+    ...(v.node !== undefined ? { node: v.node } : {}),
+    ...(v.family !== undefined ? { family: v.family as Family } : {}),
+  };
   const fromK8s = Boolean(v['from-k8s']);
-  const loaded: LoadedInput = fromK8s
-    ? await loadKubernetesFiles(io, parsed.positionals, {
-        node: v.node ?? null,
-        skipUnknownKinds: Boolean(v['skip-unknown-kinds']),
-      })
-    : await loadKsvcFile(io, file, time);
+  let loaded: LoadedInput;
+  if (fromK8s) {
+    loaded = await loadKubernetesFiles(io, parsed.positionals, {
+      node: v.node ?? null,
+      skipUnknownKinds: Boolean(v['skip-unknown-kinds']),
+    });
+  } else {
+    const read = readInputFile(io, file);
+    if (!read.ok) return usageError(io, read.message);
+    // A clean file, a part at a time (api/ksvc.ts lowerText); anything to report: the ordinary path.
+    const { lowerText } = await import('../api/ksvc.ts');
+    const programs = lowerText(read.text, { ...lowerOptions, file: inputName(file) });
+    time.mark('read+parse+check+lower');
+    if (programs !== null && !(backend.singleFamily && programs.length > 1)) {
+      return { programs, inputs: read.identity ? [read.identity] : [] };
+    }
+    loaded = await loadKsvcText(file, read, time);
+  }
   if (loaded.readError) return usageError(io, loaded.readError);
   if (fromK8s) time.mark('read+import');
   const report = (diags: Diagnostic[]) => {
@@ -206,21 +233,7 @@ async function loadAndLower(
       `${file} is dual-stack and ${backend.name} output holds one IP family: pass --family ipv4 (iptables-restore) or --family ipv6 (ip6tables-restore)`,
     );
   }
-  const overrides: NonNullable<LowerOptions['overrides']> = {};
-  if (v['masquerade-all']) overrides.masqueradeAll = true;
-  if (v['no-localhost-nodeports']) overrides.localhostNodePorts = false;
-  if (detector?.detector) overrides.localDetector = detector.detector;
-  const lowered = lowerApi.lower(model, {
-    file,
-    environment: {
-      nfacct: !v['no-nfacct'],
-      randomFully: !v['no-random-fully'],
-      conntrackLiberal: Boolean(v['conntrack-liberal']),
-    },
-    overrides,
-    ...(v.node !== undefined ? { node: v.node } : {}),
-    ...(v.family !== undefined ? { family: v.family as Family } : {}),
-  });
+  const lowered = lowerApi.lower(model, lowerOptions);
   time.mark('lower');
   report([...loaded.diagnostics, ...lowered.diagnostics]);
   if (lowered.diagnostics.some((d) => d.severity === 'error')) return EXIT_FINDINGS;

@@ -39,6 +39,16 @@ export async function loadKsvcFile(
 ): Promise<LoadedInput> {
   const read = readInputFile(io, file);
   if (!read.ok) return unreadable(read.message);
+  return loadKsvcText(file, read, time, options);
+}
+
+/** loadKsvcFile on a file already read. */
+export async function loadKsvcText(
+  file: string,
+  read: { text: string; identity?: FileIdentity | undefined },
+  time?: Timings,
+  options: { model?: boolean } = {},
+): Promise<LoadedInput> {
   const { parse, check } = await import('../api/ksvc.ts');
   time?.mark('read');
   const parsed = parse(read.text, { file: inputName(file) });

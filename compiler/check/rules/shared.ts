@@ -23,7 +23,7 @@ function familiesOf(lines: readonly PortLineDraft[]): Family[] {
   return families;
 }
 
-function serviceFacts(s: ServiceDraft): ServiceFacts<At> {
+function serviceFacts(s: ServiceDraft, own: boolean): ServiceFacts<At> {
   const clusterIPs: ServiceFacts<At>['clusterIPs'] = [];
   for (const l of s.lines) {
     if (l.ip !== null && l.family !== null && !clusterIPs.some((c) => c.ip === l.ip))
@@ -50,17 +50,22 @@ function serviceFacts(s: ServiceDraft): ServiceFacts<At> {
     externalIPs: s.externalIPs.map((a) => ({ ip: a.ip.text, family: a.ip.family, at: a.lit.span })),
     loadBalancerIPs: s.lbIngress.map((a) => ({ ip: a.ip.text, family: a.ip.family, at: a.lit.span })),
     healthCheckNodePort: hc ? { value: hc.value, at: hc.span } : null,
-    // The drafts are endpoint facts as they are (ip, family, node, at): no copy of 100,000 endpoints.
-    endpoints: s.endpoints,
+    // The drafts are endpoint facts as they are (ip, family, node, at): no copy of 100,000 endpoints,
+    // unless the facts must outlive the draft (own).
+    endpoints: own ? s.endpoints.map((e) => ({ ip: e.ip, family: e.family, node: e.node, at: e.at })) : s.endpoints,
     detectorCIDRs: cidrFacts(s.masq),
   };
 }
 
-function clusterFacts(draft: FileDraft): ClusterFacts<At> {
+/**
+ * The draft's facts for the shared rules. own: the facts hold nothing of the draft or the AST (the
+ * endpoint facts are copies), so they can outlive them (compiler/lower-in-parts.ts).
+ */
+export function clusterFacts(draft: FileDraft, own = false): ClusterFacts<At> {
   return {
     inputAt: null,
     declaredServices: draft.services.length,
-    services: draft.services.map(serviceFacts),
+    services: draft.services.map((s) => serviceFacts(s, own)),
     // A node declared twice is an error of its own; its second block adds nothing here.
     nodes: draft.nodes
       .filter((n) => draft.nodesByName.get(n.name) === n)
@@ -73,11 +78,16 @@ function clusterFacts(draft: FileDraft): ClusterFacts<At> {
   };
 }
 
-export const sharedClusterRules: Rule = (ctx: CheckContext, draft) => {
+/** Run the shared rules on facts of this file, reporting to ctx. */
+export function runSharedRulesOn(ctx: CheckContext, facts: ClusterFacts<At>): void {
   const reporter: FactReporter<At> = {
     report: ctx.report,
     where: (at, extra) => ctx.at(at, extra),
     related: (message, at) => ctx.related(message, at),
   };
-  runSharedRules(clusterFacts(draft), reporter);
+  runSharedRules(facts, reporter);
+}
+
+export const sharedClusterRules: Rule = (ctx: CheckContext, draft) => {
+  runSharedRulesOn(ctx, clusterFacts(draft));
 };
