@@ -70,10 +70,16 @@ export function format(parsed: Parsed): string | null {
 /**
  * .ksvc text straight to the IR programs `lower(load(text).model, options)` gives, a few hundred
  * services at a time, without the whole file's AST and model ever in memory
- * (compiler/lower-in-parts.ts). null when the text has any diagnostic, or is laid out unusually
- * (a cluster or node block after a service), or lowering would report something: then take
- * parse, check and lower, which give the diagnostics. options.file names the file.
+ * (compiler/lower-in-parts.ts), with the check's warnings as `load` gives them. null when the text
+ * has an error, or is laid out unusually (a cluster or node block after a service), or has more
+ * than a screenful of one warning, or lowering would report something: then take parse, check and
+ * lower, which give the diagnostics. options.file names the file.
  */
-export function lowerText(text: string, options: LowerOptions = {}): IRProgram[] | null {
-  return lowerKsvcInParts(makeSourceFile(options.file ?? 'input.ksvc', text), options);
+export function lowerText(
+  text: string,
+  options: LowerOptions = {},
+): { programs: IRProgram[]; diagnostics: Diagnostic[]; source: SourceFile } | null {
+  const source = makeSourceFile(options.file ?? 'input.ksvc', text);
+  const lowered = lowerKsvcInParts(source, options);
+  return lowered === null ? null : { ...lowered, source };
 }

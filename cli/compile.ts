@@ -207,12 +207,15 @@ async function loadAndLower(
   } else {
     const read = readInputFile(io, file);
     if (!read.ok) return usageError(io, read.message);
-    // A clean file, a part at a time (api/ksvc.ts lowerText); anything to report: the ordinary path.
+    // A file without errors, a part at a time (api/ksvc.ts lowerText); else the ordinary path.
     const { lowerText } = await import('../api/ksvc.ts');
-    const programs = lowerText(read.text, { ...lowerOptions, file: inputName(file) });
+    const fast = lowerText(read.text, { ...lowerOptions, file: inputName(file) });
     time.mark('read+parse+check+lower');
-    if (programs !== null && !(backend.singleFamily && programs.length > 1)) {
-      return { programs, inputs: read.identity ? [read.identity] : [] };
+    if (fast !== null && !(backend.singleFamily && fast.programs.length > 1)) {
+      const { diagnostics, source } = fast;
+      if (diagnostics.length > 0)
+        io.stderr(renderDiagnostics(diagnostics, new Map([[source.path, source]]), output, io.color));
+      return { programs: fast.programs, inputs: read.identity ? [read.identity] : [] };
     }
     loaded = await loadKsvcText(file, read, time);
   }

@@ -4,16 +4,19 @@
 // on 10,000 services the AST, draft and model are ~90 MB that the garbage collector would copy and
 // mark while they grow, and that is most of a compile's collection time (docs/benchmarks.md).
 //
-// A fast path, in the manner of the piecewise parser: it answers only for a file without any
-// diagnostic (error or warning) whose cluster and node blocks all come before its first service.
-// For anything else it returns null and the caller takes the ordinary path, so every diagnostic is
-// exactly the ordinary path's. Why a part's check is the file's check: every rule but two looks at
-// one service at a time plus the cluster and node blocks, which every part carries. The two that
-// compare services with each other run here on the whole file: duplicate names, and the shared
+// A fast path, in the manner of the piecewise parser: it answers for a file without errors whose
+// cluster and node blocks all come before its first service, with the same warnings as the
+// ordinary path. For anything else it returns null and the caller takes the ordinary path, so an
+// error is always reported by it. Why a part's check is the file's check: every rule but four
+// looks at one service at a time plus the cluster and node blocks, which every part carries. Two
+// compare services with each other and run here on the whole file: duplicate names, and the shared
 // rules (unique cluster IPs, frontends and NodePorts, overlaps, address warnings), on the facts of
-// every part together, which hold nothing of a part's AST.
+// every part together, which hold nothing of a part's AST. Two look at the cluster block and every
+// service's `masq from outside`: one reports each item (the union over the parts is the file's),
+// one reports the first user of `podCIDR`-based detection only (mergeWarnings keeps the first).
+import type { Diagnostic } from '../common/diagnostics.ts';
 import { type Family, familyOf } from '../common/ip.ts';
-import { type SourceFile, type Span, spanOf } from '../common/source.ts';
+import { type SourceFile, SourceSpan, type Span, spanOf } from '../common/source.ts';
 import type { FileNode, ServiceBlock, TopLevelBlock } from '../grammar/ast.ts';
 import { readPieces } from '../grammar/parse-ksvc.ts';
 import { makeContext } from './check/context.ts';
@@ -29,6 +32,7 @@ import {
   targetNode,
 } from './lower/index.ts';
 import type { ClusterModel } from './model.ts';
+import { MAX_DIAGNOSTICS_PER_CODE } from './shared-rules/cap.ts';
 import type { ClusterFacts, ServiceFacts } from './shared-rules/facts.ts';
 
 /**
@@ -47,6 +51,14 @@ interface FamilyPorts {
 
 /** What the parts have given so far. */
 interface Gathered {
+  /**
+   * Warnings so far: the first part's all, later parts' those in their services (the cluster and
+   * node blocks' own warnings come again with every part; today node-cidr-without-pod-cidr is the
+   * only one, and mergeWarnings keeps its first anyway).
+   */
+  warnings: Diagnostic[];
+  /** Where the first service block starts: what a later part reports before it is the header's. */
+  servicesStart: number;
   /** Set by the first part: everything that comes from the cluster and node blocks. */
   first: { facts: ClusterFacts<At>; byFamily: Map<Family, FamilyPorts> } | null;
   services: ServiceFacts<At>[];
@@ -54,20 +66,34 @@ interface Gathered {
   families: Set<Family>;
 }
 
+export interface LoweredInParts {
+  programs: IRProgram[];
+  /** Warnings (never an error), as checkFile would give them: the caller shows them as usual. */
+  diagnostics: Diagnostic[];
+}
+
 /**
- * The programs lowerModel gives for the checked file, or null when the caller must take the ordinary
- * path (parse, check, lower): the file has a diagnostic of any kind, a cluster or node block after
- * a service, or no service at all, or lowering would report something (an unknown --node, an
- * unused --family).
+ * The programs lowerModel gives for the checked file, with the check's warnings; or null when the
+ * caller must take the ordinary path (parse, check, lower): the file has an error, a cluster or
+ * node block after a service, or no service at all, more than MAX_DIAGNOSTICS_PER_CODE warnings of
+ * one code (which ones are shown depends on the whole file's order), or lowering would report
+ * something (an unknown --node, an unused --family).
  */
 export function lowerKsvcInParts(
   source: SourceFile,
   options: LowerOptions,
   partServices = PART_SERVICES,
-): IRProgram[] | null {
+): LoweredInParts | null {
   const header: TopLevelBlock[] = [];
   let part: ServiceBlock[] = [];
-  const gathered: Gathered = { first: null, services: [], keys: new Set(), families: new Set() };
+  const gathered: Gathered = {
+    warnings: [],
+    servicesStart: -1,
+    first: null,
+    services: [],
+    keys: new Set(),
+    families: new Set(),
+  };
   const flush = (): boolean => {
     const blocks = [...header, ...part];
     part = [];
@@ -80,6 +106,7 @@ export function lowerKsvcInParts(
         header.push(b);
         continue;
       }
+      if (gathered.servicesStart < 0) gathered.servicesStart = offsetOf(b.span);
       part.push(b);
       if (part.length >= partServices && !flush()) return false;
     }
@@ -93,8 +120,13 @@ export function lowerKsvcInParts(
 function lowerPart(source: SourceFile, blocks: TopLevelBlock[], options: LowerOptions, g: Gathered): boolean {
   const file: FileNode = { kind: 'File', span: spanOf(source, 0, source.text.length), blocks, comments: [] };
   const checked = checkPart(file, source);
-  if (checked.model === null || checked.diagnostics.length > 0) return false;
+  if (checked.model === null) return false; // an error
   const model = checked.model;
+  for (const d of checked.diagnostics) {
+    if (d.severity === 'error') return false;
+    // The cluster and node blocks' warnings come again with every part: the first part's are kept.
+    if (g.first === null || (d.span !== null && offsetOf(d.span) >= g.servicesStart)) g.warnings.push(d);
+  }
   if (g.first === null) {
     const target = targetNode(model.nodes, options, []);
     if (target === null) return false;
@@ -123,19 +155,44 @@ function noteFamilies(model: ClusterModel, families: Set<Family>): void {
   for (const svc of model.services) for (const ip of svc.clusterIPs) families.add(familyOf(ip));
 }
 
-/** The shared rules on every part's facts, then the programs; null when anything was reported. */
-function wholeFileProgram(source: SourceFile, options: LowerOptions, g: Gathered): IRProgram[] | null {
+const offsetOf = (span: Span): number => (span instanceof SourceSpan ? span.startOffset : span.start.offset);
+
+/**
+ * The warnings of every part as the whole file's check gives them: node-cidr-without-pod-cidr is
+ * reported at the first user of a pod-CIDR detector only, and each part reports its own first user.
+ * null when a code has more warnings than are shown (capRepeated keeps the first ones in the whole
+ * file's order, which is not the parts' order).
+ */
+function mergeWarnings(warnings: readonly Diagnostic[]): Diagnostic[] | null {
+  const out: Diagnostic[] = [];
+  const counts = new Map<string, number>();
+  for (const d of warnings) {
+    const n = (counts.get(d.code) ?? 0) + 1;
+    if (d.code === 'node-cidr-without-pod-cidr' && n > 1) continue;
+    if (n > MAX_DIAGNOSTICS_PER_CODE) return null;
+    counts.set(d.code, n);
+    out.push(d);
+  }
+  return out;
+}
+
+/** The shared rules on every part's facts, then the programs; null when there is an error. */
+function wholeFileProgram(source: SourceFile, options: LowerOptions, g: Gathered): LoweredInParts | null {
   const first = g.first!;
   const ctx = makeContext(source);
   runSharedRulesOn(ctx, { ...first.facts, declaredServices: g.services.length, services: g.services });
-  if (ctx.diagnostics.length > 0) return null;
+  if (ctx.diagnostics.some((d) => d.severity === 'error')) return null;
+  const diagnostics = mergeWarnings([...g.warnings, ...ctx.diagnostics]);
+  if (diagnostics === null) return null;
   if (options.family !== undefined && !g.families.has(options.family)) return null; // family-unused
-  const families = (['ipv4', 'ipv6'] as const).filter((f) => g.families.has(f));
+  // modelFamilies: ipv4 first; ipv4 when no service has a cluster IP (a file without services,
+  // which the ordinary path takes).
+  const used = (['ipv4', 'ipv6'] as const).filter((f) => g.families.has(f));
+  const families = options.family !== undefined ? [options.family] : used;
   const programs: IRProgram[] = [];
-  for (const family of families.length > 0 ? families : (['ipv4'] as const)) {
-    const ports = first.byFamily.get(family);
-    if (ports === undefined) return null; // not lowered (cannot happen: --family is the one used)
+  for (const family of families) {
+    const ports = first.byFamily.get(family)!; // lowered for every family it can be asked for
     programs.push(familyProgram(ports.lowering, ports.servicePorts, ports.totalEndpoints));
   }
-  return programs;
+  return { programs, diagnostics };
 }
