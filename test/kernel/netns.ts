@@ -1,6 +1,8 @@
 // Real-netfilter test support: throw-away network namespaces. Every namespace is created here with
-// a unique name and deleted in `finally`, so a failing test never leaves one behind; nothing here
-// touches the host's own ruleset. Outside root (or without the tools) kernel tests skip loudly.
+// a unique name and deleted in `finally`, so a failing test never leaves one behind, and on
+// SIGINT, SIGTERM or SIGHUP, so an interrupted run (Ctrl-C, a CI timeout, `npm run bench` stopped)
+// does not either; nothing here touches the host's own ruleset. Outside root (or without the
+// tools) kernel tests skip loudly.
 import { spawnSync } from 'node:child_process';
 import { type Test, test } from 'uvu';
 import { testUnless } from '../support/skips.ts';
@@ -55,11 +57,34 @@ export interface Netns {
   exec(cmd: string, args: string[], input?: string, timeoutMs?: number): RunResult;
 }
 
+/** The namespaces this process created and has not deleted yet. */
+const live = new Set<string>();
+let signalCleanupArmed = false;
+
+/**
+ * On a terminating signal, delete the live namespaces, then die of the signal as if no handler had
+ * been installed (the listener is gone once it runs). Node runs the handler once the current
+ * synchronous step ends: a command under spawnSync finishes first (each has a timeout).
+ */
+function armSignalCleanup(): void {
+  if (signalCleanupArmed) return;
+  signalCleanupArmed = true;
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.once(signal, () => {
+      for (const name of live) run('ip', ['netns', 'del', name]);
+      live.clear();
+      process.kill(process.pid, signal);
+    });
+  }
+}
+
 /** Create a namespace, run `body`, delete the namespace whatever happens. */
 export async function withNetns<T>(purpose: string, body: (ns: Netns) => Promise<T> | T): Promise<T> {
   const name = `ksvc-${purpose}-${process.pid}-${++counter}`.slice(0, 40);
+  armSignalCleanup();
   const add = run('ip', ['netns', 'add', name]);
   if (add.status !== 0) throw new Error(`ip netns add ${name}: ${add.stderr}`);
+  live.add(name);
   const ns: Netns = {
     name,
     exec: (cmd, args, input, timeoutMs) => run('ip', ['netns', 'exec', name, cmd, ...args], input, timeoutMs),
@@ -69,6 +94,7 @@ export async function withNetns<T>(purpose: string, body: (ns: Netns) => Promise
     return await body(ns);
   } finally {
     run('ip', ['netns', 'del', name]);
+    live.delete(name);
   }
 }
 

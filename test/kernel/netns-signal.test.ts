@@ -1,0 +1,64 @@
+// A run stopped by a signal (Ctrl-C, a CI timeout, `npm run bench` killed) deletes the namespaces
+// it created: withNetns deletes them on SIGINT, SIGTERM and SIGHUP, then dies of the signal.
+import { spawn } from 'node:child_process';
+import * as assert from 'uvu/assert';
+import { kernelTests, run } from './netns.ts';
+
+const test = kernelTests('netns cleanup on signals');
+
+const namespaces = (): string[] =>
+  run('ip', ['netns', 'list'])
+    .stdout.split('\n')
+    .map((l) => l.split(' ')[0]!)
+    .filter((n) => n !== '');
+
+/** Start the child, wait for its namespace's name (at most 20 s), send `signal`, wait for its end. */
+async function stopHolder(
+  signal: NodeJS.Signals,
+): Promise<{ name: string; signal: string | null; existed: boolean; left: boolean }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', new URL('./hold-netns.ts', import.meta.url).pathname], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let name = '';
+  try {
+    name = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('the child did not report its namespace in 20 s')), 20_000);
+      let out = '';
+      child.stdout.on('data', (b: Buffer) => {
+        out += b.toString();
+        if (out.includes('\n')) {
+          clearTimeout(timer);
+          resolve(out.trim());
+        }
+      });
+      child.on('exit', () => reject(new Error(`the child ended first: ${out}`)));
+    });
+    const existed = namespaces().includes(name);
+    const ended = new Promise<string | null>((resolve) => child.on('exit', (_code, sig) => resolve(sig)));
+    child.kill(signal);
+    const bound = new Promise<string>((resolve) => setTimeout(() => resolve('timeout'), 10_000));
+    const endedBy = await Promise.race([ended, bound]);
+    return { name, signal: endedBy, existed, left: namespaces().includes(name) };
+  } finally {
+    child.kill('SIGKILL');
+    // If the child failed to clean up, this test does, and says so through its assertions.
+    if (name !== '' && namespaces().includes(name)) run('ip', ['netns', 'del', name]);
+  }
+}
+
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  test(`${signal}: the namespace is deleted and the process dies of the signal`, async () => {
+    const before = namespaces();
+    const r = await stopHolder(signal);
+    assert.ok(r.name.startsWith('ksvc-signal-'), `the child made a namespace (${r.name})`);
+    assert.ok(r.existed, 'it existed while the child ran');
+    assert.is(r.signal, signal, 'the child died of the signal');
+    assert.not.ok(r.left, 'it is gone');
+    assert.equal(
+      namespaces().filter((n) => !before.includes(n) && n.startsWith('ksvc-signal-')),
+      [],
+    );
+  });
+}
+
+test.run();
