@@ -32,32 +32,42 @@ export function candidateEndpoints(
 ): Candidates {
   const endpoints: IREndpoint[] = [];
   const conditions: EndpointConditions[] = [];
-  const indexOf = new Map<string, number>();
-  let sorted = true;
+  // Strictly increasing so far: sorted, and no hostPort twice (most lists; no map or sort needed).
+  let increasing = true;
   for (const ep of svc.endpoints) {
     if (ep.family !== family) continue;
     const target = ep.ports[port.name];
     if (target === undefined || target === 0) continue;
     const hostPort = joinHostPort(ep.address, target);
-    const isLocal = node !== null && ep.nodeName === node;
-    const existing = indexOf.get(hostPort);
-    if (existing !== undefined && !isLocal) continue;
-    const e: IREndpoint = { ip: ep.address, port: target, hostPort, isLocal };
-    if (existing !== undefined) {
-      endpoints[existing] = e;
-      conditions[existing] = ep.conditions;
-      continue;
-    }
     const last = endpoints.at(-1);
-    if (last !== undefined && last.hostPort > hostPort) sorted = false;
-    indexOf.set(hostPort, endpoints.length);
-    endpoints.push(e);
+    if (last !== undefined && !(last.hostPort < hostPort)) increasing = false;
+    endpoints.push({ ip: ep.address, port: target, hostPort, isLocal: node !== null && ep.nodeName === node });
     conditions.push(ep.conditions);
   }
-  if (sorted) return { endpoints, conditions };
-  // hostPorts are unique: the order is total, whatever the sort's stability.
-  const order = endpoints.map((_, i) => i).sort((a, b) => byHostPortOrder(endpoints[a]!, endpoints[b]!));
-  return { endpoints: order.map((i) => endpoints[i]!), conditions: order.map((i) => conditions[i]!) };
+  return increasing ? { endpoints, conditions } : sortedUnique({ endpoints, conditions });
+}
+
+/**
+ * Sorted by hostPort, each hostPort once: of the endpoints with one hostPort (in input order), the
+ * last local one after the first, else the first.
+ */
+function sortedUnique(c: Candidates): Candidates {
+  const { endpoints, conditions } = c;
+  // A stable order: equal hostPorts stay in input order.
+  const order = endpoints.map((_, i) => i).sort((a, b) => byHostPortOrder(endpoints[a]!, endpoints[b]!) || a - b);
+  const out: Candidates = { endpoints: [], conditions: [] };
+  for (let k = 0; k < order.length; ) {
+    const hostPort = endpoints[order[k]!]!.hostPort;
+    let chosen = order[k]!;
+    let j = k + 1;
+    for (; j < order.length && endpoints[order[j]!]!.hostPort === hostPort; j++) {
+      if (endpoints[order[j]!]!.isLocal) chosen = order[j]!;
+    }
+    out.endpoints.push(endpoints[chosen]!);
+    out.conditions.push(conditions[chosen]!);
+    k = j;
+  }
+  return out;
 }
 
 export interface CategorizedEndpoints {

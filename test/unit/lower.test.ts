@@ -1,6 +1,8 @@
+import fc from 'fast-check';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { IRProgram, IRServicePort } from '../../compiler/ir/types.ts';
+import { candidateEndpoints } from '../../compiler/lower/endpoints.ts';
 import { lowerModel } from '../../compiler/lower/index.ts';
 import { cidr, cluster, ep, ip, node, overallModel, port, service } from '../golden/iptables/model-builders.ts';
 
@@ -162,6 +164,42 @@ test('endpoint selection: dedup, byte-wise sort, terminating fallback, not-servi
   const n = mk([e('10.1.1.4', { ready: false, serving: false, terminating: true })]);
   assert.not.ok(n.hasEndpoints);
   assert.equal(n.internal, { kind: 'refuse', verdict: 'reject' });
+});
+
+/**
+ * kube-proxy's merge, written the plain way: walk the endpoints in order, keep each hostPort's
+ * first, let a later local one replace it; then sort byte-wise by hostPort.
+ */
+function candidatesByMap(eps: ReturnType<typeof ep>[], node: string): [string, boolean, boolean][] {
+  const kept = new Map<string, [string, boolean, boolean]>();
+  for (const e of eps) {
+    const port = e.ports['']!;
+    const hostPort = `${e.address}:${port}`;
+    const isLocal = e.nodeName === node;
+    if (!kept.has(hostPort) || isLocal) kept.set(hostPort, [hostPort, isLocal, e.conditions.ready]);
+  }
+  return [...kept.values()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+}
+
+test('endpoint candidates: each hostPort once (a later local one wins), byte-wise sorted, as the plain merge', () => {
+  const endpoint = fc.record({
+    host: fc.integer({ min: 1, max: 12 }),
+    port: fc.constantFrom(80, 8080, 9),
+    local: fc.boolean(),
+    ready: fc.boolean(),
+  });
+  fc.assert(
+    fc.property(fc.array(endpoint, { maxLength: 14 }), (list) => {
+      const eps = list.map((x) =>
+        ep(`10.1.0.${x.host}`, { node: x.local ? 'n' : 'm', ready: x.ready, ports: { '': x.port } }),
+      );
+      const svc = service('ns', 's', { clusterIPs: ['172.30.0.1'], ports: [port({ port: 11 })], endpoints: eps });
+      const got = candidateEndpoints(svc, svc.ports[0]!, 'ipv4', 'n');
+      const seen = got.endpoints.map((e, i) => [e.hostPort, e.isLocal, got.conditions[i]!.ready]);
+      assert.equal(seen, candidatesByMap(eps, 'n'));
+    }),
+    { numRuns: 500, seed: 7 },
+  );
 });
 
 test('traffic policies: iTP=Local without local endpoints drops; eTP=Local with local endpoints', () => {
