@@ -185,10 +185,9 @@ function wholeFileProgram(source: SourceFile, options: LowerOptions, g: Gathered
   const diagnostics = mergeWarnings([...g.warnings, ...ctx.diagnostics]);
   if (diagnostics === null) return null;
   if (options.family !== undefined && !g.families.has(options.family)) return null; // family-unused
-  // modelFamilies: ipv4 first; ipv4 when no service has a cluster IP (a file without services,
-  // which the ordinary path takes).
+  // As modelFamilies: ipv4 first; ipv4 when no service has a cluster IP.
   const used = (['ipv4', 'ipv6'] as const).filter((f) => g.families.has(f));
-  const families = options.family !== undefined ? [options.family] : used;
+  const families = options.family !== undefined ? [options.family] : used.length > 0 ? used : (['ipv4'] as const);
   const programs: IRProgram[] = [];
   for (const family of families) {
     const ports = first.byFamily.get(family)!; // lowered for every family it can be asked for
