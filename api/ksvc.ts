@@ -68,17 +68,17 @@ export function format(parsed: Parsed): string | null {
 }
 
 /**
- * .ksvc text straight to the IR programs `lower(load(text).model, options)` gives, a few hundred
- * services at a time, without the whole file's AST and model ever in memory
- * (compiler/lower-in-parts.ts), with the check's warnings as `load` gives them. null when the text
- * has an error, or is laid out unusually (a cluster or node block after a service), or has more
- * than a screenful of one warning, or lowering would report something: then take parse, check and
- * lower, which give the diagnostics. options.file names the file.
+ * .ksvc text straight to what `load` and `lower` give, a few hundred services at a time, without
+ * the whole file's AST and model ever in memory (compiler/lower-in-parts.ts): the programs with
+ * the check's warnings, or (`programs: null`) the errors, exactly as `load` reports them. null when
+ * the ordinary path must be taken: a cluster or node block after a service, no service, a service
+ * declared twice, more than a screenful of one diagnostic, or lowering would report something.
+ * options.file names the file.
  */
 export function lowerText(
   text: string,
   options: LowerOptions = {},
-): { programs: IRProgram[]; diagnostics: Diagnostic[]; source: SourceFile } | null {
+): { programs: IRProgram[] | null; diagnostics: Diagnostic[]; source: SourceFile } | null {
   const source = makeSourceFile(options.file ?? 'input.ksvc', text);
   const lowered = lowerKsvcInParts(source, options);
   return lowered === null ? null : { ...lowered, source };

@@ -207,15 +207,17 @@ async function loadAndLower(
   } else {
     const read = readInputFile(io, file);
     if (!read.ok) return usageError(io, read.message);
-    // A file without errors, a part at a time (api/ksvc.ts lowerText); else the ordinary path.
+    // A part at a time (api/ksvc.ts lowerText), unless it asks for the ordinary path.
     const { lowerText } = await import('../api/ksvc.ts');
     const fast = lowerText(read.text, { ...lowerOptions, file: inputName(file) });
     time.mark('read+parse+check+lower');
-    if (fast !== null && !(backend.singleFamily && fast.programs.length > 1)) {
-      const { diagnostics, source } = fast;
-      if (diagnostics.length > 0)
+    if (fast !== null && !(backend.singleFamily && (fast.programs?.length ?? 0) > 1)) {
+      const { programs, diagnostics, source } = fast;
+      if (diagnostics.length > 0) {
         io.stderr(renderDiagnostics(diagnostics, new Map([[source.path, source]]), output, io.color));
-      return { programs: fast.programs, inputs: read.identity ? [read.identity] : [] };
+      }
+      if (programs === null) return EXIT_FINDINGS;
+      return { programs, inputs: read.identity ? [read.identity] : [] };
     }
     loaded = await loadKsvcText(file, read, time);
   }
