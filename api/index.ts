@@ -60,4 +60,5 @@ export {
   type VerifyRun,
   verifyArtifacts,
   verifyModel,
+  verifyPrograms,
 } from './verify.ts';

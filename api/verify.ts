@@ -74,14 +74,31 @@ export function verifyModel(model: ClusterModel, options: VerifyModelOptions = {
   for (const node of nodes) {
     const lowered = lower(model, { ...options.lowering, ...(node === null ? {} : { node }) });
     diagnostics.push(...lowered.diagnostics);
-    const programs = lowered.programs.filter((p) => options.family === undefined || p.family === options.family);
-    if (programs.length === 0) continue;
-    const nftPrograms = readNftHolder(compileNftables(programs), `<nftables${nodeText(node)}>`, diagnostics);
-    for (const ir of programs) {
-      // The readers' models live only inside prepareModelCheck: the check runs without them.
-      const prepared = prepareModelCheck(ir, nftPrograms, node, options, diagnostics);
-      runs.push({ node, family: ir.family, report: prepared && runVerify(prepared) });
-    }
+    const result = verifyPrograms(lowered.programs, node, options);
+    runs.push(...result.runs);
+    diagnostics.push(...result.diagnostics);
+  }
+  return { runs, diagnostics };
+}
+
+/**
+ * verifyModel for one node's programs, already lowered (by `lower`, or by `lowerText` without a
+ * model in memory): programs of another family than options.family are left out.
+ */
+export function verifyPrograms(
+  lowered: IRProgram[],
+  node: string | null,
+  options: Omit<VerifyModelOptions, 'nodes' | 'lowering'> = {},
+): VerifyResult {
+  const diagnostics: Diagnostic[] = [];
+  const runs: VerifyRun[] = [];
+  const programs = lowered.filter((p) => options.family === undefined || p.family === options.family);
+  if (programs.length === 0) return { runs, diagnostics };
+  const nftPrograms = readNftHolder(compileNftables(programs), `<nftables${nodeText(node)}>`, diagnostics);
+  for (const ir of programs) {
+    // The readers' models live only inside prepareModelCheck: the check runs without them.
+    const prepared = prepareModelCheck(ir, nftPrograms, node, options, diagnostics);
+    runs.push({ node, family: ir.family, report: prepared && runVerify(prepared) });
   }
   return { runs, diagnostics };
 }

@@ -1,6 +1,8 @@
 // `ksvc verify`: prove that the iptables and nftables rulesets give every packet the same outcome,
 // and the IR's (three ways for a .ksvc file: both artifacts are compiled in memory and read back by
 // the verifier's own readers), or check artifacts from anywhere. Exit 0 equivalent, 1 not, 2 input.
+
+import type { VerifyResult } from '../api/verify.ts';
 import type { Diagnostic } from '../common/diagnostics.ts';
 import type { Family } from '../common/ip.ts';
 import type { Rational } from '../compiler/ir/outcome.ts';
@@ -9,7 +11,7 @@ import type { LowerOptions } from '../compiler/lower/index.ts';
 import { DETECTOR_FLAGS, detectorFlagValues, outputFormatOf, parseCommandArgs, usageError as usage } from './args.ts';
 import type { Command } from './command.ts';
 import { type CliIO, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, inputName, MAX_ARTIFACT_BYTES, readInputFile } from './io.ts';
-import { type LoadedInput, loadKsvcFile, loadKubernetesFiles } from './load-input.ts';
+import { type LoadedInput, loadKsvcFile, loadKsvcText, loadKubernetesFiles } from './load-input.ts';
 import { renderDiagnostics } from './render-diagnostics.ts';
 import type { AnnotationPlace, ExplainCommandOf } from './render-verify.ts';
 
@@ -166,7 +168,7 @@ async function runVerify(argv: string[], io: CliIO): Promise<number> {
 
   const api = await import('../api/verify.ts');
   const render = await import('./render-verify.ts');
-  const showDiagnostics = (diags: readonly Diagnostic[], loaded: LoadedInput | null) => {
+  const showDiagnostics = (diags: readonly Diagnostic[], loaded: Pick<LoadedInput, 'sources'> | null) => {
     if (diags.length > 0) io.stderr(renderDiagnostics(diags, loaded?.sources ?? new Map(), output, io.color));
   };
 
@@ -218,31 +220,59 @@ async function runVerify(argv: string[], io: CliIO): Promise<number> {
       ...(v.nft ? ['--nft', v.nft] : []),
     ];
   } else {
-    const loaded = fromK8s
-      ? await loadKubernetesFiles(io, parsed.positionals, { node: v.node ?? null, skipUnknownKinds: false })
-      : await loadKsvcFile(io, parsed.positionals[0]!);
-    if (loaded.readError) return usage(io, 'verify', loaded.readError);
-    if (!loaded.model || loaded.diagnostics.some((d) => d.severity === 'error')) {
-      showDiagnostics(loaded.diagnostics, loaded);
-      return EXIT_USAGE;
+    const verifyOptions = { ...check, ...(family ? { family } : {}), withHooks: Boolean(v['with-hooks']) };
+    /** The ordinary path: the whole file's model, lowered for each node. */
+    const verifyLoaded = (loaded: LoadedInput): VerifyResult | number => {
+      if (loaded.readError) return usage(io, 'verify', loaded.readError);
+      if (!loaded.model || loaded.diagnostics.some((d) => d.severity === 'error')) {
+        showDiagnostics(loaded.diagnostics, loaded);
+        return EXIT_USAGE;
+      }
+      const model = loaded.model;
+      const nodes: (string | null)[] = v['all-nodes']
+        ? model.nodes.length > 0
+          ? model.nodes.map((n) => n.name)
+          : [null]
+        : [v.node ?? (model.nodes.length === 1 ? model.nodes[0]!.name : null)];
+      if (!v['all-nodes'] && v.node === undefined && model.nodes.length > 1) {
+        return usage(
+          io,
+          'verify',
+          `the file names ${model.nodes.length} nodes: choose one with --node, or --all-nodes`,
+        );
+      }
+      const verified = api.verifyModel(model, { ...verifyOptions, nodes, lowering });
+      showDiagnostics([...loaded.diagnostics, ...verified.diagnostics], loaded);
+      return verified;
+    };
+    let verified: VerifyResult | number;
+    if (fromK8s) {
+      verified = verifyLoaded(
+        await loadKubernetesFiles(io, parsed.positionals, { node: v.node ?? null, skipUnknownKinds: false }),
+      );
+    } else {
+      const file = parsed.positionals[0]!;
+      const read = readInputFile(io, file);
+      if (!read.ok) return usage(io, 'verify', read.message);
+      // One node: its IR a part at a time, without the file's model in memory (api/ksvc.ts lowerText).
+      const { lowerText } = await import('../api/ksvc.ts');
+      const node = v.node !== undefined ? { node: v.node } : {};
+      const fast = v['all-nodes']
+        ? null
+        : lowerText(read.text, { ...lowering, file: inputName(file), ...node, ...(family ? { family } : {}) });
+      if (fast === null) verified = verifyLoaded(await loadKsvcText(file, read));
+      else {
+        const sources = { sources: new Map([[fast.source.path, fast.source]]) };
+        if (fast.programs === null) {
+          showDiagnostics(fast.diagnostics, sources);
+          return EXIT_USAGE;
+        }
+        verified = api.verifyPrograms(fast.programs, fast.programs[0]?.node ?? null, verifyOptions);
+        showDiagnostics([...fast.diagnostics, ...verified.diagnostics], sources);
+      }
     }
-    const model = loaded.model;
-    const nodes: (string | null)[] = v['all-nodes']
-      ? model.nodes.length > 0
-        ? model.nodes.map((n) => n.name)
-        : [null]
-      : [v.node ?? (model.nodes.length === 1 ? model.nodes[0]!.name : null)];
-    if (!v['all-nodes'] && v.node === undefined && model.nodes.length > 1) {
-      return usage(io, 'verify', `the file names ${model.nodes.length} nodes: choose one with --node, or --all-nodes`);
-    }
-    result = api.verifyModel(model, {
-      ...check,
-      nodes,
-      ...(family ? { family } : {}),
-      withHooks: Boolean(v['with-hooks']),
-      lowering,
-    });
-    showDiagnostics([...loaded.diagnostics, ...result.diagnostics], loaded);
+    if (typeof verified === 'number') return verified;
+    result = verified;
     label = parsed.positionals.map(inputName).join(' ');
     const single = parsed.positionals.length === 1 ? real(parsed.positionals[0]) : undefined;
     inputPlace = single === undefined ? null : { file: single };
