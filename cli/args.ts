@@ -1,6 +1,7 @@
 // Argument parsing shared by the subcommands: node:util parseArgs in strict mode, with usage
 // errors (exit 2) printed the same way everywhere.
 import { type ParseArgsConfig, parseArgs } from 'node:util';
+import type { LowerOptions } from '../compiler/lower/index.ts';
 import { type CliIO, EXIT_USAGE } from './io.ts';
 import { OUTPUT_FORMATS, type OutputFormat } from './render-diagnostics.ts';
 
@@ -71,4 +72,39 @@ export function detectorFlagValues(v: {
   if (v['pod-bridge-interface'] !== undefined) out.podBridgeInterface = v['pod-bridge-interface'];
   if (v['pod-interface-name-prefix'] !== undefined) out.podInterfaceNamePrefix = v['pod-interface-name-prefix'];
   return out;
+}
+
+/** The flags of environment facts and kube-proxy overrides that compile, verify and explain share. */
+export type LoweringFlagValues = Parameters<typeof detectorFlagValues>[0] & {
+  'no-nfacct'?: boolean;
+  'no-random-fully'?: boolean;
+  'conntrack-liberal'?: boolean;
+  'masquerade-all'?: boolean;
+  'no-localhost-nodeports'?: boolean;
+};
+
+/** Environment facts and flag overrides for lowering; a usage error (exit code) for bad detector flags. */
+export async function loweringOptions(
+  io: CliIO,
+  command: string,
+  v: LoweringFlagValues,
+): Promise<Omit<LowerOptions, 'node' | 'family'> | number> {
+  const flags = detectorFlagValues(v);
+  const overrides: NonNullable<LowerOptions['overrides']> = {};
+  if (Object.keys(flags).length > 0) {
+    const { localDetectorFromFlags } = await import('../api/lower.ts');
+    const d = localDetectorFromFlags(flags);
+    if (d.diagnostics.length > 0) return usageError(io, command, d.diagnostics.map((x) => x.message).join('; '));
+    if (d.detector) overrides.localDetector = d.detector;
+  }
+  if (v['masquerade-all']) overrides.masqueradeAll = true;
+  if (v['no-localhost-nodeports']) overrides.localhostNodePorts = false;
+  return {
+    environment: {
+      nfacct: !v['no-nfacct'],
+      randomFully: !v['no-random-fully'],
+      conntrackLiberal: Boolean(v['conntrack-liberal']),
+    },
+    overrides,
+  };
 }

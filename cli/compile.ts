@@ -8,7 +8,7 @@ import type { LowerOptions } from '../compiler/lower/index.ts';
 import {
   usageError as commandUsageError,
   DETECTOR_FLAGS,
-  detectorFlagValues,
+  loweringOptions,
   outputFormatOf,
   parseCommandArgs,
 } from './args.ts';
@@ -176,24 +176,12 @@ async function loadAndLower(
   const v = parsed.values;
   const file = parsed.positionals[0]!;
   const lowerApi = await import('../api/lower.ts');
-  const flags = detectorFlagValues(v);
-  const detector = Object.keys(flags).length > 0 ? lowerApi.localDetectorFromFlags(flags) : null;
-  if (detector && detector.diagnostics.length > 0) {
-    return usageError(io, detector.diagnostics.map((d) => d.message).join('; '));
-  }
+  const lowering = await loweringOptions(io, 'compile', v);
+  if (typeof lowering === 'number') return lowering;
   time.mark('start-up');
-  const overrides: NonNullable<LowerOptions['overrides']> = {};
-  if (v['masquerade-all']) overrides.masqueradeAll = true;
-  if (v['no-localhost-nodeports']) overrides.localhostNodePorts = false;
-  if (detector?.detector) overrides.localDetector = detector.detector;
   const lowerOptions: LowerOptions = {
+    ...lowering,
     file,
-    environment: {
-      nfacct: !v['no-nfacct'],
-      randomFully: !v['no-random-fully'],
-      conntrackLiberal: Boolean(v['conntrack-liberal']),
-    },
-    overrides,
     ...(v.node !== undefined ? { node: v.node } : {}),
     ...(v.family !== undefined ? { family: v.family as Family } : {}),
   };

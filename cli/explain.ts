@@ -2,13 +2,12 @@
 // and its exact outcome distribution, for the IR, iptables and nftables side by side.
 import { familyOf, parseIPStrict } from '../common/ip.ts';
 import type { CtState, L4Protocol, Packet } from '../compiler/ir/packet.ts';
-import { DETECTOR_FLAGS, parseCommandArgs, usageError as usage } from './args.ts';
+import { DETECTOR_FLAGS, loweringOptions, parseCommandArgs, usageError as usage } from './args.ts';
 import type { Command } from './command.ts';
 import { type CliIO, EXIT_OK, EXIT_USAGE, inputName, MAX_ARTIFACT_BYTES, readInputFile } from './io.ts';
 import { type LoadedInput, loadKsvcFile, loadKubernetesFiles } from './load-input.ts';
 import { renderDiagnostics } from './render-diagnostics.ts';
 import type { AssumedDefault } from './render-explain.ts';
-import { loweringOptions } from './verify.ts';
 
 const HELP = `Usage: ksvc explain FILE.ksvc --src IP --dst IP --proto P [--dport N] [options]
        ksvc explain --iptables FILE [--nft FILE] [--model FILE.ksvc] --src IP --dst IP ...
@@ -133,7 +132,7 @@ async function runExplain(argv: string[], io: CliIO): Promise<number> {
     ct: { state: ctState as CtState, dnat: ctDnat === 'dnat' },
     affinityAges,
   };
-  const lowering = await loweringOptions(io, 'explain', v as never);
+  const lowering = await loweringOptions(io, 'explain', v);
   if (typeof lowering === 'number') return lowering;
 
   const artifactsMode = v.iptables !== undefined || v.nft !== undefined;

@@ -7,8 +7,7 @@ import type { Diagnostic } from '../common/diagnostics.ts';
 import type { Family } from '../common/ip.ts';
 import type { Rational } from '../compiler/ir/outcome.ts';
 import type { Packet } from '../compiler/ir/packet.ts';
-import type { LowerOptions } from '../compiler/lower/index.ts';
-import { DETECTOR_FLAGS, detectorFlagValues, outputFormatOf, parseCommandArgs, usageError as usage } from './args.ts';
+import { DETECTOR_FLAGS, loweringOptions, outputFormatOf, parseCommandArgs, usageError as usage } from './args.ts';
 import type { Command } from './command.ts';
 import { type CliIO, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, inputName, MAX_ARTIFACT_BYTES, readInputFile } from './io.ts';
 import { type LoadedInput, loadKsvcFile, loadKsvcText, loadKubernetesFiles } from './load-input.ts';
@@ -102,34 +101,6 @@ export function explainCommandLine(base: readonly string[], node: string | null,
   if (p.ct.state !== 'new') args.push('--ct', `${p.ct.state}${p.ct.dnat ? '+dnat' : ''}`);
   for (const [list, age] of Object.entries(p.affinityAges)) args.push('--affinity', `${list}=${age}`);
   return ['ksvc', 'explain', ...args].map(shellWord).join(' ');
-}
-
-type Values = Exclude<ReturnType<typeof parseCommandArgs<typeof FLAGS>>, number>['values'];
-
-/** Environment facts and flag overrides for lowering, as compile reads them. */
-export async function loweringOptions(
-  io: CliIO,
-  command: string,
-  v: Values,
-): Promise<Omit<LowerOptions, 'node' | 'family'> | number> {
-  const flags = detectorFlagValues(v);
-  const overrides: NonNullable<LowerOptions['overrides']> = {};
-  if (Object.keys(flags).length > 0) {
-    const { localDetectorFromFlags } = await import('../api/lower.ts');
-    const d = localDetectorFromFlags(flags);
-    if (d.diagnostics.length > 0) return usage(io, command, d.diagnostics.map((x) => x.message).join('; '));
-    if (d.detector) overrides.localDetector = d.detector;
-  }
-  if (v['masquerade-all']) overrides.masqueradeAll = true;
-  if (v['no-localhost-nodeports']) overrides.localhostNodePorts = false;
-  return {
-    environment: {
-      nfacct: !v['no-nfacct'],
-      randomFully: !v['no-random-fully'],
-      conntrackLiberal: Boolean(v['conntrack-liberal']),
-    },
-    overrides,
-  };
 }
 
 async function runVerify(argv: string[], io: CliIO): Promise<number> {

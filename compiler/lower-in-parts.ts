@@ -14,7 +14,7 @@
 // `masq from outside`: one reports each item (the union over the parts is the file's), one only
 // the first user of pod-CIDR detection (mergeDiagnostics keeps the first).
 import { type Diagnostic, hasErrors } from '../common/diagnostics.ts';
-import { type Family, familyOf } from '../common/ip.ts';
+import type { Family } from '../common/ip.ts';
 import { type SourceFile, SourceSpan, type Span, spanOf } from '../common/source.ts';
 import type { FileNode, ServiceBlock, TopLevelBlock } from '../grammar/ast.ts';
 import { parseKsvcOnePass, readPieces } from '../grammar/parse-ksvc.ts';
@@ -24,10 +24,12 @@ import { runSharedRulesOn } from './check/rules/shared.ts';
 import type { IRProgram, IRServicePort } from './ir/types.ts';
 import {
   type FamilyLowering,
+  familiesInOrder,
   familyLowering,
   familyProgram,
   type LowerOptions,
   lowerServices,
+  noteFamilies,
   targetNode,
 } from './lower/index.ts';
 import type { ClusterModel } from './model.ts';
@@ -96,10 +98,11 @@ export function lowerKsvcInParts(
     keys: new Set(),
     families: new Set(),
   };
+  const span = spanOf(source, 0, source.text.length);
   const flush = (): boolean => {
-    const blocks = [...header, ...part];
+    const file: FileNode = { kind: 'File', span, blocks: [...header, ...part], comments: [] };
     part = [];
-    declined = !lowerPart(source, blocks, options, g);
+    declined = !lowerPart(source, file, options, g);
     return !declined;
   };
   const read = readPieces(source, (blocks) => {
@@ -133,8 +136,7 @@ function syntaxErrors(source: SourceFile): LoweredInParts | null {
 }
 
 /** Check and lower one part; false when the ordinary path must be taken. */
-function lowerPart(source: SourceFile, blocks: TopLevelBlock[], options: LowerOptions, g: Gathered): boolean {
-  const file: FileNode = { kind: 'File', span: spanOf(source, 0, source.text.length), blocks, comments: [] };
+function lowerPart(source: SourceFile, file: FileNode, options: LowerOptions, g: Gathered): boolean {
   const checked = checkPart(file, source);
   const first = g.header === null;
   for (const d of checked.diagnostics) {
@@ -154,7 +156,7 @@ function lowerPart(source: SourceFile, blocks: TopLevelBlock[], options: LowerOp
     g.byFamily = null; // an error: no programs, so nothing more to lower
     return true;
   }
-  noteFamilies(checked.model, g.families);
+  noteFamilies(checked.model.services, g.families);
   for (const ports of g.byFamily?.values() ?? []) {
     ports.totalEndpoints += lowerServices(checked.model.services, ports.lowering, ports.servicePorts);
   }
@@ -172,11 +174,6 @@ function startLowering(model: ClusterModel, options: LowerOptions, g: Gathered):
     g.byFamily.set(family, { lowering, servicePorts: [], totalEndpoints: 0 });
   }
   return true;
-}
-
-/** The families the services have cluster IPs in (modelFamilies, over all parts). */
-function noteFamilies(model: ClusterModel, families: Set<Family>): void {
-  for (const svc of model.services) for (const ip of svc.clusterIPs) families.add(familyOf(ip));
 }
 
 const offsetOf = (span: Span): number => (span instanceof SourceSpan ? span.startOffset : span.start.offset);
@@ -209,9 +206,7 @@ function wholeFile(source: SourceFile, options: LowerOptions, g: Gathered): Lowe
   if (hasErrors(diagnostics)) return { programs: null, diagnostics };
   if (g.byFamily === null) return null; // cannot happen: without an error every part was lowered
   if (options.family !== undefined && !g.families.has(options.family)) return null; // family-unused
-  // As modelFamilies: ipv4 first; ipv4 when no service has a cluster IP.
-  const used = (['ipv4', 'ipv6'] as const).filter((f) => g.families.has(f));
-  const families = options.family !== undefined ? [options.family] : used.length > 0 ? used : (['ipv4'] as const);
+  const families = options.family !== undefined ? [options.family] : familiesInOrder(g.families);
   const programs: IRProgram[] = [];
   for (const family of families) {
     const ports = g.byFamily.get(family)!; // lowered for every family it can be asked for

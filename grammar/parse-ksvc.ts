@@ -79,7 +79,9 @@ function parsePiecewise(source: SourceFile): ParseResult | null {
   const file: FileNode = { kind: 'File', span: spanOf(source, 0, source.text.length), blocks: [], comments };
   const read = readPieces(source, (blocks, pieceComments) => {
     for (const b of blocks) file.blocks.push(b);
-    for (const c of pieceComments) comments.push(c);
+    for (const c of pieceComments) {
+      comments.push({ text: c.text, span: spanOf(source, c.offset, c.offset + 1 + c.text.length) });
+    }
     return true;
   });
   return read ? { file, diagnostics: [] } : null;
@@ -87,13 +89,14 @@ function parsePiecewise(source: SourceFile): ParseResult | null {
 
 /**
  * Read a file piece by piece (a piece ends at the end of a top-level block), handing each piece's
- * top-level blocks and comments to `onPiece` as soon as they are read, so a caller can be done with
- * them before the next piece (compiler/lower-in-parts.ts). false at the first error or diagnostic
- * of any kind, or when `onPiece` returns false: the caller then parses the file the ordinary way.
+ * top-level blocks and comments (offset of the '#', text after it) to `onPiece` as soon as they
+ * are read, so a caller can be done with them before the next piece (compiler/lower-in-parts.ts).
+ * false at the first error or diagnostic of any kind, or when `onPiece` returns false: the caller
+ * then parses the file the ordinary way.
  */
 export function readPieces(
   source: SourceFile,
-  onPiece: (blocks: TopLevelBlock[], comments: Comment[]) => boolean,
+  onPiece: (blocks: TopLevelBlock[], comments: readonly { offset: number; text: string }[]) => boolean,
 ): boolean {
   const text = source.text;
   const file: FileNode = { kind: 'File', span: spanOf(source, 0, text.length), blocks: [], comments: [] };
@@ -103,15 +106,11 @@ export function readPieces(
     for (let start = 0; start < text.length; ) {
       const piece = lexSegment(text, start, PIECE_TOKENS);
       if (piece.errors.length > 0) return false;
-      const comments = piece.comments.map((c) => ({
-        text: c.text,
-        span: spanOf(source, c.offset, c.offset + 1 + c.text.length),
-      }));
       file.blocks = [];
       parser.input = piece.tokens;
       parser.file();
       if (parser.errors.length > 0 || parser.extra.length > 0 || parser.open !== null) return false;
-      if (!onPiece(file.blocks, comments)) return false;
+      if (!onPiece(file.blocks, piece.comments)) return false;
       start = piece.end;
     }
     return true;

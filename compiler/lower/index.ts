@@ -38,7 +38,17 @@ export interface LowerResult {
 /** The families the model's services have cluster IPs in, ipv4 first. */
 export function modelFamilies(model: ClusterModel): Family[] {
   const used = new Set<Family>();
-  for (const svc of model.services) for (const ip of svc.clusterIPs) used.add(familyOf(ip));
+  noteFamilies(model.services, used);
+  return familiesInOrder(used);
+}
+
+/** Add the families `services` have cluster IPs in to `used`. */
+export function noteFamilies(services: readonly ServiceModel[], used: Set<Family>): void {
+  for (const svc of services) for (const ip of svc.clusterIPs) used.add(familyOf(ip));
+}
+
+/** The families lowered when none is asked for: the used ones, ipv4 first; ipv4 when none is used. */
+export function familiesInOrder(used: ReadonlySet<Family>): Family[] {
   const out = (['ipv4', 'ipv6'] as const).filter((f) => used.has(f));
   return out.length > 0 ? [...out] : ['ipv4'];
 }

@@ -28,15 +28,19 @@ export function newInterner(): Interner {
 
   /** A list's key from its parts' ids: -1 - a for [a], a·FEW + b for [a, b], text otherwise; null for a part from elsewhere. */
   const listKey = (list: readonly CPart[]): number | string | null => {
-    const ids: number[] = [];
+    const a = list.length > 0 ? partIds.get(list[0]!) : -1;
+    if (a === undefined) return null;
+    if (list.length === 1) return -1 - a;
+    const b = list.length > 1 ? partIds.get(list[1]!) : -1;
+    if (b === undefined) return null;
+    if (list.length === 2 && a < FEW && b < FEW) return a * FEW + b;
+    let key = '';
     for (const p of list) {
       const id = partIds.get(p);
       if (id === undefined) return null;
-      ids.push(id);
+      key += key === '' ? `${id}` : ` ${id}`;
     }
-    if (ids.length === 1) return -1 - ids[0]!;
-    if (ids.length === 2 && ids[0]! < FEW && ids[1]! < FEW) return ids[0]! * FEW + ids[1]!;
-    return ids.join(' ');
+    return key;
   };
 
   return {
