@@ -22,6 +22,23 @@ function allItems(count: number): number[] {
   return l;
 }
 
+/** The items a member test's index offers these contexts, ascending (one context: its list as is). */
+function memberItems(index: KeyIndex, contexts: readonly KeyContext[]): readonly number[] {
+  if (contexts.length === 1) {
+    const k = contexts[0]!;
+    return candidatesFor(index, k.proto, k.port, k.dst);
+  }
+  return [...new Set(contexts.flatMap((k) => candidatesFor(index, k.proto, k.port, k.dst)))].sort((x, y) => x - y);
+}
+
+/** The text of a part in a dimension written literally (not numbered): the same in every shape. */
+const literalTexts = new WeakMap<CPart, string>();
+function literalPartText(p: CPart): string {
+  let t = literalTexts.get(p);
+  if (t === undefined) literalTexts.set(p, (t = `${p.dim}=${p.set.join(',')}`));
+  return t;
+}
+
 /** A key the shard's flows can carry: its own, or a DNAT target's (same protocol). */
 export interface KeyContext {
   dst: number | undefined;
@@ -133,7 +150,7 @@ export function programShape(program: CProgram, space: PacketSpace, w: BodyWrite
       case DIM.dport:
         return `${p.dim}p${ports.id(p.set)}`;
       default:
-        return `${p.dim}=${p.set.join(',')}`;
+        return literalPartText(p);
     }
   };
   const testText = (t: CTest, contextsNow: typeof contexts): string => {
@@ -147,11 +164,7 @@ export function programShape(program: CProgram, space: PacketSpace, w: BodyWrite
       case 'affinity':
         return `aff ${listId(space.affinity[t.dim - AFFINITY_BASE]!.id)} ${t.set.join(',')}`;
       case 'member': {
-        const items = t.index
-          ? [...new Set(contextsNow.flatMap((k) => candidatesFor(t.index!, k.proto, k.port, k.dst)))].sort(
-              (x, y) => x - y,
-            )
-          : t.elements.map((_, i) => i);
+        const items = t.index ? memberItems(t.index, contextsNow) : allItems(t.elements.length);
         return `member ${items.map((i) => t.elements[i]!.map(partText).join('&')).join('|')}`;
       }
     }

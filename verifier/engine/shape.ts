@@ -6,6 +6,7 @@
 // shape are isomorphic: the same questions get the same answers, so they split into the same
 // number of classes with corresponding distributions, and one is equivalent iff the other is.
 // The check evaluates the first shard of each shape and counts the rest (docs/verifier.md §How).
+// Within one check a shape names its body by number: equal numbers for equal body texts only.
 // A key's shards under the two roots (arriving, local) differ only in their root and source set:
 // the rest of the text (the body) is written once per key, and each root's source set enters
 // through the address pattern.
@@ -29,7 +30,7 @@ import { ipOf } from '../../common/ip.ts';
 import { affinityListId } from '../../compiler/ir/packet.ts';
 import type { IRProgram, IRServicePort } from '../../compiler/ir/types.ts';
 import type { Backend } from '../model/program.ts';
-import type { CProgram } from './compiled.ts';
+import { type CProgram, portCode } from './compiled.ts';
 import { equals, type IntervalSet } from './intervals.ts';
 import { Numbering, pattern } from './shape-pattern.ts';
 import { type BodyWriter, type KeyContext, programShape } from './shape-program.ts';
@@ -42,16 +43,22 @@ export interface ShapeContext {
   artifacts: readonly { backend: Backend; program: CProgram }[];
   ir: IRProgram | null;
   /** IR service ports by the keys that reach them */
-  irByKey: Map<string, IRServicePort[]>;
-  irByPort: Map<string, IRServicePort[]>;
+  irByKey: Map<number, IRServicePort[]>;
+  irByPort: Map<number, IRServicePort[]>;
   /** each service port's position in the IR (rule order matters between service ports) */
   irOrder: Map<IRServicePort, number>;
   /** how many roots shard the same keys: a key's body is kept until every root's shard used it */
   rootCount: number;
   bodies: Map<string, ShardBody>;
-  /** one copy of each body text (isomorphic keys have equal texts; bodies wait for their other roots) */
-  texts: Map<string, string>;
-  endpointFacts: Map<IRServicePort, EndpointFacts>;
+  /**
+   * Each distinct body text's number (isomorphic keys have equal texts): a shape names its body by
+   * number, so the long text is hashed once per key, not again in every shard's shape.
+   */
+  bodyIds: Map<string, number>;
+  /** the body texts by number (shapeText) */
+  bodyTexts: string[];
+  portFacts: Map<IRServicePort, PortFacts>;
+  programFacts: ProgramFacts | null;
 }
 
 /**
@@ -60,7 +67,8 @@ export interface ShapeContext {
  * enters the shape through the address pattern alone. Written once per key.
  */
 interface ShardBody {
-  text: string;
+  /** the body text's number in ShapeContext.bodyIds */
+  id: number;
   /** the numbered address sets, for the pattern with each root's source set */
   addresses: IntervalSet[];
   ports: string;
@@ -70,15 +78,18 @@ interface ShardBody {
   waiting: number;
 }
 
+/** A destination atom, protocol atom and port as one number (atoms stay far below 2^29). */
+const frontendCode = (dst: number, proto: number, port: number): number => dst * 16777216 + portCode(proto, port);
+
 export function shapeContext(
   space: PacketSpace,
   artifacts: readonly { backend: Backend; program: CProgram }[],
   ir: IRProgram | null,
   rootCount = 1,
 ): ShapeContext {
-  const irByKey = new Map<string, IRServicePort[]>();
-  const irByPort = new Map<string, IRServicePort[]>();
-  const add = (m: Map<string, IRServicePort[]>, k: string, sp: IRServicePort) => {
+  const irByKey = new Map<number, IRServicePort[]>();
+  const irByPort = new Map<number, IRServicePort[]>();
+  const add = (m: Map<number, IRServicePort[]>, k: number, sp: IRServicePort) => {
     const l = m.get(k);
     if (!l) m.set(k, [sp]);
     else if (l[l.length - 1] !== sp) l.push(sp);
@@ -86,10 +97,10 @@ export function shapeContext(
   for (const sp of ir?.servicePorts ?? []) {
     const proto = protoAtom(sp.protocol);
     for (const ip of [sp.clusterIP, ...sp.externalIPs, ...sp.loadBalancerIPs]) {
-      add(irByKey, `${addressAtomOf(space.addresses, ip)} ${proto} ${sp.port}`, sp);
+      add(irByKey, frontendCode(addressAtomOf(space.addresses, ip), proto, sp.port), sp);
     }
-    if (sp.nodePort !== null) add(irByPort, `${proto} ${sp.nodePort}`, sp);
-    if (sp.healthCheckNodePort !== null) add(irByPort, `${protoAtom('tcp')} ${sp.healthCheckNodePort}`, sp);
+    if (sp.nodePort !== null) add(irByPort, portCode(proto, sp.nodePort), sp);
+    if (sp.healthCheckNodePort !== null) add(irByPort, portCode(protoAtom('tcp'), sp.healthCheckNodePort), sp);
   }
   const irOrder = new Map((ir?.servicePorts ?? []).map((sp, i) => [sp, i]));
   return {
@@ -101,8 +112,10 @@ export function shapeContext(
     irOrder,
     rootCount,
     bodies: new Map(),
-    texts: new Map(),
-    endpointFacts: new Map(),
+    bodyIds: new Map(),
+    bodyTexts: [],
+    portFacts: new Map(),
+    programFacts: null,
   };
 }
 
@@ -124,8 +137,12 @@ export function shardShape(ctx: ShapeContext, shard: Shard, rootIndex: number): 
   }
   // the source set is compared with every numbered address set through the pattern
   const src = shard.cls.core[DIM.src]!;
-  return `root ${rootIndex}\n${body.text}\naddresses ${pattern([...body.addresses, src])}\nports ${body.ports}`;
+  return `root ${rootIndex}\nbody ${body.id}\naddresses ${pattern([...body.addresses, src])}\nports ${body.ports}`;
 }
+
+/** A shape with its body written out: the same for isomorphic shards of any two contexts (tests). */
+export const shapeText = (ctx: ShapeContext, shape: string): string =>
+  shape.replace(/^body (\d+)$/m, (_, id: string) => ctx.bodyTexts[Number(id)]!);
 
 function shardBody(ctx: ShapeContext, key: Exclude<Shard['key'], { kind: 'rest' }>, dst: IntervalSet): ShardBody {
   const { space } = ctx;
@@ -159,32 +176,25 @@ function shardBody(ctx: ShapeContext, key: Exclude<Shard['key'], { kind: 'rest' 
   const w: BodyWriter = { contexts, addContext, addrs, ports, listId };
   if (ctx.ir) out.push(irShape(ctx, ctx.ir, w));
   for (const a of ctx.artifacts) out.push(programShape(a.program, space, w));
-  let text = out.join('\n');
-  const known = ctx.texts.get(text);
-  if (known === undefined) ctx.texts.set(text, text);
-  else text = known;
-  return { text, addresses: addrs.sets, ports: pattern(ports.sets), dst, waiting: 0 };
+  const text = out.join('\n');
+  let id = ctx.bodyIds.get(text);
+  if (id === undefined) {
+    id = ctx.bodyTexts.length;
+    ctx.bodyIds.set(text, id);
+    ctx.bodyTexts.push(text);
+  }
+  return { id, addresses: addrs.sets, ports: pattern(ports.sets), dst, waiting: 0 };
 }
 
 function irShape(ctx: ShapeContext, ir: IRProgram, w: BodyWriter): string {
-  const { space } = ctx;
-  const { contexts, addContext, addrs, ports, listId } = w;
-  const a = (ip: string) => addrs.pointId(addressAtomOf(space.addresses, ip));
-  const cidr = (text: string) => {
-    const [ip, len] = text.split('/') as [string, string];
-    const v = ipOf(ip).value;
-    const bits = BigInt(space.family === 'ipv4' ? 32 : 128);
-    const last = v + (1n << (bits - BigInt(Number(len)))) - 1n;
-    return addrs.id([addressAtom(space.addresses, v), addressAtom(space.addresses, last)]);
-  };
-  const p = (n: number) => ports.pointId(n);
-  const detector = (d: IRProgram['localDetector']) =>
-    d.kind === 'cidr' ? `cidr ${cidr(d.cidr)}` : d.kind === 'none' ? 'none' : `${d.kind} ${JSON.stringify(d)}`;
+  const { contexts, addContext, addrs } = w;
+  const pf = programFacts(ctx, ir);
+  const a = (atom: number) => addrs.pointId(atom);
+  const det = (d: Detector) => (typeof d === 'string' ? d : `cidr ${addrs.id(d)}`);
   const lines: string[] = [
-    `ir ${ir.family} mark ${ir.masqueradeMark} all ${ir.masqueradeAll} lhnp ${ir.localhostNodePorts}`,
-    `env ${ir.environment.nfacct} ${ir.environment.randomFully} ${ir.environment.conntrackLiberal}`,
-    `det ${detector(ir.localDetector)} nodes ${ir.nodeIPs.map(a).join(',')} primary ${a(ir.primaryNodeIP)}`,
-    `np ${ir.nodePorts.kind === 'addresses' ? ir.nodePorts.addresses.map(a).join(',') : 'all'}`,
+    pf.head,
+    `det ${det(pf.detector)} nodes ${pf.nodeIPs.map(a).join(',')} primary ${a(pf.primaryNodeIP)}`,
+    `np ${pf.nodePorts === null ? 'all' : pf.nodePorts.map(a).join(',')}`,
   ];
   const seen = new Map<IRServicePort, number>();
   const ranked = () =>
@@ -195,8 +205,8 @@ function irShape(ctx: ShapeContext, ir: IRProgram, w: BodyWriter): string {
   for (let c = 0; c < contexts.length; c++) {
     const k = contexts[c]!;
     const reached = [
-      ...(k.dst === undefined ? [] : (ctx.irByKey.get(`${k.dst} ${k.proto} ${k.port}`) ?? [])),
-      ...(ctx.irByPort.get(`${k.proto} ${k.port}`) ?? []),
+      ...(k.dst === undefined ? [] : (ctx.irByKey.get(frontendCode(k.dst, k.proto, k.port)) ?? [])),
+      ...(ctx.irByPort.get(portCode(k.proto, k.port)) ?? []),
     ];
     for (const sp of reached) {
       if (seen.has(sp)) {
@@ -205,61 +215,122 @@ function irShape(ctx: ShapeContext, ir: IRProgram, w: BodyWriter): string {
       }
       const n = seen.size;
       seen.set(sp, n);
-      const facts = endpointFacts(ctx, sp);
-      const atom = (i: number) => addrs.pointId(facts.atoms[i]!);
-      lines.push(`ctx ${c} sp ${n}: ${servicePortShape(sp, facts, a, atom, cidr, p, detector, listId)}`);
-      for (let i = 0; i < sp.endpoints.length; i++) addContext(facts.atoms[i]!, sp.endpoints[i]!.port);
+      const facts = portFacts(ctx, sp);
+      lines.push(`ctx ${c} sp ${n}: ${servicePortShape(sp, facts, w, det)}`);
+      for (let i = 0; i < sp.endpoints.length; i++) addContext(facts.endpoints[i]!, sp.endpoints[i]!.port);
     }
   }
   lines.push(`order ${ranked()}`);
   return lines.join('\n');
 }
 
-/** Per service port, what its endpoints' lines need: their address atoms and affinity lists. */
-interface EndpointFacts {
-  atoms: number[];
-  lists: string[];
+/** A local detector: the atoms of its CIDR, or its literal text for the other kinds. */
+type Detector = IntervalSet | string;
+
+function detectorOf(space: PacketSpace, d: IRProgram['localDetector']): Detector {
+  if (d.kind === 'cidr') return cidrAtoms(space, d.cidr);
+  return d.kind === 'none' ? 'none' : `${d.kind} ${JSON.stringify(d)}`;
 }
 
-/** Each service port is reached by many shards' shapes: its endpoints are looked up once. */
-function endpointFacts(ctx: ShapeContext, sp: IRServicePort): EndpointFacts {
-  let f = ctx.endpointFacts.get(sp);
-  if (f === undefined) {
-    f = {
-      atoms: sp.endpoints.map((e) => addressAtomOf(ctx.space.addresses, e.ip)),
-      lists: sp.endpoints.map((e) => affinityListId(sp.servicePortName, sp.protocol, e.hostPort)),
-    };
-    ctx.endpointFacts.set(sp, f);
-  }
+function cidrAtoms(space: PacketSpace, text: string): IntervalSet {
+  const [ip, len] = text.split('/') as [string, string];
+  const v = ipOf(ip).value;
+  const bits = BigInt(space.family === 'ipv4' ? 32 : 128);
+  const last = v + (1n << (bits - BigInt(Number(len)))) - 1n;
+  return [addressAtom(space.addresses, v), addressAtom(space.addresses, last)];
+}
+
+/** The program's own lines' constants, looked up once per check. */
+interface ProgramFacts {
+  /** the lines without addresses */
+  head: string;
+  detector: Detector;
+  nodeIPs: number[];
+  primaryNodeIP: number;
+  /** null: NodePorts on every local address */
+  nodePorts: number[] | null;
+}
+
+function programFacts(ctx: ShapeContext, ir: IRProgram): ProgramFacts {
+  if (ctx.programFacts !== null) return ctx.programFacts;
+  const atom = (ip: string) => addressAtomOf(ctx.space.addresses, ip);
+  ctx.programFacts = {
+    head: [
+      `ir ${ir.family} mark ${ir.masqueradeMark} all ${ir.masqueradeAll} lhnp ${ir.localhostNodePorts}`,
+      `env ${ir.environment.nfacct} ${ir.environment.randomFully} ${ir.environment.conntrackLiberal}`,
+    ].join('\n'),
+    detector: detectorOf(ctx.space, ir.localDetector),
+    nodeIPs: ir.nodeIPs.map(atom),
+    primaryNodeIP: atom(ir.primaryNodeIP),
+    nodePorts: ir.nodePorts.kind === 'addresses' ? ir.nodePorts.addresses.map(atom) : null,
+  };
+  return ctx.programFacts;
+}
+
+/**
+ * Per service port, everything its line needs but the numbering: the atoms of its addresses and
+ * CIDRs, its affinity lists, and the text of its fields without constants. A service port is reached
+ * by many shards' shapes; this is looked up once.
+ */
+interface PortFacts {
+  endpoints: number[];
+  lists: string[];
+  clusterIP: number;
+  externalIPs: number[];
+  loadBalancerIPs: number[];
+  detector: Detector;
+  /** the firewall's source ranges (null: no firewall) */
+  firewall: IntervalSet[] | null;
+  policies: string;
+  /** affinity, endpoints, internal and external policy */
+  middle: string;
+  /** the cluster and local sets, by endpoint position */
+  sets: string;
+}
+
+function portFacts(ctx: ShapeContext, sp: IRServicePort): PortFacts {
+  let f = ctx.portFacts.get(sp);
+  if (f !== undefined) return f;
+  const space = ctx.space;
+  const atom = (ip: string) => addressAtomOf(space.addresses, ip);
+  const index = new Map(sp.endpoints.map((e, i) => [e.hostPort, i]));
+  const set = (s: IRServicePort['cluster']) => (s ? s.endpoints.map((e) => index.get(e.hostPort)).join(',') : '-');
+  f = {
+    endpoints: sp.endpoints.map((e) => atom(e.ip)),
+    lists: sp.endpoints.map((e) => affinityListId(sp.servicePortName, sp.protocol, e.hostPort)),
+    clusterIP: atom(sp.clusterIP),
+    externalIPs: sp.externalIPs.map(atom),
+    loadBalancerIPs: sp.loadBalancerIPs.map(atom),
+    detector: detectorOf(space, sp.localDetector),
+    firewall: sp.firewall ? sp.firewall.sourceRanges.map((r) => cidrAtoms(space, r)) : null,
+    policies: `${sp.internalTrafficPolicy} ${sp.externalTrafficPolicy}`,
+    middle: [
+      `aff ${sp.affinity?.timeoutSeconds ?? '-'} has ${sp.hasEndpoints}`,
+      `int ${JSON.stringify(sp.internal)} ${sp.internalMasquerade} ext ${JSON.stringify(sp.external)}`,
+    ].join(' '),
+    sets: `sets ${set(sp.cluster)} | ${set(sp.local)}`,
+  };
+  ctx.portFacts.set(sp, f);
   return f;
 }
 
-function servicePortShape(
-  sp: IRServicePort,
-  facts: EndpointFacts,
-  a: (ip: string) => number,
-  atom: (endpoint: number) => number,
-  cidr: (text: string) => number,
-  p: (n: number) => number,
-  detector: (d: IRProgram['localDetector']) => string,
-  listId: (id: string) => number,
-): string {
+function servicePortShape(sp: IRServicePort, facts: PortFacts, w: BodyWriter, det: (d: Detector) => string): string {
+  const a = (atom: number) => w.addrs.pointId(atom);
+  const p = (n: number) => w.ports.pointId(n);
   const eps = sp.endpoints;
-  const index = new Map(eps.map((e, i) => [e.hostPort, i]));
-  const set = (s: IRServicePort['cluster']) => (s ? s.endpoints.map((e) => index.get(e.hostPort)).join(',') : '-');
+  // the constants are numbered in this order (left to right)
   return [
     sp.protocol,
     p(sp.port),
-    a(sp.clusterIP),
-    `x ${sp.externalIPs.map(a).join(',')}`,
-    `lb ${sp.loadBalancerIPs.map(a).join(',')}`,
+    a(facts.clusterIP),
+    `x ${facts.externalIPs.map(a).join(',')}`,
+    `lb ${facts.loadBalancerIPs.map(a).join(',')}`,
     `np ${sp.nodePort === null ? '-' : p(sp.nodePort)} hc ${sp.healthCheckNodePort === null ? '-' : p(sp.healthCheckNodePort)}`,
-    `${sp.internalTrafficPolicy} ${sp.externalTrafficPolicy} det ${detector(sp.localDetector)}`,
-    `aff ${sp.affinity?.timeoutSeconds ?? '-'} has ${sp.hasEndpoints}`,
-    `int ${JSON.stringify(sp.internal)} ${sp.internalMasquerade} ext ${JSON.stringify(sp.external)}`,
-    `fw ${sp.firewall ? `${sp.firewall.sourceRanges.map(cidr).join(',')} ${sp.firewall.allowLoadBalancerIPs}` : '-'}`,
-    `eps ${eps.map((e, i) => `${atom(i)}:${p(e.port)}/${listId(facts.lists[i]!)}`).join(' ')}`,
-    `sets ${set(sp.cluster)} | ${set(sp.local)}`,
+    `${facts.policies} det ${det(facts.detector)}`,
+    facts.middle,
+    `fw ${facts.firewall ? `${facts.firewall.map((r) => w.addrs.id(r)).join(',')} ${sp.firewall!.allowLoadBalancerIPs}` : '-'}`,
+    `eps ${eps.map((e, i) => `${a(facts.endpoints[i]!)}:${p(e.port)}/${w.listId(facts.lists[i]!)}`).join(' ')}`,
+    facts.sets,
   ].join(' ');
 }
 
