@@ -65,7 +65,7 @@ function runPhases(file: string): Record<string, number | string> {
     [
       '--expose-gc',
       '--max-semi-space-size=32',
-      '--heap-growing-percent=50',
+      '--heap-growing-percent=35',
       '--import',
       'tsx',
       join(root, 'bench/verify-phases.ts'),

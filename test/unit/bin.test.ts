@@ -260,7 +260,7 @@ test('verify runs once more with a 32 MiB young generation, a 1.5 heap growth fa
     spawnSync(process.execPath, [path.join(co, 'bin/ksvc.cjs'), ...args], { encoding: 'utf8', env });
   const verify = run(process.env, 'verify', 'x.ksvc');
   assert.is(verify.status, 3, 'the child exit code');
-  assert.equal(JSON.parse(verify.stdout), ['--max-semi-space-size=32', '--heap-growing-percent=50', '--expose-gc']);
+  assert.equal(JSON.parse(verify.stdout), ['--max-semi-space-size=32', '--heap-growing-percent=35', '--expose-gc']);
   const check = run(process.env, 'check', 'x.ksvc');
   assert.is(check.status, 0);
   assert.equal(JSON.parse(check.stdout), [], 'other commands run in the first process');

@@ -1,0 +1,66 @@
+// Benchmark: computing every shard's shape, as verify's check does (verifier/engine/shape.ts), on
+// FILE's first node, IPv4. Not a timed test.
+//   node --max-semi-space-size=32 --import tsx bench/verify-shapes.ts FILE.ksvc [ROUNDS]
+// Prepares the check once (lower, both compiles, both readers, the packet space), then computes
+// the shapes ROUNDS times (default 3), each with a fresh shape context, and prints the shapes
+// found, the shards, and each round's wall and CPU seconds.
+import { readFileSync } from 'node:fs';
+import { compileIptables } from '../api/iptables.ts';
+import { check, parse } from '../api/ksvc.ts';
+import { lower } from '../api/lower.ts';
+import { compileNftables } from '../api/nftables.ts';
+import { affinityListNames, affinityNaming } from '../verifier/affinity-names.ts';
+import { collectIRShardKeys } from '../verifier/engine/ir-view.ts';
+import { prepare, rootsByState } from '../verifier/engine/setup.ts';
+import { shapeContext, shardShape } from '../verifier/engine/shape.ts';
+import { buildShards, collectProgramKeys, emptyShardKeys } from '../verifier/engine/shards.ts';
+import { readIptables } from '../verifier/iptables/index.ts';
+import { readNftables } from '../verifier/nftables/index.ts';
+
+const file = process.argv[2];
+if (!file) {
+  console.error('usage: node --import tsx bench/verify-shapes.ts FILE.ksvc [ROUNDS]');
+  process.exit(2);
+}
+const rounds = Number(process.argv[3] ?? 3);
+const model = check(parse(readFileSync(file, 'utf8'), { file })).model;
+if (!model) {
+  console.error(`${file}: has errors (run ksvc check)`);
+  process.exit(2);
+}
+const ir = lower(model, { node: model.nodes[0]!.name, family: 'ipv4' }).programs[0]!;
+const ipt = readIptables(compileIptables(ir), { file: 'ipt', family: 'ipv4', assumeHooks: true });
+const nft = readNftables(compileNftables([ir]), { file: 'nft.json' });
+const naming = affinityNaming(ir, affinityListNames(nft.programs[0]!));
+const setup = prepare(
+  'ipv4',
+  ir,
+  [
+    { backend: 'iptables', program: ipt.program!, canonicalList: naming.iptables },
+    { backend: 'nftables', program: nft.programs[0]!, canonicalList: naming.nftables },
+  ],
+  { mode: 'concrete', addresses: ir.nodeIPs },
+);
+for (let round = 0; round < rounds; round++) {
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  const keys = emptyShardKeys();
+  for (const c of setup.compiled) collectProgramKeys(keys, c.program);
+  collectIRShardKeys(keys, ir, setup.space);
+  const { fresh } = rootsByState(setup.space, setup.roots);
+  const ctx = shapeContext(setup.space, setup.compiled, ir, fresh.length);
+  const shapes = new Set<string>();
+  let shards = 0;
+  for (const [i, root] of fresh.entries()) {
+    for (const shard of buildShards(root, keys)) {
+      shards++;
+      const s = shardShape(ctx, shard, i);
+      if (s !== null) shapes.add(s);
+    }
+  }
+  const c = process.cpuUsage(c0);
+  const wall = ((performance.now() - t0) / 1000).toFixed(2);
+  console.log(
+    `shapes ${shapes.size}, shards ${shards}: ${wall} s wall, ${((c.user + c.system) / 1e6).toFixed(2)} s CPU`,
+  );
+}
