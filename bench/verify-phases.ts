@@ -8,13 +8,11 @@ import { lower } from '../api/lower.ts';
 import { compileNftables } from '../api/nftables.ts';
 import { evaluate } from '../compiler/ir/evaluate.ts';
 import { affinityListNames, affinityNaming } from '../verifier/affinity-names.ts';
-import { collectIRShardKeys } from '../verifier/engine/ir-view.ts';
-import { prepare, rootsByState } from '../verifier/engine/setup.ts';
-import { shapeContext, shardShape } from '../verifier/engine/shape.ts';
-import { buildShards, collectProgramKeys, emptyShardKeys } from '../verifier/engine/shards.ts';
+import { prepare } from '../verifier/engine/setup.ts';
 import { readIptables } from '../verifier/iptables/index.ts';
 import { readNftables } from '../verifier/nftables/index.ts';
 import { verify } from '../verifier/verify.ts';
+import { everyShardShape } from './shard-shapes.ts';
 
 const file = process.argv[2]!;
 const figures: Record<string, number | string> = {};
@@ -44,21 +42,8 @@ const locality = { mode: 'concrete' as const, addresses: ir.nodeIPs };
 function spaceAndShapes(): void {
   const setup = timed('space', () => prepare('ipv4', ir, artifacts, locality));
   timed('shapes', () => {
-    const keys = emptyShardKeys();
-    for (const c of setup.compiled) collectProgramKeys(keys, c.program);
-    collectIRShardKeys(keys, ir, setup.space);
-    const { fresh } = rootsByState(setup.space, setup.roots);
-    const ctx = shapeContext(setup.space, setup.compiled, ir, fresh.length);
-    const shapes = new Set<string>();
-    let shards = 0;
-    for (const [i, r] of fresh.entries()) {
-      for (const shard of buildShards(r, keys)) {
-        shards++;
-        const s = shardShape(ctx, shard, i);
-        if (s !== null) shapes.add(s);
-      }
-    }
-    figures.shapes = shapes.size;
+    const { shapes, shards } = everyShardShape(setup, ir);
+    figures.shapes = shapes;
     figures.freshShards = shards;
   });
 }

@@ -10,12 +10,10 @@ import { check, parse } from '../api/ksvc.ts';
 import { lower } from '../api/lower.ts';
 import { compileNftables } from '../api/nftables.ts';
 import { affinityListNames, affinityNaming } from '../verifier/affinity-names.ts';
-import { collectIRShardKeys } from '../verifier/engine/ir-view.ts';
-import { prepare, rootsByState } from '../verifier/engine/setup.ts';
-import { shapeContext, shardShape } from '../verifier/engine/shape.ts';
-import { buildShards, collectProgramKeys, emptyShardKeys } from '../verifier/engine/shards.ts';
+import { prepare } from '../verifier/engine/setup.ts';
 import { readIptables } from '../verifier/iptables/index.ts';
 import { readNftables } from '../verifier/nftables/index.ts';
+import { everyShardShape } from './shard-shapes.ts';
 
 const file = process.argv[2];
 if (!file) {
@@ -44,23 +42,8 @@ const setup = prepare(
 for (let round = 0; round < rounds; round++) {
   const c0 = process.cpuUsage();
   const t0 = performance.now();
-  const keys = emptyShardKeys();
-  for (const c of setup.compiled) collectProgramKeys(keys, c.program);
-  collectIRShardKeys(keys, ir, setup.space);
-  const { fresh } = rootsByState(setup.space, setup.roots);
-  const ctx = shapeContext(setup.space, setup.compiled, ir, fresh.length);
-  const shapes = new Set<string>();
-  let shards = 0;
-  for (const [i, root] of fresh.entries()) {
-    for (const shard of buildShards(root, keys)) {
-      shards++;
-      const s = shardShape(ctx, shard, i);
-      if (s !== null) shapes.add(s);
-    }
-  }
+  const { shapes, shards } = everyShardShape(setup, ir);
   const c = process.cpuUsage(c0);
   const wall = ((performance.now() - t0) / 1000).toFixed(2);
-  console.log(
-    `shapes ${shapes.size}, shards ${shards}: ${wall} s wall, ${((c.user + c.system) / 1e6).toFixed(2)} s CPU`,
-  );
+  console.log(`shapes ${shapes}, shards ${shards}: ${wall} s wall, ${((c.user + c.system) / 1e6).toFixed(2)} s CPU`);
 }
