@@ -31,14 +31,6 @@ function memberItems(index: KeyIndex, contexts: readonly KeyContext[]): readonly
   return [...new Set(contexts.flatMap((k) => candidatesFor(index, k.proto, k.port, k.dst)))].sort((x, y) => x - y);
 }
 
-/** The text of a part in a dimension written literally (not numbered): the same in every shape. */
-const literalTexts = new WeakMap<CPart, string>();
-function literalPartText(p: CPart): string {
-  let t = literalTexts.get(p);
-  if (t === undefined) literalTexts.set(p, (t = `${p.dim}=${p.set.join(',')}`));
-  return t;
-}
-
 /** A key the shard's flows can carry: its own, or a DNAT target's (same protocol). */
 export interface KeyContext {
   dst: number | undefined;
@@ -150,7 +142,7 @@ export function programShape(program: CProgram, space: PacketSpace, w: BodyWrite
       case DIM.dport:
         return `${p.dim}p${ports.id(p.set)}`;
       default:
-        return literalPartText(p);
+        return `${p.dim}=${p.set.join(',')}`;
     }
   };
   const testText = (t: CTest, contextsNow: typeof contexts): string => {
