@@ -12,12 +12,27 @@ const namespaces = (): string[] =>
     .map((l) => l.split(' ')[0]!)
     .filter((n) => n !== '');
 
-/** Start the child, wait for its namespace's name (at most 20 s), send `signal`, wait for its end. */
+/**
+ * Start the child, wait for its namespace's name (at most 20 s), send `signal` (null: none, the
+ * child throws on its own), wait for its end (at most 10 s).
+ */
 async function stopHolder(
-  signal: NodeJS.Signals,
-): Promise<{ name: string; signal: string | null; existed: boolean; left: boolean }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', new URL('./hold-netns.ts', import.meta.url).pathname], {
-    stdio: ['ignore', 'pipe', 'inherit'],
+  signal: NodeJS.Signals | null,
+): Promise<{
+  name: string;
+  signal: string | null;
+  code: number | null;
+  stderr: string;
+  existed: boolean;
+  left: boolean;
+}> {
+  const holder = new URL('./hold-netns.ts', import.meta.url).pathname;
+  const child = spawn(process.execPath, ['--import', 'tsx', holder, ...(signal === null ? ['throw'] : [])], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (b: Buffer) => {
+    stderr += b.toString();
   });
   let name = '';
   try {
@@ -34,11 +49,17 @@ async function stopHolder(
       child.on('exit', () => reject(new Error(`the child ended first: ${out}`)));
     });
     const existed = namespaces().includes(name);
-    const ended = new Promise<string | null>((resolve) => child.on('exit', (_code, sig) => resolve(sig)));
-    child.kill(signal);
+    let code: number | null = null;
+    const ended = new Promise<string | null>((resolve) =>
+      child.on('exit', (c, sig) => {
+        code = c;
+        resolve(sig);
+      }),
+    );
+    if (signal !== null) child.kill(signal);
     const bound = new Promise<string>((resolve) => setTimeout(() => resolve('timeout'), 10_000));
     const endedBy = await Promise.race([ended, bound]);
-    return { name, signal: endedBy, existed, left: namespaces().includes(name) };
+    return { name, signal: endedBy, code, stderr, existed, left: namespaces().includes(name) };
   } finally {
     child.kill('SIGKILL');
     // If the child failed to clean up, this test does, and says so through its assertions.
@@ -60,5 +81,22 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     );
   });
 }
+
+// An exit that skips withNetns' `finally`: a killed test runner's child dies this way when it
+// writes to the pipe its parent held (EPIPE, an uncaught error event).
+test('an uncaught exception: the namespace is deleted on exit', async () => {
+  const before = namespaces();
+  const r = await stopHolder(null);
+  assert.ok(r.name.startsWith('ksvc-signal-'), `the child made a namespace (${r.name})`);
+  assert.ok(r.existed, 'it existed while the child ran');
+  assert.is(r.signal, null, 'the child was not signalled');
+  assert.is(r.code, 1, 'the child died of its uncaught exception');
+  assert.match(r.stderr, 'an uncaught exception, on purpose');
+  assert.not.ok(r.left, 'it is gone');
+  assert.equal(
+    namespaces().filter((n) => !before.includes(n) && n.startsWith('ksvc-signal-')),
+    [],
+  );
+});
 
 test.run();

@@ -1,7 +1,7 @@
 // Real-netfilter test support: throw-away network namespaces. Every namespace is created here with
 // a unique name and deleted in `finally`, so a failing test never leaves one behind, and on
 // SIGINT, SIGTERM or SIGHUP, so an interrupted run (Ctrl-C, a CI timeout, `npm run bench` stopped)
-// does not either; nothing here touches the host's own ruleset. Outside root (or without the
+// does not either, nor a process that exits past its `finally` (an uncaught exception); nothing here touches the host's own ruleset. Outside root (or without the
 // tools) kernel tests skip loudly.
 import { spawnSync } from 'node:child_process';
 import { type Test, test } from 'uvu';
@@ -61,21 +61,28 @@ export interface Netns {
 const live = new Set<string>();
 let signalCleanupArmed = false;
 
+function deleteLive(): void {
+  for (const name of live) run('ip', ['netns', 'del', name]);
+  live.clear();
+}
+
 /**
  * On a terminating signal, delete the live namespaces, then die of the signal as if no handler had
  * been installed (the listener is gone once it runs). Node runs the handler once the current
- * synchronous step ends: a command under spawnSync finishes first (each has a timeout).
+ * synchronous step ends: a command under spawnSync finishes first (each has a timeout). And on
+ * exit, which skips `finally`: an uncaught exception (a write to a pipe whose reader died, as when
+ * a test runner is killed under its children) or process.exit while a namespace is live.
  */
 function armSignalCleanup(): void {
   if (signalCleanupArmed) return;
   signalCleanupArmed = true;
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.once(signal, () => {
-      for (const name of live) run('ip', ['netns', 'del', name]);
-      live.clear();
+      deleteLive();
       process.kill(process.pid, signal);
     });
   }
+  process.once('exit', deleteLive);
 }
 
 /** Create a namespace, run `body`, delete the namespace whatever happens. */
