@@ -16,9 +16,7 @@ const namespaces = (): string[] =>
  * Start the child, wait for its namespace's name (at most 20 s), send `signal` (null: none, the
  * child throws on its own), wait for its end (at most 10 s).
  */
-async function stopHolder(
-  signal: NodeJS.Signals | null,
-): Promise<{
+async function stopHolder(signal: NodeJS.Signals | null): Promise<{
   name: string;
   signal: string | null;
   code: number | null;
