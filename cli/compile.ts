@@ -13,8 +13,8 @@ import {
   parseCommandArgs,
 } from './args.ts';
 import type { Command } from './command.ts';
-import { type CliIO, EXIT_FINDINGS, EXIT_OK, inputName, readInputFile } from './io.ts';
-import { type LoadedInput, loadKsvcText, loadKubernetesFiles } from './load-input.ts';
+import { type CliIO, EXIT_FINDINGS, EXIT_OK, readInputFile } from './io.ts';
+import { type LoadedInput, loadKsvcText, loadKubernetesFiles, lowerKsvcText } from './load-input.ts';
 import { type FileIdentity, writeOutput } from './output-file.ts';
 import { type OutputFormat, renderDiagnostics } from './render-diagnostics.ts';
 import { type Timings, timings } from './timings.ts';
@@ -195,15 +195,12 @@ async function loadAndLower(
   } else {
     const read = readInputFile(io, file);
     if (!read.ok) return usageError(io, read.message);
-    // A part at a time (api/ksvc.ts lowerText), unless it asks for the ordinary path.
-    const { lowerText } = await import('../api/ksvc.ts');
-    const fast = lowerText(read.text, { ...lowerOptions, file: inputName(file) });
+    // A part at a time, unless it asks for the ordinary path.
+    const fast = await lowerKsvcText(file, read, lowerOptions);
     time.mark('read+parse+check+lower');
     if (fast !== null && !(backend.singleFamily && (fast.programs?.length ?? 0) > 1)) {
-      const { programs, diagnostics, source } = fast;
-      if (diagnostics.length > 0) {
-        io.stderr(renderDiagnostics(diagnostics, new Map([[source.path, source]]), output, io.color));
-      }
+      const { programs, diagnostics, sources } = fast;
+      if (diagnostics.length > 0) io.stderr(renderDiagnostics(diagnostics, sources, output, io.color));
       if (programs === null) return EXIT_FINDINGS;
       return { programs, inputs: read.identity ? [read.identity] : [] };
     }

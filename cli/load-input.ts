@@ -5,6 +5,8 @@
 import type { KubeImportOptions } from '../api/kubernetes.ts';
 import type { Diagnostic } from '../common/diagnostics.ts';
 import type { SourceFile } from '../common/source.ts';
+import type { IRProgram } from '../compiler/ir/types.ts';
+import type { LowerOptions } from '../compiler/lower/index.ts';
 import type { ClusterModel } from '../compiler/model.ts';
 import { type CliIO, inputName, readInputFile } from './io.ts';
 import type { FileIdentity } from './output-file.ts';
@@ -40,6 +42,30 @@ export async function loadKsvcFile(
   const read = readInputFile(io, file);
   if (!read.ok) return unreadable(read.message);
   return loadKsvcText(file, read, time, options);
+}
+
+/** What lowerKsvcText gives: the programs (null: the file has errors) and the check's diagnostics. */
+export interface LoweredInput {
+  programs: IRProgram[] | null;
+  diagnostics: Diagnostic[];
+  /** The source read, for diagnostic frames. */
+  sources: Map<string, SourceFile>;
+}
+
+/**
+ * A .ksvc file already read, lowered a part at a time (api/ksvc.ts lowerText) without its whole
+ * model in memory; null when the ordinary path (loadKsvcText, then lower) must be taken.
+ */
+export async function lowerKsvcText(
+  file: string,
+  read: { text: string },
+  options: LowerOptions,
+): Promise<LoweredInput | null> {
+  const { lowerText } = await import('../api/ksvc.ts');
+  const lowered = lowerText(read.text, { ...options, file: inputName(file) });
+  if (lowered === null) return null;
+  const { programs, diagnostics, source } = lowered;
+  return { programs, diagnostics, sources: new Map([[source.path, source]]) };
 }
 
 /** loadKsvcFile on a file already read. */

@@ -10,7 +10,7 @@ import type { Packet } from '../compiler/ir/packet.ts';
 import { DETECTOR_FLAGS, loweringOptions, outputFormatOf, parseCommandArgs, usageError as usage } from './args.ts';
 import type { Command } from './command.ts';
 import { type CliIO, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, inputName, MAX_ARTIFACT_BYTES, readInputFile } from './io.ts';
-import { type LoadedInput, loadKsvcFile, loadKsvcText, loadKubernetesFiles } from './load-input.ts';
+import { type LoadedInput, loadKsvcFile, loadKsvcText, loadKubernetesFiles, lowerKsvcText } from './load-input.ts';
 import { renderDiagnostics } from './render-diagnostics.ts';
 import type { AnnotationPlace, ExplainCommandOf } from './render-verify.ts';
 
@@ -225,21 +225,19 @@ async function runVerify(argv: string[], io: CliIO): Promise<number> {
       const file = parsed.positionals[0]!;
       const read = readInputFile(io, file);
       if (!read.ok) return usage(io, 'verify', read.message);
-      // One node: its IR a part at a time, without the file's model in memory (api/ksvc.ts lowerText).
-      const { lowerText } = await import('../api/ksvc.ts');
+      // One node: its IR a part at a time, without the file's model in memory.
       const node = v.node !== undefined ? { node: v.node } : {};
       const fast = v['all-nodes']
         ? null
-        : lowerText(read.text, { ...lowering, file: inputName(file), ...node, ...(family ? { family } : {}) });
+        : await lowerKsvcText(file, read, { ...lowering, ...node, ...(family ? { family } : {}) });
       if (fast === null) verified = verifyLoaded(await loadKsvcText(file, read));
       else {
-        const sources = { sources: new Map([[fast.source.path, fast.source]]) };
         if (fast.programs === null) {
-          showDiagnostics(fast.diagnostics, sources);
+          showDiagnostics(fast.diagnostics, fast);
           return EXIT_USAGE;
         }
         verified = api.verifyPrograms(fast.programs, fast.programs[0]?.node ?? null, verifyOptions);
-        showDiagnostics([...fast.diagnostics, ...verified.diagnostics], sources);
+        showDiagnostics([...fast.diagnostics, ...verified.diagnostics], fast);
       }
     }
     if (typeof verified === 'number') return verified;
