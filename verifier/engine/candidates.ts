@@ -107,6 +107,9 @@ function destinationKeys(index: KeyIndex, portPinned: boolean): DestinationKeys 
   return keys;
 }
 
+/** Per index, the last candidate list of a pinned destination, protocol and port. */
+const lastExact = new WeakMap<KeyIndex, { dst: number; code: number; hit: readonly number[] }>();
+
 /** Candidate lists per index and pinned key (destination, then protocol·port), merged once. */
 const merged = new WeakMap<KeyIndex, Map<number, Map<number, readonly number[]>>>();
 
@@ -127,12 +130,22 @@ export function candidatesFor(
     const byDst = mayHave(index.dstBits, dst);
     const byPort = mayHave(index.portOnlyBits, code);
     if (!byDst && !byPort) return index.general;
-    return mergeAll([
+    // every class of a shard asks again for the same key: the last answer per index is kept
+    const last = lastExact.get(index);
+    if (last !== undefined && last.dst === dst && last.code === code) return last.hit;
+    const hit = mergeFour(
       byDst ? index.full.get(dst)?.get(code) : undefined,
       byPort ? index.portOnly.get(code) : undefined,
       byDst ? index.dstOnly.get(dst) : undefined,
       index.general,
-    ]);
+    );
+    if (last === undefined) lastExact.set(index, { dst, code, hit });
+    else {
+      last.dst = dst;
+      last.code = code;
+      last.hit = hit;
+    }
+    return hit;
   }
   // numeric memo keys: this runs millions of times (once per index and key context of a shard)
   const dk = dst ?? -2;
@@ -156,6 +169,17 @@ export function candidatesFor(
     byCode.set(ck, hit);
   }
   return hit;
+}
+
+type List = readonly number[] | undefined;
+const filled = (l: List): l is readonly number[] => l !== undefined && l.length > 0;
+
+/** mergeAll of four lists without making the list of lists (the common case, once per class and index). */
+function mergeFour(a: List, b: List, c: List, d: List): readonly number[] {
+  const n = (filled(a) ? 1 : 0) + (filled(b) ? 1 : 0) + (filled(c) ? 1 : 0) + (filled(d) ? 1 : 0);
+  if (n === 0) return NONE;
+  if (n === 1) return filled(a) ? a : filled(b) ? b : filled(c) ? c : d!;
+  return mergeAll([a, b, c, d]);
 }
 
 function mergeAll(lists: readonly (readonly number[] | undefined)[]): readonly number[] {

@@ -99,6 +99,8 @@ interface Ev {
   isNew: boolean;
   trace: boolean;
   loAtom: number;
+  /** runChain's scratch arrays, by depth */
+  results: RuleResult[][];
 }
 
 interface RuleResult {
@@ -184,22 +186,29 @@ function dispatchElement(ev: Ev, step: Extract<CStep, { kind: 'dispatch' }>, s: 
   return -1;
 }
 
-/** Run the steps under `cursor`; results are pushed to `out`. */
+/**
+ * Run `firstSteps` from `firstAt`, then the cursors after them; results are pushed to `out`. (The
+ * first steps come unwrapped: a rule's own steps need no cursor object, and this runs for every
+ * rule a class meets.)
+ */
 function evalSteps(
   ev: Ev,
   chain: string,
   rule: number,
   origin: Origin,
-  cursor: Cursor,
+  firstSteps: readonly CStep[],
+  firstAt: number,
+  then: Cursor | null,
   s0: FlowState,
   w: Dyadic,
   out: RuleResult[],
 ): void {
   let state = s0;
-  let cur: Cursor | null = cursor;
-  while (cur) {
-    const steps = cur.steps;
-    for (let i = cur.at; i < steps.length; i++) {
+  let steps = firstSteps;
+  let at = firstAt;
+  let next = then;
+  for (;;) {
+    for (let i = at; i < steps.length; i++) {
       const step = steps[i]!;
       switch (step.kind) {
         case 'test':
@@ -213,19 +222,19 @@ function evalSteps(
           const pick = ev.trace
             ? note(ev, state, chain, rule, origin, `random choice taken (p = ${step.p.n}/2^${step.p.s})`)
             : state;
-          evalSteps(ev, chain, rule, origin, { steps, at: i + 1, next: cur.next }, pick, mul(w, step.p), out);
+          evalSteps(ev, chain, rule, origin, steps, i + 1, next, pick, mul(w, step.p), out);
           out.push({ kind: 0, verdict: null, state, w: mul(w, step.q) });
           return;
         }
         case 'numgen': {
-          const after: Cursor = { steps, at: i + 1, next: cur.next };
+          const after: Cursor = { steps, at: i + 1, next };
           for (let k = 0; k < step.branches.length; k++) {
             const b = step.branches[k]!;
             if (b.w.n === 0n) continue;
             const pick = ev.trace
               ? note(ev, state, chain, rule, origin, `numgen branch ${k} (p = ${b.w.n}/2^${b.w.s})`)
               : state;
-            evalSteps(ev, chain, rule, origin, { steps: b.steps, at: 0, next: after }, pick, mul(w, b.w), out);
+            evalSteps(ev, chain, rule, origin, b.steps, 0, after, pick, mul(w, b.w), out);
           }
           if (step.miss.n !== 0n) out.push({ kind: 0, verdict: null, state, w: mul(w, step.miss) });
           return;
@@ -244,16 +253,7 @@ function evalSteps(
             out.push({ kind: 2, verdict, state: s, w });
             return;
           }
-          evalSteps(
-            ev,
-            chain,
-            rule,
-            origin,
-            { steps: step.elements[k]!.steps, at: 0, next: { steps, at: i + 1, next: cur.next } },
-            state,
-            w,
-            out,
-          );
+          evalSteps(ev, chain, rule, origin, step.elements[k]!.steps, 0, { steps, at: i + 1, next }, state, w, out);
           return;
         }
         case 'mark':
@@ -280,7 +280,10 @@ function evalSteps(
           return;
       }
     }
-    cur = cur.next;
+    if (next === null) break;
+    steps = next.steps;
+    at = next.at;
+    next = next.next;
   }
   out.push({ kind: 1, verdict: null, state: ev.trace ? note(ev, state, chain, rule, origin, 'matched') : state, w });
 }
@@ -292,12 +295,20 @@ function runChain(ev: Ev, c: number, from: number, s: FlowState, w: Dyadic, dept
   let state = s;
   let weight = w;
   const cands = candidates(ev.q, chain.index, chain.rules.length, state.dnatPort, state.dnatAtom);
-  const results: RuleResult[] = [];
+  // one results array per depth, reused: a fork below copies what it keeps before recursing
+  const results = (ev.results[depth] ??= []);
   for (let ci = lowerBound(cands, from); ci < cands.length; ci++) {
     const r = cands[ci]!;
     const rule = chain.rules[r]!;
+    // most rules a class meets fail their first test: decided here, without a result object
+    const first = rule.steps[0];
+    let at = 0;
+    if (first !== undefined && first.kind === 'test') {
+      if (testValue(ev, first.test, state) === first.negate) continue;
+      at = 1;
+    }
     results.length = 0;
-    evalSteps(ev, chain.name, r, rule.origin, { steps: rule.steps, at: 0, next: null }, state, weight, results);
+    evalSteps(ev, chain.name, r, rule.origin, rule.steps, at, null, state, weight, results);
     // the common case: one result that falls through to the next rule
     if (results.length === 1 && results[0]!.kind !== 2) {
       state = results[0]!.state;
@@ -455,7 +466,7 @@ export function evaluateProgram(program: CProgram, q: ClassQuery, opts: EvalOpti
   }
   const isNew = q.ask(DIM.ct, CT_NEW);
   const viaInterface = q.ask(DIM.path, [0, 0]);
-  const ev: Ev = { p: program, q, space, isNew, trace: opts.trace, loAtom };
+  const ev: Ev = { p: program, q, space, isNew, trace: opts.trace, loAtom, results: [] };
   const start: FlowState = {
     dnatAtom: null,
     dnatIp: null,
