@@ -1,4 +1,5 @@
 // The one table `npm run bench` prints: a row per figure, a column per input.
+import { probeText } from './host-probe.ts';
 import type { BenchReport, InputResult, LoaderName } from './run.ts';
 import { cpu, type Timing } from './timed.ts';
 
@@ -88,7 +89,10 @@ export function printTable(report: BenchReport): void {
     row.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   const m = report.machine;
   process.stdout.write(
-    `ksvc bench ${report.date}: ${m.cpus} CPUs, kernel ${m.kernel}, node ${m.node}, ${m.nft}, ${m.iptables}; load average at start ${m.loadAtStart.map((x) => x.toFixed(1)).join(' ')}, at end ${report.loadAtEnd.map((x) => x.toFixed(1)).join(' ')}\n\n`,
+    `ksvc bench ${report.date}: ${m.cpus} CPUs, kernel ${m.kernel}, node ${m.node}, ${m.nft}, ${m.iptables}; load average at start ${m.loadAtStart.map((x) => x.toFixed(1)).join(' ')}, at end ${report.loadAtEnd.map((x) => x.toFixed(1)).join(' ')}\n`,
+  );
+  process.stdout.write(
+    `host probe (bench/host-probe.ts) at start: ${probeText(report.probeAtStart)}; at end: ${probeText(report.probeAtEnd)}\n\n`,
   );
   for (const row of table) process.stdout.write(`${line(row)}\n`);
 }

@@ -13,7 +13,8 @@
 //  - the stock path: iptables-restore-translate of the iptables output, loaded as is and patched
 //    (bench/stock-translate.ts);
 //  - first-packet CPU cost to the first and the last service in dispatch order (bench/first-packet.ts).
-// Prints one table and writes every figure (with the load average at each step) as JSON
+// Prints one table and writes every figure (with the load average at each step, and the host probe
+// of bench/host-probe.ts before and after) as JSON
 // (default bench/out/bench-<time>.json). Timing figures are never asserted by tests.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -28,6 +29,7 @@ import { createKubeProxyNfacct, kernelSkipReason, type Netns, withNetns } from '
 import { countIptables, countNft, type IptablesCounts, type NftCounts } from './counts.ts';
 import { type FirstPacketResult, firstPacketTargets, measureFirstPacket, prepareNode } from './first-packet.ts';
 import { type GenerateOptions, generateKsvc } from './generate.ts';
+import { type HostProbe, hostProbe } from './host-probe.ts';
 import { printTable } from './report.ts';
 import { stockTranslate, type TranslateReport } from './stock-translate.ts';
 import { type Timing, timed } from './timed.ts';
@@ -55,6 +57,9 @@ export interface InputResult {
 export interface BenchReport {
   date: string;
   machine: { cpus: number; kernel: string; node: string; nft: string; iptables: string; loadAtStart: number[] };
+  /** the host's state before and after the run (bench/host-probe.ts): slow spells show here */
+  probeAtStart: HostProbe | null;
+  probeAtEnd: HostProbe | null;
   options: Record<string, unknown>;
   inputs: InputResult[];
   loadAtEnd: number[];
@@ -199,6 +204,8 @@ async function main(): Promise<void> {
       loadAtStart: loadavg(),
     },
     options: { sizes, multiPort, ...o },
+    probeAtStart: hostProbe(),
+    probeAtEnd: null,
     inputs: [],
     loadAtEnd: [],
   };
@@ -213,6 +220,7 @@ async function main(): Promise<void> {
     else process.stderr.write(`artifacts kept in ${dir}\n`);
   }
   report.loadAtEnd = loadavg();
+  report.probeAtEnd = hostProbe();
   const out = values.out ?? join(root, 'bench', 'out', `bench-${report.date.replace(/[:.]/g, '-')}.json`);
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);

@@ -10,6 +10,7 @@
 //   every shard's shape, and `verify()` itself on the read artifacts (which builds the space and
 //   the shapes again: "check" − "space" − "shapes" is the refinement and comparison of the
 //   evaluated shards). CPU time of each, and the child's peak RSS.
+// One JSON line per row, and one for the host probe (bench/host-probe.ts) before and after them.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -17,6 +18,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { type GenerateOptions, generateKsvc } from './generate.ts';
+import { hostProbe } from './host-probe.ts';
 
 const SHAPES: Record<string, Omit<GenerateOptions, 'services' | 'endpointsPerService'>> = {
   default: {},
@@ -91,6 +93,8 @@ function main(): void {
     },
   });
   const dir = mkdtempSync(join(tmpdir(), 'ksvc-bench-verify-'));
+  // the host's state around the rows (bench/host-probe.ts): slow spells show here
+  console.log(JSON.stringify({ probe: 'start', ...hostProbe() }));
   try {
     for (const shape of values.shapes.split(',')) {
       const opts = SHAPES[shape];
@@ -107,6 +111,7 @@ function main(): void {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+  console.log(JSON.stringify({ probe: 'end', ...hostProbe() }));
 }
 
 main();

@@ -1,10 +1,12 @@
-// The benchmark's pure helpers (bench/counts.ts, bench/stock-translate.ts): object counts and the
-// patch that makes iptables-restore-translate's output loadable. Timings are never asserted.
+// The benchmark's pure helpers (bench/counts.ts, bench/stock-translate.ts, bench/host-probe.ts):
+// object counts, the patch that makes iptables-restore-translate's output loadable, and the host
+// probe's form. Timings are never asserted.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { renderIptables } from '../../backends/iptables/index.ts';
 import { renderNftablesJson } from '../../backends/nftables/index.ts';
 import { countIptables, countNft } from '../../bench/counts.ts';
+import { hostProbe, probeText } from '../../bench/host-probe.ts';
 import { patchTranslation } from '../../bench/stock-translate.ts';
 import { lowerModel } from '../../compiler/lower/index.ts';
 import { overallModel } from '../golden/iptables/model-builders.ts';
@@ -49,6 +51,14 @@ test('stock translation patch: base chains declared, DNAT given its rule protoco
   assert.ok(lines.includes('add rule ip nat KUBE-SEP-A counter meta l4proto tcp dnat to 10.0.0.1:80 comment "ns/a"'));
   assert.ok(lines.includes('add rule ip nat KUBE-SEP-B counter meta l4proto udp dnat to 10.0.0.2:53 comment "ns/b"'));
   assert.ok(lines.includes('add rule ip nat KUBE-SEP-C ip protocol tcp counter dnat to 10.0.0.3:80'));
+});
+
+test('host probe: three figures from its children, and a text for a failed probe', () => {
+  const p = hostProbe();
+  assert.ok(p !== null, 'the probe ran');
+  for (const v of [p!.cpuMs, p!.pageUs, p!.allocMs]) assert.ok(Number.isFinite(v) && v > 0, String(v));
+  assert.match(probeText(p), /^cpu \d+ ms, page [\d.]+ µs, alloc \d+ ms$/);
+  assert.is(probeText(null), 'probe failed');
 });
 
 test.run();
