@@ -22,6 +22,7 @@ import {
   prepareVerify,
   runVerify,
   type VerifyInput,
+  type VerifyProgress,
   type VerifyReport,
 } from '../verifier/verify.ts';
 import { compileIptables } from './iptables.ts';
@@ -30,7 +31,7 @@ import { compileNftables } from './nftables.ts';
 
 export { ASSUMPTIONS } from '../verifier/assumptions.ts';
 export type { Explanation } from '../verifier/explain.ts';
-export type { Counterexample, VerifyReport } from '../verifier/verify.ts';
+export type { Counterexample, VerifyProgress, VerifyReport } from '../verifier/verify.ts';
 
 export interface CheckOptions {
   /** bound on the total-variation distance between an artifact and the IR (default 2^-20) */
@@ -39,6 +40,8 @@ export interface CheckOptions {
   maxFindings?: number;
   /** evaluate one shard per shape (default true) */
   shapes?: boolean;
+  /** told what a long verification is doing: each ruleset read, the preparation, the shards checked */
+  progress?: (p: VerifyProgress) => void;
 }
 
 /** One check: one node's view, one family. */
@@ -94,6 +97,7 @@ export function verifyPrograms(
   const runs: VerifyRun[] = [];
   const programs = lowered.filter((p) => options.family === undefined || p.family === options.family);
   if (programs.length === 0) return { runs, diagnostics };
+  options.progress?.({ stage: 'read', backend: 'nftables' });
   const nftPrograms = readNftHolder(compileNftables(programs), `<nftables${nodeText(node)}>`, diagnostics);
   for (const ir of programs) {
     // The readers' models live only inside prepareModelCheck: the check runs without them.
@@ -149,6 +153,7 @@ function readIptHolder(
   options: VerifyModelOptions,
   diagnostics: Diagnostic[],
 ): Holder {
+  options.progress?.({ stage: 'read', backend: 'iptables' });
   const ipt = readIptables(compileIptables(ir, { hooks: options.withHooks ?? false }), {
     file: `<iptables${nodeText(node)}, ${ir.family}>`,
     family: ir.family,
@@ -170,6 +175,7 @@ function prepareCheck(
   options: CheckOptions,
   family: Family,
 ): PreparedVerify {
+  options.progress?.({ stage: 'prepare' });
   return prepareVerify(checkInput(ir, iptPrograms, nftPrograms, options, family));
 }
 
@@ -194,6 +200,7 @@ function checkInput(
     ...(options.tvBound ? { tvBound: options.tvBound } : {}),
     ...(options.maxFindings !== undefined ? { maxFindings: options.maxFindings } : {}),
     ...(options.shapes !== undefined ? { shapes: options.shapes } : {}),
+    ...(options.progress ? { progress: options.progress } : {}),
   };
 }
 
@@ -220,6 +227,7 @@ export function verifyArtifacts(input: VerifyArtifactsInput): VerifyResult {
   let ipt: NetfilterProgram | null = null;
   const nftPrograms: NetfilterProgram[] = [];
   if (input.iptables) {
+    input.progress?.({ stage: 'read', backend: 'iptables' });
     const r = readIptables(input.iptables.text, {
       file: input.iptables.file,
       ...(input.family ? { family: input.family } : {}),
@@ -229,6 +237,7 @@ export function verifyArtifacts(input: VerifyArtifactsInput): VerifyResult {
     ipt = r.program ?? null;
   }
   if (input.nftables) {
+    input.progress?.({ stage: 'read', backend: 'nftables' });
     const r = readNftables(input.nftables.text, {
       file: input.nftables.file,
       ...(input.nftTable ? { table: input.nftTable } : {}),

@@ -20,6 +20,11 @@ export interface CliIO {
   stdin?: () => string;
   /** Colours are allowed (a TTY, and no NO_COLOR). */
   color: boolean;
+  /**
+   * Standard error is a terminal that takes cursor control: a long command may keep a transient
+   * status line there (cli/status-line.ts). Absent: false.
+   */
+  statusLine?: boolean;
   env: Record<string, string | undefined>;
   cwd: string;
 }
@@ -37,6 +42,7 @@ export function processIO(): CliIO {
   const noColor = 'NO_COLOR' in env || env.TERM === 'dumb';
   const forced = env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0';
   let color: boolean | undefined;
+  let statusLine: boolean | undefined;
   return {
     // Synchronous writes to the descriptors: a closed pipe is an OutputClosedError right here (the
     // command then ends quietly, as `cat` does), and a 100 MB output is never queued in memory.
@@ -49,6 +55,10 @@ export function processIO(): CliIO {
     get color() {
       color ??= !noColor && (forced || (isatty(1) && isatty(2)));
       return color;
+    },
+    get statusLine() {
+      statusLine ??= env.TERM !== 'dumb' && isatty(2);
+      return statusLine;
     },
     env,
     cwd: process.cwd(),

@@ -2,7 +2,7 @@
 // and the IR's (three ways for a .ksvc file: both artifacts are compiled in memory and read back by
 // the verifier's own readers), or check artifacts from anywhere. Exit 0 equivalent, 1 not, 2 input.
 
-import type { VerifyResult } from '../api/verify.ts';
+import type { VerifyProgress, VerifyResult } from '../api/verify.ts';
 import type { Diagnostic } from '../common/diagnostics.ts';
 import type { Family } from '../common/ip.ts';
 import type { Rational } from '../compiler/ir/outcome.ts';
@@ -11,8 +11,9 @@ import { DETECTOR_FLAGS, loweringOptions, outputFormatOf, parseCommandArgs, usag
 import type { Command } from './command.ts';
 import { type CliIO, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, inputName, MAX_ARTIFACT_BYTES, readInputFile } from './io.ts';
 import { type LoadedInput, loadKsvcFile, loadKsvcText, loadKubernetesFiles, lowerKsvcText } from './load-input.ts';
-import { renderDiagnostics } from './render-diagnostics.ts';
+import { type OutputFormat, renderDiagnostics } from './render-diagnostics.ts';
 import type { AnnotationPlace, ExplainCommandOf } from './render-verify.ts';
+import { NO_STATUS_LINE, type StatusLine, statusLine } from './status-line.ts';
 
 const HELP = `Usage: ksvc verify FILE.ksvc [options]
        ksvc verify --from-k8s FILE... [options]
@@ -103,16 +104,49 @@ export function explainCommandLine(base: readonly string[], node: string | null,
   return ['ksvc', 'explain', ...args].map(shellWord).join(' ');
 }
 
+/** The status line's text for a stage of the verification (text output on a terminal only). */
+export function progressText(p: VerifyProgress, fromArtifacts: boolean): string {
+  switch (p.stage) {
+    case 'read':
+      return fromArtifacts
+        ? `ksvc verify: reading the ${p.backend} ruleset`
+        : `ksvc verify: compiling the ${p.backend} ruleset and reading it back`;
+    case 'prepare':
+      return 'ksvc verify: building the packet space';
+    case 'check': {
+      const n = (x: number) => x.toLocaleString('en-US');
+      return `ksvc verify: checking shards ${n(p.done)}/${n(p.total)} (${Math.floor((100 * p.done) / Math.max(1, p.total))} %)`;
+    }
+  }
+}
+
 async function runVerify(argv: string[], io: CliIO): Promise<number> {
   const parsed = parseCommandArgs(io, 'verify', argv, FLAGS);
   if (typeof parsed === 'number') return parsed;
-  const v = parsed.values;
-  if (v.help) {
+  if (parsed.values.help) {
     io.stdout(HELP);
     return EXIT_OK;
   }
-  const output = outputFormatOf(io, 'verify', v.output);
+  const output = outputFormatOf(io, 'verify', parsed.values.output);
   if (typeof output === 'number') return output;
+  // a verification at scale runs for a minute: a terminal sees what it is doing (text output only)
+  const status = output === 'text' ? statusLine(io) : NO_STATUS_LINE;
+  try {
+    return await verifyWithStatus(parsed, output, io, status);
+  } finally {
+    status.clear();
+  }
+}
+
+type ParsedVerifyArgs = Exclude<ReturnType<typeof parseCommandArgs<typeof FLAGS>>, number>;
+
+async function verifyWithStatus(
+  parsed: ParsedVerifyArgs,
+  output: OutputFormat,
+  io: CliIO,
+  status: StatusLine,
+): Promise<number> {
+  const v = parsed.values;
   const artifactsMode = v.iptables !== undefined || v.nft !== undefined;
   const fromK8s = Boolean(v['from-k8s']);
   if (artifactsMode && parsed.positionals.length > 0) {
@@ -135,11 +169,19 @@ async function runVerify(argv: string[], io: CliIO): Promise<number> {
   const lowering = await loweringOptions(io, 'verify', v);
   if (typeof lowering === 'number') return lowering;
   const family = v.family as Family | undefined;
-  const check = { ...(tvBound ? { tvBound } : {}), maxFindings, shapes: !v['no-shapes'] };
+  const progress = (p: VerifyProgress) =>
+    status.show(p.stage === 'read' ? `read ${p.backend}` : p.stage, progressText(p, artifactsMode));
+  const check = {
+    ...(tvBound ? { tvBound } : {}),
+    maxFindings,
+    shapes: !v['no-shapes'],
+    ...(status === NO_STATUS_LINE ? {} : { progress }),
+  };
 
   const api = await import('../api/verify.ts');
   const render = await import('./render-verify.ts');
   const showDiagnostics = (diags: readonly Diagnostic[], loaded: Pick<LoadedInput, 'sources'> | null) => {
+    status.clear();
     if (diags.length > 0) io.stderr(renderDiagnostics(diags, loaded?.sources ?? new Map(), output, io.color));
   };
 
@@ -253,6 +295,7 @@ async function runVerify(argv: string[], io: CliIO): Promise<number> {
   }
   if (result.runs.length === 0) return usage(io, 'verify', 'nothing to check (no service of the requested family?)');
   const explainOf: ExplainCommandOf = (run, witness) => explainCommandLine(base, run.node, run.family, witness);
+  status.clear();
   if (output === 'json') io.stdout(render.renderVerifyJson(result.runs, label, api.ASSUMPTIONS, result.diagnostics));
   else if (output === 'github')
     io.stdout(render.renderVerifyGithub(result.runs, label, explainOf, placeOf, inputPlace));

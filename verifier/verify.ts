@@ -14,10 +14,16 @@ import { artifactDistribution } from './engine/observe.ts';
 import { type ArtifactInput, observedMarkMask, prepare, rootsByState, type Setup } from './engine/setup.ts';
 import { buildShards, collectProgramKeys, emptyShardKeys, type Shard } from './engine/shards.ts';
 import { describeClass, NO_HINTS, packetClass, witnessHints, witnessPacket } from './engine/witness.ts';
-import type { IgnoredItem } from './model/program.ts';
+import type { Backend, IgnoredItem } from './model/program.ts';
 
 export type { IREvaluator } from './engine/check.ts';
 export type { ArtifactInput } from './engine/setup.ts';
+
+/** What a long verification is doing (verifyPrograms and the CLI show it on a terminal). */
+export type VerifyProgress =
+  | { stage: 'read'; backend: Backend }
+  | { stage: 'prepare' }
+  | { stage: 'check'; done: number; total: number };
 
 export interface VerifyInput {
   family: Family;
@@ -35,6 +41,8 @@ export interface VerifyInput {
   maxFindings?: number;
   /** evaluate one shard per shape (default true; false evaluates every shard — same result, slower) */
   shapes?: boolean;
+  /** told the check's progress (stage 'check') */
+  progress?: (p: VerifyProgress) => void;
 }
 
 export interface OutcomeLine {
@@ -92,6 +100,7 @@ export interface PreparedVerify {
   tvBound: Rational;
   maxFindings: number;
   shapes: boolean;
+  progress: ((p: VerifyProgress) => void) | null;
   ignored: IgnoredItem[];
   notes: string[];
 }
@@ -120,6 +129,7 @@ export function prepareVerify(input: VerifyInput): PreparedVerify {
     tvBound: input.tvBound ?? DEFAULT_TV_BOUND,
     maxFindings: input.maxFindings ?? 20,
     shapes: input.shapes ?? true,
+    progress: input.progress ?? null,
     ignored,
     notes,
   };
@@ -150,6 +160,11 @@ function distinctRanges(ranges: readonly (readonly [bigint, bigint])[]): (readon
 
 /** prepareVerify and runVerify in one step (the caller keeps the models alive while it runs). */
 export const verify = (input: VerifyInput): VerifyReport => runVerify(prepareVerify(input));
+
+const checkProgress =
+  (tell: (p: VerifyProgress) => void) =>
+  (done: number, total: number): void =>
+    tell({ stage: 'check', done, total });
 
 /**
  * Node's `gc`, when the process runs with --expose-gc (bin/ksvc.cjs starts verify so). When a check
@@ -187,6 +202,7 @@ export function runVerify(prepared: PreparedVerify): VerifyReport {
       maxFindings: prepared.maxFindings,
       shapes: prepared.shapes,
       rootOf: (shard) => (shard.cls.core[0]![0] === 0 ? 0 : 1),
+      ...(prepared.progress ? { progress: checkProgress(prepared.progress) } : {}),
     },
     roots,
   );

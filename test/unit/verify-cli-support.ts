@@ -18,16 +18,20 @@ export interface CliRun {
   stderr: string;
 }
 
-export async function ksvc(...argv: string[]): Promise<CliRun> {
+export const ksvc = (...argv: string[]): Promise<CliRun> => ksvcWith({}, ...argv);
+
+/** ksvc with some of the captured CliIO's fields replaced (e.g. statusLine: a terminal's stderr). */
+export async function ksvcWith(io: Partial<CliIO>, ...argv: string[]): Promise<CliRun> {
   const out = { stdout: '', stderr: '' };
-  const io: CliIO = {
+  const captured: CliIO = {
     stdout: (t) => void (out.stdout += t),
     stderr: (t) => void (out.stderr += t),
     color: false,
     env: {},
     cwd: root,
+    ...io,
   };
-  const code = await runCli(argv, io);
+  const code = await runCli(argv, captured);
   return { code, ...out };
 }
 

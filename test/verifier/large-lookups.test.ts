@@ -12,7 +12,7 @@ import { compileIptables } from '../../api/iptables.ts';
 import { check, parse } from '../../api/ksvc.ts';
 import { lower } from '../../api/lower.ts';
 import { compileNftables } from '../../api/nftables.ts';
-import { verifyArtifacts, verifyModel } from '../../api/verify.ts';
+import { type VerifyProgress, verifyArtifacts, verifyModel } from '../../api/verify.ts';
 import { generateKsvc } from '../../bench/generate.ts';
 import type { Rational } from '../../compiler/ir/outcome.ts';
 import type { Packet } from '../../compiler/ir/packet.ts';
@@ -105,6 +105,24 @@ L('the shape cache changes nothing on the generated cluster', () => {
   assert.is(ra.stats.classes, rb.stats.classes);
   assert.equal(ra.stats.packets, rb.stats.packets);
   assert.ok(ra.stats.reusedShards > 0, 'some shards were counted from their shape');
+});
+
+L('progress: each ruleset read, the preparation, then the shards counted up to every one', () => {
+  const { model, node } = generated();
+  const events: VerifyProgress[] = [];
+  const r = verifyModel(model, { nodes: [node], progress: (p) => events.push(p) });
+  assert.ok(r.runs[0]!.report!.equivalent);
+  const stages = events.map((e) => (e.stage === 'read' ? `read ${e.backend}` : e.stage));
+  assert.equal([...new Set(stages)], ['read nftables', 'read iptables', 'prepare', 'check']);
+  const checks = events.filter((e) => e.stage === 'check');
+  const total = r.runs[0]!.report!.stats.shards;
+  assert.ok(checks.length >= 2, 'told at the start and at the end');
+  for (let i = 0; i < checks.length; i++) {
+    assert.is(checks[i]!.total, total);
+    if (i > 0) assert.ok(checks[i]!.done > checks[i - 1]!.done, 'the count only grows');
+  }
+  assert.is(checks[0]!.done, 0);
+  assert.is(checks.at(-1)!.done, total);
 });
 
 L('a hairpin element removed from the nft output is found', () => {

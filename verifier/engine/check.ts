@@ -45,7 +45,12 @@ export interface CheckInput {
   shapes: boolean;
   /** which root each shard came from (part of its shape) */
   rootOf: (shard: Shard) => number;
+  /** told every PROGRESS_SHARDS shards and at the end how many shards are done, of how many */
+  progress?: (done: number, total: number) => void;
 }
+
+/** How often runCheck tells its progress (a check runs tens of thousands of shards). */
+export const PROGRESS_SHARDS = 256;
 
 export type Comparison = `${Backend}=${Backend}` | `ir=${Backend}`;
 
@@ -182,7 +187,10 @@ export function runCheck(input: CheckInput, roots: readonly PacketClass[]): Chec
   const cache: ShapeCache = new Map();
   let evaluatedShards = 0;
   let reusedShards = 0;
+  const total = input.shards.length;
+  let done = 0;
   for (const shard of input.shards) {
+    if (input.progress && done++ % PROGRESS_SHARDS === 0) input.progress(done - 1, total);
     const shape = shapeCtx ? shardShape(shapeCtx, shard, input.rootOf(shard)) : null;
     const known = shape === null ? undefined : cache.get(shape);
     if (known?.equivalent) {
@@ -201,6 +209,7 @@ export function runCheck(input: CheckInput, roots: readonly PacketClass[]): Chec
     }
   }
 
+  input.progress?.(total, total);
   const findings = [...groups.values()];
   for (const k of Object.keys(maxTV) as Comparison[]) maxTV[k] = reduce(maxTV[k]!);
   return {
