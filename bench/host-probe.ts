@@ -59,6 +59,7 @@ export function hostProbe(): HostProbe | null {
   const run = (what: string): number => {
     const out = execFileSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), what], {
       encoding: 'utf8',
+      cwd: fileURLToPath(new URL('..', import.meta.url)), // where tsx resolves from
     });
     return Number(out.trim());
   };
