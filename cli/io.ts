@@ -34,6 +34,10 @@ const readProcessStdin = (): string => readFileSync(0, 'utf8');
 const isatty = (fd: number): boolean =>
   (createRequire(import.meta.url)('node:tty') as typeof import('node:tty')).isatty(fd);
 
+/** CI is set as CI services set it (true, 1, a name); unset, empty, false or 0 mean not. */
+export const inCI = (env: Record<string, string | undefined>): boolean =>
+  env.CI !== undefined && !['', '0', 'false'].includes(env.CI.toLowerCase());
+
 export function processIO(): CliIO {
   const env = process.env;
   // Diagnostics go to stdout (check, fmt) or stderr (compile, import): colour only when both are
@@ -56,8 +60,9 @@ export function processIO(): CliIO {
       color ??= !noColor && (forced || (isatty(1) && isatty(2)));
       return color;
     },
+    // a CI job with a pseudo-terminal (docker run -t) would log every redraw: CI set turns it off
     get statusLine() {
-      statusLine ??= env.TERM !== 'dumb' && isatty(2);
+      statusLine ??= env.TERM !== 'dumb' && !inCI(env) && isatty(2);
       return statusLine;
     },
     env,

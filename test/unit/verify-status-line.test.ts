@@ -5,6 +5,7 @@ import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { CliIO } from '../../cli/io.ts';
+import { inCI } from '../../cli/io.ts';
 import { statusLine } from '../../cli/status-line.ts';
 import { progressText } from '../../cli/verify.ts';
 import { compileWeb, ksvc, ksvcWith, tmp, WEB } from './verify-cli-support.ts';
@@ -45,6 +46,11 @@ test('status line: nothing at all when stderr is not a terminal', () => {
   line.show('check', 'a');
   line.clear();
   assert.is(out.stderr, '');
+});
+
+test('CI turns the status line off as CI services set it; unset, empty, 0 and false do not', () => {
+  for (const ci of ['true', '1', 'TRUE', 'github-actions']) assert.ok(inCI({ CI: ci }), ci);
+  for (const ci of [undefined, '', '0', 'false', 'False']) assert.not.ok(inCI({ CI: ci }), String(ci));
 });
 
 test('progress texts: each stage, the shard count and its percentage', () => {
