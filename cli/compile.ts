@@ -12,6 +12,7 @@ import {
   outputFormatOf,
   parseCommandArgs,
 } from './args.ts';
+import { collectGarbageNow, worthCollecting } from './collect-garbage.ts';
 import type { Command } from './command.ts';
 import { type CliIO, EXIT_FINDINGS, EXIT_OK, readInputFile } from './io.ts';
 import { type LoadedInput, loadKsvcText, loadKubernetesFiles, lowerKsvcText } from './load-input.ts';
@@ -154,6 +155,7 @@ async function runCompile(argv: string[], io: CliIO): Promise<number> {
   }
   const lowered = await loadAndLower(io, parsed, backend, output, time);
   if (typeof lowered === 'number') return lowered;
+  if (worthCollecting(lowered.programs)) collectGarbageNow();
   // Only the IR is alive from here on: the model and the AST are garbage while the output is built.
   const chunks = await backend.chunks(lowered.programs, { format, hooks: Boolean(v['with-hooks']) });
   time.mark('backend set-up');
