@@ -1,8 +1,8 @@
 // Real-netfilter test support: throw-away network namespaces. Every namespace is created here with
 // a unique name and deleted in `finally`, so a failing test never leaves one behind, and on
 // SIGINT, SIGTERM or SIGHUP, so an interrupted run (Ctrl-C, a CI timeout, `npm run bench` stopped)
-// does not either, nor a process that exits past its `finally` (an uncaught exception); nothing here touches the host's own ruleset. Outside root (or without the
-// tools) kernel tests skip loudly.
+// does not either, nor a process that exits past its `finally` (an uncaught exception); nothing
+// here touches the host's own ruleset. Outside root (or without the tools) kernel tests skip loudly.
 import { spawnSync } from 'node:child_process';
 import { type Test, test } from 'uvu';
 import { testUnless } from '../support/skips.ts';

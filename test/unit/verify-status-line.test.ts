@@ -1,14 +1,13 @@
 // `ksvc verify`'s status line: shown on a terminal's stderr while it reads and checks (text output
 // only), redrawn at most every 200 ms within a stage, erased before anything is printed; never
 // on a pipe or file, never with --output json or github; the output itself is the same either way.
-import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { CliIO } from '../../cli/io.ts';
 import { inCI } from '../../cli/io.ts';
 import { statusLine } from '../../cli/status-line.ts';
 import { progressText } from '../../cli/verify.ts';
-import { compileWeb, ksvc, ksvcWith, tmp, WEB } from './verify-cli-support.ts';
+import { compileWeb, ksvc, ksvcWith, tmp, WEB, write } from './verify-cli-support.ts';
 
 const ERASE = '\r\x1b[2K';
 
@@ -95,9 +94,7 @@ test('verify on a terminal: artifacts are read, not compiled; json and github ou
 });
 
 test('verify on a terminal with an input error: the diagnostics are not run into a status line', async () => {
-  const bad = path.join(tmp, 'status-bad.ksvc');
-  const { writeFileSync } = await import('node:fs');
-  writeFileSync(bad, 'service a/b {\n  http: ClusterIP 10.0.0.1:99999/tcp -> endpoints\n}\n');
+  const bad = write('status-bad.ksvc', 'service a/b {\n  http: ClusterIP 10.0.0.1:99999/tcp -> endpoints\n}\n');
   const r = await ksvcWith({ statusLine: true }, 'verify', bad);
   assert.is(r.code, 2);
   assert.not.match(r.stderr, /ksvc verify: /, 'nothing was verified, so no status line');

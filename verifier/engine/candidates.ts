@@ -133,12 +133,12 @@ export function candidatesFor(
     // every class of a shard asks again for the same key: the last answer per index is kept
     const last = lastExact.get(index);
     if (last !== undefined && last.dst === dst && last.code === code) return last.hit;
-    const hit = mergeFour(
+    const hit = mergeAll([
       byDst ? index.full.get(dst)?.get(code) : undefined,
       byPort ? index.portOnly.get(code) : undefined,
       byDst ? index.dstOnly.get(dst) : undefined,
       index.general,
-    );
+    ]);
     if (last === undefined) lastExact.set(index, { dst, code, hit });
     else {
       last.dst = dst;
@@ -169,17 +169,6 @@ export function candidatesFor(
     byCode.set(ck, hit);
   }
   return hit;
-}
-
-type List = readonly number[] | undefined;
-const filled = (l: List): l is readonly number[] => l !== undefined && l.length > 0;
-
-/** mergeAll of four lists without making the list of lists (the common case, once per class and index). */
-function mergeFour(a: List, b: List, c: List, d: List): readonly number[] {
-  const n = (filled(a) ? 1 : 0) + (filled(b) ? 1 : 0) + (filled(c) ? 1 : 0) + (filled(d) ? 1 : 0);
-  if (n === 0) return NONE;
-  if (n === 1) return filled(a) ? a : filled(b) ? b : filled(c) ? c : d!;
-  return mergeAll([a, b, c, d]);
 }
 
 function mergeAll(lists: readonly (readonly number[] | undefined)[]): readonly number[] {

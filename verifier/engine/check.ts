@@ -188,9 +188,9 @@ export function runCheck(input: CheckInput, roots: readonly PacketClass[]): Chec
   let evaluatedShards = 0;
   let reusedShards = 0;
   const total = input.shards.length;
-  let done = 0;
-  for (const shard of input.shards) {
-    if (input.progress && done++ % PROGRESS_SHARDS === 0) input.progress(done - 1, total);
+  for (let i = 0; i < total; i++) {
+    const shard = input.shards[i]!;
+    if (i % PROGRESS_SHARDS === 0) input.progress?.(i, total);
     const shape = shapeCtx ? shardShape(shapeCtx, shard, input.rootOf(shard)) : null;
     const known = shape === null ? undefined : cache.get(shape);
     if (known?.equivalent) {

@@ -28,10 +28,11 @@ export function newInterner(): Interner {
 
   /** A list's key from its parts' ids: -1 - a for [a], a·FEW + b for [a, b], text otherwise; null for a part from elsewhere. */
   const listKey = (list: readonly CPart[]): number | string | null => {
-    const a = list.length > 0 ? partIds.get(list[0]!) : -1;
+    if (list.length === 0) return '';
+    const a = partIds.get(list[0]!);
     if (a === undefined) return null;
     if (list.length === 1) return -1 - a;
-    const b = list.length > 1 ? partIds.get(list[1]!) : -1;
+    const b = partIds.get(list[1]!);
     if (b === undefined) return null;
     if (list.length === 2 && a < FEW && b < FEW) return a * FEW + b;
     let key = '';

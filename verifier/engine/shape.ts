@@ -26,7 +26,7 @@
 // - ports the same way; affinity lists by equality; every other value (protocols, interfaces,
 //   marks, conntrack sets, probabilities, timeouts, verdicts) literally. An IR endpoint's isLocal
 //   is left out: the evaluator only sees it through the local set, which is written.
-import { ipOf } from '../../common/ip.ts';
+import { cidrOf } from '../../common/ip.ts';
 import { affinityListId } from '../../compiler/ir/packet.ts';
 import type { IRProgram, IRServicePort } from '../../compiler/ir/types.ts';
 import type { Backend } from '../model/program.ts';
@@ -35,7 +35,7 @@ import { equals, type IntervalSet } from './intervals.ts';
 import { Numbering, pattern } from './shape-pattern.ts';
 import { type BodyWriter, type KeyContext, programShape } from './shape-program.ts';
 import type { Shard } from './shards.ts';
-import { addressAtom, addressAtomOf, DIM, type PacketSpace, protoAtom } from './space.ts';
+import { addressAtomOf, addressRangeAtoms, DIM, type PacketSpace, protoAtom } from './space.ts';
 
 /** Per-check data the signatures need, built once. */
 export interface ShapeContext {
@@ -233,11 +233,8 @@ function detectorOf(space: PacketSpace, d: IRProgram['localDetector']): Detector
 }
 
 function cidrAtoms(space: PacketSpace, text: string): IntervalSet {
-  const [ip, len] = text.split('/') as [string, string];
-  const v = ipOf(ip).value;
-  const bits = BigInt(space.family === 'ipv4' ? 32 : 128);
-  const last = v + (1n << (bits - BigInt(Number(len)))) - 1n;
-  return [addressAtom(space.addresses, v), addressAtom(space.addresses, last)];
+  const c = cidrOf(text);
+  return addressRangeAtoms(space.addresses, c.first, c.last);
 }
 
 /** The program's own lines' constants, looked up once per check. */
