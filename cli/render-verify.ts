@@ -6,7 +6,7 @@ import type { Counterexample, VerifyRun } from '../api/verify.ts';
 import type { Rational } from '../compiler/ir/outcome.ts';
 import type { Packet } from '../compiler/ir/packet.ts';
 import type { Assumption } from '../verifier/assumptions.ts';
-import type { TraceEntry } from '../verifier/engine/netfilter-eval.ts';
+import type { TraceEntry } from '../verifier/engine/flow.ts';
 import { nftRuleText } from '../verifier/nftables/rule-text.ts';
 import { ghData, ghProp } from './render-diagnostics.ts';
 import { escapeForTerminal } from './terminal-text.ts';

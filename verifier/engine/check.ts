@@ -18,10 +18,11 @@ import {
   withinBound,
 } from './compare.ts';
 import type { CProgram } from './compiled.ts';
+import { newEvalMemo } from './eval-memo.ts';
 import { explore } from './explore.ts';
 import type { IntervalSet } from './intervals.ts';
 import { classView } from './ir-view.ts';
-import { evaluateProgram, newEvalMemo } from './netfilter-eval.ts';
+import { evaluateProgram } from './netfilter-eval.ts';
 import { type ArtifactDistribution, artifactDistribution, observe } from './observe.ts';
 import type { ClassQuery } from './query.ts';
 import { type ShapeCache, shapeContext, shardShape } from './shape.ts';

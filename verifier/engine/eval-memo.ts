@@ -1,8 +1,9 @@
 // The memo behind netfilter-eval's evaluation after the first hook: a decision tree of the class
 // questions an evaluation asked, per flow state, so a class reuses an earlier evaluation by
 // answering one path of questions (see EvalMemo).
+
+import type { Leaf } from './flow.ts';
 import type { IntervalSet } from './intervals.ts';
-import type { Leaf } from './netfilter-eval.ts';
 import type { ClassQuery } from './query.ts';
 
 /**

@@ -4,7 +4,7 @@
 import type { IPText } from '../../common/ip.ts';
 import { type Outcome, outcomeKey } from '../../compiler/ir/outcome.ts';
 import { add, type Dyadic } from './dyadic.ts';
-import type { FlowState, Leaf, TraceNode } from './netfilter-eval.ts';
+import type { FlowState, Leaf, TraceNode } from './flow.ts';
 import type { ClassQuery } from './query.ts';
 import { CT_NEW, DIM, markSet } from './space.ts';
 

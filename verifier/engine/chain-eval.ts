@@ -1,0 +1,335 @@
+// The semantics of one chain of a compiled ruleset (docs/verifier.md §2): its rules in order, each
+// rule's steps left to right (tests, random draws, lookups that branch, mark and affinity effects,
+// verdicts), jumps and gotos into other chains. Every way a flow can leave the chain is pushed with
+// its exact probability; a test that divides the class splits it (ClassQuery). The hooks and the
+// routing between them are netfilter-eval.ts. Written for speed: one context object per evaluation,
+// results pushed into arrays, no closures or generators on the hot path (a chain runs for every class).
+import type { Origin } from '../model/program.ts';
+import { candidates, lowerBound } from './candidates.ts';
+import type { CPart, CProgram, CStep, CTest, CVerdict } from './compiled.ts';
+import { type Dyadic, mul } from './dyadic.ts';
+import type { FinalVerdict, FlowState } from './flow.ts';
+import { contains, isSubset, overlaps } from './intervals.ts';
+import type { ClassQuery } from './query.ts';
+import { DIM, markSet, type PacketSpace, PORT_PROTOS } from './space.ts';
+
+export class RulesetError extends Error {}
+
+const MAX_DEPTH = 64;
+const T = 1;
+const F = 0;
+const AMBIG = 2;
+const PORT_UNGUARDED = 3;
+
+/** A rule's remaining steps; `next` continues after a dispatch/numgen branch's own steps. */
+interface Cursor {
+  steps: readonly CStep[];
+  at: number;
+  next: Cursor | null;
+}
+
+export interface Ev {
+  p: CProgram;
+  q: ClassQuery;
+  space: PacketSpace;
+  isNew: boolean;
+  trace: boolean;
+  loAtom: number;
+  /** runChain's scratch arrays, by depth */
+  results: RuleResult[][];
+}
+
+interface RuleResult {
+  /** 0 no match (continue with the next rule), 1 fell through after effects, 2 verdict */
+  kind: 0 | 1 | 2;
+  verdict: CVerdict | null;
+  state: FlowState;
+  w: Dyadic;
+}
+
+export interface ChainExit {
+  verdict: 'accept' | 'return' | FinalVerdict;
+  state: FlowState;
+  w: Dyadic;
+  natted: boolean;
+}
+
+function note(ev: Ev, s: FlowState, chain: string, rule: number, origin: Origin | null, what: string): FlowState {
+  return ev.trace ? { ...s, trace: { entry: { chain, rule, origin, note: what }, prev: s.trace } } : s;
+}
+
+function partValue(ev: Ev, p: CPart, s: FlowState): number {
+  const dim = p.dim;
+  if (dim === DIM.dst && s.dnatAtom !== null) return contains(p.set, s.dnatAtom) ? T : F;
+  if (dim === DIM.dstLocal && s.dnatAtom !== null) return contains(p.set, 0) ? T : F; // universal: targets not local
+  if (dim === DIM.dport && s.dnatPort !== null) return contains(p.set, s.dnatPort) ? T : F;
+  if (dim === DIM.iif && s.viaLoopback) return contains(p.set, ev.loAtom) ? T : F;
+  if ((dim === DIM.dport || dim === DIM.sport) && !isSubset(ev.q.set(DIM.proto), PORT_PROTOS)) return PORT_UNGUARDED;
+  const r = ev.q.probe(dim, p.set);
+  return r === 1 ? T : r === 0 ? F : AMBIG;
+}
+
+/** Conjunction: false if any part is false for the whole class; split on the first undecided part. */
+function conj(ev: Ev, parts: readonly CPart[], s: FlowState): boolean {
+  let undecided = -1;
+  let kind = T;
+  for (let i = 0; i < parts.length; i++) {
+    const v = partValue(ev, parts[i]!, s);
+    if (v === F) return false;
+    if (v !== T && undecided < 0) {
+      undecided = i;
+      kind = v;
+    }
+  }
+  if (undecided < 0) return true;
+  if (kind === PORT_UNGUARDED) {
+    if (overlaps(ev.q.set(DIM.proto), PORT_PROTOS) && !ev.q.ask(DIM.proto, PORT_PROTOS)) return false;
+    throw new RulesetError('a port is tested without a protocol test before it (closed world: refused)');
+  }
+  const p = parts[undecided]!;
+  return ev.q.ask(p.dim, p.set);
+}
+
+function markTest(ev: Ev, s: FlowState, mask: number, value: number): boolean {
+  const fixed = mask & ~s.markKeep;
+  if (((s.markXor ^ value) & fixed) !== 0) return false;
+  const free = (mask & s.markKeep) >>> 0;
+  if (free === 0) return true;
+  return ev.q.ask(DIM.mark, markSet(ev.space, free, ((value ^ s.markXor) & free) >>> 0));
+}
+
+function testValue(ev: Ev, t: CTest, s: FlowState): boolean {
+  switch (t.kind) {
+    case 'parts':
+      return conj(ev, t.parts, s);
+    case 'mark':
+      return markTest(ev, s, t.mask, t.value);
+    case 'ct':
+      return ev.isNew ? t.matchesNew || (t.dnat && s.dnatAtom !== null) : ev.q.ask(DIM.ct, t.atoms);
+    case 'affinity':
+      return ev.q.ask(t.dim, t.set);
+    case 'member': {
+      const c = candidates(ev.q, t.index, t.elements.length, s.dnatPort, s.dnatAtom);
+      for (let i = 0; i < c.length; i++) if (conj(ev, t.elements[c[i]!]!, s)) return true;
+      return false;
+    }
+  }
+}
+
+function dispatchElement(ev: Ev, step: Extract<CStep, { kind: 'dispatch' }>, s: FlowState): number {
+  const c = candidates(ev.q, step.index, step.elements.length, s.dnatPort, s.dnatAtom);
+  for (let i = 0; i < c.length; i++) if (conj(ev, step.elements[c[i]!]!.parts, s)) return c[i]!;
+  return -1;
+}
+
+/**
+ * Run `firstSteps` from `firstAt`, then the cursors after them; results are pushed to `out`. (The
+ * first steps come unwrapped: a rule's own steps need no cursor object, and this runs for every
+ * rule a class meets.)
+ */
+function evalSteps(
+  ev: Ev,
+  chain: string,
+  rule: number,
+  origin: Origin,
+  firstSteps: readonly CStep[],
+  firstAt: number,
+  then: Cursor | null,
+  s0: FlowState,
+  w: Dyadic,
+  out: RuleResult[],
+): void {
+  let state = s0;
+  let steps = firstSteps;
+  let at = firstAt;
+  let next = then;
+  for (;;) {
+    for (let i = at; i < steps.length; i++) {
+      const step = steps[i]!;
+      switch (step.kind) {
+        case 'test':
+          // effects already applied stay applied (an nft statement before a failing match has run)
+          if (testValue(ev, step.test, state) === step.negate) {
+            out.push({ kind: 0, verdict: null, state, w });
+            return;
+          }
+          break;
+        case 'random': {
+          const pick = ev.trace
+            ? note(ev, state, chain, rule, origin, `random choice taken (p = ${step.p.n}/2^${step.p.s})`)
+            : state;
+          evalSteps(ev, chain, rule, origin, steps, i + 1, next, pick, mul(w, step.p), out);
+          out.push({ kind: 0, verdict: null, state, w: mul(w, step.q) });
+          return;
+        }
+        case 'numgen': {
+          const after: Cursor = { steps, at: i + 1, next };
+          for (let k = 0; k < step.branches.length; k++) {
+            const b = step.branches[k]!;
+            if (b.w.n === 0n) continue;
+            const pick = ev.trace
+              ? note(ev, state, chain, rule, origin, `numgen branch ${k} (p = ${b.w.n}/2^${b.w.s})`)
+              : state;
+            evalSteps(ev, chain, rule, origin, b.steps, 0, after, pick, mul(w, b.w), out);
+          }
+          if (step.miss.n !== 0n) out.push({ kind: 0, verdict: null, state, w: mul(w, step.miss) });
+          return;
+        }
+        case 'dispatch': {
+          const k = dispatchElement(ev, step, state);
+          if (k < 0) {
+            out.push({ kind: 0, verdict: null, state, w });
+            return;
+          }
+          if (step.dnatPort !== null) {
+            // the element's one step is a DNAT without a port (compile.ts): the statement gives it
+            const v = (step.elements[k]!.steps[0] as Extract<CStep, { kind: 'verdict' }>).verdict;
+            const verdict: CVerdict = { ...(v as Extract<CVerdict, { kind: 'dnat' }>), port: step.dnatPort };
+            const s = ev.trace ? note(ev, state, chain, rule, origin, verdictText(verdict)) : state;
+            out.push({ kind: 2, verdict, state: s, w });
+            return;
+          }
+          evalSteps(ev, chain, rule, origin, step.elements[k]!.steps, 0, { steps, at: i + 1, next }, state, w, out);
+          return;
+        }
+        case 'mark':
+          state = {
+            ...state,
+            markKeep: (state.markKeep & step.keep) >>> 0,
+            markXor: ((state.markXor & step.keep) ^ step.xor) >>> 0,
+          };
+          break;
+        case 'affinityWrite':
+          if (!state.affinityWrites.includes(step.list)) {
+            state = { ...state, affinityWrites: [...state.affinityWrites, step.list] };
+          }
+          break;
+        case 'noop':
+          break;
+        case 'verdict':
+          out.push({
+            kind: 2,
+            verdict: step.verdict,
+            state: ev.trace ? note(ev, state, chain, rule, origin, verdictText(step.verdict)) : state,
+            w,
+          });
+          return;
+      }
+    }
+    if (next === null) break;
+    steps = next.steps;
+    at = next.at;
+    next = next.next;
+  }
+  out.push({ kind: 1, verdict: null, state: ev.trace ? note(ev, state, chain, rule, origin, 'matched') : state, w });
+}
+
+/** Run chain `c` from rule `from`; 'return' = fell off the end or RETURN. */
+export function runChain(
+  ev: Ev,
+  c: number,
+  from: number,
+  s: FlowState,
+  w: Dyadic,
+  depth: number,
+  out: ChainExit[],
+): void {
+  if (depth > MAX_DEPTH) throw new RulesetError(`chain nesting deeper than ${MAX_DEPTH} (a jump cycle?)`);
+  const chain = ev.p.chains[c]!;
+  let state = s;
+  let weight = w;
+  const cands = candidates(ev.q, chain.index, chain.rules.length, state.dnatPort, state.dnatAtom);
+  // one results array per depth, reused: a fork below copies what it keeps before recursing
+  const results = (ev.results[depth] ??= []);
+  for (let ci = lowerBound(cands, from); ci < cands.length; ci++) {
+    const r = cands[ci]!;
+    const rule = chain.rules[r]!;
+    // most rules a class meets fail their first test: decided here, without a result object
+    const first = rule.steps[0];
+    let at = 0;
+    if (first !== undefined && first.kind === 'test') {
+      if (testValue(ev, first.test, state) === first.negate) continue;
+      at = 1;
+    }
+    results.length = 0;
+    evalSteps(ev, chain.name, r, rule.origin, rule.steps, at, null, state, weight, results);
+    // the common case: one result that falls through to the next rule
+    if (results.length === 1 && results[0]!.kind !== 2) {
+      state = results[0]!.state;
+      weight = results[0]!.w;
+      continue;
+    }
+    const forks = results.slice();
+    for (const res of forks) {
+      if (res.kind !== 2) runChain(ev, c, r + 1, res.state, res.w, depth, out);
+      else applyVerdict(ev, c, r, res.verdict!, res.state, res.w, depth, out);
+    }
+    return;
+  }
+  out.push({ verdict: 'return', state, w: weight, natted: false });
+}
+
+function applyVerdict(
+  ev: Ev,
+  c: number,
+  r: number,
+  v: CVerdict,
+  s: FlowState,
+  w: Dyadic,
+  depth: number,
+  out: ChainExit[],
+): void {
+  switch (v.kind) {
+    case 'accept':
+    case 'drop':
+      out.push({ verdict: v.kind, state: s, w, natted: false });
+      return;
+    case 'reject':
+      out.push({ verdict: v.with === 'port-unreachable' ? 'reject' : `reject:${v.with}`, state: s, w, natted: false });
+      return;
+    case 'return':
+      out.push({ verdict: 'return', state: s, w, natted: false });
+      return;
+    case 'jump': {
+      const sub: ChainExit[] = [];
+      runChain(ev, v.chain, 0, s, w, depth + 1, sub);
+      for (const e of sub) {
+        if (e.verdict === 'return') runChain(ev, c, r + 1, e.state, e.w, depth, out);
+        else out.push(e);
+      }
+      return;
+    }
+    case 'goto':
+      runChain(ev, v.chain, 0, s, w, depth + 1, out);
+      return;
+    case 'dnat': {
+      const port = v.port ?? ev.q.pinned(DIM.dport) ?? null;
+      out.push({ verdict: 'accept', state: { ...s, dnatAtom: v.atom, dnatIp: v.ip, dnatPort: port }, w, natted: true });
+      return;
+    }
+    case 'masquerade':
+      out.push({
+        verdict: 'accept',
+        state: { ...s, masquerade: v.fullyRandom ? 'masquerade-fully-random' : 'masquerade' },
+        w,
+        natted: true,
+      });
+      return;
+  }
+}
+
+function verdictText(v: CVerdict): string {
+  switch (v.kind) {
+    case 'jump':
+    case 'goto':
+      return v.kind;
+    case 'dnat':
+      return `dnat to ${v.ip.includes(':') ? `[${v.ip}]` : v.ip}${v.port === null ? '' : `:${v.port}`}`;
+    case 'masquerade':
+      return v.fullyRandom ? 'masquerade (fully random)' : 'masquerade';
+    case 'reject':
+      return `reject (${v.with})`;
+    default:
+      return v.kind;
+  }
+}

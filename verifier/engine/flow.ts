@@ -1,0 +1,61 @@
+// What a packet carries through a ruleset besides its class (the flow state), the ways it can leave
+// (leaves), and the trace of the rules it met — shared by the chain and hook evaluators
+// (chain-eval.ts, netfilter-eval.ts) and by the readers of their results.
+import type { Origin } from '../model/program.ts';
+import type { Dyadic } from './dyadic.ts';
+
+/** One rule that took part in a packet's path (for explain and counterexamples). */
+export interface TraceEntry {
+  chain: string;
+  rule: number;
+  origin: Origin | null;
+  note: string;
+}
+
+export interface TraceNode {
+  entry: TraceEntry;
+  prev: TraceNode | null;
+}
+
+/**
+ * The rules of a path, first to last. One rule evaluation can note twice (a random draw or numgen
+ * branch taken, then the rule's verdict): such consecutive notes of the same rule are one entry.
+ */
+export function traceList(t: TraceNode | null): TraceEntry[] {
+  const out: TraceEntry[] = [];
+  for (let n = t; n; n = n.prev) {
+    const later = out[out.length - 1];
+    const e = n.entry;
+    if (later && later.chain === e.chain && later.rule === e.rule && later.origin === e.origin) {
+      out[out.length - 1] = { ...e, note: `${e.note}; ${later.note}` };
+    } else out.push(e);
+  }
+  return out.reverse();
+}
+
+/** What a packet carries through the hooks besides its class. */
+export interface FlowState {
+  /** destination after DNAT (atom, text, port) */
+  readonly dnatAtom: number | null;
+  readonly dnatIp: string | null;
+  readonly dnatPort: number | null;
+  /** mark = (initial & markKeep) ^ markXor */
+  readonly markKeep: number;
+  readonly markXor: number;
+  readonly masquerade: 'none' | 'masquerade' | 'masquerade-fully-random';
+  readonly affinityWrites: readonly string[];
+  /** nat bindings initialised (per manip type) */
+  readonly dstNatDone: boolean;
+  readonly srcNatDone: boolean;
+  /** re-entered through loopback (local path, local destination): input interface is lo */
+  readonly viaLoopback: boolean;
+  readonly trace: TraceNode | null;
+}
+
+export type FinalVerdict = 'accept' | 'drop' | 'reject' | `reject:${string}`;
+
+export interface Leaf {
+  verdict: FinalVerdict;
+  state: FlowState;
+  w: Dyadic;
+}
