@@ -9,6 +9,7 @@ import type { Netns } from './netns.ts';
 import { observationKey, openProber, type Probe, type ProbeProto, type Prober } from './probe.ts';
 import {
   isLoopbackIP,
+  loopbackFrontends,
   planTopology,
   type SourceSpec,
   type Topology,
@@ -69,8 +70,8 @@ export function frontendsOf(ir: IRProgram, plan: TopologyPlan, skipped: string[]
     for (const ip of sp.externalIPs) add('external', ip, sp.port);
     for (const ip of sp.loadBalancerIPs) add('lb', ip, sp.port);
     if (sp.nodePort !== null) {
-      const loopback = plan.family === 'ipv6' ? ['::1'] : ['127.0.0.1', '127.0.0.2'];
-      for (const ip of [...plan.nodeIPs, plan.extLink.node, ...loopback]) add('nodeport', ip, sp.nodePort);
+      for (const ip of [...plan.nodeIPs, plan.extLink.node, ...loopbackFrontends(plan.family)])
+        add('nodeport', ip, sp.nodePort);
     }
     if (sp.healthCheckNodePort !== null)
       add('healthcheck', plan.nodeIPs[0] ?? plan.extLink.node, sp.healthCheckNodePort, 'tcp');

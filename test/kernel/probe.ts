@@ -10,7 +10,7 @@
 // (the node agent), so they complete instead of being reset. (`conntrack -E` was tried first: under
 // bursts it lost events with ENOBUFS even with a 32 MB buffer.)
 import { spawn } from 'node:child_process';
-import { isLoopbackIP, type SourceNs, type Topology } from './topology.ts';
+import { isLoopbackIP, loopbackFrontends, type SourceNs, type Topology } from './topology.ts';
 
 export type ProbeProto = 'tcp' | 'udp';
 
@@ -57,7 +57,8 @@ export type SenderResult = 'refused' | 'timeout' | 'eperm' | 'connected' | 'answ
 // The agent, one per namespace for the life of a topology (`ip netns exec NS node -e AGENT SPECS`):
 // - node namespace only: a TCP listener (accept, close) and a UDP echo socket on every port in
 //   SPECS, so a connection delivered to the node itself is *answered* and cannot be mistaken for a
-//   REJECT (both would otherwise be ECONNREFUSED);
+//   REJECT (both would otherwise be ECONNREFUSED); the UDP sockets are bound to each of the node's
+//   local addresses in SPECS, so that an answer comes from the address the probe was sent to;
 // - prints "ready" once bound, then serves requests, one JSON line each on stdin: send every probe
 //   (at most `window` at a time, `timeoutMs` each) and answer one JSON line of results.
 const AGENT = String.raw`
@@ -65,16 +66,21 @@ const net = require('node:net'), dgram = require('node:dgram');
 const specs = JSON.parse(process.argv[1]);
 let pending = specs.length + 1;
 const ready = () => { if (--pending === 0) process.stdout.write('ready\n'); };
-for (const { proto, port, v6 } of specs) {
+for (const { proto, port, v6, addresses } of specs) {
   if (proto === 'tcp') {
     const srv = net.createServer((c) => c.destroy());
     srv.on('error', (e) => { process.stderr.write('listen tcp ' + port + ': ' + e.code + '\n'); process.exit(3); });
     srv.listen({ port, host: v6 ? '::' : '0.0.0.0', ipv6Only: v6 }, ready);
   } else {
-    const u = dgram.createSocket(v6 ? { type: 'udp6', ipv6Only: true } : 'udp4');
-    u.on('error', (e) => { process.stderr.write('listen udp ' + port + ': ' + e.code + '\n'); process.exit(3); });
-    u.on('message', (m, r) => u.send('answer', r.port, r.address));
-    u.bind(port, v6 ? '::' : '0.0.0.0', ready);
+    // one socket per local address: a wildcard socket answers from the address routing picks,
+    // which the sender's connected socket ignores unless it is the address it sent to
+    pending += addresses.length - 1;
+    for (const address of addresses) {
+      const u = dgram.createSocket(v6 ? { type: 'udp6', ipv6Only: true } : 'udp4');
+      u.on('error', (e) => { process.stderr.write('listen udp ' + address + ' ' + port + ': ' + e.code + '\n'); process.exit(3); });
+      u.on('message', (m, r) => u.send('answer', r.port, r.address));
+      u.bind(port, address, ready);
+    }
   }
 }
 ready();
@@ -216,7 +222,7 @@ interface Agent {
 
 async function startAgent(
   ns: string,
-  listen: readonly { proto: ProbeProto; port: number; v6: boolean }[],
+  listen: readonly { proto: ProbeProto; port: number; v6: boolean; addresses: readonly string[] }[],
 ): Promise<Agent> {
   const child = spawn('ip', ['netns', 'exec', ns, process.execPath, '-e', AGENT, JSON.stringify(listen)], {
     stdio: ['pipe', 'pipe', 'pipe'],
@@ -318,11 +324,14 @@ export async function openProber(t: Topology, opts: ProberOptions): Promise<Prob
   };
   try {
     const froms = ['client', 'pods', 'node'] as const;
+    const v6 = t.plan.family === 'ipv6';
+    // every address a probe can reach the node itself at: its own, and the loopback frontends
+    const localAddresses = [...new Set([...t.plan.nodeLocal, ...loopbackFrontends(t.plan.family)])];
     const started = await Promise.allSettled(
       froms.map((from) =>
         startAgent(
           t.nsOf(from).name,
-          from === 'node' ? opts.listen.map((l) => ({ ...l, v6: t.plan.family === 'ipv6' })) : [],
+          from === 'node' ? opts.listen.map((l) => ({ ...l, v6, addresses: localAddresses })) : [],
         ),
       ),
     );

@@ -64,6 +64,10 @@ const inCidr = (cidr: string, ip: string) => cidrContains(cidrOf(cidr), ipOf(ip)
 /** 127.0.0.0/8 or ::1. */
 export const isLoopbackIP = (ip: string): boolean => ip.startsWith('127.') || ip === '::1';
 
+/** The loopback addresses NodePorts are probed at (matrix.ts), which the node's listeners answer on (probe.ts). */
+export const loopbackFrontends = (family: Family): string[] =>
+  family === 'ipv6' ? ['::1'] : ['127.0.0.1', '127.0.0.2'];
+
 /** The distinct pod-source CIDRs (cluster detector first, then per-service overrides). */
 export function detectorCidrs(ir: IRProgram): string[] {
   const out: string[] = [];
