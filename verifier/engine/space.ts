@@ -3,7 +3,7 @@
 // class is a few integer ranges per dimension however large the address space is.
 import { type Family, familyBits, formatIP, ipOf, ipv4Number } from '../../common/ip.ts';
 import type { CtState, L4Protocol } from '../../compiler/ir/packet.ts';
-import { type IntervalSet, range } from './intervals.ts';
+import { fromRanges, type IntervalSet, range } from './intervals.ts';
 
 /** Core dimensions, in the order a class lists them. Affinity dimensions follow (AFFINITY_BASE + i). */
 export const DIM = {
@@ -212,7 +212,11 @@ export function markAtoms(mb: MarkBits, mask: number, value: number): number[] {
 
 const markSets = new WeakMap<PacketSpace, Map<string, IntervalSet>>();
 
-/** markAtoms as a dimension set, cached per space. */
+/**
+ * markAtoms as a dimension set, cached per space. Through fromRanges: atoms that differ only in
+ * bits the test leaves free are adjacent, and an interval set never holds adjacent ranges (the
+ * subset test relies on it: [0,1] is not inside [0,0, 1,1] by its ranges).
+ */
 export function markSet(space: PacketSpace, mask: number, value: number): IntervalSet {
   let cache = markSets.get(space);
   if (!cache) {
@@ -222,7 +226,7 @@ export function markSet(space: PacketSpace, mask: number, value: number): Interv
   const k = `${mask} ${value}`;
   let v = cache.get(k);
   if (!v) {
-    v = markAtoms(space.marks, mask, value).flatMap((a) => [a, a]);
+    v = fromRanges(markAtoms(space.marks, mask, value).map((a) => [a, a] as const));
     cache.set(k, v);
   }
   return v;
