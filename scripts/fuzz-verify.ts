@@ -1,0 +1,45 @@
+// A long random-edit campaign against the verifier (test/verifier/random-edits.ts): for each seed, a
+// random model, one random edit of one artifact, judged by shapes on/off and a concrete interpreter.
+// Prints every problem (with the seed, which reproduces the case) and a summary; exits 1 on any.
+//   npm run fuzz:verify -- [--artifact iptables|nftables] [--from N] [--count N] [--packets N]
+import { parseArgs } from 'node:util';
+import { checkRandomEdit, type EditedArtifact } from '../test/verifier/random-edits.ts';
+
+const { values } = parseArgs({
+  options: {
+    artifact: { type: 'string', default: 'iptables' },
+    from: { type: 'string', default: '0' },
+    count: { type: 'string', default: '500' },
+    packets: { type: 'string', default: '200' },
+  },
+});
+const artifact = values.artifact as EditedArtifact;
+if (artifact !== 'iptables' && artifact !== 'nftables') {
+  console.error(`fuzz-verify: --artifact must be iptables or nftables, not '${values.artifact}'`);
+  process.exit(2);
+}
+const [from, count, packets] = [values.from, values.count, values.packets].map(Number) as [number, number, number];
+if (![from, count, packets].every((n) => Number.isInteger(n) && n >= 0)) {
+  console.error('fuzz-verify: --from, --count and --packets take whole numbers');
+  process.exit(2);
+}
+const summary = { edited: 0, equivalent: 0, different: 0, unreadable: 0, packets: 0, differingPackets: 0, problems: 0 };
+const started = Date.now();
+for (let seed = from; seed < from + count; seed++) {
+  const r = checkRandomEdit(seed, artifact, packets);
+  if (r.edit !== null) {
+    summary.edited++;
+    if (r.verdict === 'equivalent' || r.verdict === 'different' || r.verdict === 'unreadable') summary[r.verdict]++;
+  }
+  summary.packets += r.packets;
+  summary.differingPackets += r.differingPackets;
+  for (const p of r.problems) {
+    summary.problems++;
+    console.log(`seed ${seed} (${artifact}): ${p}\n  edit: ${r.edit?.what ?? '-'}`);
+  }
+  if ((seed - from + 1) % 100 === 0) console.log(`.. ${seed - from + 1} seeds: ${JSON.stringify(summary)}`);
+}
+console.log(
+  `${artifact}, seeds ${from}..${from + count - 1}, ${((Date.now() - started) / 1000).toFixed(0)} s: ${JSON.stringify(summary)}`,
+);
+process.exit(summary.problems > 0 ? 1 : 0);

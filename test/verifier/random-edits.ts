@@ -1,0 +1,260 @@
+// Random edits of ksvc's artifacts for random models, judged without trusting the verifier: one
+// random edit of the iptables-restore text (a rule deleted; a probability, address, port, prefix,
+// timeout or protocol changed; a negation dropped; a target made RETURN) or of the nft JSON (an item
+// deleted; a number, address or operator changed; an expression or element dropped), then:
+//   - verify (the edited artifact against the other and the model's IR) with and without shapes:
+//     the same verdict, classes, packets and counterexample count, and no exception;
+//   - the concrete interpreter (concrete-interpreter.ts: no atoms, indexes or splitting) on random
+//     packets of the model (model-packets.ts): a packet the two artifacts treat differently while
+//     the verifier said equivalent is a false proof.
+// A verdict of "different" is not re-checked here (the mutation suite checks counterexamples).
+// The test (random-edits.test.ts) runs a fixed sample; scripts/fuzz-verify.ts runs long campaigns.
+import fc from 'fast-check';
+import { compileIptables } from '../../api/iptables.ts';
+import { lower } from '../../api/lower.ts';
+import { compileNftables } from '../../api/nftables.ts';
+import { type VerifyReport, verifyArtifacts } from '../../api/verify.ts';
+import type { Rational } from '../../compiler/ir/outcome.ts';
+import { affinityListNames, affinityNaming } from '../../verifier/affinity-names.ts';
+import { readIptables } from '../../verifier/iptables/index.ts';
+import { readNftables } from '../../verifier/nftables/index.ts';
+import { arbitraryModel } from '../property/arbitrary-model.ts';
+import { interpret } from './concrete-interpreter.ts';
+import { modelPackets } from './model-packets.ts';
+
+export type EditedArtifact = 'iptables' | 'nftables';
+
+export interface Edit {
+  text: string;
+  /** what was edited, before and after */
+  what: string;
+}
+
+export interface RandomEditResult {
+  seed: number;
+  /** null: the model has no service port, or no edit applied */
+  edit: Edit | null;
+  /** 'unreadable': the edited artifact has errors (an edit iptables-restore or nft would refuse too) */
+  verdict: 'equivalent' | 'different' | 'unreadable' | 'skipped';
+  /** what is wrong (empty when all holds) */
+  problems: string[];
+  packets: number;
+  differingPackets: number;
+}
+
+type Random = () => number;
+
+const pick = <T>(xs: readonly T[], rnd: Random): T => xs[Math.floor(rnd() * xs.length)]!;
+
+/** One edit of one `-A` line of iptables-restore text, or null when the chosen edit does not apply. */
+export function editIptables(text: string, rnd: Random): Edit | null {
+  const lines = text.split('\n');
+  const rules = lines.flatMap((l, i) => (l.startsWith('-A ') ? [i] : []));
+  if (rules.length === 0) return null;
+  const i = pick(rules, rnd);
+  const line = lines[i]!;
+  const edits: ((l: string) => string | null)[] = [
+    () => '',
+    (l) => {
+      const m = /--probability (0\.\d+)/.exec(l);
+      if (!m) return null;
+      const d = m[1]!;
+      return l.replace(d, d.slice(0, -1) + String((Number(d[d.length - 1]) + 1) % 10));
+    },
+    (l) => {
+      const ms = [...l.matchAll(/(\d+\.\d+\.\d+\.)(\d+)/g)];
+      if (ms.length === 0) return null;
+      const m = pick(ms, rnd);
+      return l.slice(0, m.index) + m[1] + String((Number(m[2]) + 1) % 256) + l.slice(m.index! + m[0].length);
+    },
+    (l) => {
+      const m = /(--dport |--to-destination [^:]+:)(\d+)/.exec(l);
+      return m ? l.replace(m[0], m[1] + String(Number(m[2]) + 1)) : null;
+    },
+    (l) => {
+      const m = / -j (\S+).*$/.exec(l);
+      return m && m[1] !== 'RETURN' ? `${l.slice(0, m.index)} -j RETURN` : null;
+    },
+    (l) => {
+      const m = /\/(\d+) /.exec(l);
+      return m && Number(m[1]) >= 8 ? l.replace(m[0], `/${Number(m[1]) - 1} `) : null;
+    },
+    (l) => (l.includes(' ! ') ? l.replace(' ! ', ' ') : null),
+    (l) => {
+      const m = /--seconds (\d+)/.exec(l);
+      return m ? l.replace(m[0], `--seconds ${Number(m[1]) + 1}`) : null;
+    },
+    (l) => {
+      const m = / -p (tcp|udp|sctp)/.exec(l);
+      if (!m) return null;
+      const to = m[1] === 'tcp' ? 'udp' : 'tcp';
+      return l.replace(m[0], ` -p ${to}`).replace(` -m ${m[1]} `, ` -m ${to} `);
+    },
+  ];
+  const out = pick(edits, rnd)(line);
+  if (out === null || out === line) return null;
+  const copy = lines.slice();
+  if (out === '') copy.splice(i, 1);
+  else copy[i] = out;
+  return { text: copy.join('\n'), what: `line ${i + 1}: ${line}  =>  ${out === '' ? '(deleted)' : out}` };
+}
+
+type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+
+/** One edit of one rule or element command of an nft JSON document, or null when it does not apply. */
+export function editNftables(text: string, rnd: Random): Edit | null {
+  const doc = JSON.parse(text) as { nftables: { [k: string]: Json }[] };
+  const items = doc.nftables.flatMap((it, i) => {
+    const add = it.add as { [k: string]: Json } | undefined;
+    return add?.rule || add?.element ? [i] : [];
+  });
+  if (items.length === 0) return null;
+  const i = pick(items, rnd);
+  const item = doc.nftables[i]!;
+  const before = JSON.stringify(item);
+  const kind = Math.floor(rnd() * 6);
+  if (kind === 0) {
+    doc.nftables.splice(i, 1);
+    return { text: JSON.stringify(doc), what: `item ${i} deleted: ${before}` };
+  }
+  const leaves: { holder: { [k: string]: Json } | Json[]; key: string | number }[] = [];
+  const walk = (o: Json) => {
+    if (o === null || typeof o !== 'object') return;
+    for (const [k, v] of Object.entries(o)) {
+      if (v !== null && typeof v === 'object') walk(v);
+      else leaves.push({ holder: o, key: Array.isArray(o) ? Number(k) : k });
+    }
+  };
+  walk(item);
+  const leafValue = (l: (typeof leaves)[number]): Json => (l.holder as { [k: string]: Json })[l.key as string] ?? null;
+  const set = (l: (typeof leaves)[number], v: Json) => {
+    (l.holder as { [k: string]: Json })[l.key as string] = v;
+  };
+  const leaf = (f: (v: Json, key: string | number) => boolean) => {
+    const c = leaves.filter((l) => f(leafValue(l), l.key));
+    return c.length > 0 ? pick(c, rnd) : null;
+  };
+  if (kind === 1) {
+    const l = leaf((v) => typeof v === 'number');
+    if (!l) return null;
+    set(l, (leafValue(l) as number) + 1);
+  } else if (kind === 2) {
+    const l = leaf((v) => typeof v === 'string' && /^\d+\.\d+\.\d+\.\d+$/.test(v));
+    if (!l) return null;
+    const p = (leafValue(l) as string).split('.');
+    p[3] = String((Number(p[3]) + 1) % 256);
+    set(l, p.join('.'));
+  } else if (kind === 3) {
+    const l = leaf((v, key) => key === 'op' && (v === '==' || v === '!='));
+    if (!l) return null;
+    set(l, leafValue(l) === '==' ? '!=' : '==');
+  } else if (kind === 4) {
+    const l = leaf((v) => typeof v === 'string' && v.includes('::') && /^[0-9a-f:]+$/.test(v));
+    if (!l) return null;
+    const v = leafValue(l) as string;
+    set(l, v.endsWith(':') ? `${v}1` : `${v}f`);
+  } else {
+    const add = item.add as { [k: string]: { [k: string]: Json } };
+    const list = add.rule ? add.rule.expr : add.element?.elem;
+    if (!Array.isArray(list) || list.length < 2) return null;
+    list.splice(Math.floor(rnd() * list.length), 1);
+  }
+  const after = JSON.stringify(item);
+  return after === before ? null : { text: JSON.stringify(doc), what: `item ${i}: ${before}  =>  ${after}` };
+}
+
+const caseArb = fc.record({
+  model: arbitraryModel({ maxServices: 5, maxEndpoints: 6 }),
+  nodeIndex: fc.nat(),
+  environment: fc.record({ randomFully: fc.boolean(), nfacct: fc.boolean(), conntrackLiberal: fc.boolean() }),
+  editSeed: fc.integer({ min: 1, max: 2 ** 30 }),
+});
+
+const show = (d: ReadonlyMap<string, Rational>) =>
+  [...d.entries()]
+    .map(([k, p]) => `${k} @ ${p.num}/${p.den}`)
+    .sort()
+    .join(' | ');
+
+const json = (v: unknown) => JSON.stringify(v, (_, x) => (typeof x === 'bigint' ? x.toString() : x));
+
+/** What a user sees of a report but how many shards were evaluated or reused. */
+const reportKey = (r: VerifyReport) =>
+  json({ equivalent: r.equivalent, classes: r.stats.classes, packets: r.stats.packets, cx: r.counterexamples.length });
+
+/** The case of `seed`: a random model, node and environment, one random edit of `artifact`, judged. */
+export function checkRandomEdit(seed: number, artifact: EditedArtifact, packets = 200): RandomEditResult {
+  const [c] = fc.sample(caseArb, { numRuns: 1, seed });
+  const { model, environment } = c!;
+  const result: RandomEditResult = {
+    seed,
+    edit: null,
+    verdict: 'skipped',
+    problems: [],
+    packets: 0,
+    differingPackets: 0,
+  };
+  const nodes = model.nodes.length > 0 ? model.nodes.map((n) => n.name) : [null];
+  const node = nodes[c!.nodeIndex % nodes.length]!;
+  const lowered = lower(model, { ...(node === null ? {} : { node }), environment });
+  const ir = lowered.programs[0];
+  if (!ir || ir.servicePorts.length === 0) return result;
+  // a plain linear congruential sequence: the same edit for the same seed
+  let state = c!.editSeed;
+  const rnd = () => {
+    state = (state * 1103515245 + 12345) % 2147483648;
+    return state / 2147483648;
+  };
+  const texts = { iptables: compileIptables(ir), nftables: compileNftables([ir]) };
+  let edit: Edit | null = null;
+  for (let tries = 0; tries < 10 && edit === null; tries++) {
+    edit = artifact === 'iptables' ? editIptables(texts.iptables, rnd) : editNftables(texts.nftables, rnd);
+  }
+  if (edit === null) return result;
+  result.edit = edit;
+  const edited = { ...texts, [artifact]: edit.text };
+  const input = {
+    iptables: { text: edited.iptables, file: 'iptables' },
+    nftables: { text: edited.nftables, file: 'nftables' },
+    model: { model, node, lowering: { environment } },
+    family: ir.family,
+  };
+  let withShapes: VerifyReport | null | undefined;
+  let without: VerifyReport | null | undefined;
+  try {
+    withShapes = verifyArtifacts(input).runs[0]?.report;
+    without = verifyArtifacts({ ...input, shapes: false }).runs[0]?.report;
+  } catch (e) {
+    result.problems.push(`verify threw: ${(e as Error).message}`);
+    return result;
+  }
+  if (!withShapes || !without) {
+    result.verdict = 'unreadable';
+    return result;
+  }
+  result.verdict = withShapes.equivalent ? 'equivalent' : 'different';
+  if (reportKey(withShapes) !== reportKey(without)) {
+    result.problems.push(`shapes change the result: ${reportKey(withShapes)} vs ${reportKey(without)}`);
+  }
+  const iptProgram = readIptables(edited.iptables, { file: 'iptables', family: ir.family, assumeHooks: true }).program!;
+  const nftProgram = readNftables(edited.nftables, { file: 'nftables' }).programs.find((p) => p.family === ir.family)!;
+  const naming = affinityNaming(ir, affinityListNames(nftProgram));
+  const world = (canonicalList: (name: string) => string) => ({
+    local: ir.nodeIPs,
+    markMask: ir.masqueradeMark,
+    canonicalList,
+  });
+  let example = '';
+  for (const pk of fc.sample(modelPackets(ir), { numRuns: packets, seed: seed * 7 + 1 })) {
+    result.packets++;
+    const a = show(interpret(iptProgram, pk, world(naming.iptables)));
+    const b = show(interpret(nftProgram, pk, world(naming.nftables)));
+    if (a === b) continue;
+    result.differingPackets++;
+    if (example === '') example = `packet ${json(pk)}: iptables ${a}; nftables ${b}`;
+  }
+  if (withShapes.equivalent && result.differingPackets > 0) {
+    result.problems.push(`false proof: equivalent, yet ${result.differingPackets} packets differ, e.g. ${example}`);
+  }
+  return result;
+}
