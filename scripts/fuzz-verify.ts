@@ -1,7 +1,7 @@
 // A long random-edit campaign against the verifier (test/verifier/random-edits.ts): for each seed, a
 // random model, one random edit of one artifact, judged by shapes on/off and a concrete interpreter.
 // Prints every problem (with the seed, which reproduces the case) and a summary; exits 1 on any.
-//   npm run fuzz:verify -- [--artifact iptables|nftables] [--from N] [--count N] [--packets N]
+//   npm run fuzz:verify -- [--artifact iptables|nftables|model] [--from N] [--count N] [--packets N]
 import { parseArgs } from 'node:util';
 import { checkRandomEdit, type EditedArtifact } from '../test/verifier/random-edits.ts';
 
@@ -14,8 +14,8 @@ const { values } = parseArgs({
   },
 });
 const artifact = values.artifact as EditedArtifact;
-if (artifact !== 'iptables' && artifact !== 'nftables') {
-  console.error(`fuzz-verify: --artifact must be iptables or nftables, not '${values.artifact}'`);
+if (artifact !== 'iptables' && artifact !== 'nftables' && artifact !== 'model') {
+  console.error(`fuzz-verify: --artifact must be iptables, nftables or model, not '${values.artifact}'`);
   process.exit(2);
 }
 const [from, count, packets] = [values.from, values.count, values.packets].map(Number) as [number, number, number];

@@ -1,6 +1,7 @@
-// Random edits of ksvc's artifacts for random models (random-edits.ts): the verifier never proves an
-// edited pair equivalent while a concrete interpreter finds a packet they treat differently, shapes
-// never change its answer, and it never stops with an exception. A fixed sample; long campaigns:
+// Random edits of ksvc's artifacts, or of the model their IR comes from, for random models
+// (random-edits.ts): the verifier never proves an edited set equivalent while a concrete
+// interpreter (or the reference evaluator, for the IR) finds a packet they treat differently,
+// shapes never change its answer, and it never stops with an exception. A fixed sample; long campaigns:
 // scripts/fuzz-verify.ts.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -8,11 +9,11 @@ import { checkRandomEdit, type EditedArtifact } from './random-edits.ts';
 
 const CASES = 60;
 // Fixed seeds: the nftables range holds edits that once stopped the check (a masquerade xor of two mark bits).
-const FIRST_SEED: Record<EditedArtifact, number> = { iptables: 20_000, nftables: 5_000 };
+const FIRST_SEED: Record<EditedArtifact, number> = { iptables: 20_000, nftables: 5_000, model: 0 };
 
 const Edits = suite('random edits of the artifacts');
 
-for (const artifact of ['iptables', 'nftables'] as const) {
+for (const artifact of ['iptables', 'nftables', 'model'] as const) {
   Edits(`${artifact}: ${CASES} random models, one random edit each`, () => {
     const seen = { edited: 0, equivalent: 0, different: 0, unreadable: 0, packets: 0, differingPackets: 0 };
     for (let seed = FIRST_SEED[artifact]; seed < FIRST_SEED[artifact] + CASES; seed++) {

@@ -1,12 +1,15 @@
 // Random edits of ksvc's artifacts for random models, judged without trusting the verifier: one
 // random edit of the iptables-restore text (a rule deleted; a probability, address, port, prefix,
 // timeout or protocol changed; a negation dropped; a target made RETURN) or of the nft JSON (an item
-// deleted; a number, address or operator changed; an expression or element dropped), then:
-//   - verify (the edited artifact against the other and the model's IR) with and without shapes:
-//     the same verdict, classes, packets and counterexample count, and no exception;
-//   - the concrete interpreter (concrete-interpreter.ts: no atoms, indexes or splitting) on random
-//     packets of the model (model-packets.ts): a packet the two artifacts treat differently while
-//     the verifier said equivalent is a false proof.
+// deleted; a number, address or operator changed; an expression or element dropped), or of the
+// model the IR is lowered from (an endpoint removed or its conditions changed, a traffic policy,
+// affinity or target port changed; the artifacts stay the unedited model's), then:
+//   - verify (both artifacts and the model's IR) with and without shapes: the same verdict,
+//     classes, packets and counterexample count, and no exception;
+//   - the concrete interpreter (concrete-interpreter.ts: no atoms, indexes or splitting) and the
+//     reference evaluator on random packets of the model (model-packets.ts): a packet the two
+//     artifacts treat differently, or the IR beyond the total-variation bound, while the verifier
+//     said equivalent is a false proof.
 // A verdict of "different" is not re-checked here (the mutation suite checks counterexamples).
 // The test (random-edits.test.ts) runs a fixed sample; scripts/fuzz-verify.ts runs long campaigns.
 import fc from 'fast-check';
@@ -14,15 +17,28 @@ import { compileIptables } from '../../api/iptables.ts';
 import { lower } from '../../api/lower.ts';
 import { compileNftables } from '../../api/nftables.ts';
 import { type VerifyReport, verifyArtifacts } from '../../api/verify.ts';
-import type { Rational } from '../../compiler/ir/outcome.ts';
+import { evaluate } from '../../compiler/ir/evaluate.ts';
+import {
+  addRational,
+  compareRational,
+  outcomeKey,
+  type Rational,
+  rational,
+  subRational,
+} from '../../compiler/ir/outcome.ts';
+import { concreteView, type Packet } from '../../compiler/ir/packet.ts';
+import type { IRProgram } from '../../compiler/ir/types.ts';
+import type { ClusterModel } from '../../compiler/model.ts';
 import { affinityListNames, affinityNaming } from '../../verifier/affinity-names.ts';
+import { observe } from '../../verifier/engine/observe.ts';
 import { readIptables } from '../../verifier/iptables/index.ts';
 import { readNftables } from '../../verifier/nftables/index.ts';
 import { arbitraryModel } from '../property/arbitrary-model.ts';
 import { interpret } from './concrete-interpreter.ts';
 import { modelPackets } from './model-packets.ts';
 
-export type EditedArtifact = 'iptables' | 'nftables';
+/** Which participant is edited: an artifact's text, or the model the IR is lowered from. */
+export type EditedArtifact = 'iptables' | 'nftables' | 'model';
 
 export interface Edit {
   text: string;
@@ -163,6 +179,72 @@ export function editNftables(text: string, rnd: Random): Edit | null {
   return after === before ? null : { text: JSON.stringify(doc), what: `item ${i}: ${before}  =>  ${after}` };
 }
 
+/**
+ * One edit of the model the IR comes from (the artifacts stay those of the unedited model): an
+ * endpoint removed or its conditions changed, a traffic policy flipped, affinity added, dropped or
+ * retimed, a target port moved. null when the model has nothing the chosen edit applies to.
+ */
+export function editModel(model: ClusterModel, rnd: Random): { model: ClusterModel; what: string } | null {
+  const copy = structuredClone(model);
+  const services = copy.services;
+  if (services.length === 0) return null;
+  const sv = pick(services, rnd);
+  const where = `${sv.namespace}/${sv.name}`;
+  switch (Math.floor(rnd() * 6)) {
+    case 0: {
+      if (sv.endpoints.length === 0) return null;
+      const i = Math.floor(rnd() * sv.endpoints.length);
+      const [e] = sv.endpoints.splice(i, 1);
+      return { model: copy, what: `${where}: endpoint ${e!.address} removed` };
+    }
+    case 1: {
+      if (sv.endpoints.length === 0) return null;
+      const e = pick(sv.endpoints, rnd);
+      const before = JSON.stringify(e.conditions);
+      e.conditions = pick(
+        [
+          { ready: true, serving: true, terminating: false },
+          { ready: false, serving: true, terminating: true },
+          { ready: false, serving: false, terminating: true },
+          { ready: false, serving: false, terminating: false },
+        ],
+        rnd,
+      );
+      return {
+        model: copy,
+        what: `${where}: endpoint ${e.address} conditions ${before} → ${JSON.stringify(e.conditions)}`,
+      };
+    }
+    case 2: {
+      if (sv.type === 'ClusterIP' || sv.healthCheckNodePort !== null) return null;
+      sv.externalTrafficPolicy = sv.externalTrafficPolicy === 'Local' ? 'Cluster' : 'Local';
+      return { model: copy, what: `${where}: externalTrafficPolicy → ${sv.externalTrafficPolicy}` };
+    }
+    case 3:
+      sv.internalTrafficPolicy = sv.internalTrafficPolicy === 'Local' ? 'Cluster' : 'Local';
+      return { model: copy, what: `${where}: internalTrafficPolicy → ${sv.internalTrafficPolicy}` };
+    case 4: {
+      const a = sv.sessionAffinity;
+      sv.sessionAffinity =
+        a.type === 'None'
+          ? { type: 'ClientIP', timeoutSeconds: 10800 }
+          : rnd() < 0.5
+            ? { type: 'None' }
+            : { type: 'ClientIP', timeoutSeconds: a.timeoutSeconds + 1 };
+      return {
+        model: copy,
+        what: `${where}: sessionAffinity ${JSON.stringify(a)} → ${JSON.stringify(sv.sessionAffinity)}`,
+      };
+    }
+    default: {
+      const p = pick(sv.ports, rnd);
+      if (typeof p.targetPort !== 'number') return null;
+      p.targetPort += 1;
+      return { model: copy, what: `${where}: port ${p.name || p.port} targetPort → ${p.targetPort}` };
+    }
+  }
+}
+
 const caseArb = fc.record({
   model: arbitraryModel({ maxServices: 5, maxEndpoints: 6 }),
   nodeIndex: fc.nat(),
@@ -196,8 +278,8 @@ export function checkRandomEdit(seed: number, artifact: EditedArtifact, packets 
   };
   const nodes = model.nodes.length > 0 ? model.nodes.map((n) => n.name) : [null];
   const node = nodes[c!.nodeIndex % nodes.length]!;
-  const lowered = lower(model, { ...(node === null ? {} : { node }), environment });
-  const ir = lowered.programs[0];
+  const lowerFor = (m: ClusterModel) => lower(m, { ...(node === null ? {} : { node }), environment });
+  const ir = lowerFor(model).programs[0];
   if (!ir || ir.servicePorts.length === 0) return result;
   // a plain linear congruential sequence: the same edit for the same seed
   let state = c!.editSeed;
@@ -206,17 +288,31 @@ export function checkRandomEdit(seed: number, artifact: EditedArtifact, packets 
     return state / 2147483648;
   };
   const texts = { iptables: compileIptables(ir), nftables: compileNftables([ir]) };
-  let edit: Edit | null = null;
-  for (let tries = 0; tries < 10 && edit === null; tries++) {
-    edit = artifact === 'iptables' ? editIptables(texts.iptables, rnd) : editNftables(texts.nftables, rnd);
+  let edited = { ...texts, model };
+  for (let tries = 0; tries < 10 && result.edit === null; tries++) {
+    if (artifact === 'model') {
+      const e = editModel(model, rnd);
+      if (e)
+        [edited, result.edit] = [
+          { ...texts, model: e.model },
+          { text: '', what: e.what },
+        ];
+    } else {
+      const e = artifact === 'iptables' ? editIptables(texts.iptables, rnd) : editNftables(texts.nftables, rnd);
+      if (e) [edited, result.edit] = [{ ...texts, model, [artifact]: e.text }, e];
+    }
   }
-  if (edit === null) return result;
-  result.edit = edit;
-  const edited = { ...texts, [artifact]: edit.text };
+  if (result.edit === null) return result;
+  const intended = lowerFor(edited.model);
+  const editedIR = intended.programs.find((p) => p.family === ir.family);
+  if (intended.diagnostics.some((d) => d.severity === 'error') || !editedIR) {
+    result.verdict = 'unreadable';
+    return result;
+  }
   const input = {
     iptables: { text: edited.iptables, file: 'iptables' },
     nftables: { text: edited.nftables, file: 'nftables' },
-    model: { model, node, lowering: { environment } },
+    model: { model: edited.model, node, lowering: { environment } },
     family: ir.family,
   };
   let withShapes: VerifyReport | null | undefined;
@@ -238,23 +334,55 @@ export function checkRandomEdit(seed: number, artifact: EditedArtifact, packets 
   }
   const iptProgram = readIptables(edited.iptables, { file: 'iptables', family: ir.family, assumeHooks: true }).program!;
   const nftProgram = readNftables(edited.nftables, { file: 'nftables' }).programs.find((p) => p.family === ir.family)!;
-  const naming = affinityNaming(ir, affinityListNames(nftProgram));
+  const naming = affinityNaming(editedIR, affinityListNames(nftProgram));
   const world = (canonicalList: (name: string) => string) => ({
     local: ir.nodeIPs,
     markMask: ir.masqueradeMark,
     canonicalList,
   });
   let example = '';
-  for (const pk of fc.sample(modelPackets(ir), { numRuns: packets, seed: seed * 7 + 1 })) {
+  for (const pk of fc.sample(modelPackets(editedIR), { numRuns: packets, seed: seed * 7 + 1 })) {
     result.packets++;
-    const a = show(interpret(iptProgram, pk, world(naming.iptables)));
-    const b = show(interpret(nftProgram, pk, world(naming.nftables)));
-    if (a === b) continue;
+    const a = interpret(iptProgram, pk, world(naming.iptables));
+    const b = interpret(nftProgram, pk, world(naming.nftables));
+    const why =
+      show(a) !== show(b)
+        ? `iptables ${show(a)}; nftables ${show(b)}`
+        : !withinBound(irDistribution(editedIR, pk), a)
+          ? `IR ${show(irDistribution(editedIR, pk))}; artifacts ${show(a)}`
+          : null;
+    if (why === null) continue;
     result.differingPackets++;
-    if (example === '') example = `packet ${json(pk)}: iptables ${a}; nftables ${b}`;
+    if (example === '') example = `packet ${json(pk)}: ${why}`;
   }
   if (withShapes.equivalent && result.differingPackets > 0) {
     result.problems.push(`false proof: equivalent, yet ${result.differingPackets} packets differ, e.g. ${example}`);
   }
   return result;
+}
+
+const TV_BOUND = rational(1, 1n << 20n);
+
+/** The reference evaluator's distribution for one packet, keyed as the verifier observes outcomes. */
+function irDistribution(ir: IRProgram, pk: Packet): Map<string, Rational> {
+  const out = new Map<string, Rational>();
+  for (const w of evaluate(ir, concreteView(pk))) {
+    const k = outcomeKey(observe(w.outcome, ir.masqueradeMark));
+    const prev = out.get(k);
+    out.set(k, prev ? addRational(prev, w.p) : w.p);
+  }
+  for (const [k, p] of out) if (p.num === 0n) out.delete(k);
+  return out;
+}
+
+/** Same outcomes, and total variation within the verifier's default bound. */
+function withinBound(intended: ReadonlyMap<string, Rational>, actual: ReadonlyMap<string, Rational>): boolean {
+  const keys = new Set([...intended.keys(), ...actual.keys()]);
+  if (keys.size !== intended.size || keys.size !== actual.size) return false;
+  let sum = rational(0);
+  for (const k of keys) {
+    const [x, y] = [intended.get(k)!, actual.get(k)!];
+    sum = addRational(sum, compareRational(x, y) >= 0 ? subRational(x, y) : subRational(y, x));
+  }
+  return compareRational({ num: sum.num, den: sum.den * 2n }, TV_BOUND) <= 0;
 }
