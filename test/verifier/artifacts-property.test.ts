@@ -15,25 +15,15 @@ import * as assert from 'uvu/assert';
 import { compileIptables } from '../../api/iptables.ts';
 import { lower } from '../../api/lower.ts';
 import { compileNftables } from '../../api/nftables.ts';
-import { evaluate } from '../../compiler/ir/evaluate.ts';
-import {
-  addRational,
-  compareRational,
-  outcomeKey,
-  type Rational,
-  rational,
-  subRational,
-} from '../../compiler/ir/outcome.ts';
-import { concreteView, type Packet } from '../../compiler/ir/packet.ts';
-import type { IRProgram } from '../../compiler/ir/types.ts';
+import { compareRational, rational } from '../../compiler/ir/outcome.ts';
 import type { ClusterModel } from '../../compiler/model.ts';
 import { affinityListNames, affinityNaming } from '../../verifier/affinity-names.ts';
-import { observe } from '../../verifier/engine/observe.ts';
 import { readIptables } from '../../verifier/iptables/index.ts';
 import type { NetfilterProgram } from '../../verifier/model/program.ts';
 import { readNftables } from '../../verifier/nftables/index.ts';
 import { arbitraryModel } from '../property/arbitrary-model.ts';
 import { interpret } from './concrete-interpreter.ts';
+import { type Dist, irDistribution, totalVariation } from './intended.ts';
 import { modelPackets } from './model-packets.ts';
 import { cellOf, type Partition, partition } from './partition.ts';
 
@@ -41,29 +31,7 @@ const MODELS = 40;
 const PACKETS_PER_PROGRAM = 60;
 const TV_BOUND = rational(1, 1n << 20n);
 
-type Dist = ReadonlyMap<string, Rational>;
 const show = (d: Dist) => [...d.entries()].map(([k, p]) => `${k} @ ${p.num}/${p.den}`).sort();
-
-function irDistribution(ir: IRProgram, pk: Packet): Dist {
-  const out = new Map<string, Rational>();
-  for (const w of evaluate(ir, concreteView(pk))) {
-    const k = outcomeKey(observe(w.outcome, ir.masqueradeMark));
-    const prev = out.get(k);
-    out.set(k, prev ? addRational(prev, w.p) : w.p);
-  }
-  for (const [k, p] of out) if (p.num === 0n) out.delete(k);
-  return out;
-}
-
-function totalVariation(a: Dist, b: Dist): Rational {
-  let sum = rational(0);
-  for (const k of new Set([...a.keys(), ...b.keys()])) {
-    const x = a.get(k) ?? rational(0);
-    const y = b.get(k) ?? rational(0);
-    sum = addRational(sum, compareRational(x, y) >= 0 ? subRational(x, y) : subRational(y, x));
-  }
-  return { num: sum.num, den: sum.den * 2n };
-}
 
 interface Side {
   backend: 'iptables' | 'nftables';

@@ -17,24 +17,14 @@ import { compileIptables } from '../../api/iptables.ts';
 import { lower } from '../../api/lower.ts';
 import { compileNftables } from '../../api/nftables.ts';
 import { type VerifyReport, verifyArtifacts } from '../../api/verify.ts';
-import { evaluate } from '../../compiler/ir/evaluate.ts';
-import {
-  addRational,
-  compareRational,
-  outcomeKey,
-  type Rational,
-  rational,
-  subRational,
-} from '../../compiler/ir/outcome.ts';
-import { concreteView, type Packet } from '../../compiler/ir/packet.ts';
-import type { IRProgram } from '../../compiler/ir/types.ts';
+import { compareRational, type Rational, rational } from '../../compiler/ir/outcome.ts';
 import type { ClusterModel } from '../../compiler/model.ts';
 import { affinityListNames, affinityNaming } from '../../verifier/affinity-names.ts';
-import { observe } from '../../verifier/engine/observe.ts';
 import { readIptables } from '../../verifier/iptables/index.ts';
 import { readNftables } from '../../verifier/nftables/index.ts';
 import { arbitraryModel } from '../property/arbitrary-model.ts';
 import { interpret } from './concrete-interpreter.ts';
+import { irDistribution, totalVariation } from './intended.ts';
 import { modelPackets } from './model-packets.ts';
 
 /** Which participant is edited: an artifact's text, or the model the IR is lowered from. */
@@ -363,26 +353,9 @@ export function checkRandomEdit(seed: number, artifact: EditedArtifact, packets 
 
 const TV_BOUND = rational(1, 1n << 20n);
 
-/** The reference evaluator's distribution for one packet, keyed as the verifier observes outcomes. */
-function irDistribution(ir: IRProgram, pk: Packet): Map<string, Rational> {
-  const out = new Map<string, Rational>();
-  for (const w of evaluate(ir, concreteView(pk))) {
-    const k = outcomeKey(observe(w.outcome, ir.masqueradeMark));
-    const prev = out.get(k);
-    out.set(k, prev ? addRational(prev, w.p) : w.p);
-  }
-  for (const [k, p] of out) if (p.num === 0n) out.delete(k);
-  return out;
-}
-
 /** Same outcomes, and total variation within the verifier's default bound. */
 function withinBound(intended: ReadonlyMap<string, Rational>, actual: ReadonlyMap<string, Rational>): boolean {
   const keys = new Set([...intended.keys(), ...actual.keys()]);
   if (keys.size !== intended.size || keys.size !== actual.size) return false;
-  let sum = rational(0);
-  for (const k of keys) {
-    const [x, y] = [intended.get(k)!, actual.get(k)!];
-    sum = addRational(sum, compareRational(x, y) >= 0 ? subRational(x, y) : subRational(y, x));
-  }
-  return compareRational({ num: sum.num, den: sum.den * 2n }, TV_BOUND) <= 0;
+  return compareRational(totalVariation(intended, actual), TV_BOUND) <= 0;
 }

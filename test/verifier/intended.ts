@@ -1,0 +1,39 @@
+// The reference evaluator's distribution for one concrete packet, keyed as the verifier observes
+// outcomes, and the exact total-variation distance between two keyed distributions: what the
+// property tests compare the artifacts' interpreters against (artifacts-property, random-edits).
+import { evaluate } from '../../compiler/ir/evaluate.ts';
+import {
+  addRational,
+  compareRational,
+  outcomeKey,
+  type Rational,
+  rational,
+  subRational,
+} from '../../compiler/ir/outcome.ts';
+import { concreteView, type Packet } from '../../compiler/ir/packet.ts';
+import type { IRProgram } from '../../compiler/ir/types.ts';
+import { observe } from '../../verifier/engine/observe.ts';
+
+export type Dist = ReadonlyMap<string, Rational>;
+
+export function irDistribution(ir: IRProgram, pk: Packet): Dist {
+  const out = new Map<string, Rational>();
+  for (const w of evaluate(ir, concreteView(pk))) {
+    const k = outcomeKey(observe(w.outcome, ir.masqueradeMark));
+    const prev = out.get(k);
+    out.set(k, prev ? addRational(prev, w.p) : w.p);
+  }
+  for (const [k, p] of out) if (p.num === 0n) out.delete(k);
+  return out;
+}
+
+/** ½ Σ |a(o) − b(o)|, exact (not reduced). */
+export function totalVariation(a: Dist, b: Dist): Rational {
+  let sum = rational(0);
+  for (const k of new Set([...a.keys(), ...b.keys()])) {
+    const x = a.get(k) ?? rational(0);
+    const y = b.get(k) ?? rational(0);
+    sum = addRational(sum, compareRational(x, y) >= 0 ? subRational(x, y) : subRational(y, x));
+  }
+  return { num: sum.num, den: sum.den * 2n };
+}
