@@ -23,7 +23,16 @@ if (![from, count, packets].every((n) => Number.isInteger(n) && n >= 0)) {
   console.error('fuzz-verify: --from, --count and --packets take whole numbers');
   process.exit(2);
 }
-const summary = { edited: 0, equivalent: 0, different: 0, unreadable: 0, packets: 0, differingPackets: 0, problems: 0 };
+const summary = {
+  edited: 0,
+  equivalent: 0,
+  different: 0,
+  unreadable: 0,
+  packets: 0,
+  differingPackets: 0,
+  witnessesChecked: 0,
+  problems: 0,
+};
 const started = Date.now();
 for (let seed = from; seed < from + count; seed++) {
   const r = checkRandomEdit(seed, artifact, packets);
@@ -33,6 +42,7 @@ for (let seed = from; seed < from + count; seed++) {
   }
   summary.packets += r.packets;
   summary.differingPackets += r.differingPackets;
+  summary.witnessesChecked += r.witnessesChecked;
   for (const p of r.problems) {
     summary.problems++;
     console.log(`seed ${seed} (${artifact}): ${p}\n  edit: ${r.edit?.what ?? '-'}`);

@@ -15,7 +15,15 @@ const Edits = suite('random edits of the artifacts');
 
 for (const artifact of ['iptables', 'nftables', 'model'] as const) {
   Edits(`${artifact}: ${CASES} random models, one random edit each`, () => {
-    const seen = { edited: 0, equivalent: 0, different: 0, unreadable: 0, packets: 0, differingPackets: 0 };
+    const seen = {
+      edited: 0,
+      equivalent: 0,
+      different: 0,
+      unreadable: 0,
+      packets: 0,
+      differingPackets: 0,
+      witnessesChecked: 0,
+    };
     for (let seed = FIRST_SEED[artifact]; seed < FIRST_SEED[artifact] + CASES; seed++) {
       const r = checkRandomEdit(seed, artifact);
       assert.equal(r.problems, [], `seed ${seed}: ${r.edit?.what}`);
@@ -26,12 +34,14 @@ for (const artifact of ['iptables', 'nftables', 'model'] as const) {
       if (r.verdict === 'unreadable') seen.unreadable++;
       seen.packets += r.packets;
       seen.differingPackets += r.differingPackets;
+      seen.witnessesChecked += r.witnessesChecked;
     }
     // what the sample exercised (edits that changed nothing, or that nothing could see, prove little)
     assert.ok(seen.edited >= CASES / 2, JSON.stringify(seen));
     assert.ok(seen.different >= 10, `edits found different: ${JSON.stringify(seen)}`);
     assert.ok(seen.equivalent >= 3, `edits found equivalent: ${JSON.stringify(seen)}`);
     assert.ok(seen.differingPackets >= 50, `packets the interpreter saw differ: ${JSON.stringify(seen)}`);
+    assert.ok(seen.witnessesChecked >= 10, `counterexamples re-evaluated: ${JSON.stringify(seen)}`);
     console.log(`  random edits of ${artifact}: ${JSON.stringify(seen)}`);
   });
 }

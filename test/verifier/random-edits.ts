@@ -9,8 +9,8 @@
 //   - the concrete interpreter (concrete-interpreter.ts: no atoms, indexes or splitting) and the
 //     reference evaluator on random packets of the model (model-packets.ts): a packet the two
 //     artifacts treat differently, or the IR beyond the total-variation bound, while the verifier
-//     said equivalent is a false proof.
-// A verdict of "different" is not re-checked here (the mutation suite checks counterexamples).
+//     said equivalent is a false proof; a counterexample whose witness packet the two it names
+//     treat alike is spurious.
 // The test (random-edits.test.ts) runs a fixed sample; scripts/fuzz-verify.ts runs long campaigns.
 import fc from 'fast-check';
 import { compileIptables } from '../../api/iptables.ts';
@@ -18,6 +18,7 @@ import { lower } from '../../api/lower.ts';
 import { compileNftables } from '../../api/nftables.ts';
 import { type VerifyReport, verifyArtifacts } from '../../api/verify.ts';
 import { compareRational, type Rational, rational } from '../../compiler/ir/outcome.ts';
+import type { Packet } from '../../compiler/ir/packet.ts';
 import type { ClusterModel } from '../../compiler/model.ts';
 import { affinityListNames, affinityNaming } from '../../verifier/affinity-names.ts';
 import { readIptables } from '../../verifier/iptables/index.ts';
@@ -46,6 +47,8 @@ export interface RandomEditResult {
   problems: string[];
   packets: number;
   differingPackets: number;
+  /** counterexamples whose witness was re-evaluated */
+  witnessesChecked: number;
 }
 
 type Random = () => number;
@@ -265,6 +268,7 @@ export function checkRandomEdit(seed: number, artifact: EditedArtifact, packets 
     problems: [],
     packets: 0,
     differingPackets: 0,
+    witnessesChecked: 0,
   };
   const nodes = model.nodes.length > 0 ? model.nodes.map((n) => n.name) : [null];
   const node = nodes[c!.nodeIndex % nodes.length]!;
@@ -347,6 +351,24 @@ export function checkRandomEdit(seed: number, artifact: EditedArtifact, packets 
   }
   if (withShapes.equivalent && result.differingPackets > 0) {
     result.problems.push(`false proof: equivalent, yet ${result.differingPackets} packets differ, e.g. ${example}`);
+  }
+  // each counterexample's witness must really be treated differently by the two it names
+  const distributionOf = (who: string, pk: Packet) =>
+    who === 'ir'
+      ? irDistribution(editedIR, pk)
+      : who === 'iptables'
+        ? interpret(iptProgram, pk, world(naming.iptables))
+        : interpret(nftProgram, pk, world(naming.nftables));
+  for (const cx of withShapes.counterexamples.slice(0, 3)) {
+    const [left, right] = cx.comparison.split('=') as [string, string];
+    const [a, b] = [distributionOf(left, cx.witness), distributionOf(right, cx.witness)];
+    const differs = left === 'ir' ? !withinBound(a, b) : show(a) !== show(b);
+    result.witnessesChecked++;
+    if (!differs) {
+      result.problems.push(
+        `spurious counterexample ${cx.comparison}: the witness ${json(cx.witness)} gets ${show(a)} from both`,
+      );
+    }
   }
   return result;
 }
