@@ -14,7 +14,7 @@ function must(ns: Netns, cmd: string, args: string[], input: string): void {
 }
 
 /** nft reads a file: `nft -j -f -` cannot open /dev/stdin when stdin is a socket (as under node). */
-function nftFile(node: Netns, args: string[], content: string): void {
+export function nftFile(node: Netns, args: string[], content: string): void {
   const dir = mkdtempSync(join(tmpdir(), 'ksvc-nft-'));
   try {
     const file = join(dir, 'ruleset');

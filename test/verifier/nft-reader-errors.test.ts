@@ -218,6 +218,9 @@ test('constructs the model cannot express exactly', () => {
     ],
     ['dnat to a range', [[{ dnat: { addr: { range: ['10.0.0.1', '10.0.0.2'] } } }]]],
     ['meta mark compared with <', [[match('<', meta('mark'), 5), accept]]],
+    ['a mark prefix with bits below it', [[match('==', meta('mark'), { prefix: { addr: 1, len: 1 } }), accept]]],
+    ['a mark prefix longer than 32 bits', [[match('==', meta('mark'), { prefix: { addr: 0, len: 33 } }), accept]]],
+    ['a mark prefix compared with <', [[match('<', meta('mark'), { prefix: { addr: 0, len: 1 } }), accept]]],
     ['fib daddr type unicast', [[match('==', { fib: { result: 'type', flags: ['daddr'] } }, 'unicast'), accept]]],
   ];
   for (const [what, rules, more] of cases) {

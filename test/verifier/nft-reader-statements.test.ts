@@ -114,6 +114,32 @@ test('meta mark tests and writes: or, xor, and, set, and+xor (iptables --set-xma
   );
 });
 
+// `nft list` folds a mask of leading bits into a prefix: `meta mark & 0x80000000 == 0` (kube-proxy's
+// masquerade bit 31) lists as `meta mark == 0/1` (found by loading random models into the kernel).
+test('meta mark compared as a prefix, as nft lists a mask of leading bits', () => {
+  const mark = meta('mark');
+  const markPrefix = (addr: unknown, len: number) => ({ prefix: { addr, len } });
+  const got = steps(
+    oneChain([
+      [match('==', mark, markPrefix(0, 1)), { return: null }],
+      [match('!=', mark, markPrefix(2147483648, 1)), accept],
+      [match('==', mark, markPrefix('0xffff0000', 16)), accept],
+      [match('==', and(mark, 0x80004000), markPrefix(0x80000000, 1)), accept],
+      [match('==', mark, markPrefix(0, 0)), accept],
+    ]),
+  );
+  const markTest = (mask: number, value: number, negate = false) => ({
+    kind: 'test',
+    test: { kind: 'mark', mask, value },
+    negate,
+  });
+  assert.equal(got[0]![0], markTest(0x80000000, 0));
+  assert.equal(got[1]![0], markTest(0x80000000, 0x80000000, true));
+  assert.equal(got[2]![0], markTest(0xffff0000, 0xffff0000));
+  assert.equal(got[3]![0], markTest(0x80000000, 0x80000000));
+  assert.equal(got[4]![0], markTest(0, 0));
+});
+
 test('interface names: exact, wildcard prefix, escaped star, sets', () => {
   const got = steps(
     oneChain([

@@ -1,45 +1,19 @@
 // The match statement (`left op right`) as model steps. Each kind of left-hand side has its own
 // exact reading: packet fields and their sets, marks, conntrack state and status, `meta random`
 // thresholds (an exact probability) and `numgen` values. Anything else is an error.
-import { type Rational, rational } from '../../compiler/ir/outcome.ts';
-import type { CtState, L4Protocol } from '../../compiler/ir/packet.ts';
-import type { AddressRange, KeyPart, NumberRange, Step, Test } from '../model/program.ts';
+import type { L4Protocol } from '../../compiler/ir/packet.ts';
+import type { AddressRange, KeyPart, Step } from '../model/program.ts';
 import { narrowGuard, type RuleContext, shared } from './context.ts';
-import { describe, type Reader, readersKey, readKey } from './keys.ts';
-import {
-  elementParts,
-  elemValue,
-  guardPart,
-  PORT_PROTOCOLS,
-  partsKey,
-  protocolsOf,
-  rightItems,
-  unionPart,
-} from './parts.ts';
+import { type Reader, readersKey, readKey } from './keys.ts';
+import { type Match, NEVER, orderedRange, test, unsupportedOp } from './match-base.ts';
+import { ctStateSteps, ctStatusSteps, markSteps, numgenSteps, randomSteps } from './meta-match.ts';
+import { elementParts, guardPart, PORT_PROTOCOLS, partsKey, protocolsOf, rightItems, unionPart } from './parts.ts';
 import { child } from './pointer.ts';
 import { affinityKey, affinityTimeout, isDynamic, keyFitsSet } from './sets.ts';
 import type { SetState } from './state.ts';
-import {
-  isBad,
-  isObject,
-  mergeRanges,
-  readAddress,
-  readCtState,
-  readCtStatusDnat,
-  readMark,
-  readNumberRange,
-  readUnsigned,
-} from './values.ts';
+import { isBad, readAddress, readUnsigned } from './values.ts';
 
-export interface Match {
-  op: string;
-  left: unknown;
-  right: unknown;
-}
-
-const test = (t: Test, negate = false): Step => ({ kind: 'test', test: t, negate });
-/** A test no packet passes (an empty membership). */
-export const NEVER: Step = test({ kind: 'member', elements: [] });
+export { type Match, NEVER } from './match-base.ts';
 
 export function matchSteps(m: Match, ctx: RuleContext, pointer: string): Step[] | null {
   const readers = readKey(m.left, ctx, child(pointer, 'left'));
@@ -60,11 +34,6 @@ export function matchSteps(m: Match, ctx: RuleContext, pointer: string): Step[] 
     }
   }
   return fieldSteps(readers, m, ctx, pointer);
-}
-
-function unsupportedOp(m: Match, r: Reader, ctx: RuleContext, pointer: string): null {
-  ctx.sink.report('nft-unsupported', child(pointer, 'op'), `operator '${m.op}' on ${describe(r)}`);
-  return null;
 }
 
 /** `meta l4proto P` tests nft adds for tcp/udp/sctp payloads, in order. */
@@ -241,170 +210,3 @@ export const sortElements = (elements: KeyPart[][]): KeyPart[][] =>
     .map((e) => ({ e, k: partsKey(e) }))
     .sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0))
     .map((x) => x.e);
-
-/** The values `x op bound` admits in [0, max], or null when none. */
-function orderedRange(op: string, bound: bigint, max: bigint): [bigint, bigint] | null {
-  const [lo, hi] =
-    op === '<' ? [0n, bound - 1n] : op === '<=' ? [0n, bound] : op === '>' ? [bound + 1n, max] : [bound, max];
-  const h = hi > max ? max : hi;
-  return lo > h ? null : [lo, h];
-}
-
-function markSteps(r: { mask: number; xor: number }, m: Match, ctx: RuleContext, pointer: string): Step[] | null {
-  const v = readMark(m.right);
-  if (isBad(v)) {
-    ctx.sink.report('nft-bad-value', child(pointer, 'right'), v.bad.value, v.bad.expected);
-    return null;
-  }
-  if (m.op === '!') {
-    if (r.xor !== 0) return unsupportedOp(m, { kind: 'mark', ...r }, ctx, pointer);
-    return [test({ kind: 'mark', mask: (r.mask & v.ok) >>> 0, value: 0 })];
-  }
-  if (!['==', '!=', 'in'].includes(m.op)) return unsupportedOp(m, { kind: 'mark', ...r }, ctx, pointer);
-  const negate = m.op === '!=';
-  const value = (v.ok ^ r.xor) >>> 0;
-  // Bits outside the mask can never be set in (mark & mask).
-  if ((value & ~r.mask) >>> 0 !== 0) return negate ? [] : [NEVER];
-  return [test({ kind: 'mark', mask: r.mask >>> 0, value }, negate)];
-}
-
-function ctStateSteps(m: Match, ctx: RuleContext, pointer: string): Step[] | null {
-  const rp = child(pointer, 'right');
-  let values: { value: unknown; pointer: string }[];
-  if (Array.isArray(m.right)) {
-    if (m.op === '==' && m.right.length > 1) {
-      ctx.sink.report('nft-unsupported', rp, 'ct state == with several states (an exact comparison of the state bits)');
-      return null;
-    }
-    values = m.right.map((value, i) => ({ value, pointer: child(rp, i) }));
-  } else if (typeof m.right === 'string' && m.right.startsWith('@')) {
-    ctx.sink.report('nft-unsupported', rp, 'ct state looked up in a named set');
-    return null;
-  } else values = rightItems(m.right, rp);
-  if (!['==', '!=', 'in', '!'].includes(m.op)) return unsupportedOp(m, { kind: 'ctState' }, ctx, pointer);
-  const states: CtState[] = [];
-  for (const { value, pointer: at } of values) {
-    const s = readCtState(elemValue(value));
-    if (isBad(s)) {
-      ctx.sink.report('nft-bad-value', at, s.bad.value, s.bad.expected);
-      return null;
-    }
-    if (!states.includes(s.ok)) states.push(s.ok);
-  }
-  const negate = m.op === '!=' || m.op === '!';
-  states.sort();
-  return [shared(ctx, `ct ${states.join()} ${negate}`, () => test({ kind: 'ct', states, dnat: false }, negate))];
-}
-
-/**
- * `ct status dnat` / `ct status & dnat != 0` and their negations. Without a conntrack entry
- * (state invalid or untracked) nft cannot read ct status and the rule stops, negated or not: the
- * reader writes that as a state test before the status test.
- */
-function ctStatusSteps(masked: boolean, m: Match, ctx: RuleContext, pointer: string): Step[] | null {
-  const rp = child(pointer, 'right');
-  let dnat: boolean;
-  if (masked && (m.op === '==' || m.op === '!=')) {
-    const zero = m.right === 0 || m.right === '0';
-    if (!zero && isBad(readCtStatusDnat(m.right))) {
-      ctx.sink.report('nft-bad-value', rp, JSON.stringify(m.right), "0 or 'dnat'");
-      return null;
-    }
-    dnat = zero === (m.op === '!=');
-  } else if (!masked && (m.op === 'in' || m.op === '!')) {
-    const d = readCtStatusDnat(m.right);
-    if (isBad(d)) {
-      ctx.sink.report('nft-bad-value', rp, d.bad.value, d.bad.expected);
-      return null;
-    }
-    dnat = m.op === 'in';
-  } else {
-    ctx.sink.report(
-      'nft-unsupported',
-      child(pointer, 'op'),
-      `ct status with operator '${m.op}'${masked ? '' : ' (without a mask this compares the whole status word)'}`,
-    );
-    return null;
-  }
-  ctx.notes.add(
-    'ct status is only readable for packets with a conntrack entry: a ct status test fails for ct state invalid and untracked, negated or not',
-  );
-  return [
-    test({ kind: 'ct', states: ['established', 'new', 'related'], dnat: false }),
-    test({ kind: 'ct', states: [], dnat: true }, !dnat),
-  ];
-}
-
-/** `meta random & (2^k - 1) op T`: a uniform k-bit value compared with T — an exact probability. */
-function randomSteps(bits: number, m: Match, ctx: RuleContext, pointer: string): Step[] | null {
-  const t = readUnsigned(m.right, 32, 'a 32-bit threshold');
-  if (isBad(t)) {
-    ctx.sink.report('nft-bad-value', child(pointer, 'right'), t.bad.value, t.bad.expected);
-    return null;
-  }
-  const n = 1n << BigInt(bits);
-  const T = t.ok;
-  const clamp = (x: bigint): bigint => (x < 0n ? 0n : x > n ? n : x);
-  let count: bigint;
-  switch (m.op) {
-    case '==':
-      count = T < n ? 1n : 0n;
-      break;
-    case '!=':
-      count = T < n ? n - 1n : n;
-      break;
-    case '<':
-      count = clamp(T);
-      break;
-    case '<=':
-      count = clamp(T + 1n);
-      break;
-    case '>':
-      count = clamp(n - 1n - T);
-      break;
-    case '>=':
-      count = clamp(n - T);
-      break;
-    default:
-      return unsupportedOp(m, { kind: 'random', bits }, ctx, pointer);
-  }
-  const p: Rational = rational(count, n);
-  ctx.notes.add('meta random is a fresh uniform 32-bit value each time a rule reads it');
-  return [shared(ctx, `random ${p.num}/${p.den}`, () => ({ kind: 'random', p }))];
-}
-
-/** `numgen random mod N offset O op V`: a numgen step with one branch that continues the rule. */
-function numgenSteps(r: { mod: number; offset: number }, m: Match, ctx: RuleContext, pointer: string): Step[] | null {
-  const rp = child(pointer, 'right');
-  const ranges: NumberRange[] = [];
-  const ordering = ['<', '<=', '>', '>='].includes(m.op);
-  if (!['==', '!=', 'in'].includes(m.op) && !ordering) return unsupportedOp(m, r as Reader, ctx, pointer);
-  for (const item of ordering ? [{ value: m.right, pointer: rp }] : rightItems(m.right, rp)) {
-    const v = readNumberRange(elemValue(item.value), 32, 'a 32-bit number');
-    if (isBad(v)) {
-      ctx.sink.report('nft-bad-value', item.pointer, v.bad.value, v.bad.expected);
-      return null;
-    }
-    if (ordering) {
-      if (isObject(item.value)) return unsupportedOp(m, r as Reader, ctx, pointer);
-      const range = orderedRange(m.op, BigInt(v.ok[0]), 0xffffffffn);
-      if (range) ranges.push([Number(range[0]), Number(range[1])]);
-    } else ranges.push(v.ok);
-  }
-  const lo = r.offset;
-  const hi = r.offset + r.mod - 1;
-  let values: readonly NumberRange[] = mergeRanges(ranges);
-  if (m.op === '!=') {
-    const complement: NumberRange[] = [];
-    let next = lo;
-    for (const [a, b] of values) {
-      if (a > next) complement.push([next, Math.min(a - 1, hi)]);
-      next = Math.max(next, b + 1);
-    }
-    if (next <= hi) complement.push([next, hi]);
-    values = complement.filter(([a, b]) => a <= b && b >= lo && a <= hi);
-  }
-  const inside = values.map(([a, b]): NumberRange => [Math.max(a, lo), Math.min(b, hi)]).filter(([a, b]) => a <= b);
-  if (inside.length === 0) return [NEVER];
-  return [{ kind: 'numgen', modulus: r.mod, offset: r.offset, branches: [{ values: inside, steps: [] }] }];
-}

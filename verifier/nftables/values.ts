@@ -195,6 +195,22 @@ export function readMark(v: unknown): Read<number> {
   return isBad(n) ? n : { ok: Number(n.ok) };
 }
 
+/**
+ * A mark compared as a prefix — how `nft list` prints `meta mark & M == V` when M is a run of
+ * leading bits (a masquerade bit of 31: `meta mark & 0x80000000 == 0` lists as `0/1`): the mark's
+ * top `len` bits equal `addr`'s. As (mask, value); refused when `addr` has bits below the prefix.
+ */
+export function readMarkPrefix(v: unknown): Read<{ mask: number; value: number }> | null {
+  if (!isObject(v) || !isObject(v.prefix)) return null;
+  const { addr, len } = v.prefix;
+  const expected = 'a 32-bit mark prefix (addr, len 0-32, no bits of addr below the prefix)';
+  const a = readUnsigned(addr, 32, expected);
+  if (isBad(a) || typeof len !== 'number' || !Number.isInteger(len) || len < 0 || len > 32) return bad(v, expected);
+  const mask = len === 0 ? 0 : (0xffffffff << (32 - len)) >>> 0;
+  const value = Number(a.ok);
+  return (value & ~mask) >>> 0 !== 0 ? bad(v, expected) : { ok: { mask, value } };
+}
+
 export function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
