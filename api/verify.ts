@@ -12,6 +12,7 @@ import type { LowerOptions } from '../compiler/lower/index.ts';
 import type { ClusterModel } from '../compiler/model.ts';
 import { affinityListNames, affinityNaming } from '../verifier/affinity-names.ts';
 import { verifyCodes } from '../verifier/codes.ts';
+import { UnsupportedRuleset } from '../verifier/engine/unsupported.ts';
 import { type Explanation, explain } from '../verifier/explain.ts';
 import { readIptables } from '../verifier/iptables/index.ts';
 import type { NetfilterProgram } from '../verifier/model/program.ts';
@@ -101,8 +102,15 @@ export function verifyPrograms(
   const nftPrograms = readNftHolder(compileNftables(programs), `<nftables${nodeText(node)}>`, diagnostics);
   for (const ir of programs) {
     // The readers' models live only inside prepareModelCheck: the check runs without them.
-    const prepared = prepareModelCheck(ir, nftPrograms, node, options, diagnostics);
-    runs.push({ node, family: ir.family, report: prepared && runVerify(prepared) });
+    const at = `<verify${nodeText(node)}, ${ir.family}>`;
+    const prepared = checked(ir.family, at, diagnostics, () =>
+      prepareModelCheck(ir, nftPrograms, node, options, diagnostics),
+    );
+    runs.push({
+      node,
+      family: ir.family,
+      report: prepared && checked(ir.family, at, diagnostics, () => runVerify(prepared)),
+    });
   }
   return { runs, diagnostics };
 }
@@ -267,9 +275,12 @@ export function verifyArtifacts(input: VerifyArtifactsInput): VerifyResult {
   ipt = null;
   nftPrograms.length = 0;
   const runs: VerifyRun[] = [];
+  const at = input.iptables?.file ?? input.nftables?.file ?? '<input>';
   for (const family of families) {
-    const prepared = prepareArtifactCheck(family, irPrograms, iptHolder, nftHolder, input, diagnostics);
-    if (prepared) runs.push({ node, family, report: runVerify(prepared) });
+    const prepare = () => prepareArtifactCheck(family, irPrograms, iptHolder, nftHolder, input, diagnostics);
+    const prepared = checked(family, at, diagnostics, prepare);
+    const report = prepared && checked(family, at, diagnostics, () => runVerify(prepared));
+    if (report) runs.push({ node, family, report });
   }
   return { runs, diagnostics };
 }
@@ -360,12 +371,26 @@ export function explainPacket(input: ExplainInput): { explanation: Explanation |
   if (ipt) artifacts.push({ backend: 'iptables', program: ipt, canonicalList: naming.iptables });
   if (nft) artifacts.push({ backend: 'nftables', program: nft, canonicalList: naming.nftables });
   const podIf = input.podInterface && input.packet.path === 'arriving' && ir ? podInterfaceOf(ir) : null;
-  const explanation = explain({
-    family: input.family,
-    ir: ir && want('ir') ? { program: ir, evaluate } : null,
-    artifacts,
-    packet: podIf === null ? input.packet : { ...input.packet, inInterface: podIf },
-    ...(ir ? { locality: { mode: 'concrete' as const, addresses: ir.nodeIPs } } : {}),
-  });
+  const at = iptText?.file ?? nftText?.file ?? '<input>';
+  const explanation = checked(input.family, at, diagnostics, () =>
+    explain({
+      family: input.family,
+      ir: ir && want('ir') ? { program: ir, evaluate } : null,
+      artifacts,
+      packet: podIf === null ? input.packet : { ...input.packet, inInterface: podIf },
+      ...(ir ? { locality: { mode: 'concrete' as const, addresses: ir.nodeIPs } } : {}),
+    }),
+  );
   return { explanation, diagnostics };
+}
+
+/** f(), or null with a diagnostic when the engine cannot check rulesets the readers accepted. */
+function checked<T>(family: Family, file: string, diagnostics: Diagnostic[], f: () => T): T | null {
+  try {
+    return f();
+  } catch (e) {
+    if (!(e instanceof UnsupportedRuleset)) throw e;
+    diagnostics.push(verifyCodes['verify-unsupported']({ file, span: null }, family, e.message));
+    return null;
+  }
 }

@@ -8,4 +8,8 @@ export const { codes: verifyCodes, table: verifyCodeTable } = defineCodes({
     message: (family: string, count: number) =>
       `for ${family} there ${count === 1 ? 'is only 1 ruleset or model' : `are ${count} rulesets or models`} to check; give two (--iptables, --nft, --model)`,
   },
+  'verify-unsupported': {
+    severity: 'error',
+    message: (family: string, detail: string) => `the ${family} rulesets cannot be checked: ${detail}`,
+  },
 });

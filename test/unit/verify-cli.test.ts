@@ -207,7 +207,7 @@ test('exit 2: an invalid .ksvc file, with its diagnostics located', async () => 
   assert.match(missing.stderr, /nope\.ksvc/);
 });
 
-test('exit 2: garbage iptables text (line:col), garbage nft JSON (JSON pointer), invalid JSON', async () => {
+test('exit 2: garbage iptables text (line:col), garbage nft JSON (JSON pointer), invalid JSON, a ruleset past the engine', async () => {
   const files = await compileWeb();
   const ipt = write('garbage.iptables', '*nat\n:KUBE-SERVICES - [0:0]\n-A KUBE-SERVICES -j FROB --bogus\nCOMMIT\n');
   const r1 = await ksvc('verify', '--iptables', ipt, '--nft', files.nft);
@@ -229,7 +229,22 @@ test('exit 2: garbage iptables text (line:col), garbage nft JSON (JSON pointer),
   const r3 = await ksvc('verify', '--iptables', files.iptables, '--nft', json);
   assert.is(r3.code, 2);
   assert.match(r3.stderr, /error\[nft-invalid-json\]/);
-  for (const r of [r1, r2, r3]) assert.not.match(r.stderr, /\n\s+at /, 'no stack trace');
+  // read fine, but past what the engine checks: every mark bit cleared but the masquerade bit
+  const text = readFileSync(files.iptables, 'utf8');
+  assert.ok(text.includes('-j MARK --or-mark 0x00004000'));
+  const wide = write(
+    'wide-mark.iptables',
+    text.replace('-j MARK --or-mark 0x00004000', '-j MARK --and-mark 0x00004000'),
+  );
+  const r4 = await ksvc('verify', '--iptables', wide, '--nft', files.nft);
+  assert.is(r4.code, 2);
+  assert.match(
+    r4.stderr,
+    /error\[verify-unsupported\]: the ipv4 rulesets cannot be checked: the rules test or set 32 mark bits/,
+  );
+  assert.match(r4.stderr, /wide-mark\.iptables/);
+  assert.not.match(r4.stderr, /internal error/);
+  for (const r of [r1, r2, r3, r4]) assert.not.match(r.stderr, /\n\s+at /, 'no stack trace');
 });
 
 test('usage errors exit 2 with a message', async () => {

@@ -12,8 +12,9 @@ import type { FinalVerdict, FlowState } from './flow.ts';
 import { contains, isSubset, overlaps } from './intervals.ts';
 import type { ClassQuery } from './query.ts';
 import { DIM, markSet, type PacketSpace, PORT_PROTOS } from './space.ts';
+import { UnsupportedRuleset } from './unsupported.ts';
 
-export class RulesetError extends Error {}
+export class RulesetError extends UnsupportedRuleset {}
 
 const MAX_DEPTH = 64;
 const T = 1;

@@ -30,8 +30,9 @@ import {
   type PacketSpace,
   protoAtom,
 } from './space.ts';
+import { UnsupportedRuleset } from './unsupported.ts';
 
-export class CompileError extends Error {}
+export class CompileError extends UnsupportedRuleset {}
 
 const HOOKS: readonly Hook[] = ['prerouting', 'input', 'forward', 'output', 'postrouting'];
 

@@ -5,13 +5,14 @@ import { exclude, type PacketClass, restrict } from './box.ts';
 import { fromRanges, type IntervalSet } from './intervals.ts';
 import { type ClassQuery, classQuery, isSplitRequest } from './query.ts';
 import type { PacketSpace } from './space.ts';
+import { UnsupportedRuleset } from './unsupported.ts';
 
 export interface Cell<R> {
   cls: PacketClass;
   value: R;
 }
 
-export class ExplorationLimit extends Error {}
+export class ExplorationLimit extends UnsupportedRuleset {}
 
 export function explore<R>(
   space: PacketSpace,

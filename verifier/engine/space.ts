@@ -4,6 +4,7 @@
 import { type Family, familyBits, formatIP, ipOf, ipv4Number } from '../../common/ip.ts';
 import type { CtState, L4Protocol } from '../../compiler/ir/packet.ts';
 import { fromRanges, type IntervalSet, range } from './intervals.ts';
+import { UnsupportedRuleset } from './unsupported.ts';
 
 /** Core dimensions, in the order a class lists them. Affinity dimensions follow (AFFINITY_BASE + i). */
 export const DIM = {
@@ -186,12 +187,19 @@ export interface MarkBits {
   bits: readonly number[];
 }
 
+/** Mark bits the packet space splits on: a class per combination, 2^12 at most. */
+export const MAX_MARK_BITS = 12;
+
 export function buildMarkBits(masks: Iterable<number>): MarkBits {
   let all = 0;
   for (const m of masks) all |= m;
   const bits: number[] = [];
   for (let b = 0; b < 32; b++) if ((all >>> b) & 1) bits.push(b);
-  if (bits.length > 12) throw new Error(`the rules test ${bits.length} mark bits; at most 12 are supported`);
+  if (bits.length > MAX_MARK_BITS) {
+    throw new UnsupportedRuleset(
+      `the rules test or set ${bits.length} mark bits (0x${(all >>> 0).toString(16).padStart(8, '0')}); the verifier splits on at most ${MAX_MARK_BITS}`,
+    );
+  }
   return { bits };
 }
 

@@ -1,0 +1,5 @@
+// A ruleset the engine cannot check although the readers accepted it: a limit of the packet space
+// (more mark bits than it splits on), a construct only the evaluation meets (a port tested before
+// its protocol, nesting past the depth limit), or more evaluations than a class may take. It is
+// the input's, not ksvc's: the API reports it as a diagnostic (api/verify.ts), never as a crash.
+export class UnsupportedRuleset extends Error {}
