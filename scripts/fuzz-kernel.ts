@@ -1,9 +1,11 @@
 // A long campaign of random models through real netfilter (test/kernel/random-cases.ts): for each
 // seed, a random model, family and environment, both backends loaded into fresh namespaces and
-// probed against each other and the IR (test/kernel/matrix.ts). Root only. Prints every failing
+// probed against each other and the IR (test/kernel/matrix.ts), and their dumps (iptables-save -c,
+// nft -j list ruleset) read back by the verifier (test/kernel/dumps.ts). Root only. Prints every failing
 // seed with its report and a summary; exits 1 on any.
 //   npm run fuzz:kernel -- [--from N] [--count N]
 import { parseArgs } from 'node:util';
+import { dumpProblems } from '../test/kernel/dumps.ts';
 import { kernelSkipReason } from '../test/kernel/netns.ts';
 import { describeKernelCase, kernelCase, runKernelCase } from '../test/kernel/random-cases.ts';
 
@@ -29,11 +31,10 @@ for (let seed = from; seed < from + count; seed++) {
   try {
     const r = await runKernelCase(c, `fk${seed % 10000}-`);
     summary.probes += r.probes;
-    if (r.disagreements.length === 0 && r.irMismatches.length === 0) continue;
+    const found = [...r.disagreements, ...r.irMismatches, ...(await dumpProblems(c.ir!))];
+    if (found.length === 0) continue;
     summary.failed++;
-    console.log(
-      `seed ${seed} (${c.family}): ${[...r.disagreements, ...r.irMismatches].join('\n  ')}\n${describeKernelCase(c, r)}`,
-    );
+    console.log(`seed ${seed} (${c.family}): ${found.join('\n  ')}\n${describeKernelCase(c, r)}`);
   } catch (e) {
     summary.failed++;
     console.log(`seed ${seed} (${c.family}): ${(e as Error).message}`);

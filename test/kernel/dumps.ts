@@ -1,0 +1,63 @@
+// Loading one IR's two artifacts into fresh namespaces and dumping them back as the kernel prints
+// them (`iptables-save -c`, `nft -j list ruleset`): each dump must read without an error to the
+// same program as the text it was loaded from (origins aside). Used by dump-forms.test.ts and
+// scripts/fuzz-kernel.ts.
+import { renderIptables } from '../../backends/iptables/index.ts';
+import { renderNftablesJson } from '../../backends/nftables/index.ts';
+import type { IRProgram } from '../../compiler/ir/types.ts';
+import { readIptables } from '../../verifier/iptables/index.ts';
+import { readNftables } from '../../verifier/nftables/index.ts';
+import { withoutOrigins as iptablesWithoutOrigins } from '../verifier/iptables-support.ts';
+import { withoutOrigins as nftWithoutOrigins } from '../verifier/nft-support.ts';
+import { nftFile } from './load.ts';
+import { createKubeProxyNfacct, withNetns } from './netns.ts';
+
+const errorsOf = (what: string, ds: readonly { severity: string; code: string; message: string }[]) =>
+  ds.filter((d) => d.severity === 'error').map((d) => `${what}: ${d.code}: ${d.message}`);
+
+/** What is wrong with the dumps of `ir`'s artifacts (empty when both read as what was loaded). */
+export async function dumpProblems(ir: IRProgram): Promise<string[]> {
+  const problems: string[] = [];
+  const restore = renderIptables(ir, { format: 'restore', hooks: true });
+  const [restoreCmd, saveCmd] =
+    ir.family === 'ipv4' ? ['iptables-restore', 'iptables-save'] : ['ip6tables-restore', 'ip6tables-save'];
+  const saved = await withNetns('dump-ipt', (ns) => {
+    if (ir.environment.nfacct) createKubeProxyNfacct(ns);
+    const load = ns.exec(restoreCmd, [], restore);
+    if (load.status !== 0) throw new Error(`${restoreCmd}: ${load.stderr}`);
+    const save = ns.exec(saveCmd, ['-c']);
+    if (save.status !== 0) throw new Error(`${saveCmd} -c: ${save.stderr}`);
+    return save.stdout;
+  });
+  const fromText = readIptables(restore, { file: 'restore' });
+  const fromKernel = readIptables(saved, { file: `${saveCmd} -c` });
+  problems.push(
+    ...errorsOf('restore text', fromText.diagnostics),
+    ...errorsOf(`${saveCmd} -c`, fromKernel.diagnostics),
+  );
+  if (
+    fromText.program &&
+    fromKernel.program &&
+    JSON.stringify(iptablesWithoutOrigins(fromKernel.program)) !==
+      JSON.stringify(iptablesWithoutOrigins(fromText.program))
+  ) {
+    problems.push(`${saveCmd} -c reads to another program than the restore text`);
+  }
+  const doc = renderNftablesJson(ir);
+  const listed = await withNetns('dump-nft', (ns) => {
+    nftFile(ns, ['-j', '-f'], doc);
+    const list = ns.exec('nft', ['-j', 'list', 'ruleset']);
+    if (list.status !== 0) throw new Error(`nft -j list ruleset: ${list.stderr}`);
+    return list.stdout;
+  });
+  const fromDoc = readNftables(doc, { file: 'document' });
+  const fromListing = readNftables(listed, { file: 'nft -j list ruleset' });
+  problems.push(
+    ...errorsOf('document', fromDoc.diagnostics),
+    ...errorsOf('nft -j list ruleset', fromListing.diagnostics),
+  );
+  if (problems.length === 0 && nftWithoutOrigins(fromListing.programs) !== nftWithoutOrigins(fromDoc.programs)) {
+    problems.push('nft -j list ruleset reads to another program than the document');
+  }
+  return problems;
+}
