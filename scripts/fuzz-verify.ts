@@ -3,7 +3,7 @@
 // Prints every problem (with the seed, which reproduces the case) and a summary; exits 1 on any.
 //   npm run fuzz:verify -- [--artifact iptables|nftables|model] [--from N] [--count N] [--packets N]
 import { parseArgs } from 'node:util';
-import { checkRandomEdit, type EditedArtifact } from '../test/verifier/random-edits.ts';
+import { addToTally, checkRandomEdit, type EditedArtifact, newTally } from '../test/verifier/random-edits.ts';
 
 const { values } = parseArgs({
   options: {
@@ -23,28 +23,12 @@ if (![from, count, packets].every((n) => Number.isInteger(n) && n >= 0)) {
   console.error('fuzz-verify: --from, --count and --packets take whole numbers');
   process.exit(2);
 }
-const summary = {
-  edited: 0,
-  equivalent: 0,
-  different: 0,
-  unreadable: 0,
-  packets: 0,
-  differingPackets: 0,
-  witnessesChecked: 0,
-  problems: 0,
-};
+const summary = newTally();
 const started = Date.now();
 for (let seed = from; seed < from + count; seed++) {
   const r = checkRandomEdit(seed, artifact, packets);
-  if (r.edit !== null) {
-    summary.edited++;
-    if (r.verdict === 'equivalent' || r.verdict === 'different' || r.verdict === 'unreadable') summary[r.verdict]++;
-  }
-  summary.packets += r.packets;
-  summary.differingPackets += r.differingPackets;
-  summary.witnessesChecked += r.witnessesChecked;
+  addToTally(summary, r);
   for (const p of r.problems) {
-    summary.problems++;
     console.log(`seed ${seed} (${artifact}): ${p}\n  edit: ${r.edit?.what ?? '-'}`);
   }
   if ((seed - from + 1) % 100 === 0) console.log(`.. ${seed - from + 1} seeds: ${JSON.stringify(summary)}`);

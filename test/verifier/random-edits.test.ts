@@ -5,7 +5,7 @@
 // scripts/fuzz-verify.ts.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { checkRandomEdit, type EditedArtifact } from './random-edits.ts';
+import { addToTally, checkRandomEdit, type EditedArtifact, newTally } from './random-edits.ts';
 
 const CASES = 60;
 // Fixed seeds: the nftables range holds edits that once stopped the check (a masquerade xor of two mark bits).
@@ -15,26 +15,11 @@ const Edits = suite('random edits of the artifacts');
 
 for (const artifact of ['iptables', 'nftables', 'model'] as const) {
   Edits(`${artifact}: ${CASES} random models, one random edit each`, () => {
-    const seen = {
-      edited: 0,
-      equivalent: 0,
-      different: 0,
-      unreadable: 0,
-      packets: 0,
-      differingPackets: 0,
-      witnessesChecked: 0,
-    };
+    const seen = newTally();
     for (let seed = FIRST_SEED[artifact]; seed < FIRST_SEED[artifact] + CASES; seed++) {
       const r = checkRandomEdit(seed, artifact);
       assert.equal(r.problems, [], `seed ${seed}: ${r.edit?.what}`);
-      if (r.edit === null) continue;
-      seen.edited++;
-      if (r.verdict === 'equivalent') seen.equivalent++;
-      if (r.verdict === 'different') seen.different++;
-      if (r.verdict === 'unreadable') seen.unreadable++;
-      seen.packets += r.packets;
-      seen.differingPackets += r.differingPackets;
-      seen.witnessesChecked += r.witnessesChecked;
+      addToTally(seen, r);
     }
     // what the sample exercised (edits that changed nothing, or that nothing could see, prove little)
     assert.ok(seen.edited >= CASES / 2, JSON.stringify(seen));

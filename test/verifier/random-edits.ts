@@ -51,6 +51,40 @@ export interface RandomEditResult {
   witnessesChecked: number;
 }
 
+/** What a run of cases exercised (a sample that never reached a verdict proves little). */
+export interface EditTally {
+  edited: number;
+  equivalent: number;
+  different: number;
+  unreadable: number;
+  packets: number;
+  differingPackets: number;
+  witnessesChecked: number;
+  problems: number;
+}
+
+export const newTally = (): EditTally => ({
+  edited: 0,
+  equivalent: 0,
+  different: 0,
+  unreadable: 0,
+  packets: 0,
+  differingPackets: 0,
+  witnessesChecked: 0,
+  problems: 0,
+});
+
+export function addToTally(t: EditTally, r: RandomEditResult): void {
+  if (r.edit !== null) {
+    t.edited++;
+    if (r.verdict === 'equivalent' || r.verdict === 'different' || r.verdict === 'unreadable') t[r.verdict]++;
+  }
+  t.packets += r.packets;
+  t.differingPackets += r.differingPackets;
+  t.witnessesChecked += r.witnessesChecked;
+  t.problems += r.problems.length;
+}
+
 type Random = () => number;
 
 const pick = <T>(xs: readonly T[], rnd: Random): T => xs[Math.floor(rnd() * xs.length)]!;
