@@ -1,7 +1,7 @@
 // Loading one IR's two artifacts into fresh namespaces and dumping them back as the kernel prints
 // them (`iptables-save -c`, `nft -j list ruleset`): each dump must read without an error to the
-// same program as the text it was loaded from (origins aside). Used by dump-forms.test.ts and
-// scripts/fuzz-kernel.ts.
+// same program as the text it was loaded from (origins aside). Used by dump-forms.test.ts,
+// iptables-read.test.ts (savedByKernel) and scripts/fuzz-kernel.ts.
 import { renderIptables } from '../../backends/iptables/index.ts';
 import { renderNftablesJson } from '../../backends/nftables/index.ts';
 import type { IRProgram } from '../../compiler/ir/types.ts';
@@ -15,13 +15,10 @@ import { createKubeProxyNfacct, withNetns } from './netns.ts';
 const errorsOf = (what: string, ds: readonly { severity: string; code: string; message: string }[]) =>
   ds.filter((d) => d.severity === 'error').map((d) => `${what}: ${d.code}: ${d.message}`);
 
-/** What is wrong with the dumps of `ir`'s artifacts (empty when both read as what was loaded). */
-export async function dumpProblems(ir: IRProgram): Promise<string[]> {
-  const problems: string[] = [];
-  const restore = renderIptables(ir, { format: 'restore', hooks: true });
-  const [restoreCmd, saveCmd] =
-    ir.family === 'ipv4' ? ['iptables-restore', 'iptables-save'] : ['ip6tables-restore', 'ip6tables-save'];
-  const saved = await withNetns('dump-ipt', (ns) => {
+/** `restore` (iptables-restore text for `ir`) loaded into a fresh namespace, as `iptables-save -c` prints it. */
+export function savedByKernel(ir: IRProgram, restore: string): Promise<string> {
+  const [restoreCmd, saveCmd] = saveCommands(ir);
+  return withNetns('dump-ipt', (ns) => {
     if (ir.environment.nfacct) createKubeProxyNfacct(ns);
     const load = ns.exec(restoreCmd, [], restore);
     if (load.status !== 0) throw new Error(`${restoreCmd}: ${load.stderr}`);
@@ -29,6 +26,17 @@ export async function dumpProblems(ir: IRProgram): Promise<string[]> {
     if (save.status !== 0) throw new Error(`${saveCmd} -c: ${save.stderr}`);
     return save.stdout;
   });
+}
+
+const saveCommands = (ir: IRProgram): [restore: string, save: string] =>
+  ir.family === 'ipv4' ? ['iptables-restore', 'iptables-save'] : ['ip6tables-restore', 'ip6tables-save'];
+
+/** What is wrong with the dumps of `ir`'s artifacts (empty when both read as what was loaded). */
+export async function dumpProblems(ir: IRProgram): Promise<string[]> {
+  const problems: string[] = [];
+  const restore = renderIptables(ir, { format: 'restore', hooks: true });
+  const saveCmd = saveCommands(ir)[1];
+  const saved = await savedByKernel(ir, restore);
   const fromText = readIptables(restore, { file: 'restore' });
   const fromKernel = readIptables(saved, { file: `${saveCmd} -c` });
   problems.push(

@@ -9,7 +9,8 @@ import { lowerModel } from '../../compiler/lower/index.ts';
 import { readIptables } from '../../verifier/iptables/index.ts';
 import { CASES, caseOptions } from '../golden/iptables/cases.ts';
 import { codesAt, withoutOrigins } from '../verifier/iptables-support.ts';
-import { createKubeProxyNfacct, kernelTests, withNetns } from './netns.ts';
+import { savedByKernel } from './dumps.ts';
+import { kernelTests } from './netns.ts';
 
 {
   const test = kernelTests('iptables-read');
@@ -18,16 +19,7 @@ import { createKubeProxyNfacct, kernelTests, withNetns } from './netns.ts';
       const model = c.model();
       const ir = lowerModel(model, caseOptions(c, model)).programs[0]!;
       const restore = renderIptables(ir, { format: 'restore', hooks: true });
-      const [restoreCmd, saveCmd] =
-        ir.family === 'ipv4' ? ['iptables-restore', 'iptables-save'] : ['ip6tables-restore', 'ip6tables-save'];
-      const saved = await withNetns('ipt-read', (ns) => {
-        if (ir.environment.nfacct) createKubeProxyNfacct(ns);
-        const load = ns.exec(restoreCmd, [], restore);
-        assert.is(load.status, 0, `${c.name}: ${restoreCmd}: ${load.stderr}`);
-        const save = ns.exec(saveCmd, ['-c']);
-        assert.is(save.status, 0, `${c.name}: ${saveCmd} -c: ${save.stderr}`);
-        return save.stdout;
-      });
+      const saved = await savedByKernel(ir, restore);
       assert.match(saved, /^\[\d+:\d+\] -A /m, 'the dump has rule counters');
       const fromText = readIptables(restore, { file: `${c.name}.restore` });
       const fromKernel = readIptables(saved, { file: `${c.name} (iptables-save -c)` });

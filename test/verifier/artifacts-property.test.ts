@@ -23,15 +23,13 @@ import type { NetfilterProgram } from '../../verifier/model/program.ts';
 import { readNftables } from '../../verifier/nftables/index.ts';
 import { arbitraryModel } from '../property/arbitrary-model.ts';
 import { interpret } from './concrete-interpreter.ts';
-import { type Dist, irDistribution, totalVariation } from './intended.ts';
+import { type Dist, irDistribution, showDist as show, totalVariation } from './intended.ts';
 import { modelPackets } from './model-packets.ts';
 import { cellOf, type Partition, partition } from './partition.ts';
 
 const MODELS = 40;
 const PACKETS_PER_PROGRAM = 60;
 const TV_BOUND = rational(1, 1n << 20n);
-
-const show = (d: Dist) => [...d.entries()].map(([k, p]) => `${k} @ ${p.num}/${p.den}`).sort();
 
 interface Side {
   backend: 'iptables' | 'nftables';

@@ -6,6 +6,7 @@ import * as assert from 'uvu/assert';
 import type { Packet } from '../../compiler/ir/packet.ts';
 import type { NetfilterProgram } from '../../verifier/model/program.ts';
 import { interpret } from './concrete-interpreter.ts';
+import { showDist as show } from './intended.ts';
 import { EPS, iptables, nftables, VIP } from './kube-shaped.ts';
 import { cellOf, partition } from './partition.ts';
 
@@ -40,9 +41,6 @@ const packetArb: fc.Arbitrary<Packet> = fc
     ct: r.ct,
     affinityAges: {},
   }));
-
-const show = (m: ReadonlyMap<string, { num: bigint; den: bigint }>) =>
-  [...m.entries()].map(([k, p]) => `${k} @ ${p.num}/${p.den}`).sort();
 
 function agree(name: string, program: NetfilterProgram) {
   const markMask = 0x4000;

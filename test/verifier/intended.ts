@@ -1,6 +1,7 @@
 // The reference evaluator's distribution for one concrete packet, keyed as the verifier observes
 // outcomes, and the exact total-variation distance between two keyed distributions: what the
-// property tests compare the artifacts' interpreters against (artifacts-property, random-edits).
+// property tests compare the artifacts' interpreters against (artifacts-property, random-edits),
+// and a distribution written out for comparisons and messages.
 import { evaluate } from '../../compiler/ir/evaluate.ts';
 import {
   addRational,
@@ -37,3 +38,7 @@ export function totalVariation(a: Dist, b: Dist): Rational {
   }
   return { num: sum.num, den: sum.den * 2n };
 }
+
+/** A distribution as sorted `outcome @ num/den` lines (for comparing and for messages). */
+export const showDist = (d: ReadonlyMap<string, { num: bigint; den: bigint }>): string[] =>
+  [...d.entries()].map(([k, p]) => `${k} @ ${p.num}/${p.den}`).sort();

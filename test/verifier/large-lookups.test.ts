@@ -14,12 +14,12 @@ import { lower } from '../../api/lower.ts';
 import { compileNftables } from '../../api/nftables.ts';
 import { type VerifyProgress, verifyArtifacts, verifyModel } from '../../api/verify.ts';
 import { generateKsvc } from '../../bench/generate.ts';
-import type { Rational } from '../../compiler/ir/outcome.ts';
 import type { Packet } from '../../compiler/ir/packet.ts';
 import type { ClusterModel } from '../../compiler/model.ts';
 import { affinityListNames, affinityNaming } from '../../verifier/affinity-names.ts';
 import { readNftables } from '../../verifier/nftables/index.ts';
 import { interpret } from './concrete-interpreter.ts';
+import { showDist as show } from './intended.ts';
 import { modelPackets } from './model-packets.ts';
 import { editDoc, elementsOf, removeElement } from './mutations/nft-edit.ts';
 import { cellOf, partition } from './partition.ts';
@@ -40,8 +40,6 @@ function generated(): { model: ClusterModel; node: string } {
   cluster = { model: checked.model!, node: checked.model!.nodes[0]!.name };
   return cluster;
 }
-
-const show = (d: ReadonlyMap<string, Rational>) => [...d.entries()].map(([k, p]) => `${k} @ ${p.num}/${p.den}`).sort();
 
 L('the nft hairpin set is large enough to take the many-way path', () => {
   const { model, node } = generated();

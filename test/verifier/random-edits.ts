@@ -24,18 +24,13 @@ import { affinityListNames, affinityNaming } from '../../verifier/affinity-names
 import { readIptables } from '../../verifier/iptables/index.ts';
 import { readNftables } from '../../verifier/nftables/index.ts';
 import { arbitraryModel } from '../property/arbitrary-model.ts';
+import { type Edit, editIptables, editModel, editNftables } from './artifact-edits.ts';
 import { interpret } from './concrete-interpreter.ts';
-import { irDistribution, totalVariation } from './intended.ts';
+import { irDistribution, showDist, totalVariation } from './intended.ts';
 import { modelPackets } from './model-packets.ts';
 
 /** Which participant is edited: an artifact's text, or the model the IR is lowered from. */
 export type EditedArtifact = 'iptables' | 'nftables' | 'model';
-
-export interface Edit {
-  text: string;
-  /** what was edited, before and after */
-  what: string;
-}
 
 export interface RandomEditResult {
   seed: number;
@@ -85,193 +80,6 @@ export function addToTally(t: EditTally, r: RandomEditResult): void {
   t.problems += r.problems.length;
 }
 
-type Random = () => number;
-
-const pick = <T>(xs: readonly T[], rnd: Random): T => xs[Math.floor(rnd() * xs.length)]!;
-
-/** One edit of one `-A` line of iptables-restore text, or null when the chosen edit does not apply. */
-export function editIptables(text: string, rnd: Random): Edit | null {
-  const lines = text.split('\n');
-  const rules = lines.flatMap((l, i) => (l.startsWith('-A ') ? [i] : []));
-  if (rules.length === 0) return null;
-  const i = pick(rules, rnd);
-  const line = lines[i]!;
-  const edits: ((l: string) => string | null)[] = [
-    () => '',
-    (l) => {
-      const m = /--probability (0\.\d+)/.exec(l);
-      if (!m) return null;
-      const d = m[1]!;
-      return l.replace(d, d.slice(0, -1) + String((Number(d[d.length - 1]) + 1) % 10));
-    },
-    (l) => {
-      const ms = [...l.matchAll(/(\d+\.\d+\.\d+\.)(\d+)/g)];
-      if (ms.length === 0) return null;
-      const m = pick(ms, rnd);
-      return l.slice(0, m.index) + m[1] + String((Number(m[2]) + 1) % 256) + l.slice(m.index! + m[0].length);
-    },
-    (l) => {
-      const m = /(--dport |--to-destination [^:]+:)(\d+)/.exec(l);
-      return m ? l.replace(m[0], m[1] + String(Number(m[2]) + 1)) : null;
-    },
-    (l) => {
-      const m = / -j (\S+).*$/.exec(l);
-      return m && m[1] !== 'RETURN' ? `${l.slice(0, m.index)} -j RETURN` : null;
-    },
-    (l) => {
-      const m = /\/(\d+) /.exec(l);
-      return m && Number(m[1]) >= 8 ? l.replace(m[0], `/${Number(m[1]) - 1} `) : null;
-    },
-    (l) => (l.includes(' ! ') ? l.replace(' ! ', ' ') : null),
-    (l) => {
-      const m = /--seconds (\d+)/.exec(l);
-      return m ? l.replace(m[0], `--seconds ${Number(m[1]) + 1}`) : null;
-    },
-    (l) => {
-      const m = / -p (tcp|udp|sctp)/.exec(l);
-      if (!m) return null;
-      const to = m[1] === 'tcp' ? 'udp' : 'tcp';
-      return l.replace(m[0], ` -p ${to}`).replace(` -m ${m[1]} `, ` -m ${to} `);
-    },
-  ];
-  const out = pick(edits, rnd)(line);
-  if (out === null || out === line) return null;
-  const copy = lines.slice();
-  if (out === '') copy.splice(i, 1);
-  else copy[i] = out;
-  return { text: copy.join('\n'), what: `line ${i + 1}: ${line}  =>  ${out === '' ? '(deleted)' : out}` };
-}
-
-type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
-
-/** One edit of one rule or element command of an nft JSON document, or null when it does not apply. */
-export function editNftables(text: string, rnd: Random): Edit | null {
-  const doc = JSON.parse(text) as { nftables: { [k: string]: Json }[] };
-  const items = doc.nftables.flatMap((it, i) => {
-    const add = it.add as { [k: string]: Json } | undefined;
-    return add?.rule || add?.element ? [i] : [];
-  });
-  if (items.length === 0) return null;
-  const i = pick(items, rnd);
-  const item = doc.nftables[i]!;
-  const before = JSON.stringify(item);
-  const kind = Math.floor(rnd() * 6);
-  if (kind === 0) {
-    doc.nftables.splice(i, 1);
-    return { text: JSON.stringify(doc), what: `item ${i} deleted: ${before}` };
-  }
-  const leaves: { holder: { [k: string]: Json } | Json[]; key: string | number }[] = [];
-  const walk = (o: Json) => {
-    if (o === null || typeof o !== 'object') return;
-    for (const [k, v] of Object.entries(o)) {
-      if (v !== null && typeof v === 'object') walk(v);
-      else leaves.push({ holder: o, key: Array.isArray(o) ? Number(k) : k });
-    }
-  };
-  walk(item);
-  const leafValue = (l: (typeof leaves)[number]): Json => (l.holder as { [k: string]: Json })[l.key as string] ?? null;
-  const set = (l: (typeof leaves)[number], v: Json) => {
-    (l.holder as { [k: string]: Json })[l.key as string] = v;
-  };
-  const leaf = (f: (v: Json, key: string | number) => boolean) => {
-    const c = leaves.filter((l) => f(leafValue(l), l.key));
-    return c.length > 0 ? pick(c, rnd) : null;
-  };
-  if (kind === 1) {
-    const l = leaf((v) => typeof v === 'number');
-    if (!l) return null;
-    set(l, (leafValue(l) as number) + 1);
-  } else if (kind === 2) {
-    const l = leaf((v) => typeof v === 'string' && /^\d+\.\d+\.\d+\.\d+$/.test(v));
-    if (!l) return null;
-    const p = (leafValue(l) as string).split('.');
-    p[3] = String((Number(p[3]) + 1) % 256);
-    set(l, p.join('.'));
-  } else if (kind === 3) {
-    const l = leaf((v, key) => key === 'op' && (v === '==' || v === '!='));
-    if (!l) return null;
-    set(l, leafValue(l) === '==' ? '!=' : '==');
-  } else if (kind === 4) {
-    const l = leaf((v) => typeof v === 'string' && v.includes('::') && /^[0-9a-f:]+$/.test(v));
-    if (!l) return null;
-    const v = leafValue(l) as string;
-    set(l, v.endsWith(':') ? `${v}1` : `${v}f`);
-  } else {
-    const add = item.add as { [k: string]: { [k: string]: Json } };
-    const list = add.rule ? add.rule.expr : add.element?.elem;
-    if (!Array.isArray(list) || list.length < 2) return null;
-    list.splice(Math.floor(rnd() * list.length), 1);
-  }
-  const after = JSON.stringify(item);
-  return after === before ? null : { text: JSON.stringify(doc), what: `item ${i}: ${before}  =>  ${after}` };
-}
-
-/**
- * One edit of the model the IR comes from (the artifacts stay those of the unedited model): an
- * endpoint removed or its conditions changed, a traffic policy flipped, affinity added, dropped or
- * retimed, a target port moved. null when the model has nothing the chosen edit applies to.
- */
-export function editModel(model: ClusterModel, rnd: Random): { model: ClusterModel; what: string } | null {
-  const copy = structuredClone(model);
-  const services = copy.services;
-  if (services.length === 0) return null;
-  const sv = pick(services, rnd);
-  const where = `${sv.namespace}/${sv.name}`;
-  switch (Math.floor(rnd() * 6)) {
-    case 0: {
-      if (sv.endpoints.length === 0) return null;
-      const i = Math.floor(rnd() * sv.endpoints.length);
-      const [e] = sv.endpoints.splice(i, 1);
-      return { model: copy, what: `${where}: endpoint ${e!.address} removed` };
-    }
-    case 1: {
-      if (sv.endpoints.length === 0) return null;
-      const e = pick(sv.endpoints, rnd);
-      const before = JSON.stringify(e.conditions);
-      e.conditions = pick(
-        [
-          { ready: true, serving: true, terminating: false },
-          { ready: false, serving: true, terminating: true },
-          { ready: false, serving: false, terminating: true },
-          { ready: false, serving: false, terminating: false },
-        ],
-        rnd,
-      );
-      return {
-        model: copy,
-        what: `${where}: endpoint ${e.address} conditions ${before} → ${JSON.stringify(e.conditions)}`,
-      };
-    }
-    case 2: {
-      if (sv.type === 'ClusterIP' || sv.healthCheckNodePort !== null) return null;
-      sv.externalTrafficPolicy = sv.externalTrafficPolicy === 'Local' ? 'Cluster' : 'Local';
-      return { model: copy, what: `${where}: externalTrafficPolicy → ${sv.externalTrafficPolicy}` };
-    }
-    case 3:
-      sv.internalTrafficPolicy = sv.internalTrafficPolicy === 'Local' ? 'Cluster' : 'Local';
-      return { model: copy, what: `${where}: internalTrafficPolicy → ${sv.internalTrafficPolicy}` };
-    case 4: {
-      const a = sv.sessionAffinity;
-      sv.sessionAffinity =
-        a.type === 'None'
-          ? { type: 'ClientIP', timeoutSeconds: 10800 }
-          : rnd() < 0.5
-            ? { type: 'None' }
-            : { type: 'ClientIP', timeoutSeconds: a.timeoutSeconds + 1 };
-      return {
-        model: copy,
-        what: `${where}: sessionAffinity ${JSON.stringify(a)} → ${JSON.stringify(sv.sessionAffinity)}`,
-      };
-    }
-    default: {
-      const p = pick(sv.ports, rnd);
-      if (typeof p.targetPort !== 'number') return null;
-      p.targetPort += 1;
-      return { model: copy, what: `${where}: port ${p.name || p.port} targetPort → ${p.targetPort}` };
-    }
-  }
-}
-
 const caseArb = fc.record({
   model: arbitraryModel({ maxServices: 5, maxEndpoints: 6 }),
   nodeIndex: fc.nat(),
@@ -279,11 +87,7 @@ const caseArb = fc.record({
   editSeed: fc.integer({ min: 1, max: 2 ** 30 }),
 });
 
-const show = (d: ReadonlyMap<string, Rational>) =>
-  [...d.entries()]
-    .map(([k, p]) => `${k} @ ${p.num}/${p.den}`)
-    .sort()
-    .join(' | ');
+const show = (d: ReadonlyMap<string, Rational>) => showDist(d).join(' | ');
 
 const json = (v: unknown) => JSON.stringify(v, (_, x) => (typeof x === 'bigint' ? x.toString() : x));
 

@@ -13,13 +13,12 @@ import {
   isBad,
   isObject,
   mergeRanges,
-  type Read,
   readCtState,
   readCtStatusDnat,
-  readMark,
-  readMarkPrefix,
+  readMarkOperand,
   readNumberRange,
   readUnsigned,
+  WHOLE_MARK,
 } from './values.ts';
 
 export function markSteps(
@@ -28,42 +27,25 @@ export function markSteps(
   ctx: RuleContext,
   pointer: string,
 ): Step[] | null {
-  const prefix = readMarkPrefix(m.right);
-  if (prefix !== null) return markPrefixSteps(r, prefix, m, ctx, pointer);
-  const v = readMark(m.right);
+  const v = readMarkOperand(m.right);
   if (isBad(v)) {
     ctx.sink.report('nft-bad-value', child(pointer, 'right'), v.bad.value, v.bad.expected);
     return null;
   }
+  const whole = v.ok.mask === WHOLE_MARK;
   if (m.op === '!') {
-    if (r.xor !== 0) return unsupportedOp(m, { kind: 'mark', ...r }, ctx, pointer);
-    return [test({ kind: 'mark', mask: (r.mask & v.ok) >>> 0, value: 0 })];
+    if (r.xor !== 0 || !whole) return unsupportedOp(m, { kind: 'mark', ...r }, ctx, pointer);
+    return [test({ kind: 'mark', mask: (r.mask & v.ok.value) >>> 0, value: 0 })];
   }
-  if (!['==', '!=', 'in'].includes(m.op)) return unsupportedOp(m, { kind: 'mark', ...r }, ctx, pointer);
+  // a prefix is listed with == and != only
+  if (!['==', '!=', ...(whole ? ['in'] : [])].includes(m.op)) {
+    return unsupportedOp(m, { kind: 'mark', ...r }, ctx, pointer);
+  }
   const negate = m.op === '!=';
-  const value = (v.ok ^ r.xor) >>> 0;
+  // ((mark & r.mask) ^ r.xor) compared on the operand's bits
+  const mask = (r.mask & v.ok.mask) >>> 0;
+  const value = ((v.ok.value ^ r.xor) & v.ok.mask) >>> 0;
   // Bits outside the mask can never be set in (mark & mask).
-  if ((value & ~r.mask) >>> 0 !== 0) return negate ? [] : [NEVER];
-  return [test({ kind: 'mark', mask: r.mask >>> 0, value }, negate)];
-}
-
-/** `(mark & mask) ^ xor` in a prefix: its top bits, those the prefix covers, equal the prefix's. */
-function markPrefixSteps(
-  r: { mask: number; xor: number },
-  prefix: Read<{ mask: number; value: number }>,
-  m: Match,
-  ctx: RuleContext,
-  pointer: string,
-): Step[] | null {
-  if (isBad(prefix)) {
-    ctx.sink.report('nft-bad-value', child(pointer, 'right'), prefix.bad.value, prefix.bad.expected);
-    return null;
-  }
-  if (m.op !== '==' && m.op !== '!=') return unsupportedOp(m, { kind: 'mark', ...r }, ctx, pointer);
-  const negate = m.op === '!=';
-  const mask = (r.mask & prefix.ok.mask) >>> 0;
-  const value = ((prefix.ok.value ^ r.xor) & prefix.ok.mask) >>> 0;
-  // a prefix bit the left side clears can never be set
   if ((value & ~mask) >>> 0 !== 0) return negate ? [] : [NEVER];
   return [test({ kind: 'mark', mask, value }, negate)];
 }

@@ -190,23 +190,25 @@ export function readCtStatusDnat(v: unknown): Read<true> {
   return v === 'dnat' ? { ok: true } : bad(v, "the ct status flag 'dnat'");
 }
 
-export function readMark(v: unknown): Read<number> {
-  const n = readUnsigned(v, 32, 'a 32-bit mark');
-  return isBad(n) ? n : { ok: Number(n.ok) };
-}
+/** Every bit of the mark: a plain value compares all of them. */
+export const WHOLE_MARK = 0xffffffff;
 
 /**
- * A mark compared as a prefix — how `nft list` prints `meta mark & M == V` when M is a run of
- * leading bits (a masquerade bit of 31: `meta mark & 0x80000000 == 0` lists as `0/1`): the mark's
- * top `len` bits equal `addr`'s. As (mask, value); refused when `addr` has bits below the prefix.
+ * What a mark is compared with, as (mask, value): a 32-bit value (every bit), or a prefix — how
+ * `nft list` prints `meta mark & M == V` when M is a run of leading bits (a masquerade bit of 31:
+ * `meta mark & 0x80000000 == 0` lists as `0/1`), whose top `len` bits are compared. A prefix with
+ * address bits below it is refused.
  */
-export function readMarkPrefix(v: unknown): Read<{ mask: number; value: number }> | null {
-  if (!isObject(v) || !isObject(v.prefix)) return null;
+export function readMarkOperand(v: unknown): Read<{ mask: number; value: number }> {
+  if (!isObject(v) || !isObject(v.prefix)) {
+    const n = readUnsigned(v, 32, 'a 32-bit mark');
+    return isBad(n) ? n : { ok: { mask: WHOLE_MARK, value: Number(n.ok) } };
+  }
   const { addr, len } = v.prefix;
   const expected = 'a 32-bit mark prefix (addr, len 0-32, no bits of addr below the prefix)';
   const a = readUnsigned(addr, 32, expected);
   if (isBad(a) || typeof len !== 'number' || !Number.isInteger(len) || len < 0 || len > 32) return bad(v, expected);
-  const mask = len === 0 ? 0 : (0xffffffff << (32 - len)) >>> 0;
+  const mask = len === 0 ? 0 : (WHOLE_MARK << (32 - len)) >>> 0;
   const value = Number(a.ok);
   return (value & ~mask) >>> 0 !== 0 ? bad(v, expected) : { ok: { mask, value } };
 }
