@@ -2,8 +2,15 @@
 // random model, one random edit of one artifact, judged by shapes on/off and a concrete interpreter.
 // Prints every problem (with the seed, which reproduces the case) and a summary; exits 1 on any.
 //   npm run fuzz:verify -- [--artifact iptables|nftables|model] [--from N] [--count N] [--packets N]
+//     [--family first|ipv6]   (first: the model's first program, IPv4 whenever it has one)
 import { parseArgs } from 'node:util';
-import { addToTally, checkRandomEdit, type EditedArtifact, newTally } from '../test/verifier/random-edits.ts';
+import {
+  addToTally,
+  checkRandomEdit,
+  type EditedArtifact,
+  type EditedFamily,
+  newTally,
+} from '../test/verifier/random-edits.ts';
 
 const { values } = parseArgs({
   options: {
@@ -11,11 +18,17 @@ const { values } = parseArgs({
     from: { type: 'string', default: '0' },
     count: { type: 'string', default: '500' },
     packets: { type: 'string', default: '200' },
+    family: { type: 'string', default: 'first' },
   },
 });
 const artifact = values.artifact as EditedArtifact;
 if (artifact !== 'iptables' && artifact !== 'nftables' && artifact !== 'model') {
   console.error(`fuzz-verify: --artifact must be iptables, nftables or model, not '${values.artifact}'`);
+  process.exit(2);
+}
+const family = values.family as EditedFamily;
+if (family !== 'first' && family !== 'ipv6') {
+  console.error(`fuzz-verify: --family must be first or ipv6, not '${values.family}'`);
   process.exit(2);
 }
 const [from, count, packets] = [values.from, values.count, values.packets].map(Number) as [number, number, number];
@@ -26,7 +39,7 @@ if (![from, count, packets].every((n) => Number.isInteger(n) && n >= 0)) {
 const summary = newTally();
 const started = Date.now();
 for (let seed = from; seed < from + count; seed++) {
-  const r = checkRandomEdit(seed, artifact, packets);
+  const r = checkRandomEdit(seed, artifact, packets, family);
   addToTally(summary, r);
   for (const p of r.problems) {
     console.log(`seed ${seed} (${artifact}): ${p}\n  edit: ${r.edit?.what ?? '-'}`);
@@ -34,6 +47,6 @@ for (let seed = from; seed < from + count; seed++) {
   if ((seed - from + 1) % 100 === 0) console.log(`.. ${seed - from + 1} seeds: ${JSON.stringify(summary)}`);
 }
 console.log(
-  `${artifact}, seeds ${from}..${from + count - 1}, ${((Date.now() - started) / 1000).toFixed(0)} s: ${JSON.stringify(summary)}`,
+  `${artifact} (${family}), seeds ${from}..${from + count - 1}, ${((Date.now() - started) / 1000).toFixed(0)} s: ${JSON.stringify(summary)}`,
 );
 process.exit(summary.problems > 0 ? 1 : 0);

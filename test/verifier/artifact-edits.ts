@@ -33,7 +33,9 @@ export function editIptables(text: string, rnd: Random): Edit | null {
     },
     (l) => {
       const ms = [...l.matchAll(/(\d+\.\d+\.\d+\.)(\d+)/g)];
-      if (ms.length === 0) return null;
+      // an IPv6 text has no dotted quad: its last group changes instead (the same draw, so an IPv4
+      // case keeps its edit)
+      if (ms.length === 0) return editIPv6Address(l, rnd);
       const m = pick(ms, rnd);
       return l.slice(0, m.index) + m[1] + String((Number(m[2]) + 1) % 256) + l.slice(m.index! + m[0].length);
     },
@@ -67,6 +69,17 @@ export function editIptables(text: string, rnd: Random): Edit | null {
   if (out === '') copy.splice(i, 1);
   else copy[i] = out;
   return { text: copy.join('\n'), what: `line ${i + 1}: ${line}  =>  ${out === '' ? '(deleted)' : out}` };
+}
+
+/** The last group of one IPv6 address of the line plus one (`::` gets a 1), or null when it has none. */
+function editIPv6Address(l: string, rnd: Random): string | null {
+  const ms = [...l.matchAll(/(?<![0-9a-f:])(?:[0-9a-f]{0,4}:){2,7}[0-9a-f]{0,4}(?![0-9a-f:])/g)];
+  if (ms.length === 0) return null;
+  const m = pick(ms, rnd);
+  const v = m[0];
+  const last = /[0-9a-f]{1,4}$/.exec(v);
+  const edited = last ? v.slice(0, last.index) + ((Number.parseInt(last[0], 16) + 1) % 0x10000).toString(16) : `${v}1`;
+  return l.slice(0, m.index) + edited + l.slice(m.index! + v.length);
 }
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };

@@ -31,4 +31,22 @@ for (const artifact of ['iptables', 'nftables', 'model'] as const) {
   });
 }
 
+// Each model's IPv6 program instead of its first (IPv4 whenever a service has it): IPv6 addresses,
+// prefixes and families through both readers and the engine.
+const IPV6_CASES = 30;
+for (const artifact of ['iptables', 'nftables'] as const) {
+  Edits(`${artifact}, IPv6: ${IPV6_CASES} random models, one random edit each`, () => {
+    const seen = newTally();
+    for (let seed = 40_000; seed < 40_000 + IPV6_CASES; seed++) {
+      const r = checkRandomEdit(seed, artifact, 200, 'ipv6');
+      assert.equal(r.problems, [], `seed ${seed}: ${r.edit?.what}`);
+      addToTally(seen, r);
+    }
+    assert.ok(seen.edited >= IPV6_CASES / 3, JSON.stringify(seen));
+    assert.ok(seen.different >= 5 && seen.equivalent >= 1, JSON.stringify(seen));
+    assert.ok(seen.witnessesChecked >= 5, JSON.stringify(seen));
+    console.log(`  random edits of ${artifact}, IPv6: ${JSON.stringify(seen)}`);
+  });
+}
+
 Edits.run();

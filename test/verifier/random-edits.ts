@@ -14,11 +14,12 @@
 // The test (random-edits.test.ts) runs a fixed sample; scripts/fuzz-verify.ts runs long campaigns.
 import fc from 'fast-check';
 import { compileIptables } from '../../api/iptables.ts';
-import { lower } from '../../api/lower.ts';
+import { type LowerOptions, lower } from '../../api/lower.ts';
 import { compileNftables } from '../../api/nftables.ts';
 import { type VerifyReport, verifyArtifacts } from '../../api/verify.ts';
 import { compareRational, type Rational, rational } from '../../compiler/ir/outcome.ts';
 import type { Packet } from '../../compiler/ir/packet.ts';
+import type { IRProgram } from '../../compiler/ir/types.ts';
 import type { ClusterModel } from '../../compiler/model.ts';
 import { affinityListNames, affinityNaming } from '../../verifier/affinity-names.ts';
 import { readIptables } from '../../verifier/iptables/index.ts';
@@ -95,10 +96,68 @@ const json = (v: unknown) => JSON.stringify(v, (_, x) => (typeof x === 'bigint' 
 const reportKey = (r: VerifyReport) =>
   json({ equivalent: r.equivalent, classes: r.stats.classes, packets: r.stats.packets, cx: r.counterexamples.length });
 
-/** The case of `seed`: a random model, node and environment, one random edit of `artifact`, judged. */
-export function checkRandomEdit(seed: number, artifact: EditedArtifact, packets = 200): RandomEditResult {
+/**
+ * Which of the model's programs is checked: the first (IPv4 whenever a service has it), or the
+ * IPv6 one (the case is skipped when there is none). A separate choice, not part of the sampled
+ * case, so that a seed keeps its model.
+ */
+export type EditedFamily = 'first' | 'ipv6';
+
+/** One random edit of one participant of a random model's check (editedCase). */
+export interface EditedCase {
+  /** the unedited model's program of the chosen family, and the texts compiled from it */
+  ir: IRProgram;
+  texts: { iptables: string; nftables: string };
+  /** the participants after the edit: one of them differs from the unedited ones */
+  edited: { iptables: string; nftables: string; model: ClusterModel };
+  edit: Edit;
+  node: string | null;
+  environment: NonNullable<LowerOptions['environment']>;
+}
+
+/**
+ * The case of `seed`: a random model, node and environment, its program of `family` compiled, and
+ * one random edit of `artifact`. null when the model has no such program or service port, or no
+ * edit applied.
+ */
+export function editedCase(seed: number, artifact: EditedArtifact, family: EditedFamily = 'first'): EditedCase | null {
   const [c] = fc.sample(caseArb, { numRuns: 1, seed });
   const { model, environment } = c!;
+  const nodes = model.nodes.length > 0 ? model.nodes.map((n) => n.name) : [null];
+  const node = nodes[c!.nodeIndex % nodes.length]!;
+  const programs = lowerFor(model, node, environment).programs;
+  const ir = family === 'first' ? programs[0] : programs.find((p) => p.family === 'ipv6');
+  if (!ir || ir.servicePorts.length === 0) return null;
+  // a plain linear congruential sequence: the same edit for the same seed
+  let state = c!.editSeed;
+  const rnd = () => {
+    state = (state * 1103515245 + 12345) % 2147483648;
+    return state / 2147483648;
+  };
+  const texts = { iptables: compileIptables(ir), nftables: compileNftables([ir]) };
+  for (let tries = 0; tries < 10; tries++) {
+    if (artifact === 'model') {
+      const e = editModel(model, rnd);
+      if (e)
+        return { ir, texts, edited: { ...texts, model: e.model }, edit: { text: '', what: e.what }, node, environment };
+    } else {
+      const e = artifact === 'iptables' ? editIptables(texts.iptables, rnd) : editNftables(texts.nftables, rnd);
+      if (e) return { ir, texts, edited: { ...texts, model, [artifact]: e.text }, edit: e, node, environment };
+    }
+  }
+  return null;
+}
+
+const lowerFor = (m: ClusterModel, node: string | null, environment: NonNullable<LowerOptions['environment']>) =>
+  lower(m, { ...(node === null ? {} : { node }), environment });
+
+/** The case of `seed` (editedCase), judged. */
+export function checkRandomEdit(
+  seed: number,
+  artifact: EditedArtifact,
+  packets = 200,
+  family: EditedFamily = 'first',
+): RandomEditResult {
   const result: RandomEditResult = {
     seed,
     edit: null,
@@ -108,34 +167,11 @@ export function checkRandomEdit(seed: number, artifact: EditedArtifact, packets 
     differingPackets: 0,
     witnessesChecked: 0,
   };
-  const nodes = model.nodes.length > 0 ? model.nodes.map((n) => n.name) : [null];
-  const node = nodes[c!.nodeIndex % nodes.length]!;
-  const lowerFor = (m: ClusterModel) => lower(m, { ...(node === null ? {} : { node }), environment });
-  const ir = lowerFor(model).programs[0];
-  if (!ir || ir.servicePorts.length === 0) return result;
-  // a plain linear congruential sequence: the same edit for the same seed
-  let state = c!.editSeed;
-  const rnd = () => {
-    state = (state * 1103515245 + 12345) % 2147483648;
-    return state / 2147483648;
-  };
-  const texts = { iptables: compileIptables(ir), nftables: compileNftables([ir]) };
-  let edited = { ...texts, model };
-  for (let tries = 0; tries < 10 && result.edit === null; tries++) {
-    if (artifact === 'model') {
-      const e = editModel(model, rnd);
-      if (e)
-        [edited, result.edit] = [
-          { ...texts, model: e.model },
-          { text: '', what: e.what },
-        ];
-    } else {
-      const e = artifact === 'iptables' ? editIptables(texts.iptables, rnd) : editNftables(texts.nftables, rnd);
-      if (e) [edited, result.edit] = [{ ...texts, model, [artifact]: e.text }, e];
-    }
-  }
-  if (result.edit === null) return result;
-  const intended = lowerFor(edited.model);
+  const c = editedCase(seed, artifact, family);
+  if (c === null) return result;
+  const { ir, edited, node, environment } = c;
+  result.edit = c.edit;
+  const intended = lowerFor(edited.model, node, environment);
   const editedIR = intended.programs.find((p) => p.family === ir.family);
   if (intended.diagnostics.some((d) => d.severity === 'error') || !editedIR) {
     result.verdict = 'unreadable';
