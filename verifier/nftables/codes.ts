@@ -56,6 +56,11 @@ export const { codes: nftCodes, table: nftCodeTable } = defineCodes({
     message: (what: string) =>
       `${what} reads a port without a protocol test that limits the packet to tcp, udp or sctp (for other protocols it reads unrelated header bytes)`,
   },
+  'nft-unguarded-nat-port': {
+    severity: e,
+    message: () =>
+      'this DNAT sets a port, but the rule does not limit the packet to tcp, udp or sctp first (nft refuses it: a port mapping needs a transport protocol match)',
+  },
   'nft-missing-reference': {
     severity: e,
     message: (kind: string, name: string, where: string) => `${kind} '${name}' does not exist in ${where}`,

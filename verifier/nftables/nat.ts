@@ -1,9 +1,12 @@
 // The statements that end a packet's walk with a translation or an answer: dnat (to a constant or
 // through a map), masquerade, reject.
+
 import { formatIP } from '../../common/ip.ts';
+import { L4_PROTOCOLS, type L4Protocol } from '../../compiler/ir/packet.ts';
 import type { Step, Verdict } from '../model/program.ts';
 import { type RuleContext, shared } from './context.ts';
 import { lookupSteps } from './lookup.ts';
+import { PORT_PROTOCOLS, protocolsOf } from './parts.ts';
 import { child } from './pointer.ts';
 import { isBad, isObject, readAddress, readUnsigned } from './values.ts';
 
@@ -93,6 +96,56 @@ export function masqueradeSteps(
 }
 
 export function dnatSteps(
+  body: { addr: unknown; port?: unknown; family?: string; flags?: unknown },
+  ctx: RuleContext,
+  p: string,
+): Step[] | null {
+  const steps = dnatTargetSteps(body, ctx, p);
+  if (steps === null || portsGuarded(steps.at(-1)!, ctx)) return steps;
+  ctx.sink.report('nft-unguarded-nat-port', p);
+  return null;
+}
+
+/**
+ * Whether every DNAT `last` can take that sets a port happens to a packet of a protocol with ports.
+ * nft refuses a port mapping unless the rule has fixed the transport protocol ("transport protocol
+ * mapping is only valid after transport protocol match"); the model has no meaning for a port
+ * given to another protocol. Fixed means by the rule's earlier tests (the guard) or, for a map,
+ * by the key of each element that can select a DNAT with a port.
+ */
+function portsGuarded(last: Step, ctx: RuleContext): boolean {
+  const guarded = (protocols: readonly L4Protocol[]) =>
+    protocols.every((x) => !ctx.guard.includes(x) || (PORT_PROTOCOLS as readonly string[]).includes(x));
+  switch (last.kind) {
+    case 'verdict':
+      return last.verdict.kind !== 'dnat' || last.verdict.port === null || guarded(L4_PROTOCOLS);
+    case 'numgen':
+      return last.branches.every((b) => b.steps.every((s) => portsGuarded(s, ctx)));
+    case 'dispatch':
+      return guarded(portedProtocols(last));
+    default:
+      return true;
+  }
+}
+
+/** The protocols of a dispatch's elements that select a DNAT with a port (kept per shared dispatch). */
+const portedByDispatch = new WeakMap<object, readonly L4Protocol[]>();
+function portedProtocols(d: Extract<Step, { kind: 'dispatch' }>): readonly L4Protocol[] {
+  let known = portedByDispatch.get(d);
+  if (known === undefined) {
+    const all = new Set<L4Protocol>();
+    for (const e of d.elements) {
+      const ported =
+        d.dnatPort !== undefined ||
+        e.steps.some((s) => s.kind === 'verdict' && s.verdict.kind === 'dnat' && s.verdict.port !== null);
+      if (ported) for (const x of protocolsOf(e.parts)) all.add(x);
+    }
+    portedByDispatch.set(d, (known = L4_PROTOCOLS.filter((x) => all.has(x))));
+  }
+  return known;
+}
+
+function dnatTargetSteps(
   body: { addr: unknown; port?: unknown; family?: string; flags?: unknown },
   ctx: RuleContext,
   p: string,

@@ -1,0 +1,32 @@
+// Random artifact edits through the kernel's tools (edit-dumps.ts), a fixed sample: nft edits
+// whose range holds three the reader once read though nft refuses them (a DNAT port after
+// `meta l4proto != udp`), and IPv6 iptables edits. Campaigns: scripts/fuzz-edit-dumps.ts.
+import * as assert from 'uvu/assert';
+import type { EditedFamily } from '../verifier/random-edits.ts';
+import { checkEditDump, type DumpedArtifact } from './edit-dumps.ts';
+import { kernelTests } from './netns.ts';
+
+const test = kernelTests('random edits, loaded and dumped back');
+
+const SAMPLES: { artifact: DumpedArtifact; family: EditedFamily; from: number; count: number; refusals: number }[] = [
+  { artifact: 'nftables', family: 'first', from: 36, count: 26, refusals: 3 },
+  { artifact: 'iptables', family: 'ipv6', from: 0, count: 16, refusals: 0 },
+];
+
+for (const s of SAMPLES) {
+  test(`${s.artifact} (${s.family}), seeds ${s.from}..${s.from + s.count - 1}`, async () => {
+    let refused = 0;
+    let compared = 0;
+    for (let seed = s.from; seed < s.from + s.count; seed++) {
+      const r = await checkEditDump(seed, s.artifact, s.family);
+      assert.equal(r.problems, [], `seed ${seed}: ${r.what}`);
+      if (r.outcome === 'refused') refused++;
+      if (r.outcome === 'compared') compared++;
+    }
+    // what the sample exercised: texts the tools refused, and dumps compared
+    assert.ok(refused >= s.refusals, `refused ${refused}`);
+    assert.ok(compared >= s.count / 2, `compared ${compared}`);
+  });
+}
+
+test.run();
