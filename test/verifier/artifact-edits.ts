@@ -1,6 +1,6 @@
 // Random edits of ksvc's artifacts and of a model, each from a random sequence (random-edits.ts
 // judges them): a rule of iptables-restore text deleted or one value in it changed (probability,
-// address, port, prefix length, timeout, protocol, negation, target); an nft item, expression or
+// address, port, prefix length, timeout, protocol, negation, target, mark), or its protocol dropped; an nft item, expression or
 // set element dropped, or a number, address or operator in it changed; a service of a model changed
 // (an endpoint removed or its conditions changed, a traffic policy, affinity or target port). Each
 // returns null when the chosen edit does not apply, so the caller draws again.
@@ -61,6 +61,20 @@ export function editIptables(text: string, rnd: Random): Edit | null {
       if (!m) return null;
       const to = m[1] === 'tcp' ? 'udp' : 'tcp';
       return l.replace(m[0], ` -p ${to}`).replace(` -m ${m[1]} `, ` -m ${to} `);
+    },
+    // forms iptables-restore may refuse or rewrite: the protocol dropped (its port match and a
+    // DNAT port stay), a mark value or mask changed by one bit
+    (l) => {
+      const m = / -p (tcp|udp|sctp)/.exec(l);
+      return m ? l.replace(m[0], '') : null;
+    },
+    (l) => {
+      const ms = [...l.matchAll(/(--mark |--set-xmark |--or-mark |--xor-mark |--and-mark |\/)(0x[0-9a-f]+)/g)];
+      if (ms.length === 0) return null;
+      const m = pick(ms, rnd);
+      const bit = 1 << Math.floor(rnd() * 32);
+      const v = (Number.parseInt(m[2]!, 16) ^ bit) >>> 0;
+      return `${l.slice(0, m.index)}${m[1]}0x${v.toString(16).padStart(8, '0')}${l.slice(m.index! + m[0].length)}`;
     },
   ];
   const out = pick(edits, rnd)(line);

@@ -77,6 +77,16 @@ S('DNAT in nat PREROUTING; masquerade in POSTROUTING only for a marked, forwarde
   assert.equal(run(toLocal), ['accept dnat 192.168.0.2:8080 mark 0x4000 @ 1/1']);
 });
 
+S('a mark test compares the masked mark with the value as given: a value bit outside the mask never matches', () => {
+  // iptables `-m mark ! --mark 0x40004000/0x4000 -j RETURN`: the kernel never matches the test, so
+  // the negation always returns (held against the kernel: a rule with that mark test counts no
+  // packet of mark 0x4000)
+  const p = nat({ POSTROUTING: [[mark(0x4000, 0x40004000, true), ret], [xorMark(0x4000)], [masquerade(false)]] });
+  assert.equal(run(p, packet({ dst: '10.0.1.1' as never, mark: 0x4000 })), ['accept mark 0x4000 @ 1/1']);
+  const matching = nat({ POSTROUTING: [[mark(0x4000, 0x4000, true), ret], [xorMark(0x4000)], [masquerade(false)]] });
+  assert.equal(run(matching, packet({ dst: '10.0.1.1' as never, mark: 0x4000 })), ['accept masquerade mark 0x0 @ 1/1']);
+});
+
 S('nat chains only see new connections', () => {
   const p = nat({ PREROUTING: [[dnat('10.0.1.1', 8080)]] });
   assert.equal(run(p, packet({ ct: { state: 'established', dnat: true } })), ['accept mark 0x0 @ 1/1']);

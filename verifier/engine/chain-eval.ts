@@ -92,6 +92,9 @@ function conj(ev: Ev, parts: readonly CPart[], s: FlowState): boolean {
 }
 
 function markTest(ev: Ev, s: FlowState, mask: number, value: number): boolean {
+  // (mark & mask) == value: a value bit outside the mask can never be equal (the kernel compares
+  // the masked mark with the value as given, in xt_mark and in nft's cmp alike)
+  if ((value & ~mask) !== 0) return false;
   const fixed = mask & ~s.markKeep;
   if (((s.markXor ^ value) & fixed) !== 0) return false;
   const free = (mask & s.markKeep) >>> 0;
