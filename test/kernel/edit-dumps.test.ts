@@ -1,6 +1,7 @@
 // Random artifact edits through the kernel's tools (edit-dumps.ts), a fixed sample: nft edits
-// whose range holds three the reader once read though nft refuses them (a DNAT port after
-// `meta l4proto != udp`), and IPv6 iptables edits. Campaigns: scripts/fuzz-edit-dumps.ts.
+// whose range holds three the reader once read though nft refuses them (a DNAT that sets a port
+// with no protocol test left before it: seeds 172, 195, 196), and IPv6 iptables edits. Campaigns:
+// scripts/fuzz-edit-dumps.ts.
 import * as assert from 'uvu/assert';
 import type { EditedFamily } from '../verifier/random-edits.ts';
 import { checkEditDump, type DumpedArtifact } from './edit-dumps.ts';
@@ -9,7 +10,7 @@ import { kernelTests } from './netns.ts';
 const test = kernelTests('random edits, loaded and dumped back');
 
 const SAMPLES: { artifact: DumpedArtifact; family: EditedFamily; from: number; count: number; refusals: number }[] = [
-  { artifact: 'nftables', family: 'first', from: 36, count: 26, refusals: 3 },
+  { artifact: 'nftables', family: 'first', from: 172, count: 26, refusals: 3 },
   { artifact: 'iptables', family: 'ipv6', from: 0, count: 16, refusals: 0 },
 ];
 

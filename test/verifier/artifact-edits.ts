@@ -1,7 +1,9 @@
 // Random edits of ksvc's artifacts and of a model, each from a random sequence (random-edits.ts
 // judges them): a rule of iptables-restore text deleted or one value in it changed (probability,
-// address, port, prefix length, timeout, protocol, negation, target, mark), or its protocol dropped; an nft item, expression or
-// set element dropped, or a number, address or operator in it changed; a service of a model changed
+// address, port, prefix length, timeout, protocol, negation, target, mark), its protocol dropped,
+// a jump made a goto or sent to another chain of its kind; an nft item, expression or set element
+// dropped, a number, address or operator in it changed, a verdict swapped (jump/goto,
+// accept/return) or sent to another chain; a service of a model changed
 // (an endpoint removed or its conditions changed, a traffic policy, affinity or target port). Each
 // returns null when the chosen edit does not apply, so the caller draws again.
 import type { ClusterModel } from '../../compiler/model.ts';
@@ -68,6 +70,15 @@ export function editIptables(text: string, rnd: Random): Edit | null {
       const m = / -p (tcp|udp|sctp)/.exec(l);
       return m ? l.replace(m[0], '') : null;
     },
+    // a jump made a goto, or sent to another chain of the same kind (another endpoint, service)
+    (l) => (/ -j KUBE-/.test(l) ? l.replace(/ -j (KUBE-\S+)/, ' -g $1') : null),
+    (l) => {
+      const m = / -[jg] (KUBE-(?:SEP|SVC|EXT|FW|SVL)-)(\S+)/.exec(l);
+      if (!m) return null;
+      const others = [...new Set([...text.matchAll(new RegExp(`^:(${m[1]}\\S+)`, 'gm'))].map((x) => x[1]!))];
+      const to = others.filter((c) => c !== m[1]! + m[2]!);
+      return to.length > 0 ? l.replace(m[1]! + m[2]!, pick(to, rnd)) : null;
+    },
     (l) => {
       const ms = [...l.matchAll(/(--mark |--set-xmark |--or-mark |--xor-mark |--and-mark |\/)(0x[0-9a-f]+)/g)];
       if (ms.length === 0) return null;
@@ -98,18 +109,21 @@ function editIPv6Address(l: string, rnd: Random): string | null {
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
-/** One edit of one rule or element command of an nft JSON document, or null when it does not apply. */
+/** One edit of one rule, element or set declaration of an nft JSON document, or null when it does not apply. */
 export function editNftables(text: string, rnd: Random): Edit | null {
   const doc = JSON.parse(text) as { nftables: { [k: string]: Json }[] };
   const items = doc.nftables.flatMap((it, i) => {
-    const add = it.add as { [k: string]: Json } | undefined;
-    return add?.rule || add?.element ? [i] : [];
+    const add = it.add as { [k: string]: { [k: string]: Json } } | undefined;
+    // a set or map declaration only where it has a number to change (an affinity set's timeout)
+    const declaration = add?.set ?? add?.map;
+    const numbered = declaration !== undefined && Object.values(declaration).some((v) => typeof v === 'number');
+    return add?.rule || add?.element || numbered ? [i] : [];
   });
   if (items.length === 0) return null;
   const i = pick(items, rnd);
   const item = doc.nftables[i]!;
   const before = JSON.stringify(item);
-  const kind = Math.floor(rnd() * 6);
+  const kind = Math.floor(rnd() * 8);
   if (kind === 0) {
     doc.nftables.splice(i, 1);
     return { text: JSON.stringify(doc), what: `item ${i} deleted: ${before}` };
@@ -150,6 +164,33 @@ export function editNftables(text: string, rnd: Random): Edit | null {
     if (!l) return null;
     const v = leafValue(l) as string;
     set(l, v.endsWith(':') ? `${v}1` : `${v}f`);
+  } else if (kind === 6) {
+    // a verdict changed: jump and goto swapped, accept made return, return made accept
+    const holders: { [k: string]: Json }[] = [];
+    const find = (o: Json) => {
+      if (o === null || typeof o !== 'object') return;
+      if (!Array.isArray(o) && ('jump' in o || 'goto' in o || 'accept' in o || 'return' in o)) holders.push(o);
+      for (const v of Object.values(o)) find(v);
+    };
+    find(item);
+    if (holders.length === 0) return null;
+    const h = pick(holders, rnd);
+    const swap: Record<string, string> = { jump: 'goto', goto: 'jump', accept: 'return', return: 'accept' };
+    const [k] = Object.keys(h).filter((x) => x in swap);
+    const v = h[k!]!;
+    delete h[k!];
+    h[swap[k!]!] = v;
+  } else if (kind === 7) {
+    // a jump or goto sent to another chain of the table
+    const l = leaf((_, key) => key === 'target');
+    if (!l) return null;
+    const chains = doc.nftables.flatMap((it) => {
+      const c = (it.add as { [k: string]: { [k: string]: Json } } | undefined)?.chain;
+      return c && c.type === undefined && typeof c.name === 'string' ? [c.name] : [];
+    });
+    const to = chains.filter((c) => c !== leafValue(l));
+    if (to.length === 0) return null;
+    set(l, pick(to, rnd));
   } else {
     const add = item.add as { [k: string]: { [k: string]: Json } };
     const list = add.rule ? add.rule.expr : add.element?.elem;
