@@ -11,7 +11,7 @@ const CASES = 60;
 // Fixed seeds, each range holding an edit that once went wrong: nftables seed 5015 stopped the
 // check (a masquerade xor of two mark bits), iptables seed 20003 was proved equivalent though the
 // kernel runs it differently (a mark value with a bit outside its mask).
-const FIRST_SEED: Record<EditedArtifact, number> = { iptables: 20_000, nftables: 5_000, model: 0 };
+const FIRST_SEED: Record<Exclude<EditedArtifact, 'any'>, number> = { iptables: 20_000, nftables: 5_000, model: 0 };
 
 const Edits = suite('random edits of the artifacts');
 
@@ -40,7 +40,7 @@ for (const artifact of ['iptables', 'nftables'] as const) {
   Edits(`${artifact}, IPv6: ${IPV6_CASES} random models, one random edit each`, () => {
     const seen = newTally();
     for (let seed = 40_000; seed < 40_000 + IPV6_CASES; seed++) {
-      const r = checkRandomEdit(seed, artifact, 200, 'ipv6');
+      const r = checkRandomEdit(seed, artifact, { family: 'ipv6' });
       assert.equal(r.problems, [], `seed ${seed}: ${r.edit?.what}`);
       addToTally(seen, r);
     }
@@ -50,5 +50,21 @@ for (const artifact of ['iptables', 'nftables'] as const) {
     console.log(`  random edits of ${artifact}, IPv6: ${JSON.stringify(seen)}`);
   });
 }
+
+// Three edits each, of any participant: both artifacts (alike or not) and the model at once.
+const MULTI_CASES = 30;
+Edits(`any participant, three edits: ${MULTI_CASES} random models`, () => {
+  const seen = newTally();
+  for (let seed = 0; seed < MULTI_CASES; seed++) {
+    const r = checkRandomEdit(seed, 'any', { edits: 3 });
+    assert.equal(r.problems, [], `seed ${seed}: ${r.edit?.what}`);
+    addToTally(seen, r);
+  }
+  assert.ok(
+    seen.edited >= MULTI_CASES / 2 && seen.different >= 10 && seen.witnessesChecked >= 10,
+    JSON.stringify(seen),
+  );
+  console.log(`  three random edits of any participant: ${JSON.stringify(seen)}`);
+});
 
 Edits.run();

@@ -30,8 +30,11 @@ import { interpret } from './concrete-interpreter.ts';
 import { irDistribution, showDist, totalVariation } from './intended.ts';
 import { modelPackets } from './model-packets.ts';
 
-/** Which participant is edited: an artifact's text, or the model the IR is lowered from. */
-export type EditedArtifact = 'iptables' | 'nftables' | 'model';
+/**
+ * Which participant is edited: an artifact's text, or the model the IR is lowered from; 'any':
+ * each edit picks one of the three (so two edits can change both artifacts, alike or not).
+ */
+export type EditedArtifact = 'iptables' | 'nftables' | 'model' | 'any';
 
 export interface RandomEditResult {
   seed: number;
@@ -108,7 +111,7 @@ export interface EditedCase {
   /** the unedited model's program of the chosen family, and the texts compiled from it */
   ir: IRProgram;
   texts: { iptables: string; nftables: string };
-  /** the participants after the edit: one of them differs from the unedited ones */
+  /** the participants after the edits (`edit.what` says which and how; `edit.text` is empty) */
   edited: { iptables: string; nftables: string; model: ClusterModel };
   edit: Edit;
   node: string | null;
@@ -120,7 +123,12 @@ export interface EditedCase {
  * one random edit of `artifact`. null when the model has no such program or service port, or no
  * edit applied.
  */
-export function editedCase(seed: number, artifact: EditedArtifact, family: EditedFamily = 'first'): EditedCase | null {
+export function editedCase(
+  seed: number,
+  artifact: EditedArtifact,
+  family: EditedFamily = 'first',
+  edits = 1,
+): EditedCase | null {
   const [c] = fc.sample(caseArb, { numRuns: 1, seed });
   const { model, environment } = c!;
   const nodes = model.nodes.length > 0 ? model.nodes.map((n) => n.name) : [null];
@@ -128,25 +136,38 @@ export function editedCase(seed: number, artifact: EditedArtifact, family: Edite
   const programs = lowerFor(model, node, environment).programs;
   const ir = family === 'first' ? programs[0] : programs.find((p) => p.family === 'ipv6');
   if (!ir || ir.servicePorts.length === 0) return null;
-  // a plain linear congruential sequence: the same edit for the same seed
+  // a plain linear congruential sequence: the same edits for the same seed
   let state = c!.editSeed;
   const rnd = () => {
     state = (state * 1103515245 + 12345) % 2147483648;
     return state / 2147483648;
   };
   const texts = { iptables: compileIptables(ir), nftables: compileNftables([ir]) };
-  for (let tries = 0; tries < 10; tries++) {
-    if (artifact === 'model') {
-      const e = editModel(model, rnd);
-      if (e)
-        return { ir, texts, edited: { ...texts, model: e.model }, edit: { text: '', what: e.what }, node, environment };
-    } else {
-      const e = artifact === 'iptables' ? editIptables(texts.iptables, rnd) : editNftables(texts.nftables, rnd);
-      if (e) return { ir, texts, edited: { ...texts, model, [artifact]: e.text }, edit: e, node, environment };
+  const edited = { ...texts, model };
+  const whats: string[] = [];
+  const participants: Participant[] = artifact === 'any' ? ['iptables', 'nftables', 'model'] : [artifact];
+  for (let n = 0; n < edits; n++) {
+    let done = false;
+    for (let tries = 0; tries < 10 && !done; tries++) {
+      // one participant: no draw for it, so a single edit keeps its seed's case
+      const which = participants.length === 1 ? participants[0]! : pick(participants, rnd);
+      if (which === 'model') {
+        const e = editModel(edited.model, rnd);
+        if (e) [edited.model, done] = [e.model, whats.push(`model: ${e.what}`) > 0];
+      } else {
+        const e = which === 'iptables' ? editIptables(edited.iptables, rnd) : editNftables(edited.nftables, rnd);
+        if (e) [edited[which], done] = [e.text, whats.push(artifact === which ? e.what : `${which}: ${e.what}`) > 0];
+      }
     }
+    if (!done) break;
   }
-  return null;
+  if (whats.length === 0) return null;
+  return { ir, texts, edited, edit: { text: '', what: whats.join('  ;  ') }, node, environment };
 }
+
+type Participant = 'iptables' | 'nftables' | 'model';
+
+const pick = <T>(xs: readonly T[], rnd: () => number): T => xs[Math.floor(rnd() * xs.length)]!;
 
 const lowerFor = (m: ClusterModel, node: string | null, environment: NonNullable<LowerOptions['environment']>) =>
   lower(m, { ...(node === null ? {} : { node }), environment });
@@ -155,9 +176,9 @@ const lowerFor = (m: ClusterModel, node: string | null, environment: NonNullable
 export function checkRandomEdit(
   seed: number,
   artifact: EditedArtifact,
-  packets = 200,
-  family: EditedFamily = 'first',
+  options: { packets?: number; family?: EditedFamily; edits?: number } = {},
 ): RandomEditResult {
+  const { packets = 200, family = 'first', edits = 1 } = options;
   const result: RandomEditResult = {
     seed,
     edit: null,
@@ -167,7 +188,7 @@ export function checkRandomEdit(
     differingPackets: 0,
     witnessesChecked: 0,
   };
-  const c = editedCase(seed, artifact, family);
+  const c = editedCase(seed, artifact, family, edits);
   if (c === null) return result;
   const { ir, edited, node, environment } = c;
   result.edit = c.edit;
