@@ -35,7 +35,7 @@ export async function checkEditDump(
   artifact: DumpedArtifact,
   family: EditedFamily = 'first',
 ): Promise<EditDumpResult> {
-  const c = editedCase(seed, artifact, family);
+  const c = editedCase(seed, artifact, { family });
   if (c === null) return { what: null, outcome: 'skipped', problems: [] };
   const fam = c.ir.family;
   const text = c.edited[artifact];

@@ -79,7 +79,11 @@ const ratio = (w: Distribution[number]) => (w.p.den === 1n ? `${w.p.num}` : `${w
 
 /** The IR's outcome for one probe sent into the topology. */
 export function expectedFor(ir: IRProgram, plan: TopologyPlan, probe: Probe): Expectation {
-  const dist = evaluate(deployedProgram(ir, plan), concreteView(packetOf(plan, probe)));
+  return expectationOf(evaluate(deployedProgram(ir, plan), concreteView(packetOf(plan, probe))), plan, probe);
+}
+
+/** A distribution's outcomes for one probe, in the prober's vocabulary (whoever computed it). */
+export function expectationOf(dist: Distribution, plan: TopologyPlan, probe: Probe): Expectation {
   const groups = dist.map((w) => keysOf(w.outcome, plan, probe));
   const sticky = dist.some((w) => w.outcome.affinityWrites.length > 0);
   return {

@@ -110,7 +110,15 @@ function pairs(frontend: Frontend, source: SourceSpec, ir: IRProgram): boolean {
   return true;
 }
 
-export function cellsOf(ir: IRProgram, plan: TopologyPlan, skipped: string[] = []): Cell[] {
+/** What a probe should get: by default what the IR says (expected.ts). */
+export type ExpectFor = (plan: TopologyPlan, probe: Probe) => Expectation;
+
+export function cellsOf(
+  ir: IRProgram,
+  plan: TopologyPlan,
+  skipped: string[] = [],
+  expect: ExpectFor = (pl, probe) => expectedFor(ir, pl, probe),
+): Cell[] {
   const cells: Cell[] = [];
   for (const frontend of frontendsOf(ir, plan, skipped)) {
     for (const source of plan.sources) {
@@ -123,7 +131,7 @@ export function cellsOf(ir: IRProgram, plan: TopologyPlan, skipped: string[] = [
         dst: frontend.ip,
         dport: frontend.port,
       };
-      cells.push({ frontend, source, expected: expectedFor(ir, plan, probe) });
+      cells.push({ frontend, source, expected: expect(plan, probe) });
     }
   }
   return cells;
@@ -177,6 +185,11 @@ export interface DifferentialOptions {
   resampleRounds?: number;
   /** Namespace name tag. */
   tag?: string;
+  /**
+   * What each probe should get, instead of the IR's outcome: the runner then checks rulesets that
+   * are not the IR's (edited ones) against another oracle's claim.
+   */
+  expect?: ExpectFor;
 }
 
 export async function runDifferential(
@@ -186,7 +199,7 @@ export async function runDifferential(
 ): Promise<DifferentialReport> {
   const plan = planTopology(ir);
   const skipped: string[] = [];
-  const cells = cellsOf(ir, plan, skipped);
+  const cells = cellsOf(ir, plan, skipped, options.expect);
   const outcomes: CellOutcome[] = cells.map((cell) => ({
     cell,
     seen: new Map(backends.map((b) => [b.name, new Map<string, number>()])),

@@ -123,12 +123,8 @@ export interface EditedCase {
  * one random edit of `artifact`. null when the model has no such program or service port, or no
  * edit applied.
  */
-export function editedCase(
-  seed: number,
-  artifact: EditedArtifact,
-  family: EditedFamily = 'first',
-  edits = 1,
-): EditedCase | null {
+export function editedCase(seed: number, artifact: EditedArtifact, options: CaseOptions = {}): EditedCase | null {
+  const { family = 'first', edits = 1, hooks = false } = options;
   const [c] = fc.sample(caseArb, { numRuns: 1, seed });
   const { model, environment } = c!;
   const nodes = model.nodes.length > 0 ? model.nodes.map((n) => n.name) : [null];
@@ -142,7 +138,7 @@ export function editedCase(
     state = (state * 1103515245 + 12345) % 2147483648;
     return state / 2147483648;
   };
-  const texts = { iptables: compileIptables(ir), nftables: compileNftables([ir]) };
+  const texts = { iptables: compileIptables(ir, { hooks }), nftables: compileNftables([ir]) };
   const edited = { ...texts, model };
   const whats: string[] = [];
   const participants: Participant[] = artifact === 'any' ? ['iptables', 'nftables', 'model'] : [artifact];
@@ -172,13 +168,21 @@ const pick = <T>(xs: readonly T[], rnd: () => number): T => xs[Math.floor(rnd() 
 const lowerFor = (m: ClusterModel, node: string | null, environment: NonNullable<LowerOptions['environment']>) =>
   lower(m, { ...(node === null ? {} : { node }), environment });
 
+export interface CaseOptions {
+  family?: EditedFamily;
+  /** how many edits (default 1) */
+  edits?: number;
+  /** the iptables text with its builtin-chain jumps (compile --with-hooks), which edits may change too */
+  hooks?: boolean;
+}
+
 /** The case of `seed` (editedCase), judged. */
 export function checkRandomEdit(
   seed: number,
   artifact: EditedArtifact,
-  options: { packets?: number; family?: EditedFamily; edits?: number } = {},
+  options: CaseOptions & { packets?: number } = {},
 ): RandomEditResult {
-  const { packets = 200, family = 'first', edits = 1 } = options;
+  const { packets = 200 } = options;
   const result: RandomEditResult = {
     seed,
     edit: null,
@@ -188,7 +192,7 @@ export function checkRandomEdit(
     differingPackets: 0,
     witnessesChecked: 0,
   };
-  const c = editedCase(seed, artifact, family, edits);
+  const c = editedCase(seed, artifact, options);
   if (c === null) return result;
   const { ir, edited, node, environment } = c;
   result.edit = c.edit;

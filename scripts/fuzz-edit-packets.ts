@@ -1,0 +1,55 @@
+// A long campaign of random artifact edits probed in the kernel (test/kernel/edit-packets.ts): each
+// edited ruleset loaded into the packet-test topology, every frontend probed from every source,
+// and the kernel's outcomes held to the reading of the edited text. Root only. Prints every problem
+// with the seed that reproduces it, and a summary; exits 1 on any.
+//   npm run fuzz:edit-packets -- [--artifact iptables|nftables] [--family first|ipv6] [--from N] [--count N]
+import { parseArgs } from 'node:util';
+import { checkEditPackets } from '../test/kernel/edit-packets.ts';
+import { kernelSkipReason } from '../test/kernel/netns.ts';
+
+const { values } = parseArgs({
+  options: {
+    artifact: { type: 'string', default: 'iptables' },
+    family: { type: 'string', default: 'first' },
+    from: { type: 'string', default: '0' },
+    count: { type: 'string', default: '100' },
+  },
+});
+const { artifact, family } = values;
+if (artifact !== 'iptables' && artifact !== 'nftables') {
+  console.error(`fuzz-edit-packets: --artifact must be iptables or nftables, not '${artifact}'`);
+  process.exit(2);
+}
+if (family !== 'first' && family !== 'ipv6') {
+  console.error(`fuzz-edit-packets: --family must be first or ipv6, not '${family}'`);
+  process.exit(2);
+}
+const [from, count] = [values.from, values.count].map(Number) as [number, number];
+if (![from, count].every((n) => Number.isInteger(n) && n >= 0)) {
+  console.error('fuzz-edit-packets: --from and --count take whole numbers');
+  process.exit(2);
+}
+const skip = kernelSkipReason();
+if (skip !== null) {
+  console.error(`fuzz-edit-packets: ${skip}`);
+  process.exit(2);
+}
+const tally = { cases: 0, probed: 0, probes: 0, unreadable: 0, refused: 0, foreign: 0, problems: 0 };
+const started = Date.now();
+for (let seed = from; seed < from + count; seed++) {
+  const r = await checkEditPackets(seed, artifact, family);
+  if (r.outcome === 'skipped') continue;
+  tally.cases++;
+  tally[r.outcome]++;
+  tally.probes += r.probes;
+  tally.problems += r.problems.length;
+  if (r.problems.length > 0) {
+    console.log(`seed ${seed} (${artifact}, ${family}): ${r.problems.length} problems\n  edit: ${r.what}`);
+    for (const p of r.problems.slice(0, 5)) console.log(`  ${p}`);
+  }
+  if ((seed - from + 1) % 25 === 0) console.log(`.. ${seed - from + 1} seeds: ${JSON.stringify(tally)}`);
+}
+console.log(
+  `${artifact} (${family}), seeds ${from}..${from + count - 1}, ${((Date.now() - started) / 1000).toFixed(0)} s: ${JSON.stringify(tally)}`,
+);
+process.exit(tally.problems > 0 ? 1 : 0);
