@@ -2,37 +2,15 @@
 // each edited text loaded into a fresh namespace and dumped back. Root only. Prints every problem
 // with the seed that reproduces it, and a summary; exits 1 on any.
 //   npm run fuzz:edit-dumps -- [--artifact iptables|nftables] [--family first|ipv6] [--from N] [--count N]
-import { parseArgs } from 'node:util';
 import { checkEditDump } from '../test/kernel/edit-dumps.ts';
-import { kernelSkipReason } from '../test/kernel/netns.ts';
+import { ARTIFACT, campaignArgs, FAMILY, requireKernel } from './campaign-args.ts';
 
-const { values } = parseArgs({
-  options: {
-    artifact: { type: 'string', default: 'nftables' },
-    family: { type: 'string', default: 'first' },
-    from: { type: 'string', default: '0' },
-    count: { type: 'string', default: '200' },
-  },
+const SCRIPT = 'fuzz-edit-dumps';
+const { artifact, family, from, count } = campaignArgs(SCRIPT, {
+  count: 200,
+  choices: { artifact: ARTIFACT(['iptables', 'nftables'] as const, 'nftables'), family: FAMILY },
 });
-const { artifact, family } = values;
-if (artifact !== 'iptables' && artifact !== 'nftables') {
-  console.error(`fuzz-edit-dumps: --artifact must be iptables or nftables, not '${artifact}'`);
-  process.exit(2);
-}
-if (family !== 'first' && family !== 'ipv6') {
-  console.error(`fuzz-edit-dumps: --family must be first or ipv6, not '${family}'`);
-  process.exit(2);
-}
-const [from, count] = [values.from, values.count].map(Number) as [number, number];
-if (![from, count].every((n) => Number.isInteger(n) && n >= 0)) {
-  console.error('fuzz-edit-dumps: --from and --count take whole numbers');
-  process.exit(2);
-}
-const skip = kernelSkipReason();
-if (skip !== null) {
-  console.error(`fuzz-edit-dumps: ${skip}`);
-  process.exit(2);
-}
+requireKernel(SCRIPT);
 const tally = { cases: 0, refused: 0, compared: 0, problems: 0 };
 const started = Date.now();
 for (let seed = from; seed < from + count; seed++) {

@@ -4,24 +4,12 @@
 // nft -j list ruleset) read back by the verifier (test/kernel/dumps.ts). Root only. Prints every failing
 // seed with its report and a summary; exits 1 on any.
 //   npm run fuzz:kernel -- [--from N] [--count N]
-import { parseArgs } from 'node:util';
 import { dumpProblems } from '../test/kernel/dumps.ts';
-import { kernelSkipReason } from '../test/kernel/netns.ts';
 import { describeKernelCase, kernelCase, runKernelCase } from '../test/kernel/random-cases.ts';
+import { campaignArgs, requireKernel } from './campaign-args.ts';
 
-const { values } = parseArgs({
-  options: { from: { type: 'string', default: '0' }, count: { type: 'string', default: '100' } },
-});
-const [from, count] = [values.from, values.count].map(Number) as [number, number];
-if (![from, count].every((n) => Number.isInteger(n) && n >= 0)) {
-  console.error('fuzz-kernel: --from and --count take whole numbers');
-  process.exit(2);
-}
-const skip = kernelSkipReason();
-if (skip !== null) {
-  console.error(`fuzz-kernel: cannot run: ${skip}`);
-  process.exit(2);
-}
+const { from, count } = campaignArgs('fuzz-kernel', { count: 100 });
+requireKernel('fuzz-kernel');
 const summary = { probed: 0, failed: 0, probes: 0 };
 const started = Date.now();
 for (let seed = from; seed < from + count; seed++) {

@@ -4,45 +4,15 @@
 //   npm run fuzz:verify -- [--artifact iptables|nftables|model|any] [--from N] [--count N] [--packets N]
 //     [--family first|ipv6]   (first: the model's first program, IPv4 whenever it has one)
 //     [--edits N]             (N edits per case; with --artifact any each edits one of the three)
-import { parseArgs } from 'node:util';
-import {
-  addToTally,
-  checkRandomEdit,
-  type EditedArtifact,
-  type EditedFamily,
-  newTally,
-} from '../test/verifier/random-edits.ts';
+import { addToTally, checkRandomEdit, newTally } from '../test/verifier/random-edits.ts';
+import { ARTIFACT, campaignArgs, FAMILY } from './campaign-args.ts';
 
-const { values } = parseArgs({
-  options: {
-    artifact: { type: 'string', default: 'iptables' },
-    from: { type: 'string', default: '0' },
-    count: { type: 'string', default: '500' },
-    packets: { type: 'string', default: '200' },
-    family: { type: 'string', default: 'first' },
-    edits: { type: 'string', default: '1' },
-  },
+const { artifact, family, from, count, numbers } = campaignArgs('fuzz-verify', {
+  count: 500,
+  choices: { artifact: ARTIFACT(['iptables', 'nftables', 'model', 'any'] as const, 'iptables'), family: FAMILY },
+  numbers: { packets: 200, edits: 1 },
 });
-const artifact = values.artifact as EditedArtifact;
-if (artifact !== 'iptables' && artifact !== 'nftables' && artifact !== 'model' && artifact !== 'any') {
-  console.error(`fuzz-verify: --artifact must be iptables, nftables, model or any, not '${values.artifact}'`);
-  process.exit(2);
-}
-const family = values.family as EditedFamily;
-if (family !== 'first' && family !== 'ipv6') {
-  console.error(`fuzz-verify: --family must be first or ipv6, not '${values.family}'`);
-  process.exit(2);
-}
-const [from, count, packets, edits] = [values.from, values.count, values.packets, values.edits].map(Number) as [
-  number,
-  number,
-  number,
-  number,
-];
-if (![from, count, packets, edits].every((n) => Number.isInteger(n) && n >= 0)) {
-  console.error('fuzz-verify: --from, --count, --packets and --edits take whole numbers');
-  process.exit(2);
-}
+const { packets, edits } = numbers as { packets: number; edits: number };
 const summary = newTally();
 const started = Date.now();
 for (let seed = from; seed < from + count; seed++) {

@@ -1,0 +1,60 @@
+// The command line every campaign script shares (npm run fuzz:…): a seed range, sometimes which
+// artifact and family, and for kernel campaigns root with the tools. A bad value is a usage error
+// (exit 2) that names the option, never a stack trace.
+import { parseArgs } from 'node:util';
+import { kernelSkipReason } from '../test/kernel/netns.ts';
+
+type Choice<T extends string> = { name: string; values: readonly T[]; default: T };
+
+/** Stop with a usage error. */
+function usage(script: string, message: string): never {
+  console.error(`${script}: ${message}`);
+  process.exit(2);
+}
+
+/**
+ * `--from N --count N` (whole numbers), each of `choices` as `--name value` (one of its values),
+ * and `numbers` as `--name N` (whole numbers, with their defaults).
+ */
+export function campaignArgs<C extends Record<string, Choice<string>>>(
+  script: string,
+  opts: { count: number; choices?: C; numbers?: Record<string, number> },
+): { from: number; count: number; numbers: Record<string, number> } & { [K in keyof C]: C[K]['values'][number] } {
+  const choices = (opts.choices ?? {}) as C;
+  const numbers = { from: 0, count: opts.count, ...(opts.numbers ?? {}) };
+  const options: Record<string, { type: 'string'; default: string }> = {};
+  for (const [name, n] of Object.entries(numbers)) options[name] = { type: 'string', default: String(n) };
+  for (const c of Object.values(choices)) options[c.name] = { type: 'string', default: c.default };
+  let values: Record<string, string | undefined>;
+  try {
+    values = parseArgs({ options }).values as Record<string, string | undefined>;
+  } catch (e) {
+    usage(script, (e as Error).message);
+  }
+  const out: Record<string, unknown> = {};
+  const parsed: Record<string, number> = {};
+  for (const name of Object.keys(numbers)) {
+    const n = Number(values[name]);
+    if (!Number.isInteger(n) || n < 0) usage(script, `--${name} takes a whole number, not '${values[name]}'`);
+    parsed[name] = n;
+  }
+  for (const [key, c] of Object.entries(choices)) {
+    const v = values[c.name]!;
+    if (!c.values.includes(v)) usage(script, `--${c.name} must be ${c.values.join(', ')}, not '${v}'`);
+    out[key] = v;
+  }
+  return { ...out, from: parsed.from!, count: parsed.count!, numbers: parsed } as never;
+}
+
+/** Stop with a usage error unless kernel campaigns can run here (root, the tools). */
+export function requireKernel(script: string): void {
+  const skip = kernelSkipReason();
+  if (skip !== null) usage(script, `cannot run: ${skip}`);
+}
+
+export const ARTIFACT = <T extends string>(values: readonly T[], fallback: T): Choice<T> => ({
+  name: 'artifact',
+  values,
+  default: fallback,
+});
+export const FAMILY: Choice<'first' | 'ipv6'> = { name: 'family', values: ['first', 'ipv6'], default: 'first' };
