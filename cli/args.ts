@@ -83,6 +83,29 @@ export type LoweringFlagValues = Parameters<typeof detectorFlagValues>[0] & {
   'no-localhost-nodeports'?: boolean;
 };
 
+const LOWERING_SWITCHES = [
+  'no-nfacct',
+  'no-random-fully',
+  'conntrack-liberal',
+  'masquerade-all',
+  'no-localhost-nodeports',
+] as const;
+
+/**
+ * The lowering flags that were given, as command-line words again: a command verify prints (the
+ * explain line of a counterexample) must lower the model the same way, or it explains other rules.
+ */
+export function loweringFlagArgs(v: LoweringFlagValues): string[] {
+  const args: string[] = [];
+  for (const flag of LOWERING_SWITCHES) if (v[flag]) args.push(`--${flag}`);
+  for (const cidr of v['cluster-cidr'] ?? []) args.push('--cluster-cidr', cidr);
+  for (const flag of ['detect-local-mode', 'pod-bridge-interface', 'pod-interface-name-prefix'] as const) {
+    const value = v[flag];
+    if (value !== undefined) args.push(`--${flag}`, value);
+  }
+  return args;
+}
+
 /** Environment facts and flag overrides for lowering; a usage error (exit code) for bad detector flags. */
 export async function loweringOptions(
   io: CliIO,

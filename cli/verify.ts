@@ -7,7 +7,14 @@ import type { Diagnostic } from '../common/diagnostics.ts';
 import type { Family } from '../common/ip.ts';
 import type { Rational } from '../compiler/ir/outcome.ts';
 import type { Packet } from '../compiler/ir/packet.ts';
-import { DETECTOR_FLAGS, loweringOptions, outputFormatOf, parseCommandArgs, usageError as usage } from './args.ts';
+import {
+  DETECTOR_FLAGS,
+  loweringFlagArgs,
+  loweringOptions,
+  outputFormatOf,
+  parseCommandArgs,
+  usageError as usage,
+} from './args.ts';
 import type { Command } from './command.ts';
 import { type CliIO, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, inputName, MAX_ARTIFACT_BYTES, readInputFile } from './io.ts';
 import { type LoadedInput, loadKsvcFile, loadKsvcText, loadKubernetesFiles, lowerKsvcText } from './load-input.ts';
@@ -228,9 +235,10 @@ async function verifyWithStatus(
     const only = Object.values(files);
     inputPlace = only.length === 1 ? { file: only[0]! } : null;
     base = [
-      ...(v.model ? ['--model', v.model] : []),
+      ...(v.model ? ['--model', v.model, ...loweringFlagArgs(v)] : []),
       ...(v.iptables ? ['--iptables', v.iptables] : []),
       ...(v.nft ? ['--nft', v.nft] : []),
+      ...(v['nft-table'] ? ['--nft-table', v['nft-table']] : []),
     ];
   } else {
     const verifyOptions = { ...check, ...(family ? { family } : {}), withHooks: Boolean(v['with-hooks']) };
@@ -288,7 +296,7 @@ async function verifyWithStatus(
     const single = parsed.positionals.length === 1 ? real(parsed.positionals[0]) : undefined;
     inputPlace = single === undefined ? null : { file: single };
     placeOf = () => inputPlace;
-    base = fromK8s ? ['--from-k8s', ...parsed.positionals] : [parsed.positionals[0]!];
+    base = [...(fromK8s ? ['--from-k8s', ...parsed.positionals] : [parsed.positionals[0]!]), ...loweringFlagArgs(v)];
   }
   if (result.diagnostics.some((d) => d.severity === 'error') || result.runs.some((r) => r.report === null)) {
     return EXIT_USAGE;

@@ -91,6 +91,40 @@ test('a one-unit probability change in the iptables artifact: exit 1, counterexa
   assert.match(section('ir'), /0\.3333333333 \(1\/3\)\s+accept dnat 10\.64\.1\.2:8080/);
 });
 
+test("the explain line carries verify's lowering flags: it explains the rules verify compared", async () => {
+  const out = (name: string) => path.join(tmp, name);
+  for (const [backend, file] of [
+    ['iptables', 'web-ma.iptables'],
+    ['nftables', 'web-ma.nft.json'],
+  ] as const) {
+    const c = await ksvc(
+      'compile',
+      WEB,
+      '--backend',
+      backend,
+      '--masquerade-all',
+      '--no-random-fully',
+      '-o',
+      out(file),
+    );
+    assert.is(c.code, 0, c.stderr);
+  }
+  const text = readFileSync(out('web-ma.iptables'), 'utf8');
+  const bad = write('web-ma-bad.iptables', text.replace('--probability 0.5000000000 ', '--probability 0.5000000005 '));
+  const flags = ['--masquerade-all', '--no-random-fully', '--cluster-cidr', '10.64.0.0/16'];
+  const r = await ksvc('verify', '--iptables', bad, '--nft', out('web-ma.nft.json'), '--model', WEB, ...flags);
+  assert.is(r.code, 1, r.stdout + r.stderr);
+  const words = shellWords(explainLines(r.stdout)[0]!);
+  for (const f of flags) assert.ok(words.includes(f), `${f} in ${words.join(' ')}`);
+  const e = await ksvc(...words.slice(1));
+  assert.is(e.code, 0, e.stderr);
+  // the model lowered as verify lowered it: the IR's outcomes are the unmutated nft rules' outcomes
+  const section = (name: string) => e.stdout.split(/^(?=\w+:$)/m).find((x) => x.startsWith(`${name}:`)) ?? '';
+  const outcomes = (name: string) => [...section(name).matchAll(/\)\s+(accept[^\n]*?)\s*$/gm)].map((m) => m[1]).sort();
+  assert.ok(outcomes('ir').length > 0, e.stdout);
+  assert.equal(outcomes('ir'), outcomes('nftables'));
+});
+
 test('one artifact against the model: a wrong DNAT port in nft JSON is caught (IR ≡ nftables)', async () => {
   const files = await compileWeb();
   const doc = readFileSync(files.nft, 'utf8');
