@@ -12,7 +12,7 @@ const { artifact, family, from, count } = campaignArgs(SCRIPT, {
   choices: { artifact: ARTIFACT(['iptables', 'nftables'] as const, 'iptables'), family: FAMILY },
 });
 requireKernel(SCRIPT);
-const tally = { cases: 0, probed: 0, probes: 0, unreadable: 0, refused: 0, foreign: 0, problems: 0 };
+const tally = { cases: 0, probed: 0, probes: 0, unreadable: 0, refused: 0, foreign: 0, unmodelled: 0, problems: 0 };
 const started = Date.now();
 for (let seed = from; seed < from + count; seed++) {
   const r = await checkEditPackets(seed, artifact, family);

@@ -68,7 +68,7 @@ export const ASSUMPTIONS: readonly Assumption[] = [
   },
   {
     id: 'masquerade-address',
-    text: 'Which source address and port MASQUERADE picks is routing and conntrack business; an outcome records only that the packet is masqueraded, and whether fully-random.',
+    text: "Which source address and port MASQUERADE picks is routing and conntrack business; an outcome records only that the packet is masqueraded, and whether fully-random. Back through lo, a masqueraded packet's source is some node address (never loopback); a rule after that whose answer depends on which one is refused.",
   },
   {
     id: 'owned-mark-bits',

@@ -290,14 +290,23 @@ function finishOutcome(r: Run, b: NatBranch, initialBit: () => boolean): Outcome
       }
       continue;
     }
-    const v = filterHook(r, hook, pkt, b, bit);
+    // INPUT after POSTROUTING (a local packet to a LOCAL destination, back through lo): a masqueraded
+    // packet's source is now an address of the node, not loopback (§3.7)
+    const v = filterHook(r, hook, pkt, b, bit, masquerade !== 'none');
     if (v === 'drop' || v === 'reject') return outcome(v);
   }
   return outcome('accept');
 }
 
 /** One filter hook's kube-proxy chains in order; `accept` ends the hook, not the packet's way. */
-function filterHook(r: Run, hook: FilterHook, pkt: Rewritten, b: NatBranch, bit: () => boolean): HookResult {
+function filterHook(
+  r: Run,
+  hook: FilterHook,
+  pkt: Rewritten,
+  b: NatBranch,
+  bit: () => boolean,
+  masqueraded: boolean,
+): HookResult {
   const { t, isNew, ir } = r;
   const localnet = ir.family === 'ipv4' && ir.localhostNodePorts;
   if (isNew && pkt.lookup(t.firewallDrop) !== undefined) return 'drop'; // KUBE-PROXY-FIREWALL
@@ -308,7 +317,7 @@ function filterHook(r: Run, hook: FilterHook, pkt: Rewritten, b: NatBranch, bit:
         const v = externalRefuse(r, pkt);
         if (v) return v;
       }
-      return localnet && localnetDrop(r, pkt, b) ? 'drop' : null;
+      return localnet && localnetDrop(r, pkt, b, masqueraded) ? 'drop' : null;
     case 'forward': {
       // KUBE-FORWARD
       if (!ir.environment.conntrackLiberal && ctIs(r, 'invalid')) return 'drop';
@@ -322,7 +331,7 @@ function filterHook(r: Run, hook: FilterHook, pkt: Rewritten, b: NatBranch, bit:
         const v = pkt.lookup(t.serviceRefuse)?.verdict;
         if (v) return v;
       }
-      return localnet && localnetDrop(r, pkt, b) ? 'drop' : null;
+      return localnet && localnetDrop(r, pkt, b, false) ? 'drop' : null;
   }
 }
 
@@ -337,11 +346,13 @@ function externalRefuse(r: Run, pkt: Rewritten): 'drop' | 'reject' | null {
 
 /**
  * KUBE-FIREWALL: `-d 127.0.0.0/8 ! -s 127.0.0.0/8 ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP`.
+ * `masqueraded`: POSTROUTING masqueraded the packet before this INPUT, so its source is a node
+ * address, never loopback.
  * A new connection has the DNAT status iff nat DNATed it; invalid and untracked packets have no
  * conntrack entry, hence no status.
  */
-function localnetDrop(r: Run, pkt: Rewritten, b: NatBranch): boolean {
+function localnetDrop(r: Run, pkt: Rewritten, b: NatBranch, masqueraded: boolean): boolean {
   if (r.isNew && b.dnat) return false;
-  if (!pkt.dstInLoopback() || ask(r, r.plan.q.srcLoopback)) return false;
+  if (!pkt.dstInLoopback() || (!masqueraded && ask(r, r.plan.q.srcLoopback))) return false;
   return r.isNew || !(ctIs(r, 'established') || ctIs(r, 'related'));
 }

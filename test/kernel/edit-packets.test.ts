@@ -1,8 +1,10 @@
 // Random artifact edits probed in the kernel (edit-packets.ts), a fixed sample: what the kernel does
 // to every probe of an edited ruleset must be what the reading of the edited text says. What the
 // seeds exercise: iptables edits that make an affinity check RETURN (98, 126), jumps made gotos
-// (11, 12), mark values (410: a value bit outside its mask, which never matches; 86); nft edits of
-// affinity rules, whose later probes find the records the first wrote (151, 163), and others.
+// (11, 12), a mark value bit outside its mask, which never matches (410), a localhost NodePort that
+// returns instead of DNATing, so MASQUERADE gives the packet a node address as its source and the
+// localnet rule drops it in INPUT (519); nft edits of affinity rules, whose later probes find the
+// records the first wrote (151, 163), and others.
 // Campaigns: scripts/fuzz-edit-packets.ts.
 import * as assert from 'uvu/assert';
 import { checkEditPackets, type ProbedArtifact } from './edit-packets.ts';
@@ -11,7 +13,7 @@ import { kernelTests } from './netns.ts';
 const test = kernelTests('random edits, probed');
 
 const SAMPLES: Record<ProbedArtifact, number[]> = {
-  iptables: [98, 126, 11, 12, 410, 86],
+  iptables: [98, 126, 11, 12, 410, 519],
   nftables: [151, 163, 174, 185, 206, 226],
 };
 

@@ -12,7 +12,7 @@ import type { Distribution, Outcome, Rational } from '../../compiler/ir/outcome.
 import { readIptables } from '../../verifier/iptables/index.ts';
 import type { NetfilterProgram } from '../../verifier/model/program.ts';
 import { readNftables } from '../../verifier/nftables/index.ts';
-import { type ConcreteWorld, interpret } from '../verifier/concrete-interpreter.ts';
+import { type ConcreteWorld, interpret, UnmodelledPacket } from '../verifier/concrete-interpreter.ts';
 import { type EditedFamily, editedCase } from '../verifier/random-edits.ts';
 import { type Expectation, expectationOf, packetOf } from './expected.ts';
 import { iptablesBackend, nftablesBackend } from './load.ts';
@@ -25,8 +25,11 @@ export type ProbedArtifact = 'iptables' | 'nftables';
 export interface EditPacketsResult {
   what: string | null;
   /** 'unreadable': the reader refuses the edited text; 'refused': the kernel's tool does */
-  /** 'foreign': the edit made a rule the reader lists as not kube-proxy's (not judged) */
-  outcome: 'skipped' | 'unreadable' | 'refused' | 'foreign' | 'probed';
+  /**
+   * 'foreign': the edit made a rule the reader lists as not kube-proxy's; 'unmodelled': a probe
+   * meets a question the model leaves open (neither is judged)
+   */
+  outcome: 'skipped' | 'unreadable' | 'refused' | 'foreign' | 'unmodelled' | 'probed';
   problems: string[];
   probes: number;
   /** the cells and what each backend saw, when there are problems */
@@ -137,6 +140,8 @@ export async function checkEditPackets(
       },
     });
   } catch (e) {
+    // a probe the model leaves open (the verifier refuses such a ruleset): not judged
+    if (e instanceof UnmodelledPacket) return { what, outcome: 'unmodelled', ...none };
     // the kernel's tool refused the text (what the reader accepted): the edit-dumps campaign's concern
     const message = (e as Error).message;
     if (/restore|nft .*-f/.test(message)) return { what, outcome: 'refused', ...none, problems: [`load: ${message}`] };

@@ -1,5 +1,7 @@
 // TEST-ONLY: a verbatim copy of the reference evaluator as it was before its per-service-port plans
-// (compiler/ir/evaluate.ts at d410ece) and of concreteView then. The property test
+// (compiler/ir/evaluate.ts at d410ece) and of concreteView then, with one change of meaning made to
+// both since: after MASQUERADE, the INPUT of a local packet sees a node address as its source
+// (localnetDrop, docs/ir.md §3.7). The property test
 // test/property/ir-evaluate-fast.test.ts runs it side by side with compiler/ir/evaluate.ts: same
 // normalized distribution and the same questions in the same order, for random models and packets.
 // Never import it outside test/ and bench/; do not optimize it — its worth is being the obvious reading
@@ -292,14 +294,21 @@ function finish(r: Run, b: NatBranch): Outcome {
       }
       continue;
     }
-    const v = filterHook(r, hook, pkt, b, bit);
+    const v = filterHook(r, hook, pkt, b, bit, masquerade !== 'none');
     if (v === 'drop' || v === 'reject') return outcome(v);
   }
   return outcome('accept');
 }
 
 /** One filter hook's kube-proxy chains in order; `accept` ends the hook, not the packet's way. */
-function filterHook(r: Run, hook: FilterHook, pkt: Rewritten, b: NatBranch, bit: () => boolean): HookResult {
+function filterHook(
+  r: Run,
+  hook: FilterHook,
+  pkt: Rewritten,
+  b: NatBranch,
+  bit: () => boolean,
+  masqueraded: boolean,
+): HookResult {
   const { t, isNew, ir } = r;
   const localnet = ir.family === 'ipv4' && ir.localhostNodePorts;
   if (isNew && pkt.lookup(t.firewallDrop) !== undefined) return 'drop'; // KUBE-PROXY-FIREWALL
@@ -310,7 +319,7 @@ function filterHook(r: Run, hook: FilterHook, pkt: Rewritten, b: NatBranch, bit:
         const v = externalRefuse(r, pkt);
         if (v) return v;
       }
-      return localnet && localnetDrop(r, pkt, b) ? 'drop' : null;
+      return localnet && localnetDrop(r, pkt, b, masqueraded) ? 'drop' : null;
     case 'forward': {
       // KUBE-FORWARD
       if (!ir.environment.conntrackLiberal && ctIs(r, 'invalid')) return 'drop';
@@ -324,7 +333,7 @@ function filterHook(r: Run, hook: FilterHook, pkt: Rewritten, b: NatBranch, bit:
         const v = pkt.lookup(t.serviceRefuse)?.verdict;
         if (v) return v;
       }
-      return localnet && localnetDrop(r, pkt, b) ? 'drop' : null;
+      return localnet && localnetDrop(r, pkt, b, false) ? 'drop' : null;
   }
 }
 
@@ -342,9 +351,10 @@ function externalRefuse(r: Run, pkt: Rewritten): 'drop' | 'reject' | null {
  * A new connection has the DNAT status iff nat DNATed it; invalid and untracked packets have no
  * conntrack entry, hence no status.
  */
-function localnetDrop(r: Run, pkt: Rewritten, b: NatBranch): boolean {
+function localnetDrop(r: Run, pkt: Rewritten, b: NatBranch, masqueraded: boolean): boolean {
   if (r.isNew && b.dnat) return false;
-  if (!pkt.dstIn(r.loopback) || r.ask({ kind: 'src', cidr: r.loopback })) return false;
+  // after MASQUERADE (INPUT of a local packet, back through lo) the source is a node address
+  if (!pkt.dstIn(r.loopback) || (!masqueraded && r.ask({ kind: 'src', cidr: r.loopback }))) return false;
   return r.isNew || !(ctIs(r, 'established') || ctIs(r, 'related'));
 }
 

@@ -8,6 +8,9 @@ import { addRational, mulRational, type Rational, rational, subRational } from '
 import type { Packet } from '../../compiler/ir/packet.ts';
 import type { Hook, KeyPart, NetfilterProgram, Step, Test, Verdict } from '../../verifier/model/program.ts';
 
+/** The packet meets a question the model leaves open (the engine refuses the ruleset there too). */
+export class UnmodelledPacket extends Error {}
+
 export interface ConcreteWorld {
   /** the node's addresses (LOCAL besides loopback) */
   local: readonly string[];
@@ -42,10 +45,48 @@ export function interpret(prog: NetfilterProgram, pk: Packet, world: ConcreteWor
   const curDst = (s: St) => s.dnatIp ?? pk.dst;
   const curDport = (s: St) => s.dnatPort ?? pk.dport;
 
+  // After MASQUERADE, a packet back through lo has a node address routing picks as its source (and
+  // maybe another port): a test is decided when every candidate answers alike (as the engine does)
+  const masqueradedOnLo = (s: St) => s.lo && s.masq !== 'none';
+  const masqueradedSource = (ranges: readonly (readonly [bigint, bigint])[]): boolean => {
+    const node = world.local.filter((ip) => !loopback(ip));
+    // the node's addresses; when the model lists none, any address but loopback may be the one
+    const answers = new Set(node.length > 0 ? node.map((ip) => addrIn(ip, ranges)) : nonLoopbackCoverage(ranges));
+    if (answers.size !== 1) throw new UnmodelledPacket('a source test after MASQUERADE on the way through lo');
+    return [...answers][0]!;
+  };
+  /** Whether `ranges` hold some (true) and miss some (false) of the addresses outside loopback. */
+  const nonLoopbackCoverage = (ranges: readonly (readonly [bigint, bigint])[]): boolean[] => {
+    const v6 = pk.src.includes(':');
+    const max = v6 ? (1n << 128n) - 1n : (1n << 32n) - 1n;
+    const [lf, ll] = v6 ? [1n, 1n] : [127n << 24n, (128n << 24n) - 1n];
+    const outside: [bigint, bigint][] = [
+      [0n, lf - 1n],
+      [ll + 1n, max],
+    ];
+    const sorted = [...ranges].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    let covered = 0n;
+    const total = outside.reduce((n, [lo, hi]) => n + (hi - lo + 1n), 0n);
+    for (const [lo, hi] of outside) {
+      let at = lo;
+      for (const [a, b] of sorted) {
+        // (bigint: no Math.max/min)
+        let from = at;
+        if (a > from) from = a;
+        let to = hi;
+        if (b < to) to = b;
+        if (from <= to) {
+          covered += to - from + 1n;
+          at = to + 1n;
+        }
+      }
+    }
+    return [...(covered > 0n ? [true] : []), ...(covered < total ? [false] : [])];
+  };
   const part = (p: KeyPart, s: St): boolean => {
     switch (p.field) {
       case 'saddr':
-        return addrIn(pk.src, p.ranges);
+        return masqueradedOnLo(s) ? masqueradedSource(p.ranges) : addrIn(pk.src, p.ranges);
       case 'daddr':
         return addrIn(curDst(s), p.ranges);
       case 'l4proto':
@@ -53,6 +94,10 @@ export function interpret(prog: NetfilterProgram, pk: Packet, world: ConcreteWor
       case 'sport':
       case 'dport': {
         if (!portProto(pk.protocol)) throw new Error('port test on a packet without ports');
+        if (p.field === 'sport' && masqueradedOnLo(s)) {
+          if (p.ranges.some(([lo, hi]) => lo === 0 && hi === 65535)) return true;
+          throw new UnmodelledPacket('a source port test after MASQUERADE on the way through lo');
+        }
         const v = p.field === 'sport' ? pk.sport : curDport(s);
         return p.ranges.some(([lo, hi]) => lo <= v && v <= hi);
       }
@@ -63,14 +108,16 @@ export function interpret(prog: NetfilterProgram, pk: Packet, world: ConcreteWor
       case 'oifname':
         throw new Error('oifname is not modelled');
       case 'saddrLocal':
-        return isLocal(pk.src) === p.local;
+        return (masqueradedOnLo(s) || isLocal(pk.src)) === p.local;
       case 'daddrLocal':
         return isLocal(curDst(s)) === p.local;
     }
   };
   const conj = (parts: readonly KeyPart[], s: St) => {
-    // protocol parts first, as a port is only read once the protocol has ports
-    const sorted = [...parts].sort((a, b) => (a.field === 'l4proto' ? 0 : 1) - (b.field === 'l4proto' ? 0 : 1));
+    // protocol parts first, as a port is only read once the protocol has ports; source parts last,
+    // so that a source MASQUERADE made unknown is only asked when nothing else decides
+    const rank = (p: KeyPart) => (p.field === 'l4proto' ? 0 : p.field === 'saddr' || p.field === 'sport' ? 2 : 1);
+    const sorted = [...parts].sort((a, b) => rank(a) - rank(b));
     for (const p of sorted) if (!part(p, s)) return false;
     return true;
   };
@@ -84,6 +131,8 @@ export function interpret(prog: NetfilterProgram, pk: Packet, world: ConcreteWor
         if (isNew) return t.states.includes('new') || (t.dnat && s.dnatIp !== null);
         return t.states.includes(pk.ct.state) || (t.dnat && pk.ct.dnat);
       case 'affinity': {
+        if (masqueradedOnLo(s) && t.key === 'saddr')
+          throw new UnmodelledPacket('an affinity record read after MASQUERADE');
         const age = pk.affinityAges[world.canonicalList(t.list)];
         return age !== undefined && age < t.maxAgeSeconds;
       }
@@ -147,6 +196,7 @@ export function interpret(prog: NetfilterProgram, pk: Packet, world: ConcreteWor
           break;
         }
         case 'affinityWrite': {
+          if (masqueradedOnLo(s)) throw new UnmodelledPacket('an affinity record written after MASQUERADE');
           const id = world.canonicalList(st.list);
           s = s.writes.includes(id) ? s : { ...s, writes: [...s.writes, id] };
           break;

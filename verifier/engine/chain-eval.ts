@@ -4,14 +4,15 @@
 // its exact probability; a test that divides the class splits it (ClassQuery). The hooks and the
 // routing between them are netfilter-eval.ts. Written for speed: one context object per evaluation,
 // results pushed into arrays, no closures or generators on the hot path (a chain runs for every class).
+import { cidrOf } from '../../common/ip.ts';
 import type { Origin } from '../model/program.ts';
 import { candidates, lowerBound } from './candidates.ts';
 import type { CPart, CProgram, CStep, CTest, CVerdict } from './compiled.ts';
 import { type Dyadic, mul } from './dyadic.ts';
 import type { FinalVerdict, FlowState } from './flow.ts';
-import { contains, isSubset, overlaps } from './intervals.ts';
+import { contains, EMPTY, type IntervalSet, intersect, isSubset, overlaps, subtract } from './intervals.ts';
 import type { ClassQuery } from './query.ts';
-import { DIM, markSet, type PacketSpace, PORT_PROTOS } from './space.ts';
+import { AFFINITY_BASE, addressRangeAtoms, DIM, domainOf, markSet, type PacketSpace, PORT_PROTOS } from './space.ts';
 import { UnsupportedRuleset } from './unsupported.ts';
 
 export class RulesetError extends UnsupportedRuleset {}
@@ -21,6 +22,8 @@ const T = 1;
 const F = 0;
 const AMBIG = 2;
 const PORT_UNGUARDED = 3;
+/** a source test of a packet MASQUERADE rewrote on its way back through lo (masqueradedSource) */
+const MASQ_SOURCE = 4;
 
 /** A rule's remaining steps; `next` continues after a dispatch/numgen branch's own steps. */
 interface Cursor {
@@ -59,8 +62,49 @@ function note(ev: Ev, s: FlowState, chain: string, rule: number, origin: Origin 
   return ev.trace ? { ...s, trace: { entry: { chain, rule, origin, note: what }, prev: s.trace } } : s;
 }
 
+/**
+ * A locally generated packet to a local destination comes back through lo after nat POSTROUTING,
+ * and the filter hooks after that see the source MASQUERADE wrote: an address of the node that
+ * routing picks (not loopback; any such address when the model lists none), and maybe another port. A test of it is decided when every
+ * candidate answers alike (`! -s 127.0.0.0/8`: yes); otherwise which address routing picks
+ * decides, which the verifier does not model (MASQ_SOURCE: refused unless another part decides).
+ */
+function masqueradedSource(ev: Ev, p: CPart): number {
+  if (p.dim === DIM.srcLocal) return contains(p.set, 1) ? T : F; // universal mode: a node address is local
+  if (p.dim === DIM.sport) return isSubset(ALL_PORTS, p.set) ? T : MASQ_SOURCE;
+  const candidates = masqueradeSources(ev.space);
+  if (isSubset(candidates, p.set)) return T;
+  return overlaps(candidates, p.set) ? MASQ_SOURCE : F;
+}
+
+const ALL_PORTS: IntervalSet = [0, 65535];
+const masqueradeSourceCache = new WeakMap<PacketSpace, IntervalSet>();
+
+/** The address atoms MASQUERADE may pick on the way through lo: the node's, loopback excluded. */
+function masqueradeSources(space: PacketSpace): IntervalSet {
+  let c = masqueradeSourceCache.get(space);
+  if (c === undefined) {
+    const loopback = cidrOf(space.family === 'ipv4' ? '127.0.0.0/8' : '::1/128');
+    const nonLoopback = subtract(
+      domainOf(space, DIM.src),
+      addressRangeAtoms(space.addresses, loopback.first, loopback.last),
+    );
+    // concrete mode: the node's addresses; universal mode, or a node whose addresses the model does
+    // not list: any address but loopback may be the one
+    const known = space.mode === 'concrete' ? intersect(space.local, nonLoopback) : EMPTY;
+    c = known.length > 0 ? known : nonLoopback;
+    masqueradeSourceCache.set(space, c);
+  }
+  return c;
+}
+
+const masqueradedOnLoopback = (s: FlowState): boolean => s.viaLoopback && s.masquerade !== 'none';
+
 function partValue(ev: Ev, p: CPart, s: FlowState): number {
   const dim = p.dim;
+  if ((dim === DIM.src || dim === DIM.srcLocal || dim === DIM.sport) && masqueradedOnLoopback(s)) {
+    return masqueradedSource(ev, p);
+  }
   if (dim === DIM.dst && s.dnatAtom !== null) return contains(p.set, s.dnatAtom) ? T : F;
   if (dim === DIM.dstLocal && s.dnatAtom !== null) return contains(p.set, 0) ? T : F; // universal: targets not local
   if (dim === DIM.dport && s.dnatPort !== null) return contains(p.set, s.dnatPort) ? T : F;
@@ -74,15 +118,22 @@ function partValue(ev: Ev, p: CPart, s: FlowState): number {
 function conj(ev: Ev, parts: readonly CPart[], s: FlowState): boolean {
   let undecided = -1;
   let kind = T;
+  let masqueradedSourceDecides = false;
   for (let i = 0; i < parts.length; i++) {
     const v = partValue(ev, parts[i]!, s);
     if (v === F) return false;
-    if (v !== T && undecided < 0) {
+    if (v === MASQ_SOURCE) masqueradedSourceDecides = true;
+    else if (v !== T && undecided < 0) {
       undecided = i;
       kind = v;
     }
   }
-  if (undecided < 0) return true;
+  if (undecided < 0) {
+    if (!masqueradedSourceDecides) return true;
+    throw new RulesetError(
+      'a source test after MASQUERADE on the way back through lo: which node address routing picks decides it, which is not modelled',
+    );
+  }
   if (kind === PORT_UNGUARDED) {
     if (overlaps(ev.q.set(DIM.proto), PORT_PROTOS) && !ev.q.ask(DIM.proto, PORT_PROTOS)) return false;
     throw new RulesetError('a port is tested without a protocol test before it (closed world: refused)');
@@ -111,6 +162,9 @@ function testValue(ev: Ev, t: CTest, s: FlowState): boolean {
     case 'ct':
       return ev.isNew ? t.matchesNew || (t.dnat && s.dnatAtom !== null) : ev.q.ask(DIM.ct, t.atoms);
     case 'affinity':
+      if (masqueradedOnLoopback(s) && ev.space.affinity[t.dim - AFFINITY_BASE]!.key === 'saddr') {
+        throw new RulesetError('an affinity record of the source read after MASQUERADE rewrote it (not modelled)');
+      }
       return ev.q.ask(t.dim, t.set);
     case 'member': {
       const c = candidates(ev.q, t.index, t.elements.length, s.dnatPort, s.dnatAtom);
@@ -204,6 +258,9 @@ function evalSteps(
           };
           break;
         case 'affinityWrite':
+          if (masqueradedOnLoopback(state)) {
+            throw new RulesetError('an affinity record written after MASQUERADE rewrote the source (not modelled)');
+          }
           if (!state.affinityWrites.includes(step.list)) {
             state = { ...state, affinityWrites: [...state.affinityWrites, step.list] };
           }
