@@ -3,7 +3,8 @@
 // seeds exercise: iptables edits that make an affinity check RETURN (98, 126), jumps made gotos
 // (11, 12), a mark value bit outside its mask, which never matches (410), a localhost NodePort that
 // returns instead of DNATing, so MASQUERADE gives the packet a node address as its source and the
-// localnet rule drops it in INPUT (519); nft edits of affinity rules, whose later probes find the
+// localnet rule drops it in INPUT (519), a record one frontend's probe writes that leads another
+// frontend's probe from the same source elsewhere (549); nft edits of affinity rules, whose later probes find the
 // records the first wrote (151, 163), and others.
 // Campaigns: scripts/fuzz-edit-packets.ts.
 import * as assert from 'uvu/assert';
@@ -13,7 +14,7 @@ import { kernelTests } from './netns.ts';
 const test = kernelTests('random edits, probed');
 
 const SAMPLES: Record<ProbedArtifact, number[]> = {
-  iptables: [98, 126, 11, 12, 410, 519],
+  iptables: [98, 126, 11, 12, 410, 519, 549],
   nftables: [151, 163, 174, 185, 206, 226],
 };
 

@@ -16,9 +16,9 @@ import { type ConcreteWorld, interpret, UnmodelledPacket } from '../verifier/con
 import { type EditedFamily, editedCase } from '../verifier/random-edits.ts';
 import { type Expectation, expectationOf, packetOf } from './expected.ts';
 import { iptablesBackend, nftablesBackend } from './load.ts';
-import { formatReport, runDifferential } from './matrix.ts';
+import { cellsOf, formatReport, runDifferential } from './matrix.ts';
 import type { Probe } from './probe.ts';
-import type { TopologyPlan } from './topology.ts';
+import { planTopology, type TopologyPlan } from './topology.ts';
 
 export type ProbedArtifact = 'iptables' | 'nftables';
 
@@ -71,19 +71,18 @@ const asDistribution = (d: ReadonlyMap<string, Rational>): Distribution =>
 const MAX_STATES = 64;
 
 /**
- * What the kernel may show for one cell of an edited ruleset. Probes of a cell come from one source,
- * so after the first one the source may hold fresh affinity records, and an edited ruleset need not
- * stick to one endpoint (an affinity check may now RETURN): every outcome of every state reachable
- * by the writes is allowed (from no record: the first probe's), none is required.
+ * The outcomes of one probe in every affinity state reachable from no record (each state: the
+ * lists holding a fresh record of the source): a state grows by what its own outcomes write and by
+ * any of `others` (lists other probes from the same source write). Outcome key → state count.
  */
-function editedExpectation(
+function outcomesByState(
   read: NetfilterProgram,
   world: ConcreteWorld,
-  plan: TopologyPlan,
-  probe: Probe,
-): Expectation {
-  const first = packetOf(plan, probe);
-  const outcomes = new Map<string, Rational>();
+  first: ReturnType<typeof packetOf>,
+  others: ReadonlySet<string>,
+): { outcomes: Set<string>; states: number; writes: Set<string> } {
+  const outcomes = new Set<string>();
+  const writes = new Set<string>();
   const seen = new Set<string>();
   const queue: string[][] = [[]];
   while (queue.length > 0 && seen.size < MAX_STATES) {
@@ -92,15 +91,40 @@ function editedExpectation(
     if (seen.has(key)) continue;
     seen.add(key);
     const ages = Object.fromEntries(lists.map((l) => [l, 0]));
-    for (const [k, p] of interpret(read, { ...first, affinityAges: ages }, world)) {
-      outcomes.set(k, p);
-      const writes = outcomeOfKey(k).affinityWrites;
-      const next = [...new Set([...lists, ...writes])].sort();
-      if (next.length > lists.length) queue.push(next);
+    const grow = new Set(others);
+    for (const k of interpret(read, { ...first, affinityAges: ages }, world).keys()) {
+      outcomes.add(k);
+      for (const w of outcomeOfKey(k).affinityWrites) {
+        grow.add(w);
+        writes.add(w);
+      }
     }
+    for (const l of grow) if (!lists.includes(l)) queue.push([...lists, l].sort());
   }
-  const e = expectationOf(asDistribution(outcomes), plan, probe);
-  return { ...e, required: seen.size > 1 ? [] : e.required, sticky: false };
+  return { outcomes, states: seen.size, writes };
+}
+
+/**
+ * What the kernel may show for one cell of an edited ruleset. Probes of a cell come from one source,
+ * and so do other cells' probes: after the first one, the source may hold fresh affinity records —
+ * of lists this probe writes, or other probes of the source (`others`) — and an edited ruleset need
+ * not stick to one endpoint (an affinity check may now RETURN, or lead elsewhere). Every outcome of
+ * every such state is allowed; none is required unless no record can matter.
+ */
+function editedExpectation(
+  read: NetfilterProgram,
+  world: ConcreteWorld,
+  plan: TopologyPlan,
+  probe: Probe,
+  others: ReadonlySet<string>,
+): Expectation {
+  const first = packetOf(plan, probe);
+  const { outcomes, states } = outcomesByState(read, world, first, others);
+  if (states === 1)
+    return { ...expectationOf(asDistribution(interpret(read, first, world)), plan, probe), sticky: false };
+  const any = { num: 1n, den: 1n };
+  const e = expectationOf(asDistribution(new Map([...outcomes].map((k) => [k, any]))), plan, probe);
+  return { ...e, required: [], sticky: false };
 }
 
 /** The edited case of `seed` loaded into the kernel and probed, judged against the reading of it. */
@@ -131,13 +155,35 @@ export async function checkEditPackets(
   const backend = artifact === 'iptables' ? iptablesBackend(ir, text) : nftablesBackend(ir, text);
   let report: Awaited<ReturnType<typeof runDifferential>>;
   try {
+    // LOCAL as the namespace has it (the node's addresses and the topology's links)
+    const worldOf = (plan: TopologyPlan): ConcreteWorld => ({
+      local: [...new Set([...ir.nodeIPs, ...plan.nodeLocal])].filter((ip) => ipOf(ip).family === ir.family),
+      markMask: ir.masqueradeMark,
+      canonicalList: (n) => n,
+    });
+    // first the affinity lists each source's probes can write, over every cell (a record one cell's
+    // probe writes is there for the next cell's probe from the same source)
+    // (again with what the others write, until nothing new: a record may lead to another list)
+    const bySource = new Map<string, Set<string>>();
+    const plan0 = planTopology(ir);
+    for (let grew = true, round = 0; grew && round < 4; round++) {
+      grew = false;
+      cellsOf(ir, plan0, [], (plan, probe) => {
+        const set = bySource.get(probe.src) ?? new Set<string>();
+        const { writes } = outcomesByState(read, worldOf(plan), packetOf(plan, probe), set);
+        for (const w of writes) {
+          if (set.has(w)) continue;
+          set.add(w);
+          grew = true;
+        }
+        bySource.set(probe.src, set);
+        return { allowed: [], required: [], sticky: false, why: '' };
+      });
+    }
     report = await runDifferential(ir, [backend], {
       tag: 'ed',
-      expect: (plan, probe) => {
-        // LOCAL as the namespace has it (the node's addresses and the topology's links)
-        const local = [...new Set([...ir.nodeIPs, ...plan.nodeLocal])].filter((ip) => ipOf(ip).family === ir.family);
-        return editedExpectation(read, { local, markMask: ir.masqueradeMark, canonicalList: (n) => n }, plan, probe);
-      },
+      expect: (plan, probe) =>
+        editedExpectation(read, worldOf(plan), plan, probe, bySource.get(probe.src) ?? new Set()),
     });
   } catch (e) {
     // a probe the model leaves open (the verifier refuses such a ruleset): not judged
