@@ -4,9 +4,9 @@
 // (11, 12), a mark value bit outside its mask, which never matches (410), a localhost NodePort that
 // returns instead of DNATing, so MASQUERADE gives the packet a node address as its source and the
 // localnet rule drops it in INPUT (519), a record one frontend's probe writes that leads another
-// frontend's probe from the same source elsewhere (549); nft edits of affinity rules, whose later probes find the
-// records the first wrote (151, 163), and others.
-// Campaigns: scripts/fuzz-edit-packets.ts.
+// frontend's probe from the same source elsewhere (549); nft edits of affinity rules, whose later
+// probes find the records the first wrote (151, 163), and others. Campaigns:
+// scripts/fuzz-edit-packets.ts.
 import * as assert from 'uvu/assert';
 import { checkEditPackets, type ProbedArtifact } from './edit-packets.ts';
 import { kernelTests } from './netns.ts';
