@@ -65,9 +65,10 @@ function note(ev: Ev, s: FlowState, chain: string, rule: number, origin: Origin 
 /**
  * A locally generated packet to a local destination comes back through lo after nat POSTROUTING,
  * and the filter hooks after that see the source MASQUERADE wrote: an address of the node that
- * routing picks (not loopback; any such address when the model lists none), and maybe another port. A test of it is decided when every
- * candidate answers alike (`! -s 127.0.0.0/8`: yes); otherwise which address routing picks
- * decides, which the verifier does not model (MASQ_SOURCE: refused unless another part decides).
+ * routing picks (not loopback; any such address when the model lists none), and maybe another
+ * port. A test of it is decided when every candidate answers alike (`! -s 127.0.0.0/8`: yes);
+ * otherwise which address routing picks decides, which the verifier does not model (MASQ_SOURCE:
+ * refused unless another part decides).
  */
 function masqueradedSource(ev: Ev, p: CPart): number {
   if (p.dim === DIM.srcLocal) return contains(p.set, 1) ? T : F; // universal mode: a node address is local

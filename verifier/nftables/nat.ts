@@ -1,6 +1,5 @@
 // The statements that end a packet's walk with a translation or an answer: dnat (to a constant or
 // through a map), masquerade, reject.
-
 import { formatIP } from '../../common/ip.ts';
 import { L4_PROTOCOLS, type L4Protocol } from '../../compiler/ir/packet.ts';
 import type { Step, Verdict } from '../model/program.ts';
