@@ -4,15 +4,15 @@
 // its exact probability; a test that divides the class splits it (ClassQuery). The hooks and the
 // routing between them are netfilter-eval.ts. Written for speed: one context object per evaluation,
 // results pushed into arrays, no closures or generators on the hot path (a chain runs for every class).
-import { cidrOf } from '../../common/ip.ts';
 import type { Origin } from '../model/program.ts';
 import { candidates, lowerBound } from './candidates.ts';
 import type { CPart, CProgram, CStep, CTest, CVerdict } from './compiled.ts';
 import { type Dyadic, mul } from './dyadic.ts';
 import type { FinalVerdict, FlowState } from './flow.ts';
-import { contains, EMPTY, type IntervalSet, intersect, isSubset, overlaps, subtract } from './intervals.ts';
+import { contains, isSubset, overlaps } from './intervals.ts';
+import { masqueradedOnLoopback, masqueradedSourceTest } from './masqueraded-source.ts';
 import type { ClassQuery } from './query.ts';
-import { AFFINITY_BASE, addressRangeAtoms, DIM, domainOf, markSet, type PacketSpace, PORT_PROTOS } from './space.ts';
+import { AFFINITY_BASE, DIM, markSet, type PacketSpace, PORT_PROTOS } from './space.ts';
 import { UnsupportedRuleset } from './unsupported.ts';
 
 export class RulesetError extends UnsupportedRuleset {}
@@ -22,7 +22,7 @@ const T = 1;
 const F = 0;
 const AMBIG = 2;
 const PORT_UNGUARDED = 3;
-/** a source test of a packet MASQUERADE rewrote on its way back through lo (masqueradedSource) */
+/** a source test of a packet MASQUERADE rewrote on its way back through lo (masqueraded-source.ts) */
 const MASQ_SOURCE = 4;
 
 /** A rule's remaining steps; `next` continues after a dispatch/numgen branch's own steps. */
@@ -62,49 +62,11 @@ function note(ev: Ev, s: FlowState, chain: string, rule: number, origin: Origin 
   return ev.trace ? { ...s, trace: { entry: { chain, rule, origin, note: what }, prev: s.trace } } : s;
 }
 
-/**
- * A locally generated packet to a local destination comes back through lo after nat POSTROUTING,
- * and the filter hooks after that see the source MASQUERADE wrote: an address of the node that
- * routing picks (not loopback; any such address when the model lists none), and maybe another
- * port. A test of it is decided when every candidate answers alike (`! -s 127.0.0.0/8`: yes);
- * otherwise which address routing picks decides, which the verifier does not model (MASQ_SOURCE:
- * refused unless another part decides).
- */
-function masqueradedSource(ev: Ev, p: CPart): number {
-  if (p.dim === DIM.srcLocal) return contains(p.set, 1) ? T : F; // universal mode: a node address is local
-  if (p.dim === DIM.sport) return isSubset(ALL_PORTS, p.set) ? T : MASQ_SOURCE;
-  const candidates = masqueradeSources(ev.space);
-  if (isSubset(candidates, p.set)) return T;
-  return overlaps(candidates, p.set) ? MASQ_SOURCE : F;
-}
-
-const ALL_PORTS: IntervalSet = [0, 65535];
-const masqueradeSourceCache = new WeakMap<PacketSpace, IntervalSet>();
-
-/** The address atoms MASQUERADE may pick on the way through lo: the node's, loopback excluded. */
-function masqueradeSources(space: PacketSpace): IntervalSet {
-  let c = masqueradeSourceCache.get(space);
-  if (c === undefined) {
-    const loopback = cidrOf(space.family === 'ipv4' ? '127.0.0.0/8' : '::1/128');
-    const nonLoopback = subtract(
-      domainOf(space, DIM.src),
-      addressRangeAtoms(space.addresses, loopback.first, loopback.last),
-    );
-    // concrete mode: the node's addresses; universal mode, or a node whose addresses the model does
-    // not list: any address but loopback may be the one
-    const known = space.mode === 'concrete' ? intersect(space.local, nonLoopback) : EMPTY;
-    c = known.length > 0 ? known : nonLoopback;
-    masqueradeSourceCache.set(space, c);
-  }
-  return c;
-}
-
-const masqueradedOnLoopback = (s: FlowState): boolean => s.viaLoopback && s.masquerade !== 'none';
-
 function partValue(ev: Ev, p: CPart, s: FlowState): number {
   const dim = p.dim;
   if ((dim === DIM.src || dim === DIM.srcLocal || dim === DIM.sport) && masqueradedOnLoopback(s)) {
-    return masqueradedSource(ev, p);
+    const a = masqueradedSourceTest(ev.space, p);
+    return a === 'yes' ? T : a === 'no' ? F : MASQ_SOURCE;
   }
   if (dim === DIM.dst && s.dnatAtom !== null) return contains(p.set, s.dnatAtom) ? T : F;
   if (dim === DIM.dstLocal && s.dnatAtom !== null) return contains(p.set, 0) ? T : F; // universal: targets not local

@@ -1,0 +1,44 @@
+// A locally generated packet to a local destination comes back through lo after nat POSTROUTING,
+// and the filter hooks after that see the source MASQUERADE wrote: an address of the node that
+// routing picks (not loopback; any such address when the model lists none), and maybe another
+// port. A test of it is decided when every candidate answers alike (`! -s 127.0.0.0/8`: yes);
+// otherwise which address routing picks decides, which the verifier does not model (docs/verifier.md,
+// assumption masquerade-address): chain-eval.ts refuses the ruleset unless another part decides.
+import { cidrOf } from '../../common/ip.ts';
+import type { CPart } from './compiled.ts';
+import type { FlowState } from './flow.ts';
+import { contains, EMPTY, type IntervalSet, intersect, isSubset, overlaps, subtract } from './intervals.ts';
+import { addressRangeAtoms, DIM, domainOf, type PacketSpace } from './space.ts';
+
+/** Whether the packet was masqueraded and is on its way back through lo. */
+export const masqueradedOnLoopback = (s: FlowState): boolean => s.viaLoopback && s.masquerade !== 'none';
+
+/** A source address, locality or port test of such a packet (`depends`: on which address routing picks). */
+export function masqueradedSourceTest(space: PacketSpace, p: CPart): 'yes' | 'no' | 'depends' {
+  if (p.dim === DIM.srcLocal) return contains(p.set, 1) ? 'yes' : 'no'; // universal mode: a node address is local
+  if (p.dim === DIM.sport) return isSubset(ALL_PORTS, p.set) ? 'yes' : 'depends';
+  const candidates = masqueradeSources(space);
+  if (isSubset(candidates, p.set)) return 'yes';
+  return overlaps(candidates, p.set) ? 'depends' : 'no';
+}
+
+const ALL_PORTS: IntervalSet = [0, 65535];
+const masqueradeSourceCache = new WeakMap<PacketSpace, IntervalSet>();
+
+/** The address atoms MASQUERADE may pick on the way through lo: the node's, loopback excluded. */
+function masqueradeSources(space: PacketSpace): IntervalSet {
+  let c = masqueradeSourceCache.get(space);
+  if (c === undefined) {
+    const loopback = cidrOf(space.family === 'ipv4' ? '127.0.0.0/8' : '::1/128');
+    const nonLoopback = subtract(
+      domainOf(space, DIM.src),
+      addressRangeAtoms(space.addresses, loopback.first, loopback.last),
+    );
+    // concrete mode: the node's addresses; universal mode, or a node whose addresses the model does
+    // not list: any address but loopback may be the one
+    const known = space.mode === 'concrete' ? intersect(space.local, nonLoopback) : EMPTY;
+    c = known.length > 0 ? known : nonLoopback;
+    masqueradeSourceCache.set(space, c);
+  }
+  return c;
+}
