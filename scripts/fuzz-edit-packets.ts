@@ -3,19 +3,22 @@
 // and the kernel's outcomes held to the reading of the edited text. Root only. Prints every problem
 // with the seed that reproduces it, and a summary; exits 1 on any.
 //   npm run fuzz:edit-packets -- [--artifact iptables|nftables] [--family first|ipv6] [--from N] [--count N]
+//     [--edits N]   (N edits of the artifact per case)
 import { checkEditPackets } from '../test/kernel/edit-packets.ts';
 import { ARTIFACT, campaignArgs, FAMILY, requireKernel } from './campaign-args.ts';
 
 const SCRIPT = 'fuzz-edit-packets';
-const { artifact, family, from, count } = campaignArgs(SCRIPT, {
+const { artifact, family, from, count, numbers } = campaignArgs(SCRIPT, {
   count: 100,
   choices: { artifact: ARTIFACT(['iptables', 'nftables'] as const, 'iptables'), family: FAMILY },
+  numbers: { edits: 1 },
 });
+const edits = numbers.edits!;
 requireKernel(SCRIPT);
 const tally = { cases: 0, probed: 0, probes: 0, unreadable: 0, refused: 0, foreign: 0, unmodelled: 0, problems: 0 };
 const started = Date.now();
 for (let seed = from; seed < from + count; seed++) {
-  const r = await checkEditPackets(seed, artifact, family);
+  const r = await checkEditPackets(seed, artifact, family, edits);
   if (r.outcome === 'skipped') continue;
   tally.cases++;
   tally[r.outcome]++;
@@ -28,6 +31,6 @@ for (let seed = from; seed < from + count; seed++) {
   if ((seed - from + 1) % 25 === 0) console.log(`.. ${seed - from + 1} seeds: ${JSON.stringify(tally)}`);
 }
 console.log(
-  `${artifact} (${family}), seeds ${from}..${from + count - 1}, ${((Date.now() - started) / 1000).toFixed(0)} s: ${JSON.stringify(tally)}`,
+  `${artifact} (${family}, ${edits} edit${edits === 1 ? '' : 's'}), seeds ${from}..${from + count - 1}, ${((Date.now() - started) / 1000).toFixed(0)} s: ${JSON.stringify(tally)}`,
 );
 process.exit(tally.problems > 0 ? 1 : 0);

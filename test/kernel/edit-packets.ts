@@ -132,8 +132,9 @@ export async function checkEditPackets(
   seed: number,
   artifact: ProbedArtifact,
   family: EditedFamily = 'first',
+  edits = 1,
 ): Promise<EditPacketsResult> {
-  const c = editedCase(seed, artifact, { family, hooks: true });
+  const c = editedCase(seed, artifact, { family, hooks: true, edits });
   const none = { problems: [], probes: 0, report: '' };
   if (c === null) return { what: null, outcome: 'skipped', ...none };
   const { ir } = c;
