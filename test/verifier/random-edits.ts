@@ -5,7 +5,8 @@
 // model the IR is lowered from (an endpoint removed or its conditions changed, a traffic policy,
 // affinity or target port changed; the artifacts stay the unedited model's), then:
 //   - verify (both artifacts and the model's IR) with and without shapes: the same verdict,
-//     classes, packets and counterexample count, and no exception;
+//     classes, packets and counterexample count, and no exception; and the artifacts alone with
+//     universal locality: equivalent only if they agree on this node's packets too;
 //   - the concrete interpreter (concrete-interpreter.ts: no atoms, indexes or splitting) and the
 //     reference evaluator on random packets of the model (model-packets.ts): a packet the two
 //     artifacts treat differently, or the IR beyond the total-variation bound, while the verifier
@@ -210,9 +211,14 @@ export function checkRandomEdit(
   };
   let withShapes: VerifyReport | null | undefined;
   let without: VerifyReport | null | undefined;
+  // the two artifacts alone, with nothing known of the node (universal locality): a proof there
+  // covers every node, so also this one
+  let universal: VerifyReport | null | undefined;
   try {
     withShapes = verifyArtifacts(input).runs[0]?.report;
     without = verifyArtifacts({ ...input, shapes: false }).runs[0]?.report;
+    universal = verifyArtifacts({ iptables: input.iptables, nftables: input.nftables, family: ir.family }).runs[0]
+      ?.report;
   } catch (e) {
     result.problems.push(`verify threw: ${(e as Error).message}`);
     return result;
@@ -234,6 +240,7 @@ export function checkRandomEdit(
     canonicalList,
   });
   let example = '';
+  let artifactsDiffer = '';
   for (const pk of fc.sample(modelPackets(editedIR), { numRuns: packets, seed: seed * 7 + 1 })) {
     result.packets++;
     let a: ReadonlyMap<string, Rational>;
@@ -247,6 +254,8 @@ export function checkRandomEdit(
       result.problems.push(`verified a ruleset with a packet the model leaves open (${e.message}): ${json(pk)}`);
       break;
     }
+    if (artifactsDiffer === '' && show(a) !== show(b))
+      artifactsDiffer = `${json(pk)}: iptables ${show(a)}; nftables ${show(b)}`;
     const why =
       show(a) !== show(b)
         ? `iptables ${show(a)}; nftables ${show(b)}`
@@ -259,6 +268,13 @@ export function checkRandomEdit(
   }
   if (withShapes.equivalent && result.differingPackets > 0) {
     result.problems.push(`false proof: equivalent, yet ${result.differingPackets} packets differ, e.g. ${example}`);
+  }
+  if (universal?.equivalent && artifactsDiffer !== '') {
+    result.problems.push(`false proof without a model (any node): the artifacts differ on ${artifactsDiffer}`);
+  }
+  // (the unedited artifacts of a valid model must be equivalent on any node, too)
+  if (universal && !universal.equivalent && artifact === 'model') {
+    result.problems.push('the unedited artifacts are not equivalent without a model (universal locality)');
   }
   // each counterexample's witness must really be treated differently by the two it names
   const distributionOf = (who: string, pk: Packet) =>
