@@ -98,10 +98,10 @@ const LOWERING_SWITCHES = [
 export function loweringFlagArgs(v: LoweringFlagValues): string[] {
   const args: string[] = [];
   for (const flag of LOWERING_SWITCHES) if (v[flag]) args.push(`--${flag}`);
-  for (const cidr of v['cluster-cidr'] ?? []) args.push('--cluster-cidr', cidr);
-  for (const flag of ['detect-local-mode', 'pod-bridge-interface', 'pod-interface-name-prefix'] as const) {
+  for (const flag of Object.keys(DETECTOR_FLAGS) as (keyof typeof DETECTOR_FLAGS)[]) {
     const value = v[flag];
-    if (value !== undefined) args.push(`--${flag}`, value);
+    for (const one of value === undefined ? [] : typeof value === 'string' ? [value] : value)
+      args.push(`--${flag}`, one);
   }
   return args;
 }

@@ -4,7 +4,7 @@
 import { parseArgs } from 'node:util';
 import { kernelSkipReason } from '../test/kernel/netns.ts';
 
-type Choice<T extends string> = { name: string; values: readonly T[]; default: T };
+type Choice<T extends string> = { values: readonly T[]; default: T };
 
 /** Stop with a usage error. */
 function usage(script: string, message: string): never {
@@ -13,8 +13,8 @@ function usage(script: string, message: string): never {
 }
 
 /**
- * `--from N --count N` (whole numbers), each of `choices` as `--name value` (one of its values),
- * and `numbers` as `--name N` (whole numbers, with their defaults).
+ * `--from N --count N` (whole numbers), each of `choices` as `--key value` (one of its values),
+ * and `numbers` as `--key N` (whole numbers, with their defaults).
  */
 export function campaignArgs<C extends Record<string, Choice<string>>>(
   script: string,
@@ -24,7 +24,7 @@ export function campaignArgs<C extends Record<string, Choice<string>>>(
   const numbers = { from: 0, count: opts.count, ...(opts.numbers ?? {}) };
   const options: Record<string, { type: 'string'; default: string }> = {};
   for (const [name, n] of Object.entries(numbers)) options[name] = { type: 'string', default: String(n) };
-  for (const c of Object.values(choices)) options[c.name] = { type: 'string', default: c.default };
+  for (const [key, c] of Object.entries(choices)) options[key] = { type: 'string', default: c.default };
   let values: Record<string, string | undefined>;
   try {
     values = parseArgs({ options }).values as Record<string, string | undefined>;
@@ -39,8 +39,8 @@ export function campaignArgs<C extends Record<string, Choice<string>>>(
     parsed[name] = n;
   }
   for (const [key, c] of Object.entries(choices)) {
-    const v = values[c.name]!;
-    if (!c.values.includes(v)) usage(script, `--${c.name} must be ${c.values.join(', ')}, not '${v}'`);
+    const v = values[key]!;
+    if (!c.values.includes(v)) usage(script, `--${key} must be ${c.values.join(', ')}, not '${v}'`);
     out[key] = v;
   }
   return { ...out, from: parsed.from!, count: parsed.count!, numbers: parsed } as never;
@@ -53,8 +53,7 @@ export function requireKernel(script: string): void {
 }
 
 export const ARTIFACT = <T extends string>(values: readonly T[], fallback: T): Choice<T> => ({
-  name: 'artifact',
   values,
   default: fallback,
 });
-export const FAMILY: Choice<'first' | 'ipv6'> = { name: 'family', values: ['first', 'ipv6'], default: 'first' };
+export const FAMILY: Choice<'first' | 'ipv6'> = { values: ['first', 'ipv6'], default: 'first' };

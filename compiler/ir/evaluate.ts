@@ -224,8 +224,12 @@ function noQuestionsRun(r: Run): Run {
   return { ...r, view, id: ++runs, isNew: true };
 }
 
-/** The packet as the filter hooks see it: DNAT replaced its destination address, port (and fixed its protocol). */
+/**
+ * The packet as the filter hooks see it: DNAT replaced its destination address, port (and fixed its
+ * protocol); MASQUERADE, for the INPUT of a local packet back through lo, its source (masqueraded).
+ */
 interface Rewritten {
+  srcInLoopback(): boolean;
   dstInLoopback(): boolean;
   dstLocal(): boolean;
   lookup<T>(table: KeyTable<T>): T | undefined;
@@ -235,6 +239,7 @@ function rewritten(r: Run, b: NatBranch): Rewritten {
   const ep = b.dnat;
   if (!ep) {
     return {
+      srcInLoopback: () => ask(r, r.plan.q.srcLoopback),
       dstInLoopback: () => ask(r, r.plan.q.dstLoopback),
       dstLocal: () => dstLocal(r),
       lookup: (table) => r.view.lookup(table),
@@ -243,11 +248,15 @@ function rewritten(r: Run, b: NatBranch): Rewritten {
   const { ip, port } = ep.endpoint;
   const value = (f: string): string | number => (f === 'dst' ? ip : f === 'protocol' ? ep.protocol : port);
   return {
+    srcInLoopback: () => ask(r, r.plan.q.srcLoopback),
     dstInLoopback: () => inCidr(loopbackCIDR(r.ir.family), ip),
     dstLocal: () => isLocalAddress(r.ir, ip),
     lookup: (table) => table.index.get(keyString(table.fields.map(value))),
   };
 }
+
+/** After MASQUERADE: the source is an address of the node that routing picks, never loopback (§3.7). */
+const masqueraded = (pkt: Rewritten): Rewritten => ({ ...pkt, srcInLoopback: () => false });
 
 /** LOCAL for a known address (a DNAT target). */
 export function isLocalAddress(ir: IRProgram, ip: IPText | string): boolean {
@@ -267,7 +276,7 @@ const ARRIVING_FORWARD: Hooks = ['forward', 'postrouting'];
 /** `initialBit()`: whether the masquerade bit was set on entry (asked only when needed). */
 function finishOutcome(r: Run, b: NatBranch, initialBit: () => boolean): Outcome {
   const { ir } = r;
-  const pkt = rewritten(r, b);
+  let pkt = rewritten(r, b);
   let cleared = false;
   /** The masquerade bit now: set by nat, else as the packet arrived; cleared by POSTROUTING. */
   const bit = (): boolean => !cleared && (b.marked || initialBit());
@@ -287,26 +296,18 @@ function finishOutcome(r: Run, b: NatBranch, initialBit: () => boolean): Outcome
       if (r.isNew && bit()) {
         cleared = true;
         masquerade = ir.environment.randomFully ? 'masquerade-fully-random' : 'masquerade';
+        pkt = masqueraded(pkt); // seen by INPUT, when a local packet comes back through lo
       }
       continue;
     }
-    // INPUT after POSTROUTING (a local packet to a LOCAL destination, back through lo): a masqueraded
-    // packet's source is now an address of the node, not loopback (§3.7)
-    const v = filterHook(r, hook, pkt, b, bit, masquerade !== 'none');
+    const v = filterHook(r, hook, pkt, b, bit);
     if (v === 'drop' || v === 'reject') return outcome(v);
   }
   return outcome('accept');
 }
 
 /** One filter hook's kube-proxy chains in order; `accept` ends the hook, not the packet's way. */
-function filterHook(
-  r: Run,
-  hook: FilterHook,
-  pkt: Rewritten,
-  b: NatBranch,
-  bit: () => boolean,
-  masqueraded: boolean,
-): HookResult {
+function filterHook(r: Run, hook: FilterHook, pkt: Rewritten, b: NatBranch, bit: () => boolean): HookResult {
   const { t, isNew, ir } = r;
   const localnet = ir.family === 'ipv4' && ir.localhostNodePorts;
   if (isNew && pkt.lookup(t.firewallDrop) !== undefined) return 'drop'; // KUBE-PROXY-FIREWALL
@@ -317,7 +318,7 @@ function filterHook(
         const v = externalRefuse(r, pkt);
         if (v) return v;
       }
-      return localnet && localnetDrop(r, pkt, b, masqueraded) ? 'drop' : null;
+      return localnet && localnetDrop(r, pkt, b) ? 'drop' : null;
     case 'forward': {
       // KUBE-FORWARD
       if (!ir.environment.conntrackLiberal && ctIs(r, 'invalid')) return 'drop';
@@ -331,7 +332,7 @@ function filterHook(
         const v = pkt.lookup(t.serviceRefuse)?.verdict;
         if (v) return v;
       }
-      return localnet && localnetDrop(r, pkt, b, false) ? 'drop' : null;
+      return localnet && localnetDrop(r, pkt, b) ? 'drop' : null;
   }
 }
 
@@ -346,13 +347,11 @@ function externalRefuse(r: Run, pkt: Rewritten): 'drop' | 'reject' | null {
 
 /**
  * KUBE-FIREWALL: `-d 127.0.0.0/8 ! -s 127.0.0.0/8 ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP`.
- * `masqueraded`: POSTROUTING masqueraded the packet before this INPUT, so its source is a node
- * address, never loopback.
  * A new connection has the DNAT status iff nat DNATed it; invalid and untracked packets have no
  * conntrack entry, hence no status.
  */
-function localnetDrop(r: Run, pkt: Rewritten, b: NatBranch, masqueraded: boolean): boolean {
+function localnetDrop(r: Run, pkt: Rewritten, b: NatBranch): boolean {
   if (r.isNew && b.dnat) return false;
-  if (!pkt.dstInLoopback() || (!masqueraded && ask(r, r.plan.q.srcLoopback))) return false;
+  if (!pkt.dstInLoopback() || pkt.srcInLoopback()) return false;
   return r.isNew || !(ctIs(r, 'established') || ctIs(r, 'related'));
 }

@@ -1,7 +1,8 @@
 // Loading one IR's two artifacts into fresh namespaces and dumping them back as the kernel prints
 // them (`iptables-save -c`, `nft -j list ruleset`): each dump must read without an error to the
 // same program as the text it was loaded from (origins aside). Used by dump-forms.test.ts,
-// iptables-read.test.ts (savedByKernel) and scripts/fuzz-kernel.ts.
+// iptables-read.test.ts (savedByKernel), scripts/fuzz-kernel.ts, and edit-dumps.ts (the loads and
+// dumps, which may be refused).
 import { renderIptables } from '../../backends/iptables/index.ts';
 import { renderNftablesJson } from '../../backends/nftables/index.ts';
 import type { IRProgram } from '../../compiler/ir/types.ts';
@@ -15,17 +16,44 @@ import { createKubeProxyNfacct, withNetns } from './netns.ts';
 const errorsOf = (what: string, ds: readonly { severity: string; code: string; message: string }[]) =>
   ds.filter((d) => d.severity === 'error').map((d) => `${what}: ${d.code}: ${d.message}`);
 
-/** `restore` (iptables-restore text for `ir`) loaded into a fresh namespace, as `iptables-save -c` prints it. */
-export function savedByKernel(ir: IRProgram, restore: string): Promise<string> {
+/** What a load and dump gave: the dump, or the loading tool's refusal. */
+export type Dumped = { dump: string } | { refused: string };
+
+/** `restore` (iptables-restore text for `ir`) loaded into a fresh namespace and dumped with `iptables-save -c`. */
+export function iptablesDumped(ir: IRProgram, restore: string): Promise<Dumped> {
   const [restoreCmd, saveCmd] = saveCommands(ir);
   return withNetns('dump-ipt', (ns) => {
     if (ir.environment.nfacct) createKubeProxyNfacct(ns);
     const load = ns.exec(restoreCmd, [], restore);
-    if (load.status !== 0) throw new Error(`${restoreCmd}: ${load.stderr}`);
+    if (load.status !== 0) return { refused: `${restoreCmd}: ${load.stderr.trim()}` };
     const save = ns.exec(saveCmd, ['-c']);
     if (save.status !== 0) throw new Error(`${saveCmd} -c: ${save.stderr}`);
-    return save.stdout;
+    return { dump: save.stdout };
   });
+}
+
+/** An nft JSON document loaded into a fresh namespace with `nft -j -f` and listed with `nft -j list ruleset`. */
+export function nftDumped(doc: string): Promise<Dumped> {
+  return withNetns('dump-nft', (ns) => {
+    try {
+      nftFile(ns, ['-j', '-f'], doc);
+    } catch (e) {
+      return { refused: (e as Error).message };
+    }
+    const list = ns.exec('nft', ['-j', 'list', 'ruleset']);
+    if (list.status !== 0) throw new Error(`nft -j list ruleset: ${list.stderr}`);
+    return { dump: list.stdout };
+  });
+}
+
+const dumpOrThrow = (d: Dumped): string => {
+  if ('refused' in d) throw new Error(d.refused);
+  return d.dump;
+};
+
+/** `restore` (iptables-restore text for `ir`) loaded into a fresh namespace, as `iptables-save -c` prints it. */
+export async function savedByKernel(ir: IRProgram, restore: string): Promise<string> {
+  return dumpOrThrow(await iptablesDumped(ir, restore));
 }
 
 const saveCommands = (ir: IRProgram): [restore: string, save: string] =>
@@ -52,12 +80,7 @@ export async function dumpProblems(ir: IRProgram): Promise<string[]> {
     problems.push(`${saveCmd} -c reads to another program than the restore text`);
   }
   const doc = renderNftablesJson(ir);
-  const listed = await withNetns('dump-nft', (ns) => {
-    nftFile(ns, ['-j', '-f'], doc);
-    const list = ns.exec('nft', ['-j', 'list', 'ruleset']);
-    if (list.status !== 0) throw new Error(`nft -j list ruleset: ${list.stderr}`);
-    return list.stdout;
-  });
+  const listed = dumpOrThrow(await nftDumped(doc));
   const fromDoc = readNftables(doc, { file: 'document' });
   const fromListing = readNftables(listed, { file: 'nft -j list ruleset' });
   problems.push(

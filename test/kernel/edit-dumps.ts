@@ -6,13 +6,10 @@
 //   - a loaded text and its dump read alike: both refused, or both to the same program (origins
 //     aside).
 // Used by edit-dumps.test.ts (a fixed sample) and scripts/fuzz-edit-dumps.ts (campaigns).
-import { readIptables } from '../../verifier/iptables/index.ts';
-import { readNftables } from '../../verifier/nftables/index.ts';
 import { withoutOrigins as iptablesWithoutOrigins } from '../verifier/iptables-support.ts';
 import { withoutOrigins as nftWithoutOrigins } from '../verifier/nft-support.ts';
-import { type EditedFamily, editedCase } from '../verifier/random-edits.ts';
-import { nftFile } from './load.ts';
-import { createKubeProxyNfacct, withNetns } from './netns.ts';
+import { type EditedFamily, editedCase, readArtifact } from '../verifier/random-edits.ts';
+import { iptablesDumped, nftDumped } from './dumps.ts';
 
 export type DumpedArtifact = 'iptables' | 'nftables';
 
@@ -24,11 +21,6 @@ export interface EditDumpResult {
   problems: string[];
 }
 
-const errorsOf = (ds: readonly { severity: string; code: string; message: string }[]): string[] =>
-  ds.filter((d) => d.severity === 'error').map((d) => `${d.code}: ${d.message}`);
-
-type Loaded = { refused: string } | { dump: string };
-
 /** The edited case of `seed` loaded and dumped back, judged. */
 export async function checkEditDump(
   seed: number,
@@ -37,43 +29,20 @@ export async function checkEditDump(
 ): Promise<EditDumpResult> {
   const c = editedCase(seed, artifact, { family });
   if (c === null) return { what: null, outcome: 'skipped', problems: [] };
-  const fam = c.ir.family;
+  const { what } = c;
   const text = c.edited[artifact];
-  const loaded: Loaded =
-    artifact === 'iptables'
-      ? await withNetns('edit-ipt', (ns) => {
-          const [restore, save] =
-            fam === 'ipv4' ? ['iptables-restore', 'iptables-save'] : ['ip6tables-restore', 'ip6tables-save'];
-          if (c.ir.environment.nfacct) createKubeProxyNfacct(ns);
-          const load = ns.exec(restore, [], text);
-          if (load.status !== 0) return { refused: load.stderr.trim() };
-          const dump = ns.exec(save, ['-c']);
-          if (dump.status !== 0) throw new Error(`${save} -c: ${dump.stderr}`);
-          return { dump: dump.stdout };
-        })
-      : await withNetns('edit-nft', (ns) => {
-          try {
-            nftFile(ns, ['-j', '-f'], text);
-          } catch (e) {
-            return { refused: (e as Error).message };
-          }
-          const list = ns.exec('nft', ['-j', 'list', 'ruleset']);
-          if (list.status !== 0) throw new Error(`nft -j list ruleset: ${list.stderr}`);
-          return { dump: list.stdout };
-        });
+  const loaded = artifact === 'iptables' ? await iptablesDumped(c.ir, text) : await nftDumped(text);
   const read = (t: string, file: string) => {
-    if (artifact === 'iptables') {
-      const r = readIptables(t, { file, family: fam, assumeHooks: true });
-      return {
-        errors: errorsOf(r.diagnostics),
-        program: r.program ? JSON.stringify(iptablesWithoutOrigins(r.program)) : '',
-      };
-    }
-    const r = readNftables(t, { file });
-    return { errors: errorsOf(r.diagnostics), program: nftWithoutOrigins(r.programs) };
+    const r = readArtifact(artifact, t, c.ir.family, file);
+    const comparable =
+      r.program === null
+        ? ''
+        : artifact === 'iptables'
+          ? JSON.stringify(iptablesWithoutOrigins(r.program))
+          : nftWithoutOrigins([r.program]);
+    return { errors: r.errors, program: comparable };
   };
   const fromText = read(text, 'edited');
-  const what = c.edit.what;
   if ('refused' in loaded) {
     const problems =
       fromText.errors.length === 0

@@ -8,15 +8,14 @@
 // another chain — is checked against the kernel itself, not only against each other.
 // Used by edit-packets.test.ts (a fixed sample) and scripts/fuzz-edit-packets.ts (campaigns).
 import { ipOf } from '../../common/ip.ts';
-import type { Distribution, Outcome, Rational } from '../../compiler/ir/outcome.ts';
-import { readIptables } from '../../verifier/iptables/index.ts';
+import { type Outcome, outcomeKey } from '../../compiler/ir/outcome.ts';
+import type { Packet } from '../../compiler/ir/packet.ts';
 import type { NetfilterProgram } from '../../verifier/model/program.ts';
-import { readNftables } from '../../verifier/nftables/index.ts';
-import { type ConcreteWorld, interpret, UnmodelledPacket } from '../verifier/concrete-interpreter.ts';
-import { type EditedFamily, editedCase } from '../verifier/random-edits.ts';
+import { type ConcreteWorld, interpretOutcomes, UnmodelledPacket } from '../verifier/concrete-interpreter.ts';
+import { type EditedFamily, editedCase, readArtifact } from '../verifier/random-edits.ts';
 import { type Expectation, expectationOf, packetOf } from './expected.ts';
 import { iptablesBackend, nftablesBackend } from './load.ts';
-import { cellsOf, formatReport, runDifferential } from './matrix.ts';
+import { type DifferentialReport, formatReport, probesOf, runDifferential } from './matrix.ts';
 import type { Probe } from './probe.ts';
 import { planTopology, type TopologyPlan } from './topology.ts';
 
@@ -24,10 +23,10 @@ export type ProbedArtifact = 'iptables' | 'nftables';
 
 export interface EditPacketsResult {
   what: string | null;
-  /** 'unreadable': the reader refuses the edited text; 'refused': the kernel's tool does */
   /**
-   * 'foreign': the edit made a rule the reader lists as not kube-proxy's; 'unmodelled': a probe
-   * meets a question the model leaves open (neither is judged)
+   * 'unreadable': the reader refuses the edited text; 'refused': the kernel's tool does; 'foreign':
+   * the edit made a rule the reader lists as not kube-proxy's; 'unmodelled': a probe meets a
+   * question the model leaves open (the last two are not judged)
    */
   outcome: 'skipped' | 'unreadable' | 'refused' | 'foreign' | 'unmodelled' | 'probed';
   problems: string[];
@@ -36,52 +35,21 @@ export interface EditPacketsResult {
   report: string;
 }
 
-/** An interpreter outcome key (outcomeKey's spelling) back as an outcome. */
-export function outcomeOfKey(key: string): Outcome {
-  const words = key.split(' ');
-  const at = (w: string) => words.indexOf(w);
-  const dnatAt = at('dnat');
-  let dnat: Outcome['dnat'] = null;
-  if (dnatAt >= 0) {
-    const target = words[dnatAt + 1]!;
-    const colon = target.lastIndexOf(':');
-    dnat = { ip: target.slice(0, colon).replace(/^\[|\]$/g, '') as never, port: Number(target.slice(colon + 1)) };
-  }
-  const masquerade = words.includes('masquerade-fully-random')
-    ? 'masquerade-fully-random'
-    : words.includes('masquerade')
-      ? 'masquerade'
-      : 'none';
-  const markAt = at('mark');
-  // the affinity lists come last, comma-separated; an nft list name has spaces ({saddr . ip . port})
-  const affinityAt = key.indexOf(' affinity ');
-  return {
-    verdict: words[0] as Outcome['verdict'],
-    dnat,
-    masquerade,
-    mark: markAt >= 0 ? Number.parseInt(words[markAt + 1]!, 16) : 0,
-    affinityWrites: affinityAt >= 0 ? (key.slice(affinityAt + ' affinity '.length).split(',') as never[]) : [],
-  };
-}
-
-const asDistribution = (d: ReadonlyMap<string, Rational>): Distribution =>
-  [...d.entries()].map(([key, p]) => ({ outcome: outcomeOfKey(key), p }));
-
 /** At most this many affinity states per probe (each a set of lists with a fresh record). */
 const MAX_STATES = 64;
 
 /**
  * The outcomes of one probe in every affinity state reachable from no record (each state: the
  * lists holding a fresh record of the source): a state grows by what its own outcomes write and by
- * any of `others` (lists other probes from the same source write). Outcome key → state count.
+ * any of `others` (lists other probes from the same source write).
  */
 function outcomesByState(
   read: NetfilterProgram,
   world: ConcreteWorld,
-  first: ReturnType<typeof packetOf>,
+  first: Packet,
   others: ReadonlySet<string>,
-): { outcomes: Set<string>; states: number; writes: Set<string> } {
-  const outcomes = new Set<string>();
+): { outcomes: Map<string, Outcome>; states: number; writes: Set<string> } {
+  const outcomes = new Map<string, Outcome>();
   const writes = new Set<string>();
   const seen = new Set<string>();
   const queue: string[][] = [[]];
@@ -92,9 +60,9 @@ function outcomesByState(
     seen.add(key);
     const ages = Object.fromEntries(lists.map((l) => [l, 0]));
     const grow = new Set(others);
-    for (const k of interpret(read, { ...first, affinityAges: ages }, world).keys()) {
-      outcomes.add(k);
-      for (const w of outcomeOfKey(k).affinityWrites) {
+    for (const { outcome } of interpretOutcomes(read, { ...first, affinityAges: ages }, world)) {
+      outcomes.set(outcomeKey(outcome), outcome);
+      for (const w of outcome.affinityWrites) {
         grow.add(w);
         writes.add(w);
       }
@@ -120,11 +88,10 @@ function editedExpectation(
 ): Expectation {
   const first = packetOf(plan, probe);
   const { outcomes, states } = outcomesByState(read, world, first, others);
-  if (states === 1)
-    return { ...expectationOf(asDistribution(interpret(read, first, world)), plan, probe), sticky: false };
-  const any = { num: 1n, den: 1n };
-  const e = expectationOf(asDistribution(new Map([...outcomes].map((k) => [k, any]))), plan, probe);
-  return { ...e, required: [], sticky: false };
+  if (states === 1) return { ...expectationOf(interpretOutcomes(read, first, world), plan, probe), sticky: false };
+  // (the weights only label the report: every outcome is allowed, none required)
+  const allowed = [...outcomes.values()].map((outcome) => ({ outcome, p: { num: 1n, den: 1n } }));
+  return { ...expectationOf(allowed, plan, probe), required: [], sticky: false };
 }
 
 /** The edited case of `seed` loaded into the kernel and probed, judged against the reading of it. */
@@ -138,23 +105,16 @@ export async function checkEditPackets(
   const none = { problems: [], probes: 0, report: '' };
   if (c === null) return { what: null, outcome: 'skipped', ...none };
   const { ir } = c;
-  const what = c.edit.what;
+  const { what } = c;
   const text = c.edited[artifact];
-  let program: NetfilterProgram | undefined;
-  if (artifact === 'iptables') {
-    const r = readIptables(text, { file: 'edited', family: ir.family, assumeHooks: true });
-    if (!r.diagnostics.some((d) => d.severity === 'error')) program = r.program ?? undefined;
-  } else {
-    const r = readNftables(text, { file: 'edited' });
-    if (!r.diagnostics.some((d) => d.severity === 'error')) program = r.programs.find((p) => p.family === ir.family);
-  }
-  if (program === undefined) return { what, outcome: 'unreadable', ...none };
+  const { program } = readArtifact(artifact, text, ir.family);
+  if (program === null) return { what, outcome: 'unreadable', ...none };
   // A rule in a builtin chain that is not one of kube-proxy's jumps (a hook made RETURN) is listed
   // and assumed not to change the packet (assumption kube-chains-only): outside what is judged.
   if (program.ignored.some((i) => i.kind === 'rule')) return { what, outcome: 'foreign', ...none };
   const read = program;
   const backend = artifact === 'iptables' ? iptablesBackend(ir, text) : nftablesBackend(ir, text);
-  let report: Awaited<ReturnType<typeof runDifferential>>;
+  let report: DifferentialReport;
   try {
     // LOCAL as the namespace has it (the node's addresses and the topology's links)
     const worldOf = (plan: TopologyPlan): ConcreteWorld => ({
@@ -163,13 +123,14 @@ export async function checkEditPackets(
       canonicalList: (n) => n,
     });
     // first the affinity lists each source's probes can write, over every cell (a record one cell's
-    // probe writes is there for the next cell's probe from the same source)
-    // (again with what the others write, until nothing new: a record may lead to another list)
+    // probe writes is there for the next cell's probe from the same source); again with what the
+    // others write, until nothing new (a record may lead to another list)
     const bySource = new Map<string, Set<string>>();
-    const plan0 = planTopology(ir);
+    const plan = planTopology(ir);
+    const probes = probesOf(ir, plan);
     for (let grew = true, round = 0; grew && round < 4; round++) {
       grew = false;
-      cellsOf(ir, plan0, [], (plan, probe) => {
+      for (const { probe } of probes) {
         const set = bySource.get(probe.src) ?? new Set<string>();
         const { writes } = outcomesByState(read, worldOf(plan), packetOf(plan, probe), set);
         for (const w of writes) {
@@ -178,8 +139,7 @@ export async function checkEditPackets(
           grew = true;
         }
         bySource.set(probe.src, set);
-        return { allowed: [], required: [], sticky: false, why: '' };
-      });
+      }
     }
     report = await runDifferential(ir, [backend], {
       tag: 'ed',

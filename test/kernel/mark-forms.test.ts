@@ -40,7 +40,7 @@ function engineMatches(m: string): boolean {
     mark: 0x4000,
     ct: { state: 'new', dnat: false },
     affinityAges: {},
-  } as Packet;
+  };
   const results = explain({
     family: 'ipv4',
     ir: null,

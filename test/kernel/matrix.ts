@@ -113,13 +113,13 @@ function pairs(frontend: Frontend, source: SourceSpec, ir: IRProgram): boolean {
 /** What a probe should get: by default what the IR says (expected.ts). */
 export type ExpectFor = (plan: TopologyPlan, probe: Probe) => Expectation;
 
-export function cellsOf(
+/** Every frontend probed from every source that sends to it: a cell without its expectation. */
+export function probesOf(
   ir: IRProgram,
   plan: TopologyPlan,
   skipped: string[] = [],
-  expect: ExpectFor = (pl, probe) => expectedFor(ir, pl, probe),
-): Cell[] {
-  const cells: Cell[] = [];
+): { frontend: Frontend; source: SourceSpec; probe: Probe }[] {
+  const out: { frontend: Frontend; source: SourceSpec; probe: Probe }[] = [];
   for (const frontend of frontendsOf(ir, plan, skipped)) {
     for (const source of plan.sources) {
       if (!pairs(frontend, source, ir)) continue;
@@ -131,10 +131,23 @@ export function cellsOf(
         dst: frontend.ip,
         dport: frontend.port,
       };
-      cells.push({ frontend, source, expected: expect(plan, probe) });
+      out.push({ frontend, source, probe });
     }
   }
-  return cells;
+  return out;
+}
+
+export function cellsOf(
+  ir: IRProgram,
+  plan: TopologyPlan,
+  skipped: string[] = [],
+  expect: ExpectFor = (pl, probe) => expectedFor(ir, pl, probe),
+): Cell[] {
+  return probesOf(ir, plan, skipped).map(({ frontend, source, probe }) => ({
+    frontend,
+    source,
+    expected: expect(plan, probe),
+  }));
 }
 
 /**

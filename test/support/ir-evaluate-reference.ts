@@ -1,7 +1,7 @@
 // TEST-ONLY: a verbatim copy of the reference evaluator as it was before its per-service-port plans
 // (compiler/ir/evaluate.ts at d410ece) and of concreteView then, with one change of meaning made to
 // both since: after MASQUERADE, the INPUT of a local packet sees a node address as its source
-// (localnetDrop, docs/ir.md §3.7). The property test
+// (Rewritten.srcInLoopback, docs/ir.md §3.7). The property test
 // test/property/ir-evaluate-fast.test.ts runs it side by side with compiler/ir/evaluate.ts: same
 // normalized distribution and the same questions in the same order, for random models and packets.
 // Never import it outside test/ and bench/; do not optimize it — its worth is being the obvious reading
@@ -227,6 +227,7 @@ function balance(r: Run, sp: IRServicePort, set: IREndpointSet | null, masq: boo
 
 /** The packet as the filter hooks see it: DNAT replaced its destination address, port (and fixed its protocol). */
 interface Rewritten {
+  srcInLoopback(): boolean;
   dstIn(cidr: CIDRText): boolean;
   dstLocal(): boolean;
   lookup<T>(table: KeyTable<T>): T | undefined;
@@ -236,6 +237,7 @@ function rewritten(r: Run, b: NatBranch): Rewritten {
   const ep = b.dnat;
   if (!ep) {
     return {
+      srcInLoopback: () => r.ask({ kind: 'src', cidr: r.loopback }),
       dstIn: (cidr) => r.ask({ kind: 'dst', cidr }),
       dstLocal: () => dstLocal(r),
       lookup: (table) => r.lookup(table),
@@ -243,6 +245,7 @@ function rewritten(r: Run, b: NatBranch): Rewritten {
   }
   const value = (f: string): string | number => (f === 'dst' ? ep.ip : f === 'protocol' ? b.protocol! : ep.port);
   return {
+    srcInLoopback: () => r.ask({ kind: 'src', cidr: r.loopback }),
     dstIn: (cidr) => inCidr(cidr, ep.ip),
     dstLocal: () => isLocalAddress(r.ir, ep.ip),
     lookup: (table) => table.index.get(keyString(table.fields.map(value))),
@@ -259,7 +262,7 @@ type HookResult = 'accept' | 'drop' | 'reject' | null;
 
 function finish(r: Run, b: NatBranch): Outcome {
   const { ir } = r;
-  const pkt = rewritten(r, b);
+  let pkt = rewritten(r, b);
   let cleared = false;
   let initialBit: boolean | undefined;
   /** The masquerade bit now: set by nat, else as the packet arrived; cleared by POSTROUTING. */
@@ -291,24 +294,19 @@ function finish(r: Run, b: NatBranch): Outcome {
       if (r.isNew && bit()) {
         cleared = true;
         masquerade = ir.environment.randomFully ? 'masquerade-fully-random' : 'masquerade';
+        // seen by INPUT, when a local packet comes back through lo: a node address, never loopback
+        pkt = { ...pkt, srcInLoopback: () => false };
       }
       continue;
     }
-    const v = filterHook(r, hook, pkt, b, bit, masquerade !== 'none');
+    const v = filterHook(r, hook, pkt, b, bit);
     if (v === 'drop' || v === 'reject') return outcome(v);
   }
   return outcome('accept');
 }
 
 /** One filter hook's kube-proxy chains in order; `accept` ends the hook, not the packet's way. */
-function filterHook(
-  r: Run,
-  hook: FilterHook,
-  pkt: Rewritten,
-  b: NatBranch,
-  bit: () => boolean,
-  masqueraded: boolean,
-): HookResult {
+function filterHook(r: Run, hook: FilterHook, pkt: Rewritten, b: NatBranch, bit: () => boolean): HookResult {
   const { t, isNew, ir } = r;
   const localnet = ir.family === 'ipv4' && ir.localhostNodePorts;
   if (isNew && pkt.lookup(t.firewallDrop) !== undefined) return 'drop'; // KUBE-PROXY-FIREWALL
@@ -319,7 +317,7 @@ function filterHook(
         const v = externalRefuse(r, pkt);
         if (v) return v;
       }
-      return localnet && localnetDrop(r, pkt, b, masqueraded) ? 'drop' : null;
+      return localnet && localnetDrop(r, pkt, b) ? 'drop' : null;
     case 'forward': {
       // KUBE-FORWARD
       if (!ir.environment.conntrackLiberal && ctIs(r, 'invalid')) return 'drop';
@@ -333,7 +331,7 @@ function filterHook(
         const v = pkt.lookup(t.serviceRefuse)?.verdict;
         if (v) return v;
       }
-      return localnet && localnetDrop(r, pkt, b, false) ? 'drop' : null;
+      return localnet && localnetDrop(r, pkt, b) ? 'drop' : null;
   }
 }
 
@@ -351,10 +349,9 @@ function externalRefuse(r: Run, pkt: Rewritten): 'drop' | 'reject' | null {
  * A new connection has the DNAT status iff nat DNATed it; invalid and untracked packets have no
  * conntrack entry, hence no status.
  */
-function localnetDrop(r: Run, pkt: Rewritten, b: NatBranch, masqueraded: boolean): boolean {
+function localnetDrop(r: Run, pkt: Rewritten, b: NatBranch): boolean {
   if (r.isNew && b.dnat) return false;
-  // after MASQUERADE (INPUT of a local packet, back through lo) the source is a node address
-  if (!pkt.dstIn(r.loopback) || (!masqueraded && r.ask({ kind: 'src', cidr: r.loopback }))) return false;
+  if (!pkt.dstIn(r.loopback) || pkt.srcInLoopback()) return false;
   return r.isNew || !(ctIs(r, 'established') || ctIs(r, 'related'));
 }
 

@@ -3,9 +3,19 @@
 // every random choice enumerated. Property tests run it on random packets and require the same
 // distribution as the engine's class that holds the packet, so a bug in the engine's machinery
 // (atoms, indexes, splitting, sharding) cannot hide behind the shared semantics.
-import { ipOf } from '../../common/ip.ts';
-import { addRational, mulRational, type Rational, rational, subRational } from '../../compiler/ir/outcome.ts';
-import type { Packet } from '../../compiler/ir/packet.ts';
+import { type IPText, ipOf } from '../../common/ip.ts';
+import {
+  addRational,
+  type Distribution,
+  mulRational,
+  type Outcome,
+  outcomeKey,
+  type Rational,
+  rational,
+  subRational,
+  type WeightedOutcome,
+} from '../../compiler/ir/outcome.ts';
+import type { AffinityListId, Packet } from '../../compiler/ir/packet.ts';
 import type { Hook, KeyPart, NetfilterProgram, Step, Test, Verdict } from '../../verifier/model/program.ts';
 
 /** The packet meets a question the model leaves open (the engine refuses the ruleset there too). */
@@ -34,7 +44,13 @@ type Exit = { v: string; s: St; p: Rational };
 
 const portProto = (p: string) => p === 'tcp' || p === 'udp' || p === 'sctp';
 
+/** The packet's outcome distribution, by outcome key (outcomeKey): what the engine's classes carry. */
 export function interpret(prog: NetfilterProgram, pk: Packet, world: ConcreteWorld): Map<string, Rational> {
+  return new Map(interpretOutcomes(prog, pk, world).map((w) => [outcomeKey(w.outcome), w.p]));
+}
+
+/** The packet's outcomes, each once, with their probabilities. */
+export function interpretOutcomes(prog: NetfilterProgram, pk: Packet, world: ConcreteWorld): Distribution {
   const isNew = pk.ct.state === 'new';
   const loopback = (ip: string) => (ip.includes(':') ? ip === '::1' : ip.startsWith('127.'));
   const isLocal = (ip: string) => loopback(ip) || world.local.includes(ip);
@@ -60,28 +76,16 @@ export function interpret(prog: NetfilterProgram, pk: Packet, world: ConcreteWor
     const v6 = pk.src.includes(':');
     const max = v6 ? (1n << 128n) - 1n : (1n << 32n) - 1n;
     const [lf, ll] = v6 ? [1n, 1n] : [127n << 24n, (128n << 24n) - 1n];
-    const outside: [bigint, bigint][] = [
-      [0n, lf - 1n],
-      [ll + 1n, max],
-    ];
     const sorted = [...ranges].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-    let covered = 0n;
-    const total = outside.reduce((n, [lo, hi]) => n + (hi - lo + 1n), 0n);
-    for (const [lo, hi] of outside) {
-      let at = lo;
-      for (const [a, b] of sorted) {
-        // (bigint: no Math.max/min)
-        let from = at;
-        if (a > from) from = a;
-        let to = hi;
-        if (b < to) to = b;
-        if (from <= to) {
-          covered += to - from + 1n;
-          at = to + 1n;
-        }
-      }
-    }
-    return [...(covered > 0n ? [true] : []), ...(covered < total ? [false] : [])];
+    /** whether the ranges together cover [lo, hi] */
+    const covers = (lo: bigint, hi: bigint): boolean => {
+      let next = lo;
+      for (const [a, b] of sorted) if (a <= next && b >= next) next = b + 1n;
+      return next > hi;
+    };
+    const some = ranges.some(([a, b]) => a < lf || b > ll);
+    const all = (lf === 0n || covers(0n, lf - 1n)) && covers(ll + 1n, max);
+    return [...(some ? [true] : []), ...(all ? [] : [false])];
   };
   const part = (p: KeyPart, s: St): boolean => {
     switch (p.field) {
@@ -299,20 +303,20 @@ export function interpret(prog: NetfilterProgram, pk: Packet, world: ConcreteWor
       else accepted.push(...hook('input', hook('prerouting', [{ ...f, s: { ...f.s, lo: true } }])));
     }
   }
-  const out = new Map<string, Rational>();
+  const out = new Map<string, WeightedOutcome>();
   for (const e of [...accepted, ...finals]) {
     if (e.p.num === 0n) continue;
     const ok = e.v === 'accept';
-    const parts = [e.v];
-    if (ok && isNew && e.s.dnatIp)
-      parts.push(`dnat ${e.s.dnatIp.includes(':') ? `[${e.s.dnatIp}]` : e.s.dnatIp}:${e.s.dnatPort}`);
-    if (ok && e.s.masq !== 'none') parts.push(e.s.masq);
-    parts.push(`mark 0x${((ok ? e.s.mark & world.markMask : 0) >>> 0).toString(16)}`);
-    const writes = [...new Set(e.s.writes)].sort();
-    if (writes.length > 0) parts.push(`affinity ${writes.join(',')}`);
-    const k = parts.join(' ');
+    const outcome: Outcome = {
+      verdict: e.v as Outcome['verdict'],
+      dnat: ok && isNew && e.s.dnatIp ? { ip: e.s.dnatIp as IPText, port: curDport(e.s) } : null,
+      masquerade: ok ? (e.s.masq as Outcome['masquerade']) : 'none',
+      mark: (ok ? e.s.mark & world.markMask : 0) >>> 0,
+      affinityWrites: [...new Set(e.s.writes)].sort() as AffinityListId[],
+    };
+    const k = outcomeKey(outcome);
     const prev = out.get(k);
-    out.set(k, prev ? addRational(prev, e.p) : e.p);
+    out.set(k, { outcome, p: prev ? addRational(prev.p, e.p) : e.p });
   }
-  return out;
+  return [...out.values()];
 }

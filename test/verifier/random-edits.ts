@@ -18,15 +18,17 @@ import { compileIptables } from '../../api/iptables.ts';
 import { type LowerOptions, lower } from '../../api/lower.ts';
 import { compileNftables } from '../../api/nftables.ts';
 import { type VerifyReport, verifyArtifacts } from '../../api/verify.ts';
+import type { Family } from '../../common/ip.ts';
 import { compareRational, type Rational, rational } from '../../compiler/ir/outcome.ts';
 import type { Packet } from '../../compiler/ir/packet.ts';
 import type { IRProgram } from '../../compiler/ir/types.ts';
 import type { ClusterModel } from '../../compiler/model.ts';
 import { affinityListNames, affinityNaming } from '../../verifier/affinity-names.ts';
 import { readIptables } from '../../verifier/iptables/index.ts';
+import type { NetfilterProgram } from '../../verifier/model/program.ts';
 import { readNftables } from '../../verifier/nftables/index.ts';
 import { arbitraryModel } from '../property/arbitrary-model.ts';
-import { type Edit, editIptables, editModel, editNftables } from './artifact-edits.ts';
+import { editIptables, editModel, editNftables } from './artifact-edits.ts';
 import { interpret, UnmodelledPacket } from './concrete-interpreter.ts';
 import { irDistribution, showDist, totalVariation } from './intended.ts';
 import { modelPackets } from './model-packets.ts';
@@ -40,7 +42,7 @@ export type EditedArtifact = 'iptables' | 'nftables' | 'model' | 'any';
 export interface RandomEditResult {
   seed: number;
   /** null: the model has no service port, or no edit applied */
-  edit: Edit | null;
+  edit: { what: string } | null;
   /** 'unreadable': the edited artifact has errors (an edit iptables-restore or nft would refuse too) */
   verdict: 'equivalent' | 'different' | 'unreadable' | 'skipped';
   /** what is wrong (empty when all holds) */
@@ -109,12 +111,12 @@ export type EditedFamily = 'first' | 'ipv6';
 
 /** One random edit of one participant of a random model's check (editedCase). */
 export interface EditedCase {
-  /** the unedited model's program of the chosen family, and the texts compiled from it */
+  /** the unedited model's program of the chosen family (the artifacts were compiled from it) */
   ir: IRProgram;
-  texts: { iptables: string; nftables: string };
-  /** the participants after the edits (`edit.what` says which and how; `edit.text` is empty) */
+  /** the participants after the edits */
   edited: { iptables: string; nftables: string; model: ClusterModel };
-  edit: Edit;
+  /** which participants were edited, and how */
+  what: string;
   node: string | null;
   environment: NonNullable<LowerOptions['environment']>;
 }
@@ -139,8 +141,7 @@ export function editedCase(seed: number, artifact: EditedArtifact, options: Case
     state = (state * 1103515245 + 12345) % 2147483648;
     return state / 2147483648;
   };
-  const texts = { iptables: compileIptables(ir, { hooks }), nftables: compileNftables([ir]) };
-  const edited = { ...texts, model };
+  const edited = { iptables: compileIptables(ir, { hooks }), nftables: compileNftables([ir]), model };
   const whats: string[] = [];
   const participants: Participant[] = artifact === 'any' ? ['iptables', 'nftables', 'model'] : [artifact];
   for (let n = 0; n < edits; n++) {
@@ -150,19 +151,51 @@ export function editedCase(seed: number, artifact: EditedArtifact, options: Case
       const which = participants.length === 1 ? participants[0]! : pick(participants, rnd);
       if (which === 'model') {
         const e = editModel(edited.model, rnd);
-        if (e) [edited.model, done] = [e.model, whats.push(`model: ${e.what}`) > 0];
+        if (e) {
+          edited.model = e.model;
+          whats.push(`model: ${e.what}`);
+        }
+        done = e !== null;
       } else {
         const e = which === 'iptables' ? editIptables(edited.iptables, rnd) : editNftables(edited.nftables, rnd);
-        if (e) [edited[which], done] = [e.text, whats.push(artifact === which ? e.what : `${which}: ${e.what}`) > 0];
+        if (e) {
+          edited[which] = e.text;
+          whats.push(artifact === which ? e.what : `${which}: ${e.what}`);
+        }
+        done = e !== null;
       }
     }
     if (!done) break;
   }
   if (whats.length === 0) return null;
-  return { ir, texts, edited, edit: { text: '', what: whats.join('  ;  ') }, node, environment };
+  return { ir, edited, what: whats.join('  ;  '), node, environment };
 }
 
 type Participant = 'iptables' | 'nftables' | 'model';
+
+/**
+ * An artifact's text read back for one family (iptables: kube-proxy's hooks assumed when it has
+ * none), with its errors; program null when there are any.
+ */
+export function readArtifact(
+  artifact: 'iptables' | 'nftables',
+  text: string,
+  family: Family,
+  file: string = artifact,
+): { errors: string[]; program: NetfilterProgram | null } {
+  const errorsOf = (ds: readonly { severity: string; code: string; message: string }[]) =>
+    ds.filter((d) => d.severity === 'error').map((d) => `${d.code}: ${d.message}`);
+  let errors: string[];
+  let program: NetfilterProgram | undefined;
+  if (artifact === 'iptables') {
+    const r = readIptables(text, { file, family, assumeHooks: true });
+    [errors, program] = [errorsOf(r.diagnostics), r.program ?? undefined];
+  } else {
+    const r = readNftables(text, { file });
+    [errors, program] = [errorsOf(r.diagnostics), r.programs.find((p) => p.family === family)];
+  }
+  return { errors, program: errors.length === 0 ? (program ?? null) : null };
+}
 
 const pick = <T>(xs: readonly T[], rnd: () => number): T => xs[Math.floor(rnd() * xs.length)]!;
 
@@ -196,7 +229,7 @@ export function checkRandomEdit(
   const c = editedCase(seed, artifact, options);
   if (c === null) return result;
   const { ir, edited, node, environment } = c;
-  result.edit = c.edit;
+  result.edit = { what: c.what };
   const intended = lowerFor(edited.model, node, environment);
   const editedIR = intended.programs.find((p) => p.family === ir.family);
   if (intended.diagnostics.some((d) => d.severity === 'error') || !editedIR) {
@@ -231,8 +264,8 @@ export function checkRandomEdit(
   if (reportKey(withShapes) !== reportKey(without)) {
     result.problems.push(`shapes change the result: ${reportKey(withShapes)} vs ${reportKey(without)}`);
   }
-  const iptProgram = readIptables(edited.iptables, { file: 'iptables', family: ir.family, assumeHooks: true }).program!;
-  const nftProgram = readNftables(edited.nftables, { file: 'nftables' }).programs.find((p) => p.family === ir.family)!;
+  const iptProgram = readArtifact('iptables', edited.iptables, ir.family).program!;
+  const nftProgram = readArtifact('nftables', edited.nftables, ir.family).program!;
   const naming = affinityNaming(editedIR, affinityListNames(nftProgram));
   const world = (canonicalList: (name: string) => string) => ({
     local: ir.nodeIPs,
