@@ -255,6 +255,12 @@ export function checkKnownFields(m: MapVal, known: ReadonlySet<string>, whereNam
 const isListKind = (kind: string): boolean => kind === 'List' || /^[A-Z][A-Za-z]*List$/.test(kind);
 
 /**
+ * The parser recurses once per nesting level and, when it runs out of stack, reports the engine's
+ * own words: those are replaced by what is wrong with the input.
+ */
+const STACK_EXHAUSTED = 'Maximum call stack size exceeded';
+
+/**
  * Every Kubernetes object of a file: each YAML document (multi-document YAML, or one JSON value,
  * read by the JSON fast path when it is plain JSON),
  * and each item of a `kind: List` (or ServiceList, ...), in file order. Empty documents are skipped.
@@ -277,12 +283,14 @@ export function readObjects(source: SourceFile, diags: Diagnostic[]): RawObject[
     if (doc.errors.length > 0) {
       for (const e of doc.errors) {
         const [a, b] = e.pos;
+        const tooDeep = e.message.includes(STACK_EXHAUSTED);
         diags.push(
           kubeCodes['yaml-syntax'](
             { file: source.path, span: spanOf(source, a, Math.max(a, b)) },
-            e.message.split('\n')[0]!,
+            tooDeep ? 'the document nests too deeply to be read' : e.message.split('\n')[0]!,
           ),
         );
+        if (tooDeep) break; // the parser may report it once per level it unwinds
       }
       continue;
     }

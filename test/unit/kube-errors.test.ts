@@ -64,6 +64,18 @@ test('YAML syntax errors are located; other documents of the file are still read
   assert.is(at(only(dup.diagnostics, 'yaml-syntax')), 'in.yaml:3:1 ');
 });
 
+test('a document nested thousands of levels deep: a located yaml-syntax error in plain words, YAML or JSON', () => {
+  const deep = `${'['.repeat(5000)}${']'.repeat(5000)}`;
+  for (const text of [
+    `apiVersion: v1\nkind: Service\nmetadata:\n  name: x\n  annotations:\n    a: ${deep}\n`,
+    `{"apiVersion": "v1", "kind": "Service", "metadata": {"name": "x", "annotations": {"a": ${deep}}}}`,
+  ]) {
+    const d = only(imp(text).diagnostics, 'yaml-syntax');
+    assert.is(d.message, 'YAML syntax error: the document nests too deeply to be read');
+    assert.ok(d.span !== null && d.span.start.offset > text.indexOf('['), JSON.stringify(d.span));
+  }
+});
+
 test('unknown kinds are errors (at the kind), or skipped on request; Endpoints gets a hint', () => {
   const pod = 'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n';
   const r = imp(docs(pod, WEB));

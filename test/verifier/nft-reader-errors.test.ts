@@ -10,6 +10,7 @@ import {
   concat,
   ct,
   goto,
+  type Json,
   jump,
   match,
   meta,
@@ -305,6 +306,27 @@ test('no kube-proxy table: a warning, no program', () => {
   const other = read(commandDoc({ table: 'mine', chains: [{ name: 'c', rules: [[accept]] }] }), 'mine');
   assert.is(other.programs.length, 1);
   void or;
+});
+
+test('a value nested thousands of levels deep: nft-schema at the level past the bound, not a stack overflow', () => {
+  let deep: Json = 1;
+  for (let i = 0; i < 5000; i++) deep = concat(deep);
+  const doc = oneChain([[match('==', meta('mark'), deep), accept]]);
+  const rule = `/nftables/${firstRule(doc)}/add/rule`;
+  // written by hand: JSON.stringify itself runs out of stack on the object
+  const text = JSON.stringify(oneChain([[match('==', meta('mark'), 'DEEP'), accept]])).replace(
+    '"DEEP"',
+    `${'{"concat":['.repeat(5000)}1${']}'.repeat(5000)}`,
+  );
+  for (const input of [doc, text]) {
+    const r = read(input);
+    assert.is(r.diagnostics.length, 1, r.diagnostics.map((d) => d.message).join('\n'));
+    const e = r.diagnostics[0]!;
+    assert.is(e.code, 'nft-schema');
+    assert.match(e.message, /nested more than 64 levels deep/);
+    // (a path this long is shortened for display)
+    assert.ok(e.path?.startsWith(`${rule}/expr/0/match/right/concat/0/concat/0/`), e.path);
+  }
 });
 
 test.run();

@@ -4,6 +4,7 @@
 // (iptables-nft's xt statements, firewalld's inet table) never fails the document.
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import type { DiagnosticSink } from './diagnostics.ts';
+import { child } from './pointer.ts';
 // Imported, not read at run time, so the bundle (dist/) carries it (Node >= 20.10 reads `with`).
 import schemaDocument from './schema.json' with { type: 'json' };
 
@@ -79,12 +80,46 @@ export function checkEnvelope(doc: unknown, sink: DiagnosticSink): boolean {
   return false;
 }
 
+/**
+ * How many levels of arrays and objects may nest inside an object that is checked against its
+ * shape. nft's documents and listings nest at most 14 below an item; ajv's validators recurse once
+ * per level with large frames, and would run out of stack near 1,000 levels.
+ */
+export const MAX_NESTING = 64;
+
 /** Check one object in scope against its shape; `pointer` is where the object sits in the document. */
 export function checkShape(shape: ObjectShape, value: unknown, pointer: string, sink: DiagnosticSink): boolean {
+  const deep = nestedBeyond(value, MAX_NESTING);
+  if (deep !== null) {
+    const at = deep.reduce<string>((p, token) => child(p, token), pointer);
+    sink.report('nft-schema', at, `a value nested more than ${MAX_NESTING} levels deep`);
+    return false;
+  }
   const v = compile().shapes.get(shape)!;
   if (v(value)) return true;
   reportSchemaError(v.errors ?? [], pointer, sink);
   return false;
+}
+
+/**
+ * The path to the first array or object below `value` that is more than `levels` levels deep, or
+ * null. Recursion bounded by `levels`, and nothing allocated on the way when the value is fine.
+ */
+function nestedBeyond(value: unknown, levels: number): (string | number)[] | null {
+  if (typeof value !== 'object' || value === null) return null;
+  if (levels === 0) return [];
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const path = nestedBeyond(value[i], levels - 1);
+      if (path !== null) return [i, ...path];
+    }
+    return null;
+  }
+  for (const key in value) {
+    const path = nestedBeyond((value as Record<string, unknown>)[key], levels - 1);
+    if (path !== null) return [key, ...path];
+  }
+  return null;
 }
 
 /** The most telling of ajv's errors (allErrors is off: the first failure and its if/anyOf wrappers). */
