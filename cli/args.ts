@@ -14,6 +14,15 @@ export function usageError(io: CliIO, command: string, message: string): number 
 }
 
 /**
+ * Print a file that cannot be read or written, and return the usage exit code: the flags were
+ * right, so no pointer to --help.
+ */
+export function fileError(io: CliIO, command: string, message: string): number {
+  io.stderr(`ksvc ${command}: ${message}\n`);
+  return EXIT_USAGE;
+}
+
+/**
  * Parse argv strictly; on a bad flag prints the usage error and returns the exit code instead. An
  * option that takes one value may be given once: `--backend iptables --backend nftables` is an
  * error, not "the last one wins". After `--`, every argument is a file name.

@@ -8,6 +8,7 @@ import type { LowerOptions } from '../compiler/lower/index.ts';
 import {
   usageError as commandUsageError,
   DETECTOR_FLAGS,
+  fileError,
   loweringOptions,
   outputFormatOf,
   parseCommandArgs,
@@ -161,7 +162,7 @@ async function runCompile(argv: string[], io: CliIO): Promise<number> {
   time.mark('backend set-up');
   const failed = writeOutput(io, v.out ?? '-', time.split(chunks), { inputs: lowered.inputs });
   time.mark('render+write');
-  if (failed !== null) return usageError(io, `cannot write output: ${failed}`);
+  if (failed !== null) return fileError(io, 'compile', `cannot write output: ${failed}`);
   return EXIT_OK;
 }
 
@@ -196,7 +197,7 @@ async function loadAndLower(
     });
   } else {
     const read = readInputFile(io, file);
-    if (!read.ok) return usageError(io, read.message);
+    if (!read.ok) return fileError(io, 'compile', read.message);
     // A part at a time, unless it asks for the ordinary path.
     const fast = await lowerKsvcText(file, read, lowerOptions);
     time.mark('read+parse+check+lower');
@@ -208,7 +209,7 @@ async function loadAndLower(
     }
     loaded = await loadKsvcText(file, read, time);
   }
-  if (loaded.readError) return usageError(io, loaded.readError);
+  if (loaded.readError) return fileError(io, 'compile', loaded.readError);
   if (fromK8s) time.mark('read+import');
   const report = (diags: Diagnostic[]) => {
     if (diags.length > 0) io.stderr(renderDiagnostics(diags, loaded.sources, output, io.color));

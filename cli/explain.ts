@@ -2,7 +2,7 @@
 // and its exact outcome distribution, for the IR, iptables and nftables side by side.
 import { familyOf, parseIPStrict } from '../common/ip.ts';
 import type { CtState, L4Protocol, Packet } from '../compiler/ir/packet.ts';
-import { DETECTOR_FLAGS, loweringOptions, parseCommandArgs, usageError as usage } from './args.ts';
+import { DETECTOR_FLAGS, fileError, loweringOptions, parseCommandArgs, usageError as usage } from './args.ts';
 import type { Command } from './command.ts';
 import { type CliIO, EXIT_OK, EXIT_USAGE, inputName, MAX_ARTIFACT_BYTES, readInputFile } from './io.ts';
 import { type LoadedInput, loadKsvcFile, loadKubernetesFiles } from './load-input.ts';
@@ -99,6 +99,9 @@ async function runExplain(argv: string[], io: CliIO): Promise<number> {
   if (!PROTOCOLS.includes(protocol)) return fail(`--proto is one of: ${PROTOCOLS.join(', ')}`);
   const ports = protocol === 'tcp' || protocol === 'udp' || protocol === 'sctp';
   if (ports && v.dport === undefined) return fail('--dport is required for tcp, udp and sctp');
+  // silently dropped, a port would make the user believe the rules were asked about it
+  if (!ports && (v.dport !== undefined || v.sport !== undefined))
+    return fail(`--dport and --sport are for tcp, udp and sctp; ${protocol} has no ports`);
   const dport = ports ? port(v.dport, 0) : 0;
   const sport = ports ? port(v.sport, 40000) : 0;
   if (dport === null || sport === null) return fail('a port is a number from 0 to 65535');
@@ -143,7 +146,7 @@ async function runExplain(argv: string[], io: CliIO): Promise<number> {
     loaded = v['from-k8s']
       ? await loadKubernetesFiles(io, parsed.positionals, { node: v.node ?? null, skipUnknownKinds: false })
       : await loadKsvcFile(io, modelFile!);
-    if (loaded.readError) return fail(loaded.readError);
+    if (loaded.readError) return fileError(io, 'explain', loaded.readError);
     if (!loaded.model || loaded.diagnostics.some((d) => d.severity === 'error')) {
       io.stderr(renderDiagnostics(loaded.diagnostics, loaded.sources, 'text', io.color));
       return EXIT_USAGE;
@@ -155,8 +158,8 @@ async function runExplain(argv: string[], io: CliIO): Promise<number> {
   };
   const iptables = v.iptables === undefined ? undefined : read(v.iptables);
   const nftables = v.nft === undefined ? undefined : read(v.nft);
-  if (typeof iptables === 'string') return fail(iptables);
-  if (typeof nftables === 'string') return fail(nftables);
+  if (typeof iptables === 'string') return fileError(io, 'explain', iptables);
+  if (typeof nftables === 'string') return fileError(io, 'explain', nftables);
   const model = loaded?.model ?? null;
   if (model && !artifactsMode && v.node === undefined && model.nodes.length > 1) {
     return fail(`the file names ${model.nodes.length} nodes: choose one with --node`);

@@ -12,6 +12,7 @@ import {
   usageError as commandUsageError,
   DETECTOR_FLAGS,
   detectorFlagValues,
+  fileError,
   outputFormatOf,
   parseCommandArgs,
 } from './args.ts';
@@ -109,7 +110,7 @@ export const importCommand: Command = {
     if (v['skip-unknown-kinds']) options.skipUnknownKinds = true;
 
     const loaded = await loadKubernetesFiles(io, files, options);
-    if (loaded.readError !== undefined) return usageError(io, loaded.readError);
+    if (loaded.readError !== undefined) return fileError(io, 'import', loaded.readError);
     const flagErrors = loaded.diagnostics.filter((d) => d.code === 'invalid-option');
     if (flagErrors.length > 0) return usageError(io, flagErrors.map((d) => d.message).join('\n'));
     const report = (diags: readonly Diagnostic[]) => {
@@ -129,7 +130,7 @@ export const importCommand: Command = {
     }
     report(loaded.diagnostics);
     const failed = writeOutput(io, v.out ?? '-', [printed.text], { inputs: loaded.inputs });
-    if (failed !== null) return usageError(io, `cannot write output: ${failed}`);
+    if (failed !== null) return fileError(io, 'import', `cannot write output: ${failed}`);
     return EXIT_OK;
   },
 };

@@ -1,6 +1,6 @@
 // What a subcommand may touch: output streams, standard input, the environment, files. Commands
 // take a CliIO so tests run them in-process and read what they printed.
-import { fstatSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { describeErrno, type FileIdentity, identityOf, writeAllSync } from './output-file.ts';
@@ -16,8 +16,11 @@ export const EXIT_OUTPUT_CLOSED = 141;
 export interface CliIO {
   stdout(text: string): void;
   stderr(text: string): void;
-  /** Standard input, read whole (for the file name `-`); default: file descriptor 0. */
-  stdin?: () => string;
+  /**
+   * Standard input, read whole (for the file name `-`); default: file descriptor 0, refused
+   * (InputTooLarge) past maxBytes.
+   */
+  stdin?: (maxBytes: number) => string;
   /** Colours are allowed (a TTY, and no NO_COLOR). */
   color: boolean;
   /**
@@ -29,7 +32,41 @@ export interface CliIO {
   cwd: string;
 }
 
-const readProcessStdin = (): string => readFileSync(0, 'utf8');
+/** What reading stops with when more than the allowed bytes arrive. */
+class InputTooLarge extends Error {}
+
+const readProcessStdin = (maxBytes: number): string => {
+  const bytes = readToEnd(0, maxBytes);
+  if (bytes === null) throw new InputTooLarge();
+  return bytes.toString('utf8');
+};
+
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * The bytes of a descriptor up to its end, or null once more than maxBytes have arrived: a device
+ * or a pipe has no size to check first, and one like /dev/zero never ends. A non-blocking
+ * descriptor (a terminal or pipe another process made so) is waited on rather than failed.
+ */
+function readToEnd(fd: number, maxBytes: number): Buffer | null {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  const buffer = Buffer.allocUnsafe(1 << 16);
+  for (;;) {
+    let n: number;
+    try {
+      n = readSync(fd, buffer, 0, buffer.length, null);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
+      Atomics.wait(pause, 0, 0, 5);
+      continue;
+    }
+    if (n === 0) return Buffer.concat(chunks, total);
+    total += n;
+    if (total > maxBytes) return null;
+    chunks.push(Buffer.from(buffer.subarray(0, n)));
+  }
+}
 
 const isatty = (fd: number): boolean =>
   (createRequire(import.meta.url)('node:tty') as typeof import('node:tty')).isatty(fd);
@@ -90,9 +127,9 @@ export const STDIN_NAME = '<stdin>';
 /** The name an input file goes by in diagnostics (`-` is standard input). */
 export const inputName = (file: string): string => (file === '-' ? STDIN_NAME : file);
 
-function readStdin(io: CliIO): ReadResult {
+function readStdin(io: CliIO, maxBytes: number): ReadResult {
   try {
-    const text = (io.stdin ?? readProcessStdin)();
+    const text = (io.stdin ?? readProcessStdin)(maxBytes);
     let identity: FileIdentity | undefined;
     if (io.stdin === undefined || io.stdin === readProcessStdin) {
       const st = fstatSync(0);
@@ -100,18 +137,30 @@ function readStdin(io: CliIO): ReadResult {
     }
     return identity ? { ok: true, text, identity } : { ok: true, text };
   } catch (e) {
+    if (e instanceof InputTooLarge) return { ok: false, message: `-: larger than ${maxBytes} bytes` };
     return { ok: false, message: `-: cannot read standard input: ${describeErrno(e)}` };
   }
 }
 
 /** Read a UTF-8 input file (`-`: standard input), with a readable message instead of an exception. */
 export function readInputFile(io: CliIO, file: string, maxBytes = MAX_INPUT_BYTES): ReadResult {
-  if (file === '-') return readStdin(io);
+  if (file === '-') return readStdin(io, maxBytes);
   const full = path.resolve(io.cwd, file);
   try {
     const st = statSync(full);
     if (st.isDirectory()) return { ok: false, message: `${file}: is a directory` };
-    if (st.size > maxBytes) return { ok: false, message: `${file}: larger than ${maxBytes} bytes` };
+    const tooLarge = { ok: false, message: `${file}: larger than ${maxBytes} bytes` } as const;
+    if (st.size > maxBytes) return tooLarge;
+    if (!st.isFile()) {
+      // a FIFO (`<(…)`) or a device: no size to check, so read it with a limit
+      const fd = openSync(full, constants.O_RDONLY);
+      try {
+        const bytes = readToEnd(fd, maxBytes);
+        return bytes === null ? tooLarge : { ok: true, text: bytes.toString('utf8') };
+      } finally {
+        closeSync(fd);
+      }
+    }
     // Bytes, then one decode: readFileSync(full, 'utf8') took twice as long on a 5 MB file (Node 20).
     return { ok: true, text: readFileSync(full).toString('utf8'), identity: identityOf(st) };
   } catch (e) {

@@ -9,6 +9,7 @@ import type { Rational } from '../compiler/ir/outcome.ts';
 import type { Packet } from '../compiler/ir/packet.ts';
 import {
   DETECTOR_FLAGS,
+  fileError,
   loweringFlagArgs,
   loweringOptions,
   outputFormatOf,
@@ -206,12 +207,12 @@ async function verifyWithStatus(
     };
     const iptables = v.iptables === undefined ? undefined : read(v.iptables);
     const nftables = v.nft === undefined ? undefined : read(v.nft);
-    if (typeof iptables === 'string') return usage(io, 'verify', iptables);
-    if (typeof nftables === 'string') return usage(io, 'verify', nftables);
+    if (typeof iptables === 'string') return fileError(io, 'verify', iptables);
+    if (typeof nftables === 'string') return fileError(io, 'verify', nftables);
     let loaded: LoadedInput | null = null;
     if (v.model !== undefined) {
       loaded = await loadKsvcFile(io, v.model);
-      if (loaded.readError) return usage(io, 'verify', loaded.readError);
+      if (loaded.readError) return fileError(io, 'verify', loaded.readError);
       if (!loaded.model || loaded.diagnostics.some((d) => d.severity === 'error')) {
         showDiagnostics(loaded.diagnostics, loaded);
         return EXIT_USAGE;
@@ -244,7 +245,7 @@ async function verifyWithStatus(
     const verifyOptions = { ...check, ...(family ? { family } : {}), withHooks: Boolean(v['with-hooks']) };
     /** The ordinary path: the whole file's model, lowered for each node. */
     const verifyLoaded = (loaded: LoadedInput): VerifyResult | number => {
-      if (loaded.readError) return usage(io, 'verify', loaded.readError);
+      if (loaded.readError) return fileError(io, 'verify', loaded.readError);
       if (!loaded.model || loaded.diagnostics.some((d) => d.severity === 'error')) {
         showDiagnostics(loaded.diagnostics, loaded);
         return EXIT_USAGE;
@@ -274,7 +275,7 @@ async function verifyWithStatus(
     } else {
       const file = parsed.positionals[0]!;
       const read = readInputFile(io, file);
-      if (!read.ok) return usage(io, 'verify', read.message);
+      if (!read.ok) return fileError(io, 'verify', read.message);
       // One node: its IR a part at a time, without the file's model in memory.
       const node = v.node !== undefined ? { node: v.node } : {};
       const fast = v['all-nodes']

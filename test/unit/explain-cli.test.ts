@@ -130,6 +130,11 @@ test('usage errors exit 2 with a message', async () => {
   const packet = ['--src', '203.0.113.7', '--dst', '10.32.0.20'];
   const cases: [string[], RegExp][] = [
     [[WEB, ...packet, '--proto', 'tcp'], /--dport is required for tcp, udp and sctp/],
+    [
+      [WEB, ...packet, '--proto', 'icmp', '--dport', '80'],
+      /--dport and --sport are for tcp, udp and sctp; icmp has no ports/,
+    ],
+    [[WEB, ...packet, '--proto', 'icmp', '--sport', '80'], /icmp has no ports/],
     [[WEB, '--dst', '10.32.0.20', '--proto', 'icmp'], /--src is required/],
     [[WEB, ...packet, '--proto', 'gre'], /--proto is one of/],
     [[WEB, '--src', '2001:db8::1', '--dst', '10.32.0.20', '--proto', 'icmp'], /different IP families/],

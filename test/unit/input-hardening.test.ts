@@ -1,12 +1,14 @@
 // Issue 11, input side: what bad or odd input must not do to ksvc's answers.
 
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { checkCommand } from '../../cli/check.ts';
-import type { CliIO } from '../../cli/io.ts';
+import { type CliIO, MAX_INPUT_BYTES, readInputFile } from '../../cli/io.ts';
 import { renderDiagnostics } from '../../cli/render-diagnostics.ts';
 import { makeSourceFile } from '../../common/source.ts';
 import { MAX_DIAGNOSTICS_PER_CODE } from '../../compiler/shared-rules/cap.ts';
@@ -248,6 +250,30 @@ test('YAML `port: 0120` is read as Kubernetes reads it: octal 80 (go-yaml v2, YA
   assert.equal(portOf('0129'), [129, 129]); // not octal: go-yaml falls back to a (whole) float
   assert.equal(portOf('80'), [80, 80]);
   assert.equal(portOf('"80"'), ['wrong-type', 'invalid-value']); // quoted: a string, as for the API
+});
+
+test('a device or FIFO without an end is read up to the limit, then refused; a FIFO that ends is read', async () => {
+  const io: CliIO = { stdout: () => {}, stderr: () => {}, color: false, env: {}, cwd: '/' };
+  assert.equal(readInputFile(io, '/dev/zero', 1000), { ok: false, message: '/dev/zero: larger than 1000 bytes' });
+  const dir = mkdtempSync(path.join(tmpdir(), 'ksvc-fifo-'));
+  const fifo = path.join(dir, 'in.ksvc');
+  assert.is(spawnSync('mkfifo', [fifo]).status, 0);
+  const writer = spawn('sh', ['-c', 'printf "cluster {\\n}\\n" > "$1"', 'sh', fifo]);
+  const read = readInputFile(io, fifo);
+  await new Promise((resolve) => writer.on('close', resolve));
+  assert.equal(read, { ok: true, text: 'cluster {\n}\n' });
+});
+
+test('standard input longer than the limit: refused with exit 2, not read without end', () => {
+  const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/ksvc.cjs');
+  assert.ok(existsSync(bin));
+  const r = spawnSync(process.execPath, [bin, 'check', '-'], {
+    input: Buffer.alloc(MAX_INPUT_BYTES + 1, 0x20),
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  assert.is(r.status, 2, r.stderr);
+  assert.match(r.stderr, new RegExp(`-: larger than ${MAX_INPUT_BYTES} bytes`));
 });
 
 test.run();

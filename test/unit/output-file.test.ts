@@ -228,6 +228,9 @@ test('errors name the path the user gave, never a temporary file', async () => {
   assert.is(d.code, 2);
   assert.match(d.err, 'real: is a directory');
   assert.not.match(d.err, /tmp/);
+  // one line: the flags were right, so no pointer to --help
+  assert.is(d.err.trimEnd().split('\n').length, 1, d.err);
+  assert.not.match(d.err, /--help/);
 });
 
 test('writeAllSync writes the UTF-8 bytes of any text, across its megabyte pieces', () => {
