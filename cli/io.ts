@@ -109,6 +109,11 @@ export function processIO(): CliIO {
 
 /** Input files are refused above this size: a .ksvc or YAML file this large is a mistake. */
 export const MAX_INPUT_BYTES = 64 * 1024 * 1024;
+/**
+ * Kubernetes YAML/JSON: a `kubectl get -o yaml` export of a large cluster is legitimately large
+ * (10,000 services with their EndpointSlices are about 50 MB with kubectl's usual fields).
+ */
+export const MAX_KUBE_INPUT_BYTES = 512 * 1024 * 1024;
 /** Rulesets read back by verify/explain: a 10,000-service nft document is ~200 MB. */
 export const MAX_ARTIFACT_BYTES = 1024 * 1024 * 1024;
 

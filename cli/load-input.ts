@@ -8,7 +8,7 @@ import type { SourceFile } from '../common/source.ts';
 import type { IRProgram } from '../compiler/ir/types.ts';
 import type { LowerOptions } from '../compiler/lower/index.ts';
 import type { ClusterModel } from '../compiler/model.ts';
-import { type CliIO, inputName, readInputFile } from './io.ts';
+import { type CliIO, inputName, MAX_KUBE_INPUT_BYTES, readInputFile } from './io.ts';
 import type { FileIdentity } from './output-file.ts';
 import type { Timings } from './timings.ts';
 
@@ -103,7 +103,7 @@ export async function loadKubernetesFiles(
   const texts: { file: string; text: string }[] = [];
   const inputs: FileIdentity[] = [];
   for (const file of files) {
-    const read = readInputFile(io, file);
+    const read = readInputFile(io, file, MAX_KUBE_INPUT_BYTES);
     if (!read.ok) return unreadable(read.message);
     texts.push({ file: inputName(file), text: read.text });
     if (read.identity) inputs.push(read.identity);

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { CliIO } from '../../cli/io.ts';
+import { type CliIO, MAX_INPUT_BYTES } from '../../cli/io.ts';
 import { runCli } from '../../cli/main.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -192,6 +192,18 @@ test('import: usage errors exit 2', async () => {
   assert.match(help.stdout, /Usage: ksvc import/);
   // A --node the input does not have is a finding, not a usage error.
   assert.is((await run('import', 'examples/seed-local.yaml', '--node', 'nope')).code, 1);
+});
+
+test('Kubernetes input may be larger than a .ksvc file may: a large cluster export is not a mistake', async () => {
+  const yaml = readFileSync(path.join(root, 'examples/seed-local.yaml'), 'utf8');
+  const big = write('big-export.yaml', `# ${'x'.repeat(MAX_INPUT_BYTES)}\n${yaml}`);
+  const imported = await run('import', big);
+  assert.is(imported.code, 0, imported.stderr.slice(0, 500));
+  assert.match(imported.stdout, /service default\/http-svc \{/);
+  const ksvc = write('big.ksvc', `# ${'x'.repeat(MAX_INPUT_BYTES)}\n`);
+  const checked = await run('check', ksvc);
+  assert.is(checked.code, 2);
+  assert.match(checked.stderr, /larger than 67108864 bytes/);
 });
 
 test.run();
