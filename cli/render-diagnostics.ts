@@ -3,7 +3,7 @@
 // what is an error.
 import { createColors } from 'picocolors';
 import type { Diagnostic } from '../common/diagnostics.ts';
-import { sortDiagnostics } from '../common/diagnostics.ts';
+import { sortDiagnostics, TERMINAL_UNSAFE } from '../common/diagnostics.ts';
 import { lineText, type SourceFile } from '../common/source.ts';
 
 export type OutputFormat = 'text' | 'json' | 'github';
@@ -66,7 +66,8 @@ function frame(source: SourceFile, d: Diagnostic, c: ReturnType<typeof createCol
     col = col - from + (from > 0 ? 1 : 0);
   }
   width = Math.min(width, Math.max(1, text.length - col + 1));
-  const printable = text.replace(/[\x00-\x08\x0b-\x1f\x7f]/g, '�').replace(/\t/g, ' ');
+  // one character for one, so the caret stays under its column
+  const printable = text.replace(/\t/g, ' ').replace(TERMINAL_UNSAFE, '�');
   const num = String(line);
   const pad = ' '.repeat(num.length);
   const caret = (d.severity === 'error' ? c.red : c.yellow)('^'.repeat(width));

@@ -37,15 +37,20 @@ export interface DiagnosticWhere {
 }
 
 /**
- * Control characters as visible escapes (`\u001b`): C0 and C1 controls, DEL, and the bidirectional
- * overrides that reorder what a terminal shows. Input text (a Service name from YAML, a .ksvc token)
- * never reaches a terminal raw, so it cannot retitle or clear it or forge a diagnostic line.
+ * What input text must not bring to a terminal raw: C0 and C1 controls and DEL (a terminal obeys
+ * them: retitle, clear, rewrite a line); the bidirectional controls that reorder what it shows
+ * (U+061C, U+200E/F, U+202A–E, U+2066–9); and invisible characters that make two texts look alike
+ * (zero-width spaces and joiners, the line and paragraph separators, word joiners, U+FEFF).
+ */
+export const TERMINAL_UNSAFE = /[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/g;
+
+/**
+ * Those characters as visible escapes (`\u001b`). Input text (a Service name from YAML, a .ksvc
+ * token) never reaches a terminal raw, so it cannot retitle or clear it, forge a diagnostic line,
+ * or pass for another name.
  */
 export const escapeControls = (s: string): string =>
-  s.replace(
-    /[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  );
+  s.replace(TERMINAL_UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 
 /** Text arguments longer than this are cut (a 10 MB name must not make a 10 MB message). */
 export const MAX_ARGUMENT_LENGTH = 200;

@@ -252,6 +252,26 @@ test('YAML `port: 0120` is read as Kubernetes reads it: octal 80 (go-yaml v2, YA
   assert.equal(portOf('"80"'), ['wrong-type', 'invalid-value']); // quoted: a string, as for the API
 });
 
+test('a source frame never shows bidi controls, C1 controls or invisible characters raw; the caret keeps its column', () => {
+  // RLO reverses what follows on a terminal, U+009B is CSI (2J clears the screen), then a
+  // zero-width space, a BOM and a line separator
+  const line = '  bogus \u202e evil \u009b2J \u200b\ufeff\u2028 x';
+  const source = makeSourceFile('t.ksvc', `cluster {\n${line}\n}\n`);
+  const r = run(source.text);
+  const out = renderDiagnostics(r.diagnostics, new Map([['t.ksvc', source]]), 'text', false);
+  assert.not.match(out, /[\u0080-\u009f\u202a-\u202e\u200b\ufeff\u2028]/);
+  const frame = out.split('\n');
+  const shown = frame.findIndex((l) => l.startsWith('2 | '));
+  assert.is(frame[shown], '2 |   bogus � evil �2J ��� x');
+  // the unexpected RLO (column 9) is underlined where the '�' standing for it is
+  const rlo = out.split('\n\n').find((block) => block.includes("'\\u202e'"))!;
+  const [, lineShown, caret] = rlo.split('\n').filter((l) => /^\s*\d* \|/.test(l));
+  assert.is(caret!.indexOf('^') - caret!.indexOf('|'), lineShown!.indexOf('�') - lineShown!.indexOf('|'));
+  // a name with an invisible character is shown with it escaped, so it cannot pass for another
+  const y = imp(svc('  clusterIP: 10.32.0.5\n  ports: [{port: 80}]', 'name: "web\\u200b"\n  namespace: shop'));
+  assert.match(only(y.diagnostics, 'invalid-name').message, /web\\u200b/);
+});
+
 test('a device or FIFO without an end is read up to the limit, then refused; a FIFO that ends is read', async () => {
   const io: CliIO = { stdout: () => {}, stderr: () => {}, color: false, env: {}, cwd: '/' };
   assert.equal(readInputFile(io, '/dev/zero', 1000), { ok: false, message: '/dev/zero: larger than 1000 bytes' });

@@ -187,6 +187,10 @@ test('structure: missing COMMIT, duplicate chain, bad policies, -X of a chain wi
   check(ruleset('*nat', 'COMMIT', 'COMMIT'), ['ipt-table-structure@3:1']);
   check(ruleset('*nat', '*filter', 'COMMIT'), ['ipt-table-structure@2:1']);
   check(ruleset('*nat', 'COMMIT', '*nat', 'COMMIT'), ['ipt-table-structure@3:2']);
+  // a byte-order mark: one error that says so, not one per line (iptables-restore: "line 1 failed")
+  const bom = readIptables(`\ufeff${ruleset('*nat', ':KUBE-A - [0:0]', 'COMMIT')}`, { file: 's' });
+  assert.equal(codesAt(bom.diagnostics), ['ipt-syntax@1:1']);
+  assert.match(bom.diagnostics[0]!.message, /byte-order mark \(U\+FEFF\)/);
 });
 
 test('unsupported constructs outside what the hooks reach are ignored, not errors', () => {

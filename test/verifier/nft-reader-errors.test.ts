@@ -308,6 +308,14 @@ test('no kube-proxy table: a warning, no program', () => {
   void or;
 });
 
+test('a byte-order mark before the document: one error that says so (nft refuses it too)', () => {
+  const r = read(`\ufeff${JSON.stringify(oneChain([[accept]]))}`);
+  assert.is(r.diagnostics.length, 1);
+  assert.is(r.diagnostics[0]!.code, 'nft-invalid-json');
+  assert.match(r.diagnostics[0]!.message, /starts with a byte-order mark \(U\+FEFF\), which nft refuses/);
+  assert.not.match(r.diagnostics[0]!.message, /\ufeff/);
+});
+
 test('a value nested thousands of levels deep: nft-schema at the level past the bound, not a stack overflow', () => {
   let deep: Json = 1;
   for (let i = 0; i < 5000; i++) deep = concat(deep);

@@ -15,6 +15,7 @@ import {
   liveChains,
   NAT_BITS,
   natTargetOf,
+  spanWhere,
   type TableState,
   targetNameOf,
 } from './chains.ts';
@@ -254,8 +255,17 @@ function assumeHooks(r: LineReader, notes: Set<string>): void {
   if (hooks.length > 0) notes.add(ASSUMED_HOOKS_NOTE);
 }
 
+const BYTE_ORDER_MARK = '\ufeff';
+/** Said once, instead of a syntax error for the first line and every line after it. */
+const BOM_REFUSED =
+  'the text starts with a byte-order mark (U+FEFF), which iptables-restore refuses ("line 1 failed"); save it without one';
+
 /** Read iptables-restore or iptables-save text of one family. */
 export function readIptables(text: string, options: ReadIptablesOptions): ReadIptablesResult {
+  if (text.startsWith(BYTE_ORDER_MARK)) {
+    const at = spanWhere(options.file, 1, 0, 0, 1);
+    return { diagnostics: [iptCodes['ipt-syntax'](at, BOM_REFUSED)] };
+  }
   const family = { family: options.family ?? null, from: options.family ? 'as given' : '' };
   const r = newLineReader(options.file, family, text);
   readLines(r, text);

@@ -28,6 +28,15 @@ export interface NftReadResult {
 export function readNftables(input: string | unknown, options: NftReadOptions): NftReadResult {
   const text = typeof input === 'string' ? input : null;
   const sink = new DiagnosticSink(options.file, text);
+  if (text?.startsWith('\ufeff')) {
+    // said plainly: JSON.parse's own words quote the invisible character
+    sink.report(
+      'nft-invalid-json',
+      '',
+      'it starts with a byte-order mark (U+FEFF), which nft refuses; save it without one',
+    );
+    return { programs: [], diagnostics: sink.diagnostics };
+  }
   const table = options.table ?? 'kube-proxy';
   let state = text === null ? null : readItems(text, table, sink);
   if (state === null) {
