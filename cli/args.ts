@@ -4,12 +4,14 @@ import { type ParseArgsConfig, parseArgs } from 'node:util';
 import type { LowerOptions } from '../compiler/lower/index.ts';
 import { type CliIO, EXIT_USAGE } from './io.ts';
 import { OUTPUT_FORMATS, type OutputFormat } from './render-diagnostics.ts';
+import { escapeLines } from './terminal-text.ts';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
 /** Print a usage error for `ksvc NAME` and return the usage exit code. */
 export function usageError(io: CliIO, command: string, message: string): number {
-  io.stderr(`ksvc ${command}: ${message}\nRun 'ksvc ${command} --help' for usage.\n`);
+  // messages quote file names and flags as the user gave them
+  io.stderr(`ksvc ${command}: ${escapeLines(message)}\nRun 'ksvc ${command} --help' for usage.\n`);
   return EXIT_USAGE;
 }
 
@@ -18,7 +20,7 @@ export function usageError(io: CliIO, command: string, message: string): number 
  * right, so no pointer to --help.
  */
 export function fileError(io: CliIO, command: string, message: string): number {
-  io.stderr(`ksvc ${command}: ${message}\n`);
+  io.stderr(`ksvc ${command}: ${escapeLines(message)}\n`);
   return EXIT_USAGE;
 }
 

@@ -8,6 +8,7 @@ import type { Command } from './command.ts';
 import { type CliIO, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE } from './io.ts';
 import { loadKsvcFile } from './load-input.ts';
 import { renderDiagnostics, renderSummary } from './render-diagnostics.ts';
+import { escapeLines } from './terminal-text.ts';
 
 const HELP = `Usage: ksvc check [options] FILE...
 
@@ -75,7 +76,7 @@ async function runCheck(argv: string[], io: CliIO): Promise<number> {
     : diagnostics;
 
   io.stdout(renderDiagnostics(shown, sources, format, io.color && format === 'text'));
-  for (const msg of unreadable) io.stderr(`ksvc check: ${msg}\n`);
+  for (const msg of unreadable) io.stderr(`ksvc check: ${escapeLines(msg)}\n`);
   const checked = files.length - unreadable.length;
   io.stderr(`${checked} file${checked === 1 ? '' : 's'} checked: ${renderSummary(shown, io.color)}`);
   if (unreadable.length > 0) return EXIT_USAGE;

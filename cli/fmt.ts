@@ -10,6 +10,7 @@ import type { Command } from './command.ts';
 import { type CliIO, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, inputName, readInputFile } from './io.ts';
 import { writeOutput } from './output-file.ts';
 import { renderDiagnostics } from './render-diagnostics.ts';
+import { escapeLines } from './terminal-text.ts';
 
 const HELP = `Usage: ksvc fmt [options] FILE...
 
@@ -129,7 +130,7 @@ async function runFmt(argv: string[], io: CliIO): Promise<number> {
   }
 
   if (diagnostics.length > 0) io.stdout(renderDiagnostics(diagnostics, sources, format, io.color && format === 'text'));
-  for (const p of problems) io.stderr(`ksvc fmt: ${p}\n`);
+  for (const p of problems) io.stderr(`ksvc fmt: ${escapeLines(p)}\n`);
   const syntaxErrors = diagnostics.some((d) => d.code !== 'not-formatted');
   const plural = (n: number) => `${n} file${n === 1 ? '' : 's'}`;
   if (values.check) {

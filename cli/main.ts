@@ -4,6 +4,7 @@
 import { commands } from './commands.ts';
 import { type CliIO, EXIT_OK, EXIT_OUTPUT_CLOSED, EXIT_USAGE, processIO } from './io.ts';
 import { OutputClosedError } from './output-file.ts';
+import { escapeForTerminal, escapeLines } from './terminal-text.ts';
 
 const VERSION = '0.1.0';
 
@@ -42,7 +43,7 @@ async function dispatch(argv: string[], io: CliIO): Promise<number> {
   }
   const entry = commands.find((c) => c.name === name);
   if (!entry) {
-    io.stderr(`ksvc: unknown command '${name}'\n\n${usage()}`);
+    io.stderr(`ksvc: unknown command '${escapeForTerminal(name)}'\n\n${usage()}`);
     return EXIT_USAGE;
   }
   const cmd = await entry.load();
@@ -60,7 +61,8 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
   } catch (e) {
     if (e instanceof OutputClosedError) return EXIT_OUTPUT_CLOSED;
     try {
-      io.stderr(`ksvc${argv[0] ? ` ${argv[0]}` : ''}: internal error: ${(e as Error)?.message ?? String(e)}\n`);
+      const command = argv[0] ? ` ${escapeForTerminal(argv[0])}` : '';
+      io.stderr(`ksvc${command}: internal error: ${escapeLines((e as Error)?.message ?? String(e))}\n`);
       if (io.env.KSVC_DEBUG) io.stderr(`${(e as Error)?.stack ?? ''}\n`);
     } catch {
       // stderr is gone too: the exit code says it

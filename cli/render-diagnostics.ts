@@ -5,6 +5,7 @@ import { createColors } from 'picocolors';
 import type { Diagnostic } from '../common/diagnostics.ts';
 import { sortDiagnostics, TERMINAL_UNSAFE } from '../common/diagnostics.ts';
 import { lineText, type SourceFile } from '../common/source.ts';
+import { escapeForTerminal } from './terminal-text.ts';
 
 export type OutputFormat = 'text' | 'json' | 'github';
 export const OUTPUT_FORMATS: readonly OutputFormat[] = ['text', 'json', 'github'];
@@ -34,14 +35,16 @@ function renderText(d: Diagnostic, source: SourceFile | undefined, color: boolea
   const c = createColors(color);
   const sev = d.severity === 'error' ? c.red(c.bold('error')) : c.yellow(c.bold('warning'));
   let out = `${sev}${c.dim(`[${d.code}]`)}: ${c.bold(d.message)}\n`;
-  const where = d.span ? `${d.file}:${d.span.start.line}:${d.span.start.column}` : d.file;
+  // a file name is input too (a planted name can hold an ESC)
+  const file = escapeForTerminal(d.file);
+  const where = d.span ? `${file}:${d.span.start.line}:${d.span.start.column}` : file;
   if (where) out += `  ${c.cyan('-->')} ${where}${d.path ? ` (${d.path})` : ''}\n`;
   if (d.span && source) out += frame(source, d, c);
   // '=' lines align with the frame's '|' gutter (as wide as the line number).
   const gutter = ' '.repeat((d.span && source ? String(d.span.start.line).length : 2) + 1);
   if (d.hint) out += `${gutter}${c.cyan('=')} hint: ${d.hint}\n`;
   for (const r of d.related ?? []) {
-    const at = r.span ? `${r.file}:${r.span.start.line}:${r.span.start.column}` : r.file;
+    const at = `${escapeForTerminal(r.file)}${r.span ? `:${r.span.start.line}:${r.span.start.column}` : ''}`;
     out += `${gutter}${c.cyan('=')} note: ${r.message} (${at})\n`;
   }
   return `${out}\n`;
@@ -103,7 +106,7 @@ export const ghData = (s: string) => s.replace(/%/g, '%25').replace(/\r/g, '%0D'
 export const ghProp = (s: string) => ghData(s).replace(/:/g, '%3A').replace(/,/g, '%2C');
 
 function renderGithub(d: Diagnostic): string {
-  const props = [`file=${ghProp(d.file)}`];
+  const props = [`file=${ghProp(escapeForTerminal(d.file))}`];
   if (d.span) {
     props.push(
       `line=${d.span.start.line}`,

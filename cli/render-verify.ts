@@ -40,7 +40,8 @@ const COMPARISON_TEXT: Record<string, string> = {
   'ir=nftables': 'IR ≡ nftables (intended 1/N, total variation within the bound)',
 };
 
-const runTitle = (r: VerifyRun, label: string) => `${label}${r.node === null ? '' : `, node ${r.node}`}, ${r.family}`;
+const runTitle = (r: VerifyRun, label: string) =>
+  `${escapeForTerminal(label)}${r.node === null ? '' : `, node ${r.node}`}, ${r.family}`;
 
 /** A packet as one line: "tcp 203.0.113.7:40000 -> 10.96.0.10:80, arriving on eth0, new, mark 0x0". */
 export function packetText(p: Packet): string {
@@ -61,8 +62,13 @@ const MAX_RULE_TEXT = 400;
 export const originText = (t: TraceEntry): string => {
   const o = t.origin;
   if (!o) return `${t.chain} #${t.rule + 1}`;
+  const file = escapeForTerminal(o.file);
   const at =
-    o.line !== undefined ? `${o.file}:${o.line}` : o.jsonPath !== undefined ? `${o.file}${o.jsonPath}` : o.file;
+    o.line !== undefined
+      ? `${file}:${o.line}`
+      : o.jsonPath !== undefined
+        ? `${file}${escapeForTerminal(o.jsonPath)}`
+        : file;
   const where = o.assumed ? `${at} (assumed hook)` : at;
   const text = o.backend === 'nftables' ? nftRuleText(o.text) : o.text;
   return `${where}  ${escapeForTerminal(text.length > MAX_RULE_TEXT ? `${text.slice(0, MAX_RULE_TEXT - 3)}...` : text)}`;
@@ -235,7 +241,7 @@ export function counterexamplePlace(
 }
 
 const placeProps = (at: AnnotationPlace | null): string =>
-  at === null ? '' : `file=${ghProp(at.file)},${at.line === undefined ? '' : `line=${at.line},`}`;
+  at === null ? '' : `file=${ghProp(escapeForTerminal(at.file))},${at.line === undefined ? '' : `line=${at.line},`}`;
 
 /**
  * `placeOf`: where each counterexample's annotation points (null: no file=); `inputPlace`: where

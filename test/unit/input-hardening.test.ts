@@ -272,6 +272,40 @@ test('a source frame never shows bidi controls, C1 controls or invisible charact
   assert.match(only(y.diagnostics, 'invalid-name').message, /web\\u200b/);
 });
 
+test('file names are input too: a planted name with ESC, BEL or RLO never reaches the terminal raw', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'ksvc-names-'));
+  const evil = 'x\u001b]0;pwned\u0007\u202e';
+  const bad = path.join(dir, `${evil}.ksvc`);
+  writeFileSync(bad, 'cluster {\n  bogus\n}\n');
+  const raw = /[\u001b\u0007\u202e]/;
+  for (const argv of [[bad], ['--output', 'github', bad], [`${bad}.missing`]]) {
+    const r = await checkFiles(...argv);
+    assert.ok(r.code !== 0);
+    assert.not.match(`${r.stdout}${r.stderr}`, raw, argv.join(' '));
+    assert.match(`${r.stdout}${r.stderr}`, /x\\u001b\]0;pwned\\u0007\\u202e/, argv.join(' '));
+  }
+  // verify's header and rule origins name the artifact files
+  const ipt = path.join(dir, `${evil}.rules`);
+  const nft = path.join(dir, `${evil}.json`);
+  const example = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../examples/seed-nodeport.ksvc');
+  const out = { stdout: '', stderr: '' };
+  const io: CliIO = {
+    stdout: (t) => void (out.stdout += t),
+    stderr: (t) => void (out.stderr += t),
+    color: false,
+    env: {},
+    cwd: '/',
+  };
+  const { runCli } = await import('../../cli/main.ts');
+  assert.is(await runCli(['compile', example, '--backend', 'iptables', '--with-hooks', '-o', ipt], io), 0);
+  assert.is(await runCli(['compile', example, '--backend', 'nftables', '-o', nft], io), 0);
+  assert.is(await runCli(['verify', '--iptables', ipt, '--nft', nft], io), 0, out.stderr);
+  const packet = ['--src', '203.0.113.9', '--dst', '10.32.0.159', '--proto', 'tcp', '--dport', '8080'];
+  assert.is(await runCli(['explain', '--iptables', ipt, '--nft', nft, ...packet], io), 0, out.stderr);
+  assert.match(out.stdout, /\.rules:\d+/); // explain's origins were printed
+  assert.not.match(`${out.stdout}${out.stderr}`, raw);
+});
+
 test('a device or FIFO without an end is read up to the limit, then refused; a FIFO that ends is read', async () => {
   const io: CliIO = { stdout: () => {}, stderr: () => {}, color: false, env: {}, cwd: '/' };
   assert.equal(readInputFile(io, '/dev/zero', 1000), { ok: false, message: '/dev/zero: larger than 1000 bytes' });
