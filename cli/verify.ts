@@ -3,7 +3,7 @@
 // the verifier's own readers), or check artifacts from anywhere. Exit 0 equivalent, 1 not, 2 input.
 
 import type { VerifyProgress, VerifyResult } from '../api/verify.ts';
-import type { Diagnostic } from '../common/diagnostics.ts';
+import { type Diagnostic, TERMINAL_UNSAFE } from '../common/diagnostics.ts';
 import type { Family } from '../common/ip.ts';
 import type { Rational } from '../compiler/ir/outcome.ts';
 import type { Packet } from '../compiler/ir/packet.ts';
@@ -94,7 +94,25 @@ export function parseBound(text: string): Rational | null {
   return { num: BigInt(`${dec[1]}${digits}`), den: 10n ** exp };
 }
 
-const shellWord = (s: string) => (/^[A-Za-z0-9_./:@,+=-]+$/.test(s) ? s : `'${s.replace(/'/g, "'\\''")}'`);
+const UNSAFE = new RegExp(TERMINAL_UNSAFE.source);
+const QUOTED_UNSAFE = new RegExp(`[\\\\']|${TERMINAL_UNSAFE.source}`, 'g');
+
+/**
+ * One shell word for a paste-able command line. A word with characters a terminal must not see
+ * raw (a planted file name) is written in bash's $'…' form, its controls as escapes the shell
+ * turns back into the same bytes.
+ */
+const shellWord = (s: string): string => {
+  if (/^[A-Za-z0-9_./:@,+=-]+$/.test(s)) return s;
+  if (!UNSAFE.test(s)) return `'${s.replace(/'/g, "'\\''")}'`;
+  const escaped = s.replace(QUOTED_UNSAFE, (c) => {
+    if (c === '\\' || c === "'") return `\\${c}`;
+    const code = c.charCodeAt(0);
+    // \u for the rest: bash writes it as UTF-8, as the name is (\x would write one raw byte)
+    return code < 0x80 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
+  return `$'${escaped}'`;
+};
 
 /** The `ksvc explain` command line for a packet (the same inputs as this verify run). */
 export function explainCommandLine(base: readonly string[], node: string | null, family: Family, p: Packet): string {

@@ -1,6 +1,7 @@
 // `ksvc verify` in-process: exit 0 on an equivalent example, 1 with usable counterexamples on a
 // mutated artifact, 2 on unreadable or invalid input and on usage errors; the json and github
 // output formats; --all-nodes, --from-k8s and --tv-bound.
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
@@ -89,6 +90,22 @@ test('a one-unit probability change in the iptables artifact: exit 1, counterexa
   assert.match(section('iptables'), P2_IPT);
   assert.match(section('nftables'), P2_NFT);
   assert.match(section('ir'), /0\.3333333333 \(1\/3\)\s+accept dnat 10\.64\.1\.2:8080/);
+});
+
+test('an artifact with a planted file name: the explain line shows it escaped, and bash reads back the real name', async () => {
+  const files = await compileWeb();
+  const text = readFileSync(files.iptables, 'utf8');
+  const evil = write(
+    "web-\u001b[2J\u202e'q\\.iptables",
+    text.replace('--probability 0.5000000000 ', '--probability 0.5000000005 '),
+  );
+  const r = await ksvc('verify', '--iptables', evil, '--nft', files.nft, '--model', WEB, '--node', 'node-a');
+  assert.is(r.code, 1, r.stdout + r.stderr);
+  assert.not.match(r.stdout + r.stderr, /[\u001b\u202e]/);
+  const line = explainLines(r.stdout)[0]!;
+  assert.match(line, /\$'/);
+  const words = spawnSync('bash', ['-c', `printf '%s\\0' ${line}`], { encoding: 'utf8' }).stdout.split('\0');
+  assert.is(words[words.indexOf('--iptables') + 1], evil);
 });
 
 test("the explain line carries verify's lowering flags: it explains the rules verify compared", async () => {
