@@ -1,5 +1,6 @@
 // `ksvc explain`: one packet's path through the rules — every rule it matched, per random choice —
 // and its exact outcome distribution, for the IR, iptables and nftables side by side.
+import { TERMINAL_UNSAFE } from '../common/diagnostics.ts';
 import { familyOf, parseIPStrict } from '../common/ip.ts';
 import type { CtState, L4Protocol, Packet } from '../compiler/ir/packet.ts';
 import { DETECTOR_FLAGS, fileError, loweringOptions, parseCommandArgs, usageError as usage } from './args.ts';
@@ -68,6 +69,12 @@ const FLAGS = {
 
 export const explainCommand: Command = { name: 'explain', help: HELP, run: runExplain };
 
+const UNSAFE = new RegExp(TERMINAL_UNSAFE.source);
+
+/** What Linux accepts as an interface name (dev_valid_name), without what a terminal would obey. */
+const isInterfaceName = (name: string): boolean =>
+  name !== '.' && name !== '..' && Buffer.byteLength(name) <= 15 && /^[^/:\s]+$/.test(name) && !UNSAFE.test(name);
+
 const PROTOCOLS: readonly L4Protocol[] = ['tcp', 'udp', 'sctp', 'icmp', 'other'];
 const CT: readonly CtState[] = ['new', 'established', 'related', 'invalid', 'untracked'];
 
@@ -108,6 +115,8 @@ async function runExplain(argv: string[], io: CliIO): Promise<number> {
   const from = v.from ?? 'external';
   if (from !== 'external' && from !== 'pod' && from !== 'node') return fail('--from is external, pod or node');
   if (from === 'node' && v.iface !== undefined) return fail('--iface is for arriving packets (--from external or pod)');
+  if (v.iface !== undefined && !isInterfaceName(v.iface))
+    return fail(`--iface: '${v.iface}' is not an interface name (1 to 15 bytes, no '/', ':', space or control)`);
   const mark = v.mark === undefined ? 0 : Number(v.mark);
   if (!Number.isInteger(mark) || mark < 0 || mark > 0xffffffff) return fail('--mark is a number from 0 to 0xffffffff');
   const [ctState, ctDnat] = (v.ct ?? 'new').split('+') as [string, string | undefined];

@@ -47,9 +47,12 @@ const runTitle = (r: VerifyRun, label: string) =>
 export function packetText(p: Packet): string {
   const ports = p.protocol === 'tcp' || p.protocol === 'udp' || p.protocol === 'sctp';
   const ep = (ip: string, port: number) => (ports ? `${ip.includes(':') ? `[${ip}]` : ip}:${port}` : ip);
-  const way = p.path === 'local' ? 'generated on the node' : `arriving on ${p.inInterface ?? '?'}`;
+  // the interface and affinity list names come from the rulesets or the command line
+  const way = p.path === 'local' ? 'generated on the node' : `arriving on ${escapeForTerminal(p.inInterface ?? '?')}`;
   const ct = p.ct.state === 'new' ? 'new connection' : `ct ${p.ct.state}${p.ct.dnat ? ' (DNATed)' : ''}`;
-  const aff = Object.entries(p.affinityAges).map(([l, a]) => `, affinity record for ${l} ${a} s old`);
+  const aff = Object.entries(p.affinityAges).map(
+    ([l, a]) => `, affinity record for ${escapeForTerminal(l)} ${a} s old`,
+  );
   return `${p.protocol} ${ep(p.src, p.sport)} -> ${ep(p.dst, p.dport)}, ${way}, ${ct}, mark 0x${p.mark.toString(16)}${aff.join('')}`;
 }
 

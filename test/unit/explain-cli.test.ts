@@ -135,6 +135,12 @@ test('usage errors exit 2 with a message', async () => {
       /--dport and --sport are for tcp, udp and sctp; icmp has no ports/,
     ],
     [[WEB, ...packet, '--proto', 'icmp', '--sport', '80'], /icmp has no ports/],
+    [
+      [WEB, ...packet, '--proto', 'icmp', '--iface', 'et\u001b[2Jh0'],
+      /--iface: 'et\\u001b\[2Jh0' is not an interface name/,
+    ],
+    [[WEB, ...packet, '--proto', 'icmp', '--iface', 'eth0:1'], /is not an interface name/],
+    [[WEB, ...packet, '--proto', 'icmp', '--iface', '0123456789abcdef'], /is not an interface name/],
     [[WEB, '--dst', '10.32.0.20', '--proto', 'icmp'], /--src is required/],
     [[WEB, ...packet, '--proto', 'gre'], /--proto is one of/],
     [[WEB, '--src', '2001:db8::1', '--dst', '10.32.0.20', '--proto', 'icmp'], /different IP families/],
