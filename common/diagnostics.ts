@@ -111,12 +111,15 @@ export function defineCodes<T extends Record<string, CodeSpec<never[]>>>(table: 
 
 export const hasErrors = (diags: readonly Diagnostic[]): boolean => diags.some((d) => d.severity === 'error');
 
+/** Code-unit order: the same on every machine (localeCompare follows LANG: sv_SE puts 'ä' after 'z'). */
+const byCodeUnits = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
 /** Sort by file, then position, then code — the order every renderer prints. */
 export function sortDiagnostics(diags: readonly Diagnostic[]): Diagnostic[] {
   return [...diags].sort(
     (a, b) =>
-      a.file.localeCompare(b.file) ||
+      byCodeUnits(a.file, b.file) ||
       (a.span?.start.offset ?? -1) - (b.span?.start.offset ?? -1) ||
-      a.code.localeCompare(b.code),
+      byCodeUnits(a.code, b.code),
   );
 }

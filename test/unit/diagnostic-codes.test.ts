@@ -7,6 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { type Diagnostic, sortDiagnostics } from '../../common/diagnostics.ts';
 import { TABLES } from '../../scripts/diagnostic-tables.ts';
 import { diagnosticsDoc } from '../../scripts/diagnostics-doc.ts';
 
@@ -54,6 +55,22 @@ test('no code is defined by two tables', () => {
 test('docs/diagnostics.md lists every code as the tables say (regenerate with scripts/diagnostics-doc.ts)', () => {
   const doc = readFileSync(path.join(root, 'docs/diagnostics.md'), 'utf8');
   assert.fixture(doc, diagnosticsDoc());
+});
+
+test('diagnostics sort in code-unit order, the same under every locale (not localeCompare)', () => {
+  const d = (file: string, code: string): Diagnostic => ({ file, code, severity: 'error', message: '', span: null });
+  const sorted = sortDiagnostics([
+    d('ä.ksvc', 'x'),
+    d('z.ksvc', 'x'),
+    d('B.ksvc', 'x'),
+    d('a.ksvc', 'ab'),
+    d('a.ksvc', 'a-c'),
+  ]);
+  // ICU collation (en-US) would put ä before z, a before B, and ignore the hyphen (ab before a-c)
+  assert.equal(
+    sorted.map((x) => `${x.file} ${x.code}`),
+    ['B.ksvc x', 'a.ksvc a-c', 'a.ksvc ab', 'z.ksvc x', 'ä.ksvc x'],
+  );
 });
 
 test.run();
