@@ -32,8 +32,9 @@ export function diagnosticsDoc(): string {
     'severity and the message (parameters in <angle brackets>). It is generated from the code tables',
     '(`node --import tsx scripts/diagnostics-doc.ts > docs/diagnostics.md`) and a test keeps it in sync.',
     'A code means one thing: no two tables share one. Past 25 diagnostics of one code, the rest are',
-    'counted in one `more-errors-omitted` / `more-warnings-omitted`. Texts from the input are shown',
-    'with control characters escaped (`\\u001b`) and cut after about 200 characters.',
+    'counted in one `more-errors-omitted` / `more-warnings-omitted`. Texts from the input, file names',
+    'included, are shown with control, bidirectional and invisible characters escaped (`\\u001b`; in',
+    'the source line under a message, each is one `�`), and cut after about 200 characters.',
     '',
   ];
   for (const t of TABLES) {
