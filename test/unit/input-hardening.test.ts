@@ -106,7 +106,8 @@ test('columns count characters, not UTF-16 units (issue 11 item 15)', () => {
   assert.is(bad.span!.start.column, Array.from('spec: {clusterIP: ').length + 1);
 });
 
-async function checkFiles(...argv: string[]) {
+/** A CliIO that keeps what a command prints. */
+function capturedIO(): { io: CliIO; out: { stdout: string; stderr: string } } {
   const out = { stdout: '', stderr: '' };
   const io: CliIO = {
     stdout: (t) => void (out.stdout += t),
@@ -115,6 +116,11 @@ async function checkFiles(...argv: string[]) {
     env: {},
     cwd: '/',
   };
+  return { io, out };
+}
+
+async function checkFiles(...argv: string[]) {
+  const { io, out } = capturedIO();
   const code = await checkCommand.run(argv, io);
   return { code, ...out };
 }
@@ -288,14 +294,7 @@ test('file names are input too: a planted name with ESC, BEL or RLO never reache
   const ipt = path.join(dir, `${evil}.rules`);
   const nft = path.join(dir, `${evil}.json`);
   const example = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../examples/seed-nodeport.ksvc');
-  const out = { stdout: '', stderr: '' };
-  const io: CliIO = {
-    stdout: (t) => void (out.stdout += t),
-    stderr: (t) => void (out.stderr += t),
-    color: false,
-    env: {},
-    cwd: '/',
-  };
+  const { io, out } = capturedIO();
   const { runCli } = await import('../../cli/main.ts');
   assert.is(await runCli(['compile', example, '--backend', 'iptables', '--with-hooks', '-o', ipt], io), 0);
   assert.is(await runCli(['compile', example, '--backend', 'nftables', '-o', nft], io), 0);
@@ -307,7 +306,7 @@ test('file names are input too: a planted name with ESC, BEL or RLO never reache
 });
 
 test('a device or FIFO without an end is read up to the limit, then refused; a FIFO that ends is read', async () => {
-  const io: CliIO = { stdout: () => {}, stderr: () => {}, color: false, env: {}, cwd: '/' };
+  const { io } = capturedIO();
   assert.equal(readInputFile(io, '/dev/zero', 1000), { ok: false, message: '/dev/zero: larger than 1000 bytes' });
   const dir = mkdtempSync(path.join(tmpdir(), 'ksvc-fifo-'));
   const fifo = path.join(dir, 'in.ksvc');
