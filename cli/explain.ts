@@ -3,6 +3,7 @@
 import { TERMINAL_UNSAFE } from '../common/diagnostics.ts';
 import { familyOf, parseIPStrict } from '../common/ip.ts';
 import type { CtState, L4Protocol, Packet } from '../compiler/ir/packet.ts';
+import { capRepeated } from '../compiler/shared-rules/cap.ts';
 import { DETECTOR_FLAGS, fileError, loweringOptions, parseCommandArgs, usageError as usage } from './args.ts';
 import type { Command } from './command.ts';
 import { type CliIO, EXIT_OK, EXIT_USAGE, inputName, MAX_ARTIFACT_BYTES, readInputFile } from './io.ts';
@@ -150,6 +151,8 @@ async function runExplain(argv: string[], io: CliIO): Promise<number> {
   const artifactsMode = v.iptables !== undefined || v.nft !== undefined;
   const modelFile = artifactsMode ? v.model : parsed.positionals[0];
   if (!artifactsMode && parsed.positionals.length === 0) return fail('expected a FILE.ksvc (or --iptables/--nft)');
+  if ([v.iptables, v.nft, v.model, ...parsed.positionals].filter((f) => f === '-').length > 1)
+    return fail("'-' (standard input) can be given only once");
   let loaded: LoadedInput | null = null;
   if (modelFile !== undefined || v['from-k8s']) {
     loaded = v['from-k8s']
@@ -184,7 +187,8 @@ async function runExplain(argv: string[], io: CliIO): Promise<number> {
     ...(backend === 'all' ? {} : { backends: [backend as 'ir' | 'iptables' | 'nftables'] }),
     podInterface: from === 'pod' && v.iface === undefined,
   });
-  if (diagnostics.length > 0) io.stderr(renderDiagnostics(diagnostics, loaded?.sources ?? new Map(), 'text', io.color));
+  if (diagnostics.length > 0)
+    io.stderr(renderDiagnostics(capRepeated(diagnostics), loaded?.sources ?? new Map(), 'text', io.color));
   if (!explanation) return EXIT_USAGE;
   const render = await import('./render-explain.ts');
   const assumed = assumedDefaults(v, explanation.packet);

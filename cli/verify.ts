@@ -7,6 +7,7 @@ import { type Diagnostic, TERMINAL_UNSAFE } from '../common/diagnostics.ts';
 import type { Family } from '../common/ip.ts';
 import type { Rational } from '../compiler/ir/outcome.ts';
 import type { Packet } from '../compiler/ir/packet.ts';
+import { capRepeated } from '../compiler/shared-rules/cap.ts';
 import {
   DETECTOR_FLAGS,
   fileError,
@@ -183,6 +184,8 @@ async function verifyWithStatus(
   if (!artifactsMode && !fromK8s && parsed.positionals.length !== 1)
     return usage(io, 'verify', 'expected exactly one FILE.ksvc');
   if (v.model !== undefined && !artifactsMode) return usage(io, 'verify', '--model goes with --iptables/--nft');
+  if ([v.iptables, v.nft, v.model, ...parsed.positionals].filter((f) => f === '-').length > 1)
+    return usage(io, 'verify', "'-' (standard input) can be given only once");
   if (v.node !== undefined && v['all-nodes']) return usage(io, 'verify', '--node and --all-nodes exclude each other');
   if (v.family !== undefined && v.family !== 'ipv4' && v.family !== 'ipv6')
     return usage(io, 'verify', '--family is ipv4 or ipv6');
@@ -208,7 +211,9 @@ async function verifyWithStatus(
   const render = await import('./render-verify.ts');
   const showDiagnostics = (diags: readonly Diagnostic[], loaded: Pick<LoadedInput, 'sources'> | null) => {
     status.clear();
-    if (diags.length > 0) io.stderr(renderDiagnostics(diags, loaded?.sources ?? new Map(), output, io.color));
+    // a text given to the wrong reader (nft JSON as --iptables) errs on every line: a few per code
+    if (diags.length > 0)
+      io.stderr(renderDiagnostics(capRepeated(diags), loaded?.sources ?? new Map(), output, io.color));
   };
 
   let result: Awaited<ReturnType<typeof api.verifyModel>>;

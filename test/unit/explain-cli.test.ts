@@ -140,6 +140,7 @@ test('usage errors exit 2 with a message', async () => {
       /--iface: 'et\\u001b\[2Jh0' is not an interface name/,
     ],
     [[WEB, ...packet, '--proto', 'icmp', '--iface', 'eth0:1'], /is not an interface name/],
+    [['--iptables', '-', '--nft', '-', ...packet, '--proto', 'icmp'], /'-' \(standard input\) can be given only once/],
     [[WEB, ...packet, '--proto', 'icmp', '--iface', '0123456789abcdef'], /is not an interface name/],
     [[WEB, '--dst', '10.32.0.20', '--proto', 'icmp'], /--src is required/],
     [[WEB, ...packet, '--proto', 'gre'], /--proto is one of/],

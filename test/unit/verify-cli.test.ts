@@ -298,6 +298,26 @@ test('exit 2: garbage iptables text (line:col), garbage nft JSON (JSON pointer),
   for (const r of [r1, r2, r3, r4]) assert.not.match(r.stderr, /\n\s+at /, 'no stack trace');
 });
 
+test('the artifacts given the wrong way round: one error each that says so; a flood of syntax errors is capped', async () => {
+  const files = await compileWeb();
+  const swapped = await ksvc('verify', '--iptables', files.nft, '--nft', files.iptables);
+  assert.is(swapped.code, 2);
+  const errors = swapped.stderr.split('\n').filter((l) => l.startsWith('error['));
+  assert.equal(errors, [
+    'error[nft-invalid-json]: the nftables document is not valid JSON: it is iptables-restore or iptables-save text (the other artifact: verify --iptables)',
+    'error[ipt-syntax]: not iptables-restore syntax: this is JSON, not iptables-restore or iptables-save text (an nftables document is the other artifact: verify --nft)',
+  ]);
+  // 100 lines of something else: 25 shown, the rest counted
+  const junk = write('junk.iptables', `*nat\n${'frob frob\n'.repeat(100)}COMMIT\n`);
+  const r = await ksvc('verify', '--iptables', junk, '--nft', files.nft);
+  assert.is(r.code, 2);
+  assert.is(r.stderr.split('\n').filter((l) => l.startsWith('error[ipt-syntax]')).length, 25);
+  assert.match(r.stderr, /error\[more-errors-omitted\]: 75 more 'ipt-syntax' errors not shown/);
+  const twice = await ksvc('verify', '--iptables', '-', '--nft', '-');
+  assert.is(twice.code, 2);
+  assert.match(twice.stderr, /'-' \(standard input\) can be given only once/);
+});
+
 test('usage errors exit 2 with a message', async () => {
   const cases: [string[], RegExp][] = [
     [['verify', WEB, '--node', 'node-a', '--all-nodes'], /--node and --all-nodes exclude each other/],

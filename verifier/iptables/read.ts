@@ -260,11 +260,19 @@ const BYTE_ORDER_MARK = '\ufeff';
 const BOM_REFUSED =
   'the text starts with a byte-order mark (U+FEFF), which iptables-restore refuses ("line 1 failed"); save it without one';
 
+const JSON_GIVEN =
+  'this is JSON, not iptables-restore or iptables-save text (an nftables document is the other artifact: verify --nft)';
+
 /** Read iptables-restore or iptables-save text of one family. */
 export function readIptables(text: string, options: ReadIptablesOptions): ReadIptablesResult {
   if (text.startsWith(BYTE_ORDER_MARK)) {
     const at = spanWhere(options.file, 1, 0, 0, 1);
     return { diagnostics: [iptCodes['ipt-syntax'](at, BOM_REFUSED)] };
+  }
+  if (/^\s*[[{]/.test(text)) {
+    // an nft document given as the iptables artifact: one error, not one per line
+    const at = spanWhere(options.file, 1, 0, 0, 1);
+    return { diagnostics: [iptCodes['ipt-syntax'](at, JSON_GIVEN)] };
   }
   const family = { family: options.family ?? null, from: options.family ? 'as given' : '' };
   const r = newLineReader(options.file, family, text);

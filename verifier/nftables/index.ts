@@ -37,6 +37,14 @@ export function readNftables(input: string | unknown, options: NftReadOptions): 
     );
     return { programs: [], diagnostics: sink.diagnostics };
   }
+  if (text !== null && /^\s*(?:[*:#]|-A )/.test(text)) {
+    sink.report(
+      'nft-invalid-json',
+      '',
+      'it is iptables-restore or iptables-save text (the other artifact: verify --iptables)',
+    );
+    return { programs: [], diagnostics: sink.diagnostics };
+  }
   const table = options.table ?? 'kube-proxy';
   let state = text === null ? null : readItems(text, table, sink);
   if (state === null) {
