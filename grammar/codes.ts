@@ -34,6 +34,11 @@ export const { codes: syntaxCodes, table: syntaxCodeTable } = defineCodes({
     severity: e,
     message: (detail: string) => `internal error in the .ksvc parser (please report it): ${detail}`,
   },
+  /** Kubernetes YAML or JSON given where a .ksvc file is read: said once, not as a syntax error per line. */
+  'kubernetes-input': {
+    severity: e,
+    message: (format: string) => `this is Kubernetes ${format}, not a .ksvc file`,
+  },
   /** The cap on reported syntax errors was reached; the rest of the file was not checked. */
   'too-many-syntax-errors': {
     severity: e,

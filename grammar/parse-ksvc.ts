@@ -123,9 +123,43 @@ function parseUnsafe(source: SourceFile): ParseResult {
   return parsePiecewise(source) ?? parseWhole(source);
 }
 
+/**
+ * Where the text starts (after comments) the way a Kubernetes manifest does and no .ksvc file can
+ * — `apiVersion:`, `kind:`, a `---` document marker, a JSON object or list — and which format it
+ * is; null otherwise.
+ */
+function kubernetesStart(text: string): { format: 'YAML' | 'JSON'; offset: number } | null {
+  // comments and blank lines skipped by hand: a regex with a repeated comment group backtracks
+  // exponentially on a line of many '#'
+  let i = 0;
+  for (;;) {
+    while (i < text.length && /\s/.test(text[i]!)) i++;
+    if (text[i] !== '#') break;
+    while (i < text.length && text[i] !== '\n' && text[i] !== '\r') i++;
+  }
+  MANIFEST_START.lastIndex = i;
+  const m = MANIFEST_START.exec(text);
+  if (m === null) return null;
+  return { format: m[1] === '{' || m[1] === '[' ? 'JSON' : 'YAML', offset: i };
+}
+
+const MANIFEST_START = /(\{|\[|---\s|(?:apiVersion|kind|metadata|items)\s*:)/y;
+
 function parseWhole(source: SourceFile): ParseResult {
   const diags: Diagnostic[] = [];
   const text = source.text;
+  const kubernetes = kubernetesStart(text);
+  if (kubernetes !== null) {
+    const { format, offset } = kubernetes;
+    const hint = "read it with --from-k8s (compile, verify, explain), or turn it into .ksvc with 'ksvc import FILE'";
+    const word = /^(?:---|[{[]|\w+)/.exec(text.slice(offset, offset + 20))![0];
+    const span = spanOf(source, offset, offset + word.length);
+    diags.push(syntaxCodes['kubernetes-input']({ file: source.path, span, hint }, format));
+    return {
+      file: { kind: 'File', span: spanOf(source, 0, text.length), blocks: [], comments: [] },
+      diagnostics: diags,
+    };
+  }
   const lexed = lex(text);
   const comments: Comment[] = lexed.comments.map((c) => ({
     text: c.text,

@@ -573,4 +573,27 @@ test('duplicate endpoint modifiers are reported', () => {
   assert.is(at(d), '2:27');
 });
 
+test('Kubernetes YAML or JSON given as .ksvc: one error that says so, at the first manifest token', () => {
+  const cases: [string, string, string][] = [
+    ['# a comment\n\napiVersion: v1\nkind: Service\n', 'YAML', '3:1-3:11'],
+    ['kind: List\n', 'YAML', '1:1-1:5'],
+    ['---\napiVersion: v1\n', 'YAML', '1:1-1:4'],
+    ['  {"apiVersion": "v1"}', 'JSON', '1:3-1:4'],
+    ['[]', 'JSON', '1:1-1:2'],
+  ];
+  for (const [text, format, where] of cases) {
+    const r = parse(text);
+    assert.is(r.diagnostics.length, 1, text);
+    const d = r.diagnostics[0]!;
+    assert.is(d.code, 'kubernetes-input');
+    assert.is(d.message, `this is Kubernetes ${format}, not a .ksvc file`);
+    assert.match(d.hint!, /--from-k8s/);
+    assert.is(`${d.span!.start.line}:${d.span!.start.column}-${d.span!.end.line}:${d.span!.end.column}`, where, text);
+  }
+  // a .ksvc file whose comments mention the words is still .ksvc
+  assert.equal(errors('# apiVersion: v1\ncluster {\n}\n'), []);
+  // a comment of many '#' is read in linear time (a first regex backtracked exponentially on it)
+  assert.is(parse(`${'#'.repeat(60)}\nx`).diagnostics[0]!.code, 'unexpected-token');
+});
+
 test.run();
