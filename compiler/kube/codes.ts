@@ -5,6 +5,8 @@ import { defineCodes } from '../../common/diagnostics.ts';
 export const { codes: kubeCodes, table: kubeCodeTable } = defineCodes({
   // --- the file itself
   'yaml-syntax': { severity: 'error', message: (why: string) => `YAML syntax error: ${why}` },
+  /** A .ksvc file given where Kubernetes YAML is read: said once, not as YAML errors. */
+  'ksvc-input': { severity: 'error', message: () => 'this is a .ksvc file, not Kubernetes YAML or JSON' },
   'not-an-object': {
     severity: 'error',
     message: (what: string) => `expected a Kubernetes object (a mapping), found ${what}`,

@@ -255,6 +255,12 @@ export function checkKnownFields(m: MapVal, known: ReadonlySet<string>, whereNam
 const isListKind = (kind: string): boolean => kind === 'List' || /^[A-Z][A-Za-z]*List$/.test(kind);
 
 /**
+ * A .ksvc file's first block (after blank lines and comments, each line skipped whole so that the
+ * match stays linear): no YAML or JSON manifest starts this way.
+ */
+const KSVC_START = /^(?:[ \t\r]*(?:#[^\n]*)?\n)*[ \t\r]*((?:cluster|node [^\s{]+|service [^\s{/]+\/[^\s{]+)[ \t]*\{)/;
+
+/**
  * The parser recurses once per nesting level and, when it runs out of stack, reports the engine's
  * own words: those are replaced by what is wrong with the input.
  */
@@ -277,6 +283,14 @@ export function readObjects(source: SourceFile, diags: Diagnostic[]): RawObject[
       );
       return out;
     }
+  }
+  const ksvc = KSVC_START.exec(source.text);
+  if (ksvc !== null) {
+    const at = ksvc[0].length - ksvc[1]!.length;
+    const hint = 'compile, verify and explain read it without --from-k8s';
+    const span = spanOf(source, at, at + ksvc[1]!.length);
+    diags.push(kubeCodes['ksvc-input']({ file: source.path, span, hint }));
+    return out;
   }
   const docs = parseAllDocuments(source.text, { prettyErrors: false, uniqueKeys: true, version: '1.2' });
   for (const doc of Array.isArray(docs) ? docs : []) {

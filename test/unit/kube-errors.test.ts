@@ -76,6 +76,18 @@ test('a document nested thousands of levels deep: a located yaml-syntax error in
   }
 });
 
+test('a .ksvc file given as Kubernetes input: one error that says so, at its first block', () => {
+  for (const [text, at] of [
+    ['# exported\r\n\r\ncluster {\n}\n', '3:1'],
+    ['service default/web {\n  http: ClusterIP 10.0.0.1:80/tcp -> endpoints\n}\n', '1:1'],
+    ['\n  node n1 {\n  address 10.0.0.1\n}\n', '2:3'],
+  ] as const) {
+    const d = only(imp(text).diagnostics, 'ksvc-input');
+    assert.is(d.message, 'this is a .ksvc file, not Kubernetes YAML or JSON');
+    assert.is(`${d.span!.start.line}:${d.span!.start.column}`, at, text);
+  }
+});
+
 test('unknown kinds are errors (at the kind), or skipped on request; Endpoints gets a hint', () => {
   const pod = 'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n';
   const r = imp(docs(pod, WEB));
