@@ -111,10 +111,12 @@ export function processIO(): CliIO {
 export const MAX_INPUT_BYTES = 64 * 1024 * 1024;
 /**
  * Kubernetes YAML/JSON: a `kubectl get -o yaml` export of a large cluster is legitimately large
- * (10,000 services with their EndpointSlices are about 50 MB with kubectl's usual fields).
+ * (10,000 services with their EndpointSlices are about 50 MB with kubectl's usual fields). Reading
+ * YAML takes 25–40 bytes of memory per byte (96 MB: 70 s and 2.4 GiB here), and past Node's heap
+ * limit (about 4 GiB) the process would be killed rather than answer: refused above this.
  */
-export const MAX_KUBE_INPUT_BYTES = 512 * 1024 * 1024;
-/** Rulesets read back by verify/explain: a 10,000-service nft document is ~200 MB. */
+export const MAX_KUBE_INPUT_BYTES = 96 * 1024 * 1024;
+/** Rulesets read back by verify/explain (10,000 services: 42 MB of nft JSON, 63 MB of iptables text). */
 export const MAX_ARTIFACT_BYTES = 1024 * 1024 * 1024;
 
 export type ReadResult =
