@@ -1,0 +1,243 @@
+// Conntrack states beyond NEW, held to the kernel. The packet tests probe new connections only;
+// here one packet of each state goes out of a namespace through counting rules of every state test
+// form (`-m conntrack [!] --ctstate LIST`, `-m state --state`), and the reader + engine (explain)
+// must say of each rule exactly what the kernel counted; the same for nft's `ct state` and
+// `ct status` forms (without a conntrack entry, invalid or untracked, a ct status test stops the
+// rule, negated or not — the reader's note, which the counts confirm):
+//   new          the first UDP datagram to a port
+//   established  a second datagram after the server's reply came back
+//   related      the ICMP port unreachable the kernel sends for a datagram to a closed port
+//   invalid      a bare TCP ACK with nf_conntrack_tcp_loose=0 (no connection to pick up)
+//   untracked    a datagram the raw table marks `CT --notrack`
+import * as assert from 'uvu/assert';
+import type { CtState, L4Protocol, Packet } from '../../compiler/ir/packet.ts';
+import { explain } from '../../verifier/explain.ts';
+import { readIptables } from '../../verifier/iptables/index.ts';
+import type { NetfilterProgram } from '../../verifier/model/program.ts';
+import { readNftables } from '../../verifier/nftables/index.ts';
+import { nftFile } from './load.ts';
+import { kernelTests, type Netns, withNetns } from './netns.ts';
+
+const test = kernelTests('conntrack states held to the kernel');
+
+type Json = unknown;
+
+/** The probes: what they match on, and the state each packet has (one packet each, new+established two). */
+const PROBES: { match: string; protocol: L4Protocol; dport: number; states: CtState[] }[] = [
+  { match: '-p udp -m udp --dport 9101', protocol: 'udp', dport: 9101, states: ['new'] },
+  { match: '-p udp -m udp --dport 9102', protocol: 'udp', dport: 9102, states: ['new', 'established'] },
+  { match: '-p icmp', protocol: 'icmp', dport: 0, states: ['related'] },
+  { match: '-p tcp -m tcp --dport 9103', protocol: 'tcp', dport: 9103, states: ['invalid'] },
+  { match: '-p udp -m udp --dport 9104', protocol: 'udp', dport: 9104, states: ['untracked'] },
+];
+type Probe = (typeof PROBES)[number];
+
+/** The probe's protocol and port as nft JSON matches. */
+const nftMatch = (p: Probe): Json[] =>
+  p.protocol === 'icmp'
+    ? [{ match: { op: '==', left: { meta: { key: 'l4proto' } }, right: 'icmp' } }]
+    : [{ match: { op: '==', left: { payload: { protocol: p.protocol, field: 'dport' } }, right: p.dport } }];
+
+const ctMatch = (key: string, op: string, right: Json, mask?: string): Json => ({
+  match: { op, left: mask ? { '&': [{ ct: { key } }, mask] } : { ct: { key } }, right },
+});
+
+/** nft's state and status tests (ct status without a conntrack entry stops the rule, negated or not). */
+const NFT_FORMS: [string, Json][] = [
+  ['ct state new', ctMatch('state', '==', 'new')],
+  ['ct state established,related', ctMatch('state', 'in', ['established', 'related'])],
+  ['ct state != new', ctMatch('state', '!=', 'new')],
+  ['ct state invalid', ctMatch('state', '==', 'invalid')],
+  ['ct state untracked', ctMatch('state', '==', 'untracked')],
+  ['ct state { new, untracked }', ctMatch('state', '==', { set: ['new', 'untracked'] })],
+  ['ct status dnat', ctMatch('status', 'in', 'dnat')],
+  ['ct status & dnat == 0', ctMatch('status', '==', 0, 'dnat')],
+  ['ct status & dnat != 0', ctMatch('status', '!=', 0, 'dnat')],
+];
+
+/** A document of one output chain in table ip t with these rules. */
+const nftDoc = (rules: Json[][]): Json => ({
+  nftables: [
+    { add: { table: { family: 'ip', name: 't' } } },
+    {
+      add: {
+        chain: { family: 'ip', table: 't', name: 'out', type: 'filter', hook: 'output', prio: 0, policy: 'accept' },
+      },
+    },
+    ...rules.map((expr) => ({ add: { rule: { family: 'ip', table: 't', chain: 'out', expr } } })),
+  ],
+});
+
+const FORMS = [
+  '-m conntrack --ctstate NEW',
+  '-m conntrack --ctstate ESTABLISHED',
+  '-m conntrack --ctstate RELATED',
+  '-m conntrack --ctstate INVALID',
+  '-m conntrack --ctstate UNTRACKED',
+  '-m conntrack --ctstate NEW,ESTABLISHED',
+  '-m conntrack --ctstate RELATED,ESTABLISHED',
+  '-m conntrack ! --ctstate NEW',
+  '-m conntrack ! --ctstate INVALID,UNTRACKED',
+  '-m state --state NEW',
+  '-m state --state INVALID',
+  '-m state ! --state ESTABLISHED',
+];
+
+// One python process sends every probe in order (a raw socket for the ACK).
+const SENDER = String.raw`
+import socket, struct, time
+lo = '127.0.0.1'
+def udp():
+    return socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+# new (and, from the closed port, the related ICMP error)
+c = udp(); c.sendto(b'n', (lo, 9101)); time.sleep(0.2); c.close()
+# new, then established once the reply is back
+s = udp(); s.bind((lo, 9102)); c = udp(); c.settimeout(5)
+c.sendto(b'a', (lo, 9102)); data, peer = s.recvfrom(16); s.sendto(b'r', peer); c.recvfrom(16)
+c.sendto(b'b', (lo, 9102)); s.recvfrom(16); c.close(); s.close()
+# invalid: a bare ACK, no connection (tcp_loose is 0)
+def csum(b):
+    if len(b) % 2: b += b'\0'
+    t = sum(struct.unpack('!%dH' % (len(b) // 2), b)); t = (t >> 16) + (t & 0xffff); t += t >> 16
+    return ~t & 0xffff
+hdr = struct.pack('!HHIIBBHHH', 40000, 9103, 1, 1, 5 << 4, 0x10, 1024, 0, 0)
+pseudo = socket.inet_aton(lo) * 2 + struct.pack('!BBH', 0, socket.IPPROTO_TCP, len(hdr))
+hdr = hdr[:16] + struct.pack('!H', csum(pseudo + hdr)) + hdr[18:]
+r = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_TCP); r.sendto(hdr, (lo, 0)); r.close()
+# untracked (a bound socket, so no ICMP error comes back)
+s = udp(); s.bind((lo, 9104)); c = udp(); c.sendto(b'u', (lo, 9104)); s.recvfrom(16); c.close(); s.close()
+`;
+
+function sendProbes(ns: Netns): void {
+  const r = ns.exec('python3', ['-c', SENDER], undefined, 30_000);
+  assert.is(r.status, 0, r.stderr);
+}
+
+/** The iptables program of one rule `match form -j DROP` in OUTPUT. */
+function iptablesRule(match: string, form: string): NetfilterProgram {
+  const text = `*filter\n:OUTPUT ACCEPT [0:0]\n:KUBE-T - [0:0]\n-A OUTPUT -j KUBE-T\n-A KUBE-T ${match} ${form} -j DROP\nCOMMIT\n`;
+  const read = readIptables(text, { file: 'ct', family: 'ipv4' });
+  assert.equal(
+    read.diagnostics.filter((d) => d.severity === 'error'),
+    [],
+    `${match} ${form}`,
+  );
+  return read.program!;
+}
+
+/** How many of a probe's packets the engine says the program drops. */
+function engineCount(backend: 'iptables' | 'nftables', program: NetfilterProgram, probe: Probe): number {
+  let n = 0;
+  for (const state of probe.states) {
+    const ports = probe.protocol !== 'icmp';
+    const packet: Packet = {
+      path: 'local',
+      src: '127.0.0.1' as never,
+      dst: '127.0.0.1' as never,
+      protocol: probe.protocol,
+      sport: ports ? 40000 : 0,
+      dport: probe.dport,
+      inInterface: null,
+      mark: 0,
+      ct: { state, dnat: false },
+      affinityAges: {},
+    };
+    const results = explain({
+      family: 'ipv4',
+      ir: null,
+      artifacts: [{ backend, program, canonicalList: (l) => l }],
+      packet,
+      locality: { mode: 'concrete', addresses: ['127.0.0.1'] },
+    }).results[backend]!;
+    if (results.every((r) => r.outcome.startsWith('drop'))) n++;
+  }
+  return n;
+}
+
+test('iptables: every state test form counts the probes of a state exactly when the engine says it matches', async () => {
+  await withNetns('ct-forms', (ns) => {
+    const sysctl = ns.exec('sysctl', ['-qw', 'net.netfilter.nf_conntrack_tcp_loose=0']);
+    const raw = ns.exec('iptables', [
+      '-t',
+      'raw',
+      '-A',
+      'OUTPUT',
+      '-p',
+      'udp',
+      '--dport',
+      '9104',
+      '-j',
+      'CT',
+      '--notrack',
+    ]);
+    assert.is(raw.status, 0, raw.stderr);
+    const rules = PROBES.flatMap((probe) => FORMS.map((form) => ({ probe, form })));
+    for (const { probe, form } of rules) {
+      const r = ns.exec('iptables', ['-A', 'OUTPUT', ...`${probe.match} ${form}`.split(' ')]);
+      assert.is(r.status, 0, `${probe.match} ${form}: ${r.stderr}`);
+    }
+    assert.is(sysctl.status, 0, sysctl.stderr); // after the first rule loaded nf_conntrack
+    sendProbes(ns);
+    const listed = ns.exec('iptables', ['-L', 'OUTPUT', '-v', '-n', '-x']).stdout.split('\n').slice(2);
+    const wrong: string[] = [];
+    rules.forEach(({ probe, form }, i) => {
+      const kernel = Number(listed[i]!.trim().split(/\s+/)[0]);
+      const engine = engineCount('iptables', iptablesRule(probe.match, form), probe);
+      if (kernel !== engine) wrong.push(`${probe.match} ${form}: kernel ${kernel}, engine ${engine}`);
+    });
+    assert.equal(wrong, []);
+  });
+});
+
+test('nft: every ct state and ct status form counts the probes exactly when the engine says it matches', async () => {
+  await withNetns('ct-forms-nft', (ns) => {
+    const cases = PROBES.flatMap((probe) => NFT_FORMS.map(([name, form]) => ({ probe, name, form })));
+    const doc = nftDoc(cases.map(({ probe, form }) => [...nftMatch(probe), form, { counter: null }]));
+    // the untracked probe: notrack in a raw-priority chain, as the iptables test's raw table does
+    const notrack = {
+      nftables: [
+        { add: { table: { family: 'ip', name: 'r' } } },
+        {
+          add: {
+            chain: {
+              family: 'ip',
+              table: 'r',
+              name: 'raw',
+              type: 'filter',
+              hook: 'output',
+              prio: -300,
+              policy: 'accept',
+            },
+          },
+        },
+        {
+          add: { rule: { family: 'ip', table: 'r', chain: 'raw', expr: [...nftMatch(PROBES[4]!), { notrack: null }] } },
+        },
+      ],
+    };
+    for (const d of [notrack, doc]) nftFile(ns, ['-j', '-f'], JSON.stringify(d));
+    assert.is(ns.exec('sysctl', ['-qw', 'net.netfilter.nf_conntrack_tcp_loose=0']).status, 0);
+    sendProbes(ns);
+    const listed = JSON.parse(ns.exec('nft', ['-j', 'list', 'chain', 'ip', 't', 'out']).stdout) as {
+      nftables: { rule?: { expr: { counter?: { packets: number } }[] } }[];
+    };
+    const counts = listed.nftables.flatMap((i) =>
+      i.rule ? [i.rule.expr.find((e) => e.counter)!.counter!.packets] : [],
+    );
+    assert.is(counts.length, cases.length);
+    const wrong: string[] = [];
+    cases.forEach(({ probe, name, form }, i) => {
+      const read = readNftables(nftDoc([[...nftMatch(probe), form, { drop: null }]]), { file: 'ct', table: 't' });
+      assert.equal(
+        read.diagnostics.filter((d) => d.severity === 'error'),
+        [],
+        name,
+      );
+      const engine = engineCount('nftables', read.programs[0]!, probe);
+      if (counts[i] !== engine) wrong.push(`${probe.match} / ${name}: kernel ${counts[i]}, engine ${engine}`);
+    });
+    assert.equal(wrong, []);
+  });
+});
+
+test.run();
