@@ -9,6 +9,10 @@
 //   related      the ICMP port unreachable the kernel sends for a datagram to a closed port
 //   invalid      a bare TCP ACK with nf_conntrack_tcp_loose=0 (no connection to pick up)
 //   untracked    a datagram the raw table marks `CT --notrack`
+//   DNATed       a datagram nat OUTPUT DNATs (new), and the next one of that connection
+//                (established, translated by conntrack) — for `--ctstate DNAT`, kube-proxy's
+//                `! --ctstate RELATED,ESTABLISHED,DNAT` and nft's `ct status dnat`; the engine's
+//                rulesets carry the same DNAT rule, as the namespace does
 import * as assert from 'uvu/assert';
 import type { CtState, L4Protocol, Packet } from '../../compiler/ir/packet.ts';
 import { explain } from '../../verifier/explain.ts';
@@ -22,13 +26,27 @@ const test = kernelTests('conntrack states held to the kernel');
 
 type Json = unknown;
 
-/** The probes: what they match on, and the state each packet has (one packet each, new+established two). */
-const PROBES: { match: string; protocol: L4Protocol; dport: number; states: CtState[] }[] = [
-  { match: '-p udp -m udp --dport 9101', protocol: 'udp', dport: 9101, states: ['new'] },
-  { match: '-p udp -m udp --dport 9102', protocol: 'udp', dport: 9102, states: ['new', 'established'] },
-  { match: '-p icmp', protocol: 'icmp', dport: 0, states: ['related'] },
-  { match: '-p tcp -m tcp --dport 9103', protocol: 'tcp', dport: 9103, states: ['invalid'] },
-  { match: '-p udp -m udp --dport 9104', protocol: 'udp', dport: 9104, states: ['untracked'] },
+/** A probe packet as it enters the hooks: its state, whether its connection is already DNATed. */
+interface Sent {
+  state: CtState;
+  dnat: boolean;
+  dport: number;
+}
+const one = (state: CtState, dport: number, dnat = false): Sent => ({ state, dnat, dport });
+
+/** The probes: what the counting rules match on, and the packets sent (in order). */
+const PROBES: { match: string; protocol: L4Protocol; packets: Sent[] }[] = [
+  { match: '-p udp -m udp --dport 9101', protocol: 'udp', packets: [one('new', 9101)] },
+  { match: '-p udp -m udp --dport 9102', protocol: 'udp', packets: [one('new', 9102), one('established', 9102)] },
+  { match: '-p icmp', protocol: 'icmp', packets: [one('related', 0)] },
+  { match: '-p tcp -m tcp --dport 9103', protocol: 'tcp', packets: [one('invalid', 9103)] },
+  { match: '-p udp -m udp --dport 9104', protocol: 'udp', packets: [one('untracked', 9104)] },
+  // to 9105: nat OUTPUT DNATs the first packet to 9106 (before the filter rules), conntrack the second
+  {
+    match: '-p udp -m udp --dport 9106',
+    protocol: 'udp',
+    packets: [one('new', 9105), one('established', 9106, true)],
+  },
 ];
 type Probe = (typeof PROBES)[number];
 
@@ -36,7 +54,10 @@ type Probe = (typeof PROBES)[number];
 const nftMatch = (p: Probe): Json[] =>
   p.protocol === 'icmp'
     ? [{ match: { op: '==', left: { meta: { key: 'l4proto' } }, right: 'icmp' } }]
-    : [{ match: { op: '==', left: { payload: { protocol: p.protocol, field: 'dport' } }, right: p.dport } }];
+    : [{ match: { op: '==', left: { payload: { protocol: p.protocol, field: 'dport' } }, right: portOf(p) } }];
+
+/** The port the counting rules see (after DNAT). */
+const portOf = (p: Probe): number => Number(p.match.split(' ').at(-1));
 
 const ctMatch = (key: string, op: string, right: Json, mask?: string): Json => ({
   match: { op, left: mask ? { '&': [{ ct: { key } }, mask] } : { ct: { key } }, right },
@@ -56,17 +77,35 @@ const NFT_FORMS: [string, Json][] = [
 ];
 
 /** A document of one output chain in table ip t with these rules. */
-const nftDoc = (rules: Json[][]): Json => ({
+const nftDoc = (rules: Json[][], table = 't'): Json => ({
   nftables: [
-    { add: { table: { family: 'ip', name: 't' } } },
+    { add: { table: { family: 'ip', name: table } } },
     {
       add: {
-        chain: { family: 'ip', table: 't', name: 'out', type: 'filter', hook: 'output', prio: 0, policy: 'accept' },
+        chain: { family: 'ip', table, name: 'out', type: 'filter', hook: 'output', prio: 0, policy: 'accept' },
       },
     },
-    ...rules.map((expr) => ({ add: { rule: { family: 'ip', table: 't', chain: 'out', expr } } })),
+    ...rules.map((expr) => ({ add: { rule: { family: 'ip', table, chain: 'out', expr } } })),
   ],
 });
+
+/** The namespace's DNAT of udp 9105 to 127.0.0.1:9106, in nat output of `table`. */
+const nftDnat = (table: string): Json[] => [
+  { add: { chain: { family: 'ip', table, name: 'nat', type: 'nat', hook: 'output', prio: -100, policy: 'accept' } } },
+  {
+    add: {
+      rule: {
+        family: 'ip',
+        table,
+        chain: 'nat',
+        expr: [
+          { match: { op: '==', left: { payload: { protocol: 'udp', field: 'dport' } }, right: 9105 } },
+          { dnat: { addr: '127.0.0.1', port: 9106 } },
+        ],
+      },
+    },
+  },
+];
 
 const FORMS = [
   '-m conntrack --ctstate NEW',
@@ -81,6 +120,11 @@ const FORMS = [
   '-m state --state NEW',
   '-m state --state INVALID',
   '-m state ! --state ESTABLISHED',
+  // DNAT as a state: the connection's destination was translated, whatever its state
+  '-m conntrack --ctstate DNAT',
+  '-m conntrack --ctstate NEW,DNAT',
+  // kube-proxy's localnet rule (KUBE-FIREWALL)
+  '-m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT',
 ];
 
 // One python process sends every probe in order (a raw socket for the ACK).
@@ -104,18 +148,25 @@ hdr = struct.pack('!HHIIBBHHH', 40000, 9103, 1, 1, 5 << 4, 0x10, 1024, 0, 0)
 pseudo = socket.inet_aton(lo) * 2 + struct.pack('!BBH', 0, socket.IPPROTO_TCP, len(hdr))
 hdr = hdr[:16] + struct.pack('!H', csum(pseudo + hdr)) + hdr[18:]
 r = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_TCP); r.sendto(hdr, (lo, 0)); r.close()
+# new and established, DNATed from 9105 to 9106
+s = udp(); s.bind((lo, 9106)); c = udp(); c.settimeout(5)
+c.sendto(b'a', (lo, 9105)); data, peer = s.recvfrom(16); s.sendto(b'r', peer); c.recvfrom(16)
+c.sendto(b'b', (lo, 9105)); s.recvfrom(16); c.close(); s.close()
 # untracked (a bound socket, so no ICMP error comes back)
 s = udp(); s.bind((lo, 9104)); c = udp(); c.sendto(b'u', (lo, 9104)); s.recvfrom(16); c.close(); s.close()
 `;
+
+const DNAT_9105 = '-p udp -m udp --dport 9105 -j DNAT --to-destination 127.0.0.1:9106';
 
 function sendProbes(ns: Netns): void {
   const r = ns.exec('python3', ['-c', SENDER], undefined, 30_000);
   assert.is(r.status, 0, r.stderr);
 }
 
-/** The iptables program of one rule `match form -j DROP` in OUTPUT. */
+/** The iptables program of one rule `match form -j DROP` in OUTPUT, after the namespace's DNAT. */
 function iptablesRule(match: string, form: string): NetfilterProgram {
-  const text = `*filter\n:OUTPUT ACCEPT [0:0]\n:KUBE-T - [0:0]\n-A OUTPUT -j KUBE-T\n-A KUBE-T ${match} ${form} -j DROP\nCOMMIT\n`;
+  const nat = `*nat\n:OUTPUT ACCEPT [0:0]\n:KUBE-N - [0:0]\n-A OUTPUT -j KUBE-N\n-A KUBE-N ${DNAT_9105}\nCOMMIT\n`;
+  const text = `${nat}*filter\n:OUTPUT ACCEPT [0:0]\n:KUBE-T - [0:0]\n-A OUTPUT -j KUBE-T\n-A KUBE-T ${match} ${form} -j DROP\nCOMMIT\n`;
   const read = readIptables(text, { file: 'ct', family: 'ipv4' });
   assert.equal(
     read.diagnostics.filter((d) => d.severity === 'error'),
@@ -128,7 +179,7 @@ function iptablesRule(match: string, form: string): NetfilterProgram {
 /** How many of a probe's packets the engine says the program drops. */
 function engineCount(backend: 'iptables' | 'nftables', program: NetfilterProgram, probe: Probe): number {
   let n = 0;
-  for (const state of probe.states) {
+  for (const sent of probe.packets) {
     const ports = probe.protocol !== 'icmp';
     const packet: Packet = {
       path: 'local',
@@ -136,10 +187,10 @@ function engineCount(backend: 'iptables' | 'nftables', program: NetfilterProgram
       dst: '127.0.0.1' as never,
       protocol: probe.protocol,
       sport: ports ? 40000 : 0,
-      dport: probe.dport,
+      dport: sent.dport,
       inInterface: null,
       mark: 0,
-      ct: { state, dnat: false },
+      ct: { state: sent.state, dnat: sent.dnat },
       affinityAges: {},
     };
     const results = explain({
@@ -171,6 +222,8 @@ test('iptables: every state test form counts the probes of a state exactly when 
       '--notrack',
     ]);
     assert.is(raw.status, 0, raw.stderr);
+    const dnat = ns.exec('iptables', ['-t', 'nat', '-A', 'OUTPUT', ...DNAT_9105.split(' ')]);
+    assert.is(dnat.status, 0, dnat.stderr);
     const rules = PROBES.flatMap((probe) => FORMS.map((form) => ({ probe, form })));
     for (const { probe, form } of rules) {
       const r = ns.exec('iptables', ['-A', 'OUTPUT', ...`${probe.match} ${form}`.split(' ')]);
@@ -193,7 +246,8 @@ test('nft: every ct state and ct status form counts the probes exactly when the 
   await withNetns('ct-forms-nft', (ns) => {
     const cases = PROBES.flatMap((probe) => NFT_FORMS.map(([name, form]) => ({ probe, name, form })));
     const doc = nftDoc(cases.map(({ probe, form }) => [...nftMatch(probe), form, { counter: null }]));
-    // the untracked probe: notrack in a raw-priority chain, as the iptables test's raw table does
+    // the untracked probe: notrack in a raw-priority chain, as the iptables test's raw table does;
+    // the DNATed probe: dnat in nat output
     const notrack = {
       nftables: [
         { add: { table: { family: 'ip', name: 'r' } } },
@@ -213,6 +267,7 @@ test('nft: every ct state and ct status form counts the probes exactly when the 
         {
           add: { rule: { family: 'ip', table: 'r', chain: 'raw', expr: [...nftMatch(PROBES[4]!), { notrack: null }] } },
         },
+        ...nftDnat('r'),
       ],
     };
     for (const d of [notrack, doc]) nftFile(ns, ['-j', '-f'], JSON.stringify(d));
@@ -227,7 +282,9 @@ test('nft: every ct state and ct status form counts the probes exactly when the 
     assert.is(counts.length, cases.length);
     const wrong: string[] = [];
     cases.forEach(({ probe, name, form }, i) => {
-      const read = readNftables(nftDoc([[...nftMatch(probe), form, { drop: null }]]), { file: 'ct', table: 't' });
+      const engineDoc = nftDoc([[...nftMatch(probe), form, { drop: null }]]) as { nftables: Json[] };
+      engineDoc.nftables.push(...nftDnat('t'));
+      const read = readNftables(engineDoc, { file: 'ct', table: 't' });
       assert.equal(
         read.diagnostics.filter((d) => d.severity === 'error'),
         [],
