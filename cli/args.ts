@@ -8,19 +8,19 @@ import { escapeLines } from './terminal-text.ts';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
-/** Print a usage error for `ksvc NAME` and return the usage exit code. */
-export function usageError(io: CliIO, command: string, message: string): number {
-  // messages quote file names and flags as the user gave them
-  io.stderr(`ksvc ${command}: ${escapeLines(message)}\nRun 'ksvc ${command} --help' for usage.\n`);
-  return EXIT_USAGE;
-}
-
 /**
  * Print a file that cannot be read or written, and return the usage exit code: the flags were
- * right, so no pointer to --help.
+ * right, so no pointer to --help. (Messages quote file names and flags as the user gave them.)
  */
 export function fileError(io: CliIO, command: string, message: string): number {
   io.stderr(`ksvc ${command}: ${escapeLines(message)}\n`);
+  return EXIT_USAGE;
+}
+
+/** Print a usage error for `ksvc NAME`, with the pointer to its --help, and return the usage exit code. */
+export function usageError(io: CliIO, command: string, message: string): number {
+  fileError(io, command, message);
+  io.stderr(`Run 'ksvc ${command} --help' for usage.\n`);
   return EXIT_USAGE;
 }
 

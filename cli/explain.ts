@@ -1,6 +1,6 @@
 // `ksvc explain`: one packet's path through the rules — every rule it matched, per random choice —
 // and its exact outcome distribution, for the IR, iptables and nftables side by side.
-import { TERMINAL_UNSAFE } from '../common/diagnostics.ts';
+import { hasTerminalUnsafe } from '../common/diagnostics.ts';
 import { familyOf, parseIPStrict } from '../common/ip.ts';
 import type { CtState, L4Protocol, Packet } from '../compiler/ir/packet.ts';
 import { capRepeated } from '../compiler/shared-rules/cap.ts';
@@ -70,11 +70,9 @@ const FLAGS = {
 
 export const explainCommand: Command = { name: 'explain', help: HELP, run: runExplain };
 
-const UNSAFE = new RegExp(TERMINAL_UNSAFE.source);
-
 /** What Linux accepts as an interface name (dev_valid_name), without what a terminal would obey. */
 const isInterfaceName = (name: string): boolean =>
-  name !== '.' && name !== '..' && Buffer.byteLength(name) <= 15 && /^[^/:\s]+$/.test(name) && !UNSAFE.test(name);
+  name !== '.' && name !== '..' && Buffer.byteLength(name) <= 15 && /^[^/:\s]+$/.test(name) && !hasTerminalUnsafe(name);
 
 const PROTOCOLS: readonly L4Protocol[] = ['tcp', 'udp', 'sctp', 'icmp', 'other'];
 const CT: readonly CtState[] = ['new', 'established', 'related', 'invalid', 'untracked'];

@@ -3,7 +3,7 @@
 // the verifier's own readers), or check artifacts from anywhere. Exit 0 equivalent, 1 not, 2 input.
 
 import type { VerifyProgress, VerifyResult } from '../api/verify.ts';
-import { type Diagnostic, TERMINAL_UNSAFE } from '../common/diagnostics.ts';
+import { type Diagnostic, hasTerminalUnsafe, TERMINAL_UNSAFE } from '../common/diagnostics.ts';
 import type { Family } from '../common/ip.ts';
 import type { Rational } from '../compiler/ir/outcome.ts';
 import type { Packet } from '../compiler/ir/packet.ts';
@@ -95,7 +95,6 @@ export function parseBound(text: string): Rational | null {
   return { num: BigInt(`${dec[1]}${digits}`), den: 10n ** exp };
 }
 
-const UNSAFE = new RegExp(TERMINAL_UNSAFE.source);
 const QUOTED_UNSAFE = new RegExp(`[\\\\']|${TERMINAL_UNSAFE.source}`, 'g');
 
 /**
@@ -105,7 +104,7 @@ const QUOTED_UNSAFE = new RegExp(`[\\\\']|${TERMINAL_UNSAFE.source}`, 'g');
  */
 const shellWord = (s: string): string => {
   if (/^[A-Za-z0-9_./:@,+=-]+$/.test(s)) return s;
-  if (!UNSAFE.test(s)) return `'${s.replace(/'/g, "'\\''")}'`;
+  if (!hasTerminalUnsafe(s)) return `'${s.replace(/'/g, "'\\''")}'`;
   const escaped = s.replace(QUOTED_UNSAFE, (c) => {
     if (c === '\\' || c === "'") return `\\${c}`;
     const code = c.charCodeAt(0);

@@ -44,6 +44,11 @@ export interface DiagnosticWhere {
  */
 export const TERMINAL_UNSAFE = /[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/g;
 
+const UNSAFE_ONE = new RegExp(TERMINAL_UNSAFE.source);
+
+/** Whether the text holds any of those characters. */
+export const hasTerminalUnsafe = (s: string): boolean => UNSAFE_ONE.test(s);
+
 /**
  * Those characters as visible escapes (`\u001b`). Input text (a Service name from YAML, a .ksvc
  * token) never reaches a terminal raw, so it cannot retitle or clear it, forge a diagnostic line,

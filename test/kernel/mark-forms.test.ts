@@ -4,9 +4,8 @@
 // ruleset equivalent that the kernel runs differently. Here packets of mark 0x4000 are counted by
 // such rules in a namespace, and the reader + engine (explain) must say the same of each rule.
 import * as assert from 'uvu/assert';
-import type { Packet } from '../../compiler/ir/packet.ts';
-import { explain } from '../../verifier/explain.ts';
 import { readIptables } from '../../verifier/iptables/index.ts';
+import { engineDrops, localPacket } from './engine-verdict.ts';
 import { nftFile } from './load.ts';
 import { kernelTests, type Netns, withNetns } from './netns.ts';
 
@@ -29,26 +28,7 @@ function engineMatches(m: string): boolean {
     read.diagnostics.filter((d) => d.severity === 'error'),
     [],
   );
-  const packet: Packet = {
-    path: 'local',
-    src: '127.0.0.1' as never,
-    dst: '127.0.0.1' as never,
-    protocol: 'udp',
-    sport: 40000,
-    dport: 9999,
-    inInterface: null,
-    mark: 0x4000,
-    ct: { state: 'new', dnat: false },
-    affinityAges: {},
-  };
-  const results = explain({
-    family: 'ipv4',
-    ir: null,
-    artifacts: [{ backend: 'iptables', program: read.program!, canonicalList: (n) => n }],
-    packet,
-    locality: { mode: 'concrete', addresses: ['127.0.0.1'] },
-  }).results.iptables!;
-  return results.every((r) => r.outcome.startsWith('drop'));
+  return engineDrops('iptables', read.program!, localPacket({ mark: 0x4000 }));
 }
 
 test('iptables: the rule counts a packet of mark 0x4000 exactly when the engine says it matches', async () => {

@@ -1,7 +1,7 @@
 // `ksvc import` and `ksvc compile --from-k8s` in-process: the YAML compiles to the same bytes as
 // the .ksvc sketch of the same capture; imports are written atomically or not at all; bad YAML is
 // a located error with exit 1; usage problems exit 2.
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -204,6 +204,7 @@ test('Kubernetes input may be larger than a .ksvc file may: a large cluster expo
   const checked = await run('check', ksvc);
   assert.is(checked.code, 2);
   assert.match(checked.stderr, /larger than 67108864 bytes/);
+  for (const f of [big, ksvc]) rmSync(f); // 64 MiB each: not left in the temporary directory
 });
 
 test.run();

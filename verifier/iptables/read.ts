@@ -255,25 +255,23 @@ function assumeHooks(r: LineReader, notes: Set<string>): void {
   if (hooks.length > 0) notes.add(ASSUMED_HOOKS_NOTE);
 }
 
-const BYTE_ORDER_MARK = '\ufeff';
-/** Said once, instead of a syntax error for the first line and every line after it. */
-const BOM_REFUSED =
-  'the text starts with a byte-order mark (U+FEFF), which iptables-restore refuses ("line 1 failed"); save it without one';
-
-const JSON_GIVEN =
-  'this is JSON, not iptables-restore or iptables-save text (an nftables document is the other artifact: verify --nft)';
+/**
+ * Why the whole text is refused before its lines are read — said once, instead of a syntax error
+ * for every line — or null.
+ */
+function wholeTextRefusal(text: string): string | null {
+  if (text.startsWith('\ufeff'))
+    return 'the text starts with a byte-order mark (U+FEFF), which iptables-restore refuses ("line 1 failed"); save it without one';
+  // an nft document given as the iptables artifact
+  if (/^\s*[[{]/.test(text))
+    return 'this is JSON, not iptables-restore or iptables-save text (an nftables document is the other artifact: verify --nft)';
+  return null;
+}
 
 /** Read iptables-restore or iptables-save text of one family. */
 export function readIptables(text: string, options: ReadIptablesOptions): ReadIptablesResult {
-  if (text.startsWith(BYTE_ORDER_MARK)) {
-    const at = spanWhere(options.file, 1, 0, 0, 1);
-    return { diagnostics: [iptCodes['ipt-syntax'](at, BOM_REFUSED)] };
-  }
-  if (/^\s*[[{]/.test(text)) {
-    // an nft document given as the iptables artifact: one error, not one per line
-    const at = spanWhere(options.file, 1, 0, 0, 1);
-    return { diagnostics: [iptCodes['ipt-syntax'](at, JSON_GIVEN)] };
-  }
+  const refused = wholeTextRefusal(text);
+  if (refused !== null) return { diagnostics: [iptCodes['ipt-syntax'](spanWhere(options.file, 1, 0, 0, 1), refused)] };
   const family = { family: options.family ?? null, from: options.family ? 'as given' : '' };
   const r = newLineReader(options.file, family, text);
   readLines(r, text);

@@ -7,6 +7,7 @@
 import type { DiagnosticSink } from './diagnostics.ts';
 import { Applier, type Item, tableKey } from './objects.ts';
 import { child } from './pointer.ts';
+import { checkNesting } from './schema.ts';
 import type { ItemSpan, NftFamily, RulesetState } from './state.ts';
 import { isObject } from './values.ts';
 
@@ -64,6 +65,7 @@ export class DocumentApplier {
   /** Apply item `index`; `span`: where it is in the source text (text input only). */
   item(raw: Record<string, unknown>, index: number, span?: ItemSpan): void {
     const { sink, state } = this;
+    if (!checkNesting(raw, `/nftables/${index}`, sink)) return;
     if ('metainfo' in raw) {
       const v = (raw.metainfo as { json_schema_version?: unknown }).json_schema_version;
       if (v !== undefined && v !== 1)

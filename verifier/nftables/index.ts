@@ -24,25 +24,25 @@ export interface NftReadResult {
   diagnostics: Diagnostic[];
 }
 
+/**
+ * Why the whole text is refused before it is parsed — said plainly, where JSON.parse's words would
+ * quote an invisible character or the first of many iptables lines — or null.
+ */
+function wholeTextRefusal(text: string): string | null {
+  if (text.startsWith('\ufeff'))
+    return 'it starts with a byte-order mark (U+FEFF), which nft refuses; save it without one';
+  if (/^\s*(?:[*:#]|-A )/.test(text))
+    return 'it is iptables-restore or iptables-save text (the other artifact: verify --iptables)';
+  return null;
+}
+
 /** Read a document given as JSON text (diagnostics then carry line and column) or already parsed. */
 export function readNftables(input: string | unknown, options: NftReadOptions): NftReadResult {
   const text = typeof input === 'string' ? input : null;
   const sink = new DiagnosticSink(options.file, text);
-  if (text?.startsWith('\ufeff')) {
-    // said plainly: JSON.parse's own words quote the invisible character
-    sink.report(
-      'nft-invalid-json',
-      '',
-      'it starts with a byte-order mark (U+FEFF), which nft refuses; save it without one',
-    );
-    return { programs: [], diagnostics: sink.diagnostics };
-  }
-  if (text !== null && /^\s*(?:[*:#]|-A )/.test(text)) {
-    sink.report(
-      'nft-invalid-json',
-      '',
-      'it is iptables-restore or iptables-save text (the other artifact: verify --iptables)',
-    );
+  const refused = text === null ? null : wholeTextRefusal(text);
+  if (refused !== null) {
+    sink.report('nft-invalid-json', '', refused);
     return { programs: [], diagnostics: sink.diagnostics };
   }
   const table = options.table ?? 'kube-proxy';

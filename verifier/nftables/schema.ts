@@ -81,20 +81,26 @@ export function checkEnvelope(doc: unknown, sink: DiagnosticSink): boolean {
 }
 
 /**
- * How many levels of arrays and objects may nest inside an object that is checked against its
- * shape. nft's documents and listings nest at most 14 below an item; ajv's validators recurse once
- * per level with large frames, and would run out of stack near 1,000 levels.
+ * How many levels of arrays and objects may nest inside an item. nft's documents and listings nest
+ * at most 14; ajv's validators recurse once per level with large frames, and would run out of
+ * stack near 1,000 levels.
  */
 export const MAX_NESTING = 64;
 
+/**
+ * Whether `value` (an item at `pointer`) nests at most MAX_NESTING levels deep; else reported at
+ * the first value past the bound. Checked once per item, before any of it is validated.
+ */
+export function checkNesting(value: unknown, pointer: string, sink: DiagnosticSink): boolean {
+  const deep = nestedBeyond(value, MAX_NESTING);
+  if (deep === null) return true;
+  const at = deep.reduce<string>((p, token) => child(p, token), pointer);
+  sink.report('nft-schema', at, `a value nested more than ${MAX_NESTING} levels deep`);
+  return false;
+}
+
 /** Check one object in scope against its shape; `pointer` is where the object sits in the document. */
 export function checkShape(shape: ObjectShape, value: unknown, pointer: string, sink: DiagnosticSink): boolean {
-  const deep = nestedBeyond(value, MAX_NESTING);
-  if (deep !== null) {
-    const at = deep.reduce<string>((p, token) => child(p, token), pointer);
-    sink.report('nft-schema', at, `a value nested more than ${MAX_NESTING} levels deep`);
-    return false;
-  }
   const v = compile().shapes.get(shape)!;
   if (v(value)) return true;
   reportSchemaError(v.errors ?? [], pointer, sink);
