@@ -187,10 +187,12 @@ export function buildFamily(ir: IRProgram): FamilyRuleset {
   const fwd = chain(CHAINS.forward);
   if (!ir.environment.conntrackLiberal) rule(fwd, match('in', ct('state'), 'invalid'), drop);
   commented(fwd, 'kubernetes forwarding rules', match('==', and(meta('mark'), mark), mark), accept);
+  commented(fwd, 'kubernetes forwarding conntrack rule', match('in', ct('state'), ['established', 'related']), accept);
   // iptables accepts a hairpin connection's first packet here by its mark, set before FORWARD;
   // here the mark comes later (nat-postrouting), so the same packets are accepted by their test.
+  // After the conntrack rule: an established packet is accepted there either way, and does not
+  // pay the set lookup (nor split the verifier's classes of established packets by address pair).
   commented(fwd, 'kubernetes forwarding rules (hairpin)', dnatted, hairpin, accept);
-  commented(fwd, 'kubernetes forwarding conntrack rule', match('in', ct('state'), ['established', 'related']), accept);
 
   if (localnetBlock) {
     // iptables: -d 127.0.0.0/8 ! -s 127.0.0.0/8 -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP.
