@@ -82,8 +82,6 @@ export function programShape(program: CProgram, space: PacketSpace, w: BodyWrite
     }
     return out;
   };
-  const candidateItems = (index: KeyIndex | null, count: number): number[] =>
-    [...itemsFor(index, count, 0)].sort((x, y) => x - y);
   // Reach every chain, rule and dispatch element, to a fixpoint: a DNAT target adds a key context,
   // which can reach more items of every index already visited. Each chain and dispatch remembers
   // how many contexts it has been offered, so each (index, context) pair is looked up once.
@@ -145,7 +143,17 @@ export function programShape(program: CProgram, space: PacketSpace, w: BodyWrite
         return `${p.dim}=${p.set.join(',')}`;
     }
   };
-  const testText = (t: CTest, contextsNow: typeof contexts): string => {
+  // One set is often tested by several rules (nft's hairpin set in three chains): its items for
+  // the body's final contexts, or for their DNAT targets only, are looked up once.
+  const memberLookups = new Map<KeyIndex, Map<readonly KeyContext[], readonly number[]>>();
+  const memberItemsOnce = (index: KeyIndex, contextsNow: readonly KeyContext[]): readonly number[] => {
+    let byContexts = memberLookups.get(index);
+    if (byContexts === undefined) memberLookups.set(index, (byContexts = new Map()));
+    let items = byContexts.get(contextsNow);
+    if (items === undefined) byContexts.set(contextsNow, (items = memberItems(index, contextsNow)));
+    return items;
+  };
+  const testText = (t: CTest, contextsNow: readonly KeyContext[]): string => {
     switch (t.kind) {
       case 'parts':
         return t.parts.map(partText).join('&');
@@ -156,7 +164,7 @@ export function programShape(program: CProgram, space: PacketSpace, w: BodyWrite
       case 'affinity':
         return `aff ${listId(space.affinity[t.dim - AFFINITY_BASE]!.id)} ${t.set.join(',')}`;
       case 'member': {
-        const items = t.index ? memberItems(t.index, contextsNow) : allItems(t.elements.length);
+        const items = t.index ? memberItemsOnce(t.index, contextsNow) : allItems(t.elements.length);
         return `member ${items.map((i) => t.elements[i]!.map(partText).join('&')).join('|')}`;
       }
     }
@@ -185,7 +193,8 @@ export function programShape(program: CProgram, space: PacketSpace, w: BodyWrite
       case 'numgen':
         return `numgen[${s.branches.map((b) => `${b.w.n}/${b.w.s}:${stepsText(b.steps)}`).join('|')}] miss ${s.miss.n}/${s.miss.s}`;
       case 'dispatch': {
-        const items = candidateItems(s.index, s.elements.length);
+        // the items the reach offered it: every context's, the contexts being final by now
+        const items = [...dispatches.get(s)!.seen].sort((x, y) => x - y);
         const port = s.dnatPort === null ? '' : ` port ${ports.pointId(s.dnatPort)}`;
         return `dispatch[${items.map((i) => `${s.elements[i]!.parts.map(partText).join('&')}:${stepsText(s.elements[i]!.steps)}`).join('|')}]${port}`;
       }
@@ -202,7 +211,9 @@ export function programShape(program: CProgram, space: PacketSpace, w: BodyWrite
   // Shards are all new packets; after a passing `ct status dnat` test (not true of new packets
   // unless DNAT happened) the destination is a DNAT target, which is one of the contexts with a
   // destination: a lookup there cannot see the open destination of a port-only shard.
-  const dnatContexts = () => contexts.filter((k) => k.dst !== undefined);
+  // (the contexts are final while the text is written: one list, so the lookups above can key on it)
+  let dnatOnlyContexts: readonly KeyContext[] | null = null;
+  const dnatContexts = () => (dnatOnlyContexts ??= contexts.filter((k) => k.dst !== undefined));
   const stepsText = (steps: readonly CStep[]): string => {
     let dnatOnly = false;
     const out: string[] = [];
