@@ -8,7 +8,7 @@ import type { Origin } from '../model/program.ts';
 import { candidates, lowerBound } from './candidates.ts';
 import type { CPart, CProgram, CStep, CTest, CVerdict } from './compiled.ts';
 import { type Dyadic, mul } from './dyadic.ts';
-import type { FinalVerdict, FlowState } from './flow.ts';
+import { type FinalVerdict, type FlowState, flowWith } from './flow.ts';
 import { contains, isSubset, overlaps } from './intervals.ts';
 import { masqueradedOnLoopback, masqueradedSourceTest } from './masqueraded-source.ts';
 import type { ClassQuery } from './query.ts';
@@ -59,7 +59,7 @@ export interface ChainExit {
 }
 
 function note(ev: Ev, s: FlowState, chain: string, rule: number, origin: Origin | null, what: string): FlowState {
-  return ev.trace ? { ...s, trace: { entry: { chain, rule, origin, note: what }, prev: s.trace } } : s;
+  return ev.trace ? flowWith(s, { trace: { entry: { chain, rule, origin, note: what }, prev: s.trace } }) : s;
 }
 
 function partValue(ev: Ev, p: CPart, s: FlowState): number {
@@ -214,18 +214,17 @@ function evalSteps(
           return;
         }
         case 'mark':
-          state = {
-            ...state,
+          state = flowWith(state, {
             markKeep: (state.markKeep & step.keep) >>> 0,
             markXor: ((state.markXor & step.keep) ^ step.xor) >>> 0,
-          };
+          });
           break;
         case 'affinityWrite':
           if (masqueradedOnLoopback(state)) {
             throw new RulesetError('an affinity record written after MASQUERADE rewrote the source (not modelled)');
           }
           if (!state.affinityWrites.includes(step.list)) {
-            state = { ...state, affinityWrites: [...state.affinityWrites, step.list] };
+            state = flowWith(state, { affinityWrites: [...state.affinityWrites, step.list] });
           }
           break;
         case 'noop':
@@ -328,13 +327,18 @@ function applyVerdict(
       return;
     case 'dnat': {
       const port = v.port ?? ev.q.pinned(DIM.dport) ?? null;
-      out.push({ verdict: 'accept', state: { ...s, dnatAtom: v.atom, dnatIp: v.ip, dnatPort: port }, w, natted: true });
+      out.push({
+        verdict: 'accept',
+        state: flowWith(s, { dnatAtom: v.atom, dnatIp: v.ip, dnatPort: port }),
+        w,
+        natted: true,
+      });
       return;
     }
     case 'masquerade':
       out.push({
         verdict: 'accept',
-        state: { ...s, masquerade: v.fullyRandom ? 'masquerade-fully-random' : 'masquerade' },
+        state: flowWith(s, { masquerade: v.fullyRandom ? 'masquerade-fully-random' : 'masquerade' }),
         w,
         natted: true,
       });

@@ -52,6 +52,27 @@ export interface FlowState {
   readonly trace: TraceNode | null;
 }
 
+/**
+ * `s` with the fields of `change` replaced, written as one object literal of every field in one
+ * order. The evaluator makes millions of flow states at 10,000 services (a DNAT per endpoint per
+ * class, a nat binding per hook): a literal is one hidden class and cheaper than a spread copy.
+ */
+export function flowWith(s: FlowState, change: Partial<FlowState>): FlowState {
+  return {
+    dnatAtom: change.dnatAtom === undefined ? s.dnatAtom : change.dnatAtom,
+    dnatIp: change.dnatIp === undefined ? s.dnatIp : change.dnatIp,
+    dnatPort: change.dnatPort === undefined ? s.dnatPort : change.dnatPort,
+    markKeep: change.markKeep === undefined ? s.markKeep : change.markKeep,
+    markXor: change.markXor === undefined ? s.markXor : change.markXor,
+    masquerade: change.masquerade === undefined ? s.masquerade : change.masquerade,
+    affinityWrites: change.affinityWrites === undefined ? s.affinityWrites : change.affinityWrites,
+    dstNatDone: change.dstNatDone === undefined ? s.dstNatDone : change.dstNatDone,
+    srcNatDone: change.srcNatDone === undefined ? s.srcNatDone : change.srcNatDone,
+    viaLoopback: change.viaLoopback === undefined ? s.viaLoopback : change.viaLoopback,
+    trace: change.trace === undefined ? s.trace : change.trace,
+  };
+}
+
 export type FinalVerdict = 'accept' | 'drop' | 'reject' | `reject:${string}`;
 
 export interface Leaf {

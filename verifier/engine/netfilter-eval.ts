@@ -8,7 +8,7 @@ import { type ChainExit, type Ev, runChain } from './chain-eval.ts';
 import type { CBaseChain, CProgram } from './compiled.ts';
 import { mul, ONE } from './dyadic.ts';
 import { type EvalMemo, insertMemo, lookupMemo, type QueryRecord, recordingQuery } from './eval-memo.ts';
-import type { FlowState, Leaf } from './flow.ts';
+import { type FlowState, flowWith, type Leaf } from './flow.ts';
 import { contains } from './intervals.ts';
 import type { ClassQuery } from './query.ts';
 import { CT_NEW, DIM, interfaceAtomOf, type PacketSpace } from './space.ts';
@@ -40,7 +40,7 @@ function runHook(ev: Ev, h: Hook, live: Leaf[], done: Leaf[]): Leaf[] {
       runChain(ev, b.chain, 0, f.state, f.w, 0, exits);
       for (const e of exits) {
         let state = e.state;
-        if (e.natted) state = dstSide ? { ...state, dstNatDone: true } : { ...state, srcNatDone: true };
+        if (e.natted) state = flowWith(state, dstSide ? { dstNatDone: true } : { srcNatDone: true });
         const verdict = e.verdict === 'return' ? b.policy : e.verdict;
         if (verdict === 'accept') next.push({ verdict: 'accept', state, w: e.w });
         else done.push({ verdict, state, w: e.w });
@@ -53,7 +53,7 @@ function runHook(ev: Ev, h: Hook, live: Leaf[], done: Leaf[]): Leaf[] {
     flows = flows.map((f) =>
       (dstSide ? f.state.dstNatDone : f.state.srcNatDone)
         ? f
-        : { ...f, state: dstSide ? { ...f.state, dstNatDone: true } : { ...f.state, srcNatDone: true } },
+        : { ...f, state: flowWith(f.state, dstSide ? { dstNatDone: true } : { srcNatDone: true }) },
     );
   }
   return flows;
@@ -82,7 +82,7 @@ function afterFirstHook(ev: Ev, f: Leaf, viaInterface: boolean, out: Leaf[]): vo
         out.push(g);
         continue;
       }
-      const back = { ...g, state: { ...g.state, viaLoopback: true } };
+      const back = { ...g, state: flowWith(g.state, { viaLoopback: true }) };
       out.push(...runHook(ev, 'input', runHook(ev, 'prerouting', [back], done), done));
     }
   }
