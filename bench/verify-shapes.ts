@@ -5,15 +5,9 @@
 // the shapes ROUNDS times (default 3), each with a fresh shape context, and prints the shapes
 // found, the shards, and each round's wall and CPU seconds.
 import { readFileSync } from 'node:fs';
-import { compileIptables } from '../api/iptables.ts';
 import { check, parse } from '../api/ksvc.ts';
 import { lower } from '../api/lower.ts';
-import { compileNftables } from '../api/nftables.ts';
-import { affinityListNames, affinityNaming } from '../verifier/affinity-names.ts';
-import { prepare } from '../verifier/engine/setup.ts';
-import { readIptables } from '../verifier/iptables/index.ts';
-import { readNftables } from '../verifier/nftables/index.ts';
-import { everyShardShape } from './shard-shapes.ts';
+import { everyShardShape, preparedFromIR } from './shard-shapes.ts';
 
 const file = process.argv[2];
 if (!file) {
@@ -27,18 +21,7 @@ if (!model) {
   process.exit(2);
 }
 const ir = lower(model, { node: model.nodes[0]!.name, family: 'ipv4' }).programs[0]!;
-const ipt = readIptables(compileIptables(ir), { file: 'ipt', family: 'ipv4', assumeHooks: true });
-const nft = readNftables(compileNftables([ir]), { file: 'nft.json' });
-const naming = affinityNaming(ir, affinityListNames(nft.programs[0]!));
-const setup = prepare(
-  'ipv4',
-  ir,
-  [
-    { backend: 'iptables', program: ipt.program!, canonicalList: naming.iptables },
-    { backend: 'nftables', program: nft.programs[0]!, canonicalList: naming.nftables },
-  ],
-  { mode: 'concrete', addresses: ir.nodeIPs },
-);
+const setup = preparedFromIR(ir);
 for (let round = 0; round < rounds; round++) {
   const c0 = process.cpuUsage();
   const t0 = performance.now();
