@@ -1,26 +1,23 @@
 // The artifact part of a shard shape (shape.ts): every chain, rule and dispatch element a shard's
 // key contexts can reach in one compiled ruleset, written in first-reached order with its
-// constants numbered, so that isomorphic shards write the same text.
+// constants numbered, so that isomorphic shards write the same text. Static chains are written
+// as their template's number and the numbers of its holes (shape-chains.ts).
 
 import { candidatesFor } from './candidates.ts';
+import { type CProgram, type CStep, type KeyIndex, portCode } from './compiled.ts';
 import {
-  type CPart,
-  type CProgram,
-  type CStep,
-  type CTest,
-  type CVerdict,
-  type KeyIndex,
-  portCode,
-} from './compiled.ts';
+  type ChainTemplates,
+  EFFECT_CHAIN,
+  filledHoles,
+  type StaticChain,
+  staticChain,
+  staticRules,
+  templateLine,
+  templateRule,
+} from './shape-chains.ts';
 import type { Numbering } from './shape-pattern.ts';
-import { AFFINITY_BASE, DIM, type PacketSpace } from './space.ts';
-
-const itemLists = new Map<number, number[]>();
-function allItems(count: number): number[] {
-  let l = itemLists.get(count);
-  if (!l) itemLists.set(count, (l = Array.from({ length: count }, (_, i) => i)));
-  return l;
-}
+import { allItems, type DispatchStep, type Speller, stepsWriter } from './shape-steps.ts';
+import type { PacketSpace } from './space.ts';
 
 /** The items a member test's index offers these contexts, ascending (one context: its list as is). */
 function memberItems(index: KeyIndex, contexts: readonly KeyContext[]): readonly number[] {
@@ -51,17 +48,21 @@ export interface BodyWriter {
   listId(id: string): number;
 }
 
-export function programShape(program: CProgram, space: PacketSpace, w: BodyWriter): string {
+export function programShape(program: CProgram, space: PacketSpace, w: BodyWriter, templates: ChainTemplates): string {
   const { contexts, addContext, addrs, ports, listId } = w;
   const chainIds = new Map<number, number>();
+  /** the rules reached in each indexed chain (an unindexed chain's are all of them) */
   const rulesByChain = new Map<number, Set<number>>();
+  const statics = new Map<number, StaticChain>();
   const queue: number[] = [];
   const reachChain = (c: number): number => {
     let id = chainIds.get(c);
     if (id === undefined) {
       id = chainIds.size;
       chainIds.set(c, id);
-      rulesByChain.set(c, new Set());
+      const sc = staticChain(templates, program, c, space);
+      if (sc !== null) statics.set(c, sc);
+      else if (program.chains[c]!.index !== null) rulesByChain.set(c, new Set());
       queue.push(c);
     }
     return id;
@@ -89,8 +90,7 @@ export function programShape(program: CProgram, space: PacketSpace, w: BodyWrite
   for (const [hook, bases] of Object.entries(program.hooks)) {
     for (const b of bases) hooks.push(`${hook} ${b.type} ${b.priority} ${b.policy} ${reachChain(b.chain)}`);
   }
-  type Dispatch = Extract<CStep, { kind: 'dispatch' }>;
-  const dispatches = new Map<Dispatch, { offered: number; seen: Set<number> }>();
+  const dispatches = new Map<DispatchStep, { offered: number; seen: Set<number> }>();
   const offered = new Map<number, number>();
   /** `dnatPort`: the port a ported dispatch gives its elements' DNATs (compiled.ts). */
   const reachSteps = (steps: readonly CStep[], dnatPort: number | null = null) => {
@@ -103,6 +103,14 @@ export function programShape(program: CProgram, space: PacketSpace, w: BodyWrite
       } else if (s.kind === 'numgen') for (const b of s.branches) reachSteps(b.steps);
     }
   };
+  /** reachSteps over every rule of a static chain, from what its template kept */
+  const reachStatic = (sc: StaticChain) => {
+    const e = sc.effects;
+    for (let i = 0; i < e.length; i += 3) {
+      if (e[i] === EFFECT_CHAIN) reachChain(e[i + 1]!);
+      else addContext(e[i + 1]!, e[i + 2]! >= 0 ? e[i + 2]! : contexts[0]!.port);
+    }
+  };
   for (let changed = true; changed; ) {
     changed = false;
     for (const c of [...chainIds.keys()]) {
@@ -110,7 +118,18 @@ export function programShape(program: CProgram, space: PacketSpace, w: BodyWrite
       if (from === contexts.length) continue;
       offered.set(c, contexts.length);
       changed = true;
+      const sc = statics.get(c);
+      if (sc !== undefined) {
+        // no index: its rules are all offered at once, to the first context
+        if (from === 0) reachStatic(sc);
+        continue;
+      }
       const chain = program.chains[c]!;
+      if (chain.index === null) {
+        // every rule, once, when the chain is first offered
+        if (from === 0) for (const r of chain.rules) reachSteps(r.steps);
+        continue;
+      }
       const rules = rulesByChain.get(c)!;
       for (const r of itemsFor(chain.index, chain.rules.length, from)) {
         if (rules.has(r)) continue;
@@ -130,107 +149,49 @@ export function programShape(program: CProgram, space: PacketSpace, w: BodyWrite
       }
     }
   }
-  // write them in first-reached order
-  const partText = (p: CPart): string => {
-    switch (p.dim) {
-      case DIM.src:
-      case DIM.dst:
-        return `${p.dim}a${addrs.id(p.set)}`;
-      case DIM.sport:
-      case DIM.dport:
-        return `${p.dim}p${ports.id(p.set)}`;
-      default:
-        return `${p.dim}=${p.set.join(',')}`;
-    }
+  // write them in first-reached order, the constants numbered as they are written
+  const spell: Speller = {
+    addrSet: (set) => addrs.id(set),
+    portSet: (set) => ports.id(set),
+    addrPoint: (atom) => addrs.pointId(atom),
+    portPoint: (port) => ports.pointId(port),
+    chain: (chain) => chainIds.get(chain)!,
+    list: listId,
   };
   // One set is often tested by several rules (nft's hairpin set in three chains): its items for
   // the body's final contexts, or for their DNAT targets only, are looked up once.
-  const memberLookups = new Map<KeyIndex, Map<readonly KeyContext[], readonly number[]>>();
-  const memberItemsOnce = (index: KeyIndex, contextsNow: readonly KeyContext[]): readonly number[] => {
-    let byContexts = memberLookups.get(index);
-    if (byContexts === undefined) memberLookups.set(index, (byContexts = new Map()));
-    let items = byContexts.get(contextsNow);
-    if (items === undefined) byContexts.set(contextsNow, (items = memberItems(index, contextsNow)));
-    return items;
-  };
-  const testText = (t: CTest, contextsNow: readonly KeyContext[]): string => {
-    switch (t.kind) {
-      case 'parts':
-        return t.parts.map(partText).join('&');
-      case 'mark':
-        return `mark ${t.mask} ${t.value}`;
-      case 'ct':
-        return `ct ${t.atoms.join(',')} ${t.matchesNew} ${t.dnat}`;
-      case 'affinity':
-        return `aff ${listId(space.affinity[t.dim - AFFINITY_BASE]!.id)} ${t.set.join(',')}`;
-      case 'member': {
-        const items = t.index ? memberItemsOnce(t.index, contextsNow) : allItems(t.elements.length);
-        return `member ${items.map((i) => t.elements[i]!.map(partText).join('&')).join('|')}`;
-      }
-    }
-  };
-  const verdictText = (v: CVerdict): string => {
-    switch (v.kind) {
-      case 'jump':
-      case 'goto':
-        return `${v.kind} ${chainIds.get(v.chain)}`;
-      case 'dnat':
-        return `dnat ${addrs.pointId(v.atom)} ${v.port === null ? '-' : ports.pointId(v.port)}`;
-      case 'masquerade':
-        return `masq ${v.fullyRandom}`;
-      case 'reject':
-        return `reject ${v.with}`;
-      default:
-        return v.kind;
-    }
-  };
-  const stepText = (s: CStep, dnatOnly: boolean): string => {
-    switch (s.kind) {
-      case 'test':
-        return `${s.negate ? '!' : ''}(${testText(s.test, dnatOnly ? dnatContexts() : contexts)})`;
-      case 'random':
-        return `rand ${s.p.n}/${s.p.s}`;
-      case 'numgen':
-        return `numgen[${s.branches.map((b) => `${b.w.n}/${b.w.s}:${stepsText(b.steps)}`).join('|')}] miss ${s.miss.n}/${s.miss.s}`;
-      case 'dispatch': {
-        // the items the reach offered it: every context's, the contexts being final by now
-        const items = [...dispatches.get(s)!.seen].sort((x, y) => x - y);
-        const port = s.dnatPort === null ? '' : ` port ${ports.pointId(s.dnatPort)}`;
-        return `dispatch[${items.map((i) => `${s.elements[i]!.parts.map(partText).join('&')}:${stepsText(s.elements[i]!.steps)}`).join('|')}]${port}`;
-      }
-      case 'mark':
-        return `mark ${s.keep} ${s.xor}`;
-      case 'affinityWrite':
-        return `write ${listId(s.list)}`;
-      case 'noop':
-        return '';
-      case 'verdict':
-        return verdictText(s.verdict);
-    }
-  };
-  // Shards are all new packets; after a passing `ct status dnat` test (not true of new packets
-  // unless DNAT happened) the destination is a DNAT target, which is one of the contexts with a
-  // destination: a lookup there cannot see the open destination of a port-only shard.
-  // (the contexts are final while the text is written: one list, so the lookups above can key on it)
+  // (the contexts are final while the text is written: one list, so the lookups can key on it)
   let dnatOnlyContexts: readonly KeyContext[] | null = null;
   const dnatContexts = () => (dnatOnlyContexts ??= contexts.filter((k) => k.dst !== undefined));
-  const stepsText = (steps: readonly CStep[]): string => {
-    let dnatOnly = false;
-    const out: string[] = [];
-    for (const st of steps) {
-      out.push(stepText(st, dnatOnly));
-      if (st.kind === 'test' && st.test.kind === 'ct' && !st.negate && !st.test.matchesNew && st.test.dnat) {
-        dnatOnly = true;
-      }
-    }
-    return out.join(';');
-  };
+  const memberLookups = new Map<KeyIndex, Map<readonly KeyContext[], readonly number[]>>();
+  const stepsText = stepsWriter(space, spell, {
+    // the items the reach offered it: every context's, the contexts being final by now
+    dispatchItems: (s) => [...dispatches.get(s)!.seen].sort((x, y) => x - y),
+    memberItems: (index, dnatOnly) => {
+      const contextsNow = dnatOnly ? dnatContexts() : contexts;
+      let byContexts = memberLookups.get(index);
+      if (byContexts === undefined) memberLookups.set(index, (byContexts = new Map()));
+      let items = byContexts.get(contextsNow);
+      if (items === undefined) byContexts.set(contextsNow, (items = memberItems(index, contextsNow)));
+      return items;
+    },
+  });
 
   const lines = [`program ${program.backend}`, ...hooks];
   for (const c of queue) {
+    const sc = statics.get(c);
+    if (sc !== undefined) {
+      lines.push(templateLine(chainIds.get(c)!, sc, filledHoles(sc, spell)));
+      continue;
+    }
     const chain = program.chains[c]!;
-    const rules = [...rulesByChain.get(c)!].sort((x, y) => x - y);
-    lines.push(`chain ${chainIds.get(c)} ${rules.map((r) => stepsText(chain.rules[r]!.steps)).join(' / ')}`);
+    const rules = chain.index === null ? allItems(chain.rules.length) : [...rulesByChain.get(c)!].sort((x, y) => x - y);
+    const templated = staticRules(templates, program, c, space);
+    const ruleText = (r: number): string => {
+      const sr = templated?.[r] ?? null;
+      return sr === null ? stepsText(chain.rules[r]!.steps) : templateRule(sr, filledHoles(sr, spell));
+    };
+    lines.push(`chain ${chainIds.get(c)} ${rules.map(ruleText).join(' / ')}`);
   }
   return lines.join('\n');
 }

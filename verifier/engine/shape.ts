@@ -6,7 +6,8 @@
 // shape are isomorphic: the same questions get the same answers, so they split into the same
 // number of classes with corresponding distributions, and one is equivalent iff the other is.
 // The check evaluates the first shard of each shape and counts the rest (docs/verifier.md §How).
-// Within one check a shape names its body by number: equal numbers for equal body texts only.
+// Within one check a shape names its body by number: equal numbers for equal body texts only; a
+// body names the chains every body reaches by their templates (shape-chains.ts).
 // A key's shards under the two roots (arriving, local) differ only in their root and source set:
 // the rest of the text (the body) is written once per key, and each root's source set enters
 // through the address pattern.
@@ -32,6 +33,7 @@ import type { IRProgram, IRServicePort } from '../../compiler/ir/types.ts';
 import type { Backend } from '../model/program.ts';
 import { type CProgram, portCode } from './compiled.ts';
 import { equals, type IntervalSet } from './intervals.ts';
+import { type ChainTemplates, chainTemplates, expandTemplates } from './shape-chains.ts';
 import { Numbering, pattern } from './shape-pattern.ts';
 import { type BodyWriter, type KeyContext, programShape } from './shape-program.ts';
 import type { Shard } from './shards.ts';
@@ -59,6 +61,8 @@ export interface ShapeContext {
   bodyTexts: string[];
   portFacts: Map<IRServicePort, PortFacts>;
   programFacts: ProgramFacts | null;
+  /** the artifacts' static chains, written once each (shape-chains.ts) */
+  templates: ChainTemplates;
 }
 
 /**
@@ -116,6 +120,7 @@ export function shapeContext(
     bodyTexts: [],
     portFacts: new Map(),
     programFacts: null,
+    templates: chainTemplates(),
   };
 }
 
@@ -142,7 +147,7 @@ export function shardShape(ctx: ShapeContext, shard: Shard, rootIndex: number): 
 
 /** A shape with its body written out: the same for isomorphic shards of any two contexts (tests). */
 export const shapeText = (ctx: ShapeContext, shape: string): string =>
-  shape.replace(/^body (\d+)$/m, (_, id: string) => ctx.bodyTexts[Number(id)]!);
+  shape.replace(/^body (\d+)$/m, (_, id: string) => expandTemplates(ctx.templates, ctx.bodyTexts[Number(id)]!));
 
 function shardBody(ctx: ShapeContext, key: Exclude<Shard['key'], { kind: 'rest' }>, dst: IntervalSet): ShardBody {
   const { space } = ctx;
@@ -175,7 +180,7 @@ function shardBody(ctx: ShapeContext, key: Exclude<Shard['key'], { kind: 'rest' 
 
   const w: BodyWriter = { contexts, addContext, addrs, ports, listId };
   if (ctx.ir) out.push(irShape(ctx, ctx.ir, w));
-  for (const a of ctx.artifacts) out.push(programShape(a.program, space, w));
+  for (const a of ctx.artifacts) out.push(programShape(a.program, space, w, ctx.templates));
   const text = out.join('\n');
   let id = ctx.bodyIds.get(text);
   if (id === undefined) {

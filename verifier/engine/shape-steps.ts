@@ -1,0 +1,128 @@
+// The text of compiled steps in a shard shape (shape-program.ts), with every constant spelled by a
+// Speller: by its number in the shard body, or as a hole of a chain template (shape-chains.ts).
+// Both spellings go through this one writer, so a template filled with a body's numbers is the
+// text the body would have written itself.
+import type { CPart, CStep, CTest, CVerdict, KeyIndex } from './compiled.ts';
+import type { IntervalSet } from './intervals.ts';
+import { AFFINITY_BASE, DIM, type PacketSpace } from './space.ts';
+
+/**
+ * How a constant is spelled. The writer asks in text order, left to right: a body numbers its
+ * constants in first-seen order, so the order of the questions is part of the text.
+ */
+export interface Speller {
+  addrSet(set: IntervalSet): string | number;
+  portSet(set: IntervalSet): string | number;
+  addrPoint(atom: number): string | number;
+  portPoint(port: number): string | number;
+  chain(chain: number): string | number;
+  list(id: string): string | number;
+}
+
+export type DispatchStep = Extract<CStep, { kind: 'dispatch' }>;
+
+/** The items of the steps that depend on the body's key contexts (absent in a template). */
+export interface ItemLookups {
+  /** a dispatch's items the reach offered it, ascending */
+  dispatchItems(s: DispatchStep): readonly number[];
+  /** an indexed member test's items for the contexts (after a DNAT test: its targets' only) */
+  memberItems(index: KeyIndex, dnatOnly: boolean): readonly number[];
+}
+
+const itemLists = new Map<number, number[]>();
+/** 0..count-1, shared. */
+export function allItems(count: number): number[] {
+  let l = itemLists.get(count);
+  if (!l) itemLists.set(count, (l = Array.from({ length: count }, (_, i) => i)));
+  return l;
+}
+
+/** A steps writer: the text of a rule's (or an element's) steps. */
+export function stepsWriter(
+  space: PacketSpace,
+  spell: Speller,
+  lookups: ItemLookups,
+): (steps: readonly CStep[]) => string {
+  const partText = (p: CPart): string => {
+    switch (p.dim) {
+      case DIM.src:
+      case DIM.dst:
+        return `${p.dim}a${spell.addrSet(p.set)}`;
+      case DIM.sport:
+      case DIM.dport:
+        return `${p.dim}p${spell.portSet(p.set)}`;
+      default:
+        return `${p.dim}=${p.set.join(',')}`;
+    }
+  };
+  const testText = (t: CTest, dnatOnly: boolean): string => {
+    switch (t.kind) {
+      case 'parts':
+        return t.parts.map(partText).join('&');
+      case 'mark':
+        return `mark ${t.mask} ${t.value}`;
+      case 'ct':
+        return `ct ${t.atoms.join(',')} ${t.matchesNew} ${t.dnat}`;
+      case 'affinity':
+        return `aff ${spell.list(space.affinity[t.dim - AFFINITY_BASE]!.id)} ${t.set.join(',')}`;
+      case 'member': {
+        const items = t.index ? lookups.memberItems(t.index, dnatOnly) : allItems(t.elements.length);
+        return `member ${items.map((i) => t.elements[i]!.map(partText).join('&')).join('|')}`;
+      }
+    }
+  };
+  const verdictText = (v: CVerdict): string => {
+    switch (v.kind) {
+      case 'jump':
+      case 'goto':
+        return `${v.kind} ${spell.chain(v.chain)}`;
+      case 'dnat':
+        return `dnat ${spell.addrPoint(v.atom)} ${v.port === null ? '-' : spell.portPoint(v.port)}`;
+      case 'masquerade':
+        return `masq ${v.fullyRandom}`;
+      case 'reject':
+        return `reject ${v.with}`;
+      default:
+        return v.kind;
+    }
+  };
+  const stepText = (s: CStep, dnatOnly: boolean): string => {
+    switch (s.kind) {
+      case 'test':
+        return `${s.negate ? '!' : ''}(${testText(s.test, dnatOnly)})`;
+      case 'random':
+        return `rand ${s.p.n}/${s.p.s}`;
+      case 'numgen':
+        return `numgen[${s.branches.map((b) => `${b.w.n}/${b.w.s}:${stepsText(b.steps)}`).join('|')}] miss ${s.miss.n}/${s.miss.s}`;
+      case 'dispatch': {
+        const items = lookups.dispatchItems(s);
+        // the port is numbered before the elements' constants
+        const port = s.dnatPort === null ? '' : ` port ${spell.portPoint(s.dnatPort)}`;
+        return `dispatch[${items.map((i) => `${s.elements[i]!.parts.map(partText).join('&')}:${stepsText(s.elements[i]!.steps)}`).join('|')}]${port}`;
+      }
+      case 'mark':
+        return `mark ${s.keep} ${s.xor}`;
+      case 'affinityWrite':
+        return `write ${spell.list(s.list)}`;
+      case 'noop':
+        return '';
+      case 'verdict':
+        return verdictText(s.verdict);
+    }
+  };
+  // Shards are all new packets; after a passing `ct status dnat` test (not true of new packets
+  // unless DNAT happened) the destination is a DNAT target, which is one of the contexts with a
+  // destination: a lookup there cannot see the open destination of a port-only shard.
+  const stepsText = (steps: readonly CStep[]): string => {
+    let dnatOnly = false;
+    const out: string[] = [];
+    for (const st of steps) {
+      out.push(stepText(st, dnatOnly));
+      if (st.kind === 'test' && st.test.kind === 'ct' && !st.negate && !st.test.matchesNew && st.test.dnat) {
+        dnatOnly = true;
+      }
+    }
+    return out.join(';');
+  };
+  return stepsText;
+}
