@@ -22,8 +22,8 @@ import type { PacketSpace } from './space.ts';
 export interface StaticChain {
   /** the template's number in ChainTemplates */
   id: number;
-  /** each hole's kind (HOLE_*) and constant */
-  kinds: number[];
+  /** each hole's kind (the Speller method that numbers it) and constant */
+  kinds: (keyof Speller)[];
   values: (IntervalSet | number | string)[];
   /**
    * What the reach takes from its rules, in order, three numbers each: [EFFECT_CHAIN, chain, 0]
@@ -52,12 +52,6 @@ export interface ChainTemplates {
 export const chainTemplates = (): ChainTemplates => ({ programs: new Map(), ids: new Map(), segments: [] });
 
 const HOLE = '\u0000';
-const HOLE_ADDR_SET = 0;
-const HOLE_PORT_SET = 1;
-const HOLE_ADDR_POINT = 2;
-const HOLE_PORT_POINT = 3;
-const HOLE_CHAIN = 4;
-const HOLE_LIST = 5;
 export const EFFECT_CHAIN = 0;
 export const EFFECT_DNAT = 1;
 
@@ -166,20 +160,20 @@ function template(
   space: PacketSpace,
   effects: boolean,
 ): StaticChain | null {
-  const kinds: number[] = [];
+  const kinds: (keyof Speller)[] = [];
   const values: (IntervalSet | number | string)[] = [];
-  const hole = (kind: number, value: IntervalSet | number | string): string => {
+  const hole = (kind: keyof Speller, value: IntervalSet | number | string): string => {
     kinds.push(kind);
     values.push(value);
     return HOLE;
   };
   const spell: Speller = {
-    addrSet: (set) => hole(HOLE_ADDR_SET, set),
-    portSet: (set) => hole(HOLE_PORT_SET, set),
-    addrPoint: (atom) => hole(HOLE_ADDR_POINT, atom),
-    portPoint: (port) => hole(HOLE_PORT_POINT, port),
-    chain: (chain) => hole(HOLE_CHAIN, chain),
-    list: (id) => hole(HOLE_LIST, id),
+    addrSet: (set) => hole('addrSet', set),
+    portSet: (set) => hole('portSet', set),
+    addrPoint: (atom) => hole('addrPoint', atom),
+    portPoint: (port) => hole('portPoint', port),
+    chain: (chain) => hole('chain', chain),
+    list: (id) => hole('list', id),
   };
   const write = stepsWriter(space, spell, noLookups);
   const text = rules.map(write).join(' / ');
@@ -212,27 +206,7 @@ export function filledHoles(sc: StaticChain, spell: Speller): string {
   let out = '';
   const { kinds, values } = sc;
   for (let i = 0; i < kinds.length; i++) {
-    const v = values[i]!;
-    let n: string | number;
-    switch (kinds[i]) {
-      case HOLE_ADDR_SET:
-        n = spell.addrSet(v as IntervalSet);
-        break;
-      case HOLE_PORT_SET:
-        n = spell.portSet(v as IntervalSet);
-        break;
-      case HOLE_ADDR_POINT:
-        n = spell.addrPoint(v as number);
-        break;
-      case HOLE_PORT_POINT:
-        n = spell.portPoint(v as number);
-        break;
-      case HOLE_CHAIN:
-        n = spell.chain(v as number);
-        break;
-      default:
-        n = spell.list(v as string);
-    }
+    const n = (spell[kinds[i]!] as (v: IntervalSet | number | string) => string | number)(values[i]!);
     out += i === 0 ? `${n}` : `,${n}`;
   }
   return out;
