@@ -2,13 +2,14 @@
 // (lookup.ts, match.ts): each rule must still get exactly what reading it alone gives, rules with
 // different statement ports must get their own targets, and a bad element must be reported at
 // every rule that reads it, as before. partsKey (the order of dispatch and member elements) and
-// elementId (an element's identity) are written out by hand and must stay the JSON they stand for.
+// elementId (an element's identity) are written out by hand and must stay the JSON they stand for;
+// compareKeys must order as partsKey's texts do.
 import fc from 'fast-check';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { KeyPart } from '../../verifier/model/program.ts';
 import { elementId, scalarOrConcatId } from '../../verifier/nftables/objects.ts';
-import { partsKey } from '../../verifier/nftables/parts.ts';
+import { compareKeys, partsKey, sortKey } from '../../verifier/nftables/parts.ts';
 import { concat, match, meta, oneChain, payload, read, steps, v4, verdict } from './nft-support.ts';
 
 const test = suite('nft reader: maps and sets read once, for every rule');
@@ -168,6 +169,25 @@ test('partsKey is the parts’ JSON (bigints as 32 hex digits)', () => {
   fc.assert(
     fc.property(fc.array(part, { maxLength: 4 }), (parts) => partsKey(parts) === reference(parts)),
     { numRuns: 2000, seed: 9 },
+  );
+});
+
+test('compareKeys on sortKey orders parts as their partsKey texts do', () => {
+  const sign = (n: number) => Math.sign(n);
+  const textOrder = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  // the second list shares a prefix of the first one's part objects, as elements of one map do
+  const pair = fc
+    .tuple(fc.array(part, { maxLength: 4 }), fc.array(part, { maxLength: 4 }), fc.nat(4))
+    .map(([a, rest, k]) => [a, [...a.slice(0, k), ...rest]] as const);
+  fc.assert(
+    fc.property(pair, ([a, b]) => {
+      const expected = sign(textOrder(partsKey(a), partsKey(b)));
+      return (
+        sign(compareKeys(sortKey(a), sortKey(b))) === expected &&
+        sign(compareKeys(sortKey(b), sortKey(a))) === -expected
+      );
+    }),
+    { numRuns: 3000, seed: 13 },
   );
 });
 

@@ -4,7 +4,7 @@ import type { KeyPart, Step } from '../model/program.ts';
 import type { RuleContext } from './context.ts';
 import { readersKey, readKey } from './keys.ts';
 import { dependencySteps, NEVER, portGuardHolds } from './match.ts';
-import { elementParts, elemValue, guardPart, partsKey } from './parts.ts';
+import { compareKeys, elementParts, elemValue, guardPart, sortKey } from './parts.ts';
 import { child } from './pointer.ts';
 import { isDynamic, keyFitsSet } from './sets.ts';
 import type { SetState } from './state.ts';
@@ -92,8 +92,8 @@ const repeats = (previous: { value: unknown } | undefined, v: unknown): boolean 
   typeof v === 'string' && previous?.value === v;
 
 function makeReading(entries: MapReading['entries']): MapReading {
-  const matching = entries.flatMap((e, i) => (e.parts === 'never' ? [] : [{ i, k: partsKey(e.parts) }]));
-  matching.sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0));
+  const matching = entries.flatMap((e, i) => (e.parts === 'never' ? [] : [{ i, k: sortKey(e.parts) }]));
+  matching.sort((a, b) => compareKeys(a.k, b.k));
   return {
     entries,
     order: matching.map((m) => m.i),

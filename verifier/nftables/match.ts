@@ -7,7 +7,16 @@ import { narrowGuard, type RuleContext, shared } from './context.ts';
 import { type Reader, readersKey, readKey } from './keys.ts';
 import { type Match, NEVER, orderedRange, test, unsupportedOp } from './match-base.ts';
 import { ctStateSteps, ctStatusSteps, markSteps, numgenSteps, randomSteps } from './meta-match.ts';
-import { elementParts, guardPart, PORT_PROTOCOLS, partsKey, protocolsOf, rightItems, unionPart } from './parts.ts';
+import {
+  compareKeys,
+  elementParts,
+  guardPart,
+  PORT_PROTOCOLS,
+  protocolsOf,
+  rightItems,
+  sortKey,
+  unionPart,
+} from './parts.ts';
 import { child } from './pointer.ts';
 import { affinityKey, affinityTimeout, isDynamic, keyFitsSet } from './sets.ts';
 import type { SetState } from './state.ts';
@@ -207,6 +216,6 @@ function setReading(set: SetState, readers: readonly Reader[], ctx: RuleContext)
 
 export const sortElements = (elements: KeyPart[][]): KeyPart[][] =>
   elements
-    .map((e) => ({ e, k: partsKey(e) }))
-    .sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0))
+    .map((e) => ({ e, k: sortKey(e) }))
+    .sort((a, b) => compareKeys(a.k, b.k))
     .map((x) => x.e);
