@@ -1,12 +1,15 @@
 // The verifier's own JSON Schema (schema.json, draft 2020-12, ajv 8 strict) and the mapping of
 // ajv's errors to diagnostics. The envelope is checked once for the whole document; objects of the
 // tables the verifier reads are checked one by one against their $defs, so a foreign table
-// (iptables-nft's xt statements, firewalld's inet table) never fails the document.
-import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+// (iptables-nft's xt statements, firewalld's inet table) never fails the document. The validators
+// are ajv's code for the schema, compiled ahead of time (schema-validators.generated.js, written by
+// scripts/nft-validators.ts): compiling it on first use took a third of verifying a small file.
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import type { DiagnosticSink } from './diagnostics.ts';
 import { child } from './pointer.ts';
 // Imported, not read at run time, so the bundle (dist/) carries it (Node >= 20.10 reads `with`).
 import schemaDocument from './schema.json' with { type: 'json' };
+import * as validators from './schema-validators.generated.js';
 
 /** The object shapes checked in scope ($defs names). */
 export type ObjectShape =
@@ -23,50 +26,23 @@ export type ObjectShape =
   | 'statement'
   | 'expression';
 
-interface Compiled {
-  envelope: ValidateFunction;
-  shapes: Map<ObjectShape, ValidateFunction>;
-  /** The definitions whose closed property list names a statement, an expression, a command. */
-  kinds: Map<object, 'nft-unknown-statement' | 'nft-unknown-expression' | 'nft-unknown-command'>;
-}
+const shapes: Record<ObjectShape, ValidateFunction> = validators;
 
-let compiled: Compiled | null = null;
+type Kind = 'nft-unknown-statement' | 'nft-unknown-expression' | 'nft-unknown-command';
 
-function compile(): Compiled {
-  if (compiled) return compiled;
-  const schema = schemaDocument as { $id: string; $defs: Record<string, object> };
-  // verbose: errors carry the schema object they failed in (to tell an unknown statement from
-  // any other closed object)
-  const ajv = new Ajv2020({ strict: true, allErrors: false, allowUnionTypes: true, verbose: true });
-  ajv.addSchema(schema);
-  const get = (ref: string): ValidateFunction => {
-    const v = ajv.getSchema(`${schema.$id}${ref}`);
-    if (!v) throw new Error(`schema.json has no ${ref}`);
-    return v;
-  };
-  const shapes = new Map<ObjectShape, ValidateFunction>();
-  for (const s of [
-    'item',
-    'table',
-    'tableRef',
-    'chain',
-    'chainRef',
-    'rule',
-    'set',
-    'map',
-    'setRef',
-    'element',
-    'statement',
-    'expression',
-  ] as const)
-    shapes.set(s, get(`#/$defs/${s}`));
-  const kinds: Compiled['kinds'] = new Map([
-    [schema.$defs.statement!, 'nft-unknown-statement'],
-    [schema.$defs.expressionObject!, 'nft-unknown-expression'],
-    [schema.$defs.item!, 'nft-unknown-command'],
+/**
+ * The definitions whose closed property list names a statement, an expression, a command, by their
+ * JSON: an error's schema object (ajv's verbose errors) is the generated module's copy of one.
+ */
+let kinds: Map<string, Kind> | null = null;
+function kindOf(parentSchema: unknown): Kind | undefined {
+  const defs = schemaDocument.$defs as Record<string, unknown>;
+  kinds ??= new Map([
+    [JSON.stringify(defs.statement), 'nft-unknown-statement'],
+    [JSON.stringify(defs.expressionObject), 'nft-unknown-expression'],
+    [JSON.stringify(defs.item), 'nft-unknown-command'],
   ]);
-  compiled = { envelope: get(''), shapes, kinds };
-  return compiled;
+  return kinds.get(JSON.stringify(parentSchema));
 }
 
 /** The JSON Schema itself (for documentation and tests). */
@@ -74,7 +50,7 @@ export const verifierSchema = (): unknown => structuredClone(schemaDocument);
 
 /** Check the document's envelope; false (with a diagnostic) when it fails. */
 export function checkEnvelope(doc: unknown, sink: DiagnosticSink): boolean {
-  const { envelope } = compile();
+  const { envelope } = validators;
   if (envelope(doc)) return true;
   reportSchemaError(envelope.errors ?? [], '', sink);
   return false;
@@ -101,7 +77,7 @@ export function checkNesting(value: unknown, pointer: string, sink: DiagnosticSi
 
 /** Check one object in scope against its shape; `pointer` is where the object sits in the document. */
 export function checkShape(shape: ObjectShape, value: unknown, pointer: string, sink: DiagnosticSink): boolean {
-  const v = compile().shapes.get(shape)!;
+  const v = shapes[shape];
   if (v(value)) return true;
   reportSchemaError(v.errors ?? [], pointer, sink);
   return false;
@@ -144,7 +120,7 @@ function reportSchemaError(errors: readonly ErrorObject[], base: string, sink: D
     e.keyword === 'additionalProperties'
       ? String((e.params as { additionalProperty: string }).additionalProperty)
       : null;
-  const kind = extra !== null ? compile().kinds.get(e.parentSchema as object) : undefined;
+  const kind = extra !== null ? kindOf(e.parentSchema) : undefined;
   if (kind !== undefined) {
     sink.report(kind, pointer, extra!);
     return;
