@@ -8,6 +8,7 @@ import type { Packet } from '../compiler/ir/packet.ts';
 import type { Assumption } from '../verifier/assumptions.ts';
 import type { TraceEntry } from '../verifier/engine/flow.ts';
 import { nftRuleText } from '../verifier/nftables/rule-text.ts';
+import { groupedNumber } from './grouped-number.ts';
 import { ghData, ghProp } from './render-diagnostics.ts';
 import { escapeForTerminal } from './terminal-text.ts';
 
@@ -137,7 +138,7 @@ export function renderVerifyText(
       );
     }
     out.push(
-      `  ${rep.servicePorts === null ? '' : `${rep.servicePorts.toLocaleString('en-US')} service ports; `}${s.classes.toLocaleString('en-US')} packet classes in ${s.shards.toLocaleString('en-US')} shards (${s.evaluatedShards} evaluated, ${s.reusedShards} by shape); ${coveredText(s.packets, s.universe)}; locality ${rep.locality}`,
+      `  ${rep.servicePorts === null ? '' : `${groupedNumber(rep.servicePorts)} service ports; `}${groupedNumber(s.classes)} packet classes in ${groupedNumber(s.shards)} shards (${s.evaluatedShards} evaluated, ${s.reusedShards} by shape); ${coveredText(s.packets, s.universe)}; locality ${rep.locality}`,
     );
     for (const cx of rep.counterexamples) out.push(counterexampleText(cx, r, explainCommand, c));
     if (rep.ignored.length > 0) {

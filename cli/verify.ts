@@ -18,6 +18,7 @@ import {
   usageError as usage,
 } from './args.ts';
 import type { Command } from './command.ts';
+import { groupedNumber } from './grouped-number.ts';
 import { type CliIO, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, inputName, MAX_ARTIFACT_BYTES, readInputFile } from './io.ts';
 import { type LoadedInput, loadKsvcFile, loadKsvcText, loadKubernetesFiles, lowerKsvcText } from './load-input.ts';
 import { type OutputFormat, renderDiagnostics } from './render-diagnostics.ts';
@@ -140,7 +141,7 @@ export function progressText(p: VerifyProgress, fromArtifacts: boolean): string 
     case 'prepare':
       return 'ksvc verify: building the packet space';
     case 'check': {
-      const n = (x: number) => x.toLocaleString('en-US');
+      const n = groupedNumber;
       return `ksvc verify: checking shards ${n(p.done)}/${n(p.total)} (${Math.floor((100 * p.done) / Math.max(1, p.total))} %)`;
     }
   }
