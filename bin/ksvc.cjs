@@ -57,7 +57,7 @@ function answeredEarly(arg) {
   return usage !== undefined && wroteAnswer(usage);
 }
 
-/** The newest modification time of a .ts or .json file under `dir` (0 when there is none). */
+/** The newest modification time of a .ts, .js or .json file under `dir` (0 when there is none). */
 function newestSource(dir) {
   // lstat, and a link followed only for a source file: a link back up is never walked into.
   // (Dirent objects, path.join and a regex per entry cost four times this.)
@@ -66,7 +66,7 @@ function newestSource(dir) {
     const full = `${dir}/${name}`;
     const st = lstatSync(full);
     if (st.isDirectory()) newest = Math.max(newest, newestSource(full));
-    else if (name.endsWith('.ts') || name.endsWith('.json')) {
+    else if (name.endsWith('.ts') || name.endsWith('.json') || name.endsWith('.js')) {
       newest = Math.max(newest, (st.isSymbolicLink() ? statSync(full) : st).mtimeMs);
     }
   }
