@@ -141,8 +141,7 @@ export function progressText(p: VerifyProgress, fromArtifacts: boolean): string 
     case 'prepare':
       return 'ksvc verify: building the packet space';
     case 'check': {
-      const n = groupedNumber;
-      return `ksvc verify: checking shards ${n(p.done)}/${n(p.total)} (${Math.floor((100 * p.done) / Math.max(1, p.total))} %)`;
+      return `ksvc verify: checking shards ${groupedNumber(p.done)}/${groupedNumber(p.total)} (${Math.floor((100 * p.done) / Math.max(1, p.total))} %)`;
     }
   }
 }

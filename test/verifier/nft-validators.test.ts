@@ -1,23 +1,27 @@
 // The nft reader's validators are compiled ahead of time (verifier/nftables/schema-validators.generated.js):
-// the file must be exactly what scripts/nft-validators.ts writes from schema.json now, and must
+// it and its types must be exactly what scripts/nft-validators.ts writes from schema.json now, and must
 // judge as ajv compiling the schema on the spot does.
 import { readFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { NFT_SHAPES, nftValidatorsCode, VALIDATORS_FILE } from '../../scripts/nft-validators.ts';
+import {
+  NFT_SHAPES,
+  nftValidatorsCode,
+  nftValidatorTypes,
+  VALIDATOR_TYPES_FILE,
+  VALIDATORS_FILE,
+} from '../../scripts/nft-validators.ts';
 import { verifierSchema } from '../../verifier/nftables/schema.ts';
 import * as generated from '../../verifier/nftables/schema-validators.generated.js';
 
 const T = suite('nft validators compiled ahead of time');
 
-T('the generated module is what the script writes from the schema now', () => {
-  const current = readFileSync(VALIDATORS_FILE, 'utf8');
+T('the generated module and its types are what the script writes from the schema now', () => {
   // the message says how to fix it: a test that only failed would send one looking
-  assert.ok(
-    current === nftValidatorsCode(),
-    'verifier/nftables/schema-validators.generated.js is stale: run `node --import tsx scripts/nft-validators.ts --write`',
-  );
+  const stale = 'is stale: run `node --import tsx scripts/nft-validators.ts --write`';
+  assert.ok(readFileSync(VALIDATORS_FILE, 'utf8') === nftValidatorsCode(), `the generated module ${stale}`);
+  assert.ok(readFileSync(VALIDATOR_TYPES_FILE, 'utf8') === nftValidatorTypes(), `its .d.ts ${stale}`);
 });
 
 T('each generated validator judges documents and objects as ajv does on the spot', () => {

@@ -18,18 +18,13 @@ import type { IntervalSet } from './intervals.ts';
 import { type ItemLookups, type Speller, stepsWriter } from './shape-steps.ts';
 import type { PacketSpace } from './space.ts';
 
-/** A static chain: its template, its holes in text order, and what it gives the reach. */
+/** A static chain's (or rule's) template: its number, and its holes in text order. */
 export interface StaticChain {
   /** the template's number in ChainTemplates */
   id: number;
   /** each hole's kind (the Speller method that numbers it) and constant */
   kinds: (keyof Speller)[];
   values: (IntervalSet | number | string)[];
-  /**
-   * What the reach takes from its rules, in order, three numbers each: [EFFECT_CHAIN, chain, 0]
-   * for a jump or goto, [EFFECT_DNAT, atom, port or -1] for a DNAT.
-   */
-  effects: number[];
 }
 
 /** A program's shared chains and their templates. */
@@ -52,8 +47,6 @@ export interface ChainTemplates {
 export const chainTemplates = (): ChainTemplates => ({ programs: new Map(), ids: new Map(), segments: [] });
 
 const HOLE = '\u0000';
-export const EFFECT_CHAIN = 0;
-export const EFFECT_DNAT = 1;
 
 /** No dispatch and no indexed member test: the text does not depend on the body's key contexts. */
 function isStatic(steps: readonly CStep[]): boolean {
@@ -114,7 +107,6 @@ export function staticChain(t: ChainTemplates, program: CProgram, c: number, spa
           t,
           chain.rules.map((r) => r.steps),
           space,
-          true,
         )
       : null;
     p.chains.set(c, made);
@@ -138,7 +130,7 @@ export function staticRules(
   if (!p.shared.has(c) || chain.index !== null) return null;
   let rules = p.rules.get(c);
   if (rules === undefined) {
-    rules = chain.rules.map((r) => (isStatic(r.steps) ? template(t, [r.steps], space, false) : null));
+    rules = chain.rules.map((r) => (isStatic(r.steps) ? template(t, [r.steps], space) : null));
     p.rules.set(c, rules);
   }
   return rules;
@@ -153,13 +145,8 @@ const noLookups: ItemLookups = {
   },
 };
 
-/** The template of these rules' steps (one rule, or a whole chain); `effects`: keep the reach's. */
-function template(
-  t: ChainTemplates,
-  rules: readonly (readonly CStep[])[],
-  space: PacketSpace,
-  effects: boolean,
-): StaticChain | null {
+/** The template of these rules' steps (one rule, or a whole chain). */
+function template(t: ChainTemplates, rules: readonly (readonly CStep[])[], space: PacketSpace): StaticChain | null {
   const kinds: (keyof Speller)[] = [];
   const values: (IntervalSet | number | string)[] = [];
   const hole = (kind: keyof Speller, value: IntervalSet | number | string): string => {
@@ -185,24 +172,11 @@ function template(
     t.ids.set(text, id);
     t.segments.push(segments);
   }
-  const reach: number[] = [];
-  if (effects) for (const steps of rules) collectEffects(steps, reach);
-  return { id, kinds, values, effects: reach };
-}
-
-/** What reachSteps (shape-program.ts) does with a static chain's steps, in its order. */
-function collectEffects(steps: readonly CStep[], out: number[]): void {
-  for (const s of steps) {
-    if (s.kind === 'verdict') {
-      const v = s.verdict;
-      if (v.kind === 'jump' || v.kind === 'goto') out.push(EFFECT_CHAIN, v.chain, 0);
-      else if (v.kind === 'dnat') out.push(EFFECT_DNAT, v.atom, v.port ?? -1);
-    } else if (s.kind === 'numgen') for (const b of s.branches) collectEffects(b.steps, out);
-  }
+  return { id, kinds, values };
 }
 
 /** The holes' numbers in this body, in text order, comma-separated (numbering them as the text would). */
-export function filledHoles(sc: StaticChain, spell: Speller): string {
+function filledHoles(sc: StaticChain, spell: Speller): string {
   let out = '';
   const { kinds, values } = sc;
   for (let i = 0; i < kinds.length; i++) {
@@ -212,12 +186,12 @@ export function filledHoles(sc: StaticChain, spell: Speller): string {
   return out;
 }
 
-/** A compressed chain line: its id in the body, the template's number, the holes' numbers. */
-export const templateLine = (chainId: number, sc: StaticChain, holes: string): string =>
-  `chain ${chainId} #${sc.id} ${holes}`;
-
-/** A compressed rule within a chain line (control characters: no written text holds them). */
-export const templateRule = (sc: StaticChain, holes: string): string => `\u0001${sc.id}:${holes}\u0001`;
+/**
+ * A template filled with a body's numbers, compressed: its number and the holes' numbers, between
+ * control characters (no written text holds them) — a whole chain's rules, or one rule.
+ */
+export const filledTemplate = (sc: StaticChain, spell: Speller): string =>
+  `\u0001${sc.id}:${filledHoles(sc, spell)}\u0001`;
 
 /** A body's text with every template written out (what the body would have written). */
 export function expandTemplates(t: ChainTemplates, body: string): string {
@@ -228,7 +202,5 @@ export function expandTemplates(t: ChainTemplates, body: string): string {
     for (let i = 0; i < numbers.length; i++) text += numbers[i]! + segments[i + 1]!;
     return text;
   };
-  return body
-    .replace(/^(chain \d+ )#(\d+) ([\d,]*)$/gm, (_, head: string, id: string, holes: string) => head + fill(id, holes))
-    .replace(/\u0001(\d+):([\d,]*)\u0001/g, (_, id: string, holes: string) => fill(id, holes));
+  return body.replace(/\u0001(\d+):([\d,]*)\u0001/g, (_, id: string, holes: string) => fill(id, holes));
 }

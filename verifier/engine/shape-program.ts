@@ -1,20 +1,11 @@
 // The artifact part of a shard shape (shape.ts): every chain, rule and dispatch element a shard's
 // key contexts can reach in one compiled ruleset, written in first-reached order with its
-// constants numbered, so that isomorphic shards write the same text. Static chains are written
-// as their template's number and the numbers of its holes (shape-chains.ts).
+// constants numbered, so that isomorphic shards write the same text. Shared static chains and
+// rules are written as their template's number and the numbers of its holes (shape-chains.ts).
 
 import { candidatesFor } from './candidates.ts';
 import { type CProgram, type CStep, type KeyIndex, portCode } from './compiled.ts';
-import {
-  type ChainTemplates,
-  EFFECT_CHAIN,
-  filledHoles,
-  type StaticChain,
-  staticChain,
-  staticRules,
-  templateLine,
-  templateRule,
-} from './shape-chains.ts';
+import { type ChainTemplates, filledTemplate, type StaticChain, staticChain, staticRules } from './shape-chains.ts';
 import type { Numbering } from './shape-pattern.ts';
 import { allItems, type DispatchStep, type Speller, stepsWriter } from './shape-steps.ts';
 import type { PacketSpace } from './space.ts';
@@ -103,14 +94,6 @@ export function programShape(program: CProgram, space: PacketSpace, w: BodyWrite
       } else if (s.kind === 'numgen') for (const b of s.branches) reachSteps(b.steps);
     }
   };
-  /** reachSteps over every rule of a static chain, from what its template kept */
-  const reachStatic = (sc: StaticChain) => {
-    const e = sc.effects;
-    for (let i = 0; i < e.length; i += 3) {
-      if (e[i] === EFFECT_CHAIN) reachChain(e[i + 1]!);
-      else addContext(e[i + 1]!, e[i + 2]! >= 0 ? e[i + 2]! : contexts[0]!.port);
-    }
-  };
   for (let changed = true; changed; ) {
     changed = false;
     for (const c of [...chainIds.keys()]) {
@@ -118,12 +101,6 @@ export function programShape(program: CProgram, space: PacketSpace, w: BodyWrite
       if (from === contexts.length) continue;
       offered.set(c, contexts.length);
       changed = true;
-      const sc = statics.get(c);
-      if (sc !== undefined) {
-        // no index: its rules are all offered at once, to the first context
-        if (from === 0) reachStatic(sc);
-        continue;
-      }
       const chain = program.chains[c]!;
       if (chain.index === null) {
         // every rule, once, when the chain is first offered
@@ -181,7 +158,7 @@ export function programShape(program: CProgram, space: PacketSpace, w: BodyWrite
   for (const c of queue) {
     const sc = statics.get(c);
     if (sc !== undefined) {
-      lines.push(templateLine(chainIds.get(c)!, sc, filledHoles(sc, spell)));
+      lines.push(`chain ${chainIds.get(c)} ${filledTemplate(sc, spell)}`);
       continue;
     }
     const chain = program.chains[c]!;
@@ -189,7 +166,7 @@ export function programShape(program: CProgram, space: PacketSpace, w: BodyWrite
     const templated = staticRules(templates, program, c, space);
     const ruleText = (r: number): string => {
       const sr = templated?.[r] ?? null;
-      return sr === null ? stepsText(chain.rules[r]!.steps) : templateRule(sr, filledHoles(sr, spell));
+      return sr === null ? stepsText(chain.rules[r]!.steps) : filledTemplate(sr, spell);
     };
     lines.push(`chain ${chainIds.get(c)} ${rules.map(ruleText).join(' / ')}`);
   }

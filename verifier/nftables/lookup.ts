@@ -73,7 +73,7 @@ function mapElements(
 interface MapReading {
   /** Every element in the map's order: its parts ('never': it cannot match), value and pointer. */
   entries: { parts: KeyPart[] | 'never'; value: unknown; pointer: string }[];
-  /** The entries that can match, in the dispatch's order (by partsKey; equal keys in map order). */
+  /** The entries that can match, in the dispatch's order (by sortKey; equal keys in map order). */
   order: number[];
   /** What portGuardHolds needs to know of the entries that can match (see guardPart). */
   guard: KeyPart[][];

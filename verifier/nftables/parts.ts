@@ -178,22 +178,6 @@ export function unionPart(parts: readonly KeyPart[]): KeyPart {
 
 const cmp = <T extends string | number>(a: T, b: T): number => (a < b ? -1 : a > b ? 1 : 0);
 
-/**
- * A canonical text of parts, whose order is the elements' order (deterministic, whatever order nft
- * lists them in; sorted by compareKeys on sortKey, which gives this order without the texts): the
- * parts' JSON with each bigint as 32 hex digits. Written out by hand for ranges and protocols
- * (JSON.stringify with a replacer costs several times more); test/verifier/nft-reader-shared-reads.test.ts
- * holds it to the JSON.
- */
-export function partsKey(parts: readonly KeyPart[]): string {
-  let key = '[';
-  for (let i = 0; i < parts.length; i++) {
-    if (i > 0) key += ',';
-    key += partKey(parts[i]!);
-  }
-  return `${key}]`;
-}
-
 /** Each part's text (partKey), made once per part object: parts are shared (sharedPartOf). */
 const partTexts = new WeakMap<KeyPart, string>();
 function partTextOnce(p: KeyPart): string {
@@ -203,18 +187,21 @@ function partTextOnce(p: KeyPart): string {
 }
 
 /**
- * The sort key of parts: its parts' texts. compareKeys orders these as the partsKey texts order,
- * without writing the joined text of every element of a long map (a third of the time of reading
- * its rules went to those texts and their garbage).
+ * The sort key of parts: its parts' texts, which joined as a JSON array ("[a,b]") are the parts'
+ * JSON with each bigint as 32 hex digits — a canonical text, whose order is the elements' order
+ * (deterministic, whatever order nft lists them in). compareKeys gives that order without writing
+ * the joined text of every element of a long map (a third of the time of reading its rules went to
+ * those texts and their garbage). Written out by hand (JSON.stringify with a replacer costs several
+ * times more); test/verifier/nft-reader-shared-reads.test.ts holds it to the JSON.
  */
 export const sortKey = (parts: readonly KeyPart[]): string[] => parts.map(partTextOnce);
 
 /**
- * partsKey's order on sort keys. A part's text is a whole JSON object, never a proper prefix of
+ * The joined texts' order on sort keys. A part's text is a whole JSON object, never a proper prefix of
  * another, so the first differing part decides as the joined texts would; when one list is a
  * prefix of the other, the joined texts compare "]" with "," (the longer first) or, for an empty
  * list, "]" with "{" (the empty one first). test/verifier/nft-reader-shared-reads.test.ts holds it
- * to partsKey's order.
+ * to the joined texts' order.
  */
 export function compareKeys(a: readonly string[], b: readonly string[]): number {
   const n = Math.min(a.length, b.length);

@@ -4,29 +4,15 @@
 // (iptables-nft's xt statements, firewalld's inet table) never fails the document. The validators
 // are ajv's code for the schema, compiled ahead of time (schema-validators.generated.js, written by
 // scripts/nft-validators.ts): compiling it on first use took a third of verifying a small file.
-import type { ErrorObject, ValidateFunction } from 'ajv';
+import type { ErrorObject } from 'ajv';
 import type { DiagnosticSink } from './diagnostics.ts';
 import { child } from './pointer.ts';
 // Imported, not read at run time, so the bundle (dist/) carries it (Node >= 20.10 reads `with`).
 import schemaDocument from './schema.json' with { type: 'json' };
 import * as validators from './schema-validators.generated.js';
 
-/** The object shapes checked in scope ($defs names). */
-export type ObjectShape =
-  | 'item'
-  | 'table'
-  | 'tableRef'
-  | 'chain'
-  | 'chainRef'
-  | 'rule'
-  | 'set'
-  | 'map'
-  | 'setRef'
-  | 'element'
-  | 'statement'
-  | 'expression';
-
-const shapes: Record<ObjectShape, ValidateFunction> = validators;
+/** The object shapes checked in scope ($defs names): one generated validator each. */
+export type ObjectShape = Exclude<keyof typeof validators, 'envelope'>;
 
 type Kind = 'nft-unknown-statement' | 'nft-unknown-expression' | 'nft-unknown-command';
 
@@ -77,7 +63,7 @@ export function checkNesting(value: unknown, pointer: string, sink: DiagnosticSi
 
 /** Check one object in scope against its shape; `pointer` is where the object sits in the document. */
 export function checkShape(shape: ObjectShape, value: unknown, pointer: string, sink: DiagnosticSink): boolean {
-  const v = shapes[shape];
+  const v = validators[shape];
   if (v(value)) return true;
   reportSchemaError(v.errors ?? [], pointer, sink);
   return false;
