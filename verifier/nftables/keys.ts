@@ -36,6 +36,11 @@ export interface KeyContext {
   sink: DiagnosticSink;
   /** Map and set element key parts read so far in this table, by reader and constant (parts.ts). */
   parts: Map<string, KeyPart | boolean>;
+  /**
+   * Each shared part's sort text (parts.ts, sortKey), made once while this table is read and
+   * dropped with the reading: the model keeps the parts, not their texts.
+   */
+  partTexts: Map<KeyPart, string>;
 }
 
 // Readers without parameters are shared (they are plain immutable data).

@@ -91,8 +91,8 @@ const readings = new WeakMap<SetState, Map<string, MapReading>>();
 const repeats = (previous: { value: unknown } | undefined, v: unknown): boolean =>
   typeof v === 'string' && previous?.value === v;
 
-function makeReading(entries: MapReading['entries']): MapReading {
-  const matching = entries.flatMap((e, i) => (e.parts === 'never' ? [] : [{ i, k: sortKey(e.parts) }]));
+function makeReading(entries: MapReading['entries'], texts: Map<KeyPart, string>): MapReading {
+  const matching = entries.flatMap((e, i) => (e.parts === 'never' ? [] : [{ i, k: sortKey(e.parts, texts) }]));
   matching.sort((a, b) => compareKeys(a.k, b.k));
   return {
     entries,
@@ -156,7 +156,7 @@ export function lookupSteps(
       entries.push({ parts, value: item.value, pointer: item.pointer });
       thens.push(then);
     }
-    reading = makeReading(entries);
+    reading = makeReading(entries, ctx.partTexts);
     if (map.set !== null) {
       let bySet = readings.get(map.set);
       if (bySet === undefined) readings.set(map.set, (bySet = new Map()));

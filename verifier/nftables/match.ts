@@ -129,7 +129,7 @@ function fieldStepsOf(readers: Reader[], m: Match, ctx: RuleContext, pointer: st
     }
     let made = reading.steps.get(negate);
     if (made === undefined) {
-      made = membership(readers, reading.live, negate);
+      made = membership(readers, reading.live, negate, ctx.partTexts);
       reading.steps.set(negate, made);
     }
     if (made !== null) {
@@ -163,7 +163,7 @@ function fieldStepsOf(readers: Reader[], m: Match, ctx: RuleContext, pointer: st
     ctx.sink.report('nft-unguarded-port', child(pointer, 'left'), 'this test');
     return null;
   }
-  const step = membership(readers, live, negate);
+  const step = membership(readers, live, negate, ctx.partTexts);
   if (step !== null) {
     steps.push(step);
     narrowGuard(ctx, step);
@@ -172,14 +172,19 @@ function fieldStepsOf(readers: Reader[], m: Match, ctx: RuleContext, pointer: st
 }
 
 /** The test that the key is (negate: is not) one of the elements `live`; null: no test at all. */
-function membership(readers: readonly Reader[], live: KeyPart[][], negate: boolean): Step | null {
+function membership(
+  readers: readonly Reader[],
+  live: KeyPart[][],
+  negate: boolean,
+  texts: Map<KeyPart, string>,
+): Step | null {
   const fields = readers.filter((r) => r.kind !== 'const').length;
   // Only constants: the test holds for every packet or for none.
   if (fields === 0) return live.length > 0 === negate ? NEVER : null;
   let step: Step;
   if (live.length === 0) step = NEVER;
   else if (fields === 1) step = test({ kind: 'fields', parts: [unionPart(live.map((e) => e[0]!))] }, negate);
-  else step = test({ kind: 'member', elements: sortElements(live) }, negate);
+  else step = test({ kind: 'member', elements: sortElements(live, texts) }, negate);
   return step === NEVER && negate ? null : step;
 }
 
@@ -214,8 +219,8 @@ function setReading(set: SetState, readers: readonly Reader[], ctx: RuleContext)
   return reading;
 }
 
-export const sortElements = (elements: KeyPart[][]): KeyPart[][] =>
+export const sortElements = (elements: KeyPart[][], texts: Map<KeyPart, string>): KeyPart[][] =>
   elements
-    .map((e) => ({ e, k: sortKey(e) }))
+    .map((e) => ({ e, k: sortKey(e, texts) }))
     .sort((a, b) => compareKeys(a.k, b.k))
     .map((x) => x.e);

@@ -178,11 +178,10 @@ export function unionPart(parts: readonly KeyPart[]): KeyPart {
 
 const cmp = <T extends string | number>(a: T, b: T): number => (a < b ? -1 : a > b ? 1 : 0);
 
-/** Each part's text (partKey), made once per part object: parts are shared (sharedPartOf). */
-const partTexts = new WeakMap<KeyPart, string>();
-function partTextOnce(p: KeyPart): string {
-  let text = partTexts.get(p);
-  if (text === undefined) partTexts.set(p, (text = partKey(p)));
+/** Each part's text (partKey), made once per part object in `texts`: parts are shared (sharedPartOf). */
+function partTextOnce(p: KeyPart, texts: Map<KeyPart, string>): string {
+  let text = texts.get(p);
+  if (text === undefined) texts.set(p, (text = partKey(p)));
   return text;
 }
 
@@ -194,7 +193,8 @@ function partTextOnce(p: KeyPart): string {
  * those texts and their garbage). Written out by hand (JSON.stringify with a replacer costs several
  * times more); test/verifier/nft-reader-shared-reads.test.ts holds it to the JSON.
  */
-export const sortKey = (parts: readonly KeyPart[]): string[] => parts.map(partTextOnce);
+export const sortKey = (parts: readonly KeyPart[], texts = new Map<KeyPart, string>()): string[] =>
+  parts.map((p) => partTextOnce(p, texts));
 
 /**
  * The joined texts' order on sort keys. A part's text is a whole JSON object, never a proper prefix of

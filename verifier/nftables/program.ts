@@ -69,6 +69,7 @@ function buildProgram(
   const notes = new Set<string>();
   const cache = new Map<string, Step>();
   const parts = new Map<string, KeyPart | boolean>();
+  const partTexts = new Map<KeyPart, string>();
   const jumps = new Map<string, Step>();
   const gotos = new Map<string, Step>();
   const program: NetfilterProgram = {
@@ -98,7 +99,7 @@ function buildProgram(
     const hookNeeds: HookNeed[] = [];
     program.chains.set(
       chainId(c.name),
-      readChain(c, t, { chainId, family, file, hookNeeds, notes, sink, cache, parts, jumps, gotos, source }),
+      readChain(c, t, { chainId, family, file, hookNeeds, notes, sink, cache, parts, partTexts, jumps, gotos, source }),
     );
     checkHooks(hookNeeds, contexts, sink);
     if (c.base) {
@@ -135,6 +136,7 @@ function readChain(
     sink: DiagnosticSink;
     cache: Map<string, Step>;
     parts: Map<string, KeyPart | boolean>;
+    partTexts: Map<KeyPart, string>;
     jumps: Map<string, Step>;
     gotos: Map<string, Step>;
     source: string | null;
@@ -152,6 +154,7 @@ function readChain(
     notes: env.notes,
     cache: env.cache,
     parts: env.parts,
+    partTexts: env.partTexts,
     jumps: env.jumps,
     gotos: env.gotos,
   };
