@@ -35,7 +35,7 @@ export interface KeyContext {
   nftFamily: NftFamily;
   sink: DiagnosticSink;
   /** Map and set element key parts read so far in this table, by reader and constant (parts.ts). */
-  parts: Map<string, KeyPart | boolean>;
+  parts: Map<string, Map<string | number, KeyPart | boolean>>;
   /**
    * Each shared part's sort text (parts.ts, sortKey), made once while this table is read and
    * dropped with the reading: the model keeps the parts, not their texts.

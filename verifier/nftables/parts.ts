@@ -93,6 +93,7 @@ export function elementParts(
 ): KeyPart[] | 'never' | null {
   const raw = elemValue(key);
   let values: unknown[];
+  // A part's pointer is written only when the part is read (once per constant): most are shared.
   let at: (i: number) => string;
   if (readers.length === 1) {
     values = [raw];
@@ -107,8 +108,8 @@ export function elementParts(
   }
   const parts: KeyPart[] = [];
   let never = false;
-  for (const [i, r] of readers.entries()) {
-    const p = sharedPartOf(r, values[i], ctx, at(i));
+  for (let i = 0; i < readers.length; i++) {
+    const p = sharedPartOf(readers[i]!, values[i], ctx, at, i);
     if (p === null) return null;
     if (typeof p !== 'boolean') parts.push(p);
     else if (!p) never = true;
@@ -122,16 +123,26 @@ export function elementParts(
  * so each is read once per table (KeyParts are plain immutable data). A value that cannot be read
  * is read, and reported, at every element as before.
  */
-function sharedPartOf(r: Reader, value: unknown, ctx: KeyContext, pointer: string): PartOrConst | null {
+function sharedPartOf(
+  r: Reader,
+  value: unknown,
+  ctx: KeyContext,
+  at: (i: number) => string,
+  i: number,
+): PartOrConst | null {
   if ((typeof value !== 'string' && typeof value !== 'number') || r.kind === 'const') {
-    return partOf(r, value, ctx, pointer);
+    return partOf(r, value, ctx, at(i));
   }
-  const key = `${r.kind} ${'field' in r ? r.field : ''} ${typeof value} ${value}`;
-  let p = ctx.parts.get(key);
+  // By what partOf reads (the reader's kind and field), then by the constant itself: a Map tells
+  // the string '80' from the number 80, and no key text is written per element.
+  const reader = `${r.kind} ${'field' in r ? r.field : ''}`;
+  let byValue = ctx.parts.get(reader);
+  if (byValue === undefined) ctx.parts.set(reader, (byValue = new Map()));
+  let p = byValue.get(value);
   if (p === undefined) {
-    const read = partOf(r, value, ctx, pointer);
+    const read = partOf(r, value, ctx, at(i));
     if (read === null) return null;
-    ctx.parts.set(key, (p = read));
+    byValue.set(value, (p = read));
   }
   return p;
 }

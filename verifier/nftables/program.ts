@@ -68,7 +68,7 @@ function buildProgram(
   const chainId = chainIdOf(t);
   const notes = new Set<string>();
   const cache = new Map<string, Step>();
-  const parts = new Map<string, KeyPart | boolean>();
+  const parts = new Map<string, Map<string | number, KeyPart | boolean>>();
   const partTexts = new Map<KeyPart, string>();
   const jumps = new Map<string, Step>();
   const gotos = new Map<string, Step>();
@@ -135,7 +135,7 @@ function readChain(
     notes: Set<string>;
     sink: DiagnosticSink;
     cache: Map<string, Step>;
-    parts: Map<string, KeyPart | boolean>;
+    parts: Map<string, Map<string | number, KeyPart | boolean>>;
     partTexts: Map<KeyPart, string>;
     jumps: Map<string, Step>;
     gotos: Map<string, Step>;
