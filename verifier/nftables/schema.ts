@@ -6,6 +6,7 @@
 // scripts/nft-validators.ts): compiling it on first use took a third of verifying a small file.
 import type { ErrorObject } from 'ajv';
 import type { DiagnosticSink } from './diagnostics.ts';
+import { isPlainElementObject } from './fast-element.ts';
 import { child } from './pointer.ts';
 // Imported, not read at run time, so the bundle (dist/) carries it (Node >= 20.10 reads `with`).
 import schemaDocument from './schema.json' with { type: 'json' };
@@ -63,6 +64,8 @@ export function checkNesting(value: unknown, pointer: string, sink: DiagnosticSi
 
 /** Check one object in scope against its shape; `pointer` is where the object sits in the document. */
 export function checkShape(shape: ObjectShape, value: unknown, pointer: string, sink: DiagnosticSink): boolean {
+  // Element lists in the plain form are accepted without the generated validator (fast-element.ts).
+  if (shape === 'element' && isPlainElementObject(value)) return true;
   const v = validators[shape];
   if (v(value)) return true;
   reportSchemaError(v.errors ?? [], pointer, sink);
