@@ -99,6 +99,29 @@ test('a small range touching a large set at one end of one of its ranges overlap
   );
 });
 
+test('fromRanges is the union of its ranges, in canonical form, whatever their order', () => {
+  const rangeArb = fc.tuple(fc.integer({ min: 0, max: 60 }), fc.integer({ min: -3, max: 8 }));
+  fc.assert(
+    fc.property(fc.array(rangeArb, { maxLength: 8 }), fc.boolean(), fc.boolean(), (raw, presort, asIterable) => {
+      const ranges = raw.map(([lo, w]) => [lo, lo + w] as [number, number]); // w < 0: an empty range
+      if (presort) ranges.sort((a, b) => a[0] - b[0]);
+      const copy = ranges.map((r) => [...r]);
+      const s = fromRanges(asIterable ? new Set(ranges) : ranges);
+      const expected = new Set<number>();
+      for (const [lo, hi] of ranges) for (let v = lo; v <= hi; v++) expected.add(v);
+      const got = members(s);
+      // canonical: sorted, disjoint and not adjacent
+      for (let i = 0; i + 1 < s.length; i++) assert.ok(i % 2 === 0 ? s[i]! <= s[i + 1]! : s[i]! + 1 < s[i + 1]!);
+      assert.equal(
+        [...got].sort((a, b) => a - b),
+        [...expected].sort((a, b) => a - b),
+      );
+      assert.equal(ranges, copy); // the caller's list is left as it was
+    }),
+    { numRuns: 3000 },
+  );
+});
+
 test('empty sets', () => {
   assert.ok(isSubset([], []));
   assert.ok(isSubset([], [3, 4]));

@@ -90,11 +90,21 @@ function verdictKey(v: Exclude<CVerdict, { kind: 'jump' | 'goto' }>): string {
 }
 
 /**
- * Protocol conditions first: a port is only read once the protocol is known to have ports. Sorts the
- * fresh list it is given.
+ * Protocol conditions first: a port is only read once the protocol is known to have ports. Reorders
+ * the fresh list it is given in place, each group in its own order (a stable partition: what a
+ * stable sort on "is a protocol" gives, without the copy a sort makes of every one of the rules'
+ * and elements' short lists — a tenth of what preparing allocated).
  */
-const ordered = (parts: CPart[]): CPart[] =>
-  parts.sort((a, b) => (a.dim === DIM.proto ? 0 : 1) - (b.dim === DIM.proto ? 0 : 1));
+export function protocolsFirst(parts: CPart[]): CPart[] {
+  let front = 0;
+  for (let i = 0; i < parts.length; i++) {
+    const p = parts[i]!;
+    if (p.dim !== DIM.proto) continue;
+    for (let j = i; j > front; j--) parts[j] = parts[j - 1]!;
+    parts[front++] = p;
+  }
+  return parts;
+}
 
 function ctAtoms(states: readonly CtState[], dnat: boolean): IntervalSet {
   const ranges: [number, number][] = [];
@@ -199,7 +209,7 @@ export function compileProgram(program: NetfilterProgram, ctx: CompileContext): 
   const partLists = new Map<readonly KeyPart[], readonly CPart[]>();
   const partsOf = (ps: readonly KeyPart[]): readonly CPart[] => {
     let c = partLists.get(ps);
-    if (c === undefined) partLists.set(ps, (c = intern.parts(ordered(ps.map(part)))));
+    if (c === undefined) partLists.set(ps, (c = intern.parts(protocolsFirst(ps.map(part)))));
     return c;
   };
   const ids = [...program.chains.keys()];

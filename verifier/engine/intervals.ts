@@ -12,11 +12,18 @@ export const point = (v: number): IntervalSet => [v, v];
 
 export const isEmpty = (s: IntervalSet): boolean => s.length === 0;
 
-/** Build from possibly overlapping, unsorted ranges. */
+/** Build from possibly overlapping, unsorted ranges (an empty range, lo > hi, adds nothing). */
 export function fromRanges(ranges: Iterable<readonly [number, number]>): IntervalSet {
-  const list = [...ranges].filter(([lo, hi]) => lo <= hi).sort((a, b) => a[0] - b[0]);
+  const given = Array.isArray(ranges) ? (ranges as readonly (readonly [number, number])[]) : [...ranges];
+  // Most lists come in order (often one range): sorting would copy them for nothing.
+  let inOrder = true;
+  for (let i = 1; i < given.length && inOrder; i++) inOrder = given[i - 1]![0] <= given[i]![0];
+  const list = inOrder ? given : [...given].sort((a, b) => a[0] - b[0]);
   const out: number[] = [];
-  for (const [lo, hi] of list) {
+  for (let i = 0; i < list.length; i++) {
+    const lo = list[i]![0];
+    const hi = list[i]![1];
+    if (lo > hi) continue;
     const n = out.length;
     if (n > 0 && lo <= out[n - 1]! + 1) {
       if (hi > out[n - 1]!) out[n - 1] = hi;
