@@ -6,9 +6,9 @@
 // accepts (test/verifier/nft-fast-element.test.ts holds it to the generated validators on random
 // values); anything else is left to the schema, which decides and words the errors.
 
-type Obj = Record<string, unknown>;
+import { isObject } from './values.ts';
 
-const isObject = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+type Obj = Record<string, unknown>;
 
 /** The schema's `name`: 1 to 256 characters (a UTF-16 length within those bounds is too). */
 const isName = (v: unknown): boolean => typeof v === 'string' && v.length >= 1 && v.length <= 256;
@@ -33,7 +33,9 @@ function keysWithin(o: Obj, allowed: readonly string[]): boolean {
   return true;
 }
 
-const isLeafList = (v: unknown): boolean => Array.isArray(v) && v.length >= 1 && v.every(isLeaf);
+/** `{"concat": [leaf, …]}` with at least one leaf and nothing else. */
+const isLeafConcat = (v: unknown): boolean =>
+  isObject(v) && onlyKey(v) === 'concat' && Array.isArray(v.concat) && v.concat.length >= 1 && v.concat.every(isLeaf);
 
 /** `{"target": NAME}` and nothing else. */
 const isTarget = (v: unknown): boolean => isObject(v) && onlyKey(v) === 'target' && isName(v.target);
@@ -42,8 +44,7 @@ const ELEM_KEYS = ['val', 'timeout', 'expires', 'comment'] as const;
 
 function isElemWrapper(v: unknown): boolean {
   if (!isObject(v) || !keysWithin(v, ELEM_KEYS)) return false;
-  const val = v.val;
-  if (!(isLeaf(val) || (isObject(val) && onlyKey(val) === 'concat' && isLeafList(val.concat)))) return false;
+  if (!isLeaf(v.val) && !isLeafConcat(v.val)) return false;
   if (v.timeout !== undefined && !isCount(v.timeout)) return false;
   if (v.expires !== undefined && !isCount(v.expires)) return false;
   return v.comment === undefined || (typeof v.comment === 'string' && v.comment.length <= 256);
@@ -51,13 +52,11 @@ function isElemWrapper(v: unknown): boolean {
 
 /** A subset of the schema's `expression`: what map and set elements are written with. */
 export function isPlainExpression(v: unknown): boolean {
-  if (isLeaf(v)) return true;
+  if (isLeaf(v) || isLeafConcat(v)) return true;
   if (!isObject(v)) return false;
   const key = onlyKey(v);
   const body = key === null ? undefined : v[key];
   switch (key) {
-    case 'concat':
-      return isLeafList(body);
     case 'elem':
       return isElemWrapper(body);
     case 'accept':

@@ -204,7 +204,7 @@ function partTextOnce(p: KeyPart, texts: Map<KeyPart, string>): string {
  * those texts and their garbage). Written out by hand (JSON.stringify with a replacer costs several
  * times more); test/verifier/nft-reader-shared-reads.test.ts holds it to the JSON.
  */
-export const sortKey = (parts: readonly KeyPart[], texts = new Map<KeyPart, string>()): string[] =>
+export const sortKey = (parts: readonly KeyPart[], texts: Map<KeyPart, string>): string[] =>
   parts.map((p) => partTextOnce(p, texts));
 
 /**
