@@ -80,15 +80,18 @@ export function affinityNaming(ir: IRProgram | null, nftNames: Iterable<string> 
       }
     }
   }
+  // each nft name's identity, parsed once here: every affinity rule asks for its list's
+  const byNftName = new Map<string, string>();
   for (const n of nftNames) {
     const id = nftAffinityIdentity(n);
     if (!id) continue;
+    byNftName.set(n, id);
     const m = /^(.*)\/(tcp|udp|sctp)\/(.*)$/.exec(id);
     if (m) add(id, m[1]!, m[2]!, m[3]!);
   }
   return {
     iptables: (name) => byIptablesName.get(name) ?? `iptables:${name}`,
-    nftables: (name) => nftAffinityIdentity(name) ?? `nftables:${name}`,
+    nftables: (name) => byNftName.get(name) ?? nftAffinityIdentity(name) ?? `nftables:${name}`,
   };
 }
 

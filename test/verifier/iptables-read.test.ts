@@ -1,9 +1,11 @@
 // The iptables reader on ksvc's own output: every golden (restore and save forms), every example
 // with hooks; the two forms of one ruleset give the same program; and what each construct means.
+import { readFileSync } from 'node:fs';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ASSUMED_HOOKS_NOTE, KUBE_PROXY_HOOKS, readIptables } from '../../verifier/iptables/index.ts';
 import type { Rule, Step } from '../../verifier/model/program.ts';
+import { liveHeap } from '../support/live-heap.ts';
 import { codesAt, exampleOutputs, goldenFiles, withoutOrigins } from './iptables-support.ts';
 
 const test = suite('iptables reader: ksvc output');
@@ -280,15 +282,38 @@ COMMIT
   assert.equal(b.at(-1), { kind: 'verdict', verdict: { kind: 'dnat', ip: 'fd00:10::5', port: 8080 } });
 });
 
-test('origins: file, 1-based line and the line as written', () => {
+test('a program read from a text does not keep the text alive (nor does the reader, after it)', async () => {
+  // Each input behind 16 MB of comment: anything kept from it (a name sliced from the text, a
+  // module-level cache or scratch object) keeps the whole text. A capture with counters, nfacct
+  // and kubelet's chains, and ksvc's goldens (affinity lists among them), each read in a frame of
+  // its own: a suspended async function keeps its temporaries, the text included.
+  const inputs = [readFileSync(new URL('fixtures/iptables/seed-nodeport.save-c', import.meta.url), 'utf8')];
+  for (const f of goldenFiles()) if (/affinity|everything/.test(f.name)) inputs.push(f.text);
+  // DNAT addresses of 13 characters or more (a shorter slice is a copy anyway)
+  inputs.push(inputs[1]!.replace(/--to-destination \d+\.\d+\.\d+\.\d+/g, '--to-destination 100.164.201.205'));
+  const readPadded = (text: string) =>
+    readIptables(`# ${' '.repeat(16 << 20)}\n${text}`, { file: 'x', assumeHooks: true }).program;
+  for (const text of inputs) {
+    const before = await liveHeap();
+    const program = readPadded(text);
+    const kept = (await liveHeap()) - before;
+    assert.ok(program);
+    assert.ok(kept < 8 << 20, `${(kept / 2 ** 20).toFixed(1)} MiB kept by a program of ${program!.chains.size} chains`);
+  }
+});
+
+test('origins: file, 1-based line and the line as written (as JSON too)', () => {
   const p = read();
-  const rule = p.chains.get('filter/KUBE-A')!.rules[0]!;
-  assert.equal(rule.origin, {
+  const { origin } = p.chains.get('filter/KUBE-A')!.rules[0]!;
+  const expected = {
     backend: 'iptables',
     file: 'rules',
     line: 4,
     text: '-A KUBE-A -m comment --comment "x y" -m tcp -p tcp -d 10.0.0.1 --dport 80 -j ACCEPT',
-  });
+  };
+  const { backend, file, line, text } = origin;
+  assert.equal({ backend, file, line, text }, expected);
+  assert.is(JSON.stringify(origin), JSON.stringify(expected));
 });
 
 test.run();

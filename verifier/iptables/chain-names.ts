@@ -4,6 +4,7 @@
 // 10,000-service dump declares ~200,000 chains and jumps ~400,000 times, so the index is an
 // open-addressing table over a hash of the characters (a Map of that size costs more to fill).
 import type { Step } from '../model/program.ts';
+import { ownText } from '../model/text-store.ts';
 import type { ChainState } from './chains.ts';
 import type { Table } from './context.ts';
 import { hashChars } from './text-index.ts';
@@ -65,7 +66,7 @@ export function chainNameAt(names: ChainNames, src: string, s: number, e: number
   const slot = slotOf(names, h, src, s, e);
   const at = names.slots[slot]!;
   if (at !== 0) return names.entries[at - 1]!;
-  const name = src.slice(s, e);
+  const name = ownText(src.slice(s, e));
   const entry: ChainName = { name, id: ID_PREFIX[names.table] + name, hash: h, jump: null, goto: null, chain: null };
   names.entries.push(entry);
   names.slots[slot] = names.entries.length;

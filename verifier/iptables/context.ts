@@ -163,6 +163,11 @@ export function charsAt(ctx: RuleContext, at: number): Readonly<Chars> {
   return scratchChars;
 }
 
+/** Let go of the last text charsAt looked into (the reused object outlives the read). */
+export function forgetChars(): void {
+  scratchChars.src = '';
+}
+
 /** Token `at` implies family `f`: fix the file's family, or report a mismatch. */
 export function requireFamily(ctx: RuleContext, f: Family, at: number): void {
   if (ctx.family.family === null) {

@@ -2,12 +2,13 @@
 // Nothing here decides what is reachable: rules keep their problems until read.ts knows whether
 // the rule is kept (a rule in an ignored chain may use anything).
 //
-// Built for 800,000-line dumps: lines are read in place (never sliced, except a rule's origin
-// text), one Tokens buffer and one RuleContext are reused from line to line, token texts are made
+// Built for 800,000-line dumps: lines are read in place (never sliced; a rule's origin is its
+// place in the text's store, which keeps the text compressed once read), one Tokens buffer and one RuleContext are reused from line to line, token texts are made
 // only for the values a converter needs, positions are computed only when a diagnostic needs one,
 // and identical steps are shared.
 import type { Diagnostic } from '../../common/diagnostics.ts';
 import type { Origin, Rule } from '../model/program.ts';
+import { newTextStore, storedOrigin, type TextStore } from '../model/text-store.ts';
 import { type ChainName, findChainName } from './chain-names.ts';
 import {
   addExtra,
@@ -48,6 +49,8 @@ export interface LineReader {
   ignoredTables: { name: string; origin: Origin }[];
   /** The whole input, and where each line starts (computed when a message needs it). */
   text: string;
+  /** The input again, for the origins: sealed (compressed) when the reading is done. */
+  store: TextStore;
   lineStarts: number[] | null;
   /** The chain of the previous rule line. */
   lastChain: ChainState | null;
@@ -85,6 +88,7 @@ export function newLineReader(file: string, family: FamilyState, text: string): 
     open: null,
     ignoredTables: [],
     text,
+    store: newTextStore('iptables', file, text),
     lineStarts: null,
     lastChain: null,
     cur: { lineNo: 0, assumed: false },
@@ -246,10 +250,11 @@ const isKeptTable = (name: string): name is Table => name === 'nat' || name === 
 function originOf(r: LineReader): Origin {
   const { lineNo, assumed } = r.cur;
   const tk = r.tokens;
-  const text = tk.src.slice(tk.base, tk.lineEnd);
-  return assumed
-    ? { backend: 'iptables', file: r.file, text, assumed: true }
-    : { backend: 'iptables', file: r.file, line: lineNo, text };
+  // an assumed hook's line is not in the input: a text of its own
+  if (assumed) return { backend: 'iptables', file: r.file, text: tk.src.slice(tk.base, tk.lineEnd), assumed: true };
+  if (tk.src !== r.text)
+    return { backend: 'iptables', file: r.file, line: lineNo, text: tk.src.slice(tk.base, tk.lineEnd) };
+  return storedOrigin(r.store, tk.base, tk.lineEnd, { line: lineNo });
 }
 
 function applyTemplate(r: LineReader, tpl: LineTemplate): void {

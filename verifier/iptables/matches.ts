@@ -1,6 +1,7 @@
 // `-m MODULE ...` -> model steps, one module at a time. Every module the grammar accepts is
 // handled here; a value the model cannot express exactly is an error at its column.
 import type { KeyPart, NumberRange, Step, Test } from '../model/program.ts';
+import { ownText } from '../model/text-store.ts';
 import { iptCodes } from './codes.ts';
 import {
   addNote,
@@ -206,7 +207,7 @@ function recent(ctx: RuleContext, m: MatchUse, out: StepBuffer): void {
     return;
   }
   const nameOpt = single(ctx, m.options, '--name', '-m recent');
-  const list = nameOpt === null ? 'DEFAULT' : valueText(ctx, nameOpt);
+  const list = nameOpt === null ? 'DEFAULT' : ownText(valueText(ctx, nameOpt));
   if (nameOpt) noNegation(ctx, nameOpt);
   const rsource = single(ctx, m.options, '--rsource', '-m recent');
   const rdest = single(ctx, m.options, '--rdest', '-m recent');
@@ -314,7 +315,7 @@ function nfacct(ctx: RuleContext, m: MatchUse, out: StepBuffer): void {
     return;
   }
   noNegation(ctx, o);
-  const what = `nfacct ${valueText(ctx, o)}`;
+  const what = ownText(`nfacct ${valueText(ctx, o)}`);
   emit(
     out,
     sharedStep(ctx, what, () => ({ kind: 'noop', what })),

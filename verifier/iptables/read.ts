@@ -6,6 +6,7 @@
 import { type Diagnostic, hasErrors, sortDiagnostics } from '../../common/diagnostics.ts';
 import type { Family } from '../../common/ip.ts';
 import type { BaseChain, Chain, Hook, IgnoredItem, NetfilterProgram } from '../model/program.ts';
+import { storedOrigin } from '../model/text-store.ts';
 import {
   BUILTIN_CHAINS,
   builtinChain,
@@ -20,7 +21,7 @@ import {
   targetNameOf,
 } from './chains.ts';
 import { iptCodes } from './codes.ts';
-import type { Table } from './context.ts';
+import { forgetChars, type Table } from './context.ts';
 import { ASSUMED_HOOKS_NOTE, hooksFor, OWN_HOOKS_NOTE } from './hooks.ts';
 import { endRun, type LineReader, newLineReader, readLine, targetWhere } from './lines.ts';
 
@@ -275,6 +276,7 @@ export function readIptables(text: string, options: ReadIptablesOptions): ReadIp
   const family = { family: options.family ?? null, from: options.family ? 'as given' : '' };
   const r = newLineReader(options.file, family, text);
   readLines(r, text);
+  forgetChars();
   completeBuiltins(r);
   const notes = new Set<string>();
   if (!hasHookRules(r)) {
@@ -309,12 +311,7 @@ export function readIptables(text: string, options: ReadIptablesOptions): ReadIp
       } else {
         const item: IgnoredItem = { kind: 'chain', name: c.id, reason: "not reachable from kube-proxy's hook rules" };
         if (c.declLine > 0) {
-          item.origin = {
-            backend: 'iptables',
-            file: r.file,
-            line: c.declLine,
-            text: r.text.slice(c.declStart, c.declEnd),
-          };
+          item.origin = storedOrigin(r.store, c.declStart, c.declEnd, { line: c.declLine });
         }
         ignored.push(item);
       }
@@ -323,6 +320,7 @@ export function readIptables(text: string, options: ReadIptablesOptions): ReadIp
   if (family.family === null) notes.add('no address in the input says its family; read as IPv4');
   const diagnostics = sortDiagnostics(r.diagnostics);
   if (hasErrors(diagnostics)) return { diagnostics };
+  r.store.seal();
   const program: NetfilterProgram = {
     backend: 'iptables',
     family: family.family ?? 'ipv4',

@@ -2,6 +2,7 @@
 // A hit is checked piece by piece against the skeleton the template was made from (a hash says
 // nothing for sure); a miss makes the texts and the skeleton string and asks template.ts, which
 // matches it with the ohm grammar (once per distinct skeleton).
+import { ownText } from '../model/text-store.ts';
 import { cachedTemplate, type LineTemplate, type TemplateFailure } from './template.ts';
 import { completeTokens, type Tokens } from './tokenize.ts';
 
@@ -43,7 +44,8 @@ export function templateOfScan(tk: Tokens): LineTemplate | TemplateFailure {
   completeTokens(tk);
   const template = cachedTemplate(tk);
   const pieces: (string | null)[] = [];
-  for (let k = 0; k < tk.count; k++) pieces.push(tk.literal[k] ? tk.texts[k]! : null);
+  // own copies: a slice would keep this read's whole text alive as long as the cache (the process)
+  for (let k = 0; k < tk.count; k++) pieces.push(tk.literal[k] ? ownText(tk.texts[k]!) : null);
   byHash.set(tk.hash, { pieces, template, next: first });
   return template;
 }

@@ -1,6 +1,7 @@
 // `-j TARGET ...` / `-g CHAIN` -> model steps. Jumps to user chains are resolved later (the chain
 // may be declared after the rule); here the target's own options are read and checked.
 import type { Step } from '../model/program.ts';
+import { ownText } from '../model/text-store.ts';
 import { chainNameAt, chainStep } from './chain-names.ts';
 import { iptCodes } from './codes.ts';
 import {
@@ -78,7 +79,8 @@ function dnat(ctx: RuleContext, t: TargetUse, out: StepBuffer): void {
   let ip: string;
   let port: number | null;
   if (fast >= 0) {
-    ip = c.src.slice(c.start, fast === 0 ? c.end : c.src.indexOf(':', c.start));
+    // its own string: a slice of 13 characters or more would keep the whole text alive
+    ip = ownText(c.src.slice(c.start, fast === 0 ? c.end : c.src.indexOf(':', c.start)));
     port = fast === 0 ? null : fast;
     requireFamily(ctx, 'ipv4', valueAt(o));
   } else {
@@ -87,7 +89,8 @@ function dnat(ctx: RuleContext, t: TargetUse, out: StepBuffer): void {
       valueError(ctx, valueAt(o), 'DNAT destination', r);
       return;
     }
-    ({ ip, port } = r.value);
+    port = r.value.port;
+    ip = ownText(r.value.ip);
     requireFamily(ctx, r.value.family, valueAt(o));
   }
   const proto = ctx.protocol?.protocol;

@@ -5,6 +5,7 @@
 import type { Family } from '../../common/ip.ts';
 import { L4_PROTOCOLS } from '../../compiler/ir/packet.ts';
 import type { BaseChain, Chain, IgnoredItem, KeyPart, NetfilterProgram, Origin, Rule, Step } from '../model/program.ts';
+import { newTextStore, storedOrigin, type TextStore } from '../model/text-store.ts';
 import type { HookNeed, RuleContext } from './context.ts';
 import type { DiagnosticSink } from './diagnostics.ts';
 import { reach } from './graph.ts';
@@ -17,7 +18,10 @@ const FAMILY: Record<string, Family> = { ip: 'ipv4', ip6: 'ipv6' };
 
 export function buildPrograms(state: RulesetState, file: string, sink: DiagnosticSink): NetfilterProgram[] {
   const tables = [...state.tables.values()].sort((a, b) => (a.family < b.family ? -1 : 1));
-  return tables.map((t) => buildProgram(t, [...state.foreign.values()], state.source, file, sink));
+  const store = state.source === null ? null : newTextStore('nftables', file, state.source);
+  const programs = tables.map((t) => buildProgram(t, [...state.foreign.values()], store, file, sink));
+  store?.seal();
+  return programs;
 }
 
 /** Chain ids (`ip kube-proxy/services`), each string built once. */
@@ -60,7 +64,7 @@ function foreignItem(f: ForeignTable, file: string): IgnoredItem {
 function buildProgram(
   t: TableState,
   foreign: ForeignTable[],
-  source: string | null,
+  store: TextStore | null,
   file: string,
   sink: DiagnosticSink,
 ): NetfilterProgram {
@@ -99,7 +103,7 @@ function buildProgram(
     const hookNeeds: HookNeed[] = [];
     program.chains.set(
       chainId(c.name),
-      readChain(c, t, { chainId, family, file, hookNeeds, notes, sink, cache, parts, partTexts, jumps, gotos, source }),
+      readChain(c, t, { chainId, family, file, hookNeeds, notes, sink, cache, parts, partTexts, jumps, gotos, store }),
     );
     checkHooks(hookNeeds, contexts, sink);
     if (c.base) {
@@ -117,13 +121,6 @@ function buildProgram(
   return program;
 }
 
-/**
- * `s` as a string of its own. V8 makes a long slice a view into its source, so an origin holding
- * a slice would keep the whole document alive for as long as the check runs: at 10,000 services
- * 42 MB, of which the rules' own text is 22 MB. Slicing a concatenation copies it first.
- */
-const ownCopy = (s: string): string => ` ${s}`.slice(1);
-
 function readChain(
   c: ChainState,
   t: TableState,
@@ -139,7 +136,7 @@ function readChain(
     partTexts: Map<KeyPart, string>;
     jumps: Map<string, Step>;
     gotos: Map<string, Step>;
-    source: string | null;
+    store: TextStore | null;
   },
 ): Chain {
   const rules: Rule[] = [];
@@ -158,16 +155,16 @@ function readChain(
     jumps: env.jumps,
     gotos: env.gotos,
   };
-  const source = env.source;
+  const store = env.store;
   for (const r of c.rules) {
     ctx.guard = L4_PROTOCOLS;
     // A rule kept as its place in the text is parsed again here: its objects die young.
-    const slice = r.obj ? null : source!.slice(r.start, r.end);
-    const obj = r.obj ?? (JSON.parse(slice!) as Record<string, unknown>);
-    const text = slice === null ? JSON.stringify(obj) : ownCopy(slice);
+    const obj = r.obj ?? (JSON.parse(store!.slice(r.start!, r.end!)) as Record<string, unknown>);
     const steps = ruleSteps(obj.expr as unknown[], r.pointer, ctx);
     if (!steps) continue;
-    const origin: Origin = { backend: 'nftables', file: env.file, jsonPath: r.pointer, text };
+    const origin: Origin = r.obj
+      ? { backend: 'nftables', file: env.file, jsonPath: r.pointer, text: JSON.stringify(r.obj) }
+      : storedOrigin(store!, r.start!, r.end!, { jsonPath: r.pointer });
     rules.push({ origin, steps });
   }
   return { id: env.chainId(c.name), name: c.name, rules };
