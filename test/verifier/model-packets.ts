@@ -5,7 +5,7 @@
 // Every packet respects the `martians` assumption: an arriving packet has a non-local source, a
 // locally generated one a local source (node address or loopback).
 import fc from 'fast-check';
-import { cidrOf, type Family, formatIP, type IPText, ipOf } from '../../common/ip.ts';
+import { cidrOf, type Family, formatIP, type IPText, ipOf, parseIPStrict } from '../../common/ip.ts';
 import { affinityListId, type CtState, type L4Protocol, type Packet } from '../../compiler/ir/packet.ts';
 import type { IRLocalDetector, IRProgram } from '../../compiler/ir/types.ts';
 
@@ -110,7 +110,11 @@ export function packetPools(ir: IRProgram): PacketPools {
 export function modelPackets(ir: IRProgram): fc.Arbitrary<Packet> {
   const f = ir.family;
   const pools = packetPools(ir);
-  const randomIP = (f === 'ipv4' ? fc.ipV4() : fc.ipV6()).map((a) => canonical(f, a));
+  // fast-check also writes IPv4-mapped IPv6 addresses (`::ffff:a:1ead`), which ksvc refuses as
+  // addresses: drawn again (campaign seed 400012, IPv6, any participant × 2, stopped on one)
+  const randomIP = (f === 'ipv4' ? fc.ipV4() : fc.ipV6())
+    .filter((a) => parseIPStrict(a).ok)
+    .map((a) => canonical(f, a));
   const pick = <T>(xs: readonly T[], random: fc.Arbitrary<T>) =>
     xs.length === 0
       ? random

@@ -51,6 +51,12 @@ for (const artifact of ['iptables', 'nftables'] as const) {
   });
 }
 
+Edits('IPv6, two edits of any participant: the seed whose random packets once stopped the run', () => {
+  // fast-check drew an IPv4-mapped address for a packet, which the generator could not write
+  const r = checkRandomEdit(400_012, 'any', { family: 'ipv6', edits: 2 });
+  assert.equal(r.problems, [], r.edit?.what);
+});
+
 // Three edits each, of any participant: both artifacts (alike or not) and the model at once.
 const MULTI_CASES = 30;
 Edits(`any participant, three edits: ${MULTI_CASES} random models`, () => {
