@@ -14,7 +14,15 @@ requireKernel(SCRIPT);
 const tally = { cases: 0, refused: 0, compared: 0, problems: 0 };
 const started = Date.now();
 for (let seed = from; seed < from + count; seed++) {
-  const r = await checkEditDump(seed, artifact, family);
+  let r: Awaited<ReturnType<typeof checkEditDump>>;
+  try {
+    r = await checkEditDump(seed, artifact, family);
+  } catch (e) {
+    // the case itself failed (not a finding about the reader): reported with its seed
+    tally.problems++;
+    console.log(`seed ${seed} (${artifact}, ${family}): the case threw: ${e instanceof Error ? e.message : String(e)}`);
+    continue;
+  }
   if (r.outcome === 'skipped') continue;
   tally.cases++;
   tally[r.outcome]++;

@@ -18,7 +18,15 @@ requireKernel(SCRIPT);
 const tally = { cases: 0, probed: 0, probes: 0, unreadable: 0, refused: 0, foreign: 0, unmodelled: 0, problems: 0 };
 const started = Date.now();
 for (let seed = from; seed < from + count; seed++) {
-  const r = await checkEditPackets(seed, artifact, family, edits);
+  let r: Awaited<ReturnType<typeof checkEditPackets>>;
+  try {
+    r = await checkEditPackets(seed, artifact, family, edits);
+  } catch (e) {
+    // the case itself failed (not a finding about the reader): reported with its seed
+    tally.problems++;
+    console.log(`seed ${seed} (${artifact}, ${family}): the case threw: ${e instanceof Error ? e.message : String(e)}`);
+    continue;
+  }
   if (r.outcome === 'skipped') continue;
   tally.cases++;
   tally[r.outcome]++;

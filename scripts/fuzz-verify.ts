@@ -16,7 +16,15 @@ const { packets, edits } = numbers as { packets: number; edits: number };
 const summary = newTally();
 const started = Date.now();
 for (let seed = from; seed < from + count; seed++) {
-  const r = checkRandomEdit(seed, artifact, { packets, family, edits });
+  let r: ReturnType<typeof checkRandomEdit>;
+  try {
+    r = checkRandomEdit(seed, artifact, { packets, family, edits });
+  } catch (e) {
+    // the case itself (model, edit or packets) failed: a problem of the harness, with its seed
+    summary.problems++;
+    console.log(`seed ${seed} (${artifact}): the case threw: ${e instanceof Error ? e.message : String(e)}`);
+    continue;
+  }
   addToTally(summary, r);
   for (const p of r.problems) {
     console.log(`seed ${seed} (${artifact}): ${p}\n  edit: ${r.edit?.what ?? '-'}`);
