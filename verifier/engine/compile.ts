@@ -1,5 +1,4 @@
 // Compile a reader's NetfilterProgram against a packet space (see compiled.ts).
-import type { Rational } from '../../compiler/ir/outcome.ts';
 import type { CtState } from '../../compiler/ir/packet.ts';
 import type { Hook, KeyPart, NetfilterProgram, Step, Test, Verdict } from '../model/program.ts';
 import {
@@ -236,17 +235,8 @@ export function compileProgram(program: NetfilterProgram, ctx: CompileContext): 
     }
   };
 
-  // One identity per list name, made once: nft's identities are parsed out of the name, and every
-  // affinity check and write asks for its list's (hundreds of thousands of times at 10,000
-  // services with affinity, each answer kept by a compiled write step as a string of its own).
-  const listIds = new Map<string, string>();
-  const canonicalList = (name: string): string => {
-    let id = listIds.get(name);
-    if (id === undefined) listIds.set(name, (id = ctx.canonicalList(name)));
-    return id;
-  };
   const affinityDim = (list: string, key: 'saddr' | 'daddr'): number => {
-    const i = space.affinityIndex.get(affinityKey(canonicalList(list), key));
+    const i = space.affinityIndex.get(affinityKey(ctx.canonicalList(list), key));
     if (i === undefined) throw new CompileError(`affinity list '${list}' is not in the packet space`);
     return AFFINITY_BASE + i;
   };
@@ -318,8 +308,10 @@ export function compileProgram(program: NetfilterProgram, ctx: CompileContext): 
     switch (s.kind) {
       case 'test':
         return testStep(test(s.test), s.negate);
-      case 'random':
-        return randomStep(s.p);
+      case 'random': {
+        const p = fromRational(s.p);
+        return { kind: 'random', p, q: complement(p) };
+      }
       case 'dispatch': {
         let lookup = compiledLookups.get(s.elements);
         if (lookup === undefined) {
@@ -349,24 +341,12 @@ export function compileProgram(program: NetfilterProgram, ctx: CompileContext): 
       }
       case 'affinityWrite':
         affinityDim(s.list, s.key);
-        return { kind: 'affinityWrite', list: canonicalList(s.list) };
+        return { kind: 'affinityWrite', list: ctx.canonicalList(s.list) };
       case 'noop':
         return NOOP;
       case 'verdict':
         return verdictStep(verdict(s.verdict));
     }
-  };
-
-  // an endpoint's share recurs in every service of as many endpoints (1/10, 1/9, …, 1/2)
-  const randomSteps = new Map<string, CStep>();
-  const randomStep = (r: Rational): CStep => {
-    const key = `${r.num}/${r.den}`;
-    let c = randomSteps.get(key);
-    if (c === undefined) {
-      const p = fromRational(r);
-      randomSteps.set(key, (c = { kind: 'random', p, q: complement(p) }));
-    }
-    return c;
   };
 
   const testSteps = [new Map<CTest, CStep>(), new Map<CTest, CStep>()];

@@ -78,6 +78,8 @@ export interface SharedSteps {
   ipv4: [Map<number, Step>, Map<number, Step>, Map<number, Step>, Map<number, Step>];
   /** `--probability` values as written, found by their characters (no string per rule). */
   probabilities: TextIndex<ParsedValue<Rational>>;
+  /** What charsAt returns, one object reused through the read (it goes with the read). */
+  chars: Chars;
 }
 
 export const newSharedSteps = (): SharedSteps => ({
@@ -87,6 +89,7 @@ export const newSharedSteps = (): SharedSteps => ({
   addresses: new Map(),
   ipv4: [new Map(), new Map(), new Map(), new Map()],
   probabilities: newTextIndex(),
+  chars: { src: '', start: 0, end: 0 },
 });
 
 /**
@@ -142,30 +145,24 @@ export interface Chars {
   end: number;
 }
 
-const scratchChars: Chars = { src: '', start: 0, end: 0 };
-
 /**
  * The characters of token `at` without making a string when the token is a plain one of a scanned
  * line. The result is one reused object: read it before the next call.
  */
 export function charsAt(ctx: RuleContext, at: number): Readonly<Chars> {
   const tk = ctx.tokens;
+  const chars = ctx.shared.chars;
   if (tk !== undefined && tk.quoteAt[at]! < 0) {
-    scratchChars.src = tk.src;
-    scratchChars.start = tk.base + tk.starts[at]!;
-    scratchChars.end = tk.base + tk.ends[at]!;
+    chars.src = tk.src;
+    chars.start = tk.base + tk.starts[at]!;
+    chars.end = tk.base + tk.ends[at]!;
   } else {
     const text = textAt(ctx, at);
-    scratchChars.src = text;
-    scratchChars.start = 0;
-    scratchChars.end = text.length;
+    chars.src = text;
+    chars.start = 0;
+    chars.end = text.length;
   }
-  return scratchChars;
-}
-
-/** Let go of the last text charsAt looked into (the reused object outlives the read). */
-export function forgetChars(): void {
-  scratchChars.src = '';
+  return chars;
 }
 
 /** Token `at` implies family `f`: fix the file's family, or report a mismatch. */

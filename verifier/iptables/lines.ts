@@ -252,8 +252,6 @@ function originOf(r: LineReader): Origin {
   const tk = r.tokens;
   // an assumed hook's line is not in the input: a text of its own
   if (assumed) return { backend: 'iptables', file: r.file, text: tk.src.slice(tk.base, tk.lineEnd), assumed: true };
-  if (tk.src !== r.text)
-    return { backend: 'iptables', file: r.file, line: lineNo, text: tk.src.slice(tk.base, tk.lineEnd) };
   return storedOrigin(r.store, tk.base, tk.lineEnd, { line: lineNo });
 }
 

@@ -21,7 +21,7 @@ import {
   targetNameOf,
 } from './chains.ts';
 import { iptCodes } from './codes.ts';
-import { forgetChars, type Table } from './context.ts';
+import type { Table } from './context.ts';
 import { ASSUMED_HOOKS_NOTE, hooksFor, OWN_HOOKS_NOTE } from './hooks.ts';
 import { endRun, type LineReader, newLineReader, readLine, targetWhere } from './lines.ts';
 
@@ -276,7 +276,6 @@ export function readIptables(text: string, options: ReadIptablesOptions): ReadIp
   const family = { family: options.family ?? null, from: options.family ? 'as given' : '' };
   const r = newLineReader(options.file, family, text);
   readLines(r, text);
-  forgetChars();
   completeBuiltins(r);
   const notes = new Set<string>();
   if (!hasHookRules(r)) {
