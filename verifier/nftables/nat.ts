@@ -127,10 +127,15 @@ function portsGuarded(last: Step, ctx: RuleContext): boolean {
   }
 }
 
-/** The protocols of a dispatch's elements that select a DNAT with a port (kept per shared dispatch). */
+/**
+ * The protocols of a dispatch's elements that select a DNAT with a port (kept per shared dispatch).
+ * A ported dispatch (`dnatPort`) gives every element a port, so its answer is every element's
+ * protocols: kept per element list, which the map's dispatches for each target port share.
+ */
 const portedByDispatch = new WeakMap<object, readonly L4Protocol[]>();
 function portedProtocols(d: Extract<Step, { kind: 'dispatch' }>): readonly L4Protocol[] {
-  let known = portedByDispatch.get(d);
+  const owner = d.dnatPort !== undefined ? d.elements : d;
+  let known = portedByDispatch.get(owner);
   if (known === undefined) {
     const all = new Set<L4Protocol>();
     for (const e of d.elements) {
@@ -139,7 +144,7 @@ function portedProtocols(d: Extract<Step, { kind: 'dispatch' }>): readonly L4Pro
         e.steps.some((s) => s.kind === 'verdict' && s.verdict.kind === 'dnat' && s.verdict.port !== null);
       if (ported) for (const x of protocolsOf(e.parts)) all.add(x);
     }
-    portedByDispatch.set(d, (known = L4_PROTOCOLS.filter((x) => all.has(x))));
+    portedByDispatch.set(owner, (known = L4_PROTOCOLS.filter((x) => all.has(x))));
   }
   return known;
 }
