@@ -37,6 +37,33 @@ export function allItems(count: number): number[] {
   return l;
 }
 
+const pointTuples = new WeakMap<CTest, boolean>();
+
+/**
+ * Whether every element of a member test is one value per dimension, over the same dimensions in
+ * the same order (nft's hairpin set: source address . destination address). Then the order of
+ * the elements is not observable: a packet is in the set or not whichever element is asked first,
+ * and asking them in any order splits a class into the same classes (one value either holds for
+ * all of a class's atoms or for none of them, so an element asked early never cuts a class that a
+ * later one would have cut differently). A shape writes such a set's elements sorted: endpoints
+ * whose addresses sort differently as text (kube-proxy's order) and as numbers (the set's) give
+ * one shape instead of many. Elements of ranges are written in order: overlapping ones can split
+ * a class differently depending on which is asked first.
+ */
+function isPointTupleSet(t: Extract<CTest, { kind: 'member' }>): boolean {
+  let known = pointTuples.get(t);
+  if (known === undefined) {
+    const [first] = t.elements;
+    known = t.elements.every(
+      (e) =>
+        e.length === first!.length &&
+        e.every((p, j) => p.dim === first![j]!.dim && p.set.length === 2 && p.set[0] === p.set[1]),
+    );
+    pointTuples.set(t, known);
+  }
+  return known;
+}
+
 /** A steps writer: the text of a rule's (or an element's) steps. */
 export function stepsWriter(
   space: PacketSpace,
@@ -67,7 +94,10 @@ export function stepsWriter(
         return `aff ${spell.list(space.affinity[t.dim - AFFINITY_BASE]!.id)} ${t.set.join(',')}`;
       case 'member': {
         const items = t.index ? lookups.memberItems(t.index, dnatOnly) : allItems(t.elements.length);
-        return `member ${items.map((i) => t.elements[i]!.map(partText).join('&')).join('|')}`;
+        const texts = items.map((i) => t.elements[i]!.map(partText).join('&'));
+        // (numbered in the set's order first, then written in an order of their own)
+        if (t.index && isPointTupleSet(t)) texts.sort();
+        return `member ${texts.join('|')}`;
       }
     }
   };

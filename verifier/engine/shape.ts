@@ -24,9 +24,11 @@
 // - addresses: the answers depend only on which combinations of the constants involved (rule
 //   sets, IR addresses, the node's local addresses, the shard's own sets) are non-empty — the
 //   membership pattern of every elementary piece — not on the numbers themselves;
-// - ports the same way; affinity lists by equality; every other value (protocols, interfaces,
-//   marks, conntrack sets, probabilities, timeouts, verdicts) literally. An IR endpoint's isLocal
-//   is left out: the evaluator only sees it through the local set, which is written.
+// - ports the same way; affinity lists by equality, their timeouts as the age atoms they select
+//   (each list is its own dimension, cut at its timeouts); every other value (protocols,
+//   interfaces, marks, conntrack sets, probabilities, verdicts) literally. An IR endpoint's
+//   isLocal is left out: the evaluator only sees it through the local set, which is written;
+// - a set of point tuples (nft's hairpin set) without its order (shape-steps.ts).
 import { cidrOf } from '../../common/ip.ts';
 import { affinityListId } from '../../compiler/ir/packet.ts';
 import type { IRProgram, IRServicePort } from '../../compiler/ir/types.ts';
@@ -37,7 +39,15 @@ import { type ChainTemplates, chainTemplates, expandTemplates } from './shape-ch
 import { Numbering, pattern } from './shape-pattern.ts';
 import { type BodyWriter, type KeyContext, programShape } from './shape-program.ts';
 import type { Shard } from './shards.ts';
-import { addressAtomOf, addressRangeAtoms, DIM, type PacketSpace, protoAtom } from './space.ts';
+import {
+  addressAtomOf,
+  addressRangeAtoms,
+  affinityFreshAtoms,
+  affinityKey,
+  DIM,
+  type PacketSpace,
+  protoAtom,
+} from './space.ts';
 
 /** Per-check data the signatures need, built once. */
 export interface ShapeContext {
@@ -297,9 +307,10 @@ function portFacts(ctx: ShapeContext, sp: IRServicePort): PortFacts {
   const atom = (ip: string) => addressAtomOf(space.addresses, ip);
   const index = new Map(sp.endpoints.map((e, i) => [e.hostPort, i]));
   const set = (s: IRServicePort['cluster']) => (s ? s.endpoints.map((e) => index.get(e.hostPort)).join(',') : '-');
+  const lists = sp.endpoints.map((e) => affinityListId(sp.servicePortName, sp.protocol, e.hostPort));
   f = {
     endpoints: sp.endpoints.map((e) => atom(e.ip)),
-    lists: sp.endpoints.map((e) => affinityListId(sp.servicePortName, sp.protocol, e.hostPort)),
+    lists,
     clusterIP: atom(sp.clusterIP),
     externalIPs: sp.externalIPs.map(atom),
     loadBalancerIPs: sp.loadBalancerIPs.map(atom),
@@ -307,13 +318,28 @@ function portFacts(ctx: ShapeContext, sp: IRServicePort): PortFacts {
     firewall: sp.firewall ? sp.firewall.sourceRanges.map((r) => cidrAtoms(space, r)) : null,
     policies: `${sp.internalTrafficPolicy} ${sp.externalTrafficPolicy}`,
     middle: [
-      `aff ${sp.affinity?.timeoutSeconds ?? '-'} has ${sp.hasEndpoints}`,
+      `aff ${sp.affinity ? freshAtoms(space, lists, sp.affinity.timeoutSeconds) : '-'} has ${sp.hasEndpoints}`,
       `int ${JSON.stringify(sp.internal)} ${sp.internalMasquerade} ext ${JSON.stringify(sp.external)}`,
     ].join(' '),
     sets: `sets ${set(sp.cluster)} | ${set(sp.local)}`,
   };
   ctx.portFacts.set(sp, f);
   return f;
+}
+
+/**
+ * What the reference evaluator observes of a service port's affinity timeout: per endpoint list,
+ * which of its age atoms are "fresh" (ir-view.ts asks affinityFresh as those atoms) out of how
+ * many. Not the seconds: lists cut at 600 and at 10,800 seconds answer every question alike, and
+ * the artifacts' age tests are written as atoms too (shape-steps.ts).
+ */
+function freshAtoms(space: PacketSpace, lists: readonly string[], timeoutSeconds: number): string {
+  return lists
+    .map((id) => {
+      const dim = space.affinity[space.affinityIndex.get(affinityKey(id, 'saddr'))!]!;
+      return `${affinityFreshAtoms(dim, timeoutSeconds).join('-')}/${dim.cuts.length}`;
+    })
+    .join(',');
 }
 
 function servicePortShape(sp: IRServicePort, facts: PortFacts, w: BodyWriter, det: (d: Detector) => string): string {
