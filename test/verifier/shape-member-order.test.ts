@@ -101,6 +101,10 @@ function shardLabel(setup: ReturnType<typeof prepare>, ip: string): string {
 }
 
 const summary = (r: VerifyReport) =>
-  JSON.stringify({ equivalent: r.equivalent, classes: r.stats.classes, packets: `${r.stats.packets.num}/${r.stats.packets.den}` });
+  JSON.stringify({
+    equivalent: r.equivalent,
+    classes: r.stats.classes,
+    packets: `${r.stats.packets.num}/${r.stats.packets.den}`,
+  });
 
 M.run();
