@@ -336,7 +336,9 @@ function portFacts(ctx: ShapeContext, sp: IRServicePort): PortFacts {
 function freshAtoms(space: PacketSpace, lists: readonly string[], timeoutSeconds: number): string {
   return lists
     .map((id) => {
-      const dim = space.affinity[space.affinityIndex.get(affinityKey(id, 'saddr'))!]!;
+      const i = space.affinityIndex.get(affinityKey(id, 'saddr'));
+      if (i === undefined) throw new Error(`internal: affinity list ${id} not in the packet space`);
+      const dim = space.affinity[i]!;
       return `${affinityFreshAtoms(dim, timeoutSeconds).join('-')}/${dim.cuts.length}`;
     })
     .join(',');
