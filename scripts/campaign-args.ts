@@ -57,3 +57,22 @@ export const ARTIFACT = <T extends string>(values: readonly T[], fallback: T): C
   default: fallback,
 });
 export const FAMILY: Choice<'first' | 'ipv6'> = { values: ['first', 'ipv6'], default: 'first' };
+
+/**
+ * One case of a campaign, or null when the case itself threw (the model, the edit, the packets or
+ * the harness: not a finding about what the campaign checks). That is still a problem: counted in
+ * `tally` and printed with the label that names its seed, and the campaign goes on.
+ */
+export async function caseOrProblem<T>(
+  label: string,
+  tally: { problems: number },
+  run: () => T | Promise<T>,
+): Promise<T | null> {
+  try {
+    return await run();
+  } catch (e) {
+    tally.problems++;
+    console.log(`${label}: the case threw: ${e instanceof Error ? e.message : String(e)}`);
+    return null;
+  }
+}

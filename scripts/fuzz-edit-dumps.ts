@@ -3,7 +3,7 @@
 // with the seed that reproduces it, and a summary; exits 1 on any.
 //   npm run fuzz:edit-dumps -- [--artifact iptables|nftables] [--family first|ipv6] [--from N] [--count N]
 import { checkEditDump } from '../test/kernel/edit-dumps.ts';
-import { ARTIFACT, campaignArgs, FAMILY, requireKernel } from './campaign-args.ts';
+import { ARTIFACT, campaignArgs, caseOrProblem, FAMILY, requireKernel } from './campaign-args.ts';
 
 const SCRIPT = 'fuzz-edit-dumps';
 const { artifact, family, from, count } = campaignArgs(SCRIPT, {
@@ -14,16 +14,10 @@ requireKernel(SCRIPT);
 const tally = { cases: 0, refused: 0, compared: 0, problems: 0 };
 const started = Date.now();
 for (let seed = from; seed < from + count; seed++) {
-  let r: Awaited<ReturnType<typeof checkEditDump>>;
-  try {
-    r = await checkEditDump(seed, artifact, family);
-  } catch (e) {
-    // the case itself failed (not a finding about the reader): reported with its seed
-    tally.problems++;
-    console.log(`seed ${seed} (${artifact}, ${family}): the case threw: ${e instanceof Error ? e.message : String(e)}`);
-    continue;
-  }
-  if (r.outcome === 'skipped') continue;
+  const r = await caseOrProblem(`seed ${seed} (${artifact}, ${family})`, tally, () =>
+    checkEditDump(seed, artifact, family),
+  );
+  if (r === null || r.outcome === 'skipped') continue;
   tally.cases++;
   tally[r.outcome]++;
   tally.problems += r.problems.length;

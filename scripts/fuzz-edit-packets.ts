@@ -5,7 +5,7 @@
 //   npm run fuzz:edit-packets -- [--artifact iptables|nftables] [--family first|ipv6] [--from N] [--count N]
 //     [--edits N]   (N edits of the artifact per case)
 import { checkEditPackets } from '../test/kernel/edit-packets.ts';
-import { ARTIFACT, campaignArgs, FAMILY, requireKernel } from './campaign-args.ts';
+import { ARTIFACT, campaignArgs, caseOrProblem, FAMILY, requireKernel } from './campaign-args.ts';
 
 const SCRIPT = 'fuzz-edit-packets';
 const { artifact, family, from, count, numbers } = campaignArgs(SCRIPT, {
@@ -18,16 +18,10 @@ requireKernel(SCRIPT);
 const tally = { cases: 0, probed: 0, probes: 0, unreadable: 0, refused: 0, foreign: 0, unmodelled: 0, problems: 0 };
 const started = Date.now();
 for (let seed = from; seed < from + count; seed++) {
-  let r: Awaited<ReturnType<typeof checkEditPackets>>;
-  try {
-    r = await checkEditPackets(seed, artifact, family, edits);
-  } catch (e) {
-    // the case itself failed (not a finding about the reader): reported with its seed
-    tally.problems++;
-    console.log(`seed ${seed} (${artifact}, ${family}): the case threw: ${e instanceof Error ? e.message : String(e)}`);
-    continue;
-  }
-  if (r.outcome === 'skipped') continue;
+  const r = await caseOrProblem(`seed ${seed} (${artifact}, ${family})`, tally, () =>
+    checkEditPackets(seed, artifact, family, edits),
+  );
+  if (r === null || r.outcome === 'skipped') continue;
   tally.cases++;
   tally[r.outcome]++;
   tally.probes += r.probes;

@@ -5,7 +5,7 @@
 //     [--family first|ipv6]   (first: the model's first program, IPv4 whenever it has one)
 //     [--edits N]             (N edits per case; with --artifact any each edits one of the three)
 import { addToTally, checkRandomEdit, newTally } from '../test/verifier/random-edits.ts';
-import { ARTIFACT, campaignArgs, FAMILY } from './campaign-args.ts';
+import { ARTIFACT, campaignArgs, caseOrProblem, FAMILY } from './campaign-args.ts';
 
 const { artifact, family, from, count, numbers } = campaignArgs('fuzz-verify', {
   count: 500,
@@ -16,15 +16,10 @@ const { packets, edits } = numbers as { packets: number; edits: number };
 const summary = newTally();
 const started = Date.now();
 for (let seed = from; seed < from + count; seed++) {
-  let r: ReturnType<typeof checkRandomEdit>;
-  try {
-    r = checkRandomEdit(seed, artifact, { packets, family, edits });
-  } catch (e) {
-    // the case itself (model, edit or packets) failed: a problem of the harness, with its seed
-    summary.problems++;
-    console.log(`seed ${seed} (${artifact}): the case threw: ${e instanceof Error ? e.message : String(e)}`);
-    continue;
-  }
+  const r = await caseOrProblem(`seed ${seed} (${artifact})`, summary, () =>
+    checkRandomEdit(seed, artifact, { packets, family, edits }),
+  );
+  if (r === null) continue;
   addToTally(summary, r);
   for (const p of r.problems) {
     console.log(`seed ${seed} (${artifact}): ${p}\n  edit: ${r.edit?.what ?? '-'}`);
