@@ -154,15 +154,27 @@ function testSetByKey(space: PacketSpace, t: PacketTest): { dim: number; set: In
     case 'ctDnat':
       r = { dim: DIM.ct, set: CT_DNAT };
       break;
-    case 'affinityFresh': {
-      const i = space.affinityIndex.get(affinityKey(t.list, 'saddr'));
-      if (i === undefined) throw new Error(`internal: affinity list ${t.list} not in the packet space`);
-      r = { dim: AFFINITY_BASE + i, set: affinityFreshAtoms(space.affinity[i]!, t.timeoutSeconds) };
+    case 'affinityFresh':
+      r = affinityFreshQuestion(space, t.list, t.timeoutSeconds);
       break;
-    }
   }
   cache.set(k, r);
   return r;
+}
+
+/**
+ * The question the reference evaluator's affinityFresh test asks of a class: a record of this
+ * source in `list` younger than `timeoutSeconds`, as atoms of the list's age dimension. Shapes
+ * write it too (shape.ts), so they describe the question the evaluator really asks.
+ */
+export function affinityFreshQuestion(
+  space: PacketSpace,
+  list: string,
+  timeoutSeconds: number,
+): { dim: number; set: IntervalSet } {
+  const i = space.affinityIndex.get(affinityKey(list, 'saddr'));
+  if (i === undefined) throw new Error(`internal: affinity list ${list} not in the packet space`);
+  return { dim: AFFINITY_BASE + i, set: affinityFreshAtoms(space.affinity[i]!, timeoutSeconds) };
 }
 
 /** One port's entries in table order, and where a destination's first entry is (services on port 80 are thousands). */

@@ -95,7 +95,8 @@ export function stepsWriter(
       case 'member': {
         const items = t.index ? lookups.memberItems(t.index, dnatOnly) : allItems(t.elements.length);
         const texts = items.map((i) => t.elements[i]!.map(partText).join('&'));
-        // (numbered in the set's order first, then written in an order of their own)
+        // numbered in the set's order first, then written in an order of their own; an indexed test
+        // only, as it is never in a chain template (whose holes are filled in text order)
         if (t.index && isPointTupleSet(t)) texts.sort();
         return `member ${texts.join('|')}`;
       }

@@ -35,19 +35,12 @@ import type { IRProgram, IRServicePort } from '../../compiler/ir/types.ts';
 import type { Backend } from '../model/program.ts';
 import { type CProgram, portCode } from './compiled.ts';
 import { equals, type IntervalSet } from './intervals.ts';
+import { affinityFreshQuestion } from './ir-view.ts';
 import { type ChainTemplates, chainTemplates, expandTemplates } from './shape-chains.ts';
 import { Numbering, pattern } from './shape-pattern.ts';
 import { type BodyWriter, type KeyContext, programShape } from './shape-program.ts';
 import type { Shard } from './shards.ts';
-import {
-  addressAtomOf,
-  addressRangeAtoms,
-  affinityFreshAtoms,
-  affinityKey,
-  DIM,
-  type PacketSpace,
-  protoAtom,
-} from './space.ts';
+import { AFFINITY_BASE, addressAtomOf, addressRangeAtoms, DIM, type PacketSpace, protoAtom } from './space.ts';
 
 /** Per-check data the signatures need, built once. */
 export interface ShapeContext {
@@ -329,17 +322,15 @@ function portFacts(ctx: ShapeContext, sp: IRServicePort): PortFacts {
 
 /**
  * What the reference evaluator observes of a service port's affinity timeout: per endpoint list,
- * which of its age atoms are "fresh" (ir-view.ts asks affinityFresh as those atoms) out of how
- * many. Not the seconds: lists cut at 600 and at 10,800 seconds answer every question alike, and
- * the artifacts' age tests are written as atoms too (shape-steps.ts).
+ * the age atoms its question asks for (affinityFreshQuestion, ir-view.ts) out of how many. Not the
+ * seconds: lists cut at 600 and at 10,800 seconds answer every question alike, and the artifacts'
+ * age tests are written as atoms too (shape-steps.ts).
  */
 function freshAtoms(space: PacketSpace, lists: readonly string[], timeoutSeconds: number): string {
   return lists
     .map((id) => {
-      const i = space.affinityIndex.get(affinityKey(id, 'saddr'));
-      if (i === undefined) throw new Error(`internal: affinity list ${id} not in the packet space`);
-      const dim = space.affinity[i]!;
-      return `${affinityFreshAtoms(dim, timeoutSeconds).join('-')}/${dim.cuts.length}`;
+      const q = affinityFreshQuestion(space, id, timeoutSeconds);
+      return `${q.set.join('-')}/${space.affinity[q.dim - AFFINITY_BASE]!.cuts.length}`;
     })
     .join(',');
 }
