@@ -6,7 +6,7 @@
 // added (nft refuses forward references); a listing is checked as a whole afterwards.
 import type { DiagnosticSink } from './diagnostics.ts';
 import { Applier, type Item, tableKey } from './objects.ts';
-import { child } from './pointer.ts';
+import { keptChild } from './pointer.ts';
 import { checkNesting } from './schema.ts';
 import type { ItemSpan, NftFamily, RulesetState } from './state.ts';
 import { isObject } from './values.ts';
@@ -26,7 +26,7 @@ function itemOf(raw: Record<string, unknown>, index: number): Item | null {
       command: first,
       kind: kind!,
       obj: isObject(obj) ? obj : null,
-      pointer: `${base}/${first}/${child('', kind!).slice(1)}`,
+      pointer: keptChild(base, first, kind!),
     };
   }
   return {
@@ -34,7 +34,7 @@ function itemOf(raw: Record<string, unknown>, index: number): Item | null {
     command: 'add',
     kind: first,
     obj: raw[first] as Record<string, unknown>,
-    pointer: child(base, first),
+    pointer: keptChild(base, first),
   };
 }
 

@@ -3,7 +3,7 @@
 // (a missing object, an existing one for `create`, one still in use for `delete`), and in a command
 // document that a rule or element names only chains and sets that exist already.
 import type { DiagnosticSink } from './diagnostics.ts';
-import { child } from './pointer.ts';
+import { child, keptChild } from './pointer.ts';
 import { checkShape, type ObjectShape } from './schema.ts';
 import {
   type BaseSpec,
@@ -228,7 +228,7 @@ export class Applier {
       this.sink.report('nft-redefined', p, kind, name, 'its type, flags or timeout differ');
       return;
     }
-    if (obj.elem !== undefined) this.addElements(command, table, target!, obj.elem, child(p, 'elem'));
+    if (obj.elem !== undefined) this.addElements(command, table, target!, obj.elem, keptChild(p, 'elem'));
   }
 
   private element(command: string, table: TableState, obj: Record<string, unknown>, pointer: string): void {
@@ -238,7 +238,7 @@ export class Applier {
       this.sink.report('nft-missing-reference', pointer, 'set', name, `table ${table.family} ${table.name}`);
       return;
     }
-    const at = child(pointer, 'elem');
+    const at = keptChild(pointer, 'elem');
     if (command === 'delete') {
       const { list, single } = elementList(set.kind, obj.elem);
       for (const [i, e] of list.entries()) {
@@ -253,7 +253,7 @@ export class Applier {
   private addElements(command: string, table: TableState, set: SetState, elem: unknown, at: string): void {
     const { list, single } = elementList(set.kind, elem);
     for (const [i, e] of list.entries()) {
-      const p = single ? at : child(at, i);
+      const p = single ? at : keptChild(at, i);
       if (set.kind === 'map' && !isPair(e)) {
         this.sink.report('nft-bad-value', p, JSON.stringify(e), `a [key, value] pair of map '${set.name}'`);
         continue;
@@ -386,13 +386,14 @@ export function scalarOrConcatId(key: unknown): string | undefined {
   let keys = 0;
   for (const _ in key) keys++;
   if (keys !== 1) return undefined;
-  let text = '{"concat":[';
+  const pieces: string[] = [];
   for (let i = 0; i < key.concat.length; i++) {
     const v: unknown = key.concat[i];
     if (typeof v !== 'string' && typeof v !== 'number') return undefined;
-    text += `${i === 0 ? '' : ','}${JSON.stringify(isNumeric(v) ? Number(v) : v)}`;
+    pieces.push(JSON.stringify(isNumeric(v) ? Number(v) : v));
   }
-  return `${text}]}`;
+  // one flat string: an identity is a key of the set's element map for the whole read (keptChild)
+  return ['{"concat":[', pieces.join(','), ']}'].join('');
 }
 
 function typeParts(t: unknown): string[] {

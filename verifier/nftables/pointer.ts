@@ -3,9 +3,22 @@
 
 /** Append one reference token to a pointer. */
 export const child = (pointer: string, token: string | number): string =>
-  typeof token === 'number' || (token.indexOf('~') < 0 && token.indexOf('/') < 0)
-    ? `${pointer}/${token}`
-    : `${pointer}/${token.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+  typeof token === 'number' || isPlainToken(token) ? `${pointer}/${token}` : `${pointer}/${escapeToken(token)}`;
+
+/**
+ * `child` for a pointer kept as long as what it names (an element, a rule): one flat string. V8
+ * keeps the result of `+` or a template as a tree of its pieces (32 bytes a node, until something
+ * flattens it), and at 10,000 services hundreds of thousands of pointers and element identities
+ * live through the whole read (docs/benchmarks.md, nineteenth round). A join makes a flat string.
+ */
+export function keptChild(pointer: string, ...tokens: (string | number)[]): string {
+  const parts: (string | number)[] = [pointer];
+  for (const t of tokens) parts.push(typeof t === 'number' || isPlainToken(t) ? t : escapeToken(t));
+  return parts.join('/');
+}
+
+const isPlainToken = (t: string): boolean => t.indexOf('~') < 0 && t.indexOf('/') < 0;
+const escapeToken = (t: string): string => t.replace(/~/g, '~0').replace(/\//g, '~1');
 
 const unescapeToken = (t: string): string => t.replace(/~1/g, '/').replace(/~0/g, '~');
 

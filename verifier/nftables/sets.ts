@@ -67,7 +67,8 @@ export function affinityKey(
   const spelled = readers.map((r) =>
     r.kind === 'const' ? (r.of === 'addr' ? formatIP(ctx.family, r.value) : r.value.toString()) : key,
   );
-  return { list: `${set.name}{${spelled.join(' . ')}}`, key };
+  // joined, not concatenated: the name lives in every affinity step of the model (keptChild)
+  return { list: [set.name, '{', spelled.join(' . '), '}'].join(''), key };
 }
 
 /** The set's record lifetime, or null (reported) when it has none the model can use. */
