@@ -80,6 +80,11 @@ export interface SharedSteps {
   probabilities: TextIndex<ParsedValue<Rational>>;
   /** What charsAt returns, one object reused through the read (it goes with the read). */
   chars: Chars;
+  /**
+   * Each `-m recent --name` once: kube-proxy names a list in the rule that checks it and in the
+   * one that sets it, and the model would keep a string per rule.
+   */
+  recentNames: Map<string, string>;
 }
 
 export const newSharedSteps = (): SharedSteps => ({
@@ -90,6 +95,7 @@ export const newSharedSteps = (): SharedSteps => ({
   ipv4: [new Map(), new Map(), new Map(), new Map()],
   probabilities: newTextIndex(),
   chars: { src: '', start: 0, end: 0 },
+  recentNames: new Map(),
 });
 
 /**

@@ -207,7 +207,7 @@ function recent(ctx: RuleContext, m: MatchUse, out: StepBuffer): void {
     return;
   }
   const nameOpt = single(ctx, m.options, '--name', '-m recent');
-  const list = nameOpt === null ? 'DEFAULT' : ownText(valueText(ctx, nameOpt));
+  const list = nameOpt === null ? 'DEFAULT' : recentName(ctx, valueText(ctx, nameOpt));
   if (nameOpt) noNegation(ctx, nameOpt);
   const rsource = single(ctx, m.options, '--rsource', '-m recent');
   const rdest = single(ctx, m.options, '--rdest', '-m recent');
@@ -366,4 +366,14 @@ export function convertMatch(ctx: RuleContext, m: MatchUse, out: StepBuffer): vo
     default:
       ctx.errors.push(iptCodes['ipt-unsupported-match'](ctx.where(m.at), m.module));
   }
+}
+
+/** The list name as one string of its own per read (SharedSteps.recentNames). */
+function recentName(ctx: RuleContext, text: string): string {
+  let name = ctx.shared.recentNames.get(text);
+  if (name === undefined) {
+    name = ownText(text);
+    ctx.shared.recentNames.set(name, name);
+  }
+  return name;
 }

@@ -41,6 +41,11 @@ export interface KeyContext {
    * dropped with the reading: the model keeps the parts, not their texts.
    */
   partTexts: Map<KeyPart, string>;
+  /**
+   * Each affinity list name once per table read (sets.ts, affinityKey): every rule that checks or
+   * updates a list spells its name again, and the model keeps one string per step otherwise.
+   */
+  listNames: Map<string, string>;
 }
 
 // Readers without parameters are shared (they are plain immutable data).

@@ -74,6 +74,7 @@ function buildProgram(
   const cache = new Map<string, Step>();
   const parts = new Map<string, Map<string | number, KeyPart | boolean>>();
   const partTexts = new Map<KeyPart, string>();
+  const listNames = new Map<string, string>();
   const jumps = new Map<string, Step>();
   const gotos = new Map<string, Step>();
   const program: NetfilterProgram = {
@@ -103,7 +104,21 @@ function buildProgram(
     const hookNeeds: HookNeed[] = [];
     program.chains.set(
       chainId(c.name),
-      readChain(c, t, { chainId, family, file, hookNeeds, notes, sink, cache, parts, partTexts, jumps, gotos, store }),
+      readChain(c, t, {
+        chainId,
+        family,
+        file,
+        hookNeeds,
+        notes,
+        sink,
+        cache,
+        parts,
+        partTexts,
+        listNames,
+        jumps,
+        gotos,
+        store,
+      }),
     );
     checkHooks(hookNeeds, contexts, sink);
     if (c.base) {
@@ -134,6 +149,7 @@ function readChain(
     cache: Map<string, Step>;
     parts: Map<string, Map<string | number, KeyPart | boolean>>;
     partTexts: Map<KeyPart, string>;
+    listNames: Map<string, string>;
     jumps: Map<string, Step>;
     gotos: Map<string, Step>;
     store: TextStore | null;
@@ -152,6 +168,7 @@ function readChain(
     cache: env.cache,
     parts: env.parts,
     partTexts: env.partTexts,
+    listNames: env.listNames,
     jumps: env.jumps,
     gotos: env.gotos,
   };

@@ -67,8 +67,12 @@ export function affinityKey(
   const spelled = readers.map((r) =>
     r.kind === 'const' ? (r.of === 'addr' ? formatIP(ctx.family, r.value) : r.value.toString()) : key,
   );
-  // joined, not concatenated: the name lives in every affinity step of the model (keptChild)
-  return { list: [set.name, '{', spelled.join(' . '), '}'].join(''), key };
+  // joined, not concatenated, and one string per name (keptChild, KeyContext.listNames): the name
+  // lives in every affinity step of the model
+  const list = [set.name, '{', spelled.join(' . '), '}'].join('');
+  let kept = ctx.listNames.get(list);
+  if (kept === undefined) ctx.listNames.set(list, (kept = list));
+  return { list: kept, key };
 }
 
 /** The set's record lifetime, or null (reported) when it has none the model can use. */
