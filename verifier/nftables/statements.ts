@@ -22,7 +22,9 @@ export function ruleSteps(expr: readonly unknown[], pointer: string, ctx: RuleCo
     if (s === null) ok = false;
     else for (const step of s) steps.push(step);
   }
-  return ok ? steps : null;
+  // a copy at its exact length: an array grown by push has room for 17 items, and the model keeps
+  // one per rule (100 bytes a rule unused; 35 MB with affinity on every one of 10,000 services)
+  return ok ? steps.slice() : null;
 }
 
 const verdict = (v: Verdict): Step => ({ kind: 'verdict', verdict: v });
