@@ -114,7 +114,8 @@ export function elementParts(
     if (typeof p !== 'boolean') parts.push(p);
     else if (!p) never = true;
   }
-  return never ? 'never' : parts;
+  // a copy at its exact length: the model keeps one per element, and a pushed array has room for 17
+  return never ? 'never' : parts.slice();
 }
 
 /**
