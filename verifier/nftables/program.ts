@@ -4,7 +4,7 @@
 // jump cycle, at most 16 levels of jumps, NAT and reject statements only where their hook allows.
 import type { Family } from '../../common/ip.ts';
 import { L4_PROTOCOLS } from '../../compiler/ir/packet.ts';
-import type { BaseChain, Chain, IgnoredItem, KeyPart, NetfilterProgram, Origin, Rule, Step } from '../model/program.ts';
+import type { BaseChain, Chain, IgnoredItem, NetfilterProgram, Origin, Rule } from '../model/program.ts';
 import { newTextStore, storedOrigin, type TextStore } from '../model/text-store.ts';
 import type { HookNeed, RuleContext } from './context.ts';
 import type { DiagnosticSink } from './diagnostics.ts';
@@ -71,12 +71,21 @@ function buildProgram(
   const family = FAMILY[t.family]!;
   const chainId = chainIdOf(t);
   const notes = new Set<string>();
-  const cache = new Map<string, Step>();
-  const parts = new Map<string, Map<string | number, KeyPart | boolean>>();
-  const partTexts = new Map<KeyPart, string>();
-  const listNames = new Map<string, string>();
-  const jumps = new Map<string, Step>();
-  const gotos = new Map<string, Step>();
+  // What every rule of the table is read with; each chain adds its own guard and hook needs.
+  const tableCtx: TableContext = {
+    family,
+    nftFamily: t.family,
+    sink,
+    table: t,
+    chainId,
+    notes,
+    cache: new Map(),
+    parts: new Map(),
+    partTexts: new Map(),
+    listNames: new Map(),
+    jumps: new Map(),
+    gotos: new Map(),
+  };
   const program: NetfilterProgram = {
     backend: 'nftables',
     family,
@@ -102,24 +111,7 @@ function buildProgram(
       continue;
     }
     const hookNeeds: HookNeed[] = [];
-    program.chains.set(
-      chainId(c.name),
-      readChain(c, t, {
-        chainId,
-        family,
-        file,
-        hookNeeds,
-        notes,
-        sink,
-        cache,
-        parts,
-        partTexts,
-        listNames,
-        jumps,
-        gotos,
-        store,
-      }),
-    );
+    program.chains.set(chainId(c.name), readChain(c, { ...tableCtx, guard: L4_PROTOCOLS, hookNeeds }, file, store));
     checkHooks(hookNeeds, contexts, sink);
     if (c.base) {
       const base: BaseChain = {
@@ -136,43 +128,11 @@ function buildProgram(
   return program;
 }
 
-function readChain(
-  c: ChainState,
-  t: TableState,
-  env: {
-    chainId: (n: string) => string;
-    family: Family;
-    file: string;
-    hookNeeds: HookNeed[];
-    notes: Set<string>;
-    sink: DiagnosticSink;
-    cache: Map<string, Step>;
-    parts: Map<string, Map<string | number, KeyPart | boolean>>;
-    partTexts: Map<KeyPart, string>;
-    listNames: Map<string, string>;
-    jumps: Map<string, Step>;
-    gotos: Map<string, Step>;
-    store: TextStore | null;
-  },
-): Chain {
+/** A RuleContext but for what each chain has of its own. */
+type TableContext = Omit<RuleContext, 'guard' | 'hookNeeds'>;
+
+function readChain(c: ChainState, ctx: RuleContext, file: string, store: TextStore | null): Chain {
   const rules: Rule[] = [];
-  const ctx: RuleContext = {
-    family: env.family,
-    nftFamily: t.family,
-    sink: env.sink,
-    table: t,
-    chainId: env.chainId,
-    guard: L4_PROTOCOLS,
-    hookNeeds: env.hookNeeds,
-    notes: env.notes,
-    cache: env.cache,
-    parts: env.parts,
-    partTexts: env.partTexts,
-    listNames: env.listNames,
-    jumps: env.jumps,
-    gotos: env.gotos,
-  };
-  const store = env.store;
   for (const r of c.rules) {
     ctx.guard = L4_PROTOCOLS;
     // A rule kept as its place in the text is parsed again here: its objects die young.
@@ -180,11 +140,11 @@ function readChain(
     const steps = ruleSteps(obj.expr as unknown[], r.pointer, ctx);
     if (!steps) continue;
     const origin: Origin = r.obj
-      ? { backend: 'nftables', file: env.file, jsonPath: r.pointer, text: JSON.stringify(r.obj) }
+      ? { backend: 'nftables', file, jsonPath: r.pointer, text: JSON.stringify(r.obj) }
       : storedOrigin(store!, r.start!, r.end!, { jsonPath: r.pointer });
     rules.push({ origin, steps });
   }
-  return { id: env.chainId(c.name), name: c.name, rules };
+  return { id: ctx.chainId(c.name), name: c.name, rules };
 }
 
 /**
