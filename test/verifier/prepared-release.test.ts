@@ -44,23 +44,26 @@ R('the models are collected once prepared, and the report is the one verify give
   assert.equal(report.ignored, direct.ignored);
 });
 
-R('consuming its input, prepareVerify lets the iptables model go before it compiles the nft ruleset', () => {
-  // In a process of its own: an optimizing compile on V8's helper thread holds handles to what it
-  // looked at (an artifact among them) until it finishes, so the probe runs without one.
-  const r = spawnSync(
-    process.execPath,
-    [
-      '--expose-gc',
-      '--no-concurrent-recompilation',
-      '--import',
-      'tsx',
-      fileURLToPath(new URL('release-probe.ts', import.meta.url)),
-    ],
-    { encoding: 'utf8', timeout: 120_000 },
-  );
-  assert.is(r.status, 0, r.stderr);
-  assert.equal(JSON.parse(r.stdout), { consumed: true, given: false });
-});
+R(
+  'consuming its input, prepareVerify lets the iptables model go before it compiles the nft ruleset, and each compile lets the chains it has compiled go',
+  () => {
+    // In a process of its own: an optimizing compile on V8's helper thread holds handles to what it
+    // looked at (an artifact among them) until it finishes, so the probe runs without one.
+    const r = spawnSync(
+      process.execPath,
+      [
+        '--expose-gc',
+        '--no-concurrent-recompilation',
+        '--import',
+        'tsx',
+        fileURLToPath(new URL('release-probe.ts', import.meta.url)),
+      ],
+      { encoding: 'utf8', timeout: 120_000 },
+    );
+    assert.is(r.status, 0, r.stderr);
+    assert.equal(JSON.parse(r.stdout), { consumed: true, given: false, chainsFreed: { consume: true, keep: false } });
+  },
+);
 
 R('prepareVerify leaves its input as given (a caller that keeps it keeps the models)', () => {
   const i = verifyInputOf(smallAffinityIR());

@@ -193,20 +193,28 @@ export interface CompileContext {
   canonicalList: (name: string) => string;
   /** shared by the programs compiled against one space (a fresh one when absent) */
   intern?: Interner;
+  /**
+   * The program is given away: each chain is taken out of it once compiled, so that what only
+   * that chain held (its rules, steps and the lookups no later chain reads) can be collected while
+   * the rest compiles. `verify` compiles its two models so (docs/benchmarks.md, twentieth round).
+   */
+  consume?: boolean;
 }
 
 export function compileProgram(program: NetfilterProgram, ctx: CompileContext): import('./compiled.ts').CProgram {
   const { space } = ctx;
   const intern = ctx.intern ?? newInterner();
+  // The memos below are keyed by the model's objects, and weakly: a consumed program's chains go
+  // as they are compiled, and with them every object only they held.
   // the readers share a part among the rules that test it: compiled once per part object
-  const partMemo = new Map<KeyPart, CPart>();
+  const partMemo = new WeakMap<KeyPart, CPart>();
   const part = (p: KeyPart): CPart => {
     let c = partMemo.get(p);
     if (c === undefined) partMemo.set(p, (c = compilePart(space, intern, p)));
     return c;
   };
   /** One compiled list per list the reader made (the reader shares a map's element keys among its readers). */
-  const partLists = new Map<readonly KeyPart[], readonly CPart[]>();
+  const partLists = new WeakMap<readonly KeyPart[], readonly CPart[]>();
   const partsOf = (ps: readonly KeyPart[]): readonly CPart[] => {
     let c = partLists.get(ps);
     if (c === undefined) partLists.set(ps, (c = intern.parts(protocolsFirst(ps.map(part)))));
@@ -276,13 +284,16 @@ export function compileProgram(program: NetfilterProgram, ctx: CompileContext): 
   // thousand services read the same DNAT maps). Compiling by identity keeps that sharing: without
   // it each rule's copy of a map's elements (and its index) is compiled anew. Compiling is pure
   // apart from markMask and the affinity checks, which one compile already did.
-  const compiledSteps = new Map<Step, CStep>();
+  const compiledSteps = new WeakMap<Step, CStep>();
   /** A dispatch's elements and index, shared by the dispatches of every DNAT port (Step dispatch's dnatPort). */
-  const compiledLookups = new Map<
+  const compiledLookups = new WeakMap<
     readonly unknown[],
     { elements: CElement[]; index: KeyIndex | null; portless: boolean }
   >();
-  const indexes = new Map<readonly KeyPart[], { keys: readonly (readonly KeyPart[])[]; index: KeyIndex | null }[]>();
+  const indexes = new WeakMap<
+    readonly KeyPart[],
+    { keys: readonly (readonly KeyPart[])[]; index: KeyIndex | null }[]
+  >();
   /** One index per sequence of (shared) element keys. */
   const sharedIndex = (
     keys: readonly (readonly KeyPart[])[],
@@ -384,6 +395,7 @@ export function compileProgram(program: NetfilterProgram, ctx: CompileContext): 
 
   const chains: CChain[] = ids.map((id) => {
     const chain = program.chains.get(id)!;
+    if (ctx.consume) program.chains.delete(id);
     const rules: CRule[] = chain.rules.map((r) => ({ origin: r.origin, steps: steps(r.steps) }));
     return { name: chain.name, rules, index: buildKeyIndex(rules.map(leadingParts)) };
   });

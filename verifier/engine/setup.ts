@@ -43,15 +43,12 @@ export function prepare(
   extra?: (c: Constants) => void,
   options: { consume?: boolean } = {},
 ): Setup {
-  const constants = emptyConstants();
-  for (const a of artifacts) collectConstants(constants, a.program, a.canonicalList);
-  if (ir) collectIRConstants(constants, ir);
-  extra?.(constants);
-  const space = buildSpace(family, constants, locality);
+  const space = spaceOf(family, ir, artifacts, locality, extra);
   const intern = newInterner();
+  const consume = options.consume ?? false;
   const compile = (a: ArtifactInput) => ({
     backend: a.backend,
-    program: compileProgram(a.program, { space, canonicalList: a.canonicalList, intern }),
+    program: compileProgram(a.program, { space, canonicalList: a.canonicalList, intern, consume }),
   });
   const compiled: Setup['compiled'] = [];
   if (options.consume) {
@@ -59,6 +56,25 @@ export function prepare(
     while (given.length > 0) compiled.push(compile(given.shift()!));
   } else for (const a of artifacts) compiled.push(compile(a));
   return { space, compiled, roots: rootClasses(space) };
+}
+
+/**
+ * The space from every participant's constants. Its own function, so that the constants (every
+ * address range of every rule) are garbage once the space is built, not kept by prepare's frame
+ * while the models compile.
+ */
+function spaceOf(
+  family: Family,
+  ir: IRProgram | null,
+  artifacts: readonly ArtifactInput[],
+  locality: Locality,
+  extra?: (c: Constants) => void,
+): PacketSpace {
+  const constants = emptyConstants();
+  for (const a of artifacts) collectConstants(constants, a.program, a.canonicalList);
+  if (ir) collectIRConstants(constants, ir);
+  extra?.(constants);
+  return buildSpace(family, constants, locality);
 }
 
 /**
