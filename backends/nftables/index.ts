@@ -5,7 +5,7 @@
 // separate steps; the text comes whole or in chunks with the same bytes.
 import type { IRProgram } from '../../compiler/ir/types.ts';
 import { buildFamily } from './build.ts';
-import { type DocumentOptions, documentChunks, renderDocument } from './document.ts';
+import { type DocumentOptions, ownedDocumentChunks, renderOwnedDocument } from './document.ts';
 import type { FamilyRuleset } from './ruleset.ts';
 import { commandsToText, type Json } from './text.ts';
 
@@ -31,7 +31,7 @@ export function nftablesCommands(ir: IRProgram | IRProgram[], options: NftRender
 
 /** The JSON document for `nft -j -f`: both families in one transaction when given both. */
 export function renderNftablesJson(ir: IRProgram | IRProgram[], options: NftRenderOptions = {}): string {
-  return renderDocument(buildRulesets(ir), options);
+  return renderOwnedDocument(buildRulesets(ir), options);
 }
 
 /**
@@ -43,7 +43,7 @@ export function renderNftablesJsonChunks(
   ir: IRProgram | IRProgram[],
   options: NftRenderOptions = {},
 ): Iterable<string> {
-  return documentChunks(buildRulesets(ir), options);
+  return ownedDocumentChunks(buildRulesets(ir), options);
 }
 
 /** The same ruleset in nft syntax (`nft -f`), printed from the JSON commands. */

@@ -1,7 +1,12 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { restoreProbability } from '../../backends/iptables/numbers.ts';
-import { documentChunks, renderDocument } from '../../backends/nftables/document.ts';
+import {
+  documentChunks,
+  ownedDocumentChunks,
+  renderDocument,
+  renderOwnedDocument,
+} from '../../backends/nftables/document.ts';
 import {
   buildRulesets,
   nftablesCommands,
@@ -213,6 +218,35 @@ test('chunks: the streamed document has the bytes of the one-string render', () 
     [...documentChunks(rulesets, { replace: false }, 64)].join(''),
     renderDocument(rulesets, { replace: false }),
   );
+});
+
+test('owned chunks: the same bytes, and the rulesets given away are let go as they are written', () => {
+  const rulesets = buildRulesets(overall());
+  const whole = renderDocument(rulesets);
+  const counts = (rs: typeof rulesets) => ({
+    elements: rs.flatMap((r) => r.sets).reduce((n, s) => n + s.elements.length, 0),
+    rules: rs.flatMap((r) => r.chains).reduce((n, c) => n + c.rules.length, 0),
+  });
+  const before = counts(rulesets);
+  assert.ok(before.elements > 0 && before.rules > 0, JSON.stringify(before));
+  const seen: { elements: number; rules: number }[] = [];
+  let text = '';
+  for (const chunk of ownedDocumentChunks(rulesets, {}, 64)) {
+    text += chunk;
+    seen.push(counts(rulesets));
+  }
+  assert.is(text, whole);
+  // released while it went (a chunk was handed out with some already gone), all of it by the end
+  assert.ok(
+    seen.some((c) => c.rules > 0 && c.rules < before.rules),
+    'no chunk came between the first and the last chain let go',
+  );
+  assert.equal(counts(rulesets), { elements: 0, rules: 0 });
+  assert.is(renderOwnedDocument(buildRulesets(overall())), whole);
+  // documentChunks leaves the rulesets as they were
+  const kept = buildRulesets(overall());
+  [...documentChunks(kept, {}, 64)];
+  assert.equal(counts(kept), before);
 });
 
 test('document: metainfo, atomic table replace, objects before their users; deterministic bytes', () => {
