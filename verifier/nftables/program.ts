@@ -112,6 +112,10 @@ function buildProgram(
     }
     const hookNeeds: HookNeed[] = [];
     program.chains.set(chainId(c.name), readChain(c, { ...tableCtx, guard: L4_PROTOCOLS, hookNeeds }, file, store));
+    // The chain's rule states are done with (the graph was walked before): let them go while the
+    // rest is read. Their places, pointers and references are most of the state the reader keeps
+    // (every-service affinity at 3,000: the live heap at the end of the read 166 MiB against 217).
+    c.rules = [];
     checkHooks(hookNeeds, contexts, sink);
     if (c.base) {
       const base: BaseChain = {
