@@ -31,9 +31,10 @@ export interface Setup {
 /**
  * The space from every participant's constants, then each artifact compiled against it. With
  * `consume`, `artifacts` must be a mutable array the caller gives away: each artifact is taken out
- * of it as it is compiled (it is empty on return), so a caller that holds the readers' models
- * nowhere else lets each one go before the next is compiled. That lowers the peak of `verify`,
- * where both models and both compiled rulesets were live at once (docs/benchmarks.md).
+ * of it as it is compiled (it is empty on return), and each model's chains out of the model as they
+ * are compiled (compile.ts), so a caller that holds the readers' models nowhere else lets each one
+ * go while it compiles, not after. That lowers the peak of `verify`, where both models and both
+ * compiled rulesets were live at once (docs/benchmarks.md, seventh and twentieth rounds).
  */
 export function prepare(
   family: Family,
@@ -51,7 +52,7 @@ export function prepare(
     program: compileProgram(a.program, { space, canonicalList: a.canonicalList, intern, consume }),
   });
   const compiled: Setup['compiled'] = [];
-  if (options.consume) {
+  if (consume) {
     const given = artifacts as ArtifactInput[];
     while (given.length > 0) compiled.push(compile(given.shift()!));
   } else for (const a of artifacts) compiled.push(compile(a));
