@@ -5,16 +5,16 @@
 // text through the front end (not timed). Per run it measures lowerModel (one node, ipv4) and
 // renderIptables (restore), and prints the median, min, output size and the peak RSS.
 import { performance } from 'node:perf_hooks';
-import { parseArgs } from 'node:util';
 import { renderIptables } from '../backends/iptables/index.ts';
 import type { CIDRText, IPText } from '../common/ip.ts';
 import { makeSourceFile } from '../common/source.ts';
 import { loadKsvc } from '../compiler/load-ksvc.ts';
 import { lowerModel } from '../compiler/lower/index.ts';
 import { type ClusterModel, defaultClusterSettings, type ServiceModel } from '../compiler/model.ts';
+import { benchArgs } from './args.ts';
 import { generateKsvc } from './generate.ts';
 
-const { values } = parseArgs({
+const { values } = benchArgs('bench/compile-iptables.ts', {
   options: {
     services: { type: 'string' },
     endpoints: { type: 'string' },

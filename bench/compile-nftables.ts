@@ -10,12 +10,12 @@
 // stable figure); peak RSS.
 import { writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
 import { renderNftablesJson } from '../backends/nftables/index.ts';
 import type { CIDRText, IPText } from '../common/ip.ts';
 import { makeSourceFile } from '../common/source.ts';
 import { lowerModel } from '../compiler/lower/index.ts';
 import { type ClusterModel, defaultClusterSettings, type ServiceModel } from '../compiler/model.ts';
+import { benchArgs } from './args.ts';
 import { generateKsvc } from './generate.ts';
 
 const v4 = (n: number) => [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.') as IPText;
@@ -106,7 +106,7 @@ export async function benchModel(
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 export async function main(): Promise<void> {
-  const { values } = parseArgs({
+  const { values } = benchArgs('bench/compile-nftables.ts', {
     options: {
       services: { type: 'string' },
       endpoints: { type: 'string' },

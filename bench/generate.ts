@@ -7,7 +7,7 @@
 // unique cluster IPs in 10.96.0.0/12 (outside the pods' 100.64.0.0/10), unique NodePorts (the NodePort range is widened when the
 // default 30000-32767 is too small), endpoints spread over a few nodes with pod CIDRs.
 import { pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
+import { benchArgs } from './args.ts';
 
 export interface GenerateOptions {
   services: number;
@@ -168,7 +168,7 @@ export function generateKsvc(opts: GenerateOptions): string {
 }
 
 function main(): void {
-  const { values } = parseArgs({
+  const { values } = benchArgs('bench/generate.ts', {
     options: {
       services: { type: 'string', default: '10000' },
       endpoints: { type: 'string', default: '10' },

@@ -6,12 +6,12 @@
 // multi-document YAML file as `kubectl get -o yaml` would split it (or one JSON List with --json).
 import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { parseArgs } from 'node:util';
 import { makeSourceFile } from '../common/source.ts';
 import { importKubernetes } from '../compiler/kube/index.ts';
 import { modelToAst } from '../compiler/kube/to-ast.ts';
+import { benchArgs } from './args.ts';
 
-const { values } = parseArgs({
+const { values } = benchArgs('bench/import-k8s.ts', {
   options: {
     services: { type: 'string' },
     endpoints: { type: 'string' },

@@ -11,7 +11,7 @@
 // LB with source ranges, affinity hit and miss, eTP=Local, not new, no frontend), each checked to
 // give the same distribution both ways. Part 2: the verifier's view — `verify` with the IR alone
 // (no artifacts, every shard) on a smaller cluster, time and evaluate calls with each evaluator.
-import { parseArgs } from 'node:util';
+
 import type { IPText } from '../common/ip.ts';
 import { makeSourceFile } from '../common/source.ts';
 import { evaluate } from '../compiler/ir/evaluate.ts';
@@ -21,6 +21,7 @@ import { loadKsvc } from '../compiler/load-ksvc.ts';
 import { lowerModel } from '../compiler/lower/index.ts';
 import { referenceConcreteView, referenceEvaluate } from '../test/support/ir-evaluate-reference.ts';
 import { verify } from '../verifier/verify.ts';
+import { benchArgs } from './args.ts';
 import { generateKsvc } from './generate.ts';
 
 type Evaluator = (ir: IRProgram, view: PacketView) => ReturnType<typeof evaluate>;
@@ -144,7 +145,7 @@ function verifyIROnly(ir: IRProgram, f: Evaluator): { ms: number; calls: number;
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
+  const { values } = benchArgs('bench/ir-evaluate.ts', {
     options: {
       services: { type: 'string' },
       endpoints: { type: 'string' },

@@ -9,14 +9,14 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { renderIptables } from '../backends/iptables/index.ts';
 import { renderNftablesJson, renderNftablesText } from '../backends/nftables/index.ts';
 import { lowerModel } from '../compiler/lower/index.ts';
 import { createKubeProxyNfacct, kernelSkipReason, type Netns, withNetns } from '../test/kernel/netns.ts';
+import { benchArgs } from './args.ts';
 import { benchModel, directModel } from './compile-nftables.ts';
 
-const { values } = parseArgs({
+const { values } = benchArgs('bench/load-nft-vs-iptables.ts', {
   options: {
     services: { type: 'string' },
     endpoints: { type: 'string' },

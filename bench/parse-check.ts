@@ -1,14 +1,15 @@
 // Parse + check of a generated 10,000-service file: median of several runs after a warm-up, and
 // the peak RSS of this process.
 //   node --import tsx bench/parse-check.ts [--services 10000] [--endpoints 10] [--runs 7]
-import { parseArgs } from 'node:util';
+
 import { hasErrors } from '../common/diagnostics.ts';
 import { makeSourceFile } from '../common/source.ts';
 import { checkFile } from '../compiler/check/index.ts';
 import { parseKsvc } from '../grammar/parse-ksvc.ts';
+import { benchArgs } from './args.ts';
 import { generateKsvc } from './generate.ts';
 
-const { values } = parseArgs({
+const { values } = benchArgs('bench/parse-check.ts', {
   options: {
     services: { type: 'string', default: '10000' },
     endpoints: { type: 'string', default: '10' },

@@ -8,16 +8,16 @@
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { parseArgs } from 'node:util';
 import { renderIptables } from '../backends/iptables/index.ts';
 import { makeSourceFile } from '../common/source.ts';
 import { loadKsvc } from '../compiler/load-ksvc.ts';
 import { lowerModel } from '../compiler/lower/index.ts';
 import { readIptables } from '../verifier/iptables/index.ts';
 import { cachedSkeletonCount } from '../verifier/iptables/template.ts';
+import { benchArgs } from './args.ts';
 import { generateKsvc } from './generate.ts';
 
-const { values } = parseArgs({
+const { values } = benchArgs('bench/read-iptables.ts', {
   options: {
     services: { type: 'string' },
     endpoints: { type: 'string' },

@@ -21,11 +21,11 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync }
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
 import { makeSourceFile } from '../common/source.ts';
 import { loadKsvc } from '../compiler/load-ksvc.ts';
 import { lowerModel } from '../compiler/lower/index.ts';
 import { createKubeProxyNfacct, kernelSkipReason, type Netns, withNetns } from '../test/kernel/netns.ts';
+import { benchArgs } from './args.ts';
 import { countIptables, countNft, type IptablesCounts, type NftCounts } from './counts.ts';
 import { type FirstPacketResult, firstPacketTargets, measureFirstPacket, prepareNode } from './first-packet.ts';
 import { type GenerateOptions, generateKsvc } from './generate.ts';
@@ -156,7 +156,7 @@ async function benchInput(name: string, gen: GenerateOptions, dir: string, o: Op
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
+  const { values } = benchArgs('bench/run.ts', {
     options: {
       sizes: { type: 'string', default: '1000,5000,10000' },
       'multi-port': { type: 'string', default: '10000' },

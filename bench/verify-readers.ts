@@ -18,7 +18,6 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { compileIptables } from '../api/iptables.ts';
 import { lower } from '../api/lower.ts';
 import { compileNftables } from '../api/nftables.ts';
@@ -26,6 +25,7 @@ import { makeSourceFile } from '../common/source.ts';
 import { loadKsvc } from '../compiler/load-ksvc.ts';
 import { readIptables } from '../verifier/iptables/index.ts';
 import { readNftables } from '../verifier/nftables/index.ts';
+import { benchArgs } from './args.ts';
 import { type GenerateOptions, generateKsvc } from './generate.ts';
 
 type Reader = 'iptables' | 'nftables';
@@ -133,7 +133,7 @@ function runChild(reader: Reader, file: string, runs: number): ChildResult {
 }
 
 function main(): void {
-  const { values } = parseArgs({
+  const { values } = benchArgs('bench/verify-readers.ts', {
     options: {
       sizes: { type: 'string' },
       endpoints: { type: 'string' },

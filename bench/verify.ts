@@ -16,7 +16,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { benchArgs } from './args.ts';
 import { type GenerateOptions, generateKsvc } from './generate.ts';
 import { hostProbe } from './host-probe.ts';
 
@@ -83,7 +83,7 @@ function runPhases(file: string): Record<string, number | string> {
 }
 
 function main(): void {
-  const { values } = parseArgs({
+  const { values } = benchArgs('bench/verify.ts', {
     options: {
       sizes: { type: 'string', default: '1000,3000,10000' },
       shapes: { type: 'string', default: 'default,issue10,affinity' },

@@ -1,6 +1,8 @@
 // The benchmark's pure helpers (bench/counts.ts, bench/stock-translate.ts, bench/host-probe.ts):
 // object counts, the patch that makes iptables-restore-translate's output loadable, and the host
-// probe's form. Timings are never asserted.
+// probe's form; and the scripts' usage errors (bench/args.ts). Timings are never asserted.
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { renderIptables } from '../../backends/iptables/index.ts';
@@ -59,6 +61,19 @@ test('host probe: three figures from its children, and a text for a failed probe
   for (const v of [p!.cpuMs, p!.pageUs, p!.allocMs]) assert.ok(Number.isFinite(v) && v > 0, String(v));
   assert.match(probeText(p), /^cpu \d+ ms, page [\d.]+ µs, alloc \d+ ms$/);
   assert.is(probeText(null), 'probe failed');
+});
+
+test('a bench script given an option it does not know says so in one line and exits 2', () => {
+  for (const script of ['bench/verify.ts', 'bench/run.ts', 'bench/generate.ts']) {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', script, '--no-such-option'], {
+      cwd: fileURLToPath(new URL('../..', import.meta.url)),
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    assert.is(r.status, 2, `${script}: exit ${r.status}\n${r.stderr}`);
+    assert.is(r.stdout, '', script);
+    assert.is(r.stderr, `${script}: Unknown option '--no-such-option'\n`, script);
+  }
 });
 
 test.run();
