@@ -127,7 +127,3 @@ function* chunksOf(
 /** The whole document as one string. */
 export const renderDocument = (rulesets: readonly FamilyRuleset[], options: DocumentOptions = {}): string =>
   [...documentChunks(rulesets, options)].join('');
-
-/** renderDocument for rulesets given away (ownedDocumentChunks). */
-export const renderOwnedDocument = (rulesets: FamilyRuleset[], options: DocumentOptions = {}): string =>
-  [...ownedDocumentChunks(rulesets, options)].join('');

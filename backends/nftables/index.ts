@@ -5,7 +5,7 @@
 // separate steps; the text comes whole or in chunks with the same bytes.
 import type { IRProgram } from '../../compiler/ir/types.ts';
 import { buildFamily } from './build.ts';
-import { type DocumentOptions, ownedDocumentChunks, renderOwnedDocument } from './document.ts';
+import { type DocumentOptions, ownedDocumentChunks } from './document.ts';
 import type { FamilyRuleset } from './ruleset.ts';
 import { commandsToText, type Json } from './text.ts';
 
@@ -31,13 +31,13 @@ export function nftablesCommands(ir: IRProgram | IRProgram[], options: NftRender
 
 /** The JSON document for `nft -j -f`: both families in one transaction when given both. */
 export function renderNftablesJson(ir: IRProgram | IRProgram[], options: NftRenderOptions = {}): string {
-  return renderOwnedDocument(buildRulesets(ir), options);
+  return [...renderNftablesJsonChunks(ir, options)].join('');
 }
 
 /**
- * The same document as renderNftablesJson in chunks of about a megabyte (their concatenation is
- * byte for byte the same), for writing to a file without holding the whole text. The ruleset is
- * built before the first chunk is returned, so an internal error surfaces before any output.
+ * The JSON document in chunks of at least 64 Ki characters (renderNftablesJson joins them), for
+ * writing to a file without holding the whole text. The ruleset is built before the first chunk is
+ * returned, so an internal error surfaces before any output, and is let go as it is written.
  */
 export function renderNftablesJsonChunks(
   ir: IRProgram | IRProgram[],

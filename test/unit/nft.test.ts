@@ -1,12 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { restoreProbability } from '../../backends/iptables/numbers.ts';
-import {
-  documentChunks,
-  ownedDocumentChunks,
-  renderDocument,
-  renderOwnedDocument,
-} from '../../backends/nftables/document.ts';
+import { documentChunks, ownedDocumentChunks, renderDocument } from '../../backends/nftables/document.ts';
 import {
   buildRulesets,
   nftablesCommands,
@@ -242,7 +237,7 @@ test('owned chunks: the same bytes, and the rulesets given away are let go as th
     'no chunk came between the first and the last chain let go',
   );
   assert.equal(counts(rulesets), { elements: 0, rules: 0 });
-  assert.is(renderOwnedDocument(buildRulesets(overall())), whole);
+  assert.is(renderNftablesJson(overall()), whole);
   // documentChunks leaves the rulesets as they were
   const kept = buildRulesets(overall());
   [...documentChunks(kept, {}, 64)];
