@@ -1,9 +1,10 @@
 // Benchmark: read Kubernetes YAML (or JSON) for a large cluster into the model, and turn the model
 // into the .ksvc AST (not a timed test).
-//   node --import tsx bench/import-k8s.ts [--services 10000] [--endpoints 10] [--runs 3] [--json]
+//   node --import tsx bench/import-k8s.ts [--services 10000] [--endpoints 10] [--runs 3] [--json] [--out FILE]
 // The input is generated here, deterministically: one Service (ClusterIP/NodePort/LoadBalancer
 // mix, two ports) and one EndpointSlice per service, endpoints spread over 5 Nodes, all in one
 // multi-document YAML file as `kubectl get -o yaml` would split it (or one JSON List with --json).
+import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { makeSourceFile } from '../common/source.ts';
@@ -17,6 +18,7 @@ const { values } = benchArgs('bench/import-k8s.ts', {
     endpoints: { type: 'string' },
     runs: { type: 'string' },
     json: { type: 'boolean' },
+    out: { type: 'string' },
   },
 });
 const services = Number(values.services ?? 10000);
@@ -111,6 +113,8 @@ const text = values.json
   ? JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objs }, null, 2)
   : objs.map((o) => yaml(o).replace(/^\n/, '')).join('---\n');
 const source = makeSourceFile(values.json ? 'bench.json' : 'bench.yaml', text);
+// --out: the input as a file too, for timing `ksvc compile --from-k8s` on it end to end
+if (values.out !== undefined) writeFileSync(values.out, text);
 
 const importTimes: number[] = [];
 const importCpu: number[] = [];

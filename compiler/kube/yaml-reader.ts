@@ -6,10 +6,11 @@
 import { isAlias, isMap, isScalar, isSeq, parseAllDocuments, type YAMLMap, type Node as YNode } from 'yaml';
 import type { Diagnostic } from '../../common/diagnostics.ts';
 import { closestKeyword } from '../../common/did-you-mean.ts';
-import { type SourceFile, type Span, spanOf } from '../../common/source.ts';
+import { type SourceFile, SourceSpan, type Span, spanOf } from '../../common/source.ts';
 import { kubeCodes } from './codes.ts';
 import { goYamlInteger } from './go-yaml-scalars.ts';
 import { parseJsonNodes } from './json-reader.ts';
+import { parseYamlFast } from './yaml-fast.ts';
 
 /** Where a value is: file, span of the value, field path inside the top-level object. */
 export interface Loc {
@@ -44,9 +45,14 @@ export interface RawObject {
   apiVersion: string | null;
 }
 
+/**
+ * A node's span, its positions computed when read (common/source.ts SourceSpan): every field read
+ * makes two, for a value's and its key's diagnostics, and nearly none is ever read — computing
+ * line and column eagerly was a fifth of importing 10,000 services.
+ */
 const nodeSpan = (ctx: ReadCtx, node: YNode | null | undefined): Span | null => {
   const r = node?.range;
-  return r ? spanOf(ctx.source, r[0], r[1]) : null;
+  return r ? new SourceSpan(ctx.source, r[0], r[1]) : null;
 };
 
 export const childPath = (path: string, key: string): string => {
@@ -268,7 +274,7 @@ const STACK_EXHAUSTED = 'Maximum call stack size exceeded';
 
 /**
  * Every Kubernetes object of a file: each YAML document (multi-document YAML, or one JSON value,
- * read by the JSON fast path when it is plain JSON),
+ * read by the JSON fast path when it is plain JSON, and tool-written YAML by the YAML fast path),
  * and each item of a `kind: List` (or ServiceList, ...), in file order. Empty documents are skipped.
  */
 export function readObjects(source: SourceFile, diags: Diagnostic[]): RawObject[] {
@@ -290,6 +296,16 @@ export function readObjects(source: SourceFile, diags: Diagnostic[]): RawObject[
     const hint = 'compile, verify and explain read it without --from-k8s';
     const span = spanOf(source, at, at + ksvc[1]!.length);
     diags.push(kubeCodes['ksvc-input']({ file: source.path, span, hint }));
+    return out;
+  }
+  const fast = parseYamlFast(source.text);
+  if (fast.ok) {
+    for (const contents of fast.documents) {
+      collect(
+        { node: contents, loc: { file: source.path, span: nodeSpan(ctx, contents), path: '' }, keySpan: null, ctx },
+        out,
+      );
+    }
     return out;
   }
   const docs = parseAllDocuments(source.text, { prettyErrors: false, uniqueKeys: true, version: '1.2' });
