@@ -45,7 +45,7 @@ const OUTSIDE_SUBSET = /[^\n\x20-\x7e]/;
 /** Characters that start something other than a plain scalar (flow, quote, anchor, tag, comment…). */
 const INDICATOR = /[-?:,[\]{}#&*!|>'"%@`]/;
 
-/** A key: a plain word of the characters Kubernetes field names, labels and annotations use. */
+/** A key: a plain word of the characters Kubernetes field names, labels and annotations use (and `:` within). */
 const isKeyChar = (c: number): boolean =>
   (c >= 0x61 && c <= 0x7a) ||
   (c >= 0x41 && c <= 0x5a) ||
@@ -176,12 +176,18 @@ class FastReader {
     if (c0 === 0x22 || c0 === 0x27) {
       i = this.quoted(at, this.ends[line]!).close;
     } else {
-      if (c0 === 0x2d || c0 === 0x2e || c0 === 0x2f) return -1;
-      while (i < this.ends[line]! && isKeyChar(this.text.charCodeAt(i))) i++;
+      if (c0 === 0x2d) return -1;
+      // a colon before a non-space is part of the key (managedFields' `f:metadata:`)
+      const end = this.ends[line]!;
+      while (i < end && (isKeyChar(this.text.charCodeAt(i)) || this.innerColon(i, end))) i++;
       if (i === at) return -1;
     }
     if (this.text.charCodeAt(i) !== 0x3a) return -1;
     return i + 1 === this.ends[line] || this.text.charCodeAt(i + 1) === 0x20 ? i : -1;
+  }
+
+  private innerColon(i: number, end: number): boolean {
+    return this.text.charCodeAt(i) === 0x3a && i + 1 < end && this.text.charCodeAt(i + 1) !== 0x20;
   }
 
   /** The key that ends at `colon`: plain (and a string in the core schema) or quoted. */

@@ -26,6 +26,7 @@ const CASES: [string, boolean][] = [
   ['# Source: chart/svc.yaml\n---\n# c\napiVersion: v1\nkind: Service\n', true],
   ['"a/b": 1\n\'c\': "d"\n"e f": x\n"1": y\n', true],
   ['a: "\\u00e9\\t\\n\\/"\n', true],
+  ['managedFields:\n- fieldsV1:\n    f:metadata:\n      f:labels:\n        .: {}\n        f:app: {}\n', true],
   // outside the subset: declined (the package reads or refuses them itself)
   ['a: b\n  c\n', false], // a continued plain scalar
   ['a: 1\n- x\n', false],
@@ -102,7 +103,18 @@ const text = fc.oneof(
 );
 const keyText = fc.oneof(
   word,
-  fc.constantFrom('app.kubernetes.io/name', 'kubernetes.io/service-name', 'a b', '1', 'true', '"q"'),
+  fc.constantFrom(
+    'app.kubernetes.io/name',
+    'kubernetes.io/service-name',
+    'a b',
+    '1',
+    'true',
+    '"q"',
+    'f:metadata',
+    '.',
+    '/x',
+    'a:',
+  ),
 );
 const value: fc.Arbitrary<Value> = fc.letrec<{ v: Value }>((tie) => ({
   v: fc.oneof(
@@ -138,9 +150,8 @@ function scalarText(v: string | number | boolean | null, s: Style): string {
 }
 
 function keyOf(k: string, s: Style): string {
-  return /^[A-Za-z][A-Za-z0-9_./-]*$/.test(k) && k !== 'true' && k !== 'null'
-    ? k
-    : scalarText(k, { ...s, quote: 'double' });
+  const plain = /^[A-Za-z./][A-Za-z0-9_./-]*(?::[A-Za-z0-9_./-]+)*$/.test(k) && !['true', 'null'].includes(k);
+  return plain ? k : scalarText(k, { ...s, quote: 'double' });
 }
 
 /** `v` written as the value of a mapping key or a sequence entry at indentation `indent`. */
