@@ -32,9 +32,14 @@ export interface SourceFile {
 export function makeSourceFile(path: string, text: string): SourceFile {
   // A line ends at LF, CRLF or a lone CR (old Mac files): all three start a new line.
   const lineStarts = [0];
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 10 || (c === 13 && text.charCodeAt(i + 1) !== 10)) lineStarts.push(i + 1);
+  if (text.indexOf('\r') < 0) {
+    // the common case, by indexOf (a fast native scan), not character by character
+    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lineStarts.push(i + 1);
+  } else {
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c === 10 || (c === 13 && text.charCodeAt(i + 1) !== 10)) lineStarts.push(i + 1);
+    }
   }
   return { path, text, lineStarts, astral: /[\ud800-\udbff][\udc00-\udfff]/.test(text) };
 }
