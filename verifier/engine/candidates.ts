@@ -57,7 +57,7 @@ export function candidates(
 const dstOnlyAndGeneral = new WeakMap<KeyIndex, readonly number[]>();
 function destinationOnlyAndGeneral(index: KeyIndex): readonly number[] {
   let l = dstOnlyAndGeneral.get(index);
-  if (!l) dstOnlyAndGeneral.set(index, (l = mergeAll([index.allDstOnly, index.general])));
+  if (!l) dstOnlyAndGeneral.set(index, (l = mergeAll(index.allDstOnly, index.general)));
   return l;
 }
 
@@ -133,12 +133,12 @@ export function candidatesFor(
     // every class of a shard asks again for the same key: the last answer per index is kept
     const last = lastExact.get(index);
     if (last !== undefined && last.dst === dst && last.code === code) return last.hit;
-    const hit = mergeAll([
+    const hit = mergeAll(
       byDst ? index.full.get(dst)?.get(code) : undefined,
       byPort ? index.portOnly.get(code) : undefined,
       byDst ? index.dstOnly.get(dst) : undefined,
       index.general,
-    ]);
+    );
     if (last === undefined) lastExact.set(index, { dst, code, hit });
     else {
       last.dst = dst;
@@ -163,29 +163,37 @@ export function candidatesFor(
   let hit = byCode.get(ck);
   if (!hit) {
     if (dst === NO_DESTINATION) {
-      hit = mergeAll([code === undefined ? index.allPortOnly : index.byPort.get(code), index.general]);
-    } else if (dst === undefined) hit = mergeAll([index.byPort.get(code!), index.allDstOnly, index.general]);
-    else hit = mergeAll([index.byDst.get(dst), index.allPortOnly, index.general]);
+      hit = mergeAll(code === undefined ? index.allPortOnly : index.byPort.get(code), index.general);
+    } else if (dst === undefined) hit = mergeAll(index.byPort.get(code!), index.allDstOnly, index.general);
+    else hit = mergeAll(index.byDst.get(dst), index.allPortOnly, index.general);
     byCode.set(ck, hit);
   }
   return hit;
 }
 
-function mergeAll(lists: readonly (readonly number[] | undefined)[]): readonly number[] {
-  // no allocation when at most one list has items (the usual case)
-  let only: readonly number[] | undefined;
-  let many = false;
-  for (const l of lists) {
-    if (l === undefined || l.length === 0) continue;
-    if (only === undefined) only = l;
-    else many = true;
-  }
-  if (only === undefined) return NONE;
-  if (!many) return only;
-  return lists
-    .filter((l): l is readonly number[] => l !== undefined)
-    .flat()
-    .sort((x, y) => x - y);
+type List = readonly number[] | undefined;
+
+/**
+ * The ascending union of up to four ascending lists (their items are disjoint: each item is filed
+ * once). Lists are arguments, not an array, and the merge is linear: this runs for every shard's
+ * key contexts, and at most one list has items in the usual case (no allocation then).
+ */
+function mergeAll(a: List, b: List, c: List = undefined, d: List = undefined): readonly number[] {
+  return union(union(union(union(NONE, a), b), c), d);
+}
+
+const union = (x: readonly number[], y: List): readonly number[] =>
+  y === undefined || y.length === 0 ? x : x.length === 0 ? y : mergeTwo(x, y);
+
+function mergeTwo(x: readonly number[], y: readonly number[]): number[] {
+  const out = new Array<number>(x.length + y.length);
+  let i = 0;
+  let j = 0;
+  let k = 0;
+  while (i < x.length && j < y.length) out[k++] = x[i]! <= y[j]! ? x[i++]! : y[j++]!;
+  while (i < x.length) out[k++] = x[i++]!;
+  while (j < y.length) out[k++] = y[j++]!;
+  return out;
 }
 
 /** The first position in ascending `l` whose value is at least `v`. */
