@@ -23,6 +23,8 @@ import {
   getMap,
   getSeq,
   getString,
+  type Located,
+  located,
   type MapVal,
   missing,
   readEnum,
@@ -37,7 +39,7 @@ export interface SlicePort {
   protocol: Protocol;
   /** null when unset or 0: kube-proxy ignores such a port. */
   port: number | null;
-  at: MapVal;
+  at: Located;
 }
 
 export interface SliceEndpoint {
@@ -47,7 +49,7 @@ export interface SliceEndpoint {
   nodeNameAt: Val | null;
   zone: string | null;
   conditions: EndpointConditions;
-  at: MapVal;
+  at: Located;
 }
 
 export interface SliceRead {
@@ -57,7 +59,7 @@ export interface SliceRead {
   serviceName: string | null;
   ports: SlicePort[];
   endpoints: SliceEndpoint[];
-  at: MapVal;
+  at: Located;
 }
 
 export type SliceResult = { kind: 'slice'; read: SliceRead } | { kind: 'skipped' } | { kind: 'invalid' };
@@ -118,7 +120,12 @@ export function readEndpointSlice(obj: MapVal): SliceResult {
       diags.push(kubeCodes['slice-port-ignored'](where(portVal ?? pm), 'no port number'));
     }
     if (protocol === undefined) continue;
-    ports.push({ name, protocol: PROTOCOLS[protocol]!, port: port && port > 0 && port <= 65535 ? port : null, at: pm });
+    ports.push({
+      name,
+      protocol: PROTOCOLS[protocol]!,
+      port: port && port > 0 && port <= 65535 ? port : null,
+      at: located(pm),
+    });
   }
 
   const endpoints: SliceEndpoint[] = [];
@@ -157,7 +164,7 @@ export function readEndpointSlice(obj: MapVal): SliceResult {
       serviceName: labelled && labelled.value !== '' ? labelled.value : null,
       ports,
       endpoints,
-      at: obj,
+      at: located(obj),
     },
   };
 }
@@ -208,6 +215,6 @@ function readEndpoint(em: MapVal, family: 'ipv4' | 'ipv6'): SliceEndpoint | null
     nodeNameAt: nodeName === undefined ? null : nodeVal!,
     zone: zone ?? null,
     conditions: { ready: ready ?? true, serving: serving ?? true, terminating: terminating ?? false },
-    at: em,
+    at: located(em),
   };
 }

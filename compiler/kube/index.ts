@@ -14,7 +14,17 @@ import { readNode } from './node.ts';
 import { readService, type ServiceRead } from './service.ts';
 import { type KubeImportOptions, settingsFromOptions } from './settings.ts';
 import { runSharedRulesOnImport } from './shared-facts.ts';
-import { field, firstLine, type RawObject, readObjects, type Val, where } from './yaml-reader.ts';
+import { isFastYamlDecline } from './yaml-fast.ts';
+import {
+  field,
+  firstLine,
+  type Located,
+  located,
+  type RawObject,
+  readObjects,
+  type Val,
+  where,
+} from './yaml-reader.ts';
 
 export type { KubeImportOptions } from './settings.ts';
 export { DETECT_LOCAL_MODES } from './settings.ts';
@@ -32,6 +42,21 @@ const KIND_HINTS: Record<string, string> = {
 };
 
 export function importKubernetes(sources: readonly SourceFile[], options: KubeImportOptions = {}): KubeImportResult {
+  try {
+    return importObjects(sources, options, true);
+  } catch (e) {
+    // tool-written YAML is read a document at a time, and the fast path found a document it does
+    // not read after others were taken: everything again, each file read by the yaml package
+    if (!isFastYamlDecline(e)) throw e;
+    return importObjects(sources, options, false);
+  }
+}
+
+function importObjects(
+  sources: readonly SourceFile[],
+  options: KubeImportOptions,
+  fastYaml: boolean,
+): KubeImportResult {
   const diags: Diagnostic[] = [];
   const set = settingsFromOptions(options);
   diags.push(...set.diagnostics);
@@ -41,12 +66,12 @@ export function importKubernetes(sources: readonly SourceFile[], options: KubeIm
   const skipped = new Set<string>();
   const slices: SliceRead[] = [];
   const nodes: NodeModel[] = [];
-  const seen = new Map<string, RawObject>();
+  const seen = new Map<string, Located>();
   let objectCount = 0;
   let serviceObjects = 0;
 
   for (const source of sources) {
-    for (const raw of readObjects(source, diags)) {
+    for (const raw of readObjects(source, diags, { fastYaml })) {
       objectCount++;
       const want = API_VERSIONS[raw.kind];
       if (want === undefined) {
@@ -159,10 +184,10 @@ export function importKubernetes(sources: readonly SourceFile[], options: KubeIm
   return { model: { settings, nodes, services: models }, diagnostics: shown };
 }
 
-function checkDuplicate(seen: Map<string, RawObject>, key: string, raw: RawObject, diags: Diagnostic[]): boolean {
+function checkDuplicate(seen: Map<string, Located>, key: string, raw: RawObject, diags: Diagnostic[]): boolean {
   const first = seen.get(key);
   if (!first) {
-    seen.set(key, raw);
+    seen.set(key, located(raw.obj));
     return false;
   }
   const [kind, ...name] = key.split(' ');
@@ -172,7 +197,7 @@ function checkDuplicate(seen: Map<string, RawObject>, key: string, raw: RawObjec
         file: raw.obj.loc.file,
         span: firstLine(raw.obj),
         path: raw.obj.loc.path,
-        related: [{ message: 'first defined here', file: first.obj.loc.file, span: firstLine(first.obj) }],
+        related: [{ message: 'first defined here', file: first.loc.file, span: firstLine(first) }],
       },
       kind!,
       name.join(' '),

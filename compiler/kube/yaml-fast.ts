@@ -68,14 +68,26 @@ interface Read {
 
 /** Every document's contents in file order, empty documents left out; { ok: false } outside the subset. */
 export function parseYamlFast(text: string): FastYaml {
-  if (OUTSIDE_SUBSET.test(text)) return { ok: false };
   try {
-    return { ok: true, documents: new FastReader(text).documents() };
+    return { ok: true, documents: [...yamlFastDocuments(text)] };
   } catch (e) {
-    if (e === DECLINE) return { ok: false };
+    if (isFastYamlDecline(e)) return { ok: false };
     throw e;
   }
 }
+
+/**
+ * The documents one at a time, each built when the one before has been taken, so that a reader
+ * that lets each go keeps one document's nodes alive, not the file's. Where the text leaves the
+ * subset it throws (isFastYamlDecline) — possibly after some documents: the caller starts again
+ * on the yaml package's path.
+ */
+export function* yamlFastDocuments(text: string): Generator<YNode, void, undefined> {
+  if (OUTSIDE_SUBSET.test(text)) decline();
+  yield* new FastReader(text).documents();
+}
+
+export const isFastYamlDecline = (e: unknown): boolean => e === DECLINE;
 
 class FastReader {
   private readonly text: string;
@@ -140,20 +152,18 @@ class FastReader {
     return Math.min(this.ends[line]! + 1, this.text.length);
   }
 
-  documents(): YNode[] {
-    const out: YNode[] = [];
+  *documents(): Generator<YNode, void, undefined> {
     let line = 0;
     while (line < this.lineCount) {
       while (line < this.lineCount && this.kinds[line] !== 'c') line++; // separators, comments
       if (line >= this.lineCount) break;
       if (this.indents[line] !== 0) decline();
       const read = this.block(line, 0, 0);
-      out.push(read.node);
       const next = this.contentFrom(read.next);
       if (next < this.lineCount && this.kinds[next] !== 'd') decline();
+      yield read.node;
       line = next;
     }
-    return out;
   }
 
   /** A block mapping or sequence whose first entry starts at column `col` of `line`. */

@@ -10,7 +10,7 @@ import { type SourceFile, SourceSpan, type Span, spanOf } from '../../common/sou
 import { kubeCodes } from './codes.ts';
 import { goYamlInteger } from './go-yaml-scalars.ts';
 import { parseJsonNodes } from './json-reader.ts';
-import { parseYamlFast } from './yaml-fast.ts';
+import { isFastYamlDecline, yamlFastDocuments } from './yaml-fast.ts';
 
 /** Where a value is: file, span of the value, field path inside the top-level object. */
 export interface Loc {
@@ -32,6 +32,14 @@ export interface Val {
   keySpan: Span | null;
   ctx: ReadCtx;
 }
+
+/**
+ * Where a value is, without the value: what a diagnostic needs. Reads kept past their object keep
+ * this instead of the Val, so the object's nodes can go as soon as it is read.
+ */
+export type Located = Pick<Val, 'loc' | 'keySpan' | 'ctx'>;
+
+export const located = (v: Val): Located => ({ loc: v.loc, keySpan: v.keySpan, ctx: v.ctx });
 
 /** A mapping value. */
 export interface MapVal extends Val {
@@ -64,7 +72,7 @@ export const childPath = (path: string, key: string): string => {
 export const itemPath = (path: string, i: number): string => `${path}[${i}]`;
 
 /** The diagnostic location of a value (file, span, path). */
-export const where = (v: Val, hint?: string): { file: string; span: Span | null; path: string; hint?: string } =>
+export const where = (v: Located, hint?: string): { file: string; span: Span | null; path: string; hint?: string } =>
   hint === undefined ? { ...v.loc } : { ...v.loc, hint };
 
 /** Describe a node for "found ..." messages. */
@@ -276,18 +284,28 @@ const STACK_EXHAUSTED = 'Maximum call stack size exceeded';
  * Every Kubernetes object of a file: each YAML document (multi-document YAML, or one JSON value,
  * read by the JSON fast path when it is plain JSON, and tool-written YAML by the YAML fast path),
  * and each item of a `kind: List` (or ServiceList, ...), in file order. Empty documents are skipped.
+ * Tool-written YAML is read a document at a time, each as its objects are taken (so a caller that
+ * keeps no node keeps one document's nodes alive, not the file's); when the fast path declines
+ * after a document was read, the decline is thrown (isFastYamlDecline) for the caller to start
+ * again with `fastYaml: false`, which reads the file with the yaml package alone.
  */
-export function readObjects(source: SourceFile, diags: Diagnostic[]): RawObject[] {
+export function* readObjects(
+  source: SourceFile,
+  diags: Diagnostic[],
+  options: { fastYaml?: boolean } = {},
+): Generator<RawObject, void, undefined> {
   const ctx: ReadCtx = { source, diags };
-  const out: RawObject[] = [];
+  const top = (node: YNode): Val => ({
+    node,
+    loc: { file: source.path, span: nodeSpan(ctx, node), path: '' },
+    keySpan: null,
+    ctx,
+  });
   if (/^\s*[[{]/.test(source.text)) {
     const json = parseJsonNodes(source.text);
     if (json.ok) {
-      collect(
-        { node: json.value, loc: { file: source.path, span: nodeSpan(ctx, json.value), path: '' }, keySpan: null, ctx },
-        out,
-      );
-      return out;
+      yield* collected(top(json.value));
+      return;
     }
   }
   const ksvc = KSVC_START.exec(source.text);
@@ -296,17 +314,20 @@ export function readObjects(source: SourceFile, diags: Diagnostic[]): RawObject[
     const hint = 'compile, verify and explain read it without --from-k8s';
     const span = spanOf(source, at, at + ksvc[1]!.length);
     diags.push(kubeCodes['ksvc-input']({ file: source.path, span, hint }));
-    return out;
+    return;
   }
-  const fast = parseYamlFast(source.text);
-  if (fast.ok) {
-    for (const contents of fast.documents) {
-      collect(
-        { node: contents, loc: { file: source.path, span: nodeSpan(ctx, contents), path: '' }, keySpan: null, ctx },
-        out,
-      );
+  if (options.fastYaml !== false) {
+    let documents = 0;
+    try {
+      for (const contents of yamlFastDocuments(source.text)) {
+        documents++;
+        yield* collected(top(contents));
+      }
+      return;
+    } catch (e) {
+      // declined before any document was read: nothing was reported yet, the package reads it here
+      if (!isFastYamlDecline(e) || documents > 0) throw e;
     }
-    return out;
   }
   const docs = parseAllDocuments(source.text, { prettyErrors: false, uniqueKeys: true, version: '1.2' });
   for (const doc of Array.isArray(docs) ? docs : []) {
@@ -326,14 +347,14 @@ export function readObjects(source: SourceFile, diags: Diagnostic[]): RawObject[
     }
     const contents = doc.contents as YNode | null;
     if (isNullNode(contents)) continue;
-    const top: Val = {
-      node: contents!,
-      loc: { file: source.path, span: nodeSpan(ctx, contents), path: '' },
-      keySpan: null,
-      ctx,
-    };
-    collect(top, out);
+    yield* collected(top(contents!));
   }
+}
+
+/** The objects of one document (an object, or a List's items). */
+function collected(v: Val): RawObject[] {
+  const out: RawObject[] = [];
+  collect(v, out);
   return out;
 }
 
@@ -364,7 +385,7 @@ function collect(v: Val, out: RawObject[]): void {
 }
 
 /** A span covering just the start of a value (its first line), for object-level diagnostics. */
-export function firstLine(v: Val): Span | null {
+export function firstLine(v: Located): Span | null {
   const s = v.loc.span;
   if (!s) return null;
   const src = v.ctx.source;

@@ -251,4 +251,21 @@ test('an import reads tool-style YAML through the fast path with the same model 
   assert.equal(fast.diagnostics.length, slow.diagnostics.length);
 });
 
+test('a document the fast path declines after others were read: the import starts again on the package path', () => {
+  const yaml = readFileSync('examples/seed-local.yaml', 'utf8');
+  const docs = yaml.split('\n---\n');
+  assert.ok(docs.length >= 3, 'seed-local.yaml has several documents');
+  // the last document gets a comment inside: read only after the first ones were taken
+  const last = docs.length - 1;
+  docs[last] = docs[last]!.replace('\n', '\n# inside\n');
+  const text = docs.join('\n---\n');
+  assert.not.ok(parseYamlFast(text).ok);
+  const forced = `${text}#\tthe package's path\n`;
+  const restarted = importKubernetes([makeSourceFile('m.yaml', text)], {});
+  const slow = importKubernetes([makeSourceFile('m.yaml', forced)], {});
+  assert.ok(restarted.model !== null);
+  assert.equal(JSON.stringify(restarted.model), JSON.stringify(slow.model));
+  assert.equal(JSON.stringify(restarted.diagnostics), JSON.stringify(slow.diagnostics));
+});
+
 test.run();
