@@ -10,11 +10,11 @@ import { sharedCodes } from '../shared-rules/codes.ts';
 import { kubeCodes } from './codes.ts';
 import { endpointsOf, type NodeNameSites } from './endpoints.ts';
 import { readEndpointSlice, type SliceRead } from './endpointslice.ts';
+import { isFastPathDecline } from './fast-decline.ts';
 import { readNode } from './node.ts';
 import { readService, type ServiceRead } from './service.ts';
 import { type KubeImportOptions, settingsFromOptions } from './settings.ts';
 import { runSharedRulesOnImport } from './shared-facts.ts';
-import { isFastYamlDecline } from './yaml-fast.ts';
 import {
   field,
   firstLine,
@@ -45,18 +45,14 @@ export function importKubernetes(sources: readonly SourceFile[], options: KubeIm
   try {
     return importObjects(sources, options, true);
   } catch (e) {
-    // tool-written YAML is read a document at a time, and the fast path found a document it does
-    // not read after others were taken: everything again, each file read by the yaml package
-    if (!isFastYamlDecline(e)) throw e;
+    // tool-written YAML (a JSON List) is read a document (an item) at a time, and the fast path
+    // found one it does not read after others were taken: everything again, each file read whole
+    if (!isFastPathDecline(e)) throw e;
     return importObjects(sources, options, false);
   }
 }
 
-function importObjects(
-  sources: readonly SourceFile[],
-  options: KubeImportOptions,
-  fastYaml: boolean,
-): KubeImportResult {
+function importObjects(sources: readonly SourceFile[], options: KubeImportOptions, fast: boolean): KubeImportResult {
   const diags: Diagnostic[] = [];
   const set = settingsFromOptions(options);
   diags.push(...set.diagnostics);
@@ -71,7 +67,7 @@ function importObjects(
   let serviceObjects = 0;
 
   for (const source of sources) {
-    for (const raw of readObjects(source, diags, { fastYaml })) {
+    for (const raw of readObjects(source, diags, { fast })) {
       objectCount++;
       const want = API_VERSIONS[raw.kind];
       if (want === undefined) {

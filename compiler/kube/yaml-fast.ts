@@ -10,15 +10,12 @@
 // file ({ ok: false }), and the caller reads it with the yaml package (and its messages).
 // test/unit/kube-yaml-fast.test.ts holds it to the package, node for node.
 import { isScalar, Pair, Scalar, Schema, YAMLMap, YAMLSeq, type Node as YNode } from 'yaml';
+import { declineFastPath, isFastPathDecline } from './fast-decline.ts';
 
 export type FastYaml = { ok: true; documents: YNode[] } | { ok: false };
 
-/** Thrown (one instance, no stack) when the text leaves the subset. */
-const DECLINE = Object.freeze({ declined: true });
-
-const decline = (): never => {
-  throw DECLINE;
-};
+/** Thrown when the text leaves the subset (fast-decline.ts). */
+const decline = declineFastPath;
 
 interface ScalarTag {
   default?: boolean | 'key';
@@ -71,7 +68,7 @@ export function parseYamlFast(text: string): FastYaml {
   try {
     return { ok: true, documents: [...yamlFastDocuments(text)] };
   } catch (e) {
-    if (isFastYamlDecline(e)) return { ok: false };
+    if (isFastPathDecline(e)) return { ok: false };
     throw e;
   }
 }
@@ -79,15 +76,13 @@ export function parseYamlFast(text: string): FastYaml {
 /**
  * The documents one at a time, each built when the one before has been taken, so that a reader
  * that lets each go keeps one document's nodes alive, not the file's. Where the text leaves the
- * subset it throws (isFastYamlDecline) — possibly after some documents: the caller starts again
+ * subset it throws (fast-decline.ts) — possibly after some documents: the caller starts again
  * on the yaml package's path.
  */
 export function* yamlFastDocuments(text: string): Generator<YNode, void, undefined> {
   if (OUTSIDE_SUBSET.test(text)) decline();
   yield* new FastReader(text).documents();
 }
-
-export const isFastYamlDecline = (e: unknown): boolean => e === DECLINE;
 
 class FastReader {
   private readonly text: string;

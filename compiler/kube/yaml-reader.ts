@@ -8,9 +8,10 @@ import type { Diagnostic } from '../../common/diagnostics.ts';
 import { closestKeyword } from '../../common/did-you-mean.ts';
 import { type SourceFile, SourceSpan, type Span, spanOf } from '../../common/source.ts';
 import { kubeCodes } from './codes.ts';
+import { isFastPathDecline } from './fast-decline.ts';
 import { goYamlInteger } from './go-yaml-scalars.ts';
-import { parseJsonNodes } from './json-reader.ts';
-import { isFastYamlDecline, yamlFastDocuments } from './yaml-fast.ts';
+import { isListKind, jsonListItems, parseJsonNodes } from './json-reader.ts';
+import { yamlFastDocuments } from './yaml-fast.ts';
 
 /** Where a value is: file, span of the value, field path inside the top-level object. */
 export interface Loc {
@@ -266,8 +267,6 @@ export function checkKnownFields(m: MapVal, known: ReadonlySet<string>, whereNam
 // ---------------------------------------------------------------------------------------------
 // Documents -> objects
 
-const isListKind = (kind: string): boolean => kind === 'List' || /^[A-Z][A-Za-z]*List$/.test(kind);
-
 /**
  * A .ksvc file's first block (after blank lines and comments, each line skipped whole so that the
  * match stays linear): no YAML or JSON manifest starts this way.
@@ -286,13 +285,14 @@ const STACK_EXHAUSTED = 'Maximum call stack size exceeded';
  * and each item of a `kind: List` (or ServiceList, ...), in file order. Empty documents are skipped.
  * Tool-written YAML is read a document at a time, each as its objects are taken (so a caller that
  * keeps no node keeps one document's nodes alive, not the file's); when the fast path declines
- * after a document was read, the decline is thrown (isFastYamlDecline) for the caller to start
- * again with `fastYaml: false`, which reads the file with the yaml package alone.
+ * after a document was read, the decline is thrown (fast-decline.ts) for the caller to start
+ * again with `fast: false`, which reads the file whole (the JSON parser, or the yaml package).
+ * A JSON List is read an item at a time the same way (json-reader.ts jsonListItems).
  */
 export function* readObjects(
   source: SourceFile,
   diags: Diagnostic[],
-  options: { fastYaml?: boolean } = {},
+  options: { fast?: boolean } = {},
 ): Generator<RawObject, void, undefined> {
   const ctx: ReadCtx = { source, diags };
   const top = (node: YNode): Val => ({
@@ -302,6 +302,17 @@ export function* readObjects(
     ctx,
   });
   if (/^\s*[[{]/.test(source.text)) {
+    const list = options.fast === false ? null : jsonListItems(source.text);
+    if (list !== null) {
+      // what collect reads of a List (its kind and apiVersion are strings: no diagnostic), then
+      // each item as asSeq and collect would see it
+      let i = 0;
+      for (const node of list.items) {
+        const loc = { file: source.path, span: nodeSpan(ctx, node), path: itemPath('items', i++) };
+        yield* collected({ node, loc, keySpan: loc.span, ctx });
+      }
+      return;
+    }
     const json = parseJsonNodes(source.text);
     if (json.ok) {
       yield* collected(top(json.value));
@@ -316,7 +327,7 @@ export function* readObjects(
     diags.push(kubeCodes['ksvc-input']({ file: source.path, span, hint }));
     return;
   }
-  if (options.fastYaml !== false) {
+  if (options.fast !== false) {
     let documents = 0;
     try {
       for (const contents of yamlFastDocuments(source.text)) {
@@ -326,7 +337,7 @@ export function* readObjects(
       return;
     } catch (e) {
       // declined before any document was read: nothing was reported yet, the package reads it here
-      if (!isFastYamlDecline(e) || documents > 0) throw e;
+      if (!isFastPathDecline(e) || documents > 0) throw e;
     }
   }
   const docs = parseAllDocuments(source.text, { prettyErrors: false, uniqueKeys: true, version: '1.2' });
