@@ -1,6 +1,6 @@
 // Benchmark: read Kubernetes YAML (or JSON) for a large cluster into the model, and turn the model
 // into the .ksvc AST (not a timed test).
-//   node --import tsx bench/import-k8s.ts [--services 10000] [--endpoints 10] [--runs 3] [--json] [--out FILE]
+//   node --import tsx bench/import-k8s.ts [--services 10000] [--endpoints 10] [--runs 3] [--json | --list] [--out FILE]
 // The input is generated here, deterministically: one Service (ClusterIP/NodePort/LoadBalancer
 // mix, two ports) and one EndpointSlice per service, endpoints spread over 5 Nodes, all in one
 // multi-document YAML file as `kubectl get -o yaml` would split it (or one JSON List with --json).
@@ -18,6 +18,7 @@ const { values } = benchArgs('bench/import-k8s.ts', {
     endpoints: { type: 'string' },
     runs: { type: 'string' },
     json: { type: 'boolean' },
+    list: { type: 'boolean' },
     out: { type: 'string' },
   },
 });
@@ -109,9 +110,13 @@ function yaml(v: unknown, indent = ''): string {
 }
 
 const objs = objects();
+// --list: YAML as one `kind: List` document, the form `kubectl get a,b -o yaml` prints (its keys in
+// kubectl's order: items before kind)
 const text = values.json
   ? JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objs }, null, 2)
-  : objs.map((o) => yaml(o).replace(/^\n/, '')).join('---\n');
+  : values.list
+    ? yaml({ apiVersion: 'v1', items: objs, kind: 'List', metadata: { resourceVersion: '' } }).replace(/^\n/, '')
+    : objs.map((o) => yaml(o).replace(/^\n/, '')).join('---\n');
 const source = makeSourceFile(values.json ? 'bench.json' : 'bench.yaml', text);
 // --out: the input as a file too, for timing `ksvc compile --from-k8s` on it end to end
 if (values.out !== undefined) writeFileSync(values.out, text);
@@ -139,7 +144,7 @@ for (let r = 0; r < runs; r++) {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 console.log(
   [
-    `input: ${values.json ? 'JSON List' : 'multi-document YAML'}, ${(text.length / 1e6).toFixed(1)} MB, ${services} services, ${endpointCount} endpoints, 5 nodes`,
+    `input: ${values.json ? 'JSON List' : values.list ? 'YAML List' : 'multi-document YAML'}, ${(text.length / 1e6).toFixed(1)} MB, ${services} services, ${endpointCount} endpoints, 5 nodes`,
     `importKubernetes: median ${median(importTimes).toFixed(0)} ms wall, ${median(importCpu).toFixed(0)} ms CPU; min ${Math.min(...importTimes).toFixed(0)} ms wall (${runs} runs)`,
     `modelToAst:       median ${median(astTimes).toFixed(0)} ms`,
     `peak RSS: ${(process.memoryUsage().rss / 1e6).toFixed(0)} MB; load average ${loadavg()[0]!.toFixed(1)} on ${cpus().length} CPUs`,

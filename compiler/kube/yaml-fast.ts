@@ -2,39 +2,24 @@
 // mappings and sequences, one-line scalars, `{}` and `[]`, literal block scalars (`|`, `|-`, the
 // form of kubectl's last-applied-configuration annotation). It builds the same yaml-package nodes
 // (YAMLMap, YAMLSeq, Pair, Scalar: values, types, sources, ranges) the yaml package's composer
-// builds, so the rest of the import reads both alike, and resolves plain scalars with that
-// package's own YAML 1.2 core-schema tags. The yaml package reads 10,000 services' objects (17 MB)
-// in about 7 s; this in well under one. Anything outside the subset — comments or blank lines
-// between a document's lines, anchors, tags, flow collections with content, multi-line or
-// continued scalars, folded scalars, duplicate keys, tabs, CR, non-ASCII text — declines the whole
-// file ({ ok: false }), and the caller reads it with the yaml package (and its messages).
-// test/unit/kube-yaml-fast.test.ts holds it to the package, node for node.
-import { isScalar, Pair, Scalar, Schema, YAMLMap, YAMLSeq, type Node as YNode } from 'yaml';
+// builds, so the rest of the import reads both alike, with plain scalars resolved by that package's
+// own core-schema tags (yaml-fast-scalars.ts). It reads a document (a List's item) at a time, so the
+// import keeps one object's nodes alive, not the file's: 10,000 services' objects (17 MB) in about
+// 3 s and 440 MB, where the yaml package took 7 s and 800 MB. Anything outside the subset —
+// comments or blank lines between a document's lines, anchors, tags, flow collections with
+// content, multi-line or continued scalars, folded scalars, duplicate keys, tabs, CR, non-ASCII
+// text — declines (fast-decline.ts), and the file is read by the yaml package (with its messages).
+// test/unit/kube-yaml-fast.test.ts holds it to the package node for node, and
+// kube-list-stream.test.ts the streamed Lists.
+import { isScalar, Pair, Scalar, YAMLMap, YAMLSeq, type Node as YNode } from 'yaml';
 import { declineFastPath, isFastPathDecline } from './fast-decline.ts';
+import { isListKind } from './json-reader.ts';
+import { PlainScalars, quoted, tagOf } from './yaml-fast-scalars.ts';
 
 export type FastYaml = { ok: true; documents: YNode[] } | { ok: false };
 
 /** Thrown when the text leaves the subset (fast-decline.ts). */
 const decline = declineFastPath;
-
-interface ScalarTag {
-  default?: boolean | 'key';
-  test?: RegExp;
-  format?: string;
-  resolve: (text: string, onError: (message: string) => void, options: { intAsBigInt: boolean }) => unknown;
-}
-
-/** The YAML 1.2 core schema's scalar tags the composer tries on a plain scalar, in its order. */
-const CORE_TAGS = (new Schema({ schema: 'core' }).tags as ScalarTag[]).filter((t) => t.test !== undefined);
-const RESOLVE_OPTIONS = { intAsBigInt: false };
-
-/** What the composer resolves a plain scalar's text to: the first default tag whose test matches. */
-function tagOf(text: string, atKey: boolean): ScalarTag | null {
-  for (const t of CORE_TAGS) {
-    if ((t.default === true || (atKey && t.default === 'key')) && t.test!.test(text)) return t;
-  }
-  return null;
-}
 
 /** Anything but LF and printable ASCII: the yaml package reads such text, this path does not. */
 const OUTSIDE_SUBSET = /[^\n\x20-\x7e]/;
@@ -56,6 +41,20 @@ const MAX_DEPTH = 64;
 /** The yaml package refuses implicit keys longer than this. */
 const MAX_KEY = 1024;
 
+/**
+ * Whether a document's mapping is a List whose items the import reads as objects, and nothing
+ * about the List itself reports: its kind a List kind, its apiVersion unset or a string.
+ */
+function isListDocument(m: YAMLMap): boolean {
+  const kind = m.get('kind', true) as unknown;
+  const apiVersion = m.get('apiVersion', true) as unknown;
+  if (!isScalar(kind) || typeof kind.value !== 'string' || !isListKind(kind.value)) return false;
+  return (
+    apiVersion === undefined ||
+    (isScalar(apiVersion) && (apiVersion.value === null || typeof apiVersion.value === 'string'))
+  );
+}
+
 /** A node and where the reading goes on: the next line, and the end offset of the node's range. */
 interface Read {
   node: YNode;
@@ -66,7 +65,7 @@ interface Read {
 /** Every document's contents in file order, empty documents left out; { ok: false } outside the subset. */
 export function parseYamlFast(text: string): FastYaml {
   try {
-    return { ok: true, documents: [...yamlFastDocuments(text)] };
+    return { ok: true, documents: [...yamlFastDocuments(text)] as YNode[] };
   } catch (e) {
     if (isFastPathDecline(e)) return { ok: false };
     throw e;
@@ -74,14 +73,28 @@ export function parseYamlFast(text: string): FastYaml {
 }
 
 /**
- * The documents one at a time, each built when the one before has been taken, so that a reader
- * that lets each go keeps one document's nodes alive, not the file's. Where the text leaves the
- * subset it throws (fast-decline.ts) — possibly after some documents: the caller starts again
- * on the yaml package's path.
+ * A `kind: List` document (what `kubectl get a,b -o yaml` prints) with its items read one at a time:
+ * the document's mapping with `items` empty, and the items, each built when the one before has
+ * been taken.
  */
-export function* yamlFastDocuments(text: string): Generator<YNode, void, undefined> {
+export interface StreamedList {
+  list: YAMLMap;
+  items: Generator<YNode, void, undefined>;
+}
+
+/**
+ * The documents one at a time, each built when the one before has been taken, so that a reader
+ * that lets each go keeps one document's nodes alive, not the file's; with `lists`, the items of a
+ * List document likewise (StreamedList). Where the text leaves the subset it throws
+ * (fast-decline.ts) — possibly after some documents or items: the caller starts again on the
+ * yaml package's path.
+ */
+export function* yamlFastDocuments(
+  text: string,
+  options: { lists?: boolean } = {},
+): Generator<YNode | StreamedList, void, undefined> {
   if (OUTSIDE_SUBSET.test(text)) decline();
-  yield* new FastReader(text).documents();
+  yield* new FastReader(text, options.lists ?? false).documents();
 }
 
 class FastReader {
@@ -92,11 +105,15 @@ class FastReader {
   private readonly indents: number[] = [];
   /** per line: 'c' content, 'b' blank, '#' comment, 'd' a document start (`---`) */
   private readonly kinds: string[] = [];
-  /** the cached tags of plain scalars by text (values repeat: protocols, ports, booleans) */
-  private readonly valueTags = new Map<string, ScalarTag | null>();
+  private readonly plain = new PlainScalars();
+  /** whether a List document's items are handed out one at a time */
+  private readonly lists: boolean;
+  /** the items sequence a top-level mapping skipped (lists), for its document to stream or re-read */
+  private skipped: { line: number; col: number; next: number } | null = null;
 
-  constructor(text: string) {
+  constructor(text: string, lists: boolean) {
     this.text = text;
+    this.lists = lists;
     for (let at = 0; at <= text.length; ) {
       let end = text.indexOf('\n', at);
       if (end < 0) end = text.length;
@@ -147,26 +164,75 @@ class FastReader {
     return Math.min(this.ends[line]! + 1, this.text.length);
   }
 
-  *documents(): Generator<YNode, void, undefined> {
+  *documents(): Generator<YNode | StreamedList, void, undefined> {
     let line = 0;
     while (line < this.lineCount) {
       while (line < this.lineCount && this.kinds[line] !== 'c') line++; // separators, comments
       if (line >= this.lineCount) break;
       if (this.indents[line] !== 0) decline();
-      const read = this.block(line, 0, 0);
+      this.skipped = null;
+      let read = this.block(line, 0, 0);
       const next = this.contentFrom(read.next);
       if (next < this.lineCount && this.kinds[next] !== 'd') decline();
-      yield read.node;
+      const skipped = this.skipped as { line: number; col: number; next: number } | null;
+      if (skipped !== null && isListDocument(read.node as YAMLMap)) {
+        yield { list: read.node as YAMLMap, items: this.items(skipped) };
+      } else {
+        if (skipped !== null) read = this.block(line, 0, 0, false); // an `items` key of another kind
+        yield read.node;
+      }
       line = next;
     }
   }
 
-  /** A block mapping or sequence whose first entry starts at column `col` of `line`. */
-  private block(line: number, col: number, depth: number): Read {
+  /**
+   * The items sequence a top-level mapping skipped, read an item at a time as `sequence` reads
+   * it; it must end where the skip ended.
+   */
+  private *items(skipped: { line: number; col: number; next: number }): Generator<YNode, void, undefined> {
+    const col = skipped.col;
+    let line = skipped.line;
+    for (;;) {
+      const value = this.sequenceItem(line, col, 1);
+      yield value.node;
+      line = this.contentFrom(value.next);
+      const indent = this.indentOf(line);
+      if (indent !== col || !this.isSeqEntry(this.starts[line]! + col, line)) {
+        if (indent > col) decline();
+        break;
+      }
+    }
+    if (line !== this.contentFrom(skipped.next)) decline();
+  }
+
+  /**
+   * A top-level `items:` block sequence passed over by its lines (deeper than its dashes, or its
+   * dashes), read later by `items`; a placeholder sequence stands for it meanwhile.
+   */
+  private skipItems(first: number, col: number): Read {
+    let last = first;
+    for (let k = first + 1; k < this.lineCount && this.kinds[k] !== 'd'; k++) {
+      if (this.kinds[k] !== 'c') continue;
+      const indent = this.indents[k]!;
+      if (indent < col || (indent === col && !this.isSeqEntry(this.starts[k]! + col, k))) break;
+      last = k;
+    }
+    this.skipped = { line: first, col, next: last + 1 };
+    const seq = new YAMLSeq();
+    const end = this.afterLine(last);
+    seq.range = [this.starts[first]! + col, end, end];
+    return { node: seq, next: last + 1, end };
+  }
+
+  /**
+   * A block mapping or sequence whose first entry starts at column `col` of `line`; a document's
+   * mapping passes over its `items` sequence when lists are streamed (`skipItems`).
+   */
+  private block(line: number, col: number, depth: number, lists = this.lists): Read {
     if (depth > MAX_DEPTH) decline();
     const at = this.starts[line]! + col;
     if (this.isSeqEntry(at, line)) return this.sequence(line, col, depth);
-    if (this.keyEnd(at, line) >= 0) return this.mapping(line, col, depth);
+    if (this.keyEnd(at, line) >= 0) return this.mapping(line, col, depth, lists && depth === 0);
     return decline();
   }
 
@@ -179,7 +245,7 @@ class FastReader {
     const c0 = this.text.charCodeAt(at);
     let i = at;
     if (c0 === 0x22 || c0 === 0x27) {
-      i = this.quoted(at, this.ends[line]!).close;
+      i = quoted(this.text, at, this.ends[line]!).close;
     } else {
       if (c0 === 0x2d) return -1;
       // a colon before a non-space is part of the key (managedFields' `f:metadata:`)
@@ -200,7 +266,7 @@ class FastReader {
     const c0 = this.text.charCodeAt(at);
     let key: Scalar;
     if (c0 === 0x22 || c0 === 0x27) {
-      const { value } = this.quoted(at, colon);
+      const { value } = quoted(this.text, at, colon);
       key = new Scalar(value);
       key.source = value;
       key.type = c0 === 0x22 ? 'QUOTE_DOUBLE' : 'QUOTE_SINGLE';
@@ -215,7 +281,7 @@ class FastReader {
     return key;
   }
 
-  private mapping(first: number, col: number, depth: number): Read {
+  private mapping(first: number, col: number, depth: number, skipItems = false): Read {
     const map = new YAMLMap();
     const keys = new Set<string>();
     const start = this.starts[first]! + col;
@@ -235,7 +301,9 @@ class FastReader {
         if (v !== colon + 1) decline(); // spaces after the colon move the empty value
         const next = this.contentFrom(line + 1);
         const indent = this.indentOf(next);
-        if (indent > col) value = this.block(next, indent, depth + 1);
+        const seqAt = indent >= col && this.isSeqEntry(this.starts[next]! + indent, next);
+        if (skipItems && seqAt && key.value === 'items') value = this.skipItems(next, indent);
+        else if (indent > col) value = this.block(next, indent, depth + 1);
         else if (indent === col && this.isSeqEntry(this.starts[next]! + col, next))
           value = this.sequence(next, col, depth + 1);
         else {
@@ -265,12 +333,7 @@ class FastReader {
     let line = first;
     let end = start;
     for (;;) {
-      const dash = this.starts[line]! + col;
-      const item = dash + 2;
-      // `-` alone, `-  x` and `- - x` are read by the composer in ways this path does not follow
-      if (item >= this.ends[line]! || this.text.charCodeAt(item) === 0x20 || this.isSeqEntry(item, line)) decline();
-      const value =
-        this.keyEnd(item, line) >= 0 ? this.mapping(line, col + 2, depth + 1) : this.inline(line, item, col, false);
+      const value = this.sequenceItem(line, col, depth);
       seq.items.push(value.node);
       end = value.end;
       line = this.contentFrom(value.next);
@@ -283,8 +346,16 @@ class FastReader {
     return { node: seq, next: line, end };
   }
 
+  /** The entry of a sequence at column `col` whose dash starts `line`. */
+  private sequenceItem(line: number, col: number, depth: number): Read {
+    const item = this.starts[line]! + col + 2;
+    // `-` alone, `-  x` and `- - x` are read by the composer in ways this path does not follow
+    if (item >= this.ends[line]! || this.text.charCodeAt(item) === 0x20 || this.isSeqEntry(item, line)) decline();
+    return this.keyEnd(item, line) >= 0 ? this.mapping(line, col + 2, depth + 1) : this.inline(line, item, col, false);
+  }
+
   private nullScalar(at: number): Scalar {
-    return this.resolved('', at, at, at);
+    return this.plain.resolved('', at, at, at);
   }
 
   /** A value starting at `at` on `line`, after `key: ` (inMap) or `- `; `col` is its parent's column. */
@@ -305,7 +376,7 @@ class FastReader {
       return { node: coll, next: line + 1, end: after };
     }
     if (c === 0x22 || c === 0x27) {
-      const { value, close } = this.quoted(at, lineEnd);
+      const { value, close } = quoted(this.text, at, lineEnd);
       if (close !== lineEnd) decline();
       const s = new Scalar(value);
       s.range = [at, close, after];
@@ -320,27 +391,7 @@ class FastReader {
     while (text.charCodeAt(valueEnd - 1) === 0x20) valueEnd--;
     const value = text.slice(at, valueEnd);
     if (value.includes(' #') || value.includes(': ') || value.endsWith(':')) decline();
-    return { node: this.resolved(value, at, valueEnd, after), next: line + 1, end: after };
-  }
-
-  /** A plain scalar as the composer makes it: its core-schema tag's value, range, source, type. */
-  private resolved(value: string, start: number, valueEnd: number, nodeEnd: number): Scalar {
-    let tag = this.valueTags.get(value);
-    if (tag === undefined) {
-      tag = tagOf(value, false);
-      this.valueTags.set(value, tag);
-    }
-    let s: Scalar;
-    if (tag === null) s = new Scalar(value);
-    else {
-      const res = tag.resolve(value, decline, RESOLVE_OPTIONS);
-      s = isScalar(res) ? (res as Scalar) : new Scalar(res);
-    }
-    s.range = [start, valueEnd, nodeEnd];
-    s.source = value;
-    s.type = 'PLAIN';
-    if (tag?.format) s.format = tag.format;
-    return s;
+    return { node: this.plain.resolved(value, at, valueEnd, after), next: line + 1, end: after };
   }
 
   /** `|` or `|-` at `at`: the lines indented deeper than the parent's column `col`. */
@@ -376,52 +427,4 @@ class FastReader {
     s.type = 'BLOCK_LITERAL';
     return { node: s, next: last + 1, end };
   }
-
-  /** A quoted scalar that closes before `lineEnd`: its value and the offset after its closing quote. */
-  private quoted(at: number, lineEnd: number): { value: string; close: number } {
-    return this.text.charCodeAt(at) === 0x22 ? this.doubleQuoted(at, lineEnd) : this.singleQuoted(at, lineEnd);
-  }
-
-  /** A double-quoted scalar on one line: its value and the offset after its closing quote. */
-  private doubleQuoted(at: number, lineEnd: number): { value: string; close: number } {
-    const text = this.text;
-    let value = '';
-    let from = at + 1;
-    for (let i = from; i < lineEnd; i++) {
-      const c = text.charCodeAt(i);
-      if (c === 0x22) return { value: value + text.slice(from, i), close: i + 1 };
-      if (c !== 0x5c) continue;
-      value += text.slice(from, i);
-      const e = text[i + 1];
-      const simple = e === undefined ? undefined : DOUBLE_ESCAPES[e];
-      if (simple !== undefined) {
-        value += simple;
-        i++;
-      } else if (e === 'u' && /^[0-9a-fA-F]{4}$/.test(text.slice(i + 2, i + 6))) {
-        const code = Number.parseInt(text.slice(i + 2, i + 6), 16);
-        if (code >= 0xd800 && code <= 0xdfff) decline();
-        value += String.fromCharCode(code);
-        i += 5;
-      } else decline();
-      from = i + 1;
-    }
-    return decline();
-  }
-
-  private singleQuoted(at: number, lineEnd: number): { value: string; close: number } {
-    const text = this.text;
-    let value = '';
-    let from = at + 1;
-    for (let i = from; i < lineEnd; i++) {
-      if (text.charCodeAt(i) !== 0x27) continue;
-      value += text.slice(from, i);
-      if (text.charCodeAt(i + 1) !== 0x27) return { value, close: i + 1 };
-      value += "'";
-      i++;
-      from = i + 1;
-    }
-    return decline();
-  }
 }
-
-const DOUBLE_ESCAPES: Record<string, string> = { '"': '"', '\\': '\\', '/': '/', n: '\n', t: '\t', r: '\r' };

@@ -3,7 +3,7 @@
 // ("items[2].spec.ports[1].protocol"), so every diagnostic points at the exact YAML node.
 // Reading is forgiving in one way only: a field that is absent or null is "unset", as the
 // Kubernetes API treats it. Wrong types are reported and read as unset.
-import { isAlias, isMap, isScalar, isSeq, parseAllDocuments, type YAMLMap, type Node as YNode } from 'yaml';
+import { isAlias, isMap, isNode, isScalar, isSeq, parseAllDocuments, type YAMLMap, type Node as YNode } from 'yaml';
 import type { Diagnostic } from '../../common/diagnostics.ts';
 import { closestKeyword } from '../../common/did-you-mean.ts';
 import { type SourceFile, SourceSpan, type Span, spanOf } from '../../common/source.ts';
@@ -304,13 +304,7 @@ export function* readObjects(
   if (/^\s*[[{]/.test(source.text)) {
     const list = options.fast === false ? null : jsonListItems(source.text);
     if (list !== null) {
-      // what collect reads of a List (its kind and apiVersion are strings: no diagnostic), then
-      // each item as asSeq and collect would see it
-      let i = 0;
-      for (const node of list.items) {
-        const loc = { file: source.path, span: nodeSpan(ctx, node), path: itemPath('items', i++) };
-        yield* collected({ node, loc, keySpan: loc.span, ctx });
-      }
+      yield* listObjects(list.items, ctx);
       return;
     }
     const json = parseJsonNodes(source.text);
@@ -330,9 +324,10 @@ export function* readObjects(
   if (options.fast !== false) {
     let documents = 0;
     try {
-      for (const contents of yamlFastDocuments(source.text)) {
+      for (const doc of yamlFastDocuments(source.text, { lists: true })) {
         documents++;
-        yield* collected(top(contents));
+        if (isNode(doc)) yield* collected(top(doc));
+        else yield* listObjects(doc.items, ctx);
       }
       return;
     } catch (e) {
@@ -359,6 +354,18 @@ export function* readObjects(
     const contents = doc.contents as YNode | null;
     if (isNullNode(contents)) continue;
     yield* collected(top(contents!));
+  }
+}
+
+/**
+ * The objects of a List read an item at a time (its kind a List kind and its apiVersion unset or a
+ * string: what collect reads of the List reports nothing): each item as asSeq and collect see it.
+ */
+function* listObjects(items: Iterable<YNode>, ctx: ReadCtx): Generator<RawObject, void, undefined> {
+  let i = 0;
+  for (const node of items) {
+    const loc = { file: ctx.source.path, span: nodeSpan(ctx, node), path: itemPath('items', i++) };
+    yield* collected({ node, loc, keySpan: loc.span, ctx });
   }
 }
 
