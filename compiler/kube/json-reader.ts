@@ -4,6 +4,7 @@
 // on anything this parser refuses, the caller falls back to the YAML reader (and its messages).
 import { Pair, Scalar, YAMLMap, YAMLSeq, type Node as YNode } from 'yaml';
 import { declineFastPath } from './fast-decline.ts';
+import { isPlainList } from './list-kind.ts';
 
 export type JsonParse = { ok: true; value: YNode } | { ok: false };
 
@@ -13,17 +14,18 @@ const ESCAPES: Record<string, string> = { '"': '"', '\\': '\\', '/': '/', b: '\b
 
 class Fail extends Error {}
 
-/** A kind whose objects are in `items` (List, ServiceList, ...). */
-export const isListKind = (kind: string): boolean => kind === 'List' || /^[A-Z][A-Za-z]*List$/.test(kind);
-
 /** The parser over one text: `value` reads the value at `at` (after whitespace) and moves past it. */
 interface JsonParser {
   at: number;
   skip(): void;
-  /** a string at `at` (its opening quote) */
-  str(): string;
   value(depth: number): YNode;
 }
+
+/**
+ * Reads the value of an object's member itself, from `at` (after whitespace), leaving `at` past it;
+ * undefined: the parser reads it.
+ */
+type MemberReader = (key: string, depth: number) => YNode | undefined;
 
 /** Parse a single JSON value (with surrounding whitespace); { ok: false } on any syntax error. */
 export function parseJsonNodes(text: string): JsonParse {
@@ -38,7 +40,7 @@ export function parseJsonNodes(text: string): JsonParse {
   }
 }
 
-function jsonParser(text: string): JsonParser {
+function jsonParser(text: string, member?: MemberReader): JsonParser {
   let i = 0;
   const skip = () => {
     while (i < text.length && WS.has(text.charCodeAt(i))) i++;
@@ -104,7 +106,8 @@ function jsonParser(text: string): JsonParser {
           skip();
           if (text[i] !== ':') throw new Fail();
           i++;
-          m.items.push(new Pair(key, value(depth + 1)));
+          if (member !== undefined) skip();
+          m.items.push(new Pair(key, member?.(k, depth) ?? value(depth + 1)));
           skip();
           if (text[i] === ',') {
             i++;
@@ -171,7 +174,6 @@ function jsonParser(text: string): JsonParser {
       i = v;
     },
     skip,
-    str,
     value,
   };
 }
@@ -186,61 +188,30 @@ function jsonParser(text: string): JsonParser {
  * it may have been taken: the caller starts again without this path.
  */
 export function jsonListItems(text: string): { list: YAMLMap; items: Generator<YNode, void, undefined> } | null {
-  const p = jsonParser(text);
-  let itemsAt = -1;
-  let itemsEnd = -1;
-  const list = new YAMLMap();
+  let items: { at: number; end: number } | null = null;
+  // the top object's `items` array is skipped by its brackets, to be parsed element by element
+  const p = jsonParser(text, (key, depth) => {
+    if (depth !== 0 || key !== 'items' || text.charCodeAt(p.at) !== 0x5b) return undefined;
+    const at = p.at;
+    const end = matchingBracket(text, at);
+    if (end < 0) throw new Fail();
+    items = { at, end };
+    const seq = new YAMLSeq();
+    seq.range = [at, end, end];
+    p.at = end;
+    return seq;
+  });
+  let top: YNode;
   try {
+    top = p.value(0);
     p.skip();
-    const start = p.at;
-    if (text.charCodeAt(start) !== 0x7b) return null;
-    const keys = new Set<string>();
-    p.at++;
-    p.skip();
-    if (text.charCodeAt(p.at) === 0x7d) return null;
-    for (;;) {
-      p.skip();
-      if (text.charCodeAt(p.at) !== 0x22) return null;
-      const ks = p.at;
-      const k = p.str();
-      if (keys.has(k)) return null;
-      keys.add(k);
-      const key = new Scalar(k);
-      key.range = [ks, p.at, p.at];
-      p.skip();
-      if (text.charCodeAt(p.at) !== 0x3a) return null;
-      p.at++;
-      p.skip();
-      let value: YNode;
-      if (k === 'items' && text.charCodeAt(p.at) === 0x5b) {
-        // skipped here by its brackets, parsed element by element below
-        itemsAt = p.at;
-        itemsEnd = matchingBracket(text, itemsAt);
-        if (itemsEnd < 0) return null;
-        const seq = new YAMLSeq();
-        seq.range = [itemsAt, itemsEnd, itemsEnd];
-        value = seq;
-        p.at = itemsEnd;
-      } else value = p.value(1);
-      list.items.push(new Pair(key, value));
-      p.skip();
-      const c = text.charCodeAt(p.at++);
-      if (c === 0x2c) continue;
-      if (c === 0x7d) break;
-      return null;
-    }
-    list.range = [start, p.at, p.at];
-    p.skip();
-    if (p.at !== text.length || itemsAt < 0) return null;
   } catch (e) {
     if (e instanceof Fail) return null;
     throw e;
   }
-  const kind = list.get('kind', true) as YNode | undefined;
-  const apiVersion = list.get('apiVersion', true) as Scalar | undefined;
-  if (!(kind instanceof Scalar) || typeof kind.value !== 'string' || !isListKind(kind.value)) return null;
-  if (apiVersion !== undefined && apiVersion.value !== null && typeof apiVersion.value !== 'string') return null;
-  return { list, items: listItems(text, itemsAt, itemsEnd) };
+  const found = items as { at: number; end: number } | null;
+  if (p.at !== text.length || found === null || !(top instanceof YAMLMap) || !isPlainList(top)) return null;
+  return { list: top, items: listItems(text, found.at, found.end) };
 }
 
 function* listItems(text: string, at: number, end: number): Generator<YNode, void, undefined> {

@@ -11,12 +11,10 @@
 // text — declines (fast-decline.ts), and the file is read by the yaml package (with its messages).
 // test/unit/kube-yaml-fast.test.ts holds it to the package node for node, and
 // kube-list-stream.test.ts the streamed Lists.
-import { isScalar, Pair, Scalar, YAMLMap, YAMLSeq, type Node as YNode } from 'yaml';
-import { declineFastPath, isFastPathDecline } from './fast-decline.ts';
-import { isListKind } from './json-reader.ts';
+import { Pair, Scalar, YAMLMap, YAMLSeq, type Node as YNode } from 'yaml';
+import { declineFastPath } from './fast-decline.ts';
+import { isPlainList } from './list-kind.ts';
 import { PlainScalars, quoted, tagOf } from './yaml-fast-scalars.ts';
-
-export type FastYaml = { ok: true; documents: YNode[] } | { ok: false };
 
 /** Thrown when the text leaves the subset (fast-decline.ts). */
 const decline = declineFastPath;
@@ -41,35 +39,11 @@ const MAX_DEPTH = 64;
 /** The yaml package refuses implicit keys longer than this. */
 const MAX_KEY = 1024;
 
-/**
- * Whether a document's mapping is a List whose items the import reads as objects, and nothing
- * about the List itself reports: its kind a List kind, its apiVersion unset or a string.
- */
-function isListDocument(m: YAMLMap): boolean {
-  const kind = m.get('kind', true) as unknown;
-  const apiVersion = m.get('apiVersion', true) as unknown;
-  if (!isScalar(kind) || typeof kind.value !== 'string' || !isListKind(kind.value)) return false;
-  return (
-    apiVersion === undefined ||
-    (isScalar(apiVersion) && (apiVersion.value === null || typeof apiVersion.value === 'string'))
-  );
-}
-
 /** A node and where the reading goes on: the next line, and the end offset of the node's range. */
 interface Read {
   node: YNode;
   next: number;
   end: number;
-}
-
-/** Every document's contents in file order, empty documents left out; { ok: false } outside the subset. */
-export function parseYamlFast(text: string): FastYaml {
-  try {
-    return { ok: true, documents: [...yamlFastDocuments(text)] as YNode[] };
-  } catch (e) {
-    if (isFastPathDecline(e)) return { ok: false };
-    throw e;
-  }
 }
 
 /**
@@ -175,7 +149,7 @@ class FastReader {
       const next = this.contentFrom(read.next);
       if (next < this.lineCount && this.kinds[next] !== 'd') decline();
       const skipped = this.skipped as { line: number; col: number; next: number } | null;
-      if (skipped !== null && isListDocument(read.node as YAMLMap)) {
+      if (skipped !== null && isPlainList(read.node as YAMLMap)) {
         yield { list: read.node as YAMLMap, items: this.items(skipped) };
       } else {
         if (skipped !== null) read = this.block(line, 0, 0, false); // an `items` key of another kind

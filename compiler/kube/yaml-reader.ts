@@ -10,7 +10,8 @@ import { type SourceFile, SourceSpan, type Span, spanOf } from '../../common/sou
 import { kubeCodes } from './codes.ts';
 import { isFastPathDecline } from './fast-decline.ts';
 import { goYamlInteger } from './go-yaml-scalars.ts';
-import { isListKind, jsonListItems, parseJsonNodes } from './json-reader.ts';
+import { jsonListItems, parseJsonNodes } from './json-reader.ts';
+import { isListKind } from './list-kind.ts';
 import { yamlFastDocuments } from './yaml-fast.ts';
 
 /** Where a value is: file, span of the value, field path inside the top-level object. */

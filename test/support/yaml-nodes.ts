@@ -1,7 +1,18 @@
 // What the fast YAML path (compiler/kube/yaml-fast.ts) must agree with: the yaml package's own
 // documents, node for node. `yamlAgreement` says where the two differ, or null when they agree.
 import { isMap, isPair, isScalar, isSeq, parseAllDocuments, type Node as YNode } from 'yaml';
-import { parseYamlFast } from '../../compiler/kube/yaml-fast.ts';
+import { isFastPathDecline } from '../../compiler/kube/fast-decline.ts';
+import { yamlFastDocuments } from '../../compiler/kube/yaml-fast.ts';
+
+/** The fast path's documents, Lists whole (no streaming); { ok: false } where it declines. */
+export function parseYamlFast(text: string): { ok: true; documents: YNode[] } | { ok: false } {
+  try {
+    return { ok: true, documents: [...yamlFastDocuments(text)] as YNode[] };
+  } catch (e) {
+    if (isFastPathDecline(e)) return { ok: false };
+    throw e;
+  }
+}
 
 /** The yaml package's documents as the import reads them (kube/yaml-reader.ts); null on an error. */
 export function packageDocuments(text: string): YNode[] | null {

@@ -63,25 +63,34 @@ test('not plainly a List: the whole text is parsed', () => {
   }
 });
 
+/**
+ * The stream of `broken` declines after objects were taken, and the import (started again) gives
+ * the model and diagnostics of `forced`, the same text that takes the whole-text path from the
+ * start; that import's result.
+ */
+function assertRestarts(broken: string, forced: string, file: string): ReturnType<typeof importKubernetes> {
+  const taken: RawObject[] = [];
+  try {
+    for (const o of readObjects(makeSourceFile(file, broken), [], { fast: true })) taken.push(o);
+    assert.unreachable('the stream reads past the problem');
+  } catch (e) {
+    assert.ok(isFastPathDecline(e));
+  }
+  assert.ok(taken.length > 0, 'objects before the problem were taken');
+  const whole = importKubernetes([makeSourceFile(file, forced)], {});
+  const imported = importKubernetes([makeSourceFile(file, broken)], {});
+  assert.equal(JSON.stringify(imported.diagnostics), JSON.stringify(whole.diagnostics));
+  assert.equal(JSON.stringify(imported.model), JSON.stringify(whole.model));
+  return whole;
+}
+
 test('a syntax error among the items: thrown after the items before it, then read as before', () => {
   const at = LIST.lastIndexOf('"metadata": {') + '"metadata": {'.length; // in the last item
   const broken = `${LIST.slice(0, at)},${LIST.slice(at)}`;
   assert.ok(jsonListItems(broken) !== null, 'the error is inside items, not seen before them');
-  const diags: Diagnostic[] = [];
-  const taken: RawObject[] = [];
-  try {
-    for (const o of readObjects(makeSourceFile('l.json', broken), diags, { fast: true })) taken.push(o);
-    assert.unreachable('the stream reads past the error');
-  } catch (e) {
-    assert.ok(isFastPathDecline(e));
-  }
-  assert.ok(taken.length > 0, 'items before the error were taken');
   // the whole-text path reads it (the yaml package reports the error); the import agrees with it
-  const whole = importKubernetes([makeSourceFile('l.json', `${broken}\n# the package's path`)], {});
-  const imported = importKubernetes([makeSourceFile('l.json', broken)], {});
+  const whole = assertRestarts(broken, `${broken}\n# the package's path`, 'l.json');
   assert.ok(whole.diagnostics.length > 0);
-  assert.equal(JSON.stringify(imported.diagnostics), JSON.stringify(whole.diagnostics));
-  assert.equal(JSON.stringify(imported.model), JSON.stringify(whole.model));
 });
 
 // kubectl's form: one List document, items (compact) before kind
@@ -113,19 +122,7 @@ test('a YAML List item by item: the objects of the yaml package', () => {
 test('a YAML List item the fast path declines after others were taken: the import starts again', () => {
   const last = YAML_LIST.lastIndexOf('\n- ');
   const broken = `${YAML_LIST.slice(0, last)}\n- &anchor ${YAML_LIST.slice(last + 3)}`;
-  const diags: Diagnostic[] = [];
-  const taken: RawObject[] = [];
-  try {
-    for (const o of readObjects(makeSourceFile('l.yaml', broken), diags, { fast: true })) taken.push(o);
-    assert.unreachable('the stream reads past the anchor');
-  } catch (e) {
-    assert.ok(isFastPathDecline(e));
-  }
-  assert.ok(taken.length > 0, 'items before the anchor were taken');
-  const whole = importKubernetes([makeSourceFile('l.yaml', `${broken}#\tthe package's path\n`)], {});
-  const imported = importKubernetes([makeSourceFile('l.yaml', broken)], {});
-  assert.equal(JSON.stringify(imported.diagnostics), JSON.stringify(whole.diagnostics));
-  assert.equal(JSON.stringify(imported.model), JSON.stringify(whole.model));
+  assertRestarts(broken, `${broken}#\tthe package's path\n`, 'l.yaml');
 });
 
 /** The fast stream's objects equal the whole-text path's, or it declines (the import then restarts). */

@@ -9,9 +9,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { makeSourceFile } from '../../common/source.ts';
 import { importKubernetes } from '../../compiler/kube/index.ts';
-import { parseYamlFast } from '../../compiler/kube/yaml-fast.ts';
 import { document, EDIT_CHARS, emitDocuments, style } from '../support/tool-yaml.ts';
-import { yamlAgreement } from '../support/yaml-nodes.ts';
+import { parseYamlFast, yamlAgreement } from '../support/yaml-nodes.ts';
 
 const CASES: [string, boolean][] = [
   ['a: 1\nb:   x y  \nc:\n- p: 1\n  q: "s\\"t"\n- 2\nd: {}\ne: []\nf: |\n  line1\n  line2\ng: null\n', true],

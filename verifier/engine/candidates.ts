@@ -178,7 +178,7 @@ type List = readonly number[] | undefined;
  * once). Lists are arguments, not an array, and the merge is linear: this runs for every shard's
  * key contexts, and at most one list has items in the usual case (no allocation then).
  */
-function mergeAll(a: List, b: List, c: List = undefined, d: List = undefined): readonly number[] {
+function mergeAll(a: List, b: List, c?: List, d?: List): readonly number[] {
   return union(union(union(union(NONE, a), b), c), d);
 }
 
