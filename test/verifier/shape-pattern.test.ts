@@ -33,6 +33,39 @@ test('one large set among small ones: the same pattern as cutting every piece', 
   );
 });
 
+/**
+ * The definition, value by value: the signature of every value from the lowest bound to the
+ * highest (each lies in one piece), distinct and sorted.
+ */
+function patternByValues(sets: readonly IntervalSet[]): string {
+  const bounds = sets.flatMap((s) => s.flatMap((v, i) => (i % 2 === 0 ? [v] : [v + 1])));
+  if (bounds.length === 0) return '';
+  const signatures = new Set<string>();
+  for (let v = Math.min(...bounds); v < Math.max(...bounds); v++) {
+    const inside = sets.flatMap((s, j) => (s.some((lo, i) => i % 2 === 0 && lo <= v && v <= s[i + 1]!) ? [j] : []));
+    signatures.add(inside.join(' '));
+  }
+  return [...signatures].sort().join('.');
+}
+
+test('cutting every piece is the pattern of every value (small domains, many sets)', () => {
+  fc.assert(
+    fc.property(fc.array(setArb(5, 40), { maxLength: 14 }), (raw) => {
+      const sets = raw.map((s) => s.map((v) => v % 300));
+      const normal = sets.map((s) =>
+        fromRanges(
+          Array.from(
+            { length: s.length / 2 },
+            (_, i) => [Math.min(s[2 * i]!, s[2 * i + 1]!), Math.max(s[2 * i]!, s[2 * i + 1]!)] as [number, number],
+          ),
+        ),
+      );
+      assert.is(patternByPieces(normal), patternByValues(normal));
+    }),
+    { numRuns: 1500 },
+  );
+});
+
 test('a large set alone, and a large set covering a small one, or disjoint from it', () => {
   const large = fromRanges(Array.from({ length: 40 }, (_, i) => [10 * i, 10 * i + 3] as [number, number]));
   assert.ok(large.length > 64);

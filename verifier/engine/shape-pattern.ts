@@ -102,33 +102,73 @@ export function pattern(sets: readonly IntervalSet[]): string {
 
 /** The reference form: cut every set at every bound. */
 export function patternByPieces(sets: readonly IntervalSet[]): string {
-  const { members } = pieces(sets);
-  const seen = new Set<string>();
-  for (const m of members) seen.add(m.join(' '));
-  return [...seen].sort().join('.');
+  const cuts = cutsOf(sets);
+  if (cuts.length < 2) return '';
+  // each piece's signature, the ascending numbers of the sets covering it, written as they come
+  const signatures: string[] = new Array<string>(cuts.length - 1).fill('');
+  for (let j = 0; j < sets.length; j++) {
+    forEachPiece(sets[j]!, cuts, (piece) => {
+      const sig = signatures[piece]!;
+      signatures[piece] = sig === '' ? `${j}` : `${sig} ${j}`;
+    });
+  }
+  return [...new Set(signatures)].sort().join('.');
 }
 
 /** The sorted bounds of the sets, and the sets covering each piece between consecutive bounds. */
-function pieces(sets: readonly IntervalSet[]): { cuts: number[]; members: number[][] } {
-  const bounds = new Set<number>();
-  for (const s of sets) {
-    for (let i = 0; i < s.length; i += 2) {
-      bounds.add(s[i]!);
-      bounds.add(s[i + 1]! + 1);
-    }
-  }
-  const cuts = [...bounds].sort((a, b) => a - b);
-  const at = new Map(cuts.map((v, i) => [v, i]));
+function pieces(sets: readonly IntervalSet[]): { cuts: Float64Array; members: number[][] } {
+  const cuts = cutsOf(sets).slice();
   // the sets covering each piece, in ascending set order (most pieces lie in one or two sets)
   const members: number[][] = Array.from({ length: Math.max(0, cuts.length - 1) }, () => []);
-  for (let j = 0; j < sets.length; j++) {
-    const s = sets[j]!;
+  for (let j = 0; j < sets.length; j++) forEachPiece(sets[j]!, cuts, (piece) => members[piece]!.push(j));
+  return { cuts, members };
+}
+
+/** Scratch space for the bounds (a shape cuts tens of them, ~100,000 times per check). */
+let scratch = new Float64Array(256);
+
+/**
+ * Every interval's first value and one past its last, sorted, each once: a view on the scratch
+ * space, valid until the next call (a numeric typed-array sort, no Set or comparator).
+ */
+function cutsOf(sets: readonly IntervalSet[]): Float64Array {
+  let n = 0;
+  for (const s of sets) n += s.length;
+  if (scratch.length < n) scratch = new Float64Array(Math.max(n, 2 * scratch.length));
+  let k = 0;
+  for (const s of sets) {
     for (let i = 0; i < s.length; i += 2) {
-      const hi = at.get(s[i + 1]! + 1)!;
-      for (let piece = at.get(s[i]!)!; piece < hi; piece++) members[piece]!.push(j);
+      scratch[k++] = s[i]!;
+      scratch[k++] = s[i + 1]! + 1;
     }
   }
-  return { cuts, members };
+  const sorted = scratch.subarray(0, k).sort();
+  let m = 0;
+  for (let i = 0; i < k; i++) if (m === 0 || sorted[i] !== sorted[m - 1]) sorted[m++] = sorted[i]!;
+  return sorted.subarray(0, m);
+}
+
+/** The position of `v` in `cuts` (it is one of them), searched from `from` on. */
+function cutIndex(cuts: Float64Array, v: number, from: number): number {
+  let a = from;
+  let b = cuts.length - 1;
+  while (a < b) {
+    const mid = (a + b) >> 1;
+    if (cuts[mid]! < v) a = mid + 1;
+    else b = mid;
+  }
+  return a;
+}
+
+/** Calls `visit` with each piece (between consecutive cuts) the set covers, ascending. */
+function forEachPiece(set: IntervalSet, cuts: Float64Array, visit: (piece: number) => void): void {
+  let from = 0;
+  for (let i = 0; i < set.length; i += 2) {
+    const lo = cutIndex(cuts, set[i]!, from);
+    const hi = cutIndex(cuts, set[i + 1]! + 1, lo);
+    for (let piece = lo; piece < hi; piece++) visit(piece);
+    from = hi;
+  }
 }
 
 /** Whether `set` holds every, some or none of the values from..to (inclusive). */
