@@ -10,12 +10,13 @@
 import { ipOf } from '../../common/ip.ts';
 import { type Outcome, outcomeKey } from '../../compiler/ir/outcome.ts';
 import type { Packet } from '../../compiler/ir/packet.ts';
+import type { IRProgram } from '../../compiler/ir/types.ts';
 import type { NetfilterProgram } from '../../verifier/model/program.ts';
 import { type ConcreteWorld, interpretOutcomes, UnmodelledPacket } from '../verifier/concrete-interpreter.ts';
 import { type EditedFamily, editedCase, readArtifact } from '../verifier/random-edits.ts';
 import { type Expectation, expectationOf, packetOf } from './expected.ts';
 import { iptablesBackend, nftablesBackend } from './load.ts';
-import { type DifferentialReport, formatReport, probesOf, runDifferential } from './matrix.ts';
+import { type Backend, type DifferentialReport, formatReport, probesOf, runDifferential } from './matrix.ts';
 import type { Probe } from './probe.ts';
 import { planTopology, type TopologyPlan } from './topology.ts';
 
@@ -112,40 +113,10 @@ export async function checkEditPackets(
   // A rule in a builtin chain that is not one of kube-proxy's jumps (a hook made RETURN) is listed
   // and assumed not to change the packet (assumption kube-chains-only): outside what is judged.
   if (program.ignored.some((i) => i.kind === 'rule')) return { what, outcome: 'foreign', ...none };
-  const read = program;
   const backend = artifact === 'iptables' ? iptablesBackend(ir, text) : nftablesBackend(ir, text);
-  let report: DifferentialReport;
+  let probed: ProbedReading;
   try {
-    // LOCAL as the namespace has it (the node's addresses and the topology's links)
-    const worldOf = (plan: TopologyPlan): ConcreteWorld => ({
-      local: [...new Set([...ir.nodeIPs, ...plan.nodeLocal])].filter((ip) => ipOf(ip).family === ir.family),
-      markMask: ir.masqueradeMark,
-      canonicalList: (n) => n,
-    });
-    // first the affinity lists each source's probes can write, over every cell (a record one cell's
-    // probe writes is there for the next cell's probe from the same source); again with what the
-    // others write, until nothing new (a record may lead to another list)
-    const bySource = new Map<string, Set<string>>();
-    const plan = planTopology(ir);
-    const probes = probesOf(ir, plan);
-    for (let grew = true, round = 0; grew && round < 4; round++) {
-      grew = false;
-      for (const { probe } of probes) {
-        const set = bySource.get(probe.src) ?? new Set<string>();
-        const { writes } = outcomesByState(read, worldOf(plan), packetOf(plan, probe), set);
-        for (const w of writes) {
-          if (set.has(w)) continue;
-          set.add(w);
-          grew = true;
-        }
-        bySource.set(probe.src, set);
-      }
-    }
-    report = await runDifferential(ir, [backend], {
-      tag: 'ed',
-      expect: (plan, probe) =>
-        editedExpectation(read, worldOf(plan), plan, probe, bySource.get(probe.src) ?? new Set()),
-    });
+    probed = await probeReading(ir, program, backend, 'ed');
   } catch (e) {
     // a probe the model leaves open (the verifier refuses such a ruleset): not judged
     if (e instanceof UnmodelledPacket) return { what, outcome: 'unmodelled', ...none };
@@ -154,9 +125,58 @@ export async function checkEditPackets(
     if (/restore|nft .*-f/.test(message)) return { what, outcome: 'refused', ...none, problems: [`load: ${message}`] };
     throw e;
   }
+  return { what, outcome: 'probed', ...probed };
+}
+
+export interface ProbedReading {
+  problems: string[];
+  probes: number;
+  /** the cells and what the kernel saw, when there are problems */
+  report: string;
+}
+
+/**
+ * A ruleset loaded (by `backend`) into the packet-test topology of `ir` and every frontend probed
+ * from every source: what the kernel does must be what the plain interpreter makes of `read`, the
+ * verifier's reading of that ruleset. Throws UnmodelledPacket when a probe meets a question the
+ * model leaves open, and the loader's error when the kernel's tool refuses the ruleset.
+ */
+export async function probeReading(
+  ir: IRProgram,
+  read: NetfilterProgram,
+  backend: Backend,
+  tag: string,
+): Promise<ProbedReading> {
+  // LOCAL as the namespace has it (the node's addresses and the topology's links)
+  const worldOf = (plan: TopologyPlan): ConcreteWorld => ({
+    local: [...new Set([...ir.nodeIPs, ...plan.nodeLocal])].filter((ip) => ipOf(ip).family === ir.family),
+    markMask: ir.masqueradeMark,
+    canonicalList: (n) => n,
+  });
+  // first the affinity lists each source's probes can write, over every cell (a record one cell's
+  // probe writes is there for the next cell's probe from the same source); again with what the
+  // others write, until nothing new (a record may lead to another list)
+  const bySource = new Map<string, Set<string>>();
+  const plan = planTopology(ir);
+  const probes = probesOf(ir, plan);
+  for (let grew = true, round = 0; grew && round < 4; round++) {
+    grew = false;
+    for (const { probe } of probes) {
+      const set = bySource.get(probe.src) ?? new Set<string>();
+      const { writes } = outcomesByState(read, worldOf(plan), packetOf(plan, probe), set);
+      for (const w of writes) {
+        if (set.has(w)) continue;
+        set.add(w);
+        grew = true;
+      }
+      bySource.set(probe.src, set);
+    }
+  }
+  const report: DifferentialReport = await runDifferential(ir, [backend], {
+    tag,
+    expect: (plan, probe) => editedExpectation(read, worldOf(plan), plan, probe, bySource.get(probe.src) ?? new Set()),
+  });
   return {
-    what,
-    outcome: 'probed',
     problems: report.irMismatches,
     probes: report.probes,
     report: report.irMismatches.length > 0 ? formatReport(report, [backend]) : '',

@@ -1,0 +1,53 @@
+// kube-proxy's own nftables-mode ruleset in the kernel (test/verifier/kube-proxy-nftables/: the
+// rules of its TestOverallNFTablesRules, for the services of overall.ksvc). The migration check
+// (test/verifier/kube-proxy-nftables.test.ts) reads the listing committed there; here the rules are
+// loaded as kube-proxy writes them (`nft -f`), and
+// - the kernel's listing must read to the program the committed one reads to (the fixture is what
+//   nft prints for those rules);
+// - every frontend probed from every source must get from the kernel what the verifier's reading
+//   of the listing says (the plain interpreter of the reader's program): the reader's meaning of
+//   kube-proxy's layout — its verdict maps, numgen vmaps, fib and ct tests, affinity sets — held to
+//   the kernel, as for ksvc's own output.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as assert from 'uvu/assert';
+import { check, parse } from '../../api/ksvc.ts';
+import { lower } from '../../api/lower.ts';
+import { readNftables } from '../../verifier/nftables/index.ts';
+import { withoutOrigins } from '../verifier/nft-support.ts';
+import { probeReading } from './edit-packets.ts';
+import { nftFile, nftTextBackend } from './load.ts';
+import { kernelTests, withNetns } from './netns.ts';
+
+const test = kernelTests("kube-proxy's nftables mode");
+
+const dir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../verifier/kube-proxy-nftables');
+const read = (f: string) => readFileSync(path.join(dir, f), 'utf8');
+const rules = read('overall.nft');
+
+test('loaded as kube-proxy writes it, the kernel lists what the committed listing holds', async () => {
+  const listed = await withNetns('kp-nft', (ns) => {
+    nftFile(ns, ['-f'], rules);
+    const list = ns.exec('nft', ['-j', 'list', 'ruleset']);
+    assert.is(list.status, 0, list.stderr);
+    return list.stdout;
+  });
+  const fromKernel = readNftables(listed, { file: 'nft -j list ruleset' });
+  const committed = readNftables(read('overall.json'), { file: 'overall.json' });
+  assert.equal(fromKernel.diagnostics, []);
+  assert.equal(committed.diagnostics, []);
+  assert.is(withoutOrigins(fromKernel.programs), withoutOrigins(committed.programs));
+});
+
+test('every frontend from every source: the kernel does what the reading of the listing says', async () => {
+  const model = check(parse(read('overall.ksvc'), { file: 'overall.ksvc' })).model!;
+  const ir = lower(model, { node: 'test-node', family: 'ipv4' }).programs[0]!;
+  const program = readNftables(read('overall.json'), { file: 'overall.json' }).programs[0]!;
+  const r = await probeReading(ir, program, nftTextBackend("kube-proxy's nftables mode", rules), 'kp');
+  assert.equal(r.problems, [], r.report);
+  // what it exercised: each of the six services' frontends from the client, pod and node sources
+  assert.ok(r.probes >= 100, `${r.probes} probes`);
+});
+
+test.run();
