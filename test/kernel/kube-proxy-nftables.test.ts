@@ -7,7 +7,10 @@
 // - every frontend probed from every source must get from the kernel what the verifier's reading
 //   of the listing says (the plain interpreter of the reader's program): the reader's meaning of
 //   kube-proxy's layout — its verdict maps, numgen vmaps, fib and ct tests, affinity sets — held to
-//   the kernel, as for ksvc's own output.
+//   the kernel, as for ksvc's own output;
+// - the migration check in the kernel: kube-proxy's iptables mode (ksvc's iptables output for the
+//   same services, with its builtin-chain jumps) and its nftables mode, side by side, disagree on
+//   exactly the by-design differences the verifier finds, and nowhere else.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,7 +20,8 @@ import { lower } from '../../api/lower.ts';
 import { readNftables } from '../../verifier/nftables/index.ts';
 import { withoutOrigins } from '../verifier/nft-support.ts';
 import { probeReading } from './edit-packets.ts';
-import { nftFile, nftTextBackend } from './load.ts';
+import { iptablesBackend, nftFile, nftTextBackend } from './load.ts';
+import { runDifferential } from './matrix.ts';
 import { kernelTests, withNetns } from './netns.ts';
 
 const test = kernelTests("kube-proxy's nftables mode");
@@ -48,6 +52,29 @@ test('every frontend from every source: the kernel does what the reading of the 
   assert.equal(r.problems, [], r.report);
   // what it exercised: each of the six services' frontends from the client, pod and node sources
   assert.ok(r.probes >= 100, `${r.probes} probes`);
+});
+
+test('both modes side by side: the kernel shows the by-design differences and no other', async () => {
+  const model = check(parse(read('overall.ksvc'), { file: 'overall.ksvc' })).model!;
+  const ir = lower(model, { node: 'test-node', family: 'ipv4' }).programs[0]!;
+  const nftables = nftTextBackend('nftables', rules);
+  const r = await runDifferential(ir, [iptablesBackend(ir), nftables], { tag: 'kpm' });
+  // iptables mode is the IR's meaning (ksvc's packet tests hold it so on every model)
+  assert.equal(
+    r.irMismatches.filter((m) => !m.startsWith('nftables: ')),
+    [],
+  );
+  // each cell the modes disagree on: an unused port of a cluster IP (rejected by nftables mode,
+  // forwarded by iptables mode), or ns2/svc2's NodePort on a local address other than the
+  // --nodeport-addresses one (dropped by iptables mode, delivered to the node by nftables mode)
+  const unusedPort = /^\(unused port\) 172\.30\.0\.4[1-6]:\d+\/tcp /;
+  const nodePortElsewhere = /^ns2\/svc2:p80 nodeport (?!192\.168\.0\.2:)[\d.]+:3001\/tcp /;
+  for (const d of r.disagreements) {
+    assert.ok(unusedPort.test(d) || nodePortElsewhere.test(d), `an unexpected difference in the kernel: ${d}`);
+  }
+  assert.ok(r.disagreements.filter((d) => unusedPort.test(d)).length >= 6, "every cluster IP's unused port");
+  assert.ok(r.disagreements.filter((d) => nodePortElsewhere.test(d)).length >= 3, 'the NodePort elsewhere');
+  assert.ok(r.probes >= 1000, `${r.probes} probes`);
 });
 
 test.run();
