@@ -33,7 +33,9 @@ Prove that every packet gets the same outcome — the same endpoint with the sam
 same masquerade, the same drop or reject — from the iptables rules, the nftables rules and the IR
 (what the .ksvc file means), or print packets where they differ. With a .ksvc file both rulesets
 are compiled in memory and read back by the verifier's own readers; with --iptables/--nft the
-rulesets come from anywhere (ksvc's output, a node's iptables-save, nft -j list ruleset).
+rulesets come from anywhere (ksvc's output, a node's iptables-save, nft -j list ruleset): a
+node's iptables-save before kube-proxy moves to nftables mode and its nft -j list ruleset after
+it show what the move changes for packets (docs/verifier.md, "Migration check").
 
 Exit codes: 0 equivalent, 1 not equivalent (counterexamples printed), 2 input or usage error.
 
