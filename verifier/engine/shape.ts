@@ -20,7 +20,8 @@
 //   (port-only shards exclude every exact destination of their port by construction);
 // - IR service ports: the reference evaluator reaches them only through its exact-key tables, by
 //   the same keys (frontends, refuse and firewall rules by destination, protocol, port;
-//   NodePorts and health checks by protocol and port);
+//   NodePorts by protocol and port); of a health-check node port it asks only whether a packet's
+//   port is one, so a context at one writes that fact, not the service port that owns it;
 // - addresses: the answers depend only on which combinations of the constants involved (rule
 //   sets, IR addresses, the node's local addresses, the shard's own sets) are non-empty — the
 //   membership pattern of every elementary piece — not on the numbers themselves;
@@ -50,6 +51,11 @@ export interface ShapeContext {
   /** IR service ports by the keys that reach them */
   irByKey: Map<number, IRServicePort[]>;
   irByPort: Map<number, IRServicePort[]>;
+  /**
+   * Health-check node ports (tcp): the reference evaluator only asks whether a packet's port is
+   * one (KUBE-NODEPORTS' accept in INPUT); nothing else of the service port that has it.
+   */
+  irHealthChecks: Set<number>;
   /** each service port's position in the IR (rule order matters between service ports) */
   irOrder: Map<IRServicePort, number>;
   /** how many roots shard the same keys: a key's body is kept until every root's shard used it */
@@ -96,6 +102,7 @@ export function shapeContext(
 ): ShapeContext {
   const irByKey = new Map<number, IRServicePort[]>();
   const irByPort = new Map<number, IRServicePort[]>();
+  const irHealthChecks = new Set<number>();
   const add = (m: Map<number, IRServicePort[]>, k: number, sp: IRServicePort) => {
     const l = m.get(k);
     if (!l) m.set(k, [sp]);
@@ -107,7 +114,7 @@ export function shapeContext(
       add(irByKey, frontendCode(addressAtomOf(space.addresses, ip), proto, sp.port), sp);
     }
     if (sp.nodePort !== null) add(irByPort, portCode(proto, sp.nodePort), sp);
-    if (sp.healthCheckNodePort !== null) add(irByPort, portCode(protoAtom('tcp'), sp.healthCheckNodePort), sp);
+    if (sp.healthCheckNodePort !== null) irHealthChecks.add(portCode(protoAtom('tcp'), sp.healthCheckNodePort));
   }
   const irOrder = new Map((ir?.servicePorts ?? []).map((sp, i) => [sp, i]));
   return {
@@ -116,6 +123,7 @@ export function shapeContext(
     ir,
     irByKey,
     irByPort,
+    irHealthChecks,
     irOrder,
     rootCount,
     bodies: new Map(),
@@ -227,6 +235,7 @@ function irShape(ctx: ShapeContext, ir: IRProgram, w: BodyWriter): string {
       lines.push(`ctx ${c} sp ${n}: ${servicePortShape(sp, facts, w, det)}`);
       for (let i = 0; i < sp.endpoints.length; i++) addContext(facts.endpoints[i]!, sp.endpoints[i]!.port);
     }
+    if (ctx.irHealthChecks.has(portCode(k.proto, k.port))) lines.push(`ctx ${c} hc`);
   }
   lines.push(`order ${ranked()}`);
   return lines.join('\n');
