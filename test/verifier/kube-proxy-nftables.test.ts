@@ -5,8 +5,7 @@
 // (overall.ksvc), which is kube-proxy's iptables mode byte for byte. The verifier must read
 // kube-proxy's nft layout as it reads ksvc's, agree with it wherever the two modes agree, and find
 // each of the modes' by-design differences, each with a witness that shows it (README.md there).
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
@@ -15,11 +14,10 @@ import { compileIptables } from '../../api/iptables.ts';
 import { check, parse } from '../../api/ksvc.ts';
 import { lower } from '../../api/lower.ts';
 import { type Counterexample, explainPacket, verifyArtifacts } from '../../api/verify.ts';
-import type { CliIO } from '../../cli/io.ts';
-import { runCli } from '../../cli/main.ts';
 import type { IPText } from '../../common/ip.ts';
 import type { Packet } from '../../compiler/ir/packet.ts';
 import { readNftables } from '../../verifier/nftables/index.ts';
+import { ksvc, write } from '../unit/verify-cli-support.ts';
 
 const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'kube-proxy-nftables');
 const read = (f: string) => readFileSync(path.join(dir, f), 'utf8');
@@ -163,29 +161,13 @@ for (const [name, input, sides] of [
 }
 
 test('the command a platform team runs: a node before and after the move, exit 1 with the rules', async () => {
-  const work = mkdtempSync(path.join(tmpdir(), 'ksvc-migration-'));
-  try {
-    writeFileSync(path.join(work, 'iptables-mode.txt'), iptables.text);
-    const out = { stdout: '', stderr: '' };
-    const io: CliIO = {
-      stdout: (t) => void (out.stdout += t),
-      stderr: (t) => void (out.stderr += t),
-      color: false,
-      env: {},
-      cwd: work,
-    };
-    const code = await runCli(
-      ['verify', '--iptables', 'iptables-mode.txt', '--nft', path.join(dir, 'overall.json')],
-      io,
-    );
-    assert.is(code, 1, out.stderr);
-    assert.match(out.stdout, '✗ iptables ≡ nftables');
-    // the nftables side of a difference names kube-proxy's own rule
-    assert.match(out.stdout, 'add rule ip kube-proxy cluster-ips-check ip daddr @cluster-ips reject');
-    assert.match(out.stdout, '-A KUBE-EXTERNAL-SERVICES');
-  } finally {
-    rmSync(work, { recursive: true, force: true });
-  }
+  const before = write('iptables-mode.txt', iptables.text);
+  const out = await ksvc('verify', '--iptables', before, '--nft', path.join(dir, 'overall.json'));
+  assert.is(out.code, 1, out.stderr);
+  assert.match(out.stdout, '✗ iptables ≡ nftables');
+  // the nftables side of a difference names kube-proxy's own rule
+  assert.match(out.stdout, 'add rule ip kube-proxy cluster-ips-check ip daddr @cluster-ips reject');
+  assert.match(out.stdout, '-A KUBE-EXTERNAL-SERVICES');
 });
 
 test.run();
