@@ -10,7 +10,8 @@
 //   the kernel, as for ksvc's own output;
 // - the migration check in the kernel: kube-proxy's iptables mode (ksvc's iptables output for the
 //   same services, with its builtin-chain jumps) and its nftables mode, side by side, disagree on
-//   exactly the by-design differences the verifier finds, and nowhere else.
+//   exactly the by-design differences the verifier finds, and nowhere else (every difference but
+//   the one only pre-marked packets meet: probes carry no mark).
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -58,20 +59,28 @@ test('both modes side by side: the kernel shows the by-design differences and no
   const model = check(parse(read('overall.ksvc'), { file: 'overall.ksvc' })).model!;
   const ir = lower(model, { node: 'test-node', family: 'ipv4' }).programs[0]!;
   const nftables = nftTextBackend('nftables', rules);
-  const r = await runDifferential(ir, [iptablesBackend(ir), nftables], { tag: 'kpm' });
+  // besides the frontends: an unallocated address of the service CIDR
+  const unallocated = { label: '(unallocated) 172.30.0.1:80/tcp', proto: 'tcp' as const, ip: '172.30.0.1', port: 80 };
+  const r = await runDifferential(ir, [iptablesBackend(ir), nftables], { tag: 'kpm', extraFrontends: [unallocated] });
   // iptables mode is the IR's meaning (ksvc's packet tests hold it so on every model)
   assert.equal(
     r.irMismatches.filter((m) => !m.startsWith('nftables: ')),
     [],
   );
   // each cell the modes disagree on: an unused port of a cluster IP (rejected by nftables mode,
-  // forwarded by iptables mode), or ns2/svc2's NodePort on a local address other than the
-  // --nodeport-addresses one (dropped by iptables mode, delivered to the node by nftables mode)
+  // forwarded by iptables mode), the unallocated address (dropped by nftables mode, forwarded by
+  // iptables mode), or ns2/svc2's NodePort on a local address other than the --nodeport-addresses
+  // one (dropped by iptables mode, delivered to the node by nftables mode)
   const unusedPort = /^\(unused port\) 172\.30\.0\.4[1-6]:\d+\/tcp /;
   const nodePortElsewhere = /^ns2\/svc2:p80 nodeport (?!192\.168\.0\.2:)[\d.]+:3001\/tcp /;
+  const unallocatedCell = /^\(unallocated\) /;
   for (const d of r.disagreements) {
-    assert.ok(unusedPort.test(d) || nodePortElsewhere.test(d), `an unexpected difference in the kernel: ${d}`);
+    assert.ok(
+      unusedPort.test(d) || nodePortElsewhere.test(d) || unallocatedCell.test(d),
+      `an unexpected difference in the kernel: ${d}`,
+    );
   }
+  assert.ok(r.disagreements.filter((d) => unallocatedCell.test(d)).length >= 3, 'the unallocated address');
   assert.ok(r.disagreements.filter((d) => unusedPort.test(d)).length >= 6, "every cluster IP's unused port");
   assert.ok(r.disagreements.filter((d) => nodePortElsewhere.test(d)).length >= 3, 'the NodePort elsewhere');
   assert.ok(r.probes >= 1000, `${r.probes} probes`);

@@ -118,9 +118,10 @@ export function probesOf(
   ir: IRProgram,
   plan: TopologyPlan,
   skipped: string[] = [],
+  extra: readonly Frontend[] = [],
 ): { frontend: Frontend; source: SourceSpec; probe: Probe }[] {
   const out: { frontend: Frontend; source: SourceSpec; probe: Probe }[] = [];
-  for (const frontend of frontendsOf(ir, plan, skipped)) {
+  for (const frontend of [...frontendsOf(ir, plan, skipped), ...extra]) {
     for (const source of plan.sources) {
       if (!pairs(frontend, source, ir)) continue;
       const probe: Probe = {
@@ -142,8 +143,9 @@ export function cellsOf(
   plan: TopologyPlan,
   skipped: string[] = [],
   expect: ExpectFor = (pl, probe) => expectedFor(ir, pl, probe),
+  extra: readonly Frontend[] = [],
 ): Cell[] {
-  return probesOf(ir, plan, skipped).map(({ frontend, source, probe }) => ({
+  return probesOf(ir, plan, skipped, extra).map(({ frontend, source, probe }) => ({
     frontend,
     source,
     expected: expect(plan, probe),
@@ -203,6 +205,8 @@ export interface DifferentialOptions {
    * are not the IR's (edited ones) against another oracle's claim.
    */
   expect?: ExpectFor;
+  /** Destinations probed besides the IR's frontends (no listener: addresses off the node). */
+  extraFrontends?: readonly Frontend[];
 }
 
 export async function runDifferential(
@@ -212,7 +216,7 @@ export async function runDifferential(
 ): Promise<DifferentialReport> {
   const plan = planTopology(ir);
   const skipped: string[] = [];
-  const cells = cellsOf(ir, plan, skipped, options.expect);
+  const cells = cellsOf(ir, plan, skipped, options.expect, options.extraFrontends);
   const outcomes: CellOutcome[] = cells.map((cell) => ({
     cell,
     seen: new Map(backends.map((b) => [b.name, new Map<string, number>()])),
