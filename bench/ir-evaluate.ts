@@ -11,7 +11,6 @@
 // LB with source ranges, affinity hit and miss, eTP=Local, not new, no frontend), each checked to
 // give the same distribution both ways. Part 2: the verifier's view — `verify` with the IR alone
 // (no artifacts, every shard) on a smaller cluster, time and evaluate calls with each evaluator.
-
 import type { IPText } from '../common/ip.ts';
 import { makeSourceFile } from '../common/source.ts';
 import { evaluate } from '../compiler/ir/evaluate.ts';

@@ -1,7 +1,6 @@
 // Parse + check of a generated 10,000-service file: median of several runs after a warm-up, and
 // the peak RSS of this process.
 //   node --import tsx bench/parse-check.ts [--services 10000] [--endpoints 10] [--runs 7]
-
 import { hasErrors } from '../common/diagnostics.ts';
 import { makeSourceFile } from '../common/source.ts';
 import { checkFile } from '../compiler/check/index.ts';

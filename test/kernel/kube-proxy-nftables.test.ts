@@ -30,6 +30,8 @@ const test = kernelTests("kube-proxy's nftables mode");
 const dir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../verifier/kube-proxy-nftables');
 const read = (f: string) => readFileSync(path.join(dir, f), 'utf8');
 const rules = read('overall.nft');
+const model = check(parse(read('overall.ksvc'), { file: 'overall.ksvc' })).model!;
+const ir = lower(model, { node: 'test-node', family: 'ipv4' }).programs[0]!;
 
 test('loaded as kube-proxy writes it, the kernel lists what the committed listing holds', async () => {
   const listed = await withNetns('kp-nft', (ns) => {
@@ -46,8 +48,6 @@ test('loaded as kube-proxy writes it, the kernel lists what the committed listin
 });
 
 test('every frontend from every source: the kernel does what the reading of the listing says', async () => {
-  const model = check(parse(read('overall.ksvc'), { file: 'overall.ksvc' })).model!;
-  const ir = lower(model, { node: 'test-node', family: 'ipv4' }).programs[0]!;
   const program = readNftables(read('overall.json'), { file: 'overall.json' }).programs[0]!;
   const r = await probeReading(ir, program, nftTextBackend("kube-proxy's nftables mode", rules), 'kp');
   assert.equal(r.problems, [], r.report);
@@ -56,8 +56,6 @@ test('every frontend from every source: the kernel does what the reading of the 
 });
 
 test('both modes side by side: the kernel shows the by-design differences and no other', async () => {
-  const model = check(parse(read('overall.ksvc'), { file: 'overall.ksvc' })).model!;
-  const ir = lower(model, { node: 'test-node', family: 'ipv4' }).programs[0]!;
   const nftables = nftTextBackend('nftables', rules);
   // besides the frontends: an unallocated address of the service CIDR
   const unallocated = { label: '(unallocated) 172.30.0.1:80/tcp', proto: 'tcp' as const, ip: '172.30.0.1', port: 80 };

@@ -14,9 +14,9 @@ import { compileIptables } from '../../api/iptables.ts';
 import { check, parse } from '../../api/ksvc.ts';
 import { lower } from '../../api/lower.ts';
 import { type Counterexample, explainPacket, verifyArtifacts } from '../../api/verify.ts';
-import type { IPText } from '../../common/ip.ts';
 import type { Packet } from '../../compiler/ir/packet.ts';
 import { readNftables } from '../../verifier/nftables/index.ts';
+import { packet as irPacket } from '../support/ir-fixtures.ts';
 import { ksvc, write } from '../unit/verify-cli-support.ts';
 
 const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'kube-proxy-nftables');
@@ -41,9 +41,9 @@ function differences(input: Parameters<typeof verifyArtifacts>[0]): Counterexamp
 }
 
 /** The outcome keys of one evaluator for a packet, on kube-proxy's nft rules and the IR. */
-function outcomes(packet: Packet): Record<'ir' | 'iptables' | 'nftables', string[]> {
+function outcomes(p: Packet): Record<'ir' | 'iptables' | 'nftables', string[]> {
   const { explanation, diagnostics } = explainPacket({
-    packet,
+    packet: p,
     family: 'ipv4',
     model: { model, node: NODE },
     iptables,
@@ -55,20 +55,9 @@ function outcomes(packet: Packet): Record<'ir' | 'iptables' | 'nftables', string
   return { ir: of('ir'), iptables: of('iptables'), nftables: of('nftables') };
 }
 
-type PacketFields = Omit<Partial<Packet>, 'src' | 'dst'> & { src?: string; dst?: string };
-const packet = ({ src = '203.0.113.2', dst = '172.30.0.41', ...over }: PacketFields): Packet => ({
-  path: 'arriving',
-  src: src as IPText,
-  dst: dst as IPText,
-  protocol: 'tcp',
-  sport: 40000,
-  dport: 80,
-  inInterface: 'eth0',
-  mark: 0,
-  ct: { state: 'new', dnat: false },
-  affinityAges: {},
-  ...over,
-});
+/** A new TCP connection arriving on eth0 (ir-fixtures' packet), from 203.0.113.2 unless given. */
+type PacketFields = Parameters<typeof irPacket>[0];
+const packet = (f: PacketFields): Packet => irPacket({ src: '203.0.113.2', ...f });
 
 test("kube-proxy's nftables-mode ruleset reads without a diagnostic", () => {
   const r = readNftables(nft.text, { file: nft.file });
