@@ -14,6 +14,15 @@ export type { Position, SourceFile, Span } from '../common/source.ts';
 export type { IRProgram } from '../compiler/ir/types.ts';
 export type { ClusterModel } from '../compiler/model.ts';
 export type { FileNode } from '../grammar/ast.ts';
+export {
+  DIFF_SIDES,
+  type DiffOptions,
+  type DiffRun,
+  type DiffSide,
+  diffRouting,
+  type RoutingChange,
+  type ServicePortRef,
+} from './diff.ts';
 export { compileIptables, compileIptablesChunks, type IptablesFormat, type IptablesRenderOptions } from './iptables.ts';
 export {
   type Checked,
@@ -44,7 +53,6 @@ export {
   lower,
 } from './lower.ts';
 export { compileNftables, compileNftablesChunks, type NftablesOptions } from './nftables.ts';
-
 export {
   type ArtifactText,
   ASSUMPTIONS,

@@ -385,7 +385,7 @@ export function explainPacket(input: ExplainInput): { explanation: Explanation |
 }
 
 /** f(), or null with a diagnostic when the engine cannot check rulesets the readers accepted. */
-function checked<T>(family: Family, file: string, diagnostics: Diagnostic[], f: () => T): T | null {
+export function checked<T>(family: Family, file: string, diagnostics: Diagnostic[], f: () => T): T | null {
   try {
     return f();
   } catch (e) {

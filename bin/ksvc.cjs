@@ -92,12 +92,12 @@ function bundleIsFresh() {
 // 70-230 MiB higher at 10,000 services, docs/benchmarks.md), and --expose-gc
 // lets verify collect once when its check starts (verifier/verify.ts: the readers' models are
 // garbage by then). V8 reads flags when the process starts, so verify re-runs itself once with
-// them (the child sees them and goes on).
+// them (the child sees them and goes on). `diff` runs the same engine on two rulesets: the same.
 const YOUNG = '--max-semi-space-size=';
 const GROWTH = '--heap-growing-percent=';
 const given = (flag) => [...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((a) => a.includes(flag));
 
-/** Runs verify in a child with the flags above; false when the child could not start. */
+/** Runs verify (or diff) in a child with the flags above; false when the child could not start. */
 function verifiedInChild() {
   // required here only: node:child_process loads node:net and the streams, which --version never needs
   const { spawnSync } = require('node:child_process');
@@ -122,4 +122,5 @@ function runCommand() {
 }
 
 const command = process.argv[2];
-if (!answeredEarly(command) && !(command === 'verify' && !given(YOUNG) && verifiedInChild())) runCommand();
+const engineCommand = command === 'verify' || command === 'diff';
+if (!answeredEarly(command) && !(engineCommand && !given(YOUNG) && verifiedInChild())) runCommand();

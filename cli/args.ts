@@ -94,6 +94,16 @@ export type LoweringFlagValues = Parameters<typeof detectorFlagValues>[0] & {
   'no-localhost-nodeports'?: boolean;
 };
 
+/** The parseArgs options of the lowering flags, one set for every command that lowers a model. */
+export const LOWERING_FLAGS = {
+  'no-nfacct': { type: 'boolean' },
+  'no-random-fully': { type: 'boolean' },
+  'conntrack-liberal': { type: 'boolean' },
+  'masquerade-all': { type: 'boolean' },
+  'no-localhost-nodeports': { type: 'boolean' },
+  ...DETECTOR_FLAGS,
+} as const;
+
 const LOWERING_SWITCHES = [
   'no-nfacct',
   'no-random-fully',

@@ -31,6 +31,11 @@ export const commands: readonly CommandEntry[] = [
     load: async () => (await import('./verify.ts')).verifyCommand,
   },
   {
+    name: 'diff',
+    summary: 'show how a change to a .ksvc file routes packets differently (a semantic diff for review)',
+    load: async () => (await import('./diff.ts')).diffCommand,
+  },
+  {
     name: 'explain',
     summary: 'follow one packet through the IR, iptables and nftables: rules matched, outcome probabilities',
     load: async () => (await import('./explain.ts')).explainCommand,

@@ -7,8 +7,8 @@ import type { IRProgram } from '../compiler/ir/types.ts';
 import type { LowerOptions } from '../compiler/lower/index.ts';
 import {
   usageError as commandUsageError,
-  DETECTOR_FLAGS,
   fileError,
+  LOWERING_FLAGS,
   loweringOptions,
   outputFormatOf,
   parseCommandArgs,
@@ -105,12 +105,7 @@ const FLAGS = {
   'with-hooks': { type: 'boolean' },
   out: { type: 'string', short: 'o' },
   output: { type: 'string' },
-  'no-nfacct': { type: 'boolean' },
-  'no-random-fully': { type: 'boolean' },
-  'conntrack-liberal': { type: 'boolean' },
-  'masquerade-all': { type: 'boolean' },
-  'no-localhost-nodeports': { type: 'boolean' },
-  ...DETECTOR_FLAGS,
+  ...LOWERING_FLAGS,
   'from-k8s': { type: 'boolean' },
   'skip-unknown-kinds': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },

@@ -4,7 +4,7 @@ import { hasTerminalUnsafe } from '../common/diagnostics.ts';
 import { familyOf, parseIPStrict } from '../common/ip.ts';
 import type { CtState, L4Protocol, Packet } from '../compiler/ir/packet.ts';
 import { capRepeated } from '../compiler/shared-rules/cap.ts';
-import { DETECTOR_FLAGS, fileError, loweringOptions, parseCommandArgs, usageError as usage } from './args.ts';
+import { fileError, LOWERING_FLAGS, loweringOptions, parseCommandArgs, usageError as usage } from './args.ts';
 import type { Command } from './command.ts';
 import { type CliIO, EXIT_OK, EXIT_USAGE, inputName, MAX_ARTIFACT_BYTES, readInputFile } from './io.ts';
 import { type LoadedInput, loadKsvcFile, loadKubernetesFiles } from './load-input.ts';
@@ -59,12 +59,7 @@ const FLAGS = {
   'nft-table': { type: 'string' },
   model: { type: 'string' },
   output: { type: 'string' },
-  'no-nfacct': { type: 'boolean' },
-  'no-random-fully': { type: 'boolean' },
-  'conntrack-liberal': { type: 'boolean' },
-  'masquerade-all': { type: 'boolean' },
-  'no-localhost-nodeports': { type: 'boolean' },
-  ...DETECTOR_FLAGS,
+  ...LOWERING_FLAGS,
   help: { type: 'boolean', short: 'h' },
 } as const;
 

@@ -164,7 +164,7 @@ export function renderVerifyText(
   return `${out.join('\n')}\n`;
 }
 
-function coveredText(packets: Rational, universe: Rational): string {
+export function coveredText(packets: Rational, universe: Rational): string {
   const whole = packets.num * universe.den === universe.num * packets.den;
   const log2 = (r: Rational) => {
     const q = r.num / r.den;
@@ -244,7 +244,7 @@ export function counterexamplePlace(
   return rule?.origin?.line !== undefined ? { file, line: rule.origin.line } : { file };
 }
 
-const placeProps = (at: AnnotationPlace | null): string =>
+export const placeProps = (at: AnnotationPlace | null): string =>
   at === null ? '' : `file=${ghProp(escapeForTerminal(at.file))},${at.line === undefined ? '' : `line=${at.line},`}`;
 
 /**

@@ -9,8 +9,8 @@ import type { Rational } from '../compiler/ir/outcome.ts';
 import type { Packet } from '../compiler/ir/packet.ts';
 import { capRepeated } from '../compiler/shared-rules/cap.ts';
 import {
-  DETECTOR_FLAGS,
   fileError,
+  LOWERING_FLAGS,
   loweringFlagArgs,
   loweringOptions,
   outputFormatOf,
@@ -74,12 +74,7 @@ const FLAGS = {
   'max-counterexamples': { type: 'string' },
   'no-shapes': { type: 'boolean' },
   output: { type: 'string' },
-  'no-nfacct': { type: 'boolean' },
-  'no-random-fully': { type: 'boolean' },
-  'conntrack-liberal': { type: 'boolean' },
-  'masquerade-all': { type: 'boolean' },
-  'no-localhost-nodeports': { type: 'boolean' },
-  ...DETECTOR_FLAGS,
+  ...LOWERING_FLAGS,
   help: { type: 'boolean', short: 'h' },
 } as const;
 

@@ -221,7 +221,7 @@ export function runVerify(prepared: PreparedVerify): VerifyReport {
       const cells = explore(space, one, (q) =>
         artifactDistribution(q, evaluateProgram(c.program, q, { trace: true }), markMask, true),
       );
-      traces[c.backend] = cells.flatMap((cell) =>
+      traces[c.name] = cells.flatMap((cell) =>
         cell.value.flatMap((w) => w.traces.map((t) => ({ outcome: w.key, rules: traceList(t) }))),
       );
     }

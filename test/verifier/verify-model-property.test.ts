@@ -57,7 +57,7 @@ P(`${MODELS} random models, every node, every family`, () => {
       seen.reusedShards += r!.stats.reusedShards;
       if (run.family === 'ipv6') seen.ipv6++;
       if (run.node !== null) seen.nodes++;
-      if (Object.values(r!.stats.maxTV).some((tv) => tv.num !== 0n)) seen.tvPositive++;
+      if (Object.values(r!.stats.maxTV).some((tv) => tv !== undefined && tv.num !== 0n)) seen.tvPositive++;
     }
     if (model.services.some((s) => s.sessionAffinity.type === 'ClientIP' && s.endpoints.length > 0)) seen.affinity++;
   }

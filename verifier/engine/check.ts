@@ -6,7 +6,6 @@ import type { Distribution, Outcome, Rational } from '../../compiler/ir/outcome.
 import { addRational, compareRational, rational, reduce } from '../../compiler/ir/outcome.ts';
 import type { PacketView } from '../../compiler/ir/packet.ts';
 import type { IRProgram } from '../../compiler/ir/types.ts';
-import type { Backend } from '../model/program.ts';
 import { classSize, type PacketClass } from './box.ts';
 import {
   compareToIntended,
@@ -17,7 +16,7 @@ import {
   keyedIR,
   withinBound,
 } from './compare.ts';
-import type { CProgram } from './compiled.ts';
+import type { CompiledArtifact } from './compiled.ts';
 import { newEvalMemo } from './eval-memo.ts';
 import { explore } from './explore.ts';
 import type { IntervalSet } from './intervals.ts';
@@ -36,7 +35,7 @@ export interface CheckInput {
   space: PacketSpace;
   shards: readonly Shard[];
   ir: { program: IRProgram; evaluate: IREvaluator } | null;
-  artifacts: readonly { backend: Backend; program: CProgram }[];
+  artifacts: readonly CompiledArtifact[];
   tvBound: Rational;
   /** mark bits that are observed */
   markMask: number;
@@ -53,7 +52,11 @@ export interface CheckInput {
 /** How often runCheck tells its progress (a check runs tens of thousands of shards). */
 export const PROGRESS_SHARDS = 256;
 
-export type Comparison = `${Backend}=${Backend}` | `ir=${Backend}`;
+/**
+ * Two evaluators by name, 'a=b': the artifacts' names (their backends, or a diff's 'old' and
+ * 'new') and 'ir' for the reference evaluator.
+ */
+export type Comparison = `${string}=${string}`;
 
 export interface Finding {
   comparison: Comparison;
@@ -105,9 +108,9 @@ export function runCheck(input: CheckInput, roots: readonly PacketClass[]): Chec
   const comparisons: Comparison[] = [];
   const arts = input.artifacts;
   for (let i = 0; i < arts.length; i++) {
-    for (let j = i + 1; j < arts.length; j++) comparisons.push(`${arts[i]!.backend}=${arts[j]!.backend}`);
+    for (let j = i + 1; j < arts.length; j++) comparisons.push(`${arts[i]!.name}=${arts[j]!.name}`);
   }
-  if (input.ir) for (const a of arts) comparisons.push(`ir=${a.backend}`);
+  if (input.ir) for (const a of arts) comparisons.push(`ir=${a.name}`);
 
   // one memo per artifact and shard (flows, hence memo keys, repeat within a shard, not across)
   let memos = arts.map(() => newEvalMemo());
@@ -139,12 +142,12 @@ export function runCheck(input: CheckInput, roots: readonly PacketClass[]): Chec
       for (let j = i + 1; j < arts.length; j++) {
         if (!exactlyEqual(dists[i]!, dists[j]!)) {
           record({
-            comparison: `${arts[i]!.backend}=${arts[j]!.backend}`,
+            comparison: `${arts[i]!.name}=${arts[j]!.name}`,
             shard,
             cls,
             distributions: {
-              [arts[i]!.backend]: keyedArtifact(dists[i]!),
-              [arts[j]!.backend]: keyedArtifact(dists[j]!),
+              [arts[i]!.name]: keyedArtifact(dists[i]!),
+              [arts[j]!.name]: keyedArtifact(dists[j]!),
             },
             tv: null,
           });
@@ -155,7 +158,7 @@ export function runCheck(input: CheckInput, roots: readonly PacketClass[]): Chec
     const intended = intendedOf(ir, observeIR);
     for (const [i, a] of arts.entries()) {
       const { sameSupport, tv } = compareToIntended(intended, dists[i]!);
-      const cmp: Comparison = `ir=${a.backend}`;
+      const cmp: Comparison = `ir=${a.name}`;
       const prev = maxTV[cmp];
       if (!prev || compareRational(tv, prev) > 0) maxTV[cmp] = tv;
       if (!sameSupport || !withinBound(tv, input.tvBound)) {
@@ -163,7 +166,7 @@ export function runCheck(input: CheckInput, roots: readonly PacketClass[]): Chec
           comparison: cmp,
           shard,
           cls,
-          distributions: { ir: keyedIR(ir, observeIR), [a.backend]: keyedArtifact(dists[i]!) },
+          distributions: { ir: keyedIR(ir, observeIR), [a.name]: keyedArtifact(dists[i]!) },
           tv: reduce(tv),
         });
       }

@@ -129,3 +129,10 @@ export interface CProgram {
   /** mark bits the program tests or changes */
   markMask: number;
 }
+
+/** A ruleset compiled against a check's packet space, with the name reports give it (ArtifactInput.name). */
+export interface CompiledArtifact {
+  backend: Backend;
+  name: string;
+  program: CProgram;
+}

@@ -8,7 +8,7 @@ import type { Backend, NetfilterProgram } from '../model/program.ts';
 import { exclude, type PacketClass, restrict, universe, withDim } from './box.ts';
 import { buildSpace, type Locality } from './build-space.ts';
 import { compileProgram } from './compile.ts';
-import type { CProgram } from './compiled.ts';
+import type { CompiledArtifact, CProgram } from './compiled.ts';
 import { type Constants, collectConstants, emptyConstants } from './constants.ts';
 import { newInterner } from './intern.ts';
 import { point, subtract } from './intervals.ts';
@@ -17,6 +17,11 @@ import { CT_NEW, DIM, domainOf, type PacketSpace } from './space.ts';
 
 export interface ArtifactInput {
   backend: Backend;
+  /**
+   * What a report calls this artifact (its comparisons, distributions and traces): its backend
+   * (the default) when each backend occurs once; a diff names two of one backend 'old' and 'new'.
+   */
+  name?: string;
   program: NetfilterProgram;
   /** the canonical identity of an affinity list as this artifact names it */
   canonicalList: (name: string) => string;
@@ -24,7 +29,7 @@ export interface ArtifactInput {
 
 export interface Setup {
   space: PacketSpace;
-  compiled: { backend: Backend; program: CProgram }[];
+  compiled: CompiledArtifact[];
   roots: PacketClass[];
 }
 
@@ -47,8 +52,9 @@ export function prepare(
   const space = spaceOf(family, ir, artifacts, locality, extra);
   const intern = newInterner();
   const consume = options.consume ?? false;
-  const compile = (a: ArtifactInput) => ({
+  const compile = (a: ArtifactInput): CompiledArtifact => ({
     backend: a.backend,
+    name: a.name ?? a.backend,
     program: compileProgram(a.program, { space, canonicalList: a.canonicalList, intern, consume }),
   });
   const compiled: Setup['compiled'] = [];

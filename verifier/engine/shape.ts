@@ -33,8 +33,7 @@
 import { cidrOf } from '../../common/ip.ts';
 import { affinityListId } from '../../compiler/ir/packet.ts';
 import type { IRProgram, IRServicePort } from '../../compiler/ir/types.ts';
-import type { Backend } from '../model/program.ts';
-import { type CProgram, portCode } from './compiled.ts';
+import { type CompiledArtifact, portCode } from './compiled.ts';
 import { equals, type IntervalSet } from './intervals.ts';
 import { affinityFreshQuestion } from './ir-view.ts';
 import { type ChainTemplates, chainTemplates, expandTemplates } from './shape-chains.ts';
@@ -46,7 +45,7 @@ import { AFFINITY_BASE, addressAtomOf, addressRangeAtoms, DIM, type PacketSpace,
 /** Per-check data the signatures need, built once. */
 export interface ShapeContext {
   space: PacketSpace;
-  artifacts: readonly { backend: Backend; program: CProgram }[];
+  artifacts: readonly CompiledArtifact[];
   ir: IRProgram | null;
   /** IR service ports by the keys that reach them */
   irByKey: Map<number, IRServicePort[]>;
@@ -96,7 +95,7 @@ const frontendCode = (dst: number, proto: number, port: number): number => dst *
 
 export function shapeContext(
   space: PacketSpace,
-  artifacts: readonly { backend: Backend; program: CProgram }[],
+  artifacts: readonly CompiledArtifact[],
   ir: IRProgram | null,
   rootCount = 1,
 ): ShapeContext {

@@ -1,0 +1,202 @@
+// Render `ksvc diff` results: text for a reviewer, versioned JSON for tools, GitHub annotations at
+// the changed services' lines. The changes come from the library (api/diff.ts); nothing here
+// decides what changed.
+import { createColors } from 'picocolors';
+import type { DiffRun, DiffSide, RoutingChange, ServicePortRef } from '../api/diff.ts';
+import type { Packet } from '../compiler/ir/packet.ts';
+import type { ClusterModel } from '../compiler/model.ts';
+import type { Backend } from '../verifier/model/program.ts';
+import { groupedNumber } from './grouped-number.ts';
+import { ghData, ghProp } from './render-diagnostics.ts';
+import {
+  type AnnotationPlace,
+  coveredText,
+  json,
+  originText,
+  packetText,
+  placeProps,
+  probabilityText,
+  traceLine,
+} from './render-verify.ts';
+import { escapeForTerminal } from './terminal-text.ts';
+
+export const DIFF_JSON_VERSION = 1;
+
+/** What the renderers need besides the runs: the inputs as the user named them. */
+export interface DiffInputs {
+  files: Record<DiffSide, string>;
+  models: Record<DiffSide, ClusterModel>;
+  backend: Backend;
+  /** about the comparison as a whole (nodes not compared) */
+  notes: string[];
+  /** the `ksvc explain` command line for a witness on one version */
+  explain: (side: DiffSide, run: DiffRun, witness: Packet) => string;
+  /** the file a GitHub annotation may name (null: standard input) */
+  realFile: (side: DiffSide) => string | null;
+  /** text output: print each witness's rule paths in both versions (JSON always has them) */
+  traces: boolean;
+}
+
+const SIDES: readonly DiffSide[] = ['old', 'new'];
+
+const runTitle = (r: DiffRun, inputs: DiffInputs) =>
+  `${escapeForTerminal(inputs.files.old)} -> ${escapeForTerminal(inputs.files.new)}${r.node === null ? '' : `, node ${r.node}`}, ${r.family} (${r.backend} rules)`;
+
+/** The service ports a change is about, both versions' names merged ("(none)" for none). */
+function servicePortsText(change: RoutingChange): string {
+  const names = new Set(SIDES.flatMap((s) => change.servicePorts[s].map((p) => p.servicePortName)));
+  if (names.size === 0) return 'packets addressed to no service port';
+  const only = (side: DiffSide) => (n: string) => !change.servicePorts[side].some((p) => p.servicePortName === n);
+  return [...names]
+    .map((n) => `${escapeForTerminal(n)}${only('new')(n) ? ' (gone in new)' : only('old')(n) ? ' (new)' : ''}`)
+    .join(', ');
+}
+
+function changeText(change: RoutingChange, run: DiffRun, inputs: DiffInputs, c: ReturnType<typeof createColors>) {
+  const cx = change.counterexample;
+  const lines = [
+    `${c.yellow(c.bold('CHANGED'))} ${servicePortsText(change)}: ${groupedNumber(cx.classes)} class${cx.classes === 1 ? '' : 'es'} change this way`,
+    `  witness: ${packetText(cx.witness)}`,
+    '  region (every packet here changes the same way):',
+    ...cx.region.map((r) => `    ${r}`),
+  ];
+  for (const side of SIDES) {
+    const d = cx.distributions[side] ?? [];
+    lines.push(`  ${side}:`);
+    for (const o of d) lines.push(`    ${probabilityText(o.p).padEnd(34)} ${o.outcome}`);
+    if (d.length === 0) lines.push('    (no outcome)');
+  }
+  for (const side of inputs.traces ? SIDES : []) {
+    const paths = cx.traces[side] ?? [];
+    lines.push(`  ${side} rules for the witness:`);
+    for (const p of paths.slice(0, 4)) {
+      lines.push(`    -> ${p.outcome}`);
+      for (const t of p.rules) lines.push(`       ${traceLine(t)}`);
+    }
+    if (paths.length > 4) lines.push(`    … ${paths.length - 4} more paths (ksvc explain shows all)`);
+  }
+  for (const side of SIDES) lines.push(`  explain ${side}: ${inputs.explain(side, run, cx.witness)}`);
+  return lines.join('\n');
+}
+
+export function renderDiffText(runs: readonly DiffRun[], inputs: DiffInputs, color: boolean): string {
+  const c = createColors(color);
+  const out: string[] = [];
+  for (const r of runs) {
+    const rep = r.report;
+    if (!rep) continue;
+    out.push(c.bold(runTitle(r, inputs)));
+    const s = rep.stats;
+    out.push(
+      `  ${rep.equivalent ? c.green('✓ every packet is routed the same way') : c.yellow(`${r.changes.length} distinct change${r.changes.length === 1 ? '' : 's'}`)}; service ports old ${groupedNumber(r.servicePorts.old)}, new ${groupedNumber(r.servicePorts.new)}; ${groupedNumber(s.classes)} packet classes in ${groupedNumber(s.shards)} shards (${s.evaluatedShards} evaluated, ${s.reusedShards} by shape); ${coveredText(s.packets, s.universe)}; locality ${rep.locality}`,
+    );
+    if (!rep.equivalent) {
+      const names = new Set(
+        r.changes.flatMap((ch) => SIDES.flatMap((sd) => ch.servicePorts[sd])).map((p) => p.servicePortName),
+      );
+      if (names.size > 0)
+        out.push(`  service ports whose traffic changes: ${[...names].map(escapeForTerminal).join(', ')}`);
+    }
+    for (const ch of r.changes) out.push(changeText(ch, r, inputs, c));
+    for (const n of rep.notes) out.push(`  note: ${n}`);
+    out.push('');
+  }
+  for (const n of inputs.notes) out.push(`note: ${n}`);
+  const changed = runs.filter((r) => !r.report?.equivalent).length;
+  out.push(
+    changed === 0
+      ? c.green(
+          c.bold(
+            `same routing: ${runs.length} comparison${runs.length === 1 ? '' : 's'}, every packet gets the same outcome`,
+          ),
+        )
+      : c.yellow(
+          c.bold(
+            `routing CHANGED in ${changed} of ${runs.length} comparison${runs.length === 1 ? '' : 's'}: see above`,
+          ),
+        ),
+  );
+  return `${out.join('\n')}\n`;
+}
+
+export function renderDiffJson(runs: readonly DiffRun[], inputs: DiffInputs, diagnostics: readonly unknown[]): string {
+  return `${json({
+    schemaVersion: DIFF_JSON_VERSION,
+    old: inputs.files.old,
+    new: inputs.files.new,
+    backend: inputs.backend,
+    changed: runs.some((r) => !r.report?.equivalent),
+    comparisons: runs.map((r) => ({
+      node: r.node,
+      family: r.family,
+      changed: r.report ? !r.report.equivalent : null,
+      servicePorts: r.servicePorts,
+      stats: r.report?.stats ?? null,
+      locality: r.report?.locality ?? null,
+      changes: r.changes.map((ch) => ({
+        servicePorts: ch.servicePorts,
+        classes: ch.counterexample.classes,
+        witness: ch.counterexample.witness,
+        region: ch.counterexample.region,
+        distributions: ch.counterexample.distributions,
+        traces: Object.fromEntries(
+          Object.entries(ch.counterexample.traces).map(([k, paths]) => [
+            k,
+            paths.map((p) => ({ outcome: p.outcome, rules: p.rules.map((t) => ({ ...t, text: originText(t) })) })),
+          ]),
+        ),
+      })),
+      ignored: r.report?.ignored ?? [],
+      notes: r.report?.notes ?? [],
+    })),
+    notes: inputs.notes,
+    diagnostics,
+  })}\n`;
+}
+
+/** The line of a service's declaration in a version's file; null when the file or the service has none. */
+function servicePlace(inputs: DiffInputs, side: DiffSide, ref: ServicePortRef): AnnotationPlace | null {
+  const file = inputs.realFile(side);
+  if (file === null) return null;
+  const svc = inputs.models[side].services.find((s) => s.namespace === ref.namespace && s.name === ref.name);
+  const line = svc?.origin?.span?.start.line;
+  return line === undefined ? { file } : { file, line };
+}
+
+/** A change's annotation: at its service in the new file, or in the old one when the new has none. */
+function changePlace(change: RoutingChange, inputs: DiffInputs): AnnotationPlace | null {
+  for (const side of ['new', 'old'] as const) {
+    const ref = change.servicePorts[side][0];
+    if (ref) return servicePlace(inputs, side, ref);
+  }
+  const file = inputs.realFile('new');
+  return file === null ? null : { file };
+}
+
+export function renderDiffGithub(runs: readonly DiffRun[], inputs: DiffInputs): string {
+  const out: string[] = [];
+  for (const r of runs) {
+    for (const ch of r.changes) {
+      const cx = ch.counterexample;
+      const body = [
+        `${runTitle(r, inputs)}: ${cx.classes} classes change this way`,
+        `witness: ${packetText(cx.witness)}`,
+        ...SIDES.map(
+          (side) =>
+            `${side}: ${(cx.distributions[side] ?? []).map((o) => `${o.outcome} @ ${probabilityText(o.p)}`).join('; ') || '(no outcome)'}`,
+        ),
+        `explain new: ${inputs.explain('new', r, cx.witness)}`,
+      ].join('\n');
+      const title = `ksvc diff: ${servicePortsText(ch)}`;
+      out.push(`::warning ${placeProps(changePlace(ch, inputs))}title=${ghProp(title)}::${ghData(body)}\n`);
+    }
+  }
+  const changed = runs.some((r) => !r.report?.equivalent);
+  const at = inputs.realFile('new');
+  if (!changed) {
+    out.push(
+      `::notice ${placeProps(at === null ? null : { file: at })}title=ksvc diff::same routing (${runs.length} comparison${runs.length === 1 ? '' : 's'})\n`,
+    );
+  }
+  return out.join('');
+}

@@ -1,0 +1,133 @@
+// `ksvc diff` in-process: exit 0 when every packet is routed the same way, 1 with the changes
+// printed (each with old and new distributions, the service ports, and explain lines that work),
+// 2 on usage errors and bad input; the json and github output formats; --all-nodes and --traces.
+import { readFileSync } from 'node:fs';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { ksvc, section, shellWords, write } from './verify-cli-support.ts';
+
+const EVERYTHING = readFileSync('examples/everything.ksvc', 'utf8');
+const OLD = write('diff-old.ksvc', EVERYTHING);
+const SIGNALLING = '  endpoints 10.64.3.20 on node-c\n';
+assert.ok(EVERYTHING.includes(SIGNALLING));
+/** One endpoint more for telecom/signalling: its traffic splits 1/2 + 1/2. */
+const NEW = write(
+  'diff-new.ksvc',
+  EVERYTHING.replace(SIGNALLING, '  endpoints 10.64.3.20 on node-c, 10.64.3.21 on node-c\n'),
+);
+
+test('the same routing: exit 0 and a summary per comparison', async () => {
+  const r = await ksvc('diff', OLD, OLD, '--node', 'node-a');
+  assert.is(r.code, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /diff-old\.ksvc -> \S*diff-old\.ksvc, node node-a, ipv4 \(iptables rules\)/);
+  assert.match(r.stdout, /diff-old\.ksvc, node node-a, ipv6 \(iptables rules\)/);
+  assert.match(r.stdout, /✓ every packet is routed the same way/);
+  assert.match(r.stdout, /^same routing: 2 comparisons, every packet gets the same outcome$/m);
+  assert.not.match(r.stdout, /CHANGED/);
+});
+
+test('an endpoint added: exit 1, the change with both distributions, explain lines that work', async () => {
+  const r = await ksvc('diff', OLD, NEW, '--node', 'node-a', '--family', 'ipv4');
+  assert.is(r.code, 1, r.stdout + r.stderr);
+  assert.match(r.stdout, /service ports whose traffic changes: telecom\/signalling:sigtran$/m);
+  assert.match(r.stdout, /^CHANGED telecom\/signalling:sigtran: \d+ class(es)? change this way$/m);
+  assert.match(r.stdout, /^ {2}old:\n {4}1 +accept dnat 10\.64\.3\.20:2905/m);
+  assert.match(r.stdout, /^ {2}new:\n {4}0\.5000000000 \(1\/2\^1\) +accept dnat 10\.64\.3\.20:2905/m);
+  assert.match(r.stdout, /^ {4}0\.5000000000 \(1\/2\^1\) +accept dnat 10\.64\.3\.21:2905/m);
+  assert.match(r.stdout, /^routing CHANGED in 1 of 1 comparison: see above$/m);
+  // rule paths only with --traces
+  assert.not.match(r.stdout, /rules for the witness/);
+  const traced = await ksvc('diff', OLD, NEW, '--node', 'node-a', '--family', 'ipv4', '--traces');
+  assert.match(traced.stdout, /^ {2}new rules for the witness:$/m);
+  assert.match(traced.stdout, /DNAT --to-destination 10\.64\.3\.21:2905/);
+  // the printed explain line for the new version runs and shows the new endpoint
+  const line = /^ {2}explain new: (ksvc explain .*)$/m.exec(r.stdout)?.[1];
+  assert.ok(line, r.stdout);
+  const words = shellWords(line!);
+  const explained = await ksvc(...words.slice(1));
+  assert.is(explained.code, 0, explained.stdout + explained.stderr);
+  assert.match(section(explained.stdout, 'iptables'), /10\.64\.3\.21:2905/);
+  const before = /^ {2}explain old: (ksvc explain .*)$/m.exec(r.stdout)?.[1];
+  const old = await ksvc(...shellWords(before!).slice(1));
+  assert.is(old.code, 0, old.stderr);
+  assert.match(section(old.stdout, 'iptables'), /10\.64\.3\.20:2905/);
+  assert.not.match(section(old.stdout, 'iptables'), /10\.64\.3\.21/);
+});
+
+test('--backend nftables finds the change too', async () => {
+  const r = await ksvc('diff', OLD, NEW, '--node', 'node-a', '--family', 'ipv4', '--backend', 'nftables');
+  assert.is(r.code, 1, r.stdout + r.stderr);
+  assert.match(r.stdout, /\(nftables rules\)/);
+  assert.match(r.stdout, /^CHANGED telecom\/signalling:sigtran/m);
+});
+
+test('--output json: versioned, the changes as data', async () => {
+  const r = await ksvc('diff', OLD, NEW, '--node', 'node-a', '--family', 'ipv4', '--output', 'json');
+  assert.is(r.code, 1, r.stderr);
+  const j = JSON.parse(r.stdout);
+  assert.is(j.schemaVersion, 1);
+  assert.is(j.changed, true);
+  assert.is(j.backend, 'iptables');
+  assert.is(j.comparisons.length, 1);
+  const c = j.comparisons[0];
+  assert.is(c.changed, true);
+  assert.equal(c.stats.comparisons, ['old=new']);
+  assert.ok(c.changes.length > 0);
+  const ch = c.changes[0];
+  assert.is(ch.servicePorts.new[0].servicePortName, 'telecom/signalling:sigtran');
+  assert.equal(Object.keys(ch.distributions), ['old', 'new']);
+  assert.equal(Object.keys(ch.traces), ['old', 'new']);
+  assert.is(ch.distributions.new.length, 2);
+  const same = await ksvc('diff', OLD, OLD, '--node', 'node-a', '--output', 'json');
+  assert.is(same.code, 0);
+  assert.is(JSON.parse(same.stdout).changed, false);
+});
+
+test('--output github: one warning per change at the service`s line in the new file', async () => {
+  const r = await ksvc('diff', OLD, NEW, '--node', 'node-a', '--family', 'ipv4', '--output', 'github');
+  assert.is(r.code, 1, r.stderr);
+  const line = EVERYTHING.split('\n').findIndex((l) => l.startsWith('service telecom/signalling {')) + 1;
+  const warnings = r.stdout.split('\n').filter((l) => l.startsWith('::warning '));
+  assert.ok(warnings.length > 0, r.stdout);
+  for (const w of warnings) {
+    assert.ok(w.startsWith(`::warning file=${NEW},line=${line},title=ksvc diff%3A telecom/signalling%3Asigtran::`), w);
+  }
+  const same = await ksvc('diff', OLD, OLD, '--node', 'node-a', '--output', 'github');
+  assert.match(same.stdout, /^::notice file=.*title=ksvc diff::same routing \(2 comparisons\)$/m);
+});
+
+test('--all-nodes: every node both files declare, each family', async () => {
+  const r = await ksvc('diff', OLD, NEW, '--all-nodes');
+  assert.is(r.code, 1, r.stdout + r.stderr);
+  const titles = [...r.stdout.matchAll(/, node (\S+), (ipv4|ipv6) \(iptables rules\)$/gm)].map(
+    (m) => `${m[1]} ${m[2]}`,
+  );
+  assert.equal(titles, ['node-a ipv4', 'node-a ipv6', 'node-b ipv4', 'node-b ipv6', 'node-c ipv4', 'node-c ipv6']);
+  // the SCTP service has no IPv6 cluster IP: only the IPv4 comparisons change
+  assert.match(r.stdout, /^routing CHANGED in 3 of 6 comparisons: see above$/m);
+});
+
+test('usage errors and bad input: exit 2, never a partial report', async () => {
+  const one = await ksvc('diff', OLD);
+  assert.is(one.code, 2);
+  assert.match(one.stderr, /expected two files: OLD\.ksvc NEW\.ksvc/);
+  const backend = await ksvc('diff', OLD, NEW, '--backend', 'ebpf');
+  assert.is(backend.code, 2);
+  assert.match(backend.stderr, /--backend is iptables or nftables/);
+  const missing = await ksvc('diff', OLD, `${OLD}.missing`, '--node', 'node-a');
+  assert.is(missing.code, 2);
+  assert.is(missing.stdout, '');
+  const broken = write('diff-broken.ksvc', EVERYTHING.replace('10.32.0.40:2905/sctp', '10.32.0.400:2905/sctp'));
+  const bad = await ksvc('diff', OLD, broken, '--node', 'node-a');
+  assert.is(bad.code, 2);
+  assert.is(bad.stdout, '');
+  assert.match(bad.stderr, /diff-broken\.ksvc:\d+:\d+/);
+  const nodes = await ksvc('diff', OLD, NEW);
+  assert.is(nodes.code, 2, nodes.stdout);
+  assert.match(nodes.stderr, /choose the node/);
+  const unknown = await ksvc('diff', OLD, NEW, '--node', 'node-z');
+  assert.is(unknown.code, 2);
+  assert.is(unknown.stdout, '');
+});
+
+test.run();

@@ -1,0 +1,226 @@
+// The semantic diff (api/diff.ts): two versions of a cluster compiled for a node, read back and
+// compared by the verifier's engine. Edits that route every packet the same way — though the
+// rulesets differ byte for byte — are no change; every edit that changes routing is found, with
+// the distributions it changes and the service ports it addresses; both backends find the same
+// changes (they are proven equivalent, so any other result is a bug in the diff).
+import { readFileSync } from 'node:fs';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { type DiffOptions, diffRouting, type RoutingChange } from '../../api/diff.ts';
+import { compileIptables } from '../../api/iptables.ts';
+import { check, parse } from '../../api/ksvc.ts';
+import { lower } from '../../api/lower.ts';
+import type { Family } from '../../common/ip.ts';
+import type { IRProgram } from '../../compiler/ir/types.ts';
+
+const EVERYTHING = readFileSync('examples/everything.ksvc', 'utf8');
+
+function irOf(text: string, family: Family = 'ipv4', node = 'node-a'): IRProgram {
+  const checked = check(parse(text, { file: 'v.ksvc' }));
+  assert.ok(checked.model, JSON.stringify(checked.diagnostics));
+  return lower(checked.model!, { node, family }).programs[0]!;
+}
+
+function diff(oldText: string, newText: string, options: DiffOptions = {}, family: Family = 'ipv4') {
+  const r = diffRouting(irOf(oldText, family), irOf(newText, family), options);
+  assert.equal(r.diagnostics, []);
+  assert.ok(r.run.report, 'checked');
+  assert.equal(r.run.report!.comparisons, ['old=new']);
+  // the coverage self-check: the classes cover every packet once
+  assert.equal(r.run.report!.stats.packets, r.run.report!.stats.universe);
+  return r.run;
+}
+
+/** A change as a comparable signature: its service ports and both outcome lists. */
+const signature = (c: RoutingChange) =>
+  JSON.stringify({
+    old: c.servicePorts.old.map((p) => p.servicePortName),
+    new: c.servicePorts.new.map((p) => p.servicePortName),
+    d: Object.fromEntries(
+      Object.entries(c.counterexample.distributions).map(([k, d]) => [
+        k,
+        d.map((o) => `${o.outcome} ${o.p.num}/${o.p.den}`).sort(),
+      ]),
+    ),
+  });
+
+/** `text` with one exact piece replaced (the piece must occur). */
+function edit(text: string, from: string, to: string): string {
+  assert.ok(text.includes(from), `the example holds ${from}`);
+  return text.replace(from, to);
+}
+
+const PLACEHOLDER = `# A ClusterIP without endpoints (kube-proxy rejects its traffic).
+service default/placeholder {
+  web:     ClusterIP 10.32.0.50:80/tcp   -> endpoints:8080
+  metrics: ClusterIP 10.32.0.50:9090/tcp -> endpoints:metrics
+}
+`;
+
+test('the same file, both families and both backends: no change', () => {
+  for (const family of ['ipv4', 'ipv6'] as const) {
+    for (const backend of ['iptables', 'nftables'] as const) {
+      const run = diff(EVERYTHING, EVERYTHING, { backend }, family);
+      assert.ok(run.report!.equivalent, `${family} ${backend}`);
+      assert.equal(run.changes, []);
+      assert.is(run.servicePorts.old, run.servicePorts.new);
+    }
+  }
+});
+
+test('services and endpoints reordered, a port renamed: the iptables text changes, the routing does not', () => {
+  // ksvc writes services and endpoints in kube-proxy's order whatever the file's; a renamed port
+  // renames its chains (the hash of its name) and comments, and routes the same
+  const moved = (PLACEHOLDER + edit(EVERYTHING, PLACEHOLDER, ''))
+    .replace(
+      '  endpoints 10.64.1.10 on node-a, 10.64.2.10 on node-b',
+      '  endpoints 10.64.2.10 on node-b, 10.64.1.10 on node-a',
+    )
+    .replaceAll('  dns-tcp: ClusterIP', '  dnstcp:  ClusterIP');
+  assert.is.not(compileIptables(irOf(moved)), compileIptables(irOf(EVERYTHING)), 'the rulesets differ as text');
+  for (const backend of ['iptables', 'nftables'] as const) {
+    const run = diff(EVERYTHING, moved, { backend });
+    assert.ok(run.report!.equivalent, `${backend}: ${run.changes.map(signature).join('\n')}`);
+  }
+});
+
+test('an endpoint added: the service port`s split changes from 1 to 1/2 + 1/2, named', () => {
+  const added = edit(
+    EVERYTHING,
+    '  endpoints 10.64.3.20 on node-c',
+    '  endpoints 10.64.3.20 on node-c, 10.64.3.21 on node-c',
+  );
+  const run = diff(EVERYTHING, added);
+  assert.not.ok(run.report!.equivalent);
+  assert.ok(run.changes.length > 0);
+  for (const c of run.changes) {
+    assert.equal(
+      c.servicePorts.new.map((p) => p.servicePortName),
+      ['telecom/signalling:sigtran'],
+    );
+    assert.equal(c.servicePorts.old, c.servicePorts.new);
+    const [oldD, newD] = [c.counterexample.distributions.old!, c.counterexample.distributions.new!];
+    assert.is(oldD.length, 1);
+    assert.match(oldD[0]!.outcome, /dnat 10\.64\.3\.20:2905/);
+    assert.equal(newD.map((o) => [o.outcome.match(/dnat (\S+)/)![1], `${o.p.num}/${o.p.den}`]).sort(), [
+      ['10.64.3.20:2905', '1/2'],
+      ['10.64.3.21:2905', '1/2'],
+    ]);
+  }
+  // the witness is addressed to the service: its cluster IP and port, or its NodePort
+  const first = run.changes[0]!.counterexample.witness;
+  assert.is(first.protocol, 'sctp');
+  assert.ok((first.dst === '10.32.0.40' && first.dport === 2905) || first.dport === 32005, JSON.stringify(first));
+});
+
+test('endpoints given to a service without any: reject becomes DNAT', () => {
+  const served = edit(
+    EVERYTHING,
+    '  metrics: ClusterIP 10.32.0.50:9090/tcp -> endpoints:metrics\n',
+    '  metrics: ClusterIP 10.32.0.50:9090/tcp -> endpoints:metrics\n  endpoints 10.64.1.30 on node-a ports metrics=9100\n',
+  );
+  const run = diff(EVERYTHING, served);
+  // the endpoint serves both ports: 'web' targets port 8080 by number, 'metrics' by name
+  const names = new Set(run.changes.flatMap((c) => c.servicePorts.new.map((p) => p.servicePortName)));
+  assert.equal([...names].sort(), ['default/placeholder:metrics', 'default/placeholder:web']);
+  for (const c of run.changes) {
+    const { old: o, new: n } = c.counterexample.distributions;
+    assert.ok(
+      // rejected, or passed on unDNATed (a packet already marked for masquerade: KUBE-FORWARD
+      // accepts it before the reject, as in kube-proxy)
+      o!.every((x) => !/dnat/.test(x.outcome)) &&
+        o!.some((x) => /^reject/.test(x.outcome)) === !c.counterexample.witness.mark,
+      `${o!.map((x) => x.outcome).join('; ')} -> ${n!.map((x) => x.outcome).join('; ')}`,
+    );
+    const port = c.counterexample.witness.dport === 80 ? 8080 : 9100;
+    assert.ok(
+      n!.every((x) => x.outcome.includes(`dnat 10.64.1.30:${port}`)),
+      n!.map((x) => x.outcome).join('; '),
+    );
+  }
+});
+
+test('a service removed: its traffic changes, named on the old side only', () => {
+  const removed = edit(
+    EVERYTHING,
+    `service shop/cart {
+  ClusterIP 10.32.0.30:8080/tcp -> endpoints
+  internalTrafficPolicy local
+  endpoints 10.64.1.10 on node-a, 10.64.2.10 on node-b
+}
+`,
+    '',
+  );
+  const run = diff(EVERYTHING, removed);
+  assert.ok(run.changes.length > 0);
+  assert.is(run.servicePorts.old - run.servicePorts.new, 1);
+  for (const c of run.changes) {
+    assert.equal(
+      c.servicePorts.old.map((p) => p.servicePortName),
+      ['shop/cart'],
+    );
+    assert.equal(c.servicePorts.new, []);
+    assert.ok(c.counterexample.distributions.old!.some((o) => /dnat 10\.64\.1\.10:8080/.test(o.outcome)));
+    assert.ok(c.counterexample.distributions.new!.every((o) => !/dnat/.test(o.outcome)));
+  }
+});
+
+test('session affinity dropped: only the affine service changes; both backends find the same changes', () => {
+  const plain = edit(EVERYTHING, '  sessionAffinity clientIP 600\n', '');
+  const byBackend = (['iptables', 'nftables'] as const).map((backend) => {
+    const run = diff(EVERYTHING, plain, { backend });
+    assert.not.ok(run.report!.equivalent, backend);
+    const names = new Set(
+      run.changes.flatMap((c) => [...c.servicePorts.old, ...c.servicePorts.new].map((p) => p.servicePortName)),
+    );
+    assert.equal([...names].sort(), ['shop/storefront:http', 'shop/storefront:https']);
+    // somewhere the old version writes or follows an affinity record and the new one does not
+    assert.ok(run.changes.some((c) => c.counterexample.distributions.old!.some((o) => /affinity/.test(o.outcome))));
+    return run.changes.map(signature).sort();
+  });
+  assert.equal(byBackend[0], byBackend[1]);
+});
+
+test('a narrower masquerade range: cluster IPs masquerade differently; eTP=Local pods become outsiders', () => {
+  const narrower = edit(EVERYTHING, 'masq from outside 10.64.0.0/16', 'masq from outside 10.64.0.0/17');
+  const run = diff(EVERYTHING, narrower);
+  assert.ok(run.changes.length > 0);
+  const strip = (o: string) => o.replace(/ masquerade\S*/g, '');
+  const choices = (d: readonly { outcome: string; p: { num: bigint; den: bigint } }[]) =>
+    d.map((x) => `${strip(x.outcome)} ${x.p.num}/${x.p.den}`).sort();
+  let clusterIPChanges = 0;
+  let localPolicyChanges = 0;
+  for (const c of run.changes) {
+    const { witness: w, distributions: d } = c.counterexample;
+    // only sources the old range holds and the new one does not (10.64.128.0/17) change
+    assert.match(w.src, /^10\.64\.(12[89]|1[3-9]\d|2\d\d)\./);
+    if (w.dst.startsWith('10.32.')) {
+      // to a cluster IP: the same endpoints with the same probabilities, masqueraded now
+      clusterIPChanges++;
+      assert.equal(choices(d.old!), choices(d.new!));
+      assert.ok(d.new!.some((o) => /masquerade/.test(o.outcome)) && !d.old!.some((o) => /masquerade/.test(o.outcome)));
+    }
+    if (w.dst === '192.168.99.22' && w.dport === 80) {
+      // storefront's eTP=Local external IP: a pod source went to any endpoint; an outsider goes
+      // to the node's own (10.64.1.5 on node-a)
+      localPolicyChanges++;
+      assert.ok(
+        d.new!.every((o) => o.outcome.includes('dnat 10.64.1.5:8080')),
+        JSON.stringify(choices(d.new!)),
+      );
+    }
+  }
+  assert.ok(clusterIPChanges > 0 && localPolicyChanges > 0, `${clusterIPChanges} ${localPolicyChanges}`);
+});
+
+test('the node readdressed: locality is left free and the report says why', () => {
+  const moved = edit(EVERYTHING, 'address 192.168.10.11, fd00:10::11', 'address 192.168.10.21, fd00:10::11');
+  const run = diff(EVERYTHING, moved);
+  assert.is(run.report!.locality, 'universal');
+  assert.ok(
+    run.report!.notes.some((n) => /addresses differ between the versions/.test(n)),
+    run.report!.notes.join('\n'),
+  );
+});
+
+test.run();
