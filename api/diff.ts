@@ -11,6 +11,7 @@ import { type Family, ipOf } from '../common/ip.ts';
 import type { Packet } from '../compiler/ir/packet.ts';
 import type { IRProgram, IRServicePort } from '../compiler/ir/types.ts';
 import { affinityListNames, affinityNaming } from '../verifier/affinity-names.ts';
+import { verifyCodes } from '../verifier/codes.ts';
 import { readIptables } from '../verifier/iptables/index.ts';
 import type { Backend, NetfilterProgram } from '../verifier/model/program.ts';
 import { readNftables } from '../verifier/nftables/index.ts';
@@ -24,7 +25,7 @@ import {
 } from '../verifier/verify.ts';
 import { compileIptables } from './iptables.ts';
 import { compileNftables } from './nftables.ts';
-import { checked } from './verify.ts';
+import { type ArtifactText, checked } from './verify.ts';
 
 /** The names a diff gives its two sides (comparisons 'old=new', distributions and traces by side). */
 export const DIFF_SIDES = ['old', 'new'] as const;
@@ -61,11 +62,17 @@ export interface DiffRun {
   /** null when a ruleset could not be read or checked (see diagnostics) */
   report: VerifyReport | null;
   changes: RoutingChange[];
-  /** service ports of each version */
-  servicePorts: Record<DiffSide, number>;
+  /** service ports of each version (null: a ruleset compared without its model) */
+  servicePorts: Record<DiffSide, number | null>;
 }
 
 const nodeText = (node: string | null) => (node === null ? '' : `, node ${node}`);
+
+/** One version as the engine compares it: its ruleset as read, and its IR when it comes from one. */
+interface Version {
+  program: NetfilterProgram;
+  ir: IRProgram | null;
+}
 
 /**
  * Compare how `old` and `next` (one node, one family each) route every packet. The report's
@@ -81,29 +88,95 @@ export function diffRouting(
   const family = old.family;
   const node = next.node ?? old.node;
   const diagnostics: Diagnostic[] = [];
-  const empty: DiffRun = {
-    node,
-    family,
-    backend,
-    report: null,
-    changes: [],
-    servicePorts: { old: old.servicePorts.length, new: next.servicePorts.length },
-  };
-  const artifacts: ArtifactInput[] = [];
-  for (const [name, ir] of [
+  const versions: Partial<Record<DiffSide, Version>> = {};
+  for (const [side, ir] of [
     ['old', old],
     ['new', next],
   ] as const) {
     options.progress?.({ stage: 'read', backend });
-    const program = readBack(ir, backend, `<${name} ${backend}${nodeText(ir.node)}, ${family}>`, diagnostics);
-    if (program === null) return { run: empty, diagnostics };
-    const naming = affinityNaming(ir, backend === 'nftables' ? affinityListNames(program) : []);
-    artifacts.push({ backend, name, program, canonicalList: naming[backend] });
+    const program = readBack(ir, backend, `<${side} ${backend}${nodeText(ir.node)}, ${family}>`, diagnostics);
+    if (program !== null) versions[side] = { program, ir };
   }
+  const counts = { old: old.servicePorts.length, new: next.servicePorts.length };
+  return { run: compareVersions(family, node, backend, versions, counts, options, diagnostics), diagnostics };
+}
+
+export interface ArtifactDiffInput extends Omit<DiffOptions, 'backend'> {
+  old: ArtifactText;
+  new: ArtifactText;
+  /** what both texts are: iptables-restore or iptables-save text, or nft JSON */
+  backend: Backend;
+  /** one family (default: every family both rulesets have) */
+  family?: Family;
+  /** the nft table holding kube-proxy's rules (default kube-proxy) */
+  nftTable?: string;
+}
+
+/**
+ * Two rulesets from anywhere (a node's iptables-save before and after an upgrade, two nft
+ * listings) compared as diffRouting compares two versions' output: one run per family both have.
+ * Without a model the node's addresses are unknown, so locality is left free, and no service port
+ * is named.
+ */
+export function diffArtifacts(input: ArtifactDiffInput): { runs: DiffRun[]; diagnostics: Diagnostic[] } {
+  const diagnostics: Diagnostic[] = [];
+  const read: Record<DiffSide, NetfilterProgram[]> = { old: [], new: [] };
+  for (const side of DIFF_SIDES) {
+    const { text, file } = input[side];
+    input.progress?.({ stage: 'read', backend: input.backend });
+    if (input.backend === 'iptables') {
+      const r = readIptables(text, { file, ...(input.family ? { family: input.family } : {}), assumeHooks: true });
+      diagnostics.push(...r.diagnostics);
+      if (r.program) read[side].push(r.program);
+    } else {
+      const r = readNftables(text, { file, ...(input.nftTable ? { table: input.nftTable } : {}) });
+      diagnostics.push(...r.diagnostics);
+      read[side].push(...r.programs.filter((p) => input.family === undefined || p.family === input.family));
+    }
+  }
+  if (diagnostics.some((d) => d.severity === 'error')) return { runs: [], diagnostics };
+  const runs: DiffRun[] = [];
+  for (const family of ['ipv4', 'ipv6'] as const) {
+    const versions: Partial<Record<DiffSide, Version>> = {};
+    for (const side of DIFF_SIDES) {
+      const program = read[side].find((p) => p.family === family);
+      if (program) versions[side] = { program, ir: null };
+    }
+    if (!versions.old && !versions.new) continue;
+    const missing = DIFF_SIDES.find((side) => !versions[side]);
+    if (missing !== undefined) {
+      diagnostics.push(verifyCodes['diff-family-missing']({ file: input[missing].file, span: null }, missing, family));
+      continue;
+    }
+    const counts = { old: null, new: null };
+    runs.push(compareVersions(family, null, input.backend, versions, counts, input, diagnostics));
+  }
+  return { runs, diagnostics };
+}
+
+/** The engine on the two versions' rulesets (a run without a report when either is missing). */
+function compareVersions(
+  family: Family,
+  node: string | null,
+  backend: Backend,
+  versions: Partial<Record<DiffSide, Version>>,
+  servicePorts: DiffRun['servicePorts'],
+  options: Omit<DiffOptions, 'backend'>,
+  diagnostics: Diagnostic[],
+): DiffRun {
+  const empty: DiffRun = { node, family, backend, report: null, changes: [], servicePorts };
+  const { old, new: next } = versions;
+  if (!old || !next) return empty;
+  const artifacts: ArtifactInput[] = DIFF_SIDES.map((name) => {
+    const v = versions[name]!;
+    const naming = affinityNaming(v.ir, backend === 'nftables' ? affinityListNames(v.program) : []);
+    return { backend, name, program: v.program, canonicalList: naming[backend] };
+  });
   // Which addresses are the node's: the rules test locality (addrtype LOCAL, fib), so both sides
-  // are evaluated against the same set. When the versions give the node different addresses, the
-  // set is left free (every packet is checked both as local and as not).
-  const sameNode = sameAddresses(old.nodeIPs, next.nodeIPs);
+  // are evaluated against the same set. Without a model, or when the versions give the node
+  // different addresses, the set is left free (every packet is checked both as local and as not).
+  const nodeIPs = old.ir && next.ir ? { old: old.ir.nodeIPs, new: next.ir.nodeIPs } : null;
+  const sameNode = nodeIPs !== null && sameAddresses(nodeIPs.old, nodeIPs.new);
   const at = `<diff${nodeText(node)}, ${family}>`;
   const prepared = checked(family, at, diagnostics, () => {
     options.progress?.({ stage: 'prepare' });
@@ -112,24 +185,25 @@ export function diffRouting(
       ir: null,
       artifacts,
       consumeArtifacts: true,
-      locality: sameNode ? { mode: 'concrete', addresses: next.nodeIPs } : { mode: 'universal', addresses: [] },
+      locality: sameNode ? { mode: 'concrete', addresses: nodeIPs.new } : { mode: 'universal', addresses: [] },
       maxFindings: options.maxChanges ?? 50,
       ...(options.shapes !== undefined ? { shapes: options.shapes } : {}),
       ...(options.progress ? { progress: options.progress } : {}),
     });
   });
   const report = prepared && checked(family, at, diagnostics, () => runVerify(prepared));
-  if (report === null) return { run: empty, diagnostics };
-  if (!sameNode) {
+  if (report === null) return empty;
+  if (nodeIPs !== null && !sameNode) {
     report.notes.push(
-      `the node's ${family} addresses differ between the versions (${addressList(old.nodeIPs)} / ${addressList(next.nodeIPs)}): which addresses are local was left free`,
+      `the node's ${family} addresses differ between the versions (${addressList(nodeIPs.old)} / ${addressList(nodeIPs.new)}): which addresses are local was left free`,
     );
   }
+  const named = (v: Version, witness: Packet) => (v.ir ? servicePortsAddressed(v.ir, witness) : []);
   const changes = report.counterexamples.map((cx) => ({
     counterexample: cx,
-    servicePorts: { old: servicePortsAddressed(old, cx.witness), new: servicePortsAddressed(next, cx.witness) },
+    servicePorts: { old: named(old, cx.witness), new: named(next, cx.witness) },
   }));
-  return { run: { ...empty, report, changes }, diagnostics };
+  return { ...empty, report, changes };
 }
 
 /** The version's ruleset, compiled and read back by the verifier's reader; null if unreadable. */

@@ -15,10 +15,12 @@ export type { IRProgram } from '../compiler/ir/types.ts';
 export type { ClusterModel } from '../compiler/model.ts';
 export type { FileNode } from '../grammar/ast.ts';
 export {
+  type ArtifactDiffInput,
   DIFF_SIDES,
   type DiffOptions,
   type DiffRun,
   type DiffSide,
+  diffArtifacts,
   diffRouting,
   type RoutingChange,
   type ServicePortRef,

@@ -1,18 +1,22 @@
 // `ksvc diff`: what a change to a .ksvc file does to packets, for code review. Both versions are
 // compiled for the node, read back by the verifier's readers, and compared by its engine: every
 // way packets are routed differently, with a witness, the region it stands for, the old and new
-// outcome distributions and the service ports it addresses. Exit 0 same routing, 1 changes, 2 input.
+// outcome distributions and the service ports it addresses. Two rulesets from anywhere compare the
+// same way (--input iptables|nft). Exit 0 same routing, 1 changes, 2 input.
 
-import type { DiffRun } from '../api/diff.ts';
-import type { VerifyProgress } from '../api/verify.ts';
+import type { ArtifactDiffInput, DiffRun } from '../api/diff.ts';
+import type { ArtifactText, VerifyProgress } from '../api/verify.ts';
 import type { Diagnostic } from '../common/diagnostics.ts';
 import type { Family } from '../common/ip.ts';
+import type { SourceFile } from '../common/source.ts';
 import type { IRProgram } from '../compiler/ir/types.ts';
 import type { ClusterModel } from '../compiler/model.ts';
 import { capRepeated } from '../compiler/shared-rules/cap.ts';
+import type { Backend } from '../verifier/model/program.ts';
 import {
   fileError,
   LOWERING_FLAGS,
+  type LoweringFlagValues,
   loweringFlagArgs,
   loweringOptions,
   outputFormatOf,
@@ -21,7 +25,7 @@ import {
 } from './args.ts';
 import type { Command } from './command.ts';
 import { groupedNumber } from './grouped-number.ts';
-import { type CliIO, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, inputName } from './io.ts';
+import { type CliIO, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, inputName, MAX_ARTIFACT_BYTES, readInputFile } from './io.ts';
 import { type LoadedInput, loadKsvcFile } from './load-input.ts';
 import { renderDiagnostics } from './render-diagnostics.ts';
 import type { DiffInputs } from './render-diff.ts';
@@ -29,6 +33,7 @@ import { NO_STATUS_LINE, statusLine } from './status-line.ts';
 import { explainCommandLine } from './verify.ts';
 
 const HELP = `Usage: ksvc diff OLD.ksvc NEW.ksvc [options]
+       ksvc diff --input iptables|nft OLD NEW [--family F] [options]
 
 Show what a change does to packets: both versions are compiled to the ruleset the node loads,
 read back by the verifier's own readers and compared exactly, as \`ksvc verify\` compares the two
@@ -37,14 +42,22 @@ region of packets that change the same way, the old and the new outcome distribu
 and their probabilities, masquerade, drop or reject, affinity records), the service ports the
 witness is addressed to, and \`ksvc explain\` lines for both versions. Renamed chains, reordered
 rules or services, and other edits that route every packet the same way are no change.
+With --input iptables or nft the two files are rulesets from anywhere (a node's iptables-save
+before and after a kube-proxy upgrade, two \`nft -j list ruleset\` listings), compared the same
+way; without a model the node's addresses are unknown (locality is left free) and no service port
+is named.
 
 Exit codes: 0 every packet is routed the same way, 1 changes (printed), 2 input or usage error.
 
 Options:
+  --input ksvc|iptables|nft  what OLD and NEW are (default ksvc; iptables: iptables-restore or
+                           iptables-save text; nft: nft JSON, a command document or a listing)
   --node NAME              the node's view (default: the only node of each file)
   --all-nodes              every node both files declare, one comparison each
   --family ipv4|ipv6       one family (default: every family either version uses)
-  --backend iptables|nftables  the rulesets compared (default iptables, what kube-proxy loads)
+  --backend iptables|nftables  the rulesets .ksvc versions are compiled to (default iptables,
+                           what kube-proxy loads)
+  --nft-table NAME         with --input nft: the table holding kube-proxy's rules (kube-proxy)
   --max-changes N          distinct changes reported per comparison (default 50)
   --traces                 also print each witness's path through the old and the new rules
   --no-shapes              evaluate every shard (default: one shard per shape, the others counted)
@@ -57,6 +70,8 @@ Environment facts and kube-proxy flags, as for compile (the same for both versio
 `;
 
 const FLAGS = {
+  input: { type: 'string' },
+  'nft-table': { type: 'string' },
   node: { type: 'string' },
   'all-nodes': { type: 'boolean' },
   family: { type: 'string' },
@@ -81,7 +96,12 @@ async function runDiff(argv: string[], io: CliIO): Promise<number> {
   }
   const output = outputFormatOf(io, 'diff', v.output);
   if (typeof output === 'number') return output;
-  if (parsed.positionals.length !== 2) return usage(io, 'diff', 'expected two files: OLD.ksvc NEW.ksvc');
+  const input = v.input ?? 'ksvc';
+  if (input !== 'ksvc' && input !== 'iptables' && input !== 'nft')
+    return usage(io, 'diff', '--input is ksvc, iptables or nft');
+  if (parsed.positionals.length !== 2) {
+    return usage(io, 'diff', `expected two files: OLD NEW (${input === 'ksvc' ? '.ksvc files' : `${input} rulesets`})`);
+  }
   const [oldFile, newFile] = parsed.positionals as [string, string];
   if (oldFile === '-' && newFile === '-') return usage(io, 'diff', "'-' (standard input) can be given only once");
   if (v.node !== undefined && v['all-nodes']) return usage(io, 'diff', '--node and --all-nodes exclude each other');
@@ -91,97 +111,75 @@ async function runDiff(argv: string[], io: CliIO): Promise<number> {
     return usage(io, 'diff', '--backend is iptables or nftables');
   const maxChanges = v['max-changes'] === undefined ? 50 : Number(v['max-changes']);
   if (!Number.isInteger(maxChanges) || maxChanges < 1) return usage(io, 'diff', '--max-changes is a positive integer');
-  const lowering = await loweringOptions(io, 'diff', v);
-  if (typeof lowering === 'number') return lowering;
-  const backend = v.backend ?? 'iptables';
-
-  const showDiagnostics = (diags: readonly Diagnostic[], loaded: readonly LoadedInput[]) => {
-    if (diags.length === 0) return;
-    const sources = new Map(loaded.flatMap((l) => [...l.sources]));
-    io.stderr(renderDiagnostics(capRepeated(diags), sources, output, io.color));
-  };
-  const loaded: LoadedInput[] = [];
-  for (const file of [oldFile, newFile]) {
-    const l = await loadKsvcFile(io, file);
-    if (l.readError) return fileError(io, 'diff', l.readError);
-    loaded.push(l);
-  }
-  const [oldIn, newIn] = loaded as [LoadedInput, LoadedInput];
-  if (!oldIn.model || !newIn.model || loaded.some((l) => l.diagnostics.some((d) => d.severity === 'error'))) {
-    showDiagnostics([...oldIn.diagnostics, ...newIn.diagnostics], loaded);
-    return EXIT_USAGE;
-  }
-  const [oldModel, newModel] = [oldIn.model, newIn.model];
-  const { nodes, notes } = nodesToCompare(oldModel, newModel, v.node, Boolean(v['all-nodes']));
-  if (nodes.length === 0) {
-    return usage(io, 'diff', 'the two files declare no node in common: choose one with --node, or compare per file');
-  }
-
-  const api = await import('../api/diff.ts');
-  const { familiesOf, lower } = await import('../api/lower.ts');
-  const families: Family[] = v.family
-    ? [v.family as Family]
-    : (['ipv4', 'ipv6'] as const).filter((f) => [oldModel, newModel].some((m) => familiesOf(m).includes(f)));
-  const status = output === 'text' ? statusLine(io) : NO_STATUS_LINE;
-  const diagnostics: Diagnostic[] = [...oldIn.diagnostics, ...newIn.diagnostics];
-  const runs: DiffRun[] = [];
-  try {
-    for (const node of nodes) {
-      for (const family of families) {
-        const options = { ...lowering, ...(node === null ? {} : { node }), family };
-        const programs: IRProgram[] = [];
-        for (const [model, file] of [
-          [oldModel, oldFile],
-          [newModel, newFile],
-        ] as const) {
-          const lowered = lower(model, { ...options, file: inputName(file) });
-          // a family one version does not use is compared as its fixed chains alone
-          diagnostics.push(...lowered.diagnostics.filter((d) => d.code !== 'family-unused'));
-          if (lowered.programs[0]) programs.push(lowered.programs[0]);
-        }
-        if (programs.length !== 2) continue;
-        const progress =
-          status === NO_STATUS_LINE
-            ? {}
-            : {
-                progress: (p: VerifyProgress) =>
-                  status.show(
-                    p.stage === 'check' ? 'check' : p.stage,
-                    p.stage === 'check'
-                      ? `ksvc diff: checking shards ${groupedNumber(p.done)}/${groupedNumber(p.total)}`
-                      : `ksvc diff: ${p.stage === 'read' ? `compiling and reading ${family}` : 'building the packet space'}`,
-                  ),
-              };
-        const r = api.diffRouting(programs[0]!, programs[1]!, {
-          backend,
-          maxChanges,
-          shapes: !v['no-shapes'],
-          ...progress,
-        });
-        diagnostics.push(...r.diagnostics);
-        runs.push(r.run);
-      }
+  const flags = loweringFlagArgs(v);
+  if (input === 'ksvc' && v['nft-table'] !== undefined) return usage(io, 'diff', '--nft-table goes with --input nft');
+  if (input !== 'ksvc') {
+    const modelOnly = [
+      ...(v.node !== undefined ? ['--node'] : []),
+      ...(v['all-nodes'] ? ['--all-nodes'] : []),
+      ...(v.backend !== undefined ? ['--backend'] : []),
+      ...flags.filter((f) => f.startsWith('--')),
+    ];
+    if (modelOnly.length > 0) {
+      return usage(io, 'diff', `${modelOnly[0]} applies to .ksvc input (the rulesets are compared as given)`);
     }
+  }
+
+  const status = output === 'text' ? statusLine(io) : NO_STATUS_LINE;
+  const progressFor = (what: string) =>
+    status === NO_STATUS_LINE
+      ? {}
+      : {
+          progress: (p: VerifyProgress) =>
+            status.show(
+              p.stage,
+              p.stage === 'check'
+                ? `ksvc diff: checking shards ${groupedNumber(p.done)}/${groupedNumber(p.total)}`
+                : `ksvc diff: ${p.stage === 'read' ? what : 'building the packet space'}`,
+            ),
+        };
+  const check = { maxChanges, shapes: !v['no-shapes'] };
+  const family = v.family as Family | undefined;
+  let compared: Compared | number;
+  try {
+    compared =
+      input === 'ksvc'
+        ? await diffKsvcFiles(io, [oldFile, newFile], {
+            ...check,
+            backend: v.backend ?? 'iptables',
+            node: v.node,
+            allNodes: Boolean(v['all-nodes']),
+            family,
+            lowering: v,
+            progressFor,
+          })
+        : await diffRulesets(io, [oldFile, newFile], {
+            ...check,
+            backend: input === 'iptables' ? 'iptables' : 'nftables',
+            ...(family ? { family } : {}),
+            ...(v['nft-table'] !== undefined ? { nftTable: v['nft-table'] } : {}),
+            ...progressFor(`reading the ${input} rulesets`),
+          });
   } finally {
     status.clear();
   }
-  showDiagnostics(diagnostics, loaded);
+  if (typeof compared === 'number') return compared;
+  const { runs, diagnostics, sources } = compared;
+  if (diagnostics.length > 0) io.stderr(renderDiagnostics(capRepeated(diagnostics), sources, output, io.color));
   if (diagnostics.some((d) => d.severity === 'error') || runs.some((r) => r.report === null)) return EXIT_USAGE;
+  if (runs.length === 0) return usage(io, 'diff', 'nothing to compare (no family both rulesets have?)');
 
   const render = await import('./render-diff.ts');
-  const flags = loweringFlagArgs(v);
+  const backend = runs[0]!.backend;
+  const explainBase = (file: string) =>
+    input === 'ksvc' ? [file, '--backend', backend, ...flags] : [input === 'iptables' ? '--iptables' : '--nft', file];
   const inputs: DiffInputs = {
     files: { old: inputName(oldFile), new: inputName(newFile) },
-    models: { old: oldModel, new: newModel },
+    models: compared.models,
     backend,
-    notes,
+    notes: compared.notes,
     explain: (side, run, witness) =>
-      explainCommandLine(
-        [side === 'old' ? oldFile : newFile, '--backend', backend, ...flags],
-        run.node,
-        run.family,
-        witness,
-      ),
+      explainCommandLine(explainBase(side === 'old' ? oldFile : newFile), run.node, run.family, witness),
     // GitHub annotations point at real files only (standard input has none)
     realFile: (side) => {
       const f = side === 'old' ? oldFile : newFile;
@@ -193,6 +191,100 @@ async function runDiff(argv: string[], io: CliIO): Promise<number> {
   else if (output === 'github') io.stdout(render.renderDiffGithub(runs, inputs));
   else io.stdout(render.renderDiffText(runs, inputs, io.color));
   return runs.every((r) => r.report?.equivalent) ? EXIT_OK : EXIT_FINDINGS;
+}
+
+/** What either kind of input gives the renderers (an exit code instead when it cannot be read). */
+interface Compared {
+  runs: DiffRun[];
+  diagnostics: Diagnostic[];
+  sources: Map<string, SourceFile>;
+  models: DiffInputs['models'];
+  notes: string[];
+}
+
+interface KsvcDiffOptions {
+  backend: Backend;
+  node: string | undefined;
+  allNodes: boolean;
+  family: Family | undefined;
+  lowering: LoweringFlagValues;
+  maxChanges: number;
+  shapes: boolean;
+  progressFor: (what: string) => { progress?: (p: VerifyProgress) => void };
+}
+
+/** Two .ksvc versions: each node and family lowered for both, compiled and compared. */
+async function diffKsvcFiles(io: CliIO, files: [string, string], o: KsvcDiffOptions): Promise<Compared | number> {
+  const lowering = await loweringOptions(io, 'diff', o.lowering);
+  if (typeof lowering === 'number') return lowering;
+  const loaded: LoadedInput[] = [];
+  for (const file of files) {
+    const l = await loadKsvcFile(io, file);
+    if (l.readError) return fileError(io, 'diff', l.readError);
+    loaded.push(l);
+  }
+  const [oldIn, newIn] = loaded as [LoadedInput, LoadedInput];
+  const sources = new Map(loaded.flatMap((l) => [...l.sources]));
+  const diagnostics: Diagnostic[] = [...oldIn.diagnostics, ...newIn.diagnostics];
+  const none = { runs: [], diagnostics, sources, models: null, notes: [] };
+  if (!oldIn.model || !newIn.model || diagnostics.some((d) => d.severity === 'error')) return none;
+  const models = { old: oldIn.model, new: newIn.model };
+  const { nodes, notes } = nodesToCompare(models.old, models.new, o.node, o.allNodes);
+  if (nodes.length === 0) {
+    return usage(io, 'diff', 'the two files declare no node in common: choose one with --node, or compare per file');
+  }
+  const api = await import('../api/diff.ts');
+  const { familiesOf, lower } = await import('../api/lower.ts');
+  const families: Family[] = o.family
+    ? [o.family]
+    : (['ipv4', 'ipv6'] as const).filter((f) => [models.old, models.new].some((m) => familiesOf(m).includes(f)));
+  const runs: DiffRun[] = [];
+  for (const node of nodes) {
+    for (const family of families) {
+      const programs: IRProgram[] = [];
+      for (const [model, file] of [
+        [models.old, files[0]],
+        [models.new, files[1]],
+      ] as const) {
+        const lowered = lower(model, {
+          ...lowering,
+          ...(node === null ? {} : { node }),
+          family,
+          file: inputName(file),
+        });
+        // a family one version does not use is compared as its fixed chains alone
+        diagnostics.push(...lowered.diagnostics.filter((d) => d.code !== 'family-unused'));
+        if (lowered.programs[0]) programs.push(lowered.programs[0]);
+      }
+      if (programs.length !== 2) continue;
+      const r = api.diffRouting(programs[0]!, programs[1]!, {
+        backend: o.backend,
+        maxChanges: o.maxChanges,
+        shapes: o.shapes,
+        ...o.progressFor(`compiling and reading ${family}`),
+      });
+      diagnostics.push(...r.diagnostics);
+      runs.push(r.run);
+    }
+  }
+  return { runs, diagnostics, sources, models, notes };
+}
+
+/** Two rulesets as given (iptables-restore/-save text, or nft JSON): each family both have. */
+async function diffRulesets(
+  io: CliIO,
+  files: [string, string],
+  o: Omit<ArtifactDiffInput, 'old' | 'new'>,
+): Promise<Compared | number> {
+  const texts: ArtifactText[] = [];
+  for (const file of files) {
+    const r = readInputFile(io, file, MAX_ARTIFACT_BYTES);
+    if (!r.ok) return fileError(io, 'diff', r.message);
+    texts.push({ text: r.text, file: inputName(file) });
+  }
+  const api = await import('../api/diff.ts');
+  const r = api.diffArtifacts({ ...o, old: texts[0]!, new: texts[1]! });
+  return { runs: r.runs, diagnostics: r.diagnostics, sources: new Map(), models: null, notes: [] };
 }
 
 /**

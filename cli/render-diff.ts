@@ -25,7 +25,8 @@ export const DIFF_JSON_VERSION = 1;
 /** What the renderers need besides the runs: the inputs as the user named them. */
 export interface DiffInputs {
   files: Record<DiffSide, string>;
-  models: Record<DiffSide, ClusterModel>;
+  /** the versions' models (null: rulesets compared without one) */
+  models: Record<DiffSide, ClusterModel> | null;
   backend: Backend;
   /** about the comparison as a whole (nodes not compared) */
   notes: string[];
@@ -43,9 +44,9 @@ const runTitle = (r: DiffRun, inputs: DiffInputs) =>
   `${escapeForTerminal(inputs.files.old)} -> ${escapeForTerminal(inputs.files.new)}${r.node === null ? '' : `, node ${r.node}`}, ${r.family} (${r.backend} rules)`;
 
 /** The service ports a change is about, both versions' names merged ("(none)" for none). */
-function servicePortsText(change: RoutingChange): string {
+function servicePortsText(change: RoutingChange, inputs: DiffInputs): string {
   const names = new Set(SIDES.flatMap((s) => change.servicePorts[s].map((p) => p.servicePortName)));
-  if (names.size === 0) return 'packets addressed to no service port';
+  if (names.size === 0) return inputs.models === null ? 'packets' : 'packets addressed to no service port';
   const only = (side: DiffSide) => (n: string) => !change.servicePorts[side].some((p) => p.servicePortName === n);
   return [...names]
     .map((n) => `${escapeForTerminal(n)}${only('new')(n) ? ' (gone in new)' : only('old')(n) ? ' (new)' : ''}`)
@@ -55,7 +56,7 @@ function servicePortsText(change: RoutingChange): string {
 function changeText(change: RoutingChange, run: DiffRun, inputs: DiffInputs, c: ReturnType<typeof createColors>) {
   const cx = change.counterexample;
   const lines = [
-    `${c.yellow(c.bold('CHANGED'))} ${servicePortsText(change)}: ${groupedNumber(cx.classes)} class${cx.classes === 1 ? '' : 'es'} change this way`,
+    `${c.yellow(c.bold('CHANGED'))} ${servicePortsText(change, inputs)}: ${groupedNumber(cx.classes)} class${cx.classes === 1 ? '' : 'es'} change this way`,
     `  witness: ${packetText(cx.witness)}`,
     '  region (every packet here changes the same way):',
     ...cx.region.map((r) => `    ${r}`),
@@ -79,6 +80,11 @@ function changeText(change: RoutingChange, run: DiffRun, inputs: DiffInputs, c: 
   return lines.join('\n');
 }
 
+const servicePortCounts = (r: DiffRun) =>
+  r.servicePorts.old === null || r.servicePorts.new === null
+    ? ''
+    : `service ports old ${groupedNumber(r.servicePorts.old)}, new ${groupedNumber(r.servicePorts.new)}; `;
+
 export function renderDiffText(runs: readonly DiffRun[], inputs: DiffInputs, color: boolean): string {
   const c = createColors(color);
   const out: string[] = [];
@@ -88,7 +94,7 @@ export function renderDiffText(runs: readonly DiffRun[], inputs: DiffInputs, col
     out.push(c.bold(runTitle(r, inputs)));
     const s = rep.stats;
     out.push(
-      `  ${rep.equivalent ? c.green('✓ every packet is routed the same way') : c.yellow(`${r.changes.length} distinct change${r.changes.length === 1 ? '' : 's'}`)}; service ports old ${groupedNumber(r.servicePorts.old)}, new ${groupedNumber(r.servicePorts.new)}; ${groupedNumber(s.classes)} packet classes in ${groupedNumber(s.shards)} shards (${s.evaluatedShards} evaluated, ${s.reusedShards} by shape); ${coveredText(s.packets, s.universe)}; locality ${rep.locality}`,
+      `  ${rep.equivalent ? c.green('✓ every packet is routed the same way') : c.yellow(`${r.changes.length} distinct change${r.changes.length === 1 ? '' : 's'}`)}; ${servicePortCounts(r)}${groupedNumber(s.classes)} packet classes in ${groupedNumber(s.shards)} shards (${s.evaluatedShards} evaluated, ${s.reusedShards} by shape); ${coveredText(s.packets, s.universe)}; locality ${rep.locality}`,
     );
     if (!rep.equivalent) {
       const names = new Set(
@@ -158,7 +164,7 @@ export function renderDiffJson(runs: readonly DiffRun[], inputs: DiffInputs, dia
 function servicePlace(inputs: DiffInputs, side: DiffSide, ref: ServicePortRef): AnnotationPlace | null {
   const file = inputs.realFile(side);
   if (file === null) return null;
-  const svc = inputs.models[side].services.find((s) => s.namespace === ref.namespace && s.name === ref.name);
+  const svc = inputs.models?.[side].services.find((s) => s.namespace === ref.namespace && s.name === ref.name);
   const line = svc?.origin?.span?.start.line;
   return line === undefined ? { file } : { file, line };
 }
@@ -187,7 +193,7 @@ export function renderDiffGithub(runs: readonly DiffRun[], inputs: DiffInputs): 
         ),
         `explain new: ${inputs.explain('new', r, cx.witness)}`,
       ].join('\n');
-      const title = `ksvc diff: ${servicePortsText(ch)}`;
+      const title = `ksvc diff: ${servicePortsText(ch, inputs)}`;
       out.push(`::warning ${placeProps(changePlace(ch, inputs))}title=${ghProp(title)}::${ghData(body)}\n`);
     }
   }

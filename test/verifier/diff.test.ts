@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { type DiffOptions, diffRouting, type RoutingChange } from '../../api/diff.ts';
+import { type DiffOptions, diffArtifacts, diffRouting, type RoutingChange } from '../../api/diff.ts';
 import { compileIptables } from '../../api/iptables.ts';
 import { check, parse } from '../../api/ksvc.ts';
 import { lower } from '../../api/lower.ts';
@@ -153,7 +153,7 @@ test('a service removed: its traffic changes, named on the old side only', () =>
   );
   const run = diff(EVERYTHING, removed);
   assert.ok(run.changes.length > 0);
-  assert.is(run.servicePorts.old - run.servicePorts.new, 1);
+  assert.is(run.servicePorts.old! - run.servicePorts.new!, 1);
   for (const c of run.changes) {
     assert.equal(
       c.servicePorts.old.map((p) => p.servicePortName),
@@ -220,6 +220,37 @@ test('the node readdressed: locality is left free and the report says why', () =
   assert.ok(
     run.report!.notes.some((n) => /addresses differ between the versions/.test(n)),
     run.report!.notes.join('\n'),
+  );
+});
+
+test('rulesets as given: the same changes as from the models; families one side lacks are named', () => {
+  const added = edit(
+    EVERYTHING,
+    '  endpoints 10.64.3.20 on node-c',
+    '  endpoints 10.64.3.20 on node-c, 10.64.3.21 on node-c',
+  );
+  const text = (t: string, family: Family = 'ipv4') => ({ text: compileIptables(irOf(t, family)), file: `${family}` });
+  const r = diffArtifacts({ backend: 'iptables', old: text(EVERYTHING), new: text(added) });
+  assert.equal(r.diagnostics, []);
+  assert.is(r.runs.length, 1);
+  const run = r.runs[0]!;
+  assert.is(run.report!.locality, 'universal');
+  assert.equal(run.servicePorts, { old: null, new: null });
+  assert.ok(run.changes.length > 0 && run.changes.every((c) => c.servicePorts.new.length === 0));
+  // every change the model diff finds, an outcome change of the same kind (no names, and the
+  // classes split by locality as well)
+  const outcomes = (changes: RoutingChange[]) =>
+    new Set(changes.map((c) => JSON.stringify(c.counterexample.distributions.new!.map((o) => o.outcome).sort())));
+  const fromModels = diff(EVERYTHING, added, {}, 'ipv4');
+  for (const o of outcomes(fromModels.changes)) assert.ok(outcomes(run.changes).has(o), o);
+  const crossed = diffArtifacts({ backend: 'iptables', old: text(EVERYTHING), new: text(EVERYTHING, 'ipv6') });
+  assert.equal(crossed.runs, []);
+  assert.equal(
+    crossed.diagnostics.map((d) => [d.code, d.severity, d.message.split(':')[0]]),
+    [
+      ['diff-family-missing', 'warning', 'the new ruleset has no ipv4 rules'],
+      ['diff-family-missing', 'warning', 'the old ruleset has no ipv6 rules'],
+    ],
   );
 });
 
