@@ -23,6 +23,7 @@ import {
   type VerifyProgress,
   type VerifyReport,
 } from '../verifier/verify.ts';
+import { type ServicePortChanges, summarizeChanges } from './diff-summary.ts';
 import { compileIptables } from './iptables.ts';
 import { compileNftables } from './nftables.ts';
 import { type ArtifactText, checked } from './verify.ts';
@@ -62,6 +63,8 @@ export interface DiffRun {
   /** null when a ruleset could not be read or checked (see diagnostics) */
   report: VerifyReport | null;
   changes: RoutingChange[];
+  /** the changes by service port: endpoints reached or no longer, what else changes (diff-summary.ts) */
+  summary: ServicePortChanges[];
   /** service ports of each version (null: a ruleset compared without its model) */
   servicePorts: Record<DiffSide, number | null>;
 }
@@ -164,7 +167,7 @@ function compareVersions(
   options: Omit<DiffOptions, 'backend'>,
   diagnostics: Diagnostic[],
 ): DiffRun {
-  const empty: DiffRun = { node, family, backend, report: null, changes: [], servicePorts };
+  const empty: DiffRun = { node, family, backend, report: null, changes: [], summary: [], servicePorts };
   const { old, new: next } = versions;
   if (!old || !next) return empty;
   const artifacts: ArtifactInput[] = DIFF_SIDES.map((name) => {
@@ -203,7 +206,7 @@ function compareVersions(
     counterexample: cx,
     servicePorts: { old: named(old, cx.witness), new: named(next, cx.witness) },
   }));
-  return { ...empty, report, changes };
+  return { ...empty, report, changes, summary: summarizeChanges(changes) };
 }
 
 /** The version's ruleset, compiled and read back by the verifier's reader; null if unreadable. */

@@ -225,7 +225,15 @@ async function diffKsvcFiles(io: CliIO, files: [string, string], o: KsvcDiffOpti
   }
   const [oldIn, newIn] = loaded as [LoadedInput, LoadedInput];
   const sources = new Map(loaded.flatMap((l) => [...l.sources]));
-  const diagnostics: Diagnostic[] = [...oldIn.diagnostics, ...newIn.diagnostics];
+  // errors of either file; of the warnings, the new file's that the old one did not have
+  const keepNew = (ds: readonly Diagnostic[], old: readonly Diagnostic[]) => {
+    const before = new Set(old.map((d) => `${d.code} ${d.message}`));
+    return ds.filter((d) => d.severity === 'error' || !before.has(`${d.code} ${d.message}`));
+  };
+  const diagnostics: Diagnostic[] = [
+    ...oldIn.diagnostics.filter((d) => d.severity === 'error'),
+    ...keepNew(newIn.diagnostics, oldIn.diagnostics),
+  ];
   const none = { runs: [], diagnostics, sources, models: null, notes: [] };
   if (!oldIn.model || !newIn.model || diagnostics.some((d) => d.severity === 'error')) return none;
   const models = { old: oldIn.model, new: newIn.model };
@@ -242,6 +250,7 @@ async function diffKsvcFiles(io: CliIO, files: [string, string], o: KsvcDiffOpti
   for (const node of nodes) {
     for (const family of families) {
       const programs: IRProgram[] = [];
+      const loweredDiagnostics: Diagnostic[][] = [];
       for (const [model, file] of [
         [models.old, files[0]],
         [models.new, files[1]],
@@ -253,9 +262,11 @@ async function diffKsvcFiles(io: CliIO, files: [string, string], o: KsvcDiffOpti
           file: inputName(file),
         });
         // a family one version does not use is compared as its fixed chains alone
-        diagnostics.push(...lowered.diagnostics.filter((d) => d.code !== 'family-unused'));
+        loweredDiagnostics.push(lowered.diagnostics.filter((d) => d.code !== 'family-unused'));
         if (lowered.programs[0]) programs.push(lowered.programs[0]);
       }
+      const [oldLowered, newLowered] = loweredDiagnostics as [Diagnostic[], Diagnostic[]];
+      diagnostics.push(...oldLowered.filter((d) => d.severity === 'error'), ...keepNew(newLowered, oldLowered));
       if (programs.length !== 2) continue;
       const r = api.diffRouting(programs[0]!, programs[1]!, {
         backend: o.backend,

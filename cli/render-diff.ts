@@ -3,6 +3,7 @@
 // decides what changed.
 import { createColors } from 'picocolors';
 import type { DiffRun, DiffSide, RoutingChange, ServicePortRef } from '../api/diff.ts';
+import type { ServicePortChanges } from '../api/diff-summary.ts';
 import type { Packet } from '../compiler/ir/packet.ts';
 import type { ClusterModel } from '../compiler/model.ts';
 import type { Backend } from '../verifier/model/program.ts';
@@ -80,6 +81,29 @@ function changeText(change: RoutingChange, run: DiffRun, inputs: DiffInputs, c: 
   return lines.join('\n');
 }
 
+/** "shop/web:http (4 changes, 24 classes): now also reaches 10.64.1.9:8080; probabilities" */
+function summaryLine(s: ServicePortChanges, inputs: DiffInputs): string {
+  const name =
+    s.servicePortName === null
+      ? inputs.models === null
+        ? 'packets'
+        : 'packets to no service port'
+      : escapeForTerminal(s.servicePortName);
+  const what = s.kinds.map((k) => {
+    if (k === 'endpoints') {
+      return [
+        ...(s.endpointsAdded.length > 0 ? [`now also reaches ${s.endpointsAdded.join(', ')}`] : []),
+        ...(s.endpointsRemoved.length > 0 ? [`no longer reaches ${s.endpointsRemoved.join(', ')}`] : []),
+        ...(s.endpointsAdded.length + s.endpointsRemoved.length === 0 ? ['endpoints'] : []),
+      ].join('; ');
+    }
+    if (k === 'verdict' && s.verdicts) return `verdict ${s.verdicts.old.join('/')} -> ${s.verdicts.new.join('/')}`;
+    return k;
+  });
+  const count = `${s.changes} change${s.changes === 1 ? '' : 's'}, ${groupedNumber(s.classes)} class${s.classes === 1 ? '' : 'es'}`;
+  return `${name} (${count}): ${what.join('; ')}`;
+}
+
 const servicePortCounts = (r: DiffRun) =>
   r.servicePorts.old === null || r.servicePorts.new === null
     ? ''
@@ -97,11 +121,8 @@ export function renderDiffText(runs: readonly DiffRun[], inputs: DiffInputs, col
       `  ${rep.equivalent ? c.green('✓ every packet is routed the same way') : c.yellow(`${r.changes.length} distinct change${r.changes.length === 1 ? '' : 's'}`)}; ${servicePortCounts(r)}${groupedNumber(s.classes)} packet classes in ${groupedNumber(s.shards)} shards (${s.evaluatedShards} evaluated, ${s.reusedShards} by shape); ${coveredText(s.packets, s.universe)}; locality ${rep.locality}`,
     );
     if (!rep.equivalent) {
-      const names = new Set(
-        r.changes.flatMap((ch) => SIDES.flatMap((sd) => ch.servicePorts[sd])).map((p) => p.servicePortName),
-      );
-      if (names.size > 0)
-        out.push(`  service ports whose traffic changes: ${[...names].map(escapeForTerminal).join(', ')}`);
+      out.push('  what changes, by service port:');
+      for (const s of r.summary) out.push(`    ${summaryLine(s, inputs)}`);
     }
     for (const ch of r.changes) out.push(changeText(ch, r, inputs, c));
     for (const n of rep.notes) out.push(`  note: ${n}`);
@@ -139,6 +160,7 @@ export function renderDiffJson(runs: readonly DiffRun[], inputs: DiffInputs, dia
       servicePorts: r.servicePorts,
       stats: r.report?.stats ?? null,
       locality: r.report?.locality ?? null,
+      summary: r.summary,
       changes: r.changes.map((ch) => ({
         servicePorts: ch.servicePorts,
         classes: ch.counterexample.classes,

@@ -50,6 +50,35 @@ export function outcomeKey(o: Outcome): string {
   return parts.join(' ');
 }
 
+/**
+ * The outcome a key spells (the inverse of outcomeKey), or null for text that is no key: reports
+ * carry outcomes as their keys, and a reader of a report (the diff's summary) asks what they say.
+ */
+export function outcomeFromKey(key: string): Outcome | null {
+  const parts = key.split(' ');
+  let i = 1;
+  const verdict = parts[0]!;
+  if (!/^(accept|drop|reject|reject:\S+)$/.test(verdict)) return null;
+  let dnat: Outcome['dnat'] = null;
+  if (parts[i] === 'dnat') {
+    const m = /^(?:\[(.+)\]|([^:]+)):(\d+)$/.exec(parts[i + 1] ?? '');
+    if (!m) return null;
+    dnat = { ip: (m[1] ?? m[2]!) as IPText, port: Number(m[3]) };
+    i += 2;
+  }
+  let masquerade: Outcome['masquerade'] = 'none';
+  if (parts[i] === 'masquerade' || parts[i] === 'masquerade-fully-random') masquerade = parts[i++] as typeof masquerade;
+  if (parts[i] !== 'mark' || !/^0x[0-9a-f]+$/.test(parts[i + 1] ?? '')) return null;
+  const mark = Number.parseInt(parts[i + 1]!.slice(2), 16);
+  i += 2;
+  let affinityWrites: AffinityListId[] = [];
+  if (parts[i] === 'affinity' && parts[i + 1] !== undefined) {
+    affinityWrites = parts[i + 1]!.split(',');
+    i += 2;
+  }
+  return i === parts.length ? { verdict: verdict as Verdict, dnat, masquerade, mark, affinityWrites } : null;
+}
+
 const gcd = (a: bigint, b: bigint): bigint => {
   let x = a < 0n ? -a : a;
   let y = b < 0n ? -b : b;

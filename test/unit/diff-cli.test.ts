@@ -29,7 +29,10 @@ test('the same routing: exit 0 and a summary per comparison', async () => {
 test('an endpoint added: exit 1, the change with both distributions, explain lines that work', async () => {
   const r = await ksvc('diff', OLD, NEW, '--node', 'node-a', '--family', 'ipv4');
   assert.is(r.code, 1, r.stdout + r.stderr);
-  assert.match(r.stdout, /service ports whose traffic changes: telecom\/signalling:sigtran$/m);
+  assert.match(
+    r.stdout,
+    /^ {2}what changes, by service port:\n {4}telecom\/signalling:sigtran \(\d+ changes?, \d+ class(es)?\): now also reaches 10\.64\.3\.21:2905; probabilities$/m,
+  );
   assert.match(r.stdout, /^CHANGED telecom\/signalling:sigtran: \d+ class(es)? change this way$/m);
   assert.match(r.stdout, /^ {2}old:\n {4}1 +accept dnat 10\.64\.3\.20:2905/m);
   assert.match(r.stdout, /^ {2}new:\n {4}0\.5000000000 \(1\/2\^1\) +accept dnat 10\.64\.3\.20:2905/m);
@@ -52,6 +55,20 @@ test('an endpoint added: exit 1, the change with both distributions, explain lin
   assert.is(old.code, 0, old.stderr);
   assert.match(section(old.stdout, 'iptables'), /10\.64\.3\.20:2905/);
   assert.not.match(section(old.stdout, 'iptables'), /10\.64\.3\.21/);
+});
+
+test('a not-ready endpoint added: the same routing, and the new file`s new warning alone', async () => {
+  const notReady = write(
+    'diff-not-ready.ksvc',
+    EVERYTHING.replace(SIGNALLING, '  endpoints 10.64.3.20 on node-c, 10.64.3.21 on node-c not-ready\n'),
+  );
+  const r = await ksvc('diff', OLD, notReady, '--node', 'node-a');
+  assert.is(r.code, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /^same routing: 2 comparisons/m);
+  // the warning the edit introduces, once; not the ones both files have (10.64.3.5 is not-ready in both)
+  assert.match(r.stderr, /warning\[endpoint-never-used\]: endpoint 10\.64\.3\.21 never receives traffic/);
+  assert.not.match(r.stderr, /10\.64\.3\.5 never receives/);
+  assert.is(r.stderr.match(/warning\[/g)?.length, 1, r.stderr);
 });
 
 test('--backend nftables finds the change too', async () => {

@@ -107,6 +107,10 @@ test('an endpoint added: the service port`s split changes from 1 to 1/2 + 1/2, n
       ['10.64.3.21:2905', '1/2'],
     ]);
   }
+  assert.equal(
+    run.summary.map((x) => [x.servicePortName, x.endpointsAdded, x.endpointsRemoved, x.kinds]),
+    [['telecom/signalling:sigtran', ['10.64.3.21:2905'], [], ['endpoints', 'probabilities']]],
+  );
   // the witness is addressed to the service: its cluster IP and port, or its NodePort
   const first = run.changes[0]!.counterexample.witness;
   assert.is(first.protocol, 'sctp');
@@ -123,6 +127,13 @@ test('endpoints given to a service without any: reject becomes DNAT', () => {
   // the endpoint serves both ports: 'web' targets port 8080 by number, 'metrics' by name
   const names = new Set(run.changes.flatMap((c) => c.servicePorts.new.map((p) => p.servicePortName)));
   assert.equal([...names].sort(), ['default/placeholder:metrics', 'default/placeholder:web']);
+  for (const x of run.summary) {
+    assert.equal(x.verdicts?.new, ['accept'], JSON.stringify(x));
+    assert.ok(x.verdicts?.old.includes('reject'), JSON.stringify(x));
+    assert.equal(x.endpointsAdded, [
+      x.servicePortName === 'default/placeholder:web' ? '10.64.1.30:8080' : '10.64.1.30:9100',
+    ]);
+  }
   for (const c of run.changes) {
     const { old: o, new: n } = c.counterexample.distributions;
     assert.ok(
@@ -154,6 +165,10 @@ test('a service removed: its traffic changes, named on the old side only', () =>
   const run = diff(EVERYTHING, removed);
   assert.ok(run.changes.length > 0);
   assert.is(run.servicePorts.old! - run.servicePorts.new!, 1);
+  assert.equal(
+    run.summary.map((x) => [x.servicePortName, x.endpointsAdded, x.endpointsRemoved]),
+    [['shop/cart', [], ['10.64.1.10:8080']]],
+  );
   for (const c of run.changes) {
     assert.equal(
       c.servicePorts.old.map((p) => p.servicePortName),

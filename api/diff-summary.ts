@@ -1,0 +1,107 @@
+// What a diff's changes amount to, per service port, for a reviewer's first glance: the endpoints
+// that start or stop receiving traffic, and which other parts of the outcome change (verdict,
+// probabilities, masquerade, mark, affinity records). Read from the changes' distributions only
+// (the outcome keys, compiler/ir/outcome.ts): the changes stay the evidence.
+import { type Outcome, outcomeFromKey } from '../compiler/ir/outcome.ts';
+import type { OutcomeLine } from '../verifier/verify.ts';
+import type { RoutingChange } from './diff.ts';
+
+export type ChangeKind = 'endpoints' | 'verdict' | 'probabilities' | 'masquerade' | 'mark' | 'affinity';
+
+export interface ServicePortChanges {
+  /** null: changes whose witness is addressed to no service port (or rulesets without a model) */
+  servicePortName: string | null;
+  /** how many of the changes name it, and how many packet classes they stand for */
+  changes: number;
+  classes: number;
+  /** DNAT targets ("ip:port") the new version sends some of these packets to and the old never did */
+  endpointsAdded: string[];
+  /** DNAT targets the old version sent some of these packets to and the new never does */
+  endpointsRemoved: string[];
+  /** the verdicts each version gives these packets, when they differ */
+  verdicts: { old: string[]; new: string[] } | null;
+  kinds: ChangeKind[];
+}
+
+const KIND_ORDER: readonly ChangeKind[] = ['endpoints', 'verdict', 'probabilities', 'masquerade', 'mark', 'affinity'];
+
+const target = (o: Outcome) =>
+  o.dnat ? `${o.dnat.ip.includes(':') ? `[${o.dnat.ip}]` : o.dnat.ip}:${o.dnat.port}` : '';
+
+function outcomesOf(lines: readonly OutcomeLine[]): Outcome[] {
+  return lines.map((l) => outcomeFromKey(l.outcome)).filter((o): o is Outcome => o !== null);
+}
+
+/** What differs between two distributions of one change, besides which endpoints are reached. */
+function kindsOf(oldLines: readonly OutcomeLine[], newLines: readonly OutcomeLine[]): Set<ChangeKind> {
+  const kinds = new Set<ChangeKind>();
+  const [o, n] = [outcomesOf(oldLines), outcomesOf(newLines)];
+  const set = (xs: Outcome[], f: (x: Outcome) => string) => [...new Set(xs.map(f))].sort().join('|');
+  if (set(o, target) !== set(n, target)) kinds.add('endpoints');
+  if (set(o, (x) => x.verdict) !== set(n, (x) => x.verdict)) kinds.add('verdict');
+  // for each destination both versions reach with the same verdict: what else happens on the way
+  for (const x of o) {
+    const same = n.filter((y) => y.verdict === x.verdict && target(y) === target(x));
+    if (same.length === 0) continue;
+    if (!same.some((y) => y.masquerade === x.masquerade)) kinds.add('masquerade');
+    if (!same.some((y) => y.mark === x.mark)) kinds.add('mark');
+    if (!same.some((y) => y.affinityWrites.join(',') === x.affinityWrites.join(','))) kinds.add('affinity');
+  }
+  // an outcome both versions have, with another probability (an endpoint more or less changes
+  // every other endpoint's share)
+  const before = new Map(oldLines.map((l) => [l.outcome, l.p] as const));
+  for (const l of newLines) {
+    const p = before.get(l.outcome);
+    if (p !== undefined && p.num * l.p.den !== l.p.num * p.den) kinds.add('probabilities');
+  }
+  return kinds;
+}
+
+/** The changes grouped by the service ports their witnesses are addressed to, in first-seen order. */
+export function summarizeChanges(changes: readonly RoutingChange[]): ServicePortChanges[] {
+  const byName = new Map<string | null, ServicePortChanges & { kindSet: Set<ChangeKind> }>();
+  for (const ch of changes) {
+    const d = ch.counterexample.distributions;
+    const [oldLines, newLines] = [d.old ?? [], d.new ?? []];
+    const names = [...new Set([...ch.servicePorts.old, ...ch.servicePorts.new].map((p) => p.servicePortName))];
+    const kinds = kindsOf(oldLines, newLines);
+    const oldTargets = new Set(outcomesOf(oldLines).map(target));
+    const newTargets = new Set(outcomesOf(newLines).map(target));
+    for (const name of names.length > 0 ? names : [null]) {
+      let s = byName.get(name);
+      if (!s) {
+        s = {
+          servicePortName: name,
+          changes: 0,
+          classes: 0,
+          endpointsAdded: [],
+          endpointsRemoved: [],
+          verdicts: null,
+          kinds: [],
+          kindSet: new Set(),
+        };
+        byName.set(name, s);
+      }
+      s.changes++;
+      s.classes += ch.counterexample.classes;
+      for (const k of kinds) s.kindSet.add(k);
+      for (const t of newTargets)
+        if (t !== '' && !oldTargets.has(t) && !s.endpointsAdded.includes(t)) s.endpointsAdded.push(t);
+      for (const t of oldTargets)
+        if (t !== '' && !newTargets.has(t) && !s.endpointsRemoved.includes(t)) s.endpointsRemoved.push(t);
+      if (kinds.has('verdict')) {
+        const add = (into: string[], ls: readonly OutcomeLine[]) => {
+          for (const o of outcomesOf(ls)) if (!into.includes(o.verdict)) into.push(o.verdict);
+          return into.sort();
+        };
+        s.verdicts = { old: add(s.verdicts?.old ?? [], oldLines), new: add(s.verdicts?.new ?? [], newLines) };
+      }
+    }
+  }
+  return [...byName.values()].map(({ kindSet, ...s }) => ({
+    ...s,
+    endpointsAdded: s.endpointsAdded.sort(),
+    endpointsRemoved: s.endpointsRemoved.sort(),
+    kinds: KIND_ORDER.filter((k) => kindSet.has(k)),
+  }));
+}
