@@ -267,11 +267,14 @@ export function packetClass(space: PacketSpace, start: PacketClass, p: Packet): 
     DIM.ct,
     point(CT_ATOMS.findIndex((x) => x.state === p.ct.state && x.dnat === (p.ct.state !== 'new' && p.ct.dnat))),
   );
+  // every affinity list in one copy of the map: one withDim each copied it whole, quadratic in the
+  // lists (5,000 at 10,000 services with 5 % affinity: 1.2 s a counterexample)
+  const affinity = new Map(c.affinity);
   for (const [i, dd] of space.affinity.entries()) {
     if (dd.key !== 'saddr') continue;
-    set(AFFINITY_BASE + i, point(affinityAtomOfAge(dd, p.affinityAges[dd.id] ?? null)));
+    affinity.set(AFFINITY_BASE + i, point(affinityAtomOfAge(dd, p.affinityAges[dd.id] ?? null)));
   }
-  return c;
+  return { core: c.core, affinity };
 }
 
 /** "no record", "a record 0–10800 s old" (younger than 10800 s), "a record ≥ 10800 s old". */
