@@ -190,6 +190,8 @@ function compareVersions(
       consumeArtifacts: true,
       locality: sameNode ? { mode: 'concrete', addresses: nodeIPs.new } : { mode: 'universal', addresses: [] },
       maxFindings: options.maxChanges ?? 50,
+      // one change per frontend: every service port a change reaches gets named
+      groupByShard: true,
       ...(options.shapes !== undefined ? { shapes: options.shapes } : {}),
       ...(options.progress ? { progress: options.progress } : {}),
     });

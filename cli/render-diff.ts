@@ -104,6 +104,14 @@ function summaryLine(s: ServicePortChanges, inputs: DiffInputs): string {
   return `${name} (${count}): ${what.join('; ')}`;
 }
 
+/** "3 distinct changes", or "50 of 73 distinct changes shown (--max-changes)" when some were only counted. */
+function changeCount(r: DiffRun): string {
+  const found = r.report?.stats.differences ?? r.changes.length;
+  const shown = r.changes.length;
+  if (found > shown) return `${shown} of ${groupedNumber(found)} distinct changes shown (--max-changes for more)`;
+  return `${shown} distinct change${shown === 1 ? '' : 's'}`;
+}
+
 const servicePortCounts = (r: DiffRun) =>
   r.servicePorts.old === null || r.servicePorts.new === null
     ? ''
@@ -118,7 +126,7 @@ export function renderDiffText(runs: readonly DiffRun[], inputs: DiffInputs, col
     out.push(c.bold(runTitle(r, inputs)));
     const s = rep.stats;
     out.push(
-      `  ${rep.equivalent ? c.green('✓ every packet is routed the same way') : c.yellow(`${r.changes.length} distinct change${r.changes.length === 1 ? '' : 's'}`)}; ${servicePortCounts(r)}${groupedNumber(s.classes)} packet classes in ${groupedNumber(s.shards)} shards (${s.evaluatedShards} evaluated, ${s.reusedShards} by shape); ${coveredText(s.packets, s.universe)}; locality ${rep.locality}`,
+      `  ${rep.equivalent ? c.green('✓ every packet is routed the same way') : c.yellow(changeCount(r))}; ${servicePortCounts(r)}${groupedNumber(s.classes)} packet classes in ${groupedNumber(s.shards)} shards (${s.evaluatedShards} evaluated, ${s.reusedShards} by shape); ${coveredText(s.packets, s.universe)}; locality ${rep.locality}`,
     );
     if (!rep.equivalent) {
       out.push('  what changes, by service port:');

@@ -141,6 +141,12 @@ export function renderVerifyText(
       `  ${rep.servicePorts === null ? '' : `${groupedNumber(rep.servicePorts)} service ports; `}${groupedNumber(s.classes)} packet classes in ${groupedNumber(s.shards)} shards (${s.evaluatedShards} evaluated, ${s.reusedShards} by shape); ${coveredText(s.packets, s.universe)}; locality ${rep.locality}`,
     );
     for (const cx of rep.counterexamples) out.push(counterexampleText(cx, r, explainCommand, c));
+    const unshown = s.differences - rep.counterexamples.length;
+    if (unshown > 0) {
+      out.push(
+        `  … ${groupedNumber(unshown)} more distinct difference${unshown === 1 ? '' : 's'} found, not shown (--max-counterexamples)`,
+      );
+    }
     if (rep.ignored.length > 0) {
       out.push(
         `  ignored (out of scope): ${rep.ignored.length} — ${rep.ignored

@@ -40,6 +40,8 @@ export interface VerifyInput {
   locality?: Locality;
   tvBound?: Rational;
   maxFindings?: number;
+  /** tell differences apart by shard too (CheckInput.groupByShard) */
+  groupByShard?: boolean;
   /** evaluate one shard per shape (default true; false evaluates every shard — same result, slower) */
   shapes?: boolean;
   /** told the check's progress (stage 'check') */
@@ -100,6 +102,7 @@ export interface PreparedVerify {
   named: (readonly [bigint, bigint])[];
   tvBound: Rational;
   maxFindings: number;
+  groupByShard: boolean;
   shapes: boolean;
   progress: ((p: VerifyProgress) => void) | null;
   ignored: IgnoredItem[];
@@ -129,6 +132,7 @@ export function prepareVerify(input: VerifyInput): PreparedVerify {
     named,
     tvBound: input.tvBound ?? DEFAULT_TV_BOUND,
     maxFindings: input.maxFindings ?? 20,
+    groupByShard: input.groupByShard ?? false,
     shapes: input.shapes ?? true,
     progress: input.progress ?? null,
     ignored,
@@ -201,6 +205,7 @@ export function runVerify(prepared: PreparedVerify): VerifyReport {
       tvBound,
       markMask,
       maxFindings: prepared.maxFindings,
+      groupByShard: prepared.groupByShard,
       shapes: prepared.shapes,
       rootOf: (shard) => (shard.cls.core[0]![0] === 0 ? 0 : 1),
       ...(prepared.progress ? { progress: checkProgress(prepared.progress) } : {}),

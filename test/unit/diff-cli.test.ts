@@ -38,6 +38,10 @@ test('an endpoint added: exit 1, the change with both distributions, explain lin
   assert.match(r.stdout, /^ {2}new:\n {4}0\.5000000000 \(1\/2\^1\) +accept dnat 10\.64\.3\.20:2905/m);
   assert.match(r.stdout, /^ {4}0\.5000000000 \(1\/2\^1\) +accept dnat 10\.64\.3\.21:2905/m);
   assert.match(r.stdout, /^routing CHANGED in 1 of 1 comparison: see above$/m);
+  const capped = await ksvc('diff', OLD, NEW, '--node', 'node-a', '--family', 'ipv4', '--max-changes', '1');
+  assert.is(capped.code, 1);
+  assert.match(capped.stdout, /^ {2}1 of \d+ distinct changes shown \(--max-changes for more\);/m);
+  assert.is(capped.stdout.match(/^CHANGED /gm)?.length, 1);
   // rule paths only with --traces
   assert.not.match(r.stdout, /rules for the witness/);
   const traced = await ksvc('diff', OLD, NEW, '--node', 'node-a', '--family', 'ipv4', '--traces');

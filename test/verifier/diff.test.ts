@@ -180,6 +180,28 @@ test('a service removed: its traffic changes, named on the old side only', () =>
   }
 });
 
+test('two ports changed the same way: each is named (changes are told apart by frontend)', () => {
+  // kube-dns's two ports lose their endpoints: both went to 10.64.1.7:53, both are rejected now
+  const gone = edit(
+    EVERYTHING,
+    `  endpoints 10.64.1.7 on node-a,
+            fd00:64:0:1::7 on node-a,
+            10.64.2.7 on node-b serving not-ready,
+            fd00:64:0:2::7 on node-b
+`,
+    '',
+  );
+  const run = diff(EVERYTHING, gone);
+  assert.equal(run.summary.map((x) => [x.servicePortName, x.endpointsRemoved]).sort(), [
+    ['kube-system/kube-dns:dns', ['10.64.1.7:53']],
+    ['kube-system/kube-dns:dns-tcp', ['10.64.1.7:53']],
+  ]);
+  // past --max-changes the rest are counted, not dropped unseen
+  const capped = diff(EVERYTHING, gone, { maxChanges: 1 });
+  assert.is(capped.changes.length, 1);
+  assert.is(capped.report!.stats.differences, run.changes.length);
+});
+
 test('session affinity dropped: only the affine service changes; both backends find the same changes', () => {
   const plain = edit(EVERYTHING, '  sessionAffinity clientIP 600\n', '');
   const byBackend = (['iptables', 'nftables'] as const).map((backend) => {

@@ -157,6 +157,22 @@ test('the command a platform team runs: a node before and after the move, exit 1
   // the nftables side of a difference names kube-proxy's own rule
   assert.match(out.stdout, 'add rule ip kube-proxy cluster-ips-check ip daddr @cluster-ips reject');
   assert.match(out.stdout, '-A KUBE-EXTERNAL-SERVICES');
+  assert.not.match(out.stdout, /more distinct difference/);
+  // past --max-counterexamples the other differences are counted and said to be there
+  const one = await ksvc(
+    'verify',
+    '--iptables',
+    before,
+    '--nft',
+    path.join(dir, 'overall.json'),
+    '--max-counterexamples',
+    '1',
+  );
+  assert.is(one.code, 1, one.stderr);
+  assert.is(one.stdout.match(/^DIFFERENT /gm)?.length, 1);
+  const more = /^ {2}… (\d+) more distinct differences? found, not shown \(--max-counterexamples\)$/m.exec(one.stdout);
+  assert.ok(more, one.stdout);
+  assert.is(Number(more![1]) + 1, out.stdout.match(/^DIFFERENT /gm)!.length);
 });
 
 test.run();

@@ -41,6 +41,11 @@ export interface CheckInput {
   markMask: number;
   /** stop collecting counterexamples after this many distinct differences */
   maxFindings: number;
+  /**
+   * Tell differences apart by shard too (a diff: one change per frontend, so that every service
+   * port a change reaches is named); default: by the comparison and the outcomes alone.
+   */
+  groupByShard?: boolean;
   /** evaluate one shard per shape and count the others (see shape.ts); false: every shard */
   shapes: boolean;
   /** which root each shard came from (part of its shape) */
@@ -48,6 +53,9 @@ export interface CheckInput {
   /** told every PROGRESS_SHARDS shards and at the end how many shards are done, of how many */
   progress?: (done: number, total: number) => void;
 }
+
+/** Differences past maxFindings are counted up to this many (their signatures are kept to count them). */
+export const DIFFERENCES_COUNTED = 100_000;
 
 /** How often runCheck tells its progress (a check runs tens of thousands of shards). */
 export const PROGRESS_SHARDS = 256;
@@ -78,6 +86,11 @@ export interface CheckStats {
   universe: Rational;
   /** per comparison: the largest total-variation distance seen (IR comparisons) */
   maxTV: Partial<Record<Comparison, Rational>>;
+  /**
+   * Distinct differences found, reported or not (more than maxFindings: the rest were counted, not
+   * kept; counted up to DIFFERENCES_COUNTED)
+   */
+  differences: number;
   /** shards evaluated, and shards counted from an evaluated shard of the same shape */
   evaluatedShards: number;
   reusedShards: number;
@@ -124,15 +137,18 @@ export function runCheck(input: CheckInput, roots: readonly PacketClass[]): Chec
   let packets: Rational = rational(0);
   let findingsSeen = 0;
 
+  // the differences past maxFindings, by signature: counted, not kept
+  const unreported = new Set<string>();
   const record = (f: Omit<Finding, 'classes'>) => {
     findingsSeen++;
-    const sig = `${f.comparison}|${[...Object.entries(f.distributions)].map(([k, d]) => `${k}:${[...d.keys()].join(';')}`).join('|')}`;
+    const sig = `${input.groupByShard ? `${f.shard}|` : ''}${f.comparison}|${[...Object.entries(f.distributions)].map(([k, d]) => `${k}:${[...d.keys()].join(';')}`).join('|')}`;
     const g = groups.get(sig);
     if (g) {
       g.classes++;
       // keep the most readable class of the group as its witness region
       if (moreReadable(space, f.cls, g.cls)) Object.assign(g, { ...f, classes: g.classes });
     } else if (groups.size < input.maxFindings) groups.set(sig, { ...f, classes: 1 });
+    else if (unreported.size < DIFFERENCES_COUNTED) unreported.add(sig);
   };
 
   const compareCell = (shard: string, cls: PacketClass, dists: ArtifactDistribution[], ir: Distribution | null) => {
@@ -225,6 +241,7 @@ export function runCheck(input: CheckInput, roots: readonly PacketClass[]): Chec
       universe: reduce(roots.reduce((acc: Rational, r) => addRational(acc, classSize(space, r, count)), rational(0))),
       maxTV,
       comparisons,
+      differences: groups.size + unreported.size,
       evaluatedShards,
       reusedShards,
       shapes: cache.size,
