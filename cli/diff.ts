@@ -26,13 +26,14 @@ import {
 import type { Command } from './command.ts';
 import { groupedNumber } from './grouped-number.ts';
 import { type CliIO, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, inputName, MAX_ARTIFACT_BYTES, readInputFile } from './io.ts';
-import { type LoadedInput, loadKsvcFile } from './load-input.ts';
+import { type LoadedInput, loadKsvcFile, loadKubernetesFiles } from './load-input.ts';
 import { renderDiagnostics } from './render-diagnostics.ts';
 import type { DiffInputs } from './render-diff.ts';
 import { NO_STATUS_LINE, statusLine } from './status-line.ts';
 import { explainCommandLine } from './verify.ts';
 
 const HELP = `Usage: ksvc diff OLD.ksvc NEW.ksvc [options]
+       ksvc diff --input k8s OLD.yaml NEW.yaml [options]
        ksvc diff --input iptables|nft OLD NEW [--family F] [options]
 
 Show what a change does to packets: both versions are compiled to the ruleset the node loads,
@@ -50,8 +51,10 @@ is named.
 Exit codes: 0 every packet is routed the same way, 1 changes (printed), 2 input or usage error.
 
 Options:
-  --input ksvc|iptables|nft  what OLD and NEW are (default ksvc; iptables: iptables-restore or
-                           iptables-save text; nft: nft JSON, a command document or a listing)
+  --input ksvc|k8s|iptables|nft  what OLD and NEW are (default ksvc; k8s: Kubernetes YAML or
+                           JSON, Service, EndpointSlice and Node objects, as compile --from-k8s
+                           reads them; iptables: iptables-restore or iptables-save text; nft: nft
+                           JSON, a command document or a listing)
   --node NAME              the node's view (default: the only node of each file)
   --all-nodes              every node both files declare, one comparison each
   --family ipv4|ipv6       one family (default: every family either version uses)
@@ -97,10 +100,16 @@ async function runDiff(argv: string[], io: CliIO): Promise<number> {
   const output = outputFormatOf(io, 'diff', v.output);
   if (typeof output === 'number') return output;
   const input = v.input ?? 'ksvc';
-  if (input !== 'ksvc' && input !== 'iptables' && input !== 'nft')
-    return usage(io, 'diff', '--input is ksvc, iptables or nft');
+  if (input !== 'ksvc' && input !== 'k8s' && input !== 'iptables' && input !== 'nft')
+    return usage(io, 'diff', '--input is ksvc, k8s, iptables or nft');
+  // two versions of a cluster (compiled here), or two rulesets as given
+  const models = input === 'ksvc' || input === 'k8s';
   if (parsed.positionals.length !== 2) {
-    return usage(io, 'diff', `expected two files: OLD NEW (${input === 'ksvc' ? '.ksvc files' : `${input} rulesets`})`);
+    return usage(
+      io,
+      'diff',
+      `expected two files: OLD NEW (${input === 'ksvc' ? '.ksvc files' : input === 'k8s' ? 'Kubernetes YAML or JSON' : `${input} rulesets`})`,
+    );
   }
   const [oldFile, newFile] = parsed.positionals as [string, string];
   if (oldFile === '-' && newFile === '-') return usage(io, 'diff', "'-' (standard input) can be given only once");
@@ -112,8 +121,8 @@ async function runDiff(argv: string[], io: CliIO): Promise<number> {
   const maxChanges = v['max-changes'] === undefined ? 50 : Number(v['max-changes']);
   if (!Number.isInteger(maxChanges) || maxChanges < 1) return usage(io, 'diff', '--max-changes is a positive integer');
   const flags = loweringFlagArgs(v);
-  if (input === 'ksvc' && v['nft-table'] !== undefined) return usage(io, 'diff', '--nft-table goes with --input nft');
-  if (input !== 'ksvc') {
+  if (models && v['nft-table'] !== undefined) return usage(io, 'diff', '--nft-table goes with --input nft');
+  if (!models) {
     const modelOnly = [
       ...(v.node !== undefined ? ['--node'] : []),
       ...(v['all-nodes'] ? ['--all-nodes'] : []),
@@ -121,7 +130,7 @@ async function runDiff(argv: string[], io: CliIO): Promise<number> {
       ...flags.filter((f) => f.startsWith('--')),
     ];
     if (modelOnly.length > 0) {
-      return usage(io, 'diff', `${modelOnly[0]} applies to .ksvc input (the rulesets are compared as given)`);
+      return usage(io, 'diff', `${modelOnly[0]} applies to .ksvc or k8s input (the rulesets are compared as given)`);
     }
   }
 
@@ -142,24 +151,24 @@ async function runDiff(argv: string[], io: CliIO): Promise<number> {
   const family = v.family as Family | undefined;
   let compared: Compared | number;
   try {
-    compared =
-      input === 'ksvc'
-        ? await diffKsvcFiles(io, [oldFile, newFile], {
-            ...check,
-            backend: v.backend ?? 'iptables',
-            node: v.node,
-            allNodes: Boolean(v['all-nodes']),
-            family,
-            lowering: v,
-            progressFor,
-          })
-        : await diffRulesets(io, [oldFile, newFile], {
-            ...check,
-            backend: input === 'iptables' ? 'iptables' : 'nftables',
-            ...(family ? { family } : {}),
-            ...(v['nft-table'] !== undefined ? { nftTable: v['nft-table'] } : {}),
-            ...progressFor(`reading the ${input} rulesets`),
-          });
+    compared = models
+      ? await diffModels(io, [oldFile, newFile], {
+          kubernetes: input === 'k8s',
+          ...check,
+          backend: v.backend ?? 'iptables',
+          node: v.node,
+          allNodes: Boolean(v['all-nodes']),
+          family,
+          lowering: v,
+          progressFor,
+        })
+      : await diffRulesets(io, [oldFile, newFile], {
+          ...check,
+          backend: input === 'iptables' ? 'iptables' : 'nftables',
+          ...(family ? { family } : {}),
+          ...(v['nft-table'] !== undefined ? { nftTable: v['nft-table'] } : {}),
+          ...progressFor(`reading the ${input} rulesets`),
+        });
   } finally {
     status.clear();
   }
@@ -172,7 +181,11 @@ async function runDiff(argv: string[], io: CliIO): Promise<number> {
   const render = await import('./render-diff.ts');
   const backend = runs[0]!.backend;
   const explainBase = (file: string) =>
-    input === 'ksvc' ? [file, '--backend', backend, ...flags] : [input === 'iptables' ? '--iptables' : '--nft', file];
+    input === 'ksvc'
+      ? [file, '--backend', backend, ...flags]
+      : input === 'k8s'
+        ? ['--from-k8s', file, '--backend', backend, ...flags]
+        : [input === 'iptables' ? '--iptables' : '--nft', file];
   const inputs: DiffInputs = {
     files: { old: inputName(oldFile), new: inputName(newFile) },
     models: compared.models,
@@ -202,7 +215,9 @@ interface Compared {
   notes: string[];
 }
 
-interface KsvcDiffOptions {
+interface ModelDiffOptions {
+  /** the files are Kubernetes YAML or JSON (Service, EndpointSlice, Node), not .ksvc */
+  kubernetes: boolean;
   backend: Backend;
   node: string | undefined;
   allNodes: boolean;
@@ -213,13 +228,15 @@ interface KsvcDiffOptions {
   progressFor: (what: string) => { progress?: (p: VerifyProgress) => void };
 }
 
-/** Two .ksvc versions: each node and family lowered for both, compiled and compared. */
-async function diffKsvcFiles(io: CliIO, files: [string, string], o: KsvcDiffOptions): Promise<Compared | number> {
+/** Two versions of a cluster (.ksvc or Kubernetes objects): each node and family lowered for both, compiled and compared. */
+async function diffModels(io: CliIO, files: [string, string], o: ModelDiffOptions): Promise<Compared | number> {
   const lowering = await loweringOptions(io, 'diff', o.lowering);
   if (typeof lowering === 'number') return lowering;
   const loaded: LoadedInput[] = [];
   for (const file of files) {
-    const l = await loadKsvcFile(io, file);
+    const l = o.kubernetes
+      ? await loadKubernetesFiles(io, [file], { node: o.node ?? null, skipUnknownKinds: false })
+      : await loadKsvcFile(io, file);
     if (l.readError) return fileError(io, 'diff', l.readError);
     loaded.push(l);
   }

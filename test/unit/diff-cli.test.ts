@@ -157,7 +157,7 @@ test('--input iptables: two rulesets as given (iptables-restore text), explain l
   // flags that only make sense for .ksvc input are refused, not ignored
   const node = await ksvc('diff', '--input', 'iptables', files[0]!, files[1]!, '--node', 'node-a');
   assert.is(node.code, 2);
-  assert.match(node.stderr, /--node applies to \.ksvc input/);
+  assert.match(node.stderr, /--node applies to \.ksvc or k8s input/);
 });
 
 test('--input nft: both families of one document compared, each its own run', async () => {
@@ -182,6 +182,43 @@ test('--input nft: both families of one document compared, each its own run', as
     ],
   );
   assert.equal(j.comparisons[0].servicePorts, { old: null, new: null });
+});
+
+test('--input k8s: two versions as Kubernetes objects, annotations at the Service object', async () => {
+  const yaml = readFileSync('examples/seed-local.yaml', 'utf8');
+  assert.ok(yaml.includes('  externalTrafficPolicy: Local\n'));
+  const before = write('diff-local.yaml', yaml);
+  const after = write(
+    'diff-cluster.yaml',
+    yaml.replace('  externalTrafficPolicy: Local\n', '  externalTrafficPolicy: Cluster\n'),
+  );
+  // on the node without a local endpoint: the NodePort's traffic was dropped, now it is DNATed
+  const r = await ksvc('diff', '--input', 'k8s', before, after, '--node', 'ecs-matrix-k8s-cluster-1');
+  assert.is(r.code, 1, r.stdout + r.stderr);
+  assert.match(
+    r.stdout,
+    /^ {4}default\/http-svc:http-svc \(\d+ changes?, \d+ class(es)?\): now also reaches 10\.44\.0\.1:8080; verdict drop -> accept$/m,
+  );
+  const line = /^ {2}explain new: (ksvc explain .*)$/m.exec(r.stdout)?.[1];
+  assert.ok(line?.includes(`--from-k8s ${after}`), line);
+  const explained = await ksvc(...shellWords(line!).slice(1));
+  assert.is(explained.code, 0, explained.stdout + explained.stderr);
+  const gh = await ksvc(
+    'diff',
+    '--input',
+    'k8s',
+    before,
+    after,
+    '--node',
+    'ecs-matrix-k8s-cluster-1',
+    '--output',
+    'github',
+  );
+  const serviceLine = yaml.split('\n').indexOf('kind: Service') + 1;
+  assert.match(gh.stdout, new RegExp(`^::warning file=${after.replace(/[.]/g, '\\.')},line=${serviceLine - 1},`, 'm'));
+  const same = await ksvc('diff', '--input', 'k8s', before, before, '--all-nodes');
+  assert.is(same.code, 0, same.stdout + same.stderr);
+  assert.match(same.stdout, /^same routing: 2 comparisons/m);
 });
 
 test('usage errors and bad input: exit 2, never a partial report', async () => {
