@@ -60,19 +60,19 @@ function changeText(change: RoutingChange, run: DiffRun, inputs: DiffInputs, c: 
     `${c.yellow(c.bold('CHANGED'))} ${servicePortsText(change, inputs)}: ${groupedNumber(cx.classes)} class${cx.classes === 1 ? '' : 'es'} change this way`,
     `  witness: ${packetText(cx.witness)}`,
     '  region (every packet here changes the same way):',
-    ...cx.region.map((r) => `    ${r}`),
+    ...cx.region.map((r) => `    ${escapeForTerminal(r)}`),
   ];
   for (const side of SIDES) {
     const d = cx.distributions[side] ?? [];
     lines.push(`  ${side}:`);
-    for (const o of d) lines.push(`    ${probabilityText(o.p).padEnd(34)} ${o.outcome}`);
+    for (const o of d) lines.push(`    ${probabilityText(o.p).padEnd(34)} ${escapeForTerminal(o.outcome)}`);
     if (d.length === 0) lines.push('    (no outcome)');
   }
   for (const side of inputs.traces ? SIDES : []) {
     const paths = cx.traces[side] ?? [];
     lines.push(`  ${side} rules for the witness:`);
     for (const p of paths.slice(0, 4)) {
-      lines.push(`    -> ${p.outcome}`);
+      lines.push(`    -> ${escapeForTerminal(p.outcome)}`);
       for (const t of p.rules) lines.push(`       ${traceLine(t)}`);
     }
     if (paths.length > 4) lines.push(`    … ${paths.length - 4} more paths (ksvc explain shows all)`);
@@ -101,7 +101,7 @@ function summaryLine(s: ServicePortChanges, inputs: DiffInputs): string {
     return k;
   });
   const count = `${s.changes} change${s.changes === 1 ? '' : 's'}, ${groupedNumber(s.classes)} class${s.classes === 1 ? '' : 'es'}`;
-  return `${name} (${count}): ${what.join('; ')}`;
+  return `${name} (${count}): ${escapeForTerminal(what.join('; '))}`;
 }
 
 /** "3 distinct changes", or "50 of 73 distinct changes shown (--max-changes)" when some were only counted. */
@@ -219,7 +219,7 @@ export function renderDiffGithub(runs: readonly DiffRun[], inputs: DiffInputs): 
         `witness: ${packetText(cx.witness)}`,
         ...SIDES.map(
           (side) =>
-            `${side}: ${(cx.distributions[side] ?? []).map((o) => `${o.outcome} @ ${probabilityText(o.p)}`).join('; ') || '(no outcome)'}`,
+            `${side}: ${(cx.distributions[side] ?? []).map((o) => `${escapeForTerminal(o.outcome)} @ ${probabilityText(o.p)}`).join('; ') || '(no outcome)'}`,
         ),
         `explain new: ${inputs.explain('new', r, cx.witness)}`,
       ].join('\n');

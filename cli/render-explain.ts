@@ -24,7 +24,7 @@ function resultsText(results: ExplainCase['results'], c: ReturnType<typeof creat
   for (const [name, outcomes] of Object.entries(results)) {
     out.push('', c.bold(`${name}:`));
     for (const o of outcomes) {
-      out.push(`  ${probabilityText(o.p).padEnd(34)} ${o.outcome}`);
+      out.push(`  ${probabilityText(o.p).padEnd(34)} ${escapeForTerminal(o.outcome)}`);
       for (const [i, path] of o.paths.entries()) {
         if (o.paths.length > 1) out.push(`    path ${i + 1}:`);
         for (const t of path) out.push(`      ${traceLine(t)}`);

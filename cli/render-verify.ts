@@ -97,17 +97,17 @@ function counterexampleText(
   );
   lines.push(`  witness: ${packetText(cx.witness)}`);
   lines.push('  region (every packet here differs the same way):');
-  for (const r of cx.region) lines.push(`    ${r}`);
+  for (const r of cx.region) lines.push(`    ${escapeForTerminal(r)}`);
   if (cx.tv) lines.push(`  total variation: ${probabilityText(cx.tv)}`);
   for (const [name, d] of Object.entries(cx.distributions)) {
     lines.push(`  ${name}:`);
-    for (const o of d) lines.push(`    ${probabilityText(o.p).padEnd(34)} ${o.outcome}`);
+    for (const o of d) lines.push(`    ${probabilityText(o.p).padEnd(34)} ${escapeForTerminal(o.outcome)}`);
     if (d.length === 0) lines.push('    (no outcome)');
   }
   for (const [name, paths] of Object.entries(cx.traces)) {
     lines.push(`  ${name} rules for the witness:`);
     for (const p of paths.slice(0, 6)) {
-      lines.push(`    -> ${p.outcome}`);
+      lines.push(`    -> ${escapeForTerminal(p.outcome)}`);
       for (const t of p.rules) lines.push(`       ${traceLine(t)}`);
     }
     if (paths.length > 6) lines.push(`    … ${paths.length - 6} more paths (ksvc explain shows all)`);
@@ -272,7 +272,7 @@ export function renderVerifyGithub(
         `${runTitle(r, label)}: ${cx.classes} classes differ`,
         `witness: ${packetText(cx.witness)}`,
         ...Object.entries(cx.distributions).map(
-          ([n, d]) => `${n}: ${d.map((o) => `${o.outcome} @ ${probabilityText(o.p)}`).join('; ')}`,
+          ([n, d]) => `${n}: ${d.map((o) => `${escapeForTerminal(o.outcome)} @ ${probabilityText(o.p)}`).join('; ')}`,
         ),
         `explain: ${explainCommand(r, cx.witness)}`,
       ].join('\n');

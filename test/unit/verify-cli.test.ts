@@ -108,6 +108,60 @@ test('an artifact with a planted file name: the explain line shows it escaped, a
   assert.is(words[words.indexOf('--iptables') + 1], evil);
 });
 
+test('a planted affinity list name (control characters in an iptables-save): verify, diff and explain print it escaped', async () => {
+  const ipt = path.join(tmp, 'ev.iptables');
+  const nft = path.join(tmp, 'ev.nft.json');
+  for (const [backend, out] of [
+    ['iptables', ipt],
+    ['nftables', nft],
+  ] as const) {
+    const c = await ksvc(
+      'compile',
+      'examples/everything.ksvc',
+      '--node',
+      'node-a',
+      '--family',
+      'ipv4',
+      '--backend',
+      backend,
+      '-o',
+      out,
+    );
+    assert.is(c.code, 0, c.stderr);
+  }
+  const text = readFileSync(ipt, 'utf8');
+  const name = /--name (KUBE-SEP-\w+)/.exec(text)![1]!;
+  // the list (and its chain) renamed: a name nothing in the model knows, so it is printed as read
+  const evil = write('ev-evil.iptables', text.replaceAll(name, `${name.slice(0, -3)}\u001b[2J\u202e`));
+  const runs = [
+    await ksvc('verify', '--iptables', evil, '--nft', nft, '--family', 'ipv4'),
+    await ksvc('verify', '--iptables', evil, '--nft', nft, '--family', 'ipv4', '--output', 'github'),
+    await ksvc('diff', '--input', 'iptables', ipt, evil, '--traces'),
+    await ksvc('diff', '--input', 'iptables', ipt, evil, '--output', 'github'),
+    await ksvc(
+      'explain',
+      '--iptables',
+      evil,
+      '--family',
+      'ipv4',
+      '--src',
+      '203.0.113.7',
+      '--dst',
+      '10.32.0.20',
+      '--proto',
+      'tcp',
+      '--dport',
+      '80',
+    ),
+  ];
+  for (const r of runs) {
+    assert.ok(r.code === 0 || r.code === 1, r.stderr);
+    // the name is there, escaped
+    assert.match(r.stdout, /KUBE-SEP-\w+\\u001b\[2J\\u202e/);
+    assert.not.match(r.stdout + r.stderr, /[\u001b\u202e]/);
+  }
+});
+
 test("the explain line carries verify's lowering flags: it explains the rules verify compared", async () => {
   const out = (name: string) => path.join(tmp, name);
   for (const [backend, file] of [
