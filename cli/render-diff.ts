@@ -133,10 +133,10 @@ export function renderDiffText(runs: readonly DiffRun[], inputs: DiffInputs, col
       for (const s of r.summary) out.push(`    ${summaryLine(s, inputs)}`);
     }
     for (const ch of r.changes) out.push(changeText(ch, r, inputs, c));
-    for (const n of rep.notes) out.push(`  note: ${n}`);
+    for (const n of rep.notes) out.push(`  note: ${escapeForTerminal(n)}`);
     out.push('');
   }
-  for (const n of inputs.notes) out.push(`note: ${n}`);
+  for (const n of inputs.notes) out.push(`note: ${escapeForTerminal(n)}`);
   const changed = runs.filter((r) => !r.report?.equivalent).length;
   out.push(
     changed === 0

@@ -151,11 +151,11 @@ export function renderVerifyText(
       out.push(
         `  ignored (out of scope): ${rep.ignored.length} — ${rep.ignored
           .slice(0, 5)
-          .map((i) => `${i.kind} ${escapeForTerminal(i.name)} (${i.reason})`)
+          .map((i) => `${i.kind} ${escapeForTerminal(i.name)} (${escapeForTerminal(i.reason)})`)
           .join('; ')}${rep.ignored.length > 5 ? '; …' : ''}`,
       );
     }
-    for (const n of rep.notes) out.push(`  note: ${n}`);
+    for (const n of rep.notes) out.push(`  note: ${escapeForTerminal(n)}`);
     out.push('');
   }
   const equivalent = runs.every((r) => r.report?.equivalent);
