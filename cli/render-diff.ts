@@ -129,7 +129,8 @@ export function renderDiffText(runs: readonly DiffRun[], inputs: DiffInputs, col
       `  ${rep.equivalent ? c.green('✓ every packet is routed the same way') : c.yellow(changeCount(r))}; ${servicePortCounts(r)}${groupedNumber(s.classes)} packet classes in ${groupedNumber(s.shards)} shards (${s.evaluatedShards} evaluated, ${s.reusedShards} by shape); ${coveredText(s.packets, s.universe)}; locality ${rep.locality}`,
     );
     if (!rep.equivalent) {
-      out.push('  what changes, by service port:');
+      const capped = rep.stats.differences > r.changes.length;
+      out.push(`  what changes, by service port${capped ? ' (in the changes shown)' : ''}:`);
       for (const s of r.summary) out.push(`    ${summaryLine(s, inputs)}`);
     }
     for (const ch of r.changes) out.push(changeText(ch, r, inputs, c));
