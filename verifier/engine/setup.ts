@@ -49,6 +49,9 @@ export function prepare(
   extra?: (c: Constants) => void,
   options: { consume?: boolean } = {},
 ): Setup {
+  // a report tells the artifacts apart by name (comparisons, distributions, traces)
+  const names = artifacts.map((a) => a.name ?? a.backend);
+  if (new Set(names).size !== names.length) throw new Error(`prepare: two artifacts named alike (${names.join(', ')})`);
   const space = spaceOf(family, ir, artifacts, locality, extra);
   const intern = newInterner();
   const consume = options.consume ?? false;
