@@ -54,6 +54,9 @@ Options:
                            intended 1/N (default 2^-20; e.g. 1e-6, 1/1000000, 2^-24)
   --max-counterexamples N  distinct differences reported per check (default 20)
   --no-shapes              evaluate every shard (default: one shard per shape, the others counted)
+  --kernel                 (root) load both rulesets into throw-away network namespaces, list them
+                           back (iptables-save, nft -j list ruleset) and check the listings: what
+                           the kernel holds, after the tools' parsing, against the IR and each other
   --output text|json|github  how the result is printed (default text)
 Environment facts and kube-proxy flags, as for compile: --no-nfacct, --no-random-fully,
   --conntrack-liberal, --masquerade-all, --no-localhost-nodeports, --detect-local-mode,
@@ -73,6 +76,7 @@ const FLAGS = {
   'tv-bound': { type: 'string' },
   'max-counterexamples': { type: 'string' },
   'no-shapes': { type: 'boolean' },
+  kernel: { type: 'boolean' },
   output: { type: 'string' },
   ...LOWERING_FLAGS,
   help: { type: 'boolean', short: 'h' },
@@ -180,6 +184,12 @@ async function verifyWithStatus(
   if (!artifactsMode && !fromK8s && parsed.positionals.length !== 1)
     return usage(io, 'verify', 'expected exactly one FILE.ksvc');
   if (v.model !== undefined && !artifactsMode) return usage(io, 'verify', '--model goes with --iptables/--nft');
+  if (v.kernel && artifactsMode) return usage(io, 'verify', '--kernel goes with a FILE.ksvc or --from-k8s');
+  if (v.kernel) {
+    const { kernelCheckRefusal } = await import('./kernel-listing.ts');
+    const refused = kernelCheckRefusal();
+    if (refused !== null) return usage(io, 'verify', `--kernel: ${refused}`);
+  }
   if ([v.iptables, v.nft, v.model, ...parsed.positionals].filter((f) => f === '-').length > 1)
     return usage(io, 'verify', "'-' (standard input) can be given only once");
   if (v.node !== undefined && v['all-nodes']) return usage(io, 'verify', '--node and --all-nodes exclude each other');
@@ -263,7 +273,7 @@ async function verifyWithStatus(
   } else {
     const verifyOptions = { ...check, ...(family ? { family } : {}), withHooks: Boolean(v['with-hooks']) };
     /** The ordinary path: the whole file's model, lowered for each node. */
-    const verifyLoaded = (loaded: LoadedInput): VerifyResult | number => {
+    const verifyLoaded = async (loaded: LoadedInput): Promise<VerifyResult | number> => {
       if (loaded.readError) return fileError(io, 'verify', loaded.readError);
       if (!loaded.model || loaded.diagnostics.some((d) => d.severity === 'error')) {
         showDiagnostics(loaded.diagnostics, loaded);
@@ -282,13 +292,22 @@ async function verifyWithStatus(
           `the file names ${model.nodes.length} nodes: choose one with --node, or --all-nodes`,
         );
       }
+      if (v.kernel) {
+        // the rulesets as the kernel holds them (cli/verify-kernel.ts)
+        status.show('kernel', 'ksvc verify: loading the rulesets into throw-away namespaces and listing them back');
+        const { verifyInKernel } = await import('./verify-kernel.ts');
+        const inKernel = await verifyInKernel(model, { nodes, family, lowering, check });
+        if (typeof inKernel === 'string') return fileError(io, 'verify', `--kernel: ${inKernel}`);
+        showDiagnostics([...loaded.diagnostics, ...inKernel.diagnostics], loaded);
+        return inKernel;
+      }
       const verified = api.verifyModel(model, { ...verifyOptions, nodes, lowering });
       showDiagnostics([...loaded.diagnostics, ...verified.diagnostics], loaded);
       return verified;
     };
     let verified: VerifyResult | number;
     if (fromK8s) {
-      verified = verifyLoaded(
+      verified = await verifyLoaded(
         await loadKubernetesFiles(io, parsed.positionals, { node: v.node ?? null, skipUnknownKinds: false }),
       );
     } else {
@@ -297,10 +316,11 @@ async function verifyWithStatus(
       if (!read.ok) return fileError(io, 'verify', read.message);
       // One node: its IR a part at a time, without the file's model in memory.
       const node = v.node !== undefined ? { node: v.node } : {};
-      const fast = v['all-nodes']
-        ? null
-        : await lowerKsvcText(file, read, { ...lowering, ...node, ...(family ? { family } : {}) });
-      if (fast === null) verified = verifyLoaded(await loadKsvcText(file, read));
+      const fast =
+        v['all-nodes'] || v.kernel
+          ? null
+          : await lowerKsvcText(file, read, { ...lowering, ...node, ...(family ? { family } : {}) });
+      if (fast === null) verified = await verifyLoaded(await loadKsvcText(file, read));
       else {
         if (fast.programs === null) {
           showDiagnostics(fast.diagnostics, fast);
@@ -312,7 +332,7 @@ async function verifyWithStatus(
     }
     if (typeof verified === 'number') return verified;
     result = verified;
-    label = parsed.positionals.map(inputName).join(' ');
+    label = `${parsed.positionals.map(inputName).join(' ')}${v.kernel ? ' (as the kernel holds it)' : ''}`;
     const single = parsed.positionals.length === 1 ? real(parsed.positionals[0]) : undefined;
     inputPlace = single === undefined ? null : { file: single };
     placeOf = () => inputPlace;

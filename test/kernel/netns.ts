@@ -1,24 +1,18 @@
-// Real-netfilter test support: throw-away network namespaces. Every namespace is created here with
-// a unique name and deleted in `finally`, so a failing test never leaves one behind, and on
+// Real-netfilter test support: throw-away network namespaces (made by cli/netns.ts, which `verify
+// --kernel` uses too). Every namespace has a unique name and is deleted in `finally`, so a failing
+// test never leaves one behind, and on
 // SIGINT, SIGTERM or SIGHUP, so an interrupted run (Ctrl-C, a CI timeout, `npm run bench` stopped)
 // does not either, nor a process that exits past its `finally` (an uncaught exception); nothing
 // here touches the host's own ruleset. Outside root (or without the tools) kernel tests skip loudly.
-import { spawnSync } from 'node:child_process';
 import { type Test, test } from 'uvu';
+import { type CommandResult, createNetns, type Netns, runCommand } from '../../cli/netns.ts';
 import { testUnless } from '../support/skips.ts';
 
-export interface RunResult {
-  status: number;
-  stdout: string;
-  stderr: string;
-}
+export type RunResult = CommandResult;
 
 /** Run a command with optional stdin; never throws for a non-zero exit. */
-export function run(cmd: string, args: string[], input?: string, timeoutMs = 120_000): RunResult {
-  const r = spawnSync(cmd, args, { input, encoding: 'utf8', timeout: timeoutMs, maxBuffer: 512 * 1024 * 1024 });
-  if (r.error) return { status: -1, stdout: r.stdout ?? '', stderr: `${r.stderr ?? ''}${String(r.error.message)}` };
-  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
+export const run = (cmd: string, args: string[], input?: string, timeoutMs = 120_000): RunResult =>
+  runCommand(cmd, args, input, timeoutMs);
 
 const has = (cmd: string) => run('sh', ['-c', `command -v ${cmd}`]).status === 0;
 
@@ -49,59 +43,15 @@ export function kernelTests(tier: string): Test {
   return testUnless(test, `kernel tests (${tier})`, skipReasonCache);
 }
 
-let counter = 0;
+export type { Netns } from '../../cli/netns.ts';
 
-export interface Netns {
-  name: string;
-  /** Run a command inside the namespace. */
-  exec(cmd: string, args: string[], input?: string, timeoutMs?: number): RunResult;
-}
-
-/** The namespaces this process created and has not deleted yet. */
-const live = new Set<string>();
-let signalCleanupArmed = false;
-
-function deleteLive(): void {
-  for (const name of live) run('ip', ['netns', 'del', name]);
-  live.clear();
-}
-
-/**
- * On a terminating signal, delete the live namespaces, then die of the signal as if no handler had
- * been installed (the listener is gone once it runs). Node runs the handler once the current
- * synchronous step ends: a command under spawnSync finishes first (each has a timeout). And on
- * exit, which skips `finally`: an uncaught exception (a write to a pipe whose reader died, as when
- * a test runner is killed under its children) or process.exit while a namespace is live.
- */
-function armSignalCleanup(): void {
-  if (signalCleanupArmed) return;
-  signalCleanupArmed = true;
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.once(signal, () => {
-      deleteLive();
-      process.kill(process.pid, signal);
-    });
-  }
-  process.once('exit', deleteLive);
-}
-
-/** Create a namespace, run `body`, delete the namespace whatever happens. */
+/** Create a namespace (cli/netns.ts: unique, deleted on a signal or exit too), run `body`, delete it whatever happens. */
 export async function withNetns<T>(purpose: string, body: (ns: Netns) => Promise<T> | T): Promise<T> {
-  const name = `ksvc-${purpose}-${process.pid}-${++counter}`.slice(0, 40);
-  armSignalCleanup();
-  const add = run('ip', ['netns', 'add', name]);
-  if (add.status !== 0) throw new Error(`ip netns add ${name}: ${add.stderr}`);
-  live.add(name);
-  const ns: Netns = {
-    name,
-    exec: (cmd, args, input, timeoutMs) => run('ip', ['netns', 'exec', name, cmd, ...args], input, timeoutMs),
-  };
+  const ns = createNetns(purpose);
   try {
-    ns.exec('ip', ['link', 'set', 'lo', 'up']);
     return await body(ns);
   } finally {
-    run('ip', ['netns', 'del', name]);
-    live.delete(name);
+    ns.remove();
   }
 }
 

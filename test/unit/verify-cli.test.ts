@@ -173,6 +173,23 @@ test('a planted affinity list name (control characters in an iptables-save): ver
   assert.not.match(noted.stdout + noted.stderr, /\u001b/);
 });
 
+test('--kernel: refused with artifacts, and without root it says why (exit 2, nothing checked)', async () => {
+  const files = await compileWeb();
+  const mixed = await ksvc('verify', '--iptables', files.iptables, '--kernel');
+  assert.is(mixed.code, 2);
+  assert.match(mixed.stderr, /--kernel goes with a FILE\.ksvc or --from-k8s/);
+  const getuid = process.getuid!;
+  process.getuid = () => 1000;
+  try {
+    const r = await ksvc('verify', WEB, '--kernel');
+    assert.is(r.code, 2);
+    assert.is(r.stdout, '');
+    assert.match(r.stderr, /--kernel: it loads the rulesets into network namespaces: run it as root/);
+  } finally {
+    process.getuid = getuid;
+  }
+});
+
 test("the explain line carries verify's lowering flags: it explains the rules verify compared", async () => {
   const out = (name: string) => path.join(tmp, name);
   for (const [backend, file] of [
