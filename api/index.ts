@@ -25,6 +25,7 @@ export {
   type RoutingChange,
   type ServicePortRef,
 } from './diff.ts';
+export type { ChangeKind, ServicePortChanges } from './diff-summary.ts';
 export { compileIptables, compileIptablesChunks, type IptablesFormat, type IptablesRenderOptions } from './iptables.ts';
 export {
   type Checked,
