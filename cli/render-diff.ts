@@ -57,7 +57,7 @@ function servicePortsText(change: RoutingChange, inputs: DiffInputs): string {
 function changeText(change: RoutingChange, run: DiffRun, inputs: DiffInputs, c: ReturnType<typeof createColors>) {
   const cx = change.counterexample;
   const lines = [
-    `${c.yellow(c.bold('CHANGED'))} ${servicePortsText(change, inputs)}: ${groupedNumber(cx.classes)} class${cx.classes === 1 ? '' : 'es'} change this way`,
+    `${c.yellow(c.bold('CHANGED'))} ${servicePortsText(change, inputs)}: ${groupedNumber(cx.classes)} ${cx.classes === 1 ? 'class changes' : 'classes change'} this way`,
     `  witness: ${packetText(cx.witness)}`,
     '  region (every packet here changes the same way):',
     ...cx.region.map((r) => `    ${escapeForTerminal(r)}`),
@@ -216,7 +216,7 @@ export function renderDiffGithub(runs: readonly DiffRun[], inputs: DiffInputs): 
     for (const ch of r.changes) {
       const cx = ch.counterexample;
       const body = [
-        `${runTitle(r, inputs)}: ${cx.classes} classes change this way`,
+        `${runTitle(r, inputs)}: ${groupedNumber(cx.classes)} ${cx.classes === 1 ? 'class changes' : 'classes change'} this way`,
         `witness: ${packetText(cx.witness)}`,
         ...SIDES.map(
           (side) =>
