@@ -6,7 +6,8 @@ import { type Outcome, outcomeFromKey } from '../compiler/ir/outcome.ts';
 import type { OutcomeLine } from '../verifier/verify.ts';
 import type { RoutingChange } from './diff.ts';
 
-export type ChangeKind = 'endpoints' | 'verdict' | 'probabilities' | 'masquerade' | 'mark' | 'affinity';
+/** 'other': the outcomes differ in a way none of the others names (a change is never summarised as nothing) */
+export type ChangeKind = 'endpoints' | 'verdict' | 'probabilities' | 'masquerade' | 'mark' | 'affinity' | 'other';
 
 export interface ServicePortChanges {
   /** null: changes whose witness is addressed to no service port (or rulesets without a model) */
@@ -23,7 +24,15 @@ export interface ServicePortChanges {
   kinds: ChangeKind[];
 }
 
-const KIND_ORDER: readonly ChangeKind[] = ['endpoints', 'verdict', 'probabilities', 'masquerade', 'mark', 'affinity'];
+const KIND_ORDER: readonly ChangeKind[] = [
+  'endpoints',
+  'verdict',
+  'probabilities',
+  'masquerade',
+  'mark',
+  'affinity',
+  'other',
+];
 
 const target = (o: Outcome) =>
   o.dnat ? `${o.dnat.ip.includes(':') ? `[${o.dnat.ip}]` : o.dnat.ip}:${o.dnat.port}` : '';
@@ -54,6 +63,7 @@ function kindsOf(oldLines: readonly OutcomeLine[], newLines: readonly OutcomeLin
     const p = before.get(l.outcome);
     if (p !== undefined && p.num * l.p.den !== l.p.num * p.den) kinds.add('probabilities');
   }
+  if (kinds.size === 0) kinds.add('other');
   return kinds;
 }
 

@@ -1,0 +1,86 @@
+// The diff's summary (api/diff-summary.ts) reads each change's two distributions: which endpoints
+// are reached now and no longer, and what else differs — one kind per part of the outcome.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { RoutingChange } from '../../api/diff.ts';
+import { summarizeChanges } from '../../api/diff-summary.ts';
+
+const line = (outcome: string, num = 1n, den = 1n) => ({ outcome, p: { num, den } });
+const ref = (servicePortName: string) => ({ namespace: 'ns', name: 'svc', servicePortName });
+
+/** A change of `port` from `old` to `next` (only what the summary reads). */
+function change(port: string | null, old: ReturnType<typeof line>[], next: ReturnType<typeof line>[]): RoutingChange {
+  const refs = port === null ? [] : [ref(port)];
+  return {
+    counterexample: { distributions: { old, new: next }, classes: 2 },
+    servicePorts: { old: refs, new: refs },
+  } as unknown as RoutingChange;
+}
+
+test('each part of an outcome that changes is named', () => {
+  const cases: [string, RoutingChange, string[]][] = [
+    [
+      'an endpoint more',
+      change(
+        'a',
+        [line('accept dnat 10.0.0.1:80 mark 0x0')],
+        [line('accept dnat 10.0.0.1:80 mark 0x0', 1n, 2n), line('accept dnat 10.0.0.2:80 mark 0x0', 1n, 2n)],
+      ),
+      ['endpoints', 'probabilities'],
+    ],
+    [
+      'rejected now',
+      change('b', [line('accept dnat 10.0.0.1:80 mark 0x0')], [line('reject mark 0x0')]),
+      ['endpoints', 'verdict'],
+    ],
+    [
+      'masqueraded now',
+      change('c', [line('accept dnat 10.0.0.1:80 mark 0x0')], [line('accept dnat 10.0.0.1:80 masquerade mark 0x0')]),
+      ['masquerade'],
+    ],
+    [
+      'another mark',
+      change('d', [line('accept dnat 10.0.0.1:80 mark 0x0')], [line('accept dnat 10.0.0.1:80 mark 0x4000')]),
+      ['mark'],
+    ],
+    [
+      'no affinity record written',
+      change('e', [line('accept dnat 10.0.0.1:80 mark 0x0 affinity l1')], [line('accept dnat 10.0.0.1:80 mark 0x0')]),
+      ['affinity'],
+    ],
+    [
+      'other shares',
+      change(
+        'f',
+        [line('accept dnat 10.0.0.1:80 mark 0x0', 1n, 3n), line('accept dnat 10.0.0.2:80 mark 0x0', 2n, 3n)],
+        [line('accept dnat 10.0.0.1:80 mark 0x0', 1n, 2n), line('accept dnat 10.0.0.2:80 mark 0x0', 1n, 2n)],
+      ),
+      ['probabilities'],
+    ],
+    [
+      'nothing the kinds name',
+      change('g', [line('drop mark 0x0')], [line('drop mark 0x0', 1n, 1n), line('junk')]),
+      ['other'],
+    ],
+  ];
+  for (const [what, ch, kinds] of cases) assert.equal(summarizeChanges([ch])[0]!.kinds, kinds, what);
+});
+
+test('changes are grouped by service port, endpoints gathered, verdicts united', () => {
+  const s = summarizeChanges([
+    change('a', [line('reject mark 0x0')], [line('accept dnat 10.0.0.2:80 mark 0x0')]),
+    change('b', [line('accept dnat 10.0.0.9:80 mark 0x0')], [line('accept mark 0x0')]),
+    change('a', [line('drop mark 0x0')], [line('accept dnat 10.0.0.3:80 mark 0x0')]),
+    change(null, [line('accept mark 0x0')], [line('drop mark 0x0')]),
+  ]);
+  assert.equal(
+    s.map((x) => [x.servicePortName, x.changes, x.classes, x.endpointsAdded, x.endpointsRemoved, x.verdicts]),
+    [
+      ['a', 2, 4, ['10.0.0.2:80', '10.0.0.3:80'], [], { old: ['drop', 'reject'], new: ['accept'] }],
+      ['b', 1, 2, [], ['10.0.0.9:80'], null],
+      [null, 1, 2, [], [], { old: ['accept'], new: ['drop'] }],
+    ],
+  );
+});
+
+test.run();
