@@ -20,6 +20,7 @@ import {
   type Counterexample,
   prepareVerify,
   runVerify,
+  type ShardFrontend,
   type VerifyProgress,
   type VerifyReport,
 } from '../verifier/verify.ts';
@@ -65,6 +66,11 @@ export interface DiffRun {
   changes: RoutingChange[];
   /** the changes by service port: endpoints reached or no longer, what else changes (diff-summary.ts) */
   summary: ServicePortChanges[];
+  /**
+   * Every service port some packet to it changes for, in either version — past maxChanges too
+   * (the summary covers the changes shown); empty without a model
+   */
+  changedServicePorts: ServicePortRef[];
   /** service ports of each version (null: a ruleset compared without its model) */
   servicePorts: Record<DiffSide, number | null>;
 }
@@ -167,7 +173,16 @@ function compareVersions(
   options: Omit<DiffOptions, 'backend'>,
   diagnostics: Diagnostic[],
 ): DiffRun {
-  const empty: DiffRun = { node, family, backend, report: null, changes: [], summary: [], servicePorts };
+  const empty: DiffRun = {
+    node,
+    family,
+    backend,
+    report: null,
+    changes: [],
+    summary: [],
+    changedServicePorts: [],
+    servicePorts,
+  };
   const { old, new: next } = versions;
   if (!old || !next) return empty;
   const artifacts: ArtifactInput[] = DIFF_SIDES.map((name) => {
@@ -208,7 +223,19 @@ function compareVersions(
     counterexample: cx,
     servicePorts: { old: named(old, cx.witness), new: named(next, cx.witness) },
   }));
-  return { ...empty, report, changes, summary: summarizeChanges(changes) };
+  const changed = new Map<string, ServicePortRef>();
+  for (const f of report.differingFrontends) {
+    for (const v of [old, next]) {
+      for (const ref of v.ir ? servicePortsAtFrontend(v.ir, f) : []) changed.set(ref.servicePortName, ref);
+    }
+  }
+  return {
+    ...empty,
+    report,
+    changes,
+    summary: summarizeChanges(changes),
+    changedServicePorts: [...changed.values()].sort((a, b) => (a.servicePortName < b.servicePortName ? -1 : 1)),
+  };
 }
 
 /** The version's ruleset, compiled and read back by the verifier's reader; null if unreadable. */
@@ -230,6 +257,34 @@ function sameAddresses(a: readonly string[], b: readonly string[]): boolean {
   const [x, y] = [values(a), values(b)];
   return x.length === y.length && x.every((v, i) => v === y[i]);
 }
+
+/**
+ * The service ports a shard's frontend belongs to: an exact frontend is a cluster, external or
+ * load-balancer IP at the service port, or a NodePort at a node address; a port-only one (every
+ * other destination) a NodePort.
+ */
+function servicePortsAtFrontend(ir: IRProgram, f: ShardFrontend): ServicePortRef[] {
+  const dst = f.dst;
+  const refs: ServicePortRef[] = [];
+  for (const sp of ir.servicePorts) {
+    const nodePort =
+      (f.protocol === sp.protocol && f.port === sp.nodePort) ||
+      (f.protocol === 'tcp' && f.port === sp.healthCheckNodePort);
+    const at =
+      dst === null
+        ? nodePort
+        : (f.protocol === sp.protocol &&
+            f.port === sp.port &&
+            [sp.clusterIP, ...sp.externalIPs, ...sp.loadBalancerIPs].some(
+              (ip) => ipOf(ip).value === ipOf(dst).value,
+            )) ||
+          (nodePort && (ir.nodeIPs.some((ip) => ipOf(ip).value === ipOf(dst).value) || isLoopbackText(ir, dst)));
+    if (at) refs.push({ namespace: sp.namespace, name: sp.name, servicePortName: sp.servicePortName });
+  }
+  return refs;
+}
+
+const isLoopbackText = (ir: IRProgram, ip: string) => (ir.family === 'ipv4' ? ip.startsWith('127.') : ip === '::1');
 
 /**
  * The service ports whose frontends `p` is addressed to: its cluster IP, an external or

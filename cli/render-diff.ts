@@ -112,6 +112,9 @@ function changeCount(r: DiffRun): string {
   return `${shown} distinct change${shown === 1 ? '' : 's'}`;
 }
 
+/** How many names of service ports with changes not shown the text lists (JSON has them all). */
+const MORE_NAMES = 20;
+
 const servicePortCounts = (r: DiffRun) =>
   r.servicePorts.old === null || r.servicePorts.new === null
     ? ''
@@ -132,6 +135,14 @@ export function renderDiffText(runs: readonly DiffRun[], inputs: DiffInputs, col
       const capped = rep.stats.differences > r.changes.length;
       out.push(`  what changes, by service port${capped ? ' (in the changes shown)' : ''}:`);
       for (const s of r.summary) out.push(`    ${summaryLine(s, inputs)}`);
+      const named = new Set(r.summary.map((s) => s.servicePortName));
+      const more = r.changedServicePorts.filter((p) => !named.has(p.servicePortName)).map((p) => p.servicePortName);
+      if (more.length > 0) {
+        const shown = more.slice(0, MORE_NAMES).map(escapeForTerminal).join(', ');
+        out.push(
+          `    … and ${groupedNumber(more.length)} more service port${more.length === 1 ? '' : 's'} with changes not shown: ${shown}${more.length > MORE_NAMES ? ', …' : ''}`,
+        );
+      }
     }
     for (const ch of r.changes) out.push(changeText(ch, r, inputs, c));
     for (const n of rep.notes) out.push(`  note: ${escapeForTerminal(n)}`);
@@ -170,6 +181,7 @@ export function renderDiffJson(runs: readonly DiffRun[], inputs: DiffInputs, dia
       stats: r.report?.stats ?? null,
       locality: r.report?.locality ?? null,
       summary: r.summary,
+      changedServicePorts: r.changedServicePorts,
       changes: r.changes.map((ch) => ({
         servicePorts: ch.servicePorts,
         classes: ch.counterexample.classes,

@@ -1,7 +1,7 @@
 // The verifier's entry point: prove that rulesets (and the IR) give every packet the same outcome,
 // or return counterexamples. Used by `ksvc verify`, and meant to be the engine of every check that
 // compares routing (explain, diff, migration checks).
-import { type Family, ipOf } from '../common/ip.ts';
+import { type Family, formatIP, ipOf } from '../common/ip.ts';
 import type { Rational } from '../compiler/ir/outcome.ts';
 import type { Packet } from '../compiler/ir/packet.ts';
 import type { IRProgram } from '../compiler/ir/types.ts';
@@ -14,6 +14,7 @@ import { evaluateProgram } from './engine/netfilter-eval.ts';
 import { artifactDistribution } from './engine/observe.ts';
 import { type ArtifactInput, observedMarkMask, prepare, rootsByState, type Setup } from './engine/setup.ts';
 import { buildShards, collectProgramKeys, emptyShardKeys, type Shard } from './engine/shards.ts';
+import { atomFirst, PROTOS } from './engine/space.ts';
 import { describeClass, NO_HINTS, packetClass, witnessHints, witnessPacket } from './engine/witness.ts';
 import type { Backend, IgnoredItem } from './model/program.ts';
 
@@ -69,6 +70,14 @@ export interface Counterexample {
   tv: Rational | null;
 }
 
+/** What a shard is keyed on, as addresses: a frontend (destination, protocol, port), or a port on any other destination. */
+export interface ShardFrontend {
+  /** null: the port on every destination no exact frontend of the port claims (NodePorts) */
+  dst: string | null;
+  protocol: string;
+  port: number;
+}
+
 export interface VerifyReport {
   family: Family;
   /** service ports of the IR checked (null without an IR) */
@@ -76,6 +85,11 @@ export interface VerifyReport {
   equivalent: boolean;
   comparisons: Comparison[];
   counterexamples: Counterexample[];
+  /**
+   * The frontends of the shards with a difference, reported or not (past maxFindings too): which
+   * service ports differ at all, when not every difference is printed (the diff's summary)
+   */
+  differingFrontends: ShardFrontend[];
   stats: CheckStats;
   tvBound: Rational;
   locality: Locality['mode'];
@@ -246,12 +260,24 @@ export function runVerify(prepared: PreparedVerify): VerifyReport {
     };
   });
 
+  const shardByLabel = new Map(shards.map((s) => [s.label, s] as const));
+  const differingFrontends: ShardFrontend[] = [];
+  for (const label of result.differingShards) {
+    const key = shardByLabel.get(label)?.key;
+    if (key?.kind === 'exact') {
+      const dst = formatIP(family, atomFirst(space.addresses, key.dst));
+      differingFrontends.push({ dst, protocol: PROTOS[key.proto]!, port: key.port });
+    } else if (key?.kind === 'port')
+      differingFrontends.push({ dst: null, protocol: PROTOS[key.proto]!, port: key.port });
+  }
+
   return {
     family,
     servicePorts: ir ? ir.program.servicePorts.length : null,
     equivalent: result.findings.length === 0,
     comparisons: result.stats.comparisons,
     counterexamples,
+    differingFrontends,
     stats: result.stats,
     tvBound,
     locality: locality.mode,

@@ -63,6 +63,12 @@ function judgeEdits(first: number, cases: number, family: EditedFamily) {
     );
     if (a.equivalent) seen.same++;
     else seen.changed++;
+    // every service port the summary names is among those with a change, and none when nothing changes
+    const changedPorts = new Set(withShapes.run.changedServicePorts.map((p) => p.servicePortName));
+    for (const x of withShapes.run.summary) {
+      if (x.servicePortName !== null) assert.ok(changedPorts.has(x.servicePortName), `${where}: ${x.servicePortName}`);
+    }
+    if (a.equivalent) assert.equal(withShapes.run.changedServicePorts, [], where);
     const [before, after] = [runner(c.ir, backend, c.ir.nodeIPs), runner(next, backend, c.ir.nodeIPs)];
     const packets = fc.sample(fc.oneof(modelPackets(c.ir), modelPackets(next)), { numRuns: PACKETS, seed });
     for (const pk of packets) {

@@ -248,6 +248,25 @@ test('a narrower masquerade range: cluster IPs masquerade differently; eTP=Local
     }
   }
   assert.ok(clusterIPChanges > 0 && localPolicyChanges > 0, `${clusterIPChanges} ${localPolicyChanges}`);
+  // every service port with a change is known, also when only one change is shown
+  const names = run.summary.map((x) => x.servicePortName).sort();
+  assert.equal(names, [
+    'kube-system/kube-dns:dns',
+    'kube-system/kube-dns:dns-tcp',
+    'shop/cart',
+    'shop/storefront:http',
+    'shop/storefront:https',
+  ]);
+  assert.equal(
+    run.changedServicePorts.map((p) => p.servicePortName),
+    names,
+  );
+  const capped = diff(EVERYTHING, narrower, { maxChanges: 1 });
+  assert.is(capped.summary.length, 1);
+  assert.equal(
+    capped.changedServicePorts.map((p) => p.servicePortName),
+    names,
+  );
 });
 
 test('the node readdressed: locality is left free and the report says why', () => {

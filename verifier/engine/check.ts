@@ -101,6 +101,8 @@ export interface CheckStats {
 export interface CheckResult {
   findings: Finding[];
   stats: CheckStats;
+  /** the labels of the shards with a difference, reported or not */
+  differingShards: Set<string>;
 }
 
 export function addressCount(space: PacketSpace) {
@@ -139,8 +141,10 @@ export function runCheck(input: CheckInput, roots: readonly PacketClass[]): Chec
 
   // the differences past maxFindings, by signature: counted, not kept
   const unreported = new Set<string>();
+  const differingShards = new Set<string>();
   const record = (f: Omit<Finding, 'classes'>) => {
     findingsSeen++;
+    differingShards.add(f.shard);
     const sig = `${input.groupByShard ? `${f.shard}|` : ''}${f.comparison}|${[...Object.entries(f.distributions)].map(([k, d]) => `${k}:${[...d.keys()].join(';')}`).join('|')}`;
     const g = groups.get(sig);
     if (g) {
@@ -234,6 +238,7 @@ export function runCheck(input: CheckInput, roots: readonly PacketClass[]): Chec
   for (const k of Object.keys(maxTV) as Comparison[]) maxTV[k] = reduce(maxTV[k]!);
   return {
     findings,
+    differingShards,
     stats: {
       shards: input.shards.length,
       classes,
