@@ -348,9 +348,10 @@ export function explainPacket(input: ExplainInput): { explanation: Explanation |
     });
     diagnostics.push(...lowered.diagnostics);
     ir = lowered.programs[0] ?? null;
+    // only the rulesets shown are compiled (at 10,000 services each is seconds of compiling and reading)
     if (ir && !iptText && !nftText) {
-      iptText = { text: compileIptables(ir), file: `<iptables${nodeText(node)}, ${ir.family}>` };
-      nftText = { text: compileNftables([ir]), file: `<nftables${nodeText(node)}>` };
+      if (want('iptables')) iptText = { text: compileIptables(ir), file: `<iptables${nodeText(node)}, ${ir.family}>` };
+      if (want('nftables')) nftText = { text: compileNftables([ir]), file: `<nftables${nodeText(node)}>` };
     }
   }
   let ipt: NetfilterProgram | null = null;
