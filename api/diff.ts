@@ -8,6 +8,7 @@
 // rulesets shows hashed chain names and reordered rules; this shows what happens to traffic.
 import type { Diagnostic } from '../common/diagnostics.ts';
 import { type Family, ipOf } from '../common/ip.ts';
+import { isLocalAddress } from '../compiler/ir/evaluate.ts';
 import type { Packet } from '../compiler/ir/packet.ts';
 import type { IRProgram, IRServicePort } from '../compiler/ir/types.ts';
 import { affinityListNames, affinityNaming } from '../verifier/affinity-names.ts';
@@ -131,17 +132,8 @@ export function diffArtifacts(input: ArtifactDiffInput): { runs: DiffRun[]; diag
   const diagnostics: Diagnostic[] = [];
   const read: Record<DiffSide, NetfilterProgram[]> = { old: [], new: [] };
   for (const side of DIFF_SIDES) {
-    const { text, file } = input[side];
     input.progress?.({ stage: 'read', backend: input.backend });
-    if (input.backend === 'iptables') {
-      const r = readIptables(text, { file, ...(input.family ? { family: input.family } : {}), assumeHooks: true });
-      diagnostics.push(...r.diagnostics);
-      if (r.program) read[side].push(r.program);
-    } else {
-      const r = readNftables(text, { file, ...(input.nftTable ? { table: input.nftTable } : {}) });
-      diagnostics.push(...r.diagnostics);
-      read[side].push(...r.programs.filter((p) => input.family === undefined || p.family === input.family));
-    }
+    read[side] = readRulesets(input.backend, input[side], input, diagnostics);
   }
   if (diagnostics.some((d) => d.severity === 'error')) return { runs: [], diagnostics };
   const runs: DiffRun[] = [];
@@ -238,16 +230,30 @@ function compareVersions(
   };
 }
 
+/**
+ * A ruleset's programs as the verifier's reader reads them (iptables: one family, kube-proxy's
+ * hooks assumed when it has none), of `family` when given; diagnostics to `diagnostics`.
+ */
+function readRulesets(
+  backend: Backend,
+  { text, file }: ArtifactText,
+  o: { family?: Family; nftTable?: string },
+  diagnostics: Diagnostic[],
+): NetfilterProgram[] {
+  if (backend === 'iptables') {
+    const r = readIptables(text, { file, ...(o.family ? { family: o.family } : {}), assumeHooks: true });
+    diagnostics.push(...r.diagnostics);
+    return r.program ? [r.program] : [];
+  }
+  const r = readNftables(text, { file, ...(o.nftTable ? { table: o.nftTable } : {}) });
+  diagnostics.push(...r.diagnostics);
+  return r.programs.filter((p) => o.family === undefined || p.family === o.family);
+}
+
 /** The version's ruleset, compiled and read back by the verifier's reader; null if unreadable. */
 function readBack(ir: IRProgram, backend: Backend, file: string, diagnostics: Diagnostic[]): NetfilterProgram | null {
-  if (backend === 'iptables') {
-    const r = readIptables(compileIptables(ir), { file, family: ir.family, assumeHooks: true });
-    diagnostics.push(...r.diagnostics);
-    return r.program ?? null;
-  }
-  const r = readNftables(compileNftables([ir]), { file });
-  diagnostics.push(...r.diagnostics);
-  return r.programs.find((p) => p.family === ir.family) ?? null;
+  const text = backend === 'iptables' ? compileIptables(ir) : compileNftables([ir]);
+  return readRulesets(backend, { text, file }, { family: ir.family }, diagnostics)[0] ?? null;
 }
 
 const addressList = (ips: readonly string[]) => (ips.length === 0 ? 'none' : ips.join(', '));
@@ -259,48 +265,22 @@ function sameAddresses(a: readonly string[], b: readonly string[]): boolean {
 }
 
 /**
- * The service ports a shard's frontend belongs to: an exact frontend is a cluster, external or
- * load-balancer IP at the service port, or a NodePort at a node address; a port-only one (every
- * other destination) a NodePort.
+ * The service ports a frontend belongs to — a destination, protocol and port (a witness packet's,
+ * or a shard's key; a null destination is the port on every other destination): its cluster IP,
+ * an external or load-balancer IP at the service port, or its NodePort (or health-check port) at a
+ * LOCAL address or anywhere else. A name for the reader, not a decision: the outcomes come from
+ * the rules.
  */
 function servicePortsAtFrontend(ir: IRProgram, f: ShardFrontend): ServicePortRef[] {
-  const dst = f.dst;
-  const refs: ServicePortRef[] = [];
-  for (const sp of ir.servicePorts) {
-    const nodePort =
-      (f.protocol === sp.protocol && f.port === sp.nodePort) ||
-      (f.protocol === 'tcp' && f.port === sp.healthCheckNodePort);
-    const at =
-      dst === null
-        ? nodePort
-        : (f.protocol === sp.protocol &&
-            f.port === sp.port &&
-            [sp.clusterIP, ...sp.externalIPs, ...sp.loadBalancerIPs].some(
-              (ip) => ipOf(ip).value === ipOf(dst).value,
-            )) ||
-          (nodePort && (ir.nodeIPs.some((ip) => ipOf(ip).value === ipOf(dst).value) || isLoopbackText(ir, dst)));
-    if (at) refs.push({ namespace: sp.namespace, name: sp.name, servicePortName: sp.servicePortName });
-  }
-  return refs;
-}
-
-const isLoopbackText = (ir: IRProgram, ip: string) => (ir.family === 'ipv4' ? ip.startsWith('127.') : ip === '::1');
-
-/**
- * The service ports whose frontends `p` is addressed to: its cluster IP, an external or
- * load-balancer IP at the service port, or its NodePort (or health-check port) at one of the
- * node's addresses. A name for the reader, not a decision: the outcomes come from the rules.
- */
-export function servicePortsAddressed(ir: IRProgram, p: Packet): ServicePortRef[] {
-  const dst = ipOf(p.dst).value;
+  const dst = f.dst === null ? null : ipOf(f.dst).value;
   const same = (ip: string) => ipOf(ip).value === dst;
-  const atNode = ir.nodeIPs.some(same) || (ir.family === 'ipv4' ? p.dst.startsWith('127.') : p.dst === '::1');
+  const nodePortReached = f.dst === null || isLocalAddress(ir, f.dst);
   const addressed = (sp: IRServicePort) =>
-    (sp.protocol === p.protocol &&
-      ((p.dport === sp.port && [sp.clusterIP, ...sp.externalIPs, ...sp.loadBalancerIPs].some(same)) ||
-        (atNode && p.dport === sp.nodePort))) ||
+    (sp.protocol === f.protocol &&
+      ((f.port === sp.port && [sp.clusterIP, ...sp.externalIPs, ...sp.loadBalancerIPs].some(same)) ||
+        (nodePortReached && f.port === sp.nodePort))) ||
     // a health-check node port is TCP whatever the service port's protocol
-    (atNode && p.protocol === 'tcp' && p.dport === sp.healthCheckNodePort);
+    (nodePortReached && f.protocol === 'tcp' && f.port === sp.healthCheckNodePort);
   const refs = new Map<string, ServicePortRef>();
   for (const sp of ir.servicePorts) {
     if (addressed(sp) && !refs.has(sp.servicePortName)) {
@@ -309,3 +289,7 @@ export function servicePortsAddressed(ir: IRProgram, p: Packet): ServicePortRef[
   }
   return [...refs.values()];
 }
+
+/** The service ports whose frontends the packet `p` is addressed to (servicePortsAtFrontend). */
+const servicePortsAddressed = (ir: IRProgram, p: Packet): ServicePortRef[] =>
+  servicePortsAtFrontend(ir, { dst: p.dst, protocol: p.protocol, port: p.dport });

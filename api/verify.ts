@@ -222,6 +222,8 @@ export interface VerifyArtifactsInput extends CheckOptions {
   nftables?: ArtifactText;
   /** a model to check the artifacts against (its IR for `node`) */
   model?: { model: ClusterModel; node?: string | null; lowering?: Omit<LowerOptions, 'node' | 'family'> };
+  /** instead of `model`: its programs for one node, already lowered (their diagnostics the caller's) */
+  programs?: readonly IRProgram[];
   family?: Family;
   /** the iptables text has no builtin-chain jumps: assume kube-proxy's (default: only when it has none) */
   assumeHooks?: boolean;
@@ -254,8 +256,8 @@ export function verifyArtifacts(input: VerifyArtifactsInput): VerifyResult {
     nftPrograms.push(...r.programs);
   }
   const unreadable = (input.iptables && !ipt) || (input.nftables && nftPrograms.length === 0);
-  let irPrograms: IRProgram[] = [];
-  const node = input.model?.node ?? null;
+  let irPrograms: readonly IRProgram[] = input.programs ?? [];
+  const node = input.model?.node ?? input.programs?.[0]?.node ?? null;
   if (input.model) {
     const lowered = lower(input.model.model, { ...input.model.lowering, ...(node === null ? {} : { node }) });
     diagnostics.push(...lowered.diagnostics);

@@ -9,7 +9,6 @@ import type { ArtifactText, VerifyProgress } from '../api/verify.ts';
 import type { Diagnostic } from '../common/diagnostics.ts';
 import type { Family } from '../common/ip.ts';
 import type { SourceFile } from '../common/source.ts';
-import type { IRProgram } from '../compiler/ir/types.ts';
 import type { ClusterModel } from '../compiler/model.ts';
 import { capRepeated } from '../compiler/shared-rules/cap.ts';
 import type { Backend } from '../verifier/model/program.ts';
@@ -242,15 +241,7 @@ async function diffModels(io: CliIO, files: [string, string], o: ModelDiffOption
   }
   const [oldIn, newIn] = loaded as [LoadedInput, LoadedInput];
   const sources = new Map(loaded.flatMap((l) => [...l.sources]));
-  // errors of either file; of the warnings, the new file's that the old one did not have
-  const keepNew = (ds: readonly Diagnostic[], old: readonly Diagnostic[]) => {
-    const before = new Set(old.map((d) => `${d.code} ${d.message}`));
-    return ds.filter((d) => d.severity === 'error' || !before.has(`${d.code} ${d.message}`));
-  };
-  const diagnostics: Diagnostic[] = [
-    ...oldIn.diagnostics.filter((d) => d.severity === 'error'),
-    ...keepNew(newIn.diagnostics, oldIn.diagnostics),
-  ];
+  const diagnostics: Diagnostic[] = forReview(oldIn.diagnostics, newIn.diagnostics);
   const none = { runs: [], diagnostics, sources, models: null, notes: [] };
   if (!oldIn.model || !newIn.model || diagnostics.some((d) => d.severity === 'error')) return none;
   const models = { old: oldIn.model, new: newIn.model };
@@ -266,26 +257,15 @@ async function diffModels(io: CliIO, files: [string, string], o: ModelDiffOption
   const runs: DiffRun[] = [];
   for (const node of nodes) {
     for (const family of families) {
-      const programs: IRProgram[] = [];
-      const loweredDiagnostics: Diagnostic[][] = [];
-      for (const [model, file] of [
-        [models.old, files[0]],
-        [models.new, files[1]],
-      ] as const) {
-        const lowered = lower(model, {
-          ...lowering,
-          ...(node === null ? {} : { node }),
-          family,
-          file: inputName(file),
-        });
+      const lowerFor = (model: ClusterModel, file: string) => {
+        const r = lower(model, { ...lowering, ...(node === null ? {} : { node }), family, file: inputName(file) });
         // a family one version does not use is compared as its fixed chains alone
-        loweredDiagnostics.push(lowered.diagnostics.filter((d) => d.code !== 'family-unused'));
-        if (lowered.programs[0]) programs.push(lowered.programs[0]);
-      }
-      const [oldLowered, newLowered] = loweredDiagnostics as [Diagnostic[], Diagnostic[]];
-      diagnostics.push(...oldLowered.filter((d) => d.severity === 'error'), ...keepNew(newLowered, oldLowered));
-      if (programs.length !== 2) continue;
-      const r = api.diffRouting(programs[0]!, programs[1]!, {
+        return { program: r.programs[0], diagnostics: r.diagnostics.filter((d) => d.code !== 'family-unused') };
+      };
+      const [before, after] = [lowerFor(models.old, files[0]), lowerFor(models.new, files[1])];
+      diagnostics.push(...forReview(before.diagnostics, after.diagnostics));
+      if (!before.program || !after.program) continue;
+      const r = api.diffRouting(before.program, after.program, {
         backend: o.backend,
         maxChanges: o.maxChanges,
         shapes: o.shapes,
@@ -296,6 +276,16 @@ async function diffModels(io: CliIO, files: [string, string], o: ModelDiffOption
     }
   }
   return { runs, diagnostics, sources, models, notes };
+}
+
+/** The errors of either version; of the warnings, the new version's that the old one did not have. */
+function forReview(old: readonly Diagnostic[], next: readonly Diagnostic[]): Diagnostic[] {
+  const key = (d: Diagnostic) => `${d.code} ${d.message}`;
+  const before = new Set(old.map(key));
+  return [
+    ...old.filter((d) => d.severity === 'error'),
+    ...next.filter((d) => d.severity === 'error' || !before.has(key(d))),
+  ];
 }
 
 /** Two rulesets as given (iptables-restore/-save text, or nft JSON): each family both have. */

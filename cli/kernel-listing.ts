@@ -11,7 +11,7 @@ import { compileIptables } from '../api/iptables.ts';
 import { compileNftables } from '../api/nftables.ts';
 import type { ArtifactText } from '../api/verify.ts';
 import type { IRProgram } from '../compiler/ir/types.ts';
-import { type Netns, runCommand, withNetns } from './netns.ts';
+import { missingTool, type Netns, withNetns } from './netns.ts';
 
 export interface KernelListings {
   iptables: ArtifactText;
@@ -24,7 +24,7 @@ const NFACCT_COUNTERS = ['ct_state_invalid_dropped_pkts', 'localhost_nps_accepte
 /** Why the kernel check cannot run here (a sentence), or null. */
 export function kernelCheckRefusal(): string | null {
   if (process.getuid?.() !== 0) return 'it loads the rulesets into network namespaces: run it as root';
-  for (const tool of [
+  const missing = missingTool([
     'ip',
     'iptables-restore',
     'iptables-save',
@@ -32,10 +32,8 @@ export function kernelCheckRefusal(): string | null {
     'ip6tables-save',
     'nft',
     'nfacct',
-  ]) {
-    if (runCommand('sh', ['-c', 'command -v "$1"', 'sh', tool]).status !== 0) return `'${tool}' is not installed`;
-  }
-  return null;
+  ]);
+  return missing === null ? null : `'${missing}' is not installed`;
 }
 
 function must(ns: Netns, cmd: string, args: readonly string[], input?: string): string {

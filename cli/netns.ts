@@ -17,6 +17,11 @@ export function runCommand(cmd: string, args: readonly string[], input = '', tim
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
+/** The first of `tools` not on the PATH, or null when every one is. */
+export function missingTool(tools: readonly string[]): string | null {
+  return tools.find((tool) => runCommand('sh', ['-c', 'command -v "$1"', 'sh', tool]).status !== 0) ?? null;
+}
+
 export interface Netns {
   name: string;
   exec(cmd: string, args: readonly string[], input?: string, timeoutMs?: number): CommandResult;

@@ -11,7 +11,7 @@ import { groupedNumber } from './grouped-number.ts';
 import { ghData, ghProp } from './render-diagnostics.ts';
 import {
   type AnnotationPlace,
-  coveredText,
+  coverageText,
   json,
   originText,
   packetText,
@@ -44,10 +44,13 @@ const SIDES: readonly DiffSide[] = ['old', 'new'];
 const runTitle = (r: DiffRun, inputs: DiffInputs) =>
   `${escapeForTerminal(inputs.files.old)} -> ${escapeForTerminal(inputs.files.new)}${r.node === null ? '' : `, node ${r.node}`}, ${r.family} (${r.backend} rules)`;
 
-/** The service ports a change is about, both versions' names merged ("(none)" for none). */
+/** What the changes no service port is named for are called (without a model none is). */
+const unnamedText = (inputs: DiffInputs) => (inputs.models === null ? 'packets' : 'packets to no service port');
+
+/** The service ports a change is about, both versions' names merged. */
 function servicePortsText(change: RoutingChange, inputs: DiffInputs): string {
   const names = new Set(SIDES.flatMap((s) => change.servicePorts[s].map((p) => p.servicePortName)));
-  if (names.size === 0) return inputs.models === null ? 'packets' : 'packets addressed to no service port';
+  if (names.size === 0) return unnamedText(inputs);
   const only = (side: DiffSide) => (n: string) => !change.servicePorts[side].some((p) => p.servicePortName === n);
   return [...names]
     .map((n) => `${escapeForTerminal(n)}${only('new')(n) ? ' (gone in new)' : only('old')(n) ? ' (new)' : ''}`)
@@ -83,12 +86,7 @@ function changeText(change: RoutingChange, run: DiffRun, inputs: DiffInputs, c: 
 
 /** "shop/web:http (4 changes, 24 classes): now also reaches 10.64.1.9:8080; probabilities" */
 function summaryLine(s: ServicePortChanges, inputs: DiffInputs): string {
-  const name =
-    s.servicePortName === null
-      ? inputs.models === null
-        ? 'packets'
-        : 'packets to no service port'
-      : escapeForTerminal(s.servicePortName);
+  const name = s.servicePortName === null ? unnamedText(inputs) : escapeForTerminal(s.servicePortName);
   const what = s.kinds.map((k) => {
     if (k === 'endpoints') {
       return [
@@ -127,9 +125,8 @@ export function renderDiffText(runs: readonly DiffRun[], inputs: DiffInputs, col
     const rep = r.report;
     if (!rep) continue;
     out.push(c.bold(runTitle(r, inputs)));
-    const s = rep.stats;
     out.push(
-      `  ${rep.equivalent ? c.green('✓ every packet is routed the same way') : c.yellow(changeCount(r))}; ${servicePortCounts(r)}${groupedNumber(s.classes)} packet classes in ${groupedNumber(s.shards)} shards (${s.evaluatedShards} evaluated, ${s.reusedShards} by shape); ${coveredText(s.packets, s.universe)}; locality ${rep.locality}`,
+      `  ${rep.equivalent ? c.green('✓ every packet is routed the same way') : c.yellow(changeCount(r))}; ${servicePortCounts(r)}${coverageText(rep)}`,
     );
     if (!rep.equivalent) {
       const capped = rep.stats.differences > r.changes.length;

@@ -2,7 +2,7 @@
 // GitHub Actions annotations for CI. The reports come from the library (api/verify.ts); nothing
 // here decides what is equivalent.
 import { createColors } from 'picocolors';
-import type { Counterexample, VerifyRun } from '../api/verify.ts';
+import type { Counterexample, VerifyReport, VerifyRun } from '../api/verify.ts';
 import type { Rational } from '../compiler/ir/outcome.ts';
 import type { Packet } from '../compiler/ir/packet.ts';
 import type { Assumption } from '../verifier/assumptions.ts';
@@ -138,7 +138,7 @@ export function renderVerifyText(
       );
     }
     out.push(
-      `  ${rep.servicePorts === null ? '' : `${groupedNumber(rep.servicePorts)} service ports; `}${groupedNumber(s.classes)} packet classes in ${groupedNumber(s.shards)} shards (${s.evaluatedShards} evaluated, ${s.reusedShards} by shape); ${coveredText(s.packets, s.universe)}; locality ${rep.locality}`,
+      `  ${rep.servicePorts === null ? '' : `${groupedNumber(rep.servicePorts)} service ports; `}${coverageText(rep)}`,
     );
     for (const cx of rep.counterexamples) out.push(counterexampleText(cx, r, explainCommand, c));
     const unshown = s.differences - rep.counterexamples.length;
@@ -170,7 +170,13 @@ export function renderVerifyText(
   return `${out.join('\n')}\n`;
 }
 
-export function coveredText(packets: Rational, universe: Rational): string {
+/** "N packet classes in N shards (N evaluated, N by shape); every packet covered (…); locality L" */
+export const coverageText = (rep: VerifyReport): string => {
+  const s = rep.stats;
+  return `${groupedNumber(s.classes)} packet classes in ${groupedNumber(s.shards)} shards (${s.evaluatedShards} evaluated, ${s.reusedShards} by shape); ${coveredText(s.packets, s.universe)}; locality ${rep.locality}`;
+};
+
+function coveredText(packets: Rational, universe: Rational): string {
   const whole = packets.num * universe.den === universe.num * packets.den;
   const log2 = (r: Rational) => {
     const q = r.num / r.den;

@@ -33,12 +33,7 @@ export async function verifyInKernel(model: ClusterModel, o: KernelVerifyOptions
       } catch (e) {
         return (e as Error).message;
       }
-      const r = api.verifyArtifacts({
-        ...o.check,
-        ...listings,
-        model: { model, node, lowering: o.lowering },
-        family: ir.family,
-      });
+      const r = api.verifyArtifacts({ ...o.check, ...listings, programs: [ir], family: ir.family });
       runs.push(...r.runs);
       diagnostics.push(...r.diagnostics);
     }

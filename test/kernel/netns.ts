@@ -5,7 +5,7 @@
 // does not either, nor a process that exits past its `finally` (an uncaught exception); nothing
 // here touches the host's own ruleset. Outside root (or without the tools) kernel tests skip loudly.
 import { type Test, test } from 'uvu';
-import { type CommandResult, createNetns, type Netns, runCommand } from '../../cli/netns.ts';
+import { type CommandResult, createNetns, missingTool, type Netns, runCommand } from '../../cli/netns.ts';
 import { testUnless } from '../support/skips.ts';
 
 export type RunResult = CommandResult;
@@ -14,14 +14,19 @@ export type RunResult = CommandResult;
 export const run = (cmd: string, args: string[], input?: string, timeoutMs = 120_000): RunResult =>
   runCommand(cmd, args, input, timeoutMs);
 
-const has = (cmd: string) => run('sh', ['-c', `command -v ${cmd}`]).status === 0;
-
 /** Why kernel tests cannot run here, or null when they can. */
 export function kernelSkipReason(): string | null {
   if (process.getuid?.() !== 0) return 'not running as root';
-  for (const tool of ['ip', 'iptables-restore', 'iptables-save', 'ip6tables-restore', 'nft', 'nfacct', 'conntrack']) {
-    if (!has(tool)) return `'${tool}' is not installed`;
-  }
+  const missing = missingTool([
+    'ip',
+    'iptables-restore',
+    'iptables-save',
+    'ip6tables-restore',
+    'nft',
+    'nfacct',
+    'conntrack',
+  ]);
+  if (missing !== null) return `'${missing}' is not installed`;
   const probe = `ksvc-probe-${process.pid}`;
   const add = run('ip', ['netns', 'add', probe]);
   if (add.status !== 0) return `cannot create a network namespace: ${add.stderr.trim()}`;

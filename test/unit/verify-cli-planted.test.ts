@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ksvc, tmp, write } from './verify-cli-support.ts';
+import { ksvc, tmp, WEB_PACKET, write } from './verify-cli-support.ts';
 
 test('a planted affinity list name (control characters in an iptables-save): verify, diff and explain print it escaped', async () => {
   const ipt = path.join(tmp, 'ev.iptables');
@@ -38,21 +38,7 @@ test('a planted affinity list name (control characters in an iptables-save): ver
     await ksvc('verify', '--iptables', evil, '--nft', nft, '--family', 'ipv4', '--output', 'github'),
     await ksvc('diff', '--input', 'iptables', ipt, evil, '--traces'),
     await ksvc('diff', '--input', 'iptables', ipt, evil, '--output', 'github'),
-    await ksvc(
-      'explain',
-      '--iptables',
-      evil,
-      '--family',
-      'ipv4',
-      '--src',
-      '203.0.113.7',
-      '--dst',
-      '10.32.0.20',
-      '--proto',
-      'tcp',
-      '--dport',
-      '80',
-    ),
+    await ksvc('explain', '--iptables', evil, '--family', 'ipv4', ...WEB_PACKET),
   ];
   for (const r of runs) {
     assert.ok(r.code === 0 || r.code === 1, r.stderr);
