@@ -57,10 +57,11 @@ function servicePortsText(change: RoutingChange, inputs: DiffInputs): string {
     .join(', ');
 }
 
-function changeText(change: RoutingChange, run: DiffRun, inputs: DiffInputs, c: ReturnType<typeof createColors>) {
+/** A change as a reviewer reads it, up to its explain lines (which name the run's node). */
+function changeBody(change: RoutingChange, inputs: DiffInputs, c: ReturnType<typeof createColors>): string[] {
   const cx = change.counterexample;
   const lines = [
-    `${c.yellow(c.bold('CHANGED'))} ${servicePortsText(change, inputs)}: ${groupedNumber(cx.classes)} ${cx.classes === 1 ? 'class changes' : 'classes change'} this way`,
+    `${c.yellow(c.bold('CHANGED'))} ${servicePortsText(change, inputs)}: ${classesText(cx.classes)}`,
     `  witness: ${packetText(cx.witness)}`,
     '  region (every packet here changes the same way):',
     ...cx.region.map((r) => `    ${escapeForTerminal(r)}`),
@@ -80,8 +81,26 @@ function changeText(change: RoutingChange, run: DiffRun, inputs: DiffInputs, c: 
     }
     if (paths.length > 4) lines.push(`    … ${paths.length - 4} more paths (ksvc explain shows all)`);
   }
-  for (const side of SIDES) lines.push(`  explain ${side}: ${inputs.explain(side, run, cx.witness)}`);
-  return lines.join('\n');
+  return lines;
+}
+
+const classesText = (n: number) => `${groupedNumber(n)} ${n === 1 ? 'class changes' : 'classes change'} this way`;
+
+const explainLines = (change: RoutingChange, run: DiffRun, inputs: DiffInputs) =>
+  SIDES.map((side) => `  explain ${side}: ${inputs.explain(side, run, change.counterexample.witness)}`);
+
+/** "node node-a, ipv4": which comparison a run is, in a line about several. */
+const runLabel = (r: DiffRun) => `${r.node === null ? '' : `node ${r.node}, `}${r.family}`;
+
+/** The flags that select a run's comparison in `ksvc explain`. */
+const runFlags = (r: DiffRun) => `${r.node === null ? '' : `--node ${r.node} `}--family ${r.family}`;
+
+/** How many comparisons a line about several names before it counts the rest. */
+const MAX_LABELS = 8;
+
+function labelsText(labels: readonly string[]): string {
+  const shown = labels.slice(0, MAX_LABELS).join('; ');
+  return labels.length > MAX_LABELS ? `${shown}; … (${labels.length} comparisons)` : shown;
 }
 
 /** "shop/web:http (4 changes, 24 classes): now also reaches 10.64.1.9:8080; probabilities" */
@@ -121,6 +140,11 @@ const servicePortCounts = (r: DiffRun) =>
 export function renderDiffText(runs: readonly DiffRun[], inputs: DiffInputs, color: boolean): string {
   const c = createColors(color);
   const out: string[] = [];
+  // a change printed whole once: a later comparison with the same change (a cluster IP's, seen
+  // from every node alike) names the comparison that printed it
+  const printedIn = new Map<string, DiffRun>();
+  // each service port's summary line and the comparisons it holds for
+  const across = new Map<string, string[]>();
   for (const r of runs) {
     const rep = r.report;
     if (!rep) continue;
@@ -131,7 +155,11 @@ export function renderDiffText(runs: readonly DiffRun[], inputs: DiffInputs, col
     if (!rep.equivalent) {
       const capped = rep.stats.differences > r.changes.length;
       out.push(`  what changes, by service port${capped ? ' (in the changes shown)' : ''}:`);
-      for (const s of r.summary) out.push(`    ${summaryLine(s, inputs)}`);
+      for (const s of r.summary) {
+        const line = summaryLine(s, inputs);
+        out.push(`    ${line}`);
+        across.set(line, [...(across.get(line) ?? []), runLabel(r)]);
+      }
       const named = new Set(r.summary.map((s) => s.servicePortName));
       const more = r.changedServicePorts.filter((p) => !named.has(p.servicePortName)).map((p) => p.servicePortName);
       if (more.length > 0) {
@@ -141,12 +169,26 @@ export function renderDiffText(runs: readonly DiffRun[], inputs: DiffInputs, col
         );
       }
     }
-    for (const ch of r.changes) out.push(changeText(ch, r, inputs, c));
+    for (const ch of r.changes) {
+      const body = changeBody(ch, inputs, c);
+      const key = body.join('\n');
+      const earlier = printedIn.get(key);
+      if (earlier === undefined) {
+        printedIn.set(key, r);
+        out.push(...body, ...explainLines(ch, r, inputs));
+      } else {
+        out.push(`${body[0]}, as on ${runLabel(earlier)} (printed there; explain it with ${runFlags(r)})`);
+      }
+    }
     for (const n of rep.notes) out.push(`  note: ${escapeForTerminal(n)}`);
     out.push('');
   }
   for (const n of inputs.notes) out.push(`note: ${escapeForTerminal(n)}`);
   const changed = runs.filter((r) => !r.report?.equivalent).length;
+  if (changed > 1) {
+    out.push(`what changes, by service port, across the ${changed} comparisons with changes:`);
+    for (const [line, labels] of across) out.push(`  ${line}`, `    on ${labelsText(labels)}`);
+  }
   out.push(
     changed === 0
       ? c.green(
@@ -219,23 +261,37 @@ function changePlace(change: RoutingChange, inputs: DiffInputs): AnnotationPlace
   return file === null ? null : { file };
 }
 
+/**
+ * One annotation per distinct change: a change several comparisons have alike (a cluster IP's, on
+ * every node) is one annotation naming them all, so a pull request is not flooded with copies.
+ */
 export function renderDiffGithub(runs: readonly DiffRun[], inputs: DiffInputs): string {
-  const out: string[] = [];
+  const annotations = new Map<string, { place: string; title: string; runs: DiffRun[]; change: RoutingChange }>();
+  const plain = createColors(false);
   for (const r of runs) {
     for (const ch of r.changes) {
-      const cx = ch.counterexample;
-      const body = [
-        `${runTitle(r, inputs)}: ${groupedNumber(cx.classes)} ${cx.classes === 1 ? 'class changes' : 'classes change'} this way`,
-        `witness: ${packetText(cx.witness)}`,
-        ...SIDES.map(
-          (side) =>
-            `${side}: ${(cx.distributions[side] ?? []).map((o) => `${escapeForTerminal(o.outcome)} @ ${probabilityText(o.p)}`).join('; ') || '(no outcome)'}`,
-        ),
-        `explain new: ${inputs.explain('new', r, cx.witness)}`,
-      ].join('\n');
+      const place = placeProps(changePlace(ch, inputs));
       const title = `ksvc diff: ${servicePortsText(ch, inputs)}`;
-      out.push(`::warning ${placeProps(changePlace(ch, inputs))}title=${ghProp(title)}::${ghData(body)}\n`);
+      const key = `${place}\n${changeBody(ch, inputs, plain).join('\n')}`;
+      const seen = annotations.get(key);
+      if (seen) seen.runs.push(r);
+      else annotations.set(key, { place, title, runs: [r], change: ch });
     }
+  }
+  const out: string[] = [];
+  for (const { place, title, runs: where, change } of annotations.values()) {
+    const cx = change.counterexample;
+    const files = `${escapeForTerminal(inputs.files.old)} -> ${escapeForTerminal(inputs.files.new)}`;
+    const body = [
+      `${files}, ${labelsText(where.map(runLabel))} (${where[0]!.backend} rules): ${classesText(cx.classes)}`,
+      `witness: ${packetText(cx.witness)}`,
+      ...SIDES.map(
+        (side) =>
+          `${side}: ${(cx.distributions[side] ?? []).map((o) => `${escapeForTerminal(o.outcome)} @ ${probabilityText(o.p)}`).join('; ') || '(no outcome)'}`,
+      ),
+      `explain new: ${inputs.explain('new', where[0]!, cx.witness)}`,
+    ].join('\n');
+    out.push(`::warning ${place}title=${ghProp(title)}::${ghData(body)}\n`);
   }
   const changed = runs.some((r) => !r.report?.equivalent);
   const at = inputs.realFile('new');

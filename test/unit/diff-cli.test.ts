@@ -126,6 +126,42 @@ test('--all-nodes: every node both files declare, each family', async () => {
   assert.equal(titles, ['node-a ipv4', 'node-a ipv6', 'node-b ipv4', 'node-b ipv6', 'node-c ipv4', 'node-c ipv6']);
   // the SCTP service has no IPv6 cluster IP: only the IPv4 comparisons change
   assert.match(r.stdout, /^routing CHANGED in 3 of 6 comparisons: see above$/m);
+  // a change every node has alike (the cluster IP's) is printed whole once; the later
+  // comparisons name where: as many such lines as the JSON has changes equal to an earlier one
+  const j = JSON.parse((await ksvc('diff', OLD, NEW, '--all-nodes', '--output', 'json')).stdout);
+  const seen = new Set<string>();
+  let repeats = 0;
+  let total = 0;
+  for (const run of j.comparisons) {
+    for (const ch of run.changes) {
+      const key = JSON.stringify([ch.servicePorts, ch.classes, ch.witness, ch.region, ch.distributions]);
+      total++;
+      if (seen.has(key)) repeats++;
+      seen.add(key);
+    }
+  }
+  assert.ok(repeats > 0 && repeats < total, `${repeats} of ${total}`);
+  const asOn = [
+    ...r.stdout.matchAll(
+      /^CHANGED .*, as on node (\S+), (ipv\d) \(printed there; explain it with --node (\S+) --family (ipv\d)\)$/gm,
+    ),
+  ];
+  assert.is(asOn.length, repeats);
+  assert.is(r.stdout.match(/^ {2}explain new: /gm)?.length, total - repeats);
+  for (const m of asOn) {
+    assert.is.not(m[1], m[3]);
+    assert.is(m[2], m[4]);
+  }
+  // the closing summary: each service port's change and the comparisons it holds for
+  assert.match(
+    r.stdout,
+    /^what changes, by service port, across the 3 comparisons with changes:\n {2}telecom\/signalling:sigtran \(.*\): now also reaches 10\.64\.3\.21:2905; probabilities\n {4}on node node-a, ipv4; node node-b, ipv4; node node-c, ipv4$/m,
+  );
+  // GitHub: one annotation per distinct change, naming every comparison that has it
+  const gh = await ksvc('diff', OLD, NEW, '--all-nodes', '--output', 'github');
+  assert.is(gh.code, 1);
+  assert.is(gh.stdout.match(/^::warning /gm)?.length, total - repeats);
+  assert.match(gh.stdout, /node node-a, ipv4; node node-b, ipv4; node node-c, ipv4 \(iptables rules\)/);
 });
 
 test('--input iptables: two rulesets as given (iptables-restore text), explain lines on them', async () => {
