@@ -67,11 +67,18 @@ function kindsOf(oldLines: readonly OutcomeLine[], newLines: readonly OutcomeLin
   return kinds;
 }
 
-/** The changes grouped by the service ports their witnesses are addressed to, in first-seen order. */
-export function summarizeChanges(changes: readonly RoutingChange[]): ServicePortChanges[] {
+/** What the summary reads of a change: shown with a witness or not (past maxChanges). */
+export interface SummarizedChange {
+  servicePorts: RoutingChange['servicePorts'];
+  classes: number;
+  distributions: Record<string, OutcomeLine[]>;
+}
+
+/** The changes grouped by the service ports they are addressed to, in first-seen order. */
+export function summarizeChanges(changes: readonly SummarizedChange[]): ServicePortChanges[] {
   const byName = new Map<string | null, ServicePortChanges & { kindSet: Set<ChangeKind> }>();
   for (const ch of changes) {
-    const d = ch.counterexample.distributions;
+    const d = ch.distributions;
     const [oldLines, newLines] = [d.old ?? [], d.new ?? []];
     const names = [...new Set([...ch.servicePorts.old, ...ch.servicePorts.new].map((p) => p.servicePortName))];
     const kinds = kindsOf(oldLines, newLines);
@@ -93,7 +100,7 @@ export function summarizeChanges(changes: readonly RoutingChange[]): ServicePort
         byName.set(name, s);
       }
       s.changes++;
-      s.classes += ch.counterexample.classes;
+      s.classes += ch.classes;
       for (const k of kinds) s.kindSet.add(k);
       for (const t of newTargets)
         if (t !== '' && !oldTargets.has(t) && !s.endpointsAdded.includes(t)) s.endpointsAdded.push(t);

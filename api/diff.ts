@@ -199,6 +199,8 @@ function compareVersions(
       maxFindings: options.maxChanges ?? 50,
       // one change per frontend: every service port a change reaches gets named
       groupByShard: true,
+      // the summary covers every change, the ones past maxChanges too
+      keepUnreported: true,
       ...(options.shapes !== undefined ? { shapes: options.shapes } : {}),
       ...(options.progress ? { progress: options.progress } : {}),
     });
@@ -221,11 +223,19 @@ function compareVersions(
       for (const ref of v.ir ? servicePortsAtFrontend(v.ir, f) : []) changed.set(ref.servicePortName, ref);
     }
   }
+  const atFrontend = (v: Version, f: ShardFrontend | null) => (v.ir && f ? servicePortsAtFrontend(v.ir, f) : []);
+  const summarized = [
+    ...changes.map((ch) => ({ ...ch.counterexample, servicePorts: ch.servicePorts })),
+    ...report.unreported.map((u) => ({
+      ...u,
+      servicePorts: { old: atFrontend(old, u.frontend), new: atFrontend(next, u.frontend) },
+    })),
+  ];
   return {
     ...empty,
     report,
     changes,
-    summary: summarizeChanges(changes),
+    summary: summarizeChanges(summarized),
     changedServicePorts: [...changed.values()].sort((a, b) => (a.servicePortName < b.servicePortName ? -1 : 1)),
   };
 }
@@ -272,22 +282,47 @@ function sameAddresses(a: readonly string[], b: readonly string[]): boolean {
  * the rules.
  */
 function servicePortsAtFrontend(ir: IRProgram, f: ShardFrontend): ServicePortRef[] {
-  const dst = f.dst === null ? null : ipOf(f.dst).value;
-  const same = (ip: string) => ipOf(ip).value === dst;
+  const index = frontendIndexOf(ir);
+  const at = (dst: string) => index.get(`${f.protocol}/${f.port}/${dst}`) ?? [];
+  // a NodePort (or health-check port) is reached at a LOCAL address or a port-only frontend
   const nodePortReached = f.dst === null || isLocalAddress(ir, f.dst);
-  const addressed = (sp: IRServicePort) =>
-    (sp.protocol === f.protocol &&
-      ((f.port === sp.port && [sp.clusterIP, ...sp.externalIPs, ...sp.loadBalancerIPs].some(same)) ||
-        (nodePortReached && f.port === sp.nodePort))) ||
-    // a health-check node port is TCP whatever the service port's protocol
-    (nodePortReached && f.protocol === 'tcp' && f.port === sp.healthCheckNodePort);
+  const found = [...(f.dst === null ? [] : at(ipOf(f.dst).value.toString())), ...(nodePortReached ? at('*') : [])];
   const refs = new Map<string, ServicePortRef>();
-  for (const sp of ir.servicePorts) {
-    if (addressed(sp) && !refs.has(sp.servicePortName)) {
+  for (const { sp } of found.sort((a, b) => a.order - b.order)) {
+    if (!refs.has(sp.servicePortName)) {
       refs.set(sp.servicePortName, { namespace: sp.namespace, name: sp.name, servicePortName: sp.servicePortName });
     }
   }
   return [...refs.values()];
+}
+
+/**
+ * A program's service ports by frontend, 'protocol/port/address' (cluster, external and
+ * load-balancer IPs at the service port, the address as a number) and 'protocol/port/*' (the
+ * NodePort; a health-check node port is TCP whatever the service port's protocol), with each
+ * one's position in the IR: a diff names thousands of frontends.
+ */
+const frontendIndexes = new WeakMap<IRProgram, Map<string, { sp: IRServicePort; order: number }[]>>();
+function frontendIndexOf(ir: IRProgram): Map<string, { sp: IRServicePort; order: number }[]> {
+  let index = frontendIndexes.get(ir);
+  if (index) return index;
+  index = new Map();
+  for (const [order, sp] of ir.servicePorts.entries()) {
+    const keys = new Set(
+      [sp.clusterIP, ...sp.externalIPs, ...sp.loadBalancerIPs].map(
+        (ip) => `${sp.protocol}/${sp.port}/${ipOf(ip).value}`,
+      ),
+    );
+    if (sp.nodePort !== null) keys.add(`${sp.protocol}/${sp.nodePort}/*`);
+    if (sp.healthCheckNodePort !== null) keys.add(`tcp/${sp.healthCheckNodePort}/*`);
+    for (const k of keys) {
+      const list = index.get(k);
+      if (list) list.push({ sp, order });
+      else index.set(k, [{ sp, order }]);
+    }
+  }
+  frontendIndexes.set(ir, index);
+  return index;
 }
 
 /** The service ports whose frontends the packet `p` is addressed to (servicePortsAtFrontend). */

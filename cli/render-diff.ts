@@ -6,6 +6,7 @@ import type { DiffRun, DiffSide, RoutingChange, ServicePortRef } from '../api/di
 import type { ServicePortChanges } from '../api/diff-summary.ts';
 import type { Packet } from '../compiler/ir/packet.ts';
 import type { ClusterModel } from '../compiler/model.ts';
+import { DIFFERENCES_COUNTED } from '../verifier/engine/check.ts';
 import type { Backend } from '../verifier/model/program.ts';
 import { groupedNumber } from './grouped-number.ts';
 import { ghData, ghProp } from './render-diagnostics.ts';
@@ -132,6 +133,15 @@ function changeCount(r: DiffRun): string {
 /** How many names of service ports with changes not shown the text lists (JSON has them all). */
 const MORE_NAMES = 20;
 
+/** How many service ports the text's summary describes (a change to a shared range touches thousands; JSON has them all). */
+const SUMMARY_LINES = 100;
+
+function moreText(names: readonly string[]): string {
+  const shown = names.slice(0, MORE_NAMES).map(escapeForTerminal).join(', ');
+  const n = names.length;
+  return `… and ${groupedNumber(n)} more service port${n === 1 ? '' : 's'} with changes: ${shown}${n > MORE_NAMES ? ', …' : ''} (--output json describes every one)`;
+}
+
 const servicePortCounts = (r: DiffRun) =>
   r.servicePorts.old === null || r.servicePorts.new === null
     ? ''
@@ -153,21 +163,27 @@ export function renderDiffText(runs: readonly DiffRun[], inputs: DiffInputs, col
       `  ${rep.equivalent ? c.green('✓ every packet is routed the same way') : c.yellow(changeCount(r))}; ${servicePortCounts(r)}${coverageText(rep)}`,
     );
     if (!rep.equivalent) {
-      const capped = rep.stats.differences > r.changes.length;
-      out.push(`  what changes, by service port${capped ? ' (in the changes shown)' : ''}:`);
-      for (const s of r.summary) {
-        const line = summaryLine(s, inputs);
-        out.push(`    ${line}`);
-        across.set(line, [...(across.get(line) ?? []), runLabel(r)]);
+      // the summary covers the changes past --max-changes too, as far as they were kept
+      const capped = rep.stats.differences > r.changes.length + rep.unreported.length;
+      out.push(
+        `  what changes, by service port${capped ? ` (in the first ${groupedNumber(DIFFERENCES_COUNTED)} changes)` : ''}:`,
+      );
+      const lines = r.summary.map((s) => summaryLine(s, inputs));
+      for (const line of lines) {
+        const labels = across.get(line);
+        if (labels) labels.push(runLabel(r));
+        else across.set(line, [runLabel(r)]);
       }
-      const named = new Set(r.summary.map((s) => s.servicePortName));
-      const more = r.changedServicePorts.filter((p) => !named.has(p.servicePortName)).map((p) => p.servicePortName);
-      if (more.length > 0) {
-        const shown = more.slice(0, MORE_NAMES).map(escapeForTerminal).join(', ');
-        out.push(
-          `    … and ${groupedNumber(more.length)} more service port${more.length === 1 ? '' : 's'} with changes not shown: ${shown}${more.length > MORE_NAMES ? ', …' : ''}`,
-        );
-      }
+      for (const line of lines.slice(0, SUMMARY_LINES)) out.push(`    ${line}`);
+      // the service ports past the summary's lines, and any only counted (past DIFFERENCES_COUNTED)
+      const summarized = new Set(r.summary.map((s) => s.servicePortName));
+      const more = [
+        ...r.summary
+          .slice(SUMMARY_LINES)
+          .map((s) => (s.servicePortName === null ? unnamedText(inputs) : s.servicePortName)),
+        ...r.changedServicePorts.filter((p) => !summarized.has(p.servicePortName)).map((p) => p.servicePortName),
+      ];
+      if (more.length > 0) out.push(`    ${moreText(more)}`);
     }
     for (const ch of r.changes) {
       const body = changeBody(ch, inputs, c);
@@ -187,7 +203,10 @@ export function renderDiffText(runs: readonly DiffRun[], inputs: DiffInputs, col
   const changed = runs.filter((r) => !r.report?.equivalent).length;
   if (changed > 1) {
     out.push(`what changes, by service port, across the ${changed} comparisons with changes:`);
-    for (const [line, labels] of across) out.push(`  ${line}`, `    on ${labelsText(labels)}`);
+    const all = [...across];
+    for (const [line, labels] of all.slice(0, SUMMARY_LINES)) out.push(`  ${line}`, `    on ${labelsText(labels)}`);
+    if (all.length > SUMMARY_LINES)
+      out.push(`  … and ${groupedNumber(all.length - SUMMARY_LINES)} more (--output json lists every one)`);
   }
   out.push(
     changed === 0

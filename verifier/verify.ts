@@ -7,6 +7,7 @@ import type { Packet } from '../compiler/ir/packet.ts';
 import type { IRProgram } from '../compiler/ir/types.ts';
 import type { Locality } from './engine/build-space.ts';
 import { type CheckStats, type Comparison, DEFAULT_TV_BOUND, type IREvaluator, runCheck } from './engine/check.ts';
+import type { KeyedDistribution } from './engine/compare.ts';
 import { explore } from './engine/explore.ts';
 import { type TraceEntry, traceList } from './engine/flow.ts';
 import { collectIRShardKeys } from './engine/ir-view.ts';
@@ -43,6 +44,8 @@ export interface VerifyInput {
   maxFindings?: number;
   /** tell differences apart by shard too (CheckInput.groupByShard) */
   groupByShard?: boolean;
+  /** report the differences past maxFindings without witnesses (VerifyReport.unreported) */
+  keepUnreported?: boolean;
   /** evaluate one shard per shape (default true; false evaluates every shard — same result, slower) */
   shapes?: boolean;
   /** told the check's progress (stage 'check') */
@@ -78,6 +81,14 @@ export interface ShardFrontend {
   port: number;
 }
 
+/** A difference past maxFindings: where (its shard's frontend), how many classes, both distributions. */
+export interface UnreportedDifferenceReport {
+  comparison: Comparison;
+  frontend: ShardFrontend | null;
+  classes: number;
+  distributions: Record<string, OutcomeLine[]>;
+}
+
 export interface VerifyReport {
   family: Family;
   /** service ports of the IR checked (null without an IR) */
@@ -90,6 +101,11 @@ export interface VerifyReport {
    * service ports differ at all, when not every difference is printed (the diff's summary)
    */
   differingFrontends: ShardFrontend[];
+  /**
+   * With keepUnreported: the differences past maxFindings, each with its shard's frontend (null:
+   * no frontend, e.g. packets not new) and distributions but no witness; up to DIFFERENCES_COUNTED
+   */
+  unreported: UnreportedDifferenceReport[];
   stats: CheckStats;
   tvBound: Rational;
   locality: Locality['mode'];
@@ -117,6 +133,7 @@ export interface PreparedVerify {
   tvBound: Rational;
   maxFindings: number;
   groupByShard: boolean;
+  keepUnreported: boolean;
   shapes: boolean;
   progress: ((p: VerifyProgress) => void) | null;
   ignored: IgnoredItem[];
@@ -147,6 +164,7 @@ export function prepareVerify(input: VerifyInput): PreparedVerify {
     tvBound: input.tvBound ?? DEFAULT_TV_BOUND,
     maxFindings: input.maxFindings ?? 20,
     groupByShard: input.groupByShard ?? false,
+    keepUnreported: input.keepUnreported ?? false,
     shapes: input.shapes ?? true,
     progress: input.progress ?? null,
     ignored,
@@ -220,6 +238,7 @@ export function runVerify(prepared: PreparedVerify): VerifyReport {
       markMask,
       maxFindings: prepared.maxFindings,
       groupByShard: prepared.groupByShard,
+      keepUnreported: prepared.keepUnreported,
       shapes: prepared.shapes,
       rootOf: (shard) => (shard.cls.core[0]![0] === 0 ? 0 : 1),
       ...(prepared.progress ? { progress: checkProgress(prepared.progress) } : {}),
@@ -244,10 +263,7 @@ export function runVerify(prepared: PreparedVerify): VerifyReport {
         cell.value.flatMap((w) => w.traces.map((t) => ({ outcome: w.key, rules: traceList(t) }))),
       );
     }
-    const distributions: Counterexample['distributions'] = {};
-    for (const [name, d] of Object.entries(f.distributions)) {
-      distributions[name] = [...d.entries()].map(([outcome, p]) => ({ outcome, p }));
-    }
+    const distributions = outcomeLines(f.distributions);
     const root = roots.find((r) => r.core[0] === f.cls.core[0]) ?? roots[0]!;
     return {
       comparison: f.comparison,
@@ -261,15 +277,24 @@ export function runVerify(prepared: PreparedVerify): VerifyReport {
   });
 
   const shardByLabel = new Map(shards.map((s) => [s.label, s] as const));
-  const differingFrontends: ShardFrontend[] = [];
-  for (const label of result.differingShards) {
+  const frontendOf = (label: string): ShardFrontend | null => {
     const key = shardByLabel.get(label)?.key;
     if (key?.kind === 'exact') {
-      const dst = formatIP(family, atomFirst(space.addresses, key.dst));
-      differingFrontends.push({ dst, protocol: PROTOS[key.proto]!, port: key.port });
-    } else if (key?.kind === 'port')
-      differingFrontends.push({ dst: null, protocol: PROTOS[key.proto]!, port: key.port });
-  }
+      return {
+        dst: formatIP(family, atomFirst(space.addresses, key.dst)),
+        protocol: PROTOS[key.proto]!,
+        port: key.port,
+      };
+    }
+    return key?.kind === 'port' ? { dst: null, protocol: PROTOS[key.proto]!, port: key.port } : null;
+  };
+  const differingFrontends = [...result.differingShards].map(frontendOf).filter((f) => f !== null);
+  const unreported = result.unreported.map((u) => ({
+    comparison: u.comparison,
+    frontend: frontendOf(u.shard),
+    classes: u.classes,
+    distributions: outcomeLines(u.distributions),
+  }));
 
   return {
     family,
@@ -278,10 +303,18 @@ export function runVerify(prepared: PreparedVerify): VerifyReport {
     comparisons: result.stats.comparisons,
     counterexamples,
     differingFrontends,
+    unreported,
     stats: result.stats,
     tvBound,
     locality: locality.mode,
     ignored: prepared.ignored,
     notes: prepared.notes,
   };
+}
+
+/** Keyed distributions as outcome lines, per evaluator. */
+function outcomeLines(ds: Record<string, KeyedDistribution>): Record<string, OutcomeLine[]> {
+  const lines: Record<string, OutcomeLine[]> = {};
+  for (const [name, d] of Object.entries(ds)) lines[name] = [...d.entries()].map(([outcome, p]) => ({ outcome, p }));
+  return lines;
 }

@@ -42,6 +42,10 @@ test('an endpoint added: exit 1, the change with both distributions, explain lin
   assert.is(capped.code, 1);
   assert.match(capped.stdout, /^ {2}1 of \d+ distinct changes shown \(--max-changes for more\);/m);
   assert.is(capped.stdout.match(/^CHANGED /gm)?.length, 1);
+  // the summary still covers every change, the ones not shown too
+  const summary = (out: string) => /^ {2}what changes, by service port:\n((?: {4}.*\n)+)/m.exec(out)?.[1];
+  assert.ok(summary(r.stdout));
+  assert.is(summary(capped.stdout), summary(r.stdout));
   // rule paths only with --traces
   assert.not.match(r.stdout, /rules for the witness/);
   const traced = await ksvc('diff', OLD, NEW, '--node', 'node-a', '--family', 'ipv4', '--traces');
@@ -280,4 +284,33 @@ test('usage errors and bad input: exit 2, never a partial report', async () => {
   assert.is(unknown.stdout, '');
 });
 
+test('a change to thousands of service ports: the text summary describes 100 and names the rest', async () => {
+  const cluster = (masq: string) =>
+    [
+      `cluster {\n  masq from outside ${masq}\n}`,
+      'node n {\n  address 192.168.1.1\n  podCIDR 10.64.1.0/24\n}',
+      ...Array.from(
+        { length: 105 },
+        (_, i) =>
+          `service ns/s${i} {\n  web: ClusterIP 10.32.0.${i + 1}:80/tcp -> endpoints:8080\n  endpoints 10.64.1.${i + 1} on n\n}`,
+      ),
+    ].join('\n\n');
+  const before = write('diff-many-old.ksvc', `${cluster('10.64.0.0/16')}\n`);
+  const after = write('diff-many-new.ksvc', `${cluster('10.64.1.0/24')}\n`);
+  const r = await ksvc('diff', before, after, '--max-changes', '3', '--family', 'ipv4');
+  assert.is(r.code, 1, r.stdout + r.stderr);
+  const summary = /^ {2}what changes, by service port:\n((?: {4}.*\n)+)/m.exec(r.stdout)?.[1]?.trimEnd().split('\n');
+  assert.ok(summary, r.stdout);
+  assert.is(summary!.length, 101);
+  for (const l of summary!.slice(0, 100)) assert.match(l, /^ {4}ns\/s\d+:web \(1 change, 1 class\): masquerade$/);
+  assert.match(
+    summary![100]!,
+    /^ {4}… and 5 more service ports with changes: (ns\/s\d+:web, ){4}ns\/s\d+:web \(--output json describes every one\)$/,
+  );
+  assert.is(r.stdout.match(/^CHANGED /gm)?.length, 3);
+  const j = JSON.parse(
+    (await ksvc('diff', before, after, '--max-changes', '3', '--family', 'ipv4', '--output', 'json')).stdout,
+  );
+  assert.is(j.comparisons[0].summary.length, 105);
+});
 test.run();

@@ -262,7 +262,11 @@ test('a narrower masquerade range: cluster IPs masquerade differently; eTP=Local
     names,
   );
   const capped = diff(EVERYTHING, narrower, { maxChanges: 1 });
-  assert.is(capped.summary.length, 1);
+  assert.is(capped.changes.length, 1);
+  // the summary covers the changes not shown as well: the same as with every change shown
+  const byName = (xs: typeof run.summary) =>
+    [...xs].sort((a, b) => ((a.servicePortName ?? '') < (b.servicePortName ?? '') ? -1 : 1));
+  assert.equal(byName(capped.summary), byName(run.summary));
   assert.equal(
     capped.changedServicePorts.map((p) => p.servicePortName),
     names,

@@ -46,6 +46,12 @@ export interface CheckInput {
    * port a change reaches is named); default: by the comparison and the outcomes alone.
    */
   groupByShard?: boolean;
+  /**
+   * Keep each difference past maxFindings as an UnreportedDifference (its shard, distributions and
+   * class count, not its class), up to DIFFERENCES_COUNTED: a diff summarises every change, not
+   * only those it prints; default: counted only.
+   */
+  keepUnreported?: boolean;
   /** evaluate one shard per shape and count the others (see shape.ts); false: every shard */
   shapes: boolean;
   /** which root each shard came from (part of its shape) */
@@ -78,6 +84,9 @@ export interface Finding {
   classes: number;
 }
 
+/** A difference past maxFindings, kept without its class (no witness, no region): what a summary needs. */
+export type UnreportedDifference = Omit<Finding, 'cls'>;
+
 export interface CheckStats {
   shards: number;
   classes: number;
@@ -103,6 +112,8 @@ export interface CheckResult {
   stats: CheckStats;
   /** the labels of the shards with a difference, reported or not */
   differingShards: Set<string>;
+  /** the differences past maxFindings (with keepUnreported; else empty) */
+  unreported: UnreportedDifference[];
 }
 
 export function addressCount(space: PacketSpace) {
@@ -139,8 +150,8 @@ export function runCheck(input: CheckInput, roots: readonly PacketClass[]): Chec
   let packets: Rational = rational(0);
   let findingsSeen = 0;
 
-  // the differences past maxFindings, by signature: counted, not kept
-  const unreported = new Set<string>();
+  // the differences past maxFindings, by signature: counted, and kept without their class when asked
+  const unreported = new Map<string, UnreportedDifference | null>();
   const differingShards = new Set<string>();
   const record = (f: Omit<Finding, 'classes'>) => {
     findingsSeen++;
@@ -152,7 +163,13 @@ export function runCheck(input: CheckInput, roots: readonly PacketClass[]): Chec
       // keep the most readable class of the group as its witness region
       if (moreReadable(space, f.cls, g.cls)) Object.assign(g, { ...f, classes: g.classes });
     } else if (groups.size < input.maxFindings) groups.set(sig, { ...f, classes: 1 });
-    else if (unreported.size < DIFFERENCES_COUNTED) unreported.add(sig);
+    else if (unreported.has(sig)) {
+      const u = unreported.get(sig);
+      if (u) u.classes++;
+    } else if (unreported.size < DIFFERENCES_COUNTED) {
+      const { cls: _, ...kept } = f;
+      unreported.set(sig, input.keepUnreported ? { ...kept, classes: 1 } : null);
+    }
   };
 
   const compareCell = (shard: string, cls: PacketClass, dists: ArtifactDistribution[], ir: Distribution | null) => {
@@ -239,6 +256,7 @@ export function runCheck(input: CheckInput, roots: readonly PacketClass[]): Chec
   return {
     findings,
     differingShards,
+    unreported: [...unreported.values()].filter((u) => u !== null),
     stats: {
       shards: input.shards.length,
       classes,
