@@ -26,7 +26,14 @@ export {
   type ServicePortRef,
 } from './diff.ts';
 export type { ChangeKind, ServicePortChanges } from './diff-summary.ts';
-export { compileIptables, compileIptablesChunks, type IptablesFormat, type IptablesRenderOptions } from './iptables.ts';
+export {
+  compileIptables,
+  compileIptablesChunks,
+  compileIptablesPartial,
+  type IptablesFormat,
+  type IptablesRenderOptions,
+  type PartialRestore,
+} from './iptables.ts';
 export {
   type Checked,
   type CheckModelOptions,

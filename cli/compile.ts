@@ -78,6 +78,11 @@ Options:
   --from-k8s                the input is Kubernetes YAML/JSON (Service, EndpointSlice, Node;
                             one or more FILEs), read as kube-proxy reads it (see ksvc import)
   --skip-unknown-kinds      with --from-k8s: ignore objects of other kinds
+  --since OLD               iptables: kube-proxy's partial restore from OLD (the same kind of
+                            input, the same node and family) to FILE: the filter table and nat's
+                            own chains whole, a service's chains only when they changed, stale
+                            chains deleted (-X); apply with iptables-restore --noflush to a node
+                            holding OLD's rules
   -o, --out FILE            write here instead of stdout ('-'): a regular file is replaced
                             atomically (same mode and owner; through a symbolic link, the file it
                             points to); a device or FIFO is written in place; never the input
@@ -103,6 +108,7 @@ const FLAGS = {
   node: { type: 'string' },
   family: { type: 'string' },
   'with-hooks': { type: 'boolean' },
+  since: { type: 'string' },
   out: { type: 'string', short: 'o' },
   output: { type: 'string' },
   ...LOWERING_FLAGS,
@@ -143,6 +149,15 @@ async function runCompile(argv: string[], io: CliIO): Promise<number> {
   if (v['with-hooks'] && !backend.hooks) {
     return usageError(io, `--with-hooks does not apply to the ${backend.name} backend`);
   }
+  if (v.since !== undefined) {
+    if (backend.name !== 'iptables' || format !== 'restore' || v['with-hooks']) {
+      return usageError(
+        io,
+        '--since makes a partial restore: it goes with --backend iptables, restore format, no --with-hooks',
+      );
+    }
+    if (v.since === '' || v.since === '-') return usageError(io, '--since needs a file name (not standard input)');
+  }
   if (v.out === '') return usageError(io, "-o needs a file name ('-' for standard output)");
   const output = outputFormatOf(io, 'compile', v.output);
   if (typeof output === 'number') return output;
@@ -151,6 +166,7 @@ async function runCompile(argv: string[], io: CliIO): Promise<number> {
   }
   const lowered = await loadAndLower(io, parsed, backend, output, time);
   if (typeof lowered === 'number') return lowered;
+  if (v.since !== undefined) return writePartialRestore(io, parsed, v.since, lowered, output, time);
   if (worthCollecting(lowered.programs)) collectGarbageNow();
   // Only the IR is alive from here on: the model and the AST are garbage while the output is built.
   const chunks = await backend.chunks(lowered.programs, { format, hooks: Boolean(v['with-hooks']) });
@@ -163,6 +179,45 @@ async function runCompile(argv: string[], io: CliIO): Promise<number> {
 
 type CompileArgs = Exclude<ReturnType<typeof parseCommandArgs<typeof FLAGS>>, number>;
 
+/**
+ * --since OLD: OLD lowered as FILE was (same kind of input, node, family and flags), and the
+ * partial restore from it written. Its diagnostics are printed as FILE's are.
+ */
+async function writePartialRestore(
+  io: CliIO,
+  parsed: CompileArgs,
+  since: string,
+  lowered: { programs: IRProgram[]; inputs: FileIdentity[] },
+  output: OutputFormat,
+  time: Timings,
+): Promise<number> {
+  const iptables = BACKENDS.find((b) => b.name === 'iptables')!;
+  // of the old version's diagnostics only its errors: its warnings are not about this output
+  const old = await loadAndLower(io, { ...parsed, positionals: [since] }, iptables, output, time, 'errors');
+  if (typeof old === 'number') return old;
+  const [before, after] = [old.programs[0]!, lowered.programs[0]!];
+  if (before.node !== after.node || before.family !== after.family) {
+    return usageError(
+      io,
+      `--since ${since} compiles for node ${before.node ?? '(none)'}, ${before.family}; FILE for ${after.node ?? '(none)'}, ${after.family}: choose one with --node and --family`,
+    );
+  }
+  const { compileIptablesPartial } = await import('../api/iptables.ts');
+  const partial = compileIptablesPartial(before, after);
+  time.mark('partial restore');
+  const failed = writeOutput(io, parsed.values.out ?? '-', [partial.text], {
+    inputs: [...lowered.inputs, ...old.inputs],
+  });
+  if (failed !== null) return fileError(io, 'compile', `cannot write output: ${failed}`);
+  if (io.statusLine) {
+    const n = partial.rewritten.length;
+    io.stderr(
+      `ksvc compile: partial restore: ${n} of ${partial.services} service${partial.services === 1 ? '' : 's'} rewritten, ${partial.deleted.length} chain${partial.deleted.length === 1 ? '' : 's'} deleted (apply with iptables-restore --noflush)\n`,
+    );
+  }
+  return EXIT_OK;
+}
+
 /** Read, check and lower the input; diagnostics are printed here. Returns the IR or an exit code. */
 async function loadAndLower(
   io: CliIO,
@@ -170,8 +225,10 @@ async function loadAndLower(
   backend: Backend,
   output: OutputFormat,
   time: Timings,
+  shown: 'all' | 'errors' = 'all',
 ): Promise<{ programs: IRProgram[]; inputs: FileIdentity[] } | number> {
   const v = parsed.values;
+  const shownOf = (diags: Diagnostic[]) => (shown === 'all' ? diags : diags.filter((d) => d.severity === 'error'));
   const file = parsed.positionals[0]!;
   const lowerApi = await import('../api/lower.ts');
   const lowering = await loweringOptions(io, 'compile', v);
@@ -198,7 +255,8 @@ async function loadAndLower(
     time.mark('read+parse+check+lower');
     if (fast !== null && !(backend.singleFamily && (fast.programs?.length ?? 0) > 1)) {
       const { programs, diagnostics, sources } = fast;
-      if (diagnostics.length > 0) io.stderr(renderDiagnostics(diagnostics, sources, output, io.color));
+      const printed = shownOf(diagnostics);
+      if (printed.length > 0) io.stderr(renderDiagnostics(printed, sources, output, io.color));
       if (programs === null) return EXIT_FINDINGS;
       return { programs, inputs: read.identity ? [read.identity] : [] };
     }
@@ -206,7 +264,8 @@ async function loadAndLower(
   }
   if (loaded.readError) return fileError(io, 'compile', loaded.readError);
   if (fromK8s) time.mark('read+import');
-  const report = (diags: Diagnostic[]) => {
+  const report = (all: Diagnostic[]) => {
+    const diags = shownOf(all);
     if (diags.length > 0) io.stderr(renderDiagnostics(diags, loaded.sources, output, io.color));
   };
   if (!loaded.model || loaded.diagnostics.some((d) => d.severity === 'error')) {

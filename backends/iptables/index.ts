@@ -32,6 +32,7 @@ export function renderIptablesChunks(ir: IRProgram, options: IptablesRenderOptio
 
 export { buildRules, emitRules } from './build.ts';
 export { hash16 } from './names.ts';
+export { type PartialRestore, renderPartialRestore } from './partial.ts';
 export { renderRestore } from './restore.ts';
 export type { Match, Rule, RuleSet, Target } from './rules.ts';
 export { renderSave } from './save.ts';

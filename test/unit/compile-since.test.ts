@@ -1,0 +1,87 @@
+// `ksvc compile NEW --since OLD --backend iptables`: kube-proxy's partial restore through the CLI —
+// the changed service's chains only, stale chains deleted, the summary on a terminal; refused
+// (exit 2, nothing written) with another backend or format, with hooks, from standard input, or
+// when the two files compile for different nodes.
+import { readFileSync } from 'node:fs';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { ksvc, ksvcWith, WEB, write } from './verify-cli-support.ts';
+
+const EVERYTHING = readFileSync('examples/everything.ksvc', 'utf8');
+const OLD = write('since-old.ksvc', EVERYTHING);
+const SIGNALLING = '  endpoints 10.64.3.20 on node-c\n';
+const NEW = write('since-new.ksvc', EVERYTHING.replace(SIGNALLING, '  endpoints 10.64.3.21 on node-c\n'));
+
+/** The node and family every compile here is for. */
+const AT = ['--backend', 'iptables', '--node', 'node-a', '--family', 'ipv4'];
+
+const serviceChains = (text: string) => [...text.matchAll(/^:(KUBE-(?:SVC|SVL|EXT|FW|SEP)-\S+) /gm)].map((m) => m[1]);
+
+test('one endpoint replaced: only that service`s chains, the old endpoint`s chain deleted', async () => {
+  const full = await ksvc('compile', NEW, ...AT);
+  const r = await ksvc('compile', NEW, '--since', OLD, ...AT);
+  assert.is(r.code, 0, r.stderr);
+  // the new file's warnings (one endpoint is never used); none of the old file's
+  assert.is(r.stderr.match(/^warning\[/gm)?.length, 1, r.stderr);
+  assert.match(r.stderr, /since-new\.ksvc/);
+  assert.not.match(r.stderr, /since-old\.ksvc/);
+  const written = serviceChains(r.stdout);
+  assert.ok(written.length > 0 && written.length < serviceChains(full.stdout).length, written.join(' '));
+  // every rule written is one of the full output's; the service's, nat's own chains and filter
+  const fullLines = new Set(full.stdout.split('\n'));
+  for (const line of r.stdout.split('\n')) {
+    if (line.startsWith('-A ')) assert.ok(fullLines.has(line), line);
+  }
+  assert.match(r.stdout, /telecom\/signalling:sigtran -> 10\.64\.3\.21:2905/);
+  assert.not.match(r.stdout, /-A KUBE-SVC-\S+ .*kube-system\/kube-dns/);
+  const deleted = [...r.stdout.matchAll(/^-X (\S+)$/gm)].map((m) => m[1]!);
+  assert.is(deleted.length, 1);
+  assert.match(r.stdout, new RegExp(`^:${deleted[0]} - \\[0:0\\]$`, 'm'));
+  // on a terminal, what it did
+  const tty = await ksvcWith({ statusLine: true }, 'compile', NEW, '--since', OLD, ...AT);
+  assert.match(
+    tty.stderr,
+    /^ksvc compile: partial restore: 1 of \d+ services rewritten, 1 chain deleted \(apply with iptables-restore --noflush\)$/m,
+  );
+  // the same file: nothing of any service
+  const same = await ksvc('compile', OLD, '--since', OLD, ...AT);
+  assert.equal(serviceChains(same.stdout), []);
+});
+
+test('refused: another backend or format, hooks, standard input, another node', async () => {
+  const base = ['compile', NEW, '--since', OLD, '--node', 'node-a', '--family', 'ipv4'];
+  for (const extra of [
+    ['--backend', 'nftables'],
+    ['--backend', 'iptables', '--format', 'save'],
+    ['--backend', 'iptables', '--with-hooks'],
+  ]) {
+    const r = await ksvc(...base, ...extra);
+    assert.is(r.code, 2, extra.join(' '));
+    assert.match(r.stderr, /--since makes a partial restore/);
+    assert.is(r.stdout, '');
+  }
+  const stdin = await ksvc(
+    'compile',
+    NEW,
+    '--since',
+    '-',
+    '--backend',
+    'iptables',
+    '--node',
+    'node-a',
+    '--family',
+    'ipv4',
+  );
+  assert.is(stdin.code, 2);
+  assert.match(stdin.stderr, /--since needs a file name/);
+  // without --node each file compiles for its only node: two different nodes are refused
+  const out = write('since-out.txt', 'untouched');
+  const web = readFileSync(WEB, 'utf8');
+  const otherNode = write('since-node-b.ksvc', web.replace('node node-a {', 'node node-b {'));
+  const r = await ksvc('compile', WEB, '--since', otherNode, '--backend', 'iptables', '-o', out);
+  assert.is(r.code, 2, r.stderr);
+  assert.match(r.stderr, /--since \S+ compiles for node node-b, ipv4; FILE for node-a, ipv4/);
+  assert.is(readFileSync(out, 'utf8'), 'untouched');
+});
+
+test.run();

@@ -1,0 +1,116 @@
+// kube-proxy's TestSyncProxyRulesRepeated (pkg/proxy/iptables/proxier_test.go) as .ksvc
+// versions: a cluster edited step by step, with the service chains kube-proxy's partial restore
+// declares and deletes at each step (its hashed names). Used by the unit and the kernel tests of
+// partial restores.
+import * as assert from 'uvu/assert';
+import { load } from '../../api/ksvc.ts';
+import { lower } from '../../api/lower.ts';
+import type { IRProgram } from '../../compiler/ir/types.ts';
+
+const HEAD = `cluster {
+  masq from outside 10.0.0.0/8
+}
+
+node test-node {
+  address 192.168.0.2
+}
+`;
+export const SVC1 = 'service ns1/svc1 {\n  p80: ClusterIP 172.30.0.41:80/tcp -> endpoints\n  endpoints 10.0.1.1\n}\n';
+export const SVC2 =
+  'service ns2/svc2 {\n  p8080: ClusterIP 172.30.0.42:8080/tcp -> endpoints\n  endpoints 10.0.2.1\n}\n';
+export const svc3 = (eps: string) =>
+  `service ns3/svc3 {\n  p80: ClusterIP 172.30.0.43:80/tcp -> endpoints\n  endpoints ${eps}\n}\n`;
+const SVC4_EMPTY = 'service ns4/svc4 {\n  p80: ClusterIP 172.30.0.44:80/tcp -> endpoints\n}\n';
+const SVC4 = 'service ns4/svc4 {\n  p80: ClusterIP 172.30.0.44:80/tcp -> endpoints\n  endpoints 10.0.4.1\n}\n';
+
+export function program(...services: string[]): IRProgram {
+  const checked = load([HEAD, ...services].join('\n'));
+  assert.ok(checked.model, checked.diagnostics.map((d) => d.message).join('\n'));
+  const r = lower(checked.model!, { family: 'ipv4' });
+  assert.is(r.diagnostics.filter((d) => d.severity === 'error').length, 0);
+  return r.programs[0]!;
+}
+
+// kube-proxy's steps: the service chains each partial restore declares, and the chains it deletes
+export const STEPS: { what: string; services: string[]; declares: string[]; deletes: string[] }[] = [
+  {
+    what: 'add svc3 with an endpoint: only its chains',
+    services: [SVC1, SVC2, svc3('10.0.3.1')],
+    declares: ['KUBE-SEP-BSWRHOQ77KEXZLNL', 'KUBE-SVC-X27LE4BHSL4DOUIK'],
+    deletes: [],
+  },
+  {
+    what: 'delete svc2: its chains declared and deleted, nothing else',
+    services: [SVC1, svc3('10.0.3.1')],
+    declares: ['KUBE-SEP-UHEGFW77JX3KXTOV', 'KUBE-SVC-2VJB64SDSIJUP5T6'],
+    deletes: ['KUBE-SEP-UHEGFW77JX3KXTOV', 'KUBE-SVC-2VJB64SDSIJUP5T6'],
+  },
+  {
+    what: 'add svc4 without endpoints: no service chain (a filter REJECT)',
+    services: [SVC1, svc3('10.0.3.1'), SVC4_EMPTY],
+    declares: [],
+    deletes: [],
+  },
+  {
+    what: 'svc4 gets an endpoint: its chains',
+    services: [SVC1, svc3('10.0.3.1'), SVC4],
+    declares: ['KUBE-SEP-AYCN5HPXMIRJNJXU', 'KUBE-SVC-4SW47YFZTEDKD3PK'],
+    deletes: [],
+  },
+  {
+    what: "svc3's endpoint changes: its SVC, the new SEP, the old one deleted",
+    services: [SVC1, svc3('10.0.3.2'), SVC4],
+    declares: ['KUBE-SEP-BSWRHOQ77KEXZLNL', 'KUBE-SEP-DKCFIS26GWF2WLWC', 'KUBE-SVC-X27LE4BHSL4DOUIK'],
+    deletes: ['KUBE-SEP-BSWRHOQ77KEXZLNL'],
+  },
+  {
+    what: 'svc3 gets a second endpoint: all its chains, the unchanged SEP too',
+    services: [SVC1, svc3('10.0.3.2, 10.0.3.3'), SVC4],
+    declares: ['KUBE-SEP-DKCFIS26GWF2WLWC', 'KUBE-SEP-JVVZVJ7BSEPPRNBS', 'KUBE-SVC-X27LE4BHSL4DOUIK'],
+    deletes: [],
+  },
+  {
+    what: 'no change: no service chain',
+    services: [SVC1, svc3('10.0.3.2, 10.0.3.3'), SVC4],
+    declares: [],
+    deletes: [],
+  },
+];
+
+/** A node's tables: chain -> rule lines (after the chain name), as iptables-restore leaves them. */
+export type Tables = Map<string, Map<string, string[]>>;
+
+/** Apply restore text: flushing every table it names (default), or --noflush. */
+export function restore(tables: Tables, text: string, noflush: boolean): Tables {
+  const out: Tables = new Map([...tables].map(([t, chains]) => [t, new Map([...chains].map(([c, r]) => [c, [...r]]))]));
+  let table: Map<string, string[]> | null = null;
+  for (const line of text.split('\n')) {
+    if (line === '' || line.startsWith('#')) continue;
+    if (line.startsWith('*')) {
+      const name = line.slice(1);
+      if (!noflush || !out.has(name)) out.set(name, new Map());
+      table = out.get(name)!;
+    } else if (line === 'COMMIT') table = null;
+    else if (line.startsWith(':')) table!.set(line.slice(1).split(' ')[0]!, []);
+    else if (line.startsWith('-A ')) {
+      const [, chain, ...rest] = line.split(' ');
+      const rules = table!.get(chain!);
+      assert.ok(rules, `rule for undeclared chain ${chain}`);
+      rules!.push(rest.join(' '));
+    } else if (line.startsWith('-X ')) {
+      const chain = line.slice(3);
+      assert.equal(table!.get(chain), [], `-X of ${chain}, which is not empty`);
+      table!.delete(chain);
+    } else assert.unreachable(`unexpected line ${line}`);
+  }
+  // the kernel refuses a jump to a chain that does not exist (the whole restore fails)
+  for (const [name, chains] of out) {
+    for (const rules of chains.values()) {
+      for (const r of rules) {
+        const target = /-j (KUBE-\S+)/.exec(r)?.[1];
+        if (target) assert.ok(chains.has(target), `${name}: a jump to ${target}, which does not exist`);
+      }
+    }
+  }
+  return out;
+}
