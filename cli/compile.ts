@@ -181,7 +181,7 @@ type CompileArgs = Exclude<ReturnType<typeof parseCommandArgs<typeof FLAGS>>, nu
 
 /**
  * --since OLD: OLD lowered as FILE was (same kind of input, node, family and flags), and the
- * partial restore from it written. Its diagnostics are printed as FILE's are.
+ * partial restore from it written. Of its diagnostics only the errors are printed.
  */
 async function writePartialRestore(
   io: CliIO,

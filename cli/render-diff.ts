@@ -21,6 +21,7 @@ import {
   traceLine,
 } from './render-verify.ts';
 import { escapeForTerminal } from './terminal-text.ts';
+import { shellWord } from './verify.ts';
 
 export const DIFF_JSON_VERSION = 1;
 
@@ -91,10 +92,11 @@ const explainLines = (change: RoutingChange, run: DiffRun, inputs: DiffInputs) =
   SIDES.map((side) => `  explain ${side}: ${inputs.explain(side, run, change.counterexample.witness)}`);
 
 /** "node node-a, ipv4": which comparison a run is, in a line about several. */
-const runLabel = (r: DiffRun) => `${r.node === null ? '' : `node ${r.node}, `}${r.family}`;
+const runLabel = (r: DiffRun) => `${r.node === null ? '' : `node ${escapeForTerminal(r.node)}, `}${r.family}`;
 
-/** The flags that select a run's comparison in `ksvc explain`. */
-const runFlags = (r: DiffRun) => `${r.node === null ? '' : `--node ${r.node} `}--family ${r.family}`;
+/** The flags that select a run's comparison in `ksvc explain`, as shell words. */
+const runFlags = (r: DiffRun) =>
+  [...(r.node === null ? [] : ['--node', r.node]), '--family', r.family].map(shellWord).join(' ');
 
 /** How many comparisons a line about several names before it counts the rest. */
 const MAX_LABELS = 8;

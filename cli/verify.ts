@@ -104,7 +104,7 @@ const QUOTED_UNSAFE = new RegExp(`[\\\\']|${TERMINAL_UNSAFE.source}`, 'g');
  * raw (a planted file name) is written in bash's $'…' form, its controls as escapes the shell
  * turns back into the same bytes.
  */
-const shellWord = (s: string): string => {
+export const shellWord = (s: string): string => {
   if (/^[A-Za-z0-9_./:@,+=-]+$/.test(s)) return s;
   if (!hasTerminalUnsafe(s)) return `'${s.replace(/'/g, "'\\''")}'`;
   const escaped = s.replace(QUOTED_UNSAFE, (c) => {
