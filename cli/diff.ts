@@ -190,8 +190,12 @@ async function runDiff(argv: string[], io: CliIO): Promise<number> {
     models: compared.models,
     backend,
     notes: compared.notes,
-    explain: (side, run, witness) =>
-      explainCommandLine(explainBase(side === 'old' ? oldFile : newFile), run.node, run.family, witness),
+    explain: (side, run, witness) => {
+      const file = side === 'old' ? oldFile : newFile;
+      const line = explainCommandLine(explainBase(file), run.node, run.family, witness);
+      // '-' was standard input: the line reads that version from standard input again
+      return file === '-' ? `${line}  # give it the ${side} version on standard input` : line;
+    },
     // GitHub annotations point at real files only (standard input has none)
     realFile: (side) => {
       const f = side === 'old' ? oldFile : newFile;

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ksvc, section, shellWords, write } from './verify-cli-support.ts';
+import { ksvc, ksvcWith, section, shellWords, write } from './verify-cli-support.ts';
 
 const EVERYTHING = readFileSync('examples/everything.ksvc', 'utf8');
 const OLD = write('diff-old.ksvc', EVERYTHING);
@@ -313,4 +313,17 @@ test('a change to thousands of service ports: the text summary describes 100 and
   );
   assert.is(j.comparisons[0].summary.length, 105);
 });
+test('the old version on standard input: its explain line says so, and runs given it again', async () => {
+  const r = await ksvcWith({ stdin: () => EVERYTHING }, 'diff', '-', NEW, '--node', 'node-a', '--family', 'ipv4');
+  assert.is(r.code, 1, r.stdout + r.stderr);
+  const line = /^ {2}explain old: (ksvc explain - .*) {2}# give it the old version on standard input$/m.exec(
+    r.stdout,
+  )?.[1];
+  assert.ok(line, r.stdout);
+  assert.not.match(r.stdout, /explain new: .*#/);
+  const explained = await ksvcWith({ stdin: () => EVERYTHING }, ...shellWords(line!).slice(1));
+  assert.is(explained.code, 0, explained.stderr);
+  assert.match(section(explained.stdout, 'iptables'), /10\.64\.3\.20:2905/);
+});
+
 test.run();
