@@ -48,6 +48,22 @@ test('one endpoint replaced: only that service`s chains, the old endpoint`s chai
   assert.equal(serviceChains(same.stdout), []);
 });
 
+test('--from-k8s: the only local endpoint moves to another node, so the eTP=Local chain goes', async () => {
+  const yaml = readFileSync('examples/seed-local.yaml', 'utf8');
+  assert.ok(yaml.includes('nodeName: ecs-matrix-k8s-cluster-3'));
+  const moved = write(
+    'since-moved.yaml',
+    yaml.replace('nodeName: ecs-matrix-k8s-cluster-3', 'nodeName: ecs-matrix-k8s-cluster-1'),
+  );
+  const at = ['--backend', 'iptables', '--family', 'ipv4', '--node', 'ecs-matrix-k8s-cluster-3'];
+  const r = await ksvc('compile', '--from-k8s', moved, '--since', 'examples/seed-local.yaml', ...at);
+  assert.is(r.code, 0, r.stderr);
+  const svl = /^-X (KUBE-SVL-\S+)$/m.exec(r.stdout)?.[1];
+  assert.ok(svl, r.stdout);
+  assert.match(r.stdout, new RegExp(`^:${svl} - \\[0:0\\]$`, 'm'));
+  assert.not.match(r.stdout, new RegExp(`^-A ${svl} `, 'm'));
+});
+
 test('refused: another backend or format, hooks, standard input, another node', async () => {
   const base = ['compile', NEW, '--since', OLD, '--node', 'node-a', '--family', 'ipv4'];
   for (const extra of [
