@@ -62,7 +62,14 @@ export {
   localDetectorFromFlags,
   lower,
 } from './lower.ts';
-export { compileNftables, compileNftablesChunks, type NftablesOptions } from './nftables.ts';
+export {
+  compileNftables,
+  compileNftablesChunks,
+  compileNftablesDelta,
+  type NftablesOptions,
+  type NftDelta,
+  type NftDeltaStats,
+} from './nftables.ts';
 export {
   type ArtifactText,
   ASSUMPTIONS,

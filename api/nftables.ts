@@ -1,6 +1,15 @@
 // The nftables backend as library functions: IR programs (one per family) -> one libnftables JSON
 // document for `nft -j -f` that replaces ksvc's tables atomically, or the same ruleset in nft syntax.
-import { renderNftablesJson, renderNftablesJsonChunks, renderNftablesText } from '../backends/nftables/index.ts';
+import {
+  type NftDelta,
+  renderNftablesDelta,
+  renderNftablesJson,
+  renderNftablesJsonChunks,
+  renderNftablesText,
+} from '../backends/nftables/index.ts';
+
+export type { NftDelta, NftDeltaStats } from '../backends/nftables/index.ts';
+
 import type { IRProgram } from '../compiler/ir/types.ts';
 
 export interface NftablesOptions {
@@ -27,4 +36,18 @@ export function compileNftablesChunks(
 ): Iterable<string> {
   if (options.format === 'text') return [compileNftables(programs, options)];
   return renderNftablesJsonChunks(programs, options.replace === undefined ? {} : { replace: options.replace });
+}
+
+/**
+ * The incremental update from the `previous` programs' ruleset to the `next` ones' (the same node
+ * and families): one `nft -j -f` transaction touching only what changed — new objects added,
+ * changed chains flushed and refilled, changed map elements replaced, what is gone deleted;
+ * affinity sets keep their records. null when the change cannot be one (another family set, a
+ * set's definition changed): load the whole-table replace (compileNftables) instead.
+ */
+export function compileNftablesDelta(
+  previous: IRProgram | IRProgram[],
+  next: IRProgram | IRProgram[],
+): NftDelta | null {
+  return renderNftablesDelta(previous, next);
 }

@@ -1,20 +1,23 @@
 // Benchmark: a partial restore (`ksvc compile NEW --since OLD`) against a full one, applied as
 // kube-proxy applies its syncs — `iptables-restore --noflush` on a node already holding OLD's
 // rules — for one small edit of a large cluster. Root only.
-//   node --import tsx bench/partial-restore.ts [--services 10000] [--endpoints 10] [--repeat N] [--limit SECONDS]
+//   node --import tsx bench/partial-restore.ts [--services 10000] [--endpoints 10] [--repeat N] [--limit SECONDS] [--only iptables|nft]
 // The cluster is issue 10's mix (bench/generate.ts: one port per service, half of the NodePort and
 // LoadBalancer services eTP Local, 5 % ClientIP affinity); the edit adds one endpoint to the first
 // service. For each restore binary present (iptables-nft-restore, iptables-legacy-restore): a
 // fresh namespace is loaded with OLD (with the builtin-chain hooks), then given either the partial
 // restore or NEW's full restore input (every chain declared), timed (wall, and the command's
 // user + system CPU from GNU time; an apply still running after --limit seconds, default 600, is
-// stopped and reported as such). The compile times are in-process (both versions lowered).
+// stopped and reported as such). The nftables rows do the same with `nft -j -f`: the delta
+// (`--since` with --backend nftables) against the whole-table replace, on a node holding OLD's
+// table. The compile times are in-process (both versions lowered).
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compileIptables, compileIptablesPartial } from '../api/iptables.ts';
 import { load } from '../api/ksvc.ts';
 import { lower } from '../api/lower.ts';
+import { compileNftables, compileNftablesDelta } from '../api/nftables.ts';
 import { missingTool } from '../cli/netns.ts';
 import type { IRProgram } from '../compiler/ir/types.ts';
 import { createKubeProxyNfacct, kernelSkipReason, withNetns } from '../test/kernel/netns.ts';
@@ -27,12 +30,14 @@ const { values } = benchArgs('bench/partial-restore.ts', {
     endpoints: { type: 'string' },
     repeat: { type: 'string' },
     limit: { type: 'string' },
+    only: { type: 'string' },
   },
 });
 const services = Number(values.services ?? 10000);
 const endpoints = Number(values.endpoints ?? 10);
 const repeat = Number(values.repeat ?? 1);
 const limitSeconds = Number(values.limit ?? 600);
+const only = values.only ?? null;
 
 const skip = kernelSkipReason();
 if (skip !== null) {
@@ -64,52 +69,75 @@ t0 = performance.now();
 const full = compileIptables(after);
 const fullMs = performance.now() - t0;
 
+t0 = performance.now();
+const delta = compileNftablesDelta([before], [after]);
+const deltaMs = performance.now() - t0;
+if (delta === null) throw new Error('no nftables delta');
+t0 = performance.now();
+const replace = compileNftables([after]);
+const replaceMs = performance.now() - t0;
+
 const dir = mkdtempSync(join(tmpdir(), 'ksvc-partial-'));
 const files = {
   old: join(dir, 'old.iptables'),
   partial: join(dir, 'partial.iptables'),
   full: join(dir, 'full.iptables'),
+  nftOld: join(dir, 'old.nft.json'),
+  nftDelta: join(dir, 'delta.nft.json'),
+  nftReplace: join(dir, 'replace.nft.json'),
 };
 writeFileSync(files.old, compileIptables(before, { hooks: true }));
 writeFileSync(files.partial, partial.text);
 writeFileSync(files.full, full);
+writeFileSync(files.nftOld, compileNftables([before]));
+writeFileSync(files.nftDelta, delta.text);
+writeFileSync(files.nftReplace, replace);
 const lines = (text: string) => text.split('\n').length - 1;
 
 interface Applied {
   restore: string;
-  what: 'partial' | 'full';
+  what: 'partial' | 'full' | 'delta' | 'replace';
   /** null: stopped after limitSeconds */
   seconds: number | null;
   cpu: number | null;
 }
 
+/** The command that applies `what`, after the one that loads OLD. */
+function commandsFor(restore: string, what: Applied['what']): { load: string[]; apply: string[] } {
+  if (restore === 'nft') {
+    return {
+      load: ['-j', '-f', files.nftOld],
+      apply: ['-j', '-f', what === 'delta' ? files.nftDelta : files.nftReplace],
+    };
+  }
+  return { load: [files.old], apply: ['--noflush', what === 'partial' ? files.partial : files.full] };
+}
+
 async function applied(restore: string, what: Applied['what']): Promise<Applied> {
+  const { load: loadArgs, apply } = commandsFor(restore, what);
   return withNetns('bench-partial', (ns) => {
     createKubeProxyNfacct(ns);
-    const loaded = ns.exec(restore, [files.old], undefined, 1_800_000);
+    const loaded = ns.exec(restore, loadArgs, undefined, 1_800_000);
     if (loaded.status !== 0) throw new Error(`${restore} of OLD failed: ${loaded.stderr.slice(0, 300)}`);
     const timeFile = join(dir, 'time.txt');
     const start = performance.now();
     // the restore runs under timeout(1): stopped with SIGKILL, it leaves no process behind
     const r = ns.exec(
       '/usr/bin/time',
-      [
-        ...['-f', '%U %S', '-o', timeFile, 'timeout', '-s', 'KILL', String(limitSeconds)],
-        ...[restore, '--noflush', what === 'partial' ? files.partial : files.full],
-      ],
+      [...['-f', '%U %S', '-o', timeFile, 'timeout', '-s', 'KILL', String(limitSeconds)], ...[restore, ...apply]],
       undefined,
       (limitSeconds + 60) * 1000,
     );
     const seconds = (performance.now() - start) / 1000;
     if (r.status === 137 || r.status === 124) return { restore, what, seconds: null, cpu: null };
-    if (r.status !== 0) throw new Error(`${restore} --noflush (${what}) failed: ${r.stderr.slice(0, 300)}`);
+    if (r.status !== 0) throw new Error(`${restore} (${what}) failed: ${r.stderr.slice(0, 300)}`);
     const [user, system] = readFileSync(timeFile, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
     return { restore, what, seconds, cpu: user! + system! };
   });
 }
 
 const show = (r: Applied) =>
-  `${r.restore.padEnd(24)} --noflush ${r.what.padEnd(7)} on a node holding OLD: ${
+  `${r.restore.padEnd(24)} ${r.restore === 'nft' ? '-j -f    ' : '--noflush'} ${r.what.padEnd(7)} on a node holding OLD: ${
     r.seconds === null
       ? `stopped after ${limitSeconds} s`
       : `${r.seconds.toFixed(2)} s wall, ${r.cpu!.toFixed(2)} s CPU`
@@ -119,11 +147,18 @@ console.log(`${services} services × ${endpoints} endpoints (issue 10's mix), no
 console.log(
   `compile (in-process, both versions lowered): partial ${partialMs.toFixed(0)} ms, ${lines(partial.text)} lines, ${partial.rewritten.length} of ${partial.services} services rewritten, ${partial.deleted.length} chains deleted; full ${fullMs.toFixed(0)} ms, ${lines(full)} lines`,
 );
-const restores = ['iptables-legacy-restore', 'iptables-nft-restore'].filter((t) => missingTool([t]) === null);
+console.log(
+  `nftables (in-process): delta ${deltaMs.toFixed(0)} ms, ${lines(delta.text)} lines; whole-table replace ${replaceMs.toFixed(0)} ms, ${lines(replace)} lines`,
+);
+const restores = [
+  ...(only === 'nft' ? [] : ['iptables-legacy-restore', 'iptables-nft-restore']),
+  ...(only === 'iptables' ? [] : ['nft']),
+].filter((t) => missingTool([t]) === null);
 try {
   for (let round = 0; round < repeat; round++) {
     for (const restore of restores) {
-      for (const what of ['partial', 'full'] as const) console.log(show(await applied(restore, what)));
+      const pair = restore === 'nft' ? (['delta', 'replace'] as const) : (['partial', 'full'] as const);
+      for (const what of pair) console.log(show(await applied(restore, what)));
     }
   }
 } finally {

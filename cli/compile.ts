@@ -78,11 +78,14 @@ Options:
   --from-k8s                the input is Kubernetes YAML/JSON (Service, EndpointSlice, Node;
                             one or more FILEs), read as kube-proxy reads it (see ksvc import)
   --skip-unknown-kinds      with --from-k8s: ignore objects of other kinds
-  --since OLD               iptables: kube-proxy's partial restore from OLD (the same kind of
-                            input, the same node and family) to FILE: the filter table and nat's
-                            own chains whole, a service's chains only when they changed, stale
-                            chains deleted (-X); apply with iptables-restore --noflush to a node
-                            holding OLD's rules
+  --since OLD               an update from OLD (the same kind of input, node and families) to
+                            FILE, for a node holding OLD's rules. iptables: kube-proxy's partial
+                            restore — the filter table and nat's own chains whole, a service's
+                            chains only when they changed, stale chains deleted (-X); apply with
+                            iptables-restore --noflush. nftables (json): one transaction touching
+                            only what changed (new objects added, changed chains refilled,
+                            changed elements replaced, the rest deleted; affinity records kept);
+                            apply with nft -j -f
   -o, --out FILE            write here instead of stdout ('-'): a regular file is replaced
                             atomically (same mode and owner; through a symbolic link, the file it
                             points to); a device or FIFO is written in place; never the input
@@ -150,11 +153,8 @@ async function runCompile(argv: string[], io: CliIO): Promise<number> {
     return usageError(io, `--with-hooks does not apply to the ${backend.name} backend`);
   }
   if (v.since !== undefined) {
-    if (backend.name !== 'iptables' || format !== 'restore' || v['with-hooks']) {
-      return usageError(
-        io,
-        '--since makes a partial restore: it goes with --backend iptables, restore format, no --with-hooks',
-      );
+    if (format !== backend.formats[0] || v['with-hooks']) {
+      return usageError(io, '--since makes an update: iptables restore format without --with-hooks, or nftables json');
     }
     if (v.since === '' || v.since === '-') return usageError(io, '--since needs a file name (not standard input)');
   }
@@ -166,7 +166,7 @@ async function runCompile(argv: string[], io: CliIO): Promise<number> {
   }
   const lowered = await loadAndLower(io, parsed, backend, output, time);
   if (typeof lowered === 'number') return lowered;
-  if (v.since !== undefined) return writePartialRestore(io, parsed, v.since, lowered, output, time);
+  if (v.since !== undefined) return writeUpdate(io, parsed, v.since, backend, lowered, output, time);
   if (worthCollecting(lowered.programs)) collectGarbageNow();
   // Only the IR is alive from here on: the model and the AST are garbage while the output is built.
   const chunks = await backend.chunks(lowered.programs, { format, hooks: Boolean(v['with-hooks']) });
@@ -180,43 +180,55 @@ async function runCompile(argv: string[], io: CliIO): Promise<number> {
 type CompileArgs = Exclude<ReturnType<typeof parseCommandArgs<typeof FLAGS>>, number>;
 
 /**
- * --since OLD: OLD lowered as FILE was (same kind of input, node, family and flags), and the
- * partial restore from it written. Of its diagnostics only the errors are printed.
+ * --since OLD: OLD lowered as FILE was (same kind of input, node, families and flags), and the
+ * update from it written: iptables' partial restore, or the nftables delta. Of OLD's diagnostics
+ * only the errors are printed.
  */
-async function writePartialRestore(
+async function writeUpdate(
   io: CliIO,
   parsed: CompileArgs,
   since: string,
+  backend: Backend,
   lowered: { programs: IRProgram[]; inputs: FileIdentity[] },
   output: OutputFormat,
   time: Timings,
 ): Promise<number> {
-  const iptables = BACKENDS.find((b) => b.name === 'iptables')!;
   // of the old version's diagnostics only its errors: its warnings are not about this output
-  const old = await loadAndLower(io, { ...parsed, positionals: [since] }, iptables, output, time, 'errors');
+  const old = await loadAndLower(io, { ...parsed, positionals: [since] }, backend, output, time, 'errors');
   if (typeof old === 'number') return old;
-  const [before, after] = [old.programs[0]!, lowered.programs[0]!];
-  if (before.node !== after.node || before.family !== after.family) {
+  const where = (ps: IRProgram[]) =>
+    `node ${ps[0]?.node ?? '(none)'}, ${ps.map((p) => p.family).join(' and ') || 'no family'}`;
+  if (where(old.programs) !== where(lowered.programs)) {
     return usageError(
       io,
-      `--since ${since} compiles for node ${before.node ?? '(none)'}, ${before.family}; FILE for ${after.node ?? '(none)'}, ${after.family}: choose one with --node and --family`,
+      `--since ${since} compiles for ${where(old.programs)}; FILE for ${where(lowered.programs)}: choose them with --node and --family`,
     );
   }
-  const { compileIptablesPartial } = await import('../api/iptables.ts');
-  const partial = compileIptablesPartial(before, after);
-  time.mark('partial restore');
-  const failed = writeOutput(io, parsed.values.out ?? '-', [partial.text], {
-    inputs: [...lowered.inputs, ...old.inputs],
-  });
+  let text: string;
+  let summary: string;
+  if (backend.name === 'iptables') {
+    const { compileIptablesPartial } = await import('../api/iptables.ts');
+    const partial = compileIptablesPartial(old.programs[0]!, lowered.programs[0]!);
+    text = partial.text;
+    const n = partial.deleted.length;
+    summary = `partial restore: ${partial.rewritten.length} of ${plural(partial.services, 'service')} rewritten, ${plural(n, 'chain')} deleted (apply with iptables-restore --noflush)`;
+  } else {
+    const { compileNftablesDelta } = await import('../api/nftables.ts');
+    const delta = compileNftablesDelta(old.programs, lowered.programs);
+    // the same node and families (checked above) and one ksvc's base chains: always a delta
+    if (delta === null) return fileError(io, 'compile', `the change from ${since} is not an nftables delta`);
+    text = delta.text;
+    const s = delta.stats;
+    summary = `delta: chains ${s.chainsAdded} added, ${s.chainsChanged} refilled, ${s.chainsRemoved} deleted; elements ${s.elementsAdded} added, ${s.elementsRemoved} deleted (apply with nft -j -f)`;
+  }
+  time.mark('update');
+  const failed = writeOutput(io, parsed.values.out ?? '-', [text], { inputs: [...lowered.inputs, ...old.inputs] });
   if (failed !== null) return fileError(io, 'compile', `cannot write output: ${failed}`);
-  if (io.statusLine) {
-    const n = partial.rewritten.length;
-    io.stderr(
-      `ksvc compile: partial restore: ${n} of ${partial.services} service${partial.services === 1 ? '' : 's'} rewritten, ${partial.deleted.length} chain${partial.deleted.length === 1 ? '' : 's'} deleted (apply with iptables-restore --noflush)\n`,
-    );
-  }
+  if (io.statusLine) io.stderr(`ksvc compile: ${summary}\n`);
   return EXIT_OK;
 }
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 /** Read, check and lower the input; diagnostics are printed here. Returns the IR or an exit code. */
 async function loadAndLower(

@@ -5,7 +5,7 @@
 // name objects created before it). One command per line. The text comes in chunks (documentChunks)
 // so a caller can stream it to a file; renderDocument joins them.
 import type { Json } from './json.ts';
-import { type Element, type FamilyRuleset, TABLE } from './ruleset.ts';
+import { type Chain, type Element, type FamilyRuleset, type NamedSet, type Rule, TABLE } from './ruleset.ts';
 
 export interface DocumentOptions {
   /**
@@ -35,12 +35,47 @@ function concatText(parts: readonly (string | number)[]): string {
   return `${text}]}`;
 }
 
-function elementText(e: Element): string {
+export function elementText(e: Element): string {
   const k = e.key;
   let key = typeof k === 'object' ? concatText(k) : atom(k);
   if (e.comment !== undefined) key = `{"elem":{"val":${key},"comment":${str(e.comment)}}}`;
   if (e.value === undefined) return key;
   return `[${key},${typeof e.value === 'object' ? JSON.stringify(e.value) : atom(e.value)}]`;
+}
+
+/** The table and family a command is about, as the JSON object's first members. */
+const whereText = (rs: FamilyRuleset): string => `"family":"${rs.family}","table":"${TABLE}"`;
+
+/** `{"table":{...}}`: the object of an add or delete table command. */
+export const tableText = (rs: FamilyRuleset): string => `{"table":{"family":"${rs.family}","name":"${TABLE}"}}`;
+
+/** `{"chain":{...}}` with its base-chain spec: the object of an add chain command. */
+export function chainText(rs: FamilyRuleset, c: Chain, withBase = true): string {
+  const base =
+    c.base && withBase
+      ? `,"type":"${c.base.type}","hook":"${c.base.hook}","prio":${c.base.prio},"policy":"accept"`
+      : '';
+  return `{"chain":{${whereText(rs)},"name":${str(c.name)}${base}}}`;
+}
+
+/** `{"set":{...}}` or `{"map":{...}}`: the object of an add set or map command. */
+export function setText(rs: FamilyRuleset, s: NamedSet, withDefinition = true): string {
+  if (!withDefinition) return `{"${s.kind}":{${whereText(rs)},"name":${str(s.name)}}}`;
+  const type = typeof s.type === 'string' ? `"${s.type}"` : `[${s.type.map((t) => `"${t}"`).join(',')}]`;
+  let extra = s.map === undefined ? '' : `,"map":"${s.map}"`;
+  if (s.flags) extra += `,"flags":[${s.flags.map((f) => `"${f}"`).join(',')}]`;
+  if (s.timeout !== undefined) extra += `,"timeout":${s.timeout}`;
+  return `{"${s.kind}":{${whereText(rs)},"name":${str(s.name)},"type":${type}${extra}}}`;
+}
+
+/** `{"element":{...}}` holding `elements` (their text, elementText): an add or delete element command's object. */
+export const elementsText = (rs: FamilyRuleset, s: NamedSet, elements: readonly string[]): string =>
+  `{"element":{${whereText(rs)},"name":${str(s.name)},"elem":[${elements.join(',')}]}}`;
+
+/** `{"rule":{...}}`: the object of an add rule command. */
+export function ruleText(rs: FamilyRuleset, c: Chain, r: Rule): string {
+  const comment = r.comment === undefined ? '' : `,"comment":${str(r.comment)}`;
+  return `{"rule":{${whereText(rs)},"chain":${str(c.name)},"expr":${JSON.stringify(r.expr as Json)}${comment}}}`;
 }
 
 /**
@@ -83,23 +118,12 @@ function* chunksOf(
     return chunk;
   };
   for (const rs of rulesets) {
-    const where = `"family":"${rs.family}","table":"${TABLE}"`;
-    const table = `{"table":{"family":"${rs.family}","name":"${TABLE}"}}`;
+    const where = whereText(rs);
+    const table = tableText(rs);
     put(`,\n{"add":${table}}`);
     if (options.replace !== false) put(`,\n{"delete":${table}},\n{"add":${table}}`);
-    for (const c of rs.chains) {
-      const base = c.base
-        ? `,"type":"${c.base.type}","hook":"${c.base.hook}","prio":${c.base.prio},"policy":"accept"`
-        : '';
-      put(`,\n{"add":{"chain":{${where},"name":${str(c.name)}${base}}}}`);
-    }
-    for (const s of rs.sets) {
-      const type = typeof s.type === 'string' ? `"${s.type}"` : `[${s.type.map((t) => `"${t}"`).join(',')}]`;
-      let extra = s.map === undefined ? '' : `,"map":"${s.map}"`;
-      if (s.flags) extra += `,"flags":[${s.flags.map((f) => `"${f}"`).join(',')}]`;
-      if (s.timeout !== undefined) extra += `,"timeout":${s.timeout}`;
-      put(`,\n{"add":{"${s.kind}":{${where},"name":${str(s.name)},"type":${type}${extra}}}}`);
-    }
+    for (const c of rs.chains) put(`,\n{"add":${chainText(rs, c)}}`);
+    for (const s of rs.sets) put(`,\n{"add":${setText(rs, s)}}`);
     for (const s of rs.sets) {
       if (s.elements.length === 0) continue;
       put(`,\n{"add":{"element":{${where},"name":${str(s.name)},"elem":[`);
@@ -111,11 +135,7 @@ function* chunksOf(
       if (release) s.elements = [];
     }
     for (const c of rs.chains) {
-      const head = `,\n{"add":{"rule":{${where},"chain":${str(c.name)},"expr":`;
-      for (const r of c.rules) {
-        const comment = r.comment === undefined ? '' : `,"comment":${str(r.comment)}`;
-        put(`${head}${JSON.stringify(r.expr as Json)}${comment}}}}`);
-      }
+      for (const r of c.rules) put(`,\n{"add":${ruleText(rs, c, r)}}`);
       if (release) c.rules = [];
       if (size >= chunkChars) yield take();
     }

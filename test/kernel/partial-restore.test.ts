@@ -7,10 +7,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { compileIptables, compileIptablesPartial } from '../../api/iptables.ts';
-import { lower } from '../../api/lower.ts';
 import type { IRProgram } from '../../compiler/ir/types.ts';
-import { program, restore, STEPS, SVC1, SVC2, type Tables } from '../unit/partial-steps.ts';
-import { editedCase } from '../verifier/random-edits.ts';
+import { editedVersions, program, restore, STEPS, SVC1, SVC2, type Tables } from '../unit/partial-steps.ts';
 import { createKubeProxyNfacct, kernelTests, type Netns, withNetns } from './netns.ts';
 
 const tools = (ir: IRProgram) =>
@@ -62,20 +60,8 @@ async function followVersions(tag: string, versions: IRProgram[], label: (i: num
   });
 
   test('random model edits (both families): the partial restore leaves the kernel as a fresh load', async () => {
-    let checked = 0;
-    for (let seed = 1; checked < 12 && seed < 200; seed++) {
-      const c = editedCase(seed, 'model', { edits: 2, family: seed % 2 === 0 ? 'ipv6' : 'first' });
-      if (c === null) continue;
-      const lowered = lower(c.edited.model, {
-        ...(c.node === null ? {} : { node: c.node }),
-        environment: c.environment,
-      });
-      const next = lowered.programs.find((p) => p.family === c.ir.family);
-      if (!next || lowered.diagnostics.some((d) => d.severity === 'error')) continue;
-      checked++;
-      await followVersions(`ipt-partial-${seed}`, [c.ir, next], () => `seed ${seed} (${c.ir.family}): ${c.what}`);
-    }
-    assert.is(checked, 12);
+    for (const v of editedVersions(12, 2))
+      await followVersions(`ipt-partial-${v.seed}`, [v.before, v.after], () => v.label);
   });
 }
 

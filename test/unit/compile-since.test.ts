@@ -64,16 +64,35 @@ test('--from-k8s: the only local endpoint moves to another node, so the eTP=Loca
   assert.not.match(r.stdout, new RegExp(`^-A ${svl} `, 'm'));
 });
 
+test('--backend nftables: the delta from OLD (one transaction, only what changed), its summary on a terminal', async () => {
+  const at = ['--backend', 'nftables', '--node', 'node-a'];
+  const r = await ksvcWith({ statusLine: true }, 'compile', NEW, '--since', OLD, ...at);
+  assert.is(r.code, 0, r.stderr);
+  const cmds = JSON.parse(r.stdout).nftables as Record<string, Record<string, Record<string, unknown>>>[];
+  const full = JSON.parse((await ksvc('compile', NEW, ...at)).stdout).nftables as unknown[];
+  assert.ok(cmds.length > 2 && cmds.length < full.length / 4, `${cmds.length} of ${full.length}`);
+  // never the whole-table replace
+  assert.not.ok(cmds.some((c) => c.delete?.table));
+  assert.ok(cmds.some((c) => JSON.stringify(c).includes('10.64.3.21')));
+  assert.match(
+    r.stderr,
+    /^ksvc compile: delta: chains \d+ added, \d+ refilled, \d+ deleted; elements \d+ added, \d+ deleted \(apply with nft -j -f\)$/m,
+  );
+  const same = await ksvc('compile', OLD, '--since', OLD, ...at);
+  // the metainfo and an add table per family: nothing else
+  assert.is(JSON.parse(same.stdout).nftables.length, 3, same.stdout);
+});
+
 test('refused: another backend or format, hooks, standard input, another node', async () => {
   const base = ['compile', NEW, '--since', OLD, '--node', 'node-a', '--family', 'ipv4'];
   for (const extra of [
-    ['--backend', 'nftables'],
+    ['--backend', 'nftables', '--format', 'text'],
     ['--backend', 'iptables', '--format', 'save'],
     ['--backend', 'iptables', '--with-hooks'],
   ]) {
     const r = await ksvc(...base, ...extra);
     assert.is(r.code, 2, extra.join(' '));
-    assert.match(r.stderr, /--since makes a partial restore/);
+    assert.match(r.stderr, /--since makes an update/);
     assert.is(r.stdout, '');
   }
   const stdin = await ksvc(
@@ -96,7 +115,7 @@ test('refused: another backend or format, hooks, standard input, another node', 
   const otherNode = write('since-node-b.ksvc', web.replace('node node-a {', 'node node-b {'));
   const r = await ksvc('compile', WEB, '--since', otherNode, '--backend', 'iptables', '-o', out);
   assert.is(r.code, 2, r.stderr);
-  assert.match(r.stderr, /--since \S+ compiles for node node-b, ipv4; FILE for node-a, ipv4/);
+  assert.match(r.stderr, /--since \S+ compiles for node node-b, ipv4; FILE for node node-a, ipv4/);
   assert.is(readFileSync(out, 'utf8'), 'untouched');
 });
 

@@ -6,6 +6,7 @@ import * as assert from 'uvu/assert';
 import { load } from '../../api/ksvc.ts';
 import { lower } from '../../api/lower.ts';
 import type { IRProgram } from '../../compiler/ir/types.ts';
+import { editedCase } from '../verifier/random-edits.ts';
 
 const HEAD = `cluster {
   masq from outside 10.0.0.0/8
@@ -112,5 +113,32 @@ export function restore(tables: Tables, text: string, noflush: boolean): Tables 
       }
     }
   }
+  return out;
+}
+
+/** A random model and its edited version, one node and family: the programs before and after. */
+export interface EditedVersions {
+  seed: number;
+  before: IRProgram;
+  after: IRProgram;
+  /** "seed N (family): the edits" */
+  label: string;
+}
+
+/**
+ * `count` random models with random model edits (1–3 edits, or `edits`), the families alternating
+ * (seeds from 1): each as its program before and after the edits.
+ */
+export function editedVersions(count: number, edits?: number): EditedVersions[] {
+  const out: EditedVersions[] = [];
+  for (let seed = 1; out.length < count && seed < 8 * count + 100; seed++) {
+    const c = editedCase(seed, 'model', { edits: edits ?? 1 + (seed % 3), family: seed % 2 === 0 ? 'ipv6' : 'first' });
+    if (c === null) continue;
+    const lowered = lower(c.edited.model, { ...(c.node === null ? {} : { node: c.node }), environment: c.environment });
+    const after = lowered.programs.find((p) => p.family === c.ir.family);
+    if (!after || lowered.diagnostics.some((d) => d.severity === 'error')) continue;
+    out.push({ seed, before: c.ir, after, label: `seed ${seed} (${c.ir.family}): ${c.what}` });
+  }
+  if (out.length < count) throw new Error(`only ${out.length} of ${count} edited models`);
   return out;
 }

@@ -421,6 +421,45 @@ test('commands: insert prepends, flush chain empties, delete element removes, fl
   assert.equal(read(cleared).programs, []);
 });
 
+test('delete element on a map: "elem": [k1, k2] is two keys (as nft reads it), not one [key, value] pair', () => {
+  const doc = oneChain([[accept]], { chains: [{ name: 'a', rules: [[drop]] }] });
+  const t = { family: 'ip', table: 'kube-proxy' };
+  const to = (target: string) => ({ goto: { target } });
+  doc.nftables.push(
+    {
+      add: {
+        map: {
+          ...t,
+          name: 'm',
+          type: 'inet_service',
+          map: 'verdict',
+          elem: [
+            [80, to('a')],
+            [443, to('a')],
+            [8080, to('a')],
+          ],
+        },
+      },
+    },
+    { delete: { element: { ...t, name: 'm', elem: [80, 443] } } },
+    // both keys are gone: adding them back with another verdict is no conflict
+    {
+      add: {
+        element: {
+          ...t,
+          name: 'm',
+          elem: [
+            [80, { jump: { target: 'a' } }],
+            [443, { jump: { target: 'a' } }],
+          ],
+        },
+      },
+    },
+    { add: { rule: { ...t, chain: 'base', expr: [{ vmap: { key: payload('tcp', 'dport'), data: '@m' } }] } } },
+  );
+  assert.equal(read(doc).diagnostics, []);
+});
+
 test('scope: other tables are listed as ignored, the inet and ip6 ones in every program', () => {
   const doc = oneChain([[accept]]);
   doc.nftables.push(

@@ -240,7 +240,10 @@ export class Applier {
     }
     const at = keptChild(pointer, 'elem');
     if (command === 'delete') {
-      const { list, single } = elementList(set.kind, obj.elem);
+      // a delete names keys: "elem": [k1, k2] is two keys, also in a map (nft reads it so; an add's
+      // bare [key, value] pair is one mapping, elementList)
+      const single = !Array.isArray(obj.elem);
+      const list = single ? [obj.elem] : (obj.elem as unknown[]);
       for (const [i, e] of list.entries()) {
         const id = elementId(unwrap(set.kind === 'map' && Array.isArray(e) ? e[0] : e).key);
         if (!set.elements.delete(id)) this.sink.report('nft-missing-element', single ? at : child(at, i), name, id);
