@@ -3,12 +3,16 @@
 // `nft -j -f` transaction), holds exactly what a fresh namespace loaded with the new version holds
 // — compared as `nft -j list ruleset` prints them (chains with their base specs, every rule in
 // order, every set and map with its elements; handles and listing order aside). For kube-proxy's
-// sequence of syncs (TestSyncProxyRulesRepeated) and random model edits, both families.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+// sequence of syncs (TestSyncProxyRulesRepeated) and random model edits, both families. And an
+// affinity record (a client's endpoint) survives a delta for an unrelated edit, where the
+// whole-table replace drops it.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { load as loadKsvc } from '../../api/ksvc.ts';
+import { lower } from '../../api/lower.ts';
 import { compileNftables, compileNftablesDelta } from '../../api/nftables.ts';
 import type { IRProgram } from '../../compiler/ir/types.ts';
 import { editedVersions, program, STEPS, SVC1, SVC2 } from '../unit/partial-steps.ts';
@@ -76,6 +80,42 @@ async function followVersions(tag: string, versions: IRProgram[][], label: (i: n
   test('random model edits (both families): the delta leaves the kernel as a fresh load', async () => {
     for (const v of editedVersions(12, 2))
       await followVersions(`nft-delta-${v.seed}`, [[v.before], [v.after]], () => v.label);
+  });
+
+  test('affinity records survive a delta (an unrelated edit), and not a whole-table replace', async () => {
+    const text = readFileSync('examples/everything.ksvc', 'utf8');
+    const signalling = '  endpoints 10.64.3.20 on node-c\n';
+    assert.ok(text.includes(signalling));
+    const at = (t: string) => lower(loadKsvc(t).model!, { node: 'node-a' }).programs;
+    const [before, after] = [at(text), at(text.replace(signalling, '  endpoints 10.64.3.21 on node-c\n'))];
+    const set = 'affinity-MCOOVVSN-shop/storefront/tcp/http';
+    const record = {
+      add: {
+        element: {
+          family: 'ip',
+          table: 'kube-proxy',
+          name: set,
+          elem: [{ elem: { val: { concat: ['203.0.113.9', '10.64.1.5', 8080] }, timeout: 600 } }],
+        },
+      },
+    };
+    const records = (ns: Netns) => {
+      const r = ns.exec('nft', ['-j', 'list', 'set', 'ip', 'kube-proxy', set]);
+      assert.is(r.status, 0, r.stderr);
+      return r.stdout.includes('203.0.113.9');
+    };
+    for (const [what, update, kept] of [
+      ['delta', compileNftablesDelta(before, after)!.text, true],
+      ['replace', compileNftables(after), false],
+    ] as const) {
+      await withNetns(`nft-affinity-${what}`, (ns) => {
+        load(ns, compileNftables(before), 'the old version');
+        load(ns, JSON.stringify({ nftables: [record] }), 'an affinity record');
+        assert.ok(records(ns), 'the record is there');
+        load(ns, update, what);
+        assert.is(records(ns), kept, what);
+      });
+    }
   });
 }
 
