@@ -86,6 +86,11 @@ Options:
                             only what changed (new objects added, changed chains refilled,
                             changed elements replaced, the rest deleted; affinity records kept);
                             apply with nft -j -f
+  --prove                   with --since: prove the update before writing it (iptables: applied
+                            after OLD's full restore with --noflush's semantics it leaves exactly
+                            FILE's chains and rules; nftables: OLD's document and the update,
+                            read by the verifier, route every packet as FILE's does); not proven:
+                            exit 1, what differs, nothing written
   -o, --out FILE            write here instead of stdout ('-'): a regular file is replaced
                             atomically (same mode and owner; through a symbolic link, the file it
                             points to); a device or FIFO is written in place; never the input
@@ -112,6 +117,7 @@ const FLAGS = {
   family: { type: 'string' },
   'with-hooks': { type: 'boolean' },
   since: { type: 'string' },
+  prove: { type: 'boolean' },
   out: { type: 'string', short: 'o' },
   output: { type: 'string' },
   ...LOWERING_FLAGS,
@@ -157,7 +163,7 @@ async function runCompile(argv: string[], io: CliIO): Promise<number> {
       return usageError(io, '--since makes an update: iptables restore format without --with-hooks, or nftables json');
     }
     if (v.since === '' || v.since === '-') return usageError(io, '--since needs a file name (not standard input)');
-  }
+  } else if (v.prove) return usageError(io, '--prove proves an update: it goes with --since');
   if (v.out === '') return usageError(io, "-o needs a file name ('-' for standard output)");
   const output = outputFormatOf(io, 'compile', v.output);
   if (typeof output === 'number') return output;
@@ -206,15 +212,16 @@ async function writeUpdate(
   }
   let text: string;
   let summary: string;
+  const [before, after] = [old.programs, lowered.programs];
   if (backend.name === 'iptables') {
     const { compileIptablesPartial } = await import('../api/iptables.ts');
-    const partial = compileIptablesPartial(old.programs[0]!, lowered.programs[0]!);
+    const partial = compileIptablesPartial(before[0]!, after[0]!);
     text = partial.text;
     const n = partial.deleted.length;
     summary = `partial restore: ${partial.rewritten.length} of ${plural(partial.services, 'service')} rewritten, ${plural(n, 'chain')} deleted (apply with iptables-restore --noflush)`;
   } else {
     const { compileNftablesDelta } = await import('../api/nftables.ts');
-    const delta = compileNftablesDelta(old.programs, lowered.programs);
+    const delta = compileNftablesDelta(before, after);
     // the same node and families (checked above) and one ksvc's base chains: always a delta
     if (delta === null) return fileError(io, 'compile', `the change from ${since} is not an nftables delta`);
     text = delta.text;
@@ -222,6 +229,19 @@ async function writeUpdate(
     summary = `delta: chains ${s.chainsAdded} added, ${s.chainsChanged} refilled, ${s.chainsRemoved} deleted; elements ${s.elementsAdded} added, ${s.elementsRemoved} deleted (apply with nft -j -f)`;
   }
   time.mark('update');
+  if (parsed.values.prove) {
+    const proofs = await import('../api/update.ts');
+    const proof =
+      backend.name === 'iptables'
+        ? proofs.proveIptablesPartial(before[0]!, after[0]!, text)
+        : proofs.proveNftablesDelta(before, after, text);
+    time.mark('proof');
+    if (!proof.proven) {
+      fileError(io, 'compile', `the update from ${since} is not proven, nothing written: ${proof.difference}`);
+      return EXIT_FINDINGS;
+    }
+    summary += '; proven';
+  }
   const failed = writeOutput(io, parsed.values.out ?? '-', [text], { inputs: [...lowered.inputs, ...old.inputs] });
   if (failed !== null) return fileError(io, 'compile', `cannot write output: ${failed}`);
   if (io.statusLine) io.stderr(`ksvc compile: ${summary}\n`);

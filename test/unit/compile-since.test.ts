@@ -83,6 +83,22 @@ test('--backend nftables: the delta from OLD (one transaction, only what changed
   assert.is(JSON.parse(same.stdout).nftables.length, 3, same.stdout);
 });
 
+test('--prove: each backend`s update proven before it is written (the same bytes)', async () => {
+  for (const at of [
+    ['--backend', 'iptables', '--node', 'node-a', '--family', 'ipv4'],
+    ['--backend', 'nftables', '--node', 'node-a'],
+  ]) {
+    const plain = await ksvc('compile', NEW, '--since', OLD, ...at);
+    const proven = await ksvcWith({ statusLine: true }, 'compile', NEW, '--since', OLD, '--prove', ...at);
+    assert.is(proven.code, 0, proven.stderr);
+    assert.is(proven.stdout, plain.stdout);
+    assert.match(proven.stderr, /^ksvc compile: .*; proven$/m);
+  }
+  const alone = await ksvc('compile', NEW, '--prove', '--backend', 'iptables', '--family', 'ipv4', '--node', 'node-a');
+  assert.is(alone.code, 2);
+  assert.match(alone.stderr, /--prove proves an update: it goes with --since/);
+});
+
 test('refused: another backend or format, hooks, standard input, another node', async () => {
   const base = ['compile', NEW, '--since', OLD, '--node', 'node-a', '--family', 'ipv4'];
   for (const extra of [

@@ -6,6 +6,7 @@ import * as assert from 'uvu/assert';
 import { load } from '../../api/ksvc.ts';
 import { lower } from '../../api/lower.ts';
 import type { IRProgram } from '../../compiler/ir/types.ts';
+import { applyRestore, type RestoreState } from '../../verifier/iptables/restore-state.ts';
 import { editedCase } from '../verifier/random-edits.ts';
 
 const HEAD = `cluster {
@@ -79,41 +80,13 @@ export const STEPS: { what: string; services: string[]; declares: string[]; dele
 ];
 
 /** A node's tables: chain -> rule lines (after the chain name), as iptables-restore leaves them. */
-export type Tables = Map<string, Map<string, string[]>>;
+export type Tables = RestoreState;
 
-/** Apply restore text: flushing every table it names (default), or --noflush. */
+/** Apply restore text (flushing every table it names, or --noflush); it must apply cleanly. */
 export function restore(tables: Tables, text: string, noflush: boolean): Tables {
-  const out: Tables = new Map([...tables].map(([t, chains]) => [t, new Map([...chains].map(([c, r]) => [c, [...r]]))]));
-  let table: Map<string, string[]> | null = null;
-  for (const line of text.split('\n')) {
-    if (line === '' || line.startsWith('#')) continue;
-    if (line.startsWith('*')) {
-      const name = line.slice(1);
-      if (!noflush || !out.has(name)) out.set(name, new Map());
-      table = out.get(name)!;
-    } else if (line === 'COMMIT') table = null;
-    else if (line.startsWith(':')) table!.set(line.slice(1).split(' ')[0]!, []);
-    else if (line.startsWith('-A ')) {
-      const [, chain, ...rest] = line.split(' ');
-      const rules = table!.get(chain!);
-      assert.ok(rules, `rule for undeclared chain ${chain}`);
-      rules!.push(rest.join(' '));
-    } else if (line.startsWith('-X ')) {
-      const chain = line.slice(3);
-      assert.equal(table!.get(chain), [], `-X of ${chain}, which is not empty`);
-      table!.delete(chain);
-    } else assert.unreachable(`unexpected line ${line}`);
-  }
-  // the kernel refuses a jump to a chain that does not exist (the whole restore fails)
-  for (const [name, chains] of out) {
-    for (const rules of chains.values()) {
-      for (const r of rules) {
-        const target = /-j (KUBE-\S+)/.exec(r)?.[1];
-        if (target) assert.ok(chains.has(target), `${name}: a jump to ${target}, which does not exist`);
-      }
-    }
-  }
-  return out;
+  const r = applyRestore(tables, text, noflush);
+  assert.equal(r.problems, []);
+  return r.state;
 }
 
 /** A random model and its edited version, one node and family: the programs before and after. */

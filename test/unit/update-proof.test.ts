@@ -1,0 +1,74 @@
+// Proofs of updates (api/update.ts): a correct update is proven; one with a command left out or
+// changed is not, with what differs. And the text-level model of iptables-restore
+// (verifier/iptables/restore-state.ts) fails where iptables-restore fails.
+import { readFileSync } from 'node:fs';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { compileIptablesPartial } from '../../api/iptables.ts';
+import { load } from '../../api/ksvc.ts';
+import { lower } from '../../api/lower.ts';
+import { compileNftablesDelta } from '../../api/nftables.ts';
+import { proveIptablesPartial, proveNftablesDelta } from '../../api/update.ts';
+import { applyRestore } from '../../verifier/iptables/restore-state.ts';
+
+const EVERYTHING = readFileSync('examples/everything.ksvc', 'utf8');
+const SIGNALLING = '  endpoints 10.64.3.20 on node-c\n';
+const programs = (text: string, family?: 'ipv4') =>
+  lower(load(text).model!, { node: 'node-a', ...(family ? { family } : {}) }).programs;
+const [OLD4, NEW4] = [
+  programs(EVERYTHING, 'ipv4')[0]!,
+  programs(EVERYTHING.replace(SIGNALLING, '  endpoints 10.64.3.21 on node-c\n'), 'ipv4')[0]!,
+];
+
+test('iptables: the partial restore is proven; without its -X or with a rule dropped it is not', () => {
+  const partial = compileIptablesPartial(OLD4, NEW4).text;
+  assert.equal(proveIptablesPartial(OLD4, NEW4, partial), { proven: true, difference: null });
+  const deleted = /^-X (\S+)$/m.exec(partial)![1]!;
+  const kept = proveIptablesPartial(OLD4, NEW4, partial.replace(`-X ${deleted}\n`, ''));
+  assert.is(kept.proven, false);
+  assert.match(kept.difference!, new RegExp(`chain ${deleted} only in the first`));
+  const rule = partial.split('\n').find((l) => l.startsWith('-A KUBE-SVC-'))!;
+  const dropped = proveIptablesPartial(OLD4, NEW4, partial.replace(`${rule}\n`, ''));
+  assert.is(dropped.proven, false);
+  assert.match(dropped.difference!, /rule \d+ differs/);
+});
+
+test('nftables: the delta is proven; with a command left out that matters it is not', () => {
+  const [before, after] = [
+    programs(EVERYTHING),
+    programs(EVERYTHING.replace(SIGNALLING, '  endpoints 10.64.3.21 on node-c\n')),
+  ];
+  const delta = compileNftablesDelta(before, after)!.text;
+  assert.equal(proveNftablesDelta(before, after, delta), { proven: true, difference: null });
+  const lines = delta.split('\n');
+  const without = (pick: (l: string) => boolean) => {
+    const i = lines.findIndex(pick);
+    assert.ok(i > 0, delta);
+    return proveNftablesDelta(before, after, lines.filter((_, k) => k !== i).join('\n'));
+  };
+  // the old verdict of a key left in place: the new one cannot be added (nft would fail too)
+  const kept = without((l) => l.startsWith('{"delete":{"element"') && l.includes('"dnat-cluster-ips-0"'));
+  assert.is(kept.proven, false);
+  assert.match(kept.difference!, /^the update does not read: element .* is added again with a different value/);
+  // the new endpoint's hairpin entry left out: its hairpin traffic is no longer masqueraded
+  const hairpin = without((l) => l.startsWith('{"add":{"element"') && l.includes('"hairpin"'));
+  assert.is(hairpin.proven, false);
+  assert.match(hairpin.difference!, /^ipv4: \S+ \S+ -> \S+ is routed differently after the update$/);
+  // a stale hairpin entry (for an address no longer an endpoint) is unobservable: still proven
+  const stale = without((l) => l.startsWith('{"delete":{"element"') && l.includes('"hairpin"'));
+  assert.equal(stale, { proven: true, difference: null });
+});
+
+test('the restore model fails where iptables-restore does', () => {
+  const base = applyRestore(new Map(), '*nat\n:A - [0:0]\n:B - [0:0]\n-A A -j B\n-A B -j RETURN\nCOMMIT\n', false);
+  assert.equal(base.problems, []);
+  const problems = (text: string) => applyRestore(base.state, text, true).problems;
+  assert.equal(problems('*nat\n-A C -j RETURN\nCOMMIT\n'), ['line 2: a rule for chain C, which does not exist']);
+  assert.equal(problems('*nat\n-X B\nCOMMIT\n'), ['line 2: -X B, which still has rules']);
+  assert.equal(problems('*nat\n:B - [0:0]\n-X B\nCOMMIT\n'), ['table nat: A jumps to B, which does not exist']);
+  // --noflush keeps what a restore does not name; without it the table is replaced
+  assert.equal(applyRestore(base.state, '*nat\n:C - [0:0]\nCOMMIT\n', true).state.get('nat')!.get('A'), ['-j B']);
+  assert.is(applyRestore(base.state, '*nat\n:C - [0:0]\nCOMMIT\n', false).state.get('nat')!.has('A'), false);
+});
+
+test.run();

@@ -1,0 +1,94 @@
+// What iptables-restore leaves in a node's tables, read at the text level: per table, per chain,
+// the rule lines in order. A table named by a restore is flushed first, unless --noflush; then a
+// chain line (":NAME ...") creates the chain or, when it exists, flushes it; "-A NAME ..." appends;
+// "-X NAME" deletes an empty chain. The restore fails (and changes nothing, in the kernel) on a
+// rule for a chain that does not exist, on deleting a chain with rules, or when any rule jumps to
+// a chain that is gone. Used to prove an update: a previous ruleset followed by a --noflush
+// partial restore holds exactly the next ruleset's chains and rules.
+
+/** The targets that are not chains (extensions and verdicts kube-proxy's rules use, and their kin). */
+const TARGETS = new Set([
+  'ACCEPT',
+  'DROP',
+  'RETURN',
+  'REJECT',
+  'DNAT',
+  'SNAT',
+  'MASQUERADE',
+  'MARK',
+  'CONNMARK',
+  'LOG',
+  'NFLOG',
+  'QUEUE',
+  'NFQUEUE',
+]);
+
+/** table -> chain -> rule lines (the text after "-A CHAIN "), in order */
+export type RestoreState = Map<string, Map<string, string[]>>;
+
+/** `text` applied to a copy of `state`; the problems that would make iptables-restore fail. */
+export function applyRestore(
+  state: RestoreState,
+  text: string,
+  noflush: boolean,
+): { state: RestoreState; problems: string[] } {
+  const out: RestoreState = new Map(
+    [...state].map(([t, chains]) => [t, new Map([...chains].map(([c, rules]) => [c, [...rules]]))]),
+  );
+  const problems: string[] = [];
+  let table: Map<string, string[]> | null = null;
+  const lines = text.split('\n');
+  for (const [i, line] of lines.entries()) {
+    const at = `line ${i + 1}`;
+    if (line === '' || line.startsWith('#')) continue;
+    if (line.startsWith('*')) {
+      const name = line.slice(1);
+      if (!noflush || !out.has(name)) out.set(name, new Map());
+      table = out.get(name)!;
+    } else if (line === 'COMMIT') table = null;
+    else if (table === null) problems.push(`${at}: outside a table`);
+    else if (line.startsWith(':')) table.set(line.slice(1).split(' ')[0]!, []);
+    else if (line.startsWith('-A ')) {
+      const space = line.indexOf(' ', 3);
+      const chain = space < 0 ? line.slice(3) : line.slice(3, space);
+      const rules = table.get(chain);
+      if (rules) rules.push(space < 0 ? '' : line.slice(space + 1));
+      else problems.push(`${at}: a rule for chain ${chain}, which does not exist`);
+    } else if (line.startsWith('-X ')) {
+      const chain = line.slice(3);
+      const rules = table.get(chain);
+      if (rules === undefined) problems.push(`${at}: -X ${chain}, which does not exist`);
+      else if (rules.length > 0) problems.push(`${at}: -X ${chain}, which still has rules`);
+      else table.delete(chain);
+    } else problems.push(`${at}: not a restore line`);
+  }
+  for (const [name, chains] of out) {
+    for (const [chain, rules] of chains) {
+      for (const r of rules) {
+        const target = /(?:^| )-[jg] (\S+)/.exec(r)?.[1];
+        if (target !== undefined && !TARGETS.has(target) && !chains.has(target)) {
+          problems.push(`table ${name}: ${chain} jumps to ${target}, which does not exist`);
+        }
+      }
+    }
+  }
+  return { state: out, problems };
+}
+
+/** The first way two states differ ("table nat, chain X: rule 3 differs"), or null when they are equal. */
+export function stateDifference(a: RestoreState, b: RestoreState): string | null {
+  for (const name of new Set([...a.keys(), ...b.keys()])) {
+    const [x, y] = [a.get(name) ?? new Map<string, string[]>(), b.get(name) ?? new Map<string, string[]>()];
+    for (const chain of new Set([...x.keys(), ...y.keys()])) {
+      const [p, q] = [x.get(chain), y.get(chain)];
+      if (p === undefined || q === undefined) {
+        return `table ${name}: chain ${chain} only in the ${p === undefined ? 'second' : 'first'}`;
+      }
+      for (let i = 0; i < Math.max(p.length, q.length); i++) {
+        if (p[i] !== q[i])
+          return `table ${name}, chain ${chain}: rule ${i + 1} differs (${p[i] ?? 'none'} / ${q[i] ?? 'none'})`;
+      }
+    }
+  }
+  return null;
+}
