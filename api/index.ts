@@ -70,6 +70,7 @@ export {
   type NftDelta,
   type NftDeltaStats,
 } from './nftables.ts';
+export { proveIptablesPartial, proveNftablesDelta, type UpdateProof } from './update.ts';
 export {
   type ArtifactText,
   ASSUMPTIONS,
