@@ -82,6 +82,19 @@ async function followVersions(tag: string, versions: IRProgram[][], label: (i: n
       await followVersions(`nft-delta-${v.seed}`, [[v.before], [v.after]], () => v.label);
   });
 
+  test('an affinity timeout changes: the set is deleted and created again, the rest as a fresh load', async () => {
+    const text = readFileSync('examples/everything.ksvc', 'utf8');
+    assert.ok(text.includes('sessionAffinity clientIP 600'));
+    const at = (t: string) => lower(loadKsvc(t).model!, { node: 'node-a' }).programs;
+    const [before, after] = [
+      at(text),
+      at(text.replace('sessionAffinity clientIP 600', 'sessionAffinity clientIP 700')),
+    ];
+    const delta = compileNftablesDelta(before, after)!;
+    assert.ok(delta.stats.setsRemoved > 0 && delta.stats.chainsChanged > 0, JSON.stringify(delta.stats));
+    await followVersions('nft-redefine', [before, after], () => 'affinity timeout 600 -> 700');
+  });
+
   test('affinity records survive a delta (an unrelated edit), and not a whole-table replace', async () => {
     const text = readFileSync('examples/everything.ksvc', 'utf8');
     const signalling = '  endpoints 10.64.3.20 on node-c\n';

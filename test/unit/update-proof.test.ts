@@ -59,6 +59,16 @@ test('nftables: the delta is proven; with a command left out that matters it is 
   assert.equal(stale, { proven: true, difference: null });
 });
 
+test('nftables: an affinity timeout changed (the set re-created, the chains naming it refilled) is proven', () => {
+  const [before, after] = [
+    programs(EVERYTHING),
+    programs(EVERYTHING.replace('sessionAffinity clientIP 600', 'sessionAffinity clientIP 700')),
+  ];
+  const delta = compileNftablesDelta(before, after)!;
+  assert.ok(delta.stats.setsRemoved > 0, JSON.stringify(delta.stats));
+  assert.equal(proveNftablesDelta(before, after, delta.text), { proven: true, difference: null });
+});
+
 test('the restore model fails where iptables-restore does', () => {
   const base = applyRestore(new Map(), '*nat\n:A - [0:0]\n:B - [0:0]\n-A A -j B\n-A B -j RETURN\nCOMMIT\n', false);
   assert.equal(base.problems, []);
