@@ -4,11 +4,12 @@
 //   (verifier/iptables/restore-state.ts), after the previous version's full restore; the chains
 //   and rules must be exactly the next version's. Equal rules route every packet alike.
 // - nftables: the delta is read after the previous version's document (one command list, as nft
-//   applies them) by the verifier's own reader, and the engine compares it with the next
-//   version's document exactly: every packet must be routed the same way.
+//   applies them) by the verifier's own reader; the ruleset it leaves must hold the next version's
+//   objects, or — compared by the engine, exactly — route every packet as the next version does.
 // Neither looks at how the update was made (backends/iptables/partial.ts, backends/nftables/delta.ts).
 import type { IRProgram } from '../compiler/ir/types.ts';
 import { applyRestore, stateDifference } from '../verifier/iptables/restore-state.ts';
+import { readNftablesState, rulesetDifference } from '../verifier/nftables/index.ts';
 import { diffArtifacts } from './diff.ts';
 import { compileIptables } from './iptables.ts';
 import { compileNftables } from './nftables.ts';
@@ -34,15 +35,26 @@ export function proveIptablesPartial(previous: IRProgram, next: IRProgram, parti
 
 const commandsOf = (text: string): unknown[] => (JSON.parse(text) as { nftables: unknown[] }).nftables;
 
-/** The nftables delta `delta` from `previous` to `next` (the same families), proven or not. */
+/**
+ * The nftables delta `delta` from `previous` to `next` (the same families), proven or not: first
+ * object by object (the ruleset the reader is left with by the old document and the update against
+ * the new document's — equal objects route alike, and this is fast); when they differ, packet by
+ * packet by the engine (a difference no packet can observe still proves the update).
+ */
 export function proveNftablesDelta(previous: IRProgram[], next: IRProgram[], delta: string): UpdateProof {
   // the delta's metainfo dropped: one document, the old commands then the update's
   const applied = JSON.stringify({
     nftables: [...commandsOf(compileNftables(previous)), ...commandsOf(delta).slice(1)],
   });
+  const nextText = compileNftables(next);
+  const [a, b] = [
+    readNftablesState(applied, { file: '<previous + update>' }),
+    readNftablesState(nextText, { file: '<next>' }),
+  ];
+  if (a.state && b.state && rulesetDifference(a.state, b.state) === null) return { proven: true, difference: null };
   const r = diffArtifacts({
     old: { text: applied, file: '<previous + update>' },
-    new: { text: compileNftables(next), file: '<next>' },
+    new: { text: nextText, file: '<next>' },
     backend: 'nftables',
     maxChanges: 1,
   });

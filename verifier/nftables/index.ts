@@ -38,12 +38,35 @@ function wholeTextRefusal(text: string): string | null {
 
 /** Read a document given as JSON text (diagnostics then carry line and column) or already parsed. */
 export function readNftables(input: string | unknown, options: NftReadOptions): NftReadResult {
+  const { state, sink } = readState(input, options);
+  if (state === null) return { programs: [], diagnostics: sink.diagnostics };
+  const programs = buildPrograms(state, options.file, sink);
+  return { programs: sink.errorCount > 0 ? [] : programs, diagnostics: sink.diagnostics };
+}
+
+/**
+ * The ruleset a document leaves — its tables, chains, rules, sets and elements, the commands
+ * applied in order — before any rule is read into the model (null, with diagnostics, when the
+ * text cannot be read). What a structural comparison of two documents needs (state-difference.ts).
+ */
+export function readNftablesState(
+  input: string | unknown,
+  options: NftReadOptions,
+): { state: RulesetState | null; diagnostics: Diagnostic[] } {
+  const { state, sink } = readState(input, options);
+  return { state: sink.errorCount > 0 ? null : state, diagnostics: sink.diagnostics };
+}
+
+function readState(
+  input: string | unknown,
+  options: NftReadOptions,
+): { state: RulesetState | null; sink: DiagnosticSink } {
   const text = typeof input === 'string' ? input : null;
   const sink = new DiagnosticSink(options.file, text);
   const refused = text === null ? null : wholeTextRefusal(text);
   if (refused !== null) {
     sink.report('nft-invalid-json', '', refused);
-    return { programs: [], diagnostics: sink.diagnostics };
+    return { state: null, sink };
   }
   const table = options.table ?? 'kube-proxy';
   let state = text === null ? null : readItems(text, table, sink);
@@ -54,15 +77,14 @@ export function readNftables(input: string | unknown, options: NftReadOptions): 
         doc = JSON.parse(text);
       } catch (e) {
         sink.report('nft-invalid-json', '', (e as Error).message);
-        return { programs: [], diagnostics: sink.diagnostics };
+        return { state: null, sink };
       }
     }
-    if (!checkEnvelope(doc, sink)) return { programs: [], diagnostics: sink.diagnostics };
+    if (!checkEnvelope(doc, sink)) return { state: null, sink };
     state = applyDocument(doc as { nftables: Record<string, unknown>[] }, table, sink);
   }
   if (state.tables.size === 0) sink.report('nft-no-table', '', table);
-  const programs = buildPrograms(state, options.file, sink);
-  return { programs: sink.errorCount > 0 ? [] : programs, diagnostics: sink.diagnostics };
+  return { state, sink };
 }
 
 const COMMAND_START = /\{\s*"(?:add|create|insert|delete|flush)"/y;
@@ -102,3 +124,4 @@ function readItems(text: string, table: string, sink: DiagnosticSink): RulesetSt
 
 export { nftCodeTable } from './codes.ts';
 export { verifierSchema } from './schema.ts';
+export { rulesetDifference } from './state-difference.ts';
