@@ -1,6 +1,6 @@
 // `ksvc compile`: .ksvc (or Kubernetes YAML) -> checked model -> IR -> a backend's artifact, through
 // the library (api/). Backends are entries of BACKENDS: adding one is one more entry (name, formats,
-// chunks). The artifact is streamed to its destination chunk by chunk (cli/output-file.ts).
+// chunks, the --since update). The artifact is streamed to its destination chunk by chunk (cli/output-file.ts).
 import type { Diagnostic } from '../common/diagnostics.ts';
 import type { Family } from '../common/ip.ts';
 import type { IRProgram } from '../compiler/ir/types.ts';
@@ -37,7 +37,19 @@ export interface Backend {
   hooks: boolean;
   /** The artifact in pieces, in order (the library is loaded here, when a compile runs). */
   chunks(programs: IRProgram[], options: BackendRenderOptions): Promise<Iterable<string>>;
+  /** --since: the update from `before`'s ruleset to `after`'s (the same node and families); null: none */
+  update(before: IRProgram[], after: IRProgram[]): Promise<BackendUpdate | null>;
 }
+
+/** An update a backend writes for --since, with what it did and its proof (--prove). */
+export interface BackendUpdate {
+  text: string;
+  /** for a terminal: "partial restore: 1 of 10 services rewritten, …" */
+  summary: string;
+  prove(): Promise<{ proven: boolean; difference: string | null }>;
+}
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 export const BACKENDS: Backend[] = [
   {
@@ -49,6 +61,15 @@ export const BACKENDS: Backend[] = [
       const { compileIptablesChunks } = await import('../api/iptables.ts');
       return compileIptablesChunks(programs[0]!, { format: o.format as 'restore' | 'save', hooks: o.hooks });
     },
+    async update([before], [after]) {
+      const { compileIptablesPartial } = await import('../api/iptables.ts');
+      const p = compileIptablesPartial(before!, after!);
+      return {
+        text: p.text,
+        summary: `partial restore: ${p.rewritten.length} of ${plural(p.services, 'service')} rewritten, ${plural(p.deleted.length, 'chain')} deleted (apply with iptables-restore --noflush)`,
+        prove: async () => (await import('../api/update.ts')).proveIptablesPartial(before!, after!, p.text),
+      };
+    },
   },
   {
     // Both families in one document (one `nft -j -f` transaction replacing the kube-proxy tables).
@@ -59,6 +80,17 @@ export const BACKENDS: Backend[] = [
     async chunks(programs, o) {
       const { compileNftablesChunks } = await import('../api/nftables.ts');
       return compileNftablesChunks(programs, { format: o.format as 'json' | 'text' });
+    },
+    async update(before, after) {
+      const { compileNftablesDelta } = await import('../api/nftables.ts');
+      const d = compileNftablesDelta(before, after);
+      if (d === null) return null;
+      const s = d.stats;
+      return {
+        text: d.text,
+        summary: `delta: chains ${s.chainsAdded} added, ${s.chainsChanged} refilled, ${s.chainsRemoved} deleted; elements ${s.elementsAdded} added, ${s.elementsRemoved} deleted (apply with nft -j -f)`,
+        prove: async () => (await import('../api/update.ts')).proveNftablesDelta(before, after, d.text),
+      };
     },
   },
 ];
@@ -210,31 +242,13 @@ async function writeUpdate(
       `--since ${since} compiles for ${where(old.programs)}; FILE for ${where(lowered.programs)}: choose them with --node and --family`,
     );
   }
-  let text: string;
-  let summary: string;
-  const [before, after] = [old.programs, lowered.programs];
-  if (backend.name === 'iptables') {
-    const { compileIptablesPartial } = await import('../api/iptables.ts');
-    const partial = compileIptablesPartial(before[0]!, after[0]!);
-    text = partial.text;
-    const n = partial.deleted.length;
-    summary = `partial restore: ${partial.rewritten.length} of ${plural(partial.services, 'service')} rewritten, ${plural(n, 'chain')} deleted (apply with iptables-restore --noflush)`;
-  } else {
-    const { compileNftablesDelta } = await import('../api/nftables.ts');
-    const delta = compileNftablesDelta(before, after);
-    // the same node and families (checked above) and one ksvc's base chains: always a delta
-    if (delta === null) return fileError(io, 'compile', `the change from ${since} is not an nftables delta`);
-    text = delta.text;
-    const s = delta.stats;
-    summary = `delta: chains ${s.chainsAdded} added, ${s.chainsChanged} refilled, ${s.chainsRemoved} deleted; elements ${s.elementsAdded} added, ${s.elementsRemoved} deleted (apply with nft -j -f)`;
-  }
+  const update = await backend.update(old.programs, lowered.programs);
+  // the same node and families (checked above) and one ksvc's base chains: always an update
+  if (update === null) return fileError(io, 'compile', `the change from ${since} is not an ${backend.name} update`);
   time.mark('update');
+  let summary = update.summary;
   if (parsed.values.prove) {
-    const proofs = await import('../api/update.ts');
-    const proof =
-      backend.name === 'iptables'
-        ? proofs.proveIptablesPartial(before[0]!, after[0]!, text)
-        : proofs.proveNftablesDelta(before, after, text);
+    const proof = await update.prove();
     time.mark('proof');
     if (!proof.proven) {
       fileError(io, 'compile', `the update from ${since} is not proven, nothing written: ${proof.difference}`);
@@ -242,13 +256,13 @@ async function writeUpdate(
     }
     summary += '; proven';
   }
-  const failed = writeOutput(io, parsed.values.out ?? '-', [text], { inputs: [...lowered.inputs, ...old.inputs] });
+  const failed = writeOutput(io, parsed.values.out ?? '-', [update.text], {
+    inputs: [...lowered.inputs, ...old.inputs],
+  });
   if (failed !== null) return fileError(io, 'compile', `cannot write output: ${failed}`);
   if (io.statusLine) io.stderr(`ksvc compile: ${summary}\n`);
   return EXIT_OK;
 }
-
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 /** Read, check and lower the input; diagnostics are printed here. Returns the IR or an exit code. */
 async function loadAndLower(

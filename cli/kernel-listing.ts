@@ -4,14 +4,11 @@
 // (iptables-save, `nft -j list ruleset`): the listings, not ksvc's text, are what verify then
 // checks against the IR. So the user-space tools' parsing and the kernel's normalisation (a
 // probability rounded, an expression rewritten) are inside the proof.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { compileIptables } from '../api/iptables.ts';
 import { compileNftables } from '../api/nftables.ts';
 import type { ArtifactText } from '../api/verify.ts';
 import type { IRProgram } from '../compiler/ir/types.ts';
-import { missingTool, type Netns, withNetns } from './netns.ts';
+import { missingTool, type Netns, nftWithFile, withNetns } from './netns.ts';
 
 export interface KernelListings {
   iptables: ArtifactText;
@@ -20,6 +17,14 @@ export interface KernelListings {
 
 /** kube-proxy's nfacct counters: its rules name them, so they must exist before the rules load. */
 const NFACCT_COUNTERS = ['ct_state_invalid_dropped_pkts', 'localhost_nps_accepted_pkts'];
+
+/** Create kube-proxy's nfacct counters in `ns` (one that exists already is fine). Throws on failure. */
+export function addKubeProxyCounters(ns: Netns): void {
+  for (const name of NFACCT_COUNTERS) {
+    const r = ns.exec('nfacct', ['add', name]);
+    if (r.status !== 0 && !/exist/i.test(r.stderr)) throw new Error(`nfacct add ${name}: ${r.stderr.trim()}`);
+  }
+}
 
 /** Why the kernel check cannot run here (a sentence), or null. */
 export function kernelCheckRefusal(): string | null {
@@ -47,20 +52,13 @@ export function kernelListings(ir: IRProgram): KernelListings {
   const where = `${ir.node === null ? '' : `node ${ir.node}, `}${ir.family}`;
   const v6 = ir.family === 'ipv6';
   const saved = withNetns('verify-ipt', (ns) => {
-    if (ir.environment.nfacct) for (const c of NFACCT_COUNTERS) must(ns, 'nfacct', ['add', c]);
+    if (ir.environment.nfacct) addKubeProxyCounters(ns);
     must(ns, v6 ? 'ip6tables-restore' : 'iptables-restore', ['-w', '5'], compileIptables(ir, { hooks: true }));
     return must(ns, v6 ? 'ip6tables-save' : 'iptables-save', []);
   });
   const listed = withNetns('verify-nft', (ns) => {
-    // nft reads a file: `-f -` cannot open /dev/stdin when it is a socket; a private directory
-    const dir = mkdtempSync(join(tmpdir(), 'ksvc-verify-'));
-    try {
-      const file = join(dir, 'ruleset.json');
-      writeFileSync(file, compileNftables([ir]), { flag: 'wx', mode: 0o600 });
-      must(ns, 'nft', ['-j', '-f', file]);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const r = nftWithFile(ns, ['-j', '-f'], compileNftables([ir]));
+    if (r.status !== 0) throw new Error(`nft -j -f failed in a throw-away namespace: ${r.stderr.trim()}`);
     return must(ns, 'nft', ['-j', 'list', 'ruleset']);
   });
   return {

@@ -3,6 +3,9 @@
 // when the work fails, and when the process is told to stop (SIGINT, SIGTERM, SIGHUP) or exits.
 // Nothing here reads or changes the host's own ruleset.
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 export interface CommandResult {
   status: number;
@@ -86,5 +89,21 @@ export function withNetns<T>(purpose: string, body: (ns: Netns) => T): T {
     return body(ns);
   } finally {
     ns.remove();
+  }
+}
+
+/**
+ * `nft ARGS FILE` in `ns` with `content` as the file: nft reads a file, and `-f -` cannot open
+ * /dev/stdin when it is a socket (as under Node). The file lives in a private directory, created
+ * for this call (no planted name can redirect it) and removed after.
+ */
+export function nftWithFile(ns: Netns, args: readonly string[], content: string): CommandResult {
+  const dir = mkdtempSync(join(tmpdir(), 'ksvc-nft-'));
+  try {
+    const file = join(dir, 'ruleset');
+    writeFileSync(file, content, { flag: 'wx', mode: 0o600 });
+    return ns.exec('nft', [...args, file]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 }

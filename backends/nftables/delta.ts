@@ -65,17 +65,15 @@ function familyDelta(before: FamilyRuleset, after: FamilyRuleset, stats: NftDelt
     const old = setsBefore.get(s.name);
     return old !== undefined && definitionOf(before, old) !== definitionOf(after, s);
   });
-  const names = (c: Chain) => {
-    if (redefined.length === 0) return false;
-    const text = rulesOf(c);
-    return redefined.some((s) => text.includes(`"@${s.name}"`));
-  };
+  const namesRedefined = (rules: string) => redefined.some((s) => rules.includes(`"@${s.name}"`));
   const setsAfter = new Map(after.sets.map((s) => [s.name, s]));
   const addedChains = after.chains.filter((c) => !chainsBefore.has(c.name));
   const removedChains = before.chains.filter((c) => !chainsAfter.has(c.name));
   const changedChains = after.chains.filter((c) => {
     const old = chainsBefore.get(c.name);
-    return old !== undefined && (rulesOf(old) !== rulesOf(c) || names(old));
+    if (old === undefined) return false;
+    const rules = rulesOf(old);
+    return rules !== rulesOf(c) || namesRedefined(rules);
   });
   const addedSets = after.sets.filter((s) => !setsBefore.has(s.name));
   const removedSets = before.sets.filter((s) => !setsAfter.has(s.name));

@@ -72,11 +72,17 @@ export function setText(rs: FamilyRuleset, s: NamedSet, withDefinition = true): 
 export const elementsText = (rs: FamilyRuleset, s: NamedSet, elements: readonly string[]): string =>
   `{"element":{${whereText(rs)},"name":${str(s.name)},"elem":[${elements.join(',')}]}}`;
 
-/** `{"rule":{...}}`: the object of an add rule command. */
-export function ruleText(rs: FamilyRuleset, c: Chain, r: Rule): string {
+/** The start of every rule object of chain `c`, up to its expressions (written once per chain). */
+const ruleHead = (rs: FamilyRuleset, c: Chain): string => `{"rule":{${whereText(rs)},"chain":${str(c.name)},"expr":`;
+
+/** The rest of a rule object after ruleHead: its expressions and comment. */
+function ruleTail(r: Rule): string {
   const comment = r.comment === undefined ? '' : `,"comment":${str(r.comment)}`;
-  return `{"rule":{${whereText(rs)},"chain":${str(c.name)},"expr":${JSON.stringify(r.expr as Json)}${comment}}}`;
+  return `${JSON.stringify(r.expr as Json)}${comment}}}`;
 }
+
+/** `{"rule":{...}}`: the object of an add rule command. */
+export const ruleText = (rs: FamilyRuleset, c: Chain, r: Rule): string => `${ruleHead(rs, c)}${ruleTail(r)}`;
 
 /**
  * The document text in chunks of at least `chunkChars` characters (the last may be shorter); their
@@ -135,7 +141,8 @@ function* chunksOf(
       if (release) s.elements = [];
     }
     for (const c of rs.chains) {
-      for (const r of c.rules) put(`,\n{"add":${ruleText(rs, c, r)}}`);
+      const head = `,\n{"add":${ruleHead(rs, c)}`;
+      for (const r of c.rules) put(`${head}${ruleTail(r)}}`);
       if (release) c.rules = [];
       if (size >= chunkChars) yield take();
     }

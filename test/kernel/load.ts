@@ -1,9 +1,7 @@
 // Loading a rendered ruleset into a node namespace of the packet tests (topology.ts).
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { renderIptables } from '../../backends/iptables/index.ts';
 import { renderNftablesJson } from '../../backends/nftables/index.ts';
+import { nftWithFile } from '../../cli/netns.ts';
 import type { IRProgram } from '../../compiler/ir/types.ts';
 import type { Backend } from './matrix.ts';
 import { createKubeProxyNfacct, type Netns } from './netns.ts';
@@ -15,14 +13,8 @@ function must(ns: Netns, cmd: string, args: string[], input: string): void {
 
 /** nft reads a file: `nft -j -f -` cannot open /dev/stdin when stdin is a socket (as under node). */
 export function nftFile(node: Netns, args: string[], content: string): void {
-  const dir = mkdtempSync(join(tmpdir(), 'ksvc-nft-'));
-  try {
-    const file = join(dir, 'ruleset');
-    writeFileSync(file, content);
-    must(node, 'nft', [...args, file], '');
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const r = nftWithFile(node, args, content);
+  if (r.status !== 0) throw new Error(`[${node.name}] nft ${args.join(' ')} failed (${r.status}): ${r.stderr.trim()}`);
 }
 
 /** iptables-restore (ip6tables-restore) text: given, or rendered from the IR with the builtin-chain hooks. */

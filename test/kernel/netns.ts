@@ -61,9 +61,4 @@ export async function withNetns<T>(purpose: string, body: (ns: Netns) => Promise
 }
 
 /** Create the nfacct objects kube-proxy's rules reference (they must exist before a load). */
-export function createKubeProxyNfacct(ns: Netns): void {
-  for (const counterName of ['ct_state_invalid_dropped_pkts', 'localhost_nps_accepted_pkts']) {
-    const r = ns.exec('nfacct', ['add', counterName]);
-    if (r.status !== 0 && !/exist/i.test(r.stderr)) throw new Error(`nfacct add ${counterName}: ${r.stderr}`);
-  }
-}
+export { addKubeProxyCounters as createKubeProxyNfacct } from '../../cli/kernel-listing.ts';

@@ -6,9 +6,7 @@
 // sequence of syncs (TestSyncProxyRulesRepeated) and random model edits, both families. And an
 // affinity record (a client's endpoint) survives a delta for an unrelated edit, where the
 // whole-table replace drops it.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { load as loadKsvc } from '../../api/ksvc.ts';
@@ -16,6 +14,7 @@ import { lower } from '../../api/lower.ts';
 import { compileNftables, compileNftablesDelta } from '../../api/nftables.ts';
 import type { IRProgram } from '../../compiler/ir/types.ts';
 import { editedVersions, program, STEPS, SVC1, SVC2 } from '../unit/partial-steps.ts';
+import { nftFile } from './load.ts';
 import { kernelTests, type Netns, withNetns } from './netns.ts';
 
 type Obj = Record<string, Record<string, unknown>>;
@@ -41,15 +40,13 @@ function held(ns: Netns): Record<string, unknown> {
   return out;
 }
 
-const dir = mkdtempSync(join(tmpdir(), 'ksvc-nft-delta-'));
-process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
-
-/** `nft -j -f FILE` (nft does not read a pipe as its file). */
+/** `nft -j -f` of `text` (load.ts: through a file); `what` names the step when it fails. */
 function load(ns: Netns, text: string, what: string): void {
-  const file = join(dir, 'load.json');
-  writeFileSync(file, text);
-  const r = ns.exec('nft', ['-j', '-f', file]);
-  assert.is(r.status, 0, `nft -j -f (${what}): ${r.stderr}`);
+  try {
+    nftFile(ns, ['-j', '-f'], text);
+  } catch (e) {
+    assert.unreachable(`${what}: ${(e as Error).message}`);
+  }
 }
 
 /** Each version in turn by delta on one node; each state against a fresh load of that version. */
