@@ -1,6 +1,7 @@
 // The nftables backend as library functions: IR programs (one per family) -> one libnftables JSON
 // document for `nft -j -f` that replaces ksvc's tables atomically, or the same ruleset in nft syntax.
 import {
+  type DeltaOptions,
   type NftDelta,
   renderNftablesDelta,
   renderNftablesJson,
@@ -8,7 +9,7 @@ import {
   renderNftablesText,
 } from '../backends/nftables/index.ts';
 
-export type { NftDelta, NftDeltaStats } from '../backends/nftables/index.ts';
+export type { DeltaOptions, NftDelta, NftDeltaStats } from '../backends/nftables/index.ts';
 
 import type { IRProgram } from '../compiler/ir/types.ts';
 
@@ -17,11 +18,22 @@ export interface NftablesOptions {
   format?: 'json' | 'text';
   /** Delete and re-create the table in the same transaction (default true). */
   replace?: boolean;
+  /**
+   * End each table with its version stamp, an empty set `ksvc-version-<digest of the table's
+   * content>` (default false; `ksvc compile` stamps): an update made with `stamp`
+   * (compileNftablesDelta) then applies only to a table holding exactly the previous version.
+   */
+  stamp?: boolean;
 }
+
+const renderOptions = (options: NftablesOptions) => ({
+  ...(options.replace === undefined ? {} : { replace: options.replace }),
+  ...(options.stamp === undefined ? {} : { stamp: options.stamp }),
+});
 
 /** Both families in one document when given both programs. */
 export function compileNftables(programs: IRProgram | IRProgram[], options: NftablesOptions = {}): string {
-  const render = options.replace === undefined ? {} : { replace: options.replace };
+  const render = renderOptions(options);
   return options.format === 'text' ? renderNftablesText(programs, render) : renderNftablesJson(programs, render);
 }
 
@@ -35,7 +47,7 @@ export function compileNftablesChunks(
   options: NftablesOptions = {},
 ): Iterable<string> {
   if (options.format === 'text') return [compileNftables(programs, options)];
-  return renderNftablesJsonChunks(programs, options.replace === undefined ? {} : { replace: options.replace });
+  return renderNftablesJsonChunks(programs, renderOptions(options));
 }
 
 /**
@@ -43,11 +55,15 @@ export function compileNftablesChunks(
  * and families): one `nft -j -f` transaction touching only what changed — new objects added,
  * changed chains flushed and refilled, changed map elements replaced, what is gone deleted;
  * affinity sets keep their records. null when the change cannot be one (another family set, a
- * set's definition changed): load the whole-table replace (compileNftables) instead.
+ * base chain changed): load the whole-table replace (compileNftables) instead. With `stamp` (the
+ * documents were compiled with `stamp`), the update first deletes the previous version's stamp and
+ * adds the next one's: nft refuses it, changing nothing, on a node whose tables hold anything but
+ * the previous version (an update from the wrong version, or applied twice).
  */
 export function compileNftablesDelta(
   previous: IRProgram | IRProgram[],
   next: IRProgram | IRProgram[],
+  options: DeltaOptions = {},
 ): NftDelta | null {
-  return renderNftablesDelta(previous, next);
+  return renderNftablesDelta(previous, next, options);
 }

@@ -12,7 +12,7 @@ import { applyRestore, stateDifference } from '../verifier/iptables/restore-stat
 import { readNftablesState, rulesetDifference } from '../verifier/nftables/index.ts';
 import { diffArtifacts } from './diff.ts';
 import { compileIptables } from './iptables.ts';
-import { compileNftables } from './nftables.ts';
+import { compileNftables, type DeltaOptions } from './nftables.ts';
 
 export interface UpdateProof {
   proven: boolean;
@@ -36,17 +36,24 @@ export function proveIptablesPartial(previous: IRProgram, next: IRProgram, parti
 const commandsOf = (text: string): unknown[] => (JSON.parse(text) as { nftables: unknown[] }).nftables;
 
 /**
- * The nftables delta `delta` from `previous` to `next` (the same families), proven or not: first
+ * The nftables delta `delta` from `previous` to `next` (the same families; the documents stamped
+ * or not as `options` says, as for compileNftablesDelta), proven or not: first
  * object by object (the ruleset the reader is left with by the old document and the update against
  * the new document's — equal objects route alike, and this is fast); when they differ, packet by
  * packet by the engine (a difference no packet can observe still proves the update).
  */
-export function proveNftablesDelta(previous: IRProgram[], next: IRProgram[], delta: string): UpdateProof {
+export function proveNftablesDelta(
+  previous: IRProgram[],
+  next: IRProgram[],
+  delta: string,
+  options: DeltaOptions = {},
+): UpdateProof {
+  const stamp = { stamp: Boolean(options.stamp) };
   // the delta's metainfo dropped: one document, the old commands then the update's
   const applied = JSON.stringify({
-    nftables: [...commandsOf(compileNftables(previous)), ...commandsOf(delta).slice(1)],
+    nftables: [...commandsOf(compileNftables(previous, stamp)), ...commandsOf(delta).slice(1)],
   });
-  const nextText = compileNftables(next);
+  const nextText = compileNftables(next, stamp);
   const [a, b] = [
     readNftablesState(applied, { file: '<previous + update>' }),
     readNftablesState(nextText, { file: '<next>' }),

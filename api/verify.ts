@@ -99,7 +99,12 @@ export function verifyPrograms(
   const programs = lowered.filter((p) => options.family === undefined || p.family === options.family);
   if (programs.length === 0) return { runs, diagnostics };
   options.progress?.({ stage: 'read', backend: 'nftables' });
-  const nftPrograms = readNftHolder(compileNftables(programs), `<nftables${nodeText(node)}>`, diagnostics);
+  // the document `ksvc compile` writes (its tables version-stamped); not kept: it is large
+  const nftPrograms = readNftHolder(
+    compileNftables(programs, { stamp: true }),
+    `<nftables${nodeText(node)}>`,
+    diagnostics,
+  );
   for (const ir of programs) {
     // The readers' models live only inside prepareModelCheck: the check runs without them.
     const at = `<verify${nodeText(node)}, ${ir.family}>`;

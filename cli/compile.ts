@@ -79,17 +79,19 @@ export const BACKENDS: Backend[] = [
     hooks: false,
     async chunks(programs, o) {
       const { compileNftablesChunks } = await import('../api/nftables.ts');
-      return compileNftablesChunks(programs, { format: o.format as 'json' | 'text' });
+      // stamped: a --since update made from this output applies to a node holding it only
+      return compileNftablesChunks(programs, { format: o.format as 'json' | 'text', stamp: true });
     },
     async update(before, after) {
       const { compileNftablesDelta } = await import('../api/nftables.ts');
-      const d = compileNftablesDelta(before, after);
+      const d = compileNftablesDelta(before, after, { stamp: true });
       if (d === null) return null;
       const s = d.stats;
       return {
         text: d.text,
-        summary: `delta: chains ${s.chainsAdded} added, ${s.chainsChanged} refilled, ${s.chainsRemoved} deleted; elements ${s.elementsAdded} added, ${s.elementsRemoved} deleted (apply with nft -j -f)`,
-        prove: async () => (await import('../api/update.ts')).proveNftablesDelta(before, after, d.text),
+        summary: `delta: chains ${s.chainsAdded} added, ${s.chainsChanged} refilled, ${s.chainsRemoved} deleted; elements ${s.elementsAdded} added, ${s.elementsRemoved} deleted (apply with nft -j -f; refused on tables not stamped as OLD's)`,
+        prove: async () =>
+          (await import('../api/update.ts')).proveNftablesDelta(before, after, d.text, { stamp: true }),
       };
     },
   },
@@ -117,7 +119,9 @@ Options:
                             iptables-restore --noflush. nftables (json): one transaction touching
                             only what changed (new objects added, changed chains refilled,
                             changed elements replaced, the rest deleted; affinity records kept);
-                            apply with nft -j -f
+                            apply with nft -j -f. It first swaps the tables' version stamps
+                            (every nftables output carries one): nft refuses it whole on a node
+                            whose tables do not hold exactly OLD's output
   --prove                   with --since: prove the update before writing it (iptables: applied
                             after OLD's full restore with --noflush's semantics it leaves exactly
                             FILE's chains and rules; nftables: OLD's document and the update,

@@ -57,7 +57,8 @@ export function kernelListings(ir: IRProgram): KernelListings {
     return must(ns, v6 ? 'ip6tables-save' : 'iptables-save', []);
   });
   const listed = withNetns('verify-nft', (ns) => {
-    const r = nftWithFile(ns, ['-j', '-f'], compileNftables([ir]));
+    // the document `ksvc compile` writes (its tables version-stamped)
+    const r = nftWithFile(ns, ['-j', '-f'], compileNftables([ir], { stamp: true }));
     if (r.status !== 0) throw new Error(`nft -j -f failed in a throw-away namespace: ${r.stderr.trim()}`);
     return must(ns, 'nft', ['-j', 'list', 'ruleset']);
   });

@@ -3,9 +3,13 @@
 // chains, sets and elements added, changed chains flushed and refilled, map elements whose value
 // changed replaced, what is gone deleted — instead of deleting and re-creating the whole table.
 // Affinity sets keep their records (unlike in a whole-table replace) unless their timeout changed.
+// Stamped (the documents' version stamps, document.ts), the update first deletes the previous
+// table's stamp and adds the next one's: nft refuses the whole transaction, changing nothing, on a
+// node whose table holds anything but `previous` — an update made from the wrong old version, or
+// applied twice, never lands half-right.
 //
 // Command order, so that every command names only objects that exist and nothing deleted is still
-// referenced: the table (a no-op when it exists); new chains; new sets and maps; deletions of
+// referenced: the table (a no-op when it exists); the stamps; new chains; new sets and maps; deletions of
 // elements gone or changed; flushes of changed and removed chains (their jumps and lookups go),
 // and of every chain that names a set whose definition changed (an affinity timeout: that set is
 // then deleted and created again — its records go, as they would in kube-proxy); additions of new
@@ -14,7 +18,16 @@
 // names them any more). A change the layout never makes between two programs — another family
 // set, a base chain's hook — is not expressed as a delta: the caller gets null and writes the
 // whole-table replace instead.
-import { chainText, elementsText, elementText, ruleText, setText, tableText } from './document.ts';
+import {
+  chainText,
+  elementsText,
+  elementText,
+  ruleText,
+  setText,
+  stampSetText,
+  tableStamp,
+  tableText,
+} from './document.ts';
 import type { Chain, Element, FamilyRuleset, NamedSet } from './ruleset.ts';
 
 export interface NftDeltaStats {
@@ -31,6 +44,11 @@ export interface NftDelta {
   /** the JSON document for `nft -j -f` */
   text: string;
   stats: NftDeltaStats;
+}
+
+export interface DeltaOptions {
+  /** the documents are stamped (DocumentOptions.stamp): swap the stamps first; default false */
+  stamp?: boolean;
 }
 
 /** A chain's rules, comparable (the same rules in the same order, the same text). */
@@ -51,7 +69,12 @@ function elementsByKey(s: NamedSet): Map<string, { rest: string; element: Elemen
 }
 
 /** The commands for one family present in both versions; null when the change is not a delta. */
-function familyDelta(before: FamilyRuleset, after: FamilyRuleset, stats: NftDeltaStats): string[] | null {
+function familyDelta(
+  before: FamilyRuleset,
+  after: FamilyRuleset,
+  options: DeltaOptions,
+  stats: NftDeltaStats,
+): string[] | null {
   const chainsBefore = new Map(before.chains.map((c) => [c.name, c]));
   const chainsAfter = new Map(after.chains.map((c) => [c.name, c]));
   const setsBefore = new Map(before.sets.map((s) => [s.name, s]));
@@ -80,6 +103,12 @@ function familyDelta(before: FamilyRuleset, after: FamilyRuleset, stats: NftDelt
   const isRedefined = new Set(redefined.map((s) => s.name));
 
   const out: string[] = [`{"add":${tableText(after)}}`];
+  if (options.stamp) {
+    out.push(
+      `{"delete":${stampSetText(before, tableStamp(before), false)}}`,
+      `{"add":${stampSetText(after, tableStamp(after))}}`,
+    );
+  }
   for (const c of addedChains) out.push(`{"add":${chainText(after, c)}}`);
   for (const s of addedSets) out.push(`{"add":${setText(after, s)}}`);
   // elements of sets in both versions: gone or changed ones deleted now, new or changed added later
@@ -121,7 +150,11 @@ function familyDelta(before: FamilyRuleset, after: FamilyRuleset, stats: NftDelt
  * The update from `previous` to `next` (the rulesets of the same families, one per family), or
  * null when it is not expressible as a delta (see above).
  */
-export function renderDelta(previous: readonly FamilyRuleset[], next: readonly FamilyRuleset[]): NftDelta | null {
+export function renderDelta(
+  previous: readonly FamilyRuleset[],
+  next: readonly FamilyRuleset[],
+  options: DeltaOptions = {},
+): NftDelta | null {
   const families = (l: readonly FamilyRuleset[]) => l.map((r) => r.family).join(',');
   if (families(previous) !== families(next)) return null;
   const stats: NftDeltaStats = {
@@ -135,7 +168,7 @@ export function renderDelta(previous: readonly FamilyRuleset[], next: readonly F
   };
   const commands: string[] = ['{"metainfo":{"json_schema_version":1}}'];
   for (let i = 0; i < next.length; i++) {
-    const family = familyDelta(previous[i]!, next[i]!, stats);
+    const family = familyDelta(previous[i]!, next[i]!, options, stats);
     if (family === null) return null;
     commands.push(...family);
   }

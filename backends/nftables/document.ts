@@ -2,8 +2,15 @@
 // accepts: metainfo, then per family: add table, delete table, add table (an atomic whole-table
 // replace: the old table disappears and the new one appears in the same transaction), every chain
 // (empty), every set and map (empty), their elements, then the rules (a rule or element may only
-// name objects created before it). One command per line. The text comes in chunks (documentChunks)
-// so a caller can stream it to a file; renderDocument joins them.
+// name objects created before it), and last, when asked for, the table's version stamp. One
+// command per line. The text comes in chunks (documentChunks) so a caller can stream it to a file;
+// renderDocument joins them.
+//
+// The version stamp is an empty set `ksvc-version-<digest>` whose name digests the table's content
+// (every command between the table's and the stamp's: what the table holds, not how the input
+// was written). An update (delta.ts) deletes the previous version's stamp first, so nft refuses
+// it whole, changing nothing, on a node whose table holds anything else.
+import { createHash, type Hash } from 'node:crypto';
 import type { Json } from './json.ts';
 import { type Chain, type Element, type FamilyRuleset, type NamedSet, type Rule, TABLE } from './ruleset.ts';
 
@@ -13,6 +20,8 @@ export interface DocumentOptions {
    * previous ksvc ruleset atomically. false: only create (fails if the table exists).
    */
   replace?: boolean;
+  /** true: end each table with its version stamp (above); default false. */
+  stamp?: boolean;
 }
 
 /**
@@ -68,6 +77,22 @@ export function setText(rs: FamilyRuleset, s: NamedSet, withDefinition = true): 
   return `{"${s.kind}":{${whereText(rs)},"name":${str(s.name)},"type":${type}${extra}}}`;
 }
 
+/** `{"set":{...}}`: the object of the add or delete command of a table's version stamp. */
+export function stampSetText(rs: FamilyRuleset, stamp: string, withDefinition = true): string {
+  const type = withDefinition ? `,"type":"${rs.family === 'ip' ? 'ipv4_addr' : 'ipv6_addr'}"` : '';
+  return `{"set":{${whereText(rs)},"name":"ksvc-version-${stamp}"${type}}}`;
+}
+
+/** 16 hex digits (64 bits) of a table content's digest. */
+const stampOfDigest = (digest: Hash): string => digest.digest('hex').slice(0, 16);
+
+/** The version stamp of a family's table (its content's digest, as the stamped document writes it). */
+export function tableStamp(rs: FamilyRuleset): string {
+  const digest = createHash('sha256');
+  for (const chunk of tableContent(rs, CHUNK_CHARS, false)) digest.update(chunk);
+  return stampOfDigest(digest);
+}
+
 /** `{"element":{...}}` holding `elements` (their text, elementText): an add or delete element command's object. */
 export const elementsText = (rs: FamilyRuleset, s: NamedSet, elements: readonly string[]): string =>
   `{"element":{${whereText(rs)},"name":${str(s.name)},"elem":[${elements.join(',')}]}}`;
@@ -111,7 +136,33 @@ function* chunksOf(
   chunkChars: number,
   release: boolean,
 ): Generator<string> {
-  let parts: string[] = ['{"nftables":[\n{"metainfo":{"json_schema_version":1}}'];
+  // what is not yet handed out; every chunk handed out but the last holds chunkChars or more
+  let pending = '{"nftables":[\n{"metainfo":{"json_schema_version":1}}';
+  for (const rs of rulesets) {
+    const table = tableText(rs);
+    pending += `,\n{"add":${table}}`;
+    if (options.replace !== false) pending += `,\n{"delete":${table}},\n{"add":${table}}`;
+    const digest = options.stamp ? createHash('sha256') : null;
+    for (const chunk of tableContent(rs, chunkChars, release)) {
+      digest?.update(chunk);
+      pending += chunk;
+      if (pending.length >= chunkChars) {
+        yield pending;
+        pending = '';
+      }
+    }
+    if (digest) pending += `,\n{"add":${stampSetText(rs, stampOfDigest(digest))}}`;
+  }
+  yield `${pending}\n]}\n`;
+}
+
+/**
+ * A family's table content — its chains, sets and maps, their elements, the rules — as the
+ * document writes it (each command after a `,\n`), in chunks of at least `chunkChars` characters
+ * but the last. `release`: each set's elements and each chain's rules are let go once written.
+ */
+function* tableContent(rs: FamilyRuleset, chunkChars: number, release: boolean): Generator<string> {
+  let parts: string[] = [];
   let size = 0;
   const put = (s: string): void => {
     parts.push(s);
@@ -123,32 +174,26 @@ function* chunksOf(
     size = 0;
     return chunk;
   };
-  for (const rs of rulesets) {
-    const where = whereText(rs);
-    const table = tableText(rs);
-    put(`,\n{"add":${table}}`);
-    if (options.replace !== false) put(`,\n{"delete":${table}},\n{"add":${table}}`);
-    for (const c of rs.chains) put(`,\n{"add":${chainText(rs, c)}}`);
-    for (const s of rs.sets) put(`,\n{"add":${setText(rs, s)}}`);
-    for (const s of rs.sets) {
-      if (s.elements.length === 0) continue;
-      put(`,\n{"add":{"element":{${where},"name":${str(s.name)},"elem":[`);
-      for (let i = 0; i < s.elements.length; i++) {
-        put(i === 0 ? elementText(s.elements[i]!) : `,${elementText(s.elements[i]!)}`);
-        if (size >= chunkChars) yield take();
-      }
-      put(']}}}');
-      if (release) s.elements = [];
-    }
-    for (const c of rs.chains) {
-      const head = `,\n{"add":${ruleHead(rs, c)}`;
-      for (const r of c.rules) put(`${head}${ruleTail(r)}}`);
-      if (release) c.rules = [];
+  const where = whereText(rs);
+  for (const c of rs.chains) put(`,\n{"add":${chainText(rs, c)}}`);
+  for (const s of rs.sets) put(`,\n{"add":${setText(rs, s)}}`);
+  for (const s of rs.sets) {
+    if (s.elements.length === 0) continue;
+    put(`,\n{"add":{"element":{${where},"name":${str(s.name)},"elem":[`);
+    for (let i = 0; i < s.elements.length; i++) {
+      put(i === 0 ? elementText(s.elements[i]!) : `,${elementText(s.elements[i]!)}`);
       if (size >= chunkChars) yield take();
     }
+    put(']}}}');
+    if (release) s.elements = [];
   }
-  put('\n]}\n');
-  yield take();
+  for (const c of rs.chains) {
+    const head = `,\n{"add":${ruleHead(rs, c)}`;
+    for (const r of c.rules) put(`${head}${ruleTail(r)}}`);
+    if (release) c.rules = [];
+    if (size >= chunkChars) yield take();
+  }
+  if (size > 0) yield take();
 }
 
 /** The whole document as one string. */

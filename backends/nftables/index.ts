@@ -5,13 +5,13 @@
 // separate steps; the text comes whole or in chunks with the same bytes.
 import type { IRProgram } from '../../compiler/ir/types.ts';
 import { buildFamily } from './build.ts';
-import { type NftDelta, renderDelta } from './delta.ts';
+import { type DeltaOptions, type NftDelta, renderDelta } from './delta.ts';
 import { type DocumentOptions, ownedDocumentChunks } from './document.ts';
 import type { FamilyRuleset } from './ruleset.ts';
 import { commandsToText, type Json } from './text.ts';
 
 export type NftRenderOptions = DocumentOptions;
-export type { NftDelta, NftDeltaStats } from './delta.ts';
+export type { DeltaOptions, NftDelta, NftDeltaStats } from './delta.ts';
 export type { FamilyRuleset } from './ruleset.ts';
 
 const programsOf = (ir: IRProgram | IRProgram[]): IRProgram[] => {
@@ -56,8 +56,13 @@ export function renderNftablesText(ir: IRProgram | IRProgram[], options: NftRend
 /**
  * The incremental update from `previous` to `next` (the same families): one `nft -j -f`
  * transaction touching only what changed (delta.ts); null when the change is not expressible as
- * one (another family set, a set's definition) — write the whole-table replace then.
+ * one (another family set, a base chain) — write the whole-table replace then. `stamp`: the
+ * documents are stamped, and nft applies the update only to tables stamped as `previous`'s.
  */
-export function renderNftablesDelta(previous: IRProgram | IRProgram[], next: IRProgram | IRProgram[]): NftDelta | null {
-  return renderDelta(buildRulesets(previous), buildRulesets(next));
+export function renderNftablesDelta(
+  previous: IRProgram | IRProgram[],
+  next: IRProgram | IRProgram[],
+  options: DeltaOptions = {},
+): NftDelta | null {
+  return renderDelta(buildRulesets(previous), buildRulesets(next), options);
 }

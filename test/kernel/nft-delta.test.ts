@@ -5,13 +5,15 @@
 // order, every set and map with its elements; handles and listing order aside). For kube-proxy's
 // sequence of syncs (TestSyncProxyRulesRepeated) and random model edits, both families. And an
 // affinity record (a client's endpoint) survives a delta for an unrelated edit, where the
-// whole-table replace drops it.
+// whole-table replace drops it. Every document and delta is version-stamped: an update made from
+// another version than the one a namespace holds (or applied twice) is refused whole.
 import { readFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { load as loadKsvc } from '../../api/ksvc.ts';
 import { lower } from '../../api/lower.ts';
 import { compileNftables, compileNftablesDelta } from '../../api/nftables.ts';
+import { nftWithFile } from '../../cli/netns.ts';
 import type { IRProgram } from '../../compiler/ir/types.ts';
 import { editedVersions, program, STEPS, SVC1, SVC2 } from '../unit/partial-steps.ts';
 import { nftFile } from './load.ts';
@@ -49,16 +51,19 @@ function load(ns: Netns, text: string, what: string): void {
   }
 }
 
+/** Every document and update here is version-stamped, as `ksvc compile` writes them. */
+const STAMP = { stamp: true };
+
 /** Each version in turn by delta on one node; each state against a fresh load of that version. */
 async function followVersions(tag: string, versions: IRProgram[][], label: (i: number) => string): Promise<void> {
   await withNetns(`${tag}-node`, async (node) => {
-    load(node, compileNftables(versions[0]!), 'the first version');
+    load(node, compileNftables(versions[0]!, STAMP), 'the first version');
     for (let i = 1; i < versions.length; i++) {
-      const delta = compileNftablesDelta(versions[i - 1]!, versions[i]!);
+      const delta = compileNftablesDelta(versions[i - 1]!, versions[i]!, STAMP);
       assert.ok(delta, label(i));
       load(node, delta!.text, label(i));
       const want = await withNetns(`${tag}-fresh`, (fresh) => {
-        load(fresh, compileNftables(versions[i]!), 'a fresh load');
+        load(fresh, compileNftables(versions[i]!, STAMP), 'a fresh load');
         return held(fresh);
       });
       assert.equal(held(node), want, label(i));
@@ -77,6 +82,23 @@ async function followVersions(tag: string, versions: IRProgram[][], label: (i: n
   test('random model edits (both families): the delta leaves the kernel as a fresh load', async () => {
     for (const v of editedVersions(12, 2))
       await followVersions(`nft-delta-${v.seed}`, [[v.before], [v.after]], () => v.label);
+  });
+
+  test('an update from another version, or applied twice, is refused whole: the kernel holds what it held', async () => {
+    const [v0, v1, v2] = [[program(SVC1, SVC2)], ...STEPS.slice(0, 2).map((s) => [program(...s.services)])];
+    const update = (a: IRProgram[], b: IRProgram[]) => compileNftablesDelta(a, b, STAMP)!.text;
+    const refused = (ns: Netns, text: string, what: string) => {
+      const before = held(ns);
+      const r = nftWithFile(ns, ['-j', '-f'], text);
+      assert.ok(r.status !== 0, `${what}: refused`);
+      assert.equal(held(ns), before, `${what}: nothing changed`);
+    };
+    await withNetns('nft-stamp', (ns) => {
+      load(ns, compileNftables(v0!, STAMP), 'version 0');
+      refused(ns, update(v1!, v2!), 'the update from version 1 on a node holding version 0');
+      load(ns, update(v0!, v1!), 'the update from version 0');
+      refused(ns, update(v0!, v1!), 'the same update again');
+    });
   });
 
   test('an affinity timeout changes: the set is deleted and created again, the rest as a fresh load', async () => {

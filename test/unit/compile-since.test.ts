@@ -1,7 +1,7 @@
-// `ksvc compile NEW --since OLD --backend iptables`: kube-proxy's partial restore through the CLI —
-// the changed service's chains only, stale chains deleted, the summary on a terminal; refused
-// (exit 2, nothing written) with another backend or format, with hooks, from standard input, or
-// when the two files compile for different nodes.
+// `ksvc compile NEW --since OLD`: kube-proxy's partial restore through the CLI — the changed
+// service's chains only, stale chains deleted, the summary on a terminal — and the nftables update,
+// which swaps the tables' version stamps first; refused (exit 2, nothing written) with another
+// format, with hooks, from standard input, or when the two files compile for different nodes.
 import { readFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -76,11 +76,71 @@ test('--backend nftables: the delta from OLD (one transaction, only what changed
   assert.ok(cmds.some((c) => JSON.stringify(c).includes('10.64.3.21')));
   assert.match(
     r.stderr,
-    /^ksvc compile: delta: chains \d+ added, \d+ refilled, \d+ deleted; elements \d+ added, \d+ deleted \(apply with nft -j -f\)$/m,
+    /^ksvc compile: delta: chains \d+ added, \d+ refilled, \d+ deleted; elements \d+ added, \d+ deleted \(apply with nft -j -f; refused on tables not stamped as OLD's\)$/m,
   );
   const same = await ksvc('compile', OLD, '--since', OLD, ...at);
-  // the metainfo and an add table per family: nothing else
-  assert.is(JSON.parse(same.stdout).nftables.length, 3, same.stdout);
+  // the metainfo and per family an add table and its stamp deleted and added again: nothing else
+  const sameCmds = (JSON.parse(same.stdout).nftables as unknown[]).map((c) => JSON.stringify(c));
+  assert.is(sameCmds.length, 7, same.stdout);
+  for (const at of [2, 5]) {
+    assert.match(sameCmds[at]!, /^\{"delete":\{"set":/);
+    assert.is(sameCmds[at]!.match(/ksvc-version-\w+/)?.[0], sameCmds[at + 1]!.match(/ksvc-version-\w+/)?.[0]);
+  }
+});
+
+/** The version stamps a document or update names, in order. */
+const stampsIn = (text: string) => [...text.matchAll(/ksvc-version-([0-9a-f]{16})/g)].map((m) => m[1]!);
+
+test('nftables version stamps: the update deletes OLD`s and adds NEW`s; a stamp digests the table`s content', async () => {
+  const at = ['--backend', 'nftables', '--node', 'node-a'];
+  const stampsOf = async (...args: string[]) => {
+    const r = await ksvc('compile', ...args);
+    assert.is(r.code, 0, r.stderr);
+    return stampsIn(r.stdout);
+  };
+  const [old, next] = [await stampsOf(OLD, ...at), await stampsOf(NEW, ...at)];
+  // one per table (ip, ip6); the edit changes the ip table only
+  assert.is(old.length, 2);
+  assert.is.not(old[0], next[0]);
+  assert.is(old[1], next[1]);
+  // each table's last command
+  const full = JSON.parse((await ksvc('compile', OLD, ...at)).stdout).nftables as Record<string, unknown>[];
+  const stamped = full.flatMap((c, i) => (JSON.stringify(c).includes('ksvc-version-') ? [i] : []));
+  assert.is(stamped[1], full.length - 1);
+  assert.match(JSON.stringify(full[stamped[0]! + 1]), /"table":\{"family":"ip6"/);
+  // the update: per family, OLD's stamp deleted and NEW's added, before anything else
+  const update = JSON.parse((await ksvc('compile', NEW, '--since', OLD, ...at)).stdout).nftables as Record<
+    string,
+    Record<string, Record<string, unknown>>
+  >[];
+  const guard = update.filter((c) => JSON.stringify(c).includes('ksvc-version-'));
+  assert.equal(
+    guard.map((c) => [Object.keys(c)[0], c.delete?.set?.name ?? c.add?.set?.name]),
+    [
+      ['delete', `ksvc-version-${old[0]}`],
+      ['add', `ksvc-version-${next[0]}`],
+      ['delete', `ksvc-version-${old[1]}`],
+      ['add', `ksvc-version-${next[1]}`],
+    ],
+  );
+  assert.is(update.indexOf(guard[0]!), 2, 'after the metainfo and the add table');
+  // what the table holds, not how the input says it: a comment, or the same cluster as
+  // Kubernetes objects, keeps the stamp; the text format carries it
+  assert.equal(await stampsOf(write('since-old-comment.ksvc', `${EVERYTHING}# a comment\n`), ...at), old);
+  assert.equal(await stampsOf(OLD, ...at, '--format', 'text'), old);
+  const seed = ['--backend', 'nftables', '--node', 'ecs-matrix-k8s-cluster-3'];
+  // (the .ksvc's cluster block says what kube-proxy's --cluster-cidr says for the objects)
+  const yaml = await stampsOf('--from-k8s', 'examples/seed-local.yaml', '--cluster-cidr', '10.64.1.0/24', ...seed);
+  assert.equal(yaml, await stampsOf('examples/seed-local.ksvc', ...seed));
+  assert.is(yaml.length, 1);
+  // a flag that changes the rules, or another node: another stamp
+  assert.is.not((await stampsOf(OLD, ...at, '--masquerade-all'))[0], old[0]);
+  // one that changes nothing in the nftables ruleset (it has no nfacct counters) keeps it
+  assert.equal(await stampsOf(OLD, ...at, '--no-nfacct'), old);
+  assert.is.not((await stampsOf(OLD, '--backend', 'nftables', '--node', 'node-b'))[0], old[0]);
+  // kube-proxy's restore input has no room for one
+  const ipt = await ksvc('compile', OLD, '--backend', 'iptables', '--node', 'node-a', '--family', 'ipv4');
+  assert.equal(stampsIn(ipt.stdout), []);
 });
 
 test('--prove: each backend`s update proven before it is written (the same bytes)', async () => {

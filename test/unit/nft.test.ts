@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { restoreProbability } from '../../backends/iptables/numbers.ts';
-import { documentChunks, ownedDocumentChunks, renderDocument } from '../../backends/nftables/document.ts';
+import { documentChunks, ownedDocumentChunks, renderDocument, tableStamp } from '../../backends/nftables/document.ts';
 import {
   buildRulesets,
   nftablesCommands,
@@ -213,6 +213,34 @@ test('chunks: the streamed document has the bytes of the one-string render', () 
     [...documentChunks(rulesets, { replace: false }, 64)].join(''),
     renderDocument(rulesets, { replace: false }),
   );
+});
+
+test('version stamps: each table ends with an empty set named after its content`s digest', () => {
+  const rulesets = buildRulesets(overall());
+  const plain = renderDocument(rulesets);
+  const stamped = renderDocument(rulesets, { stamp: true });
+  assert.is(schemaErrors(JSON.parse(stamped)), null);
+  const stamps = rulesets.map(tableStamp);
+  assert.ok(
+    stamps.every((st) => /^[0-9a-f]{16}$/.test(st)),
+    stamps.join(' '),
+  );
+  // the table's last command, and nothing else differs
+  const commands = (text: string) =>
+    (JSON.parse(text) as { nftables: unknown[] }).nftables.map((c) => JSON.stringify(c));
+  const all = commands(stamped);
+  assert.equal(all.slice(-1), [
+    `{"add":{"set":{"family":"ip","table":"kube-proxy","name":"ksvc-version-${stamps[0]}","type":"ipv4_addr"}}}`,
+  ]);
+  assert.is(rulesets.length, 1);
+  assert.equal(all.slice(0, -1), commands(plain));
+  assert.is([...documentChunks(rulesets, { stamp: true }, 500)].join(''), stamped);
+  assert.is([...ownedDocumentChunks(buildRulesets(overall()), { stamp: true }, 64)].join(''), stamped);
+  // the content, not how it is laid out: without the table replace the same stamp; another rule, another
+  assert.ok(renderDocument(rulesets, { stamp: true, replace: false }).includes(`ksvc-version-${stamps[0]}`));
+  const edited = buildRulesets(overall());
+  edited[0]!.chains[0]!.rules.pop();
+  assert.is.not(tableStamp(edited[0]!), stamps[0]);
 });
 
 test('owned chunks: the same bytes, and the rulesets given away are let go as they are written', () => {

@@ -59,6 +59,23 @@ test('nftables: the delta is proven; with a command left out that matters it is 
   assert.equal(stale, { proven: true, difference: null });
 });
 
+test('nftables: a stamped delta is proven from the document of its previous version only', () => {
+  const edited = (from: string, to: string) => {
+    assert.ok(EVERYTHING.includes(from));
+    return programs(EVERYTHING.replace(from, to));
+  };
+  const [before, after] = [programs(EVERYTHING), edited(SIGNALLING, '  endpoints 10.64.3.21 on node-c\n')];
+  const delta = compileNftablesDelta(before, after, { stamp: true })!.text;
+  assert.equal(proveNftablesDelta(before, after, delta, { stamp: true }), { proven: true, difference: null });
+  // made from another version than the old document holds: nft refuses it, and so does the proof
+  const other = edited(SIGNALLING, '  endpoints 10.64.3.22 on node-c\n');
+  const refused = proveNftablesDelta(before, after, compileNftablesDelta(other, after, { stamp: true })!.text, {
+    stamp: true,
+  });
+  assert.is(refused.proven, false);
+  assert.match(refused.difference!, /^the update does not read: .*ksvc-version-[0-9a-f]{16}/);
+});
+
 test('nftables: an affinity timeout changed (the set re-created, the chains naming it refilled) is proven', () => {
   const [before, after] = [
     programs(EVERYTHING),
