@@ -89,7 +89,7 @@ export const BACKENDS: Backend[] = [
       const s = d.stats;
       return {
         text: d.text,
-        summary: `delta: chains ${s.chainsAdded} added, ${s.chainsChanged} refilled, ${s.chainsRemoved} deleted; elements ${s.elementsAdded} added, ${s.elementsRemoved} deleted (apply with nft -j -f; refused on tables not stamped as OLD's)`,
+        summary: `delta: chains ${s.chainsAdded} added, ${s.chainsChanged} refilled, ${s.chainsRemoved} deleted; elements ${s.elementsAdded} added, ${s.elementsRemoved} deleted (apply with nft -j -f; nft refuses it on tables not stamped as OLD's: ${(d.previousStamps ?? []).map((st) => `ksvc-version-${st}`).join(', ')})`,
         prove: async () =>
           (await import('../api/update.ts')).proveNftablesDelta(before, after, d.text, { stamp: true }),
       };

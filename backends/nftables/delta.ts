@@ -44,6 +44,8 @@ export interface NftDelta {
   /** the JSON document for `nft -j -f` */
   text: string;
   stats: NftDeltaStats;
+  /** stamped: the stamps the previous version's tables hold, by family (the update applies there only) */
+  previousStamps?: string[];
 }
 
 export interface DeltaOptions {
@@ -72,7 +74,7 @@ function elementsByKey(s: NamedSet): Map<string, { rest: string; element: Elemen
 function familyDelta(
   before: FamilyRuleset,
   after: FamilyRuleset,
-  options: DeltaOptions,
+  stamps: string[] | null,
   stats: NftDeltaStats,
 ): string[] | null {
   const chainsBefore = new Map(before.chains.map((c) => [c.name, c]));
@@ -103,9 +105,11 @@ function familyDelta(
   const isRedefined = new Set(redefined.map((s) => s.name));
 
   const out: string[] = [`{"add":${tableText(after)}}`];
-  if (options.stamp) {
+  if (stamps) {
+    const previous = tableStamp(before);
+    stamps.push(previous);
     out.push(
-      `{"delete":${stampSetText(before, tableStamp(before), false)}}`,
+      `{"delete":${stampSetText(before, previous, false)}}`,
       `{"add":${stampSetText(after, tableStamp(after))}}`,
     );
   }
@@ -167,10 +171,12 @@ export function renderDelta(
     setsRemoved: 0,
   };
   const commands: string[] = ['{"metainfo":{"json_schema_version":1}}'];
+  const stamps: string[] | null = options.stamp ? [] : null;
   for (let i = 0; i < next.length; i++) {
-    const family = familyDelta(previous[i]!, next[i]!, options, stats);
+    const family = familyDelta(previous[i]!, next[i]!, stamps, stats);
     if (family === null) return null;
     commands.push(...family);
   }
-  return { text: `{"nftables":[\n${commands.join(',\n')}\n]}\n`, stats };
+  const text = `{"nftables":[\n${commands.join(',\n')}\n]}\n`;
+  return stamps ? { text, stats, previousStamps: stamps } : { text, stats };
 }

@@ -76,7 +76,7 @@ test('--backend nftables: the delta from OLD (one transaction, only what changed
   assert.ok(cmds.some((c) => JSON.stringify(c).includes('10.64.3.21')));
   assert.match(
     r.stderr,
-    /^ksvc compile: delta: chains \d+ added, \d+ refilled, \d+ deleted; elements \d+ added, \d+ deleted \(apply with nft -j -f; refused on tables not stamped as OLD's\)$/m,
+    /^ksvc compile: delta: chains \d+ added, \d+ refilled, \d+ deleted; elements \d+ added, \d+ deleted \(apply with nft -j -f; nft refuses it on tables not stamped as OLD's: ksvc-version-[0-9a-f]{16}, ksvc-version-[0-9a-f]{16}\)$/m,
   );
   const same = await ksvc('compile', OLD, '--since', OLD, ...at);
   // the metainfo and per family an add table and its stamp deleted and added again: nothing else
