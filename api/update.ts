@@ -36,7 +36,7 @@ export function proveIptablesPartial(previous: IRProgram, next: IRProgram, parti
 const commandsOf = (text: string): unknown[] => (JSON.parse(text) as { nftables: unknown[] }).nftables;
 
 /**
- * The nftables delta `delta` from `previous` to `next` (the same families; the documents stamped
+ * The nftables delta `delta` from `previous` to `next` (one node's; the documents stamped
  * or not as `options` says, as for compileNftablesDelta), proven or not: first
  * object by object (the ruleset the reader is left with by the old document and the update against
  * the new document's — equal objects route alike, and this is fast); when they differ, packet by

@@ -89,7 +89,7 @@ export const BACKENDS: Backend[] = [
       const s = d.stats;
       return {
         text: d.text,
-        summary: `delta: chains ${s.chainsAdded} added, ${s.chainsChanged} refilled, ${s.chainsRemoved} deleted; elements ${s.elementsAdded} added, ${s.elementsRemoved} deleted (apply with nft -j -f; nft refuses it on tables not stamped as OLD's: ${(d.previousStamps ?? []).map((st) => `ksvc-version-${st}`).join(', ')})`,
+        summary: `delta: chains ${s.chainsAdded} added, ${s.chainsChanged} refilled, ${s.chainsRemoved} deleted; elements ${s.elementsAdded} added, ${s.elementsRemoved} deleted${s.tablesAdded + s.tablesRemoved > 0 ? `; tables ${s.tablesAdded} created, ${s.tablesRemoved} deleted` : ''} (apply with nft -j -f; nft refuses it on tables not stamped as OLD's: ${(d.previousStamps ?? []).map((st) => `ksvc-version-${st}`).join(', ')})`,
         prove: async () =>
           (await import('../api/update.ts')).proveNftablesDelta(before, after, d.text, { stamp: true }),
       };
@@ -112,16 +112,17 @@ Options:
   --from-k8s                the input is Kubernetes YAML/JSON (Service, EndpointSlice, Node;
                             one or more FILEs), read as kube-proxy reads it (see ksvc import)
   --skip-unknown-kinds      with --from-k8s: ignore objects of other kinds
-  --since OLD               an update from OLD (the same kind of input, node and families) to
-                            FILE, for a node holding OLD's rules. iptables: kube-proxy's partial
-                            restore — the filter table and nat's own chains whole, a service's
-                            chains only when they changed, stale chains deleted (-X); apply with
-                            iptables-restore --noflush. nftables (json): one transaction touching
-                            only what changed (new objects added, changed chains refilled,
-                            changed elements replaced, the rest deleted; affinity records kept);
-                            apply with nft -j -f. It first swaps the tables' version stamps
-                            (every nftables output carries one): nft refuses it whole on a node
-                            whose tables do not hold exactly OLD's output
+  --since OLD               an update from OLD (the same kind of input and node; iptables: the
+                            same family) to FILE, for a node holding OLD's rules. iptables:
+                            kube-proxy's partial restore — the filter table and nat's own chains
+                            whole, a service's chains only when they changed, stale chains
+                            deleted (-X); apply with iptables-restore --noflush. nftables (json):
+                            one transaction touching only what changed (new objects added,
+                            changed chains refilled, changed elements replaced, the rest
+                            deleted; affinity records kept; a family only one version has: its
+                            table created or deleted); apply with nft -j -f. It first swaps the
+                            tables' version stamps (every nftables output carries one): nft
+                            refuses it whole on a node whose tables do not hold OLD's output
   --prove                   with --since: prove the update before writing it (iptables: applied
                             after OLD's full restore with --noflush's semantics it leaves exactly
                             FILE's chains and rules; nftables: OLD's document and the update,
@@ -238,16 +239,18 @@ async function writeUpdate(
   // of the old version's diagnostics only its errors: its warnings are not about this output
   const old = await loadAndLower(io, { ...parsed, positionals: [since] }, backend, output, time, 'errors');
   if (typeof old === 'number') return old;
-  const where = (ps: IRProgram[]) =>
-    `node ${ps[0]?.node ?? '(none)'}, ${ps.map((p) => p.family).join(' and ') || 'no family'}`;
-  if (where(old.programs) !== where(lowered.programs)) {
+  const nodeOf = (ps: IRProgram[]) => ps[0]?.node ?? '(none)';
+  const where = (ps: IRProgram[]) => `node ${nodeOf(ps)}, ${ps.map((p) => p.family).join(' and ') || 'no family'}`;
+  // one node; the families may differ where one artifact holds both (nftables: a table added or deleted)
+  const compared = backend.singleFamily ? where : nodeOf;
+  if (compared(old.programs) !== compared(lowered.programs)) {
     return usageError(
       io,
       `--since ${since} compiles for ${where(old.programs)}; FILE for ${where(lowered.programs)}: choose them with --node and --family`,
     );
   }
   const update = await backend.update(old.programs, lowered.programs);
-  // the same node and families (checked above) and one ksvc's base chains: always an update
+  // the same node (and family, checked above) and one ksvc's base chains: always an update
   if (update === null) return fileError(io, 'compile', `the change from ${since} is not an ${backend.name} update`);
   time.mark('update');
   let summary = update.summary;

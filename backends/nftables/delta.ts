@@ -15,9 +15,11 @@
 // then deleted and created again — its records go, as they would in kube-proxy); additions of new
 // and changed elements (a verdict may name a new chain); the rules of changed and new chains;
 // deletions of removed sets and maps, then of removed chains (flushed, and no element or rule
-// names them any more). A change the layout never makes between two programs — another family
-// set, a base chain's hook — is not expressed as a delta: the caller gets null and writes the
-// whole-table replace instead.
+// names them any more). A family only `next` has gets its table created whole (`create table`,
+// which nft refuses when the table exists — the node does not hold `previous` then — and its
+// content); a family only `previous` has loses its table (after its stamp, the guard). A change
+// the layout never makes between two programs — a base chain's hook — is not expressed as a delta:
+// the caller gets null and writes the whole-table replace instead.
 import {
   chainText,
   elementsText,
@@ -25,6 +27,7 @@ import {
   ruleText,
   setText,
   stampSetText,
+  tableContentText,
   tableStamp,
   tableText,
 } from './document.ts';
@@ -38,6 +41,9 @@ export interface NftDeltaStats {
   elementsRemoved: number;
   setsAdded: number;
   setsRemoved: number;
+  /** tables of a family only one version has */
+  tablesAdded: number;
+  tablesRemoved: number;
 }
 
 export interface NftDelta {
@@ -151,16 +157,14 @@ function familyDelta(
 }
 
 /**
- * The update from `previous` to `next` (the rulesets of the same families, one per family), or
- * null when it is not expressible as a delta (see above).
+ * The update from `previous` to `next` (one ruleset per family each), or null when it is not
+ * expressible as a delta (see above).
  */
 export function renderDelta(
   previous: readonly FamilyRuleset[],
   next: readonly FamilyRuleset[],
   options: DeltaOptions = {},
 ): NftDelta | null {
-  const families = (l: readonly FamilyRuleset[]) => l.map((r) => r.family).join(',');
-  if (families(previous) !== families(next)) return null;
   const stats: NftDeltaStats = {
     chainsAdded: 0,
     chainsChanged: 0,
@@ -169,13 +173,33 @@ export function renderDelta(
     elementsRemoved: 0,
     setsAdded: 0,
     setsRemoved: 0,
+    tablesAdded: 0,
+    tablesRemoved: 0,
   };
   const commands: string[] = ['{"metainfo":{"json_schema_version":1}}'];
   const stamps: string[] | null = options.stamp ? [] : null;
-  for (let i = 0; i < next.length; i++) {
-    const family = familyDelta(previous[i]!, next[i]!, stamps, stats);
+  const before = new Map(previous.map((rs) => [rs.family, rs]));
+  for (const rs of next) {
+    const old = before.get(rs.family);
+    if (old === undefined) {
+      const content = tableContentText(rs, stamps !== null);
+      commands.push(`{"create":${tableText(rs)}}`, ...(content === '' ? [] : [content]));
+      stats.tablesAdded++;
+      continue;
+    }
+    const family = familyDelta(old, rs, stamps, stats);
     if (family === null) return null;
     commands.push(...family);
+  }
+  for (const old of previous) {
+    if (next.some((rs) => rs.family === old.family)) continue;
+    if (stamps) {
+      const stamp = tableStamp(old);
+      stamps.push(stamp);
+      commands.push(`{"delete":${stampSetText(old, stamp, false)}}`);
+    }
+    commands.push(`{"delete":${tableText(old)}}`);
+    stats.tablesRemoved++;
   }
   const text = `{"nftables":[\n${commands.join(',\n')}\n]}\n`;
   return stamps ? { text, stats, previousStamps: stamps } : { text, stats };

@@ -157,6 +157,17 @@ function* chunksOf(
 }
 
 /**
+ * A new table's commands after its creation, one per line without separators between lines but
+ * `,\n`: its content and, `stamp`, its version stamp (an update that adds a family, delta.ts).
+ */
+export function tableContentText(rs: FamilyRuleset, stamp: boolean): string {
+  let text = '';
+  for (const chunk of tableContent(rs, CHUNK_CHARS, false)) text += chunk;
+  if (stamp) text += `,\n{"add":${stampSetText(rs, tableStamp(rs))}}`;
+  return text.slice(2);
+}
+
+/**
  * A family's table content — its chains, sets and maps, their elements, the rules — as the
  * document writes it (each command after a `,\n`), in chunks of at least `chunkChars` characters
  * but the last. `release`: each set's elements and each chain's rules are let go once written.

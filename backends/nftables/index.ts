@@ -54,10 +54,11 @@ export function renderNftablesText(ir: IRProgram | IRProgram[], options: NftRend
 }
 
 /**
- * The incremental update from `previous` to `next` (the same families): one `nft -j -f`
- * transaction touching only what changed (delta.ts); null when the change is not expressible as
- * one (another family set, a base chain) — write the whole-table replace then. `stamp`: the
- * documents are stamped, and nft applies the update only to tables stamped as `previous`'s.
+ * The incremental update from `previous` to `next` (one node's): one `nft -j -f` transaction
+ * touching only what changed (delta.ts; a family only one of them has: its table created or
+ * deleted whole); null when the change is not expressible as one (a base chain) — write the
+ * whole-table replace then. `stamp`: the documents are stamped, and nft applies the update only
+ * to tables stamped as `previous`'s.
  */
 export function renderNftablesDelta(
   previous: IRProgram | IRProgram[],

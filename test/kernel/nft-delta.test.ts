@@ -101,6 +101,20 @@ async function followVersions(tag: string, versions: IRProgram[][], label: (i: n
     });
   });
 
+  test('a family added, then dropped: the table created whole, then deleted; refused where it already is', async () => {
+    const text = readFileSync('examples/everything.ksvc', 'utf8');
+    const at = (family?: 'ipv4') =>
+      lower(loadKsvc(text).model!, { node: 'node-a', ...(family ? { family } : {}) }).programs;
+    const [v4, both] = [at('ipv4'), at()];
+    await followVersions('nft-family', [v4, both, v4], (i) => (i === 1 ? 'ip6 added' : 'ip6 dropped'));
+    await withNetns('nft-family-twice', (ns) => {
+      load(ns, compileNftables(both, STAMP), 'both families');
+      // the ip table is the same in both versions (its stamp too): the create is what refuses it
+      const r = nftWithFile(ns, ['-j', '-f'], compileNftablesDelta(v4, both, STAMP)!.text);
+      assert.ok(r.status !== 0, 'refused');
+    });
+  });
+
   test('an affinity timeout changes: the set is deleted and created again, the rest as a fresh load', async () => {
     const text = readFileSync('examples/everything.ksvc', 'utf8');
     assert.ok(text.includes('sessionAffinity clientIP 600'));

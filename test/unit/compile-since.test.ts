@@ -143,6 +143,51 @@ test('nftables version stamps: the update deletes OLD`s and adds NEW`s; a stamp 
   assert.equal(stampsIn(ipt.stdout), []);
 });
 
+test('nftables: an IPv6 service added (or gone): the ip6 table created whole (or deleted), proven', async () => {
+  const v4 = `node node-a {
+  address 192.168.10.11, fd00:10::11
+}
+
+service shop/web {
+  http: ClusterIP 10.32.0.20:80/tcp -> endpoints:8080
+  endpoints 10.64.1.1
+}
+`;
+  const dual = `${v4}
+service shop/web6 {
+  http: ClusterIP [fd00:32::20]:80/tcp -> endpoints:8080
+  endpoints fd00:64:0:1::1
+}
+`;
+  const [only4, both] = [write('since-v4.ksvc', v4), write('since-v46.ksvc', dual)];
+  const up = await ksvcWith(
+    { statusLine: true },
+    'compile',
+    both,
+    '--since',
+    only4,
+    '--backend',
+    'nftables',
+    '--prove',
+  );
+  assert.is(up.code, 0, up.stderr);
+  assert.match(up.stdout, /^\{"create":\{"table":\{"family":"ip6","name":"kube-proxy"\}\}\},$/m);
+  assert.match(up.stderr, /; tables 1 created, 0 deleted \(apply with nft -j -f;.*\); proven$/m);
+  const down = await ksvcWith(
+    { statusLine: true },
+    'compile',
+    only4,
+    '--since',
+    both,
+    '--backend',
+    'nftables',
+    '--prove',
+  );
+  assert.is(down.code, 0, down.stderr);
+  assert.match(down.stdout, /^\{"delete":\{"table":\{"family":"ip6","name":"kube-proxy"\}\}\}$/m);
+  assert.match(down.stderr, /; tables 0 created, 1 deleted /);
+});
+
 test('--prove: each backend`s update proven before it is written (the same bytes)', async () => {
   for (const at of [
     ['--backend', 'iptables', '--node', 'node-a', '--family', 'ipv4'],
