@@ -56,10 +56,10 @@ export function compileNftablesChunks(
  * changed chains flushed and refilled, changed map elements replaced, what is gone deleted;
  * affinity sets keep their records; a family only one version has gets its table created or
  * deleted whole. null when the change cannot be one (a base chain changed): load the whole-table
- * replace (compileNftables) instead. With `stamp` (the
- * documents were compiled with `stamp`), the update first deletes the previous version's stamp and
- * adds the next one's: nft refuses it, changing nothing, on a node whose tables hold anything but
- * the previous version (an update from the wrong version, or applied twice).
+ * replace (compileNftables) instead. With `stamp` (the documents were compiled with `stamp`), the
+ * update first deletes the previous version's stamp and adds the next one's: nft refuses it,
+ * changing nothing, on a node whose tables hold anything but the previous version (an update from
+ * the wrong version, or applied twice).
  */
 export function compileNftablesDelta(
   previous: IRProgram | IRProgram[],

@@ -87,9 +87,12 @@ export const BACKENDS: Backend[] = [
       const d = compileNftablesDelta(before, after, { stamp: true });
       if (d === null) return null;
       const s = d.stats;
+      const tables =
+        s.tablesAdded + s.tablesRemoved > 0 ? `; tables ${s.tablesAdded} created, ${s.tablesRemoved} deleted` : '';
+      const stamps = (d.previousStamps ?? []).map((st) => `ksvc-version-${st}`).join(', ');
       return {
         text: d.text,
-        summary: `delta: chains ${s.chainsAdded} added, ${s.chainsChanged} refilled, ${s.chainsRemoved} deleted; elements ${s.elementsAdded} added, ${s.elementsRemoved} deleted${s.tablesAdded + s.tablesRemoved > 0 ? `; tables ${s.tablesAdded} created, ${s.tablesRemoved} deleted` : ''} (apply with nft -j -f; nft refuses it on tables not stamped as OLD's: ${(d.previousStamps ?? []).map((st) => `ksvc-version-${st}`).join(', ')})`,
+        summary: `delta: chains ${s.chainsAdded} added, ${s.chainsChanged} refilled, ${s.chainsRemoved} deleted; elements ${s.elementsAdded} added, ${s.elementsRemoved} deleted${tables} (apply with nft -j -f; nft refuses it on tables not stamped as OLD's: ${stamps})`,
         prove: async () =>
           (await import('../api/update.ts')).proveNftablesDelta(before, after, d.text, { stamp: true }),
       };

@@ -157,13 +157,13 @@ function* chunksOf(
 }
 
 /**
- * A new table's commands after its creation, one per line without separators between lines but
- * `,\n`: its content and, `stamp`, its version stamp (an update that adds a family, delta.ts).
+ * A new table's commands after its creation — its content and, with `stamp`, its version stamp —
+ * separated by `,\n` as the document writes them (an update that adds a family, delta.ts).
  */
 export function tableContentText(rs: FamilyRuleset, stamp: boolean): string {
   let text = '';
   for (const chunk of tableContent(rs, CHUNK_CHARS, false)) text += chunk;
-  if (stamp) text += `,\n{"add":${stampSetText(rs, tableStamp(rs))}}`;
+  if (stamp) text += `,\n{"add":${stampSetText(rs, stampOfDigest(createHash('sha256').update(text)))}}`;
   return text.slice(2);
 }
 
