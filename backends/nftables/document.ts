@@ -186,8 +186,14 @@ function* tableContent(rs: FamilyRuleset, chunkChars: number, release: boolean):
     return chunk;
   };
   const where = whereText(rs);
-  for (const c of rs.chains) put(`,\n{"add":${chainText(rs, c)}}`);
-  for (const s of rs.sets) put(`,\n{"add":${setText(rs, s)}}`);
+  for (const c of rs.chains) {
+    put(`,\n{"add":${chainText(rs, c)}}`);
+    if (size >= chunkChars) yield take();
+  }
+  for (const s of rs.sets) {
+    put(`,\n{"add":${setText(rs, s)}}`);
+    if (size >= chunkChars) yield take();
+  }
   for (const s of rs.sets) {
     if (s.elements.length === 0) continue;
     put(`,\n{"add":{"element":{${where},"name":${str(s.name)},"elem":[`);
@@ -200,9 +206,13 @@ function* tableContent(rs: FamilyRuleset, chunkChars: number, release: boolean):
   }
   for (const c of rs.chains) {
     const head = `,\n{"add":${ruleHead(rs, c)}`;
-    for (const r of c.rules) put(`${head}${ruleTail(r)}}`);
+    // a chunk may end inside a chain (and inside the declarations): a chunk of megabytes (10,000
+    // affinity sets declared) is turned into bytes, to be written and digested, in fresh memory
+    for (const r of c.rules) {
+      put(`${head}${ruleTail(r)}}`);
+      if (size >= chunkChars) yield take();
+    }
     if (release) c.rules = [];
-    if (size >= chunkChars) yield take();
   }
   if (size > 0) yield take();
 }
