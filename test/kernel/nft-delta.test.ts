@@ -6,7 +6,8 @@
 // sequence of syncs (TestSyncProxyRulesRepeated) and random model edits, both families. And an
 // affinity record (a client's endpoint) survives a delta for an unrelated edit, where the
 // whole-table replace drops it. Every document and delta is version-stamped: an update made from
-// another version than the one a namespace holds (or applied twice) is refused whole.
+// another version than the one a namespace holds (or applied twice) is refused whole. And the
+// check docs/nftables.md gives for a hand edit, which the stamp does not see, through the CLI.
 import { readFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -16,6 +17,7 @@ import { compileNftables, compileNftablesDelta } from '../../api/nftables.ts';
 import { nftWithFile } from '../../cli/netns.ts';
 import type { IRProgram } from '../../compiler/ir/types.ts';
 import { editedVersions, program, STEPS, SVC1, SVC2 } from '../unit/partial-steps.ts';
+import { ksvc, write } from '../unit/verify-cli-support.ts';
 import { nftFile } from './load.ts';
 import { kernelTests, type Netns, withNetns } from './netns.ts';
 
@@ -112,6 +114,42 @@ async function followVersions(tag: string, versions: IRProgram[][], label: (i: n
       // the ip table is the same in both versions (its stamp too): the create is what refuses it
       const r = nftWithFile(ns, ['-j', '-f'], compileNftablesDelta(v4, both, STAMP)!.text);
       assert.ok(r.status !== 0, 'refused');
+    });
+  });
+
+  test('a hand edit keeps the stamp; `nft -j list ruleset | ksvc verify --nft - --model` sees it', async () => {
+    const text = readFileSync('examples/everything.ksvc', 'utf8');
+    const model = write('hand-edit.ksvc', text);
+    const full = await ksvc('compile', model, '--node', 'node-a', '--backend', 'nftables');
+    assert.is(full.code, 0, full.stderr);
+    await withNetns('nft-hand-edit', async (ns) => {
+      load(ns, full.stdout, 'the compiled document');
+      const holds = async () => {
+        const listing = ns.exec('nft', ['-j', 'list', 'ruleset']);
+        assert.is(listing.status, 0, listing.stderr);
+        const file = write('hand-edit.list.json', listing.stdout);
+        return (await ksvc('verify', '--nft', file, '--model', model, '--node', 'node-a')).code;
+      };
+      assert.is(await holds(), 0, 'as compiled');
+      const stamps = () => ns.exec('nft', ['list', 'ruleset']).stdout.match(/ksvc-version-\w+/g);
+      const before = stamps();
+      const r = ns.exec('nft', [
+        'insert',
+        'rule',
+        'ip',
+        'kube-proxy',
+        'services',
+        'ip',
+        'daddr',
+        '10.32.0.30',
+        'tcp',
+        'dport',
+        '8080',
+        'drop',
+      ]);
+      assert.is(r.status, 0, r.stderr);
+      assert.equal(stamps(), before, 'the stamp does not see it');
+      assert.is(await holds(), 1, 'the check does');
     });
   });
 

@@ -209,7 +209,10 @@ test('chunks: the streamed document has the bytes of the one-string render', () 
   assert.ok(small.slice(0, -1).every((c) => c.length >= 500));
   // and never much more: a chunk ends inside a chain's rules or a list of declarations too
   const longest = Math.max(...whole.split('\n').map((l) => l.length + 1));
-  assert.ok(small.every((c) => c.length < 500 + longest), `${Math.max(...small.map((c) => c.length))} characters`);
+  assert.ok(
+    small.every((c) => c.length < 500 + longest),
+    `${Math.max(...small.map((c) => c.length))} characters`,
+  );
   assert.is(small.join(''), whole);
   assert.is([...renderNftablesJsonChunks(overall())].join(''), renderNftablesJson(overall()));
   assert.is(
