@@ -1,7 +1,11 @@
 // The nft reader refuses what it cannot model exactly, and says where: each error names the JSON
 // pointer of the offending value (and its line and column when the reader has the text).
+import { readFileSync } from 'node:fs';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { load } from '../../api/ksvc.ts';
+import { lower } from '../../api/lower.ts';
+import { compileNftables, compileNftablesDelta } from '../../api/nftables.ts';
 import { readNftables } from '../../verifier/nftables/index.ts';
 import {
   accept,
@@ -335,6 +339,25 @@ test('a value nested thousands of levels deep: nft-schema at the level past the 
     // (a path this long is shortened for display)
     assert.ok(e.path?.startsWith(`${rule}/expr/0/match/right/concat/0/concat/0/`), e.path);
   }
+});
+
+test("an update of ksvc's read alone: the missing version stamp, with a hint to read it after the old document", () => {
+  const text = readFileSync('examples/design-card.ksvc', 'utf8');
+  const at = (t: string) => lower(load(t).model!, {}).programs;
+  const [before, after] = [at(text), at(text.replace('10.64.1.7 on node-a', '10.64.1.8 on node-a'))];
+  const delta = compileNftablesDelta(before, after, { stamp: true })!.text;
+  const r = readNftables(delta, { file: 'update.json' });
+  const first = r.diagnostics[0]!;
+  assert.is(first.code, 'nft-missing-reference');
+  assert.match(first.message, /set 'ksvc-version-[0-9a-f]{16}' does not exist/);
+  assert.match(first.hint ?? '', /read it after the old version's document/);
+  // after the old document it reads
+  const old = JSON.parse(compileNftables(before, { stamp: true })).nftables as unknown[];
+  const both = JSON.stringify({ nftables: [...old, ...(JSON.parse(delta).nftables as unknown[]).slice(1)] });
+  assert.equal(
+    readNftables(both, { file: 'old+update.json' }).diagnostics.filter((d) => d.severity === 'error'),
+    [],
+  );
 });
 
 test.run();

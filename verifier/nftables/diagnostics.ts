@@ -39,6 +39,12 @@ export class DiagnosticSink {
     this.diagnostics.push(d);
   }
 
+  /** A hint for the diagnostic reported last (a constant text: it is shown as it is). */
+  hintLast(hint: string): void {
+    const d = this.diagnostics[this.diagnostics.length - 1];
+    if (d !== undefined) d.hint = hint;
+  }
+
   get errorCount(): number {
     return this.diagnostics.filter((d) => d.severity === 'error').length;
   }

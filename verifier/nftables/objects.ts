@@ -20,6 +20,10 @@ import {
 } from './state.ts';
 import { isObject } from './values.ts';
 
+/** The hint for an update of ksvc's read alone: its first command deletes the stamp of the tables it updates. */
+const UPDATE_ALONE =
+  "an update written by 'ksvc compile --since' first deletes the version stamp of the tables it updates: read it after the old version's document, as nft applies it to a node holding that";
+
 export const tableKey = (family: string, name: string): string => `${family} ${name}`;
 
 export interface Item {
@@ -193,6 +197,8 @@ export class Applier {
     if (command === 'delete' || command === 'flush') {
       if (!existing) {
         this.sink.report('nft-missing-reference', p, kind, name, `table ${table.family} ${table.name}`);
+        // ksvc's updates begin so (backends/nftables/delta.ts): the commonest way to meet this
+        if (command === 'delete' && name.startsWith('ksvc-version-')) this.sink.hintLast(UPDATE_ALONE);
         return;
       }
       if (command === 'flush') existing.elements.clear();
