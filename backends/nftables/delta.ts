@@ -15,11 +15,11 @@
 // that set is then deleted and created again — its records go, as they would in kube-proxy);
 // additions of new and changed elements (a verdict may name a new chain); the rules of changed and
 // new chains; deletions of removed sets and maps, then of removed chains (flushed, and no element
-// or rule names them any more). A family only `next` has gets its table created whole (`create table`,
-// which nft refuses when the table exists — the node does not hold `previous` then — and its
-// content); a family only `previous` has loses its table (after its stamp, the guard). A change
-// the layout never makes between two programs — a base chain's hook — is not expressed as a delta:
-// the caller gets null and writes the whole-table replace instead.
+// or rule names them any more). A family only `next` has gets its table created whole (`create
+// table`, which nft refuses when the table exists — the node does not hold `previous` then — and
+// its content); a family only `previous` has loses its table (after its stamp, the guard). A
+// change the layout never makes between two programs — a base chain's hook — is not expressed as
+// a delta: the caller gets null and writes the whole-table replace instead.
 import {
   chainText,
   elementsText,
