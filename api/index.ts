@@ -66,6 +66,7 @@ export {
   compileNftables,
   compileNftablesChunks,
   compileNftablesDelta,
+  type DeltaOptions,
   type NftablesOptions,
   type NftDelta,
   type NftDeltaStats,

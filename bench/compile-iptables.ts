@@ -14,17 +14,16 @@ import { type ClusterModel, defaultClusterSettings, type ServiceModel } from '..
 import { benchArgs } from './args.ts';
 import { generateKsvc } from './generate.ts';
 
-const { values } = benchArgs('bench/compile-iptables.ts', {
-  options: {
-    services: { type: 'string' },
-    endpoints: { type: 'string' },
-    runs: { type: 'string' },
-    ksvc: { type: 'boolean' },
+const { values, numbers } = benchArgs(
+  'bench/compile-iptables.ts',
+  {
+    options: {
+      ksvc: { type: 'boolean' },
+    },
   },
-});
-const services = Number(values.services ?? 10000);
-const endpointsPerService = Number(values.endpoints ?? 10);
-const runs = Number(values.runs ?? 5);
+  { services: 10000, endpoints: 10, runs: 5 },
+);
+const { services, endpoints: endpointsPerService, runs } = numbers;
 
 const v4 = (n: number) => [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.') as IPText;
 

@@ -106,19 +106,18 @@ export async function benchModel(
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 export async function main(): Promise<void> {
-  const { values } = benchArgs('bench/compile-nftables.ts', {
-    options: {
-      services: { type: 'string' },
-      endpoints: { type: 'string' },
-      runs: { type: 'string' },
-      out: { type: 'string' },
-      node: { type: 'string' },
-      direct: { type: 'boolean' },
+  const { values, numbers } = benchArgs(
+    'bench/compile-nftables.ts',
+    {
+      options: {
+        out: { type: 'string' },
+        node: { type: 'string' },
+        direct: { type: 'boolean' },
+      },
     },
-  });
-  const services = Number(values.services ?? 10000);
-  const endpoints = Number(values.endpoints ?? 10);
-  const runs = Number(values.runs ?? 5);
+    { services: 10000, endpoints: 10, runs: 5 },
+  );
+  const { services, endpoints, runs } = numbers;
   const { model, source } = values.direct
     ? { model: directModel(services, endpoints), source: 'direct ClusterModel (one port per service)' }
     : await benchModel(services, endpoints);

@@ -12,19 +12,18 @@ import { importKubernetes } from '../compiler/kube/index.ts';
 import { modelToAst } from '../compiler/kube/to-ast.ts';
 import { benchArgs } from './args.ts';
 
-const { values } = benchArgs('bench/import-k8s.ts', {
-  options: {
-    services: { type: 'string' },
-    endpoints: { type: 'string' },
-    runs: { type: 'string' },
-    json: { type: 'boolean' },
-    list: { type: 'boolean' },
-    out: { type: 'string' },
+const { values, numbers } = benchArgs(
+  'bench/import-k8s.ts',
+  {
+    options: {
+      json: { type: 'boolean' },
+      list: { type: 'boolean' },
+      out: { type: 'string' },
+    },
   },
-});
-const services = Number(values.services ?? 10000);
-const perService = Number(values.endpoints ?? 10);
-const runs = Number(values.runs ?? 3);
+  { services: 10000, endpoints: 10, runs: 3 },
+);
+const { services, endpoints: perService, runs } = numbers;
 
 const v4 = (n: number) => [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
 

@@ -144,17 +144,12 @@ function verifyIROnly(ir: IRProgram, f: Evaluator): { ms: number; calls: number;
 }
 
 async function main(): Promise<void> {
-  const { values } = benchArgs('bench/ir-evaluate.ts', {
-    options: {
-      services: { type: 'string' },
-      endpoints: { type: 'string' },
-      ms: { type: 'string' },
-      'verify-services': { type: 'string' },
-    },
-  });
-  const services = Number(values.services ?? 10000);
-  const endpoints = Number(values.endpoints ?? 10);
-  const ms = Number(values.ms ?? 400);
+  const { numbers } = benchArgs(
+    'bench/ir-evaluate.ts',
+    { options: {} },
+    { services: 10000, endpoints: 10, ms: 400, 'verify-services': 300 },
+  );
+  const { services, endpoints, ms, 'verify-services': vServices } = numbers;
   const ir = program(services, endpoints);
   console.log(
     `program: ${ir.servicePorts.length} service ports (${services} services x ${endpoints} endpoints), node ${ir.node}`,
@@ -180,7 +175,6 @@ async function main(): Promise<void> {
   }
   console.log(`${'sum'.padEnd(42)}${sums.map((u) => `${u.toFixed(2)} µs`.padStart(20)).join('')}`);
 
-  const vServices = Number(values['verify-services'] ?? 300);
   if (vServices > 0) {
     const small = program(vServices, endpoints);
     console.log(`\nverify, IR only (classView), every shard: ${small.servicePorts.length} service ports`);

@@ -16,19 +16,18 @@ import { createKubeProxyNfacct, kernelSkipReason, type Netns, withNetns } from '
 import { benchArgs } from './args.ts';
 import { benchModel, directModel } from './compile-nftables.ts';
 
-const { values } = benchArgs('bench/load-nft-vs-iptables.ts', {
-  options: {
-    services: { type: 'string' },
-    endpoints: { type: 'string' },
-    text: { type: 'boolean' },
-    legacy: { type: 'boolean' },
-    repeat: { type: 'string' },
-    direct: { type: 'boolean' },
+const { values, numbers } = benchArgs(
+  'bench/load-nft-vs-iptables.ts',
+  {
+    options: {
+      text: { type: 'boolean' },
+      legacy: { type: 'boolean' },
+      direct: { type: 'boolean' },
+    },
   },
-});
-const repeat = Number(values.repeat ?? 1);
-const services = Number(values.services ?? 10000);
-const endpoints = Number(values.endpoints ?? 10);
+  { repeat: 1, services: 10000, endpoints: 10 },
+);
+const { repeat, services, endpoints } = numbers;
 
 const skip = kernelSkipReason();
 if (skip !== null) {

@@ -8,17 +8,9 @@ import { parseKsvc } from '../grammar/parse-ksvc.ts';
 import { benchArgs } from './args.ts';
 import { generateKsvc } from './generate.ts';
 
-const { values } = benchArgs('bench/parse-check.ts', {
-  options: {
-    services: { type: 'string', default: '10000' },
-    endpoints: { type: 'string', default: '10' },
-    runs: { type: 'string', default: '7' },
-  },
-  strict: true,
-});
-const services = Number(values.services);
-const endpoints = Number(values.endpoints);
-const runs = Math.max(1, Number(values.runs));
+const { numbers } = benchArgs('bench/parse-check.ts', { options: {} }, { services: 10000, endpoints: 10, runs: 7 });
+const { services, endpoints, runs: given } = numbers;
+const runs = Math.max(1, given);
 
 const t0 = performance.now();
 const text = generateKsvc({ services, endpointsPerService: endpoints, seed: 1 });

@@ -24,19 +24,16 @@ import { createKubeProxyNfacct, kernelSkipReason, withNetns } from '../test/kern
 import { benchArgs } from './args.ts';
 import { generateKsvc } from './generate.ts';
 
-const { values } = benchArgs('bench/partial-restore.ts', {
-  options: {
-    services: { type: 'string' },
-    endpoints: { type: 'string' },
-    repeat: { type: 'string' },
-    limit: { type: 'string' },
-    only: { type: 'string' },
+const { values, numbers } = benchArgs(
+  'bench/partial-restore.ts',
+  {
+    options: {
+      only: { type: 'string' },
+    },
   },
-});
-const services = Number(values.services ?? 10000);
-const endpoints = Number(values.endpoints ?? 10);
-const repeat = Number(values.repeat ?? 1);
-const limitSeconds = Number(values.limit ?? 600);
+  { services: 10000, endpoints: 10, repeat: 1, limit: 600 },
+);
+const { services, endpoints, repeat, limit: limitSeconds } = numbers;
 const only = values.only ?? null;
 
 const skip = kernelSkipReason();

@@ -17,19 +17,18 @@ import { cachedSkeletonCount } from '../verifier/iptables/template.ts';
 import { benchArgs } from './args.ts';
 import { generateKsvc } from './generate.ts';
 
-const { values } = benchArgs('bench/read-iptables.ts', {
-  options: {
-    services: { type: 'string' },
-    endpoints: { type: 'string' },
-    runs: { type: 'string' },
-    file: { type: 'string' },
+const { values, numbers } = benchArgs(
+  'bench/read-iptables.ts',
+  {
+    options: {
+      file: { type: 'string' },
+    },
   },
-});
-const runs = Number(values.runs ?? 5);
+  { runs: 5, services: 10000, endpoints: 10 },
+);
+const { runs, services, endpoints: endpointsPerService } = numbers;
 
 function generated(): { label: string; text: string } {
-  const services = Number(values.services ?? 10000);
-  const endpointsPerService = Number(values.endpoints ?? 10);
   const front = loadKsvc(makeSourceFile('bench.ksvc', generateKsvc({ services, endpointsPerService, seed: 1 })));
   if (!front.model) throw new Error(front.diagnostics[0]?.message ?? 'no model');
   const node = front.model.nodes[0]?.name;

@@ -133,18 +133,20 @@ function runChild(reader: Reader, file: string, runs: number): ChildResult {
 }
 
 function main(): void {
-  const { values } = benchArgs('bench/verify-readers.ts', {
-    options: {
-      sizes: { type: 'string' },
-      endpoints: { type: 'string' },
-      shapes: { type: 'string' },
-      readers: { type: 'string' },
-      runs: { type: 'string' },
-      child: { type: 'string' },
-      file: { type: 'string' },
+  const { values, numbers } = benchArgs(
+    'bench/verify-readers.ts',
+    {
+      options: {
+        sizes: { type: 'string' },
+        shapes: { type: 'string' },
+        readers: { type: 'string' },
+        child: { type: 'string' },
+        file: { type: 'string' },
+      },
     },
-  });
-  const runs = Number(values.runs ?? 3);
+    { runs: 3, endpoints: 10 },
+  );
+  const { runs, endpoints } = numbers;
   if (values.child) {
     console.log(JSON.stringify(child(values.child as Reader, values.file!, runs)));
     return;
@@ -152,7 +154,6 @@ function main(): void {
   const sizes = (values.sizes ?? '1000,5000,10000').split(',').map(Number);
   const shapes = (values.shapes ?? 'default,affinity').split(',');
   const readers = (values.readers ?? 'iptables,nftables').split(',') as Reader[];
-  const endpoints = Number(values.endpoints ?? 10);
   const dir = mkdtempSync(join(tmpdir(), 'ksvc-readers-'));
   const load = () => loadavg()[0]!.toFixed(1);
   console.log(`node ${process.version}, flags [${process.execArgv.join(' ')}], ${runs} runs per reader`);

@@ -83,15 +83,19 @@ function runPhases(file: string): Record<string, number | string> {
 }
 
 function main(): void {
-  const { values } = benchArgs('bench/verify.ts', {
-    options: {
-      sizes: { type: 'string', default: '1000,3000,10000' },
-      shapes: { type: 'string', default: 'default,issue10,affinity' },
-      endpoints: { type: 'string', default: '10' },
-      'no-cli': { type: 'boolean', default: false },
-      'no-phases': { type: 'boolean', default: false },
+  const { values, numbers } = benchArgs(
+    'bench/verify.ts',
+    {
+      options: {
+        sizes: { type: 'string', default: '1000,3000,10000' },
+        shapes: { type: 'string', default: 'default,issue10,affinity' },
+        'no-cli': { type: 'boolean', default: false },
+        'no-phases': { type: 'boolean', default: false },
+      },
     },
-  });
+    { endpoints: 10 },
+  );
+  const { endpoints } = numbers;
   const dir = mkdtempSync(join(tmpdir(), 'ksvc-bench-verify-'));
   // the host's state around the rows (bench/host-probe.ts): slow spells show here
   console.log(JSON.stringify({ probe: 'start', ...hostProbe() }));
@@ -101,7 +105,7 @@ function main(): void {
       if (!opts) throw new Error(`unknown shape ${shape} (${Object.keys(SHAPES).join(', ')})`);
       for (const size of values.sizes.split(',').map(Number)) {
         const file = join(dir, `${shape}-${size}.ksvc`);
-        writeFileSync(file, generateKsvc({ services: size, endpointsPerService: Number(values.endpoints), ...opts }));
+        writeFileSync(file, generateKsvc({ services: size, endpointsPerService: endpoints, ...opts }));
         const row: Record<string, unknown> = { shape, services: size, load1: loadavg()[0]!.toFixed(1) };
         if (!values['no-cli']) row.cli = runCli(file);
         if (!values['no-phases']) row.phases = runPhases(file);

@@ -37,7 +37,7 @@ export interface Backend {
   hooks: boolean;
   /** The artifact in pieces, in order (the library is loaded here, when a compile runs). */
   chunks(programs: IRProgram[], options: BackendRenderOptions): Promise<Iterable<string>>;
-  /** --since: the update from `before`'s ruleset to `after`'s (the same node and families); null: none */
+  /** --since: the update from `before`'s ruleset to `after`'s (one node's; a one-family backend's: one family); null: none */
   update(before: IRProgram[], after: IRProgram[]): Promise<BackendUpdate | null>;
 }
 
@@ -226,7 +226,7 @@ async function runCompile(argv: string[], io: CliIO): Promise<number> {
 type CompileArgs = Exclude<ReturnType<typeof parseCommandArgs<typeof FLAGS>>, number>;
 
 /**
- * --since OLD: OLD lowered as FILE was (same kind of input, node, families and flags), and the
+ * --since OLD: OLD lowered as FILE was (the same kind of input, --node, --family and flags), and the
  * update from it written: iptables' partial restore, or the nftables delta. Of OLD's diagnostics
  * only the errors are printed.
  */

@@ -23,13 +23,13 @@ import {
   usageError as usage,
 } from './args.ts';
 import type { Command } from './command.ts';
+import { explainCommandLine } from './explain-line.ts';
 import { groupedNumber } from './grouped-number.ts';
 import { type CliIO, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, inputName, MAX_ARTIFACT_BYTES, readInputFile } from './io.ts';
 import { type LoadedInput, loadKsvcFile, loadKubernetesFiles } from './load-input.ts';
 import { renderDiagnostics } from './render-diagnostics.ts';
 import type { DiffInputs } from './render-diff.ts';
 import { NO_STATUS_LINE, statusLine } from './status-line.ts';
-import { explainCommandLine } from './verify.ts';
 
 const HELP = `Usage: ksvc diff OLD.ksvc NEW.ksvc [options]
        ksvc diff --input k8s OLD.yaml NEW.yaml [options]

@@ -8,6 +8,7 @@ import type { Packet } from '../compiler/ir/packet.ts';
 import type { ClusterModel } from '../compiler/model.ts';
 import { DIFFERENCES_COUNTED } from '../verifier/engine/check.ts';
 import type { Backend } from '../verifier/model/program.ts';
+import { shellWord } from './explain-line.ts';
 import { groupedNumber } from './grouped-number.ts';
 import { ghData, ghProp } from './render-diagnostics.ts';
 import {
@@ -21,7 +22,6 @@ import {
   traceLine,
 } from './render-verify.ts';
 import { escapeForTerminal } from './terminal-text.ts';
-import { shellWord } from './verify.ts';
 
 export const DIFF_JSON_VERSION = 1;
 

@@ -3,10 +3,9 @@
 // the verifier's own readers), or check artifacts from anywhere. Exit 0 equivalent, 1 not, 2 input.
 
 import type { VerifyProgress, VerifyResult } from '../api/verify.ts';
-import { type Diagnostic, hasTerminalUnsafe, TERMINAL_UNSAFE } from '../common/diagnostics.ts';
+import type { Diagnostic } from '../common/diagnostics.ts';
 import type { Family } from '../common/ip.ts';
 import type { Rational } from '../compiler/ir/outcome.ts';
-import type { Packet } from '../compiler/ir/packet.ts';
 import { capRepeated } from '../compiler/shared-rules/cap.ts';
 import {
   fileError,
@@ -18,6 +17,7 @@ import {
   usageError as usage,
 } from './args.ts';
 import type { Command } from './command.ts';
+import { explainCommandLine } from './explain-line.ts';
 import { groupedNumber } from './grouped-number.ts';
 import { type CliIO, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, inputName, MAX_ARTIFACT_BYTES, readInputFile } from './io.ts';
 import { type LoadedInput, loadKsvcFile, loadKsvcText, loadKubernetesFiles, lowerKsvcText } from './load-input.ts';
@@ -95,41 +95,6 @@ export function parseBound(text: string): Rational | null {
   const digits = dec[2] ?? '';
   const exp = BigInt(digits.length + Number(dec[3] ?? 0));
   return { num: BigInt(`${dec[1]}${digits}`), den: 10n ** exp };
-}
-
-const QUOTED_UNSAFE = new RegExp(`[\\\\']|${TERMINAL_UNSAFE.source}`, 'g');
-
-/**
- * One shell word for a paste-able command line. A word with characters a terminal must not see
- * raw (a planted file name) is written in bash's $'…' form, its controls as escapes the shell
- * turns back into the same bytes.
- */
-export const shellWord = (s: string): string => {
-  if (/^[A-Za-z0-9_./:@,+=-]+$/.test(s)) return s;
-  if (!hasTerminalUnsafe(s)) return `'${s.replace(/'/g, "'\\''")}'`;
-  const escaped = s.replace(QUOTED_UNSAFE, (c) => {
-    if (c === '\\' || c === "'") return `\\${c}`;
-    const code = c.charCodeAt(0);
-    // \u for the rest: bash writes it as UTF-8, as the name is (\x would write one raw byte)
-    return code < 0x80 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
-  });
-  return `$'${escaped}'`;
-};
-
-/** The `ksvc explain` command line for a packet (the same inputs as this verify run). */
-export function explainCommandLine(base: readonly string[], node: string | null, family: Family, p: Packet): string {
-  const args = [...base];
-  if (node !== null) args.push('--node', node);
-  args.push('--family', family, '--src', p.src, '--dst', p.dst, '--proto', p.protocol);
-  if (p.protocol === 'tcp' || p.protocol === 'udp' || p.protocol === 'sctp') {
-    args.push('--dport', String(p.dport), '--sport', String(p.sport));
-  }
-  args.push('--from', p.path === 'local' ? 'node' : 'external');
-  if (p.inInterface) args.push('--iface', p.inInterface);
-  if (p.mark !== 0) args.push('--mark', `0x${p.mark.toString(16)}`);
-  if (p.ct.state !== 'new') args.push('--ct', `${p.ct.state}${p.ct.dnat ? '+dnat' : ''}`);
-  for (const [list, age] of Object.entries(p.affinityAges)) args.push('--affinity', `${list}=${age}`);
-  return ['ksvc', 'explain', ...args].map(shellWord).join(' ');
 }
 
 /** The status line's text for a stage of the verification (text output on a terminal only). */

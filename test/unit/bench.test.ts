@@ -7,6 +7,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { renderIptables } from '../../backends/iptables/index.ts';
 import { renderNftablesJson } from '../../backends/nftables/index.ts';
+import { readWholeNumbers } from '../../bench/args.ts';
 import { countIptables, countNft } from '../../bench/counts.ts';
 import { hostProbe, probeText } from '../../bench/host-probe.ts';
 import { patchTranslation } from '../../bench/stock-translate.ts';
@@ -74,6 +75,23 @@ test('a bench script given an option it does not know says so in one line and ex
     assert.is(r.stdout, '', script);
     assert.is(r.stderr, `${script}: Unknown option '--no-such-option'\n`, script);
   }
+});
+
+test('whole-number options: given or their defaults; a word, a fraction or a negative is a usage error', () => {
+  const defaults = { services: 10000, runs: 5 };
+  assert.equal(readWholeNumbers({}, defaults), { numbers: { services: 10000, runs: 5 } });
+  assert.equal(readWholeNumbers({ runs: '3', other: 'x' }, defaults), { numbers: { services: 10000, runs: 3 } });
+  for (const bad of ['ten', '2.5', '-1', '', '1e3'])
+    assert.equal(readWholeNumbers({ services: bad }, defaults), {
+      error: `--services takes a whole number, not '${bad}'`,
+    });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'bench/verify.ts', '--endpoints', 'ten'], {
+    cwd: fileURLToPath(new URL('../..', import.meta.url)),
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  assert.is(r.status, 2, r.stderr);
+  assert.is(r.stderr, "bench/verify.ts: --endpoints takes a whole number, not 'ten'\n");
 });
 
 test.run();

@@ -167,8 +167,11 @@ export function runCheck(input: CheckInput, roots: readonly PacketClass[]): Chec
       const u = unreported.get(sig);
       if (u) u.classes++;
     } else if (unreported.size < DIFFERENCES_COUNTED) {
-      const { cls: _, ...kept } = f;
-      unreported.set(sig, input.keepUnreported ? { ...kept, classes: 1 } : null);
+      if (!input.keepUnreported) unreported.set(sig, null);
+      else {
+        const { cls: _, ...kept } = f;
+        unreported.set(sig, { ...kept, classes: 1 });
+      }
     }
   };
 
