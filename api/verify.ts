@@ -373,13 +373,16 @@ export function explainPacket(input: ExplainInput): { explanation: Explanation |
     diagnostics.push(...r.diagnostics);
     nft = r.programs.find((p) => p.family === input.family) ?? null;
   }
+  // the texts are read (a rule's origin keeps its place in a store of its own): let them go
+  const at = iptText?.file ?? nftText?.file ?? '<input>';
+  iptText = null;
+  nftText = null;
   if (diagnostics.some((d) => d.severity === 'error')) return { explanation: null, diagnostics };
   const naming = affinityNaming(ir, nft ? affinityListNames(nft) : []);
   const artifacts: ArtifactInput[] = [];
   if (ipt) artifacts.push({ backend: 'iptables', program: ipt, canonicalList: naming.iptables });
   if (nft) artifacts.push({ backend: 'nftables', program: nft, canonicalList: naming.nftables });
   const podIf = input.podInterface && input.packet.path === 'arriving' && ir ? podInterfaceOf(ir) : null;
-  const at = iptText?.file ?? nftText?.file ?? '<input>';
   const explanation = checked(input.family, at, diagnostics, () =>
     explain({
       family: input.family,

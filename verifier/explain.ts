@@ -78,6 +78,8 @@ export function explain(input: ExplainInput): Explanation {
       }
       if (packet.inInterface) c.interfaceNames.add(packet.inInterface);
     },
+    // one packet reaches a few dozen chains: only those are compiled
+    { lazy: true },
   );
   const pathAtom = packet.path === 'arriving' ? 0 : 1;
   const root = roots.find((r) => r.core[0]![0] === pathAtom) ?? roots[0]!;

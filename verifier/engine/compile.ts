@@ -199,6 +199,15 @@ export interface CompileContext {
    * the rest compiles. `verify` compiles its two models so (docs/benchmarks.md, twentieth round).
    */
   consume?: boolean;
+  /**
+   * Compile each chain when it is first looked up (`chains[i]`) instead of all at once: one
+   * packet's explanation meets a few dozen of a ruleset's chains (iptables has 195,000 at 10,000
+   * services, and compiling them all was most of `ksvc explain`'s time there). The program's mark
+   * bits come from a walk of the whole model when first read, as compiling every chain would
+   * collect them. A construct the engine refuses (CompileError) is then refused only where it is
+   * met. Not with `consume`.
+   */
+  lazy?: boolean;
 }
 
 export function compileProgram(program: NetfilterProgram, ctx: CompileContext): import('./compiled.ts').CProgram {
@@ -393,12 +402,14 @@ export function compileProgram(program: NetfilterProgram, ctx: CompileContext): 
     };
   };
 
-  const chains: CChain[] = ids.map((id) => {
+  const compileChain = (id: string): CChain => {
     const chain = program.chains.get(id)!;
     if (ctx.consume) program.chains.delete(id);
     const rules: CRule[] = chain.rules.map((r) => ({ origin: r.origin, steps: steps(r.steps) }));
     return { name: chain.name, rules, index: buildKeyIndex(rules.map(leadingParts)) };
-  });
+  };
+  if (ctx.lazy && ctx.consume) throw new Error('compileProgram: lazy and consume exclude each other');
+  const chains: CChain[] = ctx.lazy ? lazyChains(ids, compileChain) : ids.map(compileChain);
 
   const hooks = {} as Record<Hook, CBaseChain[]>;
   for (const h of HOOKS) hooks[h] = [];
@@ -410,7 +421,59 @@ export function compileProgram(program: NetfilterProgram, ctx: CompileContext): 
       (a, b) => a.priority - b.priority || (a.order ?? 0) - (b.order ?? 0),
     );
   }
-  return { backend: program.backend, chains, hooks, markMask };
+  if (!ctx.lazy) return { backend: program.backend, chains, hooks, markMask };
+  // read only without an IR (observedMarkMask): the walk of every step is then paid once
+  let modelMask: number | undefined;
+  return {
+    backend: program.backend,
+    chains,
+    hooks,
+    get markMask() {
+      modelMask ??= modelMarkMask(program);
+      return modelMask;
+    },
+  };
+}
+
+/**
+ * An array of the chains whose element i is compiled when it is first read. A Proxy: only a lazy
+ * program (explain) pays for its trap, and reading it whole (iterating) compiles every chain.
+ */
+function lazyChains(ids: readonly string[], compileChain: (id: string) => CChain): CChain[] {
+  const made: (CChain | undefined)[] = new Array(ids.length);
+  return new Proxy(made as CChain[], {
+    get(target, key, receiver) {
+      if (typeof key === 'string' && key.length > 0 && key.length < 16) {
+        const i = Number(key);
+        if (Number.isInteger(i) && i >= 0 && i < ids.length && String(i) === key) {
+          let c = target[i];
+          if (c === undefined) target[i] = c = compileChain(ids[i]!);
+          return c;
+        }
+      }
+      return Reflect.get(target, key, receiver);
+    },
+  });
+}
+
+/**
+ * The mark bits a program's tests and writes touch, from the model: what compiling every step
+ * collects in compileProgram's markMask (the same arithmetic), for a lazy program.
+ */
+export function modelMarkMask(program: NetfilterProgram): number {
+  let mask = 0;
+  const walk = (list: readonly Step[]): void => {
+    for (const s of list) {
+      if (s.kind === 'test' && s.test.kind === 'mark') mask |= s.test.mask;
+      else if (s.kind === 'mark') {
+        const v = s.value >>> 0;
+        mask |= s.op === 'and' ? ~v >>> 0 : v;
+      } else if (s.kind === 'dispatch') for (const e of s.elements) walk(e.steps);
+      else if (s.kind === 'numgen') for (const b of s.branches) walk(b.steps);
+    }
+  };
+  for (const chain of program.chains.values()) for (const r of chain.rules) walk(r.steps);
+  return mask;
 }
 
 /**

@@ -39,7 +39,9 @@ export interface Setup {
  * of it as it is compiled (it is empty on return), and each model's chains out of the model as they
  * are compiled (compile.ts), so a caller that holds the readers' models nowhere else lets each one
  * go while it compiles, not after. That lowers the peak of `verify`, where both models and both
- * compiled rulesets were live at once (docs/benchmarks.md, seventh and twentieth rounds).
+ * compiled rulesets were live at once (docs/benchmarks.md, seventh and twentieth rounds). With
+ * `lazy`, each chain is compiled when an evaluation first reaches it (compile.ts): for explaining
+ * one packet, not for a check, which reaches them all.
  */
 export function prepare(
   family: Family,
@@ -47,7 +49,7 @@ export function prepare(
   artifacts: readonly ArtifactInput[],
   locality: Locality,
   extra?: (c: Constants) => void,
-  options: { consume?: boolean } = {},
+  options: { consume?: boolean; lazy?: boolean } = {},
 ): Setup {
   // a report tells the artifacts apart by name (comparisons, distributions, traces)
   const names = artifacts.map((a) => a.name ?? a.backend);
@@ -58,7 +60,13 @@ export function prepare(
   const compile = (a: ArtifactInput): CompiledArtifact => ({
     backend: a.backend,
     name: a.name ?? a.backend,
-    program: compileProgram(a.program, { space, canonicalList: a.canonicalList, intern, consume }),
+    program: compileProgram(a.program, {
+      space,
+      canonicalList: a.canonicalList,
+      intern,
+      consume,
+      lazy: options.lazy ?? false,
+    }),
   });
   const compiled: Setup['compiled'] = [];
   if (consume) {
