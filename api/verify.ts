@@ -344,10 +344,9 @@ export function explainPacket(input: ExplainInput): { explanation: Explanation |
   const diagnostics: Diagnostic[] = [];
   const want = (b: 'ir' | 'iptables' | 'nftables') => !input.backends || input.backends.includes(b);
   let ir: IRProgram | null = null;
-  let iptText = input.iptables ?? null;
-  let nftText = input.nftables ?? null;
+  let node: string | null = null;
   if (input.model) {
-    const node = input.model.node ?? null;
+    node = input.model.node ?? null;
     const lowered = lower(input.model.model, {
       ...input.model.lowering,
       ...(node === null ? {} : { node }),
@@ -355,28 +354,29 @@ export function explainPacket(input: ExplainInput): { explanation: Explanation |
     });
     diagnostics.push(...lowered.diagnostics);
     ir = lowered.programs[0] ?? null;
-    // only the rulesets shown are compiled (at 10,000 services each is seconds of compiling and reading)
-    if (ir && !iptText && !nftText) {
-      if (want('iptables')) iptText = { text: compileIptables(ir), file: `<iptables${nodeText(node)}, ${ir.family}>` };
-      if (want('nftables')) nftText = { text: compileNftables([ir]), file: `<nftables${nodeText(node)}>` };
-    }
   }
+  // Only the rulesets shown are compiled (at 10,000 services each is seconds of compiling and
+  // reading), each read as soon as it is written and let go once read (a rule's origin keeps its
+  // place in a store of its own): the two texts are never held at once.
+  const compiledHere = ir !== null && !input.iptables && !input.nftables;
+  const iptFile =
+    input.iptables?.file ?? (compiledHere && want('iptables') ? `<iptables${nodeText(node)}, ${input.family}>` : null);
+  const nftFile = input.nftables?.file ?? (compiledHere && want('nftables') ? `<nftables${nodeText(node)}>` : null);
   let ipt: NetfilterProgram | null = null;
   let nft: NetfilterProgram | null = null;
-  if (iptText && want('iptables')) {
-    const r = readIptables(iptText.text, { file: iptText.file, family: input.family, assumeHooks: true });
+  if (iptFile !== null && want('iptables')) {
+    const text = input.iptables?.text ?? compileIptables(ir!);
+    const r = readIptables(text, { file: iptFile, family: input.family, assumeHooks: true });
     diagnostics.push(...r.diagnostics);
     ipt = r.program ?? null;
   }
-  if (nftText && want('nftables')) {
-    const r = readNftables(nftText.text, { file: nftText.file });
+  if (nftFile !== null && want('nftables')) {
+    const text = input.nftables?.text ?? compileNftables([ir!]);
+    const r = readNftables(text, { file: nftFile });
     diagnostics.push(...r.diagnostics);
     nft = r.programs.find((p) => p.family === input.family) ?? null;
   }
-  // the texts are read (a rule's origin keeps its place in a store of its own): let them go
-  const at = iptText?.file ?? nftText?.file ?? '<input>';
-  iptText = null;
-  nftText = null;
+  const at = iptFile ?? nftFile ?? '<input>';
   if (diagnostics.some((d) => d.severity === 'error')) return { explanation: null, diagnostics };
   const naming = affinityNaming(ir, nft ? affinityListNames(nft) : []);
   const artifacts: ArtifactInput[] = [];
