@@ -9,7 +9,8 @@ import { joinHostPort } from '../common/ip.ts';
 import type { Protocol } from '../common/kubernetes.ts';
 import { affinityListId } from '../compiler/ir/packet.ts';
 import type { IRProgram } from '../compiler/ir/types.ts';
-import type { NetfilterProgram, Step } from './model/program.ts';
+import type { NetfilterProgram } from './model/program.ts';
+import { forEachStep } from './model/steps.ts';
 
 /** kube-proxy's iptables endpoint chain (and recent list) name. */
 export const iptablesEndpointChain = (servicePortName: string, protocol: string, hostPort: string): string =>
@@ -98,18 +99,9 @@ export function affinityNaming(ir: IRProgram | null, nftNames: Iterable<string> 
 /** Every affinity list name a ruleset reads or writes. */
 export function affinityListNames(program: NetfilterProgram): string[] {
   const names = new Set<string>();
-  // a map's elements are shared by every rule (and DNAT port) that reads it: visited once
-  const visited = new Set<readonly unknown[]>();
-  const visit = (steps: readonly Step[]) => {
-    for (const s of steps) {
-      if (s.kind === 'affinityWrite') names.add(s.list);
-      else if (s.kind === 'test' && s.test.kind === 'affinity') names.add(s.test.list);
-      else if (s.kind === 'dispatch' && !visited.has(s.elements)) {
-        visited.add(s.elements);
-        for (const e of s.elements) visit(e.steps);
-      } else if (s.kind === 'numgen') for (const b of s.branches) visit(b.steps);
-    }
-  };
-  for (const c of program.chains.values()) for (const r of c.rules) visit(r.steps);
+  forEachStep(program, (s) => {
+    if (s.kind === 'affinityWrite') names.add(s.list);
+    else if (s.kind === 'test' && s.test.kind === 'affinity') names.add(s.test.list);
+  });
   return [...names];
 }

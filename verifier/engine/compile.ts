@@ -1,6 +1,7 @@
 // Compile a reader's NetfilterProgram against a packet space (see compiled.ts).
 import type { CtState } from '../../compiler/ir/packet.ts';
 import type { Hook, KeyPart, NetfilterProgram, Step, Test, Verdict } from '../model/program.ts';
+import { forEachStep, markBitsOf } from '../model/steps.ts';
 import {
   bitsOf,
   type CBaseChain,
@@ -354,7 +355,7 @@ export function compileProgram(program: NetfilterProgram, ctx: CompileContext): 
         return numgen(s);
       case 'mark': {
         const v = s.value >>> 0;
-        markMask |= s.op === 'and' ? ~v >>> 0 : v;
+        markMask |= markBitsOf(s);
         const [keep, xor] =
           s.op === 'set' ? [0, v] : s.op === 'or' ? [~v >>> 0, v] : s.op === 'xor' ? [0xffffffff, v] : [v, 0];
         return { kind: 'mark', keep, xor };
@@ -458,21 +459,13 @@ function lazyChains(ids: readonly string[], compileChain: (id: string) => CChain
 
 /**
  * The mark bits a program's tests and writes touch, from the model: what compiling every step
- * collects in compileProgram's markMask (the same arithmetic), for a lazy program.
+ * collects in compileProgram's markMask, for a lazy program.
  */
 export function modelMarkMask(program: NetfilterProgram): number {
   let mask = 0;
-  const walk = (list: readonly Step[]): void => {
-    for (const s of list) {
-      if (s.kind === 'test' && s.test.kind === 'mark') mask |= s.test.mask;
-      else if (s.kind === 'mark') {
-        const v = s.value >>> 0;
-        mask |= s.op === 'and' ? ~v >>> 0 : v;
-      } else if (s.kind === 'dispatch') for (const e of s.elements) walk(e.steps);
-      else if (s.kind === 'numgen') for (const b of s.branches) walk(b.steps);
-    }
-  };
-  for (const chain of program.chains.values()) for (const r of chain.rules) walk(r.steps);
+  forEachStep(program, (s) => {
+    mask |= markBitsOf(s);
+  });
   return mask;
 }
 

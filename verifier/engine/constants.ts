@@ -1,5 +1,6 @@
 // The constants a ruleset tests: they decide where the packet space is cut into atoms.
 import type { KeyPart, NetfilterProgram, Step, Test } from '../model/program.ts';
+import { markBitsOf } from '../model/steps.ts';
 
 export interface Constants {
   addresses: (readonly [bigint, bigint])[];
@@ -92,9 +93,7 @@ function addSteps(c: Constants, steps: readonly Step[], canonical: (list: string
         for (const b of s.branches) addSteps(c, b.steps, canonical, walked);
         break;
       case 'mark':
-        // observed bits: those an op can change to a known value (a full `set` also clears every
-        // other bit; those stay unobserved unless some rule tests them — docs/verifier.md)
-        c.markMask |= s.op === 'and' ? ~s.value >>> 0 : s.value;
+        c.markMask |= markBitsOf(s);
         break;
       case 'affinityWrite':
         addAffinity(c, canonical(s.list), s.key, null);
