@@ -64,6 +64,11 @@ export interface NodeModel {
   addresses: IPText[];
   /** spec.podCIDRs, at most one per family. */
   podCIDRs: CIDRText[];
+  /**
+   * The node's topology.kubernetes.io/zone label: which zone hints apply on this node
+   * (topology-aware routing, docs/ir.md §2). Absent when the node has none.
+   */
+  zone?: string;
   origin?: Origin;
 }
 
@@ -116,6 +121,13 @@ export interface EndpointModel {
   /** nodeName; null = belongs to no node (never local). */
   nodeName: string | null;
   zone: string | null;
+  /**
+   * The EndpointSlice's hints (topology-aware routing): the zones (hints.forZones) and nodes
+   * (hints.forNodes) this endpoint is for, each name once, in the order first written. Absent when
+   * there are none — an endpoint without hints turns the service's topology filtering off.
+   */
+  zoneHints?: readonly string[];
+  nodeHints?: readonly string[];
   conditions: EndpointConditions;
   /**
    * The endpoint's port per service port name, as an EndpointSlice lists it: for a numeric

@@ -98,7 +98,9 @@ export interface NodeBlock {
 
 export type NodeStatement =
   | { kind: 'NodeAddress'; span: Span; addresses: AddressLit[] }
-  | { kind: 'NodePodCIDRs'; span: Span; cidrs: CidrLit[] };
+  | { kind: 'NodePodCIDRs'; span: Span; cidrs: CidrLit[] }
+  /** `zone ZONE`: the Node's topology.kubernetes.io/zone label (topology-aware routing). */
+  | { kind: 'NodeZone'; span: Span; zone: Located<string> };
 
 // ---------------------------------------------------------------------------------------------
 // service NAMESPACE/NAME { ... }
@@ -153,12 +155,16 @@ export type ServiceItem =
 
 export type EndpointCondition = 'ready' | 'not-ready' | 'serving' | 'not-serving' | 'terminating';
 
-/** One endpoint: `10.0.0.5 on node-1 zone us-east-1a terminating ports http=8080 metrics=9090` */
+/** One endpoint: `10.0.0.5 on node-1 zone us-east-1a for-zone us-east-1a terminating ports http=8080 metrics=9090` */
 export interface EndpointEntry {
   span: Span;
   address: AddressLit;
   node: Located<string> | null;
   zone: Located<string> | null;
+  /** `for-zone ZONE`: the EndpointSlice's hints.forZones (topology-aware routing), as written. */
+  forZones: Located<string>[];
+  /** `for-node NODE`: hints.forNodes. */
+  forNodes: Located<string>[];
   conditions: Located<EndpointCondition>[];
   /** Named ports of this endpoint, used to resolve `-> endpoints:NAME`. */
   ports: { span: Span; name: Located<string>; port: NumberLit }[];

@@ -11,7 +11,8 @@
 //    also has named lines).
 //  - An `endpoints` statement stays one statement: on one line when it fits in 100 columns and has
 //    no comment between its entries, otherwise one entry per line, aligned under the first entry.
-//  - Endpoint modifiers print as `on`, `zone`, conditions (in written order), `ports`.
+//  - Endpoint modifiers print as `on`, `zone`, `for-zone`s, `for-node`s (in written order), conditions
+//    (in written order), `ports`.
 //  - Keywords print in their canonical spelling: `local`/`cluster`, `clientIP`/`none`.
 //  - Comments: an own-line comment is printed before the line of the item that follows it; a
 //    trailing comment is printed two spaces after the line of the item it follows.
@@ -170,9 +171,14 @@ function detector(d: DetectorSpec): string {
 }
 
 function nodeStatement(s: NodeStatement): string {
-  return s.kind === 'NodeAddress'
-    ? `address ${addresses(s.addresses)}`
-    : `podCIDR ${s.cidrs.map((c) => c.text).join(', ')}`;
+  switch (s.kind) {
+    case 'NodeAddress':
+      return `address ${addresses(s.addresses)}`;
+    case 'NodePodCIDRs':
+      return `podCIDR ${s.cidrs.map((c) => c.text).join(', ')}`;
+    case 'NodeZone':
+      return `zone ${s.zone.value}`;
+  }
 }
 
 const addresses = (list: readonly AddressLit[]): string => list.map((a) => a.text).join(', ');
@@ -265,6 +271,8 @@ function endpoint(e: EndpointEntry): string {
   const parts = [e.address.text];
   if (e.node !== null) parts.push('on', e.node.value);
   if (e.zone !== null) parts.push('zone', e.zone.value);
+  for (const z of e.forZones) parts.push('for-zone', z.value);
+  for (const n of e.forNodes) parts.push('for-node', n.value);
   for (const c of e.conditions) parts.push(c.value);
   if (e.ports.length > 0) parts.push('ports', ...e.ports.map((p) => `${p.name.value}=${num(p.port)}`));
   return parts.join(' ');

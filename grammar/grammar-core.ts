@@ -48,6 +48,7 @@ const RECORDING_SPAN: Span = { start: { line: 1, column: 1, offset: 0 }, end: { 
 // their first entry, which saves two arrays per endpoint (200,000 on a 10,000-service file).
 const NO_CONDITIONS = Object.freeze([]) as unknown as EndpointEntry['conditions'];
 const NO_PORTS = Object.freeze([]) as unknown as EndpointEntry['ports'];
+const NO_HINTS = Object.freeze([]) as unknown as EndpointEntry['forZones'];
 
 export const joinSpans = (a: Span, b: Span): Span =>
   a instanceof SourceSpan && b instanceof SourceSpan && a.sameSource(b) ? a.to(b) : { start: a.start, end: b.end };
@@ -214,8 +215,18 @@ export abstract class GrammarCore extends EmbeddedActionsParser {
     );
   }
 
+  /** `for-zone NAME` / `for-node NAME`: one more hint of the endpoint being read. */
+  protected addHint(list: 'forZones' | 'forNodes', name: IToken): void {
+    if (this.RECORDING_PHASE) return;
+    const e = this.entry!;
+    const loc = this.loc(name, name.image);
+    if (e[list] === NO_HINTS) e[list] = [loc];
+    else e[list].push(loc);
+    this.entryEnd = loc.span;
+  }
+
   protected readonly portPairs: DSLMethodOpts<void> = {
-    // More NAME=PORT pairs only while a '=' follows: `on`, `zone`, ... are names too.
+    // More NAME=PORT pairs only while a '=' follows: `on`, `zone`, `for-zone`, ... are names too.
     GATE: () => tokenMatcher(this.LA(2), Equals),
     DEF: () => this.SUBRULE2(this.portPair),
   };
@@ -240,6 +251,18 @@ export abstract class GrammarCore extends EmbeddedActionsParser {
         if (e.zone !== null) this.duplicate(kw);
         e.zone = this.loc(z, z.image);
         this.entryEnd = e.zone.span;
+      },
+    },
+    {
+      ALT: () => {
+        this.CONSUME(Keyword['for-zone']);
+        this.addHint('forZones', this.CONSUME3(Name));
+      },
+    },
+    {
+      ALT: () => {
+        this.CONSUME(Keyword['for-node']);
+        this.addHint('forNodes', this.CONSUME4(Name));
       },
     },
     {
@@ -283,7 +306,7 @@ export abstract class GrammarCore extends EmbeddedActionsParser {
   // rather than through the `address` rule, and values are built without ACTION closures.
   /**
    * endpoint = address modifier* ;
-   * modifier = 'on' NAME | 'zone' NAME
+   * modifier = 'on' NAME | 'zone' NAME | 'for-zone' NAME | 'for-node' NAME
    *          | 'ready' | 'not-ready' | 'serving' | 'not-serving' | 'terminating'
    *          | 'ports' portPair portPair* ;
    */
@@ -292,7 +315,16 @@ export abstract class GrammarCore extends EmbeddedActionsParser {
     const recording = this.RECORDING_PHASE;
     const span = recording ? RECORDING_SPAN : this.span(a, a);
     const address: AddressLit = { kind: 'Address', text: a.image, span };
-    const entry: EndpointEntry = { span, address, node: null, zone: null, conditions: NO_CONDITIONS, ports: NO_PORTS };
+    const entry: EndpointEntry = {
+      span,
+      address,
+      node: null,
+      zone: null,
+      forZones: NO_HINTS,
+      forNodes: NO_HINTS,
+      conditions: NO_CONDITIONS,
+      ports: NO_PORTS,
+    };
     this.entry = entry;
     this.entryEnd = null;
     this.MANY(this.modifiers);

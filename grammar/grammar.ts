@@ -228,7 +228,7 @@ export class KsvcGrammar extends ServiceGrammar {
   });
 
   protected readonly nodeStatementAlts: OrMethodOpts<NodeStatement> = {
-    ERR_MSG: "a node statement ('address' or 'podCIDR')",
+    ERR_MSG: "a node statement ('address', 'podCIDR' or 'zone')",
     DEF: [
       {
         ALT: () => {
@@ -252,8 +252,19 @@ export class KsvcGrammar extends ServiceGrammar {
           }));
         },
       },
+      {
+        ALT: () => {
+          const kw = this.CONSUME(Keyword.zone);
+          const z = this.CONSUME(Name);
+          return this.ACTION(() => ({
+            kind: 'NodeZone' as const,
+            span: this.span(kw, z),
+            zone: this.loc(z, z.image),
+          }));
+        },
+      },
     ],
   };
-  /** nodeStatement = 'address' addressList | 'podCIDR' cidrList ; */
+  /** nodeStatement = 'address' addressList | 'podCIDR' cidrList | 'zone' NAME ; */
   protected nodeStatement = this.RULE('nodeStatement', (): NodeStatement => this.OR(this.nodeStatementAlts));
 }

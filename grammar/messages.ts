@@ -140,8 +140,8 @@ export const blockStatements: Record<
   },
   Node: {
     what: 'a node statement',
-    list: "node statements: 'address IP, ...', 'podCIDR CIDR, ...'",
-    keywords: ['address', 'podCIDR'],
+    list: "node statements: 'address IP, ...', 'podCIDR CIDR, ...', 'zone ZONE'",
+    keywords: ['address', 'podCIDR', 'zone'],
   },
   Service: {
     what: 'a service statement',

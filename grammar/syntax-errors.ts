@@ -29,7 +29,18 @@ interface ChevrotainError {
   previousToken?: IToken;
 }
 
-const ENDPOINT_MODIFIERS = ['on', 'zone', 'ready', 'not-ready', 'serving', 'not-serving', 'terminating', 'ports'];
+const ENDPOINT_MODIFIERS = [
+  'on',
+  'zone',
+  'for-zone',
+  'for-node',
+  'ready',
+  'not-ready',
+  'serving',
+  'not-serving',
+  'terminating',
+  'ports',
+];
 /** Words people write for an endpoint modifier (Kubernetes field names, other tenses). */
 const MODIFIER_ALIASES: Record<string, string> = {
   node: 'on',
@@ -41,7 +52,7 @@ const MODIFIER_ALIASES: Record<string, string> = {
   notserving: 'not-serving',
 };
 const MODIFIER_HINT =
-  "after an endpoint come its modifiers (on NODE, zone ZONE, ready, not-ready, serving, not-serving, terminating, ports NAME=PORT), then ',' and the next endpoint";
+  "after an endpoint come its modifiers (on NODE, zone ZONE, for-zone ZONE, for-node NODE, ready, not-ready, serving, not-serving, terminating, ports NAME=PORT), then ',' and the next endpoint";
 
 const isType = (tok: IToken | undefined, type: typeof Word): boolean =>
   tok !== undefined && tok.tokenType !== EOF && tokenMatcher(tok, type);

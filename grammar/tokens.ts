@@ -94,6 +94,8 @@ export const Keyword = {
   Local: kw('Local', PolicyCat),
   Cluster: kw('Cluster', PolicyCat),
   zone: kw('zone'),
+  'for-zone': kw('for-zone'),
+  'for-node': kw('for-node'),
   ports: kw('ports'),
   ready: kw('ready', ConditionCat),
   'not-ready': kw('not-ready', ConditionCat),

@@ -78,6 +78,7 @@ function assembleNode(n: NodeDraft, origin: (s: Span) => Origin): NodeModel {
     name: n.name,
     addresses: n.addresses.map((a) => a.ip.text),
     podCIDRs: n.podCIDRs.map((c) => c.cidr.text),
+    ...(n.zones.length > 0 ? { zone: n.zones[0]!.value } : {}),
     origin: origin(n.ast.span),
   };
 }
@@ -118,6 +119,8 @@ function assembleService(s: ServiceDraft, origin: (s: Span) => Origin): ServiceM
       family: ep.family,
       nodeName: ep.node,
       zone: ep.zone,
+      ...(ep.zoneHints === null ? {} : { zoneHints: ep.zoneHints }),
+      ...(ep.nodeHints === null ? {} : { nodeHints: ep.nodeHints }),
       conditions: ep.conditions ?? { ready: false, serving: false, terminating: false },
       ports: epPorts,
       origin: origin(ep.span),

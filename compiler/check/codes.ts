@@ -99,6 +99,11 @@ export const { codes, table: checkCodeTable } = defineCodes({
     severity: e,
     message: (name: string) => `node '${name}' is declared twice; declare each node once`,
   },
+  'duplicate-node-zone': {
+    severity: e,
+    message: (node: string) =>
+      `node '${node}' has a second zone; a node is in one zone (its topology.kubernetes.io/zone label)`,
+  },
   'duplicate-pod-cidr-family': {
     severity: e,
     message: (node: string, family: string) =>

@@ -69,10 +69,11 @@ export function collectDetector(ctx: CheckContext, ast: MasqFromOutside): Detect
 }
 
 function collectNode(ctx: CheckContext, block: NodeBlock): NodeDraft {
-  const node: NodeDraft = { ast: block, name: block.name.value, addresses: [], podCIDRs: [] };
+  const node: NodeDraft = { ast: block, name: block.name.value, addresses: [], podCIDRs: [], zones: [] };
   for (const st of block.statements) {
     if (st.kind === 'NodeAddress') node.addresses.push(...checkAddresses(ctx, st.addresses, 'node address'));
-    else node.podCIDRs.push(...checkCidrs(ctx, st.cidrs, 'podCIDR'));
+    else if (st.kind === 'NodePodCIDRs') node.podCIDRs.push(...checkCidrs(ctx, st.cidrs, 'podCIDR'));
+    else node.zones.push(st.zone);
   }
   return node;
 }
@@ -199,6 +200,13 @@ function sharedNamedPorts(ctx: CheckContext, ports: EndpointEntry['ports']): Rea
   return m;
 }
 
+/** Hint names as a set (kube-proxy keeps hints in sets): each once, in first-written order. */
+function hintNames(list: readonly { value: string }[]): readonly string[] {
+  const names: string[] = [];
+  for (const h of list) if (!names.includes(h.value)) names.push(h.value);
+  return names;
+}
+
 function collectEndpoint(ctx: CheckContext, ep: EndpointEntry): EndpointDraft | null {
   const text = ep.address.text;
   let address: IPText;
@@ -236,6 +244,8 @@ function collectEndpoint(ctx: CheckContext, ep: EndpointEntry): EndpointDraft | 
     special,
     node: ep.node?.value ?? null,
     zone: ep.zone?.value ?? null,
+    zoneHints: ep.forZones.length === 0 ? null : hintNames(ep.forZones),
+    nodeHints: ep.forNodes.length === 0 ? null : hintNames(ep.forNodes),
     portEntries,
     conditions,
     namedPorts,

@@ -8,6 +8,7 @@ import type { SpecialKind } from '../../common/special-address.ts';
 import type {
   ClusterSetting,
   EndpointEntry,
+  Located,
   MasqFromOutside,
   NodeBlock,
   PortLine,
@@ -33,6 +34,8 @@ export interface NodeDraft {
   name: string;
   addresses: ParsedAddress[];
   podCIDRs: ParsedCidrLit[];
+  /** `zone ZONE` statements, in order (more than one is an error). */
+  zones: Located<string>[];
 }
 
 /** One port line, flattened like EndpointDraft (the AST is kept for spans). */
@@ -70,6 +73,9 @@ export interface EndpointDraft {
   special: SpecialKind | null;
   node: string | null;
   zone: string | null;
+  /** `for-zone` / `for-node` hints, each name once in first-written order (null: none). */
+  zoneHints: readonly string[] | null;
+  nodeHints: readonly string[] | null;
   /** `ports NAME=N` as written (a shared empty array when there are none). */
   portEntries: EndpointEntry['ports'];
   /** null when the conditions contradict each other (reported). */

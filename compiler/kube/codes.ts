@@ -91,11 +91,6 @@ export const { codes: kubeCodes, table: kubeCodeTable } = defineCodes({
     message: (ip: string, svc: string) =>
       `endpoint ${ip}: service ${svc} has no cluster IP of its family, so kube-proxy never uses it (left out)`,
   },
-  'topology-hints-ignored': {
-    severity: 'warning',
-    message: () =>
-      `endpoint hints (topology-aware routing) are not modelled: every endpoint is used, where kube-proxy may prefer the hinted zone or node`,
-  },
   'node-without-object': {
     severity: 'warning',
     message: (node: string) =>

@@ -6,7 +6,7 @@
 //    (the same ip:port in another slice, or twice in one) replaces the one seen before unless it
 //    is terminating — kube-proxy prefers the non-terminating copy. kube-proxy walks slices in Go
 //    map order; here slices are taken in input order so the result is deterministic.
-// The model keeps one EndpointModel per address and facts (node, zone, conditions): an address
+// The model keeps one EndpointModel per address and facts (node, zone, hints, conditions): an address
 // whose copies differ per service port becomes several EndpointModels with disjoint ports.
 import type { Diagnostic } from '../../common/diagnostics.ts';
 import { joinHostPort } from '../../common/ip.ts';
@@ -20,10 +20,15 @@ interface Instance {
   port: number;
 }
 
+const sameNames = (a: readonly string[] | undefined, b: readonly string[] | null): boolean =>
+  (a?.length ?? 0) === (b?.length ?? 0) && (a ?? []).every((n, i) => b![i] === n);
+
 const sameFacts = (a: EndpointModel, b: SliceEndpoint): boolean =>
   a.address === b.address.text &&
   a.nodeName === b.nodeName &&
   a.zone === b.zone &&
+  sameNames(a.zoneHints, b.zoneHints) &&
+  sameNames(a.nodeHints, b.nodeHints) &&
   a.conditions.ready === b.conditions.ready &&
   a.conditions.serving === b.conditions.serving &&
   a.conditions.terminating === b.conditions.terminating;
@@ -89,6 +94,8 @@ export function endpointsOf(
           family: ep.address.family,
           nodeName: ep.nodeName,
           zone: ep.zone,
+          ...(ep.zoneHints === null ? {} : { zoneHints: ep.zoneHints }),
+          ...(ep.nodeHints === null ? {} : { nodeHints: ep.nodeHints }),
           conditions: { ...ep.conditions },
           ports: {},
           origin: { file: ep.at.loc.file, span: ep.at.loc.span, path: ep.at.loc.path },

@@ -48,6 +48,9 @@ export interface SliceEndpoint {
   /** Where nodeName was written (for "no such Node" warnings). */
   nodeNameAt: Val | null;
   zone: string | null;
+  /** hints.forZones / hints.forNodes names, each once (null: none) — topology-aware routing. */
+  zoneHints: readonly string[] | null;
+  nodeHints: readonly string[] | null;
   conditions: EndpointConditions;
   at: Located;
 }
@@ -77,6 +80,10 @@ const ENDPOINT_FIELDS = new Set([
   'deprecatedTopology',
 ]);
 const CONDITION_FIELDS = new Set(['ready', 'serving', 'terminating']);
+const HINT_FIELDS = new Set(['forZones', 'forNodes']);
+const HINT_ITEM_FIELDS = new Set(['name']);
+/** The API server's bound on each hint list (validation of discovery.k8s.io/v1 EndpointHints). */
+const MAX_HINTS = 8;
 const PORT_FIELDS = new Set(['name', 'protocol', 'port', 'appProtocol']);
 const MAX_ADDRESSES = 100;
 
@@ -130,18 +137,10 @@ export function readEndpointSlice(obj: MapVal): SliceResult {
 
   const endpoints: SliceEndpoint[] = [];
   // An absent endpoints list is an empty one: nothing to route to.
-  let hintsWarned = false;
   for (const item of getSeq(obj, 'endpoints') ?? []) {
     const em = asMap(item);
     if (!em) continue;
     checkKnownFields(em, ENDPOINT_FIELDS, 'an EndpointSlice endpoint');
-    const hints = getMap(em, 'hints');
-    const hinted =
-      hints && ((getSeq(hints, 'forZones')?.length ?? 0) > 0 || (getSeq(hints, 'forNodes')?.length ?? 0) > 0);
-    if (hinted && !hintsWarned) {
-      diags.push(kubeCodes['topology-hints-ignored'](where(field(em, 'hints')!)));
-      hintsWarned = true;
-    }
     const ep = readEndpoint(em, family);
     if (ep) endpoints.push(ep);
   }
@@ -208,13 +207,56 @@ function readEndpoint(em: MapVal, family: 'ipv4' | 'ipv6'): SliceEndpoint | null
     if (why)
       diags.push(kubeCodes['invalid-name'](where(field(em, 'zone')!, nameRuleHint(labelValue)), 'zone', zone, why));
   }
+  const hints = getMap(em, 'hints');
+  if (hints) checkKnownFields(hints, HINT_FIELDS, 'endpoint hints');
+  const zoneHints = hints ? readHintNames(hints, 'forZones', 'zone hint', labelValue) : null;
+  const nodeHints = hints ? readHintNames(hints, 'forNodes', 'node hint', dns1123Subdomain) : null;
   if (!first) return null;
   return {
     address: first,
     nodeName: nodeName ?? null,
     nodeNameAt: nodeName === undefined ? null : nodeVal!,
     zone: zone ?? null,
+    zoneHints,
+    nodeHints,
     conditions: { ready: ready ?? true, serving: serving ?? true, terminating: terminating ?? false },
     at: located(em),
   };
+}
+
+/**
+ * One list of an endpoint's hints (`forZones` or `forNodes`: items `{name}`), as kube-proxy keeps it:
+ * a set of names (each once here, in first-listed order); null when absent or empty.
+ */
+function readHintNames(
+  hints: MapVal,
+  key: 'forZones' | 'forNodes',
+  what: string,
+  rule: (name: string) => string | null,
+): readonly string[] | null {
+  const diags = hints.ctx.diags;
+  const items = getSeq(hints, key);
+  if (!items || items.length === 0) return null;
+  if (items.length > MAX_HINTS) {
+    diags.push(kubeCodes['invalid-value'](where(field(hints, key)!), `hints.${key}`, `must list at most ${MAX_HINTS}`));
+  }
+  const names: string[] = [];
+  for (const item of items) {
+    const m = asMap(item);
+    if (!m) continue;
+    checkKnownFields(m, HINT_ITEM_FIELDS, `a ${what}`);
+    const nameVal = field(m, 'name');
+    const name = getString(m, 'name');
+    if (name === undefined) {
+      if (!nameVal) missing(m, 'name');
+      continue;
+    }
+    const why = rule(name);
+    if (why) {
+      diags.push(kubeCodes['invalid-name'](where(nameVal!, nameRuleHint(rule)), what, name, why));
+      continue;
+    }
+    if (!names.includes(name)) names.push(name);
+  }
+  return names.length > 0 ? names : null;
 }

@@ -2,7 +2,7 @@
 // declaration order, without repeats) and spec.podCIDRs (falling back to spec.podCIDR), one CIDR
 // per family as the API requires.
 import type { CIDRText, IPText, ParsedCIDR } from '../../common/ip.ts';
-import { dns1123Subdomain } from '../../common/name-validation.ts';
+import { dns1123Subdomain, labelValue, nameRuleHint } from '../../common/name-validation.ts';
 import type { NodeModel } from '../model.ts';
 import { kubeCodes } from './codes.ts';
 import { readCIDR, readIP } from './ip-fields.ts';
@@ -22,6 +22,8 @@ import {
 } from './yaml-reader.ts';
 
 const TOP_FIELDS = new Set(['apiVersion', 'kind', 'metadata', 'spec', 'status']);
+/** The node label kube-proxy's topology-aware routing reads (v1.LabelTopologyZone). */
+const ZONE_LABEL = 'topology.kubernetes.io/zone';
 const ADDRESS_TYPES = new Set(['Hostname', 'InternalIP', 'ExternalIP', 'InternalDNS', 'ExternalDNS']);
 
 export function readNode(obj: MapVal): NodeModel | null {
@@ -78,11 +80,23 @@ export function readNode(obj: MapVal): NodeModel | null {
     if (ip && !addresses.includes(ip.text)) addresses.push(ip.text);
   }
 
+  // kube-proxy reads only this label of its node for topology (NodeTopologyConfig)
+  const zoneLabel = meta?.labels.get(ZONE_LABEL);
+  if (zoneLabel && zoneLabel.value !== '') {
+    // (a label value may be empty: the node then has no zone)
+    const why = labelValue(zoneLabel.value);
+    if (why)
+      diags.push(
+        kubeCodes['invalid-name'](where(zoneLabel.at, nameRuleHint(labelValue)), 'zone label', zoneLabel.value, why),
+      );
+  }
   if (!meta || failed()) return null;
   return {
     name: meta.name,
     addresses,
     podCIDRs: podCIDRs.map((c) => c.text as CIDRText),
+    // an empty label is no zone (kube-proxy: hints for zone "" never match)
+    ...(zoneLabel && zoneLabel.value !== '' ? { zone: zoneLabel.value } : {}),
     origin: { file: obj.loc.file, span: firstLine(obj), path: obj.loc.path },
   };
 }

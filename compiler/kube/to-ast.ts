@@ -8,7 +8,7 @@
 //  - endpoint conditions are written with the fewest words that resolve to the same three booleans
 //    (compiler/check/conditions.ts);
 //  - a port no endpoint serves while others are served names a target no endpoint defines;
-//  - an address with different node, zone or conditions per port is listed once per set of facts,
+//  - an address with different node, zone, hints or conditions per port is listed once per set of facts,
 //    each entry with the named ports it serves.
 // Every model a front end produces can be written this way; `not-representable` remains only for
 // the case where no free port name is left.
@@ -105,6 +105,7 @@ function nodeBlock(n: NodeModel): NodeBlock {
   const statements: NodeBlock['statements'] = [];
   if (n.addresses.length > 0) statements.push({ kind: 'NodeAddress', span: SPAN, addresses: n.addresses.map(addr) });
   if (n.podCIDRs.length > 0) statements.push({ kind: 'NodePodCIDRs', span: SPAN, cidrs: n.podCIDRs.map(cidr) });
+  if (n.zone !== undefined) statements.push({ kind: 'NodeZone', span: SPAN, zone: loc(n.zone) });
   return { kind: 'Node', span: SPAN, name: loc(n.name), statements };
 }
 
@@ -234,6 +235,8 @@ function serviceBlock(s: ServiceModel, diags: Diagnostic[]): ServiceBlock {
       address: addr(e.address),
       node: e.nodeName === null ? null : loc(e.nodeName),
       zone: e.zone === null ? null : loc(e.zone),
+      forZones: (e.zoneHints ?? []).map(loc),
+      forNodes: (e.nodeHints ?? []).map(loc),
       conditions: words.map(loc),
       ports: [...named[j]!].map(([name, port]) => ({ span: SPAN, name: loc(name), port: num(port) })),
     });

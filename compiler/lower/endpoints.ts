@@ -1,9 +1,13 @@
 // Endpoint selection for one service port in one family: kube-proxy's EndpointSliceCache merge
 // (dedup by ip:port, sorted by that string) and CategorizeEndpoints (ready, else serving+terminating;
-// cluster vs local lists). Topology hints are out of scope (docs/ir.md).
+// cluster vs local lists; topology-aware routing by the endpoints' node and zone hints,
+// pkg/proxy/topology.go; docs/ir.md §2).
 import { type Family, joinHostPort } from '../../common/ip.ts';
 import type { IREndpoint } from '../ir/types.ts';
-import type { EndpointConditions, ServiceModel, ServicePortModel } from '../model.ts';
+import type { EndpointConditions, EndpointModel, ServiceModel, ServicePortModel } from '../model.ts';
+
+/** An endpoint's topology hints (the model's fields; absent: none). */
+export type EndpointHints = Pick<EndpointModel, 'zoneHints' | 'nodeHints'>;
 
 /**
  * The endpoints a service port may use, with their conditions alongside (conditions[i] belongs to
@@ -15,6 +19,8 @@ export interface Candidates {
   /** Sorted byte-wise by hostPort, each hostPort once. */
   endpoints: IREndpoint[];
   conditions: EndpointConditions[];
+  /** hints[i] belongs to endpoints[i] (the endpoint's model: only its hint fields are read). */
+  hints: EndpointHints[];
 }
 
 const byHostPortOrder = (a: IREndpoint, b: IREndpoint): number =>
@@ -32,6 +38,7 @@ export function candidateEndpoints(
 ): Candidates {
   const endpoints: IREndpoint[] = [];
   const conditions: EndpointConditions[] = [];
+  const hints: EndpointHints[] = [];
   // Strictly increasing so far: sorted, and no hostPort twice (most lists; no map or sort needed).
   let increasing = true;
   for (const ep of svc.endpoints) {
@@ -43,8 +50,9 @@ export function candidateEndpoints(
     if (last !== undefined && !(last.hostPort < hostPort)) increasing = false;
     endpoints.push({ ip: ep.address, port: target, hostPort, isLocal: node !== null && ep.nodeName === node });
     conditions.push(ep.conditions);
+    hints.push(ep);
   }
-  return increasing ? { endpoints, conditions } : sortedUnique({ endpoints, conditions });
+  return increasing ? { endpoints, conditions, hints } : sortedUnique({ endpoints, conditions, hints });
 }
 
 /**
@@ -52,10 +60,10 @@ export function candidateEndpoints(
  * last local one after the first, else the first.
  */
 function sortedUnique(c: Candidates): Candidates {
-  const { endpoints, conditions } = c;
+  const { endpoints, conditions, hints } = c;
   // A stable order: equal hostPorts stay in input order.
   const order = endpoints.map((_, i) => i).sort((a, b) => byHostPortOrder(endpoints[a]!, endpoints[b]!) || a - b);
-  const out: Candidates = { endpoints: [], conditions: [] };
+  const out: Candidates = { endpoints: [], conditions: [], hints: [] };
   for (let k = 0; k < order.length; ) {
     const hostPort = endpoints[order[k]!]!.hostPort;
     let chosen = order[k]!;
@@ -65,6 +73,7 @@ function sortedUnique(c: Candidates): Candidates {
     }
     out.endpoints.push(endpoints[chosen]!);
     out.conditions.push(conditions[chosen]!);
+    out.hints.push(hints[chosen]!);
     k = j;
   }
   return out;
@@ -83,29 +92,86 @@ export interface CategorizedEndpoints {
 const servingTerminating = (c: EndpointConditions) => c.serving && c.terminating;
 
 /** The candidates whose conditions pass `keep` (the same array when all of them do). */
-function pick(c: Candidates, keep: (conditions: EndpointConditions, e: IREndpoint) => boolean): IREndpoint[] {
-  const { endpoints, conditions } = c;
+function pick(
+  c: Candidates,
+  keep: (conditions: EndpointConditions, e: IREndpoint, hints: EndpointHints) => boolean,
+): IREndpoint[] {
+  const { endpoints, conditions, hints } = c;
   let out: IREndpoint[] | null = null;
   for (let i = 0; i < endpoints.length; i++) {
     const e = endpoints[i]!;
-    if (keep(conditions[i]!, e)) out?.push(e);
+    if (keep(conditions[i]!, e, hints[i]!)) out?.push(e);
     else out ??= endpoints.slice(0, i);
   }
   return out ?? endpoints;
 }
 
-/** kube-proxy's CategorizeEndpoints without topology hints. */
+/**
+ * Where the compiled node is, for topology-aware routing: its name and its
+ * topology.kubernetes.io/zone label ('' when it has none, as kube-proxy reads a missing label).
+ */
+export interface NodeTopology {
+  node: string;
+  zone: string;
+}
+
+/**
+ * Which endpoints Cluster policy may use on this node (kube-proxy's topologyModeFromHints, with
+ * PreferSameTrafficDistribution on — its default from Kubernetes 1.34): 'node' when every ready
+ * endpoint has node hints and one is for this node; else 'zone' when every ready endpoint has
+ * zone hints and one is for this node's zone; else 'all'.
+ */
+export function topologyMode(candidates: Candidates, at: NodeTopology): 'all' | 'node' | 'zone' {
+  let hasReady = false;
+  let allNodeHints = true;
+  let forNode = false;
+  let allZoneHints = true;
+  let forZone = false;
+  for (let i = 0; i < candidates.endpoints.length; i++) {
+    if (!candidates.conditions[i]!.ready) continue;
+    hasReady = true;
+    const { nodeHints, zoneHints } = candidates.hints[i]!;
+    if (nodeHints === undefined || nodeHints.length === 0) allNodeHints = false;
+    else if (nodeHints.includes(at.node)) forNode = true;
+    if (zoneHints === undefined || zoneHints.length === 0) allZoneHints = false;
+    else if (zoneHints.includes(at.zone)) forZone = true;
+  }
+  if (!hasReady) return 'all';
+  if (allNodeHints && forNode) return 'node';
+  if (allZoneHints && forZone) return 'zone';
+  return 'all';
+}
+
+/** Whether an endpoint may serve this node under the mode (no fallback here: the mode has one). */
+function availableForTopology(mode: 'all' | 'node' | 'zone', hints: EndpointHints, at: NodeTopology): boolean {
+  if (mode === 'all') return true;
+  return mode === 'node'
+    ? (hints.nodeHints?.includes(at.node) ?? false)
+    : (hints.zoneHints?.includes(at.zone) ?? false);
+}
+
+/**
+ * kube-proxy's CategorizeEndpoints. `at`: the compiled node (null: no node, so no hint can match
+ * and topology never filters).
+ */
 export function categorizeEndpoints(
   candidates: Candidates,
   usesCluster: boolean,
   usesLocal: boolean,
+  at: NodeTopology | null = null,
 ): CategorizedEndpoints {
   if (candidates.endpoints.length === 0)
     return { cluster: usesCluster ? [] : null, local: usesLocal ? [] : null, reachable: [], hasEndpoints: false };
   let hasEndpoints = false;
   let cluster: IREndpoint[] | null = null;
+  let mode: 'all' | 'node' | 'zone' = 'all';
   if (usesCluster) {
-    cluster = pick(candidates, (c) => c.ready);
+    if (at !== null) mode = topologyMode(candidates, at);
+    cluster =
+      mode === 'all'
+        ? pick(candidates, (c) => c.ready)
+        : pick(candidates, (c, _e, h) => c.ready && availableForTopology(mode, h, at!));
+    // no ready endpoint for this topology means no ready endpoint at all (the mode would be 'all')
     if (cluster.length === 0) cluster = pick(candidates, servingTerminating);
     if (cluster.length > 0) hasEndpoints = true;
   }
@@ -131,8 +197,10 @@ export function categorizeEndpoints(
     local = pick(candidates, (c, e) => e.isLocal && servingTerminating(c));
   }
   if (cluster === null) return { cluster: null, local, reachable: local, hasEndpoints };
-  if (!fallback) return { cluster, local, reachable: cluster, hasEndpoints };
-  // Union (kube-proxy builds it through a Go map, i.e. in random order; we sort by hostPort).
+  // Cluster holds every ready endpoint and local only ready ones: cluster covers local
+  if (mode === 'all' && !fallback) return { cluster, local, reachable: cluster, hasEndpoints };
+  // Union: topology may have left local endpoints out of cluster (kube-proxy builds it through a Go
+  // map, i.e. in random order; we sort by hostPort).
   const union = new Map<string, IREndpoint>();
   for (const e of [...cluster, ...local]) union.set(e.hostPort, e);
   const reachable = [...union.values()].sort(byHostPortOrder);

@@ -138,7 +138,12 @@ export function familyLowering(
 export function lowerServices(services: readonly ServiceModel[], l: FamilyLowering, out: IRServicePort[]): number {
   const { family, node, options, clusterDetector } = l;
   const nodeName = node?.name ?? null;
-  const ctx = { family, masqueradeAll: l.masqueradeAll, primaryNodeIP: l.primaryNodeIP };
+  const ctx = {
+    family,
+    masqueradeAll: l.masqueradeAll,
+    primaryNodeIP: l.primaryNodeIP,
+    topology: node ? { node: node.name, zone: node.zone ?? '' } : null,
+  };
   let totalEndpoints = 0;
   for (const svc of services) {
     const clusterIP = svc.clusterIPs.find((ip) => familyOf(ip) === family);

@@ -4,12 +4,14 @@ import { cidrContains, cidrOf, type Family, familyOf, type IPText, ipOf } from '
 import { isExternallyAccessible } from '../../common/kubernetes.ts';
 import type { IREndpoint, IRLocalDetector, IRNoEndpointVerdict, IRServicePort } from '../ir/types.ts';
 import type { ServiceModel, ServicePortModel } from '../model.ts';
-import { type Candidates, categorizeEndpoints } from './endpoints.ts';
+import { type Candidates, categorizeEndpoints, type NodeTopology } from './endpoints.ts';
 
 export interface ServicePortContext {
   family: Family;
   masqueradeAll: boolean;
   primaryNodeIP: IPText;
+  /** the compiled node's name and zone (topology hints); null without a node */
+  topology: NodeTopology | null;
 }
 
 export const servicePortNameOf = (svc: ServiceModel, portName: string): string =>
@@ -39,7 +41,7 @@ export function lowerServicePort(
   const usesCluster = !internalLocal || externallyAccessible;
   const usesLocal = internalLocal || (externalLocal && externallyAccessible);
 
-  const cat = categorizeEndpoints(candidates, usesCluster, usesLocal);
+  const cat = categorizeEndpoints(candidates, usesCluster, usesLocal, ctx.topology);
   const { hasEndpoints } = cat;
   const localCount = cat.local?.length ?? 0;
   const hasInternalEndpoints = hasEndpoints && (!internalLocal || localCount > 0);

@@ -89,6 +89,7 @@ const clusterSetting: fc.Arbitrary<ClusterSetting> = fc.oneof(
 const nodeStatement: fc.Arbitrary<NodeStatement> = fc.oneof(
   list(address).map((addresses) => ({ kind: 'NodeAddress' as const, span: Z, addresses })),
   list(cidr).map((cidrs) => ({ kind: 'NodePodCIDRs' as const, span: Z, cidrs })),
+  name.map((z) => ({ kind: 'NodeZone' as const, span: Z, zone: L(z) })),
 );
 
 const policy = fc.constantFrom('Local' as const, 'Cluster' as const);
@@ -146,6 +147,8 @@ const endpoint: fc.Arbitrary<EndpointEntry> = fc
     address,
     node: fc.option(name, { nil: null }),
     zone: fc.option(name, { nil: null }),
+    forZones: fc.array(name, { maxLength: 2 }),
+    forNodes: fc.array(name, { maxLength: 2 }),
     conditions: fc.array(condition, { maxLength: 3 }),
     ports: fc.array(fc.tuple(name, nat), { maxLength: 3 }),
   })
@@ -154,6 +157,8 @@ const endpoint: fc.Arbitrary<EndpointEntry> = fc
     address: r.address,
     node: r.node === null ? null : L(r.node),
     zone: r.zone === null ? null : L(r.zone),
+    forZones: r.forZones.map(L),
+    forNodes: r.forNodes.map(L),
     conditions: r.conditions.map(L),
     ports: r.ports.map(([n, p]) => ({ span: Z, name: L(n), port: N(p) })),
   }));

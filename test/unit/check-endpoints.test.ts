@@ -226,6 +226,38 @@ test('duplicate-node and duplicate-pod-cidr-family', () => {
   expectDiag(`node n1 {\n  podCIDR 10.64.1.0/24, 10.64.2.0/24\n}\n`, 'duplicate-pod-cidr-family', '10.64.2.0/24');
 });
 
+test('duplicate-node-zone; a node zone and endpoint hints reach the model (hints as sets)', () => {
+  const d = expectDiag(`node n1 {\n  zone a\n  zone b\n}\n`, 'duplicate-node-zone', 'b');
+  assert.is(d.related?.[0]?.span?.start.line, 2);
+  expectDiag(`node n1 {\n  zone a-\n}\n`, 'invalid-zone', 'a-');
+  const r = expectClean(
+    `node n1 {\n  zone z1\n}\nnode n2 {\n}\n` +
+      `service default/web {\n  http: ClusterIP 10.0.0.10:80/tcp -> endpoints:8080\n` +
+      `  endpoints 10.0.0.1 on n1 for-zone z1 for-node n1 for-zone z2 for-zone z1, 10.0.0.2 on n2\n}\n`,
+  );
+  assert.equal(
+    r.model!.nodes.map((n) => [n.name, n.zone]),
+    [
+      ['n1', 'z1'],
+      ['n2', undefined],
+    ],
+  );
+  const eps = r.model!.services[0]!.endpoints;
+  assert.equal(
+    eps.map((e) => [e.zoneHints, e.nodeHints]),
+    [
+      [['z1', 'z2'], ['n1']],
+      [undefined, undefined],
+    ],
+  );
+  assert.ok(
+    !('zoneHints' in eps[1]!) && !('nodeHints' in eps[1]!),
+    'no hints: no fields (the import gives the same model)',
+  );
+  expectDiag(S('  endpoints 10.0.0.1 on n1 for-zone z-'), 'invalid-zone', 'z-');
+  expectDiag(S('  endpoints 10.0.0.1 on n1 for-node N1'), 'invalid-node-name', 'N1');
+});
+
 test('nodes reach the model with canonical addresses', () => {
   const r = expectClean(`node n1 {\n  address 172.16.1.35, 2001:DB8::1\n  podCIDR 10.64.1.0/24\n}\n`, ['no-services']);
   assert.equal(

@@ -194,6 +194,8 @@ test('a built AST prints every field, and parses back to the same AST', () => {
             address: { kind: 'Address', text: '10.64.1.7', span: Z },
             node: L('n1'),
             zone: L('z'),
+            forZones: [L('z'), L('z2')],
+            forNodes: [L('n1')],
             conditions: [L('terminating')],
             ports: [{ span: Z, name: L('dns'), port: N(53) }],
           },
@@ -226,7 +228,7 @@ service kube-system/kube-dns {
   dns: NodePort [fd00:32::10]:53/udp nodePort 30053 -> endpoints:dns, externalTrafficPolicy local
   sessionAffinity clientIP 10800
   healthCheckNodePort 31000
-  endpoints 10.64.1.7 on n1 zone z terminating ports dns=53
+  endpoints 10.64.1.7 on n1 zone z for-zone z for-zone z2 for-node n1 terminating ports dns=53
 }
 `,
   );

@@ -264,19 +264,53 @@ test('named target ports: each endpoint keeps the slice port of the service port
   );
 });
 
-test('topology hints are not modelled: one warning per slice', () => {
+test('topology hints: forZones and forNodes names as sets, the Node zone label, invalid names refused', () => {
   const r = imp(
     docs(
       WEB,
       slice(`addressType: IPv4
 ports: [{name: http, port: 8080}]
 endpoints:
-- {addresses: [10.64.1.1], hints: {forZones: [{name: a}]}}
-- {addresses: [10.64.1.2], hints: {forZones: [{name: b}]}}`),
+- {addresses: [10.64.1.1], hints: {forZones: [{name: a}, {name: b}, {name: a}], forNodes: [{name: n1}]}}
+- {addresses: [10.64.1.2], hints: {forZones: []}}
+- {addresses: [10.64.1.3]}`),
+      `apiVersion: v1
+kind: Node
+metadata: {name: n1, labels: {topology.kubernetes.io/zone: a}}
+`,
+      `apiVersion: v1
+kind: Node
+metadata: {name: n2, labels: {topology.kubernetes.io/zone: ""}}
+`,
     ),
   );
-  assert.is(only(r.diagnostics, 'topology-hints-ignored').path, 'endpoints[0].hints');
-  assert.is(r.model!.services[0]!.endpoints.length, 2);
+  assert.equal(codesOf(r.diagnostics), []);
+  const eps = r.model!.services[0]!.endpoints;
+  assert.equal(
+    eps.map((e) => [e.address, e.zoneHints, e.nodeHints]),
+    [
+      ['10.64.1.1', ['a', 'b'], ['n1']],
+      ['10.64.1.2', undefined, undefined],
+      ['10.64.1.3', undefined, undefined],
+    ],
+  );
+  assert.equal(
+    r.model!.nodes.map((n) => [n.name, n.zone]),
+    [
+      ['n1', 'a'],
+      ['n2', undefined],
+    ],
+  );
+  const bad = imp(
+    docs(
+      WEB,
+      slice(`addressType: IPv4
+ports: [{name: http, port: 8080}]
+endpoints:
+- {addresses: [10.64.1.1], hints: {forZones: [{name: "-a"}], forNodes: [{name: N_1}], forRegions: []}}`),
+    ),
+  );
+  assert.equal(codesOf(bad.diagnostics).sort(), ['invalid-name', 'invalid-name', 'unknown-field']);
 });
 
 test('nodes: InternalIP and ExternalIP addresses in order, podCIDRs with podCIDR fallback', () => {

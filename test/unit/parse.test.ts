@@ -88,6 +88,8 @@ test('acceptance: seed-clusterip parses to the expected AST', () => {
         address: { kind: 'Address', text: '10.64.1.7' },
         node: { value: 'ecs-matrix-k8s-cluster-3' },
         zone: null,
+        forZones: [],
+        forNodes: [],
         conditions: [],
         ports: [],
       },
@@ -205,6 +207,22 @@ test('node block: addresses and pod CIDRs, keyword and dotted names', () => {
   assert.is((f.blocks[1] as NodeBlock).name.value, 'ip-10-0-0-1.ec2.internal');
 });
 
+test('node zone, and the hint keywords are names too', () => {
+  const f = ok(
+    'node for-zone { zone us-east-1a }\nservice for-node/for-zone { endpoints 10.0.0.1 on for-zone for-zone zone for-node for-node }',
+  );
+  const n = f.blocks[0] as NodeBlock;
+  assert.is(n.name.value, 'for-zone');
+  assert.equal(strip(n.statements), [{ kind: 'NodeZone', zone: { value: 'us-east-1a' } }]);
+  const s = f.blocks[1] as ServiceBlock;
+  assert.equal([s.namespace.value, s.name.value], ['for-node', 'for-zone']);
+  const e = (s.items[0] as Extract<ServiceItem, { kind: 'Endpoints' }>).endpoints[0]!;
+  assert.equal(
+    [e.node?.value, e.forZones.map((z) => z.value), e.forNodes.map((x) => x.value)],
+    ['for-zone', ['zone'], ['for-node']],
+  );
+});
+
 test('service names may be keywords or start with a digit', () => {
   const s = onlyService('service local/2048-game { }');
   assert.equal([s.namespace.value, s.name.value, s.items.length], ['local', '2048-game', 0]);
@@ -317,17 +335,27 @@ test('list statements: externalIPs, loadBalancerIngress, loadBalancerSourceRange
 
 test('endpoints: node, zone, conditions and ports in any order; several statements', () => {
   const it = items(
-    'endpoints 10.0.0.1 on a, 10.0.0.2 on b terminating zone z1, 10.0.0.3 not-ready ports http=8080 metrics=9090\nendpoints 10.0.0.4 ports http=80 on node serving not-serving ready',
+    'endpoints 10.0.0.1 on a, 10.0.0.2 on b terminating zone z1 for-zone z1 for-node b for-zone z2, 10.0.0.3 not-ready ports http=8080 metrics=9090\nendpoints 10.0.0.4 ports http=80 on node serving not-serving ready',
   );
   assert.equal(strip(it), [
     {
       kind: 'Endpoints',
       endpoints: [
-        { address: { kind: 'Address', text: '10.0.0.1' }, node: { value: 'a' }, zone: null, conditions: [], ports: [] },
+        {
+          address: { kind: 'Address', text: '10.0.0.1' },
+          node: { value: 'a' },
+          zone: null,
+          forZones: [],
+          forNodes: [],
+          conditions: [],
+          ports: [],
+        },
         {
           address: { kind: 'Address', text: '10.0.0.2' },
           node: { value: 'b' },
           zone: { value: 'z1' },
+          forZones: [{ value: 'z1' }, { value: 'z2' }],
+          forNodes: [{ value: 'b' }],
           conditions: [{ value: 'terminating' }],
           ports: [],
         },
@@ -335,6 +363,8 @@ test('endpoints: node, zone, conditions and ports in any order; several statemen
           address: { kind: 'Address', text: '10.0.0.3' },
           node: null,
           zone: null,
+          forZones: [],
+          forNodes: [],
           conditions: [{ value: 'not-ready' }],
           ports: [
             { name: { value: 'http' }, port: { value: 8080 } },
@@ -350,6 +380,8 @@ test('endpoints: node, zone, conditions and ports in any order; several statemen
           address: { kind: 'Address', text: '10.0.0.4' },
           node: { value: 'node' },
           zone: null,
+          forZones: [],
+          forNodes: [],
           conditions: [{ value: 'serving' }, { value: 'not-serving' }, { value: 'ready' }],
           ports: [{ name: { value: 'http' }, port: { value: 80 } }],
         },
@@ -357,7 +389,7 @@ test('endpoints: node, zone, conditions and ports in any order; several statemen
     },
   ]);
   const e = (it[0] as Extract<ServiceItem, { kind: 'Endpoints' }>).endpoints[1]!;
-  assert.equal([e.span.start.column, e.span.end.column], [26, 59]);
+  assert.equal([e.span.start.column, e.span.end.column], [26, 94]);
 });
 
 test('malformed addresses and huge numbers still parse (the checker judges them)', () => {

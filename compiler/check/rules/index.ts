@@ -24,6 +24,7 @@ export const allRules: readonly Rule[] = [
   nodes.duplicateNodes,
   nodes.nodeAddresses,
   nodes.podCidrFamilies,
+  nodes.nodeZones,
   // services
   validNames.serviceNames,
   validNames.portNames,

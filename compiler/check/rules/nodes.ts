@@ -1,6 +1,6 @@
 // Rules on node blocks.
 
-import { dns1123Subdomain } from '../../../common/name-validation.ts';
+import { dns1123Subdomain, labelValue } from '../../../common/name-validation.ts';
 import { specialKind } from '../../../common/special-address.ts';
 import { sharedCodes } from '../../shared-rules/codes.ts';
 import { codes } from '../codes.ts';
@@ -47,6 +47,24 @@ export const nodeAddresses: Rule = (ctx, draft) => {
       if (seen.has(a.ip.text)) ctx.report(codes['duplicate-list-entry'](ctx.at(a.lit.span), 'node address', a.ip.text));
       seen.add(a.ip.text);
     }
+  }
+};
+
+/** One zone per node (a label has one value), and a valid label value. */
+export const nodeZones: Rule = (ctx, draft) => {
+  for (const n of draft.nodes) {
+    n.zones.forEach((z, i) => {
+      const why = labelValue(z.value);
+      if (why) ctx.report(codes['invalid-zone'](ctx.at(z.span), z.value, why));
+      if (i > 0) {
+        ctx.report(
+          codes['duplicate-node-zone'](
+            ctx.at(z.span, { related: [ctx.related('first zone here', n.zones[0]!.span)] }),
+            n.name,
+          ),
+        );
+      }
+    });
   }
 };
 

@@ -1,7 +1,13 @@
 // Rules on names: the API server's validation (common/name-validation.ts) of every name a service,
 // port or endpoint carries.
 
-import { dns1035Label, dns1123Label, ianaServiceName, labelValue } from '../../../common/name-validation.ts';
+import {
+  dns1035Label,
+  dns1123Label,
+  dns1123Subdomain,
+  ianaServiceName,
+  labelValue,
+} from '../../../common/name-validation.ts';
 import { codes } from '../codes.ts';
 import type { Rule } from './rule.ts';
 
@@ -53,6 +59,14 @@ export const endpointNames: Rule = (ctx, _draft) => {
         if (ep.zone !== null) {
           const why = labelValue(ep.zone);
           if (why) ctx.report(codes['invalid-zone'](ctx.at(ep.ast.zone!.span), ep.zone, why));
+        }
+        for (const z of ep.ast.forZones) {
+          const why = labelValue(z.value);
+          if (why) ctx.report(codes['invalid-zone'](ctx.at(z.span), z.value, why));
+        }
+        for (const n of ep.ast.forNodes) {
+          const why = dns1123Subdomain(n.value);
+          if (why) ctx.report(codes['invalid-node-name'](ctx.at(n.span), n.value, why));
         }
       }
     },

@@ -131,6 +131,27 @@ export const CASES: GoldenCase[] = [
       ),
   },
   {
+    name: 'topology-hints',
+    about:
+      "zone hints: Cluster policy keeps the endpoints hinted for node-a's zone, Local policy every local one; rules for both (kube-proxy CategorizeEndpoints)",
+    model: () =>
+      cluster(
+        cidr8,
+        [node(N, ['192.168.0.10'], [], 'zone-a'), node('node-b', ['192.168.0.11'], [], 'zone-b')],
+        [
+          webNodePort({
+            externalTrafficPolicy: 'Local',
+            endpoints: [
+              ...web(['10.244.1.5'], { node: N, zoneHints: ['zone-a'] }),
+              ...web(['10.244.1.6'], { node: N, zoneHints: ['zone-b'] }),
+              ...web(['10.244.2.7'], { node: 'node-b', zoneHints: ['zone-a'] }),
+              ...web(['10.244.2.8'], { node: 'node-b', zoneHints: ['zone-b'] }),
+            ],
+          }),
+        ],
+      ),
+  },
+  {
     name: 'etp-local-no-local-endpoints',
     about: 'eTP=Local compiled for a node without local endpoints: EXT without final jump, filter DROPs',
     model: () =>

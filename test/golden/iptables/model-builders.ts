@@ -23,10 +23,11 @@ export function cluster(
   return { settings: { ...defaultClusterSettings(), ...settings }, nodes, services };
 }
 
-export const node = (name: string, addresses: string[], podCIDRs: string[] = []): NodeModel => ({
+export const node = (name: string, addresses: string[], podCIDRs: string[] = [], zone?: string): NodeModel => ({
   name,
   addresses: addresses.map(ip),
   podCIDRs: podCIDRs.map(cidr),
+  ...(zone === undefined ? {} : { zone }),
 });
 
 export const port = (p: Partial<ServicePortModel> & { port: number }): ServicePortModel => ({
@@ -43,6 +44,9 @@ export interface EpOpts {
   ready?: boolean;
   serving?: boolean;
   terminating?: boolean;
+  /** topology hints (hints.forZones / forNodes) */
+  zoneHints?: string[];
+  nodeHints?: string[];
 }
 
 export function ep(address: string, o: EpOpts = {}): EndpointModel {
@@ -56,6 +60,8 @@ export function ep(address: string, o: EpOpts = {}): EndpointModel {
     family: familyOf(address),
     nodeName: o.node ?? null,
     zone: null,
+    ...(o.zoneHints === undefined ? {} : { zoneHints: o.zoneHints }),
+    ...(o.nodeHints === undefined ? {} : { nodeHints: o.nodeHints }),
     conditions,
     ports: o.ports ?? {},
   };
