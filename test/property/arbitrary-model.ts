@@ -24,6 +24,40 @@ export interface ArbitraryModelOptions {
   maxServices?: number;
   maxEndpoints?: number;
   maxNodes?: number;
+  /**
+   * Also give nodes zones and endpoints topology hints (drawn after everything else, so that a
+   * seed gives the same model otherwise; off by default: seeded tests keep their models).
+   */
+  topology?: boolean;
+}
+
+/**
+ * Zones per node, and per service how its endpoints are hinted: 'none', 'zones' (every endpoint a
+ * zone hint: filtering where a node's zone is hinted), 'nodes' (node and zone hints) or 'partial'
+ * (some endpoints without: no filtering). Each endpoint's zones and node come from its own entry.
+ */
+const topologyArb = (o: Required<ArbitraryModelOptions>) =>
+  fc.record({
+    zones: fc.array(fc.constantFrom(null, 'z1', 'z2'), { minLength: o.maxNodes, maxLength: o.maxNodes }),
+    services: fc.array(
+      fc.record({
+        mode: fc.constantFrom('none', 'zones', 'zones', 'nodes', 'partial'),
+        endpoints: fc.array(
+          fc.record({ zones: fc.constantFrom(['z1'], ['z2'], ['z1', 'z2'], ['z3']), node: fc.nat(3) }),
+          { minLength: 2 * o.maxEndpoints, maxLength: 2 * o.maxEndpoints },
+        ),
+      }),
+      { minLength: o.maxServices, maxLength: o.maxServices },
+    ),
+  });
+type Topology = ReturnType<typeof topologyArb> extends fc.Arbitrary<infer T> ? T : never;
+
+/** An endpoint's hints under its service's mode (k: its position among the service's endpoints). */
+function hintsOf(t: Topology | null, service: number, k: number): Pick<EndpointModel, 'zoneHints' | 'nodeHints'> {
+  const s = t?.services[service];
+  if (!s || s.mode === 'none' || (s.mode === 'partial' && k % 2 === 1)) return {};
+  const e = s.endpoints[k % s.endpoints.length]!;
+  return s.mode === 'nodes' ? { zoneHints: e.zones, nodeHints: [`node-${e.node}`] } : { zoneHints: e.zones };
 }
 
 const shapeArb = (o: Required<ArbitraryModelOptions>) =>
@@ -102,13 +136,19 @@ function detectorOf(kind: string): LocalDetectorSpec {
   }
 }
 
-export function buildModel(s: Shape): ClusterModel {
+export function buildModel(s: Shape, t: Topology | null = null): ClusterModel {
   const nodes: NodeModel[] = s.nodes.map((n, i) => {
     const addresses: IPText[] = [];
     if (n.v4 || !n.v6) addresses.push(ip(`192.168.0.${10 + i}`));
     if (n.v6) addresses.push(ip(`2001:db8::${(10 + i).toString(16)}`));
     if (n.extra) addresses.push(ip(`172.16.${i}.1`));
-    return { name: `node-${i}`, addresses, podCIDRs: [cidr(`10.244.${i}.0/24`), cidr(`fd00:10:244:${i}::/64`)] };
+    const zone = t?.zones[i] ?? null;
+    return {
+      name: `node-${i}`,
+      addresses,
+      podCIDRs: [cidr(`10.244.${i}.0/24`), cidr(`fd00:10:244:${i}::/64`)],
+      ...(zone === null ? {} : { zone }),
+    };
   });
   const npa: Record<string, CIDRText[] | null> = {
     all: null,
@@ -166,7 +206,15 @@ export function buildModel(s: Shape): ClusterModel {
         epPorts[p.name] = typeof p.targetPort === 'number' ? p.targetPort : 9000 + j;
       });
       const nodeName = e.node >= 0 && e.node < nodes.length ? nodes[e.node]!.name : null;
-      endpoints.push({ address: ip(addr), family, nodeName, zone: null, conditions: cond, ports: epPorts });
+      endpoints.push({
+        address: ip(addr),
+        family,
+        nodeName,
+        zone: null,
+        ...hintsOf(t, i, k),
+        conditions: cond,
+        ports: epPorts,
+      });
       // A duplicate address (another slice listing it again): lowering keeps one per ip:port.
       if (e.dup)
         endpoints.push({ address: ip(addr), family, nodeName: null, zone: null, conditions: cond, ports: epPorts });
@@ -217,6 +265,7 @@ export function buildModel(s: Shape): ClusterModel {
 
 /** Valid ClusterModels (see the file comment). */
 export function arbitraryModel(options: ArbitraryModelOptions = {}): fc.Arbitrary<ClusterModel> {
-  const o = { maxServices: 8, maxEndpoints: 6, maxNodes: 3, ...options };
-  return shapeArb(o).map(buildModel);
+  const o = { maxServices: 8, maxEndpoints: 6, maxNodes: 3, topology: false, ...options };
+  if (!o.topology) return shapeArb(o).map((s) => buildModel(s));
+  return fc.tuple(shapeArb(o), topologyArb(o)).map(([s, t]) => buildModel(s, t));
 }

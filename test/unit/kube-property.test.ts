@@ -124,6 +124,8 @@ const objectsArb = fc.record({
               host: fc.integer({ min: 1, max: 4 }),
               node: fc.option(fc.constantFrom('node-a', 'node-b', 'node-c', 'node-z')),
               cond: condArb,
+              forZones: fc.subarray(['zone-node-a', 'zone-node-b']),
+              forNodes: fc.subarray(['node-a', 'node-b', 'node-z']),
             }),
             { maxLength: 4 },
           ),
@@ -143,7 +145,7 @@ function toYaml(o: Objects): string {
     docs.push({
       apiVersion: 'v1',
       kind: 'Node',
-      metadata: { name: n },
+      metadata: { name: n, ...(n === 'node-c' ? {} : { labels: { 'topology.kubernetes.io/zone': `zone-${n}` } }) },
       status: { addresses: [{ type: 'InternalIP', address: `192.168.0.${n.charCodeAt(5)}` }] },
     });
   let nodePort = 30000;
@@ -194,6 +196,14 @@ function toYaml(o: Objects): string {
           addresses: [sl.family === 'IPv4' ? `10.64.${i}.0${e.host}` : `fd00:64:${i}::${e.host}`],
           conditions: e.cond,
           ...(e.node === null ? {} : { nodeName: e.node }),
+          ...(e.forZones.length + e.forNodes.length === 0
+            ? {}
+            : {
+                hints: {
+                  ...(e.forZones.length === 0 ? {} : { forZones: e.forZones.map((name) => ({ name })) }),
+                  ...(e.forNodes.length === 0 ? {} : { forNodes: e.forNodes.map((name) => ({ name })) }),
+                },
+              }),
         })),
       });
     });

@@ -31,6 +31,7 @@ const OPTIONS: Record<string, KubeImportOptions> = {
   'seed-local.yaml': { clusterCIDRs: ['10.64.1.0/24'] },
   'seed-clusterip.json': { clusterCIDRs: ['10.64.1.0/24'] },
   'shop-dual-stack.yaml': { clusterCIDRs: ['10.64.0.0/16', 'fd00:64::/48'] },
+  'topology.yaml': { clusterCIDRs: ['10.64.0.0/16'] },
 };
 
 const kubeExamples = readdirSync(EXAMPLES)
@@ -103,6 +104,7 @@ for (const file of kubeExamples) {
 for (const [yaml, ksvc] of [
   ['seed-local.yaml', 'seed-local.ksvc'],
   ['seed-clusterip.json', 'seed-clusterip.ksvc'],
+  ['topology.yaml', 'topology.ksvc'],
 ]) {
   test(`${yaml} compiles exactly like ${ksvc}`, () => {
     const fromYaml = importKubernetes(

@@ -8,6 +8,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { verifyModel } from '../../api/verify.ts';
 import { compareRational } from '../../compiler/ir/outcome.ts';
+import { lowerModel } from '../../compiler/lower/index.ts';
 import { arbitraryModel } from '../property/arbitrary-model.ts';
 
 const MODELS = 30;
@@ -69,6 +70,47 @@ P(`${MODELS} random models, every node, every family`, () => {
   assert.ok(seen.reusedShards >= 1, `shards counted by shape: ${JSON.stringify(seen)}`);
   assert.ok(seen.affinity >= 3, `models with affinity: ${JSON.stringify(seen)}`);
   console.log(`  verify-model-property: ${JSON.stringify(seen)}`);
+});
+
+const TOPOLOGY_MODELS = 40;
+
+P(`${TOPOLOGY_MODELS} random models with node zones and topology hints, every node`, () => {
+  const seen = { runs: 0, filtered: 0 };
+  const topologyCases = fc.sample(arbitraryModel({ maxServices: 5, maxEndpoints: 5, topology: true }), {
+    numRuns: TOPOLOGY_MODELS,
+    seed: 9_2027,
+  });
+  for (const model of topologyCases) {
+    const nodes = model.nodes.length > 0 ? model.nodes.map((n) => n.name) : [null];
+    const result = verifyModel(model, { nodes });
+    const context = `model ${JSON.stringify(model)}`;
+    assert.equal(
+      result.diagnostics.filter((d) => d.severity === 'error'),
+      [],
+      context,
+    );
+    for (const run of result.runs) {
+      assert.ok(run.report?.equivalent, `node ${run.node} ${run.family}: not proven equivalent\n${context}`);
+      seen.runs++;
+    }
+    // the hints changed some node's cluster sets (else the sample would not test them)
+    const plain = {
+      ...model,
+      nodes: model.nodes.map(({ zone: _, ...n }) => n),
+      services: model.services.map((sv) => ({
+        ...sv,
+        endpoints: sv.endpoints.map(({ zoneHints: _z, nodeHints: _n, ...e }) => e),
+      })),
+    };
+    for (const node of model.nodes) {
+      const sets = (m: typeof model) =>
+        JSON.stringify(lowerModel(m, { node: node.name }).programs.map((p) => p.servicePorts.map((sp) => sp.cluster)));
+      if (sets(model) !== sets(plain)) seen.filtered++;
+    }
+  }
+  assert.ok(seen.runs >= TOPOLOGY_MODELS, JSON.stringify(seen));
+  assert.ok(seen.filtered >= 8, `nodes whose cluster sets the hints narrowed: ${JSON.stringify(seen)}`);
+  console.log(`  verify-model-property (topology): ${JSON.stringify(seen)}`);
 });
 
 P.run();
