@@ -239,6 +239,11 @@ export const { codes, table: checkCodeTable } = defineCodes({
     message: (name: string) =>
       `target port '${name}' is not defined by any endpoint of this service, so this port has no endpoints and kube-proxy rejects its traffic; add 'ports ${name}=N' to its endpoints, or use a port number`,
   },
+  'partial-topology-hints': {
+    severity: w,
+    message: (kind: string, svc: string, n: number, total: number) =>
+      `${n} of the ${total} ready endpoints of ${svc} have ${kind} hints and this one has none: kube-proxy uses ${kind} hints only when every ready endpoint has them, so it ignores them all`,
+  },
   'endpoint-never-used': {
     severity: w,
     /** `what` is "endpoint 10.0.0.1", or "12 endpoints (10.0.0.1, 10.0.0.2, ...)" when summarised. */

@@ -234,6 +234,7 @@ test('duplicate-node-zone; a node zone and endpoint hints reach the model (hints
     `node n1 {\n  zone z1\n}\nnode n2 {\n}\n` +
       `service default/web {\n  http: ClusterIP 10.0.0.10:80/tcp -> endpoints:8080\n` +
       `  endpoints 10.0.0.1 on n1 for-zone z1 for-node n1 for-zone z2 for-zone z1, 10.0.0.2 on n2\n}\n`,
+    ['partial-topology-hints', 'partial-topology-hints'],
   );
   assert.equal(
     r.model!.nodes.map((n) => [n.name, n.zone]),
@@ -256,6 +257,23 @@ test('duplicate-node-zone; a node zone and endpoint hints reach the model (hints
   );
   expectDiag(S('  endpoints 10.0.0.1 on n1 for-zone z-'), 'invalid-zone', 'z-');
   expectDiag(S('  endpoints 10.0.0.1 on n1 for-node N1'), 'invalid-node-name', 'N1');
+});
+
+test('partial-topology-hints: hints on some ready endpoints only', () => {
+  const d = expectDiag(
+    S('  endpoints 10.0.0.1 on n1 for-zone z1, 10.0.0.2 on n2, 10.0.0.3 not-ready'),
+    'partial-topology-hints',
+    '10.0.0.2',
+  );
+  assert.match(d.message, /1 of the 2 ready endpoints of default\/web have zone hints/);
+  expectDiag(
+    S('  endpoints 10.0.0.1 for-zone z1 for-node n1, 10.0.0.2 for-zone z1'),
+    'partial-topology-hints',
+    '10.0.0.2',
+  );
+  // every ready endpoint hinted (a not-ready one need not be), or none: clean
+  expectClean(S('  endpoints 10.0.0.1 for-zone z1, 10.0.0.2 for-zone z2, 10.0.0.3 not-ready serving'));
+  expectClean(S('  endpoints 10.0.0.1, 10.0.0.2'));
 });
 
 test('nodes reach the model with canonical addresses', () => {

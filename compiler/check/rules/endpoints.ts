@@ -171,3 +171,24 @@ export const endpointsUsed: Rule = (ctx, _draft) => {
     },
   };
 };
+
+/**
+ * Hints on some ready endpoints only: kube-proxy then ignores that kind of hint for the whole
+ * service port (topologyModeFromHints), which a hand-written file most likely did not mean. Per
+ * service and family (the EndpointSlice controller hints all of a port's endpoints or none).
+ */
+export const partialTopologyHints: Rule = (ctx, _draft) => {
+  return {
+    service(s) {
+      for (const family of ['ipv4', 'ipv6'] as const) {
+        const ready = s.endpoints.filter((e) => e.family === family && e.conditions?.ready);
+        for (const kind of ['zone', 'node'] as const) {
+          const hinted = ready.filter((e) => (kind === 'zone' ? e.zoneHints : e.nodeHints) !== null).length;
+          if (hinted === 0 || hinted === ready.length) continue;
+          const bare = ready.find((e) => (kind === 'zone' ? e.zoneHints : e.nodeHints) === null)!;
+          ctx.report(codes['partial-topology-hints'](ctx.at(bare.at), kind, s.key, hinted, ready.length));
+        }
+      }
+    },
+  };
+};

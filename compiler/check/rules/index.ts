@@ -55,6 +55,7 @@ export const allRules: readonly Rule[] = [
   endpoints.duplicateEndpoints,
   endpoints.targetPortNamesDefined,
   endpoints.endpointsUsed,
+  endpoints.partialTopologyHints,
   // what the Kubernetes import checks too
   shared.sharedClusterRules,
 ];
