@@ -114,17 +114,19 @@ function assembleService(s: ServiceDraft, origin: (s: Span) => Origin): ServiceM
   };
   const endpoints: EndpointModel[] = s.endpoints.map((ep) => {
     const epPorts = sharedPorts ?? portsOf(ep.namedPorts);
-    return {
+    const m: EndpointModel = {
       address: ep.ip,
       family: ep.family,
       nodeName: ep.node,
       zone: ep.zone,
-      ...(ep.zoneHints === null ? {} : { zoneHints: ep.zoneHints }),
-      ...(ep.nodeHints === null ? {} : { nodeHints: ep.nodeHints }),
       conditions: ep.conditions ?? { ready: false, serving: false, terminating: false },
       ports: epPorts,
       origin: origin(ep.span),
     };
+    // hints only where written: a hundred thousand endpoints keep the one shape they had
+    if (ep.ast.forZones.length > 0) m.zoneHints = hintNames(ep.ast.forZones);
+    if (ep.ast.forNodes.length > 0) m.nodeHints = hintNames(ep.ast.forNodes);
+    return m;
   });
   const affinity = s.affinity[0];
   return {
@@ -160,4 +162,11 @@ function endpointPorts(
     if (n !== undefined) out[p.name] = n;
   }
   return out;
+}
+
+/** Hint names as a set (kube-proxy keeps hints in sets): each once, in first-written order. */
+function hintNames(list: readonly { value: string }[]): readonly string[] {
+  const names: string[] = [];
+  for (const h of list) if (!names.includes(h.value)) names.push(h.value);
+  return names;
 }

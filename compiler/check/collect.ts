@@ -200,13 +200,6 @@ function sharedNamedPorts(ctx: CheckContext, ports: EndpointEntry['ports']): Rea
   return m;
 }
 
-/** Hint names as a set (kube-proxy keeps hints in sets): each once, in first-written order. */
-function hintNames(list: readonly { value: string }[]): readonly string[] {
-  const names: string[] = [];
-  for (const h of list) if (!names.includes(h.value)) names.push(h.value);
-  return names;
-}
-
 function collectEndpoint(ctx: CheckContext, ep: EndpointEntry): EndpointDraft | null {
   const text = ep.address.text;
   let address: IPText;
@@ -244,8 +237,6 @@ function collectEndpoint(ctx: CheckContext, ep: EndpointEntry): EndpointDraft | 
     special,
     node: ep.node?.value ?? null,
     zone: ep.zone?.value ?? null,
-    zoneHints: ep.forZones.length === 0 ? null : hintNames(ep.forZones),
-    nodeHints: ep.forNodes.length === 0 ? null : hintNames(ep.forNodes),
     portEntries,
     conditions,
     namedPorts,

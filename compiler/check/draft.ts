@@ -73,9 +73,6 @@ export interface EndpointDraft {
   special: SpecialKind | null;
   node: string | null;
   zone: string | null;
-  /** `for-zone` / `for-node` hints, each name once in first-written order (null: none). */
-  zoneHints: readonly string[] | null;
-  nodeHints: readonly string[] | null;
   /** `ports NAME=N` as written (a shared empty array when there are none). */
   portEntries: EndpointEntry['ports'];
   /** null when the conditions contradict each other (reported). */

@@ -94,12 +94,13 @@ export function endpointsOf(
           family: ep.address.family,
           nodeName: ep.nodeName,
           zone: ep.zone,
-          ...(ep.zoneHints === null ? {} : { zoneHints: ep.zoneHints }),
-          ...(ep.nodeHints === null ? {} : { nodeHints: ep.nodeHints }),
           conditions: { ...ep.conditions },
           ports: {},
           origin: { file: ep.at.loc.file, span: ep.at.loc.span, path: ep.at.loc.path },
         };
+        // hints only where given: the endpoints without keep the shape they had
+        if (ep.zoneHints !== null) target.zoneHints = ep.zoneHints;
+        if (ep.nodeHints !== null) target.nodeHints = ep.nodeHints;
         out.push(target);
         byAddress.set(ep.address.text, [...same, target]);
         sites?.set(target, ep.nodeNameAt);

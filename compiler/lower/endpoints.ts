@@ -6,21 +6,19 @@ import { type Family, joinHostPort } from '../../common/ip.ts';
 import type { IREndpoint } from '../ir/types.ts';
 import type { EndpointConditions, EndpointModel, ServiceModel, ServicePortModel } from '../model.ts';
 
-/** An endpoint's topology hints (the model's fields; absent: none). */
-export type EndpointHints = Pick<EndpointModel, 'zoneHints' | 'nodeHints'>;
+/** What categorizing reads of an endpoint's model: its conditions and topology hints. */
+export type EndpointFacts = Pick<EndpointModel, 'conditions' | 'zoneHints' | 'nodeHints'>;
 
 /**
- * The endpoints a service port may use, with their conditions alongside (conditions[i] belongs to
- * endpoints[i]): the IR's endpoint objects are made once here and shared by the cluster, local and
- * reachable lists (at 100,000 endpoints, a candidate object plus a stripped copy per list was the
- * bulk of lowering's allocations).
+ * The endpoints a service port may use, with their models alongside (models[i] belongs to
+ * endpoints[i]: its conditions and hints are read): the IR's endpoint objects are made once here and
+ * shared by the cluster, local and reachable lists (at 100,000 endpoints, a candidate object plus a
+ * stripped copy per list was the bulk of lowering's allocations).
  */
 export interface Candidates {
   /** Sorted byte-wise by hostPort, each hostPort once. */
   endpoints: IREndpoint[];
-  conditions: EndpointConditions[];
-  /** hints[i] belongs to endpoints[i] (the endpoint's model: only its hint fields are read). */
-  hints: EndpointHints[];
+  models: EndpointFacts[];
 }
 
 const byHostPortOrder = (a: IREndpoint, b: IREndpoint): number =>
@@ -37,8 +35,7 @@ export function candidateEndpoints(
   node: string | null,
 ): Candidates {
   const endpoints: IREndpoint[] = [];
-  const conditions: EndpointConditions[] = [];
-  const hints: EndpointHints[] = [];
+  const models: EndpointFacts[] = [];
   // Strictly increasing so far: sorted, and no hostPort twice (most lists; no map or sort needed).
   let increasing = true;
   for (const ep of svc.endpoints) {
@@ -49,10 +46,9 @@ export function candidateEndpoints(
     const last = endpoints.at(-1);
     if (last !== undefined && !(last.hostPort < hostPort)) increasing = false;
     endpoints.push({ ip: ep.address, port: target, hostPort, isLocal: node !== null && ep.nodeName === node });
-    conditions.push(ep.conditions);
-    hints.push(ep);
+    models.push(ep);
   }
-  return increasing ? { endpoints, conditions, hints } : sortedUnique({ endpoints, conditions, hints });
+  return increasing ? { endpoints, models } : sortedUnique({ endpoints, models });
 }
 
 /**
@@ -60,10 +56,10 @@ export function candidateEndpoints(
  * last local one after the first, else the first.
  */
 function sortedUnique(c: Candidates): Candidates {
-  const { endpoints, conditions, hints } = c;
+  const { endpoints, models } = c;
   // A stable order: equal hostPorts stay in input order.
   const order = endpoints.map((_, i) => i).sort((a, b) => byHostPortOrder(endpoints[a]!, endpoints[b]!) || a - b);
-  const out: Candidates = { endpoints: [], conditions: [], hints: [] };
+  const out: Candidates = { endpoints: [], models: [] };
   for (let k = 0; k < order.length; ) {
     const hostPort = endpoints[order[k]!]!.hostPort;
     let chosen = order[k]!;
@@ -72,8 +68,7 @@ function sortedUnique(c: Candidates): Candidates {
       if (endpoints[order[j]!]!.isLocal) chosen = order[j]!;
     }
     out.endpoints.push(endpoints[chosen]!);
-    out.conditions.push(conditions[chosen]!);
-    out.hints.push(hints[chosen]!);
+    out.models.push(models[chosen]!);
     k = j;
   }
   return out;
@@ -94,13 +89,14 @@ const servingTerminating = (c: EndpointConditions) => c.serving && c.terminating
 /** The candidates whose conditions pass `keep` (the same array when all of them do). */
 function pick(
   c: Candidates,
-  keep: (conditions: EndpointConditions, e: IREndpoint, hints: EndpointHints) => boolean,
+  keep: (conditions: EndpointConditions, e: IREndpoint, hints: EndpointFacts) => boolean,
 ): IREndpoint[] {
-  const { endpoints, conditions, hints } = c;
+  const { endpoints, models } = c;
   let out: IREndpoint[] | null = null;
   for (let i = 0; i < endpoints.length; i++) {
     const e = endpoints[i]!;
-    if (keep(conditions[i]!, e, hints[i]!)) out?.push(e);
+    const m = models[i]!;
+    if (keep(m.conditions, e, m)) out?.push(e);
     else out ??= endpoints.slice(0, i);
   }
   return out ?? endpoints;
@@ -128,9 +124,9 @@ export function topologyMode(candidates: Candidates, at: NodeTopology): 'all' | 
   let allZoneHints = true;
   let forZone = false;
   for (let i = 0; i < candidates.endpoints.length; i++) {
-    if (!candidates.conditions[i]!.ready) continue;
+    const { conditions, nodeHints, zoneHints } = candidates.models[i]!;
+    if (!conditions.ready) continue;
     hasReady = true;
-    const { nodeHints, zoneHints } = candidates.hints[i]!;
     if (nodeHints === undefined || nodeHints.length === 0) allNodeHints = false;
     else if (nodeHints.includes(at.node)) forNode = true;
     if (zoneHints === undefined || zoneHints.length === 0) allZoneHints = false;
@@ -143,7 +139,7 @@ export function topologyMode(candidates: Candidates, at: NodeTopology): 'all' | 
 }
 
 /** Whether an endpoint may serve this node under the mode (no fallback here: the mode has one). */
-function availableForTopology(mode: 'all' | 'node' | 'zone', hints: EndpointHints, at: NodeTopology): boolean {
+function availableForTopology(mode: 'all' | 'node' | 'zone', hints: EndpointFacts, at: NodeTopology): boolean {
   if (mode === 'all') return true;
   return mode === 'node'
     ? (hints.nodeHints?.includes(at.node) ?? false)
@@ -179,7 +175,7 @@ export function categorizeEndpoints(
   let localReady = false;
   let localServingTerminating = false;
   for (let i = 0; i < candidates.endpoints.length; i++) {
-    const c = candidates.conditions[i]!;
+    const c = candidates.models[i]!.conditions;
     const isLocal = candidates.endpoints[i]!.isLocal;
     if (c.ready) {
       hasEndpoints = true;

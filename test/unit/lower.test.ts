@@ -195,7 +195,7 @@ test('endpoint candidates: each hostPort once (a later local one wins), byte-wis
       );
       const svc = service('ns', 's', { clusterIPs: ['172.30.0.1'], ports: [port({ port: 11 })], endpoints: eps });
       const got = candidateEndpoints(svc, svc.ports[0]!, 'ipv4', 'n');
-      const seen = got.endpoints.map((e, i) => [e.hostPort, e.isLocal, got.conditions[i]!.ready]);
+      const seen = got.endpoints.map((e, i) => [e.hostPort, e.isLocal, got.models[i]!.conditions.ready]);
       assert.equal(seen, candidatesByMap(eps, 'n'));
     }),
     { numRuns: 500, seed: 7 },

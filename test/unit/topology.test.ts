@@ -10,11 +10,10 @@ import type { IREndpoint } from '../../compiler/ir/types.ts';
 import {
   type Candidates,
   categorizeEndpoints,
-  type EndpointHints,
+  type EndpointFacts,
   type NodeTopology,
   topologyMode,
 } from '../../compiler/lower/endpoints.ts';
-import type { EndpointConditions } from '../../compiler/model.ts';
 
 interface Ep {
   at: string; // ip:port
@@ -28,19 +27,18 @@ interface Ep {
 
 function candidates(eps: Ep[]): Candidates {
   const endpoints: IREndpoint[] = [];
-  const conditions: EndpointConditions[] = [];
-  const hints: EndpointHints[] = [];
+  const models: EndpointFacts[] = [];
   for (const e of [...eps].sort((a, b) => (a.at < b.at ? -1 : 1))) {
     const [ip, port] = e.at.split(':');
     endpoints.push({ ip: ip as IPText, port: Number(port), hostPort: e.at, isLocal: e.local ?? false });
     const ready = e.ready ?? true;
-    conditions.push({ ready, serving: e.serving ?? ready, terminating: e.terminating ?? false });
-    hints.push({
+    models.push({
+      conditions: { ready, serving: e.serving ?? ready, terminating: e.terminating ?? false },
       ...(e.zones ? { zoneHints: e.zones } : {}),
       ...(e.nodes ? { nodeHints: e.nodes } : {}),
     });
   }
-  return { endpoints, conditions, hints };
+  return { endpoints, models };
 }
 
 const names = (l: IREndpoint[] | null) => (l === null ? null : l.map((e) => e.hostPort).sort());

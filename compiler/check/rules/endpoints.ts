@@ -183,9 +183,10 @@ export const partialTopologyHints: Rule = (ctx, _draft) => {
       for (const family of ['ipv4', 'ipv6'] as const) {
         const ready = s.endpoints.filter((e) => e.family === family && e.conditions?.ready);
         for (const kind of ['zone', 'node'] as const) {
-          const hinted = ready.filter((e) => (kind === 'zone' ? e.zoneHints : e.nodeHints) !== null).length;
+          const has = (e: EndpointDraft) => (kind === 'zone' ? e.ast.forZones : e.ast.forNodes).length > 0;
+          const hinted = ready.filter(has).length;
           if (hinted === 0 || hinted === ready.length) continue;
-          const bare = ready.find((e) => (kind === 'zone' ? e.zoneHints : e.nodeHints) === null)!;
+          const bare = ready.find((e) => !has(e))!;
           ctx.report(codes['partial-topology-hints'](ctx.at(bare.at), kind, s.key, hinted, ready.length));
         }
       }
