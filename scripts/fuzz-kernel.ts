@@ -3,17 +3,20 @@
 // probed against each other and the IR (test/kernel/matrix.ts), and their dumps (iptables-save -c,
 // nft -j list ruleset) read back by the verifier (test/kernel/dumps.ts). Root only. Prints every failing
 // seed with its report and a summary; exits 1 on any.
-//   npm run fuzz:kernel -- [--from N] [--count N]
+//   npm run fuzz:kernel -- [--from N] [--count N] [--topology on]   (on: nodes in zones, endpoints with hints)
 import { dumpProblems } from '../test/kernel/dumps.ts';
 import { describeKernelCase, kernelCase, runKernelCase } from '../test/kernel/random-cases.ts';
 import { campaignArgs, requireKernel } from './campaign-args.ts';
 
-const { from, count } = campaignArgs('fuzz-kernel', { count: 100 });
+const { from, count, topology } = campaignArgs('fuzz-kernel', {
+  count: 100,
+  choices: { topology: { values: ['off', 'on'] as const, default: 'off' } },
+});
 requireKernel('fuzz-kernel');
 const summary = { probed: 0, failed: 0, probes: 0 };
 const started = Date.now();
 for (let seed = from; seed < from + count; seed++) {
-  const c = kernelCase(seed);
+  const c = kernelCase(seed, { topology: topology === 'on' });
   if (!c.probed) continue;
   summary.probed++;
   try {

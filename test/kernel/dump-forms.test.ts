@@ -10,7 +10,7 @@ import { type KernelCase, kernelCase, kernelCases } from './random-cases.ts';
 
 // A fixed sample, and the seeds whose masquerade bit 31 nft lists as a mark prefix (they were
 // refused before the nft reader knew that form).
-const CASES: KernelCase[] = [...[119, 135, 394].map(kernelCase), ...kernelCases(2026_12_06, 16)].filter(
+const CASES: KernelCase[] = [...[119, 135, 394].map((seed) => kernelCase(seed)), ...kernelCases(2026_12_06, 16)].filter(
   (c) => c.probed,
 );
 

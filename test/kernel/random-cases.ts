@@ -9,11 +9,15 @@ import { arbitraryModel } from '../property/arbitrary-model.ts';
 import { iptablesBackend, nftablesBackend } from './load.ts';
 import { type DifferentialReport, formatReport, runDifferential } from './matrix.ts';
 
-const caseArb = fc.record({
-  model: arbitraryModel({ maxServices: 4, maxEndpoints: 5, maxNodes: 3 }),
-  family: fc.constantFrom<Family>('ipv4', 'ipv6'),
-  environment: fc.record({ randomFully: fc.boolean(), nfacct: fc.boolean(), conntrackLiberal: fc.boolean() }),
-});
+const caseArbOf = (topology: boolean) =>
+  fc.record({
+    model: arbitraryModel({ maxServices: 4, maxEndpoints: 5, maxNodes: 3, topology }),
+    family: fc.constantFrom<Family>('ipv4', 'ipv6'),
+    environment: fc.record({ randomFully: fc.boolean(), nfacct: fc.boolean(), conntrackLiberal: fc.boolean() }),
+  });
+const caseArb = caseArbOf(false);
+/** With node zones and topology hints (a campaign's --topology on; the seeded tests keep caseArb). */
+const topologyCaseArb = caseArbOf(true);
 
 type CaseInput = typeof caseArb extends fc.Arbitrary<infer T> ? T : never;
 
@@ -26,11 +30,12 @@ function caseOf(c: CaseInput) {
 export type KernelCase = ReturnType<typeof caseOf>;
 
 /** `count` cases from one seed (a fixed sample: the same cases in every run). */
-export const kernelCases = (seed: number, count: number): KernelCase[] =>
-  fc.sample(caseArb, { numRuns: count, seed }).map(caseOf);
+export const kernelCases = (seed: number, count: number, options: { topology?: boolean } = {}): KernelCase[] =>
+  fc.sample(options.topology ? topologyCaseArb : caseArb, { numRuns: count, seed }).map(caseOf);
 
-/** The case of one seed (a campaign's unit: the seed reproduces it). */
-export const kernelCase = (seed: number): KernelCase => kernelCases(seed, 1)[0]!;
+/** The case of one seed (a campaign's unit: the seed and --topology reproduce it). */
+export const kernelCase = (seed: number, options: { topology?: boolean } = {}): KernelCase =>
+  kernelCases(seed, 1, options)[0]!;
 
 /** Both backends of a probed case through the differential runner. */
 export function runKernelCase(c: KernelCase, tag: string): Promise<DifferentialReport> {
