@@ -41,8 +41,12 @@ export interface ClusterSettings {
   masqueradeAll: boolean;
   /** --iptables-masquerade-bit (0..31), default 14. */
   masqueradeBit: number;
-  /** --nodeport-addresses as CIDRs; null = all local addresses (kube-proxy's iptables default). */
-  nodePortAddresses: CIDRText[] | null;
+  /**
+   * --nodeport-addresses as CIDRs; 'primary' = the compiled node's primary address of each family
+   * (kube-proxy's `--nodeport-addresses primary`); null = all local addresses (kube-proxy's
+   * iptables default).
+   */
+  nodePortAddresses: CIDRText[] | 'primary' | null;
   /** --iptables-localhost-nodeports, default true. */
   localhostNodePorts: boolean;
   /** The API server's --service-node-port-range, inclusive. */

@@ -65,7 +65,8 @@ export type ClusterSetting =
   | MasqFromOutside
   | { kind: 'MasqAll'; span: Span }
   | { kind: 'MasqBit'; span: Span; bit: NumberLit }
-  | { kind: 'NodePortAddresses'; span: Span; cidrs: CidrLit[] }
+  /** `nodePort addresses CIDR, ...` or `nodePort addresses primary` (cidrs then empty). */
+  | { kind: 'NodePortAddresses'; span: Span; cidrs: CidrLit[]; primary: boolean }
   | { kind: 'LocalhostNodePorts'; span: Span; enabled: Located<boolean> }
   | { kind: 'NodePortRange'; span: Span; min: NumberLit; max: NumberLit };
 

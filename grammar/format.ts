@@ -149,7 +149,7 @@ function clusterSetting(s: ClusterSetting): string {
     case 'MasqBit':
       return `masq bit ${num(s.bit)}`;
     case 'NodePortAddresses':
-      return `nodePort addresses ${s.cidrs.map((c) => c.text).join(', ')}`;
+      return `nodePort addresses ${s.primary ? 'primary' : s.cidrs.map((c) => c.text).join(', ')}`;
     case 'NodePortRange':
       return `nodePort range ${num(s.min)}-${num(s.max)}`;
     case 'LocalhostNodePorts':

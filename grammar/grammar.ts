@@ -164,6 +164,7 @@ export class KsvcGrammar extends ServiceGrammar {
     ],
   };
   protected readonly nodePortAlts: OrMethodOpts<{
+    primary?: IToken;
     cidrs?: CidrLit[];
     range?: { min: NumberLit; max: NumberLit; end: IToken };
   }> = {
@@ -172,7 +173,10 @@ export class KsvcGrammar extends ServiceGrammar {
       {
         ALT: () => {
           this.CONSUME(Keyword.addresses);
-          return { cidrs: this.SUBRULE(this.cidrList) };
+          return this.OR3([
+            { ALT: () => ({ primary: this.CONSUME(Keyword.primary) }) },
+            { ALT: () => ({ cidrs: this.SUBRULE(this.cidrList) }) },
+          ]);
         },
       },
       {
@@ -184,15 +188,21 @@ export class KsvcGrammar extends ServiceGrammar {
     ],
   };
   /**
-   * clusterNodePort = 'nodePort' ( 'addresses' cidrList
+   * clusterNodePort = 'nodePort' ( 'addresses' ( 'primary' | cidrList )
    *                             | 'range' (RANGE | NUMBER '-' NUMBER) ) ;
    */
   protected clusterNodePort = this.RULE('clusterNodePort', (): ClusterSetting => {
     const kw = this.CONSUME(Keyword.nodePort);
     const r = this.OR(this.nodePortAlts);
     return this.ACTION((): ClusterSetting => {
+      if (r.primary) return { kind: 'NodePortAddresses', span: this.span(kw, r.primary), cidrs: [], primary: true };
       if (r.cidrs)
-        return { kind: 'NodePortAddresses', span: joinSpans(this.span(kw, kw), r.cidrs.at(-1)!.span), cidrs: r.cidrs };
+        return {
+          kind: 'NodePortAddresses',
+          span: joinSpans(this.span(kw, kw), r.cidrs.at(-1)!.span),
+          cidrs: r.cidrs,
+          primary: false,
+        };
       const g = r.range!;
       return { kind: 'NodePortRange', span: this.span(kw, g.end), min: g.min, max: g.max };
     });

@@ -64,6 +64,7 @@ export const Keyword = {
   nodePort: kw('nodePort'),
   addresses: kw('addresses'),
   range: kw('range'),
+  primary: kw('primary'),
   localhost: kw('localhost'),
   nodePorts: kw('nodePorts'),
   on: kw('on', OnOffCat),

@@ -42,7 +42,7 @@ function assembleSettings(draft: FileDraft): ClusterSettings {
     }
   }
   const npa = draft.nodePortAddresses[0];
-  if (npa) settings.nodePortAddresses = npa.value.map((c) => c.cidr.text);
+  if (npa) settings.nodePortAddresses = npa.value === 'primary' ? 'primary' : npa.value.map((c) => c.cidr.text);
   settings.localDetector = detectorOf(draft.detectors) ?? { mode: 'None' };
   return settings;
 }

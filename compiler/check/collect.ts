@@ -58,7 +58,8 @@ function collectClusterSetting(ctx: CheckContext, draft: FileDraft, s: ClusterSe
     const d = collectDetector(ctx, s);
     if (d) draft.detectors.push(d);
   } else if (s.kind === 'NodePortAddresses') {
-    draft.nodePortAddresses.push({ value: checkCidrs(ctx, s.cidrs, 'nodePort address'), span: s.span });
+    const value = s.primary ? ('primary' as const) : checkCidrs(ctx, s.cidrs, 'nodePort address');
+    draft.nodePortAddresses.push({ value, span: s.span });
   }
 }
 

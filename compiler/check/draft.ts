@@ -110,7 +110,7 @@ export interface ServiceDraft {
 export interface FileDraft {
   clusterSettings: ClusterSetting[];
   detectors: DetectorItem[];
-  nodePortAddresses: Occurrence<ParsedCidrLit[]>[];
+  nodePortAddresses: Occurrence<ParsedCidrLit[] | 'primary'>[];
   /** The effective NodePort range (the first valid `nodePort range`, else the default). */
   nodePortRange: { min: number; max: number };
   nodes: NodeDraft[];

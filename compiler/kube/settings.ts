@@ -176,14 +176,9 @@ export function settingsFromOptions(options: KubeImportOptions): SettingsResult 
   }
   if (options.nodePortAddresses !== undefined) {
     const values = splitValues(options.nodePortAddresses);
-    if (values.includes('primary')) {
-      diags.push(
-        kubeCodes['invalid-option'](
-          cmdline,
-          '--nodeport-addresses',
-          "'primary' is not supported; give the node's CIDRs",
-        ),
-      );
+    if (values.length === 1 && values[0] === 'primary') settings.nodePortAddresses = 'primary';
+    else if (values.includes('primary')) {
+      diags.push(kubeCodes['invalid-option'](cmdline, '--nodeport-addresses', "'primary' stands alone, without CIDRs"));
     } else if (values.length > 0) {
       settings.nodePortAddresses = readCIDRs('--nodeport-addresses', values, false, diags);
     }

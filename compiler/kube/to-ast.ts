@@ -91,8 +91,9 @@ function clusterSettings(model: ClusterModel): ClusterSetting[] {
   const out: ClusterSetting[] = [...detectorItems(s.localDetector)];
   if (s.masqueradeAll) out.push({ kind: 'MasqAll', span: SPAN });
   if (s.masqueradeBit !== def.masqueradeBit) out.push({ kind: 'MasqBit', span: SPAN, bit: num(s.masqueradeBit) });
-  if (s.nodePortAddresses !== null)
-    out.push({ kind: 'NodePortAddresses', span: SPAN, cidrs: s.nodePortAddresses.map(cidr) });
+  if (s.nodePortAddresses === 'primary') out.push({ kind: 'NodePortAddresses', span: SPAN, cidrs: [], primary: true });
+  else if (s.nodePortAddresses !== null)
+    out.push({ kind: 'NodePortAddresses', span: SPAN, cidrs: s.nodePortAddresses.map(cidr), primary: false });
   if (s.nodePortRange.min !== def.nodePortRange.min || s.nodePortRange.max !== def.nodePortRange.max) {
     out.push({ kind: 'NodePortRange', span: SPAN, min: num(s.nodePortRange.min), max: num(s.nodePortRange.max) });
   }

@@ -39,12 +39,13 @@ export interface NodePortSettings {
  * addresses kube-proxy lists), in that order: loopback first, then declaration order.
  */
 export function resolveNodePorts(
-  nodePortAddresses: CIDRText[] | null,
+  nodePortAddresses: CIDRText[] | 'primary' | null,
   localhostFlag: boolean,
   family: Family,
   nodeIPs: IPText[],
 ): NodePortSettings {
-  const cidrs = (nodePortAddresses ?? []).filter((c) => familyOf(c) === family).map(cidrOf);
+  const given = nodePortAddresses === 'primary' ? primaryCIDRs(nodeIPs) : (nodePortAddresses ?? []);
+  const cidrs = given.filter((c) => familyOf(c) === family).map(cidrOf);
   const matchAll = cidrs.length === 0 || cidrs.some((c) => c.prefix === 0);
   const loopbackStart = ipOf('127.0.0.0');
   const containsV4Loopback =
@@ -65,6 +66,17 @@ export function resolveNodePorts(
     addresses.push(ip);
   }
   return { scope: { kind: 'addresses', addresses }, localhostNodePorts };
+}
+
+/**
+ * `--nodeport-addresses primary` as kube-proxy's server setup resolves it: the node's primary IP
+ * of the family (its first address of the family here) as a /32 or /128, unless it has none or it
+ * is a loopback address — then the family has no CIDR, which means all local addresses.
+ */
+function primaryCIDRs(nodeIPs: readonly IPText[]): CIDRText[] {
+  const ip = nodeIPs[0];
+  if (ip === undefined || isLoopback(ip)) return [];
+  return [cidrOf(`${ip}/${familyOf(ip) === 'ipv4' ? 32 : 128}`).text];
 }
 
 export function isLoopback(ip: IPText): boolean {

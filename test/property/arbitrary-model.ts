@@ -25,8 +25,9 @@ export interface ArbitraryModelOptions {
   maxEndpoints?: number;
   maxNodes?: number;
   /**
-   * Also give nodes zones and endpoints topology hints (drawn after everything else, so that a
-   * seed gives the same model otherwise; off by default: seeded tests keep their models).
+   * Also give nodes zones and endpoints topology hints, and sometimes `nodePort addresses primary`
+   * (drawn after everything else, so that a seed gives the same model otherwise; off by default:
+   * seeded tests keep their models).
    */
   topology?: boolean;
 }
@@ -38,6 +39,8 @@ export interface ArbitraryModelOptions {
  */
 const topologyArb = (o: Required<ArbitraryModelOptions>) =>
   fc.record({
+    // `--nodeport-addresses primary` (resolved per node) rides along with the topology draws
+    nodePortsPrimary: fc.boolean(),
     zones: fc.array(fc.constantFrom(null, 'z1', 'z2'), { minLength: o.maxNodes, maxLength: o.maxNodes }),
     services: fc.array(
       fc.record({
@@ -254,7 +257,7 @@ export function buildModel(s: Shape, t: Topology | null = null): ClusterModel {
       localDetector: detectorOf(s.detector),
       masqueradeAll: s.masqueradeAll,
       masqueradeBit: s.masqueradeBit,
-      nodePortAddresses: npa[s.nodePortAddresses]!,
+      nodePortAddresses: t?.nodePortsPrimary ? 'primary' : npa[s.nodePortAddresses]!,
       localhostNodePorts: s.localhostNodePorts,
       nodePortRange: { min: 30000, max: 32767 },
     },

@@ -81,7 +81,8 @@ const clusterSetting: fc.Arbitrary<ClusterSetting> = fc.oneof(
   detector.map((d) => ({ kind: 'MasqFromOutside' as const, span: Z, detector: d })),
   fc.constant({ kind: 'MasqAll' as const, span: Z }),
   fc.nat(31).map((b) => ({ kind: 'MasqBit' as const, span: Z, bit: N(b) })),
-  list(cidr).map((cidrs) => ({ kind: 'NodePortAddresses' as const, span: Z, cidrs })),
+  list(cidr).map((cidrs) => ({ kind: 'NodePortAddresses' as const, span: Z, cidrs, primary: false })),
+  fc.constant(null).map(() => ({ kind: 'NodePortAddresses' as const, span: Z, cidrs: [] as CidrLit[], primary: true })),
   fc.boolean().map((b) => ({ kind: 'LocalhostNodePorts' as const, span: Z, enabled: L(b) })),
   fc.tuple(nat, nat).map(([a, b]) => ({ kind: 'NodePortRange' as const, span: Z, min: N(a), max: N(b) })),
 );

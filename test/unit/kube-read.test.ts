@@ -389,6 +389,12 @@ test('settings come from kube-proxy flags', () => {
     ['invalid-option'],
     'ClusterCIDR without a CIDR',
   );
+  assert.is(imp(WEB, { nodePortAddresses: ['primary'] }).model!.settings.nodePortAddresses, 'primary');
+  assert.equal(
+    codesOf(imp(WEB, { nodePortAddresses: ['primary,192.168.0.0/24'] }).diagnostics),
+    ['invalid-option'],
+    'primary stands alone',
+  );
   assert.equal(imp(WEB, { detectLocalMode: 'None' }).model!.settings.localDetector, { mode: 'None' });
   assert.equal(
     imp(WEB, { detectLocalMode: 'BridgeInterface', podBridgeInterface: 'cbr0' }).model!.settings.localDetector,

@@ -238,6 +238,7 @@ test('settings round-trip: detectors, masquerade, nodePort addresses and range, 
       nodePortAddresses: ['192.168.0.0/16'],
       localhostNodePorts: false,
     },
+    { nodePortAddresses: ['primary'] },
   ] as KubeImportOptions[]) {
     const r = imp(base, options);
     assert.equal(

@@ -296,6 +296,25 @@ test('nodeport addresses of the other family only: this family matches all local
   assert.equal(v6.nodePorts, { kind: 'addresses', addresses: ['2001:db8::2'] });
 });
 
+test("nodeport addresses primary: the node's first address of each family; a family without one, or with a loopback one, matches all", () => {
+  const svc = service('ns', 's', { clusterIPs: ['172.30.0.1', 'fd00::1'], ports: [port({ port: 80 })] });
+  const dual = cluster(
+    { nodePortAddresses: 'primary' },
+    [node('n', ['192.168.0.2', '10.9.9.9', '2001:db8::2'])],
+    [svc],
+  );
+  const [v4, v6] = lowerModel(dual).programs as [IRProgram, IRProgram];
+  assert.equal(v4.nodePorts, { kind: 'addresses', addresses: ['192.168.0.2'] });
+  assert.not.ok(v4.localhostNodePorts, 'a /32 holds no loopback address: no localhost NodePorts');
+  assert.equal(v6.nodePorts, { kind: 'addresses', addresses: ['2001:db8::2'] });
+  const single = cluster({ nodePortAddresses: 'primary' }, [node('n', ['192.168.0.2'])], [svc]);
+  const [s4, s6] = lowerModel(single).programs as [IRProgram, IRProgram];
+  assert.equal(s4.nodePorts, { kind: 'addresses', addresses: ['192.168.0.2'] });
+  assert.equal(s6.nodePorts, { kind: 'allLocal' });
+  const loop = cluster({ nodePortAddresses: 'primary' }, [node('n', ['127.0.0.5'])], [svc]);
+  assert.equal((lowerModel(loop).programs[0] as IRProgram).nodePorts, { kind: 'allLocal' });
+});
+
 test('a family no service uses: warning family-unused, a program with no service ports', () => {
   const r = lowerModel(overallModel(), { family: 'ipv6' });
   assert.equal(

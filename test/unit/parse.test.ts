@@ -144,6 +144,7 @@ test('cluster settings and every detector mode', () => {
   masq all
   masq bit 14
   nodePort addresses 192.168.10.0/24, fd00:10::/64
+  nodePort addresses primary
   nodePort range 30000-32767
   nodePort range 3000 - 3100
   localhost nodePorts on
@@ -163,7 +164,9 @@ test('cluster settings and every detector mode', () => {
         { kind: 'Cidr', text: '192.168.10.0/24' },
         { kind: 'Cidr', text: 'fd00:10::/64' },
       ],
+      primary: false,
     },
+    { kind: 'NodePortAddresses', cidrs: [], primary: true },
     { kind: 'NodePortRange', min: { value: 30000 }, max: { value: 32767 } },
     { kind: 'NodePortRange', min: { value: 3000 }, max: { value: 3100 } },
     { kind: 'LocalhostNodePorts', enabled: { value: true } },

@@ -47,7 +47,7 @@ const settingValue = (s: ClusterSetting): string | null => {
     case 'NodePortRange':
       return `${s.min.value}-${s.max.value}`;
     case 'NodePortAddresses':
-      return s.cidrs.map((c) => c.text).join(',');
+      return s.primary ? 'primary' : s.cidrs.map((c) => c.text).join(',');
     default:
       return null;
   }
@@ -80,6 +80,7 @@ export const conflictingClusterSettings: Rule = (ctx, draft) => {
 
 export const nodePortAddressDuplicates: Rule = (ctx, draft) => {
   for (const occ of draft.nodePortAddresses) {
+    if (occ.value === 'primary') continue;
     const seen = new Set<string>();
     for (const c of occ.value) {
       if (seen.has(c.cidr.text))
