@@ -163,4 +163,57 @@ test('usage errors exit 2 with a message', async () => {
   }
 });
 
+test('topology notes: why the node holds the endpoints it holds, and why hints go unused', async () => {
+  const at = (node: string, dst: string, proto: string, dport: string) =>
+    ksvc(
+      'explain',
+      'examples/topology.ksvc',
+      '--node',
+      node,
+      '--src',
+      '10.64.9.9',
+      '--dst',
+      dst,
+      '--proto',
+      proto,
+      '--dport',
+      dport,
+    );
+  const c = await at('node-c', '10.32.0.20', 'tcp', '80');
+  assert.is(c.code, 0, c.stderr);
+  assert.match(
+    c.stdout,
+    'note: topology: on node node-c (zone zone-b), shop/cart:http sends cluster traffic to the 1 of its 3 ready endpoints hinted for this zone (10.64.3.7:8080)',
+  );
+  assert.not.match(section(c.stdout, 'ir'), '10.64.1.5');
+  const n = await at('node-a', '10.32.0.10', 'udp', '53');
+  assert.match(
+    n.stdout,
+    'kube-system/dns-cache:dns sends cluster traffic to the 1 of its 2 ready endpoints hinted for this node (10.64.1.9:53)',
+  );
+  // the NodePort of an eTP=Local service: hints do not decide external traffic
+  const np = await at('node-b', '192.168.10.12', 'udp', '30053');
+  assert.match(np.stdout, 'follows externalTrafficPolicy Local instead');
+  const partial = write(
+    'partial-hints.ksvc',
+    'node n1 {\n  address 192.168.0.1\n  zone z1\n}\nservice a/b {\n  http: ClusterIP 10.96.0.1:80/tcp -> endpoints:80\n  endpoints 10.0.0.1 on n1 for-zone z1, 10.0.0.2\n}\n',
+  );
+  const p = await ksvc(
+    'explain',
+    partial,
+    '--src',
+    '10.9.9.9',
+    '--dst',
+    '10.96.0.1',
+    '--proto',
+    'tcp',
+    '--dport',
+    '80',
+  );
+  assert.match(p.stdout, 'the hints of a/b:http are not used (not every ready endpoint has zone hints)');
+  // no hints, no note
+  const web = await ksvc('explain', WEB, ...WEB_PACKET);
+  assert.not.match(web.stdout, 'topology:');
+});
+
 test.run();
