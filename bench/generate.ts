@@ -1,7 +1,9 @@
 // A deterministic generator of realistic .ksvc clusters for benchmarks and scale tests:
 //   node --import tsx bench/generate.ts --services 10000 --endpoints 10 [--seed 1] > out.ksvc
 // Shape knobs (defaults keep the original output byte for byte): --single-port (every service one
-// http port), --etp-local SHARE (of NodePort/LB services, default 0.3), --affinity SHARE (default 0.1).
+// http port), --etp-local SHARE (of NodePort/LB services, default 0.3), --affinity SHARE (default 0.1),
+// --topology SHARE (default 0: nodes in three zones, and that share of services hinted PreferClose —
+// each endpoint for its node's zone).
 // Issue 10's mix: --single-port --etp-local 0.5 --affinity 0.05 (its multi-port twin: without --single-port).
 // The same options always give the same bytes. The file checks clean (no errors, no warnings):
 // unique cluster IPs in 10.96.0.0/12 (outside the pods' 100.64.0.0/10), unique NodePorts (the NodePort range is widened when the
@@ -21,7 +23,14 @@ export interface GenerateOptions {
   etpLocalShare?: number;
   /** Share of services with ClientIP session affinity (default 0.1). */
   affinityShare?: number;
+  /**
+   * Share of services whose endpoints carry zone hints (PreferClose: each for its node's zone);
+   * above 0 the nodes are in three zones. Default 0: no zones, no hints, the same bytes as before.
+   */
+  topologyShare?: number;
 }
+
+const zoneOf = (node: number): string => `zone-${String.fromCharCode(97 + (node % 3))}`;
 
 /** mulberry32: small, fast, and the same everywhere. */
 function rng(seed: number): () => number {
@@ -80,6 +89,7 @@ export function generateKsvc(opts: GenerateOptions): string {
     local: boolean;
     affinity: boolean;
     itpLocal: boolean;
+    hinted: boolean;
   }
   const shapes: Shape[] = [];
   let nodePortsNeeded = 0;
@@ -91,8 +101,10 @@ export function generateKsvc(opts: GenerateOptions): string {
     const local = type !== 'ClusterIP' && rand() < (opts.etpLocalShare ?? 0.3);
     const affinity = rand() < (opts.affinityShare ?? 0.1);
     const itpLocal = type === 'ClusterIP' && rand() < 0.05 && endpointsPerService > 0;
+    // drawn only when asked for: without it the stream, and so the file, is what it always was
+    const hinted = (opts.topologyShare ?? 0) > 0 && rand() < opts.topologyShare!;
     if (type !== 'ClusterIP') nodePortsNeeded += ports.length + (type === 'LoadBalancer' && local ? 1 : 0);
-    shapes.push({ type, ports, local, affinity, itpLocal });
+    shapes.push({ type, ports, local, affinity, itpLocal, hinted });
   }
   const npMin = 30000;
   const npMax = nodePortsNeeded <= 2768 ? 32767 : npMin + nodePortsNeeded - 1;
@@ -114,6 +126,7 @@ export function generateKsvc(opts: GenerateOptions): string {
       `node ${name} {`,
       `  address ${ipv4((172 << 24) + (16 << 16) + n + 10)}`,
       `  podCIDR 100.${64 + n}.0.0/16`,
+      ...((opts.topologyShare ?? 0) > 0 ? [`  zone ${zoneOf(n)}`] : []),
       '}',
       '',
     );
@@ -157,6 +170,7 @@ export function generateKsvc(opts: GenerateOptions): string {
       const host = nextPod[n]!;
       nextPod[n] = host >= 65534 ? 1 : host + 1; // wraps only past 65,534 endpoints on one node
       let ep = `${ipv4((100 << 24) + ((64 + n) << 16) + host)} on ${nodes[n]}`;
+      if (s.hinted) ep += ` zone ${zoneOf(n)} for-zone ${zoneOf(n)}`;
       if (rand() < 0.03) ep += ' terminating';
       if (named.length > 0) ep += ` ports ${named.map((p) => `${p.target}=${p.endpointPort}`).join(' ')}`;
       eps.push(ep);
@@ -177,6 +191,7 @@ function main(): void {
       'single-port': { type: 'boolean' },
       'etp-local': { type: 'string' },
       affinity: { type: 'string' },
+      topology: { type: 'string' },
     },
     strict: true,
   });
@@ -205,6 +220,7 @@ function main(): void {
   if (values['single-port']) opts.singlePort = true;
   if (values['etp-local'] !== undefined) opts.etpLocalShare = share(values['etp-local'], 'etp-local');
   if (values.affinity !== undefined) opts.affinityShare = share(values.affinity, 'affinity');
+  if (values.topology !== undefined) opts.topologyShare = share(values.topology, 'topology');
   process.stdout.write(generateKsvc(opts));
 }
 

@@ -47,6 +47,24 @@ test('a generated cluster checks without any diagnostic and has the promised mix
   assert.ok(m.services.every((s) => s.clusterIPs[0]!.startsWith('10.9') || s.clusterIPs[0]!.startsWith('10.1')));
 });
 
+test('--topology: zones on the nodes, hints on that share of services, still clean; 0 leaves the bytes alone', () => {
+  const plain = generateKsvc({ services: 400, endpointsPerService: 4, seed: 2 });
+  assert.is(generateKsvc({ services: 400, endpointsPerService: 4, seed: 2, topologyShare: 0 }), plain);
+  const r = loadKsvc(
+    makeSourceFile('gen.ksvc', generateKsvc({ services: 400, endpointsPerService: 4, seed: 2, topologyShare: 0.5 })),
+  );
+  assert.equal(
+    r.diagnostics.map((d) => d.code),
+    [],
+  );
+  const m = r.model!;
+  assert.ok(m.nodes.every((n) => /^zone-[abc]$/.test(n.zone ?? '')));
+  const hinted = m.services.filter((s) => s.endpoints.every((e) => e.zoneHints !== undefined));
+  assert.ok(hinted.length > 120 && hinted.length < 280, `${hinted.length} of 400 hinted`);
+  const zoneOf = new Map(m.nodes.map((n) => [n.name, n.zone]));
+  for (const s of hinted) for (const e of s.endpoints) assert.equal(e.zoneHints, [zoneOf.get(e.nodeName!)]);
+});
+
 test('more NodePorts than the default range holds: the range is widened, still clean', () => {
   const text = generateKsvc({ services: 6000, endpointsPerService: 0, seed: 3 });
   assert.match(text, /nodePort range 30000-\d+/);
