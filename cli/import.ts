@@ -40,7 +40,8 @@ Options:
   --pod-interface-name-prefix P    with InterfaceNamePrefix
   --masquerade-all                 kube-proxy --masquerade-all
   --iptables-masquerade-bit N      kube-proxy's mark bit (default 14; alias --masquerade-bit)
-  --nodeport-addresses CIDRS|primary  kube-proxy --nodeport-addresses (default: all local addresses)
+  --nodeport-addresses CIDRS       kube-proxy --nodeport-addresses: CIDRs, or primary (the node's
+                                   primary address per family; default: all local addresses)
   --no-localhost-nodeports         kube-proxy --iptables-localhost-nodeports=false
   --service-node-port-range A-B    the API server's range (alias --node-port-range); nodePorts
                                    outside it are errors. Without it, the default 30000-32767
