@@ -239,6 +239,13 @@ export const { codes, table: checkCodeTable } = defineCodes({
     message: (name: string) =>
       `target port '${name}' is not defined by any endpoint of this service, so this port has no endpoints and kube-proxy rejects its traffic; add 'ports ${name}=N' to its endpoints, or use a port number`,
   },
+  'topology-hint-unmatched': {
+    severity: w,
+    message: (kind: string, name: string) =>
+      kind === 'zone'
+        ? `no node is in zone '${name}' (a node's 'zone'): this hint applies on no node`
+        : `node '${name}' is not declared: this hint applies on no node`,
+  },
   'partial-topology-hints': {
     severity: w,
     message: (kind: string, svc: string, n: number, total: number) =>

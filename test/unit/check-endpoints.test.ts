@@ -234,7 +234,7 @@ test('duplicate-node-zone; a node zone and endpoint hints reach the model (hints
     `node n1 {\n  zone z1\n}\nnode n2 {\n}\n` +
       `service default/web {\n  http: ClusterIP 10.0.0.10:80/tcp -> endpoints:8080\n` +
       `  endpoints 10.0.0.1 on n1 for-zone z1 for-node n1 for-zone z2 for-zone z1, 10.0.0.2 on n2\n}\n`,
-    ['partial-topology-hints', 'partial-topology-hints'],
+    ['partial-topology-hints', 'partial-topology-hints', 'topology-hint-unmatched'],
   );
   assert.equal(
     r.model!.nodes.map((n) => [n.name, n.zone]),
@@ -271,9 +271,28 @@ test('partial-topology-hints: hints on some ready endpoints only', () => {
     'partial-topology-hints',
     '10.0.0.2',
   );
-  // every ready endpoint hinted (a not-ready one need not be), or none: clean
-  expectClean(S('  endpoints 10.0.0.1 for-zone z1, 10.0.0.2 for-zone z2, 10.0.0.3 not-ready serving'));
+  // every ready endpoint hinted (a not-ready one need not be), or none: no partial-topology-hints
+  expectClean(S('  endpoints 10.0.0.1 for-zone z1, 10.0.0.2 for-zone z2, 10.0.0.3 not-ready serving'), [
+    'topology-hint-unmatched',
+    'topology-hint-unmatched',
+  ]);
   expectClean(S('  endpoints 10.0.0.1, 10.0.0.2'));
+});
+
+test('topology-hint-unmatched: a zone no node is in, an undeclared node; once per service and name', () => {
+  const zoned = `node n1 {\n  address 192.168.0.1\n  zone z1\n}\nnode n2 {\n  address 192.168.0.2\n}\n`;
+  const svc = (eps: string) =>
+    `${zoned}service default/web {\n  http: ClusterIP 10.0.0.10:80/tcp -> endpoints:8080\n  endpoints ${eps}\n}\n`;
+  const d = expectDiag(svc('10.0.0.1 for-zone z1 for-zone zz, 10.0.0.2 for-zone zz'), 'topology-hint-unmatched', 'zz');
+  assert.match(d.message, "no node is in zone 'zz'");
+  const r = run(svc('10.0.0.1 for-zone z1 for-zone zz, 10.0.0.2 for-zone zz'));
+  assert.is(r.diagnostics.filter((x) => x.code === 'topology-hint-unmatched').length, 1, 'once per service and name');
+  expectDiag(
+    svc('10.0.0.1 for-zone z1 for-node n9, 10.0.0.2 for-zone z1 for-node n2'),
+    'topology-hint-unmatched',
+    'n9',
+  );
+  expectClean(svc('10.0.0.1 for-zone z1 for-node n1, 10.0.0.2 for-zone z1 for-node n2'));
 });
 
 test('nodes reach the model with canonical addresses', () => {

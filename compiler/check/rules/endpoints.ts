@@ -193,3 +193,30 @@ export const partialTopologyHints: Rule = (ctx, _draft) => {
     },
   };
 };
+
+/**
+ * A hint naming a zone no declared node is in, or an undeclared node: it can hold on no node this
+ * file compiles for (a forgotten `zone` in the node blocks, or a typo). Per service, each name once.
+ */
+export const unmatchedTopologyHints: Rule = (ctx, draft) => {
+  const zones = new Set(draft.nodes.flatMap((n) => n.zones.map((z) => z.value)));
+  return {
+    service(s) {
+      let reported: Set<string> | null = null;
+      for (const ep of s.endpoints) {
+        for (const [kind, hints] of [
+          ['zone', ep.ast.forZones],
+          ['node', ep.ast.forNodes],
+        ] as const) {
+          for (const h of hints) {
+            const known = kind === 'zone' ? zones.has(h.value) : draft.nodesByName.has(h.value);
+            const key = `${kind} ${h.value}`;
+            if (known || reported?.has(key)) continue;
+            (reported ??= new Set()).add(key);
+            ctx.report(codes['topology-hint-unmatched'](ctx.at(h.span), kind, h.value));
+          }
+        }
+      }
+    },
+  };
+};

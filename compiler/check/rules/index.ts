@@ -56,6 +56,7 @@ export const allRules: readonly Rule[] = [
   endpoints.targetPortNamesDefined,
   endpoints.endpointsUsed,
   endpoints.partialTopologyHints,
+  endpoints.unmatchedTopologyHints,
   // what the Kubernetes import checks too
   shared.sharedClusterRules,
 ];
