@@ -26,6 +26,7 @@ import {
   type VerifyProgress,
   type VerifyReport,
 } from '../verifier/verify.ts';
+import { topologyNotes } from './explain-topology.ts';
 import { compileIptables } from './iptables.ts';
 import { lower } from './lower.ts';
 import { compileNftables } from './nftables.ts';
@@ -392,6 +393,8 @@ export function explainPacket(input: ExplainInput): { explanation: Explanation |
       ...(ir ? { locality: { mode: 'concrete' as const, addresses: ir.nodeIPs } } : {}),
     }),
   );
+  // why the node's rules hold the endpoints they hold, when topology hints are in play
+  if (explanation && ir && input.model) explanation.notes.push(...topologyNotes(input.model.model, ir, input.packet));
   return { explanation, diagnostics };
 }
 

@@ -183,12 +183,6 @@ async function runExplain(argv: string[], io: CliIO): Promise<number> {
   if (diagnostics.length > 0)
     io.stderr(renderDiagnostics(capRepeated(diagnostics), loaded?.sources ?? new Map(), 'text', io.color));
   if (!explanation) return EXIT_USAGE;
-  if (model) {
-    // why the node's rules hold the endpoints they hold, when topology hints are in play
-    const { topologyNotes } = await import('./explain-topology.ts');
-    const p = explanation.packet;
-    explanation.notes.push(...topologyNotes(model, node, familyOf(p.dst), p));
-  }
   const render = await import('./render-explain.ts');
   const assumed = assumedDefaults(v, explanation.packet);
   io.stdout(

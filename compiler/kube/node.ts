@@ -80,23 +80,21 @@ export function readNode(obj: MapVal): NodeModel | null {
     if (ip && !addresses.includes(ip.text)) addresses.push(ip.text);
   }
 
-  // kube-proxy reads only this label of its node for topology (NodeTopologyConfig)
+  // kube-proxy reads only this label of its node for topology (NodeTopologyConfig); a label value
+  // may be empty, and an empty zone is no zone (hints for zone "" never match)
   const zoneLabel = meta?.labels.get(ZONE_LABEL);
-  if (zoneLabel && zoneLabel.value !== '') {
-    // (a label value may be empty: the node then has no zone)
-    const why = labelValue(zoneLabel.value);
+  const zone = zoneLabel?.value || undefined;
+  if (zone !== undefined) {
+    const why = labelValue(zone);
     if (why)
-      diags.push(
-        kubeCodes['invalid-name'](where(zoneLabel.at, nameRuleHint(labelValue)), 'zone label', zoneLabel.value, why),
-      );
+      diags.push(kubeCodes['invalid-name'](where(zoneLabel!.at, nameRuleHint(labelValue)), 'zone label', zone, why));
   }
   if (!meta || failed()) return null;
   return {
     name: meta.name,
     addresses,
     podCIDRs: podCIDRs.map((c) => c.text as CIDRText),
-    // an empty label is no zone (kube-proxy: hints for zone "" never match)
-    ...(zoneLabel && zoneLabel.value !== '' ? { zone: zoneLabel.value } : {}),
+    ...(zone === undefined ? {} : { zone }),
     origin: { file: obj.loc.file, span: firstLine(obj), path: obj.loc.path },
   };
 }

@@ -112,29 +112,44 @@ export interface NodeTopology {
 }
 
 /**
+ * What the ready candidates' hints say for this node: whether every ready endpoint has node
+ * (zone) hints, and whether one is for this node (its zone). The scan stops at a ready endpoint
+ * with neither kind (then neither can apply, whatever follows — the usual case, no hints at all);
+ * a fact that can no longer matter may then be left false.
+ */
+export interface TopologyFacts {
+  hasReady: boolean;
+  allNodeHints: boolean;
+  forNode: boolean;
+  allZoneHints: boolean;
+  forZone: boolean;
+}
+
+export function topologyFacts(candidates: Candidates, at: NodeTopology): TopologyFacts {
+  const f: TopologyFacts = { hasReady: false, allNodeHints: true, forNode: false, allZoneHints: true, forZone: false };
+  for (let i = 0; i < candidates.endpoints.length; i++) {
+    const { conditions, nodeHints, zoneHints } = candidates.models[i]!;
+    if (!conditions.ready) continue;
+    f.hasReady = true;
+    if (nodeHints === undefined || nodeHints.length === 0) f.allNodeHints = false;
+    else if (nodeHints.includes(at.node)) f.forNode = true;
+    if (zoneHints === undefined || zoneHints.length === 0) f.allZoneHints = false;
+    else if (zoneHints.includes(at.zone)) f.forZone = true;
+    if (!f.allNodeHints && !f.allZoneHints) break;
+  }
+  return f;
+}
+
+/**
  * Which endpoints Cluster policy may use on this node (kube-proxy's topologyModeFromHints, with
  * PreferSameTrafficDistribution on — its default from Kubernetes 1.34): 'node' when every ready
  * endpoint has node hints and one is for this node; else 'zone' when every ready endpoint has
  * zone hints and one is for this node's zone; else 'all'.
  */
-export function topologyMode(candidates: Candidates, at: NodeTopology): 'all' | 'node' | 'zone' {
-  let hasReady = false;
-  let allNodeHints = true;
-  let forNode = false;
-  let allZoneHints = true;
-  let forZone = false;
-  for (let i = 0; i < candidates.endpoints.length; i++) {
-    const { conditions, nodeHints, zoneHints } = candidates.models[i]!;
-    if (!conditions.ready) continue;
-    hasReady = true;
-    if (nodeHints === undefined || nodeHints.length === 0) allNodeHints = false;
-    else if (nodeHints.includes(at.node)) forNode = true;
-    if (zoneHints === undefined || zoneHints.length === 0) allZoneHints = false;
-    else if (zoneHints.includes(at.zone)) forZone = true;
-  }
-  if (!hasReady) return 'all';
-  if (allNodeHints && forNode) return 'node';
-  if (allZoneHints && forZone) return 'zone';
+export function topologyMode(f: TopologyFacts): 'all' | 'node' | 'zone' {
+  if (!f.hasReady) return 'all';
+  if (f.allNodeHints && f.forNode) return 'node';
+  if (f.allZoneHints && f.forZone) return 'zone';
   return 'all';
 }
 
@@ -162,7 +177,7 @@ export function categorizeEndpoints(
   let cluster: IREndpoint[] | null = null;
   let mode: 'all' | 'node' | 'zone' = 'all';
   if (usesCluster) {
-    if (at !== null) mode = topologyMode(candidates, at);
+    if (at !== null) mode = topologyMode(topologyFacts(candidates, at));
     cluster =
       mode === 'all'
         ? pick(candidates, (c) => c.ready)

@@ -118,6 +118,7 @@ export function familyLowering(
   const localhostFlag = options.overrides?.localhostNodePorts ?? settings.localhostNodePorts;
   const detectorSpec = options.overrides?.localDetector ?? settings.localDetector;
   const nodeIPs = (node?.addresses ?? []).filter((ip) => familyOf(ip) === family);
+  const primaryNodeIP = nodeIPs[0] ?? loopbackIP(family);
   return {
     family,
     node,
@@ -125,9 +126,9 @@ export function familyLowering(
     options,
     masqueradeAll: options.overrides?.masqueradeAll ?? settings.masqueradeAll,
     nodeIPs,
-    primaryNodeIP: nodeIPs[0] ?? loopbackIP(family),
+    primaryNodeIP,
     clusterDetector: resolveDetector(detectorSpec, family, node),
-    nodePorts: resolveNodePorts(settings.nodePortAddresses, localhostFlag, family, nodeIPs),
+    nodePorts: resolveNodePorts(settings.nodePortAddresses, localhostFlag, family, nodeIPs, primaryNodeIP),
   };
 }
 

@@ -43,8 +43,9 @@ export function resolveNodePorts(
   localhostFlag: boolean,
   family: Family,
   nodeIPs: IPText[],
+  primaryNodeIP: IPText,
 ): NodePortSettings {
-  const given = nodePortAddresses === 'primary' ? primaryCIDRs(nodeIPs) : (nodePortAddresses ?? []);
+  const given = nodePortAddresses === 'primary' ? primaryCIDRs(primaryNodeIP) : (nodePortAddresses ?? []);
   const cidrs = given.filter((c) => familyOf(c) === family).map(cidrOf);
   const matchAll = cidrs.length === 0 || cidrs.some((c) => c.prefix === 0);
   const loopbackStart = ipOf('127.0.0.0');
@@ -70,13 +71,12 @@ export function resolveNodePorts(
 
 /**
  * `--nodeport-addresses primary` as kube-proxy's server setup resolves it: the node's primary IP
- * of the family (its first address of the family here) as a /32 or /128, unless it has none or it
- * is a loopback address — then the family has no CIDR, which means all local addresses.
+ * of the family as a /32 or /128, unless it is a loopback address (kube-proxy's fallback when the
+ * node has none of the family) — then the family has no CIDR, which means all local addresses.
  */
-function primaryCIDRs(nodeIPs: readonly IPText[]): CIDRText[] {
-  const ip = nodeIPs[0];
-  if (ip === undefined || isLoopback(ip)) return [];
-  return [cidrOf(`${ip}/${familyOf(ip) === 'ipv4' ? 32 : 128}`).text];
+function primaryCIDRs(primaryNodeIP: IPText): CIDRText[] {
+  if (isLoopback(primaryNodeIP)) return [];
+  return [cidrOf(`${primaryNodeIP}/${familyOf(primaryNodeIP) === 'ipv4' ? 32 : 128}`).text];
 }
 
 export function isLoopback(ip: IPText): boolean {

@@ -12,6 +12,7 @@ import {
   categorizeEndpoints,
   type EndpointFacts,
   type NodeTopology,
+  topologyFacts,
   topologyMode,
 } from '../../compiler/lower/endpoints.ts';
 
@@ -223,10 +224,10 @@ test('the mode: node before zone, only where every ready endpoint has hints of t
     { at: '10.0.0.1:80', zones: ['zone-a'], nodes: ['n-a'] },
     { at: '10.0.0.2:80', zones: ['zone-b'], ready: false, serving: false },
   ]);
-  assert.is(topologyMode(c, A), 'node');
-  assert.is(topologyMode(c, { node: 'n-b', zone: 'zone-a' }), 'zone');
-  assert.is(topologyMode(c, { node: 'n-b', zone: 'zone-b' }), 'all');
-  assert.is(topologyMode(candidates([{ at: '10.0.0.1:80', ready: false }]), A), 'all');
+  assert.is(topologyMode(topologyFacts(c, A)), 'node');
+  assert.is(topologyMode(topologyFacts(c, { node: 'n-b', zone: 'zone-a' })), 'zone');
+  assert.is(topologyMode(topologyFacts(c, { node: 'n-b', zone: 'zone-b' })), 'all');
+  assert.is(topologyMode(topologyFacts(candidates([{ at: '10.0.0.1:80', ready: false }]), A)), 'all');
 });
 
 test.run();

@@ -180,6 +180,8 @@ export const endpointsUsed: Rule = (ctx, _draft) => {
 export const partialTopologyHints: Rule = (ctx, _draft) => {
   return {
     service(s) {
+      // most services have no hints: one pass without allocating, then nothing to do
+      if (!s.endpoints.some((e) => e.ast.forZones.length > 0 || e.ast.forNodes.length > 0)) return;
       for (const family of ['ipv4', 'ipv6'] as const) {
         const ready = s.endpoints.filter((e) => e.family === family && e.conditions?.ready);
         for (const kind of ['zone', 'node'] as const) {
