@@ -59,6 +59,11 @@ export const { codes: kubeCodes, table: kubeCodeTable } = defineCodes({
     severity: 'warning',
     message: () => `EndpointSlice has no 'kubernetes.io/service-name' label: kube-proxy ignores it`,
   },
+  'slice-hidden-by-label': {
+    severity: 'warning',
+    message: (label: string, svc: string) =>
+      `EndpointSlice has label '${label}', which hides it from kube-proxy: service ${svc} gets none of its endpoints`,
+  },
   'slice-for-unknown-service': {
     severity: 'warning',
     message: (svc: string) => `EndpointSlice belongs to service ${svc}, which is not in the input: ignored`,

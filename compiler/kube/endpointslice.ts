@@ -10,7 +10,7 @@ import type { EndpointConditions } from '../model.ts';
 import { sharedCodes } from '../shared-rules/codes.ts';
 import { kubeCodes } from './codes.ts';
 import { readUnicastIP } from './ip-fields.ts';
-import { readMeta } from './object-meta.ts';
+import { hidingLabel, readMeta } from './object-meta.ts';
 
 import {
   asMap,
@@ -65,7 +65,20 @@ export interface SliceRead {
   at: Located;
 }
 
-export type SliceResult = { kind: 'slice'; read: SliceRead } | { kind: 'skipped' } | { kind: 'invalid' };
+/** A slice kube-proxy never lists (object-meta.ts, hidingLabel): its label, and the service it names. */
+export interface HiddenSlice {
+  label: string;
+  labelAt: Val;
+  namespace: string;
+  name: string;
+  serviceName: string | null;
+}
+
+export type SliceResult =
+  | { kind: 'slice'; read: SliceRead }
+  /** FQDN slices, and (`hidden`) slices a label hides from kube-proxy */
+  | { kind: 'skipped'; hidden?: HiddenSlice }
+  | { kind: 'invalid' };
 
 const PROTOCOLS: Record<string, Protocol> = { TCP: 'tcp', UDP: 'udp', SCTP: 'sctp' };
 const TOP_FIELDS = new Set(['apiVersion', 'kind', 'metadata', 'addressType', 'endpoints', 'ports']);
@@ -92,6 +105,21 @@ export function readEndpointSlice(obj: MapVal): SliceResult {
   const failed = errorsSince(diags);
   checkKnownFields(obj, TOP_FIELDS, 'EndpointSlice');
   const meta = readMeta(obj, 'EndpointSlice', dns1123Subdomain, true);
+  const hiding = meta && hidingLabel(meta);
+  if (hiding) {
+    if (failed()) return { kind: 'invalid' };
+    const owner = meta.labels.get(SERVICE_NAME_LABEL)?.value;
+    return {
+      kind: 'skipped',
+      hidden: {
+        label: hiding.label,
+        labelAt: hiding.at,
+        namespace: meta.namespace,
+        name: meta.name,
+        serviceName: owner ? owner : null,
+      },
+    };
+  }
   const addressType = readEnum(obj, 'addressType', ['IPv4', 'IPv6', 'FQDN'] as const);
   if (addressType === undefined) {
     if (!field(obj, 'addressType')) missing(obj, 'addressType');

@@ -9,7 +9,7 @@ import { capRepeated } from '../shared-rules/cap.ts';
 import { sharedCodes } from '../shared-rules/codes.ts';
 import { kubeCodes } from './codes.ts';
 import { endpointsOf, type NodeNameSites } from './endpoints.ts';
-import { readEndpointSlice, type SliceRead } from './endpointslice.ts';
+import { type HiddenSlice, readEndpointSlice, type SliceRead } from './endpointslice.ts';
 import { isFastPathDecline } from './fast-decline.ts';
 import { readNode } from './node.ts';
 import { readService, type ServiceRead } from './service.ts';
@@ -61,6 +61,7 @@ function importObjects(sources: readonly SourceFile[], options: KubeImportOption
   const services: ServiceRead[] = [];
   const skipped = new Set<string>();
   const slices: SliceRead[] = [];
+  const hiddenSlices: HiddenSlice[] = [];
   const nodes: NodeModel[] = [];
   const seen = new Map<string, Located>();
   let objectCount = 0;
@@ -108,6 +109,7 @@ function importObjects(sources: readonly SourceFile[], options: KubeImportOption
         else if (r.kind === 'skipped') skipped.add(key!);
       } else if (raw.kind === 'EndpointSlice') {
         const r = readEndpointSlice(raw.obj);
+        if (r.kind === 'skipped' && r.hidden) hiddenSlices.push(r.hidden);
         if (r.kind !== 'slice') continue;
         if (checkDuplicate(seen, `EndpointSlice ${r.read.namespace}/${r.read.name}`, raw, diags)) continue;
         slices.push(r.read);
@@ -139,6 +141,12 @@ function importObjects(sources: readonly SourceFile[], options: KubeImportOption
     const list = byService.get(key);
     if (list) list.push(s);
     else byService.set(key, [s]);
+  }
+  // a hidden slice of a service kube-proxy does list: that service misses its endpoints
+  for (const h of hiddenSlices) {
+    const key = `${h.namespace}/${h.serviceName}`;
+    if (h.serviceName !== null && serviceKeys.has(key))
+      diags.push(kubeCodes['slice-hidden-by-label'](where(h.labelAt), h.label, key));
   }
   const models: ServiceModel[] = services.map((r) => r.model);
   const nodeSites: NodeNameSites = new Map();

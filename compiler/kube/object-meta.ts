@@ -12,6 +12,23 @@ export interface ObjectMeta {
   annotations: Map<string, string>;
 }
 
+/**
+ * The labels that hide an object from kube-proxy: its Service and EndpointSlice informers list only
+ * objects with neither (cmd/kube-proxy/app/server.go: `service-proxy-name` DoesNotExist — the
+ * object belongs to another service proxy — and `headless` DoesNotExist — the EndpointSlice
+ * controller's mark on a headless service's slices), whatever their values.
+ */
+export const KUBE_PROXY_HIDING_LABELS = ['service.kubernetes.io/service-proxy-name', 'service.kubernetes.io/headless'];
+
+/** The first label of KUBE_PROXY_HIDING_LABELS the object has, with where its value is written; null: none. */
+export function hidingLabel(meta: ObjectMeta): { label: string; at: Val } | null {
+  for (const label of KUBE_PROXY_HIDING_LABELS) {
+    const l = meta.labels.get(label);
+    if (l !== undefined) return { label, at: l.at };
+  }
+  return null;
+}
+
 /** Read metadata; null when the name is missing or invalid (reported). */
 export function readMeta(obj: MapVal, kind: string, nameRule: NameRule, namespaced: boolean): ObjectMeta | null {
   const meta = getMap(obj, 'metadata');

@@ -10,7 +10,7 @@ import type { ServiceModel } from '../model.ts';
 import { sharedCodes } from '../shared-rules/codes.ts';
 import { kubeCodes } from './codes.ts';
 import { noRepeats, readCIDR, readIP, readUnicastIP } from './ip-fields.ts';
-import { type ObjectMeta, readMeta } from './object-meta.ts';
+import { hidingLabel, type ObjectMeta, readMeta } from './object-meta.ts';
 import { readServicePorts } from './service-ports.ts';
 import {
   asInt,
@@ -44,7 +44,7 @@ export interface ServiceRead {
 
 export type ServiceResult =
   | { kind: 'service'; read: ServiceRead }
-  /** Headless or ExternalName: kube-proxy writes nothing for it. */
+  /** Headless, ExternalName, or hidden from kube-proxy by a label: kube-proxy writes nothing for it. */
   | { kind: 'skipped'; namespace: string; name: string }
   | { kind: 'invalid' };
 
@@ -77,10 +77,14 @@ const SPEC_FIELDS = new Set([
 ]);
 const TOP_FIELDS = new Set(['apiVersion', 'kind', 'metadata', 'spec', 'status']);
 
+const nameOf = (meta: ObjectMeta) => ({ namespace: meta.namespace, name: meta.name });
+
 export function readService(obj: MapVal): ServiceResult {
   const failed = errorsSince(obj.ctx.diags);
   checkKnownFields(obj, TOP_FIELDS, 'Service');
   const meta = readMeta(obj, 'Service', dns1035Label, true);
+  // kube-proxy never lists it (another proxy's, or marked headless): its spec is not kube-proxy's concern
+  if (meta && hidingLabel(meta)) return failed() ? { kind: 'invalid' } : { kind: 'skipped', ...nameOf(meta) };
   const spec = getMap(obj, 'spec');
   if (!spec) {
     if (!field(obj, 'spec')) missing(obj, 'spec');
@@ -89,8 +93,7 @@ export function readService(obj: MapVal): ServiceResult {
   checkKnownFields(spec, SPEC_FIELDS, 'Service spec');
   const type = readEnum(spec, 'type', SERVICE_TYPES) ?? (field(spec, 'type') ? undefined : 'ClusterIP');
   if (type === undefined) return { kind: 'invalid' };
-  const skip = (): ServiceResult =>
-    meta && !failed() ? { kind: 'skipped', namespace: meta.namespace, name: meta.name } : { kind: 'invalid' };
+  const skip = (): ServiceResult => (meta && !failed() ? { kind: 'skipped', ...nameOf(meta) } : { kind: 'invalid' });
   if (type === 'ExternalName') return skip();
 
   const ips = readClusterIPs(obj, spec);

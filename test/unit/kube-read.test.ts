@@ -100,6 +100,66 @@ test('headless and ExternalName services produce nothing, and their slices are i
   assert.equal(r.model!.services, []);
 });
 
+test('objects kube-proxy never lists: a service-proxy-name or headless label hides a Service or EndpointSlice', () => {
+  // another proxy's service (its spec is not read: a bad port is not kube-proxy's concern) and its slice
+  const other = docs(
+    svc(
+      '  clusterIP: 10.32.0.9\n  ports: [{name: http, port: 0}]',
+      'name: mesh\n  namespace: shop\n  labels:\n    service.kubernetes.io/service-proxy-name: other-proxy',
+    ),
+    slice(
+      'addressType: IPv4\nports: [{name: http, port: 80}]\nendpoints: [{addresses: [10.64.1.9]}]',
+      'mesh-1',
+      'mesh',
+    ),
+    svc(
+      '  clusterIP: 10.32.0.10\n  ports: [{name: http, port: 80}]',
+      'name: marked\n  namespace: shop\n  labels:\n    service.kubernetes.io/headless: ""',
+    ),
+  );
+  const r = imp(other);
+  assert.equal(r.diagnostics, []);
+  assert.equal(r.model!.services, []);
+
+  // a listed service with one hidden slice: that slice's endpoints are missing, with a warning at the label
+  const hidden = (label: string) =>
+    `apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata:
+  name: web-hidden
+  namespace: shop
+  labels:
+    kubernetes.io/service-name: web
+    ${label}
+addressType: IPv4
+ports: [{name: http, port: 8080}]
+endpoints: [{addresses: [10.64.1.8]}]
+`;
+  for (const label of ['service.kubernetes.io/service-proxy-name: other-proxy', 'service.kubernetes.io/headless: ""']) {
+    const input = docs(
+      WEB,
+      slice('addressType: IPv4\nports: [{name: http, port: 8080}]\nendpoints: [{addresses: [10.64.1.7]}]'),
+      hidden(label),
+    );
+    const m = imp(input);
+    const d = only(m.diagnostics, 'slice-hidden-by-label');
+    assert.equal(codesOf(m.diagnostics), ['slice-hidden-by-label']);
+    assert.is(d.severity, 'warning');
+    assert.match(d.message, `'${label.split(':')[0]}'`);
+    assert.match(d.message, 'service shop/web gets none of its endpoints');
+    assert.is(d.span?.start.line, input.split('\n').indexOf(`    ${label}`) + 1);
+    assert.equal(
+      m.model!.services[0]!.endpoints.map((e) => e.address),
+      ['10.64.1.7'],
+    );
+    // the same objects as a JSON List (the JSON reader's path)
+    const items = input.split('---\n').map((d) => parseDocument(d).toJS());
+    const j = imp(JSON.stringify({ apiVersion: 'v1', kind: 'List', items }), {}, 'in.json');
+    assert.equal(codesOf(j.diagnostics), ['slice-hidden-by-label']);
+    assert.equal(stripOrigins(j.model), stripOrigins(m.model));
+  }
+});
+
 test('a service without any clusterIP is skipped with a warning', () => {
   const r = imp(svc('  ports: [{port: 80}]'));
   assert.equal(codesOf(r.diagnostics), ['no-cluster-ip']);
