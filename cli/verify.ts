@@ -54,6 +54,8 @@ Options:
                            intended 1/N (default 2^-20; e.g. 1e-6, 1/1000000, 2^-24)
   --max-counterexamples N  distinct differences reported per check (default 20)
   --no-shapes              evaluate every shard (default: one shard per shape, the others counted)
+  --jobs N                 with --all-nodes: check up to N nodes at once, each in a process of
+                           its own (default 1; the same output, in node order)
   --kernel                 (root) load both rulesets into throw-away network namespaces, list them
                            back (iptables-save, nft -j list ruleset) and check the listings: what
                            the kernel holds, after the tools' parsing, against the IR and each other
@@ -77,6 +79,9 @@ const FLAGS = {
   'max-counterexamples': { type: 'string' },
   'no-shapes': { type: 'boolean' },
   kernel: { type: 'boolean' },
+  jobs: { type: 'string' },
+  /** (not in the help) a child of --jobs: a job on standard input, its result on standard output */
+  'internal-job': { type: 'boolean' },
   output: { type: 'string' },
   ...LOWERING_FLAGS,
   help: { type: 'boolean', short: 'h' },
@@ -119,6 +124,7 @@ async function runVerify(argv: string[], io: CliIO): Promise<number> {
     io.stdout(HELP);
     return EXIT_OK;
   }
+  if (parsed.values['internal-job']) return (await import('./verify-job-child.ts')).runVerifyJob(io);
   const output = outputFormatOf(io, 'verify', parsed.values.output);
   if (typeof output === 'number') return output;
   // a verification at scale runs for a minute: a terminal sees what it is doing (text output only)
@@ -166,6 +172,10 @@ async function verifyWithStatus(
   const maxFindings = v['max-counterexamples'] === undefined ? 20 : Number(v['max-counterexamples']);
   if (!Number.isInteger(maxFindings) || maxFindings < 1)
     return usage(io, 'verify', '--max-counterexamples is a positive integer');
+  const jobs = v.jobs === undefined ? 1 : /^\d{1,3}$/.test(v.jobs) ? Number(v.jobs) : 0;
+  if (jobs < 1) return usage(io, 'verify', '--jobs is a positive integer');
+  if (v.jobs !== undefined && !v['all-nodes']) return usage(io, 'verify', '--jobs goes with --all-nodes');
+  if (v.jobs !== undefined && v.kernel) return usage(io, 'verify', '--jobs and --kernel exclude each other');
   const lowering = await loweringOptions(io, 'verify', v);
   if (typeof lowering === 'number') return lowering;
   const family = v.family as Family | undefined;
@@ -237,6 +247,26 @@ async function verifyWithStatus(
     ];
   } else {
     const verifyOptions = { ...check, ...(family ? { family } : {}), withHooks: Boolean(v['with-hooks']) };
+    const kubeOptions = { node: v.node ?? null, skipUnknownKinds: false };
+    /** --jobs: each node's check in a child process, given the texts this process read (cli/verify-jobs.ts). */
+    const verifyInChildren = async (loaded: LoadedInput, nodes: (string | null)[]) => {
+      const { verifyNodesInChildren } = await import('./verify-jobs.ts');
+      const job = {
+        input: fromK8s ? ('k8s' as const) : ('ksvc' as const),
+        sources: [...loaded.sources.values()].map((s) => ({ path: s.path, text: s.text })),
+        kube: fromK8s ? kubeOptions : null,
+        lowering,
+        family: family ?? null,
+        withHooks: verifyOptions.withHooks,
+        tvBound: tvBound ?? null,
+        maxFindings,
+        shapes: !v['no-shapes'],
+      };
+      status.show('jobs', `ksvc verify: checking ${nodes.length} nodes, ${jobs} at a time`);
+      return verifyNodesInChildren(job, nodes, jobs, io.cwd, (done, total) =>
+        status.show('jobs', `ksvc verify: ${done} of ${total} nodes checked, ${jobs} at a time`),
+      );
+    };
     /** The ordinary path: the whole file's model, lowered for each node. */
     const verifyLoaded = async (loaded: LoadedInput): Promise<VerifyResult | number> => {
       if (loaded.readError) return fileError(io, 'verify', loaded.readError);
@@ -266,15 +296,17 @@ async function verifyWithStatus(
         showDiagnostics([...loaded.diagnostics, ...inKernel.diagnostics], loaded);
         return inKernel;
       }
-      const verified = api.verifyModel(model, { ...verifyOptions, nodes, lowering });
+      const verified =
+        jobs > 1 && nodes.length > 1
+          ? await verifyInChildren(loaded, nodes)
+          : api.verifyModel(model, { ...verifyOptions, nodes, lowering });
+      if (typeof verified === 'string') return fileError(io, 'verify', `--jobs: ${verified}`);
       showDiagnostics([...loaded.diagnostics, ...verified.diagnostics], loaded);
       return verified;
     };
     let verified: VerifyResult | number;
     if (fromK8s) {
-      verified = await verifyLoaded(
-        await loadKubernetesFiles(io, parsed.positionals, { node: v.node ?? null, skipUnknownKinds: false }),
-      );
+      verified = await verifyLoaded(await loadKubernetesFiles(io, parsed.positionals, kubeOptions));
     } else {
       const file = parsed.positionals[0]!;
       const read = readInputFile(io, file);

@@ -1,0 +1,97 @@
+// `ksvc verify --all-nodes --jobs N`: each node checked in a child process, the output the same as
+// without --jobs; the wire between them keeps everything a report renders (exact probabilities,
+// rule origins read from their artifact, diagnostic spans); a child that fails is reported.
+import { readFileSync } from 'node:fs';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { ASSUMPTIONS, verifyArtifacts } from '../../api/verify.ts';
+import { renderDiagnostics } from '../../cli/render-diagnostics.ts';
+import { renderVerifyGithub, renderVerifyJson, renderVerifyText } from '../../cli/render-verify.ts';
+import { verifyNodesInChildren } from '../../cli/verify-jobs.ts';
+import { decodeWire, encodeWire } from '../../cli/verify-wire.ts';
+import { makeSourceFile } from '../../common/source.ts';
+import { compileWeb, ksvc, root } from './verify-cli-support.ts';
+
+test('the wire keeps what a report renders: counterexamples, exact probabilities, rule texts, spans', async () => {
+  const files = await compileWeb();
+  const text = readFileSync(files.iptables, 'utf8');
+  const bad = text.replace('--probability 0.5000000000 ', '--probability 0.5000000005 ');
+  const result = verifyArtifacts({
+    iptables: { text: bad, file: 'web-bad.iptables' },
+    nftables: { text: readFileSync(files.nft, 'utf8'), file: 'web.nft.json' },
+  });
+  assert.ok(result.runs[0]!.report!.counterexamples.length > 0);
+  const back = decodeWire<typeof result>(encodeWire(result));
+  const explain = () => 'ksvc explain …';
+  assert.is(
+    renderVerifyText(back.runs, 'web', ASSUMPTIONS, explain, false),
+    renderVerifyText(result.runs, 'web', ASSUMPTIONS, explain, false),
+  );
+  assert.is(
+    renderVerifyJson(back.runs, 'web', ASSUMPTIONS, back.diagnostics),
+    renderVerifyJson(result.runs, 'web', ASSUMPTIONS, result.diagnostics),
+  );
+  const place = () => ({ file: 'web-bad.iptables' });
+  assert.is(
+    renderVerifyGithub(back.runs, 'web', explain, place, null),
+    renderVerifyGithub(result.runs, 'web', explain, place, null),
+  );
+  // a rule's text and an exact probability made it across (not only equal renderings of nothing)
+  assert.match(renderVerifyText(back.runs, 'web', ASSUMPTIONS, explain, false), /--probability 0\.5000000005/);
+  assert.is(typeof back.runs[0]!.report!.stats.universe.den, 'bigint');
+
+  // a reader's diagnostic: its span (line and column) survives
+  const broken = `${bad.split('\n').slice(0, 3).join('\n')}\n-A KUBE-SERVICES -m frobnicate -j ACCEPT\nCOMMIT\n`;
+  const r = verifyArtifacts({ iptables: { text: broken, file: 'broken.iptables' } });
+  assert.ok(r.diagnostics.some((d) => d.span !== null));
+  const rb = decodeWire<typeof r>(encodeWire(r));
+  const sources = new Map([['broken.iptables', makeSourceFile('broken.iptables', broken)]]);
+  assert.is(
+    renderDiagnostics(rb.diagnostics, sources, 'text', false),
+    renderDiagnostics(r.diagnostics, sources, 'text', false),
+  );
+});
+
+test('--jobs 2: the same output as one node at a time (a .ksvc as text, --from-k8s as json)', async () => {
+  for (const args of [['examples/everything.ksvc'], ['--from-k8s', 'examples/seed-local.yaml', '--output', 'json']]) {
+    const one = await ksvc('verify', ...args, '--all-nodes');
+    const two = await ksvc('verify', ...args, '--all-nodes', '--jobs', '2');
+    assert.is(one.code, 0, one.stdout + one.stderr);
+    assert.is(two.code, one.code, two.stderr);
+    assert.is(two.stdout, one.stdout);
+    assert.is(two.stderr, one.stderr);
+  }
+});
+
+test('--jobs: a positive integer, with --all-nodes, not with --kernel', async () => {
+  for (const [jobs, why] of [
+    ['0', /--jobs is a positive integer/],
+    ['two', /--jobs is a positive integer/],
+  ] as const) {
+    const r = await ksvc('verify', 'examples/everything.ksvc', '--all-nodes', '--jobs', jobs);
+    assert.is(r.code, 2);
+    assert.match(r.stderr, why);
+  }
+  const alone = await ksvc('verify', 'examples/seed-clusterip.ksvc', '--jobs', '2');
+  assert.is(alone.code, 2);
+  assert.match(alone.stderr, /--jobs goes with --all-nodes/);
+});
+
+test('a child that cannot check its node: the parent says which node and why', async () => {
+  const job = {
+    input: 'ksvc' as const,
+    sources: [{ path: 'broken.ksvc', text: 'service {' }],
+    kube: null,
+    lowering: {},
+    family: null,
+    withHooks: false,
+    tvBound: null,
+    maxFindings: 20,
+    shapes: true,
+  };
+  const r = await verifyNodesInChildren(job, ['node-a', 'node-b'], 2, root);
+  assert.type(r, 'string');
+  assert.match(r as string, /^node node-[ab]: its check process exited with 2: .*the input has errors here/);
+});
+
+test.run();
