@@ -152,3 +152,7 @@ export async function loweringOptions(
     overrides,
   };
 }
+
+/** `--jobs` (verify and diff with --all-nodes, cli/child-jobs.ts): a positive integer, default 1; 0 when the text is not one. */
+export const jobsOf = (text: string | undefined): number =>
+  text === undefined ? 1 : /^\d{1,3}$/.test(text) && Number(text) > 0 ? Number(text) : 0;

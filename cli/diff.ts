@@ -14,6 +14,7 @@ import { capRepeated } from '../compiler/shared-rules/cap.ts';
 import type { Backend } from '../verifier/model/program.ts';
 import {
   fileError,
+  jobsOf,
   LOWERING_FLAGS,
   type LoweringFlagValues,
   loweringFlagArgs,
@@ -23,6 +24,8 @@ import {
   usageError as usage,
 } from './args.ts';
 import type { Command } from './command.ts';
+import type { DiffJob } from './diff-job-child.ts';
+import { diffNode, forReview } from './diff-node.ts';
 import { explainCommandLine } from './explain-line.ts';
 import { groupedNumber } from './grouped-number.ts';
 import { type CliIO, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, inputName, MAX_ARTIFACT_BYTES, readInputFile } from './io.ts';
@@ -56,6 +59,8 @@ Options:
                            JSON, a command document or a listing)
   --node NAME              the node's view (default: the only node of each file)
   --all-nodes              every node both files declare, one comparison each
+  --jobs N                 with --all-nodes: compare up to N nodes at once, each in a process of
+                           its own (default 1; the same output, in node order)
   --family ipv4|ipv6       one family (default: every family either version uses)
   --backend iptables|nftables  the rulesets .ksvc versions are compiled to (default iptables,
                            what kube-proxy loads)
@@ -76,6 +81,9 @@ const FLAGS = {
   'nft-table': { type: 'string' },
   node: { type: 'string' },
   'all-nodes': { type: 'boolean' },
+  jobs: { type: 'string' },
+  /** (not in the help) a child of --jobs: a job on standard input, its result on standard output */
+  'internal-job': { type: 'boolean' },
   family: { type: 'string' },
   backend: { type: 'string' },
   'max-changes': { type: 'string' },
@@ -96,6 +104,7 @@ async function runDiff(argv: string[], io: CliIO): Promise<number> {
     io.stdout(HELP);
     return EXIT_OK;
   }
+  if (v['internal-job']) return (await import('./diff-job-child.ts')).runDiffJob(io);
   const output = outputFormatOf(io, 'diff', v.output);
   if (typeof output === 'number') return output;
   const input = v.input ?? 'ksvc';
@@ -119,6 +128,9 @@ async function runDiff(argv: string[], io: CliIO): Promise<number> {
     return usage(io, 'diff', '--backend is iptables or nftables');
   const maxChanges = v['max-changes'] === undefined ? 50 : Number(v['max-changes']);
   if (!Number.isInteger(maxChanges) || maxChanges < 1) return usage(io, 'diff', '--max-changes is a positive integer');
+  const jobs = jobsOf(v.jobs);
+  if (jobs < 1) return usage(io, 'diff', '--jobs is a positive integer');
+  if (v.jobs !== undefined && !v['all-nodes']) return usage(io, 'diff', '--jobs goes with --all-nodes');
   const flags = loweringFlagArgs(v);
   if (models && v['nft-table'] !== undefined) return usage(io, 'diff', '--nft-table goes with --input nft');
   if (!models) {
@@ -160,6 +172,9 @@ async function runDiff(argv: string[], io: CliIO): Promise<number> {
           family,
           lowering: v,
           progressFor,
+          jobs,
+          onNodeDone: (done, total) =>
+            status.show('jobs', `ksvc diff: ${done} of ${total} nodes compared, ${jobs} at a time`),
         })
       : await diffRulesets(io, [oldFile, newFile], {
           ...check,
@@ -229,17 +244,19 @@ interface ModelDiffOptions {
   maxChanges: number;
   shapes: boolean;
   progressFor: (what: string) => { progress?: (p: VerifyProgress) => void };
+  /** --jobs: nodes compared at once, each in a child process */
+  jobs: number;
+  onNodeDone?: (done: number, total: number) => void;
 }
 
 /** Two versions of a cluster (.ksvc or Kubernetes objects): each node and family lowered for both, compiled and compared. */
 async function diffModels(io: CliIO, files: [string, string], o: ModelDiffOptions): Promise<Compared | number> {
   const lowering = await loweringOptions(io, 'diff', o.lowering);
   if (typeof lowering === 'number') return lowering;
+  const kubeOptions = { node: o.node ?? null, skipUnknownKinds: false };
   const loaded: LoadedInput[] = [];
   for (const file of files) {
-    const l = o.kubernetes
-      ? await loadKubernetesFiles(io, [file], { node: o.node ?? null, skipUnknownKinds: false })
-      : await loadKsvcFile(io, file);
+    const l = o.kubernetes ? await loadKubernetesFiles(io, [file], kubeOptions) : await loadKsvcFile(io, file);
     if (l.readError) return fileError(io, 'diff', l.readError);
     loaded.push(l);
   }
@@ -253,43 +270,50 @@ async function diffModels(io: CliIO, files: [string, string], o: ModelDiffOption
   if (nodes.length === 0) {
     return usage(io, 'diff', 'the two files declare no node in common: choose one with --node, or compare per file');
   }
-  const api = await import('../api/diff.ts');
-  const { familiesOf, lower } = await import('../api/lower.ts');
+  const { familiesOf } = await import('../api/lower.ts');
   const families: Family[] = o.family
     ? [o.family]
     : (['ipv4', 'ipv6'] as const).filter((f) => [models.old, models.new].some((m) => familiesOf(m).includes(f)));
+  const options = {
+    backend: o.backend,
+    maxChanges: o.maxChanges,
+    shapes: o.shapes,
+    lowering,
+    families,
+    files,
+  };
   const runs: DiffRun[] = [];
-  for (const node of nodes) {
-    for (const family of families) {
-      const lowerFor = (model: ClusterModel, file: string) => {
-        const r = lower(model, { ...lowering, ...(node === null ? {} : { node }), family, file: inputName(file) });
-        // a family one version does not use is compared as its fixed chains alone
-        return { program: r.programs[0], diagnostics: r.diagnostics.filter((d) => d.code !== 'family-unused') };
-      };
-      const [before, after] = [lowerFor(models.old, files[0]), lowerFor(models.new, files[1])];
-      diagnostics.push(...forReview(before.diagnostics, after.diagnostics));
-      if (!before.program || !after.program) continue;
-      const r = api.diffRouting(before.program, after.program, {
-        backend: o.backend,
-        maxChanges: o.maxChanges,
-        shapes: o.shapes,
-        ...o.progressFor(`compiling and reading ${family}`),
-      });
+  if (o.jobs > 1 && nodes.length > 1) {
+    // --jobs: each node in a child process, given the texts read here (cli/child-jobs.ts)
+    const { runInChildren } = await import('./child-jobs.ts');
+    const { jobSourcesOf } = await import('./job-model.ts');
+    const side = (l: LoadedInput) => ({
+      input: o.kubernetes ? ('k8s' as const) : ('ksvc' as const),
+      sources: jobSourcesOf(l.sources),
+      kube: o.kubernetes ? kubeOptions : null,
+    });
+    const job = { ...options, old: side(oldIn), new: side(newIn) };
+    const results = await runInChildren<DiffJob, Awaited<ReturnType<typeof diffNode>>>(
+      'diff',
+      nodes.map((node) => ({ ...job, node })),
+      o.jobs,
+      io.cwd,
+      (j) => `node ${j.node ?? '(none)'}`,
+      o.onNodeDone,
+    );
+    if (typeof results === 'string') return fileError(io, 'diff', `--jobs: ${results}`);
+    for (const r of results) {
+      runs.push(...r.runs);
       diagnostics.push(...r.diagnostics);
-      runs.push(r.run);
+    }
+  } else {
+    for (const node of nodes) {
+      const r = await diffNode(models, node, { ...options, progressFor: o.progressFor });
+      runs.push(...r.runs);
+      diagnostics.push(...r.diagnostics);
     }
   }
   return { runs, diagnostics, sources, models, notes };
-}
-
-/** The errors of either version; of the warnings, the new version's that the old one did not have. */
-function forReview(old: readonly Diagnostic[], next: readonly Diagnostic[]): Diagnostic[] {
-  const key = (d: Diagnostic) => `${d.code} ${d.message}`;
-  const before = new Set(old.map(key));
-  return [
-    ...old.filter((d) => d.severity === 'error'),
-    ...next.filter((d) => d.severity === 'error' || !before.has(key(d))),
-  ];
 }
 
 /** Two rulesets as given (iptables-restore/-save text, or nft JSON): each family both have. */

@@ -80,7 +80,7 @@ function dieOfSigpipe(): void {
   process.exitCode = EXIT_OUTPUT_CLOSED;
 }
 
-// The module the CLI was started from: `verify --jobs` starts its child processes from it (cli/verify-jobs.ts).
+// The module the CLI was started from: `verify --jobs` and `diff --jobs` start their child processes from it (cli/child-jobs.ts).
 (globalThis as { [key: symbol]: unknown })[Symbol.for('ksvc.entry')] = import.meta.url;
 
 /** Set by bin/ksvc.cjs before it loads the CLI, whatever name the command was started by (a link). */

@@ -1,27 +1,51 @@
-// The child side of `verify --jobs` (cli/verify-jobs.ts): read a job (cli/verify-wire.ts) from
-// standard input, rebuild the model from the parent's input texts exactly as the parent built it,
-// check the job's node, and write the result to standard output. The parent shows the model's own
-// diagnostics; the child returns only what lowering and the check add, as verifyModel does.
+// The child side of `verify --jobs` (cli/child-jobs.ts): read a job from standard input, rebuild
+// the model from the parent's input texts, check the job's node, and write the result to standard
+// output. The parent shows the model's own diagnostics; the child returns only what lowering and
+// the check add, as verifyModel does.
+import type { VerifyResult } from '../api/verify.ts';
+import type { Family } from '../common/ip.ts';
+import type { Rational } from '../compiler/ir/outcome.ts';
+import type { LowerOptions } from '../compiler/lower/index.ts';
 import { type CliIO, EXIT_OK, EXIT_USAGE, MAX_KUBE_INPUT_BYTES, readInputFile } from './io.ts';
-import { decodeWire, encodeWire, type VerifyJob } from './verify-wire.ts';
+import { type JobInput, modelOfJobInput } from './job-model.ts';
+import { decodeWire, encodeWire } from './job-wire.ts';
 
-/** The job holds every input text: up to several inputs of MAX_KUBE_INPUT_BYTES, JSON-escaped. */
-const MAX_JOB_BYTES = 8 * MAX_KUBE_INPUT_BYTES;
+/** One child's work: the model's input, read by the parent, and the check of one node. */
+export interface VerifyJob extends JobInput {
+  lowering: Omit<LowerOptions, 'node' | 'family'>;
+  family: Family | null;
+  withHooks: boolean;
+  tvBound: Rational | null;
+  maxFindings: number;
+  shapes: boolean;
+  node: string | null;
+}
 
-export async function runVerifyJob(io: CliIO): Promise<number> {
+/** A job holds every input text: up to several inputs of MAX_KUBE_INPUT_BYTES, JSON-escaped. */
+export const MAX_JOB_BYTES = 8 * MAX_KUBE_INPUT_BYTES;
+
+/** The job on standard input; a message on standard error and null when it cannot be read. */
+export function readJob<J>(io: CliIO, command: string): J | null {
   const read = readInputFile(io, '-', MAX_JOB_BYTES);
   if (!read.ok) {
-    io.stderr(`ksvc verify --internal-job: ${read.message}\n`);
-    return EXIT_USAGE;
+    io.stderr(`ksvc ${command} --internal-job: ${read.message}\n`);
+    return null;
   }
-  const job = decodeWire<VerifyJob>(read.text);
-  const model = await modelOf(job);
+  return decodeWire<J>(read.text);
+}
+
+export const INPUT_CHANGED = 'the input has errors here but had none in the parent';
+
+export async function runVerifyJob(io: CliIO): Promise<number> {
+  const job = readJob<VerifyJob>(io, 'verify');
+  if (job === null) return EXIT_USAGE;
+  const model = await modelOfJobInput(job);
   if (model === null) {
-    io.stderr('ksvc verify --internal-job: the input has errors here but had none in the parent\n');
+    io.stderr(`ksvc verify --internal-job: ${INPUT_CHANGED}\n`);
     return EXIT_USAGE;
   }
   const { verifyModel } = await import('../api/verify.ts');
-  const result = verifyModel(model, {
+  const result: VerifyResult = verifyModel(model, {
     nodes: [job.node],
     lowering: job.lowering,
     withHooks: job.withHooks,
@@ -32,20 +56,4 @@ export async function runVerifyJob(io: CliIO): Promise<number> {
   });
   io.stdout(encodeWire(result));
   return EXIT_OK;
-}
-
-async function modelOf(job: VerifyJob) {
-  if (job.input === 'k8s') {
-    const { readKubernetes } = await import('../api/kubernetes.ts');
-    const r = readKubernetes(
-      job.sources.map((s) => ({ file: s.path, text: s.text })),
-      job.kube ?? {},
-    );
-    return r.diagnostics.some((d) => d.severity === 'error') ? null : r.model;
-  }
-  const { parse, check } = await import('../api/ksvc.ts');
-  const source = job.sources[0];
-  if (source === undefined) return null;
-  const checked = check(parse(source.text, { file: source.path }));
-  return checked.diagnostics.some((d) => d.severity === 'error') ? null : checked.model;
 }

@@ -9,6 +9,7 @@ import type { Rational } from '../compiler/ir/outcome.ts';
 import { capRepeated } from '../compiler/shared-rules/cap.ts';
 import {
   fileError,
+  jobsOf,
   LOWERING_FLAGS,
   loweringFlagArgs,
   loweringOptions,
@@ -24,6 +25,7 @@ import { type LoadedInput, loadKsvcFile, loadKsvcText, loadKubernetesFiles, lowe
 import { type OutputFormat, renderDiagnostics } from './render-diagnostics.ts';
 import type { AnnotationPlace, ExplainCommandOf } from './render-verify.ts';
 import { NO_STATUS_LINE, type StatusLine, statusLine } from './status-line.ts';
+import type { VerifyJob } from './verify-job-child.ts';
 
 const HELP = `Usage: ksvc verify FILE.ksvc [options]
        ksvc verify --from-k8s FILE... [options]
@@ -172,7 +174,7 @@ async function verifyWithStatus(
   const maxFindings = v['max-counterexamples'] === undefined ? 20 : Number(v['max-counterexamples']);
   if (!Number.isInteger(maxFindings) || maxFindings < 1)
     return usage(io, 'verify', '--max-counterexamples is a positive integer');
-  const jobs = v.jobs === undefined ? 1 : /^\d{1,3}$/.test(v.jobs) ? Number(v.jobs) : 0;
+  const jobs = jobsOf(v.jobs);
   if (jobs < 1) return usage(io, 'verify', '--jobs is a positive integer');
   if (v.jobs !== undefined && !v['all-nodes']) return usage(io, 'verify', '--jobs goes with --all-nodes');
   if (v.jobs !== undefined && v.kernel) return usage(io, 'verify', '--jobs and --kernel exclude each other');
@@ -248,12 +250,13 @@ async function verifyWithStatus(
   } else {
     const verifyOptions = { ...check, ...(family ? { family } : {}), withHooks: Boolean(v['with-hooks']) };
     const kubeOptions = { node: v.node ?? null, skipUnknownKinds: false };
-    /** --jobs: each node's check in a child process, given the texts this process read (cli/verify-jobs.ts). */
-    const verifyInChildren = async (loaded: LoadedInput, nodes: (string | null)[]) => {
-      const { verifyNodesInChildren } = await import('./verify-jobs.ts');
-      const job = {
-        input: fromK8s ? ('k8s' as const) : ('ksvc' as const),
-        sources: [...loaded.sources.values()].map((s) => ({ path: s.path, text: s.text })),
+    /** --jobs: each node's check in a child process, given the texts this process read (cli/child-jobs.ts). */
+    const verifyInChildren = async (loaded: LoadedInput, nodes: (string | null)[]): Promise<VerifyResult | string> => {
+      const { runInChildren } = await import('./child-jobs.ts');
+      const { jobSourcesOf } = await import('./job-model.ts');
+      const job: Omit<VerifyJob, 'node'> = {
+        input: fromK8s ? 'k8s' : 'ksvc',
+        sources: jobSourcesOf(loaded.sources),
         kube: fromK8s ? kubeOptions : null,
         lowering,
         family: family ?? null,
@@ -263,9 +266,16 @@ async function verifyWithStatus(
         shapes: !v['no-shapes'],
       };
       status.show('jobs', `ksvc verify: checking ${nodes.length} nodes, ${jobs} at a time`);
-      return verifyNodesInChildren(job, nodes, jobs, io.cwd, (done, total) =>
-        status.show('jobs', `ksvc verify: ${done} of ${total} nodes checked, ${jobs} at a time`),
+      const results = await runInChildren<VerifyJob, VerifyResult>(
+        'verify',
+        nodes.map((node) => ({ ...job, node })),
+        jobs,
+        io.cwd,
+        (j) => `node ${j.node ?? '(none)'}`,
+        (done, total) => status.show('jobs', `ksvc verify: ${done} of ${total} nodes checked, ${jobs} at a time`),
       );
+      if (typeof results === 'string') return results;
+      return { runs: results.flatMap((r) => r.runs), diagnostics: results.flatMap((r) => r.diagnostics) };
     };
     /** The ordinary path: the whole file's model, lowered for each node. */
     const verifyLoaded = async (loaded: LoadedInput): Promise<VerifyResult | number> => {

@@ -1,16 +1,19 @@
-// `ksvc verify --all-nodes --jobs N`: each node checked in a child process, the output the same as
-// without --jobs; the wire between them keeps everything a report renders (exact probabilities,
-// rule origins read from their artifact, diagnostic spans); a child that fails is reported.
+// `ksvc verify|diff --all-nodes --jobs N`: each node checked in a child process, the output the
+// same as without --jobs; the wire between them keeps everything a report renders (exact
+// probabilities, rule origins read from their artifact, diagnostic spans); a child that fails is
+// reported.
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ASSUMPTIONS, verifyArtifacts } from '../../api/verify.ts';
+import { runInChildren } from '../../cli/child-jobs.ts';
+import { decodeWire, encodeWire } from '../../cli/job-wire.ts';
 import { renderDiagnostics } from '../../cli/render-diagnostics.ts';
 import { renderVerifyGithub, renderVerifyJson, renderVerifyText } from '../../cli/render-verify.ts';
-import { verifyNodesInChildren } from '../../cli/verify-jobs.ts';
-import { decodeWire, encodeWire } from '../../cli/verify-wire.ts';
+import type { VerifyJob } from '../../cli/verify-job-child.ts';
 import { makeSourceFile } from '../../common/source.ts';
-import { compileWeb, ksvc, root } from './verify-cli-support.ts';
+import { compileWeb, ksvc, root, write } from './verify-cli-support.ts';
 
 test('the wire keeps what a report renders: counterexamples, exact probabilities, rule texts, spans', async () => {
   const files = await compileWeb();
@@ -63,6 +66,31 @@ test('--jobs 2: the same output as one node at a time (a .ksvc as text, --from-k
   }
 });
 
+test('diff --jobs 2: the same changes, traces and annotations as one node at a time', async () => {
+  const edited = write(
+    'everything-edited.ksvc',
+    readFileSync(path.join(root, 'examples/everything.ksvc'), 'utf8').replace(
+      '10.64.1.5 on node-a zone zone-a ports http=8080',
+      '10.64.1.6 on node-a zone zone-a ports http=8080',
+    ),
+  );
+  for (const args of [['--traces'], ['--output', 'github']].map((a) => [...a, '--family', 'ipv4'])) {
+    const one = await ksvc('diff', 'examples/everything.ksvc', edited, '--all-nodes', ...args);
+    const two = await ksvc('diff', 'examples/everything.ksvc', edited, '--all-nodes', '--jobs', '2', ...args);
+    assert.is(one.code, 1, one.stdout + one.stderr);
+    assert.match(
+      one.stdout,
+      args[0] === '--traces' ? /now also reaches 10\.64\.1\.6:8080/ : /^::(warning|error|notice) /m,
+    );
+    assert.is(two.code, 1, two.stderr);
+    assert.is(two.stdout, one.stdout);
+    assert.is(two.stderr, one.stderr);
+  }
+  const bad = await ksvc('diff', 'examples/everything.ksvc', edited, '--jobs', '2');
+  assert.is(bad.code, 2);
+  assert.match(bad.stderr, /--jobs goes with --all-nodes/);
+});
+
 test('--jobs: a positive integer, with --all-nodes, not with --kernel', async () => {
   for (const [jobs, why] of [
     ['0', /--jobs is a positive integer/],
@@ -78,8 +106,8 @@ test('--jobs: a positive integer, with --all-nodes, not with --kernel', async ()
 });
 
 test('a child that cannot check its node: the parent says which node and why', async () => {
-  const job = {
-    input: 'ksvc' as const,
+  const job: Omit<VerifyJob, 'node'> = {
+    input: 'ksvc',
     sources: [{ path: 'broken.ksvc', text: 'service {' }],
     kube: null,
     lowering: {},
@@ -89,7 +117,16 @@ test('a child that cannot check its node: the parent says which node and why', a
     maxFindings: 20,
     shapes: true,
   };
-  const r = await verifyNodesInChildren(job, ['node-a', 'node-b'], 2, root);
+  const r = await runInChildren(
+    'verify',
+    [
+      { ...job, node: 'node-a' },
+      { ...job, node: 'node-b' },
+    ],
+    2,
+    root,
+    (j) => `node ${j.node}`,
+  );
   assert.type(r, 'string');
   assert.match(r as string, /^node node-[ab]: its check process exited with 2: .*the input has errors here/);
 });
