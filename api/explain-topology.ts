@@ -5,6 +5,7 @@
 // ones the reference evaluator dispatches the packet to (the IR's frontend and NodePort tables);
 // their endpoints and hints are read from the model with the lowering's own functions
 // (compiler/lower/endpoints.ts), so the note says what was compiled.
+import { answersNodePorts } from '../compiler/ir/evaluate.ts';
 import { concreteView, type Packet } from '../compiler/ir/packet.ts';
 import { tablesOf } from '../compiler/ir/tables.ts';
 import type { IRProgram, IRServicePort } from '../compiler/ir/types.ts';
@@ -16,7 +17,6 @@ import {
   topologyFacts,
   topologyMode,
 } from '../compiler/lower/endpoints.ts';
-import { isLoopback } from '../compiler/lower/node.ts';
 import type { ClusterModel } from '../compiler/model.ts';
 
 /** Notes for the service ports the packet is dispatched to on the IR's node (none without hints). */
@@ -30,8 +30,8 @@ export function topologyNotes(model: ClusterModel, ir: IRProgram, packet: Packet
     sp: e.sp,
     external: e.kind !== 'cluster',
   }));
-  // a NodePort answers on the node's own addresses (or loopback): close enough to name the port
-  if (ir.nodeIPs.includes(packet.dst) || isLoopback(packet.dst)) {
+  // a NodePort answers on the addresses --nodeport-addresses leaves (the evaluator's rule)
+  if (answersNodePorts(ir, packet.dst)) {
     for (const sp of view.lookup(tables.nodePorts) ?? []) reached.push({ sp, external: true });
   }
   const notes: string[] = [];

@@ -263,6 +263,13 @@ export function isLocalAddress(ir: IRProgram, ip: IPText | string): boolean {
   return inCidr(loopbackCIDR(ir.family), ip) || ir.nodeIPs.includes(ip as IPText);
 }
 
+/** §3.4 for a known destination: whether the NodePort dispatch answers on it (nodePortDestination). */
+export function answersNodePorts(ir: IRProgram, ip: IPText | string): boolean {
+  if (ir.nodePorts.kind === 'addresses') return ir.nodePorts.addresses.includes(ip as IPText);
+  if (inCidr(loopbackCIDR(ir.family), ip)) return ir.family === 'ipv4' && ir.localhostNodePorts;
+  return ir.nodeIPs.includes(ip as IPText);
+}
+
 type FilterHook = 'input' | 'forward' | 'output';
 type HookResult = 'accept' | 'drop' | 'reject' | null;
 

@@ -211,6 +211,18 @@ test('topology notes: why the node holds the endpoints it holds, and why hints g
     '80',
   );
   assert.match(p.stdout, 'the hints of a/b:http are not used (not every ready endpoint has zone hints)');
+  // a NodePort answers only on the addresses `nodePort addresses` leaves: elsewhere no service port, no note
+  const narrowed = write(
+    'narrowed-nodeports.ksvc',
+    'cluster {\n  nodePort addresses 192.168.0.1/32\n}\nnode n1 {\n  address 192.168.0.1, 192.168.0.2\n  zone z1\n}\nservice a/b {\n  http: NodePort 10.96.0.1:80/tcp nodePort 30080 -> endpoints:80\n  endpoints 10.0.0.1 on n1 for-zone z1, 10.0.0.2 for-zone z2\n}\n',
+  );
+  const toNodePort = (dst: string) =>
+    ksvc('explain', narrowed, '--src', '10.9.9.9', '--dst', dst, '--proto', 'tcp', '--dport', '30080');
+  const [open, closed] = [await toNodePort('192.168.0.1'), await toNodePort('192.168.0.2')];
+  assert.is(open.code, 0, open.stderr);
+  assert.match(open.stdout, 'a/b:http sends cluster traffic to the 1 of its 2 ready endpoints hinted for this zone');
+  assert.is(closed.code, 0, closed.stderr);
+  assert.not.match(closed.stdout, 'topology:');
   // no hints, no note
   const web = await ksvc('explain', WEB, ...WEB_PACKET);
   assert.not.match(web.stdout, 'topology:');
