@@ -3,9 +3,8 @@
 // write its runs and diagnostics to standard output. The parent shows the models' own diagnostics.
 import { type DiffNodeOptions, diffNode } from './diff-node.ts';
 import { type CliIO, EXIT_OK, EXIT_USAGE } from './io.ts';
-import { type JobInput, modelOfJobInput } from './job-model.ts';
+import { INPUT_CHANGED, type JobInput, modelOfJobInput, readJob } from './job-model.ts';
 import { encodeWire } from './job-wire.ts';
-import { INPUT_CHANGED, readJob } from './verify-job-child.ts';
 
 /** One child's work: both versions' inputs, read by the parent, and the comparison of one node. */
 export interface DiffJob extends Omit<DiffNodeOptions, 'progressFor'> {

@@ -6,9 +6,9 @@ import type { VerifyResult } from '../api/verify.ts';
 import type { Family } from '../common/ip.ts';
 import type { Rational } from '../compiler/ir/outcome.ts';
 import type { LowerOptions } from '../compiler/lower/index.ts';
-import { type CliIO, EXIT_OK, EXIT_USAGE, MAX_KUBE_INPUT_BYTES, readInputFile } from './io.ts';
-import { type JobInput, modelOfJobInput } from './job-model.ts';
-import { decodeWire, encodeWire } from './job-wire.ts';
+import { type CliIO, EXIT_OK, EXIT_USAGE } from './io.ts';
+import { INPUT_CHANGED, type JobInput, modelOfJobInput, readJob } from './job-model.ts';
+import { encodeWire } from './job-wire.ts';
 
 /** One child's work: the model's input, read by the parent, and the check of one node. */
 export interface VerifyJob extends JobInput {
@@ -20,21 +20,6 @@ export interface VerifyJob extends JobInput {
   shapes: boolean;
   node: string | null;
 }
-
-/** A job holds every input text: up to several inputs of MAX_KUBE_INPUT_BYTES, JSON-escaped. */
-export const MAX_JOB_BYTES = 8 * MAX_KUBE_INPUT_BYTES;
-
-/** The job on standard input; a message on standard error and null when it cannot be read. */
-export function readJob<J>(io: CliIO, command: string): J | null {
-  const read = readInputFile(io, '-', MAX_JOB_BYTES);
-  if (!read.ok) {
-    io.stderr(`ksvc ${command} --internal-job: ${read.message}\n`);
-    return null;
-  }
-  return decodeWire<J>(read.text);
-}
-
-export const INPUT_CHANGED = 'the input has errors here but had none in the parent';
 
 export async function runVerifyJob(io: CliIO): Promise<number> {
   const job = readJob<VerifyJob>(io, 'verify');
