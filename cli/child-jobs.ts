@@ -44,7 +44,11 @@ function runChild<R>(args: readonly string[], job: unknown, cwd: string): Promis
         }
         return;
       }
-      const why = Buffer.concat(err).toString('utf8').trim().split('\n')[0] ?? '';
+      const text = Buffer.concat(err).toString('utf8');
+      // V8's last words on a full heap start with its GC trace: say what they mean instead
+      const why = /heap out of memory/.test(text)
+        ? 'it ran out of memory (fewer --jobs leave each check more)'
+        : (text.trim().split('\n')[0] ?? '');
       resolve(`its check process ${signal ? `was killed (${signal})` : `exited with ${code}`}${why ? `: ${why}` : ''}`);
     });
     child.stdin.end(encodeWire(job));
