@@ -103,6 +103,10 @@ test('--jobs: a positive integer, with --all-nodes, not with --kernel', async ()
   const alone = await ksvc('verify', 'examples/seed-clusterip.ksvc', '--jobs', '2');
   assert.is(alone.code, 2);
   assert.match(alone.stderr, /--jobs goes with --all-nodes/);
+  // --kernel loads namespaces one node at a time (as root; elsewhere --kernel is refused first)
+  const kernel = await ksvc('verify', 'examples/everything.ksvc', '--all-nodes', '--kernel', '--jobs', '2');
+  assert.is(kernel.code, 2);
+  assert.match(kernel.stderr, process.getuid?.() === 0 ? /--jobs and --kernel exclude each other/ : /--kernel: /);
 });
 
 test('a child that cannot check its node: the parent says which node and why', async () => {
