@@ -3,12 +3,14 @@
 // Shape knobs (defaults keep the original output byte for byte): --single-port (every service one
 // http port), --etp-local SHARE (of NodePort/LB services, default 0.3), --affinity SHARE (default 0.1),
 // --topology SHARE (default 0: nodes in three zones, and that share of services hinted PreferClose —
-// each endpoint for its node's zone).
+// each endpoint for its node's zone), --dual-stack SHARE (default 0: that share of services also
+// has an IPv6 cluster IP, load-balancer address and endpoints, and the nodes IPv6 addresses).
 // Issue 10's mix: --single-port --etp-local 0.5 --affinity 0.05 (its multi-port twin: without --single-port).
 // The same options always give the same bytes. The file checks clean (no errors, no warnings):
 // unique cluster IPs in 10.96.0.0/12 (outside the pods' 100.64.0.0/10), unique NodePorts (the NodePort range is widened when the
 // default 30000-32767 is too small), endpoints spread over a few nodes with pod CIDRs.
 import { pathToFileURL } from 'node:url';
+import { formatIP, ipOf } from '../common/ip.ts';
 import { benchArgs } from './args.ts';
 
 export interface GenerateOptions {
@@ -28,7 +30,16 @@ export interface GenerateOptions {
    * above 0 the nodes are in three zones. Default 0: no zones, no hints, the same bytes as before.
    */
   topologyShare?: number;
+  /**
+   * Share of services that are dual-stack: an IPv6 port line beside each IPv4 one (IPv4 primary),
+   * an IPv6 endpoint beside each IPv4 one on the same node, an IPv6 load-balancer address (and
+   * source range). Above 0 the nodes get IPv6 addresses and pod CIDRs. Default 0: the same bytes.
+   */
+  dualStackShare?: number;
 }
+
+/** An IPv6 address of a /64 prefix (its first four groups) and a host number, canonical: fd00:64:0:3::1f. */
+const ipv6 = (prefix: string, host: number): string => formatIP('ipv6', ipOf(`${prefix}::${host.toString(16)}`).value);
 
 const zoneOf = (node: number): string => `zone-${String.fromCharCode(97 + (node % 3))}`;
 
@@ -90,6 +101,7 @@ export function generateKsvc(opts: GenerateOptions): string {
     affinity: boolean;
     itpLocal: boolean;
     hinted: boolean;
+    dual: boolean;
   }
   const shapes: Shape[] = [];
   let nodePortsNeeded = 0;
@@ -103,8 +115,9 @@ export function generateKsvc(opts: GenerateOptions): string {
     const itpLocal = type === 'ClusterIP' && rand() < 0.05 && endpointsPerService > 0;
     // drawn only when asked for: without it the stream, and so the file, is what it always was
     const hinted = (opts.topologyShare ?? 0) > 0 && rand() < opts.topologyShare!;
+    const dual = (opts.dualStackShare ?? 0) > 0 && rand() < opts.dualStackShare!;
     if (type !== 'ClusterIP') nodePortsNeeded += ports.length + (type === 'LoadBalancer' && local ? 1 : 0);
-    shapes.push({ type, ports, local, affinity, itpLocal, hinted });
+    shapes.push({ type, ports, local, affinity, itpLocal, hinted, dual });
   }
   const npMin = 30000;
   const npMax = nodePortsNeeded <= 2768 ? 32767 : npMin + nodePortsNeeded - 1;
@@ -116,6 +129,8 @@ export function generateKsvc(opts: GenerateOptions): string {
   );
   out.push('cluster {');
   out.push('  masq from outside 100.64.0.0/10');
+  const dualStack = (opts.dualStackShare ?? 0) > 0;
+  if (dualStack) out.push('  masq from outside fd00:64::/48');
   if (npMax !== 32767) out.push(`  nodePort range ${npMin}-${npMax}`);
   out.push('}', '');
   const nodes: string[] = [];
@@ -124,8 +139,8 @@ export function generateKsvc(opts: GenerateOptions): string {
     nodes.push(name);
     out.push(
       `node ${name} {`,
-      `  address ${ipv4((172 << 24) + (16 << 16) + n + 10)}`,
-      `  podCIDR 100.${64 + n}.0.0/16`,
+      `  address ${ipv4((172 << 24) + (16 << 16) + n + 10)}${dualStack ? `, ${ipv6('fd00:10:0:0', n + 10)}` : ''}`,
+      `  podCIDR 100.${64 + n}.0.0/16${dualStack ? `, ${ipv6(`fd00:64:0:${n.toString(16)}`, 0)}/64` : ''}`,
       ...((opts.topologyShare ?? 0) > 0 ? [`  zone ${zoneOf(n)}`] : []),
       '}',
       '',
@@ -154,13 +169,19 @@ export function generateKsvc(opts: GenerateOptions): string {
     for (const p of s.ports) {
       const np = s.type === 'ClusterIP' ? '' : ` nodePort ${nextNodePort++}`;
       out.push(`  ${p.name}: ${s.type} ${clusterIP}:${p.port}/${p.proto}${np} -> endpoints:${p.target}`);
+      // the same port in IPv6 (one NodePort serves both families)
+      if (s.dual)
+        out.push(
+          `  ${p.name}: ${s.type} [${ipv6('fd00:96:0:0', i + 1)}]:${p.port}/${p.proto}${np} -> endpoints:${p.target}`,
+        );
     }
     if (s.local) out.push('  externalTrafficPolicy local');
     if (s.itpLocal) out.push('  internalTrafficPolicy local');
     if (s.affinity) out.push(`  sessionAffinity clientIP ${pick([600, 3600, 10800])}`);
     if (s.type === 'LoadBalancer') {
-      out.push(`  loadBalancerIngress ${ipv4(LB_BASE + 1 + i)}`);
-      if (rand() < 0.3) out.push('  loadBalancerSourceRanges 198.51.100.0/24, 192.0.2.0/24');
+      out.push(`  loadBalancerIngress ${ipv4(LB_BASE + 1 + i)}${s.dual ? `, ${ipv6('2001:db8:0:0', i + 1)}` : ''}`);
+      if (rand() < 0.3)
+        out.push(`  loadBalancerSourceRanges 198.51.100.0/24, 192.0.2.0/24${s.dual ? ', 2001:db8:100::/48' : ''}`);
       if (s.local) out.push(`  healthCheckNodePort ${nextNodePort++}`);
     }
     const named = s.ports.filter((p) => typeof p.target === 'string');
@@ -169,11 +190,13 @@ export function generateKsvc(opts: GenerateOptions): string {
       const n = Math.floor(rand() * nodeCount);
       const host = nextPod[n]!;
       nextPod[n] = host >= 65534 ? 1 : host + 1; // wraps only past 65,534 endpoints on one node
-      let ep = `${ipv4((100 << 24) + ((64 + n) << 16) + host)} on ${nodes[n]}`;
-      if (s.hinted) ep += ` zone ${zoneOf(n)} for-zone ${zoneOf(n)}`;
-      if (rand() < 0.03) ep += ' terminating';
-      if (named.length > 0) ep += ` ports ${named.map((p) => `${p.target}=${p.endpointPort}`).join(' ')}`;
-      eps.push(ep);
+      // the endpoint's modifiers, the same for its IPv6 twin
+      let mods = ` on ${nodes[n]}`;
+      if (s.hinted) mods += ` zone ${zoneOf(n)} for-zone ${zoneOf(n)}`;
+      if (rand() < 0.03) mods += ' terminating';
+      if (named.length > 0) mods += ` ports ${named.map((p) => `${p.target}=${p.endpointPort}`).join(' ')}`;
+      eps.push(`${ipv4((100 << 24) + ((64 + n) << 16) + host)}${mods}`);
+      if (s.dual) eps.push(`${ipv6(`fd00:64:0:${n.toString(16)}`, host)}${mods}`);
     }
     if (eps.length > 0) out.push(`  endpoints ${eps.join(', ')}`);
     out.push('}', '');
@@ -192,6 +215,7 @@ function main(): void {
       'etp-local': { type: 'string' },
       affinity: { type: 'string' },
       topology: { type: 'string' },
+      'dual-stack': { type: 'string' },
     },
     strict: true,
   });
@@ -221,6 +245,7 @@ function main(): void {
   if (values['etp-local'] !== undefined) opts.etpLocalShare = share(values['etp-local'], 'etp-local');
   if (values.affinity !== undefined) opts.affinityShare = share(values.affinity, 'affinity');
   if (values.topology !== undefined) opts.topologyShare = share(values.topology, 'topology');
+  if (values['dual-stack'] !== undefined) opts.dualStackShare = share(values['dual-stack'], 'dual-stack');
   process.stdout.write(generateKsvc(opts));
 }
 

@@ -65,6 +65,28 @@ test('--topology: zones on the nodes, hints on that share of services, still cle
   for (const s of hinted) for (const e of s.endpoints) assert.equal(e.zoneHints, [zoneOf.get(e.nodeName!)]);
 });
 
+test('--dual-stack: that share of services in both families, endpoints in pairs, still clean; 0 leaves the bytes alone', () => {
+  const plain = generateKsvc({ services: 400, endpointsPerService: 4, seed: 2 });
+  assert.is(generateKsvc({ services: 400, endpointsPerService: 4, seed: 2, dualStackShare: 0 }), plain);
+  const r = loadKsvc(
+    makeSourceFile('gen.ksvc', generateKsvc({ services: 400, endpointsPerService: 4, seed: 2, dualStackShare: 0.5 })),
+  );
+  assert.equal(
+    r.diagnostics.map((d) => d.code),
+    [],
+  );
+  const m = r.model!;
+  assert.ok(m.nodes.every((n) => n.addresses.length === 2 && n.podCIDRs.length === 2));
+  const dual = m.services.filter((s) => s.clusterIPs.length === 2);
+  assert.ok(dual.length > 120 && dual.length < 280, `${dual.length} of 400 dual-stack`);
+  for (const s of dual) {
+    assert.is(s.endpoints.filter((e) => e.family === 'ipv6').length, 4);
+    assert.is(s.endpoints.length, 8);
+  }
+  const lb = dual.find((s) => s.type === 'LoadBalancer');
+  assert.ok(lb && lb.loadBalancerIngress.length === 2, 'a dual-stack load balancer has an address per family');
+});
+
 test('more NodePorts than the default range holds: the range is widened, still clean', () => {
   const text = generateKsvc({ services: 6000, endpointsPerService: 0, seed: 3 });
   assert.match(text, /nodePort range 30000-\d+/);
