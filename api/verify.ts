@@ -57,6 +57,8 @@ export interface VerifyRun {
 export interface VerifyResult {
   runs: VerifyRun[];
   diagnostics: Diagnostic[];
+  /** verifyPrograms: how many of `diagnostics`, first, come from what every family shares (the nftables document) */
+  shared?: number;
 }
 
 export interface VerifyModelOptions extends CheckOptions {
@@ -67,6 +69,12 @@ export interface VerifyModelOptions extends CheckOptions {
   withHooks?: boolean;
   /** lowering options besides node and family (environment facts, kube-proxy flag overrides) */
   lowering?: Omit<LowerOptions, 'node' | 'family'>;
+  /**
+   * Check only these of the families verified (default all). The nftables document is compiled
+   * for all of them all the same, so that each family checked on its own (in a process of its own:
+   * `ksvc verify --jobs`) reports what one run reports.
+   */
+  checkFamilies?: readonly Family[];
 }
 
 const nodeText = (node: string | null) => (node === null ? '' : `, node ${node}`);
@@ -106,7 +114,9 @@ export function verifyPrograms(
     `<nftables${nodeText(node)}>`,
     diagnostics,
   );
+  const shared = diagnostics.length;
   for (const ir of programs) {
+    if (options.checkFamilies && !options.checkFamilies.includes(ir.family)) continue;
     // The readers' models live only inside prepareModelCheck: the check runs without them.
     const at = `<verify${nodeText(node)}, ${ir.family}>`;
     const prepared = checked(ir.family, at, diagnostics, () =>
@@ -118,7 +128,7 @@ export function verifyPrograms(
       report: prepared && checked(ir.family, at, diagnostics, () => runVerify(prepared)),
     });
   }
-  return { runs, diagnostics };
+  return { runs, diagnostics, shared };
 }
 
 /**

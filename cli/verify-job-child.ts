@@ -19,6 +19,11 @@ export interface VerifyJob extends JobInput {
   maxFindings: number;
   shapes: boolean;
   node: string | null;
+  /**
+   * One family of the node (`shared` of the result then counts the diagnostics every family of the
+   * node reports: the parent keeps them from the node's first family only); null: every family
+   */
+  checkFamily: Family | null;
 }
 
 export async function runVerifyJob(io: CliIO): Promise<number> {
@@ -29,16 +34,23 @@ export async function runVerifyJob(io: CliIO): Promise<number> {
     io.stderr(`ksvc verify --internal-job: ${INPUT_CHANGED}\n`);
     return EXIT_USAGE;
   }
-  const { verifyModel } = await import('../api/verify.ts');
-  const result: VerifyResult = verifyModel(model, {
-    nodes: [job.node],
-    lowering: job.lowering,
+  const { verifyPrograms } = await import('../api/verify.ts');
+  const { lower } = await import('../api/lower.ts');
+  // as verifyModel does for one node: every family lowered, then verified (or one of them checked)
+  const lowered = lower(model, { ...job.lowering, ...(job.node === null ? {} : { node: job.node }) });
+  const r = verifyPrograms(lowered.programs, job.node, {
     withHooks: job.withHooks,
     maxFindings: job.maxFindings,
     shapes: job.shapes,
     ...(job.family ? { family: job.family } : {}),
     ...(job.tvBound ? { tvBound: job.tvBound } : {}),
+    ...(job.checkFamily ? { checkFamilies: [job.checkFamily] } : {}),
   });
+  const result: VerifyResult = {
+    runs: r.runs,
+    diagnostics: [...lowered.diagnostics, ...r.diagnostics],
+    shared: lowered.diagnostics.length + (r.shared ?? 0),
+  };
   io.stdout(encodeWire(result));
   return EXIT_OK;
 }

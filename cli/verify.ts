@@ -6,6 +6,7 @@ import type { VerifyProgress, VerifyResult } from '../api/verify.ts';
 import type { Diagnostic } from '../common/diagnostics.ts';
 import type { Family } from '../common/ip.ts';
 import type { Rational } from '../compiler/ir/outcome.ts';
+import type { ClusterModel } from '../compiler/model.ts';
 import { capRepeated } from '../compiler/shared-rules/cap.ts';
 import {
   fileError,
@@ -25,7 +26,6 @@ import { type LoadedInput, loadKsvcFile, loadKsvcText, loadKubernetesFiles, lowe
 import { type OutputFormat, renderDiagnostics } from './render-diagnostics.ts';
 import type { AnnotationPlace, ExplainCommandOf } from './render-verify.ts';
 import { NO_STATUS_LINE, type StatusLine, statusLine } from './status-line.ts';
-import type { VerifyJob } from './verify-job-child.ts';
 
 const HELP = `Usage: ksvc verify FILE.ksvc [options]
        ksvc verify --from-k8s FILE... [options]
@@ -56,8 +56,8 @@ Options:
                            intended 1/N (default 2^-20; e.g. 1e-6, 1/1000000, 2^-24)
   --max-counterexamples N  distinct differences reported per check (default 20)
   --no-shapes              evaluate every shard (default: one shard per shape, the others counted)
-  --jobs N                 with --all-nodes: check up to N nodes at once, each in a process of
-                           its own (default 1; the same output, in node order)
+  --jobs N                 check up to N nodes, and IP families of a dual-stack file, at once,
+                           each in a process of its own (default 1; the same output, in order)
   --kernel                 (root) load both rulesets into throw-away network namespaces, list them
                            back (iptables-save, nft -j list ruleset) and check the listings: what
                            the kernel holds, after the tools' parsing, against the IR and each other
@@ -176,7 +176,7 @@ async function verifyWithStatus(
     return usage(io, 'verify', '--max-counterexamples is a positive integer');
   const jobs = jobsOf(v.jobs);
   if (jobs < 1) return usage(io, 'verify', '--jobs is a positive integer');
-  if (v.jobs !== undefined && !v['all-nodes']) return usage(io, 'verify', '--jobs goes with --all-nodes');
+  if (v.jobs !== undefined && artifactsMode) return usage(io, 'verify', '--jobs goes with a FILE.ksvc or --from-k8s');
   if (v.jobs !== undefined && v.kernel) return usage(io, 'verify', '--jobs and --kernel exclude each other');
   const lowering = await loweringOptions(io, 'verify', v);
   if (typeof lowering === 'number') return lowering;
@@ -250,32 +250,29 @@ async function verifyWithStatus(
   } else {
     const verifyOptions = { ...check, ...(family ? { family } : {}), withHooks: Boolean(v['with-hooks']) };
     const kubeOptions = { node: v.node ?? null, skipUnknownKinds: false };
-    /** --jobs: each node's check in a child process, given the texts this process read (cli/child-jobs.ts). */
-    const verifyInChildren = async (loaded: LoadedInput, nodes: (string | null)[]): Promise<VerifyResult | string> => {
-      const { runInChildren } = await import('./child-jobs.ts');
+    /** --jobs: each node's (and family's) check in a child process, given the texts read here. */
+    const inChildren = async (loaded: LoadedInput, model: ClusterModel, nodes: (string | null)[]) => {
+      const { verifyInChildren } = await import('./verify-in-children.ts');
       const { jobSourcesOf } = await import('./job-model.ts');
-      const job: Omit<VerifyJob, 'node'> = {
-        input: fromK8s ? 'k8s' : 'ksvc',
-        sources: jobSourcesOf(loaded.sources),
-        kube: fromK8s ? kubeOptions : null,
-        lowering,
-        family: family ?? null,
-        withHooks: verifyOptions.withHooks,
-        tvBound: tvBound ?? null,
-        maxFindings,
-        shapes: !v['no-shapes'],
-      };
-      status.show('jobs', `ksvc verify: checking ${nodes.length} nodes, ${jobs} at a time`);
-      const results = await runInChildren<VerifyJob, VerifyResult>(
-        'verify',
-        nodes.map((node) => ({ ...job, node })),
+      status.show('jobs', `ksvc verify: checking ${nodes.length} node(s), ${jobs} checks at a time`);
+      return verifyInChildren(
+        model,
+        {
+          input: fromK8s ? 'k8s' : 'ksvc',
+          sources: jobSourcesOf(loaded.sources),
+          kube: fromK8s ? kubeOptions : null,
+          lowering,
+          family: family ?? null,
+          withHooks: verifyOptions.withHooks,
+          tvBound: tvBound ?? null,
+          maxFindings,
+          shapes: !v['no-shapes'],
+        },
+        nodes,
         jobs,
         io.cwd,
-        (j) => `node ${j.node ?? '(none)'}`,
-        (done, total) => status.show('jobs', `ksvc verify: ${done} of ${total} nodes checked, ${jobs} at a time`),
+        (done, total) => status.show('jobs', `ksvc verify: ${done} of ${total} checks done, ${jobs} at a time`),
       );
-      if (typeof results === 'string') return results;
-      return { runs: results.flatMap((r) => r.runs), diagnostics: results.flatMap((r) => r.diagnostics) };
     };
     /** The ordinary path: the whole file's model, lowered for each node. */
     const verifyLoaded = async (loaded: LoadedInput): Promise<VerifyResult | number> => {
@@ -307,8 +304,8 @@ async function verifyWithStatus(
         return inKernel;
       }
       const verified =
-        jobs > 1 && nodes.length > 1
-          ? await verifyInChildren(loaded, nodes)
+        jobs > 1
+          ? await inChildren(loaded, model, nodes)
           : api.verifyModel(model, { ...verifyOptions, nodes, lowering });
       if (typeof verified === 'string') return fileError(io, 'verify', `--jobs: ${verified}`);
       showDiagnostics([...loaded.diagnostics, ...verified.diagnostics], loaded);
@@ -324,7 +321,7 @@ async function verifyWithStatus(
       // One node: its IR a part at a time, without the file's model in memory.
       const node = v.node !== undefined ? { node: v.node } : {};
       const fast =
-        v['all-nodes'] || v.kernel
+        v['all-nodes'] || v.kernel || jobs > 1
           ? null
           : await lowerKsvcText(file, read, { ...lowering, ...node, ...(family ? { family } : {}) });
       if (fast === null) verified = await verifyLoaded(await loadKsvcText(file, read));

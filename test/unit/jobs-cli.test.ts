@@ -66,6 +66,20 @@ test('--jobs 2: the same output as one node at a time (a .ksvc as text, --from-k
   }
 });
 
+test('verify --jobs 2 on one dual-stack node: its families checked apart, shared diagnostics once', async () => {
+  for (const node of ['node-a', 'nope']) {
+    const one = await ksvc('verify', 'examples/everything.ksvc', '--node', node);
+    const two = await ksvc('verify', 'examples/everything.ksvc', '--node', node, '--jobs', '2');
+    assert.is(one.code, node === 'nope' ? 2 : 0, one.stderr);
+    assert.is(two.code, one.code);
+    assert.is(two.stdout, one.stdout);
+    assert.is(two.stderr, one.stderr);
+  }
+  // each family's child reports the lowering error too: shown once, as without --jobs
+  const bad = await ksvc('verify', 'examples/everything.ksvc', '--node', 'nope', '--jobs', '2');
+  assert.is(bad.stderr.match(/unknown-target-node/g)?.length, 1);
+});
+
 test('diff --jobs 2: the same changes, traces and annotations as one node at a time', async () => {
   const edited = write(
     'everything-edited.ksvc',
@@ -100,9 +114,9 @@ test('--jobs: a positive integer, with --all-nodes, not with --kernel', async ()
     assert.is(r.code, 2);
     assert.match(r.stderr, why);
   }
-  const alone = await ksvc('verify', 'examples/seed-clusterip.ksvc', '--jobs', '2');
-  assert.is(alone.code, 2);
-  assert.match(alone.stderr, /--jobs goes with --all-nodes/);
+  const artifacts = await ksvc('verify', '--iptables', 'examples/seed-clusterip.ksvc', '--jobs', '2');
+  assert.is(artifacts.code, 2);
+  assert.match(artifacts.stderr, /--jobs goes with a FILE\.ksvc or --from-k8s/);
   // --kernel loads namespaces one node at a time (as root; elsewhere --kernel is refused first)
   const kernel = await ksvc('verify', 'examples/everything.ksvc', '--all-nodes', '--kernel', '--jobs', '2');
   assert.is(kernel.code, 2);
@@ -120,6 +134,7 @@ test('a child that cannot check its node: the parent says which node and why', a
     tvBound: null,
     maxFindings: 20,
     shapes: true,
+    checkFamily: null,
   };
   const r = await runInChildren(
     'verify',
