@@ -59,8 +59,8 @@ Options:
                            JSON, a command document or a listing)
   --node NAME              the node's view (default: the only node of each file)
   --all-nodes              every node both files declare, one comparison each
-  --jobs N                 with --all-nodes: compare up to N nodes at once, each in a process of
-                           its own (default 1; the same output, in node order)
+  --jobs N                 compare up to N nodes and IP families at once, each in a process of
+                           its own (default 1; the same output, in order)
   --family ipv4|ipv6       one family (default: every family either version uses)
   --backend iptables|nftables  the rulesets .ksvc versions are compiled to (default iptables,
                            what kube-proxy loads)
@@ -130,13 +130,13 @@ async function runDiff(argv: string[], io: CliIO): Promise<number> {
   if (!Number.isInteger(maxChanges) || maxChanges < 1) return usage(io, 'diff', '--max-changes is a positive integer');
   const jobs = jobsOf(v.jobs);
   if (jobs < 1) return usage(io, 'diff', '--jobs is a positive integer');
-  if (v.jobs !== undefined && !v['all-nodes']) return usage(io, 'diff', '--jobs goes with --all-nodes');
   const flags = loweringFlagArgs(v);
   if (models && v['nft-table'] !== undefined) return usage(io, 'diff', '--nft-table goes with --input nft');
   if (!models) {
     const modelOnly = [
       ...(v.node !== undefined ? ['--node'] : []),
       ...(v['all-nodes'] ? ['--all-nodes'] : []),
+      ...(v.jobs !== undefined ? ['--jobs'] : []),
       ...(v.backend !== undefined ? ['--backend'] : []),
       ...flags.filter((f) => f.startsWith('--')),
     ];
@@ -174,7 +174,7 @@ async function runDiff(argv: string[], io: CliIO): Promise<number> {
           progressFor,
           jobs,
           onNodeDone: (done, total) =>
-            status.show('jobs', `ksvc diff: ${done} of ${total} nodes compared, ${jobs} at a time`),
+            status.show('jobs', `ksvc diff: ${done} of ${total} comparisons done, ${jobs} at a time`),
         })
       : await diffRulesets(io, [oldFile, newFile], {
           ...check,
@@ -283,8 +283,10 @@ async function diffModels(io: CliIO, files: [string, string], o: ModelDiffOption
     files,
   };
   const runs: DiffRun[] = [];
-  if (o.jobs > 1 && nodes.length > 1) {
-    // --jobs: each node in a child process, given the texts read here (cli/child-jobs.ts)
+  if (o.jobs > 1 && nodes.length * families.length > 1) {
+    // --jobs: each node and family in a child process, given the texts read here (cli/child-jobs.ts);
+    // a family's comparison shares nothing with another's (diff-node.ts), so their runs and
+    // diagnostics put together in order are the node's
     const { runInChildren } = await import('./child-jobs.ts');
     const { jobSourcesOf } = await import('./job-model.ts');
     const side = (l: LoadedInput) => ({
@@ -295,10 +297,10 @@ async function diffModels(io: CliIO, files: [string, string], o: ModelDiffOption
     const job = { ...options, old: side(oldIn), new: side(newIn) };
     const results = await runInChildren<DiffJob, Awaited<ReturnType<typeof diffNode>>>(
       'diff',
-      nodes.map((node) => ({ ...job, node })),
+      nodes.flatMap((node) => families.map((family) => ({ ...job, families: [family], node }))),
       o.jobs,
       io.cwd,
-      (j) => `node ${j.node ?? '(none)'}`,
+      (j) => `node ${j.node ?? '(none)'}, ${j.families.join(', ')}`,
       o.onNodeDone,
     );
     if (typeof results === 'string') return fileError(io, 'diff', `--jobs: ${results}`);

@@ -80,7 +80,7 @@ test('verify --jobs 2 on one dual-stack node: its families checked apart, shared
   assert.is(bad.stderr.match(/unknown-target-node/g)?.length, 1);
 });
 
-test('diff --jobs 2: the same changes, traces and annotations as one node at a time', async () => {
+test('diff --jobs 2: the same changes, traces and annotations as one comparison at a time', async () => {
   const edited = write(
     'everything-edited.ksvc',
     readFileSync(path.join(root, 'examples/everything.ksvc'), 'utf8').replace(
@@ -100,9 +100,15 @@ test('diff --jobs 2: the same changes, traces and annotations as one node at a t
     assert.is(two.stdout, one.stdout);
     assert.is(two.stderr, one.stderr);
   }
-  const bad = await ksvc('diff', 'examples/everything.ksvc', edited, '--jobs', '2');
-  assert.is(bad.code, 2);
-  assert.match(bad.stderr, /--jobs goes with --all-nodes/);
+  // one dual-stack node, its families compared apart
+  const one = await ksvc('diff', 'examples/everything.ksvc', edited, '--node', 'node-a');
+  const two = await ksvc('diff', 'examples/everything.ksvc', edited, '--node', 'node-a', '--jobs', '2');
+  assert.match(one.stdout, /node node-a, ipv6/);
+  assert.is(two.stdout, one.stdout);
+  assert.is(two.stderr, one.stderr);
+  const rulesets = await ksvc('diff', '--input', 'iptables', edited, edited, '--jobs', '2');
+  assert.is(rulesets.code, 2);
+  assert.match(rulesets.stderr, /--jobs applies to \.ksvc or k8s input/);
 });
 
 test('--jobs: a positive integer, with --all-nodes, not with --kernel', async () => {
