@@ -57,7 +57,10 @@ export interface VerifyRun {
 export interface VerifyResult {
   runs: VerifyRun[];
   diagnostics: Diagnostic[];
-  /** verifyPrograms: how many of `diagnostics`, first, come from what every family shares (the nftables document) */
+  /**
+   * One node's check (verifyPrograms, or verifyModel of one node): how many of `diagnostics`, first,
+   * come from what every family of the node shares (lowering, the nftables document)
+   */
   shared?: number;
 }
 
@@ -84,14 +87,16 @@ export function verifyModel(model: ClusterModel, options: VerifyModelOptions = {
   const diagnostics: Diagnostic[] = [];
   const runs: VerifyRun[] = [];
   const nodes = options.nodes ?? [model.nodes.length === 1 ? model.nodes[0]!.name : null];
+  let shared = 0;
   for (const node of nodes) {
     const lowered = lower(model, { ...options.lowering, ...(node === null ? {} : { node }) });
     diagnostics.push(...lowered.diagnostics);
     const result = verifyPrograms(lowered.programs, node, options);
     runs.push(...result.runs);
+    shared = lowered.diagnostics.length + (result.shared ?? 0);
     diagnostics.push(...result.diagnostics);
   }
-  return { runs, diagnostics };
+  return nodes.length === 1 ? { runs, diagnostics, shared } : { runs, diagnostics };
 }
 
 /**

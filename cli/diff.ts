@@ -173,7 +173,7 @@ async function runDiff(argv: string[], io: CliIO): Promise<number> {
           lowering: v,
           progressFor,
           jobs,
-          onNodeDone: (done, total) =>
+          onJobDone: (done, total) =>
             status.show('jobs', `ksvc diff: ${done} of ${total} comparisons done, ${jobs} at a time`),
         })
       : await diffRulesets(io, [oldFile, newFile], {
@@ -244,9 +244,9 @@ interface ModelDiffOptions {
   maxChanges: number;
   shapes: boolean;
   progressFor: (what: string) => { progress?: (p: VerifyProgress) => void };
-  /** --jobs: nodes compared at once, each in a child process */
+  /** --jobs: nodes and families compared at once, each in a child process */
   jobs: number;
-  onNodeDone?: (done: number, total: number) => void;
+  onJobDone?: (done: number, total: number) => void;
 }
 
 /** Two versions of a cluster (.ksvc or Kubernetes objects): each node and family lowered for both, compiled and compared. */
@@ -288,20 +288,16 @@ async function diffModels(io: CliIO, files: [string, string], o: ModelDiffOption
     // a family's comparison shares nothing with another's (diff-node.ts), so their runs and
     // diagnostics put together in order are the node's
     const { runInChildren } = await import('./child-jobs.ts');
-    const { jobSourcesOf } = await import('./job-model.ts');
-    const side = (l: LoadedInput) => ({
-      input: o.kubernetes ? ('k8s' as const) : ('ksvc' as const),
-      sources: jobSourcesOf(l.sources),
-      kube: o.kubernetes ? kubeOptions : null,
-    });
-    const job = { ...options, old: side(oldIn), new: side(newIn) };
+    const { jobInputOf } = await import('./job-model.ts');
+    const kube = o.kubernetes ? kubeOptions : null;
+    const job = { ...options, old: jobInputOf(oldIn, kube), new: jobInputOf(newIn, kube) };
     const results = await runInChildren<DiffJob, Awaited<ReturnType<typeof diffNode>>>(
       'diff',
       nodes.flatMap((node) => families.map((family) => ({ ...job, families: [family], node }))),
       o.jobs,
       io.cwd,
       (j) => `node ${j.node ?? '(none)'}, ${j.families.join(', ')}`,
-      o.onNodeDone,
+      o.onJobDone,
     );
     if (typeof results === 'string') return fileError(io, 'diff', `--jobs: ${results}`);
     for (const r of results) {

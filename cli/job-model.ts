@@ -31,9 +31,15 @@ export async function modelOfJobInput(job: JobInput): Promise<ClusterModel | nul
   return checked.diagnostics.some((d) => d.severity === 'error') ? null : checked.model;
 }
 
-/** The job's part of what the parent loaded: its sources' paths and texts, in order. */
-export const jobSourcesOf = (sources: ReadonlyMap<string, { path: string; text: string }>): JobSource[] =>
-  [...sources.values()].map((s) => ({ path: s.path, text: s.text }));
+/** A job's input: what the parent loaded (its sources' paths and texts, in order) and how. */
+export const jobInputOf = (
+  loaded: { sources: ReadonlyMap<string, { path: string; text: string }> },
+  kube: KubeImportOptions | null,
+): JobInput => ({
+  input: kube ? 'k8s' : 'ksvc',
+  sources: [...loaded.sources.values()].map((s) => ({ path: s.path, text: s.text })),
+  kube,
+});
 
 /** A job holds every input text: up to several inputs of MAX_KUBE_INPUT_BYTES, JSON-escaped. */
 export const MAX_JOB_BYTES = 8 * MAX_KUBE_INPUT_BYTES;

@@ -18,7 +18,8 @@ export async function verifyInChildren(
   const { runInChildren } = await import('./child-jobs.ts');
   const { familiesOf } = await import('../api/lower.ts');
   // the families lowering gives every node, in its order (verifyPrograms then keeps --family's)
-  const families: (Family | null)[] = familiesOf(model).filter((f) => job.family === null || f === job.family);
+  const only = job.options.family;
+  const families: (Family | null)[] = familiesOf(model).filter((f) => only === undefined || f === only);
   const split = families.length > 1 ? families : [null];
   const units: VerifyJob[] = nodes.flatMap((node) => split.map((checkFamily) => ({ ...job, node, checkFamily })));
   const results = await runInChildren<VerifyJob, VerifyResult>(

@@ -253,21 +253,12 @@ async function verifyWithStatus(
     /** --jobs: each node's (and family's) check in a child process, given the texts read here. */
     const inChildren = async (loaded: LoadedInput, model: ClusterModel, nodes: (string | null)[]) => {
       const { verifyInChildren } = await import('./verify-in-children.ts');
-      const { jobSourcesOf } = await import('./job-model.ts');
+      const { jobInputOf } = await import('./job-model.ts');
       status.show('jobs', `ksvc verify: checking ${nodes.length} node(s), ${jobs} checks at a time`);
+      const { progress: _shownHere, ...options } = verifyOptions;
       return verifyInChildren(
         model,
-        {
-          input: fromK8s ? 'k8s' : 'ksvc',
-          sources: jobSourcesOf(loaded.sources),
-          kube: fromK8s ? kubeOptions : null,
-          lowering,
-          family: family ?? null,
-          withHooks: verifyOptions.withHooks,
-          tvBound: tvBound ?? null,
-          maxFindings,
-          shapes: !v['no-shapes'],
-        },
+        { ...jobInputOf(loaded, fromK8s ? kubeOptions : null), options: { ...options, lowering } },
         nodes,
         jobs,
         io.cwd,

@@ -8,6 +8,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ASSUMPTIONS, verifyArtifacts } from '../../api/verify.ts';
 import { runInChildren } from '../../cli/child-jobs.ts';
+import type { DiffJob } from '../../cli/diff-job-child.ts';
 import { decodeWire, encodeWire } from '../../cli/job-wire.ts';
 import { renderDiagnostics } from '../../cli/render-diagnostics.ts';
 import { renderVerifyGithub, renderVerifyJson, renderVerifyText } from '../../cli/render-verify.ts';
@@ -134,12 +135,7 @@ test('a child that cannot check its node: the parent says which node and why', a
     input: 'ksvc',
     sources: [{ path: 'broken.ksvc', text: 'service {' }],
     kube: null,
-    lowering: {},
-    family: null,
-    withHooks: false,
-    tvBound: null,
-    maxFindings: 20,
-    shapes: true,
+    options: {},
     checkFamily: null,
   };
   const r = await runInChildren(
@@ -154,6 +150,31 @@ test('a child that cannot check its node: the parent says which node and why', a
   );
   assert.type(r, 'string');
   assert.match(r as string, /^node node-[ab]: its check process exited with 2: .*the input has errors here/);
+  // diff's children the same way
+  const broken = { input: 'ksvc' as const, sources: job.sources, kube: null };
+  const d = await runInChildren<DiffJob, unknown>(
+    'diff',
+    [
+      {
+        backend: 'iptables',
+        maxChanges: 50,
+        shapes: true,
+        lowering: {},
+        families: ['ipv4'],
+        files: ['a', 'b'],
+        old: broken,
+        new: broken,
+        node: 'node-a',
+      },
+    ],
+    2,
+    root,
+    (j) => `node ${j.node}`,
+  );
+  assert.match(
+    d as string,
+    /^node node-a: its check process exited with 2: ksvc diff --internal-job: the input has errors here/,
+  );
 });
 
 test.run();
