@@ -3,11 +3,11 @@
 // same thing (printKsvc).
 import type { Diagnostic } from '../common/diagnostics.ts';
 import { makeSourceFile, type SourceFile } from '../common/source.ts';
-import { importKubernetes, type KubeImportOptions } from '../compiler/kube/index.ts';
+import { importKubernetes, type KubeImportOptions, type SkippedService } from '../compiler/kube/index.ts';
 import { printKsvc as printModelAsKsvc } from '../compiler/kube/print-ksvc.ts';
 import type { ClusterModel } from '../compiler/model.ts';
 
-export type { KubeImportOptions } from '../compiler/kube/index.ts';
+export type { KubeImportOptions, SkippedService } from '../compiler/kube/index.ts';
 export { DETECT_LOCAL_MODES } from '../compiler/kube/index.ts';
 
 /** One input document: YAML or JSON text (several documents, or a `kind: List`, are fine). */
@@ -23,6 +23,11 @@ export interface KubernetesRead {
   diagnostics: Diagnostic[];
   /** The inputs with their line index (for rendering diagnostics with source frames). */
   sources: SourceFile[];
+  /**
+   * The services kube-proxy writes nothing for, in input order: headless, ExternalName, or hidden
+   * from kube-proxy by a label (`reason: { label }`).
+   */
+  skipped: SkippedService[];
 }
 
 /**
@@ -32,7 +37,7 @@ export interface KubernetesRead {
 export function readKubernetes(inputs: readonly KubernetesInput[], options: KubeImportOptions = {}): KubernetesRead {
   const sources = inputs.map((i) => makeSourceFile(i.file, i.text));
   const result = importKubernetes(sources, options);
-  return { model: result.model, diagnostics: result.diagnostics, sources };
+  return { model: result.model, diagnostics: result.diagnostics, sources, skipped: result.skipped };
 }
 
 export interface Printed {
@@ -45,7 +50,13 @@ export interface Printed {
   diagnostics: Diagnostic[];
 }
 
-/** A model as the .ksvc file meaning the same thing; the text is read back and compared before it is returned. */
-export function printKsvc(model: ClusterModel, options: { file?: string } = {}): Printed {
-  return printModelAsKsvc(model, options.file ?? 'imported.ksvc');
+/**
+ * A model as the .ksvc file meaning the same thing; the text is read back and compared before it is
+ * returned. `skipped` (readKubernetes's) are named in a comment at the top of the file.
+ */
+export function printKsvc(
+  model: ClusterModel,
+  options: { file?: string; skipped?: readonly SkippedService[] } = {},
+): Printed {
+  return printModelAsKsvc(model, options.file ?? 'imported.ksvc', options.skipped ?? []);
 }

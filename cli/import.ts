@@ -26,7 +26,8 @@ const HELP = `Usage: ksvc import [options] FILE...   (FILE '-' reads standard in
 
 Read Kubernetes Service, EndpointSlice and Node objects (YAML or JSON; several documents per file,
 or a List as kubectl prints it) and print the equivalent .ksvc file. The objects are read the way
-kube-proxy reads them: headless and ExternalName services produce nothing, addresses are normalised
+kube-proxy reads them: headless and ExternalName services, and objects another service proxy owns,
+produce nothing (a comment at the top names them), addresses are normalised
 (10.180.00.001 -> 10.180.0.1), endpoints come from every EndpointSlice of a service with their
 ready/serving/terminating conditions. Cluster settings are kube-proxy's flags, given here.
 'ksvc compile --from-k8s' reads the same files directly.
@@ -123,7 +124,7 @@ export const importCommand: Command = {
     }
 
     const { printKsvc } = await import('../api/kubernetes.ts');
-    const printed = printKsvc(loaded.model, { file: v.out ?? 'imported.ksvc' });
+    const printed = printKsvc(loaded.model, { file: v.out ?? 'imported.ksvc', skipped: loaded.skipped ?? [] });
     if (printed.text === null) {
       report([...loaded.diagnostics, ...printed.diagnostics]);
       // a read-back mismatch is ksvc's defect, not the input's: exit as for an internal error

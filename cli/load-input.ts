@@ -2,7 +2,7 @@
 // file (parse + check), or Kubernetes YAML/JSON objects (readKubernetes). `-` is standard input.
 // The library is imported here, when a command runs, not when the CLI starts.
 
-import type { KubeImportOptions } from '../api/kubernetes.ts';
+import type { KubeImportOptions, SkippedService } from '../api/kubernetes.ts';
 import type { Diagnostic } from '../common/diagnostics.ts';
 import type { SourceFile } from '../common/source.ts';
 import type { IRProgram } from '../compiler/ir/types.ts';
@@ -22,6 +22,8 @@ export interface LoadedInput {
   inputs: FileIdentity[];
   /** A usage-level failure (unreadable file): exit 2, not 1. */
   readError?: string;
+  /** Kubernetes input: the services kube-proxy writes nothing for (named in import's output). */
+  skipped?: SkippedService[];
 }
 
 const unreadable = (message: string): LoadedInput => ({
@@ -115,5 +117,6 @@ export async function loadKubernetesFiles(
     diagnostics: result.diagnostics,
     sources: new Map(result.sources.map((s) => [s.path, s])),
     inputs,
+    skipped: result.skipped,
   };
 }

@@ -1,10 +1,10 @@
 // The canonical .ksvc layout (`ksvc fmt`). It prints every value from the AST fields, so it also
 // works on ASTs that were built rather than parsed (the Kubernetes import gives dummy spans and no
 // comments); spans are used only to put comments back. Layout rules (docs/language.md, "Formatting"):
-//  - 2-space indent; one blank line between top-level blocks; inside a block, one blank line where
-//    the author left one or more between two statements or comments (none right after '{' or
-//    before '}'), as gofmt and prettier do; blocks and statements in the order written; an empty
-//    block is `NAME {` + `}`.
+//  - 2-space indent; one blank line between top-level blocks; inside a block, and between the
+//    comments above a block and the block, one blank line where the author left one or more
+//    between two statements or comments (none right after '{' or before '}'), as gofmt and
+//    prettier do; blocks and statements in the order written; an empty block is `NAME {` + `}`.
 //  - Port lines of a service are aligned in columns: `NAME:` padded so the types line up, then the
 //    type, `IP:PORT/PROTO`, and `nodePort N` each padded to the widest in the service, so every `->`
 //    lines up. Unnamed port lines start with their type (padded like the names if the service
@@ -75,13 +75,26 @@ export function formatFile(file: FileNode): string {
   const keepBlank = (line: number) => {
     if (prevEnd > 0 && line > prevEnd + 1 && out.at(-1) !== '') out.push('');
   };
+  // Before a block: the last source line of the comments printed above it (0: none yet), so that
+  // a blank line the author left between them and the block (a file's header comment) stays.
+  let topEnd = 0;
+  const keepTopBlank = (line: number) => {
+    if (topEnd > 0 && line > topEnd + 1 && out.at(-1) !== '') out.push('');
+  };
   for (const r of rows) {
     if (r.blankBefore && out.length > 0) out.push('');
     const inBlock = r.kind === 'item' || r.kind === 'close';
+    const header = r.kind === 'header';
     for (const c of r.leading) {
       if (inBlock) keepBlank(c.span.start.line);
+      else if (header) keepTopBlank(c.span.start.line);
       out.push(r.commentIndent + commentText(c));
       if (inBlock) prevEnd = c.span.end.line;
+      else if (header) topEnd = c.span.end.line;
+    }
+    if (header) {
+      keepTopBlank(r.startLine);
+      topEnd = 0;
     }
     if (r.kind === 'item') keepBlank(r.startLine);
     const tail = r.trailing.length > 0 ? `  ${r.trailing.map(commentText).join(' ')}` : '';
@@ -107,7 +120,11 @@ function blockRows(block: TopLevelBlock, blankBefore: boolean, comments: readonl
     kind: 'close',
     commentIndent: INDENT,
   };
-  const head = (text: string): Row => ({ ...row('', text, start, blankBefore), kind: 'header' });
+  const head = (text: string): Row => ({
+    ...row('', text, start, blankBefore),
+    kind: 'header',
+    startLine: block.span.start.line,
+  });
   switch (block.kind) {
     case 'Cluster':
       return [

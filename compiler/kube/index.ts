@@ -12,7 +12,7 @@ import { endpointsOf, type NodeNameSites } from './endpoints.ts';
 import { type HiddenSlice, readEndpointSlice, type SliceRead } from './endpointslice.ts';
 import { isFastPathDecline } from './fast-decline.ts';
 import { readNode } from './node.ts';
-import { readService, type ServiceRead } from './service.ts';
+import { readService, type ServiceRead, type SkipReason } from './service.ts';
 import { type KubeImportOptions, settingsFromOptions } from './settings.ts';
 import { runSharedRulesOnImport } from './shared-facts.ts';
 import {
@@ -33,6 +33,14 @@ export interface KubeImportResult {
   /** null when there are errors. */
   model: ClusterModel | null;
   diagnostics: Diagnostic[];
+  /** The services kube-proxy writes nothing for (headless, ExternalName, hidden), in input order. */
+  skipped: SkippedService[];
+}
+
+export interface SkippedService {
+  namespace: string;
+  name: string;
+  reason: SkipReason;
 }
 
 const API_VERSIONS: Record<string, string> = { Service: 'v1', EndpointSlice: 'discovery.k8s.io/v1', Node: 'v1' };
@@ -60,6 +68,7 @@ function importObjects(sources: readonly SourceFile[], options: KubeImportOption
 
   const services: ServiceRead[] = [];
   const skipped = new Set<string>();
+  const skippedServices: SkippedService[] = [];
   const slices: SliceRead[] = [];
   const hiddenSlices: HiddenSlice[] = [];
   const nodes: NodeModel[] = [];
@@ -106,7 +115,10 @@ function importObjects(sources: readonly SourceFile[], options: KubeImportOption
               : null;
         if (key !== null && checkDuplicate(seen, `Service ${key}`, raw, diags)) continue;
         if (r.kind === 'service') services.push(r.read);
-        else if (r.kind === 'skipped') skipped.add(key!);
+        else if (r.kind === 'skipped') {
+          skipped.add(key!);
+          skippedServices.push({ namespace: r.namespace, name: r.name, reason: r.reason });
+        }
       } else if (raw.kind === 'EndpointSlice') {
         const r = readEndpointSlice(raw.obj);
         if (r.kind === 'skipped' && r.hidden) hiddenSlices.push(r.hidden);
@@ -184,8 +196,8 @@ function importObjects(sources: readonly SourceFile[], options: KubeImportOption
     );
 
   const shown = capRepeated(diags);
-  if (hasErrors(shown)) return { model: null, diagnostics: shown };
-  return { model: { settings, nodes, services: models }, diagnostics: shown };
+  if (hasErrors(shown)) return { model: null, diagnostics: shown, skipped: skippedServices };
+  return { model: { settings, nodes, services: models }, diagnostics: shown, skipped: skippedServices };
 }
 
 function checkDuplicate(seen: Map<string, Located>, key: string, raw: RawObject, diags: Diagnostic[]): boolean {

@@ -8,6 +8,8 @@ import { formatFile } from '../../grammar/format.ts';
 import { loadKsvc } from '../load-ksvc.ts';
 import type { ClusterModel } from '../model.ts';
 import { kubeCodes } from './codes.ts';
+import type { SkippedService } from './index.ts';
+import { notImportedComment } from './not-imported.ts';
 import { modelToAst } from './to-ast.ts';
 
 export interface PrintedKsvc {
@@ -21,11 +23,18 @@ export interface PrintedKsvc {
 export const comparableModel = (m: ClusterModel): string =>
   JSON.stringify(m, (k, v) => (k === 'origin' || k === 'targetPort' ? undefined : v));
 
-/** Print `model` as .ksvc text and prove the text reads back as the same model. */
-export function printKsvc(model: ClusterModel, fileName = 'imported.ksvc'): PrintedKsvc {
+/**
+ * Print `model` as .ksvc text and prove the text reads back as the same model. `skipped` (the
+ * import's services kube-proxy writes nothing for) are named in a comment at the top.
+ */
+export function printKsvc(
+  model: ClusterModel,
+  fileName = 'imported.ksvc',
+  skipped: readonly SkippedService[] = [],
+): PrintedKsvc {
   const ast = modelToAst(model);
   if (hasErrors(ast.diagnostics)) return { text: null, diagnostics: ast.diagnostics };
-  const text = formatFile(ast.file);
+  const text = notImportedComment(skipped) + formatFile(ast.file);
   const again = loadKsvc(makeSourceFile(fileName, text));
   if (again.model && comparableModel(again.model) === comparableModel(model)) {
     return { text, diagnostics: ast.diagnostics };

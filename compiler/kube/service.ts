@@ -42,10 +42,16 @@ export interface ServiceRead {
   healthCheckAt: Val | null;
 }
 
+/**
+ * Why kube-proxy writes nothing for a service: no cluster IP (`None`), `type: ExternalName`, or a
+ * label that keeps it out of kube-proxy's informer (object-meta.ts) — named by the label.
+ */
+export type SkipReason = 'headless' | 'external-name' | { label: string };
+
 export type ServiceResult =
   | { kind: 'service'; read: ServiceRead }
   /** Headless, ExternalName, or hidden from kube-proxy by a label: kube-proxy writes nothing for it. */
-  | { kind: 'skipped'; namespace: string; name: string }
+  | { kind: 'skipped'; namespace: string; name: string; reason: SkipReason }
   | { kind: 'invalid' };
 
 const SERVICE_TYPES = ['ClusterIP', 'NodePort', 'LoadBalancer', 'ExternalName'] as const;
@@ -84,7 +90,9 @@ export function readService(obj: MapVal): ServiceResult {
   checkKnownFields(obj, TOP_FIELDS, 'Service');
   const meta = readMeta(obj, 'Service', dns1035Label, true);
   // kube-proxy never lists it (another proxy's, or marked headless): its spec is not kube-proxy's concern
-  if (meta && hidingLabel(meta)) return failed() ? { kind: 'invalid' } : { kind: 'skipped', ...nameOf(meta) };
+  const hidden = meta && hidingLabel(meta);
+  if (meta && hidden)
+    return failed() ? { kind: 'invalid' } : { kind: 'skipped', ...nameOf(meta), reason: { label: hidden.label } };
   const spec = getMap(obj, 'spec');
   if (!spec) {
     if (!field(obj, 'spec')) missing(obj, 'spec');
@@ -93,11 +101,12 @@ export function readService(obj: MapVal): ServiceResult {
   checkKnownFields(spec, SPEC_FIELDS, 'Service spec');
   const type = readEnum(spec, 'type', SERVICE_TYPES) ?? (field(spec, 'type') ? undefined : 'ClusterIP');
   if (type === undefined) return { kind: 'invalid' };
-  const skip = (): ServiceResult => (meta && !failed() ? { kind: 'skipped', ...nameOf(meta) } : { kind: 'invalid' });
-  if (type === 'ExternalName') return skip();
+  const skip = (reason: SkipReason): ServiceResult =>
+    meta && !failed() ? { kind: 'skipped', ...nameOf(meta), reason } : { kind: 'invalid' };
+  if (type === 'ExternalName') return skip('external-name');
 
   const ips = readClusterIPs(obj, spec);
-  if (ips === 'headless') return skip();
+  if (ips === 'headless') return skip('headless');
   const ports = readServicePorts(spec, type);
   const externalIPs = getStringList(spec, 'externalIPs').flatMap((e) => {
     const ip = readUnicastIP(e.at, 'external IP');

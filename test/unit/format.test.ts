@@ -270,4 +270,38 @@ test('blank lines inside a block: one kept where the author had any, none after 
   assert.fixture(fmt(out), out);
 });
 
+test('blank lines among the comments above a block: one kept where the author had any, none added', () => {
+  const out = fmt(`# a file's header
+
+
+
+# about node a
+node a {
+  address 10.0.0.1
+}
+# about b (a blank line follows)
+
+node b {
+  address 10.0.0.2
+}
+`);
+  assert.fixture(
+    out,
+    `# a file's header
+
+# about node a
+node a {
+  address 10.0.0.1
+}
+
+# about b (a blank line follows)
+
+node b {
+  address 10.0.0.2
+}
+`,
+  );
+  assert.fixture(fmt(out), out);
+});
+
 test.run();

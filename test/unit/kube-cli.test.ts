@@ -125,6 +125,22 @@ test('import -o writes the file; the written file compiles like the YAML', async
   assert.fixture(a.stdout, b.stdout);
 });
 
+test('import names the services it leaves out at the top of the file, which fmt keeps as it is', async () => {
+  const r = await run('import', 'examples/topology.yaml');
+  assert.is(r.code, 0, r.stderr);
+  assert.ok(
+    r.stdout.startsWith(`# Not imported: kube-proxy writes no rules for these services.
+#   label service.kubernetes.io/service-proxy-name, 1: shop/mesh-gateway
+
+node node-a {
+`),
+    r.stdout,
+  );
+  const printed = write('topology-imported.ksvc', r.stdout);
+  const check = await run('fmt', '--check', printed);
+  assert.is(check.code, 0, check.stderr);
+});
+
 test('import with errors writes nothing and leaves an existing output alone', async () => {
   const bad = write(
     'bad-import.yaml',
