@@ -6,6 +6,7 @@
 // child checks the very bytes the parent loaded. Results come back in job order, so the output is
 // the same as without --jobs, byte for byte.
 import { spawn } from 'node:child_process';
+import { statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { decodeWire, encodeWire } from './job-wire.ts';
 
@@ -34,7 +35,7 @@ function runChild<R>(args: readonly string[], job: unknown, cwd: string): Promis
     child.stdout.on('data', (b: Buffer) => out.push(b));
     child.stderr.on('data', (b: Buffer) => err.push(b));
     child.stdin.on('error', () => {}); // a child that died early: its exit says why
-    child.on('error', (e) => resolve(`cannot start a check process: ${e.message}`));
+    child.on('error', (e) => resolve(`cannot start a check process: ${startFailure(e, cwd)}`));
     child.on('close', (code, signal) => {
       if (code === 0) {
         try {
@@ -53,6 +54,12 @@ function runChild<R>(args: readonly string[], job: unknown, cwd: string): Promis
     });
     child.stdin.end(encodeWire(job));
   });
+}
+
+/** Why a child did not start: Node says "spawn node ENOENT" for a missing working directory too. */
+function startFailure(e: Error, cwd: string): string {
+  if (!statSync(cwd, { throwIfNoEntry: false })?.isDirectory()) return `the working directory ${cwd} is gone`;
+  return e.message;
 }
 
 /**

@@ -14,7 +14,7 @@ import { renderDiagnostics } from '../../cli/render-diagnostics.ts';
 import { renderVerifyGithub, renderVerifyJson, renderVerifyText } from '../../cli/render-verify.ts';
 import type { VerifyJob } from '../../cli/verify-job-child.ts';
 import { makeSourceFile } from '../../common/source.ts';
-import { compileWeb, ksvc, root, write } from './verify-cli-support.ts';
+import { compileWeb, ksvc, ksvcWith, root, write } from './verify-cli-support.ts';
 
 test('the wire keeps what a report renders: counterexamples, exact probabilities, rule texts, spans', async () => {
   const files = await compileWeb();
@@ -110,6 +110,27 @@ test('diff --jobs 2: the same changes, traces and annotations as one comparison 
   const rulesets = await ksvc('diff', '--input', 'iptables', edited, edited, '--jobs', '2');
   assert.is(rulesets.code, 2);
   assert.match(rulesets.stderr, /--jobs applies to \.ksvc or k8s input/);
+});
+
+test('--jobs really runs the checks in child processes: a child that cannot start is reported', async () => {
+  // Children start in the command's working directory; in-process checks never look at it. With
+  // one that does not exist, a run without --jobs works and a run with it names a node that failed.
+  const gone = path.join(root, 'no-such-directory-for-ksvc-jobs');
+  const edited = write('jobs-gone.ksvc', readFileSync(path.join(root, 'examples/everything.ksvc'), 'utf8'));
+  const files = [path.join(root, 'examples/everything.ksvc'), edited];
+  for (const argv of [
+    ['verify', files[0]!, '--all-nodes'],
+    ['diff', ...files, '--all-nodes'],
+  ]) {
+    const plain = await ksvcWith({ cwd: gone }, ...argv);
+    assert.is(plain.code, 0, plain.stderr);
+    const jobs = await ksvcWith({ cwd: gone }, ...argv, '--jobs', '2');
+    assert.is(jobs.code, 2, jobs.stdout);
+    assert.match(
+      jobs.stderr,
+      /^ksvc (verify|diff): --jobs: node node-[a-z]+(, ipv[46])?: cannot start a check process: the working directory .*no-such-directory-for-ksvc-jobs is gone\n$/,
+    );
+  }
 });
 
 test('--jobs: a positive integer, with --all-nodes, not with --kernel', async () => {
