@@ -2,16 +2,18 @@
 // and its exact outcome distribution, for the IR, iptables and nftables side by side.
 import { hasTerminalUnsafe } from '../common/diagnostics.ts';
 import { familyOf, parseIPStrict } from '../common/ip.ts';
-import type { CtState, L4Protocol, Packet } from '../compiler/ir/packet.ts';
+import type { CtState, Packet } from '../compiler/ir/packet.ts';
 import { capRepeated } from '../compiler/shared-rules/cap.ts';
 import { fileError, LOWERING_FLAGS, loweringOptions, parseCommandArgs, usageError as usage } from './args.ts';
 import type { Command } from './command.ts';
+import { destinationFromFlags, hasPorts, portOf, serviceDestination } from './explain-target.ts';
 import { type CliIO, EXIT_OK, EXIT_USAGE, inputName, MAX_ARTIFACT_BYTES, readInputFile } from './io.ts';
 import { type LoadedInput, loadKsvcFile, loadKubernetesFiles } from './load-input.ts';
 import { renderDiagnostics } from './render-diagnostics.ts';
 import type { AssumedDefault } from './render-explain.ts';
 
 const HELP = `Usage: ksvc explain FILE.ksvc --src IP --dst IP --proto P [--dport N] [options]
+       ksvc explain FILE.ksvc --src IP --to NAMESPACE/NAME[:PORT] [options]
        ksvc explain --iptables FILE [--nft FILE] [--model FILE.ksvc] --src IP --dst IP ...
 
 Follow one packet through the IR, the iptables rules and the nftables rules: every rule it
@@ -22,6 +24,9 @@ Options:
   --src IP, --dst IP        the packet's addresses (required)
   --proto tcp|udp|sctp|icmp|other  (required)
   --dport N, --sport N      ports (tcp, udp, sctp; --sport default 40000)
+  --to NAMESPACE/NAME[:PORT]  instead of --dst, --proto and --dport: the cluster IP (of --src's
+                            family), protocol and port of that service port of the model (PORT: its
+                            name or number; not needed when the service has one port)
   --from external|pod|node  arriving from outside or from a pod, or generated on the node itself
                             (default external); whether a source is a pod's is up to --src (its
                             address) and --iface, as the rules decide
@@ -42,6 +47,7 @@ Options:
 const FLAGS = {
   src: { type: 'string' },
   dst: { type: 'string' },
+  to: { type: 'string' },
   proto: { type: 'string' },
   dport: { type: 'string' },
   sport: { type: 'string' },
@@ -69,14 +75,7 @@ export const explainCommand: Command = { name: 'explain', help: HELP, run: runEx
 const isInterfaceName = (name: string): boolean =>
   name !== '.' && name !== '..' && Buffer.byteLength(name) <= 15 && /^[^/:\s]+$/.test(name) && !hasTerminalUnsafe(name);
 
-const PROTOCOLS: readonly L4Protocol[] = ['tcp', 'udp', 'sctp', 'icmp', 'other'];
 const CT: readonly CtState[] = ['new', 'established', 'related', 'invalid', 'untracked'];
-
-function port(text: string | undefined, fallback: number): number | null {
-  if (text === undefined) return fallback;
-  if (!/^\d{1,5}$/.test(text) || Number(text) > 65535) return null;
-  return Number(text);
-}
 
 async function runExplain(argv: string[], io: CliIO): Promise<number> {
   const parsed = parseCommandArgs(io, 'explain', argv, FLAGS);
@@ -88,24 +87,19 @@ async function runExplain(argv: string[], io: CliIO): Promise<number> {
   }
   const fail = (m: string) => usage(io, 'explain', m);
   if (v.output !== undefined && v.output !== 'text' && v.output !== 'json') return fail('--output is text or json');
-  for (const f of ['src', 'dst', 'proto'] as const) if (v[f] === undefined) return fail(`--${f} is required`);
-  const src = parseIPStrict(v.src!);
-  const dst = parseIPStrict(v.dst!);
+  if (v.src === undefined) return fail('--src is required');
+  const src = parseIPStrict(v.src);
   if (!src.ok) return fail(`--src: ${src.reason}`);
-  if (!dst.ok) return fail(`--dst: ${dst.reason}`);
-  if (src.value.family !== dst.value.family) return fail('--src and --dst are of different IP families');
-  const family = (v.family ?? familyOf(dst.value.text)) as 'ipv4' | 'ipv6';
-  if (family !== dst.value.family) return fail(`--family ${family} does not match the addresses`);
-  const protocol = v.proto as L4Protocol;
-  if (!PROTOCOLS.includes(protocol)) return fail(`--proto is one of: ${PROTOCOLS.join(', ')}`);
-  const ports = protocol === 'tcp' || protocol === 'udp' || protocol === 'sctp';
-  if (ports && v.dport === undefined) return fail('--dport is required for tcp, udp and sctp');
-  // silently dropped, a port would make the user believe the rules were asked about it
-  if (!ports && (v.dport !== undefined || v.sport !== undefined))
-    return fail(`--dport and --sport are for tcp, udp and sctp; ${protocol} has no ports`);
-  const dport = ports ? port(v.dport, 0) : 0;
-  const sport = ports ? port(v.sport, 40000) : 0;
-  if (dport === null || sport === null) return fail('a port is a number from 0 to 65535');
+  if (v.to !== undefined && (v.dst !== undefined || v.proto !== undefined || v.dport !== undefined))
+    return fail('--to gives the destination, protocol and port: leave out --dst, --proto and --dport');
+  // with --to, the destination is looked up once the model is read
+  const given = v.to === undefined ? destinationFromFlags(v) : null;
+  if (typeof given === 'string') return fail(given);
+  const family = (v.family ?? familyOf(given?.dst ?? src.value.text)) as 'ipv4' | 'ipv6';
+  if (given && src.value.family !== familyOf(given.dst)) return fail('--src and --dst are of different IP families');
+  if (family !== src.value.family) return fail(`--family ${family} does not match the addresses`);
+  const sport = portOf(v.sport, 40000);
+  if (sport === null) return fail('a port is a number from 0 to 65535');
   const from = v.from ?? 'external';
   if (from !== 'external' && from !== 'pod' && from !== 'node') return fail('--from is external, pod or node');
   if (from === 'node' && v.iface !== undefined) return fail('--iface is for arriving packets (--from external or pod)');
@@ -126,24 +120,14 @@ async function runExplain(argv: string[], io: CliIO): Promise<number> {
   const backend = v.backend ?? 'all';
   if (!['ir', 'iptables', 'nftables', 'all'].includes(backend))
     return fail('--backend is ir, iptables, nftables or all');
-  const packet: Packet = {
-    path: from === 'node' ? 'local' : 'arriving',
-    src: src.value.text,
-    dst: dst.value.text,
-    protocol,
-    sport,
-    dport,
-    inInterface: from === 'node' ? null : (v.iface ?? 'eth0'),
-    mark,
-    ct: { state: ctState as CtState, dnat: ctDnat === 'dnat' },
-    affinityAges,
-  };
   const lowering = await loweringOptions(io, 'explain', v);
   if (typeof lowering === 'number') return lowering;
 
   const artifactsMode = v.iptables !== undefined || v.nft !== undefined;
   const modelFile = artifactsMode ? v.model : parsed.positionals[0];
   if (!artifactsMode && parsed.positionals.length === 0) return fail('expected a FILE.ksvc (or --iptables/--nft)');
+  if (v.to !== undefined && modelFile === undefined && !v['from-k8s'])
+    return fail('--to names a service of the model: give FILE.ksvc, --from-k8s or --model');
   if ([v.iptables, v.nft, v.model, ...parsed.positionals].filter((f) => f === '-').length > 1)
     return fail("'-' (standard input) can be given only once");
   let loaded: LoadedInput | null = null;
@@ -169,6 +153,18 @@ async function runExplain(argv: string[], io: CliIO): Promise<number> {
   if (model && !artifactsMode && v.node === undefined && model.nodes.length > 1) {
     return fail(`the file names ${model.nodes.length} nodes: choose one with --node`);
   }
+  const destination = given ?? serviceDestination(model!, v.to!, family);
+  if (typeof destination === 'string') return fail(destination);
+  const packet: Packet = {
+    path: from === 'node' ? 'local' : 'arriving',
+    src: src.value.text,
+    ...destination,
+    sport: hasPorts(destination.protocol) ? sport : 0,
+    inInterface: from === 'node' ? null : (v.iface ?? 'eth0'),
+    mark,
+    ct: { state: ctState as CtState, dnat: ctDnat === 'dnat' },
+    affinityAges,
+  };
   const api = await import('../api/verify.ts');
   const node = v.node ?? (model?.nodes.length === 1 ? model.nodes[0]!.name : null);
   const { explanation, diagnostics } = api.explainPacket({

@@ -126,6 +126,62 @@ test('exit 2: invalid input files, with located diagnostics', async () => {
   assert.is(r2.stdout, '');
 });
 
+test('--to names the service port: its cluster IP, protocol and port, as if given by hand', async () => {
+  const byHand = await ksvc('explain', WEB, ...WEB_PACKET);
+  assert.is(byHand.code, 0, byHand.stderr);
+  for (const to of ['shop/web', 'shop/web:http', 'shop/web:80']) {
+    const r = await ksvc('explain', WEB, '--src', '203.0.113.7', '--to', to);
+    assert.is(r.code, 0, r.stderr);
+    assert.is(r.stdout, byHand.stdout, to);
+  }
+  // a dual-stack service: the family follows --src
+  const v6 = await ksvc(
+    'explain',
+    'examples/everything.ksvc',
+    '--node',
+    'node-a',
+    '--src',
+    'fd00:64:0:1::9',
+    '--from',
+    'pod',
+    '--to',
+    'kube-system/kube-dns:dns',
+  );
+  assert.is(v6.code, 0, v6.stderr);
+  assert.match(v6.stdout, /^packet: udp \[fd00:64:0:1::9\]:40000 -> \[fd00:32::10\]:53,/);
+  assert.match(v6.stdout, /accept dnat \[fd00:64:0:1::7\]:53/);
+});
+
+test('--to: a service port the model does not have, or cannot pick, is a usage error', async () => {
+  const all = ['examples/everything.ksvc', '--node', 'node-a', '--src', '10.64.1.9'];
+  const cases: [string[], RegExp][] = [
+    [
+      [...all, '--to', 'kube-system/kube-dns'],
+      /kube-system\/kube-dns has 2 ports: name one as kube-system\/kube-dns:PORT \(dns \(53\/udp\), dns-tcp \(53\/tcp\)\)/,
+    ],
+    [[...all, '--to', 'kube-system/kube-dns:53'], /has port 53 for udp and tcp: name the port instead/],
+    [[...all, '--to', 'kube-system/kube-dns:http'], /kube-system\/kube-dns has no port 'http'/],
+    [[...all, '--to', 'shop/nope'], /--to: the model has no service shop\/nope/],
+    [[...all, '--to', 'cart'], /--to: 'cart' is not NAMESPACE\/NAME or NAMESPACE\/NAME:PORT/],
+    [[...all, '--to', 'shop/cart', '--dport', '80'], /--to gives the destination, protocol and port: leave out --dst/],
+    [
+      ['examples/everything.ksvc', '--node', 'node-a', '--src', 'fd00:64:0:1::9', '--to', 'shop/cart'],
+      /shop\/cart has no IPv6 cluster IP/,
+    ],
+    [
+      ['--iptables', WEB, '--src', '10.64.1.9', '--to', 'shop/web'],
+      /--to names a service of the model: give FILE\.ksvc, --from-k8s or --model/,
+    ],
+    [[WEB, '--src', '10.64.1.9'], /--dst \(or --to NAMESPACE\/NAME\[:PORT\]\) is required/],
+  ];
+  for (const [argv, message] of cases) {
+    const r = await ksvc('explain', ...argv);
+    assert.is(r.code, 2, argv.join(' '));
+    assert.match(r.stderr, message, argv.join(' '));
+    assert.is(r.stdout, '', argv.join(' '));
+  }
+});
+
 test('usage errors exit 2 with a message', async () => {
   const packet = ['--src', '203.0.113.7', '--dst', '10.32.0.20'];
   const cases: [string[], RegExp][] = [
