@@ -122,7 +122,7 @@ function ctAtoms(states: readonly CtState[], dnat: boolean): IntervalSet {
  * 10,000 services), and making and dropping nine maps for each took 0.84 s there.
  */
 const mayBeKeyed = (parts: readonly CPart[] | null): boolean =>
-  parts !== null && parts.some((p) => (p.dim === DIM.dst || p.dim === DIM.dport) && single(p.set) !== undefined);
+  parts?.some((p) => (p.dim === DIM.dst || p.dim === DIM.dport) && single(p.set) !== undefined) === true;
 
 /** Index items (rules or elements) by the exact destination, protocol and port their leading conditions pin. */
 export function buildKeyIndex(items: readonly (readonly CPart[] | null)[]): KeyIndex | null {

@@ -10,10 +10,40 @@ import { isPlainElementObject } from './fast-element.ts';
 import { child } from './pointer.ts';
 // Imported, not read at run time, so the bundle (dist/) carries it (Node >= 20.10 reads `with`).
 import schemaDocument from './schema.json' with { type: 'json' };
-import * as validators from './schema-validators.generated.js';
+import {
+  chain,
+  chainRef,
+  element,
+  envelope,
+  expression,
+  item,
+  map,
+  rule,
+  set,
+  setRef,
+  statement,
+  table,
+  tableRef,
+} from './schema-validators.generated.js';
+
+/** The generated validator of each object shape checked in scope (by $defs name). */
+const SHAPE_VALIDATORS = {
+  item,
+  table,
+  tableRef,
+  chain,
+  chainRef,
+  rule,
+  set,
+  map,
+  setRef,
+  element,
+  statement,
+  expression,
+} as const;
 
 /** The object shapes checked in scope ($defs names): one generated validator each. */
-export type ObjectShape = Exclude<keyof typeof validators, 'envelope'>;
+export type ObjectShape = keyof typeof SHAPE_VALIDATORS;
 
 type Kind = 'nft-unknown-statement' | 'nft-unknown-expression' | 'nft-unknown-command';
 
@@ -37,7 +67,6 @@ export const verifierSchema = (): unknown => structuredClone(schemaDocument);
 
 /** Check the document's envelope; false (with a diagnostic) when it fails. */
 export function checkEnvelope(doc: unknown, sink: DiagnosticSink): boolean {
-  const { envelope } = validators;
   if (envelope(doc)) return true;
   reportSchemaError(envelope.errors ?? [], '', sink);
   return false;
@@ -66,7 +95,7 @@ export function checkNesting(value: unknown, pointer: string, sink: DiagnosticSi
 export function checkShape(shape: ObjectShape, value: unknown, pointer: string, sink: DiagnosticSink): boolean {
   // Element lists in the plain form are accepted without the generated validator (fast-element.ts).
   if (shape === 'element' && isPlainElementObject(value)) return true;
-  const v = validators[shape];
+  const v = SHAPE_VALIDATORS[shape];
   if (v(value)) return true;
   reportSchemaError(v.errors ?? [], pointer, sink);
   return false;
