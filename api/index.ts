@@ -12,7 +12,7 @@ export type { Diagnostic, RelatedLocation, Severity } from '../common/diagnostic
 export { hasErrors, sortDiagnostics } from '../common/diagnostics.ts';
 export type { Position, SourceFile, Span } from '../common/source.ts';
 export type { IRProgram } from '../compiler/ir/types.ts';
-export type { ClusterModel } from '../compiler/model.ts';
+export type { ClusterModel, LocalDetectorSpec } from '../compiler/model.ts';
 export type { FileNode } from '../grammar/ast.ts';
 export {
   type ArtifactDiffInput,
@@ -53,6 +53,7 @@ export {
   type Printed,
   printKsvc,
   readKubernetes,
+  type SkippedService,
 } from './kubernetes.ts';
 export {
   type DetectorFlags,
@@ -82,6 +83,7 @@ export {
   explainPacket,
   type VerifyArtifactsInput,
   type VerifyModelOptions,
+  type VerifyProgress,
   type VerifyReport,
   type VerifyResult,
   type VerifyRun,

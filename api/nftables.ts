@@ -39,7 +39,7 @@ export function compileNftables(programs: IRProgram | IRProgram[], options: Nfta
 
 /**
  * The same bytes as compileNftables, in pieces to write as they come: the JSON document in chunks of
- * about a megabyte (the ruleset is built before the first one, so an internal error comes before
+ * about 64 KiB (the ruleset is built before the first one, so an internal error comes before
  * any output); the text format, which is printed from the parsed-back JSON, in one piece.
  */
 export function compileNftablesChunks(
