@@ -58,7 +58,11 @@ function runChild<R>(args: readonly string[], job: unknown, cwd: string): Promis
 
 /** Why a child did not start: Node says "spawn node ENOENT" for a missing working directory too. */
 function startFailure(e: Error, cwd: string): string {
-  if (!statSync(cwd, { throwIfNoEntry: false })?.isDirectory()) return `the working directory ${cwd} is gone`;
+  try {
+    if (!statSync(cwd, { throwIfNoEntry: false })?.isDirectory()) return `the working directory ${cwd} is gone`;
+  } catch {
+    // not even stat-able (EACCES, ENOTDIR): spawn's own words say enough
+  }
   return e.message;
 }
 

@@ -16,6 +16,7 @@ import {
 import { collectGarbageNow, worthCollecting } from './collect-garbage.ts';
 import type { Command } from './command.ts';
 import { type CliIO, EXIT_FINDINGS, EXIT_OK, readInputFile } from './io.ts';
+import { KUBE_SETTING_FLAGS, KUBE_SETTING_HELP, kubeSettingOptions } from './kube-setting-flags.ts';
 import { type LoadedInput, loadKsvcText, loadKubernetesFiles, lowerKsvcText } from './load-input.ts';
 import { type FileIdentity, writeOutput } from './output-file.ts';
 import { type OutputFormat, renderDiagnostics } from './render-diagnostics.ts';
@@ -115,6 +116,8 @@ Options:
   --from-k8s                the input is Kubernetes YAML/JSON (Service, EndpointSlice, Node;
                             one or more FILEs), read as kube-proxy reads it (see ksvc import)
   --skip-unknown-kinds      with --from-k8s: ignore objects of other kinds
+With --from-k8s, the cluster settings a .ksvc file's cluster block holds (as for ksvc import):
+${KUBE_SETTING_HELP}
   --since OLD               an update from OLD (the same kind of input and node; iptables: the
                             same family) to FILE, for a node holding OLD's rules. iptables:
                             kube-proxy's partial restore — the filter table and nat's own chains
@@ -163,6 +166,7 @@ const FLAGS = {
   ...LOWERING_FLAGS,
   'from-k8s': { type: 'boolean' },
   'skip-unknown-kinds': { type: 'boolean' },
+  ...KUBE_SETTING_FLAGS,
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -297,11 +301,14 @@ async function loadAndLower(
     ...(v.family !== undefined ? { family: v.family as Family } : {}),
   };
   const fromK8s = Boolean(v['from-k8s']);
+  const settings = kubeSettingOptions(v, fromK8s);
+  if (typeof settings === 'string') return usageError(io, settings);
   let loaded: LoadedInput;
   if (fromK8s) {
     loaded = await loadKubernetesFiles(io, parsed.positionals, {
       node: v.node ?? null,
       skipUnknownKinds: Boolean(v['skip-unknown-kinds']),
+      ...settings,
     });
   } else {
     const read = readInputFile(io, file);

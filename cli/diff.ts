@@ -29,6 +29,7 @@ import { diffNode, forReview } from './diff-node.ts';
 import { explainCommandLine } from './explain-line.ts';
 import { groupedNumber } from './grouped-number.ts';
 import { type CliIO, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, inputName, MAX_ARTIFACT_BYTES, readInputFile } from './io.ts';
+import { KUBE_SETTING_FLAGS, type KubeSettings, kubeSettingArgs, kubeSettingOptions } from './kube-setting-flags.ts';
 import { type LoadedInput, loadKsvcFile, loadKubernetesFiles } from './load-input.ts';
 import { renderDiagnostics } from './render-diagnostics.ts';
 import type { DiffInputs } from './render-diff.ts';
@@ -73,7 +74,8 @@ Options:
 Environment facts and kube-proxy flags, as for compile (the same for both versions):
   --no-nfacct, --no-random-fully, --conntrack-liberal, --masquerade-all,
   --no-localhost-nodeports, --detect-local-mode, --cluster-cidr, --pod-bridge-interface,
-  --pod-interface-name-prefix
+  --pod-interface-name-prefix; with --input k8s, as for import: --iptables-masquerade-bit,
+  --nodeport-addresses, --service-node-port-range
 `;
 
 const FLAGS = {
@@ -91,6 +93,7 @@ const FLAGS = {
   traces: { type: 'boolean' },
   output: { type: 'string' },
   ...LOWERING_FLAGS,
+  ...KUBE_SETTING_FLAGS,
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -131,6 +134,8 @@ async function runDiff(argv: string[], io: CliIO): Promise<number> {
   const jobs = jobsOf(v.jobs);
   if (jobs < 1) return usage(io, 'diff', '--jobs is a positive integer');
   const flags = loweringFlagArgs(v);
+  const settings = kubeSettingOptions(v, input === 'k8s');
+  if (typeof settings === 'string') return usage(io, 'diff', settings);
   if (models && v['nft-table'] !== undefined) return usage(io, 'diff', '--nft-table goes with --input nft');
   if (!models) {
     const modelOnly = [
@@ -165,6 +170,7 @@ async function runDiff(argv: string[], io: CliIO): Promise<number> {
     compared = models
       ? await diffModels(io, [oldFile, newFile], {
           kubernetes: input === 'k8s',
+          settings,
           ...check,
           backend: v.backend ?? 'iptables',
           node: v.node,
@@ -198,7 +204,7 @@ async function runDiff(argv: string[], io: CliIO): Promise<number> {
     input === 'ksvc'
       ? [file, '--backend', backend, ...flags]
       : input === 'k8s'
-        ? ['--from-k8s', file, '--backend', backend, ...flags]
+        ? ['--from-k8s', file, ...kubeSettingArgs(v), '--backend', backend, ...flags]
         : [input === 'iptables' ? '--iptables' : '--nft', file];
   const inputs: DiffInputs = {
     files: { old: inputName(oldFile), new: inputName(newFile) },
@@ -236,6 +242,8 @@ interface Compared {
 interface ModelDiffOptions {
   /** the files are Kubernetes YAML or JSON (Service, EndpointSlice, Node), not .ksvc */
   kubernetes: boolean;
+  /** with `kubernetes`: the cluster settings given as flags */
+  settings: KubeSettings;
   backend: Backend;
   node: string | undefined;
   allNodes: boolean;
@@ -253,7 +261,7 @@ interface ModelDiffOptions {
 async function diffModels(io: CliIO, files: [string, string], o: ModelDiffOptions): Promise<Compared | number> {
   const lowering = await loweringOptions(io, 'diff', o.lowering);
   if (typeof lowering === 'number') return lowering;
-  const kubeOptions = { node: o.node ?? null, skipUnknownKinds: false };
+  const kubeOptions = { node: o.node ?? null, skipUnknownKinds: false, ...o.settings };
   const loaded: LoadedInput[] = [];
   for (const file of files) {
     const l = o.kubernetes ? await loadKubernetesFiles(io, [file], kubeOptions) : await loadKsvcFile(io, file);

@@ -3,6 +3,8 @@
 // a reviewer knows about the traffic is usually the service, not its address.
 import { type Family, familyOf, type IPText, parseIPStrict } from '../common/ip.ts';
 import type { L4Protocol } from '../compiler/ir/packet.ts';
+import type { SkippedService } from '../compiler/kube/index.ts';
+import { skipReasonText } from '../compiler/kube/not-imported.ts';
 import type { ClusterModel, ServiceModel } from '../compiler/model.ts';
 
 export interface Destination {
@@ -50,12 +52,22 @@ export function destinationFromFlags(v: {
  * port's name or number, and may be left out when the service has one port. A usage message when
  * the model has no such service port, or it has no cluster IP of that family.
  */
-export function serviceDestination(model: ClusterModel, to: string, family: Family): Destination | string {
+export function serviceDestination(
+  model: ClusterModel,
+  to: string,
+  family: Family,
+  skipped: readonly SkippedService[] = [],
+): Destination | string {
   const m = /^([^/:\s]+)\/([^/:\s]+)(?::([^/:\s]+))?$/.exec(to);
   if (!m) return `--to: '${to}' is not NAMESPACE/NAME or NAMESPACE/NAME:PORT`;
   const [, namespace, name, portText] = m as unknown as [string, string, string, string | undefined];
   const svc = model.services.find((s) => s.namespace === namespace && s.name === name);
-  if (!svc) return `--to: the model has no service ${namespace}/${name}`;
+  if (!svc) {
+    // Kubernetes input: a service kube-proxy ignores is in the input, not in the model
+    const gone = skipped.find((x) => x.namespace === namespace && x.name === name);
+    if (gone) return `--to: ${namespace}/${name} is ${skipReasonText(gone.reason)}: kube-proxy writes no rules for it`;
+    return `--to: the model has no service ${namespace}/${name}`;
+  }
   const port = pickPort(svc, portText);
   if (typeof port === 'string') return `--to: ${port}`;
   const clusterIP = svc.clusterIPs.find((ip) => familyOf(ip) === family);
@@ -73,11 +85,10 @@ function pickPort(svc: ServiceModel, text: string | undefined): ServiceModel['po
     if (svc.ports.length === 1) return svc.ports[0]!;
     return `${id} has ${svc.ports.length} ports: name one as ${id}:PORT (${portNames(svc)})`;
   }
-  const byName = svc.ports.filter((p) => p.name !== '' && p.name === text);
-  const byNumber = /^\d{1,5}$/.test(text) ? svc.ports.filter((p) => p.port === Number(text)) : [];
-  const found = byName.length > 0 ? byName : byNumber;
+  // a name may be all digits (a DNS label): a name and another port's number both count
+  const found = svc.ports.filter((p) => (p.name !== '' && p.name === text) || String(p.port) === text);
   if (found.length === 1) return found[0]!;
   if (found.length > 1)
-    return `${id} has port ${text} for ${found.map((p) => p.protocol).join(' and ')}: name the port instead (${portNames(svc)})`;
+    return `${id} has more than one port '${text}' (${portNames(svc)}): name one that only one port answers to`;
   return `${id} has no port '${text}' (${portNames(svc)})`;
 }

@@ -8,6 +8,7 @@ import { fileError, LOWERING_FLAGS, loweringOptions, parseCommandArgs, usageErro
 import type { Command } from './command.ts';
 import { destinationFromFlags, hasPorts, portOf, serviceDestination } from './explain-target.ts';
 import { type CliIO, EXIT_OK, EXIT_USAGE, inputName, MAX_ARTIFACT_BYTES, readInputFile } from './io.ts';
+import { KUBE_SETTING_FLAGS, kubeSettingOptions } from './kube-setting-flags.ts';
 import { type LoadedInput, loadKsvcFile, loadKubernetesFiles } from './load-input.ts';
 import { renderDiagnostics } from './render-diagnostics.ts';
 import type { AssumedDefault } from './render-explain.ts';
@@ -21,8 +22,8 @@ matched on each way it can go, and the exact probability of each outcome. With a
 rulesets are compiled in memory; --iptables/--nft explain rulesets from anywhere.
 
 Options:
-  --src IP, --dst IP        the packet's addresses (required)
-  --proto tcp|udp|sctp|icmp|other  (required)
+  --src IP, --dst IP        the packet's addresses (required; --to instead of --dst)
+  --proto tcp|udp|sctp|icmp|other  (required without --to)
   --dport N, --sport N      ports (tcp, udp, sctp; --sport default 40000)
   --to NAMESPACE/NAME[:PORT]  instead of --dst, --proto and --dport: the cluster IP (of --src's
                             family), protocol and port of that service port of the model (PORT: its
@@ -39,7 +40,9 @@ Options:
                             (LIST as the verifier names it: ns/name:port/proto/ip:port); repeatable
   --backend ir|iptables|nftables|all  which to show (default all)
   --node NAME, --family ipv4|ipv6  as for verify (the family defaults to the addresses')
-  --from-k8s                the input is Kubernetes YAML/JSON
+  --from-k8s                the input is Kubernetes YAML/JSON; with it, as for import:
+                            --iptables-masquerade-bit, --nodeport-addresses,
+                            --service-node-port-range
   --iptables FILE, --nft FILE, --model FILE.ksvc, --nft-table NAME  as for verify
   --output text|json        (default text)
 `;
@@ -66,6 +69,7 @@ const FLAGS = {
   model: { type: 'string' },
   output: { type: 'string' },
   ...LOWERING_FLAGS,
+  ...KUBE_SETTING_FLAGS,
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -120,6 +124,8 @@ async function runExplain(argv: string[], io: CliIO): Promise<number> {
   const backend = v.backend ?? 'all';
   if (!['ir', 'iptables', 'nftables', 'all'].includes(backend))
     return fail('--backend is ir, iptables, nftables or all');
+  const settings = kubeSettingOptions(v, Boolean(v['from-k8s']));
+  if (typeof settings === 'string') return fail(settings);
   const lowering = await loweringOptions(io, 'explain', v);
   if (typeof lowering === 'number') return lowering;
 
@@ -133,7 +139,11 @@ async function runExplain(argv: string[], io: CliIO): Promise<number> {
   let loaded: LoadedInput | null = null;
   if (modelFile !== undefined || v['from-k8s']) {
     loaded = v['from-k8s']
-      ? await loadKubernetesFiles(io, parsed.positionals, { node: v.node ?? null, skipUnknownKinds: false })
+      ? await loadKubernetesFiles(io, parsed.positionals, {
+          node: v.node ?? null,
+          skipUnknownKinds: false,
+          ...settings,
+        })
       : await loadKsvcFile(io, modelFile!);
     if (loaded.readError) return fileError(io, 'explain', loaded.readError);
     if (!loaded.model || loaded.diagnostics.some((d) => d.severity === 'error')) {
@@ -153,7 +163,7 @@ async function runExplain(argv: string[], io: CliIO): Promise<number> {
   if (model && !artifactsMode && v.node === undefined && model.nodes.length > 1) {
     return fail(`the file names ${model.nodes.length} nodes: choose one with --node`);
   }
-  const destination = given ?? serviceDestination(model!, v.to!, family);
+  const destination = given ?? serviceDestination(model!, v.to!, family, loaded?.skipped ?? []);
   if (typeof destination === 'string') return fail(destination);
   const packet: Packet = {
     path: from === 'node' ? 'local' : 'arriving',

@@ -18,6 +18,7 @@ import {
 } from './args.ts';
 import type { Command } from './command.ts';
 import { type CliIO, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE } from './io.ts';
+import { KUBE_SETTING_FLAGS, KUBE_SETTING_HELP, kubeSettingOptions } from './kube-setting-flags.ts';
 import { loadKubernetesFiles } from './load-input.ts';
 import { writeOutput } from './output-file.ts';
 import { renderDiagnostics } from './render-diagnostics.ts';
@@ -26,8 +27,9 @@ const HELP = `Usage: ksvc import [options] FILE...   (FILE '-' reads standard in
 
 Read Kubernetes Service, EndpointSlice and Node objects (YAML or JSON; several documents per file,
 or a List as kubectl prints it) and print the equivalent .ksvc file. The objects are read the way
-kube-proxy reads them: headless and ExternalName services, and objects another service proxy owns,
-produce nothing (a comment at the top names them), addresses are normalised
+kube-proxy reads them: headless and ExternalName services, and services a label hides from
+kube-proxy (another service proxy's), produce nothing (a comment at the top of the output names
+them), addresses are normalised
 (10.180.00.001 -> 10.180.0.1), endpoints come from every EndpointSlice of a service with their
 ready/serving/terminating conditions. Cluster settings are kube-proxy's flags, given here.
 'ksvc compile --from-k8s' reads the same files directly.
@@ -40,13 +42,8 @@ Options:
   --pod-bridge-interface IF        with BridgeInterface
   --pod-interface-name-prefix P    with InterfaceNamePrefix
   --masquerade-all                 kube-proxy --masquerade-all
-  --iptables-masquerade-bit N      kube-proxy's mark bit (default 14; alias --masquerade-bit)
-  --nodeport-addresses CIDRS       kube-proxy --nodeport-addresses: CIDRs, or primary (the node's
-                                   primary address per family; default: all local addresses)
   --no-localhost-nodeports         kube-proxy --iptables-localhost-nodeports=false
-  --service-node-port-range A-B    the API server's range (alias --node-port-range); nodePorts
-                                   outside it are errors. Without it, the default 30000-32767
-                                   widens to cover the input's nodePorts (kube-proxy never checks).
+${KUBE_SETTING_HELP}
   --skip-unknown-kinds             ignore other kinds (Pods, Deployments, ...) instead of refusing
   -o, --out FILE                   write the .ksvc file here instead of stdout (as compile -o:
                                    atomically, keeping mode and owner, never onto an input)
@@ -74,12 +71,8 @@ export const importCommand: Command = {
       node: { type: 'string' },
       ...DETECTOR_FLAGS,
       'masquerade-all': { type: 'boolean' },
-      'iptables-masquerade-bit': { type: 'string' },
-      'masquerade-bit': { type: 'string' },
-      'nodeport-addresses': { type: 'string', multiple: true },
+      ...KUBE_SETTING_FLAGS,
       'no-localhost-nodeports': { type: 'boolean' },
-      'service-node-port-range': { type: 'string' },
-      'node-port-range': { type: 'string' },
       'skip-unknown-kinds': { type: 'boolean' },
       out: { type: 'string', short: 'o' },
       output: { type: 'string' },
@@ -97,18 +90,12 @@ export const importCommand: Command = {
     const output = outputFormatOf(io, 'import', v.output);
     if (typeof output === 'number') return output;
 
-    const options: KubeImportOptions = detectorFlagValues(v);
+    const settings = kubeSettingOptions(v, true);
+    if (typeof settings === 'string') return usageError(io, settings);
+    const options: KubeImportOptions = { ...detectorFlagValues(v), ...settings };
     if (v.node !== undefined) options.node = v.node;
     if (v['masquerade-all']) options.masqueradeAll = true;
-    const bit = v['iptables-masquerade-bit'] ?? v['masquerade-bit'];
-    if (bit !== undefined) {
-      if (!/^\d{1,2}$/.test(bit)) return usageError(io, `--iptables-masquerade-bit ${bit}: not a number from 0 to 31`);
-      options.masqueradeBit = Number(bit);
-    }
-    if (v['nodeport-addresses']) options.nodePortAddresses = v['nodeport-addresses'];
     if (v['no-localhost-nodeports']) options.localhostNodePorts = false;
-    const range = v['service-node-port-range'] ?? v['node-port-range'];
-    if (range !== undefined) options.nodePortRange = range;
     if (v['skip-unknown-kinds']) options.skipUnknownKinds = true;
 
     const loaded = await loadKubernetesFiles(io, files, options);

@@ -22,6 +22,7 @@ import type { Command } from './command.ts';
 import { explainCommandLine } from './explain-line.ts';
 import { groupedNumber } from './grouped-number.ts';
 import { type CliIO, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, inputName, MAX_ARTIFACT_BYTES, readInputFile } from './io.ts';
+import { KUBE_SETTING_FLAGS, kubeSettingArgs, kubeSettingOptions } from './kube-setting-flags.ts';
 import { type LoadedInput, loadKsvcFile, loadKsvcText, loadKubernetesFiles, lowerKsvcText } from './load-input.ts';
 import { type OutputFormat, renderDiagnostics } from './render-diagnostics.ts';
 import type { AnnotationPlace, ExplainCommandOf } from './render-verify.ts';
@@ -64,7 +65,8 @@ Options:
   --output text|json|github  how the result is printed (default text)
 Environment facts and kube-proxy flags, as for compile: --no-nfacct, --no-random-fully,
   --conntrack-liberal, --masquerade-all, --no-localhost-nodeports, --detect-local-mode,
-  --cluster-cidr, --pod-bridge-interface, --pod-interface-name-prefix
+  --cluster-cidr, --pod-bridge-interface, --pod-interface-name-prefix; with --from-k8s, as for
+  import: --iptables-masquerade-bit, --nodeport-addresses, --service-node-port-range
 `;
 
 const FLAGS = {
@@ -86,6 +88,7 @@ const FLAGS = {
   'internal-job': { type: 'boolean' },
   output: { type: 'string' },
   ...LOWERING_FLAGS,
+  ...KUBE_SETTING_FLAGS,
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -157,6 +160,8 @@ async function verifyWithStatus(
   if (!artifactsMode && !fromK8s && parsed.positionals.length !== 1)
     return usage(io, 'verify', 'expected exactly one FILE.ksvc');
   if (v.model !== undefined && !artifactsMode) return usage(io, 'verify', '--model goes with --iptables/--nft');
+  const settings = kubeSettingOptions(v, fromK8s);
+  if (typeof settings === 'string') return usage(io, 'verify', settings);
   if (v.kernel && artifactsMode) return usage(io, 'verify', '--kernel goes with a FILE.ksvc or --from-k8s');
   if (v.kernel) {
     const { kernelCheckRefusal } = await import('./kernel-listing.ts');
@@ -249,7 +254,7 @@ async function verifyWithStatus(
     ];
   } else {
     const verifyOptions = { ...check, ...(family ? { family } : {}), withHooks: Boolean(v['with-hooks']) };
-    const kubeOptions = { node: v.node ?? null, skipUnknownKinds: false };
+    const kubeOptions = { node: v.node ?? null, skipUnknownKinds: false, ...settings };
     /** --jobs: each node's (and family's) check in a child process, given the texts read here. */
     const inChildren = async (loaded: LoadedInput, model: ClusterModel, nodes: (string | null)[]) => {
       const { verifyInChildren } = await import('./verify-in-children.ts');
@@ -331,7 +336,10 @@ async function verifyWithStatus(
     const single = parsed.positionals.length === 1 ? real(parsed.positionals[0]) : undefined;
     inputPlace = single === undefined ? null : { file: single };
     placeOf = () => inputPlace;
-    base = [...(fromK8s ? ['--from-k8s', ...parsed.positionals] : [parsed.positionals[0]!]), ...loweringFlagArgs(v)];
+    base = [
+      ...(fromK8s ? ['--from-k8s', ...parsed.positionals, ...kubeSettingArgs(v)] : [parsed.positionals[0]!]),
+      ...loweringFlagArgs(v),
+    ];
   }
   if (result.diagnostics.some((d) => d.severity === 'error') || result.runs.some((r) => r.report === null)) {
     return EXIT_USAGE;

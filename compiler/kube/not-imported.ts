@@ -8,19 +8,20 @@ import type { SkipReason } from './service.ts';
 export const NAMES_PER_REASON = 10;
 const WIDTH = 100;
 
-const reasonText = (r: SkipReason): string =>
+/** Why kube-proxy writes nothing for a service, in words. */
+export const skipReasonText = (r: SkipReason): string =>
   r === 'headless' ? 'headless (no cluster IP)' : r === 'external-name' ? 'type ExternalName' : `label ${r.label}`;
 
 /**
- * Comment lines (each ending in a newline, then a blank line) naming the skipped services by reason,
- * in input order; '' when there are none. Names are valid DNS labels (the reader skips only objects
+ * Comment lines (each ending in a newline) naming the skipped services by reason, in input order;
+ * '' when there are none. Names are valid DNS labels (the reader skips only objects
  * whose metadata is valid), so nothing here can end the comment early.
  */
 export function notImportedComment(skipped: readonly SkippedService[]): string {
   if (skipped.length === 0) return '';
   const byReason = new Map<string, string[]>();
   for (const s of skipped) {
-    const key = reasonText(s.reason);
+    const key = skipReasonText(s.reason);
     const names = byReason.get(key);
     const name = `${s.namespace}/${s.name}`;
     if (names) names.push(name);
@@ -33,7 +34,7 @@ export function notImportedComment(skipped: readonly SkippedService[]): string {
     const items = more > 0 ? [...shown, `and ${more} more`] : shown;
     lines.push(...wrapped(`#   ${reason}, ${names.length}: `, items));
   }
-  return `${lines.join('\n')}\n\n`;
+  return `${lines.join('\n')}\n`;
 }
 
 /** `head` then the items comma-separated, continued on `#     ` lines at WIDTH columns. */

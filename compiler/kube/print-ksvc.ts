@@ -34,7 +34,10 @@ export function printKsvc(
 ): PrintedKsvc {
   const ast = modelToAst(model);
   if (hasErrors(ast.diagnostics)) return { text: null, diagnostics: ast.diagnostics };
-  const text = notImportedComment(skipped) + formatFile(ast.file);
+  const comment = notImportedComment(skipped);
+  const body = formatFile(ast.file);
+  // a blank line between the comment and the first block; none after it when nothing follows
+  const text = comment !== '' && body !== '' ? `${comment}\n${body}` : comment + body;
   const again = loadKsvc(makeSourceFile(fileName, text));
   if (again.model && comparableModel(again.model) === comparableModel(model)) {
     return { text, diagnostics: ast.diagnostics };

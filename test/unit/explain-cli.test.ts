@@ -1,9 +1,13 @@
 // `ksvc explain` in-process: one packet through the IR, iptables and nftables side by side, with
 // the rules it matched and exact probabilities; on artifacts from files; json output; affinity,
 // conntrack and path options; input and usage errors exit 2.
+
+import { readFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { compileWeb, ksvc, section, WEB, WEB_PACKET, write } from './verify-cli-support.ts';
+
+const WEB_TEXT = readFileSync(WEB, 'utf8');
 
 test('a .ksvc file: the three evaluators side by side, rules with their lines, exact probabilities', async () => {
   const r = await ksvc('explain', WEB, ...WEB_PACKET);
@@ -159,7 +163,10 @@ test('--to: a service port the model does not have, or cannot pick, is a usage e
       [...all, '--to', 'kube-system/kube-dns'],
       /kube-system\/kube-dns has 2 ports: name one as kube-system\/kube-dns:PORT \(dns \(53\/udp\), dns-tcp \(53\/tcp\)\)/,
     ],
-    [[...all, '--to', 'kube-system/kube-dns:53'], /has port 53 for udp and tcp: name the port instead/],
+    [
+      [...all, '--to', 'kube-system/kube-dns:53'],
+      /kube-system\/kube-dns has more than one port '53' \(dns \(53\/udp\), dns-tcp \(53\/tcp\)\): name one/,
+    ],
     [[...all, '--to', 'kube-system/kube-dns:http'], /kube-system\/kube-dns has no port 'http'/],
     [[...all, '--to', 'shop/nope'], /--to: the model has no service shop\/nope/],
     [[...all, '--to', 'cart'], /--to: 'cart' is not NAMESPACE\/NAME or NAMESPACE\/NAME:PORT/],
@@ -173,6 +180,37 @@ test('--to: a service port the model does not have, or cannot pick, is a usage e
       /--to names a service of the model: give FILE\.ksvc, --from-k8s or --model/,
     ],
     [[WEB, '--src', '10.64.1.9'], /--dst \(or --to NAMESPACE\/NAME\[:PORT\]\) is required/],
+    // a port named "80" (a DNS label may be all digits) and another port numbered 80
+    [
+      [
+        write(
+          'explain-clash.ksvc',
+          WEB_TEXT.replace(
+            'http: NodePort 10.32.0.20:80/tcp',
+            '80: NodePort 10.32.0.20:8081/tcp nodePort 30081 -> endpoints:8080\n  http: NodePort 10.32.0.20:80/tcp',
+          ),
+        ),
+        '--src',
+        '10.64.1.9',
+        '--to',
+        'shop/web:80',
+      ],
+      /shop\/web has more than one port '80' \(80 \(8081\/tcp\), http \(80\/tcp\)\)/,
+    ],
+    // Kubernetes input: a service kube-proxy ignores is named as such, not as missing
+    [
+      [
+        '--from-k8s',
+        'examples/shop-dual-stack.yaml',
+        '--node',
+        'node-a',
+        '--src',
+        '10.64.1.9',
+        '--to',
+        'shop/storefront-pods',
+      ],
+      /--to: shop\/storefront-pods is headless \(no cluster IP\): kube-proxy writes no rules for it/,
+    ],
   ];
   for (const [argv, message] of cases) {
     const r = await ksvc('explain', ...argv);

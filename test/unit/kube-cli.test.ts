@@ -61,6 +61,103 @@ test('compile --from-k8s seed-local.yaml == compile seed-local.ksvc, for both no
   }
 });
 
+test('the cluster settings import takes as flags, compile, verify, diff and explain take with --from-k8s', async () => {
+  const settings = ['--iptables-masquerade-bit', '13', '--nodeport-addresses', '172.16.1.0/24'];
+  const seed = ['examples/seed-local.yaml', '--cluster-cidr', '10.64.1.0/24'];
+  const imported = await run('import', ...seed, ...settings, '-o', path.join(tmp, 'settings.ksvc'));
+  assert.is(imported.code, 0, imported.stderr);
+  const viaFile = await run('compile', path.join(tmp, 'settings.ksvc'), ...SEED_FLAGS);
+  const direct = await run('compile', '--from-k8s', ...seed, ...settings, ...SEED_FLAGS);
+  assert.is(direct.code, 0, direct.stderr);
+  assert.match(direct.stdout, /-A KUBE-MARK-MASQ -j MARK --or-mark 0x00002000\n/);
+  assert.match(direct.stdout, /-d 172\.16\.1\.35 -j KUBE-NODEPORTS\n/);
+  assert.not.match(direct.stdout, /--dst-type LOCAL -j KUBE-NODEPORTS/);
+  assert.fixture(direct.stdout, viaFile.stdout);
+  const verified = await run('verify', '--from-k8s', ...seed, ...settings, '--node', 'ecs-matrix-k8s-cluster-3');
+  assert.is(verified.code, 0, verified.stderr);
+  const explained = await run(
+    'explain',
+    '--from-k8s',
+    ...seed,
+    ...settings,
+    '--node',
+    'ecs-matrix-k8s-cluster-3',
+    '--src',
+    '203.0.113.9',
+    '--dst',
+    '172.16.1.35',
+    '--proto',
+    'tcp',
+    '--dport',
+    '30080',
+    '--backend',
+    'iptables',
+  );
+  assert.is(explained.code, 0, explained.stderr);
+  assert.match(explained.stdout, /-d 172\.16\.1\.35 -j KUBE-NODEPORTS\n/);
+  // a change found from Kubernetes input: its explain lines carry the settings
+  const yaml = readFileSync(path.join(root, 'examples/seed-local.yaml'), 'utf8');
+  const edited = write('settings-edited.yaml', yaml.replace('nodePort: 30080', 'nodePort: 30081'));
+  const diff = await run(
+    'diff',
+    '--input',
+    'k8s',
+    'examples/seed-local.yaml',
+    edited,
+    '--node',
+    'ecs-matrix-k8s-cluster-3',
+    ...settings,
+  );
+  assert.is(diff.code, 1, diff.stderr);
+  assert.match(
+    diff.stdout,
+    /explain old: ksvc explain --from-k8s examples\/seed-local\.yaml --iptables-masquerade-bit 13 --nodeport-addresses 172\.16\.1\.0\/24 /,
+  );
+});
+
+test('cluster-setting flags: once under either name, and only for Kubernetes input', async () => {
+  const both = await run(
+    'import',
+    'examples/seed-local.yaml',
+    '--masquerade-bit',
+    '13',
+    '--iptables-masquerade-bit',
+    '15',
+  );
+  assert.is(both.code, 2);
+  assert.match(both.stderr, /--iptables-masquerade-bit and --masquerade-bit are one option: give it once/);
+  const ranges = await run(
+    'compile',
+    '--from-k8s',
+    'examples/seed-local.yaml',
+    '--backend',
+    'iptables',
+    '--node-port-range',
+    '30000-30100',
+    '--service-node-port-range',
+    '30000-32767',
+  );
+  assert.is(ranges.code, 2);
+  assert.match(ranges.stderr, /--service-node-port-range and --node-port-range are one option/);
+  const rest: Record<string, string[]> = {
+    compile: ['--backend', 'iptables'],
+    verify: [],
+    explain: ['--src', '10.0.0.1', '--dst', '10.0.0.2', '--proto', 'icmp'],
+    diff: ['examples/seed-local.ksvc'],
+  };
+  for (const [command, args] of Object.entries(rest)) {
+    const r = await run(command, 'examples/seed-local.ksvc', ...args, '--nodeport-addresses', 'primary');
+    assert.is(r.code, 2, `${command}: ${r.stderr}`);
+    assert.match(
+      r.stderr,
+      /--nodeport-addresses is for Kubernetes input \(--from-k8s\); a \.ksvc file sets it in its cluster block/,
+    );
+  }
+  const bit = await run('import', 'examples/seed-local.yaml', '--iptables-masquerade-bit', '32');
+  assert.is(bit.code, 2);
+  assert.match(bit.stderr, /--iptables-masquerade-bit 32: not a number from 0 to 31/);
+});
+
 test('compile --from-k8s reads several files (JSON List and YAML)', async () => {
   const r = await run('compile', '--from-k8s', 'examples/seed-clusterip.json', ...SEED_FLAGS);
   assert.is(r.code, 0, r.stderr);

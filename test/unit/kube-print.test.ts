@@ -74,6 +74,29 @@ cluster {
   assert.ok(printKsvc(imp(example('seed-local.yaml')).model!).text!.startsWith('node '));
 });
 
+test('a cluster of skipped services only: the comment alone, ending as a formatted file ends', () => {
+  const only = `apiVersion: v1
+kind: Service
+metadata: { name: db, namespace: data }
+spec: { clusterIP: None, ports: [{ port: 5432 }] }
+---
+apiVersion: v1
+kind: Service
+metadata: { name: ext, namespace: data }
+spec: { type: ExternalName, externalName: db.example.com }
+`;
+  const read = readKubernetes([{ file: 'only.yaml', text: only }]);
+  const text = printKsvc(read.model!, 'only.ksvc', read.skipped).text!;
+  assert.is(
+    text,
+    `# Not imported: kube-proxy writes no rules for these services.
+#   headless (no cluster IP), 1: data/db
+#   type ExternalName, 1: data/ext
+`,
+  );
+  assert.is(formatted(text), text);
+});
+
 test('a long list of skipped services names the first ones and counts the rest, in lines that fit', () => {
   const headless = Array.from(
     { length: NAMES_PER_REASON + 3 },

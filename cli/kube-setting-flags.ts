@@ -1,0 +1,72 @@
+// The cluster settings of Kubernetes input that kube-proxy (and the API server) take as flags and a
+// .ksvc file writes in its `cluster` block: the masquerade bit, --nodeport-addresses and the
+// NodePort range. `import` and every command reading --from-k8s take them the same way; with a
+// .ksvc file they are refused (its cluster block says them, and one answer is less surprising).
+import type { KubeImportOptions } from '../api/kubernetes.ts';
+
+export const KUBE_SETTING_FLAGS = {
+  'iptables-masquerade-bit': { type: 'string' },
+  'masquerade-bit': { type: 'string' },
+  'nodeport-addresses': { type: 'string', multiple: true },
+  'service-node-port-range': { type: 'string' },
+  'node-port-range': { type: 'string' },
+} as const;
+
+export interface KubeSettingValues {
+  'iptables-masquerade-bit'?: string | undefined;
+  'masquerade-bit'?: string | undefined;
+  'nodeport-addresses'?: string[] | undefined;
+  'service-node-port-range'?: string | undefined;
+  'node-port-range'?: string | undefined;
+}
+
+/** The help lines, the same in every command that reads Kubernetes input. */
+export const KUBE_SETTING_HELP = `  --iptables-masquerade-bit N      kube-proxy's mark bit (default 14; alias --masquerade-bit)
+  --nodeport-addresses CIDRS       kube-proxy --nodeport-addresses: CIDRs, or primary (the node's
+                                   primary address per family; default: all local addresses)
+  --service-node-port-range A-B    the API server's range (alias --node-port-range); nodePorts
+                                   outside it are errors. Without it, the default 30000-32767
+                                   widens to cover the input's nodePorts (kube-proxy never checks).`;
+
+export type KubeSettings = Pick<KubeImportOptions, 'masqueradeBit' | 'nodePortAddresses' | 'nodePortRange'>;
+
+/** One value of a flag and its alias; a message when both are given. */
+function oneOf(v: KubeSettingValues, flag: keyof KubeSettingValues, alias: keyof KubeSettingValues) {
+  if (v[flag] !== undefined && v[alias] !== undefined)
+    return { error: `--${flag} and --${alias} are one option: give it once` };
+  return { value: (v[flag] ?? v[alias]) as string | undefined };
+}
+
+/**
+ * The settings given, as import options; a usage message when one is given twice (under both
+ * names), a bit is not a number from 0 to 31, or `kubernetes` is false (a .ksvc input).
+ */
+export function kubeSettingOptions(v: KubeSettingValues, kubernetes: boolean): KubeSettings | string {
+  const given = (Object.keys(KUBE_SETTING_FLAGS) as (keyof KubeSettingValues)[]).filter((f) => v[f] !== undefined);
+  if (given.length > 0 && !kubernetes)
+    return `--${given[0]} is for Kubernetes input (--from-k8s); a .ksvc file sets it in its cluster block`;
+  const out: KubeSettings = {};
+  const bit = oneOf(v, 'iptables-masquerade-bit', 'masquerade-bit');
+  if (bit.error) return bit.error;
+  if (bit.value !== undefined) {
+    if (!/^\d{1,2}$/.test(bit.value) || Number(bit.value) > 31)
+      return `--iptables-masquerade-bit ${bit.value}: not a number from 0 to 31`;
+    out.masqueradeBit = Number(bit.value);
+  }
+  if (v['nodeport-addresses'] !== undefined) out.nodePortAddresses = v['nodeport-addresses'];
+  const range = oneOf(v, 'service-node-port-range', 'node-port-range');
+  if (range.error) return range.error;
+  if (range.value !== undefined) out.nodePortRange = range.value;
+  return out;
+}
+
+/** The settings given, as command-line words again (a verify or diff finding's explain line). */
+export function kubeSettingArgs(v: KubeSettingValues): string[] {
+  const args: string[] = [];
+  const bit = v['iptables-masquerade-bit'] ?? v['masquerade-bit'];
+  if (bit !== undefined) args.push('--iptables-masquerade-bit', bit);
+  for (const a of v['nodeport-addresses'] ?? []) args.push('--nodeport-addresses', a);
+  const range = v['service-node-port-range'] ?? v['node-port-range'];
+  if (range !== undefined) args.push('--service-node-port-range', range);
+  return args;
+}
