@@ -134,7 +134,7 @@ async function runDiff(argv: string[], io: CliIO): Promise<number> {
   const jobs = jobsOf(v.jobs);
   if (jobs < 1) return usage(io, 'diff', '--jobs is a positive integer');
   const flags = loweringFlagArgs(v);
-  const settings = kubeSettingOptions(v, input === 'k8s');
+  const settings = kubeSettingOptions(v, input === 'k8s', '--input k8s');
   if (typeof settings === 'string') return usage(io, 'diff', settings);
   if (models && v['nft-table'] !== undefined) return usage(io, 'diff', '--nft-table goes with --input nft');
   if (!models) {

@@ -4,7 +4,7 @@
 import { type Family, familyOf, type IPText, parseIPStrict } from '../common/ip.ts';
 import type { L4Protocol } from '../compiler/ir/packet.ts';
 import type { SkippedService } from '../compiler/kube/index.ts';
-import { skipReasonText } from '../compiler/kube/not-imported.ts';
+import type { SkipReason } from '../compiler/kube/service.ts';
 import type { ClusterModel, ServiceModel } from '../compiler/model.ts';
 
 export interface Destination {
@@ -65,7 +65,7 @@ export function serviceDestination(
   if (!svc) {
     // Kubernetes input: a service kube-proxy ignores is in the input, not in the model
     const gone = skipped.find((x) => x.namespace === namespace && x.name === name);
-    if (gone) return `--to: ${namespace}/${name} is ${skipReasonText(gone.reason)}: kube-proxy writes no rules for it`;
+    if (gone) return `--to: ${namespace}/${name} ${whySkipped(gone.reason)}: kube-proxy writes no rules for it`;
     return `--to: the model has no service ${namespace}/${name}`;
   }
   const port = pickPort(svc, portText);
@@ -75,6 +75,13 @@ export function serviceDestination(
     return `--to: ${namespace}/${name} has no ${family === 'ipv4' ? 'IPv4' : 'IPv6'} cluster IP (its family follows --src, or --family)`;
   return { dst: clusterIP, protocol: port.protocol, dport: port.port };
 }
+
+const whySkipped = (r: SkipReason): string =>
+  r === 'headless'
+    ? 'is headless (no cluster IP)'
+    : r === 'external-name'
+      ? 'is of type ExternalName'
+      : `is hidden from kube-proxy by its label ${r.label}`;
 
 const portNames = (svc: ServiceModel): string =>
   svc.ports.map((p) => (p.name === '' ? `${p.port}/${p.protocol}` : `${p.name} (${p.port}/${p.protocol})`)).join(', ');
@@ -86,7 +93,8 @@ function pickPort(svc: ServiceModel, text: string | undefined): ServiceModel['po
     return `${id} has ${svc.ports.length} ports: name one as ${id}:PORT (${portNames(svc)})`;
   }
   // a name may be all digits (a DNS label): a name and another port's number both count
-  const found = svc.ports.filter((p) => (p.name !== '' && p.name === text) || String(p.port) === text);
+  const number = /^\d{1,5}$/.test(text) ? Number(text) : null;
+  const found = svc.ports.filter((p) => (p.name !== '' && p.name === text) || p.port === number);
   if (found.length === 1) return found[0]!;
   if (found.length > 1)
     return `${id} has more than one port '${text}' (${portNames(svc)}): name one that only one port answers to`;

@@ -3,6 +3,7 @@
 // NodePort range. `import` and every command reading --from-k8s take them the same way; with a
 // .ksvc file they are refused (its cluster block says them, and one answer is less surprising).
 import type { KubeImportOptions } from '../api/kubernetes.ts';
+import { settingsFromOptions } from '../compiler/kube/settings.ts';
 
 export const KUBE_SETTING_FLAGS = {
   'iptables-masquerade-bit': { type: 'string' },
@@ -39,12 +40,17 @@ function oneOf(v: KubeSettingValues, flag: keyof KubeSettingValues, alias: keyof
 
 /**
  * The settings given, as import options; a usage message when one is given twice (under both
- * names), a bit is not a number from 0 to 31, or `kubernetes` is false (a .ksvc input).
+ * names), a value is malformed (checked here, once, before any input is read), or this run reads
+ * no Kubernetes objects (`kubernetes` false; `kubeOption`: how the command is told it does).
  */
-export function kubeSettingOptions(v: KubeSettingValues, kubernetes: boolean): KubeSettings | string {
+export function kubeSettingOptions(
+  v: KubeSettingValues,
+  kubernetes: boolean,
+  kubeOption = '--from-k8s',
+): KubeSettings | string {
   const given = (Object.keys(KUBE_SETTING_FLAGS) as (keyof KubeSettingValues)[]).filter((f) => v[f] !== undefined);
   if (given.length > 0 && !kubernetes)
-    return `--${given[0]} is for Kubernetes input (--from-k8s); a .ksvc file sets it in its cluster block`;
+    return `--${given[0]} is a cluster setting of Kubernetes input (${kubeOption}): a .ksvc file holds it in its cluster block, a ruleset in its rules`;
   const out: KubeSettings = {};
   const bit = oneOf(v, 'iptables-masquerade-bit', 'masquerade-bit');
   if (bit.error) return bit.error;
@@ -57,6 +63,8 @@ export function kubeSettingOptions(v: KubeSettingValues, kubernetes: boolean): K
   const range = oneOf(v, 'service-node-port-range', 'node-port-range');
   if (range.error) return range.error;
   if (range.value !== undefined) out.nodePortRange = range.value;
+  const malformed = settingsFromOptions(out).diagnostics.filter((d) => d.severity === 'error');
+  if (malformed.length > 0) return malformed.map((d) => d.message).join('\n');
   return out;
 }
 

@@ -160,7 +160,8 @@ async function verifyWithStatus(
   if (!artifactsMode && !fromK8s && parsed.positionals.length !== 1)
     return usage(io, 'verify', 'expected exactly one FILE.ksvc');
   if (v.model !== undefined && !artifactsMode) return usage(io, 'verify', '--model goes with --iptables/--nft');
-  const settings = kubeSettingOptions(v, fromK8s);
+  // artifacts mode reads its --model as .ksvc: Kubernetes settings would change nothing there
+  const settings = kubeSettingOptions(v, fromK8s && !artifactsMode);
   if (typeof settings === 'string') return usage(io, 'verify', settings);
   if (v.kernel && artifactsMode) return usage(io, 'verify', '--kernel goes with a FILE.ksvc or --from-k8s');
   if (v.kernel) {

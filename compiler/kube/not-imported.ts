@@ -8,8 +8,8 @@ import type { SkipReason } from './service.ts';
 export const NAMES_PER_REASON = 10;
 const WIDTH = 100;
 
-/** Why kube-proxy writes nothing for a service, in words. */
-export const skipReasonText = (r: SkipReason): string =>
+/** Why kube-proxy writes nothing for a service, as the comment's heading of a group. */
+const skipReasonText = (r: SkipReason): string =>
   r === 'headless' ? 'headless (no cluster IP)' : r === 'external-name' ? 'type ExternalName' : `label ${r.label}`;
 
 /**

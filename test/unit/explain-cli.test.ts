@@ -154,6 +154,19 @@ test('--to names the service port: its cluster IP, protocol and port, as if give
   assert.is(v6.code, 0, v6.stderr);
   assert.match(v6.stdout, /^packet: udp \[fd00:64:0:1::9\]:40000 -> \[fd00:32::10\]:53,/);
   assert.match(v6.stdout, /accept dnat \[fd00:64:0:1::7\]:53/);
+  // a number as the user may write it (a leading zero), for an unnamed port
+  const cart = await ksvc(
+    'explain',
+    'examples/everything.ksvc',
+    '--node',
+    'node-a',
+    '--src',
+    '10.64.1.9',
+    '--to',
+    'shop/cart:08080',
+  );
+  assert.is(cart.code, 0, cart.stderr);
+  assert.match(cart.stdout, /^packet: tcp 10\.64\.1\.9:40000 -> 10\.32\.0\.30:8080,/);
 });
 
 test('--to: a service port the model does not have, or cannot pick, is a usage error', async () => {

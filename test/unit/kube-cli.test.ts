@@ -148,14 +148,40 @@ test('cluster-setting flags: once under either name, and only for Kubernetes inp
   for (const [command, args] of Object.entries(rest)) {
     const r = await run(command, 'examples/seed-local.ksvc', ...args, '--nodeport-addresses', 'primary');
     assert.is(r.code, 2, `${command}: ${r.stderr}`);
-    assert.match(
-      r.stderr,
-      /--nodeport-addresses is for Kubernetes input \(--from-k8s\); a \.ksvc file sets it in its cluster block/,
+    const how = command === 'diff' ? '--input k8s' : '--from-k8s';
+    assert.ok(
+      r.stderr.includes(
+        `--nodeport-addresses is a cluster setting of Kubernetes input (${how}): a .ksvc file holds it in its cluster block`,
+      ),
+      `${command}: ${r.stderr}`,
     );
   }
+  // verify's artifacts are checked against a .ksvc --model: the settings would change nothing
+  const artifacts = await run(
+    'verify',
+    '--iptables',
+    'examples/seed-local.ksvc',
+    '--from-k8s',
+    '--masquerade-bit',
+    '13',
+  );
+  assert.is(artifacts.code, 2);
+  assert.match(artifacts.stderr, /--masquerade-bit is a cluster setting of Kubernetes input/);
   const bit = await run('import', 'examples/seed-local.yaml', '--iptables-masquerade-bit', '32');
   assert.is(bit.code, 2);
   assert.match(bit.stderr, /--iptables-masquerade-bit 32: not a number from 0 to 31/);
+  // a malformed value is a usage error (exit 2) of every command, said once, before any input is read
+  const runs = [
+    ['compile', '--from-k8s', 'examples/seed-local.yaml', '--backend', 'iptables'],
+    ['verify', '--from-k8s', 'examples/seed-local.yaml'],
+    ['diff', '--input', 'k8s', 'examples/seed-local.yaml', 'examples/seed-local.yaml'],
+    ['import', 'examples/seed-local.yaml'],
+  ];
+  for (const argv of runs) {
+    const r = await run(...argv, '--nodeport-addresses', 'bogus');
+    assert.is(r.code, 2, `${argv[0]}: ${r.stderr}`);
+    assert.is(r.stderr.match(/'bogus' is not a CIDR/g)?.length, 1, `${argv[0]}: ${r.stderr}`);
+  }
 });
 
 test('compile --from-k8s reads several files (JSON List and YAML)', async () => {
