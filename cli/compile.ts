@@ -45,6 +45,8 @@ export interface Backend {
 /** An update a backend writes for --since, with what it did and its proof (--prove). */
 export interface BackendUpdate {
   text: string;
+  /** why this change cannot be written as an update at all (nothing is written) */
+  refused?: string;
   /** for a terminal: "partial restore: 1 of 10 services rewritten, …" */
   summary: string;
   prove(): Promise<{ proven: boolean; difference: string | null }>;
@@ -67,6 +69,11 @@ export const BACKENDS: Backend[] = [
       const p = compileIptablesPartial(before!, after!);
       return {
         text: p.text,
+        ...(p.stranded.length > 0
+          ? {
+              refused: `it removes the filter chain(s) ${p.stranded.join(', ')} (localhost NodePorts turned off), which kube-proxy's hook rules in INPUT and OUTPUT jump to: a partial restore cannot delete them. Remove those jumps and the chains, then load the full restore input with --noflush (README, "Which iptables output to use")`,
+            }
+          : {}),
         summary: `partial restore: ${p.rewritten.length} of ${plural(p.services, 'service')} rewritten, ${plural(p.deleted.length, 'chain')} deleted (apply with iptables-restore --noflush)`,
         prove: async () => (await import('../api/update.ts')).proveIptablesPartial(before!, after!, p.text),
       };
@@ -259,6 +266,10 @@ async function writeUpdate(
   const update = await backend.update(old.programs, lowered.programs);
   // the same node (and family, checked above) and one ksvc's base chains: always an update
   if (update === null) return fileError(io, 'compile', `the change from ${since} is not an ${backend.name} update`);
+  if (update.refused !== undefined) {
+    fileError(io, 'compile', `no update from ${since} is written: ${update.refused}`);
+    return EXIT_FINDINGS;
+  }
   time.mark('update');
   let summary = update.summary;
   if (parsed.values.prove) {

@@ -26,6 +26,13 @@ export interface PartialRestore {
   rewritten: string[];
   /** chains deleted (-X): in `previous`, a service's, and no longer in `next` */
   deleted: string[];
+  /**
+   * filter chains `previous` has and `next` does not (KUBE-FIREWALL, when localhost NodePorts are
+   * turned off): no partial restore can remove them, since the hook rules kube-proxy inserted in
+   * INPUT and OUTPUT jump to them (-X would fail, and kube-proxy itself leaves them until the
+   * node is cleaned up). Not empty: `text` does not turn the node into `next`'s; do not apply it.
+   */
+  stranded: string[];
 }
 
 /** nat's own chains: written whole by every restore; every other nat chain is a service's. */
@@ -118,6 +125,7 @@ export function renderPartialRestore(previous: IRProgram, next: IRProgram): Part
   const write = new Set(rewritten);
   const declaredAfter = new Set(after.natChains);
   const deleted = before.natChains.filter((c) => !NAT_OWN.has(c) && !declaredAfter.has(c));
+  const stranded = before.filterChains.filter((c) => !after.filterChains.includes(c));
   // a chain is written unless a service owns it and that service is unchanged
   const written = (chain: string) => {
     const service = after.owners.get(chain);
@@ -137,5 +145,5 @@ export function renderPartialRestore(previous: IRProgram, next: IRProgram): Part
   for (const c of deleted) lines.push(`-X ${c}`);
   lines.push('COMMIT');
   const services = new Set(next.servicePorts.map((sp) => `${sp.namespace}/${sp.name}`)).size;
-  return { text: `${lines.join('\n')}\n`, services, rewritten, deleted };
+  return { text: `${lines.join('\n')}\n`, services, rewritten, deleted, stranded };
 }

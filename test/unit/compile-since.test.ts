@@ -17,6 +17,23 @@ const AT = ['--backend', 'iptables', '--node', 'node-a', '--family', 'ipv4'];
 
 const serviceChains = (text: string) => [...text.matchAll(/^:(KUBE-(?:SVC|SVL|EXT|FW|SEP)-\S+) /gm)].map((m) => m[1]);
 
+test('localhost NodePorts turned off: no partial restore can remove KUBE-FIREWALL, so none is written', async () => {
+  // web.ksvc leaves localhost NodePorts on (kube-proxy's default)
+  const web = readFileSync(WEB, 'utf8');
+  const off = write('since-localhost-off.ksvc', web.replace('cluster {\n', 'cluster {\n  localhost nodePorts off\n'));
+  assert.match((await ksvc('compile', WEB, '--backend', 'iptables')).stdout, /^:KUBE-FIREWALL /m);
+  const r = await ksvc('compile', off, '--since', WEB, '--backend', 'iptables');
+  assert.is(r.code, 1, r.stderr);
+  assert.is(r.stdout, '');
+  assert.match(
+    r.stderr,
+    /no update from \S+web\.ksvc is written: it removes the filter chain\(s\) KUBE-FIREWALL \(localhost NodePorts turned off\)/,
+  );
+  // the other way round is an ordinary update
+  const back = await ksvc('compile', WEB, '--since', off, '--backend', 'iptables', '--prove');
+  assert.is(back.code, 0, back.stderr);
+});
+
 test('one endpoint replaced: only that service`s chains, the old endpoint`s chain deleted', async () => {
   const full = await ksvc('compile', NEW, ...AT);
   const r = await ksvc('compile', NEW, '--since', OLD, ...AT);

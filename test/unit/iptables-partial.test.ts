@@ -31,6 +31,15 @@ test("kube-proxy's repeated syncs: the same chains declared and deleted, and the
   }
 });
 
+test('localhost NodePorts turned off strands KUBE-FIREWALL (no restore can delete it); turned on, nothing is stranded', () => {
+  const on = program(SVC1);
+  const off: typeof on = { ...on, localhostNodePorts: false };
+  assert.ok(on.localhostNodePorts);
+  assert.equal(compileIptablesPartial(on, off).stranded, ['KUBE-FIREWALL']);
+  assert.equal(compileIptablesPartial(off, on).stranded, []);
+  assert.equal(compileIptablesPartial(on, on).stranded, []);
+});
+
 test('the same rules give an empty rewrite; reordered services and endpoints too', () => {
   const a = program(SVC1, SVC2, svc3('10.0.3.2, 10.0.3.3'));
   const b = program(svc3('10.0.3.3, 10.0.3.2'), SVC2, SVC1);
