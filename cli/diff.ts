@@ -6,7 +6,7 @@
 
 import type { ArtifactDiffInput, DiffRun } from '../api/diff.ts';
 import type { ArtifactText, VerifyProgress } from '../api/verify.ts';
-import type { Diagnostic } from '../common/diagnostics.ts';
+import { type Diagnostic, withoutRepeats } from '../common/diagnostics.ts';
 import type { Family } from '../common/ip.ts';
 import type { SourceFile } from '../common/source.ts';
 import type { ClusterModel } from '../compiler/model.ts';
@@ -70,7 +70,9 @@ Options:
   --traces                 also print each witness's path through the old and the new rules
   --no-shapes              evaluate every shard (default: one shard per shape, the others counted)
   --output text|json|github  how the result is printed (default text; github: one annotation per
-                           change at the service's line in NEW.ksvc, or OLD.ksvc when it is gone)
+                           change at the service's line in NEW.ksvc, or in OLD.ksvc when only the
+                           old version addresses the witness to a service; a notice when more
+                           changes were found than annotated)
 Environment facts and kube-proxy flags, as for compile (the same for both versions):
   --no-nfacct, --no-random-fully, --conntrack-liberal, --masquerade-all,
   --no-localhost-nodeports, --detect-local-mode, --cluster-cidr, --pod-bridge-interface,
@@ -129,10 +131,11 @@ async function runDiff(argv: string[], io: CliIO): Promise<number> {
     return usage(io, 'diff', '--family is ipv4 or ipv6');
   if (v.backend !== undefined && v.backend !== 'iptables' && v.backend !== 'nftables')
     return usage(io, 'diff', '--backend is iptables or nftables');
-  const maxChanges = v['max-changes'] === undefined ? 50 : Number(v['max-changes']);
+  const maxChanges =
+    v['max-changes'] === undefined ? 50 : /^\d{1,9}$/.test(v['max-changes']) ? Number(v['max-changes']) : 0;
   if (!Number.isInteger(maxChanges) || maxChanges < 1) return usage(io, 'diff', '--max-changes is a positive integer');
   const jobs = jobsOf(v.jobs);
-  if (jobs < 1) return usage(io, 'diff', '--jobs is a positive integer');
+  if (jobs < 1) return usage(io, 'diff', '--jobs is a positive integer (up to 999)');
   const flags = loweringFlagArgs(v);
   const settings = kubeSettingOptions(v, input === 'k8s', '--input k8s');
   if (typeof settings === 'string') return usage(io, 'diff', settings);
@@ -193,7 +196,9 @@ async function runDiff(argv: string[], io: CliIO): Promise<number> {
     status.clear();
   }
   if (typeof compared === 'number') return compared;
-  const { runs, diagnostics, sources } = compared;
+  const { runs, sources } = compared;
+  // each side and family is lowered apart: a problem of the input is found once per pass
+  const diagnostics = withoutRepeats(compared.diagnostics);
   if (diagnostics.length > 0) io.stderr(renderDiagnostics(capRepeated(diagnostics), sources, output, io.color));
   if (diagnostics.some((d) => d.severity === 'error') || runs.some((r) => r.report === null)) return EXIT_USAGE;
   if (runs.length === 0) return usage(io, 'diff', 'nothing to compare (no family both rulesets have?)');

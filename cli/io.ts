@@ -152,6 +152,8 @@ function readStdin(io: CliIO, maxBytes: number): ReadResult {
 /** Read a UTF-8 input file (`-`: standard input), with a readable message instead of an exception. */
 export function readInputFile(io: CliIO, file: string, maxBytes = MAX_INPUT_BYTES): ReadResult {
   if (file === '-') return readStdin(io, maxBytes);
+  // resolved, '' would name the working directory
+  if (file === '') return { ok: false, message: 'an empty file name' };
   const full = path.resolve(io.cwd, file);
   try {
     const st = statSync(full);

@@ -54,9 +54,13 @@ function servicePortsText(change: RoutingChange, inputs: DiffInputs): string {
   const names = new Set(SIDES.flatMap((s) => change.servicePorts[s].map((p) => p.servicePortName)));
   if (names.size === 0) return unnamedText(inputs);
   const only = (side: DiffSide) => (n: string) => !change.servicePorts[side].some((p) => p.servicePortName === n);
-  return [...names]
-    .map((n) => `${escapeForTerminal(n)}${only('new')(n) ? ' (gone in new)' : only('old')(n) ? ' (new)' : ''}`)
-    .join(', ');
+  return (
+    [...names]
+      // the witness is addressed to it in one version only: the port is gone or new, or its frontend
+      // (cluster IP, port, a node address) changed
+      .map((n) => `${escapeForTerminal(n)}${only('new')(n) ? ' (old only)' : only('old')(n) ? ' (new only)' : ''}`)
+      .join(', ')
+  );
 }
 
 /** A change as a reviewer reads it, up to its explain lines (which name the run's node). */
@@ -316,6 +320,14 @@ export function renderDiffGithub(runs: readonly DiffRun[], inputs: DiffInputs): 
   }
   const changed = runs.some((r) => !r.report?.equivalent);
   const at = inputs.realFile('new');
+  // changes past --max-changes are counted, not annotated: say so, or a reviewer sees a few
+  for (const r of runs) {
+    const found = r.report?.stats.differences ?? r.changes.length;
+    if (found > r.changes.length)
+      out.push(
+        `::notice ${placeProps(at === null ? null : { file: at })}title=ksvc diff::${ghData(`${runLabel(r)}: ${r.changes.length} of ${groupedNumber(found)} distinct changes annotated (--max-changes for more)`)}\n`,
+      );
+  }
   if (!changed) {
     out.push(
       `::notice ${placeProps(at === null ? null : { file: at })}title=ksvc diff::same routing (${runs.length} comparison${runs.length === 1 ? '' : 's'})\n`,

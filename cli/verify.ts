@@ -177,11 +177,12 @@ async function verifyWithStatus(
   const tvBound = v['tv-bound'] === undefined ? undefined : parseBound(v['tv-bound']);
   if (tvBound === null)
     return usage(io, 'verify', `--tv-bound: '${v['tv-bound']}' is not a probability (2^-20, 1e-6, 1/1000000)`);
-  const maxFindings = v['max-counterexamples'] === undefined ? 20 : Number(v['max-counterexamples']);
+  const given = v['max-counterexamples'];
+  const maxFindings = given === undefined ? 20 : /^\d{1,9}$/.test(given) ? Number(given) : 0;
   if (!Number.isInteger(maxFindings) || maxFindings < 1)
     return usage(io, 'verify', '--max-counterexamples is a positive integer');
   const jobs = jobsOf(v.jobs);
-  if (jobs < 1) return usage(io, 'verify', '--jobs is a positive integer');
+  if (jobs < 1) return usage(io, 'verify', '--jobs is a positive integer (up to 999)');
   if (v.jobs !== undefined && artifactsMode) return usage(io, 'verify', '--jobs goes with a FILE.ksvc or --from-k8s');
   if (v.jobs !== undefined && v.kernel) return usage(io, 'verify', '--jobs and --kernel exclude each other');
   const lowering = await loweringOptions(io, 'verify', v);

@@ -116,6 +116,29 @@ export function defineCodes<T extends Record<string, CodeSpec<never[]>>>(table: 
 
 export const hasErrors = (diags: readonly Diagnostic[]): boolean => diags.some((d) => d.severity === 'error');
 
+/**
+ * The diagnostics without exact repeats (same code, severity, message, file, place), first
+ * occurrences in order: a command that checks one input several times (per family, per side of a
+ * diff) reports each problem once.
+ */
+export function withoutRepeats(diags: readonly Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>();
+  return diags.filter((d) => {
+    const key = JSON.stringify([
+      d.code,
+      d.severity,
+      d.message,
+      d.file,
+      d.span?.start.offset ?? null,
+      d.span?.end.offset ?? null,
+      d.path ?? null,
+    ]);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
 /** Code-unit order: the same on every machine (localeCompare follows LANG: sv_SE puts 'ä' after 'z'). */
 const byCodeUnits = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 

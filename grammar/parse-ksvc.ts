@@ -151,7 +151,8 @@ function parseWhole(source: SourceFile): ParseResult {
   const kubernetes = kubernetesStart(text);
   if (kubernetes !== null) {
     const { format, offset } = kubernetes;
-    const hint = "read it with --from-k8s (compile, verify, explain), or turn it into .ksvc with 'ksvc import FILE'";
+    const hint =
+      "read it with --from-k8s (compile, verify, explain) or --input k8s (diff), or turn it into .ksvc with 'ksvc import FILE'";
     const word = /^(?:---|[{[]|\w+)/.exec(text.slice(offset, offset + 20))![0];
     const span = spanOf(source, offset, offset + word.length);
     diags.push(syntaxCodes['kubernetes-input']({ file: source.path, span, hint }, format));

@@ -121,6 +121,33 @@ test('--output github: one warning per change at the service`s line in the new f
   assert.match(same.stdout, /^::notice file=.*title=ksvc diff::same routing \(2 comparisons\)$/m);
 });
 
+test('--output github: changes past --max-changes are counted in a notice, not left out silently', async () => {
+  // node-a's address changes: every NodePort and external frontend of the node changes
+  const moved = write('diff-moved.ksvc', EVERYTHING.replace('address 192.168.10.11,', 'address 192.168.10.21,'));
+  const r = await ksvc(
+    'diff',
+    OLD,
+    moved,
+    '--node',
+    'node-a',
+    '--family',
+    'ipv4',
+    '--output',
+    'github',
+    '--max-changes',
+    '2',
+  );
+  assert.is(r.code, 1, r.stderr);
+  assert.is(r.stdout.split('\n').filter((l) => l.startsWith('::warning ')).length, 2, r.stdout);
+  assert.match(
+    r.stdout,
+    /^::notice file=.*title=ksvc diff::node node-a, ipv4: 2 of \d+ distinct changes annotated \(--max-changes for more\)$/m,
+  );
+  // a frontend the old version has and the new one not is named so, not as a service gone
+  assert.match(r.stdout, /\(old only\)/);
+  assert.not.match(r.stdout, /gone in new/);
+});
+
 test('--all-nodes: every node both files declare, each family', async () => {
   const r = await ksvc('diff', OLD, NEW, '--all-nodes');
   assert.is(r.code, 1, r.stdout + r.stderr);
@@ -282,6 +309,22 @@ test('usage errors and bad input: exit 2, never a partial report', async () => {
   const unknown = await ksvc('diff', OLD, NEW, '--node', 'node-z');
   assert.is(unknown.code, 2);
   assert.is(unknown.stdout, '');
+  // one problem of the input, found on each side and for each family, is said once
+  const json = await ksvc('diff', OLD, OLD, '--output', 'json');
+  assert.is(json.code, 2);
+  assert.is(JSON.parse(json.stderr).summary.errors, 1, json.stderr);
+  assert.is((await ksvc('diff', OLD, OLD)).stderr.match(/error\[node-required\]/g)?.length, 1);
+  const empty = await ksvc('diff', '', OLD);
+  assert.is(empty.code, 2);
+  assert.match(empty.stderr, /an empty file name/);
+  for (const n of ['1e3', '-1', '0']) {
+    const r = await ksvc('diff', OLD, NEW, '--node', 'node-a', `--max-changes=${n}`);
+    assert.is(r.code, 2, n);
+    assert.match(r.stderr, /--max-changes is a positive integer/, n);
+  }
+  const jobs = await ksvc('diff', OLD, NEW, '--node', 'node-a', '--jobs', '1000');
+  assert.is(jobs.code, 2);
+  assert.match(jobs.stderr, /--jobs is a positive integer \(up to 999\)/);
 });
 
 test('a change to thousands of service ports: the text summary describes 100 and names the rest', async () => {
