@@ -86,6 +86,11 @@ export const { codes: iptCodes, table: iptCodeTable } = defineCodes({
       `rule for chain ${chain}, which is not declared in table ${table}; declare it with ':${chain} - [0:0]' first`,
   },
   'ipt-delete-chain': { severity: e, message: (detail: string) => detail },
+  'ipt-no-table': {
+    severity: w,
+    message: () =>
+      "the text holds no table, only comments or nothing: there is nothing to verify (an empty file is often a failed 'iptables-save > FILE')",
+  },
   'ipt-no-hooks': {
     severity: w,
     message: () =>

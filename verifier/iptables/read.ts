@@ -273,6 +273,10 @@ function wholeTextRefusal(text: string): string | null {
 export function readIptables(text: string, options: ReadIptablesOptions): ReadIptablesResult {
   const refused = wholeTextRefusal(text);
   if (refused !== null) return { diagnostics: [iptCodes['ipt-syntax'](spanWhere(options.file, 1, 0, 0, 1), refused)] };
+  // no line but comments and blanks: nothing to compare, not an empty ruleset (as the nft reader
+  // says of a document without the table)
+  if (!/^[ \t]*[^#\s]/m.test(text))
+    return { diagnostics: [iptCodes['ipt-no-table']({ file: options.file, span: null })] };
   const family = { family: options.family ?? null, from: options.family ? 'as given' : '' };
   const r = newLineReader(options.file, family, text);
   readLines(r, text);
