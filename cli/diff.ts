@@ -209,7 +209,7 @@ async function runDiff(argv: string[], io: CliIO): Promise<number> {
     input === 'ksvc'
       ? [file, '--backend', backend, ...flags]
       : input === 'k8s'
-        ? ['--from-k8s', file, ...kubeSettingArgs(v), '--backend', backend, ...flags]
+        ? ['--from-k8s', file, ...kubeSettingArgs(settings), '--backend', backend, ...flags]
         : [input === 'iptables' ? '--iptables' : '--nft', file];
   const inputs: DiffInputs = {
     files: { old: inputName(oldFile), new: inputName(newFile) },

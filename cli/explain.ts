@@ -202,7 +202,7 @@ async function runExplain(argv: string[], io: CliIO): Promise<number> {
 /** The packet's fields the command line did not give, with the value explained. */
 function assumedDefaults(v: Record<string, unknown>, p: Packet): AssumedDefault[] {
   const out: AssumedDefault[] = [];
-  const ports = p.protocol === 'tcp' || p.protocol === 'udp' || p.protocol === 'sctp';
+  const ports = hasPorts(p.protocol);
   if (v.from === undefined) out.push({ option: '--from', value: 'external' });
   if (ports && v.sport === undefined) out.push({ option: '--sport', value: String(p.sport) });
   if (p.inInterface !== null && v.iface === undefined) out.push({ option: '--iface', value: p.inInterface });

@@ -68,13 +68,11 @@ export function kubeSettingOptions(
   return out;
 }
 
-/** The settings given, as command-line words again (a verify or diff finding's explain line). */
-export function kubeSettingArgs(v: KubeSettingValues): string[] {
+/** The settings, as command-line words again (a verify or diff finding's explain line). */
+export function kubeSettingArgs(settings: KubeSettings): string[] {
   const args: string[] = [];
-  const bit = v['iptables-masquerade-bit'] ?? v['masquerade-bit'];
-  if (bit !== undefined) args.push('--iptables-masquerade-bit', bit);
-  for (const a of v['nodeport-addresses'] ?? []) args.push('--nodeport-addresses', a);
-  const range = v['service-node-port-range'] ?? v['node-port-range'];
-  if (range !== undefined) args.push('--service-node-port-range', range);
+  if (settings.masqueradeBit !== undefined) args.push('--iptables-masquerade-bit', String(settings.masqueradeBit));
+  for (const a of settings.nodePortAddresses ?? []) args.push('--nodeport-addresses', a);
+  if (settings.nodePortRange !== undefined) args.push('--service-node-port-range', settings.nodePortRange);
   return args;
 }

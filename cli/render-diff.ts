@@ -128,9 +128,12 @@ function summaryLine(s: ServicePortChanges, inputs: DiffInputs): string {
   return `${name} (${count}): ${escapeForTerminal(what.join('; '))}`;
 }
 
+/** How many distinct changes a comparison found: those shown, and those past --max-changes. */
+const changesFound = (r: DiffRun): number => r.report?.stats.differences ?? r.changes.length;
+
 /** "3 distinct changes", or "50 of 73 distinct changes shown (--max-changes)" when some were only counted. */
 function changeCount(r: DiffRun): string {
-  const found = r.report?.stats.differences ?? r.changes.length;
+  const found = changesFound(r);
   const shown = r.changes.length;
   if (found > shown) return `${shown} of ${groupedNumber(found)} distinct changes shown (--max-changes for more)`;
   return `${shown} distinct change${shown === 1 ? '' : 's'}`;
@@ -322,7 +325,7 @@ export function renderDiffGithub(runs: readonly DiffRun[], inputs: DiffInputs): 
   const at = inputs.realFile('new');
   // changes past --max-changes are counted, not annotated: say so, or a reviewer sees a few
   for (const r of runs) {
-    const found = r.report?.stats.differences ?? r.changes.length;
+    const found = changesFound(r);
     if (found > r.changes.length)
       out.push(
         `::notice ${placeProps(at === null ? null : { file: at })}title=ksvc diff::${ghData(`${runLabel(r)}: ${r.changes.length} of ${groupedNumber(found)} distinct changes annotated (--max-changes for more)`)}\n`,

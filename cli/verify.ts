@@ -339,7 +339,7 @@ async function verifyWithStatus(
     inputPlace = single === undefined ? null : { file: single };
     placeOf = () => inputPlace;
     base = [
-      ...(fromK8s ? ['--from-k8s', ...parsed.positionals, ...kubeSettingArgs(v)] : [parsed.positionals[0]!]),
+      ...(fromK8s ? ['--from-k8s', ...parsed.positionals, ...kubeSettingArgs(settings)] : [parsed.positionals[0]!]),
       ...loweringFlagArgs(v),
     ];
   }

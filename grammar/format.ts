@@ -70,17 +70,17 @@ export function formatFile(file: FileNode): string {
   for (const [i, block] of file.blocks.entries()) rows.push(...blockRows(block, i > 0, comments));
   const trailer = attachComments(rows, comments, file);
   const out: string[] = [];
+  /** One blank line where the author left any between source line `after` (0: none) and `line`. */
+  const keepBlankBetween = (after: number, line: number) => {
+    if (after > 0 && line > after + 1 && out.at(-1) !== '') out.push('');
+  };
   // Inside a block: the last source line printed so far (0 right after '{': no blank line there).
   let prevEnd = 0;
-  const keepBlank = (line: number) => {
-    if (prevEnd > 0 && line > prevEnd + 1 && out.at(-1) !== '') out.push('');
-  };
+  const keepBlank = (line: number) => keepBlankBetween(prevEnd, line);
   // Before a block: the last source line of the comments printed above it (0: none yet), so that
   // a blank line the author left between them and the block (a file's header comment) stays.
   let topEnd = 0;
-  const keepTopBlank = (line: number) => {
-    if (topEnd > 0 && line > topEnd + 1 && out.at(-1) !== '') out.push('');
-  };
+  const keepTopBlank = (line: number) => keepBlankBetween(topEnd, line);
   for (const r of rows) {
     if (r.blankBefore && out.length > 0) out.push('');
     const inBlock = r.kind === 'item' || r.kind === 'close';

@@ -1,6 +1,7 @@
 // Compile a reader's NetfilterProgram against a packet space (see compiled.ts).
 import type { CtState } from '../../compiler/ir/packet.ts';
-import type { Hook, KeyPart, NetfilterProgram, Step, Test, Verdict } from '../model/program.ts';
+import { numgenCount } from '../model/numgen.ts';
+import type { Hook, KeyPart, NetfilterProgram, NumberRange, Step, Test, Verdict } from '../model/program.ts';
 import { forEachStep, markBitsOf } from '../model/steps.ts';
 import {
   bitsOf,
@@ -15,7 +16,7 @@ import {
   type KeyIndex,
   portCode,
 } from './compiled.ts';
-import { add as addW, complement, type Dyadic, fromRational, numgenBuckets, ZERO } from './dyadic.ts';
+import { complement, type Dyadic, fromRational, ZERO } from './dyadic.ts';
 import { type Interner, newInterner } from './intern.ts';
 import { EMPTY, fromRanges, type IntervalSet, single, subtract, union } from './intervals.ts';
 import {
@@ -387,27 +388,20 @@ export function compileProgram(program: NetfilterProgram, ctx: CompileContext): 
   };
 
   const numgen = (s: Extract<Step, { kind: 'numgen' }>): CStep => {
-    // The value offset+k (bucket k) goes to the first branch whose values hold it. By ranges of
-    // buckets, not bucket by bucket: a modulus may be as large as 2^32 − 1.
-    const last = s.modulus - 1;
-    let taken: [number, number][] = [];
-    let covered: Dyadic = ZERO;
+    // Bucket k (the value offset+k) goes to the first branch holding it: branch i gets what the
+    // values of branches 0..i hold together less what 0..i−1 hold, counted over 2^32 random values
+    // by ranges of buckets (model/numgen.ts), never one by one (a modulus may be 2^32 − 1).
+    const upTo: NumberRange[] = [];
+    let before = 0n;
+    const over32 = (n: bigint): Dyadic => (n === 0n ? ZERO : { n, s: 32 });
     const weights = s.branches.map((br) => {
-      let w: Dyadic = ZERO;
-      const mine: [number, number][] = [];
-      for (const [lo, hi] of br.values) {
-        const a = Math.max(lo - s.offset, 0);
-        const b = Math.min(hi - s.offset, last);
-        if (a <= b) mine.push(...bucketsLeft(a, b, taken));
-      }
-      for (const [a, b] of mine) w = addW(w, numgenBuckets(a, b, s.modulus));
-      taken = [...taken, ...mine];
-      covered = addW(covered, w);
+      upTo.push(...br.values);
+      const count = numgenCount(s.modulus, s.offset, upTo);
+      const w = over32(count - before);
+      before = count;
       return w;
     });
-    // as the bucket-by-bucket sum spelt it: over 2^32, or ZERO when every bucket is a branch's
-    const missN = (1n << 32n) - (covered.n === 0n ? 0n : covered.n);
-    const miss: Dyadic = missN === 0n ? ZERO : { n: missN, s: 32 };
+    const miss = over32((1n << 32n) - before);
     return {
       kind: 'numgen',
       branches: s.branches.map((b, i) => ({ w: weights[i]!, steps: steps(b.steps) })),
@@ -505,19 +499,4 @@ function portlessDnat(steps: readonly CStep[]): void {
   if (steps.length !== 1 || only?.kind !== 'verdict' || only.verdict.kind !== 'dnat' || only.verdict.port !== null) {
     throw new CompileError('a DNAT map with a statement port whose element is not a DNAT to an address');
   }
-}
-
-/** The buckets of a..b not in any of `taken` (ranges of buckets), as ranges. */
-function bucketsLeft(a: number, b: number, taken: readonly (readonly [number, number])[]): [number, number][] {
-  let left: [number, number][] = [[a, b]];
-  for (const [ta, tb] of taken) {
-    left = left.flatMap(([x, y]): [number, number][] => {
-      if (tb < x || ta > y) return [[x, y]];
-      const out: [number, number][] = [];
-      if (x < ta) out.push([x, ta - 1]);
-      if (tb < y) out.push([tb + 1, y]);
-      return out;
-    });
-  }
-  return left;
 }

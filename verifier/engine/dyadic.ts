@@ -53,20 +53,3 @@ export function fromRational(r: Rational): Dyadic {
   if (den !== 1n) throw new Error(`probability ${r.num}/${r.den} is not dyadic`);
   return { n: r.num, s };
 }
-
-/** Weight of bucket k of `numgen random mod N`: ceil((k+1)·2^32/N) − ceil(k·2^32/N), over 2^32. */
-export function numgenBucket(k: number, modulus: number): Dyadic {
-  return numgenBuckets(k, k, modulus);
-}
-
-/**
- * Weight of buckets first..last (0 ≤ first ≤ last < N) of `numgen random mod N` together: the
- * buckets' weights telescope to ceil((last+1)·2^32/N) − ceil(first·2^32/N), over 2^32 — one step
- * however many buckets (a modulus may be anything up to 2^32 − 1).
- */
-export function numgenBuckets(first: number, last: number, modulus: number): Dyadic {
-  const ceilDiv = (a: bigint, b: bigint) => (a + b - 1n) / b;
-  const N = BigInt(modulus);
-  const span = 1n << 32n;
-  return { n: ceilDiv(BigInt(last + 1) * span, N) - ceilDiv(BigInt(first) * span, N), s: 32 };
-}

@@ -20,6 +20,14 @@ const bucketsCount = (modulus: bigint, first: bigint, last: bigint): bigint =>
 
 /** The probability that `numgen random mod modulus offset offset` yields a value in `values`. */
 export function numgenProbability(modulus: number, offset: number, values: readonly NumberRange[]): Rational {
+  return rational(numgenCount(modulus, offset, values), TWO32);
+}
+
+/**
+ * How many of the 2^32 random values make `numgen random mod modulus offset offset` yield a value
+ * in `values` (ranges may overlap), by ranges of buckets: a modulus may be anything up to 2^32 − 1.
+ */
+export function numgenCount(modulus: number, offset: number, values: readonly NumberRange[]): bigint {
   const n = BigInt(modulus);
   const o = BigInt(offset);
   const sorted = [...values].sort((x, y) => x[0] - y[0]);
@@ -34,5 +42,5 @@ export function numgenProbability(modulus: number, offset: number, values: reado
     count += bucketsCount(n, first, last);
     next = last + 1n;
   }
-  return rational(count, TWO32);
+  return count;
 }
