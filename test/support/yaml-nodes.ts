@@ -1,6 +1,6 @@
 // What the fast YAML path (compiler/kube/yaml-fast.ts) must agree with: the yaml package's own
 // documents, node for node. `yamlAgreement` says where the two differ, or null when they agree.
-import { isMap, isPair, isScalar, isSeq, parseAllDocuments, type Node as YNode } from 'yaml';
+import { isAlias, isMap, isPair, isScalar, isSeq, parseAllDocuments, type Node as YNode } from 'yaml';
 import { isFastPathDecline } from '../../compiler/kube/fast-decline.ts';
 import { yamlFastDocuments } from '../../compiler/kube/yaml-fast.ts';
 
@@ -30,7 +30,19 @@ export function packageDocuments(text: string): YNode[] | null {
 /** Where two nodes differ (a path and what), or null. */
 export function nodeDifference(a: unknown, b: unknown, path = '$'): string | null {
   const kind = (n: unknown) =>
-    isMap(n) ? 'map' : isSeq(n) ? 'seq' : isScalar(n) ? 'scalar' : isPair(n) ? 'pair' : n === null ? 'null' : 'other';
+    isMap(n)
+      ? 'map'
+      : isSeq(n)
+        ? 'seq'
+        : isScalar(n)
+          ? 'scalar'
+          : isPair(n)
+            ? 'pair'
+            : isAlias(n)
+              ? 'alias'
+              : n === null
+                ? 'null'
+                : 'other';
   if (kind(a) !== kind(b)) return `${path}: ${kind(a)} against ${kind(b)}`;
   if (isPair(a) && isPair(b))
     return nodeDifference(a.key, b.key, `${path}.key`) ?? nodeDifference(a.value, b.value, `${path}.value`);
@@ -38,6 +50,8 @@ export function nodeDifference(a: unknown, b: unknown, path = '$'): string | nul
   const x = a as YNode;
   const y = b as YNode;
   if (JSON.stringify(x.range) !== JSON.stringify(y.range)) return `${path}: range ${x.range} against ${y.range}`;
+  // an alias (`*name`, also one whose anchor is missing: the package reports that when it resolves)
+  if (isAlias(x) && isAlias(y)) return x.source === y.source ? null : `${path}: alias ${x.source} against ${y.source}`;
   if (isScalar(x) && isScalar(y)) {
     for (const f of ['type', 'source', 'format'] as const) {
       if (x[f] !== y[f]) return `${path}: ${f} ${JSON.stringify(x[f])} against ${JSON.stringify(y[f])}`;

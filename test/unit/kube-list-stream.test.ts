@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { isNode } from 'yaml';
+import { isAlias, isNode } from 'yaml';
 import type { Diagnostic } from '../../common/diagnostics.ts';
 import { makeSourceFile } from '../../common/source.ts';
 import { isFastPathDecline } from '../../compiler/kube/fast-decline.ts';
@@ -151,6 +151,14 @@ const listDocument = fc
   .map(([items, kind, itemsFirst]) =>
     itemsFirst ? { apiVersion: 'v1', items, kind } : { kind, apiVersion: 'v1', items, metadata: { x: 'y' } },
   );
+
+test('an alias among the items (a comment turned a key into `*name`): compared as an alias', () => {
+  // found by the random edits below: the comparison itself failed on an alias node
+  const t = 'apiVersion: v1\nitems:\n- a: "1"\n- #b: |-\n    *x\nkind: Service\n';
+  streamAgrees(t);
+  const item = objects(t, false, 'l.yaml').objs[0]!.obj.node as { get(k: string, keep: true): { items: unknown[] } };
+  assert.ok(isAlias(item.get('items', true).items[1]), 'the item is an alias');
+});
 
 test('random Lists, and random edits of them: streamed as the whole text reads them, or declined', () => {
   let streamed = 0;
