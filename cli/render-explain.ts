@@ -78,6 +78,7 @@ export function renderExplainJson(e: Explanation, assumed: readonly AssumedDefau
     assumed,
     locality: e.locality,
     notes: e.notes,
+    markBits: `0x${e.markBits.toString(16).padStart(8, '0')}`,
     cases: e.cases.map((k) => ({ conditions: k.conditions, results: resultsJson(k.results) })),
     ...(e.cases.length === 1 ? { results: resultsJson(e.cases[0]!.results) } : {}),
   })}\n`;

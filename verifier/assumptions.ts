@@ -72,7 +72,7 @@ export const ASSUMPTIONS: readonly Assumption[] = [
   },
   {
     id: 'owned-mark-bits',
-    text: "Only the mark bits the rulesets test or set (kube-proxy's masquerade bit) are observed; other bits pass through both unchanged. A packet that arrives with the masquerade bit already set is masqueraded by both.",
+    text: "The mark bits a ruleset tests or sets (kube-proxy's masquerade bit, and any other) are observed, with a model as without: the IR changes only its masquerade bit and passes the others through. Bits no ruleset touches pass through unchanged and are not observed. A packet that arrives with the masquerade bit already set is masqueraded by both.",
   },
   {
     id: 'reject-kind',

@@ -14,7 +14,7 @@ import { explore } from './engine/explore.ts';
 import { type TraceEntry, traceList } from './engine/flow.ts';
 import { classView } from './engine/ir-view.ts';
 import { evaluateProgram } from './engine/netfilter-eval.ts';
-import { artifactDistribution, observe } from './engine/observe.ts';
+import { artifactDistribution, observe, withUnownedMarkBits } from './engine/observe.ts';
 import type { ClassQuery } from './engine/query.ts';
 import { type ArtifactInput, observedMarkMask, prepare } from './engine/setup.ts';
 import type { PacketSpace } from './engine/space.ts';
@@ -55,6 +55,11 @@ export interface Explanation {
   results: Record<string, ExplainedOutcome[]>;
   /** remarks on the packet itself (a martian source, an affinity list no rule knows) */
   notes: string[];
+  /**
+   * The mark bits an outcome's `mark` shows: every bit a ruleset or the IR tests or changes
+   * (docs/verifier.md `owned-mark-bits`); other bits pass through and are not shown.
+   */
+  markBits: number;
 }
 
 type Results = Record<string, ExplainedOutcome[]>;
@@ -84,7 +89,7 @@ export function explain(input: ExplainInput): Explanation {
   const pathAtom = packet.path === 'arriving' ? 0 : 1;
   const root = roots.find((r) => r.core[0]![0] === pathAtom) ?? roots[0]!;
   const cls = packetClass(space, root, packet);
-  const markMask = observedMarkMask(input.ir?.program ?? null, compiled);
+  const markMask = observedMarkMask(space);
 
   const evaluators: { name: string; run: (q: ClassQuery) => ExplainedOutcome[] }[] = compiled.map((c) => ({
     name: c.backend,
@@ -99,7 +104,9 @@ export function explain(input: ExplainInput): Explanation {
     evaluators.push({
       name: 'ir',
       run: (q) => {
-        const keyed = keyedIR(ir.evaluate(ir.program, classView(q)), (o) => observe(o, markMask));
+        const unowned = (markMask & ~ir.program.masqueradeMark) >>> 0;
+        const d = withUnownedMarkBits(ir.evaluate(ir.program, classView(q)), q, unowned);
+        const keyed = keyedIR(d, (o) => observe(o, markMask));
         return [...keyed.entries()].map(([outcome, p]) => ({ outcome, p, paths: [] }));
       },
     });
@@ -121,6 +128,7 @@ export function explain(input: ExplainInput): Explanation {
     cases,
     results: cases.length === 1 ? cases[0]!.results : {},
     notes: packetNotes(space, root, cls, packet),
+    markBits: markMask,
   };
 }
 

@@ -227,7 +227,7 @@ export function runVerify(prepared: PreparedVerify): VerifyReport {
       key: { kind: 'rest' } as const,
     })),
   ];
-  const markMask = observedMarkMask(ir?.program ?? null, compiled);
+  const markMask = observedMarkMask(space);
   const result = runCheck(
     {
       space,

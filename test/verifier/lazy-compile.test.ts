@@ -7,7 +7,7 @@ import * as assert from 'uvu/assert';
 import { compileIptables } from '../../api/iptables.ts';
 import type { IPText } from '../../common/ip.ts';
 import type { Packet } from '../../compiler/ir/packet.ts';
-import { compileProgram, modelMarkMask } from '../../verifier/engine/compile.ts';
+import { compileProgram } from '../../verifier/engine/compile.ts';
 import type { CChain } from '../../verifier/engine/compiled.ts';
 import { prepare } from '../../verifier/engine/setup.ts';
 import { UnsupportedRuleset } from '../../verifier/engine/unsupported.ts';
@@ -30,7 +30,7 @@ const shapes = [
   { services: 25, endpointsPerService: 5, seed: 7, singlePort: true, etpLocalShare: 0.5 },
 ];
 
-L('every chain read from a lazy program is the eager compile of it; hooks and mark bits alike', () => {
+L('every chain read from a lazy program is the eager compile of it; hooks alike', () => {
   for (const options of shapes) {
     const ir = generatedIR(options);
     // the space from both artifacts and the IR, as verify and explain build it
@@ -39,9 +39,6 @@ L('every chain read from a lazy program is the eager compile of it; hooks and ma
       const eager = compileProgram(a.program, { space, canonicalList: a.canonicalList });
       const lazy = compileProgram(a.program, { space, canonicalList: a.canonicalList, lazy: true });
       assert.is(lazy.chains.length, eager.chains.length);
-      assert.is(lazy.markMask, eager.markMask, `${a.backend}: mark bits`);
-      assert.ok(eager.markMask !== 0, `${a.backend}: the rules set the masquerade bit`);
-      assert.is(modelMarkMask(a.program), eager.markMask);
       assert.equal(JSON.stringify(lazy.hooks), JSON.stringify(eager.hooks));
       // read in reverse order, each twice: the same object the second time
       for (let i = eager.chains.length - 1; i >= 0; i--) {

@@ -30,7 +30,7 @@ import { readNftables } from '../../verifier/nftables/index.ts';
 import { arbitraryModel } from '../property/arbitrary-model.ts';
 import { editIptables, editModel, editNftables } from './artifact-edits.ts';
 import { interpret, UnmodelledPacket } from './concrete-interpreter.ts';
-import { irDistribution, showDist, totalVariation } from './intended.ts';
+import { irDistribution, observedMarkBits, showDist, totalVariation } from './intended.ts';
 import { modelPackets } from './model-packets.ts';
 
 /**
@@ -267,9 +267,10 @@ export function checkRandomEdit(
   const iptProgram = readArtifact('iptables', edited.iptables, ir.family).program!;
   const nftProgram = readArtifact('nftables', edited.nftables, ir.family).program!;
   const naming = affinityNaming(editedIR, affinityListNames(nftProgram));
+  const observed = observedMarkBits(editedIR, [iptProgram, nftProgram]);
   const world = (canonicalList: (name: string) => string) => ({
     local: ir.nodeIPs,
-    markMask: ir.masqueradeMark,
+    markMask: observed,
     canonicalList,
   });
   let example = '';
@@ -292,8 +293,8 @@ export function checkRandomEdit(
     const why =
       show(a) !== show(b)
         ? `iptables ${show(a)}; nftables ${show(b)}`
-        : !withinBound(irDistribution(editedIR, pk), a)
-          ? `IR ${show(irDistribution(editedIR, pk))}; artifacts ${show(a)}`
+        : !withinBound(irDistribution(editedIR, pk, observed), a)
+          ? `IR ${show(irDistribution(editedIR, pk, observed))}; artifacts ${show(a)}`
           : null;
     if (why === null) continue;
     result.differingPackets++;
@@ -312,7 +313,7 @@ export function checkRandomEdit(
   // each counterexample's witness must really be treated differently by the two it names
   const distributionOf = (who: string, pk: Packet) =>
     who === 'ir'
-      ? irDistribution(editedIR, pk)
+      ? irDistribution(editedIR, pk, observed)
       : who === 'iptables'
         ? interpret(iptProgram, pk, world(naming.iptables))
         : interpret(nftProgram, pk, world(naming.nftables));

@@ -2,7 +2,6 @@
 import type { CtState } from '../../compiler/ir/packet.ts';
 import { numgenCount } from '../model/numgen.ts';
 import type { Hook, KeyPart, NetfilterProgram, NumberRange, Step, Test, Verdict } from '../model/program.ts';
-import { forEachStep, markBitsOf } from '../model/steps.ts';
 import {
   bitsOf,
   type CBaseChain,
@@ -238,8 +237,6 @@ export function compileProgram(program: NetfilterProgram, ctx: CompileContext): 
     if (i === undefined) throw new CompileError(`reference to undefined chain '${id}'`);
     return i;
   };
-  let markMask = 0;
-
   const verdict = (v: Verdict): CVerdict => {
     switch (v.kind) {
       case 'jump':
@@ -272,7 +269,6 @@ export function compileProgram(program: NetfilterProgram, ctx: CompileContext): 
         return c;
       }
       case 'mark':
-        markMask |= t.mask;
         return t;
       case 'ct':
         return { kind: 'ct', atoms: ctAtoms(t.states, t.dnat), matchesNew: t.states.includes('new'), dnat: t.dnat };
@@ -294,7 +290,7 @@ export function compileProgram(program: NetfilterProgram, ctx: CompileContext): 
   // form, a DNAT step per target — across every rule that reads it (the balance chains of ten
   // thousand services read the same DNAT maps). Compiling by identity keeps that sharing: without
   // it each rule's copy of a map's elements (and its index) is compiled anew. Compiling is pure
-  // apart from markMask and the affinity checks, which one compile already did.
+  // apart from the affinity checks, which one compile already did.
   const compiledSteps = new WeakMap<Step, CStep>();
   /** A dispatch's elements and index, shared by the dispatches of every DNAT port (Step dispatch's dnatPort). */
   const compiledLookups = new WeakMap<
@@ -356,7 +352,6 @@ export function compileProgram(program: NetfilterProgram, ctx: CompileContext): 
         return numgen(s);
       case 'mark': {
         const v = s.value >>> 0;
-        markMask |= markBitsOf(s);
         const [keep, xor] =
           s.op === 'set' ? [0, v] : s.op === 'or' ? [~v >>> 0, v] : s.op === 'xor' ? [0xffffffff, v] : [v, 0];
         return { kind: 'mark', keep, xor };
@@ -428,18 +423,7 @@ export function compileProgram(program: NetfilterProgram, ctx: CompileContext): 
       (a, b) => a.priority - b.priority || (a.order ?? 0) - (b.order ?? 0),
     );
   }
-  if (!ctx.lazy) return { backend: program.backend, chains, hooks, markMask };
-  // read only without an IR (observedMarkMask): the walk of every step is then paid once
-  let modelMask: number | undefined;
-  return {
-    backend: program.backend,
-    chains,
-    hooks,
-    get markMask() {
-      modelMask ??= modelMarkMask(program);
-      return modelMask;
-    },
-  };
+  return { backend: program.backend, chains, hooks };
 }
 
 /**
@@ -461,18 +445,6 @@ function lazyChains(ids: readonly string[], compileChain: (id: string) => CChain
       return Reflect.get(target, key, receiver);
     },
   });
-}
-
-/**
- * The mark bits a program's tests and writes touch, from the model: what compiling every step
- * collects in compileProgram's markMask, for a lazy program.
- */
-export function modelMarkMask(program: NetfilterProgram): number {
-  let mask = 0;
-  forEachStep(program, (s) => {
-    mask |= markBitsOf(s);
-  });
-  return mask;
 }
 
 /**

@@ -126,8 +126,6 @@ export interface CProgram {
   chains: readonly CChain[];
   /** base chains per hook, in the order the kernel calls them (priority, then declaration) */
   hooks: Readonly<Record<Hook, readonly CBaseChain[]>>;
-  /** mark bits the program tests or changes */
-  markMask: number;
 }
 
 /** A ruleset compiled against a check's packet space, with the name reports give it (ArtifactInput.name). */

@@ -2,7 +2,7 @@
 // weights, merged by outcome. The same normalisation applies to every evaluator's outcomes, so a
 // difference that cannot be observed (the mark of a dropped packet) is never reported.
 import type { IPText } from '../../common/ip.ts';
-import { type Outcome, outcomeKey } from '../../compiler/ir/outcome.ts';
+import { type Distribution, type Outcome, outcomeKey } from '../../compiler/ir/outcome.ts';
 import { add, type Dyadic } from './dyadic.ts';
 import type { FlowState, Leaf, TraceNode } from './flow.ts';
 import type { ClassQuery } from './query.ts';
@@ -30,16 +30,36 @@ export interface WeightedPaths {
 /** Outcomes of an artifact evaluation, merged and sorted by key. */
 export type ArtifactDistribution = WeightedPaths[];
 
-function finalMark(q: ClassQuery, s: FlowState, markMask: number): number {
-  // mark = (initial & keep) ^ xor; the initial bits that survive must be known for the class
+/** The packet's initial value of the mark bits in `mask`, asked of the class bit by bit. */
+export function initialMarkBits(q: ClassQuery, mask: number): number {
   let initial = 0;
-  const unknown = (s.markKeep & markMask) >>> 0;
   for (let b = 0; b < 32; b++) {
-    if (((unknown >>> b) & 1) === 0) continue;
+    if (((mask >>> b) & 1) === 0) continue;
     const bit = 1 << b;
     if (q.ask(DIM.mark, markSet(q.space, bit, bit))) initial |= bit;
   }
+  return initial >>> 0;
+}
+
+function finalMark(q: ClassQuery, s: FlowState, markMask: number): number {
+  // mark = (initial & keep) ^ xor; the initial bits that survive must be known for the class
+  const initial = initialMarkBits(q, (s.markKeep & markMask) >>> 0);
   return (((initial & s.markKeep) ^ s.markXor) & markMask) >>> 0;
+}
+
+/**
+ * The IR's outcomes with the observed mark bits it does not own passed through unchanged: the IR
+ * sets and clears its masquerade bit only, so an accepted packet leaves with every other observed
+ * bit as it arrived (docs/verifier.md `owned-mark-bits`). A ruleset that changes such a bit then
+ * differs from the IR as it differs from a ruleset that leaves the bit alone.
+ */
+export function withUnownedMarkBits(d: Distribution, q: ClassQuery, unowned: number): Distribution {
+  if (unowned === 0 || !d.some((w) => w.outcome.verdict === 'accept')) return d;
+  const bits = initialMarkBits(q, unowned);
+  if (bits === 0) return d;
+  return d.map((w) =>
+    w.outcome.verdict === 'accept' ? { p: w.p, outcome: { ...w.outcome, mark: (w.outcome.mark | bits) >>> 0 } } : w,
+  );
 }
 
 export function leafOutcome(q: ClassQuery, leaf: Leaf, markMask: number): Outcome {

@@ -8,7 +8,7 @@ import type { Backend, NetfilterProgram } from '../model/program.ts';
 import { exclude, type PacketClass, restrict, universe, withDim } from './box.ts';
 import { buildSpace, type Locality } from './build-space.ts';
 import { compileProgram } from './compile.ts';
-import type { CompiledArtifact, CProgram } from './compiled.ts';
+import type { CompiledArtifact } from './compiled.ts';
 import { type Constants, collectConstants, emptyConstants } from './constants.ts';
 import { newInterner } from './intern.ts';
 import { point, subtract } from './intervals.ts';
@@ -130,6 +130,10 @@ export function rootClasses(space: PacketSpace): PacketClass[] {
   return out;
 }
 
-/** The mark bits an outcome reports: the IR's masquerade bit, or every bit the rulesets touch. */
-export const observedMarkMask = (ir: IRProgram | null, compiled: readonly { program: CProgram }[]): number =>
-  ir ? ir.masqueradeMark : compiled.reduce((m, c) => m | c.program.markMask, 0);
+/**
+ * The mark bits an outcome reports: every bit a ruleset or the IR tests or changes — the bits the
+ * packet space splits on (docs/verifier.md `owned-mark-bits`). The same with a model as without
+ * one, so a ruleset that changes a bit beside the masquerade bit is reported either way.
+ */
+export const observedMarkMask = (space: PacketSpace): number =>
+  space.marks.bits.reduce((m, b) => (m | (1 << b)) >>> 0, 0);

@@ -91,7 +91,25 @@ function explainAll(
   for (const [who, lines] of Object.entries(cases[0]!.results)) {
     out[who] = new Map(lines.map((l) => [l.outcome, l.p]));
   }
-  return out;
+  return { dists: out, markBits: r.explanation.markBits };
+}
+
+/**
+ * An original distribution as the mutated run observes it. A mutation that touches a mark bit
+ * the original rules leave alone makes that bit observed (docs/verifier.md `owned-mark-bits`): the
+ * original rules and the IR pass it through, so an accepted packet shows it as the witness has it.
+ */
+function liftMarks(d: Dist | undefined, extra: number, witnessMark: number): Dist | undefined {
+  const bits = (witnessMark & extra) >>> 0;
+  if (!d || bits === 0) return d;
+  const lift = (k: string) =>
+    k.startsWith('accept')
+      ? k.replace(
+          /\bmark 0x([0-9a-f]+)/,
+          (_, v: string) => `mark 0x${((Number.parseInt(v, 16) | bits) >>> 0).toString(16)}`,
+        )
+      : k;
+  return new Map([...d].map(([k, p]) => [lift(k), p]));
 }
 
 export function counterexampleProblems(
@@ -103,12 +121,17 @@ export function counterexampleProblems(
   const say = (s: string) => problems.push(`${cx.comparison} witness ${JSON.stringify(cx.witness)}: ${s}`);
   for (const p of regionProblems(cx.region, cx.witness)) say(p);
   if (!cx.comparison.split('=').includes(m.artifact)) say('the comparison does not name the mutated artifact');
-  const original = explainAll(m, inputsFor(m, artifactsOf(m.target)[m.artifact]), cx.witness, cx.region);
-  const after = explainAll(m, inputsFor(m, mutated), cx.witness, cx.region);
-  if (!original || !after) {
+  const originalRun = explainAll(m, inputsFor(m, artifactsOf(m.target)[m.artifact]), cx.witness, cx.region);
+  const afterRun = explainAll(m, inputsFor(m, mutated), cx.witness, cx.region);
+  if (!originalRun || !afterRun) {
     say('explain failed on the witness');
     return problems;
   }
+  const after = afterRun.dists;
+  const extra = (afterRun.markBits & ~originalRun.markBits) >>> 0;
+  const original: Record<string, Dist> = Object.fromEntries(
+    Object.entries(originalRun.dists).map(([who, d]) => [who, liftMarks(d, extra, cx.witness.mark ?? 0)!]),
+  );
   const other: ArtifactKind = m.artifact === 'iptables' ? 'nftables' : 'iptables';
   if (!sameDist(original.iptables, original.nftables)) {
     say(`the original artifacts disagree: ${show(original.iptables)} vs ${show(original.nftables)}`);

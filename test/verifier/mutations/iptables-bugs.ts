@@ -272,6 +272,11 @@ export const IPTABLES_BUGS: Mutation[] = [
   bug('mark-bit-wrong', A4, 'KUBE-MARK-MASQ sets bit 15 instead of 14', (t) =>
     editRule(t, nat('KUBE-MARK-MASQ'), (l) => replaceOnce(l, '--or-mark 0x00004000', '--or-mark 0x00008000')),
   ),
+  // The masquerade bit still right, bit 0 set beside it: caught only because every bit a ruleset
+  // touches is observed with a model too (until 2026-12-06, only the model's masquerade bit).
+  bug('mark-other-bit-set', A4, 'KUBE-MARK-MASQ also sets bit 0', (t) =>
+    editRule(t, nat('KUBE-MARK-MASQ'), (l) => replaceOnce(l, '--or-mark 0x00004000', '--or-mark 0x00004001')),
+  ),
   bug('random-fully-dropped', A4, 'KUBE-POSTROUTING: MASQUERADE without --random-fully', (t) =>
     editRule(t, nat('KUBE-POSTROUTING', ['-j MASQUERADE']), (l) => replaceOnce(l, ' --random-fully', '')),
   ),

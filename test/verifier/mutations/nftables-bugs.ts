@@ -106,6 +106,21 @@ const DISPATCH_BUGS: Mutation[] = [
       { '|': [{ meta: { key: 'mark' } }, 16384] },
     ),
   ),
+  // Every mark bit a ruleset touches is observed, with a model as without one (docs/verifier.md
+  // `owned-mark-bits`): toggling bit 0 as well changes a mark that other software reads. Until
+  // 2026-12-06 a check with a model observed the masquerade bit alone and passed this. The mark
+  // dimension then has two bits, and a test of the masquerade bit alone holds for two adjacent
+  // mark atoms — once an unmerged interval set that stopped the check (found by random mutations).
+  bug('mark-xor-other-bit', A4, 'masquerading: meta mark set mark ^ 0x4000 → mark ^ 0x4001', (d, f) =>
+    replaceInRule(
+      d,
+      f,
+      'masquerading',
+      ['"mangle"'],
+      { '^': [{ meta: { key: 'mark' } }, 16384] },
+      { '^': [{ meta: { key: 'mark' } }, 16385] },
+    ),
+  ),
   bug('masquerading-test-flipped', A4, 'masquerading: the return test mark & 0x4000 == 0 negated', (d, f) =>
     replaceInRule(d, f, 'masquerading', ['"return"'], '==', '!='),
   ),

@@ -240,20 +240,6 @@ export const NFTABLES_PRESERVING: Mutation[] = [
   same('nat-input-hairpin-removed', A4, 'nat-input: its hairpin mark rule removed (unobservable: martians)', (d, f) =>
     deleteRule(d, f, 'nat-input', ['@hairpin']),
   ),
-  // Only the masquerade bit of the mark is observed (docs/verifier.md): toggling bit 0 as well
-  // changes nothing a packet shows. The mark dimension then has two bits, and a test of the
-  // masquerade bit alone holds for two adjacent mark atoms — once an unmerged interval set that
-  // made the check stop with an internal error (found by random mutations).
-  same('mark-xor-unobserved-bit', A4, 'masquerading: meta mark set mark ^ 0x4000 → mark ^ 0x4001', (d, f) =>
-    replaceInRule(
-      d,
-      f,
-      'masquerading',
-      ['"mangle"'],
-      { '^': [{ meta: { key: 'mark' } }, 16384] },
-      { '^': [{ meta: { key: 'mark' } }, 16385] },
-    ),
-  ),
   // What the kernel lists for this very document (`nft -j list ruleset`, committed fixture that the
   // kernel tier checks against a live load): other object order, handles, sizes, no commands.
   {
