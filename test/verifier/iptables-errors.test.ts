@@ -47,6 +47,10 @@ const CASES: Case[] = [
   F('-A KUBE-A -s ¦10.0.0.300 -j ACCEPT', 'ipt-invalid-value'),
   F('-A KUBE-A -s ¦010.0.0.1 -j ACCEPT', 'ipt-invalid-value'),
   F('-A KUBE-A -d ¦10.0.0.0/255.0.255.0 -j ACCEPT', 'ipt-unsupported-value'),
+  // iptables takes a protocol's options after -p alone; iptables-save always writes -m, the one form read
+  F('-A KUBE-A -p tcp ¦--dport 80 -j ACCEPT', 'ipt-implicit-match'),
+  F('-A KUBE-A -m comment --comment x -p udp ¦--sport 53 -j ACCEPT', 'ipt-implicit-match'),
+  F('-A KUBE-A -p tcp -m comment --comment x ¦--syn -j ACCEPT', 'ipt-implicit-match'),
   F('-A KUBE-A -m ¦tcp --dport 80 -j ACCEPT', 'ipt-protocol-required'),
   F('-A KUBE-A -p udp -m ¦tcp --dport 80 -j ACCEPT', 'ipt-protocol-required'),
   F('-A KUBE-A -m ¦multiport --dports 80 -j ACCEPT', 'ipt-protocol-required'),

@@ -29,6 +29,11 @@ export const { codes: iptCodes, table: iptCodeTable } = defineCodes({
     message: (option: string, owner: string) =>
       `${owner === '' ? 'option' : `${owner} option`} '${option}' is not supported by the verifier`,
   },
+  'ipt-implicit-match': {
+    severity: e,
+    message: (option: string, protocol: string) =>
+      `option '${option}' after '-p ${protocol}' without '-m ${protocol}': iptables loads the ${protocol} match implicitly there, but the verifier reads the form iptables-save writes; write '-p ${protocol} -m ${protocol} ${option} …'`,
+  },
   'ipt-unsupported-target': {
     severity: e,
     message: (target: string, why: string) => `target '${target}' is not supported by the verifier${why}`,

@@ -37,6 +37,29 @@ function owner(tokens: Tokens, at: number): { kind: 'match' | 'target'; name: nu
   return null;
 }
 
+/** Each protocol's own match options: what iptables takes after `-p P` as if `-m P` preceded them. */
+const PROTOCOL_OPTIONS: Readonly<Record<string, ReadonlySet<string>>> = {
+  tcp: new Set(['--dport', '--sport', '--destination-port', '--source-port', '--tcp-flags', '--syn', '--tcp-option']),
+  udp: new Set(['--dport', '--sport', '--destination-port', '--source-port']),
+  sctp: new Set(['--dport', '--sport', '--destination-port', '--source-port', '--chunk-types']),
+};
+
+/**
+ * The protocol of a `-p P` before token `at` whose own option `at` is, with no `-m P` in between:
+ * iptables loads P's match implicitly there; iptables-save always writes `-m P`.
+ */
+function implicitProtocol(tokens: Tokens, at: number): string | null {
+  let protocol: string | null = null;
+  for (let k = 0; k + 1 < at; k++) {
+    if (!isOptionToken(tokens, k)) continue;
+    const opt = tokens.texts[k]!;
+    const value = tokens.texts[k + 1]!;
+    if ((opt === '-p' || opt === '--protocol') && value in PROTOCOL_OPTIONS) protocol = value;
+    else if ((opt === '-m' || opt === '--match') && value === protocol) return null;
+  }
+  return protocol !== null && PROTOCOL_OPTIONS[protocol]!.has(tokens.texts[at]!) ? protocol : null;
+}
+
 const readable = (expected: string): string => expected.split(`"${PLACEHOLDER}"`).join('a value');
 
 export function lineFailure(f: TemplateFailure, tokens: Tokens): LineFailure {
@@ -59,6 +82,8 @@ export function lineFailure(f: TemplateFailure, tokens: Tokens): LineFailure {
       return iptCodes['ipt-unsupported-match'](pos(at), text);
     }
     if (isOptionToken(tokens, at)) {
+      const implicit = implicitProtocol(tokens, at);
+      if (implicit !== null) return iptCodes['ipt-implicit-match'](pos(at), text, implicit);
       const o = owner(tokens, at);
       if (o === null) return iptCodes['ipt-unsupported-option'](pos(at), text, '');
       const name = texts[o.name]!;
