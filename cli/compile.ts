@@ -21,6 +21,7 @@ import { type LoadedInput, loadKsvcText, loadKubernetesFiles, lowerKsvcText } fr
 import { type FileIdentity, writeOutput } from './output-file.ts';
 import { type OutputFormat, renderDiagnostics } from './render-diagnostics.ts';
 import { type Timings, timings } from './timings.ts';
+import { updateCodes } from './update-codes.ts';
 
 export interface BackendRenderOptions {
   format: string;
@@ -266,18 +267,20 @@ async function writeUpdate(
   const update = await backend.update(old.programs, lowered.programs);
   // the same node (and family, checked above) and one ksvc's base chains: always an update
   if (update === null) return fileError(io, 'compile', `the change from ${since} is not an ${backend.name} update`);
-  if (update.refused !== undefined) {
-    fileError(io, 'compile', `no update from ${since} is written: ${update.refused}`);
+  const file = parsed.positionals[0]!;
+  const finding = (d: Diagnostic) => {
+    io.stderr(renderDiagnostics([d], new Map(), output, io.color));
     return EXIT_FINDINGS;
-  }
+  };
+  if (update.refused !== undefined)
+    return finding(updateCodes['update-refused']({ file, span: null }, since, update.refused));
   time.mark('update');
   let summary = update.summary;
   if (parsed.values.prove) {
     const proof = await update.prove();
     time.mark('proof');
     if (!proof.proven) {
-      fileError(io, 'compile', `the update from ${since} is not proven, nothing written: ${proof.difference}`);
-      return EXIT_FINDINGS;
+      return finding(updateCodes['update-not-proven']({ file, span: null }, since, proof.difference ?? 'a difference'));
     }
     summary += '; proven';
   }

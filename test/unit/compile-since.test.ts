@@ -29,6 +29,16 @@ test('localhost NodePorts turned off: no partial restore can remove KUBE-FIREWAL
     r.stderr,
     /no update from \S+web\.ksvc is written: it removes the filter chain\(s\) KUBE-FIREWALL \(localhost NodePorts turned off\)/,
   );
+  // a finding like any other: --output json and github carry it
+  const json = await ksvc('compile', off, '--since', WEB, '--backend', 'iptables', '--output', 'json');
+  assert.is(json.code, 1, json.stderr);
+  const [d] = JSON.parse(json.stderr).diagnostics;
+  assert.is(d.code, 'update-refused');
+  assert.is(d.severity, 'error');
+  assert.ok(d.file.endsWith('since-localhost-off.ksvc'), d.file);
+  assert.match(d.message, /KUBE-FIREWALL/);
+  const github = await ksvc('compile', off, '--since', WEB, '--backend', 'iptables', '--output', 'github');
+  assert.match(github.stderr, /^::error file=\S+since-localhost-off\.ksvc.*update-refused/m);
   // the other way round is an ordinary update
   const back = await ksvc('compile', WEB, '--since', off, '--backend', 'iptables', '--prove');
   assert.is(back.code, 0, back.stderr);
