@@ -253,7 +253,16 @@ async function writeUpdate(
 ): Promise<number> {
   // of the old version's diagnostics only its errors: its warnings are not about this output
   const old = await loadAndLower(io, { ...parsed, positionals: [since] }, backend, output, time, 'errors');
-  if (typeof old === 'number') return old;
+  if (typeof old === 'number') {
+    // the input-kind hints above speak of FILE's own command line; OLD has no flags of its own
+    if (output === 'text') {
+      io.stderr(
+        `ksvc compile: --since ${since} is read as FILE is (${parsed.values['from-k8s'] ? 'Kubernetes YAML or JSON, --from-k8s' : 'a .ksvc file'})
+`,
+      );
+    }
+    return old;
+  }
   const nodeOf = (ps: IRProgram[]) => ps[0]?.node ?? '(none)';
   const where = (ps: IRProgram[]) => `node ${nodeOf(ps)}, ${ps.map((p) => p.family).join(' and ') || 'no family'}`;
   // one node; the families may differ where one artifact holds both (nftables: a table added or deleted)

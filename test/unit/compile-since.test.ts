@@ -44,6 +44,28 @@ test('localhost NodePorts turned off: no partial restore can remove KUBE-FIREWAL
   assert.is(back.code, 0, back.stderr);
 });
 
+test('--since OLD of the other kind of input: said once, as OLD is read, without an unknown-node error', async () => {
+  const r = await ksvc(
+    'compile',
+    '--from-k8s',
+    'examples/seed-local.yaml',
+    '--node',
+    'ecs-matrix-k8s-cluster-3',
+    '--since',
+    'examples/everything.ksvc',
+    '--backend',
+    'iptables',
+  );
+  assert.is(r.code, 1, r.stderr);
+  assert.is(r.stdout, '');
+  assert.match(r.stderr, /error\[ksvc-input\]: this is a \.ksvc file/);
+  assert.match(
+    r.stderr,
+    /--since examples\/everything\.ksvc is read as FILE is \(Kubernetes YAML or JSON, --from-k8s\)/,
+  );
+  assert.not.match(r.stderr, /unknown-node-flag/);
+});
+
 test('one endpoint replaced: only that service`s chains, the old endpoint`s chain deleted', async () => {
   const full = await ksvc('compile', NEW, ...AT);
   const r = await ksvc('compile', NEW, '--since', OLD, ...AT);

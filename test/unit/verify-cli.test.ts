@@ -321,8 +321,8 @@ test('the artifacts given the wrong way round: one error each that says so; a fl
   assert.is(swapped.code, 2);
   const errors = swapped.stderr.split('\n').filter((l) => l.startsWith('error['));
   assert.equal(errors, [
-    'error[nft-invalid-json]: the nftables document is not valid JSON: it is iptables-restore or iptables-save text (the other artifact: verify --iptables)',
-    'error[ipt-syntax]: not iptables-restore syntax: this is JSON, not iptables-restore or iptables-save text (an nftables document is the other artifact: verify --nft)',
+    'error[nft-invalid-json]: the nftables document is not valid JSON: it is iptables-restore or iptables-save text (read as the iptables artifact)',
+    'error[ipt-syntax]: not iptables-restore syntax: this is JSON, not iptables-restore or iptables-save text (an nftables JSON document is read as the nftables artifact)',
   ]);
   // 100 lines of something else: 25 shown, the rest counted
   const junk = write('junk.iptables', `*nat\n${'frob frob\n'.repeat(100)}COMMIT\n`);

@@ -265,7 +265,7 @@ function wholeTextRefusal(text: string): string | null {
     return 'the text starts with a byte-order mark (U+FEFF), which iptables-restore refuses ("line 1 failed"); save it without one';
   // an nft document given as the iptables artifact
   if (/^\s*[[{]/.test(text))
-    return 'this is JSON, not iptables-restore or iptables-save text (an nftables document is the other artifact: verify --nft)';
+    return 'this is JSON, not iptables-restore or iptables-save text (an nftables JSON document is read as the nftables artifact)';
   return null;
 }
 

@@ -32,7 +32,7 @@ function wholeTextRefusal(text: string): string | null {
   if (text.startsWith('\ufeff'))
     return 'it starts with a byte-order mark (U+FEFF), which nft refuses; save it without one';
   if (/^\s*(?:[*:#]|-A )/.test(text))
-    return 'it is iptables-restore or iptables-save text (the other artifact: verify --iptables)';
+    return 'it is iptables-restore or iptables-save text (read as the iptables artifact)';
   return null;
 }
 
