@@ -24,6 +24,12 @@ export const { codes: kubeCodes, table: kubeCodeTable } = defineCodes({
     severity: 'error',
     message: (field: string, want: string, got: string) => `'${field}' must be ${want}, found ${got}`,
   },
+  /** kubectl's YAML 1.1 reader merges `<<: *anchor` into the mapping; read without it, the object would be wrong. */
+  'yaml-merge-key': {
+    severity: 'error',
+    message: () =>
+      `merge key '<<' is not supported: kubectl merges the aliased mapping in, and the object read without it would be a different one; write the fields out`,
+  },
   'unknown-field': {
     severity: 'warning',
     message: (field: string, where: string) => `unknown field '${field}' in ${where} (ignored)`,

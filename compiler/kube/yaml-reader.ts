@@ -255,6 +255,10 @@ export function checkKnownFields(m: MapVal, known: ReadonlySet<string>, whereNam
     if (!isScalar(k)) continue;
     const key = String(k.value);
     if (known.has(key)) continue;
+    if (key === '<<' && k.type === 'PLAIN') {
+      m.ctx.diags.push(kubeCodes['yaml-merge-key']({ file: m.loc.file, span: nodeSpan(m.ctx, k), path: m.loc.path }));
+      continue;
+    }
     m.ctx.diags.push(
       kubeCodes['unknown-field'](
         { file: m.loc.file, span: nodeSpan(m.ctx, k), path: childPath(m.loc.path, key) },

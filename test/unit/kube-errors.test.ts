@@ -225,6 +225,21 @@ test('unknown fields are warned about, in the objects ksvc reads', () => {
   assert.ok(r.model, 'warnings only');
 });
 
+test('a YAML merge key is an error (kubectl merges it; read without it the port would be another)', () => {
+  const r = imp(
+    svc(
+      '  clusterIP: 10.32.0.10\n  ports:\n  - &base {name: dns, port: 53, protocol: UDP}\n  - <<: *base\n    name: alt\n    port: 5353',
+    ),
+  );
+  assert.is(r.model, null);
+  const d = only(r.diagnostics, 'yaml-merge-key');
+  assert.is(d.path, 'spec.ports[1]');
+  assert.equal(at(d), 'in.yaml:10:5 spec.ports[1]');
+  // a quoted '<<' is an ordinary key, even in YAML 1.1: an unknown field
+  const quoted = imp(svc('  clusterIP: 10.32.0.10\n  ports:\n  - {"<<": x, port: 53}'));
+  assert.equal(codesOf(quoted.diagnostics), ['unknown-field']);
+});
+
 test('slices of missing services and without the service label are warned about', () => {
   const r = imp(
     docs(
