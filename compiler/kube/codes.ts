@@ -123,6 +123,7 @@ export const { codes: kubeCodes, table: kubeCodeTable } = defineCodes({
   'invalid-option': { severity: 'error', message: (flag: string, why: string) => `${flag}: ${why}` },
   'unknown-node-flag': {
     severity: 'error',
-    message: (node: string) => `--node ${node}: no Node object with that name in the input`,
+    message: (node: string) =>
+      `--node ${node}: no Node object with that name in the input, and no endpoint on a node of that name`,
   },
 });

@@ -183,7 +183,8 @@ function importObjects(sources: readonly SourceFile[], options: KubeImportOption
     }
   }
   // not when the input could not be read at all (a .ksvc file, a syntax error): no Node could be found in it
-  if (options.node != null && !objectNodes.has(options.node) && (objectCount > 0 || !hasErrors(diags)))
+  // a node known only from its endpoints is a node too (the import prints it, kube-proxy only compares names)
+  if (options.node != null && !nodeNames.has(options.node) && (objectCount > 0 || !hasErrors(diags)))
     diags.push(kubeCodes['unknown-node-flag']({ file: '', span: null }, options.node));
   // Only when the input itself could be read: a YAML syntax error is not "no services".
   if (objectCount > 0 || !hasErrors(diags))

@@ -251,8 +251,19 @@ test('slices of missing services and without the service label are warned about'
   assert.equal(codesOf(r.diagnostics), ['slice-for-unknown-service', 'slice-without-service-label']);
 });
 
-test('--node must name a Node of the input', () => {
+test('--node must name a Node of the input, or a node an endpoint is on', () => {
   assert.is(only(imp(WEB, { node: 'node-x' }).diagnostics, 'unknown-node-flag').file, '');
+  // `kubectl get svc,endpointslices` has no Node objects: the nodes are known from the endpoints
+  const noNodes = docs(
+    svc('  clusterIP: 10.32.0.5\n  ports: [{name: http, port: 80, targetPort: 8080}]'),
+    slice(
+      'addressType: IPv4\nports: [{name: http, port: 8080}]\nendpoints:\n- addresses: [10.64.1.5]\n  nodeName: node-1',
+    ),
+  );
+  const r = imp(noNodes, { node: 'node-1' });
+  assert.ok(r.model, r.diagnostics.map((d) => d.message).join('; '));
+  assert.equal(codesOf(r.diagnostics), ['node-without-object']);
+  assert.equal(codesOf(imp(noNodes, { node: 'node-2' }).diagnostics), ['node-without-object', 'unknown-node-flag']);
 });
 
 test('an empty input is a warning, not a crash', () => {
