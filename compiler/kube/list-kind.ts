@@ -16,3 +16,25 @@ export function isPlainList(m: YAMLMap): boolean {
     (isScalar(apiVersion) && (apiVersion.value === null || typeof apiVersion.value === 'string'))
   );
 }
+
+/** What a typed List (`ServiceList`, ...) gives items that leave their own out, as the API writes them. */
+export interface ItemDefaults {
+  kind: string;
+  apiVersion: string | null;
+}
+
+/**
+ * A typed List's item kind and apiVersion: the API server and client-go write a ServiceList's items
+ * without `kind` and `apiVersion` (`kubectl get --raw /api/v1/services`); they are the List's kind
+ * without `List`, and its apiVersion. null for `kind: List`, whose items always say their own.
+ */
+export function itemDefaults(kind: string, apiVersion: string | null): ItemDefaults | null {
+  return kind !== 'List' && isListKind(kind) ? { kind: kind.slice(0, -'List'.length), apiVersion } : null;
+}
+
+/** itemDefaults of a plain List's mapping (isPlainList). */
+export function listItemDefaults(m: YAMLMap): ItemDefaults | null {
+  const kind = m.get('kind') as string;
+  const apiVersion = m.get('apiVersion');
+  return itemDefaults(kind, typeof apiVersion === 'string' ? apiVersion : null);
+}

@@ -11,7 +11,7 @@ import { kubeCodes } from './codes.ts';
 import { isFastPathDecline } from './fast-decline.ts';
 import { goYamlInteger } from './go-yaml-scalars.ts';
 import { jsonListItems, parseJsonNodes } from './json-reader.ts';
-import { isListKind } from './list-kind.ts';
+import { type ItemDefaults, isListKind, itemDefaults, listItemDefaults } from './list-kind.ts';
 import { yamlFastDocuments } from './yaml-fast.ts';
 
 /** Where a value is: file, span of the value, field path inside the top-level object. */
@@ -309,7 +309,7 @@ export function* readObjects(
   if (/^\s*[[{]/.test(source.text)) {
     const list = options.fast === false ? null : jsonListItems(source.text);
     if (list !== null) {
-      yield* listObjects(list.items, ctx);
+      yield* listObjects(list.items, ctx, listItemDefaults(list.list));
       return;
     }
     const json = parseJsonNodes(source.text);
@@ -332,7 +332,7 @@ export function* readObjects(
       for (const doc of yamlFastDocuments(source.text, { lists: true })) {
         documents++;
         if (isNode(doc)) yield* collected(top(doc));
-        else yield* listObjects(doc.items, ctx);
+        else yield* listObjects(doc.items, ctx, listItemDefaults(doc.list));
       }
       return;
     } catch (e) {
@@ -383,32 +383,40 @@ function withoutStackTraces<T>(f: () => T): T {
  * The objects of a List read an item at a time (its kind a List kind and its apiVersion unset or a
  * string: what collect reads of the List reports nothing): each item as asSeq and collect see it.
  */
-function* listObjects(items: Iterable<YNode>, ctx: ReadCtx): Generator<RawObject, void, undefined> {
+function* listObjects(
+  items: Iterable<YNode>,
+  ctx: ReadCtx,
+  defaults: ItemDefaults | null,
+): Generator<RawObject, void, undefined> {
   let i = 0;
   for (const node of items) {
     const loc = { file: ctx.source.path, span: nodeSpan(ctx, node), path: itemPath('items', i++) };
-    yield* collected({ node, loc, keySpan: loc.span, ctx });
+    yield* collected({ node, loc, keySpan: loc.span, ctx }, defaults);
   }
 }
 
 /** The objects of one document (an object, or a List's items). */
-function collected(v: Val): RawObject[] {
+function collected(v: Val, defaults: ItemDefaults | null = null): RawObject[] {
   const out: RawObject[] = [];
-  collect(v, out);
+  collect(v, out, defaults);
   return out;
 }
 
-function collect(v: Val, out: RawObject[]): void {
+/** `defaults`: the kind and apiVersion of a typed List's items that do not say theirs. */
+function collect(v: Val, out: RawObject[], defaults: ItemDefaults | null = null): void {
   if (!isMap(v.node)) {
     v.ctx.diags.push(kubeCodes['not-an-object'](where(v), describe(v.node)));
     return;
   }
   const m = v as MapVal;
   // The span of a whole object is many lines; diagnostics about the object point at its first line.
-  const kind = getString(m, 'kind');
-  const apiVersion = getString(m, 'apiVersion') ?? null;
+  const ownKind = field(m, 'kind');
+  const kind = ownKind === undefined && defaults !== null ? defaults.kind : getString(m, 'kind');
+  const apiVersion =
+    (field(m, 'apiVersion') === undefined && defaults !== null ? defaults.apiVersion : getString(m, 'apiVersion')) ??
+    null;
   if (kind === undefined) {
-    if (!field(m, 'kind'))
+    if (!ownKind)
       m.ctx.diags.push(kubeCodes['missing-kind']({ file: m.loc.file, span: firstLine(m), path: m.loc.path }));
     return;
   }
@@ -418,7 +426,8 @@ function collect(v: Val, out: RawObject[]): void {
       if (!field(m, 'items')) missing(m, 'items');
       return;
     }
-    for (const item of items) collect(item, out);
+    const forItems = itemDefaults(kind, apiVersion);
+    for (const item of items) collect(item, out, forItems);
     return;
   }
   out.push({ obj: m, kind, apiVersion });

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { isMap, isScalar, isSeq, parseDocument, type Node as YNode } from 'yaml';
+import { isMap, isScalar, isSeq, parseDocument, stringify, type Node as YNode } from 'yaml';
 import { parseJsonNodes } from '../../compiler/kube/json-reader.ts';
 import { defaultClusterSettings } from '../../compiler/model.ts';
 import { codesOf, docs, imp, only, slice, stripOrigins, svc, WEB } from './kube-helpers.ts';
@@ -607,6 +607,52 @@ test('the JSON fast path builds the same nodes, values and ranges as the YAML re
     assert.not.ok(parseJsonNodes(bad).ok, bad);
   // Not plain JSON: the YAML reader takes over (and reports the duplicate key with a location).
   assert.is(only(imp('{"kind": "Service", "kind": "Service"}').diagnostics, 'yaml-syntax').span!.start.column, 21);
+});
+
+test('a typed List (ServiceList, EndpointSliceList) as the API writes it: items without kind and apiVersion', () => {
+  const service = {
+    metadata: { name: 'web', namespace: 'shop' },
+    spec: { clusterIP: '10.32.0.5', ports: [{ name: 'http', port: 80, targetPort: 8080 }] },
+  };
+  const slice = {
+    metadata: { name: 'web-1', namespace: 'shop', labels: { 'kubernetes.io/service-name': 'web' } },
+    addressType: 'IPv4',
+    ports: [{ name: 'http', port: 8080 }],
+    endpoints: [{ addresses: ['10.64.1.5'], nodeName: 'node-a' }],
+  };
+  const typed = [
+    { kind: 'ServiceList', apiVersion: 'v1', metadata: {}, items: [service] },
+    { kind: 'EndpointSliceList', apiVersion: 'discovery.k8s.io/v1', metadata: {}, items: [slice] },
+  ];
+  const written = [
+    { kind: 'Service', apiVersion: 'v1', ...service },
+    { kind: 'EndpointSlice', apiVersion: 'discovery.k8s.io/v1', ...slice },
+  ];
+  const want = imp(written.map((o) => JSON.stringify(o)).join('\n---\n'));
+  assert.ok(want.model);
+  const json = typed.map((o) => JSON.stringify(o, null, 2));
+  for (const [what, text] of [
+    ['JSON, streamed', json.join('\n---\n')],
+    ['JSON, read whole', json.map((t) => `${t}\n# the package's path`).join('\n---\n')],
+    ['YAML', typed.map((o) => stringify(o)).join('---\n')],
+  ] as const) {
+    const r = imp(text);
+    assert.equal(codesOf(r.diagnostics), codesOf(want.diagnostics), what);
+    assert.equal(stripOrigins(r.model), stripOrigins(want.model), what);
+  }
+  // an item that says its kind keeps it; `kind: List` gives its items nothing
+  assert.ok(
+    imp(
+      JSON.stringify({
+        kind: 'ServiceList',
+        apiVersion: 'v1',
+        items: [{ kind: 'Service', apiVersion: 'v1', ...service }],
+      }),
+    ).model,
+  );
+  assert.equal(codesOf(imp(JSON.stringify({ kind: 'List', apiVersion: 'v1', items: [service] })).diagnostics), [
+    'missing-kind',
+  ]);
 });
 
 test.run();
