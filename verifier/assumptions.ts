@@ -72,7 +72,7 @@ export const ASSUMPTIONS: readonly Assumption[] = [
   },
   {
     id: 'owned-mark-bits',
-    text: "The mark bits a ruleset tests or sets (kube-proxy's masquerade bit, and any other) are observed, with a model as without: the IR changes only its masquerade bit and passes the others through. Bits no ruleset touches pass through unchanged and are not observed. A packet that arrives with the masquerade bit already set is masqueraded by both.",
+    text: "The mark bits a ruleset tests or sets (kube-proxy's masquerade bit, and any other) are observed, with a model as without: the IR changes only its masquerade bit and passes the others through. A write of the whole mark clears every other bit: one of those bits stands for them all and is observed too. Bits no ruleset touches pass through unchanged and are not shown. A packet that arrives with the masquerade bit already set is masqueraded by both.",
   },
   {
     id: 'reject-kind',

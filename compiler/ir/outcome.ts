@@ -18,8 +18,9 @@ export interface Outcome {
   masquerade: 'none' | 'masquerade' | 'masquerade-fully-random';
   /**
    * The final value of the mark bits the program owns: `mark & masqueradeMark` when the packet
-   * leaves the rules (0 or masqueradeMark). The other bits pass through unchanged and are not
-   * observed (docs/ir.md §7.5; docs/verifier.md `owned-mark-bits`).
+   * leaves the rules (0 or masqueradeMark), as the reference evaluator gives it. The other bits
+   * pass through unchanged; a check that observes some of them adds their arriving values
+   * (docs/ir.md §7.5; docs/verifier.md `owned-mark-bits`).
    */
   mark: number;
   /** Affinity lists in which this source's record was written or refreshed, sorted, no repeats. */

@@ -14,14 +14,12 @@ import {
 import { concreteView, type Packet } from '../../compiler/ir/packet.ts';
 import type { IRProgram } from '../../compiler/ir/types.ts';
 import { observe } from '../../verifier/engine/observe.ts';
-import type { NetfilterProgram } from '../../verifier/model/program.ts';
-import { forEachStep, markBitsOf } from '../../verifier/model/steps.ts';
 
 export type Dist = ReadonlyMap<string, Rational>;
 
 /**
- * `observed`: the mark bits the check observes (every bit a ruleset or the IR touches); the IR owns
- * only its masquerade bit, so an accepted packet keeps the others as it arrived.
+ * `observed`: the mark bits compared (0xffffffff: the whole mark); the IR owns only its masquerade
+ * bit, so an accepted packet keeps the others as it arrived.
  */
 export function irDistribution(ir: IRProgram, pk: Packet, observed = ir.masqueradeMark): Dist {
   const out = new Map<string, Rational>();
@@ -50,10 +48,3 @@ export function totalVariation(a: Dist, b: Dist): Rational {
 /** A distribution as sorted `outcome @ num/den` lines (for comparing and for messages). */
 export const showDist = (d: ReadonlyMap<string, { num: bigint; den: bigint }>): string[] =>
   [...d.entries()].map(([k, p]) => `${k} @ ${p.num}/${p.den}`).sort();
-
-/** The mark bits a check of these rulesets against `ir` observes: every bit one of them touches. */
-export function observedMarkBits(ir: IRProgram, programs: readonly NetfilterProgram[]): number {
-  let m = ir.masqueradeMark;
-  for (const p of programs) forEachStep(p, (s) => (m |= markBitsOf(s)));
-  return m >>> 0;
-}

@@ -55,6 +55,91 @@ Observed('the same verdict with the model, without it, and three-way', () => {
   assert.ok(comparisons.has('iptables=nftables') && comparisons.has('ir=iptables'), [...comparisons].join(', '));
 });
 
+/** One edit of one artifact: a line (or JSON fragment) replaced, every occurrence. */
+interface MarkEdit {
+  what: string;
+  artifact: 'iptables' | 'nftables';
+  from: string;
+  to: string;
+  differs: boolean;
+}
+
+const OR_4000 = '{"|":[{"meta":{"key":"mark"}},16384]}';
+const EDITS: MarkEdit[] = [
+  // a write of the whole mark clears every other bit: one representative bit stands for them
+  {
+    what: '--set-mark instead of --or-mark',
+    artifact: 'iptables',
+    from: '-A KUBE-MARK-MASQ -j MARK --or-mark 0x00004000',
+    to: '-A KUBE-MARK-MASQ -j MARK --set-mark 0x00004000',
+    differs: true,
+  },
+  {
+    what: '--and-mark 0 instead of --xor-mark (clears the whole mark)',
+    artifact: 'iptables',
+    from: '-A KUBE-POSTROUTING -j MARK --xor-mark 0x00004000',
+    to: '-A KUBE-POSTROUTING -j MARK --and-mark 0x0',
+    differs: true,
+  },
+  {
+    what: 'meta mark set 0x4000 instead of meta mark | 0x4000',
+    artifact: 'nftables',
+    from: OR_4000,
+    to: '16384',
+    differs: true,
+  },
+  {
+    what: 'meta mark | 0x4001',
+    artifact: 'nftables',
+    from: OR_4000,
+    to: '{"|":[{"meta":{"key":"mark"}},16385]}',
+    differs: true,
+  },
+  // another bit flipped twice, or only tested: nothing changes
+  {
+    what: 'bit 0 flipped twice',
+    artifact: 'iptables',
+    from: '-A KUBE-MARK-MASQ -j MARK --or-mark 0x00004000',
+    to: '-A KUBE-MARK-MASQ -j MARK --xor-mark 0x00000001\n-A KUBE-MARK-MASQ -j MARK --or-mark 0x00004000\n-A KUBE-MARK-MASQ -j MARK --xor-mark 0x00000001',
+    differs: false,
+  },
+  {
+    what: 'a test of bit 0 that changes nothing',
+    artifact: 'iptables',
+    from: '-A KUBE-MARK-MASQ -j MARK --or-mark 0x00004000',
+    to: '-A KUBE-MARK-MASQ -m mark --mark 0x1/0x1 -j MARK --or-mark 0x00004000\n-A KUBE-MARK-MASQ -j MARK --or-mark 0x00004000',
+    differs: false,
+  },
+];
+
+for (const e of EDITS) {
+  Observed(`${e.what}: ${e.differs ? 'a difference' : 'equivalent'}, with the model and without`, () => {
+    const base = e.artifact === 'iptables' ? a.iptables : a.nftables;
+    const edited = base.split(e.from).join(e.to);
+    assert.is.not(edited, base, 'the edit applies');
+    const inputs = {
+      iptables: ipt(e.artifact === 'iptables' ? edited : a.iptables),
+      nftables: { text: e.artifact === 'nftables' ? edited : a.nftables, file: 'nftables' },
+      family: 'ipv4' as const,
+    };
+    for (const withModel of [true, false]) {
+      const r = verifyArtifacts(withModel ? { ...inputs, model } : inputs).runs[0]!.report!;
+      assert.is(r.equivalent, !e.differs, `${withModel ? 'with' : 'without'} the model`);
+      // a witness's outcomes differ in their marks only, and the witness carries the bit that shows it
+      for (const cx of r.counterexamples.slice(0, 2)) {
+        const [left, right] = Object.values(cx.distributions).map((d) => d!.map((l) => l.outcome).join('; '));
+        assert.is.not(left, right);
+        const unmarked = (t: string) => t.replace(/ mark 0x[0-9a-f]+/g, '');
+        assert.is(unmarked(left!), unmarked(right!), 'only the marks differ');
+        assert.ok(
+          ((cx.witness.mark ?? 0) & 1) === 1 || /mark 0x1\b/.test(`${left} ${right}`),
+          JSON.stringify(cx.witness),
+        );
+      }
+    }
+  });
+}
+
 Observed('explain says which bits an outcome shows, and shows the passed-through bit', () => {
   const packet = {
     path: 'arriving' as const,

@@ -8,6 +8,7 @@ import {
   buildAddressAtoms,
   buildInterfaceAtoms,
   buildMarkBits,
+  markBitsOfSpace,
   type PacketSpace,
 } from './space.ts';
 
@@ -39,7 +40,7 @@ export function buildSpace(family: Family, constants: Constants, locality: Local
     addresses,
     local,
     interfaces: buildInterfaceAtoms(constants.interfaceNames, constants.interfacePrefixes),
-    marks: buildMarkBits([constants.markMask]),
+    marks: buildMarkBits([markBitsOfSpace(constants.markMask, constants.clearsOtherMarkBits)]),
     affinity,
     affinityIndex,
   };

@@ -8,6 +8,11 @@ export interface Constants {
   interfacePrefixes: Set<string>;
   /** mark bits tested or changed */
   markMask: number;
+  /**
+   * Some write sets the whole mark (`--set-mark`, `meta mark set V`): it clears every bit no rule
+   * otherwise touches (space.ts representativeMarkBit).
+   */
+  clearsOtherMarkBits: boolean;
   /** canonical affinity list → key → timeouts */
   affinity: Map<string, { key: 'saddr' | 'daddr'; timeouts: Set<number> }>;
 }
@@ -18,6 +23,7 @@ export const emptyConstants = (): Constants => ({
   interfaceNames: new Set(['lo']),
   interfacePrefixes: new Set(),
   markMask: 0,
+  clearsOtherMarkBits: false,
   affinity: new Map(),
 });
 
@@ -94,6 +100,7 @@ function addSteps(c: Constants, steps: readonly Step[], canonical: (list: string
         break;
       case 'mark':
         c.markMask |= markBitsOf(s);
+        if (s.op === 'set') c.clearsOtherMarkBits = true;
         break;
       case 'affinityWrite':
         addAffinity(c, canonical(s.list), s.key, null);

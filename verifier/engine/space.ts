@@ -190,6 +190,20 @@ export interface MarkBits {
 /** Mark bits the packet space splits on: a class per combination, 2^12 at most. */
 export const MAX_MARK_BITS = 12;
 
+/**
+ * The mark bits the packet space splits on: those the rules test or change, and, when some write
+ * sets the whole mark, one bit that stands for all the others. Such a write clears every bit no
+ * rule otherwise touches; every other write (or, xor, and) keeps them all, since the bits an `and`
+ * clears are its touched bits (steps.ts markBitsOf). So those bits behave alike under every rule,
+ * and the lowest of them is their sound and complete representative: observing it observes a
+ * clear of any (docs/verifier.md `owned-mark-bits`).
+ */
+export function markBitsOfSpace(touched: number, clearsOthers: boolean): number {
+  if (!clearsOthers) return touched >>> 0;
+  for (let b = 0; b < 32; b++) if (((touched >>> b) & 1) === 0) return (touched | (1 << b)) >>> 0;
+  return touched >>> 0;
+}
+
 export function buildMarkBits(masks: Iterable<number>): MarkBits {
   let all = 0;
   for (const m of masks) all |= m;

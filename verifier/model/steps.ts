@@ -25,8 +25,8 @@ export function forEachStep(program: NetfilterProgram, visit: (s: Step) => void)
 
 /**
  * The mark bits a step observes or makes known: a test's mask; the bits a write sets to a known
- * value (a full `set` also clears every other bit; those stay unobserved unless some rule tests
- * them — docs/verifier.md). 0 for other steps.
+ * value. A full `set` also clears every other bit: the packet space observes those through one
+ * representative bit (engine/space.ts markBitsOfSpace). 0 for other steps.
  */
 export function markBitsOf(s: Step): number {
   if (s.kind === 'test') return s.test.kind === 'mark' ? s.test.mask : 0;

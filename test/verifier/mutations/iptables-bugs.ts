@@ -277,6 +277,10 @@ export const IPTABLES_BUGS: Mutation[] = [
   bug('mark-other-bit-set', A4, 'KUBE-MARK-MASQ also sets bit 0', (t) =>
     editRule(t, nat('KUBE-MARK-MASQ'), (l) => replaceOnce(l, '--or-mark 0x00004000', '--or-mark 0x00004001')),
   ),
+  // --set-mark writes the whole mark: every other bit (another program's) is cleared
+  bug('set-mark-clears-other-bits', A4, 'KUBE-MARK-MASQ: --set-mark instead of --or-mark', (t) =>
+    editRule(t, nat('KUBE-MARK-MASQ'), (l) => replaceOnce(l, '--or-mark 0x00004000', '--set-mark 0x00004000')),
+  ),
   bug('random-fully-dropped', A4, 'KUBE-POSTROUTING: MASQUERADE without --random-fully', (t) =>
     editRule(t, nat('KUBE-POSTROUTING', ['-j MASQUERADE']), (l) => replaceOnce(l, ' --random-fully', '')),
   ),

@@ -6,6 +6,7 @@ import {
   deleteRules,
   editRule,
   editRules,
+  insertRule,
   moveRule,
   renameChain,
   replaceOnce,
@@ -57,6 +58,17 @@ export const IPTABLES_PRESERVING: Mutation[] = [
       return renameChain(out, 'nat', sep, 'KUBE-SEP-RENAMED0ENDPOINT1');
     },
   ),
+  // Bit 0 flipped before and after the masquerade bit is set: the mark space has two bits (every
+  // bit a ruleset touches is observed), and no packet leaves with bit 0 changed.
+  same('mark-other-bit-flipped-twice', A4, 'KUBE-MARK-MASQ: --xor-mark 0x1 before and after its --or-mark', (t) => {
+    const out = insertRule(t, nat('KUBE-MARK-MASQ'), 'before', '-A KUBE-MARK-MASQ -j MARK --xor-mark 0x00000001');
+    return insertRule(
+      out,
+      nat('KUBE-MARK-MASQ', ['--or-mark']),
+      'after',
+      '-A KUBE-MARK-MASQ -j MARK --xor-mark 0x00000001',
+    );
+  }),
   // -m comment matches every packet; comments change nothing.
   same('drop-comments', A4, 'every -m comment removed', (t) => {
     const out = t.replace(/ -m comment --comment (?:"[^"]*"|\S+)/g, '');

@@ -221,6 +221,21 @@ export const NFTABLES_BALANCE_BUGS: Mutation[] = [
     'services: the cluster-ips-masquerade rule sets mark bit 0x8000 instead of 0x4000',
     (d, f) => replaceInRule(d, f, 'services', ['"@cluster-ips-masquerade"'], 16384, 32768),
   ),
+  // `meta mark set 0x4000` writes the whole mark: every other bit (another program's) is cleared
+  bug(
+    'mark-set-clears-other-bits',
+    A4,
+    'services: the cluster-ips-masquerade rule sets the mark to 0x4000 instead of or-ing the bit in',
+    (d, f) =>
+      replaceInRule(
+        d,
+        f,
+        'services',
+        ['"@cluster-ips-masquerade"'],
+        { '|': [{ meta: { key: 'mark' } }, 16384] },
+        16384,
+      ),
+  ),
   bug(
     'masq-cidr-widened',
     A4,
