@@ -127,9 +127,19 @@ export function explain(input: ExplainInput): Explanation {
     locality,
     cases,
     results: cases.length === 1 ? cases[0]!.results : {},
-    notes: packetNotes(space, root, cls, packet),
+    notes: [...packetNotes(space, root, cls, packet), ...unshownMarkNote(packet.mark, markMask)],
     markBits: markMask,
   };
+}
+
+/** The packet's mark bits that no outcome shows: said, so that `mark 0x…` is not misread. */
+function unshownMarkNote(mark: number, shown: number): string[] {
+  const unshown = (mark & ~shown) >>> 0;
+  if (unshown === 0) return [];
+  const hex = (n: number) => `0x${n.toString(16)}`;
+  return [
+    `the mark bits ${hex(unshown)} of the packet are not shown in the outcomes: no rule tests or changes them, so they leave as they came (the outcomes show the bits ${hex(shown)})`,
+  ];
 }
 
 function packetNotes(space: PacketSpace, root: PacketClass, cls: PacketClass, packet: Packet): string[] {

@@ -157,6 +157,15 @@ Observed('explain says which bits an outcome shows, and shows the passed-through
   const after = explainPacket({ packet, family: 'ipv4', model, iptables: ipt(marked) }).explanation!;
   assert.is(before.markBits, 0x4000);
   assert.is(after.markBits, 0x4001);
+  // the packet's bit 0 is said to be left out where no rule touches it, and only there
+  assert.ok(
+    before.notes.some((n) => n.startsWith('the mark bits 0x1 of the packet are not shown')),
+    before.notes.join('; '),
+  );
+  assert.not.ok(
+    after.notes.some((n) => n.includes('are not shown')),
+    after.notes.join('; '),
+  );
   // with bit 0 observed, the IR keeps the packet's bit 0 on an accepted packet
   const ir = Object.values(after.cases[0]!.results.ir!);
   assert.ok(
