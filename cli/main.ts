@@ -3,7 +3,7 @@
 // closed output pipe ends the command quietly, as it ends `cat` (killed by SIGPIPE).
 import { commands } from './commands.ts';
 import { type CliIO, EXIT_OK, EXIT_OUTPUT_CLOSED, EXIT_USAGE, processIO } from './io.ts';
-import { OutputClosedError } from './output-file.ts';
+import { OutputClosedError, OutputWriteError } from './output-file.ts';
 import { escapeForTerminal, escapeLines } from './terminal-text.ts';
 
 const VERSION = '0.1.0';
@@ -61,6 +61,10 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
   } catch (e) {
     if (e instanceof OutputClosedError) return EXIT_OUTPUT_CLOSED;
     try {
+      if (e instanceof OutputWriteError) {
+        io.stderr(`ksvc${argv[0] ? ` ${escapeForTerminal(argv[0])}` : ''}: ${e.message}\n`);
+        return EXIT_USAGE;
+      }
       const command = argv[0] ? ` ${escapeForTerminal(argv[0])}` : '';
       io.stderr(`ksvc${command}: internal error: ${escapeLines((e as Error)?.message ?? String(e))}\n`);
       if (io.env.KSVC_DEBUG) io.stderr(`${(e as Error)?.stack ?? ''}\n`);

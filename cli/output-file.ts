@@ -102,6 +102,19 @@ export class OutputClosedError extends Error {
   }
 }
 
+/** A write to a standard stream failed otherwise (a full disk, an I/O error): said as such, not as ksvc's defect. */
+export class OutputWriteError extends Error {
+  /** the errno code, so describeErrno reads it as the write's own error (an -o file's message) */
+  readonly code: string | undefined;
+  constructor(fd: number, cause: unknown) {
+    super(
+      `cannot write to ${fd === 1 ? 'standard output' : fd === 2 ? 'standard error' : `descriptor ${fd}`}: ${describeErrno(cause)}`,
+    );
+    this.name = 'OutputWriteError';
+    this.code = (cause as NodeJS.ErrnoException)?.code;
+  }
+}
+
 const sleepBuffer = new Int32Array(new SharedArrayBuffer(4));
 
 /** Strings are converted to bytes at most this many UTF-16 units at a time (no 200 MB Buffer). */
@@ -136,7 +149,7 @@ function writeBytes(fd: number, buf: Buffer): void {
       const code = (e as NodeJS.ErrnoException).code;
       // A pipe's reader went away (EPIPE); a socket's (Node's child-process stdio) may reset (ECONNRESET).
       if (code === 'EPIPE' || code === 'ECONNRESET') throw new OutputClosedError();
-      if (code !== 'EAGAIN') throw e;
+      if (code !== 'EAGAIN') throw code === undefined ? e : new OutputWriteError(fd, e);
       Atomics.wait(sleepBuffer, 0, 0, 1); // a non-blocking descriptor is full: wait, then retry
     }
   }

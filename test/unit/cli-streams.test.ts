@@ -3,7 +3,7 @@
 // ends `cat` — killed by SIGPIPE, no stack trace. In-process: a single-valued flag given twice is a
 // usage error, and after `--` every argument is a file name.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,6 +29,32 @@ const ksvc = (input: string, ...args: string[]) => {
   return { code: r.status, out: r.stdout, err: r.stderr };
 };
 const noStackTrace = (text: string) => assert.not.ok(/\n\s+at /.test(text), `no stack trace:\n${text}`);
+
+test('a full disk on standard output is said as such (exit 2), not as an internal error', () => {
+  const file = path.join(dir, 'full.ksvc');
+  writeFileSync(file, example('seed-local.ksvc'));
+  const full = openSync('/dev/full', 'w');
+  try {
+    for (const args of [
+      ['fmt', '--stdout', file],
+      ['compile', file, '--backend', 'iptables', '--node', 'ecs-matrix-k8s-cluster-1'],
+    ]) {
+      const r = spawnSync(process.execPath, [bin, ...args], {
+        cwd: dir,
+        stdio: ['ignore', full, 'pipe'],
+        encoding: 'utf8',
+        env: { ...process.env, NO_COLOR: '1' },
+        timeout: 60_000,
+      });
+      assert.is(r.status, 2, r.stderr);
+      assert.match(r.stderr, `ksvc ${args[0]}: cannot write to standard output: no space left on device`);
+      assert.not.match(r.stderr, 'internal error');
+      noStackTrace(r.stderr);
+    }
+  } finally {
+    closeSync(full);
+  }
+});
 
 test('check - reads standard input', () => {
   const ok = ksvc(example('seed-local.ksvc'), 'check', '-');
