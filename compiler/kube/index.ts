@@ -198,7 +198,9 @@ function importObjects(sources: readonly SourceFile[], options: KubeImportOption
     );
 
   const shown = capRepeated(diags);
-  if (hasErrors(shown)) return { model: null, diagnostics: shown, skipped: skippedServices };
+  // with errors nothing is written: "the ruleset routes nothing" would speak of no ruleset
+  if (hasErrors(shown))
+    return { model: null, diagnostics: shown.filter((d) => d.code !== 'no-services'), skipped: skippedServices };
   return { model: { settings, nodes, services: models }, diagnostics: shown, skipped: skippedServices };
 }
 

@@ -269,6 +269,8 @@ test('--node must name a Node of the input, or a node an endpoint is on', () => 
 test('an empty input is a warning, not a crash', () => {
   assert.equal(codesOf(imp('# nothing\n').diagnostics), ['no-services']);
   assert.equal(codesOf(imp('--- 42\n').diagnostics), ['not-an-object']);
+  // with an error nothing is written: no warning about what the ruleset would route
+  assert.equal(codesOf(imp('apiVersion: v1\nkind: Foo\nmetadata: {name: a}\n').diagnostics), ['unknown-kind']);
 });
 
 test.run();
