@@ -56,6 +56,17 @@ test('a full disk on standard output is said as such (exit 2), not as an interna
   }
 });
 
+test('a byte order mark before the text is not a character: line 1 columns as an editor shows them', () => {
+  const bom = '\ufeff';
+  const r = ksvc(`${bom}service default/web {`, 'check', '-');
+  assert.is(r.code, 1);
+  assert.match(r.out, 'opened at 1:1: reached the end of the file\n  --> <stdin>:1:22');
+  assert.not.match(r.out, bom);
+  const file = path.join(dir, 'bom.yaml');
+  writeFileSync(file, `${bom}apiVersion: v1\nkind: Foo\nmetadata: {name: a}\n`);
+  assert.match(ksvc('', 'import', file).err, 'bom.yaml:2:7');
+});
+
 test('check - reads standard input', () => {
   const ok = ksvc(example('seed-local.ksvc'), 'check', '-');
   assert.is(ok.code, 0, ok.err);
