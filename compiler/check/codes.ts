@@ -218,7 +218,7 @@ export const { codes, table: checkCodeTable } = defineCodes({
   'duplicate-endpoint': {
     severity: e,
     message: (ip: string) =>
-      `endpoint ${ip} is listed twice for the same port of this service; list each address once per port (an address may appear again only with other named ports)`,
+      `endpoint ${ip} is listed twice for the same port of this service; list each address once per port (an address may appear again only with other named ports, or another number for a named port)`,
   },
   'duplicate-endpoint-port-name': {
     severity: e,

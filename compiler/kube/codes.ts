@@ -55,11 +55,6 @@ export const { codes: kubeCodes, table: kubeCodeTable } = defineCodes({
   },
   // --- across objects
   'duplicate-object': { severity: 'error', message: (kind: string, name: string) => `duplicate ${kind} ${name}` },
-  'endpoint-port-conflict': {
-    severity: 'error',
-    message: (ip: string, port: string) =>
-      `endpoint ${ip} is listed with two different port numbers for service port '${port}' (not representable; kube-proxy would use both)`,
-  },
   // --- accepted, but kube-proxy ignores it
   'slice-without-service-label': {
     severity: 'warning',

@@ -7,7 +7,8 @@
 //    is terminating — kube-proxy prefers the non-terminating copy. kube-proxy walks slices in Go
 //    map order; here slices are taken in input order so the result is deterministic.
 // The model keeps one EndpointModel per address and facts (node, zone, hints, conditions): an address
-// whose copies differ per service port becomes several EndpointModels with disjoint ports.
+// whose copies differ per service port becomes several EndpointModels with disjoint ports, and one
+// listed with two port numbers for one service port (two ip:port keys) one entry per number.
 import type { Diagnostic } from '../../common/diagnostics.ts';
 import { joinHostPort } from '../../common/ip.ts';
 import type { EndpointModel, ServiceModel } from '../model.ts';
@@ -80,14 +81,10 @@ export function endpointsOf(
   for (const p of service.ports) {
     for (const { ep, port } of byPort.get(p.name)!.values()) {
       const same = byAddress.get(ep.address.text) ?? [];
-      if (same.some((e) => e.ports[p.name] !== undefined)) {
-        // The same address twice for one service port (two different port numbers).
-        diags.push(
-          kubeCodes['endpoint-port-conflict'](where(ep.at), ep.address.text, p.name === '' ? '(unnamed)' : p.name),
-        );
-        continue;
-      }
-      let target = same.find((e) => sameFacts(e, ep));
+      // The same address twice for one service port, with two port numbers (hostNetwork pods on
+      // one node whose named port differs): kube-proxy keys by ip:port and uses both, so the
+      // model gets another entry for the address (an entry gives each port name one number).
+      let target = same.find((e) => sameFacts(e, ep) && e.ports[p.name] === undefined);
       if (!target) {
         target = {
           address: ep.address.text,

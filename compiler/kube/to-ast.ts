@@ -218,14 +218,16 @@ function serviceBlock(s: ServiceModel, diags: Diagnostic[]): ServiceBlock {
   if (s.healthCheckNodePort !== null)
     items.push({ kind: 'HealthCheckNodePort', span: SPAN, port: num(s.healthCheckNodePort) });
 
-  // One address may serve a port once (kube-proxy would keep both ip:port pairs; the import refuses
-  // that input as endpoint-port-conflict, so only a hand-built model gets here).
+  // One address may serve a port at one number once (the import merges repeated ip:port pairs;
+  // two numbers are two entries, which the language takes).
   for (const p of s.ports) {
     const seen = new Set<string>();
     for (const e of s.endpoints) {
-      if (e.ports[p.name] === undefined) continue;
-      if (seen.has(e.address)) unrepresentable(e, `endpoint ${e.address} serves port '${p.name}' twice`);
-      seen.add(e.address);
+      const port = e.ports[p.name];
+      if (port === undefined) continue;
+      const key = `${e.address} ${port}`;
+      if (seen.has(key)) unrepresentable(e, `endpoint ${e.address} serves port '${p.name}' at ${port} twice`);
+      seen.add(key);
     }
   }
   const entries: EndpointEntry[] = [];

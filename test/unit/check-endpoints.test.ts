@@ -32,6 +32,27 @@ test('duplicate-endpoint', () => {
   assert.is(d.related?.[0]?.span?.start.line, 9);
 });
 
+test('one address at two numbers of a named port is two endpoints (ip:port), at one number a duplicate', () => {
+  const named = (eps: string) =>
+    `${BASE}service default/web {\n  http: ClusterIP 10.0.0.10:80/tcp -> endpoints:metrics\n  endpoints ${eps}\n}\n`;
+  const two = expectClean(named('10.0.0.1 on n1 ports metrics=9100, 10.0.0.1 on n1 ports metrics=9200'));
+  assert.equal(
+    two.model!.services[0]!.endpoints.map((e) => `${e.address}:${e.ports.http}`),
+    ['10.0.0.1:9100', '10.0.0.1:9200'],
+  );
+  expectDiag(
+    named('10.0.0.1 on n1 ports metrics=9100, 10.0.0.1 on n2 ports metrics=9100'),
+    'duplicate-endpoint',
+    '10.0.0.1 on n2',
+  );
+  // a numeric target reaches every entry at its one number: always a duplicate
+  expectDiag(
+    S('  endpoints 10.0.0.1 ports metrics=9100, 10.0.0.1 ports metrics=9200'),
+    'duplicate-endpoint',
+    '10.0.0.1 ports metrics=9200',
+  );
+});
+
 test('duplicate-endpoint in a large endpoint list (the map path)', () => {
   const eps = Array.from({ length: 20 }, (_, i) => `10.1.0.${i + 1}`);
   eps.push('10.1.0.7');

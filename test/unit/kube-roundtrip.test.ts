@@ -32,6 +32,7 @@ const OPTIONS: Record<string, KubeImportOptions> = {
   'seed-clusterip.json': { clusterCIDRs: ['10.64.1.0/24'] },
   'shop-dual-stack.yaml': { clusterCIDRs: ['10.64.0.0/16', 'fd00:64::/48'] },
   'topology.yaml': { clusterCIDRs: ['10.64.0.0/16'] },
+  'host-network.yaml': { clusterCIDRs: ['10.64.0.0/16'] },
 };
 
 const kubeExamples = readdirSync(EXAMPLES)

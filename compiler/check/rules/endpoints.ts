@@ -69,9 +69,11 @@ export const reservedEndpointAddresses: Rule = (ctx, _draft) => {
 };
 
 /**
- * An address may be listed twice only when no service port reaches both entries (a numeric target
- * reaches every endpoint, a named one those that define the name): one address with different node,
- * zone or conditions per port, as two EndpointSlices can say.
+ * An address may be listed twice only when no service port reaches both entries at one port
+ * number (a numeric target reaches every endpoint at that number, a named one those that define
+ * the name, each at its own number): one address with different node, zone or conditions per
+ * port, as two EndpointSlices can say, or with two numbers for one named port (two ip:port pairs,
+ * both used, as kube-proxy keys its endpoints).
  */
 export const duplicateEndpoints: Rule = (ctx, _draft) => {
   return {
@@ -81,7 +83,7 @@ export const duplicateEndpoints: Rule = (ctx, _draft) => {
       const anyNumeric = s.lines.length === 0 || s.lines.some((l) => typeof l.target !== 'string');
       const named = anyNumeric ? [] : [...new Set(s.lines.map((l) => l.target as string))];
       const clash = (a: EndpointDraft, b: EndpointDraft): boolean =>
-        anyNumeric || named.some((n) => a.namedPorts.has(n) && b.namedPorts.has(n));
+        anyNumeric || named.some((n) => a.namedPorts.has(n) && a.namedPorts.get(n) === b.namedPorts.get(n));
       // Small lists (the common case) are scanned; large ones use a map, so no service is quadratic.
       const first = eps.length > 16 ? new Map<string, EndpointDraft[]>() : null;
       for (let i = 0; i < eps.length; i++) {
