@@ -56,11 +56,16 @@ function roundTrip(model: ClusterModel): boolean {
   return true;
 }
 
-/** The generator may let one address serve one port twice (two numbers), which no input can say. */
+/**
+ * The generator may let one address serve one port twice at one number (two slices listing it),
+ * which the import merges and no input can say; at two numbers it is two endpoints, printed so.
+ */
 const servesAPortTwice = (model: ClusterModel): boolean =>
   model.services.some((s) =>
     s.ports.some((p) => {
-      const served = s.endpoints.filter((e) => e.ports[p.name] !== undefined).map((e) => e.address);
+      const served = s.endpoints
+        .filter((e) => e.ports[p.name] !== undefined)
+        .map((e) => `${e.address} ${e.ports[p.name]}`);
       return new Set(served).size !== served.length;
     }),
   );
