@@ -107,8 +107,13 @@ export async function loadKubernetesFiles(
   for (const file of files) {
     const read = readInputFile(io, file, MAX_KUBE_INPUT_BYTES);
     if (!read.ok) return unreadable(read.message);
+    // the same file twice (two names for it, a glob and a name): every object would be its own duplicate
+    const id = read.identity;
+    if (id && inputs.some((o) => o.dev === id.dev && o.ino === id.ino)) {
+      return unreadable(`${file}: the same file is given twice`);
+    }
     texts.push({ file: inputName(file), text: read.text });
-    if (read.identity) inputs.push(read.identity);
+    if (id) inputs.push(id);
   }
   const { readKubernetes } = await import('../api/kubernetes.ts');
   const result = readKubernetes(texts, options);

@@ -198,6 +198,11 @@ test('compile --from-k8s reads several files (JSON List and YAML)', async () => 
   // The two files hold the same node twice: a located duplicate-object error.
   assert.is(both.code, 1);
   assert.match(both.stderr, /duplicate Node ecs-matrix-k8s-cluster-3/);
+  // one file under two names: said as such, not as every object its own duplicate
+  const again = await run('import', 'examples/seed-local.yaml', './examples/seed-local.yaml');
+  assert.is(again.code, 2);
+  assert.match(again.stderr, /\.\/examples\/seed-local\.yaml: the same file is given twice/);
+  assert.not.match(again.stderr, /duplicate/);
 });
 
 test('compile --from-k8s: bad YAML is a located error (exit 1, nothing on stdout)', async () => {
