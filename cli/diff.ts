@@ -335,7 +335,7 @@ async function diffRulesets(
 ): Promise<Compared | number> {
   const texts: ArtifactText[] = [];
   for (const file of files) {
-    const r = readInputFile(io, file, MAX_ARTIFACT_BYTES);
+    const r = readInputFile(io, file, MAX_ARTIFACT_BYTES, 'keep');
     if (!r.ok) return fileError(io, 'diff', r.message);
     texts.push({ text: r.text, file: inputName(file) });
   }

@@ -152,7 +152,7 @@ async function runExplain(argv: string[], io: CliIO): Promise<number> {
     }
   }
   const read = (file: string) => {
-    const r = readInputFile(io, file, MAX_ARTIFACT_BYTES);
+    const r = readInputFile(io, file, MAX_ARTIFACT_BYTES, 'keep');
     return r.ok ? { text: r.text, file: inputName(file) } : r.message;
   };
   const iptables = v.iptables === undefined ? undefined : read(v.iptables);

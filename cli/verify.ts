@@ -215,7 +215,7 @@ async function verifyWithStatus(
   let inputPlace: AnnotationPlace | null = null;
   if (artifactsMode) {
     const read = (file: string) => {
-      const r = readInputFile(io, file, MAX_ARTIFACT_BYTES);
+      const r = readInputFile(io, file, MAX_ARTIFACT_BYTES, 'keep');
       return r.ok ? { text: r.text, file: inputName(file) } : r.message;
     };
     const iptables = v.iptables === undefined ? undefined : read(v.iptables);

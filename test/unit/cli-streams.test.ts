@@ -65,6 +65,11 @@ test('a byte order mark before the text is not a character: line 1 columns as an
   const file = path.join(dir, 'bom.yaml');
   writeFileSync(file, `${bom}apiVersion: v1\nkind: Foo\nmetadata: {name: a}\n`);
   assert.match(ksvc('', 'import', file).err, 'bom.yaml:2:7');
+  // an artifact keeps it: iptables-restore refuses such a file, and so does its reader
+  const restore = path.join(dir, 'bom.rules');
+  writeFileSync(restore, `${bom}*nat\n:KUBE-SERVICES - [0:0]\nCOMMIT\n`);
+  const v = ksvc('', 'verify', '--iptables', restore, '--nft', restore);
+  assert.match(`${v.out}${v.err}`, 'byte-order mark (U+FEFF), which iptables-restore refuses');
 });
 
 test('check - reads standard input', () => {
