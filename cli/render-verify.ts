@@ -152,7 +152,7 @@ export function renderVerifyText(
         `  ignored (out of scope): ${rep.ignored.length} — ${rep.ignored
           .slice(0, 5)
           .map((i) => `${i.kind} ${escapeForTerminal(i.name)} (${escapeForTerminal(i.reason)})`)
-          .join('; ')}${rep.ignored.length > 5 ? '; …' : ''}`,
+          .join('; ')}${rep.ignored.length > 5 ? '; … (every one with --output json)' : ''}`,
       );
     }
     for (const n of rep.notes) out.push(`  note: ${escapeForTerminal(n)}`);

@@ -165,8 +165,8 @@ function sendProbes(ns: Netns): void {
 
 /** The iptables program of one rule `match form -j DROP` in OUTPUT, after the namespace's DNAT. */
 function iptablesRule(match: string, form: string): NetfilterProgram {
-  const nat = `*nat\n:OUTPUT ACCEPT [0:0]\n:KUBE-N - [0:0]\n-A OUTPUT -j KUBE-N\n-A KUBE-N ${DNAT_9105}\nCOMMIT\n`;
-  const text = `${nat}*filter\n:OUTPUT ACCEPT [0:0]\n:KUBE-T - [0:0]\n-A OUTPUT -j KUBE-T\n-A KUBE-T ${match} ${form} -j DROP\nCOMMIT\n`;
+  const nat = `*nat\n:OUTPUT ACCEPT [0:0]\n:KUBE-SERVICES - [0:0]\n-A OUTPUT -j KUBE-SERVICES\n-A KUBE-SERVICES ${DNAT_9105}\nCOMMIT\n`;
+  const text = `${nat}*filter\n:OUTPUT ACCEPT [0:0]\n:KUBE-FIREWALL - [0:0]\n-A OUTPUT -j KUBE-FIREWALL\n-A KUBE-FIREWALL ${match} ${form} -j DROP\nCOMMIT\n`;
   const read = readIptables(text, { file: 'ct', family: 'ipv4' });
   assert.equal(
     read.diagnostics.filter((d) => d.severity === 'error'),

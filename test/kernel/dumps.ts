@@ -6,7 +6,7 @@
 import { renderIptables } from '../../backends/iptables/index.ts';
 import { renderNftablesJson } from '../../backends/nftables/index.ts';
 import type { IRProgram } from '../../compiler/ir/types.ts';
-import { readIptables } from '../../verifier/iptables/index.ts';
+import { KUBE_PROXY_HOOKS, readIptables } from '../../verifier/iptables/index.ts';
 import { readNftables } from '../../verifier/nftables/index.ts';
 import { withoutOrigins as iptablesWithoutOrigins } from '../verifier/iptables-support.ts';
 import { withoutOrigins as nftWithoutOrigins } from '../verifier/nft-support.ts';
@@ -18,6 +18,28 @@ const errorsOf = (what: string, ds: readonly { severity: string; code: string; m
 
 /** What a load and dump gave: the dump, or the loading tool's refusal. */
 export type Dumped = { dump: string } | { refused: string };
+
+/**
+ * kube-proxy's restore input with its builtin-chain jumps added, as a node holds them once kube-proxy
+ * has installed them apart (each table's hooks to the chains it declares, before its COMMIT): what a
+ * node's listing of that input shows.
+ */
+export function withKubeProxyHooks(restore: string): string {
+  const out: string[] = [];
+  let table = '';
+  const declared = new Set<string>();
+  for (const line of restore.split('\n')) {
+    if (line.startsWith('*')) {
+      table = line.slice(1).trim();
+      declared.clear();
+    } else if (line.startsWith(':')) declared.add(line.slice(1).split(' ')[0]!);
+    else if (line.trim() === 'COMMIT') {
+      for (const h of KUBE_PROXY_HOOKS) if (h.table === table && declared.has(h.target)) out.push(h.line);
+    }
+    out.push(line);
+  }
+  return out.join('\n');
+}
 
 /** `restore` (iptables-restore text for `ir`) loaded into a fresh namespace and dumped with `iptables-save -c`. */
 export function iptablesDumped(ir: IRProgram, restore: string): Promise<Dumped> {

@@ -9,7 +9,7 @@
 import { withoutOrigins as iptablesWithoutOrigins } from '../verifier/iptables-support.ts';
 import { withoutOrigins as nftWithoutOrigins } from '../verifier/nft-support.ts';
 import { type EditedFamily, editedCase, readArtifact } from '../verifier/random-edits.ts';
-import { iptablesDumped, nftDumped } from './dumps.ts';
+import { iptablesDumped, nftDumped, withKubeProxyHooks } from './dumps.ts';
 
 export type DumpedArtifact = 'iptables' | 'nftables';
 
@@ -30,7 +30,9 @@ export async function checkEditDump(
   const c = editedCase(seed, artifact, { family });
   if (c === null) return { what: null, outcome: 'skipped', problems: [] };
   const { what } = c;
-  const text = c.edited[artifact];
+  // iptables: with kube-proxy's jumps, as a node holds its restore input (a listing without them
+  // reaches none of its chains, and reads so)
+  const text = artifact === 'iptables' ? withKubeProxyHooks(c.edited.iptables) : c.edited.nftables;
   const loaded = artifact === 'iptables' ? await iptablesDumped(c.ir, text) : await nftDumped(text);
   const read = (t: string, file: string) => {
     const r = readArtifact(artifact, t, c.ir.family, file);

@@ -22,7 +22,7 @@ function sendOne(ns: Netns): void {
 
 /** The engine's verdict on a locally sent packet of mark 0x4000, for the OUTPUT rule testing `m`. */
 function engineMatches(m: string): boolean {
-  const text = `*filter\n:OUTPUT ACCEPT [0:0]\n:KUBE-M - [0:0]\n-A OUTPUT -j KUBE-M\n-A KUBE-M -m mark --mark ${m} -j DROP\nCOMMIT\n`;
+  const text = `*filter\n:OUTPUT ACCEPT [0:0]\n:KUBE-FIREWALL - [0:0]\n-A OUTPUT -j KUBE-FIREWALL\n-A KUBE-FIREWALL -m mark --mark ${m} -j DROP\nCOMMIT\n`;
   const read = readIptables(text, { file: 'mark', family: 'ipv4' });
   assert.equal(
     read.diagnostics.filter((d) => d.severity === 'error'),

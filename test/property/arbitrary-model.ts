@@ -109,8 +109,6 @@ const shapeArb = (o: Required<ArbitraryModelOptions>) =>
             node: fc.integer({ min: -1, max: 3 }),
             cond: fc.constantFrom('ready', 'ready', 'ready', 'terminating', 'terminating-not-serving', 'not-ready'),
             dup: fc.boolean(),
-            /** the duplicate serves the named ports at other numbers (two ip:port pairs, both used) */
-            dupOtherPort: fc.boolean(),
             missingPort: fc.boolean(),
           }),
           { maxLength: o.maxEndpoints },
@@ -220,11 +218,13 @@ export function buildModel(s: Shape, t: Topology | null = null): ClusterModel {
         conditions: cond,
         ports: epPorts,
       });
-      // A duplicate address (another slice listing it again): lowering keeps one per ip:port. Or the
-      // address at other numbers of its named ports (host-network pods): two endpoints each.
-      if (e.dup && !e.dupOtherPort)
+      // A duplicate address (another slice listing it again): lowering keeps one per ip:port. With
+      // a port missing, the address at other numbers of its named ports instead (host-network
+      // pods): two endpoints each. (Derived, not drawn: an extra draw would change every seed's model.)
+      const dupOtherPort = e.missingPort;
+      if (e.dup && !dupOtherPort)
         endpoints.push({ address: ip(addr), family, nodeName: null, zone: null, conditions: cond, ports: epPorts });
-      if (e.dup && e.dupOtherPort) {
+      if (e.dup && dupOtherPort) {
         const other: Record<string, number> = {};
         ports.forEach((p, j) => {
           if (typeof p.targetPort !== 'number' && epPorts[p.name] !== undefined) other[p.name] = 9500 + j;

@@ -101,8 +101,20 @@ function fileWith(c: Case): { text: string; line: number; column: number } {
   const rule = c.rule.replace('¦', '');
   const head =
     c.table === 'filter'
-      ? ['*filter', ':KUBE-A - [0:0]', '-A INPUT -j KUBE-A']
-      : ['*nat', ':KUBE-B - [0:0]', '-A PREROUTING -j KUBE-B'];
+      ? [
+          '*filter',
+          ':KUBE-NODEPORTS - [0:0]',
+          ':KUBE-A - [0:0]',
+          '-A INPUT -j KUBE-NODEPORTS',
+          '-A KUBE-NODEPORTS -j KUBE-A',
+        ]
+      : [
+          '*nat',
+          ':KUBE-SERVICES - [0:0]',
+          ':KUBE-B - [0:0]',
+          '-A PREROUTING -j KUBE-SERVICES',
+          '-A KUBE-SERVICES -j KUBE-B',
+        ];
   return { text: [...head, rule, 'COMMIT', ''].join('\n'), line: head.length + 1, column };
 }
 
@@ -133,34 +145,34 @@ test('a loop of jumps is an error at the jump that closes it', () => {
   const r = readIptables(
     ruleset(
       '*nat',
-      ':KUBE-A - [0:0]',
+      ':KUBE-SERVICES - [0:0]',
       ':KUBE-B - [0:0]',
-      '-A OUTPUT -j KUBE-A',
-      '-A KUBE-A -j KUBE-B',
-      '-A KUBE-B -p tcp -j KUBE-A',
+      '-A OUTPUT -j KUBE-SERVICES',
+      '-A KUBE-SERVICES -j KUBE-B',
+      '-A KUBE-B -p tcp -j KUBE-SERVICES',
       'COMMIT',
     ),
     { file: 'loop' },
   );
   assert.equal(codesAt(r.diagnostics), ['ipt-loop@6:21']);
-  assert.match(r.diagnostics[0]!.message, /KUBE-A -> KUBE-B -> KUBE-A/);
+  assert.match(r.diagnostics[0]!.message, /KUBE-SERVICES -> KUBE-B -> KUBE-SERVICES/);
 });
 
 test('mixed families: an error at the first address of the other family', () => {
   const text = ruleset(
     '*nat',
-    ':KUBE-A - [0:0]',
-    '-A OUTPUT -j KUBE-A',
-    '-A KUBE-A -s 10.0.0.1 -j RETURN',
-    '-A KUBE-A -d fd00::1 -j RETURN',
+    ':KUBE-SERVICES - [0:0]',
+    '-A OUTPUT -j KUBE-SERVICES',
+    '-A KUBE-SERVICES -s 10.0.0.1 -j RETURN',
+    '-A KUBE-SERVICES -d fd00::1 -j RETURN',
     'COMMIT',
   );
   const r = readIptables(text, { file: 'mixed' });
-  assert.equal(codesAt(r.diagnostics), ['ipt-family-mismatch@5:14']);
+  assert.equal(codesAt(r.diagnostics), ['ipt-family-mismatch@5:21']);
   assert.match(r.diagnostics[0]!.message, /'fd00::1' is IPv6 but this ruleset is IPv4 \(from '10.0.0.1' on line 4\)/);
   const given: Family = 'ipv6';
   const v6 = readIptables(text, { file: 'mixed', family: given });
-  assert.equal(codesAt(v6.diagnostics), ['ipt-family-mismatch@4:14']);
+  assert.equal(codesAt(v6.diagnostics), ['ipt-family-mismatch@4:21']);
 });
 
 test('mixed families count in ignored chains too (one file is one family)', () => {
@@ -168,15 +180,15 @@ test('mixed families count in ignored chains too (one file is one family)', () =
     ruleset(
       '*filter',
       ':OTHER - [0:0]',
-      ':KUBE-A - [0:0]',
-      '-A INPUT -j KUBE-A',
+      ':KUBE-NODEPORTS - [0:0]',
+      '-A INPUT -j KUBE-NODEPORTS',
       '-A OTHER -s 10.0.0.1 -j DROP',
-      '-A KUBE-A -s fd00::1 -j DROP',
+      '-A KUBE-NODEPORTS -s fd00::1 -j DROP',
       'COMMIT',
     ),
     { file: 'mixed' },
   );
-  assert.equal(codesAt(r.diagnostics), ['ipt-family-mismatch@6:14']);
+  assert.equal(codesAt(r.diagnostics), ['ipt-family-mismatch@6:22']);
 });
 
 test('structure: missing COMMIT, duplicate chain, bad policies, -X of a chain with rules, lines outside a table', () => {
@@ -201,13 +213,13 @@ test('unsupported constructs outside what the hooks reach are ignored, not error
   const text = ruleset(
     '*filter',
     ':DOCKER - [0:0]',
-    ':KUBE-A - [0:0]',
+    ':KUBE-NODEPORTS - [0:0]',
     '-A INPUT -m physdev --physdev-is-in -j DOCKER',
-    '-A INPUT -j KUBE-A',
+    '-A INPUT -j KUBE-NODEPORTS',
     '-A FORWARD -j LOG --log-prefix "x"',
     '-A DOCKER -m set --match-set s src -j TPROXY --on-port 1',
     '-A DOCKER -p gre -j DOCKER-MISSING',
-    '-A KUBE-A -j ACCEPT',
+    '-A KUBE-NODEPORTS -j ACCEPT',
     'COMMIT',
     '*raw',
     '-A PREROUTING -j CT --notrack',

@@ -83,8 +83,10 @@ test('assumed hooks: the same program as the text with hooks, origins marked ass
 // ---- what each construct means ------------------------------------------------------------
 
 const RULES = `*filter
+:KUBE-NODEPORTS - [0:0]
 :KUBE-A - [0:0]
--A INPUT -j KUBE-A
+-A INPUT -j KUBE-NODEPORTS
+-A KUBE-NODEPORTS -j KUBE-A
 -A KUBE-A -m comment --comment "x y" -m tcp -p tcp -d 10.0.0.1 --dport 80 -j ACCEPT
 -A KUBE-A ! -s 10.0.0.0/8 -i eth+ ! -o lo -p udp -m udp --sport 1000:2000 -j DROP
 -A KUBE-A -p tcp -m multiport --dports 80,443,8000:8080 -j REJECT --reject-with tcp-reset
@@ -95,9 +97,11 @@ const RULES = `*filter
 -A KUBE-A -c 10 20 -p sctp -m sctp --dport 9 -j ACCEPT
 COMMIT
 *nat
+:KUBE-SERVICES - [0:0]
 :KUBE-B - [0:0]
 :KUBE-C - [0:0]
-[5:300] -A PREROUTING -j KUBE-B
+[5:300] -A PREROUTING -j KUBE-SERVICES
+-A KUBE-SERVICES -j KUBE-B
 -A KUBE-B -j MARK --or-mark 0x4000
 -A KUBE-B -j MARK --set-xmark 0x4000/0x4000
 -A KUBE-B -j MARK --set-xmark 0x4000/0x0
@@ -258,14 +262,18 @@ test('base chains: builtins of the nat and filter tables at their hooks and prio
 
 test('IPv6: family from the addresses, DNAT [addr]:port, icmp6 REJECT, recent mask of all ones', () => {
   const text = `*filter
+:KUBE-FORWARD - [0:0]
 :KUBE-A - [0:0]
 :FORWARD DROP [0:0]
--A FORWARD -j KUBE-A
+-A FORWARD -j KUBE-FORWARD
+-A KUBE-FORWARD -j KUBE-A
 -A KUBE-A -d fd00::1/128 -p ipv6-icmp -j REJECT --reject-with icmp6-adm-prohibited
 COMMIT
 *nat
+:KUBE-SERVICES - [0:0]
 :KUBE-B - [0:0]
--A OUTPUT -j KUBE-B
+-A OUTPUT -j KUBE-SERVICES
+-A KUBE-SERVICES -j KUBE-B
 -A KUBE-B -m recent --set --name S --mask ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff --rsource -p tcp -j DNAT --to-destination [fd00:10::5]:8080
 COMMIT
 `;
@@ -273,7 +281,9 @@ COMMIT
   assert.equal(codesAt(r.diagnostics), []);
   const p = r.program!;
   assert.equal(p.family, 'ipv6');
-  assert.equal(p.baseChains.find((b) => b.chain === 'filter/FORWARD')!.policy, 'drop');
+  // a builtin chain's DROP policy is other software's: evaluated as ACCEPT, listed as ignored
+  assert.equal(p.baseChains.find((b) => b.chain === 'filter/FORWARD')!.policy, 'accept');
+  assert.ok(p.ignored.some((i) => i.kind === 'policy' && i.name === 'filter/FORWARD'));
   const a = p.chains.get('filter/KUBE-A')!.rules[0]!.steps;
   assert.equal(a[0], fields([{ field: 'l4proto', protocols: ['icmp'] }]));
   assert.equal(a[1], fields([{ field: 'daddr', ranges: [[(0xfd00n << 112n) | 1n, (0xfd00n << 112n) | 1n]] }]));
@@ -308,7 +318,7 @@ test('origins: file, 1-based line and the line as written (as JSON too)', () => 
   const expected = {
     backend: 'iptables',
     file: 'rules',
-    line: 4,
+    line: 6,
     text: '-A KUBE-A -m comment --comment "x y" -m tcp -p tcp -d 10.0.0.1 --dport 80 -j ACCEPT',
   };
   const { backend, file, line, text } = origin;

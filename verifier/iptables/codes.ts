@@ -96,10 +96,15 @@ export const { codes: iptCodes, table: iptCodeTable } = defineCodes({
     message: () =>
       "the text holds no table, only comments or nothing: there is nothing to verify (an empty file is often a failed 'iptables-save > FILE')",
   },
+  'ipt-hooks-missing': {
+    severity: w,
+    message: () =>
+      "the input lists its builtin chains as a node holds them (iptables-save), and none jumps to kube-proxy's chains: on this node nothing reaches them (a firewall reload or a flush removes kube-proxy's jumps until it resyncs); read as it is, with no hooks assumed",
+  },
   'ipt-no-hooks': {
     severity: w,
     message: () =>
-      "no builtin chain jumps to a KUBE- chain, so nothing kube-proxy wrote is reachable and every KUBE- chain is ignored; kube-proxy's restore input has no such jumps (it installs them separately): read it with the kube-proxy hooks assumed",
+      "no builtin chain jumps to kube-proxy's chains, so nothing kube-proxy wrote is reachable and every KUBE- chain is ignored; kube-proxy's restore input has no such jumps (it installs them separately): read it with the kube-proxy hooks assumed",
   },
 });
 

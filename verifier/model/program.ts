@@ -58,7 +58,8 @@ export interface NetfilterProgram {
 }
 
 export interface IgnoredItem {
-  kind: 'table' | 'chain' | 'rule';
+  /** 'policy': a builtin chain's policy other than ACCEPT (other software's; evaluated as ACCEPT) */
+  kind: 'table' | 'chain' | 'rule' | 'policy';
   name: string;
   reason: string;
   origin?: Origin;
