@@ -68,6 +68,20 @@ test("other software's jumps to its own KUBE- chains are ignored, with their uns
   assert.ok(r.program!.chains.has('nat/KUBE-SERVICES'));
 });
 
+test("other software's rules ahead of kube-proxy's jump are named in a note (outside the proof)", () => {
+  const hook = '-A PREROUTING -m comment --comment "kubernetes service portals" -j KUBE-SERVICES';
+  const ahead = read(nat(['-A PREROUTING -d 10.96.0.1/32 -j DROP', hook])).program!.notes;
+  assert.ok(
+    ahead.some((n) => n.startsWith("other software's rules come before kube-proxy's first jump in nat/PREROUTING (1)")),
+    ahead.join('\n'),
+  );
+  const after = read(nat([hook, '-A PREROUTING -d 10.96.0.1/32 -j DROP'])).program!.notes;
+  assert.not.ok(
+    after.some((n) => n.startsWith("other software's rules")),
+    after.join('\n'),
+  );
+});
+
 test("a builtin chain's DROP policy is other software's: evaluated as ACCEPT, listed", () => {
   const text = nat(['-A PREROUTING -m comment --comment "kubernetes service portals" -j KUBE-SERVICES']).replace(
     '*nat',

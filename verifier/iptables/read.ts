@@ -132,11 +132,21 @@ function hasHookRules(r: LineReader): boolean {
   return false;
 }
 
-/** Keep only kube-proxy's hook rules in the builtin chains; list the others. */
-function keepHookRules(t: TableState, ignored: IgnoredItem[]): void {
+/**
+ * Keep only kube-proxy's hook rules in the builtin chains; list the others. Other software's rules
+ * ahead of kube-proxy's first jump in a chain are named in a note: what they accept, drop or
+ * rewrite never reaches kube-proxy's rules, outside the proof (kube-chains-only).
+ */
+function keepHookRules(t: TableState, ignored: IgnoredItem[], notes: Set<string>): void {
   for (const b of BUILTIN_CHAINS[t.name]) {
     const base = findChain(t, b)!;
     const keep = hookRules(base);
+    const first = keep.indexOf(true);
+    if (first > 0) {
+      notes.add(
+        `other software's rules come before kube-proxy's first jump in ${base.id} (${first}): a packet one of them accepts, drops or rewrites never reaches kube-proxy's rules (not covered: kube-chains-only)`,
+      );
+    }
     base.rules.forEach((rule, i) => {
       if (keep[i]) return;
       const target = targetNameOf(base, i);
@@ -320,7 +330,7 @@ export function readIptables(text: string, options: ReadIptablesOptions): ReadIp
   const baseChains: BaseChain[] = [];
   const chains = new Map<string, Chain>();
   for (const t of r.tables.values()) {
-    keepHookRules(t, ignored);
+    keepHookRules(t, ignored, notes);
     reach(r, t, notes);
     const live = liveChains(t);
     findLoops(r, live);
