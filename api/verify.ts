@@ -419,7 +419,11 @@ export function checked<T>(family: Family, file: string, diagnostics: Diagnostic
     return f();
   } catch (e) {
     if (!(e instanceof UnsupportedRuleset)) throw e;
-    diagnostics.push(verifyCodes['verify-unsupported']({ file, span: null }, family, e.message));
+    const o = e.origin;
+    const at = o?.line !== undefined ? { line: o.line, column: 1, offset: 0 } : null;
+    const where = o ? { file: o.file, span: at ? { start: at, end: at } : null } : { file, span: null };
+    const message = o?.jsonPath !== undefined ? `${e.message} (the rule at ${o.jsonPath})` : e.message;
+    diagnostics.push(verifyCodes['verify-unsupported'](where, family, message));
     return null;
   }
 }

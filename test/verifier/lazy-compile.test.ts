@@ -79,10 +79,16 @@ L('a chain the packet never meets is not compiled: what the engine refuses there
   const { ir, program } = withOutputInterfaceChain();
   const artifacts = () => [{ backend: 'iptables' as const, program, canonicalList: (n: string) => n }];
   const locality = { mode: 'concrete' as const, addresses: ir.nodeIPs };
-  // eagerly: the whole ruleset is refused
+  // eagerly: the whole ruleset is refused, at the rule (its file and line, for the report)
+  const ruleLine = program.chains.get('nat/KUBE-SVC-OUTPUTINTERFACE')!.rules[0]!.origin!.line!;
+  assert.ok(ruleLine > 0);
   assert.throws(
     () => prepare('ipv4', ir, artifacts(), locality),
-    (e: unknown) => e instanceof UnsupportedRuleset && /output-interface/.test((e as Error).message),
+    (e: unknown) =>
+      e instanceof UnsupportedRuleset &&
+      /output-interface/.test((e as Error).message) &&
+      e.origin?.file === 'ipt' &&
+      e.origin.line === ruleLine,
   );
   const sp = ir.servicePorts[0]!;
   const packet = (dst: string, dport: number): Packet => ({

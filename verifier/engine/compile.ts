@@ -407,7 +407,18 @@ export function compileProgram(program: NetfilterProgram, ctx: CompileContext): 
   const compileChain = (id: string): CChain => {
     const chain = program.chains.get(id)!;
     if (ctx.consume) program.chains.delete(id);
-    const rules: CRule[] = chain.rules.map((r) => ({ origin: r.origin, steps: steps(r.steps) }));
+    const rules: CRule[] = chain.rules.map((r) => {
+      try {
+        return { origin: r.origin, steps: steps(r.steps) };
+      } catch (e) {
+        // the rule it is about, for the report to point at (its line or JSON path)
+        if (e instanceof CompileError && e.origin === undefined && r.origin) {
+          const { file, line, jsonPath } = r.origin;
+          e.origin = { file, ...(line !== undefined ? { line } : {}), ...(jsonPath !== undefined ? { jsonPath } : {}) };
+        }
+        throw e;
+      }
+    });
     return { name: chain.name, rules, index: buildKeyIndex(rules.map(leadingParts)) };
   };
   if (ctx.lazy && ctx.consume) throw new Error('compileProgram: lazy and consume exclude each other');
