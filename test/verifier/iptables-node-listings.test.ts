@@ -82,6 +82,17 @@ test("other software's rules ahead of kube-proxy's jump are named in a note (out
   );
 });
 
+test("a text with tables but no KUBE- chain: a warning that kube-proxy's rules are not in it", () => {
+  const r = read(
+    '*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A INPUT -j ACCEPT\nCOMMIT\n',
+  );
+  assert.ok(
+    codesAt(r.diagnostics).some((c) => c.startsWith('ipt-no-kube-chains')),
+    codesAt(r.diagnostics).join(', '),
+  );
+  assert.not.ok(codesAt(read(nat([], false)).diagnostics).some((c) => c.startsWith('ipt-no-kube-chains')));
+});
+
 test("a builtin chain's DROP policy is other software's: evaluated as ACCEPT, listed", () => {
   const text = nat(['-A PREROUTING -m comment --comment "kubernetes service portals" -j KUBE-SERVICES']).replace(
     '*nat',

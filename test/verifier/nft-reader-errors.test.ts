@@ -305,6 +305,8 @@ test('no kube-proxy table: a warning, no program', () => {
     r.diagnostics.map((d) => [d.code, d.severity]),
     [['nft-no-table', 'warning']],
   );
+  // the tables it does have are named: a kube-proxy table of another name is found at a glance
+  assert.match(r.diagnostics[0]!.message, "no ip or ip6 table named 'kube-proxy' (it has inet firewalld)");
   assert.equal(r.programs, []);
   // an ip table of another name is read when asked for by name
   const other = read(commandDoc({ table: 'mine', chains: [{ name: 'c', rules: [[accept]] }] }), 'mine');

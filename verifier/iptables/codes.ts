@@ -96,6 +96,11 @@ export const { codes: iptCodes, table: iptCodeTable } = defineCodes({
     message: () =>
       "the text holds no table, only comments or nothing: there is nothing to verify (an empty file is often a failed 'iptables-save > FILE')",
   },
+  'ipt-no-kube-chains': {
+    severity: w,
+    message: () =>
+      "the input has no KUBE- chain, so none of kube-proxy's rules: a node's rules may live in the other iptables backend (iptables-legacy-save against iptables-nft-save), or kube-proxy does not run in iptables mode there",
+  },
   'ipt-hooks-missing': {
     severity: w,
     message: () =>

@@ -309,8 +309,11 @@ export function readIptables(text: string, options: ReadIptablesOptions): ReadIp
   readLines(r, text);
   completeBuiltins(r);
   const notes = new Set<string>();
+  const kubeChains = [...r.tables.values()].some((t) => liveChains(t).some((c) => c.name.startsWith('KUBE-')));
+  // tables but not one KUBE- chain: kube-proxy's rules are not in this text
+  if (!kubeChains && r.tables.size > 0)
+    r.diagnostics.push(iptCodes['ipt-no-kube-chains']({ file: r.file, span: null }));
   if (!hasHookRules(r)) {
-    const kubeChains = [...r.tables.values()].some((t) => liveChains(t).some((c) => c.name.startsWith('KUBE-')));
     // a node's listing without kube-proxy's jumps (flushed by a firewall reload, say) routes
     // nothing to them: that is what it does, and hooks are assumed only for restore input
     const listing = SAVE_HEADER.test(text.slice(0, 4096)) || hasBuiltinRules(r);

@@ -105,6 +105,7 @@ export const { codes: nftCodes, table: nftCodeTable } = defineCodes({
   },
   'nft-no-table': {
     severity: w,
-    message: (table: string) => `the document has no ip or ip6 table named '${table}': there is nothing to verify`,
+    message: (table: string, has: string) =>
+      `the document has no ip or ip6 table named '${table}' (${has}): there is nothing to verify; --nft-table names kube-proxy's table when it has another name`,
   },
 });

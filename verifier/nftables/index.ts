@@ -83,7 +83,14 @@ function readState(
     if (!checkEnvelope(doc, sink)) return { state: null, sink };
     state = applyDocument(doc as { nftables: Record<string, unknown>[] }, table, sink);
   }
-  if (state.tables.size === 0) sink.report('nft-no-table', '', table);
+  if (state.tables.size === 0) {
+    const others = [...state.foreign.values()].map((t) => `${t.family} ${t.name}`);
+    const has =
+      others.length === 0
+        ? 'it has no table'
+        : `it has ${others.slice(0, 8).join(', ')}${others.length > 8 ? ', …' : ''}`;
+    sink.report('nft-no-table', '', table, has);
+  }
   return { state, sink };
 }
 
