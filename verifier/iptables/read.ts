@@ -78,6 +78,27 @@ const HOOK_TARGETS: ReadonlySet<string> = new Set(KUBE_PROXY_HOOKS.map((h) => h.
 
 const isHookRule = (targetName: string | null): boolean => targetName !== null && HOOK_TARGETS.has(targetName);
 
+/**
+ * iptables-restore reads a line into a buffer of 10,240 bytes (fgets, its NUL included): the
+ * rest of a longer line is read as another line — a comment's tail as a rule. So a line of more
+ * than 10,239 bytes before its newline is refused, wherever it is (checked with iptables-restore
+ * 1.8.9: 10,239 loads as one rule, 10,240 splits).
+ */
+const MAX_LINE_BYTES = 10_239;
+
+/** The UTF-8 length of text[from, to), counted only as far as `limit` + 1. */
+function utf8Length(text: string, from: number, to: number, limit: number): number {
+  let n = 0;
+  for (let i = from; i < to && n <= limit; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff) {
+      n += 4; // a surrogate pair: one 4-byte character
+      i++;
+    } else n += c < 0x80 ? 1 : c < 0x800 ? 2 : 3;
+  }
+  return n;
+}
+
 function readLines(r: LineReader, text: string): void {
   let pos = 0;
   let lineNo = 0;
@@ -86,6 +107,17 @@ function readLines(r: LineReader, text: string): void {
     if (nl < 0) nl = text.length;
     const end = nl > pos && text.charCodeAt(nl - 1) === 13 /* \r */ ? nl - 1 : nl;
     lineNo++;
+    // a line of more than a third of the buffer in characters may hold more bytes than it
+    if (nl - pos > MAX_LINE_BYTES / 3 && utf8Length(text, pos, nl, MAX_LINE_BYTES) > MAX_LINE_BYTES) {
+      r.diagnostics.push(
+        iptCodes['ipt-syntax'](
+          spanWhere(r.file, lineNo, pos, 0, 1),
+          `the line is longer than ${MAX_LINE_BYTES} bytes: iptables-restore reads the rest of it as another line`,
+        ),
+      );
+      pos = nl + 1;
+      continue;
+    }
     readLine(r, text, pos, end, lineNo);
     pos = nl + 1;
   }
@@ -288,6 +320,11 @@ function assumeHooks(r: LineReader, notes: Set<string>): void {
  * for every line — or null.
  */
 function wholeTextRefusal(text: string): string | null {
+  const nul = text.indexOf('\u0000');
+  if (nul >= 0) {
+    const line = text.slice(0, nul).split('\n').length;
+    return `line ${line} holds a NUL byte: iptables-restore ends the line there and reads it without the rest; remove it`;
+  }
   if (text.startsWith('\ufeff'))
     return 'the text starts with a byte-order mark (U+FEFF), which iptables-restore refuses ("line 1 failed"); save it without one';
   // an nft document given as the iptables artifact
