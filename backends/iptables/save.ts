@@ -128,7 +128,7 @@ export function renderSave(rules: RuleSet, tableOrder: readonly ('filter' | 'nat
   const lines: string[] = [];
   for (const name of tableOrder) {
     const table = rules.tables.find((t) => t.name === name)!;
-    lines.push(...saveTableLines(table, rules.family));
+    for (const l of saveTableLines(table, rules.family)) lines.push(l); // not a spread: arguments are limited
   }
   return `${lines.join('\n')}\n`;
 }

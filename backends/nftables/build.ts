@@ -204,7 +204,8 @@ export function buildFamily(ir: IRProgram): FamilyRuleset {
     commented(c, why, ...lo, ctNew, match('==', and(ct('status'), 'dnat'), 0), drop);
   }
   rule(chain(CHAINS.rejectChain), reject);
-  chains.push(...ctx.chains, ...balancers.chains());
+  for (const c of ctx.chains) chains.push(c);
+  for (const c of balancers.chains()) chains.push(c);
 
   const addrKey = [f.addrType, 'inet_proto', 'inet_service'];
   const sets: NamedSet[] = [
@@ -224,16 +225,17 @@ export function buildFamily(ir: IRProgram): FamilyRuleset {
     const addresses = [...new Set<string>(ir.nodePorts.addresses)].map((key) => ({ key }));
     sets.push(keySet(SETS.nodePortIPs, f.addrType, addresses));
   }
+  // loops, not spreads: at 150,000 endpoints the lists hold more than a call takes arguments
+  for (const m of masqSets) sets.push(m);
   sets.push(
-    ...masqSets,
     keySet(
       SETS.hairpin,
       [f.addrType, f.addrType],
       [...ctx.hairpin].map((ip) => ({ key: [ip, ip] })),
     ),
-    ...balancers.maps(),
-    ...ctx.affinitySets,
   );
+  for (const m of balancers.maps()) sets.push(m);
+  for (const a of ctx.affinitySets) sets.push(a);
   return { family: f.family, chains, sets };
 }
 

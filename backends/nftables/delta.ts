@@ -142,7 +142,7 @@ function familyDelta(
   }
   for (const c of [...changedChains, ...removedChains]) out.push(`{"flush":${chainText(before, c, false)}}`);
   for (const s of redefined) out.push(`{"delete":${setText(before, s, false)}}`, `{"add":${setText(after, s)}}`);
-  out.push(...additions);
+  for (const a of additions) out.push(a); // not a spread: arguments are limited
   for (const c of [...changedChains, ...addedChains]) {
     for (const r of c.rules) out.push(`{"add":${ruleText(after, c, r)}}`);
   }
@@ -189,7 +189,7 @@ export function renderDelta(
     }
     const family = familyDelta(old, rs, stamps, stats);
     if (family === null) return null;
-    commands.push(...family);
+    for (const c of family) commands.push(c); // not a spread: arguments are limited
   }
   for (const old of previous) {
     if (next.some((rs) => rs.family === old.family)) continue;
