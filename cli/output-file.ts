@@ -89,6 +89,10 @@ export function describeErrno(e: unknown): string {
       return 'file too large';
     case 'ENXIO':
       return 'no such device or address';
+    case 'EBADF':
+      return 'not an open file descriptor for writing';
+    case 'EINVAL':
+      return 'invalid argument (a descriptor that is not open?)';
     default:
       return code ?? String((e as Error)?.message ?? e);
   }
@@ -308,6 +312,11 @@ const sameFile = (st: Stats, ids: readonly FileIdentity[]) => ids.some((i) => i.
 export function openOutput(io: CliIO, file: string, options: OpenOutputOptions = {}): OpenResult {
   if (file === '-') return { ok: true, sink: streamSink((t) => io.stdout(t)) };
   if (file === '') return { ok: false, message: "an empty output file name (use '-' for standard output)" };
+  // path.resolve drops a trailing slash: `-o name/` would replace the file `name`, where `>`
+  // fails with ENOTDIR (a directory, or what should be one, is never written)
+  if (file.endsWith('/')) {
+    return { ok: false, message: `${file}: a name ending in '/' is a directory, not a file to write` };
+  }
   const full = path.resolve(io.cwd, file);
   const fdNumber = descriptorPath(full);
   if (fdNumber === 1) return { ok: true, sink: streamSink((t) => io.stdout(t)) };

@@ -72,6 +72,17 @@ async function asNobody<T>(body: () => Promise<T>): Promise<T> {
 const leftovers = () => readdirSync(dir).filter((f) => f.includes('tmp'));
 const rootOnly = testUnless(test, 'output files as root', root ? null : 'not running as root');
 
+test('a name ending in / is refused, as > refuses it: the file of that name is not replaced', async () => {
+  writeFileSync(at('kept'), 'kept\n');
+  for (const target of ['kept/', 'new-file/']) {
+    const r = await compileTo(target);
+    assert.is(r.code, 2, r.err);
+    assert.match(r.err, `${target}: a name ending in '/' is a directory, not a file to write`);
+  }
+  assert.is(readFileSync(at('kept'), 'utf8'), 'kept\n');
+  assert.not.ok(existsSync(at('new-file')));
+});
+
 test('a link planted at the temp name of an earlier version does not redirect the write', async () => {
   writeFileSync(at('victim'), 'precious\n');
   // Every temp name the old writer could pick (target.ksvc-tmp-PID) for nearby process ids.
