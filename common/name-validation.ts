@@ -84,13 +84,15 @@ export const labelValue = memo(function labelValue(name: string): string | null 
 
 /**
  * A Linux interface name (IFNAMSIZ 16 with the NUL: 1–15 bytes, no '/', ':' or whitespace, not '.'
- * or '..'), narrowed to a portable character set: '+' is iptables' own wildcard and quotes would end
- * up in generated rules.
+ * or '..'), narrowed to a portable character set: '+' is iptables' own wildcard, quotes would end
+ * up in generated rules, and a leading '-' reads as an option.
  */
 export const interfaceName = memo(function interfaceName(name: string): string | null {
   if (name.length === 0) return 'empty';
   if (name.length > 15) return `${name.length} characters, at most 15`;
   if (name === '.' || name === '..') return `'${name}' is reserved`;
+  // Linux takes it, but in `-i -j` a reader of the rules (ksvc's own verifier among them) sees an option
+  if (name.startsWith('-')) return "starts with '-', which reads as an option in iptables rules";
   if (IFNAME.test(name)) return null;
   return charReason(name, /[A-Za-z0-9_.@-]/);
 });
@@ -115,7 +117,10 @@ const RULE_TEXT = new Map<NameRule, string>([
     labelValue,
     "a label value: letters, digits, '-', '_' and '.', starting and ending with a letter or digit, at most 63 characters",
   ],
-  [interfaceName, "an interface name: 1 to 15 characters from letters, digits, '_', '-', '.' and '@'"],
+  [
+    interfaceName,
+    "an interface name: 1 to 15 characters from letters, digits, '_', '-', '.' and '@', not starting with '-'",
+  ],
 ]);
 
 /** What a name must be to pass `rule`, as a hint ("must be a DNS-1123 label: ..."). */

@@ -64,7 +64,8 @@ function checkCidr(ir: IRProgram, report: Report, what: string, text: string): v
   else if (r.value.family !== ir.family) report('family', `${what} ${text} is not ${ir.family}`);
 }
 
-const IFNAME = /^[A-Za-z0-9_.@-]+$/;
+/** An interface name the rules can carry: no leading '-' (`-i -j` reads as an option). */
+const IFNAME = /^[A-Za-z0-9_.@][A-Za-z0-9_.@-]*$/;
 
 function checkDetector(ir: IRProgram, report: Report, d: IRLocalDetector): void {
   switch (d.kind) {

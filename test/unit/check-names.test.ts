@@ -104,6 +104,9 @@ test('invalid-interface-name: bridge interface and interface prefix', () => {
     'invalid-interface-name',
     'vethvethvethveth0',
   );
+  // Linux takes '-j', but `-i -j` reads as an option to a reader of the rules (ksvc's verifier too)
+  assert.match(interfaceName('-j') ?? '', "starts with '-'");
+  assert.is(interfaceName('cbr-0'), null);
   const r = expectClean(`cluster {\n  masq from outside interface cbr0\n}\n`, ['no-services']);
   assert.equal(r.model!.settings.localDetector, { mode: 'BridgeInterface', interfaceName: 'cbr0' });
   const p = expectClean(`cluster {\n  masq from outside interface prefix veth\n}\n`, ['no-services']);

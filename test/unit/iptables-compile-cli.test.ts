@@ -94,6 +94,17 @@ test('flags that change bytes', async () => {
     'veth',
   );
   assert.ok(d.out.includes('! -i veth+ -j KUBE-MARK-MASQ'));
+  // a name that reads as an option in the rules (`! -i -j -j KUBE-MARK-MASQ`) is refused
+  const dash = await run(
+    ONE_NODE,
+    '--backend',
+    'iptables',
+    '--detect-local-mode',
+    'BridgeInterface',
+    '--pod-bridge-interface=-j',
+  );
+  assert.is(dash.code, 2, dash.err);
+  assert.is(dash.out, '');
   const none = await run(ONE_NODE, '--backend', 'iptables', '--detect-local-mode', 'None');
   assert.not.ok(none.out.includes('! -s 10.244.0.0/16'));
   // As in kube-proxy (and ksvc import), --cluster-cidr alone selects ClusterCIDR mode.
