@@ -314,6 +314,21 @@ test('no kube-proxy table: a warning, no program', () => {
   void or;
 });
 
+test('a NUL in a string: refused, as nft refuses the whole document; an escaped backslash before u0000 is no NUL', () => {
+  const withNul = read(
+    JSON.stringify(oneChain([[accept]])).replace('"kube-proxy"', '"kube-proxy","comment":"a\\u0000b"'),
+  );
+  assert.equal(
+    withNul.diagnostics.map((d) => d.code),
+    ['nft-invalid-json'],
+  );
+  assert.match(withNul.diagnostics[0]!.message, 'NUL character');
+  const escaped = read(
+    JSON.stringify(oneChain([[accept]])).replace('"kube-proxy"', '"kube-proxy","comment":"a\\\\u0000b"'),
+  );
+  assert.not.ok(escaped.diagnostics.some((d) => d.code === 'nft-invalid-json'));
+});
+
 test('a byte-order mark before the document: one error that says so (nft refuses it too)', () => {
   const r = read(`\ufeff${JSON.stringify(oneChain([[accept]]))}`);
   assert.is(r.diagnostics.length, 1);

@@ -33,6 +33,10 @@ function wholeTextRefusal(text: string): string | null {
     return 'it starts with a byte-order mark (U+FEFF), which nft refuses; save it without one';
   if (/^\s*(?:[*:#]|-A )/.test(text))
     return 'it is iptables-restore or iptables-save text (read as the iptables artifact)';
+  // nft's JSON parser refuses a NUL in a string (jansson without JSON_ALLOW_NUL): the whole file
+  // would not load, whatever the string means here
+  if (text.includes('\u0000') || (text.includes('\\u0000') && /(?:^|[^\\])(?:\\\\)*\\u0000/.test(text)))
+    return 'a string holds a NUL character (\\u0000), which nft refuses: the document would not load';
   return null;
 }
 
