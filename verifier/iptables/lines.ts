@@ -159,7 +159,7 @@ export function endRun(r: LineReader): void {
 }
 
 /** src[from, to) holds only whitespace (as String.prototype.trim sees it). */
-function isBlank(src: string, from: number, to: number): boolean {
+export function isBlank(src: string, from: number, to: number): boolean {
   for (let i = from; i < to; i++) {
     const c = src.charCodeAt(i);
     if (c === 32 || c === 9) continue;

@@ -23,7 +23,7 @@ import {
 import { iptCodes } from './codes.ts';
 import type { Table } from './context.ts';
 import { ASSUMED_HOOKS_NOTE, hooksFor, KUBE_PROXY_HOOKS, OWN_HOOKS_NOTE } from './hooks.ts';
-import { endRun, type LineReader, newLineReader, readLine, targetWhere } from './lines.ts';
+import { endRun, isBlank, type LineReader, newLineReader, readLine, targetWhere } from './lines.ts';
 
 export interface ReadIptablesOptions {
   /** The file name as the user gave it (diagnostics and origins). */
@@ -102,11 +102,23 @@ function utf8Length(text: string, from: number, to: number, limit: number): numb
 function readLines(r: LineReader, text: string): void {
   let pos = 0;
   let lineNo = 0;
+  let crSaid = false;
   while (pos < text.length) {
     let nl = text.indexOf('\n', pos);
     if (nl < 0) nl = text.length;
     const end = nl > pos && text.charCodeAt(nl - 1) === 13 /* \r */ ? nl - 1 : nl;
     lineNo++;
+    // iptables-restore keeps a line's CR as part of its last word ("table name 'filter\r' invalid",
+    // "Invalid target name `RETURN\r'"): a file with Windows line ends does not load. Said once.
+    if (end !== nl && !crSaid && !isBlank(text, pos, end) && text.charCodeAt(pos) !== 35 /* # */) {
+      crSaid = true;
+      r.diagnostics.push(
+        iptCodes['ipt-syntax'](
+          spanWhere(r.file, lineNo, pos, end - pos, end - pos + 1),
+          'the line ends in a carriage return (a Windows line end): iptables-restore reads it as part of the last word and refuses the line; save the file with LF line ends',
+        ),
+      );
+    }
     // a line of more than a third of the buffer in characters may hold more bytes than it
     if (nl - pos > MAX_LINE_BYTES / 3 && utf8Length(text, pos, nl, MAX_LINE_BYTES) > MAX_LINE_BYTES) {
       r.diagnostics.push(
