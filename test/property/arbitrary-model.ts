@@ -209,15 +209,16 @@ export function buildModel(s: Shape, t: Topology | null = null): ClusterModel {
         epPorts[p.name] = typeof p.targetPort === 'number' ? p.targetPort : 9000 + j;
       });
       const nodeName = e.node >= 0 && e.node < nodes.length ? nodes[e.node]!.name : null;
-      endpoints.push({
+      const entry = (ports: Record<string, number>): EndpointModel => ({
         address: ip(addr),
         family,
         nodeName,
         zone: null,
         ...hintsOf(t, i, k),
         conditions: cond,
-        ports: epPorts,
+        ports,
       });
+      endpoints.push(entry(epPorts));
       // A duplicate address (another slice listing it again): lowering keeps one per ip:port. With
       // a port missing, the address at other numbers of its named ports instead (host-network
       // pods): two endpoints each. (Derived, not drawn: an extra draw would change every seed's model.)
@@ -229,16 +230,7 @@ export function buildModel(s: Shape, t: Topology | null = null): ClusterModel {
         ports.forEach((p, j) => {
           if (typeof p.targetPort !== 'number' && epPorts[p.name] !== undefined) other[p.name] = 9500 + j;
         });
-        if (Object.keys(other).length > 0)
-          endpoints.push({
-            address: ip(addr),
-            family,
-            nodeName,
-            zone: null,
-            ...hintsOf(t, i, k),
-            conditions: cond,
-            ports: other,
-          });
+        if (Object.keys(other).length > 0) endpoints.push(entry(other));
       }
     });
     const etpLocal = sv.etpLocal && hasNodePorts;
