@@ -23,7 +23,14 @@ import {
 import { iptCodes } from './codes.ts';
 import type { Table } from './context.ts';
 import { ASSUMED_HOOKS_NOTE, hooksFor, KUBE_PROXY_HOOKS, OWN_HOOKS_NOTE } from './hooks.ts';
-import { endRun, isBlank, type LineReader, newLineReader, readLine, targetWhere } from './lines.ts';
+import { endRun, type LineReader, newLineReader, readLine, targetWhere } from './lines.ts';
+import {
+  CR_REFUSAL,
+  carriageReturnMatters,
+  splitByRestore,
+  TOO_LONG_REFUSAL,
+  wholeTextRefusal,
+} from './restore-text.ts';
 
 export interface ReadIptablesOptions {
   /** The file name as the user gave it (diagnostics and origins). */
@@ -78,27 +85,6 @@ const HOOK_TARGETS: ReadonlySet<string> = new Set(KUBE_PROXY_HOOKS.map((h) => h.
 
 const isHookRule = (targetName: string | null): boolean => targetName !== null && HOOK_TARGETS.has(targetName);
 
-/**
- * iptables-restore reads a line into a buffer of 10,240 bytes (fgets, its NUL included): the
- * rest of a longer line is read as another line — a comment's tail as a rule. So a line of more
- * than 10,239 bytes before its newline is refused, wherever it is (checked with iptables-restore
- * 1.8.9: 10,239 loads as one rule, 10,240 splits).
- */
-const MAX_LINE_BYTES = 10_239;
-
-/** The UTF-8 length of text[from, to), counted only as far as `limit` + 1. */
-function utf8Length(text: string, from: number, to: number, limit: number): number {
-  let n = 0;
-  for (let i = from; i < to && n <= limit; i++) {
-    const c = text.charCodeAt(i);
-    if (c >= 0xd800 && c <= 0xdbff) {
-      n += 4; // a surrogate pair: one 4-byte character
-      i++;
-    } else n += c < 0x80 ? 1 : c < 0x800 ? 2 : 3;
-  }
-  return n;
-}
-
 function readLines(r: LineReader, text: string): void {
   let pos = 0;
   let lineNo = 0;
@@ -108,25 +94,13 @@ function readLines(r: LineReader, text: string): void {
     if (nl < 0) nl = text.length;
     const end = nl > pos && text.charCodeAt(nl - 1) === 13 /* \r */ ? nl - 1 : nl;
     lineNo++;
-    // iptables-restore keeps a line's CR as part of its last word ("table name 'filter\r' invalid",
-    // "Invalid target name `RETURN\r'"): a file with Windows line ends does not load. Said once.
-    if (end !== nl && !crSaid && !isBlank(text, pos, end) && text.charCodeAt(pos) !== 35 /* # */) {
+    // a carriage return is said once (every line of a CRLF file has one)
+    if (end !== nl && !crSaid && carriageReturnMatters(text, pos, end)) {
       crSaid = true;
-      r.diagnostics.push(
-        iptCodes['ipt-syntax'](
-          spanWhere(r.file, lineNo, pos, end - pos, end - pos + 1),
-          'the line ends in a carriage return (a Windows line end): iptables-restore reads it as part of the last word and refuses the line; save the file with LF line ends',
-        ),
-      );
+      r.diagnostics.push(iptCodes['ipt-syntax'](spanWhere(r.file, lineNo, pos, end - pos, end - pos + 1), CR_REFUSAL));
     }
-    // a line of more than a third of the buffer in characters may hold more bytes than it
-    if (nl - pos > MAX_LINE_BYTES / 3 && utf8Length(text, pos, nl, MAX_LINE_BYTES) > MAX_LINE_BYTES) {
-      r.diagnostics.push(
-        iptCodes['ipt-syntax'](
-          spanWhere(r.file, lineNo, pos, 0, 1),
-          `the line is longer than ${MAX_LINE_BYTES} bytes: iptables-restore reads the rest of it as another line`,
-        ),
-      );
+    if (splitByRestore(text, pos, nl)) {
+      r.diagnostics.push(iptCodes['ipt-syntax'](spanWhere(r.file, lineNo, pos, 0, 1), TOO_LONG_REFUSAL));
       pos = nl + 1;
       continue;
     }
@@ -325,24 +299,6 @@ function assumeHooks(r: LineReader, notes: Set<string>): void {
   endRun(r);
   r.open = null;
   if (hooks.length > 0) notes.add(ASSUMED_HOOKS_NOTE);
-}
-
-/**
- * Why the whole text is refused before its lines are read — said once, instead of a syntax error
- * for every line — or null.
- */
-function wholeTextRefusal(text: string): string | null {
-  const nul = text.indexOf('\u0000');
-  if (nul >= 0) {
-    const line = text.slice(0, nul).split('\n').length;
-    return `line ${line} holds a NUL byte: iptables-restore ends the line there and reads it without the rest; remove it`;
-  }
-  if (text.startsWith('\ufeff'))
-    return 'the text starts with a byte-order mark (U+FEFF), which iptables-restore refuses ("line 1 failed"); save it without one';
-  // an nft document given as the iptables artifact
-  if (/^\s*[[{]/.test(text))
-    return 'this is JSON, not iptables-restore or iptables-save text (an nftables JSON document is read as the nftables artifact)';
-  return null;
 }
 
 /** Read iptables-restore or iptables-save text of one family. */
