@@ -10,6 +10,9 @@ const GO_INT = /^([-+]?)(0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|0[0-7]*|[1-9][
 const GO_YAML_FLOAT = /^[-+]?[0-9]*\.?[0-9]+([eE][-+][0-9]+)?$/;
 
 /** The integer go-yaml v2 (and so Kubernetes) reads from a plain scalar, or undefined when it reads none. */
+/** Written as an integer go-yaml reads (any size): `goYamlInteger` is undefined for it only when too large. */
+export const hasGoYamlIntegerSyntax = (plain: string): boolean => GO_INT.test(plain.replace(/_/g, ''));
+
 export function goYamlInteger(plain: string): number | undefined {
   const s = plain.replace(/_/g, '');
   const m = GO_INT.exec(s);

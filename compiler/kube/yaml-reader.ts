@@ -9,7 +9,7 @@ import { closestKeyword } from '../../common/did-you-mean.ts';
 import { type SourceFile, SourceSpan, type Span, spanOf } from '../../common/source.ts';
 import { kubeCodes } from './codes.ts';
 import { isFastPathDecline } from './fast-decline.ts';
-import { goYamlInteger } from './go-yaml-scalars.ts';
+import { goYamlInteger, hasGoYamlIntegerSyntax } from './go-yaml-scalars.ts';
 import { jsonListItems, parseJsonNodes } from './json-reader.ts';
 import { type ItemDefaults, isListKind, itemDefaults, listItemDefaults } from './list-kind.ts';
 import { yamlFastDocuments } from './yaml-fast.ts';
@@ -111,6 +111,15 @@ export function field(m: MapVal, key: string): Val | undefined {
   return undefined;
 }
 
+/** An integer past 2^53: no value of a Kubernetes field, and not read exactly. */
+function tooLarge(v: Val, written: string): undefined {
+  const shown = written.length > 40 ? `${written.slice(0, 40)}…` : written;
+  v.ctx.diags.push(
+    kubeCodes['wrong-type'](where(v), lastSegment(v.loc.path), 'an integer in range', `${shown}, far out of range`),
+  );
+  return undefined;
+}
+
 function wrongType(v: Val, fieldName: string, want: string): undefined {
   v.ctx.diags.push(kubeCodes['wrong-type'](where(v), fieldName, want, describe(v.node)));
   return undefined;
@@ -178,15 +187,12 @@ export function asInt(v: Val | undefined): number | undefined {
   if (plain !== undefined) {
     const k8s = goYamlInteger(plain);
     if (k8s !== undefined) return k8s;
+    if (hasGoYamlIntegerSyntax(plain)) return tooLarge(v, plain);
     return wrongType(v, lastSegment(v.loc.path), 'an integer');
   }
-  if (
-    isScalar(n) &&
-    typeof n.value === 'number' &&
-    Number.isSafeInteger(n.value) &&
-    /^[-+]?[0-9]+$/.test(n.source ?? String(n.value))
-  ) {
-    return n.value;
+  if (isScalar(n) && typeof n.value === 'number' && /^[-+]?[0-9]+$/.test(n.source ?? String(n.value))) {
+    if (Number.isSafeInteger(n.value)) return n.value;
+    return tooLarge(v, n.source ?? String(n.value));
   }
   return wrongType(v, lastSegment(v.loc.path), 'an integer');
 }

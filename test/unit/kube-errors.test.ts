@@ -36,6 +36,11 @@ test('wrong types: a quoted port, a list where a mapping belongs, a non-integer 
   );
   assert.is(wrong[0]!.message, '\'port\' must be an integer, found a string ("80")');
   assert.equal(wrong.map(at), ['in.yaml:9:11 spec.ports[0].port', 'in.yaml:10:17 spec.ports[0].targetPort']);
+  // past 2^53: said as out of range, not as a number that is no integer (YAML and JSON alike)
+  for (const big of ['9007199254740993', '99999999999999999999999']) {
+    const d = only(imp(svc(`  clusterIP: 10.32.0.10\n  ports:\n  - port: ${big}`)).diagnostics, 'wrong-type');
+    assert.is(d.message, `'port' must be an integer in range, found ${big}, far out of range`);
+  }
   const m = imp('apiVersion: v1\nkind: Service\nmetadata: [web]\n');
   assert.is(only(m.diagnostics, 'wrong-type').path, 'metadata');
 });
