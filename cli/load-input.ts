@@ -9,7 +9,7 @@ import type { IRProgram } from '../compiler/ir/types.ts';
 import type { LowerOptions } from '../compiler/lower/index.ts';
 import type { ClusterModel } from '../compiler/model.ts';
 import { type CliIO, inputName, MAX_KUBE_INPUT_BYTES, readInputFile } from './io.ts';
-import type { FileIdentity } from './output-file.ts';
+import { type FileIdentity, sameFile } from './output-file.ts';
 import type { Timings } from './timings.ts';
 
 export interface LoadedInput {
@@ -109,7 +109,7 @@ export async function loadKubernetesFiles(
     if (!read.ok) return unreadable(read.message);
     // the same file twice (two names for it, a glob and a name): every object would be its own duplicate
     const id = read.identity;
-    if (id && inputs.some((o) => o.dev === id.dev && o.ino === id.ino)) {
+    if (id && sameFile(id, inputs)) {
       return unreadable(`${file}: the same file is given twice`);
     }
     texts.push({ file: inputName(file), text: read.text });

@@ -61,11 +61,11 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
   } catch (e) {
     if (e instanceof OutputClosedError) return EXIT_OUTPUT_CLOSED;
     try {
+      const command = argv[0] ? ` ${escapeForTerminal(argv[0])}` : '';
       if (e instanceof OutputWriteError) {
-        io.stderr(`ksvc${argv[0] ? ` ${escapeForTerminal(argv[0])}` : ''}: ${e.message}\n`);
+        io.stderr(`ksvc${command}: ${e.message}\n`);
         return EXIT_USAGE;
       }
-      const command = argv[0] ? ` ${escapeForTerminal(argv[0])}` : '';
       io.stderr(`ksvc${command}: internal error: ${escapeLines((e as Error)?.message ?? String(e))}\n`);
       if (io.env.KSVC_DEBUG) io.stderr(`${(e as Error)?.stack ?? ''}\n`);
     } catch {

@@ -306,7 +306,9 @@ function resolveWritable(full: string): { real: string; st: Stats } {
   }
 }
 
-const sameFile = (st: Stats, ids: readonly FileIdentity[]) => ids.some((i) => i.dev === st.dev && i.ino === st.ino);
+/** `f` (a file's stat, or its identity) is one of `ids`. */
+export const sameFile = (f: FileIdentity, ids: readonly FileIdentity[]) =>
+  ids.some((i) => i.dev === f.dev && i.ino === f.ino);
 
 /** Open where `file` (as the user wrote it) should be written; see the top of this file. */
 export function openOutput(io: CliIO, file: string, options: OpenOutputOptions = {}): OpenResult {

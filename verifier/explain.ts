@@ -12,9 +12,8 @@ import type { IREvaluator } from './engine/check.ts';
 import { keyedArtifact, keyedIR } from './engine/compare.ts';
 import { explore } from './engine/explore.ts';
 import { type TraceEntry, traceList } from './engine/flow.ts';
-import { classView } from './engine/ir-view.ts';
 import { evaluateProgram } from './engine/netfilter-eval.ts';
-import { artifactDistribution, observe, withUnownedMarkBits } from './engine/observe.ts';
+import { artifactDistribution, observe, observedIR } from './engine/observe.ts';
 import type { ClassQuery } from './engine/query.ts';
 import { type ArtifactInput, observedMarkMask, prepare } from './engine/setup.ts';
 import type { PacketSpace } from './engine/space.ts';
@@ -104,9 +103,7 @@ export function explain(input: ExplainInput): Explanation {
     evaluators.push({
       name: 'ir',
       run: (q) => {
-        const unowned = (markMask & ~ir.program.masqueradeMark) >>> 0;
-        const d = withUnownedMarkBits(ir.evaluate(ir.program, classView(q)), q, unowned);
-        const keyed = keyedIR(d, (o) => observe(o, markMask));
+        const keyed = keyedIR(observedIR(ir, q, markMask), (o) => observe(o, markMask));
         return [...keyed.entries()].map(([outcome, p]) => ({ outcome, p, paths: [] }));
       },
     });
@@ -127,19 +124,9 @@ export function explain(input: ExplainInput): Explanation {
     locality,
     cases,
     results: cases.length === 1 ? cases[0]!.results : {},
-    notes: [...packetNotes(space, root, cls, packet), ...unshownMarkNote(packet.mark, markMask)],
+    notes: packetNotes(space, root, cls, packet),
     markBits: markMask,
   };
-}
-
-/** The packet's mark bits that no outcome shows: said, so that `mark 0x…` is not misread. */
-function unshownMarkNote(mark: number, shown: number): string[] {
-  const unshown = (mark & ~shown) >>> 0;
-  if (unshown === 0) return [];
-  const hex = (n: number) => `0x${n.toString(16)}`;
-  return [
-    `the mark bits ${hex(unshown)} of the packet are not shown in the outcomes: no rule tests or changes them, so they leave as they came (the outcomes show the bits ${hex(shown)})`,
-  ];
 }
 
 function packetNotes(space: PacketSpace, root: PacketClass, cls: PacketClass, packet: Packet): string[] {
@@ -160,6 +147,15 @@ function packetNotes(space: PacketSpace, root: PacketClass, cls: PacketClass, pa
         `no rule checks or writes affinity list ${list}: its record changes nothing${some.length > 0 ? ` (lists: ${some.join(', ')}${known.size > 3 ? ', …' : ''})` : ''}`,
       );
     }
+  }
+  // the packet's mark bits no outcome shows: said, so that `mark 0x…` is not misread
+  const shown = observedMarkMask(space);
+  const unshown = (packet.mark & ~shown) >>> 0;
+  if (unshown !== 0) {
+    const hex = (n: number) => `0x${n.toString(16)}`;
+    notes.push(
+      `the mark bits ${hex(unshown)} of the packet are not shown in the outcomes: no rule tests or changes them, so they leave as they came (the outcomes show the bits ${hex(shown)})`,
+    );
   }
   return notes;
 }

@@ -417,10 +417,8 @@ function collect(v: Val, out: RawObject[], defaults: ItemDefaults | null = null)
   const m = v as MapVal;
   // The span of a whole object is many lines; diagnostics about the object point at its first line.
   const ownKind = field(m, 'kind');
-  const kind = ownKind === undefined && defaults !== null ? defaults.kind : getString(m, 'kind');
-  const apiVersion =
-    (field(m, 'apiVersion') === undefined && defaults !== null ? defaults.apiVersion : getString(m, 'apiVersion')) ??
-    null;
+  const kind = ownKind === undefined ? defaults?.kind : getString(m, 'kind');
+  const apiVersion = (field(m, 'apiVersion') === undefined ? defaults?.apiVersion : getString(m, 'apiVersion')) ?? null;
   if (kind === undefined) {
     if (!ownKind)
       m.ctx.diags.push(kubeCodes['missing-kind']({ file: m.loc.file, span: firstLine(m), path: m.loc.path }));

@@ -6,7 +6,7 @@
 import { renderIptables } from '../../backends/iptables/index.ts';
 import { renderNftablesJson } from '../../backends/nftables/index.ts';
 import type { IRProgram } from '../../compiler/ir/types.ts';
-import { KUBE_PROXY_HOOKS, readIptables } from '../../verifier/iptables/index.ts';
+import { hooksFor, readIptables } from '../../verifier/iptables/index.ts';
 import { readNftables } from '../../verifier/nftables/index.ts';
 import { withoutOrigins as iptablesWithoutOrigins } from '../verifier/iptables-support.ts';
 import { withoutOrigins as nftWithoutOrigins } from '../verifier/nft-support.ts';
@@ -34,7 +34,7 @@ export function withKubeProxyHooks(restore: string): string {
       declared.clear();
     } else if (line.startsWith(':')) declared.add(line.slice(1).split(' ')[0]!);
     else if (line.trim() === 'COMMIT') {
-      for (const h of KUBE_PROXY_HOOKS) if (h.table === table && declared.has(h.target)) out.push(h.line);
+      for (const h of hooksFor((t, chain) => t === table && declared.has(chain))) out.push(h.line);
     }
     out.push(line);
   }

@@ -20,9 +20,8 @@ import type { CompiledArtifact } from './compiled.ts';
 import { newEvalMemo } from './eval-memo.ts';
 import { explore } from './explore.ts';
 import type { IntervalSet } from './intervals.ts';
-import { classView } from './ir-view.ts';
 import { evaluateProgram } from './netfilter-eval.ts';
-import { type ArtifactDistribution, artifactDistribution, observe, withUnownedMarkBits } from './observe.ts';
+import { type ArtifactDistribution, artifactDistribution, observe, observedIR } from './observe.ts';
 import type { ClassQuery } from './query.ts';
 import { type ShapeCache, shapeContext, shardShape } from './shape.ts';
 import type { Shard } from './shards.ts';
@@ -142,10 +141,8 @@ export function runCheck(input: CheckInput, roots: readonly PacketClass[]): Chec
   let memos = arts.map(() => newEvalMemo());
   const evalArtifact = (k: number) => (q: ClassQuery) =>
     artifactDistribution(q, evaluateProgram(arts[k]!.program, q, { trace: false, memo: memos[k]! }), markMask, false);
-  const unowned = input.ir ? (markMask & ~input.ir.program.masqueradeMark) >>> 0 : 0;
-  const evalIR = input.ir
-    ? (q: ClassQuery) => withUnownedMarkBits(input.ir!.evaluate(input.ir!.program, classView(q)), q, unowned)
-    : null;
+  const ir = input.ir;
+  const evalIR = ir ? (q: ClassQuery) => observedIR(ir, q, markMask) : null;
 
   const groups = new Map<string, Finding>();
   const maxTV: Partial<Record<Comparison, Rational>> = {};

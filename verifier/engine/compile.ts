@@ -412,10 +412,7 @@ export function compileProgram(program: NetfilterProgram, ctx: CompileContext): 
         return { origin: r.origin, steps: steps(r.steps) };
       } catch (e) {
         // the rule it is about, for the report to point at (its line or JSON path)
-        if (e instanceof CompileError && e.origin === undefined && r.origin) {
-          const { file, line, jsonPath } = r.origin;
-          e.origin = { file, ...(line !== undefined ? { line } : {}), ...(jsonPath !== undefined ? { jsonPath } : {}) };
-        }
+        if (e instanceof CompileError && e.origin === undefined && r.origin) e.origin = r.origin;
         throw e;
       }
     });

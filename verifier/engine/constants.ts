@@ -10,7 +10,7 @@ export interface Constants {
   markMask: number;
   /**
    * Some write sets the whole mark (`--set-mark`, `meta mark set V`): it clears every bit no rule
-   * otherwise touches (space.ts representativeMarkBit).
+   * otherwise touches (space.ts markBitsOfSpace).
    */
   clearsOtherMarkBits: boolean;
   /** canonical affinity list → key → timeouts */

@@ -3,8 +3,11 @@
 // difference that cannot be observed (the mark of a dropped packet) is never reported.
 import type { IPText } from '../../common/ip.ts';
 import { type Distribution, type Outcome, outcomeKey } from '../../compiler/ir/outcome.ts';
+import type { IRProgram } from '../../compiler/ir/types.ts';
+import type { IREvaluator } from './check.ts';
 import { add, type Dyadic } from './dyadic.ts';
 import type { FlowState, Leaf, TraceNode } from './flow.ts';
+import { classView } from './ir-view.ts';
 import type { ClassQuery } from './query.ts';
 import { CT_NEW, DIM, markSet } from './space.ts';
 
@@ -53,13 +56,23 @@ function finalMark(q: ClassQuery, s: FlowState, markMask: number): number {
  * bit as it arrived (docs/verifier.md `owned-mark-bits`). A ruleset that changes such a bit then
  * differs from the IR as it differs from a ruleset that leaves the bit alone.
  */
-export function withUnownedMarkBits(d: Distribution, q: ClassQuery, unowned: number): Distribution {
+function withUnownedMarkBits(d: Distribution, q: ClassQuery, unowned: number): Distribution {
   if (unowned === 0 || !d.some((w) => w.outcome.verdict === 'accept')) return d;
   const bits = initialMarkBits(q, unowned);
   if (bits === 0) return d;
   return d.map((w) =>
     w.outcome.verdict === 'accept' ? { p: w.p, outcome: { ...w.outcome, mark: (w.outcome.mark | bits) >>> 0 } } : w,
   );
+}
+
+/** The IR's distribution for a class as a check observes it (`markMask`): withUnownedMarkBits. */
+export function observedIR(
+  ir: { program: IRProgram; evaluate: IREvaluator },
+  q: ClassQuery,
+  markMask: number,
+): Distribution {
+  const unowned = (markMask & ~ir.program.masqueradeMark) >>> 0;
+  return withUnownedMarkBits(ir.evaluate(ir.program, classView(q)), q, unowned);
 }
 
 export function leafOutcome(q: ClassQuery, leaf: Leaf, markMask: number): Outcome {

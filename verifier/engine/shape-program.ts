@@ -82,8 +82,6 @@ export function programShape(program: CProgram, space: PacketSpace, w: BodyWrite
     for (const b of bases) hooks.push(`${hook} ${b.type} ${b.priority} ${b.policy} ${reachChain(b.chain)}`);
   }
   const dispatches = new Map<DispatchStep, { offered: number; seen: Set<number> }>();
-  /** the dispatches in the order first reached (the loop below walks it as it grows) */
-  const dispatchOrder: DispatchStep[] = [];
   const offered = new Map<number, number>();
   /** `dnatPort`: the port a ported dispatch gives its elements' DNATs (compiled.ts). */
   const reachSteps = (steps: readonly CStep[], dnatPort: number | null = null) => {
@@ -92,20 +90,17 @@ export function programShape(program: CProgram, space: PacketSpace, w: BodyWrite
         if (s.verdict.kind === 'jump' || s.verdict.kind === 'goto') reachChain(s.verdict.chain);
         if (s.verdict.kind === 'dnat') addContext(s.verdict.atom, dnatPort ?? s.verdict.port ?? contexts[0]!.port);
       } else if (s.kind === 'dispatch') {
-        if (!dispatches.has(s)) {
-          dispatches.set(s, { offered: 0, seen: new Set() });
-          dispatchOrder.push(s);
-        }
+        if (!dispatches.has(s)) dispatches.set(s, { offered: 0, seen: new Set() });
       } else if (s.kind === 'numgen') for (const b of s.branches) reachSteps(b.steps);
     }
   };
   // Each pass walks the chains (and dispatches) in the order first reached, those reached during
-  // the pass included — a pass over a snapshot took a pass per link of a long chain of jumps
-  // (100,000 chains, each jumping to the next: minutes). Passes repeat while the contexts grow.
+  // the pass included (a Map's iteration visits entries added during it) — a pass over a snapshot
+  // took a pass per link of a long chain of jumps (100,000 chains: minutes). Passes repeat while
+  // the contexts grow.
   for (let changed = true; changed; ) {
     changed = false;
-    for (let qi = 0; qi < queue.length; qi++) {
-      const c = queue[qi]!;
+    for (const c of chainIds.keys()) {
       const from = offered.get(c) ?? 0;
       if (from === contexts.length) continue;
       offered.set(c, contexts.length);
@@ -123,9 +118,7 @@ export function programShape(program: CProgram, space: PacketSpace, w: BodyWrite
         reachSteps(chain.rules[r]!.steps);
       }
     }
-    for (let di = 0; di < dispatchOrder.length; di++) {
-      const d = dispatchOrder[di]!;
-      const state = dispatches.get(d)!;
+    for (const [d, state] of dispatches) {
       if (state.offered === contexts.length) continue;
       const from = state.offered;
       state.offered = contexts.length;
