@@ -229,7 +229,7 @@ async function runCompile(argv: string[], io: CliIO): Promise<number> {
   // Only the IR is alive from here on: the model and the AST are garbage while the output is built.
   const chunks = await backend.chunks(lowered.programs, { format, hooks: Boolean(v['with-hooks']) });
   time.mark('backend set-up');
-  const failed = writeOutput(io, v.out ?? '-', time.split(chunks), { inputs: lowered.inputs });
+  const failed = await writeOutput(io, v.out ?? '-', time.split(chunks), { inputs: lowered.inputs });
   time.mark('render+write');
   if (failed !== null) return fileError(io, 'compile', `cannot write output: ${failed}`);
   return EXIT_OK;
@@ -293,7 +293,7 @@ async function writeUpdate(
     }
     summary += '; proven';
   }
-  const failed = writeOutput(io, parsed.values.out ?? '-', [update.text], {
+  const failed = await writeOutput(io, parsed.values.out ?? '-', [update.text], {
     inputs: [...lowered.inputs, ...old.inputs],
   });
   if (failed !== null) return fileError(io, 'compile', `cannot write output: ${failed}`);

@@ -124,7 +124,7 @@ async function runFmt(argv: string[], io: CliIO): Promise<number> {
       unchanged++;
       continue;
     }
-    const failed = writeOutput(io, file, [formatted]);
+    const failed = await writeOutput(io, file, [formatted]);
     if (failed !== null) problems.push(failed);
     else changed++;
   }

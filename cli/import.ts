@@ -118,7 +118,7 @@ export const importCommand: Command = {
       return printed.diagnostics.some((d) => d.code === 'internal-read-back-error') ? EXIT_USAGE : EXIT_FINDINGS;
     }
     report(loaded.diagnostics);
-    const failed = writeOutput(io, v.out ?? '-', [printed.text], { inputs: loaded.inputs });
+    const failed = await writeOutput(io, v.out ?? '-', [printed.text], { inputs: loaded.inputs });
     if (failed !== null) return fileError(io, 'import', `cannot write output: ${failed}`);
     return EXIT_OK;
   },

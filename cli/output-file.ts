@@ -32,6 +32,7 @@ import {
   writeSync,
 } from 'node:fs';
 import path from 'node:path';
+import { endBy, signalsHandled, TURN_MS, watchEndingSignals } from './ending-signals.ts';
 import type { CliIO } from './io.ts';
 
 /** A file's identity (device and inode): the same file under any name. */
@@ -43,6 +44,8 @@ export interface FileIdentity {
 export const identityOf = (st: Stats): FileIdentity => ({ dev: st.dev, ino: st.ino });
 
 export interface OutputSink {
+  /** A temporary file that must not outlive the command (removed if a signal ends it). */
+  temporary: boolean;
   /** Append text. Throws OutputClosedError when a pipe reader went away. */
   write(text: string): void;
   /** Make the output visible (rename into place); returns an error message or null. */
@@ -180,7 +183,7 @@ function descriptorPath(full: string): number | null {
 const describe = (file: string, e: unknown) => `${file}: ${describeErrno(e)}`;
 
 function streamSink(write: (text: string) => void): OutputSink {
-  return { write, commit: () => null, abort: () => {} };
+  return { temporary: false, write, commit: () => null, abort: () => {} };
 }
 
 /** Write into an already open descriptor in place (devices, FIFOs): nothing to rename. */
@@ -190,6 +193,7 @@ function inPlaceSink(file: string, fd: number, close: boolean): OutputSink {
     if (close) closeSync(fd);
   };
   return {
+    temporary: false,
     write(text) {
       if (error !== null) return;
       try {
@@ -257,6 +261,7 @@ function replaceSink(file: string, target: string, existing: Stats | null): Open
     }
   }
   const sink: OutputSink = {
+    temporary: true,
     write(text) {
       if (error !== null) return;
       try {
@@ -351,21 +356,44 @@ export function openOutput(io: CliIO, file: string, options: OpenOutputOptions =
   }
 }
 
-/** Write every chunk, then commit; on any failure nothing is replaced. Returns an error message or null. */
-export function writeOutput(
+/**
+ * Write every chunk, then commit; on any failure nothing is replaced. Returns an error message or
+ * null. A signal that ends the command while a temporary file exists removes it first, and nothing
+ * is replaced.
+ */
+export async function writeOutput(
   io: CliIO,
   file: string,
   chunks: Iterable<string>,
   options: OpenOutputOptions = {},
-): string | null {
+): Promise<string | null> {
   const opened = openOutput(io, file, options);
   if (!opened.ok) return opened.message;
   const { sink } = opened;
+  const watch = sink.temporary ? watchEndingSignals() : null;
+  let turn = performance.now();
   try {
-    for (const chunk of chunks) sink.write(chunk);
+    for (const chunk of chunks) {
+      sink.write(chunk);
+      if (watch === null || performance.now() - turn < TURN_MS) continue;
+      await signalsHandled();
+      turn = performance.now();
+      if (watch.caught() !== null) break;
+    }
+    // two turns: a signal raised before the event loop first ran is handled only in its second
+    if (watch !== null) for (let i = 0; i < 2; i++) await signalsHandled();
   } catch (e) {
     sink.abort();
+    watch?.stop();
     throw e;
   }
-  return sink.commit();
+  const signal = watch?.caught() ?? null;
+  if (signal !== null) {
+    sink.abort();
+    watch!.stop();
+    endBy(signal);
+  }
+  const failed = sink.commit();
+  watch?.stop();
+  return failed;
 }

@@ -264,5 +264,36 @@ test('writeAllSync writes the UTF-8 bytes of any text, across its megabyte piece
   }
 });
 
+test('a signal that ends the command while the output is written removes the temporary file', () => {
+  // In a child (the signal ends it): the chunks raise the signal after the first one is written,
+  // the way Ctrl-C or `kill` arrives while compile renders. The old file stays, the temporary file
+  // goes, and the process ends by that signal (what a shell reads as interrupted).
+  const module = new URL('../../cli/output-file.ts', import.meta.url).href;
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+    const sub = mkdtempSync(path.join(dir, 'signal-'));
+    writeFileSync(path.join(sub, 'out.rules'), 'old\n');
+    const script = `
+      const { writeOutput } = await import(${JSON.stringify(module)});
+      const io = { stdout: () => {}, stderr: () => {}, color: false, env: {}, cwd: ${JSON.stringify(sub)} };
+      function* chunks() { yield 'first\\n'; process.kill(process.pid, '${signal}'); yield 'second\\n'; }
+      await writeOutput(io, 'out.rules', chunks());
+      console.log('not ended');`;
+    const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      encoding: 'utf8',
+    });
+    assert.is(child.signal, signal, `${signal}: ${child.stdout}${child.stderr}`);
+    assert.equal(readdirSync(sub), ['out.rules'], signal);
+    assert.is(readFileSync(path.join(sub, 'out.rules'), 'utf8'), 'old\n', signal);
+  }
+});
+
+test('without a signal the same chunks are written and committed', async () => {
+  const { writeOutput } = await import('../../cli/output-file.ts');
+  const io: CliIO = { stdout: () => {}, stderr: () => {}, color: false, env: {}, cwd: dir };
+  assert.is(await writeOutput(io, 'chunks.rules', ['first\n', 'second\n']), null);
+  assert.is(readFileSync(at('chunks.rules'), 'utf8'), 'first\nsecond\n');
+  assert.equal(leftovers(), []);
+});
+
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 test.run();
