@@ -5,6 +5,10 @@ import { defineCodes } from '../../common/diagnostics.ts';
 export const { codes: kubeCodes, table: kubeCodeTable } = defineCodes({
   // --- the file itself
   'yaml-syntax': { severity: 'error', message: (why: string) => `YAML syntax error: ${why}` },
+  'too-many-errors': {
+    severity: 'error',
+    message: (n: number) => `stopped reading this file after ${n} errors: the objects from here on were not read`,
+  },
   /** A .ksvc file given where Kubernetes YAML is read: said once, not as YAML errors. */
   'ksvc-input': { severity: 'error', message: () => 'this is a .ksvc file, not Kubernetes YAML or JSON' },
   'not-an-object': {

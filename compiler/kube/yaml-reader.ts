@@ -3,15 +3,17 @@
 // ("items[2].spec.ports[1].protocol"), so every diagnostic points at the exact YAML node.
 // Reading is forgiving in one way only: a field that is absent or null is "unset", as the
 // Kubernetes API treats it. Wrong types are reported and read as unset.
-import { isAlias, isMap, isNode, isScalar, isSeq, parseAllDocuments, type YAMLMap, type Node as YNode } from 'yaml';
+import { isAlias, isMap, isNode, isScalar, isSeq, type YAMLMap, type Node as YNode } from 'yaml';
 import type { Diagnostic } from '../../common/diagnostics.ts';
 import { closestKeyword } from '../../common/did-you-mean.ts';
 import { type SourceFile, SourceSpan, type Span, spanOf } from '../../common/source.ts';
 import { kubeCodes } from './codes.ts';
+import { type ErrorBudget, errorBudget } from './error-budget.ts';
 import { isFastPathDecline } from './fast-decline.ts';
 import { goYamlInteger, hasGoYamlIntegerSyntax } from './go-yaml-scalars.ts';
 import { jsonListItems, parseJsonNodes } from './json-reader.ts';
 import { type ItemDefaults, isListKind, itemDefaults, listItemDefaults } from './list-kind.ts';
+import { yamlPackageDocuments } from './yaml-documents.ts';
 import { yamlFastDocuments } from './yaml-fast.ts';
 
 /** Where a value is: file, span of the value, field path inside the top-level object. */
@@ -25,6 +27,8 @@ export interface Loc {
 export interface ReadCtx {
   source: SourceFile;
   diags: Diagnostic[];
+  /** the file's error budget: reading stops when it is spent (error-budget.ts) */
+  budget: ErrorBudget;
 }
 
 /** A YAML value with its location. `keySpan` is the span of the key that named it (for "missing" errors). */
@@ -285,12 +289,6 @@ export function checkKnownFields(m: MapVal, known: ReadonlySet<string>, whereNam
 const KSVC_START = /^(?:[ \t\r]*(?:#[^\n]*)?\n)*[ \t\r]*((?:cluster|node [^\s{]+|service [^\s{/]+\/[^\s{]+)[ \t]*\{)/;
 
 /**
- * The parser recurses once per nesting level and, when it runs out of stack, reports the engine's
- * own words: those are replaced by what is wrong with the input.
- */
-const STACK_EXHAUSTED = 'Maximum call stack size exceeded';
-
-/**
  * Every Kubernetes object of a file: each YAML document (multi-document YAML, or one JSON value,
  * read by the JSON fast path when it is plain JSON, and tool-written YAML by the YAML fast path),
  * and each item of a `kind: List` (or ServiceList, ...), in file order. Empty documents are skipped.
@@ -305,7 +303,7 @@ export function* readObjects(
   diags: Diagnostic[],
   options: { fast?: boolean } = {},
 ): Generator<RawObject, void, undefined> {
-  const ctx: ReadCtx = { source, diags };
+  const ctx: ReadCtx = { source, diags, budget: errorBudget(diags, source.path) };
   const top = (node: YNode): Val => ({
     node,
     loc: { file: source.path, span: nodeSpan(ctx, node), path: '' },
@@ -337,8 +335,10 @@ export function* readObjects(
     try {
       for (const doc of yamlFastDocuments(source.text, { lists: true })) {
         documents++;
-        if (isNode(doc)) yield* collected(top(doc));
-        else yield* listObjects(doc.items, ctx, listItemDefaults(doc.list));
+        if (isNode(doc)) {
+          if (ctx.budget.spent(nodeSpan(ctx, doc))) return;
+          yield* collected(top(doc));
+        } else if (!(yield* listObjects(doc.items, ctx, listItemDefaults(doc.list)))) return;
       }
       return;
     } catch (e) {
@@ -346,42 +346,10 @@ export function* readObjects(
       if (!isFastPathDecline(e) || documents > 0) throw e;
     }
   }
-  const docs = withoutStackTraces(() =>
-    parseAllDocuments(source.text, { prettyErrors: false, uniqueKeys: true, version: '1.2' }),
-  );
-  for (const doc of Array.isArray(docs) ? docs : []) {
-    if (doc.errors.length > 0) {
-      for (const e of doc.errors) {
-        const [a, b] = e.pos;
-        const tooDeep = e.message.includes(STACK_EXHAUSTED);
-        diags.push(
-          kubeCodes['yaml-syntax'](
-            { file: source.path, span: spanOf(source, a, Math.max(a, b)) },
-            tooDeep ? 'the document nests too deeply to be read' : e.message.split('\n')[0]!,
-          ),
-        );
-        if (tooDeep) break; // the parser may report it once per level it unwinds
-      }
-      continue;
-    }
-    const contents = doc.contents as YNode | null;
+  for (const contents of yamlPackageDocuments(source, diags)) {
     if (isNullNode(contents)) continue;
+    if (ctx.budget.spent(nodeSpan(ctx, contents!))) return;
     yield* collected(top(contents!));
-  }
-}
-
-/**
- * The yaml package makes an Error for every problem it meets, and capturing each one's stack was
- * two thirds of rejecting a line of 200,000 `}` (one problem per character): only their messages
- * and positions are read here.
- */
-function withoutStackTraces<T>(f: () => T): T {
-  const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 0;
-  try {
-    return f();
-  } finally {
-    Error.stackTraceLimit = limit;
   }
 }
 
@@ -393,12 +361,14 @@ function* listObjects(
   items: Iterable<YNode>,
   ctx: ReadCtx,
   defaults: ItemDefaults | null,
-): Generator<RawObject, void, undefined> {
+): Generator<RawObject, boolean, undefined> {
   let i = 0;
   for (const node of items) {
     const loc = { file: ctx.source.path, span: nodeSpan(ctx, node), path: itemPath('items', i++) };
+    if (ctx.budget.spent(loc.span)) return false;
     yield* collected({ node, loc, keySpan: loc.span, ctx }, defaults);
   }
+  return true;
 }
 
 /** The objects of one document (an object, or a List's items). */

@@ -2,6 +2,10 @@
 // path — for YAML syntax, unknown kinds, missing fields, wrong types and values the API refuses.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { makeSourceFile } from '../../common/source.ts';
+import { MAX_READ_ERRORS } from '../../compiler/kube/error-budget.ts';
+import { importKubernetes } from '../../compiler/kube/index.ts';
+import { MAX_YAML_NESTING } from '../../compiler/kube/yaml-documents.ts';
 import { codesOf, docs, imp, only, slice, svc, WEB } from './kube-helpers.ts';
 
 const at = (d: { file: string; span: { start: { line: number; column: number } } | null; path?: string }) =>
@@ -79,6 +83,32 @@ test('a document nested thousands of levels deep: a located yaml-syntax error in
     assert.is(d.message, 'YAML syntax error: the document nests too deeply to be read');
     assert.ok(d.span !== null && d.span.start.offset > text.indexOf('['), JSON.stringify(d.span));
   }
+});
+
+test('nesting: up to MAX_YAML_NESTING levels are read, deeper documents are refused before they are composed', () => {
+  // the block map, metadata and annotations are three levels; the flow sequences the rest
+  const nested = (levels: number) =>
+    `apiVersion: v1\nkind: Service\nmetadata:\n  name: x\n  annotations:\n    a: ${'['.repeat(levels - 3)}${']'.repeat(levels - 3)}\n`;
+  const atLimit = imp(nested(MAX_YAML_NESTING)).diagnostics;
+  assert.not.ok(codesOf(atLimit).includes('yaml-syntax'), codesOf(atLimit).join(' '));
+  assert.is(only(atLimit, 'wrong-type').path, 'metadata.annotations.a'); // read, and its type checked
+  const over = nested(MAX_YAML_NESTING + 1);
+  const d = only(imp(over).diagnostics, 'yaml-syntax');
+  assert.is(d.message, 'YAML syntax error: the document nests too deeply to be read');
+  assert.is(d.span?.start.offset, over.indexOf('[') + MAX_YAML_NESTING - 3);
+  // Deep documents one after another, in one file and in two (the second used to end the process:
+  // V8 compiled a regular expression at the stack's end), each reported in file order
+  const deep = nested(20_000);
+  const two = imp(`${deep}---\n${deep}`).diagnostics.filter((x) => x.code === 'yaml-syntax');
+  assert.equal(
+    two.map((x) => x.span?.start.line),
+    [6, 13], // the second after its `---` line
+  );
+  const files = importKubernetes([makeSourceFile('a.yaml', deep), makeSourceFile('b.json', deep)]).diagnostics;
+  assert.equal(
+    files.filter((x) => x.code === 'yaml-syntax').map((x) => x.file),
+    ['a.yaml', 'b.json'],
+  );
 });
 
 test('a .ksvc file given as Kubernetes input: one error that says so, at its first block', () => {
@@ -276,6 +306,28 @@ test('an empty input is a warning, not a crash', () => {
   assert.equal(codesOf(imp('--- 42\n').diagnostics), ['not-an-object']);
   // with an error nothing is written: no warning about what the ruleset would route
   assert.equal(codesOf(imp('apiVersion: v1\nkind: Foo\nmetadata: {name: a}\n').diagnostics), ['unknown-kind']);
+});
+
+test('a file of broken objects is read up to its 10,000th error, and reading stops there', () => {
+  // documents (the yaml package's path, composed one at a time) and a JSON List's items
+  const over = MAX_READ_ERRORS + 40;
+  const stream = '--- {}\n'.repeat(over);
+  const list = JSON.stringify({ apiVersion: 'v1', kind: 'List', items: Array.from({ length: over }, () => ({})) });
+  for (const [text, where] of [
+    [stream, `in.yaml:${MAX_READ_ERRORS + 1}:5 `],
+    [list, `in.yaml:1:${list.indexOf('[{') + 2 + 3 * MAX_READ_ERRORS} `], // `{},` each
+  ] as const) {
+    const r = imp(text);
+    assert.is(at(only(r.diagnostics, 'too-many-errors')), where);
+    assert.is(
+      only(r.diagnostics, 'more-errors-omitted').message,
+      `${MAX_READ_ERRORS - 25} more 'missing-kind' errors not shown (the first ones are above)`,
+    );
+  }
+  // one error fewer: every object is read (the last one's unknown field is reported)
+  const under = imp(`${'--- {}\n'.repeat(MAX_READ_ERRORS - 1)}---\n${svc('  clusterIP: 10.32.0.10\n  colour: blue')}`);
+  assert.not.ok(codesOf(under.diagnostics).includes('too-many-errors'));
+  assert.is(only(under.diagnostics, 'unknown-field').path, 'spec.colour');
 });
 
 test.run();
