@@ -6,7 +6,7 @@ import { type Diagnostic, hasErrors } from '../../common/diagnostics.ts';
 import type { SourceFile, Span } from '../../common/source.ts';
 import type { FileNode } from '../../grammar/ast.ts';
 import type { ClusterModel } from '../model.ts';
-import { capRepeated } from '../shared-rules/cap.ts';
+import { shownDiagnostics } from '../shared-rules/cap.ts';
 import type { ClusterFacts } from '../shared-rules/facts.ts';
 import { assembleModel } from './assemble.ts';
 import { collectFile } from './collect.ts';
@@ -28,7 +28,7 @@ export function checkFile(file: FileNode, source: SourceFile, options: { model?:
   const draft = collectFile(ctx, file);
   runRules(allRules, ctx, draft);
   const model = hasErrors(ctx.diagnostics) || options.model === false ? null : assembleModel(ctx, draft);
-  return { model, diagnostics: capRepeated(ctx.diagnostics) };
+  return { model, diagnostics: shownDiagnostics(ctx.diagnostics) };
 }
 
 /** Every rule but the shared ones, which need the whole file: a part is checked by these. */

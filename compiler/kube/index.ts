@@ -5,7 +5,7 @@
 import { type Diagnostic, hasErrors } from '../../common/diagnostics.ts';
 import type { SourceFile } from '../../common/source.ts';
 import type { ClusterModel, NodeModel, ServiceModel } from '../model.ts';
-import { capRepeated } from '../shared-rules/cap.ts';
+import { shownDiagnostics } from '../shared-rules/cap.ts';
 import { sharedCodes } from '../shared-rules/codes.ts';
 import { kubeCodes } from './codes.ts';
 import { endpointsOf, type NodeNameSites } from './endpoints.ts';
@@ -197,10 +197,8 @@ function importObjects(sources: readonly SourceFile[], options: KubeImportOption
       diags,
     );
 
-  const shown = capRepeated(diags);
-  // with errors nothing is written: "the ruleset routes nothing" would speak of no ruleset
-  if (hasErrors(shown))
-    return { model: null, diagnostics: shown.filter((d) => d.code !== 'no-services'), skipped: skippedServices };
+  const shown = shownDiagnostics(diags);
+  if (hasErrors(shown)) return { model: null, diagnostics: shown, skipped: skippedServices };
   return { model: { settings, nodes, services: models }, diagnostics: shown, skipped: skippedServices };
 }
 

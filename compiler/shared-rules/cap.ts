@@ -1,6 +1,6 @@
 // A file with 3,000 endpoints on misspelt nodes should not print 3,000 errors: past a few of one
 // code, the rest are counted in one summary diagnostic, as syntax errors are capped.
-import type { Diagnostic } from '../../common/diagnostics.ts';
+import { type Diagnostic, hasErrors } from '../../common/diagnostics.ts';
 import { sharedCodes } from './codes.ts';
 
 /** Diagnostics shown per code; the rest of that code become one "N more" summary. */
@@ -33,4 +33,14 @@ export function capRepeated(diags: readonly Diagnostic[], max = MAX_DIAGNOSTICS_
     );
   }
   return kept;
+}
+
+/**
+ * The diagnostics a front end (the .ksvc checker, the Kubernetes import) gives: capped per code,
+ * and with errors without `no-services`: nothing is written then, and "the ruleset routes nothing"
+ * would speak of no ruleset.
+ */
+export function shownDiagnostics(diags: readonly Diagnostic[]): Diagnostic[] {
+  const shown = capRepeated(diags);
+  return hasErrors(shown) ? shown.filter((d) => d.code !== 'no-services') : shown;
 }

@@ -197,6 +197,14 @@ test('no detector: mode None', () => {
   assert.equal(r.model!.settings.localDetector, { mode: 'None' });
 });
 
+test('no-services is not given beside an error (nothing is written then), as for Kubernetes input', () => {
+  const r = run('node n1 {\n  address 10.0.0.300\n}\n');
+  assert.equal(
+    r.diagnostics.map((d) => d.code),
+    ['invalid-address'],
+  );
+});
+
 test('node-cidr-without-pod-cidr (warning)', () => {
   const w = expectDiag(`cluster {\n  masq from outside node podCIDR\n}\n${BASE}`, 'node-cidr-without-pod-cidr', 'masq');
   assert.is(w.severity, 'warning');
