@@ -18,8 +18,6 @@ import {
   errorsSince,
   field,
   firstLine,
-  getBool,
-  getInt,
   getMap,
   getSeq,
   getString,
@@ -31,6 +29,7 @@ import {
   type Val,
   where,
 } from './yaml-reader.ts';
+import { getBool, getInt } from './yaml-scalars.ts';
 
 export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
 

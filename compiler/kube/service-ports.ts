@@ -7,8 +7,6 @@ import type { ServicePortModel } from '../model.ts';
 import { sharedCodes } from '../shared-rules/codes.ts';
 import { kubeCodes } from './codes.ts';
 import {
-  asInt,
-  asIntOrString,
   asMap,
   checkKnownFields,
   field,
@@ -20,6 +18,7 @@ import {
   type Val,
   where,
 } from './yaml-reader.ts';
+import { asInt, asIntOrString } from './yaml-scalars.ts';
 
 const PROTOCOLS: Record<string, Protocol> = { TCP: 'tcp', UDP: 'udp', SCTP: 'sctp' };
 const PORT_FIELDS = new Set(['name', 'protocol', 'appProtocol', 'port', 'targetPort', 'nodePort']);

@@ -13,7 +13,6 @@ import { noRepeats, readCIDR, readIP, readUnicastIP } from './ip-fields.ts';
 import { hidingLabel, type ObjectMeta, readMeta } from './object-meta.ts';
 import { readServicePorts } from './service-ports.ts';
 import {
-  asInt,
   asMap,
   checkKnownFields,
   errorsSince,
@@ -29,6 +28,7 @@ import {
   type Val,
   where,
 } from './yaml-reader.ts';
+import { asInt } from './yaml-scalars.ts';
 
 export interface ServiceRead {
   model: ServiceModel;

@@ -10,7 +10,6 @@ import { type SourceFile, SourceSpan, type Span, spanOf } from '../../common/sou
 import { kubeCodes } from './codes.ts';
 import { type ErrorBudget, errorBudget } from './error-budget.ts';
 import { isFastPathDecline } from './fast-decline.ts';
-import { goYamlInteger, hasGoYamlIntegerSyntax } from './go-yaml-scalars.ts';
 import { jsonListItems, parseJsonNodes } from './json-reader.ts';
 import { type ItemDefaults, isListKind, itemDefaults, listItemDefaults } from './list-kind.ts';
 import { yamlPackageDocuments } from './yaml-documents.ts';
@@ -115,21 +114,12 @@ export function field(m: MapVal, key: string): Val | undefined {
   return undefined;
 }
 
-/** An integer past 2^53: no value of a Kubernetes field, and not read exactly. */
-function tooLarge(v: Val, written: string): undefined {
-  const shown = written.length > 40 ? `${written.slice(0, 40)}…` : written;
-  v.ctx.diags.push(
-    kubeCodes['wrong-type'](where(v), lastSegment(v.loc.path), 'an integer in range', `${shown}, far out of range`),
-  );
-  return undefined;
-}
-
-function wrongType(v: Val, fieldName: string, want: string): undefined {
+export function wrongType(v: Val, fieldName: string, want: string): undefined {
   v.ctx.diags.push(kubeCodes['wrong-type'](where(v), fieldName, want, describe(v.node)));
   return undefined;
 }
 
-const lastSegment = (path: string): string => {
+export const lastSegment = (path: string): string => {
   const m = /(?:\.|^)([^.[]+)$|\['([^']+)'\]$|(\[\d+\])$/.exec(path);
   return m ? (m[1] ?? m[2] ?? path) : path;
 };
@@ -173,57 +163,10 @@ export function asString(v: Val | undefined): string | undefined {
   return wrongType(v, lastSegment(v.loc.path), 'a string');
 }
 
-/** The text of a plain (unquoted) YAML scalar, as written; undefined for anything else. */
-function plainText(v: Val): string | undefined {
-  const n = v.node;
-  if (!isScalar(n) || n.type !== 'PLAIN' || !n.range) return undefined;
-  return v.ctx.source.text.slice(n.range[0], n.range[1]);
-}
-
-/**
- * An integer. A plain YAML scalar is read as Kubernetes reads it (go-yaml-scalars.ts: `0120` is
- * octal 80); a JSON number must be written as an integer.
- */
-export function asInt(v: Val | undefined): number | undefined {
-  if (!v) return undefined;
-  const n = v.node;
-  const plain = plainText(v);
-  if (plain !== undefined) {
-    const k8s = goYamlInteger(plain);
-    if (k8s !== undefined) return k8s;
-    if (hasGoYamlIntegerSyntax(plain)) return tooLarge(v, plain);
-    return wrongType(v, lastSegment(v.loc.path), 'an integer');
-  }
-  if (isScalar(n) && typeof n.value === 'number' && /^[-+]?[0-9]+$/.test(n.source ?? String(n.value))) {
-    if (Number.isSafeInteger(n.value)) return n.value;
-    return tooLarge(v, n.source ?? String(n.value));
-  }
-  return wrongType(v, lastSegment(v.loc.path), 'an integer');
-}
-
-export function asBool(v: Val | undefined): boolean | undefined {
-  if (!v) return undefined;
-  if (isScalar(v.node) && typeof v.node.value === 'boolean') return v.node.value;
-  return wrongType(v, lastSegment(v.loc.path), 'a boolean (true or false)');
-}
-
-/** An int-or-string field (targetPort): the number or the string as written. */
-export function asIntOrString(v: Val | undefined): number | string | undefined {
-  if (!v) return undefined;
-  const n = v.node;
-  const plain = plainText(v);
-  if (plain !== undefined && goYamlInteger(plain) !== undefined) return asInt(v);
-  if (isScalar(n) && typeof n.value === 'string') return n.value;
-  if (isScalar(n) && typeof n.value === 'number') return asInt(v);
-  return wrongType(v, lastSegment(v.loc.path), 'an integer or a string');
-}
-
 // Shorthands: read field `key` of `m` with a type.
 export const getMap = (m: MapVal, key: string): MapVal | undefined => asMap(field(m, key));
 export const getSeq = (m: MapVal, key: string): Val[] | undefined => asSeq(field(m, key));
 export const getString = (m: MapVal, key: string): string | undefined => asString(field(m, key));
-export const getInt = (m: MapVal, key: string): number | undefined => asInt(field(m, key));
-export const getBool = (m: MapVal, key: string): boolean | undefined => asBool(field(m, key));
 
 /** Read an enum-valued string field; reports unsupported values. */
 export function readEnum<T extends string>(m: MapVal, key: string, allowed: readonly T[]): T | undefined {
