@@ -1,8 +1,9 @@
 // Proofs of updates (`ksvc compile --since OLD --prove`): that an update applied to a node holding
 // the previous version's rules leaves it holding what the next version's full output gives.
 // - iptables: the partial restore is applied, with iptables-restore --noflush's semantics
-//   (verifier/iptables/restore-state.ts), after the previous version's full restore; the chains
-//   and rules must be exactly the next version's. Equal rules route every packet alike.
+//   (verifier/iptables/restore-state.ts), after the previous version's full restore with
+//   kube-proxy's hook rules; the chains and rules, hooks included, must be exactly the next
+//   version's. Equal rules route every packet alike.
 // - nftables: the delta is read after the previous version's document (one command list, as nft
 //   applies them) by the verifier's own reader; the ruleset it leaves must hold the next version's
 //   objects, or — compared by the engine, exactly — route every packet as the next version does.
@@ -22,11 +23,15 @@ export interface UpdateProof {
 
 /** The partial restore `partial` from `previous` to `next` (one node and family), proven or not. */
 export function proveIptablesPartial(previous: IRProgram, next: IRProgram, partial: string): UpdateProof {
-  const base = applyRestore(new Map(), compileIptables(previous), false);
+  // With kube-proxy's hook rules (--with-hooks): a node holds them in INPUT, OUTPUT, FORWARD,
+  // PREROUTING and POSTROUTING, and an update that needs others (a filter chain it adds) must
+  // not be proven by states that both lack them.
+  const withHooks = { hooks: true };
+  const base = applyRestore(new Map(), compileIptables(previous, withHooks), false);
   const updated = applyRestore(base.state, partial, true);
   const problems = [...base.problems, ...updated.problems];
   if (problems.length > 0) return { proven: false, difference: `iptables-restore would fail: ${problems[0]}` };
-  const want = applyRestore(new Map(), compileIptables(next), false);
+  const want = applyRestore(new Map(), compileIptables(next, withHooks), false);
   const difference = stateDifference(updated.state, want.state);
   return difference === null
     ? { proven: true, difference: null }

@@ -43,17 +43,50 @@ export interface Backend {
   update(before: IRProgram[], after: IRProgram[]): Promise<BackendUpdate | null>;
 }
 
+/** Why a change cannot be written as an update, and what to do instead. */
+interface Refusal {
+  why: string;
+  instead: string;
+}
+
 /** An update a backend writes for --since, with what it did and its proof (--prove). */
 export interface BackendUpdate {
   text: string;
-  /** why this change cannot be written as an update at all (nothing is written) */
-  refused?: string;
+  /** why this change cannot be written as an update at all (nothing is written), and what to do instead */
+  refused?: Refusal;
   /** for a terminal: "partial restore: 1 of 10 services rewritten, …" */
   summary: string;
   prove(): Promise<{ proven: boolean; difference: string | null }>;
 }
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/**
+ * Why a partial restore cannot make the change (its text is not written): kube-proxy's hook rules
+ * in INPUT and OUTPUT jump to its filter chains, and a partial restore writes no hook rule. A chain
+ * OLD has and FILE does not (KUBE-FIREWALL, localhost NodePorts turned off) cannot be deleted while
+ * they jump to it; one FILE adds (turned on) would be reached by none.
+ */
+function refusedPartial(stranded: string[], unhooked: string[]): { refused: Refusal } | null {
+  const instead = 'load the full restore input with --with-hooks instead (README, "Which iptables output to use")';
+  if (stranded.length > 0) {
+    return {
+      refused: {
+        why: `it removes the filter chain(s) ${stranded.join(', ')} (localhost NodePorts turned off), which kube-proxy's hook rules in INPUT and OUTPUT jump to: a partial restore cannot delete them`,
+        instead: `remove those jumps and the chains, then ${instead.replace(' with --with-hooks instead', ' with --noflush')}`,
+      },
+    };
+  }
+  if (unhooked.length > 0) {
+    return {
+      refused: {
+        why: `it adds the filter chain(s) ${unhooked.join(', ')} (localhost NodePorts turned on), which need kube-proxy's hook rules in INPUT and OUTPUT: a partial restore writes no hook rule`,
+        instead,
+      },
+    };
+  }
+  return null;
+}
 
 export const BACKENDS: Backend[] = [
   {
@@ -70,11 +103,7 @@ export const BACKENDS: Backend[] = [
       const p = compileIptablesPartial(before!, after!);
       return {
         text: p.text,
-        ...(p.stranded.length > 0
-          ? {
-              refused: `it removes the filter chain(s) ${p.stranded.join(', ')} (localhost NodePorts turned off), which kube-proxy's hook rules in INPUT and OUTPUT jump to: a partial restore cannot delete them. Remove those jumps and the chains, then load the full restore input with --noflush (README, "Which iptables output to use")`,
-            }
-          : {}),
+        ...(refusedPartial(p.stranded, p.unhooked) ?? {}),
         summary: `partial restore: ${p.rewritten.length} of ${plural(p.services, 'service')} rewritten, ${plural(p.deleted.length, 'chain')} deleted (apply with iptables-restore --noflush)`,
         prove: async () => (await import('../api/update.ts')).proveIptablesPartial(before!, after!, p.text),
       };
@@ -281,8 +310,10 @@ async function writeUpdate(
     io.stderr(renderDiagnostics([d], new Map(), output, io.color));
     return EXIT_FINDINGS;
   };
-  if (update.refused !== undefined)
-    return finding(updateCodes['update-refused']({ file, span: null }, since, update.refused));
+  if (update.refused !== undefined) {
+    const { why, instead } = update.refused;
+    return finding(updateCodes['update-refused']({ file, span: null, hint: instead }, since, why));
+  }
   time.mark('update');
   let summary = update.summary;
   if (parsed.values.prove) {

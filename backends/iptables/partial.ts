@@ -33,6 +33,12 @@ export interface PartialRestore {
    * node is cleaned up). Not empty: `text` does not turn the node into `next`'s; do not apply it.
    */
   stranded: string[];
+  /**
+   * filter chains `next` has and `previous` does not (KUBE-FIREWALL, when localhost NodePorts are
+   * turned on): the hook rules that jump to them are not on the node, and a partial restore writes
+   * none (kube-proxy inserts them outside its restores). Not empty: do not apply `text` either.
+   */
+  unhooked: string[];
 }
 
 /** nat's own chains: written whole by every restore; every other nat chain is a service's. */
@@ -126,6 +132,7 @@ export function renderPartialRestore(previous: IRProgram, next: IRProgram): Part
   const declaredAfter = new Set(after.natChains);
   const deleted = before.natChains.filter((c) => !NAT_OWN.has(c) && !declaredAfter.has(c));
   const stranded = before.filterChains.filter((c) => !after.filterChains.includes(c));
+  const unhooked = after.filterChains.filter((c) => !before.filterChains.includes(c));
   // a chain is written unless a service owns it and that service is unchanged
   const written = (chain: string) => {
     const service = after.owners.get(chain);
@@ -145,5 +152,5 @@ export function renderPartialRestore(previous: IRProgram, next: IRProgram): Part
   for (const c of deleted) lines.push(`-X ${c}`);
   lines.push('COMMIT');
   const services = new Set(next.servicePorts.map((sp) => `${sp.namespace}/${sp.name}`)).size;
-  return { text: `${lines.join('\n')}\n`, services, rewritten, deleted, stranded };
+  return { text: `${lines.join('\n')}\n`, services, rewritten, deleted, stranded, unhooked };
 }

@@ -17,7 +17,7 @@ const AT = ['--backend', 'iptables', '--node', 'node-a', '--family', 'ipv4'];
 
 const serviceChains = (text: string) => [...text.matchAll(/^:(KUBE-(?:SVC|SVL|EXT|FW|SEP)-\S+) /gm)].map((m) => m[1]);
 
-test('localhost NodePorts turned off: no partial restore can remove KUBE-FIREWALL, so none is written', async () => {
+test('localhost NodePorts turned off or on: no partial restore can remove or hook KUBE-FIREWALL, so none is written', async () => {
   // web.ksvc leaves localhost NodePorts on (kube-proxy's default)
   const web = readFileSync(WEB, 'utf8');
   const off = write('since-localhost-off.ksvc', web.replace('cluster {\n', 'cluster {\n  localhost nodePorts off\n'));
@@ -39,9 +39,17 @@ test('localhost NodePorts turned off: no partial restore can remove KUBE-FIREWAL
   assert.match(d.message, /KUBE-FIREWALL/);
   const github = await ksvc('compile', off, '--since', WEB, '--backend', 'iptables', '--output', 'github');
   assert.match(github.stderr, /^::error file=\S+since-localhost-off\.ksvc.*update-refused/m);
-  // the other way round is an ordinary update
+  // the whole reason and what to do instead are shown (not cut at 200 characters)
+  assert.match(r.stderr, /a partial restore cannot delete them\n/);
+  assert.match(r.stderr, /hint: remove those jumps and the chains, then load the full restore input with --noflush/);
+  assert.not.match(r.stderr, /characters\)/);
+  // the other way round adds KUBE-FIREWALL, which no hook rule on the node jumps to: refused too
+  // (it used to be written, and proven by states that both lacked the hooks)
   const back = await ksvc('compile', WEB, '--since', off, '--backend', 'iptables', '--prove');
-  assert.is(back.code, 0, back.stderr);
+  assert.is(back.code, 1, back.stderr);
+  assert.is(back.stdout, '');
+  assert.match(back.stderr, /it adds the filter chain\(s\) KUBE-FIREWALL \(localhost NodePorts turned on\)/);
+  assert.match(back.stderr, /hint: load the full restore input with --with-hooks instead/);
 });
 
 test('--since OLD of the other kind of input: said once, as OLD is read, without an unknown-node error', async () => {

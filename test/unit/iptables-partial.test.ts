@@ -31,13 +31,17 @@ test("kube-proxy's repeated syncs: the same chains declared and deleted, and the
   }
 });
 
-test('localhost NodePorts turned off strands KUBE-FIREWALL (no restore can delete it); turned on, nothing is stranded', () => {
+test('localhost NodePorts turned off strands KUBE-FIREWALL (no restore can delete it); turned on, it is unhooked', () => {
   const on = program(SVC1);
   const off: typeof on = { ...on, localhostNodePorts: false };
   assert.ok(on.localhostNodePorts);
   assert.equal(compileIptablesPartial(on, off).stranded, ['KUBE-FIREWALL']);
   assert.equal(compileIptablesPartial(off, on).stranded, []);
   assert.equal(compileIptablesPartial(on, on).stranded, []);
+  // turned on, KUBE-FIREWALL is added and no hook rule jumps to it: unhooked
+  assert.equal(compileIptablesPartial(off, on).unhooked, ['KUBE-FIREWALL']);
+  assert.equal(compileIptablesPartial(on, off).unhooked, []);
+  assert.equal(compileIptablesPartial(on, on).unhooked, []);
 });
 
 test('the same rules give an empty rewrite; reordered services and endpoints too', () => {

@@ -96,6 +96,23 @@ test('the restore model fails where iptables-restore does', () => {
   // --noflush keeps what a restore does not name; without it the table is replaced
   assert.equal(applyRestore(base.state, '*nat\n:C - [0:0]\nCOMMIT\n', true).state.get('nat')!.get('A'), ['-j B']);
   assert.is(applyRestore(base.state, '*nat\n:C - [0:0]\nCOMMIT\n', false).state.get('nat')!.has('A'), false);
+  // builtin chains always exist: a rule can be added to one without declaring it, none deleted
+  const hooks = applyRestore(new Map(), '*filter\n:KUBE-FIREWALL - [0:0]\n-A INPUT -j KUBE-FIREWALL\nCOMMIT\n', false);
+  assert.equal(hooks.problems, []);
+  assert.equal([...hooks.state.get('filter')!.keys()], ['INPUT', 'FORWARD', 'OUTPUT', 'KUBE-FIREWALL']);
+  assert.equal(problems('*nat\n-X POSTROUTING\nCOMMIT\n'), ['line 2: -X POSTROUTING, a builtin chain']);
+});
+
+test('iptables: the proof compares the nodes with kube-proxy hook rules (localhost NodePorts turned on)', () => {
+  // KUBE-FIREWALL is added, and the jumps to it from INPUT and OUTPUT are no restore's: without
+  // the hooks both states lacked them and the update, which leaves the node without them, was proven
+  const [off, on] = [false, true].map((localhostNodePorts) => ({ ...OLD4, localhostNodePorts }));
+  const partial = compileIptablesPartial(off!, on!).text;
+  const proof = proveIptablesPartial(off!, on!, partial);
+  assert.is(proof.proven, false);
+  assert.match(proof.difference!, /table filter, chain (INPUT|OUTPUT): rule \d+ differs \(none \/ -j KUBE-FIREWALL\)/);
+  // the other updates keep being proven with the hooks (the first test), this one's problem is only them
+  assert.equal(compileIptablesPartial(off!, on!).unhooked, ['KUBE-FIREWALL']);
 });
 
 test.run();

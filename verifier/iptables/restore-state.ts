@@ -1,7 +1,7 @@
 // What iptables-restore leaves in a node's tables, read at the text level: per table, per chain,
 // the rule lines in order. A table named by a restore is flushed first, unless --noflush; then a
 // chain line (":NAME ...") creates the chain or, when it exists, flushes it; "-A NAME ..." appends;
-// "-X NAME" deletes an empty chain. The restore fails (and changes nothing, in the kernel) on a
+// "-X NAME" deletes an empty chain; builtin chains always exist. The restore fails (and changes nothing, in the kernel) on a
 // rule for a chain that does not exist, on deleting a chain with rules, or when any rule jumps to
 // a chain that is gone. Used to prove an update: a previous ruleset followed by a --noflush
 // partial restore holds exactly the next ruleset's chains and rules.
@@ -23,6 +23,18 @@ const TARGETS = new Set([
   'NFQUEUE',
 ]);
 
+/** Each table's builtin chains: they always exist (a flush empties them; -X cannot delete them). */
+const BUILTIN_CHAINS: Record<string, readonly string[]> = {
+  filter: ['INPUT', 'FORWARD', 'OUTPUT'],
+  nat: ['PREROUTING', 'INPUT', 'OUTPUT', 'POSTROUTING'],
+  mangle: ['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING'],
+  raw: ['PREROUTING', 'OUTPUT'],
+  security: ['INPUT', 'FORWARD', 'OUTPUT'],
+};
+
+const flushedTable = (name: string) =>
+  new Map<string, string[]>((BUILTIN_CHAINS[name] ?? []).map((chain) => [chain, []]));
+
 /** table -> chain -> rule lines (the text after "-A CHAIN "), in order */
 export type RestoreState = Map<string, Map<string, string[]>>;
 
@@ -37,14 +49,16 @@ export function applyRestore(
   );
   const problems: string[] = [];
   let table: Map<string, string[]> | null = null;
+  let tableName = '';
   const lines = text.split('\n');
   for (const [i, line] of lines.entries()) {
     const at = `line ${i + 1}`;
     if (line === '' || line.startsWith('#')) continue;
     if (line.startsWith('*')) {
       const name = line.slice(1);
-      if (!noflush || !out.has(name)) out.set(name, new Map());
+      if (!noflush || !out.has(name)) out.set(name, flushedTable(name));
       table = out.get(name)!;
+      tableName = name;
     } else if (line === 'COMMIT') table = null;
     else if (table === null) problems.push(`${at}: outside a table`);
     else if (line.startsWith(':')) table.set(line.slice(1).split(' ')[0]!, []);
@@ -58,6 +72,7 @@ export function applyRestore(
       const chain = line.slice(3);
       const rules = table.get(chain);
       if (rules === undefined) problems.push(`${at}: -X ${chain}, which does not exist`);
+      else if (BUILTIN_CHAINS[tableName]?.includes(chain)) problems.push(`${at}: -X ${chain}, a builtin chain`);
       else if (rules.length > 0) problems.push(`${at}: -X ${chain}, which still has rules`);
       else table.delete(chain);
     } else problems.push(`${at}: not a restore line`);
