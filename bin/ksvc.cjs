@@ -97,17 +97,43 @@ const YOUNG = '--max-semi-space-size=';
 const GROWTH = '--heap-growing-percent=';
 const given = (flag) => [...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((a) => a.includes(flag));
 
-/** Runs verify (or diff) in a child with the flags above; false when the child could not start. */
-function verifiedInChild() {
+/** The signals that end a command: passed on to the child, which then ends as it would (netns cleanup). */
+const ENDING_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+/**
+ * Runs verify (or diff) in a child with the flags above, and ends as the child ends. A signal sent
+ * to this process alone (`kill PID`, a supervisor's terminate) is passed on: the child would
+ * otherwise go on loading rulesets into namespaces after the command seemed to have ended. When
+ * the child cannot start (no process slots), verify runs here, with the default size.
+ */
+function verifyInChild() {
   // required here only: node:child_process loads node:net and the streams, which --version never needs
-  const { spawnSync } = require('node:child_process');
+  const { spawn } = require('node:child_process');
   const flags = [`${YOUNG}32`, ...(given(GROWTH) ? [] : [`${GROWTH}35`]), '--expose-gc'];
-  const child = spawnSync(process.execPath, [...flags, ...process.execArgv, ...process.argv.slice(1)], {
+  const child = spawn(process.execPath, [...flags, ...process.execArgv, ...process.argv.slice(1)], {
     stdio: 'inherit',
   });
-  if (child.error !== undefined) return false; // no process slots: verify here, with the default size
-  if (child.signal) process.kill(process.pid, child.signal);
-  process.exit(child.status ?? 1);
+  let started = false;
+  const passOn = (signal) => {
+    if (started && child.exitCode === null && child.signalCode === null) child.kill(signal);
+  };
+  const stopPassing = () => {
+    for (const s of ENDING_SIGNALS) process.off(s, passOn);
+  };
+  for (const s of ENDING_SIGNALS) process.on(s, passOn);
+  child.on('spawn', () => {
+    started = true;
+  });
+  child.on('error', () => {
+    if (started) return; // a signal that could not be passed on: the child's exit still comes
+    stopPassing();
+    runCommand();
+  });
+  child.on('exit', (code, signal) => {
+    stopPassing();
+    if (signal) process.kill(process.pid, signal);
+    process.exit(code ?? 1);
+  });
 }
 
 function runCommand() {
@@ -123,4 +149,7 @@ function runCommand() {
 
 const command = process.argv[2];
 const engineCommand = command === 'verify' || command === 'diff';
-if (!answeredEarly(command) && !(engineCommand && !given(YOUNG) && verifiedInChild())) runCommand();
+if (!answeredEarly(command)) {
+  if (engineCommand && !given(YOUNG)) verifyInChild();
+  else runCommand();
+}

@@ -4,6 +4,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import {
   copyFileSync,
+  existsSync,
   mkdirSync,
   mkdtempSync,
   readFileSync,
@@ -276,6 +277,48 @@ test('verify runs once more with a 32 MiB young generation, a 1.5 heap growth fa
   );
   assert.is(growth.status, 3, growth.stderr);
   assert.equal(JSON.parse(growth.stdout), ['--max-semi-space-size=32', '--expose-gc', '--heap-growing-percent=20']);
+});
+
+test('a signal sent to the verify process alone reaches its child, and both end by it', async () => {
+  // `kill PID` (a supervisor's terminate) signals the first process only: the child, which does
+  // the work (namespaces, as root), must end too rather than go on after the command has ended
+  const co = path.join(dir, 'signalled');
+  for (const d of ['bin', 'dist']) mkdirSync(path.join(co, d), { recursive: true });
+  copyFileSync(path.join(root, 'bin/ksvc.cjs'), path.join(co, 'bin/ksvc.cjs'));
+  writeFileSync(path.join(co, 'package.json'), '{"type":"module"}\n');
+  const marks = path.join(co, 'marks');
+  writeFileSync(
+    path.join(co, 'dist/ksvc.mjs'),
+    `import { appendFileSync } from 'node:fs';
+appendFileSync(${JSON.stringify(marks)}, 'child ' + process.pid + '\\n');
+process.once('SIGTERM', () => { appendFileSync(${JSON.stringify(marks)}, 'child got SIGTERM\\n'); process.kill(process.pid, 'SIGTERM'); });
+setTimeout(() => process.exit(0), 20000);
+`,
+  );
+  const parent = spawn(process.execPath, [path.join(co, 'bin/ksvc.cjs'), 'verify', 'x.ksvc'], { stdio: 'ignore' });
+  const ended = new Promise<NodeJS.Signals | null>((resolve) => parent.on('exit', (_code, signal) => resolve(signal)));
+  const childPid = async (): Promise<number> => {
+    for (let i = 0; i < 200; i++) {
+      const m = existsSync(marks) ? /^child (\d+)$/m.exec(readFileSync(marks, 'utf8')) : null;
+      if (m) return Number(m[1]);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    throw new Error('the child did not start');
+  };
+  const pid = await childPid();
+  parent.kill('SIGTERM');
+  assert.is(await ended, 'SIGTERM', 'the first process ends by the signal too');
+  assert.match(readFileSync(marks, 'utf8'), /child got SIGTERM/);
+  const alive = () => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  for (let i = 0; i < 80 && alive(); i++) await new Promise((r) => setTimeout(r, 25));
+  assert.not.ok(alive(), 'the child is gone');
 });
 
 test.after(() => rmSync(dir, { recursive: true, force: true }));
