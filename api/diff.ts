@@ -25,10 +25,11 @@ import {
   type VerifyProgress,
   type VerifyReport,
 } from '../verifier/verify.ts';
+import { checked } from './checked.ts';
 import { type ServicePortChanges, summarizeChanges } from './diff-summary.ts';
 import { compileIptables } from './iptables.ts';
 import { compileNftables } from './nftables.ts';
-import { type ArtifactText, checked } from './verify.ts';
+import type { ArtifactText } from './verify.ts';
 
 /** The names a diff gives its two sides (comparisons 'old=new', distributions and traces by side). */
 export const DIFF_SIDES = ['old', 'new'] as const;

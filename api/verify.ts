@@ -1,19 +1,16 @@
 // The verifier as library functions: compile a model's two artifacts in memory, read them back with
 // the verifier's own readers and prove them equivalent to each other and to the IR (verifyModel);
 // check artifacts from anywhere, optionally against a model (verifyArtifacts); follow one packet
-// through each (explainPacket). Every input problem is a diagnostic, never a throw.
+// through each (explainPacket, api/explain.ts). Every input problem is a diagnostic, never a throw.
 import type { Diagnostic } from '../common/diagnostics.ts';
 import type { Family } from '../common/ip.ts';
 import { evaluate } from '../compiler/ir/evaluate.ts';
 import type { Rational } from '../compiler/ir/outcome.ts';
-import type { Packet } from '../compiler/ir/packet.ts';
 import type { IRProgram } from '../compiler/ir/types.ts';
 import type { LowerOptions } from '../compiler/lower/index.ts';
 import type { ClusterModel } from '../compiler/model.ts';
 import { affinityListNames, affinityNaming } from '../verifier/affinity-names.ts';
 import { verifyCodes } from '../verifier/codes.ts';
-import { UnsupportedRuleset } from '../verifier/engine/unsupported.ts';
-import { type Explanation, explain } from '../verifier/explain.ts';
 import { readIptables } from '../verifier/iptables/index.ts';
 import type { NetfilterProgram } from '../verifier/model/program.ts';
 import { readNftables } from '../verifier/nftables/index.ts';
@@ -26,7 +23,7 @@ import {
   type VerifyProgress,
   type VerifyReport,
 } from '../verifier/verify.ts';
-import { topologyNotes } from './explain-topology.ts';
+import { checked } from './checked.ts';
 import { compileIptables } from './iptables.ts';
 import { lower } from './lower.ts';
 import { compileNftables } from './nftables.ts';
@@ -34,6 +31,8 @@ import { compileNftables } from './nftables.ts';
 export { ASSUMPTIONS } from '../verifier/assumptions.ts';
 export type { Explanation } from '../verifier/explain.ts';
 export type { Counterexample, VerifyProgress, VerifyReport } from '../verifier/verify.ts';
+export { checked } from './checked.ts';
+export { type ExplainInput, explainPacket } from './explain.ts';
 
 export interface CheckOptions {
   /** bound on the total-variation distance between an artifact and the IR (default 2^-20) */
@@ -330,100 +329,4 @@ function prepareArtifactCheck(
     return null;
   }
   return prepareCheck(ir, iptHolder, nftHolder, input, family);
-}
-
-export interface ExplainInput {
-  packet: Packet;
-  family: Family;
-  model?: { model: ClusterModel; node?: string | null; lowering?: Omit<LowerOptions, 'node' | 'family'> };
-  /** artifacts to explain on; with a model and none given, both are compiled in memory */
-  iptables?: ArtifactText;
-  nftables?: ArtifactText;
-  /** which evaluators to show (default all available) */
-  backends?: readonly ('ir' | 'iptables' | 'nftables')[];
-  /**
-   * The packet comes from a pod and its interface was not given: when the model detects local
-   * traffic by interface, the packet arrives on the pod interface (the bridge, or the prefix
-   * followed by 0) instead of `packet.inInterface`.
-   */
-  podInterface?: boolean;
-}
-
-/** The interface a pod's packet arrives on when the model detects pods by interface. */
-function podInterfaceOf(ir: IRProgram): string | null {
-  const d = ir.localDetector;
-  return d.kind === 'interface' ? d.name : d.kind === 'interfacePrefix' ? `${d.prefix}0` : null;
-}
-
-/** The path of one packet through each ruleset and the IR, with exact outcome distributions. */
-export function explainPacket(input: ExplainInput): { explanation: Explanation | null; diagnostics: Diagnostic[] } {
-  const diagnostics: Diagnostic[] = [];
-  const want = (b: 'ir' | 'iptables' | 'nftables') => !input.backends || input.backends.includes(b);
-  let ir: IRProgram | null = null;
-  let node: string | null = null;
-  if (input.model) {
-    node = input.model.node ?? null;
-    const lowered = lower(input.model.model, {
-      ...input.model.lowering,
-      ...(node === null ? {} : { node }),
-      family: input.family,
-    });
-    diagnostics.push(...lowered.diagnostics);
-    ir = lowered.programs[0] ?? null;
-  }
-  // Only the rulesets shown are compiled (at 10,000 services each is seconds of compiling and
-  // reading), each read as soon as it is written and let go once read (a rule's origin keeps its
-  // place in a store of its own): the two texts are never held at once.
-  const compiledHere = ir !== null && !input.iptables && !input.nftables;
-  const iptFile =
-    input.iptables?.file ?? (compiledHere && want('iptables') ? `<iptables${nodeText(node)}, ${input.family}>` : null);
-  const nftFile = input.nftables?.file ?? (compiledHere && want('nftables') ? `<nftables${nodeText(node)}>` : null);
-  let ipt: NetfilterProgram | null = null;
-  let nft: NetfilterProgram | null = null;
-  if (iptFile !== null && want('iptables')) {
-    const text = input.iptables?.text ?? compileIptables(ir!);
-    const r = readIptables(text, { file: iptFile, family: input.family, assumeHooks: true });
-    diagnostics.push(...r.diagnostics);
-    ipt = r.program ?? null;
-  }
-  if (nftFile !== null && want('nftables')) {
-    const text = input.nftables?.text ?? compileNftables([ir!]);
-    const r = readNftables(text, { file: nftFile });
-    diagnostics.push(...r.diagnostics);
-    nft = r.programs.find((p) => p.family === input.family) ?? null;
-  }
-  const at = iptFile ?? nftFile ?? '<input>';
-  if (diagnostics.some((d) => d.severity === 'error')) return { explanation: null, diagnostics };
-  const naming = affinityNaming(ir, nft ? affinityListNames(nft) : []);
-  const artifacts: ArtifactInput[] = [];
-  if (ipt) artifacts.push({ backend: 'iptables', program: ipt, canonicalList: naming.iptables });
-  if (nft) artifacts.push({ backend: 'nftables', program: nft, canonicalList: naming.nftables });
-  const podIf = input.podInterface && input.packet.path === 'arriving' && ir ? podInterfaceOf(ir) : null;
-  const explanation = checked(input.family, at, diagnostics, () =>
-    explain({
-      family: input.family,
-      ir: ir && want('ir') ? { program: ir, evaluate } : null,
-      artifacts,
-      packet: podIf === null ? input.packet : { ...input.packet, inInterface: podIf },
-      ...(ir ? { locality: { mode: 'concrete' as const, addresses: ir.nodeIPs } } : {}),
-    }),
-  );
-  // why the node's rules hold the endpoints they hold, when topology hints are in play
-  if (explanation && ir && input.model) explanation.notes.push(...topologyNotes(input.model.model, ir, input.packet));
-  return { explanation, diagnostics };
-}
-
-/** f(), or null with a diagnostic when the engine cannot check rulesets the readers accepted. */
-export function checked<T>(family: Family, file: string, diagnostics: Diagnostic[], f: () => T): T | null {
-  try {
-    return f();
-  } catch (e) {
-    if (!(e instanceof UnsupportedRuleset)) throw e;
-    const o = e.origin;
-    const at = o?.line !== undefined ? { line: o.line, column: 1, offset: 0 } : null;
-    const where = o ? { file: o.file, span: at ? { start: at, end: at } : null } : { file, span: null };
-    const message = o?.jsonPath !== undefined ? `${e.message} (the rule at ${o.jsonPath})` : e.message;
-    diagnostics.push(verifyCodes['verify-unsupported'](where, family, message));
-    return null;
-  }
 }

@@ -132,6 +132,22 @@ async function runExplain(argv: string[], io: CliIO): Promise<number> {
   const artifactsMode = v.iptables !== undefined || v.nft !== undefined;
   const modelFile = artifactsMode ? v.model : parsed.positionals[0];
   if (!artifactsMode && parsed.positionals.length === 0) return fail('expected a FILE.ksvc (or --iptables/--nft)');
+  if (!v['from-k8s']) {
+    // a FILE beside --iptables/--nft would not be read: the model of artifacts is --model
+    if (artifactsMode && parsed.positionals.length > 0)
+      return fail('give either a FILE.ksvc (compiled in memory) or --iptables/--nft (with --model for the model)');
+    if (parsed.positionals.length > 1) return fail('one FILE.ksvc: a packet is explained against one model');
+  }
+  const hasModel = modelFile !== undefined || Boolean(v['from-k8s']);
+  const unavailable =
+    backend === 'ir' && !hasModel
+      ? '--backend ir evaluates the model: give FILE.ksvc, --from-k8s or --model'
+      : artifactsMode && backend === 'iptables' && v.iptables === undefined
+        ? '--backend iptables needs --iptables (only --nft was given)'
+        : artifactsMode && backend === 'nftables' && v.nft === undefined
+          ? '--backend nftables needs --nft (only --iptables was given)'
+          : null;
+  if (unavailable !== null) return fail(unavailable);
   if (v.to !== undefined && modelFile === undefined && !v['from-k8s'])
     return fail('--to names a service of the model: give FILE.ksvc, --from-k8s or --model');
   if ([v.iptables, v.nft, v.model, ...parsed.positionals].filter((f) => f === '-').length > 1)

@@ -13,6 +13,16 @@ export const { codes: verifyCodes, table: verifyCodeTable } = defineCodes({
     message: (side: string, family: string) =>
       `the ${side} ruleset has no ${family} rules: ${family} is not compared (give --family to choose one)`,
   },
+  /** explain: the ruleset given holds no rules of the packet's family (the packet would meet none). */
+  'explain-family-missing': {
+    severity: 'error',
+    message: (ruleset: string, family: string, held: string) =>
+      `the ${ruleset} holds ${held} rules, and the packet is ${family}: explain a packet of its family, or give the ${ruleset} of this one`,
+  },
+  'explain-nothing-to-evaluate': {
+    severity: 'error',
+    message: () => 'no ruleset or model is left to explain the packet with (the warnings say why)',
+  },
   'verify-unsupported': {
     severity: 'error',
     message: (family: string, detail: string) => `the ${family} rulesets cannot be checked: ${detail}`,

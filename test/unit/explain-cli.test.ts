@@ -261,6 +261,13 @@ test('usage errors exit 2 with a message', async () => {
     [[WEB, ...packet, '--proto', 'icmp', '--output', 'github'], /--output is text or json/],
     [['examples/everything.ksvc', ...packet, '--proto', 'icmp'], /names 3 nodes: choose one with --node/],
     [[...packet, '--proto', 'icmp'], /expected a FILE\.ksvc/],
+    // a FILE beside artifacts would not be read (even a missing one): the model is --model
+    [['/nonexistent.ksvc', '--iptables', WEB, ...packet, '--proto', 'icmp'], /give either a FILE\.ksvc/],
+    [[WEB, WEB, ...packet, '--proto', 'icmp'], /one FILE\.ksvc: a packet is explained against one model/],
+    // an evaluator asked for that nothing given provides
+    [['--iptables', WEB, ...packet, '--proto', 'icmp', '--backend', 'ir'], /--backend ir evaluates the model/],
+    [['--iptables', WEB, ...packet, '--proto', 'icmp', '--backend', 'nftables'], /--backend nftables needs --nft/],
+    [['--nft', WEB, ...packet, '--proto', 'icmp', '--backend', 'iptables'], /--backend iptables needs --iptables/],
   ];
   for (const [argv, message] of cases) {
     const r = await ksvc('explain', ...argv);
@@ -268,6 +275,28 @@ test('usage errors exit 2 with a message', async () => {
     assert.match(r.stderr, message, argv.join(' '));
     assert.is(r.stdout, '', argv.join(' '));
   }
+});
+
+test('a ruleset of the other family, or none left to evaluate: one error that says so, exit 2', async () => {
+  const { iptables, nft } = await compileWeb();
+  const v6 = ['--src', 'fd00::7', '--dst', 'fd00::20', '--proto', 'tcp', '--dport', '80'];
+  for (const [flag, file, what] of [
+    ['--iptables', iptables, 'iptables text'],
+    ['--nft', nft, 'nftables document'],
+  ] as const) {
+    const r = await ksvc('explain', flag, file, ...v6);
+    assert.is(r.code, 2, r.stderr);
+    assert.is(r.stdout, '');
+    // one error, about the packet's family (not 25 about the file's addresses)
+    assert.equal(r.stderr.match(/^error\[[^\]]+\]/gm), ['error[explain-family-missing]'], r.stderr);
+    assert.match(r.stderr, new RegExp(`the ${what} holds ipv4 rules, and the packet is ipv6`));
+  }
+  const empty = write('explain-empty.nft.json', '{"nftables":[{"metainfo":{"json_schema_version":1}}]}');
+  const r = await ksvc('explain', '--nft', empty, '--src', '203.0.113.7', '--dst', '10.32.0.20', '--proto', 'icmp');
+  assert.is(r.code, 2, r.stderr);
+  assert.is(r.stdout, '');
+  assert.match(r.stderr, /error\[explain-nothing-to-evaluate\]/);
+  assert.match(r.stderr, /warning\[nft-no-table\]/);
 });
 
 test('topology notes: why the node holds the endpoints it holds, and why hints go unused', async () => {
