@@ -115,6 +115,7 @@ export function explainPacket(input: ExplainInput): { explanation: Explanation |
       ir: ir && want('ir') ? { program: ir, evaluate } : null,
       artifacts,
       packet: podIf === null ? input.packet : { ...input.packet, inInterface: podIf },
+      readerNotes: !compiledHere,
       ...(ir ? { locality: { mode: 'concrete' as const, addresses: ir.nodeIPs } } : {}),
     }),
   );

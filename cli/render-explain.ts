@@ -4,7 +4,15 @@
 import { createColors } from 'picocolors';
 import type { Explanation } from '../api/verify.ts';
 import type { ExplainCase } from '../verifier/explain.ts';
-import { json, originText, packetText, probabilityText, traceLine, VERIFY_JSON_VERSION } from './render-verify.ts';
+import {
+  ignoredText,
+  json,
+  originText,
+  packetText,
+  probabilityText,
+  traceLine,
+  VERIFY_JSON_VERSION,
+} from './render-verify.ts';
 import { escapeForTerminal } from './terminal-text.ts';
 
 /** A default the command line filled in: the option and the value assumed. */
@@ -42,6 +50,8 @@ export function renderExplainText(e: Explanation, color: boolean, assumed: reado
   }
   out.push(`local addresses: ${localityText(e)}`);
   for (const n of e.notes) out.push(`note: ${escapeForTerminal(n)}`);
+  const ignored = ignoredText(e.ignored);
+  if (ignored !== null) out.push(ignored);
   if (e.cases.length === 1) {
     resultsText(e.cases[0]!.results, c, out);
     return `${out.join('\n')}\n`;
@@ -78,6 +88,7 @@ export function renderExplainJson(e: Explanation, assumed: readonly AssumedDefau
     assumed,
     locality: e.locality,
     notes: e.notes,
+    ignored: e.ignored,
     markBits: `0x${e.markBits.toString(16).padStart(8, '0')}`,
     cases: e.cases.map((k) => ({ conditions: k.conditions, results: resultsJson(k.results) })),
     ...(e.cases.length === 1 ? { results: resultsJson(e.cases[0]!.results) } : {}),

@@ -7,6 +7,7 @@ import type { Rational } from '../compiler/ir/outcome.ts';
 import type { Packet } from '../compiler/ir/packet.ts';
 import type { Assumption } from '../verifier/assumptions.ts';
 import type { TraceEntry } from '../verifier/engine/flow.ts';
+import type { IgnoredItem } from '../verifier/model/program.ts';
 import { nftRuleText } from '../verifier/nftables/rule-text.ts';
 import { groupedNumber } from './grouped-number.ts';
 import { ghData, ghProp } from './render-diagnostics.ts';
@@ -147,14 +148,8 @@ export function renderVerifyText(
         `  … ${groupedNumber(unshown)} more distinct difference${unshown === 1 ? '' : 's'} found, not shown (--max-counterexamples)`,
       );
     }
-    if (rep.ignored.length > 0) {
-      out.push(
-        `  ignored (out of scope): ${rep.ignored.length} — ${rep.ignored
-          .slice(0, 5)
-          .map((i) => `${i.kind} ${escapeForTerminal(i.name)} (${escapeForTerminal(i.reason)})`)
-          .join('; ')}${rep.ignored.length > 5 ? '; … (every one with --output json)' : ''}`,
-      );
-    }
+    const ignored = ignoredText(rep.ignored);
+    if (ignored !== null) out.push(`  ${ignored}`);
     for (const n of rep.notes) out.push(`  note: ${escapeForTerminal(n)}`);
     out.push('');
   }
@@ -292,4 +287,13 @@ export function renderVerifyGithub(
       : '',
   );
   return out.join('');
+}
+
+/** What the readers left out, the first five named: null when nothing was. */
+export function ignoredText(ignored: readonly IgnoredItem[]): string | null {
+  if (ignored.length === 0) return null;
+  const named = ignored
+    .slice(0, 5)
+    .map((i) => `${i.kind} ${escapeForTerminal(i.name)} (${escapeForTerminal(i.reason)})`);
+  return `ignored (out of scope): ${ignored.length} — ${named.join('; ')}${ignored.length > 5 ? '; … (every one with --output json)' : ''}`;
 }

@@ -19,6 +19,7 @@ import { type ArtifactInput, observedMarkMask, prepare } from './engine/setup.ts
 import type { PacketSpace } from './engine/space.ts';
 import { packetClass } from './engine/witness.ts';
 import { type CaseCell, caseConditions, mergeCells } from './explain-cases.ts';
+import type { IgnoredItem } from './model/program.ts';
 import { defaultLocality } from './verify.ts';
 
 export interface ExplainInput {
@@ -27,6 +28,11 @@ export interface ExplainInput {
   artifacts: readonly ArtifactInput[];
   packet: Packet;
   locality?: Locality;
+  /**
+   * Show what the readers say of the rulesets (their notes, what they ignored): for rulesets given
+   * (a node's listing may hold other software's rules); not for ksvc's own, compiled in memory.
+   */
+  readerNotes?: boolean;
 }
 
 export interface ExplainedOutcome {
@@ -52,8 +58,16 @@ export interface Explanation {
   cases: ExplainCase[];
   /** the results when there is one case; {} when there are several (read `cases`) */
   results: Record<string, ExplainedOutcome[]>;
-  /** remarks on the packet itself (a martian source, an affinity list no rule knows) */
+  /**
+   * remarks on the packet itself (a martian source, an affinity list no rule knows), then the
+   * readers' on the rulesets (other software's rules before kube-proxy's jumps, assumed hooks)
+   */
   notes: string[];
+  /**
+   * what the readers left out of the rulesets (other software's tables, chains and rules): a
+   * packet such a rule accepts, drops or rewrites first is not explained as the kernel treats it
+   */
+  ignored: IgnoredItem[];
   /**
    * The mark bits an outcome's `mark` shows: every bit a ruleset or the IR tests or changes
    * (docs/verifier.md `owned-mark-bits`); other bits pass through and are not shown.
@@ -124,7 +138,13 @@ export function explain(input: ExplainInput): Explanation {
     locality,
     cases,
     results: cases.length === 1 ? cases[0]!.results : {},
-    notes: packetNotes(space, root, cls, packet),
+    notes: [
+      ...new Set([
+        ...packetNotes(space, root, cls, packet),
+        ...(input.readerNotes ? input.artifacts.flatMap((a) => a.program.notes) : []),
+      ]),
+    ],
+    ignored: input.readerNotes ? input.artifacts.flatMap((a) => a.program.ignored) : [],
     markBits: markMask,
   };
 }

@@ -299,6 +299,34 @@ test('a ruleset of the other family, or none left to evaluate: one error that sa
   assert.match(r.stderr, /warning\[nft-no-table\]/);
 });
 
+test("on a node's listing: other software's rules before kube-proxy's jumps are noted and listed as ignored", async () => {
+  // an admin's DNAT ahead of kube-proxy's jump: the kernel applies it first, and explain, which
+  // reads kube-proxy's chains only, says so rather than answer as if it were not there
+  const saved = await ksvc('compile', WEB, '--backend', 'iptables', '--with-hooks', '--format', 'save');
+  assert.is(saved.code, 0, saved.stderr);
+  const admin = '-A PREROUTING -d 10.32.0.20/32 -p tcp -m tcp --dport 80 -j DNAT --to-destination 10.64.9.9:80';
+  const listing = write('explain-admin.ipt', saved.stdout.replace(/^(-A PREROUTING .*)$/m, `${admin}\n$1`));
+  const packet = ['--src', '203.0.113.7', '--dst', '10.32.0.20', '--proto', 'tcp', '--dport', '80'];
+  const text = await ksvc('explain', '--iptables', listing, '--model', WEB, ...packet);
+  assert.is(text.code, 0, text.stderr);
+  assert.match(
+    text.stdout,
+    /note: other software's rules come before kube-proxy's first jump in nat\/PREROUTING \(1\)/,
+  );
+  assert.match(text.stdout, /ignored \(out of scope\): 1 — rule nat\/PREROUTING \(other software's rule/);
+  const json = JSON.parse(
+    (await ksvc('explain', '--iptables', listing, '--model', WEB, ...packet, '--output', 'json')).stdout,
+  );
+  assert.equal(
+    json.ignored.map((i: { kind: string; origin: { text: string } }) => [i.kind, i.origin.text]),
+    [['rule', admin]],
+  );
+  // ksvc's own rulesets, compiled in memory: nothing of the kind to say
+  const own = JSON.parse((await ksvc('explain', WEB, ...packet, '--output', 'json')).stdout);
+  assert.equal(own.ignored, []);
+  assert.not.ok(own.notes.some((n: string) => n.includes('other software')));
+});
+
 test('topology notes: why the node holds the endpoints it holds, and why hints go unused', async () => {
   const at = (node: string, dst: string, proto: string, dport: string) =>
     ksvc(
