@@ -19,6 +19,7 @@ import {
   packetText,
   placeProps,
   probabilityText,
+  regionLines,
   traceLine,
 } from './render-verify.ts';
 import { escapeForTerminal } from './terminal-text.ts';
@@ -69,8 +70,7 @@ function changeBody(change: RoutingChange, inputs: DiffInputs, c: ReturnType<typ
   const lines = [
     `${c.yellow(c.bold('CHANGED'))} ${servicePortsText(change, inputs)}: ${classesText(cx.classes)}`,
     `  witness: ${packetText(cx.witness)}`,
-    '  region (every packet here changes the same way):',
-    ...cx.region.map((r) => `    ${escapeForTerminal(r)}`),
+    ...regionLines(cx, 'change'),
   ];
   for (const side of SIDES) {
     const d = cx.distributions[side] ?? [];
@@ -254,6 +254,8 @@ export function renderDiffJson(runs: readonly DiffRun[], inputs: DiffInputs, dia
         classes: ch.counterexample.classes,
         witness: ch.counterexample.witness,
         region: ch.counterexample.region,
+        moreRegions: ch.counterexample.moreRegions,
+        unlistedClasses: ch.counterexample.unlistedClasses,
         distributions: ch.counterexample.distributions,
         traces: Object.fromEntries(
           Object.entries(ch.counterexample.traces).map(([k, paths]) => [

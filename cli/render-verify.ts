@@ -97,8 +97,7 @@ function counterexampleText(
     `${c.red(c.bold('DIFFERENT'))} ${COMPARISON_TEXT[cx.comparison] ?? cx.comparison}: ${cx.classes} class${cx.classes === 1 ? ' differs' : 'es differ'} this way`,
   );
   lines.push(`  witness: ${packetText(cx.witness)}`);
-  lines.push('  region (every packet here differs the same way):');
-  for (const r of cx.region) lines.push(`    ${escapeForTerminal(r)}`);
+  lines.push(...regionLines(cx, 'differ'));
   if (cx.tv) lines.push(`  total variation: ${probabilityText(cx.tv)}`);
   for (const [name, d] of Object.entries(cx.distributions)) {
     lines.push(`  ${name}:`);
@@ -296,4 +295,26 @@ export function ignoredText(ignored: readonly IgnoredItem[]): string | null {
     .slice(0, 5)
     .map((i) => `${i.kind} ${escapeForTerminal(i.name)} (${escapeForTerminal(i.reason)})`);
   return `ignored (out of scope): ${ignored.length} — ${named.join('; ')}${ignored.length > 5 ? '; … (every one with --output json)' : ''}`;
+}
+
+/**
+ * Where a difference lies: the region around the witness, then the other regions that differ the
+ * same way (one line each), and a count of the classes past those kept (check.ts).
+ */
+export function regionLines(cx: Counterexample, verb: 'differ' | 'change'): string[] {
+  const whole = cx.moreRegions.length === 0 && cx.unlistedClasses === 0;
+  const lines = [
+    `  region${whole ? '' : ' of the witness'} (every packet here ${verb}s the same way):`,
+    ...cx.region.map((r) => `    ${escapeForTerminal(r)}`),
+  ];
+  const more = cx.moreRegions.length;
+  if (more > 0) {
+    lines.push(`  and ${more} more region${more === 1 ? ` that ${verb}s` : `s that ${verb}`} the same way:`);
+    for (const r of cx.moreRegions) lines.push(`    ${r.map(escapeForTerminal).join('; ')}`);
+  }
+  if (cx.unlistedClasses > 0) {
+    const n = cx.unlistedClasses;
+    lines.push(`    … and ${groupedNumber(n)} more class${n === 1 ? '' : 'es'} not listed`);
+  }
+  return lines;
 }

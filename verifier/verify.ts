@@ -5,17 +5,20 @@ import { type Family, formatIP, ipOf } from '../common/ip.ts';
 import type { Rational } from '../compiler/ir/outcome.ts';
 import type { Packet } from '../compiler/ir/packet.ts';
 import type { IRProgram } from '../compiler/ir/types.ts';
+import { type PacketClass, universe } from './engine/box.ts';
 import type { Locality } from './engine/build-space.ts';
 import { type CheckStats, type Comparison, DEFAULT_TV_BOUND, type IREvaluator, runCheck } from './engine/check.ts';
 import type { KeyedDistribution } from './engine/compare.ts';
 import { explore } from './engine/explore.ts';
 import { type TraceEntry, traceList } from './engine/flow.ts';
+import { equals, ranges } from './engine/intervals.ts';
 import { collectIRShardKeys } from './engine/ir-view.ts';
 import { evaluateProgram } from './engine/netfilter-eval.ts';
 import { artifactDistribution } from './engine/observe.ts';
+import { mergedRegions } from './engine/regions.ts';
 import { type ArtifactInput, observedMarkMask, prepare, rootsByState, type Setup } from './engine/setup.ts';
 import { buildShards, collectProgramKeys, emptyShardKeys, type Shard } from './engine/shards.ts';
-import { atomFirst, PROTOS } from './engine/space.ts';
+import { atomFirst, DIM, PATHS, PROTOS } from './engine/space.ts';
 import { describeClass, NO_HINTS, packetClass, witnessHints, witnessPacket } from './engine/witness.ts';
 import type { Backend, IgnoredItem } from './model/program.ts';
 
@@ -61,8 +64,15 @@ export interface Counterexample {
   comparison: Comparison;
   /** a readable packet of the differing region */
   witness: Packet;
-  /** the region (one class) where the difference is uniform, as conditions */
+  /** the region around the witness where the difference is uniform, as conditions */
   region: string[];
+  /**
+   * more regions that differ the same way (each as conditions), merged from the classes kept: with
+   * `region`, all of the difference when `unlistedClasses` is 0
+   */
+  moreRegions: string[][];
+  /** classes that differ the same way and are in no region listed (past the ones kept) */
+  unlistedClasses: number;
   /** how many classes differ the same way */
   classes: number;
   /** the distributions on the region, per evaluator ('ir', 'iptables', 'nftables') */
@@ -264,11 +274,35 @@ export function runVerify(prepared: PreparedVerify): VerifyReport {
       );
     }
     const distributions = outcomeLines(f.distributions);
-    const root = roots.find((r) => r.core[0] === f.cls.core[0]) ?? roots[0]!;
+    // one region: said against its root (path and state go without saying); several: against
+    // every packet, so that what tells them apart (the path, say) is said
+    // each box said against the root of its path (what that root leaves out goes without saying);
+    // with several, each names its path, which is what tells them apart most often
+    const whole = universe(space);
+    const against = (cls: PacketClass, several: boolean) => {
+      const root = roots.find((r) => equals(r.core[DIM.path]!, cls.core[DIM.path]!)) ?? whole;
+      const lines = describeClass(space, cls, root);
+      if (!several || lines[0]!.startsWith('path: ')) return lines;
+      return [
+        `path: ${[...ranges(cls.core[DIM.path]!)].flatMap(([lo, hi]) => PATHS.slice(lo, hi + 1)).join(', ')}`,
+        ...lines,
+      ];
+    };
+    let boxes = mergedRegions(space, [f.cls, ...f.others]);
+    // the witness's own class when its merged box can only be written cut short (a list of
+    // blocks ending '…'): the region around the witness stays readable, the rest follows it
+    const cut = (lines: string[]) => lines.some((l) => l.includes('…'));
+    if (f.others.length > 0 && cut(against(boxes[0]!, boxes.length > 1))) {
+      const alone = [f.cls, ...mergedRegions(space, f.others)];
+      if (!cut(against(f.cls, alone.length > 1))) boxes = alone;
+    }
+    const [region, ...more] = boxes.map((b) => against(b, boxes.length > 1));
     return {
       comparison: f.comparison,
       witness,
-      region: describeClass(space, f.cls, root),
+      region: region!,
+      moreRegions: more,
+      unlistedClasses: f.classes - 1 - f.others.length,
       classes: f.classes,
       distributions,
       traces,

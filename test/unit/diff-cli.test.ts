@@ -108,6 +108,44 @@ test('--output json: versioned, the changes as data', async () => {
   assert.is(JSON.parse(same.stdout).changed, false);
 });
 
+test("a change's regions cover every class that changes that way (pods too, not only the witness's class)", async () => {
+  // a LoadBalancer given source ranges: traffic from outside them is dropped, pods' included; the
+  // witness's class alone ("any except 10.64.0.0/16, 198.51.100.0/24") left the pods out
+  const lb = (ranges: string) => `cluster {
+  masq from outside 10.64.0.0/16
+}
+
+node node-a {
+  address 192.168.10.11
+}
+
+service shop/web {
+  http: LoadBalancer 10.32.0.20:80/tcp nodePort 30080 -> endpoints:8080
+  loadBalancerIngress 203.0.113.10${ranges}
+  endpoints 10.64.1.5 on node-a
+}
+`;
+  const before = write('diff-lb-old.ksvc', lb(''));
+  const after = write('diff-lb-new.ksvc', lb('\n  loadBalancerSourceRanges 198.51.100.0/24'));
+  const r = await ksvc('diff', before, after, '--output', 'json');
+  assert.is(r.code, 1, r.stderr);
+  const [change, ...rest] = JSON.parse(r.stdout).comparisons[0].changes;
+  assert.is(rest.length, 0);
+  assert.is(change.unlistedClasses, 0);
+  const regions: string[][] = [change.region, ...change.moreRegions];
+  const line = (region: string[], key: string) => region.find((l) => l.startsWith(`${key}: `));
+  assert.equal(
+    regions.map((g) => [line(g, 'path'), line(g, 'source')]),
+    [
+      ['path: arriving', 'source: any except 198.51.100.0/24'],
+      ['path: local', 'source: any'],
+    ],
+  );
+  const text = await ksvc('diff', before, after);
+  assert.match(text.stdout, /region of the witness \(every packet here changes the same way\):/);
+  assert.match(text.stdout, /and 1 more region that changes the same way:\n {4}path: local; /);
+});
+
 test('--output github: one warning per change at the service`s line in the new file', async () => {
   const r = await ksvc('diff', OLD, NEW, '--node', 'node-a', '--family', 'ipv4', '--output', 'github');
   assert.is(r.code, 1, r.stderr);

@@ -23,6 +23,7 @@ import type { IntervalSet } from './intervals.ts';
 import { evaluateProgram } from './netfilter-eval.ts';
 import { type ArtifactDistribution, artifactDistribution, observe, observedIR } from './observe.ts';
 import type { ClassQuery } from './query.ts';
+import { REGION_CLASSES_KEPT } from './regions.ts';
 import { type ShapeCache, shapeContext, shardShape } from './shape.ts';
 import type { Shard } from './shards.ts';
 import { atomFirst, atomLast, type PacketSpace } from './space.ts';
@@ -74,7 +75,10 @@ export type Comparison = `${string}=${string}`;
 export interface Finding {
   comparison: Comparison;
   shard: string;
+  /** the witness's class: the most readable of the group */
   cls: PacketClass;
+  /** other classes that differ the same way, up to REGION_CLASSES_KEPT (regions.ts): the region */
+  others: PacketClass[];
   /** distributions on the class, by evaluator name ('ir', 'iptables', 'nftables') */
   distributions: Record<string, KeyedDistribution>;
   /** for IR comparisons: the exact total-variation distance */
@@ -84,7 +88,7 @@ export interface Finding {
 }
 
 /** A difference past maxFindings, kept without its class (no witness, no region): what a summary needs. */
-export type UnreportedDifference = Omit<Finding, 'cls'>;
+export type UnreportedDifference = Omit<Finding, 'cls' | 'others'>;
 
 export interface CheckStats {
   shards: number;
@@ -153,16 +157,18 @@ export function runCheck(input: CheckInput, roots: readonly PacketClass[]): Chec
   // the differences past maxFindings, by signature: counted, and kept without their class when asked
   const unreported = new Map<string, UnreportedDifference | null>();
   const differingShards = new Set<string>();
-  const record = (f: Omit<Finding, 'classes'>) => {
+  const record = (f: Omit<Finding, 'classes' | 'others'>) => {
     findingsSeen++;
     differingShards.add(f.shard);
     const sig = `${input.groupByShard ? `${f.shard}|` : ''}${f.comparison}|${[...Object.entries(f.distributions)].map(([k, d]) => `${k}:${[...d.keys()].join(';')}`).join('|')}`;
     const g = groups.get(sig);
     if (g) {
       g.classes++;
-      // keep the most readable class of the group as its witness region
-      if (moreReadable(space, f.cls, g.cls)) Object.assign(g, { ...f, classes: g.classes });
-    } else if (groups.size < input.maxFindings) groups.set(sig, { ...f, classes: 1 });
+      // the most readable class of the group is the witness's; the others (some) describe the region
+      const other = moreReadable(space, f.cls, g.cls) ? g.cls : f.cls;
+      if (other !== f.cls) Object.assign(g, { ...f, classes: g.classes, others: g.others });
+      if (g.others.length < REGION_CLASSES_KEPT) g.others.push(other);
+    } else if (groups.size < input.maxFindings) groups.set(sig, { ...f, classes: 1, others: [] });
     else if (unreported.has(sig)) {
       const u = unreported.get(sig);
       if (u) u.classes++;
