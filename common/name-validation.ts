@@ -6,7 +6,7 @@
 const LABEL_1123 = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const LABEL_1035 = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 const LABEL_VALUE = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
-const IFNAME = /^[A-Za-z0-9_.@-]+$/;
+const IFNAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 
 function charReason(name: string, allowed: RegExp): string | null {
   for (const ch of name) {
@@ -84,8 +84,10 @@ export const labelValue = memo(function labelValue(name: string): string | null 
 
 /**
  * A Linux interface name (IFNAMSIZ 16 with the NUL: 1–15 bytes, no '/', ':' or whitespace, not '.'
- * or '..'), narrowed to a portable character set: '+' is iptables' own wildcard, quotes would end
- * up in generated rules, and a leading '-' reads as an option.
+ * or '..'), narrowed to a portable character set that a .ksvc word can spell (`ksvc import` prints
+ * every name it reads): '+' is iptables' own wildcard, quotes would end up in generated rules, a
+ * leading '-' reads as an option, and '@' and a leading '.' are no word's (`ip link` shows a veth's
+ * peer as `veth0@if5`, which is no interface name either).
  */
 export const interfaceName = memo(function interfaceName(name: string): string | null {
   if (name.length === 0) return 'empty';
@@ -94,7 +96,7 @@ export const interfaceName = memo(function interfaceName(name: string): string |
   // Linux takes it, but in `-i -j` a reader of the rules (ksvc's own verifier among them) sees an option
   if (name.startsWith('-')) return "starts with '-', which reads as an option in iptables rules";
   if (IFNAME.test(name)) return null;
-  return charReason(name, /[A-Za-z0-9_.@-]/);
+  return charReason(name, /[A-Za-z0-9_.-]/) ?? "starts with '.'";
 });
 
 export type NameRule = (name: string) => string | null;
