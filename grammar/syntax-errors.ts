@@ -113,9 +113,13 @@ export function syntaxDiagnostic(
     if (tok.tokenType === LBracket && message.startsWith('expected an IP address')) {
       hint = `addresses are written without brackets here (${tokens[idx + 1]?.image ?? 'fd00::1'}); brackets are only for [IPv6]:PORT in port lines`;
     }
-    // `-> 8080` for `-> endpoints:8080`
+    // `-> 8080` for `-> endpoints:8080`; a word close to 'endpoints' (`endpoint`, `Endpoints`) is
+    // its typo: `-> endpoints:endpoint` would name a target port no endpoint has (every packet rejected)
     if (message.startsWith("expected 'endpoints' after '->'") && (isType(tok, NumberTok) || isType(tok, Word))) {
-      hint = `write '-> endpoints:${tok.image}'`;
+      hint =
+        isType(tok, Word) && closestKeyword(tok.image, ['endpoints']) !== undefined
+          ? "did you mean 'endpoints'?"
+          : `write '-> endpoints:${tok.image}'`;
     }
     // `nodePort: 30080`: a keyword written like a port name
     if (tok.tokenType === PortName && keywordByText.has(tok.image)) {

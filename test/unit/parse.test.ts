@@ -543,6 +543,13 @@ test('error hints that need context: port name without ":", endpoint mistakes, -
   assert.match(c!.hint!, "did you mean 'on'?");
   const [d] = errors('service a/b {\n  http: ClusterIP 10.0.0.1:80/tcp -> 8080\n}');
   assert.equal([d!.message, d!.hint], ["expected 'endpoints' after '->', found '8080'", "write '-> endpoints:8080'"]);
+  // a typo of 'endpoints' is said as one: `-> endpoints:endpoint` would name a port no endpoint has
+  for (const typo of ['endpoint', 'Endpoints', 'endpints']) {
+    const [t] = errors(`service a/b {\n  http: ClusterIP 10.0.0.1:80/tcp -> ${typo}\n}`);
+    assert.is(t!.hint, "did you mean 'endpoints'?", typo);
+  }
+  const [n] = errors('service a/b {\n  http: ClusterIP 10.0.0.1:80/tcp -> web\n}');
+  assert.is(n!.hint, "write '-> endpoints:web'");
   const [e] = errors('service a/b {\n  http: NodePort 10.0.0.1:80/tcp nodePort: 30080 -> endpoints\n}');
   assert.equal([at(e), e!.hint], ['2:34', "'nodePort' takes its value without ':' (write 'nodePort 30080')"]);
   const [g] = errors('service a/b {\n  endpoints [fd00::1] on n1\n}');
