@@ -102,6 +102,10 @@ const after = (prev: IToken | undefined): string => {
   return ` after ${showToken(prev)}`;
 };
 
+/** `after(prev)`, unless the rule's own description already says what it follows ("… after 'masq'"). */
+const afterUnlessSaid = (what: string, prev: IToken | undefined): string =>
+  what.includes(' after ') ? '' : after(prev);
+
 const is = (prev: IToken | undefined, t: TokenType): boolean =>
   prev !== undefined && prev.tokenType !== EOF && tokenMatcher(prev, t);
 
@@ -190,11 +194,11 @@ export const messageProvider: IParserErrorMessageProvider = {
   buildNoViableAltMessage({ expectedPathsPerAlt, actual, previous, customUserDescription }) {
     const firsts = expectedPathsPerAlt.flatMap((alt) => alt.map((path) => path[0]!).filter((t) => t !== undefined));
     const what = customUserDescription ?? [...new Set(firsts.map(describeType))].join(' or ');
-    return withExpected(`expected ${what}${after(previous)}, found ${showToken(actual[0])}`, firsts);
+    return withExpected(`expected ${what}${afterUnlessSaid(what, previous)}, found ${showToken(actual[0])}`, firsts);
   },
   buildEarlyExitMessage({ expectedIterationPaths, actual, previous, customUserDescription }) {
     const firsts = expectedIterationPaths.map((path) => path[0]!).filter((t) => t !== undefined);
     const what = customUserDescription ?? [...new Set(firsts.map(describeType))].join(' or ');
-    return withExpected(`expected ${what}${after(previous)}, found ${showToken(actual[0])}`, firsts);
+    return withExpected(`expected ${what}${afterUnlessSaid(what, previous)}, found ${showToken(actual[0])}`, firsts);
   },
 };

@@ -550,6 +550,20 @@ test('error hints that need context: port name without ":", endpoint mistakes, -
   }
   const [n] = errors('service a/b {\n  http: ClusterIP 10.0.0.1:80/tcp -> web\n}');
   assert.is(n!.hint, "write '-> endpoints:web'");
+  // a rule that says what it follows says it once
+  for (const [text, message] of [
+    ['cluster {\n  masq al\n}', "expected 'from outside', 'all' or 'bit' after 'masq', found 'al'"],
+    [
+      'cluster {\n  nodePort adresses 10.0.0.0/8\n}',
+      "expected 'addresses' or 'range' after 'nodePort', found 'adresses'",
+    ],
+    [
+      'cluster {\n  masq from outside interface }',
+      "expected an interface name or 'prefix NAME' after 'interface', found '}'",
+    ],
+  ] as const) {
+    assert.is(errors(text)[0]!.message, message);
+  }
   const [e] = errors('service a/b {\n  http: NodePort 10.0.0.1:80/tcp nodePort: 30080 -> endpoints\n}');
   assert.equal([at(e), e!.hint], ['2:34', "'nodePort' takes its value without ':' (write 'nodePort 30080')"]);
   const [g] = errors('service a/b {\n  endpoints [fd00::1] on n1\n}');
