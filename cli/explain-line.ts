@@ -16,9 +16,10 @@ export const shellWord = (s: string): string => {
   if (!hasTerminalUnsafe(s)) return `'${s.replace(/'/g, "'\\''")}'`;
   const escaped = s.replace(QUOTED_UNSAFE, (c) => {
     if (c === '\\' || c === "'") return `\\${c}`;
-    const code = c.charCodeAt(0);
-    // \u for the rest: bash writes it as UTF-8, as the name is (\x would write one raw byte)
-    return code < 0x80 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+    const code = c.codePointAt(0)!;
+    // \u (\U past U+FFFF) for the rest: bash writes it as UTF-8, as the name is (\x would write one raw byte)
+    if (code < 0x80) return `\\x${code.toString(16).padStart(2, '0')}`;
+    return code > 0xffff ? `\\U${code.toString(16).padStart(8, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
   });
   return `$'${escaped}'`;
 };

@@ -40,9 +40,12 @@ export interface DiagnosticWhere {
  * What input text must not bring to a terminal raw: C0 and C1 controls and DEL (a terminal obeys
  * them: retitle, clear, rewrite a line); the bidirectional controls that reorder what it shows
  * (U+061C, U+200E/F, U+202A–E, U+2066–9); and invisible characters that make two texts look alike
- * (zero-width spaces and joiners, the line and paragraph separators, word joiners, U+FEFF).
+ * (the soft hyphen U+00AD, the combining grapheme joiner U+034F, the Hangul fillers U+115F/U+1160,
+ * U+3164 and U+FFA0, zero-width spaces and joiners, the line and paragraph separators, word
+ * joiners, U+FEFF, and the tag characters U+E0000–E007F, each a surrogate pair in UTF-16).
  */
-export const TERMINAL_UNSAFE = /[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/g;
+export const TERMINAL_UNSAFE =
+  /[\x00-\x1f\x7f-\x9f\xad\u061c\u115f\u1160\u200b-\u200f\u2028-\u202e\u2060-\u2069\u3164\ufeff\uffa0]|\u034f|\udb40[\udc00-\udc7f]/g;
 
 const UNSAFE_ONE = new RegExp(TERMINAL_UNSAFE.source);
 
@@ -55,15 +58,24 @@ export const hasTerminalUnsafe = (s: string): boolean => UNSAFE_ONE.test(s);
  * or pass for another name.
  */
 export const escapeControls = (s: string): string =>
-  s.replace(TERMINAL_UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  s.replace(TERMINAL_UNSAFE, (c) => {
+    const code = c.codePointAt(0)!;
+    return code > 0xffff ? `\\u{${code.toString(16)}}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
 
 /** Text arguments longer than this are cut (a 10 MB name must not make a 10 MB message). */
 export const MAX_ARGUMENT_LENGTH = 200;
 
-/** What a diagnostic may show of a text: control characters escaped, at most about 200 characters. */
-export function shownText(s: string): string {
-  if (s.length <= MAX_ARGUMENT_LENGTH) return escapeControls(s);
-  let cut = MAX_ARGUMENT_LENGTH - 40;
+/**
+ * Hints are ksvc's own words around what they quote (the statements a block takes, a statement
+ * spelled out): cut much later than a quoted text, so that what to do is not lost.
+ */
+const MAX_HINT_LENGTH = 1000;
+
+/** What a diagnostic may show of a text: control characters escaped, at most about `max` characters. */
+export function shownText(s: string, max = MAX_ARGUMENT_LENGTH): string {
+  if (s.length <= max) return escapeControls(s);
+  let cut = max - 40;
   const c = s.charCodeAt(cut - 1);
   if (c >= 0xd800 && c <= 0xdbff) cut--; // never split a surrogate pair
   return `${escapeControls(s.slice(0, cut))}… (${s.length} characters)`;
@@ -71,7 +83,7 @@ export function shownText(s: string): string {
 
 function shownWhere(where: DiagnosticWhere): DiagnosticWhere {
   const out: DiagnosticWhere = { file: where.file, span: where.span };
-  if (where.hint !== undefined) out.hint = shownText(where.hint);
+  if (where.hint !== undefined) out.hint = shownText(where.hint, MAX_HINT_LENGTH);
   if (where.path !== undefined) out.path = shownText(where.path);
   if (where.related !== undefined) out.related = where.related.map((r) => ({ ...r, message: shownText(r.message) }));
   return out;

@@ -351,8 +351,10 @@ function indexAt(tokens: readonly IToken[], offset: number, from: number): numbe
 
 function lexingDiagnostic(source: SourceFile, err: LexError): Diagnostic {
   const skipped = source.text.slice(err.offset, err.offset + Math.max(1, err.length));
-  const count = skipped.length;
-  const shown = `'${escapeControls(count > 20 ? `${skipped.slice(0, 20)}...` : skipped)}'`;
+  // characters, not UTF-16 units: an emoji is one, and a cut never splits a surrogate pair
+  const chars = Array.from(skipped);
+  const count = chars.length;
+  const shown = `'${escapeControls(count > 20 ? `${chars.slice(0, 20).join('')}...` : skipped)}'`;
   const span = spanOf(source, err.offset, err.offset + Math.max(1, err.length));
   const hint = /^[%@!$&*+;<>?\\^`|~"']/.test(skipped)
     ? 'names may contain letters, digits, "-", "_" and "."; addresses are written bare (10.0.0.1, fd00::1); comments start with "#"'

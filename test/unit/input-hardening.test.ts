@@ -10,6 +10,7 @@ import * as assert from 'uvu/assert';
 import { checkCommand } from '../../cli/check.ts';
 import { type CliIO, MAX_INPUT_BYTES, readInputFile } from '../../cli/io.ts';
 import { renderDiagnostics } from '../../cli/render-diagnostics.ts';
+import { escapeControls } from '../../common/diagnostics.ts';
 import { makeSourceFile } from '../../common/source.ts';
 import { MAX_DIAGNOSTICS_PER_CODE } from '../../compiler/shared-rules/cap.ts';
 import type { PortLine, ServiceBlock } from '../../grammar/ast.ts';
@@ -36,6 +37,29 @@ test('control characters from YAML never reach a text diagnostic raw (ESC, BEL, 
   const k = imp(svc('  clusterIP: 10.32.0.5\n  "bad\\u001bkey": 1\n  ports: [{port: 80}]'));
   const unknown = only(k.diagnostics, 'unknown-field');
   assert.not.match(`${unknown.message}${unknown.path}`, /\u001b/);
+});
+
+test('invisible characters are escaped too: soft hyphen, Hangul fillers, tag characters (a surrogate pair each)', () => {
+  const tag = String.fromCodePoint(0xe0065);
+  assert.is(escapeControls(`a\u00adb\u3164c\u115fd\u034fe${tag}f`), 'a\\u00adb\\u3164c\\u115fd\\u034fe\\u{e0065}f');
+  // in a .ksvc file: the skipped characters are counted as characters, and shown escaped
+  const r = run(`service a/b${tag}${String.fromCodePoint(0xe0076)} {\n}\n`);
+  const d = r.diagnostics.find((x) => x.code === 'unexpected-character')!;
+  assert.is(d.message, "unexpected characters '\\u{e0065}\\u{e0076}' (2 characters skipped)");
+  // an emoji is one character, and a cut after 20 never splits one (no lone surrogate in JSON)
+  const e = run(`service a/b { %${'\u{1F600}'.repeat(11)} }\n`).diagnostics.find(
+    (x) => x.code === 'unexpected-character',
+  )!;
+  assert.match(e.message, /\(12 characters skipped\)$/);
+  assert.not.match(e.message, /[\ud800-\udbff](?![\udc00-\udfff])/);
+});
+
+test("ksvc's own hints are not cut at 200 characters as quoted input is", () => {
+  const r = run('service a/b {\n  http: ClusterIP 10.0.0.1:80/tcp -> endpoints bogus\n}\n');
+  const hint = r.diagnostics.find((x) => x.hint?.startsWith('service statements'))!.hint!;
+  assert.ok(hint.length > 200, hint);
+  assert.match(hint, /'masq from outside \.\.\.'$/);
+  assert.not.match(hint, /characters\)$/);
 });
 
 test('a 10 MB metadata.name and a 100,000-character namespace give short messages', () => {
