@@ -4,7 +4,7 @@
 import { createColors } from 'picocolors';
 import type { Diagnostic } from '../common/diagnostics.ts';
 import { sortDiagnostics, TERMINAL_UNSAFE } from '../common/diagnostics.ts';
-import { lineText, type SourceFile } from '../common/source.ts';
+import { lineText, type SourceFile, type Span } from '../common/source.ts';
 import { escapeForTerminal } from './terminal-text.ts';
 
 export type OutputFormat = 'text' | 'json' | 'github';
@@ -87,19 +87,26 @@ function renderJson(diags: readonly Diagnostic[]): string {
       severity: d.severity,
       message: d.message,
       file: d.file,
-      range: d.span
-        ? {
-            start: { line: d.span.start.line, column: d.span.start.column },
-            end: { line: d.span.end.line, column: d.span.end.column },
-          }
-        : null,
+      range: rangeOf(d.span),
       ...(d.hint !== undefined ? { hint: d.hint } : {}),
       ...(d.path !== undefined ? { path: d.path } : {}),
-      ...(d.related !== undefined ? { related: d.related } : {}),
+      // the same shape as the diagnostic's own place (no internal offsets)
+      ...(d.related !== undefined
+        ? { related: d.related.map((r) => ({ message: r.message, file: r.file, range: rangeOf(r.span) })) }
+        : {}),
     })),
   };
   return `${JSON.stringify(doc, null, 2)}\n`;
 }
+
+/** A place as JSON output gives it: 1-based lines and columns, start and end. */
+const rangeOf = (span: Span | null) =>
+  span
+    ? {
+        start: { line: span.start.line, column: span.start.column },
+        end: { line: span.end.line, column: span.end.column },
+      }
+    : null;
 
 // GitHub workflow commands: properties and data have their own escaping rules.
 export const ghData = (s: string) => s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');

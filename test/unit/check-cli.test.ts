@@ -96,6 +96,18 @@ test('--output json is one parseable document', async () => {
     ['invalid-address', 'external-traffic-policy-not-applicable'],
   );
   assert.equal(doc.diagnostics[0].range.start, { line: 2, column: 19 });
+  // a related place has the diagnostic's own shape: a range of lines and columns, no offsets
+  const twice = path.join(tmp, 'twice.ksvc');
+  writeFileSync(
+    twice,
+    'service a/one {\n  http: ClusterIP 10.0.0.1:80/tcp -> endpoints\n}\n\nservice a/two {\n  http: ClusterIP 10.0.0.1:80/tcp -> endpoints\n}\n',
+  );
+  const dup = JSON.parse((await check('--output', 'json', twice)).stdout).diagnostics.find(
+    (d: { related?: unknown[] }) => d.related !== undefined,
+  );
+  assert.ok(dup, 'a diagnostic with a related place');
+  assert.equal(Object.keys(dup.related[0]).sort(), ['file', 'message', 'range']);
+  assert.equal(Object.keys(dup.related[0].range.start).sort(), ['column', 'line']);
 });
 
 test('--output github writes workflow annotations', async () => {
