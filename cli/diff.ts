@@ -199,8 +199,11 @@ async function runDiff(argv: string[], io: CliIO): Promise<number> {
   const { runs, sources } = compared;
   // each side and family is lowered apart: a problem of the input is found once per pass
   const diagnostics = withoutRepeats(compared.diagnostics);
-  if (diagnostics.length > 0) io.stderr(renderDiagnostics(capRepeated(diagnostics), sources, output, io.color));
-  if (diagnostics.some((d) => d.severity === 'error') || runs.some((r) => r.report === null)) return EXIT_USAGE;
+  const failed = diagnostics.some((d) => d.severity === 'error') || runs.some((r) => r.report === null);
+  // with --output json or github and no report to come, the diagnostics are the report: on stdout
+  const write = failed && output !== 'text' ? io.stdout : io.stderr;
+  if (diagnostics.length > 0) write(renderDiagnostics(capRepeated(diagnostics), sources, output, io.color));
+  if (failed) return EXIT_USAGE;
   if (runs.length === 0) return usage(io, 'diff', 'nothing to compare (no family both rulesets have?)');
 
   const render = await import('./render-diff.ts');

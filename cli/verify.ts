@@ -201,9 +201,10 @@ async function verifyWithStatus(
   const render = await import('./render-verify.ts');
   const showDiagnostics = (diags: readonly Diagnostic[], loaded: Pick<LoadedInput, 'sources'> | null) => {
     status.clear();
-    // a text given to the wrong reader (nft JSON as --iptables) errs on every line: a few per code
-    if (diags.length > 0)
-      io.stderr(renderDiagnostics(capRepeated(diags), loaded?.sources ?? new Map(), output, io.color));
+    // a text given to the wrong reader (nft JSON as --iptables) errs on every line: a few per code;
+    // with --output json or github and errors (no report comes), the diagnostics are the report: on stdout
+    const write = output !== 'text' && diags.some((d) => d.severity === 'error') ? io.stdout : io.stderr;
+    if (diags.length > 0) write(renderDiagnostics(capRepeated(diags), loaded?.sources ?? new Map(), output, io.color));
   };
 
   let result: Awaited<ReturnType<typeof api.verifyModel>>;

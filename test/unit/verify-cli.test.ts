@@ -186,6 +186,11 @@ test('one artifact against the model: a wrong DNAT port in nft JSON is caught (I
 });
 
 test('--output json: versioned, valid, the assumptions and the counterexamples as data', async () => {
+  // an input that cannot be checked: its diagnostics are the report, on stdout (exit 2)
+  const broken = await ksvc('verify', write('verify-json-broken.ksvc', 'junk {\n'), '--output', 'json');
+  assert.is(broken.code, 2);
+  assert.ok(JSON.parse(broken.stdout).summary.errors > 0, broken.stdout);
+  assert.is(broken.stderr, '');
   const ok = await ksvc('verify', 'examples/seed-clusterip.ksvc', '--output', 'json');
   assert.is(ok.code, 0);
   const doc = JSON.parse(ok.stdout);
