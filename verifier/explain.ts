@@ -2,21 +2,22 @@
 // and the outcome distribution of each evaluator, side by side. When the packet's fields leave open
 // something the rules test (the locality of an address without a model, a destination-keyed
 // affinity record), every case is shown with the condition that selects it (explain-cases.ts).
-import { type Family, ipOf } from '../common/ip.ts';
+import { cidrContains, cidrOf, type Family, ipOf } from '../common/ip.ts';
 import type { Rational } from '../compiler/ir/outcome.ts';
 import type { Packet } from '../compiler/ir/packet.ts';
 import type { IRProgram } from '../compiler/ir/types.ts';
-import { meet, type PacketClass } from './engine/box.ts';
+import { meet, type PacketClass, withDim } from './engine/box.ts';
 import type { Locality } from './engine/build-space.ts';
 import type { IREvaluator } from './engine/check.ts';
 import { keyedArtifact, keyedIR } from './engine/compare.ts';
 import { explore } from './engine/explore.ts';
 import { type TraceEntry, traceList } from './engine/flow.ts';
+import { point } from './engine/intervals.ts';
 import { evaluateProgram } from './engine/netfilter-eval.ts';
 import { artifactDistribution, observe, observedIR } from './engine/observe.ts';
 import type { ClassQuery } from './engine/query.ts';
 import { type ArtifactInput, observedMarkMask, prepare } from './engine/setup.ts';
-import type { PacketSpace } from './engine/space.ts';
+import { DIM, type PacketSpace } from './engine/space.ts';
 import { packetClass } from './engine/witness.ts';
 import { type CaseCell, caseConditions, mergeCells } from './explain-cases.ts';
 import type { IgnoredItem } from './model/program.ts';
@@ -101,7 +102,7 @@ export function explain(input: ExplainInput): Explanation {
   );
   const pathAtom = packet.path === 'arriving' ? 0 : 1;
   const root = roots.find((r) => r.core[0]![0] === pathAtom) ?? roots[0]!;
-  const cls = packetClass(space, root, packet);
+  const cls = loopbackIsLocal(space, packetClass(space, root, packet), packet);
   const markMask = observedMarkMask(space);
 
   const evaluators: { name: string; run: (q: ClassQuery) => ExplainedOutcome[] }[] = compiled.map((c) => ({
@@ -178,4 +179,15 @@ function packetNotes(space: PacketSpace, root: PacketClass, cls: PacketClass, pa
     );
   }
   return notes;
+}
+
+/**
+ * Without a model the node's addresses are not known, but loopback always is one of them (the
+ * kernel routes 127.0.0.0/8 and ::1 locally): a packet to it is to a local address, and the case
+ * where it is not, which no kernel shows, is not offered.
+ */
+function loopbackIsLocal(space: PacketSpace, cls: PacketClass, packet: Packet): PacketClass {
+  if (space.mode !== 'universal') return cls;
+  const loopback = cidrOf(space.family === 'ipv4' ? '127.0.0.0/8' : '::1/128');
+  return cidrContains(loopback, ipOf(packet.dst)) ? withDim(cls, DIM.dstLocal, point(1)) : cls;
 }

@@ -327,6 +327,21 @@ test("on a node's listing: other software's rules before kube-proxy's jumps are 
   assert.not.ok(own.notes.some((n: string) => n.includes('other software')));
 });
 
+test('without a model, loopback is a local address: one case, not one that no kernel shows', async () => {
+  const { iptables, nft } = await compileWeb();
+  const packet = ['--src', '127.0.0.1', '--dst', '127.0.0.1', '--proto', 'tcp', '--dport', '30080', '--from', 'node'];
+  const r = JSON.parse(
+    (await ksvc('explain', '--iptables', iptables, '--nft', nft, ...packet, '--output', 'json')).stdout,
+  );
+  assert.is(r.cases.length, 1, JSON.stringify(r.cases.map((c: { conditions: string[] }) => c.conditions)));
+  for (const backend of ['iptables', 'nftables']) {
+    assert.ok(
+      r.results[backend].every((o: { outcome: string }) => o.outcome.includes('dnat 10.64.1.')),
+      JSON.stringify(r.results[backend]),
+    );
+  }
+});
+
 test('topology notes: why the node holds the endpoints it holds, and why hints go unused', async () => {
   const at = (node: string, dst: string, proto: string, dport: string) =>
     ksvc(
