@@ -26,8 +26,16 @@ export function probabilityText(p: Rational): string {
   const scaled = (num * digits * 2n + den) / (den * 2n);
   const dec = `${scaled / digits}.${(scaled % digits).toString().padStart(10, '0')}`;
   const isPow2 = (den & (den - 1n)) === 0n;
-  return `${dec} (${num}/${isPow2 ? `2^${den.toString(2).length - 1}` : den})`;
+  const denText = isPow2 ? `2^${den.toString(2).length - 1}` : `${den}`;
+  const exact = `${num}/${denText}`;
+  // a fraction of hundreds of digits (a 57-way split's threshold, a total variation) would push the
+  // outcomes out of their column: said in short, the exact value is in --output json
+  if (exact.length <= MAX_FRACTION_TEXT) return `${dec} (${exact})`;
+  return `${dec} (${isPow2 ? `…/${denText}, ` : ''}exact in --output json)`;
 }
+
+/** The longest fraction written out in text (715827883/2^31 is 14 characters). */
+const MAX_FRACTION_TEXT = 24;
 
 function gcd(a: bigint, b: bigint): bigint {
   let x = a < 0n ? -a : a;

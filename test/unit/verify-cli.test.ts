@@ -7,6 +7,7 @@ import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ASSUMPTIONS } from '../../api/verify.ts';
+import { probabilityText } from '../../cli/render-verify.ts';
 import { compileWeb, explainLines, ksvc, shellWords, tmp, WEB, write } from './verify-cli-support.ts';
 
 const ASSUMPTION_IDS = ASSUMPTIONS.map((a) => a.id);
@@ -183,6 +184,16 @@ test('one artifact against the model: a wrong DNAT port in nft JSON is caught (I
   const alone = await ksvc('verify', '--nft', bad);
   assert.is(alone.code, 2);
   assert.match(alone.stderr, /verify-nothing-to-compare/);
+});
+
+test('probabilities in text: exact fractions when short, else the decimal and where the exact value is', () => {
+  assert.is(probabilityText({ num: 715827883n, den: 2n ** 31n }), '0.3333333335 (715827883/2^31)');
+  assert.is(probabilityText({ num: 1n, den: 3n }), '0.3333333333 (1/3)');
+  // a 57-way split's threshold: a 34-digit numerator over 2^116
+  const t = probabilityText({ num: 1457486848509498813592095415597521n, den: 2n ** 116n });
+  assert.is(t, '0.0175438598 (…/2^116, exact in --output json)');
+  const tv = probabilityText({ num: 10n ** 41n + 1n, den: 3n * 10n ** 50n });
+  assert.is(tv, '0.0000000003 (exact in --output json)');
 });
 
 test('--output json: versioned, valid, the assumptions and the counterexamples as data', async () => {
