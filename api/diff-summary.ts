@@ -15,10 +15,15 @@ export interface ServicePortChanges {
   /** how many of the changes name it, and how many packet classes they stand for */
   changes: number;
   classes: number;
-  /** DNAT targets ("ip:port") the new version sends some of these packets to and the old never did */
+  /** DNAT targets ("ip:port") the new version sends some of these packets to and the old sent none to */
   endpointsAdded: string[];
-  /** DNAT targets the old version sent some of these packets to and the new never does */
+  /** DNAT targets the old version sent some of these packets to and the new sends none to */
   endpointsRemoved: string[];
+  /**
+   * DNAT targets both versions send some of these packets to, but not the same ones (a port or a
+   * cluster IP moved, an affinity record now binds): neither added nor removed
+   */
+  endpointsShifted: string[];
   /** the verdicts each version gives these packets, when they differ */
   verdicts: { old: string[]; new: string[] } | null;
   kinds: ChangeKind[];
@@ -76,7 +81,14 @@ export interface SummarizedChange {
 
 /** The changes grouped by the service ports they are addressed to, in first-seen order. */
 export function summarizeChanges(changes: readonly SummarizedChange[]): ServicePortChanges[] {
-  const byName = new Map<string | null, ServicePortChanges & { kindSet: Set<ChangeKind> }>();
+  type Gathered = ServicePortChanges & {
+    kindSet: Set<ChangeKind>;
+    /** the targets each version reaches for some of these packets, and those a change moved */
+    oldReached: Set<string>;
+    newReached: Set<string>;
+    moved: Set<string>;
+  };
+  const byName = new Map<string | null, Gathered>();
   for (const ch of changes) {
     const d = ch.distributions;
     const [oldLines, newLines] = [d.old ?? [], d.new ?? []];
@@ -93,19 +105,31 @@ export function summarizeChanges(changes: readonly SummarizedChange[]): ServiceP
           classes: 0,
           endpointsAdded: [],
           endpointsRemoved: [],
+          endpointsShifted: [],
           verdicts: null,
           kinds: [],
           kindSet: new Set(),
+          oldReached: new Set(),
+          newReached: new Set(),
+          moved: new Set(),
         };
         byName.set(name, s);
       }
       s.changes++;
       s.classes += ch.classes;
       for (const k of kinds) s.kindSet.add(k);
-      for (const t of newTargets)
-        if (t !== '' && !oldTargets.has(t) && !s.endpointsAdded.includes(t)) s.endpointsAdded.push(t);
-      for (const t of oldTargets)
-        if (t !== '' && !newTargets.has(t) && !s.endpointsRemoved.includes(t)) s.endpointsRemoved.push(t);
+      // per change, the targets it adds or drops; per service port, added means no change's old
+      // version reached it (a port 80 -> 8081 edit moves packets, it adds and removes nothing)
+      for (const t of newTargets) {
+        if (t === '') continue;
+        s.newReached.add(t);
+        if (!oldTargets.has(t)) s.moved.add(t);
+      }
+      for (const t of oldTargets) {
+        if (t === '') continue;
+        s.oldReached.add(t);
+        if (!newTargets.has(t)) s.moved.add(t);
+      }
       if (kinds.has('verdict')) {
         const add = (into: string[], ls: readonly OutcomeLine[]) => {
           for (const o of outcomesOf(ls)) if (!into.includes(o.verdict)) into.push(o.verdict);
@@ -115,10 +139,11 @@ export function summarizeChanges(changes: readonly SummarizedChange[]): ServiceP
       }
     }
   }
-  return [...byName.values()].map(({ kindSet, ...s }) => ({
+  return [...byName.values()].map(({ kindSet, oldReached, newReached, moved, ...s }) => ({
     ...s,
-    endpointsAdded: s.endpointsAdded.sort(),
-    endpointsRemoved: s.endpointsRemoved.sort(),
+    endpointsAdded: [...moved].filter((t) => !oldReached.has(t)).sort(),
+    endpointsRemoved: [...moved].filter((t) => !newReached.has(t)).sort(),
+    endpointsShifted: [...moved].filter((t) => oldReached.has(t) && newReached.has(t)).sort(),
     kinds: KIND_ORDER.filter((k) => kindSet.has(k)),
   }));
 }

@@ -118,7 +118,8 @@ function summaryLine(s: ServicePortChanges, inputs: DiffInputs): string {
       return [
         ...(s.endpointsAdded.length > 0 ? [`now also reaches ${s.endpointsAdded.join(', ')}`] : []),
         ...(s.endpointsRemoved.length > 0 ? [`no longer reaches ${s.endpointsRemoved.join(', ')}`] : []),
-        ...(s.endpointsAdded.length + s.endpointsRemoved.length === 0 ? ['endpoints'] : []),
+        ...(s.endpointsShifted.length > 0 ? [`other packets than before reach ${s.endpointsShifted.join(', ')}`] : []),
+        ...(s.endpointsAdded.length + s.endpointsRemoved.length + s.endpointsShifted.length === 0 ? ['endpoints'] : []),
       ].join('; ');
     }
     if (k === 'verdict' && s.verdicts) return `verdict ${s.verdicts.old.join('/')} -> ${s.verdicts.new.join('/')}`;

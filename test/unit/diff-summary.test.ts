@@ -83,4 +83,29 @@ test('changes are grouped by service port, endpoints gathered, verdicts united',
   );
 });
 
+test('an endpoint one change drops and another adds is neither added nor removed: other packets reach it', () => {
+  // a port moved (80 -> 8081): packets to 80 no longer reach the endpoint, packets to 8081 now do;
+  // "now also reaches X; no longer reaches X" said the opposite of itself
+  const moved = summarizeChanges([
+    change('a', [line('accept dnat 10.0.0.1:8080 mark 0x0')], [line('reject mark 0x0')]),
+    change('a', [line('accept mark 0x0')], [line('accept dnat 10.0.0.1:8080 mark 0x0')]),
+    change('a', [line('accept mark 0x0')], [line('accept dnat 10.0.0.2:8080 mark 0x0')]),
+  ]);
+  assert.equal(
+    moved.map((x) => [x.endpointsAdded, x.endpointsRemoved, x.endpointsShifted]),
+    [[['10.0.0.2:8080'], [], ['10.0.0.1:8080']]],
+  );
+  // affinity added: a client with a record reaches its endpoint only; both are still reached
+  const half = (ip: string) => line(`accept dnat ${ip}:8080 mark 0x0`, 1n, 2n);
+  const sticky = (ip: string) => [line(`accept dnat ${ip}:8080 mark 0x0 affinity shop/web:http/tcp/${ip}:8080`)];
+  const affinity = summarizeChanges([
+    change('a', [half('10.0.0.1'), half('10.0.0.2')], sticky('10.0.0.1')),
+    change('a', [half('10.0.0.1'), half('10.0.0.2')], sticky('10.0.0.2')),
+  ]);
+  assert.equal(
+    affinity.map((x) => [x.endpointsAdded, x.endpointsRemoved, x.endpointsShifted]),
+    [[[], [], ['10.0.0.1:8080', '10.0.0.2:8080']]],
+  );
+});
+
 test.run();
