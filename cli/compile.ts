@@ -284,7 +284,7 @@ async function writeUpdate(
   const old = await loadAndLower(io, { ...parsed, positionals: [since] }, backend, output, time, 'errors');
   if (typeof old === 'number') {
     // the input-kind hints above speak of FILE's own command line; OLD has no flags of its own
-    if (output === 'text') {
+    if (output === 'text' && old === EXIT_FINDINGS) {
       io.stderr(
         `ksvc compile: --since ${since} is read as FILE is (${parsed.values['from-k8s'] ? 'Kubernetes YAML or JSON, --from-k8s' : 'a .ksvc file'})
 `,

@@ -7,6 +7,9 @@ import { defineCodes } from '../../common/diagnostics.ts';
 const e = 'error' as const;
 const w = 'warning' as const;
 
+/** 'an' before a vowel sound (an unspecified, a loopback address). */
+const article = (word: string): string => (/^[aeiou]/i.test(word) ? 'an' : 'a');
+
 export const { codes: sharedCodes, table: sharedCodeTable } = defineCodes({
   // ---- values ----------------------------------------------------------------------------
   'invalid-address': {
@@ -30,12 +33,12 @@ export const { codes: sharedCodes, table: sharedCodeTable } = defineCodes({
   'reserved-address': {
     severity: e,
     message: (what: string, text: string, kind: string) =>
-      `${what} ${text} is a ${kind} address, which the API server refuses here`,
+      `${what} ${text} is ${article(kind)} ${kind} address, which the API server refuses here`,
   },
   'reserved-cluster-ip': {
     severity: e,
     message: (ip: string, kind: string) =>
-      `cluster IP ${ip} is a ${kind} address; a cluster IP must be a unicast address from the service CIDR`,
+      `cluster IP ${ip} is ${article(kind)} ${kind} address; a cluster IP must be a unicast address from the service CIDR`,
   },
 
   // ---- across objects: the API server's allocators, kube-proxy's maps ---------------------
