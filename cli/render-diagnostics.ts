@@ -52,29 +52,53 @@ function renderText(d: Diagnostic, source: SourceFile | undefined, color: boolea
 
 const MAX_FRAME_WIDTH = 160;
 
+/** One whole character the terminal must not see raw (TERMINAL_UNSAFE, anchored). */
+const UNSAFE_CHAR = new RegExp(`^(?:${TERMINAL_UNSAFE.source})$`);
+
+/**
+ * Columns a character takes in a terminal: 2 for East Asian wide and fullwidth characters and
+ * emoji (so the caret stays under what it points at after them), else 1.
+ */
+function charWidth(ch: string): number {
+  const cp = ch.codePointAt(0)!;
+  const wide =
+    (cp >= 0x1100 && cp <= 0x115f) ||
+    (cp >= 0x2e80 && cp <= 0xa4cf && cp !== 0x303f) ||
+    (cp >= 0xac00 && cp <= 0xd7a3) ||
+    (cp >= 0xf900 && cp <= 0xfaff) ||
+    (cp >= 0xfe30 && cp <= 0xfe4f) ||
+    (cp >= 0xff00 && cp <= 0xff60) ||
+    (cp >= 0xffe0 && cp <= 0xffe6) ||
+    (cp >= 0x1f300 && cp <= 0x1f64f) ||
+    (cp >= 0x1f900 && cp <= 0x1f9ff) ||
+    (cp >= 0x20000 && cp <= 0x3fffd);
+  return wide ? 2 : 1;
+}
+
 function frame(source: SourceFile, d: Diagnostic, c: ReturnType<typeof createColors>): string {
   const span = d.span!;
   const line = span.start.line;
-  let text = lineText(source, line);
+  // columns count characters (code points), as spans do: the line as characters, not UTF-16 units
+  let chars = Array.from(lineText(source, line));
   let col = span.start.column;
   let width =
-    span.end.line === line ? Math.max(1, span.end.column - span.start.column) : Math.max(1, text.length - col + 1);
+    span.end.line === line ? Math.max(1, span.end.column - span.start.column) : Math.max(1, chars.length - col + 1);
   // Enormous lines: show a window around the caret instead of the whole line.
-  if (text.length > MAX_FRAME_WIDTH) {
+  if (chars.length > MAX_FRAME_WIDTH) {
     const from = Math.max(0, col - 1 - 40);
-    text =
-      (from > 0 ? '…' : '') +
-      text.slice(from, from + MAX_FRAME_WIDTH) +
-      (from + MAX_FRAME_WIDTH < text.length ? '…' : '');
+    const window = chars.slice(from, from + MAX_FRAME_WIDTH);
+    chars = [...(from > 0 ? ['…'] : []), ...window, ...(from + MAX_FRAME_WIDTH < chars.length ? ['…'] : [])];
     col = col - from + (from > 0 ? 1 : 0);
   }
-  width = Math.min(width, Math.max(1, text.length - col + 1));
-  // one character for one, so the caret stays under its column
-  const printable = text.replace(/\t/g, ' ').replace(TERMINAL_UNSAFE, '�');
+  width = Math.min(width, Math.max(1, chars.length - col + 1));
+  // a tab as one space and an unsafe character as one '�', so each keeps its column
+  const shown = chars.map((ch) => (ch === '\t' ? ' ' : UNSAFE_CHAR.test(ch) ? '�' : ch));
+  const columns = (from: number, to: number) => shown.slice(from, to).reduce((n, ch) => n + charWidth(ch), 0);
   const num = String(line);
   const pad = ' '.repeat(num.length);
-  const caret = (d.severity === 'error' ? c.red : c.yellow)('^'.repeat(width));
-  return `${pad} ${c.cyan('|')}\n${c.cyan(num)} ${c.cyan('|')} ${printable}\n${pad} ${c.cyan('|')} ${' '.repeat(col - 1)}${caret}\n`;
+  const caretWidth = Math.max(1, columns(col - 1, col - 1 + width));
+  const caret = (d.severity === 'error' ? c.red : c.yellow)('^'.repeat(caretWidth));
+  return `${pad} ${c.cyan('|')}\n${c.cyan(num)} ${c.cyan('|')} ${shown.join('')}\n${pad} ${c.cyan('|')} ${' '.repeat(columns(0, col - 1))}${caret}\n`;
 }
 
 function renderJson(diags: readonly Diagnostic[]): string {

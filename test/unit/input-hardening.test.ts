@@ -116,6 +116,31 @@ test('CR-only line endings: a comment ends at the CR, and lines are counted (iss
   assert.is(mixed.diagnostics[0]?.span?.start.line, 4);
 });
 
+test('the caret stays under its token after wide characters and in a long line of astral ones', () => {
+  const caretUnder = (text: string, needle: string) => {
+    const r = run(text);
+    const d = r.diagnostics.find((x) => x.severity === 'error')!;
+    const out = renderDiagnostics([d], new Map([[d.file, makeSourceFile(d.file, text)]]), 'text', false);
+    const lines = out.split('\n');
+    const at = lines.findIndex((l) => l.includes(needle) && / \| /.test(l));
+    const shown = lines[at]!.slice(lines[at]!.indexOf('| ') + 2);
+    const caret = lines[at + 1]!.slice(lines[at + 1]!.indexOf('| ') + 2);
+    // display columns before the needle: CJK ideographs take two
+    const before = Array.from(shown.slice(0, shown.indexOf(needle))).reduce(
+      (n, ch) => n + (/[\u3000-\u9fff]/.test(ch) ? 2 : 1),
+      0,
+    );
+    assert.is(caret.indexOf('^'), before, out);
+    assert.not.match(out, /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/);
+  };
+  caretUnder(
+    'node n {\n  address 172.16.1.35\n}\nservice 日本/b { http: ClusterIP 10.0.0.1:80/tcp -> endpoint }\n',
+    'endpoint',
+  );
+  const astral = '\u{1D400}'.repeat(200);
+  caretUnder(`service a/b {\n  endpoints 10.0.0.5 zone ${astral} bogus\n}\n`, 'bogus');
+});
+
 test('columns count characters, not UTF-16 units (issue 11 item 15)', () => {
   const line = '  endpoints 10.0.0.2 on 𝔫𝔬𝔡𝔢, 10.0.0.300';
   const r = run(`service default/web {\n  ClusterIP 10.0.0.1:80/tcp -> endpoints\n${line}\n}\n`);
