@@ -55,6 +55,18 @@ const CASES: Case[] = [
   F('-A KUBE-A -p udp -m ¦tcp --dport 80 -j ACCEPT', 'ipt-protocol-required'),
   F('-A KUBE-A -m ¦multiport --dports 80 -j ACCEPT', 'ipt-protocol-required'),
   F('-A KUBE-A -p tcp -m tcp --dport ¦http -j ACCEPT', 'ipt-unsupported-value'),
+  // a leading zero: iptables reads tcp --dport 053 as 43, udp's as 53, a prefix /016 as /14, a DNAT
+  // port and --seconds as octal too: refused rather than read either way
+  F('-A KUBE-A -p tcp -m tcp --dport ¦053 -j ACCEPT', 'ipt-unsupported-value'),
+  F('-A KUBE-A -p udp -m udp --dport ¦053 -j ACCEPT', 'ipt-unsupported-value'),
+  F('-A KUBE-A -p tcp -m tcp --dport ¦050:060 -j ACCEPT', 'ipt-unsupported-value'),
+  F('-A KUBE-A -p tcp -m multiport --dports ¦80,053 -j ACCEPT', 'ipt-unsupported-value'),
+  F('-A KUBE-A -s ¦10.64.0.0/016 -j ACCEPT', 'ipt-unsupported-value'),
+  F(
+    '-A KUBE-A -m recent --rcheck --seconds ¦0600 --reap --name L --mask 255.255.255.255 --rsource -j ACCEPT',
+    'ipt-unsupported-value',
+  ),
+  N('-A KUBE-B -p tcp -m tcp -j DNAT --to-destination ¦10.64.1.7:053', 'ipt-unsupported-value'),
   F('-A KUBE-A -p tcp -m tcp --dport ¦70000 -j ACCEPT', 'ipt-invalid-value'),
   F('-A KUBE-A -p tcp -m tcp --dport ¦90:80 -j ACCEPT', 'ipt-invalid-value'),
   F('-A KUBE-A -p tcp -m tcp --dport ¦! 80 -j ACCEPT', 'ipt-intrapositioned-negation'),

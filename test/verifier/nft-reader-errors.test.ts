@@ -234,6 +234,23 @@ test('constructs the model cannot express exactly', () => {
   }
 });
 
+test('an IPv4 octet with a leading zero (nft reads it as octal, 10.064.2.5 as 10.52.2.5) is refused', () => {
+  for (const addr of ['10.64.1.010', '10.064.2.5', '::ffff:10.064.2.5']) {
+    const family = addr.includes(':') ? 'ip6' : 'ip';
+    const e = onlyError(oneChain([[match('==', payload(family, 'daddr'), addr), accept]], { family } as never));
+    assert.is(e.code, 'nft-bad-value', addr);
+    assert.match(e.message, /without leading zeros \(nft reads 010 as octal 8\)/);
+  }
+  // an IPv6 group with leading zeros is no octal: read as written
+  const v6 = read(
+    oneChain([[match('==', payload('ip6', 'daddr'), 'fd00:0001::0010'), accept]], { family: 'ip6' } as never),
+  );
+  assert.equal(
+    v6.diagnostics.filter((d) => d.severity === 'error'),
+    [],
+  );
+});
+
 test('dynamic sets: add instead of update, a different per-element timeout, no timeout', () => {
   const sets = [{ name: 'aff', type: 'ipv4_addr', flags: ['timeout'], timeout: 600 }];
   const upd = (elem: unknown, op = 'update') => oneChain([[{ set: { op, elem, set: '@aff' } }]], { sets });

@@ -16,6 +16,15 @@ const ok = <T>(value: T): Parsed<T> => ({ ok: true, value });
 const invalid = (why: string): Parsed<never> => ({ ok: false, code: 'ipt-invalid-value', why });
 const unsupported = (why: string): Parsed<never> => ({ ok: false, code: 'ipt-unsupported-value', why });
 
+/**
+ * A number written with a leading zero: iptables reads it as octal in some options (tcp and sctp
+ * ports, multiport, a DNAT port, a prefix length, recent --seconds: `--dport 053` is 43, `/010` is
+ * /8) and as decimal in others (udp ports): refused, not guessed. iptables-save never writes one.
+ */
+const LEADING_ZERO = /^0[0-9]/;
+const leadingZero = (what: string): Parsed<never> =>
+  unsupported(`${what} with a leading zero: iptables reads some such numbers as octal (053 is 43); write it without`);
+
 // ---- addresses ------------------------------------------------------------------------------
 
 export interface ParsedAddress {
@@ -93,6 +102,7 @@ function parseAddressSlow(text: string): Parsed<ParsedAddress> {
   let prefix = bits;
   if (slash >= 0) {
     const mask = text.slice(slash + 1);
+    if (LEADING_ZERO.test(mask)) return leadingZero('a prefix length');
     if (/^[0-9]{1,3}$/.test(mask)) {
       prefix = Number(mask);
       if (prefix > bits) return invalid(`prefix length ${prefix} is larger than ${bits}`);
@@ -153,6 +163,7 @@ export function parseMarkMask(text: string): Parsed<{ value: number; mask: numbe
 }
 
 const decimalPort = (text: string): Parsed<number> => {
+  if (LEADING_ZERO.test(text)) return leadingZero('a port');
   if (!/^[0-9]{1,5}$/.test(text)) {
     return /^[A-Za-z]/.test(text)
       ? unsupported('a service name; iptables would look it up in /etc/services (iptables-save prints numbers)')
@@ -162,9 +173,10 @@ const decimalPort = (text: string): Parsed<number> => {
   return n > 65535 ? invalid('a port is at most 65535') : ok(n);
 };
 
-/** 1 to 5 decimal digits in src[s, e) as a number, or -1. */
+/** 1 to 5 decimal digits in src[s, e), no leading zero, as a number, or -1. */
 function digitsAt(src: string, s: number, e: number): number {
   if (e - s < 1 || e - s > 5) return -1;
+  if (e - s > 1 && src.charCodeAt(s) === 48 /* 0 */) return -1; // the slow path refuses it
   let n = 0;
   for (let i = s; i < e; i++) {
     const c = src.charCodeAt(i);
@@ -221,6 +233,7 @@ export function parsePortList(text: string): Parsed<NumberRange[]> {
 }
 
 export function parseSeconds(text: string): Parsed<number> {
+  if (LEADING_ZERO.test(text)) return leadingZero('a number of seconds');
   if (!/^[0-9]{1,10}$/.test(text) || Number(text) > U32) return invalid('not a number of seconds');
   const n = Number(text);
   return n === 0 ? invalid('must be at least 1') : ok(n);

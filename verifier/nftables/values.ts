@@ -33,6 +33,12 @@ export function readAddress(v: unknown, family: Family): Read<bigint> {
     if (n >= 0) return { ok: BigInt(n) };
   }
   if (typeof v === 'string' && (v.includes('.') || v.includes(':')) && !v.startsWith('0x')) {
+    // nft reads a dotted quad as inet_aton does: an octet with a leading zero is octal (10.064.2.5
+    // is 10.52.2.5), where the sloppy parser, as Kubernetes, reads decimal: refused, not guessed
+    const quad = v.slice(v.lastIndexOf(':') + 1);
+    if (quad.includes('.') && /(?:^|\.)0[0-9]/.test(quad)) {
+      return bad(v, `${addrExpected(family)} without leading zeros (nft reads 010 as octal 8)`);
+    }
     const p = parseIPSloppy(v);
     if (!p.ok) return bad(v, addrExpected(family));
     // An IPv4-mapped IPv6 address is an IPv6 address in an ip6 table (the parser gives its IPv4 part).
