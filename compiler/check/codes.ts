@@ -18,6 +18,11 @@ export const { codes, table: checkCodeTable } = defineCodes({
     message: (min: string, max: string, why: string) =>
       `nodePort range ${min}-${max} is invalid: ${why}; write 'nodePort range MIN-MAX' with 1 <= MIN <= MAX <= 65535`,
   },
+  'number-leading-zero': {
+    severity: w,
+    message: (what: string, text: string, value: string, octal: string | null) =>
+      `${what} ${text} has a leading zero: ksvc reads it as ${value}${octal === null ? '' : `, a YAML manifest (Kubernetes) as octal ${octal}`}`,
+  },
   'invalid-masq-bit': {
     severity: e,
     message: (bit: string) =>

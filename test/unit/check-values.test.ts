@@ -151,4 +151,33 @@ test('a file with only errors in values yields no model and no crash', () => {
   assert.ok(r.diagnostics.length >= 3);
 });
 
+test('a number with a leading zero is a warning: a YAML manifest reads 0120 as octal 80, ksvc as 120', () => {
+  const r = run(
+    'cluster {\n  masq bit 014\n}\nservice a/b {\n  http: NodePort 10.0.0.1:0120/tcp nodePort 030080 -> endpoints:08080\n  sessionAffinity clientIP 0600\n  endpoints 10.0.0.5 ports web=080\n}\n',
+  );
+  const zeros = r.diagnostics.filter((d) => d.code === 'number-leading-zero');
+  assert.equal(
+    zeros.map((d) => [d.message, d.hint]),
+    [
+      [
+        'masquerade mark bit 014 has a leading zero: ksvc reads it as 14, a YAML manifest (Kubernetes) as octal 12',
+        'write 14',
+      ],
+      ['port 0120 has a leading zero: ksvc reads it as 120, a YAML manifest (Kubernetes) as octal 80', 'write 120'],
+      ['nodePort 030080 has a leading zero: ksvc reads it as 30080', 'write 30080'],
+      ['target port 08080 has a leading zero: ksvc reads it as 8080', 'write 8080'],
+      ['endpoint port web 080 has a leading zero: ksvc reads it as 80', 'write 80'],
+      [
+        'affinity timeout 0600 has a leading zero: ksvc reads it as 600, a YAML manifest (Kubernetes) as octal 384',
+        'write 600',
+      ],
+    ],
+  );
+  assert.ok(zeros.every((d) => d.severity === 'warning'));
+  assert.equal(
+    run('cluster {\n  masq bit 0\n}\n').diagnostics.filter((d) => d.code === 'number-leading-zero'),
+    [],
+  );
+});
+
 test.run();

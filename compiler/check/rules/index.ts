@@ -4,6 +4,7 @@ import * as cluster from './cluster.ts';
 import * as endpoints from './endpoints.ts';
 import * as frontends from './frontends.ts';
 import * as nodes from './nodes.ts';
+import * as numbers from './numbers.ts';
 import * as ports from './ports.ts';
 import type { Rule } from './rule.ts';
 import * as services from './services.ts';
@@ -37,6 +38,7 @@ export const allRules: readonly Rule[] = [
   services.nodePortOnClusterIP,
   services.missingNodePort,
   ports.portNumbers,
+  numbers.leadingZeros,
   ports.portNamesUnique,
   ports.dualStackPorts,
   frontends.externalAddressFamilies,
