@@ -10,6 +10,7 @@ import { lower } from '../../api/lower.ts';
 import { compileNftables } from '../../api/nftables.ts';
 import { type Counterexample, verifyArtifacts } from '../../api/verify.ts';
 import { cidrContains, cidrOf, ipOf } from '../../common/ip.ts';
+import { buildInterfaceAtoms, interfaceAtomOf, interfaceExample } from '../../verifier/engine/space.ts';
 
 const Witness = suite('readable witnesses');
 
@@ -121,6 +122,15 @@ Witness('the same witnesses on every run', () => {
   assert.ok(a.length >= 1);
   assert.equal(a, b);
   for (const w of a) assert.ok(['10.32.0.20', '203.0.113.10', '192.168.10.11'].includes(w.dst), w.dst);
+});
+
+Witness('an interface for "any other" is outside every prefix the rules name (eth+ covers ethx too)', () => {
+  for (const prefixes of [['eth'], ['e'], ['eth', 'ens', 'enp', 'bond', 'if'], ['a', 'b', 'c', 'e', 'i']]) {
+    const ifs = buildInterfaceAtoms(['lo'], prefixes);
+    const other = ifs.atoms.findIndex((a) => a.kind === 'other');
+    const name = interfaceExample(ifs, other)!;
+    assert.is(interfaceAtomOf(ifs, name), other, `${prefixes.join(',')}: ${name}`);
+  }
 });
 
 Witness.run();

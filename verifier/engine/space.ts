@@ -174,12 +174,21 @@ export function interfaceExample(ifs: InterfaceAtoms, atom: number): string | nu
   if (a.kind === 'none') return null;
   if (a.kind === 'name') return a.text;
   const taken = (n: string) => interfaceAtomOf(ifs, n) !== atom;
-  const base = a.kind === 'prefix' ? a.text : 'eth';
-  for (let i = 0; i < 1000; i++) {
-    const n = `${base}${i}`.slice(0, 15);
-    if (!taken(n)) return n;
+  // readable names first; for "any other", bases a rule's prefix may cover (`eth+` covers every
+  // ethN, and ethx too: a witness there was no witness), then short names none covers
+  const bases = a.kind === 'prefix' ? [a.text] : ['eth', 'ens', 'enp', 'bond', 'if'];
+  for (const base of bases) {
+    for (let i = 0; i < 1000; i++) {
+      const n = `${base}${i}`.slice(0, 15);
+      if (!taken(n)) return n;
+    }
   }
-  return `${base}x`;
+  const chars = 'abcdefghijklmnopqrstuvwxyz0123456789';
+  for (const c1 of chars) {
+    if (!taken(c1)) return c1;
+    for (const c2 of chars) if (!taken(c1 + c2)) return c1 + c2;
+  }
+  return `${bases[0]}x`; // only when every name of one or two characters is another atom's
 }
 
 /** Mark dimension: the values of the mark's relevant bits, bit j of an atom = bit markBits[j]. */
