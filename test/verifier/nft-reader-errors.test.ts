@@ -251,6 +251,24 @@ test('an IPv4 octet with a leading zero (nft reads it as octal, 10.064.2.5 as 10
   );
 });
 
+test('a statement after a terminal one is refused, as nft refuses the rule; after continue or a verdict map it is read', () => {
+  const mark = { mangle: { key: meta('mark'), value: 1 } };
+  for (const [rule, hook] of [
+    [[accept, { counter: null }], 'postrouting'],
+    [[{ dnat: { addr: '10.0.0.1' } }, mark], 'prerouting'],
+    [[{ masquerade: null }, { counter: null }], 'postrouting'],
+  ] as const) {
+    const prio = hook === 'prerouting' ? -100 : 100;
+    const e = onlyError(oneChain([rule as never], { base: { type: 'nat', hook, prio } } as never));
+    assert.is(e.code, 'nft-after-terminal', JSON.stringify(rule));
+  }
+  const fine = read(oneChain([[{ continue: null }, { counter: null }, accept]]));
+  assert.equal(
+    fine.diagnostics.filter((d) => d.severity === 'error'),
+    [],
+  );
+});
+
 test('dynamic sets: add instead of update, a different per-element timeout, no timeout', () => {
   const sets = [{ name: 'aff', type: 'ipv4_addr', flags: ['timeout'], timeout: 600 }];
   const upd = (elem: unknown, op = 'update') => oneChain([[{ set: { op, elem, set: '@aff' } }]], { sets });

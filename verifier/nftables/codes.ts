@@ -30,6 +30,11 @@ export const { codes: nftCodes, table: nftCodeTable } = defineCodes({
     message: (kind: string, table: string) =>
       `object kind '${kind}' in table ${table} is not in the verifier's model (it reads tables, chains, rules, sets, maps and elements)`,
   },
+  'nft-after-terminal': {
+    severity: e,
+    message: (statement: string, terminal: string) =>
+      `statement '${statement}' comes after the terminal statement '${terminal}' in the same rule: nft refuses the rule ("Statement after terminal statement has no effect")`,
+  },
   'nft-unknown-statement': {
     severity: e,
     message: (name: string) =>
