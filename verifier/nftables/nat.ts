@@ -65,6 +65,8 @@ export function rejectSteps(
     if (!(v4 ? ICMP_CODES : ICMPV6_CODES).includes(code)) return bad(`${type ?? 'icmp'} ${code}`);
     kind = code;
   } else if (type === 'icmpx') {
+    // nft refuses it outside inet, bridge and netdev tables ("abstracted ICMP unreachable not supported")
+    if (ctx.nftFamily === 'ip' || ctx.nftFamily === 'ip6') return bad(`icmpx ${code}`);
     const mapped = ICMPX[code];
     if (!mapped) return bad(`icmpx ${code}`);
     kind = v4 ? mapped[0] : mapped[1];
