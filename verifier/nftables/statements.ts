@@ -19,15 +19,16 @@ export function ruleSteps(expr: readonly unknown[], pointer: string, ctx: RuleCo
   const at = `${pointer}/expr/`;
   let terminal: string | null = null;
   for (let i = 0; i < expr.length; i++) {
-    const kind = isObject(expr[i]) ? Object.keys(expr[i] as object)[0] : undefined;
-    if (terminal !== null && kind !== undefined) {
+    const stmt = expr[i] as Record<string, unknown>; // one key, the schema checked
+    const kind = Object.keys(stmt)[0]!;
+    if (terminal !== null) {
       // nft refuses such a rule: read as it would be loaded, it would not be
       ctx.sink.report('nft-after-terminal', at + i, kind, terminal);
       ok = false;
       break;
     }
-    if (kind !== undefined && TERMINAL.has(kind)) terminal = kind;
-    const s = statementSteps(expr[i] as Record<string, unknown>, ctx, at + i);
+    if (TERMINAL.has(kind)) terminal = kind;
+    const s = statementSteps(stmt, kind, ctx, at + i);
     if (s === null) ok = false;
     else for (const step of s) steps.push(step);
   }
@@ -61,10 +62,9 @@ const FINAL: Record<'accept' | 'drop' | 'return', Step> = {
   return: verdict({ kind: 'return' }),
 };
 
-function statementSteps(stmt: Record<string, unknown>, ctx: RuleContext, pointer: string): Step[] | null {
-  const [kind] = Object.keys(stmt);
-  const body = stmt[kind!];
-  const at = child(pointer, kind!);
+function statementSteps(stmt: Record<string, unknown>, kind: string, ctx: RuleContext, pointer: string): Step[] | null {
+  const body = stmt[kind];
+  const at = child(pointer, kind);
   switch (kind) {
     case 'accept':
     case 'drop':
