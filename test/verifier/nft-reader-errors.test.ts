@@ -269,6 +269,18 @@ test('a statement after a terminal one is refused, as nft refuses the rule; afte
   );
 });
 
+test('a numgen whose values pass 32 bits is refused, as the kernel refuses it', () => {
+  const gen = (offset: number) => ({ numgen: { mode: 'random', mod: 2, offset } });
+  const e = onlyError(oneChain([[match('==', gen(4294967295), 4294967295), accept]]));
+  assert.is(e.code, 'nft-bad-value');
+  assert.match(e.message, /mod 2 offset 4294967295/);
+  const fine = read(oneChain([[match('==', gen(4294967294), 4294967294), accept]]));
+  assert.equal(
+    fine.diagnostics.filter((d) => d.severity === 'error'),
+    [],
+  );
+});
+
 test('dynamic sets: add instead of update, a different per-element timeout, no timeout', () => {
   const sets = [{ name: 'aff', type: 'ipv4_addr', flags: ['timeout'], timeout: 600 }];
   const upd = (elem: unknown, op = 'update') => oneChain([[{ set: { op, elem, set: '@aff' } }]], { sets });

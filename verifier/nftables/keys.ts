@@ -100,8 +100,17 @@ export function readScalar(expr: unknown, ctx: KeyContext, pointer: string): Rea
       const flag = Array.isArray(body.flags) ? body.flags[0] : body.flags;
       return flag === 'saddr' ? R.saddrLocal : R.daddrLocal;
     }
-    case 'numgen':
-      return { kind: 'numgen', mod: body.mod as number, offset: (body.offset as number | undefined) ?? 0 };
+    case 'numgen': {
+      const mod = body.mod as number;
+      const offset = (body.offset as number | undefined) ?? 0;
+      // the kernel refuses values past 32 bits ("Value too large for defined data type", measured
+      // with nft -c -j: mod 2 offset 4294967295)
+      if (offset + mod - 1 > 0xffffffff) {
+        ctx.sink.report('nft-bad-value', at, `mod ${mod} offset ${offset}`, 'a numgen whose values fit in 32 bits');
+        return null;
+      }
+      return { kind: 'numgen', mod, offset };
+    }
     case '&':
     case '|':
     case '^':
