@@ -281,6 +281,13 @@ test('a numgen whose values pass 32 bits is refused, as the kernel refuses it', 
   );
 });
 
+test('interface names nft reads by rules of its own are refused: a backslash but a final \\*, past 15 characters', () => {
+  for (const name of ['veth\\x*', 'veth\\\\*', 'a\\b', 'vethabcdefghijk*', 'abcdefghijklmnop']) {
+    const e = onlyError(oneChain([[match('==', meta('iifname'), name), accept]]));
+    assert.is(e.code, 'nft-bad-value', name);
+  }
+});
+
 test('dynamic sets: add instead of update, a different per-element timeout, no timeout', () => {
   const sets = [{ name: 'aff', type: 'ipv4_addr', flags: ['timeout'], timeout: 600 }];
   const upd = (elem: unknown, op = 'update') => oneChain([[{ set: { op, elem, set: '@aff' } }]], { sets });

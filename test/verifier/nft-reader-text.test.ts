@@ -12,7 +12,7 @@ import { accept, match, meta, oneChain, withoutOrigins } from './nft-support.ts'
 const test = suite('nft reader: text input');
 
 const doc = oneChain([
-  [match('==', meta('iifname'), 'a"b\\\\[{'), accept],
+  [match('==', meta('iifname'), 'a"b[{\\*'), accept], // a quote, brackets, a backslash (the exact name a"b[{*)
   [match('==', meta('l4proto'), 'tcp'), { counter: null }, accept],
 ]);
 

@@ -171,15 +171,15 @@ export function protocolClasses(ranges: readonly NumberRange[], family: Family):
  */
 export function readIfname(v: unknown): Read<{ name: string; prefix: boolean }> {
   if (typeof v !== 'string') return bad(v, 'an interface name');
-  let prefix = false;
-  let body = v;
-  if (body.endsWith('*') && !/(^|[^\\])(\\\\)*\\\*$/.test(body)) {
-    prefix = true;
-    body = body.slice(0, -1);
-  }
-  const name = body.replace(/\\([\\*])/g, '$1');
+  // nft refuses more than 15 characters, a trailing '*' included ("String exceeds maximum length of 16")
+  if (v.length > 15) return bad(v, 'an interface name or prefix of at most 15 characters, a trailing * included');
+  // `NAME\*` is the exact name `NAME*`; any other backslash nft keeps or drops by rules of its own
+  // (a name ending in \* loses every backslash, elsewhere they stay), which the model does not follow
+  const escapedStar = /^[^\\]*\\\*$/.test(v);
+  if (!escapedStar && v.includes('\\')) return bad(v, "an interface name without backslashes (but a final '\\*')");
+  const prefix = !escapedStar && v.endsWith('*');
+  const name = escapedStar ? `${v.slice(0, -2)}*` : prefix ? v.slice(0, -1) : v;
   if (name.length === 0) return bad(v, 'a non-empty interface name or prefix');
-  if (name.length > 15) return bad(v, 'an interface name of at most 15 characters');
   return { ok: { name, prefix } };
 }
 
