@@ -288,6 +288,31 @@ test('interface names nft reads by rules of its own are refused: a backslash but
   }
 });
 
+test('numbers nft reads otherwise: a real (-100.0, 6e2) anywhere, a priority past 32 bits, a chain before conntrack', () => {
+  const base = oneChain([[accept]], { base: { type: 'nat', hook: 'prerouting', prio: -100 } });
+  const text = JSON.stringify(base);
+  for (const spelled of ['-100.0', '-1e2', '-100E0']) {
+    const r = readNftables(text.replace('"prio":-100', `"prio":${spelled}`), { file: 'real.json' });
+    const errors = r.diagnostics.filter((d) => d.severity === 'error');
+    assert.equal(
+      errors.map((d) => d.code),
+      ['nft-real-number'],
+      spelled,
+    );
+    assert.is(errors[0]!.span?.start.line, 1, spelled);
+  }
+  // a '.' or an 'e' inside a string is no number: the document reads as it did
+  assert.equal(
+    readNftables(text, { file: 'fine.json' }).diagnostics.filter((d) => d.severity === 'error'),
+    [],
+  );
+  const big = onlyError(oneChain([[accept]], { base: { type: 'filter', hook: 'output', prio: 4294967146 } }));
+  assert.is(big.code, 'nft-bad-value');
+  const early = onlyError(oneChain([[accept]], { base: { type: 'filter', hook: 'output', prio: -300 } }));
+  assert.is(early.code, 'nft-unsupported');
+  assert.match(early.message, /before conntrack/);
+});
+
 test('dynamic sets: add instead of update, a different per-element timeout, no timeout', () => {
   const sets = [{ name: 'aff', type: 'ipv4_addr', flags: ['timeout'], timeout: 600 }];
   const upd = (elem: unknown, op = 'update') => oneChain([[{ set: { op, elem, set: '@aff' } }]], { sets });

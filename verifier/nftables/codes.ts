@@ -11,6 +11,11 @@ export const { codes: nftCodes, table: nftCodeTable } = defineCodes({
     severity: e,
     message: (reason: string) => `the nftables document is not valid JSON: ${reason}`,
   },
+  'nft-real-number': {
+    severity: e,
+    message: () =>
+      'a number written with a fraction or an exponent (-100.0, 6e2): nft reads it as a real, which it refuses or ignores where an integer belongs (a base chain priority of -100.0 gives a chain with no hook); write integers',
+  },
   'nft-schema': {
     severity: e,
     message: (what: string) => `not in the nftables JSON subset the verifier reads: ${what}`,

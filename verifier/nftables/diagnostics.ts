@@ -39,6 +39,20 @@ export class DiagnosticSink {
     this.diagnostics.push(d);
   }
 
+  /** Report `code` at a text offset (what no JSON pointer names: a number's spelling). */
+  reportAtOffset<K extends CodeName>(code: K, offset: number, ...args: Args<K>): void {
+    const factory = nftCodes[code] as (
+      where: { file: string; span: null; path: string },
+      ...a: unknown[]
+    ) => Diagnostic;
+    const d = factory({ file: this.file, span: null, path: '' }, ...args);
+    if (this.text !== null) {
+      this.source ??= makeSourceFile(this.file, this.text);
+      d.span = spanOf(this.source, offset, offset + 1);
+    }
+    this.diagnostics.push(d);
+  }
+
   /** A hint for the diagnostic reported last (a constant text: it is shown as it is). */
   hintLast(hint: string): void {
     const d = this.diagnostics[this.diagnostics.length - 1];

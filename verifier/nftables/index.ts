@@ -7,7 +7,7 @@ import type { NetfilterProgram } from '../model/program.ts';
 import { DiagnosticSink } from './diagnostics.ts';
 import { applyDocument, DocumentApplier } from './document.ts';
 import { buildPrograms } from './program.ts';
-import { scanItems } from './scan.ts';
+import { realNumberAt, scanItems } from './scan.ts';
 import { checkEnvelope, checkShape } from './schema.ts';
 import type { RulesetState } from './state.ts';
 
@@ -72,6 +72,11 @@ function readState(
     sink.report('nft-invalid-json', '', refused);
     return { state: null, sink };
   }
+  const real = text === null ? -1 : realNumberAt(text);
+  if (real >= 0) {
+    sink.reportAtOffset('nft-real-number', real);
+    return { state: null, sink };
+  }
   const table = options.table ?? 'kube-proxy';
   let state = text === null ? null : readItems(text, table, sink);
   if (state === null) {
@@ -109,6 +114,7 @@ function readItems(text: string, table: string, sink: DiagnosticSink): RulesetSt
   const scan = scanItems(text);
   if (!scan) return null;
   const { spans } = scan;
+
   let form: 'commands' | 'listing' = 'listing';
   for (let k = 0; k < spans.length; k += 2) {
     COMMAND_START.lastIndex = spans[k]!;

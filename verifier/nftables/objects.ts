@@ -128,6 +128,22 @@ export class Applier {
             prio: obj.prio as number,
             policy: (obj.policy as BaseSpec['policy'] | undefined) ?? 'accept',
           };
+    if (base !== null) {
+      // nft reads a priority as a C int: past 32 bits it wraps (4294967146 is -150), which reorders
+      // the chain among the others; refused (the chain is still made: its rules are read, no cascade)
+      if (!Number.isSafeInteger(base.prio) || base.prio < -(2 ** 31) || base.prio >= 2 ** 31) {
+        this.sink.report('nft-bad-value', child(pointer, 'prio'), String(base.prio), 'a priority in the 32-bit range');
+      }
+      // before conntrack (priority -200) a packet has no conntrack entry yet: its ct state is not
+      // the one the model gives it (docs/verifier.md)
+      if ((base.hook === 'prerouting' || base.hook === 'output') && base.prio <= -200) {
+        this.sink.report(
+          'nft-unsupported',
+          child(pointer, 'prio'),
+          `a base chain at priority ${base.prio} on ${base.hook}, at or before conntrack (-200): its packets have no conntrack state yet`,
+        );
+      }
+    }
     if (!existing) {
       table.chains.set(name, { name, pointer, base, rules: [] });
       return;

@@ -10,7 +10,11 @@ export interface ItemSpans {
   spans: number[];
 }
 
+/** Set by skipValue: the first number written as a real since realNumberAt began. */
+let realAt = -1;
+
 const isSpace = (c: number): boolean => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
 
 export function scanItems(text: string): ItemSpans | null {
   const n = text.length;
@@ -54,6 +58,20 @@ export function scanItems(text: string): ItemSpans | null {
   return i === n ? { spans } : null;
 }
 
+/**
+ * The offset of the first number written with a fraction or an exponent (`-100.0`, `6e2`) outside
+ * strings, or -1: nft's JSON parser (jansson) reads such a number as a real, which it refuses or
+ * ignores where an integer belongs (a priority of -100.0 made a chain with no hook), where
+ * JSON.parse gives the same number as for `-100`. For text the scanner does not follow.
+ */
+export function realNumberAt(text: string): number {
+  realAt = -1;
+  // the document's value, from its first bracket (text JSON.parse refuses is reported by it)
+  const open = text.search(/[[{]/);
+  if (open >= 0) skipValue(text, open);
+  return realAt;
+}
+
 /** The end of the object or array starting at `i`, or -1. Strings are skipped with indexOf. */
 function skipValue(text: string, i: number): number {
   const open = text.charCodeAt(i);
@@ -79,6 +97,10 @@ function skipValue(text: string, i: number): number {
     else if (c === 0x7d || c === 0x5d) {
       depth--;
       if (depth === 0) return i + 1;
+    } else if (realAt < 0 && (c === 0x2e || ((c === 0x65 || c === 0x45) && isDigit(text.charCodeAt(i - 1))))) {
+      // outside strings only numbers hold '.', and an exponent's e follows a digit (true, false and
+      // null have no digit before their e)
+      realAt = i;
     }
     i++;
   }
