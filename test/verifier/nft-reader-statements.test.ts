@@ -13,6 +13,7 @@ import {
   fib,
   fields,
   goto,
+  type Json,
   jump,
   match,
   meta,
@@ -347,8 +348,8 @@ test("affinity, ksvc's form: one set per service port keyed client . endpoint; c
   });
 });
 
-test('records already in a dynamic set (a live listing) are noted, not read', () => {
-  const doc = oneChain([[match('==', payload('ip', 'saddr'), '@aff'), accept]], {
+test('records already in a dynamic set (a live listing) are noted, not read; a command document may not seed them', () => {
+  const commands = oneChain([[match('==', payload('ip', 'saddr'), '@aff'), accept]], {
     sets: [
       {
         name: 'aff',
@@ -359,6 +360,17 @@ test('records already in a dynamic set (a live listing) are noted, not read', ()
       },
     ],
   });
+  // loaded, the records would send those clients to their endpoints from the start, where the
+  // rulesets compared start with none
+  const seeded = onlyError(commands);
+  assert.is(seeded.code, 'nft-affinity');
+  assert.match(seeded.message, /a command document adds record\(s\) to the dynamic set 'aff'/);
+  // the same objects listed (nft -j list ruleset: bare objects, no commands)
+  const doc = {
+    nftables: commands.nftables.map((i) =>
+      typeof i === 'object' && i !== null && 'add' in i ? (i as { add: Json }).add : i,
+    ),
+  };
   const p = program(doc);
   assert.ok(
     p.notes.some((n) => n.includes("'aff' holds 2 record(s)")),

@@ -5,6 +5,7 @@
 import type { DiagnosticSink } from './diagnostics.ts';
 import { child, keptChild } from './pointer.ts';
 import { checkShape, type ObjectShape } from './schema.ts';
+import { isDynamic } from './sets.ts';
 import {
   type BaseSpec,
   type ElementState,
@@ -276,6 +277,12 @@ export class Applier {
   }
 
   private addElements(command: string, table: TableState, set: SetState, elem: unknown, at: string): void {
+    if (this.form === 'commands' && isDynamic(set)) {
+      // records are what the data path writes: a document that loads one makes that client go to
+      // its endpoint from the start, where the rulesets compared start with no record
+      this.sink.report('nft-affinity', at, `a command document adds record(s) to the dynamic set '${set.name}'`);
+      return;
+    }
     const { list, single } = elementList(set.kind, elem);
     for (const [i, e] of list.entries()) {
       const p = single ? at : keptChild(at, i);
