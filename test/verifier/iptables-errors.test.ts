@@ -67,6 +67,10 @@ const CASES: Case[] = [
     'ipt-unsupported-value',
   ),
   N('-A KUBE-B -p tcp -m tcp -j DNAT --to-destination ¦10.64.1.7:053', 'ipt-unsupported-value'),
+  // what iptables-restore refuses: more than 15 multiport slots, brackets around an IPv4 DNAT address
+  F('-A KUBE-A -p tcp -m multiport --dports ¦1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16 -j ACCEPT', 'ipt-invalid-value'),
+  F('-A KUBE-A -p tcp -m multiport --dports ¦1:2,3:4,5:6,7:8,9:10,11:12,13:14,15:16 -j ACCEPT', 'ipt-invalid-value'),
+  N('-A KUBE-B -p tcp -m tcp -j DNAT --to-destination ¦[10.64.1.7]:53', 'ipt-invalid-value'),
   F('-A KUBE-A -p tcp -m tcp --dport ¦70000 -j ACCEPT', 'ipt-invalid-value'),
   F('-A KUBE-A -p tcp -m tcp --dport ¦90:80 -j ACCEPT', 'ipt-invalid-value'),
   F('-A KUBE-A -p tcp -m tcp --dport ¦! 80 -j ACCEPT', 'ipt-intrapositioned-negation'),
@@ -215,6 +219,10 @@ test('structure: missing COMMIT, duplicate chain, bad policies, -X of a chain wi
   check(ruleset('*nat', 'COMMIT', 'COMMIT'), ['ipt-table-structure@3:1']);
   check(ruleset('*nat', '*filter', 'COMMIT'), ['ipt-table-structure@2:1']);
   check(ruleset('*nat', 'COMMIT', '*nat', 'COMMIT'), ['ipt-table-structure@3:2']);
+  // what iptables-restore refuses or reads otherwise: a name past 28 characters, a quoted chain line
+  check(ruleset('*nat', `:KUBE-${'A'.repeat(24)} - [0:0]`, 'COMMIT'), ['ipt-invalid-value@2:2']);
+  check(ruleset('*nat', `:KUBE-${'A'.repeat(23)} - [0:0]`, 'COMMIT'), []);
+  check(ruleset('*nat', ':"KUBE-A" - [0:0]', 'COMMIT'), ['ipt-invalid-value@2:2']);
   // a byte-order mark: one error that says so, not one per line (iptables-restore: "line 1 failed")
   const bom = readIptables(`\ufeff${ruleset('*nat', ':KUBE-A - [0:0]', 'COMMIT')}`, { file: 's' });
   assert.equal(codesAt(bom.diagnostics), ['ipt-syntax@1:1']);

@@ -92,6 +92,15 @@ export function declareChain(table: TableState, tpl: Extract<LineTemplate, { kin
     diagnostics.push(
       iptCodes['ipt-invalid-value'](where(tpl.name), 'chain name', name, "must not start with '-' or '!'"),
     );
+  } else if (name.length > 28) {
+    // iptables-restore: "too long (must be under 29 chars)"
+    diagnostics.push(iptCodes['ipt-invalid-value'](where(tpl.name), 'chain name', name, 'at most 28 characters'));
+  } else if (nameText !== null) {
+    // iptables-restore does not unquote a chain line: the quotes would be part of the name there,
+    // and the rules naming it unquoted would name another chain
+    diagnostics.push(
+      iptCodes['ipt-invalid-value'](where(tpl.name), 'chain name', name, 'written without quotes on its chain line'),
+    );
   }
   declare(addChain(table, entry, false), l);
 }

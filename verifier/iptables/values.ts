@@ -224,11 +224,15 @@ export function parsePortRange(text: string): Parsed<NumberRange> {
 /** multiport: `P[,P|LO:HI...]`. */
 export function parsePortList(text: string): Parsed<NumberRange[]> {
   const out: NumberRange[] = [];
+  let slots = 0;
   for (const piece of text.split(',')) {
     const r = parsePortRange(piece);
     if (!r.ok) return r;
     out.push(r.value);
+    slots += piece.includes(':') ? 2 : 1;
   }
+  // xt_multiport holds 15 ports, a range taking two ("too many ports specified")
+  if (slots > 15) return invalid('more than 15 ports (a range counts as two)');
   return ok(out);
 }
 
@@ -439,6 +443,9 @@ export function parseDnatTarget(text: string): Parsed<{ family: Family; ip: stri
   const fast = fastIPv4(hostText);
   const host = fast >= 0 ? null : parseHost(hostText);
   if (host && !host.ok) return host;
+  // brackets are IPv6's: iptables refuses [10.0.0.1]:80 ("Invalid address format")
+  if (text.startsWith('[') && (host === null || host.value.family === 'ipv4'))
+    return invalid('an IPv4 address is written without brackets');
   let port: number | null = null;
   if (portText !== null) {
     if (portText.includes('-') || portText.includes('/')) {
