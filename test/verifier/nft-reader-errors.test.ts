@@ -313,6 +313,16 @@ test('numbers nft reads otherwise: a real (-100.0, 6e2) anywhere, a priority pas
   assert.match(early.message, /before conntrack/);
 });
 
+test('text that is not UTF-8 (read as U+FFFD) is refused, as nft refuses it', () => {
+  const text = JSON.stringify(oneChain([[match('==', meta('iifname'), 'eth0'), accept]])).replace('eth0', 'eth\ufffd');
+  const r = readNftables(text, { file: 'bytes.json' });
+  assert.equal(
+    r.diagnostics.map((d) => d.code),
+    ['nft-invalid-json'],
+  );
+  assert.match(r.diagnostics[0]!.message, /not UTF-8/);
+});
+
 test('dynamic sets: add instead of update, a different per-element timeout, no timeout', () => {
   const sets = [{ name: 'aff', type: 'ipv4_addr', flags: ['timeout'], timeout: 600 }];
   const upd = (elem: unknown, op = 'update') => oneChain([[{ set: { op, elem, set: '@aff' } }]], { sets });

@@ -33,6 +33,10 @@ function wholeTextRefusal(text: string): string | null {
     return 'it starts with a byte-order mark (U+FEFF), which nft refuses; save it without one';
   if (/^\s*(?:[*:#]|-A )/.test(text))
     return 'it is iptables-restore or iptables-save text (read as the iptables artifact)';
+  // bytes that are not UTF-8 were read as U+FFFD: nft's JSON parser refuses them (a U+FFFD written
+  // as such, rare in a ruleset, is refused with them)
+  if (text.includes('\ufffd'))
+    return 'it holds U+FFFD, what bytes that are not UTF-8 are read as: nft refuses text that is not UTF-8';
   // nft's JSON parser refuses a NUL in a string (jansson without JSON_ALLOW_NUL): the whole file
   // would not load, whatever the string means here
   if (text.includes('\u0000') || (text.includes('\\u0000') && /(?:^|[^\\])(?:\\\\)*\\u0000/.test(text)))
