@@ -323,6 +323,16 @@ test('text that is not UTF-8 (read as U+FFFD) is refused, as nft refuses it', ()
   assert.match(r.diagnostics[0]!.message, /not UTF-8/);
 });
 
+test('a constant set the data path would write (flags constant and timeout) is refused, as the kernel refuses it', () => {
+  const sets = [{ name: 'aff', type: 'ipv4_addr', flags: ['constant', 'timeout'], timeout: 600 }];
+  const e = read(oneChain([[match('==', payload('ip', 'saddr'), '@aff'), accept]], { sets }));
+  assert.ok(
+    e.diagnostics.some((d) => d.code === 'nft-bad-value' && d.path?.endsWith('/flags')),
+    e.diagnostics.map((d) => d.code).join(' '),
+  );
+  assert.equal(e.programs, []);
+});
+
 test('dynamic sets: add instead of update, a different per-element timeout, no timeout', () => {
   const sets = [{ name: 'aff', type: 'ipv4_addr', flags: ['timeout'], timeout: 600 }];
   const upd = (elem: unknown, op = 'update') => oneChain([[{ set: { op, elem, set: '@aff' } }]], { sets });

@@ -240,6 +240,16 @@ export class Applier {
       timeout: typeof obj.timeout === 'number' ? obj.timeout : null,
       elements: new Map(),
     };
+    // the kernel refuses a constant set the data path would write ("Operation not supported")
+    if (s.flags.has('constant') && isDynamic(s)) {
+      this.sink.report(
+        'nft-bad-value',
+        child(p, 'flags'),
+        JSON.stringify(flags),
+        'set flags the kernel takes together',
+      );
+      return;
+    }
     let target = existing;
     if (!existing) {
       table.sets.set(name, s);
