@@ -301,6 +301,9 @@ test('numbers nft reads otherwise: a real (-100.0, 6e2) anywhere, a priority pas
     );
     assert.is(errors[0]!.span?.start.line, 1, spelled);
   }
+  // text the item scanner does not follow (a second top-level key) is scanned for a real alone
+  const odd = readNftables(`${text.slice(0, -1)},"x":1.5}`, { file: 'odd.json' });
+  assert.ok(odd.diagnostics.some((d) => d.code === 'nft-real-number'));
   // a '.' or an 'e' inside a string is no number: the document reads as it did
   assert.equal(
     readNftables(text, { file: 'fine.json' }).diagnostics.filter((d) => d.severity === 'error'),

@@ -7,7 +7,7 @@ import type { NetfilterProgram } from '../model/program.ts';
 import { DiagnosticSink } from './diagnostics.ts';
 import { applyDocument, DocumentApplier } from './document.ts';
 import { buildPrograms } from './program.ts';
-import { realNumberAt, scanItems } from './scan.ts';
+import { type ItemSpans, realNumberAt, scanItems } from './scan.ts';
 import { checkEnvelope, checkShape } from './schema.ts';
 import type { RulesetState } from './state.ts';
 
@@ -76,13 +76,15 @@ function readState(
     sink.report('nft-invalid-json', '', refused);
     return { state: null, sink };
   }
-  const real = text === null ? -1 : realNumberAt(text);
+  // the scan of the items also finds a real number; text it cannot follow is scanned for one alone
+  const scan = text === null ? null : scanItems(text);
+  const real = text === null ? -1 : scan !== null ? scan.realAt : realNumberAt(text);
   if (real >= 0) {
     sink.reportAtOffset('nft-real-number', real);
     return { state: null, sink };
   }
   const table = options.table ?? 'kube-proxy';
-  let state = text === null ? null : readItems(text, table, sink);
+  let state = text === null || scan === null ? null : readItems(text, scan, table, sink);
   if (state === null) {
     let doc: unknown = input;
     if (text !== null) {
@@ -114,9 +116,7 @@ const COMMAND_START = /\{\s*"(?:add|create|insert|delete|flush)"/y;
  * text is not plainly `{"nftables": [...]}` or an item does not parse: the caller parses the whole
  * text, which reports JSON errors precisely.
  */
-function readItems(text: string, table: string, sink: DiagnosticSink): RulesetState | null {
-  const scan = scanItems(text);
-  if (!scan) return null;
+function readItems(text: string, scan: ItemSpans, table: string, sink: DiagnosticSink): RulesetState | null {
   const { spans } = scan;
 
   let form: 'commands' | 'listing' = 'listing';

@@ -8,9 +8,11 @@
 export interface ItemSpans {
   /** start, end (exclusive) offsets of each item, flattened. */
   spans: number[];
+  /** the offset of the first number written with a fraction or an exponent, or -1 (realNumberAt) */
+  realAt: number;
 }
 
-/** Set by skipValue: the first number written as a real since realNumberAt began. */
+/** Set by skipValue: the first number written as a real since scanItems or realNumberAt began. */
 let realAt = -1;
 
 const isSpace = (c: number): boolean => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
@@ -19,6 +21,7 @@ const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
 export function scanItems(text: string): ItemSpans | null {
   const n = text.length;
   let i = 0;
+  realAt = -1;
   const skip = (): void => {
     while (i < n && isSpace(text.charCodeAt(i))) i++;
   };
@@ -55,7 +58,7 @@ export function scanItems(text: string): ItemSpans | null {
   if (text.charCodeAt(i) !== 0x7d) return null;
   i++;
   skip();
-  return i === n ? { spans } : null;
+  return i === n ? { spans, realAt } : null;
 }
 
 /**
