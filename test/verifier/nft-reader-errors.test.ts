@@ -13,6 +13,7 @@ import {
   commandDoc,
   concat,
   ct,
+  drop,
   goto,
   type Json,
   jump,
@@ -22,6 +23,7 @@ import {
   onlyError,
   or,
   payload,
+  range,
   read,
 } from './nft-support.ts';
 
@@ -334,6 +336,56 @@ test('a constant set the data path would write (flags constant and timeout) is r
     e.diagnostics.map((d) => d.code).join(' '),
   );
   assert.equal(e.programs, []);
+});
+
+test('a set or map whose interval elements overlap is refused, as nft refuses it', () => {
+  const lo = range('10.0.0.10', '10.0.0.11');
+  const hi = range('10.0.0.11', '10.0.0.12');
+  const rule = (name: string) => [match('==', payload('ip', 'daddr'), `@${name}`), accept];
+  const sets = (flags: string[]) => [{ name: 'ips', type: 'ipv4_addr', flags, elem: [lo, hi] }];
+  const e = onlyError(oneChain([rule('ips')], { sets: sets(['interval']) }));
+  assert.is(e.code, 'nft-overlapping-elements');
+  const apartSet = [
+    { name: 'ips', type: 'ipv4_addr', flags: ['interval'], elem: [lo, range('10.0.0.12', '10.0.0.13')] },
+  ];
+  const fine = read(oneChain([rule('ips')], { sets: apartSet }));
+  assert.equal(
+    fine.diagnostics.filter((d) => d.severity === 'error'),
+    [],
+  );
+  // a verdict map: the model would take one element first, which no kernel does
+  const maps = [
+    {
+      name: 'm',
+      type: 'ipv4_addr',
+      map: 'verdict',
+      flags: ['interval'],
+      elem: [
+        [lo, accept],
+        [hi, drop],
+      ],
+    },
+  ];
+  const v = onlyError(oneChain([[{ vmap: { key: payload('ip', 'daddr'), data: '@m' } }]], { maps }));
+  assert.is(v.code, 'nft-overlapping-elements');
+  // adjacent ranges do not overlap
+  const apart = [
+    {
+      name: 'm',
+      type: 'ipv4_addr',
+      map: 'verdict',
+      flags: ['interval'],
+      elem: [
+        [lo, accept],
+        [range('10.0.0.12', '10.0.0.13'), drop],
+      ],
+    },
+  ];
+  const ok = read(oneChain([[{ vmap: { key: payload('ip', 'daddr'), data: '@m' } }]], { maps: apart }));
+  assert.equal(
+    ok.diagnostics.filter((d) => d.severity === 'error'),
+    [],
+  );
 });
 
 test('dynamic sets: add instead of update, a different per-element timeout, no timeout', () => {

@@ -88,6 +88,11 @@ export const { codes: nftCodes, table: nftCodeTable } = defineCodes({
     message: (kind: string, name: string, user: string) =>
       `${kind} '${name}' cannot be deleted: ${user} still refers to it`,
   },
+  'nft-overlapping-elements': {
+    severity: e,
+    message: (other: string) =>
+      `this element's key overlaps the key of the element at ${other}: nft refuses a set or map with overlapping intervals ("conflicting intervals specified")`,
+  },
   'nft-element-conflict': {
     severity: e,
     message: (set: string, key: string) => `element ${key} of map '${set}' is added again with a different value`,

@@ -4,6 +4,7 @@ import type { KeyPart, Step } from '../model/program.ts';
 import type { RuleContext } from './context.ts';
 import { readersKey, readKey } from './keys.ts';
 import { dependencySteps, NEVER, portGuardHolds } from './match.ts';
+import { overlappingElements } from './overlaps.ts';
 import { compareKeys, elementParts, elemValue, guardPart, sortKey } from './parts.ts';
 import { child } from './pointer.ts';
 import { isDynamic, keyFitsSet } from './sets.ts';
@@ -155,6 +156,12 @@ export function lookupSteps(
       if (!then) return null;
       entries.push({ parts, value: item.value, pointer: item.pointer });
       thens.push(then);
+    }
+    const overlap = overlappingElements(entries.map((e) => e.parts));
+    if (overlap !== null) {
+      const [i, j] = overlap;
+      ctx.sink.report('nft-overlapping-elements', key(entries[j]!.pointer), key(entries[i]!.pointer));
+      return null;
     }
     reading = makeReading(entries, ctx.partTexts);
     if (map.set !== null) {

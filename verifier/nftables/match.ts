@@ -7,6 +7,7 @@ import { narrowGuard, type RuleContext, shared } from './context.ts';
 import { type Reader, readersKey, readKey } from './keys.ts';
 import { type Match, NEVER, orderedRange, test, unsupportedOp } from './match-base.ts';
 import { ctStateSteps, ctStatusSteps, markSteps, numgenSteps, randomSteps } from './meta-match.ts';
+import { overlappingElements } from './overlaps.ts';
 import {
   compareKeys,
   elementParts,
@@ -208,10 +209,20 @@ function setReading(set: SetState, readers: readonly Reader[], ctx: RuleContext)
   const known = bySet?.get(key);
   if (known) return known;
   const live: KeyPart[][] = [];
+  const pointers: string[] = [];
   for (const e of set.elements.values()) {
     const p = elementParts(readers, e.key, ctx, e.pointer);
     if (!p) return null;
-    if (p !== 'never') live.push(p);
+    if (p !== 'never') {
+      live.push(p);
+      pointers.push(e.pointer);
+    }
+  }
+  // nft refuses overlapping intervals (a set declared auto-merge, which would merge them, is not read)
+  const overlap = overlappingElements(live);
+  if (overlap !== null) {
+    ctx.sink.report('nft-overlapping-elements', pointers[overlap[1]]!, pointers[overlap[0]]!);
+    return null;
   }
   const reading: SetReading = { live, guard: guardPart(live), steps: new Map() };
   if (bySet === undefined) setReadings.set(set, (bySet = new Map()));
