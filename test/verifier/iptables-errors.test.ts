@@ -229,6 +229,17 @@ test('structure: missing COMMIT, duplicate chain, bad policies, -X of a chain wi
   assert.match(bom.diagnostics[0]!.message, /byte-order mark \(U\+FEFF\)/);
 });
 
+test('recent --reap is refused where another check of the list looks back further (it would notice the forgetting)', () => {
+  const rule = (seconds: number, reap: boolean) =>
+    `-A KUBE-A -m recent --name L --rcheck --seconds ${seconds}${reap ? ' --reap' : ''} --mask 255.255.255.255 --rsource -j ACCEPT`;
+  const text = (...rules: string[]) => ruleset('*filter', ':KUBE-A - [0:0]', '-A INPUT -j KUBE-A', ...rules, 'COMMIT');
+  const codes = (t: string) => errorsOf(readIptables(t, { file: 'r' }).diagnostics).map((d) => d.code);
+  assert.equal(codes(text(rule(2, true), rule(10800, false))), ['ipt-unsupported-option']);
+  // kube-proxy's form: every check of the list reaps at the same age
+  assert.equal(codes(text(rule(10800, true), rule(10800, true))), []);
+  assert.equal(codes(text(rule(10800, true), rule(600, false))), []);
+});
+
 test('unsupported constructs outside what the hooks reach are ignored, not errors', () => {
   const text = ruleset(
     '*filter',

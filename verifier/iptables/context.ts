@@ -85,9 +85,15 @@ export interface SharedSteps {
    * one that sets it, and the model would keep a string per rule.
    */
   recentNames: Map<string, string>;
+  /**
+   * Per recent list: the longest --seconds a check of it looks back, and where a --reap forgets
+   * records older than its own --seconds (read.ts refuses a reap a longer check could notice).
+   */
+  recentAges: Map<string, { longest: number; reaps: { seconds: number; where: Where }[] }>;
 }
 
 export const newSharedSteps = (): SharedSteps => ({
+  recentAges: new Map(),
   byKey: new Map(),
   byNumber: new Map(),
   names: { nat: newChainNames('nat'), filter: newChainNames('filter') },

@@ -257,6 +257,10 @@ function recent(ctx: RuleContext, m: MatchUse, out: StepBuffer): void {
     return;
   }
   if (seconds === null) return;
+  let ages = ctx.shared.recentAges.get(list);
+  if (ages === undefined) ctx.shared.recentAges.set(list, (ages = { longest: 0, reaps: [] }));
+  ages.longest = Math.max(ages.longest, seconds);
+  if (reap) ages.reaps.push({ seconds, where: ctx.where(reap.at) });
   emit(out, test({ kind: 'affinity', list, key, maxAgeSeconds: seconds }, command.negated));
   if (command.name === '--update') {
     if (command.negated) ctx.errors.push(iptCodes['ipt-negation-not-allowed'](ctx.where(command.at), "'--update'"));

@@ -24,6 +24,7 @@ import { iptCodes } from './codes.ts';
 import type { Table } from './context.ts';
 import { ASSUMED_HOOKS_NOTE, hooksFor, KUBE_PROXY_HOOKS, OWN_HOOKS_NOTE } from './hooks.ts';
 import { endRun, type LineReader, newLineReader, readLine, targetWhere } from './lines.ts';
+import { refuseNoticedReaps } from './recent-ages.ts';
 import {
   CR_REFUSAL,
   carriageReturnMatters,
@@ -371,6 +372,7 @@ export function readIptables(text: string, options: ReadIptablesOptions): ReadIp
       }
     }
   }
+  refuseNoticedReaps(r);
   if (family.family === null) notes.add('no address in the input says its family; read as IPv4');
   const diagnostics = sortDiagnostics(r.diagnostics);
   if (hasErrors(diagnostics)) return { diagnostics };
