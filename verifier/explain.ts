@@ -189,8 +189,5 @@ function packetNotes(space: PacketSpace, root: PacketClass, cls: PacketClass, pa
 function loopbackIsLocal(space: PacketSpace, cls: PacketClass, packet: Packet): PacketClass {
   if (space.mode !== 'universal') return cls;
   const loopback = cidrOf(space.family === 'ipv4' ? '127.0.0.0/8' : '::1/128');
-  const dst = ipOf(packet.dst);
-  // lo's broadcast address 127.255.255.255 is no local address
-  const local = cidrContains(loopback, dst) && !(space.family === 'ipv4' && dst.value === loopback.last);
-  return local ? withDim(cls, DIM.dstLocal, point(1)) : cls;
+  return cidrContains(loopback, ipOf(packet.dst)) ? withDim(cls, DIM.dstLocal, point(1)) : cls;
 }

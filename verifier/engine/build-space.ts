@@ -20,10 +20,7 @@ export interface Locality {
 
 export function buildSpace(family: Family, constants: Constants, locality: Locality): PacketSpace {
   const loopback = cidrOf(family === 'ipv4' ? '127.0.0.0/8' : '::1/128');
-  // 127.255.255.255 is lo's broadcast address, not a local one (the local table says `broadcast`:
-  // addrtype and fib do not count it LOCAL)
-  const loopbackLast = family === 'ipv4' ? loopback.last - 1n : loopback.last;
-  const localRanges: [bigint, bigint][] = [[loopback.first, loopbackLast]];
+  const localRanges: [bigint, bigint][] = [[loopback.first, loopback.last]];
   for (const a of locality.addresses) {
     const v = ipOf(a).value;
     localRanges.push([v, v]);
