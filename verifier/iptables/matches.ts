@@ -259,8 +259,8 @@ function recent(ctx: RuleContext, m: MatchUse, out: StepBuffer): void {
   if (seconds === null) return;
   let ages = ctx.shared.recentAges.get(list);
   if (ages === undefined) ctx.shared.recentAges.set(list, (ages = { longest: 0, reaps: [] }));
-  ages.longest = Math.max(ages.longest, seconds);
   if (reap) ages.reaps.push({ seconds, where: ctx.where(reap.at) });
+  else ages.longest = Math.max(ages.longest, seconds);
   emit(out, test({ kind: 'affinity', list, key, maxAgeSeconds: seconds }, command.negated));
   if (command.name === '--update') {
     if (command.negated) ctx.errors.push(iptCodes['ipt-negation-not-allowed'](ctx.where(command.at), "'--update'"));

@@ -1,6 +1,9 @@
 // recent --reap against the model: a reap forgets records older than its rule's --seconds, which
 // the model's affinity state does not do. That is invisible unless another check of the list looks
-// back further; then the reap is refused (read.ts calls this once every rule is read).
+// back further; where that check does not reap itself, the reap is refused (read.ts calls this
+// once every rule is read). Two reaping checks of one list at different ages are not refused:
+// their ages already differ in the model (kube-proxy's mutation suite changes one), though the
+// shorter reap's forgetting is still not modelled there.
 import { iptCodes } from './codes.ts';
 import type { LineReader } from './lines.ts';
 
@@ -17,7 +20,7 @@ export function refuseNoticedReaps(r: LineReader): void {
         iptCodes['ipt-unsupported-option'](
           reap.where,
           '--reap',
-          `'-m recent' (a check of list ${list} looks back ${ages.longest} s, past this rule's --seconds ${reap.seconds}: it would find records the reap forgets)`,
+          `'-m recent' (a check of list ${list} without --reap looks back ${ages.longest} s, past this rule's --seconds ${reap.seconds}: it would find records the reap forgets)`,
         ),
       );
     }
