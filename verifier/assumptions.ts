@@ -28,7 +28,7 @@ export const ASSUMPTIONS: readonly Assumption[] = [
   },
   {
     id: 'affinity-capacity',
-    text: 'Session affinity needs room for every record: xt_recent keeps at most ip_list_tot records per endpoint list (default 100) and evicts the oldest, the nft affinity set of a service port holds at most 65,535 (client, endpoint) records (or its declared size, which is not read) and then stops adding: the update fails, the rule stops there, and the packet of a new client is not DNATed by it. Beyond either limit the backends can choose differently.',
+    text: 'Session affinity needs room for every record: xt_recent keeps at most ip_list_tot records per endpoint list (default 100) and evicts the oldest, the nft affinity set of a service port holds at most 65,535 (client, endpoint) records (a document that declares fewer is refused) and then stops adding: the update fails, the rule stops there, and the packet of a new client is not DNATed by it. Beyond either limit the backends can choose differently.',
   },
   {
     id: 'affinity-time',

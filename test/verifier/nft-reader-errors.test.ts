@@ -388,6 +388,24 @@ test('a set or map whose interval elements overlap is refused, as nft refuses it
   );
 });
 
+test('a dynamic set smaller than the default 65,535 records is refused (a full set stops the rule that updates it)', () => {
+  const sets = (size?: number) => [
+    { name: 'aff', type: 'ipv4_addr', flags: ['timeout'], timeout: 600, ...(size === undefined ? {} : { size }) },
+  ];
+  const rule = [match('==', payload('ip', 'saddr'), '@aff'), accept];
+  const e = onlyError(oneChain([rule], { sets: sets(1) }));
+  assert.is(e.code, 'nft-affinity');
+  assert.match(e.message, /holds at most 1 records/);
+  for (const size of [undefined, 65535, 100000]) {
+    const r = read(oneChain([rule], { sets: sets(size) }));
+    assert.equal(
+      r.diagnostics.filter((d) => d.severity === 'error'),
+      [],
+      String(size),
+    );
+  }
+});
+
 test('dynamic sets: add instead of update, a different per-element timeout, no timeout', () => {
   const sets = [{ name: 'aff', type: 'ipv4_addr', flags: ['timeout'], timeout: 600 }];
   const upd = (elem: unknown, op = 'update') => oneChain([[{ set: { op, elem, set: '@aff' } }]], { sets });

@@ -44,6 +44,9 @@ const SHAPES: Record<string, Partial<Record<string, ObjectShape>>> = {
   flush: { table: 'tableRef', chain: 'chainRef', set: 'setRef', map: 'setRef' },
 };
 
+/** The records nft gives a set the data path fills when the document names no size. */
+const DEFAULT_DYNAMIC_SIZE = 65535;
+
 export class Applier {
   constructor(
     private readonly state: RulesetState,
@@ -240,6 +243,16 @@ export class Applier {
       timeout: typeof obj.timeout === 'number' ? obj.timeout : null,
       elements: new Map(),
     };
+    // a dynamic set full at `size` records stops the rule that updates it (no DNAT for a new
+    // client): the model assumes the default room (affinity-capacity), so a smaller one is refused
+    // (the set is still made: the rules naming it are read, no cascade)
+    if (isDynamic(s) && typeof obj.size === 'number' && obj.size < DEFAULT_DYNAMIC_SIZE) {
+      this.sink.report(
+        'nft-affinity',
+        child(p, 'size'),
+        `set '${name}' holds at most ${obj.size} records (the default is 65,535): a full set stops the rule that updates it`,
+      );
+    }
     // the kernel refuses a constant set the data path would write ("Operation not supported")
     if (s.flags.has('constant') && isDynamic(s)) {
       this.sink.report(
