@@ -353,8 +353,9 @@ test('a set or map whose interval elements overlap is refused, as nft refuses it
     fine.diagnostics.filter((d) => d.severity === 'error'),
     [],
   );
-  // a verdict map: the model would take one element first, which no kernel does
-  const maps = [
+  // a verdict map: the model would take one element first, which no kernel does; adjacent
+  // ranges do not overlap
+  const vmap = (second: Json) => [
     {
       name: 'm',
       type: 'ipv4_addr',
@@ -362,26 +363,15 @@ test('a set or map whose interval elements overlap is refused, as nft refuses it
       flags: ['interval'],
       elem: [
         [lo, accept],
-        [hi, drop],
+        [second, drop],
       ],
     },
   ];
-  const v = onlyError(oneChain([[{ vmap: { key: payload('ip', 'daddr'), data: '@m' } }]], { maps }));
+  const lookup = [{ vmap: { key: payload('ip', 'daddr'), data: '@m' } }];
+  const v = onlyError(oneChain([lookup], { maps: vmap(hi) }));
   assert.is(v.code, 'nft-overlapping-elements');
-  // adjacent ranges do not overlap
-  const apart = [
-    {
-      name: 'm',
-      type: 'ipv4_addr',
-      map: 'verdict',
-      flags: ['interval'],
-      elem: [
-        [lo, accept],
-        [range('10.0.0.12', '10.0.0.13'), drop],
-      ],
-    },
-  ];
-  const ok = read(oneChain([[{ vmap: { key: payload('ip', 'daddr'), data: '@m' } }]], { maps: apart }));
+  const apart = vmap(range('10.0.0.12', '10.0.0.13'));
+  const ok = read(oneChain([lookup], { maps: apart }));
   assert.equal(
     ok.diagnostics.filter((d) => d.severity === 'error'),
     [],
