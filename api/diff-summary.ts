@@ -81,7 +81,8 @@ export interface SummarizedChange {
 
 /** The changes grouped by the service ports they are addressed to, in first-seen order. */
 export function summarizeChanges(changes: readonly SummarizedChange[]): ServicePortChanges[] {
-  type Gathered = ServicePortChanges & {
+  // what the changes give as they come; the endpoint lists and kinds are read from it at the end
+  type Gathered = Omit<ServicePortChanges, 'endpointsAdded' | 'endpointsRemoved' | 'endpointsShifted' | 'kinds'> & {
     kindSet: Set<ChangeKind>;
     /** the targets each version reaches for some of these packets, and those a change moved */
     oldReached: Set<string>;
@@ -103,11 +104,7 @@ export function summarizeChanges(changes: readonly SummarizedChange[]): ServiceP
           servicePortName: name,
           changes: 0,
           classes: 0,
-          endpointsAdded: [],
-          endpointsRemoved: [],
-          endpointsShifted: [],
           verdicts: null,
-          kinds: [],
           kindSet: new Set(),
           oldReached: new Set(),
           newReached: new Set(),

@@ -28,6 +28,7 @@ import {
 import { checked } from './checked.ts';
 import { type ServicePortChanges, summarizeChanges } from './diff-summary.ts';
 import { compileIptables } from './iptables.ts';
+import { nodeText } from './labels.ts';
 import { compileNftables } from './nftables.ts';
 import type { ArtifactText } from './verify.ts';
 
@@ -76,8 +77,6 @@ export interface DiffRun {
   /** service ports of each version (null: a ruleset compared without its model) */
   servicePorts: Record<DiffSide, number | null>;
 }
-
-const nodeText = (node: string | null) => (node === null ? '' : `, node ${node}`);
 
 /** One version as the engine compares it: its ruleset as read, and its IR when it comes from one. */
 interface Version {

@@ -18,11 +18,10 @@ import type { ArtifactInput } from '../verifier/verify.ts';
 import { checked } from './checked.ts';
 import { topologyNotes } from './explain-topology.ts';
 import { compileIptables } from './iptables.ts';
+import { nodeText } from './labels.ts';
 import { lower } from './lower.ts';
 import { compileNftables } from './nftables.ts';
 import type { ArtifactText } from './verify.ts';
-
-const nodeText = (node: string | null) => (node === null ? '' : `, node ${node}`);
 
 export interface ExplainInput {
   packet: Packet;

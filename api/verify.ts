@@ -25,6 +25,7 @@ import {
 } from '../verifier/verify.ts';
 import { checked } from './checked.ts';
 import { compileIptables } from './iptables.ts';
+import { nodeText } from './labels.ts';
 import { lower } from './lower.ts';
 import { compileNftables } from './nftables.ts';
 
@@ -78,8 +79,6 @@ export interface VerifyModelOptions extends CheckOptions {
    */
   checkFamilies?: readonly Family[];
 }
-
-const nodeText = (node: string | null) => (node === null ? '' : `, node ${node}`);
 
 /** Compile the model for each node, read both artifacts back, and check them three ways. */
 export function verifyModel(model: ClusterModel, options: VerifyModelOptions = {}): VerifyResult {

@@ -68,12 +68,12 @@ const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
  * they jump to it; one FILE adds (turned on) would be reached by none.
  */
 function refusedPartial(stranded: string[], unhooked: string[]): { refused: Refusal } | null {
-  const instead = 'load the full restore input with --with-hooks instead (README, "Which iptables output to use")';
+  const readme = '(README, "Which iptables output to use")';
   if (stranded.length > 0) {
     return {
       refused: {
         why: `it removes the filter chain(s) ${stranded.join(', ')} (localhost NodePorts turned off), which kube-proxy's hook rules in INPUT and OUTPUT jump to: a partial restore cannot delete them`,
-        instead: `remove those jumps and the chains, then ${instead.replace(' with --with-hooks instead', ' with --noflush')}`,
+        instead: `remove those jumps and the chains, then load the full restore input with --noflush ${readme}`,
       },
     };
   }
@@ -81,7 +81,7 @@ function refusedPartial(stranded: string[], unhooked: string[]): { refused: Refu
     return {
       refused: {
         why: `it adds the filter chain(s) ${unhooked.join(', ')} (localhost NodePorts turned on), which need kube-proxy's hook rules in INPUT and OUTPUT: a partial restore writes no hook rule`,
-        instead,
+        instead: `load the full restore input with --with-hooks instead ${readme}`,
       },
     };
   }

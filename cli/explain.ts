@@ -139,21 +139,18 @@ async function runExplain(argv: string[], io: CliIO): Promise<number> {
     if (parsed.positionals.length > 1) return fail('one FILE.ksvc: a packet is explained against one model');
   }
   const hasModel = modelFile !== undefined || Boolean(v['from-k8s']);
-  const unavailable =
-    backend === 'ir' && !hasModel
-      ? '--backend ir evaluates the model: give FILE.ksvc, --from-k8s or --model'
-      : artifactsMode && backend === 'iptables' && v.iptables === undefined
-        ? '--backend iptables needs --iptables (only --nft was given)'
-        : artifactsMode && backend === 'nftables' && v.nft === undefined
-          ? '--backend nftables needs --nft (only --iptables was given)'
-          : null;
-  if (unavailable !== null) return fail(unavailable);
+  if (backend === 'ir' && !hasModel)
+    return fail('--backend ir evaluates the model: give FILE.ksvc, --from-k8s or --model');
+  if (artifactsMode && backend === 'iptables' && v.iptables === undefined)
+    return fail('--backend iptables needs --iptables (only --nft was given)');
+  if (artifactsMode && backend === 'nftables' && v.nft === undefined)
+    return fail('--backend nftables needs --nft (only --iptables was given)');
   if (v.to !== undefined && modelFile === undefined && !v['from-k8s'])
     return fail('--to names a service of the model: give FILE.ksvc, --from-k8s or --model');
   if ([v.iptables, v.nft, v.model, ...parsed.positionals].filter((f) => f === '-').length > 1)
     return fail("'-' (standard input) can be given only once");
   let loaded: LoadedInput | null = null;
-  if (modelFile !== undefined || v['from-k8s']) {
+  if (hasModel) {
     loaded = v['from-k8s']
       ? await loadKubernetesFiles(io, parsed.positionals, {
           node: v.node ?? null,

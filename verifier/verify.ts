@@ -274,8 +274,6 @@ export function runVerify(prepared: PreparedVerify): VerifyReport {
       );
     }
     const distributions = outcomeLines(f.distributions);
-    // one region: said against its root (path and state go without saying); several: against
-    // every packet, so that what tells them apart (the path, say) is said
     // each box said against the root of its path (what that root leaves out goes without saying);
     // with several, each names its path, which is what tells them apart most often
     const whole = universe(space);

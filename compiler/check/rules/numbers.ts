@@ -41,7 +41,7 @@ export const leadingZeros: Rule = (ctx, draft) => {
         const t = l.ast.targetPort;
         if (t && 'text' in t) checkNumber(ctx, t, 'target port');
       }
-      for (const h of s.hcnp) checkNumber(ctx, { text: h.text, value: h.value, span: h.span }, 'healthCheckNodePort');
+      for (const h of s.hcnp) checkNumber(ctx, h, 'healthCheckNodePort');
       for (const ep of s.endpoints)
         for (const p of ep.portEntries) checkNumber(ctx, p.port, `endpoint port ${p.name.value}`);
       for (const a of s.affinity) if (a.timeout) checkNumber(ctx, a.timeout, 'affinity timeout');
