@@ -86,10 +86,14 @@ export function formatFile(file: FileNode): string {
     const inBlock = r.kind === 'item' || r.kind === 'close';
     const header = r.kind === 'header';
     for (const c of r.leading) {
-      if (inBlock) keepBlank(c.span.start.line);
+      // A comment from inside the statement (lifted above it) keeps the statement's own blank line.
+      const inside = r.kind === 'item' && c.span.start.line >= r.startLine;
+      if (inside) keepBlank(r.startLine);
+      else if (inBlock) keepBlank(c.span.start.line);
       else if (header) keepTopBlank(c.span.start.line);
       out.push(r.commentIndent + commentText(c));
-      if (inBlock) prevEnd = c.span.end.line;
+      if (inside) prevEnd = Math.max(prevEnd, r.startLine - 1);
+      else if (inBlock) prevEnd = c.span.end.line;
       else if (header) topEnd = c.span.end.line;
     }
     if (header) {
@@ -318,8 +322,10 @@ function endpointsRows(entries: readonly EndpointEntry[], at: number, comments: 
 
 /**
  * Give each comment to a row: a comment on a line where some item ends before it trails the last
- * row that starts before it; any other comment leads the first row that starts after it. Returns
- * the comments after the last row.
+ * row that starts before it; any other comment leads the first row that starts after it. A
+ * comment inside a statement printed on fewer lines than it was written on stays with that
+ * statement: an own-line one leads the row it is inside, and of several trailing one row, all but
+ * the last lead it. Returns the comments after the last row.
  */
 function attachComments(rows: Row[], comments: readonly Comment[], file: FileNode): Comment[] {
   if (comments.length === 0) return [];
@@ -336,8 +342,22 @@ function attachComments(rows: Row[], comments: readonly Comment[], file: FileNod
       continue;
     }
     const after = before + 1;
-    if (after < byOffset.length) byOffset[after]!.leading.push(c);
+    const next = byOffset[after];
+    const last = byOffset[before];
+    const insideLast =
+      last !== undefined &&
+      (last.kind === 'item' || last.kind === 'continuation') &&
+      c.span.start.line < last.endLine &&
+      next?.kind !== 'continuation';
+    if (insideLast) last.leading.push(c);
+    else if (next !== undefined) next.leading.push(c);
     else trailer.push(c);
+  }
+  for (const r of byOffset) {
+    if (r.trailing.length < 2) continue;
+    r.leading.push(...r.trailing.slice(0, -1));
+    r.leading.sort((a, b) => a.span.start.offset - b.span.start.offset);
+    r.trailing = r.trailing.slice(-1);
   }
   return trailer;
 }

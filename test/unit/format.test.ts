@@ -134,6 +134,32 @@ service a/b {  # on the header
   assert.fixture(fmt(out), out);
 });
 
+test('comments inside a statement printed on one line stay with it, above it, without a blank line', () => {
+  const out = fmt(`service a/b {
+  http: ClusterIP 10.0.0.1:80/tcp -> endpoints,  # the web port
+    sessionAffinity clientIP 600  # sticky
+
+  dns: ClusterIP 10.0.0.1:53/udp
+    # resolved by the endpoints
+    -> endpoints:53
+  endpoints 10.0.0.2
+}
+`);
+  assert.fixture(
+    out,
+    `service a/b {
+  # the web port
+  http: ClusterIP 10.0.0.1:80/tcp -> endpoints, sessionAffinity clientIP 600  # sticky
+
+  # resolved by the endpoints
+  dns:  ClusterIP 10.0.0.1:53/udp -> endpoints:53
+  endpoints 10.0.0.2
+}
+`,
+  );
+  assert.fixture(fmt(out), out);
+});
+
 test('long endpoint lists break one entry per line; short ones stay on one line', () => {
   const short = fmt('service a/b { endpoints 10.0.0.1 on n1, 10.0.0.2 on n2 }');
   assert.fixture(short, 'service a/b {\n  endpoints 10.0.0.1 on n1, 10.0.0.2 on n2\n}\n');
