@@ -232,3 +232,10 @@ export const hostPrefix = (family: Family): number => familyBits(family);
 
 /** The loopback block of a family: 127.0.0.0/8 or ::1/128. */
 export const loopbackCIDR = (family: Family): CIDRText => (family === 'ipv4' ? '127.0.0.0/8' : '::1/128') as CIDRText;
+
+/**
+ * lo's broadcast address (IPv4 only): in the loopback block but not LOCAL — the kernel's local
+ * table types it `broadcast`, so `addrtype LOCAL` and `fib daddr type local` do not hold for it.
+ */
+export const loopbackBroadcast = (family: Family): IPText | null =>
+  family === 'ipv4' ? ('127.255.255.255' as IPText) : null;

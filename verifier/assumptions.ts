@@ -48,7 +48,7 @@ export const ASSUMPTIONS: readonly Assumption[] = [
   },
   {
     id: 'local-addresses',
-    text: "LOCAL (iptables addrtype LOCAL, nft fib type local) is the kernel's set of local addresses; the IR takes it to be the node's declared addresses plus the loopback block, so the comparison with the IR assumes the node has no other local address that a NodePort or LOCAL-source decision could meet. Not modelled, measured in the kernel: lo's broadcast address 127.255.255.255 is in the block but not LOCAL; for IPv6, xt_addrtype counts another interface's link-local address LOCAL and nft's fib (bound to the arriving device) does not, so a NodePort at such an address is served by the iptables rules only (kube-proxy's two modes differ alike); packets to broadcast and multicast addresses, which the kernel delivers locally, are evaluated as forwarded.",
+    text: "LOCAL (iptables addrtype LOCAL, nft fib type local) is the kernel's set of local addresses; the IR takes it to be the node's declared addresses plus the loopback block but lo's broadcast address 127.255.255.255, so the comparison with the IR assumes the node has no other local address that a NodePort or LOCAL-source decision could meet. Not modelled, measured in the kernel: for IPv6, xt_addrtype counts another interface's link-local address LOCAL and nft's fib (bound to the arriving device) does not, so a NodePort at such an address is served by the iptables rules only (kube-proxy's two modes differ alike); packets to broadcast and multicast addresses, which the kernel delivers locally, are evaluated as forwarded.",
   },
   {
     id: 'route-localnet',

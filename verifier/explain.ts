@@ -2,7 +2,7 @@
 // and the outcome distribution of each evaluator, side by side. When the packet's fields leave open
 // something the rules test (the locality of an address without a model, a destination-keyed
 // affinity record), every case is shown with the condition that selects it (explain-cases.ts).
-import { cidrContains, cidrOf, type Family, ipOf } from '../common/ip.ts';
+import { cidrContains, cidrOf, type Family, ipOf, loopbackBroadcast } from '../common/ip.ts';
 import type { Rational } from '../compiler/ir/outcome.ts';
 import type { Packet } from '../compiler/ir/packet.ts';
 import type { IRProgram } from '../compiler/ir/types.ts';
@@ -183,11 +183,14 @@ function packetNotes(space: PacketSpace, root: PacketClass, cls: PacketClass, pa
 
 /**
  * Without a model the node's addresses are not known, but loopback always is one of them (the
- * kernel routes 127.0.0.0/8 and ::1 locally): a packet to it is to a local address, and the case
+ * kernel routes 127.0.0.0/8 but its broadcast address, and ::1, locally): a packet to it is to a local address, and the case
  * where it is not, which no kernel shows, is not offered.
  */
 function loopbackIsLocal(space: PacketSpace, cls: PacketClass, packet: Packet): PacketClass {
   if (space.mode !== 'universal') return cls;
   const loopback = cidrOf(space.family === 'ipv4' ? '127.0.0.0/8' : '::1/128');
-  return cidrContains(loopback, ipOf(packet.dst)) ? withDim(cls, DIM.dstLocal, point(1)) : cls;
+  const broadcast = loopbackBroadcast(space.family);
+  const dst = ipOf(packet.dst);
+  const local = cidrContains(loopback, dst) && (broadcast === null || dst.value !== ipOf(broadcast).value);
+  return local ? withDim(cls, DIM.dstLocal, point(1)) : cls;
 }

@@ -288,8 +288,10 @@ export function runVerify(prepared: PreparedVerify): VerifyReport {
     };
     let boxes = mergedRegions(space, [f.cls, ...f.others]);
     // the witness's own class when its merged box can only be written cut short (a list of
-    // blocks ending '…'): the region around the witness stays readable, the rest follows it
-    const cut = (lines: string[]) => lines.some((l) => l.includes('…'));
+    // blocks ending '…') or with address ranges: the region around the witness stays readable,
+    // the rest follows it
+    const cut = (lines: string[]) =>
+      lines.some((l) => l.includes('…') || (/^(source|destination): /.test(l) && /[0-9a-f]-[0-9a-f]/i.test(l)));
     if (f.others.length > 0 && cut(against(boxes[0]!, boxes.length > 1))) {
       const alone = [f.cls, ...mergedRegions(space, f.others)];
       if (!cut(against(f.cls, alone.length > 1))) boxes = alone;

@@ -8,7 +8,7 @@
 // Nothing here decides semantics: evaluate.ts computes each value the first time it is needed and
 // the plan only remembers it. Kept small (a few hundred bytes per endpoint): a plan lives as long
 // as its program, and the verifier may touch every service port of a large one.
-import { type CIDRText, loopbackCIDR } from '../../common/ip.ts';
+import { type CIDRText, loopbackBroadcast, loopbackCIDR } from '../../common/ip.ts';
 import type { Protocol } from '../../common/kubernetes.ts';
 import { type Outcome, type Rational, rational } from './outcome.ts';
 import { type AffinityListId, affinityListId, type CtState, type PacketTest } from './packet.ts';
@@ -37,6 +37,9 @@ export interface ProgramQuestions {
   mark: Question;
   srcLoopback: Question;
   dstLoopback: Question;
+  /** src / dst = lo's broadcast address, in the loopback block but not LOCAL (IPv4; null for IPv6) */
+  srcLoopbackBroadcast: Question | null;
+  dstLoopbackBroadcast: Question | null;
   /** src / dst = each node IP, in nodeIPs order */
   srcNode: readonly Question[];
   dstNode: readonly Question[];
@@ -141,6 +144,7 @@ function buildPlan(ir: IRProgram): ProgramPlan {
   const p = { interned: { src: new Map(), dst: new Map(), other: new Map() } };
   const q = (t: PacketTest) => intern(p, t);
   const loopback = loopbackCIDR(ir.family);
+  const broadcast = loopbackBroadcast(ir.family);
   const ct = (state: CtState) => q({ kind: 'ctState', state });
   const questions: ProgramQuestions = {
     ctNew: ct('new'),
@@ -149,6 +153,8 @@ function buildPlan(ir: IRProgram): ProgramPlan {
     mark: q({ kind: 'mark', mask: ir.masqueradeMark, value: ir.masqueradeMark }),
     srcLoopback: q({ kind: 'src', cidr: loopback }),
     dstLoopback: q({ kind: 'dst', cidr: loopback }),
+    srcLoopbackBroadcast: broadcast === null ? null : q({ kind: 'src', cidr: hostCidr(ir, broadcast) }),
+    dstLoopbackBroadcast: broadcast === null ? null : q({ kind: 'dst', cidr: hostCidr(ir, broadcast) }),
     srcNode: ir.nodeIPs.map((ip) => q({ kind: 'src', cidr: hostCidr(ir, ip) })),
     dstNode: ir.nodeIPs.map((ip) => q({ kind: 'dst', cidr: hostCidr(ir, ip) })),
     dstNodePortAddress:

@@ -7,7 +7,7 @@
 // questions as objects, each endpoint's questions, what the filter hooks do after a DNAT to each
 // endpoint for each path and masquerade bit — is kept per program by evaluate-plan.ts; this file
 // computes it.
-import { type IPText, loopbackCIDR } from '../../common/ip.ts';
+import { type IPText, loopbackBroadcast, loopbackCIDR } from '../../common/ip.ts';
 import {
   afterDnat,
   type EndpointPlan,
@@ -99,9 +99,14 @@ function someHolds(r: Run, questions: readonly Question[]): boolean {
   return false;
 }
 
-/** LOCAL (iptables addrtype LOCAL): a node IP or the loopback block. */
-const srcLocal = (r: Run): boolean => ask(r, r.plan.q.srcLoopback) || someHolds(r, r.plan.q.srcNode);
-const dstLocal = (r: Run): boolean => ask(r, r.plan.q.dstLoopback) || someHolds(r, r.plan.q.dstNode);
+/** LOCAL (iptables addrtype LOCAL): a node IP or the loopback block but lo's broadcast address. */
+const srcLocal = (r: Run): boolean =>
+  (ask(r, r.plan.q.srcLoopback) && !askSome(r, r.plan.q.srcLoopbackBroadcast)) || someHolds(r, r.plan.q.srcNode);
+const dstLocal = (r: Run): boolean =>
+  (ask(r, r.plan.q.dstLoopback) && !askSome(r, r.plan.q.dstLoopbackBroadcast)) || someHolds(r, r.plan.q.dstNode);
+
+/** A question that may not exist for the family (null: it does not hold). */
+const askSome = (r: Run, q: Question | null): boolean => q !== null && ask(r, q);
 
 /** The conntrack state is `s` (new is known from the start). */
 const ctIs = (r: Run, s: CtState): boolean => (s === 'new' ? r.isNew : !r.isNew && ask(r, r.plan.q.ct[s]));
@@ -167,8 +172,10 @@ function firewall(r: Run, sp: IRServicePort): readonly NatBranch[] | null {
 function nodePortDestination(r: Run): boolean {
   const { ir, plan } = r;
   if (ir.nodePorts.kind === 'addresses') return someHolds(r, plan.q.dstNodePortAddress);
-  // addrtype LOCAL, minus ::1 (IPv6) and, without localhost NodePorts, minus 127.0.0.0/8.
-  if (ask(r, plan.q.dstLoopback)) return ir.family === 'ipv4' && ir.localhostNodePorts;
+  // addrtype LOCAL, minus ::1 (IPv6) and, without localhost NodePorts, minus 127.0.0.0/8; lo's
+  // broadcast address is not LOCAL.
+  if (ask(r, plan.q.dstLoopback))
+    return ir.family === 'ipv4' && ir.localhostNodePorts && !askSome(r, plan.q.dstLoopbackBroadcast);
   return someHolds(r, plan.q.dstNode);
 }
 
@@ -260,13 +267,16 @@ const masqueraded = (pkt: Rewritten): Rewritten => ({ ...pkt, srcInLoopback: () 
 
 /** LOCAL for a known address (a DNAT target). */
 export function isLocalAddress(ir: IRProgram, ip: IPText | string): boolean {
-  return inCidr(loopbackCIDR(ir.family), ip) || ir.nodeIPs.includes(ip as IPText);
+  return (
+    (inCidr(loopbackCIDR(ir.family), ip) && ip !== loopbackBroadcast(ir.family)) || ir.nodeIPs.includes(ip as IPText)
+  );
 }
 
 /** §3.4 for a known destination: whether the NodePort dispatch answers on it (nodePortDestination). */
 export function answersNodePorts(ir: IRProgram, ip: IPText | string): boolean {
   if (ir.nodePorts.kind === 'addresses') return ir.nodePorts.addresses.includes(ip as IPText);
-  if (inCidr(loopbackCIDR(ir.family), ip)) return ir.family === 'ipv4' && ir.localhostNodePorts;
+  if (inCidr(loopbackCIDR(ir.family), ip))
+    return ir.family === 'ipv4' && ir.localhostNodePorts && ip !== loopbackBroadcast(ir.family);
   return ir.nodeIPs.includes(ip as IPText);
 }
 

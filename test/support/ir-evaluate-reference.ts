@@ -117,14 +117,18 @@ function testKey(t: PacketTest): string {
 }
 
 const hostCidr = (r: Run, ip: string): CIDRText => `${ip}/${r.hostLen}` as CIDRText;
+/** lo's broadcast address: in the loopback block, not LOCAL (IPv4). */
+const LO_BROADCAST = '127.255.255.255';
 const srcIs = (r: Run, ip: string): boolean => r.ask({ kind: 'src', cidr: hostCidr(r, ip) });
 const dstIs = (r: Run, ip: string): boolean => r.ask({ kind: 'dst', cidr: hostCidr(r, ip) });
 
-/** LOCAL (iptables addrtype LOCAL): a node IP or the loopback block. */
+/** LOCAL (iptables addrtype LOCAL): a node IP or the loopback block but lo's broadcast address. */
 const srcLocal = (r: Run): boolean =>
-  r.ask({ kind: 'src', cidr: r.loopback }) || r.ir.nodeIPs.some((ip) => srcIs(r, ip));
+  (r.ask({ kind: 'src', cidr: r.loopback }) && !(r.ir.family === 'ipv4' && srcIs(r, LO_BROADCAST))) ||
+  r.ir.nodeIPs.some((ip) => srcIs(r, ip));
 const dstLocal = (r: Run): boolean =>
-  r.ask({ kind: 'dst', cidr: r.loopback }) || r.ir.nodeIPs.some((ip) => dstIs(r, ip));
+  (r.ask({ kind: 'dst', cidr: r.loopback }) && !(r.ir.family === 'ipv4' && dstIs(r, LO_BROADCAST))) ||
+  r.ir.nodeIPs.some((ip) => dstIs(r, ip));
 
 /** The conntrack state is `s` (new is known from the start). */
 const ctIs = (r: Run, s: CtState): boolean =>
@@ -199,7 +203,8 @@ function nodePortDestination(r: Run): boolean {
   const { ir } = r;
   if (ir.nodePorts.kind === 'addresses') return ir.nodePorts.addresses.some((ip) => dstIs(r, ip));
   // addrtype LOCAL, minus ::1 (IPv6) and, without localhost NodePorts, minus 127.0.0.0/8.
-  if (r.ask({ kind: 'dst', cidr: r.loopback })) return ir.family === 'ipv4' && ir.localhostNodePorts;
+  if (r.ask({ kind: 'dst', cidr: r.loopback }))
+    return ir.family === 'ipv4' && ir.localhostNodePorts && !dstIs(r, LO_BROADCAST);
   return ir.nodeIPs.some((ip) => dstIs(r, ip));
 }
 
@@ -254,7 +259,7 @@ function rewritten(r: Run, b: NatBranch): Rewritten {
 
 /** LOCAL for a known address (a DNAT target). */
 function isLocalAddress(ir: IRProgram, ip: IPText | string): boolean {
-  return inCidr(loopbackCIDR(ir.family), ip) || ir.nodeIPs.includes(ip as IPText);
+  return (inCidr(loopbackCIDR(ir.family), ip) && ip !== LO_BROADCAST) || ir.nodeIPs.includes(ip as IPText);
 }
 
 type FilterHook = 'input' | 'forward' | 'output';

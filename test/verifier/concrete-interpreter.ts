@@ -53,7 +53,8 @@ export function interpret(prog: NetfilterProgram, pk: Packet, world: ConcreteWor
 export function interpretOutcomes(prog: NetfilterProgram, pk: Packet, world: ConcreteWorld): Distribution {
   const isNew = pk.ct.state === 'new';
   const loopback = (ip: string) => (ip.includes(':') ? ip === '::1' : ip.startsWith('127.'));
-  const isLocal = (ip: string) => loopback(ip) || world.local.includes(ip);
+  // lo's broadcast address is in the block but not LOCAL (the kernel's local table types it broadcast)
+  const isLocal = (ip: string) => (loopback(ip) && ip !== '127.255.255.255') || world.local.includes(ip);
   const addrIn = (ip: string, ranges: readonly (readonly [bigint, bigint])[]) => {
     const v = ipOf(ip).value;
     return ranges.some(([lo, hi]) => lo <= v && v <= hi);

@@ -50,10 +50,12 @@ export interface PacketPools {
 
 export function packetPools(ir: IRProgram): PacketPools {
   const f = ir.family;
-  const loopback = f === 'ipv4' ? ['127.0.0.1', '127.0.0.0', '127.255.255.255', '127.3.4.5'] : ['::1'];
+  // lo's broadcast address 127.255.255.255 is no local source (not LOCAL); it is a destination
+  const loopback = f === 'ipv4' ? ['127.0.0.1', '127.0.0.0', '127.255.255.254', '127.3.4.5'] : ['::1'];
   const local = [...new Set([...ir.nodeIPs, ...loopback.map((a) => canonical(f, a))])];
   const all = new Set<IPText>();
   const add = (a: string) => all.add(canonical(f, a));
+  if (f === 'ipv4') add('127.255.255.255');
   for (const ip of ir.nodeIPs) add(ip);
   add(ir.primaryNodeIP);
   for (const c of [

@@ -115,6 +115,24 @@ Witness('a NodePort-only difference: the witness goes to the node address on the
   }
 });
 
+Witness(
+  "lo's broadcast address is not LOCAL: a NodePort dispatch on all of 127.0.0.0/8 differs there, only there",
+  () => {
+    // the kernel's local table types 127.255.255.255 `broadcast`: addrtype LOCAL does not hold for it
+    const line = IPTABLES.split('\n').find((l) => l.includes('--dst-type LOCAL -j KUBE-NODEPORTS'))!;
+    const wider = edit(['--dst-type LOCAL -j KUBE-NODEPORTS'], (l) =>
+      [l.replace('-m addrtype --dst-type LOCAL', '-d 127.0.0.0/8'), l].join('\n'),
+    );
+    assert.ok(wider.includes(line));
+    const cx = counterexamples(wider);
+    assert.ok(cx.length >= 1);
+    for (const c of cx) {
+      assert.is(c.witness.dst, '127.255.255.255');
+      assert.ok(c.region.includes('destination: 127.255.255.255'), c.region.join('\n'));
+    }
+  },
+);
+
 Witness('the same witnesses on every run', () => {
   const mutated = edit(['apps/web:http', '--probability 0.5'], (l) => l.replace('0.5000000000', '0.4000000000'));
   const a = counterexamples(mutated).map((c) => c.witness);

@@ -1,5 +1,5 @@
 // Build the packet space from the constants of every program taking part in a check.
-import { cidrOf, type Family, ipOf } from '../../common/ip.ts';
+import { cidrOf, type Family, ipOf, loopbackBroadcast, loopbackCIDR } from '../../common/ip.ts';
 import type { Constants } from './constants.ts';
 import { EMPTY, type IntervalSet, union } from './intervals.ts';
 import {
@@ -19,8 +19,11 @@ export interface Locality {
 }
 
 export function buildSpace(family: Family, constants: Constants, locality: Locality): PacketSpace {
-  const loopback = cidrOf(family === 'ipv4' ? '127.0.0.0/8' : '::1/128');
-  const localRanges: [bigint, bigint][] = [[loopback.first, loopback.last]];
+  // the loopback block is LOCAL but for lo's broadcast address (the kernel types it `broadcast`)
+  const loopback = cidrOf(loopbackCIDR(family));
+  const broadcast = loopbackBroadcast(family);
+  const lastLocal = broadcast === null ? loopback.last : ipOf(broadcast).value - 1n;
+  const localRanges: [bigint, bigint][] = [[loopback.first, lastLocal]];
   for (const a of locality.addresses) {
     const v = ipOf(a).value;
     localRanges.push([v, v]);

@@ -303,21 +303,74 @@ export function rangeToCidrs(family: 'ipv4' | 'ipv6', lo: bigint, hi: bigint): s
   return out;
 }
 
-function cidrList(space: PacketSpace, set: IntervalSet): string[] {
-  const a = space.addresses;
-  const cidrs: string[] = [];
-  for (const [lo, hi] of ranges(set)) cidrs.push(...rangeToCidrs(a.family, atomFirst(a, lo), atomLast(a, hi)));
-  return cidrs.map((c) => (c.endsWith('/32') || c.endsWith('/128') ? c.slice(0, c.lastIndexOf('/')) : c));
+type AddressRange = readonly [bigint, bigint];
+
+const addressRanges = (space: PacketSpace, set: IntervalSet): AddressRange[] =>
+  [...ranges(set)].map(([lo, hi]) => [atomFirst(space.addresses, lo), atomLast(space.addresses, hi)] as const);
+
+/**
+ * Ranges as blocks: one that takes one or two CIDRs as those, a longer one as `first-last`
+ * (127.0.0.0/8 without its last address is 24 CIDRs but one range).
+ */
+function blockList(family: 'ipv4' | 'ipv6', list: readonly AddressRange[]): string[] {
+  const blocks: string[] = [];
+  for (const [first, last] of list) {
+    const cidrs = rangeToCidrs(family, first, last);
+    if (cidrs.length <= 2) blocks.push(...cidrs.map(bareHost));
+    else blocks.push(`${formatIP(family, first)}-${formatIP(family, last)}`);
+  }
+  return blocks;
 }
 
+const bareHost = (c: string): string => (c.endsWith('/32') || c.endsWith('/128') ? c.slice(0, c.lastIndexOf('/')) : c);
+
+/** How hard a list of blocks is to read: a range counts twice. */
+const blocksCost = (blocks: readonly string[]): number => blocks.reduce((n, b) => n + (b.includes('-') ? 2 : 1), 0);
+
+/** The smallest CIDR holding [first, last], as its bounds. */
+function coveringCidr(family: 'ipv4' | 'ipv6', first: bigint, last: bigint): AddressRange {
+  const bits = BigInt(family === 'ipv4' ? 32 : 128);
+  let host = 0n;
+  while (host < bits && first >> host !== last >> host) host++;
+  const base = (first >> host) << host;
+  return [base, base + (1n << host) - 1n];
+}
+
+/** What of [lo, hi] the sorted, disjoint ranges leave out. */
+function gapsWithin(lo: bigint, hi: bigint, list: readonly AddressRange[]): AddressRange[] {
+  const gaps: AddressRange[] = [];
+  let at = lo;
+  for (const [first, last] of list) {
+    if (first > at) gaps.push([at, first - 1n]);
+    at = last + 1n;
+  }
+  if (at <= hi) gaps.push([at, hi]);
+  return gaps;
+}
+
+/**
+ * An address set in the fewest blocks of three forms: the blocks it holds, `any except` the
+ * blocks it lacks, or one CIDR `except` its holes ("10.64.0.0/16 except 10.64.1.30").
+ */
 function addressSetText(space: PacketSpace, set: IntervalSet, within: IntervalSet, limit = 6): string {
   const show = (list: string[]) =>
     list.length > limit ? `${list.slice(0, limit).join(', ')}, … (${list.length} blocks)` : list.join(', ');
   const rest = subtract(within, set);
   if (rest.length === 0) return 'any';
-  const inside = cidrList(space, set);
-  const outside = cidrList(space, rest);
-  return outside.length < inside.length ? `any except ${show(outside)}` : show(inside);
+  const family = space.addresses.family;
+  const held = addressRanges(space, set);
+  const inside = blockList(family, held);
+  const outside = blockList(family, addressRanges(space, rest));
+  let best = { cost: blocksCost(inside), text: () => show(inside) };
+  if (blocksCost(outside) < best.cost) best = { cost: blocksCost(outside), text: () => `any except ${show(outside)}` };
+  if (held.length >= 2) {
+    const [lo, hi] = coveringCidr(family, held[0]![0], held.at(-1)![1]);
+    const holes = blockList(family, gapsWithin(lo, hi, held));
+    const cidr = rangeToCidrs(family, lo, hi)[0]!;
+    if (1 + blocksCost(holes) < best.cost)
+      best = { cost: 1 + blocksCost(holes), text: () => `${cidr} except ${show(holes)}` };
+  }
+  return best.text();
 }
 
 const numberSetText = (set: IntervalSet, all: number): string =>

@@ -9,17 +9,32 @@ const inCidr = (ip: string, cidr: string): boolean => {
   return c.family === a.family && cidrContains(c, a);
 };
 
-/** An address condition: 'any', 'any except A, B', or 'A, B' (a long list ends '…, (N blocks)'). */
+const inRange = (ip: string, range: string): boolean => {
+  const [first, last] = range.split('-').map(ipOf) as [ReturnType<typeof ipOf>, ReturnType<typeof ipOf>];
+  const a = ipOf(ip);
+  return a.family === first.family && a.value >= first.value && a.value <= last.value;
+};
+
+/**
+ * An address condition: 'any', 'any except A, B', 'CIDR except A, B' or 'A, B' (a long list ends
+ * '…, (N blocks)'); a block is an address, a CIDR or a range 'FIRST-LAST'.
+ */
 function addressHolds(ip: string, cond: string): boolean | 'unknown' {
   if (cond === 'any') return true;
+  const cidrExcept = /^([0-9a-f:.]+\/\d+) except (.*)$/i.exec(cond);
+  if (cidrExcept) {
+    if (!inCidr(ip, cidrExcept[1]!)) return false;
+    const hole = addressHolds(ip, cidrExcept[2]!);
+    return hole === 'unknown' ? hole : !hole;
+  }
   const except = cond.startsWith('any except ');
   const body = except ? cond.slice('any except '.length) : cond;
   const truncated = body.includes('…');
   const blocks = body
     .split(', ')
     .filter((b) => b !== '…' && !b.startsWith('… ('))
-    .filter((b) => /^[0-9a-f:.]+(\/\d+)?$/i.test(b));
-  const inside = blocks.some((b) => inCidr(ip, b));
+    .filter((b) => /^[0-9a-f:.]+((\/\d+)|(-[0-9a-f:.]+))?$/i.test(b));
+  const inside = blocks.some((b) => (b.includes('-') ? inRange(ip, b) : inCidr(ip, b)));
   if (except) return inside ? false : truncated ? 'unknown' : true;
   return inside ? true : truncated ? 'unknown' : false;
 }
