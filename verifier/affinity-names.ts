@@ -17,12 +17,17 @@ export const iptablesEndpointChain = (servicePortName: string, protocol: string,
   `KUBE-SEP-${base32Sha256(servicePortName + protocol + hostPort, 16)}`;
 
 /**
- * The identity an nft affinity list name stands for, read from its readable part: a per-port set
+ * The identity an nft affinity list name stands for, read from its readable part (when the name's
+ * hash is that part's): a per-port set
  * `affinity-<hash>-<ns>/<name>/<proto>/<port name>` with the endpoint in the key constants
  * (`…{saddr . <ip> . <port>}`), or kube-proxy's per-endpoint set
  * `affinity-<hash>-<ns>/<name>/<proto>/<port name>__<ip>/<port>` (IPv6 colons written as dots).
  */
 export function nftAffinityIdentity(name: string): string | null {
+  // the hash is of the readable part (kube-proxy's hashAndTruncate): a name whose hash does not
+  // match is another set, not this list (two sets read as one list would prove affinity that breaks)
+  const hashed = /^affinity-([A-Z2-7]{8})-([^{]*)/.exec(name);
+  if (!hashed || base32Sha256(hashed[2]!, 8) !== hashed[1]) return null;
   const keyed = /^affinity-[A-Z2-7]{8}-([^/]+)\/([^/]+)\/(tcp|udp|sctp)\/([^{]*)\{saddr \. (\S+) \. (\d+)\}$/.exec(
     name,
   );

@@ -20,7 +20,7 @@ export const ASSUMPTIONS: readonly Assumption[] = [
   },
   {
     id: 'base-chain-order',
-    text: 'Base chains registered at the same hook and priority run in an unspecified order; each backend is assumed to be the only one registering kube-proxy chains at the nat (-100, 100) and filter (0) priorities.',
+    text: 'Base chains at the same hook and priority run the one registered later first, and nat chains run within the nat core at -100 (prerouting, output) or 100 (input, postrouting) whatever their own priority; declaration order is taken as registration order (a chain that existed in the kernel before the document added it again keeps its older place). Each backend is assumed to be the only one registering kube-proxy chains at the nat (-100, 100) and filter (0) priorities.',
   },
   {
     id: 'nfacct-not-counted',

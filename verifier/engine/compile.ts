@@ -1,7 +1,7 @@
 // Compile a reader's NetfilterProgram against a packet space (see compiled.ts).
 import type { CtState } from '../../compiler/ir/packet.ts';
 import { numgenCount } from '../model/numgen.ts';
-import type { Hook, KeyPart, NetfilterProgram, NumberRange, Step, Test, Verdict } from '../model/program.ts';
+import type { BaseChain, Hook, KeyPart, NetfilterProgram, NumberRange, Step, Test, Verdict } from '../model/program.ts';
 import {
   bitsOf,
   type CBaseChain,
@@ -423,15 +423,31 @@ export function compileProgram(program: NetfilterProgram, ctx: CompileContext): 
 
   const hooks = {} as Record<Hook, CBaseChain[]>;
   for (const h of HOOKS) hooks[h] = [];
-  program.baseChains.forEach((b, order) => {
-    hooks[b.hook].push({ ...b, chain: chainRef(b.chain), order } as CBaseChain & { order: number });
-  });
-  for (const h of HOOKS) {
-    (hooks[h] as (CBaseChain & { order?: number })[]).sort(
-      (a, b) => a.priority - b.priority || (a.order ?? 0) - (b.order ?? 0),
-    );
-  }
+  const firstNat = program.baseChains.findIndex((b) => b.type === 'nat');
+  const keyed = program.baseChains.map((b, order) => ({ base: b, key: hookOrderKey(b, order, firstNat) }));
+  keyed.sort((a, b) => compareKeys(a.key, b.key));
+  for (const { base } of keyed) hooks[base.hook].push({ ...base, chain: chainRef(base.chain) });
   return { backend: program.backend, chains, hooks };
+}
+
+/**
+ * Where the kernel calls a base chain within its hook (docs/verifier.md, "Semantics"). Hooks run
+ * by priority; at one priority the one registered later runs first (nf_hook_entries_grow inserts a
+ * hook before its equals: measured, two filter chains at output 0 ran in the reverse of their
+ * declaration order). nat chains are not hooks of their own: the nat core's hook runs them, at -100
+ * (prerouting, output) or 100 (input, postrouting) whatever their priority, which orders them only
+ * among themselves (measured: a nat output chain at 10 had DNATed before a filter chain at 0). The
+ * core registers at the family's first nat chain.
+ */
+function hookOrderKey(b: BaseChain, order: number, firstNat: number): readonly number[] {
+  if (b.type !== 'nat') return [b.priority, -order, 0, 0];
+  const core = b.hook === 'prerouting' || b.hook === 'output' ? -100 : 100;
+  return [core, -firstNat, b.priority, -order];
+}
+
+function compareKeys(a: readonly number[], b: readonly number[]): number {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+  return 0;
 }
 
 /**

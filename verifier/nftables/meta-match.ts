@@ -54,8 +54,14 @@ export function ctStateSteps(m: Match, ctx: RuleContext, pointer: string): Step[
   const rp = child(pointer, 'right');
   let values: { value: unknown; pointer: string }[];
   if (Array.isArray(m.right)) {
-    if (m.op === '==' && m.right.length > 1) {
-      ctx.sink.report('nft-unsupported', rp, 'ct state == with several states (an exact comparison of the state bits)');
+    // == and != compare the state bits with the states' OR: exact, so with several states == holds
+    // for no packet and != for every one (measured: `cmp neq reg 1 0x00000006`)
+    if ((m.op === '==' || m.op === '!=') && m.right.length > 1) {
+      ctx.sink.report(
+        'nft-unsupported',
+        rp,
+        `ct state ${m.op} with several states (an exact comparison of the state bits; 'in' tests any of them)`,
+      );
       return null;
     }
     values = m.right.map((value, i) => ({ value, pointer: child(rp, i) }));

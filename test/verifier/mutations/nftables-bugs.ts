@@ -185,12 +185,13 @@ const DISPATCH_BUGS: Mutation[] = [
   bug('policy-changed', A4, 'filter-forward base chain: policy accept → drop', (d, f) => {
     declaration(d, 'chain', f, 'filter-forward').policy = 'drop';
   }),
+  // (not nat-output's priority: nat chains run at the nat core's -100 whatever theirs, a preserving edit)
   bug(
     'filter-before-nat',
     S4,
-    'nat-output priority -100 → 10: filter-output (localnet check) runs before DNAT',
+    'filter-output priority 0 → -150: filter-output (localnet check) runs before DNAT',
     (d, f) => {
-      declaration(d, 'chain', f, 'nat-output').prio = 10;
+      declaration(d, 'chain', f, 'filter-output').prio = -150;
     },
   ),
   bug(

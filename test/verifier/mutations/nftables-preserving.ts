@@ -240,6 +240,12 @@ export const NFTABLES_PRESERVING: Mutation[] = [
   same('nat-input-hairpin-removed', A4, 'nat-input: its hairpin mark rule removed (unobservable: martians)', (d, f) =>
     deleteRule(d, f, 'nat-input', ['@hairpin']),
   ),
+  // nat chains are run by the nat core's own hook, at -100 on output whatever their priority (which
+  // orders them only among themselves): measured, a nat output chain at 10 had DNATed before a
+  // filter chain at 0 ran. So filter-output still sees the DNATed packet.
+  same('nat-output-priority-10', A4, 'nat-output priority -100 → 10 (the nat core still runs it at -100)', (d, f) => {
+    declaration(d, 'chain', f, 'nat-output').prio = 10;
+  }),
   // What the kernel lists for this very document (`nft -j list ruleset`, committed fixture that the
   // kernel tier checks against a live load): other object order, handles, sizes, no commands.
   {

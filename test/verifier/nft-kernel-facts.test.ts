@@ -1,0 +1,191 @@
+// nft facts a review measured in the kernel (soundness hunt, 2026-12-06), each once read otherwise:
+// a base chain added again keeps its policy; an affinity set is known by its whole name (its hash
+// included); the order of base chains at one hook; nat chains at the nat core's priority; `ct
+// state` compared with a list; a set's timeout without the timeout flag.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { diffArtifacts } from '../../api/diff.ts';
+import { compileIptables } from '../../api/iptables.ts';
+import { load } from '../../api/ksvc.ts';
+import { lower } from '../../api/lower.ts';
+import { compileNftables } from '../../api/nftables.ts';
+import { verifyArtifacts } from '../../api/verify.ts';
+
+const test = suite('nft facts measured in the kernel');
+
+const MODEL = `node n1 {
+  address 192.168.0.1
+}
+
+service default/web {
+  http: ClusterIP 10.32.0.10:80/tcp -> endpoints:8080, sessionAffinity clientIP 600
+  endpoints 10.64.1.13 on n1, 10.64.1.14
+}
+`;
+const model = load(MODEL, { file: 'facts.ksvc' }).model!;
+const ir = lower(model, { node: 'n1' }).programs[0]!;
+const IPTABLES = compileIptables(ir);
+const NFT = compileNftables([ir]);
+
+type Command = Record<string, unknown>;
+const commands = (): Command[] => (JSON.parse(NFT) as { nftables: Command[] }).nftables;
+const doc = (cmds: Command[]): string => JSON.stringify({ nftables: cmds });
+const table = { family: 'ip', table: 'kube-proxy' };
+
+/** verify's three-way result for the iptables output and an nft document (errors are returned). */
+function verify(nft: string): { equivalent: boolean | null; errors: string[] } {
+  const r = verifyArtifacts({
+    iptables: { text: IPTABLES, file: '<iptables>' },
+    nftables: { text: nft, file: '<nft>' },
+    model: { model, node: 'n1' },
+  });
+  const errors = r.diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.code}: ${d.message}`);
+  return { equivalent: r.runs[0]?.report?.equivalent ?? null, errors };
+}
+
+/** diff's verdict on two nft documents: true when they route alike. */
+function sameRouting(a: string, b: string): boolean {
+  const r = diffArtifacts({ old: { text: a, file: '<old>' }, new: { text: b, file: '<new>' }, backend: 'nftables' });
+  assert.equal(
+    r.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message),
+    [],
+  );
+  return r.runs.every((run) => run.report?.equivalent === true);
+}
+
+test('the output as compiled is equivalent (the baseline of every edit below)', () => {
+  assert.equal(verify(NFT), { equivalent: true, errors: [] });
+});
+
+test('a base chain added again without a policy keeps its policy (drop stays drop)', () => {
+  const chain = { ...table, name: 'filter-output-x', type: 'filter', hook: 'output', prio: 0 };
+  const edited = doc([...commands(), { add: { chain: { ...chain, policy: 'drop' } } }, { add: { chain } }]);
+  assert.equal(verify(edited).equivalent, false);
+});
+
+test('an affinity set is its whole name: another hash is another set, even with the same readable part', () => {
+  const cmds = commands();
+  const text = JSON.stringify(cmds);
+  const real = /affinity-([A-Z2-7]{8})-default\/web\/tcp\/http/.exec(text)![0];
+  const other = real.replace(/affinity-[A-Z2-7]{8}-/, 'affinity-AAAAAAAA-');
+  const set = cmds.find((c) => JSON.stringify(c).includes(`"name":"${real}"`))!;
+  // every update writes the other set; the lookups still read the real one
+  const edited = cmds.map((c) => {
+    const s = JSON.stringify(c);
+    return s.includes('"op":"update"') ? (JSON.parse(s.replaceAll(`@${real}`, `@${other}`)) as Command) : c;
+  });
+  const withSet = [...edited];
+  withSet.splice(edited.indexOf(set) + 1, 0, JSON.parse(JSON.stringify(set).replace(real, other)) as Command);
+  assert.equal(verify(doc(withSet)).equivalent, false);
+});
+
+test("a set's default timeout without the timeout flag still expires its elements: refused, not read as static", () => {
+  const cmds = commands().map((c) => {
+    const add = c.add as { map?: { name: string } } | undefined;
+    return add?.map?.name.startsWith('service-ips') ? { add: { map: { ...add.map, timeout: 2 } } } : c;
+  });
+  assert.ok(JSON.stringify(cmds).includes('"timeout":2'), 'the dispatch map was edited');
+  const r = verify(doc(cmds));
+  assert.equal(r.equivalent, null);
+  assert.ok(
+    r.errors.some((e) => e.startsWith('nft-affinity')),
+    r.errors.join('\n'),
+  );
+});
+
+test('an element timeout in a set without the timeout flag is refused (nft refuses the load)', () => {
+  const cmds = commands();
+  const at = cmds.findIndex((c) => JSON.stringify(c).includes('"element"'));
+  assert.ok(at >= 0, 'the output adds elements');
+  const el = cmds[at]!.add as { element: { elem: unknown[] } };
+  const [first, ...rest] = el.element.elem as [unknown[], ...unknown[]];
+  const timed = Array.isArray(first)
+    ? [{ elem: { val: first[0], timeout: 2 } }, first[1]]
+    : { elem: { val: first, timeout: 2 } };
+  cmds[at] = { add: { element: { ...el.element, elem: [timed, ...rest] } } };
+  const r = verify(doc(cmds));
+  assert.ok(
+    r.errors.some((e) => e.includes('timeout flag')),
+    r.errors.join('\n'),
+  );
+});
+
+test('ct state == or != a list compares the state bits exactly: refused (!= holds for every packet)', () => {
+  const chain = { ...table, name: 'filter-output-x', type: 'filter', hook: 'output', prio: 0, policy: 'accept' };
+  for (const op of ['!=', '==']) {
+    const rule = {
+      ...table,
+      chain: 'filter-output-x',
+      expr: [{ match: { op, left: { ct: { key: 'state' } }, right: ['established', 'related'] } }, { drop: null }],
+    };
+    const r = verify(doc([...commands(), { add: { chain } }, { add: { rule } }]));
+    assert.ok(
+      r.errors.some((e) => e.startsWith('nft-unsupported') && e.includes(`ct state ${op} with several states`)),
+      r.errors.join('\n'),
+    );
+  }
+  // `in` tests any of them: read
+  const rule = {
+    ...table,
+    chain: 'filter-output-x',
+    expr: [
+      { match: { op: 'in', left: { ct: { key: 'state' } }, right: ['established', 'related'] } },
+      { accept: null },
+    ],
+  };
+  assert.equal(verify(doc([...commands(), { add: { chain } }, { add: { rule } }])).errors, []);
+});
+
+const udp9999 = { match: { op: '==', left: { payload: { protocol: 'udp', field: 'dport' } }, right: 9999 } };
+const markOr = { mangle: { key: { meta: { key: 'mark' } }, value: { '|': [{ meta: { key: 'mark' } }, 16] } } };
+const marked = { match: { op: '==', left: { '&': [{ meta: { key: 'mark' } }, 16] }, right: 16 } };
+const filterChain = (name: string, hook: string, prio: number) => ({
+  add: { chain: { ...table, name, type: 'filter', hook, prio, policy: 'accept' } },
+});
+const rule = (chain: string, ...expr: unknown[]) => ({ add: { rule: { ...table, chain, expr } } });
+
+test('base chains at one hook and priority: the one declared later runs first (as the kernel registers them)', () => {
+  // x1 marks, x2 drops what is marked: the kernel runs x2 first, so nothing is dropped
+  const marking = doc([
+    ...commands(),
+    filterChain('x1', 'output', 0),
+    filterChain('x2', 'output', 0),
+    rule('x1', udp9999, markOr),
+    rule('x2', udp9999, marked, { drop: null }),
+  ]);
+  // the same chains with x2 explicitly first (a lower priority)
+  const x2First = doc([
+    ...commands(),
+    filterChain('x1', 'output', 0),
+    filterChain('x2', 'output', -1),
+    rule('x1', udp9999, markOr),
+    rule('x2', udp9999, marked, { drop: null }),
+  ]);
+  const dropping = doc([...commands(), filterChain('x3', 'output', 0), rule('x3', udp9999, { drop: null })]);
+  assert.ok(sameRouting(marking, x2First), 'x2 runs before x1 marks: it drops only packets marked on arrival');
+  assert.not.ok(sameRouting(marking, dropping));
+});
+
+test("nat chains run at the nat core's priority (-100 on output), whatever their own: a filter chain at -50 runs after DNAT", () => {
+  const natAt = (prio: number) =>
+    commands().map((c) => {
+      const ch = (c.add as { chain?: { name: string } } | undefined)?.chain;
+      return ch?.name === 'nat-output' ? { add: { chain: { ...ch, prio } } } : c;
+    });
+  // the filter chain drops the endpoint's address: it only matters after the DNAT
+  const dropEndpoint = (prio: number) => [
+    filterChain('xf', 'output', prio),
+    rule(
+      'xf',
+      { match: { op: '==', left: { payload: { protocol: 'ip', field: 'daddr' } }, right: '10.64.1.13' } },
+      { drop: null },
+    ),
+  ];
+  const late = doc([...natAt(-10), ...dropEndpoint(-50)]);
+  const early = doc([...natAt(-100), ...dropEndpoint(-50)]);
+  const before = doc([...natAt(-100), ...dropEndpoint(-150)]);
+  assert.ok(sameRouting(late, early), 'nat at -10 runs at -100: before the filter chain at -50 in both');
+  assert.not.ok(sameRouting(late, before), 'a filter chain at -150 runs before the DNAT');
+});
+
+test.run();
