@@ -1,5 +1,6 @@
-// Node (v1) -> NodeModel: the name, the InternalIP/ExternalIP entries of status.addresses (in
-// declaration order, without repeats) and spec.podCIDRs (falling back to spec.podCIDR), one CIDR
+// Node (v1) -> NodeModel: the name, the InternalIP/ExternalIP entries of status.addresses
+// (InternalIPs first, then ExternalIPs, each in declaration order, without repeats: the order of
+// kube-proxy's GetNodeHostIPs, whose first address of a family is that family's node IP) and spec.podCIDRs (falling back to spec.podCIDR), one CIDR
 // per family as the API requires.
 import type { CIDRText, IPText, ParsedCIDR } from '../../common/ip.ts';
 import { dns1123Subdomain, labelValue, nameRuleHint } from '../../common/name-validation.ts';
@@ -61,7 +62,8 @@ export function readNode(obj: MapVal): NodeModel | null {
     }
   }
 
-  const addresses: IPText[] = [];
+  const internal: IPText[] = [];
+  const external: IPText[] = [];
   const status = getMap(obj, 'status');
   for (const item of (status && getSeq(status, 'addresses')) ?? []) {
     const am = asMap(item);
@@ -77,8 +79,9 @@ export function readNode(obj: MapVal): NodeModel | null {
       continue;
     }
     const ip = readIP(field(am, 'address'), 'node address');
-    if (ip && !addresses.includes(ip.text)) addresses.push(ip.text);
+    if (ip) (type === 'InternalIP' ? internal : external).push(ip.text);
   }
+  const addresses = [...new Set([...internal, ...external])];
 
   // kube-proxy reads only this label of its node for topology (NodeTopologyConfig); a label value
   // may be empty, and an empty zone is no zone (hints for zone "" never match)

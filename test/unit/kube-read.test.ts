@@ -373,7 +373,7 @@ endpoints:
   assert.equal(codesOf(bad.diagnostics).sort(), ['invalid-name', 'invalid-name', 'unknown-field']);
 });
 
-test('nodes: InternalIP and ExternalIP addresses in order, podCIDRs with podCIDR fallback', () => {
+test("nodes: InternalIP addresses before ExternalIP ones (kube-proxy's GetNodeHostIPs: the first is the node IP), podCIDRs with podCIDR fallback", () => {
   const r = imp(`apiVersion: v1
 kind: Node
 metadata: {name: n1.example.com}
@@ -384,12 +384,14 @@ status:
   - {type: ExternalIP, address: 203.0.113.5}
   - {type: InternalIP, address: 10.0.0.5}
   - {type: InternalIP, address: 10.0.0.5}
+  - {type: ExternalIP, address: 198.51.100.5}
+  - {type: InternalIP, address: 10.0.0.6}
 `);
   assert.equal(codesOf(r.diagnostics), ['no-services']);
   assert.equal(r.model!.nodes, [
     {
       name: 'n1.example.com',
-      addresses: ['203.0.113.5', '10.0.0.5'],
+      addresses: ['10.0.0.5', '10.0.0.6', '203.0.113.5', '198.51.100.5'],
       podCIDRs: ['10.64.1.0/24'],
       origin: r.model!.nodes[0]!.origin!,
     },
