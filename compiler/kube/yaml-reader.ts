@@ -10,6 +10,7 @@ import { type SourceFile, SourceSpan, type Span, spanOf } from '../../common/sou
 import { kubeCodes } from './codes.ts';
 import { type ErrorBudget, errorBudget } from './error-budget.ts';
 import { isFastPathDecline } from './fast-decline.ts';
+import { goYamlBool } from './go-yaml-scalars.ts';
 import { jsonListItems, parseJsonNodes } from './json-reader.ts';
 import { type ItemDefaults, isListKind, itemDefaults, listItemDefaults } from './list-kind.ts';
 import { yamlPackageDocuments } from './yaml-documents.ts';
@@ -159,8 +160,41 @@ export function asSeq(v: Val | undefined): Val[] | undefined {
 
 export function asString(v: Val | undefined): string | undefined {
   if (!v) return undefined;
-  if (isScalar(v.node) && typeof v.node.value === 'string') return v.node.value;
+  if (isScalar(v.node) && typeof v.node.value === 'string') {
+    if (goYamlBoolText(v) === undefined) return v.node.value;
+    return yaml11Bool(v, 'a string');
+  }
   return wrongType(v, lastSegment(v.loc.path), 'a string');
+}
+
+/** The text of a plain (unquoted) YAML scalar, as written; undefined for anything else. */
+export function plainText(v: Val): string | undefined {
+  const n = v.node;
+  if (!isScalar(n) || n.type !== 'PLAIN' || !n.range) return undefined;
+  return v.ctx.source.text.slice(n.range[0], n.range[1]);
+}
+
+/** A plain scalar Kubernetes reads as a boolean though YAML 1.2 reads a string (`on`, `yes`, `n`). */
+export const goYamlBoolText = (v: Val): string | undefined => {
+  const plain = plainText(v);
+  return plain !== undefined && goYamlBool(plain) !== undefined ? plain : undefined;
+};
+
+/** The error for such a scalar where a string is wanted: the API server would refuse a boolean. */
+export function yaml11Bool(v: Val, want: string): undefined {
+  const text = goYamlBoolText(v)!;
+  v.ctx.diags.push(
+    kubeCodes['wrong-type'](
+      where(
+        v,
+        `Kubernetes reads YAML 1.1, where unquoted ${text} is a boolean; quote it ("${text}") to mean the string`,
+      ),
+      lastSegment(v.loc.path),
+      want,
+      `the boolean ${text}`,
+    ),
+  );
+  return undefined;
 }
 
 // Shorthands: read field `key` of `m` with a type.

@@ -2,8 +2,18 @@
 // scalars by go-yaml's rules (go-yaml-scalars.ts), JSON numbers written as integers.
 import { isScalar } from 'yaml';
 import { kubeCodes } from './codes.ts';
-import { goYamlInteger, hasGoYamlIntegerSyntax } from './go-yaml-scalars.ts';
-import { field, lastSegment, type MapVal, type Val, where, wrongType } from './yaml-reader.ts';
+import { goYamlBool, goYamlInteger, hasGoYamlIntegerSyntax } from './go-yaml-scalars.ts';
+import {
+  field,
+  goYamlBoolText,
+  lastSegment,
+  type MapVal,
+  plainText,
+  type Val,
+  where,
+  wrongType,
+  yaml11Bool,
+} from './yaml-reader.ts';
 
 /** An integer past 2^53: no value of a Kubernetes field, and not read exactly. */
 function tooLarge(v: Val, written: string): undefined {
@@ -12,13 +22,6 @@ function tooLarge(v: Val, written: string): undefined {
     kubeCodes['wrong-type'](where(v), lastSegment(v.loc.path), 'an integer in range', `${shown}, far out of range`),
   );
   return undefined;
-}
-
-/** The text of a plain (unquoted) YAML scalar, as written; undefined for anything else. */
-function plainText(v: Val): string | undefined {
-  const n = v.node;
-  if (!isScalar(n) || n.type !== 'PLAIN' || !n.range) return undefined;
-  return v.ctx.source.text.slice(n.range[0], n.range[1]);
 }
 
 /**
@@ -45,6 +48,10 @@ export function asInt(v: Val | undefined): number | undefined {
 export function asBool(v: Val | undefined): boolean | undefined {
   if (!v) return undefined;
   if (isScalar(v.node) && typeof v.node.value === 'boolean') return v.node.value;
+  // `yes`, `on`, `n`…: booleans to go-yaml v2, strings to YAML 1.2
+  const plain = plainText(v);
+  const k8s = plain === undefined ? undefined : goYamlBool(plain);
+  if (k8s !== undefined) return k8s;
   return wrongType(v, lastSegment(v.loc.path), 'a boolean (true or false)');
 }
 
@@ -54,7 +61,8 @@ export function asIntOrString(v: Val | undefined): number | string | undefined {
   const n = v.node;
   const plain = plainText(v);
   if (plain !== undefined && goYamlInteger(plain) !== undefined) return asInt(v);
-  if (isScalar(n) && typeof n.value === 'string') return n.value;
+  if (isScalar(n) && typeof n.value === 'string')
+    return goYamlBoolText(v) === undefined ? n.value : yaml11Bool(v, 'an integer or a string');
   if (isScalar(n) && typeof n.value === 'number') return asInt(v);
   return wrongType(v, lastSegment(v.loc.path), 'an integer or a string');
 }

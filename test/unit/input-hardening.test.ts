@@ -17,7 +17,7 @@ import type { PortLine, ServiceBlock } from '../../grammar/ast.ts';
 import { formatFile } from '../../grammar/format.ts';
 import { parseKsvc } from '../../grammar/parse-ksvc.ts';
 import { run } from './check-helpers.ts';
-import { imp, only, svc } from './kube-helpers.ts';
+import { codesOf, docs, imp, only, slice, svc, WEB } from './kube-helpers.ts';
 
 const text = (diags: Parameters<typeof renderDiagnostics>[0]) => renderDiagnostics(diags, new Map(), 'text', false);
 
@@ -305,6 +305,48 @@ test('YAML `port: 0120` is read as Kubernetes reads it: octal 80 (go-yaml v2, YA
   assert.equal(portOf('0129'), [129, 129]); // not octal: go-yaml falls back to a (whole) float
   assert.equal(portOf('80'), [80, 80]);
   assert.equal(portOf('"80"'), ['wrong-type', 'invalid-value']); // quoted: a string, as for the API
+  // goyaml.v2's float pattern: `80.`, `.8e2` and `8e1` are whole floats, 80
+  assert.equal(portOf('80.'), [80, 80]);
+  assert.equal(portOf('.8e2'), [80, 80]);
+  assert.equal(portOf('8e1'), [80, 80]);
+});
+
+test('YAML 1.1 booleans as Kubernetes reads them: `ready: yes` is true; an unquoted `on` where a string goes is refused', () => {
+  const ready = (written: string, comment: string) =>
+    imp(
+      docs(
+        WEB,
+        slice(`addressType: IPv4
+ports: [{name: http, port: 8080}]
+endpoints:
+- addresses: [10.64.1.5]${comment}
+  conditions: {ready: ${written}, serving: ${written}}`),
+      ),
+    );
+  // with and without a comment inside the document (the fast path declines comments)
+  for (const comment of ['', '  # a pod']) {
+    for (const [w, ok] of [
+      ['yes', true],
+      ['On', true],
+      ['y', true],
+      ['NO', false],
+      ['off', false],
+      ['n', false],
+    ] as const) {
+      const r = ready(w, comment);
+      assert.equal(r.diagnostics, [], `${w}${comment}`);
+      assert.is(r.model!.services[0]!.endpoints[0]!.conditions.ready, ok, `${w}${comment}`);
+    }
+    const quoted = ready('"yes"', comment);
+    assert.equal(codesOf(quoted.diagnostics), ['wrong-type', 'wrong-type'], comment);
+  }
+  const named = (name: string) =>
+    imp(svc(`  clusterIP: 10.32.0.5\n  ports:\n  - {name: ${name}, port: 80, targetPort: ${name}}  # named`));
+  const on = named('on');
+  assert.equal(codesOf(on.diagnostics), ['wrong-type', 'wrong-type']);
+  assert.match(on.diagnostics[0]!.message, "'name' must be a string, found the boolean on");
+  assert.match(on.diagnostics[0]!.hint ?? '', 'quote it ("on")');
+  assert.equal(named('"on"').diagnostics, []);
 });
 
 test('a source frame never shows bidi controls, C1 controls or invisible characters raw; the caret keeps its column', () => {

@@ -280,7 +280,7 @@ test('slices of missing services and without the service label are warned about'
     docs(
       WEB,
       slice('addressType: IPv4', 'x-1', 'x'),
-      slice('addressType: IPv4', 'y-1').replace('    kubernetes.io/service-name: web\n', '    app: y\n'),
+      slice('addressType: IPv4', 'y-1').replace('    kubernetes.io/service-name: web\n', '    app: web-y\n'),
     ),
   );
   assert.equal(codesOf(r.diagnostics), ['slice-for-unknown-service', 'slice-without-service-label']);
