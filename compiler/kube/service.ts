@@ -82,6 +82,8 @@ const SPEC_FIELDS = new Set([
   'trafficDistribution',
 ]);
 const TOP_FIELDS = new Set(['apiVersion', 'kind', 'metadata', 'spec', 'status']);
+/** The values the API (1.34) accepts for spec.trafficDistribution. */
+const TRAFFIC_DISTRIBUTIONS = ['PreferClose', 'PreferSameZone', 'PreferSameNode'] as const;
 
 const nameOf = (meta: ObjectMeta) => ({ namespace: meta.namespace, name: meta.name });
 
@@ -117,6 +119,8 @@ export function readService(obj: MapVal): ServiceResult {
   const ranges = readSourceRanges(obj, spec, type, meta);
   const etp = readExternalTrafficPolicy(spec, type, externalIPs.length);
   const itp = readEnum(spec, 'internalTrafficPolicy', POLICIES);
+  // kube-proxy routes by the slices' hints, not by this field; a value the API refuses is refused
+  readEnum(spec, 'trafficDistribution', TRAFFIC_DISTRIBUTIONS);
   const sessionAffinity = readAffinity(spec);
   const healthCheck = readHealthCheckNodePort(spec, type, etp);
 

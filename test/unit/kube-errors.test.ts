@@ -197,6 +197,11 @@ test('values the API server refuses', () => {
     ],
     [svc('  type: Headless\n  clusterIP: 10.32.0.1\n  ports: [{port: 80}]'), 'unsupported-value', 'spec.type'],
     [
+      svc('  clusterIP: 10.32.0.1\n  trafficDistribution: Bogus\n  ports: [{port: 80}]'),
+      'unsupported-value',
+      'spec.trafficDistribution',
+    ],
+    [
       docs(WEB, slice('addressType: IPv4\nendpoints: [{addresses: ["fd00::1"]}]')),
       'wrong-family',
       'endpoints[0].addresses[0]',
