@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { KeyPart } from '../../verifier/model/program.ts';
-import { elementId, scalarOrConcatId } from '../../verifier/nftables/objects.ts';
+import { elementId, scalarOrConcatId } from '../../verifier/nftables/elements.ts';
 import { compareKeys, sortKey } from '../../verifier/nftables/parts.ts';
 import { concat, match, meta, oneChain, payload, read, steps, v4, verdict } from './nft-support.ts';
 
