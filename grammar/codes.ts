@@ -39,6 +39,15 @@ export const { codes: syntaxCodes, table: syntaxCodeTable } = defineCodes({
     severity: e,
     message: (format: string) => `this is Kubernetes ${format}, not a .ksvc file`,
   },
+  /**
+   * A comment holding a control, bidirectional or invisible character (tab aside): kept as written,
+   * but the file then shows one thing in an editor or terminal and holds another.
+   */
+  'comment-control-character': {
+    severity: 'warning',
+    message: (shown: string) =>
+      `this comment holds ${shown}, a character a terminal or editor acts on or hides; it is kept as written`,
+  },
   /** The cap on reported syntax errors was reached; the rest of the file was not checked. */
   'too-many-syntax-errors': {
     severity: e,

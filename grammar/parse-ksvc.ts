@@ -9,7 +9,7 @@
 // So an error in one statement does not hide an error in the next one, nor in the next service.
 // At most MAX_SYNTAX_ERRORS errors are reported.
 import { EOF, type IToken, tokenMatcher } from 'chevrotain';
-import { type Diagnostic, escapeControls } from '../common/diagnostics.ts';
+import { type Diagnostic, escapeControls, TERMINAL_UNSAFE } from '../common/diagnostics.ts';
 import { positionAt, type SourceFile, type Span, spanOf } from '../common/source.ts';
 import type { Comment, FileNode, TopLevelBlock } from './ast.ts';
 import { syntaxCodes } from './codes.ts';
@@ -105,7 +105,7 @@ export function readPieces(
   try {
     for (let start = 0; start < text.length; ) {
       const piece = lexSegment(text, start, PIECE_TOKENS);
-      if (piece.errors.length > 0) return false;
+      if (piece.errors.length > 0 || piece.comments.some((c) => unsafeInComment(c.text) !== null)) return false;
       file.blocks = [];
       parser.input = piece.tokens;
       parser.file();
@@ -117,6 +117,14 @@ export function readPieces(
   } finally {
     parser.finish();
   }
+}
+
+const UNSAFE_BUT_TAB = new RegExp(TERMINAL_UNSAFE.source.replace('\\x00-\\x1f', '\\x00-\\x08\\x0a-\\x1f'));
+
+/** The first character in a comment a terminal acts on or hides (a tab is fine), and where; or null. */
+function unsafeInComment(text: string): { at: number; char: string } | null {
+  const m = UNSAFE_BUT_TAB.exec(text);
+  return m === null ? null : { at: m.index, char: m[0] };
 }
 
 function parseUnsafe(source: SourceFile): ParseResult {
@@ -167,6 +175,13 @@ function parseWhole(source: SourceFile): ParseResult {
     span: spanOf(source, c.offset, c.offset + 1 + c.text.length),
   }));
   const file: FileNode = { kind: 'File', span: spanOf(source, 0, text.length), blocks: [], comments };
+  for (const c of lexed.comments) {
+    const found = unsafeInComment(c.text);
+    if (found === null) continue;
+    const offset = c.offset + 1 + found.at;
+    const span = spanOf(source, offset, offset + found.char.length);
+    diags.push(syntaxCodes['comment-control-character']({ file: source.path, span }, escapeControls(found.char)));
+  }
 
   let errorCount = 0;
   const tooMany = (at: Span | null): boolean => {

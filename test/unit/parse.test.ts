@@ -623,6 +623,37 @@ test('errors are capped', () => {
   assert.is(r.diagnostics.at(-1)!.code, 'too-many-syntax-errors');
 });
 
+test('a comment holding a control, bidi or invisible character is a warning at it (a tab is not); the comment is kept', () => {
+  const text =
+    'service a/b {\n  # evil \u001b]0;title\u0007 tab\there\n  endpoints 10.0.0.1  # \u202eright-to-left\n}\n';
+  const r = parse(text);
+  assert.equal(
+    r.diagnostics.map((d) => [d.code, d.severity, at(d), d.message]),
+    [
+      [
+        'comment-control-character',
+        'warning',
+        '2:10',
+        'this comment holds \\u001b, a character a terminal or editor acts on or hides; it is kept as written',
+      ],
+      [
+        'comment-control-character',
+        'warning',
+        '3:25',
+        'this comment holds \\u202e, a character a terminal or editor acts on or hides; it is kept as written',
+      ],
+    ],
+  );
+  assert.is(r.file.comments[0]!.text, ' evil \u001b]0;title\u0007 tab\there');
+  // a file long enough to be read piece by piece says the same
+  const long = `${'service x/y {\n  endpoints 10.0.0.1\n}\n'.repeat(2000)}${text}`;
+  assert.equal(
+    parse(long).diagnostics.map((d) => d.code),
+    ['comment-control-character', 'comment-control-character'],
+  );
+  assert.equal(parse('service a/b {\n  # only\ta tab\n}\n').diagnostics, []);
+});
+
 test('duplicate endpoint modifiers are reported', () => {
   const [d] = errors('service a/b {\n  endpoints 10.0.0.1 on a on b\n}');
   assert.is(d!.code, 'duplicate-endpoint-modifier');
