@@ -64,7 +64,7 @@ export const ASSUMPTIONS: readonly Assumption[] = [
   },
   {
     id: 'nat-first-packet',
-    text: "nat rules (DNAT, masquerade, affinity writes) run for the first packet of a connection only (conntrack state new); later packets follow the conntrack binding, which both backends record the same way. Filter rules are compared for every conntrack state. Not modelled: the first packet of a connection a conntrack helper expected (state related, FTP data, SIP media) also passes the nat chains in the kernel; kube-proxy loads no helper, so none is assumed.",
+    text: 'nat rules (DNAT, masquerade, affinity writes) run for the first packet of a connection only (conntrack state new); later packets follow the conntrack binding, which both backends record the same way. Filter rules are compared for every conntrack state. Not modelled: the first packet of a connection a conntrack helper expected (state related, FTP data, SIP media) also passes the nat chains in the kernel; kube-proxy loads no helper, so none is assumed.',
   },
   {
     id: 'masquerade-address',
