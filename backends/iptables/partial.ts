@@ -4,7 +4,8 @@
 // (KUBE-SERVICES, KUBE-NODEPORTS, KUBE-POSTROUTING, KUBE-MARK-MASQ) whole; a service's chains
 // (KUBE-SVC/SVL/EXT/FW/SEP) only when the service changed — then all of them, SEPs whose rules
 // did not change too; chains no longer used are declared (which flushes them) and deleted with
-// -X after every rule. A chain not declared keeps the rules the node holds.
+// -X after every rule but the tail-call to KUBE-NODEPORTS, as kube-proxy writes them. A chain not
+// declared keeps the rules the node holds.
 //
 // kube-proxy learns what changed from its Service and EndpointSlice change trackers; here a
 // service changed when the chains it owns (by name) or any of their rules differ between the two
@@ -148,8 +149,18 @@ export function renderPartialRestore(previous: IRProgram, next: IRProgram): Part
   lines.push('*nat');
   for (const c of after.natChains) if (written(c)) lines.push(`:${c} - [0:0]`);
   for (const c of deleted) lines.push(`:${c} - [0:0]`);
-  for (let i = 0; i < after.natLines.length; i++) if (written(after.natLineChains[i]!)) lines.push(after.natLines[i]!);
+  // kube-proxy deletes stale chains before its tail-call to KUBE-NODEPORTS (the last rules of
+  // KUBE-SERVICES, always written): the -X lines go right before those
+  let tail = after.natLines.length;
+  while (
+    tail > 0 &&
+    after.natLineChains[tail - 1] === 'KUBE-SERVICES' &&
+    after.natLines[tail - 1]!.endsWith(' -j KUBE-NODEPORTS')
+  )
+    tail--;
+  for (let i = 0; i < tail; i++) if (written(after.natLineChains[i]!)) lines.push(after.natLines[i]!);
   for (const c of deleted) lines.push(`-X ${c}`);
+  for (let i = tail; i < after.natLines.length; i++) lines.push(after.natLines[i]!);
   lines.push('COMMIT');
   const services = new Set(next.servicePorts.map((sp) => `${sp.namespace}/${sp.name}`)).size;
   return { text: `${lines.join('\n')}\n`, services, rewritten, deleted, stranded, unhooked };

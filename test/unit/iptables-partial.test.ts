@@ -21,6 +21,11 @@ test("kube-proxy's repeated syncs: the same chains declared and deleted, and the
     const partial = compileIptablesPartial(previous, next);
     assert.equal(declaredServiceChains(partial.text), step.declares, step.what);
     assert.equal(deletedChains(partial.text), step.deletes, step.what);
+    // as kube-proxy writes them: the -X lines before the tail-call to KUBE-NODEPORTS, the last rule
+    const nat = partial.text.slice(partial.text.indexOf('*nat')).trimEnd().split('\n');
+    const lastX = nat.findLastIndex((l) => l.startsWith('-X '));
+    if (lastX >= 0) assert.match(nat[lastX + 1]!, / -j KUBE-NODEPORTS$/, step.what);
+    assert.match(nat.at(-2)!, /^-A KUBE-SERVICES .* -j KUBE-NODEPORTS$/, step.what);
     // always whole: the filter table and nat's own chains
     for (const chain of ['KUBE-SERVICES', 'KUBE-NODEPORTS', 'KUBE-POSTROUTING', 'KUBE-MARK-MASQ']) {
       assert.match(partial.text, new RegExp(`^:${chain} - \\[0:0\\]$`, 'm'), `${step.what}: ${chain}`);
