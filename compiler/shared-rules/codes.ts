@@ -50,7 +50,7 @@ export const { codes: sharedCodes, table: sharedCodeTable } = defineCodes({
   'frontend-in-use': {
     severity: e,
     message: (frontend: string, other: string) =>
-      `${frontend} is already a frontend of ${other}; two frontends cannot receive the same IP:port/protocol (kube-proxy's nftables map would hold the key twice), use another address or port`,
+      `${frontend} is already a frontend of ${other}; two frontends cannot receive the same IP:port/protocol (kube-proxy's iptables mode sends it to the first rule, its nftables mode to the last element written, in Go map order), use another address or port`,
   },
   'duplicate-node-port': {
     severity: e,

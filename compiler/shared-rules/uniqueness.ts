@@ -1,12 +1,14 @@
 // What may exist once per cluster, refused the same way by both front ends:
 //  - a cluster IP belongs to one service (the API server's IP allocator);
 //  - a frontend IP:port/protocol reaches one service. The API server does not allocate external or
-//    load-balancer IPs, so it accepts two services on one, but kube-proxy cannot program them:
-//    its nftables mode keys the service-ips map by address . protocol . port, and a second element
-//    with the same key and another verdict makes the kernel refuse the whole sync transaction
-//    (nft_add_set_elem: "element clash"); its iptables mode lets whichever rule comes first win, in
-//    Go map order. So the second claim is an error, whether it is another service's or this
-//    service's own (an external IP equal to its cluster IP);
+//    load-balancer IPs, so it accepts two services on one, and kube-proxy writes both, but what a
+//    packet gets is not defined: its iptables mode sends it to whichever rule comes first, its
+//    nftables mode keys the service-ips map by address . protocol . port and keeps the element
+//    written last (nftElementStorage.ensureElem deletes and re-adds a changed key), both in Go map
+//    order. Even within one service the modes differ: an external IP equal to a load-balancer IP
+//    with source ranges skips KUBE-FW in iptables mode (the external IP rule comes first) but not
+//    the firewall-ips check in nftables mode. So the second claim is an error, whether it is
+//    another service's or this service's own (an external IP equal to its cluster IP or LB IP);
 //  - a NodePort number belongs to one service (the API server's port allocator hands out numbers
 //    whatever the protocol; one service may use a number for two protocols), and a health-check
 //    node port takes a number of its own, even against its own service's nodePorts.
