@@ -184,6 +184,11 @@ export const { codes, table: checkCodeTable } = defineCodes({
     message: (why: string) =>
       `healthCheckNodePort is only valid on a LoadBalancer service with externalTrafficPolicy local; ${why}`,
   },
+  'missing-health-check-node-port': {
+    severity: w,
+    message: () =>
+      `LoadBalancer service with externalTrafficPolicy local but no healthCheckNodePort: the API server would allocate one, and kube-proxy accepts its traffic (KUBE-NODEPORTS, filter input); no rule is written for it here, add 'healthCheckNodePort N'`,
+  },
   'external-traffic-policy-not-applicable': {
     severity: w,
     message: () =>

@@ -265,6 +265,21 @@ test('health-check-node-port-not-allowed: only LoadBalancer + externalTrafficPol
   assert.is(r.model!.services[0]!.healthCheckNodePort, 30081);
 });
 
+test('missing-health-check-node-port (warning): LoadBalancer + externalTrafficPolicy local without one', () => {
+  const w = expectDiag(
+    S('  a: LoadBalancer 10.0.0.10:80/tcp nodePort 30080 -> endpoints, externalTrafficPolicy local'),
+    'missing-health-check-node-port',
+    'LoadBalancer',
+  );
+  assert.is(w.severity, 'warning');
+  // NodePort eTP=Local gets none from the API server; LoadBalancer eTP=Cluster neither
+  expectNo(
+    S('  a: NodePort 10.0.0.10:80/tcp nodePort 30080 -> endpoints, externalTrafficPolicy local'),
+    'missing-health-check-node-port',
+  );
+  expectNo(S('  a: LoadBalancer 10.0.0.10:80/tcp nodePort 30080 -> endpoints'), 'missing-health-check-node-port');
+});
+
 test('external-traffic-policy-not-applicable (warning): no external frontends', () => {
   const w = expectDiag(
     S('  a: ClusterIP 10.0.0.10:80/tcp -> endpoints, externalTrafficPolicy local'),

@@ -146,6 +146,17 @@ export const healthCheckNodePortAllowed: Rule = (ctx, _draft) => {
   };
 };
 
+/** The API server always allocates a LoadBalancer eTP=Local service a health-check node port. */
+export const healthCheckNodePortMissing: Rule = (ctx, _draft) => {
+  return {
+    service(s) {
+      if (s.type !== 'LoadBalancer' || effectiveETP(s) !== 'Local' || s.hcnp.length > 0) return;
+      const first = s.lines.find((l) => l.type === 'LoadBalancer') ?? s.lines[0];
+      if (first) ctx.report(codes['missing-health-check-node-port'](ctx.at(first.ast.type.span)));
+    },
+  };
+};
+
 export const externalTrafficPolicyApplies: Rule = (ctx, _draft) => {
   return {
     service(s) {

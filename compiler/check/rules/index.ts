@@ -47,6 +47,7 @@ export const allRules: readonly Rule[] = [
   attributes.externalAddressValues,
   attributes.loadBalancerIngressType,
   attributes.healthCheckNodePortAllowed,
+  attributes.healthCheckNodePortMissing,
   attributes.externalTrafficPolicyApplies,
   attributes.sourceRangesApply,
   attributes.internalTrafficPolicyEndpoints,
