@@ -6,10 +6,18 @@
 // results pushed into arrays, no closures or generators on the hot path (a chain runs for every class).
 import type { Origin } from '../model/program.ts';
 import { candidates, lowerBound } from './candidates.ts';
-import type { CPart, CProgram, CStep, CTest, CVerdict } from './compiled.ts';
+import {
+  BY_DESTINATION,
+  type CPart,
+  type CProgram,
+  type CStep,
+  type CTest,
+  type CVerdict,
+  writtenList,
+} from './compiled.ts';
 import { type Dyadic, mul } from './dyadic.ts';
 import { type FinalVerdict, type FlowState, flowWith } from './flow.ts';
-import { contains, isSubset, overlaps } from './intervals.ts';
+import { contains, isSubset, overlaps, point } from './intervals.ts';
 import { masqueradedOnLoopback, masqueradedSourceTest } from './masqueraded-source.ts';
 import type { ClassQuery } from './query.ts';
 import { AFFINITY_BASE, DIM, markSet, type PacketSpace, PORT_PROTOS } from './space.ts';
@@ -123,12 +131,23 @@ function testValue(ev: Ev, t: CTest, s: FlowState): boolean {
     case 'mark':
       return markTest(ev, s, t.mask, t.value);
     case 'ct':
-      return ev.isNew ? t.matchesNew || (t.dnat && s.dnatAtom !== null) : ev.q.ask(DIM.ct, t.atoms);
-    case 'affinity':
-      if (masqueradedOnLoopback(s) && ev.space.affinity[t.dim - AFFINITY_BASE]!.key === 'saddr') {
+      // a DNAT to the packet's own address and port changes no tuple: the kernel sets no DNAT status
+      return ev.isNew ? t.matchesNew || (t.dnat && s.dnatAtom !== null && !s.dnatIdentity) : ev.q.ask(DIM.ct, t.atoms);
+    case 'affinity': {
+      const d = ev.space.affinity[t.dim - AFFINITY_BASE]!;
+      if (masqueradedOnLoopback(s) && d.key === 'saddr') {
         throw new RulesetError('an affinity record of the source read after MASQUERADE rewrote it (not modelled)');
       }
+      // the class holds the record ages as the packet arrived: a record this packet wrote on its way,
+      // or the record of a destination DNAT replaced, is another one (measured: both read otherwise)
+      if (s.affinityWrites.includes(writtenList(d.id, d.key))) {
+        throw new RulesetError(`affinity list ${d.id} read after the same packet wrote it (not modelled)`);
+      }
+      if (d.key === 'daddr' && s.dnatAtom !== null) {
+        throw new RulesetError('an affinity record of the destination read after DNAT changed it (not modelled)');
+      }
       return ev.q.ask(t.dim, t.set);
+    }
     case 'member': {
       const c = candidates(ev.q, t.index, t.elements.length, s.dnatPort, s.dnatAtom);
       for (let i = 0; i < c.length; i++) if (conj(ev, t.elements[c[i]!]!, s)) return true;
@@ -222,6 +241,11 @@ function evalSteps(
         case 'affinityWrite':
           if (masqueradedOnLoopback(state)) {
             throw new RulesetError('an affinity record written after MASQUERADE rewrote the source (not modelled)');
+          }
+          if (state.dnatAtom !== null && step.list.endsWith(BY_DESTINATION)) {
+            throw new RulesetError(
+              'an affinity record of the destination written after DNAT changed it (not modelled)',
+            );
           }
           if (!state.affinityWrites.includes(step.list)) {
             state = flowWith(state, { affinityWrites: [...state.affinityWrites, step.list] });
@@ -327,9 +351,11 @@ function applyVerdict(
       return;
     case 'dnat': {
       const port = v.port ?? ev.q.pinned(DIM.dport) ?? null;
+      // to the packet's own address and port: the tuple stays, and so does the DNAT status (none)
+      const identity = ev.q.ask(DIM.dst, point(v.atom)) && (v.port === null || ev.q.ask(DIM.dport, [v.port, v.port]));
       out.push({
         verdict: 'accept',
-        state: flowWith(s, { dnatAtom: v.atom, dnatIp: v.ip, dnatPort: port }),
+        state: flowWith(s, { dnatAtom: v.atom, dnatIp: v.ip, dnatPort: port, dnatIdentity: identity }),
         w,
         natted: true,
       });

@@ -14,6 +14,7 @@ import {
   type CVerdict,
   type KeyIndex,
   portCode,
+  writtenList,
 } from './compiled.ts';
 import { complement, type Dyadic, fromRational, ZERO } from './dyadic.ts';
 import { type Interner, newInterner } from './intern.ts';
@@ -358,7 +359,7 @@ export function compileProgram(program: NetfilterProgram, ctx: CompileContext): 
       }
       case 'affinityWrite':
         affinityDim(s.list, s.key);
-        return { kind: 'affinityWrite', list: ctx.canonicalList(s.list) };
+        return { kind: 'affinityWrite', list: writtenList(ctx.canonicalList(s.list), s.key) };
       case 'noop':
         return NOOP;
       case 'verdict':

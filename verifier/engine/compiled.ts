@@ -37,6 +37,7 @@ export type CStep =
   | { kind: 'numgen'; branches: readonly { w: Dyadic; steps: readonly CStep[] }[]; miss: Dyadic }
   /** mark = (mark & keep) ^ xor — every MARK/meta mark set form is one of these */
   | { kind: 'mark'; keep: number; xor: number }
+  /** `list`: the canonical list, and ' by destination' when the record is keyed by the destination */
   | { kind: 'affinityWrite'; list: string }
   | { kind: 'noop' }
   | { kind: 'verdict'; verdict: CVerdict };
@@ -134,3 +135,13 @@ export interface CompiledArtifact {
   name: string;
   program: CProgram;
 }
+
+export const BY_DESTINATION = ' by destination';
+
+/**
+ * What an affinity write records, as an outcome shows it: the list, and whose address keys the
+ * record (iptables `recent --set --rdest`: the destination's). A record of the other address is
+ * another record: affinity that held breaks (measured).
+ */
+export const writtenList = (list: string, key: 'saddr' | 'daddr'): string =>
+  key === 'saddr' ? list : `${list}${BY_DESTINATION}`;

@@ -39,6 +39,8 @@ export interface FlowState {
   readonly dnatAtom: number | null;
   readonly dnatIp: string | null;
   readonly dnatPort: number | null;
+  /** the DNAT left the tuple as it was (to the packet's own address and port): no DNAT status */
+  readonly dnatIdentity: boolean;
   /** mark = (initial & markKeep) ^ markXor */
   readonly markKeep: number;
   readonly markXor: number;
@@ -62,6 +64,7 @@ export function flowWith(s: FlowState, change: Partial<FlowState>): FlowState {
     dnatAtom: change.dnatAtom === undefined ? s.dnatAtom : change.dnatAtom,
     dnatIp: change.dnatIp === undefined ? s.dnatIp : change.dnatIp,
     dnatPort: change.dnatPort === undefined ? s.dnatPort : change.dnatPort,
+    dnatIdentity: change.dnatIdentity === undefined ? s.dnatIdentity : change.dnatIdentity,
     markKeep: change.markKeep === undefined ? s.markKeep : change.markKeep,
     markXor: change.markXor === undefined ? s.markXor : change.markXor,
     masquerade: change.masquerade === undefined ? s.masquerade : change.masquerade,

@@ -68,7 +68,7 @@ function destinationLocal(ev: Ev, s: FlowState): boolean {
 const loAtoms = new WeakMap<PacketSpace, number>();
 
 const stateKey = (s: FlowState): string =>
-  `${s.dnatIp}|${s.dnatPort}|${s.markKeep}|${s.markXor}|${s.masquerade}|${s.affinityWrites.join(',')}|${s.dstNatDone}|${s.srcNatDone}|${s.viaLoopback}`;
+  `${s.dnatIp}|${s.dnatPort}|${s.dnatIdentity}|${s.markKeep}|${s.markXor}|${s.masquerade}|${s.affinityWrites.join(',')}|${s.dstNatDone}|${s.srcNatDone}|${s.viaLoopback}`;
 
 /** Everything after the first hook for one flow: routing and the remaining hooks. */
 function afterFirstHook(ev: Ev, f: Leaf, viaInterface: boolean, out: Leaf[]): void {
@@ -120,6 +120,7 @@ export function evaluateProgram(program: CProgram, q: ClassQuery, opts: EvalOpti
     markXor: 0,
     masquerade: 'none',
     affinityWrites: [],
+    dnatIdentity: false,
     dstNatDone: !isNew,
     srcNatDone: !isNew,
     viaLoopback: false,

@@ -153,8 +153,9 @@ function hasHookRules(r: LineReader): boolean {
 
 /**
  * Keep only kube-proxy's hook rules in the builtin chains; list the others. Other software's rules
- * ahead of kube-proxy's first jump in a chain are named in a note: what they accept, drop or
- * rewrite never reaches kube-proxy's rules, outside the proof (kube-chains-only).
+ * ahead of kube-proxy's first jump in a chain, or between its jumps, are named in a note: what they
+ * accept, drop or rewrite never reaches kube-proxy's (later) rules, outside the proof
+ * (kube-chains-only).
  */
 function keepHookRules(t: TableState, ignored: IgnoredItem[], notes: Set<string>): void {
   for (const b of BUILTIN_CHAINS[t.name]) {
@@ -164,6 +165,13 @@ function keepHookRules(t: TableState, ignored: IgnoredItem[], notes: Set<string>
     if (first > 0) {
       notes.add(
         `other software's rules come before kube-proxy's first jump in ${base.id} (${first}): a packet one of them accepts, drops or rewrites never reaches kube-proxy's rules (not covered: kube-chains-only)`,
+      );
+    }
+    const last = keep.lastIndexOf(true);
+    const between = first < 0 ? 0 : keep.slice(first, last).filter((k) => !k).length;
+    if (between > 0) {
+      notes.add(
+        `other software's rules lie between kube-proxy's jumps in ${base.id} (${between}): a packet one of them accepts, drops or rewrites never reaches kube-proxy's later jumps (not covered: kube-chains-only)`,
       );
     }
     base.rules.forEach((rule, i) => {

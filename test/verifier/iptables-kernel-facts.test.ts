@@ -1,0 +1,118 @@
+// iptables facts a review measured in the kernel (soundness hunt, 2026-12-06), each once read
+// otherwise: whose address keys an affinity record (`--rdest`); a list read after the same packet
+// wrote it, or a destination's record after DNAT changed the destination (refused: the class holds
+// the ages as the packet arrived); a DNAT to the packet's own address and port sets no DNAT status;
+// other software's rules between kube-proxy's jumps are noted.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { diffArtifacts } from '../../api/diff.ts';
+import { compileIptables } from '../../api/iptables.ts';
+import { load } from '../../api/ksvc.ts';
+import { lower } from '../../api/lower.ts';
+import { readText } from './fixtures.ts';
+
+const test = suite('iptables facts measured in the kernel');
+
+const model = load(readText(new URL('../../examples/everything.ksvc', import.meta.url)), {
+  file: 'everything.ksvc',
+}).model!;
+const ir = lower(model, { node: 'node-a' }).programs.find((p) => p.family === 'ipv4')!;
+const BASE = compileIptables(ir);
+
+/** The text with `add` lines right after the first line of `table` that starts with `after`. */
+function withLines(text: string, table: 'filter' | 'nat', after: string, ...add: string[]): string {
+  const lines = text.split('\n');
+  const start = lines.indexOf(`*${table}`);
+  const at = lines.findIndex((l, i) => i > start && l.startsWith(after));
+  assert.ok(at >= 0, `no line starts with ${after}`);
+  lines.splice(at + 1, 0, ...add);
+  return lines.join('\n');
+}
+
+function diff(a: string, b: string) {
+  const r = diffArtifacts({
+    old: { text: a, file: '<old>' },
+    new: { text: b, file: '<new>' },
+    backend: 'iptables',
+    family: 'ipv4',
+  });
+  const errors = r.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message);
+  const run = r.runs[0];
+  return { errors, same: run?.report?.equivalent ?? null, notes: run?.report?.notes ?? [] };
+}
+
+test('an affinity record keyed by the destination (--set --rdest) is another record: a difference', () => {
+  const rdest = BASE.replace(/(-m recent --name (KUBE-SEP-\w+) --set)/g, '$1 --rdest');
+  assert.ok(rdest !== BASE, 'the output has affinity writes');
+  const r = diff(BASE, rdest);
+  assert.equal(r.errors, []);
+  assert.is(r.same, false);
+});
+
+test('a list read after the same packet wrote it is refused, not read with the age it arrived with', () => {
+  const old = withLines(
+    BASE,
+    'nat',
+    '-A KUBE-SERVICES',
+    '-A KUBE-SERVICES -m recent --name NEWL --rcheck --seconds 5 -j ACCEPT',
+    '-A KUBE-SERVICES -m recent --name NEWL --set',
+  );
+  const next = withLines(
+    old,
+    'filter',
+    '-A KUBE-FORWARD',
+    '-A KUBE-FORWARD -m conntrack --ctstate NEW -m conntrack --ctstate DNAT -m recent --name NEWL --rcheck --seconds 5 -j DROP',
+  );
+  const r = diff(old, next);
+  assert.ok(
+    r.errors.some((e) => e.includes('read after the same packet wrote it')),
+    r.errors.join('\n'),
+  );
+});
+
+test("a destination's record written or read after DNAT changed the destination is refused", () => {
+  const old = withLines(
+    withLines(BASE, 'nat', '-A KUBE-POSTROUTING', '-A KUBE-POSTROUTING -m recent --name D --set --rdest'),
+    'nat',
+    '-A KUBE-SERVICES',
+    '-A KUBE-SERVICES -m recent --name D --rcheck --seconds 5 --rdest -j ACCEPT',
+  );
+  const r = diff(old, old);
+  assert.ok(
+    r.errors.some((e) => e.includes('of the destination written after DNAT changed it')),
+    r.errors.join('\n'),
+  );
+});
+
+test("a DNAT to the packet's own address and port sets no DNAT status (kernel: no IPS_DST_NAT)", () => {
+  const identity = withLines(
+    BASE,
+    'nat',
+    '-A KUBE-SERVICES',
+    '-A KUBE-SERVICES -d 10.64.9.9 -p udp -m udp --dport 5000 -j DNAT --to-destination 10.64.9.9:5000',
+  );
+  const dropUndnated = withLines(
+    identity,
+    'filter',
+    '-A KUBE-FORWARD',
+    '-A KUBE-FORWARD -d 10.64.9.9 -p udp -m udp --dport 5000 -m conntrack --ctstate NEW -m conntrack ! --ctstate DNAT -j DROP',
+  );
+  // measured: the kernel drops the datagram (the DNAT left the tuple, so no DNAT status)
+  assert.is(diff(identity, dropUndnated).same, false);
+  // and a drop of DNATed packets drops none of them (no service DNATs to 10.64.9.9:5000)
+  const dropDnated = dropUndnated.replace('-m conntrack ! --ctstate DNAT', '-m conntrack --ctstate DNAT');
+  assert.is(diff(identity, dropDnated).same, true);
+});
+
+test("other software's rules between kube-proxy's jumps in a builtin chain are noted", () => {
+  const hooked = compileIptables(ir, { hooks: true });
+  const between = withLines(hooked, 'filter', '-A FORWARD', '-A FORWARD -p tcp -j DROP');
+  const r = diff(hooked, between);
+  assert.ok(
+    r.notes.some((n) => n.includes("other software's rules lie between kube-proxy's jumps in filter/FORWARD (1)")),
+    r.notes.join('\n'),
+  );
+  assert.not.ok(diff(hooked, hooked).notes.some((n) => n.includes('lie between')));
+});
+
+test.run();
