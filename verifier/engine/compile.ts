@@ -126,6 +126,19 @@ const mayBeKeyed = (parts: readonly CPart[] | null): boolean =>
   parts?.some((p) => (p.dim === DIM.dst || p.dim === DIM.dport) && single(p.set) !== undefined) === true;
 
 /** Index items (rules or elements) by the exact destination, protocol and port their leading conditions pin. */
+/**
+ * The atoms of a destination set of one or two atoms: an item is filed under each (so 127.0.0.0/8,
+ * cut at lo's broadcast address into two atoms, still keys its own shard); undefined for more.
+ */
+function fewAtoms(set: IntervalSet | undefined): readonly number[] | undefined {
+  if (set === undefined) return undefined;
+  if (set.length === 2) {
+    const [lo, hi] = [set[0]!, set[1]!];
+    return lo === hi ? [lo] : hi === lo + 1 ? [lo, hi] : undefined;
+  }
+  return set.length === 4 && set[0] === set[1] && set[2] === set[3] ? [set[0]!, set[2]!] : undefined;
+}
+
 export function buildKeyIndex(items: readonly (readonly CPart[] | null)[]): KeyIndex | null {
   if (!items.some(mayBeKeyed)) return null;
   const full = new Map<number, Map<number, number[]>>();
@@ -149,25 +162,29 @@ export function buildKeyIndex(items: readonly (readonly CPart[] | null)[]): KeyI
     };
     const proto = pin(DIM.proto);
     const port = pin(DIM.dport);
-    const dst = pin(DIM.dst);
+    const dsts = fewAtoms(parts?.find((x) => x.dim === DIM.dst)?.set);
     if (proto !== undefined && port !== undefined) {
       const code = portCode(proto, port);
       const ports = portLists.get(proto);
       if (ports) ports.push([port, port]);
       else portLists.set(proto, [[port, port]]);
       push(byPort, code, i);
-      if (dst !== undefined) {
-        let byCode = full.get(dst);
-        if (!byCode) full.set(dst, (byCode = new Map()));
-        push(byCode, code, i);
-        push(byDst, dst, i);
+      if (dsts !== undefined) {
+        for (const dst of dsts) {
+          let byCode = full.get(dst);
+          if (!byCode) full.set(dst, (byCode = new Map()));
+          push(byCode, code, i);
+          push(byDst, dst, i);
+        }
       } else {
         push(portOnly, code, i);
         allPortOnly.push(i);
       }
-    } else if (dst !== undefined) {
-      push(dstOnly, dst, i);
-      push(byDst, dst, i);
+    } else if (dsts !== undefined) {
+      for (const dst of dsts) {
+        push(dstOnly, dst, i);
+        push(byDst, dst, i);
+      }
       allDstOnly.push(i);
     } else general.push(i);
   }

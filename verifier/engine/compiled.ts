@@ -52,8 +52,10 @@ export interface CElement {
  * set): an item is filed by which of destination, protocol and port its leading conditions pin —
  * `full` (all three: by destination atom, then port code), `portOnly` (protocol and port: by port
  * code), `dstOnly` (the destination without both others: by destination atom), or `general`
- * (neither). Keys are numbers, as these lookups run millions of times. Values are ascending item
- * indices; `byPort` and `byDst` regroup the pinned ones for classes that pin less.
+ * (neither). A destination of two atoms (127.0.0.0/8: lo's broadcast address is an atom of its own)
+ * files the item under both, once each. Keys are numbers, as these lookups run millions of times.
+ * Values are ascending item indices; `byPort` and `byDst` regroup the pinned ones for classes that
+ * pin less.
  */
 export interface KeyIndex {
   /** destination atom → port code → items */
