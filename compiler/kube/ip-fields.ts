@@ -37,6 +37,20 @@ export function readUnicastIP(v: Val | undefined, what: string): ParsedIP | unde
   return undefined;
 }
 
+/**
+ * A status.loadBalancer.ingress[].ip, which the API checks only for syntax: a special address is
+ * warned about (kube-proxy writes its rules), a loopback or unspecified one refused.
+ */
+export function readLoadBalancerIP(v: Val | undefined): ParsedIP | undefined {
+  const ip = readIP(v, 'load-balancer ingress IP');
+  if (!ip || !v) return ip;
+  const kind = specialKind(ip);
+  if (kind === null) return ip;
+  const local = kind === 'loopback' || kind === 'unspecified';
+  v.ctx.diags.push(sharedCodes[local ? 'local-load-balancer-ip' : 'special-load-balancer-ip'](where(v), ip.text, kind));
+  return local ? undefined : ip;
+}
+
 /** Report repeated entries of a list (by canonical text); returns the list unchanged. */
 export function noRepeats<T extends { text: string }>(items: readonly { value: T; at: Val }[], what: string): T[] {
   const seen = new Set<string>();

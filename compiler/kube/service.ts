@@ -9,7 +9,7 @@ import { specialKind } from '../../common/special-address.ts';
 import type { ServiceModel } from '../model.ts';
 import { sharedCodes } from '../shared-rules/codes.ts';
 import { kubeCodes } from './codes.ts';
-import { noRepeats, readCIDR, readIP, readUnicastIP } from './ip-fields.ts';
+import { noRepeats, readCIDR, readIP, readLoadBalancerIP, readUnicastIP } from './ip-fields.ts';
 import { hidingLabel, type ObjectMeta, readMeta } from './object-meta.ts';
 import { readServicePorts } from './service-ports.ts';
 import {
@@ -358,7 +358,7 @@ function readIngress(obj: MapVal, type: string): { value: ParsedIP; at: Val }[] 
       );
       continue;
     }
-    const ip = readUnicastIP(ipVal, 'load-balancer ingress IP');
+    const ip = readLoadBalancerIP(ipVal);
     if (ip && mode !== 'Proxy') out.push({ value: ip, at: ipVal });
   }
   noRepeats(out, 'load-balancer ingress IP');

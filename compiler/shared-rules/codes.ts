@@ -35,6 +35,17 @@ export const { codes: sharedCodes, table: sharedCodeTable } = defineCodes({
     message: (what: string, text: string, kind: string) =>
       `${what} ${text} is ${article(kind)} ${kind} address, which the API server refuses here`,
   },
+  /** status.loadBalancer.ingress[].ip: the API checks only that it is an IP (ValidateLoadBalancerStatus). */
+  'special-load-balancer-ip': {
+    severity: w,
+    message: (text: string, kind: string) =>
+      `load-balancer ingress IP ${text} is ${article(kind)} ${kind} address: the API server accepts it and kube-proxy writes its rules, but few clients can reach it`,
+  },
+  'local-load-balancer-ip': {
+    severity: e,
+    message: (text: string, kind: string) =>
+      `load-balancer ingress IP ${text} is ${article(kind)} ${kind} address: the API server accepts it, but ksvc does not compile it (a frontend every node would hold as a local address)`,
+  },
   'reserved-cluster-ip': {
     severity: e,
     message: (ip: string, kind: string) =>

@@ -126,15 +126,24 @@ test('reserved-cluster-ip: unspecified, loopback, multicast, link-local', () => 
   }
 });
 
-test('reserved-address: external IPs, load-balancer IPs and endpoints the API refuses', () => {
+test('reserved-address: external IPs and endpoints the API refuses', () => {
   const lb = 'http: LoadBalancer 10.0.0.10:80/tcp nodePort 30080 -> endpoints';
   expectDiag(svc(lb, 'externalIPs 192.168.99.22, 0.0.0.0'), 'reserved-address', '0.0.0.0');
   expectDiag(svc(lb, 'externalIPs 127.0.0.1'), 'reserved-address', '127.0.0.1');
-  expectDiag(svc(lb, 'loadBalancerIngress 169.254.169.254'), 'reserved-address', '169.254.169.254');
-  expectDiag(svc(lb, 'loadBalancerIngress 239.1.1.1'), 'reserved-address', '239.1.1.1');
+  expectDiag(svc(lb, 'externalIPs 169.254.169.254'), 'reserved-address', '169.254.169.254');
   expectDiag(svc(lb, 'endpoints 127.0.0.1'), 'reserved-address', '127.0.0.1');
   expectDiag(`node a {\n  address 0.0.0.0\n}\n`, 'reserved-address', '0.0.0.0');
   expectClean(svc(lb, 'externalIPs 192.168.99.22\n  loadBalancerIngress 1.2.3.4\n  endpoints 10.0.0.1'));
+});
+
+test('load-balancer IPs, which the API checks only for syntax: special ones warned about, local ones refused', () => {
+  const lb = 'http: LoadBalancer 10.0.0.10:80/tcp nodePort 30080 -> endpoints';
+  const w = expectDiag(svc(lb, 'loadBalancerIngress 169.254.169.254'), 'special-load-balancer-ip', '169.254.169.254');
+  assert.is(w.severity, 'warning');
+  expectDiag(svc(lb, 'loadBalancerIngress 239.1.1.1'), 'special-load-balancer-ip', '239.1.1.1');
+  expectDiag(svc(lb, 'loadBalancerIngress 127.0.0.5'), 'local-load-balancer-ip', '127.0.0.5');
+  expectDiag(svc(lb, 'loadBalancerIngress 0.0.0.0'), 'local-load-balancer-ip', '0.0.0.0');
+  expectNo(svc(lb, 'loadBalancerIngress 169.254.169.254'), 'reserved-address');
 });
 
 test('duplicate-list-entry: an address listed twice', () => {

@@ -202,6 +202,21 @@ test('load-balancer ingress: ipMode Proxy, empty IPs and hostnames carry no VIP'
   assert.equal(r.model!.services[0]!.loadBalancerIngress, ['1.2.3.4']);
 });
 
+test('load-balancer ingress IPs are checked only for syntax by the API: a special one is warned about and kept, a loopback one refused', () => {
+  const withIngress = (ip: string) =>
+    imp(
+      svc(
+        '  type: LoadBalancer\n  clusterIP: 10.32.0.7\n  ports: [{port: 80, nodePort: 30080}]',
+        undefined,
+        `  loadBalancer:\n    ingress:\n    - ip: ${ip}`,
+      ),
+    );
+  const linkLocal = withIngress('169.254.10.10');
+  assert.equal(codesOf(linkLocal.diagnostics), ['special-load-balancer-ip']);
+  assert.equal(linkLocal.model!.services[0]!.loadBalancerIngress, ['169.254.10.10']);
+  assert.equal(codesOf(withIngress('127.0.0.5').diagnostics), ['local-load-balancer-ip']);
+});
+
 test('the source-ranges annotation is not read by kube-proxy: warned, not used', () => {
   const r = imp(
     svc(

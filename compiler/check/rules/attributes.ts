@@ -91,7 +91,12 @@ function externalAddresses(ctx: CheckContext, list: readonly ParsedAddress[], wh
   const seen = list.length > 1 ? new Set<string>() : null;
   for (const a of list) {
     const kind = specialKind(a.ip);
-    if (kind)
+    if (kind && what === LB_INGRESS) {
+      const local = kind === 'loopback' || kind === 'unspecified';
+      ctx.report(
+        sharedCodes[local ? 'local-load-balancer-ip' : 'special-load-balancer-ip'](ctx.at(a.lit.span), a.ip.text, kind),
+      );
+    } else if (kind)
       ctx.report(
         sharedCodes['reserved-address'](
           ctx.at(a.lit.span, { hint: 'use a unicast address that clients can reach' }),
@@ -105,12 +110,17 @@ function externalAddresses(ctx: CheckContext, list: readonly ParsedAddress[], wh
   }
 }
 
-/** externalIPs and load-balancer IPs: what the API refuses (ValidateNonSpecialIP), each once. */
+const LB_INGRESS = 'load-balancer ingress IP';
+
+/**
+ * externalIPs: what the API refuses (ValidateNonSpecialIP), each once; load-balancer IPs, which the
+ * API checks only for syntax: warned about when special, refused when local (loopback, unspecified).
+ */
 export const externalAddressValues: Rule = (ctx, _draft) => {
   return {
     service(s) {
       externalAddresses(ctx, s.externalIPs, 'external IP');
-      externalAddresses(ctx, s.lbIngress, 'load-balancer ingress IP');
+      externalAddresses(ctx, s.lbIngress, LB_INGRESS);
       if (s.sourceRanges.length < 2) return;
       const seen = new Set<string>();
       for (const r of s.sourceRanges) {
