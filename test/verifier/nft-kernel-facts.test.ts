@@ -188,4 +188,98 @@ test("nat chains run at the nat core's priority (-100 on output), whatever their
   assert.not.ok(sameRouting(late, before), 'a filter chain at -150 runs before the DNAT');
 });
 
+/** A document of one table kube-proxy with these chains and rules (helpers' shapes). */
+const table1 = (...cmds: unknown[]) =>
+  doc([{ add: { table: { family: 'ip', name: 'kube-proxy' } } }, ...(cmds as Command[])]);
+const baseChain = (name: string, type: string, hook: string, prio: number) => ({
+  add: { chain: { ...table, name, type, hook, prio, policy: 'accept' } },
+});
+const daddr = (addr: string) => ({
+  match: { op: '==', left: { payload: { protocol: 'ip', field: 'daddr' } }, right: addr },
+});
+const tcpDport = (port: number) => ({
+  match: { op: '==', left: { payload: { protocol: 'tcp', field: 'dport' } }, right: port },
+});
+
+test('a filter chain after the nat core in postrouting sees the source MASQUERADE wrote (a node address)', () => {
+  const masq = [
+    baseChain('NP', 'nat', 'postrouting', 100),
+    rule(
+      'NP',
+      {
+        match: {
+          op: '==',
+          left: { payload: { protocol: 'ip', field: 'saddr' } },
+          right: { prefix: { addr: '10.244.0.0', len: 16 } },
+        },
+      },
+      { masquerade: null },
+    ),
+  ];
+  const old = table1(...masq);
+  // measured: the forwarded, masqueraded connection is dropped (its source is now local)
+  const dropLocalSource = table1(
+    ...masq,
+    baseChain('FP', 'filter', 'postrouting', 200),
+    // arriving on r0 only: the source is the pod's (not local) until MASQUERADE rewrites it
+    rule(
+      'FP',
+      { match: { op: '==', left: { meta: { key: 'iifname' } }, right: 'r0' } },
+      { match: { op: '==', left: { fib: { result: 'type', flags: ['saddr'] } }, right: 'local' } },
+      { drop: null },
+    ),
+  );
+  assert.not.ok(sameRouting(old, dropLocalSource));
+});
+
+test('a locally generated packet DNATed to 127.0.0.1 is delivered through input, also without a model', () => {
+  const dnat = [
+    baseChain('NO', 'nat', 'output', -100),
+    rule('NO', daddr('10.96.0.10'), tcpDport(80), { dnat: { addr: '127.0.0.1', port: 8080 } }),
+  ];
+  const old = table1(...dnat);
+  const next = table1(
+    ...dnat,
+    baseChain('FI', 'filter', 'input', 0),
+    rule('FI', daddr('127.0.0.1'), tcpDport(8080), { drop: null }),
+  );
+  const r = diffArtifacts({
+    old: { text: old, file: '<old>' },
+    new: { text: next, file: '<new>' },
+    backend: 'nftables',
+  });
+  const witnesses = r.runs.flatMap((run) => run.changes.map((c) => c.counterexample.witness));
+  assert.ok(
+    witnesses.some((w) => w.dst === '10.96.0.10' && w.path === 'local'),
+    JSON.stringify(witnesses),
+  );
+});
+
+test('a constant set a rule uses cannot change: refused (the kernel refuses the whole load)', () => {
+  const setAndRule = [
+    baseChain('c', 'filter', 'prerouting', 0),
+    { add: { set: { ...table, name: 's', type: 'ipv4_addr', flags: ['constant'], elem: ['10.0.0.7'] } } },
+    rule(
+      'c',
+      { match: { op: '==', left: { payload: { protocol: 'ip', field: 'saddr' } }, right: '@s' } },
+      { drop: null },
+    ),
+  ];
+  for (const change of [
+    { add: { element: { ...table, name: 's', elem: ['10.0.0.8'] } } },
+    { delete: { element: { ...table, name: 's', elem: ['10.0.0.7'] } } },
+    { flush: { set: { ...table, name: 's' } } },
+  ]) {
+    const r = diffArtifacts({
+      old: { text: table1(...setAndRule), file: '<old>' },
+      new: { text: table1(...setAndRule, change), file: '<new>' },
+      backend: 'nftables',
+    });
+    assert.ok(
+      r.diagnostics.some((d) => d.code === 'nft-constant-busy'),
+      JSON.stringify(r.diagnostics.map((d) => d.code)),
+    );
+  }
+});
+
 test.run();

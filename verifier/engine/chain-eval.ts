@@ -18,7 +18,8 @@ import {
 import { type Dyadic, mul } from './dyadic.ts';
 import { type FinalVerdict, type FlowState, flowWith } from './flow.ts';
 import { contains, isSubset, overlaps, point } from './intervals.ts';
-import { masqueradedOnLoopback, masqueradedSourceTest } from './masqueraded-source.ts';
+import { loopbackLocalAtoms } from './locality.ts';
+import { masqueradedSourceTest, sourceMasqueraded } from './masqueraded-source.ts';
 import type { ClassQuery } from './query.ts';
 import { AFFINITY_BASE, DIM, markSet, type PacketSpace, PORT_PROTOS } from './space.ts';
 import { UnsupportedRuleset } from './unsupported.ts';
@@ -72,12 +73,14 @@ function note(ev: Ev, s: FlowState, chain: string, rule: number, origin: Origin 
 
 function partValue(ev: Ev, p: CPart, s: FlowState): number {
   const dim = p.dim;
-  if ((dim === DIM.src || dim === DIM.srcLocal || dim === DIM.sport) && masqueradedOnLoopback(s)) {
+  if ((dim === DIM.src || dim === DIM.srcLocal || dim === DIM.sport) && sourceMasqueraded(s)) {
     const a = masqueradedSourceTest(ev.space, p);
     return a === 'yes' ? T : a === 'no' ? F : MASQ_SOURCE;
   }
   if (dim === DIM.dst && s.dnatAtom !== null) return contains(p.set, s.dnatAtom) ? T : F;
-  if (dim === DIM.dstLocal && s.dnatAtom !== null) return contains(p.set, 0) ? T : F; // universal: targets not local
+  // universal mode: a DNAT target is not local, unless it is in the loopback block (assumption local-addresses)
+  if (dim === DIM.dstLocal && s.dnatAtom !== null)
+    return contains(p.set, contains(loopbackLocalAtoms(ev.space), s.dnatAtom) ? 1 : 0) ? T : F;
   if (dim === DIM.dport && s.dnatPort !== null) return contains(p.set, s.dnatPort) ? T : F;
   if (dim === DIM.iif && s.viaLoopback) return contains(p.set, ev.loAtom) ? T : F;
   if ((dim === DIM.dport || dim === DIM.sport) && !isSubset(ev.q.set(DIM.proto), PORT_PROTOS)) return PORT_UNGUARDED;
@@ -135,7 +138,7 @@ function testValue(ev: Ev, t: CTest, s: FlowState): boolean {
       return ev.isNew ? t.matchesNew || (t.dnat && s.dnatAtom !== null && !s.dnatIdentity) : ev.q.ask(DIM.ct, t.atoms);
     case 'affinity': {
       const d = ev.space.affinity[t.dim - AFFINITY_BASE]!;
-      if (masqueradedOnLoopback(s) && d.key === 'saddr') {
+      if (sourceMasqueraded(s) && d.key === 'saddr') {
         throw new RulesetError('an affinity record of the source read after MASQUERADE rewrote it (not modelled)');
       }
       // the class holds the record ages as the packet arrived: a record this packet wrote on its way,
@@ -239,7 +242,7 @@ function evalSteps(
           });
           break;
         case 'affinityWrite':
-          if (masqueradedOnLoopback(state)) {
+          if (sourceMasqueraded(state)) {
             throw new RulesetError('an affinity record written after MASQUERADE rewrote the source (not modelled)');
           }
           if (state.dnatAtom !== null && step.list.endsWith(BY_DESTINATION)) {

@@ -1,6 +1,7 @@
-// A locally generated packet to a local destination comes back through lo after nat POSTROUTING,
-// and the filter hooks after that see the source MASQUERADE wrote: an address of the node that
-// routing picks (not loopback; any such address when the model lists none), and maybe another
+// What comes after MASQUERADE sees the source it wrote: the base chains of POSTROUTING after the
+// nat core (a filter chain at 200: measured), and for a locally generated packet to a local
+// destination the filter hooks on its way back through lo. That source is an address of the node
+// that routing picks (not loopback; any such address when the model lists none), and maybe another
 // port. A test of it is decided when every candidate answers alike (`! -s 127.0.0.0/8`: yes);
 // otherwise which address routing picks decides, which the verifier does not model (docs/verifier.md,
 // assumption masquerade-address): chain-eval.ts refuses the ruleset unless another part decides.
@@ -10,8 +11,8 @@ import type { FlowState } from './flow.ts';
 import { contains, EMPTY, type IntervalSet, intersect, isSubset, overlaps, subtract } from './intervals.ts';
 import { addressRangeAtoms, DIM, domainOf, type PacketSpace } from './space.ts';
 
-/** Whether the packet was masqueraded and is on its way back through lo. */
-export const masqueradedOnLoopback = (s: FlowState): boolean => s.viaLoopback && s.masquerade !== 'none';
+/** Whether MASQUERADE rewrote the packet's source (what runs after it sees the new one). */
+export const sourceMasqueraded = (s: FlowState): boolean => s.masquerade !== 'none';
 
 /** A source address, locality or port test of such a packet (`depends`: on which address routing picks). */
 export function masqueradedSourceTest(space: PacketSpace, p: CPart): 'yes' | 'no' | 'depends' {
@@ -25,7 +26,7 @@ export function masqueradedSourceTest(space: PacketSpace, p: CPart): 'yes' | 'no
 const ALL_PORTS: IntervalSet = [0, 65535];
 const masqueradeSourceCache = new WeakMap<PacketSpace, IntervalSet>();
 
-/** The address atoms MASQUERADE may pick on the way through lo: the node's, loopback excluded. */
+/** The address atoms MASQUERADE may pick: the node's, loopback excluded. */
 function masqueradeSources(space: PacketSpace): IntervalSet {
   let c = masqueradeSourceCache.get(space);
   if (c === undefined) {

@@ -10,6 +10,7 @@ import { mul, ONE } from './dyadic.ts';
 import { type EvalMemo, insertMemo, lookupMemo, type QueryRecord, recordingQuery } from './eval-memo.ts';
 import { type FlowState, flowWith, type Leaf } from './flow.ts';
 import { contains } from './intervals.ts';
+import { loopbackLocalAtoms } from './locality.ts';
 import type { ClassQuery } from './query.ts';
 import { CT_NEW, DIM, interfaceAtomOf, type PacketSpace } from './space.ts';
 
@@ -60,7 +61,11 @@ function runHook(ev: Ev, h: Hook, live: Leaf[], done: Leaf[]): Leaf[] {
 }
 
 function destinationLocal(ev: Ev, s: FlowState): boolean {
-  if (ev.space.mode === 'universal') return s.dnatAtom !== null ? false : ev.q.ask(DIM.dstLocal, [1, 1]);
+  if (ev.space.mode === 'universal') {
+    // a DNAT target: local only in the loopback block (the node's own addresses are unknown)
+    if (s.dnatAtom !== null) return contains(loopbackLocalAtoms(ev.space), s.dnatAtom);
+    return ev.q.ask(DIM.dstLocal, [1, 1]);
+  }
   if (s.dnatAtom !== null) return contains(ev.space.local, s.dnatAtom);
   return ev.q.ask(DIM.dst, ev.space.local);
 }

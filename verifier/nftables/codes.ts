@@ -83,6 +83,11 @@ export const { codes: nftCodes, table: nftCodeTable } = defineCodes({
     severity: e,
     message: (kind: string, name: string, why: string) => `${kind} '${name}' is declared again differently: ${why}`,
   },
+  'nft-constant-busy': {
+    severity: e,
+    message: (name: string, user: string) =>
+      `set '${name}' is constant and ${user} refers to it: the kernel refuses to change its elements (Device or resource busy) and loads nothing`,
+  },
   'nft-delete-busy': {
     severity: e,
     message: (kind: string, name: string, user: string) =>

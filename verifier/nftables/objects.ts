@@ -222,8 +222,9 @@ export class Applier {
         if (command === 'delete' && name.startsWith('ksvc-version-')) this.sink.hintLast(UPDATE_ALONE);
         return;
       }
-      if (command === 'flush') existing.elements.clear();
-      else {
+      if (command === 'flush') {
+        if (!this.constantInUse(table, existing, p)) existing.elements.clear();
+      } else {
         const user = this.userOf(table, (refs) => refs.sets.includes(name), null);
         if (user) {
           this.sink.report('nft-delete-busy', p, kind, name, user);
@@ -280,7 +281,8 @@ export class Applier {
       this.sink.report('nft-redefined', p, kind, name, 'its type, flags or timeout differ');
       return;
     }
-    if (obj.elem !== undefined) this.addElements(command, table, target!, obj.elem, keptChild(p, 'elem'));
+    if (obj.elem !== undefined && !(existing && this.constantInUse(table, existing, p)))
+      this.addElements(command, table, target!, obj.elem, keptChild(p, 'elem'));
   }
 
   private element(command: string, table: TableState, obj: Record<string, unknown>, pointer: string): void {
@@ -291,6 +293,7 @@ export class Applier {
       return;
     }
     const at = keptChild(pointer, 'elem');
+    if (this.constantInUse(table, set, pointer)) return;
     if (command === 'delete') {
       // a delete names keys: "elem": [k1, k2] is two keys, also in a map (nft reads it so; an add's
       // bare [key, value] pair is one mapping, elementList)
@@ -303,6 +306,14 @@ export class Applier {
       return;
     }
     this.addElements(command, table, set, obj.elem, at);
+  }
+
+  /** A constant set a rule or element already uses cannot change (measured: the load fails). */
+  private constantInUse(table: TableState, set: SetState, pointer: string): boolean {
+    if (this.form !== 'commands' || !set.flags.has('constant')) return false;
+    const user = this.userOf(table, (refs) => refs.sets.includes(set.name), null);
+    if (user) this.sink.report('nft-constant-busy', pointer, set.name, user);
+    return user !== null;
   }
 
   private addElements(command: string, table: TableState, set: SetState, elem: unknown, at: string): void {

@@ -1,0 +1,21 @@
+// Which address atoms are local whatever the node: the loopback block but lo's broadcast address
+// (127.0.0.0/8 without 127.255.255.255; ::1). Without a model (universal mode) the node's own
+// addresses are unknown, but a DNAT to 127.0.0.1 still delivers the packet through input.
+import { cidrOf, ipOf, loopbackBroadcast, loopbackCIDR } from '../../common/ip.ts';
+import type { IntervalSet } from './intervals.ts';
+import { addressRangeAtoms, type PacketSpace } from './space.ts';
+
+const cache = new WeakMap<PacketSpace, IntervalSet>();
+
+/** The atoms of the loopback block that are LOCAL (its broadcast address is not). */
+export function loopbackLocalAtoms(space: PacketSpace): IntervalSet {
+  let atoms = cache.get(space);
+  if (atoms === undefined) {
+    const loopback = cidrOf(loopbackCIDR(space.family));
+    const broadcast = loopbackBroadcast(space.family);
+    const last = broadcast === null ? loopback.last : ipOf(broadcast).value - 1n;
+    atoms = addressRangeAtoms(space.addresses, loopback.first, last);
+    cache.set(space, atoms);
+  }
+  return atoms;
+}
