@@ -282,4 +282,30 @@ test('a constant set a rule uses cannot change: refused (the kernel refuses the 
   }
 });
 
+test("a filter chain at the nat core's own priority is refused: its order depends on which table registered nat first", () => {
+  const tied = table1(
+    baseChain('n', 'nat', 'output', -100),
+    baseChain('f', 'filter', 'output', -100),
+    rule('n', daddr('10.99.0.1'), { dnat: { addr: '10.99.0.2' } }),
+    rule('f', daddr('10.99.0.2'), { drop: null }),
+  );
+  const r = diffArtifacts({
+    old: { text: tied, file: '<old>' },
+    new: { text: tied, file: '<new>' },
+    backend: 'nftables',
+  });
+  assert.ok(
+    r.diagnostics.some((d) => d.message.includes("the nat core's own")),
+    JSON.stringify(r.diagnostics.map((d) => d.message)),
+  );
+  // at -99 it runs after the nat core whoever registered it: read
+  const after = table1(
+    baseChain('n', 'nat', 'output', -100),
+    baseChain('f', 'filter', 'output', -99),
+    rule('n', daddr('10.99.0.1'), { dnat: { addr: '10.99.0.2' } }),
+    rule('f', daddr('10.99.0.2'), { drop: null }),
+  );
+  assert.ok(sameRouting(after, after));
+});
+
 test.run();

@@ -441,8 +441,8 @@ export function compileProgram(program: NetfilterProgram, ctx: CompileContext): 
 
   const hooks = {} as Record<Hook, CBaseChain[]>;
   for (const h of HOOKS) hooks[h] = [];
-  const firstNat = program.baseChains.findIndex((b) => b.type === 'nat');
-  const keyed = program.baseChains.map((b, order) => ({ base: b, key: hookOrderKey(b, order, firstNat) }));
+  refuseTiesWithNatCore(program.baseChains);
+  const keyed = program.baseChains.map((b, order) => ({ base: b, key: hookOrderKey(b, order) }));
   keyed.sort((a, b) => compareKeys(a.key, b.key));
   for (const { base } of keyed) hooks[base.hook].push({ ...base, chain: chainRef(base.chain) });
   return { backend: program.backend, chains, hooks };
@@ -454,13 +454,29 @@ export function compileProgram(program: NetfilterProgram, ctx: CompileContext): 
  * hook before its equals: measured, two filter chains at output 0 ran in the reverse of their
  * declaration order). nat chains are not hooks of their own: the nat core's hook runs them, at -100
  * (prerouting, output) or 100 (input, postrouting) whatever their priority, which orders them only
- * among themselves (measured: a nat output chain at 10 had DNATed before a filter chain at 0). The
- * core registers at the family's first nat chain.
+ * among themselves (measured: a nat output chain at 10 had DNATed before a filter chain at 0).
  */
-function hookOrderKey(b: BaseChain, order: number, firstNat: number): readonly number[] {
-  if (b.type !== 'nat') return [b.priority, -order, 0, 0];
-  const core = b.hook === 'prerouting' || b.hook === 'output' ? -100 : 100;
-  return [core, -firstNat, b.priority, -order];
+function hookOrderKey(b: BaseChain, order: number): readonly number[] {
+  if (b.type !== 'nat') return [b.priority, -order, 0];
+  return [natCorePriority(b.hook), b.priority, -order];
+}
+
+const natCorePriority = (hook: Hook): number => (hook === 'prerouting' || hook === 'output' ? -100 : 100);
+
+/**
+ * A filter chain at the nat core's own priority on a hook with nat chains runs before or after them
+ * as the core was registered before or after it: by the first nat user of the namespace, which may
+ * be another table or iptables' nat table (measured: the order flipped after `iptables -t nat -L`).
+ * The rulesets do not say which, so such a tie is refused.
+ */
+function refuseTiesWithNatCore(bases: readonly BaseChain[]): void {
+  for (const b of bases) {
+    if (b.type === 'nat' || b.priority !== natCorePriority(b.hook)) continue;
+    if (!bases.some((n) => n.type === 'nat' && n.hook === b.hook)) continue;
+    throw new CompileError(
+      `a ${b.type} chain at priority ${b.priority} on ${b.hook}, the nat core's own: whether it runs before or after the nat chains depends on which table registered nat first`,
+    );
+  }
 }
 
 function compareKeys(a: readonly number[], b: readonly number[]): number {
