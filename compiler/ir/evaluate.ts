@@ -239,6 +239,8 @@ interface Rewritten {
   srcInLoopback(): boolean;
   dstInLoopback(): boolean;
   dstLocal(): boolean;
+  /** routed to this node's input: LOCAL, or lo's broadcast address (not LOCAL, delivered locally) */
+  dstDelivered(): boolean;
   lookup<T>(table: KeyTable<T>): T | undefined;
 }
 
@@ -249,6 +251,7 @@ function rewritten(r: Run, b: NatBranch): Rewritten {
       srcInLoopback: () => ask(r, r.plan.q.srcLoopback),
       dstInLoopback: () => ask(r, r.plan.q.dstLoopback),
       dstLocal: () => dstLocal(r),
+      dstDelivered: () => dstLocal(r) || askSome(r, r.plan.q.dstLoopbackBroadcast),
       lookup: (table) => r.view.lookup(table),
     };
   }
@@ -258,6 +261,7 @@ function rewritten(r: Run, b: NatBranch): Rewritten {
     srcInLoopback: () => ask(r, r.plan.q.srcLoopback),
     dstInLoopback: () => inCidr(loopbackCIDR(r.ir.family), ip),
     dstLocal: () => isLocalAddress(r.ir, ip),
+    dstDelivered: () => isLocalAddress(r.ir, ip) || ip === loopbackBroadcast(r.ir.family),
     lookup: (table) => table.index.get(keyString(table.fields.map(value))),
   };
 }
@@ -297,7 +301,7 @@ function finishOutcome(r: Run, b: NatBranch, initialBit: () => boolean): Outcome
   let cleared = false;
   /** The masquerade bit now: set by nat, else as the packet arrived; cleared by POSTROUTING. */
   const bit = (): boolean => !cleared && (b.marked || initialBit());
-  const finalLocal = pkt.dstLocal();
+  const finalLocal = pkt.dstDelivered();
   const hooks = r.isLocalPath ? (finalLocal ? LOCAL_TO_LOCAL : LOCAL_OUT) : finalLocal ? ARRIVING_IN : ARRIVING_FORWARD;
   let masquerade: Outcome['masquerade'] = 'none';
   const outcome = (verdict: Verdict): Outcome => ({

@@ -235,6 +235,8 @@ interface Rewritten {
   srcInLoopback(): boolean;
   dstIn(cidr: CIDRText): boolean;
   dstLocal(): boolean;
+  /** routed to input: LOCAL, or lo's broadcast address */
+  dstDelivered(): boolean;
   lookup<T>(table: KeyTable<T>): T | undefined;
 }
 
@@ -245,6 +247,7 @@ function rewritten(r: Run, b: NatBranch): Rewritten {
       srcInLoopback: () => r.ask({ kind: 'src', cidr: r.loopback }),
       dstIn: (cidr) => r.ask({ kind: 'dst', cidr }),
       dstLocal: () => dstLocal(r),
+      dstDelivered: () => dstLocal(r) || (r.ir.family === 'ipv4' && dstIs(r, LO_BROADCAST)),
       lookup: (table) => r.lookup(table),
     };
   }
@@ -253,6 +256,7 @@ function rewritten(r: Run, b: NatBranch): Rewritten {
     srcInLoopback: () => r.ask({ kind: 'src', cidr: r.loopback }),
     dstIn: (cidr) => inCidr(cidr, ep.ip),
     dstLocal: () => isLocalAddress(r.ir, ep.ip),
+    dstDelivered: () => isLocalAddress(r.ir, ep.ip) || ep.ip === LO_BROADCAST,
     lookup: (table) => table.index.get(keyString(table.fields.map(value))),
   };
 }
@@ -277,7 +281,7 @@ function finish(r: Run, b: NatBranch): Outcome {
     initialBit ??= r.ask({ kind: 'mark', mask: ir.masqueradeMark, value: ir.masqueradeMark });
     return initialBit;
   };
-  const finalLocal = pkt.dstLocal();
+  const finalLocal = pkt.dstDelivered();
   const hooks: (FilterHook | 'postrouting')[] = r.isLocalPath
     ? finalLocal
       ? ['output', 'postrouting', 'input']

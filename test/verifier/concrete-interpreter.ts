@@ -55,6 +55,8 @@ export function interpretOutcomes(prog: NetfilterProgram, pk: Packet, world: Con
   const loopback = (ip: string) => (ip.includes(':') ? ip === '::1' : ip.startsWith('127.'));
   // lo's broadcast address is in the block but not LOCAL (the kernel's local table types it broadcast)
   const isLocal = (ip: string) => (loopback(ip) && ip !== '127.255.255.255') || world.local.includes(ip);
+  // routed to input: LOCAL, or lo's broadcast address (delivered locally, not LOCAL)
+  const delivered = (ip: string) => isLocal(ip) || ip === '127.255.255.255';
   const addrIn = (ip: string, ranges: readonly (readonly [bigint, bigint])[]) => {
     const v = ipOf(ip).value;
     return ranges.some(([lo, hi]) => lo <= v && v <= hi);
@@ -295,12 +297,12 @@ export function interpretOutcomes(prog: NetfilterProgram, pk: Packet, world: Con
   const accepted: Exit[] = [];
   if (pk.path === 'arriving') {
     for (const f of hook('prerouting', start)) {
-      if (isLocal(curDst(f.s))) accepted.push(...hook('input', [f]));
+      if (delivered(curDst(f.s))) accepted.push(...hook('input', [f]));
       else accepted.push(...hook('postrouting', hook('forward', [f])));
     }
   } else {
     for (const f of hook('postrouting', hook('output', start))) {
-      if (!isLocal(curDst(f.s))) accepted.push(f);
+      if (!delivered(curDst(f.s))) accepted.push(f);
       else accepted.push(...hook('input', hook('prerouting', [{ ...f, s: { ...f.s, lo: true } }])));
     }
   }

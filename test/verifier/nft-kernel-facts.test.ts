@@ -308,4 +308,27 @@ test("a filter chain at the nat core's own priority is refused: its order depend
   assert.ok(sameRouting(after, after));
 });
 
+test("a datagram the node sends to lo's broadcast address passes input (not LOCAL, but delivered through lo)", () => {
+  const udp9999 = { match: { op: '==', left: { payload: { protocol: 'udp', field: 'dport' } }, right: 9999 } };
+  const inputDrop = table1(
+    baseChain('FI', 'filter', 'input', 0),
+    rule('FI', daddr('127.255.255.255'), udp9999, { drop: null }),
+  );
+  const none = table1(baseChain('FI', 'filter', 'input', 0));
+  const r = diffArtifacts({
+    old: { text: none, file: '<old>' },
+    new: { text: inputDrop, file: '<new>' },
+    backend: 'nftables',
+  });
+  const witnesses = r.runs.flatMap((run) => run.changes.map((c) => c.counterexample.witness));
+  // measured: a drop in input counts the node's own datagram to 127.255.255.255
+  assert.ok(
+    witnesses.some((w) => w.path === 'local' && w.dst === '127.255.255.255'),
+    JSON.stringify(witnesses),
+  );
+  // with the node's model (locality known): the same drop in ksvc's own filter-input is a difference
+  const edited = doc([...commands(), rule('filter-input', daddr('127.255.255.255'), udp9999, { drop: null })]);
+  assert.equal(verify(edited).equivalent, false);
+});
+
 test.run();

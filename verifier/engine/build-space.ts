@@ -24,11 +24,13 @@ export function buildSpace(family: Family, constants: Constants, locality: Local
   const broadcast = loopbackBroadcast(family);
   const lastLocal = broadcast === null ? loopback.last : ipOf(broadcast).value - 1n;
   const localRanges: [bigint, bigint][] = [[loopback.first, lastLocal]];
+  // lo's broadcast address an atom of its own: not LOCAL, but routed to input
+  const ownAtoms: [bigint, bigint][] = broadcast === null ? [] : [[lastLocal + 1n, lastLocal + 1n]];
   for (const a of locality.addresses) {
     const v = ipOf(a).value;
     localRanges.push([v, v]);
   }
-  const addresses = buildAddressAtoms(family, [...constants.addresses, ...localRanges]);
+  const addresses = buildAddressAtoms(family, [...constants.addresses, ...localRanges, ...ownAtoms]);
   let local: IntervalSet = EMPTY;
   if (locality.mode === 'concrete') {
     for (const [lo, hi] of localRanges) local = union(local, addressRangeAtoms(addresses, lo, hi));

@@ -9,8 +9,8 @@ import type { CBaseChain, CProgram } from './compiled.ts';
 import { mul, ONE } from './dyadic.ts';
 import { type EvalMemo, insertMemo, lookupMemo, type QueryRecord, recordingQuery } from './eval-memo.ts';
 import { type FlowState, flowWith, type Leaf } from './flow.ts';
-import { contains } from './intervals.ts';
-import { loopbackLocalAtoms } from './locality.ts';
+import { contains, type IntervalSet, union } from './intervals.ts';
+import { loopbackBroadcastAtoms, loopbackLocalAtoms } from './locality.ts';
 import type { ClassQuery } from './query.ts';
 import { CT_NEW, DIM, interfaceAtomOf, type PacketSpace } from './space.ts';
 
@@ -60,14 +60,26 @@ function runHook(ev: Ev, h: Hook, live: Leaf[], done: Leaf[]): Leaf[] {
   return flows;
 }
 
+/** Whether routing sends the packet to input: a LOCAL destination, or lo's broadcast address. */
 function destinationLocal(ev: Ev, s: FlowState): boolean {
+  const broadcast = loopbackBroadcastAtoms(ev.space);
   if (ev.space.mode === 'universal') {
     // a DNAT target: local only in the loopback block (the node's own addresses are unknown)
-    if (s.dnatAtom !== null) return contains(loopbackLocalAtoms(ev.space), s.dnatAtom);
-    return ev.q.ask(DIM.dstLocal, [1, 1]);
+    if (s.dnatAtom !== null)
+      return contains(loopbackLocalAtoms(ev.space), s.dnatAtom) || contains(broadcast, s.dnatAtom);
+    return (broadcast.length > 0 && ev.q.ask(DIM.dst, broadcast)) || ev.q.ask(DIM.dstLocal, [1, 1]);
   }
-  if (s.dnatAtom !== null) return contains(ev.space.local, s.dnatAtom);
-  return ev.q.ask(DIM.dst, ev.space.local);
+  if (s.dnatAtom !== null) return contains(ev.space.local, s.dnatAtom) || contains(broadcast, s.dnatAtom);
+  return ev.q.ask(DIM.dst, deliveredAtoms(ev.space));
+}
+
+const deliveredCache = new WeakMap<PacketSpace, IntervalSet>();
+
+/** LOCAL atoms and lo's broadcast address: what routing delivers to input (concrete mode). */
+function deliveredAtoms(space: PacketSpace): IntervalSet {
+  let atoms = deliveredCache.get(space);
+  if (atoms === undefined) deliveredCache.set(space, (atoms = union(space.local, loopbackBroadcastAtoms(space))));
+  return atoms;
 }
 
 const loAtoms = new WeakMap<PacketSpace, number>();
