@@ -64,7 +64,7 @@ export const ASSUMPTIONS: readonly Assumption[] = [
   },
   {
     id: 'nat-first-packet',
-    text: 'nat rules (DNAT, masquerade, affinity writes) run for the first packet of a connection only (conntrack state new); later packets follow the conntrack binding, which both backends record the same way. Filter rules are compared for every conntrack state. Not modelled: the first packet of a connection a conntrack helper expected (state related, FTP data, SIP media) also passes the nat chains in the kernel; kube-proxy loads no helper, so none is assumed.',
+    text: 'nat rules (DNAT, masquerade, affinity writes) run for the first packet of a connection only (conntrack state new); later packets follow the conntrack binding, which both backends record the same way. Filter rules are compared for every conntrack state. Not modelled (measured by a review): a later packet of a connection still in state new (a SYN retransmit, one-way UDP before any reply) passes the filter chains but not the nat chains, and the conntrack class new stands for the first packet only; a packet of a DNATed connection (established or related with DNAT status) is given as it arrives, though chains after the nat core see it translated to an endpoint the class does not name; the first packet of a connection a conntrack helper expected (state related) also passes the nat chains; kube-proxy loads no helper, and its own rules give such packets one outcome either way (they accept established connections; their one port test after the nat core, the health check, accepts).',
   },
   {
     id: 'masquerade-address',
