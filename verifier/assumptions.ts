@@ -68,7 +68,7 @@ export const ASSUMPTIONS: readonly Assumption[] = [
   },
   {
     id: 'masquerade-address',
-    text: "Which source address and port MASQUERADE picks is routing and conntrack business; an outcome records only that the packet is masqueraded, and whether fully-random. Back through lo, a masqueraded packet's source is some node address (never loopback); a rule after that whose answer depends on which one is refused.",
+    text: "Which source address and port MASQUERADE picks is routing and conntrack business; an outcome records only that the packet is masqueraded, and whether fully-random. After MASQUERADE (a filter chain after the nat core in postrouting, and back through lo), a masqueraded packet's source is some node address, never loopback for IPv4 (IPv6 keeps ::1 for a packet to ::1: measured); a rule after that whose answer depends on which one is refused.",
   },
   {
     id: 'owned-mark-bits',

@@ -331,4 +331,37 @@ test("a datagram the node sends to lo's broadcast address passes input (not LOCA
   assert.equal(verify(edited).equivalent, false);
 });
 
+test('IPv6 MASQUERADE of a packet to ::1 keeps ::1 as its source: a test of ::1 after it is not decided as false', () => {
+  const t6 = { family: 'ip6', table: 'kube-proxy' };
+  const base = [
+    { add: { table: { family: 'ip6', name: 'kube-proxy' } } },
+    { add: { chain: { ...t6, name: 'n', type: 'nat', hook: 'postrouting', prio: 100, policy: 'accept' } } },
+    { add: { chain: { ...t6, name: 'f', type: 'filter', hook: 'postrouting', prio: 200, policy: 'accept' } } },
+    { add: { rule: { ...t6, chain: 'n', expr: [{ masquerade: null }] } } },
+  ];
+  const dropLoopback = {
+    add: {
+      rule: {
+        ...t6,
+        chain: 'f',
+        expr: [
+          { match: { op: '==', left: { payload: { protocol: 'ip6', field: 'saddr' } }, right: '::1' } },
+          { drop: null },
+        ],
+      },
+    },
+  };
+  const r = diffArtifacts({
+    old: { text: JSON.stringify({ nftables: base }), file: '<old>' },
+    new: { text: JSON.stringify({ nftables: [...base, dropLoopback] }), file: '<new>' },
+    backend: 'nftables',
+  });
+  // measured: the kernel drops the node's datagram to ::1 (before, "same routing")
+  assert.ok(
+    r.runs.some((run) => run.report?.equivalent === false) ||
+      r.diagnostics.some((d) => d.message.includes('a source test after MASQUERADE')),
+    JSON.stringify(r.diagnostics.map((d) => d.message)),
+  );
+});
+
 test.run();

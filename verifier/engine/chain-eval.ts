@@ -105,7 +105,7 @@ function conj(ev: Ev, parts: readonly CPart[], s: FlowState): boolean {
   if (undecided < 0) {
     if (!masqueradedSourceDecides) return true;
     throw new RulesetError(
-      'a source test after MASQUERADE on the way back through lo: which node address routing picks decides it, which is not modelled',
+      'a source test after MASQUERADE: which node address routing picks decides it, which is not modelled',
     );
   }
   if (kind === PORT_UNGUARDED) {

@@ -464,7 +464,7 @@ function hookOrderKey(b: BaseChain, order: number): readonly number[] {
 const natCorePriority = (hook: Hook): number => (hook === 'prerouting' || hook === 'output' ? -100 : 100);
 
 /**
- * A filter chain at the nat core's own priority on a hook with nat chains runs before or after them
+ * A filter chain at the nat core's own priority (when the ruleset has nat chains) runs before or after them
  * as the core was registered before or after it: by the first nat user of the namespace, which may
  * be another table or iptables' nat table (measured: the order flipped after `iptables -t nat -L`).
  * The rulesets do not say which, so such a tie is refused.
@@ -472,7 +472,8 @@ const natCorePriority = (hook: Hook): number => (hook === 'prerouting' || hook =
 function refuseTiesWithNatCore(bases: readonly BaseChain[]): void {
   for (const b of bases) {
     if (b.type === 'nat' || b.priority !== natCorePriority(b.hook)) continue;
-    if (!bases.some((n) => n.type === 'nat' && n.hook === b.hook)) continue;
+    // the core registers on all four hooks at the family's first nat chain, whatever its hook
+    if (!bases.some((n) => n.type === 'nat')) continue;
     throw new CompileError(
       `a ${b.type} chain at priority ${b.priority} on ${b.hook}, the nat core's own: whether it runs before or after the nat chains depends on which table registered nat first`,
     );

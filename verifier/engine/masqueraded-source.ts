@@ -26,18 +26,23 @@ export function masqueradedSourceTest(space: PacketSpace, p: CPart): 'yes' | 'no
 const ALL_PORTS: IntervalSet = [0, 65535];
 const masqueradeSourceCache = new WeakMap<PacketSpace, IntervalSet>();
 
-/** The address atoms MASQUERADE may pick: the node's, loopback excluded. */
+/**
+ * The address atoms MASQUERADE may pick: the node's, loopback excluded for IPv4. IPv6 keeps ::1 as
+ * the source of a packet to ::1 (measured: the conntrack entry's reply is ::1 to ::1), so there ::1
+ * is one of them.
+ */
 function masqueradeSources(space: PacketSpace): IntervalSet {
   let c = masqueradeSourceCache.get(space);
   if (c === undefined) {
     const loopback = cidrOf(space.family === 'ipv4' ? '127.0.0.0/8' : '::1/128');
-    const nonLoopback = subtract(
-      domainOf(space, DIM.src),
-      addressRangeAtoms(space.addresses, loopback.first, loopback.last),
-    );
+    const nonLoopback =
+      space.family === 'ipv6'
+        ? domainOf(space, DIM.src)
+        : subtract(domainOf(space, DIM.src), addressRangeAtoms(space.addresses, loopback.first, loopback.last));
     // concrete mode: the node's addresses; universal mode, or a node whose addresses the model does
     // not list: any address but loopback may be the one
     const known = space.mode === 'concrete' ? intersect(space.local, nonLoopback) : EMPTY;
+    // (IPv6: space.local holds ::1, so it stays a candidate)
     c = known.length > 0 ? known : nonLoopback;
     masqueradeSourceCache.set(space, c);
   }
