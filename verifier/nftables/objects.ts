@@ -48,6 +48,12 @@ const SHAPES: Record<string, Partial<Record<string, ObjectShape>>> = {
 const DEFAULT_DYNAMIC_SIZE = 65535;
 
 export class Applier {
+  /**
+   * Constant sets a rule of the load has used (its table and name): the kernel binds a set to the
+   * rule for the whole transaction, so deleting or flushing the rule does not let the set change.
+   */
+  private readonly bound = new Set<string>();
+
   constructor(
     private readonly state: RulesetState,
     private readonly sink: DiagnosticSink,
@@ -199,6 +205,8 @@ export class Applier {
     const refs = referencesOf(expr);
     if (this.form === 'commands' && !this.referencesExist(table, refs, `${pointer}/expr`)) return;
     const rule: RuleState = { refs, pointer };
+    for (const name of refs.sets)
+      if (table.sets.get(name)?.flags.has('constant')) this.bound.add(`${table.family} ${table.name} ${name}`);
     const src = this.state.source;
     // the rule object sits under one wrapper when listed, two in a command
     const wrappers = pointer.length - `/nftables/${at?.index}`.length === 5 ? 1 : 2;
@@ -311,7 +319,9 @@ export class Applier {
   /** A constant set a rule or element already uses cannot change (measured: the load fails). */
   private constantInUse(table: TableState, set: SetState, pointer: string): boolean {
     if (this.form !== 'commands' || !set.flags.has('constant')) return false;
-    const user = this.userOf(table, (refs) => refs.sets.includes(set.name), null);
+    const user =
+      this.userOf(table, (refs) => refs.sets.includes(set.name), null) ??
+      (this.bound.has(`${table.family} ${table.name} ${set.name}`) ? 'a rule added earlier in the load' : null);
     if (user) this.sink.report('nft-constant-busy', pointer, set.name, user);
     return user !== null;
   }
