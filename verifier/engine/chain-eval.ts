@@ -143,7 +143,11 @@ function testValue(ev: Ev, t: CTest, s: FlowState): boolean {
       }
       // the class holds the record ages as the packet arrived: a record this packet wrote on its way,
       // or the record of a destination DNAT replaced, is another one (measured: both read otherwise)
-      if (s.affinityWrites.includes(writtenList(d.id, d.key))) {
+      // (either key: a record by destination is the source's too when the two addresses are one)
+      if (
+        s.affinityWrites.includes(writtenList(d.id, 'saddr')) ||
+        s.affinityWrites.includes(writtenList(d.id, 'daddr'))
+      ) {
         throw new RulesetError(`affinity list ${d.id} read after the same packet wrote it (not modelled)`);
       }
       if (d.key === 'daddr' && s.dnatAtom !== null) {
