@@ -44,7 +44,7 @@ export const ASSUMPTIONS: readonly Assumption[] = [
   },
   {
     id: 'martians',
-    text: 'Packets arriving from an interface never carry a LOCAL source address (the kernel drops such martians at routing unless accept_local is set); locally generated packets always do. Other martian sources (multicast, broadcast, 0.0.0.0/8), which routing drops too, are not excluded: a difference found only for them never reaches FORWARD or INPUT.',
+    text: 'Packets arriving from an interface never carry a LOCAL source address (the kernel drops such martians at routing unless accept_local is set); locally generated packets always do. An IPv6 packet for ::1 arriving on an interface is dropped before netfilter (measured) and left out. Other martian sources (multicast, broadcast, 0.0.0.0/8), which routing drops too, are not excluded: a difference found only for them never reaches FORWARD or INPUT.',
   },
   {
     id: 'local-addresses',

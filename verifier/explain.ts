@@ -152,7 +152,11 @@ export function explain(input: ExplainInput): Explanation {
 
 function packetNotes(space: PacketSpace, root: PacketClass, cls: PacketClass, packet: Packet): string[] {
   const notes: string[] = [];
-  if (space.mode === 'concrete' && !meet(space, root, cls)) {
+  if (packet.path === 'arriving' && space.family === 'ipv6' && ipOf(packet.dst).value === 1n) {
+    notes.push(
+      'an IPv6 packet for ::1 arriving on an interface is dropped by the kernel before netfilter sees it; shown as the rules would treat it',
+    );
+  } else if (space.mode === 'concrete' && !meet(space, root, cls)) {
     // outside the packets that can exist (assumption `martians`): explained all the same
     notes.push(
       packet.path === 'arriving'

@@ -149,32 +149,36 @@ export function modelPackets(ir: IRProgram): fc.Arbitrary<Packet> {
     pools.frontends.length === 0
       ? anywhere
       : fc.oneof({ arbitrary: fc.constantFrom(...pools.frontends), weight: 3 }, { arbitrary: anywhere, weight: 2 });
-  return fc
-    .record({
-      local: fc.boolean(),
-      localSrc: fc.constantFrom(...pools.local),
-      arrivingSrc,
-      target,
-      sport: fc.oneof(fc.constant(40000), fc.integer({ min: 0, max: 65535 }), port),
-      iif: pick(pools.interfaces, fc.constantFrom('eth1', 'wlan0', 'veth', 'cbr')),
-      mark,
-      ct: fc.constantFrom(...CT),
-      ages,
-    })
-    .map((r): Packet => {
-      const { dst, protocol, dport } = r.target;
-      const ports = protocol === 'tcp' || protocol === 'udp' || protocol === 'sctp';
-      return {
-        path: r.local ? 'local' : 'arriving',
-        src: r.local ? r.localSrc : r.arrivingSrc,
-        dst,
-        protocol,
-        sport: ports ? r.sport : 0,
-        dport: ports ? dport : 0,
-        inInterface: r.local ? null : r.iif,
-        mark: r.mark,
-        ct: r.ct,
-        affinityAges: Object.fromEntries(r.ages.filter((a) => a !== null)),
-      };
-    });
+  return (
+    fc
+      .record({
+        local: fc.boolean(),
+        localSrc: fc.constantFrom(...pools.local),
+        arrivingSrc,
+        target,
+        sport: fc.oneof(fc.constant(40000), fc.integer({ min: 0, max: 65535 }), port),
+        iif: pick(pools.interfaces, fc.constantFrom('eth1', 'wlan0', 'veth', 'cbr')),
+        mark,
+        ct: fc.constantFrom(...CT),
+        ages,
+      })
+      // IPv6 drops a packet for ::1 arriving on an interface before netfilter: it is generated locally
+      .map((r) => (f === 'ipv6' && r.target.dst === '::1' ? { ...r, local: true } : r))
+      .map((r): Packet => {
+        const { dst, protocol, dport } = r.target;
+        const ports = protocol === 'tcp' || protocol === 'udp' || protocol === 'sctp';
+        return {
+          path: r.local ? 'local' : 'arriving',
+          src: r.local ? r.localSrc : r.arrivingSrc,
+          dst,
+          protocol,
+          sport: ports ? r.sport : 0,
+          dport: ports ? dport : 0,
+          inInterface: r.local ? null : r.iif,
+          mark: r.mark,
+          ct: r.ct,
+          affinityAges: Object.fromEntries(r.ages.filter((a) => a !== null)),
+        };
+      })
+  );
 }

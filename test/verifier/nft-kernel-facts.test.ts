@@ -366,4 +366,29 @@ test('IPv6 MASQUERADE of a packet to ::1 keeps ::1 as its source: a test of ::1 
   );
 });
 
+test('an IPv6 packet for ::1 arriving on an interface is no packet the rules see (the kernel drops it first)', () => {
+  const t6 = { family: 'ip6', table: 'kube-proxy' };
+  const base = [
+    { add: { table: { family: 'ip6', name: 'kube-proxy' } } },
+    { add: { chain: { ...t6, name: 'p', type: 'filter', hook: 'prerouting', prio: 0, policy: 'accept' } } },
+  ];
+  const dropArrivingLoopback = {
+    add: {
+      rule: {
+        ...t6,
+        chain: 'p',
+        expr: [
+          { match: { op: '!=', left: { meta: { key: 'iifname' } }, right: 'lo' } },
+          { match: { op: '==', left: { payload: { protocol: 'ip6', field: 'daddr' } }, right: '::1' } },
+          { drop: null },
+        ],
+      },
+    },
+  };
+  // measured: such a packet counts in Ip6InReceives but never reaches a prerouting chain at -400
+  assert.ok(
+    sameRouting(JSON.stringify({ nftables: base }), JSON.stringify({ nftables: [...base, dropArrivingLoopback] })),
+  );
+});
+
 test.run();

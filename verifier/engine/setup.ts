@@ -13,6 +13,7 @@ import { type Constants, collectConstants, emptyConstants } from './constants.ts
 import { newInterner } from './intern.ts';
 import { point, subtract } from './intervals.ts';
 import { collectIRConstants } from './ir-view.ts';
+import { loopbackLocalAtoms } from './locality.ts';
 import { CT_NEW, DIM, domainOf, type PacketSpace } from './space.ts';
 
 export interface ArtifactInput {
@@ -117,7 +118,15 @@ export function rootsByState(
 
 export function rootClasses(space: PacketSpace): PacketClass[] {
   const all = universe(space);
-  const arriving = withDim(withDim(all, DIM.path, point(0)), DIM.iif, subtract(domainOf(space, DIM.iif), point(0)));
+  // IPv6 drops a packet for ::1 that arrives on an interface before netfilter sees it (measured);
+  // IPv4's 127.0.0.0/8 passes with route_localnet (assumption route-localnet)
+  const arrivingDst =
+    space.family === 'ipv6' ? subtract(domainOf(space, DIM.dst), loopbackLocalAtoms(space)) : domainOf(space, DIM.dst);
+  const arriving = withDim(
+    withDim(withDim(all, DIM.path, point(0)), DIM.iif, subtract(domainOf(space, DIM.iif), point(0))),
+    DIM.dst,
+    arrivingDst,
+  );
   const local = withDim(withDim(all, DIM.path, point(1)), DIM.iif, point(0));
   if (space.mode === 'universal') {
     return [withDim(arriving, DIM.srcLocal, point(0)), withDim(local, DIM.srcLocal, point(1))];

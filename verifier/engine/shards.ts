@@ -4,7 +4,7 @@
 // each is refined on its own, which keeps classes small and is the unit of incremental work.
 import { type PacketClass, withDim } from './box.ts';
 import { type CProgram, type CStep, codePort, codeProto, type KeyIndex } from './compiled.ts';
-import { fromRanges, type IntervalSet, point, range, subtract } from './intervals.ts';
+import { contains, fromRanges, type IntervalSet, point, range, subtract } from './intervals.ts';
 import { DIM, PORT_PROTOS, PROTOS } from './space.ts';
 
 export interface ShardKeys {
@@ -75,7 +75,8 @@ export function buildShards(universe: PacketClass, keys: ShardKeys): Shard[] {
   for (const pk of [...allPorts].sort()) {
     const [proto, port] = pk.split(' ').map(Number) as [number, number];
     const base = withDim(withDim(universe, DIM.proto, point(proto)), DIM.dport, point(port));
-    const dsts = (exactByPort.get(pk) ?? []).sort((a, b) => a - b);
+    // only destinations the root holds (an arriving IPv6 packet is never for ::1)
+    const dsts = (exactByPort.get(pk) ?? []).filter((d) => contains(universe.core[DIM.dst]!, d)).sort((a, b) => a - b);
     for (const d of dsts) {
       shards.push({
         label: `${d} ${pk}`,
