@@ -1,0 +1,114 @@
+// iptables addresses and prefixes (`-s`, `-d`, a dotted mask), read exactly as iptables reads them
+// or refused (values.ts has the other option values).
+import { type Family, familyBits, formatIP, parseIPStrict } from '../../common/ip.ts';
+import type { AddressRange } from '../model/program.ts';
+import { invalid, LEADING_ZERO, leadingZero, ok, type Parsed, unsupported } from './value-results.ts';
+
+export interface ParsedAddress {
+  family: Family;
+  range: AddressRange;
+}
+
+/** A canonical dotted quad (no leading zeros) in src[s, e) as a number, or -1: the common case, without allocating. */
+export function fastIPv4At(src: string, s: number, e: number): number {
+  let value = 0;
+  let part = -1;
+  let dots = 0;
+  let digits = 0;
+  for (let i = s; i < e; i++) {
+    const c = src.charCodeAt(i);
+    if (c === 46 /* . */) {
+      if (part < 0 || dots === 3) return -1;
+      value = value * 256 + part;
+      part = -1;
+      digits = 0;
+      dots++;
+    } else if (c >= 48 && c <= 57) {
+      if (part === 0 && digits > 0) return -1; // a leading zero: the slow path explains it
+      part = part < 0 ? c - 48 : part * 10 + c - 48;
+      if (part > 255) return -1;
+      digits++;
+    } else return -1;
+  }
+  if (dots !== 3 || part < 0) return -1;
+  return value * 256 + part;
+}
+
+export const fastIPv4 = (text: string): number => fastIPv4At(text, 0, text.length);
+
+export function parseHost(text: string): Parsed<{ family: Family; value: bigint }> {
+  const fast = fastIPv4(text);
+  if (fast >= 0) return ok({ family: 'ipv4', value: BigInt(fast) });
+  const r = parseIPStrict(text);
+  if (r.ok) return ok({ family: r.value.family, value: r.value.value });
+  if (/^[0-9.]+$/.test(text) && r.suggestion !== undefined) {
+    return invalid(
+      `a number has a leading zero, which iptables reads as octal (write ${r.suggestion} if that is meant)`,
+    );
+  }
+  if (/^[A-Za-z][A-Za-z0-9.-]*$/.test(text) && !text.includes(':')) {
+    return unsupported('a host name; iptables would resolve it when loading, so the ruleset would depend on DNS');
+  }
+  return invalid(r.reason);
+}
+
+/** `-s`/`-d` values: ADDR, ADDR/LEN or (IPv4) ADDR/DOTTED-MASK; iptables masks host bits off. */
+export function parseAddress(text: string): Parsed<ParsedAddress> {
+  const fast = text.length <= 15 ? fastIPv4(text) : -1;
+  return fast >= 0 ? ipv4Address(fast) : parseAddressSlow(text);
+}
+
+/** The parse of a canonical dotted quad whose value fastIPv4At gave. */
+const ipv4Address = (value: number): Parsed<ParsedAddress> => ok({ family: 'ipv4', range: ipv4Range(value) });
+
+/** The one-address range of a canonical dotted quad whose value fastIPv4At gave. */
+export function ipv4Range(value: number): AddressRange {
+  const v = BigInt(value);
+  return [v, v];
+}
+
+function parseAddressSlow(text: string): Parsed<ParsedAddress> {
+  if (text.includes(',')) {
+    return unsupported('iptables expands an address list into one rule per address; write one address per rule');
+  }
+  const slash = text.indexOf('/');
+  const host = parseHost(slash < 0 ? text : text.slice(0, slash));
+  if (!host.ok) return host;
+  const { family, value } = host.value;
+  const bits = familyBits(family);
+  let prefix = bits;
+  if (slash >= 0) {
+    const mask = text.slice(slash + 1);
+    if (LEADING_ZERO.test(mask)) return leadingZero('a prefix length');
+    if (/^[0-9]{1,3}$/.test(mask)) {
+      prefix = Number(mask);
+      if (prefix > bits) return invalid(`prefix length ${prefix} is larger than ${bits}`);
+    } else if (family === 'ipv4' && mask.includes('.')) {
+      const m = parseHost(mask);
+      if (!m.ok || m.value.family !== 'ipv4') return invalid(`'${mask}' is not a netmask`);
+      const inverse = ~m.value.value & 0xffffffffn;
+      if ((inverse & (inverse + 1n)) !== 0n) {
+        return unsupported('a non-contiguous netmask does not describe one address range');
+      }
+      prefix = 32 - inverse.toString(2).replace(/^0+/, '').length;
+    } else {
+      return invalid(`'${mask}' is not a prefix length`);
+    }
+  }
+  const hostMask = (1n << BigInt(bits - prefix)) - 1n;
+  const first = value & ~hostMask;
+  return ok({ family, range: [first, first | hostMask] });
+}
+
+/** The all-ones mask of a family as written (recent --mask): true when `text` is it. */
+export function isAllOnesMask(text: string): Parsed<Family> {
+  const h = parseHost(text);
+  if (!h.ok) return h;
+  const bits = familyBits(h.value.family);
+  if (h.value.value !== (1n << BigInt(bits)) - 1n) {
+    return unsupported(
+      `the model's affinity records are keyed by the whole address; only ${formatIP(h.value.family, (1n << BigInt(bits)) - 1n)} is supported`,
+    );
+  }
+  return ok(h.value.family);
+}
