@@ -328,7 +328,24 @@ export function openOutput(io: CliIO, file: string, options: OpenOutputOptions =
   const fdNumber = descriptorPath(full);
   if (fdNumber === 1) return { ok: true, sink: streamSink((t) => io.stdout(t)) };
   if (fdNumber === 2) return { ok: true, sink: streamSink((t) => io.stderr(t)) };
-  if (fdNumber !== null) return { ok: true, sink: inPlaceSink(file, fdNumber, false) };
+  if (fdNumber !== null) {
+    // Node itself holds descriptors past 2 (its event loop's epoll, eventfd and wakeup pipes):
+    // writing into one of those crashed the process or lost the output. Only a descriptor that is
+    // a regular file or a device (a shell's `3>out.txt`) is written in place.
+    let st: Stats | null = null;
+    try {
+      st = fstatSync(fdNumber);
+    } catch {
+      st = null;
+    }
+    if (st === null || !(st.isFile() || st.isCharacterDevice())) {
+      return {
+        ok: false,
+        message: `${file}: descriptor ${fdNumber} is not an open file or device given to this process (refused); name a file, or use - for standard output`,
+      };
+    }
+    return { ok: true, sink: inPlaceSink(file, fdNumber, false) };
+  }
   try {
     let st: Stats | null = null;
     try {

@@ -94,8 +94,14 @@ const FLAGS = {
 
 export const verifyCommand: Command = { name: 'verify', help: HELP, run: runVerify };
 
-/** "2^-20", "1e-6", "0.000001", "1/1048576" as an exact rational; null if unreadable. */
+/** "2^-20", "1e-6", "0.000001", "1/1048576" as an exact rational; null if unreadable or above 1. */
 export function parseBound(text: string): Rational | null {
+  const r = parseBoundValue(text);
+  // a total variation is at most 1: a bound above it would make the check a no-op
+  return r !== null && r.num <= r.den ? r : null;
+}
+
+function parseBoundValue(text: string): Rational | null {
   const pow = /^2\^-(\d{1,4})$/.exec(text);
   if (pow) return { num: 1n, den: 1n << BigInt(pow[1]!) };
   const frac = /^(\d{1,30})\/(\d{1,60})$/.exec(text);
@@ -176,7 +182,11 @@ async function verifyWithStatus(
     return usage(io, 'verify', '--family is ipv4 or ipv6');
   const tvBound = v['tv-bound'] === undefined ? undefined : parseBound(v['tv-bound']);
   if (tvBound === null)
-    return usage(io, 'verify', `--tv-bound: '${v['tv-bound']}' is not a probability (2^-20, 1e-6, 1/1000000)`);
+    return usage(
+      io,
+      'verify',
+      `--tv-bound: '${v['tv-bound']}' is not a probability from 0 to 1 (2^-20, 1e-6, 1/1000000)`,
+    );
   const given = v['max-counterexamples'];
   const maxFindings = given === undefined ? 20 : /^\d{1,9}$/.test(given) ? Number(given) : 0;
   if (!Number.isInteger(maxFindings) || maxFindings < 1)

@@ -163,6 +163,29 @@ test('a link to /proc/self/fd/1 (what /dev/stdout is) means standard output; - t
   assert.is(dash.out, viaLink.out);
 });
 
+test("-o /dev/fd/N: a descriptor the process was given as a file is written; one of Node's own is refused", () => {
+  const bin = new URL('../../bin/ksvc.cjs', import.meta.url).pathname;
+  const target = at('fd3.txt');
+  const fd = openSync(target, 'w');
+  try {
+    const given = spawnSync(
+      process.execPath,
+      [bin, 'compile', at('in.ksvc'), '--backend', 'iptables', '-o', '/dev/fd/3'],
+      { stdio: ['ignore', 'pipe', 'pipe', fd], encoding: 'utf8' },
+    );
+    assert.is(given.status, 0, given.stderr);
+    assert.ok(readFileSync(target, 'utf8').startsWith('*filter\n'));
+  } finally {
+    closeSync(fd);
+  }
+  // fd 7 is Node's own (its event loop): writing there crashed the process
+  const own = spawnSync(process.execPath, [bin, 'compile', at('in.ksvc'), '--backend', 'iptables', '-o', '/dev/fd/7'], {
+    encoding: 'utf8',
+  });
+  assert.is(own.status, 2, own.stderr);
+  assert.match(own.stderr, 'descriptor 7 is not an open file or device given to this process');
+});
+
 test('writing onto the input file is refused (also through a link); the input is untouched', async () => {
   const r = await compileTo('in.ksvc');
   assert.is(r.code, 2);

@@ -355,6 +355,9 @@ test('usage errors exit 2 with a message', async () => {
   const cases: [string[], RegExp][] = [
     [['verify', WEB, '--node', 'node-a', '--all-nodes'], /--node and --all-nodes exclude each other/],
     [['verify', WEB, '--tv-bound', 'abc'], /--tv-bound: 'abc' is not a probability/],
+    // above 1 the check would hold for any total variation
+    [['verify', WEB, '--tv-bound', '3/2'], /--tv-bound: '3\/2' is not a probability from 0 to 1/],
+    [['verify', WEB, '--tv-bound', '2'], /--tv-bound: '2' is not a probability from 0 to 1/],
     [['verify', WEB, '--tv-bound', '1/0'], /--tv-bound/],
     [['verify', WEB, '--family', 'ipv5'], /--family is ipv4 or ipv6/],
     [['verify', WEB, '--max-counterexamples', '0'], /--max-counterexamples is a positive integer/],
