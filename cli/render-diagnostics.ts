@@ -45,7 +45,7 @@ function renderText(d: Diagnostic, source: SourceFile | undefined, color: boolea
   if (d.hint) out += `${gutter}${c.cyan('=')} hint: ${d.hint}\n`;
   for (const r of d.related ?? []) {
     const at = `${escapeForTerminal(r.file)}${r.span ? `:${r.span.start.line}:${r.span.start.column}` : ''}`;
-    out += `${gutter}${c.cyan('=')} note: ${r.message} (${at})\n`;
+    out += `${gutter}${c.cyan('=')} note: ${r.message}${at ? ` (${at})` : ''}\n`;
   }
   return `${out}\n`;
 }

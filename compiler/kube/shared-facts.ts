@@ -83,7 +83,15 @@ export function runSharedRulesOnImport(
       if (extra?.related !== undefined) w.related = extra.related;
       return w;
     },
-    related: (message, at) => ({ message, file: at.file, span: at.span }),
+    // a fact from a flag (the cluster CIDR of --cluster-cidr) has no place in a file: said so
+    related: (message, at) =>
+      at === COMMAND_LINE
+        ? {
+            message: `${message.replace(/ is here$/, '')} is given on the command line (--cluster-cidr)`,
+            file: '',
+            span: null,
+          }
+        : { message, file: at.file, span: at.span },
   };
   runSharedRules(facts, reporter);
 }

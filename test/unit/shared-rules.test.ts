@@ -169,6 +169,10 @@ service default/other {
     { clusterCIDRs: ['10.64.0.0/16'] },
   );
   assert.equal(warningsOf(y.diagnostics), ['cluster-ip-in-pod-cidr']);
+  // the cluster CIDR comes from a flag: the note says so, not an empty place
+  assert.equal(y.diagnostics[0]!.related, [
+    { message: 'the cluster CIDR is given on the command line (--cluster-cidr)', file: '', span: null },
+  ]);
 });
 
 test('two nodes with one address; overlapping podCIDRs; an endpoint outside its node podCIDR', () => {
