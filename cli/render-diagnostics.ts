@@ -3,7 +3,7 @@
 // what is an error.
 import { createColors } from 'picocolors';
 import type { Diagnostic } from '../common/diagnostics.ts';
-import { sortDiagnostics, TERMINAL_UNSAFE } from '../common/diagnostics.ts';
+import { escapeJsonUnsafe, sortDiagnostics, TERMINAL_UNSAFE } from '../common/diagnostics.ts';
 import { lineText, type SourceFile, type Span } from '../common/source.ts';
 import { escapeForTerminal } from './terminal-text.ts';
 
@@ -120,7 +120,7 @@ function renderJson(diags: readonly Diagnostic[]): string {
         : {}),
     })),
   };
-  return `${JSON.stringify(doc, null, 2)}\n`;
+  return `${escapeJsonUnsafe(JSON.stringify(doc, null, 2))}\n`;
 }
 
 /** A place as JSON output gives it: 1-based lines and columns, start and end. */

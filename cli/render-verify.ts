@@ -3,6 +3,7 @@
 // here decides what is equivalent.
 import { createColors } from 'picocolors';
 import type { Counterexample, VerifyReport, VerifyRun } from '../api/verify.ts';
+import { escapeJsonUnsafe } from '../common/diagnostics.ts';
 import type { Rational } from '../compiler/ir/outcome.ts';
 import type { Packet } from '../compiler/ir/packet.ts';
 import type { Assumption } from '../verifier/assumptions.ts';
@@ -188,7 +189,13 @@ function coveredText(packets: Rational, universe: Rational): string {
 }
 
 export const json = (v: unknown) =>
-  JSON.stringify(v, (_, x) => (typeof x === 'bigint' ? x.toString() : x instanceof Map ? Object.fromEntries(x) : x), 2);
+  escapeJsonUnsafe(
+    JSON.stringify(
+      v,
+      (_, x) => (typeof x === 'bigint' ? x.toString() : x instanceof Map ? Object.fromEntries(x) : x),
+      2,
+    ),
+  );
 
 export function renderVerifyJson(
   runs: readonly VerifyRun[],

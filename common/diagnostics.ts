@@ -49,6 +49,22 @@ export const TERMINAL_UNSAFE =
 
 const UNSAFE_ONE = new RegExp(TERMINAL_UNSAFE.source);
 
+/**
+ * JSON text with those characters written as \u escapes: JSON.stringify escapes C0 controls only,
+ * and a JSON string shown raw (`jq -r`) would bring DEL, C1, bidi or invisible characters to a
+ * terminal. Outside strings JSON text is ASCII, so the parsed value is the same.
+ */
+export const escapeJsonUnsafe = (json: string): string =>
+  json.replace(JSON_UNSAFE, (ch) =>
+    ch
+      .split('')
+      .map((u) => `\\u${u.charCodeAt(0).toString(16).padStart(4, '0')}`)
+      .join(''),
+  );
+
+/** TERMINAL_UNSAFE but C0 controls, which JSON.stringify escapes (and whose \n lays JSON out). */
+const JSON_UNSAFE = new RegExp(TERMINAL_UNSAFE.source.replace('\\x00-\\x1f', ''), 'g');
+
 /** Whether the text holds any of those characters. */
 export const hasTerminalUnsafe = (s: string): boolean => UNSAFE_ONE.test(s);
 

@@ -381,6 +381,11 @@ test('file names are input too: a planted name with ESC, BEL or RLO never reache
     assert.not.match(`${r.stdout}${r.stderr}`, raw, argv.join(' '));
     assert.match(`${r.stdout}${r.stderr}`, /x\\u001b\]0;pwned\\u0007\\u202e/, argv.join(' '));
   }
+  // JSON: the name is the same string once parsed, but no bidi control stands raw in the text
+  // (`jq -r` would print it): JSON.stringify escapes C0 controls only
+  const json = await checkFiles('--output', 'json', bad);
+  assert.not.match(json.stdout, raw);
+  assert.is(JSON.parse(json.stdout).diagnostics[0].file, bad);
   // verify's header and rule origins name the artifact files
   const ipt = path.join(dir, `${evil}.rules`);
   const nft = path.join(dir, `${evil}.json`);
