@@ -239,3 +239,10 @@ export const loopbackCIDR = (family: Family): CIDRText => (family === 'ipv4' ? '
  */
 export const loopbackBroadcast = (family: Family): IPText | null =>
   family === 'ipv4' ? ('127.255.255.255' as IPText) : null;
+
+/** The LOCAL part of the loopback block, as values: 127.0.0.0–127.255.255.254, or ::1. */
+export function loopbackLocalRange(family: Family): { first: bigint; last: bigint } {
+  const block = cidrOf(loopbackCIDR(family));
+  const broadcast = loopbackBroadcast(family);
+  return { first: block.first, last: broadcast === null ? block.last : ipOf(broadcast).value - 1n };
+}

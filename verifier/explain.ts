@@ -2,7 +2,7 @@
 // and the outcome distribution of each evaluator, side by side. When the packet's fields leave open
 // something the rules test (the locality of an address without a model, a destination-keyed
 // affinity record), every case is shown with the condition that selects it (explain-cases.ts).
-import { cidrContains, cidrOf, type Family, ipOf, loopbackBroadcast } from '../common/ip.ts';
+import { type Family, ipOf, loopbackLocalRange } from '../common/ip.ts';
 import type { Rational } from '../compiler/ir/outcome.ts';
 import type { Packet } from '../compiler/ir/packet.ts';
 import type { IRProgram } from '../compiler/ir/types.ts';
@@ -192,9 +192,8 @@ function packetNotes(space: PacketSpace, root: PacketClass, cls: PacketClass, pa
  */
 function loopbackIsLocal(space: PacketSpace, cls: PacketClass, packet: Packet): PacketClass {
   if (space.mode !== 'universal') return cls;
-  const loopback = cidrOf(space.family === 'ipv4' ? '127.0.0.0/8' : '::1/128');
-  const broadcast = loopbackBroadcast(space.family);
+  const loopback = loopbackLocalRange(space.family);
   const dst = ipOf(packet.dst);
-  const local = cidrContains(loopback, dst) && (broadcast === null || dst.value !== ipOf(broadcast).value);
+  const local = dst.family === space.family && dst.value >= loopback.first && dst.value <= loopback.last;
   return local ? withDim(cls, DIM.dstLocal, point(1)) : cls;
 }

@@ -1,5 +1,5 @@
 // Build the packet space from the constants of every program taking part in a check.
-import { cidrOf, type Family, ipOf, loopbackBroadcast, loopbackCIDR } from '../../common/ip.ts';
+import { type Family, ipOf, loopbackBroadcast, loopbackLocalRange } from '../../common/ip.ts';
 import type { Constants } from './constants.ts';
 import { EMPTY, type IntervalSet, union } from './intervals.ts';
 import {
@@ -19,13 +19,12 @@ export interface Locality {
 }
 
 export function buildSpace(family: Family, constants: Constants, locality: Locality): PacketSpace {
-  // the loopback block is LOCAL but for lo's broadcast address (the kernel types it `broadcast`)
-  const loopback = cidrOf(loopbackCIDR(family));
+  // the loopback block is LOCAL but for lo's broadcast address (the kernel types it `broadcast`),
+  // which is an atom of its own: not LOCAL, but routed to input
+  const loopback = loopbackLocalRange(family);
+  const localRanges: [bigint, bigint][] = [[loopback.first, loopback.last]];
   const broadcast = loopbackBroadcast(family);
-  const lastLocal = broadcast === null ? loopback.last : ipOf(broadcast).value - 1n;
-  const localRanges: [bigint, bigint][] = [[loopback.first, lastLocal]];
-  // lo's broadcast address an atom of its own: not LOCAL, but routed to input
-  const ownAtoms: [bigint, bigint][] = broadcast === null ? [] : [[lastLocal + 1n, lastLocal + 1n]];
+  const ownAtoms: [bigint, bigint][] = broadcast === null ? [] : [[ipOf(broadcast).value, ipOf(broadcast).value]];
   for (const a of locality.addresses) {
     const v = ipOf(a).value;
     localRanges.push([v, v]);

@@ -145,8 +145,8 @@ function testValue(ev: Ev, t: CTest, s: FlowState): boolean {
       // or the record of a destination DNAT replaced, is another one (measured: both read otherwise)
       // (either key: a record by destination is the source's too when the two addresses are one)
       if (
-        s.affinityWrites.includes(writtenList(d.id, 'saddr')) ||
-        s.affinityWrites.includes(writtenList(d.id, 'daddr'))
+        s.affinityWrites.length > 0 &&
+        (s.affinityWrites.includes(writtenList(d.id, 'saddr')) || s.affinityWrites.includes(writtenList(d.id, 'daddr')))
       ) {
         throw new RulesetError(`affinity list ${d.id} read after the same packet wrote it (not modelled)`);
       }

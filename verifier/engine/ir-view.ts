@@ -34,7 +34,6 @@ export function collectIRConstants(c: Constants, ir: IRProgram): void {
     c.addresses.push([p.first, p.last]);
   };
   cidr(ir.family === 'ipv4' ? '127.0.0.0/8' : '::1/128');
-  if (ir.family === 'ipv4') ip('127.255.255.255');
   for (const n of ir.nodeIPs) ip(n);
   ip(ir.primaryNodeIP);
   if (ir.nodePorts.kind === 'addresses') for (const a of ir.nodePorts.addresses) ip(a);

@@ -1,7 +1,7 @@
 // Which address atoms are local whatever the node: the loopback block but lo's broadcast address
 // (127.0.0.0/8 without 127.255.255.255; ::1). Without a model (universal mode) the node's own
 // addresses are unknown, but a DNAT to 127.0.0.1 still delivers the packet through input.
-import { cidrOf, ipOf, loopbackBroadcast, loopbackCIDR } from '../../common/ip.ts';
+import { ipOf, loopbackBroadcast, loopbackLocalRange } from '../../common/ip.ts';
 import { EMPTY, type IntervalSet } from './intervals.ts';
 import { addressRangeAtoms, type PacketSpace } from './space.ts';
 
@@ -27,10 +27,8 @@ export function loopbackBroadcastAtoms(space: PacketSpace): IntervalSet {
 export function loopbackLocalAtoms(space: PacketSpace): IntervalSet {
   let atoms = cache.get(space);
   if (atoms === undefined) {
-    const loopback = cidrOf(loopbackCIDR(space.family));
-    const broadcast = loopbackBroadcast(space.family);
-    const last = broadcast === null ? loopback.last : ipOf(broadcast).value - 1n;
-    atoms = addressRangeAtoms(space.addresses, loopback.first, last);
+    const loopback = loopbackLocalRange(space.family);
+    atoms = addressRangeAtoms(space.addresses, loopback.first, loopback.last);
     cache.set(space, atoms);
   }
   return atoms;

@@ -361,16 +361,16 @@ function addressSetText(space: PacketSpace, set: IntervalSet, within: IntervalSe
   const held = addressRanges(space, set);
   const inside = blockList(family, held);
   const outside = blockList(family, addressRanges(space, rest));
-  let best = { cost: blocksCost(inside), text: () => show(inside) };
-  if (blocksCost(outside) < best.cost) best = { cost: blocksCost(outside), text: () => `any except ${show(outside)}` };
+  let best = { cost: blocksCost(inside), text: show(inside) };
+  if (blocksCost(outside) < best.cost) best = { cost: blocksCost(outside), text: `any except ${show(outside)}` };
   if (held.length >= 2) {
     const [lo, hi] = coveringCidr(family, held[0]![0], held.at(-1)![1]);
     const holes = blockList(family, gapsWithin(lo, hi, held));
     const cidr = rangeToCidrs(family, lo, hi)[0]!;
     if (1 + blocksCost(holes) < best.cost)
-      best = { cost: 1 + blocksCost(holes), text: () => `${cidr} except ${show(holes)}` };
+      best = { cost: 1 + blocksCost(holes), text: `${cidr} except ${show(holes)}` };
   }
-  return best.text();
+  return best.text;
 }
 
 const numberSetText = (set: IntervalSet, all: number): string =>
