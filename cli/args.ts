@@ -2,8 +2,9 @@
 // errors (exit 2) printed the same way everywhere.
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import type { LowerOptions } from '../compiler/lower/index.ts';
-import { type CliIO, EXIT_USAGE } from './io.ts';
-import { OUTPUT_FORMATS, type OutputFormat } from './render-diagnostics.ts';
+import { unreadableDiagnostic } from './input-codes.ts';
+import { type CliIO, EXIT_USAGE, type InputFailure } from './io.ts';
+import { OUTPUT_FORMATS, type OutputFormat, renderDiagnostics } from './render-diagnostics.ts';
 import { escapeLines } from './terminal-text.ts';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
@@ -14,6 +15,25 @@ type Options = NonNullable<ParseArgsConfig['options']>;
  */
 export function fileError(io: CliIO, command: string, message: string): number {
   io.stderr(`ksvc ${command}: ${escapeLines(message)}\n`);
+  return EXIT_USAGE;
+}
+
+/**
+ * An input that cannot be read: exit 2. With --output json or github it is reported as a
+ * diagnostic (`unreadable-input`) on the stream that carries the command's diagnostics, so a
+ * program reading them never takes the run for a clean one; on stderr it is then the only thing
+ * written there (a JSON document with a text line after it would not parse).
+ */
+export function inputError(
+  io: CliIO,
+  command: string,
+  failure: InputFailure,
+  output: OutputFormat,
+  diagnosticsTo: 'stdout' | 'stderr' = 'stdout',
+): number {
+  if (output === 'text') return fileError(io, command, failure.message);
+  io[diagnosticsTo](renderDiagnostics([unreadableDiagnostic(failure)], new Map(), output, false));
+  if (diagnosticsTo === 'stdout') fileError(io, command, failure.message);
   return EXIT_USAGE;
 }
 

@@ -5,7 +5,8 @@ import type { Diagnostic } from '../common/diagnostics.ts';
 import type { SourceFile } from '../common/source.ts';
 import { outputFormatOf, parseCommandArgs, usageError } from './args.ts';
 import type { Command } from './command.ts';
-import { type CliIO, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE } from './io.ts';
+import { unreadableDiagnostic } from './input-codes.ts';
+import { type CliIO, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, type InputFailure } from './io.ts';
 import { loadKsvcFile } from './load-input.ts';
 import { renderDiagnostics, renderSummary } from './render-diagnostics.ts';
 import { escapeLines } from './terminal-text.ts';
@@ -61,7 +62,7 @@ async function runCheck(argv: string[], io: CliIO): Promise<number> {
 
   const diagnostics: Diagnostic[] = [];
   const sources = new Map<string, SourceFile>();
-  const unreadable: string[] = [];
+  const unreadable: InputFailure[] = [];
   for (const file of files) {
     const loaded = await loadKsvcFile(io, file, undefined, { model: false });
     if (loaded.readError !== undefined) {
@@ -75,8 +76,10 @@ async function runCheck(argv: string[], io: CliIO): Promise<number> {
     ? diagnostics.map((d) => (d.severity === 'warning' ? { ...d, severity: 'error' as const } : d))
     : diagnostics;
 
-  io.stdout(renderDiagnostics(shown, sources, format, io.color && format === 'text'));
-  for (const msg of unreadable) io.stderr(`ksvc check: ${escapeLines(msg)}\n`);
+  // for a program reading them, an unreadable file is one more error (text: its line on stderr)
+  const reported = format === 'text' ? shown : [...shown, ...unreadable.map(unreadableDiagnostic)];
+  io.stdout(renderDiagnostics(reported, sources, format, io.color && format === 'text'));
+  for (const failure of unreadable) io.stderr(`ksvc check: ${escapeLines(failure.message)}\n`);
   const checked = files.length - unreadable.length;
   io.stderr(`${checked} file${checked === 1 ? '' : 's'} checked: ${renderSummary(shown, io.color)}`);
   if (unreadable.length > 0) return EXIT_USAGE;

@@ -8,6 +8,7 @@ import type { LowerOptions } from '../compiler/lower/index.ts';
 import {
   usageError as commandUsageError,
   fileError,
+  inputError,
   LOWERING_FLAGS,
   loweringOptions,
   outputFormatOf,
@@ -366,7 +367,7 @@ async function loadAndLower(
     });
   } else {
     const read = readInputFile(io, file);
-    if (!read.ok) return fileError(io, 'compile', read.message);
+    if (!read.ok) return inputError(io, 'compile', read, output, 'stderr');
     // A part at a time, unless it asks for the ordinary path.
     const fast = await lowerKsvcText(file, read, lowerOptions);
     time.mark('read+parse+check+lower');
@@ -379,7 +380,7 @@ async function loadAndLower(
     }
     loaded = await loadKsvcText(file, read, time);
   }
-  if (loaded.readError) return fileError(io, 'compile', loaded.readError);
+  if (loaded.readError) return inputError(io, 'compile', loaded.readError, output, 'stderr');
   if (fromK8s) time.mark('read+import');
   const report = (all: Diagnostic[]) => {
     const diags = shownOf(all);

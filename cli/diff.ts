@@ -14,6 +14,7 @@ import { capRepeated } from '../compiler/shared-rules/cap.ts';
 import type { Backend } from '../verifier/model/program.ts';
 import {
   fileError,
+  inputError,
   jobsOf,
   LOWERING_FLAGS,
   type LoweringFlagValues,
@@ -28,7 +29,16 @@ import type { DiffJob } from './diff-job-child.ts';
 import { diffNode, forReview } from './diff-node.ts';
 import { explainCommandLine } from './explain-line.ts';
 import { groupedNumber } from './grouped-number.ts';
-import { type CliIO, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, inputName, MAX_ARTIFACT_BYTES, readInputFile } from './io.ts';
+import {
+  type CliIO,
+  EXIT_FINDINGS,
+  EXIT_OK,
+  EXIT_USAGE,
+  type InputFailure,
+  inputName,
+  MAX_ARTIFACT_BYTES,
+  readInputFile,
+} from './io.ts';
 import { KUBE_SETTING_FLAGS, type KubeSettings, kubeSettingArgs, kubeSettingOptions } from './kube-setting-flags.ts';
 import { type LoadedInput, loadKsvcFile, loadKubernetesFiles } from './load-input.ts';
 import { renderDiagnostics } from './render-diagnostics.ts';
@@ -168,7 +178,7 @@ async function runDiff(argv: string[], io: CliIO): Promise<number> {
         };
   const check = { maxChanges, shapes: !v['no-shapes'] };
   const family = v.family as Family | undefined;
-  let compared: Compared | number;
+  let compared: Compared | InputFailure | number;
   try {
     compared = models
       ? await diffModels(io, [oldFile, newFile], {
@@ -196,6 +206,7 @@ async function runDiff(argv: string[], io: CliIO): Promise<number> {
     status.clear();
   }
   if (typeof compared === 'number') return compared;
+  if ('reason' in compared) return inputError(io, 'diff', compared, output);
   const { runs, sources } = compared;
   // each side and family is lowered apart: a problem of the input is found once per pass
   const diagnostics = withoutRepeats(compared.diagnostics);
@@ -266,14 +277,18 @@ interface ModelDiffOptions {
 }
 
 /** Two versions of a cluster (.ksvc or Kubernetes objects): each node and family lowered for both, compiled and compared. */
-async function diffModels(io: CliIO, files: [string, string], o: ModelDiffOptions): Promise<Compared | number> {
+async function diffModels(
+  io: CliIO,
+  files: [string, string],
+  o: ModelDiffOptions,
+): Promise<Compared | InputFailure | number> {
   const lowering = await loweringOptions(io, 'diff', o.lowering);
   if (typeof lowering === 'number') return lowering;
   const kubeOptions = { node: o.node ?? null, skipUnknownKinds: false, ...o.settings };
   const loaded: LoadedInput[] = [];
   for (const file of files) {
     const l = o.kubernetes ? await loadKubernetesFiles(io, [file], kubeOptions) : await loadKsvcFile(io, file);
-    if (l.readError) return fileError(io, 'diff', l.readError);
+    if (l.readError) return l.readError;
     loaded.push(l);
   }
   const [oldIn, newIn] = loaded as [LoadedInput, LoadedInput];
@@ -335,11 +350,11 @@ async function diffRulesets(
   io: CliIO,
   files: [string, string],
   o: Omit<ArtifactDiffInput, 'old' | 'new'>,
-): Promise<Compared | number> {
+): Promise<Compared | InputFailure> {
   const texts: ArtifactText[] = [];
   for (const file of files) {
     const r = readInputFile(io, file, MAX_ARTIFACT_BYTES, 'keep');
-    if (!r.ok) return fileError(io, 'diff', r.message);
+    if (!r.ok) return r;
     texts.push({ text: r.text, file: inputName(file) });
   }
   const api = await import('../api/diff.ts');

@@ -4,7 +4,7 @@ import { hasTerminalUnsafe } from '../common/diagnostics.ts';
 import { familyOf, parseIPStrict } from '../common/ip.ts';
 import type { CtState, Packet } from '../compiler/ir/packet.ts';
 import { capRepeated } from '../compiler/shared-rules/cap.ts';
-import { fileError, LOWERING_FLAGS, loweringOptions, parseCommandArgs, usageError as usage } from './args.ts';
+import { inputError, LOWERING_FLAGS, loweringOptions, parseCommandArgs, usageError as usage } from './args.ts';
 import type { Command } from './command.ts';
 import { destinationFromFlags, hasPorts, portOf, serviceDestination } from './explain-target.ts';
 import { type CliIO, EXIT_OK, EXIT_USAGE, inputName, MAX_ARTIFACT_BYTES, readInputFile } from './io.ts';
@@ -91,6 +91,7 @@ async function runExplain(argv: string[], io: CliIO): Promise<number> {
   }
   const fail = (m: string) => usage(io, 'explain', m);
   if (v.output !== undefined && v.output !== 'text' && v.output !== 'json') return fail('--output is text or json');
+  const output = v.output === 'json' ? 'json' : 'text';
   if (v.src === undefined) return fail('--src is required');
   const src = parseIPStrict(v.src);
   if (!src.ok) return fail(`--src: ${src.reason}`);
@@ -158,20 +159,22 @@ async function runExplain(argv: string[], io: CliIO): Promise<number> {
           ...settings,
         })
       : await loadKsvcFile(io, modelFile!);
-    if (loaded.readError) return fileError(io, 'explain', loaded.readError);
+    if (loaded.readError) return inputError(io, 'explain', loaded.readError, output);
     if (!loaded.model || loaded.diagnostics.some((d) => d.severity === 'error')) {
-      io.stderr(renderDiagnostics(loaded.diagnostics, loaded.sources, 'text', io.color));
+      // with --output json the diagnostics are the report: on stdout, as verify prints them
+      if (output === 'json') io.stdout(renderDiagnostics(loaded.diagnostics, loaded.sources, 'json', false));
+      else io.stderr(renderDiagnostics(loaded.diagnostics, loaded.sources, 'text', io.color));
       return EXIT_USAGE;
     }
   }
   const read = (file: string) => {
     const r = readInputFile(io, file, MAX_ARTIFACT_BYTES, 'keep');
-    return r.ok ? { text: r.text, file: inputName(file) } : r.message;
+    return r.ok ? { text: r.text, file: inputName(file) } : r;
   };
   const iptables = v.iptables === undefined ? undefined : read(v.iptables);
   const nftables = v.nft === undefined ? undefined : read(v.nft);
-  if (typeof iptables === 'string') return fileError(io, 'explain', iptables);
-  if (typeof nftables === 'string') return fileError(io, 'explain', nftables);
+  if (iptables !== undefined && 'reason' in iptables) return inputError(io, 'explain', iptables, output);
+  if (nftables !== undefined && 'reason' in nftables) return inputError(io, 'explain', nftables, output);
   const model = loaded?.model ?? null;
   if (model && !artifactsMode && v.node === undefined && model.nodes.length > 1) {
     return fail(`the file names ${model.nodes.length} nodes: choose one with --node`);
@@ -199,13 +202,15 @@ async function runExplain(argv: string[], io: CliIO): Promise<number> {
     ...(backend === 'all' ? {} : { backends: [backend as 'ir' | 'iptables' | 'nftables'] }),
     podInterface: from === 'pod' && v.iface === undefined,
   });
-  if (diagnostics.length > 0)
-    io.stderr(renderDiagnostics(capRepeated(diagnostics), loaded?.sources ?? new Map(), 'text', io.color));
+  const sources = loaded?.sources ?? new Map();
+  // with --output json and no explanation to come, the diagnostics are the report: on stdout
+  if (!explanation && output === 'json') io.stdout(renderDiagnostics(capRepeated(diagnostics), sources, 'json', false));
+  else if (diagnostics.length > 0) io.stderr(renderDiagnostics(capRepeated(diagnostics), sources, 'text', io.color));
   if (!explanation) return EXIT_USAGE;
   const render = await import('./render-explain.ts');
   const assumed = assumedDefaults(v, explanation.packet);
   io.stdout(
-    v.output === 'json'
+    output === 'json'
       ? render.renderExplainJson(explanation, assumed)
       : render.renderExplainText(explanation, io.color, assumed),
   );

@@ -13,6 +13,7 @@ import {
   DETECTOR_FLAGS,
   detectorFlagValues,
   fileError,
+  inputError,
   outputFormatOf,
   parseCommandArgs,
 } from './args.ts';
@@ -99,7 +100,7 @@ export const importCommand: Command = {
     if (v['skip-unknown-kinds']) options.skipUnknownKinds = true;
 
     const loaded = await loadKubernetesFiles(io, files, options);
-    if (loaded.readError !== undefined) return fileError(io, 'import', loaded.readError);
+    if (loaded.readError !== undefined) return inputError(io, 'import', loaded.readError, output, 'stderr');
     const flagErrors = loaded.diagnostics.filter((d) => d.code === 'invalid-option');
     if (flagErrors.length > 0) return usageError(io, flagErrors.map((d) => d.message).join('\n'));
     const report = (diags: readonly Diagnostic[]) => {

@@ -137,7 +137,24 @@ export type ReadResult =
       /** The file that was read (absent when standard input is a pipe or a terminal). */
       identity?: FileIdentity;
     }
-  | { ok: false; message: string };
+  | InputFailure;
+
+/** An input that could not be read: `message` is `reason` after the file's name. */
+export interface InputFailure {
+  ok: false;
+  /** The input as diagnostics name it (standard input is STDIN_NAME). */
+  file: string;
+  reason: string;
+  message: string;
+}
+
+/** The failure to read FILE, for REASON. */
+export const inputFailure = (file: string, reason: string): InputFailure => ({
+  ok: false,
+  file: inputName(file),
+  reason,
+  message: file === '' ? reason : `${file}: ${reason}`,
+});
 
 /** The name diagnostics give standard input. */
 export const STDIN_NAME = '<stdin>';
@@ -155,8 +172,8 @@ function readStdin(io: CliIO, maxBytes: number): ReadResult {
     }
     return identity ? { ok: true, text, identity } : { ok: true, text };
   } catch (e) {
-    if (e instanceof InputTooLarge) return { ok: false, message: `-: larger than ${maxBytes} bytes` };
-    return { ok: false, message: `-: cannot read standard input: ${describeErrno(e)}` };
+    if (e instanceof InputTooLarge) return inputFailure('-', `larger than ${maxBytes} bytes`);
+    return inputFailure('-', `cannot read standard input: ${describeErrno(e)}`);
   }
 }
 
@@ -177,12 +194,12 @@ export function readInputFile(
 function readInputText(io: CliIO, file: string, maxBytes: number): ReadResult {
   if (file === '-') return readStdin(io, maxBytes);
   // resolved, '' would name the working directory
-  if (file === '') return { ok: false, message: 'an empty file name' };
+  if (file === '') return inputFailure('', 'an empty file name');
   const full = path.resolve(io.cwd, file);
   try {
     const st = statSync(full);
-    if (st.isDirectory()) return { ok: false, message: `${file}: is a directory` };
-    const tooLarge = { ok: false, message: `${file}: larger than ${maxBytes} bytes` } as const;
+    if (st.isDirectory()) return inputFailure(file, 'is a directory');
+    const tooLarge = inputFailure(file, `larger than ${maxBytes} bytes`);
     if (st.size > maxBytes) return tooLarge;
     if (!st.isFile()) {
       // a FIFO (`<(…)`) or a device: no size to check, so read it with a limit
@@ -197,6 +214,6 @@ function readInputText(io: CliIO, file: string, maxBytes: number): ReadResult {
     // Bytes, then one decode: readFileSync(full, 'utf8') took twice as long on a 5 MB file (Node 20).
     return { ok: true, text: readFileSync(full).toString('utf8'), identity: identityOf(st) };
   } catch (e) {
-    return { ok: false, message: `${file}: ${describeErrno(e)}` };
+    return inputFailure(file, describeErrno(e));
   }
 }

@@ -8,7 +8,7 @@ import type { SourceFile } from '../common/source.ts';
 import type { IRProgram } from '../compiler/ir/types.ts';
 import type { LowerOptions } from '../compiler/lower/index.ts';
 import type { ClusterModel } from '../compiler/model.ts';
-import { type CliIO, inputName, MAX_KUBE_INPUT_BYTES, readInputFile } from './io.ts';
+import { type CliIO, type InputFailure, inputFailure, inputName, MAX_KUBE_INPUT_BYTES, readInputFile } from './io.ts';
 import { type FileIdentity, sameFile } from './output-file.ts';
 import type { Timings } from './timings.ts';
 
@@ -21,17 +21,17 @@ export interface LoadedInput {
   /** The files read (an output file must not be one of them). */
   inputs: FileIdentity[];
   /** A usage-level failure (unreadable file): exit 2, not 1. */
-  readError?: string;
+  readError?: InputFailure;
   /** Kubernetes input: the services kube-proxy writes nothing for (named in import's output). */
   skipped?: SkippedService[];
 }
 
-const unreadable = (message: string): LoadedInput => ({
+const unreadable = (failure: InputFailure): LoadedInput => ({
   model: null,
   diagnostics: [],
   sources: new Map(),
   inputs: [],
-  readError: message,
+  readError: failure,
 });
 
 /** `model: false`: diagnostics only (`ksvc check`), `model` is then null. */
@@ -42,7 +42,7 @@ export async function loadKsvcFile(
   options: { model?: boolean } = {},
 ): Promise<LoadedInput> {
   const read = readInputFile(io, file);
-  if (!read.ok) return unreadable(read.message);
+  if (!read.ok) return unreadable(read);
   return loadKsvcText(file, read, time, options);
 }
 
@@ -101,16 +101,17 @@ export async function loadKubernetesFiles(
   files: readonly string[],
   options: KubeImportOptions,
 ): Promise<LoadedInput> {
-  if (files.filter((f) => f === '-').length > 1) return unreadable("'-' (standard input) can be given only once");
+  if (files.filter((f) => f === '-').length > 1)
+    return unreadable(inputFailure('-', 'standard input can be given only once'));
   const texts: { file: string; text: string }[] = [];
   const inputs: FileIdentity[] = [];
   for (const file of files) {
     const read = readInputFile(io, file, MAX_KUBE_INPUT_BYTES);
-    if (!read.ok) return unreadable(read.message);
+    if (!read.ok) return unreadable(read);
     // the same file twice (two names for it, a glob and a name): every object would be its own duplicate
     const id = read.identity;
     if (id && sameFile(id, inputs)) {
-      return unreadable(`${file}: the same file is given twice`);
+      return unreadable(inputFailure(file, 'the same file is given twice'));
     }
     texts.push({ file: inputName(file), text: read.text });
     if (id) inputs.push(id);

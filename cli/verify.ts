@@ -10,6 +10,7 @@ import type { ClusterModel } from '../compiler/model.ts';
 import { capRepeated } from '../compiler/shared-rules/cap.ts';
 import {
   fileError,
+  inputError,
   jobsOf,
   LOWERING_FLAGS,
   loweringFlagArgs,
@@ -227,16 +228,16 @@ async function verifyWithStatus(
   if (artifactsMode) {
     const read = (file: string) => {
       const r = readInputFile(io, file, MAX_ARTIFACT_BYTES, 'keep');
-      return r.ok ? { text: r.text, file: inputName(file) } : r.message;
+      return r.ok ? { text: r.text, file: inputName(file) } : r;
     };
     const iptables = v.iptables === undefined ? undefined : read(v.iptables);
     const nftables = v.nft === undefined ? undefined : read(v.nft);
-    if (typeof iptables === 'string') return fileError(io, 'verify', iptables);
-    if (typeof nftables === 'string') return fileError(io, 'verify', nftables);
+    if (iptables !== undefined && 'reason' in iptables) return inputError(io, 'verify', iptables, output);
+    if (nftables !== undefined && 'reason' in nftables) return inputError(io, 'verify', nftables, output);
     let loaded: LoadedInput | null = null;
     if (v.model !== undefined) {
       loaded = await loadKsvcFile(io, v.model);
-      if (loaded.readError) return fileError(io, 'verify', loaded.readError);
+      if (loaded.readError) return inputError(io, 'verify', loaded.readError, output);
       if (!loaded.model || loaded.diagnostics.some((d) => d.severity === 'error')) {
         showDiagnostics(loaded.diagnostics, loaded);
         return EXIT_USAGE;
@@ -285,7 +286,7 @@ async function verifyWithStatus(
     };
     /** The ordinary path: the whole file's model, lowered for each node. */
     const verifyLoaded = async (loaded: LoadedInput): Promise<VerifyResult | number> => {
-      if (loaded.readError) return fileError(io, 'verify', loaded.readError);
+      if (loaded.readError) return inputError(io, 'verify', loaded.readError, output);
       if (!loaded.model || loaded.diagnostics.some((d) => d.severity === 'error')) {
         showDiagnostics(loaded.diagnostics, loaded);
         return EXIT_USAGE;
@@ -326,7 +327,7 @@ async function verifyWithStatus(
     } else {
       const file = parsed.positionals[0]!;
       const read = readInputFile(io, file);
-      if (!read.ok) return fileError(io, 'verify', read.message);
+      if (!read.ok) return inputError(io, 'verify', read, output);
       // One node: its IR a part at a time, without the file's model in memory.
       const node = v.node !== undefined ? { node: v.node } : {};
       const fast =

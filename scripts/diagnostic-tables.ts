@@ -2,6 +2,7 @@
 // complete (a file calling defineCodes that is not listed fails) and that no code is in two tables;
 // scripts/diagnostics-doc.ts writes docs/diagnostics.md from it.
 import { fmtCodeTable } from '../cli/fmt.ts';
+import { inputCodeTable } from '../cli/input-codes.ts';
 import { updateCodeTable } from '../cli/update-codes.ts';
 import type { CodeSpec } from '../common/diagnostics.ts';
 import { checkCodeTable } from '../compiler/check/codes.ts';
@@ -27,6 +28,7 @@ export const TABLES: CodeTable[] = [
   { file: 'compiler/shared-rules/codes.ts', stage: 'both front ends (.ksvc and Kubernetes)', table: sharedCodeTable },
   { file: 'compiler/kube/codes.ts', stage: 'Kubernetes import', table: kubeCodeTable },
   { file: 'compiler/lower/codes.ts', stage: 'lowering (compile)', table: lowerCodeTable },
+  { file: 'cli/input-codes.ts', stage: 'reading inputs (every command)', table: inputCodeTable },
   { file: 'cli/fmt.ts', stage: 'ksvc fmt --check', table: fmtCodeTable },
   { file: 'cli/update-codes.ts', stage: 'ksvc compile --since', table: updateCodeTable },
   { file: 'verifier/iptables/codes.ts', stage: 'verifier: iptables reader', table: iptCodeTable },

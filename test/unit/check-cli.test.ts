@@ -133,6 +133,55 @@ test('usage errors exit 2: unknown flag, bad format, no files, unreadable file',
   assert.match(e.stderr, /is a directory/);
 });
 
+test('--output json and github: an unreadable file is an error diagnostic, never a clean report', async () => {
+  const missing = path.join(tmp, 'missing.ksvc');
+  const j = await check('--output', 'json', bad, missing);
+  assert.is(j.code, 2);
+  const doc = JSON.parse(j.stdout);
+  assert.equal(doc.summary, { errors: 2, warnings: 0 });
+  const unreadable = doc.diagnostics.find((d: { code: string }) => d.code === 'unreadable-input');
+  assert.equal(unreadable, {
+    code: 'unreadable-input',
+    severity: 'error',
+    message: 'cannot read this input: no such file or directory',
+    file: missing,
+    range: null,
+  });
+  assert.match(j.stderr, /missing\.ksvc: no such file/);
+  const g = await check('--output', 'github', tmp);
+  assert.is(g.code, 2);
+  assert.match(g.stdout, /^::error file=.*title=unreadable-input::cannot read this input: is a directory$/m);
+  // text keeps its one line on stderr, and nothing on stdout
+  const t = await check(missing);
+  assert.is(t.stdout, '');
+});
+
+test('every command with --output json reports an unreadable input as a diagnostic, where its diagnostics go', async () => {
+  const missing = path.join(tmp, 'missing.ksvc');
+  const packet = ['--src', '10.0.0.9', '--dst', '10.96.0.1', '--proto', 'tcp', '--dport', '80'];
+  const cases: [string[], 'stdout' | 'stderr'][] = [
+    [['verify', '--output', 'json', missing], 'stdout'],
+    [['verify', '--output', 'json', '--iptables', missing], 'stdout'],
+    [['explain', '--output', 'json', missing, ...packet], 'stdout'],
+    [['explain', '--output', 'json', '--nft', missing, ...packet], 'stdout'],
+    [['diff', '--output', 'json', missing, bad], 'stdout'],
+    [['diff', '--output', 'json', '--input', 'nft', missing, missing], 'stdout'],
+    [['compile', '--backend', 'iptables', '--output', 'json', missing, '-o', path.join(tmp, 'out')], 'stderr'],
+    [['import', '--output', 'json', missing, '-o', path.join(tmp, 'out.ksvc')], 'stderr'],
+  ];
+  for (const [argv, stream] of cases) {
+    const { cli, out } = io();
+    const code = await runCli(argv, cli);
+    assert.is(code, 2, argv.join(' '));
+    const doc = JSON.parse(out[stream]);
+    assert.equal(
+      doc.diagnostics.map((d: { code: string; file: string }) => [d.code, d.file]),
+      [['unreadable-input', missing]],
+      argv.join(' '),
+    );
+  }
+});
+
 test('colours only when the IO allows them', async () => {
   const { cli, out } = io(true);
   await checkCommand.run([bad], cli);
