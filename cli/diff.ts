@@ -41,7 +41,7 @@ import {
 } from './io.ts';
 import { KUBE_SETTING_FLAGS, type KubeSettings, kubeSettingArgs, kubeSettingOptions } from './kube-setting-flags.ts';
 import { type LoadedInput, loadKsvcFile, loadKubernetesFiles } from './load-input.ts';
-import { renderDiagnostics } from './render-diagnostics.ts';
+import { renderDiagnostics, withArtifactSources } from './render-diagnostics.ts';
 import type { DiffInputs } from './render-diff.ts';
 import { NO_STATUS_LINE, statusLine } from './status-line.ts';
 
@@ -359,7 +359,8 @@ async function diffRulesets(
   }
   const api = await import('../api/diff.ts');
   const r = api.diffArtifacts({ ...o, old: texts[0]!, new: texts[1]! });
-  return { runs: r.runs, diagnostics: r.diagnostics, sources: new Map(), models: null, notes: [] };
+  const sources = withArtifactSources(new Map(), texts, r.diagnostics);
+  return { runs: r.runs, diagnostics: r.diagnostics, sources, models: null, notes: [] };
 }
 
 /**

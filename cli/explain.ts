@@ -10,7 +10,7 @@ import { destinationFromFlags, hasPorts, portOf, serviceDestination } from './ex
 import { type CliIO, EXIT_OK, EXIT_USAGE, inputName, MAX_ARTIFACT_BYTES, readInputFile } from './io.ts';
 import { KUBE_SETTING_FLAGS, kubeSettingOptions } from './kube-setting-flags.ts';
 import { type LoadedInput, loadKsvcFile, loadKubernetesFiles } from './load-input.ts';
-import { renderDiagnostics } from './render-diagnostics.ts';
+import { renderDiagnostics, withArtifactSources } from './render-diagnostics.ts';
 import type { AssumedDefault } from './render-explain.ts';
 
 const HELP = `Usage: ksvc explain FILE.ksvc --src IP --dst IP --proto P [--dport N] [options]
@@ -202,7 +202,7 @@ async function runExplain(argv: string[], io: CliIO): Promise<number> {
     ...(backend === 'all' ? {} : { backends: [backend as 'ir' | 'iptables' | 'nftables'] }),
     podInterface: from === 'pod' && v.iface === undefined,
   });
-  const sources = loaded?.sources ?? new Map();
+  const sources = withArtifactSources(loaded?.sources ?? new Map(), [iptables, nftables], diagnostics);
   // with --output json and no explanation to come, the diagnostics are the report: on stdout
   if (!explanation && output === 'json') io.stdout(renderDiagnostics(capRepeated(diagnostics), sources, 'json', false));
   else if (diagnostics.length > 0) io.stderr(renderDiagnostics(capRepeated(diagnostics), sources, 'text', io.color));

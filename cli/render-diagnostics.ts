@@ -4,7 +4,7 @@
 import { createColors } from 'picocolors';
 import type { Diagnostic } from '../common/diagnostics.ts';
 import { escapeJsonUnsafe, sortDiagnostics, TERMINAL_UNSAFE } from '../common/diagnostics.ts';
-import { lineText, type SourceFile, type Span } from '../common/source.ts';
+import { lineText, makeSourceFile, type SourceFile, type Span } from '../common/source.ts';
 import { escapeForTerminal } from './terminal-text.ts';
 
 export type OutputFormat = 'text' | 'json' | 'github';
@@ -20,6 +20,24 @@ export function renderDiagnostics(
   if (format === 'json') return renderJson(sorted);
   if (format === 'github') return sorted.map(renderGithub).join('');
   return sorted.map((d) => renderText(d, sources.get(d.file), color)).join('');
+}
+
+/**
+ * SOURCES with the artifacts (rulesets read back) that a diagnostic points into, so their errors
+ * get the source frame a .ksvc error gets. Only those: the line table of a 100 MB ruleset is made
+ * when something in it is shown.
+ */
+export function withArtifactSources(
+  sources: ReadonlyMap<string, SourceFile>,
+  artifacts: readonly ({ text: string; file: string } | undefined)[],
+  diags: readonly Diagnostic[],
+): Map<string, SourceFile> {
+  const out = new Map(sources);
+  for (const a of artifacts) {
+    if (a === undefined || out.has(a.file)) continue;
+    if (diags.some((d) => d.span !== null && d.file === a.file)) out.set(a.file, makeSourceFile(a.file, a.text));
+  }
+  return out;
 }
 
 export function renderSummary(diags: readonly Diagnostic[], color: boolean): string {

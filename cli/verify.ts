@@ -25,7 +25,7 @@ import { groupedNumber } from './grouped-number.ts';
 import { type CliIO, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, inputName, MAX_ARTIFACT_BYTES, readInputFile } from './io.ts';
 import { KUBE_SETTING_FLAGS, kubeSettingArgs, kubeSettingOptions } from './kube-setting-flags.ts';
 import { type LoadedInput, loadKsvcFile, loadKsvcText, loadKubernetesFiles, lowerKsvcText } from './load-input.ts';
-import { type OutputFormat, renderDiagnostics } from './render-diagnostics.ts';
+import { type OutputFormat, renderDiagnostics, withArtifactSources } from './render-diagnostics.ts';
 import type { AnnotationPlace, ExplainCommandOf } from './render-verify.ts';
 import { NO_STATUS_LINE, type StatusLine, statusLine } from './status-line.ts';
 
@@ -251,7 +251,9 @@ async function verifyWithStatus(
       ...(family ? { family } : {}),
       ...(v['nft-table'] ? { nftTable: v['nft-table'] } : {}),
     });
-    showDiagnostics(result.diagnostics, loaded);
+    showDiagnostics(result.diagnostics, {
+      sources: withArtifactSources(loaded?.sources ?? new Map(), [iptables, nftables], result.diagnostics),
+    });
     label = [v.iptables, v.nft].filter((x) => x !== undefined).join(' + ');
     const files = {
       ...(real(v.iptables) ? { iptables: v.iptables! } : {}),

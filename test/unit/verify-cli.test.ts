@@ -298,6 +298,8 @@ test('exit 2: garbage iptables text (line:col), garbage nft JSON (JSON pointer),
   assert.is(r1.code, 2);
   assert.match(r1.stderr, /error\[ipt-unsupported-target\]/);
   assert.match(r1.stderr, /garbage\.iptables:3:\d+/);
+  // the line in a source frame, the caret under the target
+  assert.match(r1.stderr, /\n3 \| -A KUBE-SERVICES -j FROB --bogus\n {2}\| {21}\^{4}\n/);
   assert.is(r1.stdout, '');
   const nft = write(
     'garbage.nft.json',
@@ -312,7 +314,11 @@ test('exit 2: garbage iptables text (line:col), garbage nft JSON (JSON pointer),
   const json = write('truncated.nft.json', '{"nftables": [');
   const r3 = await ksvc('verify', '--iptables', files.iptables, '--nft', json);
   assert.is(r3.code, 2);
-  assert.match(r3.stderr, /error\[nft-invalid-json\]/);
+  assert.match(
+    r3.stderr,
+    /error\[nft-invalid-json\]: the nftables document is not valid JSON: expected a value, found the end/,
+  );
+  assert.match(r3.stderr, /truncated\.nft\.json:1:15\n/);
   // read fine, but past what the engine checks: every mark bit cleared but the masquerade bit
   const text = readFileSync(files.iptables, 'utf8');
   assert.ok(text.includes('-j MARK --or-mark 0x00004000'));

@@ -6,6 +6,7 @@ import type { Diagnostic } from '../../common/diagnostics.ts';
 import type { NetfilterProgram } from '../model/program.ts';
 import { DiagnosticSink } from './diagnostics.ts';
 import { applyDocument, DocumentApplier } from './document.ts';
+import { jsonSyntaxError } from './json-syntax.ts';
 import { buildPrograms } from './program.ts';
 import { type ItemSpans, realNumberAt, scanItems } from './scan.ts';
 import { checkEnvelope, checkShape } from './schema.ts';
@@ -26,21 +27,35 @@ export interface NftReadResult {
 
 /**
  * Why the whole text is refused before it is parsed — said plainly, where JSON.parse's words would
- * quote an invisible character or the first of many iptables lines — or null.
+ * quote an invisible character or the first of many iptables lines — and where, or null.
  */
-function wholeTextRefusal(text: string): string | null {
+function wholeTextRefusal(text: string): { reason: string; offset: number } | null {
   if (text.startsWith('\ufeff'))
-    return 'it starts with a byte-order mark (U+FEFF), which nft refuses; save it without one';
-  if (/^\s*(?:[*:#]|-A )/.test(text))
-    return 'it is iptables-restore or iptables-save text (read as the iptables artifact)';
+    return { reason: 'it starts with a byte-order mark (U+FEFF), which nft refuses; save it without one', offset: 0 };
+  const iptables = /^\s*(?=[*:#]|-A )/.exec(text);
+  if (iptables !== null)
+    return {
+      reason: 'it is iptables-restore or iptables-save text (read as the iptables artifact)',
+      offset: iptables[0].length,
+    };
   // bytes that are not UTF-8 were read as U+FFFD: nft's JSON parser refuses them (a U+FFFD written
   // as such, rare in a ruleset, is refused with them)
-  if (text.includes('\ufffd'))
-    return 'it holds U+FFFD, what bytes that are not UTF-8 are read as: nft refuses text that is not UTF-8';
+  const replaced = text.indexOf('\ufffd');
+  if (replaced >= 0)
+    return {
+      reason: 'it holds U+FFFD, what bytes that are not UTF-8 are read as: nft refuses text that is not UTF-8',
+      offset: replaced,
+    };
   // nft's JSON parser refuses a NUL in a string (jansson without JSON_ALLOW_NUL): the whole file
   // would not load, whatever the string means here
-  if (text.includes('\u0000') || (text.includes('\\u0000') && /(?:^|[^\\])(?:\\\\)*\\u0000/.test(text)))
-    return 'a string holds a NUL character (\\u0000), which nft refuses: the document would not load';
+  const nul = text.indexOf('\u0000');
+  const escaped = text.includes('\\u0000') ? /(?:^|[^\\])(?:\\\\)*\\u0000/.exec(text) : null;
+  const at = Math.min(nul < 0 ? Infinity : nul, escaped === null ? Infinity : escaped.index + escaped[0].length - 6);
+  if (at !== Infinity)
+    return {
+      reason: 'a string holds a NUL character (\\u0000), which nft refuses: the document would not load',
+      offset: at,
+    };
   return null;
 }
 
@@ -73,7 +88,7 @@ function readState(
   const sink = new DiagnosticSink(options.file, text);
   const refused = text === null ? null : wholeTextRefusal(text);
   if (refused !== null) {
-    sink.report('nft-invalid-json', '', refused);
+    sink.reportAtOffset('nft-invalid-json', refused.offset, refused.reason);
     return { state: null, sink };
   }
   // the scan of the items also finds a real number; text it cannot follow is scanned for one alone
@@ -91,7 +106,9 @@ function readState(
       try {
         doc = JSON.parse(text);
       } catch (e) {
-        sink.report('nft-invalid-json', '', (e as Error).message);
+        const at = jsonSyntaxError(text);
+        if (at === null) sink.report('nft-invalid-json', '', (e as Error).message);
+        else sink.reportAtOffset('nft-invalid-json', at.offset, at.reason);
         return { state: null, sink };
       }
     }
