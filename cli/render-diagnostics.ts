@@ -93,12 +93,26 @@ function charWidth(ch: string): number {
   return wide ? 2 : 1;
 }
 
+/**
+ * The first LIMIT characters (code points) of TEXT, and one more when there are more: a line of
+ * 20 MB is not turned into an array of 20 million characters to show 160 of them.
+ */
+function lineChars(text: string, limit: number): string[] {
+  if (text.length <= limit) return Array.from(text);
+  const out: string[] = [];
+  for (const ch of text) {
+    out.push(ch);
+    if (out.length > limit) break;
+  }
+  return out;
+}
+
 function frame(source: SourceFile, d: Diagnostic, c: ReturnType<typeof createColors>): string {
   const span = d.span!;
   const line = span.start.line;
   // columns count characters (code points), as spans do: the line as characters, not UTF-16 units
-  let chars = Array.from(lineText(source, line));
   let col = span.start.column;
+  let chars = lineChars(lineText(source, line), col - 1 + MAX_FRAME_WIDTH + 1);
   let width =
     span.end.line === line ? Math.max(1, span.end.column - span.start.column) : Math.max(1, chars.length - col + 1);
   // Enormous lines: show a window around the caret instead of the whole line.

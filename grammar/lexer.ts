@@ -126,6 +126,8 @@ export function lex(text: string): LexResult {
 /** A piece of the text, lexed: `end` is where the next piece starts (the text's length at the end). */
 export interface LexSegment extends LexResult {
   end: number;
+  /** The piece reached `maxTokens` before a '}' ended it (`end` is where it stopped). */
+  cut?: true;
 }
 
 /**
@@ -133,9 +135,11 @@ export interface LexSegment extends LexResult {
  * tokens were read (or to the end of the text). The pieces of a text, lexed one after another,
  * hold the tokens, comments and errors of lex(text): a piece ends after a '}', which no other
  * token's class depends on. Parsing piece by piece lets each piece's tokens die young, instead of
- * a million token objects surviving the whole parse (parse-ksvc.ts).
+ * a million token objects surviving the whole parse (parse-ksvc.ts). Past `maxTokens` the piece is
+ * cut where it stands (`cut`): a caller reading pieces gives up on one that long instead of lexing,
+ * say, 60 MB of text that never closes a block and lexing it all again the ordinary way.
  */
-export function lexSegment(text: string, start: number, minTokens: number): LexSegment {
+export function lexSegment(text: string, start: number, minTokens: number, maxTokens = Infinity): LexSegment {
   const tokens: IToken[] = [];
   const comments: { offset: number; text: string }[] = [];
   const errors: LexError[] = [];
@@ -150,6 +154,10 @@ export function lexSegment(text: string, start: number, minTokens: number): LexS
     }
   };
   while (i < n) {
+    if (tokens.length >= maxTokens) {
+      flushError(i);
+      return { tokens, comments, errors, end: i, cut: true };
+    }
     const c = text.charCodeAt(i);
     if (c === 32 || c === 10) {
       // the common whitespace, without the error bookkeeping call

@@ -65,6 +65,13 @@ const restEntry: Record<OpenBlock['kind'], Entry> = {
 
 /** Tokens per piece of a piecewise parse (a piece ends at the end of a top-level block). */
 const PIECE_TOKENS = 4096;
+/**
+ * A piece this long has no top-level block end in sight (a block never closed, or text outside
+ * any block): the piecewise parse gives up on it before lexing the rest of the file, which the
+ * ordinary parse lexes again. Far above a real block (a service with 10,000 endpoints is about
+ * 40,000 tokens).
+ */
+const MAX_PIECE_TOKENS = 64 * PIECE_TOKENS;
 
 /**
  * A file without any error, parsed piece by piece (readPieces): the grammar reads each piece's
@@ -104,8 +111,9 @@ export function readPieces(
   parser.begin(source, file);
   try {
     for (let start = 0; start < text.length; ) {
-      const piece = lexSegment(text, start, PIECE_TOKENS);
-      if (piece.errors.length > 0 || piece.comments.some((c) => unsafeInComment(c.text) !== null)) return false;
+      const piece = lexSegment(text, start, PIECE_TOKENS, MAX_PIECE_TOKENS);
+      if (piece.cut || piece.errors.length > 0 || piece.comments.some((c) => unsafeInComment(c.text) !== null))
+        return false;
       file.blocks = [];
       parser.input = piece.tokens;
       parser.file();

@@ -83,6 +83,22 @@ test('.ksvc: a name of 100,000 characters gives a short message too', () => {
   assert.ok(d.message.length < 600, String(d.message.length));
 });
 
+test('a frame on a line of 20 million characters: the window around the caret (the line is not copied whole)', () => {
+  const line = `${'x '.repeat(10_000_000)}`;
+  const src = makeSourceFile('in.ksvc', `${line}\n`);
+  const at = (column: number) => ({ line: 1, column, offset: column - 1 });
+  const diag = (column: number) => ({
+    code: 'x',
+    severity: 'error' as const,
+    message: 'm',
+    file: 'in.ksvc',
+    span: { start: at(column), end: at(column + 1) },
+  });
+  const out = renderDiagnostics([diag(1), diag(301)], new Map([['in.ksvc', src]]), 'text', false);
+  const frames = out.split('\n').filter((l) => l.startsWith('1 | '));
+  assert.equal(frames, [`1 | ${'x '.repeat(80)}…`, `1 | …${'x '.repeat(80)}…`]);
+});
+
 test('frames of YAML sources still show the line (the renderer escapes the source line)', () => {
   const src = makeSourceFile('in.yaml', 'a\u001b: 1\n');
   const out = renderDiagnostics(
@@ -403,7 +419,12 @@ test('file names are input too: a planted name with ESC, BEL or RLO never reache
 
 test('a device or FIFO without an end is read up to the limit, then refused; a FIFO that ends is read', async () => {
   const { io } = capturedIO();
-  assert.equal(readInputFile(io, '/dev/zero', 1000), { ok: false, message: '/dev/zero: larger than 1000 bytes' });
+  assert.equal(readInputFile(io, '/dev/zero', 1000), {
+    ok: false,
+    file: '/dev/zero',
+    reason: 'larger than 1000 bytes',
+    message: '/dev/zero: larger than 1000 bytes',
+  });
   const dir = mkdtempSync(path.join(tmpdir(), 'ksvc-fifo-'));
   const fifo = path.join(dir, 'in.ksvc');
   assert.is(spawnSync('mkfifo', [fifo]).status, 0);

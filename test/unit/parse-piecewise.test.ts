@@ -85,6 +85,29 @@ test('files with errors or warnings of the parser: the same diagnostics and AST 
   }
 });
 
+test('a piece past maxTokens is cut where it stands; the cut pieces still add up to the whole', () => {
+  const text = `service a/b {\n${'x '.repeat(1000)}\n}\n${'} '.repeat(500)}`;
+  const first = lexSegment(text, 0, 4, 100);
+  assert.is(first.cut, true);
+  assert.is(first.tokens.length, 100);
+  const out = { tokens: [] as unknown[], comments: [] as unknown[], errors: [] as unknown[] };
+  for (let start = 0; start < text.length; ) {
+    const r = lexSegment(text, start, 4, 100);
+    out.tokens.push(...r.tokens.map((t) => [t.image, t.startOffset, t.tokenType.name]));
+    start = r.end;
+  }
+  assert.equal(out.tokens, lexedText(text).tokens);
+  // a block that never closes, far past a piece's bound: the ordinary parse's answer, at once
+  const unclosed = `${generated[1]}\nservice x/y {\n${'  endpoints 10.0.0.1\n'.repeat(150_000)}`;
+  const source = makeSourceFile('x.ksvc', unclosed);
+  const piecewise = parseKsvc(source);
+  assert.equal(
+    piecewise.diagnostics.map((d) => d.code),
+    ['missing-brace'],
+  );
+  assert.equal(piecewise, parseKsvcOnePass(source));
+});
+
 test('a SourceSpan reads and serializes as the span spanOf computes', () => {
   const source = makeSourceFile('x.ksvc', 'ab\r\ncd\re\u{1F600}f\n\ngh');
   for (let s = 0; s <= source.text.length; s++) {
