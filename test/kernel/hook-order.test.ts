@@ -1,8 +1,9 @@
 // The order in which the kernel calls base chains at one hook, held to the kernel: at one priority
 // the chain registered later runs first, and nat chains run within the nat core's own hook (-100 on
-// output) whatever their priority. The engine orders them so (verifier/engine/compile.ts); here a
-// namespace sends one UDP datagram through each arrangement and the engine must say of it what the
-// kernel did (dropped: sendto fails with EPERM).
+// output) whatever their priority, and the nat core binds a connection at every nat hook once any
+// nat chain exists. The engine orders them so (verifier/engine/compile.ts, netfilter-eval.ts);
+// here a namespace sends one UDP datagram through each arrangement and the engine must say of it
+// what the kernel did.
 import * as assert from 'uvu/assert';
 import { readNftables } from '../../verifier/nftables/index.ts';
 import { engineDrops, localPacket } from './engine-verdict.ts';
@@ -23,8 +24,12 @@ const udpPort = (port: number): Json => ({
 const markOr16: Json = { mangle: { key: { meta: { key: 'mark' } }, value: { '|': [{ meta: { key: 'mark' } }, 16] } } };
 const marked16: Json = { match: { op: '==', left: { '&': [{ meta: { key: 'mark' } }, 16] }, right: 16 } };
 
-/** Each case: a document, the datagram's port, whether the kernel must drop it. */
-const CASES: { name: string; doc: Json[]; port: number; dropped: boolean }[] = [
+/**
+ * Each case: a document, the datagram's port, whether the kernel must drop it, and what the
+ * sender sees: 'dropped' (an output chain dropped it), 'received' (on its port), 'sent' (neither:
+ * DNATed elsewhere, or dropped on its way back through lo).
+ */
+const CASES: { name: string; doc: Json[]; port: number; dropped: boolean; seen: 'dropped' | 'received' | 'sent' }[] = [
   {
     // x1 marks, x2 drops marked packets: declared x1 then x2 at one priority, x2 runs first
     name: 'two filter chains at output 0: the later declared runs first',
@@ -36,6 +41,7 @@ const CASES: { name: string; doc: Json[]; port: number; dropped: boolean }[] = [
     ],
     port: 9201,
     dropped: false,
+    seen: 'received',
   },
   {
     name: 'the same chains declared x2 then x1: x1 marks first, x2 drops',
@@ -47,6 +53,7 @@ const CASES: { name: string; doc: Json[]; port: number; dropped: boolean }[] = [
     ],
     port: 9201,
     dropped: true,
+    seen: 'dropped',
   },
   {
     // nat output at priority 10 still DNATs at -100: the filter chain at 0 sees the new port
@@ -59,6 +66,7 @@ const CASES: { name: string; doc: Json[]; port: number; dropped: boolean }[] = [
     ],
     port: 9202,
     dropped: true,
+    seen: 'dropped',
   },
   {
     // and a filter chain before -100 sees the packet before any DNAT
@@ -71,16 +79,54 @@ const CASES: { name: string; doc: Json[]; port: number; dropped: boolean }[] = [
     ],
     port: 9202,
     dropped: false,
+    seen: 'sent',
+  },
+  // The nat core hooks all four nat points once any nat chain exists, and binds each side of a new
+  // connection at its first nat hook, chains or not: a node's datagram to itself is bound at
+  // output and postrouting, so on its way back through lo no prerouting or input nat chain runs.
+  {
+    name: 'only a nat prerouting chain: a datagram to the node itself never meets it',
+    doc: [chain('nat-pre', 'nat', 'prerouting', -100), rule('nat-pre', udpPort(9204), { drop: null })],
+    port: 9204,
+    dropped: false,
+    seen: 'received',
+  },
+  {
+    name: 'only a nat input chain: a datagram to the node itself never meets it',
+    doc: [chain('nat-in', 'nat', 'input', 100), rule('nat-in', udpPort(9204), { drop: null })],
+    port: 9204,
+    dropped: false,
+    seen: 'received',
+  },
+  {
+    // control: the same drop in a filter chain at prerouting runs on the way back through lo
+    name: 'a filter prerouting chain beside them does meet it',
+    doc: [
+      chain('nat-pre', 'nat', 'prerouting', -100),
+      chain('filter-pre', 'filter', 'prerouting', 0),
+      rule('filter-pre', udpPort(9204), { drop: null }),
+    ],
+    port: 9204,
+    dropped: true,
+    seen: 'sent',
   },
 ];
 
-// sendto on a datagram an output chain drops fails with EPERM
+// sendto on a datagram an output chain drops fails with EPERM; one dropped after it (on its way
+// back through lo) never reaches the socket bound to its port
 const SEND = (port: number) => `
 import socket
+r = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+r.bind(('127.0.0.1', ${port}))
+r.settimeout(1.0)
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 try:
     s.sendto(b'x', ('127.0.0.1', ${port}))
-    print('sent')
+    try:
+        r.recv(16)
+        print('received')
+    except socket.timeout:
+        print('sent')
 except PermissionError:
     print('dropped')
 `;
@@ -100,7 +146,7 @@ for (const c of CASES) {
       nftFile(ns, ['-j', '-f'], doc);
       const r = ns.exec('python3', ['-c', SEND(c.port)], undefined, 10_000);
       assert.is(r.status, 0, r.stderr);
-      assert.is(r.stdout.trim(), c.dropped ? 'dropped' : 'sent', 'the kernel');
+      assert.is(r.stdout.trim(), c.seen, 'the kernel');
     });
   });
 }

@@ -22,13 +22,43 @@ export interface EvalOptions {
 
 const isDstManip = (h: Hook) => h === 'prerouting' || h === 'output';
 
+const natCoreOf = new WeakMap<CProgram, boolean>();
+
+/**
+ * Whether the program has a nat chain at any hook. The kernel's nat core then hooks all four nat
+ * points at once (prerouting, output, input, postrouting), and at each one a new connection not
+ * yet bound on that side gets a null binding after the hook's nat chains — none, if the hook has
+ * none. So a node's packet that comes back through lo runs no prerouting nat chain (bound at
+ * output) and no input nat chain (bound at postrouting), whichever hooks have nat chains
+ * (a review measured both).
+ */
+function hasNatCore(p: CProgram): boolean {
+  let has = natCoreOf.get(p);
+  if (has === undefined) {
+    has = Object.values(p.hooks).some((bases) => bases.some((b) => b.type === 'nat'));
+    natCoreOf.set(p, has);
+  }
+  return has;
+}
+
+const NAT_CORE_HOOKS: ReadonlySet<Hook> = new Set(['prerouting', 'output', 'input', 'postrouting']);
+
+/** The null binding of this hook's side, for a flow not bound on it yet. */
+function bound(flows: Leaf[], dstSide: boolean): Leaf[] {
+  return flows.map((f) =>
+    (dstSide ? f.state.dstNatDone : f.state.srcNatDone)
+      ? f
+      : { ...f, state: flowWith(f.state, dstSide ? { dstNatDone: true } : { srcNatDone: true }) },
+  );
+}
+
 /** Run every base chain of hook `h` over the live flows; drops and rejects go to `done`. */
 function runHook(ev: Ev, h: Hook, live: Leaf[], done: Leaf[]): Leaf[] {
   const bases: readonly CBaseChain[] = ev.p.hooks[h];
-  if (bases.length === 0) return live;
   const dstSide = isDstManip(h);
+  const natCore = NAT_CORE_HOOKS.has(h) && hasNatCore(ev.p);
+  if (bases.length === 0) return natCore ? bound(live, dstSide) : live;
   let flows = live;
-  let natRan = false;
   for (const b of bases) {
     const next: Leaf[] = [];
     for (const f of flows) {
@@ -36,7 +66,6 @@ function runHook(ev: Ev, h: Hook, live: Leaf[], done: Leaf[]): Leaf[] {
         next.push(f);
         continue;
       }
-      if (b.type === 'nat') natRan = true;
       const exits: ChainExit[] = [];
       runChain(ev, b.chain, 0, f.state, f.w, 0, exits);
       for (const e of exits) {
@@ -49,15 +78,8 @@ function runHook(ev: Ev, h: Hook, live: Leaf[], done: Leaf[]): Leaf[] {
     }
     flows = next;
   }
-  // the nat core sets up a null binding once the hook's nat chains ran
-  if (natRan) {
-    flows = flows.map((f) =>
-      (dstSide ? f.state.dstNatDone : f.state.srcNatDone)
-        ? f
-        : { ...f, state: flowWith(f.state, dstSide ? { dstNatDone: true } : { srcNatDone: true }) },
-    );
-  }
-  return flows;
+  // the nat core sets up a null binding once the hook's nat chains ran (or at once, with none)
+  return natCore ? bound(flows, dstSide) : flows;
 }
 
 /** Whether routing sends the packet to input: a LOCAL destination, or lo's broadcast address. */
