@@ -86,10 +86,23 @@ export function affinityNaming(ir: IRProgram | null, nftNames: Iterable<string> 
       }
     }
   }
-  // each nft name's identity, parsed once here: every affinity rule asks for its list's
+  // each nft name's identity, parsed once here: every affinity rule asks for its list's. One list
+  // lives in one set: a second set whose name spells an identity already taken (a per-endpoint set
+  // beside a per-port set's slice) is other records, and keeps its raw name — read as one list, a
+  // rule reading the one and writing the other proved affinity that broke (a review, measured)
   const byNftName = new Map<string, string>();
-  for (const n of nftNames) {
+  const setOfIdentity = new Map<string, string>();
+  const identityOf = (n: string): string | null => {
     const id = nftAffinityIdentity(n);
+    if (!id) return null;
+    const set = n.replace(/\{.*$/, '');
+    const owner = setOfIdentity.get(id);
+    if (owner === undefined) setOfIdentity.set(id, set);
+    else if (owner !== set) return null;
+    return id;
+  };
+  for (const n of nftNames) {
+    const id = identityOf(n);
     if (!id) continue;
     byNftName.set(n, id);
     const m = /^(.*)\/(tcp|udp|sctp)\/(.*)$/.exec(id);
@@ -97,7 +110,7 @@ export function affinityNaming(ir: IRProgram | null, nftNames: Iterable<string> 
   }
   return {
     iptables: (name) => byIptablesName.get(name) ?? `iptables:${name}`,
-    nftables: (name) => byNftName.get(name) ?? nftAffinityIdentity(name) ?? `nftables:${name}`,
+    nftables: (name) => byNftName.get(name) ?? identityOf(name) ?? `nftables:${name}`,
   };
 }
 

@@ -1,6 +1,6 @@
 // nft facts a review measured in the kernel (soundness hunt, 2026-12-06), each once read otherwise:
 // a base chain added again keeps its policy; an affinity set is known by its whole name (its hash
-// included); the order of base chains at one hook; nat chains at the nat core's priority; `ct
+// included), and one list lives in one set; the order of base chains at one hook; nat chains at the nat core's priority; `ct
 // state` compared with a list; a set's timeout without the timeout flag.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -10,6 +10,7 @@ import { load } from '../../api/ksvc.ts';
 import { lower } from '../../api/lower.ts';
 import { compileNftables } from '../../api/nftables.ts';
 import { verifyArtifacts } from '../../api/verify.ts';
+import { base32Sha256 } from '../../common/hash.ts';
 
 const test = suite('nft facts measured in the kernel');
 
@@ -77,6 +78,39 @@ test('an affinity set is its whole name: another hash is another set, even with 
   const withSet = [...edited];
   withSet.splice(edited.indexOf(set) + 1, 0, JSON.parse(JSON.stringify(set).replace(real, other)) as Command);
   assert.equal(verify(doc(withSet)).equivalent, false);
+});
+
+test('one list lives in one set: a per-endpoint set read beside the per-port set written is other records', () => {
+  const cmds = commands();
+  const text = JSON.stringify(cmds);
+  const real = /affinity-([A-Z2-7]{8})-default\/web\/tcp\/http/.exec(text)![0];
+  // kube-proxy's per-endpoint name for 10.64.1.13:8080, its hash right: the same identity
+  const readable = 'default/web/tcp/http__10.64.1.13/8080';
+  const perEndpoint = `affinity-${base32Sha256(readable, 8)}-${readable}`;
+  const lookup = (c: Command) => {
+    const s = JSON.stringify(c);
+    return s.includes(`"right":"@${real}"`) && s.includes('"10.64.1.13"');
+  };
+  const saddrIn: Command = {
+    match: { op: '==', left: { payload: { protocol: 'ip', field: 'saddr' } }, right: `@${perEndpoint}` },
+  };
+  const edited = cmds.map((c) => {
+    if (!lookup(c)) return c;
+    const rule = structuredClone(c) as { add: { rule: { expr: Command[] } } };
+    rule.add.rule.expr = rule.add.rule.expr.map((e) =>
+      'match' in e && JSON.stringify(e).includes(`@${real}`) ? saddrIn : e,
+    );
+    return rule as Command;
+  });
+  assert.ok(
+    edited.some((c, i) => c !== cmds[i]),
+    'a lookup was rewritten',
+  );
+  const set = { add: { set: { ...table, name: perEndpoint, type: 'ipv4_addr', flags: ['timeout'], timeout: 600 } } };
+  // the lookups read the per-endpoint set, the updates still write the per-port one: affinity breaks
+  const at = edited.findIndex((c) => JSON.stringify(c).includes(`"name":"${real}"`)) + 1;
+  const r = verify(doc([...edited.slice(0, at), set, ...edited.slice(at)]));
+  assert.equal(r, { equivalent: false, errors: [] });
 });
 
 test("a set's default timeout without the timeout flag still expires its elements: refused, not read as static", () => {
