@@ -1,5 +1,5 @@
 // iptables facts a review measured in the kernel (soundness hunt, 2026-12-06), each once read
-// otherwise: whose address keys an affinity record (`--rdest`); a list read after the same packet
+// otherwise: whose address keys an affinity record (`--rdest`, written or checked, shapes or not); a list read after the same packet
 // wrote it, or a destination's record after DNAT changed the destination (refused: the class holds
 // the ages as the packet arrived); a DNAT to the packet's own address and port sets no DNAT status;
 // other software's rules between kube-proxy's jumps are noted.
@@ -47,6 +47,37 @@ test('an affinity record keyed by the destination (--set --rdest) is another rec
   const r = diff(BASE, rdest);
   assert.equal(r.errors, []);
   assert.is(r.same, false);
+});
+
+test("a check of the destination's record (--rcheck --rdest) in one of two alike services: a difference, shapes or not", () => {
+  // two services written alike: the second's shard shares the first's shape unless the key is in it
+  const twin = load(
+    `node n1 {\n  address 172.16.1.35\n}\n${['web 10.32.0.20', 'app 10.32.0.30']
+      .map((s) => {
+        const [name, ip] = s.split(' ');
+        return `service default/${name} {\n  http: ClusterIP ${ip}:80/tcp -> endpoints:8080, sessionAffinity clientIP 600\n  endpoints 10.64.1.${name === 'web' ? 7 : 17}, 10.64.1.${name === 'web' ? 8 : 18} on n1\n}\n`;
+      })
+      .join('')}`,
+    { file: 'twin.ksvc' },
+  ).model!;
+  const text = compileIptables(lower(twin, { node: 'n1' }).programs[0]!);
+  const app = /-A (KUBE-SVC-\w+) -m comment --comment "default\/app:http -> /.exec(text)![1]!;
+  const rdest = text.replace(new RegExp(`(-A ${app} .*--rcheck --seconds 600 --reap)`, 'g'), '$1 --rdest');
+  assert.is(rdest.split('--rdest').length - 1, 2, "app's two checks");
+  for (const shapes of [true, false]) {
+    const r = diffArtifacts({
+      old: { text, file: '<old>' },
+      new: { text: rdest, file: '<new>' },
+      backend: 'iptables',
+      family: 'ipv4',
+      shapes,
+    });
+    assert.equal(
+      r.diagnostics.filter((d) => d.severity === 'error'),
+      [],
+    );
+    assert.is(r.runs[0]?.report?.equivalent, false, `shapes: ${shapes}`);
+  }
 });
 
 test('a list read after the same packet wrote it is refused, not read with the age it arrived with', () => {

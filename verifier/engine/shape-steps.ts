@@ -90,8 +90,12 @@ export function stepsWriter(
         return `mark ${t.mask} ${t.value}`;
       case 'ct':
         return `ct ${t.atoms.join(',')} ${t.matchesNew} ${t.dnat}`;
-      case 'affinity':
-        return `aff ${spell.list(space.affinity[t.dim - AFFINITY_BASE]!.id)} ${t.set.join(',')}`;
+      case 'affinity': {
+        // the key too: a check of the destination's record is not one of the source's (a review
+        // had a --rdest check share a shape with a source check, and proved broken affinity)
+        const d = space.affinity[t.dim - AFFINITY_BASE]!;
+        return `aff ${spell.list(d.id)} ${d.key} ${t.set.join(',')}`;
+      }
       case 'member': {
         const items = t.index ? lookups.memberItems(t.index, dnatOnly) : allItems(t.elements.length);
         const texts = items.map((i) => t.elements[i]!.map(partText).join('&'));
