@@ -1,8 +1,8 @@
 // Random edits of ksvc's artifacts and of a model, each from a random sequence (random-edits.ts
 // judges them): a rule of iptables-restore text deleted or one value in it changed (probability,
-// address, port, prefix length, timeout, protocol, negation, target, mark), its protocol dropped,
-// a jump made a goto or sent to another chain of its kind; an nft item, expression or set element
-// dropped, a number, address or operator in it changed, a verdict swapped (jump/goto,
+// address, port, prefix length, timeout, affinity key, protocol, negation, target, mark), its
+// protocol dropped, a jump made a goto or sent to another chain of its kind; an nft item,
+// expression or set element dropped, a number, address or operator in it changed, a verdict swapped (jump/goto,
 // accept/return) or sent to another chain; a service of a model changed
 // (an endpoint removed or its conditions changed, a traffic policy, affinity or target port). Each
 // returns null when the chosen edit does not apply, so the caller draws again.
@@ -58,6 +58,9 @@ export function editIptables(text: string, rnd: Random): Edit | null {
       const m = /--seconds (\d+)/.exec(l);
       return m ? l.replace(m[0], `--seconds ${Number(m[1]) + 1}`) : null;
     },
+    // an affinity record checked or written by the destination's address instead of the source's
+    (l) =>
+      l.includes('--rdest') ? null : l.replace(/ -m recent (.*?)--(rcheck|set)(?= |$)/, ' -m recent $1--$2 --rdest'),
     (l) => {
       const m = / -p (tcp|udp|sctp)/.exec(l);
       if (!m) return null;

@@ -21,6 +21,13 @@ import type { Hook, KeyPart, NetfilterProgram, Step, Test, Verdict } from '../..
 /** The packet meets a question the model leaves open (the engine refuses the ruleset there too). */
 export class UnmodelledPacket extends Error {}
 
+/**
+ * The packet meets a question it does not answer, though the engine models it: the age of the
+ * destination's affinity record (a packet carries its source's records only). No answer for this
+ * packet, and no fault of the ruleset's.
+ */
+export class UnansweredPacket extends Error {}
+
 export interface ConcreteWorld {
   /** the node's addresses (LOCAL besides loopback) */
   local: readonly string[];
@@ -140,6 +147,8 @@ export function interpretOutcomes(prog: NetfilterProgram, pk: Packet, world: Con
       case 'affinity': {
         if (masqueradedOnLo(s) && t.key === 'saddr')
           throw new UnmodelledPacket('an affinity record read after MASQUERADE');
+        // a packet carries its source's records only (as the engine's witnesses do)
+        if (t.key === 'daddr') throw new UnansweredPacket("the destination's affinity record read");
         const age = pk.affinityAges[world.canonicalList(t.list)];
         return age !== undefined && age < t.maxAgeSeconds;
       }
@@ -204,7 +213,8 @@ export function interpretOutcomes(prog: NetfilterProgram, pk: Packet, world: Con
         }
         case 'affinityWrite': {
           if (masqueradedOnLo(s)) throw new UnmodelledPacket('an affinity record written after MASQUERADE');
-          const id = world.canonicalList(st.list);
+          // a record keyed by the destination is another one: named apart, as the engine names it
+          const id = `${world.canonicalList(st.list)}${st.key === 'daddr' ? ' by destination' : ''}`;
           s = s.writes.includes(id) ? s : { ...s, writes: [...s.writes, id] };
           break;
         }

@@ -18,7 +18,7 @@ import type { Packet } from '../../compiler/ir/packet.ts';
 import type { IRProgram } from '../../compiler/ir/types.ts';
 import { affinityListNames, affinityNaming } from '../../verifier/affinity-names.ts';
 import type { Backend } from '../../verifier/model/program.ts';
-import { interpret, UnmodelledPacket } from './concrete-interpreter.ts';
+import { interpret, UnansweredPacket, UnmodelledPacket } from './concrete-interpreter.ts';
 import { showDist } from './intended.ts';
 import { modelPackets } from './model-packets.ts';
 import { type EditedFamily, editedCase, readArtifact } from './random-edits.ts';
@@ -77,7 +77,7 @@ function judgeEdits(first: number, cases: number, family: EditedFamily) {
       try {
         [x, y] = [before(pk), after(pk)];
       } catch (e) {
-        if (!(e instanceof UnmodelledPacket)) throw e;
+        if (!(e instanceof UnmodelledPacket) && !(e instanceof UnansweredPacket)) throw e;
         continue;
       }
       seen.packets++;
