@@ -14,6 +14,7 @@ import { ghData, ghProp } from './render-diagnostics.ts';
 import {
   type AnnotationPlace,
   coverageText,
+  ignoredText,
   json,
   originText,
   packetText,
@@ -207,6 +208,9 @@ export function renderDiffText(runs: readonly DiffRun[], inputs: DiffInputs, col
       }
     }
     for (const n of rep.notes) out.push(`  note: ${escapeForTerminal(n)}`);
+    // as verify and explain print it: a same-routing verdict is about what was read
+    const ignored = ignoredText(rep.ignored);
+    if (ignored !== null) out.push(`  ${ignored}`);
     out.push('');
   }
   for (const n of inputs.notes) out.push(`note: ${escapeForTerminal(n)}`);

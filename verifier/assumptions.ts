@@ -24,7 +24,7 @@ export const ASSUMPTIONS: readonly Assumption[] = [
   },
   {
     id: 'nfacct-not-counted',
-    text: 'The nfacct counters ct_state_invalid_dropped_pkts and localhost_nps_accepted_pkts are incremented by the iptables rules only; counters are not part of an outcome.',
+    text: 'The nfacct counters ct_state_invalid_dropped_pkts and localhost_nps_accepted_pkts are incremented by the iptables rules only; counters are not part of an outcome. An -m nfacct match holds: its object has no quota, as kube-proxy creates them (one given a quota fails the match while under it).',
   },
   {
     id: 'affinity-capacity',

@@ -152,7 +152,14 @@ export interface PreparedVerify {
 
 export function prepareVerify(input: VerifyInput): PreparedVerify {
   const locality = input.locality ?? defaultLocality(input.ir?.program ?? null);
-  const ignored = input.artifacts.flatMap((a) => a.program.ignored);
+  // once each: diff's two versions of a ruleset leave out the same table or chain alike
+  const seen = new Set<string>();
+  const ignored = input.artifacts
+    .flatMap((a) => a.program.ignored)
+    .filter((i) => {
+      const key = `${i.kind}\u0000${i.name}\u0000${i.reason}`;
+      return !seen.has(key) && Boolean(seen.add(key));
+    });
   const notes = [...new Set(input.artifacts.flatMap((a) => a.program.notes))];
   let named: (readonly [bigint, bigint])[] = [];
   const setup = prepare(

@@ -247,6 +247,15 @@ test('--input iptables: two rulesets as given (iptables-restore text), explain l
   const same = await ksvc('diff', '--input', 'iptables', files[0]!, files[0]!);
   assert.is(same.code, 0, same.stdout + same.stderr);
   assert.match(same.stdout, /locality universal/);
+  // what was not read is said with the verdict, as verify says it (a raw table's NOTRACK, here)
+  const raw = write(
+    'diff-raw.iptables',
+    `*raw\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -j CT --notrack\nCOMMIT\n${readFileSync(files[0]!, 'utf8')}`,
+  );
+  const withRaw = await ksvc('diff', '--input', 'iptables', files[0]!, raw);
+  assert.is(withRaw.code, 0, withRaw.stdout + withRaw.stderr);
+  assert.match(withRaw.stdout, /^ {2}ignored \(out of scope\): 1 — table raw \(not read: /m);
+  assert.match(withRaw.stdout, /^ {2}note: table raw has rules in its builtin chains \(PREROUTING 1\)/m);
   const r = await ksvc('diff', '--input', 'iptables', files[0]!, files[1]!);
   assert.is(r.code, 1, r.stdout + r.stderr);
   assert.match(r.stdout, /\(iptables rules\)/);

@@ -68,17 +68,19 @@ test("other software's jumps to its own KUBE- chains are ignored, with their uns
   assert.ok(r.program!.chains.has('nat/KUBE-SERVICES'));
 });
 
-test("other software's rules ahead of kube-proxy's jump are named in a note (outside the proof)", () => {
+test("other software's rules ahead of kube-proxy's jump, or after it, are named in a note (outside the proof)", () => {
   const hook = '-A PREROUTING -m comment --comment "kubernetes service portals" -j KUBE-SERVICES';
   const ahead = read(nat(['-A PREROUTING -d 10.96.0.1/32 -j DROP', hook])).program!.notes;
   assert.ok(
     ahead.some((n) => n.startsWith("other software's rules come before kube-proxy's first jump in nat/PREROUTING (1)")),
     ahead.join('\n'),
   );
+  // after the last jump too: they run for every packet kube-proxy's chains return (a review
+  // measured Flannel's trailing MASQUERADE masquerade a pod's connection the proof did not)
   const after = read(nat([hook, '-A PREROUTING -d 10.96.0.1/32 -j DROP'])).program!.notes;
-  assert.not.ok(
-    after.some((n) => n.startsWith("other software's rules")),
-    after.join('\n'),
+  assert.equal(
+    after.filter((n) => n.startsWith("other software's rules")).map((n) => n.slice(0, 72)),
+    ["other software's rules come after kube-proxy's last jump in nat/PREROUTI"],
   );
 });
 

@@ -113,6 +113,35 @@ test('one list lives in one set: a per-endpoint set read beside the per-port set
   assert.equal(r, { equivalent: false, errors: [] });
 });
 
+test("another table's base chains are noted: they run beside kube-proxy's and are not read", () => {
+  // measured: a foreign nat DNAT at -150, a notrack at -300 and a mark of the masquerade bit at
+  // -150 each changed kube-proxy's outcome while the proof held
+  const other = (family: string, name: string, hook: string, prio: number): Command[] => [
+    { add: { table: { family, name } } },
+    { add: { chain: { family, table: name, name: 'c', type: 'filter', hook, prio, policy: 'accept' } } },
+  ];
+  const r = verifyArtifacts({
+    iptables: { text: IPTABLES, file: '<iptables>' },
+    nftables: {
+      text: doc([
+        ...commands(),
+        ...other('inet', 'calico', 'prerouting', -150),
+        ...other('ip6', 'v6only', 'output', 0),
+      ]),
+      file: '<nft>',
+    },
+    model: { model, node: 'n1' },
+  });
+  const notes = r.runs[0]!.report!.notes;
+  assert.ok(
+    notes.some((n) => n.startsWith('table inet calico has base chains (prerouting -150), which run beside')),
+    notes.join('\n'),
+  );
+  // another family's table runs for other packets: listed only
+  assert.not.ok(notes.some((n) => n.includes('v6only')));
+  assert.is(r.runs[0]!.report!.equivalent, true);
+});
+
 test("a set's default timeout without the timeout flag still expires its elements: refused, not read as static", () => {
   const cmds = commands().map((c) => {
     const add = c.add as { map?: { name: string } } | undefined;

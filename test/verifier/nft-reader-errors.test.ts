@@ -283,6 +283,47 @@ test('a numgen whose values pass 32 bits is refused, as the kernel refuses it', 
   );
 });
 
+test('forms nft refuses to load are refused (each measured): numgen keys that meet, mark with !, masquerade at input', () => {
+  const gen = { numgen: { mode: 'random', mod: 2, offset: 0 } };
+  const vmap = (data: unknown[]) => ({ vmap: { key: gen, data: { set: data } } });
+  const meet = onlyError(
+    oneChain([
+      [
+        vmap([
+          [0, accept],
+          [{ range: [0, 1] }, { drop: null }],
+        ]),
+      ],
+    ]),
+  );
+  assert.is(meet.code, 'nft-overlapping-elements');
+  const apart = read(
+    oneChain([
+      [
+        vmap([
+          [0, accept],
+          [1, { drop: null }],
+        ]),
+      ],
+    ]),
+  );
+  assert.equal(
+    apart.diagnostics.filter((d) => d.severity === 'error'),
+    [],
+  );
+  for (const left of [meta('mark'), { '&': [meta('mark'), 65280] }]) {
+    const e = onlyError(oneChain([[match('!', left, 256), accept]]));
+    assert.is(e.code, 'nft-unsupported', JSON.stringify(left));
+  }
+  const masq = (hook: string, prio: number) =>
+    oneChain([[{ masquerade: null }]], { base: { type: 'nat', hook, prio } });
+  assert.is(onlyError(masq('input', 100)).code, 'nft-wrong-hook');
+  assert.equal(
+    read(masq('postrouting', 100)).diagnostics.filter((d) => d.severity === 'error'),
+    [],
+  );
+});
+
 test('interface names nft reads by rules of its own are refused: a backslash but a final \\*, past 15 characters', () => {
   for (const name of ['veth\\x*', 'veth\\\\*', 'a\\b', 'vethabcdefghijk*', 'abcdefghijklmnop']) {
     const e = onlyError(oneChain([[match('==', meta('iifname'), name), accept]]));

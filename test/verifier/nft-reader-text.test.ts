@@ -53,6 +53,25 @@ test('the program read from a text does not keep the text alive (origins read a 
   assert.ok(kept < 4 << 20, `${(kept / 2 ** 20).toFixed(1)} MiB kept by a program of two rules`);
 });
 
+test('a rule wrapper with the "rule" key twice reads as JSON keeps it (the last), not as an internal error', () => {
+  // nft loads such a document, keeping the last rule; the rule's text span once covered both
+  const text = JSON.stringify(doc);
+  const first = text.indexOf('{"add":{"rule":');
+  const end = text.indexOf('}}', text.indexOf('"rule"', first) + 1) + 2;
+  const item = text.slice(first, end);
+  const other = item.replace(
+    '"add":{"rule":',
+    '"add":{"rule":{"family":"ip","table":"kube-proxy","chain":"base","expr":[{"drop":null}]},"rule":',
+  );
+  const twice = text.replace(item, other);
+  const r = readNftables(twice, { file: 'x' });
+  assert.equal(r.diagnostics, []);
+  assert.fixture(withoutOrigins(r.programs), withoutOrigins(readNftables(JSON.parse(twice), { file: 'x' }).programs));
+  // and a rule whose comment says "rule" reads as it did
+  const commented = text.replace('"expr":', '"comment":"\\"rule\\": x","expr":');
+  assert.equal(readNftables(commented, { file: 'x' }).diagnostics, []);
+});
+
 test('a listing fixture and a command fixture read the same as text and as parsed JSON', () => {
   for (const f of ['everything-node-a.nft.json', 'kube-proxy-shape.list.json']) {
     const text = readText(new URL(`fixtures/${f}`, import.meta.url));

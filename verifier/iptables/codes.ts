@@ -79,6 +79,12 @@ export const { codes: iptCodes, table: iptCodeTable } = defineCodes({
     message: (cycle: string) => `jumps form a loop (${cycle}); the kernel refuses a ruleset with a loop`,
   },
   'ipt-table-structure': { severity: e, message: (detail: string) => detail },
+  /** iptables-nft-save's "# Table `nat' is incompatible, use 'nft' tool.": the table's rules are not in the text. */
+  'ipt-table-unlisted': {
+    severity: e,
+    message: (table: string) =>
+      `this listing does not hold table ${table}: iptables-nft-save could not show its rules (a rule iptables cannot express), so the kernel runs rules this text lacks; check 'nft -j list ruleset' instead (--nft)`,
+  },
   'ipt-duplicate-chain': {
     severity: e,
     message: (chain: string, table: string, line: number) =>

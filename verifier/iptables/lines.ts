@@ -38,6 +38,18 @@ import {
   tokenText,
 } from './tokenize.ts';
 
+/** A table other than nat and filter: not read, its rules counted by chain (for the notes). */
+export interface IgnoredTable {
+  name: string;
+  origin: Origin;
+  rules: Map<string, number>;
+}
+
+/** The tables iptables knows: restore refuses any other name. */
+const TABLES = new Set(['filter', 'nat', 'mangle', 'raw', 'security']);
+
+const UNLISTED_TABLE = /^# Table `([^']*)' is incompatible/;
+
 /** The state of one read, line after line. */
 export interface LineReader {
   file: string;
@@ -45,8 +57,13 @@ export interface LineReader {
   family: FamilyState;
   tables: Map<Table, TableState>;
   /** The open table block: a kept table, an ignored one (by name), or none. */
-  open: { kind: 'kept'; table: TableState } | { kind: 'ignored'; name: string; line: number } | null;
-  ignoredTables: { name: string; origin: Origin }[];
+  open:
+    | { kind: 'kept'; table: TableState }
+    | { kind: 'ignored'; name: string; line: number; rules: Map<string, number> }
+    | null;
+  ignoredTables: IgnoredTable[];
+  /** Tables but nat and filter iptables-nft-save could not list ("# Table `X' is incompatible"). */
+  unlistedTables: { name: string; line: number }[];
   /** The whole input, and where each line starts (computed when a message needs it). */
   text: string;
   /** The input again, for the origins: sealed (compressed) when the reading is done. */
@@ -87,6 +104,7 @@ export function newLineReader(file: string, family: FamilyState, text: string): 
     tables: new Map(),
     open: null,
     ignoredTables: [],
+    unlistedTables: [],
     text,
     store: newTextStore('iptables', file, text),
     lineStarts: null,
@@ -175,9 +193,24 @@ export function isBlank(src: string, from: number, to: number): boolean {
  */
 export function readLine(r: LineReader, src: string, from: number, to: number, lineNo: number, assumed = false): void {
   const c0 = src.charCodeAt(from);
-  if (c0 === 35 /* # */ || isBlank(src, from, to)) return;
+  if (c0 === 35 /* # */) {
+    // iptables-nft-save's word for a table it cannot show: the kernel runs rules this text lacks
+    const unlisted = src.startsWith('# Table `', from) ? UNLISTED_TABLE.exec(src.slice(from, to)) : null;
+    const name = unlisted?.[1];
+    if (name === 'nat' || name === 'filter') {
+      const where = spanWhere(r.file, lineNo, from, 0, to - from);
+      r.diagnostics.push(iptCodes['ipt-table-unlisted'](where, name));
+    } else if (name !== undefined) r.unlistedTables.push({ name, line: lineNo });
+    return;
+  }
+  if (isBlank(src, from, to)) return;
   if (r.open?.kind === 'ignored' && c0 !== 42 /* * */) {
-    if (src.slice(from, to).trim() === 'COMMIT') r.open = null;
+    const line = src.slice(from, to).trim();
+    if (line === 'COMMIT') r.open = null;
+    else if (line.startsWith('-A ')) {
+      const chain = line.slice(3).split(/\s/, 1)[0]!;
+      r.open.rules.set(chain, (r.open.rules.get(chain) ?? 0) + 1);
+    }
     return;
   }
   r.cur.lineNo = lineNo;
@@ -271,8 +304,10 @@ function applyTemplate(r: LineReader, tpl: LineTemplate): void {
     const name = tokenText(r.tokens, tpl.name);
     if (r.open) structure(r, 0, `table ${name} starts before the previous table's COMMIT`);
     if (!isKeptTable(name)) {
-      r.ignoredTables.push({ name, origin: originOf(r) });
-      r.open = { kind: 'ignored', name, line: r.cur.lineNo };
+      if (!TABLES.has(name)) structure(r, tpl.name, `there is no table '${name}' (iptables-restore refuses it)`);
+      const rules = new Map<string, number>();
+      r.ignoredTables.push({ name, origin: originOf(r), rules });
+      r.open = { kind: 'ignored', name, line: r.cur.lineNo, rules };
       return;
     }
     if (r.tables.has(name)) {

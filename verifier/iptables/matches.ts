@@ -32,7 +32,8 @@ import {
 const test = (t: Test, negate: boolean): Step => ({ kind: 'test', test: t, negate });
 const fields = (parts: KeyPart[], negate: boolean): Step => test({ kind: 'fields', parts }, negate);
 
-export const NFACCT_NOTE = 'nfacct counters are not modelled (they count packets and change no verdict)';
+export const NFACCT_NOTE =
+  'nfacct counters are not modelled: an nfacct match counts the packet and holds, for an object without a quota as kube-proxy creates them (one given a quota holds only once over it)';
 export const REAP_NOTE =
   "recent --reap is not modelled: it forgets records older than the rule's --seconds, which only a check of the same list with a longer --seconds could notice";
 

@@ -23,7 +23,7 @@ import {
 import { iptCodes } from './codes.ts';
 import type { Table } from './context.ts';
 import { ASSUMED_HOOKS_NOTE, hooksFor, KUBE_PROXY_HOOKS, OWN_HOOKS_NOTE } from './hooks.ts';
-import { endRun, type LineReader, newLineReader, readLine, targetWhere } from './lines.ts';
+import { endRun, type IgnoredTable, type LineReader, newLineReader, readLine, targetWhere } from './lines.ts';
 import { refuseNoticedReaps } from './recent-ages.ts';
 import {
   CR_REFUSAL,
@@ -151,6 +151,36 @@ function hasHookRules(r: LineReader): boolean {
   return false;
 }
 
+/** The builtin chains of the tables iptables has beside nat and filter (each at a hook kube-proxy's packets pass). */
+const OTHER_BUILTINS: Record<string, readonly string[]> = {
+  raw: ['PREROUTING', 'OUTPUT'],
+  mangle: ['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING'],
+  security: ['INPUT', 'FORWARD', 'OUTPUT'],
+};
+
+/**
+ * A table other than nat and filter, listed as ignored; the rules in its builtin chains, which run
+ * at the hooks kube-proxy's rules use, named in a note (a review measured a raw NOTRACK and a mangle
+ * MARK of the masquerade bit change kube-proxy's outcome while the proof held).
+ */
+function ignoredTable(t: IgnoredTable, notes: Set<string>): IgnoredItem {
+  const inBuiltins = (OTHER_BUILTINS[t.name] ?? []).flatMap((c) => {
+    const n = t.rules.get(c) ?? 0;
+    return n > 0 ? [`${c} ${n}`] : [];
+  });
+  if (inBuiltins.length > 0) {
+    notes.add(
+      `table ${t.name} has rules in its builtin chains (${inBuiltins.join(', ')}), which run at the hooks kube-proxy's rules use and are not read: a packet one of them drops, marks or exempts from conntrack (NOTRACK: no nat) is routed otherwise than shown (not covered: kube-chains-only)`,
+    );
+  }
+  return {
+    kind: 'table',
+    name: t.name,
+    reason: `not read: kube-proxy's rules live in nat and filter${inBuiltins.length > 0 ? '; its rules at their hooks are named in a note' : ''}`,
+    origin: t.origin,
+  };
+}
+
 /**
  * Keep only kube-proxy's hook rules in the builtin chains; list the others. Other software's rules
  * ahead of kube-proxy's first jump in a chain, or between its jumps, are named in a note: what they
@@ -172,6 +202,12 @@ function keepHookRules(t: TableState, ignored: IgnoredItem[], notes: Set<string>
     if (between > 0) {
       notes.add(
         `other software's rules lie between kube-proxy's jumps in ${base.id} (${between}): a packet one of them accepts, drops or rewrites never reaches kube-proxy's later jumps (not covered: kube-chains-only)`,
+      );
+    }
+    const after = first < 0 ? 0 : keep.length - 1 - last;
+    if (after > 0) {
+      notes.add(
+        `other software's rules come after kube-proxy's last jump in ${base.id} (${after}): they run for every packet kube-proxy's chains return, and what they drop, masquerade or rewrite is not shown (not covered: kube-chains-only)`,
       );
     }
     base.rules.forEach((rule, i) => {
@@ -338,12 +374,15 @@ export function readIptables(text: string, options: ReadIptablesOptions): ReadIp
   } else if (options.assumeHooks) {
     notes.add(OWN_HOOKS_NOTE);
   }
-  const ignored: IgnoredItem[] = r.ignoredTables.map((t) => ({
-    kind: 'table',
-    name: t.name,
-    reason: "only the nat and filter tables are modelled (kube-proxy's rules live there)",
-    origin: t.origin,
-  }));
+  const ignored: IgnoredItem[] = r.ignoredTables.map((t) => ignoredTable(t, notes));
+  for (const u of r.unlistedTables) {
+    ignored.push({
+      kind: 'table',
+      name: u.name,
+      reason: 'not listed: iptables-nft-save says it holds rules iptables cannot show',
+      origin: { backend: 'iptables', file: r.file, line: u.line, text: `# Table \`${u.name}' is incompatible` },
+    });
+  }
   const baseChains: BaseChain[] = [];
   const chains = new Map<string, Chain>();
   for (const t of r.tables.values()) {

@@ -222,6 +222,8 @@ export function convertTarget(ctx: RuleContext, targets: TargetUse[], out: StepB
     const name = textAt(ctx, t.name);
     const simple = SIMPLE[name];
     if (simple && t.kind === 'jump') {
+      // iptables-restore refuses DROP in nat ("the nat table is not intended for filtering")
+      if (name === 'DROP' && ctx.table === 'nat') notAllowed(ctx, t, 'DROP', 'filter');
       emit(out, simple);
       return;
     }

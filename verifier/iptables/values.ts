@@ -103,8 +103,14 @@ export function parsePortList(text: string): Parsed<NumberRange[]> {
   const out: NumberRange[] = [];
   let slots = 0;
   for (const piece of text.split(',')) {
+    // a range here has both ends, the first the lower (libxt_multiport refuses '80:', ':80' and
+    // '80:80', which tcp's --dport takes)
+    const colon = piece.indexOf(':');
+    if (colon === 0 || colon === piece.length - 1) return invalid('a range in a port list has both ends');
     const r = parsePortRange(piece);
     if (!r.ok) return r;
+    if (colon > 0 && r.value[0] >= r.value[1])
+      return invalid('a range in a port list goes from a lower port to a higher');
     out.push(r.value);
     slots += piece.includes(':') ? 2 : 1;
   }
@@ -117,8 +123,18 @@ export function parseSeconds(text: string): Parsed<number> {
   if (LEADING_ZERO.test(text)) return leadingZero('a number of seconds');
   if (!/^[0-9]{1,10}$/.test(text) || Number(text) > U32) return invalid('not a number of seconds');
   const n = Number(text);
-  return n === 0 ? invalid('must be at least 1') : ok(n);
+  if (n === 0) return invalid('must be at least 1');
+  // xt_recent multiplies by the kernel's tick rate in 32 bits: past this the window wraps, to a
+  // length that depends on HZ (a review measured 17179870 s act as 0.8 s at 250 Hz)
+  if (n > MAX_RECENT_SECONDS)
+    return invalid(
+      `above ${MAX_RECENT_SECONDS} (49.7 days) the kernel's window wraps around (seconds × HZ in 32 bits)`,
+    );
+  return ok(n);
 }
+
+/** The longest --seconds whose seconds × HZ fits 32 bits for any HZ up to 1000. */
+export const MAX_RECENT_SECONDS = Math.floor(U32 / 1000);
 
 /** `[PKTS:BYTES]` of iptables-save -c and chain lines. */
 /** src[s, e) is `[PACKETS:BYTES]`: decimal digits on both sides of the colon. */
@@ -252,7 +268,8 @@ const REJECT_KINDS: Record<string, { kind: string; family: Family | null }> = {
   'icmp-admin-prohibited': { kind: 'admin-prohibited', family: 'ipv4' },
   'admin-prohib': { kind: 'admin-prohibited', family: 'ipv4' },
   'tcp-reset': { kind: 'tcp-reset', family: null },
-  'tcp-rst': { kind: 'tcp-reset', family: null },
+  // iptables' alias only: ip6tables-restore refuses it ("unknown reject type"; measured)
+  'tcp-rst': { kind: 'tcp-reset', family: 'ipv4' },
   'icmp6-no-route': { kind: 'no-route', family: 'ipv6' },
   'no-route': { kind: 'no-route', family: 'ipv6' },
   'icmp6-adm-prohibited': { kind: 'admin-prohibited', family: 'ipv6' },

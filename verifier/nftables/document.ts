@@ -111,5 +111,12 @@ function applyForeign(state: RulesetState, item: Item, family: string, name: str
   const key = tableKey(family, name);
   if (item.kind === 'table' && item.command === 'delete') state.foreign.delete(key);
   else if (!state.foreign.has(key) && item.command !== 'delete')
-    state.foreign.set(key, { family, name, pointer: item.pointer });
+    state.foreign.set(key, { family, name, pointer: item.pointer, baseChains: new Map() });
+  // its base chains, for the note that names what runs beside kube-proxy's rules
+  const table = state.foreign.get(key);
+  if (table === undefined || item.kind !== 'chain' || item.obj === null) return;
+  const chain = String(item.obj.name);
+  if (item.command === 'delete') table.baseChains.delete(chain);
+  else if (typeof item.obj.hook === 'string')
+    table.baseChains.set(chain, { hook: item.obj.hook, prio: String(item.obj.prio ?? 0) });
 }

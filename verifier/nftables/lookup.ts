@@ -127,7 +127,7 @@ export function lookupSteps(
   const value = (p: string): string => child(p, 1);
   const [first] = readers;
   if (readers.length === 1 && first!.kind === 'numgen') {
-    const branches: { values: [number, number][]; steps: Step[] }[] = [];
+    const branches: { values: [number, number][]; steps: Step[]; pointer: string }[] = [];
     for (const item of map.items ?? itemsOf(map.set)) {
       const v = readNumberRange(item.key, 32, 'a numgen value');
       if (isBad(v)) {
@@ -136,10 +136,28 @@ export function lookupSteps(
       }
       const steps = valueSteps(item.value, value(item.pointer));
       if (!steps) return null;
-      branches.push({ values: [[v.ok[0], v.ok[1]]], steps: dnatPort === null ? steps : withPort(steps, dnatPort) });
+      branches.push({
+        values: [[v.ok[0], v.ok[1]]],
+        steps: dnatPort === null ? steps : withPort(steps, dnatPort),
+        pointer: item.pointer,
+      });
     }
     branches.sort((a, b) => a.values[0]![0] - b.values[0]![0]);
-    return [{ kind: 'numgen', modulus: first.mod, offset: first.offset, branches }];
+    // keys that meet are refused by nft ("conflicting intervals"; measured), as for any other map
+    for (let i = 1; i < branches.length; i++) {
+      if (branches[i]!.values[0]![0] <= branches[i - 1]!.values[0]![1]) {
+        ctx.sink.report('nft-overlapping-elements', key(branches[i]!.pointer), key(branches[i - 1]!.pointer));
+        return null;
+      }
+    }
+    return [
+      {
+        kind: 'numgen',
+        modulus: first.mod,
+        offset: first.offset,
+        branches: branches.map(({ values, steps }) => ({ values, steps })),
+      },
+    ];
   }
   const steps = dependencySteps(readers, ctx);
   const readersText = map.set === null ? '' : readersKey(readers);

@@ -427,6 +427,10 @@ function ruleSpan(source: string, item: ItemSpan, wrappers: number): ItemSpan | 
   start++;
   while (isSpace(source.charCodeAt(start))) start++;
   if (source.charCodeAt(start) !== 0x7b) return null;
+  // a second "rule" inside: a duplicate key (JSON keeps the last: nft loads that one), or the word
+  // in a name or comment; the parsed object is read instead of a text that may hold two
+  const again = source.indexOf('"rule"', start);
+  if (again >= 0 && again < item.end) return null;
   let end = item.end;
   for (let w = 0; w < wrappers; w++) {
     end--; // at a wrapper's closing brace

@@ -81,6 +81,8 @@ export interface ForeignTable {
   family: string;
   name: string;
   pointer: string;
+  /** Its base chains, by name: hook and priority (what runs beside kube-proxy's, unread). */
+  baseChains: Map<string, { hook: string; prio: string }>;
 }
 
 export interface RulesetState {
