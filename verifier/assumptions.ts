@@ -12,7 +12,7 @@ export interface Assumption {
 export const ASSUMPTIONS: readonly Assumption[] = [
   {
     id: 'kube-chains-only',
-    text: "The proof covers kube-proxy's rules as the artifacts hold them; other tables and chains the kube-proxy hooks never reach are listed as ignored, and other software's rules at the same hooks (jumps to chains other than kube-proxy's own) and builtin chains' policies are assumed not to change the packet.",
+    text: "The proof covers kube-proxy's rules as the artifacts hold them; other tables and chains the kube-proxy hooks never reach are listed as ignored, and other software's rules at the same hooks (jumps to chains other than kube-proxy's own, before, between or after kube-proxy's; iptables' raw, mangle and security tables; other nft tables' base chains) and builtin chains' policies are assumed not to change the packet. Where a ruleset has such rules, a note names them.",
   },
   {
     id: 'nft-accept-ends-own-table',
