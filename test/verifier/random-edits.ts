@@ -247,11 +247,14 @@ export function checkRandomEdit(
   // the two artifacts alone, with nothing known of the node (universal locality): a proof there
   // covers every node, so also this one
   let universal: VerifyReport | null | undefined;
+  let universalWithout: VerifyReport | null | undefined;
   try {
     withShapes = verifyArtifacts(input).runs[0]?.report;
     without = verifyArtifacts({ ...input, shapes: false }).runs[0]?.report;
-    universal = verifyArtifacts({ iptables: input.iptables, nftables: input.nftables, family: ir.family }).runs[0]
-      ?.report;
+    const alone = { iptables: input.iptables, nftables: input.nftables, family: ir.family };
+    universal = verifyArtifacts(alone).runs[0]?.report;
+    // shapes without a model too: universal locality reads facts of its own (the loopback block)
+    universalWithout = verifyArtifacts({ ...alone, shapes: false }).runs[0]?.report;
   } catch (e) {
     result.problems.push(`verify threw: ${(e as Error).message}`);
     return result;
@@ -263,6 +266,11 @@ export function checkRandomEdit(
   result.verdict = withShapes.equivalent ? 'equivalent' : 'different';
   if (reportKey(withShapes) !== reportKey(without)) {
     result.problems.push(`shapes change the result: ${reportKey(withShapes)} vs ${reportKey(without)}`);
+  }
+  if (universal && universalWithout && reportKey(universal) !== reportKey(universalWithout)) {
+    result.problems.push(
+      `shapes change the result without a model: ${reportKey(universal)} vs ${reportKey(universalWithout)}`,
+    );
   }
   const iptProgram = readArtifact('iptables', edited.iptables, ir.family).program!;
   const nftProgram = readArtifact('nftables', edited.nftables, ir.family).program!;

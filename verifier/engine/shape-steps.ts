@@ -2,7 +2,7 @@
 // Speller: by its number in the shard body, or as a hole of a chain template (shape-chains.ts).
 // Both spellings go through this one writer, so a template filled with a body's numbers is the
 // text the body would have written itself.
-import type { CPart, CStep, CTest, CVerdict, KeyIndex } from './compiled.ts';
+import { BY_DESTINATION, type CPart, type CStep, type CTest, type CVerdict, type KeyIndex } from './compiled.ts';
 import type { IntervalSet } from './intervals.ts';
 import { AFFINITY_BASE, DIM, type PacketSpace } from './space.ts';
 
@@ -137,8 +137,11 @@ export function stepsWriter(
       }
       case 'mark':
         return `mark ${s.keep} ${s.xor}`;
-      case 'affinityWrite':
-        return `write ${spell.list(s.list)}`;
+      case 'affinityWrite': {
+        // the list and the key apart: a write of L's destination record is related to checks of L
+        const byDst = s.list.endsWith(BY_DESTINATION);
+        return `write ${spell.list(byDst ? s.list.slice(0, -BY_DESTINATION.length) : s.list)} ${byDst ? 'daddr' : 'saddr'}`;
+      }
       case 'noop':
         return '';
       case 'verdict':

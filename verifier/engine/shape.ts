@@ -36,6 +36,7 @@ import type { IRProgram, IRServicePort } from '../../compiler/ir/types.ts';
 import { type CompiledArtifact, portCode } from './compiled.ts';
 import { equals, type IntervalSet } from './intervals.ts';
 import { affinityFreshQuestion } from './ir-view.ts';
+import { loopbackBroadcastAtoms, loopbackLocalAtoms } from './locality.ts';
 import { type ChainTemplates, chainTemplates, expandTemplates } from './shape-chains.ts';
 import { Numbering, pattern } from './shape-pattern.ts';
 import { type BodyWriter, type KeyContext, programShape } from './shape-program.ts';
@@ -173,6 +174,9 @@ function shardBody(ctx: ShapeContext, key: Exclude<Shard['key'], { kind: 'rest' 
   // the shard's destination set and the node's local addresses come first
   out.push(`dst ${addrs.id(dst)}`);
   out.push(`local ${addrs.id(space.local)} port ${ports.pointId(key.port)}`);
+  // what the evaluators read of the loopback block whatever the mode: a DNAT target's locality in
+  // universal mode, lo's broadcast address routed to input, MASQUERADE's candidate sources
+  out.push(`lo ${addrs.id(loopbackLocalAtoms(space))} bc ${addrs.id(loopbackBroadcastAtoms(space))}`);
 
   const contexts: KeyContext[] = [
     { dst: key.kind === 'exact' ? key.dst : undefined, proto: key.proto, port: key.port },
