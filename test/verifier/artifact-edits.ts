@@ -1,11 +1,11 @@
 // Random edits of ksvc's artifacts and of a model, each from a random sequence (random-edits.ts
 // judges them): a rule of iptables-restore text deleted or one value in it changed (probability,
-// address, port, prefix length, timeout, affinity key, protocol, negation, target, mark), its
-// protocol dropped, a jump made a goto or sent to another chain of its kind; an nft item,
-// expression or set element dropped, a number, address or operator in it changed, a verdict swapped (jump/goto,
-// accept/return) or sent to another chain; a service of a model changed
-// (an endpoint removed or its conditions changed, a traffic policy, affinity or target port). Each
-// returns null when the chosen edit does not apply, so the caller draws again.
+// address (also into the loopback block), port, prefix length, timeout, affinity key, protocol,
+// negation, target, mark), its protocol dropped, a jump made a goto or sent to another chain of its
+// kind; an nft item, expression or set element dropped, a number, address or operator in it
+// changed, a verdict swapped (jump/goto, accept/return) or sent to another chain; a service of a
+// model changed (an endpoint removed or its conditions changed, a traffic policy, affinity or
+// target port). Each returns null when the chosen edit does not apply, so the caller draws again.
 import type { ClusterModel } from '../../compiler/model.ts';
 
 export interface Edit {
@@ -57,6 +57,14 @@ export function editIptables(text: string, rnd: Random): Edit | null {
     (l) => {
       const m = /--seconds (\d+)/.exec(l);
       return m ? l.replace(m[0], `--seconds ${Number(m[1]) + 1}`) : null;
+    },
+    // an address moved into the loopback block: local without a model, lo's broadcast address
+    (l) => {
+      const ms = [...l.matchAll(/\b\d+\.\d+\.\d+\.\d+\b/g)];
+      if (ms.length === 0) return null;
+      const m = pick(ms, rnd);
+      const to = pick(['127.0.0.1', '127.255.255.255'], rnd);
+      return l.slice(0, m.index) + to + l.slice(m.index! + m[0].length);
     },
     // an affinity record checked or written by the destination's address instead of the source's
     (l) =>
