@@ -7,6 +7,7 @@ import { type Diagnostic, defineCodes } from '../common/diagnostics.ts';
 import { type SourceFile, spanOf } from '../common/source.ts';
 import { outputFormatOf, parseCommandArgs, usageError } from './args.ts';
 import type { Command } from './command.ts';
+import { unreadableDiagnostic } from './input-codes.ts';
 import { type CliIO, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, inputName, readInputFile } from './io.ts';
 import { writeOutput } from './output-file.ts';
 import { renderDiagnostics } from './render-diagnostics.ts';
@@ -94,6 +95,8 @@ async function runFmt(argv: string[], io: CliIO): Promise<number> {
     const read = readInputFile(io, file);
     if (!read.ok) {
       problems.push(read.message);
+      // for a program reading the diagnostics, one more error (text: its line on stderr)
+      if (format !== 'text') diagnostics.push(unreadableDiagnostic(read));
       continue;
     }
     const text = read.text;
@@ -131,7 +134,7 @@ async function runFmt(argv: string[], io: CliIO): Promise<number> {
 
   if (diagnostics.length > 0) io.stdout(renderDiagnostics(diagnostics, sources, format, io.color && format === 'text'));
   for (const p of problems) io.stderr(`ksvc fmt: ${escapeLines(p)}\n`);
-  const syntaxErrors = diagnostics.some((d) => d.code !== 'not-formatted');
+  const syntaxErrors = diagnostics.some((d) => d.code !== 'not-formatted' && d.code !== 'unreadable-input');
   const plural = (n: number) => `${n} file${n === 1 ? '' : 's'}`;
   if (values.check) {
     io.stderr(

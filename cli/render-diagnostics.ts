@@ -93,34 +93,51 @@ function charWidth(ch: string): number {
   return wide ? 2 : 1;
 }
 
+/** Lines up to this many UTF-16 units are taken whole; longer ones are cut around the caret first. */
+const WHOLE_LINE = 4096;
+
 /**
- * The first LIMIT characters (code points) of TEXT, and one more when there are more: a line of
- * 20 MB is not turned into an array of 20 million characters to show 160 of them.
+ * The characters of a line to frame: the whole line when short; else a piece around the caret
+ * (at UTF-16 offset `at` of the line), cut by offset before any character is counted, so a frame
+ * at column 20 million of a one-line 100 MB ruleset copies a few hundred characters, not the line.
+ * `column`: the caret's column in `chars` (1-based), when the line was cut.
  */
-function lineChars(text: string, limit: number): string[] {
-  if (text.length <= limit) return Array.from(text);
-  const out: string[] = [];
-  for (const ch of text) {
-    out.push(ch);
-    if (out.length > limit) break;
+function lineAround(text: string, at: number): { chars: string[]; column?: number; before: boolean; after: boolean } {
+  if (text.length <= WHOLE_LINE || at < 0 || at > text.length) {
+    return { chars: Array.from(text), before: false, after: false };
   }
-  return out;
+  let from = Math.max(0, at - 4 * 40);
+  let to = Math.min(text.length, at + 4 * MAX_FRAME_WIDTH);
+  // never half a surrogate pair
+  if (from > 0 && isLowSurrogate(text.charCodeAt(from))) from--;
+  if (to < text.length && isLowSurrogate(text.charCodeAt(to))) to++;
+  return {
+    chars: Array.from(text.slice(from, to)),
+    column: Array.from(text.slice(from, at)).length + 1,
+    before: from > 0,
+    after: to < text.length,
+  };
 }
+
+const isLowSurrogate = (u: number): boolean => u >= 0xdc00 && u <= 0xdfff;
 
 function frame(source: SourceFile, d: Diagnostic, c: ReturnType<typeof createColors>): string {
   const span = d.span!;
   const line = span.start.line;
   // columns count characters (code points), as spans do: the line as characters, not UTF-16 units
-  let col = span.start.column;
-  let chars = lineChars(lineText(source, line), col - 1 + MAX_FRAME_WIDTH + 1);
+  const cut = lineAround(lineText(source, line), span.start.offset - (source.lineStarts[line - 1] ?? 0));
+  let chars = cut.chars;
+  let col = cut.column ?? span.start.column;
   let width =
     span.end.line === line ? Math.max(1, span.end.column - span.start.column) : Math.max(1, chars.length - col + 1);
   // Enormous lines: show a window around the caret instead of the whole line.
-  if (chars.length > MAX_FRAME_WIDTH) {
+  if (chars.length > MAX_FRAME_WIDTH || cut.before || cut.after) {
     const from = Math.max(0, col - 1 - 40);
     const window = chars.slice(from, from + MAX_FRAME_WIDTH);
-    chars = [...(from > 0 ? ['…'] : []), ...window, ...(from + MAX_FRAME_WIDTH < chars.length ? ['…'] : [])];
-    col = col - from + (from > 0 ? 1 : 0);
+    const before = from > 0 || cut.before;
+    const after = from + MAX_FRAME_WIDTH < chars.length || cut.after;
+    chars = [...(before ? ['…'] : []), ...window, ...(after ? ['…'] : [])];
+    col = col - from + (before ? 1 : 0);
   }
   width = Math.min(width, Math.max(1, chars.length - col + 1));
   // a tab as one space and an unsafe character as one '�', so each keeps its column

@@ -67,7 +67,8 @@ const row = (indent: string, text: string, offset: number, blankBefore = false):
 export function formatFile(file: FileNode): string {
   const rows: Row[] = [];
   const comments = [...file.comments].sort((a, b) => a.span.start.offset - b.span.start.offset);
-  for (const [i, block] of file.blocks.entries()) rows.push(...blockRows(block, i > 0, comments));
+  // one push per row: a block of 200,000 endpoints spread into push's arguments overflowed the stack
+  for (const [i, block] of file.blocks.entries()) for (const r of blockRows(block, i > 0, comments)) rows.push(r);
   const trailer = attachComments(rows, comments, file);
   const out: string[] = [];
   /** One blank line where the author left any between source line `after` (0: none) and `line`. */

@@ -74,7 +74,7 @@ export interface AffinityNaming {
  * spell. A name that cannot be related keeps a backend-prefixed raw identity, so it can only
  * match itself — a difference the check then reports.
  */
-export function affinityNaming(ir: IRProgram | null, nftNames: Iterable<string> = []): AffinityNaming {
+export function affinityNaming(ir: IRProgram | null, nftUses: Iterable<AffinityListUse> = []): AffinityNaming {
   const byIptablesName = new Map<string, string>();
   const add = (id: string, spn: string, proto: string, hostPort: string) =>
     byIptablesName.set(iptablesEndpointChain(spn, proto, hostPort), id);
@@ -86,25 +86,39 @@ export function affinityNaming(ir: IRProgram | null, nftNames: Iterable<string> 
       }
     }
   }
-  // each nft name's identity, parsed once here: every affinity rule asks for its list's. One list
-  // lives in one set: a second set whose name spells an identity already taken (a per-endpoint set
-  // beside a per-port set's slice) is other records, and keeps its raw name — read as one list, a
-  // rule reading the one and writing the other proved affinity that broke (a review, measured)
-  const byNftName = new Map<string, string>();
-  const setOfIdentity = new Map<string, string>();
-  const identityOf = (n: string): string | null => {
-    const id = nftAffinityIdentity(n);
-    if (!id) return null;
-    const set = n.replace(/\{.*$/, '');
-    const owner = setOfIdentity.get(id);
-    if (owner === undefined) setOfIdentity.set(id, set);
-    else if (owner !== set) return null;
-    return id;
-  };
-  for (const n of nftNames) {
-    const id = identityOf(n);
+  // One list lives in one set: a second set whose name spells an identity another set holds (a
+  // per-endpoint set beside a per-port set's slice) is other records, and keeps its raw name — read
+  // as one list, a rule reading the one and writing the other proved affinity that broke (a review,
+  // measured). Which set holds the name is decided from all of them at once, not by the order
+  // rules use them: the one written (records are made there), then the first by name.
+  const setOf = (name: string) => name.replace(/\{.*$/, '');
+  const sets = new Map<string, Map<string, boolean>>();
+  const identities = new Map<string, string>();
+  for (const use of nftUses) {
+    const id = identities.get(use.name) ?? nftAffinityIdentity(use.name);
     if (!id) continue;
-    byNftName.set(n, id);
+    identities.set(use.name, id);
+    let bySet = sets.get(id);
+    if (bySet === undefined) sets.set(id, (bySet = new Map()));
+    const set = setOf(use.name);
+    bySet.set(set, (bySet.get(set) ?? false) || use.written);
+  }
+  const owner = new Map<string, string>();
+  for (const [id, bySet] of sets) {
+    const ranked = [...bySet].sort(([a, wa], [b, wb]) => (wa === wb ? (a < b ? -1 : a > b ? 1 : 0) : wa ? -1 : 1));
+    owner.set(id, ranked[0]![0]);
+  }
+  const identityOf = (name: string): string | null => {
+    const id = identities.get(name) ?? nftAffinityIdentity(name);
+    if (!id) return null;
+    const held = owner.get(id);
+    return held === undefined || held === setOf(name) ? id : null;
+  };
+  const byNftName = new Map<string, string>();
+  for (const name of identities.keys()) {
+    const id = identityOf(name);
+    if (!id) continue;
+    byNftName.set(name, id);
     const m = /^(.*)\/(tcp|udp|sctp)\/(.*)$/.exec(id);
     if (m) add(id, m[1]!, m[2]!, m[3]!);
   }
@@ -114,12 +128,18 @@ export function affinityNaming(ir: IRProgram | null, nftNames: Iterable<string> 
   };
 }
 
-/** Every affinity list name a ruleset reads or writes. */
-export function affinityListNames(program: NetfilterProgram): string[] {
-  const names = new Set<string>();
+/** An affinity list name a ruleset uses, and whether some rule writes it. */
+export interface AffinityListUse {
+  name: string;
+  written: boolean;
+}
+
+/** Every affinity list name a ruleset reads or writes, and whether it writes it. */
+export function affinityListNames(program: NetfilterProgram): AffinityListUse[] {
+  const written = new Map<string, boolean>();
   forEachStep(program, (s) => {
-    if (s.kind === 'affinityWrite') names.add(s.list);
-    else if (s.kind === 'test' && s.test.kind === 'affinity') names.add(s.test.list);
+    if (s.kind === 'affinityWrite') written.set(s.list, true);
+    else if (s.kind === 'test' && s.test.kind === 'affinity' && !written.has(s.test.list)) written.set(s.test.list, false);
   });
-  return [...names];
+  return [...written].map(([name, w]) => ({ name, written: w }));
 }

@@ -152,12 +152,13 @@ export interface PreparedVerify {
 
 export function prepareVerify(input: VerifyInput): PreparedVerify {
   const locality = input.locality ?? defaultLocality(input.ir?.program ?? null);
-  // once each: diff's two versions of a ruleset leave out the same table or chain alike
+  // once each: diff's two versions of a ruleset leave out the same table or chain alike (the same
+  // place in each, so the key has the place but not the file); distinct rules stay distinct
   const seen = new Set<string>();
   const ignored = input.artifacts
     .flatMap((a) => a.program.ignored)
     .filter((i) => {
-      const key = `${i.kind}\u0000${i.name}\u0000${i.reason}`;
+      const key = [i.kind, i.name, i.reason, i.origin?.line ?? '', i.origin?.jsonPath ?? ''].join('\u0000');
       return !seen.has(key) && Boolean(seen.add(key));
     });
   const notes = [...new Set(input.artifacts.flatMap((a) => a.program.notes))];

@@ -168,6 +168,7 @@ test('every command with --output json reports an unreadable input as a diagnost
     [['diff', '--output', 'json', '--input', 'nft', missing, missing], 'stdout'],
     [['compile', '--backend', 'iptables', '--output', 'json', missing, '-o', path.join(tmp, 'out')], 'stderr'],
     [['import', '--output', 'json', missing, '-o', path.join(tmp, 'out.ksvc')], 'stderr'],
+    [['fmt', '--check', '--output', 'json', missing], 'stdout'],
   ];
   for (const [argv, stream] of cases) {
     const { cli, out } = io();

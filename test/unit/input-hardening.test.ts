@@ -94,9 +94,12 @@ test('a frame on a line of 20 million characters: the window around the caret (t
     file: 'in.ksvc',
     span: { start: at(column), end: at(column + 1) },
   });
-  const out = renderDiagnostics([diag(1), diag(301)], new Map([['in.ksvc', src]]), 'text', false);
-  const frames = out.split('\n').filter((l) => l.startsWith('1 | '));
-  assert.equal(frames, [`1 | ${'x '.repeat(80)}…`, `1 | …${'x '.repeat(80)}…`]);
+  const out = renderDiagnostics([diag(1), diag(301), diag(19_999_901)], new Map([['in.ksvc', src]]), 'text', false);
+  const lines = out.split('\n');
+  const frames = lines.filter((l) => l.startsWith('1 | '));
+  assert.equal(frames, [`1 | ${'x '.repeat(80)}…`, `1 | …${'x '.repeat(80)}…`, `1 | …${'x '.repeat(70)}`]);
+  // the caret under its character: after '…' and 40 characters
+  assert.equal(lines[lines.indexOf(frames[2]!) + 1], `  | ${' '.repeat(41)}^`);
 });
 
 test('frames of YAML sources still show the line (the renderer escapes the source line)', () => {

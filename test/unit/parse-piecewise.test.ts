@@ -9,7 +9,7 @@ import * as assert from 'uvu/assert';
 import { generateKsvc } from '../../bench/generate.ts';
 import { makeSourceFile, SourceSpan, spanOf } from '../../common/source.ts';
 import { lex, lexSegment } from '../../grammar/lexer.ts';
-import { parseKsvc, parseKsvcOnePass } from '../../grammar/parse-ksvc.ts';
+import { parseKsvc, parseKsvcOnePass, readPieces } from '../../grammar/parse-ksvc.ts';
 import { ACCEPTANCE } from '../property/parse-corpus.ts';
 
 const examples = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../examples');
@@ -97,8 +97,8 @@ test('a piece past maxTokens is cut where it stands; the cut pieces still add up
     start = r.end;
   }
   assert.equal(out.tokens, lexedText(text).tokens);
-  // a block that never closes, far past a piece's bound: the ordinary parse's answer, at once
-  const unclosed = `${generated[1]}\nservice x/y {\n${'  endpoints 10.0.0.1\n'.repeat(150_000)}`;
+  // a block that never closes: the ordinary parse's answer
+  const unclosed = `${generated[1]}\nservice x/y {\n${'  endpoints 10.0.0.1\n'.repeat(20_000)}`;
   const source = makeSourceFile('x.ksvc', unclosed);
   const piecewise = parseKsvc(source);
   assert.equal(
@@ -106,6 +106,20 @@ test('a piece past maxTokens is cut where it stands; the cut pieces still add up
     ['missing-brace'],
   );
   assert.equal(piecewise, parseKsvcOnePass(source));
+  // the piecewise reading gives up at a piece past its bound, before lexing the rest (a valid
+  // block that long is read the ordinary way); under the bound it reads on
+  const big = makeSourceFile(
+    'x.ksvc',
+    `${generated[1]}\nservice x/y {\n  p: ClusterIP 10.32.0.9:80/tcp -> endpoints\n${'  endpoints 10.0.0.1\n'.repeat(5_000)}}\n`,
+  );
+  assert.is(
+    readPieces(big, () => true, 1_000),
+    false,
+  );
+  assert.is(
+    readPieces(big, () => true),
+    true,
+  );
 });
 
 test('a SourceSpan reads and serializes as the span spanOf computes', () => {

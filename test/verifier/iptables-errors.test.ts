@@ -106,8 +106,6 @@ const CASES: Case[] = [
   N('-A KUBE-B -p tcp -j DNAT ¦--random --to-destination 1.2.3.4', 'ipt-unsupported-option'),
   N('-A KUBE-B -j ¦DNAT', 'ipt-missing-option'),
   N('-A KUBE-B -j ¦REJECT', 'ipt-target-not-allowed'),
-  // iptables-restore refuses it: "the nat table is not intended for filtering" (measured)
-  N('-A KUBE-B -j ¦DROP', 'ipt-target-not-allowed'),
   // multiport ranges iptables-restore refuses (measured with 1.8.9)
   F('-A KUBE-A -p tcp -m multiport --dports ¦80: -j ACCEPT', 'ipt-invalid-value'),
   F('-A KUBE-A -p tcp -m multiport --dports ¦443,80:80 -j ACCEPT', 'ipt-invalid-value'),
@@ -115,10 +113,13 @@ const CASES: Case[] = [
   N('-A KUBE-B -j MARK --or-mark ¦0x1/0x1', 'ipt-invalid-value'),
   N('-A KUBE-B -j ¦MARK', 'ipt-missing-option'),
   N('-A KUBE-B -j MARK --or-mark 1 ¦--xor-mark 2', 'ipt-missing-option'),
+  // characters outside the BMP before the place: one column each
+  F('-A KUBE-A -m comment --comment "🙂🙂" -m ¦bogus -j ACCEPT', 'ipt-unsupported-match'),
 ];
 
 function fileWith(c: Case): { text: string; line: number; column: number } {
-  const column = c.rule.indexOf('¦') + 1;
+  // columns count code points (an emoji is one), as every span's do
+  const column = Array.from(c.rule.slice(0, c.rule.indexOf('¦'))).length + 1;
   const rule = c.rule.replace('¦', '');
   const head =
     c.table === 'filter'
@@ -161,6 +162,24 @@ test('the cached path and a direct ohm match refuse the same lines', () => {
 });
 
 const ruleset = (...lines: string[]) => `${lines.join('\n')}\n`;
+
+test('DROP in nat: a warning that iptables-restore refuses it, read as the drop the kernel runs (nft can write it)', () => {
+  const r = readIptables(
+    ruleset(
+      '*nat',
+      ':KUBE-SERVICES - [0:0]',
+      '-A OUTPUT -j KUBE-SERVICES',
+      '-A KUBE-SERVICES -d 10.9.9.8/32 -j DROP',
+      'COMMIT',
+    ),
+    { file: 'drop' },
+  );
+  assert.equal(codesAt(r.diagnostics), ['ipt-restore-refuses@4:36']);
+  assert.is(r.diagnostics[0]!.severity, 'warning');
+  assert.ok(r.program, 'read');
+  const rule = r.program!.chains.get('nat/KUBE-SERVICES')!.rules[0]!;
+  assert.equal(rule.steps.at(-1), { kind: 'verdict', verdict: { kind: 'drop' } });
+});
 
 test('a loop of jumps is an error at the jump that closes it', () => {
   const r = readIptables(

@@ -111,6 +111,17 @@ test('one list lives in one set: a per-endpoint set read beside the per-port set
   const at = edited.findIndex((c) => JSON.stringify(c).includes(`"name":"${real}"`)) + 1;
   const r = verify(doc([...edited.slice(0, at), set, ...edited.slice(at)]));
   assert.equal(r, { equivalent: false, errors: [] });
+  // the set written holds the list, whatever the order rules use them: a read of the other set
+  // that changes nothing (a counter), first in the chain or last, changes nothing
+  const chain = (JSON.parse(JSON.stringify(cmds.find(lookup)!)) as { add: { rule: { chain: string } } }).add.rule.chain;
+  const noop: Command = { add: { rule: { ...table, chain, expr: [saddrIn, { counter: null }] } } };
+  const firstRule = cmds.findIndex(
+    (c) => JSON.stringify(c).includes(`"chain":"${chain}"`) && 'add' in c && 'rule' in (c.add as object),
+  );
+  for (const place of [firstRule, cmds.length]) {
+    const withNoop = [...cmds.slice(0, at), set, ...cmds.slice(at, place), noop, ...cmds.slice(place)];
+    assert.equal(verify(doc(withNoop)), { equivalent: true, errors: [] }, `no-op read at ${place}`);
+  }
 });
 
 test("another table's base chains are noted: they run beside kube-proxy's and are not read", () => {

@@ -103,12 +103,26 @@ export const findChain = (table: TableState, name: string): ChainState | null =>
 /** The table's live chains, in order. */
 export const liveChains = (table: TableState): ChainState[] => table.order.filter((c) => c.live);
 
-export function spanWhere(file: string, line: number, lineStart: number, s: number, e: number): Where {
+/**
+ * The place of [s, e) on the line starting at `lineStart` (offsets in UTF-16 units from the line's
+ * start). Columns count code points, as every span's do: given the text, a character outside the
+ * BMP before them counts once (an emoji in a comment would otherwise push the caret right).
+ */
+export function spanWhere(file: string, line: number, lineStart: number, s: number, e: number, text?: string): Where {
+  const column = (k: number): number => {
+    let c = k + 1;
+    if (text !== undefined)
+      for (let i = lineStart; i < lineStart + k; i++) {
+        const u = text.charCodeAt(i);
+        if (u >= 0xdc00 && u <= 0xdfff) c--;
+      }
+    return c;
+  };
   return {
     file,
     span: {
-      start: { line, column: s + 1, offset: lineStart + s },
-      end: { line, column: e + 1, offset: lineStart + e },
+      start: { line, column: column(s), offset: lineStart + s },
+      end: { line, column: column(e), offset: lineStart + e },
     },
   };
 }

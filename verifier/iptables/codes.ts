@@ -79,11 +79,17 @@ export const { codes: iptCodes, table: iptCodeTable } = defineCodes({
     message: (cycle: string) => `jumps form a loop (${cycle}); the kernel refuses a ruleset with a loop`,
   },
   'ipt-table-structure': { severity: e, message: (detail: string) => detail },
+  /** A rule the kernel runs but iptables-restore refuses to write (a listing shows it when nft wrote it). */
+  'ipt-restore-refuses': {
+    severity: w,
+    message: (what: string) =>
+      `iptables-restore refuses ${what}, so this text cannot be restored; read as the kernel runs it (a listing shows such a rule when nft wrote it)`,
+  },
   /** iptables-nft-save's "# Table `nat' is incompatible, use 'nft' tool.": the table's rules are not in the text. */
   'ipt-table-unlisted': {
     severity: e,
-    message: (table: string) =>
-      `this listing does not hold table ${table}: iptables-nft-save could not show its rules (a rule iptables cannot express), so the kernel runs rules this text lacks; check 'nft -j list ruleset' instead (--nft)`,
+    message: (table: string, what: string) =>
+      `this listing does not hold all of table ${table}: iptables-nft-save could not show ${what} (nft objects iptables cannot express), so the kernel runs rules this text lacks; check 'nft -j list ruleset' instead (--nft)`,
   },
   'ipt-duplicate-chain': {
     severity: e,

@@ -48,7 +48,10 @@ export interface IgnoredTable {
 /** The tables iptables knows: restore refuses any other name. */
 const TABLES = new Set(['filter', 'nat', 'mangle', 'raw', 'security']);
 
-const UNLISTED_TABLE = /^# Table `([^']*)' is incompatible/;
+/** iptables-nft-save's words for a table (or base chains) it cannot show, and for legacy tables beside. */
+const UNLISTED_TABLE = /^# Table `([^']*)' (is incompatible|contains incompatible base-chains)/;
+const LEGACY_TABLES = /^# Warning: iptables-legacy tables present/;
+const RULE_ADDED = /^(?:-A|--append|-I|--insert)\s+(\S+)/;
 
 /** The state of one read, line after line. */
 export interface LineReader {
@@ -64,6 +67,8 @@ export interface LineReader {
   ignoredTables: IgnoredTable[];
   /** Tables but nat and filter iptables-nft-save could not list ("# Table `X' is incompatible"). */
   unlistedTables: { name: string; line: number }[];
+  /** iptables-nft-save warned that iptables-legacy tables are present (their rules run too). */
+  legacyTablesPresent: boolean;
   /** The whole input, and where each line starts (computed when a message needs it). */
   text: string;
   /** The input again, for the origins: sealed (compressed) when the reading is done. */
@@ -90,7 +95,7 @@ function whereInLine(r: LineReader, at: number): Where {
   const tk = r.tokens;
   const s = at < 0 ? tk.lineEnd - tk.base : tk.starts[at]!;
   const e = at < 0 ? tk.lineEnd - tk.base : tk.ends[at]!;
-  return spanWhere(r.file, lineNo, tk.base, s, e);
+  return spanWhere(r.file, lineNo, tk.base, s, e, r.text);
 }
 
 export function newLineReader(file: string, family: FamilyState, text: string): LineReader {
@@ -105,6 +110,7 @@ export function newLineReader(file: string, family: FamilyState, text: string): 
     open: null,
     ignoredTables: [],
     unlistedTables: [],
+    legacyTablesPresent: false,
     text,
     store: newTextStore('iptables', file, text),
     lineStarts: null,
@@ -198,18 +204,22 @@ export function readLine(r: LineReader, src: string, from: number, to: number, l
     const unlisted = src.startsWith('# Table `', from) ? UNLISTED_TABLE.exec(src.slice(from, to)) : null;
     const name = unlisted?.[1];
     if (name === 'nat' || name === 'filter') {
-      const where = spanWhere(r.file, lineNo, from, 0, to - from);
-      r.diagnostics.push(iptCodes['ipt-table-unlisted'](where, name));
+      const where = spanWhere(r.file, lineNo, from, 0, to - from, src);
+      const what = unlisted![2] === 'is incompatible' ? 'its rules' : 'some of its base chains';
+      r.diagnostics.push(iptCodes['ipt-table-unlisted'](where, name, what));
     } else if (name !== undefined) r.unlistedTables.push({ name, line: lineNo });
+    else if (src.startsWith('# Warning: ', from) && LEGACY_TABLES.test(src.slice(from, to)))
+      r.legacyTablesPresent = true;
     return;
   }
   if (isBlank(src, from, to)) return;
   if (r.open?.kind === 'ignored' && c0 !== 42 /* * */) {
     const line = src.slice(from, to).trim();
     if (line === 'COMMIT') r.open = null;
-    else if (line.startsWith('-A ')) {
-      const chain = line.slice(3).split(/\s/, 1)[0]!;
-      r.open.rules.set(chain, (r.open.rules.get(chain) ?? 0) + 1);
+    else {
+      // every way restore adds a rule: -A/--append, -I/--insert, any blank between
+      const added = RULE_ADDED.exec(line);
+      if (added !== null) r.open.rules.set(added[1]!, (r.open.rules.get(added[1]!) ?? 0) + 1);
     }
     return;
   }
@@ -366,5 +376,5 @@ export function targetWhere(r: LineReader, rule: Rule): Where {
     r.lineStarts = [0];
     for (let i = r.text.indexOf('\n'); i >= 0; i = r.text.indexOf('\n', i + 1)) r.lineStarts.push(i + 1);
   }
-  return spanWhere(r.file, line, r.lineStarts[line - 1] ?? 0, tk.starts[at]!, tk.ends[at]!);
+  return spanWhere(r.file, line, r.lineStarts[line - 1] ?? 0, tk.starts[at]!, tk.ends[at]!, r.text);
 }

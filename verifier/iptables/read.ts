@@ -98,10 +98,12 @@ function readLines(r: LineReader, text: string): void {
     // a carriage return is said once (every line of a CRLF file has one)
     if (end !== nl && !crSaid && carriageReturnMatters(text, pos, end)) {
       crSaid = true;
-      r.diagnostics.push(iptCodes['ipt-syntax'](spanWhere(r.file, lineNo, pos, end - pos, end - pos + 1), CR_REFUSAL));
+      r.diagnostics.push(
+        iptCodes['ipt-syntax'](spanWhere(r.file, lineNo, pos, end - pos, end - pos + 1, text), CR_REFUSAL),
+      );
     }
     if (splitByRestore(text, pos, nl)) {
-      r.diagnostics.push(iptCodes['ipt-syntax'](spanWhere(r.file, lineNo, pos, 0, 1), TOO_LONG_REFUSAL));
+      r.diagnostics.push(iptCodes['ipt-syntax'](spanWhere(r.file, lineNo, pos, 0, 1, text), TOO_LONG_REFUSAL));
       pos = nl + 1;
       continue;
     }
@@ -192,6 +194,11 @@ function keepHookRules(t: TableState, ignored: IgnoredItem[], notes: Set<string>
     const base = findChain(t, b)!;
     const keep = hookRules(base);
     const first = keep.indexOf(true);
+    if (first < 0 && keep.length > 0) {
+      notes.add(
+        `other software's rules are in ${base.id} (${keep.length}), where kube-proxy does not jump: they run for every packet at that hook, and what they accept, drop or rewrite is not shown (not covered: kube-chains-only)`,
+      );
+    }
     if (first > 0) {
       notes.add(
         `other software's rules come before kube-proxy's first jump in ${base.id} (${first}): a packet one of them accepts, drops or rewrites never reaches kube-proxy's rules (not covered: kube-chains-only)`,
@@ -375,6 +382,10 @@ export function readIptables(text: string, options: ReadIptablesOptions): ReadIp
     notes.add(OWN_HOOKS_NOTE);
   }
   const ignored: IgnoredItem[] = r.ignoredTables.map((t) => ignoredTable(t, notes));
+  if (r.legacyTablesPresent)
+    notes.add(
+      'iptables-nft-save warned that iptables-legacy tables are present: their rules run too and are not in this text (list them with iptables-legacy-save)',
+    );
   for (const u of r.unlistedTables) {
     ignored.push({
       kind: 'table',

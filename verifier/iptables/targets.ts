@@ -222,8 +222,14 @@ export function convertTarget(ctx: RuleContext, targets: TargetUse[], out: StepB
     const name = textAt(ctx, t.name);
     const simple = SIMPLE[name];
     if (simple && t.kind === 'jump') {
-      // iptables-restore refuses DROP in nat ("the nat table is not intended for filtering")
-      if (name === 'DROP' && ctx.table === 'nat') notAllowed(ctx, t, 'DROP', 'filter');
+      // iptables-restore refuses DROP in nat; the kernel runs one nft wrote, and iptables-nft-save lists it
+      if (name === 'DROP' && ctx.table === 'nat')
+        ctx.errors.push(
+          iptCodes['ipt-restore-refuses'](
+            ctx.where(t.name),
+            "DROP in the nat table ('the nat table is not intended for filtering')",
+          ),
+        );
       emit(out, simple);
       return;
     }

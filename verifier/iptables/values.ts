@@ -128,7 +128,7 @@ export function parseSeconds(text: string): Parsed<number> {
   // length that depends on HZ (a review measured 17179870 s act as 0.8 s at 250 Hz)
   if (n > MAX_RECENT_SECONDS)
     return invalid(
-      `above ${MAX_RECENT_SECONDS} (49.7 days) the kernel's window wraps around (seconds × HZ in 32 bits)`,
+      `past ${MAX_RECENT_SECONDS} (49.7 days) seconds × HZ can pass 32 bits (at 1000 Hz it does) and the kernel's window wraps around`,
     );
   return ok(n);
 }
