@@ -139,7 +139,8 @@ export function affinityListNames(program: NetfilterProgram): AffinityListUse[] 
   const written = new Map<string, boolean>();
   forEachStep(program, (s) => {
     if (s.kind === 'affinityWrite') written.set(s.list, true);
-    else if (s.kind === 'test' && s.test.kind === 'affinity' && !written.has(s.test.list)) written.set(s.test.list, false);
+    else if (s.kind === 'test' && s.test.kind === 'affinity' && !written.has(s.test.list))
+      written.set(s.test.list, false);
   });
   return [...written].map(([name, w]) => ({ name, written: w }));
 }

@@ -156,11 +156,15 @@ function packetNotes(space: PacketSpace, root: PacketClass, cls: PacketClass, pa
     notes.push(
       'an IPv6 packet for ::1 arriving on an interface is dropped by the kernel before netfilter sees it; shown as the rules would treat it',
     );
+  } else if (packet.path === 'arriving' && space.family === 'ipv6' && ipOf(packet.src).value === 1n) {
+    notes.push(
+      'an IPv6 packet from ::1 arriving on an interface is dropped by the kernel; shown as the rules would treat it',
+    );
   } else if (space.mode === 'concrete' && !meet(space, root, cls)) {
     // outside the packets that can exist (assumption `martians`): explained all the same
     notes.push(
       packet.path === 'arriving'
-        ? `the source ${packet.src} is a local address of the node: the kernel drops such an arriving packet (a martian); shown as the rules would treat it`
+        ? `the source ${packet.src} is a local address of the node: IPv4 routing drops such an arriving packet (a martian); shown as the rules would treat it`
         : `the source ${packet.src} is not a local address of the node, as a packet generated on the node would have; shown as the rules would treat it`,
     );
   }

@@ -9,6 +9,7 @@ import { diffArtifacts } from '../../api/diff.ts';
 import { compileIptables } from '../../api/iptables.ts';
 import { load } from '../../api/ksvc.ts';
 import { lower } from '../../api/lower.ts';
+import { verifyArtifacts } from '../../api/verify.ts';
 import { readText } from './fixtures.ts';
 
 const test = suite('iptables facts measured in the kernel');
@@ -204,6 +205,26 @@ test("rules kube-proxy's proof does not read are noted: after its last jump, and
   // an empty one (kubelet's canary chain alone) is listed, not noted
   const canary = `*mangle\n:KUBE-KUBELET-CANARY - [0:0]\nCOMMIT\n${hooked}`;
   assert.not.ok(diff(hooked, canary).notes.some((n) => n.startsWith('table mangle')));
+});
+
+test('IPv6: a packet arriving from a node address is forwarded (no martian check), so rules for it count', () => {
+  const v6 = lower(model, { node: 'node-a' }).programs.find((p) => p.family === 'ipv6')!;
+  const text = compileIptables(v6, { hooks: true });
+  const node = v6.nodeIPs.find((ip) => ip.includes(':'))!;
+  const dropped = withLines(text, 'filter', '-A KUBE-FORWARD', `-A KUBE-FORWARD -s ${node}/128 -j DROP`);
+  // with the model: the node's addresses are known, so the class is one of arriving node sources
+  const r = verifyArtifacts({
+    iptables: { text: dropped, file: '<iptables>' },
+    model: { model, node: 'node-a' },
+    family: 'ipv6',
+  });
+  assert.equal(
+    r.diagnostics.filter((d) => d.severity === 'error'),
+    [],
+  );
+  // measured: the kernel forwards such a packet, and the DROP takes it
+  assert.is(r.runs[0]!.report!.equivalent, false);
+  assert.is(r.runs[0]!.report!.counterexamples[0]!.witness.src, node);
 });
 
 test('a listing that lacks a table, or names one iptables does not have, is refused', () => {

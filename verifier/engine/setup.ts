@@ -116,6 +116,8 @@ export function rootsByState(
   return { fresh, other };
 }
 
+const nonEmpty = (c: PacketClass | null): PacketClass[] => (c === null ? [] : [c]);
+
 export function rootClasses(space: PacketSpace): PacketClass[] {
   const all = universe(space);
   // IPv6 drops a packet for ::1 that arrives on an interface before netfilter sees it (measured);
@@ -128,6 +130,15 @@ export function rootClasses(space: PacketSpace): PacketClass[] {
     arrivingDst,
   );
   const local = withDim(withDim(all, DIM.path, point(1)), DIM.iif, point(0));
+  // An arriving packet's source: IPv4 routing drops one from a node address (a martian); IPv6 has
+  // no such check and forwards or delivers it (a review measured both backends do), dropping only
+  // a loopback source (::1) on an interface
+  if (space.family === 'ipv6') {
+    const arrivingV6 = withDim(arriving, DIM.src, subtract(domainOf(space, DIM.src), loopbackLocalAtoms(space)));
+    return space.mode === 'universal'
+      ? [arrivingV6, withDim(local, DIM.srcLocal, point(1))]
+      : [arrivingV6, ...nonEmpty(restrict(space, local, DIM.src, space.local))];
+  }
   if (space.mode === 'universal') {
     return [withDim(arriving, DIM.srcLocal, point(0)), withDim(local, DIM.srcLocal, point(1))];
   }
