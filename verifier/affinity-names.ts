@@ -5,7 +5,7 @@
 // "<servicePortName>/<protocol>/<endpoint hostPort>". The names are kube-proxy's naming scheme,
 // computed here independently of the backends (a backend that writes the wrong list is caught).
 import { base32Sha256 } from '../common/hash.ts';
-import { joinHostPort } from '../common/ip.ts';
+import { joinHostPort, parseIPStrict } from '../common/ip.ts';
 import type { Protocol } from '../common/kubernetes.ts';
 import { affinityListId } from '../compiler/ir/packet.ts';
 import type { IRProgram } from '../compiler/ir/types.ts';
@@ -54,8 +54,12 @@ export function nftAffinityIdentity(name: string): string | null {
       string,
       string,
     ];
-    const ip = rawIp.includes('.') && rawIp.split('.').length > 4 ? rawIp.replaceAll('.', ':') : rawIp;
-    return affinityListId(servicePortName(ns, svc, port), proto, joinHostPort(ip, Number(p)));
+    // kube-proxy writes an IPv6 address's colons as dots (fd00::5 as fd00..5): a dotted quad is IPv4,
+    // anything else is IPv6 spelled so (a short one has fewer than five parts)
+    const ip = /^\d{1,3}(?:\.\d{1,3}){3}$/.test(rawIp) ? rawIp : rawIp.replaceAll('.', ':');
+    const parsed = parseIPStrict(ip);
+    if (!parsed.ok) return null;
+    return affinityListId(servicePortName(ns, svc, port), proto, joinHostPort(parsed.value.text, Number(p)));
   }
   return null;
 }

@@ -2,8 +2,9 @@
 // (cluster, external and load-balancer IPs, ports, NodePorts, health-check ports), endpoints, node
 // addresses, the edges of every CIDR it names (detector, source ranges, loopback), interfaces the
 // detectors name, the masquerade mark, affinity ages around each timeout — plus random values.
-// Every packet respects the `martians` assumption: an arriving packet has a non-local source, a
-// locally generated one a local source (node address or loopback).
+// Every packet respects the `martians` assumption: an arriving packet has, for IPv4, a non-local
+// source (for IPv6 any source but ::1), a locally generated one a local source (node address or
+// loopback).
 import fc from 'fast-check';
 import { cidrOf, type Family, formatIP, type IPText, ipOf, parseIPStrict } from '../../common/ip.ts';
 import { affinityListId, type CtState, type L4Protocol, type Packet } from '../../compiler/ir/packet.ts';
@@ -99,7 +100,7 @@ export function packetPools(ir: IRProgram): PacketPools {
   );
   return {
     local,
-    arrivingSources: [...all].filter((a) => !isLocal(a)),
+    arrivingSources: [...all].filter((a) => (f === 'ipv4' ? !isLocal(a) : a !== '::1')),
     destinations: [...all],
     ports: [...ports],
     interfaces: [...interfaces],
@@ -122,7 +123,7 @@ export function modelPackets(ir: IRProgram): fc.Arbitrary<Packet> {
       ? random
       : fc.oneof({ arbitrary: fc.constantFrom(...xs), weight: 4 }, { arbitrary: random, weight: 1 });
   const isLocal = (a: string) => pools.local.includes(a as IPText) || (f === 'ipv4' && a.startsWith('127.'));
-  const arrivingSrc = pick(pools.arrivingSources, randomIP).filter((a) => !isLocal(a));
+  const arrivingSrc = pick(pools.arrivingSources, randomIP).filter((a) => (f === 'ipv4' ? !isLocal(a) : a !== '::1'));
   const port = pick(pools.ports, fc.integer({ min: 0, max: 65535 }));
   const mark = fc.oneof(
     fc.constant(0),

@@ -1,7 +1,8 @@
 // Everything a check or an explanation needs before evaluating: the packet space built from the
 // constants of every participant, the compiled rulesets, and the root classes (the packets that
-// can exist: an arriving packet has an input interface and a non-local source — the kernel drops
-// martians — a locally generated one has no input interface and a local source).
+// can exist: an arriving packet has an input interface and, for IPv4, a non-local source — the
+// kernel drops martians; for IPv6 any source but ::1 — a locally generated one has no input
+// interface and a local source).
 import type { Family } from '../../common/ip.ts';
 import type { IRProgram } from '../../compiler/ir/types.ts';
 import type { Backend, NetfilterProgram } from '../model/program.ts';

@@ -233,10 +233,10 @@ export const NFTABLES_PRESERVING: Mutation[] = [
   same('forward-hairpin-accept-removed', A4, 'forward-rules: the ct status dnat … @hairpin accept removed', (d, f) =>
     deleteRule(d, f, 'forward-rules', ['@hairpin']),
   ),
-  // Under the `martians` assumption (docs/verifier.md) no packet reaches nat-input with its source
-  // equal to its DNAT target: an arriving packet never has a local source, and a locally generated
-  // one is bound in output/postrouting. Only with accept_local can it matter (kernel test:
-  // test/kernel/nft-load.test.ts).
+  // Under the `martians` assumption (docs/verifier.md) no IPv4 packet reaches nat-input with its
+  // source equal to its DNAT target: an arriving one never has a local source, and a locally
+  // generated one is bound in output/postrouting. Only with accept_local can it matter (kernel test:
+  // test/kernel/nft-load.test.ts). (For IPv6, which has no martian check, removing it is a bug.)
   same('nat-input-hairpin-removed', A4, 'nat-input: its hairpin mark rule removed (unobservable: martians)', (d, f) =>
     deleteRule(d, f, 'nat-input', ['@hairpin']),
   ),
