@@ -160,6 +160,25 @@ test('the caret stays under its token after wide characters and in a long line o
   caretUnder(`service a/b {\n  endpoints 10.0.0.5 zone ${astral} bogus\n}\n`, 'bogus');
 });
 
+test('emoji of every wide block take two columns before the caret (🙂, 🚀, 🤖, 🫠)', () => {
+  for (const emoji of ['🙂', '🚀', '🤖', '🫠']) {
+    const text = `x ${emoji} bogus\n`;
+    const src = makeSourceFile('in.ksvc', text);
+    const at = (column: number, offset: number) => ({ line: 1, column, offset });
+    const d = {
+      code: 'x',
+      severity: 'error' as const,
+      message: 'm',
+      file: 'in.ksvc',
+      span: { start: at(5, 5), end: at(10, 10) },
+    };
+    const lines = renderDiagnostics([d], new Map([['in.ksvc', src]]), 'text', false).split('\n');
+    const caret = lines.find((l) => l.includes('^'))!;
+    // 'x ', the emoji (two columns), ' ': five columns before 'bogus'
+    assert.is(caret.slice(caret.indexOf('| ') + 2).indexOf('^'), 5, emoji);
+  }
+});
+
 test('columns count characters, not UTF-16 units (issue 11 item 15)', () => {
   const line = '  endpoints 10.0.0.2 on 𝔫𝔬𝔡𝔢, 10.0.0.300';
   const r = run(`service default/web {\n  ClusterIP 10.0.0.1:80/tcp -> endpoints\n${line}\n}\n`);
