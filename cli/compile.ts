@@ -187,6 +187,15 @@ Environment facts and kube-proxy flags (override the file's cluster block):
                             means --detect-local-mode ClusterCIDR, as in kube-proxy
   --pod-bridge-interface IF with BridgeInterface
   --pod-interface-name-prefix P  with InterfaceNamePrefix
+  -h, --help                show this help
+
+Exit codes: 0 written, 1 errors in the input (or an update refused or not proven: nothing
+written), 2 input or usage error.
+
+Examples:
+  ksvc compile cluster.ksvc --node node-a --backend iptables -o rules.txt
+  ksvc compile cluster.ksvc --node node-a --backend nftables -o ruleset.json   # nft -j -f ruleset.json
+  ksvc compile --from-k8s services.yaml slices.yaml nodes.yaml --node node-a --backend iptables --family ipv4
 `;
 
 const usageError = (io: CliIO, message: string): number => commandUsageError(io, 'compile', message);

@@ -39,6 +39,8 @@ export interface ConcreteWorld {
 interface St {
   dnatIp: string | null;
   dnatPort: number | null;
+  /** the DNAT kept the packet's own address and port: no translation, no DNAT status */
+  dnatIdentity?: boolean;
   mark: number;
   masq: string;
   writes: string[];
@@ -142,7 +144,7 @@ export function interpretOutcomes(prog: NetfilterProgram, pk: Packet, world: Con
       case 'mark':
         return (s.mark & t.mask) >>> 0 === t.value >>> 0;
       case 'ct':
-        if (isNew) return t.states.includes('new') || (t.dnat && s.dnatIp !== null);
+        if (isNew) return t.states.includes('new') || (t.dnat && s.dnatIp !== null && !s.dnatIdentity);
         return t.states.includes(pk.ct.state) || (t.dnat && pk.ct.dnat);
       case 'affinity': {
         if (masqueradedOnLo(s) && t.key === 'saddr')
@@ -251,8 +253,11 @@ export function interpretOutcomes(prog: NetfilterProgram, pk: Packet, world: Con
         );
       case 'goto':
         return chain(v.chain, 0, s, p, depth + 1);
-      case 'dnat':
-        return [{ v: 'nat', s: { ...s, dnatIp: v.ip, dnatPort: v.port ?? pk.dport }, p }];
+      case 'dnat': {
+        const port = v.port ?? pk.dport;
+        const identity = ipOf(v.ip).value === ipOf(pk.dst).value && port === pk.dport;
+        return [{ v: 'nat', s: { ...s, dnatIp: v.ip, dnatPort: port, dnatIdentity: identity }, p }];
+      }
       case 'masquerade':
         return [{ v: 'nat', s: { ...s, masq: v.fullyRandom ? 'masquerade-fully-random' : 'masquerade' }, p }];
       case 'reject':
@@ -322,7 +327,7 @@ export function interpretOutcomes(prog: NetfilterProgram, pk: Packet, world: Con
     const ok = e.v === 'accept';
     const outcome: Outcome = {
       verdict: e.v as Outcome['verdict'],
-      dnat: ok && isNew && e.s.dnatIp ? { ip: e.s.dnatIp as IPText, port: curDport(e.s) } : null,
+      dnat: ok && isNew && e.s.dnatIp && !e.s.dnatIdentity ? { ip: e.s.dnatIp as IPText, port: curDport(e.s) } : null,
       masquerade: ok ? (e.s.masq as Outcome['masquerade']) : 'none',
       mark: (ok ? e.s.mark & world.markMask : 0) >>> 0,
       affinityWrites: [...new Set(e.s.writes)].sort() as AffinityListId[],

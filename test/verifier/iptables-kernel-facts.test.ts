@@ -129,6 +129,8 @@ test("a DNAT to the packet's own address and port sets no DNAT status (kernel: n
     '-A KUBE-FORWARD',
     '-A KUBE-FORWARD -d 10.64.9.9 -p udp -m udp --dport 5000 -m conntrack --ctstate NEW -m conntrack ! --ctstate DNAT -j DROP',
   );
+  // the DNAT itself translates nothing: the same routing as without it (once a false "now also reaches")
+  assert.equal(diff(BASE, identity), { errors: [], same: true, notes: diff(BASE, BASE).notes });
   // measured: the kernel drops the datagram (the DNAT left the tuple, so no DNAT status)
   assert.is(diff(identity, dropUndnated).same, false);
   // and a drop of DNATed packets drops none of them (no service DNATs to 10.64.9.9:5000)

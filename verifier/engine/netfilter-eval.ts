@@ -86,8 +86,9 @@ function runHook(ev: Ev, h: Hook, live: Leaf[], done: Leaf[]): Leaf[] {
 function destinationLocal(ev: Ev, s: FlowState): boolean {
   const broadcast = loopbackBroadcastAtoms(ev.space);
   if (ev.space.mode === 'universal') {
-    // a DNAT target: local only in the loopback block (the node's own addresses are unknown)
-    if (s.dnatAtom !== null)
+    // a DNAT target: local only in the loopback block (the node's own addresses are unknown); a DNAT
+    // to the packet's own address is that address, local as the packet's destination is
+    if (s.dnatAtom !== null && !s.dnatIdentity)
       return contains(loopbackLocalAtoms(ev.space), s.dnatAtom) || contains(broadcast, s.dnatAtom);
     return (broadcast.length > 0 && ev.q.ask(DIM.dst, broadcast)) || ev.q.ask(DIM.dstLocal, [1, 1]);
   }

@@ -79,7 +79,9 @@ export function leafOutcome(q: ClassQuery, leaf: Leaf, markMask: number): Outcom
   const s = leaf.state;
   const isNew = q.ask(DIM.ct, CT_NEW);
   let dnat: Outcome['dnat'] = null;
-  if (isNew && s.dnatIp !== null) {
+  // a DNAT to the packet's own address and port translates nothing (the kernel keeps the tuple):
+  // no DNAT in the outcome, as none in the connection's status
+  if (isNew && s.dnatIp !== null && !s.dnatIdentity) {
     let port = s.dnatPort;
     if (port === null) {
       // DNAT without a port keeps the packet's: the class must hold one port
