@@ -31,10 +31,13 @@ export function diagnosticsDoc(): string {
     'Every diagnostic ksvc reports has a stable code. This page lists them all, per stage, with the',
     'severity and the message (parameters in <angle brackets>). It is generated from the code tables',
     '(`node --import tsx scripts/diagnostics-doc.ts > docs/diagnostics.md`) and a test keeps it in sync.',
-    'A code means one thing: no two tables share one. Past 25 diagnostics of one code, the rest are',
-    'counted in one `more-errors-omitted` / `more-warnings-omitted`. Texts from the input, file names',
-    'included, are shown with control, bidirectional and invisible characters escaped (`\\u001b`; in',
-    'the source line under a message, each is one `�`), and cut after about 200 characters.',
+    'A code means one thing: no two tables share one. Past 25 diagnostics of one code (checker and',
+    'import), the rest are counted in one `more-errors-omitted` / `more-warnings-omitted`; the parser',
+    'stops after 50 syntax errors (`too-many-syntax-errors`). A message whose wording depends on its',
+    'values (one or many, a LoadBalancer or a NodePort) is shown in one of its forms. Texts from the',
+    'input, file names included, are shown with control, bidirectional and invisible characters',
+    'escaped (`\\u001b`; in the source line under a message, each is one `�`), and cut after about 200',
+    'characters.',
     '',
   ];
   for (const t of TABLES) {

@@ -4,6 +4,8 @@
 import { defineCodes } from '../../common/diagnostics.ts';
 
 const e = 'error' as const;
+/** ipv4 -> IPv4, ipv6 -> IPv6 (anything else as it is: docs/diagnostics.md shows the parameter). */
+const familyName = (f: string): string => (f === 'ipv4' ? 'IPv4' : f === 'ipv6' ? 'IPv6' : f);
 const w = 'warning' as const;
 
 export const { codes: iptCodes, table: iptCodeTable } = defineCodes({
@@ -51,7 +53,7 @@ export const { codes: iptCodes, table: iptCodeTable } = defineCodes({
   'ipt-family-mismatch': {
     severity: e,
     message: (value: string, family: string, ruleset: string, from: string) =>
-      `'${value}' is ${family === 'ipv4' ? 'IPv4' : 'IPv6'} but this ruleset is ${ruleset === 'ipv4' ? 'IPv4' : 'IPv6'} (${from}); one file is one family (iptables or ip6tables)`,
+      `'${value}' is ${familyName(family)} but this ruleset is ${familyName(ruleset)} (${from}); one file is one family (iptables or ip6tables)`,
   },
   'ipt-negation-not-allowed': { severity: e, message: (what: string) => `'!' cannot negate ${what}` },
   /** `-s ! ADDR`: current iptables-restore refuses it ("Bad argument"). */
