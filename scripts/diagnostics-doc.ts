@@ -19,7 +19,12 @@ function template(message: (...args: never[]) => string): string {
   try {
     text = call(...names.map((n) => `<${n}>`));
   } catch {
-    text = call(...names.map((n) => [`<${n}>`])); // a list parameter (node-required's names)
+    // a list parameter (node-required's names): its length and its items shown by name too
+    const list = (n: string) =>
+      new Proxy([`<${n}>`], {
+        get: (t, k) => (k === 'length' ? `<number of ${n}>` : k === 'join' ? () => `<${n}>` : Reflect.get(t, k)),
+      });
+    text = call(...names.map(list));
   }
   return text.replace(/\|/g, '\\|');
 }

@@ -151,6 +151,22 @@ test("another table's base chains are noted: they run beside kube-proxy's and ar
   // another family's table runs for other packets: listed only
   assert.not.ok(notes.some((n) => n.includes('v6only')));
   assert.is(r.runs[0]!.report!.equivalent, true);
+  // a base chain deleted again (by its handle, which names no chain) is no longer noted
+  const withHandle = other('inet', 'calico', 'prerouting', -150);
+  (withHandle[1] as { add: { chain: Record<string, unknown> } }).add.chain.handle = 7;
+  const deleted = verifyArtifacts({
+    iptables: { text: IPTABLES, file: '<iptables>' },
+    nftables: {
+      text: doc([...commands(), ...withHandle, { delete: { chain: { family: 'inet', table: 'calico', handle: 7 } } }]),
+      file: '<nft>',
+    },
+    model: { model, node: 'n1' },
+  });
+  assert.equal(
+    deleted.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message),
+    [],
+  );
+  assert.not.ok(deleted.runs[0]!.report!.notes.some((n) => n.includes('calico')));
 });
 
 test("a set's default timeout without the timeout flag still expires its elements: refused, not read as static", () => {

@@ -116,7 +116,17 @@ function applyForeign(state: RulesetState, item: Item, family: string, name: str
   const table = state.foreign.get(key);
   if (table === undefined || item.kind !== 'chain' || item.obj === null) return;
   const chain = String(item.obj.name);
-  if (item.command === 'delete') table.baseChains.delete(chain);
-  else if (typeof item.obj.hook === 'string')
-    table.baseChains.set(chain, { hook: item.obj.hook, prio: String(item.obj.prio ?? 0) });
+  const handle = typeof item.obj.handle === 'number' ? item.obj.handle : undefined;
+  if (item.command === 'delete') {
+    // by name, or by handle (`delete chain ip t handle 7` names none)
+    if (item.obj.name !== undefined) table.baseChains.delete(chain);
+    else
+      for (const [name, c] of table.baseChains)
+        if (handle !== undefined && c.handle === handle) table.baseChains.delete(name);
+  } else if (typeof item.obj.hook === 'string')
+    table.baseChains.set(chain, {
+      hook: item.obj.hook,
+      prio: String(item.obj.prio ?? 0),
+      ...(handle !== undefined ? { handle } : {}),
+    });
 }

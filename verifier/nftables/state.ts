@@ -82,7 +82,7 @@ export interface ForeignTable {
   name: string;
   pointer: string;
   /** Its base chains, by name: hook and priority (what runs beside kube-proxy's, unread). */
-  baseChains: Map<string, { hook: string; prio: string }>;
+  baseChains: Map<string, { hook: string; prio: string; handle?: number }>;
 }
 
 export interface RulesetState {
