@@ -129,6 +129,41 @@ test("a DNAT to the packet's own address and port sets no DNAT status (kernel: n
     '-A KUBE-FORWARD',
     '-A KUBE-FORWARD -d 10.64.9.9 -p udp -m udp --dport 5000 -m conntrack --ctstate NEW -m conntrack ! --ctstate DNAT -j DROP',
   );
+  // a DNAT whose match is wider than its target is a real DNAT for every other destination (a
+  // review measured the kernel DNAT and then drop them; the target was no atom of its own, so the
+  // whole atom around it was taken as a DNAT to itself)
+  const bare = [
+    '*nat',
+    ':PREROUTING ACCEPT [0:0]',
+    ':OUTPUT ACCEPT [0:0]',
+    ':POSTROUTING ACCEPT [0:0]',
+    ':KUBE-SERVICES - [0:0]',
+    ':KUBE-POSTROUTING - [0:0]',
+    '-A PREROUTING -m comment --comment "kubernetes service portals" -j KUBE-SERVICES',
+    '-A OUTPUT -m comment --comment "kubernetes service portals" -j KUBE-SERVICES',
+    '-A POSTROUTING -m comment --comment "kubernetes postrouting rules" -j KUBE-POSTROUTING',
+    'COMMIT',
+    '*filter',
+    ':FORWARD ACCEPT [0:0]',
+    ':KUBE-FORWARD - [0:0]',
+    '-A FORWARD -m comment --comment "kubernetes forwarding rules" -j KUBE-FORWARD',
+    'COMMIT',
+    '',
+  ].join('\n');
+  const wide = withLines(
+    bare,
+    'nat',
+    '-A POSTROUTING',
+    '-A KUBE-SERVICES -d 10.0.0.0/8 -p tcp -m tcp --dport 80 -j DNAT --to-destination 10.1.1.1:80',
+  );
+  assert.is(diff(bare, wide).same, false);
+  const wideDrop = withLines(
+    wide,
+    'filter',
+    '-A FORWARD',
+    '-A KUBE-FORWARD -m conntrack --ctstate NEW -m conntrack --ctstate DNAT -j DROP',
+  );
+  assert.is(diff(wide, wideDrop).same, false);
   // the DNAT itself translates nothing: the same routing as without it (once a false "now also reaches")
   assert.equal(diff(BASE, identity), { errors: [], same: true, notes: diff(BASE, BASE).notes });
   // measured: the kernel drops the datagram (the DNAT left the tuple, so no DNAT status)

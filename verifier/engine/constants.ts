@@ -1,4 +1,5 @@
 // The constants a ruleset tests: they decide where the packet space is cut into atoms.
+import { ipOf } from '../../common/ip.ts';
 import type { KeyPart, NetfilterProgram, Step, Test } from '../model/program.ts';
 import { markBitsOf } from '../model/steps.ts';
 
@@ -104,6 +105,15 @@ function addSteps(c: Constants, steps: readonly Step[], canonical: (list: string
         break;
       case 'affinityWrite':
         addAffinity(c, canonical(s.list), s.key, null);
+        break;
+      case 'verdict':
+        // a DNAT target is an atom of its own: whether the packet's destination is the target
+        // (a DNAT to itself translates nothing) is asked of exactly that address (a review: a
+        // target inside a wider atom made every destination of the atom a DNAT to itself)
+        if (s.verdict.kind === 'dnat') {
+          const v = ipOf(s.verdict.ip).value;
+          c.addresses.push([v, v]);
+        }
         break;
       default:
         break;
