@@ -1,7 +1,8 @@
 // `ksvc explain`: one packet's path through the rules — every rule it matched, per random choice —
 // and its exact outcome distribution, for the IR, iptables and nftables side by side.
-import { hasTerminalUnsafe } from '../common/diagnostics.ts';
+import { type Diagnostic, hasTerminalUnsafe } from '../common/diagnostics.ts';
 import { familyOf, parseIPStrict } from '../common/ip.ts';
+import type { SourceFile } from '../common/source.ts';
 import type { CtState, Packet } from '../compiler/ir/packet.ts';
 import { capRepeated } from '../compiler/shared-rules/cap.ts';
 import { inputError, LOWERING_FLAGS, loweringOptions, parseCommandArgs, usageError as usage } from './args.ts';
@@ -92,6 +93,11 @@ async function runExplain(argv: string[], io: CliIO): Promise<number> {
   const fail = (m: string) => usage(io, 'explain', m);
   if (v.output !== undefined && v.output !== 'text' && v.output !== 'json') return fail('--output is text or json');
   const output = v.output === 'json' ? 'json' : 'text';
+  /** With --output json and no explanation to come (`failed`) the diagnostics are the report: on stdout, as verify prints them. */
+  const showDiagnostics = (diags: readonly Diagnostic[], sources: ReadonlyMap<string, SourceFile>, failed: boolean) => {
+    if (failed && output === 'json') io.stdout(renderDiagnostics(diags, sources, 'json', false));
+    else if (diags.length > 0) io.stderr(renderDiagnostics(diags, sources, 'text', io.color));
+  };
   if (v.src === undefined) return fail('--src is required');
   const src = parseIPStrict(v.src);
   if (!src.ok) return fail(`--src: ${src.reason}`);
@@ -161,9 +167,7 @@ async function runExplain(argv: string[], io: CliIO): Promise<number> {
       : await loadKsvcFile(io, modelFile!);
     if (loaded.readError) return inputError(io, 'explain', loaded.readError, output);
     if (!loaded.model || loaded.diagnostics.some((d) => d.severity === 'error')) {
-      // with --output json the diagnostics are the report: on stdout, as verify prints them
-      if (output === 'json') io.stdout(renderDiagnostics(loaded.diagnostics, loaded.sources, 'json', false));
-      else io.stderr(renderDiagnostics(loaded.diagnostics, loaded.sources, 'text', io.color));
+      showDiagnostics(loaded.diagnostics, loaded.sources, true);
       return EXIT_USAGE;
     }
   }
@@ -202,10 +206,11 @@ async function runExplain(argv: string[], io: CliIO): Promise<number> {
     ...(backend === 'all' ? {} : { backends: [backend as 'ir' | 'iptables' | 'nftables'] }),
     podInterface: from === 'pod' && v.iface === undefined,
   });
-  const sources = withArtifactSources(loaded?.sources ?? new Map(), [iptables, nftables], diagnostics);
-  // with --output json and no explanation to come, the diagnostics are the report: on stdout
-  if (!explanation && output === 'json') io.stdout(renderDiagnostics(capRepeated(diagnostics), sources, 'json', false));
-  else if (diagnostics.length > 0) io.stderr(renderDiagnostics(capRepeated(diagnostics), sources, 'text', io.color));
+  showDiagnostics(
+    capRepeated(diagnostics),
+    withArtifactSources(loaded?.sources ?? new Map(), [iptables, nftables], diagnostics),
+    !explanation,
+  );
   if (!explanation) return EXIT_USAGE;
   const render = await import('./render-explain.ts');
   const assumed = assumedDefaults(v, explanation.packet);

@@ -44,9 +44,17 @@ function verify(nft: string): { equivalent: boolean | null; errors: string[] } {
   return { equivalent: r.runs[0]?.report?.equivalent ?? null, errors };
 }
 
+/** diff of two nft documents. */
+const diffNft = (a: string, b: string) =>
+  diffArtifacts({ old: { text: a, file: '<old>' }, new: { text: b, file: '<new>' }, backend: 'nftables' });
+
+/** The witness packet of every change diff found. */
+const changedWitnesses = (r: ReturnType<typeof diffNft>) =>
+  r.runs.flatMap((run) => run.changes.map((c) => c.counterexample.witness));
+
 /** diff's verdict on two nft documents: true when they route alike. */
 function sameRouting(a: string, b: string): boolean {
-  const r = diffArtifacts({ old: { text: a, file: '<old>' }, new: { text: b, file: '<new>' }, backend: 'nftables' });
+  const r = diffNft(a, b);
   assert.equal(
     r.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message),
     [],
@@ -333,12 +341,8 @@ test('a locally generated packet DNATed to 127.0.0.1 is delivered through input,
     baseChain('FI', 'filter', 'input', 0),
     rule('FI', daddr('127.0.0.1'), tcpDport(8080), { drop: null }),
   );
-  const r = diffArtifacts({
-    old: { text: old, file: '<old>' },
-    new: { text: next, file: '<new>' },
-    backend: 'nftables',
-  });
-  const witnesses = r.runs.flatMap((run) => run.changes.map((c) => c.counterexample.witness));
+  const r = diffNft(old, next);
+  const witnesses = changedWitnesses(r);
   assert.ok(
     witnesses.some((w) => w.dst === '10.96.0.10' && w.path === 'local'),
     JSON.stringify(witnesses),
@@ -362,11 +366,7 @@ test('a constant set a rule uses cannot change: refused (the kernel refuses the 
     { delete: { element: { ...table, name: 's', elem: ['10.0.0.7'] } } },
     { flush: { set: { ...table, name: 's' } } },
   ]) {
-    const r = diffArtifacts({
-      old: { text: table1(...setAndRule), file: '<old>' },
-      new: { text: table1(...setAndRule, ...[change].flat()), file: '<new>' },
-      backend: 'nftables',
-    });
+    const r = diffNft(table1(...setAndRule), table1(...setAndRule, ...[change].flat()));
     assert.ok(
       r.diagnostics.some((d) => d.code === 'nft-constant-busy'),
       JSON.stringify(r.diagnostics.map((d) => d.code)),
@@ -381,11 +381,7 @@ test("a filter chain at the nat core's own priority is refused: its order depend
     rule('n', daddr('10.99.0.1'), { dnat: { addr: '10.99.0.2' } }),
     rule('f', daddr('10.99.0.2'), { drop: null }),
   );
-  const r = diffArtifacts({
-    old: { text: tied, file: '<old>' },
-    new: { text: tied, file: '<new>' },
-    backend: 'nftables',
-  });
+  const r = diffNft(tied, tied);
   assert.ok(
     r.diagnostics.some((d) => d.message.includes("the nat core's own")),
     JSON.stringify(r.diagnostics.map((d) => d.message)),
@@ -407,12 +403,8 @@ test("a datagram the node sends to lo's broadcast address passes input (not LOCA
     rule('FI', daddr('127.255.255.255'), udp9999, { drop: null }),
   );
   const none = table1(baseChain('FI', 'filter', 'input', 0));
-  const r = diffArtifacts({
-    old: { text: none, file: '<old>' },
-    new: { text: inputDrop, file: '<new>' },
-    backend: 'nftables',
-  });
-  const witnesses = r.runs.flatMap((run) => run.changes.map((c) => c.counterexample.witness));
+  const r = diffNft(none, inputDrop);
+  const witnesses = changedWitnesses(r);
   // measured: a drop in input counts the node's own datagram to 127.255.255.255
   assert.ok(
     witnesses.some((w) => w.path === 'local' && w.dst === '127.255.255.255'),
@@ -443,11 +435,7 @@ test('IPv6 MASQUERADE of a packet to ::1 keeps ::1 as its source: a test of ::1 
       },
     },
   };
-  const r = diffArtifacts({
-    old: { text: JSON.stringify({ nftables: base }), file: '<old>' },
-    new: { text: JSON.stringify({ nftables: [...base, dropLoopback] }), file: '<new>' },
-    backend: 'nftables',
-  });
+  const r = diffNft(JSON.stringify({ nftables: base }), JSON.stringify({ nftables: [...base, dropLoopback] }));
   // measured: the kernel drops the node's datagram to ::1 (before, "same routing")
   assert.ok(
     r.runs.some((run) => run.report?.equivalent === false) ||

@@ -24,7 +24,8 @@ export function buildSpace(family: Family, constants: Constants, locality: Local
   const loopback = loopbackLocalRange(family);
   const localRanges: [bigint, bigint][] = [[loopback.first, loopback.last]];
   const broadcast = loopbackBroadcast(family);
-  const ownAtoms: [bigint, bigint][] = broadcast === null ? [] : [[ipOf(broadcast).value, ipOf(broadcast).value]];
+  const b = broadcast === null ? null : ipOf(broadcast).value;
+  const ownAtoms: [bigint, bigint][] = b === null ? [] : [[b, b]];
   for (const a of locality.addresses) {
     const v = ipOf(a).value;
     localRanges.push([v, v]);

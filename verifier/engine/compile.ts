@@ -470,10 +470,10 @@ const natCorePriority = (hook: Hook): number => (hook === 'prerouting' || hook =
  * The rulesets do not say which, so such a tie is refused.
  */
 function refuseTiesWithNatCore(bases: readonly BaseChain[]): void {
+  // the core registers on all four hooks at the family's first nat chain, whatever its hook
+  if (!bases.some((n) => n.type === 'nat')) return;
   for (const b of bases) {
     if (b.type === 'nat' || b.priority !== natCorePriority(b.hook)) continue;
-    // the core registers on all four hooks at the family's first nat chain, whatever its hook
-    if (!bases.some((n) => n.type === 'nat')) continue;
     throw new CompileError(
       `a ${b.type} chain at priority ${b.priority} on ${b.hook}, the nat core's own: whether it runs before or after the nat chains depends on which table registered nat first`,
     );
