@@ -146,6 +146,7 @@ test("another table's base chains are noted: they run beside kube-proxy's and ar
         ...commands(),
         ...other('inet', 'calico', 'prerouting', -150),
         ...other('ip6', 'v6only', 'output', 0),
+        ...other('bridge', 'cni', 'prerouting', -200),
       ]),
       file: '<nft>',
     },
@@ -154,6 +155,11 @@ test("another table's base chains are noted: they run beside kube-proxy's and ar
   const notes = r.runs[0]!.report!.notes;
   assert.ok(
     notes.some((n) => n.startsWith('table inet calico has base chains (prerouting -150), which run beside')),
+    notes.join('\n'),
+  );
+  // a bridge CNI's frames pass the bridge family's hooks before the IP stack sees them
+  assert.ok(
+    notes.some((n) => n.startsWith('table bridge cni has base chains (prerouting -200)')),
     notes.join('\n'),
   );
   // another family's table runs for other packets: listed only

@@ -55,12 +55,13 @@ function checkHooks(needs: readonly HookNeed[], contexts: readonly string[], sin
 
 /**
  * The note for another table's base chains at the hooks kube-proxy's packets pass (its own family,
- * inet, or netdev ingress): they run before or after kube-proxy's and are not read (a review
+ * inet, netdev ingress, or bridge: a frame a bridge CNI carries to or through the node passes the
+ * bridge family's hooks first): they run before or after kube-proxy's and are not read (a review
  * measured a foreign nat DNAT at -150, a notrack and a mark of the masquerade bit each change the
  * outcome while the proof held). null when the table has none.
  */
 function foreignBaseChainsNote(f: ForeignTable, family: string): string | null {
-  if (f.baseChains.size === 0 || !(f.family === family || f.family === 'inet' || f.family === 'netdev')) return null;
+  if (f.baseChains.size === 0 || !(f.family === family || ['inet', 'netdev', 'bridge'].includes(f.family))) return null;
   const chains = [...f.baseChains.values()]
     .map((c) => `${c.hook} ${c.prio}`)
     .sort()
