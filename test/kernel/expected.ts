@@ -60,9 +60,12 @@ export function deployedProgram(ir: IRProgram, plan: TopologyPlan): IRProgram {
 
 /** The observation keys one outcome may show up as. */
 function keysOf(o: Outcome, plan: TopologyPlan, probe: Probe): string[] {
-  if (o.verdict === 'drop') return ['drop'];
-  if (o.verdict !== 'accept') return ['reject'];
   const local = (ip: string) => plan.nodeLocal.includes(ip) || isLoopbackIP(ip);
+  // An arriving packet from the node's own address (IPv6, topology.ts): a REJECT's ICMP error and a
+  // local listener's answer go to the node itself, so the sender sees a timeout, as for a drop.
+  const answersToNode = probe.from === 'client' && local(probe.src);
+  if (o.verdict === 'drop') return ['drop'];
+  if (o.verdict !== 'accept') return [answersToNode ? 'drop' : 'reject'];
   const masq = o.masquerade !== 'none';
   if (o.dnat) {
     const target = `dnat ${o.dnat.ip}:${o.dnat.port}`;
@@ -71,7 +74,7 @@ function keysOf(o: Outcome, plan: TopologyPlan, probe: Probe): string[] {
     if (local(o.dnat.ip) && probe.from === 'node') return [target, `${target} masq`];
     return [masq ? `${target} masq` : target];
   }
-  if (local(probe.dst)) return ['local'];
+  if (local(probe.dst)) return [answersToNode ? 'drop' : 'local'];
   return [masq ? 'forward masq' : 'forward'];
 }
 

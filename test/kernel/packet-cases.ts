@@ -403,6 +403,20 @@ export const CASES: PacketCase[] = [
       { frontend: 'default/empty6:http cluster', source: 'client:outside', keys: ['reject'] },
       { frontend: 'default/empty6:q nodeport fd00:10::11', source: 'pod:fd00:64::/48', keys: ['reject'] },
       { frontend: 'default/local6:http nodeport ::1', source: 'localhost', keys: ['local'] },
+      // arriving from the node's own address (IPv6 routes it): LOCAL as a source, so eTP=Local
+      // sends it to every endpoint, masqueraded; the source range holds it; a REJECT's error goes
+      // to the node itself, unseen by the sender
+      {
+        frontend: 'default/local6:http nodeport fd00:10::11',
+        source: 'client:node-ip:fd00:10::11',
+        keys: ['dnat fd00:64:0:1::61:8080 masq', 'dnat fd00:64:0:2::62:8080 masq'],
+      },
+      {
+        frontend: 'default/lb6:https lb',
+        source: 'client:node-ip:fd00:10::11',
+        keys: ['dnat fd00:64:0:1::21:8443 masq', 'dnat fd00:64:0:2::22:8443 masq'],
+      },
+      { frontend: 'default/empty6:http cluster', source: 'client:node-ip:fd00:10::11', keys: ['drop'] },
     ],
   },
   {

@@ -11,7 +11,7 @@ export type SourceNs = 'client' | 'pods' | 'node';
 
 /** One sender: a namespace and the address it sends from. */
 export interface SourceSpec {
-  /** Stable, readable name used in reports: "client:outside", "pod:10.64.1.0/24", "hairpin:10.64.1.7", "node", "localhost". */
+  /** Stable, readable name used in reports: "client:outside", "client:node-ip:fd00::1", "pod:10.64.1.0/24", "hairpin:10.64.1.7", "node", "localhost". */
   label: string;
   ns: SourceNs;
   /** The source address the node sees. */
@@ -163,6 +163,18 @@ export function planTopology(ir: IRProgram): TopologyPlan {
     clientAddresses.push(take(helper!));
     clientSnat.push({ from: helper!, to: lbip });
     sources.push({ label: `client:lb-ip:${lbip}`, ns: 'client', ip: lbip, bind: helper! });
+  }
+
+  // IPv6 only: an arriving packet from the node's own address. IPv6 has no martian check, so the
+  // node routes it like any other (IPv4 drops it at routing: not in the packet space). The client
+  // cannot own the address (the node does), so it sends from a helper its nftables SNATs to it.
+  // Whatever answers goes to the node itself: the sender sees only timeouts (expected.ts).
+  const selfHelper = v6 ? ['fd95::1', 'fd94::1'].find(clearOfAll) : undefined;
+  const selfSource = nodeIPs[0] ?? extLink.node;
+  if (selfHelper) {
+    clientAddresses.push(take(selfHelper));
+    clientSnat.push({ from: selfHelper, to: selfSource });
+    sources.push({ label: `client:node-ip:${selfSource}`, ns: 'client', ip: selfSource, bind: selfHelper });
   }
 
   // Pods: every endpoint that is not the node itself (hairpin senders), plus client pods.
