@@ -1,4 +1,4 @@
-// Key indexes (verifier/engine/compile.ts buildKeyIndex, candidates.ts candidatesFor): the items a
+// Key indexes (verifier/engine/key-index.ts buildKeyIndex, candidates.ts candidatesFor): the items a
 // class pinning a destination, protocol and port can meet are exactly those whose leading
 // conditions do not exclude that key — checked against a plain filter over the items, for indexes
 // small enough to keep no bitmap and large enough to keep one (the bitmaps only skip map probes).
@@ -6,9 +6,9 @@ import fc from 'fast-check';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { candidatesFor } from '../../verifier/engine/candidates.ts';
-import { buildKeyIndex } from '../../verifier/engine/compile.ts';
 import { type CPart, portCode } from '../../verifier/engine/compiled.ts';
 import { point } from '../../verifier/engine/intervals.ts';
+import { buildKeyIndex } from '../../verifier/engine/key-index.ts';
 import { DIM } from '../../verifier/engine/space.ts';
 
 const test = suite('key index candidates');

@@ -1,9 +1,9 @@
 // Compile a reader's NetfilterProgram against a packet space (see compiled.ts).
 import type { CtState } from '../../compiler/ir/packet.ts';
 import { numgenCount } from '../model/numgen.ts';
-import type { BaseChain, Hook, KeyPart, NetfilterProgram, NumberRange, Step, Test, Verdict } from '../model/program.ts';
+import type { Hook, KeyPart, NetfilterProgram, NumberRange, Step, Test, Verdict } from '../model/program.ts';
+import { compareKeys, hookOrderKey, refuseTiesWithNatCore } from './base-chain-order.ts';
 import {
-  bitsOf,
   type CBaseChain,
   type CChain,
   type CElement,
@@ -13,12 +13,12 @@ import {
   type CTest,
   type CVerdict,
   type KeyIndex,
-  portCode,
   writtenList,
 } from './compiled.ts';
 import { complement, type Dyadic, fromRational, ZERO } from './dyadic.ts';
 import { type Interner, newInterner } from './intern.ts';
-import { EMPTY, fromRanges, type IntervalSet, single, subtract, union } from './intervals.ts';
+import { EMPTY, fromRanges, type IntervalSet, subtract, union } from './intervals.ts';
+import { buildKeyIndex } from './key-index.ts';
 import {
   AFFINITY_BASE,
   addressAtomOf,
@@ -114,96 +114,6 @@ function ctAtoms(states: readonly CtState[], dnat: boolean): IntervalSet {
     if (a.state !== 'new' && (states.includes(a.state) || (dnat && a.dnat))) ranges.push([i, i]);
   });
   return fromRanges(ranges);
-}
-
-/**
- * Whether an item's parts pin a destination or a port: an item that pins neither is general. Asked
- * of every item before the index's maps are made: most chains of a kube-proxy ruleset are a
- * service's or an endpoint's few rules, none of them keyed (195,232 of iptables' 195,238 chains at
- * 10,000 services), and making and dropping nine maps for each took 0.84 s there.
- */
-const mayBeKeyed = (parts: readonly CPart[] | null): boolean =>
-  parts?.some((p) => (p.dim === DIM.dst || p.dim === DIM.dport) && single(p.set) !== undefined) === true;
-
-/** Index items (rules or elements) by the exact destination, protocol and port their leading conditions pin. */
-/**
- * The atoms of a destination set of one or two atoms: an item is filed under each (so 127.0.0.0/8,
- * cut at lo's broadcast address into two atoms, still keys its own shard); undefined for more.
- */
-function fewAtoms(set: IntervalSet | undefined): readonly number[] | undefined {
-  if (set === undefined) return undefined;
-  if (set.length === 2) {
-    const [lo, hi] = [set[0]!, set[1]!];
-    return lo === hi ? [lo] : hi === lo + 1 ? [lo, hi] : undefined;
-  }
-  return set.length === 4 && set[0] === set[1] && set[2] === set[3] ? [set[0]!, set[2]!] : undefined;
-}
-
-export function buildKeyIndex(items: readonly (readonly CPart[] | null)[]): KeyIndex | null {
-  if (!items.some(mayBeKeyed)) return null;
-  const full = new Map<number, Map<number, number[]>>();
-  const portOnly = new Map<number, number[]>();
-  const dstOnly = new Map<number, number[]>();
-  const byPort = new Map<number, number[]>();
-  const byDst = new Map<number, number[]>();
-  const portLists = new Map<number, [number, number][]>();
-  const general: number[] = [];
-  const allPortOnly: number[] = [];
-  const allDstOnly: number[] = [];
-  const push = <K>(m: Map<K, number[]>, k: K, i: number) => {
-    const l = m.get(k);
-    if (l) l.push(i);
-    else m.set(k, [i]);
-  };
-  for (const [i, parts] of items.entries()) {
-    const pin = (dim: number) => {
-      const p = parts?.find((x) => x.dim === dim);
-      return p ? single(p.set) : undefined;
-    };
-    const proto = pin(DIM.proto);
-    const port = pin(DIM.dport);
-    const dsts = fewAtoms(parts?.find((x) => x.dim === DIM.dst)?.set);
-    if (proto !== undefined && port !== undefined) {
-      const code = portCode(proto, port);
-      const ports = portLists.get(proto);
-      if (ports) ports.push([port, port]);
-      else portLists.set(proto, [[port, port]]);
-      push(byPort, code, i);
-      if (dsts !== undefined) {
-        for (const dst of dsts) {
-          let byCode = full.get(dst);
-          if (!byCode) full.set(dst, (byCode = new Map()));
-          push(byCode, code, i);
-          push(byDst, dst, i);
-        }
-      } else {
-        push(portOnly, code, i);
-        allPortOnly.push(i);
-      }
-    } else if (dsts !== undefined) {
-      for (const dst of dsts) {
-        push(dstOnly, dst, i);
-        push(byDst, dst, i);
-      }
-      allDstOnly.push(i);
-    } else general.push(i);
-  }
-  if (general.length === items.length) return null;
-  const portsByProto = new Map([...portLists].map(([proto, l]) => [proto, fromRanges(l)] as const));
-  return {
-    full,
-    portOnly,
-    portsByProto,
-    dstOnly,
-    general,
-    byPort,
-    byDst,
-    allPortOnly,
-    allDstOnly,
-    count: items.length,
-    dstBits: bitsOf(full, dstOnly),
-    portOnlyBits: bitsOf(portOnly),
-  };
 }
 
 export interface CompileContext {
@@ -446,43 +356,6 @@ export function compileProgram(program: NetfilterProgram, ctx: CompileContext): 
   keyed.sort((a, b) => compareKeys(a.key, b.key));
   for (const { base } of keyed) hooks[base.hook].push({ ...base, chain: chainRef(base.chain) });
   return { backend: program.backend, chains, hooks };
-}
-
-/**
- * Where the kernel calls a base chain within its hook (docs/verifier.md, "Semantics"). Hooks run
- * by priority; at one priority the one registered later runs first (nf_hook_entries_grow inserts a
- * hook before its equals: measured, two filter chains at output 0 ran in the reverse of their
- * declaration order). nat chains are not hooks of their own: the nat core's hook runs them, at -100
- * (prerouting, output) or 100 (input, postrouting) whatever their priority, which orders them only
- * among themselves (measured: a nat output chain at 10 had DNATed before a filter chain at 0).
- */
-function hookOrderKey(b: BaseChain, order: number): readonly number[] {
-  if (b.type !== 'nat') return [b.priority, -order, 0];
-  return [natCorePriority(b.hook), b.priority, -order];
-}
-
-const natCorePriority = (hook: Hook): number => (hook === 'prerouting' || hook === 'output' ? -100 : 100);
-
-/**
- * A filter chain at the nat core's own priority (when the ruleset has nat chains) runs before or after them
- * as the core was registered before or after it: by the first nat user of the namespace, which may
- * be another table or iptables' nat table (measured: the order flipped after `iptables -t nat -L`).
- * The rulesets do not say which, so such a tie is refused.
- */
-function refuseTiesWithNatCore(bases: readonly BaseChain[]): void {
-  // the core registers on all four hooks at the family's first nat chain, whatever its hook
-  if (!bases.some((n) => n.type === 'nat')) return;
-  for (const b of bases) {
-    if (b.type === 'nat' || b.priority !== natCorePriority(b.hook)) continue;
-    throw new CompileError(
-      `a ${b.type} chain at priority ${b.priority} on ${b.hook}, the nat core's own: whether it runs before or after the nat chains depends on which table registered nat first`,
-    );
-  }
-}
-
-function compareKeys(a: readonly number[], b: readonly number[]): number {
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
-  return 0;
 }
 
 /**
