@@ -29,7 +29,10 @@ export function lowerServicePort(
   const ofFamily = <T extends string>(xs: T[]): T[] => xs.filter((x) => familyOf(x) === family);
   const externalIPs = ofFamily(svc.externalIPs);
   const loadBalancerIPs = ofFamily(svc.loadBalancerIngress);
-  const sourceRanges = ofFamily(svc.loadBalancerSourceRanges);
+  // a /0 range of this family allows every source: no firewall at all, as with no ranges
+  // (kube-proxy 1.34's newBaseServiceInfo; earlier releases wrote a firewall chain for it)
+  const familyRanges = ofFamily(svc.loadBalancerSourceRanges);
+  const sourceRanges = familyRanges.some((c) => cidrOf(c).prefix === 0) ? [] : familyRanges;
   const nodePort = port.nodePort !== null && port.nodePort !== 0 ? port.nodePort : null;
 
   // apiservice.ExternalPolicyLocal: the policy applies to externally accessible services —

@@ -284,6 +284,33 @@ test('firewall allows LB IPs when a source range holds the node IP', () => {
   assert.equal(one(m).servicePorts[0]!.firewall, { sourceRanges: ['203.0.113.0/25'], allowLoadBalancerIPs: true });
 });
 
+test('a /0 source range allows every source: no firewall, per family (kube-proxy 1.34)', () => {
+  const lb = (ranges: string[]) =>
+    cluster(
+      {},
+      [node('n', ['203.0.113.5', '2001:db8::5'])],
+      [
+        service('ns', 'lb', {
+          type: 'LoadBalancer',
+          clusterIPs: ['172.30.0.9', 'fd00:30::9'],
+          ports: [port({ port: 80, nodePort: 30009 })],
+          loadBalancerIngress: [ip('5.6.7.8'), ip('2001:db8:5::8')],
+          loadBalancerSourceRanges: ranges.map(cidr),
+          endpoints: [ep('10.0.0.9', { ports: { '': 80 } }), ep('fd00:10::9', { ports: { '': 80 } })],
+        }),
+      ],
+    );
+  const firewalls = (ranges: string[]) => lowerModel(lb(ranges), {}).programs.map((p) => p.servicePorts[0]!.firewall);
+  assert.equal(firewalls(['198.51.100.0/24', '0.0.0.0/0', '2001:db8:7::/48']), [
+    null,
+    { sourceRanges: ['2001:db8:7::/48'], allowLoadBalancerIPs: false },
+  ]);
+  assert.equal(firewalls(['::/0', '198.51.100.0/24']), [
+    { sourceRanges: ['198.51.100.0/24'], allowLoadBalancerIPs: false },
+    null,
+  ]);
+});
+
 test('nodeport addresses of the other family only: this family matches all local addresses', () => {
   const m = cluster(
     { nodePortAddresses: [cidr('2001:db8::/64')] },
