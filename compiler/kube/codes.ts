@@ -57,6 +57,10 @@ export const { codes: kubeCodes, table: kubeCodeTable } = defineCodes({
     severity: 'error',
     message: (value: string, want: string) => `'${value}' is not an ${want} address`,
   },
+  'cleared-by-default': {
+    severity: 'warning',
+    message: (field: string, why: string) => `'${field}' is ignored: ${why}`,
+  },
   // --- across objects
   'duplicate-object': { severity: 'error', message: (kind: string, name: string) => `duplicate ${kind} ${name}` },
   // --- accepted, but kube-proxy ignores it

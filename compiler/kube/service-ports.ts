@@ -12,9 +12,10 @@ import {
   field,
   getSeq,
   getString,
+  isEmptyString,
   type MapVal,
   missing,
-  readEnum,
+  readEnumOr,
   type Val,
   where,
 } from './yaml-reader.ts';
@@ -66,9 +67,10 @@ function readPortName(pm: MapVal, portCount: number, seen: Map<string, Val>): st
   return name;
 }
 
-/** targetPort: a number (1-65535) or an IANA port name; unset or 0 means the port itself. */
+/** targetPort: a number (1-65535) or an IANA port name; unset, 0 or "" means the port itself. */
 function readTargetPort(pm: MapVal, port: number | undefined): number | string | undefined {
   const tpVal = field(pm, 'targetPort');
+  if (tpVal && isEmptyString(tpVal)) return port;
   const tp = asIntOrString(tpVal);
   const diags = pm.ctx.diags;
   if (typeof tp === 'number' && tp !== 0) {
@@ -112,8 +114,7 @@ export function readServicePorts(spec: MapVal, type: ServiceType): PortsRead {
     if (!pm) continue;
     checkKnownFields(pm, PORT_FIELDS, 'a Service port');
     const name = readPortName(pm, portItems?.length ?? 0, seenNames);
-    const protocolName =
-      readEnum(pm, 'protocol', Object.keys(PROTOCOLS)) ?? (field(pm, 'protocol') ? undefined : 'TCP');
+    const protocolName = readEnumOr(pm, 'protocol', Object.keys(PROTOCOLS), 'TCP');
     const port = readPort(pm, 'port', true);
     const targetPort = readTargetPort(pm, port?.value);
     const nodePort = readNodePort(pm, type);

@@ -22,9 +22,11 @@ import {
   getSeq,
   getString,
   getStringList,
+  isEmptyString,
   type MapVal,
   missing,
   readEnum,
+  readEnumOr,
   type Val,
   where,
 } from './yaml-reader.ts';
@@ -101,7 +103,7 @@ export function readService(obj: MapVal): ServiceResult {
     return { kind: 'invalid' };
   }
   checkKnownFields(spec, SPEC_FIELDS, 'Service spec');
-  const type = readEnum(spec, 'type', SERVICE_TYPES) ?? (field(spec, 'type') ? undefined : 'ClusterIP');
+  const type = readEnumOr(spec, 'type', SERVICE_TYPES, 'ClusterIP');
   if (type === undefined) return { kind: 'invalid' };
   const skip = (reason: SkipReason): ServiceResult =>
     meta && !failed() ? { kind: 'skipped', ...nameOf(meta), reason } : { kind: 'invalid' };
@@ -296,6 +298,8 @@ function readExternalTrafficPolicy(
   externalIPCount: number,
 ): TrafficPolicy | undefined {
   const etpVal = field(spec, 'externalTrafficPolicy');
+  // "" is what an unset policy reads as: the API server defaults it to Cluster where it applies
+  if (etpVal && isEmptyString(etpVal)) return undefined;
   const etp = readEnum(spec, 'externalTrafficPolicy', POLICIES);
   if (etpVal && etp && !isExternallyAccessible(type, externalIPCount)) {
     spec.ctx.diags.push(
@@ -366,26 +370,25 @@ function readIngress(obj: MapVal, type: string): { value: ParsedIP; at: Val }[] 
 }
 
 function readAffinity(spec: MapVal): ServiceModel['sessionAffinity'] | undefined {
-  const kind = readEnum(spec, 'sessionAffinity', ['None', 'ClientIP'] as const);
-  if (kind === undefined && field(spec, 'sessionAffinity')) return undefined;
+  const kind = readEnumOr(spec, 'sessionAffinity', ['None', 'ClientIP'] as const, 'None');
+  if (kind === undefined) return undefined;
   const cfgVal = field(spec, 'sessionAffinityConfig');
+  if (kind === 'None') {
+    // SetDefaults_Service clears the config of a service without affinity before validating it
+    if (cfgVal)
+      spec.ctx.diags.push(
+        kubeCodes['cleared-by-default'](
+          where(cfgVal),
+          'sessionAffinityConfig',
+          "'sessionAffinity' is 'None', and the API server clears it",
+        ),
+      );
+    return { type: 'None' };
+  }
   const cfg = asMap(cfgVal);
   const clientIP = cfg && getMap(cfg, 'clientIP');
   const tVal = clientIP && field(clientIP, 'timeoutSeconds');
   const t = asInt(tVal);
-  if (kind !== 'ClientIP') {
-    if (cfgVal) {
-      spec.ctx.diags.push(
-        kubeCodes['forbidden-field'](
-          where(cfgVal),
-          'sessionAffinityConfig',
-          "must not be set when 'sessionAffinity' is 'None'",
-        ),
-      );
-      return undefined;
-    }
-    return { type: 'None' };
-  }
   if (t !== undefined && (t < 1 || t > MAX_AFFINITY_TIMEOUT)) {
     spec.ctx.diags.push(
       kubeCodes['invalid-value'](where(tVal!), 'timeoutSeconds', `${t} is outside 1-${MAX_AFFINITY_TIMEOUT}`),

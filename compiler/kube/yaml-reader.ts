@@ -215,6 +215,19 @@ export function readEnum<T extends string>(m: MapVal, key: string, allowed: read
   return undefined;
 }
 
+/** A value written as the empty string (`""`), told apart without reporting anything. */
+export const isEmptyString = (v: Val): boolean => isScalar(v.node) && v.node.value === '';
+
+/**
+ * An enum the API server defaults when it is unset or empty: SetDefaults_Service runs before
+ * validation, so `type: ""` is a ClusterIP service and `protocol: ""` is TCP. The default then;
+ * otherwise readEnum.
+ */
+export function readEnumOr<T extends string>(m: MapVal, key: string, allowed: readonly T[], dflt: T): T | undefined {
+  const v = field(m, key);
+  return !v || isEmptyString(v) ? dflt : readEnum(m, key, allowed);
+}
+
 /** A list of strings: each item with its location; wrong-typed items are reported and dropped. */
 export function getStringList(m: MapVal, key: string): { value: string; at: Val }[] {
   const items = getSeq(m, key) ?? [];

@@ -1,0 +1,47 @@
+// The API server defaults a Service before it validates it (SetDefaults_Service): an empty string
+// is an unset field. A manifest written by hand or by `helm template` says `type: ""` or keeps a
+// sessionAffinityConfig beside `sessionAffinity: None`; the cluster accepts it, so import does too.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { codesOf, imp, only, svc } from './kube-helpers.ts';
+
+test('empty type, protocol and targetPort read as the API server defaults them', () => {
+  const r = imp(svc('  type: ""\n  clusterIP: 10.32.0.7\n  ports: [{port: 80, protocol: "", targetPort: ""}]'));
+  assert.equal(codesOf(r.diagnostics), []);
+  const s = r.model!.services[0]!;
+  assert.is(s.type, 'ClusterIP');
+  assert.equal(
+    s.ports.map((p) => [p.protocol, p.port, p.targetPort]),
+    [['tcp', 80, 80]],
+  );
+});
+
+test('an empty externalTrafficPolicy is Cluster, on a NodePort service and on a ClusterIP one', () => {
+  for (const type of ['NodePort', 'ClusterIP']) {
+    const r = imp(svc(`  type: ${type}\n  clusterIP: 10.32.0.7\n  externalTrafficPolicy: ""\n  ports: [{port: 80}]`));
+    assert.equal(codesOf(r.diagnostics), [], type);
+    assert.is(r.model!.services[0]!.externalTrafficPolicy, 'Cluster', type);
+  }
+});
+
+test('a sessionAffinityConfig without ClientIP affinity is cleared, with a warning', () => {
+  for (const affinity of ['  sessionAffinity: None\n', '  sessionAffinity: ""\n', '']) {
+    const r = imp(
+      svc(
+        `  clusterIP: 10.32.0.7\n${affinity}  sessionAffinityConfig: {clientIP: {timeoutSeconds: 60}}\n  ports: [{port: 80}]`,
+      ),
+    );
+    const d = only(r.diagnostics, 'cleared-by-default');
+    assert.is(d.severity, 'warning');
+    assert.match(d.message, "'sessionAffinityConfig' is ignored");
+    assert.equal(r.model!.services[0]!.sessionAffinity, { type: 'None' }, affinity);
+  }
+});
+
+test('values the API server refuses stay refused: a misspelt type, an unknown protocol', () => {
+  const codes = (spec: string) => codesOf(imp(svc(spec)).diagnostics);
+  assert.ok(codes('  type: clusterip\n  clusterIP: 10.32.0.7\n  ports: [{port: 80}]').includes('unsupported-value'));
+  assert.ok(codes('  clusterIP: 10.32.0.7\n  ports: [{port: 80, protocol: ICMP}]').includes('unsupported-value'));
+});
+
+test.run();
