@@ -99,6 +99,14 @@ export const interfaceName = memo(function interfaceName(name: string): string |
   return charReason(name, /[A-Za-z0-9_.-]/) ?? "starts with '.'";
 });
 
+/**
+ * An interface name prefix: an interface name one character shorter, as the rules append a
+ * wildcard to it (iptables `-i veth+`, nft `"veth*"`), and both refuse 16 bytes (measured: a
+ * 15-character prefix loads in neither).
+ */
+export const interfaceNamePrefix = (name: string): string | null =>
+  name.length === 15 ? '15 characters, at most 14 (a wildcard follows it in the rules)' : interfaceName(name);
+
 export type NameRule = (name: string) => string | null;
 
 const RULE_TEXT = new Map<NameRule, string>([

@@ -2,7 +2,7 @@
 // options and turns them into ClusterSettings. Diagnostics here have file "" (command line).
 import type { Diagnostic } from '../../common/diagnostics.ts';
 import { type CIDRText, type Family, parseCIDRSloppy } from '../../common/ip.ts';
-import { interfaceName } from '../../common/name-validation.ts';
+import { interfaceName, interfaceNamePrefix } from '../../common/name-validation.ts';
 import { type ClusterSettings, defaultClusterSettings, type LocalDetectorSpec } from '../model.ts';
 import { kubeCodes } from './codes.ts';
 
@@ -148,7 +148,7 @@ export function detectorFromFlags(
     return null;
   }
   const prefix = options.podInterfaceNamePrefix ?? '';
-  if (interfaceName(prefix) === null) return { mode: 'InterfaceNamePrefix', prefix };
+  if (interfaceNamePrefix(prefix) === null) return { mode: 'InterfaceNamePrefix', prefix };
   diags.push(
     kubeCodes['invalid-option'](
       cmdline,

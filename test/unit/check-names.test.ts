@@ -9,6 +9,7 @@ import {
   interfaceName,
   labelValue,
 } from '../../common/name-validation.ts';
+import { importKubernetes } from '../../compiler/kube/index.ts';
 import { BASE, expectClean, expectDiag } from './check-helpers.ts';
 
 test('name validators follow the Kubernetes rules', () => {
@@ -117,6 +118,20 @@ test('invalid-interface-name: bridge interface and interface prefix', () => {
     assert.is(interfaceName(name), null, name);
     expectClean(`cluster {\n  masq from outside interface ${name}\n}\n`, ['no-services']);
   }
+  // a prefix gets a wildcard in the rules (`veth+`, `"veth*"`): 15 characters load in neither backend
+  const long = expectDiag(
+    `cluster {\n  masq from outside interface prefix ${'p'.repeat(15)}\n}\n`,
+    'invalid-interface-name',
+    'p'.repeat(15),
+  );
+  assert.match(long.message, 'at most 14');
+  expectClean(`cluster {\n  masq from outside interface prefix ${'p'.repeat(14)}\n}\n`, ['no-services']);
+  const flagged = (prefix: string) =>
+    importKubernetes([], { detectLocalMode: 'InterfaceNamePrefix', podInterfaceNamePrefix: prefix }).diagnostics.filter(
+      (d) => d.severity === 'error',
+    );
+  assert.equal(flagged('p'.repeat(14)), []);
+  assert.match(flagged('p'.repeat(15))[0]?.message ?? '', 'is not an interface name prefix');
   assert.is(interfaceName('br@0'), "contains '@'");
   assert.is(interfaceName('.br0'), "starts with '.'");
 });

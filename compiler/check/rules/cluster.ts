@@ -1,6 +1,6 @@
 // Rules on the cluster block: value ranges, settings given twice, the local-traffic detector.
 
-import { interfaceName } from '../../../common/name-validation.ts';
+import { interfaceName, interfaceNamePrefix } from '../../../common/name-validation.ts';
 import type { Span } from '../../../common/source.ts';
 import type { ClusterSetting } from '../../../grammar/ast.ts';
 import { codes } from '../codes.ts';
@@ -178,7 +178,7 @@ export const detectorInterfaceNames: Rule = (ctx, draft) => {
       const why = interfaceName(s.name.value);
       if (why) ctx.report(codes['invalid-interface-name'](ctx.at(s.name.span), 'interface', s.name.value, why));
     } else if (s.kind === 'InterfaceNamePrefix') {
-      const why = interfaceName(s.prefix.value);
+      const why = interfaceNamePrefix(s.prefix.value);
       if (why)
         ctx.report(codes['invalid-interface-name'](ctx.at(s.prefix.span), 'interface prefix', s.prefix.value, why));
     }
