@@ -18,6 +18,16 @@ function withPrefix(addr: string, family: 'ipv4' | 'ipv6'): string {
   return addr.includes('/') ? addr : `${addr}/${family === 'ipv4' ? 32 : 128}`;
 }
 
+/**
+ * `-s`/`-d` as iptables-save prints it: a /0 matches every address and is stored as no match at
+ * all, so it is not printed; negated it is kept (measured with iptables-legacy; iptables-nft
+ * refuses to load `! -s 0.0.0.0/0`).
+ */
+function addressMatch(flag: '-s' | '-d', addr: string, negate: boolean, family: 'ipv4' | 'ipv6'): string {
+  if (!negate && addr.endsWith('/0')) return '';
+  return `${negate ? '! ' : ''}${flag} ${withPrefix(addr, family)}`;
+}
+
 export function saveRuleLine(r: Rule, family: 'ipv4' | 'ipv6'): string {
   const head: string[] = [];
   const mods: string[] = [];
@@ -32,10 +42,10 @@ export function saveRuleLine(r: Rule, family: 'ipv4' | 'ipv6'): string {
   for (const m of r.matches) {
     switch (m.kind) {
       case 'src':
-        src = `${m.negate ? '! ' : ''}-s ${withPrefix(m.addr, family)}`;
+        src = addressMatch('-s', m.addr, m.negate, family);
         break;
       case 'dst':
-        dst = `${m.negate ? '! ' : ''}-d ${withPrefix(m.addr, family)}`;
+        dst = addressMatch('-d', m.addr, m.negate, family);
         break;
       case 'in':
         iface = `${m.negate ? '! ' : ''}-i ${m.name}`;

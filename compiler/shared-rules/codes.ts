@@ -109,7 +109,7 @@ export const { codes: sharedCodes, table: sharedCodeTable } = defineCodes({
   'detector-matches-everything': {
     severity: w,
     message: (cidr: string) =>
-      `'masq from outside ${cidr}' never masquerades: every source address is inside ${cidr}, so no traffic counts as from outside`,
+      `'masq from outside ${cidr}' never masquerades: every source address is inside ${cidr}, so no traffic counts as from outside; and iptables-nft (1.8.9) refuses to load its '! -s ${cidr}' rules (iptables-legacy and nft load them)`,
   },
 
   // ---- repeated problems -------------------------------------------------------------------
