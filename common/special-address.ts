@@ -26,3 +26,15 @@ export function specialKindV4(n: number): SpecialKind | null {
   if (n === 0xffffffff) return 'broadcast';
   return null;
 }
+
+/**
+ * Whether the API server refuses this special address as an endpoint or external IP
+ * (ValidateNonSpecialIP: unspecified, loopback, link-local unicast, and link-local multicast —
+ * 224.0.0.0/24, ffx2::/16). Other multicast addresses and 255.255.255.255 it accepts.
+ */
+export function apiRefusesSpecial(ip: ParsedIP): boolean {
+  const kind = specialKind(ip);
+  if (kind === null || kind === 'broadcast') return false;
+  if (kind !== 'multicast') return true;
+  return ip.family === 'ipv4' ? Number(ip.value) >>> 8 === 0xe00000 : ((ip.value >> 112n) & 0xfn) === 2n;
+}

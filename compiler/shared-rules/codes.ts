@@ -35,6 +35,12 @@ export const { codes: sharedCodes, table: sharedCodeTable } = defineCodes({
     message: (what: string, text: string, kind: string) =>
       `${what} ${text} is ${article(kind)} ${kind} address, which the API server refuses here`,
   },
+  /** A special address the API server takes (other multicast, broadcast) or never checks (a node's). */
+  'unrouted-address': {
+    severity: e,
+    message: (what: string, text: string, kind: string) =>
+      `${what} ${text} is ${article(kind)} ${kind} address: ksvc refuses it, as the kernel does not route a ${kind} destination as it routes a unicast one, which the proof does not model`,
+  },
   /** status.loadBalancer.ingress[].ip: the API checks only that it is an IP (ValidateLoadBalancerStatus). */
   'special-load-balancer-ip': {
     severity: w,

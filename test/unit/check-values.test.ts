@@ -132,8 +132,24 @@ test('reserved-address: external IPs and endpoints the API refuses', () => {
   expectDiag(svc(lb, 'externalIPs 127.0.0.1'), 'reserved-address', '127.0.0.1');
   expectDiag(svc(lb, 'externalIPs 169.254.169.254'), 'reserved-address', '169.254.169.254');
   expectDiag(svc(lb, 'endpoints 127.0.0.1'), 'reserved-address', '127.0.0.1');
-  expectDiag(`node a {\n  address 0.0.0.0\n}\n`, 'reserved-address', '0.0.0.0');
+  expectDiag(svc(lb, 'externalIPs 224.0.0.251'), 'reserved-address', '224.0.0.251');
+  expectDiag(svc(lb, 'endpoints ff02::1'), 'reserved-address', 'ff02::1');
   expectClean(svc(lb, 'externalIPs 192.168.99.22\n  loadBalancerIngress 1.2.3.4\n  endpoints 10.0.0.1'));
+});
+
+test('unrouted-address: multicast and broadcast addresses the API takes, and node addresses, are refused as ksvc', () => {
+  const lb = 'http: LoadBalancer 10.0.0.10:80/tcp nodePort 30080 -> endpoints';
+  // ValidateNonSpecialIP refuses only link-local multicast: a message saying the API refuses these was false
+  for (const [spec, ip] of [
+    ['externalIPs 239.1.2.3', '239.1.2.3'],
+    ['externalIPs 255.255.255.255', '255.255.255.255'],
+    ['endpoints ff05::1', 'ff05::1'],
+  ] as const) {
+    const d = expectDiag(svc(lb, spec), 'unrouted-address', ip);
+    assert.match(d.message, 'ksvc refuses it');
+    expectNo(svc(lb, spec), 'reserved-address');
+  }
+  expectDiag(`node a {\n  address 0.0.0.0\n}\n`, 'unrouted-address', '0.0.0.0');
 });
 
 test('load-balancer IPs, which the API checks only for syntax: special ones warned about, local ones refused', () => {

@@ -184,6 +184,11 @@ test('values the API server refuses', () => {
       'spec.externalIPs[0]',
     ],
     [
+      svc('  clusterIP: 10.32.0.1\n  externalIPs: [239.1.2.3]\n  ports: [{port: 80}]'),
+      'unrouted-address',
+      'spec.externalIPs[0]',
+    ],
+    [
       svc('  clusterIP: 10.32.0.1\n  externalIPs: [10.1.1]\n  ports: [{port: 80}]'),
       'invalid-address',
       'spec.externalIPs[0]',

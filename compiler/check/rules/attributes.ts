@@ -1,6 +1,6 @@
 // Rules on service-wide attributes: agreement between lines, and where each attribute applies.
 import type { Span } from '../../../common/source.ts';
-import { specialKind } from '../../../common/special-address.ts';
+import { apiRefusesSpecial, specialKind } from '../../../common/special-address.ts';
 import { sharedCodes } from '../../shared-rules/codes.ts';
 import { codes } from '../codes.ts';
 import type { CheckContext } from '../context.ts';
@@ -98,7 +98,7 @@ function externalAddresses(ctx: CheckContext, list: readonly ParsedAddress[], wh
       );
     } else if (kind)
       ctx.report(
-        sharedCodes['reserved-address'](
+        sharedCodes[apiRefusesSpecial(a.ip) ? 'reserved-address' : 'unrouted-address'](
           ctx.at(a.lit.span, { hint: 'use a unicast address that clients can reach' }),
           what,
           a.ip.text,

@@ -1,6 +1,8 @@
 // Rules on endpoints: nodes, families, duplicates, named ports, and endpoints that never serve.
 
 import { nameSuggester } from '../../../common/did-you-mean.ts';
+import { ipOf } from '../../../common/ip.ts';
+import { apiRefusesSpecial } from '../../../common/special-address.ts';
 import { MAX_DIAGNOSTICS_PER_CODE } from '../../shared-rules/cap.ts';
 import { sharedCodes } from '../../shared-rules/codes.ts';
 import { codes } from '../codes.ts';
@@ -56,7 +58,7 @@ export const reservedEndpointAddresses: Rule = (ctx, _draft) => {
         const kind = ep.special;
         if (kind)
           ctx.report(
-            sharedCodes['reserved-address'](
+            sharedCodes[apiRefusesSpecial(ipOf(ep.ip)) ? 'reserved-address' : 'unrouted-address'](
               ctx.at(ep.at, { hint: "use the pod's unicast address" }),
               'endpoint address',
               ep.ip,

@@ -36,7 +36,7 @@ export const nodeAddresses: Rule = (ctx, draft) => {
       const kind = specialKind(a.ip);
       if (kind === 'unspecified' || kind === 'multicast' || kind === 'broadcast') {
         ctx.report(
-          sharedCodes['reserved-address'](
+          sharedCodes['unrouted-address'](
             ctx.at(a.lit.span, { hint: "use the node's own unicast address" }),
             'node address',
             a.ip.text,
