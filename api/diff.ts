@@ -144,16 +144,28 @@ export function diffArtifacts(input: ArtifactDiffInput): { runs: DiffRun[]; diag
       if (program) versions[side] = { program, ir: null };
     }
     if (!versions.old && !versions.new) continue;
+    // A family one ruleset has no rules for (an nft table removed or added) is compared with no
+    // rules at all: every packet its rules routed is routed otherwise now, which is a change.
     const missing = DIFF_SIDES.find((side) => !versions[side]);
     if (missing !== undefined) {
       diagnostics.push(verifyCodes['diff-family-missing']({ file: input[missing].file, span: null }, missing, family));
-      continue;
+      versions[missing] = { program: emptyProgram(input.backend, family), ir: null };
     }
     const counts = { old: null, new: null };
     runs.push(compareVersions(family, null, input.backend, versions, counts, input, diagnostics));
   }
   return { runs, diagnostics };
 }
+
+/** A ruleset with no rules of a family: the kernel without kube-proxy's rules for it. */
+const emptyProgram = (backend: Backend, family: Family): NetfilterProgram => ({
+  backend,
+  family,
+  baseChains: [],
+  chains: new Map(),
+  ignored: [],
+  notes: [],
+});
 
 /** The engine on the two versions' rulesets (a run without a report when either is missing). */
 function compareVersions(

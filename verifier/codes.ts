@@ -11,7 +11,7 @@ export const { codes: verifyCodes, table: verifyCodeTable } = defineCodes({
   'diff-family-missing': {
     severity: 'warning',
     message: (side: string, family: string) =>
-      `the ${side} ruleset has no ${family} rules: ${family} is not compared (give --family to choose one)`,
+      `the ${side} ruleset has no ${family} rules: compared with no rules for ${family}, so every ${family} packet the other one routes is a change (give --family to compare one family)`,
   },
   /** explain: the ruleset given holds no rules of the packet's family (the packet would meet none). */
   'explain-family-missing': {

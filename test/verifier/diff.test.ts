@@ -304,7 +304,15 @@ test('rulesets as given: the same changes as from the models; families one side 
   const fromModels = diff(EVERYTHING, added, {}, 'ipv4');
   for (const o of outcomes(fromModels.changes)) assert.ok(outcomes(run.changes).has(o), o);
   const crossed = diffArtifacts({ backend: 'iptables', old: text(EVERYTHING), new: text(EVERYTHING, 'ipv6') });
-  assert.equal(crossed.runs, []);
+  // a family one side has no rules for is compared with no rules: the rules of the other side are
+  // all changes (a review: an nft ip6 table removed was reported as the same routing, exit 0)
+  assert.equal(
+    crossed.runs.map((x) => [x.family, x.changes.length > 0]),
+    [
+      ['ipv4', true],
+      ['ipv6', true],
+    ],
+  );
   assert.equal(
     crossed.diagnostics.map((d) => [d.code, d.severity, d.message.split(':')[0]]),
     [
