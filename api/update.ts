@@ -10,7 +10,7 @@
 // Neither looks at how the update was made (backends/iptables/partial.ts, backends/nftables/delta.ts).
 import type { IRProgram } from '../compiler/ir/types.ts';
 import { applyRestore, stateDifference } from '../verifier/iptables/restore-state.ts';
-import { readNftablesState, rulesetDifference } from '../verifier/nftables/index.ts';
+import { type RulesetState, readNftablesState, rulesetDifference } from '../verifier/nftables/index.ts';
 import { diffArtifacts } from './diff.ts';
 import { compileIptables } from './iptables.ts';
 import { compileNftables, type DeltaOptions } from './nftables.ts';
@@ -38,6 +38,28 @@ export function proveIptablesPartial(previous: IRProgram, next: IRProgram, parti
     : { proven: false, difference: `after the update / in the full output: ${difference}` };
 }
 
+/**
+ * What no packet comparison may excuse: a table the update leaves that a full load does not (or
+ * the reverse) — the next update's commands assume the tables a full load makes, and the engine
+ * compares a missing family as one without rules — and any table that is not kube-proxy's, which
+ * the engine does not read (a review proved an update that added a table dropping every packet).
+ */
+function tablesDifference(applied: RulesetState, next: RulesetState): string | null {
+  for (const [what, state] of [
+    ['after the update', applied],
+    ['in the full output', next],
+  ] as const) {
+    const [foreign] = state.foreign.values();
+    if (foreign)
+      return `${what}: table ${foreign.family} ${foreign.name} is not kube-proxy's, and an update touches only kube-proxy's tables`;
+  }
+  for (const key of new Set([...applied.tables.keys(), ...next.tables.keys()])) {
+    if (!applied.tables.has(key)) return `table ${key} is in the full output and not after the update`;
+    if (!next.tables.has(key)) return `table ${key} is left after the update and not in the full output`;
+  }
+  return null;
+}
+
 const commandsOf = (text: string): unknown[] => (JSON.parse(text) as { nftables: unknown[] }).nftables;
 
 /**
@@ -63,7 +85,11 @@ export function proveNftablesDelta(
     readNftablesState(applied, { file: '<previous + update>' }),
     readNftablesState(nextText, { file: '<next>' }),
   ];
-  if (a.state && b.state && rulesetDifference(a.state, b.state) === null) return { proven: true, difference: null };
+  if (a.state && b.state) {
+    const tables = tablesDifference(a.state, b.state);
+    if (tables !== null) return { proven: false, difference: tables };
+    if (rulesetDifference(a.state, b.state) === null) return { proven: true, difference: null };
+  }
   const r = diffArtifacts({
     old: { text: applied, file: '<previous + update>' },
     new: { text: nextText, file: '<next>' },

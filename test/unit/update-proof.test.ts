@@ -59,6 +59,47 @@ test('nftables: the delta is proven; with a command left out that matters it is 
   assert.equal(stale, { proven: true, difference: null });
 });
 
+test('nftables: an update that leaves another table, or no longer a kube-proxy table, is not proven', () => {
+  const [before, after] = [
+    programs(EVERYTHING),
+    programs(EVERYTHING.replace(SIGNALLING, '  endpoints 10.64.3.21 on node-c\n')),
+  ];
+  assert.equal(
+    before.map((p) => p.family),
+    ['ipv4', 'ipv6'],
+  );
+  const delta = JSON.parse(compileNftablesDelta(before, after)!.text) as { nftables: unknown[] };
+  const withCommands = (...more: unknown[]) =>
+    proveNftablesDelta(before, after, JSON.stringify({ nftables: [...delta.nftables, ...more] }));
+  // a table no packet comparison reads (a review had one drop every arriving packet, proven)
+  const evil = withCommands(
+    { add: { table: { family: 'ip', name: 'evil' } } },
+    {
+      add: {
+        chain: {
+          family: 'ip',
+          table: 'evil',
+          name: 'pre',
+          type: 'filter',
+          hook: 'prerouting',
+          prio: 0,
+          policy: 'drop',
+        },
+      },
+    },
+  );
+  assert.equal(evil, {
+    proven: false,
+    difference: "after the update: table ip evil is not kube-proxy's, and an update touches only kube-proxy's tables",
+  });
+  // the ip6 table deleted: the full output has it (and the next update's commands assume it)
+  const gone = withCommands({ delete: { table: { family: 'ip6', name: 'kube-proxy' } } });
+  assert.equal(gone, {
+    proven: false,
+    difference: 'table ip6 kube-proxy is in the full output and not after the update',
+  });
+});
+
 test('nftables: a stamped delta is proven from the document of its previous version only', () => {
   const edited = (from: string, to: string) => {
     assert.ok(EVERYTHING.includes(from));

@@ -162,4 +162,5 @@ function readItems(text: string, scan: ItemSpans, table: string, sink: Diagnosti
 
 export { nftCodeTable } from './codes.ts';
 export { verifierSchema } from './schema.ts';
+export type { RulesetState } from './state.ts';
 export { rulesetDifference } from './state-difference.ts';
