@@ -1,6 +1,7 @@
 // What iptables-restore leaves in a node's tables, read at the text level: per table, per chain,
 // the rule lines in order. A table named by a restore is flushed first, unless --noflush; then a
-// chain line (":NAME ...") creates the chain or, when it exists, flushes it; "-A NAME ..." appends;
+// chain line (":NAME ...") creates the chain or, when it exists, flushes it (a builtin one: only
+// its policy is set); "-A NAME ..." appends;
 // "-X NAME" deletes an empty chain; builtin chains always exist. The restore fails (and changes nothing, in the kernel) on a
 // rule for a chain that does not exist, on deleting a chain with rules, or when any rule jumps to
 // a chain that is gone. Used to prove an update: a previous ruleset followed by a --noflush
@@ -61,8 +62,12 @@ export function applyRestore(
       tableName = name;
     } else if (line === 'COMMIT') table = null;
     else if (table === null) problems.push(`${at}: outside a table`);
-    else if (line.startsWith(':')) table.set(line.slice(1).split(' ')[0]!, []);
-    else if (line.startsWith('-A ')) {
+    else if (line.startsWith(':')) {
+      // a builtin chain's line only sets its policy: iptables-restore flushes a user-defined chain
+      // alone (measured with --noflush: `:INPUT ACCEPT` and a rule, twice, leave the rule twice)
+      const name = line.slice(1).split(' ')[0]!;
+      if (!table.has(name) || !BUILTIN_CHAINS[tableName]?.includes(name)) table.set(name, []);
+    } else if (line.startsWith('-A ')) {
       const space = line.indexOf(' ', 3);
       const chain = space < 0 ? line.slice(3) : line.slice(3, space);
       const rules = table.get(chain);
