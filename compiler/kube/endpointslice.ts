@@ -253,7 +253,7 @@ function readEndpoint(em: MapVal, family: 'ipv4' | 'ipv6'): SliceEndpoint | null
 
 /**
  * One list of an endpoint's hints (`forZones` or `forNodes`: items `{name}`), as kube-proxy keeps it:
- * a set of names (each once here, in first-listed order); null when absent or empty.
+ * a set of names (in listed order; the API refuses one listed twice); null when absent or empty.
  */
 function readHintNames(
   hints: MapVal,
@@ -283,7 +283,9 @@ function readHintNames(
       diags.push(kubeCodes['invalid-name'](where(nameVal!, nameRuleHint(rule)), what, name, why));
       continue;
     }
-    if (!names.includes(name)) names.push(name);
+    // validateHints refuses a name listed twice
+    if (names.includes(name)) diags.push(kubeCodes['duplicate-value'](where(nameVal!), `${what} '${name}'`));
+    else names.push(name);
   }
   return names.length > 0 ? names : null;
 }

@@ -86,6 +86,7 @@ const SPEC_FIELDS = new Set([
 const TOP_FIELDS = new Set(['apiVersion', 'kind', 'metadata', 'spec', 'status']);
 /** The values the API (1.34) accepts for spec.trafficDistribution. */
 const TRAFFIC_DISTRIBUTIONS = ['PreferClose', 'PreferSameZone', 'PreferSameNode'] as const;
+const IP_FAMILY_POLICIES = ['SingleStack', 'PreferDualStack', 'RequireDualStack'] as const;
 
 const nameOf = (meta: ObjectMeta) => ({ namespace: meta.namespace, name: meta.name });
 
@@ -123,6 +124,17 @@ export function readService(obj: MapVal): ServiceResult {
   const itp = readEnum(spec, 'internalTrafficPolicy', POLICIES);
   // kube-proxy routes by the slices' hints, not by this field; a value the API refuses is refused
   readEnum(spec, 'trafficDistribution', TRAFFIC_DISTRIBUTIONS);
+  // fields kube-proxy does not read, checked as the API server checks them
+  readEnum(spec, 'ipFamilyPolicy', IP_FAMILY_POLICIES);
+  const allocate = field(spec, 'allocateLoadBalancerNodePorts');
+  if (allocate && type !== 'LoadBalancer')
+    spec.ctx.diags.push(
+      kubeCodes['forbidden-field'](
+        where(allocate),
+        'allocateLoadBalancerNodePorts',
+        "may only be used when 'type' is 'LoadBalancer'",
+      ),
+    );
   const sessionAffinity = readAffinity(spec);
   const healthCheck = readHealthCheckNodePort(spec, type, etp);
 

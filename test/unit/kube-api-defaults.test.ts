@@ -44,4 +44,19 @@ test('values the API server refuses stay refused: a misspelt type, an unknown pr
   assert.ok(codes('  clusterIP: 10.32.0.7\n  ports: [{port: 80, protocol: ICMP}]').includes('unsupported-value'));
 });
 
+test('fields kube-proxy does not read are still checked as the API server checks them', () => {
+  const codes = (spec: string) => codesOf(imp(svc(spec)).diagnostics);
+  assert.equal(codes('  clusterIP: 10.32.0.7\n  ipFamilyPolicy: Bogus\n  ports: [{port: 80}]'), ['unsupported-value']);
+  assert.equal(codes('  clusterIP: 10.32.0.7\n  ipFamilyPolicy: PreferDualStack\n  ports: [{port: 80}]'), []);
+  assert.equal(codes('  clusterIP: 10.32.0.7\n  allocateLoadBalancerNodePorts: false\n  ports: [{port: 80}]'), [
+    'forbidden-field',
+  ]);
+  assert.equal(
+    codes(
+      '  type: LoadBalancer\n  clusterIP: 10.32.0.7\n  allocateLoadBalancerNodePorts: false\n  ports: [{port: 80}]',
+    ),
+    [],
+  );
+});
+
 test.run();

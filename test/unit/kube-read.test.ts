@@ -339,6 +339,22 @@ test('named target ports: each endpoint keeps the slice port of the service port
   );
 });
 
+test('topology hints: a name listed twice is refused, as validateHints refuses it', () => {
+  const r = imp(
+    docs(
+      WEB,
+      slice(`addressType: IPv4
+ports: [{name: http, port: 8080}]
+endpoints:
+- {addresses: [10.64.1.1], hints: {forZones: [{name: a}, {name: b}, {name: a}], forNodes: [{name: n1}, {name: n1}]}}`),
+    ),
+  );
+  assert.equal(
+    r.diagnostics.filter((d) => d.code === 'duplicate-value').map((d) => d.message),
+    ["duplicate zone hint 'a'", "duplicate node hint 'n1'"],
+  );
+});
+
 test('topology hints: forZones and forNodes names as sets, the Node zone label, invalid names refused', () => {
   const r = imp(
     docs(
@@ -346,7 +362,7 @@ test('topology hints: forZones and forNodes names as sets, the Node zone label, 
       slice(`addressType: IPv4
 ports: [{name: http, port: 8080}]
 endpoints:
-- {addresses: [10.64.1.1], hints: {forZones: [{name: a}, {name: b}, {name: a}], forNodes: [{name: n1}]}}
+- {addresses: [10.64.1.1], hints: {forZones: [{name: a}, {name: b}], forNodes: [{name: n1}]}}
 - {addresses: [10.64.1.2], hints: {forZones: []}}
 - {addresses: [10.64.1.3]}`),
       `apiVersion: v1
