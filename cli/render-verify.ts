@@ -4,7 +4,7 @@
 import { createColors } from 'picocolors';
 import type { Counterexample, VerifyReport, VerifyRun } from '../api/verify.ts';
 import { escapeJsonUnsafe } from '../common/diagnostics.ts';
-import type { Rational } from '../compiler/ir/outcome.ts';
+import { type Rational, reduce } from '../compiler/ir/outcome.ts';
 import type { Packet } from '../compiler/ir/packet.ts';
 import type { Assumption } from '../verifier/assumptions.ts';
 import type { TraceEntry } from '../verifier/engine/flow.ts';
@@ -18,10 +18,7 @@ export const VERIFY_JSON_VERSION = 1;
 
 /** "0.3333333333 (715827883/2^31)": a decimal to read, the exact value to trust. */
 export function probabilityText(p: Rational): string {
-  let { num, den } = p;
-  const g = gcd(num, den);
-  num /= g;
-  den /= g;
+  const { num, den } = reduce(p);
   if (den === 1n) return `${num}`;
   const digits = 10n ** 10n;
   const scaled = (num * digits * 2n + den) / (den * 2n);
@@ -37,13 +34,6 @@ export function probabilityText(p: Rational): string {
 
 /** The longest fraction written out in text (715827883/2^31 is 14 characters). */
 const MAX_FRACTION_TEXT = 24;
-
-function gcd(a: bigint, b: bigint): bigint {
-  let x = a < 0n ? -a : a;
-  let y = b;
-  while (y !== 0n) [x, y] = [y, x % y];
-  return x === 0n ? 1n : x;
-}
 
 const COMPARISON_TEXT: Record<string, string> = {
   'iptables=nftables': 'iptables ≡ nftables (kernel-level probabilities, exactly)',

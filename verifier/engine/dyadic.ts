@@ -1,7 +1,7 @@
 // Exact probabilities with a power-of-two denominator: n / 2^s. Every probability the kernel uses
 // is one (statistic thresholds over 2^31, numgen buckets over 2^32, products of them), so sums and
 // products stay exact without general fractions.
-import type { Rational } from '../../compiler/ir/outcome.ts';
+import { type Rational, trailingZeros } from '../../compiler/ir/outcome.ts';
 
 export interface Dyadic {
   readonly n: bigint;
@@ -26,12 +26,8 @@ export const complement = (p: Dyadic): Dyadic => ({ n: (1n << BigInt(p.s)) - p.n
 
 export function normalize(a: Dyadic): Dyadic {
   if (a.n === 0n) return ZERO;
-  let { n, s } = a;
-  while (s > 0 && (n & 1n) === 0n) {
-    n >>= 1n;
-    s--;
-  }
-  return n === a.n ? a : { n, s };
+  const k = Math.min(a.s, trailingZeros(a.n));
+  return k === 0 ? a : { n: a.n >> BigInt(k), s: a.s - k };
 }
 
 /** Exact equality without normalising (no shifting loops on the hot path). */
