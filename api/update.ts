@@ -60,6 +60,31 @@ function tablesDifference(applied: RulesetState, next: RulesetState): string | n
   return null;
 }
 
+/**
+ * A command of the update on a table that is not kube-proxy's: the proof compares kube-proxy's
+ * tables, and a `delete table` of another one is even read as nothing when the table is not in the
+ * document (a review proved an update deleting another program's table).
+ */
+function foreignCommand(commands: readonly unknown[]): string | null {
+  for (const [i, c] of commands.entries()) {
+    if (typeof c !== 'object' || c === null) continue;
+    for (const [verb, body] of Object.entries(c)) {
+      if (verb === 'metainfo' || typeof body !== 'object' || body === null) continue;
+      for (const [kind, obj] of Object.entries(body)) {
+        const o = (typeof obj === 'object' && obj !== null ? obj : {}) as {
+          name?: unknown;
+          table?: unknown;
+          family?: unknown;
+        };
+        const table = kind === 'table' ? o.name : o.table;
+        if (table !== 'kube-proxy')
+          return `command ${i + 1} (${verb} ${kind}) is on table ${String(o.family)} ${String(table)}, not kube-proxy's: an update touches only kube-proxy's tables`;
+      }
+    }
+  }
+  return null;
+}
+
 const commandsOf = (text: string): unknown[] => (JSON.parse(text) as { nftables: unknown[] }).nftables;
 
 /**
@@ -75,6 +100,8 @@ export function proveNftablesDelta(
   delta: string,
   options: DeltaOptions = {},
 ): UpdateProof {
+  const foreign = foreignCommand(commandsOf(delta));
+  if (foreign !== null) return { proven: false, difference: foreign };
   const stamp = { stamp: Boolean(options.stamp) };
   // the delta's metainfo dropped: one document, the old commands then the update's
   const applied = JSON.stringify({

@@ -3,8 +3,8 @@
 // chain line (":NAME ...") creates the chain or, when it exists, flushes it (a builtin one: only
 // its policy is set); "-A NAME ..." appends;
 // "-X NAME" deletes an empty chain; builtin chains always exist. The restore fails (and changes nothing, in the kernel) on a
-// rule for a chain that does not exist, on deleting a chain with rules, or when any rule jumps to
-// a chain that is gone. Used to prove an update: a previous ruleset followed by a --noflush
+// rule for a chain that does not exist or that jumps to one not declared before it, on deleting a
+// chain with rules, or when any rule jumps to a chain that is gone. Used to prove an update: a previous ruleset followed by a --noflush
 // partial restore holds exactly the next ruleset's chains and rules.
 
 /** The targets that are not chains (extensions and verdicts kube-proxy's rules use, and their kin). */
@@ -32,6 +32,9 @@ const BUILTIN_CHAINS: Record<string, readonly string[]> = {
   raw: ['PREROUTING', 'OUTPUT'],
   security: ['INPUT', 'FORWARD', 'OUTPUT'],
 };
+
+/** The chain or target a rule jumps or goes to (-j / -g), if any. */
+const jumpTarget = (rule: string): string | undefined => /(?:^| )-[jg] (\S+)/.exec(rule)?.[1];
 
 const flushedTable = (name: string) =>
   new Map<string, string[]>((BUILTIN_CHAINS[name] ?? []).map((chain) => [chain, []]));
@@ -71,8 +74,14 @@ export function applyRestore(
       const space = line.indexOf(' ', 3);
       const chain = space < 0 ? line.slice(3) : line.slice(3, space);
       const rules = table.get(chain);
-      if (rules) rules.push(space < 0 ? '' : line.slice(space + 1));
-      else problems.push(`${at}: a rule for chain ${chain}, which does not exist`);
+      const rule = space < 0 ? '' : line.slice(space + 1);
+      // the target is looked up as the rule is read: a chain declared further down is not there yet
+      // (iptables-restore: "Couldn't load target", iptables-nft: "Chain ... does not exist")
+      const target = jumpTarget(rule);
+      if (!rules) problems.push(`${at}: a rule for chain ${chain}, which does not exist`);
+      else if (target !== undefined && !TARGETS.has(target) && !table.has(target))
+        problems.push(`${at}: a rule jumps to ${target}, which does not exist (yet)`);
+      else rules.push(rule);
     } else if (line.startsWith('-X ')) {
       const chain = line.slice(3);
       const rules = table.get(chain);
@@ -85,7 +94,7 @@ export function applyRestore(
   for (const [name, chains] of out) {
     for (const [chain, rules] of chains) {
       for (const r of rules) {
-        const target = /(?:^| )-[jg] (\S+)/.exec(r)?.[1];
+        const target = jumpTarget(r);
         if (target !== undefined && !TARGETS.has(target) && !chains.has(target)) {
           problems.push(`table ${name}: ${chain} jumps to ${target}, which does not exist`);
         }
