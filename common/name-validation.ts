@@ -105,7 +105,7 @@ export const interfaceName = memo(function interfaceName(name: string): string |
  * 15-character prefix loads in neither).
  */
 export const interfaceNamePrefix = (name: string): string | null =>
-  name.length === 15 ? '15 characters, at most 14 (a wildcard follows it in the rules)' : interfaceName(name);
+  name.length > 14 ? `${name.length} characters, at most 14 (a wildcard follows it in the rules)` : interfaceName(name);
 
 export type NameRule = (name: string) => string | null;
 

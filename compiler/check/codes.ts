@@ -82,7 +82,7 @@ export const { codes, table: checkCodeTable } = defineCodes({
   'invalid-interface-name': {
     severity: e,
     message: (what: string, name: string, why: string) =>
-      `${what} '${name}' is not a usable interface name (${why}); use 1 to 15 characters from letters, digits, '_', '-' and '.', starting with a letter, digit or '_'`,
+      `${what} '${name}' is not a usable interface name (${why}); use letters, digits, '_', '-' and '.', starting with a letter, digit or '_': at most 15 for a name, 14 for a prefix`,
   },
 
   // ---- cluster and nodes -----------------------------------------------------------------

@@ -125,7 +125,15 @@ export function readService(obj: MapVal): ServiceResult {
   // kube-proxy routes by the slices' hints, not by this field; a value the API refuses is refused
   readEnum(spec, 'trafficDistribution', TRAFFIC_DISTRIBUTIONS);
   // fields kube-proxy does not read, checked as the API server checks them
-  readEnum(spec, 'ipFamilyPolicy', IP_FAMILY_POLICIES);
+  const familyPolicy = readEnum(spec, 'ipFamilyPolicy', IP_FAMILY_POLICIES);
+  if (familyPolicy === 'SingleStack' && (ips.clusterIPs.length > 1 || (getSeq(spec, 'ipFamilies')?.length ?? 0) > 1))
+    spec.ctx.diags.push(
+      kubeCodes['invalid-value'](
+        where(field(spec, 'ipFamilyPolicy')!),
+        'spec.ipFamilyPolicy',
+        "'SingleStack' with two cluster IPs or IP families (the API server requires 'PreferDualStack' or 'RequireDualStack')",
+      ),
+    );
   const allocate = field(spec, 'allocateLoadBalancerNodePorts');
   if (allocate && type !== 'LoadBalancer')
     spec.ctx.diags.push(

@@ -148,14 +148,15 @@ export function detectorFromFlags(
     return null;
   }
   const prefix = options.podInterfaceNamePrefix ?? '';
-  if (interfaceNamePrefix(prefix) === null) return { mode: 'InterfaceNamePrefix', prefix };
+  const why = interfaceNamePrefix(prefix);
+  if (why === null) return { mode: 'InterfaceNamePrefix', prefix };
   diags.push(
     kubeCodes['invalid-option'](
       cmdline,
       '--pod-interface-name-prefix',
       prefix === ''
         ? 'required with --detect-local-mode InterfaceNamePrefix'
-        : `'${prefix}' is not an interface name prefix`,
+        : `'${prefix}' is not an interface name prefix: ${why}`,
     ),
   );
   return null;

@@ -39,7 +39,7 @@ export const { codes: sharedCodes, table: sharedCodeTable } = defineCodes({
   'unrouted-address': {
     severity: e,
     message: (what: string, text: string, kind: string) =>
-      `${what} ${text} is ${article(kind)} ${kind} address: ksvc refuses it, as the kernel does not route a ${kind} destination as it routes a unicast one, which the proof does not model`,
+      `${what} ${text} is ${article(kind)} ${kind} address: the API server takes it, but ksvc refuses it here (few clients can reach it)`,
   },
   /** status.loadBalancer.ingress[].ip: the API checks only that it is an IP (ValidateLoadBalancerStatus). */
   'special-load-balancer-ip': {

@@ -48,6 +48,9 @@ test('fields kube-proxy does not read are still checked as the API server checks
   const codes = (spec: string) => codesOf(imp(svc(spec)).diagnostics);
   assert.equal(codes('  clusterIP: 10.32.0.7\n  ipFamilyPolicy: Bogus\n  ports: [{port: 80}]'), ['unsupported-value']);
   assert.equal(codes('  clusterIP: 10.32.0.7\n  ipFamilyPolicy: PreferDualStack\n  ports: [{port: 80}]'), []);
+  const dual = '  clusterIPs: [10.32.0.7, fd00:32::7]\n  ipFamilies: [IPv4, IPv6]\n  ports: [{port: 80}]';
+  assert.equal(codes(`  ipFamilyPolicy: SingleStack\n${dual}`), ['invalid-value']);
+  assert.equal(codes(`  ipFamilyPolicy: RequireDualStack\n${dual}`), []);
   assert.equal(codes('  clusterIP: 10.32.0.7\n  allocateLoadBalancerNodePorts: false\n  ports: [{port: 80}]'), [
     'forbidden-field',
   ]);

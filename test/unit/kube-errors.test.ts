@@ -311,6 +311,14 @@ test('--node must name a Node of the input, or a node an endpoint is on', () => 
   assert.equal(codesOf(imp(noNodes, { node: 'node-2' }).diagnostics), ['node-without-object', 'unknown-node-flag']);
 });
 
+test('a node address that is multicast, broadcast or unspecified is refused as in .ksvc (import crashed on it)', () => {
+  for (const address of ['239.1.2.3', '255.255.255.255', '0.0.0.0']) {
+    const node = `apiVersion: v1\nkind: Node\nmetadata: {name: n1}\nstatus:\n  addresses: [{type: InternalIP, address: ${address}}]\n`;
+    const d = only(imp(docs(WEB, node)).diagnostics, 'unrouted-address');
+    assert.is(d.path, 'status.addresses[0].address', address);
+  }
+});
+
 test('an empty input is a warning, not a crash', () => {
   assert.equal(codesOf(imp('# nothing\n').diagnostics), ['no-services']);
   assert.equal(codesOf(imp('--- 42\n').diagnostics), ['not-an-object']);
