@@ -116,7 +116,7 @@ export interface ArtifactDiffInput extends Omit<DiffOptions, 'backend'> {
   new: ArtifactText;
   /** what both texts are: iptables-restore or iptables-save text, or nft JSON */
   backend: Backend;
-  /** one family (default: every family both rulesets have) */
+  /** one family (default: every family either ruleset has) */
   family?: Family;
   /** the nft table holding kube-proxy's rules (default kube-proxy) */
   nftTable?: string;
@@ -124,7 +124,8 @@ export interface ArtifactDiffInput extends Omit<DiffOptions, 'backend'> {
 
 /**
  * Two rulesets from anywhere (a node's iptables-save before and after an upgrade, two nft
- * listings) compared as diffRouting compares two versions' output: one run per family both have.
+ * listings) compared as diffRouting compares two versions' output: one run per family either has
+ * (a family only one has rules for is compared with no rules).
  * Without a model the node's addresses are unknown, so locality is left free, and no service port
  * is named.
  */

@@ -215,7 +215,8 @@ async function runDiff(argv: string[], io: CliIO): Promise<number> {
   const write = failed && output !== 'text' ? io.stdout : io.stderr;
   if (diagnostics.length > 0) write(renderDiagnostics(capRepeated(diagnostics), sources, output, io.color));
   if (failed) return EXIT_USAGE;
-  if (runs.length === 0) return usage(io, 'diff', 'nothing to compare (no family both rulesets have?)');
+  if (runs.length === 0)
+    return usage(io, 'diff', 'nothing to compare (neither ruleset has rules of the family asked for?)');
 
   const render = await import('./render-diff.ts');
   const backend = runs[0]!.backend;
@@ -345,7 +346,7 @@ async function diffModels(
   return { runs, diagnostics, sources, models, notes };
 }
 
-/** Two rulesets as given (iptables-restore/-save text, or nft JSON): each family both have. */
+/** Two rulesets as given (iptables-restore/-save text, or nft JSON): each family either has. */
 async function diffRulesets(
   io: CliIO,
   files: [string, string],
