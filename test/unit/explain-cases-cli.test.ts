@@ -3,7 +3,7 @@
 // in nft syntax, one line per statistic rule, and --from pod on the model's pod interface.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { compileWeb, ksvc, section, WEB, WEB_PACKET } from './verify-cli-support.ts';
+import { compileWeb, ksvc, section, WEB, WEB_PACKET, write } from './verify-cli-support.ts';
 
 const NODEPORT = ['--src', '203.0.113.7', '--dst', '192.168.10.11', '--proto', 'tcp', '--dport', '30080'];
 
@@ -123,6 +123,30 @@ test('--from pod without --iface: the pod interface when the model detects pods 
   // --iface given, or a CIDR detector: as given / eth0
   assert.match((await ksvc('explain', WEB, ...pod, ...bridge, '--iface', 'eth1')).stdout, /arriving on eth1,/);
   assert.match((await ksvc('explain', WEB, ...pod)).stdout, /arriving on eth0,/);
+});
+
+test('a chain of 5,000 statistic rules is walked without a call per rule (it overflowed the stack)', async () => {
+  // a service with thousands of endpoints is this chain; each rule not taken went one call deeper
+  const rules = '-A KUBE-SVC-X -m statistic --mode random --probability 0.50000000000 -j RETURN\n'.repeat(5000);
+  const file = write(
+    'statistic-chain.restore',
+    `*nat\n:KUBE-SERVICES - [0:0]\n:KUBE-SVC-X - [0:0]\n-A KUBE-SERVICES -d 10.96.0.1/32 -p tcp -m tcp --dport 80 -j KUBE-SVC-X\n${rules}COMMIT\n`,
+  );
+  const r = await ksvc(
+    'explain',
+    '--iptables',
+    file,
+    '--src',
+    '10.0.0.5',
+    '--dst',
+    '10.96.0.1',
+    '--proto',
+    'tcp',
+    '--dport',
+    '80',
+  );
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^ {2}1 +accept mark 0x0$/m);
 });
 
 test.run();

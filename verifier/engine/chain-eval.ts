@@ -314,11 +314,26 @@ export function runChain(
       continue;
     }
     const forks = results.slice();
-    for (const res of forks) {
+    const last = forks.length - 1;
+    for (let k = 0; k < last; k++) {
+      const res = forks[k]!;
       if (res.kind !== 2) runChain(ev, c, r + 1, res.state, res.w, depth, out);
       else applyVerdict(ev, c, r, res.verdict!, res.state, res.w, depth, out);
     }
-    return;
+    const tail = forks[last]!;
+    if (tail.kind === 2) {
+      applyVerdict(ev, c, r, tail.verdict!, tail.state, tail.w, depth, out);
+      return;
+    }
+    // A last fork that falls through (a statistic rule not taken) goes on here rather than in a
+    // call of its own: a service's chain of 4,000 statistic rules nested 4,000 calls and overflowed
+    // the stack. The candidates stay those of this state (no DNAT happened in a rule that falls through).
+    if (tail.state.dnatPort !== state.dnatPort || tail.state.dnatAtom !== state.dnatAtom) {
+      runChain(ev, c, r + 1, tail.state, tail.w, depth, out);
+      return;
+    }
+    state = tail.state;
+    weight = tail.w;
   }
   out.push({ verdict: 'return', state, w: weight, natted: false });
 }
