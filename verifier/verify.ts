@@ -196,13 +196,15 @@ export function prepareVerify(input: VerifyInput): PreparedVerify {
  * witnesses of its counterexamples.
  */
 function distinctRanges(ranges: readonly (readonly [bigint, bigint])[]): (readonly [bigint, bigint])[] {
-  const singles = new Set<bigint>();
+  // keyed by text: V8 hashes a BigInt by its low 64 bits, which IPv6 addresses share by the thousand
+  const singles = new Set<string>();
   const blocks = new Set<string>();
   const out: (readonly [bigint, bigint])[] = [];
   for (const r of ranges) {
     if (r[0] === r[1]) {
-      if (singles.has(r[0])) continue;
-      singles.add(r[0]);
+      const key = `${r[0]}`;
+      if (singles.has(key)) continue;
+      singles.add(key);
     } else {
       const key = `${r[0]}-${r[1]}`;
       if (blocks.has(key)) continue;

@@ -56,12 +56,15 @@ export interface AddressAtoms {
 export function buildAddressAtoms(family: Family, ranges: Iterable<readonly [bigint, bigint]>): AddressAtoms {
   const max = (1n << BigInt(familyBits(family))) - 1n;
   if (family === 'ipv4') return ipv4Atoms(ranges, max);
-  const set = new Set<bigint>([0n]);
+  // sorted, then each value once: not a Set<bigint>, which V8 hashes by the low 64 bits only — pod
+  // addresses numbered ::1, ::2 … in thousands of /64s all collide (a review: quadratic)
+  const bounds: bigint[] = [0n];
   for (const [lo, hi] of ranges) {
-    set.add(lo);
-    if (hi < max) set.add(hi + 1n);
+    bounds.push(lo);
+    if (hi < max) bounds.push(hi + 1n);
   }
-  const cuts = [...set].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  bounds.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const cuts = bounds.filter((v, i) => i === 0 || v !== bounds[i - 1]);
   return { family, cuts, max, cuts4: null, byText: new Map() };
 }
 

@@ -49,8 +49,11 @@ export interface WitnessHints {
   singles: readonly bigint[];
   /** blocks (CIDRs, ranges), narrowest first; loopback and the whole space left out */
   blocks: readonly (readonly [bigint, bigint])[];
-  /** network and broadcast addresses of the named blocks of four or more, 0 and the last address */
-  edges: ReadonlySet<bigint>;
+  /**
+   * network and broadcast addresses of the named blocks of four or more, 0 and the last address, as
+   * decimal text (V8 hashes a BigInt by its low 64 bits, shared by every IPv6 /64's network address)
+   */
+  edges: ReadonlySet<string>;
 }
 
 export const NO_HINTS: WitnessHints = { singles: [], blocks: [], edges: new Set() };
@@ -61,20 +64,20 @@ const loopbackOf = (space: PacketSpace) => (space.addresses.family === 'ipv4' ? 
 export function witnessHints(space: PacketSpace, named: Iterable<readonly [bigint, bigint]>): WitnessHints {
   const max = space.addresses.max;
   const [l0, l1] = loopbackOf(space);
-  const singles = new Set<bigint>();
+  const singles: bigint[] = [];
   const blocks = new Map<string, readonly [bigint, bigint]>();
-  const edges = new Set<bigint>([0n, max]);
+  const edges = new Set<string>(['0', `${max}`]);
   for (const [lo, hi] of named) {
     if (lo === hi) {
-      if (lo < l0 || lo > l1) singles.add(lo);
+      if (lo < l0 || lo > l1) singles.push(lo);
       continue;
     }
-    if (hi - lo >= 3n) edges.add(lo).add(hi);
+    if (hi - lo >= 3n) edges.add(`${lo}`).add(`${hi}`);
     if ((lo === 0n && hi === max) || (lo === l0 && hi === l1)) continue;
     blocks.set(`${lo}-${hi}`, [lo, hi]);
   }
   return {
-    singles: [...singles].sort(cmp),
+    singles: singles.sort(cmp).filter((v, i, all) => i === 0 || v !== all[i - 1]),
     blocks: [...blocks.values()].sort(([a, b], [c, d]) => cmp(b - a, d - c) || cmp(a, c)),
     edges,
   };
@@ -90,7 +93,7 @@ function firstInside(
   set: IntervalSet,
   lo: bigint,
   hi: bigint,
-  edges: ReadonlySet<bigint>,
+  edges: ReadonlySet<string>,
 ): bigint | null {
   const a = space.addresses;
   const loAtom = addressAtom(a, lo);
@@ -105,7 +108,7 @@ function firstInside(
     const from = atomFirst(a, set[2 * k]!) > lo ? atomFirst(a, set[2 * k]!) : lo;
     const to = atomLast(a, set[2 * k + 1]!) < hi ? atomLast(a, set[2 * k + 1]!) : hi;
     if (from > hi) return null;
-    for (let v = from, tries = 0; v <= to && tries < 8; v++, tries++) if (!edges.has(v)) return v;
+    for (let v = from, tries = 0; v <= to && tries < 8; v++, tries++) if (!edges.has(`${v}`)) return v;
   }
   return null;
 }
@@ -119,7 +122,7 @@ function firstInside(
 function pickAddress(space: PacketSpace, set: IntervalSet, hints: WitnessHints, role: 'src' | 'dst'): bigint {
   const a = space.addresses;
   const inSet = (v: bigint) => contains(set, addressAtom(a, v));
-  const edges = hints.edges.size > 0 ? hints.edges : new Set([0n, a.max]);
+  const edges = hints.edges.size > 0 ? hints.edges : new Set(['0', `${a.max}`]);
   const local = (v: bigint) => contains(space.local, addressAtom(a, v));
   const singles = function* (nodeAddresses: boolean) {
     for (const v of hints.singles) if (local(v) === nodeAddresses && inSet(v)) yield v;
@@ -139,7 +142,7 @@ function pickAddress(space: PacketSpace, set: IntervalSet, hints: WitnessHints, 
   const onlyAtom = set.length === 2 && set[0] === set[1] ? [atomFirst(a, set[0]!)] : [];
   const order =
     role === 'dst'
-      ? [singles(true), onlyAtom.filter((v) => !edges.has(v)), documentation(), singles(false), inBlocks()]
+      ? [singles(true), onlyAtom.filter((v) => !edges.has(`${v}`)), documentation(), singles(false), inBlocks()]
       : [inBlocks(), documentation(), singles(true), singles(false)];
   for (const candidates of order) for (const v of candidates) return v;
   const [l0, l1] = loopbackOf(space);
