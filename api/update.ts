@@ -39,48 +39,23 @@ export function proveIptablesPartial(previous: IRProgram, next: IRProgram, parti
 }
 
 /**
- * What no packet comparison may excuse: a table the update leaves that a full load does not (or
- * the reverse) — the next update's commands assume the tables a full load makes, and the engine
- * compares a missing family as one without rules — and any table that is not kube-proxy's, which
- * the engine does not read (a review proved an update that added a table dropping every packet).
+ * What no packet comparison may excuse: a command of the update on a table that is not
+ * kube-proxy's (the engine reads only kube-proxy's tables; a review proved an update adding a
+ * table that dropped every packet, and one deleting another program's table), and a table the
+ * update leaves that a full load does not, or the reverse (the next update's commands assume the
+ * tables a full load makes, and the engine compares a missing family as one without rules).
+ * `previousCommands`: how many commands come before the update's in `applied`.
  */
-function tablesDifference(applied: RulesetState, next: RulesetState): string | null {
-  for (const [what, state] of [
-    ['after the update', applied],
-    ['in the full output', next],
-  ] as const) {
-    const [foreign] = state.foreign.values();
-    if (foreign)
-      return `${what}: table ${foreign.family} ${foreign.name} is not kube-proxy's, and an update touches only kube-proxy's tables`;
+function tablesDifference(applied: RulesetState, next: RulesetState, previousCommands: number): string | null {
+  const foreign = applied.outOfScope;
+  if (foreign !== null) {
+    // numbered as in the update, whose metainfo is its first item
+    const at = foreign.index - previousCommands + 2;
+    return `command ${at} (${foreign.command} ${foreign.kind}) is on table ${foreign.family} ${foreign.table}, not kube-proxy's: an update touches only kube-proxy's tables`;
   }
   for (const key of new Set([...applied.tables.keys(), ...next.tables.keys()])) {
     if (!applied.tables.has(key)) return `table ${key} is in the full output and not after the update`;
     if (!next.tables.has(key)) return `table ${key} is left after the update and not in the full output`;
-  }
-  return null;
-}
-
-/**
- * A command of the update on a table that is not kube-proxy's: the proof compares kube-proxy's
- * tables, and a `delete table` of another one is even read as nothing when the table is not in the
- * document (a review proved an update deleting another program's table).
- */
-function foreignCommand(commands: readonly unknown[]): string | null {
-  for (const [i, c] of commands.entries()) {
-    if (typeof c !== 'object' || c === null) continue;
-    for (const [verb, body] of Object.entries(c)) {
-      if (verb === 'metainfo' || typeof body !== 'object' || body === null) continue;
-      for (const [kind, obj] of Object.entries(body)) {
-        const o = (typeof obj === 'object' && obj !== null ? obj : {}) as {
-          name?: unknown;
-          table?: unknown;
-          family?: unknown;
-        };
-        const table = kind === 'table' ? o.name : o.table;
-        if (table !== 'kube-proxy')
-          return `command ${i + 1} (${verb} ${kind}) is on table ${String(o.family)} ${String(table)}, not kube-proxy's: an update touches only kube-proxy's tables`;
-      }
-    }
   }
   return null;
 }
@@ -100,20 +75,17 @@ export function proveNftablesDelta(
   delta: string,
   options: DeltaOptions = {},
 ): UpdateProof {
-  const foreign = foreignCommand(commandsOf(delta));
-  if (foreign !== null) return { proven: false, difference: foreign };
   const stamp = { stamp: Boolean(options.stamp) };
   // the delta's metainfo dropped: one document, the old commands then the update's
-  const applied = JSON.stringify({
-    nftables: [...commandsOf(compileNftables(previous, stamp)), ...commandsOf(delta).slice(1)],
-  });
+  const previousCommands = commandsOf(compileNftables(previous, stamp));
+  const applied = JSON.stringify({ nftables: [...previousCommands, ...commandsOf(delta).slice(1)] });
   const nextText = compileNftables(next, stamp);
   const [a, b] = [
     readNftablesState(applied, { file: '<previous + update>' }),
     readNftablesState(nextText, { file: '<next>' }),
   ];
   if (a.state && b.state) {
-    const tables = tablesDifference(a.state, b.state);
+    const tables = tablesDifference(a.state, b.state, previousCommands.length);
     if (tables !== null) return { proven: false, difference: tables };
     if (rulesetDifference(a.state, b.state) === null) return { proven: true, difference: null };
   }

@@ -2,8 +2,9 @@
 // ParseCIDRSloppy (leading zeros are decimal, host bits are masked), then canonical text
 // ("10.180.00.001" -> "10.180.0.1", "203.0.113.000/025" -> "203.0.113.0/25"; TestBadIPs).
 import { type ParsedCIDR, type ParsedIP, parseCIDRSloppy, parseIPSloppy } from '../../common/ip.ts';
-import { apiRefusesSpecial, specialKind } from '../../common/special-address.ts';
+import { specialKind } from '../../common/special-address.ts';
 import { sharedCodes } from '../shared-rules/codes.ts';
+import { specialAddressCode } from '../shared-rules/special-addresses.ts';
 import { kubeCodes } from './codes.ts';
 import { asString, type Val, where } from './yaml-reader.ts';
 
@@ -33,9 +34,7 @@ export function readUnicastIP(v: Val | undefined, what: string): ParsedIP | unde
   if (!ip || !v) return ip;
   const kind = specialKind(ip);
   if (kind === null) return ip;
-  v.ctx.diags.push(
-    sharedCodes[apiRefusesSpecial(ip) ? 'reserved-address' : 'unrouted-address'](where(v), what, ip.text, kind),
-  );
+  v.ctx.diags.push(sharedCodes[specialAddressCode(ip)](where(v), what, ip.text, kind));
   return undefined;
 }
 

@@ -4,9 +4,9 @@
 // per family as the API requires.
 import type { CIDRText, IPText, ParsedCIDR } from '../../common/ip.ts';
 import { dns1123Subdomain, labelValue, nameRuleHint } from '../../common/name-validation.ts';
-import { specialKind } from '../../common/special-address.ts';
 import type { NodeModel } from '../model.ts';
 import { sharedCodes } from '../shared-rules/codes.ts';
+import { refusedNodeAddressKind } from '../shared-rules/special-addresses.ts';
 import { kubeCodes } from './codes.ts';
 import { readCIDR, readIP } from './ip-fields.ts';
 import { readMeta } from './object-meta.ts';
@@ -82,10 +82,8 @@ export function readNode(obj: MapVal): NodeModel | null {
     }
     const addressVal = field(am, 'address');
     const ip = readIP(addressVal, 'node address');
-    // what the .ksvc checker refuses of a node address (check/rules/nodes.ts): NodePorts need unicast
-    const kind = ip && specialKind(ip);
-    if (kind === 'unspecified' || kind === 'multicast' || kind === 'broadcast')
-      diags.push(sharedCodes['unrouted-address'](where(addressVal!), 'node address', ip!.text, kind));
+    const refused = ip && refusedNodeAddressKind(ip);
+    if (refused) diags.push(sharedCodes['unrouted-address'](where(addressVal!), 'node address', ip!.text, refused));
     else if (ip) (type === 'InternalIP' ? internal : external).push(ip.text);
   }
   const addresses = [...new Set([...internal, ...external])];

@@ -1,11 +1,11 @@
 // What iptables-restore leaves in a node's tables, read at the text level: per table, per chain,
 // the rule lines in order. A table named by a restore is flushed first, unless --noflush; then a
 // chain line (":NAME ...") creates the chain or, when it exists, flushes it (a builtin one: only
-// its policy is set); "-A NAME ..." appends;
-// "-X NAME" deletes an empty chain; builtin chains always exist. The restore fails (and changes nothing, in the kernel) on a
-// rule for a chain that does not exist or that jumps to one not declared before it, on deleting a
-// chain with rules, or when any rule jumps to a chain that is gone. Used to prove an update: a previous ruleset followed by a --noflush
-// partial restore holds exactly the next ruleset's chains and rules.
+// its policy is set); "-A NAME ..." appends; "-X NAME" deletes an empty chain; builtin chains
+// always exist. The restore fails (and changes nothing, in the kernel) on a rule for a chain that
+// does not exist or that jumps to one not declared before it, on deleting a chain with rules, or
+// when any rule jumps to a chain that is gone. Used to prove an update: a previous ruleset followed
+// by a --noflush partial restore holds exactly the next ruleset's chains and rules.
 
 /** The targets that are not chains (extensions and verdicts kube-proxy's rules use, and their kin). */
 const TARGETS = new Set([

@@ -58,7 +58,7 @@ export class DocumentApplier {
     /** The document's text, when items come from it with their offsets. */
     source: string | null,
   ) {
-    this.state = { form, tables: new Map(), foreign: new Map(), source };
+    this.state = { form, tables: new Map(), foreign: new Map(), outOfScope: null, source };
     this.applier = new Applier(this.state, sink, form);
   }
 
@@ -74,6 +74,11 @@ export class DocumentApplier {
     }
     const item = itemOf(raw, index);
     if (!item) return;
+    const obj = item.obj ?? {};
+    const family = String(obj.family);
+    const tname = String(item.kind === 'table' ? obj.name : obj.table);
+    const inScope = item.kind !== 'ruleset' && (family === 'ip' || family === 'ip6') && tname === this.tableName;
+    if (!inScope) state.outOfScope ??= { index, command: item.command, kind: item.kind, family, table: tname };
     if (item.kind === 'ruleset') {
       if (item.command === 'flush') {
         state.tables.clear();
@@ -81,10 +86,6 @@ export class DocumentApplier {
       } else sink.report('nft-unknown-command', item.pointer, `${item.command} ruleset`);
       return;
     }
-    const obj = item.obj!;
-    const family = String(obj.family);
-    const tname = String(item.kind === 'table' ? obj.name : obj.table);
-    const inScope = (family === 'ip' || family === 'ip6') && tname === this.tableName;
     if (!inScope) {
       applyForeign(state, item, family, tname);
       return;

@@ -92,6 +92,11 @@ export interface RulesetState {
   source: string | null;
   tables: Map<string, TableState>;
   foreign: Map<string, ForeignTable>;
+  /**
+   * The first item on another table, or on the whole ruleset, whatever it did (a delete of a table
+   * the document lacks leaves no other trace): an update proof refuses any.
+   */
+  outOfScope: { index: number; command: string; kind: string; family: string; table: string } | null;
 }
 
 const NO_REFS: Refs = { chains: [], sets: [] };

@@ -1,7 +1,8 @@
 // Rules on service-wide attributes: agreement between lines, and where each attribute applies.
 import type { Span } from '../../../common/source.ts';
-import { apiRefusesSpecial, specialKind } from '../../../common/special-address.ts';
+import { specialKind } from '../../../common/special-address.ts';
 import { sharedCodes } from '../../shared-rules/codes.ts';
+import { specialAddressCode } from '../../shared-rules/special-addresses.ts';
 import { codes } from '../codes.ts';
 import type { CheckContext } from '../context.ts';
 import type { AffinityAst } from '../draft.ts';
@@ -98,7 +99,7 @@ function externalAddresses(ctx: CheckContext, list: readonly ParsedAddress[], wh
       );
     } else if (kind)
       ctx.report(
-        sharedCodes[apiRefusesSpecial(a.ip) ? 'reserved-address' : 'unrouted-address'](
+        sharedCodes[specialAddressCode(a.ip)](
           ctx.at(a.lit.span, { hint: 'use a unicast address that clients can reach' }),
           what,
           a.ip.text,

@@ -2,9 +2,9 @@
 
 import { nameSuggester } from '../../../common/did-you-mean.ts';
 import { ipOf } from '../../../common/ip.ts';
-import { apiRefusesSpecial } from '../../../common/special-address.ts';
 import { MAX_DIAGNOSTICS_PER_CODE } from '../../shared-rules/cap.ts';
 import { sharedCodes } from '../../shared-rules/codes.ts';
+import { specialAddressCode } from '../../shared-rules/special-addresses.ts';
 import { codes } from '../codes.ts';
 import { type EndpointDraft, familyName } from '../draft.ts';
 import { portsByName, type Rule } from './rule.ts';
@@ -58,7 +58,7 @@ export const reservedEndpointAddresses: Rule = (ctx, _draft) => {
         const kind = ep.special;
         if (kind)
           ctx.report(
-            sharedCodes[apiRefusesSpecial(ipOf(ep.ip)) ? 'reserved-address' : 'unrouted-address'](
+            sharedCodes[specialAddressCode(ipOf(ep.ip))](
               ctx.at(ep.at, { hint: "use the pod's unicast address" }),
               'endpoint address',
               ep.ip,

@@ -1,8 +1,8 @@
 // Rules on node blocks.
 
 import { dns1123Subdomain, labelValue } from '../../../common/name-validation.ts';
-import { specialKind } from '../../../common/special-address.ts';
 import { sharedCodes } from '../../shared-rules/codes.ts';
+import { refusedNodeAddressKind } from '../../shared-rules/special-addresses.ts';
 import { codes } from '../codes.ts';
 import { familyName } from '../draft.ts';
 import type { Rule } from './rule.ts';
@@ -33,8 +33,8 @@ export const nodeAddresses: Rule = (ctx, draft) => {
   for (const n of draft.nodes) {
     const seen = new Set<string>();
     for (const a of n.addresses) {
-      const kind = specialKind(a.ip);
-      if (kind === 'unspecified' || kind === 'multicast' || kind === 'broadcast') {
+      const kind = refusedNodeAddressKind(a.ip);
+      if (kind) {
         ctx.report(
           sharedCodes['unrouted-address'](
             ctx.at(a.lit.span, { hint: "use the node's own unicast address" }),
