@@ -5,7 +5,9 @@
 // returns instead of DNATing, so MASQUERADE gives the packet a node address as its source and the
 // localnet rule drops it in INPUT (519), a record one frontend's probe writes that leads another
 // frontend's probe from the same source elsewhere (549); nft edits of affinity rules, whose later
-// probes find the records the first wrote (151, 163), and others. Campaigns:
+// probes find the records the first wrote (151, 163), and others; with two edits, filter-input made
+// to reject every packet, which rejects the ICMP error of a reject too, so a probe from the node
+// sees a timeout (71000003). Campaigns:
 // scripts/fuzz-edit-packets.ts.
 import * as assert from 'uvu/assert';
 import { checkEditPackets, type ProbedArtifact } from './edit-packets.ts';
@@ -30,5 +32,12 @@ for (const [artifact, seeds] of Object.entries(SAMPLES) as [ProbedArtifact, numb
     assert.ok(probes >= 100 * seeds.length, `${probes} probes`);
   });
 }
+
+test('nftables, two edits: a reject whose own error the edited input chain stops (seed 71000003)', async () => {
+  const r = await checkEditPackets(71_000_003, 'nftables', 'first', 2);
+  assert.match(r.what ?? '', /reject-chain/);
+  assert.equal(r.problems, [], r.report);
+  assert.ok(r.probes >= 100, `${r.probes} probes`);
+});
 
 test.run();

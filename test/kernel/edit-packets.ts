@@ -7,14 +7,14 @@
 // readers' meaning of rules no valid model produces — a goto, a dropped protocol, another mark,
 // another chain — is checked against the kernel itself, not only against each other.
 // Used by edit-packets.test.ts (a fixed sample) and scripts/fuzz-edit-packets.ts (campaigns).
-import { ipOf } from '../../common/ip.ts';
+import { type IPText, ipOf } from '../../common/ip.ts';
 import { type Outcome, outcomeKey } from '../../compiler/ir/outcome.ts';
 import type { Packet } from '../../compiler/ir/packet.ts';
 import type { IRProgram } from '../../compiler/ir/types.ts';
 import type { NetfilterProgram } from '../../verifier/model/program.ts';
 import { type ConcreteWorld, interpretOutcomes, UnmodelledPacket } from '../verifier/concrete-interpreter.ts';
 import { type EditedFamily, editedCase, readArtifact } from '../verifier/random-edits.ts';
-import { type Expectation, expectationOf, packetOf } from './expected.ts';
+import { type Expectation, expectationOf, packetOf, type RejectSeen } from './expected.ts';
 import { iptablesBackend, nftablesBackend } from './load.ts';
 import { type Backend, type DifferentialReport, formatReport, probesOf, runDifferential } from './matrix.ts';
 import type { Probe } from './probe.ts';
@@ -74,6 +74,37 @@ function outcomesByState(
 }
 
 /**
+ * How the sender sees a REJECT of `first` in the edited ruleset: the error the kernel sends back is
+ * a packet of its own — ICMP, ct state related, from the node (the probe's destination when that
+ * is the node's, else one of the node's addresses) to the probe's source, through output and, when
+ * it goes back to the node, input — and an edit can stop it (a rule that rejects every packet of
+ * filter-input). Then the sender sees a timeout. (A TCP reset instead of the ICMP error would take
+ * the same hooks; only an edit of the reject's kind tells them apart, and both are allowed then.)
+ */
+function rejectSeenAs(read: NetfilterProgram, world: ConcreteWorld, first: Packet): RejectSeen {
+  const node = world.local.filter((ip) => ip !== first.src);
+  const sources = [...new Set([world.local.includes(first.dst) ? first.dst : (node[0] ?? first.dst)])];
+  const verdicts = new Set<string>();
+  for (const src of sources) {
+    const reply: Packet = {
+      path: 'local',
+      src: src as IPText,
+      dst: first.src,
+      protocol: 'icmp',
+      sport: 0,
+      dport: 0,
+      inInterface: null,
+      mark: 0,
+      ct: { state: 'related', dnat: false },
+      affinityAges: {},
+    };
+    for (const { outcome } of interpretOutcomes(read, reply, world)) verdicts.add(outcome.verdict);
+  }
+  if (!verdicts.has('accept')) return 'drop';
+  return verdicts.size === 1 ? 'reject' : 'either';
+}
+
+/**
  * What the kernel may show for one cell of an edited ruleset. Probes of a cell come from one source,
  * and so do other cells' probes: after the first one, the source may hold fresh affinity records —
  * of lists this probe writes, or other probes of the source (`others`) — and an edited ruleset need
@@ -89,10 +120,14 @@ function editedExpectation(
 ): Expectation {
   const first = packetOf(plan, probe);
   const { outcomes, states } = outcomesByState(read, world, first, others);
-  if (states === 1) return { ...expectationOf(interpretOutcomes(read, first, world), plan, probe), sticky: false };
+  const rejectSeen = [...outcomes.values()].some((o) => o.verdict === 'reject')
+    ? rejectSeenAs(read, world, first)
+    : 'reject';
+  if (states === 1)
+    return { ...expectationOf(interpretOutcomes(read, first, world), plan, probe, rejectSeen), sticky: false };
   // (the weights only label the report: every outcome is allowed, none required)
   const allowed = [...outcomes.values()].map((outcome) => ({ outcome, p: { num: 1n, den: 1n } }));
-  return { ...expectationOf(allowed, plan, probe), required: [], sticky: false };
+  return { ...expectationOf(allowed, plan, probe, rejectSeen), required: [], sticky: false };
 }
 
 /** The edited case of `seed` loaded into the kernel and probed, judged against the reading of it. */

@@ -59,13 +59,13 @@ export function deployedProgram(ir: IRProgram, plan: TopologyPlan): IRProgram {
 }
 
 /** The observation keys one outcome may show up as. */
-function keysOf(o: Outcome, plan: TopologyPlan, probe: Probe): string[] {
+function keysOf(o: Outcome, plan: TopologyPlan, probe: Probe, rejectSeenAs: RejectSeen): string[] {
   const local = (ip: string) => plan.nodeLocal.includes(ip) || isLoopbackIP(ip);
   // An arriving packet from the node's own address (IPv6, topology.ts): a REJECT's ICMP error and a
   // local listener's answer go to the node itself, so the sender sees a timeout, as for a drop.
   const answersToNode = probe.from === 'client' && local(probe.src);
   if (o.verdict === 'drop') return ['drop'];
-  if (o.verdict !== 'accept') return [answersToNode ? 'drop' : 'reject'];
+  if (o.verdict !== 'accept') return answersToNode ? ['drop'] : REJECT_KEYS[rejectSeenAs];
   const masq = o.masquerade !== 'none';
   if (o.dnat) {
     const target = `dnat ${o.dnat.ip}:${o.dnat.port}`;
@@ -85,9 +85,23 @@ export function expectedFor(ir: IRProgram, plan: TopologyPlan, probe: Probe): Ex
   return expectationOf(evaluate(deployedProgram(ir, plan), concreteView(packetOf(plan, probe))), plan, probe);
 }
 
+/**
+ * How the sender sees a REJECT: its error is a packet of its own (ct state related) that leaves
+ * through the node's hooks, and a ruleset that stops it makes the reject look like a drop ('either':
+ * some ways through the ruleset stop it). kube-proxy's rules never stop it; an edited ruleset may
+ * (edit-packets.ts).
+ */
+export type RejectSeen = 'reject' | 'drop' | 'either';
+const REJECT_KEYS: Record<RejectSeen, string[]> = { reject: ['reject'], drop: ['drop'], either: ['reject', 'drop'] };
+
 /** A distribution's outcomes for one probe, in the prober's vocabulary (whoever computed it). */
-export function expectationOf(dist: Distribution, plan: TopologyPlan, probe: Probe): Expectation {
-  const groups = dist.map((w) => keysOf(w.outcome, plan, probe));
+export function expectationOf(
+  dist: Distribution,
+  plan: TopologyPlan,
+  probe: Probe,
+  rejectSeenAs: RejectSeen = 'reject',
+): Expectation {
+  const groups = dist.map((w) => keysOf(w.outcome, plan, probe, rejectSeenAs));
   const sticky = dist.some((w) => w.outcome.affinityWrites.length > 0);
   return {
     allowed: [...new Set(groups.flat())],
