@@ -63,6 +63,28 @@ test('the same rules give an empty rewrite; reordered services and endpoints too
   );
 });
 
+test('crossing 1,000 endpoints turns every comment off: every service is rewritten, and the node ends as NEW leaves it', () => {
+  // kube-proxy's TestSyncProxyRulesLargeClusterMode: 499 + 499 endpoints, then svc3's three more.
+  // kube-proxy rewrites svc3 alone there and leaves the others' comments (README, "A partial restore")
+  const many = (ns: string, vip: string, net: number) =>
+    `service ${ns} {\n  p80: ClusterIP ${vip}:80/tcp -> endpoints\n  endpoints ${Array.from(
+      { length: 499 },
+      (_, i) => `10.${net}.${i >> 7}.${(i & 127) + 1}`,
+    ).join(', ')}\n}\n`;
+  const [a, b] = [many('ns1/svc1', '172.30.0.41', 1), many('ns2/svc2', '172.30.0.42', 2)];
+  const before = program(a, b);
+  const after = program(a, b, svc3('203.0.113.4, 203.0.113.8, 203.0.113.12'));
+  assert.ok(!before.largeCluster && after.largeCluster);
+  const p = compileIptablesPartial(before, after);
+  assert.is(p.rewritten.length, 3);
+  assert.not.match(p.text, /^-A KUBE-SEP-\S+ -m comment/m);
+  assert.match(compileIptables(before), /^-A KUBE-SEP-\S+ -m comment/m);
+  assert.equal(
+    restore(restore(new Map(), compileIptables(before), false), p.text, true),
+    restore(new Map(), compileIptables(after), false),
+  );
+});
+
 test('random models, up to three random edits: the partial restore leaves the node as a full restore of the new version', () => {
   let rewrites = 0;
   for (const v of editedVersions(60)) {
