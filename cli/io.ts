@@ -3,6 +3,7 @@
 import { closeSync, constants, fstatSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { escapeControls } from '../common/diagnostics.ts';
 import { describeErrno, type FileIdentity, identityOf, writeAllSync } from './output-file.ts';
 
 export const EXIT_OK = 0;
@@ -153,7 +154,9 @@ export const inputFailure = (file: string, reason: string): InputFailure => ({
   ok: false,
   file: inputName(file),
   reason,
-  message: file === '' ? reason : `${file}: ${reason}`,
+  // the name escaped (a line break in it must not start a line of its own); the message goes to
+  // terminals and CI logs
+  message: file === '' ? reason : `${escapeControls(file)}: ${reason}`,
 });
 
 /** The name diagnostics give standard input. */

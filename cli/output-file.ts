@@ -32,6 +32,7 @@ import {
   writeSync,
 } from 'node:fs';
 import path from 'node:path';
+import { escapeControls } from '../common/diagnostics.ts';
 import { endBy, signalsHandled, TURN_MS, watchEndingSignals } from './ending-signals.ts';
 import type { CliIO } from './io.ts';
 
@@ -180,7 +181,7 @@ function descriptorPath(full: string): number | null {
   return null;
 }
 
-const describe = (file: string, e: unknown) => `${file}: ${describeErrno(e)}`;
+const describe = (file: string, e: unknown) => `${escapeControls(file)}: ${describeErrno(e)}`;
 
 function streamSink(write: (text: string) => void): OutputSink {
   return { temporary: false, write, commit: () => null, abort: () => {} };
@@ -256,7 +257,7 @@ function replaceSink(file: string, target: string, existing: Stats | null): Open
       cleanup();
       return {
         ok: false,
-        message: `${file}: cannot keep its owner (${existing.uid}:${existing.gid}) and mode: ${describeErrno(e)}`,
+        message: `${escapeControls(file)}: cannot keep its owner (${existing.uid}:${existing.gid}) and mode: ${describeErrno(e)}`,
       };
     }
   }
@@ -322,7 +323,7 @@ export function openOutput(io: CliIO, file: string, options: OpenOutputOptions =
   // path.resolve drops a trailing slash: `-o name/` would replace the file `name`, where `>`
   // fails with ENOTDIR (a directory, or what should be one, is never written)
   if (file.endsWith('/')) {
-    return { ok: false, message: `${file}: a name ending in '/' is a directory, not a file to write` };
+    return { ok: false, message: `${escapeControls(file)}: a name ending in '/' is a directory, not a file to write` };
   }
   const full = path.resolve(io.cwd, file);
   const fdNumber = descriptorPath(full);
@@ -341,7 +342,7 @@ export function openOutput(io: CliIO, file: string, options: OpenOutputOptions =
     if (st === null || !(st.isFile() || st.isCharacterDevice())) {
       return {
         ok: false,
-        message: `${file}: descriptor ${fdNumber} is not an open file or device given to this process (refused); name a file, or use - for standard output`,
+        message: `${escapeControls(file)}: descriptor ${fdNumber} is not an open file or device given to this process (refused); name a file, or use - for standard output`,
       };
     }
     return { ok: true, sink: inPlaceSink(file, fdNumber, false) };
@@ -353,20 +354,25 @@ export function openOutput(io: CliIO, file: string, options: OpenOutputOptions =
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
       if (lstatSync(full, { throwIfNoEntry: false })?.isSymbolicLink()) {
-        return { ok: false, message: `${file}: a symbolic link to a file that does not exist (refused)` };
+        return {
+          ok: false,
+          message: `${escapeControls(file)}: a symbolic link to a file that does not exist (refused)`,
+        };
       }
     }
     if (st === null) return replaceSink(file, full, null);
-    if (st.isDirectory()) return { ok: false, message: `${file}: is a directory` };
+    if (st.isDirectory()) return { ok: false, message: `${escapeControls(file)}: is a directory` };
     if (st.isFIFO() || st.isCharacterDevice()) {
       // No O_NONBLOCK: a FIFO waits for its reader, as `>` does.
       const fd = openSync(full, constants.O_WRONLY | constants.O_NOCTTY);
       return { ok: true, sink: inPlaceSink(file, fd, true) };
     }
-    if (!st.isFile()) return { ok: false, message: `${file}: not a regular file, character device or FIFO` };
+    if (!st.isFile())
+      return { ok: false, message: `${escapeControls(file)}: not a regular file, character device or FIFO` };
     const { real, st: now } = resolveWritable(full);
-    if (!now.isFile()) return { ok: false, message: `${file}: changed while being opened` };
-    if (sameFile(now, options.inputs ?? [])) return { ok: false, message: `${file}: is the input file (refused)` };
+    if (!now.isFile()) return { ok: false, message: `${escapeControls(file)}: changed while being opened` };
+    if (sameFile(now, options.inputs ?? []))
+      return { ok: false, message: `${escapeControls(file)}: is the input file (refused)` };
     return replaceSink(file, real, now);
   } catch (e) {
     return { ok: false, message: describe(file, e) };

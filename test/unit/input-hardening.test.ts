@@ -439,6 +439,35 @@ test('file names are input too: a planted name with ESC, BEL or RLO never reache
   assert.not.match(`${out.stdout}${out.stderr}`, raw);
 });
 
+test('a line break in a file name or a flag value never starts a line of its own (a GitHub workflow command)', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'ksvc-lines-'));
+  const forged = '\n::error file=README.md,line=1::Build poisoned\n';
+  const example = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../examples/seed-nodeport.ksvc');
+  const { runCli } = await import('../../cli/main.ts');
+  const runs: string[][] = [
+    ['check', path.join(dir, `x${forged}.ksvc`)],
+    ['check', '--output', 'github', path.join(dir, `x${forged}.ksvc`)],
+    ['fmt', path.join(dir, `x${forged}.ksvc`)],
+    ['verify', '--iptables', path.join(dir, `x${forged}.rules`)],
+    ['compile', example, '--backend', `x${forged}`],
+    ['compile', example, '--backend', 'iptables', '-o', path.join(dir, `no${forged}`, 'out.rules')],
+  ];
+  for (const argv of runs) {
+    const { io, out } = capturedIO();
+    assert.is(await runCli(argv, io), 2, argv.join(' '));
+    const lines = `${out.stdout}${out.stderr}`.split('\n');
+    assert.ok(
+      lines.some((l) => l.includes('Build poisoned')),
+      argv.join(' '),
+    );
+    // (--output github writes its own annotation, with the name escaped inside it)
+    assert.not.ok(
+      lines.some((l) => l.trimStart().startsWith('::error file=README.md')),
+      `${argv.join(' ')}:\n${out.stderr}`,
+    );
+  }
+});
+
 test('a device or FIFO without an end is read up to the limit, then refused; a FIFO that ends is read', async () => {
   const { io } = capturedIO();
   assert.equal(readInputFile(io, '/dev/zero', 1000), {
