@@ -16,7 +16,7 @@ import { point } from './engine/intervals.ts';
 import { evaluateProgram } from './engine/netfilter-eval.ts';
 import { artifactDistribution, observe, observedIR } from './engine/observe.ts';
 import type { ClassQuery } from './engine/query.ts';
-import { type ArtifactInput, observedMarkMask, prepare } from './engine/setup.ts';
+import { type ArtifactInput, observedMarkMask, prepare, typicalRoots } from './engine/setup.ts';
 import { DIM, type PacketSpace } from './engine/space.ts';
 import { packetClass } from './engine/witness.ts';
 import { type CaseCell, caseConditions, mergeCells } from './explain-cases.ts';
@@ -84,7 +84,7 @@ const signature = (results: Results): string =>
 export function explain(input: ExplainInput): Explanation {
   const { packet } = input;
   const locality = input.locality ?? defaultLocality(input.ir?.program ?? null);
-  const { space, compiled, roots } = prepare(
+  const { space, compiled } = prepare(
     input.family,
     input.ir?.program ?? null,
     input.artifacts,
@@ -101,6 +101,8 @@ export function explain(input: ExplainInput): Explanation {
     { lazy: true },
   );
   const pathAtom = packet.path === 'arriving' ? 0 : 1;
+  // the packet as packets on its path usually are (a source's locality follows from the path)
+  const roots = typicalRoots(space);
   const root = roots.find((r) => r.core[0]![0] === pathAtom) ?? roots[0]!;
   const cls = loopbackIsLocal(space, packetClass(space, root, packet), packet);
   const markMask = observedMarkMask(space);
@@ -161,10 +163,10 @@ function packetNotes(space: PacketSpace, root: PacketClass, cls: PacketClass, pa
       'an IPv6 packet from ::1 arriving on an interface is dropped by the kernel; shown as the rules would treat it',
     );
   } else if (space.mode === 'concrete' && !meet(space, root, cls)) {
-    // outside the packets that can exist (assumption `martians`): explained all the same
+    // outside the packets as they usually are (assumption `martians`): explained all the same
     notes.push(
       packet.path === 'arriving'
-        ? `the source ${packet.src} is a local address of the node: IPv4 routing drops such an arriving packet (a martian); shown as the rules would treat it`
+        ? `the source ${packet.src} is a local address of the node: IPv4 routing drops such an arriving packet (a martian) after nat prerouting, where an affinity record it writes stays; shown as the rules would treat it`
         : `the source ${packet.src} is not a local address of the node, as a packet generated on the node would have; shown as the rules would treat it`,
     );
   }

@@ -1,8 +1,7 @@
 // Everything a check or an explanation needs before evaluating: the packet space built from the
 // constants of every participant, the compiled rulesets, and the root classes (the packets that
-// can exist: an arriving packet has an input interface and, for IPv4, a non-local source — the
-// kernel drops martians; for IPv6 any source but ::1 — a locally generated one has no input
-// interface and a local source).
+// reach the hooks: an arriving packet has an input interface — for IPv6 any source but ::1 —, a
+// locally generated one has none; either may carry any source, assumption `martians`).
 import type { Family } from '../../common/ip.ts';
 import type { IRProgram } from '../../compiler/ir/types.ts';
 import type { Backend, NetfilterProgram } from '../model/program.ts';
@@ -119,7 +118,8 @@ export function rootsByState(
 
 const nonEmpty = (c: PacketClass | null): PacketClass[] => (c === null ? [] : [c]);
 
-export function rootClasses(space: PacketSpace): PacketClass[] {
+/** The two paths in: arriving on an interface (the destination as routing lets it reach the hooks), and generated on the node. */
+function pathRoots(space: PacketSpace): { arriving: PacketClass; local: PacketClass } {
   const all = universe(space);
   // IPv6 drops a packet for ::1 that arrives on an interface before netfilter sees it (measured);
   // IPv4's 127.0.0.0/8 passes with route_localnet (assumption route-localnet)
@@ -130,7 +130,32 @@ export function rootClasses(space: PacketSpace): PacketClass[] {
     DIM.dst,
     arrivingDst,
   );
-  const local = withDim(withDim(all, DIM.path, point(1)), DIM.iif, point(0));
+  return { arriving, local: withDim(withDim(all, DIM.path, point(1)), DIM.iif, point(0)) };
+}
+
+/**
+ * The packets a proof covers: every packet that reaches the hooks, whatever its source. An IPv4
+ * packet arriving from a local source (a martian, spoofed) passes nat PREROUTING before routing
+ * drops it, and an affinity record it writes there stays and steers the next connections from
+ * that address; a packet generated on the node may carry a source that is not the node's (a raw
+ * socket, IP_FREEBIND) and goes out as the rules send it. Only an IPv6 packet from ::1 arriving on
+ * an interface is left out: the kernel drops it before netfilter (measured).
+ */
+export function rootClasses(space: PacketSpace): PacketClass[] {
+  const { arriving, local } = pathRoots(space);
+  if (space.family === 'ipv4') return [arriving, local];
+  return [withDim(arriving, DIM.src, subtract(domainOf(space, DIM.src), loopbackLocalAtoms(space))), local];
+}
+
+/**
+ * The packets as they usually are, for explaining one: an IPv4 packet arriving on an interface has
+ * a source that is not the node's (the kernel drops martians at routing), and a packet generated on
+ * the node has a local source, so without a model a source's locality follows from its path; IPv6
+ * arriving packets from any source but ::1. A packet outside them is explained all the same, with
+ * a note (explain.ts).
+ */
+export function typicalRoots(space: PacketSpace): PacketClass[] {
+  const { arriving, local } = pathRoots(space);
   // An arriving packet's source: IPv4 routing drops one from a node address (a martian); IPv6 has
   // no such check and forwards or delivers it (a review measured both backends do), dropping only
   // a loopback source (::1) on an interface
