@@ -131,7 +131,17 @@ function verifyInChild() {
   });
   child.on('exit', (code, signal) => {
     stopPassing();
-    if (signal) process.kill(process.pid, signal);
+    if (signal) {
+      // die of the child's signal; Node ignores SIGPIPE (`verify … | head`), so its listener is
+      // added and removed to restore the default action, and 128 + its number is the exit
+      // code if the process still runs (never 1: "not equivalent")
+      if (signal === 'SIGPIPE') {
+        process.on('SIGPIPE', () => {});
+        process.removeAllListeners('SIGPIPE');
+      }
+      process.kill(process.pid, signal);
+      process.exit(128 + (require('node:os').constants.signals[signal] ?? 0));
+    }
     process.exit(code ?? 1);
   });
 }

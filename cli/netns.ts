@@ -1,8 +1,10 @@
-// Throw-away network namespaces for `verify --kernel`: each is created with a name no other run
-// uses, every command runs inside it (`ip netns exec`), and it is deleted when the work is done,
-// when the work fails, and when the process is told to stop (SIGINT, SIGTERM, SIGHUP) or exits.
-// Nothing here reads or changes the host's own ruleset.
-import { spawnSync } from 'node:child_process';
+// Throw-away network namespaces for `verify --kernel` and the kernel tests: each is created with a
+// name no other run uses, every command runs inside it (`ip netns exec`), and it is deleted when
+// the work is done, when the work fails, when the process exits, and when it ends any other way —
+// a signal, SIGKILL included — by a watchdog that outlives it. Nothing here reads or changes the
+// host's own ruleset.
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,45 +32,80 @@ export interface Netns {
   exec(cmd: string, args: readonly string[], input?: string, timeoutMs?: number): CommandResult;
 }
 
-/** The namespaces this process created and has not deleted yet. */
-const live = new Set<string>();
-let cleanupArmed = false;
+/** The namespaces and temporary directories this process holds (created, not yet deleted). */
+const held = { netns: new Set<string>(), dirs: new Set<string>() };
 let created = 0;
+let watchdogState: string | null = null;
 
-function deleteLive(): void {
-  for (const name of live) runCommand('ip', ['netns', 'del', name]);
-  live.clear();
+/**
+ * What the watchdog does once this process has ended, however (its end of the pipe closes then):
+ * delete what the state file lists, which only this process writes, and the state's directory.
+ * Only names of ksvc's own form are deleted.
+ */
+const WATCHDOG = `cat >/dev/null
+while IFS= read -r line; do
+  case "$line" in
+    "netns ksvc-"*) ip netns del "\${line#netns }" 2>/dev/null ;;
+    "dir /"*) rm -rf -- "\${line#dir }" ;;
+  esac
+done < "$1/held"
+rm -rf -- "$1"`;
+
+function writeHeld(): void {
+  if (watchdogState === null) return;
+  const lines = [...[...held.netns].map((n) => `netns ${n}`), ...[...held.dirs].map((d) => `dir ${d}`)];
+  writeFileSync(join(watchdogState, 'held'), lines.map((l) => `${l}\n`).join(''));
 }
 
 /**
- * On a terminating signal: delete the live namespaces, then die of the signal as if no handler
- * had been installed (the listener is gone once it runs). Node runs the handler once the current
- * synchronous step ends: a command under spawnSync finishes first (each has a timeout). And on
- * exit, which skips `finally` (an uncaught exception, process.exit while a namespace is live).
+ * Start the watchdog once. A signal handler here would not do: the work is synchronous (spawnSync,
+ * then evaluation), so Node runs a handler only when it ends — a review saw a SIGINT put off for
+ * 164 s while five more namespaces were created, and lost (exit 0) when the run ended without an
+ * event-loop turn — and SIGKILL (a CI cancel's second step) runs none. So signals keep their
+ * default action, ending the process at once, and a detached shell (its own session: a terminal's
+ * Ctrl-C does not reach it) waits for the end of a pipe only this process holds open.
  */
-function armCleanup(): void {
-  if (cleanupArmed) return;
-  cleanupArmed = true;
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.once(signal, () => {
-      deleteLive();
-      process.kill(process.pid, signal);
-    });
-  }
-  process.once('exit', deleteLive);
+function startWatchdog(): void {
+  if (watchdogState !== null) return;
+  const dir = mkdtempSync(join(tmpdir(), 'ksvc-netns-'));
+  writeFileSync(join(dir, 'held'), '', { flag: 'wx', mode: 0o600 });
+  const dog = spawn('sh', ['-c', WATCHDOG, 'sh', dir], { detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
+  // neither the child nor its pipe keeps this process alive
+  dog.unref();
+  dog.stdin?.on('error', () => {});
+  (dog.stdin as unknown as { unref?: () => void } | null)?.unref?.();
+  watchdogState = dir;
+  // an orderly end deletes at once (the watchdog then finds nothing left)
+  process.once('exit', deleteHeld);
+}
+
+function deleteHeld(): void {
+  for (const name of held.netns) runCommand('ip', ['netns', 'del', name]);
+  for (const dir of held.dirs) rmSync(dir, { recursive: true, force: true });
+  held.netns.clear();
+  held.dirs.clear();
+  writeHeld();
 }
 
 /**
  * A new namespace (loopback up) that the caller must `remove()` (also when its work fails), and
- * that a terminating signal or the process's exit removes if the caller could not. Throws an Error
- * when it cannot be created.
+ * that the process's exit, or the watchdog after any other end, removes if the caller could not.
+ * The name carries the process id and random bits: runs in other PID namespaces share /run/netns.
+ * Throws an Error when it cannot be created.
  */
 export function createNetns(purpose: string): Netns & { remove(): void } {
-  const name = `ksvc-${purpose}-${process.pid}-${++created}`.slice(0, 40);
-  armCleanup();
+  startWatchdog();
+  const prefix = `ksvc-${purpose}`.slice(0, 24);
+  const name = `${prefix}-${process.pid}-${++created}-${randomBytes(3).toString('hex')}`;
+  // listed before it exists: an end during `ip netns add` must not leave it behind
+  held.netns.add(name);
+  writeHeld();
   const add = runCommand('ip', ['netns', 'add', name]);
-  if (add.status !== 0) throw new Error(`cannot create a network namespace (ip netns add): ${add.stderr.trim()}`);
-  live.add(name);
+  if (add.status !== 0) {
+    held.netns.delete(name);
+    writeHeld();
+    throw new Error(`cannot create a network namespace (ip netns add): ${add.stderr.trim()}`);
+  }
   const exec = (cmd: string, args: readonly string[], input?: string, timeoutMs?: number) =>
     runCommand('ip', ['netns', 'exec', name, cmd, ...args], input, timeoutMs);
   exec('ip', ['link', 'set', 'lo', 'up']);
@@ -77,7 +114,8 @@ export function createNetns(purpose: string): Netns & { remove(): void } {
     exec,
     remove() {
       runCommand('ip', ['netns', 'del', name]);
-      live.delete(name);
+      held.netns.delete(name);
+      writeHeld();
     },
   };
 }
@@ -99,11 +137,15 @@ export function withNetns<T>(purpose: string, body: (ns: Netns) => T): T {
  */
 export function nftWithFile(ns: Netns, args: readonly string[], content: string): CommandResult {
   const dir = mkdtempSync(join(tmpdir(), 'ksvc-nft-'));
+  held.dirs.add(dir);
+  writeHeld();
   try {
     const file = join(dir, 'ruleset');
     writeFileSync(file, content, { flag: 'wx', mode: 0o600 });
     return ns.exec('nft', [...args, file]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
+    held.dirs.delete(dir);
+    writeHeld();
   }
 }

@@ -1,15 +1,22 @@
 // A child for netns-signal.test.ts: create a namespace through withNetns, print its name, and wait
-// (at most 30 s) to be stopped by a signal; with the argument `throw`, die of an uncaught
-// exception instead, soon after printing (withNetns' `finally` never runs then).
+// (at most 30 s) to be stopped by a signal. Arguments: `throw` dies of an uncaught exception soon
+// after printing (withNetns' `finally` never runs then); `busy` waits in synchronous work, as
+// `verify --kernel` does between its commands (no event-loop turn for 30 s).
 import { withNetns } from './netns.ts';
 
-const crash = process.argv[2] === 'throw';
+const mode = process.argv[2];
 await withNetns('signal', async (ns) => {
   process.stdout.write(`${ns.name}\n`);
-  if (crash) {
+  if (mode === 'throw') {
     setTimeout(() => {
       throw new Error('hold-netns: an uncaught exception, on purpose');
     }, 200);
+  }
+  if (mode === 'busy') {
+    const end = Date.now() + 30_000;
+    while (Date.now() < end) {
+      // synchronous: a signal handler would not run before this ends
+    }
   }
   await new Promise((resolve) => setTimeout(resolve, 30_000));
 });

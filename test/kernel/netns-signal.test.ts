@@ -1,5 +1,6 @@
-// A run stopped by a signal (Ctrl-C, a CI timeout, `npm run bench` killed) deletes the namespaces
-// it created: withNetns deletes them on SIGINT, SIGTERM and SIGHUP, then dies of the signal.
+// A run stopped by a signal (Ctrl-C, a CI timeout, `npm run bench` killed, SIGKILL) leaves no
+// namespace: it dies of the signal at once, in synchronous work too, and the watchdog cli/netns.ts
+// starts deletes what it held.
 import { spawn } from 'node:child_process';
 import * as assert from 'uvu/assert';
 import { kernelTests, run } from './netns.ts';
@@ -16,7 +17,10 @@ const namespaces = (): string[] =>
  * Start the child, wait for its namespace's name (at most 20 s), send `signal` (null: none, the
  * child throws on its own), wait for its end (at most 10 s).
  */
-async function stopHolder(signal: NodeJS.Signals | null): Promise<{
+async function stopHolder(
+  signal: NodeJS.Signals | null,
+  mode: 'wait' | 'busy' = 'wait',
+): Promise<{
   name: string;
   signal: string | null;
   code: number | null;
@@ -25,7 +29,7 @@ async function stopHolder(signal: NodeJS.Signals | null): Promise<{
   left: boolean;
 }> {
   const holder = new URL('./hold-netns.ts', import.meta.url).pathname;
-  const child = spawn(process.execPath, ['--import', 'tsx', holder, ...(signal === null ? ['throw'] : [])], {
+  const child = spawn(process.execPath, ['--import', 'tsx', holder, signal === null ? 'throw' : mode], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
@@ -57,6 +61,8 @@ async function stopHolder(signal: NodeJS.Signals | null): Promise<{
     if (signal !== null) child.kill(signal);
     const bound = new Promise<string>((resolve) => setTimeout(() => resolve('timeout'), 10_000));
     const endedBy = await Promise.race([ended, bound]);
+    // the watchdog deletes it just after the end (at most 5 s)
+    for (let i = 0; i < 50 && namespaces().includes(name); i++) await new Promise((r) => setTimeout(r, 100));
     return { name, signal: endedBy, code, stderr, existed, left: namespaces().includes(name) };
   } finally {
     child.kill('SIGKILL');
@@ -65,10 +71,18 @@ async function stopHolder(signal: NodeJS.Signals | null): Promise<{
   }
 }
 
-for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-  test(`${signal}: the namespace is deleted and the process dies of the signal`, async () => {
+for (const [signal, mode] of [
+  ['SIGTERM', 'wait'],
+  ['SIGINT', 'wait'],
+  ['SIGTERM', 'busy'],
+  ['SIGKILL', 'busy'],
+] as const) {
+  test(`${signal} (${mode}): the namespace is deleted and the process dies of the signal`, async () => {
     const before = namespaces();
-    const r = await stopHolder(signal);
+    const started = Date.now();
+    const r = await stopHolder(signal, mode);
+    // at once: not after the synchronous work (30 s)
+    assert.ok(Date.now() - started < 25_000, `${Date.now() - started} ms`);
     assert.ok(r.name.startsWith('ksvc-signal-'), `the child made a namespace (${r.name})`);
     assert.ok(r.existed, 'it existed while the child ran');
     assert.is(r.signal, signal, 'the child died of the signal');

@@ -1,9 +1,8 @@
 // Real-netfilter test support: throw-away network namespaces (made by cli/netns.ts, which `verify
 // --kernel` uses too). Every namespace has a unique name and is deleted in `finally`, so a failing
-// test never leaves one behind, and on
-// SIGINT, SIGTERM or SIGHUP, so an interrupted run (Ctrl-C, a CI timeout, `npm run bench` stopped)
-// does not either, nor a process that exits past its `finally` (an uncaught exception); nothing
-// here touches the host's own ruleset. Outside root (or without the tools) kernel tests skip loudly.
+// test never leaves one behind; a run that ends otherwise (Ctrl-C, a CI timeout, SIGKILL, an
+// uncaught exception) dies at once and cli/netns.ts's watchdog deletes what it held. Nothing here
+// touches the host's own ruleset. Outside root (or without the tools) kernel tests skip loudly.
 import { type Test, test } from 'uvu';
 import { type CommandResult, createNetns, missingTool, type Netns, runCommand } from '../../cli/netns.ts';
 import { testUnless } from '../support/skips.ts';

@@ -189,6 +189,18 @@ test('--version and --help into a pipe whose reader is gone: killed by SIGPIPE, 
   }
 });
 
+test('verify into a pipe whose reader is gone: killed by SIGPIPE (its child was), never exit 1 ("not equivalent")', async () => {
+  const example = path.join(root, 'examples/seed-clusterip.ksvc');
+  const child = spawn(process.execPath, [path.join(root, 'bin/ksvc.cjs'), 'verify', example], {
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  child.stdout.destroy();
+  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
+    child.on('close', (c, s) => resolve([c, s])),
+  );
+  assert.ok(signal === 'SIGPIPE' || code === 141, `code ${code} signal ${signal}`);
+});
+
 test('the launcher prints dist/usage.txt only while it is newer than cli/main.ts and cli/commands.ts', () => {
   const co = path.join(dir, 'usage');
   for (const d of ['bin', 'dist', 'cli']) mkdirSync(path.join(co, d), { recursive: true });
