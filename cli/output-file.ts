@@ -316,9 +316,26 @@ function resolveWritable(full: string): { real: string; st: Stats } {
 export const sameFile = (f: FileIdentity, ids: readonly FileIdentity[]) =>
   ids.some((i) => i.dev === f.dev && i.ino === f.ino);
 
+/**
+ * Whether descriptor `fd` is one of the inputs, opened for writing by the shell without truncating
+ * it (`1<>in.ksvc`, `3<>in.ksvc -o /dev/fd/3`): written, it would overwrite what was read.
+ */
+function descriptorIsInput(fd: number, inputs: readonly FileIdentity[]): boolean {
+  try {
+    const st = fstatSync(fd);
+    return st.isFile() && sameFile(st, inputs);
+  } catch {
+    return false;
+  }
+}
+
 /** Open where `file` (as the user wrote it) should be written; see the top of this file. */
 export function openOutput(io: CliIO, file: string, options: OpenOutputOptions = {}): OpenResult {
-  if (file === '-') return { ok: true, sink: streamSink((t) => io.stdout(t)) };
+  const inputs = options.inputs ?? [];
+  if (file === '-') {
+    if (descriptorIsInput(1, inputs)) return { ok: false, message: 'standard output is the input file (refused)' };
+    return { ok: true, sink: streamSink((t) => io.stdout(t)) };
+  }
   if (file === '') return { ok: false, message: "an empty output file name (use '-' for standard output)" };
   // path.resolve drops a trailing slash: `-o name/` would replace the file `name`, where `>`
   // fails with ENOTDIR (a directory, or what should be one, is never written)
@@ -327,6 +344,9 @@ export function openOutput(io: CliIO, file: string, options: OpenOutputOptions =
   }
   const full = path.resolve(io.cwd, file);
   const fdNumber = descriptorPath(full);
+  if (fdNumber !== null && descriptorIsInput(fdNumber, inputs)) {
+    return { ok: false, message: `${escapeControls(file)}: descriptor ${fdNumber} is the input file (refused)` };
+  }
   if (fdNumber === 1) return { ok: true, sink: streamSink((t) => io.stdout(t)) };
   if (fdNumber === 2) return { ok: true, sink: streamSink((t) => io.stderr(t)) };
   if (fdNumber !== null) {

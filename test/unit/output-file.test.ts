@@ -203,6 +203,31 @@ test('writing onto the input file is refused (also through a link); the input is
   assert.is(readFileSync(at('cluster.yaml'), 'utf8'), yaml);
 });
 
+test('the input opened for writing without truncation (`3<>in.ksvc -o /dev/fd/3`, `1<>in.ksvc`) is refused too', () => {
+  const bin = new URL('../../bin/ksvc.cjs', import.meta.url).pathname;
+  writeFileSync(at('in-rw.ksvc'), KSVC);
+  for (const [out, slot] of [
+    [['-o', '/dev/fd/3'], 3],
+    [['-o', '/dev/stdout'], 1],
+    [[], 1],
+  ] as const) {
+    const fd = openSync(at('in-rw.ksvc'), 'r+');
+    try {
+      const stdio: ('ignore' | 'pipe' | number)[] = ['ignore', 'pipe', 'pipe'];
+      stdio[slot] = fd;
+      const r = spawnSync(process.execPath, [bin, 'compile', at('in-rw.ksvc'), '--backend', 'iptables', ...out], {
+        stdio,
+        encoding: 'utf8',
+      });
+      assert.is(r.status, 2, `${out.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, /is the input file \(refused\)/);
+      assert.is(readFileSync(at('in-rw.ksvc'), 'utf8'), KSVC, out.join(' '));
+    } finally {
+      closeSync(fd);
+    }
+  }
+});
+
 test("-o '' is a usage error", async () => {
   const r = await compileTo('');
   assert.is(r.code, 2);
