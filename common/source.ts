@@ -23,25 +23,42 @@ export interface SourceFile {
   /** The path as the user gave it (shown in diagnostics). */
   path: string;
   text: string;
-  /** Offsets at which each line starts; computed once. */
-  lineStarts: number[];
+  /** Offsets at which each line starts; computed once (typed: a JS array stops at 2^27 entries, and a 1 GiB input of empty lines has more). */
+  lineStarts: ArrayLike<number>;
   /** The text has characters outside the BMP (surrogate pairs): columns must count code points. */
   astral: boolean;
 }
 
 export function makeSourceFile(path: string, text: string): SourceFile {
-  // A line ends at LF, CRLF or a lone CR (old Mac files): all three start a new line.
-  const lineStarts = [0];
-  if (text.indexOf('\r') < 0) {
-    // the common case, by indexOf (a fast native scan), not character by character
-    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lineStarts.push(i + 1);
-  } else {
+  return { path, text, lineStarts: lineStartsOf(text), astral: /[\ud800-\udbff][\udc00-\udfff]/.test(text) };
+}
+
+/**
+ * The offsets at which the lines of `text` start. A line ends at LF, CRLF or a lone CR (old Mac
+ * files); with `lfOnly` at LF alone (iptables-restore's lines).
+ */
+export function lineStartsOf(text: string, lfOnly = false): Uint32Array {
+  // counted first, then filled: a typed array of the exact size
+  const crs = !lfOnly && text.indexOf('\r') >= 0;
+  let n = 1;
+  const each = (at: (next: number) => void) => {
+    if (!crs) {
+      // the common case, by indexOf (a fast native scan), not character by character
+      for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) at(i + 1);
+      return;
+    }
     for (let i = 0; i < text.length; i++) {
       const c = text.charCodeAt(i);
-      if (c === 10 || (c === 13 && text.charCodeAt(i + 1) !== 10)) lineStarts.push(i + 1);
+      if (c === 10 || (c === 13 && text.charCodeAt(i + 1) !== 10)) at(i + 1);
     }
-  }
-  return { path, text, lineStarts, astral: /[\ud800-\udbff][\udc00-\udfff]/.test(text) };
+  };
+  each(() => n++);
+  const starts = new Uint32Array(n);
+  let k = 1;
+  each((next) => {
+    starts[k++] = next;
+  });
+  return starts;
 }
 
 /** The 1-based column of `offset` on the line starting at `lineStart`, in code points. */

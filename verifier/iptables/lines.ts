@@ -7,6 +7,7 @@
 // only for the values a converter needs, positions are computed only when a diagnostic needs one,
 // and identical steps are shared.
 import type { Diagnostic } from '../../common/diagnostics.ts';
+import { lineStartsOf } from '../../common/source.ts';
 import type { Origin, Rule } from '../model/program.ts';
 import { newTextStore, storedOrigin, type TextStore } from '../model/text-store.ts';
 import { type ChainName, findChainName } from './chain-names.ts';
@@ -73,7 +74,7 @@ export interface LineReader {
   text: string;
   /** The input again, for the origins: sealed (compressed) when the reading is done. */
   store: TextStore;
-  lineStarts: number[] | null;
+  lineStarts: Uint32Array | null;
   /** The chain of the previous rule line. */
   lastChain: ChainState | null;
   /** The line being read: its number, and whether it is synthesized (its text is in `tokens`). */
@@ -372,9 +373,6 @@ export function targetWhere(r: LineReader, rule: Rule): Where {
     if (isPlain(tk, k) && (t === '-j' || t === '--jump' || t === '-g' || t === '--goto')) at = k + 1;
   }
   if (at < 0) return { file: r.file, span: null };
-  if (r.lineStarts === null) {
-    r.lineStarts = [0];
-    for (let i = r.text.indexOf('\n'); i >= 0; i = r.text.indexOf('\n', i + 1)) r.lineStarts.push(i + 1);
-  }
+  r.lineStarts ??= lineStartsOf(r.text, true);
   return spanWhere(r.file, line, r.lineStarts[line - 1] ?? 0, tk.starts[at]!, tk.ends[at]!, r.text);
 }
