@@ -7,7 +7,7 @@
 // KSVC_TEST_CHECKS=0 leaves out the whole-tree checks (test/unit/test-runner.test.ts runs this
 // script on small fixtures that way).
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,20 +38,46 @@ for (const [name, argv] of process.env.KSVC_TEST_CHECKS === '0' ? [] : checks) {
   }
 }
 
-// Skipped tests write their reason here (test/support/skips.ts).
+// Skipped tests write their reason here (test/support/skips.ts), and the tests' temporary files
+// go under it (TMPDIR): removed with it when the run ends, also when it is stopped. Traversable
+// and a sticky tmp/, as /tmp is: some tests run commands as nobody.
 const scratch = mkdtempSync(path.join(tmpdir(), 'ksvc-test-'));
+chmodSync(scratch, 0o711);
 const skipReport = path.join(scratch, 'skips.tsv');
+const scratchTmp = path.join(scratch, 'tmp');
+mkdirSync(scratchTmp, { mode: 0o700 });
+chmodSync(scratchTmp, 0o1777);
 const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'node_modules/uvu/bin.js'), dir, pattern], {
   cwd: root,
   stdio: ['ignore', 'pipe', 'inherit'],
-  env: { ...(process.stdout.isTTY ? process.env : { ...process.env, NO_COLOR: '1' }), KSVC_SKIP_REPORT: skipReport },
+  env: {
+    ...(process.stdout.isTTY ? process.env : { ...process.env, NO_COLOR: '1' }),
+    KSVC_SKIP_REPORT: skipReport,
+    TMPDIR: scratchTmp,
+  },
 });
+// A signal that stops the run stops the tests too (they would go on making namespaces), and the
+// run ends by it once they have ended and the scratch directory is gone.
+let stoppedBy = null;
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(signal, () => {
+    stoppedBy = signal;
+    child.kill(signal);
+  });
+}
 let out = '';
 child.stdout.on('data', (chunk) => {
   process.stdout.write(chunk);
   out += chunk.toString();
 });
 child.on('close', (code) => {
+  if (stoppedBy !== null) {
+    rmSync(scratch, { recursive: true, force: true });
+    console.log(`stopped by ${stoppedBy}`);
+    process.removeAllListeners(stoppedBy);
+    process.kill(process.pid, stoppedBy);
+    return;
+  }
   // eslint-disable-next-line no-control-regex
   const plain = out.replace(/\x1b\[[0-9;]*m/g, '');
   const num = (label) => {
