@@ -4,7 +4,7 @@ import { closeSync, constants, fstatSync, openSync, readFileSync, readSync, stat
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { escapeControls } from '../common/diagnostics.ts';
-import { describeErrno, type FileIdentity, identityOf, writeAllSync } from './output-file.ts';
+import { describeErrno, type FileIdentity, identityOf, NOT_UTF8, NOT_UTF8_NAME, writeAllSync } from './output-file.ts';
 
 export const EXIT_OK = 0;
 /** Findings: errors in the input, a failed check, a `fmt --check` difference. */
@@ -198,6 +198,7 @@ function readInputText(io: CliIO, file: string, maxBytes: number): ReadResult {
   if (file === '-') return readStdin(io, maxBytes);
   // resolved, '' would name the working directory
   if (file === '') return inputFailure('', 'an empty file name');
+  if (file.includes(NOT_UTF8)) return inputFailure(file, NOT_UTF8_NAME);
   const full = path.resolve(io.cwd, file);
   try {
     const st = statSync(full);

@@ -37,6 +37,15 @@ import { endBy, signalsHandled, TURN_MS, watchEndingSignals } from './ending-sig
 import type { CliIO } from './io.ts';
 
 /** A file's identity (device and inode): the same file under any name. */
+/**
+ * Node reads its arguments as UTF-8 and puts U+FFFD for bytes that are not: a file name that holds
+ * it names another file than the one given (`out\xff.ipt` became `out\uFFFD.ipt`, written
+ * silently), so it is refused, read or written.
+ */
+export const NOT_UTF8 = '\uFFFD';
+export const NOT_UTF8_NAME =
+  'the name is not valid UTF-8 (or holds U+FFFD): Node cannot pass it through unchanged; rename the file';
+
 export interface FileIdentity {
   dev: number;
   ino: number;
@@ -337,6 +346,7 @@ export function openOutput(io: CliIO, file: string, options: OpenOutputOptions =
     return { ok: true, sink: streamSink((t) => io.stdout(t)) };
   }
   if (file === '') return { ok: false, message: "an empty output file name (use '-' for standard output)" };
+  if (file.includes(NOT_UTF8)) return { ok: false, message: `${escapeControls(file)}: ${NOT_UTF8_NAME}` };
   // path.resolve drops a trailing slash: `-o name/` would replace the file `name`, where `>`
   // fails with ENOTDIR (a directory, or what should be one, is never written)
   if (file.endsWith('/')) {

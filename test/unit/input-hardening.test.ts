@@ -468,6 +468,23 @@ test('a line break in a file name or a flag value never starts a line of its own
   }
 });
 
+test('a file name that is not UTF-8 (Node passes U+FFFD) is refused, read or written: it would name another file', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'ksvc-utf8-'));
+  const example = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../examples/seed-nodeport.ksvc');
+  const { runCli } = await import('../../cli/main.ts');
+  const out = path.join(dir, 'out\uFFFD.ipt');
+  writeFileSync(path.join(dir, 'in\uFFFD.ksvc'), 'cluster {\n}\n');
+  for (const argv of [
+    ['compile', example, '--backend', 'iptables', '-o', out],
+    ['check', path.join(dir, 'in\uFFFD.ksvc')],
+  ]) {
+    const { io, out: o } = capturedIO();
+    assert.is(await runCli(argv, io), 2, argv.join(' '));
+    assert.match(o.stderr, 'the name is not valid UTF-8', argv.join(' '));
+  }
+  assert.not.ok(existsSync(out));
+});
+
 test('a device or FIFO without an end is read up to the limit, then refused; a FIFO that ends is read', async () => {
   const { io } = capturedIO();
   assert.equal(readInputFile(io, '/dev/zero', 1000), {
