@@ -161,6 +161,25 @@ test('dotted quads: fastIPv4At accepts only what parseAddress reads as that one 
   assert.is(fastIPv4At('010.0.0.1', 0, 9), -1, 'leading zeros are the parser’s to judge');
 });
 
+test('a netmask written as an address: IPv4 and IPv6 (ip6tables-save writes a contiguous one as /48)', () => {
+  const range = (t: string) => {
+    const r = parseAddress(t);
+    return r.ok ? r.value.range.map((v) => v.toString(16)) : r;
+  };
+  assert.equal(range('10.1.2.3/255.255.0.0'), ['a010000', 'a01ffff']);
+  assert.equal(range('fd00:64::1/ffff:ffff:ffff::'), [
+    'fd000064000000000000000000000000',
+    'fd0000640000ffffffffffffffffffff',
+  ]);
+  assert.equal(range('fd00::/::'), ['0', 'ffffffffffffffffffffffffffffffff']);
+  // kept as written by ip6tables (measured): not one address range
+  const odd = parseAddress('fd00::/ffff:0:ffff::');
+  assert.is(odd.ok ? null : odd.code, 'ipt-unsupported-value');
+  // a mask of the other family is no netmask
+  assert.not.ok(parseAddress('fd00::/255.255.0.0').ok);
+  assert.not.ok(parseAddress('10.0.0.0/ffff::').ok);
+});
+
 test('port ranges: fastPortRangeAt accepts only what parsePortRange reads, with the same range', () => {
   const port = fc.oneof(fc.integer({ min: 0, max: 70000 }).map(String), from('0123456789', 6));
   const spelled = fc.tuple(port, fc.constantFrom('', ':'), port).map(([a, c, b]) => `${a}${c}${c ? b : ''}`);

@@ -52,7 +52,7 @@ export function parseHost(text: string): Parsed<{ family: Family; value: bigint 
   return invalid(r.reason);
 }
 
-/** `-s`/`-d` values: ADDR, ADDR/LEN or (IPv4) ADDR/DOTTED-MASK; iptables masks host bits off. */
+/** `-s`/`-d` values: ADDR, ADDR/LEN or ADDR/MASK (a netmask written as an address); iptables masks host bits off. */
 export function parseAddress(text: string): Parsed<ParsedAddress> {
   const fast = text.length <= 15 ? fastIPv4(text) : -1;
   return fast >= 0 ? ipv4Address(fast) : parseAddressSlow(text);
@@ -83,14 +83,16 @@ function parseAddressSlow(text: string): Parsed<ParsedAddress> {
     if (/^[0-9]{1,3}$/.test(mask)) {
       prefix = Number(mask);
       if (prefix > bits) return invalid(`prefix length ${prefix} is larger than ${bits}`);
-    } else if (family === 'ipv4' && mask.includes('.')) {
+    } else if ((family === 'ipv4' && mask.includes('.')) || (family === 'ipv6' && mask.includes(':'))) {
+      // a netmask written as an address of the family (ip6tables takes `/ffff:ffff::` too)
       const m = parseHost(mask);
-      if (!m.ok || m.value.family !== 'ipv4') return invalid(`'${mask}' is not a netmask`);
-      const inverse = ~m.value.value & 0xffffffffn;
+      if (!m.ok || m.value.family !== family) return invalid(`'${mask}' is not a netmask`);
+      const all = (1n << BigInt(bits)) - 1n;
+      const inverse = ~m.value.value & all;
       if ((inverse & (inverse + 1n)) !== 0n) {
         return unsupported('a non-contiguous netmask does not describe one address range');
       }
-      prefix = 32 - inverse.toString(2).replace(/^0+/, '').length;
+      prefix = bits - (inverse === 0n ? 0 : inverse.toString(2).length);
     } else {
       return invalid(`'${mask}' is not a prefix length`);
     }
