@@ -300,7 +300,7 @@ test('a line iptables-restore would split, and a NUL byte it would cut at, are r
     'ipt-syntax@3:1',
   ]);
   const nul = readIptables(text('-A KUBE-NODEPORTS -m comment --comment "x\u0000" -j RETURN'), { file: 'n' });
-  assert.equal(codesAt(nul.diagnostics), ['ipt-syntax@1:1']);
+  assert.equal(codesAt(nul.diagnostics), ['ipt-syntax@3:42']); // at the NUL itself
   assert.match(nul.diagnostics[0]!.message, 'line 3 holds a NUL byte');
 });
 

@@ -264,7 +264,12 @@ function assumeHooks(r: LineReader, notes: Set<string>): void {
 /** Read iptables-restore or iptables-save text of one family. */
 export function readIptables(text: string, options: ReadIptablesOptions): ReadIptablesResult {
   const refused = wholeTextRefusal(text);
-  if (refused !== null) return { diagnostics: [iptCodes['ipt-syntax'](spanWhere(options.file, 1, 0, 0, 1), refused)] };
+  if (refused !== null) {
+    const { line, lineStart, at } = refused;
+    return {
+      diagnostics: [iptCodes['ipt-syntax'](spanWhere(options.file, line, lineStart, at, at + 1), refused.reason)],
+    };
+  }
   // no line but comments and blanks: nothing to compare, not an empty ruleset (as the nft reader
   // says of a document without the table)
   if (!/^[ \t]*[^#\s]/m.test(text))

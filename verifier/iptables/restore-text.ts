@@ -46,20 +46,34 @@ export const CR_REFUSAL =
 
 /**
  * Why the whole text is refused before its lines are read — said once, instead of a syntax error
- * for every line — or null.
+ * for every line — and where (its line, the line's start, the offset in the line), or null.
  */
-export function wholeTextRefusal(text: string): string | null {
+export function wholeTextRefusal(text: string): { reason: string; line: number; lineStart: number; at: number } | null {
   const nul = text.indexOf('\u0000');
   if (nul >= 0) {
     // counted in place: a split of a 150 MB prefix of empty lines made an array V8 cannot hold
     let line = 1;
-    for (let i = text.indexOf('\n'); i >= 0 && i < nul; i = text.indexOf('\n', i + 1)) line++;
-    return `line ${line} holds a NUL byte: iptables-restore ends the line there and reads it without the rest; remove it`;
+    let lineStart = 0;
+    for (let i = text.indexOf('\n'); i >= 0 && i < nul; i = text.indexOf('\n', i + 1)) {
+      line++;
+      lineStart = i + 1;
+    }
+    return {
+      reason: `line ${line} holds a NUL byte: iptables-restore ends the line there and reads it without the rest; remove it`,
+      line,
+      lineStart,
+      at: nul - lineStart,
+    };
   }
+  const first = (reason: string) => ({ reason, line: 1, lineStart: 0, at: 0 });
   if (text.startsWith('\ufeff'))
-    return 'the text starts with a byte-order mark (U+FEFF), which iptables-restore refuses ("line 1 failed"); save it without one';
+    return first(
+      'the text starts with a byte-order mark (U+FEFF), which iptables-restore refuses ("line 1 failed"); save it without one',
+    );
   // an nft document given as the iptables artifact
   if (/^\s*[[{]/.test(text))
-    return 'this is JSON, not iptables-restore or iptables-save text (an nftables JSON document is read as the nftables artifact)';
+    return first(
+      'this is JSON, not iptables-restore or iptables-save text (an nftables JSON document is read as the nftables artifact)',
+    );
   return null;
 }
