@@ -14,7 +14,7 @@ import type { IRProgram, IRServicePort } from '../compiler/ir/types.ts';
 import { affinityListNames, affinityNaming } from '../verifier/affinity-names.ts';
 import { verifyCodes } from '../verifier/codes.ts';
 import { readIptables } from '../verifier/iptables/index.ts';
-import type { Backend, NetfilterProgram } from '../verifier/model/program.ts';
+import { type Backend, emptyProgram, type NetfilterProgram } from '../verifier/model/program.ts';
 import { readNftables } from '../verifier/nftables/index.ts';
 import {
   type ArtifactInput,
@@ -157,16 +157,6 @@ export function diffArtifacts(input: ArtifactDiffInput): { runs: DiffRun[]; diag
   }
   return { runs, diagnostics };
 }
-
-/** A ruleset with no rules of a family: the kernel without kube-proxy's rules for it. */
-const emptyProgram = (backend: Backend, family: Family): NetfilterProgram => ({
-  backend,
-  family,
-  baseChains: [],
-  chains: new Map(),
-  ignored: [],
-  notes: [],
-});
 
 /** The engine on the two versions' rulesets (a run without a report when either is missing). */
 function compareVersions(

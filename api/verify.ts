@@ -12,7 +12,7 @@ import type { ClusterModel } from '../compiler/model.ts';
 import { affinityListNames, affinityNaming } from '../verifier/affinity-names.ts';
 import { verifyCodes } from '../verifier/codes.ts';
 import { readIptables } from '../verifier/iptables/index.ts';
-import type { NetfilterProgram } from '../verifier/model/program.ts';
+import { emptyProgram, type NetfilterProgram } from '../verifier/model/program.ts';
 import { readNftables } from '../verifier/nftables/index.ts';
 import {
   type ArtifactInput,
@@ -274,7 +274,8 @@ export function verifyArtifacts(input: VerifyArtifactsInput): VerifyResult {
     diagnostics.push(...r.diagnostics);
     nftPrograms.push(...r.programs);
   }
-  const unreadable = (input.iptables && !ipt) || (input.nftables && nftPrograms.length === 0);
+  // (an nft document without kube-proxy's table is read: it holds no rules, compared as such below)
+  const unreadable = (input.iptables && !ipt) || diagnostics.some((d) => d.severity === 'error');
   let irPrograms: readonly IRProgram[] = input.programs ?? [];
   const node = input.model?.node ?? input.programs?.[0]?.node ?? null;
   if (input.model) {
@@ -311,11 +312,20 @@ function prepareArtifactCheck(
   family: Family,
   irPrograms: readonly IRProgram[],
   iptHolder: Holder,
-  nftHolder: Holder,
+  nftGiven: Holder,
   input: VerifyArtifactsInput,
   diagnostics: Diagnostic[],
 ): PreparedVerify | null {
   const ir = irPrograms.find((p) => p.family === family) ?? null;
+  let nftHolder = nftGiven;
+  // an nft document read without rules of this family, against a ruleset or model that has them:
+  // compared with no rules, as the kernel holds none of kube-proxy's for it (diff does the same)
+  if (input.nftables && !nftHolder.has(family) && (ir !== null || iptHolder.has(family))) {
+    diagnostics.push(
+      verifyCodes['verify-family-missing']({ file: input.nftables.file, span: null }, 'nftables', family),
+    );
+    nftHolder = new Holder([emptyProgram('nftables', family)]);
+  }
   const participants = [ir !== null, iptHolder.has(family), nftHolder.has(family)].filter(Boolean).length;
   if (participants < 2) {
     diagnostics.push(

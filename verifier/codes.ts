@@ -8,6 +8,11 @@ export const { codes: verifyCodes, table: verifyCodeTable } = defineCodes({
     message: (family: string, count: number) =>
       `for ${family} there ${count === 1 ? 'is only 1 ruleset or model' : `are ${count} rulesets or models`} to check; give two (--iptables, --nft, --model)`,
   },
+  'verify-family-missing': {
+    severity: 'warning',
+    message: (artifact: string, family: string) =>
+      `the ${artifact} ruleset has no ${family} rules: compared with no rules for ${family}, so every ${family} packet the other side routes differs (give --family to check one family)`,
+  },
   'diff-family-missing': {
     severity: 'warning',
     message: (side: string, family: string) =>

@@ -186,6 +186,23 @@ test('one artifact against the model: a wrong DNAT port in nft JSON is caught (I
   assert.match(alone.stderr, /verify-nothing-to-compare/);
 });
 
+test("an nft document without kube-proxy's table, against rules or a model that have it: compared with no rules, exit 1", async () => {
+  const files = await compileWeb();
+  const empty = write('no-table.nft.json', '{"nftables":[{"metainfo":{"json_schema_version":1}}]}');
+  for (const against of [
+    ['--iptables', files.iptables],
+    ['--model', WEB],
+  ]) {
+    const r = await ksvc('verify', ...against, '--nft', empty);
+    assert.is(r.code, 1, r.stdout + r.stderr);
+    assert.match(r.stderr, /warning\[verify-family-missing\]: the nftables ruleset has no ipv4 rules/);
+    assert.match(r.stdout, /✗ (iptables|IR) ≡ nftables/);
+  }
+  // alone, it has nothing to be compared with
+  const alone = await ksvc('verify', '--nft', empty);
+  assert.is(alone.code, 2);
+});
+
 test('probabilities in text: exact fractions when short, else the decimal and where the exact value is', () => {
   assert.is(probabilityText({ num: 715827883n, den: 2n ** 31n }), '0.3333333335 (715827883/2^31)');
   assert.is(probabilityText({ num: 1n, den: 3n }), '0.3333333333 (1/3)');

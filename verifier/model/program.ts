@@ -189,3 +189,13 @@ export type Step =
   /** no effect on the packet (counter, log, comment, nfacct): listed in notes by the reader */
   | { kind: 'noop'; what: string }
   | { kind: 'verdict'; verdict: Verdict };
+
+/** A ruleset with no rules of a family: the kernel without kube-proxy's rules for it. */
+export const emptyProgram = (backend: Backend, family: Family): NetfilterProgram => ({
+  backend,
+  family,
+  baseChains: [],
+  chains: new Map(),
+  ignored: [],
+  notes: [],
+});

@@ -126,6 +126,6 @@ export const { codes: nftCodes, table: nftCodeTable } = defineCodes({
   'nft-no-table': {
     severity: w,
     message: (table: string, has: string) =>
-      `the document has no ip or ip6 table named '${table}' (${has}): there is nothing to verify; --nft-table names kube-proxy's table when it has another name`,
+      `the document has no ip or ip6 table named '${table}' (${has}): it holds no kube-proxy rules; --nft-table names kube-proxy's table when it has another name`,
   },
 });
