@@ -5,7 +5,7 @@
 // host's own ruleset.
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { ftruncateSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -35,12 +35,13 @@ export interface Netns {
 /** The namespaces and temporary directories this process holds (created, not yet deleted). */
 const held = { netns: new Set<string>(), dirs: new Set<string>() };
 let created = 0;
-let watchdogState: string | null = null;
+/** The watchdog's state: a file with no name left, open here and as the watchdog's descriptor 3. */
+let stateFd: number | null = null;
 
 /**
  * What the watchdog does once this process has ended, however (its end of the pipe closes then):
- * delete what the state file lists, which only this process writes, and the state's directory.
- * Only names of ksvc's own form are deleted.
+ * delete what the state lists, which only this process writes, read from the start of the file it
+ * was given as descriptor 3. Only names of ksvc's own form are deleted.
  */
 const WATCHDOG = `cat >/dev/null
 while IFS= read -r line; do
@@ -48,13 +49,15 @@ while IFS= read -r line; do
     "netns ksvc-"*) ip netns del "\${line#netns }" 2>/dev/null ;;
     "dir /"*) rm -rf -- "\${line#dir }" ;;
   esac
-done < "$1/held"
-rm -rf -- "$1"`;
+done <&3`;
 
+/** The state rewritten in place (the watchdog reads it once, at the end, from its start). */
 function writeHeld(): void {
-  if (watchdogState === null) return;
+  if (stateFd === null) return;
   const lines = [...[...held.netns].map((n) => `netns ${n}`), ...[...held.dirs].map((d) => `dir ${d}`)];
-  writeFileSync(join(watchdogState, 'held'), lines.map((l) => `${l}\n`).join(''));
+  const bytes = Buffer.from(lines.map((l) => `${l}\n`).join(''));
+  ftruncateSync(stateFd, 0);
+  writeSync(stateFd, bytes, 0, bytes.length, 0);
 }
 
 /**
@@ -63,18 +66,24 @@ function writeHeld(): void {
  * 164 s while five more namespaces were created, and lost (exit 0) when the run ended without an
  * event-loop turn — and SIGKILL (a CI cancel's second step) runs none. So signals keep their
  * default action, ending the process at once, and a detached shell (its own session: a terminal's
- * Ctrl-C does not reach it) waits for the end of a pipe only this process holds open.
+ * Ctrl-C does not reach it) waits for the end of a pipe only this process holds open. The state
+ * file is made in a private directory and unlinked at once: the two descriptors are all that
+ * reach it, so no one cleaning TMPDIR (the test runner's scratch directory, tmpfiles) takes it.
  */
 function startWatchdog(): void {
-  if (watchdogState !== null) return;
+  if (stateFd !== null) return;
   const dir = mkdtempSync(join(tmpdir(), 'ksvc-netns-'));
-  writeFileSync(join(dir, 'held'), '', { flag: 'wx', mode: 0o600 });
-  const dog = spawn('sh', ['-c', WATCHDOG, 'sh', dir], { detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
+  const file = join(dir, 'held');
+  const fd = openSync(file, 'wx+', 0o600);
+  rmSync(dir, { recursive: true, force: true });
+  const dog = spawn('sh', ['-c', WATCHDOG], { detached: true, stdio: ['pipe', 'ignore', 'ignore', fd] });
+  // without a watchdog (no shell, no process slot) the exit handler below still deletes
+  dog.on('error', () => {});
+  dog.stdin?.on('error', () => {});
   // neither the child nor its pipe keeps this process alive
   dog.unref();
-  dog.stdin?.on('error', () => {});
   (dog.stdin as unknown as { unref?: () => void } | null)?.unref?.();
-  watchdogState = dir;
+  stateFd = fd;
   // an orderly end deletes at once (the watchdog then finds nothing left)
   process.once('exit', deleteHeld);
 }

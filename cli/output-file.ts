@@ -36,7 +36,6 @@ import { escapeControls } from '../common/diagnostics.ts';
 import { endBy, signalsHandled, TURN_MS, watchEndingSignals } from './ending-signals.ts';
 import type { CliIO } from './io.ts';
 
-/** A file's identity (device and inode): the same file under any name. */
 /**
  * Node reads its arguments as UTF-8 and puts U+FFFD for bytes that are not: a file name that holds
  * it names another file than the one given (`out\xff.ipt` became `out\uFFFD.ipt`, written
@@ -46,6 +45,7 @@ export const NOT_UTF8 = '\uFFFD';
 export const NOT_UTF8_NAME =
   'the name is not valid UTF-8 (or holds U+FFFD): Node cannot pass it through unchanged; rename the file';
 
+/** A file's identity (device and inode): the same file under any name. */
 export interface FileIdentity {
   dev: number;
   ino: number;

@@ -23,10 +23,9 @@ export interface AssumedDefault {
 
 function localityText(e: Explanation): string {
   if (e.locality.mode === 'universal') {
-    // IPv4 routing drops an arriving packet from a node address (martians); IPv6 does not
-    return e.packet.src.includes(':')
-      ? 'not known (no model), but for loopback: where a rule asks about the source or the destination, the cases say'
-      : "not known (no model), but for loopback: an arriving packet's source is taken as not local; where a rule asks about the destination, the cases say";
+    // (an IPv4 packet arriving from a node address is a martian, routing drops it after nat
+    // prerouting; the case says so)
+    return 'not known (no model), but for loopback: where a rule asks about the source or the destination, the cases say';
   }
   return [...e.locality.addresses, e.packet.src.includes(':') ? '::1' : '127.0.0.0/8'].join(', ');
 }

@@ -44,7 +44,10 @@ export function caseConditions(
     const set = dimSet(space, cell, d);
     if (d === DIM.srcLocal || d === DIM.dstLocal) {
       const who = d === DIM.srcLocal ? `the source ${addresses.src}` : `the destination ${addresses.dst}`;
-      out.push(`${who} is ${set[0] === 1 ? 'a local address of the node' : 'not a local address of the node'}`);
+      const local = set[0] === 1;
+      out.push(
+        `${who} is ${local ? 'a local address of the node' : 'not a local address of the node'}${d === DIM.srcLocal ? unusualSource(space, cell, local) : ''}`,
+      );
     } else if (d >= AFFINITY_BASE) {
       const dd = space.affinity[d - AFFINITY_BASE]!;
       const who = dd.key === 'saddr' ? `the source ${addresses.src}` : `the destination ${addresses.dst}`;
@@ -58,6 +61,19 @@ export function caseConditions(
     out.push(...describeClass(space, cell, start).filter((l) => !base.has(l)));
   }
   return out;
+}
+
+/**
+ * What makes a source's locality unusual on its path (the proof covers both, assumption
+ * `martians`): an IPv4 packet arriving from a node address, a packet generated on the node from
+ * another one.
+ */
+function unusualSource(space: PacketSpace, cell: PacketClass, local: boolean): string {
+  const generated = cell.core[DIM.path]![0] === 1;
+  if (generated && !local) return " (a raw socket's: unusual)";
+  if (!generated && local && space.family === 'ipv4')
+    return ' (a martian: routing drops it after nat prerouting, where what it writes stays)';
+  return '';
 }
 
 /** The one dimension two classes differ in, or -1 (none, or more than one). */

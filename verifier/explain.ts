@@ -16,7 +16,7 @@ import { point } from './engine/intervals.ts';
 import { evaluateProgram } from './engine/netfilter-eval.ts';
 import { artifactDistribution, observe, observedIR } from './engine/observe.ts';
 import type { ClassQuery } from './engine/query.ts';
-import { type ArtifactInput, observedMarkMask, prepare, typicalRoots } from './engine/setup.ts';
+import { type ArtifactInput, observedMarkMask, prepare, rootClasses, typicalRoots } from './engine/setup.ts';
 import { DIM, type PacketSpace } from './engine/space.ts';
 import { packetClass } from './engine/witness.ts';
 import { type CaseCell, caseConditions, mergeCells } from './explain-cases.ts';
@@ -101,9 +101,11 @@ export function explain(input: ExplainInput): Explanation {
     { lazy: true },
   );
   const pathAtom = packet.path === 'arriving' ? 0 : 1;
-  // the packet as packets on its path usually are (a source's locality follows from the path)
-  const roots = typicalRoots(space);
-  const root = roots.find((r) => r.core[0]![0] === pathAtom) ?? roots[0]!;
+  // every packet the proof covers (without a model, an IPv4 source's locality is open too, as in
+  // verify: a raw socket's packet); a packet unlike those on its path usually are gets a note
+  const onPath = (roots: PacketClass[]) => roots.find((r) => r.core[0]![0] === pathAtom) ?? roots[0]!;
+  const root = onPath(rootClasses(space));
+  const usual = onPath(typicalRoots(space));
   const cls = loopbackIsLocal(space, packetClass(space, root, packet), packet);
   const markMask = observedMarkMask(space);
 
@@ -143,7 +145,7 @@ export function explain(input: ExplainInput): Explanation {
     results: cases.length === 1 ? cases[0]!.results : {},
     notes: [
       ...new Set([
-        ...packetNotes(space, root, cls, packet),
+        ...packetNotes(space, usual, cls, packet),
         ...(input.readerNotes ? input.artifacts.flatMap((a) => a.program.notes) : []),
       ]),
     ],

@@ -14,7 +14,8 @@ import { compileIptables } from '../../api/iptables.ts';
 import { check, parse } from '../../api/ksvc.ts';
 import { lower } from '../../api/lower.ts';
 import { compileNftables } from '../../api/nftables.ts';
-import { verifyArtifacts } from '../../api/verify.ts';
+import { explainPacket, verifyArtifacts } from '../../api/verify.ts';
+import { packet as irPacket } from '../support/ir-fixtures.ts';
 
 const file = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../examples/everything.ksvc');
 const model = check(parse(readFileSync(file, 'utf8'), { file })).model!;
@@ -83,6 +84,48 @@ for (const c of cases) {
     }
   });
 }
+
+test('an ordinary difference on the output path is shown with a source such packets have: a node address', () => {
+  // seed-nodeport with its hooks, the nat OUTPUT jump to KUBE-SERVICES deleted: connections from
+  // the node are not sent to services any more
+  const seed = path.resolve(path.dirname(file), 'seed-nodeport.ksvc');
+  const seedModel = check(parse(readFileSync(seed, 'utf8'), { file: seed })).model!;
+  const seedIR = lower(seedModel, { node: seedModel.nodes[0]!.name, family: 'ipv4' }).programs[0]!;
+  const withHooks = compileIptables(seedIR, { hooks: true });
+  const jump = '-A OUTPUT -m comment --comment "kubernetes service portals" -j KUBE-SERVICES\n';
+  assert.ok(withHooks.includes(jump));
+  const result = verifyArtifacts({
+    iptables: { text: withHooks.replace(jump, ''), file: 'edited' },
+    nftables: { text: compileNftables([seedIR]), file: 'nft.json' },
+    family: 'ipv4',
+    model: { model: seedModel, node: seedModel.nodes[0]!.name },
+  });
+  const generated = result.runs[0]!.report!.counterexamples.filter((c) => c.witness.path === 'local');
+  assert.ok(generated.length > 0, 'a difference for packets from the node');
+  // a witness from elsewhere only where no node address differs that way: a raw socket's packet
+  // from the pod range, which nft (no OUTPUT edit) does not masquerade
+  for (const c of generated) {
+    if (c.witness.src === '172.16.1.35') continue;
+    assert.ok(c.region.includes('source: 10.64.1.0/24 except 10.64.1.13'), `${c.witness.src}: ${c.region.join('; ')}`);
+  }
+  assert.ok(generated.filter((c) => c.witness.src === '172.16.1.35').length >= 2);
+});
+
+test("explain without a model: the source's locality is a case too, and the unusual one says why", () => {
+  // shop/storefront:http (Local policy) at its load-balancer IP: KUBE-EXT asks whether the source is LOCAL
+  const { explanation } = explainPacket({
+    packet: { ...irPacket({ src: '198.51.100.7', dst: '203.0.113.10' }), dport: 80 },
+    family: 'ipv4',
+    iptables,
+    nftables: { text: nftText, file: 'nft.json' },
+  });
+  const conditions = explanation!.cases.flatMap((c) => c.conditions);
+  assert.ok(
+    conditions.some((c) => c.startsWith('the source 198.51.100.7 is a local address of the node (a martian:')),
+    conditions.join('\n'),
+  );
+  assert.ok(conditions.some((c) => c === 'the source 198.51.100.7 is not a local address of the node'));
+});
 
 test("ksvc's own rulesets are still equivalent over every source, and to the IR", () => {
   const result = verifyArtifacts({

@@ -116,10 +116,17 @@ function firstInside(
 /**
  * A destination: a node address (a NodePort's own), the only address of a one-atom set (a
  * service's own), a documentation address, a named single or block. A source: a host of a named
- * block (pod CIDR, source range), a documentation address, a node address, another named one.
+ * block (pod CIDR, source range), a documentation address, a node address, another named one; for a
+ * packet generated on the node, a node address, then loopback, first.
  * Then loopback, then the first address that is no block's network or broadcast address.
  */
-function pickAddress(space: PacketSpace, set: IntervalSet, hints: WitnessHints, role: 'src' | 'dst'): bigint {
+function pickAddress(
+  space: PacketSpace,
+  set: IntervalSet,
+  hints: WitnessHints,
+  role: 'src' | 'dst',
+  generated = false,
+): bigint {
   const a = space.addresses;
   const inSet = (v: bigint) => contains(set, addressAtom(a, v));
   const edges = hints.edges.size > 0 ? hints.edges : new Set(['0', `${a.max}`]);
@@ -140,12 +147,20 @@ function pickAddress(space: PacketSpace, set: IntervalSet, hints: WitnessHints, 
     }
   };
   const onlyAtom = set.length === 2 && set[0] === set[1] ? [atomFirst(a, set[0]!)] : [];
+  // a packet generated on the node: its own address, or loopback, as such packets usually have
+  // (the class may allow others: a raw socket's)
+  const [l0, l1] = loopbackOf(space);
+  const loopback = function* () {
+    const v = firstInside(space, set, l0 + 1n, l1, edges);
+    if (v !== null) yield v;
+  };
   const order =
     role === 'dst'
       ? [singles(true), onlyAtom.filter((v) => !edges.has(`${v}`)), documentation(), singles(false), inBlocks()]
-      : [inBlocks(), documentation(), singles(true), singles(false)];
+      : generated
+        ? [singles(true), loopback(), inBlocks(), documentation(), singles(false)]
+        : [inBlocks(), documentation(), singles(true), singles(false)];
   for (const candidates of order) for (const v of candidates) return v;
-  const [l0, l1] = loopbackOf(space);
   return (
     firstInside(space, set, l0 + 1n, l1, edges) ?? firstInside(space, set, 0n, a.max, edges) ?? atomFirst(a, set[0]!)
   );
@@ -176,7 +191,7 @@ export function witnessPacket(space: PacketSpace, cls: PacketClass, hints: Witne
   const path = PATHS[d(DIM.path)[0]!]!;
   const protocol = PROTOS[d(DIM.proto)[0]!]!;
   const hasPorts = protocol === 'tcp' || protocol === 'udp' || protocol === 'sctp';
-  const src = pickAddress(space, d(DIM.src), hints, 'src');
+  const src = pickAddress(space, d(DIM.src), hints, 'src', path === 'local');
   const dst = pickAddress(space, d(DIM.dst), hints, 'dst');
   // an arriving packet: prefer an ordinary interface (none of the names the rules single out)
   const iifSet = d(DIM.iif);
