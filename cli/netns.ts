@@ -19,6 +19,8 @@ export interface CommandResult {
 export function runCommand(cmd: string, args: readonly string[], input = '', timeoutMs = 120_000): CommandResult {
   const r = spawnSync(cmd, args, { input, encoding: 'utf8', timeout: timeoutMs, maxBuffer: 1024 * 1024 * 1024 });
   if (r.error) return { status: -1, stdout: r.stdout ?? '', stderr: `${r.stderr ?? ''}${r.error.message}` };
+  // a command ended by a signal says so (its stderr is often empty then)
+  if (r.signal !== null) return { status: -1, stdout: r.stdout, stderr: `${r.stderr}${cmd} ended by ${r.signal}` };
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
