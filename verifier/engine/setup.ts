@@ -148,11 +148,10 @@ export function rootClasses(space: PacketSpace): PacketClass[] {
 }
 
 /**
- * The packets as they usually are, for explaining one: an IPv4 packet arriving on an interface has
- * a source that is not the node's (the kernel drops martians at routing), and a packet generated on
- * the node has a local source, so without a model a source's locality follows from its path; IPv6
- * arriving packets from any source but ::1. A packet outside them is explained all the same, with
- * a note (explain.ts).
+ * The packets as they usually are: an IPv4 packet arriving on an interface has a source that is
+ * not the node's (the kernel drops martians at routing), and a packet generated on the node has a
+ * local source; IPv6 arriving packets from any source but ::1. explain notes a packet outside them
+ * (with a model; explain.ts), and is evaluated over rootClasses all the same.
  */
 export function typicalRoots(space: PacketSpace): PacketClass[] {
   const { arriving, local } = pathRoots(space);
