@@ -45,7 +45,7 @@ const scratch = mkdtempSync(path.join(tmpdir(), 'ksvc-test-'));
 chmodSync(scratch, 0o711);
 const skipReport = path.join(scratch, 'skips.tsv');
 const scratchTmp = path.join(scratch, 'tmp');
-mkdirSync(scratchTmp, { mode: 0o700 });
+mkdirSync(scratchTmp);
 chmodSync(scratchTmp, 0o1777);
 const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'node_modules/uvu/bin.js'), dir, pattern], {
   cwd: root,

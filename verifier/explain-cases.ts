@@ -46,7 +46,7 @@ export function caseConditions(
       const who = d === DIM.srcLocal ? `the source ${addresses.src}` : `the destination ${addresses.dst}`;
       const local = set[0] === 1;
       out.push(
-        `${who} is ${local ? 'a local address of the node' : 'not a local address of the node'}${d === DIM.srcLocal ? unusualSource(space, cell, local) : ''}`,
+        `${who} is ${local ? 'a local address of the node' : 'not a local address of the node'}${d === DIM.srcLocal ? sourceCase(space, cell, local) : ''}`,
       );
     } else if (d >= AFFINITY_BASE) {
       const dd = space.affinity[d - AFFINITY_BASE]!;
@@ -64,17 +64,29 @@ export function caseConditions(
 }
 
 /**
- * What makes a source's locality unusual on its path (the proof covers both, assumption
+ * What makes a source's locality unusual on its path (the proof covers it all the same, assumption
  * `martians`): an IPv4 packet arriving from a node address, a packet generated on the node from
- * another one.
+ * another one; null when it is usual. Said by a case (without a model) and by a note (with one).
  */
-function unusualSource(space: PacketSpace, cell: PacketClass, local: boolean): string {
-  const generated = cell.core[DIM.path]![0] === 1;
-  if (generated && !local) return " (a raw socket's: unusual)";
-  if (!generated && local && space.family === 'ipv4')
-    return ' (a martian: routing drops it after nat prerouting, where what it writes stays)';
-  return '';
+export function unusualSource(
+  family: PacketSpace['family'],
+  generated: boolean,
+  local: boolean,
+): 'martian' | 'raw' | null {
+  if (generated && !local) return 'raw';
+  if (!generated && local && family === 'ipv4') return 'martian';
+  return null;
 }
+
+const sourceCase = (space: PacketSpace, cell: PacketClass, local: boolean): string => {
+  const unusual = unusualSource(space.family, cell.core[DIM.path]![0] === 1, local);
+  return unusual === null ? '' : UNUSUAL_SOURCE_CASE[unusual];
+};
+
+const UNUSUAL_SOURCE_CASE = {
+  martian: ' (a martian: routing drops it after nat prerouting, where what it writes stays)',
+  raw: " (a raw socket's: unusual)",
+} as const;
 
 /** The one dimension two classes differ in, or -1 (none, or more than one). */
 function onlyDifference(space: PacketSpace, a: PacketClass, b: PacketClass): number {

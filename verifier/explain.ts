@@ -6,20 +6,20 @@ import { type Family, ipOf, loopbackLocalRange } from '../common/ip.ts';
 import type { Rational } from '../compiler/ir/outcome.ts';
 import type { Packet } from '../compiler/ir/packet.ts';
 import type { IRProgram } from '../compiler/ir/types.ts';
-import { meet, type PacketClass, withDim } from './engine/box.ts';
+import { type PacketClass, withDim } from './engine/box.ts';
 import type { Locality } from './engine/build-space.ts';
 import type { IREvaluator } from './engine/check.ts';
 import { keyedArtifact, keyedIR } from './engine/compare.ts';
 import { explore } from './engine/explore.ts';
 import { type TraceEntry, traceList } from './engine/flow.ts';
-import { point } from './engine/intervals.ts';
+import { contains, point } from './engine/intervals.ts';
 import { evaluateProgram } from './engine/netfilter-eval.ts';
 import { artifactDistribution, observe, observedIR } from './engine/observe.ts';
 import type { ClassQuery } from './engine/query.ts';
-import { type ArtifactInput, observedMarkMask, prepare, rootClasses, typicalRoots } from './engine/setup.ts';
-import { DIM, type PacketSpace } from './engine/space.ts';
+import { type ArtifactInput, observedMarkMask, prepare } from './engine/setup.ts';
+import { addressAtomOf, DIM, type PacketSpace } from './engine/space.ts';
 import { packetClass } from './engine/witness.ts';
-import { type CaseCell, caseConditions, mergeCells } from './explain-cases.ts';
+import { type CaseCell, caseConditions, mergeCells, unusualSource } from './explain-cases.ts';
 import type { IgnoredItem } from './model/program.ts';
 import { defaultLocality } from './verify.ts';
 
@@ -84,7 +84,7 @@ const signature = (results: Results): string =>
 export function explain(input: ExplainInput): Explanation {
   const { packet } = input;
   const locality = input.locality ?? defaultLocality(input.ir?.program ?? null);
-  const { space, compiled } = prepare(
+  const { space, compiled, roots } = prepare(
     input.family,
     input.ir?.program ?? null,
     input.artifacts,
@@ -102,10 +102,8 @@ export function explain(input: ExplainInput): Explanation {
   );
   const pathAtom = packet.path === 'arriving' ? 0 : 1;
   // every packet the proof covers (without a model, an IPv4 source's locality is open too, as in
-  // verify: a raw socket's packet); a packet unlike those on its path usually are gets a note
-  const onPath = (roots: PacketClass[]) => roots.find((r) => r.core[0]![0] === pathAtom) ?? roots[0]!;
-  const root = onPath(rootClasses(space));
-  const usual = onPath(typicalRoots(space));
+  // verify: a raw socket's packet); with one, a packet unlike those on its path gets a note
+  const root = roots.find((r) => r.core[0]![0] === pathAtom) ?? roots[0]!;
   const cls = loopbackIsLocal(space, packetClass(space, root, packet), packet);
   const markMask = observedMarkMask(space);
 
@@ -145,7 +143,7 @@ export function explain(input: ExplainInput): Explanation {
     results: cases.length === 1 ? cases[0]!.results : {},
     notes: [
       ...new Set([
-        ...packetNotes(space, usual, cls, packet),
+        ...packetNotes(space, packet),
         ...(input.readerNotes ? input.artifacts.flatMap((a) => a.program.notes) : []),
       ]),
     ],
@@ -154,7 +152,14 @@ export function explain(input: ExplainInput): Explanation {
   };
 }
 
-function packetNotes(space: PacketSpace, root: PacketClass, cls: PacketClass, packet: Packet): string[] {
+const UNUSUAL_SOURCE_NOTE = {
+  martian: (src: string) =>
+    `the source ${src} is a local address of the node: IPv4 routing drops such an arriving packet (a martian) after nat prerouting, where an affinity record it writes stays; shown as the rules would treat it`,
+  raw: (src: string) =>
+    `the source ${src} is not a local address of the node, as a packet generated on the node would have; shown as the rules would treat it`,
+} as const;
+
+function packetNotes(space: PacketSpace, packet: Packet): string[] {
   const notes: string[] = [];
   if (packet.path === 'arriving' && space.family === 'ipv6' && ipOf(packet.dst).value === 1n) {
     notes.push(
@@ -164,13 +169,10 @@ function packetNotes(space: PacketSpace, root: PacketClass, cls: PacketClass, pa
     notes.push(
       'an IPv6 packet from ::1 arriving on an interface is dropped by the kernel; shown as the rules would treat it',
     );
-  } else if (space.mode === 'concrete' && !meet(space, root, cls)) {
-    // outside the packets as they usually are (assumption `martians`): explained all the same
-    notes.push(
-      packet.path === 'arriving'
-        ? `the source ${packet.src} is a local address of the node: IPv4 routing drops such an arriving packet (a martian) after nat prerouting, where an affinity record it writes stays; shown as the rules would treat it`
-        : `the source ${packet.src} is not a local address of the node, as a packet generated on the node would have; shown as the rules would treat it`,
-    );
+  } else if (space.mode === 'concrete') {
+    const local = contains(space.local, addressAtomOf(space.addresses, packet.src));
+    const unusual = unusualSource(space.family, packet.path === 'local', local);
+    if (unusual !== null) notes.push(UNUSUAL_SOURCE_NOTE[unusual](packet.src));
   }
   const known = new Set(space.affinity.filter((d) => d.key === 'saddr').map((d) => d.id));
   for (const list of Object.keys(packet.affinityAges)) {

@@ -82,24 +82,20 @@ function outcomesByState(
  * the same hooks; only an edit of the reject's kind tells them apart, and both are allowed then.)
  */
 function rejectSeenAs(read: NetfilterProgram, world: ConcreteWorld, first: Packet): RejectSeen {
-  const node = world.local.filter((ip) => ip !== first.src);
-  const sources = [...new Set([world.local.includes(first.dst) ? first.dst : (node[0] ?? first.dst)])];
-  const verdicts = new Set<string>();
-  for (const src of sources) {
-    const reply: Packet = {
-      path: 'local',
-      src: src as IPText,
-      dst: first.src,
-      protocol: 'icmp',
-      sport: 0,
-      dport: 0,
-      inInterface: null,
-      mark: 0,
-      ct: { state: 'related', dnat: false },
-      affinityAges: {},
-    };
-    for (const { outcome } of interpretOutcomes(read, reply, world)) verdicts.add(outcome.verdict);
-  }
+  const src = world.local.includes(first.dst) ? first.dst : (world.local.find((ip) => ip !== first.src) ?? first.dst);
+  const reply: Packet = {
+    path: 'local',
+    src: src as IPText,
+    dst: first.src,
+    protocol: 'icmp',
+    sport: 0,
+    dport: 0,
+    inInterface: null,
+    mark: 0,
+    ct: { state: 'related', dnat: false },
+    affinityAges: {},
+  };
+  const verdicts = new Set(interpretOutcomes(read, reply, world).map((w) => w.outcome.verdict));
   if (!verdicts.has('accept')) return 'drop';
   return verdicts.size === 1 ? 'reject' : 'either';
 }

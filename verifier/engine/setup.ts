@@ -116,8 +116,6 @@ export function rootsByState(
   return { fresh, other };
 }
 
-const nonEmpty = (c: PacketClass | null): PacketClass[] => (c === null ? [] : [c]);
-
 /** The two paths in: arriving on an interface (the destination as routing lets it reach the hooks), and generated on the node. */
 function pathRoots(space: PacketSpace): { arriving: PacketClass; local: PacketClass } {
   const all = universe(space);
@@ -145,34 +143,6 @@ export function rootClasses(space: PacketSpace): PacketClass[] {
   const { arriving, local } = pathRoots(space);
   if (space.family === 'ipv4') return [arriving, local];
   return [withDim(arriving, DIM.src, subtract(domainOf(space, DIM.src), loopbackLocalAtoms(space))), local];
-}
-
-/**
- * The packets as they usually are: an IPv4 packet arriving on an interface has a source that is
- * not the node's (the kernel drops martians at routing), and a packet generated on the node has a
- * local source; IPv6 arriving packets from any source but ::1. explain notes a packet outside them
- * (with a model; explain.ts), and is evaluated over rootClasses all the same.
- */
-export function typicalRoots(space: PacketSpace): PacketClass[] {
-  const { arriving, local } = pathRoots(space);
-  // An arriving packet's source: IPv4 routing drops one from a node address (a martian); IPv6 has
-  // no such check and forwards or delivers it (a review measured both backends do), dropping only
-  // a loopback source (::1) on an interface
-  if (space.family === 'ipv6') {
-    const arrivingV6 = withDim(arriving, DIM.src, subtract(domainOf(space, DIM.src), loopbackLocalAtoms(space)));
-    return space.mode === 'universal'
-      ? [arrivingV6, withDim(local, DIM.srcLocal, point(1))]
-      : [arrivingV6, ...nonEmpty(restrict(space, local, DIM.src, space.local))];
-  }
-  if (space.mode === 'universal') {
-    return [withDim(arriving, DIM.srcLocal, point(0)), withDim(local, DIM.srcLocal, point(1))];
-  }
-  const out: PacketClass[] = [];
-  const a = restrict(space, arriving, DIM.src, subtract(domainOf(space, DIM.src), space.local));
-  const l = restrict(space, local, DIM.src, space.local);
-  if (a) out.push(a);
-  if (l) out.push(l);
-  return out;
 }
 
 /**
