@@ -1,10 +1,19 @@
 // What a subcommand may touch: output streams, standard input, the environment, files. Commands
 // take a CliIO so tests run them in-process and read what they printed.
-import { closeSync, constants, fstatSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readFileSync, readSync, type Stats, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { escapeControls } from '../common/diagnostics.ts';
-import { describeErrno, type FileIdentity, identityOf, NOT_UTF8, NOT_UTF8_NAME, writeAllSync } from './output-file.ts';
+import {
+  describeErrno,
+  descriptorIsInput,
+  type FileIdentity,
+  identityOf,
+  NOT_UTF8,
+  NOT_UTF8_NAME,
+  OutputIsInputError,
+  writeAllSync,
+} from './output-file.ts';
 
 export const EXIT_OK = 0;
 /** Findings: errors in the input, a failed check, a `fmt --check` difference. */
@@ -31,6 +40,12 @@ export interface CliIO {
   statusLine?: boolean;
   env: Record<string, string | undefined>;
   cwd: string;
+  /**
+   * The regular files read as inputs so far (readInputFile adds them): processIO's writers refuse
+   * a standard stream that is one of them (`1<>in.ksvc`, `2<>in.ksvc`), which would overwrite what
+   * was read. Absent: not tracked (tests' in-process IO).
+   */
+  readInputs?: FileIdentity[];
 }
 
 /**
@@ -80,6 +95,32 @@ function readToEnd(fd: number, maxBytes: number): Buffer | null {
   }
 }
 
+/**
+ * The regular files the arguments name (a flag's `=value` too) and standard input when it is one:
+ * what a command may read, so that no standard stream is written over it.
+ */
+function namedFiles(args: readonly string[], cwd: string): FileIdentity[] {
+  const ids: FileIdentity[] = [];
+  const add = (st: Stats | undefined) => {
+    if (st?.isFile()) ids.push(identityOf(st));
+  };
+  try {
+    add(fstatSync(0));
+  } catch {
+    // no standard input
+  }
+  for (const arg of args) {
+    const value = arg.startsWith('-') && arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : arg;
+    if (value === '' || value === '-' || value.includes('\0')) continue;
+    try {
+      add(statSync(path.resolve(cwd, value), { throwIfNoEntry: false }));
+    } catch {
+      // not a file name (too long, a component that is not a directory)
+    }
+  }
+  return ids;
+}
+
 const isatty = (fd: number): boolean =>
   (createRequire(import.meta.url)('node:tty') as typeof import('node:tty')).isatty(fd);
 
@@ -96,11 +137,27 @@ export function processIO(): CliIO {
   const forced = env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0';
   let color: boolean | undefined;
   let statusLine: boolean | undefined;
+  const readInputs: FileIdentity[] = [];
+  // A stream is checked at its first write against the files the command line names and standard
+  // input (a usage error is written before any input is read), and again after another input was
+  // read; found to be one, it stays refused (the error about it goes to the other stream).
+  let named: FileIdentity[] | null = null;
+  const checked = [-1, -1, -1];
+  const refused = [false, false, false];
+  const write = (fd: 1 | 2, t: string) => {
+    if (checked[fd]! < readInputs.length) {
+      checked[fd] = readInputs.length;
+      named ??= namedFiles(process.argv.slice(2), process.cwd());
+      refused[fd] = descriptorIsInput(fd, [...named, ...readInputs]);
+    }
+    if (refused[fd]) throw new OutputIsInputError(fd);
+    writeAllSync(fd, t);
+  };
   return {
     // Synchronous writes to the descriptors: a closed pipe is an OutputClosedError right here (the
     // command then ends quietly, as `cat` does), and a 100 MB output is never queued in memory.
-    stdout: (t) => writeAllSync(1, t),
-    stderr: (t) => writeAllSync(2, t),
+    stdout: (t) => write(1, t),
+    stderr: (t) => write(2, t),
     stdin: readProcessStdin,
     // Asked only by a command that renders diagnostics or a report: node:tty loads node:net and
     // the streams, a tenth of `ksvc --version`'s time. isatty, not process.stdout.isTTY: creating
@@ -116,6 +173,7 @@ export function processIO(): CliIO {
     },
     env,
     cwd: process.cwd(),
+    readInputs,
   };
 }
 
@@ -191,7 +249,9 @@ export function readInputFile(
   bom: ByteOrderMark = 'drop',
 ): ReadResult {
   const r = readInputText(io, file, maxBytes);
-  return r.ok ? { ...r, text: withMark(r.text, bom) } : r;
+  if (!r.ok) return r;
+  if (r.identity) io.readInputs?.push(r.identity);
+  return { ...r, text: withMark(r.text, bom) };
 }
 
 function readInputText(io: CliIO, file: string, maxBytes: number): ReadResult {

@@ -228,6 +228,42 @@ test('the input opened for writing without truncation (`3<>in.ksvc -o /dev/fd/3`
   }
 });
 
+test('a standard stream that is a file the command reads is never written, whatever the command (`1<>in.ksvc`, `2<>in.ksvc`)', () => {
+  const bin = new URL('../../bin/ksvc.cjs', import.meta.url).pathname;
+  const file = at('in-stream.ksvc');
+  const commands: string[][] = [
+    ['check', file],
+    ['verify', file, '--node', 'n1'],
+    ['explain', file, '--node', 'n1', '--src', '10.0.0.1', '--dst', '10.96.0.1', '--proto', 'tcp', '--dport', '80'],
+    ['diff', file, file],
+    ['fmt', '-'],
+    // a usage error is written before any input is read
+    ['compile', file, '--no-such-flag'],
+  ];
+  for (const args of commands) {
+    for (const slot of [1, 2] as const) {
+      writeFileSync(file, KSVC);
+      const fd = openSync(file, 'r+');
+      const input = openSync(file, 'r');
+      try {
+        const stdio: (number | 'pipe')[] = [input, 'pipe', 'pipe'];
+        stdio[slot] = fd;
+        const r = spawnSync(process.execPath, [bin, ...args], { stdio, encoding: 'utf8' });
+        const what = `${args[0]} on descriptor ${slot}`;
+        assert.is(readFileSync(file, 'utf8'), KSVC, what);
+        // every command writes its result to standard output; on standard error only the usage
+        // error is sure to be written (the others succeed there without a word)
+        if (slot === 1 || args[0] === 'compile') assert.is(r.status, 2, what);
+        if (slot === 1 && args[0] !== 'compile')
+          assert.match(r.stderr, 'standard output is a file the command reads (refused', what);
+      } finally {
+        closeSync(fd);
+        closeSync(input);
+      }
+    }
+  }
+});
+
 test("-o '' is a usage error", async () => {
   const r = await compileTo('');
   assert.is(r.code, 2);
