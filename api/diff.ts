@@ -6,6 +6,7 @@
 // drop or reject, affinity record) is a change, with a readable witness packet, the region of
 // packets that change the same way, both distributions and both rule paths. A byte-wise diff of the
 // rulesets shows hashed chain names and reordered rules; this shows what happens to traffic.
+import { appendAll } from '../common/append.ts';
 import type { Diagnostic } from '../common/diagnostics.ts';
 import { type Family, ipOf } from '../common/ip.ts';
 import { isLocalAddress } from '../compiler/ir/evaluate.ts';
@@ -255,11 +256,11 @@ function readRulesets(
 ): NetfilterProgram[] {
   if (backend === 'iptables') {
     const r = readIptables(text, { file, ...(o.family ? { family: o.family } : {}), assumeHooks: true });
-    diagnostics.push(...r.diagnostics);
+    appendAll(diagnostics, r.diagnostics);
     return r.program ? [r.program] : [];
   }
   const r = readNftables(text, { file, ...(o.nftTable ? { table: o.nftTable } : {}) });
-  diagnostics.push(...r.diagnostics);
+  appendAll(diagnostics, r.diagnostics);
   return r.programs.filter((p) => o.family === undefined || p.family === o.family);
 }
 

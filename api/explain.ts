@@ -1,6 +1,7 @@
 // One packet's path through each ruleset and the IR, with exact outcome distributions (`ksvc
 // explain`): the rulesets given, or compiled in memory from the model, read back by the verifier's
 // own readers and evaluated on the packet's class (verifier/explain.ts).
+import { appendAll } from '../common/append.ts';
 import type { Diagnostic } from '../common/diagnostics.ts';
 import type { Family } from '../common/ip.ts';
 import { evaluate } from '../compiler/ir/evaluate.ts';
@@ -59,7 +60,7 @@ export function explainPacket(input: ExplainInput): { explanation: Explanation |
       ...(node === null ? {} : { node }),
       family: input.family,
     });
-    diagnostics.push(...lowered.diagnostics);
+    appendAll(diagnostics, lowered.diagnostics);
     ir = lowered.programs[0] ?? null;
   }
   // Only the rulesets shown are compiled (at 10,000 services each is seconds of compiling and
@@ -81,13 +82,13 @@ export function explainPacket(input: ExplainInput): { explanation: Explanation |
       diagnostics.push(
         verifyCodes['explain-family-missing'](where, 'iptables text', input.family, otherFamily(input.family)),
       );
-    } else diagnostics.push(...r.diagnostics);
+    } else appendAll(diagnostics, r.diagnostics);
     ipt = r.program ?? null;
   }
   if (nftFile !== null && want('nftables')) {
     const text = input.nftables?.text ?? compileNftables([ir!]);
     const r = readNftables(text, { file: nftFile });
-    diagnostics.push(...r.diagnostics);
+    appendAll(diagnostics, r.diagnostics);
     nft = r.programs.find((p) => p.family === input.family) ?? null;
     const held = r.programs.map((p) => p.family);
     if (nft === null && held.length > 0) {

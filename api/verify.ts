@@ -2,6 +2,7 @@
 // the verifier's own readers and prove them equivalent to each other and to the IR (verifyModel);
 // check artifacts from anywhere, optionally against a model (verifyArtifacts); follow one packet
 // through each (explainPacket, api/explain.ts). Every input problem is a diagnostic, never a throw.
+import { appendAll } from '../common/append.ts';
 import type { Diagnostic } from '../common/diagnostics.ts';
 import type { Family } from '../common/ip.ts';
 import { evaluate } from '../compiler/ir/evaluate.ts';
@@ -88,11 +89,11 @@ export function verifyModel(model: ClusterModel, options: VerifyModelOptions = {
   let shared = 0;
   for (const node of nodes) {
     const lowered = lower(model, { ...options.lowering, ...(node === null ? {} : { node }) });
-    diagnostics.push(...lowered.diagnostics);
+    appendAll(diagnostics, lowered.diagnostics);
     const result = verifyPrograms(lowered.programs, node, options);
-    runs.push(...result.runs);
+    appendAll(runs, result.runs);
     shared = lowered.diagnostics.length + (result.shared ?? 0);
-    diagnostics.push(...result.diagnostics);
+    appendAll(diagnostics, result.diagnostics);
   }
   return nodes.length === 1 ? { runs, diagnostics, shared } : { runs, diagnostics };
 }
@@ -157,7 +158,7 @@ class Holder {
 
 function readNftHolder(text: string, file: string, diagnostics: Diagnostic[]): Holder {
   const nft = readNftables(text, { file });
-  diagnostics.push(...nft.diagnostics);
+  appendAll(diagnostics, nft.diagnostics);
   return new Holder(nft.programs);
 }
 
@@ -186,7 +187,7 @@ function readIptHolder(
     family: ir.family,
     assumeHooks: !options.withHooks,
   });
-  diagnostics.push(...ipt.diagnostics);
+  appendAll(diagnostics, ipt.diagnostics);
   return new Holder(ipt.program ? [ipt.program] : []);
 }
 
@@ -262,7 +263,7 @@ export function verifyArtifacts(input: VerifyArtifactsInput): VerifyResult {
       ...(input.family ? { family: input.family } : {}),
       assumeHooks: input.assumeHooks ?? true,
     });
-    diagnostics.push(...r.diagnostics);
+    appendAll(diagnostics, r.diagnostics);
     ipt = r.program ?? null;
   }
   if (input.nftables) {
@@ -271,8 +272,8 @@ export function verifyArtifacts(input: VerifyArtifactsInput): VerifyResult {
       file: input.nftables.file,
       ...(input.nftTable ? { table: input.nftTable } : {}),
     });
-    diagnostics.push(...r.diagnostics);
-    nftPrograms.push(...r.programs);
+    appendAll(diagnostics, r.diagnostics);
+    appendAll(nftPrograms, r.programs);
   }
   // (an nft document without kube-proxy's table is read: it holds no rules, compared as such below)
   const unreadable = (input.iptables && !ipt) || diagnostics.some((d) => d.severity === 'error');
@@ -280,7 +281,7 @@ export function verifyArtifacts(input: VerifyArtifactsInput): VerifyResult {
   const node = input.model?.node ?? input.programs?.[0]?.node ?? null;
   if (input.model) {
     const lowered = lower(input.model.model, { ...input.model.lowering, ...(node === null ? {} : { node }) });
-    diagnostics.push(...lowered.diagnostics);
+    appendAll(diagnostics, lowered.diagnostics);
     irPrograms = lowered.programs;
   }
   if (unreadable || diagnostics.some((d) => d.severity === 'error')) return { runs: [], diagnostics };

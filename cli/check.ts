@@ -1,6 +1,7 @@
 // `ksvc check FILE...`: parse and check each file on its own (one file = one cluster) and report
 // every diagnostic. Exit 0 when clean or warnings only, 1 with errors (or warnings with --strict),
 // 2 for usage problems (bad flags, unreadable files).
+import { appendAll } from '../common/append.ts';
 import type { Diagnostic } from '../common/diagnostics.ts';
 import type { SourceFile } from '../common/source.ts';
 import { outputFormatOf, parseCommandArgs, usageError } from './args.ts';
@@ -70,7 +71,7 @@ async function runCheck(argv: string[], io: CliIO): Promise<number> {
       continue;
     }
     for (const [k, v] of loaded.sources) sources.set(k, v);
-    diagnostics.push(...loaded.diagnostics);
+    appendAll(diagnostics, loaded.diagnostics);
   }
   const shown = values.strict
     ? diagnostics.map((d) => (d.severity === 'warning' ? { ...d, severity: 'error' as const } : d))

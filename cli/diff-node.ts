@@ -3,6 +3,7 @@
 // node, or by a child of `diff --jobs` (cli/diff-job-child.ts) for its node.
 import type { DiffRun } from '../api/diff.ts';
 import type { VerifyProgress } from '../api/verify.ts';
+import { appendAll } from '../common/append.ts';
 import type { Diagnostic } from '../common/diagnostics.ts';
 import type { Family } from '../common/ip.ts';
 import type { LowerOptions } from '../compiler/lower/index.ts';
@@ -38,7 +39,7 @@ export async function diffNode(
       return { program: r.programs[0], diagnostics: r.diagnostics.filter((d) => d.code !== 'family-unused') };
     };
     const [before, after] = [lowerFor(models.old, o.files[0]), lowerFor(models.new, o.files[1])];
-    diagnostics.push(...forReview(before.diagnostics, after.diagnostics));
+    appendAll(diagnostics, forReview(before.diagnostics, after.diagnostics));
     if (!before.program || !after.program) continue;
     const r = api.diffRouting(before.program, after.program, {
       backend: o.backend,
@@ -46,7 +47,7 @@ export async function diffNode(
       shapes: o.shapes,
       ...(o.progressFor?.(`compiling and reading ${family}`) ?? {}),
     });
-    diagnostics.push(...r.diagnostics);
+    appendAll(diagnostics, r.diagnostics);
     runs.push(r.run);
   }
   return { runs, diagnostics };

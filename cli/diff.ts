@@ -6,6 +6,7 @@
 
 import type { ArtifactDiffInput, DiffRun } from '../api/diff.ts';
 import type { ArtifactText, VerifyProgress } from '../api/verify.ts';
+import { appendAll } from '../common/append.ts';
 import { type Diagnostic, withoutRepeats } from '../common/diagnostics.ts';
 import type { Family } from '../common/ip.ts';
 import type { SourceFile } from '../common/source.ts';
@@ -333,14 +334,14 @@ async function diffModels(
     );
     if (typeof results === 'string') return fileError(io, 'diff', `--jobs: ${results}`);
     for (const r of results) {
-      runs.push(...r.runs);
-      diagnostics.push(...r.diagnostics);
+      appendAll(runs, r.runs);
+      appendAll(diagnostics, r.diagnostics);
     }
   } else {
     for (const node of nodes) {
       const r = await diffNode(models, node, { ...options, progressFor: o.progressFor });
-      runs.push(...r.runs);
-      diagnostics.push(...r.diagnostics);
+      appendAll(runs, r.runs);
+      appendAll(diagnostics, r.diagnostics);
     }
   }
   return { runs, diagnostics, sources, models, notes };

@@ -3,6 +3,7 @@
 // a file with syntax errors is never rewritten.
 // `--check` writes nothing and reports the files that are not formatted; `--stdout` (or the file
 // `-`, read from stdin) prints the formatted text instead of rewriting.
+import { appendAll } from '../common/append.ts';
 import { type Diagnostic, defineCodes } from '../common/diagnostics.ts';
 import { type SourceFile, spanOf } from '../common/source.ts';
 import { outputFormatOf, parseCommandArgs, usageError } from './args.ts';
@@ -106,7 +107,7 @@ async function runFmt(argv: string[], io: CliIO): Promise<number> {
     sources.set(name, source);
     const formatted = formatKsvc(parsed);
     if (formatted === null) {
-      diagnostics.push(...parsed.diagnostics);
+      appendAll(diagnostics, parsed.diagnostics);
       continue;
     }
     if (values.check) {

@@ -3,6 +3,7 @@
 // (cli/kernel-listing.ts); the listings are then verified against the IR and each other exactly as
 // `verify --iptables --nft --model` verifies artifacts from a node.
 import type { CheckOptions, VerifyResult, VerifyRun } from '../api/verify.ts';
+import { appendAll } from '../common/append.ts';
 import type { Diagnostic } from '../common/diagnostics.ts';
 import type { Family } from '../common/ip.ts';
 import type { LowerOptions } from '../compiler/lower/index.ts';
@@ -24,7 +25,7 @@ export async function verifyInKernel(model: ClusterModel, o: KernelVerifyOptions
   const diagnostics: Diagnostic[] = [];
   for (const node of o.nodes) {
     const lowered = lower(model, { ...o.lowering, ...(node === null ? {} : { node }) });
-    diagnostics.push(...lowered.diagnostics);
+    appendAll(diagnostics, lowered.diagnostics);
     for (const ir of lowered.programs) {
       if (o.family !== undefined && ir.family !== o.family) continue;
       let listings: ReturnType<typeof kernelListings>;
@@ -34,8 +35,8 @@ export async function verifyInKernel(model: ClusterModel, o: KernelVerifyOptions
         return (e as Error).message;
       }
       const r = api.verifyArtifacts({ ...o.check, ...listings, programs: [ir], family: ir.family });
-      runs.push(...r.runs);
-      diagnostics.push(...r.diagnostics);
+      appendAll(runs, r.runs);
+      appendAll(diagnostics, r.diagnostics);
     }
   }
   return { runs, diagnostics };

@@ -1,6 +1,7 @@
 // AST -> FileDraft: group what the file says per object and parse every address and CIDR. Only
 // value-level problems are reported here (bad addresses, contradictory endpoint conditions); all
 // cross-object rules live in rules/.
+import { appendAll } from '../../common/append.ts';
 import type { Family, IPText } from '../../common/ip.ts';
 import { type SpecialKind, specialKind, specialKindV4 } from '../../common/special-address.ts';
 import type {
@@ -72,8 +73,8 @@ export function collectDetector(ctx: CheckContext, ast: MasqFromOutside): Detect
 function collectNode(ctx: CheckContext, block: NodeBlock): NodeDraft {
   const node: NodeDraft = { ast: block, name: block.name.value, addresses: [], podCIDRs: [], zones: [] };
   for (const st of block.statements) {
-    if (st.kind === 'NodeAddress') node.addresses.push(...checkAddresses(ctx, st.addresses, 'node address'));
-    else if (st.kind === 'NodePodCIDRs') node.podCIDRs.push(...checkCidrs(ctx, st.cidrs, 'podCIDR'));
+    if (st.kind === 'NodeAddress') appendAll(node.addresses, checkAddresses(ctx, st.addresses, 'node address'));
+    else if (st.kind === 'NodePodCIDRs') appendAll(node.podCIDRs, checkCidrs(ctx, st.cidrs, 'podCIDR'));
     else node.zones.push(st.zone);
   }
   return node;
@@ -86,7 +87,7 @@ const NONE: never[] = Object.freeze([]) as unknown as never[];
 function add<T>(list: T[], ...values: T[]): T[] {
   if (values.length === 0) return list;
   if (list === NONE) return values;
-  list.push(...values);
+  appendAll(list, values);
   return list;
 }
 

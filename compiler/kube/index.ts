@@ -2,6 +2,7 @@
 // -> the checked model, reading them as kube-proxy does. Cluster settings come from options (they
 // are kube-proxy flags). Every problem is a located diagnostic; the model is null when any is an
 // error.
+import { appendAll } from '../../common/append.ts';
 import { type Diagnostic, hasErrors } from '../../common/diagnostics.ts';
 import type { SourceFile } from '../../common/source.ts';
 import type { ClusterModel, NodeModel, ServiceModel } from '../model.ts';
@@ -63,7 +64,7 @@ export function importKubernetes(sources: readonly SourceFile[], options: KubeIm
 function importObjects(sources: readonly SourceFile[], options: KubeImportOptions, fast: boolean): KubeImportResult {
   const diags: Diagnostic[] = [];
   const set = settingsFromOptions(options);
-  diags.push(...set.diagnostics);
+  appendAll(diags, set.diagnostics);
   const settings = set.settings;
 
   const services: ServiceRead[] = [];

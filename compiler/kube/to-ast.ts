@@ -12,6 +12,7 @@
 //    each entry with the named ports it serves.
 // Every model a front end produces can be written this way; `not-representable` remains only for
 // the case where no free port name is left.
+import { appendAll } from '../../common/append.ts';
 import type { Diagnostic } from '../../common/diagnostics.ts';
 import { ianaServiceName } from '../../common/name-validation.ts';
 import type { Span } from '../../common/source.ts';
@@ -208,7 +209,7 @@ function serviceBlock(s: ServiceModel, diags: Diagnostic[]): ServiceBlock {
   // One port line: the attributes read as its clauses (as in the spec's examples); several: statements.
   const items: ServiceItem[] = [];
   if (lines.length === 1) lines[0]!.clauses = attrs;
-  items.push(...lines);
+  appendAll(items, lines);
   if (lines.length !== 1) items.push(...attrs);
   if (s.externalIPs.length > 0) items.push({ kind: 'ExternalIPs', span: SPAN, addresses: s.externalIPs.map(addr) });
   if (s.loadBalancerIngress.length > 0)

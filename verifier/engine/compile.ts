@@ -1,4 +1,5 @@
 // Compile a reader's NetfilterProgram against a packet space (see compiled.ts).
+import { appendAll } from '../../common/append.ts';
 import type { CtState } from '../../compiler/ir/packet.ts';
 import { numgenCount } from '../model/numgen.ts';
 import type { Hook, KeyPart, NetfilterProgram, NumberRange, Step, Test, Verdict } from '../model/program.ts';
@@ -318,7 +319,7 @@ export function compileProgram(program: NetfilterProgram, ctx: CompileContext): 
     let before = 0n;
     const over32 = (n: bigint): Dyadic => (n === 0n ? ZERO : { n, s: 32 });
     const weights = s.branches.map((br) => {
-      upTo.push(...br.values);
+      appendAll(upTo, br.values);
       const count = numgenCount(s.modulus, s.offset, upTo);
       const w = over32(count - before);
       before = count;

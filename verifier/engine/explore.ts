@@ -1,6 +1,7 @@
 // Lazy refinement: evaluate a class; when the evaluation asks a question the class does not answer
 // uniformly, split the class on that question and evaluate both halves. The result is a partition
 // of the starting class into classes on which the evaluation is uniform, each with its result.
+import { appendAll } from '../../common/append.ts';
 import { exclude, type PacketClass, restrict } from './box.ts';
 import { fromRanges, type IntervalSet } from './intervals.ts';
 import { type ClassQuery, classQuery, isSplitRequest } from './query.ts';
@@ -31,7 +32,7 @@ export function explore<R>(
     } catch (e) {
       if (!isSplitRequest(e)) throw e;
       if (e.pieces) {
-        stack.push(...partitionOf(space, cls, e.dim, e.pieces));
+        appendAll(stack, partitionOf(space, cls, e.dim, e.pieces));
         continue;
       }
       const outside = exclude(space, cls, e.dim, e.set);

@@ -3,6 +3,7 @@
 // can leave with its exact probability. It reads the packet only through a ClassQuery, so the same
 // code evaluates one concrete packet (explain) or a whole class (verify: the class is split when a
 // test divides it).
+import { appendAll } from '../../common/append.ts';
 import type { Hook } from '../model/program.ts';
 import { type ChainExit, type Ev, runChain } from './chain-eval.ts';
 import type { CBaseChain, CProgram } from './compiled.ts';
@@ -114,8 +115,8 @@ const stateKey = (s: FlowState): string =>
 function afterFirstHook(ev: Ev, f: Leaf, viaInterface: boolean, out: Leaf[]): void {
   const done: Leaf[] = [];
   if (viaInterface) {
-    if (destinationLocal(ev, f.state)) out.push(...runHook(ev, 'input', [f], done));
-    else out.push(...runHook(ev, 'postrouting', runHook(ev, 'forward', [f], done), done));
+    if (destinationLocal(ev, f.state)) appendAll(out, runHook(ev, 'input', [f], done));
+    else appendAll(out, runHook(ev, 'postrouting', runHook(ev, 'forward', [f], done), done));
   } else {
     for (const g of runHook(ev, 'postrouting', [f], done)) {
       if (!destinationLocal(ev, g.state)) {
@@ -123,7 +124,7 @@ function afterFirstHook(ev: Ev, f: Leaf, viaInterface: boolean, out: Leaf[]): vo
         continue;
       }
       const back = { ...g, state: flowWith(g.state, { viaLoopback: true }) };
-      out.push(...runHook(ev, 'input', runHook(ev, 'prerouting', [back], done), done));
+      appendAll(out, runHook(ev, 'input', runHook(ev, 'prerouting', [back], done), done));
     }
   }
   for (const d of done) out.push(d);

@@ -9,6 +9,11 @@ const familyName = (f: string): string => (f === 'ipv4' ? 'IPv4' : f === 'ipv6' 
 const w = 'warning' as const;
 
 export const { codes: iptCodes, table: iptCodeTable } = defineCodes({
+  /** The cap on reported diagnostics was reached: the rest of the text was not read. */
+  'ipt-too-many-errors': {
+    severity: e,
+    message: (max: number) => `too many errors (more than ${max}); stopped reading the text here`,
+  },
   /** The line is not iptables-restore / iptables-save syntax. */
   'ipt-syntax': { severity: e, message: (detail: string) => `not iptables-restore syntax: ${detail}` },
   'ipt-unterminated-quote': {

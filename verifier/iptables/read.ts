@@ -78,6 +78,9 @@ const natAllowed = (hook: Hook): number =>
 
 const HOOK_BITS: Record<Hook, number> = { prerouting: 1, input: 2, forward: 4, output: 8, postrouting: 16 };
 
+/** Diagnostics past which the reader stops reading the text. */
+export const IPT_DIAGNOSTICS_KEPT = 1000;
+
 function readLines(r: LineReader, text: string): void {
   let pos = 0;
   let lineNo = 0;
@@ -101,6 +104,12 @@ function readLines(r: LineReader, text: string): void {
     }
     readLine(r, text, pos, end, lineNo);
     pos = nl + 1;
+    if (r.diagnostics.length > IPT_DIAGNOSTICS_KEPT && pos < text.length) {
+      // a text of a million bad lines would hold a million diagnostics (a larger one exhausts memory)
+      const next = spanWhere(r.file, lineNo + 1, pos, 0, 0, text);
+      r.diagnostics.push(iptCodes['ipt-too-many-errors'](next, IPT_DIAGNOSTICS_KEPT));
+      return;
+    }
   }
   endRun(r);
   if (r.open) {

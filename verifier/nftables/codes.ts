@@ -7,6 +7,11 @@ const e = 'error' as const;
 const w = 'warning' as const;
 
 export const { codes: nftCodes, table: nftCodeTable } = defineCodes({
+  /** The cap on reported diagnostics was reached: the rest are not kept (a document of a million bad items). */
+  'nft-too-many-errors': {
+    severity: e,
+    message: (max: number) => `too many errors (more than ${max}); the rest of the document's are not reported`,
+  },
   'nft-invalid-json': {
     severity: e,
     message: (reason: string) => `the nftables document is not valid JSON: ${reason}`,

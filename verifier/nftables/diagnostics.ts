@@ -14,6 +14,12 @@ type Args<K extends CodeName> = Parameters<Codes[K]> extends [unknown, ...infer 
 
 const LOCATE_LIMIT = 50;
 
+/**
+ * Diagnostics kept; past them one says so and the rest are dropped (a document of a million bad
+ * items would otherwise hold a million diagnostics, and a larger one exhaust memory).
+ */
+export const NFT_DIAGNOSTICS_KEPT = 1000;
+
 export class DiagnosticSink {
   readonly diagnostics: Diagnostic[] = [];
   private source: SourceFile | null = null;
@@ -28,6 +34,7 @@ export class DiagnosticSink {
       where: { file: string; span: null; path: string },
       ...a: unknown[]
     ) => Diagnostic;
+    if (this.full(pointer)) return;
     const d = factory({ file: this.file, span: null, path: pointer }, ...args);
     if (this.text !== null && this.diagnostics.length < LOCATE_LIMIT) {
       const at = locatePointer(this.text, pointer);
@@ -45,12 +52,24 @@ export class DiagnosticSink {
       where: { file: string; span: null; path: string },
       ...a: unknown[]
     ) => Diagnostic;
+    if (this.full('')) return;
     const d = factory({ file: this.file, span: null, path: '' }, ...args);
     if (this.text !== null) {
       this.source ??= makeSourceFile(this.file, this.text);
       d.span = spanOf(this.source, offset, offset + 1);
     }
     this.diagnostics.push(d);
+  }
+
+  /** Whether no more diagnostics are kept; the first one past the cap is replaced by the cap's own, at `pointer`. */
+  private full(pointer: string): boolean {
+    if (this.diagnostics.length < NFT_DIAGNOSTICS_KEPT) return false;
+    if (this.diagnostics.length === NFT_DIAGNOSTICS_KEPT) {
+      this.diagnostics.push(
+        nftCodes['nft-too-many-errors']({ file: this.file, span: null, path: pointer }, NFT_DIAGNOSTICS_KEPT),
+      );
+    }
+    return true;
   }
 
   /** A hint for the diagnostic reported last (a constant text: it is shown as it is). */

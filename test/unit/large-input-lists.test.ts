@@ -1,0 +1,74 @@
+// Inputs with hundreds of thousands of items of one kind: each gives its answer or its errors,
+// never "Maximum call stack size exceeded" (an array appended with push(...items)), and the readers
+// keep a bounded number of diagnostics however many bad items there are.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { CliIO } from '../../cli/io.ts';
+import { runCli } from '../../cli/main.ts';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'ksvc-large-'));
+const N = 200_000;
+
+async function ksvc(...args: string[]): Promise<{ code: number | string; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const io: CliIO = { stdout: (t) => void (out += t), stderr: (t) => void (err += t), color: false, env: {}, cwd: dir };
+  const code = await runCli(args, io);
+  return { code, out, err };
+}
+
+const write = (name: string, text: string) => {
+  writeFileSync(path.join(dir, name), text);
+  return name;
+};
+
+const v4 = (i: number) => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
+
+test('a node with 200,000 addresses is checked and compiled', async () => {
+  const addresses = Array.from({ length: N }, (_, i) => v4(i + 1)).join(', ');
+  const file = write(
+    'many-addresses.ksvc',
+    `node n1 {\n  address ${addresses}\n}\nservice a/b {\n  http: ClusterIP 172.30.0.1:80/tcp -> endpoints\n  endpoints 172.16.0.1 on n1\n}\n`,
+  );
+  const check = await ksvc('check', file);
+  assert.is(check.code, 0, check.err + check.out.slice(0, 500));
+  const compile = await ksvc('compile', file, '--node', 'n1', '--backend', 'iptables', '-o', 'many.ipt');
+  assert.is(compile.code, 0, compile.err.slice(0, 500));
+});
+
+test('an nft document of 200,000 bad items: its errors, the first thousand kept and the cap said', async () => {
+  const file = write('many-bad.json', `{"nftables":[${Array(N).fill('{}').join(',')}]}`);
+  const r = await ksvc('verify', '--nft', file, '--output', 'json');
+  assert.is(r.code, 2, r.err.slice(0, 500));
+  const report = JSON.parse(r.out) as { diagnostics: { code: string; message: string }[] };
+  const cap = report.diagnostics.find((d) => d.code === 'nft-too-many-errors');
+  assert.ok(cap, 'the cap is said');
+  assert.match(cap!.message, 'more than 1000');
+  // the rest are summarised (capRepeated): none past the thousand was kept to be counted
+  const omitted = report.diagnostics.find((d) => d.code === 'more-errors-omitted');
+  assert.match(omitted!.message, /^975 more 'nft-schema' errors/);
+});
+
+test('iptables text of 200,000 lines that are not rules: reading stops after the first thousand errors', async () => {
+  const file = write('many-bad.ipt', `*nat\n:KUBE-SERVICES - [0:0]\n${'garbage here\n'.repeat(N)}COMMIT\n`);
+  const r = await ksvc('verify', '--iptables', file, '--output', 'json');
+  assert.is(r.code, 2, r.err.slice(0, 500));
+  const report = JSON.parse(r.out) as { diagnostics: { code: string; message: string; span?: unknown }[] };
+  const cap = report.diagnostics.find((d) => d.code === 'ipt-too-many-errors');
+  assert.ok(cap, 'the cap is said');
+  assert.match(JSON.stringify(cap), '"line":1004');
+});
+
+test('iptables text of 200,000 refused rules in a reached chain: every one an error, no crash', async () => {
+  const file = write('many-refused.ipt', `*nat\n:KUBE-SERVICES - [0:0]\n${'-A KUBE-SERVICES -j\n'.repeat(N)}COMMIT\n`);
+  const r = await ksvc('verify', '--iptables', file, '--output', 'json');
+  assert.is(r.code, 2, r.err.slice(0, 500));
+  const report = JSON.parse(r.out) as { diagnostics: { code: string; message: string }[] };
+  const omitted = report.diagnostics.find((d) => d.code === 'more-errors-omitted');
+  assert.match(omitted!.message, `${N - 25} more 'ipt-syntax' errors`);
+});
+
+test.run();
