@@ -49,7 +49,8 @@ function parseIPv4Parts(s: string, sloppy: boolean): ParseResult<number[]> {
   }
   const out: number[] = [];
   for (const p of parts) {
-    if (!/^[0-9]{1,3}$/.test(p)) {
+    // Go's sloppy parser reads any number of leading zeros ("0000041" is 41)
+    if (!(sloppy ? /^[0-9]+$/ : /^[0-9]{1,3}$/).test(p)) {
       return fail(`'${p}' is not a decimal number from 0 to 255`);
     }
     if (!sloppy && p.length > 1 && p[0] === '0') {
@@ -180,15 +181,20 @@ export const parseIPSloppy = (s: string): ParseResult<ParsedIP> => parseIPWith(s
 function parseCIDRWith(s: string, sloppy: boolean): ParseResult<ParsedCIDR> {
   const slash = s.indexOf('/');
   if (slash < 0) return fail('a CIDR needs a prefix length ("/24")');
-  const ip = parseIPWith(s.slice(0, slash), sloppy);
+  const addrText = s.slice(0, slash);
+  const ip = parseIPWith(addrText, sloppy);
   if (!ip.ok) return ip;
   const lenText = s.slice(slash + 1);
-  const bits = familyBits(ip.value.family);
-  if (!/^[0-9]{1,3}$/.test(lenText) || (!sloppy && lenText.length > 1 && lenText[0] === '0')) {
+  // an IPv4-mapped address (sloppy only) is 128 bits long in a CIDR, as in Go's ParseCIDR
+  const mapped = ip.value.family === 'ipv4' && addrText.includes(':');
+  const bits = mapped ? 128 : familyBits(ip.value.family);
+  // Go's sloppy parser reads any number of leading zeros ("/0024" is /24)
+  if (!(sloppy ? /^[0-9]+$/ : /^[0-9]{1,3}$/).test(lenText) || (!sloppy && lenText.length > 1 && lenText[0] === '0')) {
     return fail(`prefix length '${lenText}' is not a decimal number from 0 to ${bits}`);
   }
   const prefix = Number(lenText);
   if (prefix > bits) return fail(`prefix length ${prefix} is larger than ${bits}`);
+  if (mapped) return { ok: true, value: mappedCIDR(ip.value.value | (0xffffn << 32n), prefix) };
   const hostMask = (1n << BigInt(bits - prefix)) - 1n;
   const first = ip.value.value & ~hostMask;
   const addr = formatIP(ip.value.family, first);
@@ -197,6 +203,22 @@ function parseCIDRWith(s: string, sloppy: boolean): ParseResult<ParsedCIDR> {
     return fail(`${s} has host bits set below the /${prefix} prefix`, text);
   }
   return { ok: true, value: { family: ip.value.family, text, addr, prefix, first, last: first | hostMask } };
+}
+
+/**
+ * An IPv4-mapped address with a 128-bit prefix, as kube-proxy reads it (ParseCIDRSloppy, then the
+ * family of the masked address): at /96 or longer the network is still mapped, so it is the IPv4
+ * CIDR of the last 32 bits (`::ffff:10.0.0.0/104` is 10.0.0.0/8); shorter, the mask clears the
+ * ffff and it is an IPv6 CIDR (`::ffff:10.0.0.0/8` is ::/8).
+ */
+function mappedCIDR(value: bigint, prefix: number): ParsedCIDR {
+  const family: Family = prefix >= 96 ? 'ipv4' : 'ipv6';
+  const bits = family === 'ipv4' ? 32 : 128;
+  const length = family === 'ipv4' ? prefix - 96 : prefix;
+  const hostMask = (1n << BigInt(bits - length)) - 1n;
+  const first = (family === 'ipv4' ? value & 0xffffffffn : value) & ~hostMask;
+  const addr = formatIP(family, first);
+  return { family, text: `${addr}/${length}` as CIDRText, addr, prefix: length, first, last: first | hostMask };
 }
 
 /** Parse a CIDR as a .ksvc author must write it (host bits must be zero). */

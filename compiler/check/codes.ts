@@ -242,7 +242,7 @@ export const { codes, table: checkCodeTable } = defineCodes({
   'unusual-conditions': {
     severity: w,
     message: (a: string, b: string) =>
-      `an endpoint that is '${a}' and '${b}': Kubernetes' EndpointSlice controller never writes this (ready means serving and not terminating), but the API accepts it and kube-proxy uses the endpoint as ready`,
+      `an endpoint that is '${a}' and '${b}': Kubernetes' EndpointSlice controller writes this only for a service with publishNotReadyAddresses (ready then means published, whatever the pod's state; otherwise ready means serving and not terminating), and kube-proxy uses the endpoint as ready`,
   },
   'unknown-target-port-name': {
     severity: w,

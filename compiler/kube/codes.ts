@@ -34,6 +34,11 @@ export const { codes: kubeCodes, table: kubeCodeTable } = defineCodes({
     message: () =>
       `merge key '<<' is not supported: kubectl merges the aliased mapping in, and the object read without it would be a different one; write the fields out`,
   },
+  /** kube-proxy's GetNodeHostIPs skips what it cannot parse, and reads InternalIP and ExternalIP only. */
+  'node-address-skipped': {
+    severity: 'warning',
+    message: (what: string, why: string) => `${what} is skipped, as kube-proxy skips it: ${why}`,
+  },
   'unknown-field': {
     severity: 'warning',
     message: (field: string, where: string) => `unknown field '${field}' in ${where} (ignored)`,

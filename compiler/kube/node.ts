@@ -2,13 +2,13 @@
 // (InternalIPs first, then ExternalIPs, each in declaration order, without repeats: the order of
 // kube-proxy's GetNodeHostIPs, whose first address of a family is that family's node IP) and spec.podCIDRs (falling back to spec.podCIDR), one CIDR
 // per family as the API requires.
-import type { CIDRText, IPText, ParsedCIDR } from '../../common/ip.ts';
+import { type CIDRText, type IPText, type ParsedCIDR, parseIPSloppy } from '../../common/ip.ts';
 import { dns1123Subdomain, labelValue, nameRuleHint } from '../../common/name-validation.ts';
 import type { NodeModel } from '../model.ts';
 import { sharedCodes } from '../shared-rules/codes.ts';
 import { refusedNodeAddressKind } from '../shared-rules/special-addresses.ts';
 import { kubeCodes } from './codes.ts';
-import { readCIDR, readIP } from './ip-fields.ts';
+import { readCIDR } from './ip-fields.ts';
 import { readMeta } from './object-meta.ts';
 import {
   asMap,
@@ -72,8 +72,12 @@ export function readNode(obj: MapVal): NodeModel | null {
     if (!am) continue;
     const type = getString(am, 'type');
     const typeVal = field(am, 'type');
+    // the API server checks neither an address's type nor its text (only duplicates), and
+    // kube-proxy's GetNodeHostIPs reads InternalIP and ExternalIP addresses it can parse: one odd
+    // Node must not stop the compile for every node
     if (type !== undefined && !ADDRESS_TYPES.has(type)) {
-      diags.push(kubeCodes['unsupported-value'](where(typeVal!), 'address type', type, [...ADDRESS_TYPES].join(', ')));
+      const why = `it reads InternalIP and ExternalIP addresses only (known types: ${[...ADDRESS_TYPES].join(', ')})`;
+      diags.push(kubeCodes['node-address-skipped'](where(typeVal!), `a node address of type '${type}'`, why));
       continue;
     }
     if (type !== 'InternalIP' && type !== 'ExternalIP') {
@@ -81,7 +85,14 @@ export function readNode(obj: MapVal): NodeModel | null {
       continue;
     }
     const addressVal = field(am, 'address');
-    const ip = readIP(addressVal, 'node address');
+    const text = getString(am, 'address');
+    const parsed = text === undefined ? undefined : parseIPSloppy(text);
+    if (parsed && !parsed.ok) {
+      const why = `not an IP address (${parsed.reason})`;
+      diags.push(kubeCodes['node-address-skipped'](where(addressVal!), `node address '${text}'`, why));
+      continue;
+    }
+    const ip = parsed?.value;
     const refused = ip && refusedNodeAddressKind(ip);
     if (refused) diags.push(sharedCodes['unrouted-address'](where(addressVal!), 'node address', ip!.text, refused));
     else if (ip) (type === 'InternalIP' ? internal : external).push(ip.text);

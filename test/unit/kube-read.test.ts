@@ -404,6 +404,30 @@ endpoints:
   assert.equal(codesOf(bad.diagnostics).sort(), ['invalid-name', 'invalid-name', 'unknown-field']);
 });
 
+test('a node address kube-proxy cannot parse, or of a type it does not read, is skipped with a warning (GetNodeHostIPs)', () => {
+  const r = imp(`apiVersion: v1
+kind: Node
+metadata: {name: n2}
+status:
+  addresses:
+  - {type: InternalIP, address: 192.168.0.3/24}
+  - {type: InternalIP, address: 192.168.000.0003}
+  - {type: ExternalIP, address: n2.example.com}
+  - {type: VendorIP, address: 10.9.9.9}
+`);
+  assert.equal(codesOf(r.diagnostics), [
+    'no-services',
+    'node-address-skipped',
+    'node-address-skipped',
+    'node-address-skipped',
+  ]);
+  assert.ok(r.diagnostics.every((d) => d.severity !== 'error'));
+  const skipped = r.diagnostics.filter((d) => d.code === 'node-address-skipped').map((d) => d.message);
+  assert.match(skipped[0]!, "node address '192.168.0.3/24' is skipped, as kube-proxy skips it: not an IP address");
+  assert.match(skipped[2]!, "a node address of type 'VendorIP' is skipped");
+  assert.equal(r.model!.nodes[0]!.addresses, ['192.168.0.3']);
+});
+
 test("nodes: InternalIP addresses before ExternalIP ones (kube-proxy's GetNodeHostIPs: the first is the node IP), podCIDRs with podCIDR fallback", () => {
   const r = imp(`apiVersion: v1
 kind: Node

@@ -191,7 +191,7 @@ test('the shapes .ksvc once could not say now round-trip (issue 11 item 16)', ()
       slice('addressType: IPv4\nports: [{name: web, port: 8080}]\nendpoints: [{addresses: [10.64.1.1]}]'),
     ),
   );
-  // Ready and terminating at once (the controller never writes it; the API does not refuse it).
+  // Ready and terminating at once (the controller writes it only with publishNotReadyAddresses; the API does not refuse it).
   const readyTerminating = imp(
     docs(
       svc('  clusterIP: 10.32.0.5\n  ports: [{name: web, port: 80}]'),
