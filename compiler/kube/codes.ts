@@ -34,6 +34,16 @@ export const { codes: kubeCodes, table: kubeCodeTable } = defineCodes({
     message: () =>
       `merge key '<<' is not supported: kubectl merges the aliased mapping in, and the object read without it would be a different one; write the fields out`,
   },
+  /**
+   * A port the API server would have allocated (nodePort, healthCheckNodePort) is missing: the
+   * input is a manifest, not objects read back from the API server, and kube-proxy would write
+   * rules for the allocated port.
+   */
+  'port-not-allocated': {
+    severity: 'warning',
+    message: (field: string, why: string) =>
+      `no ${field}: the API server allocates one (${why}) and kube-proxy writes rules for it; this input was not read back from the API server (kubectl get -o yaml), so no rule is written for it`,
+  },
   /** kube-proxy's GetNodeHostIPs skips what it cannot parse, and reads InternalIP and ExternalIP only. */
   'node-address-skipped': {
     severity: 'warning',

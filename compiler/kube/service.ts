@@ -10,6 +10,7 @@ import type { ServiceModel } from '../model.ts';
 import { sharedCodes } from '../shared-rules/codes.ts';
 import { kubeCodes } from './codes.ts';
 import { noRepeats, readCIDR, readIP, readLoadBalancerIP, readUnicastIP } from './ip-fields.ts';
+import { warnNotAllocated } from './not-allocated.ts';
 import { hidingLabel, type ObjectMeta, readMeta } from './object-meta.ts';
 import { readServicePorts } from './service-ports.ts';
 import {
@@ -145,6 +146,7 @@ export function readService(obj: MapVal): ServiceResult {
     );
   const sessionAffinity = readAffinity(spec);
   const healthCheck = readHealthCheckNodePort(spec, type, etp);
+  warnNotAllocated(spec, type, etp, ports.ports, healthCheck !== null);
 
   if (failed() || !sessionAffinity || !meta) return { kind: 'invalid' };
   const model: ServiceModel = {

@@ -18,10 +18,36 @@ test('empty type, protocol and targetPort read as the API server defaults them',
 
 test('an empty externalTrafficPolicy is Cluster, on a NodePort service and on a ClusterIP one', () => {
   for (const type of ['NodePort', 'ClusterIP']) {
-    const r = imp(svc(`  type: ${type}\n  clusterIP: 10.32.0.7\n  externalTrafficPolicy: ""\n  ports: [{port: 80}]`));
+    const nodePort = type === 'NodePort' ? ', nodePort: 30080' : '';
+    const r = imp(
+      svc(`  type: ${type}\n  clusterIP: 10.32.0.7\n  externalTrafficPolicy: ""\n  ports: [{port: 80${nodePort}}]`),
+    );
     assert.equal(codesOf(r.diagnostics), [], type);
     assert.is(r.model!.services[0]!.externalTrafficPolicy, 'Cluster', type);
   }
+});
+
+test('ports the API server allocates and a manifest leaves out are said (port-not-allocated), not silently without rules', () => {
+  const codes = (spec: string) => codesOf(imp(svc(`  clusterIP: 10.32.0.7\n${spec}`)).diagnostics);
+  assert.equal(codes('  type: NodePort\n  ports: [{name: a, port: 80}, {name: b, port: 81, nodePort: 30081}]'), [
+    'port-not-allocated',
+  ]);
+  assert.equal(codes('  type: LoadBalancer\n  ports: [{port: 80}]'), ['port-not-allocated']);
+  // a load balancer without node ports, as asked: nothing to say
+  assert.equal(codes('  type: LoadBalancer\n  allocateLoadBalancerNodePorts: false\n  ports: [{port: 80}]'), []);
+  const local = imp(
+    svc(
+      '  type: LoadBalancer\n  clusterIP: 10.32.0.7\n  externalTrafficPolicy: Local\n  ports: [{port: 80, nodePort: 30080}]',
+    ),
+  );
+  assert.equal(codesOf(local.diagnostics), ['port-not-allocated']);
+  assert.match(local.diagnostics[0]!.message, /^no healthCheckNodePort: the API server allocates one/);
+  assert.equal(
+    codes(
+      '  type: LoadBalancer\n  externalTrafficPolicy: Local\n  healthCheckNodePort: 30099\n  ports: [{port: 80, nodePort: 30080}]',
+    ),
+    [],
+  );
 });
 
 test('a sessionAffinityConfig without ClientIP affinity is cleared, with a warning', () => {
