@@ -19,8 +19,9 @@ import { mergedRegions } from './engine/regions.ts';
 import { type ArtifactInput, observedMarkMask, prepare, rootsByState, type Setup } from './engine/setup.ts';
 import { buildShards, collectProgramKeys, emptyShardKeys, type Shard } from './engine/shards.ts';
 import { atomFirst, DIM, PATHS, PROTOS } from './engine/space.ts';
+import { UnsupportedRuleset } from './engine/unsupported.ts';
 import { describeClass, NO_HINTS, packetClass, witnessHints, witnessPacket } from './engine/witness.ts';
-import type { Backend, IgnoredItem } from './model/program.ts';
+import type { Backend, IgnoredItem, InconclusiveItem } from './model/program.ts';
 
 export type { IREvaluator } from './engine/check.ts';
 export type { ArtifactInput } from './engine/setup.ts';
@@ -148,6 +149,8 @@ export interface PreparedVerify {
   progress: ((p: VerifyProgress) => void) | null;
   ignored: IgnoredItem[];
   notes: string[];
+  /** what makes a proof of equivalence impossible (NetfilterProgram.inconclusive) */
+  inconclusive: InconclusiveItem[];
 }
 
 export function prepareVerify(input: VerifyInput): PreparedVerify {
@@ -162,6 +165,7 @@ export function prepareVerify(input: VerifyInput): PreparedVerify {
       return !seen.has(key) && Boolean(seen.add(key));
     });
   const notes = [...new Set(input.artifacts.flatMap((a) => a.program.notes))];
+  const inconclusive = input.artifacts.flatMap((a) => a.program.inconclusive ?? []);
   let named: (readonly [bigint, bigint])[] = [];
   const setup = prepare(
     input.family,
@@ -187,10 +191,23 @@ export function prepareVerify(input: VerifyInput): PreparedVerify {
     progress: input.progress ?? null,
     ignored,
     notes,
+    inconclusive,
   };
 }
 
 const MAX_EXACT = BigInt(Number.MAX_SAFE_INTEGER);
+
+/**
+ * No difference found, but an artifact holds what the model leaves out and could hide one: no
+ * proof. The first such construct is reported (UnsupportedRuleset: the API says it at its line).
+ */
+function refuseInconclusiveProof(prepared: PreparedVerify, findings: number): void {
+  const first = prepared.inconclusive[0];
+  if (findings > 0 || first === undefined) return;
+  const e = new UnsupportedRuleset(first.message);
+  e.origin = { file: first.file, line: first.line };
+  throw e;
+}
 
 /**
  * Each distinct range once, as first seen: the constants repeat an address rule after rule (at
@@ -261,6 +278,7 @@ export function runVerify(prepared: PreparedVerify): VerifyReport {
     },
     roots,
   );
+  refuseInconclusiveProof(prepared, result.findings.length);
 
   // witnesses prefer what the rules and the model name, and the node's own addresses
   const hints =

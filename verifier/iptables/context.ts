@@ -86,9 +86,9 @@ export interface SharedSteps {
    */
   recentNames: Map<string, string>;
   /**
-   * Per recent list: the longest --seconds a check of it without --reap looks back, and where a
-   * --reap forgets records older than its own --seconds (recent-ages.ts refuses a reap such a
-   * longer check could notice).
+   * Per recent list: the longest --seconds a check of it looks back (reaping or not), and where a
+   * --reap forgets records older than its own --seconds (recent-ages.ts: a reap such a longer
+   * check notices makes a proof impossible).
    */
   recentAges: Map<string, { longest: number; reaps: { seconds: number; where: Where }[] }>;
 }

@@ -35,7 +35,7 @@ const fields = (parts: KeyPart[], negate: boolean): Step => test({ kind: 'fields
 export const NFACCT_NOTE =
   'nfacct counters are not modelled: an nfacct match counts the packet and holds, for an object without a quota as kube-proxy creates them (one given a quota holds only once over it)';
 export const REAP_NOTE =
-  "recent --reap is not modelled: it forgets records older than the rule's --seconds, which only a check of the same list with a longer --seconds could notice";
+  "recent --reap is not modelled: it forgets records older than the rule's --seconds, which only a check of the same list with a longer --seconds could notice (then no proof of equivalence is given)";
 
 /** The module needs `-p PROTO` in the same rule (the kernel refuses the rule otherwise). */
 function needsProtocol(ctx: RuleContext, m: MatchUse, allowed: readonly string[]): boolean {
@@ -261,7 +261,7 @@ function recent(ctx: RuleContext, m: MatchUse, out: StepBuffer): void {
   let ages = ctx.shared.recentAges.get(list);
   if (ages === undefined) ctx.shared.recentAges.set(list, (ages = { longest: 0, reaps: [] }));
   if (reap) ages.reaps.push({ seconds, where: ctx.where(reap.at) });
-  else ages.longest = Math.max(ages.longest, seconds);
+  ages.longest = Math.max(ages.longest, seconds);
   emit(out, test({ kind: 'affinity', list, key, maxAgeSeconds: seconds }, command.negated));
   if (command.name === '--update') {
     if (command.negated) ctx.errors.push(iptCodes['ipt-negation-not-allowed'](ctx.where(command.at), "'--update'"));

@@ -23,7 +23,7 @@ import { iptCodes } from './codes.ts';
 import type { Table } from './context.ts';
 import { ASSUMED_HOOKS_NOTE, hooksFor, OWN_HOOKS_NOTE } from './hooks.ts';
 import { endRun, type LineReader, newLineReader, readLine, targetWhere } from './lines.ts';
-import { refuseNoticedReaps } from './recent-ages.ts';
+import { noticedReaps } from './recent-ages.ts';
 import {
   CR_REFUSAL,
   carriageReturnMatters,
@@ -352,7 +352,7 @@ export function readIptables(text: string, options: ReadIptablesOptions): ReadIp
       }
     }
   }
-  refuseNoticedReaps(r);
+  const inconclusive = noticedReaps(r);
   if (family.family === null) notes.add('no address in the input says its family; read as IPv4');
   const diagnostics = sortDiagnostics(r.diagnostics);
   if (hasErrors(diagnostics)) return { diagnostics };
@@ -364,6 +364,7 @@ export function readIptables(text: string, options: ReadIptablesOptions): ReadIp
     chains,
     ignored,
     notes: [...notes].sort(),
+    ...(inconclusive.length > 0 ? { inconclusive } : {}),
   };
   return { program, diagnostics };
 }

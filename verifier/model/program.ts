@@ -55,6 +55,19 @@ export interface NetfilterProgram {
   ignored: IgnoredItem[];
   /** Facts the reader relied on that are not in the model (e.g. "nfacct counters are not modelled"). */
   notes: string[];
+  /**
+   * What the model leaves out although it could hide a difference (a recent --reap another check
+   * of its list would notice): a check that finds no difference cannot call the artifacts
+   * equivalent (runVerify refuses it at the first one), one that finds differences reports them.
+   */
+  inconclusive?: InconclusiveItem[];
+}
+
+/** One construct that makes a proof of equivalence impossible (NetfilterProgram.inconclusive). */
+export interface InconclusiveItem {
+  file: string;
+  line: number;
+  message: string;
 }
 
 export interface IgnoredItem {
