@@ -274,6 +274,22 @@ test('recent --reap that another check of its list looks past, reaping or not, m
   assert.equal(inconclusive(text(rule(10800, true), rule(600, false))), []);
 });
 
+test('a recent list name past the 199 bytes iptables keeps is refused (two such names can be one list)', () => {
+  const text = (name: string) =>
+    ruleset(
+      '*filter',
+      ':KUBE-NODEPORTS - [0:0]',
+      '-A INPUT -j KUBE-NODEPORTS',
+      `-A KUBE-NODEPORTS -m recent --name ${name} --rcheck --seconds 10 --reap --mask 255.255.255.255 --rsource -j ACCEPT`,
+      'COMMIT',
+    );
+  const codes = (t: string) => codesAt(errorsOf(readIptables(t, { file: 'r' }).diagnostics));
+  assert.equal(codes(text('L'.repeat(199))), []);
+  assert.equal(codes(text('L'.repeat(200))), ['ipt-invalid-value@4:36']);
+  // bytes, not characters
+  assert.equal(codes(text('é'.repeat(100))), ['ipt-invalid-value@4:36']);
+});
+
 test('unsupported constructs outside what the hooks reach are ignored, not errors', () => {
   const text = ruleset(
     '*filter',

@@ -154,6 +154,55 @@ test('a cycle through a verdict map element', () => {
   assert.is(onlyError(doc).code, 'nft-jump-cycle');
 });
 
+test('what the kernel or nft refuses to load (a review: each was proven equivalent to iptables)', () => {
+  // a jump or goto to a base chain, in a rule or a verdict map's element
+  const jumpToBase = commandDoc({
+    chains: [
+      { name: 'base', base: { type: 'filter', hook: 'input', prio: 0 }, rules: [[jump('other')]] },
+      { name: 'other', base: { type: 'filter', hook: 'forward', prio: 0 } },
+    ],
+  });
+  assert.is(onlyError(jumpToBase).code, 'nft-jump-to-base-chain');
+  const mapToBase = commandDoc({
+    chains: [
+      { name: 'base', base: { type: 'filter', hook: 'input', prio: 0 } },
+      { name: 'other', base: { type: 'filter', hook: 'forward', prio: 0 } },
+    ],
+    maps: [{ name: 'm', type: 'inet_proto', map: 'verdict', elem: [['tcp', goto('other')]] }],
+  });
+  assert.is(onlyError(mapToBase).code, 'nft-jump-to-base-chain');
+  // a nat chain at forward
+  const natForward = oneChain([[accept]], { base: { type: 'nat', hook: 'forward', prio: 0 } });
+  const e = onlyError(natForward);
+  assert.is(e.code, 'nft-bad-value');
+  assert.match(e.message, 'a hook of a nat chain');
+  // a prefix, range or interface wildcard in a set without the interval flag; with it, read
+  const member = (name: string, key: Json) => [[match('==', key, `@${name}`), drop]];
+  const setOf = (type: string, elem: Json[], flags?: string[]) =>
+    oneChain(member('s', type === 'ifname' ? meta('iifname') : payload('ip', 'saddr')), {
+      base: { type: 'filter', hook: 'input', prio: 0 },
+      sets: [{ name: 's', type, elem, ...(flags ? { flags } : {}) }],
+    });
+  for (const [type, elem] of [
+    ['ipv4_addr', { prefix: { addr: '10.9.9.0', len: 24 } }],
+    ['ipv4_addr', range('10.9.9.1', '10.9.9.7')],
+    ['ifname', 'eth*'],
+  ] as const) {
+    const refused = onlyError(setOf(type, [elem]));
+    assert.is(refused.code, 'nft-bad-value', JSON.stringify(elem));
+    assert.match(refused.message, "needs the set's interval flag");
+    assert.equal(
+      read(setOf(type, [elem], ['interval'])).diagnostics.filter((d) => d.severity === 'error'),
+      [],
+    );
+  }
+  // an escaped star is a name, not a wildcard
+  assert.equal(
+    read(setOf('ifname', ['eth\\*'])).diagnostics.filter((d) => d.severity === 'error'),
+    [],
+  );
+});
+
 test('jumps nested deeper than the kernel allows', () => {
   const chains = Array.from({ length: 17 }, (_, i) => ({
     name: `c${i}`,

@@ -210,6 +210,12 @@ function recent(ctx: RuleContext, m: MatchUse, out: StepBuffer): void {
   const nameOpt = single(ctx, m.options, '--name', '-m recent');
   const list = nameOpt === null ? 'DEFAULT' : recentName(ctx, valueText(ctx, nameOpt));
   if (nameOpt) noNegation(ctx, nameOpt);
+  // iptables keeps the first 199 bytes of a name (XT_RECENT_NAME_LEN): two longer names that
+  // differ after them are one list in the kernel (measured by a review)
+  if (Buffer.byteLength(list) > RECENT_NAME_BYTES) {
+    const why = `iptables keeps only its first ${RECENT_NAME_BYTES} bytes, so names that differ after them are one list`;
+    ctx.errors.push(iptCodes['ipt-invalid-value'](ctx.where(valueAt(nameOpt!)), 'recent list name', list, why));
+  }
   const rsource = single(ctx, m.options, '--rsource', '-m recent');
   const rdest = single(ctx, m.options, '--rdest', '-m recent');
   for (const o of [rsource, rdest]) if (o) noNegation(ctx, o);
@@ -374,6 +380,9 @@ export function convertMatch(ctx: RuleContext, m: MatchUse, out: StepBuffer): vo
 }
 
 /** The list name as one string of its own per read (SharedSteps.recentNames). */
+/** The bytes of a recent list's name the kernel keeps (XT_RECENT_NAME_LEN, with its NUL). */
+const RECENT_NAME_BYTES = 199;
+
 function recentName(ctx: RuleContext, text: string): string {
   let name = ctx.shared.recentNames.get(text);
   if (name === undefined) {

@@ -120,6 +120,11 @@ export const { codes: nftCodes, table: nftCodeTable } = defineCodes({
     message: (path: string) =>
       `jumps nest deeper than the kernel's 16 levels (${path}); the kernel refuses to load such a ruleset`,
   },
+  'nft-jump-to-base-chain': {
+    severity: e,
+    message: (chain: string) =>
+      `a jump or goto to base chain '${chain}'; the kernel refuses to load it (only regular chains are jumped to)`,
+  },
   'nft-wrong-hook': {
     severity: e,
     message: (what: string, where: string) => `${what} cannot run in ${where}; the kernel refuses to load it`,

@@ -77,3 +77,13 @@ export function sameSetType(a: SetState, b: SetState): boolean {
         .join()
   );
 }
+
+/** A key that spans values: a prefix, a range, or an interface-name wildcard, alone or in a concatenation. */
+export function needsInterval(key: unknown, keyType: readonly string[]): boolean {
+  const parts = isObject(key) && Array.isArray(key.concat) ? (key.concat as unknown[]) : [key];
+  return parts.some(
+    (v, i) =>
+      (isObject(v) && ('prefix' in v || 'range' in v)) ||
+      (typeof v === 'string' && keyType[i] === 'ifname' && v.endsWith('*') && !v.endsWith('\\*')),
+  );
+}

@@ -14,8 +14,9 @@ export interface Reach {
   contexts: Map<string, string[]>;
 }
 
-/** Chains reached from the base chains; null after reporting a cycle or too deep a nesting. */
+/** Chains reached from the base chains; null after reporting a cycle, too deep a nesting or a jump to a base chain. */
 export function reach(t: TableState, sink: DiagnosticSink): Reach | null {
+  if (!jumpsToRegularChains(t, sink)) return null;
   const names = [...t.chains.keys()];
   const index = new Map<string, number>();
   for (const [i, n] of names.entries()) index.set(n, i);
@@ -111,6 +112,31 @@ export function reach(t: TableState, sink: DiagnosticSink): Reach | null {
     }
   }
   return { contexts };
+}
+
+/**
+ * The kernel refuses a jump or goto to a base chain, in a rule or in a verdict map's element
+ * (EOPNOTSUPP, measured by a review), whether or not a rule uses the map.
+ */
+function jumpsToRegularChains(t: TableState, sink: DiagnosticSink): boolean {
+  const isBase = (name: string) => t.chains.get(name)?.base != null;
+  for (const c of t.chains.values())
+    for (const r of c.rules)
+      for (const to of r.refs.chains)
+        if (isBase(to)) {
+          sink.report('nft-jump-to-base-chain', r.pointer, to);
+          return false;
+        }
+  for (const s of t.sets.values()) {
+    if (s.dataType !== 'verdict') continue;
+    for (const e of s.elements.values())
+      for (const to of referencesOf(e.data).chains)
+        if (isBase(to)) {
+          sink.report('nft-jump-to-base-chain', e.pointer, to);
+          return false;
+        }
+  }
+  return true;
 }
 
 /** Where chain `from` refers to chain `to`: the rule, or the verdict map element. */

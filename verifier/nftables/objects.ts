@@ -3,7 +3,7 @@
 // (a missing object, an existing one for `create`, one still in use for `delete`), and in a command
 // document that a rule or element names only chains and sets that exist already.
 import type { DiagnosticSink } from './diagnostics.ts';
-import { elementId, elementList, isPair, sameSetType, typeParts, unwrap } from './elements.ts';
+import { elementId, elementList, isPair, needsInterval, sameSetType, typeParts, unwrap } from './elements.ts';
 import { child, keptChild } from './pointer.ts';
 import { ruleSpan } from './rule-span.ts';
 import { checkShape, type ObjectShape } from './schema.ts';
@@ -144,6 +144,11 @@ export class Applier {
       // the chain among the others; refused (the chain is still made: its rules are read, no cascade)
       if (!Number.isSafeInteger(base.prio) || base.prio < -(2 ** 31) || base.prio >= 2 ** 31) {
         this.sink.report('nft-bad-value', child(pointer, 'prio'), String(base.prio), 'a priority in the 32-bit range');
+      }
+      // a nat chain hooks where the nat core does; the kernel refuses one at forward (measured by a review)
+      if (base.type === 'nat' && base.hook === 'forward') {
+        const hooks = 'a hook of a nat chain (prerouting, input, output or postrouting)';
+        this.sink.report('nft-bad-value', child(pointer, 'hook'), JSON.stringify(base.hook), hooks);
       }
       // before conntrack (priority -200) a packet has no conntrack entry yet: its ct state is not
       // the one the model gives it (docs/verifier.md)
@@ -353,6 +358,12 @@ export class Applier {
       )
         continue;
       const { key, timeout } = unwrap(rawKey);
+      if (!set.flags.has('interval') && needsInterval(key, set.keyType)) {
+        // nft refuses the load ("You must add 'flags interval' to your set declaration")
+        const what = `an element of '${set.name}' (a prefix, range or interface-name wildcard needs the set's interval flag)`;
+        this.sink.report('nft-bad-value', p, JSON.stringify(rawKey), what);
+        continue;
+      }
       const id = elementId(key);
       const el: ElementState = { key, pointer: p };
       if (data !== undefined) el.data = data;
