@@ -290,6 +290,19 @@ test('a recent list name past the 199 bytes iptables keeps is refused (two such 
   assert.equal(codes(text('é'.repeat(100))), ['ipt-invalid-value@4:36']);
 });
 
+test('a short IPv4 form is refused with the address iptables reads it as (it completes it with zeros)', () => {
+  const text = ruleset(
+    '*filter',
+    ':KUBE-NODEPORTS - [0:0]',
+    '-A INPUT -j KUBE-NODEPORTS',
+    '-A KUBE-NODEPORTS -s 10.9 -j DROP',
+    'COMMIT',
+  );
+  const [d] = errorsOf(readIptables(text, { file: 'r' }).diagnostics);
+  assert.is(d?.code, 'ipt-unsupported-value');
+  assert.match(d!.message, 'a short address form; iptables reads it as 10.9.0.0 (write that)');
+});
+
 test('unsupported constructs outside what the hooks reach are ignored, not errors', () => {
   const text = ruleset(
     '*filter',

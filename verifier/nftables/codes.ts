@@ -100,8 +100,12 @@ export const { codes: nftCodes, table: nftCodeTable } = defineCodes({
   },
   'nft-overlapping-elements': {
     severity: e,
-    message: (other: string) =>
-      `this element's key overlaps the key of the element at ${other}: nft refuses a set or map with overlapping intervals ("conflicting intervals specified")`,
+    message: (other: string, concatenated: boolean) =>
+      `this element's key overlaps the key of the element at ${other}: ${
+        concatenated
+          ? 'nft loads overlapping concatenated intervals, and which of them the kernel matches is not modelled'
+          : 'nft refuses a set or map with overlapping intervals ("conflicting intervals specified")'
+      }`,
   },
   'nft-element-conflict': {
     severity: e,

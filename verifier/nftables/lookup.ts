@@ -146,7 +146,7 @@ export function lookupSteps(
     // keys that meet are refused by nft ("conflicting intervals"; measured), as for any other map
     for (let i = 1; i < branches.length; i++) {
       if (branches[i]!.values[0]![0] <= branches[i - 1]!.values[0]![1]) {
-        ctx.sink.report('nft-overlapping-elements', key(branches[i]!.pointer), key(branches[i - 1]!.pointer));
+        ctx.sink.report('nft-overlapping-elements', key(branches[i]!.pointer), key(branches[i - 1]!.pointer), false);
         return null;
       }
     }
@@ -178,7 +178,8 @@ export function lookupSteps(
     const overlap = overlappingElements(entries.map((e) => e.parts));
     if (overlap !== null) {
       const [i, j] = overlap;
-      ctx.sink.report('nft-overlapping-elements', key(entries[j]!.pointer), key(entries[i]!.pointer));
+      const concatenated = readers.length > 1;
+      ctx.sink.report('nft-overlapping-elements', key(entries[j]!.pointer), key(entries[i]!.pointer), concatenated);
       return null;
     }
     reading = makeReading(entries, ctx.partTexts);

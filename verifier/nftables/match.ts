@@ -218,10 +218,12 @@ function setReading(set: SetState, readers: readonly Reader[], ctx: RuleContext)
       pointers.push(e.pointer);
     }
   }
-  // nft refuses overlapping intervals (a set declared auto-merge, which would merge them, is not read)
+  // nft refuses overlapping intervals (a set declared auto-merge, which would merge them, is not
+  // read); concatenated ones it loads, and which one the kernel matches is not modelled
   const overlap = overlappingElements(live);
   if (overlap !== null) {
-    ctx.sink.report('nft-overlapping-elements', pointers[overlap[1]]!, pointers[overlap[0]]!);
+    const concatenated = readers.length > 1;
+    ctx.sink.report('nft-overlapping-elements', pointers[overlap[1]]!, pointers[overlap[0]]!, concatenated);
     return null;
   }
   const reading: SetReading = { live, guard: guardPart(live), steps: new Map() };
