@@ -1,5 +1,7 @@
 // What a subcommand may touch: output streams, standard input, the environment, files. Commands
 // take a CliIO so tests run them in-process and read what they printed.
+
+import { constants as bufferConstants } from 'node:buffer';
 import { closeSync, constants, fstatSync, openSync, readFileSync, readSync, type Stats, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -186,8 +188,12 @@ export const MAX_INPUT_BYTES = 64 * 1024 * 1024;
  * limit (about 4 GiB) the process would be killed rather than answer: refused above this.
  */
 export const MAX_KUBE_INPUT_BYTES = 96 * 1024 * 1024;
-/** Rulesets read back by verify/explain (10,000 services: 42 MB of nft JSON, 63 MB of iptables text). */
-export const MAX_ARTIFACT_BYTES = 1024 * 1024 * 1024;
+/**
+ * Rulesets read back by verify/explain (10,000 services: 42 MB of nft JSON, 63 MB of iptables
+ * text): up to the longest string Node makes (about 512 MiB; UTF-8 never decodes to more UTF-16
+ * units than it has bytes), so that a larger file is "larger than N bytes", not ERR_STRING_TOO_LONG.
+ */
+export const MAX_ARTIFACT_BYTES = Math.min(1024 * 1024 * 1024, bufferConstants.MAX_STRING_LENGTH);
 
 export type ReadResult =
   | {

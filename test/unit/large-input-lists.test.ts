@@ -1,7 +1,8 @@
 // Inputs with hundreds of thousands of items of one kind: each gives its answer or its errors,
 // never "Maximum call stack size exceeded" (an array appended with push(...items)), and the readers
 // keep a bounded number of diagnostics however many bad items there are.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { constants as bufferConstants } from 'node:buffer';
+import { mkdtempSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'uvu';
@@ -69,6 +70,14 @@ test('iptables text of 200,000 refused rules in a reached chain: every one an er
   const report = JSON.parse(r.out) as { diagnostics: { code: string; message: string }[] };
   const omitted = report.diagnostics.find((d) => d.code === 'more-errors-omitted');
   assert.match(omitted!.message, `${N - 25} more 'ipt-syntax' errors`);
+});
+
+test('a ruleset past the longest string Node makes is refused by its size, not as ERR_STRING_TOO_LONG', async () => {
+  const file = write('huge.json', '');
+  truncateSync(path.join(dir, file), bufferConstants.MAX_STRING_LENGTH + 1); // sparse: no disk used
+  const r = await ksvc('verify', '--nft', file);
+  assert.is(r.code, 2);
+  assert.match(r.err, `huge.json: larger than ${bufferConstants.MAX_STRING_LENGTH} bytes`);
 });
 
 test.run();
