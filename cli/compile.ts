@@ -19,6 +19,7 @@ import type { Command } from './command.ts';
 import { type CliIO, EXIT_FINDINGS, EXIT_OK, readInputFile } from './io.ts';
 import { KUBE_SETTING_FLAGS, KUBE_SETTING_HELP, kubeSettingOptions } from './kube-setting-flags.ts';
 import { type LoadedInput, loadKsvcText, loadKubernetesFiles, lowerKsvcText } from './load-input.ts';
+import { COMPILE_BYTES_PER_ENDPOINT, renderMemoryRefusal } from './memory-budget.ts';
 import { type FileIdentity, writeOutput } from './output-file.ts';
 import { type OutputFormat, renderDiagnostics } from './render-diagnostics.ts';
 import { type Timings, timings } from './timings.ts';
@@ -263,6 +264,8 @@ async function runCompile(argv: string[], io: CliIO): Promise<number> {
   }
   const lowered = await loadAndLower(io, parsed, backend, output, time);
   if (typeof lowered === 'number') return lowered;
+  const tooLarge = renderMemoryRefusal(lowered.programs, COMPILE_BYTES_PER_ENDPOINT);
+  if (tooLarge !== null) return fileError(io, 'compile', tooLarge);
   if (v.since !== undefined) return writeUpdate(io, parsed, v.since, backend, lowered, output, time);
   if (worthCollecting(lowered.programs)) collectGarbageNow();
   // Only the IR is alive from here on: the model and the AST are garbage while the output is built.

@@ -7,8 +7,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { lowerText } from '../../api/ksvc.ts';
 import type { CliIO } from '../../cli/io.ts';
 import { runCli } from '../../cli/main.ts';
+import { COMPILE_BYTES_PER_ENDPOINT, renderMemoryRefusal } from '../../cli/memory-budget.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'ksvc-large-'));
 const N = 200_000;
@@ -78,6 +80,16 @@ test('a ruleset past the longest string Node makes is refused by its size, not a
   const r = await ksvc('verify', '--nft', file);
   assert.is(r.code, 2);
   assert.match(r.err, `huge.json: larger than ${bufferConstants.MAX_STRING_LENGTH} bytes`);
+});
+
+test('a ruleset too large to render in the heap is refused before rendering, with what it would take', async () => {
+  const eps = Array.from({ length: 1000 }, (_, i) => `${v4(i + 1)} on n1`).join(', ');
+  const text = `node n1 {\n  address 172.16.0.10\n}\nservice a/b {\n  http: ClusterIP 172.30.0.1:80/tcp -> endpoints\n  endpoints ${eps}\n}\n`;
+  const programs = lowerText(text, { node: 'n1' })?.programs;
+  assert.is(renderMemoryRefusal(programs!, COMPILE_BYTES_PER_ENDPOINT, 2_000_001), null);
+  const why = renderMemoryRefusal(programs!, COMPILE_BYTES_PER_ENDPOINT, 1_999_999);
+  assert.match(why ?? '', /^1,000 endpoints over the service ports would take about 0\.0 GiB of memory to render/);
+  assert.match(why ?? '', 'NODE_OPTIONS=--max-old-space-size=MiB');
 });
 
 test.run();
