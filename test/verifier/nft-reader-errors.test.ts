@@ -203,6 +203,13 @@ test('what the kernel or nft refuses to load (a review: each was proven equivale
   );
 });
 
+test('a string number with a leading zero is refused as the octal nft reads it as', () => {
+  const doc = oneChain([[match('==', meta('l4proto'), 'tcp'), match('==', payload('tcp', 'dport'), '030000'), accept]]);
+  const e = onlyError(doc);
+  assert.is(e.code, 'nft-bad-value');
+  assert.match(e.message, 'without a leading zero (nft reads 030000 as octal 12288)');
+});
+
 test('jumps nested deeper than the kernel allows', () => {
   const chains = Array.from({ length: 17 }, (_, i) => ({
     name: `c${i}`,
