@@ -9,6 +9,7 @@ import { escapeControls } from '../common/diagnostics.ts';
 import {
   describeErrno,
   descriptorIsInput,
+  descriptorPath,
   type FileIdentity,
   identityOf,
   NOT_UTF8,
@@ -99,7 +100,9 @@ function readToEnd(fd: number, maxBytes: number): Buffer | null {
 
 /**
  * The regular files the arguments name (a flag's `=value` too) and standard input when it is one:
- * what a command may read, so that no standard stream is written over it.
+ * what a command may read, so that no standard stream is written over it. Not what names an
+ * output: `-o FILE`, and a descriptor's name (`/dev/stdout` is where the shell sent it, `-o
+ * /dev/stdout > rules.txt` a review's CI step).
  */
 function namedFiles(args: readonly string[], cwd: string): FileIdentity[] {
   const ids: FileIdentity[] = [];
@@ -111,9 +114,16 @@ function namedFiles(args: readonly string[], cwd: string): FileIdentity[] {
   } catch {
     // no standard input
   }
-  for (const arg of args) {
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === '-o' || arg === '--out') {
+      i++;
+      continue;
+    }
+    if (arg.startsWith('--out=') || (arg.startsWith('-o') && !arg.startsWith('--'))) continue;
     const value = arg.startsWith('-') && arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : arg;
     if (value === '' || value === '-' || value.includes('\0')) continue;
+    if (descriptorPath(path.resolve(cwd, value)) !== null) continue;
     try {
       add(statSync(path.resolve(cwd, value), { throwIfNoEntry: false }));
     } catch {

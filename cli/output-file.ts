@@ -186,7 +186,7 @@ function writeBytes(fd: number, buf: Buffer): void {
 }
 
 /** The descriptor a path names when it is (a link to) /dev/fd/N or /proc/self/fd/N, like /dev/stdout. */
-function descriptorPath(full: string): number | null {
+export function descriptorPath(full: string): number | null {
   let p = full;
   for (let hop = 0; hop < 8; hop++) {
     const m = /^\/(?:dev|proc\/self)\/fd\/(\d+)$/.exec(p);

@@ -264,6 +264,30 @@ test('a standard stream that is a file the command reads is never written, whate
   }
 });
 
+test('-o /dev/stdout or /dev/fd/1 with standard output redirected to a file writes there (the file is no input)', () => {
+  const bin = new URL('../../bin/ksvc.cjs', import.meta.url).pathname;
+  writeFileSync(at('in-fd.ksvc'), KSVC);
+  for (const [target, slot] of [
+    ['/dev/stdout', 1],
+    ['/dev/fd/1', 1],
+    ['/dev/stderr', 2],
+  ] as const) {
+    const fd = openSync(at('redirected.out'), 'w');
+    try {
+      const stdio: ('ignore' | 'pipe' | number)[] = ['ignore', 'pipe', 'pipe'];
+      stdio[slot] = fd;
+      const r = spawnSync(process.execPath, [bin, 'compile', at('in-fd.ksvc'), '--backend', 'iptables', '-o', target], {
+        stdio,
+        encoding: 'utf8',
+      });
+      assert.is(r.status, 0, `${target}: ${r.stderr}`);
+    } finally {
+      closeSync(fd);
+    }
+    assert.match(readFileSync(at('redirected.out'), 'utf8'), /^\*filter/m, target);
+  }
+});
+
 test("-o '' is a usage error", async () => {
   const r = await compileTo('');
   assert.is(r.code, 2);
