@@ -158,7 +158,9 @@ export async function loweringOptions(
   if (Object.keys(flags).length > 0) {
     const { localDetectorFromFlags } = await import('../api/lower.ts');
     const d = localDetectorFromFlags(flags);
-    if (d.diagnostics.length > 0) return usageError(io, command, d.diagnostics.map((x) => x.message).join('; '));
+    const errors = d.diagnostics.filter((x) => x.severity === 'error');
+    if (errors.length > 0) return usageError(io, command, errors.map((x) => x.message).join('; '));
+    for (const w of d.diagnostics) io.stderr(`ksvc ${command}: warning: ${escapeLines(w.message)}\n`);
     if (d.detector) overrides.localDetector = d.detector;
   }
   if (v['masquerade-all']) overrides.masqueradeAll = true;

@@ -148,6 +148,8 @@ export const { codes: kubeCodes, table: kubeCodeTable } = defineCodes({
   },
   // --- options (command-line flags); file ""
   'invalid-option': { severity: 'error', message: (flag: string, why: string) => `${flag}: ${why}` },
+  /** A flag kube-proxy accepts and reads as something else than it may seem (said, then done as kube-proxy does). */
+  'option-as-kube-proxy': { severity: 'warning', message: (flag: string, why: string) => `${flag}: ${why}` },
   'unknown-node-flag': {
     severity: 'error',
     message: (node: string) =>

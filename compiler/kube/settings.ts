@@ -123,15 +123,16 @@ export function detectorFromFlags(
   if (mode === undefined || mode === 'ClusterCIDR') {
     if (cidrs.length > 0) return { mode: 'ClusterCIDR', cidrs };
     if (mode === undefined) return null;
-    // kube-proxy would fall back to a no-op detector; asked for explicitly, that is a mistake.
+    // kube-proxy falls back to no detector (getLocalDetector logs it and goes on): so does ksvc,
+    // and says so (kube-proxy's own default mode is ClusterCIDR, so its flags copied often say it)
     diags.push(
-      kubeCodes['invalid-option'](
+      kubeCodes['option-as-kube-proxy'](
         cmdline,
         '--detect-local-mode',
-        'ClusterCIDR needs --cluster-cidr CIDR (or use None)',
+        'ClusterCIDR without --cluster-cidr is no local detector, as in kube-proxy (nothing is masqueraded for coming from outside the cluster)',
       ),
     );
-    return null;
+    return { mode: 'None' };
   }
   if (mode === 'None') return { mode: 'None' };
   if (mode === 'NodeCIDR') return { mode: 'NodeCIDR' };

@@ -154,6 +154,14 @@ test('input errors: exit 1, diagnostics on stderr, no output file', async () => 
   assert.not.ok(existsSync(path.join(dir, 'out.rules')));
 });
 
+test('--detect-local-mode ClusterCIDR without --cluster-cidr is no detector, as in kube-proxy, with a warning', async () => {
+  const warned = await run(ONE_NODE, '--backend', 'iptables', '--detect-local-mode', 'ClusterCIDR');
+  const none = await run(ONE_NODE, '--backend', 'iptables', '--detect-local-mode', 'None');
+  assert.is(warned.code, 0, warned.err);
+  assert.match(warned.err, 'warning: --detect-local-mode: ClusterCIDR without --cluster-cidr is no local detector');
+  assert.is(warned.out, none.out);
+});
+
 test('-o writes the file; usage errors exit 2', async () => {
   const r = await run(ONE_NODE, '--backend', 'iptables', '-o', 'web.rules');
   assert.is(r.code, 0, r.err);
@@ -164,7 +172,6 @@ test('-o writes the file; usage errors exit 2', async () => {
     [ONE_NODE, '--backend', 'ipvs'],
     [ONE_NODE, '--backend', 'iptables', '--format', 'json'],
     [ONE_NODE, '--backend', 'iptables', '--family', 'ipv5'],
-    [ONE_NODE, '--backend', 'iptables', '--detect-local-mode', 'ClusterCIDR'],
     [ONE_NODE, '--backend', 'iptables', '--detect-local-mode', 'ClusterCIDR', '--cluster-cidr', '10.0.0.0/33'],
     [ONE_NODE, '--backend', 'iptables', '--detect-local-mode', 'NodeCIDR', '--cluster-cidr', '10.0.0.0/8'],
     [ONE_NODE, '--backend', 'iptables', '--bogus'],

@@ -501,11 +501,10 @@ test('settings come from kube-proxy flags', () => {
     localhostNodePorts: false,
     nodePortRange: { min: 30000, max: 30100 },
   });
-  assert.equal(
-    codesOf(imp(WEB, { detectLocalMode: 'ClusterCIDR' }).diagnostics),
-    ['invalid-option'],
-    'ClusterCIDR without a CIDR',
-  );
+  // ClusterCIDR without a CIDR is no detector, as kube-proxy reads it (its default mode), said
+  const noCIDR = imp(WEB, { detectLocalMode: 'ClusterCIDR' });
+  assert.equal(codesOf(noCIDR.diagnostics), ['option-as-kube-proxy'], 'ClusterCIDR without a CIDR');
+  assert.equal(noCIDR.model!.settings.localDetector, { mode: 'None' });
   assert.is(imp(WEB, { nodePortAddresses: ['primary'] }).model!.settings.nodePortAddresses, 'primary');
   assert.equal(
     codesOf(imp(WEB, { nodePortAddresses: ['primary,192.168.0.0/24'] }).diagnostics),
