@@ -210,7 +210,10 @@ async function verifyWithStatus(
 
   const api = await import('../api/verify.ts');
   const render = await import('./render-verify.ts');
+  // what was shown, the input's own diagnostics with the check's: the JSON report holds them too
+  let shown: readonly Diagnostic[] = [];
   const showDiagnostics = (diags: readonly Diagnostic[], loaded: Pick<LoadedInput, 'sources'> | null) => {
+    shown = diags;
     status.clear();
     // a text given to the wrong reader (nft JSON as --iptables) errs on every line: a few per code;
     // with --output json or github and errors (no report comes), the diagnostics are the report: on stdout
@@ -363,7 +366,7 @@ async function verifyWithStatus(
   if (result.runs.length === 0) return usage(io, 'verify', 'nothing to check (no service of the requested family?)');
   const explainOf: ExplainCommandOf = (run, witness) => explainCommandLine(base, run.node, run.family, witness);
   status.clear();
-  if (output === 'json') io.stdout(render.renderVerifyJson(result.runs, label, api.ASSUMPTIONS, result.diagnostics));
+  if (output === 'json') io.stdout(render.renderVerifyJson(result.runs, label, api.ASSUMPTIONS, capRepeated(shown)));
   else if (output === 'github')
     io.stdout(render.renderVerifyGithub(result.runs, label, explainOf, placeOf, inputPlace));
   else io.stdout(render.renderVerifyText(result.runs, label, api.ASSUMPTIONS, explainOf, io.color));

@@ -27,6 +27,17 @@ test('an equivalent example: exit 0, three comparisons proven, coverage, the ass
   assert.not.match(r.stdout, /DIFFERENT/);
 });
 
+test("--output json: the report's diagnostics hold the input's own warnings, as diff's do", async () => {
+  // examples/design-card.ksvc warns that its externalTrafficPolicy has no effect
+  const r = await ksvc('verify', 'examples/design-card.ksvc', '--output', 'json');
+  assert.is(r.code, 0, r.stderr);
+  const report = JSON.parse(r.stdout) as { diagnostics: { code: string }[] };
+  assert.ok(
+    report.diagnostics.some((d) => d.code === 'external-traffic-policy-not-applicable'),
+    r.stdout,
+  );
+});
+
 test('--all-nodes on a multi-node example: one check per node and family, all equivalent', async () => {
   const r = await ksvc('verify', 'examples/everything.ksvc', '--all-nodes');
   assert.is(r.code, 0, r.stdout + r.stderr);
