@@ -16,7 +16,7 @@ import {
 } from './args.ts';
 import { collectGarbageNow, worthCollecting } from './collect-garbage.ts';
 import type { Command } from './command.ts';
-import { type CliIO, EXIT_FINDINGS, EXIT_OK, readInputFile } from './io.ts';
+import { type CliIO, EXIT_FINDINGS, EXIT_OK, exitForErrors, readInputFile } from './io.ts';
 import { KUBE_SETTING_FLAGS, KUBE_SETTING_HELP, kubeSettingOptions } from './kube-setting-flags.ts';
 import { type LoadedInput, loadKsvcText, loadKubernetesFiles, lowerKsvcText } from './load-input.ts';
 import { COMPILE_BYTES_PER_ENDPOINT, renderMemoryRefusal } from './memory-budget.ts';
@@ -387,7 +387,7 @@ async function loadAndLower(
       const { programs, diagnostics, sources } = fast;
       const printed = shownOf(diagnostics);
       if (printed.length > 0) io.stderr(renderDiagnostics(printed, sources, output, io.color));
-      if (programs === null) return EXIT_FINDINGS;
+      if (programs === null) return exitForErrors(diagnostics);
       return { programs, inputs: read.identity ? [read.identity] : [] };
     }
     loaded = await loadKsvcText(file, read, time);
@@ -400,7 +400,7 @@ async function loadAndLower(
   };
   if (!loaded.model || loaded.diagnostics.some((d) => d.severity === 'error')) {
     report(loaded.diagnostics);
-    return EXIT_FINDINGS;
+    return exitForErrors(loaded.diagnostics);
   }
   const model = loaded.model;
   if (backend.singleFamily && v.family === undefined && lowerApi.familiesOf(model).length > 1) {
@@ -413,6 +413,6 @@ async function loadAndLower(
   const lowered = lowerApi.lower(model, lowerOptions);
   time.mark('lower');
   report([...loaded.diagnostics, ...lowered.diagnostics]);
-  if (lowered.diagnostics.some((d) => d.severity === 'error')) return EXIT_FINDINGS;
+  if (lowered.diagnostics.some((d) => d.severity === 'error')) return exitForErrors(lowered.diagnostics);
   return { programs: lowered.programs, inputs: loaded.inputs };
 }

@@ -46,6 +46,9 @@ Options:
                             --service-node-port-range
   --iptables FILE, --nft FILE, --model FILE.ksvc, --nft-table NAME  as for verify
   --output text|json        (default text)
+
+Exit codes: 0 explained (the ways may differ between backends: explain shows them, verify and diff
+judge them), 2 input or usage error.
 `;
 
 const FLAGS = {

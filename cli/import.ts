@@ -18,7 +18,7 @@ import {
   parseCommandArgs,
 } from './args.ts';
 import type { Command } from './command.ts';
-import { type CliIO, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE } from './io.ts';
+import { type CliIO, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, exitForErrors } from './io.ts';
 import { KUBE_SETTING_FLAGS, KUBE_SETTING_HELP, kubeSettingOptions } from './kube-setting-flags.ts';
 import { loadKubernetesFiles } from './load-input.ts';
 import { writeOutput } from './output-file.ts';
@@ -108,7 +108,7 @@ export const importCommand: Command = {
     };
     if (!loaded.model || loaded.diagnostics.some((d) => d.severity === 'error')) {
       report(loaded.diagnostics);
-      return EXIT_FINDINGS;
+      return exitForErrors(loaded.diagnostics);
     }
 
     const { printKsvc } = await import('../api/kubernetes.ts');

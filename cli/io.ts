@@ -23,6 +23,16 @@ export const EXIT_OK = 0;
 export const EXIT_FINDINGS = 1;
 /** Usage: bad flags, unreadable files. */
 export const EXIT_USAGE = 2;
+/**
+ * Errors about a flag's value (a --node the input does not have, or none where one is needed):
+ * usage, exit 2, as verify, diff and explain give them, though they come as diagnostics.
+ */
+const FLAG_ERROR_CODES: ReadonlySet<string> = new Set(['node-required', 'unknown-target-node', 'unknown-node-flag']);
+
+/** The exit code of a run stopped by `diags`' errors: usage when one is about a flag, else findings. */
+export const exitForErrors = (diags: readonly { code: string; severity: string }[]): number =>
+  diags.some((d) => d.severity === 'error' && FLAG_ERROR_CODES.has(d.code)) ? EXIT_USAGE : EXIT_FINDINGS;
+
 /** The reader of our output went away (EPIPE): 128 + SIGPIPE, what a shell reports for `cat`. */
 export const EXIT_OUTPUT_CLOSED = 141;
 

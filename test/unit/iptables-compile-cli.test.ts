@@ -123,9 +123,9 @@ test('flags that change bytes', async () => {
   assert.is(cidr.out, explicit.out);
 });
 
-test('several nodes: --node required (exit 1, node-required listing the names)', async () => {
+test('several nodes: --node required (exit 2, a flag: node-required listing the names)', async () => {
   const r = await run(TWO_NODES, '--backend', 'iptables');
-  assert.is(r.code, 1);
+  assert.is(r.code, 2);
   assert.match(r.err, 'node-required');
   assert.match(r.err, 'ecs-matrix-k8s-cluster-3');
   assert.is(r.out, '');
@@ -133,7 +133,7 @@ test('several nodes: --node required (exit 1, node-required listing the names)',
   assert.is(ok.code, 0, ok.err);
   assert.ok(ok.out.includes('has no local endpoints'));
   const unknown = await run(TWO_NODES, '--backend', 'iptables', '--node', 'nope', '--output', 'json');
-  assert.is(unknown.code, 1);
+  assert.is(unknown.code, 2);
   assert.is(JSON.parse(unknown.err).diagnostics[0].code, 'unknown-target-node');
 });
 

@@ -334,8 +334,8 @@ test('import: usage errors exit 2', async () => {
   const help = await run('import', '--help');
   assert.is(help.code, 0);
   assert.match(help.stdout, /Usage: ksvc import/);
-  // A --node the input does not have is a finding, not a usage error.
-  assert.is((await run('import', 'examples/seed-local.yaml', '--node', 'nope')).code, 1);
+  // A --node the input does not have is a bad flag: exit 2, as verify, diff and explain give it
+  assert.is((await run('import', 'examples/seed-local.yaml', '--node', 'nope')).code, 2);
 });
 
 test('Kubernetes input may be larger than a .ksvc file may: a large cluster export is not a mistake', async () => {
