@@ -283,6 +283,13 @@ export function renderVerifyGithub(
       ].join('\n');
       out.push(`::error ${placeProps(placeOf(cx))}title=${ghProp(title)}::${ghData(body)}\n`);
     }
+    // as the text report says it: how many differences were found but not annotated
+    const found = r.report?.stats.differences ?? 0;
+    const shown = r.report?.counterexamples.length ?? 0;
+    if (found > shown) {
+      const what = `${runTitle(r, label)}: ${shown} of ${groupedNumber(found)} distinct differences annotated (--max-counterexamples for more)`;
+      out.push(`::notice ${placeProps(inputPlace)}title=ksvc verify::${ghData(what)}\n`);
+    }
   }
   const ok = runs.every((r) => r.report?.equivalent);
   out.push(

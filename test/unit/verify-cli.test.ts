@@ -295,6 +295,21 @@ test('--output github on artifacts: annotations name the real artifact file and 
   });
   // a probability difference points at the statistic rule that draws it
   assert.ok(lines.includes(mutatedLine), `lines ${lines.join(', ')}; the edited rule is on line ${mutatedLine}`);
+  // past --max-counterexamples, a notice says how many differences were not annotated
+  const one = await ksvc(
+    'verify',
+    '--iptables',
+    bad,
+    '--nft',
+    files.nft,
+    '--output',
+    'github',
+    '--max-counterexamples',
+    '1',
+  );
+  assert.is(one.stdout.split('\n').filter((l) => l.startsWith('::error ')).length, 1);
+  assert.ok(errors.length > 1, 'the edit makes more than one distinct difference');
+  assert.match(one.stdout, `1 of ${errors.length} distinct differences annotated (--max-counterexamples for more)`);
   // equivalent artifacts: the notice has no file= (two inputs, none of them "the" file)
   const ok = await ksvc('verify', '--iptables', files.iptables, '--nft', files.nft, '--output', 'github');
   assert.is(ok.code, 0);
