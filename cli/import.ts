@@ -36,7 +36,7 @@ ready/serving/terminating conditions. Cluster settings are kube-proxy's flags, g
 'ksvc compile --from-k8s' reads the same files directly.
 
 Options:
-  --node NAME                      a node the output is meant for (must be a Node of the input)
+  --node NAME                      a node the output is meant for (a Node of the input, or an endpoint's node)
   --cluster-cidr CIDR              kube-proxy --cluster-cidr (repeatable or comma-separated, one
                                    per IP family); implies --detect-local-mode ClusterCIDR
   --detect-local-mode MODE         ${DETECT_LOCAL_MODES.join(' | ')}
