@@ -288,9 +288,13 @@ function sameAddresses(a: readonly string[], b: readonly string[]): boolean {
 function servicePortsAtFrontend(ir: IRProgram, f: ShardFrontend): ServicePortRef[] {
   const index = frontendIndexOf(ir);
   const at = (dst: string) => index.get(`${f.protocol}/${f.port}/${dst}`) ?? [];
-  // a NodePort (or health-check port) is reached at a LOCAL address or a port-only frontend
-  const nodePortReached = f.dst === null || isLocalAddress(ir, f.dst);
-  const found = [...(f.dst === null ? [] : at(ipOf(f.dst).value.toString())), ...(nodePortReached ? at('*') : [])];
+  // a NodePort (or health-check port) is reached at a LOCAL address or a port-only frontend, but
+  // only past the exact frontends: kube-proxy's NodePort jump ends KUBE-SERVICES, so a cluster,
+  // external or load-balancer IP of a service port with endpoints takes the packet first (one
+  // without endpoints has no nat rule there, and the packet goes on to the NodePorts)
+  const exact = f.dst === null ? [] : at(ipOf(f.dst).value.toString());
+  const nodePortReached = (f.dst === null || isLocalAddress(ir, f.dst)) && !exact.some((e) => e.sp.hasEndpoints);
+  const found = [...exact, ...(nodePortReached ? at('*') : [])];
   const refs = new Map<string, ServicePortRef>();
   for (const { sp } of found.sort((a, b) => a.order - b.order)) {
     if (!refs.has(sp.servicePortName)) {

@@ -79,6 +79,35 @@ test('a not-ready endpoint added: the same routing, and the new file`s new warni
   assert.is(r.stderr.match(/warning\[/g)?.length, 1, r.stderr);
 });
 
+test("a change at an external IP that is a node address names its service port, not another's NodePort of that number", async () => {
+  // kube-proxy's NodePort jump ends KUBE-SERVICES: packets to 192.168.10.11:30080 go to shop/admin
+  const ports = (admin: string) => `node node-a {
+  address 192.168.10.11
+  podCIDR 10.64.1.0/24
+}
+service shop/web {
+  http: NodePort 10.32.0.20:80/tcp nodePort 30080 -> endpoints:8080
+  endpoints 10.64.1.5 on node-a
+}
+service shop/admin {
+  http: ClusterIP 10.32.0.40:30080/tcp -> endpoints:9090
+  externalIPs 192.168.10.11
+  endpoints ${admin}
+}
+`;
+  const old = write('diff-xip-old.ksvc', ports('10.64.1.40 on node-a'));
+  const next = write('diff-xip-new.ksvc', ports('10.64.1.40 on node-a, 10.64.1.41 on node-a'));
+  const r = await ksvc('diff', old, next, '--output', 'json');
+  assert.is(r.code, 1, r.stderr);
+  const report = JSON.parse(r.stdout) as { comparisons: { changedServicePorts: { servicePortName: string }[] }[] };
+  const changed = report.comparisons.flatMap((c) => c.changedServicePorts.map((p) => p.servicePortName));
+  assert.ok(changed.length > 0, r.stdout.slice(0, 400));
+  assert.ok(
+    changed.every((n) => n.startsWith('shop/admin')),
+    changed.join(', '),
+  );
+});
+
 test('--backend nftables finds the change too', async () => {
   const r = await ksvc('diff', OLD, NEW, '--node', 'node-a', '--family', 'ipv4', '--backend', 'nftables');
   assert.is(r.code, 1, r.stdout + r.stderr);
