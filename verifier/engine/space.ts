@@ -171,6 +171,24 @@ export function interfaceAtomOf(ifs: InterfaceAtoms, name: string | null): numbe
   return best >= 0 ? best : ifs.atoms.length - 1;
 }
 
+/**
+ * The names an atom stands for, for reports: a prefix atom is its prefix less the names and longer
+ * prefixes that have atoms of their own (`vet*` in a space with `veth*` is "vet* except veth*");
+ * those `shownBeside` (in the same report) are not repeated.
+ */
+export function interfaceAtomText(ifs: InterfaceAtoms, atom: number, shownBeside: (atom: number) => boolean): string {
+  const a = ifs.atoms[atom]!;
+  if (a.kind === 'none') return '(none: generated locally)';
+  if (a.kind === 'name') return a.text;
+  if (a.kind === 'other') return '(any other)';
+  const own = ifs.atoms
+    .map((b, j) => ({ b, j }))
+    .filter(({ b, j }) => j !== atom && b.kind !== 'none' && b.kind !== 'other' && b.text.startsWith(a.text))
+    .filter(({ j }) => !shownBeside(j))
+    .map(({ b }) => (b.kind === 'prefix' ? `${b.text}*` : b.text));
+  return own.length === 0 ? `${a.text}*` : `${a.text}* except ${own.join(', ')}`;
+}
+
 /** A name that lies in the atom (for witnesses). */
 export function interfaceExample(ifs: InterfaceAtoms, atom: number): string | null {
   const a = ifs.atoms[atom]!;

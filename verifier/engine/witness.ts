@@ -19,6 +19,7 @@ import {
   CT_ATOMS,
   DIM,
   interfaceAtomOf,
+  interfaceAtomText,
   interfaceExample,
   markAtomOf,
   markValueOfAtom,
@@ -414,16 +415,9 @@ export function describeClass(space: PacketSpace, cls: PacketClass, universe: Pa
   if (narrowed(DIM.sport)) lines.push(`source port: ${numberSetText(cls.core[DIM.sport]!, 65535)}`);
   if (narrowed(DIM.iif)) {
     lines.push(
-      `input interface: ${names(cls.core[DIM.iif]!, (i) => {
-        const at = space.interfaces.atoms[i]!;
-        return at.kind === 'none'
-          ? '(none: generated locally)'
-          : at.kind === 'name'
-            ? at.text
-            : at.kind === 'prefix'
-              ? `${at.text}*`
-              : '(any other)';
-      })}`,
+      `input interface: ${names(cls.core[DIM.iif]!, (i) =>
+        interfaceAtomText(space.interfaces, i, (j) => contains(cls.core[DIM.iif]!, j)),
+      )}`,
     );
   }
   if (narrowed(DIM.mark))
