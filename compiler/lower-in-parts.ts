@@ -27,6 +27,7 @@ import {
   familiesInOrder,
   familyLowering,
   familyProgram,
+  flagDetectorWarnings,
   type LowerOptions,
   lowerServices,
   noteFamilies,
@@ -168,6 +169,8 @@ function startLowering(model: ClusterModel, options: LowerOptions, g: Gathered):
   const target = targetNode(model.nodes, options, []);
   if (target === null) return false;
   const families: Family[] = options.family ? [options.family] : ['ipv4', 'ipv6'];
+  // the ordinary path says it, for the families the file has
+  if (flagDetectorWarnings(target.node, families, options).length > 0) return false;
   g.byFamily = new Map();
   for (const family of families) {
     const lowering = familyLowering(model.settings, target.node, family, options);

@@ -14,6 +14,12 @@ export const { codes: lowerCodes, table: lowerCodeTable } = defineCodes({
         ? `node '${name}' is not declared (the input declares no node)`
         : `node '${name}' is not declared (declared: ${names.join(', ')})`,
   },
+  /** The cluster block's form of this is the checker's node-cidr-without-pod-cidr. */
+  'flag-node-cidr-without-pod-cidr': {
+    severity: 'warning',
+    message: (node: string, family: string) =>
+      `--detect-local-mode NodeCIDR: node '${node}' has no ${family} podCIDR, so no off-cluster masquerade rule is written (kube-proxy waits for the node's podCIDR before it writes any)`,
+  },
   'family-unused': {
     severity: 'warning',
     message: (family: string) =>

@@ -1,5 +1,7 @@
 // Lowering: checked model -> one IRProgram per IP family, for one node. All of kube-proxy's policy
 // logic lives here (and in the files next to it), so every backend renders the same decisions.
+
+import { appendAll } from '../../common/append.ts';
 import type { Diagnostic } from '../../common/diagnostics.ts';
 import { type Family, familyOf, type IPText } from '../../common/ip.ts';
 import { IR_VERSION, type IRLocalDetector, type IRProgram, type IRServicePort } from '../ir/types.ts';
@@ -61,6 +63,7 @@ export function lowerModel(model: ClusterModel, options: LowerOptions = {}): Low
   if (options.family && !model.services.some((s) => s.clusterIPs.some((ip) => familyOf(ip) === options.family))) {
     diagnostics.push(lowerCodes['family-unused']({ file: options.file ?? '', span: null }, options.family));
   }
+  appendAll(diagnostics, flagDetectorWarnings(target.node, families, options));
   const programs = families.map((family) => {
     const lowering = familyLowering(model.settings, target.node, family, options);
     const servicePorts: IRServicePort[] = [];
@@ -68,6 +71,22 @@ export function lowerModel(model: ClusterModel, options: LowerOptions = {}): Low
     return familyProgram(lowering, servicePorts, totalEndpoints);
   });
   return { programs, diagnostics };
+}
+
+/**
+ * A NodeCIDR detector given on the command line for a node without a podCIDR of a family: said, as
+ * the checker says it of a cluster block's (only lowering knows the node then).
+ */
+export function flagDetectorWarnings(
+  node: NodeModel | null,
+  families: readonly Family[],
+  options: LowerOptions,
+): Diagnostic[] {
+  if (options.overrides?.localDetector?.mode !== 'NodeCIDR' || node === null) return [];
+  const where = { file: options.file ?? '', span: null };
+  return families
+    .filter((f) => !node.podCIDRs.some((c) => familyOf(c) === f))
+    .map((f) => lowerCodes['flag-node-cidr-without-pod-cidr'](where, node.name, f === 'ipv4' ? 'IPv4' : 'IPv6'));
 }
 
 /**

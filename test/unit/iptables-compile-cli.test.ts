@@ -162,6 +162,27 @@ test('--detect-local-mode ClusterCIDR without --cluster-cidr is no detector, as 
   assert.is(warned.out, none.out);
 });
 
+test('--detect-local-mode NodeCIDR for a node without a podCIDR says that no masquerade rule comes of it', async () => {
+  const file = path.join(dir, 'no-pod-cidr.ksvc');
+  writeFileSync(
+    file,
+    'node n1 {\n  address 192.168.0.2\n}\nservice a/b {\n  http: ClusterIP 10.96.0.1:80/tcp -> endpoints\n  endpoints 10.64.0.5 on n1\n}\n',
+  );
+  const r = await run(file, '--backend', 'iptables', '--detect-local-mode', 'NodeCIDR');
+  assert.is(r.code, 0, r.err);
+  assert.match(
+    r.err,
+    "warning[flag-node-cidr-without-pod-cidr]: --detect-local-mode NodeCIDR: node 'n1' has no IPv4 podCIDR",
+  );
+  const withCIDR = path.join(dir, 'pod-cidr.ksvc');
+  writeFileSync(
+    withCIDR,
+    readFileSync(file, 'utf8').replace('  address 192.168.0.2\n', '  address 192.168.0.2\n  podCIDR 10.64.0.0/24\n'),
+  );
+  const ok = await run(withCIDR, '--backend', 'iptables', '--detect-local-mode', 'NodeCIDR');
+  assert.is(ok.err, '');
+});
+
 test('-o writes the file; usage errors exit 2', async () => {
   const r = await run(ONE_NODE, '--backend', 'iptables', '-o', 'web.rules');
   assert.is(r.code, 0, r.err);
