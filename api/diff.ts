@@ -44,6 +44,8 @@ export interface DiffOptions {
   maxChanges?: number;
   /** evaluate one shard per shape (default true) */
   shapes?: boolean;
+  /** changes past maxChanges counted for the summary (default 100,000: past it, stats.differencesCapped) */
+  changesCounted?: number;
   progress?: (p: VerifyProgress) => void;
 }
 
@@ -205,6 +207,7 @@ function compareVersions(
       groupByShard: true,
       // the summary covers every change, the ones past maxChanges too
       keepUnreported: true,
+      ...(options.changesCounted !== undefined ? { differencesCounted: options.changesCounted } : {}),
       ...(options.shapes !== undefined ? { shapes: options.shapes } : {}),
       ...(options.progress ? { progress: options.progress } : {}),
     });

@@ -137,6 +137,8 @@ const changesFound = (r: DiffRun): number => r.report?.stats.differences ?? r.ch
 function changeCount(r: DiffRun): string {
   const found = changesFound(r);
   const shown = r.changes.length;
+  if (r.report?.stats.differencesCapped)
+    return `${shown} of more than ${groupedNumber(found)} distinct changes shown (counting stopped there; --max-changes for more)`;
   if (found > shown) return `${shown} of ${groupedNumber(found)} distinct changes shown (--max-changes for more)`;
   return `${shown} distinct change${shown === 1 ? '' : 's'}`;
 }
@@ -147,10 +149,12 @@ const MORE_NAMES = 20;
 /** How many service ports the text's summary describes (a change to a shared range touches thousands; JSON has them all). */
 const SUMMARY_LINES = 100;
 
-function moreText(names: readonly string[]): string {
+function moreText(names: readonly string[], capped: boolean): string {
   const shown = names.slice(0, MORE_NAMES).map(escapeForTerminal).join(', ');
   const n = names.length;
-  return `… and ${groupedNumber(n)} more service port${n === 1 ? '' : 's'} with changes: ${shown}${n > MORE_NAMES ? ', …' : ''} (--output json describes every one)`;
+  // past the changes counted, JSON has those counted only (differencesCapped says so there)
+  const json = capped ? 'the changes counted' : 'every one';
+  return `… and ${groupedNumber(n)} more service port${n === 1 ? '' : 's'} with changes: ${shown}${n > MORE_NAMES ? ', …' : ''} (--output json describes ${json})`;
 }
 
 const servicePortCounts = (r: DiffRun) =>
@@ -175,7 +179,7 @@ export function renderDiffText(runs: readonly DiffRun[], inputs: DiffInputs, col
     );
     if (!rep.equivalent) {
       // the summary covers the changes past --max-changes too, as far as they were kept
-      const capped = rep.stats.differences > r.changes.length + rep.unreported.length;
+      const capped = rep.stats.differencesCapped;
       out.push(
         `  what changes, by service port${capped ? ` (in the first ${groupedNumber(DIFFERENCES_COUNTED)} changes)` : ''}:`,
       );
@@ -194,7 +198,7 @@ export function renderDiffText(runs: readonly DiffRun[], inputs: DiffInputs, col
           .map((s) => (s.servicePortName === null ? unnamedText(inputs) : s.servicePortName)),
         ...r.changedServicePorts.filter((p) => !summarized.has(p.servicePortName)).map((p) => p.servicePortName),
       ];
-      if (more.length > 0) out.push(`    ${moreText(more)}`);
+      if (more.length > 0) out.push(`    ${moreText(more, capped)}`);
     }
     for (const ch of r.changes) {
       const body = changeBody(ch, inputs, c);

@@ -50,6 +50,8 @@ export interface VerifyInput {
   groupByShard?: boolean;
   /** report the differences past maxFindings without witnesses (VerifyReport.unreported) */
   keepUnreported?: boolean;
+  /** how many differences past maxFindings are counted (default DIFFERENCES_COUNTED, check.ts) */
+  differencesCounted?: number;
   /** evaluate one shard per shape (default true; false evaluates every shard — same result, slower) */
   shapes?: boolean;
   /** told the check's progress (stage 'check') */
@@ -145,6 +147,7 @@ export interface PreparedVerify {
   maxFindings: number;
   groupByShard: boolean;
   keepUnreported: boolean;
+  differencesCounted: number | undefined;
   shapes: boolean;
   progress: ((p: VerifyProgress) => void) | null;
   ignored: IgnoredItem[];
@@ -187,6 +190,7 @@ export function prepareVerify(input: VerifyInput): PreparedVerify {
     maxFindings: input.maxFindings ?? 20,
     groupByShard: input.groupByShard ?? false,
     keepUnreported: input.keepUnreported ?? false,
+    differencesCounted: input.differencesCounted,
     shapes: input.shapes ?? true,
     progress: input.progress ?? null,
     ignored,
@@ -272,6 +276,7 @@ export function runVerify(prepared: PreparedVerify): VerifyReport {
       maxFindings: prepared.maxFindings,
       groupByShard: prepared.groupByShard,
       keepUnreported: prepared.keepUnreported,
+      ...(prepared.differencesCounted === undefined ? {} : { differencesCounted: prepared.differencesCounted }),
       shapes: prepared.shapes,
       rootOf: (shard) => (shard.cls.core[0]![0] === 0 ? 0 : 1),
       ...(prepared.progress ? { progress: checkProgress(prepared.progress) } : {}),

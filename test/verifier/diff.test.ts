@@ -322,4 +322,16 @@ test('rulesets as given: the same changes as from the models; families one side 
   );
 });
 
+test('past the changes counted, the count is a lower bound and says so (stats.differencesCapped)', () => {
+  const edited = EVERYTHING.replace('masq bit 14', 'masq bit 13');
+  assert.ok(edited !== EVERYTHING, 'the example sets its masquerade bit');
+  const all = diff(EVERYTHING, edited, { maxChanges: 1 });
+  const found = all.report!.stats.differences;
+  assert.ok(found > 3, `${found} distinct changes`);
+  assert.is(all.report!.stats.differencesCapped, false);
+  const capped = diff(EVERYTHING, edited, { maxChanges: 1, changesCounted: 2 });
+  assert.is(capped.report!.stats.differencesCapped, true);
+  assert.is(capped.report!.stats.differences, 3);
+});
+
 test.run();

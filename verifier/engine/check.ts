@@ -52,6 +52,8 @@ export interface CheckInput {
    * only those it prints; default: counted only.
    */
   keepUnreported?: boolean;
+  /** how many differences past maxFindings are counted (default DIFFERENCES_COUNTED) */
+  differencesCounted?: number;
   /** evaluate one shard per shape and count the others (see shape.ts); false: every shard */
   shapes: boolean;
   /** which root each shard came from (part of its shape) */
@@ -103,6 +105,8 @@ export interface CheckStats {
    * kept; counted up to DIFFERENCES_COUNTED)
    */
   differences: number;
+  /** more distinct differences were found than DIFFERENCES_COUNTED past maxFindings: `differences` is a lower bound */
+  differencesCapped: boolean;
   /** shards evaluated, and shards counted from an evaluated shard of the same shape */
   evaluatedShards: number;
   reusedShards: number;
@@ -155,6 +159,7 @@ export function runCheck(input: CheckInput, roots: readonly PacketClass[]): Chec
   let findingsSeen = 0;
 
   // the differences past maxFindings, by signature: counted, and kept without their class when asked
+  let differencesCapped = false;
   const unreported = new Map<string, UnreportedDifference | null>();
   const differingShards = new Set<string>();
   const record = (f: Omit<Finding, 'classes' | 'others'>) => {
@@ -172,13 +177,13 @@ export function runCheck(input: CheckInput, roots: readonly PacketClass[]): Chec
     else if (unreported.has(sig)) {
       const u = unreported.get(sig);
       if (u) u.classes++;
-    } else if (unreported.size < DIFFERENCES_COUNTED) {
+    } else if (unreported.size < (input.differencesCounted ?? DIFFERENCES_COUNTED)) {
       if (!input.keepUnreported) unreported.set(sig, null);
       else {
         const { cls: _, ...kept } = f;
         unreported.set(sig, { ...kept, classes: 1 });
       }
-    }
+    } else differencesCapped = true;
   };
 
   const compareCell = (shard: string, cls: PacketClass, dists: ArtifactDistribution[], ir: Distribution | null) => {
@@ -274,6 +279,7 @@ export function runCheck(input: CheckInput, roots: readonly PacketClass[]): Chec
       maxTV,
       comparisons,
       differences: groups.size + unreported.size,
+      differencesCapped,
       evaluatedShards,
       reusedShards,
       shapes: cache.size,
