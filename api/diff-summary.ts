@@ -26,6 +26,11 @@ export interface ServicePortChanges {
   endpointsShifted: string[];
   /** the verdicts each version gives these packets, when they differ */
   verdicts: { old: string[]; new: string[] } | null;
+  /**
+   * Each change's verdicts, old -> new ("accept -> reject"), distinct: what `verdicts` merges (one
+   * change accept -> reject and another reject -> accept are accept/reject -> accept/reject there)
+   */
+  verdictChanges: string[];
   kinds: ChangeKind[];
 }
 
@@ -105,6 +110,7 @@ export function summarizeChanges(changes: readonly SummarizedChange[]): ServiceP
           changes: 0,
           classes: 0,
           verdicts: null,
+          verdictChanges: [],
           kindSet: new Set(),
           oldReached: new Set(),
           newReached: new Set(),
@@ -133,6 +139,8 @@ export function summarizeChanges(changes: readonly SummarizedChange[]): ServiceP
           return into.sort();
         };
         s.verdicts = { old: add(s.verdicts?.old ?? [], oldLines), new: add(s.verdicts?.new ?? [], newLines) };
+        const change = `${add([], oldLines).join('/')} -> ${add([], newLines).join('/')}`;
+        if (!s.verdictChanges.includes(change)) s.verdictChanges.push(change);
       }
     }
   }

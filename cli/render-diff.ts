@@ -111,23 +111,28 @@ function labelsText(labels: readonly string[]): string {
   return labels.length > MAX_LABELS ? `${shown}; … (${labels.length} comparisons)` : shown;
 }
 
-/** "shop/web:http (4 changes, 24 classes): now also reaches 10.64.1.9:8080; probabilities" */
+/**
+ * "shop/web:http (4 changes, 24 classes), its changed packets: now also reach 10.64.1.9:8080;
+ * probabilities": what those packets get, not the port (a narrowed source range's dropped packets
+ * no longer reach an endpoint its other packets still do).
+ */
 function summaryLine(s: ServicePortChanges, inputs: DiffInputs): string {
   const name = s.servicePortName === null ? unnamedText(inputs) : escapeForTerminal(s.servicePortName);
   const what = s.kinds.map((k) => {
     if (k === 'endpoints') {
       return [
-        ...(s.endpointsAdded.length > 0 ? [`now also reaches ${s.endpointsAdded.join(', ')}`] : []),
-        ...(s.endpointsRemoved.length > 0 ? [`no longer reaches ${s.endpointsRemoved.join(', ')}`] : []),
-        ...(s.endpointsShifted.length > 0 ? [`other packets than before reach ${s.endpointsShifted.join(', ')}`] : []),
+        ...(s.endpointsAdded.length > 0 ? [`now also reach ${s.endpointsAdded.join(', ')}`] : []),
+        ...(s.endpointsRemoved.length > 0 ? [`no longer reach ${s.endpointsRemoved.join(', ')}`] : []),
+        ...(s.endpointsShifted.length > 0 ? [`reach ${s.endpointsShifted.join(', ')} otherwise than before`] : []),
         ...(s.endpointsAdded.length + s.endpointsRemoved.length + s.endpointsShifted.length === 0 ? ['endpoints'] : []),
       ].join('; ');
     }
-    if (k === 'verdict' && s.verdicts) return `verdict ${s.verdicts.old.join('/')} -> ${s.verdicts.new.join('/')}`;
+    if (k === 'verdict' && s.verdictChanges.length > 0) return `verdict ${s.verdictChanges.join(', ')}`;
     return k;
   });
   const count = `${s.changes} change${s.changes === 1 ? '' : 's'}, ${groupedNumber(s.classes)} class${s.classes === 1 ? '' : 'es'}`;
-  return `${name} (${count}): ${escapeForTerminal(what.join('; '))}`;
+  const whose = s.servicePortName === null ? '' : ', its changed packets';
+  return `${name} (${count})${whose}: ${escapeForTerminal(what.join('; '))}`;
 }
 
 /** How many distinct changes a comparison found: those shown, and those past --max-changes. */

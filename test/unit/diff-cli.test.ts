@@ -31,7 +31,7 @@ test('an endpoint added: exit 1, the change with both distributions, explain lin
   assert.is(r.code, 1, r.stdout + r.stderr);
   assert.match(
     r.stdout,
-    /^ {2}what changes, by service port:\n {4}telecom\/signalling:sigtran \(\d+ changes?, \d+ class(es)?\): now also reaches 10\.64\.3\.21:2905; probabilities$/m,
+    /^ {2}what changes, by service port:\n {4}telecom\/signalling:sigtran \(\d+ changes?, \d+ class(es)?\), its changed packets: now also reach 10\.64\.3\.21:2905; probabilities$/m,
   );
   assert.match(r.stdout, /^CHANGED telecom\/signalling:sigtran: (1 class changes|\d+ classes change) this way$/m);
   assert.match(r.stdout, /^ {2}old:\n {4}1 +accept dnat 10\.64\.3\.20:2905/m);
@@ -255,7 +255,7 @@ test('--all-nodes: every node both files declare, each family', async () => {
   // the closing summary: each service port's change and the comparisons it holds for
   assert.match(
     r.stdout,
-    /^what changes, by service port, across the 3 comparisons with changes:\n {2}telecom\/signalling:sigtran \(.*\): now also reaches 10\.64\.3\.21:2905; probabilities\n {4}on node node-a, ipv4; node node-b, ipv4; node node-c, ipv4$/m,
+    /^what changes, by service port, across the 3 comparisons with changes:\n {2}telecom\/signalling:sigtran \(.*\), its changed packets: now also reach 10\.64\.3\.21:2905; probabilities\n {4}on node node-a, ipv4; node node-b, ipv4; node node-c, ipv4$/m,
   );
   // GitHub: one annotation per distinct change, naming every comparison that has it
   const gh = await ksvc('diff', OLD, NEW, '--all-nodes', '--output', 'github');
@@ -342,7 +342,7 @@ test('--input k8s: two versions as Kubernetes objects, annotations at the Servic
   assert.is(r.code, 1, r.stdout + r.stderr);
   assert.match(
     r.stdout,
-    /^ {4}default\/http-svc:http-svc \(\d+ changes?, \d+ class(es)?\): now also reaches 10\.44\.0\.1:8080; verdict drop -> accept$/m,
+    /^ {4}default\/http-svc:http-svc \(\d+ changes?, \d+ class(es)?\), its changed packets: now also reach 10\.44\.0\.1:8080; verdict drop -> accept$/m,
   );
   const line = /^ {2}explain new: (ksvc explain .*)$/m.exec(r.stdout)?.[1];
   assert.ok(line?.includes(`--from-k8s ${after}`), line);
@@ -426,7 +426,8 @@ test('a change to thousands of service ports: the text summary describes 100 and
   assert.ok(summary, r.stdout);
   assert.is(summary!.length, 101);
   // (two classes each: arriving, and generated on the node from a source in the old range)
-  for (const l of summary!.slice(0, 100)) assert.match(l, /^ {4}ns\/s\d+:web \(1 change, 2 classes\): masquerade$/);
+  for (const l of summary!.slice(0, 100))
+    assert.match(l, /^ {4}ns\/s\d+:web \(1 change, 2 classes\), its changed packets: masquerade$/);
   assert.match(
     summary![100]!,
     /^ {4}… and 5 more service ports with changes: (ns\/s\d+:web, ){4}ns\/s\d+:web \(--output json describes every one\)$/,

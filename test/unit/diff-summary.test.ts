@@ -83,6 +83,16 @@ test('changes are grouped by service port, endpoints gathered, verdicts united',
   );
 });
 
+test('verdict changes are kept per change: accept -> reject beside reject -> accept is not accept/reject both ways', () => {
+  const [s] = summarizeChanges([
+    change('a', [line('accept mark 0x0')], [line('reject mark 0x0')]),
+    change('a', [line('reject mark 0x0')], [line('accept mark 0x0')]),
+    change('a', [line('accept mark 0x0')], [line('reject mark 0x0')]),
+  ]);
+  assert.equal(s!.verdicts, { old: ['accept', 'reject'], new: ['accept', 'reject'] });
+  assert.equal(s!.verdictChanges, ['accept -> reject', 'reject -> accept']);
+});
+
 test('an endpoint one change drops and another adds is neither added nor removed: other packets reach it', () => {
   // a port moved (80 -> 8081): packets to 80 no longer reach the endpoint, packets to 8081 now do;
   // "now also reaches X; no longer reaches X" said the opposite of itself

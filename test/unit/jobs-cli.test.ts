@@ -95,7 +95,7 @@ test('diff --jobs 2: the same changes, traces and annotations as one comparison 
     assert.is(one.code, 1, one.stdout + one.stderr);
     assert.match(
       one.stdout,
-      args[0] === '--traces' ? /now also reaches 10\.64\.1\.6:8080/ : /^::(warning|error|notice) /m,
+      args[0] === '--traces' ? /now also reach 10\.64\.1\.6:8080/ : /^::(warning|error|notice) /m,
     );
     assert.is(two.code, 1, two.stderr);
     assert.is(two.stdout, one.stdout);
