@@ -12,7 +12,12 @@ import { type Outcome, outcomeKey } from '../../compiler/ir/outcome.ts';
 import type { Packet } from '../../compiler/ir/packet.ts';
 import type { IRProgram } from '../../compiler/ir/types.ts';
 import type { NetfilterProgram } from '../../verifier/model/program.ts';
-import { type ConcreteWorld, interpretOutcomes, UnmodelledPacket } from '../verifier/concrete-interpreter.ts';
+import {
+  type ConcreteWorld,
+  interpretOutcomes,
+  UnansweredPacket,
+  UnmodelledPacket,
+} from '../verifier/concrete-interpreter.ts';
 import { type EditedFamily, editedCase, readArtifact } from '../verifier/random-edits.ts';
 import { type Expectation, expectationOf, packetOf, type RejectSeen } from './expected.ts';
 import { iptablesBackend, nftablesBackend } from './load.ts';
@@ -149,8 +154,10 @@ export async function checkEditPackets(
   try {
     probed = await probeReading(ir, program, backend, 'ed');
   } catch (e) {
-    // a probe the model leaves open (the verifier refuses such a ruleset): not judged
-    if (e instanceof UnmodelledPacket) return { what, outcome: 'unmodelled', ...none };
+    // a probe the model leaves open (the verifier refuses such a ruleset), or one the plain
+    // interpreter cannot answer (an edit's --rdest check reads the destination's record, which no
+    // probe sets up): not judged
+    if (e instanceof UnmodelledPacket || e instanceof UnansweredPacket) return { what, outcome: 'unmodelled', ...none };
     // the kernel's tool refused the text (what the reader accepted): the edit-dumps campaign's concern
     const message = (e as Error).message;
     if (/restore|nft .*-f/.test(message)) return { what, outcome: 'refused', ...none, problems: [`load: ${message}`] };
