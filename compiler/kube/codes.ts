@@ -9,15 +9,6 @@ export const { codes: kubeCodes, table: kubeCodeTable } = defineCodes({
     severity: 'error',
     message: (n: number) => `stopped reading this file after ${n} errors: the objects from here on were not read`,
   },
-  /**
-   * YAML the kubectl-style fast paths decline, so large in items that the yaml package would fill
-   * the heap reading it (V8 would end the process after minutes): refused before it is read.
-   */
-  'yaml-too-large': {
-    severity: 'error',
-    message: (what: string, need: string, limit: string) =>
-      `this YAML holds ${what}: reading it would take about ${need} GiB of memory, more than the ${limit} GiB this process may use; split it, or give it as kubectl prints it (block style) or as JSON`,
-  },
   /** A .ksvc file given where Kubernetes YAML is read: said once, not as YAML errors. */
   'ksvc-input': { severity: 'error', message: () => 'this is a .ksvc file, not Kubernetes YAML or JSON' },
   'not-an-object': {

@@ -1,7 +1,6 @@
 // The yaml package's path (yaml-reader.ts readObjects, for YAML the fast paths decline): each
 // document's contents, composed one at a time as they are taken, and its syntax errors as
 // diagnostics. parseAllDocuments composes every document first: a million `--- {}` held 1.4 GB.
-import { getHeapStatistics } from 'node:v8';
 import { Composer, CST, type Document, Parser, type Node as YNode } from 'yaml';
 import type { Diagnostic } from '../../common/diagnostics.ts';
 import { type SourceFile, spanOf } from '../../common/source.ts';
@@ -55,54 +54,11 @@ function firstTooDeep(root: CST.Token): number | null {
   return null;
 }
 
-/**
- * What the yaml package holds per item while it reads (its syntax tree, then the composed nodes),
- * measured here: ~1 KB per flow item (`[1,1,…]`: 2 million took 2.1 GB), ~750 bytes per block line
- * (a 96 MB kubectl export: 2.4 GB). Past the heap, V8 ends the process after minutes of collecting.
- */
-const BYTES_PER_FLOW_ITEM = 1000;
-const BYTES_PER_LINE = 750;
-
-/** Occurrences of `c` in `text` (indexOf: a 20 MB text in tens of milliseconds). */
-function countOf(text: string, c: string): number {
-  let n = 0;
-  for (let at = text.indexOf(c); at >= 0; at = text.indexOf(c, at + 1)) n++;
-  return n;
-}
-
-/**
- * The memory reading `text` would take, when more than `limit` bytes (a bound: every comma counted
- * as a flow item, quoted or not); null when it fits.
- */
-export function yamlMemoryPastLimit(
-  text: string,
-  limit: number,
-): { bytes: number; items: number; lines: number } | null {
-  // a text too short to hold that many items is not scanned
-  if (text.length * BYTES_PER_FLOW_ITEM < limit) return null;
-  const items = countOf(text, ',');
-  const lines = countOf(text, '\n') + 1;
-  const bytes = items * BYTES_PER_FLOW_ITEM + lines * BYTES_PER_LINE;
-  return bytes > limit ? { bytes, items, lines } : null;
-}
-
-/** The heap a read may fill: most of V8's limit for this process, the rest for what reads it. */
-const readLimit = (): number => getHeapStatistics().heap_size_limit * 0.8;
-
 /** The contents of each document without syntax errors (null for an empty one); the errors go to `diags`. */
 export function* yamlPackageDocuments(
   source: SourceFile,
   diags: Diagnostic[],
-  limit = readLimit(),
 ): Generator<YNode | null, void, undefined> {
-  const past = yamlMemoryPastLimit(source.text, limit);
-  if (past !== null) {
-    const gib = (n: number) => (n / 2 ** 30).toFixed(1);
-    const what = `${past.items.toLocaleString('en-US')} flow items (commas) on ${past.lines.toLocaleString('en-US')} lines`;
-    const span = spanOf(source, 0, Math.min(1, source.text.length));
-    diags.push(kubeCodes['yaml-too-large']({ file: source.path, span }, what, gib(past.bytes), gib(limit)));
-    return;
-  }
   const composer = new Composer({ prettyErrors: false, uniqueKeys: true, version: '1.2' });
   const tooDeep = new Map<number, number>();
   const docs = composer.compose(shallowDocuments(new Parser().parse(source.text), tooDeep));

@@ -2,11 +2,10 @@
 // path — for YAML syntax, unknown kinds, missing fields, wrong types and values the API refuses.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { Diagnostic } from '../../common/diagnostics.ts';
 import { makeSourceFile } from '../../common/source.ts';
 import { MAX_READ_ERRORS } from '../../compiler/kube/error-budget.ts';
 import { importKubernetes } from '../../compiler/kube/index.ts';
-import { MAX_YAML_NESTING, yamlPackageDocuments } from '../../compiler/kube/yaml-documents.ts';
+import { MAX_YAML_NESTING } from '../../compiler/kube/yaml-documents.ts';
 import { codesOf, docs, imp, only, slice, svc, WEB } from './kube-helpers.ts';
 
 const at = (d: { file: string; span: { start: { line: number; column: number } } | null; path?: string }) =>
@@ -347,27 +346,6 @@ test('a file of broken objects is read up to its 10,000th error, and reading sto
   const under = imp(`${'--- {}\n'.repeat(MAX_READ_ERRORS - 1)}---\n${svc('  clusterIP: 10.32.0.10\n  colour: blue')}`);
   assert.not.ok(codesOf(under.diagnostics).includes('too-many-errors'));
   assert.is(only(under.diagnostics, 'unknown-field').path, 'spec.colour');
-});
-
-test('YAML the yaml package would fill the heap reading is refused before it is read (yaml-too-large)', () => {
-  // 10,000,000 flow items in 20 MB took 100 s and ended the process (heap limit); here a limit of
-  // 100 kB stands for the heap
-  const text = `apiVersion: v1\nkind: Service\nspec:\n  externalIPs: [${Array(200).fill('1').join(',')}]\n`;
-  const read = (limit: number) => {
-    const diags: Diagnostic[] = [];
-    const docs = [...yamlPackageDocuments(makeSourceFile('flow.yaml', text), diags, limit)];
-    return { docs, diags };
-  };
-  const refused = read(100_000);
-  assert.equal(refused.docs, []);
-  assert.equal(codesOf(refused.diags), ['yaml-too-large']);
-  assert.match(
-    refused.diags[0]!.message,
-    /^this YAML holds 199 flow items \(commas\) on 5 lines: reading it would take about/,
-  );
-  const fits = read(1_000_000);
-  assert.equal(fits.diags, []);
-  assert.is(fits.docs.length, 1);
 });
 
 test.run();
