@@ -2,21 +2,12 @@
 // take a CliIO so tests run them in-process and read what they printed.
 
 import { constants as bufferConstants } from 'node:buffer';
-import { closeSync, constants, fstatSync, openSync, readFileSync, readSync, type Stats, statSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { escapeControls } from '../common/diagnostics.ts';
-import {
-  describeErrno,
-  descriptorIsInput,
-  descriptorPath,
-  type FileIdentity,
-  identityOf,
-  NOT_UTF8,
-  NOT_UTF8_NAME,
-  OutputIsInputError,
-  writeAllSync,
-} from './output-file.ts';
+import { describeErrno, type FileIdentity, identityOf, NOT_UTF8, NOT_UTF8_NAME, writeAllSync } from './output-file.ts';
+import { streamGuard } from './stream-guard.ts';
 
 export const EXIT_OK = 0;
 /** Findings: errors in the input, a failed check, a `fmt --check` difference. */
@@ -108,41 +99,6 @@ function readToEnd(fd: number, maxBytes: number): Buffer | null {
   }
 }
 
-/**
- * The regular files the arguments name (a flag's `=value` too) and standard input when it is one:
- * what a command may read, so that no standard stream is written over it. Not what names an
- * output: `-o FILE`, and a descriptor's name (`/dev/stdout` is where the shell sent it, `-o
- * /dev/stdout > rules.txt` a review's CI step).
- */
-function namedFiles(args: readonly string[], cwd: string): FileIdentity[] {
-  const ids: FileIdentity[] = [];
-  const add = (st: Stats | undefined) => {
-    if (st?.isFile()) ids.push(identityOf(st));
-  };
-  try {
-    add(fstatSync(0));
-  } catch {
-    // no standard input
-  }
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    if (arg === '-o' || arg === '--out') {
-      i++;
-      continue;
-    }
-    if (arg.startsWith('--out=') || (arg.startsWith('-o') && !arg.startsWith('--'))) continue;
-    const value = arg.startsWith('-') && arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : arg;
-    if (value === '' || value === '-' || value.includes('\0')) continue;
-    if (descriptorPath(path.resolve(cwd, value)) !== null) continue;
-    try {
-      add(statSync(path.resolve(cwd, value), { throwIfNoEntry: false }));
-    } catch {
-      // not a file name (too long, a component that is not a directory)
-    }
-  }
-  return ids;
-}
-
 const isatty = (fd: number): boolean =>
   (createRequire(import.meta.url)('node:tty') as typeof import('node:tty')).isatty(fd);
 
@@ -160,19 +116,10 @@ export function processIO(): CliIO {
   let color: boolean | undefined;
   let statusLine: boolean | undefined;
   const readInputs: FileIdentity[] = [];
-  // A stream is checked at its first write against the files the command line names and standard
-  // input (a usage error is written before any input is read), and again after another input was
-  // read; found to be one, it stays refused (the error about it goes to the other stream).
-  let named: FileIdentity[] | null = null;
-  const checked = [-1, -1, -1];
-  const refused = [false, false, false];
+  // no report is written over a file the command reads (cli/stream-guard.ts)
+  const guard = streamGuard(readInputs, process.argv.slice(2), process.cwd());
   const write = (fd: 1 | 2, t: string) => {
-    if (checked[fd]! < readInputs.length) {
-      checked[fd] = readInputs.length;
-      named ??= namedFiles(process.argv.slice(2), process.cwd());
-      refused[fd] = descriptorIsInput(fd, [...named, ...readInputs]);
-    }
-    if (refused[fd]) throw new OutputIsInputError(fd);
+    guard(fd);
     writeAllSync(fd, t);
   };
   return {

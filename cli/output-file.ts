@@ -132,19 +132,6 @@ export class OutputWriteError extends Error {
   }
 }
 
-/**
- * A standard stream is a file the command reads (or one its command line names), opened by the
- * shell for writing without truncating it (`1<>in.ksvc`): nothing is written to it, which would
- * overwrite what was read.
- */
-export class OutputIsInputError extends OutputWriteError {
-  constructor(fd: 1 | 2) {
-    super(fd, null);
-    this.message = `${fd === 1 ? 'standard output' : 'standard error'} is a file the command reads (refused: writing would overwrite it)`;
-    this.name = 'OutputIsInputError';
-  }
-}
-
 const sleepBuffer = new Int32Array(new SharedArrayBuffer(4));
 
 /** Strings are converted to bytes at most this many UTF-16 units at a time (no 200 MB Buffer). */
@@ -342,7 +329,7 @@ export const sameFile = (f: FileIdentity, ids: readonly FileIdentity[]) =>
  * Whether descriptor `fd` is one of the inputs, opened for writing by the shell without truncating
  * it (`1<>in.ksvc`, `3<>in.ksvc -o /dev/fd/3`): written, it would overwrite what was read.
  */
-export function descriptorIsInput(fd: number, inputs: readonly FileIdentity[]): boolean {
+function descriptorIsInput(fd: number, inputs: readonly FileIdentity[]): boolean {
   try {
     const st = fstatSync(fd);
     return st.isFile() && sameFile(st, inputs);

@@ -288,6 +288,58 @@ test('-o /dev/stdout or /dev/fd/1 with standard output redirected to a file writ
   }
 });
 
+test('a stream redirected to a file named like an argument (not an input) is written: `> iptables`, `--node n1 > n1`, `>>`', () => {
+  const bin = new URL('../../bin/ksvc.cjs', import.meta.url).pathname;
+  writeFileSync(at('in-named.ksvc'), KSVC);
+  const compileInto = (name: string, flag: 'w' | 'a', extra: string[] = []) => {
+    const fd = openSync(at(name), flag);
+    try {
+      return spawnSync(process.execPath, [bin, 'compile', 'in-named.ksvc', '--backend', 'iptables', ...extra], {
+        cwd: dir,
+        stdio: ['ignore', fd, 'pipe'],
+        encoding: 'utf8',
+      });
+    } finally {
+      closeSync(fd);
+    }
+  };
+  for (const [name, extra] of [
+    ['iptables', []],
+    ['n1', ['--node', 'n1']],
+    ['compile', []],
+  ] as const) {
+    const r = compileInto(name, 'w', [...extra]);
+    assert.is(r.status, 0, `> ${name}: ${r.stderr}`);
+    assert.match(readFileSync(at(name), 'utf8'), /^\*filter/m, name);
+  }
+  // appending to a file that holds data: nothing is overwritten
+  writeFileSync(at('iptables'), '# kept\n');
+  const r = compileInto('iptables', 'a');
+  assert.is(r.status, 0, r.stderr);
+  assert.match(readFileSync(at('iptables'), 'utf8'), /^# kept\n\*filter/);
+});
+
+test('an input named as /dev/fd/N or after `--` is protected too (a usage error is not written over it)', () => {
+  const bin = new URL('../../bin/ksvc.cjs', import.meta.url).pathname;
+  const file = at('in-fd-named.ksvc');
+  for (const args of [
+    ['check', '--bogus', '/dev/fd/3'],
+    ['check', '--bogus', '--', '-o', file],
+  ]) {
+    writeFileSync(file, KSVC);
+    const rw = openSync(file, 'r+');
+    const input = openSync(file, 'r');
+    try {
+      const r = spawnSync(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', rw, input], encoding: 'utf8' });
+      assert.is(r.status, 2, args.join(' '));
+      assert.is(readFileSync(file, 'utf8'), KSVC, args.join(' '));
+    } finally {
+      closeSync(rw);
+      closeSync(input);
+    }
+  }
+});
+
 test("-o '' is a usage error", async () => {
   const r = await compileTo('');
   assert.is(r.code, 2);

@@ -1,0 +1,98 @@
+// No standard stream is written over a file the command reads. A shell can hand a command its
+// input as stdout or stderr without truncating it (`ksvc check in.ksvc 1<>in.ksvc`); the report
+// written there would overwrite what was read. Each stream is checked at its first write, and
+// again after another input was read:
+//  - against the inputs read so far (and standard input): refused, whatever the stream's state;
+//  - before then, against the files the arguments name (a usage error is written before any
+//    input is read): refused only when the stream is such a file still holding data at its start
+//    (not emptied by `>`, not opened for appending), so `compile … --backend iptables > iptables`
+//    or `--node n1 > n1` write as asked.
+import { fstatSync, readFileSync, type Stats, statSync } from 'node:fs';
+import path from 'node:path';
+import { descriptorPath, type FileIdentity, identityOf, OutputWriteError, sameFile } from './output-file.ts';
+
+/** A standard stream is a file the command reads: nothing is written to it. */
+export class OutputIsInputError extends OutputWriteError {
+  constructor(fd: 1 | 2) {
+    super(fd, null);
+    this.message = `${fd === 1 ? 'standard output' : 'standard error'} is a file the command reads (refused: writing would overwrite it)`;
+    this.name = 'OutputIsInputError';
+  }
+}
+
+const O_APPEND = 0o2000;
+
+/** Whether descriptor `fd` was opened for appending (Linux: /proc/self/fdinfo; elsewhere false). */
+function appending(fd: number): boolean {
+  try {
+    const flags = /^flags:\s*([0-7]+)$/m.exec(readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8'));
+    return flags !== null && (Number.parseInt(flags[1]!, 8) & O_APPEND) !== 0;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The regular files the arguments name, a flag's `=value` too: what a command may read. Not what
+ * names an output: `-o FILE` and `--out=FILE` (before `--`), and the stream's own descriptor by
+ * name (`-o /dev/stdout > rules.txt` writes to rules.txt as asked).
+ */
+function namedFiles(args: readonly string[], cwd: string, fd: number): FileIdentity[] {
+  const ids: FileIdentity[] = [];
+  let flags = true;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (flags && arg === '--') {
+      flags = false;
+      continue;
+    }
+    if (flags && (arg === '-o' || arg === '--out')) {
+      i++;
+      continue;
+    }
+    if (flags && (arg.startsWith('--out=') || (arg.startsWith('-o') && !arg.startsWith('--')))) continue;
+    const value = flags && arg.startsWith('-') && arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : arg;
+    if (value === '' || value === '-' || value.includes('\0')) continue;
+    const full = path.resolve(cwd, value);
+    if (descriptorPath(full) === fd) continue;
+    let st: Stats | undefined;
+    try {
+      st = statSync(full, { throwIfNoEntry: false });
+    } catch {
+      // not a file name (too long, a component that is not a directory)
+    }
+    if (st?.isFile()) ids.push(identityOf(st));
+  }
+  return ids;
+}
+
+/** The stream's file, when it is a regular one. */
+function streamFile(fd: number): Stats | null {
+  try {
+    const st = fstatSync(fd);
+    return st.isFile() ? st : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * A check for writes to stdout and stderr: throws OutputIsInputError for a stream that is a file
+ * the command reads (see the top of this file). `readInputs` grows as inputs are read.
+ */
+export function streamGuard(readInputs: readonly FileIdentity[], args: readonly string[], cwd: string) {
+  const checked = [-1, -1, -1];
+  const refused = [false, false, false];
+  return (fd: 1 | 2): void => {
+    if (checked[fd]! < readInputs.length) {
+      checked[fd] = readInputs.length;
+      const st = streamFile(fd);
+      const stdin = streamFile(0);
+      const read = [...readInputs, ...(stdin ? [identityOf(stdin)] : [])];
+      refused[fd] =
+        st !== null &&
+        (sameFile(st, read) || (st.size > 0 && !appending(fd) && sameFile(st, namedFiles(args, cwd, fd))));
+    }
+    if (refused[fd]) throw new OutputIsInputError(fd);
+  };
+}
