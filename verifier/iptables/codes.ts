@@ -12,7 +12,7 @@ export const { codes: iptCodes, table: iptCodeTable } = defineCodes({
   /** The cap on reported diagnostics was reached: the rest of the text was not read. */
   'ipt-too-many-errors': {
     severity: e,
-    message: (max: number) => `too many errors (more than ${max}); stopped reading the text here`,
+    message: (max: number, what: string) => `too many errors (more than ${max}); ${what}`,
   },
   /** The line is not iptables-restore / iptables-save syntax. */
   'ipt-syntax': { severity: e, message: (detail: string) => `not iptables-restore syntax: ${detail}` },

@@ -78,8 +78,22 @@ const natAllowed = (hook: Hook): number =>
 
 const HOOK_BITS: Record<Hook, number> = { prerouting: 1, input: 2, forward: 4, output: 8, postrouting: 16 };
 
-/** Diagnostics past which the reader stops reading the text. */
+/**
+ * Diagnostics kept: the reader stops reading lines once it holds this many, and reports this many
+ * in all (a rule's errors are held until its chain is known to be reached, so they count at the end).
+ */
 export const IPT_DIAGNOSTICS_KEPT = 1000;
+
+/** The first IPT_DIAGNOSTICS_KEPT diagnostics (in text order) and one that says the rest were not. */
+function capDiagnostics(diagnostics: Diagnostic[]): Diagnostic[] {
+  const stop = diagnostics.find((d) => d.code === 'ipt-too-many-errors');
+  const others = stop === undefined ? diagnostics : diagnostics.filter((d) => d !== stop);
+  if (others.length <= IPT_DIAGNOSTICS_KEPT) return diagnostics;
+  const first = others[IPT_DIAGNOSTICS_KEPT]!;
+  const where = { file: first.file, span: first.span };
+  const cap = stop ?? iptCodes['ipt-too-many-errors'](where, IPT_DIAGNOSTICS_KEPT, 'the rest are not reported');
+  return [...others.slice(0, IPT_DIAGNOSTICS_KEPT), cap];
+}
 
 function readLines(r: LineReader, text: string): void {
   let pos = 0;
@@ -104,10 +118,10 @@ function readLines(r: LineReader, text: string): void {
     }
     readLine(r, text, pos, end, lineNo);
     pos = nl + 1;
-    if (r.diagnostics.length > IPT_DIAGNOSTICS_KEPT && pos < text.length) {
+    if (r.diagnostics.length >= IPT_DIAGNOSTICS_KEPT && pos < text.length) {
       // a text of a million bad lines would hold a million diagnostics (a larger one exhausts memory)
       const next = spanWhere(r.file, lineNo + 1, pos, 0, 0, text);
-      r.diagnostics.push(iptCodes['ipt-too-many-errors'](next, IPT_DIAGNOSTICS_KEPT));
+      r.diagnostics.push(iptCodes['ipt-too-many-errors'](next, IPT_DIAGNOSTICS_KEPT, 'stopped reading the text here'));
       return;
     }
   }
@@ -354,7 +368,7 @@ export function readIptables(text: string, options: ReadIptablesOptions): ReadIp
   }
   const inconclusive = noticedReaps(r);
   if (family.family === null) notes.add('no address in the input says its family; read as IPv4');
-  const diagnostics = sortDiagnostics(r.diagnostics);
+  const diagnostics = capDiagnostics(sortDiagnostics(r.diagnostics));
   if (hasErrors(diagnostics)) return { diagnostics };
   r.store.seal();
   const program: NetfilterProgram = {
