@@ -254,7 +254,8 @@ async function verifyWithStatus(
       ...(family ? { family } : {}),
       ...(v['nft-table'] ? { nftTable: v['nft-table'] } : {}),
     });
-    showDiagnostics(result.diagnostics, {
+    // the model's own warnings too, as the FILE.ksvc form shows them
+    showDiagnostics([...(loaded?.diagnostics ?? []), ...result.diagnostics], {
       sources: withArtifactSources(loaded?.sources ?? new Map(), [iptables, nftables], result.diagnostics),
     });
     label = [v.iptables, v.nft].filter((x) => x !== undefined).join(' + ');

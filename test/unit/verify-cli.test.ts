@@ -36,6 +36,14 @@ test("--output json: the report's diagnostics hold the input's own warnings, as 
     report.diagnostics.some((d) => d.code === 'external-traffic-policy-not-applicable'),
     r.stdout,
   );
+  // artifacts checked against the model: the model's warnings too
+  const ipt = write('design-card.iptables', '');
+  const compiled = await ksvc('compile', 'examples/design-card.ksvc', '--backend', 'iptables', '-o', ipt);
+  assert.is(compiled.code, 0, compiled.stderr);
+  const a = await ksvc('verify', '--iptables', ipt, '--model', 'examples/design-card.ksvc', '--output', 'json');
+  assert.is(a.code, 0, a.stderr);
+  const codes = (JSON.parse(a.stdout) as { diagnostics: { code: string }[] }).diagnostics.map((d) => d.code);
+  assert.ok(codes.includes('external-traffic-policy-not-applicable'), codes.join(', '));
 });
 
 test('--all-nodes on a multi-node example: one check per node and family, all equivalent', async () => {
