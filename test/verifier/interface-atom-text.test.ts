@@ -18,6 +18,9 @@ test('a prefix atom names what it leaves to other atoms, unless the report shows
   // veth* in the same class: not an exception there
   const withVeth = (j: number) => j === atom('veth3');
   assert.is(interfaceAtomText(ifs, atom('vetx'), withVeth), 'vet* except vet0');
+  // a name under a longer prefix is said once, with the prefix
+  const nested = buildInterfaceAtoms(['veth0'], ['vet', 'veth']);
+  assert.is(interfaceAtomText(nested, interfaceAtomOf(nested, 'vetx'), none), 'vet* except veth*');
 });
 
 test.run();

@@ -301,6 +301,13 @@ test('a short IPv4 form is refused with the address iptables reads it as (it com
   const [d] = errorsOf(readIptables(text, { file: 'r' }).diagnostics);
   assert.is(d?.code, 'ipt-unsupported-value');
   assert.match(d!.message, 'a short address form; iptables reads it as 10.9.0.0 (write that)');
+  // a part past 255, or with a leading zero (octal to iptables), is no such reading
+  for (const bad of ['300', '010.9']) {
+    const t = text.replace('-s 10.9 ', `-s ${bad} `);
+    const [e] = errorsOf(readIptables(t, { file: 'r' }).diagnostics);
+    assert.ok(e, bad);
+    assert.not.match(e!.message, 'short address form', bad);
+  }
 });
 
 test('unsupported constructs outside what the hooks reach are ignored, not errors', () => {

@@ -210,6 +210,25 @@ test('a string number with a leading zero is refused as the octal nft reads it a
   assert.match(e.message, 'without a leading zero (nft reads 030000 as octal 12288)');
 });
 
+test('past the diagnostics cap, a hint meant for a dropped diagnostic is not put on the cap', () => {
+  const items: Json[] = [
+    { metainfo: { json_schema_version: 1 } },
+    { add: { table: { family: 'ip', name: 'kube-proxy' } } },
+    ...Array.from({ length: 1000 }, () => ({})),
+    { delete: { set: { family: 'ip', table: 'kube-proxy', name: 'ksvc-version-abc' } } },
+  ];
+  const r = readNftables(JSON.stringify({ nftables: items }), { file: 'cap.json' });
+  const cap = r.diagnostics.find((d) => d.code === 'nft-too-many-errors');
+  assert.ok(
+    cap,
+    r.diagnostics
+      .map((d) => d.code)
+      .slice(-3)
+      .join(' '),
+  );
+  assert.is(cap!.hint, undefined);
+});
+
 test('jumps nested deeper than the kernel allows', () => {
   const chains = Array.from({ length: 17 }, (_, i) => ({
     name: `c${i}`,

@@ -181,11 +181,14 @@ export function interfaceAtomText(ifs: InterfaceAtoms, atom: number, shownBeside
   if (a.kind === 'none') return '(none: generated locally)';
   if (a.kind === 'name') return a.text;
   if (a.kind === 'other') return '(any other)';
-  const own = ifs.atoms
+  const taken = ifs.atoms
     .map((b, j) => ({ b, j }))
     .filter(({ b, j }) => j !== atom && b.kind !== 'none' && b.kind !== 'other' && b.text.startsWith(a.text))
-    .filter(({ j }) => !shownBeside(j))
-    .map(({ b }) => (b.kind === 'prefix' ? `${b.text}*` : b.text));
+    .filter(({ j }) => !shownBeside(j));
+  // a name under a longer prefix listed already is not listed again (veth0 under veth*)
+  const under = (b: { kind: string; text: string }) =>
+    taken.some(({ b: p }) => p !== b && p.kind === 'prefix' && b.text.startsWith(p.text));
+  const own = taken.filter(({ b }) => !under(b)).map(({ b }) => (b.kind === 'prefix' ? `${b.text}*` : b.text));
   return own.length === 0 ? `${a.text}*` : `${a.text}* except ${own.join(', ')}`;
 }
 

@@ -49,9 +49,11 @@ export function parseHost(text: string): Parsed<{ family: Family; value: bigint 
   if (/^[A-Za-z][A-Za-z0-9.-]*$/.test(text) && !text.includes(':')) {
     return unsupported('a host name; iptables would resolve it when loading, so the ruleset would depend on DNS');
   }
-  if (/^[0-9]{1,3}(\.[0-9]{1,3}){0,2}$/.test(text)) {
-    // iptables completes a network address with zeros (xtables' numeric_to_ipaddr, measured by a review)
-    const full = [...text.split('.'), '0', '0', '0'].slice(0, 4).join('.');
+  // iptables completes a network address with zeros (xtables' numeric_to_ipaddr, measured by a
+  // review), each part read as strtoul base 0 reads it up to 255: said only for plain decimal parts
+  const parts = text.split('.');
+  if (parts.length < 4 && parts.every((p) => /^(0|[1-9][0-9]{0,2})$/.test(p) && Number(p) <= 255)) {
+    const full = [...parts, '0', '0', '0'].slice(0, 4).join('.');
     return unsupported(`a short address form; iptables reads it as ${full} (write that)`);
   }
   return invalid(r.reason);

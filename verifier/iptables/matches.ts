@@ -379,9 +379,10 @@ export function convertMatch(ctx: RuleContext, m: MatchUse, out: StepBuffer): vo
   }
 }
 
-/** The list name as one string of its own per read (SharedSteps.recentNames). */
-/** The bytes of a recent list's name the kernel keeps (XT_RECENT_NAME_LEN, with its NUL). */
+/** The bytes of a recent list's name the kernel keeps: XT_RECENT_NAME_LEN (200) less its NUL. */
 const RECENT_NAME_BYTES = 199;
+
+/** The list name as one string of its own per read (SharedSteps.recentNames). */
 
 function recentName(ctx: RuleContext, text: string): string {
   let name = ctx.shared.recentNames.get(text);

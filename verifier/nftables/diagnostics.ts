@@ -23,6 +23,8 @@ export const NFT_DIAGNOSTICS_KEPT = 1000;
 export class DiagnosticSink {
   readonly diagnostics: Diagnostic[] = [];
   private source: SourceFile | null = null;
+  /** whether the last report was kept (past the cap it is not, and no hint is its) */
+  private lastKept = false;
   constructor(
     readonly file: string,
     private readonly text: string | null,
@@ -34,7 +36,8 @@ export class DiagnosticSink {
       where: { file: string; span: null; path: string },
       ...a: unknown[]
     ) => Diagnostic;
-    if (this.full(pointer)) return;
+    this.lastKept = !this.full(pointer);
+    if (!this.lastKept) return;
     const d = factory({ file: this.file, span: null, path: pointer }, ...args);
     if (this.text !== null && this.diagnostics.length < LOCATE_LIMIT) {
       const at = locatePointer(this.text, pointer);
@@ -52,7 +55,8 @@ export class DiagnosticSink {
       where: { file: string; span: null; path: string },
       ...a: unknown[]
     ) => Diagnostic;
-    if (this.full('')) return;
+    this.lastKept = !this.full('');
+    if (!this.lastKept) return;
     const d = factory({ file: this.file, span: null, path: '' }, ...args);
     if (this.text !== null) {
       this.source ??= makeSourceFile(this.file, this.text);
@@ -74,6 +78,7 @@ export class DiagnosticSink {
 
   /** A hint for the diagnostic reported last (a constant text: it is shown as it is). */
   hintLast(hint: string): void {
+    if (!this.lastKept) return;
     const d = this.diagnostics[this.diagnostics.length - 1];
     if (d !== undefined) d.hint = hint;
   }

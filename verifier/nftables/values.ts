@@ -20,12 +20,9 @@ export function readUnsigned(v: unknown, bits: number, expected: string): Read<b
   let n: bigint | null = null;
   if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) n = BigInt(v);
   else if (typeof v === 'string' && /^(0|[1-9][0-9]*|0x[0-9a-fA-F]+)$/.test(v)) n = BigInt(v);
-  // nft reads a string number as strtoull with base 0 does: a leading zero is octal (refused, said so)
-  else if (typeof v === 'string' && /^0[0-9]+$/.test(v))
-    return bad(
-      v,
-      `${expected} without a leading zero (nft reads ${v} as octal${/^0[0-7]+$/.test(v) ? ` ${Number.parseInt(v, 8)}` : ', and 8 and 9 are not octal digits'})`,
-    );
+  // nft reads a string of octal digits with a leading zero as octal (refused, said so)
+  else if (typeof v === 'string' && /^0[0-7]+$/.test(v))
+    return bad(v, `${expected} without a leading zero (nft reads ${v} as octal ${Number.parseInt(v, 8)})`);
   if (n === null || n >= 1n << BigInt(bits)) return bad(v, expected);
   return { ok: n };
 }
