@@ -2,6 +2,8 @@
 // `insert`, `delete` and `flush` do to tables, chains, rules, sets, maps and elements, what fails
 // (a missing object, an existing one for `create`, one still in use for `delete`), and in a command
 // document that a rule or element names only chains and sets that exist already.
+
+import { checkBaseChain } from './base-chain.ts';
 import type { DiagnosticSink } from './diagnostics.ts';
 import { elementId, elementList, isPair, needsInterval, sameSetType, typeParts, unwrap } from './elements.ts';
 import { child, keptChild } from './pointer.ts';
@@ -139,27 +141,7 @@ export class Applier {
             prio: obj.prio as number,
             policy: (obj.policy as BaseSpec['policy'] | undefined) ?? 'accept',
           };
-    if (base !== null) {
-      // nft reads a priority as a C int: past 32 bits it wraps (4294967146 is -150), which reorders
-      // the chain among the others; refused (the chain is still made: its rules are read, no cascade)
-      if (!Number.isSafeInteger(base.prio) || base.prio < -(2 ** 31) || base.prio >= 2 ** 31) {
-        this.sink.report('nft-bad-value', child(pointer, 'prio'), String(base.prio), 'a priority in the 32-bit range');
-      }
-      // a nat chain hooks where the nat core does; the kernel refuses one at forward (measured by a review)
-      if (base.type === 'nat' && base.hook === 'forward') {
-        const hooks = 'a hook of a nat chain (prerouting, input, output or postrouting)';
-        this.sink.report('nft-bad-value', child(pointer, 'hook'), JSON.stringify(base.hook), hooks);
-      }
-      // before conntrack (priority -200) a packet has no conntrack entry yet: its ct state is not
-      // the one the model gives it (docs/verifier.md)
-      if ((base.hook === 'prerouting' || base.hook === 'output') && base.prio <= -200) {
-        this.sink.report(
-          'nft-unsupported',
-          child(pointer, 'prio'),
-          `a base chain at priority ${base.prio} on ${base.hook}, at or before conntrack (-200): its packets have no conntrack state yet`,
-        );
-      }
-    }
+    if (base !== null) checkBaseChain(base, pointer, this.sink);
     if (!existing) {
       table.chains.set(name, { name, pointer, base, rules: [] });
       return;
