@@ -230,13 +230,23 @@ function compareVersions(
       for (const ref of v.ir ? servicePortsAtFrontend(v.ir, f) : []) changed.set(ref.servicePortName, ref);
     }
   }
-  const atFrontend = (v: Version, f: ShardFrontend | null) => (v.ir && f ? servicePortsAtFrontend(v.ir, f) : []);
+  // the summary names a difference by its shard's frontend, printed or not, so that it does not
+  // depend on --max-changes (a witness can stand at a local address for classes that are not);
+  // a printed one of a shard without a frontend (packets not new, ports no rule names) by its
+  // witness's destination, which is all there is to name it by
+  const atFrontend = (v: Version, f: ShardFrontend | null, dstLocal: boolean | null) =>
+    v.ir && f ? servicePortsAtFrontend(v.ir, f, dstLocal) : [];
+  const byFrontend = (f: ShardFrontend | null, dstLocal: boolean | null) => ({
+    old: atFrontend(old, f, dstLocal),
+    new: atFrontend(next, f, dstLocal),
+  });
   const summarized = [
-    ...changes.map((ch) => ({ ...ch.counterexample, servicePorts: ch.servicePorts })),
-    ...report.unreported.map((u) => ({
-      ...u,
-      servicePorts: { old: atFrontend(old, u.frontend), new: atFrontend(next, u.frontend) },
-    })),
+    ...changes.map((ch, i) => {
+      const at = report.counterexampleFrontends[i]!;
+      const servicePorts = at.frontend === null ? ch.servicePorts : byFrontend(at.frontend, at.dstLocal);
+      return { ...ch.counterexample, servicePorts };
+    }),
+    ...report.unreported.map((u) => ({ ...u, servicePorts: byFrontend(u.frontend, u.dstLocal) })),
   ];
   return {
     ...empty,
@@ -288,7 +298,7 @@ function sameAddresses(a: readonly string[], b: readonly string[]): boolean {
  * LOCAL address or anywhere else. A name for the reader, not a decision: the outcomes come from
  * the rules.
  */
-function servicePortsAtFrontend(ir: IRProgram, f: ShardFrontend): ServicePortRef[] {
+function servicePortsAtFrontend(ir: IRProgram, f: ShardFrontend, dstLocal: boolean | null = null): ServicePortRef[] {
   const index = frontendIndexOf(ir);
   const at = (dst: string) => index.get(`${f.protocol}/${f.port}/${dst}`) ?? [];
   // a NodePort (or health-check port) is reached at a LOCAL address or a port-only frontend, but
@@ -296,7 +306,9 @@ function servicePortsAtFrontend(ir: IRProgram, f: ShardFrontend): ServicePortRef
   // external or load-balancer IP of a service port with endpoints takes the packet first (one
   // without endpoints has no nat rule there, and the packet goes on to the NodePorts)
   const exact = f.dst === null ? [] : at(ipOf(f.dst).value.toString());
-  const nodePortReached = (f.dst === null || isLocalAddress(ir, f.dst)) && !exact.some((e) => e.sp.hasEndpoints);
+  // (a port-only frontend's classes say whether their destinations were local; null: some were)
+  const local = f.dst === null ? dstLocal !== false : isLocalAddress(ir, f.dst);
+  const nodePortReached = local && !exact.some((e) => e.sp.hasEndpoints);
   const found = [...exact, ...(nodePortReached ? at('*') : [])];
   const refs = new Map<string, ServicePortRef>();
   for (const { sp } of found.sort((a, b) => a.order - b.order)) {

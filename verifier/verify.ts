@@ -98,6 +98,8 @@ export interface ShardFrontend {
 export interface UnreportedDifferenceReport {
   comparison: Comparison;
   frontend: ShardFrontend | null;
+  /** whether its classes' destinations are local addresses (null: some are, some not) */
+  dstLocal: boolean | null;
   classes: number;
   distributions: Record<string, OutcomeLine[]>;
 }
@@ -114,6 +116,11 @@ export interface VerifyReport {
    * service ports differ at all, when not every difference is printed (the diff's summary)
    */
   differingFrontends: ShardFrontend[];
+  /**
+   * Each counterexample's shard frontend and whether its classes' destinations are local (as
+   * `unreported` has them): a summary names printed and unprinted differences alike (the diff's)
+   */
+  counterexampleFrontends: { frontend: ShardFrontend | null; dstLocal: boolean | null }[];
   /**
    * With keepUnreported: the differences past maxFindings, each with its shard's frontend (null:
    * no frontend, e.g. packets not new) and distributions but no witness; up to DIFFERENCES_COUNTED
@@ -355,6 +362,7 @@ export function runVerify(prepared: PreparedVerify): VerifyReport {
   const unreported = result.unreported.map((u) => ({
     comparison: u.comparison,
     frontend: frontendOf(u.shard),
+    dstLocal: u.dstLocal,
     classes: u.classes,
     distributions: outcomeLines(u.distributions),
   }));
@@ -366,6 +374,7 @@ export function runVerify(prepared: PreparedVerify): VerifyReport {
     comparisons: result.stats.comparisons,
     counterexamples,
     differingFrontends,
+    counterexampleFrontends: result.findings.map((f) => ({ frontend: frontendOf(f.shard), dstLocal: f.dstLocal })),
     unreported,
     stats: result.stats,
     tvBound,

@@ -334,4 +334,14 @@ test('past the changes counted, the count is a lower bound and says so (stats.di
   assert.is(capped.report!.stats.differences, 3);
 });
 
+test('the summary does not depend on how many changes are printed (--max-changes): every change is named alike', () => {
+  const edited = EVERYTHING.replace('masq bit 14', 'masq bit 13');
+  const summary = (maxChanges: number) =>
+    diff(EVERYTHING, edited, { maxChanges }).summary.map((s) => `${s.servicePortName} ${s.changes} ${s.classes}`);
+  const all = summary(1000);
+  assert.ok(all.length > 3, all.join('; '));
+  assert.equal(summary(1), all);
+  assert.equal(summary(20), all);
+});
+
 test.run();

@@ -19,14 +19,14 @@ import {
 import type { CompiledArtifact } from './compiled.ts';
 import { newEvalMemo } from './eval-memo.ts';
 import { explore } from './explore.ts';
-import type { IntervalSet } from './intervals.ts';
+import { type IntervalSet, isSubset, overlaps } from './intervals.ts';
 import { evaluateProgram } from './netfilter-eval.ts';
 import { type ArtifactDistribution, artifactDistribution, observe, observedIR } from './observe.ts';
 import type { ClassQuery } from './query.ts';
 import { REGION_CLASSES_KEPT } from './regions.ts';
 import { type ShapeCache, shapeContext, shardShape } from './shape.ts';
 import type { Shard } from './shards.ts';
-import { atomFirst, atomLast, type PacketSpace } from './space.ts';
+import { atomFirst, atomLast, DIM, type PacketSpace } from './space.ts';
 import { moreReadable } from './witness.ts';
 
 export type IREvaluator = (ir: IRProgram, view: PacketView) => Distribution;
@@ -87,10 +87,32 @@ export interface Finding {
   tv: Rational | null;
   /** how many classes differ the same way */
   classes: number;
+  /**
+   * whether the destinations of those classes are local addresses (null: some are, some not): a
+   * port-only shard's packets reach a NodePort only at local ones (the diff's naming)
+   */
+  dstLocal: boolean | null;
 }
 
 /** A difference past maxFindings, kept without its class (no witness, no region): what a summary needs. */
 export type UnreportedDifference = Omit<Finding, 'cls' | 'others'>;
+
+/**
+ * Whether a class's destinations are local addresses: true, false, or null when both. As the
+ * witnesses read it (witness.ts): by the dstLocal dimension in universal mode, by the node's own
+ * addresses in concrete mode.
+ */
+function destinationLocal(space: PacketSpace, cls: PacketClass): boolean | null {
+  if (space.mode === 'universal') {
+    const set = cls.core[DIM.dstLocal]!;
+    return set.length === 2 && set[0] === set[1] ? set[0] === 1 : null;
+  }
+  const dst = cls.core[DIM.dst]!;
+  return isSubset(dst, space.local) ? true : overlaps(dst, space.local) ? null : false;
+}
+
+/** Two classes' destinationLocal together. */
+const bothLocal = (a: boolean | null, b: boolean | null): boolean | null => (a === b ? a : null);
 
 export interface CheckStats {
   shards: number;
@@ -162,21 +184,26 @@ export function runCheck(input: CheckInput, roots: readonly PacketClass[]): Chec
   let differencesCapped = false;
   const unreported = new Map<string, UnreportedDifference | null>();
   const differingShards = new Set<string>();
-  const record = (f: Omit<Finding, 'classes' | 'others'>) => {
+  const record = (found: Omit<Finding, 'classes' | 'others' | 'dstLocal'>) => {
+    const f = { ...found, dstLocal: destinationLocal(space, found.cls) };
     findingsSeen++;
     differingShards.add(f.shard);
     const sig = `${input.groupByShard ? `${f.shard}|` : ''}${f.comparison}|${[...Object.entries(f.distributions)].map(([k, d]) => `${k}:${[...d.keys()].join(';')}`).join('|')}`;
     const g = groups.get(sig);
     if (g) {
       g.classes++;
+      g.dstLocal = bothLocal(g.dstLocal, f.dstLocal);
       // the most readable class of the group is the witness's; the others (some) describe the region
       const other = moreReadable(space, f.cls, g.cls) ? g.cls : f.cls;
-      if (other !== f.cls) Object.assign(g, { ...f, classes: g.classes, others: g.others });
+      if (other !== f.cls) Object.assign(g, { ...f, classes: g.classes, others: g.others, dstLocal: g.dstLocal });
       if (g.others.length < REGION_CLASSES_KEPT) g.others.push(other);
     } else if (groups.size < input.maxFindings) groups.set(sig, { ...f, classes: 1, others: [] });
     else if (unreported.has(sig)) {
       const u = unreported.get(sig);
-      if (u) u.classes++;
+      if (u) {
+        u.classes++;
+        u.dstLocal = bothLocal(u.dstLocal, f.dstLocal);
+      }
     } else if (unreported.size < (input.differencesCounted ?? DIFFERENCES_COUNTED)) {
       if (!input.keepUnreported) unreported.set(sig, null);
       else {
