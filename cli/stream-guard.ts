@@ -3,11 +3,11 @@
 // written there would overwrite what was read. Each stream is checked at its first write, and
 // again after another input was read:
 //  - against the inputs read so far (and standard input): refused, whatever the stream's state;
-//  - before then, against the files the arguments name (a usage error is written before any
-//    input is read): refused only when the stream is such a file still holding data at its start
-//    (not emptied by `>`, not opened for appending), so `compile … --backend iptables > iptables`
-//    or `--node n1 > n1` write as asked.
-import { fstatSync, readFileSync, type Stats, statSync } from 'node:fs';
+//  - at its first write only, against the files the arguments name (a usage error is written
+//    before any input is read; `fmt --stdout a b >> b` writes a's before reading b): refused when
+//    the stream is such a file holding data (not emptied by `>`), so `compile … --backend iptables
+//    > iptables` or `--node n1 > n1` write as asked. Later the file holds what ksvc wrote itself.
+import { fstatSync, type Stats, statSync } from 'node:fs';
 import path from 'node:path';
 import { descriptorPath, type FileIdentity, identityOf, OutputWriteError, sameFile } from './output-file.ts';
 
@@ -17,18 +17,6 @@ export class OutputIsInputError extends OutputWriteError {
     super(fd, null);
     this.message = `${fd === 1 ? 'standard output' : 'standard error'} is a file the command reads (refused: writing would overwrite it)`;
     this.name = 'OutputIsInputError';
-  }
-}
-
-const O_APPEND = 0o2000;
-
-/** Whether descriptor `fd` was opened for appending (Linux: /proc/self/fdinfo; elsewhere false). */
-function appending(fd: number): boolean {
-  try {
-    const flags = /^flags:\s*([0-7]+)$/m.exec(readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8'));
-    return flags !== null && (Number.parseInt(flags[1]!, 8) & O_APPEND) !== 0;
-  } catch {
-    return false;
   }
 }
 
@@ -83,16 +71,18 @@ function streamFile(fd: number): Stats | null {
 export function streamGuard(readInputs: readonly FileIdentity[], args: readonly string[], cwd: string) {
   const checked = [-1, -1, -1];
   const refused = [false, false, false];
+  const written = [false, false, false];
   return (fd: 1 | 2): void => {
-    if (checked[fd]! < readInputs.length) {
+    if (checked[fd]! < readInputs.length || !written[fd]) {
       checked[fd] = readInputs.length;
       const st = streamFile(fd);
       const stdin = streamFile(0);
       const read = [...readInputs, ...(stdin ? [identityOf(stdin)] : [])];
+      const first = !written[fd];
       refused[fd] =
-        st !== null &&
-        (sameFile(st, read) || (st.size > 0 && !appending(fd) && sameFile(st, namedFiles(args, cwd, fd))));
+        st !== null && (sameFile(st, read) || (first && st.size > 0 && sameFile(st, namedFiles(args, cwd, fd))));
     }
     if (refused[fd]) throw new OutputIsInputError(fd);
+    written[fd] = true;
   };
 }

@@ -288,7 +288,7 @@ test('-o /dev/stdout or /dev/fd/1 with standard output redirected to a file writ
   }
 });
 
-test('a stream redirected to a file named like an argument (not an input) is written: `> iptables`, `--node n1 > n1`, `>>`', () => {
+test('a stream redirected to a file named like an argument (not an input) is written: `> iptables`, `--node n1 > n1`', () => {
   const bin = new URL('../../bin/ksvc.cjs', import.meta.url).pathname;
   writeFileSync(at('in-named.ksvc'), KSVC);
   const compileInto = (name: string, flag: 'w' | 'a', extra: string[] = []) => {
@@ -312,11 +312,38 @@ test('a stream redirected to a file named like an argument (not an input) is wri
     assert.is(r.status, 0, `> ${name}: ${r.stderr}`);
     assert.match(readFileSync(at(name), 'utf8'), /^\*filter/m, name);
   }
-  // appending to a file that holds data: nothing is overwritten
-  writeFileSync(at('iptables'), '# kept\n');
-  const r = compileInto('iptables', 'a');
-  assert.is(r.status, 0, r.stderr);
-  assert.match(readFileSync(at('iptables'), 'utf8'), /^# kept\n\*filter/);
+  // what ksvc wrote there itself is no input: a file named by an argument is checked at the first write only
+  writeFileSync(at('two.ksvc'), KSVC);
+  const fd = openSync(at('text'), 'w');
+  try {
+    const r = spawnSync(process.execPath, [bin, 'fmt', '--stdout', '--output', 'text', 'in-named.ksvc', 'two.ksvc'], {
+      cwd: dir,
+      stdio: ['ignore', fd, 'pipe'],
+      encoding: 'utf8',
+    });
+    assert.is(r.status, 0, r.stderr);
+  } finally {
+    closeSync(fd);
+  }
+  assert.ok(readFileSync(at('text'), 'utf8').split('node n1 {').length > 2, 'both files formatted');
+});
+
+test('appending to an input not read yet is refused before anything is written (`fmt --stdout a b >> b`)', () => {
+  const bin = new URL('../../bin/ksvc.cjs', import.meta.url).pathname;
+  writeFileSync(at('a-first.ksvc'), KSVC);
+  writeFileSync(at('b-second.ksvc'), KSVC);
+  const fd = openSync(at('b-second.ksvc'), 'a');
+  try {
+    const r = spawnSync(process.execPath, [bin, 'fmt', '--stdout', 'a-first.ksvc', 'b-second.ksvc'], {
+      cwd: dir,
+      stdio: ['ignore', fd, 'pipe'],
+      encoding: 'utf8',
+    });
+    assert.is(r.status, 2, r.stderr);
+  } finally {
+    closeSync(fd);
+  }
+  assert.is(readFileSync(at('b-second.ksvc'), 'utf8'), KSVC);
 });
 
 test('an input named as /dev/fd/N or after `--` is protected too (a usage error is not written over it)', () => {
