@@ -11,6 +11,7 @@ import { lowerText } from '../../api/ksvc.ts';
 import type { CliIO } from '../../cli/io.ts';
 import { runCli } from '../../cli/main.ts';
 import { COMPILE_BYTES_PER_ENDPOINT, renderMemoryRefusal } from '../../cli/memory-budget.ts';
+import { readIptables } from '../../verifier/iptables/index.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'ksvc-large-'));
 const N = 200_000;
@@ -94,6 +95,19 @@ test('a ruleset too large to render in the heap is refused before rendering, wit
   const why = renderMemoryRefusal(programs!, COMPILE_BYTES_PER_ENDPOINT, 1_999_999);
   assert.match(why ?? '', /^1,000 endpoints over the service ports would take about 0\.0 GiB of memory to render/);
   assert.match(why ?? '', 'NODE_OPTIONS=--max-old-space-size=MiB');
+});
+
+test('past 1,000 warnings and no error an iptables text is read: only errors count toward the cap', () => {
+  // a DROP in nat is a warning (iptables-restore refuses it; a node's listing can hold it)
+  const drops = Array.from({ length: 1001 }, (_, i) => `-A KUBE-SERVICES -d ${v4(i + 1)}/32 -p tcp -j DROP`);
+  const text = `*nat\n:KUBE-SERVICES - [0:0]\n${drops.join('\n')}\nCOMMIT\n`;
+  const r = readIptables(text, { file: 'drops.ipt', assumeHooks: true });
+  assert.equal(
+    r.diagnostics.filter((d) => d.severity === 'error').map((d) => d.code),
+    [],
+  );
+  assert.ok(r.program, 'read');
+  assert.is(r.diagnostics.filter((d) => d.severity === 'warning').length >= 1001, true);
 });
 
 test.run();

@@ -301,6 +301,9 @@ test('a short IPv4 form is refused with the address iptables reads it as (it com
   const [d] = errorsOf(readIptables(text, { file: 'r' }).diagnostics);
   assert.is(d?.code, 'ipt-unsupported-value');
   assert.match(d!.message, 'a short address form; iptables reads it as 10.9.0.0 (write that)');
+  // a leading zero: the octal address iptables reads is said
+  const octal = errorsOf(readIptables(text.replace('-s 10.9 ', '-s 010.32.0.1 '), { file: 'r' }).diagnostics)[0];
+  assert.match(octal!.message, 'which iptables reads as octal, 8.32.0.1 here (write 10.32.0.1 if that is meant)');
   // a part past 255, or with a leading zero (octal to iptables), is no such reading
   for (const bad of ['300', '010.9']) {
     const t = text.replace('-s 10.9 ', `-s ${bad} `);

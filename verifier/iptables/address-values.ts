@@ -42,8 +42,13 @@ export function parseHost(text: string): Parsed<{ family: Family; value: bigint 
   const r = parseIPStrict(text);
   if (r.ok) return ok({ family: r.value.family, value: r.value.value });
   if (/^[0-9.]+$/.test(text) && r.suggestion !== undefined) {
+    // iptables reads each part as strtoul base 0: octal after a leading zero
+    const octal = text
+      .split('.')
+      .map((p) => (/^0[0-7]+$/.test(p) ? Number.parseInt(p, 8) : /^(0|[1-9][0-9]*)$/.test(p) ? Number(p) : NaN));
+    const reads = octal.length === 4 && octal.every((n) => n <= 255) ? `, ${octal.join('.')} here` : '';
     return invalid(
-      `a number has a leading zero, which iptables reads as octal (write ${r.suggestion} if that is meant)`,
+      `a number has a leading zero, which iptables reads as octal${reads} (write ${r.suggestion} if that is meant)`,
     );
   }
   if (/^[A-Za-z][A-Za-z0-9.-]*$/.test(text) && !text.includes(':')) {

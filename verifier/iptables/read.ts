@@ -84,18 +84,31 @@ const HOOK_BITS: Record<Hook, number> = { prerouting: 1, input: 2, forward: 4, o
  */
 export const IPT_DIAGNOSTICS_KEPT = 1000;
 
-/** The first IPT_DIAGNOSTICS_KEPT diagnostics (in text order) and one that says the rest were not. */
+/**
+ * The first IPT_DIAGNOSTICS_KEPT errors (in text order) and one that says the rest were not; the
+ * warnings all (a node's listing may hold thousands of rules iptables-restore refuses, each a
+ * warning: counted, they made a readable text an error).
+ */
 function capDiagnostics(diagnostics: Diagnostic[]): Diagnostic[] {
   const stop = diagnostics.find((d) => d.code === 'ipt-too-many-errors');
-  const others = stop === undefined ? diagnostics : diagnostics.filter((d) => d !== stop);
-  if (others.length <= IPT_DIAGNOSTICS_KEPT) return diagnostics;
-  const first = others[IPT_DIAGNOSTICS_KEPT]!;
-  const where = { file: first.file, span: first.span };
-  const cap = stop ?? iptCodes['ipt-too-many-errors'](where, IPT_DIAGNOSTICS_KEPT, 'the rest are not reported');
-  return [...others.slice(0, IPT_DIAGNOSTICS_KEPT), cap];
+  let errors = 0;
+  let past: Diagnostic | null = null;
+  const kept = diagnostics.filter((d) => {
+    if (d === stop || d.severity !== 'error') return d !== stop;
+    if (++errors <= IPT_DIAGNOSTICS_KEPT) return true;
+    past ??= d;
+    return false;
+  });
+  if (past === null) return diagnostics;
+  const where = { file: (past as Diagnostic).file, span: (past as Diagnostic).span };
+  return [...kept, stop ?? iptCodes['ipt-too-many-errors'](where, IPT_DIAGNOSTICS_KEPT, 'the rest are not reported')];
 }
 
+const errorCount = (diagnostics: readonly Diagnostic[]): number =>
+  diagnostics.reduce((n, d) => n + (d.severity === 'error' ? 1 : 0), 0);
+
 function readLines(r: LineReader, text: string): void {
+  let countAt = IPT_DIAGNOSTICS_KEPT;
   let pos = 0;
   let lineNo = 0;
   let crSaid = false;
@@ -118,11 +131,18 @@ function readLines(r: LineReader, text: string): void {
     }
     readLine(r, text, pos, end, lineNo);
     pos = nl + 1;
-    if (r.diagnostics.length >= IPT_DIAGNOSTICS_KEPT && pos < text.length) {
-      // a text of a million bad lines would hold a million diagnostics (a larger one exhausts memory)
-      const next = spanWhere(r.file, lineNo + 1, pos, 0, 0, text);
-      r.diagnostics.push(iptCodes['ipt-too-many-errors'](next, IPT_DIAGNOSTICS_KEPT, 'stopped reading the text here'));
-      return;
+    // a text of a million bad lines would hold a million diagnostics (a larger one exhausts memory);
+    // counted again only when enough more have come to reach the cap (warnings do not count)
+    if (r.diagnostics.length >= countAt && pos < text.length) {
+      const errors = errorCount(r.diagnostics);
+      countAt = r.diagnostics.length + IPT_DIAGNOSTICS_KEPT - errors;
+      if (errors >= IPT_DIAGNOSTICS_KEPT) {
+        const next = spanWhere(r.file, lineNo + 1, pos, 0, 0, text);
+        r.diagnostics.push(
+          iptCodes['ipt-too-many-errors'](next, IPT_DIAGNOSTICS_KEPT, 'stopped reading the text here'),
+        );
+        return;
+      }
     }
   }
   endRun(r);
