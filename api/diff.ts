@@ -9,7 +9,7 @@
 import { appendAll } from '../common/append.ts';
 import type { Diagnostic } from '../common/diagnostics.ts';
 import { type Family, ipOf } from '../common/ip.ts';
-import { isLocalAddress } from '../compiler/ir/evaluate.ts';
+import { answersNodePorts } from '../compiler/ir/evaluate.ts';
 import type { Packet } from '../compiler/ir/packet.ts';
 import type { IRProgram, IRServicePort } from '../compiler/ir/types.ts';
 import { affinityListNames, affinityNaming } from '../verifier/affinity-names.ts';
@@ -224,12 +224,7 @@ function compareVersions(
     counterexample: cx,
     servicePorts: { old: named(old, cx.witness), new: named(next, cx.witness) },
   }));
-  const changed = new Map<string, ServicePortRef>();
-  for (const f of report.differingFrontends) {
-    for (const v of [old, next]) {
-      for (const ref of v.ir ? servicePortsAtFrontend(v.ir, f) : []) changed.set(ref.servicePortName, ref);
-    }
-  }
+
   // the summary names a difference by its shard's frontend, printed or not, so that it does not
   // depend on --max-changes (a witness can stand at a local address for classes that are not);
   // a printed one of a shard without a frontend (packets not new, ports no rule names) by its
@@ -248,6 +243,15 @@ function compareVersions(
     }),
     ...report.unreported.map((u) => ({ ...u, servicePorts: byFrontend(u.frontend, u.dstLocal) })),
   ];
+  // every service port the summary names, and those of exact frontends past the changes counted
+  const changed = new Map<string, ServicePortRef>();
+  for (const c of summarized)
+    for (const ref of [...c.servicePorts.old, ...c.servicePorts.new]) changed.set(ref.servicePortName, ref);
+  for (const f of report.differingFrontends) {
+    if (f.dst === null) continue;
+    for (const v of [old, next])
+      for (const ref of v.ir ? servicePortsAtFrontend(v.ir, f) : []) changed.set(ref.servicePortName, ref);
+  }
   return {
     ...empty,
     report,
@@ -306,9 +310,11 @@ function servicePortsAtFrontend(ir: IRProgram, f: ShardFrontend, dstLocal: boole
   // external or load-balancer IP of a service port with endpoints takes the packet first (one
   // without endpoints has no nat rule there, and the packet goes on to the NodePorts)
   const exact = f.dst === null ? [] : at(ipOf(f.dst).value.toString());
-  // (a port-only frontend's classes say whether their destinations were local; null: some were)
-  const local = f.dst === null ? dstLocal !== false : isLocalAddress(ir, f.dst);
-  const nodePortReached = local && !exact.some((e) => e.sp.hasEndpoints);
+  // a port-only frontend's classes say whether their destinations were local (null: some were,
+  // named by no NodePort: 127.255.255.255 beside the rest of 127/8 is one such class); a known
+  // destination answers NodePorts as kube-proxy's scope says (--nodeport-addresses, localhost)
+  const answers = f.dst === null ? dstLocal === true : answersNodePorts(ir, f.dst);
+  const nodePortReached = answers && !exact.some((e) => e.sp.hasEndpoints);
   const found = [...exact, ...(nodePortReached ? at('*') : [])];
   const refs = new Map<string, ServicePortRef>();
   for (const { sp } of found.sort((a, b) => a.order - b.order)) {
