@@ -35,6 +35,17 @@ const dir = mkdtempSync(path.join(tmpdir(), 'ksvc-out-'));
 chmodSync(dir, 0o777); // `nobody` works here too
 const at = (name: string) => path.join(dir, name);
 
+/** `ksvc ARGS` run in the test directory with standard output on file `name`, opened with `flag`. */
+function ksvcInto(name: string, flag: 'w' | 'a', ...args: string[]) {
+  const bin = new URL('../../bin/ksvc.cjs', import.meta.url).pathname;
+  const fd = openSync(at(name), flag);
+  try {
+    return spawnSync(process.execPath, [bin, ...args], { cwd: dir, stdio: ['ignore', fd, 'pipe'], encoding: 'utf8' });
+  } finally {
+    closeSync(fd);
+  }
+}
+
 const KSVC = `node n1 {
   address 192.168.0.10
 }
@@ -289,60 +300,28 @@ test('-o /dev/stdout or /dev/fd/1 with standard output redirected to a file writ
 });
 
 test('a stream redirected to a file named like an argument (not an input) is written: `> iptables`, `--node n1 > n1`', () => {
-  const bin = new URL('../../bin/ksvc.cjs', import.meta.url).pathname;
   writeFileSync(at('in-named.ksvc'), KSVC);
-  const compileInto = (name: string, flag: 'w' | 'a', extra: string[] = []) => {
-    const fd = openSync(at(name), flag);
-    try {
-      return spawnSync(process.execPath, [bin, 'compile', 'in-named.ksvc', '--backend', 'iptables', ...extra], {
-        cwd: dir,
-        stdio: ['ignore', fd, 'pipe'],
-        encoding: 'utf8',
-      });
-    } finally {
-      closeSync(fd);
-    }
-  };
   for (const [name, extra] of [
     ['iptables', []],
     ['n1', ['--node', 'n1']],
     ['compile', []],
   ] as const) {
-    const r = compileInto(name, 'w', [...extra]);
+    const r = ksvcInto(name, 'w', 'compile', 'in-named.ksvc', '--backend', 'iptables', ...extra);
     assert.is(r.status, 0, `> ${name}: ${r.stderr}`);
     assert.match(readFileSync(at(name), 'utf8'), /^\*filter/m, name);
   }
   // what ksvc wrote there itself is no input: a file named by an argument is checked at the first write only
   writeFileSync(at('two.ksvc'), KSVC);
-  const fd = openSync(at('text'), 'w');
-  try {
-    const r = spawnSync(process.execPath, [bin, 'fmt', '--stdout', '--output', 'text', 'in-named.ksvc', 'two.ksvc'], {
-      cwd: dir,
-      stdio: ['ignore', fd, 'pipe'],
-      encoding: 'utf8',
-    });
-    assert.is(r.status, 0, r.stderr);
-  } finally {
-    closeSync(fd);
-  }
+  const r = ksvcInto('text', 'w', 'fmt', '--stdout', '--output', 'text', 'in-named.ksvc', 'two.ksvc');
+  assert.is(r.status, 0, r.stderr);
   assert.ok(readFileSync(at('text'), 'utf8').split('node n1 {').length > 2, 'both files formatted');
 });
 
 test('appending to an input not read yet is refused before anything is written (`fmt --stdout a b >> b`)', () => {
-  const bin = new URL('../../bin/ksvc.cjs', import.meta.url).pathname;
   writeFileSync(at('a-first.ksvc'), KSVC);
   writeFileSync(at('b-second.ksvc'), KSVC);
-  const fd = openSync(at('b-second.ksvc'), 'a');
-  try {
-    const r = spawnSync(process.execPath, [bin, 'fmt', '--stdout', 'a-first.ksvc', 'b-second.ksvc'], {
-      cwd: dir,
-      stdio: ['ignore', fd, 'pipe'],
-      encoding: 'utf8',
-    });
-    assert.is(r.status, 2, r.stderr);
-  } finally {
-    closeSync(fd);
-  }
+  const r = ksvcInto('b-second.ksvc', 'a', 'fmt', '--stdout', 'a-first.ksvc', 'b-second.ksvc');
+  assert.is(r.status, 2, r.stderr);
   assert.is(readFileSync(at('b-second.ksvc'), 'utf8'), KSVC);
 });
 
