@@ -1,6 +1,5 @@
 // What a subcommand may touch: output streams, standard input, the environment, files. Commands
 // take a CliIO so tests run them in-process and read what they printed.
-
 import { constants as bufferConstants } from 'node:buffer';
 import { closeSync, constants, fstatSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';

@@ -1,6 +1,5 @@
 // Lowering: checked model -> one IRProgram per IP family, for one node. All of kube-proxy's policy
 // logic lives here (and in the files next to it), so every backend renders the same decisions.
-
 import { appendAll } from '../../common/append.ts';
 import type { Diagnostic } from '../../common/diagnostics.ts';
 import { type Family, familyOf, type IPText } from '../../common/ip.ts';

@@ -2,7 +2,6 @@
 // `insert`, `delete` and `flush` do to tables, chains, rules, sets, maps and elements, what fails
 // (a missing object, an existing one for `create`, one still in use for `delete`), and in a command
 // document that a rule or element names only chains and sets that exist already.
-
 import { checkBaseChain } from './base-chain.ts';
 import type { DiagnosticSink } from './diagnostics.ts';
 import { elementId, elementList, isPair, needsInterval, sameSetType, typeParts, unwrap } from './elements.ts';
