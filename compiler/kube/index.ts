@@ -127,7 +127,7 @@ function importObjects(sources: readonly SourceFile[], options: KubeImportOption
         if (checkDuplicate(seen, `EndpointSlice ${r.read.namespace}/${r.read.name}`, raw, diags)) continue;
         slices.push(r.read);
       } else {
-        const n = readNode(raw.obj);
+        const n = readNode(raw.obj, options.node ?? null);
         if (!n || checkDuplicate(seen, `Node ${n.name}`, raw, diags)) continue;
         nodes.push(n);
       }

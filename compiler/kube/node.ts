@@ -29,7 +29,12 @@ const TOP_FIELDS = new Set(['apiVersion', 'kind', 'metadata', 'spec', 'status'])
 const ZONE_LABEL = 'topology.kubernetes.io/zone';
 const ADDRESS_TYPES = new Set(['Hostname', 'InternalIP', 'ExternalIP', 'InternalDNS', 'ExternalDNS']);
 
-export function readNode(obj: MapVal): NodeModel | null {
+/**
+ * `target`: the node compiled for (--node), when given: only its addresses reach its rules, so a
+ * special address (0.0.0.0, multicast) on another Node is skipped with a warning, where on the
+ * target it stays an error.
+ */
+export function readNode(obj: MapVal, target: string | null = null): NodeModel | null {
   const diags = obj.ctx.diags;
   const failed = errorsSince(diags);
   checkKnownFields(obj, TOP_FIELDS, 'Node');
@@ -94,7 +99,11 @@ export function readNode(obj: MapVal): NodeModel | null {
     }
     const ip = parsed?.value;
     const refused = ip && refusedNodeAddressKind(ip);
-    if (refused) diags.push(sharedCodes['unrouted-address'](where(addressVal!), 'node address', ip!.text, refused));
+    if (refused && target !== null && meta !== null && meta.name !== target) {
+      const why = `${refused === 'unspecified' ? 'an' : 'a'} ${refused} address, on a node other than --node ${target}`;
+      diags.push(kubeCodes['node-address-skipped'](where(addressVal!), `node address '${ip!.text}'`, why));
+    } else if (refused)
+      diags.push(sharedCodes['unrouted-address'](where(addressVal!), 'node address', ip!.text, refused));
     else if (ip) (type === 'InternalIP' ? internal : external).push(ip.text);
   }
   const addresses = [...new Set([...internal, ...external])];

@@ -428,6 +428,28 @@ status:
   assert.equal(r.model!.nodes[0]!.addresses, ['192.168.0.3']);
 });
 
+test('a special address on a Node other than --node is skipped with a warning; on the node compiled for it stays an error', () => {
+  const nodes = `apiVersion: v1
+kind: Node
+metadata: {name: n1}
+status: {addresses: [{type: InternalIP, address: 192.168.0.2}]}
+---
+apiVersion: v1
+kind: Node
+metadata: {name: n2}
+status: {addresses: [{type: InternalIP, address: 0.0.0.0}, {type: InternalIP, address: 192.168.0.3}]}
+`;
+  const other = imp(nodes, { node: 'n1' });
+  assert.equal(codesOf(other.diagnostics), ['no-services', 'node-address-skipped']);
+  assert.match(
+    other.diagnostics.find((d) => d.code === 'node-address-skipped')!.message,
+    'on a node other than --node n1',
+  );
+  assert.equal(other.model!.nodes.find((n) => n.name === 'n2')!.addresses, ['192.168.0.3']);
+  assert.ok(codesOf(imp(nodes, { node: 'n2' }).diagnostics).includes('unrouted-address'));
+  assert.ok(codesOf(imp(nodes).diagnostics).includes('unrouted-address'));
+});
+
 test("nodes: InternalIP addresses before ExternalIP ones (kube-proxy's GetNodeHostIPs: the first is the node IP), podCIDRs with podCIDR fallback", () => {
   const r = imp(`apiVersion: v1
 kind: Node
