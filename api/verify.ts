@@ -276,7 +276,7 @@ export function verifyArtifacts(input: VerifyArtifactsInput): VerifyResult {
     appendAll(nftPrograms, r.programs);
   }
   // (an nft document without kube-proxy's table is read: it holds no rules, compared as such below)
-  const unreadable = (input.iptables && !ipt) || diagnostics.some((d) => d.severity === 'error');
+  const unreadable = input.iptables && !ipt;
   let irPrograms: readonly IRProgram[] = input.programs ?? [];
   const node = input.model?.node ?? input.programs?.[0]?.node ?? null;
   if (input.model) {

@@ -190,7 +190,9 @@ export function descriptorPath(full: string): number | null {
   return null;
 }
 
-const describe = (file: string, e: unknown) => `${escapeControls(file)}: ${describeErrno(e)}`;
+/** A message about `file`, its name escaped (a line break in it must not start a line of its own). */
+const about = (file: string, what: string): string => `${escapeControls(file)}: ${what}`;
+const describe = (file: string, e: unknown) => about(file, describeErrno(e));
 
 function streamSink(write: (text: string) => void): OutputSink {
   return { temporary: false, write, commit: () => null, abort: () => {} };
@@ -266,7 +268,7 @@ function replaceSink(file: string, target: string, existing: Stats | null): Open
       cleanup();
       return {
         ok: false,
-        message: `${escapeControls(file)}: cannot keep its owner (${existing.uid}:${existing.gid}) and mode: ${describeErrno(e)}`,
+        message: about(file, `cannot keep its owner (${existing.uid}:${existing.gid}) and mode: ${describeErrno(e)}`),
       };
     }
   }
@@ -330,11 +332,17 @@ export const sameFile = (f: FileIdentity, ids: readonly FileIdentity[]) =>
  * it (`1<>in.ksvc`, `3<>in.ksvc -o /dev/fd/3`): written, it would overwrite what was read.
  */
 function descriptorIsInput(fd: number, inputs: readonly FileIdentity[]): boolean {
+  const st = regularFileOn(fd);
+  return st !== null && sameFile(st, inputs);
+}
+
+/** The regular file open on descriptor `fd`, or null (another kind of file, or no such descriptor). */
+export function regularFileOn(fd: number): Stats | null {
   try {
     const st = fstatSync(fd);
-    return st.isFile() && sameFile(st, inputs);
+    return st.isFile() ? st : null;
   } catch {
-    return false;
+    return null;
   }
 }
 
@@ -346,16 +354,16 @@ export function openOutput(io: CliIO, file: string, options: OpenOutputOptions =
     return { ok: true, sink: streamSink((t) => io.stdout(t)) };
   }
   if (file === '') return { ok: false, message: "an empty output file name (use '-' for standard output)" };
-  if (file.includes(NOT_UTF8)) return { ok: false, message: `${escapeControls(file)}: ${NOT_UTF8_NAME}` };
+  if (file.includes(NOT_UTF8)) return { ok: false, message: about(file, NOT_UTF8_NAME) };
   // path.resolve drops a trailing slash: `-o name/` would replace the file `name`, where `>`
   // fails with ENOTDIR (a directory, or what should be one, is never written)
   if (file.endsWith('/')) {
-    return { ok: false, message: `${escapeControls(file)}: a name ending in '/' is a directory, not a file to write` };
+    return { ok: false, message: about(file, "a name ending in '/' is a directory, not a file to write") };
   }
   const full = path.resolve(io.cwd, file);
   const fdNumber = descriptorPath(full);
   if (fdNumber !== null && descriptorIsInput(fdNumber, inputs)) {
-    return { ok: false, message: `${escapeControls(file)}: descriptor ${fdNumber} is the input file (refused)` };
+    return { ok: false, message: about(file, `descriptor ${fdNumber} is the input file (refused)`) };
   }
   if (fdNumber === 1) return { ok: true, sink: streamSink((t) => io.stdout(t)) };
   if (fdNumber === 2) return { ok: true, sink: streamSink((t) => io.stderr(t)) };
@@ -372,7 +380,10 @@ export function openOutput(io: CliIO, file: string, options: OpenOutputOptions =
     if (st === null || !(st.isFile() || st.isCharacterDevice())) {
       return {
         ok: false,
-        message: `${escapeControls(file)}: descriptor ${fdNumber} is not an open file or device given to this process (refused); name a file, or use - for standard output`,
+        message: about(
+          file,
+          `descriptor ${fdNumber} is not an open file or device given to this process (refused); name a file, or use - for standard output`,
+        ),
       };
     }
     return { ok: true, sink: inPlaceSink(file, fdNumber, false) };
@@ -386,23 +397,21 @@ export function openOutput(io: CliIO, file: string, options: OpenOutputOptions =
       if (lstatSync(full, { throwIfNoEntry: false })?.isSymbolicLink()) {
         return {
           ok: false,
-          message: `${escapeControls(file)}: a symbolic link to a file that does not exist (refused)`,
+          message: about(file, 'a symbolic link to a file that does not exist (refused)'),
         };
       }
     }
     if (st === null) return replaceSink(file, full, null);
-    if (st.isDirectory()) return { ok: false, message: `${escapeControls(file)}: is a directory` };
+    if (st.isDirectory()) return { ok: false, message: about(file, 'is a directory') };
     if (st.isFIFO() || st.isCharacterDevice()) {
       // No O_NONBLOCK: a FIFO waits for its reader, as `>` does.
       const fd = openSync(full, constants.O_WRONLY | constants.O_NOCTTY);
       return { ok: true, sink: inPlaceSink(file, fd, true) };
     }
-    if (!st.isFile())
-      return { ok: false, message: `${escapeControls(file)}: not a regular file, character device or FIFO` };
+    if (!st.isFile()) return { ok: false, message: about(file, 'not a regular file, character device or FIFO') };
     const { real, st: now } = resolveWritable(full);
-    if (!now.isFile()) return { ok: false, message: `${escapeControls(file)}: changed while being opened` };
-    if (sameFile(now, options.inputs ?? []))
-      return { ok: false, message: `${escapeControls(file)}: is the input file (refused)` };
+    if (!now.isFile()) return { ok: false, message: about(file, 'changed while being opened') };
+    if (sameFile(now, options.inputs ?? [])) return { ok: false, message: about(file, 'is the input file (refused)') };
     return replaceSink(file, real, now);
   } catch (e) {
     return { ok: false, message: describe(file, e) };

@@ -7,9 +7,16 @@
 //    before any input is read; `fmt --stdout a b >> b` writes a's before reading b): refused when
 //    the stream is such a file holding data (not emptied by `>`), so `compile … --backend iptables
 //    > iptables` or `--node n1 > n1` write as asked. Later the file holds what ksvc wrote itself.
-import { fstatSync, type Stats, statSync } from 'node:fs';
+import { type Stats, statSync } from 'node:fs';
 import path from 'node:path';
-import { descriptorPath, type FileIdentity, identityOf, OutputWriteError, sameFile } from './output-file.ts';
+import {
+  descriptorPath,
+  type FileIdentity,
+  identityOf,
+  OutputWriteError,
+  regularFileOn,
+  sameFile,
+} from './output-file.ts';
 
 /** A standard stream is a file the command reads: nothing is written to it. */
 export class OutputIsInputError extends OutputWriteError {
@@ -54,16 +61,6 @@ function namedFiles(args: readonly string[], cwd: string, fd: number): FileIdent
   return ids;
 }
 
-/** The stream's file, when it is a regular one. */
-function streamFile(fd: number): Stats | null {
-  try {
-    const st = fstatSync(fd);
-    return st.isFile() ? st : null;
-  } catch {
-    return null;
-  }
-}
-
 /**
  * A check for writes to stdout and stderr: throws OutputIsInputError for a stream that is a file
  * the command reads (see the top of this file). `readInputs` grows as inputs are read.
@@ -75,8 +72,8 @@ export function streamGuard(readInputs: readonly FileIdentity[], args: readonly 
   return (fd: 1 | 2): void => {
     if (checked[fd]! < readInputs.length || !written[fd]) {
       checked[fd] = readInputs.length;
-      const st = streamFile(fd);
-      const stdin = streamFile(0);
+      const st = regularFileOn(fd);
+      const stdin = regularFileOn(0);
       const read = [...readInputs, ...(stdin ? [identityOf(stdin)] : [])];
       const first = !written[fd];
       refused[fd] =

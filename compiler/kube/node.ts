@@ -5,7 +5,7 @@
 import { type CIDRText, type IPText, type ParsedCIDR, parseIPSloppy } from '../../common/ip.ts';
 import { dns1123Subdomain, labelValue, nameRuleHint } from '../../common/name-validation.ts';
 import type { NodeModel } from '../model.ts';
-import { sharedCodes } from '../shared-rules/codes.ts';
+import { article, sharedCodes } from '../shared-rules/codes.ts';
 import { refusedNodeAddressKind } from '../shared-rules/special-addresses.ts';
 import { kubeCodes } from './codes.ts';
 import { readCIDR } from './ip-fields.ts';
@@ -100,7 +100,7 @@ export function readNode(obj: MapVal, target: string | null = null): NodeModel |
     const ip = parsed?.value;
     const refused = ip && refusedNodeAddressKind(ip);
     if (refused && target !== null && meta !== null && meta.name !== target) {
-      const why = `${refused === 'unspecified' ? 'an' : 'a'} ${refused} address, on a node other than --node ${target}`;
+      const why = `${article(refused)} ${refused} address, on a node other than --node ${target}`;
       diags.push(kubeCodes['node-address-skipped'](where(addressVal!), `node address '${ip!.text}'`, why));
     } else if (refused)
       diags.push(sharedCodes['unrouted-address'](where(addressVal!), 'node address', ip!.text, refused));

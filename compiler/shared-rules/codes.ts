@@ -8,7 +8,7 @@ const e = 'error' as const;
 const w = 'warning' as const;
 
 /** 'an' before a vowel sound (an unspecified, a loopback address). */
-const article = (word: string): string => (/^[aeiou]/i.test(word) ? 'an' : 'a');
+export const article = (word: string): string => (/^[aeiou]/i.test(word) ? 'an' : 'a');
 
 export const { codes: sharedCodes, table: sharedCodeTable } = defineCodes({
   // ---- values ----------------------------------------------------------------------------

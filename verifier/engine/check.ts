@@ -19,14 +19,14 @@ import {
 import type { CompiledArtifact } from './compiled.ts';
 import { newEvalMemo } from './eval-memo.ts';
 import { explore } from './explore.ts';
-import { type IntervalSet, isSubset, overlaps } from './intervals.ts';
+import type { IntervalSet } from './intervals.ts';
 import { evaluateProgram } from './netfilter-eval.ts';
 import { type ArtifactDistribution, artifactDistribution, observe, observedIR } from './observe.ts';
 import type { ClassQuery } from './query.ts';
 import { REGION_CLASSES_KEPT } from './regions.ts';
 import { type ShapeCache, shapeContext, shardShape } from './shape.ts';
 import type { Shard } from './shards.ts';
-import { atomFirst, atomLast, DIM, type PacketSpace } from './space.ts';
+import { atomFirst, atomLast, classDestinationLocal, type PacketSpace } from './space.ts';
 import { moreReadable } from './witness.ts';
 
 export type IREvaluator = (ir: IRProgram, view: PacketView) => Distribution;
@@ -96,20 +96,6 @@ export interface Finding {
 
 /** A difference past maxFindings, kept without its class (no witness, no region): what a summary needs. */
 export type UnreportedDifference = Omit<Finding, 'cls' | 'others'>;
-
-/**
- * Whether a class's destinations are local addresses: true, false, or null when both. As the
- * witnesses read it (witness.ts): by the dstLocal dimension in universal mode, by the node's own
- * addresses in concrete mode.
- */
-function destinationLocal(space: PacketSpace, cls: PacketClass): boolean | null {
-  if (space.mode === 'universal') {
-    const set = cls.core[DIM.dstLocal]!;
-    return set.length === 2 && set[0] === set[1] ? set[0] === 1 : null;
-  }
-  const dst = cls.core[DIM.dst]!;
-  return isSubset(dst, space.local) ? true : overlaps(dst, space.local) ? null : false;
-}
 
 /** Two classes' destinationLocal together. */
 const bothLocal = (a: boolean | null, b: boolean | null): boolean | null => (a === b ? a : null);
@@ -185,7 +171,7 @@ export function runCheck(input: CheckInput, roots: readonly PacketClass[]): Chec
   const unreported = new Map<string, UnreportedDifference | null>();
   const differingShards = new Set<string>();
   const record = (found: Omit<Finding, 'classes' | 'others' | 'dstLocal'>) => {
-    const f = { ...found, dstLocal: destinationLocal(space, found.cls) };
+    const f = { ...found, dstLocal: classDestinationLocal(space, found.cls) };
     findingsSeen++;
     differingShards.add(f.shard);
     const sig = `${input.groupByShard ? `${f.shard}|` : ''}${f.comparison}|${[...Object.entries(f.distributions)].map(([k, d]) => `${k}:${[...d.keys()].join(';')}`).join('|')}`;

@@ -3,7 +3,8 @@
 // class is a few integer ranges per dimension however large the address space is.
 import { type Family, familyBits, formatIP, ipOf, ipv4Number } from '../../common/ip.ts';
 import type { CtState, L4Protocol } from '../../compiler/ir/packet.ts';
-import { fromRanges, type IntervalSet, range } from './intervals.ts';
+import type { PacketClass } from './box.ts';
+import { fromRanges, type IntervalSet, isSubset, overlaps, range } from './intervals.ts';
 import { UnsupportedRuleset } from './unsupported.ts';
 
 /** Core dimensions, in the order a class lists them. Affinity dimensions follow (AFFINITY_BASE + i). */
@@ -169,6 +170,19 @@ export function interfaceAtomOf(ifs: InterfaceAtoms, name: string | null): numbe
     }
   }
   return best >= 0 ? best : ifs.atoms.length - 1;
+}
+
+/**
+ * Whether a class's destinations are local addresses: true, false, or null when some are and some
+ * not. By the dstLocal dimension in universal mode, by the node's own addresses in concrete mode.
+ */
+export function classDestinationLocal(space: PacketSpace, cls: PacketClass): boolean | null {
+  if (space.mode === 'universal') {
+    const set = cls.core[DIM.dstLocal]!;
+    return set.length === 2 && set[0] === set[1] ? set[0] === 1 : null;
+  }
+  const dst = cls.core[DIM.dst]!;
+  return isSubset(dst, space.local) ? true : overlaps(dst, space.local) ? null : false;
 }
 
 /**

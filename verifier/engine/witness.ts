@@ -6,7 +6,7 @@
 import { formatIP, ipOf } from '../../common/ip.ts';
 import type { Packet } from '../../compiler/ir/packet.ts';
 import { dimSet, type PacketClass, withDim } from './box.ts';
-import { contains, type IntervalSet, isSubset, point, ranges, subtract } from './intervals.ts';
+import { contains, type IntervalSet, point, ranges, subtract } from './intervals.ts';
 import {
   AFFINITY_BASE,
   type AffinityDim,
@@ -17,6 +17,7 @@ import {
   atomFirst,
   atomLast,
   CT_ATOMS,
+  classDestinationLocal,
   DIM,
   interfaceAtomOf,
   interfaceAtomText,
@@ -242,9 +243,7 @@ export function readabilityKey(space: PacketSpace, cls: PacketClass): number[] {
   const dst = cls.core[DIM.dst]!;
   const oneAddress =
     dst.length === 2 && dst[0] === dst[1] && atomFirst(space.addresses, dst[0]!) === atomLast(space.addresses, dst[0]!);
-  const localDst = (space.mode === 'universal' ? !contains(cls.core[DIM.dstLocal]!, 0) : isSubset(dst, space.local))
-    ? 1
-    : 0;
+  const localDst = classDestinationLocal(space, cls) === true ? 1 : 0;
   const dport = cls.core[DIM.dport]!;
   return [
     cls.core[DIM.path]![0]!,

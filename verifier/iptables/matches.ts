@@ -383,7 +383,6 @@ export function convertMatch(ctx: RuleContext, m: MatchUse, out: StepBuffer): vo
 const RECENT_NAME_BYTES = 199;
 
 /** The list name as one string of its own per read (SharedSteps.recentNames). */
-
 function recentName(ctx: RuleContext, text: string): string {
   let name = ctx.shared.recentNames.get(text);
   if (name === undefined) {

@@ -91,16 +91,16 @@ export const IPT_DIAGNOSTICS_KEPT = 1000;
  */
 function capDiagnostics(diagnostics: Diagnostic[]): Diagnostic[] {
   const stop = diagnostics.find((d) => d.code === 'ipt-too-many-errors');
+  const kept: Diagnostic[] = [];
   let errors = 0;
   let past: Diagnostic | null = null;
-  const kept = diagnostics.filter((d) => {
-    if (d === stop || d.severity !== 'error') return d !== stop;
-    if (++errors <= IPT_DIAGNOSTICS_KEPT) return true;
-    past ??= d;
-    return false;
-  });
+  for (const d of diagnostics) {
+    if (d === stop) continue;
+    if (d.severity !== 'error' || ++errors <= IPT_DIAGNOSTICS_KEPT) kept.push(d);
+    else past ??= d;
+  }
   if (past === null) return diagnostics;
-  const where = { file: (past as Diagnostic).file, span: (past as Diagnostic).span };
+  const where = { file: past.file, span: past.span };
   return [...kept, stop ?? iptCodes['ipt-too-many-errors'](where, IPT_DIAGNOSTICS_KEPT, 'the rest are not reported')];
 }
 
