@@ -84,7 +84,8 @@ function collectNode(ctx: CheckContext, block: NodeBlock): NodeDraft {
 // their own array on the first entry (`add`), which saves ten arrays per service on large files.
 const NONE: never[] = Object.freeze([]) as unknown as never[];
 
-function add<T>(list: T[], ...values: T[]): T[] {
+/** `list` with `values` appended (an array, not spread arguments: a line may list 200,000 addresses). */
+function add<T>(list: T[], values: T[]): T[] {
   if (values.length === 0) return list;
   if (list === NONE) return values;
   appendAll(list, values);
@@ -135,18 +136,18 @@ function collectService(ctx: CheckContext, block: ServiceBlock): ServiceDraft {
         break;
       }
       case 'ExternalIPs':
-        svc.externalIPs = add(svc.externalIPs, ...checkAddresses(ctx, item.addresses, 'external IP'));
+        svc.externalIPs = add(svc.externalIPs, checkAddresses(ctx, item.addresses, 'external IP'));
         break;
       case 'LoadBalancerIngress':
-        svc.lbIngress = add(svc.lbIngress, ...checkAddresses(ctx, item.addresses, 'load-balancer ingress IP'));
-        svc.lbIngressAt = add(svc.lbIngressAt, item.span);
+        svc.lbIngress = add(svc.lbIngress, checkAddresses(ctx, item.addresses, 'load-balancer ingress IP'));
+        svc.lbIngressAt = add(svc.lbIngressAt, [item.span]);
         break;
       case 'LoadBalancerSourceRanges':
-        svc.sourceRanges = add(svc.sourceRanges, ...checkCidrs(ctx, item.cidrs, 'load-balancer source range'));
-        svc.sourceRangesAt = add(svc.sourceRangesAt, item.span);
+        svc.sourceRanges = add(svc.sourceRanges, checkCidrs(ctx, item.cidrs, 'load-balancer source range'));
+        svc.sourceRangesAt = add(svc.sourceRangesAt, [item.span]);
         break;
       case 'HealthCheckNodePort':
-        svc.hcnp = add(svc.hcnp, { value: item.port.value, text: item.port.text, span: item.port.span });
+        svc.hcnp = add(svc.hcnp, [{ value: item.port.value, text: item.port.text, span: item.port.span }]);
         break;
       case 'Endpoints':
         for (const ep of item.endpoints) {
@@ -163,17 +164,17 @@ function collectService(ctx: CheckContext, block: ServiceBlock): ServiceDraft {
 function collectAttribute(ctx: CheckContext, svc: ServiceDraft, a: ServiceBlock['items'][number]): boolean {
   switch (a.kind) {
     case 'ExternalTrafficPolicy':
-      svc.etp = add(svc.etp, { value: a.policy.value, span: a.span });
+      svc.etp = add(svc.etp, [{ value: a.policy.value, span: a.span }]);
       return true;
     case 'InternalTrafficPolicy':
-      svc.itp = add(svc.itp, { value: a.policy.value, span: a.span });
+      svc.itp = add(svc.itp, [{ value: a.policy.value, span: a.span }]);
       return true;
     case 'SessionAffinity':
-      svc.affinity = add(svc.affinity, a);
+      svc.affinity = add(svc.affinity, [a]);
       return true;
     case 'MasqFromOutside': {
       const d = collectDetector(ctx, a);
-      if (d) svc.masq = add(svc.masq, d);
+      if (d) svc.masq = add(svc.masq, [d]);
       return true;
     }
     default:

@@ -43,6 +43,18 @@ test('a node with 200,000 addresses is checked and compiled', async () => {
   assert.is(compile.code, 0, compile.err.slice(0, 500));
 });
 
+test('a service with 200,000 external IPs is checked and compiled', async () => {
+  const addresses = Array.from({ length: N }, (_, i) => v4(i + 1)).join(', ');
+  const file = write(
+    'many-external-ips.ksvc',
+    `node n1 {\n  address 192.168.0.2\n}\nservice a/b {\n  http: ClusterIP 172.30.0.1:80/tcp -> endpoints\n  externalIPs ${addresses}\n  endpoints 172.16.0.1 on n1\n}\n`,
+  );
+  const check = await ksvc('check', file);
+  assert.is(check.code, 0, check.err + check.out.slice(0, 500));
+  const compile = await ksvc('compile', file, '--backend', 'iptables', '-o', 'many-external.ipt');
+  assert.is(compile.code, 0, compile.err.slice(0, 500));
+});
+
 test('an nft document of 200,000 bad items: its errors, the first thousand kept and the cap said', async () => {
   const file = write('many-bad.json', `{"nftables":[${Array(N).fill('{}').join(',')}]}`);
   const r = await ksvc('verify', '--nft', file, '--output', 'json');
