@@ -5,6 +5,12 @@ import { defineCodes } from '../../common/diagnostics.ts';
 export const { codes: kubeCodes, table: kubeCodeTable } = defineCodes({
   // --- the file itself
   'yaml-syntax': { severity: 'error', message: (why: string) => `YAML syntax error: ${why}` },
+  /** A document the yaml package would fill the heap with (yaml-size.ts): refused before it is read. */
+  'yaml-too-large': {
+    severity: 'error',
+    message: (values: string, need: string, budget: string) =>
+      `this document holds ${values} values: reading it would take about ${need} of memory, more than the ${budget} this process may use`,
+  },
   'too-many-errors': {
     severity: 'error',
     message: (n: number) => `stopped reading this file after ${n} errors: the objects from here on were not read`,

@@ -3,8 +3,10 @@
 // diagnostics. parseAllDocuments composes every document first: a million `--- {}` held 1.4 GB.
 import { Composer, CST, type Document, Parser, type Node as YNode } from 'yaml';
 import type { Diagnostic } from '../../common/diagnostics.ts';
+import { heapBudget, MORE_HEAP_HINT, memoryText } from '../../common/heap-budget.ts';
 import { type SourceFile, spanOf } from '../../common/source.ts';
 import { kubeCodes } from './codes.ts';
+import { oversizedYamlDocument } from './yaml-size.ts';
 
 /**
  * The parser recurses once per nesting level and, when it runs out of stack, reports the engine's
@@ -54,11 +56,23 @@ function firstTooDeep(root: CST.Token): number | null {
   return null;
 }
 
-/** The contents of each document without syntax errors (null for an empty one); the errors go to `diags`. */
+/**
+ * The contents of each document without syntax errors (null for an empty one); the errors go to
+ * `diags`. A text with a document too large to read within `budget` bytes is not read at all.
+ */
 export function* yamlPackageDocuments(
   source: SourceFile,
   diags: Diagnostic[],
+  budget = heapBudget(),
 ): Generator<YNode | null, void, undefined> {
+  const oversized = oversizedYamlDocument(source.text, budget);
+  if (oversized !== null) {
+    const at = { file: source.path, span: spanOf(source, oversized.offset, oversized.offset + 1) };
+    const hint = `${MORE_HEAP_HINT}, or split it into smaller documents or files`;
+    const values = oversized.values.toLocaleString('en-US');
+    diags.push(kubeCodes['yaml-too-large']({ ...at, hint }, values, memoryText(oversized.bytes), memoryText(budget)));
+    return;
+  }
   const composer = new Composer({ prettyErrors: false, uniqueKeys: true, version: '1.2' });
   const tooDeep = new Map<number, number>();
   const docs = composer.compose(shallowDocuments(new Parser().parse(source.text), tooDeep));

@@ -105,7 +105,7 @@ test('a ruleset too large to render in the heap is refused before rendering, wit
   const programs = lowerText(text, { node: 'n1' })?.programs;
   assert.is(renderMemoryRefusal(programs!, COMPILE_BYTES_PER_ENDPOINT, 2_000_001), null);
   const why = renderMemoryRefusal(programs!, COMPILE_BYTES_PER_ENDPOINT, 1_999_999);
-  assert.match(why ?? '', /^1,000 endpoints over the service ports would take about 0\.0 GiB of memory to render/);
+  assert.match(why ?? '', /^1,000 endpoints over the service ports would take about 2 MiB of memory to render/);
   assert.match(why ?? '', 'NODE_OPTIONS=--max-old-space-size=MiB');
 });
 
