@@ -5,7 +5,7 @@
 import type { Diagnostic } from '../../common/diagnostics.ts';
 import { makeSourceFile, type SourceFile, spanOf } from '../../common/source.ts';
 import { nftCodes } from './codes.ts';
-import { locatePointer } from './pointer.ts';
+import { locatePointer, pointerAt } from './pointer.ts';
 
 type Codes = typeof nftCodes;
 export type CodeName = keyof Codes;
@@ -49,15 +49,19 @@ export class DiagnosticSink {
     this.diagnostics.push(d);
   }
 
-  /** Report `code` at a text offset (what no JSON pointer names: a number's spelling). */
+  /**
+   * Report `code` at a text offset (what the parsed value does not show: a number's spelling, where
+   * the text stops being JSON), named by the pointer of the value around it.
+   */
   reportAtOffset<K extends CodeName>(code: K, offset: number, ...args: Args<K>): void {
     const factory = nftCodes[code] as (
       where: { file: string; span: null; path: string },
       ...a: unknown[]
     ) => Diagnostic;
-    this.lastKept = !this.full('');
+    const pointer = this.text === null ? '' : pointerAt(this.text, offset);
+    this.lastKept = !this.full(pointer);
     if (!this.lastKept) return;
-    const d = factory({ file: this.file, span: null, path: '' }, ...args);
+    const d = factory({ file: this.file, span: null, path: pointer }, ...args);
     if (this.text !== null) {
       this.source ??= makeSourceFile(this.file, this.text);
       d.span = spanOf(this.source, offset, offset + 1);

@@ -129,3 +129,59 @@ export function locatePointer(
   if (findEnd) skipValue();
   return { start, end: i };
 }
+
+/**
+ * The pointer of the innermost value around `offset` in `text` — JSON up to there, whatever
+ * follows — for what is found by its place in the text (a number's spelling, where the text stops
+ * being JSON), so it names its JSON path as every other diagnostic does. One scan, with a stack:
+ * a deeply nested document cannot overflow it.
+ */
+export function pointerAt(text: string, offset: number): string {
+  // per open container: its token so far (an object's key, once read; an array's index), and
+  // whether the next string in an object is a key
+  const tokens: (string | number | null)[] = [];
+  const isObject: boolean[] = [];
+  let keyNext = false;
+  let i = 0;
+  while (i < offset && i < text.length) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      const start = i;
+      i++;
+      while (i < text.length && text.charCodeAt(i) !== 0x22) i += text.charCodeAt(i) === 0x5c ? 2 : 1;
+      i++;
+      // a key wholly before the offset names its member; one the offset is inside names the object
+      if (keyNext && i <= offset) tokens[tokens.length - 1] = keyOf(text.slice(start, i));
+      keyNext = false;
+      continue;
+    }
+    if (c === 0x7b || c === 0x5b) {
+      tokens.push(c === 0x5b ? 0 : null);
+      isObject.push(c === 0x7b);
+      keyNext = c === 0x7b;
+    } else if (c === 0x7d || c === 0x5d) {
+      tokens.pop();
+      isObject.pop();
+      keyNext = false;
+    } else if (c === 0x2c && tokens.length > 0) {
+      const top = tokens.length - 1;
+      if (isObject[top]) {
+        tokens[top] = null;
+        keyNext = true;
+      } else tokens[top] = (tokens[top] as number) + 1;
+    }
+    i++;
+  }
+  let pointer = '';
+  for (const t of tokens) if (t !== null) pointer = child(pointer, t);
+  return pointer;
+}
+
+/** A key's text as its token (a key JSON.parse refuses is taken as it is spelled). */
+function keyOf(quoted: string): string {
+  try {
+    return JSON.parse(quoted) as string;
+  } catch {
+    return quoted.slice(1, -1);
+  }
+}
