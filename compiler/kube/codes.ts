@@ -11,6 +11,17 @@ export const { codes: kubeCodes, table: kubeCodeTable } = defineCodes({
     message: (values: string, need: string, budget: string) =>
       `this document holds ${values} values: reading it would take about ${need} of memory, more than the ${budget} this process may use`,
   },
+  /**
+   * Collections nested past what is read: not a syntax error (the text may be valid JSON or YAML),
+   * so not yaml-syntax. null: the reader ran out of stack before the limit.
+   */
+  'too-deeply-nested': {
+    severity: 'error',
+    message: (limit: number | null) =>
+      limit === null
+        ? 'the document nests too deeply to be read: the reader ran out of stack here'
+        : `the document nests arrays or objects (YAML sequences or mappings) more than ${limit} levels deep, too deeply to be read; a Kubernetes object nests about a dozen levels`,
+  },
   'too-many-errors': {
     severity: 'error',
     message: (n: number) => `stopped reading this file after ${n} errors: the objects from here on were not read`,

@@ -13,7 +13,6 @@ import { oversizedYamlDocument } from './yaml-size.ts';
  * own words: those are replaced by what is wrong with the input.
  */
 const STACK_EXHAUSTED = 'Maximum call stack size exceeded';
-const TOO_DEEP = 'the document nests too deeply to be read';
 
 /**
  * Collections nested deeper than this are not given to the composer. It recurses a few frames per
@@ -82,7 +81,8 @@ export function* yamlPackageDocuments(
     const doc = next.value as Document.Parsed;
     const deepAt = tooDeep.get(doc.range[0]);
     if (deepAt !== undefined) {
-      diags.push(kubeCodes['yaml-syntax']({ file: source.path, span: spanOf(source, deepAt, deepAt + 1) }, TOO_DEEP));
+      const span = spanOf(source, deepAt, deepAt + 1);
+      diags.push(kubeCodes['too-deeply-nested']({ file: source.path, span }, MAX_YAML_NESTING));
       continue;
     }
     if (doc.errors.length === 0) {
@@ -91,14 +91,12 @@ export function* yamlPackageDocuments(
     }
     for (const e of doc.errors) {
       const [a, b] = e.pos;
-      const tooDeep = e.message.includes(STACK_EXHAUSTED);
-      diags.push(
-        kubeCodes['yaml-syntax'](
-          { file: source.path, span: spanOf(source, a, Math.max(a, b)) },
-          tooDeep ? TOO_DEEP : e.message.split('\n')[0]!,
-        ),
-      );
-      if (tooDeep) break; // the parser may report it once per level it unwinds
+      const where = { file: source.path, span: spanOf(source, a, Math.max(a, b)) };
+      if (e.message.includes(STACK_EXHAUSTED)) {
+        diags.push(kubeCodes['too-deeply-nested'](where, null));
+        break; // the parser may report it once per level it unwinds
+      }
+      diags.push(kubeCodes['yaml-syntax'](where, e.message.split('\n')[0]!));
     }
   }
 }

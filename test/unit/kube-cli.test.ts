@@ -217,6 +217,31 @@ test('compile --from-k8s: bad YAML is a located error (exit 1, nothing on stdout
   assert.ok(r.stderr.includes(`${bad}:9:15 (spec.ports[0].protocol)`), r.stderr);
 });
 
+test('import of JSON nested 100,000 arrays deep: one located too-deeply-nested error, exit 1, no stack trace', async () => {
+  const deep = write('deep.json', `${'['.repeat(100_000)}${']'.repeat(100_000)}`);
+  for (const output of ['text', 'json']) {
+    const r = await run('import', deep, '--output', output);
+    assert.is(r.code, 1);
+    assert.is(r.stdout, '');
+    assert.not.match(r.stderr, /YAML syntax|yaml-syntax|\n\s+at /);
+    if (output === 'text')
+      assert.ok(
+        r.stderr.startsWith(
+          `error[too-deeply-nested]: the document nests arrays or objects (YAML sequences or mappings) more than 256 levels deep`,
+        ),
+        r.stderr,
+      );
+    else
+      assert.equal(
+        JSON.parse(r.stderr).diagnostics.map((d: { code: string; range: { start: object } }) => [
+          d.code,
+          d.range.start,
+        ]),
+        [['too-deeply-nested', { line: 1, column: 257 }]],
+      );
+  }
+});
+
 test('compile --from-k8s: usage errors exit 2', async () => {
   assert.is((await run('compile', '--from-k8s', path.join(tmp, 'missing.yaml'), '--backend', 'iptables')).code, 2);
   assert.is(

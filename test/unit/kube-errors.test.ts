@@ -73,14 +73,19 @@ test('YAML syntax errors are located; other documents of the file are still read
   assert.is(at(only(dup.diagnostics, 'yaml-syntax')), 'in.yaml:3:1 ');
 });
 
-test('a document nested thousands of levels deep: a located yaml-syntax error in plain words, YAML or JSON', () => {
+test('a document nested thousands of levels deep: a located too-deeply-nested error, no YAML syntax error, YAML or JSON', () => {
   const deep = `${'['.repeat(5000)}${']'.repeat(5000)}`;
   for (const text of [
     `apiVersion: v1\nkind: Service\nmetadata:\n  name: x\n  annotations:\n    a: ${deep}\n`,
     `{"apiVersion": "v1", "kind": "Service", "metadata": {"name": "x", "annotations": {"a": ${deep}}}}`,
   ]) {
-    const d = only(imp(text).diagnostics, 'yaml-syntax');
-    assert.is(d.message, 'YAML syntax error: the document nests too deeply to be read');
+    const r = imp(text).diagnostics;
+    assert.equal(codesOf(r), ['too-deeply-nested'], 'valid JSON or YAML: no syntax error');
+    const d = only(r, 'too-deeply-nested');
+    assert.match(
+      d.message,
+      /^the document nests arrays or objects \(YAML sequences or mappings\) more than 256 levels deep/,
+    );
     assert.ok(d.span !== null && d.span.start.offset > text.indexOf('['), JSON.stringify(d.span));
   }
 });
@@ -90,23 +95,22 @@ test('nesting: up to MAX_YAML_NESTING levels are read, deeper documents are refu
   const nested = (levels: number) =>
     `apiVersion: v1\nkind: Service\nmetadata:\n  name: x\n  annotations:\n    a: ${'['.repeat(levels - 3)}${']'.repeat(levels - 3)}\n`;
   const atLimit = imp(nested(MAX_YAML_NESTING)).diagnostics;
-  assert.not.ok(codesOf(atLimit).includes('yaml-syntax'), codesOf(atLimit).join(' '));
+  assert.not.ok(codesOf(atLimit).includes('too-deeply-nested'), codesOf(atLimit).join(' '));
   assert.is(only(atLimit, 'wrong-type').path, 'metadata.annotations.a'); // read, and its type checked
   const over = nested(MAX_YAML_NESTING + 1);
-  const d = only(imp(over).diagnostics, 'yaml-syntax');
-  assert.is(d.message, 'YAML syntax error: the document nests too deeply to be read');
+  const d = only(imp(over).diagnostics, 'too-deeply-nested');
   assert.is(d.span?.start.offset, over.indexOf('[') + MAX_YAML_NESTING - 3);
   // Deep documents one after another, in one file and in two (the second used to end the process:
   // V8 compiled a regular expression at the stack's end), each reported in file order
   const deep = nested(20_000);
-  const two = imp(`${deep}---\n${deep}`).diagnostics.filter((x) => x.code === 'yaml-syntax');
+  const two = imp(`${deep}---\n${deep}`).diagnostics.filter((x) => x.code === 'too-deeply-nested');
   assert.equal(
     two.map((x) => x.span?.start.line),
     [6, 13], // the second after its `---` line
   );
   const files = importKubernetes([makeSourceFile('a.yaml', deep), makeSourceFile('b.json', deep)]).diagnostics;
   assert.equal(
-    files.filter((x) => x.code === 'yaml-syntax').map((x) => x.file),
+    files.filter((x) => x.code === 'too-deeply-nested').map((x) => x.file),
     ['a.yaml', 'b.json'],
   );
 });
