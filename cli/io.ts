@@ -5,7 +5,8 @@ import { closeSync, constants, fstatSync, openSync, readFileSync, readSync, stat
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { escapeControls } from '../common/diagnostics.ts';
-import { describeErrno, type FileIdentity, identityOf, NOT_UTF8, NOT_UTF8_NAME, writeAllSync } from './output-file.ts';
+import { describeErrno } from './errno-text.ts';
+import { type FileIdentity, identityOf, NOT_UTF8, NOT_UTF8_NAME, writeAllSync } from './output-file.ts';
 import { streamGuard } from './stream-guard.ts';
 
 export const EXIT_OK = 0;

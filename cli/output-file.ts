@@ -34,6 +34,7 @@ import {
 import path from 'node:path';
 import { escapeControls } from '../common/diagnostics.ts';
 import { endBy, signalsHandled, TURN_MS, watchEndingSignals } from './ending-signals.ts';
+import { describeErrno, whyNoFileBeside } from './errno-text.ts';
 import type { CliIO } from './io.ts';
 
 /**
@@ -69,46 +70,6 @@ export type OpenResult = { ok: true; sink: OutputSink } | { ok: false; message: 
 export interface OpenOutputOptions {
   /** Files that were read as input: writing onto one of them is refused. */
   inputs?: readonly FileIdentity[];
-}
-
-/** Why a file operation failed, in words that do not repeat any path. */
-export function describeErrno(e: unknown): string {
-  const code = (e as NodeJS.ErrnoException)?.code;
-  switch (code) {
-    case 'ENOENT':
-      return 'no such file or directory';
-    case 'ENOTDIR':
-      return 'a component of the path is not a directory';
-    case 'EACCES':
-    case 'EPERM':
-      return 'permission denied';
-    case 'EISDIR':
-      return 'is a directory';
-    case 'EROFS':
-      return 'read-only file system';
-    case 'ENOSPC':
-      return 'no space left on device';
-    case 'EDQUOT':
-      return 'disk quota exceeded';
-    case 'ELOOP':
-      return 'too many levels of symbolic links';
-    case 'ENAMETOOLONG':
-      return 'file name too long';
-    case 'ETXTBSY':
-      return 'text file busy';
-    case 'EIO':
-      return 'input/output error';
-    case 'EFBIG':
-      return 'file too large';
-    case 'ENXIO':
-      return 'no such device or address';
-    case 'EBADF':
-      return 'not an open file descriptor for writing';
-    case 'EINVAL':
-      return 'invalid argument (a descriptor that is not open?)';
-    default:
-      return code ?? String((e as Error)?.message ?? e);
-  }
 }
 
 /** The reader of our output went away (EPIPE, ECONNRESET): the command ends quietly, as `cat` does. */
@@ -245,7 +206,13 @@ function createTemp(dir: string, mode: number): { fd: number; tmp: string } {
 
 /** Temp file + rename over `target`; `existing` is the file being replaced (its mode and owner are kept). */
 function replaceSink(file: string, target: string, existing: Stats | null): OpenResult {
-  const { fd, tmp } = createTemp(path.dirname(target), existing ? 0o600 : 0o666);
+  let created: { fd: number; tmp: string };
+  try {
+    created = createTemp(path.dirname(target), existing ? 0o600 : 0o666);
+  } catch (e) {
+    return { ok: false, message: about(file, whyNoFileBeside(path.dirname(target), e)) };
+  }
+  const { fd, tmp } = created;
   let open = true;
   let error: string | null = null;
   const cleanup = () => {

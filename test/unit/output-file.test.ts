@@ -410,6 +410,33 @@ test('errors name the path the user gave, never a temporary file', async () => {
   assert.not.match(d.err, /--help/);
 });
 
+test('a file whose directory makes no files (/proc/version) is refused for that reason, not as missing', async () => {
+  const r = await compileTo('/proc/version');
+  assert.is(r.code, 2);
+  assert.not.match(r.err, /no such file/);
+  // root may open it for writing (`echo >>` fails only at the write); others may not
+  assert.match(
+    r.err,
+    root
+      ? "/proc/version: the output is written to a new file in its directory, then renamed into place, and no file can be created there (its file system makes none, as /proc's does)"
+      : '/proc/version: permission denied',
+  );
+});
+
+rootOnly('a file the user may write in a directory it may not is refused as such (user nobody)', async () => {
+  mkdirSync(at('locked'));
+  chmodSync(at('locked'), 0o755);
+  writeFileSync(at('locked/theirs.rules'), 'old\n');
+  chownSync(at('locked/theirs.rules'), NOBODY, NOBODY);
+  const c = await asNobody(() => compileTo('locked/theirs.rules'));
+  assert.is(c.code, 2);
+  assert.match(
+    c.err,
+    'locked/theirs.rules: the output is written to a new file in its directory, then renamed into place, and no file can be created there (permission denied)',
+  );
+  assert.is(readFileSync(at('locked/theirs.rules'), 'utf8'), 'old\n');
+});
+
 test('writeAllSync writes the UTF-8 bytes of any text, across its megabyte pieces', () => {
   // Pieces of 2^20 UTF-16 units: a surrogate pair across the boundary, 2- and 3-byte characters,
   // lone surrogates (written as U+FFFD, as Buffer.from does), several pieces in one call.
