@@ -1,6 +1,7 @@
 // Argument parsing shared by the subcommands: node:util parseArgs in strict mode, with usage
 // errors (exit 2) printed the same way everywhere.
 import { type ParseArgsConfig, parseArgs } from 'node:util';
+import type { Diagnostic } from '../common/diagnostics.ts';
 import type { LowerOptions } from '../compiler/lower/index.ts';
 import { unreadableDiagnostic } from './input-codes.ts';
 import { type CliIO, EXIT_USAGE, type InputFailure } from './io.ts';
@@ -147,32 +148,38 @@ export function loweringFlagArgs(v: LoweringFlagValues): string[] {
   return args;
 }
 
+/** Lowering options from the flags, and the flags' warnings (option-as-kube-proxy). */
+export interface LoweringSetup {
+  options: Omit<LowerOptions, 'node' | 'family'>;
+  /** shown with the command's other diagnostics, so --output json and github carry them */
+  warnings: Diagnostic[];
+}
+
 /** Environment facts and flag overrides for lowering; a usage error (exit code) for bad detector flags. */
 export async function loweringOptions(
   io: CliIO,
   command: string,
   v: LoweringFlagValues,
-): Promise<Omit<LowerOptions, 'node' | 'family'> | number> {
+): Promise<LoweringSetup | number> {
   const flags = detectorFlagValues(v);
   const overrides: NonNullable<LowerOptions['overrides']> = {};
+  let warnings: Diagnostic[] = [];
   if (Object.keys(flags).length > 0) {
     const { localDetectorFromFlags } = await import('../api/lower.ts');
     const d = localDetectorFromFlags(flags);
     const errors = d.diagnostics.filter((x) => x.severity === 'error');
     if (errors.length > 0) return usageError(io, command, errors.map((x) => x.message).join('; '));
-    for (const w of d.diagnostics) io.stderr(`ksvc ${command}: warning: ${escapeLines(w.message)}\n`);
+    warnings = d.diagnostics;
     if (d.detector) overrides.localDetector = d.detector;
   }
   if (v['masquerade-all']) overrides.masqueradeAll = true;
   if (v['no-localhost-nodeports']) overrides.localhostNodePorts = false;
-  return {
-    environment: {
-      nfacct: !v['no-nfacct'],
-      randomFully: !v['no-random-fully'],
-      conntrackLiberal: Boolean(v['conntrack-liberal']),
-    },
-    overrides,
+  const environment = {
+    nfacct: !v['no-nfacct'],
+    randomFully: !v['no-random-fully'],
+    conntrackLiberal: Boolean(v['conntrack-liberal']),
   };
+  return { options: { environment, overrides }, warnings };
 }
 
 /** `--jobs` (verify and diff with --all-nodes, cli/child-jobs.ts): a positive integer, default 1; 0 when the text is not one. */

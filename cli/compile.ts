@@ -355,11 +355,16 @@ async function loadAndLower(
   shown: 'all' | 'errors' = 'all',
 ): Promise<{ programs: IRProgram[]; inputs: FileIdentity[] } | number> {
   const v = parsed.values;
-  const shownOf = (diags: Diagnostic[]) => (shown === 'all' ? diags : diags.filter((d) => d.severity === 'error'));
   const file = parsed.positionals[0]!;
   const lowerApi = await import('../api/lower.ts');
-  const lowering = await loweringOptions(io, 'compile', v);
-  if (typeof lowering === 'number') return lowering;
+  const setup = await loweringOptions(io, 'compile', v);
+  if (typeof setup === 'number') return setup;
+  const { options: lowering, warnings: flagWarnings } = setup;
+  // the flags' warnings lead the input's, on every path that shows them
+  const shownOf = (diags: Diagnostic[]) => {
+    const all = [...flagWarnings, ...diags];
+    return shown === 'all' ? all : all.filter((d) => d.severity === 'error');
+  };
   time.mark('start-up');
   const lowerOptions: LowerOptions = {
     ...lowering,

@@ -284,8 +284,9 @@ async function diffModels(
   files: [string, string],
   o: ModelDiffOptions,
 ): Promise<Compared | InputFailure | number> {
-  const lowering = await loweringOptions(io, 'diff', o.lowering);
-  if (typeof lowering === 'number') return lowering;
+  const setup = await loweringOptions(io, 'diff', o.lowering);
+  if (typeof setup === 'number') return setup;
+  const lowering = setup.options;
   const kubeOptions = { node: o.node ?? null, skipUnknownKinds: false, ...o.settings };
   const loaded: LoadedInput[] = [];
   for (const file of files) {
@@ -295,7 +296,7 @@ async function diffModels(
   }
   const [oldIn, newIn] = loaded as [LoadedInput, LoadedInput];
   const sources = new Map(loaded.flatMap((l) => [...l.sources]));
-  const diagnostics: Diagnostic[] = forReview(oldIn.diagnostics, newIn.diagnostics);
+  const diagnostics: Diagnostic[] = [...setup.warnings, ...forReview(oldIn.diagnostics, newIn.diagnostics)];
   const none = { runs: [], diagnostics, sources, models: null, notes: [] };
   if (!oldIn.model || !newIn.model || diagnostics.some((d) => d.severity === 'error')) return none;
   const models = { old: oldIn.model, new: newIn.model };

@@ -97,7 +97,10 @@ async function runExplain(argv: string[], io: CliIO): Promise<number> {
   if (v.output !== undefined && v.output !== 'text' && v.output !== 'json') return fail('--output is text or json');
   const output = v.output === 'json' ? 'json' : 'text';
   /** With --output json and no explanation to come (`failed`) the diagnostics are the report: on stdout, as verify prints them. */
-  const showDiagnostics = (diags: readonly Diagnostic[], sources: ReadonlyMap<string, SourceFile>, failed: boolean) => {
+  /** the lowering flags' warnings, shown with the input's diagnostics */
+  let flagWarnings: readonly Diagnostic[] = [];
+  const showDiagnostics = (input: readonly Diagnostic[], sources: ReadonlyMap<string, SourceFile>, failed: boolean) => {
+    const diags = [...flagWarnings, ...input];
     if (failed && output === 'json') io.stdout(renderDiagnostics(diags, sources, 'json', false));
     else if (diags.length > 0) io.stderr(renderDiagnostics(diags, sources, 'text', io.color));
   };
@@ -136,8 +139,10 @@ async function runExplain(argv: string[], io: CliIO): Promise<number> {
     return fail('--backend is ir, iptables, nftables or all');
   const settings = kubeSettingOptions(v, Boolean(v['from-k8s']));
   if (typeof settings === 'string') return fail(settings);
-  const lowering = await loweringOptions(io, 'explain', v);
-  if (typeof lowering === 'number') return lowering;
+  const setup = await loweringOptions(io, 'explain', v);
+  if (typeof setup === 'number') return setup;
+  const lowering = setup.options;
+  flagWarnings = setup.warnings;
 
   const artifactsMode = v.iptables !== undefined || v.nft !== undefined;
   const modelFile = artifactsMode ? v.model : parsed.positionals[0];

@@ -196,8 +196,9 @@ async function verifyWithStatus(
   if (jobs < 1) return usage(io, 'verify', '--jobs is a positive integer (up to 999)');
   if (v.jobs !== undefined && artifactsMode) return usage(io, 'verify', '--jobs goes with a FILE.ksvc or --from-k8s');
   if (v.jobs !== undefined && v.kernel) return usage(io, 'verify', '--jobs and --kernel exclude each other');
-  const lowering = await loweringOptions(io, 'verify', v);
-  if (typeof lowering === 'number') return lowering;
+  const setup = await loweringOptions(io, 'verify', v);
+  if (typeof setup === 'number') return setup;
+  const { options: lowering, warnings: flagWarnings } = setup;
   const family = v.family as Family | undefined;
   const progress = (p: VerifyProgress) =>
     status.show(p.stage === 'read' ? `read ${p.backend}` : p.stage, progressText(p, artifactsMode));
@@ -212,7 +213,8 @@ async function verifyWithStatus(
   const render = await import('./render-verify.ts');
   // what was shown, the input's own diagnostics with the check's: the JSON report holds them too
   let shown: readonly Diagnostic[] = [];
-  const showDiagnostics = (diags: readonly Diagnostic[], loaded: Pick<LoadedInput, 'sources'> | null) => {
+  const showDiagnostics = (input: readonly Diagnostic[], loaded: Pick<LoadedInput, 'sources'> | null) => {
+    const diags = [...flagWarnings, ...input];
     shown = diags;
     status.clear();
     // a text given to the wrong reader (nft JSON as --iptables) errs on every line: a few per code;

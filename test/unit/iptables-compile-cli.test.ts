@@ -158,7 +158,10 @@ test('--detect-local-mode ClusterCIDR without --cluster-cidr is no detector, as 
   const warned = await run(ONE_NODE, '--backend', 'iptables', '--detect-local-mode', 'ClusterCIDR');
   const none = await run(ONE_NODE, '--backend', 'iptables', '--detect-local-mode', 'None');
   assert.is(warned.code, 0, warned.err);
-  assert.match(warned.err, 'warning: --detect-local-mode: ClusterCIDR without --cluster-cidr is no local detector');
+  assert.match(
+    warned.err,
+    'warning[option-as-kube-proxy]: --detect-local-mode: ClusterCIDR without --cluster-cidr is no local detector',
+  );
   assert.is(warned.out, none.out);
 });
 
