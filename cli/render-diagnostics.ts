@@ -188,7 +188,8 @@ export const ghData = (s: string) => s.replace(/%/g, '%25').replace(/\r/g, '%0D'
 export const ghProp = (s: string) => ghData(s).replace(/:/g, '%3A').replace(/,/g, '%2C');
 
 function renderGithub(d: Diagnostic): string {
-  const props = [`file=${ghProp(escapeForTerminal(d.file))}`];
+  // a diagnostic about the command line (file '') is an annotation of the run, not of a file
+  const props = d.file === '' ? [] : [`file=${ghProp(escapeForTerminal(d.file))}`];
   if (d.span) {
     props.push(
       `line=${d.span.start.line}`,

@@ -25,7 +25,7 @@ test('compile: the warning in text, json and github output, never as a text line
   assert.is(json.code, 0, json.stderr);
   assert.equal(codesIn(json.stderr), [CODE], json.stderr);
   const github = await compile('github');
-  assert.match(github.stderr, `::warning file=,title=${CODE}::--detect-local-mode: ClusterCIDR`);
+  assert.match(github.stderr, `::warning title=${CODE}::--detect-local-mode: ClusterCIDR`);
   for (const r of [text, json, github]) assert.not.match(r.stderr, 'ksvc compile: warning');
 });
 
