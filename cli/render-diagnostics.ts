@@ -152,24 +152,30 @@ function frame(source: SourceFile, d: Diagnostic, c: ReturnType<typeof createCol
   return `${pad} ${c.cyan('|')}\n${c.cyan(num)} ${c.cyan('|')} ${shown.join('')}\n${pad} ${c.cyan('|')} ${' '.repeat(columns(0, col - 1))}${caret}\n`;
 }
 
+/**
+ * A diagnostic as every JSON output gives it (the diagnostics document, and verify's and diff's
+ * reports): 1-based ranges, no internal offsets.
+ */
+export const diagnosticJson = (d: Diagnostic) => ({
+  code: d.code,
+  severity: d.severity,
+  message: d.message,
+  file: d.file,
+  range: rangeOf(d.span),
+  ...(d.hint !== undefined ? { hint: d.hint } : {}),
+  ...(d.path !== undefined ? { path: d.path } : {}),
+  // the same shape as the diagnostic's own place
+  ...(d.related !== undefined
+    ? { related: d.related.map((r) => ({ message: r.message, file: r.file, range: rangeOf(r.span) })) }
+    : {}),
+});
+
 function renderJson(diags: readonly Diagnostic[]): string {
   const errors = diags.filter((d) => d.severity === 'error').length;
   const doc = {
     schemaVersion: 1,
     summary: { errors, warnings: diags.length - errors },
-    diagnostics: diags.map((d) => ({
-      code: d.code,
-      severity: d.severity,
-      message: d.message,
-      file: d.file,
-      range: rangeOf(d.span),
-      ...(d.hint !== undefined ? { hint: d.hint } : {}),
-      ...(d.path !== undefined ? { path: d.path } : {}),
-      // the same shape as the diagnostic's own place (no internal offsets)
-      ...(d.related !== undefined
-        ? { related: d.related.map((r) => ({ message: r.message, file: r.file, range: rangeOf(r.span) })) }
-        : {}),
-    })),
+    diagnostics: diags.map(diagnosticJson),
   };
   return `${escapeJsonUnsafe(JSON.stringify(doc, null, 2))}\n`;
 }

@@ -4,13 +4,14 @@
 import { createColors } from 'picocolors';
 import type { DiffRun, DiffSide, RoutingChange, ServicePortRef } from '../api/diff.ts';
 import type { ServicePortChanges } from '../api/diff-summary.ts';
+import type { Diagnostic } from '../common/diagnostics.ts';
 import type { Packet } from '../compiler/ir/packet.ts';
 import type { ClusterModel } from '../compiler/model.ts';
 import { DIFFERENCES_COUNTED } from '../verifier/engine/check.ts';
 import type { Backend } from '../verifier/model/program.ts';
 import { shellWord } from './explain-line.ts';
 import { groupedNumber } from './grouped-number.ts';
-import { ghData, ghProp } from './render-diagnostics.ts';
+import { diagnosticJson, ghData, ghProp } from './render-diagnostics.ts';
 import {
   type AnnotationPlace,
   coverageText,
@@ -247,7 +248,11 @@ export function renderDiffText(runs: readonly DiffRun[], inputs: DiffInputs, col
   return `${out.join('\n')}\n`;
 }
 
-export function renderDiffJson(runs: readonly DiffRun[], inputs: DiffInputs, diagnostics: readonly unknown[]): string {
+export function renderDiffJson(
+  runs: readonly DiffRun[],
+  inputs: DiffInputs,
+  diagnostics: readonly Diagnostic[],
+): string {
   return `${json({
     schemaVersion: DIFF_JSON_VERSION,
     old: inputs.files.old,
@@ -282,7 +287,7 @@ export function renderDiffJson(runs: readonly DiffRun[], inputs: DiffInputs, dia
       notes: r.report?.notes ?? [],
     })),
     notes: inputs.notes,
-    diagnostics,
+    diagnostics: diagnostics.map(diagnosticJson),
   })}\n`;
 }
 

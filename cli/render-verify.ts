@@ -3,7 +3,7 @@
 // here decides what is equivalent.
 import { createColors } from 'picocolors';
 import type { Counterexample, VerifyReport, VerifyRun } from '../api/verify.ts';
-import { escapeJsonUnsafe } from '../common/diagnostics.ts';
+import { type Diagnostic, escapeJsonUnsafe } from '../common/diagnostics.ts';
 import { type Rational, reduce } from '../compiler/ir/outcome.ts';
 import type { Packet } from '../compiler/ir/packet.ts';
 import type { Assumption } from '../verifier/assumptions.ts';
@@ -11,7 +11,7 @@ import type { TraceEntry } from '../verifier/engine/flow.ts';
 import type { IgnoredItem } from '../verifier/model/program.ts';
 import { nftRuleText } from '../verifier/nftables/rule-text.ts';
 import { groupedNumber } from './grouped-number.ts';
-import { ghData, ghProp } from './render-diagnostics.ts';
+import { diagnosticJson, ghData, ghProp } from './render-diagnostics.ts';
 import { escapeForTerminal } from './terminal-text.ts';
 
 export const VERIFY_JSON_VERSION = 1;
@@ -191,7 +191,7 @@ export function renderVerifyJson(
   runs: readonly VerifyRun[],
   label: string,
   assumptions: readonly Assumption[],
-  diagnostics: readonly unknown[],
+  diagnostics: readonly Diagnostic[],
 ): string {
   return `${json({
     schemaVersion: VERIFY_JSON_VERSION,
@@ -218,7 +218,7 @@ export function renderVerifyJson(
       notes: r.report?.notes ?? [],
     })),
     assumptions,
-    diagnostics,
+    diagnostics: diagnostics.map(diagnosticJson),
   })}\n`;
 }
 

@@ -451,4 +451,23 @@ test('the old version on standard input: its explain line says so, and runs give
   assert.match(section(explained.stdout, 'iptables'), /10\.64\.3\.20:2905/);
 });
 
+test("--output json: the new version's new warnings in the shape every JSON output gives a diagnostic", async () => {
+  const card = readFileSync('examples/design-card.ksvc', 'utf8');
+  const old = write('diff-card-old.ksvc', card.replace(', externalTrafficPolicy local', ''));
+  const r = await ksvc('diff', old, 'examples/design-card.ksvc', '--output', 'json');
+  assert.is(r.code, 0, r.stderr);
+  const { diagnostics } = JSON.parse(r.stdout) as { diagnostics: Record<string, unknown>[] };
+  assert.equal(
+    diagnostics.map((d) => [d.code, d.file, d.range, 'span' in d]),
+    [
+      [
+        'external-traffic-policy-not-applicable',
+        'examples/design-card.ksvc',
+        { start: { line: 8, column: 82 }, end: { line: 8, column: 109 } },
+        false,
+      ],
+    ],
+  );
+});
+
 test.run();

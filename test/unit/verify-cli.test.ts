@@ -31,9 +31,19 @@ test("--output json: the report's diagnostics hold the input's own warnings, as 
   // examples/design-card.ksvc warns that its externalTrafficPolicy has no effect
   const r = await ksvc('verify', 'examples/design-card.ksvc', '--output', 'json');
   assert.is(r.code, 0, r.stderr);
-  const report = JSON.parse(r.stdout) as { diagnostics: { code: string }[] };
-  assert.ok(
-    report.diagnostics.some((d) => d.code === 'external-traffic-policy-not-applicable'),
+  const report = JSON.parse(r.stdout) as { diagnostics: Record<string, unknown>[] };
+  // in the shape every JSON output gives a diagnostic (1-based range, no offsets), not the span inside
+  assert.equal(
+    report.diagnostics.find((d) => d.code === 'external-traffic-policy-not-applicable'),
+    {
+      code: 'external-traffic-policy-not-applicable',
+      severity: 'warning',
+      message:
+        'externalTrafficPolicy has no effect: this service has no external frontends (no NodePort, LoadBalancer or externalIPs)',
+      file: 'examples/design-card.ksvc',
+      range: { start: { line: 8, column: 82 }, end: { line: 8, column: 109 } },
+      hint: 'remove it, or make the service NodePort/LoadBalancer',
+    },
     r.stdout,
   );
   // artifacts checked against the model: the model's warnings too
