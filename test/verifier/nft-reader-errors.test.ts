@@ -434,6 +434,42 @@ test('numbers nft reads otherwise: a real (-100.0, 6e2) anywhere, a priority pas
   assert.match(early.message, /before conntrack/);
 });
 
+test('an integer past 64 bits is refused once, as nft refuses the document (JSON.parse made it Infinity or rounded it)', () => {
+  const text = JSON.stringify(oneChain([[accept]], { base: { type: 'nat', hook: 'prerouting', prio: -100 } }));
+  const errorsOf = (t: string) =>
+    readNftables(t, { file: 'big.json' })
+      .diagnostics.filter((d) => d.severity === 'error')
+      .map((d) => [d.code, d.path]);
+  for (const spelled of ['9223372036854775808', '-9223372036854775809', '1'.repeat(400), `-${'9'.repeat(20)}`]) {
+    assert.equal(
+      errorsOf(text.replace('"prio":-100', `"prio":${spelled}`)),
+      [['nft-integer-too-big', '/nftables/2/add/chain/prio']],
+      spelled,
+    );
+    // text the item scanner does not follow is scanned alone
+    assert.equal(errorsOf(`${text.slice(0, -1)},"x":${spelled}}`), [['nft-integer-too-big', '/x']], spelled);
+  }
+  // the 64-bit bounds themselves read on (and are refused as priorities, past 32 bits)
+  for (const spelled of ['9223372036854775807', '-9223372036854775808']) {
+    assert.equal(
+      errorsOf(text.replace('"prio":-100', `"prio":${spelled}`)).map(([c]) => c),
+      ['nft-bad-value'],
+      spelled,
+    );
+  }
+  // digits in strings are no numbers; the first of a real and a big integer is the one reported
+  assert.equal(
+    errorsOf(text.replace('"nat"', `"${'9'.repeat(30)}"`))
+      .map(([c]) => c)
+      .includes('nft-integer-too-big'),
+    false,
+  );
+  assert.equal(
+    errorsOf(text.replace('"prio":-100', `"prio":1.5,"x":${'9'.repeat(30)}`)).map(([c]) => c),
+    ['nft-real-number'],
+  );
+});
+
 test('text that is not UTF-8 (read as U+FFFD) is refused, as nft refuses it', () => {
   const text = JSON.stringify(oneChain([[match('==', meta('iifname'), 'eth0'), accept]])).replace('eth0', 'eth\ufffd');
   const r = readNftables(text, { file: 'bytes.json' });

@@ -7,7 +7,8 @@ import type { BaseSpec } from './state.ts';
 export function checkBaseChain(base: BaseSpec, pointer: string, sink: DiagnosticSink): void {
   // nft reads a priority as a C int: past 32 bits it wraps (4294967146 is -150), which reorders
   // the chain among the others
-  if (!Number.isSafeInteger(base.prio) || base.prio < -(2 ** 31) || base.prio >= 2 ** 31) {
+  const prioRead = Number.isSafeInteger(base.prio) && base.prio >= -(2 ** 31) && base.prio < 2 ** 31;
+  if (!prioRead) {
     sink.report('nft-bad-value', child(pointer, 'prio'), String(base.prio), 'a priority in the 32-bit range');
   }
   // a nat chain hooks where the nat core does; the kernel refuses one at forward (measured by a review)
@@ -17,7 +18,8 @@ export function checkBaseChain(base: BaseSpec, pointer: string, sink: Diagnostic
   }
   // before conntrack (priority -200) a packet has no conntrack entry yet: its ct state is not
   // the one the model gives it (docs/verifier.md)
-  if ((base.hook === 'prerouting' || base.hook === 'output') && base.prio <= -200) {
+  // (of a priority refused above, only that is said)
+  if (prioRead && (base.hook === 'prerouting' || base.hook === 'output') && base.prio <= -200) {
     sink.report(
       'nft-unsupported',
       child(pointer, 'prio'),

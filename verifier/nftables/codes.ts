@@ -16,6 +16,11 @@ export const { codes: nftCodes, table: nftCodeTable } = defineCodes({
     severity: e,
     message: (reason: string) => `the nftables document is not valid JSON: ${reason}`,
   },
+  'nft-integer-too-big': {
+    severity: e,
+    message: () =>
+      'an integer past 64 bits (9223372036854775808 or more, or below -9223372036854775808): nft\'s JSON parser refuses the document ("too big integer")',
+  },
   'nft-real-number': {
     severity: e,
     message: () =>

@@ -8,7 +8,7 @@ import { DiagnosticSink } from './diagnostics.ts';
 import { applyDocument, DocumentApplier } from './document.ts';
 import { jsonSyntaxError } from './json-syntax.ts';
 import { buildPrograms } from './program.ts';
-import { type ItemSpans, realNumberAt, scanItems } from './scan.ts';
+import { type ItemSpans, numbersNftRefuses, scanItems } from './scan.ts';
 import { checkEnvelope, checkShape } from './schema.ts';
 import type { RulesetState } from './state.ts';
 
@@ -91,11 +91,13 @@ function readState(
     sink.reportAtOffset('nft-invalid-json', refused.offset, refused.reason);
     return { state: null, sink };
   }
-  // the scan of the items also finds a real number; text it cannot follow is scanned for one alone
+  // the scan of the items also finds the numbers nft refuses; text it cannot follow is scanned for them alone
   const scan = text === null ? null : scanItems(text);
-  const real = text === null ? -1 : scan !== null ? scan.realAt : realNumberAt(text);
-  if (real >= 0) {
-    sink.reportAtOffset('nft-real-number', real);
+  const numbers = text === null ? null : (scan ?? numbersNftRefuses(text));
+  if (numbers !== null && (numbers.realAt >= 0 || numbers.bigAt >= 0)) {
+    const { realAt, bigAt } = numbers;
+    if (realAt >= 0 && (bigAt < 0 || realAt < bigAt)) sink.reportAtOffset('nft-real-number', realAt);
+    else sink.reportAtOffset('nft-integer-too-big', bigAt);
     return { state: null, sink };
   }
   const table = options.table ?? 'kube-proxy';

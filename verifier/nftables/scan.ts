@@ -8,12 +8,20 @@
 export interface ItemSpans {
   /** start, end (exclusive) offsets of each item, flattened. */
   spans: number[];
-  /** the offset of the first number written with a fraction or an exponent, or -1 (realNumberAt) */
+  /** the offset of the first number written with a fraction or an exponent, or -1 (numbersNftRefuses) */
   realAt: number;
+  /** the offset of the first integer past 64 bits, or -1 */
+  bigAt: number;
 }
 
-/** Set by skipValue: the first number written as a real since scanItems or realNumberAt began. */
+/** Set by skipValue: the first number written as a real since scanItems or numbersNftRefuses began. */
 let realAt = -1;
+/** Set by skipValue: the first integer jansson refuses ("too big integer"), likewise. */
+let bigAt = -1;
+
+/** The largest magnitudes jansson reads into its 64-bit integers, as digits. */
+const INT64_MAX = '9223372036854775807';
+const INT64_MIN_MAGNITUDE = '9223372036854775808';
 
 const isSpace = (c: number): boolean => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
@@ -22,6 +30,7 @@ export function scanItems(text: string): ItemSpans | null {
   const n = text.length;
   let i = 0;
   realAt = -1;
+  bigAt = -1;
   const skip = (): void => {
     while (i < n && isSpace(text.charCodeAt(i))) i++;
   };
@@ -58,21 +67,24 @@ export function scanItems(text: string): ItemSpans | null {
   if (text.charCodeAt(i) !== 0x7d) return null;
   i++;
   skip();
-  return i === n ? { spans, realAt } : null;
+  return i === n ? { spans, realAt, bigAt } : null;
 }
 
 /**
- * The offset of the first number written with a fraction or an exponent (`-100.0`, `6e2`) outside
- * strings, or -1: nft's JSON parser (jansson) reads such a number as a real, which it refuses or
- * ignores where an integer belongs (a priority of -100.0 made a chain with no hook), where
- * JSON.parse gives the same number as for `-100`. For text the scanner does not follow.
+ * The offsets (or -1) of the first number written with a fraction or an exponent (`-100.0`, `6e2`)
+ * outside strings, and of the first integer past 64 bits: nft's JSON parser (jansson) reads the
+ * first as a real, which it refuses or ignores where an integer belongs (a priority of -100.0 made
+ * a chain with no hook), where JSON.parse gives the same number as for `-100`; it refuses the
+ * second ("too big integer"), where JSON.parse rounds it (to Infinity past 1e308). For text the
+ * scanner does not follow.
  */
-export function realNumberAt(text: string): number {
+export function numbersNftRefuses(text: string): { realAt: number; bigAt: number } {
   realAt = -1;
+  bigAt = -1;
   // the document's value, from its first bracket (text JSON.parse refuses is reported by it)
   const open = text.search(/[[{]/);
   if (open >= 0) skipValue(text, open);
-  return realAt;
+  return { realAt, bigAt };
 }
 
 /** The end of the object or array starting at `i`, or -1. Strings are skipped with indexOf. */
@@ -94,6 +106,17 @@ function skipValue(text: string, i: number): number {
         if ((q - 1 - b) % 2 === 0) break;
       }
       i = q + 1;
+      continue;
+    }
+    if (bigAt < 0 && isDigit(c) && !isDigit(text.charCodeAt(i - 1))) {
+      // a whole run of digits at once (a fraction's or an exponent's run is after a '.' or 'e',
+      // which the real number test below sees at its own offset)
+      let j = i + 1;
+      while (isDigit(text.charCodeAt(j))) j++;
+      const negative = text.charCodeAt(i - 1) === 0x2d;
+      const limit = negative ? INT64_MIN_MAGNITUDE : INT64_MAX;
+      if (j - i > limit.length || (j - i === limit.length && text.slice(i, j) > limit)) bigAt = negative ? i - 1 : i;
+      i = j;
       continue;
     }
     if (c === 0x7b || c === 0x5b) depth++;
