@@ -29,7 +29,9 @@ Options:
   --output FORMAT   how errors and --check findings are shown: text (default), json or github
   -h, --help        show this help
 
-FILE '-' reads stdin and prints the formatted text to stdout.
+FILE '-' reads stdin and prints the formatted text to stdout. Errors and findings are the report
+on stdout, or on stderr when stdout carries formatted text (--stdout, '-'); with --output json a
+report is written even when it is empty.
 
 Exit codes: 0 formatted (or, with --check, already formatted), 1 syntax errors or (with --check)
 files that need formatting, 2 usage (unknown flag, unreadable or unwritable file).
@@ -128,12 +130,17 @@ async function runFmt(argv: string[], io: CliIO): Promise<number> {
       unchanged++;
       continue;
     }
-    const failed = await writeOutput(io, file, [formatted]);
+    const failed = await writeOutput(io, file, [formatted], read.identity ? { replaces: read.identity } : {});
     if (failed !== null) problems.push(failed);
     else changed++;
   }
 
-  if (diagnostics.length > 0) io.stdout(renderDiagnostics(diagnostics, sources, format, io.color && format === 'text'));
+  // the diagnostics are the report on standard output, unless it carries formatted text (--stdout,
+  // '-'): then on stderr, as compile's and import's; a JSON report is written even when empty
+  const report = !values.check && (values.stdout || files.includes('-')) ? io.stderr : io.stdout;
+  if (diagnostics.length > 0 || format === 'json') {
+    report(renderDiagnostics(diagnostics, sources, format, io.color && format === 'text'));
+  }
   for (const p of problems) io.stderr(`ksvc fmt: ${escapeLines(p)}\n`);
   const syntaxErrors = diagnostics.some((d) => d.code !== 'not-formatted' && d.code !== 'unreadable-input');
   const plural = (n: number) => `${n} file${n === 1 ? '' : 's'}`;

@@ -70,6 +70,11 @@ export type OpenResult = { ok: true; sink: OutputSink } | { ok: false; message: 
 export interface OpenOutputOptions {
   /** Files that were read as input: writing onto one of them is refused. */
   inputs?: readonly FileIdentity[];
+  /**
+   * The input the output replaces (fmt): replaced under its name, but refused through a descriptor
+   * open on it (`fmt /dev/stdin <> in.ksvc`), which can only be overwritten in place, not replaced.
+   */
+  replaces?: FileIdentity;
 }
 
 /** The reader of our output went away (EPIPE, ECONNRESET): the command ends quietly, as `cat` does. */
@@ -329,7 +334,8 @@ export function openOutput(io: CliIO, file: string, options: OpenOutputOptions =
   }
   const full = path.resolve(io.cwd, file);
   const fdNumber = descriptorPath(full);
-  if (fdNumber !== null && descriptorIsInput(fdNumber, inputs)) {
+  const readHere = options.replaces ? [...inputs, options.replaces] : inputs;
+  if (fdNumber !== null && descriptorIsInput(fdNumber, readHere)) {
     return { ok: false, message: about(file, `descriptor ${fdNumber} is the input file (refused)`) };
   }
   if (fdNumber === 1) return { ok: true, sink: streamSink((t) => io.stdout(t)) };

@@ -1,5 +1,5 @@
 // `ksvc fmt` in-process: rewriting in place, --check, --stdout, stdin, syntax errors, usage errors.
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'uvu';
@@ -87,9 +87,41 @@ test('--stdout and stdin print instead of rewriting', async () => {
   const s = await fmt(['-'], MESSY);
   assert.is(s.code, 0);
   assert.is(s.stdout, CANONICAL);
+  // standard output carries the formatted text: the errors go to stderr, never into it
   const bad = await fmt(['-'], BROKEN);
   assert.is(bad.code, 1);
-  assert.match(bad.stdout, '<stdin>:2:31');
+  assert.is(bad.stdout, '');
+  assert.match(bad.stderr, '<stdin>:2:31');
+  write('g-broken.ksvc', BROKEN);
+  for (const output of ['text', 'json', 'github']) {
+    const mixed = await fmt(['--stdout', '--output', output, 'f.ksvc', 'g-broken.ksvc']);
+    assert.is(mixed.code, 1, output);
+    assert.is(mixed.stdout, CANONICAL, output);
+    assert.match(mixed.stderr, output === 'json' ? '"expected-token"' : 'g-broken.ksvc', output);
+  }
+});
+
+test('--check: the report on stdout (stdin too), and a JSON report even when every file is formatted', async () => {
+  write('h.ksvc', CANONICAL);
+  const json = await fmt(['--check', '--output', 'json', 'h.ksvc']);
+  assert.is(json.code, 0);
+  assert.equal(JSON.parse(json.stdout).diagnostics, []);
+  const stdin = await fmt(['--check', '-'], MESSY);
+  assert.is(stdin.code, 1);
+  assert.match(stdin.stdout, 'error[not-formatted]');
+});
+
+test('a file named by a descriptor open on it is refused, not overwritten in place (`fmt /dev/stdin <> in.ksvc`)', async () => {
+  const file = write('i.ksvc', `${MESSY}# a longer tail than the formatted text has room for\n`);
+  const fd = openSync(path.join(tmp, file), 'r+');
+  try {
+    const r = await fmt([`/dev/fd/${fd}`]);
+    assert.is(r.code, 2);
+    assert.match(r.stderr, `descriptor ${fd} is the input file (refused)`);
+    assert.is(read(file), `${MESSY}# a longer tail than the formatted text has room for\n`);
+  } finally {
+    closeSync(fd);
+  }
 });
 
 test('usage errors exit 2', async () => {
