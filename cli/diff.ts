@@ -356,7 +356,7 @@ async function diffRulesets(
 ): Promise<Compared | InputFailure> {
   const texts: ArtifactText[] = [];
   for (const file of files) {
-    const r = readInputFile(io, file, MAX_ARTIFACT_BYTES, 'keep');
+    const r = readInputFile(io, file, MAX_ARTIFACT_BYTES, 'artifact');
     if (!r.ok) return r;
     texts.push({ text: r.text, file: inputName(file) });
   }

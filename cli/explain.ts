@@ -180,7 +180,7 @@ async function runExplain(argv: string[], io: CliIO): Promise<number> {
     }
   }
   const read = (file: string) => {
-    const r = readInputFile(io, file, MAX_ARTIFACT_BYTES, 'keep');
+    const r = readInputFile(io, file, MAX_ARTIFACT_BYTES, 'artifact');
     return r.ok ? { text: r.text, file: inputName(file) } : r;
   };
   const iptables = v.iptables === undefined ? undefined : read(v.iptables);

@@ -1,6 +1,6 @@
 // What a subcommand may touch: output streams, standard input, the environment, files. Commands
 // take a CliIO so tests run them in-process and read what they printed.
-import { constants as bufferConstants } from 'node:buffer';
+import { constants as bufferConstants, isUtf8 } from 'node:buffer';
 import { closeSync, constants, fstatSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -53,24 +53,59 @@ export interface CliIO {
 }
 
 /**
- * What a leading byte order mark is to a reader: sources (.ksvc, Kubernetes YAML and JSON) drop
- * it — editors on some systems write one, and left in it would be a character before the first
- * (line 1's columns one off, a '\ufeff' in excerpts); artifacts keep it, for their readers to
- * refuse as iptables-restore and nft do.
+ * What an input is to its reader. A source (.ksvc, Kubernetes YAML and JSON) drops a leading byte
+ * order mark — editors on some systems write one, and left in it would be a character before the
+ * first (line 1's columns one off, a '\ufeff' in excerpts) — and must be UTF-8: bytes that are not
+ * would be read as U+FFFD, which fmt then wrote back in place of a comment's Latin-1 letter. An
+ * artifact (iptables or nft text) keeps both, for its reader to refuse as iptables-restore and nft
+ * do (nft refuses text that is not UTF-8; iptables-restore reads bytes).
  */
-export type ByteOrderMark = 'drop' | 'keep';
+export type InputKind = 'source' | 'artifact';
 
-const withMark = (text: string, bom: ByteOrderMark): string =>
-  bom === 'drop' && text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+/** The text of an input's bytes, or why a source's bytes are not UTF-8 (where the first bad one is). */
+function decodeInput(bytes: Buffer, kind: InputKind): { ok: true; text: string } | { ok: false; reason: string } {
+  const text = bytes.toString('utf8');
+  if (kind === 'artifact' || isUtf8(bytes)) return { ok: true, text: kind === 'source' ? withoutMark(text) : text };
+  const at = firstReplacedByte(bytes, text);
+  return {
+    ok: false,
+    reason: `not valid UTF-8 at line ${at.line}, column ${at.column} (byte ${at.byte}): ksvc reads its inputs as UTF-8; convert the file`,
+  };
+}
+
+const withoutMark = (text: string): string => (text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+
+/**
+ * Where the decoder first put U+FFFD for bytes that are not its UTF-8 (EF BF BD is a real one): up
+ * to there every character was decoded from its own bytes, so their lengths give the offset.
+ */
+function firstReplacedByte(bytes: Buffer, text: string): { line: number; column: number; byte: number } {
+  let byte = 0;
+  let line = 1;
+  let column = 1;
+  for (const ch of text) {
+    const cp = ch.codePointAt(0)!;
+    if (cp === 0xfffd && !(bytes[byte] === 0xef && bytes[byte + 1] === 0xbf && bytes[byte + 2] === 0xbd)) break;
+    byte += cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+    if (cp === 0x0a) {
+      line++;
+      column = 1;
+    } else column++;
+  }
+  return { line, column, byte };
+}
 
 /** What reading stops with when more than the allowed bytes arrive. */
 class InputTooLarge extends Error {}
 
-const readProcessStdin = (maxBytes: number): string => {
+/** Standard input's bytes (processIO's stdin decodes them; readInputFile reads them here). */
+function readProcessStdinBytes(maxBytes: number): Buffer {
   const bytes = readToEnd(0, maxBytes);
   if (bytes === null) throw new InputTooLarge();
-  return bytes.toString('utf8');
-};
+  return bytes;
+}
+
+const readProcessStdin = (maxBytes: number): string => readProcessStdinBytes(maxBytes).toString('utf8');
 
 const pause = new Int32Array(new SharedArrayBuffer(4));
 
@@ -196,15 +231,17 @@ export const STDIN_NAME = '<stdin>';
 /** The name an input file goes by in diagnostics (`-` is standard input). */
 export const inputName = (file: string): string => (file === '-' ? STDIN_NAME : file);
 
-function readStdin(io: CliIO, maxBytes: number): ReadResult {
+function readStdin(io: CliIO, maxBytes: number, kind: InputKind): ReadResult {
   try {
-    const text = (io.stdin ?? readProcessStdin)(maxBytes);
-    let identity: FileIdentity | undefined;
-    if (io.stdin === undefined || io.stdin === readProcessStdin) {
-      const st = fstatSync(0);
-      if (st.isFile()) identity = identityOf(st);
+    // a reader given in place of the process's (tests') gives text, not bytes
+    if (io.stdin !== undefined && io.stdin !== readProcessStdin) {
+      const text = io.stdin(maxBytes);
+      return { ok: true, text: kind === 'source' ? withoutMark(text) : text };
     }
-    return identity ? { ok: true, text, identity } : { ok: true, text };
+    const decoded = decodeInput(readProcessStdinBytes(maxBytes), kind);
+    if (!decoded.ok) return inputFailure('-', decoded.reason);
+    const st = fstatSync(0);
+    return st.isFile() ? { ok: true, text: decoded.text, identity: identityOf(st) } : { ok: true, text: decoded.text };
   } catch (e) {
     if (e instanceof InputTooLarge) return inputFailure('-', `larger than ${maxBytes} bytes`);
     return inputFailure('-', `cannot read standard input: ${describeErrno(e)}`);
@@ -212,23 +249,22 @@ function readStdin(io: CliIO, maxBytes: number): ReadResult {
 }
 
 /**
- * Read a UTF-8 input file (`-`: standard input), with a readable message instead of an exception;
- * `bom`: what a leading byte order mark is to its reader (ByteOrderMark).
+ * Read an input file (`-`: standard input), with a readable message instead of an exception; a
+ * source must be UTF-8 and loses a leading byte order mark (InputKind).
  */
 export function readInputFile(
   io: CliIO,
   file: string,
   maxBytes = MAX_INPUT_BYTES,
-  bom: ByteOrderMark = 'drop',
+  kind: InputKind = 'source',
 ): ReadResult {
-  const r = readInputText(io, file, maxBytes);
-  if (!r.ok) return r;
-  if (r.identity) io.readInputs?.push(r.identity);
-  return { ...r, text: withMark(r.text, bom) };
+  const r = readInputText(io, file, maxBytes, kind);
+  if (r.ok && r.identity) io.readInputs?.push(r.identity);
+  return r;
 }
 
-function readInputText(io: CliIO, file: string, maxBytes: number): ReadResult {
-  if (file === '-') return readStdin(io, maxBytes);
+function readInputText(io: CliIO, file: string, maxBytes: number, kind: InputKind): ReadResult {
+  if (file === '-') return readStdin(io, maxBytes, kind);
   // resolved, '' would name the working directory
   if (file === '') return inputFailure('', 'an empty file name');
   if (file.includes(NOT_UTF8)) return inputFailure(file, NOT_UTF8_NAME);
@@ -243,13 +279,16 @@ function readInputText(io: CliIO, file: string, maxBytes: number): ReadResult {
       const fd = openSync(full, constants.O_RDONLY);
       try {
         const bytes = readToEnd(fd, maxBytes);
-        return bytes === null ? tooLarge : { ok: true, text: bytes.toString('utf8') };
+        if (bytes === null) return tooLarge;
+        const decoded = decodeInput(bytes, kind);
+        return decoded.ok ? decoded : inputFailure(file, decoded.reason);
       } finally {
         closeSync(fd);
       }
     }
     // Bytes, then one decode: readFileSync(full, 'utf8') took twice as long on a 5 MB file (Node 20).
-    return { ok: true, text: readFileSync(full).toString('utf8'), identity: identityOf(st) };
+    const decoded = decodeInput(readFileSync(full), kind);
+    return decoded.ok ? { ...decoded, identity: identityOf(st) } : inputFailure(file, decoded.reason);
   } catch (e) {
     return inputFailure(file, describeErrno(e));
   }
