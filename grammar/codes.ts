@@ -15,8 +15,15 @@ export const { codes: syntaxCodes, table: syntaxCodeTable } = defineCodes({
   'expected-token': { severity: e, message: (text: string) => text },
   /** A token that cannot start anything at this point (a stray word, a statement in the wrong block). */
   'unexpected-token': { severity: e, message: (text: string) => text },
-  /** A block whose closing '}' is missing. */
-  'missing-brace': { severity: e, message: (text: string) => text },
+  /**
+   * A block whose closing '}' is missing. Its parts are arguments of their own, so that a long
+   * name is cut alone and the rest of the sentence stays (a 253-character node name cut it off).
+   */
+  'missing-brace': {
+    severity: e,
+    message: (block: string, openedAt: string, reached: string) =>
+      `missing '}' for the ${block} opened at ${openedAt}: reached ${reached}`,
+  },
   /** `fd00::1:53` where `[fd00::1]:53` is required. */
   'ipv6-needs-brackets': {
     severity: e,

@@ -280,7 +280,9 @@ function parseWhole(source: SourceFile): ParseResult {
     const where = `${open.node.span.start.line}:${open.node.span.start.column}`;
     return syntaxCodes['missing-brace'](
       { file: source.path, span: at, hint: `add '}' at the end of the ${describeBlock(open)}` },
-      `missing '}' for the ${describeBlock(open)} opened at ${where}: reached ${before}`,
+      describeBlock(open),
+      where,
+      before,
     );
   };
 

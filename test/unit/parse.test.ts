@@ -489,6 +489,19 @@ test('error: missing } before the next block and at the end of the file', () => 
   );
   assert.match(ds[0]!.message, "missing '}' for the service 'a/b' opened at 1:1");
   assert.match(ds[1]!.message, 'end of the file');
+  // a long name is cut alone: where the block opened and what was reached stay (they were cut off)
+  const a63 = 'a'.repeat(63);
+  const long = errors(`service ${a63}/${a63} {\n  http: ClusterIP 10.0.0.1:80/tcp -> endpoints\n\nservice c/d {\n}\n`);
+  assert.is(
+    long[0]!.message,
+    `missing '}' for the service '${a63}/${a63}' opened at 1:1: reached the next 'service' block`,
+  );
+  const node = `n${'x'.repeat(252)}`;
+  const cut = errors(`node ${node} {\n  address 10.0.0.1\n\nnode b {\n}\n`)[0]!.message;
+  assert.match(
+    cut,
+    /^missing '\}' for the node 'nx+… \(\d+ characters\) opened at 1:1: reached the next 'node' block$/,
+  );
 });
 
 test('error: stray token at the top level and inside a block', () => {
