@@ -56,8 +56,10 @@ test('bad input: exit 1 with a located diagnostic, no stack trace; bad usage: ex
   assert.not.ok(/\n\s+at /.test(r.out + r.err), 'no stack trace');
   const junk = path.join(dir, 'junk.ksvc');
   writeFileSync(junk, Buffer.from([0, 1, 2, 255, 254, 123, 125, 10, 0x80]));
+  // bytes that are not UTF-8: unreadable as a source (exit 2), saying where
   const j = ksvc('compile', junk, '--backend', 'iptables');
-  assert.is(j.code, 1);
+  assert.is(j.code, 2);
+  assert.ok(j.err.includes('not valid UTF-8 at line 1, column 4 (byte 3)'), j.err);
   assert.not.ok(/\n\s+at /.test(j.out + j.err), 'no stack trace');
   const u = ksvc('compile', 'examples/seed-local.ksvc', '--backend', 'iptables', '--bogus');
   assert.is(u.code, 2);
