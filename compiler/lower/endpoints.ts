@@ -26,7 +26,9 @@ const byHostPortOrder = (a: IREndpoint, b: IREndpoint): number =>
 
 /**
  * Every endpoint of this family that has a port for `port` (any conditions), deduplicated by
- * hostPort (a local duplicate wins, as in kube-proxy; otherwise the first), sorted byte-wise by hostPort.
+ * hostPort (a local duplicate wins, otherwise the first), sorted byte-wise by hostPort. Only a
+ * model built by hand has duplicates: the checker refuses them, and the Kubernetes import merges
+ * them as kube-proxy's EndpointSliceCache does (compiler/kube/endpoints.ts).
  */
 export function candidateEndpoints(
   svc: ServiceModel,
