@@ -96,9 +96,9 @@ async function runExplain(argv: string[], io: CliIO): Promise<number> {
   const fail = (m: string) => usage(io, 'explain', m);
   if (v.output !== undefined && v.output !== 'text' && v.output !== 'json') return fail('--output is text or json');
   const output = v.output === 'json' ? 'json' : 'text';
-  /** With --output json and no explanation to come (`failed`) the diagnostics are the report: on stdout, as verify prints them. */
   /** the lowering flags' warnings, shown with the input's diagnostics */
   let flagWarnings: readonly Diagnostic[] = [];
+  /** With --output json and no explanation to come (`failed`) the diagnostics are the report: on stdout, as verify prints them. */
   const showDiagnostics = (input: readonly Diagnostic[], sources: ReadonlyMap<string, SourceFile>, failed: boolean) => {
     const diags = [...flagWarnings, ...input];
     if (failed && output === 'json') io.stdout(renderDiagnostics(diags, sources, 'json', false));
