@@ -1,4 +1,5 @@
-// A reader-accepted ruleset the engine cannot check: said as a diagnostic (verify, diff, explain).
+// A reader-accepted ruleset the engine cannot check, and a count option that is none: said as
+// diagnostics (verify, diff, explain).
 import type { Diagnostic } from '../common/diagnostics.ts';
 import type { Family } from '../common/ip.ts';
 import { verifyCodes } from '../verifier/codes.ts';
@@ -17,4 +18,18 @@ export function checked<T>(family: Family, file: string, diagnostics: Diagnostic
     diagnostics.push(verifyCodes['verify-unsupported'](where, family, message));
     return null;
   }
+}
+
+/**
+ * Errors for the counts among `options` (maxFindings, maxChanges, changesCounted) that are not
+ * whole numbers, 0 or more: a library caller's -5 or NaN is said, as the CLI says it, not taken.
+ */
+export function countOptionErrors(options: object, names: readonly string[]): Diagnostic[] {
+  const errors: Diagnostic[] = [];
+  for (const name of names) {
+    const value = (options as Record<string, unknown>)[name];
+    if (value === undefined || (Number.isSafeInteger(value) && (value as number) >= 0)) continue;
+    errors.push(verifyCodes['verify-invalid-option']({ file: '<options>', span: null }, name, String(value)));
+  }
+  return errors;
 }

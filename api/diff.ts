@@ -26,7 +26,7 @@ import {
   type VerifyProgress,
   type VerifyReport,
 } from '../verifier/verify.ts';
-import { checked } from './checked.ts';
+import { checked, countOptionErrors } from './checked.ts';
 import { type ServicePortChanges, summarizeChanges } from './diff-summary.ts';
 import { compileIptables } from './iptables.ts';
 import { nodeText } from './labels.ts';
@@ -36,6 +36,9 @@ import type { ArtifactText } from './verify.ts';
 /** The names a diff gives its two sides (comparisons 'old=new', distributions and traces by side). */
 export const DIFF_SIDES = ['old', 'new'] as const;
 export type DiffSide = (typeof DIFF_SIDES)[number];
+
+/** The DiffOptions that are counts (countOptionErrors). */
+const DIFF_COUNTS = ['maxChanges', 'changesCounted'] as const;
 
 export interface DiffOptions {
   /** the ruleset both versions are compared as (default iptables: what kube-proxy loads) */
@@ -100,7 +103,11 @@ export function diffRouting(
   const backend = options.backend ?? 'iptables';
   const family = old.family;
   const node = next.node ?? old.node;
-  const diagnostics: Diagnostic[] = [];
+  const counts = { old: old.servicePorts.length, new: next.servicePorts.length };
+  const diagnostics = countOptionErrors(options, DIFF_COUNTS);
+  // a run without a report (no versions to compare), as for rulesets that cannot be read
+  if (diagnostics.length > 0)
+    return { run: compareVersions(family, node, backend, {}, counts, options, []), diagnostics };
   const versions: Partial<Record<DiffSide, Version>> = {};
   for (const [side, ir] of [
     ['old', old],
@@ -110,7 +117,6 @@ export function diffRouting(
     const program = readBack(ir, backend, `<${side} ${backend}${nodeText(ir.node)}, ${family}>`, diagnostics);
     if (program !== null) versions[side] = { program, ir };
   }
-  const counts = { old: old.servicePorts.length, new: next.servicePorts.length };
   return { run: compareVersions(family, node, backend, versions, counts, options, diagnostics), diagnostics };
 }
 
@@ -133,7 +139,8 @@ export interface ArtifactDiffInput extends Omit<DiffOptions, 'backend'> {
  * is named.
  */
 export function diffArtifacts(input: ArtifactDiffInput): { runs: DiffRun[]; diagnostics: Diagnostic[] } {
-  const diagnostics: Diagnostic[] = [];
+  const diagnostics = countOptionErrors(input, DIFF_COUNTS);
+  if (diagnostics.length > 0) return { runs: [], diagnostics };
   const read: Record<DiffSide, NetfilterProgram[]> = { old: [], new: [] };
   for (const side of DIFF_SIDES) {
     input.progress?.({ stage: 'read', backend: input.backend });

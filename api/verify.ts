@@ -24,7 +24,7 @@ import {
   type VerifyProgress,
   type VerifyReport,
 } from '../verifier/verify.ts';
-import { checked } from './checked.ts';
+import { checked, countOptionErrors } from './checked.ts';
 import { compileIptables } from './iptables.ts';
 import { nodeText } from './labels.ts';
 import { lower } from './lower.ts';
@@ -83,6 +83,8 @@ export interface VerifyModelOptions extends CheckOptions {
 
 /** Compile the model for each node, read both artifacts back, and check them three ways. */
 export function verifyModel(model: ClusterModel, options: VerifyModelOptions = {}): VerifyResult {
+  const invalid = countOptionErrors(options, ['maxFindings']);
+  if (invalid.length > 0) return { runs: [], diagnostics: invalid };
   const diagnostics: Diagnostic[] = [];
   const runs: VerifyRun[] = [];
   const nodes = options.nodes ?? [model.nodes.length === 1 ? model.nodes[0]!.name : null];
@@ -107,6 +109,8 @@ export function verifyPrograms(
   node: string | null,
   options: Omit<VerifyModelOptions, 'nodes' | 'lowering'> = {},
 ): VerifyResult {
+  const invalid = countOptionErrors(options, ['maxFindings']);
+  if (invalid.length > 0) return { runs: [], diagnostics: invalid };
   const diagnostics: Diagnostic[] = [];
   const runs: VerifyRun[] = [];
   const programs = lowered.filter((p) => options.family === undefined || p.family === options.family);
@@ -253,6 +257,8 @@ export interface VerifyArtifactsInput extends CheckOptions {
 
 /** Check artifacts from anywhere against each other and, with a model, against its IR. */
 export function verifyArtifacts(input: VerifyArtifactsInput): VerifyResult {
+  const invalid = countOptionErrors(input, ['maxFindings']);
+  if (invalid.length > 0) return { runs: [], diagnostics: invalid };
   const diagnostics: Diagnostic[] = [];
   let ipt: NetfilterProgram | null = null;
   const nftPrograms: NetfilterProgram[] = [];

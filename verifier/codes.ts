@@ -28,6 +28,11 @@ export const { codes: verifyCodes, table: verifyCodeTable } = defineCodes({
     severity: 'error',
     message: () => 'no ruleset or model is left to explain the packet with (the warnings say why)',
   },
+  /** A count the library takes (maxFindings, maxChanges, changesCounted) that is not one; the CLI refuses it as usage. */
+  'verify-invalid-option': {
+    severity: 'error',
+    message: (name: string, value: string) => `${name} is ${value}: it takes a whole number, 0 or more`,
+  },
   'verify-unsupported': {
     severity: 'error',
     message: (family: string, detail: string) => `the ${family} rulesets cannot be checked: ${detail}`,

@@ -108,6 +108,7 @@ export interface VerifyReport {
   family: Family;
   /** service ports of the IR checked (null without an IR) */
   servicePorts: number | null;
+  /** no difference was found, reported or not */
   equivalent: boolean;
   comparisons: Comparison[];
   counterexamples: Counterexample[];
@@ -212,9 +213,9 @@ const MAX_EXACT = BigInt(Number.MAX_SAFE_INTEGER);
  * No difference found, but an artifact holds what the model leaves out and could hide one: no
  * proof. The first such construct is reported (UnsupportedRuleset: the API says it at its line).
  */
-function refuseInconclusiveProof(prepared: PreparedVerify, findings: number): void {
+function refuseInconclusiveProof(prepared: PreparedVerify, differing: number): void {
   const first = prepared.inconclusive[0];
-  if (findings > 0 || first === undefined) return;
+  if (differing > 0 || first === undefined) return;
   const e = new UnsupportedRuleset(first.message);
   e.origin = { file: first.file, line: first.line };
   throw e;
@@ -290,7 +291,7 @@ export function runVerify(prepared: PreparedVerify): VerifyReport {
     },
     roots,
   );
-  refuseInconclusiveProof(prepared, result.findings.length);
+  refuseInconclusiveProof(prepared, result.differingShards.size);
 
   // witnesses prefer what the rules and the model name, and the node's own addresses
   const hints =
@@ -370,7 +371,9 @@ export function runVerify(prepared: PreparedVerify): VerifyReport {
   return {
     family,
     servicePorts: ir ? ir.program.servicePorts.length : null,
-    equivalent: result.findings.length === 0,
+    // every difference found, reported or not: how many are reported (maxFindings, even 0) must
+    // not decide it
+    equivalent: result.differingShards.size === 0,
     comparisons: result.stats.comparisons,
     counterexamples,
     differingFrontends,
