@@ -15,7 +15,8 @@
 //    (in written order), `ports`.
 //  - Keywords print in their canonical spelling: `local`/`cluster`, `clientIP`/`none`.
 //  - Comments: an own-line comment is printed before the line of the item that follows it; a
-//    trailing comment is printed two spaces after the line of the item it follows.
+//    trailing comment is printed two spaces after the line of the item it follows. A comment
+//    inside an item (a statement printed on one line, an endpoint entry) stays with it.
 import type { Span } from '../common/source.ts';
 import type {
   AddressLit,
@@ -46,12 +47,14 @@ interface Row {
   commentIndent: string;
   text: string;
   offset: number;
+  /** Source offset where the printed item ends: an own-line comment before it is inside the item. */
+  end: number;
   blankBefore: boolean;
   leading: Comment[];
   trailing: Comment[];
 }
 
-const row = (indent: string, text: string, offset: number, blankBefore = false): Row => ({
+const row = (indent: string, text: string, offset: number, blankBefore = false, end = offset): Row => ({
   kind: 'item',
   startLine: 0,
   endLine: 0,
@@ -59,17 +62,27 @@ const row = (indent: string, text: string, offset: number, blankBefore = false):
   commentIndent: indent,
   text,
   offset,
+  end,
   blankBefore,
   leading: [],
   trailing: [],
 });
 
+/** The file's comments in source order, and whether one trails something written before it on its line. */
+interface Comments {
+  sorted: readonly Comment[];
+  trails: (c: Comment) => boolean;
+}
+
 export function formatFile(file: FileNode): string {
   const rows: Row[] = [];
-  const comments = [...file.comments].sort((a, b) => a.span.start.offset - b.span.start.offset);
+  const sorted = [...file.comments].sort((a, b) => a.span.start.offset - b.span.start.offset);
+  const linesWithContent = sorted.length === 0 ? new Map<number, number>() : contentLines(file);
+  const trails = (c: Comment) => (linesWithContent.get(c.span.start.line) ?? Infinity) < c.span.start.offset;
+  const comments: Comments = { sorted, trails };
   // one push per row: a block of 200,000 endpoints spread into push's arguments overflowed the stack
   for (const [i, block] of file.blocks.entries()) for (const r of blockRows(block, i > 0, comments)) rows.push(r);
-  const trailer = attachComments(rows, comments, file);
+  const trailer = attachComments(rows, comments);
   const out: string[] = [];
   /** One blank line where the author left any between source line `after` (0: none) and `line`. */
   const keepBlankBetween = (after: number, line: number) => {
@@ -118,7 +131,7 @@ const commentText = (c: Comment): string => `#${c.text.replace(/[\r\n]/g, ' ')}`
 // ---------------------------------------------------------------------------------------------
 // Blocks
 
-function blockRows(block: TopLevelBlock, blankBefore: boolean, comments: readonly Comment[]): Row[] {
+function blockRows(block: TopLevelBlock, blankBefore: boolean, comments: Comments): Row[] {
   const start = block.span.start.offset;
   const close: Row = {
     ...row('', '}', Math.max(start, block.span.end.offset - 1)),
@@ -152,13 +165,17 @@ function blockRows(block: TopLevelBlock, blankBefore: boolean, comments: readonl
   }
 }
 
-/** The rows of one statement: the first is the statement, the rest continue it. */
+/**
+ * The rows of one statement: the first is the statement, the rest continue it. A statement on one
+ * row holds everything up to its end; rows of endpoint entries end where their entries end.
+ */
 function statementRows(rows: Row[], span: Span): Row[] {
   return rows.map((r, i) => ({
     ...r,
     kind: i === 0 ? ('item' as const) : ('continuation' as const),
     startLine: span.start.line,
     endLine: span.end.line,
+    end: rows.length > 1 ? r.end : span.end.offset,
   }));
 }
 
@@ -266,7 +283,7 @@ function portLine(p: PortLine, c: PortColumns): string {
   return parts.join(' ') + p.clauses.map((a) => `, ${attribute(a)}`).join('');
 }
 
-function serviceItemRows(item: ServiceItem, columns: PortColumns, comments: readonly Comment[]): Row[] {
+function serviceItemRows(item: ServiceItem, columns: PortColumns, comments: Comments): Row[] {
   const at = item.span.start.offset;
   switch (item.kind) {
     case 'Port':
@@ -300,21 +317,27 @@ function endpoint(e: EndpointEntry): string {
   return parts.join(' ');
 }
 
-function endpointsRows(entries: readonly EndpointEntry[], at: number, comments: readonly Comment[]): Row[] {
+function endpointsRows(entries: readonly EndpointEntry[], at: number, comments: Comments): Row[] {
   const texts = entries.map(endpoint);
   const oneLine = `endpoints ${texts.join(', ')}`;
-  const first = entries[0]?.span.start.offset ?? at;
+  const first = entries[0]?.span ?? null;
   const last = entries.at(-1)?.span.start.offset ?? at;
-  // A comment between the first and the last entry keeps the one-entry-per-line layout.
-  const commentInside = comments.some((c) => c.span.start.offset > first && c.span.start.offset < last);
+  // A comment between the first and the last entry keeps the one-entry-per-line layout, so that
+  // it stays beside its entry. An own-line comment inside the first entry does not: it is printed
+  // above the statement either way, and counting it would make a second `fmt` join the lines.
+  const between = (c: Comment) => {
+    const o = c.span.start.offset;
+    return first !== null && o > first.start.offset && o < last && (o >= first.end.offset || comments.trails(c));
+  };
+  const commentInside = comments.sorted.some(between);
   if (entries.length <= 1 || (!commentInside && INDENT.length + oneLine.length <= MAX_WIDTH))
     return [row(INDENT, oneLine, at)];
   const cont = INDENT + ' '.repeat('endpoints '.length);
-  return texts.map((t, i) => {
-    const comma = i < texts.length - 1 ? ',' : '';
+  return entries.map((e, i) => {
+    const text = `${texts[i]}${i < texts.length - 1 ? ',' : ''}`;
     return i === 0
-      ? row(INDENT, `endpoints ${t}${comma}`, at)
-      : row(cont, `${t}${comma}`, entries[i]!.span.start.offset);
+      ? row(INDENT, `endpoints ${text}`, at, false, e.span.end.offset)
+      : row(cont, text, e.span.start.offset, false, e.span.end.offset);
   });
 }
 
@@ -324,33 +347,24 @@ function endpointsRows(entries: readonly EndpointEntry[], at: number, comments: 
 /**
  * Give each comment to a row: a comment on a line where some item ends before it trails the last
  * row that starts before it; any other comment leads the first row that starts after it. A
- * comment inside a statement printed on fewer lines than it was written on stays with that
- * statement: an own-line one leads the row it is inside, and of several trailing one row, all but
- * the last lead it. Returns the comments after the last row.
+ * comment inside the item of a row (a statement printed on fewer lines than it was written on,
+ * or one endpoint entry) stays with it: an own-line one leads that row, and of several trailing
+ * one row, all but the last lead it. Returns the comments after the last row.
  */
-function attachComments(rows: Row[], comments: readonly Comment[], file: FileNode): Comment[] {
-  if (comments.length === 0) return [];
-  const linesWithContent = contentLines(file);
+function attachComments(rows: Row[], comments: Comments): Comment[] {
+  if (comments.sorted.length === 0) return [];
   const byOffset = [...rows].sort((a, b) => a.offset - b.offset);
   const trailer: Comment[] = [];
-  for (const c of comments) {
+  for (const c of comments.sorted) {
     const offset = c.span.start.offset;
     const before = lastBefore(byOffset, offset);
-    const content = linesWithContent.get(c.span.start.line);
-    const trailing = content !== undefined && content < offset && before >= 0;
-    if (trailing) {
+    if (before >= 0 && comments.trails(c)) {
       byOffset[before]!.trailing.push(c);
       continue;
     }
-    const after = before + 1;
-    const next = byOffset[after];
+    const next = byOffset[before + 1];
     const last = byOffset[before];
-    const insideLast =
-      last !== undefined &&
-      (last.kind === 'item' || last.kind === 'continuation') &&
-      c.span.start.line < last.endLine &&
-      next?.kind !== 'continuation';
-    if (insideLast) last.leading.push(c);
+    if (last !== undefined && offset < last.end) last.leading.push(c);
     else if (next !== undefined) next.leading.push(c);
     else trailer.push(c);
   }

@@ -160,6 +160,38 @@ test('comments inside a statement printed on one line stay with it, above it, wi
   assert.fixture(fmt(out), out);
 });
 
+test('a comment inside an endpoint entry stays with that entry, not the next one', () => {
+  const out = fmt(`service a/b {
+  ClusterIP 10.0.0.1:80/tcp -> endpoints
+  endpoints 10.1.1.1
+    # drained: moves to rack 7 on friday
+    on n1,
+    10.1.1.2
+    # the middle one
+    on n2,
+    10.1.1.3 on n3
+  endpoints 10.1.1.1  # old rack
+    on n1,
+    10.1.1.2 on n2
+}
+`);
+  assert.fixture(
+    out,
+    `service a/b {
+  ClusterIP 10.0.0.1:80/tcp -> endpoints
+  # drained: moves to rack 7 on friday
+  endpoints 10.1.1.1 on n1,
+            # the middle one
+            10.1.1.2 on n2,
+            10.1.1.3 on n3
+  endpoints 10.1.1.1 on n1,  # old rack
+            10.1.1.2 on n2
+}
+`,
+  );
+  assert.fixture(fmt(out), out);
+});
+
 test('long endpoint lists break one entry per line; short ones stay on one line', () => {
   const short = fmt('service a/b { endpoints 10.0.0.1 on n1, 10.0.0.2 on n2 }');
   assert.fixture(short, 'service a/b {\n  endpoints 10.0.0.1 on n1, 10.0.0.2 on n2\n}\n');
