@@ -320,16 +320,9 @@ function endpoint(e: EndpointEntry): string {
 function endpointsRows(entries: readonly EndpointEntry[], at: number, comments: Comments): Row[] {
   const texts = entries.map(endpoint);
   const oneLine = `endpoints ${texts.join(', ')}`;
-  const first = entries[0]?.span ?? null;
+  const first = entries[0]?.span;
   const last = entries.at(-1)?.span.start.offset ?? at;
-  // A comment between the first and the last entry keeps the one-entry-per-line layout, so that
-  // it stays beside its entry. An own-line comment inside the first entry does not: it is printed
-  // above the statement either way, and counting it would make a second `fmt` join the lines.
-  const between = (c: Comment) => {
-    const o = c.span.start.offset;
-    return first !== null && o > first.start.offset && o < last && (o >= first.end.offset || comments.trails(c));
-  };
-  const commentInside = comments.sorted.some(between);
+  const commentInside = first !== undefined && commentBetweenEntries(comments, first, last);
   if (entries.length <= 1 || (!commentInside && INDENT.length + oneLine.length <= MAX_WIDTH))
     return [row(INDENT, oneLine, at)];
   const cont = INDENT + ' '.repeat('endpoints '.length);
@@ -375,6 +368,35 @@ function attachComments(rows: Row[], comments: Comments): Comment[] {
     r.trailing = r.trailing.slice(-1);
   }
   return trailer;
+}
+
+/**
+ * Whether a comment sits between the first entry (`first`) and the start of the last one, which
+ * keeps the one-entry-per-line layout so that it stays beside its entry. An own-line comment
+ * inside the first entry does not count: it is printed above the statement either way, and
+ * counting it would make a second `fmt` join the lines. Only the comments from the first entry on
+ * are looked at (a scan of all of them for every statement made fmt quadratic in comments).
+ */
+function commentBetweenEntries(comments: Comments, first: Span, lastStart: number): boolean {
+  const { sorted } = comments;
+  for (let i = firstAfter(sorted, first.start.offset); i < sorted.length; i++) {
+    const c = sorted[i]!;
+    if (c.span.start.offset >= lastStart) return false;
+    if (c.span.start.offset >= first.end.offset || comments.trails(c)) return true;
+  }
+  return false;
+}
+
+/** Index of the first comment starting after `offset` (the length if none does). */
+function firstAfter(sorted: readonly Comment[], offset: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid]!.span.start.offset <= offset) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /** Index of the last row starting before `offset`, or -1. */
