@@ -55,7 +55,13 @@ export interface CidrLit {
 // ---------------------------------------------------------------------------------------------
 // cluster { ... }
 
-export interface ClusterBlock {
+/**
+ * Where a block's `{` was written (a built AST has none): fmt keeps a comment on its line with the
+ * header.
+ */
+type Brace = { brace?: Span };
+
+export interface ClusterBlock extends Brace {
   kind: 'Cluster';
   span: Span;
   settings: ClusterSetting[];
@@ -90,7 +96,7 @@ export type DetectorSpec =
 // ---------------------------------------------------------------------------------------------
 // node NAME { ... }
 
-export interface NodeBlock {
+export interface NodeBlock extends Brace {
   kind: 'Node';
   span: Span;
   name: Located<string>;
@@ -106,7 +112,7 @@ export type NodeStatement =
 // ---------------------------------------------------------------------------------------------
 // service NAMESPACE/NAME { ... }
 
-export interface ServiceBlock {
+export interface ServiceBlock extends Brace {
   kind: 'Service';
   span: Span;
   namespace: Located<string>;

@@ -138,8 +138,9 @@ function blockRows(block: TopLevelBlock, blankBefore: boolean, comments: Comment
     kind: 'close',
     commentIndent: INDENT,
   };
+  // A comment between the header's words (before its '{') is printed above the header.
   const head = (text: string): Row => ({
-    ...row('', text, start, blankBefore),
+    ...row('', text, start, blankBefore, block.brace?.start.offset ?? start),
     kind: 'header',
     startLine: block.span.start.line,
   });
@@ -429,7 +430,7 @@ function contentLines(file: FileNode): Map<number, number> {
       return;
     }
     for (const [k, v] of Object.entries(node)) {
-      if (k === 'span') note(v as Span);
+      if (k === 'span' || k === 'brace') note(v as Span);
       else if (k !== 'comments') walk(v);
     }
   };

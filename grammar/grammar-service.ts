@@ -50,6 +50,7 @@ export abstract class ServiceGrammar extends GrammarCore {
         node: {
           kind: 'Service',
           span: this.span(kw, lb),
+          brace: this.span(lb, lb),
           namespace: this.loc(ns, ns.image),
           name: this.loc(name, name.image),
           items: [],

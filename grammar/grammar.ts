@@ -67,7 +67,10 @@ export class KsvcGrammar extends ServiceGrammar {
     const kw = this.CONSUME(Keyword.cluster);
     const lb = this.CONSUME(LBrace);
     this.ACTION(() =>
-      this.openBlock({ kind: 'Cluster', node: { kind: 'Cluster', span: this.span(kw, lb), settings: [] } }),
+      this.openBlock({
+        kind: 'Cluster',
+        node: { kind: 'Cluster', span: this.span(kw, lb), brace: this.span(lb, lb), settings: [] },
+      }),
     );
     this.SUBRULE(this.clusterBody);
   });
@@ -219,7 +222,13 @@ export class KsvcGrammar extends ServiceGrammar {
     this.ACTION(() =>
       this.openBlock({
         kind: 'Node',
-        node: { kind: 'Node', span: this.span(kw, lb), name: this.loc(name, name.image), statements: [] },
+        node: {
+          kind: 'Node',
+          span: this.span(kw, lb),
+          brace: this.span(lb, lb),
+          name: this.loc(name, name.image),
+          statements: [],
+        },
       }),
     );
     this.SUBRULE(this.nodeBody);

@@ -160,6 +160,40 @@ test('comments inside a statement printed on one line stay with it, above it, wi
   assert.fixture(fmt(out), out);
 });
 
+test("a comment on the '{' line stays on the header; one between the header's words goes above it", () => {
+  const out = fmt(`service a/b
+{  # the storefront
+  ClusterIP 10.0.0.1:80/tcp -> endpoints
+}
+service ns /
+# x
+name {
+  ClusterIP 10.0.0.2:80/tcp -> endpoints
+}
+cluster
+# before the brace
+{
+}
+`);
+  assert.fixture(
+    out,
+    `service a/b {  # the storefront
+  ClusterIP 10.0.0.1:80/tcp -> endpoints
+}
+
+# x
+service ns/name {
+  ClusterIP 10.0.0.2:80/tcp -> endpoints
+}
+
+# before the brace
+cluster {
+}
+`,
+  );
+  assert.fixture(fmt(out), out);
+});
+
 test('a comment inside an endpoint entry stays with that entry, not the next one', () => {
   const out = fmt(`service a/b {
   ClusterIP 10.0.0.1:80/tcp -> endpoints
