@@ -1,10 +1,11 @@
 // The canonical .ksvc layout (`ksvc fmt`). It prints every value from the AST fields, so it also
 // works on ASTs that were built rather than parsed (the Kubernetes import gives dummy spans and no
 // comments); spans are used only to put comments back. Layout rules (docs/language.md, "Formatting"):
-//  - 2-space indent; one blank line between top-level blocks; inside a block, and between the
-//    comments above a block and the block, one blank line where the author left one or more
-//    between two statements or comments (none right after '{' or before '}'), as gofmt and
-//    prettier do; blocks and statements in the order written; an empty block is `NAME {` + `}`.
+//  - 2-space indent; one blank line between top-level blocks; inside a block, between the
+//    comments above a block and the block, and among the comments after the last block, one
+//    blank line where the author left one or more between two statements or comments (none
+//    right after '{' or before '}'), as gofmt and prettier do; blocks and statements in the
+//    order written; an empty block is `NAME {` + `}`.
 //  - Port lines of a service are aligned in columns: `NAME:` padded so the types line up, then the
 //    type, `IP:PORT/PROTO`, and `nodePort N` each padded to the widest in the service, so every `->`
 //    lines up. Unnamed port lines start with their type (padded like the names if the service
@@ -122,7 +123,12 @@ export function formatFile(file: FileNode): string {
     else if (r.kind === 'item' || r.kind === 'continuation') prevEnd = Math.max(prevEnd, r.endLine);
   }
   if (trailer.length > 0 && out.length > 0) out.push('');
-  for (const c of trailer) out.push(commentText(c));
+  let trailerEnd = 0;
+  for (const c of trailer) {
+    keepBlankBetween(trailerEnd, c.span.start.line);
+    out.push(commentText(c));
+    trailerEnd = c.span.end.line;
+  }
   return out.length === 0 ? '' : `${out.join('\n')}\n`;
 }
 

@@ -240,6 +240,13 @@ test('an empty file and a file of comments', () => {
   assert.is(fmt(''), '');
   assert.is(fmt('  \n\n'), '');
   assert.is(fmt('# only\n#   comments   \n'), '# only\n#   comments\n');
+  assert.is(fmt('# one\n\n\n# two\n'), '# one\n\n# two\n', 'one blank line kept between them');
+});
+
+test('comments after the last block: one blank line kept where the author left some, as inside blocks', () => {
+  const out = fmt('node a {\n  address 10.0.0.1\n}\n# one\n# two\n\n\n# three\n');
+  assert.fixture(out, 'node a {\n  address 10.0.0.1\n}\n\n# one\n# two\n\n# three\n');
+  assert.fixture(fmt(out), out);
 });
 
 // ASTs built by hand (like the Kubernetes import): dummy spans, no comments.
