@@ -131,6 +131,26 @@ export abstract class GrammarCore extends EmbeddedActionsParser {
     return true;
   }
 
+  /**
+   * Whether the name after `kw` (`on`, `zone`, `for-zone`, `for-node`) is to be read: it follows
+   * on the line of `kw`. Newlines are otherwise free, but `endpoints 10.0.0.1 on` ending a line
+   * would take the next line's first word (`externalIPs`: a keyword is a name too) as the node.
+   * On the same line, whatever follows is read as the name (a ',' is then the usual mismatch).
+   */
+  protected nameOnLineOf(kw: IToken): boolean {
+    return this.RECORDING_PHASE || this.onSameLine(kw, this.LA(1));
+  }
+
+  /** The line ends after `kw` (the statement is cut short): the error is just after it. */
+  protected missingName(kw: IToken, what: string): void {
+    this.extra.push(
+      syntaxCodes['expected-token'](
+        { file: this.src.path, span: this.spanAt(endOf(kw), endOf(kw)) },
+        `expected ${what} after '${kw.image}' on the same line`,
+      ),
+    );
+  }
+
   protected openBlock(b: OpenBlock): void {
     this.out!.blocks.push(b.node);
     this.open = b;
@@ -217,7 +237,6 @@ export abstract class GrammarCore extends EmbeddedActionsParser {
 
   /** `for-zone NAME` / `for-node NAME`: one more hint of the endpoint being read. */
   protected addHint(list: 'forZones' | 'forNodes', name: IToken): void {
-    if (this.RECORDING_PHASE) return;
     const e = this.entry!;
     const loc = this.loc(name, name.image);
     if (e[list] === NO_HINTS) e[list] = [loc];
@@ -234,8 +253,9 @@ export abstract class GrammarCore extends EmbeddedActionsParser {
     {
       ALT: () => {
         const kw = this.CONSUME(Keyword.on);
-        const n = this.CONSUME(Name);
+        const n = this.nameOnLineOf(kw) ? this.CONSUME(Name) : undefined;
         if (this.RECORDING_PHASE) return;
+        if (n === undefined) return this.missingName(kw, 'a node name');
         const e = this.entry!;
         if (e.node !== null) this.duplicate(kw);
         e.node = this.loc(n, n.image);
@@ -245,8 +265,9 @@ export abstract class GrammarCore extends EmbeddedActionsParser {
     {
       ALT: () => {
         const kw = this.CONSUME(Keyword.zone);
-        const z = this.CONSUME2(Name);
+        const z = this.nameOnLineOf(kw) ? this.CONSUME2(Name) : undefined;
         if (this.RECORDING_PHASE) return;
+        if (z === undefined) return this.missingName(kw, 'a zone name');
         const e = this.entry!;
         if (e.zone !== null) this.duplicate(kw);
         e.zone = this.loc(z, z.image);
@@ -255,14 +276,20 @@ export abstract class GrammarCore extends EmbeddedActionsParser {
     },
     {
       ALT: () => {
-        this.CONSUME(Keyword['for-zone']);
-        this.addHint('forZones', this.CONSUME3(Name));
+        const kw = this.CONSUME(Keyword['for-zone']);
+        const z = this.nameOnLineOf(kw) ? this.CONSUME3(Name) : undefined;
+        if (this.RECORDING_PHASE) return;
+        if (z === undefined) this.missingName(kw, 'a zone name');
+        else this.addHint('forZones', z);
       },
     },
     {
       ALT: () => {
-        this.CONSUME(Keyword['for-node']);
-        this.addHint('forNodes', this.CONSUME4(Name));
+        const kw = this.CONSUME(Keyword['for-node']);
+        const n = this.nameOnLineOf(kw) ? this.CONSUME4(Name) : undefined;
+        if (this.RECORDING_PHASE) return;
+        if (n === undefined) this.missingName(kw, 'a node name');
+        else this.addHint('forNodes', n);
       },
     },
     {

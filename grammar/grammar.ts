@@ -239,14 +239,14 @@ export class KsvcGrammar extends ServiceGrammar {
     this.MANY(() => {
       const s = this.SUBRULE(this.nodeStatement);
       this.ACTION(() => {
-        if (this.open?.kind === 'Node') this.open.node.statements.push(s);
+        if (this.open?.kind === 'Node' && s !== null) this.open.node.statements.push(s);
       });
     });
     const rb = this.CONSUME(RBrace);
     this.ACTION(() => this.closeBlock(rb));
   });
 
-  protected readonly nodeStatementAlts: OrMethodOpts<NodeStatement> = {
+  protected readonly nodeStatementAlts: OrMethodOpts<NodeStatement | null> = {
     ERR_MSG: "a node statement ('address', 'podCIDR' or 'zone')",
     DEF: [
       {
@@ -274,16 +274,17 @@ export class KsvcGrammar extends ServiceGrammar {
       {
         ALT: () => {
           const kw = this.CONSUME(Keyword.zone);
-          const z = this.CONSUME(Name);
-          return this.ACTION(() => ({
-            kind: 'NodeZone' as const,
-            span: this.span(kw, z),
-            zone: this.loc(z, z.image),
-          }));
+          const z = this.nameOnLineOf(kw) ? this.CONSUME(Name) : undefined;
+          return this.ACTION(() => {
+            if (z !== undefined)
+              return { kind: 'NodeZone' as const, span: this.span(kw, z), zone: this.loc(z, z.image) };
+            this.missingName(kw, 'a zone name');
+            return null; // cut short: not kept, as a statement that fails to parse
+          });
         },
       },
     ],
   };
   /** nodeStatement = 'address' addressList | 'podCIDR' cidrList | 'zone' NAME ; */
-  protected nodeStatement = this.RULE('nodeStatement', (): NodeStatement => this.OR(this.nodeStatementAlts));
+  protected nodeStatement = this.RULE('nodeStatement', (): NodeStatement | null => this.OR(this.nodeStatementAlts));
 }

@@ -630,6 +630,36 @@ test('recovery: continuation lines of a broken list are skipped, not re-reported
   );
 });
 
+test("a name after 'on' or 'zone' follows on the same line: the next line's word is not taken", () => {
+  const errors = (text: string) => parse(text).diagnostics.map((d) => [d.code, at(d), d.message]);
+  const endpointsThen = (modifier: string) =>
+    `service a/b {\n  http: ClusterIP 10.0.0.1:80/tcp -> endpoints\n  endpoints 10.0.0.1 ${modifier}\n  externalIPs 192.168.99.22\n}\n`;
+  assert.equal(errors(endpointsThen('on')), [
+    ['expected-token', '3:24', "expected a node name after 'on' on the same line"],
+  ]);
+  assert.equal(errors(endpointsThen('zone')), [
+    ['expected-token', '3:26', "expected a zone name after 'zone' on the same line"],
+  ]);
+  assert.equal(errors(endpointsThen('for-zone')), [
+    ['expected-token', '3:30', "expected a zone name after 'for-zone' on the same line"],
+  ]);
+  assert.equal(errors(endpointsThen('for-node')), [
+    ['expected-token', '3:30', "expected a node name after 'for-node' on the same line"],
+  ]);
+  // the statement after is read as written
+  const items = (parse(endpointsThen('on')).file.blocks[0] as ServiceBlock).items;
+  assert.equal(
+    items.map((i) => i.kind),
+    ['Port', 'Endpoints', 'ExternalIPs'],
+  );
+  assert.equal(errors('node n1 {\n  zone\n  address 192.168.1.1\n}\n'), [
+    ['expected-token', '2:7', "expected a zone name after 'zone' on the same line"],
+  ]);
+  // on the same line, keywords are names as before
+  assert.equal(errors('node n1 {\n  zone zone address 192.168.1.1\n}\n'), []);
+  assert.equal(errors(endpointsThen('on node zone zone for-zone on for-node ready')), []);
+});
+
 test('errors are capped', () => {
   const r = parse(`service a/b {\n${'x: ClusterIP 1.2.3.4:80/bad -> endpoints\n'.repeat(200)}}`);
   assert.is(r.diagnostics.length, 51);
