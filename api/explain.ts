@@ -5,7 +5,6 @@ import { appendAll } from '../common/append.ts';
 import type { Diagnostic } from '../common/diagnostics.ts';
 import type { Family } from '../common/ip.ts';
 import { evaluate } from '../compiler/ir/evaluate.ts';
-import type { Packet } from '../compiler/ir/packet.ts';
 import type { IRProgram } from '../compiler/ir/types.ts';
 import type { LowerOptions } from '../compiler/lower/index.ts';
 import type { ClusterModel } from '../compiler/model.ts';
@@ -17,6 +16,7 @@ import type { NetfilterProgram } from '../verifier/model/program.ts';
 import { readNftables } from '../verifier/nftables/index.ts';
 import type { ArtifactInput } from '../verifier/verify.ts';
 import { checked } from './checked.ts';
+import { type PacketInput, packetOf } from './explain-packet.ts';
 import { topologyNotes } from './explain-topology.ts';
 import { compileIptables } from './iptables.ts';
 import { nodeText } from './labels.ts';
@@ -25,12 +25,15 @@ import { compileNftables } from './nftables.ts';
 import type { ArtifactText } from './verify.ts';
 
 export interface ExplainInput {
-  packet: Packet;
+  /** checked as the CLI checks its flags: a packet that is not one of `family` is a diagnostic */
+  packet: PacketInput;
   family: Family;
   model?: { model: ClusterModel; node?: string | null; lowering?: Omit<LowerOptions, 'node' | 'family'> };
   /** artifacts to explain on; with a model and none given, both are compiled in memory */
   iptables?: ArtifactText;
   nftables?: ArtifactText;
+  /** the nft table holding kube-proxy's rules in `nftables` (default kube-proxy) */
+  nftTable?: string;
   /** which evaluators to show (default all available) */
   backends?: readonly ('ir' | 'iptables' | 'nftables')[];
   /**
@@ -49,6 +52,12 @@ function podInterfaceOf(ir: IRProgram): string | null {
 
 /** The path of one packet through each ruleset and the IR, with exact outcome distributions. */
 export function explainPacket(input: ExplainInput): { explanation: Explanation | null; diagnostics: Diagnostic[] } {
+  const given = packetOf(input.packet, input.family);
+  if ('reason' in given) {
+    const where = { file: '<packet>', span: null };
+    return { explanation: null, diagnostics: [verifyCodes['explain-invalid-packet'](where, given.reason)] };
+  }
+  const { packet } = given;
   const diagnostics: Diagnostic[] = [];
   const want = (b: 'ir' | 'iptables' | 'nftables') => !input.backends || input.backends.includes(b);
   let ir: IRProgram | null = null;
@@ -87,7 +96,7 @@ export function explainPacket(input: ExplainInput): { explanation: Explanation |
   }
   if (nftFile !== null && want('nftables')) {
     const text = input.nftables?.text ?? compileNftables([ir!]);
-    const r = readNftables(text, { file: nftFile });
+    const r = readNftables(text, { file: nftFile, ...(input.nftTable !== undefined ? { table: input.nftTable } : {}) });
     appendAll(diagnostics, r.diagnostics);
     nft = r.programs.find((p) => p.family === input.family) ?? null;
     const held = r.programs.map((p) => p.family);
@@ -108,19 +117,19 @@ export function explainPacket(input: ExplainInput): { explanation: Explanation |
     diagnostics.push(verifyCodes['explain-nothing-to-evaluate']({ file: at, span: null }));
     return { explanation: null, diagnostics };
   }
-  const podIf = input.podInterface && input.packet.path === 'arriving' && ir ? podInterfaceOf(ir) : null;
+  const podIf = input.podInterface && packet.path === 'arriving' && ir ? podInterfaceOf(ir) : null;
   const explanation = checked(input.family, at, diagnostics, () =>
     explain({
       family: input.family,
       ir: ir && want('ir') ? { program: ir, evaluate } : null,
       artifacts,
-      packet: podIf === null ? input.packet : { ...input.packet, inInterface: podIf },
+      packet: podIf === null ? packet : { ...packet, inInterface: podIf },
       readerNotes: !compiledHere,
       ...(ir ? { locality: { mode: 'concrete' as const, addresses: ir.nodeIPs } } : {}),
     }),
   );
   // why the node's rules hold the endpoints they hold, when topology hints are in play
-  if (explanation && ir && input.model) explanation.notes.push(...topologyNotes(input.model.model, ir, input.packet));
+  if (explanation && ir && input.model) explanation.notes.push(...topologyNotes(input.model.model, ir, packet));
   return { explanation, diagnostics };
 }
 

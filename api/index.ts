@@ -26,6 +26,7 @@ export {
   type ServicePortRef,
 } from './diff.ts';
 export type { ChangeKind, ServicePortChanges } from './diff-summary.ts';
+export type { PacketInput } from './explain-packet.ts';
 export {
   compileIptables,
   compileIptablesChunks,

@@ -226,7 +226,9 @@ async function runDiff(argv: string[], io: CliIO): Promise<number> {
       ? [file, '--backend', backend, ...flags]
       : input === 'k8s'
         ? ['--from-k8s', file, ...kubeSettingArgs(settings), '--backend', backend, ...flags]
-        : [input === 'iptables' ? '--iptables' : '--nft', file];
+        : input === 'iptables'
+          ? ['--iptables', file]
+          : ['--nft', file, ...(v['nft-table'] !== undefined ? ['--nft-table', v['nft-table']] : [])];
   const inputs: DiffInputs = {
     files: { old: inputName(oldFile), new: inputName(newFile) },
     models: compared.models,

@@ -112,6 +112,7 @@ async function runExplain(argv: string[], io: CliIO): Promise<number> {
   // with --to, the destination is looked up once the model is read
   const given = v.to === undefined ? destinationFromFlags(v) : null;
   if (typeof given === 'string') return fail(given);
+  if (v.family !== undefined && v.family !== 'ipv4' && v.family !== 'ipv6') return fail('--family is ipv4 or ipv6');
   const family = (v.family ?? familyOf(given?.dst ?? src.value.text)) as 'ipv4' | 'ipv6';
   if (given && src.value.family !== familyOf(given.dst)) return fail('--src and --dst are of different IP families');
   if (family !== src.value.family) return fail(`--family ${family} does not match the addresses`);
@@ -122,8 +123,10 @@ async function runExplain(argv: string[], io: CliIO): Promise<number> {
   if (from === 'node' && v.iface !== undefined) return fail('--iface is for arriving packets (--from external or pod)');
   if (v.iface !== undefined && !isInterfaceName(v.iface))
     return fail(`--iface: '${v.iface}' is not an interface name (1 to 15 bytes, no '/', ':', space or control)`);
-  const mark = v.mark === undefined ? 0 : Number(v.mark);
-  if (!Number.isInteger(mark) || mark < 0 || mark > 0xffffffff) return fail('--mark is a number from 0 to 0xffffffff');
+  // decimal or 0x hex only: Number() also took '', ' ' (as 0), 1e3 and 0b101
+  const mark = v.mark === undefined ? 0 : /^(?:\d+|0x[0-9a-f]+)$/i.test(v.mark) ? Number(v.mark) : Number.NaN;
+  if (!Number.isInteger(mark) || mark < 0 || mark > 0xffffffff)
+    return fail('--mark is a number from 0 to 0xffffffff (decimal, or hex with 0x)');
   const [ctState, ctDnat] = (v.ct ?? 'new').split('+') as [string, string | undefined];
   if (!CT.includes(ctState as CtState) || (ctDnat !== undefined && (ctDnat !== 'dnat' || ctState === 'new'))) {
     return fail('--ct is new, established, related, invalid or untracked (established+dnat, related+dnat)');
@@ -147,6 +150,12 @@ async function runExplain(argv: string[], io: CliIO): Promise<number> {
   const artifactsMode = v.iptables !== undefined || v.nft !== undefined;
   const modelFile = artifactsMode ? v.model : parsed.positionals[0];
   if (!artifactsMode && parsed.positionals.length === 0) return fail('expected a FILE.ksvc (or --iptables/--nft)');
+  if (v['from-k8s'] && parsed.positionals.length === 0)
+    return fail('--from-k8s reads the Kubernetes YAML or JSON files given: name at least one');
+  // a --model another model source would leave unread
+  if (v.model !== undefined && (!artifactsMode || v['from-k8s']))
+    return fail('--model goes with --iptables/--nft, in place of a FILE.ksvc or --from-k8s');
+  if (v['nft-table'] !== undefined && v.nft === undefined) return fail('--nft-table goes with --nft');
   if (!v['from-k8s']) {
     // a FILE beside --iptables/--nft would not be read: the model of artifacts is --model
     if (artifactsMode && parsed.positionals.length > 0)
@@ -211,6 +220,7 @@ async function runExplain(argv: string[], io: CliIO): Promise<number> {
     ...(model ? { model: { model, node, lowering } } : {}),
     ...(iptables ? { iptables } : {}),
     ...(nftables ? { nftables } : {}),
+    ...(v['nft-table'] !== undefined ? { nftTable: v['nft-table'] } : {}),
     ...(backend === 'all' ? {} : { backends: [backend as 'ir' | 'iptables' | 'nftables'] }),
     podInterface: from === 'pod' && v.iface === undefined,
   });

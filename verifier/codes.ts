@@ -24,6 +24,11 @@ export const { codes: verifyCodes, table: verifyCodeTable } = defineCodes({
     message: (ruleset: string, family: string, held: string) =>
       `the ${ruleset} holds ${held} rules, and the packet is ${family}: explain a packet of its family, or give the ${ruleset} of this one`,
   },
+  /** explainPacket (the library): a packet that is not one of its family, or not a packet at all. */
+  'explain-invalid-packet': {
+    severity: 'error',
+    message: (reason: string) => `the packet cannot be explained: ${reason}`,
+  },
   'explain-nothing-to-evaluate': {
     severity: 'error',
     message: () => 'no ruleset or model is left to explain the packet with (the warnings say why)',

@@ -327,6 +327,17 @@ test('--input nft: both families of one document compared, each its own run', as
     ],
   );
   assert.equal(j.comparisons[0].servicePorts, { old: null, new: null });
+  // a table of another name: the explain lines name it too, and run as printed
+  const renamed = files.map((f, i) =>
+    write(`diff-kp2-${i}.nft.json`, readFileSync(f, 'utf8').replaceAll('"kube-proxy"', '"kp2"')),
+  );
+  const t = await ksvc('diff', '--input', 'nft', renamed[0]!, renamed[1]!, '--nft-table', 'kp2', '--family', 'ipv4');
+  assert.is(t.code, 1, t.stderr);
+  const line = /^ {2}explain new: (ksvc explain .*)$/m.exec(t.stdout)?.[1];
+  assert.ok(line?.includes('--nft-table kp2'), t.stdout);
+  const explained = await ksvc(...shellWords(line!).slice(1));
+  assert.is(explained.code, 0, explained.stderr);
+  assert.match(explained.stdout, /^nftables:$/m);
 });
 
 test('--input k8s: two versions as Kubernetes objects, annotations at the Service object', async () => {

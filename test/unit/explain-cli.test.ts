@@ -60,6 +60,26 @@ test('--backend, --output json, and explaining artifact files', async () => {
     texts.join('\n'),
   );
 
+  // an nft document whose table is not kube-proxy's, named by --nft-table (it was ignored: the
+  // document read as holding no rules, and only iptables was explained)
+  const renamed = write('web-kp2.nft.json', readFileSync(files.nft, 'utf8').replaceAll('"kube-proxy"', '"kp2"'));
+  const table = await ksvc(
+    'explain',
+    '--iptables',
+    files.iptables,
+    '--nft',
+    renamed,
+    '--nft-table',
+    'kp2',
+    ...WEB_PACKET,
+  );
+  assert.is(table.code, 0, table.stderr);
+  assert.not.match(table.stderr, 'nft-no-table');
+  assert.equal(
+    [...table.stdout.matchAll(/^(\w+):$/gm)].map((m) => m[1]),
+    ['iptables', 'nftables'],
+  );
+
   // artifacts with the model: the IR joins them
   const withModel = await ksvc('explain', '--iptables', files.iptables, '--model', WEB, ...WEB_PACKET);
   assert.is(withModel.code, 0, withModel.stderr);
@@ -268,6 +288,15 @@ test('usage errors exit 2 with a message', async () => {
     [['--iptables', WEB, ...packet, '--proto', 'icmp', '--backend', 'ir'], /--backend ir evaluates the model/],
     [['--iptables', WEB, ...packet, '--proto', 'icmp', '--backend', 'nftables'], /--backend nftables needs --nft/],
     [['--nft', WEB, ...packet, '--proto', 'icmp', '--backend', 'iptables'], /--backend iptables needs --iptables/],
+    // flags another flag would leave unread, and values Number() took
+    [['--nft', WEB, '--from-k8s', ...packet, '--proto', 'icmp'], /--from-k8s reads the Kubernetes YAML or JSON files/],
+    [[WEB, '--model', WEB, ...packet, '--proto', 'icmp'], /--model goes with --iptables\/--nft/],
+    [['--iptables', WEB, '--nft-table', 'kp2', ...packet, '--proto', 'icmp'], /--nft-table goes with --nft/],
+    ...['', ' ', '1e3', '0b101'].map((m): [string[], RegExp] => [
+      [WEB, ...packet, '--proto', 'icmp', '--mark', m],
+      /--mark is a number from 0 to 0xffffffff/,
+    ]),
+    [[WEB, ...packet, '--proto', 'icmp', '--family', 'foo'], /--family is ipv4 or ipv6/],
   ];
   for (const [argv, message] of cases) {
     const r = await ksvc('explain', ...argv);
