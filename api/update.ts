@@ -60,7 +60,19 @@ function tablesDifference(applied: RulesetState, next: RulesetState, previousCom
   return null;
 }
 
-const commandsOf = (text: string): unknown[] => (JSON.parse(text) as { nftables: unknown[] }).nftables;
+/** A command document's commands, or null when the text is not one ({"nftables": [...]}). */
+function commandsOf(text: string): unknown[] | null {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  const commands = (doc as { nftables?: unknown } | null)?.nftables;
+  return Array.isArray(commands) ? commands : null;
+}
+
+const isMetainfo = (c: unknown): boolean => typeof c === 'object' && c !== null && 'metainfo' in c;
 
 /**
  * The nftables delta `delta` from `previous` to `next` (one node's; the documents stamped
@@ -76,9 +88,13 @@ export function proveNftablesDelta(
   options: DeltaOptions = {},
 ): UpdateProof {
   const stamp = { stamp: Boolean(options.stamp) };
-  // the delta's metainfo dropped: one document, the old commands then the update's
-  const previousCommands = commandsOf(compileNftables(previous, stamp));
-  const applied = JSON.stringify({ nftables: [...previousCommands, ...commandsOf(delta).slice(1)] });
+  const previousCommands = commandsOf(compileNftables(previous, stamp))!;
+  const update = commandsOf(delta);
+  if (update === null) return { proven: false, difference: 'the update is not an nft JSON command document' };
+  // the delta's metainfo (when it leads) dropped: one document, the old commands then the update's
+  const applied = JSON.stringify({
+    nftables: [...previousCommands, ...(isMetainfo(update[0]) ? update.slice(1) : update)],
+  });
   const nextText = compileNftables(next, stamp);
   const [a, b] = [
     readNftablesState(applied, { file: '<previous + update>' }),

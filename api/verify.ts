@@ -259,6 +259,14 @@ export interface VerifyArtifactsInput extends CheckOptions {
 export function verifyArtifacts(input: VerifyArtifactsInput): VerifyResult {
   const invalid = countOptionErrors(input, ['maxFindings']);
   if (invalid.length > 0) return { runs: [], diagnostics: invalid };
+  // no ruleset at all: said, not an empty result a caller could take for "every run equivalent"
+  if (!input.iptables && !input.nftables) {
+    const where = { file: '<input>', span: null };
+    return {
+      runs: [],
+      diagnostics: [verifyCodes['verify-nothing-to-compare'](where, input.family ?? 'either family', 0)],
+    };
+  }
   const diagnostics: Diagnostic[] = [];
   let ipt: NetfilterProgram | null = null;
   const nftPrograms: NetfilterProgram[] = [];

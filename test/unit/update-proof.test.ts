@@ -107,6 +107,27 @@ test('nftables: an update that leaves another table, or no longer a kube-proxy t
     proven: false,
     difference: 'table ip6 kube-proxy is in the full output and not after the update',
   });
+  // an update without a leading metainfo: its first command is one (it was dropped as the metainfo)
+  const first = proveNftablesDelta(
+    before,
+    before,
+    JSON.stringify({ nftables: [{ delete: { table: { family: 'ip', name: 'kube-proxy' } } }] }),
+  );
+  assert.equal(first, {
+    proven: false,
+    difference: 'table ip kube-proxy is in the full output and not after the update',
+  });
+});
+
+test('nftables: an update that is no command document is not proven, and nothing is thrown', () => {
+  const before = programs(EVERYTHING);
+  for (const text of ['{}', '[]', 'null', '{"nftables":5}', '', '{"nftables": [']) {
+    assert.equal(
+      proveNftablesDelta(before, before, text),
+      { proven: false, difference: 'the update is not an nft JSON command document' },
+      text,
+    );
+  }
 });
 
 test('nftables: a stamped delta is proven from the document of its previous version only', () => {

@@ -1,6 +1,7 @@
 // How many differences a check reports (maxFindings, diff's maxChanges) must not decide whether it
 // found any: with 0 the library said "equivalent" of rulesets that differ (a review). A count that
-// is none (-5, NaN, 1.5) is an error diagnostic, as the CLI refuses it.
+// is none (-5, NaN, 1.5) is an error diagnostic, as the CLI refuses it, and so is a call with no
+// ruleset to check.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -73,6 +74,12 @@ test('a count that is none is an error diagnostic, and nothing is checked', () =
     });
     assert.equal([t.runs, codes(t.diagnostics)], [[], ['verify-invalid-option']]);
   }
+});
+
+test('a verify call with no ruleset says so: an empty result could be taken for every run equivalent', () => {
+  const r = verifyArtifacts({});
+  assert.equal([r.runs, r.diagnostics.map((d) => d.code)], [[], ['verify-nothing-to-compare']]);
+  assert.match(r.diagnostics[0]!.message, 'for either family there are 0 rulesets or models to check');
 });
 
 test.run();
