@@ -67,9 +67,12 @@ function decodeInput(bytes: Buffer, kind: InputKind): { ok: true; text: string }
   const text = bytes.toString('utf8');
   if (kind === 'artifact' || isUtf8(bytes)) return { ok: true, text: kind === 'source' ? withoutMark(text) : text };
   const at = firstReplacedByte(bytes, text);
+  // PowerShell 5's `>` writes UTF-16 with a byte order mark (`kubectl get -o yaml > f.yaml`)
+  const utf16 = (bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff);
+  const convert = utf16 ? 'it is UTF-16 (its byte order mark says so): convert it to UTF-8' : 'convert the file';
   return {
     ok: false,
-    reason: `not valid UTF-8 at line ${at.line}, column ${at.column} (byte ${at.byte}): ksvc reads its inputs as UTF-8; convert the file`,
+    reason: `not valid UTF-8 at line ${at.line}, column ${at.column} (byte ${at.byte}): ksvc reads its inputs as UTF-8; ${convert}`,
   };
 }
 

@@ -29,6 +29,14 @@ test('a source that is not UTF-8 is refused, saying where its first bad byte is'
   );
 });
 
+test('UTF-16 (as PowerShell writes kubectl output) is named as such', () => {
+  const r = readInputFile(io, write('utf16.yaml', Buffer.from(`\ufeffkind: List\n`, 'utf16le')));
+  assert.equal(
+    r.ok ? null : r.reason,
+    'not valid UTF-8 at line 1, column 1 (byte 0): ksvc reads its inputs as UTF-8; it is UTF-16 (its byte order mark says so): convert it to UTF-8',
+  );
+});
+
 test('UTF-8 with a real U+FFFD and a byte order mark reads; an artifact is read as before', () => {
   const fine = readInputFile(io, write('fine.ksvc', Buffer.from(`\ufeff# a real \ufffd\n${SERVICE}`)));
   assert.equal(fine.ok ? fine.text : fine.reason, `# a real \ufffd\n${SERVICE}`);
