@@ -77,27 +77,23 @@ export function commentBetweenEntries(comments: Comments, first: Span, lastStart
 }
 
 /** Index of the first comment starting after `offset` (the length if none does). */
-function firstAfter(sorted: readonly Comment[], offset: number): number {
+const firstAfter = (sorted: readonly Comment[], offset: number): number =>
+  partitionPoint(sorted.length, (i) => sorted[i]!.span.start.offset <= offset);
+
+/** Index of the last row starting before `offset`, or -1. */
+const lastBefore = (rows: readonly CommentHolder[], offset: number): number =>
+  partitionPoint(rows.length, (i) => rows[i]!.offset < offset) - 1;
+
+/** The first index in [0, n) where `before` turns false (it holds up to some index, then never). */
+function partitionPoint(n: number, before: (i: number) => boolean): number {
   let lo = 0;
-  let hi = sorted.length;
+  let hi = n;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if (sorted[mid]!.span.start.offset <= offset) lo = mid + 1;
+    if (before(mid)) lo = mid + 1;
     else hi = mid;
   }
   return lo;
-}
-
-/** Index of the last row starting before `offset`, or -1. */
-function lastBefore(rows: readonly CommentHolder[], offset: number): number {
-  let lo = 0;
-  let hi = rows.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (rows[mid]!.offset < offset) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo - 1;
 }
 
 /** For each line, the smallest offset at which some AST span starts or ends on it. */
