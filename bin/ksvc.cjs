@@ -112,6 +112,7 @@ function verifyInChild() {
   const flags = [`${YOUNG}32`, ...(given(GROWTH) ? [] : [`${GROWTH}35`]), '--expose-gc'];
   const child = spawn(process.execPath, [...flags, ...process.execArgv, ...process.argv.slice(1)], {
     stdio: 'inherit',
+    env: { ...process.env, KSVC_ENGINE_PARENT: String(process.pid) },
   });
   let started = false;
   const passOn = (signal) => {
@@ -148,6 +149,12 @@ function verifyInChild() {
 
 function runCommand() {
   const { pathToFileURL } = require('node:url');
+  // The engine child of verifyInChild knows its parent: once that has ended (SIGKILL, a signal it
+  // does not pass on) the child makes no more network namespaces (cli/netns.ts). The variable is
+  // not passed on to the child's own children.
+  const parent = process.env.KSVC_ENGINE_PARENT;
+  delete process.env.KSVC_ENGINE_PARENT;
+  if (parent === String(process.ppid)) globalThis[Symbol.for('ksvc.engineParent')] = process.ppid;
   // The CLI runs itself when loaded as the program; a link may have any name (cli/main.ts).
   globalThis[Symbol.for('ksvc.launched')] = true;
   if (bundleIsFresh()) return import(pathToFileURL(bundle).href);

@@ -7,6 +7,7 @@
 import { compileIptables } from '../api/iptables.ts';
 import { compileNftables } from '../api/nftables.ts';
 import type { ArtifactText } from '../api/verify.ts';
+import type { Family } from '../common/ip.ts';
 import type { IRProgram } from '../compiler/ir/types.ts';
 import { missingTool, type Netns, nftWithFile, withNetns } from './netns.ts';
 
@@ -26,17 +27,18 @@ export function addKubeProxyCounters(ns: Netns): void {
   }
 }
 
-/** Why the kernel check cannot run here (a sentence), or null. */
-export function kernelCheckRefusal(): string | null {
+/**
+ * Why the kernel check cannot run here (a sentence), or null. Only the tools the run uses are
+ * needed: a family's iptables tools (both without --family), nfacct unless --no-nfacct.
+ */
+export function kernelCheckRefusal(uses: { family?: Family; nfacct: boolean }): string | null {
   if (process.getuid?.() !== 0) return 'it loads the rulesets into network namespaces: run it as root';
   const missing = missingTool([
     'ip',
-    'iptables-restore',
-    'iptables-save',
-    'ip6tables-restore',
-    'ip6tables-save',
     'nft',
-    'nfacct',
+    ...(uses.family !== 'ipv6' ? ['iptables-restore', 'iptables-save'] : []),
+    ...(uses.family !== 'ipv4' ? ['ip6tables-restore', 'ip6tables-save'] : []),
+    ...(uses.nfacct ? ['nfacct'] : []),
   ]);
   return missing === null ? null : `'${missing}' is not installed`;
 }
@@ -53,14 +55,26 @@ export function kernelListings(ir: IRProgram): KernelListings {
   const v6 = ir.family === 'ipv6';
   const saved = withNetns('verify-ipt', (ns) => {
     if (ir.environment.nfacct) addKubeProxyCounters(ns);
-    must(ns, v6 ? 'ip6tables-restore' : 'iptables-restore', ['-w', '5'], compileIptables(ir, { hooks: true }));
-    return must(ns, v6 ? 'ip6tables-save' : 'iptables-save', []);
+    const [restore, save] = v6 ? ['ip6tables-restore', 'ip6tables-save'] : ['iptables-restore', 'iptables-save'];
+    must(ns, restore, ['-w', '5'], compileIptables(ir, { hooks: true }));
+    const listing = must(ns, save, []);
+    // an empty listing read as "no table" and the family's check went missing, passing (exit 0)
+    if (!/^\*nat$/m.test(listing))
+      throw new Error(
+        `${save} listed no nat table after ${restore} loaded one in a throw-away namespace: the two do not see the same rules (one iptables-legacy, the other iptables-nft?)`,
+      );
+    return listing;
   });
   const listed = withNetns('verify-nft', (ns) => {
     // the document `ksvc compile` writes (its tables version-stamped)
     const r = nftWithFile(ns, ['-j', '-f'], compileNftables([ir], { stamp: true }));
     if (r.status !== 0) throw new Error(`nft -j -f failed in a throw-away namespace: ${r.stderr.trim()}`);
-    return must(ns, 'nft', ['-j', 'list', 'ruleset']);
+    const listing = must(ns, 'nft', ['-j', 'list', 'ruleset']);
+    if (!listing.includes('"kube-proxy"'))
+      throw new Error(
+        'nft -j list ruleset listed no kube-proxy table after nft -j -f loaded one in a throw-away namespace',
+      );
+    return listing;
   });
   return {
     iptables: { text: saved, file: `<kernel: ${v6 ? 'ip6tables-save' : 'iptables-save'}, ${where}>` },

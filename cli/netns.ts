@@ -7,7 +7,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { ftruncateSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 
 export interface CommandResult {
   status: number;
@@ -43,15 +43,22 @@ let stateFd: number | null = null;
 /**
  * What the watchdog does once this process has ended, however (its end of the pipe closes then):
  * delete what the state lists, which only this process writes, read from the start of the file it
- * was given as descriptor 3. Only names of ksvc's own form are deleted.
+ * was given as descriptor 3. Only names of ksvc's own form are deleted (no space or glob character
+ * in them), each again 1 s and 4 s later: an `ip netns add` the process had started runs on after
+ * it and can create its namespace after the first delete (a review left one in 25 runs).
  */
 const WATCHDOG = `cat >/dev/null
+names=
 while IFS= read -r line; do
   case "$line" in
-    "netns ksvc-"*) ip netns del "\${line#netns }" 2>/dev/null ;;
+    "netns ksvc-"*) names="$names \${line#netns }" ;;
     "dir /"*) rm -rf -- "\${line#dir }" ;;
   esac
-done <&3`;
+done <&3
+for wait in 0 1 3; do
+  sleep "$wait"
+  for name in $names; do ip netns del "$name" 2>/dev/null; done
+done`;
 
 /** The state rewritten in place (the watchdog reads it once, at the end, from its start). */
 function writeHeld(): void {
@@ -105,6 +112,7 @@ function deleteHeld(): void {
  * Throws an Error when it cannot be created.
  */
 export function createNetns(purpose: string): Netns & { remove(): void } {
+  refuseOrphan();
   startWatchdog();
   const prefix = `ksvc-${purpose}`.slice(0, 24);
   const name = `${prefix}-${process.pid}-${++created}-${randomBytes(3).toString('hex')}`;
@@ -131,6 +139,18 @@ export function createNetns(purpose: string): Netns & { remove(): void } {
   };
 }
 
+/** The ksvc command whose engine child this process is (bin/ksvc.cjs verifyInChild), if it is one. */
+const engineParent = (globalThis as { [key: symbol]: unknown })[Symbol.for('ksvc.engineParent')] as number | undefined;
+
+/**
+ * An engine child whose command has ended (killed with SIGKILL, or a signal it does not pass on)
+ * ends too, before making another namespace: it ran on, reparented, loading rulesets into new
+ * namespaces after the command had ended (a review). Its exit deletes what it holds.
+ */
+function refuseOrphan(): void {
+  if (engineParent !== undefined && process.ppid !== engineParent) process.exit(143);
+}
+
 /** A namespace for `body`, deleted whatever happens. */
 export function withNetns<T>(purpose: string, body: (ns: Netns) => T): T {
   const ns = createNetns(purpose);
@@ -147,7 +167,8 @@ export function withNetns<T>(purpose: string, body: (ns: Netns) => T): T {
  * for this call (no planted name can redirect it) and removed after.
  */
 export function nftWithFile(ns: Netns, args: readonly string[], content: string): CommandResult {
-  const dir = mkdtempSync(join(tmpdir(), 'ksvc-nft-'));
+  // absolute, as the watchdog deletes only absolute paths (TMPDIR may be relative)
+  const dir = mkdtempSync(join(resolve(tmpdir()), 'ksvc-nft-'));
   held.dirs.add(dir);
   writeHeld();
   try {

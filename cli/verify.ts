@@ -173,7 +173,8 @@ async function verifyWithStatus(
   if (v.kernel && artifactsMode) return usage(io, 'verify', '--kernel goes with a FILE.ksvc or --from-k8s');
   if (v.kernel) {
     const { kernelCheckRefusal } = await import('./kernel-listing.ts');
-    const refused = kernelCheckRefusal();
+    const family = v.family === 'ipv4' || v.family === 'ipv6' ? v.family : undefined;
+    const refused = kernelCheckRefusal({ ...(family ? { family } : {}), nfacct: !v['no-nfacct'] });
     if (refused !== null) return usage(io, 'verify', `--kernel: ${refused}`);
   }
   if ([v.iptables, v.nft, v.model, ...parsed.positionals].filter((f) => f === '-').length > 1)

@@ -1,11 +1,13 @@
 // `ksvc verify --kernel` (root): the rulesets loaded into throw-away namespaces and listed back,
 // the listings proven equivalent to the IR and to each other, and no namespace left behind.
-import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import * as assert from 'uvu/assert';
 import { check, parse } from '../../api/ksvc.ts';
 import { lower } from '../../api/lower.ts';
-import { kernelListings } from '../../cli/kernel-listing.ts';
+import { kernelCheckRefusal, kernelListings } from '../../cli/kernel-listing.ts';
 import { ksvc, WEB } from '../unit/verify-cli-support.ts';
 import { kernelTests } from './netns.ts';
 
@@ -53,6 +55,110 @@ test("what is checked is the kernel's listing, not ksvc's text", () => {
   const listing = JSON.parse(nftables.text).nftables as Record<string, unknown>[];
   assert.ok(listing.some((o) => 'table' in o) && !listing.some((o) => 'add' in o));
   assert.equal(namespaces(), []);
+});
+
+/** A directory put first on PATH holding a shell script per tool name (a tool as a host may have it). */
+function toolsDir(scripts: Record<string, string>): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'ksvc-tools-'));
+  for (const [name, body] of Object.entries(scripts))
+    writeFileSync(path.join(dir, name), `#!/bin/sh\n${body}\n`, { mode: 0o755 });
+  return dir;
+}
+
+test('an iptables-save that lists nothing after the restore fails the check; it dropped the family and passed', async () => {
+  const dir = toolsDir({ 'iptables-save': 'exit 0' });
+  const before = namespaces();
+  const path0 = process.env.PATH;
+  process.env.PATH = `${dir}:${path0}`;
+  try {
+    const r = await ksvc('verify', WEB, '--kernel');
+    assert.is(r.code, 2, r.stdout + r.stderr);
+    assert.match(r.stderr, /iptables-save listed no nat table after iptables-restore loaded one/);
+  } finally {
+    process.env.PATH = path0;
+    rmSync(dir, { recursive: true, force: true });
+  }
+  assert.equal(namespaces(), before);
+});
+
+/** `ip` as the host's, with `ip netns add` taking a second (a slow host, a loaded one). */
+const slowIp = () => {
+  const ip = spawnSync('sh', ['-c', 'command -v ip'], { encoding: 'utf8' }).stdout.trim();
+  return toolsDir({ ip: `[ "$1 $2" = "netns add" ] && sleep 1\nexec ${ip} "$@"` });
+};
+
+/** Whether a process whose command line holds `marker` still runs. */
+const running = (marker: string) => spawnSync('pgrep', ['-f', marker]).status === 0;
+
+async function until(done: () => boolean, ms: number): Promise<boolean> {
+  for (const end = Date.now() + ms; Date.now() < end; ) {
+    if (done()) return true;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return done();
+}
+
+test('a signal during `ip netns add`: the watchdog deletes the namespace the add made after the end', async () => {
+  const dir = slowIp();
+  const file = path.join(dir, 'web-term.ksvc');
+  writeFileSync(file, readFileSync(WEB));
+  const before = namespaces();
+  try {
+    const child = spawn(process.execPath, [path.resolve('bin/ksvc.cjs'), 'verify', file, '--kernel'], {
+      env: { ...process.env, PATH: `${dir}:${process.env.PATH}` },
+      stdio: 'ignore',
+    });
+    const ended = new Promise((r) => child.on('exit', r));
+    assert.ok(await until(() => running('netns add ksvc-verify-'), 10_000), 'ip netns add started');
+    child.kill('SIGTERM');
+    await ended;
+    assert.ok(await until(() => !running(file) && !running('netns add ksvc-verify-'), 10_000), 'all ended');
+    // it was deleted once, before the orphaned add made it: the watchdog deletes again 1 s and 4 s later
+    await until(() => namespaces().length === before.length, 6_000);
+    assert.equal(namespaces(), before);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('SIGKILL of the command ends its check at the next namespace: it ran on, loading rulesets, for seconds', async () => {
+  const dir = slowIp();
+  const file = path.join(dir, 'everything-kill.ksvc');
+  writeFileSync(file, readFileSync('examples/everything.ksvc'));
+  const before = namespaces();
+  try {
+    const child = spawn(process.execPath, [path.resolve('bin/ksvc.cjs'), 'verify', file, '--all-nodes', '--kernel'], {
+      env: { ...process.env, PATH: `${dir}:${process.env.PATH}` },
+      stdio: 'ignore',
+    });
+    const ended = new Promise((r) => child.on('exit', r));
+    assert.ok(await until(() => running('netns add ksvc-verify-'), 10_000), 'ip netns add started');
+    await new Promise((r) => setTimeout(r, 1500));
+    child.kill('SIGKILL');
+    await ended;
+    // six checks of a namespace pair each, a second per add: it would run on for about ten seconds
+    assert.ok(await until(() => !running(file), 5_000), 'the check ended with the command');
+    await until(() => namespaces().length === before.length, 6_000);
+    assert.equal(namespaces(), before);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("only the tools the run uses are required: nfacct with nfacct counters, a family's iptables tools", () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'ksvc-path-'));
+  const which = (t: string) => spawnSync('sh', ['-c', `command -v ${t}`], { encoding: 'utf8' }).stdout.trim();
+  for (const t of ['sh', 'ip', 'nft', 'iptables-restore', 'iptables-save']) symlinkSync(which(t), path.join(dir, t));
+  const path0 = process.env.PATH;
+  process.env.PATH = dir;
+  try {
+    assert.is(kernelCheckRefusal({ family: 'ipv4', nfacct: false }), null);
+    assert.is(kernelCheckRefusal({ family: 'ipv4', nfacct: true }), "'nfacct' is not installed");
+    assert.is(kernelCheckRefusal({ nfacct: false }), "'ip6tables-restore' is not installed");
+  } finally {
+    process.env.PATH = path0;
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test.run();
