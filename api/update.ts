@@ -44,13 +44,14 @@ export function proveIptablesPartial(previous: IRProgram, next: IRProgram, parti
  * table that dropped every packet, and one deleting another program's table), and a table the
  * update leaves that a full load does not, or the reverse (the next update's commands assume the
  * tables a full load makes, and the engine compares a missing family as one without rules).
- * `previousCommands`: how many commands come before the update's in `applied`.
+ * `firstIndex`: the index in `applied` of the update's command numbered 1 (its metainfo, when
+ * it leads, was left out, and counts as number 1).
  */
-function tablesDifference(applied: RulesetState, next: RulesetState, previousCommands: number): string | null {
+function tablesDifference(applied: RulesetState, next: RulesetState, firstIndex: number): string | null {
   const foreign = applied.outOfScope;
   if (foreign !== null) {
-    // numbered as in the update, whose metainfo is its first item
-    const at = foreign.index - previousCommands + 2;
+    // numbered as in the update
+    const at = foreign.index - firstIndex + 1;
     return `command ${at} (${foreign.command} ${foreign.kind}) is on table ${foreign.family} ${foreign.table}, not kube-proxy's: an update touches only kube-proxy's tables`;
   }
   for (const key of new Set([...applied.tables.keys(), ...next.tables.keys()])) {
@@ -92,16 +93,16 @@ export function proveNftablesDelta(
   const update = commandsOf(delta);
   if (update === null) return { proven: false, difference: 'the update is not an nft JSON command document' };
   // the delta's metainfo (when it leads) dropped: one document, the old commands then the update's
-  const applied = JSON.stringify({
-    nftables: [...previousCommands, ...(isMetainfo(update[0]) ? update.slice(1) : update)],
-  });
+  const metainfo = isMetainfo(update[0]);
+  const applied = JSON.stringify({ nftables: [...previousCommands, ...(metainfo ? update.slice(1) : update)] });
+  const firstIndex = previousCommands.length - (metainfo ? 1 : 0);
   const nextText = compileNftables(next, stamp);
   const [a, b] = [
     readNftablesState(applied, { file: '<previous + update>' }),
     readNftablesState(nextText, { file: '<next>' }),
   ];
   if (a.state && b.state) {
-    const tables = tablesDifference(a.state, b.state, previousCommands.length);
+    const tables = tablesDifference(a.state, b.state, firstIndex);
     if (tables !== null) return { proven: false, difference: tables };
     if (rulesetDifference(a.state, b.state) === null) return { proven: true, difference: null };
   }

@@ -150,7 +150,7 @@ async function runDiff(argv: string[], io: CliIO): Promise<number> {
   const flags = loweringFlagArgs(v);
   const settings = kubeSettingOptions(v, input === 'k8s', '--input k8s');
   if (typeof settings === 'string') return usage(io, 'diff', settings);
-  if (models && v['nft-table'] !== undefined) return usage(io, 'diff', '--nft-table goes with --input nft');
+  if (input !== 'nft' && v['nft-table'] !== undefined) return usage(io, 'diff', '--nft-table goes with --input nft');
   if (!models) {
     const modelOnly = [
       ...(v.node !== undefined ? ['--node'] : []),

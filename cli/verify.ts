@@ -171,6 +171,10 @@ async function verifyWithStatus(
   const settings = kubeSettingOptions(v, fromK8s && !artifactsMode);
   if (typeof settings === 'string') return usage(io, 'verify', settings);
   if (v.kernel && artifactsMode) return usage(io, 'verify', '--kernel goes with a FILE.ksvc or --from-k8s');
+  // as explain refuses it: verify's explain lines would carry it
+  if (v['nft-table'] !== undefined && v.nft === undefined) return usage(io, 'verify', '--nft-table goes with --nft');
+  if (fromK8s && artifactsMode)
+    return usage(io, 'verify', '--from-k8s goes with Kubernetes files, not --iptables/--nft (their model is --model)');
   if (v.kernel) {
     const { kernelCheckRefusal } = await import('./kernel-listing.ts');
     const family = v.family === 'ipv4' || v.family === 'ipv6' ? v.family : undefined;

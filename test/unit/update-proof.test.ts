@@ -117,6 +117,15 @@ test('nftables: an update that leaves another table, or no longer a kube-proxy t
     proven: false,
     difference: 'table ip kube-proxy is in the full output and not after the update',
   });
+  // its commands numbered as written: the first is 1 without a metainfo, 2 after one
+  const other = { add: { table: { family: 'ip', name: 'other' } } };
+  for (const [commands, n] of [
+    [[other], 1],
+    [[delta.nftables[0], other], 2],
+  ] as const) {
+    const r = proveNftablesDelta(before, after, JSON.stringify({ nftables: commands }));
+    assert.match(r.difference!, `command ${n} (add table) is on table ip other`);
+  }
 });
 
 test('nftables: an update that is no command document is not proven, and nothing is thrown', () => {

@@ -433,6 +433,11 @@ test('usage errors exit 2 with a message', async () => {
     [['verify', WEB, '--model', WEB], /--model goes with --iptables\/--nft/],
     [['verify', WEB, '--iptables', WEB], /either a FILE\.ksvc/],
     [['verify', WEB, '--bogus'], /bogus/],
+    // flags that would be left unread, and copied into explain lines that explain refuses
+    [['verify', WEB, '--nft-table', 'kp2'], /--nft-table goes with --nft/],
+    [['verify', '--iptables', WEB, '--model', WEB, '--nft-table', 'kp2'], /--nft-table goes with --nft/],
+    [['verify', '--from-k8s', '--iptables', WEB], /--from-k8s goes with Kubernetes files/],
+    [['diff', '--input', 'iptables', WEB, WEB, '--nft-table', 'kp2'], /--nft-table goes with --input nft/],
   ];
   for (const [argv, message] of cases) {
     const r = await ksvc(...argv);
