@@ -29,7 +29,26 @@ export function countOptionErrors(options: object, names: readonly string[]): Di
   for (const name of names) {
     const value = (options as Record<string, unknown>)[name];
     if (value === undefined || (Number.isSafeInteger(value) && (value as number) >= 0)) continue;
-    errors.push(verifyCodes['verify-invalid-option']({ file: '<options>', span: null }, name, String(value)));
+    const where = { file: '<options>', span: null };
+    errors.push(verifyCodes['verify-invalid-option'](where, name, String(value), 'a whole number, 0 or more'));
+  }
+  return errors;
+}
+
+/**
+ * countOptionErrors for verify's options, and `tvBound`: a probability from 0 to 1 as an exact
+ * fraction of BigInts (a negative one failed every check, a zero denominator passed every one,
+ * a number threw), as the CLI's --tv-bound takes it.
+ */
+export function verifyOptionErrors(options: { maxFindings?: number; tvBound?: unknown }): Diagnostic[] {
+  const errors = countOptionErrors(options, ['maxFindings']);
+  const b = options.tvBound as { num?: unknown; den?: unknown } | undefined;
+  if (b === undefined) return errors;
+  const fraction = typeof b === 'object' && b !== null && typeof b.num === 'bigint' && typeof b.den === 'bigint';
+  if (!fraction || (b.den as bigint) <= 0n || (b.num as bigint) < 0n || (b.num as bigint) > (b.den as bigint)) {
+    const shown = fraction ? `${b.num}/${b.den}` : String(b);
+    const takes = 'a probability from 0 to 1 ({ num, den } as BigInts, den > 0)';
+    errors.push(verifyCodes['verify-invalid-option']({ file: '<options>', span: null }, 'tvBound', shown, takes));
   }
   return errors;
 }

@@ -3,7 +3,15 @@
 // outcomes), an address that is none threw "internal: not a canonical IP", a port of 70000 or a
 // protocol 'gre' was taken as given.
 import { type Family, parseIPStrict } from '../common/ip.ts';
-import { type CtState, L4_PROTOCOLS, type L4Protocol, type Packet, type PacketPath } from '../compiler/ir/packet.ts';
+import { isInterfaceName } from '../common/name-validation.ts';
+import {
+  CT_STATES,
+  type CtState,
+  L4_PROTOCOLS,
+  type L4Protocol,
+  type Packet,
+  type PacketPath,
+} from '../compiler/ir/packet.ts';
 
 /** A packet as a caller writes it: addresses as text, conntrack and affinity state optional. */
 export interface PacketInput {
@@ -24,7 +32,6 @@ export interface PacketInput {
   affinityAges?: Readonly<Record<string, number>>;
 }
 
-const CT_STATES: readonly CtState[] = ['new', 'established', 'related', 'invalid', 'untracked'];
 const isPort = (n: unknown) => Number.isInteger(n) && (n as number) >= 0 && (n as number) <= 65535;
 
 /** The packet with canonical addresses and its defaults, or why it is not one of `family`. */
@@ -49,8 +56,8 @@ export function packetOf(p: PacketInput, family: Family): { packet: Packet } | {
     return { reason: 'mark is a number from 0 to 0xffffffff' };
   if (p.path === 'local' && p.inInterface !== null)
     return { reason: 'a local packet arrives on no interface (inInterface null)' };
-  if (p.path === 'arriving' && typeof p.inInterface !== 'string')
-    return { reason: 'an arriving packet names its inInterface' };
+  if (p.path === 'arriving' && (typeof p.inInterface !== 'string' || !isInterfaceName(p.inInterface)))
+    return { reason: 'an arriving packet names its inInterface: 1 to 15 bytes, no /, : or space' };
   const ct = p.ct ?? { state: 'new', dnat: false };
   if (!CT_STATES.includes(ct.state) || typeof ct.dnat !== 'boolean' || (ct.dnat && ct.state === 'new')) {
     return { reason: `ct.state is one of ${CT_STATES.join(', ')}, and ct.dnat a boolean (false for a new one)` };

@@ -24,7 +24,7 @@ import {
   type VerifyProgress,
   type VerifyReport,
 } from '../verifier/verify.ts';
-import { checked, countOptionErrors } from './checked.ts';
+import { checked, verifyOptionErrors } from './checked.ts';
 import { compileIptables } from './iptables.ts';
 import { nodeText } from './labels.ts';
 import { lower } from './lower.ts';
@@ -83,7 +83,7 @@ export interface VerifyModelOptions extends CheckOptions {
 
 /** Compile the model for each node, read both artifacts back, and check them three ways. */
 export function verifyModel(model: ClusterModel, options: VerifyModelOptions = {}): VerifyResult {
-  const invalid = countOptionErrors(options, ['maxFindings']);
+  const invalid = verifyOptionErrors(options);
   if (invalid.length > 0) return { runs: [], diagnostics: invalid };
   const diagnostics: Diagnostic[] = [];
   const runs: VerifyRun[] = [];
@@ -109,7 +109,7 @@ export function verifyPrograms(
   node: string | null,
   options: Omit<VerifyModelOptions, 'nodes' | 'lowering'> = {},
 ): VerifyResult {
-  const invalid = countOptionErrors(options, ['maxFindings']);
+  const invalid = verifyOptionErrors(options);
   if (invalid.length > 0) return { runs: [], diagnostics: invalid };
   const diagnostics: Diagnostic[] = [];
   const runs: VerifyRun[] = [];
@@ -257,7 +257,7 @@ export interface VerifyArtifactsInput extends CheckOptions {
 
 /** Check artifacts from anywhere against each other and, with a model, against its IR. */
 export function verifyArtifacts(input: VerifyArtifactsInput): VerifyResult {
-  const invalid = countOptionErrors(input, ['maxFindings']);
+  const invalid = verifyOptionErrors(input);
   if (invalid.length > 0) return { runs: [], diagnostics: invalid };
   // no ruleset at all: said, not an empty result a caller could take for "every run equivalent"
   if (!input.iptables && !input.nftables) {

@@ -1,9 +1,10 @@
 // `ksvc explain`: one packet's path through the rules — every rule it matched, per random choice —
 // and its exact outcome distribution, for the IR, iptables and nftables side by side.
-import { type Diagnostic, hasTerminalUnsafe } from '../common/diagnostics.ts';
+import type { Diagnostic } from '../common/diagnostics.ts';
 import { familyOf, parseIPStrict } from '../common/ip.ts';
+import { isInterfaceName } from '../common/name-validation.ts';
 import type { SourceFile } from '../common/source.ts';
-import type { CtState, Packet } from '../compiler/ir/packet.ts';
+import { CT_STATES, type CtState, type Packet } from '../compiler/ir/packet.ts';
 import { capRepeated } from '../compiler/shared-rules/cap.ts';
 import { inputError, LOWERING_FLAGS, loweringOptions, parseCommandArgs, usageError as usage } from './args.ts';
 import type { Command } from './command.ts';
@@ -79,12 +80,6 @@ const FLAGS = {
 
 export const explainCommand: Command = { name: 'explain', help: HELP, run: runExplain };
 
-/** What Linux accepts as an interface name (dev_valid_name), without what a terminal would obey. */
-const isInterfaceName = (name: string): boolean =>
-  name !== '.' && name !== '..' && Buffer.byteLength(name) <= 15 && /^[^/:\s]+$/.test(name) && !hasTerminalUnsafe(name);
-
-const CT: readonly CtState[] = ['new', 'established', 'related', 'invalid', 'untracked'];
-
 async function runExplain(argv: string[], io: CliIO): Promise<number> {
   const parsed = parseCommandArgs(io, 'explain', argv, FLAGS);
   if (typeof parsed === 'number') return parsed;
@@ -128,7 +123,7 @@ async function runExplain(argv: string[], io: CliIO): Promise<number> {
   if (!Number.isInteger(mark) || mark < 0 || mark > 0xffffffff)
     return fail('--mark is a number from 0 to 0xffffffff (decimal, or hex with 0x)');
   const [ctState, ctDnat] = (v.ct ?? 'new').split('+') as [string, string | undefined];
-  if (!CT.includes(ctState as CtState) || (ctDnat !== undefined && (ctDnat !== 'dnat' || ctState === 'new'))) {
+  if (!CT_STATES.includes(ctState as CtState) || (ctDnat !== undefined && (ctDnat !== 'dnat' || ctState === 'new'))) {
     return fail('--ct is new, established, related, invalid or untracked (established+dnat, related+dnat)');
   }
   const affinityAges: Record<string, number> = {};

@@ -2,6 +2,7 @@
 // each validator returns null for a valid name, or a short reason; `nameRuleHint` says what the
 // rule allows, for a diagnostic's hint. These rules are also what keeps a name from carrying
 // quotes, spaces or newlines into iptables-restore input or nft JSON.
+import { hasTerminalUnsafe } from './diagnostics.ts';
 
 const LABEL_1123 = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const LABEL_1035 = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
@@ -135,3 +136,10 @@ const RULE_TEXT = new Map<NameRule, string>([
 
 /** What a name must be to pass `rule`, as a hint ("must be a DNS-1123 label: ..."). */
 export const nameRuleHint = (rule: NameRule): string => `must be ${RULE_TEXT.get(rule) ?? 'a valid name'}`;
+
+/**
+ * What Linux accepts as a packet's interface name (dev_valid_name), without what a terminal would
+ * obey: `ksvc explain --iface` and the library's explainPacket take the same.
+ */
+export const isInterfaceName = (name: string): boolean =>
+  name !== '.' && name !== '..' && Buffer.byteLength(name) <= 15 && /^[^/:\s]+$/.test(name) && !hasTerminalUnsafe(name);

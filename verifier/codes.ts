@@ -33,10 +33,10 @@ export const { codes: verifyCodes, table: verifyCodeTable } = defineCodes({
     severity: 'error',
     message: () => 'no ruleset or model is left to explain the packet with (the warnings say why)',
   },
-  /** A count the library takes (maxFindings, maxChanges, changesCounted) that is not one; the CLI refuses it as usage. */
+  /** An option of the library's that is not what it takes (a count, tvBound); the CLI refuses such values as usage. */
   'verify-invalid-option': {
     severity: 'error',
-    message: (name: string, value: string) => `${name} is ${value}: it takes a whole number, 0 or more`,
+    message: (name: string, value: string, takes: string) => `${name} is ${value}: it takes ${takes}`,
   },
   'verify-unsupported': {
     severity: 'error',

@@ -43,6 +43,10 @@ test('a packet that is not one of its family, or none, is a diagnostic: never an
     [{ protocol: 'icmp' }, /icmp has no ports/],
     [{ path: 'sideways' as PacketInput['path'] }, /path is 'arriving' or 'local'/],
     [{ path: 'local' }, /a local packet arrives on no interface/],
+    ...['', 'a'.repeat(16), 'a/b', 'eth0:1'].map((name): [Partial<PacketInput>, RegExp] => [
+      { inInterface: name },
+      /names its inInterface: 1 to 15 bytes/,
+    ]),
     [{ mark: -1 }, /mark is a number/],
     [{ ct: { state: 'weird' as 'new', dnat: false } }, /ct\.state is one of/],
     [{ ct: { state: 'new', dnat: true } }, /ct\.state is one of/],

@@ -76,6 +76,16 @@ test('a count that is none is an error diagnostic, and nothing is checked', () =
   }
 });
 
+test('a tvBound that is no probability as a fraction of BigInts is an error, not a check that always fails or passes', () => {
+  for (const bound of [{ num: -1n, den: 1n }, { num: 1n, den: 0n }, { num: 3n, den: 2n }, 0.5]) {
+    const r = verifyModel(model, { nodes: ['node-a'], family: 'ipv4', tvBound: bound as never });
+    assert.equal([r.runs, r.diagnostics.map((d) => d.code)], [[], ['verify-invalid-option']], String(bound));
+    assert.match(r.diagnostics[0]!.message, /^tvBound is .*: it takes a probability from 0 to 1/);
+  }
+  const fine = verifyModel(model, { nodes: ['node-a'], family: 'ipv4', tvBound: { num: 1n, den: 1048576n } });
+  assert.ok(fine.runs[0]!.report!.equivalent);
+});
+
 test('a verify call with no ruleset says so: an empty result could be taken for every run equivalent', () => {
   const r = verifyArtifacts({});
   assert.equal([r.runs, r.diagnostics.map((d) => d.code)], [[], ['verify-nothing-to-compare']]);
