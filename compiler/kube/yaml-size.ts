@@ -1,15 +1,17 @@
 // A document the yaml package reads is held whole while it is read: its syntax tree, its nodes and
-// the objects read from them took about 1.4 KB per value (an 18.7 MB List of 1.38 million values
-// peaked at 1.97 GB). A document past the heap filled it for minutes before V8 ended the process
+// the objects read from them took about 1.4 KB of the process's memory per value (an 18.7 MB List
+// of 1.38 million values peaked at 1.97 GB RSS), of which about 0.85 KB heap (a review read 276,000
+// values in a 256 MB heap and 782,000 in 1 GB). A document past the heap filled it for minutes before V8 ended the process
 // (a 20 MB flow list of 10 million items), so its values are counted first, with the package's
 // lexer, which keeps nothing — and only in documents long enough to hold that many.
 import { Lexer } from 'yaml';
 
 /**
- * What one value of a document costs while the yaml package reads it, a little under the measured
- * 1.4 KB: a document is refused only when it cannot fit, not when it might.
+ * What one value of a document costs of the heap while the yaml package reads it, under the
+ * measured 0.85 KB: a document is refused only when it cannot fit, not when it might (1,200
+ * refused Lists that read).
  */
-export const YAML_BYTES_PER_VALUE = 1200;
+export const YAML_BYTES_PER_VALUE = 700;
 
 /** The fewest characters a value takes in YAML or JSON text (`1,`). */
 const MIN_CHARS_PER_VALUE = 2;
