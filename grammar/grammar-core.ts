@@ -137,18 +137,26 @@ export abstract class GrammarCore extends EmbeddedActionsParser {
    * would take the next line's first word (`externalIPs`: a keyword is a name too) as the node.
    * On the same line, whatever follows is read as the name (a ',' is then the usual mismatch).
    */
-  protected nameOnLineOf(kw: IToken): boolean {
+  private nameOnLineOf(kw: IToken): boolean {
     return this.RECORDING_PHASE || this.onSameLine(kw, this.LA(1));
   }
 
-  /** The line ends after `kw` (the statement is cut short): the error is just after it. */
-  protected missingName(kw: IToken, what: string): void {
-    this.extra.push(
-      syntaxCodes['expected-token'](
-        { file: this.src.path, span: this.spanAt(endOf(kw), endOf(kw)) },
-        `expected ${what} after '${kw.image}' on the same line`,
-      ),
-    );
+  /**
+   * The name after `kw`, read by `consume` when it is on the line of `kw`; else undefined, and the
+   * error "expected WHAT after 'kw' on the same line" just after `kw` (the statement is cut short).
+   */
+  protected nameAfter(kw: IToken, consume: () => IToken, what: string): IToken | undefined {
+    if (this.nameOnLineOf(kw)) return consume();
+    if (!this.RECORDING_PHASE) {
+      const span = this.spanAt(endOf(kw), endOf(kw));
+      this.extra.push(
+        syntaxCodes['expected-token'](
+          { file: this.src.path, span },
+          `expected ${what} after '${kw.image}' on the same line`,
+        ),
+      );
+    }
+    return undefined;
   }
 
   protected openBlock(b: OpenBlock): void {
@@ -253,9 +261,8 @@ export abstract class GrammarCore extends EmbeddedActionsParser {
     {
       ALT: () => {
         const kw = this.CONSUME(Keyword.on);
-        const n = this.nameOnLineOf(kw) ? this.CONSUME(Name) : undefined;
-        if (this.RECORDING_PHASE) return;
-        if (n === undefined) return this.missingName(kw, 'a node name');
+        const n = this.nameAfter(kw, () => this.CONSUME(Name), 'a node name');
+        if (this.RECORDING_PHASE || n === undefined) return;
         const e = this.entry!;
         if (e.node !== null) this.duplicate(kw);
         e.node = this.loc(n, n.image);
@@ -265,9 +272,8 @@ export abstract class GrammarCore extends EmbeddedActionsParser {
     {
       ALT: () => {
         const kw = this.CONSUME(Keyword.zone);
-        const z = this.nameOnLineOf(kw) ? this.CONSUME2(Name) : undefined;
-        if (this.RECORDING_PHASE) return;
-        if (z === undefined) return this.missingName(kw, 'a zone name');
+        const z = this.nameAfter(kw, () => this.CONSUME2(Name), 'a zone name');
+        if (this.RECORDING_PHASE || z === undefined) return;
         const e = this.entry!;
         if (e.zone !== null) this.duplicate(kw);
         e.zone = this.loc(z, z.image);
@@ -277,19 +283,15 @@ export abstract class GrammarCore extends EmbeddedActionsParser {
     {
       ALT: () => {
         const kw = this.CONSUME(Keyword['for-zone']);
-        const z = this.nameOnLineOf(kw) ? this.CONSUME3(Name) : undefined;
-        if (this.RECORDING_PHASE) return;
-        if (z === undefined) this.missingName(kw, 'a zone name');
-        else this.addHint('forZones', z);
+        const z = this.nameAfter(kw, () => this.CONSUME3(Name), 'a zone name');
+        if (!this.RECORDING_PHASE && z !== undefined) this.addHint('forZones', z);
       },
     },
     {
       ALT: () => {
         const kw = this.CONSUME(Keyword['for-node']);
-        const n = this.nameOnLineOf(kw) ? this.CONSUME4(Name) : undefined;
-        if (this.RECORDING_PHASE) return;
-        if (n === undefined) this.missingName(kw, 'a node name');
-        else this.addHint('forNodes', n);
+        const n = this.nameAfter(kw, () => this.CONSUME4(Name), 'a node name');
+        if (!this.RECORDING_PHASE && n !== undefined) this.addHint('forNodes', n);
       },
     },
     {

@@ -274,13 +274,11 @@ export class KsvcGrammar extends ServiceGrammar {
       {
         ALT: () => {
           const kw = this.CONSUME(Keyword.zone);
-          const z = this.nameOnLineOf(kw) ? this.CONSUME(Name) : undefined;
-          return this.ACTION(() => {
-            if (z !== undefined)
-              return { kind: 'NodeZone' as const, span: this.span(kw, z), zone: this.loc(z, z.image) };
-            this.missingName(kw, 'a zone name');
-            return null; // cut short: not kept, as a statement that fails to parse
-          });
+          const z = this.nameAfter(kw, () => this.CONSUME(Name), 'a zone name');
+          // cut short (z undefined): not kept, as a statement that fails to parse
+          return this.ACTION(() =>
+            z === undefined ? null : { kind: 'NodeZone' as const, span: this.span(kw, z), zone: this.loc(z, z.image) },
+          );
         },
       },
     ],
