@@ -224,6 +224,15 @@ test('a comment inside an endpoint entry stays with that entry, not the next one
 `,
   );
   assert.fixture(fmt(out), out);
+  // inside the last entry too (it went above the statement, which stayed on one line)
+  const last = fmt(
+    'service a/b {\n  ClusterIP 10.0.0.1:80/tcp -> endpoints\n  endpoints 10.1.1.1, 10.1.1.2\n    # last\n    on n1\n}\n',
+  );
+  assert.fixture(
+    last,
+    'service a/b {\n  ClusterIP 10.0.0.1:80/tcp -> endpoints\n  endpoints 10.1.1.1,\n            # last\n            10.1.1.2 on n1\n}\n',
+  );
+  assert.fixture(fmt(last), last);
 });
 
 test('long endpoint lists break one entry per line; short ones stay on one line', () => {
