@@ -142,21 +142,24 @@ export abstract class GrammarCore extends EmbeddedActionsParser {
   }
 
   /**
-   * The name after `kw`, read by `consume` when it is on the line of `kw`; else undefined, and the
-   * error "expected WHAT after 'kw' on the same line" just after `kw` (the statement is cut short).
+   * Whether what follows `kw` is on its line; if not, the error "expected WHAT after 'kw' on the
+   * same line" just after `kw` (the statement is cut short).
    */
+  protected continuesLine(kw: IToken, what: string): boolean {
+    if (this.nameOnLineOf(kw)) return true;
+    const span = this.spanAt(endOf(kw), endOf(kw));
+    this.extra.push(
+      syntaxCodes['expected-token'](
+        { file: this.src.path, span },
+        `expected ${what} after '${kw.image}' on the same line`,
+      ),
+    );
+    return false;
+  }
+
+  /** The name after `kw`, read by `consume` when it is on the line of `kw` (continuesLine). */
   protected nameAfter(kw: IToken, consume: () => IToken, what: string): IToken | undefined {
-    if (this.nameOnLineOf(kw)) return consume();
-    if (!this.RECORDING_PHASE) {
-      const span = this.spanAt(endOf(kw), endOf(kw));
-      this.extra.push(
-        syntaxCodes['expected-token'](
-          { file: this.src.path, span },
-          `expected ${what} after '${kw.image}' on the same line`,
-        ),
-      );
-    }
-    return undefined;
+    return this.continuesLine(kw, what) ? consume() : undefined;
   }
 
   protected openBlock(b: OpenBlock): void {
@@ -191,7 +194,9 @@ export abstract class GrammarCore extends EmbeddedActionsParser {
     DEF: [
       {
         ALT: () => {
-          this.CONSUME(Keyword.prefix);
+          const prefix = this.CONSUME(Keyword.prefix);
+          // `prefix` ending the line is the interface named so: the next line's word is not its name
+          if (!this.nameOnLineOf(prefix)) return { kind: 'BridgeInterface' as const, name: this.loc(prefix, 'prefix') };
           const name = this.CONSUME(Name);
           return this.ACTION(() => ({ kind: 'InterfaceNamePrefix' as const, prefix: this.loc(name, name.image) }));
         },
@@ -218,7 +223,10 @@ export abstract class GrammarCore extends EmbeddedActionsParser {
       },
       {
         ALT: () => {
-          this.CONSUME(Keyword.interface);
+          const kw = this.CONSUME(Keyword.interface);
+          // ending the line, it would take the next line's first word (a keyword is a name too)
+          if (!this.continuesLine(kw, "an interface name or 'prefix NAME'"))
+            return { kind: 'BridgeInterface' as const, name: this.loc(kw, '') };
           return this.OR2(this.interfaceAlts);
         },
       },

@@ -658,6 +658,16 @@ test("a name after 'on' or 'zone' follows on the same line: the next line's word
   // on the same line, keywords are names as before
   assert.equal(errors('node n1 {\n  zone zone address 192.168.1.1\n}\n'), []);
   assert.equal(errors(endpointsThen('on node zone zone for-zone on for-node ready')), []);
+  // the detector's interface likewise; `interface prefix` ending its line is the interface named so
+  assert.equal(errors('cluster {\n  masq from outside interface\n  masq bit 14\n}\n'), [
+    ['expected-token', '2:30', "expected an interface name or 'prefix NAME' after 'interface' on the same line"],
+  ]);
+  const prefixEnds = parse('cluster {\n  masq from outside interface prefix\n  masq bit 14\n}\n');
+  assert.equal(prefixEnds.diagnostics, []);
+  assert.equal(
+    (prefixEnds.file.blocks[0] as ClusterBlock).settings.map((i) => i.kind),
+    ['MasqFromOutside', 'MasqBit'],
+  );
 });
 
 test('errors are capped', () => {
