@@ -1,8 +1,10 @@
 // A reader-accepted ruleset the engine cannot check, and a count option that is none: said as
 // diagnostics (verify, diff, explain).
 import type { Diagnostic } from '../common/diagnostics.ts';
+import { MORE_HEAP_HINT } from '../common/heap-budget.ts';
 import type { Family } from '../common/ip.ts';
 import { verifyCodes } from '../verifier/codes.ts';
+import { CheckTooLarge } from '../verifier/engine/memory-estimate.ts';
 import { UnsupportedRuleset } from '../verifier/engine/unsupported.ts';
 
 /** f(), or null with a diagnostic when the engine cannot check rulesets the readers accepted. */
@@ -10,6 +12,12 @@ export function checked<T>(family: Family, file: string, diagnostics: Diagnostic
   try {
     return f();
   } catch (e) {
+    if (e instanceof CheckTooLarge) {
+      const where = { file, span: null, hint: MORE_HEAP_HINT };
+      const endpoints = e.endpoints.toLocaleString('en-US');
+      diagnostics.push(verifyCodes['verify-too-large'](where, family, e.servicePort, endpoints, e.need, e.budget));
+      return null;
+    }
     if (!(e instanceof UnsupportedRuleset)) throw e;
     const o = e.origin;
     const at = o?.line !== undefined ? { line: o.line, column: 1, offset: 0 } : null;

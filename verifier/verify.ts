@@ -13,6 +13,7 @@ import { explore } from './engine/explore.ts';
 import { type TraceEntry, traceList } from './engine/flow.ts';
 import { equals, ranges } from './engine/intervals.ts';
 import { collectIRShardKeys } from './engine/ir-view.ts';
+import { refuseOversizedCheck } from './engine/memory-estimate.ts';
 import { evaluateProgram } from './engine/netfilter-eval.ts';
 import { artifactDistribution } from './engine/observe.ts';
 import { mergedRegions } from './engine/regions.ts';
@@ -56,6 +57,8 @@ export interface VerifyInput {
   shapes?: boolean;
   /** told the check's progress (stage 'check') */
   progress?: (p: VerifyProgress) => void;
+  /** the heap a check may fill (default most of V8's limit: memory-estimate.ts) */
+  memoryBudget?: number;
 }
 
 export interface OutcomeLine {
@@ -165,6 +168,7 @@ export interface PreparedVerify {
 }
 
 export function prepareVerify(input: VerifyInput): PreparedVerify {
+  if (input.ir) refuseOversizedCheck(input.ir.program, input.memoryBudget);
   const locality = input.locality ?? defaultLocality(input.ir?.program ?? null);
   // once each: diff's two versions of a ruleset leave out the same table or chain alike (the same
   // place in each, so the key has the place but not the file); distinct rules stay distinct

@@ -1,0 +1,59 @@
+// A check of one service port grows with the square of its endpoints (400: 680 MiB; a review saw
+// 1,200 fill the default heap until V8 ended the process): refused first, as verify-too-large.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { checked } from '../../api/checked.ts';
+import { lowerText } from '../../api/ksvc.ts';
+import type { Diagnostic } from '../../common/diagnostics.ts';
+import { evaluate } from '../../compiler/ir/evaluate.ts';
+import {
+  CHECK_BYTES_PER_ENDPOINT_SQUARED,
+  CheckTooLarge,
+  refuseOversizedCheck,
+} from '../../verifier/engine/memory-estimate.ts';
+import { prepareVerify } from '../../verifier/verify.ts';
+
+const endpoints = (n: number) =>
+  Array.from({ length: n }, (_, i) => `10.64.${i >> 8}.${(i & 255) + 1} on n1`).join(', ');
+const text = (n: number) =>
+  `node n1 {\n  address 192.168.0.10\n}\nservice a/small {\n  http: ClusterIP 10.96.0.9:80/tcp -> endpoints\n  endpoints 10.65.0.1 on n1\n}\nservice a/big {\n  http: ClusterIP 10.96.0.10:80/tcp -> endpoints\n  endpoints ${endpoints(n)}\n}\n`;
+const ir = lowerText(text(60), { node: 'n1' })!.programs![0]!;
+
+test('the largest service port decides: refused past the budget, with what it would take', () => {
+  const need = 60 * 60 * CHECK_BYTES_PER_ENDPOINT_SQUARED;
+  refuseOversizedCheck(ir, need);
+  try {
+    refuseOversizedCheck(ir, need - 1);
+    assert.unreachable('refused');
+  } catch (e) {
+    assert.instance(e, CheckTooLarge);
+    const t = e as CheckTooLarge;
+    assert.equal([t.servicePort, t.endpoints, t.need, t.budget], ['a/big:http', 60, '11 MiB', '11 MiB']);
+  }
+});
+
+test('every check refuses it before it starts (prepareVerify, which every check with a model goes through: verify, --kernel; diff has none)', () => {
+  const input = { family: 'ipv4' as const, ir: { program: ir, evaluate }, artifacts: [] };
+  assert.throws(
+    () => prepareVerify({ ...input, memoryBudget: 1000 }),
+    (e: unknown) => e instanceof CheckTooLarge,
+  );
+});
+
+test('the library says it as verify-too-large, with how to give the process more', () => {
+  const diagnostics: Diagnostic[] = [];
+  const r = checked('ipv4', '<verify>', diagnostics, () => refuseOversizedCheck(ir, 1000));
+  assert.is(r, null);
+  assert.equal(
+    diagnostics.map((d) => [d.code, d.message, d.hint]),
+    [
+      [
+        'verify-too-large',
+        'the ipv4 check cannot be done in this process: service port a/big:http has 60 endpoints, and checking it would take about 11 MiB of memory (it grows with the square of the endpoints), more than the 1 KiB this process may use',
+        'give Node more (NODE_OPTIONS=--max-old-space-size=MiB)',
+      ],
+    ],
+  );
+});
+
+test.run();
