@@ -14,6 +14,7 @@ import type { Packet } from '../compiler/ir/packet.ts';
 import type { IRProgram, IRServicePort } from '../compiler/ir/types.ts';
 import { affinityListNames, affinityNaming } from '../verifier/affinity-names.ts';
 import { verifyCodes } from '../verifier/codes.ts';
+import { refuseOversizedCheck } from '../verifier/engine/memory-estimate.ts';
 import { readIptables } from '../verifier/iptables/index.ts';
 import { type Backend, emptyProgram, type NetfilterProgram } from '../verifier/model/program.ts';
 import { readNftables } from '../verifier/nftables/index.ts';
@@ -202,6 +203,8 @@ function compareVersions(
   const sameNode = nodeIPs !== null && sameAddresses(nodeIPs.old, nodeIPs.new);
   const at = `<diff${nodeText(node)}, ${family}>`;
   const prepared = checked(family, at, diagnostics, () => {
+    // the engine runs without an IR here: each version's model is counted for the memory guard
+    for (const v of [old, next]) if (v.ir) refuseOversizedCheck(v.ir);
     options.progress?.({ stage: 'prepare' });
     return prepareVerify({
       family,

@@ -1,5 +1,10 @@
 // A check of one service port grows with the square of its endpoints (400: 680 MiB; a review saw
 // 1,200 fill the default heap until V8 ended the process): refused first, as verify-too-large.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { checked } from '../../api/checked.ts';
@@ -32,7 +37,7 @@ test('the largest service port decides: refused past the budget, with what it wo
   }
 });
 
-test('every check refuses it before it starts (prepareVerify, which every check with a model goes through: verify, --kernel; diff has none)', () => {
+test('every check refuses it before it starts (prepareVerify: verify, --kernel, --jobs)', () => {
   const input = { family: 'ipv4' as const, ir: { program: ir, evaluate }, artifacts: [] };
   assert.throws(
     () => prepareVerify({ ...input, memoryBudget: 1000 }),
@@ -53,6 +58,26 @@ test('the library says it as verify-too-large, with how to give the process more
         'give Node more (NODE_OPTIONS=--max-old-space-size=MiB)',
       ],
     ],
+  );
+});
+
+test('ksvc diff of two versions is refused alike (its engine runs without an IR: each model is counted)', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'ksvc-memory-'));
+  const [before, after] = ['old.ksvc', 'new.ksvc'].map((f) => path.join(dir, f)) as [string, string];
+  writeFileSync(before, text(250));
+  writeFileSync(after, text(250).replace('10.64.0.1 on n1,', '10.64.0.1 on n1 not-ready,'));
+  const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/ksvc.cjs');
+  // 250 endpoints: about 179 MiB, more than such a heap allows
+  const r = spawnSync(process.execPath, [bin, 'diff', before, after], {
+    encoding: 'utf8',
+    timeout: 120_000,
+    env: { ...process.env, NODE_OPTIONS: '--max-old-space-size=100' },
+  });
+  rmSync(dir, { recursive: true, force: true });
+  assert.is(r.status, 2, r.stderr);
+  assert.match(
+    r.stderr,
+    'error[verify-too-large]: the ipv4 check cannot be done in this process: service port a/big:http has 250 endpoints',
   );
 });
 
