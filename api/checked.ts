@@ -1,5 +1,5 @@
-// A reader-accepted ruleset the engine cannot check, and a count option that is none: said as
-// diagnostics (verify, diff, explain).
+// A reader-accepted ruleset the engine cannot check, a check too large for the heap, and an option
+// that is not what it takes: said as diagnostics (verify, diff, explain).
 import type { Diagnostic } from '../common/diagnostics.ts';
 import { MORE_HEAP_HINT } from '../common/heap-budget.ts';
 import type { Family } from '../common/ip.ts';
@@ -7,7 +7,7 @@ import { verifyCodes } from '../verifier/codes.ts';
 import { CheckTooLarge } from '../verifier/engine/memory-estimate.ts';
 import { UnsupportedRuleset } from '../verifier/engine/unsupported.ts';
 
-/** f(), or null with a diagnostic when the engine cannot check rulesets the readers accepted. */
+/** f(), or null with a diagnostic when the engine cannot check rulesets the readers accepted (or not here). */
 export function checked<T>(family: Family, file: string, diagnostics: Diagnostic[], f: () => T): T | null {
   try {
     return f();
