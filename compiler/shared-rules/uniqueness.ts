@@ -22,7 +22,8 @@ export function clusterIPsUnique<L>(facts: ClusterFacts<L>, r: FactReporter<L>):
     for (const c of s.clusterIPs) {
       const prev = owner.get(c.ip);
       if (!prev) owner.set(c.ip, { svc: s, at: c.at });
-      else if (prev.svc !== s) {
+      // by name: a service given twice is duplicate-service, not a second owner of its own IP
+      else if (prev.svc.key !== s.key) {
         r.report(
           sharedCodes['cluster-ip-in-use'](
             r.where(c.at, { related: [r.related(`${prev.svc.key} uses it here`, prev.at)] }),

@@ -368,4 +368,32 @@ test('address-family-ignored (warning): an external IP of a family without a clu
   );
 });
 
+test('values compared as read, not as spelled: 053 is 53, 0600 is 600, CIDRs in any order and case', () => {
+  // (each leading zero is warned about; the conflicts were errors)
+  const dual = S(
+    '  dns: ClusterIP 10.0.0.10:53/udp -> endpoints:053\n  dns: ClusterIP [fd00::10]:53/udp -> endpoints:53',
+  );
+  expectNo(dual, 'dual-stack-port-mismatch');
+  expectDiag(
+    S('  dns: ClusterIP 10.0.0.10:53/udp -> endpoints:54\n  dns: ClusterIP [fd00::10]:53/udp -> endpoints:53'),
+    'dual-stack-port-mismatch',
+    '53\n}',
+  );
+  const affinity = S(
+    '  a: ClusterIP 10.0.0.10:80/tcp -> endpoints, sessionAffinity clientIP 600\n  b: ClusterIP 10.0.0.10:81/tcp -> endpoints, sessionAffinity clientIP 0600',
+  );
+  expectNo(affinity, 'conflicting-service-attribute');
+  const addresses = (a: string, b: string) =>
+    `cluster {\n  nodePort addresses ${a}\n  nodePort addresses ${b}\n}\n${S('  http: ClusterIP 10.0.0.10:80/tcp -> endpoints')}`;
+  expectNo(addresses('10.0.0.0/8, 192.168.0.0/16', '192.168.0.0/16, 10.0.0.0/8'), 'conflicting-cluster-setting');
+  expectNo(addresses('fd00:10::/64', 'FD00:10::/64'), 'conflicting-cluster-setting');
+  expectDiag(addresses('10.0.0.0/8', '10.0.0.0/16'), 'conflicting-cluster-setting', 'nodePort addresses', 1);
+});
+
+test('a service given twice is duplicate-service, not also cluster-ip-in-use against itself', () => {
+  const twice = S('  http: ClusterIP 10.0.0.10:80/tcp -> endpoints').repeat(2);
+  expectDiag(twice, 'duplicate-service', 'default/web', 1);
+  expectNo(twice, 'cluster-ip-in-use');
+});
+
 test.run();

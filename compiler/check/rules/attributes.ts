@@ -32,8 +32,9 @@ function firstWins<T>(
   }
 }
 
+/** An affinity as read: its timeout's value, not its spelling (0600 is 600). */
 const affinityText = (a: AffinityAst): string =>
-  a.affinity.value === 'None' ? 'none' : `clientIP ${a.timeout?.text ?? 10800}`;
+  a.affinity.value === 'None' ? 'none' : `clientIP ${a.timeout?.value ?? 10800}`;
 
 export const conflictingAttributes: Rule = (ctx, _draft) => {
   return {

@@ -1,8 +1,9 @@
 // Rules on the cluster block: value ranges, settings given twice, the local-traffic detector.
 
+import { parseCIDRStrict } from '../../../common/ip.ts';
 import { interfaceName, interfaceNamePrefix } from '../../../common/name-validation.ts';
 import type { Span } from '../../../common/source.ts';
-import type { ClusterSetting } from '../../../grammar/ast.ts';
+import type { CidrLit, ClusterSetting } from '../../../grammar/ast.ts';
 import { codes } from '../codes.ts';
 import type { CheckContext } from '../context.ts';
 import { type DetectorItem, familyName } from '../draft.ts';
@@ -38,6 +39,11 @@ export const nodePortRangeValid: Rule = (ctx, draft) => {
   }
 };
 
+const canonicalCidr = (c: CidrLit): string => {
+  const parsed = parseCIDRStrict(c.text);
+  return parsed.ok ? parsed.value.text : c.text;
+};
+
 const settingValue = (s: ClusterSetting): string | null => {
   switch (s.kind) {
     case 'MasqBit':
@@ -47,7 +53,9 @@ const settingValue = (s: ClusterSetting): string | null => {
     case 'NodePortRange':
       return `${s.min.value}-${s.max.value}`;
     case 'NodePortAddresses':
-      return s.primary ? 'primary' : s.cidrs.map((c) => c.text).join(',');
+      // a set of CIDRs: compared canonical and in any order (one not parsed stays as written: its
+      // own rule reports it)
+      return s.primary ? 'primary' : [...new Set(s.cidrs.map(canonicalCidr))].sort().join(',');
     default:
       return null;
   }

@@ -112,7 +112,12 @@ const writtenTarget = (l: PortLineDraft): string => {
   if (t === null) return l.ast.port.text;
   return 'text' in t ? t.text : t.value;
 };
-const targetText = writtenTarget;
+/** The target port as read (a number's value, not its spelling: 053 is 53; a name), for comparing. */
+const targetText = (l: PortLineDraft): string => {
+  const t = l.ast.targetPort;
+  if (t === null) return String(l.ast.port.value);
+  return 'text' in t ? String(t.value) : t.value;
+};
 
 /** A dual-stack service has the same ports in both families; lines of one name agree on everything but the IP. */
 export const dualStackPorts: Rule = (ctx, _draft) => {
@@ -141,7 +146,8 @@ export const dualStackPorts: Rule = (ctx, _draft) => {
         const b = other.ast;
         if (a.protocol.value !== b.protocol.value)
           diffs.push(['protocol', a.protocol.value, b.protocol.value, b.protocol.span]);
-        if (a.port.value !== b.port.value) diffs.push(['port', a.port.text, b.port.text, b.port.span]);
+        if (a.port.value !== b.port.value)
+          diffs.push(['port', String(a.port.value), String(b.port.value), b.port.span]);
         if ((a.nodePort?.value ?? null) !== (b.nodePort?.value ?? null)) {
           diffs.push([
             'nodePort',
