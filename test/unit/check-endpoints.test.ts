@@ -306,6 +306,14 @@ test('partial-topology-hints: hints on some ready endpoints only', () => {
     'topology-hint-unmatched',
   ]);
   expectClean(S('  endpoints 10.0.0.1, 10.0.0.2'));
+  // per service port: an unhinted endpoint that serves only another named port spoils nothing
+  // (kube-proxy applies the hints to the port all of whose endpoints have them)
+  const ports = (third: string) =>
+    `${BASE}service default/web {\n  http: ClusterIP 10.0.0.10:80/tcp -> endpoints:http\n  m: ClusterIP 10.0.0.10:81/tcp -> endpoints:m\n` +
+    `  endpoints 10.0.0.1 on n1 for-node n1 ports http=80, 10.0.0.2 on n2 for-node n2 ports http=80, ${third}\n}\n`;
+  expectNo(ports('10.0.0.3 on n1 ports m=81'), 'partial-topology-hints');
+  const spoils = expectDiag(ports('10.0.0.3 on n1 ports http=80 m=81'), 'partial-topology-hints', '10.0.0.3');
+  assert.match(spoils.message, /2 of the 3 ready endpoints of default\/web \(target port http\) have node hints/);
 });
 
 test('topology-hint-unmatched: a zone no node is in, an undeclared node; once per service and name', () => {

@@ -179,21 +179,31 @@ export const endpointsUsed: Rule = (ctx, _draft) => {
 /**
  * Hints on some ready endpoints only: kube-proxy then ignores that kind of hint for the whole
  * service port (topologyModeFromHints), which a hand-written file most likely did not mean. Per
- * service and family (the EndpointSlice controller hints all of a port's endpoints or none).
+ * service port and family, over the endpoints that serve it (a named target port is served by the
+ * endpoints that name it: one unhinted endpoint of another port takes nothing from this one's
+ * hints); each unhinted endpoint once, at the first port it spoils.
  */
 export const partialTopologyHints: Rule = (ctx, _draft) => {
   return {
     service(s) {
       // most services have no hints: one pass without allocating, then nothing to do
       if (!s.endpoints.some((e) => e.ast.forZones.length > 0 || e.ast.forNodes.length > 0)) return;
-      for (const family of ['ipv4', 'ipv6'] as const) {
-        const ready = s.endpoints.filter((e) => e.family === family && e.conditions?.ready);
-        for (const kind of ['zone', 'node'] as const) {
-          const has = (e: EndpointDraft) => (kind === 'zone' ? e.ast.forZones : e.ast.forNodes).length > 0;
-          const hinted = ready.filter(has).length;
-          if (hinted === 0 || hinted === ready.length) continue;
-          const bare = ready.find((e) => !has(e))!;
-          ctx.report(codes['partial-topology-hints'](ctx.at(bare.at), kind, s.key, hinted, ready.length));
+      const reported = new Set<string>();
+      const targets = new Set(s.lines.map((l) => (typeof l.target === 'string' ? l.target : null)));
+      for (const target of targets) {
+        const serves = (e: EndpointDraft) => target === null || e.namedPorts.has(target);
+        const port = target === null || s.lines.length === 1 ? s.key : `${s.key} (target port ${target})`;
+        for (const family of ['ipv4', 'ipv6'] as const) {
+          const ready = s.endpoints.filter((e) => e.family === family && e.conditions?.ready && serves(e));
+          for (const kind of ['zone', 'node'] as const) {
+            const has = (e: EndpointDraft) => (kind === 'zone' ? e.ast.forZones : e.ast.forNodes).length > 0;
+            const hinted = ready.filter(has).length;
+            if (hinted === 0 || hinted === ready.length) continue;
+            const bare = ready.find((e) => !has(e))!;
+            if (reported.has(`${kind}|${bare.ip}`)) continue;
+            reported.add(`${kind}|${bare.ip}`);
+            ctx.report(codes['partial-topology-hints'](ctx.at(bare.at), kind, port, hinted, ready.length));
+          }
         }
       }
     },
