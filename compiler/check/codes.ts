@@ -164,6 +164,11 @@ export const { codes, table: checkCodeTable } = defineCodes({
     message: (what: string, ip: string, family: string) =>
       `${what} ${ip} is ignored: the service has no ${family} cluster IP, and kube-proxy handles each family's frontends with that family's service`,
   },
+  'service-detector-family-missing': {
+    severity: w,
+    message: (svc: string, family: string) =>
+      `service ${svc} has ${family} traffic, and its own 'masq from outside' gives no ${family} CIDR: it replaces the cluster's detector, so ${family} packets from outside get no masquerade rule`,
+  },
   'node-port-on-cluster-ip': {
     severity: e,
     message: () =>

@@ -396,4 +396,20 @@ test('a service given twice is duplicate-service, not also cluster-ip-in-use aga
   expectNo(twice, 'cluster-ip-in-use');
 });
 
+test("service-detector-family-missing: a service's own masq CIDRs leave out a family it has", () => {
+  const svc = (masq: string, ips = '  dns: ClusterIP 10.0.0.12:53/udp -> endpoints') =>
+    `${BASE}${S(`${ips}\n${masq}\n  endpoints 10.64.1.3 on n1`)}`;
+  const d = expectDiag(svc('  masq from outside fd00:64::/48'), 'service-detector-family-missing', 'masq from outside');
+  assert.match(d.message, /has IPv4 traffic, and its own 'masq from outside' gives no IPv4 CIDR/);
+  assert.is(d.severity, 'warning');
+  expectNo(svc('  masq from outside 10.64.0.0/16'), 'service-detector-family-missing');
+  expectNo(svc('  masq from outside interface cbr0'), 'service-detector-family-missing');
+  const dual = '  dns: ClusterIP 10.0.0.12:53/udp -> endpoints\n  dns: ClusterIP [fd00::12]:53/udp -> endpoints';
+  expectDiag(svc('  masq from outside 10.64.0.0/16', dual), 'service-detector-family-missing', 'masq from outside');
+  expectNo(
+    svc('  masq from outside 10.64.0.0/16\n  masq from outside fd00:64::/48', dual),
+    'service-detector-family-missing',
+  );
+});
+
 test.run();

@@ -42,6 +42,7 @@ export const allRules: readonly Rule[] = [
   ports.portNamesUnique,
   ports.dualStackPorts,
   frontends.externalAddressFamilies,
+  frontends.serviceDetectorFamilies,
   attributes.conflictingAttributes,
   attributes.affinityTimeout,
   attributes.externalAddressValues,
