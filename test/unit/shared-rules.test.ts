@@ -213,7 +213,12 @@ service default/web {
   ClusterIP 172.30.0.1:80/tcp -> endpoints, masq from outside ::/0
 }
 `);
-  assert.equal(warningsOf(r.diagnostics), ['detector-matches-everything', 'detector-matches-everything']);
+  // (the IPv4 service's own detector has no IPv4 CIDR: that is said too)
+  assert.equal(warningsOf(r.diagnostics), [
+    'detector-matches-everything',
+    'detector-matches-everything',
+    'service-detector-family-missing',
+  ]);
   const y = imp(svc('  clusterIP: 10.32.0.5\n  ports: [{port: 80}]'), { clusterCIDRs: ['0.0.0.0/0'] });
   assert.equal(warningsOf(y.diagnostics), ['detector-matches-everything']);
 });
