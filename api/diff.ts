@@ -106,9 +106,7 @@ export function diffRouting(
   const node = next.node ?? old.node;
   const counts = { old: old.servicePorts.length, new: next.servicePorts.length };
   const diagnostics = countOptionErrors(options, DIFF_COUNTS);
-  // a run without a report (no versions to compare), as for rulesets that cannot be read
-  if (diagnostics.length > 0)
-    return { run: compareVersions(family, node, backend, {}, counts, options, []), diagnostics };
+  if (diagnostics.length > 0) return { run: emptyRun(family, node, backend, counts), diagnostics };
   const versions: Partial<Record<DiffSide, Version>> = {};
   for (const [side, ir] of [
     ['old', old],
@@ -169,6 +167,23 @@ export function diffArtifacts(input: ArtifactDiffInput): { runs: DiffRun[]; diag
   return { runs, diagnostics };
 }
 
+/** A run without a report: nothing was compared (a ruleset missing, an option refused). */
+const emptyRun = (
+  family: Family,
+  node: string | null,
+  backend: Backend,
+  servicePorts: DiffRun['servicePorts'],
+): DiffRun => ({
+  node,
+  family,
+  backend,
+  report: null,
+  changes: [],
+  summary: [],
+  changedServicePorts: [],
+  servicePorts,
+});
+
 /** The engine on the two versions' rulesets (a run without a report when either is missing). */
 function compareVersions(
   family: Family,
@@ -179,16 +194,7 @@ function compareVersions(
   options: Omit<DiffOptions, 'backend'>,
   diagnostics: Diagnostic[],
 ): DiffRun {
-  const empty: DiffRun = {
-    node,
-    family,
-    backend,
-    report: null,
-    changes: [],
-    summary: [],
-    changedServicePorts: [],
-    servicePorts,
-  };
+  const empty = emptyRun(family, node, backend, servicePorts);
   const { old, new: next } = versions;
   if (!old || !next) return empty;
   const artifacts: ArtifactInput[] = DIFF_SIDES.map((name) => {

@@ -62,10 +62,10 @@ export function attachComments(rows: CommentHolder[], comments: Comments): Comme
 /**
  * Whether a comment sits after the first entry (`first`) and inside the last one (before
  * `lastEnd`), which keeps the one-entry-per-line layout so that it stays beside its entry (a
- * comment inside the last entry went above the statement). An own-line comment
- * inside the first entry does not count: it is printed above the statement either way, and
- * counting it would make a second `fmt` join the lines. Only the comments from the first entry on
- * are looked at (a scan of all of them for every statement made fmt quadratic in comments).
+ * comment inside the last entry went above the statement). An own-line comment inside the first
+ * entry does not count: it is printed above the statement either way, and counting it would make
+ * a second `fmt` join the lines. Only the comments from the first entry on are looked at (a scan
+ * of all of them for every statement made fmt quadratic in comments).
  */
 export function commentBetweenEntries(comments: Comments, first: Span, lastEnd: number): boolean {
   const { sorted } = comments;

@@ -13,8 +13,9 @@
 // object but no rule of it (kube-proxy rewrites that service's chains with the same rules), for a
 // zone label change on the node (kube-proxy writes a full restore) and for a change across 1,000
 // endpoints (every comment comes or goes: this rewrites every service, kube-proxy only the changed
-// ones, leaving the others' comments until its next full sync). kube-proxy in large-cluster mode (over 1,000 endpoints) deletes stale chains at most
-// once a sync period; this deletes them every time. README, "Which iptables output to use".
+// ones, leaving the others' comments until its next full sync). kube-proxy in large-cluster mode
+// (over 1,000 endpoints) deletes stale chains at most once a sync period; this deletes them every
+// time. README, "Which iptables output to use".
 import type { IRProgram } from '../../compiler/ir/types.ts';
 import { emitFilterAndChains, emitNatRules } from './build.ts';
 import { chainNames } from './names.ts';
