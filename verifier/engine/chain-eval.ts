@@ -21,6 +21,7 @@ import { contains, isSubset, overlaps, point } from './intervals.ts';
 import { loopbackLocalAtoms } from './locality.ts';
 import { masqueradedSourceTest, sourceMasqueraded } from './masqueraded-source.ts';
 import type { ClassQuery } from './query.ts';
+import { type DnatVerdict, dnattedState, markedState, portedDnat, randomWeights } from './shared-steps.ts';
 import { AFFINITY_BASE, DIM, markSet, type PacketSpace, PORT_PROTOS } from './space.ts';
 import { UnsupportedRuleset } from './unsupported.ts';
 
@@ -205,8 +206,9 @@ function evalSteps(
           const pick = ev.trace
             ? note(ev, state, chain, rule, origin, `random choice taken (p = ${step.p.n}/2^${step.p.s})`)
             : state;
-          evalSteps(ev, chain, rule, origin, steps, i + 1, next, pick, mul(w, step.p), out);
-          out.push({ kind: 0, verdict: null, state, w: mul(w, step.q) });
+          const ws = randomWeights(step, w);
+          evalSteps(ev, chain, rule, origin, steps, i + 1, next, pick, ws.taken, out);
+          out.push({ kind: 0, verdict: null, state, w: ws.rest });
           return;
         }
         case 'numgen': {
@@ -231,7 +233,7 @@ function evalSteps(
           if (step.dnatPort !== null) {
             // the element's one step is a DNAT without a port (compile.ts): the statement gives it
             const v = (step.elements[k]!.steps[0] as Extract<CStep, { kind: 'verdict' }>).verdict;
-            const verdict: CVerdict = { ...(v as Extract<CVerdict, { kind: 'dnat' }>), port: step.dnatPort };
+            const verdict = portedDnat(v as DnatVerdict, step.dnatPort);
             const s = ev.trace ? note(ev, state, chain, rule, origin, verdictText(verdict)) : state;
             out.push({ kind: 2, verdict, state: s, w });
             return;
@@ -240,10 +242,7 @@ function evalSteps(
           return;
         }
         case 'mark':
-          state = flowWith(state, {
-            markKeep: (state.markKeep & step.keep) >>> 0,
-            markXor: ((state.markXor & step.keep) ^ step.xor) >>> 0,
-          });
+          state = markedState(step, state);
           break;
         case 'affinityWrite':
           if (sourceMasqueraded(state)) {
@@ -375,12 +374,7 @@ function applyVerdict(
       const port = v.port ?? ev.q.pinned(DIM.dport) ?? null;
       // to the packet's own address and port: the tuple stays, and so does the DNAT status (none)
       const identity = ev.q.ask(DIM.dst, point(v.atom)) && (v.port === null || ev.q.ask(DIM.dport, [v.port, v.port]));
-      out.push({
-        verdict: 'accept',
-        state: flowWith(s, { dnatAtom: v.atom, dnatIp: v.ip, dnatPort: port, dnatIdentity: identity }),
-        w,
-        natted: true,
-      });
+      out.push({ verdict: 'accept', state: dnattedState(v, s, port, identity), w, natted: true });
       return;
     }
     case 'masquerade':

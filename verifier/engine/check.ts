@@ -224,7 +224,7 @@ export function runCheck(input: CheckInput, roots: readonly PacketClass[]): Chec
       const { sameSupport, tv } = compareToIntended(intended, dists[i]!);
       const cmp: Comparison = `ir=${a.name}`;
       const prev = maxTV[cmp];
-      if (!prev || compareRational(tv, prev) > 0) maxTV[cmp] = tv;
+      if (!prev || (tv !== prev && compareRational(tv, prev) > 0)) maxTV[cmp] = tv;
       if (!sameSupport || !withinBound(tv, input.tvBound)) {
         record({
           comparison: cmp,

@@ -74,15 +74,61 @@ export function intendedOf(
   return m;
 }
 
+export interface IntendedComparison {
+  sameSupport: boolean;
+  /** not reduced; one object for comparisons memoised alike (check.ts compares maxima by identity first) */
+  tv: Rational;
+}
+
+/**
+ * Weights this deep (in bits of exponent) are compared through a memo. A service of N endpoints
+ * gives weights of 31·N bits, and classes that grow with N whose weights are the same objects
+ * (chain-eval.ts randomWeights): bringing each to the common denominator was N² bits per class.
+ * Shallower weights (10 endpoints: 310 bits) cost less to compare than to look up.
+ */
+const MEMO_EXPONENT = 1024;
+const MEMO_ENTRIES = 4096;
+const memo = new Map<string, IntendedComparison>();
+const weightIds = new WeakMap<Dyadic, number>();
+let nextWeightId = 0;
+
+function weightId(w: Dyadic): number {
+  let id = weightIds.get(w);
+  if (id === undefined) weightIds.set(w, (id = nextWeightId++));
+  return id;
+}
+
 /**
  * Support equality and the total-variation distance of an artifact's distribution from the IR's,
  * without a single gcd: every probability is brought to one common denominator L·2^S (L: the
  * product of the IR's distinct denominators, S: the largest artifact exponent). `tv` is not reduced.
  */
-export function compareToIntended(
-  intended: IntendedDistribution,
-  actual: ArtifactDistribution,
-): { sameSupport: boolean; tv: Rational } {
+export function compareToIntended(intended: IntendedDistribution, actual: ArtifactDistribution): IntendedComparison {
+  let S = 0;
+  for (const a of actual) if (a.w.s > S) S = a.w.s;
+  if (S <= MEMO_EXPONENT) return comparison(intended, actual, S);
+  // What the result depends on, and nothing coarser: each artifact weight (by identity: one
+  // object is one value) with the IR's probability for its outcome or none, then the IR's
+  // probabilities no artifact outcome has (those and the former give L).
+  const parts: string[] = [];
+  const seen = new Set<string>();
+  for (const a of actual) {
+    seen.add(a.key);
+    const p = intended.get(a.key);
+    parts.push(p ? `${weightId(a.w)}:${p.num}/${p.den}` : `${weightId(a.w)}:-`);
+  }
+  parts.push('|');
+  for (const [k, p] of intended) if (!seen.has(k)) parts.push(`${p.num}/${p.den}`);
+  const key = parts.join(' ');
+  let hit = memo.get(key);
+  if (hit === undefined) {
+    if (memo.size >= MEMO_ENTRIES) memo.clear();
+    memo.set(key, (hit = comparison(intended, actual, S)));
+  }
+  return hit;
+}
+
+function comparison(intended: IntendedDistribution, actual: ArtifactDistribution, S: number): IntendedComparison {
   let sameSupport = intended.size === actual.length;
   let L = 1n;
   const dens = new Set<bigint>();
@@ -91,8 +137,6 @@ export function compareToIntended(
       dens.add(p.den);
       L *= p.den;
     }
-  let S = 0;
-  for (const a of actual) if (a.w.s > S) S = a.w.s;
   const scale = (p: Rational): bigint => ((p.num * L) / p.den) << BigInt(S);
   const scaleA = (w: Dyadic): bigint => (w.n * L) << BigInt(S - w.s);
   let sum = 0n;

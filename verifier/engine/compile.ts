@@ -257,7 +257,7 @@ export function compileProgram(program: NetfilterProgram, ctx: CompileContext): 
         return testStep(test(s.test), s.negate);
       case 'random': {
         const p = fromRational(s.p);
-        return { kind: 'random', p, q: complement(p) };
+        return { kind: 'random', p, q: complement(p), last: null };
       }
       case 'dispatch': {
         let lookup = compiledLookups.get(s.elements);

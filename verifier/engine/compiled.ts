@@ -29,9 +29,17 @@ export type CVerdict =
   | { kind: 'dnat'; ip: string; atom: number; port: number | null }
   | { kind: 'masquerade'; fullyRandom: boolean };
 
+/** A flow's weight `w` at a random step, and its weights taken (w·p) and not taken (w·q). */
+export interface RandomWeights {
+  w: Dyadic;
+  taken: Dyadic;
+  rest: Dyadic;
+}
+
 export type CStep =
   | { kind: 'test'; test: CTest; negate: boolean }
-  | { kind: 'random'; p: Dyadic; q: Dyadic }
+  /** `last`: the weights of the last flow that met the step (chain-eval.ts randomWeights) */
+  | { kind: 'random'; p: Dyadic; q: Dyadic; last: RandomWeights | null }
   /** dnatPort: the selected element's steps are one DNAT verdict, taken with this port (model: Step dispatch) */
   | { kind: 'dispatch'; elements: readonly CElement[]; index: KeyIndex | null; dnatPort: number | null }
   | { kind: 'numgen'; branches: readonly { w: Dyadic; steps: readonly CStep[] }[]; miss: Dyadic }

@@ -1,6 +1,7 @@
 // What a packet carries through a ruleset besides its class (the flow state), the ways it can leave
 // (leaves), and the trace of the rules it met — shared by the chain and hook evaluators
 // (chain-eval.ts, netfilter-eval.ts) and by the readers of their results.
+import type { Outcome } from '../../compiler/ir/outcome.ts';
 import type { Origin } from '../model/program.ts';
 import type { Dyadic } from './dyadic.ts';
 
@@ -52,7 +53,27 @@ export interface FlowState {
   /** re-entered through loopback (local path, local destination): input interface is lo */
   readonly viaLoopback: boolean;
   readonly trace: TraceNode | null;
+  /**
+   * What is made from this state, kept on it (flowWith starts a state without): states are never
+   * changed otherwise, and the classes of a shard share them (chain-eval.ts), so each is made once.
+   */
+  derived: DerivedFromState | null;
 }
+
+export interface DerivedFromState {
+  /** the state bound by the nat core on the destination and on the source side (netfilter-eval.ts) */
+  dstBound: FlowState | null;
+  srcBound: FlowState | null;
+  /** the evaluation memo's keys, arriving through an interface and from a local process */
+  memoKeyInterface: string | null;
+  memoKeyLocal: string | null;
+  /** leaf outcomes by verdict and what the class adds (observe.ts) */
+  outcomes: Map<string, { outcome: Outcome; key: string }> | null;
+}
+
+/** The derived-values record of `s`, made on first use. */
+export const derivedOf = (s: FlowState): DerivedFromState =>
+  (s.derived ??= { dstBound: null, srcBound: null, memoKeyInterface: null, memoKeyLocal: null, outcomes: null });
 
 /**
  * `s` with the fields of `change` replaced, written as one object literal of every field in one
@@ -73,6 +94,7 @@ export function flowWith(s: FlowState, change: Partial<FlowState>): FlowState {
     srcNatDone: change.srcNatDone === undefined ? s.srcNatDone : change.srcNatDone,
     viaLoopback: change.viaLoopback === undefined ? s.viaLoopback : change.viaLoopback,
     trace: change.trace === undefined ? s.trace : change.trace,
+    derived: null,
   };
 }
 

@@ -9,7 +9,7 @@ import { type ChainExit, type Ev, runChain } from './chain-eval.ts';
 import type { CBaseChain, CProgram } from './compiled.ts';
 import { mul, ONE } from './dyadic.ts';
 import { type EvalMemo, insertMemo, lookupMemo, type QueryRecord, recordingQuery } from './eval-memo.ts';
-import { type FlowState, flowWith, type Leaf } from './flow.ts';
+import { derivedOf, type FlowState, flowWith, type Leaf } from './flow.ts';
 import { contains, type IntervalSet, union } from './intervals.ts';
 import { loopbackBroadcastAtoms, loopbackLocalAtoms } from './locality.ts';
 import type { ClassQuery } from './query.ts';
@@ -44,12 +44,17 @@ function hasNatCore(p: CProgram): boolean {
 
 const NAT_CORE_HOOKS: ReadonlySet<Hook> = new Set(['prerouting', 'output', 'input', 'postrouting']);
 
+/** `s` bound on one side, one object per state (see START_NEW). */
+function natBound(s: FlowState, dstSide: boolean): FlowState {
+  const d = derivedOf(s);
+  if (dstSide) return (d.dstBound ??= flowWith(s, { dstNatDone: true }));
+  return (d.srcBound ??= flowWith(s, { srcNatDone: true }));
+}
+
 /** The null binding of this hook's side, for a flow not bound on it yet. */
 function bound(flows: Leaf[], dstSide: boolean): Leaf[] {
   return flows.map((f) =>
-    (dstSide ? f.state.dstNatDone : f.state.srcNatDone)
-      ? f
-      : { ...f, state: flowWith(f.state, dstSide ? { dstNatDone: true } : { srcNatDone: true }) },
+    (dstSide ? f.state.dstNatDone : f.state.srcNatDone) ? f : { ...f, state: natBound(f.state, dstSide) },
   );
 }
 
@@ -71,7 +76,7 @@ function runHook(ev: Ev, h: Hook, live: Leaf[], done: Leaf[]): Leaf[] {
       runChain(ev, b.chain, 0, f.state, f.w, 0, exits);
       for (const e of exits) {
         let state = e.state;
-        if (e.natted) state = flowWith(state, dstSide ? { dstNatDone: true } : { srcNatDone: true });
+        if (e.natted) state = natBound(state, dstSide);
         const verdict = e.verdict === 'return' ? b.policy : e.verdict;
         if (verdict === 'accept') next.push({ verdict: 'accept', state, w: e.w });
         else done.push({ verdict, state, w: e.w });
@@ -130,8 +135,14 @@ function afterFirstHook(ev: Ev, f: Leaf, viaInterface: boolean, out: Leaf[]): vo
   for (const d of done) out.push(d);
 }
 
+/** The memo's key of a state (made once per state: a string made once hashes once). */
+function memoKey(s: FlowState, viaInterface: boolean): string {
+  const d = derivedOf(s);
+  return viaInterface ? (d.memoKeyInterface ??= `a|${stateKey(s)}`) : (d.memoKeyLocal ??= `l|${stateKey(s)}`);
+}
+
 function afterFirstHookMemo(ev: Ev, memo: EvalMemo, f: Leaf, viaInterface: boolean, out: Leaf[]): void {
-  const key = `${viaInterface ? 'a' : 'l'}|${stateKey(f.state)}`;
+  const key = memoKey(f.state, viaInterface);
   let leaves = lookupMemo(ev.q, memo.roots.get(key));
   if (!leaves) {
     const log: QueryRecord[] = [];
@@ -143,6 +154,29 @@ function afterFirstHookMemo(ev: Ev, memo: EvalMemo, f: Leaf, viaInterface: boole
   for (const l of leaves) out.push({ verdict: l.verdict, state: l.state, w: mul(f.w, l.w) });
 }
 
+/**
+ * The state a packet arrives with, one object per ct state: states are never changed in place, and
+ * flows that start from one object and take the same steps share their states (chain-eval.ts keeps
+ * a step's last result), which the memo below keys by identity.
+ */
+const startState = (isNew: boolean): FlowState => ({
+  dnatAtom: null,
+  dnatIp: null,
+  dnatPort: null,
+  markKeep: 0xffffffff,
+  markXor: 0,
+  masquerade: 'none',
+  affinityWrites: [],
+  dnatIdentity: false,
+  dstNatDone: !isNew,
+  srcNatDone: !isNew,
+  viaLoopback: false,
+  trace: null,
+  derived: null,
+});
+const START_NEW = startState(true);
+const START_ESTABLISHED = startState(false);
+
 export function evaluateProgram(program: CProgram, q: ClassQuery, opts: EvalOptions): Leaf[] {
   const space = q.space;
   let loAtom = loAtoms.get(space);
@@ -153,20 +187,7 @@ export function evaluateProgram(program: CProgram, q: ClassQuery, opts: EvalOpti
   const isNew = q.ask(DIM.ct, CT_NEW);
   const viaInterface = q.ask(DIM.path, [0, 0]);
   const ev: Ev = { p: program, q, space, isNew, trace: opts.trace, loAtom, results: [] };
-  const start: FlowState = {
-    dnatAtom: null,
-    dnatIp: null,
-    dnatPort: null,
-    markKeep: 0xffffffff,
-    markXor: 0,
-    masquerade: 'none',
-    affinityWrites: [],
-    dnatIdentity: false,
-    dstNatDone: !isNew,
-    srcNatDone: !isNew,
-    viaLoopback: false,
-    trace: null,
-  };
+  const start = isNew ? START_NEW : START_ESTABLISHED;
   const out: Leaf[] = [];
   const init: Leaf[] = [{ verdict: 'accept', state: start, w: ONE }];
   const first = runHook(ev, viaInterface ? 'prerouting' : 'output', init, out);

@@ -6,7 +6,7 @@ import { type Distribution, type Outcome, outcomeKey } from '../../compiler/ir/o
 import type { IRProgram } from '../../compiler/ir/types.ts';
 import type { IREvaluator } from './check.ts';
 import { add, type Dyadic } from './dyadic.ts';
-import type { FlowState, Leaf, TraceNode } from './flow.ts';
+import { derivedOf, type FlowState, type Leaf, type TraceNode } from './flow.ts';
 import { classView } from './ir-view.ts';
 import type { ClassQuery } from './query.ts';
 import { CT_NEW, DIM, markSet } from './space.ts';
@@ -102,27 +102,23 @@ export function leafOutcome(q: ClassQuery, leaf: Leaf, markMask: number): Outcom
 }
 
 /**
- * Outcomes of leaves whose outcome does not depend on the class (no initial mark bit survives into
- * the observed mark, the DNAT port is known), per state object and verdict: memoised flows hand
- * the same state objects to every class of a shard.
+ * Outcomes of leaves per state object, verdict and what the class adds (ct new or not, the
+ * arriving values of the observed mark bits the rules left alone): the classes of a shard hand the
+ * same state objects to this one after another (chain-eval.ts, netfilter-eval.ts). A DNAT without
+ * a port takes the class's: not cached.
  */
-const outcomeCache = new WeakMap<FlowState, Map<string, { outcome: Outcome; key: string }>>();
-
 function cachedOutcome(q: ClassQuery, leaf: Leaf, markMask: number): { outcome: Outcome; key: string } {
   const s = leaf.state;
-  const classFree = (s.markKeep & markMask) === 0 && (s.dnatIp === null || s.dnatPort !== null);
-  if (!classFree) {
+  if (s.dnatIp !== null && s.dnatPort === null) {
     const outcome = leafOutcome(q, leaf, markMask);
     return { outcome, key: outcomeKey(outcome) };
   }
-  // ct new or not decides whether a DNAT counts; the cache key includes it
+  // asked in leafOutcome's order: ct state, then the surviving mark bits of an accepted packet
   const isNew = q.ask(DIM.ct, CT_NEW);
-  let perVerdict = outcomeCache.get(s);
-  if (!perVerdict) {
-    perVerdict = new Map();
-    outcomeCache.set(s, perVerdict);
-  }
-  const k = `${leaf.verdict}|${isNew}|${markMask}`;
+  const surviving = (s.markKeep & markMask) >>> 0;
+  const initial = leaf.verdict === 'accept' && surviving !== 0 ? initialMarkBits(q, surviving) : 0;
+  const perVerdict = (derivedOf(s).outcomes ??= new Map());
+  const k = `${leaf.verdict}|${isNew}|${markMask}|${initial}`;
   let hit = perVerdict.get(k);
   if (!hit) {
     const outcome = leafOutcome(q, leaf, markMask);

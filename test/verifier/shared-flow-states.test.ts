@@ -1,0 +1,73 @@
+// The evaluator shares flow states between classes: a step that meets the state it met last gives
+// the state it gave then (verifier/engine/chain-eval.ts). A DNAT without a port takes the class's
+// destination port, so the state it gives depends on the class as well as on the state it meets:
+// one DNAT rule reached from two ports must give two states, not the first class's to both.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { compileIptables } from '../../api/iptables.ts';
+import { check, parse } from '../../api/ksvc.ts';
+import { lower } from '../../api/lower.ts';
+import { verifyArtifacts } from '../../api/verify.ts';
+
+const Shared = suite('shared flow states');
+
+const source = `node n1 {
+  address 172.16.0.10
+  podCIDR 10.244.0.0/24
+}
+
+service default/two {
+  a: ClusterIP 10.96.0.1:80/tcp -> endpoints:80
+  b: ClusterIP 10.96.0.1:81/tcp -> endpoints:81
+  endpoints 10.244.0.5 on n1
+}
+`;
+const model = check(parse(source, { file: 'two.ksvc' })).model!;
+const compiled = compileIptables(lower(model, { node: 'n1', family: 'ipv4' }).programs[0]!);
+
+/** The chain a rule with `comment` jumps to. */
+function jumpTarget(text: string, comment: string): string {
+  const line = text.split('\n').find((l) => l.includes(comment) && l.includes(' -j KUBE-SEP-'));
+  assert.ok(line, comment);
+  return /-j (KUBE-SEP-\w+)/.exec(line)![1]!;
+}
+
+Shared('one DNAT without a port, reached from ports 80 and 81, keeps each port', () => {
+  const sepA = jumpTarget(compiled, '"default/two:a -> 10.244.0.5:80"');
+  const sepB = jumpTarget(compiled, '"default/two:b -> 10.244.0.5:81"');
+  // port b's service chain jumps to port a's endpoint chain, whose DNAT keeps the packet's port:
+  // what the model says for both ports, through one rule
+  const edited = compiled
+    .replace('--to-destination 10.244.0.5:80', '--to-destination 10.244.0.5')
+    .replace(`"default/two:b -> 10.244.0.5:81" -j ${sepB}`, `"default/two:b -> 10.244.0.5:81" -j ${sepA}`);
+  assert.not.ok(edited.includes('10.244.0.5:80\n'), 'the DNAT edit applies');
+  assert.ok(edited.includes(`"default/two:b -> 10.244.0.5:81" -j ${sepA}`), 'the jump edit applies');
+  // every shard evaluated: the shards of ports 80 and 81 have one shape, and one is counted by it
+  const r = verifyArtifacts({
+    iptables: { text: edited, file: 'edited' },
+    model: { model, node: 'n1' },
+    family: 'ipv4',
+    shapes: false,
+  });
+  assert.equal(
+    r.diagnostics.filter((d) => d.severity === 'error'),
+    [],
+  );
+  const report = r.runs[0]!.report!;
+  assert.ok(report.equivalent, JSON.stringify(report.counterexamples[0]?.distributions));
+
+  // and the same rule giving port 80 to both (a DNAT with the port kept) is a difference at 81
+  const wrong = edited.replace('--to-destination 10.244.0.5\n', '--to-destination 10.244.0.5:80\n');
+  assert.is.not(wrong, edited);
+  const w = verifyArtifacts({
+    iptables: { text: wrong, file: 'wrong' },
+    model: { model, node: 'n1' },
+    family: 'ipv4',
+    shapes: false,
+  });
+  const bad = w.runs[0]!.report!;
+  assert.not.ok(bad.equivalent);
+  assert.ok(bad.counterexamples.every((c) => c.witness.dport === 81));
+});
+
+Shared.run();

@@ -1,0 +1,64 @@
+// What the evaluator's steps make, shared between classes (chain-eval.ts). Flow states are never
+// changed in place, so a step that meets the state (or weight) it met last gives what it gave then.
+// The classes of a shard reach each step one after another from the same states (netfilter-eval.ts
+// START_NEW): they share the states and weights they make, and what is kept on a state (the
+// evaluation memo's key, a leaf's outcome: flow.ts derivedOf) is made once, not once per class.
+import type { CStep, CVerdict, RandomWeights } from './compiled.ts';
+import { type Dyadic, mul } from './dyadic.ts';
+import { type FlowState, flowWith } from './flow.ts';
+
+export type MarkStep = Extract<CStep, { kind: 'mark' }>;
+export type DnatVerdict = Extract<CVerdict, { kind: 'dnat' }>;
+
+/** A MARK step's result from the state it met last. */
+const lastMarked = new WeakMap<MarkStep, { from: FlowState; to: FlowState }>();
+
+export function markedState(step: MarkStep, s: FlowState): FlowState {
+  const last = lastMarked.get(step);
+  if (last !== undefined && last.from === s) return last.to;
+  const to = flowWith(s, {
+    markKeep: (s.markKeep & step.keep) >>> 0,
+    markXor: ((s.markXor & step.keep) ^ step.xor) >>> 0,
+  });
+  lastMarked.set(step, { from: s, to });
+  return to;
+}
+
+/** A DNAT's state from the state, port and identity it met last (a DNAT without a port takes the class's). */
+const lastDnatted = new WeakMap<
+  DnatVerdict,
+  { from: FlowState; port: number | null; identity: boolean; to: FlowState }
+>();
+
+export function dnattedState(v: DnatVerdict, s: FlowState, port: number | null, identity: boolean): FlowState {
+  const last = lastDnatted.get(v);
+  if (last !== undefined && last.from === s && last.port === port && last.identity === identity) return last.to;
+  const to = flowWith(s, { dnatAtom: v.atom, dnatIp: v.ip, dnatPort: port, dnatIdentity: identity });
+  lastDnatted.set(v, { from: s, port, identity, to });
+  return to;
+}
+
+const ported = new WeakMap<DnatVerdict, Map<number, DnatVerdict>>();
+
+/** A map element's DNAT with the port its statement gives, one object per element and port. */
+export function portedDnat(v: DnatVerdict, port: number): DnatVerdict {
+  let byPort = ported.get(v);
+  if (byPort === undefined) ported.set(v, (byPort = new Map()));
+  let p = byPort.get(port);
+  if (p === undefined) byPort.set(port, (p = { ...v, port }));
+  return p;
+}
+
+/**
+ * A random step's weights from `w`, those of the last flow kept on the step. The classes of a shard
+ * meet a service's statistic ladder one after another with the same weight, so each rule's two
+ * products are made once and shared: a weight's numerator grows by 31 bits a rule, and one service
+ * of N endpoints, whose classes grow with N, held N such weights per class.
+ */
+export function randomWeights(step: Extract<CStep, { kind: 'random' }>, w: Dyadic): RandomWeights {
+  const last = step.last;
+  if (last !== null && last.w === w) return last;
+  const ws: RandomWeights = { w, taken: mul(w, step.p), rest: mul(w, step.q) };
+  step.last = ws;
+  return ws;
+}
