@@ -1,5 +1,6 @@
-// A check of one service port grows with the square of its endpoints (400: 680 MiB; a review saw
-// 1,200 fill the default heap until V8 ended the process): refused first, as verify-too-large.
+// A check of one service port grows with the square of its endpoints (1,200: 612 MiB; before its
+// weights were shared, a review saw 1,200 fill the default heap until V8 ended the process):
+// refused first, as verify-too-large.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,7 +20,7 @@ import {
 import { prepareVerify } from '../../verifier/verify.ts';
 
 const endpoints = (n: number) =>
-  Array.from({ length: n }, (_, i) => `10.64.${i >> 8}.${(i & 255) + 1} on n1`).join(', ');
+  Array.from({ length: n }, (_, i) => `10.64.${Math.floor(i / 250)}.${(i % 250) + 1} on n1`).join(', ');
 const text = (n: number) =>
   `node n1 {\n  address 192.168.0.10\n}\nservice a/small {\n  http: ClusterIP 10.96.0.9:80/tcp -> endpoints\n  endpoints 10.65.0.1 on n1\n}\nservice a/big {\n  http: ClusterIP 10.96.0.10:80/tcp -> endpoints\n  endpoints ${endpoints(n)}\n}\n`;
 const ir = lowerText(text(60), { node: 'n1' })!.programs![0]!;
@@ -33,7 +34,7 @@ test('the largest service port decides: refused past the budget, with what it wo
   } catch (e) {
     assert.instance(e, CheckTooLarge);
     const t = e as CheckTooLarge;
-    assert.equal([t.servicePort, t.endpoints, t.need, t.budget], ['a/big:http', 60, '11 MiB', '11 MiB']);
+    assert.equal([t.servicePort, t.endpoints, t.need, t.budget], ['a/big:http', 60, '2 MiB', '2 MiB']);
   }
 });
 
@@ -54,7 +55,7 @@ test('the library says it as verify-too-large, with how to give the process more
     [
       [
         'verify-too-large',
-        'the ipv4 check cannot be done in this process: service port a/big:http has 60 endpoints, and checking it would take about 11 MiB of memory (it grows with the square of the endpoints), more than the 1 KiB this process may use',
+        'the ipv4 check cannot be done in this process: service port a/big:http has 60 endpoints, and checking it would take about 2 MiB of memory (it grows with the square of the endpoints), more than the 1 KiB this process may use',
         'give Node more (NODE_OPTIONS=--max-old-space-size=MiB)',
       ],
     ],
@@ -64,10 +65,10 @@ test('the library says it as verify-too-large, with how to give the process more
 test('ksvc diff of two versions is refused alike (its engine runs without an IR: each model is counted)', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'ksvc-memory-'));
   const [before, after] = ['old.ksvc', 'new.ksvc'].map((f) => path.join(dir, f)) as [string, string];
-  writeFileSync(before, text(250));
-  writeFileSync(after, text(250).replace('10.64.0.1 on n1,', '10.64.0.1 on n1 not-ready,'));
+  writeFileSync(before, text(900));
+  writeFileSync(after, text(900).replace('10.64.0.1 on n1,', '10.64.0.1 on n1 not-ready,'));
   const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/ksvc.cjs');
-  // 250 endpoints: about 179 MiB, more than such a heap allows
+  // 900 endpoints: about 232 MiB, more than such a heap allows
   const r = spawnSync(process.execPath, [bin, 'diff', before, after], {
     encoding: 'utf8',
     timeout: 120_000,
@@ -77,7 +78,7 @@ test('ksvc diff of two versions is refused alike (its engine runs without an IR:
   assert.is(r.status, 2, r.stderr);
   assert.match(
     r.stderr,
-    'error[verify-too-large]: the ipv4 check cannot be done in this process: service port a/big:http has 250 endpoints',
+    'error[verify-too-large]: the ipv4 check cannot be done in this process: service port a/big:http has 900 endpoints',
   );
 });
 
