@@ -14,8 +14,13 @@ export function checked<T>(family: Family, file: string, diagnostics: Diagnostic
   } catch (e) {
     if (e instanceof CheckTooLarge) {
       const where = { file, span: null, hint: MORE_HEAP_HINT };
-      const endpoints = e.endpoints.toLocaleString('en-US');
-      diagnostics.push(verifyCodes['verify-too-large'](where, family, e.servicePort, endpoints, e.need, e.budget));
+      const l = e.largest;
+      const endpoints = `${l.endpoints.toLocaleString('en-US')} endpoints`;
+      const subject =
+        l.kind === 'service-port'
+          ? `service port ${l.name} has ${endpoints}`
+          : `the ${l.backend} chain ${l.chain} chooses among ${endpoints}`;
+      diagnostics.push(verifyCodes['verify-too-large'](where, family, subject, e.need, e.budget));
       return null;
     }
     if (!(e instanceof UnsupportedRuleset)) throw e;

@@ -41,8 +41,8 @@ export const { codes: verifyCodes, table: verifyCodeTable } = defineCodes({
   /** One service port's check would not fit in the heap (verifier/engine/memory-estimate.ts). */
   'verify-too-large': {
     severity: 'error',
-    message: (family: string, servicePort: string, endpoints: string, need: string, budget: string) =>
-      `the ${family} check cannot be done in this process: service port ${servicePort} has ${endpoints} endpoints, and checking it would take about ${need} of memory (it grows with the square of the endpoints), more than the ${budget} this process may use`,
+    message: (family: string, largestChoice: string, need: string, budget: string) =>
+      `the ${family} check cannot be done in this process: ${largestChoice}, and checking it would take about ${need} of memory (it grows with the square of the endpoints), more than the ${budget} this process may use`,
   },
   'verify-unsupported': {
     severity: 'error',

@@ -13,7 +13,7 @@ import { explore } from './engine/explore.ts';
 import { type TraceEntry, traceList } from './engine/flow.ts';
 import { equals, ranges } from './engine/intervals.ts';
 import { collectIRShardKeys } from './engine/ir-view.ts';
-import { refuseOversizedCheck } from './engine/memory-estimate.ts';
+import { refuseOversizedArtifacts, refuseOversizedCheck } from './engine/memory-estimate.ts';
 import { evaluateProgram } from './engine/netfilter-eval.ts';
 import { artifactDistribution } from './engine/observe.ts';
 import { mergedRegions } from './engine/regions.ts';
@@ -169,6 +169,11 @@ export interface PreparedVerify {
 
 export function prepareVerify(input: VerifyInput): PreparedVerify {
   if (input.ir) refuseOversizedCheck(input.ir.program, input.memoryBudget);
+  else
+    refuseOversizedArtifacts(
+      input.artifacts.map((a) => a.program),
+      input.memoryBudget,
+    );
   const locality = input.locality ?? defaultLocality(input.ir?.program ?? null);
   // once each: diff's two versions of a ruleset leave out the same table or chain alike (the same
   // place in each, so the key has the place but not the file); distinct rules stay distinct

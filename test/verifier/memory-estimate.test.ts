@@ -9,14 +9,20 @@ import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { checked } from '../../api/checked.ts';
+import { compileIptables } from '../../api/iptables.ts';
 import { lowerText } from '../../api/ksvc.ts';
+import { compileNftables } from '../../api/nftables.ts';
 import type { Diagnostic } from '../../common/diagnostics.ts';
 import { evaluate } from '../../compiler/ir/evaluate.ts';
 import {
   CHECK_BYTES_PER_ENDPOINT_SQUARED,
   CheckTooLarge,
+  largestChoice,
+  refuseOversizedArtifacts,
   refuseOversizedCheck,
 } from '../../verifier/engine/memory-estimate.ts';
+import { readIptables } from '../../verifier/iptables/index.ts';
+import { readNftables } from '../../verifier/nftables/index.ts';
 import { prepareVerify } from '../../verifier/verify.ts';
 
 const endpoints = (n: number) =>
@@ -34,7 +40,10 @@ test('the largest service port decides: refused past the budget, with what it wo
   } catch (e) {
     assert.instance(e, CheckTooLarge);
     const t = e as CheckTooLarge;
-    assert.equal([t.servicePort, t.endpoints, t.need, t.budget], ['a/big:http', 60, '2 MiB', '2 MiB']);
+    assert.equal(
+      [t.largest, t.need, t.budget],
+      [{ kind: 'service-port', name: 'a/big:http', endpoints: 60 }, '2 MiB', '2 MiB'],
+    );
   }
 });
 
@@ -79,6 +88,45 @@ test('ksvc diff of two versions is refused alike (its engine runs without an IR:
   assert.match(
     r.stderr,
     'error[verify-too-large]: the ipv4 check cannot be done in this process: service port a/big:http has 900 endpoints',
+  );
+});
+
+// A check of artifacts alone has no model to count endpoints in: the rulesets' own random choices
+// are counted, what a service port's endpoints become in each backend.
+const iptProgram = readIptables(compileIptables(ir), { file: 'ipt', family: 'ipv4', assumeHooks: true }).program!;
+const nftProgram = readNftables(compileNftables(ir), { file: 'nft' }).programs[0]!;
+
+test("a ruleset's largest random choice is its largest service port's endpoints, in each backend", () => {
+  const ipt = largestChoice(iptProgram);
+  const nft = largestChoice(nftProgram);
+  assert.ok(ipt?.kind === 'chain' && nft?.kind === 'chain');
+  assert.equal([ipt.backend, ipt.endpoints], ['iptables', 60]);
+  assert.match(ipt.chain, /^KUBE-SVC-/);
+  assert.equal([nft.backend, nft.endpoints], ['nftables', 60]);
+});
+
+test('a check of artifacts alone is refused past the budget too, naming the chain', () => {
+  const need = 60 * 60 * CHECK_BYTES_PER_ENDPOINT_SQUARED;
+  refuseOversizedArtifacts([iptProgram, nftProgram], need);
+  assert.throws(
+    () => refuseOversizedArtifacts([iptProgram, nftProgram], need - 1),
+    (e: unknown) => e instanceof CheckTooLarge && e.largest.kind === 'chain' && e.largest.endpoints === 60,
+  );
+  // and every check without a model refuses it before it starts
+  const artifact = (program: typeof iptProgram) => ({
+    backend: program.backend,
+    program,
+    canonicalList: (n: string) => n,
+  });
+  assert.throws(
+    () => prepareVerify({ family: 'ipv4', ir: null, artifacts: [artifact(iptProgram)], memoryBudget: 1000 }),
+    (e: unknown) => e instanceof CheckTooLarge,
+  );
+  const diagnostics: Diagnostic[] = [];
+  checked('ipv4', '<verify>', diagnostics, () => refuseOversizedArtifacts([iptProgram], 1000));
+  assert.match(
+    diagnostics[0]!.message,
+    /^the ipv4 check cannot be done in this process: the iptables chain KUBE-SVC-\w+ chooses among 60 endpoints, and checking it would take about 2 MiB of memory/,
   );
 });
 

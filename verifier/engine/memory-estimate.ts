@@ -5,6 +5,7 @@
 // ended the process. Still refused first, with a reason, past what the heap can hold.
 import { heapBudget, memoryText } from '../../common/heap-budget.ts';
 import type { IRProgram } from '../../compiler/ir/types.ts';
+import type { Backend, NetfilterProgram, Step } from '../model/program.ts';
 import { UnsupportedRuleset } from './unsupported.ts';
 
 /**
@@ -14,18 +15,30 @@ import { UnsupportedRuleset } from './unsupported.ts';
  */
 export const CHECK_BYTES_PER_ENDPOINT_SQUARED = 300;
 
+/** What the largest choice among endpoints is found in: a model's service port, or an artifact's chain. */
+export type LargestChoice =
+  | { kind: 'service-port'; name: string; endpoints: number }
+  | { kind: 'chain'; backend: Backend; chain: string; endpoints: number };
+
 /** What a check would take, beyond what the process may use (api/checked.ts says it as verify-too-large). */
 export class CheckTooLarge extends UnsupportedRuleset {
   constructor(
-    readonly servicePort: string,
-    readonly endpoints: number,
+    readonly largest: LargestChoice,
     readonly need: string,
     readonly budget: string,
   ) {
     super(
-      `service port ${servicePort} has ${endpoints} endpoints: checking it would take about ${need}, more than ${budget}`,
+      `${largest.kind === 'service-port' ? `service port ${largest.name}` : `${largest.backend} chain ${largest.chain}`} has ${largest.endpoints} endpoints: checking it would take about ${need}, more than ${budget}`,
     );
   }
+}
+
+function refuseBeyond(largest: LargestChoice | null, budget: number): void {
+  if (largest === null) return;
+  const n = largest.endpoints;
+  const need = n * n * CHECK_BYTES_PER_ENDPOINT_SQUARED;
+  if (need <= budget) return;
+  throw new CheckTooLarge(largest, memoryText(need), memoryText(budget));
 }
 
 /** Throws CheckTooLarge when `ir`'s largest service port cannot be checked in `budget` bytes. */
@@ -33,9 +46,50 @@ export function refuseOversizedCheck(ir: IRProgram, budget = heapBudget()): void
   let largest: IRProgram['servicePorts'][number] | null = null;
   for (const sp of ir.servicePorts)
     if (largest === null || sp.endpoints.length > largest.endpoints.length) largest = sp;
-  if (largest === null) return;
-  const n = largest.endpoints.length;
-  const need = n * n * CHECK_BYTES_PER_ENDPOINT_SQUARED;
-  if (need <= budget) return;
-  throw new CheckTooLarge(largest.servicePortName, n, memoryText(need), memoryText(budget));
+  refuseBeyond(
+    largest && { kind: 'service-port', name: largest.servicePortName, endpoints: largest.endpoints.length },
+    budget,
+  );
+}
+
+/**
+ * The most endpoints one random choice of a ruleset picks among: a chain's statistic rules and the
+ * rule that takes what they leave (iptables), or a numgen's branches (nft) — what a service port's
+ * endpoints become in either backend.
+ */
+export function largestChoice(program: NetfilterProgram): LargestChoice | null {
+  let largest: LargestChoice | null = null;
+  const consider = (chain: string, endpoints: number) => {
+    if (endpoints > (largest?.endpoints ?? 1)) largest = { kind: 'chain', backend: program.backend, chain, endpoints };
+  };
+  const numgens = (chain: string, steps: readonly Step[]) => {
+    for (const s of steps) {
+      if (s.kind === 'numgen') {
+        consider(chain, s.branches.length);
+        for (const b of s.branches) numgens(chain, b.steps);
+      } else if (s.kind === 'dispatch') for (const e of s.elements) numgens(chain, e.steps);
+    }
+  };
+  for (const chain of program.chains.values()) {
+    let randoms = 0;
+    for (const rule of chain.rules) {
+      if (rule.steps.some((s) => s.kind === 'random')) randoms++;
+      numgens(chain.name, rule.steps);
+    }
+    if (randoms > 0) consider(chain.name, randoms + 1);
+  }
+  return largest;
+}
+
+/**
+ * Throws CheckTooLarge when a check of artifacts alone (no model to count endpoints in) meets a
+ * random choice among more endpoints than `budget` bytes can check.
+ */
+export function refuseOversizedArtifacts(programs: readonly NetfilterProgram[], budget = heapBudget()): void {
+  let largest: LargestChoice | null = null;
+  for (const p of programs) {
+    const l = largestChoice(p);
+    if (l !== null && (largest === null || l.endpoints > largest.endpoints)) largest = l;
+  }
+  refuseBeyond(largest, budget);
 }
