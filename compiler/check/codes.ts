@@ -159,11 +159,6 @@ export const { codes, table: checkCodeTable } = defineCodes({
     message: (what: string) =>
       `${what}; a dual-stack service has the same ports in both families, differing only in the cluster IP`,
   },
-  'address-family-ignored': {
-    severity: w,
-    message: (what: string, ip: string, family: string) =>
-      `${what} ${ip} is ignored: the service has no ${family} cluster IP, and kube-proxy handles each family's frontends with that family's service`,
-  },
   'service-detector-family-missing': {
     severity: w,
     message: (svc: string, family: string) =>

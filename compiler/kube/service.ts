@@ -42,6 +42,8 @@ export interface ServiceRead {
   /** Aligned with model.externalIPs and model.loadBalancerIngress. */
   externalIPAt: Val[];
   loadBalancerIPAt: Val[];
+  /** Aligned with model.loadBalancerSourceRanges. */
+  sourceRangeAt: Val[];
   healthCheckAt: Val | null;
 }
 
@@ -157,7 +159,7 @@ export function readService(obj: MapVal): ServiceResult {
     ports: ports.ports,
     externalIPs: externalIPs.map((e) => e.value.text),
     loadBalancerIngress: lbIngress.map((i) => i.value.text),
-    loadBalancerSourceRanges: ranges,
+    loadBalancerSourceRanges: ranges.map((r) => r.text),
     externalTrafficPolicy: etp ?? 'Cluster',
     internalTrafficPolicy: itp ?? 'Cluster',
     sessionAffinity,
@@ -173,6 +175,7 @@ export function readService(obj: MapVal): ServiceResult {
       clusterIPAt: ips.clusterIPAt,
       nodePortAt: ports.nodePortAt,
       externalIPAt: externalIPs.map((e) => e.at),
+      sourceRangeAt: ranges.map((r) => r.at),
       loadBalancerIPAt: lbIngress.map((i) => i.at),
       healthCheckAt: healthCheck?.at ?? null,
     },
@@ -282,16 +285,14 @@ function readSourceRanges(
   spec: MapVal,
   type: ServiceType,
   meta: ObjectMeta | null,
-): ServiceModel['loadBalancerSourceRanges'] {
+): { text: ServiceModel['loadBalancerSourceRanges'][number]; at: Val }[] {
   const diags = spec.ctx.diags;
   const rangesVal = field(spec, 'loadBalancerSourceRanges');
-  const ranges = noRepeats(
-    getStringList(spec, 'loadBalancerSourceRanges').flatMap((r) => {
-      const c = readCIDR(r.at, 'load-balancer source range', true);
-      return c ? [{ value: c, at: r.at }] : [];
-    }),
-    'load-balancer source range',
-  );
+  const ranges = getStringList(spec, 'loadBalancerSourceRanges').flatMap((r) => {
+    const c = readCIDR(r.at, 'load-balancer source range', true);
+    return c ? [{ value: c, at: r.at }] : [];
+  });
+  noRepeats(ranges, 'load-balancer source range');
   if (rangesVal && ranges.length > 0 && type !== 'LoadBalancer') {
     diags.push(
       kubeCodes['forbidden-field'](
@@ -310,7 +311,7 @@ function readSourceRanges(
       }),
     );
   }
-  return ranges.map((r) => r.text);
+  return ranges.map((r) => ({ text: r.value.text, at: r.at }));
 }
 
 /** externalTrafficPolicy, allowed only on externally accessible services (common/kubernetes.ts). */

@@ -47,6 +47,8 @@ function serviceFacts(r: ServiceRead): ServiceFacts<KubeAt> {
         : null,
     endpoints: m.endpoints.map((e) => ({ ip: e.address, family: e.family, node: e.nodeName, at: at(e) })),
     detectorCIDRs: [],
+    loadBalancer: m.type === 'LoadBalancer',
+    sourceRanges: m.loadBalancerSourceRanges.map((c, i) => ({ cidr: cidrOf(c), at: where(r.sourceRangeAt[i]!) })),
   };
 }
 

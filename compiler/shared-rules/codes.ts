@@ -76,6 +76,16 @@ export const { codes: sharedCodes, table: sharedCodeTable } = defineCodes({
   },
 
   // ---- valid, but probably not what was meant ---------------------------------------------
+  'address-family-ignored': {
+    severity: w,
+    message: (what: string, ip: string, family: string) =>
+      `${what} ${ip} is ignored: the service has no ${family} cluster IP, and kube-proxy handles each family's frontends with that family's service`,
+  },
+  'source-ranges-family-missing': {
+    severity: w,
+    message: (svc: string, family: string) =>
+      `service ${svc} has ${family} load-balancer IPs, and none of its loadBalancerSourceRanges is ${family}: kube-proxy filters each family by that family's ranges, and with none it writes no firewall, so every source reaches them`,
+  },
   'no-services': {
     severity: w,
     message: () =>

@@ -46,6 +46,10 @@ export interface ServiceFacts<L> {
   endpoints: EndpointFact<L>[];
   /** This service's own `masq from outside CIDR` (the .ksvc per-service detector). */
   detectorCIDRs: CIDRFact<L>[];
+  /** type LoadBalancer (its source ranges filter its load-balancer IPs; other types have none) */
+  loadBalancer: boolean;
+  /** loadBalancerSourceRanges, as written */
+  sourceRanges: CIDRFact<L>[];
 }
 
 export interface NodeFacts<L> {

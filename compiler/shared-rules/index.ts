@@ -10,6 +10,7 @@ import {
 } from './address-warnings.ts';
 import { sharedCodes } from './codes.ts';
 import type { ClusterFacts, FactReporter } from './facts.ts';
+import { frontendFamilies, sourceRangeFamilies } from './frontend-families.ts';
 import { clusterIPsUnique, frontendsUnique, nodePortsUnique } from './uniqueness.ts';
 
 export type SharedRule = <L>(facts: ClusterFacts<L>, r: FactReporter<L>) => void;
@@ -29,6 +30,8 @@ export const sharedRules: readonly SharedRule[] = [
   overlappingPodCIDRs,
   endpointsInNodePodCIDR,
   detectorsMatchSomething,
+  frontendFamilies,
+  sourceRangeFamilies,
 ];
 
 export function runSharedRules<L>(facts: ClusterFacts<L>, r: FactReporter<L>): void {

@@ -1,28 +1,10 @@
-// Frontends of a family without a cluster IP (that frontends are unique is a shared rule,
-// compiler/shared-rules/uniqueness.ts), and a service's own detector without a CIDR of a family
-// it has.
+// A service's own detector without a CIDR of a family it has. (Frontends and source ranges of a
+// family without a cluster IP, and source ranges that leave out a family of the load balancer,
+// are shared rules: compiler/shared-rules/frontend-families.ts.)
 
 import { codes } from '../codes.ts';
-import { familyName, type ServiceDraft } from '../draft.ts';
-import type { ParsedAddress } from '../values.ts';
+import { familyName } from '../draft.ts';
 import type { Rule } from './rule.ts';
-
-/** External and load-balancer IPs of a family without a cluster IP are dropped by kube-proxy. */
-export const externalAddressFamilies: Rule = (ctx, _draft) => {
-  const check = (s: ServiceDraft, list: readonly ParsedAddress[], what: string) => {
-    for (const a of list) {
-      if (!s.families.includes(a.ip.family))
-        ctx.report(codes['address-family-ignored'](ctx.at(a.lit.span), what, a.ip.text, familyName(a.ip.family)));
-    }
-  };
-  return {
-    service(s) {
-      if (s.families.length === 0) return;
-      check(s, s.externalIPs, 'external IP');
-      check(s, s.lbIngress, 'load-balancer ingress IP');
-    },
-  };
-};
 
 /**
  * A service's own `masq from outside CIDR` replaces the cluster's detector for every family: one

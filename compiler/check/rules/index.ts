@@ -41,7 +41,6 @@ export const allRules: readonly Rule[] = [
   numbers.leadingZeros,
   ports.portNamesUnique,
   ports.dualStackPorts,
-  frontends.externalAddressFamilies,
   frontends.serviceDetectorFamilies,
   attributes.conflictingAttributes,
   attributes.affinityTimeout,

@@ -54,6 +54,8 @@ function serviceFacts(s: ServiceDraft, own: boolean): ServiceFacts<At> {
     // unless the facts must outlive the draft (own).
     endpoints: own ? s.endpoints.map((e) => ({ ip: e.ip, family: e.family, node: e.node, at: e.at })) : s.endpoints,
     detectorCIDRs: cidrFacts(s.masq),
+    loadBalancer: s.type === 'LoadBalancer',
+    sourceRanges: s.sourceRanges.map((c) => ({ cidr: c.cidr, at: c.lit.span })),
   };
 }
 
