@@ -1,5 +1,5 @@
 // The evaluator shares flow states between classes: a step that meets the state it met last gives
-// the state it gave then (verifier/engine/chain-eval.ts). A DNAT without a port takes the class's
+// the state it gave then (verifier/engine/shared-steps.ts). A DNAT without a port takes the class's
 // destination port, so the state it gives depends on the class as well as on the state it meets:
 // one DNAT rule reached from two ports must give two states, not the first class's to both.
 import { suite } from 'uvu';
