@@ -1,4 +1,4 @@
-// A check of one service port grows with the square of its endpoints (1,200: 612 MiB; before its
+// A check of one service port grows with the square of its endpoints (1,200: 598 MiB; before its
 // weights were shared, a review saw 1,200 fill the default heap until V8 ended the process):
 // refused first, as verify-too-large.
 import { spawnSync } from 'node:child_process';
