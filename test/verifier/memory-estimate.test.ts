@@ -13,6 +13,7 @@ import { compileIptables } from '../../api/iptables.ts';
 import { lowerText } from '../../api/ksvc.ts';
 import { compileNftables } from '../../api/nftables.ts';
 import type { Diagnostic } from '../../common/diagnostics.ts';
+import { heapBudget, semiSpaceMiB } from '../../common/heap-budget.ts';
 import { evaluate } from '../../compiler/ir/evaluate.ts';
 import {
   CHECK_BYTES_PER_ENDPOINT_SQUARED,
@@ -127,6 +128,51 @@ test('a check of artifacts alone is refused past the budget too, naming the chai
   assert.match(
     diagnostics[0]!.message,
     /^the ipv4 check cannot be done in this process: the iptables chain KUBE-SVC-\w+ chooses among 60 endpoints, and checking it would take about 2 MiB of memory/,
+  );
+});
+
+// heap_size_limit counts the young generation (three semi-spaces), which holds nothing lasting:
+// verify runs with --max-semi-space-size=32 (bin/ksvc.cjs), 96 MiB of it. Counted, a check the old
+// generation could not hold passed the guard at a small heap and ran until V8 ended the process.
+test('the budget is most of the old generation, whatever the young generation is', () => {
+  assert.is(semiSpaceMiB([], ''), 16);
+  assert.is(semiSpaceMiB(['--max-semi-space-size=32', '--expose-gc'], ''), 32);
+  assert.is(semiSpaceMiB([], '--max-old-space-size=100 --max_semi_space_size=8'), 8);
+  assert.is(semiSpaceMiB(['--max-semi-space-size=32'], '--max-semi-space-size=8'), 32); // the command line wins
+  const MiB = 2 ** 20;
+  assert.is(heapBudget(196 * MiB, 32), 80 * MiB);
+  assert.is(heapBudget(148 * MiB, 16), 80 * MiB);
+  const script =
+    "import('./common/heap-budget.ts').then((m) => process.stdout.write(String(m.heapBudget() / 2 ** 20)))";
+  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+  const r = spawnSync(
+    process.execPath,
+    ['--max-semi-space-size=32', '--max-old-space-size=100', '--import', 'tsx', '-e', script],
+    { encoding: 'utf8', cwd: root, env: { ...process.env, NODE_OPTIONS: '' } },
+  );
+  assert.is(r.status, 0, r.stderr);
+  assert.is(Number(r.stdout), 80, r.stdout);
+});
+
+test('ksvc verify of artifacts alone at a small heap: refused with the chain named, not ended by V8', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'ksvc-memory-'));
+  const big = lowerText(text(700), { node: 'n1' })!.programs![0]!;
+  const [ipt, nft] = [path.join(dir, 'a.ipt'), path.join(dir, 'b.json')];
+  writeFileSync(ipt, compileIptables(big));
+  writeFileSync(nft, compileNftables(big));
+  const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/ksvc.cjs');
+  // 700 endpoints: about 141 MiB, more than the 80 MiB of a 100 MiB old generation (the 196 MiB
+  // heap_size_limit under verify's young generation would have let it run: 157 MiB)
+  const r = spawnSync(process.execPath, [bin, 'verify', '--iptables', ipt, '--nft', nft], {
+    encoding: 'utf8',
+    timeout: 120_000,
+    env: { ...process.env, NODE_OPTIONS: '--max-old-space-size=100' },
+  });
+  rmSync(dir, { recursive: true, force: true });
+  assert.is(r.status, 2, r.stderr.slice(0, 2000));
+  assert.match(
+    r.stderr,
+    /error\[verify-too-large\]: the ipv4 check cannot be done in this process: the iptables chain KUBE-SVC-\w+ chooses among 700 endpoints, and checking it would take about 141 MiB of memory \(it grows with the square of the endpoints\), more than the 80 MiB this process may use/,
   );
 });
 
