@@ -168,12 +168,13 @@ export interface PreparedVerify {
 }
 
 export function prepareVerify(input: VerifyInput): PreparedVerify {
+  // the model's largest service port first (named as such), then the rulesets' own choices: a
+  // node's iptables-save checked against a model may choose among more endpoints than the model has
   if (input.ir) refuseOversizedCheck(input.ir.program, input.memoryBudget);
-  else
-    refuseOversizedArtifacts(
-      input.artifacts.map((a) => a.program),
-      input.memoryBudget,
-    );
+  refuseOversizedArtifacts(
+    input.artifacts.map((a) => a.program),
+    input.memoryBudget,
+  );
   const locality = input.locality ?? defaultLocality(input.ir?.program ?? null);
   // once each: diff's two versions of a ruleset leave out the same table or chain alike (the same
   // place in each, so the key has the place but not the file); distinct rules stay distinct

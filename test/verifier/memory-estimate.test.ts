@@ -123,6 +123,20 @@ test('a check of artifacts alone is refused past the budget too, naming the chai
     () => prepareVerify({ family: 'ipv4', ir: null, artifacts: [artifact(iptProgram)], memoryBudget: 1000 }),
     (e: unknown) => e instanceof CheckTooLarge,
   );
+  // with a model too: rulesets choosing among more endpoints than the model has (a node's
+  // iptables-save against a stale model) are counted, and named
+  const one = lowerText(text(1), { node: 'n1' })!.programs![0]!;
+  prepareVerify({ family: 'ipv4', ir: { program: one, evaluate }, artifacts: [], memoryBudget: need - 1 });
+  assert.throws(
+    () =>
+      prepareVerify({
+        family: 'ipv4',
+        ir: { program: one, evaluate },
+        artifacts: [artifact(iptProgram)],
+        memoryBudget: need - 1,
+      }),
+    (e: unknown) => e instanceof CheckTooLarge && e.largest.kind === 'chain' && e.largest.endpoints === 60,
+  );
   const diagnostics: Diagnostic[] = [];
   checked('ipv4', '<verify>', diagnostics, () => refuseOversizedArtifacts([iptProgram], 1000));
   assert.match(
