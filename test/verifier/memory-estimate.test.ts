@@ -165,7 +165,10 @@ test('the budget is most of the old generation, whatever the young generation is
     { encoding: 'utf8', cwd: root, env: { ...process.env, NODE_OPTIONS: '' } },
   );
   assert.is(r.status, 0, r.stderr);
-  assert.is(Number(r.stdout), 80, r.stdout);
+  // 0.8 × the 100 MiB old generation (V8 11's young generation is exactly three semi-spaces; one
+  // sized otherwise leaves less, never more)
+  const budget = Number(r.stdout);
+  assert.ok(budget > 40 && budget <= 80, r.stdout);
 });
 
 test('ksvc verify of artifacts alone at a small heap: refused with the chain named, not ended by V8', () => {
@@ -186,8 +189,9 @@ test('ksvc verify of artifacts alone at a small heap: refused with the chain nam
   assert.is(r.status, 2, r.stderr.slice(0, 2000));
   assert.match(
     r.stderr,
-    /error\[verify-too-large\]: the ipv4 check cannot be done in this process: the iptables chain KUBE-SVC-\w+ chooses among 700 endpoints, and checking it would take about 141 MiB of memory \(it grows with the square of the endpoints\), more than the 80 MiB this process may use/,
+    /error\[verify-too-large\]: the ipv4 check cannot be done in this process: the iptables chain KUBE-SVC-\w+ chooses among 700 endpoints, and checking it would take about 141 MiB of memory \(it grows with the square of the endpoints\), more than the (\d+) MiB this process may use/,
   );
+  assert.ok(Number(/more than the (\d+) MiB/.exec(r.stderr)![1]) <= 80);
 });
 
 test.run();
