@@ -32,6 +32,21 @@ function jumpTarget(text: string, comment: string): string {
   return /-j (KUBE-SEP-\w+)/.exec(line)![1]!;
 }
 
+/**
+ * The report of `text` against the model, every shard evaluated (the shards of ports 80 and 81
+ * have one shape: one would be counted by the other's), after no errors.
+ */
+function reportOf(text: string, file: string) {
+  const r = verifyArtifacts({ iptables: { text, file }, model: { model, node: 'n1' }, family: 'ipv4', shapes: false });
+  assert.equal(
+    r.diagnostics.filter((d) => d.severity === 'error'),
+    [],
+  );
+  return r.runs[0]!.report!;
+}
+
+const dports = (report: ReturnType<typeof reportOf>) => report.counterexamples.map((c) => c.witness.dport).join(', ');
+
 Shared('one DNAT without a port, reached from ports 80 and 81, keeps each port', () => {
   const sepA = jumpTarget(compiled, '"default/two:a -> 10.244.0.5:80"');
   const sepB = jumpTarget(compiled, '"default/two:b -> 10.244.0.5:81"');
@@ -42,30 +57,13 @@ Shared('one DNAT without a port, reached from ports 80 and 81, keeps each port',
     .replace(`"default/two:b -> 10.244.0.5:81" -j ${sepB}`, `"default/two:b -> 10.244.0.5:81" -j ${sepA}`);
   assert.not.ok(edited.includes('10.244.0.5:80\n'), 'the DNAT edit applies');
   assert.ok(edited.includes(`"default/two:b -> 10.244.0.5:81" -j ${sepA}`), 'the jump edit applies');
-  // every shard evaluated: the shards of ports 80 and 81 have one shape, and one is counted by it
-  const r = verifyArtifacts({
-    iptables: { text: edited, file: 'edited' },
-    model: { model, node: 'n1' },
-    family: 'ipv4',
-    shapes: false,
-  });
-  assert.equal(
-    r.diagnostics.filter((d) => d.severity === 'error'),
-    [],
-  );
-  const report = r.runs[0]!.report!;
-  assert.ok(report.equivalent, `differences at ${report.counterexamples.map((c) => c.witness.dport).join(', ')}`);
+  const report = reportOf(edited, 'edited');
+  assert.ok(report.equivalent, `differences at ${dports(report)}`);
 
   // and the same rule giving port 80 to both (a DNAT with the port kept) is a difference at 81
   const wrong = edited.replace('--to-destination 10.244.0.5\n', '--to-destination 10.244.0.5:80\n');
   assert.is.not(wrong, edited);
-  const w = verifyArtifacts({
-    iptables: { text: wrong, file: 'wrong' },
-    model: { model, node: 'n1' },
-    family: 'ipv4',
-    shapes: false,
-  });
-  const bad = w.runs[0]!.report!;
+  const bad = reportOf(wrong, 'wrong');
   assert.not.ok(bad.equivalent);
   assert.ok(bad.counterexamples.every((c) => c.witness.dport === 81));
 });
@@ -87,18 +85,8 @@ Shared('a DNAT without a port met from the same state by ports 80 and 81 keeps e
     edited = edited.replace(line, `${line.replace(' -j ', ' -s 192.168.0.0/16 -j ')}\n${line}`);
   }
   assert.is(edited.split('\n').filter((l) => l.includes('-s 192.168.0.0/16')).length, 2, 'the edits apply');
-  const r = verifyArtifacts({
-    iptables: { text: edited, file: 'edited' },
-    model: { model, node: 'n1' },
-    family: 'ipv4',
-    shapes: false,
-  });
-  assert.equal(
-    r.diagnostics.filter((d) => d.severity === 'error'),
-    [],
-  );
-  const report = r.runs[0]!.report!;
-  assert.ok(report.equivalent, `differences at ${report.counterexamples.map((c) => c.witness.dport).join(', ')}`);
+  const report = reportOf(edited, 'edited');
+  assert.ok(report.equivalent, `differences at ${dports(report)}`);
 });
 
 Shared.run();
