@@ -1,7 +1,7 @@
 // Where `ksvc explain`'s packet goes: given as --dst, --proto and --dport, or named as a service
 // port with --to NS/NAME[:PORT] (its cluster IP, protocol and port, looked up in the model) — what
 // a reviewer knows about the traffic is usually the service, not its address.
-import { type Family, familyOf, type IPText, parseIPStrict } from '../common/ip.ts';
+import { type Family, familyName, familyOf, type IPText, parseIPStrict } from '../common/ip.ts';
 import type { L4Protocol } from '../compiler/ir/packet.ts';
 import type { SkippedService } from '../compiler/kube/index.ts';
 import type { SkipReason } from '../compiler/kube/service.ts';
@@ -72,7 +72,7 @@ export function serviceDestination(
   if (typeof port === 'string') return `--to: ${port}`;
   const clusterIP = svc.clusterIPs.find((ip) => familyOf(ip) === family);
   if (clusterIP === undefined)
-    return `--to: ${namespace}/${name} has no ${family === 'ipv4' ? 'IPv4' : 'IPv6'} cluster IP (its family follows --src, or --family)`;
+    return `--to: ${namespace}/${name} has no ${familyName(family)} cluster IP (its family follows --src, or --family)`;
   return { dst: clusterIP, protocol: port.protocol, dport: port.port };
 }
 

@@ -9,6 +9,9 @@
 
 export type Family = 'ipv4' | 'ipv6';
 
+/** A family as messages name it: IPv4, IPv6. */
+export const familyName = (f: Family): string => (f === 'ipv4' ? 'IPv4' : 'IPv6');
+
 /** A validated, canonical IP address text ("10.0.0.1", "fd00::1"). */
 export type IPText = string & { readonly __brand: 'IPText' };
 /** A validated, canonical CIDR text with no host bits ("10.0.0.0/8", "fd00:10::/64"). */

@@ -119,4 +119,4 @@ export interface FileDraft {
   services: ServiceDraft[];
 }
 
-export const familyName = (f: Family): string => (f === 'ipv4' ? 'IPv4' : 'IPv6');
+export { familyName } from '../../common/ip.ts';

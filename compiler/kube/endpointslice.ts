@@ -3,7 +3,7 @@
 // namespace), named ports, and per endpoint the first address, nodeName, zone and conditions with
 // their nil defaults (ready nil -> true, serving nil -> true, terminating nil -> false).
 // FQDN slices are ignored, as kube-proxy ignores them.
-import type { ParsedIP } from '../../common/ip.ts';
+import { familyName, type ParsedIP } from '../../common/ip.ts';
 import type { Protocol } from '../../common/kubernetes.ts';
 import { dns1123Label, dns1123Subdomain, labelValue, nameRuleHint } from '../../common/name-validation.ts';
 import type { EndpointConditions } from '../model.ts';
@@ -211,7 +211,7 @@ function readEndpoint(em: MapVal, family: 'ipv4' | 'ipv6'): SliceEndpoint | null
     const ip = readUnicastIP(a, 'endpoint address');
     if (!ip) return;
     if (ip.family !== family) {
-      diags.push(kubeCodes['wrong-family'](where(a), ip.text, family === 'ipv4' ? 'IPv4' : 'IPv6'));
+      diags.push(kubeCodes['wrong-family'](where(a), ip.text, familyName(family)));
       return;
     }
     if (i === 0) first = ip;

@@ -2,7 +2,7 @@
 // logic lives here (and in the files next to it), so every backend renders the same decisions.
 import { appendAll } from '../../common/append.ts';
 import type { Diagnostic } from '../../common/diagnostics.ts';
-import { type Family, familyOf, type IPText } from '../../common/ip.ts';
+import { type Family, familyName, familyOf, type IPText } from '../../common/ip.ts';
 import { IR_VERSION, type IRLocalDetector, type IRProgram, type IRServicePort } from '../ir/types.ts';
 import type { ClusterModel, ClusterSettings, LocalDetectorSpec, NodeModel, ServiceModel } from '../model.ts';
 import { lowerCodes } from './codes.ts';
@@ -85,7 +85,7 @@ export function flagDetectorWarnings(
   const where = { file: options.file ?? '', span: null };
   return families
     .filter((f) => !node.podCIDRs.some((c) => familyOf(c) === f))
-    .map((f) => lowerCodes['flag-node-cidr-without-pod-cidr'](where, node.name, f === 'ipv4' ? 'IPv4' : 'IPv6'));
+    .map((f) => lowerCodes['flag-node-cidr-without-pod-cidr'](where, node.name, familyName(f)));
 }
 
 /**

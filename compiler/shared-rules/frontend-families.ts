@@ -1,11 +1,9 @@
 // A service's frontends and source ranges of a family it has no cluster IP of: kube-proxy handles
 // each family with that family's view of the service (its ServiceChangeTracker keeps the external
 // IPs, load-balancer IPs and source ranges of the family, logging the rest at verbosity 4 only).
-import type { Family } from '../../common/ip.ts';
+import { type Family, familyName } from '../../common/ip.ts';
 import { sharedCodes } from './codes.ts';
 import type { ClusterFacts, FactReporter, ServiceFacts } from './facts.ts';
-
-const familyName = (f: Family): string => (f === 'ipv4' ? 'IPv4' : 'IPv6');
 
 const familiesOf = <L>(s: ServiceFacts<L>): Family[] => [...new Set(s.clusterIPs.map((c) => c.family))];
 
