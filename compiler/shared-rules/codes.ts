@@ -86,6 +86,11 @@ export const { codes: sharedCodes, table: sharedCodeTable } = defineCodes({
     message: (svc: string, family: string) =>
       `service ${svc} has ${family} load-balancer IPs, and none of its loadBalancerSourceRanges is ${family}: kube-proxy filters each family by that family's ranges, and with none it writes no firewall, so every source reaches them`,
   },
+  'source-ranges-not-external-ips': {
+    severity: w,
+    message: (ip: string) =>
+      `external IP ${ip} takes every source: loadBalancerSourceRanges filter the load-balancer IPs only, and kube-proxy sends external IPs to the service without the firewall`,
+  },
   'no-services': {
     severity: w,
     message: () =>

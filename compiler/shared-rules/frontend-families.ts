@@ -1,6 +1,8 @@
 // A service's frontends and source ranges of a family it has no cluster IP of: kube-proxy handles
 // each family with that family's view of the service (its ServiceChangeTracker keeps the external
-// IPs, load-balancer IPs and source ranges of the family, logging the rest at verbosity 4 only).
+// IPs, load-balancer IPs and source ranges of the family, logging the rest at verbosity 4 only);
+// and what a load balancer's source ranges leave open: a family without a range of its own, and
+// the service's external IPs, which the firewall never guards.
 import { type Family, familyName } from '../../common/ip.ts';
 import { sharedCodes } from './codes.ts';
 import type { ClusterFacts, FactReporter, ServiceFacts } from './facts.ts';
@@ -36,6 +38,25 @@ export function sourceRangeFamilies<L>(facts: ClusterFacts<L>, r: FactReporter<L
       if (s.sourceRanges.some((c) => c.cidr.family === family)) continue;
       if (!s.loadBalancerIPs.some((a) => a.family === family)) continue; // nothing of it to filter
       r.report(sharedCodes['source-ranges-family-missing'](r.where(s.sourceRanges[0]!.at), s.key, familyName(family)));
+    }
+  }
+}
+
+/**
+ * kube-proxy's firewall (KUBE-FW-…, nft's firewall map) guards the load-balancer IPs only: an
+ * external IP of the same service goes to it without one. Said for each external IP of a family
+ * whose ranges filter anything (a /0 among them writes no firewall: every source is meant).
+ */
+export function sourceRangesNotExternalIPs<L>(facts: ClusterFacts<L>, r: FactReporter<L>): void {
+  for (const s of facts.services) {
+    if (!s.loadBalancer || s.sourceRanges.length === 0) continue;
+    const families = familiesOf(s);
+    const filtered = (f: Family) =>
+      s.sourceRanges.some((c) => c.cidr.family === f) &&
+      !s.sourceRanges.some((c) => c.cidr.family === f && c.cidr.prefix === 0);
+    for (const a of s.externalIPs) {
+      if (families.includes(a.family) && filtered(a.family))
+        r.report(sharedCodes['source-ranges-not-external-ips'](r.where(a.at), a.ip));
     }
   }
 }

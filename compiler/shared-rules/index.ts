@@ -10,7 +10,7 @@ import {
 } from './address-warnings.ts';
 import { sharedCodes } from './codes.ts';
 import type { ClusterFacts, FactReporter } from './facts.ts';
-import { frontendFamilies, sourceRangeFamilies } from './frontend-families.ts';
+import { frontendFamilies, sourceRangeFamilies, sourceRangesNotExternalIPs } from './frontend-families.ts';
 import { clusterIPsUnique, frontendsUnique, nodePortsUnique } from './uniqueness.ts';
 
 export type SharedRule = <L>(facts: ClusterFacts<L>, r: FactReporter<L>) => void;
@@ -32,6 +32,7 @@ export const sharedRules: readonly SharedRule[] = [
   detectorsMatchSomething,
   frontendFamilies,
   sourceRangeFamilies,
+  sourceRangesNotExternalIPs,
 ];
 
 export function runSharedRules<L>(facts: ClusterFacts<L>, r: FactReporter<L>): void {

@@ -78,8 +78,9 @@ test('one endpoint replaced: only that service`s chains, the old endpoint`s chai
   const full = await ksvc('compile', NEW, ...AT);
   const r = await ksvc('compile', NEW, '--since', OLD, ...AT);
   assert.is(r.code, 0, r.stderr);
-  // the new file's warnings (one endpoint is never used); none of the old file's
-  assert.is(r.stderr.match(/^warning\[/gm)?.length, 1, r.stderr);
+  // the new file's warnings (one endpoint is never used, an external IP beside source ranges);
+  // none of the old file's
+  assert.is(r.stderr.match(/^warning\[/gm)?.length, 2, r.stderr);
   assert.match(r.stderr, /since-new\.ksvc/);
   assert.not.match(r.stderr, /since-old\.ksvc/);
   const written = serviceChains(r.stdout);

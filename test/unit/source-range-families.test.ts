@@ -1,7 +1,8 @@
 // Frontends and load-balancer source ranges of a family (compiler/shared-rules/frontend-families.ts),
 // in both front ends. kube-proxy keeps each family's own source ranges for that family's service
 // and writes no firewall when none is left: an IPv4 load balancer given only IPv6 ranges takes
-// every source, which only a log line at kube-proxy's verbosity 4 said.
+// every source, which only a log line at kube-proxy's verbosity 4 said. Nor does the firewall
+// guard the service's external IPs.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { expectClean, expectDiag, run } from './check-helpers.ts';
@@ -73,6 +74,28 @@ test('Kubernetes import: the same warnings, at the YAML values', () => {
   assert.equal(ignored.sort(), ['spec.externalIPs[0]', 'spec.loadBalancerSourceRanges[0]']);
   // a range of the family: nothing to say
   assert.equal(codesOf(imp(lbYaml('"198.51.100.0/24"')).diagnostics), []);
+});
+
+test('.ksvc: an external IP of a load balancer with source ranges takes every source', () => {
+  const text = lb(
+    '  loadBalancerIngress 203.0.113.9\n  externalIPs 192.0.2.7\n  loadBalancerSourceRanges 198.51.100.0/24',
+  );
+  const d = expectDiag(text, 'source-ranges-not-external-ips', '192.0.2.7');
+  assert.is(d.severity, 'warning');
+  assert.match(d.message, 'external IP 192.0.2.7 takes every source');
+  // a /0 among the ranges writes no firewall (every source is meant); no ranges: nothing to say
+  expectClean(
+    lb(
+      '  loadBalancerIngress 203.0.113.9\n  externalIPs 192.0.2.7\n  loadBalancerSourceRanges 198.51.100.0/24, 0.0.0.0/0',
+    ),
+  );
+  expectClean(lb('  loadBalancerIngress 203.0.113.9\n  externalIPs 192.0.2.7'));
+});
+
+test('Kubernetes import: the external IP of a load balancer with source ranges, at its YAML value', () => {
+  const r = imp(lbYaml('"198.51.100.0/24"', '192.0.2.7'));
+  assert.equal(codesOf(r.diagnostics), ['source-ranges-not-external-ips']);
+  assert.is(only(r.diagnostics, 'source-ranges-not-external-ips').path, 'spec.externalIPs[0]');
 });
 
 test.run();

@@ -32,7 +32,11 @@ async function run(...argv: string[]) {
 const EXAMPLES: [string, string[], string[]][] = [
   ['seed-local.yaml', ['--cluster-cidr', '10.64.1.0/24'], ['endpoint-outside-node-pod-cidr']],
   ['seed-clusterip.json', ['--cluster-cidr', '10.64.1.0/24'], []],
-  ['shop-dual-stack.yaml', ['--cluster-cidr', '10.64.0.0/16', '--cluster-cidr', 'fd00:64::/48'], []],
+  [
+    'shop-dual-stack.yaml',
+    ['--cluster-cidr', '10.64.0.0/16', '--cluster-cidr', 'fd00:64::/48'],
+    ['source-ranges-not-external-ips'],
+  ],
 ];
 
 for (const [example, flags, warnings] of EXAMPLES) {
