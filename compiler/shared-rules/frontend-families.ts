@@ -50,13 +50,14 @@ export function sourceRangeFamilies<L>(facts: ClusterFacts<L>, r: FactReporter<L
 export function sourceRangesNotExternalIPs<L>(facts: ClusterFacts<L>, r: FactReporter<L>): void {
   for (const s of facts.services) {
     if (!s.loadBalancer || s.sourceRanges.length === 0) continue;
-    const families = familiesOf(s);
-    const filtered = (f: Family) =>
-      s.sourceRanges.some((c) => c.cidr.family === f) &&
-      !s.sourceRanges.some((c) => c.cidr.family === f && c.cidr.prefix === 0);
+    // once per family, not per external IP (a service may list hundreds of thousands of each)
+    const filtered = familiesOf(s).filter(
+      (f) =>
+        s.sourceRanges.some((c) => c.cidr.family === f) &&
+        !s.sourceRanges.some((c) => c.cidr.family === f && c.cidr.prefix === 0),
+    );
     for (const a of s.externalIPs) {
-      if (families.includes(a.family) && filtered(a.family))
-        r.report(sharedCodes['source-ranges-not-external-ips'](r.where(a.at), a.ip));
+      if (filtered.includes(a.family)) r.report(sharedCodes['source-ranges-not-external-ips'](r.where(a.at), a.ip));
     }
   }
 }
