@@ -4,7 +4,7 @@ import type { Diagnostic } from '../common/diagnostics.ts';
 import { MORE_HEAP_HINT } from '../common/heap-budget.ts';
 import type { Family } from '../common/ip.ts';
 import { verifyCodes } from '../verifier/codes.ts';
-import { CheckTooLarge } from '../verifier/engine/memory-estimate.ts';
+import { CheckTooLarge, largestChoiceText } from '../verifier/engine/memory-estimate.ts';
 import { UnsupportedRuleset } from '../verifier/engine/unsupported.ts';
 
 /** f(), or null with a diagnostic when the engine cannot check rulesets the readers accepted (or not here). */
@@ -14,12 +14,7 @@ export function checked<T>(family: Family, file: string, diagnostics: Diagnostic
   } catch (e) {
     if (e instanceof CheckTooLarge) {
       const where = { file, span: null, hint: MORE_HEAP_HINT };
-      const l = e.largest;
-      const endpoints = `${l.endpoints.toLocaleString('en-US')} endpoints`;
-      const subject =
-        l.kind === 'service-port'
-          ? `service port ${l.name} has ${endpoints}`
-          : `the ${l.backend} chain ${l.chain} chooses among ${endpoints}`;
+      const subject = largestChoiceText(e.largest);
       diagnostics.push(verifyCodes['verify-too-large'](where, family, subject, e.need, e.budget));
       return null;
     }

@@ -83,7 +83,7 @@ export interface IntendedComparison {
 /**
  * Weights this deep (in bits of exponent) are compared through a memo. A service of N endpoints
  * gives weights of 31·N bits, and classes that grow with N whose weights are the same objects
- * (chain-eval.ts randomWeights): bringing each to the common denominator was N² bits per class.
+ * (shared-steps.ts randomWeights): bringing each to the common denominator was N² bits per class.
  * Shallower weights (10 endpoints: 310 bits) cost less to compare than to look up.
  */
 const MEMO_EXPONENT = 1024;

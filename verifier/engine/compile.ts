@@ -173,7 +173,7 @@ export function compileProgram(program: NetfilterProgram, ctx: CompileContext): 
         return { kind: v.kind, chain: chainRef(v.chain) };
       case 'dnat': {
         const atom = addressAtomOf(space.addresses, v.ip);
-        return { kind: 'dnat', ip: v.ip, atom, port: v.port };
+        return { kind: 'dnat', ip: v.ip, atom, port: v.port, last: null };
       }
       default:
         return v;
@@ -283,7 +283,7 @@ export function compileProgram(program: NetfilterProgram, ctx: CompileContext): 
         const v = s.value >>> 0;
         const [keep, xor] =
           s.op === 'set' ? [0, v] : s.op === 'or' ? [~v >>> 0, v] : s.op === 'xor' ? [0xffffffff, v] : [v, 0];
-        return { kind: 'mark', keep, xor };
+        return { kind: 'mark', keep, xor, last: null };
       }
       case 'affinityWrite':
         affinityDim(s.list, s.key);

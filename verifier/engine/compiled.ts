@@ -3,6 +3,7 @@
 // so the evaluator does integer work only.
 import type { Backend, BaseChain, Hook, Origin } from '../model/program.ts';
 import type { Dyadic } from './dyadic.ts';
+import type { FlowState } from './flow.ts';
 import type { IntervalSet } from './intervals.ts';
 
 /** One field condition: the packet's value in dimension `dim` lies in `set`. */
@@ -26,8 +27,26 @@ export type CVerdict =
   | { kind: 'return' }
   | { kind: 'jump'; chain: number }
   | { kind: 'goto'; chain: number }
-  | { kind: 'dnat'; ip: string; atom: number; port: number | null }
+  /** `last`: the state it gave the last flow (shared-steps.ts dnattedState) */
+  | { kind: 'dnat'; ip: string; atom: number; port: number | null; last: LastDnat | null }
   | { kind: 'masquerade'; fullyRandom: boolean };
+
+// What a step gave the last flow that met it, kept on the step (shared-steps.ts): the classes of
+// a shard meet it one after another with the same state or weight.
+
+/** A DNAT's last incoming state, the port and identity it was taken with, and the state it gave. */
+export interface LastDnat {
+  from: FlowState;
+  port: number | null;
+  identity: boolean;
+  to: FlowState;
+}
+
+/** A MARK step's last incoming state and the state it gave. */
+export interface LastMark {
+  from: FlowState;
+  to: FlowState;
+}
 
 /** A flow's weight `w` at a random step, and its weights taken (w·p) and not taken (w·q). */
 export interface RandomWeights {
@@ -38,13 +57,13 @@ export interface RandomWeights {
 
 export type CStep =
   | { kind: 'test'; test: CTest; negate: boolean }
-  /** `last`: the weights of the last flow that met the step (chain-eval.ts randomWeights) */
+  /** `last`: the weights of the last flow that met the step (shared-steps.ts randomWeights) */
   | { kind: 'random'; p: Dyadic; q: Dyadic; last: RandomWeights | null }
   /** dnatPort: the selected element's steps are one DNAT verdict, taken with this port (model: Step dispatch) */
   | { kind: 'dispatch'; elements: readonly CElement[]; index: KeyIndex | null; dnatPort: number | null }
   | { kind: 'numgen'; branches: readonly { w: Dyadic; steps: readonly CStep[] }[]; miss: Dyadic }
   /** mark = (mark & keep) ^ xor — every MARK/meta mark set form is one of these */
-  | { kind: 'mark'; keep: number; xor: number }
+  | { kind: 'mark'; keep: number; xor: number; last: LastMark | null }
   /** `list`: the canonical list, and ' by destination' when the record is keyed by the destination */
   | { kind: 'affinityWrite'; list: string }
   | { kind: 'noop' }

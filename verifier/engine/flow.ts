@@ -55,7 +55,7 @@ export interface FlowState {
   readonly trace: TraceNode | null;
   /**
    * What is made from this state, kept on it (flowWith starts a state without): states are never
-   * changed otherwise, and the classes of a shard share them (chain-eval.ts), so each is made once.
+   * changed otherwise, and the classes of a shard share them (shared-steps.ts), so each is made once.
    */
   derived: DerivedFromState | null;
 }

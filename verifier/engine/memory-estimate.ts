@@ -20,6 +20,14 @@ export type LargestChoice =
   | { kind: 'service-port'; name: string; endpoints: number }
   | { kind: 'chain'; backend: Backend; chain: string; endpoints: number };
 
+/** The choice as a refusal names it: "service port a/b:http has 1,200 endpoints". */
+export function largestChoiceText(l: LargestChoice): string {
+  const endpoints = `${l.endpoints.toLocaleString('en-US')} endpoints`;
+  return l.kind === 'service-port'
+    ? `service port ${l.name} has ${endpoints}`
+    : `the ${l.backend} chain ${l.chain} chooses among ${endpoints}`;
+}
+
 /** What a check would take, beyond what the process may use (api/checked.ts says it as verify-too-large). */
 export class CheckTooLarge extends UnsupportedRuleset {
   constructor(
@@ -27,9 +35,7 @@ export class CheckTooLarge extends UnsupportedRuleset {
     readonly need: string,
     readonly budget: string,
   ) {
-    super(
-      `${largest.kind === 'service-port' ? `service port ${largest.name}` : `${largest.backend} chain ${largest.chain}`} has ${largest.endpoints} endpoints: checking it would take about ${need}, more than ${budget}`,
-    );
+    super(`${largestChoiceText(largest)}: checking it would take about ${need}, more than ${budget}`);
   }
 }
 
@@ -82,8 +88,9 @@ export function largestChoice(program: NetfilterProgram): LargestChoice | null {
 }
 
 /**
- * Throws CheckTooLarge when a check of artifacts alone (no model to count endpoints in) meets a
- * random choice among more endpoints than `budget` bytes can check.
+ * Throws CheckTooLarge when the rulesets make a random choice among more endpoints than `budget`
+ * bytes can check: every check counts them, as a ruleset from a node may choose among more
+ * endpoints than the model it is checked against has (or there is no model).
  */
 export function refuseOversizedArtifacts(programs: readonly NetfilterProgram[], budget = heapBudget()): void {
   let largest: LargestChoice | null = null;

@@ -156,7 +156,7 @@ function afterFirstHookMemo(ev: Ev, memo: EvalMemo, f: Leaf, viaInterface: boole
 
 /**
  * The state a packet arrives with, one object per ct state: states are never changed in place, and
- * flows that start from one object and take the same steps share their states (chain-eval.ts keeps
+ * flows that start from one object and take the same steps share their states (shared-steps.ts keeps
  * a step's last result), which the memo below keys by identity.
  */
 const startState = (isNew: boolean): FlowState => ({

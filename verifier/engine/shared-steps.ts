@@ -1,5 +1,6 @@
 // What the evaluator's steps make, shared between classes (chain-eval.ts). Flow states are never
-// changed in place, so a step that meets the state (or weight) it met last gives what it gave then.
+// changed in place, so a step that meets the state (or weight) it met last gives what it gave then,
+// kept on the compiled step itself (`last`, compiled.ts).
 // The classes of a shard reach each step one after another from the same states (netfilter-eval.ts
 // START_NEW): they share the states and weights they make, and what is kept on a state (the
 // evaluation memo's key, a leaf's outcome: flow.ts derivedOf) is made once, not once per class.
@@ -10,31 +11,27 @@ import { type FlowState, flowWith } from './flow.ts';
 export type MarkStep = Extract<CStep, { kind: 'mark' }>;
 export type DnatVerdict = Extract<CVerdict, { kind: 'dnat' }>;
 
-/** A MARK step's result from the state it met last. */
-const lastMarked = new WeakMap<MarkStep, { from: FlowState; to: FlowState }>();
-
+/** A MARK step's state from `s`. */
 export function markedState(step: MarkStep, s: FlowState): FlowState {
-  const last = lastMarked.get(step);
-  if (last !== undefined && last.from === s) return last.to;
+  const last = step.last;
+  if (last !== null && last.from === s) return last.to;
   const to = flowWith(s, {
     markKeep: (s.markKeep & step.keep) >>> 0,
     markXor: ((s.markXor & step.keep) ^ step.xor) >>> 0,
   });
-  lastMarked.set(step, { from: s, to });
+  step.last = { from: s, to };
   return to;
 }
 
-/** A DNAT's state from the state, port and identity it met last (a DNAT without a port takes the class's). */
-const lastDnatted = new WeakMap<
-  DnatVerdict,
-  { from: FlowState; port: number | null; identity: boolean; to: FlowState }
->();
-
+/**
+ * A DNAT's state from `s`, with the port and identity the class gives it (a DNAT without a port
+ * takes the class's).
+ */
 export function dnattedState(v: DnatVerdict, s: FlowState, port: number | null, identity: boolean): FlowState {
-  const last = lastDnatted.get(v);
-  if (last !== undefined && last.from === s && last.port === port && last.identity === identity) return last.to;
+  const last = v.last;
+  if (last !== null && last.from === s && last.port === port && last.identity === identity) return last.to;
   const to = flowWith(s, { dnatAtom: v.atom, dnatIp: v.ip, dnatPort: port, dnatIdentity: identity });
-  lastDnatted.set(v, { from: s, port, identity, to });
+  v.last = { from: s, port, identity, to };
   return to;
 }
 
@@ -45,7 +42,7 @@ export function portedDnat(v: DnatVerdict, port: number): DnatVerdict {
   let byPort = ported.get(v);
   if (byPort === undefined) ported.set(v, (byPort = new Map()));
   let p = byPort.get(port);
-  if (p === undefined) byPort.set(port, (p = { ...v, port }));
+  if (p === undefined) byPort.set(port, (p = { ...v, port, last: null }));
   return p;
 }
 

@@ -2,11 +2,11 @@
 import * as attributes from './attributes.ts';
 import * as cluster from './cluster.ts';
 import * as endpoints from './endpoints.ts';
-import * as frontends from './frontends.ts';
 import * as nodes from './nodes.ts';
 import * as numbers from './numbers.ts';
 import * as ports from './ports.ts';
 import type { Rule } from './rule.ts';
+import * as serviceDetector from './service-detector.ts';
 import * as services from './services.ts';
 import * as shared from './shared.ts';
 import * as validNames from './valid-names.ts';
@@ -41,7 +41,7 @@ export const allRules: readonly Rule[] = [
   numbers.leadingZeros,
   ports.portNamesUnique,
   ports.dualStackPorts,
-  frontends.serviceDetectorFamilies,
+  serviceDetector.serviceDetectorFamilies,
   attributes.conflictingAttributes,
   attributes.affinityTimeout,
   attributes.externalAddressValues,
