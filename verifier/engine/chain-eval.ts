@@ -21,7 +21,7 @@ import { contains, isSubset, overlaps, point } from './intervals.ts';
 import { loopbackLocalAtoms } from './locality.ts';
 import { masqueradedSourceTest, sourceMasqueraded } from './masqueraded-source.ts';
 import type { ClassQuery } from './query.ts';
-import { type DnatVerdict, dnattedState, markedState, portedDnat, randomWeights } from './shared-steps.ts';
+import { dnattedState, markedState, type PortedDispatch, portedDnat, randomWeights } from './shared-steps.ts';
 import { AFFINITY_BASE, DIM, markSet, type PacketSpace, PORT_PROTOS } from './space.ts';
 import { UnsupportedRuleset } from './unsupported.ts';
 
@@ -231,9 +231,8 @@ function evalSteps(
             return;
           }
           if (step.dnatPort !== null) {
-            // the element's one step is a DNAT without a port (compile.ts): the statement gives it
-            const v = (step.elements[k]!.steps[0] as Extract<CStep, { kind: 'verdict' }>).verdict;
-            const verdict = portedDnat(v as DnatVerdict, step.dnatPort);
+            // the element's DNAT takes the port the statement gives
+            const verdict = portedDnat(step as PortedDispatch, k);
             const s = ev.trace ? note(ev, state, chain, rule, origin, verdictText(verdict)) : state;
             out.push({ kind: 2, verdict, state: s, w });
             return;

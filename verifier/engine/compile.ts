@@ -275,7 +275,7 @@ export function compileProgram(program: NetfilterProgram, ctx: CompileContext): 
           for (const e of lookup.elements) portlessDnat(e.steps);
           lookup.portless = true;
         }
-        return { kind: 'dispatch', elements: lookup.elements, index: lookup.index, dnatPort };
+        return { kind: 'dispatch', elements: lookup.elements, index: lookup.index, dnatPort, ported: null };
       }
       case 'numgen':
         return numgen(s);

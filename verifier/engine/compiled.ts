@@ -59,8 +59,18 @@ export type CStep =
   | { kind: 'test'; test: CTest; negate: boolean }
   /** `last`: the weights of the last flow that met the step (shared-steps.ts randomWeights) */
   | { kind: 'random'; p: Dyadic; q: Dyadic; last: RandomWeights | null }
-  /** dnatPort: the selected element's steps are one DNAT verdict, taken with this port (model: Step dispatch) */
-  | { kind: 'dispatch'; elements: readonly CElement[]; index: KeyIndex | null; dnatPort: number | null }
+  /**
+   * dnatPort: the selected element's steps are one DNAT verdict, taken with this port (model: Step
+   * dispatch); `ported`: those verdicts with the port, by element, made when first taken
+   * (shared-steps.ts portedDnat)
+   */
+  | {
+      kind: 'dispatch';
+      elements: readonly CElement[];
+      index: KeyIndex | null;
+      dnatPort: number | null;
+      ported: (CVerdict | undefined)[] | null;
+    }
   | { kind: 'numgen'; branches: readonly { w: Dyadic; steps: readonly CStep[] }[]; miss: Dyadic }
   /** mark = (mark & keep) ^ xor — every MARK/meta mark set form is one of these */
   | { kind: 'mark'; keep: number; xor: number; last: LastMark | null }

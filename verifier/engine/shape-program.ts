@@ -10,13 +10,30 @@ import type { Numbering } from './shape-pattern.ts';
 import { allItems, type DispatchStep, type Speller, stepsWriter } from './shape-steps.ts';
 import type { PacketSpace } from './space.ts';
 
-/** The items a member test's index offers these contexts, ascending (one context: its list as is). */
+/** The items a member test's index offers these contexts, ascending, each once (one context: its list as is). */
 function memberItems(index: KeyIndex, contexts: readonly KeyContext[]): readonly number[] {
-  if (contexts.length === 1) {
-    const k = contexts[0]!;
-    return candidatesFor(index, k.proto, k.port, k.dst);
+  let items: readonly number[] = [];
+  for (const k of contexts) items = mergeAscending(items, candidatesFor(index, k.proto, k.port, k.dst));
+  return items;
+}
+
+/** The ascending union of two ascending lists without repeats (either one itself when the other adds nothing). */
+function mergeAscending(x: readonly number[], y: readonly number[]): readonly number[] {
+  if (y.length === 0 || x === y) return x;
+  if (x.length === 0) return y;
+  const out: number[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < x.length && j < y.length) {
+    const a = x[i]!;
+    const b = y[j]!;
+    out.push(a <= b ? a : b);
+    if (a <= b) i++;
+    if (b <= a) j++;
   }
-  return [...new Set(contexts.flatMap((k) => candidatesFor(index, k.proto, k.port, k.dst)))].sort((x, y) => x - y);
+  while (i < x.length) out.push(x[i++]!);
+  while (j < y.length) out.push(y[j++]!);
+  return out.length === x.length ? x : out;
 }
 
 /** A key the shard's flows can carry: its own, or a DNAT target's (same protocol). */
@@ -158,11 +175,13 @@ export function programShape(program: CProgram, space: PacketSpace, w: BodyWrite
     },
   });
 
-  const lines = [`program ${program.backend}`, ...hooks];
+  // (joined with `+`: see shape-steps.ts)
+  let text = `program ${program.backend}`;
+  for (const h of hooks) text = `${text}\n${h}`;
   for (const c of queue) {
     const sc = statics.get(c);
     if (sc !== undefined) {
-      lines.push(`chain ${chainIds.get(c)} ${filledTemplate(sc, spell)}`);
+      text = `${text}\nchain ${chainIds.get(c)} ` + filledTemplate(sc, spell);
       continue;
     }
     const chain = program.chains[c]!;
@@ -172,7 +191,8 @@ export function programShape(program: CProgram, space: PacketSpace, w: BodyWrite
       const sr = templated?.[r] ?? null;
       return sr === null ? stepsText(chain.rules[r]!.steps) : filledTemplate(sr, spell);
     };
-    lines.push(`chain ${chainIds.get(c)} ${rules.map(ruleText).join(' / ')}`);
+    text = `${text}\nchain ${chainIds.get(c)} `;
+    for (let i = 0; i < rules.length; i++) text = (i === 0 ? text : text + ' / ') + ruleText(rules[i]!);
   }
-  return lines.join('\n');
+  return text;
 }

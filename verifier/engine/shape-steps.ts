@@ -82,10 +82,27 @@ export function stepsWriter(
         return `${p.dim}=${p.set.join(',')}`;
     }
   };
+  // Texts are joined with `+` (V8 keeps a rope, copied once when the body is hashed), not with
+  // join(), which copies at every level of a body's nesting.
+  const partsText = (parts: readonly CPart[]): string => {
+    if (parts.length === 0) return '';
+    let out = partText(parts[0]!);
+    for (let i = 1; i < parts.length; i++) out = out + '&' + partText(parts[i]!);
+    return out;
+  };
+  const memberTexts = (t: Extract<CTest, { kind: 'member' }>, items: readonly number[]): string[] => {
+    const texts = new Array<string>(items.length);
+    for (let k = 0; k < items.length; k++) texts[k] = partsText(t.elements[items[k]!]!);
+    return texts;
+  };
+  const memberText = (t: Extract<CTest, { kind: 'member' }>, items: readonly number[]): string =>
+    memberTexts(t, items).join('|');
+  const members = new Map<CTest, string>();
+  const dnatMembers = new Map<CTest, string>();
   const testText = (t: CTest, dnatOnly: boolean): string => {
     switch (t.kind) {
       case 'parts':
-        return t.parts.map(partText).join('&');
+        return partsText(t.parts);
       case 'mark':
         return `mark ${t.mask} ${t.value}`;
       case 'ct':
@@ -97,12 +114,19 @@ export function stepsWriter(
         return `aff ${spell.list(d.id)} ${d.key} ${t.set.join(',')}`;
       }
       case 'member': {
-        const items = t.index ? lookups.memberItems(t.index, dnatOnly) : allItems(t.elements.length);
-        const texts = items.map((i) => t.elements[i]!.map(partText).join('&'));
-        // numbered in the set's order first, then written in an order of their own; an indexed test
-        // only, as it is never in a chain template (whose holes are filled in text order)
-        if (t.index && isPointTupleSet(t)) texts.sort();
-        return `member ${texts.join('|')}`;
+        if (t.index === null) return `member ${memberText(t, allItems(t.elements.length))}`;
+        // An indexed test (never in a chain template) is written once per body and test: written
+        // again, it names the same items (the contexts are final while a body is written) with the
+        // numbers its constants got the first time (nft's hairpin set is tested in three chains).
+        const known = dnatOnly ? dnatMembers : members;
+        let text = known.get(t);
+        if (text === undefined) {
+          const texts = memberTexts(t, lookups.memberItems(t.index, dnatOnly));
+          // numbered in the set's order first, then written in an order of their own
+          if (isPointTupleSet(t)) texts.sort();
+          known.set(t, (text = `member ${texts.join('|')}`));
+        }
+        return text;
       }
     }
   };
@@ -127,13 +151,24 @@ export function stepsWriter(
         return `${s.negate ? '!' : ''}(${testText(s.test, dnatOnly)})`;
       case 'random':
         return `rand ${s.p.n}/${s.p.s}`;
-      case 'numgen':
-        return `numgen[${s.branches.map((b) => `${b.w.n}/${b.w.s}:${stepsText(b.steps)}`).join('|')}] miss ${s.miss.n}/${s.miss.s}`;
+      case 'numgen': {
+        let out = 'numgen[';
+        for (let k = 0; k < s.branches.length; k++) {
+          const b = s.branches[k]!;
+          out = `${out}${k === 0 ? '' : '|'}${b.w.n}/${b.w.s}:` + stepsText(b.steps);
+        }
+        return `${out}] miss ${s.miss.n}/${s.miss.s}`;
+      }
       case 'dispatch': {
         const items = lookups.dispatchItems(s);
         // the port is numbered before the elements' constants
         const port = s.dnatPort === null ? '' : ` port ${spell.portPoint(s.dnatPort)}`;
-        return `dispatch[${items.map((i) => `${s.elements[i]!.parts.map(partText).join('&')}:${stepsText(s.elements[i]!.steps)}`).join('|')}]${port}`;
+        let out = 'dispatch[';
+        for (let k = 0; k < items.length; k++) {
+          const e = s.elements[items[k]!]!;
+          out = out + (k === 0 ? '' : '|') + partsText(e.parts) + ':' + stepsText(e.steps);
+        }
+        return `${out}]${port}`;
       }
       case 'mark':
         return `mark ${s.keep} ${s.xor}`;
@@ -153,14 +188,15 @@ export function stepsWriter(
   // destination: a lookup there cannot see the open destination of a port-only shard.
   const stepsText = (steps: readonly CStep[]): string => {
     let dnatOnly = false;
-    const out: string[] = [];
-    for (const st of steps) {
-      out.push(stepText(st, dnatOnly));
+    let out = '';
+    for (let i = 0; i < steps.length; i++) {
+      const st = steps[i]!;
+      out = i === 0 ? stepText(st, dnatOnly) : out + ';' + stepText(st, dnatOnly);
       if (st.kind === 'test' && st.test.kind === 'ct' && !st.negate && !st.test.matchesNew && st.test.dnat) {
         dnatOnly = true;
       }
     }
-    return out.join(';');
+    return out;
   };
   return stepsText;
 }

@@ -170,13 +170,12 @@ function shardBody(ctx: ShapeContext, key: Exclude<Shard['key'], { kind: 'rest' 
     if (i === undefined) lists.set(id, (i = lists.size));
     return i;
   };
-  const out: string[] = [`key ${key.kind} ${key.proto}`];
   // the shard's destination set and the node's local addresses come first
-  out.push(`dst ${addrs.id(dst)}`);
-  out.push(`local ${addrs.id(space.local)} port ${ports.pointId(key.port)}`);
+  let text = `key ${key.kind} ${key.proto}\ndst ${addrs.id(dst)}`;
+  text = `${text}\nlocal ${addrs.id(space.local)} port ${ports.pointId(key.port)}`;
   // what the evaluators read of the loopback block whatever the mode: a DNAT target's locality in
   // universal mode, lo's broadcast address routed to input, MASQUERADE's candidate sources
-  out.push(`lo ${addrs.id(loopbackLocalAtoms(space))} bc ${addrs.id(loopbackBroadcastAtoms(space))}`);
+  text = `${text}\nlo ${addrs.id(loopbackLocalAtoms(space))} bc ${addrs.id(loopbackBroadcastAtoms(space))}`;
 
   const contexts: KeyContext[] = [
     { dst: key.kind === 'exact' ? key.dst : undefined, proto: key.proto, port: key.port },
@@ -193,9 +192,9 @@ function shardBody(ctx: ShapeContext, key: Exclude<Shard['key'], { kind: 'rest' 
   };
 
   const w: BodyWriter = { contexts, addContext, addrs, ports, listId };
-  if (ctx.ir) out.push(irShape(ctx, ctx.ir, w));
-  for (const a of ctx.artifacts) out.push(programShape(a.program, space, w, ctx.templates));
-  const text = out.join('\n');
+  // (joined with `+`, a rope copied once when it is looked up: see shape-steps.ts)
+  if (ctx.ir) text = `${text}\n` + irShape(ctx, ctx.ir, w);
+  for (const a of ctx.artifacts) text = `${text}\n` + programShape(a.program, space, w, ctx.templates);
   let id = ctx.bodyIds.get(text);
   if (id === undefined) {
     id = ctx.bodyTexts.length;

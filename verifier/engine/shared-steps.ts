@@ -35,14 +35,21 @@ export function dnattedState(v: DnatVerdict, s: FlowState, port: number | null, 
   return to;
 }
 
-const ported = new WeakMap<DnatVerdict, Map<number, DnatVerdict>>();
+export type PortedDispatch = Extract<CStep, { kind: 'dispatch' }> & { dnatPort: number };
 
-/** A map element's DNAT with the port its statement gives, one object per element and port. */
-export function portedDnat(v: DnatVerdict, port: number): DnatVerdict {
-  let byPort = ported.get(v);
-  if (byPort === undefined) ported.set(v, (byPort = new Map()));
-  let p = byPort.get(port);
-  if (p === undefined) byPort.set(port, (p = { ...v, port, last: null }));
+/**
+ * Element k's DNAT with the port the dispatch's statement gives, one object per dispatch (elements
+ * and port) and element, kept on the dispatch: made only for the elements a class takes (at 10,000
+ * services most dispatches are never evaluated, their shards counted by shape).
+ */
+export function portedDnat(step: PortedDispatch, k: number): DnatVerdict {
+  const ported = (step.ported ??= new Array<CVerdict | undefined>(step.elements.length));
+  let p = ported[k] as DnatVerdict | undefined;
+  if (p === undefined) {
+    // the element's one step is a DNAT without a port (compile.ts)
+    const v = (step.elements[k]!.steps[0] as Extract<CStep, { kind: 'verdict' }>).verdict as DnatVerdict;
+    ported[k] = p = { ...v, port: step.dnatPort, last: null };
+  }
   return p;
 }
 
