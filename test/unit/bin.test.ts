@@ -261,7 +261,7 @@ test('bin/ksvc.cjs runs the bundle only while it is newer than every source file
   assert.is(run(), 'sources');
 });
 
-test('verify runs once more with a 32 MiB young generation, a 1.5 heap growth factor and gc exposed; its exit code and output come through', () => {
+test('verify (diff, explain) runs once more with a 32 MiB young generation, a 1.35 heap growth factor and gc exposed; its exit code and output come through', () => {
   const co = path.join(dir, 'young');
   for (const d of ['bin', 'dist']) mkdirSync(path.join(co, d), { recursive: true });
   copyFileSync(path.join(root, 'bin/ksvc.cjs'), path.join(co, 'bin/ksvc.cjs'));
@@ -276,9 +276,21 @@ test('verify runs once more with a 32 MiB young generation, a 1.5 heap growth fa
   const verify = run(process.env, 'verify', 'x.ksvc');
   assert.is(verify.status, 3, 'the child exit code');
   assert.equal(JSON.parse(verify.stdout), ['--max-semi-space-size=32', '--heap-growing-percent=35', '--expose-gc']);
-  const check = run(process.env, 'check', 'x.ksvc');
-  assert.is(check.status, 0);
-  assert.equal(JSON.parse(check.stdout), [], 'other commands run in the first process');
+  // diff and explain read and prepare rulesets as verify does: the same flags
+  for (const command of ['diff', 'explain']) {
+    const r = run(process.env, command, 'x.ksvc');
+    assert.is(r.status, 0, command);
+    assert.equal(
+      JSON.parse(r.stdout),
+      ['--max-semi-space-size=32', '--heap-growing-percent=35', '--expose-gc'],
+      command,
+    );
+  }
+  for (const command of ['check', 'compile']) {
+    const r = run(process.env, command, 'x.ksvc');
+    assert.is(r.status, 0, command);
+    assert.equal(JSON.parse(r.stdout), [], `${command} runs in the first process`);
+  }
   // a size the user chose is kept: no second process
   const chosen = run({ ...process.env, NODE_OPTIONS: '--max-semi-space-size=32' }, 'verify', 'x.ksvc');
   assert.is(chosen.status, 3);
