@@ -93,9 +93,9 @@ function bundleIsFresh() {
 // lets verify collect once when its check starts (verifier/verify.ts: the readers' models are
 // garbage by then). V8 reads flags when the process starts, so verify re-runs itself once with
 // them (the child sees them and goes on). `diff` runs the same engine on two rulesets: the same.
-// So does `explain`: it reads and prepares both rulesets as verify does, and with V8's defaults its
-// peak at 10,000 services was 1.54-1.58 GiB against 1.15-1.19 with these flags, in the same time
-// (docs/benchmarks.md, thirty-ninth session).
+// So does `explain`: it reads and prepares both rulesets as verify does, so its peak is verify's
+// (at 10,000 services 1.11-1.18 GiB against 1.40-1.58 with V8's defaults, for about a fifth more
+// time: docs/benchmarks.md, thirty-ninth session).
 const YOUNG = '--max-semi-space-size=';
 const GROWTH = '--heap-growing-percent=';
 const given = (flag) => [...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((a) => a.includes(flag));

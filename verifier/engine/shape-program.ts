@@ -10,14 +10,14 @@ import type { Numbering } from './shape-pattern.ts';
 import { allItems, type DispatchStep, type Speller, stepsWriter } from './shape-steps.ts';
 import type { PacketSpace } from './space.ts';
 
-/** The items a member test's index offers these contexts, ascending, each once (one context: its list as is). */
+/** The items a member test's index offers these contexts: ascending, each once. */
 function memberItems(index: KeyIndex, contexts: readonly KeyContext[]): readonly number[] {
   let items: readonly number[] = [];
   for (const k of contexts) items = mergeAscending(items, candidatesFor(index, k.proto, k.port, k.dst));
   return items;
 }
 
-/** The ascending union of two ascending lists without repeats (either one itself when the other adds nothing). */
+/** The ascending union of two ascending lists without repeats (a list itself when the other adds nothing). */
 function mergeAscending(x: readonly number[], y: readonly number[]): readonly number[] {
   if (y.length === 0 || x === y) return x;
   if (x.length === 0) return y;
