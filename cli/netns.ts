@@ -5,7 +5,7 @@
 // host's own ruleset.
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { ftruncateSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -60,13 +60,23 @@ for wait in 0 1 3; do
   for name in $names; do ip netns del "$name" 2>/dev/null; done
 done`;
 
-/** The state rewritten in place (the watchdog reads it once, at the end, from its start). */
+/** How long the state is: it never shrinks (see writeHeld). */
+let stateLength = 0;
+
+/**
+ * The state rewritten in place (the watchdog reads it once, at the end, from its start): in one
+ * write, padded with empty lines (the watchdog skips them) to the length it had, so that the file
+ * always holds the old lines or the new ones. Truncating first left an instant with no line at all:
+ * a SIGKILL then leaked every namespace held.
+ */
 function writeHeld(): void {
   if (stateFd === null) return;
   const lines = [...[...held.netns].map((n) => `netns ${n}`), ...[...held.dirs].map((d) => `dir ${d}`)];
-  const bytes = Buffer.from(lines.map((l) => `${l}\n`).join(''));
-  ftruncateSync(stateFd, 0);
+  const text = Buffer.from(lines.map((l) => `${l}\n`).join(''));
+  const bytes =
+    text.length >= stateLength ? text : Buffer.concat([text, Buffer.alloc(stateLength - text.length, '\n')]);
   writeSync(stateFd, bytes, 0, bytes.length, 0);
+  stateLength = bytes.length;
 }
 
 /**

@@ -19,7 +19,7 @@ const namespaces = (): string[] =>
  */
 async function stopHolder(
   signal: NodeJS.Signals | null,
-  mode: 'wait' | 'busy' = 'wait',
+  mode: 'wait' | 'busy' | 'shrink' = 'wait',
 ): Promise<{
   name: string;
   signal: string | null;
@@ -76,6 +76,7 @@ for (const [signal, mode] of [
   ['SIGINT', 'wait'],
   ['SIGTERM', 'busy'],
   ['SIGKILL', 'busy'],
+  ['SIGKILL', 'shrink'],
 ] as const) {
   test(`${signal} (${mode}): the namespace is deleted and the process dies of the signal`, async () => {
     const before = namespaces();
