@@ -219,12 +219,16 @@ export const unmatchedTopologyHints: Rule = (ctx, draft) => {
   return {
     service(s) {
       let reported: Set<string> | null = null;
-      for (const ep of s.endpoints) {
-        for (const [kind, hints] of [
-          ['zone', ep.ast.forZones],
-          ['node', ep.ast.forNodes],
-        ] as const) {
-          for (const h of hints) {
+      const eps = s.endpoints;
+      // indexed loops, no list of the two kinds per endpoint: most endpoints have no hints, and
+      // this ran for each of them (10,000 services: ~30 MB of arrays and iterator results)
+      for (let i = 0; i < eps.length; i++) {
+        const ast = eps[i]!.ast;
+        for (let k = 0; k < 2; k++) {
+          const kind = k === 0 ? 'zone' : 'node';
+          const hints = k === 0 ? ast.forZones : ast.forNodes;
+          for (let j = 0; j < hints.length; j++) {
+            const h = hints[j]!;
             const known = kind === 'zone' ? zones.has(h.value) : draft.nodesByName.has(h.value);
             const key = `${kind} ${h.value}`;
             if (known || reported?.has(key)) continue;

@@ -42,7 +42,9 @@ export const portNames: Rule = (ctx, _draft) => {
 export const endpointNames: Rule = (ctx, _draft) => {
   return {
     service(s) {
-      for (const ep of s.endpoints) {
+      const eps = s.endpoints;
+      for (let e = 0; e < eps.length; e++) {
+        const ep = eps[e]!;
         const ports = ep.portEntries;
         for (let i = 0; i < ports.length; i++) {
           const p = ports[i]!;
@@ -60,11 +62,15 @@ export const endpointNames: Rule = (ctx, _draft) => {
           const why = labelValue(ep.zone);
           if (why) ctx.report(codes['invalid-zone'](ctx.at(ep.ast.zone!.span), ep.zone, why));
         }
-        for (const z of ep.ast.forZones) {
+        // indexed: most lists are empty, and a for-of made an iterator for each (10,000 services: ~17 MB)
+        const { forZones, forNodes } = ep.ast;
+        for (let i = 0; i < forZones.length; i++) {
+          const z = forZones[i]!;
           const why = labelValue(z.value);
           if (why) ctx.report(codes['invalid-zone'](ctx.at(z.span), z.value, why));
         }
-        for (const n of ep.ast.forNodes) {
+        for (let i = 0; i < forNodes.length; i++) {
+          const n = forNodes[i]!;
           const why = dns1123Subdomain(n.value);
           if (why) ctx.report(codes['invalid-node-name'](ctx.at(n.span), n.value, why));
         }
