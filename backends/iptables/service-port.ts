@@ -215,15 +215,16 @@ export function servicePortNatRules(ctx: NatContext, sp: IRServicePort, ch: Serv
   if (sp.cluster) endpointJumps(ctx, sp, ch.svc, sp.cluster.endpoints);
   if (sp.local) endpointJumps(ctx, sp, ch.svl, sp.local.endpoints);
   // (l) SEP chains
-  const comment = ir.largeCluster ? [] : [bare(name)];
-  for (const e of sp.endpoints) {
+  // (per endpoint: lists built directly, not spread from a shared one, and one MARK-MASQ target)
+  const comment = ir.largeCluster ? null : bare(name);
+  const markMasq = jump('KUBE-MARK-MASQ');
+  const eps = sp.endpoints;
+  for (let i = 0; i < eps.length; i++) {
+    const e = eps[i]!;
     const sep = ctx.names.endpoint(sp, e);
-    natRules.push({
-      chain: sep,
-      matches: [...comment, { kind: 'src', addr: e.ip, negate: false }],
-      target: jump('KUBE-MARK-MASQ'),
-    });
-    const m: Match[] = [...comment];
+    const src: Match = { kind: 'src', addr: e.ip, negate: false };
+    natRules.push({ chain: sep, matches: comment === null ? [src] : [comment, src], target: markMasq });
+    const m: Match[] = comment === null ? [] : [comment];
     if (sp.affinity) m.push({ kind: 'recentSet', name: sep });
     m.push(proto);
     natRules.push({ chain: sep, matches: m, target: { kind: 'dnat', to: e.hostPort } });
@@ -244,9 +245,10 @@ function endpointJumps(ctx: NatContext, sp: IRServicePort, chain: string, eps: I
     }
   }
   const n = eps.length;
-  eps.forEach((e, i) => {
+  for (let i = 0; i < n; i++) {
+    const e = eps[i]!;
     const m = comment(e.hostPort);
     if (i < n - 1) m.push({ kind: 'statistic', n: n - i });
     natRules.push({ chain, matches: m, target: jump(ctx.names.endpoint(sp, e)) });
-  });
+  }
 }
