@@ -224,9 +224,14 @@ export function servicePortNatRules(ctx: NatContext, sp: IRServicePort, ch: Serv
     const sep = ctx.names.endpoint(sp, e);
     const src: Match = { kind: 'src', addr: e.ip, negate: false };
     natRules.push({ chain: sep, matches: comment === null ? [src] : [comment, src], target: markMasq });
-    const m: Match[] = comment === null ? [] : [comment];
-    if (sp.affinity) m.push({ kind: 'recentSet', name: sep });
-    m.push(proto);
+    // lists written whole: a push onto [] gives it room for 17 (~150 bytes per rule)
+    const m: Match[] = sp.affinity
+      ? comment === null
+        ? [{ kind: 'recentSet', name: sep }, proto]
+        : [comment, { kind: 'recentSet', name: sep }, proto]
+      : comment === null
+        ? [proto]
+        : [comment, proto];
     natRules.push({ chain: sep, matches: m, target: { kind: 'dnat', to: e.hostPort } });
   }
 }
@@ -247,8 +252,12 @@ function endpointJumps(ctx: NatContext, sp: IRServicePort, chain: string, eps: I
   const n = eps.length;
   for (let i = 0; i < n; i++) {
     const e = eps[i]!;
-    const m = comment(e.hostPort);
-    if (i < n - 1) m.push({ kind: 'statistic', n: n - i });
+    // written whole, not pushed onto a fresh list (which grows room for 17)
+    let m: Match[];
+    if (i < n - 1) {
+      const statistic: Match = { kind: 'statistic', n: n - i };
+      m = ir.largeCluster ? [statistic] : [q(`${sp.servicePortName} -> ${e.hostPort}`), statistic];
+    } else m = comment(e.hostPort);
     natRules.push({ chain, matches: m, target: jump(ctx.names.endpoint(sp, e)) });
   }
 }
