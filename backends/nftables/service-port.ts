@@ -56,6 +56,21 @@ export interface ServicePortContext {
 const refuseVerdict = (v: 'reject' | 'drop'): Stmt => (v === 'reject' ? goto('reject-chain') : drop);
 const FIB_SADDR_LOCAL = match('==', fib('saddr'), 'local');
 
+/**
+ * A detector's group id, its JSON text: the last detector's kept, since service ports nearly all
+ * share one detector object (the cluster's), and JSON.stringify per service port showed in profiles.
+ * The IR is never written to, so an object's text does not change.
+ */
+let lastDetector: IRLocalDetector | null = null;
+let lastDetectorId = '';
+function detectorId(detector: IRLocalDetector): string {
+  if (detector !== lastDetector) {
+    lastDetectorId = JSON.stringify(detector);
+    lastDetector = detector;
+  }
+  return lastDetectorId;
+}
+
 export function servicePort(ctx: ServicePortContext, sp: IRServicePort): void {
   const { f } = ctx;
   // Most service ports (a ClusterIP balanced by the shared chains) need no name of their own, and a
@@ -96,7 +111,7 @@ export function servicePort(ctx: ServicePortContext, sp: IRServicePort): void {
     ctx.serviceIPs.add({ key: cipKey, value: goto(balance(sp.internal.set, 'ips', [cipKey])) });
     if (sp.internalMasquerade !== 'never') {
       const detector = sp.internalMasquerade === 'always' ? null : sp.localDetector;
-      const id = detector === null ? 'always' : JSON.stringify(detector);
+      const id = detector === null ? 'always' : detectorId(detector);
       let group = ctx.clusterIPsMasquerade.get(id);
       if (group === undefined) {
         group = { detector, list: new ElementList('cluster-ips-masquerade') };
