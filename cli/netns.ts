@@ -44,15 +44,17 @@ let stateFd: number | null = null;
  * What the watchdog does once this process has ended, however (its end of the pipe closes then):
  * delete what the state lists, which only this process writes, read from the start of the file it
  * was given as descriptor 3. Only names of ksvc's own form are deleted (no space or glob character
- * in them), each again 1 s and 4 s later: an `ip netns add` the process had started runs on after
- * it and can create its namespace after the first delete (a review left one in 25 runs).
+ * in them; a directory's last component ksvc-nft-XXXXXX, so that a line cut short or spliced by a
+ * write an end interrupted, which the padding's newlines would end, names nothing), each again 1 s
+ * and 4 s later: an `ip netns add` the process had started runs on after it and can create its
+ * namespace after the first delete (a review left one in 25 runs).
  */
 const WATCHDOG = `cat >/dev/null
 names=
 while IFS= read -r line; do
   case "$line" in
     "netns ksvc-"*) names="$names \${line#netns }" ;;
-    "dir /"*) rm -rf -- "\${line#dir }" ;;
+    "dir /"*/ksvc-nft-??????) rm -rf -- "\${line#dir }" ;;
   esac
 done <&3
 for wait in 0 1 3; do
@@ -178,7 +180,12 @@ export function withNetns<T>(purpose: string, body: (ns: Netns) => T): T {
  */
 export function nftWithFile(ns: Netns, args: readonly string[], content: string): CommandResult {
   // absolute, as the watchdog deletes only absolute paths (TMPDIR may be relative)
-  const dir = mkdtempSync(join(resolve(tmpdir()), 'ksvc-nft-'));
+  // and one line of the watchdog's state: a newline in TMPDIR would make it two, the first naming
+  // a directory not ours (which the watchdog of a killed run then deleted)
+  const base = resolve(tmpdir());
+  if (base.includes('\n'))
+    throw new Error(`the temporary directory has a newline in its name: ${JSON.stringify(base)}`);
+  const dir = mkdtempSync(join(base, 'ksvc-nft-'));
   held.dirs.add(dir);
   writeHeld();
   try {

@@ -2,6 +2,9 @@
 // namespace: it dies of the signal at once, in synchronous work too, and the watchdog cli/netns.ts
 // starts deletes what it held.
 import { spawn } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as assert from 'uvu/assert';
 import { kernelTests, run } from './netns.ts';
 
@@ -110,6 +113,45 @@ test('an uncaught exception: the namespace is deleted on exit', async () => {
     namespaces().filter((n) => !before.includes(n) && n.startsWith('ksvc-signal-')),
     [],
   );
+});
+
+// The watchdog reads its state a line at a time: a TMPDIR with a newline in it made the line of an
+// nftWithFile directory two lines, the first naming a directory not ours (here `victim`, which the
+// watchdog of a killed run deleted with rm -rf).
+test('a TMPDIR holding a newline: a killed run deletes no directory but its own', async () => {
+  const scratch = mkdtempSync(join(tmpdir(), 'ksvc-test-tmpdir-'));
+  const victim = join(scratch, 'victim');
+  const odd = `${victim}\ndir ${join(scratch, 't')}`;
+  mkdirSync(victim);
+  writeFileSync(join(victim, 'kept'), 'kept\n');
+  mkdirSync(odd, { recursive: true });
+  const bin = join(scratch, 'bin');
+  mkdirSync(bin);
+  const ready = join(scratch, 'ready');
+  writeFileSync(join(bin, 'nft'), `#!/bin/sh\ntouch '${ready}'\nsleep 5\n`);
+  chmodSync(join(bin, 'nft'), 0o755);
+  const before = namespaces();
+  const holder = new URL('./hold-nft-file.ts', import.meta.url).pathname;
+  const child = spawn(process.execPath, ['--import', 'tsx', holder], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, TMPDIR: odd, PATH: `${bin}:${process.env.PATH ?? ''}` },
+  });
+  const ended = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  let exited = false;
+  void ended.then(() => (exited = true));
+  try {
+    // killed while the fake nft runs (the directory listed), or ended by itself (refused)
+    for (let i = 0; i < 200 && !exited && !existsSync(ready); i++) await new Promise((r) => setTimeout(r, 100));
+    child.kill('SIGKILL');
+    await ended;
+    for (let i = 0; i < 30; i++) await new Promise((r) => setTimeout(r, 100));
+    assert.ok(existsSync(join(victim, 'kept')), 'a directory the run did not make is left alone');
+  } finally {
+    child.kill('SIGKILL');
+    for (const n of namespaces())
+      if (!before.includes(n) && n.startsWith('ksvc-signal-')) run('ip', ['netns', 'del', n]);
+    rmSync(scratch, { recursive: true, force: true });
+  }
 });
 
 test.run();
