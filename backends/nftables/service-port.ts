@@ -59,10 +59,15 @@ const FIB_SADDR_LOCAL = match('==', fib('saddr'), 'local');
 /**
  * A detector's group id, its JSON text: the last detector's kept, since service ports nearly all
  * share one detector object (the cluster's), and JSON.stringify per service port showed in profiles.
- * The IR is never written to, so an object's text does not change.
+ * Within one render the IR is not written to, so an object's text does not change; between two
+ * renders a library caller may change it in place, so each render starts afresh (forgetDetectorId).
  */
 let lastDetector: IRLocalDetector | null = null;
 let lastDetectorId = '';
+export function forgetDetectorId(): void {
+  lastDetector = null;
+  lastDetectorId = '';
+}
 function detectorId(detector: IRLocalDetector): string {
   if (detector !== lastDetector) {
     lastDetectorId = JSON.stringify(detector);

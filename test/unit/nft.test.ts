@@ -379,4 +379,28 @@ test('text form prints one line per command (metainfo aside)', () => {
   assert.is(renderNftablesText(overall()).trimEnd().split('\n').length, cmds.length - 1);
 });
 
+// backends/nftables/service-port.ts keeps the last detector's id (its JSON) across calls: an IR a
+// library caller changed between two renders (a detector edited in place, another service port
+// given a new detector equal to its old value) must render as a fresh IR does.
+test('masquerade groups: a detector changed in place between two renders is read afresh', () => {
+  const fresh = (edit: (p: IRProgram) => void): string => {
+    const p = overall()[0]!;
+    for (const sp of p.servicePorts) sp.localDetector = p.localDetector;
+    edit(p);
+    return renderNftablesText([p]);
+  };
+  const edit = (p: IRProgram) => {
+    const sps = p.servicePorts.filter((sp) => sp.internalMasquerade === 'ifNotLocal');
+    const old = structuredClone(p.localDetector);
+    Object.assign(p.localDetector, { kind: 'cidr', cidr: '10.99.0.0/16' });
+    sps.at(-1)!.localDetector = old;
+  };
+  const p = overall()[0]!;
+  for (const sp of p.servicePorts) sp.localDetector = p.localDetector;
+  assert.ok(p.servicePorts.filter((sp) => sp.internalMasquerade === 'ifNotLocal').length >= 2);
+  renderNftablesText([p]);
+  edit(p);
+  assert.is(renderNftablesText([p]), fresh(edit));
+});
+
 test.run();
