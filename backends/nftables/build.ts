@@ -32,7 +32,7 @@ import {
   xor,
 } from './json.ts';
 import { type BaseChainSpec, type Chain, ElementList, type FamilyRuleset, type NamedSet } from './ruleset.ts';
-import { forgetDetectorId, type ServicePortContext, servicePort } from './service-port.ts';
+import { type ServicePortContext, servicePort } from './service-port.ts';
 
 // Fixed chain and map names (kube-proxy's where it has one; see docs/nftables.md §1).
 export const CHAINS = {
@@ -138,8 +138,8 @@ export function buildFamily(ir: IRProgram): FamilyRuleset {
     nodePortsMasquerade: new ElementList(SETS.nodePortsMasquerade),
     healthCheckNodePorts: new Set(),
     hairpin: new Set(),
+    lastDetector: null,
   };
-  forgetDetectorId();
   for (const sp of ir.servicePorts) servicePort(ctx, sp);
 
   // ---- services: masquerade marks (set lookups), then the dispatch maps

@@ -51,29 +51,25 @@ export interface ServicePortContext {
   healthCheckNodePorts: Set<number>;
   /** Every endpoint address (the hairpin set holds each as `ip . ip`). */
   hairpin: Set<string>;
+  /** the last detector's group id (detectorId) */
+  lastDetector: { detector: IRLocalDetector; id: string } | null;
 }
 
 const refuseVerdict = (v: 'reject' | 'drop'): Stmt => (v === 'reject' ? goto('reject-chain') : drop);
 const FIB_SADDR_LOCAL = match('==', fib('saddr'), 'local');
 
 /**
- * A detector's group id, its JSON text: the last detector's kept, since service ports nearly all
- * share one detector object (the cluster's), and JSON.stringify per service port showed in profiles.
- * Within one render the IR is not written to, so an object's text does not change; between two
- * renders a library caller may change it in place, so each render starts afresh (forgetDetectorId).
+ * A detector's group id, its JSON text: the last detector's kept on the render's context, since
+ * service ports nearly all share one detector object (the cluster's), and JSON.stringify per service
+ * port showed in profiles. Within one render the IR is not written to, so an object's text does not
+ * change; a library caller may change it between two renders, and each has a context of its own.
  */
-let lastDetector: IRLocalDetector | null = null;
-let lastDetectorId = '';
-export function forgetDetectorId(): void {
-  lastDetector = null;
-  lastDetectorId = '';
-}
-function detectorId(detector: IRLocalDetector): string {
-  if (detector !== lastDetector) {
-    lastDetectorId = JSON.stringify(detector);
-    lastDetector = detector;
-  }
-  return lastDetectorId;
+function detectorId(ctx: ServicePortContext, detector: IRLocalDetector): string {
+  const last = ctx.lastDetector;
+  if (last !== null && last.detector === detector) return last.id;
+  const id = JSON.stringify(detector);
+  ctx.lastDetector = { detector, id };
+  return id;
 }
 
 export function servicePort(ctx: ServicePortContext, sp: IRServicePort): void {
@@ -116,7 +112,7 @@ export function servicePort(ctx: ServicePortContext, sp: IRServicePort): void {
     ctx.serviceIPs.add({ key: cipKey, value: goto(balance(sp.internal.set, 'ips', [cipKey])) });
     if (sp.internalMasquerade !== 'never') {
       const detector = sp.internalMasquerade === 'always' ? null : sp.localDetector;
-      const id = detector === null ? 'always' : detectorId(detector);
+      const id = detector === null ? 'always' : detectorId(ctx, detector);
       let group = ctx.clusterIPsMasquerade.get(id);
       if (group === undefined) {
         group = { detector, list: new ElementList('cluster-ips-masquerade') };
