@@ -1,7 +1,7 @@
 // `ksvc compile`: .ksvc (or Kubernetes YAML) -> checked model -> IR -> a backend's artifact, through
 // the library (api/). Backends are entries of BACKENDS: adding one is one more entry (name, formats,
 // chunks, the --since update). The artifact is streamed to its destination chunk by chunk (cli/output-file.ts).
-import type { Diagnostic } from '../common/diagnostics.ts';
+import { type Diagnostic, escapeControls } from '../common/diagnostics.ts';
 import type { Family } from '../common/ip.ts';
 import type { IRProgram } from '../compiler/ir/types.ts';
 import type { LowerOptions } from '../compiler/lower/index.ts';
@@ -299,7 +299,7 @@ async function writeUpdate(
     // the input-kind hints above speak of FILE's own command line; OLD has no flags of its own
     if (output === 'text' && old === EXIT_FINDINGS) {
       io.stderr(
-        `ksvc compile: --since ${since} is read as FILE is (${parsed.values['from-k8s'] ? 'Kubernetes YAML or JSON, --from-k8s' : 'a .ksvc file'})
+        `ksvc compile: --since ${escapeControls(since)} is read as FILE is (${parsed.values['from-k8s'] ? 'Kubernetes YAML or JSON, --from-k8s' : 'a .ksvc file'})
 `,
       );
     }

@@ -298,4 +298,14 @@ test('refused: another backend or format, hooks, standard input, another node', 
   assert.is(readFileSync(out, 'utf8'), 'untouched');
 });
 
+test('--since OLD named with control characters: escaped in the "is read as FILE is" line, never raw', async () => {
+  const bad = write('since-\u001b[31mred\nline.ksvc', 'garbage {{\n');
+  const r = await ksvc('compile', WEB, '--since', bad, '--backend', 'iptables');
+  assert.is(r.code, 1, r.stderr);
+  assert.is(r.stdout, '');
+  assert.not.match(r.stderr, /\u001b/);
+  assert.not.match(r.stderr, /red\nline/);
+  assert.match(r.stderr, /--since \S+since-\\u001b\[31mred\\u000aline\.ksvc is read as FILE is/);
+});
+
 test.run();
