@@ -318,6 +318,33 @@ export function regularFileOn(fd: number): Stats | null {
   }
 }
 
+/**
+ * Follow the links at `full`'s last component as open() would, refusing one that another user
+ * planted in a sticky, world-writable directory (/tmp): the rule of fs.protected_symlinks=1, kept
+ * whatever that sysctl says (it is 0 on some nodes and containers), so a link planted in /tmp never
+ * makes root replace /etc/shadow. Returns the refusal, or the identity of the regular file reached
+ * (null: none), which the file opened afterwards must be (a link swapped in meanwhile is caught).
+ */
+function followOwnLinks(full: string): { refused: string } | { reached: FileIdentity | null } {
+  const euid = process.geteuid?.();
+  let p = full;
+  for (let hop = 0; hop < 40; hop++) {
+    const st = lstatSync(p, { throwIfNoEntry: false });
+    if (st === undefined) return { reached: null };
+    if (!st.isSymbolicLink()) return { reached: st.isFile() ? identityOf(st) : null };
+    const parent = statSync(path.dirname(p));
+    if ((parent.mode & 0o1002) === 0o1002 && st.uid !== euid && st.uid !== parent.uid) {
+      const where = p === full ? '' : ` (${escapeControls(p)})`;
+      return {
+        refused: `a symbolic link${where} owned by another user (uid ${st.uid}) in a sticky, world-writable directory: not followed (refused), as fs.protected_symlinks refuses it`,
+      };
+    }
+    // from the directory's real path: `..` in a link is resolved as the kernel does, not by name
+    p = path.resolve(realpathSync.native(path.dirname(p)), readlinkSync(p));
+  }
+  return { reached: null }; // a loop: open() says ELOOP
+}
+
 /** Open where `file` (as the user wrote it) should be written; see the top of this file. */
 export function openOutput(io: CliIO, file: string, options: OpenOutputOptions = {}): OpenResult {
   const inputs = options.inputs ?? [];
@@ -362,6 +389,8 @@ export function openOutput(io: CliIO, file: string, options: OpenOutputOptions =
     return { ok: true, sink: inPlaceSink(file, fdNumber, false) };
   }
   try {
+    const links = followOwnLinks(full);
+    if ('refused' in links) return { ok: false, message: about(file, links.refused) };
     let st: Stats | null = null;
     try {
       st = statSync(full);
@@ -383,7 +412,9 @@ export function openOutput(io: CliIO, file: string, options: OpenOutputOptions =
     }
     if (!st.isFile()) return { ok: false, message: about(file, 'not a regular file, character device or FIFO') };
     const { real, st: now } = resolveWritable(full);
-    if (!now.isFile()) return { ok: false, message: about(file, 'changed while being opened') };
+    if (!now.isFile() || links.reached === null || !sameFile(now, [links.reached])) {
+      return { ok: false, message: about(file, 'changed while being opened') };
+    }
     if (sameFile(now, options.inputs ?? [])) return { ok: false, message: about(file, 'is the input file (refused)') };
     return replaceSink(file, real, now);
   } catch (e) {
