@@ -21,6 +21,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync }
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { processIO } from '../cli/io.ts';
+import { writeOutput } from '../cli/output-file.ts';
 import { makeSourceFile } from '../common/source.ts';
 import { loadKsvc } from '../compiler/load-ksvc.ts';
 import { lowerModel } from '../compiler/lower/index.ts';
@@ -222,9 +224,16 @@ async function main(): Promise<void> {
   report.loadAtEnd = loadavg();
   report.probeAtEnd = hostProbe();
   const out = values.out ?? join(root, 'bench', 'out', `bench-${report.date.replace(/[:.]/g, '-')}.json`);
-  mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
-  printTable(report);
+  if (values.out === undefined) mkdirSync(dirname(out), { recursive: true });
+  printTable(report); // first: a failed write loses no figures
+  // as `ksvc compile -o` writes (the bench runs as root; --out may name a file in /tmp): a planted
+  // link or name never redirects it, and a failed write is one line and exit 2, nothing half written
+  const failed = await writeOutput(processIO(), out, [`${JSON.stringify(report, null, 2)}\n`]);
+  if (failed !== null) {
+    process.stderr.write(`bench/run.ts: cannot write ${failed}\n`);
+    process.exitCode = 2;
+    return;
+  }
   process.stdout.write(`\nJSON: ${out}\n`);
 }
 

@@ -2,6 +2,18 @@
 // object counts, the patch that makes iptables-restore-translate's output loadable, and the host
 // probe's form; and the scripts' usage errors (bench/args.ts). Timings are never asserted.
 import { spawnSync } from 'node:child_process';
+import {
+  chmodSync,
+  lchownSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -92,6 +104,46 @@ test('whole-number options: given or their defaults; a word, a fraction or a neg
   });
   assert.is(r.status, 2, r.stderr);
   assert.is(r.stderr, "bench/verify.ts: --endpoints takes a whole number, not 'ten'\n");
+});
+
+test('bench --out is written as ksvc -o writes: a planted link is not followed, a failed write is one line and exit 2', () => {
+  if (process.geteuid?.() !== 0) return; // the planted link is another user's, and the bench loads rules
+  const dir = mkdtempSync(join(tmpdir(), 'ksvc-bench-out-'));
+  try {
+    const sticky = join(dir, 'tmp');
+    mkdirSync(sticky);
+    chmodSync(sticky, 0o1777);
+    writeFileSync(join(dir, 'precious'), 'precious\n');
+    symlinkSync(join(dir, 'precious'), join(sticky, 'bench.json'));
+    lchownSync(join(sticky, 'bench.json'), 65534, 65534);
+    const tiny = ['--sizes', '2', '--multi-port', '0', '--repeat', '1', '--packets', '1', '--batches', '1'];
+    const bench = (out: string) =>
+      spawnSync(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          'bench/run.ts',
+          ...tiny,
+          '--endpoints',
+          '1',
+          '--no-translate',
+          '--no-first-packet',
+          '--out',
+          out,
+        ],
+        { cwd: fileURLToPath(new URL('../..', import.meta.url)), encoding: 'utf8', timeout: 120_000 },
+      );
+    for (const out of [join(sticky, 'bench.json'), '/dev/full']) {
+      const r = bench(out);
+      assert.is(r.status, 2, `${out}: exit ${r.status}\n${r.stderr}`);
+      assert.not.match(r.stderr, /\n\s+at /, out);
+      assert.match(r.stderr, `bench/run.ts: cannot write ${out}: `);
+    }
+    assert.is(readFileSync(join(dir, 'precious'), 'utf8'), 'precious\n');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test.run();

@@ -396,29 +396,32 @@ rootOnly('a read-only file is refused as `echo >>` refuses it (user nobody); not
   assert.equal(leftovers(), []);
 });
 
-rootOnly("a link another user planted in a sticky world-writable directory (/tmp) is not followed, whatever fs.protected_symlinks says", async () => {
-  mkdirSync(at('sticky'));
-  chmodSync(at('sticky'), 0o1777);
-  writeFileSync(at('precious'), 'precious\n');
-  symlinkSync(at('precious'), at('sticky/out.rules'));
-  const { lchownSync } = await import('node:fs');
-  lchownSync(at('sticky/out.rules'), NOBODY, NOBODY);
-  const r = await compileTo('sticky/out.rules');
-  assert.is(r.code, 2, r.err);
-  assert.match(r.err, 'sticky/out.rules: ');
-  assert.match(r.err, 'refused');
-  assert.not.match(r.err, /\n\s+at /);
-  assert.is(readFileSync(at('precious'), 'utf8'), 'precious\n');
-  assert.ok(lstatSync(at('sticky/out.rules')).isSymbolicLink());
-  // a link of root's own there is followed, as before
-  rmSync(at('sticky/out.rules'));
-  symlinkSync(at('precious'), at('sticky/out.rules'));
-  const own = await compileTo('sticky/out.rules');
-  assert.is(own.code, 0, own.err);
-  assert.ok(readFileSync(at('precious'), 'utf8').startsWith('*filter\n'));
-  rmSync(at('sticky'), { recursive: true });
-  rmSync(at('precious'));
-});
+rootOnly(
+  'a link another user planted in a sticky world-writable directory (/tmp) is not followed, whatever fs.protected_symlinks says',
+  async () => {
+    mkdirSync(at('sticky'));
+    chmodSync(at('sticky'), 0o1777);
+    writeFileSync(at('precious'), 'precious\n');
+    symlinkSync(at('precious'), at('sticky/out.rules'));
+    const { lchownSync } = await import('node:fs');
+    lchownSync(at('sticky/out.rules'), NOBODY, NOBODY);
+    const r = await compileTo('sticky/out.rules');
+    assert.is(r.code, 2, r.err);
+    assert.match(r.err, 'sticky/out.rules: ');
+    assert.match(r.err, 'refused');
+    assert.not.match(r.err, /\n\s+at /);
+    assert.is(readFileSync(at('precious'), 'utf8'), 'precious\n');
+    assert.ok(lstatSync(at('sticky/out.rules')).isSymbolicLink());
+    // a link of root's own there is followed, as before
+    rmSync(at('sticky/out.rules'));
+    symlinkSync(at('precious'), at('sticky/out.rules'));
+    const own = await compileTo('sticky/out.rules');
+    assert.is(own.code, 0, own.err);
+    assert.ok(readFileSync(at('precious'), 'utf8').startsWith('*filter\n'));
+    rmSync(at('sticky'), { recursive: true });
+    rmSync(at('precious'));
+  },
+);
 
 test('errors name the path the user gave, never a temporary file', async () => {
   const r = await compileTo('no-such-dir/out.rules');
