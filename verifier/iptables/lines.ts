@@ -183,6 +183,21 @@ export function endRun(r: LineReader): void {
   run.anyJump = false;
 }
 
+/**
+ * iptables-restore ends a table only at a line that is exactly `COMMIT` (strcmp with "COMMIT\n"):
+ * with a blank before or after it the line is read as a rule, and refused (measured, 1.8.9). The
+ * reader still ends the table there (no cascade of errors after it).
+ */
+function commitWithBlanks(r: LineReader, src: string, from: number, to: number, lineNo: number): void {
+  const where = spanWhere(r.file, lineNo, from, 0, to - from, src);
+  r.diagnostics.push(
+    iptCodes['ipt-syntax'](
+      where,
+      "a COMMIT line with blanks around it: iptables-restore takes only 'COMMIT' alone on its line as the end of a table, and refuses this one",
+    ),
+  );
+}
+
 /** src[from, to) holds only whitespace (as String.prototype.trim sees it). */
 export function isBlank(src: string, from: number, to: number): boolean {
   for (let i = from; i < to; i++) {
@@ -216,7 +231,10 @@ export function readLine(r: LineReader, src: string, from: number, to: number, l
   if (isBlank(src, from, to)) return;
   if (r.open?.kind === 'ignored' && c0 !== 42 /* * */) {
     const line = src.slice(from, to).trim();
-    if (line === 'COMMIT') r.open = null;
+    if (line === 'COMMIT') {
+      if (to - from !== 6) commitWithBlanks(r, src, from, to, lineNo);
+      r.open = null;
+    }
     else {
       // every way restore adds a rule: -A/--append, -I/--insert, any blank between
       const added = RULE_ADDED.exec(line);
@@ -235,6 +253,7 @@ export function readLine(r: LineReader, src: string, from: number, to: number, l
   }
   const tpl = templateOfScan(tokens);
   if (tpl.kind !== 'failure') {
+    if (tpl.kind === 'commit' && to - from !== 6) commitWithBlanks(r, src, from, to, lineNo);
     applyTemplate(r, tpl);
     return;
   }
