@@ -234,8 +234,7 @@ export function readLine(r: LineReader, src: string, from: number, to: number, l
     if (line === 'COMMIT') {
       if (to - from !== 6) commitWithBlanks(r, src, from, to, lineNo);
       r.open = null;
-    }
-    else {
+    } else {
       // every way restore adds a rule: -A/--append, -I/--insert, any blank between
       const added = RULE_ADDED.exec(line);
       if (added !== null) r.open.rules.set(added[1]!, (r.open.rules.get(added[1]!) ?? 0) + 1);
