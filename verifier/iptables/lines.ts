@@ -77,6 +77,8 @@ export interface LineReader {
   lineStarts: Uint32Array | null;
   /** The chain of the previous rule line. */
   lastChain: ChainState | null;
+  /** Where the next U+FFFD in `text` is at or after the line being read (-1: none left); see readLine. */
+  nextReplacement: number;
   /** The line being read: its number, and whether it is synthesized (its text is in `tokens`). */
   cur: { lineNo: number; assumed: boolean };
   tokens: Tokens;
@@ -116,6 +118,7 @@ export function newLineReader(file: string, family: FamilyState, text: string): 
     store: newTextStore('iptables', file, text),
     lineStarts: null,
     lastChain: null,
+    nextReplacement: 0,
     cur: { lineNo: 0, assumed: false },
     tokens,
     ctx: {
@@ -181,6 +184,31 @@ export function endRun(r: LineReader): void {
   run.chain = null;
   run.count = 0;
   run.anyJump = false;
+}
+
+/**
+ * A word of the line, other than a comment's text, holding U+FFFD — what bytes that are not UTF-8
+ * are read as: an error (true). iptables-restore reads bytes, so two names that differ only in
+ * such bytes (a recent list's --set and its --rcheck, `-i` names) are two to the kernel and would be
+ * one here: `diff --input iptables` called a ruleset whose affinity the kernel never finds the same
+ * routing. The text is searched once, not per line (r.nextReplacement).
+ */
+function replacedName(r: LineReader, tokens: Tokens, from: number, to: number): boolean {
+  if (r.nextReplacement < 0) return false;
+  if (r.nextReplacement < from) r.nextReplacement = r.text.indexOf('\ufffd', from);
+  if (r.nextReplacement < 0 || r.nextReplacement >= to) return false;
+  for (let k = 0; k < tokens.count; k++) {
+    if (!tokenText(tokens, k).includes('\ufffd')) continue;
+    if (k > 0 && tokenText(tokens, k - 1) === '--comment') continue;
+    r.diagnostics.push(
+      iptCodes['ipt-syntax'](
+        whereInLine(r, k),
+        'a word with U+FFFD (bytes that are not UTF-8): iptables-restore keeps the bytes, so two names one here may be two in the kernel',
+      ),
+    );
+    return true;
+  }
+  return false;
 }
 
 /**
@@ -250,6 +278,7 @@ export function readLine(r: LineReader, src: string, from: number, to: number, l
     r.diagnostics.push(iptCodes['ipt-unterminated-quote'](whereInLine(r, at)));
     return;
   }
+  if (src === r.text && replacedName(r, tokens, from, to)) return;
   const tpl = templateOfScan(tokens);
   if (tpl.kind !== 'failure') {
     if (tpl.kind === 'commit' && to - from !== 6) commitWithBlanks(r, src, from, to, lineNo);
