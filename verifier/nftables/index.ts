@@ -56,7 +56,38 @@ function wholeTextRefusal(text: string): { reason: string; offset: number } | nu
       reason: 'a string holds a NUL character (\\u0000), which nft refuses: the document would not load',
       offset: at,
     };
+  // jansson refuses a \uD800-\uDFFF escape that is not a high-low pair ("invalid Unicode"); JSON.parse
+  // keeps it as a lone surrogate, so names differing only there were two names to the reader and
+  // a document nft does not load at all
+  const lone = loneSurrogateEscape(text);
+  if (lone >= 0)
+    return {
+      reason: 'a string holds an escaped lone surrogate (\\uD800-\\uDFFF not in a pair), which nft refuses: the document would not load',
+      offset: lone,
+    };
   return null;
+}
+
+const HEX4 = /^[0-9a-fA-F]{4}$/;
+const LOW_ESCAPE = /^\\u[dD][c-fC-F][0-9a-fA-F]{2}$/;
+
+/** The offset of the first \u escape of a surrogate not in a high-low pair, or -1. */
+function loneSurrogateEscape(text: string): number {
+  let i = text.indexOf('\\');
+  while (i >= 0) {
+    let next = i + 2; // past a two-character escape (an escaped backslash among them)
+    if (text.charCodeAt(i + 1) === 0x75 && HEX4.test(text.slice(i + 2, i + 6))) {
+      const u = Number.parseInt(text.slice(i + 2, i + 6), 16);
+      next = i + 6;
+      if (u >= 0xdc00 && u <= 0xdfff) return i;
+      if (u >= 0xd800 && u <= 0xdbff) {
+        if (!LOW_ESCAPE.test(text.slice(i + 6, i + 12))) return i;
+        next = i + 12;
+      }
+    }
+    i = text.indexOf('\\', next);
+  }
+  return -1;
 }
 
 /** Read a document given as JSON text (diagnostics then carry line and column) or already parsed. */
