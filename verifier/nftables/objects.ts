@@ -75,6 +75,12 @@ export class Applier {
     // A declaration outside the subset is still applied (best effort, when it names itself), so
     // the objects that follow are not also reported as referring to nothing.
     if (!checkShape(shape, item.obj, pointer, this.sink) && !isDeclaration(command, kind, obj)) return;
+    // the kernel's bound is on bytes (NFT_*_MAXNAMELEN, 256 with the NUL), the schema's on characters:
+    // a 256-byte name (or 128 two-byte letters) passed it, and nft refuses the document
+    if ((command === 'add' || command === 'create') && typeof obj.name === 'string' && utf8Length(obj.name) > 255) {
+      this.sink.report('nft-schema', `${pointer}/name`, 'a name longer than 255 bytes in UTF-8, which nft refuses');
+      return;
+    }
     const key = tableKey(family, tname);
     if (kind === 'table') {
       this.table(command, family, tname, key, pointer);
@@ -406,3 +412,8 @@ const isDeclaration = (command: string, kind: string, obj: Record<string, unknow
   typeof obj.name === 'string' &&
   (kind === 'table' || typeof obj.table === 'string') &&
   (kind !== 'chain' || obj.hook === undefined || typeof obj.prio === 'number');
+
+/** A string's length in UTF-8 bytes (what the kernel bounds a name by). */
+function utf8Length(s: string): number {
+  return Buffer.byteLength(s, 'utf8');
+}
