@@ -81,6 +81,13 @@ export class Applier {
       this.sink.report('nft-schema', `${pointer}/name`, 'a name longer than 255 bytes in UTF-8, which nft refuses');
       return;
     }
+    // nft packs a rule's or an element's comment, its NUL and a 2-byte header into 256 bytes of
+    // user data: past 253 bytes of UTF-8 it fails ("Memory allocation failure") and loads nothing
+    const longComment = commandComment(command, kind, obj);
+    if (longComment !== null) {
+      this.sink.report('nft-schema', `${pointer}${longComment}`, 'a comment longer than 253 bytes in UTF-8, which nft refuses');
+      return;
+    }
     const key = tableKey(family, tname);
     if (kind === 'table') {
       this.table(command, family, tname, key, pointer);
@@ -416,4 +423,21 @@ const isDeclaration = (command: string, kind: string, obj: Record<string, unknow
 /** A string's length in UTF-8 bytes (what the kernel bounds a name by). */
 function utf8Length(s: string): number {
   return Buffer.byteLength(s, 'utf8');
+}
+
+/** The pointer suffix of a rule's or element's comment past 253 bytes of UTF-8, or null. */
+function commandComment(command: string, kind: string, obj: Record<string, unknown>): string | null {
+  const long = (c: unknown): boolean => typeof c === 'string' && c.length > 63 && utf8Length(c) > 253;
+  if (command !== 'add' && command !== 'create' && command !== 'insert' && command !== 'replace') return null;
+  if (kind === 'rule') return long(obj.comment) ? '/comment' : null;
+  // elements: an element command's, or a set or map declaration's own
+  if (!['element', 'set', 'map'].includes(kind) || !Array.isArray(obj.elem)) return null;
+  for (let i = 0; i < obj.elem.length; i++) {
+    const entry: unknown = obj.elem[i];
+    const key = Array.isArray(entry) ? (entry[0] as unknown) : entry;
+    const wrapper = typeof key === 'object' && key !== null ? (key as { elem?: unknown }).elem : undefined;
+    if (typeof wrapper === 'object' && wrapper !== null && long((wrapper as { comment?: unknown }).comment))
+      return `/elem/${i}${Array.isArray(entry) ? '/0' : ''}/elem/comment`;
+  }
+  return null;
 }
