@@ -27,14 +27,14 @@ test('a rule comment, or an element comment, past 253 bytes of UTF-8: refused at
       ['nft-schema'],
       `rule comment of ${comment.length}`,
     );
-    assert.match(rule[0]!.path, /\/add\/rule\/comment$/);
+    assert.match(rule[0]!.path ?? '', /\/add\/rule\/comment$/);
     const elem = errors(oneChain([[accept]], { sets: [set(commented(comment))] }));
     assert.equal(
       elem.map((d) => d.code),
       ['nft-schema'],
       `element comment of ${comment.length}`,
     );
-    assert.match(elem[0]!.path, /\/elem\/0\/elem\/comment$/);
+    assert.match(elem[0]!.path ?? '', /\/elem\/0\/elem\/comment$/);
   }
 });
 

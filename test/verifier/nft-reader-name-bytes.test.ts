@@ -17,7 +17,7 @@ test('a chain or set name past 255 bytes of UTF-8: refused at its name', () => {
       ['nft-schema'],
       `chain of ${name.length} characters`,
     );
-    assert.match(chain[0]!.path, /\/add\/chain\/name$/);
+    assert.match(chain[0]!.path ?? '', /\/add\/chain\/name$/);
     assert.match(chain[0]!.message, '255 bytes');
     const set = codes(oneChain([[accept]], { sets: [{ name, type: 'ipv4_addr' }] }));
     assert.equal(

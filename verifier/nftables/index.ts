@@ -62,7 +62,8 @@ function wholeTextRefusal(text: string): { reason: string; offset: number } | nu
   const lone = loneSurrogateEscape(text);
   if (lone >= 0)
     return {
-      reason: 'a string holds an escaped lone surrogate (\\uD800-\\uDFFF not in a pair), which nft refuses: the document would not load',
+      reason:
+        'a string holds an escaped lone surrogate (\\uD800-\\uDFFF not in a pair), which nft refuses: the document would not load',
       offset: lone,
     };
   return null;

@@ -85,7 +85,11 @@ export class Applier {
     // user data: past 253 bytes of UTF-8 it fails ("Memory allocation failure") and loads nothing
     const longComment = commandComment(command, kind, obj);
     if (longComment !== null) {
-      this.sink.report('nft-schema', `${pointer}${longComment}`, 'a comment longer than 253 bytes in UTF-8, which nft refuses');
+      this.sink.report(
+        'nft-schema',
+        `${pointer}${longComment}`,
+        'a comment longer than 253 bytes in UTF-8, which nft refuses',
+      );
       return;
     }
     const key = tableKey(family, tname);
