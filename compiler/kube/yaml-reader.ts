@@ -167,10 +167,16 @@ export function asString(v: Val | undefined): string | undefined {
   return wrongType(v, lastSegment(v.loc.path), 'a string');
 }
 
-/** The text of a plain (unquoted) YAML scalar, as written; undefined for anything else. */
+/**
+ * The text of a plain (unquoted) YAML scalar, as written; undefined for anything else. A scalar
+ * tagged `!!str` is a string to go-yaml v2 (and so to Kubernetes), whatever its text: `!!str 8080`
+ * is "8080" and `!!str false` is "false", not an integer or a boolean; the yaml package's value
+ * (the string) is then the reading.
+ */
 export function plainText(v: Val): string | undefined {
   const n = v.node;
   if (!isScalar(n) || n.type !== 'PLAIN' || !n.range) return undefined;
+  if (n.tag === 'tag:yaml.org,2002:str') return undefined;
   return v.ctx.source.text.slice(n.range[0], n.range[1]);
 }
 
