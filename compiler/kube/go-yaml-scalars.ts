@@ -25,6 +25,17 @@ export const goYamlBool = (plain: string): boolean | undefined => GO_YAML_BOOLS.
 /** Written as an integer go-yaml reads (any size): `goYamlInteger` is undefined for it only when too large. */
 export const hasGoYamlIntegerSyntax = (plain: string): boolean => GO_INT.test(plain.replace(/_/g, ''));
 
+/**
+ * A plain scalar go-yaml v2 reads as a number (resolve.go: a leading digit or sign, '_' dropped,
+ * then ParseInt / ParseUint / its float pattern): `0b1`, `1_000`, `+0x1f` are numbers to
+ * Kubernetes though YAML 1.2 reads them as strings, so where a string goes the API refuses them.
+ */
+export function hasGoYamlNumberSyntax(plain: string): boolean {
+  if (!/^[-+0-9]/.test(plain)) return false;
+  const s = plain.replace(/_/g, '');
+  return GO_INT.test(s) || GO_YAML_FLOAT.test(s);
+}
+
 export function goYamlInteger(plain: string): number | undefined {
   const s = plain.replace(/_/g, '');
   const m = GO_INT.exec(s);

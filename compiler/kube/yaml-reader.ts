@@ -10,7 +10,7 @@ import { type SourceFile, SourceSpan, type Span, spanOf } from '../../common/sou
 import { kubeCodes } from './codes.ts';
 import { type ErrorBudget, errorBudget } from './error-budget.ts';
 import { isFastPathDecline } from './fast-decline.ts';
-import { goYamlBool } from './go-yaml-scalars.ts';
+import { goYamlBool, hasGoYamlNumberSyntax } from './go-yaml-scalars.ts';
 import { jsonListItems, parseJsonNodes } from './json-reader.ts';
 import { type ItemDefaults, isListKind, itemDefaults, listItemDefaults } from './list-kind.ts';
 import { yamlPackageDocuments } from './yaml-documents.ts';
@@ -161,8 +161,24 @@ export function asSeq(v: Val | undefined): Val[] | undefined {
 export function asString(v: Val | undefined): string | undefined {
   if (!v) return undefined;
   if (isScalar(v.node) && typeof v.node.value === 'string') {
-    if (goYamlBoolText(v) === undefined) return v.node.value;
-    return yaml11Bool(v, 'a string');
+    if (goYamlBoolText(v) !== undefined) return yaml11Bool(v, 'a string');
+    const plain = plainText(v);
+    if (plain !== undefined && hasGoYamlNumberSyntax(plain)) {
+      // `0b1`, `1_000`, `+0x1f`: strings to YAML 1.2, numbers to go-yaml v2 (the API refuses them)
+      v.ctx.diags.push(
+        kubeCodes['wrong-type'](
+          where(
+            v,
+            `Kubernetes reads YAML 1.1, where unquoted ${plain} is a number; quote it ("${plain}") to mean the string`,
+          ),
+          lastSegment(v.loc.path),
+          'a string',
+          `the number ${plain}`,
+        ),
+      );
+      return undefined;
+    }
+    return v.node.value;
   }
   return wrongType(v, lastSegment(v.loc.path), 'a string');
 }

@@ -41,14 +41,43 @@ test('!!str on a boolean field is a string: refused, not read as the boolean', (
 
 test('!!str yes where a string goes is the string yes (go-yaml: no boolean)', () => {
   const r = imp(web('80', '!!str yes'));
-  assert.equal(codesOf(r.diagnostics).filter((c) => c === 'wrong-type'), []);
+  assert.equal(
+    codesOf(r.diagnostics).filter((c) => c === 'wrong-type'),
+    [],
+  );
   assert.is(r.model!.services[0]!.ports[0]!.name, 'yes');
 });
 
 test('other explicit tags keep go-yaml readings: !!int 0120 is octal 80, !!bool true', () => {
   const r = imp(docs(web('!!int 0120'), epSlice('!!bool true', '8080')));
-  assert.equal(codesOf(r.diagnostics).filter((c) => c === 'wrong-type'), []);
+  assert.equal(
+    codesOf(r.diagnostics).filter((c) => c === 'wrong-type'),
+    [],
+  );
   assert.is(r.model!.services[0]!.ports[0]!.port, 80);
+});
+
+test('a plain scalar go-yaml reads as a number is no string: 0b1, 1_000, +0x1f (YAML 1.2 strings)', () => {
+  for (const word of ['0b1', '1_0', '+0x1f', '-0b1']) {
+    const r = imp(
+      svc(`  clusterIP: 10.32.0.5
+  ports:
+  - name: ${word}
+    port: 80
+  - name: other
+    port: 81`),
+    );
+    assert.ok(codesOf(r.diagnostics).includes('wrong-type'), `${word}: ${JSON.stringify(r.diagnostics)}`);
+  }
+  // quoted, or not of number syntax: strings
+  for (const word of ['"0b1"', '0b2x', 'b0', 'http-1']) {
+    const r = imp(web('80', word));
+    assert.equal(
+      codesOf(r.diagnostics).filter((c) => c === 'wrong-type'),
+      [],
+      word,
+    );
+  }
 });
 
 test.run();
