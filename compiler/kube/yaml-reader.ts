@@ -183,16 +183,20 @@ export function asString(v: Val | undefined): string | undefined {
   return wrongType(v, lastSegment(v.loc.path), 'a string');
 }
 
+// Tags go-yaml v2 resolves a plain scalar's text by (resolve.go resolvableTag, less !!str); any
+// other tag (`!!str`, a local `!foo`) leaves the text a string.
+const GO_YAML_RESOLVED_TAGS = new Set(['int', 'float', 'bool', 'timestamp'].map((t) => `tag:yaml.org,2002:${t}`));
+
 /**
  * The text of a plain (unquoted) YAML scalar, as written; undefined for anything else. A scalar
- * tagged `!!str` is a string to go-yaml v2 (and so to Kubernetes), whatever its text: `!!str 8080`
+ * tagged `!!str` (or a local tag such as `!foo`) is a string to go-yaml v2 (and so to Kubernetes), whatever its text: `!!str 8080`
  * is "8080" and `!!str false` is "false", not an integer or a boolean; the yaml package's value
  * (the string) is then the reading.
  */
 export function plainText(v: Val): string | undefined {
   const n = v.node;
   if (!isScalar(n) || n.type !== 'PLAIN' || !n.range) return undefined;
-  if (n.tag === 'tag:yaml.org,2002:str') return undefined;
+  if (n.tag !== undefined && !GO_YAML_RESOLVED_TAGS.has(n.tag)) return undefined;
   return v.ctx.source.text.slice(n.range[0], n.range[1]);
 }
 

@@ -28,6 +28,8 @@ test('!!str on an integer field is a string: refused, as "80" quoted is', () => 
   const tagged = imp(web('!!str 80'));
   assert.ok(codesOf(quoted.diagnostics).includes('wrong-type'));
   assert.equal(codesOf(tagged.diagnostics), codesOf(quoted.diagnostics));
+  const local = imp(web('!foo 80'));
+  assert.ok(codesOf(local.diagnostics).includes('wrong-type'), JSON.stringify(local.diagnostics));
   const slicePort = imp(docs(web('80'), epSlice('true', '!!str 8080')));
   assert.ok(codesOf(slicePort.diagnostics).includes('wrong-type'), JSON.stringify(slicePort.diagnostics));
 });
