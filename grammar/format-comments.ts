@@ -67,12 +67,27 @@ export function attachComments(rows: CommentHolder[], comments: Comments): Comme
  * a second `fmt` join the lines. Only the comments from the first entry on are looked at (a scan
  * of all of them for every statement made fmt quadratic in comments).
  */
-export function commentBetweenEntries(comments: Comments, first: Span, lastEnd: number): boolean {
+export function commentBetweenEntries(comments: Comments, first: Span, last: Span): boolean {
   const { sorted } = comments;
+  const lastEnd = last.end.offset;
   for (let i = firstAfter(sorted, first.start.offset); i < sorted.length; i++) {
     const c = sorted[i]!;
     if (c.span.start.offset >= lastEnd) return false;
-    if (c.span.start.offset >= first.end.offset || comments.trails(c)) return true;
+    if (c.span.start.offset >= first.end.offset || comments.trails(c)) {
+      // A lone trailing comment inside the last entry (of several), with no comment after the
+      // statement on its last line: on one line it trails the statement, which is where the
+      // one-per-line layout puts it too (after the last entry), so a second fmt would join the
+      // lines. It does not keep the entries apart.
+      const next = sorted[i + 1];
+      const lone =
+        first !== last &&
+        c.span.start.offset >= last.start.offset &&
+        comments.trails(c) &&
+        (next === undefined ||
+          (next.span.start.offset >= lastEnd &&
+            !(next.span.start.line === last.end.line && comments.trails(next))));
+      return !lone;
+    }
   }
   return false;
 }

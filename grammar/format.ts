@@ -321,8 +321,8 @@ function endpointsRows(entries: readonly EndpointEntry[], at: number, comments: 
   const texts = entries.map(endpoint);
   const oneLine = `endpoints ${texts.join(', ')}`;
   const first = entries[0]?.span;
-  const lastEnd = entries.at(-1)?.span.end.offset ?? at;
-  const commentInside = first !== undefined && commentBetweenEntries(comments, first, lastEnd);
+  const last = entries.at(-1)?.span;
+  const commentInside = first !== undefined && last !== undefined && commentBetweenEntries(comments, first, last);
   if (entries.length <= 1 || (!commentInside && INDENT.length + oneLine.length <= MAX_WIDTH))
     return [row(INDENT, oneLine, at)];
   const cont = INDENT + ' '.repeat('endpoints '.length);
