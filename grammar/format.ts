@@ -125,7 +125,7 @@ export function formatFile(file: FileNode): string {
   return out.length === 0 ? '' : `${out.join('\n')}\n`;
 }
 
-const commentText = (c: Comment): string => `#${c.text.replace(/[\r\n]/g, ' ')}`.trimEnd();
+const commentText = (c: Comment): string => `#${c.text.replace(/[\r\n]/g, ' ')}`.replace(/[ \t]+$/, '');
 
 // ---------------------------------------------------------------------------------------------
 // Blocks
