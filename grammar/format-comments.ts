@@ -84,8 +84,7 @@ export function commentBetweenEntries(comments: Comments, first: Span, last: Spa
         c.span.start.offset >= last.start.offset &&
         comments.trails(c) &&
         (next === undefined ||
-          (next.span.start.offset >= lastEnd &&
-            !(next.span.start.line === last.end.line && comments.trails(next))));
+          (next.span.start.offset >= lastEnd && !(next.span.start.line === last.end.line && comments.trails(next))));
       return !lone;
     }
   }
