@@ -32,8 +32,7 @@ export const hasGoYamlIntegerSyntax = (plain: string): boolean => GO_INT.test(pl
  */
 export function hasGoYamlNumberSyntax(plain: string): boolean {
   if (!/^[-+0-9]/.test(plain)) return false;
-  const s = plain.replace(/_/g, '');
-  return GO_INT.test(s) || GO_YAML_FLOAT.test(s);
+  return hasGoYamlIntegerSyntax(plain) || GO_YAML_FLOAT.test(plain.replace(/_/g, ''));
 }
 
 export function goYamlInteger(plain: string): number | undefined {

@@ -69,7 +69,7 @@ export type CStep =
       elements: readonly CElement[];
       index: KeyIndex | null;
       dnatPort: number | null;
-      ported: (CVerdict | undefined)[] | null;
+      ported: (Extract<CVerdict, { kind: 'dnat' }> | undefined)[] | null;
     }
   | { kind: 'numgen'; branches: readonly { w: Dyadic; steps: readonly CStep[] }[]; miss: Dyadic }
   /** mark = (mark & keep) ^ xor — every MARK/meta mark set form is one of these */

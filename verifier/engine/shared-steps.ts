@@ -43,8 +43,8 @@ export type PortedDispatch = Extract<CStep, { kind: 'dispatch' }> & { dnatPort: 
  * services most dispatches are never evaluated, their shards counted by shape).
  */
 export function portedDnat(step: PortedDispatch, k: number): DnatVerdict {
-  const ported = (step.ported ??= new Array<CVerdict | undefined>(step.elements.length));
-  let p = ported[k] as DnatVerdict | undefined;
+  const ported = (step.ported ??= new Array<DnatVerdict | undefined>(step.elements.length));
+  let p = ported[k];
   if (p === undefined) {
     // the element's one step is a DNAT without a port (compile.ts)
     const v = (step.elements[k]!.steps[0] as Extract<CStep, { kind: 'verdict' }>).verdict as DnatVerdict;
