@@ -134,6 +134,16 @@ const LOWERING_SWITCHES = [
 ] as const;
 
 /**
+ * An option and its value as command-line words ksvc reads back the same: `--name=value` when the
+ * value starts with '-' (parseArgs would take `--name -x` for two options).
+ */
+export const optionWords = (name: string, value: string): string[] =>
+  value.startsWith('-') && value !== '-' ? [`${name}=${value}`] : [name, value];
+
+/** A file operand as a word ksvc reads back as that file: `-x` would be an option, `./-x` is not. */
+export const operandWord = (file: string): string => (file.startsWith('-') && file !== '-' ? `./${file}` : file);
+
+/**
  * The lowering flags that were given, as command-line words again: a command verify prints (the
  * explain line of a counterexample) must lower the model the same way, or it explains other rules.
  */
@@ -143,7 +153,7 @@ export function loweringFlagArgs(v: LoweringFlagValues): string[] {
   for (const flag of Object.keys(DETECTOR_FLAGS) as (keyof typeof DETECTOR_FLAGS)[]) {
     const value = v[flag];
     for (const one of value === undefined ? [] : typeof value === 'string' ? [value] : value)
-      args.push(`--${flag}`, one);
+      args.push(...optionWords(`--${flag}`, one));
   }
   return args;
 }

@@ -21,6 +21,8 @@ import {
   type LoweringFlagValues,
   loweringFlagArgs,
   loweringOptions,
+  operandWord,
+  optionWords,
   outputFormatOf,
   parseCommandArgs,
   usageError as usage,
@@ -223,12 +225,15 @@ async function runDiff(argv: string[], io: CliIO): Promise<number> {
   const backend = runs[0]!.backend;
   const explainBase = (file: string) =>
     input === 'ksvc'
-      ? [file, '--backend', backend, ...flags]
+      ? [operandWord(file), '--backend', backend, ...flags]
       : input === 'k8s'
-        ? ['--from-k8s', file, ...kubeSettingArgs(settings), '--backend', backend, ...flags]
+        ? ['--from-k8s', operandWord(file), ...kubeSettingArgs(settings), '--backend', backend, ...flags]
         : input === 'iptables'
-          ? ['--iptables', file]
-          : ['--nft', file, ...(v['nft-table'] !== undefined ? ['--nft-table', v['nft-table']] : [])];
+          ? optionWords('--iptables', file)
+          : [
+              ...optionWords('--nft', file),
+              ...(v['nft-table'] !== undefined ? optionWords('--nft-table', v['nft-table']) : []),
+            ];
   const inputs: DiffInputs = {
     files: { old: inputName(oldFile), new: inputName(newFile) },
     models: compared.models,

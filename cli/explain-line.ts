@@ -3,6 +3,7 @@
 import { hasTerminalUnsafe, TERMINAL_UNSAFE } from '../common/diagnostics.ts';
 import type { Family } from '../common/ip.ts';
 import type { Packet } from '../compiler/ir/packet.ts';
+import { optionWords } from './args.ts';
 
 const QUOTED_UNSAFE = new RegExp(`[\\\\']|${TERMINAL_UNSAFE.source}`, 'g');
 
@@ -27,13 +28,13 @@ export const shellWord = (s: string): string => {
 /** The `ksvc explain` command line for a packet; `base`: the inputs and flags of the run that found it. */
 export function explainCommandLine(base: readonly string[], node: string | null, family: Family, p: Packet): string {
   const args = [...base];
-  if (node !== null) args.push('--node', node);
+  if (node !== null) args.push(...optionWords('--node', node));
   args.push('--family', family, '--src', p.src, '--dst', p.dst, '--proto', p.protocol);
   if (p.protocol === 'tcp' || p.protocol === 'udp' || p.protocol === 'sctp') {
     args.push('--dport', String(p.dport), '--sport', String(p.sport));
   }
   args.push('--from', p.path === 'local' ? 'node' : 'external');
-  if (p.inInterface) args.push('--iface', p.inInterface);
+  if (p.inInterface) args.push(...optionWords('--iface', p.inInterface));
   if (p.mark !== 0) args.push('--mark', `0x${p.mark.toString(16)}`);
   if (p.ct.state !== 'new') args.push('--ct', `${p.ct.state}${p.ct.dnat ? '+dnat' : ''}`);
   for (const [list, age] of Object.entries(p.affinityAges)) args.push('--affinity', `${list}=${age}`);

@@ -4,6 +4,7 @@
 // .ksvc file they are refused (its cluster block says them, and one answer is less surprising).
 import type { KubeImportOptions } from '../api/kubernetes.ts';
 import { settingsFromOptions } from '../compiler/kube/settings.ts';
+import { optionWords } from './args.ts';
 
 export const KUBE_SETTING_FLAGS = {
   'iptables-masquerade-bit': { type: 'string' },
@@ -72,7 +73,8 @@ export function kubeSettingOptions(
 export function kubeSettingArgs(settings: KubeSettings): string[] {
   const args: string[] = [];
   if (settings.masqueradeBit !== undefined) args.push('--iptables-masquerade-bit', String(settings.masqueradeBit));
-  for (const a of settings.nodePortAddresses ?? []) args.push('--nodeport-addresses', a);
-  if (settings.nodePortRange !== undefined) args.push('--service-node-port-range', settings.nodePortRange);
+  for (const a of settings.nodePortAddresses ?? []) args.push(...optionWords('--nodeport-addresses', a));
+  if (settings.nodePortRange !== undefined)
+    args.push(...optionWords('--service-node-port-range', settings.nodePortRange));
   return args;
 }

@@ -15,6 +15,8 @@ import {
   LOWERING_FLAGS,
   loweringFlagArgs,
   loweringOptions,
+  operandWord,
+  optionWords,
   outputFormatOf,
   parseCommandArgs,
   usageError as usage,
@@ -274,10 +276,10 @@ async function verifyWithStatus(
     const only = Object.values(files);
     inputPlace = only.length === 1 ? { file: only[0]! } : null;
     base = [
-      ...(v.model ? ['--model', v.model, ...loweringFlagArgs(v)] : []),
-      ...(v.iptables ? ['--iptables', v.iptables] : []),
-      ...(v.nft ? ['--nft', v.nft] : []),
-      ...(v['nft-table'] ? ['--nft-table', v['nft-table']] : []),
+      ...(v.model ? [...optionWords('--model', v.model), ...loweringFlagArgs(v)] : []),
+      ...(v.iptables ? optionWords('--iptables', v.iptables) : []),
+      ...(v.nft ? optionWords('--nft', v.nft) : []),
+      ...(v['nft-table'] ? optionWords('--nft-table', v['nft-table']) : []),
     ];
   } else {
     const verifyOptions = { ...check, ...(family ? { family } : {}), withHooks: Boolean(v['with-hooks']) };
@@ -364,7 +366,9 @@ async function verifyWithStatus(
     inputPlace = single === undefined ? null : { file: single };
     placeOf = () => inputPlace;
     base = [
-      ...(fromK8s ? ['--from-k8s', ...parsed.positionals, ...kubeSettingArgs(settings)] : [parsed.positionals[0]!]),
+      ...(fromK8s
+        ? ['--from-k8s', ...parsed.positionals.map(operandWord), ...kubeSettingArgs(settings)]
+        : [operandWord(parsed.positionals[0]!)]),
       ...loweringFlagArgs(v),
     ];
   }

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ksvc, ksvcWith, section, shellWords, write } from './verify-cli-support.ts';
+import { ksvc, ksvcWith, section, shellWords, tmp, write } from './verify-cli-support.ts';
 
 const EVERYTHING = readFileSync('examples/everything.ksvc', 'utf8');
 const OLD = write('diff-old.ksvc', EVERYTHING);
@@ -481,4 +481,16 @@ test("--output json: the new version's new warnings in the shape every JSON outp
   );
 });
 
+test('a version whose file name starts with a dash: its explain line reads it as a file', async () => {
+  const inTmp = (...argv: string[]) => ksvcWith({ cwd: tmp }, ...argv);
+  write('-new.ksvc', readFileSync(NEW, 'utf8'));
+  // given after `--`, as a name that starts with a dash must be
+  const r = await inTmp('diff', '--node', 'node-a', '--family', 'ipv4', '--', OLD, '-new.ksvc');
+  assert.is(r.code, 1, r.stdout + r.stderr);
+  const line = /^ {2}explain new: (ksvc explain .*)$/m.exec(r.stdout)?.[1];
+  assert.is(shellWords(line!)[2], './-new.ksvc', line);
+  const explained = await inTmp(...shellWords(line!).slice(1));
+  assert.is(explained.code, 0, explained.stdout + explained.stderr);
+  assert.match(explained.stdout, /accept dnat 10\.64\.3\.21:2905/);
+});
 test.run();

@@ -8,7 +8,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ASSUMPTIONS } from '../../api/verify.ts';
 import { probabilityText } from '../../cli/render-verify.ts';
-import { compileWeb, explainLines, ksvc, shellWords, tmp, WEB, write } from './verify-cli-support.ts';
+import { compileWeb, explainLines, ksvc, ksvcWith, shellWords, tmp, WEB, write } from './verify-cli-support.ts';
 
 const ASSUMPTION_IDS = ASSUMPTIONS.map((a) => a.id);
 
@@ -445,6 +445,31 @@ test('usage errors exit 2 with a message', async () => {
     assert.match(r.stderr, message, argv.join(' '));
     assert.is(r.stdout, '', argv.join(' '));
   }
+});
+
+test('file names that start with a dash: the explain line passes them so that ksvc reads them as files', async () => {
+  const files = await compileWeb();
+  const text = readFileSync(files.iptables, 'utf8');
+  write('-e.iptables', text.replace('--probability 0.5000000000 ', '--probability 0.5000000005 '));
+  write('-n.json', readFileSync(files.nft, 'utf8'));
+  write('-web.ksvc', readFileSync(WEB, 'utf8'));
+  // relative names, as a user in that folder types them
+  const inTmp = (...argv: string[]) => ksvcWith({ cwd: tmp }, ...argv);
+  // artifacts: `--iptables -e.iptables` would read -e.iptables as an option
+  const r = await inTmp('verify', '--iptables=-e.iptables', '--nft=-n.json', '--model', WEB, '--node', 'node-a');
+  assert.is(r.code, 1, r.stdout + r.stderr);
+  const words = shellWords(explainLines(r.stdout)[0]!);
+  assert.ok(words.includes('--iptables=-e.iptables') && words.includes('--nft=-n.json'), words.join(' '));
+  const e = await inTmp(...words.slice(1));
+  assert.is(e.code, 0, e.stderr);
+  assert.match(e.stdout, /\(1537228673882871125\/2\^62\)\s+accept dnat 10\.64\.1\.2:8080/);
+  // a model operand given after `--`: the line names it ./-web.ksvc
+  const m = await inTmp('verify', '--tv-bound', '2^-40', '--', '-web.ksvc');
+  assert.is(m.code, 1, m.stdout + m.stderr);
+  const mWords = shellWords(explainLines(m.stdout)[0]!);
+  assert.is(mWords[2], './-web.ksvc', mWords.join(' '));
+  const me = await inTmp(...mWords.slice(1));
+  assert.is(me.code, 0, me.stderr);
 });
 
 test.run();
