@@ -9,6 +9,7 @@ import type { Packet } from '../compiler/ir/packet.ts';
 import type { ClusterModel } from '../compiler/model.ts';
 import { DIFFERENCES_COUNTED } from '../verifier/engine/check.ts';
 import type { Backend } from '../verifier/model/program.ts';
+import { optionWords } from './args.ts';
 import { shellWord } from './explain-line.ts';
 import { groupedNumber } from './grouped-number.ts';
 import { diagnosticJson, ghData, ghProp } from './render-diagnostics.ts';
@@ -102,7 +103,7 @@ const runLabel = (r: DiffRun) => `${r.node === null ? '' : `node ${escapeForTerm
 
 /** The flags that select a run's comparison in `ksvc explain`, as shell words. */
 const runFlags = (r: DiffRun) =>
-  [...(r.node === null ? [] : ['--node', r.node]), '--family', r.family].map(shellWord).join(' ');
+  [...(r.node === null ? [] : optionWords('--node', r.node)), '--family', r.family].map(shellWord).join(' ');
 
 /** How many comparisons a line about several names before it counts the rest. */
 const MAX_LABELS = 8;
