@@ -126,19 +126,11 @@ export function candidatesFor(
   const code = proto !== undefined && port !== undefined ? portCode(proto, port) : undefined;
   if (code === undefined && dst === undefined) return allUpTo(index.count);
   if (code !== undefined && dst !== undefined && dst !== NO_DESTINATION) {
-    // the common case, and destinations rarely repeat across shards: look up, do not memoise
-    const byDst = mayHave(index.dstBits, dst);
-    const byPort = mayHave(index.portOnlyBits, code);
-    if (!byDst && !byPort) return index.general;
-    // every class of a shard asks again for the same key: the last answer per index is kept
+    // the common case, and destinations rarely repeat across shards: look up, do not memoise —
+    // but every class of a shard asks again for the same key: the last answer per index is kept
     const last = lastExact.get(index);
     if (last !== undefined && last.dst === dst && last.code === code) return last.hit;
-    const hit = mergeAll(
-      byDst ? index.full.get(dst)?.get(code) : undefined,
-      byPort ? index.portOnly.get(code) : undefined,
-      byDst ? index.dstOnly.get(dst) : undefined,
-      index.general,
-    );
+    const hit = exactCandidates(index, code, dst);
     if (last === undefined) lastExact.set(index, { dst, code, hit });
     else {
       last.dst = dst;
@@ -169,6 +161,35 @@ export function candidatesFor(
     byCode.set(ck, hit);
   }
   return hit;
+}
+
+/** The items filed under one exact destination and protocol·port, or that pin neither. */
+function exactCandidates(index: KeyIndex, code: number, dst: number): readonly number[] {
+  const byDst = mayHave(index.dstBits, dst);
+  const byPort = mayHave(index.portOnlyBits, code);
+  if (!byDst && !byPort) return index.general;
+  return mergeAll(
+    byDst ? index.full.get(dst)?.get(code) : undefined,
+    byPort ? index.portOnly.get(code) : undefined,
+    byDst ? index.dstOnly.get(dst) : undefined,
+    index.general,
+  );
+}
+
+/**
+ * candidatesFor for a caller that asks each key once (a shard's shape, per index and key
+ * context): an exact key skips the last-answer memo, which only the evaluator's repeated
+ * questions hit (a shape's millions of lookups never did, and paid for keeping it).
+ */
+export function keyCandidates(
+  index: KeyIndex,
+  proto: number | undefined,
+  port: number | undefined,
+  dst: number | undefined,
+): readonly number[] {
+  if (proto !== undefined && port !== undefined && dst !== undefined && dst !== NO_DESTINATION)
+    return exactCandidates(index, portCode(proto, port), dst);
+  return candidatesFor(index, proto, port, dst);
 }
 
 type List = readonly number[] | undefined;

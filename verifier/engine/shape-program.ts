@@ -3,7 +3,7 @@
 // constants numbered, so that isomorphic shards write the same text. Shared static chains and
 // rules are written as their template's number and the numbers of its holes (shape-chains.ts).
 
-import { candidatesFor } from './candidates.ts';
+import { keyCandidates } from './candidates.ts';
 import { type CProgram, type CStep, type KeyIndex, portCode } from './compiled.ts';
 import { type ChainTemplates, filledTemplate, type StaticChain, staticChain, staticRules } from './shape-chains.ts';
 import type { Numbering } from './shape-pattern.ts';
@@ -13,7 +13,7 @@ import type { PacketSpace } from './space.ts';
 /** The items a member test's index offers these contexts: ascending, each once. */
 function memberItems(index: KeyIndex, contexts: readonly KeyContext[]): readonly number[] {
   let items: readonly number[] = [];
-  for (const k of contexts) items = mergeAscending(items, candidatesFor(index, k.proto, k.port, k.dst));
+  for (const k of contexts) items = mergeAscending(items, keyCandidates(index, k.proto, k.port, k.dst));
   return items;
 }
 
@@ -87,7 +87,7 @@ export function programShape(program: CProgram, space: PacketSpace, w: BodyWrite
         // general items can
         for (const list of [index.portOnly.get(portCode(k.proto, k.port)), index.allDstOnly, index.general])
           for (const i of list ?? []) out.add(i);
-      } else for (const i of candidatesFor(index, k.proto, k.port, k.dst)) out.add(i);
+      } else for (const i of keyCandidates(index, k.proto, k.port, k.dst)) out.add(i);
     }
     return out;
   };
