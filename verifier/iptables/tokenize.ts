@@ -206,7 +206,9 @@ function readToken(tk: Tokens, src: string, i: number, n: number): number {
   return i;
 }
 
-// FNV-1a over the skeleton's characters, a placeholder counting as one code no character has.
+// FNV-1a over a few codes per token, a placeholder counting as one code no character has. A
+// literal token gives its length and three of its characters, not all of them: a hit is confirmed
+// piece by piece anyway (skeletons.ts), and hashing every character cost a pass over them per line.
 const FNV_PRIME = 0x01000193;
 const PLACEHOLDER_CODE = 0x10000;
 
@@ -243,9 +245,15 @@ export function scanLine(src: string, from: number, to: number, tk: Tokens): Tok
     const lit = plain && isLiteralAt(src, s, e, k, after);
     tk.literal[k] = lit;
     after = plain && src.charCodeAt(s) === 45 /* - */ ? optionKind(src, s, e) : NEXT_ANY;
-    if (k > 0) h = Math.imul(h ^ 32, FNV_PRIME);
     if (!lit) h = Math.imul(h ^ PLACEHOLDER_CODE, FNV_PRIME);
-    else for (let j = s; j < e; j++) h = Math.imul(h ^ src.charCodeAt(j), FNV_PRIME);
+    else {
+      // every literal token has a character (an empty token is a value); --dport and --sport differ at 2
+      const n = e - s;
+      h = Math.imul(h ^ (0x20000 + n), FNV_PRIME);
+      h = Math.imul(h ^ src.charCodeAt(s + (n > 2 ? 2 : n - 1)), FNV_PRIME);
+      h = Math.imul(h ^ src.charCodeAt(s + (n >> 1)), FNV_PRIME);
+      h = Math.imul(h ^ src.charCodeAt(e - 1), FNV_PRIME);
+    }
   }
   tk.hash = h & 0x3fffffff; // a small integer: a Map key that needs no boxing
   return tk;
