@@ -9,7 +9,7 @@ import type { L4Protocol } from '../../compiler/ir/packet.ts';
 import type { Step } from '../model/program.ts';
 import { type ChainName, type ChainNames, newChainNames } from './chain-names.ts';
 import { iptCodes } from './codes.ts';
-import { newTextIndex, type TextIndex } from './text-index.ts';
+import { newTextIndex, newU32Index, type TextIndex, type U32Index } from './text-index.ts';
 import type { Tokens } from './tokenize.ts';
 import { tokenText } from './tokenize.ts';
 import type { Parsed, ParsedAddress } from './values.ts';
@@ -75,7 +75,7 @@ export interface SharedSteps {
   /** Addresses as written. */
   addresses: Map<string, ParsedValue<ParsedAddress>>;
   /** Tests of canonical dotted quads (the common case) by their value, for -s, ! -s, -d, ! -d. */
-  ipv4: [Map<number, Step>, Map<number, Step>, Map<number, Step>, Map<number, Step>];
+  ipv4: [U32Index<Step>, U32Index<Step>, U32Index<Step>, U32Index<Step>];
   /** `--probability` values as written, found by their characters (no string per rule). */
   probabilities: TextIndex<ParsedValue<Rational>>;
   /** What charsAt returns, one object reused through the read (it goes with the read). */
@@ -84,7 +84,7 @@ export interface SharedSteps {
    * Each `-m recent --name` once: kube-proxy names a list in the rule that checks it and in the
    * one that sets it, and the model would keep a string per rule.
    */
-  recentNames: Map<string, string>;
+  recentNames: TextIndex<string>;
   /**
    * Per recent list: the longest --seconds a check of it looks back (reaping or not), and where a
    * --reap forgets records older than its own --seconds (recent-ages.ts: a reap such a longer
@@ -99,10 +99,10 @@ export const newSharedSteps = (): SharedSteps => ({
   byNumber: new Map(),
   names: { nat: newChainNames('nat'), filter: newChainNames('filter') },
   addresses: new Map(),
-  ipv4: [new Map(), new Map(), new Map(), new Map()],
+  ipv4: [newU32Index(), newU32Index(), newU32Index(), newU32Index()],
   probabilities: newTextIndex(),
   chars: { src: '', start: 0, end: 0 },
-  recentNames: new Map(),
+  recentNames: newTextIndex(),
 });
 
 /**

@@ -18,6 +18,7 @@ import { convertMatch } from './matches.ts';
 import { checkLateBang, single, valueAt, valueText } from './options.ts';
 import { convertTarget } from './targets.ts';
 import type { OptionUse, RuleTemplate } from './template.ts';
+import { addU32, findU32 } from './text-index.ts';
 import {
   fastIPv4At,
   fastProtocolAt,
@@ -42,10 +43,10 @@ function address(ctx: RuleContext, o: OptionUse, out: StepBuffer): void {
     // A canonical dotted quad (the common case): keyed by its value, no string and no parse object.
     requireFamily(ctx, 'ipv4', at);
     const steps = ctx.shared.ipv4[slot]!;
-    let step = steps.get(v);
+    let step = findU32(steps, v);
     if (step === undefined) {
       step = addressStep(o, ipv4Range(v));
-      steps.set(v, step);
+      addU32(steps, v, step);
     }
     emit(out, step);
     return;

@@ -208,11 +208,12 @@ function recent(ctx: RuleContext, m: MatchUse, out: StepBuffer): void {
     return;
   }
   const nameOpt = single(ctx, m.options, '--name', '-m recent');
-  const list = nameOpt === null ? 'DEFAULT' : recentName(ctx, valueText(ctx, nameOpt));
+  const list = nameOpt === null ? 'DEFAULT' : recentName(ctx, valueAt(nameOpt));
   if (nameOpt) noNegation(ctx, nameOpt);
   // iptables keeps the first 199 bytes of a name (XT_RECENT_NAME_LEN): two longer names that
   // differ after them are one list in the kernel (measured by a review)
-  if (Buffer.byteLength(list) > RECENT_NAME_BYTES) {
+  // (a UTF-16 code unit is at most 3 bytes: a short name needs no count)
+  if (list.length * 3 > RECENT_NAME_BYTES && Buffer.byteLength(list) > RECENT_NAME_BYTES) {
     const why = `iptables keeps only its first ${RECENT_NAME_BYTES} bytes, so names that differ after them are one list`;
     ctx.errors.push(iptCodes['ipt-invalid-value'](ctx.where(valueAt(nameOpt!)), 'recent list name', list, why));
   }
@@ -382,12 +383,13 @@ export function convertMatch(ctx: RuleContext, m: MatchUse, out: StepBuffer): vo
 /** The bytes of a recent list's name the kernel keeps: XT_RECENT_NAME_LEN (200) less its NUL. */
 const RECENT_NAME_BYTES = 199;
 
-/** The list name as one string of its own per read (SharedSteps.recentNames). */
-function recentName(ctx: RuleContext, text: string): string {
-  let name = ctx.shared.recentNames.get(text);
+/** The list name at token `at` as one string of its own per read (SharedSteps.recentNames). */
+function recentName(ctx: RuleContext, at: number): string {
+  const { src, start, end } = charsAt(ctx, at);
+  let name = findText(ctx.shared.recentNames, src, start, end);
   if (name === undefined) {
-    name = ownText(text);
-    ctx.shared.recentNames.set(name, name);
+    name = ownText(src.slice(start, end));
+    addText(ctx.shared.recentNames, name, 0, name.length, name);
   }
   return name;
 }

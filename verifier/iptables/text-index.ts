@@ -34,3 +34,49 @@ export function addText<T>(index: TextIndex<T>, src: string, s: number, e: numbe
   const h = hashChars(src, s, e);
   index.byHash.set(h, { text: src.slice(s, e), value, next: index.byHash.get(h) ?? null });
 }
+
+/**
+ * Values keyed by an unsigned 32-bit integer (a dotted quad's value): open addressing over a typed
+ * array, since a Map boxes a number key past 2^30 (most addresses) on every lookup.
+ */
+export interface U32Index<T> {
+  keys: Uint32Array;
+  /** By slot; undefined: empty. The length is a power of two, at most half full. */
+  values: (T | undefined)[];
+  count: number;
+}
+
+export const newU32Index = <T>(): U32Index<T> => ({
+  keys: new Uint32Array(256),
+  values: new Array<T | undefined>(256).fill(undefined),
+  count: 0,
+});
+
+const slotOfKey = (key: number, mask: number): number => (Math.imul(key, 0x9e3779b1) >>> 8) & mask;
+
+export function findU32<T>(index: U32Index<T>, key: number): T | undefined {
+  const { keys, values } = index;
+  const mask = keys.length - 1;
+  for (let i = slotOfKey(key, mask); ; i = (i + 1) & mask) {
+    const v = values[i];
+    if (v === undefined || keys[i] === key) return v;
+  }
+}
+
+/** Keep `value` for `key` (which findU32 did not find). */
+export function addU32<T>(index: U32Index<T>, key: number, value: T): void {
+  if ((index.count + 1) * 2 > index.keys.length) {
+    const { keys, values } = index;
+    index.keys = new Uint32Array(keys.length * 2);
+    index.values = new Array<T | undefined>(keys.length * 2).fill(undefined);
+    index.count = 0;
+    for (let i = 0; i < keys.length; i++) if (values[i] !== undefined) addU32(index, keys[i]!, values[i]!);
+  }
+  const { keys, values } = index;
+  const mask = keys.length - 1;
+  let i = slotOfKey(key, mask);
+  while (values[i] !== undefined) i = (i + 1) & mask;
+  keys[i] = key;
+  values[i] = value;
+  index.count++;
+}
