@@ -9,7 +9,7 @@
 import type { Diagnostic } from '../../common/diagnostics.ts';
 import { lineStartsOf } from '../../common/source.ts';
 import type { Origin, Rule } from '../model/program.ts';
-import { newTextStore, storedOrigin, type TextStore } from '../model/text-store.ts';
+import { newTextStore, storedLineOrigin, type TextStore } from '../model/text-store.ts';
 import { type ChainName, findChainName } from './chain-names.ts';
 import {
   addExtra,
@@ -343,7 +343,7 @@ function originOf(r: LineReader): Origin {
   const tk = r.tokens;
   // an assumed hook's line is not in the input: a text of its own
   if (assumed) return { backend: 'iptables', file: r.file, text: tk.src.slice(tk.base, tk.lineEnd), assumed: true };
-  return storedOrigin(r.store, tk.base, tk.lineEnd, { line: lineNo });
+  return storedLineOrigin(r.store, tk.base, tk.lineEnd, lineNo);
 }
 
 function applyTemplate(r: LineReader, tpl: LineTemplate): void {

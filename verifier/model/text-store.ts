@@ -10,9 +10,10 @@ import type { Backend, Origin } from './program.ts';
 /**
  * `s` as a string of its own. V8 makes a slice of 13 characters or more a view into its source, so
  * a name kept from a text (a chain name) would keep the whole text alive; a concatenation is
- * flattened into a string of its own before it is sliced.
+ * flattened into a string of its own before it is sliced. A shorter string is never a view (V8
+ * copies it): it is its own already.
  */
-export const ownText = (s: string): string => ` ${s}`.slice(1);
+export const ownText = (s: string): string => (s.length < 13 ? s : ` ${s}`.slice(1));
 
 /** Characters per compressed chunk: one inflation (about a millisecond) serves a trace's rules. */
 const CHUNK = 1 << 18;
@@ -86,12 +87,13 @@ class StoredOrigin implements Origin {
   declare readonly line?: number;
   declare readonly jsonPath?: string;
 
-  constructor(store: TextStore, start: number, end: number, place: { line: number } | { jsonPath: string }) {
+  /** At a line (a number) or a JSON pointer (a string). */
+  constructor(store: TextStore, start: number, end: number, place: number | string) {
     this.#store = store;
     this.#start = start;
     this.#end = end;
-    if ('line' in place) this.line = place.line;
-    else this.jsonPath = place.jsonPath;
+    if (typeof place === 'number') this.line = place;
+    else this.jsonPath = place;
   }
 
   get backend(): Backend {
@@ -118,4 +120,8 @@ export const storedOrigin = (
   start: number,
   end: number,
   place: { line: number } | { jsonPath: string },
-): Origin => new StoredOrigin(store, start, end, place);
+): Origin => new StoredOrigin(store, start, end, 'line' in place ? place.line : place.jsonPath);
+
+/** storedOrigin at a line, without a place object (one origin per rule of a large text). */
+export const storedLineOrigin = (store: TextStore, start: number, end: number, line: number): Origin =>
+  new StoredOrigin(store, start, end, line);
