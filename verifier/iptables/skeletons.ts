@@ -2,13 +2,14 @@
 // A hit is checked piece by piece against the skeleton the template was made from (a hash says
 // nothing for sure); a miss makes the texts and the skeleton string and asks template.ts, which
 // matches it with the ohm grammar (once per distinct skeleton).
-import { ownText } from '../model/text-store.ts';
 import { cachedTemplate, type LineTemplate, type TemplateFailure } from './template.ts';
 import { completeTokens, type Tokens } from './tokenize.ts';
 
 interface Entry {
-  /** The skeleton's pieces: a literal token's text, or null for a placeholder. */
-  pieces: (string | null)[];
+  /** By token: a literal token's length, or -1 for a placeholder. */
+  lengths: Int32Array;
+  /** The literal tokens' characters, one after another (compared in a loop: cheaper than startsWith per token). */
+  chars: Uint16Array;
   template: LineTemplate | TemplateFailure;
   /** Another skeleton with the same hash. */
   next: Entry | null;
@@ -18,18 +19,20 @@ interface Entry {
 const byHash = new Map<number, Entry>();
 
 function sameSkeleton(e: Entry, tk: Tokens): boolean {
-  const pieces = e.pieces;
-  if (pieces.length !== tk.count) return false;
+  const { lengths, chars } = e;
+  if (lengths.length !== tk.count) return false;
   const { src, base, starts, ends, literal } = tk;
-  for (let k = 0; k < pieces.length; k++) {
-    const p = pieces[k]!;
-    if (p === null) {
+  let at = 0;
+  for (let k = 0; k < lengths.length; k++) {
+    const n = lengths[k]!;
+    if (n < 0) {
       if (literal[k]) return false;
       continue;
     }
-    if (!literal[k]) return false;
+    if (!literal[k] || ends[k]! - starts[k]! !== n) return false;
     const s = base + starts[k]!;
-    if (ends[k]! + base - s !== p.length || !src.startsWith(p, s)) return false;
+    for (let j = 0; j < n; j++) if (chars[at + j] !== src.charCodeAt(s + j)) return false;
+    at += n;
   }
   return true;
 }
@@ -43,9 +46,14 @@ export function templateOfScan(tk: Tokens): LineTemplate | TemplateFailure {
   for (let e = first; e !== null; e = e.next) if (sameSkeleton(e, tk)) return e.template;
   completeTokens(tk);
   const template = cachedTemplate(tk);
-  const pieces: (string | null)[] = [];
-  // own copies: a slice would keep this read's whole text alive as long as the cache (the process)
-  for (let k = 0; k < tk.count; k++) pieces.push(tk.literal[k] ? ownText(tk.texts[k]!) : null);
-  byHash.set(tk.hash, { pieces, template, next: first });
+  // copies of the characters: a slice would keep this read's whole text alive as long as the cache (the process)
+  const lengths = new Int32Array(tk.count);
+  const codes: number[] = [];
+  for (let k = 0; k < tk.count; k++) {
+    const text = tk.texts[k]!;
+    lengths[k] = tk.literal[k] ? text.length : -1;
+    if (tk.literal[k]) for (let j = 0; j < text.length; j++) codes.push(text.charCodeAt(j));
+  }
+  byHash.set(tk.hash, { lengths, chars: Uint16Array.from(codes), template, next: first });
   return template;
 }
