@@ -259,7 +259,9 @@ function findLoops(r: LineReader, live: ChainState[]): void {
   // The path as two parallel stacks (chain, next rule to follow): no object per visited chain.
   const path: ChainState[] = [];
   const next: number[] = [];
-  for (const start of live) {
+  // indexed loops here and below: for-of over ~200,000 chains allocated an iterator result each
+  for (let k = 0; k < live.length; k++) {
+    const start = live[k]!;
     if (start.hooks === 0 || start.loop !== 0) continue;
     path.push(start);
     next.push(0);
@@ -322,7 +324,7 @@ export function readIptables(text: string, options: ReadIptablesOptions): ReadIp
   readLines(r, text);
   completeBuiltins(r);
   const notes = new Set<string>();
-  const kubeChains = [...r.tables.values()].some((t) => liveChains(t).some((c) => c.name.startsWith('KUBE-')));
+  const kubeChains = [...r.tables.values()].some((t) => t.order.some((c) => c.live && c.name.startsWith('KUBE-')));
   // tables but not one KUBE- chain: kube-proxy's rules are not in this text
   if (!kubeChains && r.tables.size > 0)
     r.diagnostics.push(iptCodes['ipt-no-kube-chains']({ file: r.file, span: null }));
@@ -374,7 +376,8 @@ export function readIptables(text: string, options: ReadIptablesOptions): ReadIp
       }
       baseChains.push({ hook: h.hook, type: t.name, priority: h.priority, chain: c.id, policy: 'accept' });
     }
-    for (const c of live) {
+    for (let k = 0; k < live.length; k++) {
+      const c = live[k]!;
       if (c.builtin || c.hooks !== 0) {
         chains.set(c.id, { id: c.id, name: c.name, rules: c.rules });
       } else {
