@@ -4,7 +4,7 @@
 // rule's JSON — at 10,000 services with session affinity on every one, 91 MB and 211 MB through the
 // whole check (docs/benchmarks.md). Once the reader is done, a large text is kept compressed in
 // chunks instead (about a tenth of its size) and a rule's text is inflated when it is read.
-import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { brotliCompressSync, brotliDecompressSync, constants } from 'node:zlib';
 import type { Backend, Origin } from './program.ts';
 
 /**
@@ -26,6 +26,15 @@ interface Chunk {
   wide: boolean;
 }
 
+/**
+ * Brotli at quality 1: half the CPU of deflate at level 1 on a 10,000-service iptables text (0.3 s
+ * of 63 MB) and a little smaller; a chunk inflates in about the same time.
+ */
+const compress = (data: Buffer): Buffer =>
+  brotliCompressSync(data, {
+    params: { [constants.BROTLI_PARAM_QUALITY]: 1, [constants.BROTLI_PARAM_SIZE_HINT]: data.length },
+  });
+
 export interface TextStore {
   readonly backend: Backend;
   readonly file: string;
@@ -43,7 +52,7 @@ export function newTextStore(backend: Backend, file: string, source: string): Te
   const chunkText = (i: number): string => {
     if (i !== inflated) {
       const c = chunks[i]!;
-      inflatedText = inflateRawSync(c.data).toString(c.wide ? 'utf16le' : 'latin1');
+      inflatedText = brotliDecompressSync(c.data).toString(c.wide ? 'utf16le' : 'latin1');
       inflated = i;
     }
     return inflatedText;
@@ -67,7 +76,7 @@ export function newTextStore(backend: Backend, file: string, source: string): Te
         const piece = text.slice(at, at + CHUNK);
         // UTF-16 keeps any code unit (a lone surrogate too); Latin-1 the common all-ASCII text
         const wide = /[^\u0000-\u00ff]/.test(piece);
-        list.push({ data: deflateRawSync(Buffer.from(piece, wide ? 'utf16le' : 'latin1'), { level: 1 }), wide });
+        list.push({ data: compress(Buffer.from(piece, wide ? 'utf16le' : 'latin1')), wide });
       }
       chunks = list;
       text = null;
