@@ -61,6 +61,9 @@ export interface Tokens {
   lineEnd: number;
   /** The next backslash in `src` at or after the last one looked for (-1: not looked yet; kept from line to line). */
   nextBackslash: number;
+  /** Likewise the next '"' and the next tab (a token without either ends at the next space). */
+  nextQuote: number;
+  nextTab: number;
 }
 
 export const newTokens = (): Tokens => ({
@@ -78,6 +81,8 @@ export const newTokens = (): Tokens => ({
   base: 0,
   lineEnd: 0,
   nextBackslash: -1,
+  nextQuote: -1,
+  nextTab: -1,
 });
 
 /** Whether token k was written without quotes (its text is its characters). */
@@ -206,6 +211,12 @@ function readToken(tk: Tokens, src: string, i: number, n: number): number {
   return i;
 }
 
+/** Where the next `ch` in src is at or after i (infinity: none). */
+function nextOf(src: string, ch: string, i: number): number {
+  const at = src.indexOf(ch, i);
+  return at < 0 ? Number.POSITIVE_INFINITY : at;
+}
+
 // FNV-1a over a few codes per token, a placeholder counting as one code no character has. A
 // literal token gives its length and three of its characters, not all of them: a hit is confirmed
 // piece by piece anyway (skeletons.ts), and hashing every character cost a pass over them per line.
@@ -219,7 +230,11 @@ const PLACEHOLDER_CODE = 0x10000;
 export function scanLine(src: string, from: number, to: number, tk: Tokens): Tokens {
   tk.count = 0;
   tk.unterminatedQuoteAt = -1;
-  if (tk.src !== src || from < tk.base) tk.nextBackslash = -1;
+  if (tk.src !== src || from < tk.base) {
+    tk.nextBackslash = -1;
+    tk.nextQuote = -1;
+    tk.nextTab = -1;
+  }
   tk.src = src;
   tk.base = from;
   tk.lineEnd = to;
@@ -232,8 +247,20 @@ export function scanLine(src: string, from: number, to: number, tk: Tokens): Tok
   }
   while (i < to) {
     const c = src.charCodeAt(i);
-    if (c === 32 || c === 9) i++;
-    else i = readToken(tk, src, i, to);
+    if (c === 32 || c === 9) {
+      i++;
+      continue;
+    }
+    // A token with no quote or tab in it ends at the next space: found with indexOf, not
+    // character by character (the characters of ~800,000 lines).
+    if (tk.nextQuote < i) tk.nextQuote = nextOf(src, '"', i);
+    if (tk.nextTab < i) tk.nextTab = nextOf(src, '\t', i);
+    let e = src.indexOf(' ', i);
+    if (e < 0 || e > to) e = to;
+    if (tk.nextQuote >= e && tk.nextTab >= e) {
+      push(tk, i - from, e - from, -1);
+      i = e;
+    } else i = readToken(tk, src, i, to);
   }
   // Classify (each token after what its predecessor makes of it) and hash the skeleton.
   let h = 0x811c9dc5;
