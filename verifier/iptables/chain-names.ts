@@ -12,6 +12,8 @@ export interface ChainName {
   name: string;
   /** The chain's id in the program: "<table>/<name>". */
   id: string;
+  /** Its index in the table's entries (its characters' place in `chars`). */
+  index: number;
   jump: Step | null;
   goto: Step | null;
   /** The reader's chain of this name (check its owner: a table may be read twice). */
@@ -45,7 +47,7 @@ export const newChainNames = (table: Table): ChainNames => ({
 const ID_PREFIX: Record<Table, string> = { nat: 'nat/', filter: 'filter/' };
 
 /** Entry k's name is src[s, e). */
-function sameName(names: ChainNames, k: number, src: string, s: number, e: number): boolean {
+export function nameIs(names: ChainNames, k: number, src: string, s: number, e: number): boolean {
   const { chars, ends } = names;
   const from = k === 0 ? 0 : ends[k - 1]!;
   if (ends[k]! - from !== e - s) return false;
@@ -59,7 +61,7 @@ function slotOf(names: ChainNames, h: number, src: string, s: number, e: number)
   const mask = slots.length - 1;
   for (let i = (h * 2) & mask; ; i = (i + 2) & mask) {
     const at = slots[i + 1]!;
-    if (at === 0 || (slots[i] === h && sameName(names, at - 1, src, s, e))) return i;
+    if (at === 0 || (slots[i] === h && nameIs(names, at - 1, src, s, e))) return i;
   }
 }
 
@@ -110,8 +112,8 @@ export function chainNameAt(names: ChainNames, src: string, s: number, e: number
   // own (no view into src) that the name then shares.
   const id = ID_PREFIX[names.table] + src.slice(s, e);
   const name = id.slice(ID_PREFIX[names.table].length);
-  const entry: ChainName = { name, id, jump: null, goto: null, chain: null };
-  keepChars(names, names.entries.length, name);
+  const entry: ChainName = { name, id, index: names.entries.length, jump: null, goto: null, chain: null };
+  keepChars(names, entry.index, name);
   names.entries.push(entry);
   names.slots[slot] = h;
   names.slots[slot + 1] = names.entries.length;
