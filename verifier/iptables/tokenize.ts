@@ -28,6 +28,8 @@ export const TARGET_WORDS: ReadonlySet<string> = new Set([
   'MARK',
 ]);
 const TARGET_LIST: readonly string[] = [...TARGET_WORDS];
+/** A bit per length of a target word: most names after -j (chain names) have none of them. */
+const TARGET_LENGTHS = TARGET_LIST.reduce((bits, w) => bits | (1 << w.length), 0);
 
 /** Options whose argument is free text: the next token is a value whatever it looks like (getopt takes it). */
 export const FREE_TEXT_OPTIONS: ReadonlySet<string> = new Set(['--comment', '--name', '--nfacct-name']);
@@ -119,6 +121,7 @@ export const rangeIs = (src: string, s: number, e: number, word: string): boolea
   e - s === word.length && src.startsWith(word, s);
 
 function isTargetWordAt(src: string, s: number, e: number): boolean {
+  if (e - s > 30 || (TARGET_LENGTHS & (1 << (e - s))) === 0) return false;
   for (const w of TARGET_LIST) if (rangeIs(src, s, e, w)) return true;
   return false;
 }
