@@ -3,13 +3,13 @@
 // different statement ports must get their own targets, and a bad element must be reported at
 // every rule that reads it, as before. sortKey (the order of dispatch and member elements) and
 // elementId (an element's identity) are written out by hand and must stay the JSON they stand for;
-// compareKeys must order as those JSON texts do.
+// compareKeys and sortedOrder must order as those JSON texts do.
 import fc from 'fast-check';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { KeyPart } from '../../verifier/model/program.ts';
 import { elementId, scalarOrConcatId } from '../../verifier/nftables/elements.ts';
-import { compareKeys, sortKey } from '../../verifier/nftables/parts.ts';
+import { compareKeys, sortedOrder, sortKey } from '../../verifier/nftables/parts.ts';
 import { concat, match, meta, oneChain, payload, read, steps, v4, verdict } from './nft-support.ts';
 
 const test = suite('nft reader: maps and sets read once, for every rule');
@@ -189,6 +189,48 @@ test('compareKeys on sortKey orders parts as their JSON texts do', () => {
       );
     }),
     { numRuns: 3000, seed: 13 },
+  );
+});
+
+// sortedOrder (ranks per position, addresses by their bounds) against a stable sort of the JSON
+// texts: elements of one length drawn from a few parts per position (shared objects and equal
+// copies, as a map's elements have), small and large addresses, and now and then mixed lengths.
+test('sortedOrder orders elements as their JSON texts do, equal ones in their order', () => {
+  const bound = fc.oneof(
+    fc.bigInt({ min: 0n, max: 20n }),
+    fc.bigInt({ min: (1n << 53n) - 3n, max: (1n << 53n) + 3n }),
+    fc.bigInt({ min: 0n, max: (1n << 128n) - 1n }),
+  );
+  const address: fc.Arbitrary<KeyPart> = fc.record({
+    field: fc.constantFrom('saddr' as const, 'daddr' as const),
+    ranges: fc.array(fc.tuple(bound, bound), { minLength: 1, maxLength: 2 }),
+  });
+  const pools = fc.array(fc.array(fc.oneof(address, address, part), { minLength: 1, maxLength: 6 }), {
+    minLength: 1,
+    maxLength: 3,
+  });
+  const elements = pools.chain((pool) =>
+    fc
+      .array(
+        fc.tuple(fc.array(fc.nat(), { minLength: pool.length, maxLength: pool.length }), fc.boolean(), fc.nat(9)),
+        { maxLength: 30 },
+      )
+      .map((picks) =>
+        picks.map(([at, copy, cut]) => {
+          const e = at.map((k, j) => pool[j]![k % pool[j]!.length]!).map((p) => (copy ? { ...p } : p));
+          return cut === 0 ? e.slice(1) : e;
+        }),
+      ),
+  );
+  fc.assert(
+    fc.property(elements, (els) => {
+      const texts = els.map(reference);
+      const expected = els
+        .map((_, i) => i)
+        .sort((a, b) => (texts[a]! < texts[b]! ? -1 : texts[a]! > texts[b]! ? 1 : 0));
+      return sortedOrder(els, new Map()).join() === expected.join();
+    }),
+    { numRuns: 3000, seed: 17 },
   );
 });
 

@@ -5,7 +5,7 @@ import type { RuleContext } from './context.ts';
 import { readersKey, readKey } from './keys.ts';
 import { dependencySteps, NEVER, portGuardHolds } from './match.ts';
 import { overlappingElements } from './overlaps.ts';
-import { compareKeys, elementParts, elemValue, guardPart, sortKey } from './parts.ts';
+import { elementParts, elemValue, guardPart, sortedOrder } from './parts.ts';
 import { child } from './pointer.ts';
 import { isDynamic, keyFitsSet } from './sets.ts';
 import type { SetState } from './state.ts';
@@ -93,12 +93,19 @@ const repeats = (previous: { value: unknown } | undefined, v: unknown): boolean 
   typeof v === 'string' && previous?.value === v;
 
 function makeReading(entries: MapReading['entries'], texts: Map<KeyPart, string>): MapReading {
-  const matching = entries.flatMap((e, i) => (e.parts === 'never' ? [] : [{ i, k: sortKey(e.parts, texts) }]));
-  matching.sort((a, b) => compareKeys(a.k, b.k));
+  const live: number[] = [];
+  const parts: KeyPart[][] = [];
+  for (let i = 0; i < entries.length; i++) {
+    const p = entries[i]!.parts;
+    if (p === 'never') continue;
+    live.push(i);
+    parts.push(p);
+  }
+  const order = sortedOrder(parts, texts);
   return {
     entries,
-    order: matching.map((m) => m.i),
-    guard: guardPart(matching.map(({ i }) => entries[i]!.parts as KeyPart[])),
+    order: order.map((k) => live[k]!),
+    guard: guardPart(parts),
     dispatches: new Map(),
   };
 }

@@ -8,16 +8,7 @@ import { type Reader, readersKey, readKey } from './keys.ts';
 import { type Match, NEVER, orderedRange, test, unsupportedOp } from './match-base.ts';
 import { ctStateSteps, ctStatusSteps, markSteps, numgenSteps, randomSteps } from './meta-match.ts';
 import { overlappingElements } from './overlaps.ts';
-import {
-  compareKeys,
-  elementParts,
-  guardPart,
-  PORT_PROTOCOLS,
-  protocolsOf,
-  rightItems,
-  sortKey,
-  unionPart,
-} from './parts.ts';
+import { elementParts, guardPart, PORT_PROTOCOLS, protocolsOf, rightItems, sortedOrder, unionPart } from './parts.ts';
 import { child } from './pointer.ts';
 import { affinityKey, affinityTimeout, isDynamic, keyFitsSet } from './sets.ts';
 import type { SetState } from './state.ts';
@@ -233,7 +224,4 @@ function setReading(set: SetState, readers: readonly Reader[], ctx: RuleContext)
 }
 
 export const sortElements = (elements: KeyPart[][], texts: Map<KeyPart, string>): KeyPart[][] =>
-  elements
-    .map((e) => ({ e, k: sortKey(e, texts) }))
-    .sort((a, b) => compareKeys(a.k, b.k))
-    .map((x) => x.e);
+  sortedOrder(elements, texts).map((i) => elements[i]!);

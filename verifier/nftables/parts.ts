@@ -2,7 +2,7 @@
 // KeyParts for the readers on the left: one part per packet field, element by element.
 import type { Protocol } from '../../common/kubernetes.ts';
 import { L4_PROTOCOLS, type L4Protocol } from '../../compiler/ir/packet.ts';
-import type { KeyPart } from '../model/program.ts';
+import type { AddressRange, KeyPart } from '../model/program.ts';
 import { describe, type KeyContext, type Reader } from './keys.ts';
 import { child } from './pointer.ts';
 import {
@@ -227,16 +227,123 @@ export function compareKeys(a: readonly string[], b: readonly string[]): number 
   return a.length < b.length ? 1 : -1;
 }
 
-const bigintText = (v: bigint | number): string =>
-  typeof v === 'bigint' ? `"${v.toString(16).padStart(32, '0')}"` : JSON.stringify(v);
+/**
+ * The indices of `elements` in the order compareKeys gives their sort keys, equal keys in their
+ * given order. Keys of one length (every element read for one key expression) are ranked instead:
+ * each position's distinct texts sorted once, and an element compared by its ranks — comparing
+ * the texts of every pair of elements was most of reading a long map. Ranks order as the texts do
+ * at each position, and compareKeys on keys of one length is the first position that differs.
+ */
+export function sortedOrder(elements: readonly (readonly KeyPart[])[], texts: Map<KeyPart, string>): number[] {
+  const n = elements.length;
+  const width = n === 0 ? 0 : elements[0]!.length;
+  if (elements.some((e) => e.length !== width)) {
+    const keys = elements.map((e) => sortKey(e, texts));
+    return keys.map((_, i) => i).sort((a, b) => compareKeys(keys[a]!, keys[b]!));
+  }
+  // per position, each distinct part's rank (its text's place among the position's texts)
+  const ranks = new Float64Array(n * width);
+  const distinct: number[] = [];
+  for (let j = 0; j < width; j++) {
+    const byPart = new Map<KeyPart, number>();
+    for (let i = 0; i < n; i++) byPart.set(elements[i]![j]!, 0);
+    distinct.push(rankParts(byPart, texts));
+    for (let i = 0; i < n; i++) ranks[i * width + j] = byPart.get(elements[i]![j]!)!;
+  }
+  if (distinct.reduce((a, b) => a * b, n) <= Number.MAX_SAFE_INTEGER) {
+    // one exact number per element, its index last: a numeric sort of them is the stable order
+    const keyed = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      let k = 0;
+      for (let j = 0; j < width; j++) k = k * distinct[j]! + ranks[i * width + j]!;
+      keyed[i] = k * n + i;
+    }
+    keyed.sort();
+    return Array.from(keyed, (k) => k % n);
+  }
+  const order = Array.from({ length: n }, (_, i) => i);
+  return order.sort((a, b) => {
+    for (let j = 0; j < width; j++) {
+      const d = ranks[a * width + j]! - ranks[b * width + j]!;
+      if (d !== 0) return d;
+    }
+    return 0;
+  });
+}
 
+/** Set each part's rank among the distinct texts of `byPart`'s parts; the number of distinct texts. */
+function rankParts(byPart: Map<KeyPart, number>, texts: Map<KeyPart, string>): number {
+  const parts = [...byPart.keys()];
+  if (parts.every((p) => isOneAddressRange(p, parts[0]!.field))) {
+    // one field, one range each: the texts differ only in the bounds, 32 hex digits each, so
+    // they order as the bounds do (no text written)
+    // bounds as numbers when they are exact (IPv4's always): compared without bigints
+    const lo = new Float64Array(parts.length);
+    const hi = new Float64Array(parts.length);
+    let exact = true;
+    for (let k = 0; k < parts.length && exact; k++) {
+      const [a, b] = (parts[k] as { ranges: AddressRange[] }).ranges[0]!;
+      exact = a <= MAX_EXACT && b <= MAX_EXACT;
+      lo[k] = Number(a);
+      hi[k] = Number(b);
+    }
+    const order = parts.map((_, k) => k);
+    const compare = exact
+      ? (x: number, y: number) => lo[x]! - lo[y]! || hi[x]! - hi[y]!
+      : (x: number, y: number) => compareAddressRanges(parts[x]!, parts[y]!);
+    order.sort(compare);
+    let rank = 0;
+    for (let k = 0; k < order.length; k++) {
+      if (k > 0 && compare(order[k - 1]!, order[k]!) !== 0) rank++;
+      byPart.set(parts[order[k]!]!, rank);
+    }
+    return rank + 1;
+  }
+  const byText = new Map<string, number>();
+  for (const p of parts) byText.set(partTextOnce(p, texts), 0);
+  const sorted = [...byText.keys()].sort();
+  for (let r = 0; r < sorted.length; r++) byText.set(sorted[r]!, r);
+  for (const p of parts) byPart.set(p, byText.get(texts.get(p)!)!);
+  return sorted.length;
+}
+
+const ADDRESS_END = 1n << 128n;
+const MAX_EXACT = BigInt(Number.MAX_SAFE_INTEGER);
+
+/** An address part of `field` with one range whose bounds bigintText writes in 32 hex digits. */
+const isOneAddressRange = (p: KeyPart, field: string): boolean =>
+  p.field === field &&
+  'ranges' in p &&
+  p.ranges.length === 1 &&
+  typeof p.ranges[0]![0] === 'bigint' &&
+  typeof p.ranges[0]![1] === 'bigint' &&
+  p.ranges[0]![0] >= 0n &&
+  p.ranges[0]![1] >= 0n &&
+  p.ranges[0]![0] < ADDRESS_END &&
+  p.ranges[0]![1] < ADDRESS_END;
+
+function compareAddressRanges(a: KeyPart, b: KeyPart): number {
+  const [x0, x1] = (a as { ranges: AddressRange[] }).ranges[0]!;
+  const [y0, y1] = (b as { ranges: AddressRange[] }).ranges[0]!;
+  if (x0 !== y0) return x0 < y0 ? -1 : 1;
+  return x1 === y1 ? 0 : x1 < y1 ? -1 : 1;
+}
+
+const bigintText = (v: bigint | number): string =>
+  typeof v === 'bigint' ? ['"', v.toString(16).padStart(32, '0'), '"'].join('') : JSON.stringify(v);
+
+/**
+ * Written as one flat string (a join): the texts live through the table's read, and a text built
+ * with `+` is a tree of its pieces that every scavenge copied (most of sorting a long map's keys).
+ */
 function partKey(p: KeyPart): string {
   if ('ranges' in p) {
-    let ranges = '';
-    for (const [lo, hi] of p.ranges) ranges += `${ranges === '' ? '' : ','}[${bigintText(lo)},${bigintText(hi)}]`;
-    return `{"field":"${p.field}","ranges":[${ranges}]}`;
+    const out: string[] = ['{"field":"', p.field, '","ranges":['];
+    for (const [lo, hi] of p.ranges) out.push(out.length === 3 ? '[' : ',[', bigintText(lo), ',', bigintText(hi), ']');
+    out.push(']}');
+    return out.join('');
   }
-  if ('protocols' in p) return `{"field":"l4proto","protocols":${JSON.stringify(p.protocols)}}`;
+  if ('protocols' in p) return ['{"field":"l4proto","protocols":', JSON.stringify(p.protocols), '}'].join('');
   return JSON.stringify(p);
 }
 
