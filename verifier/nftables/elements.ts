@@ -46,14 +46,16 @@ export function scalarOrConcatId(key: unknown): string | undefined {
   let keys = 0;
   for (const _ in key) keys++;
   if (keys !== 1) return undefined;
-  const pieces: string[] = [];
+  const pieces: string[] = ['{"concat":['];
   for (let i = 0; i < key.concat.length; i++) {
     const v: unknown = key.concat[i];
     if (typeof v !== 'string' && typeof v !== 'number') return undefined;
+    if (i > 0) pieces.push(',');
     pieces.push(JSON.stringify(isNumeric(v) ? Number(v) : v));
   }
+  pieces.push(']}');
   // one flat string: an identity is a key of the set's element map for the whole read (keptChild)
-  return ['{"concat":[', pieces.join(','), ']}'].join('');
+  return pieces.join('');
 }
 
 export function typeParts(t: unknown): string[] {
@@ -80,10 +82,15 @@ export function sameSetType(a: SetState, b: SetState): boolean {
 
 /** A key that spans values: a prefix, a range, or an interface-name wildcard, alone or in a concatenation. */
 export function needsInterval(key: unknown, keyType: readonly string[]): boolean {
-  const parts = isObject(key) && Array.isArray(key.concat) ? (key.concat as unknown[]) : [key];
-  return parts.some(
-    (v, i) =>
-      (isObject(v) && ('prefix' in v || 'range' in v)) ||
-      (typeof v === 'string' && keyType[i] === 'ifname' && v.endsWith('*') && !v.endsWith('\\*')),
-  );
+  // a loop, not .some on a new array: called once per element of every map and set
+  if (!isObject(key)) return spans(key, keyType[0]);
+  if (!Array.isArray(key.concat)) return 'prefix' in key || 'range' in key;
+  for (let i = 0; i < key.concat.length; i++) if (spans(key.concat[i], keyType[i])) return true;
+  return false;
 }
+
+/** One value that spans values: a prefix, a range, or a wildcard interface name (a key of type `type`). */
+const spans = (v: unknown, type: string | undefined): boolean =>
+  isObject(v)
+    ? 'prefix' in v || 'range' in v
+    : typeof v === 'string' && type === 'ifname' && v.endsWith('*') && !v.endsWith('\\*');

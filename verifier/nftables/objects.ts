@@ -338,7 +338,8 @@ export class Applier {
       return;
     }
     const { list, single } = elementList(set.kind, elem);
-    for (const [i, e] of list.entries()) {
+    for (let i = 0; i < list.length; i++) {
+      const e = list[i];
       const p = single ? at : keptChild(at, i);
       if (set.kind === 'map' && !isPair(e)) {
         this.sink.report('nft-bad-value', p, JSON.stringify(e), `a [key, value] pair of map '${set.name}'`);
@@ -348,7 +349,8 @@ export class Applier {
         this.sink.report('nft-bad-value', p, JSON.stringify(e), `a key of set '${set.name}' (it is not a map)`);
         continue;
       }
-      const [rawKey, data] = set.kind === 'map' ? (e as [unknown, unknown]) : [e, undefined];
+      const rawKey = set.kind === 'map' ? (e as unknown[])[0] : e;
+      const data = set.kind === 'map' ? (e as unknown[])[1] : undefined;
       if (
         this.form === 'commands' &&
         data !== undefined &&

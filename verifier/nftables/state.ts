@@ -103,6 +103,7 @@ const NO_REFS: Refs = { chains: [], sets: [] };
 
 /** The chains (jump/goto targets) and sets (`@name`) named anywhere in a JSON value. */
 export function referencesOf(v: unknown): Refs {
+  if (typeof v !== 'object' && (typeof v !== 'string' || v.charCodeAt(0) !== 64) /* @ */) return NO_REFS;
   const found: { chains: string[] | null; sets: string[] | null } = { chains: null, sets: null };
   collectReferences(v, found);
   return found.chains === null && found.sets === null
