@@ -13,15 +13,16 @@ import { isBad, isObject, readNumberRange } from './values.ts';
 
 export type ValueSteps = (value: unknown, pointer: string) => Step[] | null;
 
+/** A map's element: a named map's ElementState, or an anonymous map's pair. */
 interface MapItem {
   key: unknown;
-  value: unknown;
+  data?: unknown;
   pointer: string;
 }
 
-/** A named map's items in its order (made on demand: a rule that finds the map read needs none). */
-const itemsOf = (set: SetState): MapItem[] =>
-  [...set.elements.values()].map((e) => ({ key: e.key, value: e.data, pointer: e.pointer }));
+/** A map's items in its order: a named map's elements themselves (no copy). */
+const itemsOf = (map: { set: SetState; items: null } | { set: null; items: MapItem[] }): Iterable<MapItem> =>
+  map.items ?? map.set.elements.values();
 
 /** The map a map expression's data names: a named map, or an anonymous map's pairs. */
 function mapElements(
@@ -57,7 +58,7 @@ function mapElements(
         ctx.sink.report('nft-bad-value', child(at, i), JSON.stringify(pair), 'a [key, value] pair');
         return null;
       }
-      items.push({ key: elemValue(pair[0]), value: pair[1], pointer: child(at, i) });
+      items.push({ key: elemValue(pair[0]), data: pair[1], pointer: child(at, i) });
     }
     return { set: null, items };
   }
@@ -135,13 +136,13 @@ export function lookupSteps(
   const [first] = readers;
   if (readers.length === 1 && first!.kind === 'numgen') {
     const branches: { values: [number, number][]; steps: Step[]; pointer: string }[] = [];
-    for (const item of map.items ?? itemsOf(map.set)) {
+    for (const item of itemsOf(map)) {
       const v = readNumberRange(item.key, 32, 'a numgen value');
       if (isBad(v)) {
         ctx.sink.report('nft-bad-value', key(item.pointer), v.bad.value, v.bad.expected);
         return null;
       }
-      const steps = valueSteps(item.value, value(item.pointer));
+      const steps = valueSteps(item.data, value(item.pointer));
       if (!steps) return null;
       branches.push({
         values: [[v.ok[0], v.ok[1]]],
@@ -174,12 +175,12 @@ export function lookupSteps(
   if (reading === undefined) {
     const entries: MapReading['entries'] = [];
     thens = [];
-    for (const item of map.items ?? itemsOf(map.set)) {
-      const parts = elementParts(readers, item.key, ctx, key(item.pointer));
+    for (const item of itemsOf(map)) {
+      const parts = elementParts(readers, item.key, ctx, item.pointer, true);
       if (!parts) return null;
-      const then = repeats(entries.at(-1), item.value) ? thens.at(-1)! : valueSteps(item.value, value(item.pointer));
+      const then = repeats(entries.at(-1), item.data) ? thens.at(-1)! : valueSteps(item.data, value(item.pointer));
       if (!then) return null;
-      entries.push({ parts, value: item.value, pointer: item.pointer });
+      entries.push({ parts, value: item.data, pointer: item.pointer });
       thens.push(then);
     }
     const overlap = overlappingElements(entries.map((e) => e.parts));

@@ -83,39 +83,51 @@ export const elemValue = (v: unknown): unknown => (isObject(v) && isObject(v.ele
 
 /**
  * The key parts of one element for a key of `readers`; 'never' when a constant component of the key
- * is not in the element (the element can never match); null after reporting an error.
+ * is not in the element (the element can never match); null after reporting an error. `pointer`
+ * names the key, or with `inPair` the map element's [key, value] pair.
  */
 export function elementParts(
   readers: readonly Reader[],
   key: unknown,
   ctx: KeyContext,
   pointer: string,
+  inPair = false,
 ): KeyPart[] | 'never' | null {
   const raw = elemValue(key);
-  let values: unknown[];
-  // A part's pointer is written only when the part is read (once per constant): most are shared.
-  let at: (i: number) => string;
-  if (readers.length === 1) {
-    values = [raw];
-    at = () => pointer;
-  } else {
-    if (!isObject(raw) || !Array.isArray(raw.concat) || raw.concat.length !== readers.length) {
-      ctx.sink.report('nft-bad-value', pointer, JSON.stringify(raw), `a concatenation of ${readers.length} values`);
-      return null;
-    }
-    values = raw.concat;
-    at = (i) => child(child(pointer, 'concat'), i);
+  const concat = readers.length !== 1;
+  if (concat && (!isObject(raw) || !Array.isArray(raw.concat) || raw.concat.length !== readers.length)) {
+    const at = partPointer(pointer, inPair, false, 0);
+    ctx.sink.report('nft-bad-value', at, JSON.stringify(raw), `a concatenation of ${readers.length} values`);
+    return null;
   }
+  const values = concat ? ((raw as { concat: unknown[] }).concat as unknown[]) : null;
   const parts: KeyPart[] = [];
   let never = false;
   for (let i = 0; i < readers.length; i++) {
-    const p = sharedPartOf(readers[i]!, values[i], ctx, at, i);
+    const p = sharedPartOf(readers[i]!, values === null ? raw : values[i], ctx, pointer, inPair, concat, i);
     if (p === null) return null;
     if (typeof p !== 'boolean') parts.push(p);
     else if (!p) never = true;
   }
   // a copy at its exact length: the model keeps one per element, and a pushed array has room for 17
   return never ? 'never' : parts.slice();
+}
+
+/**
+ * The pointer of part `i` of an element's key, written only when the part is read (once per
+ * constant) or reported: most parts are shared, and most elements need none.
+ */
+function partPointer(pointer: string, inPair: boolean, concat: boolean, i: number): string {
+  const key = inPair ? child(pointer, 0) : pointer;
+  return concat ? child(child(key, 'concat'), i) : key;
+}
+
+/** What partOf reads (a reader's kind and field), as text: one string per reader object. */
+const readerTexts = new WeakMap<Reader, string>();
+function readerText(r: Reader): string {
+  let text = readerTexts.get(r);
+  if (text === undefined) readerTexts.set(r, (text = `${r.kind} ${'field' in r ? r.field : ''}`));
+  return text;
 }
 
 /**
@@ -128,20 +140,22 @@ function sharedPartOf(
   r: Reader,
   value: unknown,
   ctx: KeyContext,
-  at: (i: number) => string,
+  pointer: string,
+  inPair: boolean,
+  concat: boolean,
   i: number,
 ): PartOrConst | null {
   if ((typeof value !== 'string' && typeof value !== 'number') || r.kind === 'const') {
-    return partOf(r, value, ctx, at(i));
+    return partOf(r, value, ctx, partPointer(pointer, inPair, concat, i));
   }
   // By what partOf reads (the reader's kind and field), then by the constant itself: a Map tells
   // the string '80' from the number 80, and no key text is written per element.
-  const reader = `${r.kind} ${'field' in r ? r.field : ''}`;
+  const reader = readerText(r);
   let byValue = ctx.parts.get(reader);
   if (byValue === undefined) ctx.parts.set(reader, (byValue = new Map()));
   let p = byValue.get(value);
   if (p === undefined) {
-    const read = partOf(r, value, ctx, at(i));
+    const read = partOf(r, value, ctx, partPointer(pointer, inPair, concat, i));
     if (read === null) return null;
     byValue.set(value, (p = read));
   }
@@ -355,12 +369,17 @@ function partKey(p: KeyPart): string {
  */
 export function guardPart(elements: readonly KeyPart[][]): KeyPart[][] {
   if (elements.length === 0) return [];
-  const all = new Set(elements.flatMap((parts) => protocolsOf(parts)));
+  // no array per element (a map of ksvc's has tens of thousands), and done once all are in
+  const all = new Set<L4Protocol>();
+  for (const parts of elements) {
+    for (const p of protocolsOf(parts)) all.add(p);
+    if (all.size >= L4_PROTOCOLS.length && L4_PROTOCOLS.every((p) => all.has(p))) break;
+  }
   return [[{ field: 'l4proto', protocols: L4_PROTOCOLS.filter((p) => all.has(p)) }]];
 }
 
-/** The protocols a part admits (all five when it does not test the protocol). */
-export function protocolsOf(parts: readonly KeyPart[]): L4Protocol[] {
-  const p = parts.find((x) => x.field === 'l4proto');
-  return p && p.field === 'l4proto' ? p.protocols : [...L4_PROTOCOLS];
+/** The protocols a part admits (all five when it does not test the protocol). Not a copy: read only. */
+export function protocolsOf(parts: readonly KeyPart[]): readonly L4Protocol[] {
+  for (const x of parts) if (x.field === 'l4proto') return x.protocols;
+  return L4_PROTOCOLS;
 }
