@@ -11,14 +11,14 @@ import { isObject } from './values.ts';
 type Obj = Record<string, unknown>;
 
 /** The schema's `name`: 1 to 256 characters (a UTF-16 length within those bounds is too). */
-const isName = (v: unknown): boolean => typeof v === 'string' && v.length >= 1 && v.length <= 256;
+export const isName = (v: unknown): boolean => typeof v === 'string' && v.length >= 1 && v.length <= 256;
 
-const isLeaf = (v: unknown): boolean => typeof v === 'string' || Number.isInteger(v);
+export const isLeaf = (v: unknown): boolean => typeof v === 'string' || Number.isInteger(v);
 
-const isCount = (v: unknown): boolean => Number.isInteger(v) && (v as number) >= 0;
+export const isCount = (v: unknown): boolean => Number.isInteger(v) && (v as number) >= 0;
 
 /** The one key of an object with exactly one (for...in, as the schema's closed objects count them). */
-function onlyKey(o: Obj): string | null {
+export function onlyKey(o: Obj): string | null {
   let key: string | null = null;
   for (const k in o) {
     if (key !== null) return null;
@@ -28,7 +28,7 @@ function onlyKey(o: Obj): string | null {
 }
 
 /** Every key of `o` is one of `allowed`. */
-function keysWithin(o: Obj, allowed: readonly string[]): boolean {
+export function keysWithin(o: Obj, allowed: readonly string[]): boolean {
   for (const k in o) if (!allowed.includes(k)) return false;
   return true;
 }
@@ -38,7 +38,7 @@ const isLeafConcat = (v: unknown): boolean =>
   isObject(v) && onlyKey(v) === 'concat' && Array.isArray(v.concat) && v.concat.length >= 1 && v.concat.every(isLeaf);
 
 /** `{"target": NAME}` and nothing else. */
-const isTarget = (v: unknown): boolean => isObject(v) && onlyKey(v) === 'target' && isName(v.target);
+export const isTarget = (v: unknown): boolean => isObject(v) && onlyKey(v) === 'target' && isName(v.target);
 
 const ELEM_KEYS = ['val', 'timeout', 'expires', 'comment'] as const;
 

@@ -7,6 +7,7 @@
 import type { ErrorObject } from 'ajv';
 import type { DiagnosticSink } from './diagnostics.ts';
 import { isPlainElementObject } from './fast-element.ts';
+import { isPlainRule } from './fast-rule.ts';
 import { child } from './pointer.ts';
 // Imported, not read at run time, so the bundle (dist/) carries it (Node >= 20.10 reads `with`).
 import schemaDocument from './schema.json' with { type: 'json' };
@@ -95,6 +96,8 @@ export function checkNesting(value: unknown, pointer: string, sink: DiagnosticSi
 export function checkShape(shape: ObjectShape, value: unknown, pointer: string, sink: DiagnosticSink): boolean {
   // Element lists in the plain form are accepted without the generated validator (fast-element.ts).
   if (shape === 'element' && isPlainElementObject(value)) return true;
+  // Rules in the forms ksvc writes likewise (fast-rule.ts).
+  if (shape === 'rule' && isPlainRule(value)) return true;
   const v = SHAPE_VALIDATORS[shape];
   if (v(value)) return true;
   reportSchemaError(v.errors ?? [], pointer, sink);
