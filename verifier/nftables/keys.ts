@@ -37,7 +37,7 @@ export interface KeyContext {
   /** Map and set element key parts read so far in this table, by reader and constant (parts.ts). */
   parts: Map<string, Map<string | number, KeyPart | boolean>>;
   /**
-   * Each shared part's sort text (parts.ts, sortKey), made once while this table is read and
+   * Each shared part's sort text (order.ts, sortKey), made once while this table is read and
    * dropped with the reading: the model keeps the parts, not their texts.
    */
   partTexts: Map<KeyPart, string>;
