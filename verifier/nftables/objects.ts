@@ -5,7 +5,7 @@
 import { checkBaseChain } from './base-chain.ts';
 import type { DiagnosticSink } from './diagnostics.ts';
 import { elementId, elementList, isPair, needsInterval, sameSetType, typeParts, unwrap } from './elements.ts';
-import { child, keptChild } from './pointer.ts';
+import { child, keptChild, keptIndex } from './pointer.ts';
 import { ruleSpan } from './rule-span.ts';
 import { checkShape, type ObjectShape } from './schema.ts';
 import { isDynamic } from './sets.ts';
@@ -207,7 +207,7 @@ export class Applier {
     }
     const expr = obj.expr as unknown[];
     const refs = referencesOf(expr);
-    if (this.form === 'commands' && !this.referencesExist(table, refs, `${pointer}/expr`)) return;
+    if (this.form === 'commands' && !this.referencesExist(table, refs, pointer, 'expr')) return;
     const rule: RuleState = { refs, pointer };
     for (const name of refs.sets)
       if (table.sets.get(name)?.flags.has('constant')) this.bound.add(`${table.family} ${table.name} ${name}`);
@@ -340,7 +340,7 @@ export class Applier {
     const { list, single } = elementList(set.kind, elem);
     for (let i = 0; i < list.length; i++) {
       const e = list[i];
-      const p = single ? at : keptChild(at, i);
+      const p = single ? at : keptIndex(at, i);
       if (set.kind === 'map' && !isPair(e)) {
         this.sink.report('nft-bad-value', p, JSON.stringify(e), `a [key, value] pair of map '${set.name}'`);
         continue;
@@ -351,11 +351,7 @@ export class Applier {
       }
       const rawKey = set.kind === 'map' ? (e as unknown[])[0] : e;
       const data = set.kind === 'map' ? (e as unknown[])[1] : undefined;
-      if (
-        this.form === 'commands' &&
-        data !== undefined &&
-        !this.referencesExist(table, referencesOf(data), child(p, 1))
-      )
+      if (this.form === 'commands' && data !== undefined && !this.referencesExist(table, referencesOf(data), p, 1))
         continue;
       const { key, timeout } = unwrap(rawKey);
       if (!set.flags.has('interval') && needsInterval(key, set.keyType)) {
@@ -391,17 +387,32 @@ export class Applier {
     }
   }
 
-  /** In a command document, every chain and set a rule or element names must exist already. */
-  private referencesExist(table: TableState, refs: Refs, pointer: string): boolean {
+  /**
+   * In a command document, every chain and set a rule or element names must exist already; errors
+   * are reported at `token` below `pointer` (written only then: this runs for every map element).
+   */
+  private referencesExist(table: TableState, refs: Refs, pointer: string, token: string | number): boolean {
     let ok = true;
     for (const c of refs.chains)
       if (!table.chains.has(c)) {
-        this.sink.report('nft-missing-reference', pointer, 'chain', c, `table ${table.family} ${table.name}`);
+        this.sink.report(
+          'nft-missing-reference',
+          child(pointer, token),
+          'chain',
+          c,
+          `table ${table.family} ${table.name}`,
+        );
         ok = false;
       }
     for (const s of refs.sets)
       if (!table.sets.has(s)) {
-        this.sink.report('nft-missing-reference', pointer, 'set', s, `table ${table.family} ${table.name}`);
+        this.sink.report(
+          'nft-missing-reference',
+          child(pointer, token),
+          'set',
+          s,
+          `table ${table.family} ${table.name}`,
+        );
         ok = false;
       }
     return ok;

@@ -17,6 +17,9 @@ export function keptChild(pointer: string, ...tokens: (string | number)[]): stri
   return parts.join('/');
 }
 
+/** keptChild of an array index: the pointer of each element of a long list, without a rest array. */
+export const keptIndex = (pointer: string, i: number): string => [pointer, i].join('/');
+
 const isPlainToken = (t: string): boolean => t.indexOf('~') < 0 && t.indexOf('/') < 0;
 const escapeToken = (t: string): string => t.replace(/~/g, '~0').replace(/\//g, '~1');
 
