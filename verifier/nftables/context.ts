@@ -26,6 +26,8 @@ export interface RuleContext extends KeyContext {
    * thousand distinct ones hundreds of thousands of times. Steps are plain immutable data.
    */
   cache: Map<string, Step>;
+  /** DNAT verdict steps by address (a string or number as written), then port (nat.ts, natTarget). */
+  dnats: Map<unknown, Map<number | null, Step>>;
   /** jump / goto verdict steps by target chain name */
   jumps: Map<string, Step>;
   gotos: Map<string, Step>;

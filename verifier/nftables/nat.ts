@@ -211,14 +211,21 @@ function natTarget(value: unknown, port: number | null, ctx: RuleContext, pointe
     addr = value.concat[0];
     p = Number(v.ok);
   }
-  // The same target recurs in many rules and map elements: read once, one shared step.
-  const key = `dnat ${typeof addr} ${String(addr)} ${p}`;
-  const cached = ctx.cache.get(key);
+  // The same target recurs in many rules and map elements: read once, one shared step. A plain
+  // value is looked up as it is (no key text per map element); anything else by its text.
+  const plain = typeof addr === 'string' || typeof addr === 'number';
+  let byPort = plain ? ctx.dnats.get(addr) : undefined;
+  const key = plain ? null : `dnat ${typeof addr} ${String(addr)} ${p}`;
+  const cached = key === null ? byPort?.get(p) : ctx.cache.get(key);
   if (cached) return [cached];
   const a = readAddress(addr, ctx.family);
   if (isBad(a)) {
     ctx.sink.report('nft-bad-value', pointer, a.bad.value, a.bad.expected);
     return null;
   }
-  return [shared(ctx, key, () => verdict({ kind: 'dnat', ip: formatIP(ctx.family, a.ok), port: p }))];
+  const step = verdict({ kind: 'dnat', ip: formatIP(ctx.family, a.ok), port: p });
+  if (key !== null) return [shared(ctx, key, () => step)];
+  if (byPort === undefined) ctx.dnats.set(addr, (byPort = new Map()));
+  byPort.set(p, step);
+  return [step];
 }

@@ -97,6 +97,7 @@ function buildProgram(
     chainId,
     notes,
     cache: new Map(),
+    dnats: new Map(),
     parts: new Map(),
     partTexts: new Map(),
     listNames: new Map(),
