@@ -58,6 +58,11 @@ export function sortedOrder(elements: readonly (readonly KeyPart[])[], texts: Ma
   const ranks = new Float64Array(n * width);
   const distinct: number[] = [];
   for (let j = 0; j < width; j++) {
+    const singles = rankSingleAddresses(elements, j, ranks, width);
+    if (singles >= 0) {
+      distinct.push(singles);
+      continue;
+    }
     const byPart = new Map<KeyPart, number>();
     for (let i = 0; i < n; i++) byPart.set(elements[i]![j]!, 0);
     distinct.push(rankParts(byPart, texts));
@@ -84,6 +89,44 @@ export function sortedOrder(elements: readonly (readonly KeyPart[])[], texts: Ma
   });
 }
 
+/**
+ * Position j's ranks when every element has a single address there (one field, one range of one
+ * exact value: the usual key part), by a native sort of one number per element (address * n +
+ * index), without a map of the parts; the number of distinct addresses, or -1 for other parts.
+ */
+function rankSingleAddresses(
+  elements: readonly (readonly KeyPart[])[],
+  j: number,
+  ranks: Float64Array,
+  width: number,
+): number {
+  const n = elements.length;
+  const field = elements[0]![j]!.field;
+  const at = new Float64Array(n);
+  let max = 0;
+  for (let i = 0; i < n; i++) {
+    const p = elements[i]![j]!;
+    if (p.field !== field || !('ranges' in p) || p.ranges.length !== 1) return -1;
+    const [a, b] = p.ranges[0]!;
+    if (typeof a !== 'bigint' || a !== b || a < 0n || a > MAX_EXACT) return -1;
+    at[i] = Number(a);
+    if (at[i]! > max) max = at[i]!;
+  }
+  if (max * n + n > Number.MAX_SAFE_INTEGER) return -1;
+  const keyed = at.map((a, i) => a * n + i).sort();
+  let rank = -1;
+  let previous = -1;
+  for (let k = 0; k < n; k++) {
+    const i = keyed[k]! % n;
+    if (at[i] !== previous) {
+      rank++;
+      previous = at[i]!;
+    }
+    ranks[i * width + j] = rank;
+  }
+  return rank + 1;
+}
+
 /** Set each part's rank among the distinct texts of `byPart`'s parts; the number of distinct texts. */
 function rankParts(byPart: Map<KeyPart, number>, texts: Map<KeyPart, string>): number {
   const parts = [...byPart.keys()];
@@ -105,24 +148,16 @@ function rankAddresses(parts: KeyPart[], byPart: Map<KeyPart, number>): number {
   const lo = new Float64Array(n);
   const hi = new Float64Array(n);
   let exact = true;
-  let single = true;
-  let max = 0;
   for (let k = 0; k < n && exact; k++) {
     const [a, b] = (parts[k] as { ranges: AddressRange[] }).ranges[0]!;
     exact = a <= MAX_EXACT && b <= MAX_EXACT;
     lo[k] = Number(a);
     hi[k] = Number(b);
-    single &&= a === b;
-    if (lo[k]! > max) max = lo[k]!;
   }
-  let order: number[];
-  let compare = (x: number, y: number) => compareAddressRanges(parts[x]!, parts[y]!);
-  if (exact) compare = (x, y) => lo[x]! - lo[y]! || hi[x]! - hi[y]!;
-  if (exact && single && max * n + n <= Number.MAX_SAFE_INTEGER) {
-    // single addresses: one exact number each, its index last, sorted natively (the usual case)
-    const keyed = lo.map((a, k) => a * n + k).sort();
-    order = Array.from(keyed, (key) => key % n);
-  } else order = parts.map((_, k) => k).sort(compare);
+  const compare = exact
+    ? (x: number, y: number) => lo[x]! - lo[y]! || hi[x]! - hi[y]!
+    : (x: number, y: number) => compareAddressRanges(parts[x]!, parts[y]!);
+  const order = parts.map((_, k) => k).sort(compare);
   let rank = 0;
   for (let k = 0; k < n; k++) {
     if (k > 0 && compare(order[k - 1]!, order[k]!) !== 0) rank++;
