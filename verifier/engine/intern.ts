@@ -25,8 +25,11 @@ export function newInterner(): Interner {
   const parts = new Map<number | string, CPart>();
   const partIds = new Map<CPart, number>();
   const lists = new Map<number | string, readonly CPart[]>();
+  // three parts (a map element's address . protocol . port): by the first two's key, then the
+  // third's id, not by a text made for each of a quarter million elements
+  const triples = new Map<number, Map<number, readonly CPart[]>>();
 
-  /** A list's key from its parts' ids: -1 - a for [a], a·FEW + b for [a, b], text otherwise; null for a part from elsewhere. */
+  /** A list's key from its parts' ids: -1 - a for [a], a·FEW + b for [a, b], text otherwise (three parts: `triples` first); null for a part from elsewhere. */
   const listKey = (list: readonly CPart[]): number | string | null => {
     if (list.length === 0) return '';
     const a = partIds.get(list[0]!);
@@ -60,6 +63,19 @@ export function newInterner(): Interner {
       return p;
     },
     parts(list) {
+      if (list.length === 3) {
+        const a = partIds.get(list[0]!);
+        const b = partIds.get(list[1]!);
+        const c = partIds.get(list[2]!);
+        if (a !== undefined && b !== undefined && c !== undefined && a < FEW && b < FEW) {
+          let byThird = triples.get(a * FEW + b);
+          if (byThird === undefined) triples.set(a * FEW + b, (byThird = new Map()));
+          const known = byThird.get(c);
+          if (known !== undefined) return known;
+          byThird.set(c, list);
+          return list;
+        }
+      }
       const key = listKey(list);
       if (key === null) return list;
       const known = lists.get(key);
