@@ -44,14 +44,22 @@ export function buildKeyIndex(items: readonly (readonly CPart[] | null)[]): KeyI
     if (l) l.push(i);
     else m.set(k, [i]);
   };
-  for (const [i, parts] of items.entries()) {
-    const pin = (dim: number) => {
-      const p = parts?.find((x) => x.dim === dim);
-      return p ? single(p.set) : undefined;
-    };
-    const proto = pin(DIM.proto);
-    const port = pin(DIM.dport);
-    const dsts = fewAtoms(parts?.find((x) => x.dim === DIM.dst)?.set);
+  for (let i = 0; i < items.length; i++) {
+    // the first part of each dimension decides (one pass: a map's elements are a quarter million items)
+    const parts = items[i]!;
+    let protoSet: IntervalSet | undefined;
+    let portSet: IntervalSet | undefined;
+    let dstSet: IntervalSet | undefined;
+    if (parts !== null) {
+      for (const p of parts) {
+        if (p.dim === DIM.proto) protoSet ??= p.set;
+        else if (p.dim === DIM.dport) portSet ??= p.set;
+        else if (p.dim === DIM.dst) dstSet ??= p.set;
+      }
+    }
+    const proto = protoSet && single(protoSet);
+    const port = portSet && single(portSet);
+    const dsts = fewAtoms(dstSet);
     if (proto !== undefined && port !== undefined) {
       const code = portCode(proto, port);
       const ports = portLists.get(proto);
