@@ -236,6 +236,12 @@ export function ipOf(text: string): ParsedIP {
   return r.value;
 }
 
+/** ipOf(text).value, without making the canonical text: an IPv4 address as a number first. */
+export function ipValueOf(text: string): bigint {
+  const v4 = ipv4Number(text);
+  return v4 !== null ? BigInt(v4) : ipOf(text).value;
+}
+
 export function cidrOf(text: string): ParsedCIDR {
   const r = parseCIDRWith(text, false);
   if (!r.ok) throw new Error(`internal: not a canonical CIDR: ${text}`);

@@ -1,5 +1,5 @@
 // The constants a ruleset tests: they decide where the packet space is cut into atoms.
-import { ipOf } from '../../common/ip.ts';
+import { ipValueOf } from '../../common/ip.ts';
 import type { KeyPart, NetfilterProgram, Step, Test } from '../model/program.ts';
 import { markBitsOf } from '../model/steps.ts';
 
@@ -120,7 +120,7 @@ function addSteps(c: Constants, steps: readonly Step[], canonical: (list: string
           if (seen === undefined) dnatTargetsSeen.set(c, (seen = new Set()));
           if (!seen.has(s.verdict.ip)) {
             seen.add(s.verdict.ip);
-            const v = ipOf(s.verdict.ip).value;
+            const v = ipValueOf(s.verdict.ip);
             c.addresses.push([v, v]);
           }
         }
