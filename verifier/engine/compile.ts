@@ -78,11 +78,9 @@ function partOf(space: PacketSpace, p: KeyPart): CPart {
 
 const NOOP: CStep = { kind: 'noop' };
 
-/** A verdict's content as text: equal texts, equal verdicts (jumps and gotos are keyed by number). */
-function verdictKey(v: Exclude<CVerdict, { kind: 'jump' | 'goto' }>): string {
+/** A verdict's content as text: equal texts, equal verdicts (jumps, gotos and DNATs are keyed apart). */
+function verdictKey(v: Exclude<CVerdict, { kind: 'jump' | 'goto' | 'dnat' }>): string {
   switch (v.kind) {
-    case 'dnat':
-      return `dnat ${v.atom} ${v.port} ${v.ip}`;
     case 'reject':
       return `reject ${v.with}`;
     case 'masquerade':
@@ -163,20 +161,6 @@ export function compileProgram(program: NetfilterProgram, ctx: CompileContext): 
     if (i === undefined) throw new CompileError(`reference to undefined chain '${id}'`);
     return i;
   };
-  const verdict = (v: Verdict): CVerdict => {
-    switch (v.kind) {
-      case 'jump':
-      case 'goto':
-        return { kind: v.kind, chain: chainRef(v.chain) };
-      case 'dnat': {
-        const atom = addressAtomOf(space.addresses, v.ip);
-        return { kind: 'dnat', ip: v.ip, atom, port: v.port, last: null };
-      }
-      default:
-        return v;
-    }
-  };
-
   const affinityDim = (list: string, key: 'saddr' | 'daddr'): number => {
     const i = space.affinityIndex.get(affinityKey(ctx.canonicalList(list), key));
     if (i === undefined) throw new CompileError(`affinity list '${list}' is not in the packet space`);
@@ -243,9 +227,9 @@ export function compileProgram(program: NetfilterProgram, ctx: CompileContext): 
   };
 
   const step = (s: Step): CStep => {
-    // a jump, goto or plain verdict is found by its key (verdictStep), without a memo entry for
-    // each of the readers' verdict objects (365,000 at 10,000 services, most of them met once)
-    if (s.kind === 'verdict' && s.verdict.kind !== 'dnat') return plainVerdictStep(s.verdict);
+    // a verdict is found by its content (verdictStep), without a memo entry for each of the
+    // readers' verdict objects (465,000 at 10,000 services, most of them met once)
+    if (s.kind === 'verdict') return verdictStep(s.verdict);
     let c = compiledSteps.get(s);
     if (c === undefined) compiledSteps.set(s, (c = compileStep(s)));
     return c;
@@ -291,7 +275,7 @@ export function compileProgram(program: NetfilterProgram, ctx: CompileContext): 
       case 'noop':
         return NOOP;
       case 'verdict':
-        return verdictStep(verdict(s.verdict));
+        return verdictStep(s.verdict);
     }
   };
 
@@ -302,25 +286,37 @@ export function compileProgram(program: NetfilterProgram, ctx: CompileContext): 
     if (c === undefined) known.set(t, (c = { kind: 'test', test: t, negate }));
     return c;
   };
-  // jumps and gotos (most verdicts) by chain·2 + (goto ? 1 : 0), in an array (a Map of 390,000
-  // number keys at 10,000 services cost more to probe); the rest by text
+  // Jumps and gotos (most verdicts) by chain·2 + (goto ? 1 : 0), in an array (a Map of 390,000
+  // number keys at 10,000 services cost more to probe); DNATs by their target's atom, then port and
+  // text (a target is an atom of its own; two spellings of it stay two verdicts); the rest by text.
   const jumpSteps: (CStep | undefined)[] = new Array(2 * ids.length);
+  const dnatSteps = new Map<number, CStep[]>();
   const verdictSteps = new Map<string, CStep>();
-  const verdictStep = (v: CVerdict): CStep => {
+  const verdictStep = (v: Verdict): CStep => {
     if (v.kind === 'jump' || v.kind === 'goto') {
-      const key = v.chain * 2 + (v.kind === 'goto' ? 1 : 0);
-      return (jumpSteps[key] ??= { kind: 'verdict', verdict: v });
+      const chain = chainRef(v.chain);
+      return (jumpSteps[chain * 2 + (v.kind === 'goto' ? 1 : 0)] ??= {
+        kind: 'verdict',
+        verdict: { kind: v.kind, chain },
+      });
     }
+    if (v.kind === 'dnat') return dnatStep(v);
     const key = verdictKey(v);
     let c = verdictSteps.get(key);
     if (c === undefined) verdictSteps.set(key, (c = { kind: 'verdict', verdict: v }));
     return c;
   };
-  /** verdictStep(verdict(v)) for a verdict other than DNAT, without making the compiled verdict when its step is known. */
-  const plainVerdictStep = (v: Exclude<Verdict, { kind: 'dnat' }>): CStep => {
-    if (v.kind !== 'jump' && v.kind !== 'goto') return verdictStep(v);
-    const chain = chainRef(v.chain);
-    return jumpSteps[chain * 2 + (v.kind === 'goto' ? 1 : 0)] ?? verdictStep({ kind: v.kind, chain });
+  const dnatStep = (v: Extract<Verdict, { kind: 'dnat' }>): CStep => {
+    const atom = addressAtomOf(space.addresses, v.ip);
+    let known = dnatSteps.get(atom);
+    if (known === undefined) dnatSteps.set(atom, (known = []));
+    for (const c of known) {
+      const d = c.kind === 'verdict' && c.verdict.kind === 'dnat' ? c.verdict : null;
+      if (d !== null && d.port === v.port && d.ip === v.ip) return c;
+    }
+    const c: CStep = { kind: 'verdict', verdict: { kind: 'dnat', ip: v.ip, atom, port: v.port, last: null } };
+    known.push(c);
+    return c;
   };
 
   const numgen = (s: Extract<Step, { kind: 'numgen' }>): CStep => {
