@@ -70,10 +70,32 @@ const v4Number = (parts: number[]): number =>
   ((parts[0]! << 24) >>> 0) + (parts[1]! << 16) + (parts[2]! << 8) + parts[3]!;
 const v4Value = (parts: number[]): bigint => BigInt(v4Number(parts));
 
-/** A strict IPv4 address's value as a number (no BigInt, no canonical text), or null for anything else. */
+/**
+ * A strict IPv4 address's value as a number (no BigInt, no canonical text), or null for anything
+ * else: what parseIPv4Parts(s, false) accepts, read character by character (the verifier reads a
+ * few hundred thousand addresses, and splitting and matching each part cost a second at 10,000 services).
+ */
 export function ipv4Number(s: string): number | null {
-  const r = parseIPv4Parts(s, false);
-  return r.ok ? v4Number(r.value) : null;
+  let value = 0;
+  let part = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i <= s.length; i++) {
+    const c = i < s.length ? s.charCodeAt(i) : 46;
+    if (c === 46) {
+      // a part: one to three digits, no leading zero, at most 255
+      if (digits === 0 || part > 255 || dots === 4) return null;
+      value = value * 256 + part;
+      part = 0;
+      digits = 0;
+      dots++;
+    } else if (c >= 48 && c <= 57) {
+      if (digits === 3 || (digits === 1 && part === 0)) return null;
+      part = part * 10 + (c - 48);
+      digits++;
+    } else return null;
+  }
+  return dots === 4 ? value : null;
 }
 
 function formatIPv4(value: bigint): string {

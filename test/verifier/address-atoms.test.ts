@@ -4,7 +4,7 @@
 import fc from 'fast-check';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ipOf } from '../../common/ip.ts';
+import { ipOf, ipv4Number } from '../../common/ip.ts';
 import { addressAtom, addressAtomOf, atomFirst, atomLast, buildAddressAtoms } from '../../verifier/engine/space.ts';
 
 const A = suite('address atoms');
@@ -67,6 +67,26 @@ A('texts that are not canonical dotted quads go to the full parser: the same ato
     }
     assert.is(got, expected, JSON.stringify(text));
   }
+});
+
+A('ipv4Number reads what ipOf reads as IPv4, and refuses what it refuses', () => {
+  const quad = fc.array(fc.nat(300).map(String), { minLength: 4, maxLength: 4 }).map((p) => p.join('.'));
+  const text = fc.oneof(
+    fc.string({ unit: fc.constantFrom('0', '1', '2', '5', '9', '.', 'x', ' '), maxLength: 16 }),
+    quad,
+  );
+  fc.assert(
+    fc.property(text, (t) => {
+      let expected: number | null = null;
+      try {
+        expected = Number(ipOf(t).value);
+      } catch {
+        // not an address: ipv4Number must refuse it too
+      }
+      assert.is(ipv4Number(t), expected, JSON.stringify(t));
+    }),
+    { numRuns: 3000 },
+  );
 });
 
 A.run();
