@@ -2,7 +2,7 @@
 import { appendAll } from '../../common/append.ts';
 import type { CtState } from '../../compiler/ir/packet.ts';
 import { numgenCount } from '../model/numgen.ts';
-import type { Hook, KeyPart, NetfilterProgram, NumberRange, Step, Test, Verdict } from '../model/program.ts';
+import type { Hook, KeyPart, NetfilterProgram, NumberRange, Step, Test } from '../model/program.ts';
 import { compareKeys, hookOrderKey, refuseTiesWithNatCore } from './base-chain-order.ts';
 import {
   type CBaseChain,
@@ -12,7 +12,6 @@ import {
   type CRule,
   type CStep,
   type CTest,
-  type CVerdict,
   type KeyIndex,
   writtenList,
 } from './compiled.ts';
@@ -22,7 +21,6 @@ import { EMPTY, fromRanges, type IntervalSet, subtract, union } from './interval
 import { buildKeyIndex } from './key-index.ts';
 import {
   AFFINITY_BASE,
-  addressAtomOf,
   addressRangeAtoms,
   affinityFreshAtoms,
   affinityKey,
@@ -34,6 +32,7 @@ import {
   protoAtom,
 } from './space.ts';
 import { UnsupportedRuleset } from './unsupported.ts';
+import { verdictSteps } from './verdict-steps.ts';
 
 export class CompileError extends UnsupportedRuleset {}
 
@@ -77,18 +76,6 @@ function partOf(space: PacketSpace, p: KeyPart): CPart {
 }
 
 const NOOP: CStep = { kind: 'noop' };
-
-/** A verdict's content as text: equal texts, equal verdicts (jumps, gotos and DNATs are keyed apart). */
-function verdictKey(v: Exclude<CVerdict, { kind: 'jump' | 'goto' | 'dnat' }>): string {
-  switch (v.kind) {
-    case 'reject':
-      return `reject ${v.with}`;
-    case 'masquerade':
-      return `masquerade ${v.fullyRandom}`;
-    default:
-      return v.kind;
-  }
-}
 
 /**
  * Protocol conditions first: a port is only read once the protocol is known to have ports. Reorders
@@ -239,8 +226,7 @@ export function compileProgram(program: NetfilterProgram, ctx: CompileContext): 
   };
 
   const step = (s: Step): CStep => {
-    // a verdict is found by its content (verdictStep), without a memo entry for each of the
-    // readers' verdict objects (465,000 at 10,000 services, most of them met once)
+    // a verdict by its content (verdict-steps.ts), not by the reader's object
     if (s.kind === 'verdict') return verdictStep(s.verdict);
     let c = compiledSteps.get(s);
     if (c === undefined) compiledSteps.set(s, (c = compileStep(s)));
@@ -298,38 +284,7 @@ export function compileProgram(program: NetfilterProgram, ctx: CompileContext): 
     if (c === undefined) known.set(t, (c = { kind: 'test', test: t, negate }));
     return c;
   };
-  // Jumps and gotos (most verdicts) by chain·2 + (goto ? 1 : 0), in an array (a Map of 390,000
-  // number keys at 10,000 services cost more to probe); DNATs by their target's atom, then port and
-  // text (a target is an atom of its own; two spellings of it stay two verdicts); the rest by text.
-  const jumpSteps: (CStep | undefined)[] = new Array(2 * ids.length);
-  const dnatSteps = new Map<number, CStep[]>();
-  const verdictSteps = new Map<string, CStep>();
-  const verdictStep = (v: Verdict): CStep => {
-    if (v.kind === 'jump' || v.kind === 'goto') {
-      const chain = chainRef(v.chain);
-      return (jumpSteps[chain * 2 + (v.kind === 'goto' ? 1 : 0)] ??= {
-        kind: 'verdict',
-        verdict: { kind: v.kind, chain },
-      });
-    }
-    if (v.kind === 'dnat') return dnatStep(v);
-    const key = verdictKey(v);
-    let c = verdictSteps.get(key);
-    if (c === undefined) verdictSteps.set(key, (c = { kind: 'verdict', verdict: v }));
-    return c;
-  };
-  const dnatStep = (v: Extract<Verdict, { kind: 'dnat' }>): CStep => {
-    const atom = addressAtomOf(space.addresses, v.ip);
-    let known = dnatSteps.get(atom);
-    if (known === undefined) dnatSteps.set(atom, (known = []));
-    for (const c of known) {
-      const d = c.kind === 'verdict' && c.verdict.kind === 'dnat' ? c.verdict : null;
-      if (d !== null && d.port === v.port && d.ip === v.ip) return c;
-    }
-    const c: CStep = { kind: 'verdict', verdict: { kind: 'dnat', ip: v.ip, atom, port: v.port, last: null } };
-    known.push(c);
-    return c;
-  };
+  const verdictStep = verdictSteps(ids.length, chainRef, space.addresses);
 
   const numgen = (s: Extract<Step, { kind: 'numgen' }>): CStep => {
     // Bucket k (the value offset+k) goes to the first branch holding it: branch i gets what the
