@@ -5,6 +5,9 @@
 //     --max-semi-space-size=32 --heap-growing-percent=35 --expose-gc dist/ksvc.mjs verify FILE --node node-01 --family ipv4
 //   node --import tsx bench/profile-inclusive.ts DIR/*.cpuprofile [FUNCTION...] [--under FUNCTION]
 // Without FUNCTIONs: verify's phases. With --under F: the inclusive seconds of each function F calls.
+// Beside each named function, the collection that followed its samples: a garbage-collection sample
+// is charged to the innermost named function of the sample before it (what ran just before the
+// collector: what allocated, or built what the collector copies and marks).
 import { readFileSync } from 'node:fs';
 
 interface ProfileNode {
@@ -76,13 +79,39 @@ for (const [id, us] of self) {
   // a recursive function counts once per sample
   for (const name of new Set(names)) inclusive.set(name, (inclusive.get(name) ?? 0) + us);
 }
+/** Collection charged to the innermost of `names` in the sample before it (none: not charged). */
+function collectionAfter(names: readonly string[]): Map<string, number> {
+  const charged = new Map<string, number>();
+  const innermost = new Map<number, string | null>();
+  const phaseOf = (id: number): string | null => {
+    let known = innermost.get(id);
+    if (known === undefined) {
+      known = stack(id).findLast((n) => names.includes(n)) ?? null;
+      innermost.set(id, known);
+    }
+    return known;
+  };
+  let last: string | null = null;
+  profile.samples.forEach((id, i) => {
+    const name = nodes.get(id)!.callFrame.functionName;
+    if (name === '(garbage collector)') {
+      if (last !== null) charged.set(last, (charged.get(last) ?? 0) + (profile.timeDeltas[i] ?? 0));
+    } else if (name !== '(idle)') last = phaseOf(id);
+  });
+  return charged;
+}
+
 const lines: string[] = [];
 if (under !== undefined) {
   for (const [name, us] of [...inclusive].sort((a, b) => b[1] - a[1]).slice(0, 20))
     lines.push(`${seconds(us)} s  ${under} > ${name}`);
 } else {
-  for (const name of named.length > 0 ? named : VERIFY_PHASES)
-    lines.push(`${seconds(inclusive.get(name) ?? 0)} s  ${name}`);
+  const names = named.length > 0 ? named : VERIFY_PHASES;
+  const after = collectionAfter(names);
+  for (const name of names)
+    lines.push(
+      `${seconds(inclusive.get(name) ?? 0)} s  ${name} (then collecting ${seconds(after.get(name) ?? 0).trim()} s)`,
+    );
 }
 lines.push(`${seconds(collection)} s  garbage collection (filed apart)`, `${seconds(total)} s  all samples`);
 // one write: a reader that stops early (| head) does not leave a half-written line
