@@ -2,7 +2,7 @@
 // value-level problems are reported here (bad addresses, contradictory endpoint conditions); all
 // cross-object rules live in rules/.
 import { appendAll } from '../../common/append.ts';
-import type { Family, IPText } from '../../common/ip.ts';
+import { canonicalIPv4At, type Family, type IPText } from '../../common/ip.ts';
 import { type SpecialKind, specialKind, specialKindV4 } from '../../common/special-address.ts';
 import type {
   ClusterSetting,
@@ -16,7 +16,7 @@ import { defaultClusterSettings } from '../model.ts';
 import { resolveConditions } from './conditions.ts';
 import type { CheckContext } from './context.ts';
 import type { DetectorItem, EndpointDraft, FileDraft, NodeDraft, ServiceDraft } from './draft.ts';
-import { canonicalIPv4Value, checkAddress, checkAddresses, checkCidr, checkCidrs, isValidPort } from './values.ts';
+import { checkAddress, checkAddresses, checkCidr, checkCidrs, isValidPort } from './values.ts';
 
 export function collectFile(ctx: CheckContext, file: FileNode): FileDraft {
   const draft: FileDraft = {
@@ -208,7 +208,7 @@ function collectEndpoint(ctx: CheckContext, ep: EndpointEntry): EndpointDraft | 
   let address: IPText;
   let family: Family;
   let special: SpecialKind | null;
-  const v4 = canonicalIPv4Value(text);
+  const v4 = canonicalIPv4At(text);
   if (v4 >= 0) {
     address = text as IPText;
     family = 'ipv4';

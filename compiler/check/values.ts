@@ -1,6 +1,7 @@
 // Leaf values: addresses and CIDRs through the strict parsers (common/ip.ts), with a located,
 // coded diagnostic when they are not what a .ksvc author may write.
 import {
+  canonicalIPv4At,
   type IPText,
   type ParsedCIDR,
   type ParsedIP,
@@ -24,10 +25,6 @@ export interface ParsedCidrLit {
   cidr: ParsedCIDR;
 }
 
-// Dotted decimal that is already canonical: four numbers 0-255 without leading zeros.
-const CANONICAL_V4 =
-  /^(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])$/;
-
 /**
  * parseIPStrict, with a fast path for canonical IPv4 text (most addresses of a large file): the
  * text is its own canonical form, so only the value is computed. Same result as parseIPStrict for
@@ -39,23 +36,8 @@ export function parseIPFast(text: string): ReturnType<typeof parseIPStrict> {
 }
 
 function canonicalIPv4(text: string): ParsedIP | null {
-  const n = canonicalIPv4Value(text);
+  const n = canonicalIPv4At(text);
   return n < 0 ? null : { family: 'ipv4', text: text as IPText, value: BigInt(n) };
-}
-
-/** The value of canonical dotted-decimal text, or -1 when the text is anything else. */
-export function canonicalIPv4Value(text: string): number {
-  if (text.length > 15 || !CANONICAL_V4.test(text)) return -1;
-  let n = 0;
-  let part = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 46) {
-      n = n * 256 + part;
-      part = 0;
-    } else part = part * 10 + (c - 48);
-  }
-  return n * 256 + part;
 }
 
 /** Parse an address; report and return null when it is malformed or not canonical. */

@@ -1,23 +1,9 @@
 // Addresses kube-proxy accepts but a person would want to hear about: each is a warning, the
 // cluster stays valid. Lookups go through maps and sorted ranges, so a cluster of 10,000 services
 // and thousands of nodes is checked in near-linear time.
-import { cidrContains, type Family, ipOf, type ParsedCIDR } from '../../common/ip.ts';
+import { canonicalIPv4At, cidrContains, type Family, ipOf, type ParsedCIDR } from '../../common/ip.ts';
 import { sharedCodes } from './codes.ts';
 import type { CIDRFact, ClusterFacts, EndpointFact, FactReporter, NodeFacts } from './facts.ts';
-
-/** The value of canonical dotted-decimal IPv4 text (model and facts hold canonical text). */
-function ipv4Number(text: string): number {
-  let n = 0;
-  let part = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 46) {
-      n = n * 256 + part;
-      part = 0;
-    } else part = part * 10 + (c - 48);
-  }
-  return n * 256 + part;
-}
 
 interface Range<L> {
   cidr: ParsedCIDR;
@@ -52,7 +38,7 @@ function rangeIndex<L>(ranges: readonly Range<L>[], family: Family): RangeIndex<
     all: sorted,
     find(ip) {
       if (sorted.length === 0) return null;
-      const value: K = family === 'ipv4' ? ipv4Number(ip) : ipOf(ip).value;
+      const value: K = family === 'ipv4' ? canonicalIPv4At(ip) : ipOf(ip).value;
       let lo = 0;
       let hi = sorted.length;
       while (lo < hi) {
@@ -180,7 +166,7 @@ export function endpointsInNodePodCIDR<L>(facts: ClusterFacts<L>, r: FactReporte
     if (cidr.family === 'ipv6') return cidrContains(cidr, ipOf(ip));
     let b = v4Bounds.get(cidr);
     if (!b) v4Bounds.set(cidr, (b = [Number(cidr.first), Number(cidr.last)]));
-    const v = ipv4Number(ip);
+    const v = canonicalIPv4At(ip);
     return v >= b[0] && v <= b[1];
   };
   for (const s of facts.services) {

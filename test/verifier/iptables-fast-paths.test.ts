@@ -9,6 +9,8 @@ import fc from 'fast-check';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Diagnostic } from '../../common/diagnostics.ts';
+// the iptables reader's dotted-quad fast path
+import { canonicalIPv4At as fastIPv4At } from '../../common/ip.ts';
 import { newSharedSteps, type RuleContext, type Table } from '../../verifier/iptables/context.ts';
 import { convertRule } from '../../verifier/iptables/convert.ts';
 import { templateOfScan } from '../../verifier/iptables/skeletons.ts';
@@ -16,7 +18,6 @@ import { matchLineDirect, type RuleTemplate } from '../../verifier/iptables/temp
 import { newTokens, scanLine, type Tokens, tokenizeLine } from '../../verifier/iptables/tokenize.ts';
 import {
   fastDnatAt,
-  fastIPv4At,
   fastPortRangeAt,
   fastProtocolAt,
   isBracketCountersAt,

@@ -1,6 +1,6 @@
 // iptables addresses and prefixes (`-s`, `-d`, a dotted mask), read exactly as iptables reads them
 // or refused (values.ts has the other option values).
-import { type Family, familyBits, formatIP, parseIPStrict } from '../../common/ip.ts';
+import { canonicalIPv4At, type Family, familyBits, formatIP, parseIPStrict } from '../../common/ip.ts';
 import type { AddressRange } from '../model/program.ts';
 import { invalid, LEADING_ZERO, leadingZero, ok, type Parsed, unsupported } from './value-results.ts';
 
@@ -9,35 +9,8 @@ export interface ParsedAddress {
   range: AddressRange;
 }
 
-/** A canonical dotted quad (no leading zeros) in src[s, e) as a number, or -1: the common case, without allocating. */
-export function fastIPv4At(src: string, s: number, e: number): number {
-  let value = 0;
-  let part = -1;
-  let dots = 0;
-  let digits = 0;
-  for (let i = s; i < e; i++) {
-    const c = src.charCodeAt(i);
-    if (c === 46 /* . */) {
-      if (part < 0 || dots === 3) return -1;
-      value = value * 256 + part;
-      part = -1;
-      digits = 0;
-      dots++;
-    } else if (c >= 48 && c <= 57) {
-      if (part === 0 && digits > 0) return -1; // a leading zero: the slow path explains it
-      part = part < 0 ? c - 48 : part * 10 + c - 48;
-      if (part > 255) return -1;
-      digits++;
-    } else return -1;
-  }
-  if (dots !== 3 || part < 0) return -1;
-  return value * 256 + part;
-}
-
-export const fastIPv4 = (text: string): number => fastIPv4At(text, 0, text.length);
-
 export function parseHost(text: string): Parsed<{ family: Family; value: bigint }> {
-  const fast = fastIPv4(text);
+  const fast = canonicalIPv4At(text);
   if (fast >= 0) return ok({ family: 'ipv4', value: BigInt(fast) });
   const r = parseIPStrict(text);
   if (r.ok) return ok({ family: r.value.family, value: r.value.value });
@@ -66,14 +39,14 @@ export function parseHost(text: string): Parsed<{ family: Family; value: bigint 
 
 /** `-s`/`-d` values: ADDR, ADDR/LEN or ADDR/MASK (a netmask written as an address); iptables masks host bits off. */
 export function parseAddress(text: string): Parsed<ParsedAddress> {
-  const fast = text.length <= 15 ? fastIPv4(text) : -1;
+  const fast = text.length <= 15 ? canonicalIPv4At(text) : -1;
   return fast >= 0 ? ipv4Address(fast) : parseAddressSlow(text);
 }
 
-/** The parse of a canonical dotted quad whose value fastIPv4At gave. */
+/** The parse of a canonical dotted quad whose value canonicalIPv4At gave. */
 const ipv4Address = (value: number): Parsed<ParsedAddress> => ok({ family: 'ipv4', range: ipv4Range(value) });
 
-/** The one-address range of a canonical dotted quad whose value fastIPv4At gave. */
+/** The one-address range of a canonical dotted quad whose value canonicalIPv4At gave. */
 export function ipv4Range(value: number): AddressRange {
   const v = BigInt(value);
   return [v, v];

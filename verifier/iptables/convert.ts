@@ -1,6 +1,7 @@
 // One rule template + its tokens -> model steps, in the kernel's order: the IP header part first
 // (-s, -d, -i, -o, -p are all tested before any match), then the matches as written (order
 // matters: `-m recent --set` writes its record even if a later match fails), then the target.
+import { canonicalIPv4At } from '../../common/ip.ts';
 import type { AddressRange, Step } from '../model/program.ts';
 import { iptCodes } from './codes.ts';
 import {
@@ -20,7 +21,6 @@ import { convertTarget } from './targets.ts';
 import type { OptionUse, RuleTemplate } from './template.ts';
 import { addU32, findU32 } from './text-index.ts';
 import {
-  fastIPv4At,
   fastProtocolAt,
   ipv4Range,
   isBracketCounters,
@@ -38,7 +38,7 @@ function address(ctx: RuleContext, o: OptionUse, out: StepBuffer): void {
   const at = valueAt(o);
   const slot = (o.name === '-s' ? 0 : 2) + (o.negated ? 1 : 0);
   const c = charsAt(ctx, at);
-  const v = c.end - c.start <= 15 ? fastIPv4At(c.src, c.start, c.end) : -1;
+  const v = c.end - c.start <= 15 ? canonicalIPv4At(c.src, c.start, c.end) : -1;
   if (v >= 0) {
     // A canonical dotted quad (the common case): keyed by its value, no string and no parse object.
     requireFamily(ctx, 'ipv4', at);

@@ -3,14 +3,14 @@
 // kinds and DNAT targets (addresses: address-values.ts). Each parser returns the value or says why
 // not, and whether iptables itself would refuse it ("invalid") or the model cannot express it
 // ("unsupported": value-results.ts).
-import { type Family, formatIP } from '../../common/ip.ts';
+import { canonicalIPv4At, type Family, formatIP } from '../../common/ip.ts';
 import type { Rational } from '../../compiler/ir/outcome.ts';
 import type { CtState, L4Protocol } from '../../compiler/ir/packet.ts';
 import type { NumberRange } from '../model/program.ts';
-import { fastIPv4, fastIPv4At, parseHost } from './address-values.ts';
+import { parseHost } from './address-values.ts';
 import { invalid, LEADING_ZERO, leadingZero, ok, type Parsed, unsupported } from './value-results.ts';
 
-export { fastIPv4At, ipv4Range, isAllOnesMask, type ParsedAddress, parseAddress } from './address-values.ts';
+export { ipv4Range, isAllOnesMask, type ParsedAddress, parseAddress } from './address-values.ts';
 export type { Parsed } from './value-results.ts';
 
 // ---- numbers --------------------------------------------------------------------------------
@@ -305,7 +305,7 @@ export function fastDnatAt(src: string, s: number, e: number): number {
       break;
     }
   }
-  if (fastIPv4At(src, s, colon) < 0) return -1;
+  if (canonicalIPv4At(src, s, colon) < 0) return -1;
   if (colon === e) return 0;
   const port = digitsAt(src, colon + 1, e);
   return port < 1 || port > 65535 ? -1 : port;
@@ -334,7 +334,7 @@ export function parseDnatTarget(text: string): Parsed<{ family: Family; ip: stri
   if (hostText === '')
     return unsupported('a DNAT without an address keeps the destination, which the model cannot say');
   if (hostText.includes('-')) return unsupported('an address range: the model DNATs to one address');
-  const fast = fastIPv4(hostText);
+  const fast = canonicalIPv4At(hostText);
   const host = fast >= 0 ? null : parseHost(hostText);
   if (host && !host.ok) return host;
   // brackets are IPv6's: iptables refuses [10.0.0.1]:80 ("Invalid address format")

@@ -2,7 +2,7 @@
 // or hex, as nft 1.0.6 lists a masked constant), prefixes and ranges, ports, protocols (by name or
 // number, mapped onto the model's five protocol classes only when that is exact), interface names
 // with `*` wildcards, conntrack states, marks and plain integers.
-import { type Family, familyBits, parseIPSloppy } from '../../common/ip.ts';
+import { canonicalIPv4At, type Family, familyBits, parseIPSloppy } from '../../common/ip.ts';
 import { CT_STATES, type CtState, L4_PROTOCOLS, type L4Protocol } from '../../compiler/ir/packet.ts';
 import type { AddressRange, NumberRange } from '../model/program.ts';
 
@@ -32,7 +32,7 @@ const addrExpected = (family: Family): string => (family === 'ipv4' ? 'an IPv4 a
 /** One address of `family`: text, or the integer / hex form nft lists for a typed constant. */
 export function readAddress(v: unknown, family: Family): Read<bigint> {
   if (family === 'ipv4' && typeof v === 'string') {
-    const n = dottedQuad(v);
+    const n = canonicalIPv4At(v);
     if (n >= 0) return { ok: BigInt(n) };
   }
   if (typeof v === 'string' && (v.includes('.') || v.includes(':')) && !v.startsWith('0x')) {
@@ -51,26 +51,6 @@ export function readAddress(v: unknown, family: Family): Read<bigint> {
     return { ok: p.value.value };
   }
   return readUnsigned(v, familyBits(family), addrExpected(family));
-}
-
-/** A canonical dotted-quad IPv4 address as a number, or -1 (the common case, without regexes or splits). */
-function dottedQuad(s: string): number {
-  let value = 0;
-  let part = -1;
-  let dots = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c === 46) {
-      if (part < 0 || dots === 3) return -1;
-      value = value * 256 + part;
-      part = -1;
-      dots++;
-    } else if (c >= 48 && c <= 57) {
-      part = part < 0 ? c - 48 : part === 0 ? -2 : part * 10 + (c - 48);
-      if (part > 255 || part === -2) return -1;
-    } else return -1;
-  }
-  return dots === 3 && part >= 0 ? value * 256 + part : -1;
 }
 
 /** An address, a prefix object or a range object, as an inclusive range. */
