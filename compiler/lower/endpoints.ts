@@ -91,10 +91,9 @@ function stableOrder(endpoints: readonly IREndpoint[]): number[] {
   if (n > INSERTION_SORT_MAX) return order.sort((a, b) => byHostPortOrder(endpoints[a]!, endpoints[b]!) || a - b);
   for (let i = 1; i < n; i++) {
     const x = order[i]!;
-    const key = endpoints[x]!.hostPort;
     let j = i - 1;
     // strictly greater moves right: an equal hostPort stays before (it came earlier in the input)
-    while (j >= 0 && endpoints[order[j]!]!.hostPort > key) {
+    while (j >= 0 && byHostPortOrder(endpoints[order[j]!]!, endpoints[x]!) > 0) {
       order[j + 1] = order[j]!;
       j--;
     }

@@ -3,7 +3,7 @@
 import { formatIP } from '../../common/ip.ts';
 import { L4_PROTOCOLS, type L4Protocol } from '../../compiler/ir/packet.ts';
 import type { Step, Verdict } from '../model/program.ts';
-import { type RuleContext, shared } from './context.ts';
+import type { RuleContext } from './context.ts';
 import { lookupSteps } from './lookup.ts';
 import { PORT_PROTOCOLS, protocolsOf } from './parts.ts';
 import { child } from './pointer.ts';
@@ -211,12 +211,11 @@ function natTarget(value: unknown, port: number | null, ctx: RuleContext, pointe
     addr = value.concat[0];
     p = Number(v.ok);
   }
-  // The same target recurs in many rules and map elements: read once, one shared step. A plain
-  // value is looked up as it is (no key text per map element); anything else by its text.
-  const plain = typeof addr === 'string' || typeof addr === 'number';
-  let byPort = plain ? ctx.dnats.get(addr) : undefined;
-  const key = plain ? null : `dnat ${typeof addr} ${String(addr)} ${p}`;
-  const cached = key === null ? byPort?.get(p) : ctx.cache.get(key);
+  // The same target recurs in many rules and map elements: read once, one shared step, looked up
+  // by the value as written and the port (no key text per map element). Only a string or a number
+  // reads as an address: anything else is refused below, and never cached.
+  let byPort = ctx.dnats.get(addr);
+  const cached = byPort?.get(p);
   if (cached) return [cached];
   const a = readAddress(addr, ctx.family);
   if (isBad(a)) {
@@ -224,7 +223,6 @@ function natTarget(value: unknown, port: number | null, ctx: RuleContext, pointe
     return null;
   }
   const step = verdict({ kind: 'dnat', ip: formatIP(ctx.family, a.ok), port: p });
-  if (key !== null) return [shared(ctx, key, () => step)];
   if (byPort === undefined) ctx.dnats.set(addr, (byPort = new Map()));
   byPort.set(p, step);
   return [step];
