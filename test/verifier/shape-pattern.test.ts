@@ -4,7 +4,8 @@ import fc from 'fast-check';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fromRanges, type IntervalSet } from '../../verifier/engine/intervals.ts';
-import { Numbering, pattern, patternByPieces } from '../../verifier/engine/shape-pattern.ts';
+import { pattern, patternByPieces } from '../../verifier/engine/shape-pattern.ts';
+import { BodyNumbers, SetTable } from '../../verifier/engine/shape-tables.ts';
 
 const test = suite('shape pattern');
 
@@ -77,34 +78,42 @@ test('a large set alone, and a large set covering a small one, or disjoint from 
   assert.is(pattern([fromRanges([[5, 8]]), large]), '.0.1');
 });
 
-test('numbering: equal sets get one number, in first-seen order, whatever the object', () => {
-  const n = new Numbering();
-  assert.is(n.id(fromRanges([[1, 2]])), 0);
-  assert.is(n.id(fromRanges([[5, 5]])), 1);
-  assert.is(n.id(fromRanges([[1, 2]])), 0);
-  assert.is(n.sets.length, 2);
-});
-
-test('numbering: pointId(v) is the number id gives the set {v}, whichever comes first', () => {
+test('set table: equal sets get one id, whatever the object or the way they are asked', () => {
   fc.assert(
     fc.property(
-      fc.array(fc.tuple(fc.boolean(), fc.integer({ min: 0, max: 8 }), fc.integer({ min: 0, max: 2 })), {
-        maxLength: 30,
-      }),
+      fc.array(
+        fc.tuple(fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 8 }), fc.integer({ min: 0, max: 2 })),
+        {
+          maxLength: 30,
+        },
+      ),
       (ops) => {
-        const mixed = new Numbering();
-        const plain = new Numbering();
-        for (const [asPoint, v, w] of ops) {
-          // a point asked either way, or a wider set between them
-          const set = fromRanges([[v, v + (asPoint ? 0 : w)]]);
-          const got = asPoint ? mixed.pointId(v) : mixed.id(set);
-          assert.is(got, plain.id(set));
+        const table = new SetTable();
+        const ids = new Map<string, number>();
+        for (const [how, v, w] of ops) {
+          // a point asked as a point, or a set (a point or wider) by value or kept by its object
+          const set = fromRanges([[v, v + (how === 0 ? 0 : w)]]);
+          const id = how === 0 ? table.point(v) : how === 1 ? table.of(set) : table.ofKept(set);
+          const key = set.join(',');
+          if (!ids.has(key)) ids.set(key, id);
+          assert.is(id, ids.get(key));
+          assert.equal(table.sets[id], set);
         }
-        assert.equal(mixed.sets, plain.sets);
+        assert.is(table.sets.length, ids.size);
       },
     ),
     { numRuns: 300 },
   );
+});
+
+test("body numbers: first-seen order, each body's own", () => {
+  const n = new BodyNumbers();
+  n.start();
+  assert.equal([n.of(7), n.of(3), n.of(7), n.of(5000), n.of(3)], [0, 1, 0, 2, 1]);
+  assert.equal(n.order, [7, 3, 5000]);
+  n.start();
+  assert.equal([n.of(3), n.of(9)], [0, 1]);
+  assert.equal(n.order, [3, 9]);
 });
 
 test.run();

@@ -1,57 +1,8 @@
-// The constants of a shard shape (shape.ts): numbered in first-seen order, and the membership
-// pattern of those numbered sets — which combinations of them are non-empty, the boolean algebra
-// they generate up to renaming the values. Two shards whose rules name different values but whose
-// sets relate the same way have the same pattern.
+// The constants of a shard shape (shape.ts), numbered in first-seen order (shape-tables.ts): the
+// membership pattern of those numbered sets — which combinations of them are non-empty, the
+// boolean algebra they generate up to renaming the values. Two shards whose rules name different
+// values but whose sets relate the same way have the same pattern.
 import type { IntervalSet } from './intervals.ts';
-
-/**
- * A set's text. A long one is kept per set object (compiled rules share their sets across every
- * shard); short ones are mostly made for one shard, and a weak map of them would cost more.
- */
-const setKeys = new WeakMap<IntervalSet, string>();
-function setKey(set: IntervalSet): string {
-  if (set.length <= 16) return set.join(',');
-  let k = setKeys.get(set);
-  if (k === undefined) setKeys.set(set, (k = set.join(',')));
-  return k;
-}
-
-/** Numbers constants in first-seen order; remembers each number's value set for the pattern. */
-export class Numbering {
-  readonly sets: IntervalSet[] = [];
-  private readonly ids = new Map<string, number>();
-  /** the same set object is numbered again and again within a shard: skip even its key */
-  private readonly byObject = new Map<IntervalSet, number>();
-  id(set: IntervalSet): number {
-    let i = this.byObject.get(set);
-    if (i !== undefined) return i;
-    const k = setKey(set);
-    i = this.ids.get(k);
-    if (i === undefined) {
-      i = this.sets.length;
-      this.ids.set(k, i);
-      this.sets.push(set);
-    }
-    this.byObject.set(set, i);
-    return i;
-  }
-  /** the single value's number of id(point(v)), without making the set or its key when it is known */
-  private readonly byPoint = new Map<number, number>();
-  pointId(v: number): number {
-    let i = this.byPoint.get(v);
-    if (i === undefined) {
-      const k = `${v},${v}`;
-      i = this.ids.get(k);
-      if (i === undefined) {
-        i = this.sets.length;
-        this.ids.set(k, i);
-        this.sets.push([v, v]);
-      }
-      this.byPoint.set(v, i);
-    }
-    return i;
-  }
-}
 
 /** Above this many numbers a set is walked by binary search, not cut into pieces. */
 const LARGE = 64;

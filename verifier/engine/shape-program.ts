@@ -1,14 +1,15 @@
 // The artifact part of a shard shape (shape.ts): every chain, rule and dispatch element a shard's
 // key contexts can reach in one compiled ruleset, written in first-reached order with its
-// constants numbered, so that isomorphic shards write the same text. Shared static chains and
-// rules are written as their template's number and the numbers of its holes (shape-chains.ts).
+// constants numbered, so that isomorphic shards write the same tokens (shape-stream.ts): each
+// rule as its steps' template (shape-templates.ts) with the body's numbers in its holes.
 
 import { keyCandidates } from './candidates.ts';
-import { type CProgram, type CStep, type KeyIndex, portCode } from './compiled.ts';
-import { type ChainTemplates, filledTemplate, type StaticChain, staticChain, staticRules } from './shape-chains.ts';
-import type { Numbering } from './shape-pattern.ts';
-import { allItems, type DispatchStep, type Speller, stepsWriter } from './shape-steps.ts';
-import type { PacketSpace } from './space.ts';
+import { type CProgram, type KeyIndex, portCode } from './compiled.ts';
+import { ACTION, chainSummary, elementSummary, nextBodyMarks, ruleSummary } from './shape-reach.ts';
+import { allItems, type DispatchStep, type MemberTest } from './shape-steps.ts';
+import { emitRule, emitTemplate, type StreamWriter, startProgram } from './shape-stream.ts';
+import { HOLE } from './shape-tables.ts';
+import { literalTemplate, TemplateBuilder } from './shape-templates.ts';
 
 /** The items a member test's index offers these contexts: ascending, each once. */
 function memberItems(index: KeyIndex, contexts: readonly KeyContext[]): readonly number[] {
@@ -44,36 +45,49 @@ export interface KeyContext {
 }
 
 /**
- * What one shard body is written with, shared by its IR part and each artifact part: the key
- * contexts reached so far (a DNAT target adds one), and the numberings of its constants.
+ * The key contexts of one shard body, shared by its IR part and each artifact part: those reached
+ * so far (a DNAT target adds one).
  */
-export interface BodyWriter {
+export interface BodyContexts {
   contexts: KeyContext[];
   /** false when the context was already there */
   addContext(dst: number, port: number): boolean;
-  addrs: Numbering;
-  ports: Numbering;
-  listId(id: string): number;
 }
 
-export function programShape(program: CProgram, space: PacketSpace, w: BodyWriter, templates: ChainTemplates): string {
-  const { contexts, addContext, addrs, ports, listId } = w;
-  const chainIds = new Map<number, number>();
+/** The place of a program's head's template (its name and base chains), made once per check. */
+function programHead(w: StreamWriter, program: CProgram): number {
+  const heads = w.templates.heads;
+  let t = heads.get(program);
+  if (t === undefined) {
+    const b = new TemplateBuilder(w.templates);
+    let text = `\nprogram ${program.backend}`;
+    for (const [hook, bases] of Object.entries(program.hooks)) {
+      for (const base of bases)
+        text = `${text}\n${hook} ${base.type} ${base.priority} ${base.policy} ${b.chain(base.chain)}`;
+    }
+    const made = b.finish(text);
+    if (made < 0) throw new Error(`internal error: a base chain's text holds U+0000 (${program.backend})`);
+    heads.set(program, (t = made));
+  }
+  return t;
+}
+
+export function programShape(program: CProgram, w: StreamWriter, bc: BodyContexts): void {
+  const { contexts, addContext } = bc;
+  const marks = nextBodyMarks(w.chainMarks, program);
+  const { stamp, number, offered } = marks;
+  const body = marks.body;
   /** the rules reached in each indexed chain (an unindexed chain's are all of them) */
   const rulesByChain = new Map<number, Set<number>>();
-  const statics = new Map<number, StaticChain>();
+  /** the chains reached, in the order first reached (a chain's number is its position) */
   const queue: number[] = [];
-  const reachChain = (c: number): number => {
-    let id = chainIds.get(c);
-    if (id === undefined) {
-      id = chainIds.size;
-      chainIds.set(c, id);
-      const sc = staticChain(templates, program, c, space);
-      if (sc !== null) statics.set(c, sc);
-      else if (program.chains[c]!.index !== null) rulesByChain.set(c, new Set());
-      queue.push(c);
-    }
-    return id;
+  const reachChain = (c: number): void => {
+    if (stamp[c] === body) return;
+    stamp[c] = body;
+    number[c] = queue.length;
+    offered[c] = 0;
+    if (program.chains[c]!.index !== null) rulesByChain.set(c, new Set());
+    queue.push(c);
   };
   /** The items an index can offer the contexts from `from` on (for a new context, or a new chain). */
   const itemsFor = (index: KeyIndex | null, count: number, from: number): Iterable<number> => {
@@ -94,45 +108,55 @@ export function programShape(program: CProgram, space: PacketSpace, w: BodyWrite
   // Reach every chain, rule and dispatch element, to a fixpoint: a DNAT target adds a key context,
   // which can reach more items of every index already visited. Each chain and dispatch remembers
   // how many contexts it has been offered, so each (index, context) pair is looked up once.
-  const hooks: string[] = [];
-  for (const [hook, bases] of Object.entries(program.hooks)) {
-    for (const b of bases) hooks.push(`${hook} ${b.type} ${b.priority} ${b.policy} ${reachChain(b.chain)}`);
-  }
+  for (const bases of Object.values(program.hooks)) for (const b of bases) reachChain(b.chain);
   const dispatches = new Map<DispatchStep, { offered: number; seen: Set<number> }>();
-  const offered = new Map<number, number>();
-  /** `dnatPort`: the port a ported dispatch gives its elements' DNATs (compiled.ts). */
-  const reachSteps = (steps: readonly CStep[], dnatPort: number | null = null) => {
-    for (const s of steps) {
-      if (s.kind === 'verdict') {
-        if (s.verdict.kind === 'jump' || s.verdict.kind === 'goto') reachChain(s.verdict.chain);
-        if (s.verdict.kind === 'dnat') addContext(s.verdict.atom, dnatPort ?? s.verdict.port ?? contexts[0]!.port);
-      } else if (s.kind === 'dispatch') {
-        if (!dispatches.has(s)) dispatches.set(s, { offered: 0, seen: new Set() });
-      } else if (s.kind === 'numgen') for (const b of s.branches) reachSteps(b.steps);
+  const summaries = w.summaries;
+  /** Does what a summary says (shape-reach.ts); `dnatPort`: the port a ported dispatch gives its elements' DNATs. */
+  const reachSummary = (place: number, dnatPort: number | null) => {
+    const data = summaries.pool.data;
+    const end = place + 1 + 3 * data[place]!;
+    for (let i = place + 1; i < end; i += 3) {
+      const a = data[i + 1]!;
+      const b = data[i + 2]!;
+      switch (data[i]) {
+        case ACTION.chain:
+          reachChain(a);
+          break;
+        case ACTION.dnat:
+          addContext(a, dnatPort ?? (b >= 0 ? b : contexts[0]!.port));
+          break;
+        case ACTION.branchDnat:
+          addContext(a, b >= 0 ? b : contexts[0]!.port);
+          break;
+        default: {
+          const s = summaries.dispatches[a]!;
+          if (!dispatches.has(s)) dispatches.set(s, { offered: 0, seen: new Set() });
+        }
+      }
     }
   };
   // Each pass walks the chains (and dispatches) in the order first reached, those reached during
-  // the pass included (a Map's iteration visits entries added during it) — a pass over a snapshot
-  // took a pass per link of a long chain of jumps (100,000 chains: minutes). Passes repeat while
-  // the contexts grow.
+  // the pass included — a pass over a snapshot took a pass per link of a long chain of jumps
+  // (100,000 chains: minutes). Passes repeat while the contexts grow.
   for (let changed = true; changed; ) {
     changed = false;
-    for (const c of chainIds.keys()) {
-      const from = offered.get(c) ?? 0;
+    for (let q = 0; q < queue.length; q++) {
+      const c = queue[q]!;
+      const from = offered[c]!;
       if (from === contexts.length) continue;
-      offered.set(c, contexts.length);
+      offered[c] = contexts.length;
       changed = true;
       const chain = program.chains[c]!;
       if (chain.index === null) {
         // every rule, once, when the chain is first offered
-        if (from === 0) for (const r of chain.rules) reachSteps(r.steps);
+        if (from === 0) reachSummary(chainSummary(summaries, program, c), null);
         continue;
       }
       const rules = rulesByChain.get(c)!;
       for (const r of itemsFor(chain.index, chain.rules.length, from)) {
         if (rules.has(r)) continue;
         rules.add(r);
-        reachSteps(chain.rules[r]!.steps);
+        reachSummary(ruleSummary(summaries, program, c, r), null);
       }
     }
     for (const [d, state] of dispatches) {
@@ -143,56 +167,32 @@ export function programShape(program: CProgram, space: PacketSpace, w: BodyWrite
       for (const i of itemsFor(d.index, d.elements.length, from)) {
         if (state.seen.has(i)) continue;
         state.seen.add(i);
-        reachSteps(d.elements[i]!.steps, d.dnatPort);
+        reachSummary(elementSummary(summaries, d, i), d.dnatPort);
       }
     }
   }
   // write them in first-reached order, the constants numbered as they are written
-  const spell: Speller = {
-    addrSet: (set) => addrs.id(set),
-    portSet: (set) => ports.id(set),
-    addrPoint: (atom) => addrs.pointId(atom),
-    portPoint: (port) => ports.pointId(port),
-    chain: (chain) => chainIds.get(chain)!,
-    list: listId,
-  };
-  // One set is often tested by several rules (nft's hairpin set in three chains): its items for
-  // the body's final contexts, or for their DNAT targets only, are looked up once.
-  // (the contexts are final while the text is written: one list, so the lookups can key on it)
+  // (the contexts are final while the tokens are written: one list, so the lookups can key on it)
   let dnatOnlyContexts: readonly KeyContext[] | null = null;
   const dnatContexts = () => (dnatOnlyContexts ??= contexts.filter((k) => k.dst !== undefined));
-  const memberLookups = new Map<KeyIndex, Map<readonly KeyContext[], readonly number[]>>();
-  const stepsText = stepsWriter(space, spell, {
+  startProgram(w, {
+    chainNumber: (chain) => number[chain]!,
     // the items the reach offered it: every context's, the contexts being final by now
     dispatchItems: (s) => [...dispatches.get(s)!.seen].sort((x, y) => x - y),
-    memberItems: (index, dnatOnly) => {
-      const contextsNow = dnatOnly ? dnatContexts() : contexts;
-      let byContexts = memberLookups.get(index);
-      if (byContexts === undefined) memberLookups.set(index, (byContexts = new Map()));
-      let items = byContexts.get(contextsNow);
-      if (items === undefined) byContexts.set(contextsNow, (items = memberItems(index, contextsNow)));
-      return items;
-    },
+    memberItems: (t: MemberTest, dnatOnly) => memberItems(t.index!, dnatOnly ? dnatContexts() : contexts),
   });
-
-  // (joined with `+`: see shape-steps.ts)
-  let text = `program ${program.backend}`;
-  for (const h of hooks) text = `${text}\n${h}`;
+  const { tokens, templates } = w;
+  emitTemplate(w, programHead(w, program));
+  const chainLine = literalTemplate(templates, '\nchain \u0000 ', [HOLE.number]);
+  const between = literalTemplate(templates, ' / ', []);
   for (const c of queue) {
-    const sc = statics.get(c);
-    if (sc !== undefined) {
-      text = `${text}\nchain ${chainIds.get(c)} ` + filledTemplate(sc, spell);
-      continue;
-    }
+    tokens.push(chainLine);
+    tokens.push(number[c]!);
     const chain = program.chains[c]!;
     const rules = chain.index === null ? allItems(chain.rules.length) : [...rulesByChain.get(c)!].sort((x, y) => x - y);
-    const templated = staticRules(templates, program, c, space);
-    const ruleText = (r: number): string => {
-      const sr = templated?.[r] ?? null;
-      return sr === null ? stepsText(chain.rules[r]!.steps) : filledTemplate(sr, spell);
-    };
-    text = `${text}\nchain ${chainIds.get(c)} `;
-    for (let i = 0; i < rules.length; i++) text = (i === 0 ? text : text + ' / ') + ruleText(rules[i]!);
+    for (let i = 0; i < rules.length; i++) {
+      if (i > 0) tokens.push(between);
+      emitRule(w, program, c, rules[i]!);
+    }
   }
-  return text;
 }

@@ -1,14 +1,15 @@
 // The text of compiled steps in a shard shape (shape-program.ts), with every constant spelled by a
-// Speller: by its number in the shard body, or as a hole of a chain template (shape-chains.ts).
-// Both spellings go through this one writer, so a template filled with a body's numbers is the
-// text the body would have written itself.
-import { BY_DESTINATION, type CPart, type CStep, type CTest, type CVerdict, type KeyIndex } from './compiled.ts';
+// Speller: as a hole of a template (shape-templates.ts), or by its number in one body (a text a
+// body writes out: shape-stream.ts). Both spellings go through this one writer, so a template
+// filled with a body's numbers is the text the body would have written itself.
+import { BY_DESTINATION, type CPart, type CStep, type CTest, type CVerdict } from './compiled.ts';
 import type { IntervalSet } from './intervals.ts';
 import { AFFINITY_BASE, DIM, type PacketSpace } from './space.ts';
 
 /**
  * How a constant is spelled. The writer asks in text order, left to right: a body numbers its
- * constants in first-seen order, so the order of the questions is part of the text.
+ * constants in first-seen order, so the order of the questions is part of the text. The steps
+ * that depend on the body's key contexts (a dispatch, an indexed member test) are spelled whole.
  */
 export interface Speller {
   addrSet(set: IntervalSet): string | number;
@@ -17,17 +18,14 @@ export interface Speller {
   portPoint(port: number): string | number;
   chain(chain: number): string | number;
   list(id: string): string | number;
+  /** the whole `dispatch[...]` text of the items the body's reach offered it */
+  dispatch(s: DispatchStep): string;
+  /** the whole `member ...` text of an indexed test's items for the contexts (dnatOnly: its DNAT targets') */
+  member(t: MemberTest, dnatOnly: boolean): string;
 }
 
 export type DispatchStep = Extract<CStep, { kind: 'dispatch' }>;
-
-/** The items of the steps that depend on the body's key contexts (absent in a template). */
-export interface ItemLookups {
-  /** a dispatch's items the reach offered it, ascending */
-  dispatchItems(s: DispatchStep): readonly number[];
-  /** an indexed member test's items for the contexts (after a DNAT test: its targets' only) */
-  memberItems(index: KeyIndex, dnatOnly: boolean): readonly number[];
-}
+export type MemberTest = Extract<CTest, { kind: 'member' }>;
 
 const itemLists = new Map<number, number[]>();
 /** 0..count-1, shared. */
@@ -50,7 +48,7 @@ const pointTuples = new WeakMap<CTest, boolean>();
  * one shape instead of many. Elements of ranges are written in order: overlapping ones can split
  * a class differently depending on which is asked first.
  */
-function isPointTupleSet(t: Extract<CTest, { kind: 'member' }>): boolean {
+function isPointTupleSet(t: MemberTest): boolean {
   let known = pointTuples.get(t);
   if (known === undefined) {
     const [first] = t.elements;
@@ -64,12 +62,14 @@ function isPointTupleSet(t: Extract<CTest, { kind: 'member' }>): boolean {
   return known;
 }
 
+/** The texts of steps and of an element's (or a member item's) conditions. */
+export interface StepsWriter {
+  steps(steps: readonly CStep[]): string;
+  parts(parts: readonly CPart[]): string;
+}
+
 /** A steps writer: the text of a rule's (or an element's) steps. */
-export function stepsWriter(
-  space: PacketSpace,
-  spell: Speller,
-  lookups: ItemLookups,
-): (steps: readonly CStep[]) => string {
+export function stepsWriter(space: PacketSpace, spell: Speller): StepsWriter {
   const partText = (p: CPart): string => {
     switch (p.dim) {
       case DIM.src:
@@ -82,23 +82,14 @@ export function stepsWriter(
         return `${p.dim}=${p.set.join(',')}`;
     }
   };
-  // Texts are joined with `+` (V8 keeps a rope, copied once when the body is hashed), not with
-  // join(), which copies at every level of a body's nesting.
+  // Texts are joined with `+` (V8 keeps a rope, copied once when it is interned), not with
+  // join(), which copies at every level of the nesting.
   const partsText = (parts: readonly CPart[]): string => {
     if (parts.length === 0) return '';
     let out = partText(parts[0]!);
     for (let i = 1; i < parts.length; i++) out = out + '&' + partText(parts[i]!);
     return out;
   };
-  const memberTexts = (t: Extract<CTest, { kind: 'member' }>, items: readonly number[]): string[] => {
-    const texts = new Array<string>(items.length);
-    for (let k = 0; k < items.length; k++) texts[k] = partsText(t.elements[items[k]!]!);
-    return texts;
-  };
-  const memberText = (t: Extract<CTest, { kind: 'member' }>, items: readonly number[]): string =>
-    memberTexts(t, items).join('|');
-  const members = new Map<CTest, string>();
-  const dnatMembers = new Map<CTest, string>();
   const testText = (t: CTest, dnatOnly: boolean): string => {
     switch (t.kind) {
       case 'parts':
@@ -114,19 +105,10 @@ export function stepsWriter(
         return `aff ${spell.list(d.id)} ${d.key} ${t.set.join(',')}`;
       }
       case 'member': {
-        if (t.index === null) return `member ${memberText(t, allItems(t.elements.length))}`;
-        // An indexed test (never in a chain template) is written once per body and test: written
-        // again, it names the same items (the contexts are final while a body is written) with the
-        // numbers its constants got the first time (nft's hairpin set is tested in three chains).
-        const known = dnatOnly ? dnatMembers : members;
-        let text = known.get(t);
-        if (text === undefined) {
-          const texts = memberTexts(t, lookups.memberItems(t.index, dnatOnly));
-          // numbered in the set's order first, then written in an order of their own
-          if (isPointTupleSet(t)) texts.sort();
-          known.set(t, (text = `member ${texts.join('|')}`));
-        }
-        return text;
+        if (t.index !== null) return spell.member(t, dnatOnly);
+        let out = 'member ';
+        for (let k = 0; k < t.elements.length; k++) out = (k === 0 ? out : out + '|') + partsText(t.elements[k]!);
+        return out;
       }
     }
   };
@@ -159,17 +141,8 @@ export function stepsWriter(
         }
         return `${out}] miss ${s.miss.n}/${s.miss.s}`;
       }
-      case 'dispatch': {
-        const items = lookups.dispatchItems(s);
-        // the port is numbered before the elements' constants
-        const port = s.dnatPort === null ? '' : ` port ${spell.portPoint(s.dnatPort)}`;
-        let out = 'dispatch[';
-        for (let k = 0; k < items.length; k++) {
-          const e = s.elements[items[k]!]!;
-          out = out + (k === 0 ? '' : '|') + partsText(e.parts) + ':' + stepsText(e.steps);
-        }
-        return `${out}]${port}`;
-      }
+      case 'dispatch':
+        return spell.dispatch(s);
       case 'mark':
         return `mark ${s.keep} ${s.xor}`;
       case 'affinityWrite': {
@@ -198,5 +171,17 @@ export function stepsWriter(
     }
     return out;
   };
-  return stepsText;
+  return { steps: stepsText, parts: partsText };
+}
+
+/**
+ * The text of an indexed member test's items (ascending, as the index offers them), each spelled
+ * by `parts`; a set of point tuples is written sorted (isPointTupleSet).
+ */
+export function memberItemsText(t: MemberTest, items: readonly number[], parts: StepsWriter['parts']): string {
+  const texts = new Array<string>(items.length);
+  for (let k = 0; k < items.length; k++) texts[k] = parts(t.elements[items[k]!]!);
+  // numbered in the set's order first, then written in an order of their own
+  if (isPointTupleSet(t)) texts.sort();
+  return `member ${texts.join('|')}`;
 }

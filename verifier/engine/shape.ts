@@ -6,8 +6,9 @@
 // shape are isomorphic: the same questions get the same answers, so they split into the same
 // number of classes with corresponding distributions, and one is equivalent iff the other is.
 // The check evaluates the first shard of each shape and counts the rest (docs/verifier.md §How).
-// Within one check a shape names its body by number: equal numbers for equal body texts only; a
-// body names the chains every body reaches by their templates (shape-chains.ts).
+// Within one check a shape names its body by number: equal numbers for equal bodies only. A body
+// is written as numbers, not text (shape-stream.ts): templates of its rules and lines with its
+// constants' numbers in their holes (shape-templates.ts); written out, it is the body's text.
 // A key's shards under the two roots (arriving, local) differ only in their root and source set:
 // the rest of the text (the body) is written once per key, and each root's source set enters
 // through the address pattern.
@@ -37,9 +38,11 @@ import { type CompiledArtifact, portCode } from './compiled.ts';
 import { equals, type IntervalSet } from './intervals.ts';
 import { affinityFreshQuestion } from './ir-view.ts';
 import { loopbackBroadcastAtoms, loopbackLocalAtoms } from './locality.ts';
-import { type ChainTemplates, chainTemplates, expandTemplates } from './shape-chains.ts';
-import { Numbering, pattern } from './shape-pattern.ts';
-import { type BodyWriter, type KeyContext, programShape } from './shape-program.ts';
+import { pattern } from './shape-pattern.ts';
+import { type BodyContexts, type KeyContext, programShape } from './shape-program.ts';
+import { emitTemplate, expandTokens, type StreamWriter, startBody, streamWriter } from './shape-stream.ts';
+import { HOLE, SetTable, TextTable, TokenInterner } from './shape-tables.ts';
+import { literalTemplate, TemplateBuilder, type Templates, templateTables } from './shape-templates.ts';
 import type { Shard } from './shards.ts';
 import { AFFINITY_BASE, addressAtomOf, addressRangeAtoms, DIM, type PacketSpace, protoAtom } from './space.ts';
 
@@ -61,17 +64,18 @@ export interface ShapeContext {
   /** how many roots shard the same keys: a key's body is kept until every root's shard used it */
   rootCount: number;
   bodies: Map<string, ShardBody>;
+  /** the check's constants, templates and written-out texts */
+  templates: Templates;
+  writer: StreamWriter;
   /**
-   * Each distinct body text's number (isomorphic keys have equal texts): a shape names its body by
-   * number, so the long text is hashed once per key, not again in every shard's shape.
+   * Each distinct body's number (isomorphic keys write equal tokens): a shape names its body by
+   * number, so the tokens are hashed once per key, not again in every shard's shape.
    */
-  bodyIds: Map<string, number>;
-  /** the body texts by number (shapeText) */
-  bodyTexts: string[];
+  bodyTokens: TokenInterner;
+  /** the loopback block's address sets' ids (the same in every body) */
+  loopback: { local: number; broadcast: number };
   portFacts: Map<IRServicePort, PortFacts>;
   programFacts: ProgramFacts | null;
-  /** the artifacts' static chains, written once each (shape-chains.ts) */
-  templates: ChainTemplates;
 }
 
 /**
@@ -117,6 +121,7 @@ export function shapeContext(
     if (sp.healthCheckNodePort !== null) irHealthChecks.add(portCode(protoAtom('tcp'), sp.healthCheckNodePort));
   }
   const irOrder = new Map((ir?.servicePorts ?? []).map((sp, i) => [sp, i]));
+  const templates = templateTables(space, new SetTable(), new SetTable(), new TextTable());
   return {
     space,
     artifacts,
@@ -127,11 +132,15 @@ export function shapeContext(
     irOrder,
     rootCount,
     bodies: new Map(),
-    bodyIds: new Map(),
-    bodyTexts: [],
+    templates,
+    writer: streamWriter(templates),
+    bodyTokens: new TokenInterner(),
+    loopback: {
+      local: templates.addrs.of(loopbackLocalAtoms(space)),
+      broadcast: templates.addrs.of(loopbackBroadcastAtoms(space)),
+    },
     portFacts: new Map(),
     programFacts: null,
-    templates: chainTemplates(),
   };
 }
 
@@ -158,24 +167,33 @@ export function shardShape(ctx: ShapeContext, shard: Shard, rootIndex: number): 
 
 /** A shape with its body written out: the same for isomorphic shards of any two contexts (tests). */
 export const shapeText = (ctx: ShapeContext, shape: string): string =>
-  shape.replace(/^body (\d+)$/m, (_, id: string) => expandTemplates(ctx.templates, ctx.bodyTexts[Number(id)]!));
+  shape.replace(/^body (\d+)$/m, (_, id: string) => bodyText(ctx, Number(id)));
+
+/** A body's text: its tokens written out (shape-stream.ts). */
+export const bodyText = (ctx: ShapeContext, id: number): string =>
+  expandTokens(ctx.templates, ctx.writer.texts, ctx.bodyTokens.lists[id]!);
 
 function shardBody(ctx: ShapeContext, key: Exclude<Shard['key'], { kind: 'rest' }>, dst: IntervalSet): ShardBody {
-  const { space } = ctx;
-  const addrs = new Numbering();
-  const ports = new Numbering();
-  const lists = new Map<string, number>();
-  const listId = (id: string) => {
-    let i = lists.get(id);
-    if (i === undefined) lists.set(id, (i = lists.size));
-    return i;
-  };
-  // the shard's destination set and the node's local addresses come first
-  let text = `key ${key.kind} ${key.proto}\ndst ${addrs.id(dst)}`;
-  text = `${text}\nlocal ${addrs.id(space.local)} port ${ports.pointId(key.port)}`;
-  // what the evaluators read of the loopback block whatever the mode: a DNAT target's locality in
+  const { space, writer: w, templates: T } = ctx;
+  startBody(w);
+  const { tokens } = w;
+  // the shard's destination set and the node's local addresses come first; then what the
+  // evaluators read of the loopback block whatever the mode: a DNAT target's locality in
   // universal mode, lo's broadcast address routed to input, MASQUERADE's candidate sources
-  text = `${text}\nlo ${addrs.id(loopbackLocalAtoms(space))} bc ${addrs.id(loopbackBroadcastAtoms(space))}`;
+  tokens.push(
+    literalTemplate(T, `key ${key.kind} ${key.proto}\ndst \u0000\nlocal \u0000 port \u0000\nlo \u0000 bc \u0000`, [
+      HOLE.addr,
+      HOLE.addr,
+      HOLE.port,
+      HOLE.addr,
+      HOLE.addr,
+    ]),
+  );
+  tokens.push(w.addrs.of(T.addrs.of(dst)));
+  tokens.push(w.addrs.of(T.addrs.ofKept(space.local)));
+  tokens.push(w.ports.of(T.ports.point(key.port)));
+  tokens.push(w.addrs.of(ctx.loopback.local));
+  tokens.push(w.addrs.of(ctx.loopback.broadcast));
 
   const contexts: KeyContext[] = [
     { dst: key.kind === 'exact' ? key.dst : undefined, proto: key.proto, port: key.port },
@@ -191,35 +209,23 @@ function shardBody(ctx: ShapeContext, key: Exclude<Shard['key'], { kind: 'rest' 
     return true;
   };
 
-  const w: BodyWriter = { contexts, addContext, addrs, ports, listId };
-  // (joined with `+`, a rope copied once when it is looked up: see shape-steps.ts)
-  if (ctx.ir) text = `${text}\n` + irShape(ctx, ctx.ir, w);
-  for (const a of ctx.artifacts) text = `${text}\n` + programShape(a.program, space, w, ctx.templates);
-  let id = ctx.bodyIds.get(text);
-  if (id === undefined) {
-    id = ctx.bodyTexts.length;
-    ctx.bodyIds.set(text, id);
-    ctx.bodyTexts.push(text);
-  }
-  return { id, addresses: addrs.sets, ports: pattern(ports.sets), dst, waiting: 0 };
+  const bc: BodyContexts = { contexts, addContext };
+  if (ctx.ir) irShape(ctx, ctx.ir, bc);
+  for (const a of ctx.artifacts) programShape(a.program, w, bc);
+  const id = ctx.bodyTokens.of(tokens);
+  const ports = w.ports.order.map((p) => T.ports.sets[p]!);
+  return { id, addresses: w.addrs.order.map((a) => T.addrs.sets[a]!), ports: pattern(ports), dst, waiting: 0 };
 }
 
-function irShape(ctx: ShapeContext, ir: IRProgram, w: BodyWriter): string {
-  const { contexts, addContext, addrs } = w;
-  const pf = programFacts(ctx, ir);
-  const a = (atom: number) => addrs.pointId(atom);
-  const det = (d: Detector) => (typeof d === 'string' ? d : `cidr ${addrs.id(d)}`);
-  const lines: string[] = [
-    pf.head,
-    `det ${det(pf.detector)} nodes ${pf.nodeIPs.map(a).join(',')} primary ${a(pf.primaryNodeIP)}`,
-    `np ${pf.nodePorts === null ? 'all' : pf.nodePorts.map(a).join(',')}`,
-  ];
+function irShape(ctx: ShapeContext, ir: IRProgram, bc: BodyContexts): void {
+  const { contexts, addContext } = bc;
+  const { writer: w, templates: T } = ctx;
+  const { tokens } = w;
+  emitTemplate(w, programFacts(ctx, ir).template);
+  const seenLine = literalTemplate(T, '\nctx \u0000 sp \u0000', [HOLE.number, HOLE.number]);
+  const newLine = literalTemplate(T, '\nctx \u0000 sp \u0000: ', [HOLE.number, HOLE.number]);
+  const healthLine = literalTemplate(T, '\nctx \u0000 hc', [HOLE.number]);
   const seen = new Map<IRServicePort, number>();
-  const ranked = () =>
-    [...seen.keys()]
-      .sort((x, y) => ctx.irOrder.get(x)! - ctx.irOrder.get(y)!)
-      .map((sp) => seen.get(sp))
-      .join(',');
   for (let c = 0; c < contexts.length; c++) {
     const k = contexts[c]!;
     const reached = [
@@ -227,20 +233,33 @@ function irShape(ctx: ShapeContext, ir: IRProgram, w: BodyWriter): string {
       ...(ctx.irByPort.get(portCode(k.proto, k.port)) ?? []),
     ];
     for (const sp of reached) {
-      if (seen.has(sp)) {
-        lines.push(`ctx ${c} sp ${seen.get(sp)}`);
+      const known = seen.get(sp);
+      if (known !== undefined) {
+        tokens.push(seenLine);
+        tokens.push(c);
+        tokens.push(known);
         continue;
       }
       const n = seen.size;
       seen.set(sp, n);
       const facts = portFacts(ctx, sp);
-      lines.push(`ctx ${c} sp ${n}: ${servicePortShape(sp, facts, w, det)}`);
+      tokens.push(newLine);
+      tokens.push(c);
+      tokens.push(n);
+      emitTemplate(w, facts.template);
       for (let i = 0; i < sp.endpoints.length; i++) addContext(facts.endpoints[i]!, sp.endpoints[i]!.port);
     }
-    if (ctx.irHealthChecks.has(portCode(k.proto, k.port))) lines.push(`ctx ${c} hc`);
+    if (ctx.irHealthChecks.has(portCode(k.proto, k.port))) {
+      tokens.push(healthLine);
+      tokens.push(c);
+    }
   }
-  lines.push(`order ${ranked()}`);
-  return lines.join('\n');
+  const ranked = [...seen.keys()]
+    .sort((x, y) => ctx.irOrder.get(x)! - ctx.irOrder.get(y)!)
+    .map((sp) => seen.get(sp))
+    .join(',');
+  tokens.push(literalTemplate(T, '\norder \u0000', [HOLE.text]));
+  tokens.push(w.texts.of(ranked));
 }
 
 /** A local detector: the atoms of its CIDR, or its literal text for the other kinds. */
@@ -256,52 +275,48 @@ function cidrAtoms(space: PacketSpace, text: string): IntervalSet {
   return addressRangeAtoms(space.addresses, c.first, c.last);
 }
 
-/** The program's own lines' constants, looked up once per check. */
+/** The program's own lines, made once per check: its settings, detector, node addresses and NodePorts. */
 interface ProgramFacts {
-  /** the lines without addresses */
-  head: string;
-  detector: Detector;
-  nodeIPs: number[];
-  primaryNodeIP: number;
-  /** null: NodePorts on every local address */
-  nodePorts: number[] | null;
+  /** the place of its template */
+  template: number;
 }
 
 function programFacts(ctx: ShapeContext, ir: IRProgram): ProgramFacts {
   if (ctx.programFacts !== null) return ctx.programFacts;
   const atom = (ip: string) => addressAtomOf(ctx.space.addresses, ip);
-  ctx.programFacts = {
-    head: [
-      `ir ${ir.family} mark ${ir.masqueradeMark} all ${ir.masqueradeAll} lhnp ${ir.localhostNodePorts}`,
-      `env ${ir.environment.nfacct} ${ir.environment.randomFully} ${ir.environment.conntrackLiberal}`,
-    ].join('\n'),
-    detector: detectorOf(ctx.space, ir.localDetector),
-    nodeIPs: ir.nodeIPs.map(atom),
-    primaryNodeIP: atom(ir.primaryNodeIP),
-    nodePorts: ir.nodePorts.kind === 'addresses' ? ir.nodePorts.addresses.map(atom) : null,
-  };
+  const b = new TemplateBuilder(ctx.templates);
+  const a = (ip: string) => b.addrPoint(atom(ip));
+  const detector = detectorOf(ctx.space, ir.localDetector);
+  const text = [
+    '',
+    `ir ${ir.family} mark ${ir.masqueradeMark} all ${ir.masqueradeAll} lhnp ${ir.localhostNodePorts}`,
+    `env ${ir.environment.nfacct} ${ir.environment.randomFully} ${ir.environment.conntrackLiberal}`,
+    `det ${detectorText(b, detector)} nodes ${ir.nodeIPs.map(a).join(',')} primary ${a(ir.primaryNodeIP)}`,
+    `np ${ir.nodePorts.kind === 'addresses' ? ir.nodePorts.addresses.map(a).join(',') : 'all'}`,
+  ].join('\n');
+  ctx.programFacts = { template: builtTemplate(b, text, 'the IR') };
   return ctx.programFacts;
 }
 
+/** A detector in a template: its CIDR's atoms as a hole, or its literal text. */
+const detectorText = (b: TemplateBuilder, d: Detector): string => (typeof d === 'string' ? d : `cidr ${b.addrSet(d)}`);
+
+/** The template of a text written with `b` (an IR line's literals are names and numbers, never U+0000). */
+function builtTemplate(b: TemplateBuilder, text: string, what: string): number {
+  const t = b.finish(text);
+  if (t < 0) throw new Error(`internal error: the shape of ${what} holds U+0000`);
+  return t;
+}
+
 /**
- * Per service port, everything its line needs but the numbering: the atoms of its addresses and
- * CIDRs, its affinity lists, and the text of its fields without constants. A service port is reached
- * by many shards' shapes; this is looked up once.
+ * Per service port, made once: its endpoints' atoms (the key contexts its DNATs add) and its
+ * line's template, every address, port and affinity list a hole. A service port is reached by
+ * many shards' shapes.
  */
 interface PortFacts {
   endpoints: number[];
-  lists: string[];
-  clusterIP: number;
-  externalIPs: number[];
-  loadBalancerIPs: number[];
-  detector: Detector;
-  /** the firewall's source ranges (null: no firewall) */
-  firewall: IntervalSet[] | null;
-  policies: string;
-  /** affinity, endpoints, internal and external policy */
-  middle: string;
-  /** the cluster and local sets, by endpoint position */
-  sets: string;
+  /** the place of its line's template */
+  template: number;
 }
 
 function portFacts(ctx: ShapeContext, sp: IRServicePort): PortFacts {
@@ -312,21 +327,26 @@ function portFacts(ctx: ShapeContext, sp: IRServicePort): PortFacts {
   const index = new Map(sp.endpoints.map((e, i) => [e.hostPort, i]));
   const set = (s: IRServicePort['cluster']) => (s ? s.endpoints.map((e) => index.get(e.hostPort)).join(',') : '-');
   const lists = sp.endpoints.map((e) => affinityListId(sp.servicePortName, sp.protocol, e.hostPort));
-  f = {
-    endpoints: sp.endpoints.map((e) => atom(e.ip)),
-    lists,
-    clusterIP: atom(sp.clusterIP),
-    externalIPs: sp.externalIPs.map(atom),
-    loadBalancerIPs: sp.loadBalancerIPs.map(atom),
-    detector: detectorOf(space, sp.localDetector),
-    firewall: sp.firewall ? sp.firewall.sourceRanges.map((r) => cidrAtoms(space, r)) : null,
-    policies: `${sp.internalTrafficPolicy} ${sp.externalTrafficPolicy}`,
-    middle: [
-      `aff ${sp.affinity ? freshAtoms(space, lists, sp.affinity.timeoutSeconds) : '-'} has ${sp.hasEndpoints}`,
-      `int ${JSON.stringify(sp.internal)} ${sp.internalMasquerade} ext ${JSON.stringify(sp.external)}`,
-    ].join(' '),
-    sets: `sets ${set(sp.cluster)} | ${set(sp.local)}`,
-  };
+  const endpoints = sp.endpoints.map((e) => atom(e.ip));
+  const b = new TemplateBuilder(ctx.templates);
+  const a = (ip: string) => b.addrPoint(atom(ip));
+  const firewall = sp.firewall;
+  // the constants are numbered in this order (left to right)
+  const text = [
+    sp.protocol,
+    b.portPoint(sp.port),
+    a(sp.clusterIP),
+    `x ${sp.externalIPs.map(a).join(',')}`,
+    `lb ${sp.loadBalancerIPs.map(a).join(',')}`,
+    `np ${sp.nodePort === null ? '-' : b.portPoint(sp.nodePort)} hc ${sp.healthCheckNodePort === null ? '-' : b.portPoint(sp.healthCheckNodePort)}`,
+    `${sp.internalTrafficPolicy} ${sp.externalTrafficPolicy} det ${detectorText(b, detectorOf(space, sp.localDetector))}`,
+    `aff ${sp.affinity ? freshAtoms(space, lists, sp.affinity.timeoutSeconds) : '-'} has ${sp.hasEndpoints}`,
+    `int ${JSON.stringify(sp.internal)} ${sp.internalMasquerade} ext ${JSON.stringify(sp.external)}`,
+    `fw ${firewall ? `${firewall.sourceRanges.map((r) => b.addrSet(cidrAtoms(space, r))).join(',')} ${firewall.allowLoadBalancerIPs}` : '-'}`,
+    `eps ${sp.endpoints.map((e, i) => `${b.addrPoint(endpoints[i]!)}:${b.portPoint(e.port)}/${b.list(lists[i]!)}`).join(' ')}`,
+    `sets ${set(sp.cluster)} | ${set(sp.local)}`,
+  ].join(' ');
+  f = { endpoints, template: builtTemplate(b, text, `service port ${sp.servicePortName}`) };
   ctx.portFacts.set(sp, f);
   return f;
 }
@@ -344,26 +364,6 @@ function freshAtoms(space: PacketSpace, lists: readonly string[], timeoutSeconds
       return `${q.set.join('-')}/${space.affinity[q.dim - AFFINITY_BASE]!.cuts.length}`;
     })
     .join(',');
-}
-
-function servicePortShape(sp: IRServicePort, facts: PortFacts, w: BodyWriter, det: (d: Detector) => string): string {
-  const a = (atom: number) => w.addrs.pointId(atom);
-  const p = (n: number) => w.ports.pointId(n);
-  const eps = sp.endpoints;
-  // the constants are numbered in this order (left to right)
-  return [
-    sp.protocol,
-    p(sp.port),
-    a(facts.clusterIP),
-    `x ${facts.externalIPs.map(a).join(',')}`,
-    `lb ${facts.loadBalancerIPs.map(a).join(',')}`,
-    `np ${sp.nodePort === null ? '-' : p(sp.nodePort)} hc ${sp.healthCheckNodePort === null ? '-' : p(sp.healthCheckNodePort)}`,
-    `${facts.policies} det ${det(facts.detector)}`,
-    facts.middle,
-    `fw ${facts.firewall ? `${facts.firewall.map((r) => w.addrs.id(r)).join(',')} ${sp.firewall!.allowLoadBalancerIPs}` : '-'}`,
-    `eps ${eps.map((e, i) => `${a(facts.endpoints[i]!)}:${p(e.port)}/${w.listId(facts.lists[i]!)}`).join(' ')}`,
-    facts.sets,
-  ].join(' ');
 }
 
 /** The classes one shard splits into, remembered per shape. */

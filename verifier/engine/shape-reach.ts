@@ -1,0 +1,131 @@
+// What walking a steps list can reach, for shard bodies' reach (shape-program.ts): every body
+// walks the chains it reaches, and most are walked by many bodies (the shared chains by all of
+// them, a service's by each of its keys). What a walk does does not depend on the body — which
+// chains it jumps or goes to, which DNAT targets it adds as key contexts, which dispatches it
+// meets, in step order — so it is summarised once per check: a chain's rules (of a chain without
+// a key index, all of which every walk reaches), a rule's, or a dispatch element's.
+//
+// A summary is a place in one pool of numbers: its count of actions, then each action's kind and
+// two values.
+import type { CProgram, CStep } from './compiled.ts';
+import type { DispatchStep } from './shape-steps.ts';
+import { TokenBuffer } from './shape-tables.ts';
+
+/** An action's kind. */
+export const ACTION = {
+  /** jump or goto: the chain */
+  chain: 0,
+  /** DNAT: the target's atom and port (-1: the shard's port), a dispatch's port taking precedence */
+  dnat: 1,
+  /** DNAT in a numgen branch: the target's atom and port (-1: the shard's port), as written */
+  branchDnat: 2,
+  /** a dispatch: its place in `dispatches` */
+  dispatch: 3,
+} as const;
+
+/**
+ * Per program, reused by every body's reach (shape-program.ts): which chains this body reached
+ * (stamped with the body's count), their numbers, and how many contexts each was offered.
+ */
+export interface ChainMarks {
+  body: number;
+  stamp: Int32Array;
+  number: Int32Array;
+  offered: Int32Array;
+}
+
+/** The program's chain marks, for one more body. */
+export function nextBodyMarks(all: Map<CProgram, ChainMarks>, program: CProgram): ChainMarks {
+  let m = all.get(program);
+  if (m === undefined) {
+    const n = program.chains.length;
+    m = { body: 0, stamp: new Int32Array(n), number: new Int32Array(n), offered: new Int32Array(n) };
+    all.set(program, m);
+  }
+  m.body++;
+  return m;
+}
+
+export interface ReachSummaries {
+  pool: TokenBuffer;
+  dispatches: DispatchStep[];
+  /** per program: each chain's summary's place + 1 (0: not made) */
+  chains: Map<CProgram, Int32Array>;
+  /** per program: where each chain's rules start in `rules`, and each rule's summary's place + 1 */
+  rules: Map<CProgram, { start: Int32Array; places: Int32Array }>;
+  /** per dispatch: each element's summary's place + 1 */
+  elements: Map<DispatchStep, Int32Array>;
+}
+
+export const reachSummaries = (): ReachSummaries => ({
+  pool: new TokenBuffer(),
+  dispatches: [],
+  chains: new Map(),
+  rules: new Map(),
+  elements: new Map(),
+});
+
+function addActions(r: ReachSummaries, steps: readonly CStep[], inBranch: boolean, out: number[]): void {
+  for (const s of steps) {
+    if (s.kind === 'verdict') {
+      const v = s.verdict;
+      if (v.kind === 'jump' || v.kind === 'goto') out.push(ACTION.chain, v.chain, 0);
+      else if (v.kind === 'dnat') out.push(inBranch ? ACTION.branchDnat : ACTION.dnat, v.atom, v.port ?? -1);
+    } else if (s.kind === 'dispatch') {
+      r.dispatches.push(s);
+      out.push(ACTION.dispatch, r.dispatches.length - 1, 0);
+    } else if (s.kind === 'numgen') for (const b of s.branches) addActions(r, b.steps, true, out);
+  }
+}
+
+function pooled(r: ReachSummaries, out: readonly number[]): number {
+  const place = r.pool.length;
+  r.pool.push(out.length / 3);
+  for (const n of out) r.pool.push(n);
+  return place;
+}
+
+/** The place of the summary of every rule of a chain, in order. */
+export function chainSummary(r: ReachSummaries, program: CProgram, chain: number): number {
+  let places = r.chains.get(program);
+  if (places === undefined) r.chains.set(program, (places = new Int32Array(program.chains.length)));
+  let place = places[chain]! - 1;
+  if (place < 0) {
+    const out: number[] = [];
+    for (const rule of program.chains[chain]!.rules) addActions(r, rule.steps, false, out);
+    places[chain] = (place = pooled(r, out)) + 1;
+  }
+  return place;
+}
+
+/** The place of the summary of one rule. */
+export function ruleSummary(r: ReachSummaries, program: CProgram, chain: number, rule: number): number {
+  let p = r.rules.get(program);
+  if (p === undefined) {
+    const start = new Int32Array(program.chains.length + 1);
+    for (let c = 0; c < program.chains.length; c++) start[c + 1] = start[c]! + program.chains[c]!.rules.length;
+    p = { start, places: new Int32Array(start[program.chains.length]!) };
+    r.rules.set(program, p);
+  }
+  const i = p.start[chain]! + rule;
+  let place = p.places[i]! - 1;
+  if (place < 0) {
+    const out: number[] = [];
+    addActions(r, program.chains[chain]!.rules[rule]!.steps, false, out);
+    p.places[i] = (place = pooled(r, out)) + 1;
+  }
+  return place;
+}
+
+/** The place of the summary of a dispatch element's steps. */
+export function elementSummary(r: ReachSummaries, s: DispatchStep, item: number): number {
+  let places = r.elements.get(s);
+  if (places === undefined) r.elements.set(s, (places = new Int32Array(s.elements.length)));
+  let place = places[item]! - 1;
+  if (place < 0) {
+    const out: number[] = [];
+    addActions(r, s.elements[item]!.steps, false, out);
+    places[item] = (place = pooled(r, out)) + 1;
+  }
+  return place;
+}
