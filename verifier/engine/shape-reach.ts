@@ -53,8 +53,8 @@ export interface ReachSummaries {
   chains: Map<CProgram, Int32Array>;
   /** per program: where each chain's rules start in `rules`, and each rule's summary's place + 1 */
   rules: Map<CProgram, { start: Int32Array; places: Int32Array }>;
-  /** per dispatch: each element's summary's place + 1 */
-  elements: Map<DispatchStep, Int32Array>;
+  /** per dispatch's elements (shared by a map's ported dispatches): each element's summary's place + 1 */
+  elements: Map<DispatchStep['elements'], Int32Array>;
 }
 
 export const reachSummaries = (): ReachSummaries => ({
@@ -119,8 +119,8 @@ export function ruleSummary(r: ReachSummaries, program: CProgram, chain: number,
 
 /** The place of the summary of a dispatch element's steps. */
 export function elementSummary(r: ReachSummaries, s: DispatchStep, item: number): number {
-  let places = r.elements.get(s);
-  if (places === undefined) r.elements.set(s, (places = new Int32Array(s.elements.length)));
+  let places = r.elements.get(s.elements);
+  if (places === undefined) r.elements.set(s.elements, (places = new Int32Array(s.elements.length)));
   let place = places[item]! - 1;
   if (place < 0) {
     const out: number[] = [];

@@ -38,8 +38,11 @@ export interface Templates {
   writer: StepsWriter;
   /** per program: where each chain's rules start in `rules`, and each rule's place + 1 (0: not made, -1: none) */
   programs: Map<CProgram, { start: Int32Array; rules: Int32Array }>;
-  /** per dispatch: each element's place + 1 (0: not made, -1: none) */
-  elements: Map<DispatchStep, Int32Array>;
+  /**
+   * per dispatch's elements (a ported dispatch shares them with the map's other ports): each
+   * element's place + 1 (0: not made, -1: none)
+   */
+  elements: Map<DispatchStep['elements'], Int32Array>;
   /** literalTemplate's numbers by their texts */
   literals: Map<string, number>;
   /** each program's head's place (shape-program.ts) */
@@ -187,8 +190,8 @@ export function ruleTemplate(t: Templates, program: CProgram, chain: number, rul
 
 /** The place of a dispatch element's template (its conditions, ':', its steps); -1: none. */
 export function elementTemplate(t: Templates, s: DispatchStep, item: number): number {
-  let places = t.elements.get(s);
-  if (places === undefined) t.elements.set(s, (places = new Int32Array(s.elements.length)));
+  let places = t.elements.get(s.elements);
+  if (places === undefined) t.elements.set(s.elements, (places = new Int32Array(s.elements.length)));
   let place = places[item]!;
   if (place === 0) {
     const e = s.elements[item]!;
