@@ -9,7 +9,7 @@
 // two values.
 import type { CProgram, CStep } from './compiled.ts';
 import type { DispatchStep } from './shape-steps.ts';
-import { TokenBuffer } from './shape-tables.ts';
+import { keepPlace, keptPlace, type RuleSlots, ruleSlots, TokenBuffer } from './shape-tables.ts';
 
 /** An action's kind. */
 export const ACTION = {
@@ -49,11 +49,11 @@ export function nextBodyMarks(all: Map<CProgram, ChainMarks>, program: CProgram)
 export interface ReachSummaries {
   pool: TokenBuffer;
   dispatches: DispatchStep[];
-  /** per program: each chain's summary's place + 1 (0: not made) */
+  /** per program: each chain's summary's place (keptPlace, shape-tables.ts) */
   chains: Map<CProgram, Int32Array>;
-  /** per program: where each chain's rules start in `rules`, and each rule's summary's place + 1 */
-  rules: Map<CProgram, { start: Int32Array; places: Int32Array }>;
-  /** per dispatch's elements (shared by a map's ported dispatches): each element's summary's place + 1 */
+  /** per program: each rule's summary's place */
+  rules: Map<CProgram, RuleSlots>;
+  /** per dispatch's elements (shared by a map's ported dispatches): each element's summary's place */
   elements: Map<DispatchStep['elements'], Int32Array>;
 }
 
@@ -87,45 +87,33 @@ function pooled(r: ReachSummaries, out: readonly number[]): number {
 
 /** The place of the summary of every rule of a chain, in order. */
 export function chainSummary(r: ReachSummaries, program: CProgram, chain: number): number {
-  let places = r.chains.get(program);
-  if (places === undefined) r.chains.set(program, (places = new Int32Array(program.chains.length)));
-  let place = places[chain]! - 1;
-  if (place < 0) {
-    const out: number[] = [];
-    for (const rule of program.chains[chain]!.rules) addActions(r, rule.steps, false, out);
-    places[chain] = (place = pooled(r, out)) + 1;
-  }
-  return place;
+  let slots = r.chains.get(program);
+  if (slots === undefined) r.chains.set(program, (slots = new Int32Array(program.chains.length)));
+  const kept = keptPlace(slots, chain);
+  if (kept !== undefined) return kept;
+  const out: number[] = [];
+  for (const rule of program.chains[chain]!.rules) addActions(r, rule.steps, false, out);
+  return keepPlace(slots, chain, pooled(r, out));
 }
 
 /** The place of the summary of one rule. */
 export function ruleSummary(r: ReachSummaries, program: CProgram, chain: number, rule: number): number {
-  let p = r.rules.get(program);
-  if (p === undefined) {
-    const start = new Int32Array(program.chains.length + 1);
-    for (let c = 0; c < program.chains.length; c++) start[c + 1] = start[c]! + program.chains[c]!.rules.length;
-    p = { start, places: new Int32Array(start[program.chains.length]!) };
-    r.rules.set(program, p);
-  }
+  const p = ruleSlots(r.rules, program);
   const i = p.start[chain]! + rule;
-  let place = p.places[i]! - 1;
-  if (place < 0) {
-    const out: number[] = [];
-    addActions(r, program.chains[chain]!.rules[rule]!.steps, false, out);
-    p.places[i] = (place = pooled(r, out)) + 1;
-  }
-  return place;
+  const kept = keptPlace(p.slots, i);
+  if (kept !== undefined) return kept;
+  const out: number[] = [];
+  addActions(r, program.chains[chain]!.rules[rule]!.steps, false, out);
+  return keepPlace(p.slots, i, pooled(r, out));
 }
 
 /** The place of the summary of a dispatch element's steps. */
 export function elementSummary(r: ReachSummaries, s: DispatchStep, item: number): number {
-  let places = r.elements.get(s.elements);
-  if (places === undefined) r.elements.set(s.elements, (places = new Int32Array(s.elements.length)));
-  let place = places[item]! - 1;
-  if (place < 0) {
-    const out: number[] = [];
-    addActions(r, s.elements[item]!.steps, false, out);
-    places[item] = (place = pooled(r, out)) + 1;
-  }
-  return place;
+  let slots = r.elements.get(s.elements);
+  if (slots === undefined) r.elements.set(s.elements, (slots = new Int32Array(s.elements.length)));
+  const kept = keptPlace(slots, item);
+  if (kept !== undefined) return kept;
+  const out: number[] = [];
+  addActions(r, s.elements[item]!.steps, false, out);
+  return keepPlace(slots, item, pooled(r, out));
 }

@@ -3,6 +3,7 @@
 // body numbers it in first-seen order with two array reads instead of a text key; text templates
 // (a rule's steps with a hole for each constant, shape-templates.ts) and the few texts a body
 // still writes out (indexed member tests) are interned to numbers.
+import type { CProgram } from './compiled.ts';
 import type { IntervalSet } from './intervals.ts';
 
 /** A hole's kind: what numbering fills it, or how a body writes it (shape-stream.ts). */
@@ -161,3 +162,35 @@ function sameTokens(list: Int32Array, data: Int32Array, length: number): boolean
   for (let i = 0; i < length; i++) if (list[i] !== data[i]) return false;
   return true;
 }
+
+/** A slot per rule of a program, found by chain and rule: where each chain's rules start. */
+export interface RuleSlots {
+  start: Int32Array;
+  slots: Int32Array;
+}
+
+/** The program's rule slots (made on first use, all 0). */
+export function ruleSlots(all: Map<CProgram, RuleSlots>, program: CProgram): RuleSlots {
+  let p = all.get(program);
+  if (p === undefined) {
+    const start = new Int32Array(program.chains.length + 1);
+    for (let c = 0; c < program.chains.length; c++) start[c + 1] = start[c]! + program.chains[c]!.rules.length;
+    p = { start, slots: new Int32Array(start[program.chains.length]!) };
+    all.set(program, p);
+  }
+  return p;
+}
+
+// A slot keeps a place in a pool made on first use: the place + 1, -1 for none, 0 while not made.
+
+/** The place a slot keeps: undefined while not made, -1 for none. */
+export const keptPlace = (slots: Int32Array, i: number): number | undefined => {
+  const kept = slots[i]!;
+  return kept === 0 ? undefined : kept > 0 ? kept - 1 : -1;
+};
+
+/** Keeps a place (or -1, none) in a slot; returns it. */
+export const keepPlace = (slots: Int32Array, i: number, place: number): number => {
+  slots[i] = place < 0 ? -1 : place + 1;
+  return place;
+};

@@ -15,7 +15,16 @@
 import type { CProgram } from './compiled.ts';
 import type { IntervalSet } from './intervals.ts';
 import { type DispatchStep, type MemberTest, type Speller, type StepsWriter, stepsWriter } from './shape-steps.ts';
-import { HOLE, type SetTable, TextTable, TokenBuffer } from './shape-tables.ts';
+import {
+  HOLE,
+  keepPlace,
+  keptPlace,
+  type RuleSlots,
+  ruleSlots,
+  type SetTable,
+  TextTable,
+  TokenBuffer,
+} from './shape-tables.ts';
 import type { PacketSpace } from './space.ts';
 
 /** Per check: the templates' texts by number, the made templates, and what their values refer to. */
@@ -36,12 +45,9 @@ export interface Templates {
   /** the builder and writer of templates (one is made at a time) */
   builder: TemplateBuilder;
   writer: StepsWriter;
-  /** per program: where each chain's rules start in `rules`, and each rule's place + 1 (0: not made, -1: none) */
-  programs: Map<CProgram, { start: Int32Array; rules: Int32Array }>;
-  /**
-   * per dispatch's elements (a ported dispatch shares them with the map's other ports): each
-   * element's place + 1 (0: not made, -1: none)
-   */
+  /** per program: each rule's template's place (keptPlace) */
+  programs: Map<CProgram, RuleSlots>;
+  /** per dispatch's elements (a ported dispatch shares them with the map's other ports): each element's template's place */
   elements: Map<DispatchStep['elements'], Int32Array>;
   /** literalTemplate's numbers by their texts */
   literals: Map<string, number>;
@@ -171,34 +177,21 @@ export function literalTemplate(t: Templates, text: string, kinds: readonly numb
 
 /** The place of a rule's template (its steps'), made on first use; -1: it has none (written out). */
 export function ruleTemplate(t: Templates, program: CProgram, chain: number, rule: number): number {
-  let p = t.programs.get(program);
-  if (p === undefined) {
-    const start = new Int32Array(program.chains.length + 1);
-    for (let c = 0; c < program.chains.length; c++) start[c + 1] = start[c]! + program.chains[c]!.rules.length;
-    p = { start, rules: new Int32Array(start[program.chains.length]!) };
-    t.programs.set(program, p);
-  }
+  const p = ruleSlots(t.programs, program);
   const i = p.start[chain]! + rule;
-  let place = p.rules[i]!;
-  if (place === 0) {
-    t.builder.reset();
-    place = t.builder.finish(t.writer.steps(program.chains[chain]!.rules[rule]!.steps)) + 1;
-    p.rules[i] = place === 0 ? -1 : place;
-  }
-  return place < 0 ? -1 : place - 1;
+  const kept = keptPlace(p.slots, i);
+  if (kept !== undefined) return kept;
+  t.builder.reset();
+  return keepPlace(p.slots, i, t.builder.finish(t.writer.steps(program.chains[chain]!.rules[rule]!.steps)));
 }
 
 /** The place of a dispatch element's template (its conditions, ':', its steps); -1: none. */
 export function elementTemplate(t: Templates, s: DispatchStep, item: number): number {
-  let places = t.elements.get(s.elements);
-  if (places === undefined) t.elements.set(s.elements, (places = new Int32Array(s.elements.length)));
-  let place = places[item]!;
-  if (place === 0) {
-    const e = s.elements[item]!;
-    t.builder.reset();
-    const w = t.writer;
-    place = t.builder.finish(w.parts(e.parts) + ':' + w.steps(e.steps)) + 1;
-    places[item] = place === 0 ? -1 : place;
-  }
-  return place < 0 ? -1 : place - 1;
+  let slots = t.elements.get(s.elements);
+  if (slots === undefined) t.elements.set(s.elements, (slots = new Int32Array(s.elements.length)));
+  const kept = keptPlace(slots, item);
+  if (kept !== undefined) return kept;
+  const e = s.elements[item]!;
+  t.builder.reset();
+  return keepPlace(slots, item, t.builder.finish(t.writer.parts(e.parts) + ':' + t.writer.steps(e.steps)));
 }
