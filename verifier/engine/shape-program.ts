@@ -175,11 +175,21 @@ export function programShape(program: CProgram, w: StreamWriter, bc: BodyContext
   // (the contexts are final while the tokens are written: one list, so the lookups can key on it)
   let dnatOnlyContexts: readonly KeyContext[] | null = null;
   const dnatContexts = () => (dnatOnlyContexts ??= contexts.filter((k) => k.dst !== undefined));
+  const memberLookups = new Map<KeyIndex, Map<readonly KeyContext[], readonly number[]>>();
   startProgram(w, {
     chainNumber: (chain) => number[chain]!,
     // the items the reach offered it: every context's, the contexts being final by now
     dispatchItems: (s) => [...dispatches.get(s)!.seen].sort((x, y) => x - y),
-    memberItems: (t: MemberTest, dnatOnly) => memberItems(t.index!, dnatOnly ? dnatContexts() : contexts),
+    // one set is often tested by several rules (nft's hairpin set in three chains): its items for
+    // the body's final contexts, or for their DNAT targets only, are looked up once
+    memberItems: (t: MemberTest, dnatOnly) => {
+      const contextsNow = dnatOnly ? dnatContexts() : contexts;
+      let byContexts = memberLookups.get(t.index!);
+      if (byContexts === undefined) memberLookups.set(t.index!, (byContexts = new Map()));
+      let items = byContexts.get(contextsNow);
+      if (items === undefined) byContexts.set(contextsNow, (items = memberItems(t.index!, contextsNow)));
+      return items;
+    },
   });
   const { tokens, templates } = w;
   emitTemplate(w, programHead(w, program));

@@ -40,10 +40,12 @@ export interface StreamWriter {
   summaries: ReachSummaries;
   /** per program, the reach's marks on its chains (shape-program.ts) */
   chainMarks: Map<CProgram, ChainMarks>;
+  /** texts spelled with the body's numbers (a member test's items; a template-less rule) */
+  direct: StepsWriter;
 }
 
 export function streamWriter(templates: Templates): StreamWriter {
-  return {
+  const w: Omit<StreamWriter, 'direct'> & { direct?: StepsWriter } = {
     templates,
     texts: new TextTable(),
     tokens: new TokenBuffer(),
@@ -57,6 +59,8 @@ export function streamWriter(templates: Templates): StreamWriter {
     summaries: reachSummaries(),
     chainMarks: new Map(),
   };
+  w.direct = directWriter(w as StreamWriter);
+  return w as StreamWriter;
 }
 
 export function startBody(w: StreamWriter): void {
@@ -112,7 +116,7 @@ export function emitTemplate(w: StreamWriter, place: number): void {
 export function emitRule(w: StreamWriter, program: CProgram, chain: number, rule: number): void {
   const place = ruleTemplate(w.templates, program, chain, rule);
   if (place >= 0) emitTemplate(w, place);
-  else emitWrittenOut(w, directWriter(w).steps(program.chains[chain]!.rules[rule]!.steps));
+  else emitWrittenOut(w, w.direct.steps(program.chains[chain]!.rules[rule]!.steps));
 }
 
 function emitWrittenOut(w: StreamWriter, text: string): void {
@@ -130,7 +134,7 @@ function emitDispatch(w: StreamWriter, s: DispatchStep): void {
     if (place >= 0) emitTemplate(w, place);
     else {
       const e = s.elements[i]!;
-      const d = directWriter(w);
+      const d = w.direct;
       emitWrittenOut(w, d.parts(e.parts) + ':' + d.steps(e.steps));
     }
   }
@@ -141,13 +145,13 @@ function memberText(w: StreamWriter, t: MemberTest, dnatOnly: boolean): number {
   const known = dnatOnly ? w.dnatMembers : w.members;
   let id = known.get(t);
   if (id === undefined) {
-    const text = memberItemsText(t, w.reach!.memberItems(t, dnatOnly), directWriter(w).parts);
+    const text = memberItemsText(t, w.reach!.memberItems(t, dnatOnly), w.direct.parts);
     known.set(t, (id = w.texts.of(text)));
   }
   return id;
 }
 
-/** Texts spelled with this body's numbers (a member test's items; a template-less rule). */
+/** Texts spelled with the body's numbers, whichever body is being written (made once per check). */
 function directWriter(w: StreamWriter): StepsWriter {
   const T = w.templates;
   const spell: Speller = {

@@ -38,14 +38,9 @@ export class SetTable {
   private readonly byObject = new WeakMap<IntervalSet, number>();
   private readonly byPoint = new Map<number, number>();
 
-  private byKey(key: string, set: () => IntervalSet): number {
-    let id = this.byText.get(key);
-    if (id === undefined) {
-      id = this.sets.length;
-      this.byText.set(key, id);
-      this.sets.push(set());
-    }
-    return id;
+  private add(set: IntervalSet): number {
+    this.sets.push(set);
+    return this.sets.length - 1;
   }
   /** A set's id, remembered by the object (a set the compiled rules keep). */
   ofKept(set: IntervalSet): number {
@@ -55,13 +50,17 @@ export class SetTable {
   }
   /** A set's id by its value (a set made for one shard: not remembered by the object). */
   of(set: IntervalSet): number {
+    // a set of one value is always found by the value (so `byText` never holds one)
     if (set.length === 2 && set[0] === set[1]) return this.point(set[0]!);
-    return this.byKey(set.join(','), () => set);
+    const key = set.join(',');
+    let id = this.byText.get(key);
+    if (id === undefined) this.byText.set(key, (id = this.add(set)));
+    return id;
   }
   /** The id of the set of this one value. */
   point(v: number): number {
     let id = this.byPoint.get(v);
-    if (id === undefined) this.byPoint.set(v, (id = this.byKey(`${v},${v}`, () => [v, v])));
+    if (id === undefined) this.byPoint.set(v, (id = this.add([v, v])));
     return id;
   }
 }
