@@ -89,19 +89,19 @@ export function programShape(program: CProgram, w: StreamWriter, bc: BodyContext
     if (program.chains[c]!.index !== null) rulesByChain.set(c, new Set());
     queue.push(c);
   };
-  /** The items an index can offer the contexts from `from` on (for a new context, or a new chain). */
-  const itemsFor = (index: KeyIndex | null, count: number, from: number): Iterable<number> => {
+  /** The items an index can offer the contexts from `from` on (for a new context, or a new chain), ascending. */
+  const itemsFor = (index: KeyIndex | null, count: number, from: number): readonly number[] => {
     if (!index) return from === 0 ? allItems(count) : [];
-    const out = new Set<number>();
+    let out: readonly number[] = [];
     for (let c = from; c < contexts.length; c++) {
       const k = contexts[c]!;
       if (k.dst === undefined) {
         // a port-only shard excludes every exact destination filed for its port (shards.ts), so
         // the `full` items of that port never match in it: only port-only, destination-only and
         // general items can
-        for (const list of [index.portOnly.get(portCode(k.proto, k.port)), index.allDstOnly, index.general])
-          for (const i of list ?? []) out.add(i);
-      } else for (const i of keyCandidates(index, k.proto, k.port, k.dst)) out.add(i);
+        out = mergeAscending(out, index.portOnly.get(portCode(k.proto, k.port)) ?? []);
+        out = mergeAscending(mergeAscending(out, index.allDstOnly), index.general);
+      } else out = mergeAscending(out, keyCandidates(index, k.proto, k.port, k.dst));
     }
     return out;
   };

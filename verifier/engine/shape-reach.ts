@@ -65,23 +65,31 @@ export const reachSummaries = (): ReachSummaries => ({
   elements: new Map(),
 });
 
-function addActions(r: ReachSummaries, steps: readonly CStep[], inBranch: boolean, out: number[]): void {
+function addActions(r: ReachSummaries, steps: readonly CStep[], inBranch: boolean, out: TokenBuffer): void {
   for (const s of steps) {
     if (s.kind === 'verdict') {
       const v = s.verdict;
-      if (v.kind === 'jump' || v.kind === 'goto') out.push(ACTION.chain, v.chain, 0);
-      else if (v.kind === 'dnat') out.push(inBranch ? ACTION.branchDnat : ACTION.dnat, v.atom, v.port ?? -1);
+      if (v.kind === 'jump' || v.kind === 'goto') action(out, ACTION.chain, v.chain, 0);
+      else if (v.kind === 'dnat') action(out, inBranch ? ACTION.branchDnat : ACTION.dnat, v.atom, v.port ?? -1);
     } else if (s.kind === 'dispatch') {
       r.dispatches.push(s);
-      out.push(ACTION.dispatch, r.dispatches.length - 1, 0);
+      action(out, ACTION.dispatch, r.dispatches.length - 1, 0);
     } else if (s.kind === 'numgen') for (const b of s.branches) addActions(r, b.steps, true, out);
   }
 }
 
-function pooled(r: ReachSummaries, out: readonly number[]): number {
+function action(out: TokenBuffer, kind: number, a: number, b: number): void {
+  out.push(kind);
+  out.push(a);
+  out.push(b);
+}
+
+/** A summary of the steps lists `write` adds, in the pool: its place. */
+function summary(r: ReachSummaries, write: (out: TokenBuffer) => void): number {
   const place = r.pool.length;
-  r.pool.push(out.length / 3);
-  for (const n of out) r.pool.push(n);
+  r.pool.push(0);
+  write(r.pool);
+  r.pool.data[place] = (r.pool.length - place - 1) / 3;
   return place;
 }
 
@@ -91,9 +99,14 @@ export function chainSummary(r: ReachSummaries, program: CProgram, chain: number
   if (slots === undefined) r.chains.set(program, (slots = new Int32Array(program.chains.length)));
   const kept = keptPlace(slots, chain);
   if (kept !== undefined) return kept;
-  const out: number[] = [];
-  for (const rule of program.chains[chain]!.rules) addActions(r, rule.steps, false, out);
-  return keepPlace(slots, chain, pooled(r, out));
+  const { rules } = program.chains[chain]!;
+  return keepPlace(
+    slots,
+    chain,
+    summary(r, (out) => {
+      for (const rule of rules) addActions(r, rule.steps, false, out);
+    }),
+  );
 }
 
 /** The place of the summary of one rule. */
@@ -102,9 +115,12 @@ export function ruleSummary(r: ReachSummaries, program: CProgram, chain: number,
   const i = p.start[chain]! + rule;
   const kept = keptPlace(p.slots, i);
   if (kept !== undefined) return kept;
-  const out: number[] = [];
-  addActions(r, program.chains[chain]!.rules[rule]!.steps, false, out);
-  return keepPlace(p.slots, i, pooled(r, out));
+  const { steps } = program.chains[chain]!.rules[rule]!;
+  return keepPlace(
+    p.slots,
+    i,
+    summary(r, (out) => addActions(r, steps, false, out)),
+  );
 }
 
 /** The place of the summary of a dispatch element's steps. */
@@ -113,7 +129,10 @@ export function elementSummary(r: ReachSummaries, s: DispatchStep, item: number)
   if (slots === undefined) r.elements.set(s.elements, (slots = new Int32Array(s.elements.length)));
   const kept = keptPlace(slots, item);
   if (kept !== undefined) return kept;
-  const out: number[] = [];
-  addActions(r, s.elements[item]!.steps, false, out);
-  return keepPlace(slots, item, pooled(r, out));
+  const { steps } = s.elements[item]!;
+  return keepPlace(
+    slots,
+    item,
+    summary(r, (out) => addActions(r, steps, false, out)),
+  );
 }
