@@ -6,8 +6,14 @@
 // would have written: equal lists, equal texts; tests and bench/shape-digest.ts compare those).
 import type { CProgram } from './compiled.ts';
 import { type ChainMarks, type ReachSummaries, reachSummaries } from './shape-reach.ts';
-import type { DispatchStep } from './shape-steps.ts';
-import { type MemberTest, memberItemsText, type Speller, type StepsWriter, stepsWriter } from './shape-steps.ts';
+import {
+  type DispatchStep,
+  type MemberTest,
+  memberItemsText,
+  type Speller,
+  type StepsWriter,
+  stepsWriter,
+} from './shape-steps.ts';
 import { BodyNumbers, HOLE, TextTable, TokenBuffer } from './shape-tables.ts';
 import { elementTemplate, literalTemplate, ruleTemplate, type Templates, templateSegments } from './shape-templates.ts';
 
