@@ -76,6 +76,8 @@ export interface ShapeContext {
   loopback: { local: number; broadcast: number };
   portFacts: Map<IRServicePort, PortFacts>;
   programFacts: ProgramFacts | null;
+  /** CIDRs' atoms by text */
+  cidrs: Map<string, IntervalSet>;
 }
 
 /**
@@ -143,6 +145,7 @@ export function shapeContext(
     },
     portFacts: new Map(),
     programFacts: null,
+    cidrs: new Map(),
   };
 }
 
@@ -270,14 +273,19 @@ function irShape(ctx: ShapeContext, ir: IRProgram, bc: BodyContexts): void {
 /** A local detector: the atoms of its CIDR, or its literal text for the other kinds. */
 type Detector = IntervalSet | string;
 
-function detectorOf(space: PacketSpace, d: IRProgram['localDetector']): Detector {
-  if (d.kind === 'cidr') return cidrAtoms(space, d.cidr);
+function detectorOf(ctx: ShapeContext, d: IRProgram['localDetector']): Detector {
+  if (d.kind === 'cidr') return cidrAtoms(ctx, d.cidr);
   return d.kind === 'none' ? 'none' : `${d.kind} ${JSON.stringify(d)}`;
 }
 
-function cidrAtoms(space: PacketSpace, text: string): IntervalSet {
-  const c = cidrOf(text);
-  return addressRangeAtoms(space.addresses, c.first, c.last);
+/** A CIDR's atoms, one set per text (most service ports name the same few: the pod CIDR, a detector). */
+function cidrAtoms(ctx: ShapeContext, text: string): IntervalSet {
+  let atoms = ctx.cidrs.get(text);
+  if (atoms === undefined) {
+    const c = cidrOf(text);
+    ctx.cidrs.set(text, (atoms = addressRangeAtoms(ctx.space.addresses, c.first, c.last)));
+  }
+  return atoms;
 }
 
 /** The program's own lines, made once per check: its settings, detector, node addresses and NodePorts. */
@@ -291,7 +299,7 @@ function programFacts(ctx: ShapeContext, ir: IRProgram): ProgramFacts {
   const atom = (ip: string) => addressAtomOf(ctx.space.addresses, ip);
   const b = new TemplateBuilder(ctx.templates);
   const a = (ip: string) => b.addrPoint(atom(ip));
-  const detector = detectorOf(ctx.space, ir.localDetector);
+  const detector = detectorOf(ctx, ir.localDetector);
   const text = [
     '',
     `ir ${ir.family} mark ${ir.masqueradeMark} all ${ir.masqueradeAll} lhnp ${ir.localhostNodePorts}`,
@@ -344,10 +352,10 @@ function portFacts(ctx: ShapeContext, sp: IRServicePort): PortFacts {
     `x ${sp.externalIPs.map(a).join(',')}`,
     `lb ${sp.loadBalancerIPs.map(a).join(',')}`,
     `np ${sp.nodePort === null ? '-' : b.portPoint(sp.nodePort)} hc ${sp.healthCheckNodePort === null ? '-' : b.portPoint(sp.healthCheckNodePort)}`,
-    `${sp.internalTrafficPolicy} ${sp.externalTrafficPolicy} det ${detectorText(b, detectorOf(space, sp.localDetector))}`,
+    `${sp.internalTrafficPolicy} ${sp.externalTrafficPolicy} det ${detectorText(b, detectorOf(ctx, sp.localDetector))}`,
     `aff ${sp.affinity ? freshAtoms(space, lists, sp.affinity.timeoutSeconds) : '-'} has ${sp.hasEndpoints}`,
     `int ${JSON.stringify(sp.internal)} ${sp.internalMasquerade} ext ${JSON.stringify(sp.external)}`,
-    `fw ${firewall ? `${firewall.sourceRanges.map((r) => b.addrSet(cidrAtoms(space, r))).join(',')} ${firewall.allowLoadBalancerIPs}` : '-'}`,
+    `fw ${firewall ? `${firewall.sourceRanges.map((r) => b.addrSet(cidrAtoms(ctx, r))).join(',')} ${firewall.allowLoadBalancerIPs}` : '-'}`,
     `eps ${sp.endpoints.map((e, i) => `${b.addrPoint(endpoints[i]!)}:${b.portPoint(e.port)}/${b.list(lists[i]!)}`).join(' ')}`,
     `sets ${set(sp.cluster)} | ${set(sp.local)}`,
   ].join(' ');
