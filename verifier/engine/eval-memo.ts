@@ -1,15 +1,16 @@
-// The memo behind netfilter-eval's evaluation after the first hook: a decision tree of the class
-// questions an evaluation asked, per flow state, so a class reuses an earlier evaluation by
-// answering one path of questions (see EvalMemo).
+// The memo behind netfilter-eval's evaluation (its first hook, and each flow after it): a decision
+// tree of the class questions an evaluation asked, per starting state, so a class reuses an earlier
+// evaluation by answering one path of questions (see EvalMemo).
 
 import type { Leaf } from './flow.ts';
 import type { IntervalSet } from './intervals.ts';
 import type { ClassQuery } from './query.ts';
 
 /**
- * Memo of the rest of an evaluation after the first hook (routing, the remaining hooks), per flow
- * state: within a shard, every class sends the same few flows (one per endpoint) down the same
- * filter and postrouting chains. The evaluation is deterministic given the flow state and the
+ * Memo of the first hook (per ct state and path) and of the rest of an evaluation after it
+ * (routing, the remaining hooks), per flow state: within a shard, every class sends the same few
+ * flows (one per endpoint) down the same filter and postrouting chains, and most classes take the
+ * same way through the first. The evaluation is deterministic given the flow state and the
  * answers the class gives, so its questions form a decision tree: each node holds the question
  * the evaluation asks next and one child per answer seen; a leaf holds the result. A class walks
  * the tree asking those questions (and is split where it cannot answer one uniformly, as the
@@ -43,33 +44,53 @@ type MemoNode =
   | { kind: 'leaf'; leaves: Leaf[] }
   | { kind: 'question'; question: Question; next: Map<AnswerKey, MemoNode> };
 
+/**
+ * `q`, logging each question the first time it is asked: the class does not change during an
+ * evaluation, so a question asked again (every rule's protocol test, every lookup's pinned
+ * protocol and port) has the answer it had, and the tree need not ask it twice. Repeats are
+ * known by the set's identity (the compiled steps share their sets), so one equal in content but
+ * not in identity is logged again, which costs a node and changes nothing.
+ */
 export function recordingQuery(q: ClassQuery, log: QueryRecord[]): ClassQuery {
   return {
     space: q.space,
     cls: q.cls,
     ask(dim, set) {
       const answer = q.ask(dim, set);
-      log.push({ question: { k: 'ask', dim, set }, answer });
+      if (!logged(log, 'ask', dim, set)) log.push({ question: { k: 'ask', dim, set }, answer });
       return answer;
     },
     probe(dim, set) {
       const answer = q.probe(dim, set);
-      log.push({ question: { k: 'probe', dim, set }, answer });
+      if (!logged(log, 'probe', dim, set)) log.push({ question: { k: 'probe', dim, set }, answer });
       return answer;
     },
     pinned(dim) {
       const answer = q.pinned(dim);
-      log.push({ question: { k: 'pinned', dim }, answer });
+      if (!logged(log, 'pinned', dim, null)) log.push({ question: { k: 'pinned', dim }, answer });
       return answer;
     },
     set(dim) {
       const answer = q.set(dim);
-      log.push({ question: { k: 'set', dim }, answer: answer.join(',') });
+      if (!logged(log, 'set', dim, null)) log.push({ question: { k: 'set', dim }, answer: answer.join(',') });
       return answer;
     },
     // throws: nothing to record (the evaluation is abandoned and redone on each piece)
     partition: (dim, pieces) => q.partition(dim, pieces),
   };
+}
+
+/** How far back a question is looked for: logs are a few dozen questions long, a rare one thousands. */
+const REPEAT_WINDOW = 64;
+
+/** Whether the log's last REPEAT_WINDOW questions hold this one (a set by identity). */
+function logged(log: readonly QueryRecord[], k: Question['k'], dim: number, set: IntervalSet | null): boolean {
+  const from = Math.max(0, log.length - REPEAT_WINDOW);
+  for (let i = log.length - 1; i >= from; i--) {
+    const q = log[i]!.question;
+    if (q.dim === dim && q.k === k && (set === null || (q as { set: IntervalSet }).set === set)) return true;
+  }
+  return false;
 }
 
 function answerOf(q: ClassQuery, question: Question): AnswerKey {
