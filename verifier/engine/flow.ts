@@ -67,8 +67,8 @@ export interface DerivedFromState {
   /** the evaluation memo's keys, arriving through an interface and from a local process */
   memoKeyInterface: string | null;
   memoKeyLocal: string | null;
-  /** leaf outcomes by verdict and what the class adds (observe.ts) */
-  outcomes: Map<string, { outcome: Outcome; key: string }> | null;
+  /** leaf outcomes by verdict and what the class adds, for one observed mark mask (observe.ts) */
+  outcomes: { markMask: number; byKey: Map<number, { outcome: Outcome; key: string }> } | null;
 }
 
 /** The derived-values record of `s`, made on first use. */

@@ -22,6 +22,19 @@ export function observe(o: Outcome, markMask: number): Outcome {
   return { ...o, mark: (o.mark & markMask) >>> 0, affinityWrites: writes };
 }
 
+/**
+ * outcomeKey(observe(o, markMask)) without making the observed outcome when the affinity lists are
+ * already sorted and distinct (the IR's are): the key of every IR outcome of every class.
+ */
+export function observedKey(o: Outcome, markMask: number): string {
+  const writes = o.affinityWrites;
+  for (let i = 1; i < writes.length; i++) if (!(writes[i - 1]! < writes[i]!)) return outcomeKey(observe(o, markMask));
+  if (o.verdict !== 'accept')
+    return writes.length === 0 ? `${o.verdict} mark 0x0` : `${o.verdict} mark 0x0 affinity ${writes.join(',')}`;
+  const mark = (o.mark & markMask) >>> 0;
+  return outcomeKey(mark === o.mark ? o : { ...o, mark });
+}
+
 export interface WeightedPaths {
   outcome: Outcome;
   key: string;
@@ -101,29 +114,64 @@ export function leafOutcome(q: ClassQuery, leaf: Leaf, markMask: number): Outcom
   return observe(raw, markMask);
 }
 
+/** A number per verdict seen (part of a numeric cache key). */
+const verdictCodes = new Map<string, number>();
+const verdictCode = (v: string): number => {
+  let c = verdictCodes.get(v);
+  if (c === undefined) verdictCodes.set(v, (c = verdictCodes.size));
+  return c;
+};
+
+/**
+ * What every leaf of one evaluation asks the class in the same way (observe.ts's part of the class
+ * questions): whether it is a new connection, and the arriving values of a set of mark bits. Each
+ * is asked when a leaf first needs it, in leafOutcome's order, so the first question that splits
+ * the class is the one asked leaf by leaf; then it is known for the class.
+ */
+interface ClassFacts {
+  isNew: boolean | null;
+  /** the last mark mask asked, and its arriving bits */
+  bitsOf: number;
+  bits: number;
+}
+
 /**
  * Outcomes of leaves per state object, verdict and what the class adds (ct new or not, the
  * arriving values of the observed mark bits the rules left alone): the classes of a shard hand the
  * same state objects to this one after another (chain-eval.ts, netfilter-eval.ts). A DNAT without
  * a port takes the class's: not cached.
  */
-function cachedOutcome(q: ClassQuery, leaf: Leaf, markMask: number): { outcome: Outcome; key: string } {
+function cachedOutcome(
+  q: ClassQuery,
+  leaf: Leaf,
+  markMask: number,
+  facts: ClassFacts,
+): { outcome: Outcome; key: string } {
   const s = leaf.state;
   if (s.dnatIp !== null && s.dnatPort === null) {
     const outcome = leafOutcome(q, leaf, markMask);
     return { outcome, key: outcomeKey(outcome) };
   }
   // asked in leafOutcome's order: ct state, then the surviving mark bits of an accepted packet
-  const isNew = q.ask(DIM.ct, CT_NEW);
+  const isNew = (facts.isNew ??= q.ask(DIM.ct, CT_NEW));
   const surviving = (s.markKeep & markMask) >>> 0;
-  const initial = leaf.verdict === 'accept' && surviving !== 0 ? initialMarkBits(q, surviving) : 0;
-  const perVerdict = (derivedOf(s).outcomes ??= new Map());
-  const k = `${leaf.verdict}|${isNew}|${markMask}|${initial}`;
-  let hit = perVerdict.get(k);
+  let initial = 0;
+  if (leaf.verdict === 'accept' && surviving !== 0) {
+    if (facts.bitsOf !== surviving) {
+      facts.bits = initialMarkBits(q, surviving);
+      facts.bitsOf = surviving;
+    }
+    initial = facts.bits;
+  }
+  const d = derivedOf(s);
+  if (d.outcomes === null || d.outcomes.markMask !== markMask) d.outcomes = { markMask, byKey: new Map() };
+  // verdict, ct new and the 32 arriving bits in one number (exact below 2^53)
+  const k = (verdictCode(leaf.verdict) * 2 + (isNew ? 1 : 0)) * 2 ** 32 + initial;
+  let hit = d.outcomes.byKey.get(k);
   if (!hit) {
     const outcome = leafOutcome(q, leaf, markMask);
     hit = { outcome, key: outcomeKey(outcome) };
-    perVerdict.set(k, hit);
+    d.outcomes.byKey.set(k, hit);
   }
   return hit;
 }
@@ -135,9 +183,10 @@ export function artifactDistribution(
   keepTraces: boolean,
 ): ArtifactDistribution {
   const byKey = new Map<string, WeightedPaths>();
+  const facts: ClassFacts = { isNew: null, bitsOf: 0, bits: 0 };
   for (const leaf of leaves) {
     if (leaf.w.n === 0n) continue;
-    const { outcome, key } = cachedOutcome(q, leaf, markMask);
+    const { outcome, key } = cachedOutcome(q, leaf, markMask, facts);
     const prev = byKey.get(key);
     if (prev) {
       prev.w = add(prev.w, leaf.w);
