@@ -72,13 +72,31 @@ export function classSize(
 ): { num: bigint; den: bigint } {
   let num = 1n;
   let den = 1n;
+  // the other dimensions' sizes are small: multiplied as numbers while exact (below 2^53)
+  let small = 1;
   for (let d = 0; d < CORE_DIMS; d++) {
     const s = c.core[d]!;
-    num *= d === 2 || d === 3 ? addressCount(s) : size(s);
+    if (d === 2 || d === 3) {
+      num *= addressCount(s);
+      continue;
+    }
+    const k = smallSize(s);
+    if (small * k > Number.MAX_SAFE_INTEGER) {
+      num *= BigInt(small);
+      small = k;
+    } else small *= k;
   }
+  num *= BigInt(small);
   for (const [dim, s] of c.affinity) {
     num *= size(s);
     den *= size(domainOf(space, dim));
   }
   return { num, den };
+}
+
+/** How many values a set holds, as a number: for dimensions of small domains (atoms, ports, marks). */
+function smallSize(s: IntervalSet): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i += 2) n += s[i + 1]! - s[i]! + 1;
+  return n;
 }

@@ -10,6 +10,7 @@ import { classSize, type PacketClass } from './box.ts';
 import {
   compareToIntended,
   exactlyEqual,
+  type IntendedComparison,
   intendedOf,
   type KeyedDistribution,
   keyedArtifact,
@@ -21,7 +22,7 @@ import { newEvalMemo } from './eval-memo.ts';
 import { explore } from './explore.ts';
 import type { IntervalSet } from './intervals.ts';
 import { evaluateProgram } from './netfilter-eval.ts';
-import { type ArtifactDistribution, artifactDistribution, observe, observedIR } from './observe.ts';
+import { type ArtifactDistribution, artifactDistribution, observe, observedIR, observedKey } from './observe.ts';
 import type { ClassQuery } from './query.ts';
 import { REGION_CLASSES_KEPT } from './regions.ts';
 import { type ShapeCache, shapeContext, shardShape } from './shape.ts';
@@ -146,6 +147,7 @@ export function runCheck(input: CheckInput, roots: readonly PacketClass[]): Chec
   const count = addressCount(space);
   const markMask = input.markMask;
   const observeIR = (o: Outcome) => observe(o, markMask);
+  const observedKeyIR = (o: Outcome) => observedKey(o, markMask);
   const comparisons: Comparison[] = [];
   const arts = input.artifacts;
   for (let i = 0; i < arts.length; i++) {
@@ -163,7 +165,10 @@ export function runCheck(input: CheckInput, roots: readonly PacketClass[]): Chec
   const groups = new Map<string, Finding>();
   const maxTV: Partial<Record<Comparison, Rational>> = {};
   let classes = 0;
-  let packets: Rational = rational(0);
+  // packets counted, summed per denominator and reduced once at the end: reducing a sum of
+  // hundred-bit numerators after every class was a gcd per class
+  const packetSums = new Map<bigint, bigint>();
+  const countPackets = (r: Rational) => packetSums.set(r.den, (packetSums.get(r.den) ?? 0n) + r.num);
   let findingsSeen = 0;
 
   // the differences past maxFindings, by signature: counted, and kept without their class when asked
@@ -201,10 +206,14 @@ export function runCheck(input: CheckInput, roots: readonly PacketClass[]): Chec
 
   const compareCell = (shard: string, cls: PacketClass, dists: ArtifactDistribution[], ir: Distribution | null) => {
     classes++;
-    packets = addRational(packets, classSize(space, cls, count));
+    countPackets(classSize(space, cls, count));
+    // which artifacts give the first one's distribution exactly (their comparison with the IR is its)
+    const likeFirst: boolean[] = [true];
     for (let i = 0; i < arts.length; i++) {
       for (let j = i + 1; j < arts.length; j++) {
-        if (!exactlyEqual(dists[i]!, dists[j]!)) {
+        const equal = exactlyEqual(dists[i]!, dists[j]!);
+        if (i === 0) likeFirst[j] = equal;
+        if (!equal) {
           record({
             comparison: `${arts[i]!.name}=${arts[j]!.name}`,
             shard,
@@ -219,9 +228,14 @@ export function runCheck(input: CheckInput, roots: readonly PacketClass[]): Chec
       }
     }
     if (!ir) return;
-    const intended = intendedOf(ir, observeIR);
+    const intended = intendedOf(ir, observedKeyIR);
+    let first: IntendedComparison | null = null;
     for (const [i, a] of arts.entries()) {
-      const { sameSupport, tv } = compareToIntended(intended, dists[i]!);
+      // equal distributions (same outcomes, equal weights) are as far from the IR as each other
+      const result: IntendedComparison =
+        first !== null && likeFirst[i] ? first : compareToIntended(intended, dists[i]!);
+      if (i === 0) first = result;
+      const { sameSupport, tv } = result;
       const cmp: Comparison = `ir=${a.name}`;
       const prev = maxTV[cmp];
       if (!prev || (tv !== prev && compareRational(tv, prev) > 0)) maxTV[cmp] = tv;
@@ -265,7 +279,7 @@ export function runCheck(input: CheckInput, roots: readonly PacketClass[]): Chec
       // an isomorphic shard was evaluated and found equivalent: this one splits the same way
       reusedShards++;
       classes += known.classes;
-      packets = addRational(packets, classSize(space, shard.cls, count));
+      countPackets(classSize(space, shard.cls, count));
       continue;
     }
     evaluatedShards++;
@@ -278,6 +292,8 @@ export function runCheck(input: CheckInput, roots: readonly PacketClass[]): Chec
   }
 
   input.progress?.(total, total);
+  let packets: Rational = rational(0);
+  for (const [den, num] of packetSums) packets = addRational(packets, { num, den });
   const findings = [...groups.values()];
   for (const k of Object.keys(maxTV) as Comparison[]) maxTV[k] = reduce(maxTV[k]!);
   return {

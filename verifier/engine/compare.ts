@@ -62,12 +62,12 @@ export type IntendedDistribution = ReadonlyMap<string, Rational>;
 
 export function intendedOf(
   d: Distribution,
-  observe: (o: Distribution[number]['outcome']) => Distribution[number]['outcome'],
+  observedKey: (o: Distribution[number]['outcome']) => string,
 ): IntendedDistribution {
   const m = new Map<string, Rational>();
   for (const w of d) {
     if (w.p.num === 0n) continue;
-    const k = outcomeKey(observe(w.outcome));
+    const k = observedKey(w.outcome);
     const prev = m.get(k);
     m.set(k, prev ? { num: prev.num * w.p.den + w.p.num * prev.den, den: prev.den * w.p.den } : w.p);
   }
