@@ -40,39 +40,61 @@ export interface QueryRecord {
   answer: AnswerKey;
 }
 
+/**
+ * A question node keeps its first answer's child in two fields and a Map only from a second
+ * answer on: most nodes lie on one path (a Map per node was most of the tree's allocation).
+ */
 type MemoNode =
   | { kind: 'leaf'; leaves: Leaf[] }
-  | { kind: 'question'; question: Question; next: Map<AnswerKey, MemoNode> };
+  | {
+      kind: 'question';
+      question: Question;
+      answer: AnswerKey;
+      child: MemoNode;
+      others: Map<AnswerKey, MemoNode> | null;
+    };
+
+const childOf = (node: Extract<MemoNode, { kind: 'question' }>, answer: AnswerKey): MemoNode | undefined =>
+  answer === node.answer ? node.child : (node.others?.get(answer) ?? undefined);
 
 /**
- * `q`, logging each question the first time it is asked: the class does not change during an
- * evaluation, so a question asked again (every rule's protocol test, every lookup's pinned
- * protocol and port) has the answer it had, and the tree need not ask it twice. Repeats are
- * known by the set's identity (the compiled steps share their sets), so one equal in content but
- * not in identity is logged again, which costs a node and changes nothing.
+ * `q`, logging a question only the first time it is asked where that is cheap to know: the class
+ * does not change during an evaluation, so a question asked again has the answer it had, and the
+ * tree need not ask it twice. Pinned values and sets are known by dimension (every lookup asks the
+ * pinned protocol, port and destination); a test by its set's identity among the last few logged
+ * (a rule's protocol test before its port test, the port test's protocol guard). A repeat logged
+ * again costs a node and changes nothing.
  */
 export function recordingQuery(q: ClassQuery, log: QueryRecord[]): ClassQuery {
+  // the core dimensions whose pinned value (bit 2·dim) or set (bit 2·dim + 1) is logged
+  let dimsLogged = 0;
+  const firstOfDim = (bit: number): boolean => {
+    if (bit >= 31) return true;
+    const was = dimsLogged;
+    dimsLogged |= 1 << bit;
+    return was !== dimsLogged;
+  };
   return {
     space: q.space,
     cls: q.cls,
     ask(dim, set) {
       const answer = q.ask(dim, set);
-      if (!logged(log, 'ask', dim, set)) log.push({ question: { k: 'ask', dim, set }, answer });
+      if (!recentlyLogged(log, 'ask', dim, set)) log.push({ question: { k: 'ask', dim, set }, answer });
       return answer;
     },
     probe(dim, set) {
       const answer = q.probe(dim, set);
-      if (!logged(log, 'probe', dim, set)) log.push({ question: { k: 'probe', dim, set }, answer });
+      if (!recentlyLogged(log, 'probe', dim, set)) log.push({ question: { k: 'probe', dim, set }, answer });
       return answer;
     },
     pinned(dim) {
       const answer = q.pinned(dim);
-      if (!logged(log, 'pinned', dim, null)) log.push({ question: { k: 'pinned', dim }, answer });
+      if (firstOfDim(2 * dim)) log.push({ question: { k: 'pinned', dim }, answer });
       return answer;
     },
     set(dim) {
       const answer = q.set(dim);
-      if (!logged(log, 'set', dim, null)) log.push({ question: { k: 'set', dim }, answer: answer.join(',') });
+      if (firstOfDim(2 * dim + 1)) log.push({ question: { k: 'set', dim }, answer: answer.join(',') });
       return answer;
     },
     // throws: nothing to record (the evaluation is abandoned and redone on each piece)
@@ -80,15 +102,15 @@ export function recordingQuery(q: ClassQuery, log: QueryRecord[]): ClassQuery {
   };
 }
 
-/** How far back a question is looked for: logs are a few dozen questions long, a rare one thousands. */
-const REPEAT_WINDOW = 64;
+/** How far back a test is looked for (an evaluation can ask thousands: a bounded look). */
+const REPEAT_WINDOW = 8;
 
-/** Whether the log's last REPEAT_WINDOW questions hold this one (a set by identity). */
-function logged(log: readonly QueryRecord[], k: Question['k'], dim: number, set: IntervalSet | null): boolean {
+/** Whether the log's last REPEAT_WINDOW questions hold this test (its set by identity). */
+function recentlyLogged(log: readonly QueryRecord[], k: 'ask' | 'probe', dim: number, set: IntervalSet): boolean {
   const from = Math.max(0, log.length - REPEAT_WINDOW);
   for (let i = log.length - 1; i >= from; i--) {
     const q = log[i]!.question;
-    if (q.dim === dim && q.k === k && (set === null || (q as { set: IntervalSet }).set === set)) return true;
+    if (q.k === k && q.dim === dim && q.set === set) return true;
   }
   return false;
 }
@@ -111,7 +133,7 @@ export function lookupMemo(q: ClassQuery, root: MemoNode | undefined): Leaf[] | 
   let node = root;
   while (node) {
     if (node.kind === 'leaf') return node.leaves;
-    node = node.next.get(answerOf(q, node.question));
+    node = childOf(node, answerOf(q, node.question));
   }
   return null;
 }
@@ -135,7 +157,7 @@ export function insertMemo(memo: EvalMemo, key: string, log: readonly QueryRecor
   const build = (from: number): MemoNode => {
     let node: MemoNode = leaf;
     for (let i = log.length - 1; i >= from; i--) {
-      node = { kind: 'question', question: log[i]!.question, next: new Map([[log[i]!.answer, node]]) };
+      node = { kind: 'question', question: log[i]!.question, answer: log[i]!.answer, child: node, others: null };
     }
     return node;
   };
@@ -146,9 +168,9 @@ export function insertMemo(memo: EvalMemo, key: string, log: readonly QueryRecor
   }
   for (let i = 0; i < log.length; i++) {
     if (node.kind !== 'question' || !sameQuestion(node.question, log[i]!.question)) return;
-    const child: MemoNode | undefined = node.next.get(log[i]!.answer);
+    const child: MemoNode | undefined = childOf(node, log[i]!.answer);
     if (!child) {
-      node.next.set(log[i]!.answer, build(i + 1));
+      (node.others ??= new Map()).set(log[i]!.answer, build(i + 1));
       return;
     }
     node = child;
