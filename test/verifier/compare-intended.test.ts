@@ -3,9 +3,11 @@
 // exponent a statistic rule) go through a memo keyed by the weight objects and the IR's
 // probabilities; the memo must never hand one comparison's result to another that differs in an
 // outcome's probability, in which outcomes there are, or in the IR's outcomes no artifact has.
+
+import fc from 'fast-check';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { type Outcome, type Rational, rational, reduce } from '../../compiler/ir/outcome.ts';
+import { type Outcome, outcomeKey, type Rational, rational, reduce } from '../../compiler/ir/outcome.ts';
 import {
   compareToIntended,
   type IntendedDistribution,
@@ -13,7 +15,7 @@ import {
   totalVariation,
 } from '../../verifier/engine/compare.ts';
 import type { Dyadic } from '../../verifier/engine/dyadic.ts';
-import type { ArtifactDistribution } from '../../verifier/engine/observe.ts';
+import { type ArtifactDistribution, observe, observedKey } from '../../verifier/engine/observe.ts';
 
 const Compare = suite('compare to intended');
 
@@ -141,6 +143,25 @@ Compare('a comparison repeated with the same objects is answered with the same r
     ]),
   );
   assert.is(again, once);
+});
+
+Compare('observedKey spells the key of the observed outcome', () => {
+  const list = fc.constantFrom('svc/a/tcp/10.0.0.1:80', 'svc/a/tcp/10.0.0.2:80', 'svc/b/udp/10.0.0.1:53', 'Z', 'a');
+  const arbOutcome = fc.record({
+    verdict: fc.constantFrom('accept', 'drop', 'reject', 'reject:tcp-reset'),
+    dnat: fc.option(
+      fc.record({ ip: fc.constantFrom('10.1.0.5', 'fd00::5'), port: fc.integer({ min: 1, max: 65535 }) }),
+    ),
+    masquerade: fc.constantFrom('none', 'masquerade', 'masquerade-fully-random'),
+    mark: fc.integer({ min: 0, max: 0xffffffff }),
+    affinityWrites: fc.array(list, { maxLength: 4 }),
+  }) as fc.Arbitrary<unknown> as fc.Arbitrary<Outcome>;
+  fc.assert(
+    fc.property(arbOutcome, fc.integer({ min: 0, max: 0xffffffff }), (o, mask) => {
+      assert.is(observedKey(o, mask), outcomeKey(observe(o, mask)));
+    }),
+    { numRuns: 1000 },
+  );
 });
 
 Compare.run();
