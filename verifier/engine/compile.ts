@@ -2,7 +2,7 @@
 import { appendAll } from '../../common/append.ts';
 import type { CtState } from '../../compiler/ir/packet.ts';
 import { numgenCount } from '../model/numgen.ts';
-import type { Hook, KeyPart, NetfilterProgram, NumberRange, Step, Test } from '../model/program.ts';
+import type { Hook, KeyPart, NetfilterProgram, NumberRange, Rule, Step, Test } from '../model/program.ts';
 import { compareKeys, hookOrderKey, refuseTiesWithNatCore } from './base-chain-order.ts';
 import {
   type CBaseChain,
@@ -311,16 +311,29 @@ export function compileProgram(program: NetfilterProgram, ctx: CompileContext): 
   const compileChain = (id: string): CChain => {
     const chain = program.chains.get(id)!;
     if (ctx.consume) program.chains.delete(id);
-    const rules: CRule[] = chain.rules.map((r) => {
-      try {
-        return { origin: r.origin, steps: steps(r.steps) };
-      } catch (e) {
-        // the rule it is about, for the report to point at (its line or JSON path)
-        if (e instanceof CompileError && e.origin === undefined && r.origin) e.origin = r.origin;
-        throw e;
-      }
-    });
+    const rules = ctx.consume ? rulesInPlace(chain.rules) : chain.rules.map(compileRule);
     return { name: chain.name, rules, index: buildKeyIndex(rules.map(leadingParts)) };
+  };
+  const compileRule = (r: Rule): CRule => {
+    try {
+      return { origin: r.origin, steps: steps(r.steps) };
+    } catch (e) {
+      throw withOrigin(e, r);
+    }
+  };
+  // A consumed model's rules become the compiled ones: each rule object and its steps array (its
+  // own: model/program.ts Rule) are reused, their steps replaced by the compiled steps, instead of
+  // a copy of each made (600,000 rules at 10,000 services) while the model's die.
+  const rulesInPlace = (list: Rule[]): CRule[] => {
+    for (const r of list) {
+      const s = r.steps as unknown as (Step | CStep)[];
+      try {
+        for (let i = 0; i < s.length; i++) s[i] = step(s[i] as Step);
+      } catch (e) {
+        throw withOrigin(e, r);
+      }
+    }
+    return list as unknown as CRule[];
   };
   if (ctx.lazy && ctx.consume) throw new Error('compileProgram: lazy and consume exclude each other');
   const chains: CChain[] = ctx.lazy ? lazyChains(ids, compileChain) : ids.map(compileChain);
@@ -371,6 +384,12 @@ function leadingParts(rule: CRule): readonly CPart[] | null {
     break;
   }
   return parts !== null && parts.length > 0 ? parts : null;
+}
+
+/** `e`, a CompileError without an origin given the rule's (for the report to point at its line or JSON path). */
+function withOrigin(e: unknown, r: Rule): unknown {
+  if (e instanceof CompileError && e.origin === undefined && r.origin) e.origin = r.origin;
+  return e;
 }
 
 /** A ported dispatch's element: one DNAT verdict without a port (what the evaluator gives the port to). */

@@ -88,6 +88,7 @@ export interface Chain {
 /** Steps run left to right; a failed test ends the rule (the chain continues with the next rule). */
 export interface Rule {
   origin: Origin;
+  /** the rule's own array, shared with no other rule: compiling a model given away reuses it (engine/compile.ts) */
   steps: Step[];
 }
 
