@@ -47,8 +47,37 @@ export function newInterner(): Interner {
     return key;
   };
 
+  // A point set [v, v] (an address atom, a port, a protocol: most parts) by dimension and value in
+  // arrays of part numbers, not hashed: a Map keyed by a number past 2^31 hashed a heap number for
+  // each of 320,000 parts at 10,000 services. Its set is shared by every dimension, as below.
+  const pointParts: Int32Array[] = [];
+  const pointSets = new Map<number, IntervalSet>();
+  const made: CPart[] = [];
+  const newPart = (dim: number, set: IntervalSet): CPart => {
+    const p = { dim, set };
+    partIds.set(p, partIds.size);
+    made.push(p);
+    return p;
+  };
+  const pointPart = (dim: number, set: IntervalSet, v: number): CPart => {
+    let row = pointParts[dim];
+    if (row === undefined || v >= row.length) {
+      const grown = new Int32Array(Math.max(1024, 2 * (v + 1)));
+      if (row !== undefined) grown.set(row);
+      pointParts[dim] = row = grown;
+    }
+    const known = row[v]!;
+    if (known !== 0) return made[known - 1]!;
+    let s = pointSets.get(v);
+    if (s === undefined) pointSets.set(v, (s = set));
+    const p = newPart(dim, s);
+    row[v] = made.length;
+    return p;
+  };
+
   return {
     part(dim, set) {
+      if (set.length === 2 && set[0] === set[1] && set[0]! < SMALL && dim < 64) return pointPart(dim, set, set[0]!);
       const small = set.length === 2 && set[0]! < SMALL && set[1]! < SMALL && dim < 64;
       const setKey = small ? set[0]! * SMALL + set[1]! : set.join(',');
       const key = small ? dim * SMALL * SMALL + (setKey as number) : `${dim}|${setKey}`;
@@ -56,8 +85,7 @@ export function newInterner(): Interner {
       if (p === undefined) {
         let s = sets.get(setKey);
         if (s === undefined) sets.set(setKey, (s = set));
-        p = { dim, set: s };
-        partIds.set(p, partIds.size);
+        p = newPart(dim, s);
         parts.set(key, p);
       }
       return p;
