@@ -109,6 +109,12 @@ function atomOfValue<T extends number | bigint>(c: ArrayLike<T>, v: T): number {
   return lo;
 }
 
+/** The atom of an IPv4 address given as a number (ipv4Number), without BigInt or a text lookup. */
+export function ipv4AddressAtom(a: AddressAtoms, v: number): number {
+  if (!a.cuts4) throw new Error('ipv4AddressAtom: not an IPv4 space');
+  return atomOfValue(a.cuts4, v);
+}
+
 /** The atom of an address written as text (parsed once per text). */
 export function addressAtomOf(a: AddressAtoms, text: string): number {
   let atom = a.byText.get(text);
