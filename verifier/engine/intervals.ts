@@ -32,6 +32,19 @@ export function fromRanges(ranges: Iterable<readonly [number, number]>): Interva
   return out;
 }
 
+/** fromRanges of the points `values` (unsorted, repeats allowed), without a range per value; sorts `values`. */
+export function fromPoints(values: number[]): IntervalSet {
+  values.sort((a, b) => a - b);
+  const out: number[] = [];
+  for (const v of values) {
+    const n = out.length;
+    if (n > 0 && v <= out[n - 1]! + 1) {
+      if (v > out[n - 1]!) out[n - 1] = v;
+    } else out.push(v, v);
+  }
+  return out;
+}
+
 export function intersect(a: IntervalSet, b: IntervalSet): IntervalSet {
   if (a.length === 0 || b.length === 0) return EMPTY;
   const out: number[] = [];

@@ -2,7 +2,7 @@
 // and port their leading conditions pin, so a class with one destination looks only at the items
 // that can match it (candidates.ts reads them; docs/verifier.md, "Packet classes").
 import { bitsOf, type CPart, type KeyIndex, portCode } from './compiled.ts';
-import { fromRanges, type IntervalSet, single } from './intervals.ts';
+import { fromPoints, type IntervalSet, single } from './intervals.ts';
 import { DIM } from './space.ts';
 
 /**
@@ -35,7 +35,7 @@ export function buildKeyIndex(items: readonly (readonly CPart[] | null)[]): KeyI
   const dstOnly = new Map<number, number[]>();
   const byPort = new Map<number, number[]>();
   const byDst = new Map<number, number[]>();
-  const portLists = new Map<number, [number, number][]>();
+  const portLists = new Map<number, number[]>();
   const general: number[] = [];
   const allPortOnly: number[] = [];
   const allDstOnly: number[] = [];
@@ -51,7 +51,8 @@ export function buildKeyIndex(items: readonly (readonly CPart[] | null)[]): KeyI
     let portSet: IntervalSet | undefined;
     let dstSet: IntervalSet | undefined;
     if (parts !== null) {
-      for (const p of parts) {
+      for (let k = 0; k < parts.length; k++) {
+        const p = parts[k]!;
         if (p.dim === DIM.proto) protoSet ??= p.set;
         else if (p.dim === DIM.dport) portSet ??= p.set;
         else if (p.dim === DIM.dst) dstSet ??= p.set;
@@ -62,9 +63,7 @@ export function buildKeyIndex(items: readonly (readonly CPart[] | null)[]): KeyI
     const dsts = fewAtoms(dstSet);
     if (proto !== undefined && port !== undefined) {
       const code = portCode(proto, port);
-      const ports = portLists.get(proto);
-      if (ports) ports.push([port, port]);
-      else portLists.set(proto, [[port, port]]);
+      push(portLists, proto, port);
       push(byPort, code, i);
       if (dsts !== undefined) {
         for (const dst of dsts) {
@@ -86,7 +85,8 @@ export function buildKeyIndex(items: readonly (readonly CPart[] | null)[]): KeyI
     } else general.push(i);
   }
   if (general.length === items.length) return null;
-  const portsByProto = new Map([...portLists].map(([proto, l]) => [proto, fromRanges(l)] as const));
+  const portsByProto = new Map<number, IntervalSet>();
+  for (const [proto, ports] of portLists) portsByProto.set(proto, fromPoints(ports));
   return {
     full,
     portOnly,
