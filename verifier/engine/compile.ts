@@ -2,7 +2,7 @@
 import { appendAll } from '../../common/append.ts';
 import type { CtState } from '../../compiler/ir/packet.ts';
 import { numgenCount } from '../model/numgen.ts';
-import type { Hook, KeyPart, NetfilterProgram, NumberRange, Rule, Step, Test } from '../model/program.ts';
+import type { Chain, Hook, KeyPart, NetfilterProgram, NumberRange, Rule, Step, Test } from '../model/program.ts';
 import { compareKeys, hookOrderKey, refuseTiesWithNatCore } from './base-chain-order.ts';
 import {
   type CBaseChain,
@@ -141,8 +141,9 @@ export function compileProgram(program: NetfilterProgram, ctx: CompileContext): 
   // 10,000 services was met twice; the shared dispatches are compiled once by their elements), and
   // the interner makes equal lists one.
   const partsOf = (ps: readonly KeyPart[]): readonly CPart[] => intern.parts(protocolsFirst(ps.map(part)));
-  const ids = [...program.chains.keys()];
-  const indexOf = new Map(ids.map((id, i) => [id, i]));
+  const ids: string[] = [];
+  const indexOf = new Map<string, number>();
+  for (const id of program.chains.keys()) indexOf.set(id, ids.push(id) - 1);
   const chainRef = (id: string): number => {
     const i = indexOf.get(id);
     if (i === undefined) throw new CompileError(`reference to undefined chain '${id}'`);
@@ -308,9 +309,7 @@ export function compileProgram(program: NetfilterProgram, ctx: CompileContext): 
     };
   };
 
-  const compileChain = (id: string): CChain => {
-    const chain = program.chains.get(id)!;
-    if (ctx.consume) program.chains.delete(id);
+  const compileChain = (chain: Chain): CChain => {
     const rules = ctx.consume ? rulesInPlace(chain.rules) : chain.rules.map(compileRule);
     return { name: chain.name, rules, index: buildKeyIndex(rules.map(leadingParts)) };
   };
@@ -336,7 +335,11 @@ export function compileProgram(program: NetfilterProgram, ctx: CompileContext): 
     return list as unknown as CRule[];
   };
   if (ctx.lazy && ctx.consume) throw new Error('compileProgram: lazy and consume exclude each other');
-  const chains: CChain[] = ctx.lazy ? lazyChains(ids, compileChain) : ids.map(compileChain);
+  const chains: CChain[] = ctx.lazy
+    ? lazyChains(ids, (id) => compileChain(program.chains.get(id)!))
+    : ctx.consume
+      ? consumeChains(program, compileChain)
+      : [...program.chains.values()].map(compileChain);
 
   const hooks = {} as Record<Hook, CBaseChain[]>;
   for (const h of HOOKS) hooks[h] = [];
@@ -345,6 +348,19 @@ export function compileProgram(program: NetfilterProgram, ctx: CompileContext): 
   keyed.sort((a, b) => compareKeys(a.key, b.key));
   for (const { base } of keyed) hooks[base.hook].push({ ...base, chain: chainRef(base.chain) });
   return { backend: program.backend, chains, hooks };
+}
+
+/**
+ * The program's chains compiled in order, each let go of once compiled: taken out of the program
+ * first (one clear, not a delete per chain: 195,000 at 10,000 services), then out of the list.
+ */
+function consumeChains(program: NetfilterProgram, compileChain: (chain: Chain) => CChain): CChain[] {
+  const given: (Chain | undefined)[] = [...program.chains.values()];
+  program.chains.clear();
+  return given.map((chain, i) => {
+    given[i] = undefined;
+    return compileChain(chain!);
+  });
 }
 
 /**
