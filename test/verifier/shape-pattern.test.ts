@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fromRanges, type IntervalSet } from '../../verifier/engine/intervals.ts';
-import { cutSets, pattern, patternByPieces, patternWith } from '../../verifier/engine/shape-pattern.ts';
+import { pattern, patternByPieces } from '../../verifier/engine/shape-pattern.ts';
 import { BodyNumbers, SetTable } from '../../verifier/engine/shape-tables.ts';
 
 const test = suite('shape pattern');
@@ -76,25 +76,6 @@ test('a large set alone, and a large set covering a small one, or disjoint from 
   assert.is(pattern([large, fromRanges([[0, 3]])]), '.0.0 1');
   // disjoint: never inside it
   assert.is(pattern([fromRanges([[5, 8]]), large]), '.0.1');
-});
-
-test('patternWith: the sets cut once, patterned with one more, is pattern of them all', () => {
-  const arbSet = (maxLength: number) =>
-    fc
-      .array(fc.tuple(fc.integer({ min: 0, max: 200 }), fc.integer({ min: 0, max: 6 })), { maxLength })
-      .map((l) => fromRanges(l.map(([a, w]) => [a, a + w] as [number, number])));
-  fc.assert(
-    fc.property(fc.array(arbSet(6), { minLength: 1, maxLength: 6 }), arbSet(80), (sets, extra) => {
-      const cut = cutSets(sets);
-      assert.ok(cut !== null);
-      assert.is(patternWith(cut, extra), pattern([...sets, extra]));
-      assert.is(patternWith(cut, extra), patternByPieces([...sets, extra]));
-    }),
-    { numRuns: 500 },
-  );
-  // a large set among them is not cut (pattern asks it instead)
-  const large = fromRanges(Array.from({ length: 40 }, (_, i) => [3 * i, 3 * i] as [number, number]));
-  assert.is(cutSets([large, fromRanges([[1, 2]])]), null);
 });
 
 test('set table: equal sets get one id, whatever the object or the way they are asked', () => {

@@ -51,48 +51,6 @@ export function pattern(sets: readonly IntervalSet[]): string {
   return [...seen].sort().join('.');
 }
 
-/**
- * Sets cut into pieces once, to be patterned with one more set after them, several times (a shard
- * body's address sets, with each root's source set): null when one of them is large (the
- * pattern then cuts the others and asks it instead, which leaves no room for a second one).
- */
-export interface CutSets {
-  sets: readonly IntervalSet[];
-  cuts: Float64Array;
-  /** each piece's signature (the ascending numbers of the sets covering it) */
-  signatures: string[];
-}
-
-export function cutSets(sets: readonly IntervalSet[]): CutSets | null {
-  if (sets.some((s) => s.length > LARGE)) return null;
-  const { cuts, members } = pieces(sets);
-  return { sets, cuts, signatures: members.map((m) => m.join(' ')) };
-}
-
-/**
- * pattern([...sets, extra]) from the sets cut once: the extra set is asked, per piece and for the
- * regions below and above the sets' bounds, whether it covers all, part or none of it — as
- * `pattern` asks a large set (the same signatures: `extra` has the largest number).
- */
-export function patternWith(c: CutSets, extra: IntervalSet): string {
-  const { cuts, signatures } = c;
-  if (extra.length === 0 || cuts.length === 0) return pattern([...c.sets, extra]);
-  const n = `${c.sets.length}`;
-  const lo = Math.min(extra[0]!, cuts[0]!);
-  const hi = Math.max(extra[extra.length - 1]! + 1, cuts[cuts.length - 1]!);
-  const seen = new Set<string>();
-  const add = (sig: string, from: number, to: number) => {
-    if (from >= to) return;
-    const cover = coverage(extra, from, to - 1);
-    if (cover !== 'all') seen.add(sig);
-    if (cover !== 'none') seen.add(sig === '' ? n : `${sig} ${n}`);
-  };
-  add('', lo, cuts[0]!);
-  for (let p = 0; p < signatures.length; p++) add(signatures[p]!, cuts[p]!, cuts[p + 1]!);
-  add('', cuts[cuts.length - 1]!, hi);
-  return [...seen].sort().join('.');
-}
-
 /** The reference form: cut every set at every bound. */
 export function patternByPieces(sets: readonly IntervalSet[]): string {
   const cuts = cutsOf(sets);

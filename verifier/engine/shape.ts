@@ -38,7 +38,7 @@ import { type CompiledArtifact, portCode } from './compiled.ts';
 import { equals, type IntervalSet } from './intervals.ts';
 import { affinityFreshQuestion } from './ir-view.ts';
 import { loopbackBroadcastAtoms, loopbackLocalAtoms } from './locality.ts';
-import { type CutSets, cutSets, pattern, patternWith } from './shape-pattern.ts';
+import { pattern } from './shape-pattern.ts';
 import { type BodyContexts, type KeyContext, programShape } from './shape-program.ts';
 import { emitTemplate, expandTokens, type StreamWriter, startBody, streamWriter } from './shape-stream.ts';
 import { HOLE, SetTable, TextTable, TokenInterner } from './shape-tables.ts';
@@ -86,12 +86,10 @@ export interface ShapeContext {
  * enters the shape through the address pattern alone. Written once per key.
  */
 interface ShardBody {
-  /** the body's number in ShapeContext.bodyTokens */
+  /** the body text's number in ShapeContext.bodyIds */
   id: number;
   /** the numbered address sets, for the pattern with each root's source set */
   addresses: IntervalSet[];
-  /** those sets cut once, when several roots' shards pattern them (null: not, or one is large) */
-  cut: CutSets | null;
   ports: string;
   /** the shard's destination set (the same under every root: roots do not restrict it) */
   dst: IntervalSet;
@@ -167,8 +165,7 @@ export function shardShape(ctx: ShapeContext, shard: Shard, rootIndex: number): 
   }
   // the source set is compared with every numbered address set through the pattern
   const src = shard.cls.core[DIM.src]!;
-  const addresses = body.cut !== null ? patternWith(body.cut, src) : pattern([...body.addresses, src]);
-  return `root ${rootIndex}\nbody ${body.id}\naddresses ${addresses}\nports ${body.ports}`;
+  return `root ${rootIndex}\nbody ${body.id}\naddresses ${pattern([...body.addresses, src])}\nports ${body.ports}`;
 }
 
 /** A shape with its body written out: the same for isomorphic shards of any two contexts (tests). */
@@ -220,9 +217,7 @@ function shardBody(ctx: ShapeContext, key: Exclude<Shard['key'], { kind: 'rest' 
   for (const a of ctx.artifacts) programShape(a.program, w, bc);
   const id = ctx.bodyTokens.of(tokens);
   const ports = w.ports.order.map((p) => T.ports.sets[p]!);
-  const addresses = w.addrs.order.map((a) => T.addrs.sets[a]!);
-  const cut = ctx.rootCount > 1 ? cutSets(addresses) : null;
-  return { id, addresses, cut, ports: pattern(ports), dst, waiting: 0 };
+  return { id, addresses: w.addrs.order.map((a) => T.addrs.sets[a]!), ports: pattern(ports), dst, waiting: 0 };
 }
 
 function irShape(ctx: ShapeContext, ir: IRProgram, bc: BodyContexts): void {
