@@ -86,7 +86,7 @@ export interface ShapeContext {
  * enters the shape through the address pattern alone. Written once per key.
  */
 interface ShardBody {
-  /** the body text's number in ShapeContext.bodyIds */
+  /** the body's number in ShapeContext.bodyTokens */
   id: number;
   /** the numbered address sets, for the pattern with each root's source set */
   addresses: IntervalSet[];
