@@ -3,29 +3,15 @@
 //   node --max-semi-space-size=32 --import tsx bench/check-rounds.ts FILE.ksvc [ROUNDS]
 // Prepares once (lower, both compiles, both readers, the packet space, the shards), then runs the
 // check ROUNDS times (default 3) and prints each round's classes, wall and CPU seconds.
-import { readFileSync } from 'node:fs';
 import { PerformanceObserver } from 'node:perf_hooks';
-import { check, parse } from '../api/ksvc.ts';
-import { lower } from '../api/lower.ts';
 import { evaluate } from '../compiler/ir/evaluate.ts';
 import { DEFAULT_TV_BOUND, runCheck } from '../verifier/engine/check.ts';
 import { collectIRShardKeys } from '../verifier/engine/ir-view.ts';
 import { observedMarkMask, rootsByState } from '../verifier/engine/setup.ts';
 import { buildShards, collectProgramKeys, emptyShardKeys, type Shard } from '../verifier/engine/shards.ts';
-import { preparedFromIR } from './shard-shapes.ts';
+import { benchArguments, preparedFromIR } from './shard-shapes.ts';
 
-const file = process.argv[2];
-if (!file) {
-  console.error('usage: node --import tsx bench/check-rounds.ts FILE.ksvc [ROUNDS]');
-  process.exit(2);
-}
-const rounds = Number(process.argv[3] ?? 3);
-const model = check(parse(readFileSync(file, 'utf8'), { file })).model;
-if (!model) {
-  console.error(`${file}: has errors (run ksvc check)`);
-  process.exit(2);
-}
-const ir = lower(model, { node: model.nodes[0]!.name, family: 'ipv4' }).programs[0]!;
+const { ir, rounds } = benchArguments('check-rounds.ts');
 const setup = preparedFromIR(ir);
 const keys = emptyShardKeys();
 for (const c of setup.compiled) collectProgramKeys(keys, c.program);

@@ -1,6 +1,9 @@
 // Every shard's shape of a prepared check, as verify's check computes them (verifier/engine/
 // shape.ts): for bench/verify-phases.ts and bench/verify-shapes.ts.
+import { readFileSync } from 'node:fs';
 import { compileIptables } from '../api/iptables.ts';
+import { check, parse } from '../api/ksvc.ts';
+import { lower } from '../api/lower.ts';
 import { compileNftables } from '../api/nftables.ts';
 import type { IRProgram } from '../compiler/ir/types.ts';
 import { affinityListNames, affinityNaming } from '../verifier/affinity-names.ts';
@@ -47,4 +50,23 @@ export function freshShapes(
 export function everyShardShape(setup: ReturnType<typeof prepare>, ir: IRProgram): { shapes: number; shards: number } {
   const { shapes } = freshShapes(setup, ir);
   return { shapes: new Set(shapes.filter((s) => s !== null)).size, shards: shapes.length };
+}
+
+/**
+ * A bench's command line, FILE.ksvc [ROUNDS]: FILE's first node's IPv4 program and the rounds
+ * (default 3); a usage line and exit 2 without a file, or when the file has errors.
+ */
+export function benchArguments(script: string): { ir: IRProgram; rounds: number } {
+  const file = process.argv[2];
+  if (!file) {
+    console.error(`usage: node --import tsx bench/${script} FILE.ksvc [ROUNDS]`);
+    process.exit(2);
+  }
+  const model = check(parse(readFileSync(file, 'utf8'), { file })).model;
+  if (!model) {
+    console.error(`${file}: has errors (run ksvc check)`);
+    process.exit(2);
+  }
+  const ir = lower(model, { node: model.nodes[0]!.name, family: 'ipv4' }).programs[0]!;
+  return { ir, rounds: Number(process.argv[3] ?? 3) };
 }

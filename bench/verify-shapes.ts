@@ -4,23 +4,9 @@
 // Prepares the check once (lower, both compiles, both readers, the packet space), then computes
 // the shapes ROUNDS times (default 3), each with a fresh shape context, and prints the shapes
 // found, the shards, and each round's wall and CPU seconds.
-import { readFileSync } from 'node:fs';
-import { check, parse } from '../api/ksvc.ts';
-import { lower } from '../api/lower.ts';
-import { everyShardShape, preparedFromIR } from './shard-shapes.ts';
+import { benchArguments, everyShardShape, preparedFromIR } from './shard-shapes.ts';
 
-const file = process.argv[2];
-if (!file) {
-  console.error('usage: node --import tsx bench/verify-shapes.ts FILE.ksvc [ROUNDS]');
-  process.exit(2);
-}
-const rounds = Number(process.argv[3] ?? 3);
-const model = check(parse(readFileSync(file, 'utf8'), { file })).model;
-if (!model) {
-  console.error(`${file}: has errors (run ksvc check)`);
-  process.exit(2);
-}
-const ir = lower(model, { node: model.nodes[0]!.name, family: 'ipv4' }).programs[0]!;
+const { ir, rounds } = benchArguments('verify-shapes.ts');
 const setup = preparedFromIR(ir);
 for (let round = 0; round < rounds; round++) {
   const c0 = process.cpuUsage();
