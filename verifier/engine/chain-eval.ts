@@ -17,7 +17,7 @@ import {
 } from './compiled.ts';
 import { type Dyadic, mul } from './dyadic.ts';
 import { type FinalVerdict, type FlowState, flowWith } from './flow.ts';
-import { contains, point } from './intervals.ts';
+import { contains, isSubset, overlaps, point } from './intervals.ts';
 import { loopbackLocalAtoms } from './locality.ts';
 import { masqueradedSourceTest, sourceMasqueraded } from './masqueraded-source.ts';
 import type { ClassQuery } from './query.ts';
@@ -84,8 +84,7 @@ function partValue(ev: Ev, p: CPart, s: FlowState): number {
     return contains(p.set, contains(loopbackLocalAtoms(ev.space), s.dnatAtom) ? 1 : 0) ? T : F;
   if (dim === DIM.dport && s.dnatPort !== null) return contains(p.set, s.dnatPort) ? T : F;
   if (dim === DIM.iif && s.viaLoopback) return contains(p.set, ev.loAtom) ? T : F;
-  // (a probe, not the protocol set itself: the evaluation memo files a probe's answer as a number)
-  if ((dim === DIM.dport || dim === DIM.sport) && ev.q.probe(DIM.proto, PORT_PROTOS) !== 1) return PORT_UNGUARDED;
+  if ((dim === DIM.dport || dim === DIM.sport) && !isSubset(ev.q.set(DIM.proto), PORT_PROTOS)) return PORT_UNGUARDED;
   const r = ev.q.probe(dim, p.set);
   return r === 1 ? T : r === 0 ? F : AMBIG;
 }
@@ -111,7 +110,7 @@ function conj(ev: Ev, parts: readonly CPart[], s: FlowState): boolean {
     );
   }
   if (kind === PORT_UNGUARDED) {
-    if (ev.q.probe(DIM.proto, PORT_PROTOS) !== 0 && !ev.q.ask(DIM.proto, PORT_PROTOS)) return false;
+    if (overlaps(ev.q.set(DIM.proto), PORT_PROTOS) && !ev.q.ask(DIM.proto, PORT_PROTOS)) return false;
     throw new RulesetError('a port is tested without a protocol test before it (closed world: refused)');
   }
   const p = parts[undecided]!;

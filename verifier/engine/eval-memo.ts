@@ -1,16 +1,15 @@
-// The memo behind netfilter-eval's evaluation (its first hook, and each flow after it): a decision
-// tree of the class questions an evaluation asked, per starting state, so a class reuses an earlier
-// evaluation by answering one path of questions (see EvalMemo).
+// The memo behind netfilter-eval's evaluation after the first hook: a decision tree of the class
+// questions an evaluation asked, per flow state, so a class reuses an earlier evaluation by
+// answering one path of questions (see EvalMemo).
 
 import type { Leaf } from './flow.ts';
 import type { IntervalSet } from './intervals.ts';
 import type { ClassQuery } from './query.ts';
 
 /**
- * Memo of the first hook (per ct state and path) and of the rest of an evaluation after it
- * (routing, the remaining hooks), per flow state: within a shard, every class sends the same few
- * flows (one per endpoint) down the same filter and postrouting chains, and most classes take the
- * same way through the first. The evaluation is deterministic given the flow state and the
+ * Memo of the rest of an evaluation after the first hook (routing, the remaining hooks), per flow
+ * state: within a shard, every class sends the same few flows (one per endpoint) down the same
+ * filter and postrouting chains. The evaluation is deterministic given the flow state and the
  * answers the class gives, so its questions form a decision tree: each node holds the question
  * the evaluation asks next and one child per answer seen; a leaf holds the result. A class walks
  * the tree asking those questions (and is split where it cannot answer one uniformly, as the
@@ -40,79 +39,37 @@ export interface QueryRecord {
   answer: AnswerKey;
 }
 
-/**
- * A question node keeps its first answer's child in two fields and a Map only from a second
- * answer on: most nodes lie on one path (a Map per node was most of the tree's allocation).
- */
 type MemoNode =
   | { kind: 'leaf'; leaves: Leaf[] }
-  | {
-      kind: 'question';
-      question: Question;
-      answer: AnswerKey;
-      child: MemoNode;
-      others: Map<AnswerKey, MemoNode> | null;
-    };
+  | { kind: 'question'; question: Question; next: Map<AnswerKey, MemoNode> };
 
-const childOf = (node: Extract<MemoNode, { kind: 'question' }>, answer: AnswerKey): MemoNode | undefined =>
-  answer === node.answer ? node.child : (node.others?.get(answer) ?? undefined);
-
-/**
- * `q`, logging a question only the first time it is asked where that is cheap to know: the class
- * does not change during an evaluation, so a question asked again has the answer it had, and the
- * tree need not ask it twice. Pinned values and sets are known by dimension (every lookup asks the
- * pinned protocol, port and destination); a test by its set's identity among the last few logged
- * (a rule's protocol test before its port test, the port test's protocol guard). A repeat logged
- * again costs a node and changes nothing.
- */
 export function recordingQuery(q: ClassQuery, log: QueryRecord[]): ClassQuery {
-  // the core dimensions whose pinned value (bit 2·dim) or set (bit 2·dim + 1) is logged
-  let dimsLogged = 0;
-  const firstOfDim = (bit: number): boolean => {
-    if (bit >= 31) return true;
-    const was = dimsLogged;
-    dimsLogged |= 1 << bit;
-    return was !== dimsLogged;
-  };
   return {
     space: q.space,
     cls: q.cls,
     ask(dim, set) {
       const answer = q.ask(dim, set);
-      if (!recentlyLogged(log, 'ask', dim, set)) log.push({ question: { k: 'ask', dim, set }, answer });
+      log.push({ question: { k: 'ask', dim, set }, answer });
       return answer;
     },
     probe(dim, set) {
       const answer = q.probe(dim, set);
-      if (!recentlyLogged(log, 'probe', dim, set)) log.push({ question: { k: 'probe', dim, set }, answer });
+      log.push({ question: { k: 'probe', dim, set }, answer });
       return answer;
     },
     pinned(dim) {
       const answer = q.pinned(dim);
-      if (firstOfDim(2 * dim)) log.push({ question: { k: 'pinned', dim }, answer });
+      log.push({ question: { k: 'pinned', dim }, answer });
       return answer;
     },
     set(dim) {
       const answer = q.set(dim);
-      if (firstOfDim(2 * dim + 1)) log.push({ question: { k: 'set', dim }, answer: answer.join(',') });
+      log.push({ question: { k: 'set', dim }, answer: answer.join(',') });
       return answer;
     },
     // throws: nothing to record (the evaluation is abandoned and redone on each piece)
     partition: (dim, pieces) => q.partition(dim, pieces),
   };
-}
-
-/** How far back a test is looked for (an evaluation can ask thousands: a bounded look). */
-const REPEAT_WINDOW = 8;
-
-/** Whether the log's last REPEAT_WINDOW questions hold this test (its set by identity). */
-function recentlyLogged(log: readonly QueryRecord[], k: 'ask' | 'probe', dim: number, set: IntervalSet): boolean {
-  const from = Math.max(0, log.length - REPEAT_WINDOW);
-  for (let i = log.length - 1; i >= from; i--) {
-    const q = log[i]!.question;
-    if (q.k === k && q.dim === dim && q.set === set) return true;
-  }
-  return false;
 }
 
 function answerOf(q: ClassQuery, question: Question): AnswerKey {
@@ -133,7 +90,7 @@ export function lookupMemo(q: ClassQuery, root: MemoNode | undefined): Leaf[] | 
   let node = root;
   while (node) {
     if (node.kind === 'leaf') return node.leaves;
-    node = childOf(node, answerOf(q, node.question));
+    node = node.next.get(answerOf(q, node.question));
   }
   return null;
 }
@@ -157,7 +114,7 @@ export function insertMemo(memo: EvalMemo, key: string, log: readonly QueryRecor
   const build = (from: number): MemoNode => {
     let node: MemoNode = leaf;
     for (let i = log.length - 1; i >= from; i--) {
-      node = { kind: 'question', question: log[i]!.question, answer: log[i]!.answer, child: node, others: null };
+      node = { kind: 'question', question: log[i]!.question, next: new Map([[log[i]!.answer, node]]) };
     }
     return node;
   };
@@ -168,9 +125,9 @@ export function insertMemo(memo: EvalMemo, key: string, log: readonly QueryRecor
   }
   for (let i = 0; i < log.length; i++) {
     if (node.kind !== 'question' || !sameQuestion(node.question, log[i]!.question)) return;
-    const child: MemoNode | undefined = childOf(node, log[i]!.answer);
+    const child: MemoNode | undefined = node.next.get(log[i]!.answer);
     if (!child) {
-      (node.others ??= new Map()).set(log[i]!.answer, build(i + 1));
+      node.next.set(log[i]!.answer, build(i + 1));
       return;
     }
     node = child;

@@ -177,41 +177,6 @@ const startState = (isNew: boolean): FlowState => ({
 const START_NEW = startState(true);
 const START_ESTABLISHED = startState(false);
 
-/** The first hook (prerouting or output) from the start state; drops and rejects go to `done`. */
-function firstHook(ev: Ev, viaInterface: boolean, done: Leaf[]): Leaf[] {
-  const init: Leaf[] = [{ verdict: 'accept', state: ev.isNew ? START_NEW : START_ESTABLISHED, w: ONE }];
-  return runHook(ev, viaInterface ? 'prerouting' : 'output', init, done);
-}
-
-const FIRST_HOOK_KEYS = ['f|new|interface', 'f|new|local', 'f|other|interface', 'f|other|local'] as const;
-
-/**
- * The first hook through the memo. It starts from one state per ct state and path, so it is
- * deterministic given the class's answers: within a shard, classes that differ only in what
- * later hooks (or other branches) ask walk the same path of questions — most of a shard's classes
- * differ only in a source the hairpin test of one endpoint asks, or a mark postrouting asks.
- * Filed as one list: the flows the hook ended, then those that go on (verdict accept).
- */
-function firstHookMemo(ev: Ev, memo: EvalMemo, viaInterface: boolean, done: Leaf[]): Leaf[] {
-  const key = FIRST_HOOK_KEYS[(ev.isNew ? 0 : 2) + (viaInterface ? 0 : 1)]!;
-  let leaves = lookupMemo(ev.q, memo.roots.get(key));
-  if (!leaves) {
-    const log: QueryRecord[] = [];
-    const ended: Leaf[] = [];
-    const live = firstHook({ ...ev, q: recordingQuery(ev.q, log) }, viaInterface, ended);
-    leaves = [...ended, ...live];
-    insertMemo(memo, key, log, leaves);
-  }
-  // the ended first: with none (the usual case), the list is the live flows as filed
-  if (leaves.length === 0 || leaves[0]!.verdict === 'accept') return leaves;
-  const live: Leaf[] = [];
-  for (const l of leaves) {
-    if (l.verdict === 'accept') live.push(l);
-    else done.push(l);
-  }
-  return live;
-}
-
 export function evaluateProgram(program: CProgram, q: ClassQuery, opts: EvalOptions): Leaf[] {
   const space = q.space;
   let loAtom = loAtoms.get(space);
@@ -222,9 +187,11 @@ export function evaluateProgram(program: CProgram, q: ClassQuery, opts: EvalOpti
   const isNew = q.ask(DIM.ct, CT_NEW);
   const viaInterface = q.ask(DIM.path, [0, 0]);
   const ev: Ev = { p: program, q, space, isNew, trace: opts.trace, loAtom, results: [] };
+  const start = isNew ? START_NEW : START_ESTABLISHED;
   const out: Leaf[] = [];
+  const init: Leaf[] = [{ verdict: 'accept', state: start, w: ONE }];
+  const first = runHook(ev, viaInterface ? 'prerouting' : 'output', init, out);
   const memo = opts.trace ? undefined : opts.memo;
-  const first = memo ? firstHookMemo(ev, memo, viaInterface, out) : firstHook(ev, viaInterface, out);
   for (const f of first) {
     if (memo) afterFirstHookMemo(ev, memo, f, viaInterface, out);
     else afterFirstHook(ev, f, viaInterface, out);
