@@ -9,7 +9,7 @@
 // two values.
 import type { CProgram, CStep } from './compiled.ts';
 import type { DispatchStep } from './shape-steps.ts';
-import { keepPlace, keptPlace, type RuleSlots, ruleSlots, TokenBuffer } from './shape-tables.ts';
+import { keepPlace, keptPlace, type RuleSlots, ruleSlots, slotsFor, TokenBuffer } from './shape-tables.ts';
 
 /** An action's kind. */
 export const ACTION = {
@@ -95,8 +95,7 @@ function summary(r: ReachSummaries, write: (out: TokenBuffer) => void): number {
 
 /** The place of the summary of every rule of a chain, in order. */
 export function chainSummary(r: ReachSummaries, program: CProgram, chain: number): number {
-  let slots = r.chains.get(program);
-  if (slots === undefined) r.chains.set(program, (slots = new Int32Array(program.chains.length)));
+  const slots = slotsFor(r.chains, program, program.chains.length);
   const kept = keptPlace(slots, chain);
   if (kept !== undefined) return kept;
   const { rules } = program.chains[chain]!;
@@ -112,27 +111,21 @@ export function chainSummary(r: ReachSummaries, program: CProgram, chain: number
 /** The place of the summary of one rule. */
 export function ruleSummary(r: ReachSummaries, program: CProgram, chain: number, rule: number): number {
   const p = ruleSlots(r.rules, program);
-  const i = p.start[chain]! + rule;
-  const kept = keptPlace(p.slots, i);
-  if (kept !== undefined) return kept;
-  const { steps } = program.chains[chain]!.rules[rule]!;
-  return keepPlace(
-    p.slots,
-    i,
-    summary(r, (out) => addActions(r, steps, false, out)),
-  );
+  return stepsSummary(r, p.slots, p.start[chain]! + rule, program.chains[chain]!.rules[rule]!.steps);
 }
 
 /** The place of the summary of a dispatch element's steps. */
 export function elementSummary(r: ReachSummaries, s: DispatchStep, item: number): number {
-  let slots = r.elements.get(s.elements);
-  if (slots === undefined) r.elements.set(s.elements, (slots = new Int32Array(s.elements.length)));
-  const kept = keptPlace(slots, item);
+  return stepsSummary(r, slotsFor(r.elements, s.elements, s.elements.length), item, s.elements[item]!.steps);
+}
+
+/** The place of the summary of one steps list kept in slot `i`, made on first use. */
+function stepsSummary(r: ReachSummaries, slots: Int32Array, i: number, steps: readonly CStep[]): number {
+  const kept = keptPlace(slots, i);
   if (kept !== undefined) return kept;
-  const { steps } = s.elements[item]!;
   return keepPlace(
     slots,
-    item,
+    i,
     summary(r, (out) => addActions(r, steps, false, out)),
   );
 }

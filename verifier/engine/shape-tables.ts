@@ -180,6 +180,13 @@ export function ruleSlots(all: Map<CProgram, RuleSlots>, program: CProgram): Rul
   return p;
 }
 
+/** The slots kept for `key`, one per item (all 0 until made). */
+export function slotsFor<K>(all: Map<K, Int32Array>, key: K, count: number): Int32Array {
+  let slots = all.get(key);
+  if (slots === undefined) all.set(key, (slots = new Int32Array(count)));
+  return slots;
+}
+
 // A slot keeps a place in a pool made on first use: the place + 1, -1 for none, 0 while not made.
 
 /** The place a slot keeps: undefined while not made, -1 for none. */

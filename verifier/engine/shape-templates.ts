@@ -22,6 +22,7 @@ import {
   type RuleSlots,
   ruleSlots,
   type SetTable,
+  slotsFor,
   TextTable,
   TokenBuffer,
 } from './shape-tables.ts';
@@ -93,10 +94,9 @@ export class TemplateBuilder implements Speller {
     this.t = t;
   }
   /** Starts another template. */
-  reset(): this {
+  reset(): void {
     this.kinds.length = 0;
     this.values.length = 0;
-    return this;
   }
   private hole(kind: number, value: number): string {
     this.kinds.push(kind);
@@ -187,8 +187,7 @@ export function ruleTemplate(t: Templates, program: CProgram, chain: number, rul
 
 /** The place of a dispatch element's template (its conditions, ':', its steps); -1: none. */
 export function elementTemplate(t: Templates, s: DispatchStep, item: number): number {
-  let slots = t.elements.get(s.elements);
-  if (slots === undefined) t.elements.set(s.elements, (slots = new Int32Array(s.elements.length)));
+  const slots = slotsFor(t.elements, s.elements, s.elements.length);
   const kept = keptPlace(slots, item);
   if (kept !== undefined) return kept;
   const e = s.elements[item]!;
