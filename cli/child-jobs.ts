@@ -29,7 +29,9 @@ function childArgs(command: 'verify' | 'diff'): string[] | string {
 /** One child: the job in, the result out; a message when it fails. */
 function runChild<R>(args: readonly string[], job: unknown, cwd: string): Promise<R | string> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, args, { cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+    // the child ends soon after this process has (cli/end-with-parent.ts), SIGKILL included
+    const env = { ...process.env, KSVC_ENGINE_PARENT: String(process.pid) };
+    const child = spawn(process.execPath, args, { cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (b: Buffer) => out.push(b));

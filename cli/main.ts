@@ -95,7 +95,25 @@ const isMain =
   (globalThis as { [LAUNCHED]?: boolean })[LAUNCHED] === true ||
   (process.argv[1] !== undefined &&
     /(?:cli[\\/]main\.ts|bin[\\/]ksvc(?:\.c?js)?|dist[\\/]ksvc\.mjs)$/.test(process.argv[1]));
+/** The ksvc command this process works for (bin/ksvc.cjs sets it for verify's engine child). */
+const ENGINE_PARENT = Symbol.for('ksvc.engineParent');
+
+/**
+ * A `--jobs` check child (cli/child-jobs.ts) is told its parent's id as bin/ksvc.cjs tells verify's
+ * engine child, by the environment, which is not passed on to its own children.
+ */
+function noteJobParent(): void {
+  const parent = process.env.KSVC_ENGINE_PARENT;
+  if (parent === undefined) return;
+  delete process.env.KSVC_ENGINE_PARENT;
+  if (parent === String(process.ppid)) (globalThis as { [key: symbol]: unknown })[ENGINE_PARENT] = process.ppid;
+}
+
 if (isMain || process.env.KSVC_MAIN === '1') {
+  noteJobParent();
+  const parent = (globalThis as { [ENGINE_PARENT]?: number })[ENGINE_PARENT];
+  // loaded only here: every other command runs without a thread of its own
+  if (parent !== undefined) void import('./end-with-parent.ts').then((m) => m.endWithParent(parent));
   runCli(process.argv.slice(2), processIO()).then((code) => {
     if (code === EXIT_OUTPUT_CLOSED) dieOfSigpipe();
     else process.exitCode = code;
