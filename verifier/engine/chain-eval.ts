@@ -49,8 +49,6 @@ export interface Ev {
   isNew: boolean;
   trace: boolean;
   loAtom: number;
-  /** runChain's scratch arrays, by depth */
-  results: RuleResult[][];
 }
 
 interface RuleResult {
@@ -60,6 +58,16 @@ interface RuleResult {
   state: FlowState;
   w: Dyadic;
 }
+
+/**
+ * runChain's scratch arrays, by depth, for every evaluation: one evaluation runs at a time, and a
+ * run reads its array only between filling it and taking its forks out (an evaluation's own arrays
+ * were most of what a class allocated that did not outlive it).
+ */
+const RESULTS_BY_DEPTH: RuleResult[][] = [];
+
+/** runChain's placeholder at the head of its results array (see there). */
+const NO_RESULT: RuleResult = { kind: 0, verdict: null, state: null as unknown as FlowState, w: { n: 0n, s: 0 } };
 
 export interface ChainExit {
   verdict: 'accept' | 'return' | FinalVerdict;
@@ -291,8 +299,10 @@ export function runChain(
   let state = s;
   let weight = w;
   const cands = candidates(ev.q, chain.index, chain.rules.length, state.dnatPort, state.dnatAtom);
-  // one results array per depth, reused: a fork below copies what it keeps before recursing
-  const results = (ev.results[depth] ??= []);
+  // one results array per depth, reused: a fork below copies what it keeps before recursing. Its
+  // first element is a placeholder that is never read: V8 gives an array cut to length 0 a fresh,
+  // empty store, so every rule's first push allocated a new one (most of the evaluation's arrays).
+  const results = (RESULTS_BY_DEPTH[depth] ??= [NO_RESULT]);
   for (let ci = lowerBound(cands, from); ci < cands.length; ci++) {
     const r = cands[ci]!;
     const rule = chain.rules[r]!;
@@ -303,22 +313,23 @@ export function runChain(
       if (testValue(ev, first.test, state) === first.negate) continue;
       at = 1;
     }
-    results.length = 0;
+    results.length = 1;
     evalSteps(ev, chain.name, r, rule.origin, rule.steps, at, null, state, weight, results);
     // the common case: one result that falls through to the next rule
-    if (results.length === 1 && results[0]!.kind !== 2) {
-      state = results[0]!.state;
-      weight = results[0]!.w;
+    if (results.length === 2 && results[1]!.kind !== 2) {
+      state = results[1]!.state;
+      weight = results[1]!.w;
       continue;
     }
-    const forks = results.slice();
-    const last = forks.length - 1;
-    for (let k = 0; k < last; k++) {
-      const res = forks[k]!;
-      if (res.kind !== 2) runChain(ev, c, r + 1, res.state, res.w, depth, out);
-      else applyVerdict(ev, c, r, res.verdict!, res.state, res.w, depth, out);
+    // the forks run chains at this depth, which reuse the array: what they need is taken first
+    // (two results, a random draw's, without an array of their own)
+    const tail = results[results.length - 1]!;
+    if (results.length === 3) {
+      forkOn(ev, c, r, results[1]!, depth, out);
+    } else {
+      const forks = results.slice(1, -1);
+      for (let k = 0; k < forks.length; k++) forkOn(ev, c, r, forks[k]!, depth, out);
     }
-    const tail = forks[last]!;
     if (tail.kind === 2) {
       applyVerdict(ev, c, r, tail.verdict!, tail.state, tail.w, depth, out);
       return;
@@ -334,6 +345,12 @@ export function runChain(
     weight = tail.w;
   }
   out.push({ verdict: 'return', state, w: weight, natted: false });
+}
+
+/** A fork of a rule that is not the rule's last result: its own way through the rest of the chain. */
+function forkOn(ev: Ev, c: number, r: number, res: RuleResult, depth: number, out: ChainExit[]): void {
+  if (res.kind !== 2) runChain(ev, c, r + 1, res.state, res.w, depth, out);
+  else applyVerdict(ev, c, r, res.verdict!, res.state, res.w, depth, out);
 }
 
 function applyVerdict(

@@ -186,7 +186,7 @@ export function evaluateProgram(program: CProgram, q: ClassQuery, opts: EvalOpti
   }
   const isNew = q.ask(DIM.ct, CT_NEW);
   const viaInterface = q.ask(DIM.path, [0, 0]);
-  const ev: Ev = { p: program, q, space, isNew, trace: opts.trace, loAtom, results: [] };
+  const ev: Ev = { p: program, q, space, isNew, trace: opts.trace, loAtom };
   const start = isNew ? START_NEW : START_ESTABLISHED;
   const out: Leaf[] = [];
   const init: Leaf[] = [{ verdict: 'accept', state: start, w: ONE }];
