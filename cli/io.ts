@@ -6,8 +6,9 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { escapeControls } from '../common/diagnostics.ts';
 import { describeErrno } from './errno-text.ts';
-import { type FileIdentity, identityOf, NOT_UTF8, NOT_UTF8_NAME, writeAllSync } from './output-file.ts';
+import { type FileIdentity, identityOf, NOT_UTF8, NOT_UTF8_NAME } from './output-file.ts';
 import { streamGuard } from './stream-guard.ts';
+import { writeAllSync } from './write-descriptor.ts';
 
 export const EXIT_OK = 0;
 /** Findings: errors in the input, a failed check, a `fmt --check` difference. */

@@ -3,8 +3,8 @@
 // closed output pipe ends the command quietly, as it ends `cat` (killed by SIGPIPE).
 import { commands } from './commands.ts';
 import { type CliIO, EXIT_OK, EXIT_OUTPUT_CLOSED, EXIT_USAGE, processIO } from './io.ts';
-import { OutputClosedError, OutputWriteError } from './output-file.ts';
 import { escapeForTerminal, escapeLines } from './terminal-text.ts';
+import { OutputClosedError, OutputWriteError } from './write-descriptor.ts';
 
 const VERSION = '0.1.0';
 

@@ -14,28 +14,23 @@
 // Every descriptor is opened close-on-exec (libuv's default).
 // No library does this (write-file-atomic and atomically open predictable temp names without
 // O_EXCL and follow links there; README "Output files" says more), hence this module.
+// This file decides where; output-sinks.ts writes there (stream, in place, temporary file renamed).
 import {
   closeSync,
   constants,
-  fchmodSync,
-  fchownSync,
   fstatSync,
-  fsyncSync,
   lstatSync,
   openSync,
   readlinkSync,
   realpathSync,
-  renameSync,
   type Stats,
   statSync,
-  unlinkSync,
-  writeSync,
 } from 'node:fs';
 import path from 'node:path';
 import { escapeControls } from '../common/diagnostics.ts';
 import { endBy, signalsHandled, TURN_MS, watchEndingSignals } from './ending-signals.ts';
-import { describeErrno, whyNoFileBeside } from './errno-text.ts';
 import type { CliIO } from './io.ts';
+import { aboutFile, errnoAboutFile, inPlaceSink, type OpenResult, replaceSink, streamSink } from './output-sinks.ts';
 
 /**
  * Node reads its arguments as UTF-8 and puts U+FFFD for bytes that are not: a file name that holds
@@ -54,19 +49,6 @@ export interface FileIdentity {
 
 export const identityOf = (st: Stats): FileIdentity => ({ dev: st.dev, ino: st.ino });
 
-export interface OutputSink {
-  /** A temporary file that must not outlive the command (removed if a signal ends it). */
-  temporary: boolean;
-  /** Append text. Throws OutputClosedError when a pipe reader went away. */
-  write(text: string): void;
-  /** Make the output visible (rename into place); returns an error message or null. */
-  commit(): string | null;
-  /** Drop what was written (remove the temporary file). */
-  abort(): void;
-}
-
-export type OpenResult = { ok: true; sink: OutputSink } | { ok: false; message: string };
-
 export interface OpenOutputOptions {
   /** Files that were read as input: writing onto one of them is refused. */
   inputs?: readonly FileIdentity[];
@@ -75,67 +57,6 @@ export interface OpenOutputOptions {
    * open on it (`fmt /dev/stdin <> in.ksvc`), which can only be overwritten in place, not replaced.
    */
   replaces?: FileIdentity;
-}
-
-/** The reader of our output went away (EPIPE, ECONNRESET): the command ends quietly, as `cat` does. */
-export class OutputClosedError extends Error {
-  constructor() {
-    super('output closed (EPIPE)');
-    this.name = 'OutputClosedError';
-  }
-}
-
-/** A write to a standard stream failed otherwise (a full disk, an I/O error): said as such, not as ksvc's defect. */
-export class OutputWriteError extends Error {
-  /** the errno code, so describeErrno reads it as the write's own error (an -o file's message) */
-  readonly code: string | undefined;
-  constructor(fd: number, cause: unknown) {
-    super(
-      `cannot write to ${fd === 1 ? 'standard output' : fd === 2 ? 'standard error' : `descriptor ${fd}`}: ${describeErrno(cause)}`,
-    );
-    this.name = 'OutputWriteError';
-    this.code = (cause as NodeJS.ErrnoException)?.code;
-  }
-}
-
-const sleepBuffer = new Int32Array(new SharedArrayBuffer(4));
-
-/** Strings are converted to bytes at most this many UTF-16 units at a time (no 200 MB Buffer). */
-const MAX_PIECE = 1 << 20;
-
-/**
- * Where pieces are encoded: one buffer, reused (a fresh Buffer per megabyte cost ten times the
- * encoding itself on a 60 MB output). A UTF-16 unit takes at most 3 bytes in UTF-8 (a surrogate
- * pair, two units, takes 4), so a piece always fits.
- */
-let encoded: Buffer | null = null;
-
-/** Write all of `text` to a descriptor (retrying short writes and EAGAIN); EPIPE -> OutputClosedError. */
-export function writeAllSync(fd: number, text: string): void {
-  encoded ??= Buffer.allocUnsafe(3 * MAX_PIECE);
-  for (let start = 0; start < text.length; ) {
-    let end = Math.min(text.length, start + MAX_PIECE);
-    const last = text.charCodeAt(end - 1);
-    if (end < text.length && last >= 0xd800 && last <= 0xdbff) end--; // keep a surrogate pair together
-    const n = encoded.write(start === 0 && end === text.length ? text : text.slice(start, end), 0, 'utf8');
-    writeBytes(fd, encoded.subarray(0, n));
-    start = end;
-  }
-}
-
-function writeBytes(fd: number, buf: Buffer): void {
-  let off = 0;
-  while (off < buf.length) {
-    try {
-      off += writeSync(fd, buf, off, buf.length - off);
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      // A pipe's reader went away (EPIPE); a socket's (Node's child-process stdio) may reset (ECONNRESET).
-      if (code === 'EPIPE' || code === 'ECONNRESET') throw new OutputClosedError();
-      if (code !== 'EAGAIN') throw code === undefined ? e : new OutputWriteError(fd, e);
-      Atomics.wait(sleepBuffer, 0, 0, 1); // a non-blocking descriptor is full: wait, then retry
-    }
-  }
 }
 
 /** The descriptor a path names when it is (a link to) /dev/fd/N or /proc/self/fd/N, like /dev/stdout. */
@@ -154,124 +75,6 @@ export function descriptorPath(full: string): number | null {
     p = path.resolve(path.dirname(p), readlinkSync(p));
   }
   return null;
-}
-
-/** A message about `file`, its name escaped (a line break in it must not start a line of its own). */
-const about = (file: string, what: string): string => `${escapeControls(file)}: ${what}`;
-const describe = (file: string, e: unknown) => about(file, describeErrno(e));
-
-function streamSink(write: (text: string) => void): OutputSink {
-  return { temporary: false, write, commit: () => null, abort: () => {} };
-}
-
-/** Write into an already open descriptor in place (devices, FIFOs): nothing to rename. */
-function inPlaceSink(file: string, fd: number, close: boolean): OutputSink {
-  let error: string | null = null;
-  const done = () => {
-    if (close) closeSync(fd);
-  };
-  return {
-    temporary: false,
-    write(text) {
-      if (error !== null) return;
-      try {
-        writeAllSync(fd, text);
-      } catch (e) {
-        if (e instanceof OutputClosedError) throw e;
-        error = describe(file, e);
-      }
-    },
-    commit() {
-      done();
-      return error;
-    },
-    abort: done,
-  };
-}
-
-/**
- * `n` random bytes as hex, for a temporary file's name. The Web Crypto global, not node:crypto:
- * its module is loaded when a file is written, not by every command (`ksvc --version` included).
- */
-const randomHex = (n: number): string => Buffer.from(crypto.getRandomValues(new Uint8Array(n))).toString('hex');
-
-const TEMP_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
-
-/** Create the temporary file next to `target`: a fixed-length random name, so any legal target name fits. */
-function createTemp(dir: string, mode: number): { fd: number; tmp: string } {
-  for (let attempt = 0; ; attempt++) {
-    const tmp = path.join(dir, `.ksvc-${randomHex(12)}.tmp`);
-    try {
-      return { fd: openSync(tmp, TEMP_FLAGS, mode), tmp };
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || attempt >= 8) throw e;
-    }
-  }
-}
-
-/** Temp file + rename over `target`; `existing` is the file being replaced (its mode and owner are kept). */
-function replaceSink(file: string, target: string, existing: Stats | null): OpenResult {
-  let created: { fd: number; tmp: string };
-  try {
-    created = createTemp(path.dirname(target), existing ? 0o600 : 0o666);
-  } catch (e) {
-    return { ok: false, message: about(file, whyNoFileBeside(path.dirname(target), e)) };
-  }
-  const { fd, tmp } = created;
-  let open = true;
-  let error: string | null = null;
-  const cleanup = () => {
-    if (open) closeSync(fd);
-    open = false;
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // already gone
-    }
-  };
-  if (existing) {
-    try {
-      // Owner first: chown clears set-id bits, which the chmod then restores.
-      if (existing.uid !== process.geteuid?.() || existing.gid !== process.getegid?.()) {
-        fchownSync(fd, existing.uid, existing.gid);
-      }
-      fchmodSync(fd, existing.mode & 0o7777);
-    } catch (e) {
-      cleanup();
-      return {
-        ok: false,
-        message: about(file, `cannot keep its owner (${existing.uid}:${existing.gid}) and mode: ${describeErrno(e)}`),
-      };
-    }
-  }
-  const sink: OutputSink = {
-    temporary: true,
-    write(text) {
-      if (error !== null) return;
-      try {
-        writeAllSync(fd, text);
-      } catch (e) {
-        error = describe(file, e);
-      }
-    },
-    commit() {
-      try {
-        if (error === null) {
-          fsyncSync(fd);
-          closeSync(fd);
-          open = false;
-          renameSync(tmp, target);
-          return null;
-        }
-      } catch (e) {
-        error = describe(file, e);
-      }
-      cleanup();
-      return error;
-    },
-    abort: cleanup,
-  };
-  return { ok: true, sink };
 }
 
 /**
@@ -353,17 +156,17 @@ export function openOutput(io: CliIO, file: string, options: OpenOutputOptions =
     return { ok: true, sink: streamSink((t) => io.stdout(t)) };
   }
   if (file === '') return { ok: false, message: "an empty output file name (use '-' for standard output)" };
-  if (file.includes(NOT_UTF8)) return { ok: false, message: about(file, NOT_UTF8_NAME) };
+  if (file.includes(NOT_UTF8)) return { ok: false, message: aboutFile(file, NOT_UTF8_NAME) };
   // path.resolve drops a trailing slash: `-o name/` would replace the file `name`, where `>`
   // fails with ENOTDIR (a directory, or what should be one, is never written)
   if (file.endsWith('/')) {
-    return { ok: false, message: about(file, "a name ending in '/' is a directory, not a file to write") };
+    return { ok: false, message: aboutFile(file, "a name ending in '/' is a directory, not a file to write") };
   }
   const full = path.resolve(io.cwd, file);
   const fdNumber = descriptorPath(full);
   const readHere = options.replaces ? [...inputs, options.replaces] : inputs;
   if (fdNumber !== null && descriptorIsInput(fdNumber, readHere)) {
-    return { ok: false, message: about(file, `descriptor ${fdNumber} is the input file (refused)`) };
+    return { ok: false, message: aboutFile(file, `descriptor ${fdNumber} is the input file (refused)`) };
   }
   if (fdNumber === 1) return { ok: true, sink: streamSink((t) => io.stdout(t)) };
   if (fdNumber === 2) return { ok: true, sink: streamSink((t) => io.stderr(t)) };
@@ -380,7 +183,7 @@ export function openOutput(io: CliIO, file: string, options: OpenOutputOptions =
     if (st === null || !(st.isFile() || st.isCharacterDevice())) {
       return {
         ok: false,
-        message: about(
+        message: aboutFile(
           file,
           `descriptor ${fdNumber} is not an open file or device given to this process (refused); name a file, or use - for standard output`,
         ),
@@ -390,7 +193,7 @@ export function openOutput(io: CliIO, file: string, options: OpenOutputOptions =
   }
   try {
     const links = followOwnLinks(full);
-    if ('refused' in links) return { ok: false, message: about(file, links.refused) };
+    if ('refused' in links) return { ok: false, message: aboutFile(file, links.refused) };
     let st: Stats | null = null;
     try {
       st = statSync(full);
@@ -399,26 +202,27 @@ export function openOutput(io: CliIO, file: string, options: OpenOutputOptions =
       if (lstatSync(full, { throwIfNoEntry: false })?.isSymbolicLink()) {
         return {
           ok: false,
-          message: about(file, 'a symbolic link to a file that does not exist (refused)'),
+          message: aboutFile(file, 'a symbolic link to a file that does not exist (refused)'),
         };
       }
     }
     if (st === null) return replaceSink(file, full, null);
-    if (st.isDirectory()) return { ok: false, message: about(file, 'is a directory') };
+    if (st.isDirectory()) return { ok: false, message: aboutFile(file, 'is a directory') };
     if (st.isFIFO() || st.isCharacterDevice()) {
       // No O_NONBLOCK: a FIFO waits for its reader, as `>` does.
       const fd = openSync(full, constants.O_WRONLY | constants.O_NOCTTY);
       return { ok: true, sink: inPlaceSink(file, fd, true) };
     }
-    if (!st.isFile()) return { ok: false, message: about(file, 'not a regular file, character device or FIFO') };
+    if (!st.isFile()) return { ok: false, message: aboutFile(file, 'not a regular file, character device or FIFO') };
     const { real, st: now } = resolveWritable(full);
     if (!now.isFile() || links.reached === null || !sameFile(now, [links.reached])) {
-      return { ok: false, message: about(file, 'changed while being opened') };
+      return { ok: false, message: aboutFile(file, 'changed while being opened') };
     }
-    if (sameFile(now, options.inputs ?? [])) return { ok: false, message: about(file, 'is the input file (refused)') };
+    if (sameFile(now, options.inputs ?? []))
+      return { ok: false, message: aboutFile(file, 'is the input file (refused)') };
     return replaceSink(file, real, now);
   } catch (e) {
-    return { ok: false, message: describe(file, e) };
+    return { ok: false, message: errnoAboutFile(file, e) };
   }
 }
 

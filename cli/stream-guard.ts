@@ -9,14 +9,8 @@
 //    > iptables` or `--node n1 > n1` write as asked. Later the file holds what ksvc wrote itself.
 import { type Stats, statSync } from 'node:fs';
 import path from 'node:path';
-import {
-  descriptorPath,
-  type FileIdentity,
-  identityOf,
-  OutputWriteError,
-  regularFileOn,
-  sameFile,
-} from './output-file.ts';
+import { descriptorPath, type FileIdentity, identityOf, regularFileOn, sameFile } from './output-file.ts';
+import { OutputWriteError } from './write-descriptor.ts';
 
 /** A standard stream is a file the command reads: nothing is written to it. */
 export class OutputIsInputError extends OutputWriteError {

@@ -26,7 +26,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { CliIO } from '../../cli/io.ts';
 import { runCli } from '../../cli/main.ts';
-import { writeAllSync } from '../../cli/output-file.ts';
+import { writeAllSync } from '../../cli/write-descriptor.ts';
 import { testUnless } from '../support/skips.ts';
 
 const root = process.geteuid?.() === 0;
