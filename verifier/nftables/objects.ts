@@ -5,6 +5,7 @@
 import { checkBaseChain } from './base-chain.ts';
 import type { DiagnosticSink } from './diagnostics.ts';
 import { elementId, elementList, isPair, needsInterval, sameSetType, typeParts, unwrap } from './elements.ts';
+import { overKernelLimit } from './object-limits.ts';
 import { child, keptChild, keptIndex } from './pointer.ts';
 import { ruleSpan } from './rule-span.ts';
 import { checkShape, type ObjectShape } from './schema.ts';
@@ -15,13 +16,13 @@ import {
   type Hook,
   type ItemSpan,
   type NftFamily,
-  type Refs,
   type RuleState,
   type RulesetState,
   referencesOf,
   type SetState,
   type TableState,
 } from './state.ts';
+import { referencesExist, userOf } from './table-references.ts';
 
 /** The hint for an update of ksvc's read alone: its first command deletes the stamp of the tables it updates. */
 const UPDATE_ALONE =
@@ -75,23 +76,7 @@ export class Applier {
     // A declaration outside the subset is still applied (best effort, when it names itself), so
     // the objects that follow are not also reported as referring to nothing.
     if (!checkShape(shape, item.obj, pointer, this.sink) && !isDeclaration(command, kind, obj)) return;
-    // the kernel's bound is on bytes (NFT_*_MAXNAMELEN, 256 with the NUL), the schema's on characters:
-    // a 256-byte name (or 128 two-byte letters) passed it, and nft refuses the document
-    if ((command === 'add' || command === 'create') && typeof obj.name === 'string' && utf8Length(obj.name) > 255) {
-      this.sink.report('nft-schema', `${pointer}/name`, 'a name longer than 255 bytes in UTF-8, which nft refuses');
-      return;
-    }
-    // nft packs a rule's or an element's comment, its NUL and a 2-byte header into 256 bytes of
-    // user data: past 253 bytes of UTF-8 it fails ("Memory allocation failure") and loads nothing
-    const longComment = commandComment(command, kind, obj);
-    if (longComment !== null) {
-      this.sink.report(
-        'nft-schema',
-        `${pointer}${longComment}`,
-        'a comment longer than 253 bytes in UTF-8, which nft refuses',
-      );
-      return;
-    }
+    if (overKernelLimit(command, kind, obj, pointer, this.sink)) return;
     const key = tableKey(family, tname);
     if (kind === 'table') {
       this.table(command, family, tname, key, pointer);
@@ -139,7 +124,7 @@ export class Applier {
       }
       if (command === 'flush') existing.rules = [];
       else {
-        const user = this.userOf(table, (refs) => refs.chains.includes(name), name);
+        const user = userOf(table, (refs) => refs.chains.includes(name), name);
         if (user) {
           this.sink.report('nft-delete-busy', pointer, 'chain', name, user);
           return;
@@ -207,7 +192,7 @@ export class Applier {
     }
     const expr = obj.expr as unknown[];
     const refs = referencesOf(expr);
-    if (this.form === 'commands' && !this.referencesExist(table, refs, pointer, 'expr')) return;
+    if (this.form === 'commands' && !referencesExist(table, refs, pointer, 'expr', this.sink)) return;
     const rule: RuleState = { refs, pointer };
     for (const name of refs.sets)
       if (table.sets.get(name)?.flags.has('constant')) this.bound.add(`${table.family} ${table.name} ${name}`);
@@ -237,7 +222,7 @@ export class Applier {
       if (command === 'flush') {
         if (!this.constantInUse(table, existing, p)) existing.elements.clear();
       } else {
-        const user = this.userOf(table, (refs) => refs.sets.includes(name), null);
+        const user = userOf(table, (refs) => refs.sets.includes(name), null);
         if (user) {
           this.sink.report('nft-delete-busy', p, kind, name, user);
           return;
@@ -324,7 +309,7 @@ export class Applier {
   private constantInUse(table: TableState, set: SetState, pointer: string): boolean {
     if (this.form !== 'commands' || !set.flags.has('constant')) return false;
     const user =
-      this.userOf(table, (refs) => refs.sets.includes(set.name), null) ??
+      userOf(table, (refs) => refs.sets.includes(set.name), null) ??
       (this.bound.has(`${table.family} ${table.name} ${set.name}`) ? 'a rule added earlier in the load' : null);
     if (user) this.sink.report('nft-constant-busy', pointer, set.name, user);
     return user !== null;
@@ -351,7 +336,11 @@ export class Applier {
       }
       const rawKey = set.kind === 'map' ? (e as unknown[])[0] : e;
       const data = set.kind === 'map' ? (e as unknown[])[1] : undefined;
-      if (this.form === 'commands' && data !== undefined && !this.referencesExist(table, referencesOf(data), p, 1))
+      if (
+        this.form === 'commands' &&
+        data !== undefined &&
+        !referencesExist(table, referencesOf(data), p, 1, this.sink)
+      )
         continue;
       const { key, timeout } = unwrap(rawKey);
       if (!set.flags.has('interval') && needsInterval(key, set.keyType)) {
@@ -386,48 +375,6 @@ export class Applier {
       set.elements.set(id, el);
     }
   }
-
-  /**
-   * In a command document, every chain and set a rule or element names must exist already; errors
-   * are reported at `token` below `pointer` (written only then: this runs for every map element).
-   */
-  private referencesExist(table: TableState, refs: Refs, pointer: string, token: string | number): boolean {
-    let ok = true;
-    for (const c of refs.chains)
-      if (!table.chains.has(c)) {
-        this.sink.report(
-          'nft-missing-reference',
-          child(pointer, token),
-          'chain',
-          c,
-          `table ${table.family} ${table.name}`,
-        );
-        ok = false;
-      }
-    for (const s of refs.sets)
-      if (!table.sets.has(s)) {
-        this.sink.report(
-          'nft-missing-reference',
-          child(pointer, token),
-          'set',
-          s,
-          `table ${table.family} ${table.name}`,
-        );
-        ok = false;
-      }
-    return ok;
-  }
-
-  /** A rule or map that refers to something (for delete), described for the user; null if none. */
-  private userOf(table: TableState, uses: (refs: Refs) => boolean, self: string | null): string | null {
-    for (const c of table.chains.values()) {
-      if (c.name === self) continue;
-      for (const r of c.rules) if (uses(r.refs)) return `a rule of chain '${c.name}' (${r.pointer})`;
-    }
-    for (const s of table.sets.values())
-      for (const e of s.elements.values()) if (uses(referencesOf(e.data))) return `an element of map '${s.name}'`;
-    return null;
-  }
 }
 
 const isDeclaration = (command: string, kind: string, obj: Record<string, unknown>): boolean =>
@@ -436,25 +383,3 @@ const isDeclaration = (command: string, kind: string, obj: Record<string, unknow
   typeof obj.name === 'string' &&
   (kind === 'table' || typeof obj.table === 'string') &&
   (kind !== 'chain' || obj.hook === undefined || typeof obj.prio === 'number');
-
-/** A string's length in UTF-8 bytes (what the kernel bounds a name by). */
-function utf8Length(s: string): number {
-  return Buffer.byteLength(s, 'utf8');
-}
-
-/** The pointer suffix of a rule's or element's comment past 253 bytes of UTF-8, or null. */
-function commandComment(command: string, kind: string, obj: Record<string, unknown>): string | null {
-  const long = (c: unknown): boolean => typeof c === 'string' && c.length > 63 && utf8Length(c) > 253;
-  if (command !== 'add' && command !== 'create' && command !== 'insert' && command !== 'replace') return null;
-  if (kind === 'rule') return long(obj.comment) ? '/comment' : null;
-  // elements: an element command's, or a set or map declaration's own
-  if (!['element', 'set', 'map'].includes(kind) || !Array.isArray(obj.elem)) return null;
-  for (let i = 0; i < obj.elem.length; i++) {
-    const entry: unknown = obj.elem[i];
-    const key = Array.isArray(entry) ? (entry[0] as unknown) : entry;
-    const wrapper = typeof key === 'object' && key !== null ? (key as { elem?: unknown }).elem : undefined;
-    if (typeof wrapper === 'object' && wrapper !== null && long((wrapper as { comment?: unknown }).comment))
-      return `/elem/${i}${Array.isArray(entry) ? '/0' : ''}/elem/comment`;
-  }
-  return null;
-}
