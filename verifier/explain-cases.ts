@@ -4,9 +4,9 @@
 // class splits, and each part is one case: the condition that selects it, and every evaluator's
 // outcomes on it. Parts with the same outcomes and paths that differ in one dimension are merged.
 import { dimSet, type PacketClass, withDim } from './engine/box.ts';
+import { affinityAtomText, describeClass } from './engine/class-text.ts';
 import { equals, type IntervalSet, ranges, union } from './engine/intervals.ts';
 import { AFFINITY_BASE, CORE_DIMS, DIM, type PacketSpace } from './engine/space.ts';
-import { affinityAtomText, describeClass } from './engine/witness.ts';
 
 /** A part of the packet's class with every evaluator's result on it. */
 export interface CaseCell<R> {

@@ -8,6 +8,7 @@ import type { IRProgram } from '../compiler/ir/types.ts';
 import { type PacketClass, universe } from './engine/box.ts';
 import type { Locality } from './engine/build-space.ts';
 import { type CheckStats, type Comparison, DEFAULT_TV_BOUND, type IREvaluator, runCheck } from './engine/check.ts';
+import { describeClass } from './engine/class-text.ts';
 import type { KeyedDistribution } from './engine/compare.ts';
 import { explore } from './engine/explore.ts';
 import { type TraceEntry, traceList } from './engine/flow.ts';
@@ -21,7 +22,7 @@ import { type ArtifactInput, observedMarkMask, prepare, rootsByState, type Setup
 import { buildShards, collectProgramKeys, emptyShardKeys, type Shard } from './engine/shards.ts';
 import { atomFirst, DIM, PATHS, PROTOS } from './engine/space.ts';
 import { UnsupportedRuleset } from './engine/unsupported.ts';
-import { describeClass, NO_HINTS, packetClass, witnessHints, witnessPacket } from './engine/witness.ts';
+import { NO_HINTS, packetClass, witnessHints, witnessPacket } from './engine/witness.ts';
 import type { Backend, IgnoredItem, InconclusiveItem } from './model/program.ts';
 
 export type { IREvaluator } from './engine/check.ts';
