@@ -10,7 +10,7 @@ import type { Diagnostic } from '../../common/diagnostics.ts';
 import { lineStartsOf } from '../../common/source.ts';
 import type { Origin, Rule } from '../model/program.ts';
 import { newTextStore, storedLineOrigin, type TextStore } from '../model/text-store.ts';
-import { type ChainName, findChainName, nameIs } from './chain-names.ts';
+import { findChainName, nameIs } from './chain-names.ts';
 import {
   addExtra,
   BUILTIN_CHAINS,
@@ -25,6 +25,8 @@ import { iptCodes } from './codes.ts';
 import { type FamilyState, newSharedSteps, type RuleContext, type Table, type Where } from './context.ts';
 import { convertRule } from './convert.ts';
 import { lineFailure } from './failure.ts';
+import { commitWithBlanks, replacedName } from './line-refusals.ts';
+import { addRule, endRun, newRuleRun, nextRuleIndex, type RuleRun } from './rule-runs.ts';
 import { templateOfScan } from './skeletons.ts';
 import { type ChainLine, declareChain, deleteChain } from './structure.ts';
 import type { LineTemplate } from './template.ts';
@@ -86,10 +88,9 @@ export interface LineReader {
   ctx: RuleContext;
   chainLine: ChainLine;
   /**
-   * The rules read since the current run of one chain's rules began (see addRule): the first
-   * `count` entries of reused arrays (never shortened, which would free and regrow them per run).
+   * The rules read since the current run of one chain's rules began (rule-runs.ts).
    */
-  run: { chain: ChainState | null; count: number; rules: Rule[]; jumps: (ChainName | undefined)[]; anyJump: boolean };
+  run: RuleRun;
 }
 
 /** The position of token `at` of the current line (-1: its end). */
@@ -137,95 +138,9 @@ export function newLineReader(file: string, family: FamilyState, text: string): 
       shared: newSharedSteps(),
     },
     chainLine: { tokens, line: 0, where, diagnostics },
-    run: { chain: null, count: 0, rules: [], jumps: [], anyJump: false },
+    run: newRuleRun(),
   };
   return r;
-}
-
-/**
- * Add a rule to a chain. iptables-save writes each chain's rules together,
- * so rules are gathered run by run and stored at their exact length when the run ends (a chain's
- * array never grows by push, which would leave room for ~17 rules in each of ~200,000 chains).
- */
-function addRule(r: LineReader, chain: ChainState, rule: Rule, jump: ChainName | undefined): void {
-  const run = r.run;
-  if (run.chain !== chain) {
-    endRun(r);
-    run.chain = chain;
-  }
-  run.rules[run.count] = rule;
-  run.jumps[run.count] = jump;
-  run.count++;
-  if (jump !== undefined) run.anyJump = true;
-}
-
-/** The index the next rule of `chain` gets. */
-function nextRuleIndex(r: LineReader, chain: ChainState): number {
-  return chain.rules.length + (r.run.chain === chain ? r.run.count : 0);
-}
-
-/** Store the current run's rules (and jumps) in its chain: before anything reads a chain's rules. */
-export function endRun(r: LineReader): void {
-  const run = r.run;
-  const chain = run.chain;
-  if (chain === null) return;
-  const before = chain.rules.length;
-  const n = run.count;
-  // The first run is copied at its exact length; later runs (rules of chains written interleaved,
-  // as in kube-proxy's filter table) are appended, which grows the array in amortized time.
-  if (before === 0) chain.rules = run.rules.slice(0, n);
-  else for (let i = 0; i < n; i++) chain.rules.push(run.rules[i]!);
-  if (run.anyJump || chain.jumpTo !== null) {
-    if (before === 0) chain.jumpTo = run.jumps.slice(0, n);
-    else {
-      const jumpTo = chain.jumpTo ?? new Array<ChainName | undefined>(before).fill(undefined);
-      for (let i = 0; i < n; i++) jumpTo.push(run.jumps[i]);
-      chain.jumpTo = jumpTo;
-    }
-  }
-  run.chain = null;
-  run.count = 0;
-  run.anyJump = false;
-}
-
-/**
- * A word of the line, other than a comment's text, holding U+FFFD — what bytes that are not UTF-8
- * are read as: an error (true). iptables-restore reads bytes, so two names that differ only in
- * such bytes (a recent list's --set and its --rcheck, `-i` names) are two to the kernel and would be
- * one here: `diff --input iptables` called a ruleset whose affinity the kernel never finds the same
- * routing. The text is searched once, not per line (r.nextReplacement).
- */
-function replacedName(r: LineReader, tokens: Tokens, from: number, to: number): boolean {
-  if (r.nextReplacement < 0) return false;
-  if (r.nextReplacement < from) r.nextReplacement = r.text.indexOf('\ufffd', from);
-  if (r.nextReplacement < 0 || r.nextReplacement >= to) return false;
-  for (let k = 0; k < tokens.count; k++) {
-    if (!tokenText(tokens, k).includes('\ufffd')) continue;
-    if (k > 0 && tokenText(tokens, k - 1) === '--comment') continue;
-    r.diagnostics.push(
-      iptCodes['ipt-syntax'](
-        whereInLine(r, k),
-        'a word with U+FFFD (bytes that are not UTF-8): iptables-restore keeps the bytes, so two names one here may be two in the kernel',
-      ),
-    );
-    return true;
-  }
-  return false;
-}
-
-/**
- * iptables-restore ends a table only at a line that is exactly `COMMIT` (strcmp with "COMMIT\n"):
- * with a blank before or after it the line is read as a rule, and refused (measured, 1.8.9). The
- * reader still ends the table there (no cascade of errors after it).
- */
-function commitWithBlanks(r: LineReader, src: string, from: number, to: number, lineNo: number): void {
-  const where = spanWhere(r.file, lineNo, from, 0, to - from, src);
-  r.diagnostics.push(
-    iptCodes['ipt-syntax'](
-      where,
-      "a COMMIT line with blanks around it: iptables-restore takes only 'COMMIT' alone on its line as the end of a table, and refuses this one",
-    ),
-  );
 }
 
 /** src[from, to) holds only whitespace (as String.prototype.trim sees it). */
@@ -298,12 +213,12 @@ export function readLine(r: LineReader, src: string, from: number, to: number, l
   const chain = ruleChain(r, r.open.table, f.ruleChain);
   if (!chain) return;
   const t = f.targetName;
-  addExtra(chain, nextRuleIndex(r, chain), {
+  addExtra(chain, nextRuleIndex(r.run, chain), {
     errors: [diagnostic],
     notes: null,
     targetName: t === null ? null : tokens.texts[t]!,
   });
-  addRule(r, chain, { origin, steps: [] }, undefined);
+  addRule(r.run, chain, { origin, steps: [] }, undefined);
 }
 
 function ruleChain(r: LineReader, table: TableState, at: number): ChainState | null {
@@ -366,7 +281,7 @@ function applyTemplate(r: LineReader, tpl: LineTemplate): void {
     return;
   }
   r.lastChain = null; // a new table or a deleted chain: the previous rule's chain may be gone
-  endRun(r);
+  endRun(r.run);
   if (tpl.kind === 'table') {
     const name = tokenText(r.tokens, tpl.name);
     if (r.open) structure(r, 0, `table ${name} starts before the previous table's COMMIT`);
@@ -411,11 +326,11 @@ function convertLine(r: LineReader, chain: ChainState, tpl: Extract<LineTemplate
   const steps = convertRule(ctx, tpl);
   if (ctx.errors.length > 0 || ctx.notes !== null) {
     const errors = ctx.errors.length > 0 ? ctx.errors.splice(0) : null;
-    addExtra(chain, nextRuleIndex(r, chain), { errors, notes: ctx.notes, targetName: null });
+    addExtra(chain, nextRuleIndex(r.run, chain), { errors, notes: ctx.notes, targetName: null });
   }
   const rule: Rule = { origin, steps };
   if (ctx.natTarget) chain.natTargets |= NAT_BITS[ctx.natTarget];
-  addRule(r, chain, rule, ctx.jumpTo ?? undefined);
+  addRule(r.run, chain, rule, ctx.jumpTo ?? undefined);
 }
 
 /** Where the -j/-g name of a rule is, for messages about its jump (found again in its text). */

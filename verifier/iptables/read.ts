@@ -22,7 +22,7 @@ import {
 import { iptCodes } from './codes.ts';
 import type { Table } from './context.ts';
 import { ASSUMED_HOOKS_NOTE, hooksFor, OWN_HOOKS_NOTE } from './hooks.ts';
-import { endRun, type LineReader, newLineReader, readLine, targetWhere } from './lines.ts';
+import { type LineReader, newLineReader, readLine, targetWhere } from './lines.ts';
 import { noticedReaps } from './recent-ages.ts';
 import {
   CR_REFUSAL,
@@ -31,6 +31,7 @@ import {
   TOO_LONG_REFUSAL,
   wholeTextRefusal,
 } from './restore-text.ts';
+import { endRun } from './rule-runs.ts';
 import { hookRules, ignoredTable, keepHookRules } from './unread-rules.ts';
 
 export interface ReadIptablesOptions {
@@ -145,7 +146,7 @@ function readLines(r: LineReader, text: string): void {
       }
     }
   }
-  endRun(r);
+  endRun(r.run);
   if (r.open) {
     const name = r.open.kind === 'kept' ? r.open.table.name : r.open.name;
     const lastLine = text.lastIndexOf('\n') + 1;
@@ -301,7 +302,7 @@ function assumeHooks(r: LineReader, notes: Set<string>): void {
     r.open = { kind: 'kept', table: r.tables.get(h.table)! };
     readLine(r, h.line, 0, h.line.length, 0, true);
   }
-  endRun(r);
+  endRun(r.run);
   r.open = null;
   if (hooks.length > 0) notes.add(ASSUMED_HOOKS_NOTE);
 }
