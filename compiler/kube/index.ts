@@ -13,19 +13,11 @@ import { endpointsOf, type NodeNameSites } from './endpoints.ts';
 import { type HiddenSlice, readEndpointSlice, type SliceRead } from './endpointslice.ts';
 import { isFastPathDecline } from './fast-decline.ts';
 import { readNode } from './node.ts';
+import { type RawObject, readObjects } from './read-objects.ts';
 import { readService, type ServiceRead, type SkipReason } from './service.ts';
 import { type KubeImportOptions, settingsFromOptions } from './settings.ts';
 import { runSharedRulesOnImport } from './shared-facts.ts';
-import {
-  field,
-  firstLine,
-  type Located,
-  located,
-  type RawObject,
-  readObjects,
-  type Val,
-  where,
-} from './yaml-reader.ts';
+import { field, firstLine, type Located, located, type Val, where } from './yaml-reader.ts';
 
 export type { KubeImportOptions } from './settings.ts';
 export { DETECT_LOCAL_MODES } from './settings.ts';

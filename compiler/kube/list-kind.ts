@@ -1,6 +1,6 @@
 // What a Kubernetes List is to the import: a kind whose objects are in `items` (List, ServiceList,
 // ...), and when a List's items can be handed out one by one (the streaming fast paths:
-// json-reader.ts, yaml-fast.ts) — when reading the List itself reports nothing (yaml-reader.ts
+// json-reader.ts, yaml-fast.ts) — when reading the List itself reports nothing (read-objects.ts
 // collect reads its kind and apiVersion).
 import { isScalar, type YAMLMap } from 'yaml';
 

@@ -1,4 +1,4 @@
-// The yaml package's path (yaml-reader.ts readObjects, for YAML the fast paths decline): each
+// The yaml package's path (read-objects.ts readObjects, for YAML the fast paths decline): each
 // document's contents, composed one at a time as they are taken, and its syntax errors as
 // diagnostics. parseAllDocuments composes every document first: a million `--- {}` held 1.4 GB.
 import { Composer, CST, type Document, Parser, type Node as YNode } from 'yaml';

@@ -14,7 +14,7 @@ export function parseYamlFast(text: string): { ok: true; documents: YNode[] } | 
   }
 }
 
-/** The yaml package's documents as the import reads them (kube/yaml-reader.ts); null on an error. */
+/** The yaml package's documents as the import reads them (kube/read-objects.ts); null on an error. */
 export function packageDocuments(text: string): YNode[] | null {
   const docs = parseAllDocuments(text, { prettyErrors: false, uniqueKeys: true, version: '1.2' });
   const out: YNode[] = [];

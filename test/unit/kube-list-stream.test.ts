@@ -12,8 +12,8 @@ import { makeSourceFile } from '../../common/source.ts';
 import { isFastPathDecline } from '../../compiler/kube/fast-decline.ts';
 import { importKubernetes } from '../../compiler/kube/index.ts';
 import { jsonListItems } from '../../compiler/kube/json-reader.ts';
+import { type RawObject, readObjects } from '../../compiler/kube/read-objects.ts';
 import { yamlFastDocuments } from '../../compiler/kube/yaml-fast.ts';
-import { type RawObject, readObjects } from '../../compiler/kube/yaml-reader.ts';
 import { document, EDIT_CHARS, emitDocuments, style } from '../support/tool-yaml.ts';
 import { nodeDifference } from '../support/yaml-nodes.ts';
 
