@@ -1,9 +1,9 @@
-// A compiled rule's conditions put the protocol first (verifier/engine/compile.ts protocolsFirst), in
+// A compiled rule's conditions put the protocol first (verifier/engine/compile-parts.ts protocolsFirst), in
 // place: the same order a stable sort on "is a protocol condition" gives, for every list.
 import fc from 'fast-check';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { protocolsFirst } from '../../verifier/engine/compile.ts';
+import { protocolsFirst } from '../../verifier/engine/compile-parts.ts';
 import type { CPart } from '../../verifier/engine/compiled.ts';
 import { point } from '../../verifier/engine/intervals.ts';
 import { DIM } from '../../verifier/engine/space.ts';

@@ -6,3 +6,6 @@ export class UnsupportedRuleset extends Error {
   /** The rule it is about, when one is (set where the rule is compiled): the report points there. */
   origin?: { file: string; line?: number; jsonPath?: string };
 }
+
+/** What compiling a model against a packet space refuses (engine/compile.ts, compile-parts.ts). */
+export class CompileError extends UnsupportedRuleset {}
