@@ -1,20 +1,13 @@
-// The .ksvc grammar, part 1 of 3: the parser's state and the leaf rules every block uses —
-// positions, addresses and CIDRs, the local-traffic detector, one endpoint and its modifiers.
-// grammar-service.ts adds the service block, grammar.ts the cluster and node blocks and the
-// entry points; chevrotain reads the rules of all three when KsvcGrammar is built.
+// The .ksvc grammar, part 1 of 4: the parser's state and the leaf rules every block uses —
+// positions, addresses and CIDRs, the local-traffic detector. grammar-endpoint.ts adds one
+// endpoint and its modifiers, grammar-service.ts the service block, grammar.ts the cluster and
+// node blocks and the entry points; chevrotain reads the rules of all four when KsvcGrammar is built.
 //
 // The grammar builds the AST directly (embedded actions). Decisions are LL(1) wherever the language
 // allows it (port lines start with a PortName token, see tokens.ts), so an error is reported inside
 // the statement the user was writing, with a specific message. Each rule carries its EBNF line; the
 // whole grammar, in one place, is docs/language.md section 2.
-import {
-  type DSLMethodOpts,
-  EmbeddedActionsParser,
-  type IOrAlt,
-  type IToken,
-  type OrMethodOpts,
-  tokenMatcher,
-} from 'chevrotain';
+import { EmbeddedActionsParser, type IToken, type OrMethodOpts } from 'chevrotain';
 import type { Diagnostic } from '../common/diagnostics.ts';
 import { type SourceFile, SourceSpan, type Span } from '../common/source.ts';
 import type {
@@ -22,8 +15,6 @@ import type {
   CidrLit,
   ClusterBlock,
   DetectorSpec,
-  EndpointCondition,
-  EndpointEntry,
   FileNode,
   Located,
   MasqFromOutside,
@@ -33,23 +24,14 @@ import type {
 } from './ast.ts';
 import { syntaxCodes } from './codes.ts';
 import { messageProvider } from './messages.ts';
-import { Address, allTokens, Comma, ConditionCat, Equals, endOf, Keyword, Name, NumberTok, Slash } from './tokens.ts';
+import { Address, allTokens, Comma, endOf, Keyword, Name, NumberTok, Slash } from './tokens.ts';
 
 export type OpenBlock =
   | { kind: 'Cluster'; node: ClusterBlock }
   | { kind: 'Node'; node: NodeBlock }
   | { kind: 'Service'; node: ServiceBlock };
 
-/** A placeholder while chevrotain records the grammar (rule bodies run once with dummy tokens). */
-const RECORDING_SPAN: Span = { start: { line: 1, column: 1, offset: 0 }, end: { line: 1, column: 1, offset: 0 } };
-
 /** From the start of `a` to the end of `b` (offsets only while both are the parser's own spans). */
-// Most endpoints have no conditions and no named ports: they share these (frozen) empty lists until
-// their first entry, which saves two arrays per endpoint (200,000 on a 10,000-service file).
-const NO_CONDITIONS = Object.freeze([]) as unknown as EndpointEntry['conditions'];
-const NO_PORTS = Object.freeze([]) as unknown as EndpointEntry['ports'];
-const NO_HINTS = Object.freeze([]) as unknown as EndpointEntry['forZones'];
-
 export const joinSpans = (a: Span, b: Span): Span =>
   a instanceof SourceSpan && b instanceof SourceSpan && a.sameSource(b) ? a.to(b) : { start: a.start, end: b.end };
 
@@ -239,136 +221,6 @@ export abstract class GrammarCore extends EmbeddedActionsParser {
    *          | 'interface' NAME ;      (* BridgeInterface *)
    */
   protected detector = this.RULE('detector', (): DetectorSpec => this.OR(this.detectorAlts));
-
-  // One endpoint and its modifiers. The modifiers write into `this.entry` (endpoints do not nest),
-  // so the alternatives can be built once.
-  protected entry: EndpointEntry | null = null;
-  protected entryEnd: Span | null = null;
-
-  protected duplicate(kw: IToken): void {
-    this.extra.push(
-      syntaxCodes['duplicate-endpoint-modifier']({ file: this.src.path, span: this.span(kw, kw) }, kw.image),
-    );
-  }
-
-  /** `for-zone NAME` / `for-node NAME`: one more hint of the endpoint being read. */
-  protected addHint(list: 'forZones' | 'forNodes', name: IToken): void {
-    const e = this.entry!;
-    const loc = this.loc(name, name.image);
-    if (e[list] === NO_HINTS) e[list] = [loc];
-    else e[list].push(loc);
-    this.entryEnd = loc.span;
-  }
-
-  protected readonly portPairs: DSLMethodOpts<void> = {
-    // More NAME=PORT pairs only while a '=' follows: `on`, `zone`, `for-zone`, ... are names too.
-    GATE: () => tokenMatcher(this.LA(2), Equals),
-    DEF: () => this.SUBRULE2(this.portPair),
-  };
-  protected readonly modifierAlts: IOrAlt<void>[] = [
-    {
-      ALT: () => {
-        const kw = this.CONSUME(Keyword.on);
-        const n = this.nameAfter(kw, () => this.CONSUME(Name), 'a node name');
-        if (this.RECORDING_PHASE || n === undefined) return;
-        const e = this.entry!;
-        if (e.node !== null) this.duplicate(kw);
-        e.node = this.loc(n, n.image);
-        this.entryEnd = e.node.span;
-      },
-    },
-    {
-      ALT: () => {
-        const kw = this.CONSUME(Keyword.zone);
-        const z = this.nameAfter(kw, () => this.CONSUME2(Name), 'a zone name');
-        if (this.RECORDING_PHASE || z === undefined) return;
-        const e = this.entry!;
-        if (e.zone !== null) this.duplicate(kw);
-        e.zone = this.loc(z, z.image);
-        this.entryEnd = e.zone.span;
-      },
-    },
-    {
-      ALT: () => {
-        const kw = this.CONSUME(Keyword['for-zone']);
-        const z = this.nameAfter(kw, () => this.CONSUME3(Name), 'a zone name');
-        if (!this.RECORDING_PHASE && z !== undefined) this.addHint('forZones', z);
-      },
-    },
-    {
-      ALT: () => {
-        const kw = this.CONSUME(Keyword['for-node']);
-        const n = this.nameAfter(kw, () => this.CONSUME4(Name), 'a node name');
-        if (!this.RECORDING_PHASE && n !== undefined) this.addHint('forNodes', n);
-      },
-    },
-    {
-      ALT: () => {
-        const c = this.CONSUME(ConditionCat);
-        if (this.RECORDING_PHASE) return;
-        const loc = this.loc(c, c.image as EndpointCondition);
-        const e = this.entry!;
-        if (e.conditions === NO_CONDITIONS) e.conditions = [loc];
-        else e.conditions.push(loc);
-        this.entryEnd = loc.span;
-      },
-    },
-    {
-      ALT: () => {
-        this.CONSUME(Keyword.ports);
-        this.SUBRULE(this.portPair);
-        this.MANY2(this.portPairs);
-      },
-    },
-  ];
-
-  /** portPair = NAME '=' NUMBER ; */
-  protected portPair = this.RULE('portPair', () => {
-    const n = this.CONSUME(Name);
-    this.CONSUME(Equals);
-    const p = this.CONSUME(NumberTok);
-    this.ACTION(() => {
-      const span = this.span(n, p);
-      const e = this.entry!;
-      const pair = { span, name: this.loc(n, n.image), port: this.num(p) };
-      if (e.ports === NO_PORTS) e.ports = [pair];
-      else e.ports.push(pair);
-      this.entryEnd = span;
-    });
-  });
-
-  protected readonly modifiers = (): void => this.OR(this.modifierAlts);
-
-  // The hottest rule (a 10,000-service file has ~100,000 endpoints): the address is consumed here
-  // rather than through the `address` rule, and values are built without ACTION closures.
-  /**
-   * endpoint = address modifier* ;
-   * modifier = 'on' NAME | 'zone' NAME | 'for-zone' NAME | 'for-node' NAME
-   *          | 'ready' | 'not-ready' | 'serving' | 'not-serving' | 'terminating'
-   *          | 'ports' portPair portPair* ;
-   */
-  protected endpoint = this.RULE('endpoint', (): EndpointEntry => {
-    const a = this.CONSUME(Address);
-    const recording = this.RECORDING_PHASE;
-    const span = recording ? RECORDING_SPAN : this.span(a, a);
-    const address: AddressLit = { kind: 'Address', text: a.image, span };
-    const entry: EndpointEntry = {
-      span,
-      address,
-      node: null,
-      zone: null,
-      forZones: NO_HINTS,
-      forNodes: NO_HINTS,
-      conditions: NO_CONDITIONS,
-      ports: NO_PORTS,
-    };
-    this.entry = entry;
-    this.entryEnd = null;
-    this.MANY(this.modifiers);
-    if (!recording && this.entryEnd !== null) entry.span = joinSpans(span, this.entryEnd);
-    this.entry = null;
-    return entry;
-  });
 
   // -------------------------------------------------------------------------------------------
   // Literals

@@ -1,11 +1,13 @@
-// The .ksvc grammar, part 2 of 3: the service block — port lines, service attributes, frontends
-// and endpoint lists (grammar-core.ts has the leaf rules, grammar.ts the rest).
+// The .ksvc grammar, part 3 of 4: the service block — port lines, service attributes, frontends
+// and endpoint lists (grammar-core.ts has the leaf rules, grammar-endpoint.ts one endpoint,
+// grammar.ts the rest).
 import type { IToken, OrMethodOpts } from 'chevrotain';
 import { tokenMatcher } from 'chevrotain';
 import type { Protocol, ServiceType, TrafficPolicy } from '../common/kubernetes.ts';
 import type { AddressLit, EndpointEntry, NumberLit, PortLine, ServiceAttribute, ServiceItem } from './ast.ts';
 import { syntaxCodes } from './codes.ts';
-import { GrammarCore, joinSpans } from './grammar-core.ts';
+import { joinSpans } from './grammar-core.ts';
+import { EndpointGrammar } from './grammar-endpoint.ts';
 import {
   Arrow,
   ClientIPCat,
@@ -33,7 +35,7 @@ type HostPort = { address: AddressLit; bracketed: boolean; port: NumberLit };
 
 const policyOf = (image: string): TrafficPolicy => (image === 'local' || image === 'Local' ? 'Local' : 'Cluster');
 
-export abstract class ServiceGrammar extends GrammarCore {
+export abstract class ServiceGrammar extends EndpointGrammar {
   // -------------------------------------------------------------------------------------------
   // service NAMESPACE/NAME { ... }
 

@@ -1,5 +1,6 @@
-// The .ksvc grammar, part 3 of 3: the entry points, the cluster and node blocks. KsvcGrammar is
-// the parser grammar/parse-ksvc.ts drives (grammar-core.ts and grammar-service.ts hold the rest).
+// The .ksvc grammar, part 4 of 4: the entry points, the cluster and node blocks. KsvcGrammar is
+// the parser grammar/parse-ksvc.ts drives (grammar-core.ts, grammar-endpoint.ts and
+// grammar-service.ts hold the rest).
 //
 // Recovery is driven from grammar/parse-ksvc.ts: chevrotain's own recovery is off, every parse runs
 // until its first error, and the driver re-enters the grammar at the next statement or block (the
