@@ -39,11 +39,11 @@ export interface ChainState {
   extras: (RuleExtra | undefined)[] | null;
   /** The name each rule jumps or goes to, by rule index (null: no rule jumps). */
   jumpTo: (ChainName | undefined)[] | null;
-  /** The NAT targets its rules use (NAT_BITS), which read.ts checks against the hooks that reach it. */
+  /** The NAT targets its rules use (NAT_BITS), which reached-chains.ts checks against the hooks that reach it. */
   natTargets: number;
-  /** The chain each rule jumps to, once the chain is kept and its jumps resolved (read.ts; null: none). */
+  /** The chain each rule jumps to, once the chain is kept and its jumps resolved (reached-chains.ts; null: none). */
   targets: (ChainState | null)[] | null;
-  /** Reachability (read.ts): a bit per hook that reaches the chain (0: unreached). */
+  /** Reachability (reached-chains.ts): a bit per hook that reaches the chain (0: unreached). */
   hooks: number;
   /** Its kept rules were checked and their jumps resolved. */
   checked: boolean;

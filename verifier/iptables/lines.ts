@@ -1,6 +1,6 @@
 // Reading the lines of one file into tables, chains and converted rules (the reader's first pass).
-// Nothing here decides what is reachable: rules keep their problems until read.ts knows whether
-// the rule is kept (a rule in an ignored chain may use anything).
+// Nothing here decides what is reachable: rules keep their problems until reached-chains.ts knows
+// whether the rule is kept (a rule in an ignored chain may use anything).
 //
 // Built for 800,000-line dumps: lines are read in place (never sliced; a rule's origin is its
 // place in the text's store, which keeps the text compressed once read), one Tokens buffer and one RuleContext are reused from line to line, token texts are made
