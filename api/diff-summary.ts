@@ -3,7 +3,7 @@
 // probabilities, masquerade, mark, affinity records). Read from the changes' distributions only
 // (the outcome keys, compiler/ir/outcome.ts): the changes stay the evidence.
 import { type Outcome, outcomeFromKey } from '../compiler/ir/outcome.ts';
-import type { OutcomeLine } from '../verifier/verify.ts';
+import type { OutcomeLine } from '../verifier/counterexample.ts';
 import type { RoutingChange } from './diff.ts';
 
 /** 'other': the outcomes differ in a way none of the others names (a change is never summarised as nothing) */

@@ -14,13 +14,13 @@ import type { Packet } from '../compiler/ir/packet.ts';
 import type { IRProgram, IRServicePort } from '../compiler/ir/types.ts';
 import { affinityListNames, affinityNaming } from '../verifier/affinity-names.ts';
 import { verifyCodes } from '../verifier/codes.ts';
+import type { Counterexample } from '../verifier/counterexample.ts';
 import { refuseOversizedCheck } from '../verifier/engine/memory-estimate.ts';
 import { readIptables } from '../verifier/iptables/index.ts';
 import { type Backend, emptyProgram, type NetfilterProgram } from '../verifier/model/program.ts';
 import { readNftables } from '../verifier/nftables/index.ts';
 import {
   type ArtifactInput,
-  type Counterexample,
   prepareVerify,
   runVerify,
   type ShardFrontend,

@@ -31,8 +31,9 @@ import { lower } from './lower.ts';
 import { compileNftables } from './nftables.ts';
 
 export { ASSUMPTIONS } from '../verifier/assumptions.ts';
+export type { Counterexample } from '../verifier/counterexample.ts';
 export type { Explanation } from '../verifier/explain.ts';
-export type { Counterexample, VerifyProgress, VerifyReport } from '../verifier/verify.ts';
+export type { VerifyProgress, VerifyReport } from '../verifier/verify.ts';
 export { checked } from './checked.ts';
 export { type ExplainInput, explainPacket } from './explain.ts';
 
