@@ -40,4 +40,14 @@ test('nftables, two edits: a reject whose own error the edited input chain stops
   assert.ok(r.probes >= 100, `${r.probes} probes`);
 });
 
+test('nftables: a reject of a packet to loopback, whose error comes from that loopback address (seed 2003041)', async () => {
+  // the edit drops every packet to 127.0.0.0/8 from another source in localnet-check; the ICMP error
+  // rejecting a localhost NodePort probe is sent from the probe's own destination (icmp_send takes
+  // the destination of a packet routed locally), so it passes and the sender sees the reject
+  const r = await checkEditPackets(2_003_041, 'nftables');
+  assert.match(r.what ?? '', /localnet-check/);
+  assert.equal(r.problems, [], r.report);
+  assert.ok(r.probes >= 100, `${r.probes} probes`);
+});
+
 test.run();

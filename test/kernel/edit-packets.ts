@@ -81,13 +81,18 @@ function outcomesByState(
 /**
  * How the sender sees a REJECT of `first` in the edited ruleset: the error the kernel sends back is
  * a packet of its own — ICMP, ct state related, from the node (the probe's destination when that
- * is the node's, else one of the node's addresses) to the probe's source, through output and, when
- * it goes back to the node, input — and an edit can stop it (a rule that rejects every packet of
- * filter-input). Then the sender sees a timeout. (A TCP reset instead of the ICMP error would take
- * the same hooks; only an edit of the reject's kind tells them apart, and both are allowed then.)
+ * is LOCAL — the node's or a loopback address: icmp_send and icmpv6_send take the destination of a
+ * packet routed locally — else one of the node's addresses) to the probe's source, through output
+ * and, when it goes back to the node, input — and an edit can stop it (a rule that rejects every
+ * packet of filter-input, or one that drops packets to 127.0.0.0/8 from any other source). Then the
+ * sender sees a timeout. (A TCP reset instead of the ICMP error would take the same hooks; only an
+ * edit of the reject's kind tells them apart, and both are allowed then.)
  */
 function rejectSeenAs(read: NetfilterProgram, world: ConcreteWorld, first: Packet): RejectSeen {
-  const src = world.local.includes(first.dst) ? first.dst : (world.local.find((ip) => ip !== first.src) ?? first.dst);
+  // LOCAL as the interpreter has it: the node's addresses and loopback's, but lo's broadcast address
+  const loopback = first.dst.includes(':') ? first.dst === '::1' : first.dst.startsWith('127.');
+  const local = (loopback && first.dst !== '127.255.255.255') || world.local.includes(first.dst);
+  const src = local ? first.dst : (world.local.find((ip) => ip !== first.src) ?? first.dst);
   const reply: Packet = {
     path: 'local',
     src: src as IPText,
