@@ -30,4 +30,12 @@ for (const s of SAMPLES) {
   });
 }
 
+test('nftables: a mark test that never matches, which nft lists as a prefix with low bits (seed 2007789)', async () => {
+  // `meta mark & 0x80000000 == 1` lists as `meta mark 0x00000001/1`: the dump must read as the text
+  const r = await checkEditDump(2_007_789, 'nftables');
+  assert.match(r.what ?? '', /2147483648\]\},"right":1\}/);
+  assert.is(r.outcome, 'compared');
+  assert.equal(r.problems, []);
+});
+
 test.run();

@@ -14,6 +14,8 @@ export interface HookNeed {
 
 export interface RuleContext extends KeyContext {
   table: TableState;
+  /** What the document is: commands for `nft -j -f`, or a listing of what the kernel holds. */
+  form: 'commands' | 'listing';
   /** The program's id of a chain of this table. */
   chainId: (name: string) => string;
   /** Protocols a packet can still have after the rule's earlier tests (all five at the start). */

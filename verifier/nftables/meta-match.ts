@@ -27,7 +27,8 @@ export function markSteps(
   ctx: RuleContext,
   pointer: string,
 ): Step[] | null {
-  const v = readMarkOperand(m.right);
+  // a listed prefix may hold bits below it, as the kernel does, when it stands for the whole test
+  const v = readMarkOperand(m.right, ctx.form === 'listing' && r.mask === WHOLE_MARK && r.xor === 0);
   if (isBad(v)) {
     ctx.sink.report('nft-bad-value', child(pointer, 'right'), v.bad.value, v.bad.expected);
     return null;
@@ -40,9 +41,10 @@ export function markSteps(
     return unsupportedOp(m, { kind: 'mark', ...r }, ctx, pointer);
   }
   const negate = m.op === '!=';
-  // ((mark & r.mask) ^ r.xor) compared on the operand's bits
+  // ((mark & r.mask) ^ r.xor) compared on the operand's bits (a listed prefix's bits below it, on
+  // a bare mark, are compared too: then it never matches)
   const mask = (r.mask & v.ok.mask) >>> 0;
-  const value = ((v.ok.value ^ r.xor) & v.ok.mask) >>> 0;
+  const value = (v.ok.value ^ (r.xor & v.ok.mask)) >>> 0;
   // Bits outside the mask can never be set in (mark & mask).
   if ((value & ~mask) >>> 0 !== 0) return negate ? [] : [NEVER];
   return [test({ kind: 'mark', mask, value }, negate)];

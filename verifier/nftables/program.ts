@@ -19,7 +19,7 @@ const FAMILY: Record<string, Family> = { ip: 'ipv4', ip6: 'ipv6' };
 export function buildPrograms(state: RulesetState, file: string, sink: DiagnosticSink): NetfilterProgram[] {
   const tables = [...state.tables.values()].sort((a, b) => (a.family < b.family ? -1 : 1));
   const store = state.source === null ? null : newTextStore('nftables', file, state.source);
-  const programs = tables.map((t) => buildProgram(t, [...state.foreign.values()], store, file, sink));
+  const programs = tables.map((t) => buildProgram(t, state.form, [...state.foreign.values()], store, file, sink));
   store?.seal();
   return programs;
 }
@@ -80,6 +80,7 @@ function foreignItem(f: ForeignTable, family: string, file: string): IgnoredItem
 
 function buildProgram(
   t: TableState,
+  form: RulesetState['form'],
   foreign: ForeignTable[],
   store: TextStore | null,
   file: string,
@@ -94,6 +95,7 @@ function buildProgram(
     nftFamily: t.family,
     sink,
     table: t,
+    form,
     chainId,
     notes,
     cache: new Map(),

@@ -186,20 +186,23 @@ export const WHOLE_MARK = 0xffffffff;
  * What a mark is compared with, as (mask, value): a 32-bit value (every bit), or a prefix — how
  * `nft list` prints `meta mark & M == V` when M is a run of leading bits (a masquerade bit of 31:
  * `meta mark & 0x80000000 == 0` lists as `0/1`), whose top `len` bits are compared. A prefix with
- * address bits below it is refused.
+ * address bits below it is how nft lists such a test whose V has bits outside M (the kernel holds
+ * `& 0x80000000 == 1`, which never matches, and lists it as `1/1`): read so when `listed` (the
+ * caller's listing, whose prefix stands for the whole test), refused otherwise (nft 1.0.6 loads
+ * the command `== 1/1` as `== 0/1`, measured: a listing and a command would mean two things).
  */
-export function readMarkOperand(v: unknown): Read<{ mask: number; value: number }> {
+export function readMarkOperand(v: unknown, listed = false): Read<{ mask: number; value: number }> {
   if (!isObject(v) || !isObject(v.prefix)) {
     const n = readUnsigned(v, 32, 'a 32-bit mark');
     return isBad(n) ? n : { ok: { mask: WHOLE_MARK, value: Number(n.ok) } };
   }
   const { addr, len } = v.prefix;
-  const expected = 'a 32-bit mark prefix (addr, len 0-32, no bits of addr below the prefix)';
+  const expected = `a 32-bit mark prefix (addr, len 0-32${listed ? '' : ', no bits of addr below the prefix'})`;
   const a = readUnsigned(addr, 32, expected);
   if (isBad(a) || typeof len !== 'number' || !Number.isInteger(len) || len < 0 || len > 32) return bad(v, expected);
   const mask = len === 0 ? 0 : (WHOLE_MARK << (32 - len)) >>> 0;
   const value = Number(a.ok);
-  return (value & ~mask) >>> 0 !== 0 ? bad(v, expected) : { ok: { mask, value } };
+  return !listed && (value & ~mask) >>> 0 !== 0 ? bad(v, expected) : { ok: { mask, value } };
 }
 
 export function isObject(v: unknown): v is Record<string, unknown> {
