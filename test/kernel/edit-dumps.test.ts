@@ -38,4 +38,14 @@ test('nftables: a mark test that never matches, which nft lists as a prefix with
   assert.equal(r.problems, []);
 });
 
+test('iptables, IPv6: rules iptables-restore refuses in chains no hook reaches (seeds 2011116, 2011263, 2012276)', async () => {
+  // `-m udp --dport` or a DNAT port without its -p, in a KUBE-NODEPORTS or KUBE-SEP- chain the
+  // model's hooks do not reach: the reader must refuse the text as ip6tables-restore does
+  for (const seed of [2_011_116, 2_011_263, 2_012_276]) {
+    const r = await checkEditDump(seed, 'iptables', 'ipv6');
+    assert.is(r.outcome, 'refused', `seed ${seed}: ${r.what}`);
+    assert.equal(r.problems, [], `seed ${seed}: ${r.what}`);
+  }
+});
+
 test.run();

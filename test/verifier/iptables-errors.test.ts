@@ -337,6 +337,34 @@ test('unsupported constructs outside what the hooks reach are ignored, not error
   );
 });
 
+test('what iptables-restore refuses wherever it stands is an error in an unreached chain too', () => {
+  // a rule of a chain no hook reaches is not judged, but iptables-restore refuses the whole text for
+  // it: a port match or DNAT port without its -p, REJECT tcp-reset without -p tcp (the kernel), an
+  // option given twice, '!' after the option (measured with 1.8.9; found by `npm run
+  // fuzz:edit-dumps -- --artifact iptables --family ipv6 --from 2011000 --count 1500`, seed 2011116)
+  const text = ruleset(
+    '*nat',
+    ':KUBE-SERVICES - [0:0]',
+    ':KUBE-NODEPORTS - [0:0]',
+    ':KUBE-X - [0:0]',
+    '-A OUTPUT -j KUBE-SERVICES',
+    '-A KUBE-NODEPORTS -m udp --dport 30014 -j KUBE-X',
+    '-A KUBE-NODEPORTS -j DNAT --to-destination 1.2.3.4:80',
+    '-A KUBE-NODEPORTS -p udp -m udp --dport 1 --dport 2 -j KUBE-X',
+    '-A KUBE-NODEPORTS -s ! 10.0.0.1 -j KUBE-X',
+    // what the verifier cannot model, or reads otherwise than iptables, stays unjudged there
+    '-A KUBE-NODEPORTS -m physdev --physdev-is-in -m recent ! --set --name L -j LOG',
+    'COMMIT',
+  );
+  const r = readIptables(text, { file: 'unreached' });
+  assert.equal(codesAt(errorsOf(r.diagnostics)), [
+    'ipt-protocol-required@6:22',
+    'ipt-protocol-required@7:44',
+    'ipt-duplicate-option@8:43',
+    'ipt-intrapositioned-negation@9:22',
+  ]);
+});
+
 test('a line iptables-restore would split, and a NUL byte it would cut at, are refused (they read otherwise there)', () => {
   // 10,239 bytes load as one rule; from 10,240 the rest is read as another line (iptables-restore 1.8.9)
   const rule = (length: number, pad = ' ') => `-A KUBE-NODEPORTS${pad.repeat(length - 27)} -j RETURN`;

@@ -175,3 +175,23 @@ export function builtinChain(table: TableState, name: string): ChainState {
   const entry = chainNameAt(table.names, name, 0, name.length);
   return chainOf(table, entry) ?? addChain(table, entry, true);
 }
+
+/**
+ * Rule errors for which iptables-restore (or the kernel, for REJECT tcp-reset) refuses the whole
+ * text wherever the rule stands (measured with iptables 1.8.9). A chain no hook reaches is not
+ * judged, so its other errors — what the verifier cannot model, a value iptables reads otherwise,
+ * a target it does not know — are not reported; these are: the text could never be loaded.
+ */
+const REFUSED_ANYWHERE: ReadonlySet<string> = new Set([
+  'ipt-protocol-required',
+  'ipt-duplicate-option',
+  'ipt-intrapositioned-negation',
+]);
+
+/** The errors of a chain's rules for which iptables-restore refuses the text, reached or not. */
+export function refusedAnywhere(c: ChainState): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  if (c.extras === null) return out;
+  for (const extra of c.extras) for (const d of extra?.errors ?? []) if (REFUSED_ANYWHERE.has(d.code)) out.push(d);
+  return out;
+}

@@ -8,7 +8,7 @@ import { type Diagnostic, hasErrors, sortDiagnostics } from '../../common/diagno
 import type { Family } from '../../common/ip.ts';
 import type { BaseChain, Chain, IgnoredItem, NetfilterProgram } from '../model/program.ts';
 import { storedOrigin } from '../model/text-store.ts';
-import { BUILTIN_CHAINS, builtinChain, findChain, liveChains, spanWhere } from './chains.ts';
+import { BUILTIN_CHAINS, builtinChain, findChain, liveChains, refusedAnywhere, spanWhere } from './chains.ts';
 import { iptCodes } from './codes.ts';
 import { ASSUMED_HOOKS_NOTE, hooksFor, OWN_HOOKS_NOTE } from './hooks.ts';
 import { type LineReader, newLineReader, readLine } from './lines.ts';
@@ -239,6 +239,7 @@ export function readIptables(text: string, options: ReadIptablesOptions): ReadIp
       if (c.builtin || c.hooks !== 0) {
         chains.set(c.id, { id: c.id, name: c.name, rules: c.rules });
       } else {
+        for (const d of refusedAnywhere(c)) r.diagnostics.push(d);
         const item: IgnoredItem = { kind: 'chain', name: c.id, reason: "not reachable from kube-proxy's hook rules" };
         if (c.declLine > 0) {
           item.origin = storedOrigin(r.store, c.declStart, c.declEnd, { line: c.declLine });
