@@ -4,7 +4,7 @@
 // does not change with the host's load (a sample every 64 KiB allocated), which makes it the
 // measure to compare two versions of a phase on a shared 2-core machine; what allocation costs in
 // time (scavenges, their copying) still has to be timed. Not a timed test.
-//   node --import tsx bench/allocation-profile.ts [--save FILE] [--phase NAME]... -- ksvc-args...
+//   node --import tsx bench/allocation-profile.ts [--save FILE] [--phase NAME]... [--top N] -- ksvc-args...
 //   e.g. -- verify /tmp/g3000.ksvc --node node-01
 // Prints the MiB allocated under each phase (inclusive: each function once per sample's stack;
 // default: verify's phases, as bench/profile-inclusive.ts names them) and by the functions that
@@ -30,16 +30,17 @@ const VERIFY_PHASES = [
   'refine',
 ];
 
-const { values, positionals } = benchArgs('bench/allocation-profile.ts', {
-  options: { save: { type: 'string' }, phase: { type: 'string', multiple: true }, top: { type: 'string' } },
-  allowPositionals: true,
-});
+const { values, positionals, numbers } = benchArgs(
+  'bench/allocation-profile.ts',
+  { options: { save: { type: 'string' }, phase: { type: 'string', multiple: true } }, allowPositionals: true },
+  { top: 25 },
+);
 if (positionals.length === 0) {
   console.error('usage: bench/allocation-profile.ts [--save FILE] [--phase NAME]... -- ksvc-args...');
   process.exit(2);
 }
 const phases = values.phase ?? VERIFY_PHASES;
-const top = Number(values.top ?? 25);
+const top = numbers.top;
 
 const session = new Session();
 session.connect();

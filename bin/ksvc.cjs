@@ -152,12 +152,7 @@ function verifyInChild() {
 
 function runCommand() {
   const { pathToFileURL } = require('node:url');
-  // The engine child of verifyInChild knows its parent: once that has ended (SIGKILL, a signal it
-  // does not pass on) the child makes no more network namespaces (cli/netns.ts). The variable is
-  // not passed on to the child's own children.
-  const parent = process.env.KSVC_ENGINE_PARENT;
-  delete process.env.KSVC_ENGINE_PARENT;
-  if (parent === String(process.ppid)) globalThis[Symbol.for('ksvc.engineParent')] = process.ppid;
+  // (The engine child of verifyInChild learns its parent from KSVC_ENGINE_PARENT in cli/main.ts.)
   // The CLI runs itself when loaded as the program; a link may have any name (cli/main.ts).
   globalThis[Symbol.for('ksvc.launched')] = true;
   if (bundleIsFresh()) return import(pathToFileURL(bundle).href);

@@ -95,23 +95,27 @@ const isMain =
   (globalThis as { [LAUNCHED]?: boolean })[LAUNCHED] === true ||
   (process.argv[1] !== undefined &&
     /(?:cli[\\/]main\.ts|bin[\\/]ksvc(?:\.c?js)?|dist[\\/]ksvc\.mjs)$/.test(process.argv[1]));
-/** The ksvc command this process works for (bin/ksvc.cjs sets it for verify's engine child). */
+
+/** The ksvc command this process works for, if any (cli/netns.ts reads it too). */
 const ENGINE_PARENT = Symbol.for('ksvc.engineParent');
 
 /**
- * A `--jobs` check child (cli/child-jobs.ts) is told its parent's id as bin/ksvc.cjs tells verify's
- * engine child, by the environment, which is not passed on to its own children.
+ * The pid of the ksvc command this process is a helper of: verify's engine child (bin/ksvc.cjs
+ * verifyInChild) and a `--jobs` check child (cli/child-jobs.ts) are told it by the environment,
+ * which is not passed on to their own children. Once that command has ended (SIGKILL, a signal it
+ * does not pass on) the helper ends too (end-with-parent.ts) and makes no more network namespaces.
  */
-function noteJobParent(): void {
+function commandParent(): number | undefined {
   const parent = process.env.KSVC_ENGINE_PARENT;
-  if (parent === undefined) return;
+  if (parent === undefined) return undefined;
   delete process.env.KSVC_ENGINE_PARENT;
-  if (parent === String(process.ppid)) (globalThis as { [key: symbol]: unknown })[ENGINE_PARENT] = process.ppid;
+  if (parent !== String(process.ppid)) return undefined;
+  (globalThis as { [key: symbol]: unknown })[ENGINE_PARENT] = process.ppid;
+  return process.ppid;
 }
 
 if (isMain || process.env.KSVC_MAIN === '1') {
-  noteJobParent();
-  const parent = (globalThis as { [ENGINE_PARENT]?: number })[ENGINE_PARENT];
+  const parent = commandParent();
   // loaded only here: every other command runs without a thread of its own
   if (parent !== undefined) void import('./end-with-parent.ts').then((m) => m.endWithParent(parent));
   runCli(process.argv.slice(2), processIO()).then((code) => {

@@ -3,7 +3,6 @@
 // exponent a statistic rule) go through a memo keyed by the weight objects and the IR's
 // probabilities; the memo must never hand one comparison's result to another that differs in an
 // outcome's probability, in which outcomes there are, or in the IR's outcomes no artifact has.
-
 import fc from 'fast-check';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';

@@ -1,6 +1,5 @@
 // The verdict steps of one compiled program (compile.ts): one object per distinct verdict, as for
 // tests (intern.ts). Most rules and map elements end in a jump, a goto or a DNAT.
-
 import { ipv4Number } from '../../common/ip.ts';
 import type { Verdict } from '../model/program.ts';
 import type { CStep, CVerdict } from './compiled.ts';
